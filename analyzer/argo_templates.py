@@ -130,7 +130,13 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     for origin, run in _documents(paths, (_RUN_KIND,)):
         problems += _analysis_run_problems(origin, run, catalog, settings)
-    # A Job or CronJob of its own (a pre-deploy gate, a CI step) runs `analyzer run` as a job metric's does.
+    return problems
+
+
+def job_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
+    """A problem for each container of a batch/v1 Job or CronJob under `paths` (a pre-deploy gate, a CI step) whose
+    `analyzer run` words name a check the catalog lacks or give it args it refuses, as a job metric's are read."""
+    problems: list[str] = []
     for origin, job in _documents(paths, _JOB_KINDS):
         where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
         found = _job_spec_problems(_job_spec(job), catalog, _OWN_JOB_EXIT_2)
@@ -1723,9 +1729,35 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
         return None
     image = str(container.get("image") or "").rpartition("/")[2].partition("@")[0].partition(":")[0]
     words = [str(word) for word in (command if command is not None else ["analyzer"] if image == "analyzer" else [])]
-    words += [str(word) for word in args or []]
+    words = _program_words(words + [str(word) for word in args or []])
     program = words[0].rpartition("/")[2] if words else ""
     return words[2:] if program == "analyzer" and words[1:2] == ["run"] else None
+
+
+# An init that runs the rest of its words as the program (`tini -- analyzer run ...`), and its options that take a
+# value (tini's -p SIGNAL and -e CODE, dumb-init's -r s:r).
+_INITS = frozenset({"tini", "tini-static", "dumb-init"})
+_INIT_VALUED = frozenset({"-p", "-e", "-r", "--rewrite"})
+# Python's options that take a value, before `-m analyzer`.
+_PYTHON_VALUED = frozenset({"-W", "-X", "--check-hash-based-pycs"})
+_PYTHON_RE = re.compile(r"python(?:\d+(?:\.\d+)?)?")
+
+
+def _program_words(words: list[str]) -> list[str]:
+    """The words of the program a container runs, read through an init (`tini --`, `dumb-init`) and Python running
+    the analyzer's module (`python -m analyzer` or `analyzer.cli`, the `analyzer` command): `analyzer ...` for both."""
+    if words and words[0].rpartition("/")[2] in _INITS:
+        rest = words[1:]
+        while rest and rest[0].startswith("-") and rest[0] != "--":
+            rest = rest[2:] if rest[0] in _INIT_VALUED else rest[1:]
+        words = rest[1:] if rest[:1] == ["--"] else rest
+    if words and _PYTHON_RE.fullmatch(words[0].rpartition("/")[2]):
+        rest = words[1:]
+        while rest and rest[0].startswith("-") and rest[0] not in ("-m", "--"):
+            rest = rest[2:] if rest[0] in _PYTHON_VALUED else rest[1:]
+        if rest[:1] == ["-m"] and rest[1:2] in (["analyzer"], ["analyzer.cli"]):
+            return ["analyzer", *rest[2:]]
+    return words
 
 
 def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
@@ -1763,7 +1795,7 @@ def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
         problems.append("the Job gives --ca-file without --prometheus")
     if parsed.at is not None and not _filled_in(parsed.at):
         try:
-            parse_time(parsed.at)
+            parse_time(parsed.at, relative_hint=False)
         except ValueError as exc:
             problems.append(f"the Job's --at is refused: {exc}")
     given: list[tuple[str, str]] = []

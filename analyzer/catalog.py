@@ -664,7 +664,8 @@ def _format_error(
         written = error.get("input")
         message += f", got {clip(repr(written), 80)}" + _one_of(written, error.get("ctx", {}).get("expected", ""))
     if error.get("type") in _SCALAR_ERRORS and not _SECRET_PLACES & {str(part) for part in location}:
-        message += f", got {clip(repr(error.get('input')), 80)}" + _in_units(location, error.get("input"))
+        written = error.get("input")
+        message += f", got {clip(repr(written), 80)}" + (_in_units(location, written) or _in_percent(location, written))
     if error.get("type") in ("dict_type", "list_type", "model_type") and error.get("input") is None:
         # `params:` with nothing under it: what belongs to it was not indented under it.
         message += ", got nothing: is what belongs to it indented under it?"
@@ -757,6 +758,29 @@ def _in_units(location: list[Any], written: Any) -> str:
     return f"; {field} is in {unit[1]} (its name ends in _{field.rpartition('_')[2]}): write {format_number(number)}"
 
 
+# Fields written in percent (an SLO's objective, a scorecard's scores of 100), and fields that are fractions of 1.
+_PERCENT_FIELDS = frozenset({"objective", "pass_score", "warning_score"})
+_FRACTION_FIELDS = frozenset(
+    {"max_relative_change", "confidence", "power", "min_detectable_effect", "min_budget_remaining", "min_success_ratio"}
+)
+
+
+def _in_percent(location: list[Any], written: Any) -> str:
+    """What to say after a number written with a percent sign (`max_relative_change: 5%`): the number to write, in
+    percent or as a fraction as the field is."""
+    import re  # only for an invalid catalog
+
+    field = str(location[-1]) if location else ""
+    found = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*%\s*", written) if isinstance(written, str) else None
+    if found is None:
+        return ""
+    if field in _PERCENT_FIELDS:
+        return f"; {field} is in percent without the sign: write {found[1]}"
+    if field in _FRACTION_FIELDS:
+        return f"; {field} is a fraction of 1: write {format_number(float(found[1]) / 100)} for {found[1]}%"
+    return ""
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -787,11 +811,16 @@ def _one_of(written: Any, expected: Any) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`).
+_SYNONYMS = {"stable": "baseline", "control": "baseline", "primary": "baseline", "treatment": "canary"}
+
+
 def _meant(name: str, fields: list[str]) -> str:
     """What to say after "unknown field": the field a typo most likely meant, else the fields there are."""
     import difflib  # only for an invalid catalog
 
-    close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    close = [_SYNONYMS[name]] if _SYNONYMS.get(name) in fields else []
+    close = close or difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (the fields here: {', '.join(fields)})" if fields else ""

@@ -589,7 +589,7 @@ def _one_line_for_a_missing_rule_group(problems: list[str]) -> list[str]:
         return problems
     shown = [found.group(1) for found in missing[:_SHOWN_RULES]]
     more = f" and {len(missing) - _SHOWN_RULES} more" if len(missing) > _SHOWN_RULES else ""
-    close = [found.group(2) for found in missing[:_SHOWN_RULES] if found.group(2)]
+    close = list(dict.fromkeys(found.group(2) for found in missing[:_SHOWN_RULES] if found.group(2)))
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     first = problems.index(missing[0].group(0))
     others = [problem for problem in problems if not _UNRECORDED.fullmatch(problem)]
@@ -647,7 +647,9 @@ def _name_problems(
 ) -> list[str]:
     known = prometheus.names()
     if name not in known:
-        hint = _close_name(name, known)
+        # A recording rule is meant by another recorded name (a misspelt prefix), never by a raw metric: the check
+        # cannot read one there.
+        hint = _close_name(name, {k for k in known if _RECORDED_MARK in k} if _RECORDED_MARK in name else known)
         if _RECORDED_MARK in name:
             return [
                 f"recording rule {name} is not recorded in this Prometheus: is its rule group (Pyrra, Sloth) "

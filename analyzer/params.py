@@ -47,6 +47,8 @@ _FLAG_TRUE = frozenset({"1", "true", "yes", "on", ""})
 _FLAG_FALSE = frozenset({"0", "false", "no", "off"})
 # A time, then a space and an offset without its sign: `2026-11-26T12:00:00 01:00`, a URL's `+01:00` decoded.
 _SPACE_FOR_PLUS_RE = re.compile(r"(.*[0-9]) ([0-9]{2}(?::?[0-9]{2})?)")
+# A time relative to now: `now`, `now-1h` or `-1h` (the duration back in group 1), `1h` (in group 2).
+_RELATIVE_RE = re.compile(r"now|(?:now\s*)?-\s*([0-9][0-9a-z]*)|([0-9]+[a-z][0-9a-z]*)")
 
 
 def parse_duration(text: str) -> float:
@@ -134,9 +136,10 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 """A param's bound: a number, or a duration (`1m`) for a duration param."""
 
 
-def parse_time(text: str, now: datetime | None = None) -> datetime:
+def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = True) -> datetime:
     """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
-    current time) by more than a clock's skew, which reads as `now`; ValueError otherwise."""
+    current time) by more than a clock's skew, which reads as `now`; ValueError otherwise (naming the time a relative
+    one such as `now-1h` means now, unless `relative_hint` is false: a time written for later, in a manifest)."""
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
@@ -151,7 +154,8 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{_plus_read_as_space(text)}") from None
+            hint = _plus_read_as_space(text) or (_relative(text, now) if relative_hint else "")
+            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{hint}") from None
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
         try:
@@ -210,6 +214,32 @@ def _plus_read_as_space(text: str) -> str:
         f": its offset has a space where its sign goes, what a '+' in a URL's query string becomes; write the '+' "
         f"as %2B ({found.group(1)}%2B{found.group(2)}), or give the time in UTC with Z"
     )
+
+
+def _relative(text: str, now: datetime | None) -> str:
+    """The hint for a time written relative to now, as Grafana and Prometheus' UI write it (`now-1h`, `-1h`, `1h`):
+    the time it means now, to write instead; '' for any other text."""
+    found = _RELATIVE_RE.fullmatch(text)
+    if found is None:
+        return ""
+    now_s = time.time() if now is None else now.timestamp()
+    ago = found.group(1) or found.group(2)
+    if ago is None:
+        return f": a time relative to now is not read; leave at out to evaluate now ({_rfc3339(now_s)})"
+    try:
+        ago_s = parse_duration(ago)
+    except ValueError:
+        return ""
+    if ago_s > now_s:
+        return ""
+    return (
+        f": a time relative to now is not read; write the time itself: {ago} ago is "
+        f"{_rfc3339(now_s - ago_s)} (unix seconds {int(now_s - ago_s)})"
+    )
+
+
+def _rfc3339(seconds: float) -> str:
+    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _in_milliseconds(number: float, now: datetime | None) -> str:

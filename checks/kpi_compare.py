@@ -35,6 +35,7 @@ from analyzer.kinds import (
     clip,
     contradicting_name_warnings,
     escape_promql_string,
+    event_form,
     fallback_constant,
     fallback_reads,
     finite_or_none,
@@ -49,6 +50,7 @@ from analyzer.kinds import (
     pinned_start,
     presence_over,
     presence_piece,
+    promql_blanked,
     range_step_s,
     refuse_contradicting_names,
     regex_equality_warnings,
@@ -71,6 +73,8 @@ _MAX_RANGE_POINTS = 1000
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
+# Suffixes of the names Prometheus' client libraries give counters.
+_COUNTERS = ("_total", "_count")
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.
@@ -370,6 +374,25 @@ class KpiCompareCheck(Check):
             )
             for warning in warnings(f"{side}.{name}", template.text)
         ]
+        if self.method == "proportion":
+            found += [
+                warning
+                for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+                for name in ("success", "total")
+                if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
+            ]
+        relative = self.max_relative_change
+        if (
+            self.method != "proportion"
+            and self.direction == "higher_is_better"
+            and relative is not None
+            and relative >= 1
+        ):
+            found.append(
+                f"max_relative_change {format_number(relative)} tolerates a drop of {_percent(relative)} of the "
+                "baseline: a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most, so no "
+                f"canary fails; a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
+            )
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1307,6 +1330,28 @@ def _signed_change(difference: float, baseline: float) -> str:
     relative = _relative(difference, baseline)
     absolute = f"{difference:+.6g}"
     return absolute if relative is None else f"{absolute}, {relative * 100:+.3g}%"
+
+
+def _not_a_count(field: str, query: str) -> str | None:
+    """A warning when a proportion's `success` or `total` query gives no count of the lookback's events: per second
+    (rate(): the events of one second, so the test weighs a fraction of the evidence and stays inconclusive), or
+    a counter read without a range (every event since the pod started, not the lookback's)."""
+    form = event_form(query)
+    if form == "per_second":
+        return (
+            f"{field} is per second (rate() or irate()), and method proportion counts events: the test reads the "
+            "events of one second as the lookback's, a fraction of the evidence, and stays inconclusive where the "
+            "lookback's counts would pass; "
+            "write increase(...[{{ lookback }}])"
+        )
+    counters = [name for selector in metric_selectors(query) for name in selector.names if name.endswith(_COUNTERS)]
+    if form is None and counters and "[" not in promql_blanked(query):
+        return (
+            f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "
+            "process started, not the lookback's, and a restart starts it again from 0; write "
+            "increase(...[{{ lookback }}])"
+        )
+    return None
 
 
 def _percent(fraction: float) -> str:

@@ -500,6 +500,23 @@ class TestLiveLint:
             "5 more are not recorded in this Prometheus: is their rule group (Pyrra, Sloth) loaded?"
         ) in result.stdout
 
+    def test_a_rule_group_not_loaded_is_not_said_to_mean_a_raw_metric(self, tmp_path, prometheus):
+        # A Pyrra latency SLO's rules, not loaded, beside its histogram. Before: "(did you mean
+        # eb_latency_seconds_count, eb_latency_seconds_count, eb_latency_seconds_count?)", a raw metric, named once
+        # per window, which no recording rule name can be.
+        check = pyrra_check("clean", "pyrra-latency", metric="eb_latency_seconds", total=None)
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        [problem] = [line for line in result.stdout.splitlines() if "problem: recording rules" in line]
+        assert problem.strip().startswith(
+            "problem: recording rules eb_latency_seconds:burnrate1h, eb_latency_seconds:burnrate5m, "
+            "eb_latency_seconds:burnrate6h and 5 more are not recorded in this Prometheus: is their rule group "
+            "(Pyrra, Sloth) loaded?"
+        ), problem
+        meant = re.findall(r"\(did you mean (.*)\?\)$", problem)
+        named = meant[0].split(", ") if meant else []
+        assert all(":" in name for name in named) and len(set(named)) == len(named), problem
+
     def test_an_slo_whose_recorded_objective_is_not_the_checks(self, tmp_path, prometheus):
         # Every name and label exists: only the dry run's check_misconfigured says each evaluation would be an
         # error (before, the lint printed it and exited 0).

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from analyzer import argo_templates
-from analyzer.argo_templates import template_notes, template_problems
+from analyzer.argo_templates import job_problems, template_notes, template_problems
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -2088,18 +2088,55 @@ class TestJobsOfTheirOwn:
     MISSPELT = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1")
     OWN_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
 
+    @staticmethod
+    def problems(tmp_path: Path, *jobs: dict[str, Any]) -> list[str]:
+        (tmp_path / "jobs.yaml").write_text(yaml.safe_dump_all(jobs))
+        return job_problems([tmp_path], build_catalog([("catalog.yaml", CATALOG)], Registry.default()))
+
     @pytest.mark.parametrize("kind", ["Job", "CronJob"])
     def test_its_mistakes_are_problems(self, tmp_path, kind):
-        found = problems(tmp_path, batch_job(kind, self.MISSPELT), declare_used=False)
+        found = self.problems(tmp_path, batch_job(kind, self.MISSPELT))
         assert [p.replace(f"{tmp_path}/", "") for p in found] == [
-            f"templates.yaml: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
+            f"jobs.yaml: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
             f"have; did you mean 'payments-error-rate'?; {self.OWN_EXIT_2}"
         ]
 
     def test_another_api_s_job_and_a_job_of_another_program_are_left_alone(self, tmp_path):
         other_api = batch_job("Job", self.MISSPELT, api_version="example.com/v1")
         other_program = batch_job("Job", analyzer_container("run", "payments-eror-rate", image="busybox:1.36"))
-        assert problems(tmp_path, other_api, other_program, declare_used=False) == []
+        assert self.problems(tmp_path, other_api, other_program) == []
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["python", "-m", "analyzer"],
+            ["/venv/bin/python3.11", "-u", "-X", "dev", "-m", "analyzer"],
+            ["python3", "-m", "analyzer.cli"],
+            ["tini", "--", "analyzer"],
+            ["/usr/bin/tini", "-g", "-p", "SIGTERM", "--", "python3", "-m", "analyzer"],
+            ["dumb-init", "--single-child", "analyzer"],
+        ],
+    )
+    def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
+        # Before: its words were not read (no problem); the Job exited 2 whenever it ran.
+        container = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1", command=command)
+        found = self.problems(tmp_path, batch_job("Job", container))
+        assert [p.replace(f"{tmp_path}/", "").partition(";")[0] for p in found] == [
+            "jobs.yaml: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have"
+        ]
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["python", "-m", "analyzers"],
+            ["python", "analyzer.py"],
+            ["tini", "--", "sh", "-c", "analyzer"],
+            ["strace", "analyzer"],
+        ],
+    )
+    def test_other_programs_are_left_alone(self, tmp_path, command):
+        container = analyzer_container("run", "payments-eror-rate", command=command, image="busybox:1.36")
+        assert self.problems(tmp_path, batch_job("Job", container)) == []
 
     def test_validate_reads_a_file_of_jobs(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
@@ -2107,6 +2144,9 @@ class TestJobsOfTheirOwn:
         result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
         assert result.returncode == 6, result.stdout + result.stderr
         assert "Job 'gate': the Job runs check 'payments-eror-rate'" in result.stderr
+        # Before: under "an AnalysisTemplate calls the catalog wrongly", which the file holds none of.
+        assert "analyzer: a Job calls the catalog wrongly:\n" in result.stderr
+        assert "AnalysisTemplate" not in result.stderr
         assert "not a catalog" not in result.stderr
         assert f"1 file of Jobs running analyzer run, checked against the catalog: {tmp_path / 'job.yaml'}" in (
             result.stdout

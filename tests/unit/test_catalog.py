@@ -586,6 +586,61 @@ class TestWrongValues:
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [smoke]})])
         assert problem.endswith("; max_latency_ms is in milliseconds (its name ends in _ms): write 500"), problem
 
+    @pytest.mark.parametrize(
+        ("check", "said"),
+        [
+            (
+                {"kind": "error_budget", "objective": "99.9%", "period": "30d", "sloth": {"sloth_id": "a"}},
+                "objective: Input should be a valid number, unable to parse string as a number, got '99.9%'; "
+                "objective is in percent without the sign: write 99.9",
+            ),
+            (
+                {
+                    "kind": "error_budget",
+                    "objective": 99.9,
+                    "period": "30d",
+                    "sloth": {"sloth_id": "a"},
+                    "min_budget_remaining": "25%",
+                },
+                "min_budget_remaining is a fraction of 1: write 0.25 for 25%",
+            ),
+            (
+                {
+                    "kind": "kpi_compare",
+                    "direction": "higher_is_better",
+                    "canary": "vector(1)",
+                    "baseline": "vector(2)",
+                    "max_relative_change": "5%",
+                },
+                "max_relative_change: Input should be a valid number, unable to parse string as a number, got '5%'; "
+                "max_relative_change is a fraction of 1: write 0.05 for 5%",
+            ),
+            (
+                {
+                    "kind": "kpi_compare",
+                    "direction": "higher_is_better",
+                    "canary": "vector(1)",
+                    "baseline": "vector(2)",
+                    "max_relative_change": 0.05,
+                    "max_absolute_change": "5%",  # in the KPI's units: no number to offer
+                },
+                "max_absolute_change: Input should be a valid number, unable to parse string as a number, got '5%'",
+            ),
+        ],
+    )
+    def test_a_number_written_in_percent_names_the_number_to_write(self, check, said):
+        # Before: only "unable to parse string as a number, got '5%'", not saying whether 5 or 0.05 was meant.
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{"name": "c", **check}]})])
+        assert problem.endswith(said), problem
+
+    @pytest.mark.parametrize(("written", "meant"), [("stable", "baseline"), ("control", "baseline")])
+    def test_another_tools_word_for_a_field_names_the_field(self, written, meant):
+        kpi = {"name": "c", "kind": "kpi_compare", "direction": "higher_is_better", "max_relative_change": 0.05}
+        kpi |= {"canary": "vector(1)", written: "vector(2)"}
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [kpi]})])
+        # Before: "did you mean 'step'?", a field of mann_whitney, for the stable version's queries.
+        assert f"a.yaml: check 'c' (checks[0]): {written}: unknown field; did you mean {meant!r}?" in problems
+
     def test_a_value_where_a_credential_may_stand_is_not_quoted(self):
         composite = {
             "name": "card",

@@ -213,6 +213,79 @@ class TestCounterReadAsAGauge:
         ]
 
 
+class TestProportionOfNoCounts:
+    """A proportion's success or total that is per second (rate()) or a counter read without a range is a load
+    warning naming increase() over the lookback: the test needs the lookback's counts."""
+
+    def definition(self, success: str, total: str) -> dict[str, Any]:
+        canary = {"success": success, "total": total}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        return check(method="proportion", direction="higher_is_better", canary=canary, baseline=baseline)
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [
+            w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "proportion" in w or "range" in w
+        ]
+
+    def test_rate_warned(self):
+        rated = TOTAL.replace("increase(", "rate(")
+        # Before: no warning; the check loaded and answered inconclusive (power 0.03) on the demo's 1000s of visits.
+        assert self.warned(self.definition(SUCCESS, rated)) == [
+            f"{side}.total is per second (rate() or irate()), and method proportion counts events: the test reads "
+            "the events of one second as the lookback's, a fraction of the evidence, and stays inconclusive where "
+            "the lookback's counts would pass; write increase(...[{{ lookback }}])"
+            for side in ("canary", "baseline")
+        ]
+
+    def test_bare_counter_warned(self):
+        bare = 'sum(ok_total{h="{{ canary_hash }}"})'
+        # Before: no warning; every order since the pod started was compared, the lookback unused.
+        assert self.warned(self.definition(bare, TOTAL)) == [
+            f"{side}.success reads the counter ok_total without a range: its value counts every event since the "
+            "process started, not the lookback's, and a restart starts it again from 0; write "
+            "increase(...[{{ lookback }}])"
+            for side in ("canary", "baseline")
+        ]
+
+    @pytest.mark.parametrize(
+        "total",
+        [
+            TOTAL,
+            'sum(count_over_time(probe_success{h="{{ canary_hash }}"}[{{ lookback }}]))',
+            'sum(job:visits:increase30m{h="{{ canary_hash }}"})',  # a recorded count
+        ],
+    )
+    def test_counts_not_warned(self, total):
+        assert self.warned(self.definition(SUCCESS, total)) == []
+
+
+class TestRatioToleranceInPercent:
+    """A ratio or mann_whitney KPI with higher_is_better and max_relative_change of 1 or more (5 written for 5%) is a
+    load warning: a KPI never below 0 cannot drop by more than all of itself, so no canary fails."""
+
+    def warned(self, **overrides: Any) -> list[str]:
+        definition = check(**{"direction": "higher_is_better", **overrides})
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "max_relative_change" in w]
+
+    def test_percent_warned(self):
+        # Before: loaded silently; a canary converting 0.05 against 0.1 passed at tolerance 0.5 (500%).
+        assert self.warned(max_relative_change=5) == [
+            "max_relative_change 5 tolerates a drop of 500% of the baseline: a KPI that is never below 0 (a rate, a "
+            "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%"
+        ]
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"max_relative_change": 0.99},
+            {"max_relative_change": 5, "direction": "lower_is_better"},
+            {"max_absolute_change": 5},
+        ],
+    )
+    def test_not_warned(self, overrides):
+        assert self.warned(**{"max_relative_change": None, **overrides}) == []
+
+
 class TestRejected:
     """Definitions that could never judge soundly are refused at load."""
 

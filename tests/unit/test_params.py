@@ -134,6 +134,34 @@ class TestParseTime:
             f"them? That is {meant}"
         )
 
+    @pytest.mark.parametrize(
+        ("text", "said"),
+        [
+            ("now-1h", "write the time itself: 1h ago is 2026-11-26T10:00:00Z (unix seconds 1795687200)"),
+            ("-30m", "write the time itself: 30m ago is 2026-11-26T10:30:00Z (unix seconds 1795689000)"),
+            ("now - 1h30m", "write the time itself: 1h30m ago is 2026-11-26T09:30:00Z (unix seconds 1795685400)"),
+            ("2h", "write the time itself: 2h ago is 2026-11-26T09:00:00Z (unix seconds 1795683600)"),
+            ("now", "leave at out to evaluate now (2026-11-26T11:00:00Z)"),
+        ],
+    )
+    def test_a_time_relative_to_now_names_the_time_to_write(self, text, said):
+        # "Why did it stop an hour ago", as Grafana writes times: before, only "neither RFC 3339 nor unix seconds".
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        with pytest.raises(ValueError) as caught:
+            parse_time(text, now=now)
+        assert str(caught.value) == (
+            f"{text!r} is neither RFC 3339 nor unix seconds: a time relative to now is not read; {said}"
+        )
+        with pytest.raises(ValueError) as caught:
+            parse_time(text, now=now, relative_hint=False)
+        assert str(caught.value) == f"{text!r} is neither RFC 3339 nor unix seconds"
+
+    @pytest.mark.parametrize("text", ["now+1h", "yesterday", "-1x", "30000d"])
+    def test_other_words_get_no_relative_hint(self, text):
+        with pytest.raises(ValueError) as caught:
+            parse_time(text, now=datetime(2026, 11, 26, 11, tzinfo=UTC))
+        assert str(caught.value) == f"{text!r} is neither RFC 3339 nor unix seconds"
+
     def test_milliseconds_of_a_time_ahead_are_only_out_of_range(self):
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)
         with pytest.raises(ValueError) as caught:
