@@ -1298,6 +1298,14 @@ class TestJudgeSecretMembers:
         assert result.evidence["body"] == f'{{"api_keys": "<redacted>"... ({len(body) - 65536} more characters)'
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_secret_list_that_ends_the_quote_at_its_limit(self):
+        # Its 64 KiB shown as exactly the 512 characters a quote holds: what follows them is still 64 KiB on.
+        shown = '{"padding": "' + "x" * 472 + '", "api_keys": "<redacted>"'
+        body = shown[:-12].encode() + b"[" + b'"s3cr3t-key-value", ' * 60_000 + b'"last"]}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == f"{shown}... ({len(body) - 65536} more characters)"
+        assert len(shown) == 512
+
     def test_the_body_is_judged_as_it_came(self):
         body = b'{"session": {"state": "expired"}}'
         assert judged({"body_not_contains": ["expired"]}, body=body).failures
@@ -1550,6 +1558,26 @@ class TestJudgeLegacyCharsets:
         )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert "Error 500" in result.evidence["body"]
+
+    @pytest.mark.parametrize(
+        ("charset", "body", "shown"),
+        [
+            ("EUC-KR", b"<p>\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("Big5", b"<p>\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("GBK", b"<p>\xffError 500</p>", "<p>\ufffdError 500</p>"),
+            ("EUC-KR", b"<p>\x81\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("Shift_JIS", b"<p>Error 500</p>\x81", "<p>Error 500</p>\ufffd"),
+        ],
+        ids=["no-lead-euc-kr", "no-lead-big5", "no-lead-gbk", "lead-and-0x80", "lead-at-the-end"],
+    )
+    def test_a_bad_byte_is_one_error(self, charset, body, shown):
+        # WHATWG Encoding: a byte no pair starts with is one error (0x80 is the euro sign in GB18030 only), the ASCII
+        # after it read; a lead drops a non-ASCII second byte (0x80 too) with it; a lead ending the body is one error.
+        result = judged(
+            {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": f"text/html; charset={charset}"}
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == shown
 
     @pytest.mark.parametrize("charset", ["GBK", "GB2312", "x-gbk", "gb18030"])
     def test_a_gbk_page_is_read_as_gb18030(self, charset):
