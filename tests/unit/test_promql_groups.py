@@ -1052,6 +1052,7 @@ class TestShareOfFailures:
                 ("http_request_errors_total", "http_requests_total"),
             ),
             ("job:rpc_timeouts:rate5m / job:rpc_calls:rate5m", ("job:rpc_timeouts:rate5m", "job:rpc_calls:rate5m")),
+            ("sum(rate(jobs_fail_total[5m])) / sum(rate(jobs_total[5m]))", ("jobs_fail_total", "jobs_total")),
         ],
     )
     def test_a_share_of_failures(self, query, names):
@@ -1066,6 +1067,8 @@ class TestShareOfFailures:
             "sum(rate(errors_total[5m])) / sum(rate(requests_total[1h]))",  # read apart
             'sum(rate(r{code="500"}[5m])) / sum(rate(r[5m]))',  # one metric: share_of_itself's
             "100 * sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # a percentage
+            "rate(errors_total[5m])",  # no division: a function at the top
+            "errors_total",
         ],
     )
     def test_not_a_share_of_failures(self, query):
