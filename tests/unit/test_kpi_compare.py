@@ -664,6 +664,25 @@ class TestListing:
             )
         )
 
+    @pytest.mark.parametrize(
+        ("method", "canary"),
+        [
+            ("ratio", 'avg(lat{h="{{ canary_hash }}"})'),
+            ("proportion", {"success": 'sum(lat{h="{{ canary_hash }}"})', "total": 'sum(lat{h="{{ canary_hash }}"})'}),
+        ],
+    )
+    def test_a_baseline_an_hour_back_is_asked_over_the_look_back(self, method, canary):
+        # Only mann_whitney's query reads over its lookback: another's baseline reads its one sample an hour back.
+        if isinstance(canary, str):
+            baseline: Any = 'avg(lat{h="{{ stable_hash }}"} offset 1h)'
+        else:
+            baseline = {role: query.replace("canary", "stable")[:-1] + " offset 1h)" for role, query in canary.items()}
+        definition = check(method=method, canary=canary, baseline=baseline)
+        (role, presence) = load(definition).checks["kpi"].promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        assert 'group by (__name__) (last_over_time({__name__=~"lat"}[300s] offset 3600s))' in presence
+        assert "[301s]" not in presence
+
     def test_a_query_reading_now_is_read_without_the_parser(self):
         # Only a query that may read back in time (offset, @) is parsed for where it reads: a Job of the usual one
         # imports no PromQL parser for it.
