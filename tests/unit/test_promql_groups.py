@@ -28,6 +28,7 @@ from analyzer.promql_groups import (
     nan_hiding_operands,
     nan_probe,
     pinned_start,
+    presence_over,
     share_of_failures,
     share_of_itself,
 )
@@ -973,6 +974,25 @@ class TestAnswerLabelList:
     )
     def test_no_list_whose_labels_each_series_keeps(self, query):
         assert answer_label_list(query) is None
+
+
+class TestPresenceOver:
+    """Where a presence query looks for a selector's names: the plain look-back for one read at the evaluation time, its
+    range (and a range query's window), offset and `@` otherwise."""
+
+    @pytest.mark.parametrize(
+        ("reach", "window_s", "over"),
+        [
+            (Reach(300.0, 0.0, None), 0.0, ""),
+            (Reach(300.0, 0.0, None), 600.0, "[900s]"),
+            (Reach(300.0, 3600.0, None), 0.0, "[300s] offset 3600s"),
+            # Pinned by `@`: the range query's window moves nothing.
+            (Reach(300.0, 0.0, 1000.0), 600.0, "[300s] @ 1000.000"),
+            (Reach(90.5, 0.25, None), 600.0, "[690500ms] offset 250ms"),
+        ],
+    )
+    def test_over(self, reach, window_s, over):
+        assert presence_over(reach, window_s) == over
 
 
 class TestShareOfItself:
