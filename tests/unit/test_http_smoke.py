@@ -1284,6 +1284,27 @@ class TestJudgeSecretMembers:
         )
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            (b"pin=4711&state=ok", "pin=<redacted>&state=ok"),
+            (
+                b'{"error": "upstream said: {\\"pin\\": \\"4711\\"}"}',
+                '{"error": "upstream said: {\\"pin\\": \\"<redacted>\\"}"}',
+            ),
+        ],
+        ids=["parameter", "member-inside-a-string"],
+    )
+    def test_a_name_of_the_checks_secret_names_is_redacted(self, body, shown):
+        # secret_names: ["pin"], a name no default pattern knows: only its name tells its value is a secret.
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset({"pin"}))
+        assert result.evidence["body"] == shown
+        assert "4711" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_an_object_the_quote_cuts_shows_nothing_of_it(self):
         body = b'{"padding": "' + b"x" * 470 + b'", "tokens": [' + b'"s3cr3t", ' * 100 + b'"last"]}'
         result = judged({"body_contains": ["ready"]}, body=body)
