@@ -683,6 +683,16 @@ class TestListing:
         assert 'group by (__name__) (last_over_time({__name__=~"lat"}[300s] offset 3600s))' in presence
         assert "[301s]" not in presence
 
+    def test_a_baseline_pinned_by_at_is_asked_there(self):
+        # Asked now, a name with series now but none at the pinned time would pass presence, and beside a fallback
+        # the fallback's value would be compared.
+        definition = check(
+            canary='avg(lat{h="{{ canary_hash }}"})', baseline='avg(lat{h="{{ stable_hash }}"} @ 1700000000)'
+        )
+        (role, presence) = load(definition).checks["kpi"].promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        assert 'group by (__name__) (last_over_time({__name__=~"lat"}[300s] @ 1700000000.000))' in presence
+
     def test_a_query_reading_now_is_read_without_the_parser(self):
         # Only a query that may read back in time (offset, @) is parsed for where it reads: a Job of the usual one
         # imports no PromQL parser for it.
