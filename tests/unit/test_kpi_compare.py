@@ -321,6 +321,16 @@ class TestQuantileOutsideZeroToOne:
         definition["params"] = {**definition["params"], **params}
         assert said in problem(definition)
 
+    def test_a_quantile_reading_the_lookback_is_judged_by_what_it_measures(self):
+        # `{{ lookback }}` is no param, the kind fills it: a quantile of series, neither refused nor read as a number.
+        selector = 'lat{h="{{ canary_hash }}"}'
+        canary = f"quantile(scalar(count_over_time({selector}[{{{{ lookback }}}}])) / 1000, {selector})"
+        definition = check(
+            method="mann_whitney", lookback="30m", canary=canary, baseline=canary.replace("canary", "stable")
+        )
+        kpi = load(definition).checks["kpi"]
+        assert kpi.bind_args({"canary_hash": "c1", "stable_hash": "s1"}) == {"canary_hash": "c1", "stable_hash": "s1"}
+
 
 class TestProportionToleranceInPercent:
     """A proportion's tolerance or effect written in percent (`max_relative_change: 5` for 5%) is refused at load when
