@@ -1460,6 +1460,30 @@ class TestMeasure:
     def test_enough_events_let_the_samples_be_judged(self):
         assert self.evaluate(self.Source(events=500)).outcome is Outcome.PASS
 
+    def test_a_metric_read_without_label_matchers_is_present_by_its_name(self):
+        # The presence answer has a series labelled with the name alone for each name with samples, and one more per
+        # label a matcher needs: `up`, read with no matcher, has only the first, which is enough.
+        class Source(TestMeasure.Source):
+            async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+                answer = await super().query(promql, at, timeout_s)
+                if not promql.startswith("group by (__name__)"):
+                    return answer
+                return QueryResult(promql, "vector", [*answer.series, Series({"__name__": "up"}, [(1.0, 1.0)])])
+
+        kpi = load(check(canary=f"{CANARY} * scalar(count(up))", baseline=f"{BASELINE} * scalar(count(up))")).checks[
+            "kpi"
+        ]
+
+        async def run() -> Verdict:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            deadline = asyncio.get_running_loop().time() + 30
+            args = {"canary_hash": "c1", "stable_hash": "s1"}
+            sources = TestMeasure.Sources(Source(events=500))
+            return await kpi.evaluate(EvalContext(args, at, deadline, sources))  # type: ignore[arg-type]
+
+        verdict = asyncio.run(run())
+        assert verdict.outcome is Outcome.PASS, verdict.reason
+
 
 class TestInstantValues:
     """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
