@@ -790,11 +790,12 @@ class TestOAuthCodesInRedirects:
 
         return await asyncio.start_server(handle, "127.0.0.1", 0)
 
+    @pytest.mark.parametrize("code", [b"4/0AX4XfWh-auth-code-s3cr3t", b"s3cr3t42"], ids=["google", "8-characters"])
     @pytest.mark.parametrize("follow", [True, False])
-    async def test_an_authorization_code_in_a_redirect_is_redacted(self, client, follow):
+    async def test_an_authorization_code_in_a_redirect_is_redacted(self, client, follow, code):
         # `code` is no secret name, so the hop to the callback and its Location showed the code, which with the
         # client's credentials buys the user's tokens, in the evidence, the history and JUnit.
-        server = await self.redirecting(b"/cb?code=4/0AX4XfWh-auth-code-s3cr3t&state=af0ifjsldkj")
+        server = await self.redirecting(b"/cb?code=" + code + b"&state=af0ifjsldkj")
         try:
             port = server.sockets[0].getsockname()[1]
             expect = {} if follow else {"status": [302]}

@@ -574,7 +574,9 @@ class TestSampleValueSpelling:
         return {"resultType": "matrix", "result": [{"metric": {"pod": "a"}, "values": samples}]}
 
     @pytest.mark.parametrize("result_type", ["scalar", "vector", "matrix"])
-    @pytest.mark.parametrize("value", ["0_001", " 0.001", "0.001\n", "infinity", "inf", "nan", "Infinity", "\u0661"])
+    @pytest.mark.parametrize(
+        "value", ["0_001", " 0.001", "0.001\n", "0.001 ", "infinity", "inf", "nan", "Infinity", "\u0661"]
+    )
     async def test_a_value_prometheus_never_writes_is_refused(self, result_type, value):
         async with recording_prometheus() as fake:
             fake.replies = [(200, {"status": "success", "data": self.answer(result_type, value)})]

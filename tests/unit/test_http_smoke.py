@@ -1284,6 +1284,27 @@ class TestJudgeSecretMembers:
         )
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            (b"pin=4711&state=ok", "pin=<redacted>&state=ok"),
+            (
+                b'{"error": "upstream said: {\\"pin\\": \\"4711\\"}"}',
+                '{"error": "upstream said: {\\"pin\\": \\"<redacted>\\"}"}',
+            ),
+        ],
+        ids=["parameter", "member-inside-a-string"],
+    )
+    def test_a_name_of_the_checks_secret_names_is_redacted(self, body, shown):
+        # secret_names: ["pin"], a name no default pattern knows: only its name tells its value is a secret.
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset({"pin"}))
+        assert result.evidence["body"] == shown
+        assert "4711" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_an_object_the_quote_cuts_shows_nothing_of_it(self):
         body = b'{"padding": "' + b"x" * 470 + b'", "tokens": [' + b'"s3cr3t", ' * 100 + b'"last"]}'
         result = judged({"body_contains": ["ready"]}, body=body)
@@ -1297,6 +1318,14 @@ class TestJudgeSecretMembers:
         result = judged({"body_contains": ["ready"]}, body=body)
         assert result.evidence["body"] == f'{{"api_keys": "<redacted>"... ({len(body) - 65536} more characters)'
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_a_secret_list_that_ends_the_quote_at_its_limit(self):
+        # Its 64 KiB shown as exactly the 512 characters a quote holds: what follows them is still 64 KiB on.
+        shown = '{"padding": "' + "x" * 472 + '", "api_keys": "<redacted>"'
+        body = shown[:-12].encode() + b"[" + b'"s3cr3t-key-value", ' * 60_000 + b'"last"]}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == f"{shown}... ({len(body) - 65536} more characters)"
+        assert len(shown) == 512
 
     def test_the_body_is_judged_as_it_came(self):
         body = b'{"session": {"state": "expired"}}'
@@ -1550,6 +1579,26 @@ class TestJudgeLegacyCharsets:
         )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert "Error 500" in result.evidence["body"]
+
+    @pytest.mark.parametrize(
+        ("charset", "body", "shown"),
+        [
+            ("EUC-KR", b"<p>\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("Big5", b"<p>\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("GBK", b"<p>\xffError 500</p>", "<p>\ufffdError 500</p>"),
+            ("EUC-KR", b"<p>\x81\x80Error 500</p>", "<p>\ufffdError 500</p>"),
+            ("Shift_JIS", b"<p>Error 500</p>\x81", "<p>Error 500</p>\ufffd"),
+        ],
+        ids=["no-lead-euc-kr", "no-lead-big5", "no-lead-gbk", "lead-and-0x80", "lead-at-the-end"],
+    )
+    def test_a_bad_byte_is_one_error(self, charset, body, shown):
+        # WHATWG Encoding: a byte no pair starts with is one error (0x80 is the euro sign in GB18030 only), the ASCII
+        # after it read; a lead drops a non-ASCII second byte (0x80 too) with it; a lead ending the body is one error.
+        result = judged(
+            {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": f"text/html; charset={charset}"}
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+        assert result.evidence["body"] == shown
 
     @pytest.mark.parametrize("charset", ["GBK", "GB2312", "x-gbk", "gb18030"])
     def test_a_gbk_page_is_read_as_gb18030(self, charset):

@@ -394,6 +394,16 @@ class TestQuantileOutsideZeroToOne:
         definition["params"] = {**definition["params"], **params}
         assert said in problem(definition)
 
+    def test_a_quantile_reading_the_lookback_is_judged_by_what_it_measures(self):
+        # `{{ lookback }}` is no param, the kind fills it: a quantile of series, neither refused nor read as a number.
+        selector = 'lat{h="{{ canary_hash }}"}'
+        canary = f"quantile(scalar(count_over_time({selector}[{{{{ lookback }}}}])) / 1000, {selector})"
+        definition = check(
+            method="mann_whitney", lookback="30m", canary=canary, baseline=canary.replace("canary", "stable")
+        )
+        kpi = load(definition).checks["kpi"]
+        assert kpi.bind_args({"canary_hash": "c1", "stable_hash": "s1"}) == {"canary_hash": "c1", "stable_hash": "s1"}
+
 
 class TestProportionToleranceInPercent:
     """A proportion's tolerance or effect written in percent (`max_relative_change: 5` for 5%) is refused at load when
@@ -736,6 +746,35 @@ class TestListing:
                 '"[2100s] offset 3600s", "", "")'
             )
         )
+
+    @pytest.mark.parametrize(
+        ("method", "canary"),
+        [
+            ("ratio", 'avg(lat{h="{{ canary_hash }}"})'),
+            ("proportion", {"success": 'sum(lat{h="{{ canary_hash }}"})', "total": 'sum(lat{h="{{ canary_hash }}"})'}),
+        ],
+    )
+    def test_a_baseline_an_hour_back_is_asked_over_the_look_back(self, method, canary):
+        # Only mann_whitney's query reads over its lookback: another's baseline reads its one sample an hour back.
+        if isinstance(canary, str):
+            baseline: Any = 'avg(lat{h="{{ stable_hash }}"} offset 1h)'
+        else:
+            baseline = {role: query.replace("canary", "stable")[:-1] + " offset 1h)" for role, query in canary.items()}
+        definition = check(method=method, canary=canary, baseline=baseline)
+        (role, presence) = load(definition).checks["kpi"].promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        assert 'group by (__name__) (last_over_time({__name__=~"lat"}[300s] offset 3600s))' in presence
+        assert "[301s]" not in presence
+
+    def test_a_baseline_pinned_by_at_is_asked_there(self):
+        # Asked now, a name with series now but none at the pinned time would pass presence, and beside a fallback
+        # the fallback's value would be compared.
+        definition = check(
+            canary='avg(lat{h="{{ canary_hash }}"})', baseline='avg(lat{h="{{ stable_hash }}"} @ 1700000000)'
+        )
+        (role, presence) = load(definition).checks["kpi"].promql(self.ARGS)[-1]
+        assert role == "the presence query built from their metric names"
+        assert 'group by (__name__) (last_over_time({__name__=~"lat"}[300s] @ 1700000000.000))' in presence
 
     def test_a_query_reading_now_is_read_without_the_parser(self):
         # Only a query that may read back in time (offset, @) is parsed for where it reads: a Job of the usual one
@@ -1493,6 +1532,30 @@ class TestMeasure:
 
     def test_enough_events_let_the_samples_be_judged(self):
         assert self.evaluate(self.Source(events=500)).outcome is Outcome.PASS
+
+    def test_a_metric_read_without_label_matchers_is_present_by_its_name(self):
+        # The presence answer has a series labelled with the name alone for each name with samples, and one more per
+        # label a matcher needs: `up`, read with no matcher, has only the first, which is enough.
+        class Source(TestMeasure.Source):
+            async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
+                answer = await super().query(promql, at, timeout_s)
+                if not promql.startswith("group by (__name__)"):
+                    return answer
+                return QueryResult(promql, "vector", [*answer.series, Series({"__name__": "up"}, [(1.0, 1.0)])])
+
+        kpi = load(check(canary=f"{CANARY} * scalar(count(up))", baseline=f"{BASELINE} * scalar(count(up))")).checks[
+            "kpi"
+        ]
+
+        async def run() -> Verdict:
+            at = datetime(2026, 1, 1, tzinfo=UTC)
+            deadline = asyncio.get_running_loop().time() + 30
+            args = {"canary_hash": "c1", "stable_hash": "s1"}
+            sources = TestMeasure.Sources(Source(events=500))
+            return await kpi.evaluate(EvalContext(args, at, deadline, sources))  # type: ignore[arg-type]
+
+        verdict = asyncio.run(run())
+        assert verdict.outcome is Outcome.PASS, verdict.reason
 
 
 class TestInstantValues:

@@ -572,6 +572,18 @@ class TestQuantileOutsideZeroToOne:
         assert said in text
         assert "minimum: 0 and maximum: 1 refuse any other arg" in text
 
+    @pytest.mark.parametrize(
+        "param",
+        [
+            {"type": "number", "default": 1, "example": 0},
+            {"type": "number", "default": 0, "example": 1},
+            {"type": "enum", "values": ["0", "0.5", "1"], "default": "0.5"},
+        ],
+    )
+    def test_a_quantile_of_0_or_1_a_param_gives_is_not(self, param):
+        # 0 and 1 are quantiles (the lowest and the highest bucket's bound): loaded, as written ones are.
+        PrometheusCheck.model_validate({**BASE, "params": {"q": param}, "query": "quantile_over_time({{ q }}, x[5m])"})
+
     def test_an_enum_value_in_percent_is_refused(self):
         # Before: loaded; `q=99` asked for +Inf on every evaluation, inconclusive.
         param = {"type": "enum", "values": ["0.5", "0.9", "99"], "default": "0.5"}
@@ -580,7 +592,15 @@ class TestQuantileOutsideZeroToOne:
         assert "In percent? 99 is 0.99" in text
 
     @pytest.mark.parametrize(
-        ("raw", "refused"), [({"q": "0.95"}, False), ({"q": 95}, True), ({}, False), ({"q": "1e2"}, True)]
+        ("raw", "refused"),
+        [
+            ({"q": "0.95"}, False),
+            ({"q": 95}, True),
+            ({}, False),
+            ({"q": "1e2"}, True),
+            ({"q": "1"}, False),
+            ({"q": 0}, False),
+        ],
     )
     def test_an_arg_outside_0_to_1_is_refused_when_bound(self, raw, refused):
         params = {"q": {"type": "number", "default": 0.99}}
@@ -588,7 +608,7 @@ class TestQuantileOutsideZeroToOne:
             {**BASE, "params": params, "query": "histogram_quantile({{ q }}, sum by (le) (rate(x_bucket[5m])))"}
         )
         if not refused:
-            assert 0 < check.bind_args(raw)["q"] < 1
+            assert 0 <= check.bind_args(raw)["q"] <= 1
             return
         with pytest.raises(
             ArgError, match=r"^arg 'q' is the quantile of histogram_quantile\(\{\{ q \}\}, ...\)"

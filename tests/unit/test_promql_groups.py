@@ -28,6 +28,7 @@ from analyzer.promql_groups import (
     nan_hiding_operands,
     nan_probe,
     pinned_start,
+    presence_over,
     share_of_failures,
     share_of_itself,
 )
@@ -975,6 +976,25 @@ class TestAnswerLabelList:
         assert answer_label_list(query) is None
 
 
+class TestPresenceOver:
+    """Where a presence query looks for a selector's names: the plain look-back for one read at the evaluation time, its
+    range (and a range query's window), offset and `@` otherwise."""
+
+    @pytest.mark.parametrize(
+        ("reach", "window_s", "over"),
+        [
+            (Reach(300.0, 0.0, None), 0.0, ""),
+            (Reach(300.0, 0.0, None), 600.0, "[900s]"),
+            (Reach(300.0, 3600.0, None), 0.0, "[300s] offset 3600s"),
+            # Pinned by `@`: the range query's window moves nothing.
+            (Reach(300.0, 0.0, 1000.0), 600.0, "[300s] @ 1000.000"),
+            (Reach(90.5, 0.25, None), 600.0, "[690500ms] offset 250ms"),
+        ],
+    )
+    def test_over(self, reach, window_s, over):
+        assert presence_over(reach, window_s) == over
+
+
 class TestShareOfItself:
     """A query dividing part of a counter's series by all of them, read alike, is named as a share (between 0 and 1);
     any other division is not, for its value may exceed 1."""
@@ -1052,6 +1072,7 @@ class TestShareOfFailures:
                 ("http_request_errors_total", "http_requests_total"),
             ),
             ("job:rpc_timeouts:rate5m / job:rpc_calls:rate5m", ("job:rpc_timeouts:rate5m", "job:rpc_calls:rate5m")),
+            ("sum(rate(jobs_fail_total[5m])) / sum(rate(jobs_total[5m]))", ("jobs_fail_total", "jobs_total")),
         ],
     )
     def test_a_share_of_failures(self, query, names):
@@ -1066,6 +1087,8 @@ class TestShareOfFailures:
             "sum(rate(errors_total[5m])) / sum(rate(requests_total[1h]))",  # read apart
             'sum(rate(r{code="500"}[5m])) / sum(rate(r[5m]))',  # one metric: share_of_itself's
             "100 * sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",  # a percentage
+            "rate(errors_total[5m])",  # no division: a function at the top
+            "errors_total",
         ],
     )
     def test_not_a_share_of_failures(self, query):

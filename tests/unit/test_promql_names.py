@@ -156,6 +156,9 @@ class TestNameMatchersContradict:
             '{__name__="a1", __name__=~"b.*"}',
             '{__name__="", __name__="a"}',
             '{"a", __name__="b"}',
+            # Read up to 3 quantifiers and names of up to 200 characters (more: see test_not_found).
+            '{__name__="a1", __name__=~"b*c+d?"}',
+            '{__name__="' + "a" * 200 + '", __name__=~"b.*"}',
         ],
     )
     def test_found(self, query):
@@ -171,9 +174,12 @@ class TestNameMatchersContradict:
             '{__name__="", job="a"}',
             '{__name__=~"a.*", __name__!~"b.*"}',
             'absent({__name__="a", __name__="b"})',
+            '{__name__="\\x61", __name__="a"}',  # Go's escape: Prometheus reads a, not read here
             '{"é_total", __name__!~"\\\\w+"}',  # Go's \w is ASCII's, Python's Unicode's: not read here
             # Read slowly by Python's backtracking (minutes for this one): not read here.
             '{__name__="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", __name__=~"a*a*a*a*a*a*a*a*a*a*c"}',
+            '{__name__="a1", __name__=~"b*c+d?e*"}',
+            '{__name__="' + "a" * 201 + '", __name__=~"b.*"}',
             'a{job="b"}',
         ],
     )
