@@ -322,6 +322,11 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
         # The rest of a stalled body would be read before the next request, and a broken one cannot be: the
         # connection closes with the answer.
         response.force_close()
+        if not request.content.is_eof():
+            # At once: aiohttp would linger after the answer, reading for up to 10 s what a client that stalled is
+            # slow to send, and so hold a connection the cap counts for three times the body timeout. Its own
+            # setting, which it reads per connection once the answer is written (no public way to set it).
+            request.protocol._lingering_time = 0.0
     return response
 
 

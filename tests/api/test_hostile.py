@@ -198,6 +198,37 @@ class TestConnections:
         answer = rawhttp.parse(raw)
         assert (answer.status, answer.json()["error"]) == (408, "header_timeout")
 
+    async def test_a_stalled_body_gets_408_and_its_connection_closed(self, serve):
+        # aiohttp lingers after an answer to read the rest of a body: here for longer than the hang guard, so that a
+        # connection left lingering shows as a hang.
+        server = await serve(Settings(body_read_timeout_s=0.2, keepalive_timeout_s=600), lingering_time=3600)
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            head = rawhttp.request("POST", "/api/v1/checks/always/run", content_length=100)
+            writer.write(head + b'{"a')
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        answer = rawhttp.parse(raw)
+        assert (answer.status, answer.json()["error"]) == (408, "body_timeout")
+
+    async def test_a_post_turned_away_while_draining_is_closed_before_its_body_came(self, serve):
+        server = await serve(Settings(keepalive_timeout_s=600), lingering_time=3600)  # lingering as above
+        server.app[LIVE].draining = True
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            head = rawhttp.request("POST", "/api/v1/checks/always/run", content_length=100)
+            writer.write(head + b'{"a')
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                raw = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        answer = rawhttp.parse(raw)
+        assert (answer.status, answer.json()["error"]) == (503, "shutting_down")
+
 
 @pytest.fixture
 def json_logs():

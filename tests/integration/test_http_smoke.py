@@ -1760,17 +1760,22 @@ class TestEventLoopStaysFree:
     async def test_backtracking_regex_on_a_hostile_body_leaves_deadline_and_healthz_working(
         self, aiohttp_server, aiohttp_client, monkeypatch
     ):
-        searching, searched = threading.Event(), threading.Event()
+        # Bounds a hung test only; nothing here asserts how long anything took.
+        hang_guard_s = 20
+        searching, release, judged = threading.Event(), threading.Event(), threading.Event()
         search = judge._search
 
-        def observed_search(pattern: str, text: str, what: str) -> bool:
+        def held_search(pattern: str, text: str, what: str) -> bool:
+            # Judging starts, then is held until the test has seen the deadline fire and /healthz answer: a judging
+            # thread busy for as long as the test needs, however slowly a loaded machine brings the answer to it.
             searching.set()
+            release.wait(hang_guard_s)
             try:
                 return search(pattern, text, what)
             finally:
-                searched.set()
+                judged.set()
 
-        monkeypatch.setattr(judge, "_search", observed_search)
+        monkeypatch.setattr(judge, "_search", held_search)
 
         async def hostile(request: web.Request) -> web.Response:
             return web.Response(text="a" * 36 + "b")
@@ -1782,17 +1787,23 @@ class TestEventLoopStaysFree:
             "name": "smoke",
             "kind": "http_smoke",
             "base_url": f"http://preview.shop.svc:{target.port}",
-            "deadline_s": 0.3,
+            # Time for the exchange on a loaded machine: a deadline that fired before judging began left the test
+            # waiting for judging for ever.
+            "deadline_s": 3,
             "steps": [{"name": "s", "retries": 0, "expect": {"body_regex": "^(a|aa)+$"}}],
         }
         catalog = build_catalog([("test", {"checks": [definition]})], Registry([HttpSmokeCheck]))
         settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
         client = await aiohttp_client(create_app(settings, catalog, Registry([HttpSmokeCheck]), http_resolver=RESOLVER))
         run = asyncio.create_task(client.get("/api/v1/checks/smoke/run"))
-        await asyncio.to_thread(searching.wait)
-        health = await client.get("/healthz")
-        assert health.status == 200 and not searched.is_set()
-        response = await run
+        try:
+            assert await asyncio.to_thread(searching.wait, hang_guard_s), "judging never began"
+            health = await client.get("/healthz")
+            assert health.status == 200 and not judged.is_set()
+            async with asyncio.timeout(hang_guard_s):
+                response = await run
+        finally:
+            release.set()
         body = await response.json()
         assert (response.status, body["verdict"], body["error"]) == (504, "error", "deadline_exceeded")
 
