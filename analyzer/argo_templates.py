@@ -31,7 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError
-from analyzer.params import parse_flag, parse_time, repeated_arg
+from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg
 from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -1864,7 +1864,8 @@ def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:
         if param is None or _given_elsewhere(value):
             continue
         try:
-            param.parse(str(key), value, secret=key in secret)
+            # As the run endpoint binds it: an empty value of a param with a default is told to be left out.
+            bind_args({str(key): param}, {str(key): value}, secret)
         except ArgError as exc:
             found.append(
                 f"check {check.name!r} refuses an arg the url (or jsonBody) gives: {exc.message}; every measurement "

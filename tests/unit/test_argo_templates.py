@@ -180,6 +180,21 @@ class TestTemplateProblems:
         )
         assert "S3CR3T" not in problem
 
+    def test_an_empty_value_of_a_param_with_a_default_is_told_to_be_left_out(self, tmp_path):
+        # Before: only "'' is not a duration": an Argo arg declared `value: ""` is the value given, not the default.
+        windowed = {
+            **CHECK,
+            "params": {**HASH, "window": {"type": "duration", "default": "5m"}},
+            "query": 'sum(rate(up{h="{{ canary_hash }}"}[{{ window }}]))',
+        }
+        catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [windowed]})], Registry.default())
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&window="
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(declaring_what_they_use((template(url),))[0]))
+        [problem] = template_problems([tmp_path], catalog)
+        assert "; an empty value is no default here: leave window out for its default ('5m'); every measurement" in (
+            problem
+        )
+
     def test_an_arg_filled_in_by_argo_is_not_judged_here(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee-{{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []

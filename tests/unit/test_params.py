@@ -389,6 +389,35 @@ class TestBindArgs:
             bind_args({"canary_hash": Param(type="label_value", **declared)}, {"canary_hash": ""})
         assert caught.value.arg == "canary_hash"
 
+    @pytest.mark.parametrize(
+        ("declared", "default_shown"),
+        [
+            ({"type": "duration", "default": "5m"}, " ('5m')"),
+            ({"type": "number", "default": 2}, " (2)"),
+            ({"type": "enum", "values": ["a", "b"], "default": "a"}, " ('a')"),
+            ({"type": "label_value", "default": "prod"}, " ('prod')"),
+            ({"type": "duration", "default": "5m", "secret": True}, ""),
+        ],
+    )
+    def test_an_empty_value_of_a_param_with_a_default_is_told_to_be_left_out(self, declared, default_shown):
+        # Before: `window=` (an Argo arg with `value: ""`) was a 400 that named only the rule ("'' is not a
+        # duration"), as if empty meant the default, as it does on the verdict pages; every measurement an Error.
+        with pytest.raises(ArgError) as caught:
+            bind_args({"window": Param(**declared)}, {"window": ""})
+        assert caught.value.message.endswith(
+            f"; an empty value is no default here: leave window out for its default{default_shown}"
+        )
+        assert caught.value.arg == "window"
+
+    def test_a_value_that_is_not_empty_or_a_param_without_a_default_gets_no_such_hint(self):
+        for params, raw in (
+            ({"window": Param(type="duration", default="5m")}, "5"),
+            ({"window": Param(type="duration", required=True)}, ""),
+        ):
+            with pytest.raises(ArgError) as caught:
+                bind_args(params, {"window": raw})
+            assert "leave window out" not in caught.value.message
+
     def test_a_label_value_declared_with_min_length_0_may_be_empty(self):
         params = {"env": Param(type="label_value", default="", min_length=0)}
         assert bind_args(params, {"env": ""}) == bind_args(params, {}) == {"env": ""}
