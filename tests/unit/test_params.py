@@ -13,6 +13,7 @@ from analyzer.params import (
     bind_args,
     json_type,
     parse_duration,
+    parse_flag,
     parse_time,
     range_step_s,
     render_value,
@@ -201,6 +202,26 @@ class TestParseTime:
         # Before: the time as given; a window ending there held nothing measured past now.
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)
         assert parse_time(text, now=now) == now
+
+
+class TestParseFlag:
+    """A run option reads true or false in the words the run endpoint has always taken, and nothing else."""
+
+    @pytest.mark.parametrize("value", ["1", "true", "TRUE", "yes", "On", ""])
+    def test_true(self, value):
+        # "" is `?explain` bare (or `explain=`): asking for it.
+        assert parse_flag("explain", value) is True
+
+    @pytest.mark.parametrize("value", ["0", "false", "False", "no", "OFF"])
+    def test_false(self, value):
+        assert parse_flag("explain", value) is False
+
+    @pytest.mark.parametrize("value", ["maybe", " true", "2", "t"])
+    def test_anything_else_is_refused_by_name(self, value):
+        with pytest.raises(ArgError) as caught:
+            parse_flag("explain", value)
+        assert caught.value.message == f"explain must be true or false, got {value!r}"
+        assert caught.value.arg == "explain"
 
 
 class TestParamDeclaration:
