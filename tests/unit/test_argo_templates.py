@@ -195,6 +195,54 @@ class TestTemplateProblems:
             problem
         )
 
+    @pytest.mark.parametrize(
+        ("metric_fields", "spec_fields", "outcome"),
+        [
+            ({}, {}, "an Error, and the rollout aborts after five"),
+            ({"consecutiveErrorLimit": 0}, {}, "an Error, and the rollout aborts after the first"),
+            ({"consecutiveErrorLimit": "9"}, {}, "an Error, and the rollout aborts after ten"),
+            ({"consecutiveErrorLimit": 20}, {}, "an Error, and the rollout aborts after 21"),
+            (
+                {"consecutiveErrorLimit": "{{args.errors}}"},
+                {},
+                "an Error, and the rollout aborts after consecutiveErrorLimit + 1",
+            ),
+            (
+                {},
+                {"dryRun": [{"metricName": "errors"}]},
+                "an Error, which the dry run records without stopping the rollout: the metric measures nothing",
+            ),
+        ],
+    )
+    def test_what_an_error_at_every_measurement_does(self, tmp_path, metric_fields, spec_fields, outcome):
+        # Before: "the rollout aborts after five" whatever the metric's consecutiveErrorLimit (Argo's metric is an
+        # Error once its errors in a row exceed it), and for a dry-run metric, whose Errors Argo keeps apart (its
+        # DryRunSummary) and which stops nothing.
+        url = f"{ANALYZER}/api/v1/checks/{{check}}/run?canary_hash={{{{args.canary-hash}}}}{{more}}"
+        for check, more in (
+            ("payments-error-rate", "&explain=maybe"),
+            ("payments-error-rate", "&canary_hash=x"),
+            ("payments-error-rate", "&nope=1"),
+            ("payments-error-rate", "&canary_hash="),
+            ("payments-eror-rate", ""),
+        ):
+            written = template(url.format(check=check, more=more))
+            written["spec"]["metrics"][0].update(metric_fields)
+            written["spec"].update(spec_fields)
+            found = problems(tmp_path, written)
+            assert found, (check, more)
+            assert all("would be a 40" in problem for problem in found), found
+            assert all(outcome in problem for problem in found), found
+        written = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run", method="POST", jsonBody={"at": "1"})
+        written["spec"]["metrics"][0].update(metric_fields)
+        written["spec"].update(spec_fields)
+        assert [outcome in problem for problem in problems(tmp_path, written)] == [True, True]
+        written = template(f"{ANALYZER}/api/v1/checks/payments-error-rate?canary_hash=x")
+        written["spec"]["metrics"][0].update(metric_fields)
+        written["spec"].update(spec_fields)
+        # A dry-run metric's reading decides nothing: a path without a verdict is no problem there.
+        assert [outcome in problem for problem in problems(tmp_path, written)] == ([] if spec_fields else [True])
+
     def test_an_arg_filled_in_by_argo_is_not_judged_here(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee-{{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
