@@ -1847,10 +1847,8 @@ def _query_refusals(pairs: list[tuple[str, str]], outcome: str) -> list[str]:
     """What the run endpoint refuses in a url's query string whatever the check: a key given more than once, an `at`
     it cannot read (or one more than a clock skew ahead), an `explain` that is not true or false. Every measurement a
     400."""
-    refusals: list[ArgError] = []
-    for key, times in Counter(key for key, _ in pairs).items():
-        if times > 1 and not _given_elsewhere(key):
-            refusals.append(repeated_arg(key, times))
+    # A key filled in (`{{args.k}}`) is filled in with the same text each time it is written: twice still.
+    refusals = [repeated_arg(key, times) for key, times in Counter(key for key, _ in pairs).items() if times > 1]
     for key, value in dict(pairs).items():
         if _given_elsewhere(value):
             continue

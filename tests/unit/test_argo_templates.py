@@ -274,6 +274,17 @@ class TestTemplateProblems:
         assert found[0].startswith(f"the run endpoint refuses what the url gives: {refusal}")
         assert found[0].endswith("every measurement would be a 400: an Error, and the rollout aborts after five")
 
+    def test_a_key_filled_in_given_twice_is_twice_once_filled(self, tmp_path):
+        # Before: no problem; Argo fills the same placeholder with the same text, so the run endpoint gets the key
+        # twice and answers every measurement 400.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&{{{{args.k}}}}=1&{{{{args.k}}}}=2"
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, once)] == [
+            "the run endpoint refuses what the url gives: arg '{{args.k}}' is given 2 times; give it once; every "
+            "measurement would be a 400: an Error, and the rollout aborts after five"
+        ]
+
     def test_options_it_reads_and_those_filled_in_elsewhere(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         once = template(url + "&at=1700000000&explain=1&format=json")
