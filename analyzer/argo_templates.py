@@ -31,7 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError
-from analyzer.params import parse_flag, parse_time, repeated_arg
+from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg
 from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -1515,7 +1515,24 @@ def _effective_count(metric: dict[str, Any]) -> int | None:
     return 0 if interval else 1
 
 
-def _no_verdict_there(path: str, web: dict[str, Any]) -> list[str]:
+_IN_WORDS = ("the first", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _error_outcome(metric: dict[str, Any], judged: bool) -> str:
+    """What an Error at every measurement does, as a problem says it: Argo ends the metric in Error once its errors in
+    a row exceed its `consecutiveErrorLimit` (4 unset), and the run with it, but a dry-run metric's (`judged` False)
+    go to its DryRunSummary and stop nothing."""
+    if not judged:
+        return "an Error, which the dry run records without stopping the rollout: the metric measures nothing"
+    limit = metric.get("consecutiveErrorLimit")
+    errors = 4 if limit is None else _number(limit)
+    if errors is None or errors < 0:
+        # An arg (`{{args.errors}}`), or a value Argo refuses, which another problem names.
+        return "an Error, and the rollout aborts after consecutiveErrorLimit + 1"
+    return f"an Error, and the rollout aborts after {_IN_WORDS[errors] if errors < len(_IN_WORDS) else errors + 1}"
+
+
+def _no_verdict_there(path: str, web: dict[str, Any], outcome: str) -> list[str]:
     """A metric reading the verdict (`{$.verdict}`) from a path of the analyzer's that is not the run endpoint
     (`/checks/NAME` without `/run`, `/run/`, `/check/NAME/run`): each measurement a 404, or a check's definition."""
     called = _CHECK_PATH_RE.search(path)
@@ -1524,8 +1541,8 @@ def _no_verdict_there(path: str, web: dict[str, Any]) -> list[str]:
         return []
     return [
         f"url path {path} reads {_JSON_PATH}, but the analyzer answers a verdict only at {_RUN_PATH_PREFIX}NAME/run "
-        "(this path answers 404, or a check's definition, which holds none): every measurement would be an Error, "
-        f"and the rollout aborts after five; did you mean {_RUN_PATH_PREFIX}{called.group(1) or called.group(2)}/run?"
+        f"(this path answers 404, or a check's definition, which holds none): every measurement would be {outcome}; "
+        f"did you mean {_RUN_PATH_PREFIX}{called.group(1) or called.group(2)}/run?"
     ]
 
 
@@ -1567,13 +1584,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
     url = urlsplit(web["url"])
+    outcome = _error_outcome(metric, judged)
     if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
         return [
             f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "
             f"a fail would promote the canary: call {_RUN_PATH_PREFIX}NAME/run"
         ]
     if not url.path.endswith(_RUN_PATH_SUFFIX) or _RUN_PATH_PREFIX not in url.path:
-        return _no_verdict_there(url.path, web) if judged else []
+        return _no_verdict_there(url.path, web, outcome) if judged else []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
@@ -1601,7 +1619,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         for value in dict.fromkeys(formats)
         if judged and value != "json" and not _given_elsewhere(value)
     ]
-    problems += _query_refusals(parse_qsl(url.query, keep_blank_values=True))
+    problems += _query_refusals(parse_qsl(url.query, keep_blank_values=True), outcome)
     if "{{" in check_name:
         return problems  # the check is given by the Rollout (`{{args.check}}`): known only there
     check = catalog.checks.get(check_name)
@@ -1613,7 +1631,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         return [
             *problems,
             f"url calls check {check_name!r}, which the catalog does not have{hint} (every measurement would be a "
-            "404: an Error, and the rollout aborts after five)",
+            f"404: {outcome})",
         ]
     if judged:
         problems += _timeout_problems(web, check, settings)
@@ -1623,17 +1641,16 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     declared = ", ".join(check.params) or "none"
     problems += [
         f"url gives arg {key!r}, which check {check_name!r} does not declare (its params: {declared}"
-        f"{_meant(key, list(check.params))}); every measurement would be a 400: an Error, and the rollout aborts "
-        "after five"
+        f"{_meant(key, list(check.params))}); every measurement would be a 400: {outcome}"
         for key in dict.fromkeys(given)
         if key not in check.params and key not in _RESERVED_ARGS and not _given_elsewhere(key)
     ]
     body = web.get("jsonBody")
     written = [*parse_qsl(url.query, keep_blank_values=True), *(body.items() if isinstance(body, dict) else ())]
-    problems += _refused_values(check, written)
+    problems += _refused_values(check, written, outcome)
     problems += [
         f"the body gives {key!r}, which goes in the url's query string (the run endpoint refuses it in a body); "
-        "every measurement would be a 400: an Error, and the rollout aborts after five"
+        f"every measurement would be a 400: {outcome}"
         for key in dict.fromkeys(in_body or [])
         if key in _RESERVED_ARGS
     ]
@@ -1643,7 +1660,7 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         return problems
     problems += [
         f"check {check_name!r} requires arg {param!r}, which the url (or jsonBody) does not give; every measurement "
-        "would be a 400: an Error, and the rollout aborts after five"
+        f"would be a 400: {outcome}"
         for param, rule in check.params.items()
         if rule.required and param not in given
     ]
@@ -1858,14 +1875,12 @@ def _filled_in(word: str) -> bool:
     return _given_elsewhere(word) or "$(" in word
 
 
-def _query_refusals(pairs: list[tuple[str, str]]) -> list[str]:
+def _query_refusals(pairs: list[tuple[str, str]], outcome: str) -> list[str]:
     """What the run endpoint refuses in a url's query string whatever the check: a key given more than once, an `at`
     it cannot read (or one more than a clock skew ahead), an `explain` that is not true or false. Every measurement a
     400."""
-    refusals: list[ArgError] = []
-    for key, times in Counter(key for key, _ in pairs).items():
-        if times > 1 and not _given_elsewhere(key):
-            refusals.append(repeated_arg(key, times))
+    # A key filled in (`{{args.k}}`) is filled in with the same text each time it is written: twice still.
+    refusals = [repeated_arg(key, times) for key, times in Counter(key for key, _ in pairs).items() if times > 1]
     for key, value in dict(pairs).items():
         if _given_elsewhere(value):
             continue
@@ -1880,13 +1895,12 @@ def _query_refusals(pairs: list[tuple[str, str]]) -> list[str]:
             except ValueError as exc:
                 refusals.append(ArgError(f"at: {exc}", "at"))
     return [
-        f"the run endpoint refuses what the url gives: {refusal.message}; every measurement would be a 400: an "
-        "Error, and the rollout aborts after five"
+        f"the run endpoint refuses what the url gives: {refusal.message}; every measurement would be a 400: {outcome}"
         for refusal in refusals
     ]
 
 
-def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:
+def _refused_values(check: Check, given: list[tuple[Any, Any]], outcome: str) -> list[str]:
     """An arg the url or jsonBody gives as written (no `{{args.x}}` in it) that its param refuses (`release=god` for
     an enum of good and broken): every measurement a 400. The message hides a secret param's value."""
     found = []
@@ -1896,11 +1910,12 @@ def _refused_values(check: Check, given: list[tuple[Any, Any]]) -> list[str]:
         if param is None or _given_elsewhere(value):
             continue
         try:
-            param.parse(str(key), value, secret=key in secret)
+            # As the run endpoint binds it: an empty value of a param with a default is told to be left out.
+            bind_args({str(key): param}, {str(key): value}, secret)
         except ArgError as exc:
             found.append(
                 f"check {check.name!r} refuses an arg the url (or jsonBody) gives: {exc.message}; every measurement "
-                "would be a 400: an Error, and the rollout aborts after five"
+                f"would be a 400: {outcome}"
             )
     return found
 

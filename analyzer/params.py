@@ -581,7 +581,13 @@ def bind_args(
     bound: dict[str, ArgValue] = {}
     for name, param in params.items():
         if name in raw_args:
-            bound[name] = param.parse(name, raw_args[name], secret=name in secret)
+            try:
+                bound[name] = param.parse(name, raw_args[name], secret=name in secret)
+            except ArgError as exc:
+                if raw_args[name] != "" or param.default is None:
+                    raise
+                hidden = param.secret or name in secret
+                raise ArgError(f"{exc.message}; {_left_out(name, param.default, hidden)}", name) from None
         elif param.required:
             shown = param.example is not None and not (param.secret or name in secret)
             example = f", e.g. {param.example}" if shown else ""
@@ -590,6 +596,13 @@ def bind_args(
             assert param.default is not None
             bound[name] = param.parse(name, param.default, secret=name in secret)
     return bound
+
+
+def _left_out(name: str, default: str | float, hidden: bool) -> str:
+    """What a refusal of an empty value adds for a param with a `default`: the verdict pages read an empty field as the
+    default, but the run endpoint reads `window=` (Argo's arg declared `value: ""`) as the value given."""
+    shown = "" if hidden else f" ({default!r})" if isinstance(default, str) else f" ({render_value(default)})"
+    return f"an empty value is no default here: leave {name} out for its default{shown}"
 
 
 class GivenArgs(dict[str, Any]):

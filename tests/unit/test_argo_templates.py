@@ -180,6 +180,69 @@ class TestTemplateProblems:
         )
         assert "S3CR3T" not in problem
 
+    def test_an_empty_value_of_a_param_with_a_default_is_told_to_be_left_out(self, tmp_path):
+        # Before: only "'' is not a duration": an Argo arg declared `value: ""` is the value given, not the default.
+        windowed = {
+            **CHECK,
+            "params": {**HASH, "window": {"type": "duration", "default": "5m"}},
+            "query": 'sum(rate(up{h="{{ canary_hash }}"}[{{ window }}]))',
+        }
+        catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [windowed]})], Registry.default())
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&window="
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(declaring_what_they_use((template(url),))[0]))
+        [problem] = template_problems([tmp_path], catalog)
+        assert "; an empty value is no default here: leave window out for its default ('5m'); every measurement" in (
+            problem
+        )
+
+    @pytest.mark.parametrize(
+        ("metric_fields", "spec_fields", "outcome"),
+        [
+            ({}, {}, "an Error, and the rollout aborts after five"),
+            ({"consecutiveErrorLimit": 0}, {}, "an Error, and the rollout aborts after the first"),
+            ({"consecutiveErrorLimit": "9"}, {}, "an Error, and the rollout aborts after ten"),
+            ({"consecutiveErrorLimit": 20}, {}, "an Error, and the rollout aborts after 21"),
+            (
+                {"consecutiveErrorLimit": "{{args.errors}}"},
+                {},
+                "an Error, and the rollout aborts after consecutiveErrorLimit + 1",
+            ),
+            (
+                {},
+                {"dryRun": [{"metricName": "errors"}]},
+                "an Error, which the dry run records without stopping the rollout: the metric measures nothing",
+            ),
+        ],
+    )
+    def test_what_an_error_at_every_measurement_does(self, tmp_path, metric_fields, spec_fields, outcome):
+        # Before: "the rollout aborts after five" whatever the metric's consecutiveErrorLimit (Argo's metric is an
+        # Error once its errors in a row exceed it), and for a dry-run metric, whose Errors Argo keeps apart (its
+        # DryRunSummary) and which stops nothing.
+        url = f"{ANALYZER}/api/v1/checks/{{check}}/run?canary_hash={{{{args.canary-hash}}}}{{more}}"
+        for check, more in (
+            ("payments-error-rate", "&explain=maybe"),
+            ("payments-error-rate", "&canary_hash=x"),
+            ("payments-error-rate", "&nope=1"),
+            ("payments-error-rate", "&canary_hash="),
+            ("payments-eror-rate", ""),
+        ):
+            written = template(url.format(check=check, more=more))
+            written["spec"]["metrics"][0].update(metric_fields)
+            written["spec"].update(spec_fields)
+            found = problems(tmp_path, written)
+            assert found, (check, more)
+            assert all("would be a 40" in problem for problem in found), found
+            assert all(outcome in problem for problem in found), found
+        written = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run", method="POST", jsonBody={"at": "1"})
+        written["spec"]["metrics"][0].update(metric_fields)
+        written["spec"].update(spec_fields)
+        assert [outcome in problem for problem in problems(tmp_path, written)] == [True, True]
+        written = template(f"{ANALYZER}/api/v1/checks/payments-error-rate?canary_hash=x")
+        written["spec"]["metrics"][0].update(metric_fields)
+        written["spec"].update(spec_fields)
+        # A dry-run metric's reading decides nothing: a path without a verdict is no problem there.
+        assert [outcome in problem for problem in problems(tmp_path, written)] == ([] if spec_fields else [True])
+
     def test_an_arg_filled_in_by_argo_is_not_judged_here(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee-{{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
@@ -210,6 +273,17 @@ class TestTemplateProblems:
         assert len(found) == 1
         assert found[0].startswith(f"the run endpoint refuses what the url gives: {refusal}")
         assert found[0].endswith("every measurement would be a 400: an Error, and the rollout aborts after five")
+
+    def test_a_key_filled_in_given_twice_is_twice_once_filled(self, tmp_path):
+        # Before: no problem; Argo fills the same placeholder with the same text, so the run endpoint gets the key
+        # twice and answers every measurement 400.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&{{{{args.k}}}}=1&{{{{args.k}}}}=2"
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, once)] == [
+            "the run endpoint refuses what the url gives: arg '{{args.k}}' is given 2 times; give it once; every "
+            "measurement would be a 400: an Error, and the rollout aborts after five"
+        ]
 
     def test_options_it_reads_and_those_filled_in_elsewhere(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"

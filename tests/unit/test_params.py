@@ -13,6 +13,7 @@ from analyzer.params import (
     bind_args,
     json_type,
     parse_duration,
+    parse_flag,
     parse_time,
     range_step_s,
     render_value,
@@ -231,6 +232,26 @@ class TestParseTime:
         assert parse_time(text, now=now) == now
 
 
+class TestParseFlag:
+    """A run option reads true or false in the words the run endpoint has always taken, and nothing else."""
+
+    @pytest.mark.parametrize("value", ["1", "true", "TRUE", "yes", "On", ""])
+    def test_true(self, value):
+        # "" is `?explain` bare (or `explain=`): asking for it.
+        assert parse_flag("explain", value) is True
+
+    @pytest.mark.parametrize("value", ["0", "false", "False", "no", "OFF"])
+    def test_false(self, value):
+        assert parse_flag("explain", value) is False
+
+    @pytest.mark.parametrize("value", ["maybe", " true", "2", "t"])
+    def test_anything_else_is_refused_by_name(self, value):
+        with pytest.raises(ArgError) as caught:
+            parse_flag("explain", value)
+        assert caught.value.message == f"explain must be true or false, got {value!r}"
+        assert caught.value.arg == "explain"
+
+
 class TestParamDeclaration:
     """A param declaration is rejected when its rules contradict each other."""
 
@@ -416,6 +437,35 @@ class TestBindArgs:
         with pytest.raises(ArgError, match="arg 'canary_hash' is empty") as caught:
             bind_args({"canary_hash": Param(type="label_value", **declared)}, {"canary_hash": ""})
         assert caught.value.arg == "canary_hash"
+
+    @pytest.mark.parametrize(
+        ("declared", "default_shown"),
+        [
+            ({"type": "duration", "default": "5m"}, " ('5m')"),
+            ({"type": "number", "default": 2}, " (2)"),
+            ({"type": "enum", "values": ["a", "b"], "default": "a"}, " ('a')"),
+            ({"type": "label_value", "default": "prod"}, " ('prod')"),
+            ({"type": "duration", "default": "5m", "secret": True}, ""),
+        ],
+    )
+    def test_an_empty_value_of_a_param_with_a_default_is_told_to_be_left_out(self, declared, default_shown):
+        # Before: `window=` (an Argo arg with `value: ""`) was a 400 that named only the rule ("'' is not a
+        # duration"), as if empty meant the default, as it does on the verdict pages; every measurement an Error.
+        with pytest.raises(ArgError) as caught:
+            bind_args({"window": Param(**declared)}, {"window": ""})
+        assert caught.value.message.endswith(
+            f"; an empty value is no default here: leave window out for its default{default_shown}"
+        )
+        assert caught.value.arg == "window"
+
+    def test_a_value_that_is_not_empty_or_a_param_without_a_default_gets_no_such_hint(self):
+        for params, raw in (
+            ({"window": Param(type="duration", default="5m")}, "5"),
+            ({"window": Param(type="duration", required=True)}, ""),
+        ):
+            with pytest.raises(ArgError) as caught:
+                bind_args(params, {"window": raw})
+            assert "leave window out" not in caught.value.message
 
     def test_a_label_value_declared_with_min_length_0_may_be_empty(self):
         params = {"env": Param(type="label_value", default="", min_length=0)}
