@@ -1146,6 +1146,128 @@ class TestCookies:
         assert b"\r\ncookie:" not in heads[2], heads
 
 
+class TestHopCookies:
+    """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
+
+    @staticmethod
+    async def site(
+        heads: list[bytes], set_cookie: bytes, then: str, tls: ssl.SSLContext | None = None
+    ) -> asyncio.Server:
+        """A server whose /login sets `set_cookie` and redirects to `then` ({port} is its own), and whose other paths
+        answer 200 to a request with a session cookie, 401 to one without."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /login "):
+                    location = then.format(port=writer.get_extra_info("sockname")[1]).encode()
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: "
+                        + location
+                        + b"\r\nSet-Cookie: "
+                        + set_cookie
+                        + b"\r\nContent-Length: 0\r\n\r\n"
+                    )
+                elif any(b"session=" in line for line in head.lower().split(b"\r\n") if line.startswith(b"cookie:")):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+
+    @pytest.fixture
+    async def sites_client(self) -> Any:
+        """A client that reaches a site and its subdomain, both on loopback."""
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({"shop.svc": ["127.0.0.1"], "preview.shop.svc": ["127.0.0.1"]}),
+        )
+        yield http
+        await http.aclose()
+
+    @staticmethod
+    def check(base_url: str, **extra: Any) -> dict[str, Any]:
+        step = {"name": "sign in", "path": "/login", "follow_redirects": True, "retries": 0}
+        return {**smoke(0, [step]), "base_url": base_url, "allowed_hosts": ["*.svc"], **extra}
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            # Host-only (no Domain): browsers send it back to shop.svc alone. http.cookiejar sent it to every
+            # subdomain, so the step passed on a session the subdomain's browsers never send.
+            (b"session=s3ss10n; Path=/", "fail"),
+            (b"session=s3ss10n; Path=/; Domain=shop.svc", "pass"),
+        ],
+    )
+    async def test_a_cookie_without_domain_is_not_sent_to_a_subdomain(self, sites_client, set_cookie, verdict):
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://shop.svc:{port}"), sites_client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("written", "sent"),
+        [
+            (b"canary=always", b"canary=always; session=s3ss10n"),
+            # The check's value of a cookie a hop set again is replaced, as a browser's store replaces it.
+            (b"session=old; canary=always", b"canary=always; session=s3ss10n"),
+        ],
+    )
+    async def test_a_cookie_a_hop_sets_joins_the_cookie_header_the_check_wrote(self, client, written, sent):
+        # A check that routes to the canary by cookie (ingress-nginx's canary-by-cookie) and signs in through a
+        # redirect: the Cookie header it wrote was sent alone on the next hop, without the session, a 401.
+        heads: list[bytes] = []
+        server = await self.site(heads, b"session=s3ss10n; Path=/", "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = self.check(f"http://preview.shop.svc:{port}", headers={"Cookie": written.decode()})
+            evaluation = await run(check, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
+        assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
+
+    async def test_a_secure_cookie_an_http_answer_sets_is_dropped(self, client, tmp_path):
+        # Browsers ignore a Secure cookie an http answer sets (RFC 6265bis): a login served over http that sets its
+        # session Secure leaves its users signed out. http.cookiejar kept it and sent it on the https hop: a pass.
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        heads: list[bytes] = []
+        secure = await self.site(heads, b"", "", tls)
+        secure_port = secure.sockets[0].getsockname()[1]
+        plain = await self.site(
+            heads, b"session=s3ss10n; Path=/; Secure", f"https://preview.shop.svc:{secure_port}/profile"
+        )
+        try:
+            port = plain.sockets[0].getsockname()[1]
+            evaluation = await run(
+                self.check(f"http://preview.shop.svc:{port}", ca_file=str(tmp_path / "ca.pem")), client
+            )
+        finally:
+            for server in (plain, secure):
+                server.close()
+                await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.endswith("status: expected 2xx, got 401"), evaluation.reason
+        assert heads[1].startswith(b"get /profile "), heads
+
+
 class TestTlsHandshakeFailures:
     """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""
 
