@@ -930,6 +930,47 @@ class TestConnectRetries:
         assert (repeat["successes"], repeat["transport_errors"], repeat["connect_retries"]) == (6, 0, 6)
         assert "6 requests connected only on a retry (a try could not connect): step 'load'" in evaluation.reason
 
+    async def test_a_redirect_hop_that_never_connects_is_named_and_not_retried(self):
+        # The hop's own message was untested: "no connection within timeout_s" named no host, and a retry would send
+        # the request (a POST) to the first hop again.
+        heads: list[bytes] = []
+
+        async def stall_the_hop(host: str, port: int) -> list[str]:
+            if host == "login.shop.svc":
+                await asyncio.Event().wait()
+            return ["127.0.0.1"]
+
+        async def to_login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                heads.append(await reader.readuntil(b"\r\n\r\n"))
+                location = f"http://login.shop.svc:{writer.get_extra_info('sockname')[1]}/".encode()
+                writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(to_login, "127.0.0.1", 0)
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=stall_the_hop,
+        )
+        try:
+            port = server.sockets[0].getsockname()[1]
+            step = {"name": "a", "path": "/", "timeout_s": 0.5, "retries": 2, "follow_redirects": True}
+            evaluation = await run(self.flaky(port, [step]), http)
+        finally:
+            await http.aclose()
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"redirect 1 (from http://preview.shop.svc:{port}/ to http://login.shop.svc:{port}/): no connection to "
+            f"login.shop.svc:{port} within timeout_s 0.5"
+        ), evaluation.reason
+        assert len(heads) == 1, heads
+
 
 class TestConnectionReuse:
     """Each request gets its own answer: bytes a server sent past an answer are never read as the next one."""
