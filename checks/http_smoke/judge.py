@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import email.utils
 import json
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -449,12 +451,13 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
             return "", "no such header", []
         value: Any = values[0]
     elif capture.cookie is not None:
-        # Cookie names are case-sensitive (RFC 6265); a later line of the same name replaces an earlier one.
-        cookies = [line.split(";", 1)[0].partition("=") for line in exchange.headers.get_list("set-cookie")]
-        values = [value.strip() for name, equals, value in cookies if equals and name.strip() == capture.cookie]
-        if not values:
+        cookies = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie)
+        if cookies is None:
             return "", "no Set-Cookie of that name", []
-        value = values[-1]
+        if not cookies:
+            # A failed login signing its caller out: "deleted" is no session to send on.
+            return "", "a Set-Cookie that deletes it", []
+        value = cookies[-1]
     else:
         if parse_error:
             return "", parse_error, []
@@ -474,6 +477,35 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     if text in (".", ".."):
         return "", "a dot segment ('.' or '..'), which a URL path would resolve away", [text]
     return text, "", [text]
+
+
+def _cookie_values(lines: list[str], name: str) -> list[str] | None:
+    """The values the Set-Cookie `lines` leave set for the cookie `name`, one per Domain and Path, the last set last;
+    None when no line names it (RFC 6265: names are case-sensitive, a later line replaces an earlier one of the same
+    Domain and Path, and one that expires it deletes it)."""
+    cookies: dict[tuple[str, str], str | None] = {}
+    for line in lines:
+        pair, *attributes = line.split(";")
+        cookie, equals, value = pair.partition("=")
+        if not equals or cookie.strip() != name:
+            continue
+        parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
+        where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
+        # Popped first so that a cookie set again counts as the last set.
+        cookies.pop(where, None)
+        cookies[where] = None if _deletes(parsed) else value.strip()
+    return [value for value in cookies.values() if value is not None] if cookies else None
+
+
+def _deletes(attributes: dict[str, str]) -> bool:
+    """Whether a Set-Cookie's attributes expire its cookie now: a Max-Age of 0 or less, else (Max-Age wins) an
+    Expires in the past; one that does not parse is ignored, as browsers ignore it."""
+    max_age = attributes.get("max-age", "")
+    if re.fullmatch(r"-?[0-9]+", max_age):
+        return int(max_age) <= 0
+    # Netscape's form (01-Jan-1970) as well as RFC 1123's.
+    expires = email.utils.parsedate_tz(attributes.get("expires", "").replace("-", " "))
+    return expires is not None and email.utils.mktime_tz(expires) <= time.time()
 
 
 def _kind(value: Any) -> str:

@@ -1228,6 +1228,46 @@ class TestJudgeCaptures:
         assert result.failures == [] and result.captured == {"loc": "/x", "id": "a1"}
 
 
+class TestJudgeCookieCaptures:
+    """A cookie capture takes the value the answer leaves that cookie with: its name as written, the last line of it,
+    never a line that deletes it."""
+
+    @staticmethod
+    def captured(*set_cookies: str) -> tuple[dict[str, str], list[str]]:
+        result = judged(
+            {}, headers=[("Set-Cookie", line) for line in set_cookies], step={"capture": {"sid": {"cookie": "session"}}}
+        )
+        return result.captured, [f.got for f in result.failures]
+
+    @pytest.mark.parametrize(
+        ("set_cookies", "value"),
+        [
+            (("session=a; Path=/", "Session=b", "session=c; Path=/"), "c"),
+            (("session=a", "SESSION=b"), "a"),
+            # A deletion of the cookie on another path (a legacy one) leaves the session this answer set.
+            (("session=s3ss10n; Path=/", "session=; Path=/old; Max-Age=0"), "s3ss10n"),
+            # Max-Age wins over Expires (RFC 6265 5.3); a Max-Age that is not a number is ignored.
+            (("session=s3ss10n; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT",), "s3ss10n"),
+            (("session=s3ss10n; Max-Age=soon; Expires=Wed, 09 Jun 2100 10:18:14 GMT",), "s3ss10n"),
+        ],
+    )
+    def test_the_value_the_answer_leaves(self, set_cookies, value):
+        assert self.captured(*set_cookies) == ({"sid": value}, [])
+
+    @pytest.mark.parametrize(
+        "set_cookies",
+        [
+            # A failed login signing the caller out (PHP's form): "deleted" was captured as the session, the step
+            # passed, and a later step that sent it on did not show the login had failed.
+            ("session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0; path=/",),
+            ("session=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT",),
+            ("session=s3ss10n; Path=/", "session=s3ss10n; Path=/; Max-Age=-1"),
+        ],
+    )
+    def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
+        assert self.captured(*set_cookies) == ({}, ["a Set-Cookie that deletes it"])
+
+
 class TestJudgeBodyEvidence:
     """A body no assertion reads is quoted by its start, with its size in bytes; one an assertion reads, by its text."""
 
