@@ -134,6 +134,12 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
             ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
             ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
+            # No Set-Cookie names a cookie so: the check failed every run with "no Set-Cookie of that name".
+            (
+                {"steps": [{"name": "a", "capture": {"x": {"cookie": "session; Path=/"}}}]},
+                "cookie 'session; Path=/' is not a cookie name",
+            ),
+            ({"steps": [{"name": "a", "capture": {"x": {"cookie": "session "}}}]}, "cookie 'session ' is not a cookie"),
             (
                 {"steps": [{"name": "a", "method": "POST", "json_body": {"x": [1, float("inf")]}}]},
                 "json_body.x[1] is inf: JSON has no NaN or infinity",
