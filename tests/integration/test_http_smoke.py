@@ -1163,6 +1163,30 @@ class TestCookies:
             "got no Set-Cookie of that name"
         ), broken.reason
 
+    async def test_the_documented_recipe_captures_a_session_a_login_sets_on_its_redirect(self, client):
+        # docs/kinds/http-smoke.md, capture: `follow_redirects: false` and `status: [302]`, then the Cookie header.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {
+                    "name": "sign in",
+                    "path": "/good/sign-in",
+                    "follow_redirects": False,
+                    "expect": {"status": [302]},
+                    "capture": {"sid": {"cookie": "session"}},
+                },
+                {"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert "s3cr3t" not in json.dumps(evaluation.details), evaluation.details
+
     async def test_a_cookie_a_redirect_sets_is_sent_on_its_later_hops_only(self, client):
         # A browser follows a login's redirect with the session it set; the next request starts without it.
         heads: list[bytes] = []
