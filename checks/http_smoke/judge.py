@@ -5,11 +5,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
+import ipaddress
 import json
 import re
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -451,9 +453,9 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
             return "", "no such header", []
         value: Any = values[0]
     elif capture.cookie is not None:
-        cookies = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie)
+        cookies, refused = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie, exchange.url)
         if cookies is None:
-            return "", "no Set-Cookie of that name", []
+            return "", f"a Set-Cookie browsers refuse: {refused}" if refused else "no Set-Cookie of that name", []
         if not cookies:
             # A failed login signing its caller out: "deleted" is no session to send on.
             return "", "a Set-Cookie that deletes it", []
@@ -479,11 +481,13 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, "", [text]
 
 
-def _cookie_values(lines: list[str], name: str) -> list[str] | None:
-    """The values the Set-Cookie `lines` leave set for the cookie `name`, one per Domain and Path, the last set last;
-    None when no line names it (RFC 6265: names are case-sensitive, a later line replaces an earlier one of the same
-    Domain and Path, and one that expires it deletes it)."""
+def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, one per Domain and
+    Path, the last set last, and "" (None and why browsers refuse the last line of that name when they refuse every
+    one; None and "" when none names it). RFC 6265: names are case-sensitive, a later line replaces an earlier one of
+    the same Domain and Path, and one that expires it deletes it."""
     cookies: dict[tuple[str, str], str | None] = {}
+    refused = ""
     for line in lines:
         pair, *attributes = line.split(";")
         cookie, equals, value = pair.partition("=")
@@ -491,10 +495,36 @@ def _cookie_values(lines: list[str], name: str) -> list[str] | None:
             continue
         parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
         where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
+        refused = _refused(where[0], "secure" in parsed, url)
+        if refused:
+            # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
+            continue
         # Popped first so that a cookie set again counts as the last set.
         cookies.pop(where, None)
         cookies[where] = None if _deletes(parsed) else value.strip()
-    return [value for value in cookies.values() if value is not None] if cookies else None
+    if not cookies:
+        return None, refused
+    return [value for value in cookies.values() if value is not None], ""
+
+
+def _refused(domain: str, secure: bool, url: str) -> str:
+    """Why browsers drop a cookie an answer from `url` sets with this Domain (lower case, no leading dot; "" for
+    none) and Secure flag, or "" (RFC 6265 5.3 step 6, RFC 6265bis: no Secure cookie from an http answer)."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if domain and domain != host and (not host.endswith(f".{domain}") or _is_ip(host)):
+        return f"Domain {domain} is not {host} or a parent of it"
+    if secure and parts.scheme != "https":
+        return "Secure, set by an http answer"
+    return ""
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _deletes(attributes: dict[str, str]) -> bool:

@@ -1273,6 +1273,36 @@ class TestJudgeCookieCaptures:
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
         assert self.captured(*set_cookies) == ({}, ["a Set-Cookie that deletes it"])
 
+    @pytest.mark.parametrize(
+        ("set_cookies", "got"),
+        [
+            # A release that names the wrong cookie domain (a login loop for every user: browsers drop the cookie)
+            # passed: the capture took the value and the next step sent it by hand.
+            (
+                ("session=s3ss10n; Domain=shop.example",),
+                "a Set-Cookie browsers refuse: Domain shop.example is not app.shop.svc or a parent of it",
+            ),
+            (
+                ("session=s3ss10n; Domain=pp.shop.svc",),
+                "a Set-Cookie browsers refuse: Domain pp.shop.svc is not app.shop.svc or a parent of it",
+            ),
+            (("session=s3ss10n; Path=/; Secure",), "a Set-Cookie browsers refuse: Secure, set by an http answer"),
+        ],
+    )
+    def test_a_line_browsers_refuse_is_no_value(self, set_cookies, got):
+        assert self.captured(*set_cookies) == ({}, [got])
+
+    @pytest.mark.parametrize(
+        "set_cookies",
+        [
+            ("session=s3ss10n; Domain=shop.svc",),
+            ("session=s3ss10n; Domain=.APP.shop.svc",),
+            ("session=s3ss10n; Path=/", "session=other; Domain=shop.example"),
+        ],
+    )
+    def test_a_domain_covering_the_host_is_kept(self, set_cookies):
+        assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
+
 
 class TestJudgeBodyEvidence:
     """A body no assertion reads is quoted by its start, with its size in bytes; one an assertion reads, by its text."""
