@@ -495,7 +495,7 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | N
             continue
         parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
         where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
-        refused = _refused(where[0], "secure" in parsed, url)
+        refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
             continue
@@ -507,15 +507,24 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | N
     return [value for value in cookies.values() if value is not None], ""
 
 
-def _refused(domain: str, secure: bool, url: str) -> str:
-    """Why browsers drop a cookie an answer from `url` sets with this Domain (lower case, no leading dot; "" for
-    none) and Secure flag, or "" (RFC 6265 5.3 step 6, RFC 6265bis: no Secure cookie from an http answer)."""
+def _refused(name: str, attributes: dict[str, str], url: str) -> str:
+    """Why browsers drop the cookie `name` an answer from `url` sets with these attributes (names in lower case), or
+    "" (RFC 6265 5.3 step 6; RFC 6265bis: no Secure cookie from an http answer, and the __Host- and __Secure- rules)."""
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
+    domain = attributes.get("domain", "").lower().lstrip(".")
+    secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or _is_ip(host)):
         return f"Domain {domain} is not {host} or a parent of it"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
+    host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")
+    if (host_prefix or secure_prefix) and not secure:
+        return f"{'__Host-' if host_prefix else '__Secure-'} without Secure"
+    if host_prefix and domain:
+        return "__Host- with a Domain"
+    if host_prefix and attributes.get("path") != "/":
+        return "__Host- without Path=/"
     return ""
 
 

@@ -1167,7 +1167,8 @@ def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, 
     step = Step.model_validate({"name": "s", "expect": expect, **fields.pop("step", {})})
     headers = httpx.Headers(fields.pop("headers", {}))
     fields.setdefault("body_truncated", False)
-    exchange = HttpExchange(url=f"{BASE}/", status=status, headers=headers, body=body, latency_ms=latency_ms, **fields)
+    fields.setdefault("url", f"{BASE}/")
+    exchange = HttpExchange(status=status, headers=headers, body=body, latency_ms=latency_ms, **fields)
     return judge_exchange(step, exchange, "step s")
 
 
@@ -1291,6 +1292,37 @@ class TestJudgeCookieCaptures:
     )
     def test_a_line_browsers_refuse_is_no_value(self, set_cookies, got):
         assert self.captured(*set_cookies) == ({}, [got])
+
+    @pytest.mark.parametrize(
+        ("line", "got"),
+        [
+            # RFC 6265bis's prefixes: browsers drop a __Host- cookie with a Domain, a Path other than / or no Secure,
+            # and a __Secure- one without Secure (any case of the prefix).
+            ("__Host-session=s3ss10n; Path=/; Secure; Domain=app.shop.svc", "__Host- with a Domain"),
+            ("__Host-session=s3ss10n; Path=/app; Secure", "__Host- without Path=/"),
+            ("__host-session=s3ss10n; Secure", "__Host- without Path=/"),
+            ("__Host-session=s3ss10n; Path=/", "__Host- without Secure"),
+            ("__Secure-session=s3ss10n; Path=/", "__Secure- without Secure"),
+        ],
+    )
+    def test_a_prefixed_cookie_breaking_its_prefix_rules_is_no_value(self, line, got):
+        name = line.partition("=")[0]
+        result = judged(
+            {},
+            headers=[("Set-Cookie", line)],
+            step={"capture": {"sid": {"cookie": name}}},
+            url="https://app.shop.svc/",
+        )
+        assert (result.captured, [f.got for f in result.failures]) == ({}, [f"a Set-Cookie browsers refuse: {got}"])
+
+    def test_a_prefixed_cookie_keeping_its_rules_is_kept(self):
+        result = judged(
+            {},
+            headers=[("Set-Cookie", "__Host-session=s3ss10n; Path=/; Secure")],
+            step={"capture": {"sid": {"cookie": "__Host-session"}}},
+            url="https://app.shop.svc/",
+        )
+        assert result.captured == {"sid": "s3ss10n"}
 
     @pytest.mark.parametrize(
         "set_cookies",
