@@ -486,13 +486,19 @@ class _NoCookies(DefaultCookiePolicy):
 
 class _HopCookieRules(DefaultCookiePolicy):
     """RFC 6265's rules for the cookies of one request's hops where http.cookiejar's are laxer than browsers': a cookie
-    set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets is
-    dropped (RFC 6265bis); otherwise a hop got a session its browsers never send, and the step passed on it."""
+    set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets, or a
+    __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis); otherwise a hop got a session
+    its browsers never send, and the step passed on it."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
 
     def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        name = cookie.name.lower()
+        if name.startswith("__host-") and (cookie.domain_specified or not cookie.path_specified or cookie.path != "/"):
+            return False
+        if name.startswith(("__host-", "__secure-")) and not cookie.secure:
+            return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
 

@@ -1306,6 +1306,48 @@ class TestHopCookies:
         assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
 
+    @pytest.mark.parametrize(
+        "set_cookie",
+        [b"__Host-session=s3ss10n; Path=/", b"__Secure-session=s3ss10n; Path=/", b"__host-session=s3ss10n; Path=/"],
+    )
+    async def test_a_prefixed_cookie_breaking_its_rules_is_dropped(self, client, set_cookie):
+        # Browsers drop a __Host- or __Secure- cookie without Secure (RFC 6265bis): http.cookiejar kept it.
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            (b"__Host-session=s3ss10n; Secure; Path=/", "pass"),
+            (b"__Host-session=s3ss10n; Secure; Path=/; Domain=preview.shop.svc", "fail"),
+            # No Path attribute: the default path of /login is /, but __Host- asks for the attribute.
+            (b"__Host-session=s3ss10n; Secure", "fail"),
+        ],
+    )
+    async def test_a_host_cookie_with_a_domain_or_without_path_is_dropped(self, client, tmp_path, set_cookie, verdict):
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "/profile", tls)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = self.check(f"https://preview.shop.svc:{port}", ca_file=str(tmp_path / "ca.pem"))
+            evaluation = await run(check, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+
     async def test_a_secure_cookie_an_http_answer_sets_is_dropped(self, client, tmp_path):
         # Browsers ignore a Secure cookie an http answer sets (RFC 6265bis): a login served over http that sets its
         # session Secure leaves its users signed out. http.cookiejar kept it and sent it on the https hop: a pass.
