@@ -134,6 +134,9 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "method": "TRACE"}]}, "method"),
             ({"steps": [{"name": "../a"}]}, "step name '../a' must be"),
             ({"steps": [{"name": "a", "capture": {"x": {"json": "$.a", "header": "b"}}}]}, "exactly one of json"),
+            # Neither, or a cookie with another: no test saw the rule that became a count with the cookie form.
+            ({"steps": [{"name": "a", "capture": {"x": {"secret": False}}}]}, "exactly one of json"),
+            ({"steps": [{"name": "a", "capture": {"x": {"header": "b", "cookie": "c"}}}]}, "exactly one of json"),
             # No Set-Cookie names a cookie so: the check failed every run with "no Set-Cookie of that name".
             (
                 {"steps": [{"name": "a", "capture": {"x": {"cookie": "session; Path=/"}}}]},
