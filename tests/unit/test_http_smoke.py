@@ -1748,6 +1748,17 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == f"x{character}y"
 
+    @pytest.mark.parametrize("charset", ["utf-8", "utf-16-le"])
+    def test_the_gb18030_table_leaves_other_charsets_alone(self, charset):
+        # Applied to any text, it would turn a UTF-8 page's "\u1e3f" into a private-use character; no test saw it.
+        text = "\u1e3f \ue7c7 \ue5e5 \ue78d"
+        result = judged(
+            {"body_contains": [text]},
+            body=text.encode(charset),
+            headers={"Content-Type": f"text/plain; charset={charset}"},
+        )
+        assert result.failures == []
+
     @pytest.mark.parametrize(
         ("charset", "undefined"),
         [
