@@ -514,9 +514,9 @@ def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None
     if written is not None and from_hops is not None:
         set_by_hops = {pair.partition("=")[0].strip() for pair in from_hops.split(";")}
         kept = [pair.strip() for pair in written.split(";") if pair.partition("=")[0].strip() not in set_by_hops]
-        request.headers["cookie"] = "; ".join([*filter(None, kept), from_hops])
+        request.headers["Cookie"] = "; ".join([*filter(None, kept), from_hops])
     elif written is not None:
-        request.headers["cookie"] = written
+        request.headers["Cookie"] = written
 
 
 class HttpClient:
