@@ -776,7 +776,11 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
-                    hop_cookies.extract_cookies(response)
+                    for line in response_headers.get_list("set-cookie"):
+                        # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
+                        # session set then cleared by one answer was kept, where browsers keep none.
+                        one = httpx.Response(status, headers=[("set-cookie", line)], request=response.request)
+                        hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"

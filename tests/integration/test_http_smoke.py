@@ -1306,6 +1306,21 @@ class TestHopCookies:
         assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
 
+    async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client):
+        # A failed login that sets the session, then clears it on its error path (two lines, in that order): browsers
+        # keep none. http.cookiejar deletes first and sets after, whatever the order, and the next hop passed.
+        heads: list[bytes] = []
+        both = b"session=s3ss10n; Path=/\r\nSet-Cookie: session=; Path=/; Max-Age=0"
+        server = await self.site(heads, both, "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
     @pytest.mark.parametrize(
         "set_cookie",
         [b"__Host-session=s3ss10n; Path=/", b"__Secure-session=s3ss10n; Path=/", b"__host-session=s3ss10n; Path=/"],
