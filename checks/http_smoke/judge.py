@@ -529,6 +529,7 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    """Whether `host` is an IP address (a Domain never covers one but itself)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
