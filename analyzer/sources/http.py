@@ -484,6 +484,41 @@ class _NoCookies(DefaultCookiePolicy):
         return False
 
 
+class _HopCookieRules(DefaultCookiePolicy):
+    """RFC 6265's rules for the cookies of one request's hops where http.cookiejar's are laxer than browsers': a cookie
+    set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets, or a
+    __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis); otherwise a hop got a session
+    its browsers never send, and the step passed on it."""
+
+    def __init__(self) -> None:
+        super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        name = cookie.name.lower()
+        if name.startswith("__host-") and (cookie.domain_specified or not cookie.path_specified or cookie.path != "/"):
+            return False
+        if name.startswith(("__host-", "__secure-")) and not cookie.secure:
+            return False
+        return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
+
+
+def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
+    """Sends with `request` the cookies its earlier hops set that the cookie rules send there, after the cookies of
+    the Cookie header its check wrote, in place of any of those of the same name (as a browser's store holds the
+    later value)."""
+    written = request.headers.pop("cookie", None)
+    # Taken out first: http.cookiejar adds no cookie to a request that has a Cookie header, and a check routing by a
+    # cookie (a canary's) lost the session its login's redirect set.
+    hop_cookies.set_cookie_header(request)
+    from_hops = request.headers.get("cookie")
+    if written is not None and from_hops is not None:
+        set_by_hops = {pair.partition("=")[0].strip() for pair in from_hops.split(";")}
+        kept = [pair.strip() for pair in written.split(";") if pair.partition("=")[0].strip() not in set_by_hops]
+        request.headers["Cookie"] = "; ".join([*filter(None, kept), from_hops])
+    elif written is not None:
+        request.headers["Cookie"] = written
+
+
 class HttpClient:
     """One shared httpx.AsyncClient for every HTTP check, opened and closed with the app."""
 
@@ -680,7 +715,7 @@ class HttpClient:
         handshaking = False
         # Cookies the hops of this request set, sent on its later hops (as a browser follows a login's redirect with its
         # session), by the cookie rules (domain, path, Secure); they live as long as the request.
-        hop_cookies = httpx.Cookies()
+        hop_cookies = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
             nonlocal sending, handshaking
@@ -741,7 +776,11 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
-                    hop_cookies.extract_cookies(response)
+                    for line in response_headers.get_list("set-cookie"):
+                        # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
+                        # session set then cleared by one answer was kept, where browsers keep none.
+                        one = httpx.Response(status, headers=[("set-cookie", line)], request=response.request)
+                        hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
@@ -807,7 +846,7 @@ class HttpClient:
         hop_cookies: httpx.Cookies,
     ) -> httpx.Response:
         """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
-        `hop_cookies` (set by earlier hops) fill a Cookie header the request does not set itself."""
+        `hop_cookies` (set by earlier hops) join its Cookie header."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,
@@ -817,7 +856,7 @@ class HttpClient:
                 timeout=httpx.Timeout(timeout_s),
                 extensions={"trace": trace},
             )
-            hop_cookies.set_cookie_header(built)
+            _add_hop_cookies(built, hop_cookies)
             try:
                 return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:

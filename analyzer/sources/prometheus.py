@@ -8,7 +8,6 @@ import functools
 import json
 import math
 import operator
-import os
 import re
 import ssl
 import time
@@ -1075,7 +1074,7 @@ class _TLSSettings:
         self.https = config.url.startswith("https://")
         self._ca_file = config.ca_file
         self._insecure = config.insecure
-        self._loaded: tuple[tuple[int, int, int, int], ssl.SSLContext] | None = None
+        self._loaded: tuple[bytes, ssl.SSLContext] | None = None
 
     def context(self, where: str) -> ssl.SSLContext | bool:
         """What aiohttp's `ssl` argument takes; SourceUnavailable when the ca_file is unusable."""
@@ -1084,12 +1083,12 @@ class _TLSSettings:
         if self._ca_file is None:
             return False if self._insecure else _certifi_context()
         try:
-            stat = os.stat(self._ca_file)
-            # A change of content shows in these; a new context also means new connections (aiohttp pools
-            # connections by context), so the rotated bundle is used from the next connection on.
-            version = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-            if self._loaded is None or self._loaded[0] != version:
-                self._loaded = (version, ssl.create_default_context(cafile=str(self._ca_file)))
+            # Compared by content: a same-size rewrite within one tick of the file system's clock leaves its inode,
+            # size and times as they were. A new context also means new connections (aiohttp pools connections by
+            # context), so the rotated bundle is used from the next connection on.
+            content = self._ca_file.read_bytes()
+            if self._loaded is None or self._loaded[0] != content:
+                self._loaded = (content, ssl.create_default_context(cafile=str(self._ca_file)))
         except ssl.SSLError as exc:
             raise SourceUnavailable(
                 f"{where}: ca_file {str(self._ca_file)!r} is not a usable CA bundle: {short_reason(exc)}"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import email.utils
+import ipaddress
 import json
 import re
 import sys
 import threading
+import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -449,12 +453,13 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
             return "", "no such header", []
         value: Any = values[0]
     elif capture.cookie is not None:
-        # Cookie names are case-sensitive (RFC 6265); a later line of the same name replaces an earlier one.
-        cookies = [line.split(";", 1)[0].partition("=") for line in exchange.headers.get_list("set-cookie")]
-        values = [value.strip() for name, equals, value in cookies if equals and name.strip() == capture.cookie]
-        if not values:
-            return "", "no Set-Cookie of that name", []
-        value = values[-1]
+        cookies, refused = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie, exchange.url)
+        if cookies is None:
+            return "", f"a Set-Cookie browsers refuse: {refused}" if refused else "no Set-Cookie of that name", []
+        if not cookies:
+            # A failed login signing its caller out: "deleted" is no session to send on.
+            return "", "a Set-Cookie that deletes it", []
+        value = cookies[-1]
     else:
         if parse_error:
             return "", parse_error, []
@@ -474,6 +479,73 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     if text in (".", ".."):
         return "", "a dot segment ('.' or '..'), which a URL path would resolve away", [text]
     return text, "", [text]
+
+
+def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, one per Domain and
+    Path, the last set last, and "" (None and why browsers refuse the last line of that name when they refuse every
+    one; None and "" when none names it). RFC 6265: names are case-sensitive, a later line replaces an earlier one of
+    the same Domain and Path, and one that expires it deletes it."""
+    cookies: dict[tuple[str, str], str | None] = {}
+    refused = ""
+    for line in lines:
+        pair, *attributes = line.split(";")
+        cookie, equals, value = pair.partition("=")
+        if not equals or cookie.strip() != name:
+            continue
+        parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
+        where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
+        refused = _refused(name, parsed, url)
+        if refused:
+            # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
+            continue
+        # Popped first so that a cookie set again counts as the last set.
+        cookies.pop(where, None)
+        cookies[where] = None if _deletes(parsed) else value.strip()
+    if not cookies:
+        return None, refused
+    return [value for value in cookies.values() if value is not None], ""
+
+
+def _refused(name: str, attributes: dict[str, str], url: str) -> str:
+    """Why browsers drop the cookie `name` an answer from `url` sets with these attributes (names in lower case), or
+    "" (RFC 6265 5.3 step 6; RFC 6265bis: no Secure cookie from an http answer, and the __Host- and __Secure- rules)."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    domain = attributes.get("domain", "").lower().lstrip(".")
+    secure = "secure" in attributes
+    if domain and domain != host and (not host.endswith(f".{domain}") or _is_ip(host)):
+        return f"Domain {domain} is not {host} or a parent of it"
+    if secure and parts.scheme != "https":
+        return "Secure, set by an http answer"
+    host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")
+    if (host_prefix or secure_prefix) and not secure:
+        return f"{'__Host-' if host_prefix else '__Secure-'} without Secure"
+    if host_prefix and domain:
+        return "__Host- with a Domain"
+    if host_prefix and attributes.get("path") != "/":
+        return "__Host- without Path=/"
+    return ""
+
+
+def _is_ip(host: str) -> bool:
+    """Whether `host` is an IP address (a Domain never covers one but itself)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _deletes(attributes: dict[str, str]) -> bool:
+    """Whether a Set-Cookie's attributes expire its cookie now: a Max-Age of 0 or less, else (Max-Age wins) an
+    Expires in the past; one that does not parse is ignored, as browsers ignore it."""
+    max_age = attributes.get("max-age", "")
+    if re.fullmatch(r"-?[0-9]+", max_age):
+        return int(max_age) <= 0
+    # Netscape's form (01-Jan-1970) as well as RFC 1123's.
+    expires = email.utils.parsedate_tz(attributes.get("expires", "").replace("-", " "))
+    return expires is not None and email.utils.mktime_tz(expires) <= time.time()
 
 
 def _kind(value: Any) -> str:

@@ -145,6 +145,10 @@ class Expect(_Strict):
         return value
 
 
+# A cookie's name: an RFC 9110 token (RFC 6265, cookie-name).
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 class Capture(_Strict):
     """Where a value for later steps comes from: a JSON path of the body, a response header, or the value of a cookie
     the response sets."""
@@ -165,6 +169,9 @@ class Capture(_Strict):
             raise ValueError("a capture sets exactly one of json (a JSON path), header or cookie")
         if self.json_path is not None:
             JsonPath.parse(self.json_path)
+        if self.cookie is not None and not _COOKIE_NAME.fullmatch(self.cookie):
+            # No Set-Cookie names one so: every run would fail with "no Set-Cookie of that name".
+            raise ValueError(f"cookie {self.cookie!r} is not a cookie name (a token: no spaces, '=', ';' or quotes)")
         return self
 
     def describe(self) -> str:

@@ -931,6 +931,47 @@ class TestConnectRetries:
         assert (repeat["successes"], repeat["transport_errors"], repeat["connect_retries"]) == (6, 0, 6)
         assert "6 requests connected only on a retry (a try could not connect): step 'load'" in evaluation.reason
 
+    async def test_a_redirect_hop_that_never_connects_is_named_and_not_retried(self):
+        # The hop's own message was untested: "no connection within timeout_s" named no host, and a retry would send
+        # the request (a POST) to the first hop again.
+        heads: list[bytes] = []
+
+        async def stall_the_hop(host: str, port: int) -> list[str]:
+            if host == "login.shop.svc":
+                await asyncio.Event().wait()
+            return ["127.0.0.1"]
+
+        async def to_login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                heads.append(await reader.readuntil(b"\r\n\r\n"))
+                location = f"http://login.shop.svc:{writer.get_extra_info('sockname')[1]}/".encode()
+                writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(to_login, "127.0.0.1", 0)
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=stall_the_hop,
+        )
+        try:
+            port = server.sockets[0].getsockname()[1]
+            step = {"name": "a", "path": "/", "timeout_s": 0.5, "retries": 2, "follow_redirects": True}
+            evaluation = await run(self.flaky(port, [step]), http)
+        finally:
+            await http.aclose()
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"redirect 1 (from http://preview.shop.svc:{port}/ to http://login.shop.svc:{port}/): no connection to "
+            f"login.shop.svc:{port} within timeout_s 0.5"
+        ), evaluation.reason
+        assert len(heads) == 1, heads
+
 
 class TestConnectionReuse:
     """Each request gets its own answer: bytes a server sent past an answer are never read as the next one."""
@@ -1123,6 +1164,30 @@ class TestCookies:
             "got no Set-Cookie of that name"
         ), broken.reason
 
+    async def test_the_documented_recipe_captures_a_session_a_login_sets_on_its_redirect(self, client):
+        # docs/kinds/http-smoke.md, capture: `follow_redirects: false` and `status: [302]`, then the Cookie header.
+        heads: list[bytes] = []
+        server = await self.shop(heads)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            steps = [
+                {
+                    "name": "sign in",
+                    "path": "/good/sign-in",
+                    "follow_redirects": False,
+                    "expect": {"status": [302]},
+                    "capture": {"sid": {"cookie": "session"}},
+                },
+                {"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
+        assert "s3cr3t" not in json.dumps(evaluation.details), evaluation.details
+
     async def test_a_cookie_a_redirect_sets_is_sent_on_its_later_hops_only(self, client):
         # A browser follows a login's redirect with the session it set; the next request starts without it.
         heads: list[bytes] = []
@@ -1145,6 +1210,185 @@ class TestCookies:
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
         assert b"\r\ncookie:" not in heads[2], heads
+
+
+class TestHopCookies:
+    """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
+
+    @staticmethod
+    async def site(
+        heads: list[bytes], set_cookie: bytes, then: str, tls: ssl.SSLContext | None = None
+    ) -> asyncio.Server:
+        """A server whose /login sets `set_cookie` and redirects to `then` ({port} is its own), and whose other paths
+        answer 200 to a request with a session cookie, 401 to one without."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /login "):
+                    location = then.format(port=writer.get_extra_info("sockname")[1]).encode()
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: "
+                        + location
+                        + b"\r\nSet-Cookie: "
+                        + set_cookie
+                        + b"\r\nContent-Length: 0\r\n\r\n"
+                    )
+                elif any(b"session=" in line for line in head.lower().split(b"\r\n") if line.startswith(b"cookie:")):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+
+    @pytest.fixture
+    async def sites_client(self) -> Any:
+        """A client that reaches a site and its subdomain, both on loopback."""
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({"shop.svc": ["127.0.0.1"], "preview.shop.svc": ["127.0.0.1"]}),
+        )
+        yield http
+        await http.aclose()
+
+    @staticmethod
+    def check(base_url: str, **extra: Any) -> dict[str, Any]:
+        step = {"name": "sign in", "path": "/login", "follow_redirects": True, "retries": 0}
+        return {**smoke(0, [step]), "base_url": base_url, "allowed_hosts": ["*.svc"], **extra}
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            # Host-only (no Domain): browsers send it back to shop.svc alone. http.cookiejar sent it to every
+            # subdomain, so the step passed on a session the subdomain's browsers never send.
+            (b"session=s3ss10n; Path=/", "fail"),
+            (b"session=s3ss10n; Path=/; Domain=shop.svc", "pass"),
+        ],
+    )
+    async def test_a_cookie_without_domain_is_not_sent_to_a_subdomain(self, sites_client, set_cookie, verdict):
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://shop.svc:{port}"), sites_client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("written", "sent"),
+        [
+            (b"canary=always", b"canary=always; session=s3ss10n"),
+            # The check's value of a cookie a hop set again is replaced, as a browser's store replaces it.
+            (b"session=old; canary=always", b"canary=always; session=s3ss10n"),
+        ],
+    )
+    async def test_a_cookie_a_hop_sets_joins_the_cookie_header_the_check_wrote(self, client, written, sent):
+        # A check that routes to the canary by cookie (ingress-nginx's canary-by-cookie) and signs in through a
+        # redirect: the Cookie header it wrote was sent alone on the next hop, without the session, a 401.
+        heads: list[bytes] = []
+        server = await self.site(heads, b"session=s3ss10n; Path=/", "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = self.check(f"http://preview.shop.svc:{port}", headers={"Cookie": written.decode()})
+            evaluation = await run(check, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
+        assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
+
+    async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client):
+        # A failed login that sets the session, then clears it on its error path (two lines, in that order): browsers
+        # keep none. http.cookiejar deletes first and sets after, whatever the order, and the next hop passed.
+        heads: list[bytes] = []
+        both = b"session=s3ss10n; Path=/\r\nSet-Cookie: session=; Path=/; Max-Age=0"
+        server = await self.site(heads, both, "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
+    @pytest.mark.parametrize(
+        "set_cookie",
+        [b"__Host-session=s3ss10n; Path=/", b"__Secure-session=s3ss10n; Path=/", b"__host-session=s3ss10n; Path=/"],
+    )
+    async def test_a_prefixed_cookie_breaking_its_rules_is_dropped(self, client, set_cookie):
+        # Browsers drop a __Host- or __Secure- cookie without Secure (RFC 6265bis): http.cookiejar kept it.
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "/profile")
+        try:
+            port = server.sockets[0].getsockname()[1]
+            evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert b"\r\ncookie:" not in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            (b"__Host-session=s3ss10n; Secure; Path=/", "pass"),
+            (b"__Host-session=s3ss10n; Secure; Path=/; Domain=preview.shop.svc", "fail"),
+            # No Path attribute: the default path of /login is /, but __Host- asks for the attribute.
+            (b"__Host-session=s3ss10n; Secure", "fail"),
+        ],
+    )
+    async def test_a_host_cookie_with_a_domain_or_without_path_is_dropped(self, client, tmp_path, set_cookie, verdict):
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        heads: list[bytes] = []
+        server = await self.site(heads, set_cookie, "/profile", tls)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = self.check(f"https://preview.shop.svc:{port}", ca_file=str(tmp_path / "ca.pem"))
+            evaluation = await run(check, client)
+        finally:
+            server.close()
+            await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+
+    async def test_a_secure_cookie_an_http_answer_sets_is_dropped(self, client, tmp_path):
+        # Browsers ignore a Secure cookie an http answer sets (RFC 6265bis): a login served over http that sets its
+        # session Secure leaves its users signed out. http.cookiejar kept it and sent it on the https hop: a pass.
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        heads: list[bytes] = []
+        secure = await self.site(heads, b"", "", tls)
+        secure_port = secure.sockets[0].getsockname()[1]
+        plain = await self.site(
+            heads, b"session=s3ss10n; Path=/; Secure", f"https://preview.shop.svc:{secure_port}/profile"
+        )
+        try:
+            port = plain.sockets[0].getsockname()[1]
+            evaluation = await run(
+                self.check(f"http://preview.shop.svc:{port}", ca_file=str(tmp_path / "ca.pem")), client
+            )
+        finally:
+            for server in (plain, secure):
+                server.close()
+                await server.wait_closed()
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.endswith("status: expected 2xx, got 401"), evaluation.reason
+        assert heads[1].startswith(b"get /profile "), heads
 
 
 class TestTlsHandshakeFailures:

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import gzip
 import json
+import os
 import socket
 import ssl
 import struct
@@ -697,6 +698,27 @@ class TestTLS:
             with pytest.raises(SourceUnavailable, match="TLS failed"):
                 await query(prometheus)
             authority.cert_pem.write_to_path(str(ca_file))
+            assert (await query(prometheus)).series
+
+    async def test_a_ca_file_rewritten_within_one_clock_tick_is_read_for_new_connections(
+        self, authority, tls_server_context, tmp_path, monkeypatch
+    ):
+        # The bundle was read again when its inode, size or times changed: a same-size rewrite in place within one
+        # tick of the file system's clock kept the old CA, and every query failed TLS until the next change (the
+        # http_smoke client had the same, fixed in edges20). The tick is a fake: a test cannot time a write into one.
+        ca_file = tmp_path / "ca.pem"
+        old = trustme.CA()
+        old.cert_pem.write_to_path(str(ca_file))
+        assert len(old.cert_pem.bytes()) == len(authority.cert_pem.bytes())
+        first, stat = os.stat(ca_file), os.stat
+        monkeypatch.setattr(
+            os, "stat", lambda path, *a, **k: first if str(path) == str(ca_file) else stat(path, *a, **k)
+        )
+        async with serving(ok, tls_server_context) as server, source(server.url, ca_file=ca_file) as prometheus:
+            with pytest.raises(SourceUnavailable, match="TLS failed"):
+                await query(prometheus)
+            with ca_file.open("r+b") as rewrite:
+                rewrite.write(authority.cert_pem.bytes())
             assert (await query(prometheus)).series
 
     async def test_ca_file_gone(self, tls_server_context, tmp_path):
