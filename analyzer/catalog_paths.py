@@ -4,7 +4,9 @@ records stop signals, and importing the catalog's loader then would leave a SIGT
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
 # What `analyzer validate` reads in a directory of manifests: kubectl applies *.json ones as it does YAML (JSON is
@@ -21,6 +23,27 @@ def mtime_settled(mtime_ns: int, now_ns: int) -> bool:
     then (a rewrite gets a later one), or a tick after (set ahead by hand, a restored backup: a rewrite gets an
     earlier one, until the clock comes within a tick of it)."""
     return abs(mtime_ns - now_ns) > RACY_MTIME_NS
+
+
+class FileVersion(NamedTuple):
+    """What a reader of a file (a ca_file) knew of it when it last looked: its stat, and its content while that
+    stat could not tell a same-size rewrite within one timestamp tick (see mtime_settled)."""
+
+    state: tuple[int, ...]
+    content: bytes | None
+
+
+def file_version(path: Path, known: FileVersion | None) -> tuple[FileVersion, bool]:
+    """The version of `path` now, and whether it changed since `known` (always when None): compared by stat, and
+    by content too while its mtime is within a tick of the clock; OSError when it cannot be read."""
+    stat = os.stat(path)
+    state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    if known is not None and known.state == state and known.content is None:
+        # Trusted once settled: a later rewrite gets a later mtime. What a request pays for an unchanged file.
+        return known, False
+    content = path.read_bytes()
+    version = FileVersion(state, None if mtime_settled(stat.st_mtime_ns, time.time_ns()) else content)
+    return version, known is None or known.state != state or known.content != content
 
 
 def listed_catalog_files(path: Path) -> list[Path] | None:

@@ -24,6 +24,7 @@ import httpcore
 import httpx
 
 from analyzer import __version__
+from analyzer.catalog_paths import FileVersion, file_version
 from analyzer.errors import (
     BodyBudgetExhausted,
     CheckMisconfigured,
@@ -531,7 +532,7 @@ class HttpClient:
         self._resolver = resolver or system_resolver
         self._opened: httpx.AsyncClient | None = None
         # A check's ca_file as last loaded: its content, and its TLS context (a rotated file is loaded again).
-        self._ca_contexts: dict[Path, tuple[bytes, ssl.SSLContext]] = {}
+        self._ca_contexts: dict[Path, tuple[FileVersion, ssl.SSLContext]] = {}
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -673,14 +674,13 @@ class HttpClient:
         """The TLS context that trusts only the CAs of `path`, loaded again when the file changed (a rotated bundle
         serves the next connection); CheckMisconfigured when it cannot be read or holds no certificate."""
         try:
-            # Compared by content: a rewrite of the same size within one tick of the file system's clock leaves its
-            # size and times as they were. A bundle is kilobytes, read from memory (a mounted Secret or ConfigMap); it
-            # changing between this read and the load below is seen at the next request.
-            content = path.read_bytes()
+            # A rewrite of the same size within one tick of the file system's clock leaves its stat as it was, so a
+            # file changed that recently is compared by content (file_version); one changing between that look and
+            # the load below is seen at the next request.
             loaded = self._ca_contexts.get(path)
-            if loaded is None or loaded[0] != content:
-                loaded = (content, ca_context(path))
-                self._ca_contexts[path] = loaded
+            version, changed = file_version(path, loaded[0] if loaded is not None else None)
+            loaded = (version, ca_context(path) if loaded is None or changed else loaded[1])
+            self._ca_contexts[path] = loaded
         except ssl.SSLError as exc:
             raise CheckMisconfigured(
                 f"{where}: ca_file {str(path)!r} is not a usable CA bundle: {ca_problem(exc)}"

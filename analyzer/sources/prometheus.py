@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import from_json
 from yarl import URL
 
-from analyzer.catalog_paths import file_state
+from analyzer.catalog_paths import FileVersion, file_state, file_version
 from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
@@ -1074,7 +1074,7 @@ class _TLSSettings:
         self.https = config.url.startswith("https://")
         self._ca_file = config.ca_file
         self._insecure = config.insecure
-        self._loaded: tuple[bytes, ssl.SSLContext] | None = None
+        self._loaded: tuple[FileVersion, ssl.SSLContext] | None = None
 
     def context(self, where: str) -> ssl.SSLContext | bool:
         """What aiohttp's `ssl` argument takes; SourceUnavailable when the ca_file is unusable."""
@@ -1083,12 +1083,14 @@ class _TLSSettings:
         if self._ca_file is None:
             return False if self._insecure else _certifi_context()
         try:
-            # Compared by content: a same-size rewrite within one tick of the file system's clock leaves its inode,
-            # size and times as they were. A new context also means new connections (aiohttp pools connections by
-            # context), so the rotated bundle is used from the next connection on.
-            content = self._ca_file.read_bytes()
-            if self._loaded is None or self._loaded[0] != content:
-                self._loaded = (content, ssl.create_default_context(cafile=str(self._ca_file)))
+            # A same-size rewrite within one tick of the file system's clock leaves its stat as it was, so a file
+            # changed that recently is compared by content (file_version). A new context also means new connections
+            # (aiohttp pools connections by context), so the rotated bundle is used from the next connection on.
+            version, changed = file_version(self._ca_file, self._loaded[0] if self._loaded is not None else None)
+            if self._loaded is None or changed:
+                self._loaded = (version, ssl.create_default_context(cafile=str(self._ca_file)))
+            else:
+                self._loaded = (version, self._loaded[1])
         except ssl.SSLError as exc:
             raise SourceUnavailable(
                 f"{where}: ca_file {str(self._ca_file)!r} is not a usable CA bundle: {short_reason(exc)}"

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +27,7 @@ import yaml
 from aiohttp import web
 
 import analyzer
+from analyzer import catalog_paths
 from analyzer.catalog import build_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
@@ -36,7 +36,6 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
-from analyzer.sources import http as http_source
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
@@ -1491,7 +1490,10 @@ class TestPrivateCA:
         old.cert_pem.write_to_path(str(path))
         assert len(old.cert_pem.bytes()) == len(new.cert_pem.bytes())
         first = os.stat(path)
-        monkeypatch.setattr(http_source, "os", types.SimpleNamespace(stat=lambda _: first, strerror=os.strerror))
+        real_stat = os.stat
+        monkeypatch.setattr(
+            catalog_paths.os, "stat", lambda p, *a, **k: first if str(p) == str(path) else real_stat(p, *a, **k)
+        )
         async with self.tls_server(new) as port:
             before = await run(self.check(port, path), client)
             with path.open("r+b") as rewrite:

@@ -1,0 +1,85 @@
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from analyzer import catalog_paths
+from analyzer.catalog_paths import RACY_MTIME_NS, file_version
+
+
+def settle(path: Path) -> None:
+    """Sets the file's mtime an hour back, as a mounted bundle's is long after it was written."""
+    hour_ago_s = time.time() - 3600
+    os.utime(path, (hour_ago_s, hour_ago_s))
+
+
+class TestFileVersion:
+    """A file is trusted by its stat once its mtime is a tick old, and compared by content until then."""
+
+    def test_a_first_look_is_a_change(self, tmp_path):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        _, changed = file_version(path, None)
+        assert changed
+
+    def test_an_unchanged_file_is_no_change(self, tmp_path):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        known, _ = file_version(path, None)
+        again, changed = file_version(path, known)
+        assert not changed
+        assert again.state == known.state
+
+    def test_a_recent_file_is_compared_by_content(self, tmp_path, monkeypatch):
+        # A same-size rewrite within one tick of the file system's clock leaves the stat as it was: faked here.
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        first = os.stat(path)
+        real_stat = os.stat
+        monkeypatch.setattr(
+            catalog_paths.os, "stat", lambda p, *a, **k: first if str(p) == str(path) else real_stat(p, *a, **k)
+        )
+        known, _ = file_version(path, None)
+        assert known.content == b"one"
+        path.write_bytes(b"two")
+        _, changed = file_version(path, known)
+        assert changed
+
+    def test_a_settled_file_is_trusted_by_its_stat_and_not_read(self, tmp_path, monkeypatch):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        settle(path)
+        known, _ = file_version(path, None)
+        assert known.content is None
+
+        def unread(self: Path) -> bytes:
+            raise AssertionError(f"{self} read again")
+
+        monkeypatch.setattr(Path, "read_bytes", unread)
+        again, changed = file_version(path, known)
+        assert (again, changed) == (known, False)
+
+    def test_a_settled_file_rewritten_is_a_change(self, tmp_path):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        settle(path)
+        known, _ = file_version(path, None)
+        path.write_bytes(b"two")
+        _, changed = file_version(path, known)
+        assert changed
+
+    def test_a_recent_file_settles_without_a_change(self, tmp_path, monkeypatch):
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        known, _ = file_version(path, None)
+        assert known.content is not None
+        later_ns = time.time_ns() + 2 * RACY_MTIME_NS
+        monkeypatch.setattr(catalog_paths.time, "time_ns", lambda: later_ns)
+        settled, changed = file_version(path, known)
+        assert not changed
+        assert settled.content is None
+
+    def test_a_missing_file_raises(self, tmp_path):
+        with pytest.raises(FileNotFoundError):
+            file_version(tmp_path / "absent.pem", None)
