@@ -579,37 +579,39 @@ class Reach:
     at_s: float | None
 
 
-def fallback_selectors(query: str) -> tuple[MetricSelector, ...]:
+def fallback_selectors(query: str, *, names: bool = False) -> tuple[MetricSelector, ...]:
     """The vector selectors, as written, read beside a constant fallback of an `or` anywhere in `query` (`X or
     vector(N)`, `X or on() vector(N)`, `X or 0 * Y`, `X or absent(Y)`, either side): when they match no series
     the fallback answers for them. Names as metric_selectors() tells them (none for a regex that is not a list of
-    names); () for a query without such a fallback, or one promql-parser cannot parse (Prometheus did)."""
-    return tuple(selector for selector, _ in fallback_reads(query))
+    names); () for a query without such a fallback, or one promql-parser cannot parse (Prometheus did; with `names`,
+    a Go-only regex on the metric name is read as one that is no list of names, see _parsed_loosely)."""
+    return tuple(selector for selector, _ in fallback_reads(query, names=names))
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
-def fallback_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+def fallback_reads(query: str, *, names: bool = False) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """fallback_selectors(query), each with the samples it reads (its range, offset, `@`, and those of the
     subqueries around it): a name that has series only there (`x offset 1h`, `max_over_time(x[1h])`) exists."""
     if _OR_TEXT not in query.lower():
         return ()
-    return _reads(query, every=False)
+    return _reads(query, every=False, blank_names=names)
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
-def selector_reads(query: str) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+def selector_reads(query: str, *, names: bool = False) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """Every vector selector of `query` outside absent() and absent_over_time() as fallback_reads tells them, each
     with the samples it reads: a baseline's `x offset 1d` reads x a day ago, where x may have series only then; ()
-    for a query promql-parser cannot parse (Prometheus did)."""
-    return _reads(query, every=True)
+    for a query promql-parser cannot parse (Prometheus did; `names` as for fallback_selectors)."""
+    return _reads(query, every=True, blank_names=names)
 
 
-def _reads(query: str, *, every: bool) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
-    """The selectors of `query` (`every` one, or those beside a fallback) with the samples each reads."""
+def _reads(query: str, *, every: bool, blank_names: bool) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+    """The selectors of `query` (`every` one, or those beside a fallback) with the samples each reads (see
+    _parsed_loosely for `blank_names`)."""
     from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
 
     try:
-        tree, readable = _parsed_loosely(query)
+        tree, readable = _parsed_loosely(query, names=blank_names)
         read: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], set[Reach]] = {}
         # The name promql-parser reads where the lexer reads a keyword (`sum{job="a"}`, a bare `count`: Prometheus
         # reads a metric of that name there), by the selector's key without it.

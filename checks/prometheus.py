@@ -378,8 +378,8 @@ class PrometheusCheck(Check):
         sent = [("query", query)]
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
-        if self._judging.window is None and (now := _read_now_over_windows(query)) is not None:
-            sent.append(("the presence query for the series it reads over a window (sent on a pass)", _counted(now)))
+        if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
+            sent.append(("the presence query for the series it reads over a window (sent on a pass)", _counted(now[0])))
         if (
             self._judging.fallback
             and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
@@ -448,10 +448,10 @@ class PrometheusCheck(Check):
         if judging.each:
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
-            if verdict.outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)):
-                stopped = await _stopped_now(ctx, source, now, details)
+            if verdict.outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)):
+                stopped = await _stopped_now(ctx, source, now[0], details)
                 if stopped is not None:
-                    return self._absent(*stopped, details)
+                    return self._stopped(*stopped, now[1], details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
@@ -489,10 +489,10 @@ class PrometheusCheck(Check):
                 value, reason, details, beside_values=_REDUCED_BESIDE_VALUES, partial=result.storage_warnings
             )
         outcome, threshold = judging.decide(value)
-        if outcome is Outcome.PASS and window is None and (now := _read_now_over_windows(promql)) is not None:
-            stopped = await _stopped_now(ctx, source, now, details)
+        if outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)) is not None:
+            stopped = await _stopped_now(ctx, source, now[0], details)
             if stopped is not None:
-                return self._absent(*stopped, details)
+                return self._stopped(*stopped, now[1], details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
         if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
             hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
@@ -645,6 +645,22 @@ class PrometheusCheck(Check):
                 details=details,
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
+
+    def _stopped(self, reason: str, answer: QueryResult, fallback: float | None, details: dict[str, Any]) -> Verdict:
+        """The verdict for a pass read over windows whose series all stopped (see _stopped_now): the no_data
+        policy's (see _absent), or, for a query whose `fallback` answers in their absence and does not pass, that
+        constant judged, as the query answers once the window holds none of their samples."""
+        if fallback is None:
+            return self._absent(reason, answer, details)
+        outcome, threshold = self._judging.decide(fallback)
+        return Verdict(
+            outcome=outcome,
+            reason=f"{reason}, and its fallback answers {format_number(fallback)} for them: "
+            f"{self._judging.reason(outcome, 'value', fallback)}",
+            value=fallback,
+            threshold=threshold,
+            details=details,
+        )
 
     def _unjudged(
         self,
@@ -1185,29 +1201,51 @@ def _may_write_or(param: Param) -> bool:
 # Prometheus' look-back: an instant selector reads a series' latest sample up to 5 minutes old (none after a
 # staleness marker), which is what "the series exists now" means to it.
 _LOOKBACK_S = 300.0
-# A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its duration.
-_WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(?::[^\]]*)?\]")
+# A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its
+# duration, and its `:...` when a subquery.
+_WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(:[^\]]*)?\]")
 
 
+# Once per rendered query and check: a rollout renders the same one at every step, and the fallback is parsed.
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_now_over_windows(promql: str) -> tuple[str, ...] | None:
+def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float | None] | None:
+    """The selectors a pass of `promql` (rendered, an instant query) asks the presence of now (see
+    _read_now_over_windows), and the constant of the fallback that answers the whole query in their absence when it
+    does not pass (None when it passes, or there is none); None for a query without such selectors."""
+    if not _reads_past_lookback(promql):
+        return None
+    # A fallback that does not pass (`... or on() vector(1)` under `< 0.5`) says that no series is no pass: the
+    # selectors beside it are asked too, and it answers for them when none has a sample now.
+    constant = kinds.fallback_constant(promql) if judging.fallback else None
+    failing = constant if constant is not None and judging.decide(constant)[0] is not Outcome.PASS else None
+    found = _read_now_over_windows(promql, beside_too=failing is not None)
+    return None if found is None else (found, failing)
+
+
+def _reads_past_lookback(promql: str) -> bool:
+    """Whether `promql`'s text writes a window longer than the look-back, or a subquery (each of whose steps reads
+    its own look-back or window before it: `max_over_time(rate(x[5m])[5m:1m])` reads x 10 minutes back), told
+    without the parser: most queries (`rate(x[5m])`) write neither."""
+    return any(
+        subquery or _longer_than_lookback(window) for window, subquery in _WINDOW_RE.findall(promql_blanked(promql))
+    )
+
+
+def _read_now_over_windows(promql: str, *, beside_too: bool) -> tuple[str, ...] | None:
     """The selectors (as written) that `promql` (rendered, an instant query) reads at the evaluation time over a
     window longer than Prometheus' look-back (`max_over_time(x[10m])`, `rate(x[1h])`, a subquery's selectors):
     its answer is built from their samples of that window, which a series that stopped (a crashed canary) still has
-    there for up to the window; None for a query without one (most: `rate(x[5m])`), told by its text without the
-    parser when no window in it is longer. Selectors read with an offset or `@ T` read a past time on purpose; those
-    beside a fallback may be absent."""
-    windows = _WINDOW_RE.findall(promql_blanked(promql))
-    if not any(_longer_than_lookback(window) for window in windows):
-        return None
+    there for up to the window; None for a query without one (most: `rate(x[5m])`). Selectors read with a positive
+    offset or `@ T` read a past time on purpose; those beside a fallback may be absent, unless `beside_too`."""
     # One beside a fallback (`max_over_time(x[1h]) or vector(0)`) may have no series: the query reads its absence
     # as the fallback's value (its name's presence is checked apart, see _presence).
-    beside = {selector.selector for selector in kinds.fallback_selectors(promql)}
+    beside = set() if beside_too else {selector.selector for selector in kinds.fallback_selectors(promql, names=True)}
     found = tuple(
         selector.selector
-        for selector, reaches in kinds.selector_reads(promql)
+        for selector, reaches in kinds.selector_reads(promql, names=True)
         if selector.selector not in beside
-        and any(r.range_s > _LOOKBACK_S and r.offset_s == 0 and r.at_s is None for r in reaches)
+        # A negative offset moves the window partly after now (`[1h] offset -1m`): what it holds before now counts.
+        and any(r.range_s + r.offset_s > _LOOKBACK_S and r.offset_s <= 0 and r.at_s is None for r in reaches)
     )
     return found or None
 

@@ -609,6 +609,54 @@ class TestStoppedSeriesReadOverAWindow:
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.001)), body["reason"]
 
     @pytest.mark.parametrize(
+        "query",
+        [
+            # Each step of the subquery reads its own 5 minutes: 10 minutes back in all.
+            f"max_over_time(max_over_time({crashed}[5m])[5m:1m])",
+            f"max_over_time({crashed}[5m:1m])",
+        ],
+    )
+    async def test_a_subquery_of_windows_within_the_lookback_reads_past_it(self, prometheus, client_for, query):
+        # 8 minutes after the canary stopped: before, a pass on its samples of the 10 minutes the query reaches.
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor - 22 * 60, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["details"]["presence_now_query"] == f"count({self.crashed})"
+
+    async def test_a_fallback_that_does_not_pass_answers_for_series_that_stopped(self, prometheus, client_for):
+        # vector(1) says that no series is a failure; the window's earlier samples (0.001) passed before.
+        query = f"max(avg_over_time({self.crashed}[1h])) or on() vector(1)"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 0.5", "no_data": "pass"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 1), body["reason"]
+        assert "none of them has a sample now" in body["reason"] and "its fallback answers 1" in body["reason"]
+        assert body["details"]["presence_now_query"] == f"count({self.crashed})"
+
+    async def test_a_go_only_regex_on_the_metric_name_is_asked_as_written(self, prometheus, client_for):
+        selector = '{__name__=~"\\\\Qcanary_error_ratio\\\\E", rollouts_pod_template_hash="crashed1"}'
+        check = {
+            "name": "dead",
+            "kind": "prometheus",
+            "query": f"max_over_time({selector}[1h])",
+            "pass_if": "< 1",
+            "skip_promql_parse": True,
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert body["details"]["presence_now_query"] == f"count({selector})"
+
+    async def test_a_window_read_partly_after_now_is_asked_now(self, prometheus, client_for):
+        # A negative offset reads no past time: the window's first 59 minutes still hold the stopped canary.
+        query = f"max_over_time({self.crashed}[1h] offset -1m)"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+
+    @pytest.mark.parametrize(
         "query", [f"max_over_time({crashed}[1h] offset 10m)", f"max_over_time({crashed}[1h] @ {{at}})"]
     )
     async def test_a_window_read_at_a_past_time_on_purpose_is_judged(self, prometheus, client_for, query):

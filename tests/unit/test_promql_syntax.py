@@ -281,7 +281,35 @@ class TestNanProbeShown:
         assert sent[1:] == [("the presence query for the series it reads over a window (sent on a pass)", "count(x)")]
         assert parse_error(sent[1][1]) is None
 
-    @pytest.mark.parametrize("query", ["rate(x[5m])", "avg_over_time(x[1h] offset 1d)", "avg_over_time(x[1h] @ 100)"])
+    asking_now = "the presence query for the series it reads over a window (sent on a pass)"
+
+    @pytest.mark.parametrize(
+        ("query", "pass_if", "asked"),
+        [
+            # Each step of a subquery reads its own window: x 10 minutes back.
+            ("avg_over_time(rate(x[5m])[5m:1m])", "< 1", "count(x)"),
+            ("avg_over_time(x[1h] offset -1m)", "< 1", "count(x)"),
+            # A fallback that does not pass: its selector is asked too.
+            ("sum(avg_over_time(x[1h])) or on() vector(1)", "< 0.5", "count(x)"),
+            ('avg_over_time({__name__=~"\\\\Qx\\\\E"}[1h])', "< 1", 'count({__name__=~"\\\\Qx\\\\E"})'),
+        ],
+    )
+    def test_a_prometheus_check_shows_the_presence_query_of_what_it_reads_past_the_lookback(
+        self, query, pass_if, asked
+    ):
+        built = catalog(prometheus_check(query, pass_if=pass_if, skip_promql_parse="Q" in query)).checks["q"]
+        assert (self.asking_now, asked) in built.promql({})
+
+    @pytest.mark.parametrize(
+        "query", ["sum(avg_over_time(x[1h])) or on() vector(0)", "avg_over_time(x[10m] offset -10m)"]
+    )
+    def test_a_fallback_that_passes_or_a_window_wholly_after_now_is_not_asked(self, query):
+        assert self.asking_now not in dict(catalog(prometheus_check(query)).checks["q"].promql({}))
+
+    @pytest.mark.parametrize(
+        "query",
+        ["rate(x[5m])", "avg_over_time(x[1h] offset 1d)", "avg_over_time(x[1h] @ 100)"],
+    )
     def test_a_window_within_the_lookback_or_in_the_past_sends_none(self, query):
         assert catalog(prometheus_check(query)).checks["q"].promql({}) == [("query", query)]
 
