@@ -1876,7 +1876,8 @@ def _query_refusals(pairs: list[tuple[str, str]]) -> list[str]:
                 refusals.append(exc)
         elif key == "at":
             try:
-                parse_time(value)
+                # A manifest's time is read at each measurement, later: validate's clock would name a fixed time.
+                parse_time(value, relative_hint=False)
             except ValueError as exc:
                 refusals.append(ArgError(f"at: {exc}", "at"))
     return [
