@@ -381,18 +381,8 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-        relative = self.max_relative_change
-        if (
-            self.method != "proportion"
-            and self.direction == "higher_is_better"
-            and relative is not None
-            and relative >= 1
-        ):
-            found.append(
-                f"max_relative_change {format_number(relative)} tolerates a drop of {_percent(relative)} of the "
-                "baseline: a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most, so no "
-                f"canary fails; a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
-            )
+        if self.max_relative_change is not None and self.max_relative_change >= 1:
+            found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1352,6 +1342,27 @@ def _not_a_count(field: str, query: str) -> str | None:
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _tolerance_in_percent(relative: float, direction: Direction) -> str:
+    """The warning for a max_relative_change of 1 or more (5 written for 5%), by what it lets pass in `direction`
+    (a proportion better higher refuses it: see _proportion_in_fractions)."""
+    fraction = f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
+    if direction == "lower_is_better":
+        return (
+            f"max_relative_change {format_number(relative)} tolerates a rise of {_percent(relative)} of the baseline: "
+            f"a canary at {format_number(1 + relative)} times the baseline passes; {fraction}"
+        )
+    never_below_0 = "a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most"
+    if direction == "either":
+        return (
+            f"max_relative_change {format_number(relative)} tolerates a change of {_percent(relative)} of the "
+            f"baseline either way: {never_below_0}, so no drop fails, not even to 0; {fraction}"
+        )
+    return (
+        f"max_relative_change {format_number(relative)} tolerates a drop of {_percent(relative)} of the baseline: "
+        f"{never_below_0}, so no canary fails; {fraction}"
+    )
 
 
 def _percent(fraction: float) -> str:
