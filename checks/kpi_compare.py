@@ -1327,7 +1327,10 @@ def _not_a_count(field: str, query: str) -> str | None:
     (rate(): the events of one second, so the test weighs a fraction of the evidence and stays inconclusive), or
     a counter read without a range (every event since the pod started, not the lookback's)."""
     form = event_form(query)
-    if form == "per_second":
+    syntax = promql_blanked(query)
+    # A rate times seconds (`rate(x[30m]) * 1800`, increase() as Prometheus computes it) is a count, and so is a
+    # counter less its value a lookback ago (`x_total - x_total offset 30m`).
+    if form == "per_second" and "*" not in syntax:
         return (
             f"{field} is per second (rate() or irate()), and method proportion counts events: the test reads the "
             "events of one second as the lookback's, a fraction of the evidence, and stays inconclusive where the "
@@ -1335,7 +1338,7 @@ def _not_a_count(field: str, query: str) -> str | None:
             "write increase(...[{{ lookback }}])"
         )
     counters = [name for selector in metric_selectors(query) for name in selector.names if name.endswith(_COUNTERS)]
-    if form is None and counters and "[" not in promql_blanked(query):
+    if form is None and counters and "[" not in syntax and not re.search(r"\boffset\b", syntax, re.IGNORECASE):
         return (
             f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "

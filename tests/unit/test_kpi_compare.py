@@ -237,11 +237,12 @@ class TestProportionOfNoCounts:
             for side in ("canary", "baseline")
         ]
 
-    def test_bare_counter_warned(self):
-        bare = 'sum(ok_total{h="{{ canary_hash }}"})'
+    @pytest.mark.parametrize("counter", ["ok_total", "rpc_duration_seconds_count"])
+    def test_bare_counter_warned(self, counter):
+        bare = f'sum({counter}{{h="{{{{ canary_hash }}}}"}})'
         # Before: no warning; every order since the pod started was compared, the lookback unused.
         assert self.warned(self.definition(bare, TOTAL)) == [
-            f"{side}.success reads the counter ok_total without a range: its value counts every event since the "
+            f"{side}.success reads the counter {counter} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
             "increase(...[{{ lookback }}])"
             for side in ("canary", "baseline")
@@ -253,6 +254,12 @@ class TestProportionOfNoCounts:
             TOTAL,
             'sum(count_over_time(probe_success{h="{{ canary_hash }}"}[{{ lookback }}]))',
             'sum(job:visits:increase30m{h="{{ canary_hash }}"})',  # a recorded count
+            # The lookback's counts written otherwise. Before: warned "stays inconclusive" and "every event since the
+            # process started", neither true.
+            'sum(rate(all_total{h="{{ canary_hash }}"}[{{ lookback }}])) * 1800',
+            'sum(all_total{h="{{ canary_hash }}"}) - sum(all_total{h="{{ canary_hash }}"} offset {{ lookback }})',
+            'sum(max_over_time(all_total{h="{{ canary_hash }}"}[{{ lookback }}]) - '
+            'min_over_time(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
         ],
     )
     def test_counts_not_warned(self, total):
