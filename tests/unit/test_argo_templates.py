@@ -2128,6 +2128,14 @@ class TestJobsOfTheirOwn:
             ["tini", "--", "analyzer"],
             ["/usr/bin/tini", "-g", "-p", "SIGTERM", "--", "python3", "-m", "analyzer"],
             ["dumb-init", "--single-child", "analyzer"],
+            ["tini", "-e", "143", "--", "analyzer"],
+            ["dumb-init", "-r", "15:2", "analyzer"],
+            ["dumb-init", "--rewrite", "15:2", "--", "analyzer"],
+            # Python's options clustered and a module attached, as Python reads them. Before: not read.
+            ["python3", "-Bm", "analyzer"],
+            ["python3", "-manalyzer"],
+            ["python3", "-uWignore", "-m", "analyzer.cli"],
+            ["python3", "-uW", "ignore", "-m", "analyzer"],
         ],
     )
     def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
@@ -2142,6 +2150,9 @@ class TestJobsOfTheirOwn:
         "command",
         [
             ["python", "-m", "analyzers"],
+            ["python", "-c", "import analyzer", "-m", "analyzer"],
+            ["python", "-Bc", "-m", "analyzer"],
+            ["python", "-W", "-m", "analyzer"],
             ["python", "analyzer.py"],
             ["tini", "--", "sh", "-c", "analyzer"],
             ["strace", "analyzer"],
