@@ -75,6 +75,9 @@ _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
 # Suffixes of the names Prometheus' client libraries give counters.
 _COUNTERS = ("_total", "_count")
+# A recording rule's name for a rate, `level:metric:operations` as Prometheus' naming practice writes it
+# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate.
+_RECORDED_RATE_RE = re.compile(r".*:i?rate[^:]*")
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.
@@ -1324,8 +1327,8 @@ def _signed_change(difference: float, baseline: float) -> str:
 
 def _not_a_count(field: str, query: str) -> str | None:
     """A warning when a proportion's `success` or `total` query gives no count of the lookback's events: per second
-    (rate(): the events of one second, so the test weighs a fraction of the evidence and stays inconclusive), or
-    a counter read without a range (every event since the pod started, not the lookback's)."""
+    (rate(), or a recorded rate: the events of one second, so the test weighs a fraction of the evidence and stays
+    inconclusive), or a counter read without a range (every event since the pod started, not the lookback's)."""
     form = event_form(query)
     syntax = promql_blanked(query)
     # A rate times seconds (`rate(x[30m]) * 1800`, increase() as Prometheus computes it) is a count, and so is a
@@ -1337,7 +1340,16 @@ def _not_a_count(field: str, query: str) -> str | None:
             "lookback's counts would pass; "
             "write increase(...[{{ lookback }}])"
         )
-    counters = [name for selector in metric_selectors(query) for name in selector.names if name.endswith(_COUNTERS)]
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    rates = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]
+    if form is None and rates and "*" not in syntax:
+        return (
+            f"{field} reads {rates[0]}, a recorded rate (per second, by its name), and method proportion counts "
+            "events: the test reads the events of one second as the lookback's, a fraction of the evidence, and "
+            "stays inconclusive where the lookback's counts would pass; write increase(...[{{ lookback }}]) of the "
+            "counter it records"
+        )
+    counters = [name for name in names if name.endswith(_COUNTERS)]
     if form is None and counters and "[" not in syntax and not re.search(r"\boffset\b", syntax, re.IGNORECASE):
         return (
             f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "

@@ -237,6 +237,17 @@ class TestProportionOfNoCounts:
             for side in ("canary", "baseline")
         ]
 
+    def test_recorded_rate_warned(self):
+        recorded = 'sum(job:all:rate5m{h="{{ canary_hash }}"})'
+        # Before: no warning, as a recorded count; the rule records rate(), per second, as its name says.
+        assert self.warned(self.definition(SUCCESS, recorded)) == [
+            f"{side}.total reads job:all:rate5m, a recorded rate (per second, by its name), and method proportion "
+            "counts events: the test reads the events of one second as the lookback's, a fraction of the "
+            "evidence, and stays inconclusive where the lookback's counts would pass; write "
+            "increase(...[{{ lookback }}]) of the counter it records"
+            for side in ("canary", "baseline")
+        ]
+
     @pytest.mark.parametrize("counter", ["ok_total", "rpc_duration_seconds_count"])
     def test_bare_counter_warned(self, counter):
         bare = f'sum({counter}{{h="{{{{ canary_hash }}}}"}})'
@@ -254,6 +265,8 @@ class TestProportionOfNoCounts:
             TOTAL,
             'sum(count_over_time(probe_success{h="{{ canary_hash }}"}[{{ lookback }}]))',
             'sum(job:visits:increase30m{h="{{ canary_hash }}"})',  # a recorded count
+            'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',  # Sloth's: a ratio, by its name
+            'sum(job:visits:rate5m{h="{{ canary_hash }}"}) * 1800',
             # The lookback's counts written otherwise. Before: warned "stays inconclusive" and "every event since the
             # process started", neither true.
             'sum(rate(all_total{h="{{ canary_hash }}"}[{{ lookback }}])) * 1800',
