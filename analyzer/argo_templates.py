@@ -1755,8 +1755,9 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
 # value (tini's -p SIGNAL and -e CODE, dumb-init's -r s:r).
 _INITS = frozenset({"tini", "tini-static", "dumb-init"})
 _INIT_VALUED = frozenset({"-p", "-e", "-r", "--rewrite"})
-# Python's options that take a value, before `-m analyzer`.
-_PYTHON_VALUED = frozenset({"-W", "-X", "--check-hash-based-pycs"})
+# Python's one-letter options that take a value (written after them or as the next word), and its long one.
+_PYTHON_VALUED_LETTERS = "WX"
+_PYTHON_VALUED_LONG = "--check-hash-based-pycs"
 _PYTHON_RE = re.compile(r"python(?:\d+(?:\.\d+)?)?")
 
 
@@ -1769,12 +1770,30 @@ def _program_words(words: list[str]) -> list[str]:
             rest = rest[2:] if rest[0] in _INIT_VALUED else rest[1:]
         words = rest[1:] if rest[:1] == ["--"] else rest
     if words and _PYTHON_RE.fullmatch(words[0].rpartition("/")[2]):
-        rest = words[1:]
-        while rest and rest[0].startswith("-") and rest[0] not in ("-m", "--"):
-            rest = rest[2:] if rest[0] in _PYTHON_VALUED else rest[1:]
-        if rest[:1] == ["-m"] and rest[1:2] in (["analyzer"], ["analyzer.cli"]):
-            return ["analyzer", *rest[2:]]
+        module, rest = _python_module(words[1:])
+        if module in ("analyzer", "analyzer.cli"):
+            return ["analyzer", *rest]
     return words
+
+
+def _python_module(words: list[str]) -> tuple[str | None, list[str]]:
+    """The module Python's `words` run with -m and the words after it, read as Python reads its options: letters
+    grouped (`-Bm analyzer`), a value attached or the next word (`-manalyzer`, `-W ignore`); None for a script or -c."""
+    rest = words
+    while rest and rest[0].startswith("-") and rest[0] not in ("-", "--"):
+        option, rest = rest[0], rest[1:]
+        if option.startswith("--"):
+            rest = rest[1:] if option == _PYTHON_VALUED_LONG else rest
+            continue
+        for index, letter in enumerate(option[1:], start=2):
+            if letter == "c":
+                return None, rest
+            if letter == "m" or letter in _PYTHON_VALUED_LETTERS:
+                value, rest = (option[index:], rest) if option[index:] else (rest[0] if rest else "", rest[1:])
+                if letter == "m":
+                    return value, rest
+                break
+    return None, rest
 
 
 def _run_words_problems(words: list[str], catalog: Catalog) -> list[str]:
@@ -1891,7 +1910,8 @@ def _query_refusals(pairs: list[tuple[str, str]], outcome: str) -> list[str]:
                 refusals.append(exc)
         elif key == "at":
             try:
-                parse_time(value)
+                # A manifest's time is read at each measurement, later: validate's clock would name a fixed time.
+                parse_time(value, relative_hint=False)
             except ValueError as exc:
                 refusals.append(ArgError(f"at: {exc}", "at"))
     return [

@@ -75,6 +75,9 @@ _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
 # Suffixes of the names Prometheus' client libraries give counters.
 _COUNTERS = ("_total", "_count")
+# A recording rule's name for a rate, `level:metric:operations` as Prometheus' naming practice writes it
+# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate.
+_RECORDED_RATE_RE = re.compile(r".*:i?rate[^:]*")
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.
@@ -381,18 +384,8 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-        relative = self.max_relative_change
-        if (
-            self.method != "proportion"
-            and self.direction == "higher_is_better"
-            and relative is not None
-            and relative >= 1
-        ):
-            found.append(
-                f"max_relative_change {format_number(relative)} tolerates a drop of {_percent(relative)} of the "
-                "baseline: a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most, so no "
-                f"canary fails; a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
-            )
+        if self.max_relative_change is not None and self.max_relative_change >= 1:
+            found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1334,24 +1327,57 @@ def _signed_change(difference: float, baseline: float) -> str:
 
 def _not_a_count(field: str, query: str) -> str | None:
     """A warning when a proportion's `success` or `total` query gives no count of the lookback's events: per second
-    (rate(): the events of one second, so the test weighs a fraction of the evidence and stays inconclusive), or
-    a counter read without a range (every event since the pod started, not the lookback's)."""
+    (rate(), or a recorded rate: the events of one second, so the test weighs a fraction of the evidence and stays
+    inconclusive), or a counter read without a range (every event since the pod started, not the lookback's)."""
     form = event_form(query)
-    if form == "per_second":
+    syntax = promql_blanked(query)
+    # A rate times seconds (`rate(x[30m]) * 1800`, increase() as Prometheus computes it) is a count, and so is a
+    # counter less its value a lookback ago (`x_total - x_total offset 30m`).
+    if form == "per_second" and "*" not in syntax:
         return (
             f"{field} is per second (rate() or irate()), and method proportion counts events: the test reads the "
             "events of one second as the lookback's, a fraction of the evidence, and stays inconclusive where the "
             "lookback's counts would pass; "
             "write increase(...[{{ lookback }}])"
         )
-    counters = [name for selector in metric_selectors(query) for name in selector.names if name.endswith(_COUNTERS)]
-    if form is None and counters and "[" not in promql_blanked(query):
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    rates = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]
+    if form is None and rates and "*" not in syntax:
+        return (
+            f"{field} reads {rates[0]}, a recorded rate (per second, by its name), and method proportion counts "
+            "events: the test reads the events of one second as the lookback's, a fraction of the evidence, and "
+            "stays inconclusive where the lookback's counts would pass; write increase(...[{{ lookback }}]) of the "
+            "counter it records"
+        )
+    counters = [name for name in names if name.endswith(_COUNTERS)]
+    if form is None and counters and "[" not in syntax and not re.search(r"\boffset\b", syntax, re.IGNORECASE):
         return (
             f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _tolerance_in_percent(relative: float, direction: Direction) -> str:
+    """The warning for a max_relative_change of 1 or more (5 written for 5%), by what it lets pass in `direction`
+    (a proportion better higher refuses it: see _proportion_in_fractions)."""
+    fraction = f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
+    if direction == "lower_is_better":
+        return (
+            f"max_relative_change {format_number(relative)} tolerates a rise of {_percent(relative)} of the baseline: "
+            f"a canary at {format_number(1 + relative)} times the baseline passes; {fraction}"
+        )
+    never_below_0 = "a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most"
+    if direction == "either":
+        return (
+            f"max_relative_change {format_number(relative)} tolerates a change of {_percent(relative)} of the "
+            f"baseline either way: {never_below_0}, so no drop fails, not even to 0; {fraction}"
+        )
+    return (
+        f"max_relative_change {format_number(relative)} tolerates a drop of {_percent(relative)} of the baseline: "
+        f"{never_below_0}, so no canary fails; {fraction}"
+    )
 
 
 def _percent(fraction: float) -> str:

@@ -285,6 +285,19 @@ class TestTemplateProblems:
             "measurement would be a 400: an Error, and the rollout aborts after five"
         ]
 
+    @pytest.mark.parametrize("at", ["now-1h", "-1h", "now"])
+    def test_an_at_relative_to_now_names_no_time_of_validate_s(self, tmp_path, at):
+        # Before: "write the time itself: 1h ago is <validate's clock less 1h>": a fixed time to paste into a
+        # template measured at every rollout, each judging that moment and not the canary.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}&at={at}"
+        once = template(url)
+        once["spec"]["metrics"][0]["count"] = 1
+        [found] = [problem.split("'errors': ")[1] for problem in problems(tmp_path, once)]
+        assert found == (
+            f"the run endpoint refuses what the url gives: at: {at!r} is neither RFC 3339 nor unix seconds; every "
+            "measurement would be a 400: an Error, and the rollout aborts after five"
+        )
+
     def test_options_it_reads_and_those_filled_in_elsewhere(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         once = template(url + "&at=1700000000&explain=1&format=json")
@@ -2189,6 +2202,14 @@ class TestJobsOfTheirOwn:
             ["tini", "--", "analyzer"],
             ["/usr/bin/tini", "-g", "-p", "SIGTERM", "--", "python3", "-m", "analyzer"],
             ["dumb-init", "--single-child", "analyzer"],
+            ["tini", "-e", "143", "--", "analyzer"],
+            ["dumb-init", "-r", "15:2", "analyzer"],
+            ["dumb-init", "--rewrite", "15:2", "--", "analyzer"],
+            # Python's options clustered and a module attached, as Python reads them. Before: not read.
+            ["python3", "-Bm", "analyzer"],
+            ["python3", "-manalyzer"],
+            ["python3", "-uWignore", "-m", "analyzer.cli"],
+            ["python3", "-uW", "ignore", "-m", "analyzer"],
         ],
     )
     def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
@@ -2203,6 +2224,9 @@ class TestJobsOfTheirOwn:
         "command",
         [
             ["python", "-m", "analyzers"],
+            ["python", "-c", "import analyzer", "-m", "analyzer"],
+            ["python", "-Bc", "-m", "analyzer"],
+            ["python", "-W", "-m", "analyzer"],
             ["python", "analyzer.py"],
             ["tini", "--", "sh", "-c", "analyzer"],
             ["strace", "analyzer"],

@@ -633,10 +633,14 @@ class TestWrongValues:
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{"name": "c", **check}]})])
         assert problem.endswith(said), problem
 
-    @pytest.mark.parametrize(("written", "meant"), [("stable", "baseline"), ("control", "baseline")])
+    @pytest.mark.parametrize(
+        ("written", "meant"),
+        [("stable", "baseline"), ("control", "baseline"), ("primary", "baseline"), ("treatment", "canary")],
+    )
     def test_another_tools_word_for_a_field_names_the_field(self, written, meant):
         kpi = {"name": "c", "kind": "kpi_compare", "direction": "higher_is_better", "max_relative_change": 0.05}
-        kpi |= {"canary": "vector(1)", written: "vector(2)"}
+        kpi |= {"canary": "vector(1)", "baseline": "vector(2)"}
+        kpi |= {written: kpi.pop(meant)}
         problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [kpi]})])
         # Before: "did you mean 'step'?", a field of mann_whitney, for the stable version's queries.
         assert f"a.yaml: check 'c' (checks[0]): {written}: unknown field; did you mean {meant!r}?" in problems

@@ -237,11 +237,23 @@ class TestProportionOfNoCounts:
             for side in ("canary", "baseline")
         ]
 
-    def test_bare_counter_warned(self):
-        bare = 'sum(ok_total{h="{{ canary_hash }}"})'
+    def test_recorded_rate_warned(self):
+        recorded = 'sum(job:all:rate5m{h="{{ canary_hash }}"})'
+        # Before: no warning, as a recorded count; the rule records rate(), per second, as its name says.
+        assert self.warned(self.definition(SUCCESS, recorded)) == [
+            f"{side}.total reads job:all:rate5m, a recorded rate (per second, by its name), and method proportion "
+            "counts events: the test reads the events of one second as the lookback's, a fraction of the "
+            "evidence, and stays inconclusive where the lookback's counts would pass; write "
+            "increase(...[{{ lookback }}]) of the counter it records"
+            for side in ("canary", "baseline")
+        ]
+
+    @pytest.mark.parametrize("counter", ["ok_total", "rpc_duration_seconds_count"])
+    def test_bare_counter_warned(self, counter):
+        bare = f'sum({counter}{{h="{{{{ canary_hash }}}}"}})'
         # Before: no warning; every order since the pod started was compared, the lookback unused.
         assert self.warned(self.definition(bare, TOTAL)) == [
-            f"{side}.success reads the counter ok_total without a range: its value counts every event since the "
+            f"{side}.success reads the counter {counter} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
             "increase(...[{{ lookback }}])"
             for side in ("canary", "baseline")
@@ -253,6 +265,14 @@ class TestProportionOfNoCounts:
             TOTAL,
             'sum(count_over_time(probe_success{h="{{ canary_hash }}"}[{{ lookback }}]))',
             'sum(job:visits:increase30m{h="{{ canary_hash }}"})',  # a recorded count
+            'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',  # Sloth's: a ratio, by its name
+            'sum(job:visits:rate5m{h="{{ canary_hash }}"}) * 1800',
+            # The lookback's counts written otherwise. Before: warned "stays inconclusive" and "every event since the
+            # process started", neither true.
+            'sum(rate(all_total{h="{{ canary_hash }}"}[{{ lookback }}])) * 1800',
+            'sum(all_total{h="{{ canary_hash }}"}) - sum(all_total{h="{{ canary_hash }}"} offset {{ lookback }})',
+            'sum(max_over_time(all_total{h="{{ canary_hash }}"}[{{ lookback }}]) - '
+            'min_over_time(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
         ],
     )
     def test_counts_not_warned(self, total):
@@ -260,8 +280,8 @@ class TestProportionOfNoCounts:
 
 
 class TestRatioToleranceInPercent:
-    """A ratio or mann_whitney KPI with higher_is_better and max_relative_change of 1 or more (5 written for 5%) is a
-    load warning: a KPI never below 0 cannot drop by more than all of itself, so no canary fails."""
+    """A max_relative_change of 1 or more (5 written for 5%) is a load warning, said for its direction: a KPI never
+    below 0 cannot drop by more than all of itself, so no drop fails; a rise of 500% lets a canary at 6 times pass."""
 
     def warned(self, **overrides: Any) -> list[str]:
         definition = check(**{"direction": "higher_is_better", **overrides})
@@ -274,11 +294,42 @@ class TestRatioToleranceInPercent:
             "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%"
         ]
 
+    def test_either_way_no_drop_fails(self):
+        judged = judge("ratio", "either", canary={"query": 0.0}, baseline={"query": 0.2}, max_relative_change=5)
+        assert judged.outcome is Outcome.PASS
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney", "proportion"])
+    def test_either_way_warned(self, method):
+        # Before: loaded silently; a canary whose KPI fell to 0 passed (harm 0.2 within a tolerance of 1).
+        variant: Any = PROPORTION if method == "proportion" else CANARY
+        assert self.warned(max_relative_change=5, direction="either", method=method, canary=variant, baseline=variant)
+        assert self.warned(max_relative_change=1, direction="either") == [
+            "max_relative_change 1 tolerates a change of 100% of the baseline either way: a KPI that is never below 0 "
+            "(a rate, a conversion, a count) drops by 100% at most, so no drop fails, not even to 0; a fraction: "
+            "0.01 is 1%"
+        ]
+
+    @pytest.mark.parametrize("method", ["ratio", "proportion"])
+    def test_a_rise_warned(self, method):
+        # Before: loaded silently; a canary at 6 times the baseline's latency or error rate passed.
+        variant: Any = PROPORTION if method == "proportion" else CANARY
+        assert self.warned(
+            max_relative_change=5, direction="lower_is_better", method=method, canary=variant, baseline=variant
+        ) == [
+            "max_relative_change 5 tolerates a rise of 500% of the baseline: a canary at 6 times the baseline "
+            "passes; a fraction: 0.05 is 5%"
+        ]
+
+    @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better", "either"])
+    def test_at_1_warned(self, direction):
+        assert len(self.warned(max_relative_change=1, direction=direction)) == 1
+
     @pytest.mark.parametrize(
         "overrides",
         [
             {"max_relative_change": 0.99},
-            {"max_relative_change": 5, "direction": "lower_is_better"},
+            {"max_relative_change": 0.99, "direction": "either"},
+            {"max_relative_change": 0.99, "direction": "lower_is_better"},
             {"max_absolute_change": 5},
         ],
     )
