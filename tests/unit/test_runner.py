@@ -28,6 +28,11 @@ from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.logcapture import json_logs
 
+# What an answer's warnings may say: a store that did not answer (Thanos), or PromQL's own annotation of the query.
+WARNINGS = {
+    "partial": "partial response: store 2 down",
+    "annotation": 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count: "x"',
+}
 # The events of the "closes-slowly" check, made by the test that runs it (in its own loop).
 CLOSING: dict[str, SimpleNamespace] = {}
 # The tasks the "where" check was evaluated in.
@@ -117,6 +122,16 @@ class ScriptedCheck(Check):
             )
         if self.name == "error-verdict":
             return Verdict(outcome=Outcome.ERROR, reason="the vendor's API said no")
+        if self.name.startswith("warned-"):
+            # "warned-<outcome>-<warning>": a verdict judged on an answer that carried that warning.
+            _, outcome, warning = self.name.split("-", 2)
+            return Verdict(
+                outcome=Outcome(outcome),
+                reason="judged",
+                value=0.5,
+                threshold=1.0,
+                details={"prometheus_warnings": [WARNINGS[warning]]},
+            )
         if self.name == "unvalidated-pass":
             return Verdict.model_construct(outcome="pass", reason="unchecked", value=math.nan)
         if self.name == "not-a-verdict":
@@ -311,6 +326,39 @@ class TestErrorVerdictOfAKind:
         evaluation = await runner.evaluate(catalog.get("error-verdict"), {})
         assert (evaluation.verdict, evaluation.error, evaluation.http_status) == (Outcome.ERROR, "check_error", 500)
         assert evaluation.reason == "the vendor's API said no"
+
+
+class TestPartialAnswers:
+    """A pass judged on an answer that may be partial is inconclusive; a fail stands, saying so; others stand."""
+
+    async def test_a_pass_is_inconclusive(self):
+        # The store that did not answer may hold the canary's errors.
+        runner, catalog = runner_for("warned-pass-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-pass-partial"), {})
+        assert (evaluation.verdict, evaluation.http_status, evaluation.value) == (Outcome.INCONCLUSIVE, 200, 0.5)
+        assert evaluation.reason == (
+            "judged, but the answer may be partial (partial response: store 2 down): a store that did not answer may "
+            "hold what fails the check, so a pass from it is not enough evidence"
+        )
+        assert runner.metrics.evaluations.value("warned-pass-partial", "inconclusive") == 1
+
+    async def test_a_fail_stands_and_says_so(self):
+        runner, catalog = runner_for("warned-fail-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-fail-partial"), {})
+        assert (evaluation.verdict, evaluation.http_status) == (Outcome.FAIL, 200)
+        assert evaluation.reason == "judged (judged on an answer that may be partial: partial response: store 2 down)"
+
+    @pytest.mark.parametrize("outcome", ["pass", "fail"])
+    async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
+        # It judges the query, not the data: no store is missing from the answer.
+        runner, catalog = runner_for(f"warned-{outcome}-annotation")
+        evaluation = await runner.evaluate(catalog.get(f"warned-{outcome}-annotation"), {})
+        assert (evaluation.verdict, evaluation.reason) == (Outcome(outcome), "judged")
+
+    async def test_an_inconclusive_verdict_is_left_as_judged(self):
+        runner, catalog = runner_for("warned-inconclusive-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-inconclusive-partial"), {})
+        assert (evaluation.verdict, evaluation.reason) == (Outcome.INCONCLUSIVE, "judged")
 
 
 class TestCoalescing:
