@@ -540,6 +540,41 @@ class TestJoining:
         assert run._in_flight == {} and run.metrics.evaluations_running == 0
 
 
+class TestJoinableAtTheDoor:
+    """A request's raw query string tells, unparsed, whether an evaluation in flight (or reused) would answer it."""
+
+    async def test_while_in_flight_only(self):
+        runner, catalog = runner_for("slow", "ok")
+        slow = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}, query="a=1"))
+        await turns_until(lambda: runner.joinable("slow", "a=1"))
+        assert not runner.joinable("slow", "a=2") and not runner.joinable("ok", "a=1")
+        await runner.evaluate(catalog.get("ok"), {}, query="")
+        assert not runner.joinable("ok", "")
+        slow.cancel()
+        await asyncio.wait([slow])
+        assert not runner.joinable("slow", "a=1")
+
+    async def test_a_result_the_reuse_window_keeps_is_joinable(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        await runner.evaluate(catalog.get("ok"), {}, query="")
+        await runner.evaluate(catalog.get("ok"), {"n": 1}, query="n=1")
+        assert runner.joinable("ok", "") and runner.joinable("ok", "n=1")
+
+    async def test_past_the_bound_those_over_are_forgotten(self, monkeypatch):
+        monkeypatch.setattr("analyzer.runner.PLANS_KEPT", 2)
+        runner, catalog = runner_for("slow", "ok")
+        slow = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}, query="a=1"))
+        await turns_until(lambda: runner.joinable("slow", "a=1"))
+        for n in range(50):
+            await runner.evaluate(catalog.get("ok"), {}, query=f"b={n}")
+        assert runner.joinable("slow", "a=1")
+        assert set(runner._keys_of_queries) == {("slow", "a=1"), ("ok", "b=49")}
+        slow.cancel()
+        await asyncio.wait([slow])
+
+
 class TestSharedOutcome:
     """Every caller of a shared evaluation gets its outcome, a failure included, and none is lost unseen."""
 
