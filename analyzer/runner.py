@@ -189,6 +189,8 @@ class Runner:
         in flight (or one the reuse window keeps) without one of its own: one dict lookup, nothing parsed. A hint:
         the runner decides when the request comes (a key gone in between is admitted, or refused, as a new one)."""
         key = self._keys_of_queries.get((name, query))
+        if key is None:
+            return False
         if key in self._in_flight:
             return True
         recent = self._recent.get(key)
