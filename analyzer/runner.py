@@ -130,6 +130,11 @@ class Runner:
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
         # The last PLANS_KEPT plans, least recently used first, by the check's identity and its raw args as received.
         self._plans: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], ArgsPlan] = OrderedDict()
+        # The key of the evaluation last started for a request that gave all its args in its query string, by (check
+        # name, raw query string): what a request refused at the door for a full queue is looked up by, unparsed, to
+        # join its twin instead (`joinable`). Entries of finished evaluations go when it grows past the bound.
+        self._keys_of_queries: dict[tuple[str, str], _CoalesceKey] = {}
+        self._queries_kept = PLANS_KEPT
 
     def plan(self, check: Check, raw_args: Mapping[str, Any]) -> ArgsPlan:
         """`check.bind_args(raw_args)` and what depends on it alone, kept for the last PLANS_KEPT distinct raw arg
@@ -156,11 +161,17 @@ class Runner:
         return plan
 
     def evaluate(
-        self, check: Check, args: Mapping[str, ArgValue] | ArgsPlan, at: datetime | None = None, caller: str = ""
+        self,
+        check: Check,
+        args: Mapping[str, ArgValue] | ArgsPlan,
+        at: datetime | None = None,
+        caller: str = "",
+        query: str | None = None,
     ) -> Coroutine[Any, Any, Evaluation]:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight, once awaited;
         Overloaded when admission refuses a new evaluation for `caller`; ArgError, at once, for an `at` that the
-        check cannot measure as of (it measures only the present). `args`: bound args, or the `plan` of them."""
+        check cannot measure as of (it measures only the present). `args`: bound args, or the `plan` of them;
+        `query`: the raw query string of a request that gave all its args and options in it, for `joinable`."""
         # Not a coroutine of its own: the one it returns is the evaluation's, one layer fewer to create and to
         # pass every resumption through.
         if at is not None and not check.measures_the_past():
@@ -171,7 +182,19 @@ class Runner:
             )
         if not isinstance(args, ArgsPlan):
             args = ArgsPlan(check, dict(args))
-        return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller)
+        return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller, query=query)
+
+    def joinable(self, name: str, query: str) -> bool:
+        """Whether a request for check `name` with the raw query string `query` would be answered by an evaluation
+        in flight (or one the reuse window keeps) without one of its own: one dict lookup, nothing parsed. A hint:
+        the runner decides when the request comes (a key gone in between is admitted, or refused, as a new one)."""
+        key = self._keys_of_queries.get((name, query))
+        if key is None:
+            return False
+        if key in self._in_flight:
+            return True
+        recent = self._recent.get(key)
+        return recent is not None and recent[0] > time.monotonic()
 
     async def drain(self) -> None:
         """Return once every evaluation started so far has finished, cancelled ones included."""
@@ -189,6 +212,7 @@ class Runner:
         caller: str = "",
         hidden: tuple[str, ...] = (),
         within_at: float | None = None,
+        query: str | None = None,
     ) -> Evaluation:
         key: _CoalesceKey = (
             self.catalog.version,
@@ -212,6 +236,8 @@ class Runner:
             loop = asyncio.get_running_loop()
             shared: asyncio.Future[Evaluation] = loop.create_future()
             self._in_flight[key] = shared
+            if query is not None:
+                self._started_for(check.name, query, key)
             callers = self._callers
             callers[shared] = 1
             # Kept by an evaluation run again for the callers that joined: they are answered within the deadline of
@@ -256,6 +282,8 @@ class Runner:
             if admit:
                 self.admission.check(caller)
                 future = loop.create_task(self._admitted(caller, check, plan, at, backtest))
+                if query is not None:
+                    self._started_for(check.name, query, key)
             else:
                 future = loop.create_task(self._evaluate(check, plan, at, backtest, hidden, within_at=within_at))
             self._in_flight[key] = future
@@ -273,6 +301,19 @@ class Runner:
         except asyncio.CancelledError:
             self._left(key, future)
             raise
+
+    def _started_for(self, name: str, query: str, key: _CoalesceKey) -> None:
+        """Remember that a request for check `name` with the raw query string `query` started the evaluation `key`."""
+        keys = self._keys_of_queries
+        if len(keys) >= self._queries_kept:
+            # Those of evaluations over go, unless the reuse window keeps them; the bound grows with those kept, so
+            # that this stays rare.
+            in_flight, recent = self._in_flight, self._recent
+            self._keys_of_queries = keys = {
+                query: kept for query, kept in keys.items() if kept in in_flight or kept in recent
+            }
+            self._queries_kept = max(PLANS_KEPT, 2 * len(keys))
+        keys[name, query] = key
 
     def _settled(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation], caller: str) -> None:
         """An evaluation its first caller ran is over: its slot back, out of the in-flight table (where nothing else

@@ -456,9 +456,16 @@ async def run_evaluation(
     `live` and `history`: the app's LIVE and HISTORY, handed by the middleware that holds them (read from the app,
     `request.app` and two of its Python mapping methods, on every request)."""
     caller = admission_caller(principal, request.remote)
-    if live.admission.refuses(caller) and not live.draining:
+    # A GET gives all its args and options in its query string: the raw string tells an identical request unparsed.
+    query = request.rel_url.raw_query_string if request.method == "GET" else None
+    if (
+        live.admission.refuses(caller)
+        and not live.draining
+        and (query is None or not generation.runner.joinable(request.match_info["name"], query))
+    ):
         # Before the query or body is parsed and before the history records it: under a flood, refusing
-        # costs next to nothing and cannot push real verdicts out of the history.
+        # costs next to nothing and cannot push real verdicts out of the history. A request identical to one in
+        # flight is not refused: it joins that evaluation, which holds no slot or place in the queue of its own.
         request.app[METRICS].requests_rejected.labels("overloaded").inc()
         return _overloaded_response(request.app[SETTINGS].retry_after_s)
     name = request.match_info["name"]
@@ -510,7 +517,7 @@ async def run_evaluation(
                 # names them. Only a refusal pays for it.
                 check.bind_args(_given(raw_args, query_count))
             raise
-        evaluation: Evaluation = await runner.evaluate(check, plan, at, caller=caller)
+        evaluation: Evaluation = await runner.evaluate(check, plan, at, caller, query)
     except AnalyzerError as exc:
         # The secret params asked for only here: an evaluated request shows its args through the runner.
         secret = check.secret_params() if check is not None else frozenset()

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from analyzer.appkeys import HISTORY, LIVE
+from analyzer.appkeys import HISTORY, LIVE, METRICS
 from analyzer.settings import Settings
 from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
@@ -96,6 +96,41 @@ class TestFairAdmission:
             gate.open()
         for answer in [holding[1], *waiting, other]:
             assert (await answer).status == 200
+
+    async def test_a_request_identical_to_one_in_flight_joins_it_when_the_queue_is_full(self, client, gates):
+        # Before: refused with 429 at the door (queue full, the caller the heaviest) though it costs no slot: Argo
+        # counts that as a failed measurement, and five in a row abort the rollout.
+        admission = client.app[LIVE].admission
+        coalesced = client.app[METRICS].coalesced
+        flood = bearer(TOKEN_FLOOD)
+        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
+        await until(lambda: admission.queued == 2)
+        assert admission.refuses("flood")
+        # Identical to one running and to one waiting for its slot: both join, and hold no slot or place of their own.
+        joined = [
+            asyncio.create_task(client.get(path, headers=flood))
+            for path in ("/api/v1/checks/hold-1/run", "/api/v1/checks/wait/run?n=1")
+        ]
+        # Joined, or answered (before: refused at once, 429).
+        await until(lambda: coalesced.value("hold-1") + coalesced.value("wait") == 2 or any(t.done() for t in joined))
+        assert not any(t.done() for t in joined)
+        assert admission.shares() == {"flood": (2, 2)}
+        # A distinct request is still refused at the door: joining is no way past a caller's share.
+        distinct = await client.get("/api/v1/checks/wait/run?n=3", headers=flood)
+        assert distinct.status == 429
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+
+        for gate in gates.values():
+            gate.open()
+        answers = [await answer for answer in [*holding, *waiting, *joined]]
+        assert [answer.status for answer in answers] == [200] * 6
+        bodies = [await answer.json() for answer in answers]
+        # The same evaluation's answer: its evaluation time and duration too.
+        assert bodies[4] == bodies[0] and bodies[5] == bodies[2]
+        assert gates["hold-1"].entered == 1 and gates["wait"].entered == 2
 
     async def test_without_auth_callers_are_told_apart_by_address(self, aiohttp_client, gates):
         settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=60)

@@ -222,6 +222,60 @@ class TestGracefulShutdown:
             await served.stop()
 
 
+# `analyzer serve` whose reloads parse for ever (the initial load is the real one): a parse that is still running when
+# SIGTERM comes, as a large catalog's is for seconds, without a catalog whose size decides whether it is.
+HELD_RELOAD = """
+import json, sys, threading
+import analyzer.live
+
+def held_load(*args):
+    print(json.dumps({"event": "test_reload_parsing"}), file=sys.stderr, flush=True)
+    threading.Event().wait()
+
+analyzer.live.load_catalog = held_load
+from analyzer.cli import main
+sys.exit(main())
+"""
+
+
+class TestShutdownDuringAReload:
+    """SIGTERM while a reload parses: the reload is dropped, the shutdown does not wait for it, the process exits."""
+
+    async def test_the_process_exits_with_the_parse_still_running(self, tmp_path):
+        # Before: the drain waited for the reload (all of its time), and the exit then for the thread parsing the
+        # catalog: with a 1.3 MB catalog, shutdown_complete at 2.5 s of a 3 s timeout, the process gone at 7.1 s.
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        port = free_port()
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+        environ.update(
+            ANALYZER_LOG_FORMAT="json",
+            ANALYZER_CATALOG_POLL_S="0",
+            ANALYZER_PROBE_PORT="0",
+            ANALYZER_PROBE_SOURCES="false",
+            ANALYZER_SHUTDOWN_TIMEOUT_S="60",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            HELD_RELOAD,
+            *("serve", "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port)),
+            env=environ,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        served = ServeProcess(process, port)
+        try:
+            await served.event("analyzer_listening")
+            await served.event("test_reload_parsing", served.signal(signal.SIGHUP))
+            mark = served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+            await served.event("shutdown_complete", mark)
+            # Nothing was in flight: the drain had nothing to wait for, the reload least of all.
+            assert not [e for e in served.events if e["event"] in ("drain_timed_out", "catalog_reloaded")]
+        finally:
+            await served.stop()
+
+
 class TestHostileClients:
     """The real process: every log line is JSON, parse errors are one sampled line each, probes have a port."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
 from tests.gatecatalog import REGISTRY
+
+# Bounds a hung test only.
+HANG_GUARD_S = 10
 
 
 def gate_yaml(*names: str, gate: str = "g") -> str:
@@ -562,12 +566,33 @@ class TestHugeFile:
 class TestClose:
     """Closing the service closes every generation, one a reload put in service while it closed included."""
 
-    async def test_a_reload_that_ends_during_the_drain_has_its_generation_closed(self, catalog_file):
+    async def test_a_reload_in_progress_is_cancelled_and_the_catalog_in_service_closed(self, catalog_file, monkeypatch):
+        # Before: the drain waited for the reload, all of ANALYZER_SHUTDOWN_TIMEOUT_S for a large catalog's parse,
+        # and the exit then waited for the thread still parsing it. A catalog loaded now would serve no one.
+        started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+        def held_load(*args):
+            # A parse that takes as long as the test says: a large catalog's takes seconds of CPU.
+            started.set()
+            release.wait(HANG_GUARD_S)
+            try:
+                return load_catalog(*args)
+            finally:
+                finished.set()
+
+        monkeypatch.setattr(live_module, "load_catalog", held_load)
         live = live_for(catalog_file)
         serving = live.current
         catalog_file.write_text(gate_yaml("one", "two"))
-        # A SIGHUP just before the shutdown: the drain waits for the reload, which swaps its catalog in.
         live.request_reload("SIGHUP")
-        await live.close(timeout_s=5)
-        assert live.current is not serving
-        assert serving.closed and live.current.closed
+        await asyncio.to_thread(started.wait, HANG_GUARD_S)
+        async with asyncio.timeout(HANG_GUARD_S):
+            await live.close(timeout_s=2 * HANG_GUARD_S)
+        assert not finished.is_set()
+        assert live.current is serving and serving.closed
+        # The parse ends after the close: its catalog is dropped, never swapped in.
+        release.set()
+        await asyncio.to_thread(finished.wait, HANG_GUARD_S)
+        for _ in range(5):  # turns of the loop for the thread's answer to arrive
+            await asyncio.sleep(0)
+        assert live.current is serving

@@ -28,6 +28,11 @@ from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.logcapture import json_logs
 
+# What an answer's warnings may say: a store that did not answer (Thanos), or PromQL's own annotation of the query.
+WARNINGS = {
+    "partial": "partial response: store 2 down",
+    "annotation": 'PromQL info: metric might not be a counter, name does not end in _total/_sum/_count: "x"',
+}
 # The events of the "closes-slowly" check, made by the test that runs it (in its own loop).
 CLOSING: dict[str, SimpleNamespace] = {}
 # The tasks the "where" check was evaluated in.
@@ -117,6 +122,16 @@ class ScriptedCheck(Check):
             )
         if self.name == "error-verdict":
             return Verdict(outcome=Outcome.ERROR, reason="the vendor's API said no")
+        if self.name.startswith("warned-"):
+            # "warned-<outcome>-<warning>": a verdict judged on an answer that carried that warning.
+            _, outcome, warning = self.name.split("-", 2)
+            return Verdict(
+                outcome=Outcome(outcome),
+                reason="judged",
+                value=0.5,
+                threshold=1.0,
+                details={"prometheus_warnings": [WARNINGS[warning]]},
+            )
         if self.name == "unvalidated-pass":
             return Verdict.model_construct(outcome="pass", reason="unchecked", value=math.nan)
         if self.name == "not-a-verdict":
@@ -313,6 +328,39 @@ class TestErrorVerdictOfAKind:
         assert evaluation.reason == "the vendor's API said no"
 
 
+class TestPartialAnswers:
+    """A pass judged on an answer that may be partial is inconclusive; a fail stands, saying so; others stand."""
+
+    async def test_a_pass_is_inconclusive(self):
+        # The store that did not answer may hold the canary's errors.
+        runner, catalog = runner_for("warned-pass-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-pass-partial"), {})
+        assert (evaluation.verdict, evaluation.http_status, evaluation.value) == (Outcome.INCONCLUSIVE, 200, 0.5)
+        assert evaluation.reason == (
+            "judged, but the answer may be partial (partial response: store 2 down): a store that did not answer may "
+            "hold what fails the check, so a pass from it is not enough evidence"
+        )
+        assert runner.metrics.evaluations.value("warned-pass-partial", "inconclusive") == 1
+
+    async def test_a_fail_stands_and_says_so(self):
+        runner, catalog = runner_for("warned-fail-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-fail-partial"), {})
+        assert (evaluation.verdict, evaluation.http_status) == (Outcome.FAIL, 200)
+        assert evaluation.reason == "judged (judged on an answer that may be partial: partial response: store 2 down)"
+
+    @pytest.mark.parametrize("outcome", ["pass", "fail"])
+    async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
+        # It judges the query, not the data: no store is missing from the answer.
+        runner, catalog = runner_for(f"warned-{outcome}-annotation")
+        evaluation = await runner.evaluate(catalog.get(f"warned-{outcome}-annotation"), {})
+        assert (evaluation.verdict, evaluation.reason) == (Outcome(outcome), "judged")
+
+    async def test_an_inconclusive_verdict_is_left_as_judged(self):
+        runner, catalog = runner_for("warned-inconclusive-partial")
+        evaluation = await runner.evaluate(catalog.get("warned-inconclusive-partial"), {})
+        assert (evaluation.verdict, evaluation.reason) == (Outcome.INCONCLUSIVE, "judged")
+
+
 class TestCoalescing:
     """Identical in-flight evaluations share one result; a caller that hangs up does not cancel it for the others."""
 
@@ -490,6 +538,41 @@ class TestJoining:
         # Ended behind a gate still closed (not by its deadline, 5 s away): cancelled, its slot back.
         await turns_until(lambda: run.admission.running == 0)
         assert run._in_flight == {} and run.metrics.evaluations_running == 0
+
+
+class TestJoinableAtTheDoor:
+    """A request's raw query string tells, unparsed, whether an evaluation in flight (or reused) would answer it."""
+
+    async def test_while_in_flight_only(self):
+        runner, catalog = runner_for("slow", "ok")
+        slow = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}, query="a=1"))
+        await turns_until(lambda: runner.joinable("slow", "a=1"))
+        assert not runner.joinable("slow", "a=2") and not runner.joinable("ok", "a=1")
+        await runner.evaluate(catalog.get("ok"), {}, query="")
+        assert not runner.joinable("ok", "")
+        slow.cancel()
+        await asyncio.wait([slow])
+        assert not runner.joinable("slow", "a=1")
+
+    async def test_a_result_the_reuse_window_keeps_is_joinable(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "ok", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        await runner.evaluate(catalog.get("ok"), {}, query="")
+        await runner.evaluate(catalog.get("ok"), {"n": 1}, query="n=1")
+        assert runner.joinable("ok", "") and runner.joinable("ok", "n=1")
+
+    async def test_past_the_bound_those_over_are_forgotten(self, monkeypatch):
+        monkeypatch.setattr("analyzer.runner.PLANS_KEPT", 2)
+        runner, catalog = runner_for("slow", "ok")
+        slow = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}, query="a=1"))
+        await turns_until(lambda: runner.joinable("slow", "a=1"))
+        for n in range(50):
+            await runner.evaluate(catalog.get("ok"), {}, query=f"b={n}")
+        assert runner.joinable("slow", "a=1")
+        assert set(runner._keys_of_queries) == {("slow", "a=1"), ("ok", "b=49")}
+        slow.cancel()
+        await asyncio.wait([slow])
 
 
 class TestSharedOutcome:
