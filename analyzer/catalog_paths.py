@@ -35,14 +35,18 @@ class FileVersion(NamedTuple):
 
 def file_version(path: Path, known: FileVersion | None) -> tuple[FileVersion, bool]:
     """The version of `path` now, and whether it changed since `known` (always when None): compared by stat, and
-    by content too while its mtime is within a tick of the clock; OSError when it cannot be read."""
+    by content too while its mtime or ctime is within a tick of the clock; OSError when it cannot be read."""
     stat = os.stat(path)
     state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     if known is not None and known.state == state and known.content is None:
-        # Trusted once settled: a later rewrite gets a later mtime. What a request pays for an unchanged file.
+        # Trusted once settled: a later rewrite gets a later ctime. What a request pays for an unchanged file.
         return known, False
     content = path.read_bytes()
-    version = FileVersion(state, None if mtime_settled(stat.st_mtime_ns, time.time_ns()) else content)
+    # The ctime too: an in-place copy that keeps its source's mtime (cp -p, rsync -t, tar) changes it alone, which
+    # no one can set back, so any later change gets a later one.
+    now_ns = time.time_ns()
+    settled = mtime_settled(stat.st_mtime_ns, now_ns) and mtime_settled(stat.st_ctime_ns, now_ns)
+    version = FileVersion(state, None if settled else content)
     return version, known is None or known.state != state or known.content != content
 
 

@@ -339,11 +339,11 @@ def _written(query: str, uncommented: str, blank: str, node: Any, op: str, has_p
     return None
 
 
-def fallback_constant(query: str) -> float | None:
+def fallback_constant(query: str, *, finite: bool = True) -> float | None:
     """N when `query`'s whole answer falls back to a constant when no series it reads exists: `X or vector(N)` (in
     parentheses, `on()`), and what keeps that one element (`(X or vector(0)) * 100`, `clamp_max(..., 1)`, `... or
     vector(0) or vector(1)` answers 0); None for any other query (one that reads no series, or one promql-parser
-    cannot parse, its regexes blanked as for fallback_reads)."""
+    cannot parse, its regexes blanked as for fallback_reads), and, unless not `finite`, for a NaN or infinite N."""
     if _OR_WORD_RE.search(query) is None:
         return None  # no fallback: `vector(1) unless on() x` checks on absence, as absent(x) does, by design
     try:
@@ -351,7 +351,7 @@ def fallback_constant(query: str) -> float | None:
     except ValueError:  # the offline parse reports it
         return None
     answer = _when_empty(node, [_MAX_LAYERS])
-    if not isinstance(answer, tuple) or answer[0] != "vector" or not math.isfinite(answer[1]):
+    if not isinstance(answer, tuple) or answer[0] != "vector" or (finite and not math.isfinite(answer[1])):
         return None  # an infinity or NaN is judged as no value, not as a number that passes
     return answer[1] if "VectorSelector" in _kinds_below(node) else None
 

@@ -649,9 +649,13 @@ class PrometheusCheck(Check):
     def _stopped(self, reason: str, answer: QueryResult, fallback: float | None, details: dict[str, Any]) -> Verdict:
         """The verdict for a pass read over windows whose series all stopped (see _stopped_now): the no_data
         policy's (see _absent), or, for a query whose `fallback` answers in their absence and does not pass, that
-        constant judged, as the query answers once the window holds none of their samples."""
+        constant judged, as the query answers once the window holds none of their samples (a NaN or infinite one
+        as a value no condition judges, see _unjudged)."""
         if fallback is None:
             return self._absent(reason, answer, details)
+        if not math.isfinite(fallback):
+            reason = f"{reason}, and its fallback answers {format_number(fallback)} for them, which cannot be judged"
+            return self._unjudged(fallback, reason, details, beside_values=None, partial=answer.storage_warnings)
         outcome, threshold = self._judging.decide(fallback)
         return Verdict(
             outcome=outcome,
@@ -1214,10 +1218,15 @@ def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float | 
     does not pass (None when it passes, or there is none); None for a query without such selectors."""
     if not _reads_past_lookback(promql):
         return None
-    # A fallback that does not pass (`... or on() vector(1)` under `< 0.5`) says that no series is no pass: the
-    # selectors beside it are asked too, and it answers for them when none has a sample now.
-    constant = kinds.fallback_constant(promql) if judging.fallback else None
-    failing = constant if constant is not None and judging.decide(constant)[0] is not Outcome.PASS else None
+    # A fallback that does not pass (`... or on() vector(1)` under `< 0.5`; `vector(NaN)`, `vector(+Inf)`, which no
+    # condition judges) says that no series is no pass: the selectors beside it are asked too, and it answers for
+    # them when none has a sample now.
+    constant = kinds.fallback_constant(promql, finite=False) if judging.fallback else None
+    failing = (
+        constant
+        if constant is not None and (not math.isfinite(constant) or judging.decide(constant)[0] is not Outcome.PASS)
+        else None
+    )
     found = _read_now_over_windows(promql, beside_too=failing is not None)
     return None if found is None else (found, failing)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
+import ipaddress
 import os
 import re
 import socket
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -488,8 +490,9 @@ class _NoCookies(DefaultCookiePolicy):
 class _HopCookieRules(DefaultCookiePolicy):
     """RFC 6265's rules for the cookies of one request's hops where http.cookiejar's are laxer than browsers': a cookie
     set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets, or a
-    __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis); otherwise a hop got a session
-    its browsers never send, and the step passed on it."""
+    __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis), as is one an IP address sets
+    for a Domain other than itself (`Domain=0.1`, which http.cookiejar matched as a suffix of other addresses);
+    otherwise a hop got a session its browsers never send, and the step passed on it."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
@@ -500,7 +503,19 @@ class _HopCookieRules(DefaultCookiePolicy):
             return False
         if name.startswith(("__host-", "__secure-")) and not cookie.secure:
             return False
+        host = urlsplit(request.get_full_url()).hostname or ""
+        if cookie.domain_specified and _is_ip(host) and cookie.domain.lower().lstrip(".") != host:
+            return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
+
+
+def _is_ip(host: str) -> bool:
+    """Whether `host` (as a URL's hostname gives it, without brackets) is an IP address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:

@@ -1216,7 +1216,7 @@ class TestHopCookies:
 
     @staticmethod
     async def site(
-        heads: list[bytes], set_cookie: bytes, then: str, tls: ssl.SSLContext | None = None
+        heads: list[bytes], set_cookie: bytes, then: str, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1"
     ) -> asyncio.Server:
         """A server whose /login sets `set_cookie` and redirects to `then` ({port} is its own), and whose other paths
         answer 200 to a request with a session cookie, 401 to one without."""
@@ -1244,7 +1244,7 @@ class TestHopCookies:
             finally:
                 writer.close()
 
-        return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+        return await asyncio.start_server(handle, host, 0, ssl=tls)
 
     @pytest.fixture
     async def sites_client(self) -> Any:
@@ -1281,6 +1281,36 @@ class TestHopCookies:
             await server.wait_closed()
         assert evaluation.verdict == verdict, evaluation.reason
         assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("domain", "then", "verdict"),
+        [
+            # A Domain covers no IP address but itself (RFC 6265 5.1.3): browsers refuse this cookie of 127.0.0.1.
+            # http.cookiejar matched 0.1 as a suffix of 127.1.0.1, and the step passed on a session sent there.
+            (b"0.1", "http://127.1.0.1:{other}/profile", "fail"),
+            # The address itself: kept, and sent back to it.
+            (b"127.0.0.1", "/profile", "pass"),
+        ],
+    )
+    async def test_a_domain_covers_no_other_ip_address(self, domain, then, verdict):
+        heads: list[bytes] = []
+        other = await self.site(heads, b"", "", host="127.1.0.1")
+        then = then.replace("{other}", str(other.sockets[0].getsockname()[1]))
+        first = await self.site(heads, b"session=s3ss10n; Path=/; Domain=" + domain, then)
+        hosts = ["127.0.0.1", "127.1.0.1"]
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(hosts), allowed_networks=parse_networks(["127.0.0.0/8"]))
+        )
+        try:
+            port = first.sockets[0].getsockname()[1]
+            evaluation = await run({**self.check(f"http://127.0.0.1:{port}"), "allowed_hosts": hosts}, http)
+        finally:
+            await http.aclose()
+            for server in (first, other):
+                server.close()
+                await server.wait_closed()
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile "), heads
 
     @pytest.mark.parametrize(
         ("written", "sent"),

@@ -634,6 +634,52 @@ class TestStoppedSeriesReadOverAWindow:
         assert "none of them has a sample now" in body["reason"] and "its fallback answers 1" in body["reason"]
         assert body["details"]["presence_now_query"] == f"count({self.crashed})"
 
+    async def test_each_with_a_fallback_that_does_not_pass_judges_it(self, prometheus, client_for):
+        query = f"max_over_time({self.crashed}[1h]) or on() vector(1)"
+        check = {
+            "name": "dead",
+            "kind": "prometheus",
+            "query": query,
+            "pass_if": "< 0.5",
+            "each": True,
+            "no_data": "pass",
+        }
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 1), body["reason"]
+
+    async def test_a_fallback_between_the_conditions_is_judged_inconclusive(self, prometheus, client_for):
+        # 0.3 meets neither condition: no pass when the series stopped, and no fail either.
+        query = f"max(avg_over_time({self.crashed}[1h])) or on() vector(0.3)"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 0.1", "fail_if": "> 0.5"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "inconclusive", 0.3), body["reason"]
+        assert "its fallback answers 0.3 for them: value 0.3 meets neither" in body["reason"]
+
+    @pytest.mark.parametrize(
+        ("fallback", "no_data", "verdict"),
+        [
+            # NaN is no value: the no_data policy, as the query's answer once the window holds no sample.
+            ("NaN", "inconclusive", "inconclusive"),
+            ("NaN", "fail", "fail"),
+            # An infinity is a measurement gone wrong: never a pass, no_data: pass included.
+            ("+Inf", "pass", "inconclusive"),
+        ],
+    )
+    async def test_a_fallback_no_condition_judges_answers_for_series_that_stopped(
+        self, prometheus, client_for, fallback, no_data, verdict
+    ):
+        # Before, its selector was left out as one whose absence the fallback answers for: a pass on the stopped
+        # canary's earlier samples (0.001), for up to an hour.
+        query = f"max(avg_over_time({self.crashed}[1h])) or on() vector({fallback})"
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 0.5", "no_data": no_data}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, verdict), body["reason"]
+        assert "none of them has a sample now" in body["reason"]
+        assert body["details"]["presence_now_query"] == f"count({self.crashed})"
+
     async def test_a_go_only_regex_on_the_metric_name_is_asked_as_written(self, prometheus, client_for):
         selector = '{__name__=~"\\\\Qcanary_error_ratio\\\\E", rollouts_pod_template_hash="crashed1"}'
         check = {

@@ -8,10 +8,18 @@ from analyzer import catalog_paths
 from analyzer.catalog_paths import RACY_MTIME_NS, file_version
 
 
-def settle(path: Path) -> None:
-    """Sets the file's mtime an hour back, as a mounted bundle's is long after it was written."""
+def set_back(path: Path) -> None:
+    """Sets the file's mtime an hour back (its ctime is now)."""
     hour_ago_s = time.time() - 3600
     os.utime(path, (hour_ago_s, hour_ago_s))
+
+
+def settle(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sets the file's mtime an hour back and the clock two ticks on, as a mounted bundle's stat is long after it
+    was written."""
+    set_back(path)
+    later_ns = time.time_ns() + 2 * RACY_MTIME_NS
+    monkeypatch.setattr(catalog_paths.time, "time_ns", lambda: later_ns)
 
 
 class TestFileVersion:
@@ -49,7 +57,7 @@ class TestFileVersion:
     def test_a_settled_file_is_trusted_by_its_stat_and_not_read(self, tmp_path, monkeypatch):
         path = tmp_path / "ca.pem"
         path.write_bytes(b"one")
-        settle(path)
+        settle(path, monkeypatch)
         known, _ = file_version(path, None)
         assert known.content is None
 
@@ -60,10 +68,10 @@ class TestFileVersion:
         again, changed = file_version(path, known)
         assert (again, changed) == (known, False)
 
-    def test_a_settled_file_rewritten_is_a_change(self, tmp_path):
+    def test_a_settled_file_rewritten_is_a_change(self, tmp_path, monkeypatch):
         path = tmp_path / "ca.pem"
         path.write_bytes(b"one")
-        settle(path)
+        settle(path, monkeypatch)
         known, _ = file_version(path, None)
         path.write_bytes(b"two")
         _, changed = file_version(path, known)
@@ -79,6 +87,15 @@ class TestFileVersion:
         settled, changed = file_version(path, known)
         assert not changed
         assert settled.content is None
+
+    def test_a_file_whose_mtime_was_set_back_just_now_is_compared_by_content(self, tmp_path):
+        # An in-place copy that keeps its source's mtime (cp -p, rsync -t --inplace, tar) changes the ctime alone:
+        # another one within that tick, of the same size and mtime, leaves the whole stat as it was.
+        path = tmp_path / "ca.pem"
+        path.write_bytes(b"one")
+        set_back(path)
+        known, _ = file_version(path, None)
+        assert known.content == b"one"
 
     def test_a_missing_file_raises(self, tmp_path):
         with pytest.raises(FileNotFoundError):

@@ -291,6 +291,9 @@ class TestNanProbeShown:
             ("avg_over_time(x[1h] offset -1m)", "< 1", "count(x)"),
             # A fallback that does not pass: its selector is asked too.
             ("sum(avg_over_time(x[1h])) or on() vector(1)", "< 0.5", "count(x)"),
+            # One no condition judges (NaN is no value, an infinity never passes): asked too.
+            ("sum(avg_over_time(x[1h])) or on() vector(NaN)", "< 0.5", "count(x)"),
+            ("sum(avg_over_time(x[1h])) or on() vector(+Inf)", "> 0", "count(x)"),
             ('avg_over_time({__name__=~"\\\\Qx\\\\E"}[1h])', "< 1", 'count({__name__=~"\\\\Qx\\\\E"})'),
         ],
     )
