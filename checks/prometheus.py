@@ -379,7 +379,8 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            sent.append(("the presence query for the series it reads over a window (sent on a pass)", _counted(now[0])))
+            asked = _counted(now[0], now[1])
+            sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
             and (presence := _presence(query, self._judging.optional, self._judging.window_s)) is not None
@@ -449,9 +450,9 @@ class PrometheusCheck(Check):
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
             if verdict.outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)):
-                stopped = await _stopped_now(ctx, source, now[0], details)
+                stopped = await _stopped_now(ctx, source, now[0], now[1], details)
                 if stopped is not None:
-                    return self._stopped(*stopped, now[1], details)
+                    return self._stopped(*stopped, now[2], details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
@@ -490,9 +491,9 @@ class PrometheusCheck(Check):
             )
         outcome, threshold = judging.decide(value)
         if outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)) is not None:
-            stopped = await _stopped_now(ctx, source, now[0], details)
+            stopped = await _stopped_now(ctx, source, now[0], now[1], details)
             if stopped is not None:
-                return self._stopped(*stopped, now[1], details)
+                return self._stopped(*stopped, now[2], details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
         if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
             hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
@@ -1212,10 +1213,11 @@ _WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(:[^\]]*)?\]")
 
 # Once per rendered query and check: a rollout renders the same one at every step, and the fallback is parsed.
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float | None] | None:
-    """The selectors a pass of `promql` (rendered, an instant query) asks the presence of now (see
-    _read_now_over_windows), and the constant of the fallback that answers the whole query in their absence when it
-    does not pass (None when it passes, or there is none); None for a query without such selectors."""
+def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float, float | None] | None:
+    """The selectors a pass of `promql` (rendered, an instant query) asks the presence of where their windows end,
+    and how long before the evaluation time that is (see _read_now_over_windows), and the constant of the fallback
+    that answers the whole query in their absence when it does not pass (None when it passes, or there is none); None
+    for a query without such selectors."""
     if not _reads_past_lookback(promql):
         return None
     # A fallback that does not pass (`... or on() vector(1)` under `< 0.5`; `vector(NaN)`, `vector(+Inf)`, which no
@@ -1228,7 +1230,7 @@ def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float | 
         else None
     )
     found = _read_now_over_windows(promql, beside_too=failing is not None)
-    return None if found is None else (found, failing)
+    return None if found is None else (*found, failing)
 
 
 def _reads_past_lookback(promql: str) -> bool:
@@ -1240,23 +1242,31 @@ def _reads_past_lookback(promql: str) -> bool:
     )
 
 
-def _read_now_over_windows(promql: str, *, beside_too: bool) -> tuple[str, ...] | None:
-    """The selectors (as written) that `promql` (rendered, an instant query) reads at the evaluation time over a
-    window longer than Prometheus' look-back (`max_over_time(x[10m])`, `rate(x[1h])`, a subquery's selectors):
-    its answer is built from their samples of that window, which a series that stopped (a crashed canary) still has
-    there for up to the window; None for a query without one (most: `rate(x[5m])`). Selectors read with a positive
-    offset or `@ T` read a past time on purpose; those beside a fallback may be absent, unless `beside_too`."""
+def _read_now_over_windows(promql: str, *, beside_too: bool) -> tuple[tuple[str, ...], float] | None:
+    """The selectors (as written) that `promql` (rendered, an instant query) reads over a window longer than
+    Prometheus' look-back (`max_over_time(x[10m])`, `rate(x[1h])`, a subquery's selectors) ending latest, and how
+    long before the evaluation time that is (their offset, 0 for none): its answer is built from their samples of
+    that window, which a series that stopped (a crashed canary) still has there for up to the window; None for a
+    query without one (most: `rate(x[5m])`). Selectors pinned by `@ T` read a past time on purpose; those beside a
+    fallback may be absent, unless `beside_too`."""
     # One beside a fallback (`max_over_time(x[1h]) or vector(0)`) may have no series: the query reads its absence
     # as the fallback's value (its name's presence is checked apart, see _presence).
     beside = set() if beside_too else {selector.selector for selector in kinds.fallback_selectors(promql, names=True)}
-    found = tuple(
-        selector.selector
-        for selector, reaches in kinds.selector_reads(promql, names=True)
-        if selector.selector not in beside
-        # A negative offset moves the window partly after now (`[1h] offset -1m`): what it holds before now counts.
-        and any(r.range_s + r.offset_s > _LOOKBACK_S and r.offset_s <= 0 and r.at_s is None for r in reaches)
-    )
-    return found or None
+    ends: dict[str, set[float]] = {}
+    for selector, reaches in kinds.selector_reads(promql, names=True):
+        if selector.selector in beside:
+            continue
+        for r in reaches:
+            # A negative offset moves the window partly after now (`[1h] offset -1m`): what it holds before now
+            # counts. A positive one (`[1h] offset 1m`, to skip the newest minute) ends its window before now.
+            if r.at_s is None and r.range_s + min(r.offset_s, 0.0) > _LOOKBACK_S:
+                ends.setdefault(selector.selector, set()).add(max(r.offset_s, 0.0))
+    if not ends:
+        return None
+    # Only those ending latest: a read further back (a baseline, `offset 1d`) had its series then, which says nothing
+    # of whether the latest read's stopped since.
+    latest_s = min(min(found) for found in ends.values())
+    return tuple(selector for selector, found in ends.items() if latest_s in found), latest_s
 
 
 # An evaluation time this close to the clock is now (a live evaluation, not a backtest's `at`).
@@ -1297,9 +1307,12 @@ def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach
     return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
 
 
-def _counted(selectors: tuple[str, ...]) -> str:
-    """The instant query that answers one series when one of `selectors` has a series at its time, none otherwise."""
-    return " or ".join(f"count({selector})" for selector in selectors)
+def _counted(selectors: tuple[str, ...], offset_s: float) -> str:
+    """The instant query that answers one series when one of `selectors` has a series `offset_s` before its time,
+    none otherwise."""
+    ms = round(offset_s * 1000)
+    offset = "" if not ms else f" offset {ms // 1000}s" if ms % 1000 == 0 else f" offset {ms}ms"
+    return " or ".join(f"count({selector}{offset})" for selector in selectors)
 
 
 def _longer_than_lookback(window: str) -> bool:
@@ -1312,22 +1325,29 @@ def _longer_than_lookback(window: str) -> bool:
 
 
 async def _stopped_now(
-    ctx: EvalContext, source: PrometheusSource, selectors: tuple[str, ...], details: dict[str, Any]
+    ctx: EvalContext, source: PrometheusSource, selectors: tuple[str, ...], offset_s: float, details: dict[str, Any]
 ) -> tuple[str, QueryResult] | None:
     """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, and the
-    presence answer that tells it: none of `selectors` has a series at the evaluation time (Prometheus' look-back, a
-    staleness marker honoured), so the answer came from samples of series that stopped (a canary whose pods died),
-    as a range check's series that all stopped before its end; None when one has. One series stopping while another
-    still reports is a pod replaced: judged as before. Its query goes to `details`."""
-    query = _counted(selectors)
+    presence answer that tells it: none of `selectors` has a series where their windows end, `offset_s` before the
+    evaluation time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of series
+    that had stopped by then (a canary whose pods died), as a range check's series that all stopped before its end;
+    None when one has. One series stopping while another still reports is a pod replaced: judged as before. Its
+    query goes to `details`."""
+    query = _counted(selectors, offset_s)
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
     if answer.series:
         return None
+    read = clip(", ".join(selectors), 300)
+    lookback = format_number(_LOOKBACK_S)
+    where = (
+        f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
+        if offset_s
+        else f"now (in the last {lookback} s, {read})"
+    )
     return (
-        "the query reads its series over a window, but none of them has a sample now (in the last "
-        f"{format_number(_LOOKBACK_S)} s, {clip(', '.join(selectors), 300)}): they stopped reporting (a canary "
-        "whose pods died?), so their earlier samples in the window say nothing of now",
+        f"the query reads its series over a window, but none of them has a sample {where}: they stopped reporting (a "
+        "canary whose pods died?), so their earlier samples in the window say nothing of now",
         answer,
     )
 

@@ -703,10 +703,39 @@ class TestStoppedSeriesReadOverAWindow:
         assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
 
     @pytest.mark.parametrize(
-        "query", [f"max_over_time({crashed}[1h] offset 10m)", f"max_over_time({crashed}[1h] @ {{at}})"]
+        ("query", "asked"),
+        [
+            # `offset 1m`, to skip the newest minute, still incomplete: before, a pass for up to the hour.
+            (f"max_over_time({crashed}[1h] offset 1m)", f"count({crashed} offset 60s)"),
+            (f"max_over_time(({crashed} offset 30s)[1h:1m])", f"count({crashed} offset 30s)"),
+            # A baseline 10 minutes back, 30 minutes after the canary stopped: the window's end held none of it.
+            (f"max_over_time({crashed}[1h] offset 10m)", f"count({crashed} offset 600s)"),
+            # A baseline read further back (40 minutes ago, the canary reporting) does not vouch for the latest.
+            (
+                f"max_over_time({crashed}[1h] offset 1m) - max_over_time({crashed}[2h] offset 40m)",
+                f"count({crashed} offset 60s)",
+            ),
+        ],
+    )
+    async def test_a_window_read_with_an_offset_is_asked_where_it_ends(self, prometheus, client_for, query, asked):
+        check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "dead", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "none of them has a sample where its window ends (in the 300 s before it" in body["reason"]
+        assert body["details"]["presence_now_query"] == asked
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max_over_time({crashed}[1h] offset 10m)",
+            f"max_over_time({crashed}[1h] offset 1m) - max_over_time({crashed}[2h] offset 40m)",
+            f"max_over_time({crashed}[1h] @ {{at}})",
+        ],
     )
     async def test_a_window_read_at_a_past_time_on_purpose_is_judged(self, prometheus, client_for, query):
-        # The query reads a time before the canary stopped: its samples there speak for that time.
+        # The query reads a time before the canary stopped (5 minutes before, for the offset 10m: its window's end
+        # is asked), or pinned there by `@`: its samples there speak for that time.
         query = query.replace("{at}", f"{prometheus.anchor - 35 * 60:.3f}")
         check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
         client = await client_for(prometheus.url, check)
