@@ -48,7 +48,7 @@ _SIGN_OUTS_KEPT_PER_CALLER = 1000
 # The session key is derived for this use only: a MAC of anything else under the token is not a session.
 _SESSION_KEY_PURPOSE = b"analyzer ui session key v1"
 
-_Signature = tuple[tuple[str, int, int, int], ...]
+_Signature = tuple[tuple[str, int, int, int, int], ...]
 
 
 class _Token(NamedTuple):
@@ -186,8 +186,9 @@ def _visible_files(path: Path) -> list[Path]:
 
 
 def _signature(path: Path, now_ns: int) -> tuple[_Signature, bool]:
-    """Identity of every file under `path` (name, inode, size, mtime): a Secret update changes it; and whether
-    every file's mtime is a timestamp tick from `now_ns` (`mtime_settled`), so that the identity can be trusted."""
+    """Identity of every file under `path` (name, inode, size, mtime, ctime): a Secret update changes it; and
+    whether every file's mtime and ctime are a timestamp tick from `now_ns` (`mtime_settled`), so that the identity
+    can be trusted."""
     signature = []
     settled = True
     for entry in _visible_files(path):
@@ -195,8 +196,10 @@ def _signature(path: Path, now_ns: int) -> tuple[_Signature, bool]:
             stat = entry.stat()
         except FileNotFoundError:
             continue
-        signature.append((entry.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns)
+        # The ctime too: an in-place copy that keeps its source's mtime (cp -p, rsync -t --inplace, tar) changes
+        # it alone, and no one can set it back, so it is what a later rewrite of a settled file always changes.
+        signature.append((entry.name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns) and mtime_settled(stat.st_ctime_ns, now_ns)
     return tuple(signature), settled
 
 
@@ -502,7 +505,7 @@ class TokenStore:
         if self.allow_path is not None:
             reads.append((self.allow_path, -1))
         content = _content_digest(reads)
-        # A file written within a timestamp tick of this look may be rewritten with the same size and mtime: its
+        # A file written within a timestamp tick of this look may be rewritten with the same size and times: its
         # identity is remembered only once settled, and until then the content tells (and a rotation is seen).
         remembered = seen if tokens_settled and allow_settled else None
         if content == self._seen_content:

@@ -53,7 +53,7 @@ REJECTED_RETRY_S = 60.0
 
 _DIGEST_CHUNK_BYTES = 1024 * 1024
 
-_Stat = tuple[tuple[str, int, int, int], ...]
+_Stat = tuple[tuple[str, int, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
 
 
@@ -137,19 +137,21 @@ class ReloadStatus:
 
 
 def _stat_signature(path: Path) -> tuple[_Stat, bool]:
-    """Identity of the catalog's files (name, inode, size, mtime), following symlinks, so that a
+    """Identity of the catalog's files (name, inode, size, mtime, ctime), following symlinks, so that a
     ConfigMap update (an atomic swap of the `..data` symlink) or an edit in place changes it; and whether it
-    can be trusted: every file's mtime a timestamp tick from when it was taken (`mtime_settled`)."""
+    can be trusted: every file's mtime and ctime a timestamp tick from when it was taken (`mtime_settled`)."""
     signature = []
     now_ns = time.time_ns()
     settled = True
     for file, read_from in catalog_reads(path):
         stat = read_from.stat()
-        signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns))
-        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns)
+        # The ctime too: an in-place copy that keeps its source's mtime (cp -p, rsync -t --inplace, tar) changes
+        # it alone, and no one can set it back, so it is what a later rewrite of a settled file always changes.
+        signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+        settled = settled and mtime_settled(stat.st_mtime_ns, now_ns) and mtime_settled(stat.st_ctime_ns, now_ns)
     data_link = path / "..data"
     if path.is_dir() and data_link.is_symlink():
-        signature.append(("..data", 0, 0, hash(os.readlink(data_link))))
+        signature.append(("..data", 0, 0, hash(os.readlink(data_link)), 0))
     return tuple(signature), settled
 
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -102,6 +103,21 @@ class TestAuthenticate:
         assert TokenStore(path).authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
 
 
+def report_ctime(monkeypatch: pytest.MonkeyPatch, path: Path, ctime_ns: int) -> None:
+    """Makes os.stat report `ctime_ns` as the ctime of `path` alone: no call sets a ctime, so a file written long
+    ago (or the stat of a rewrite within the tick of the last one) is faked so."""
+    real_stat = os.stat
+
+    def stat(file: str | Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        found = real_stat(file, *args, **kwargs)
+        if str(file) != str(path):
+            return found
+        fields, extra = found.__reduce__()[1]
+        return os.stat_result(fields, {**extra, "st_ctime": ctime_ns / 1e9, "st_ctime_ns": ctime_ns})
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
 class TestTokenFiles:
     """Token files are re-read when they change; unusable ones never admit anybody."""
 
@@ -139,6 +155,7 @@ class TestTokenFiles:
         assert logs == []
         old_ns = path.stat().st_mtime_ns - 10_000_000_000
         os.utime(path, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, path, old_ns)
         store.authenticate([f"Bearer {TOKEN_A}"])
         reads: list[object] = []
         monkeypatch.setattr(auth_module, "_content_digest", lambda paths: reads.append(paths) or b"")
@@ -154,6 +171,7 @@ class TestTokenFiles:
         path.write_text(TOKEN_A)
         ahead_ns = path.stat().st_mtime_ns + self.HOUR_NS
         os.utime(path, ns=(ahead_ns, ahead_ns))
+        report_ctime(monkeypatch, path, ahead_ns - 2 * self.HOUR_NS)
         store = TokenStore(path)
         reads: list[object] = []
         monkeypatch.setattr(auth_module, "_content_digest", lambda paths: reads.append(paths) or b"")
@@ -181,12 +199,58 @@ class TestTokenFiles:
         path.write_text(TOKEN_A)
         ahead_ns = path.stat().st_mtime_ns + self.HOUR_NS
         os.utime(path, ns=(ahead_ns, ahead_ns))
+        # Written long ago, and the stat of the rewrite below as it was (a rewrite within the same tick).
+        report_ctime(monkeypatch, path, ahead_ns - 2 * self.HOUR_NS)
         store = TokenStore(path)
         assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
         rotated = "c" * len(TOKEN_A)
         path.write_text(rotated)
         os.utime(path, ns=(ahead_ns, ahead_ns))
         monkeypatch.setattr(auth_module.time, "time_ns", lambda: ahead_ns - 1_000_000_000)
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {rotated}"]).name == "argo"
+
+    def test_an_in_place_copy_keeping_the_mtime_of_a_settled_file_is_seen(self, tmp_path, monkeypatch):
+        # Before: inode, size and mtime as the last look saw them, the mtime long past: a token file of the same
+        # size copied in place with its source's mtime (cp -p, rsync -t --inplace, tar) was never read, and the
+        # revoked token stayed accepted. Its ctime, which nothing sets back, tells.
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        hour_ago_ns = path.stat().st_mtime_ns - self.HOUR_NS
+        os.utime(path, ns=(hour_ago_ns, hour_ago_ns))
+        with monkeypatch.context() as written_long_ago:
+            report_ctime(written_long_ago, path, hour_ago_ns)
+            store = TokenStore(path)
+            assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        rotated = "c" * len(TOKEN_A)
+        path.write_text(rotated)
+        os.utime(path, ns=(hour_ago_ns, hour_ago_ns))
+        with pytest.raises(Unauthorized):
+            store.authenticate([f"Bearer {TOKEN_A}"])
+        assert store.authenticate([f"Bearer {rotated}"]).name == "argo"
+
+    def test_a_second_in_place_copy_within_the_tick_of_the_first_is_seen(self, tmp_path, monkeypatch):
+        # Before: a file whose mtime is long past counted as settled though its ctime was within a tick of the
+        # look, so a same-size copy keeping the mtime again within that tick (the whole stat as it was) was missed.
+        path = tmp_path / "argo"
+        path.write_text(TOKEN_A)
+        hour_ago_ns = path.stat().st_mtime_ns - self.HOUR_NS
+        os.utime(path, ns=(hour_ago_ns, hour_ago_ns))
+        first = path.stat()
+        store = TokenStore(path)
+        assert store.authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
+        rotated = "c" * len(TOKEN_A)
+        path.write_text(rotated)
+        os.utime(path, ns=(hour_ago_ns, hour_ago_ns))
+        report_ctime(monkeypatch, path, first.st_ctime_ns)
+        now = path.stat()
+        assert (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
+            first.st_ino,
+            first.st_size,
+            first.st_mtime_ns,
+            first.st_ctime_ns,
+        )
         with pytest.raises(Unauthorized):
             store.authenticate([f"Bearer {TOKEN_A}"])
         assert store.authenticate([f"Bearer {rotated}"]).name == "argo"

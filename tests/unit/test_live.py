@@ -7,6 +7,7 @@ import os
 import threading
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -46,6 +47,21 @@ def swap_data(root: Path, files: dict[str, str], revision: str) -> None:
         (target / name).write_text(text)
     (root / "..data_tmp").symlink_to(target.name)
     os.replace(root / "..data_tmp", root / "..data")
+
+
+def report_ctime(monkeypatch: pytest.MonkeyPatch, path: Path, ctime_ns: int) -> None:
+    """Makes os.stat report `ctime_ns` as the ctime of `path` alone: no call sets a ctime, so a file written long
+    ago (or the stat of a rewrite within the tick of the last one) is faked so."""
+    real_stat = os.stat
+
+    def stat(file: str | Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        found = real_stat(file, *args, **kwargs)
+        if str(file) != str(path):
+            return found
+        fields, extra = found.__reduce__()[1]
+        return os.stat_result(fields, {**extra, "st_ctime": ctime_ns / 1e9, "st_ctime_ns": ctime_ns})
+
+    monkeypatch.setattr(os, "stat", stat)
 
 
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
@@ -248,6 +264,7 @@ class TestChangeDetection:
         live = live_for(catalog_file)
         old_ns = catalog_file.stat().st_mtime_ns - 10_000_000_000
         os.utime(catalog_file, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, catalog_file, old_ns)
         assert await live.check_for_change() is None
         digests: list[Path] = []
         monkeypatch.setattr(live_module, "_content_digest", lambda path: digests.append(path) or "")
@@ -264,6 +281,8 @@ class TestChangeDetection:
         catalog_file.write_text(gate_yaml("one", "two"))
         ahead_ns = catalog_file.stat().st_mtime_ns + 3_600_000_000_000
         os.utime(catalog_file, ns=(ahead_ns, ahead_ns))
+        # Written long ago, and the stat of the rewrite below as it was (a rewrite within the same tick).
+        report_ctime(monkeypatch, catalog_file, ahead_ns - 2 * 3_600_000_000_000)
         assert await live.check_for_change() == "reloaded"
         digests: list[Path] = []
         real_digest = live_module._content_digest
@@ -276,6 +295,47 @@ class TestChangeDetection:
         now = catalog_file.stat()
         assert (now.st_ino, now.st_size, now.st_mtime_ns) == (seen.st_ino, seen.st_size, seen.st_mtime_ns)
         monkeypatch.setattr(live_module.time, "time_ns", lambda: ahead_ns - 1_000_000_000)
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "six"]
+        await live.close(timeout_s=5)
+
+    async def test_an_in_place_copy_keeping_the_mtime_of_a_settled_file_is_noticed(self, catalog_file, monkeypatch):
+        # Before: inode, size and mtime as the last poll saw them, the mtime long past: a new catalog of the same
+        # size copied in place with its source's mtime (cp -p, rsync -t --inplace, tar) was never read. Its ctime,
+        # which nothing sets back, tells.
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "two"))
+        hour_ago_ns = catalog_file.stat().st_mtime_ns - 3_600_000_000_000
+        os.utime(catalog_file, ns=(hour_ago_ns, hour_ago_ns))
+        with monkeypatch.context() as written_long_ago:
+            report_ctime(written_long_ago, catalog_file, hour_ago_ns)
+            assert await live.check_for_change() == "reloaded"
+            assert await live.check_for_change() is None
+        catalog_file.write_text(gate_yaml("one", "six"))
+        os.utime(catalog_file, ns=(hour_ago_ns, hour_ago_ns))
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "six"]
+        await live.close(timeout_s=5)
+
+    async def test_a_second_in_place_copy_within_the_tick_of_the_first_is_noticed(self, catalog_file, monkeypatch):
+        # Before: a file whose mtime is long past counted as settled though its ctime was within a tick of the
+        # poll, so a same-size copy keeping the mtime again within that tick (the whole stat as it was) was missed.
+        live = live_for(catalog_file)
+        catalog_file.write_text(gate_yaml("one", "two"))
+        hour_ago_ns = catalog_file.stat().st_mtime_ns - 3_600_000_000_000
+        os.utime(catalog_file, ns=(hour_ago_ns, hour_ago_ns))
+        first = catalog_file.stat()
+        assert await live.check_for_change() == "reloaded"
+        catalog_file.write_text(gate_yaml("one", "six"))
+        os.utime(catalog_file, ns=(hour_ago_ns, hour_ago_ns))
+        report_ctime(monkeypatch, catalog_file, first.st_ctime_ns)
+        now = catalog_file.stat()
+        assert (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
+            first.st_ino,
+            first.st_size,
+            first.st_mtime_ns,
+            first.st_ctime_ns,
+        )
         assert await live.check_for_change() == "reloaded"
         assert sorted(live.current.catalog.checks) == ["one", "six"]
         await live.close(timeout_s=5)
