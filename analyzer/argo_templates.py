@@ -723,8 +723,9 @@ def _refusal(analysis: _Analysis, error: str) -> str:
 
 # `{{args.x}}`, as Argo's templates find it: the tag between the braces, spaces trimmed.
 _TAG_RE = re.compile(r"\{\{([^{}]*)\}\}")
-# A value that, put in a url, stays the one path segment or query value it replaces.
-_URL_PLAIN = re.compile(r"[^\s/?#&=%+{}\\]*")
+# A value that, put in a url, stays the one path segment or query value it replaces (a `+` does: a query string
+# reads it as a space, as the filled-in url is read here too).
+_URL_PLAIN = re.compile(r"[^\s/?#&=%{}\\]*")
 
 
 def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: bool = False) -> Any:

@@ -45,8 +45,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # How `?explain=` reads (`?explain` bare: true).
 _FLAG_TRUE = frozenset({"1", "true", "yes", "on", ""})
 _FLAG_FALSE = frozenset({"0", "false", "no", "off"})
-# A time, then a space and an offset without its sign: `2026-11-26T12:00:00 01:00`, a URL's `+01:00` decoded.
-_SPACE_FOR_PLUS_RE = re.compile(r"(.*[0-9]) ([0-9]{2}(?::?[0-9]{2})?)")
+# An RFC 3339 time (seconds and all), then a space and an offset without its sign: `2026-11-26T12:00:00 01:00`, a
+# URL's `+01:00` decoded. Nothing shorter: `2026-11-26T12 00:00` may be 12:00:00 as well as 12:00+00:00.
+_SPACE_FOR_PLUS_RE = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}:?[0-9]{2})"
+)
 # A time relative to now: `now`, `now-1h` or `-1h` (the duration back in group 1), `1h` (in group 2).
 _RELATIVE_RE = re.compile(r"now|(?:now\s*)?-\s*([0-9][0-9a-z]*)|([0-9]+[a-z][0-9a-z]*)")
 
@@ -137,9 +140,10 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 
 def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = True) -> datetime:
-    """An evaluation time from RFC 3339 (with offset) or unix seconds, from 1970 on and not after `now` (the
-    current time) by more than a clock's skew, which reads as `now`; ValueError otherwise (naming the time a relative
-    one such as `now-1h` means now, unless `relative_hint` is false: a time written for later, in a manifest)."""
+    """An evaluation time from RFC 3339 (with offset; a `+` offset whose sign a query string read as a space, too) or
+    unix seconds, from 1970 on and not after `now` (the current time) by more than a clock's skew, which reads as
+    `now`; ValueError otherwise (naming the time a relative one such as `now-1h` means now, unless `relative_hint` is
+    false: a time written for later, in a manifest)."""
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
@@ -154,8 +158,11 @@ def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = 
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            hint = _plus_read_as_space(text) or (_relative(text, now) if relative_hint else "")
-            raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{hint}") from None
+            read = _plus_read_as_space(text)
+            if read is None:
+                hint = _relative(text, now) if relative_hint else ""
+                raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{hint}") from None
+            moment = read
         if moment.tzinfo is None:
             raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
         try:
@@ -199,21 +206,17 @@ def repeated_arg(key: str, times: int) -> ArgError:
     return ArgError(f"arg {key!r} is given {times} times; give it once", key)
 
 
-def _plus_read_as_space(text: str) -> str:
-    """The hint for a time whose offset has a space for its sign ('' for any other text): a query string's `+` is a
-    space once decoded, so `at=2026-11-26T12:00:00+01:00` in a URL arrives as `2026-11-26T12:00:00 01:00`."""
+def _plus_read_as_space(text: str) -> datetime | None:
+    """The RFC 3339 time whose `+HH:MM` or `+HHMM` offset has a space for its sign (None for any other text): a query
+    string's `+` is a space once decoded, so `at=2026-11-26T12:00:00+01:00` in a URL (as Argo Rollouts writes
+    `{{experiment.availableAt}}` when the controller's TZ is set) arrives as `2026-11-26T12:00:00 01:00`."""
     found = _SPACE_FOR_PLUS_RE.fullmatch(text)
     if found is None:
-        return ""
-    meant = f"{found.group(1)}+{found.group(2)}"
+        return None
     try:
-        datetime.fromisoformat(meant)
+        return datetime.fromisoformat(f"{found.group(1)}+{found.group(2)}")
     except ValueError:
-        return ""
-    return (
-        f": its offset has a space where its sign goes, what a '+' in a URL's query string becomes; write the '+' "
-        f"as %2B ({found.group(1)}%2B{found.group(2)}), or give the time in UTC with Z"
-    )
+        return None
 
 
 def _relative(text: str, now: datetime | None) -> str:

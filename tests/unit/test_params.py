@@ -198,21 +198,40 @@ class TestParseTime:
     @pytest.mark.parametrize(
         ("text", "meant"),
         [
-            ("2026-11-26T12:00:00 01:00", "2026-11-26T12:00:00%2B01:00"),
-            # Without a colon: an offset all the same.
-            ("2026-11-26T12:00:00.5 0100", "2026-11-26T12:00:00.5%2B0100"),
+            ("2026-11-26T12:00:00 01:00", datetime(2026, 11, 26, 11, tzinfo=UTC)),
+            # Without a colon, with a fraction, with a space for the T: an offset all the same.
+            ("2026-11-26T12:00:00.5 0100", datetime(2026, 11, 26, 11, 0, 0, 500000, tzinfo=UTC)),
+            ("2026-11-26 12:00:00 05:30", datetime(2026, 11, 26, 6, 30, tzinfo=UTC)),
         ],
     )
-    def test_an_offset_with_a_space_for_its_sign_is_told_to_be_written_2b(self, text, meant):
-        # A URL's `+` arrives as a space.
-        with pytest.raises(ValueError, match=re.escape(f"write the '+' as %2B ({meant})")):
+    def test_an_offset_with_a_space_for_its_sign_is_read_as_that_offset(self, text, meant):
+        # A URL's `+` arrives as a space: Argo Rollouts writes `{{experiment.availableAt}}` in the controller's TZ.
+        assert parse_time(text) == meant
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "2026-11-26T12:00:00 99:00",
+            "2026 11",
+            "yesterday 10",
+            # Hours alone, or two spaces: not what a `+HH:MM` or `+HHMM` became.
+            "2026-11-26T12:00:00 01",
+            "2026-11-26T12:00:00  01:00",
+            "2026-11-26T12:00:00Z 01:00",
+            # No seconds, so no RFC 3339 time: `12 00:00` may be 12:00:00 as well as 12:00+00:00.
+            "2026-11-26T12 00:00",
+            "2026-11-26T12:00 01:00",
+        ],
+    )
+    def test_a_space_before_what_is_no_offset_is_refused(self, text):
+        with pytest.raises(ValueError, match=re.escape(repr(text))):
             parse_time(text)
 
-    @pytest.mark.parametrize("text", ["2026-11-26T12:00:00 99:00", "2026 11", "yesterday 10"])
-    def test_a_space_before_what_is_no_offset_gets_no_hint(self, text):
-        with pytest.raises(ValueError) as refused:
-            parse_time(text)
-        assert "%2B" not in str(refused.value)
+    def test_an_offset_with_a_space_for_its_sign_keeps_the_future_rule(self):
+        now = datetime(2026, 11, 26, 11, tzinfo=UTC)
+        with pytest.raises(ValueError, match="in the future"):
+            parse_time("2026-11-26T12:01:01 01:00", now=now)
+        assert parse_time("2026-11-26T12:00:50 01:00", now=now) == now
 
     @pytest.mark.parametrize("text", ["2026-11-26T11:01:01Z", "2026-11-26T12:00:00+00:30", "1795690861"])
     def test_future_beyond_a_clock_skew_is_refused(self, text):
