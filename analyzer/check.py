@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from analyzer.sources.http import HttpClient
 
 _CHECK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# The address the hint for an undefined source offers, with what to put there; `analyzer validate --prometheus URL`
+# offers URL instead (source_hint_at).
+SOURCE_URL_EXAMPLE = "http://prometheus.monitoring:9090"
+SOURCE_URL_ADVICE = " with your Prometheus' address"
 
 
 def _check_name(name: str) -> str:
@@ -43,6 +48,16 @@ class CatalogView(Protocol):
 
     @property
     def checks(self) -> Mapping[str, Check]: ...
+
+
+def source_hint_at(problem: str, url: str) -> str:
+    """A catalog problem whose hint for an undefined source offers `url` (the Prometheus `--prometheus` gave, already
+    checked to be an http(s) base URL) in place of the example address."""
+    return problem.replace(
+        f"{{url: {SOURCE_URL_EXAMPLE}}}}}`{SOURCE_URL_ADVICE}",
+        f"{{url: {json.dumps(url)}}}}}` (the address the service reaches it at, if not this one, which --prometheus "
+        "has this command ask instead)",
+    )
 
 
 class Check(BaseModel):
@@ -146,7 +161,7 @@ class Check(BaseModel):
                 known = ", ".join(sorted(catalog.sources)) or "none"
                 raise ValueError(
                     f"source {source!r} is not defined in `sources` (defined: {known}); add it to a catalog file: "
-                    f"`sources: {{{source}: {{url: http://prometheus.monitoring:9090}}}}` with your Prometheus' address"
+                    f"`sources: {{{source}: {{url: {SOURCE_URL_EXAMPLE}}}}}`{SOURCE_URL_ADVICE}"
                 )
 
     def warnings(self) -> list[str]:

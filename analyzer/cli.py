@@ -20,6 +20,7 @@ from analyzer.cli_args import Once, add_run_arguments, path_argument, with_dash_
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
+    from analyzer.errors import ConfigError
     from analyzer.models import Evaluation
     from analyzer.registry import Registry
     from analyzer.settings import Settings
@@ -421,10 +422,28 @@ def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:
     return hints
 
 
+def _offer_prometheus(exc: ConfigError, given: Sequence[str]) -> None:
+    """`exc`'s hints for a source the catalog lacks offer the Prometheus the user named (`given`: --prometheus, when
+    it is one bare http(s) base URL) in place of the example address."""
+    from pydantic import ValidationError
+
+    from analyzer.check import source_hint_at
+    from analyzer.sources import PrometheusSourceConfig
+
+    if len(given) != 1 or "://" not in given[0].partition("=")[0]:
+        return
+    try:
+        # Not a URL that carries a user:password, nor one the source would refuse.
+        PrometheusSourceConfig(url=given[0])
+    except ValidationError:
+        return
+    exc.problems = [source_hint_at(problem, given[0]) for problem in exc.problems]
+
+
 def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signals]) -> int:
     import asyncio
 
-    from analyzer.errors import ArgError, CheckNotFound
+    from analyzer.errors import ArgError, CheckNotFound, ConfigError
     from analyzer.jobmode import human_summary, junit_xml
     from analyzer.logs import configure_logging
     from analyzer.models import details_json, strict_json
@@ -447,7 +466,11 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.
-    _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
+    try:
+        _, catalog = _load(settings.catalog, only=args.name, check_files=not args.prometheus)
+    except ConfigError as exc:
+        _offer_prometheus(exc, args.prometheus)
+        raise
     if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
         return EXIT_USAGE
     try:
@@ -1063,7 +1086,7 @@ def _validate_live(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from analyzer.catalog import load_catalog
-    from analyzer.errors import SourceUnavailable
+    from analyzer.errors import ConfigError, SourceUnavailable
     from analyzer.lint import clean, format_report, lint
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
@@ -1094,7 +1117,12 @@ def _validate_live(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(f"analyzer: --prometheus: {str(exc.errors()[0]['msg']).removeprefix('Value error, ')}", file=sys.stderr)
         return EXIT_USAGE
-    catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
+    try:
+        catalog = load_catalog(_catalog_paths(args.paths), Registry.default(), check_files=False)
+    except ConfigError as exc:
+        # The user named the Prometheus to ask: a source the catalog lacks is offered at that address.
+        _offer_prometheus(exc, [args.prometheus])
+        raise
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
     if _templates_invalid(args.paths, catalog):

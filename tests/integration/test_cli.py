@@ -1144,3 +1144,71 @@ class TestOptionsGivenOnce:
         )
         assert result.returncode == 2, result.stderr
         assert not report.exists()
+
+
+_PYRRA_SLO = """
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata: {name: api-errors, namespace: monitoring}
+spec:
+  target: "99.9"
+  window: 28d
+  indicator:
+    ratio:
+      errors: {metric: 'http_requests_total{job="api", code=~"5.."}'}
+      total: {metric: 'http_requests_total{job="api"}'}
+"""
+
+
+class TestImportedChecksWithoutSources:
+    """Checks `analyzer import` printed (no `sources`), validated or run with --prometheus URL, are told the
+    `sources:` snippet with that URL to add; a catalog that defines its sources loads as before."""
+
+    def imported(self, tmp_path):
+        (tmp_path / "slo.yaml").write_text(_PYRRA_SLO)
+        result = analyzer("import", "pyrra", "slo.yaml", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        (tmp_path / "slo-checks.yaml").write_text(result.stdout)
+        return "slo-checks.yaml"
+
+    @pytest.mark.parametrize("command", [["validate", "slo-checks.yaml"], ["run", "api-errors", "--catalog"]])
+    def test_the_hint_offers_the_prometheus_given(self, tmp_path, command):
+        # Before: "`sources: {default: {url: http://prometheus.monitoring:9090}}` with your Prometheus' address",
+        # though the user had just named the Prometheus to ask.
+        self.imported(tmp_path)
+        closed = f"http://127.0.0.1:{free_port()}"
+        words = [*command, "slo-checks.yaml"] if command[0] == "run" else command
+        result = analyzer(*words, "--prometheus", closed, cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (6, ""), result.stderr
+        snippet = f'`sources: {{default: {{url: "{closed}"}}}}`'
+        assert result.stderr == (
+            "analyzer: slo-checks.yaml: check 'api-errors': source 'default' is not defined in `sources` (defined: "
+            f"none); add it to a catalog file: {snippet} (the address the service reaches it at, if not this one, "
+            "which --prometheus has this command ask instead)\n"
+        )
+        # The snippet is YAML that defines the source, as written.
+        (tmp_path / "sources.yaml").write_text(snippet.strip("`") + "\n")
+        assert yaml.safe_load((tmp_path / "sources.yaml").read_text()) == {"sources": {"default": {"url": closed}}}
+        if command[0] == "validate":
+            again = analyzer("validate", "sources.yaml", "slo-checks.yaml", "--prometheus", closed, cwd=tmp_path)
+            assert again.returncode == 5 and again.stdout.startswith("ok: 1 check, 1 source"), again.stderr
+            assert again.stderr.startswith(f"analyzer: cannot ask Prometheus at {closed} "), again.stderr
+
+    @pytest.mark.parametrize("pointing", [[], ["--prometheus", "default=http://127.0.0.1:9"]])
+    def test_without_one_bare_url_the_hint_is_the_example(self, tmp_path, pointing):
+        self.imported(tmp_path)
+        result = analyzer("run", "api-errors", "--catalog", "slo-checks.yaml", *pointing, cwd=tmp_path)
+        assert result.returncode == 6, result.stderr
+        assert result.stderr.endswith(
+            "`sources: {default: {url: http://prometheus.monitoring:9090}}` with your Prometheus' address\n"
+        )
+
+    def test_a_catalog_with_its_sources_is_asked_as_before(self, tmp_path):
+        self.imported(tmp_path)
+        (tmp_path / "sources.yaml").write_text("sources: {default: {url: http://prometheus.monitoring.svc:9090}}\n")
+        closed = f"http://127.0.0.1:{free_port()}"
+        result = analyzer("validate", "sources.yaml", "slo-checks.yaml", "--prometheus", closed, cwd=tmp_path)
+        # Loaded, then the Prometheus given is asked (here closed: exit 5), not the catalog's address.
+        assert result.returncode == 5, result.stderr
+        assert result.stdout.startswith("ok: 1 check, 1 source"), result.stdout
+        assert closed in result.stderr and "prometheus.monitoring.svc" not in result.stderr, result.stderr

@@ -509,6 +509,9 @@ class TestWarnings:
             f"{field} calls {function}() and neither rate() nor irate(), nor increase() nor count_over_time(): "
             "min_events_per_window reads it as events per second (its value times the window's seconds); a total "
             "that counts its window's events belongs in increase() or count_over_time()"
+            + (", as sloth.errors_query then (only this check reads them, not Sloth)" if "sloth" in field else "")
+            + "; one that sums recorded counts, which they cannot count, with min_events_per_window: 0 (each window "
+            "judged on its ratio, as such a total has it judged already)"
         ]
         assert not [w for w in make(**fields, min_events_per_window=0).warnings() if w.startswith(field)]
 

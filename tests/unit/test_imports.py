@@ -190,10 +190,54 @@ class TestPyrra:
     def test_latency_uses_the_count_metric_prefix(self):
         [check] = convert(docs(PYRRA_LATENCY))
         assert check["pyrra"]["metric"] == "http_request_duration_seconds"
-        # Latency errors are total - success, no selector: the check warns that a stopped group reads as zero.
+        # Latency errors are total - success, no selector: pyrra.errors cannot be given.
         assert "errors" not in check["pyrra"]
-        assert any("without pyrra.errors" in w for w in validated([check])["api-latency"].warnings())
         assert check["objective"] == 99 and check["period"] == "2w"
+
+
+class TestImportedWarnings:
+    """An imported check warns only of what applies to its SLO type, each warning saying what to do for it."""
+
+    def test_a_latency_slo_is_told_what_it_can_do_not_to_set_pyrra_errors(self):
+        # Before: "without pyrra.errors ...", which no Pyrra latency SLO can satisfy (its errors are no selector).
+        [check] = convert(docs(PYRRA_LATENCY))
+        [warning] = validated([check])["api-latency"].warnings()
+        assert warning == (
+            "pyrra.total reads a histogram's _count (a Pyrra latency SLO): Pyrra records its burnrate whenever the "
+            "histogram has series, so a window whose rule recorded nothing while the total counts traffic is a "
+            "stopped rule group (removed, failing or not loaded), which reads as zero errors; its errors (the total "
+            "minus the success bucket) are no selector pyrra.errors can hold: alert on Pyrra's rule group, or judge "
+            "the histogram itself with a latency SLI in place of pyrra (latency: {metric: "
+            "http_request_duration_seconds, threshold_s: <the success metric's le>, selectors: 'job=\"api\"'})"
+        )
+        # The latency SLI it offers loads, with the success metric's le, and warns of nothing.
+        offered = yaml.safe_load(warning[warning.index("{metric") : -1].replace("<the success metric's le>", "1"))
+        rewritten = {key: value for key, value in check.items() if key != "pyrra"} | {"latency": offered}
+        assert validated([rewritten])["api-latency"].warnings() == []
+
+    def test_a_ratio_slo_without_its_errors_is_still_told_to_give_them(self):
+        [check] = convert(docs(PYRRA))
+        del check["pyrra"]["errors"]
+        [warning] = validated([check])["api-errors"].warnings()
+        assert warning.startswith("without pyrra.errors a window whose rule recorded nothing")
+
+    def test_a_sloth_sli_summing_recorded_counts_is_told_what_it_can_do(self):
+        # Before: "... belongs in increase() or count_over_time()", which a sum of recorded counts cannot be.
+        spec = yaml.safe_load(SLOTH_SPEC)
+        spec["slos"] = [spec["slos"][0]]
+        spec["slos"][0]["sli"]["events"] = {
+            "error_query": 'sum(sum_over_time(job:http_errors:increase5m{job="payments"}[{{.window}}]))',
+            "total_query": 'sum(sum_over_time(job:http_requests:increase5m{job="payments"}[{{.window}}]))',
+        }
+        [check] = convert([spec])
+        [warning] = validated([check])["payments-requests-availability"].warnings()
+        assert warning.endswith(
+            "a total that counts its window's events belongs in increase() or count_over_time(), as "
+            "sloth.errors_query then (only this check reads them, not Sloth); one that sums recorded counts, which "
+            "they cannot count, with min_events_per_window: 0 (each window judged on its ratio, as such a total has "
+            "it judged already)"
+        )
+        assert validated([check | {"min_events_per_window": 0}])["payments-requests-availability"].warnings() == []
 
     def test_target_float_noise_is_gone(self):
         document = docs(PYRRA)[0]
