@@ -77,8 +77,6 @@ from checks.error_budget.readers import (
 PROBE_WINDOW = "exists"
 # Range functions whose value may be a count over the range (a sum, a difference) rather than a rate: a total
 # built on one without rate() or increase() is read per second, which multiplies a count by the window's seconds.
-# The metric name a selector starts with (pyrra.total: `http_request_duration_seconds_count{job="api"}`).
-_METRIC_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 _COUNT_LIKE_RE = re.compile(r"\b(sum_over_time|delta|idelta|changes|resets)\s*\(")
 # Distinct argument sets whose plans a check keeps: a rollout asks with the same args at every step, and a plan
 # (14 rendered windows, their name probes and the batch text) costs more CPU to build than the rest of the
@@ -292,15 +290,16 @@ class ErrorBudgetCheck(Check):
                 f"without {field} a window whose rule recorded nothing (a service without error series) "
                 "is no data, not zero errors, and min_events_per_window cannot apply"
             )
-        elif pyrra_windows and self.pyrra is not None and self.pyrra.errors is None and self._pyrra_latency():
-            # Its errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be set.
+        elif pyrra_windows and self.pyrra is not None and self.pyrra.latency:
+            # Its errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be set. A ratio
+            # SLO whose total is a _count can set it, and must, or a window without error series is no data.
             found.append(
-                f"pyrra.total reads a histogram's _count (a Pyrra latency SLO): Pyrra records its burnrate "
-                "whenever the histogram has series, so a window whose rule recorded nothing while the total counts "
-                "traffic is a stopped rule group (removed, failing or not loaded), which reads as zero errors; its "
-                "errors (the total minus the success bucket) are no selector pyrra.errors can hold: alert on Pyrra's "
-                "rule group, or judge the histogram itself with a latency SLI in place of pyrra "
-                f"(latency: {{metric: {self.pyrra.metric}, threshold_s: <the success metric's le>"
+                "pyrra.total reads a histogram's _count and pyrra.errors is unset (a Pyrra latency SLO): Pyrra "
+                "records its burnrate whenever the histogram has series, so a window whose rule recorded nothing "
+                "while the total counts traffic is a stopped rule group (removed, failing or not loaded), read as "
+                "no data, not zero errors; a ratio SLO on a _count gives pyrra.errors (its burnrate records nothing "
+                "without error series). To judge the histogram without Pyrra's rules, use a latency SLI in place "
+                f"of pyrra (latency: {{metric: {self.pyrra.metric}, threshold_s: <the success metric's le>"
                 + (f", selectors: '{self.pyrra.selectors}'" if self.pyrra.selectors else "")
                 + "})"
             )
@@ -369,11 +368,6 @@ class ErrorBudgetCheck(Check):
             for warning in gauge_of_counter_warnings(field, query)
         ]
         return found + self._regex_equalities(user_queries)
-
-    def _pyrra_latency(self) -> bool:
-        """Whether pyrra.total reads a histogram's _count, as the total of a Pyrra latency SLO does."""
-        found = _METRIC_NAME_RE.match(self.pyrra.total or "") if self.pyrra is not None else None
-        return found is not None and found.group(0).endswith("_count")
 
     def _regex_equalities(self, user_queries: dict[str, str | None]) -> list[str]:
         """regex_equality_warnings, grafana_variable_warnings and contradicting_name_warnings over every PromQL and

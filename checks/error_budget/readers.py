@@ -52,6 +52,8 @@ OBJECTIVE_REL_TOL = 1e-6
 # budget of 1e-10 (99.99999999%), while objectives a check can tell apart (10 decimals) differ by 1e-12 at least.
 OBJECTIVE_ABS_TOL = 1e-15
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
+# The metric name a selector starts with (pyrra.total: `http_request_duration_seconds_count{job="api"}`).
+_METRIC_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*"
@@ -356,6 +358,13 @@ class PyrraSLI(BaseModel):
         "recorded nothing reads as zero errors only if these show none, so a stopped burnrate rule "
         "group is no data, not zero errors",
     )
+
+    @property
+    def latency(self) -> bool:
+        """Whether this is read as a Pyrra latency SLO: pyrra.total reads a histogram's _count and pyrra.errors is
+        unset (a latency SLO's errors, the total minus a bucket, are no selector it could hold)."""
+        found = _METRIC_NAME_RE.match(self.total or "")
+        return self.errors is None and found is not None and found.group(0).endswith("_count")
 
     @model_validator(mode="after")
     def _errors_with_total(self) -> PyrraSLI:
@@ -716,7 +725,7 @@ class PyrraReader:
                 note=f"no data (no Pyrra burnrate{window} series: Pyrra records no such window)",
             )
         if value is None:
-            return _absent_ratio(
+            absent = _absent_ratio(
                 window,
                 f"no Pyrra burnrate{window} series",
                 "pyrra.total",
@@ -724,6 +733,18 @@ class PyrraReader:
                 total,
                 _raw_errors(queries, results, "pyrra.errors"),
             )
+            if self._sli.latency and absent.error_ratio is not None:
+                # A latency SLO's rule, (count - bucket) / count, records whenever the histogram has series, errors
+                # or not: absent while its _count counts traffic, the rule group stopped (or never loaded).
+                return replace(
+                    absent,
+                    error_ratio=None,
+                    events=None,
+                    note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: a Pyrra "
+                    "latency SLO records its burnrate whenever the histogram has series, so its rule group stopped "
+                    "evaluating, fails or is not loaded; no evidence of zero errors)",
+                )
+            return absent
         return _with_total(
             _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
             window,

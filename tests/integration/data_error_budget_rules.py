@@ -20,6 +20,13 @@ Sloth SLO `ebr-sloth-<job>` (99.9%, 30d) in the form of Sloth's examples/_gen/ge
 evaluated from A-40m to A+10m; Sloth's rules that read other rules (the 30d ratio, burn rates) record nothing
 here, since promtool evaluates each rule against the raw series only.
 
+`ebr_http_request_duration_seconds` (a classic histogram: `_count`, `_bucket{le="0.5"}`, `_bucket{le="+Inf"}`) every
+60 s from A-7h to A+1h, 10 req/s, for Pyrra latency SLOs `ebr-lat-<job>` (99.9%, 28d, success `le="0.5"`) in the form
+of Pyrra's slo/rules_test.go "http-latency" case (burnrate and increase groups):
+- ebr-lat-fast:    every request within 0.5 s: the burnrate rules record 0.
+- ebr-lat-slow:    5% of requests slower than 0.5 s.
+- ebr-lat-stopped: as ebr-lat-slow, but its burnrate group is not in the rule file while its increase group is.
+
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
 `ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
@@ -34,6 +41,9 @@ HOUR = 3600.0
 JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
 # Jobs whose ratio rule group stopped: only their other groups are in the rule file.
 STOPPED = frozenset({"stopped"})
+# Jobs of the latency histogram: {job: share of requests slower than 0.5 s}; LATENCY_STOPPED lack the burnrate group.
+LATENCY_JOBS = {"lat-fast": 0.0, "lat-slow": 0.05, "lat-stopped": 0.05}
+LATENCY_STOPPED = frozenset({"lat-stopped"})
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
@@ -66,6 +76,13 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("past", "500", 0.1, until=anchor - 3 * HOUR + 1)
     counter("stopped", "200", 9.5)
     counter("stopped", "500", 0.5)
+    histogram = "ebr_http_request_duration_seconds"
+    for job, slow in LATENCY_JOBS.items():
+        labels = {"job": f"ebr-{job}"}
+        om.add_counter_rate(f"{histogram}_count", labels, lambda t: 10.0, start, end, MINUTE)
+        om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "+Inf"}, lambda t: 10.0, start, end, MINUTE)
+        fast = 10.0 * (1 - slow)
+        om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "0.5"}, lambda t, r=fast: r, start, end, MINUTE)
 
 
 def pyrra_rules(job: str) -> str:
@@ -108,6 +125,26 @@ def pyrra_rules(job: str) -> str:
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
     )
     return out
+
+
+def pyrra_latency_rules(job: str) -> str:
+    """Pyrra's rule groups for latency SLO ebr-<job>, as slo/rules_test.go's "http-latency" case writes them: each
+    burnrate is (count - success bucket) / count, recorded whenever the histogram has series."""
+    slo, histogram = f"ebr-{job}", "ebr_http_request_duration_seconds"
+    total, success = f'{histogram}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
+    labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
+    out = "" if job in LATENCY_STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in () if job in LATENCY_STOPPED else PYRRA_WINDOWS:
+        out += (
+            f"  - record: {histogram}:burnrate{window}\n"
+            f"    expr: (sum(rate({total}[{window}])) - sum(rate({success}[{window}])))"
+            f" / sum(rate({total}[{window}]))\n" + labels
+        )
+    return out + (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '0.5'\n"
+    )
 
 
 def pyrra_performance_rules(job: str, *, generic: bool) -> str:
@@ -200,6 +237,7 @@ def sloth_rules(job: str) -> str:
 def rules(anchor: float) -> tuple[str, float, float]:
     """The Pyrra and Sloth rule file for every job, and the range to evaluate it over."""
     text = "groups:\n" + "".join(pyrra_rules(job) + sloth_rules(job) for job in JOBS)
+    text += "".join(pyrra_latency_rules(job) for job in LATENCY_JOBS)
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )

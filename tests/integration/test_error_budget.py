@@ -69,6 +69,24 @@ def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="
     }
 
 
+def pyrra_latency_check(job, name=None, **fields):
+    """A check on the Pyrra latency SLO ebr-<job> of data_error_budget_rules.py, as `analyzer import` writes it: its
+    total the histogram's _count, no errors (the total minus a bucket is no selector)."""
+    return {
+        "name": name or f"ebr-pyrra-{job}",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": f"ebr-{job}",
+            "metric": "ebr_http_request_duration_seconds",
+            "selectors": f'job="ebr-{job}"',
+            "total": f'ebr_http_request_duration_seconds_count{{job="ebr-{job}"}}',
+        },
+        **fields,
+    }
+
+
 def sloth_check(job, name=None, *, sloth_id=None, total_query="", errors_query="", **fields):
     """A check on the Sloth rules of data_error_budget_rules.py for `job`, its total counting traffic and its
     errors telling zero errors from a stopped sli-recordings group."""
@@ -300,6 +318,8 @@ CHECKS = [
     sloth_check("stopped", name="ebr-sloth-stopped-no-errors", errors_query=None),
     sloth_check("stopped", name="ebr-sloth-stopped-gate", min_budget_remaining=0),
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-data-pass", no_data="pass"),
+    *(pyrra_latency_check(job) for job in ("lat-fast", "lat-slow", "lat-stopped")),
+    pyrra_latency_check("lat-stopped", name="ebr-pyrra-lat-stopped-no-data-fail", no_data="fail"),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1112,6 +1132,30 @@ class TestRecordedZeroErrors:
     async def test_the_same_canary_fails_without_the_minimum(self, evaluate):
         result = await evaluate("ebr-pyrra-tiny-no-minimum")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(1000 / 3, rel=1e-6)
+
+
+class TestPyrraLatencyStopped:
+    """A Pyrra latency SLO records its burnrate, (count - success bucket) / count, whenever its histogram has series:
+    a window without one while pyrra.total (the _count) counts traffic is a stopped rule group, no data (5% slow)."""
+
+    async def test_a_slow_service_whose_burnrate_group_stopped_is_no_data(self, evaluate):
+        # Before: every window read as zero errors, a pass at 0x while 5% of requests were slow (50x).
+        result = await evaluate("ebr-pyrra-lat-stopped")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        rule = 'ebr_http_request_duration_seconds:burnrate5m{slo="ebr-lat-stopped", job="ebr-lat-stopped"}'
+        assert f"no {rule} series although pyrra.total counts traffic" in result.reason
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is None and "its rule group stopped evaluating" in five["note"]
+
+    async def test_the_no_data_policy_decides(self, evaluate):
+        result = await evaluate("ebr-pyrra-lat-stopped-no-data-fail")
+        assert result.verdict is Outcome.FAIL and "no data (no ebr_http_request_duration_seconds" in result.reason
+
+    async def test_a_running_group_is_still_judged(self, evaluate):
+        slow = await evaluate("ebr-pyrra-lat-slow")
+        assert slow.verdict is Outcome.FAIL and slow.value == pytest.approx(50, rel=1e-6)
+        fast = await evaluate("ebr-pyrra-lat-fast")
+        assert fast.verdict is Outcome.PASS and fast.value == 0, fast.reason
 
 
 class TestCountedSamples:
