@@ -116,7 +116,7 @@ if TYPE_CHECKING:
     )
     from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
-    from analyzer.sources.httppolicy import HostAllowList, ca_file_problem, retry_pauses_s
+    from analyzer.sources.httppolicy import HostAllowList, ca_file_problem, ip_or_none, retry_pauses_s
 
 # Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, the HTTP policy's
 # allow-list (a Job of another kind does not build its classes), and the PromQL
@@ -128,6 +128,7 @@ _ON_FIRST_USE = {
     "HostAllowList": "analyzer.sources.httppolicy",
     "ca_file_problem": "analyzer.sources.httppolicy",
     "retry_pauses_s": "analyzer.sources.httppolicy",
+    "ip_or_none": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
         (
@@ -308,6 +309,7 @@ __all__ = [
     "format_number",
     "gauge_of_counter_warnings",
     "grafana_variable_warnings",
+    "ip_or_none",
     "is_credential_value",
     "is_secret_name",
     "json_safe",

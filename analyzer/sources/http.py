@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
-import ipaddress
 import os
 import re
 import socket
@@ -504,18 +503,9 @@ class _HopCookieRules(DefaultCookiePolicy):
         if name.startswith(("__host-", "__secure-")) and not cookie.secure:
             return False
         host = urlsplit(request.get_full_url()).hostname or ""
-        if cookie.domain_specified and _is_ip(host) and cookie.domain.lower().lstrip(".") != host:
+        if cookie.domain_specified and ip_or_none(host) is not None and cookie.domain.lower().lstrip(".") != host:
             return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
-
-
-def _is_ip(host: str) -> bool:
-    """Whether `host` (as a URL's hostname gives it, without brackets) is an IP address."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
-import ipaddress
 import json
 import re
 import sys
@@ -23,6 +22,7 @@ from analyzer.kinds import (
     HttpExchange,
     TargetBadAnswer,
     format_number,
+    ip_or_none,
     is_credential_value,
     is_secret_name,
 )
@@ -514,7 +514,7 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     host = (parts.hostname or "").lower()
     domain = attributes.get("domain", "").lower().lstrip(".")
     secure = "secure" in attributes
-    if domain and domain != host and (not host.endswith(f".{domain}") or _is_ip(host)):
+    if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
@@ -526,15 +526,6 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     if host_prefix and attributes.get("path") != "/":
         return "__Host- without Path=/"
     return ""
-
-
-def _is_ip(host: str) -> bool:
-    """Whether `host` is an IP address (a Domain never covers one but itself)."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _deletes(attributes: dict[str, str]) -> bool:

@@ -127,6 +127,7 @@ PUBLIC_NAMES = [
     "regex_name_selectors",
     "render_value",
     "retry_pauses_s",
+    "ip_or_none",
     "sample_args",
     "split_template",
 ]
