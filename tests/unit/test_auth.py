@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -14,6 +13,7 @@ from structlog.testing import capture_logs
 from analyzer import auth as auth_module
 from analyzer.auth import SESSION_MAX_AGE_S, Principal, TokenStore, is_sign_in, session_cookie
 from analyzer.errors import ConfigError, Forbidden, Unauthorized
+from tests.filestat import report_ctime
 
 TOKEN_A = "a" * 40
 TOKEN_B = "b-token_with.all~chars+/" + "x" * 20 + "=="
@@ -101,21 +101,6 @@ class TestAuthenticate:
         path = tmp_path / "argo.token"
         path.write_text(TOKEN_A + "\n")
         assert TokenStore(path).authenticate([f"Bearer {TOKEN_A}"]).name == "argo"
-
-
-def report_ctime(monkeypatch: pytest.MonkeyPatch, path: Path, ctime_ns: int) -> None:
-    """Makes os.stat report `ctime_ns` as the ctime of `path` alone: no call sets a ctime, so a file written long
-    ago (or the stat of a rewrite within the tick of the last one) is faked so."""
-    real_stat = os.stat
-
-    def stat(file: str | Path, *args: Any, **kwargs: Any) -> os.stat_result:
-        found = real_stat(file, *args, **kwargs)
-        if str(file) != str(path):
-            return found
-        fields, extra = found.__reduce__()[1]
-        return os.stat_result(fields, {**extra, "st_ctime": ctime_ns / 1e9, "st_ctime_ns": ctime_ns})
-
-    monkeypatch.setattr(os, "stat", stat)
 
 
 class TestTokenFiles:

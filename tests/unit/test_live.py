@@ -7,7 +7,6 @@ import os
 import threading
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -18,6 +17,7 @@ from analyzer.catalog import load_catalog
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
+from tests.filestat import report_ctime
 from tests.gatecatalog import REGISTRY
 
 # Bounds a hung test only.
@@ -47,21 +47,6 @@ def swap_data(root: Path, files: dict[str, str], revision: str) -> None:
         (target / name).write_text(text)
     (root / "..data_tmp").symlink_to(target.name)
     os.replace(root / "..data_tmp", root / "..data")
-
-
-def report_ctime(monkeypatch: pytest.MonkeyPatch, path: Path, ctime_ns: int) -> None:
-    """Makes os.stat report `ctime_ns` as the ctime of `path` alone: no call sets a ctime, so a file written long
-    ago (or the stat of a rewrite within the tick of the last one) is faked so."""
-    real_stat = os.stat
-
-    def stat(file: str | Path, *args: Any, **kwargs: Any) -> os.stat_result:
-        found = real_stat(file, *args, **kwargs)
-        if str(file) != str(path):
-            return found
-        fields, extra = found.__reduce__()[1]
-        return os.stat_result(fields, {**extra, "st_ctime": ctime_ns / 1e9, "st_ctime_ns": ctime_ns})
-
-    monkeypatch.setattr(os, "stat", stat)
 
 
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
