@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,17 @@ async def run(definition: dict[str, Any], client: HttpClient, args: dict[str, An
     check = catalog.get(definition["name"])
     runner = Runner(catalog, Sources({}, http=client), Metrics(), 8.0)
     return await runner.evaluate(check, check.bind_args(args or {}))
+
+
+@contextlib.asynccontextmanager
+async def listening(starting: Awaitable[asyncio.Server]) -> AsyncIterator[int]:
+    """The port of a raw test server on 127.0.0.1 (`asyncio.start_server`), closed when the block ends."""
+    server = await starting
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 # One request from a new process to a local answer, timed by a clock that only setting a client up moves.
@@ -495,15 +506,10 @@ class TestResponses:
             await writer.drain()
             writer.close()
 
-        server = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(asyncio.start_server(answer_then_close, "127.0.0.1", 0)) as port:
             evaluation = await run(
                 smoke(port, [{"name": "cut", "retries": 0, "expect": {"body_contains": ["ready"]}}]), client
             )
-        finally:
-            server.close()
-            await server.wait_closed()
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "the gzip body ended before its end marker: the response was cut" in evaluation.reason
 
@@ -714,14 +720,9 @@ class TestSecretsTheTargetSends:
             b'{"status": "ok", "access_token": "eyJhbGciOi.s3cr3t-jwt-payload", "Refresh-Token":"r3fr3sh-t0ken", '
             b'"pin": 4711}'
         )
-        server = await self.answering(body)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.answering(body)) as port:
             step = {"name": "log in", "method": "POST", "path": "/login", "json_body": {}, "expect": expect}
             evaluation = await run(smoke(port, [step], secret_names=["pin"]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == verdict, evaluation.reason
         shown = json.dumps(evaluation.model_dump(mode="json"))
         for secret in ("s3cr3t", "r3fr3sh", "4711"):
@@ -739,13 +740,8 @@ class TestSecretsTheTargetSends:
     )
     async def test_a_secret_parameter_in_an_answer_is_redacted(self, client, body, content_type):
         # A token endpoint answering as a form (GitHub's default), a link or URL carrying a session: quoted whole.
-        server = await self.answering(body, content_type)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.answering(body, content_type)) as port:
             evaluation = await run(smoke(port, [{"name": "a", "expect": {"body_contains": ["ready"]}}]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "s3cr3t" not in shown, shown
@@ -754,13 +750,8 @@ class TestSecretsTheTargetSends:
     async def test_a_secret_cut_by_the_evidence_quote_is_redacted(self, client):
         # The quote stops at 512 characters, inside the token: its start was shown.
         body = b'{"padding": "' + b"x" * 480 + b'", "token": "' + b"s3cr3t" * 200 + b'"}'
-        server = await self.answering(body)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.answering(body)) as port:
             evaluation = await run(smoke(port, [{"name": "a", "path": "/"}]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "s3cr3t" not in shown, shown
@@ -794,15 +785,10 @@ class TestOAuthCodesInRedirects:
     async def test_an_authorization_code_in_a_redirect_is_redacted(self, client, follow, code):
         # `code` is no secret name, so the hop to the callback and its Location showed the code, which with the
         # client's credentials buys the user's tokens, in the evidence, the history and JUnit.
-        server = await self.redirecting(b"/cb?code=" + code + b"&state=af0ifjsldkj")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.redirecting(b"/cb?code=" + code + b"&state=af0ifjsldkj")) as port:
             expect = {} if follow else {"status": [302]}
             step = {"name": "login", "path": "/login", "follow_redirects": follow, "expect": expect}
             evaluation = await run(smoke(port, [step]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "s3cr3t" not in shown, shown
@@ -811,14 +797,9 @@ class TestOAuthCodesInRedirects:
 
     async def test_a_short_code_stays_readable(self, client):
         # An error page's `?code=500` is no credential: hiding it would hide every 500 of the reason too.
-        server = await self.redirecting(b"/error?code=500")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.redirecting(b"/error?code=500")) as port:
             step = {"name": "a", "path": "/login", "expect": {"status": [301]}}
             evaluation = await run(smoke(port, [step]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.details["steps"][0]["response_headers"]["location"] == "/error?code=500"
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
@@ -829,14 +810,9 @@ class TestCutAndTrickledBodies:
 
     @staticmethod
     async def judged(handler: Any, client: HttpClient, timeout_s: float) -> Evaluation:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(asyncio.start_server(handler, "127.0.0.1", 0)) as port:
             steps = [{"name": "s", "retries": 0, "timeout_s": timeout_s, "expect": {"body_contains": ['"ok"']}}]
             return await run(smoke(port, steps), client)
-        finally:
-            server.close()
-            await server.wait_closed()
 
     async def test_a_plain_body_shorter_than_its_content_length(self, client):
         async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -992,14 +968,9 @@ class TestConnectionReuse:
                 await writer.drain()
             writer.close()
 
-        server = await asyncio.start_server(answer_twice, "127.0.0.1", 0)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(asyncio.start_server(answer_twice, "127.0.0.1", 0)) as port:
             steps = [{"name": "first", "path": "/first"}, {"name": "second", "path": "/second"}]
             evaluation = await run(smoke(port, steps), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.reason == "step 'second' (2/2) failed: status: expected 2xx, got 500"
         assert evaluation.details["steps"][1]["body"] == "broken"
@@ -1026,26 +997,16 @@ class TestRequestHeaders:
         # It sent `User-Agent: python-httpx/0.x` (an SRE could not pick smoke traffic out of access logs or filter it
         # from the canary's metrics) and `Connection: keep-alive` on a connection the analyzer always closes.
         heads: list[bytes] = []
-        server = await self.recording(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.recording(heads)) as port:
             evaluation = await run(smoke(port, [{"name": "a"}]), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert f"\r\nuser-agent: analyzer-http-smoke/{analyzer.__version__}\r\n".encode() in heads[0], heads
         assert b"\r\nconnection: close\r\n" in heads[0], heads
 
     async def test_a_user_agent_the_check_sets_is_sent_instead(self, client):
         heads: list[bytes] = []
-        server = await self.recording(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.recording(heads)) as port:
             evaluation = await run(smoke(port, [{"name": "a"}], headers={"User-Agent": "shop-smoke/2"}), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert heads[0].count(b"user-agent:") == 1, heads
         assert b"\r\nuser-agent: shop-smoke/2\r\n" in heads[0], heads
@@ -1087,9 +1048,7 @@ class TestCookies:
         # The shared client kept every Set-Cookie in its jar and sent it to that host from then on: after a run against
         # the good release, the broken canary's profile step sent the good run's session and passed.
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             check = {
                 **smoke(port, [{"name": "login", "path": "/login"}, {"name": "profile", "path": "/profile"}]),
                 "params": {"release": {"type": "enum", "values": ["good", "broken"], "required": True}},
@@ -1097,18 +1056,13 @@ class TestCookies:
             }
             await run(check, client, {"release": "good"})
             evaluation = await run(check, client, {"release": "broken"})
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.reason == "step 'profile' (2/2) failed: status: expected 2xx, got 401", evaluation.reason
         assert not any(b"\r\ncookie:" in head for head in heads), heads
 
     async def test_another_checks_session_is_not_sent(self, client):
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             login = {**smoke(port, [{"name": "login", "path": "/good/login"}]), "name": "login"}
             anonymous = {
                 **smoke(port, [{"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}}]),
@@ -1116,30 +1070,20 @@ class TestCookies:
             }
             assert (await run(login, client)).verdict == "pass"
             evaluation = await run(anonymous, client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie:" not in heads[1], heads
 
     async def test_a_cookie_the_check_writes_is_sent(self, client):
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             steps = [{"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session=from-the-check"}}]
             evaluation = await run(smoke(port, steps), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=from-the-check\r\n" in heads[0], heads
 
     async def test_a_captured_cookie_carries_the_session_to_the_next_step(self, client):
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             steps = [
                 {"name": "login", "path": "/login", "capture": {"sid": {"cookie": "session"}}},
                 {"name": "profile", "path": "/profile", "headers": {"Cookie": "session={{ sid }}"}},
@@ -1151,9 +1095,6 @@ class TestCookies:
             }
             good = await run(check, client, {"release": "good"})
             broken = await run(check, client, {"release": "broken"})
-        finally:
-            server.close()
-            await server.wait_closed()
         assert good.verdict == "pass", good.reason
         assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
         assert "s3cr3t" not in json.dumps(good.details), good.details
@@ -1166,9 +1107,7 @@ class TestCookies:
     async def test_the_documented_recipe_captures_a_session_a_login_sets_on_its_redirect(self, client):
         # docs/kinds/http-smoke.md, capture: `follow_redirects: false` and `status: [302]`, then the Cookie header.
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             steps = [
                 {
                     "name": "sign in",
@@ -1180,9 +1119,6 @@ class TestCookies:
                 {"name": "profile", "path": "/good/profile", "headers": {"Cookie": "session={{ sid }}"}},
             ]
             evaluation = await run(smoke(port, steps), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
         assert "s3cr3t" not in json.dumps(evaluation.details), evaluation.details
@@ -1190,9 +1126,7 @@ class TestCookies:
     async def test_a_cookie_a_redirect_sets_is_sent_on_its_later_hops_only(self, client):
         # A browser follows a login's redirect with the session it set; the next request starts without it.
         heads: list[bytes] = []
-        server = await self.shop(heads)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.shop(heads)) as port:
             steps = [
                 {
                     "name": "sign in",
@@ -1203,9 +1137,6 @@ class TestCookies:
                 {"name": "anonymous", "path": "/good/profile", "expect": {"status": [401]}},
             ]
             evaluation = await run(smoke(port, steps), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3cr3t-s3ss10n\r\n" in heads[1], heads
         assert b"\r\ncookie:" not in heads[2], heads
@@ -1272,13 +1203,8 @@ class TestHopCookies:
     )
     async def test_a_cookie_without_domain_is_not_sent_to_a_subdomain(self, sites_client, set_cookie, verdict):
         heads: list[bytes] = []
-        server = await self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")) as port:
             evaluation = await run(self.check(f"http://shop.svc:{port}"), sites_client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == verdict, evaluation.reason
         assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
 
@@ -1324,14 +1250,9 @@ class TestHopCookies:
         # A check that routes to the canary by cookie (ingress-nginx's canary-by-cookie) and signs in through a
         # redirect: the Cookie header it wrote was sent alone on the next hop, without the session, a 401.
         heads: list[bytes] = []
-        server = await self.site(heads, b"session=s3ss10n; Path=/", "/profile")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.site(heads, b"session=s3ss10n; Path=/", "/profile")) as port:
             check = self.check(f"http://preview.shop.svc:{port}", headers={"Cookie": written.decode()})
             evaluation = await run(check, client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
@@ -1341,13 +1262,8 @@ class TestHopCookies:
         # keep none. http.cookiejar deletes first and sets after, whatever the order, and the next hop passed.
         heads: list[bytes] = []
         both = b"session=s3ss10n; Path=/\r\nSet-Cookie: session=; Path=/; Max-Age=0"
-        server = await self.site(heads, both, "/profile")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.site(heads, both, "/profile")) as port:
             evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         assert b"\r\ncookie:" not in heads[1], heads
 
@@ -1358,13 +1274,8 @@ class TestHopCookies:
     async def test_a_prefixed_cookie_breaking_its_rules_is_dropped(self, client, set_cookie):
         # Browsers drop a __Host- or __Secure- cookie without Secure (RFC 6265bis): http.cookiejar kept it.
         heads: list[bytes] = []
-        server = await self.site(heads, set_cookie, "/profile")
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.site(heads, set_cookie, "/profile")) as port:
             evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == "fail", evaluation.reason
         assert b"\r\ncookie:" not in heads[1], heads
 
@@ -1383,14 +1294,9 @@ class TestHopCookies:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("preview.shop.svc").configure_cert(tls)
         heads: list[bytes] = []
-        server = await self.site(heads, set_cookie, "/profile", tls)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(self.site(heads, set_cookie, "/profile", tls)) as port:
             check = self.check(f"https://preview.shop.svc:{port}", ca_file=str(tmp_path / "ca.pem"))
             evaluation = await run(check, client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert evaluation.verdict == verdict, evaluation.reason
 
     async def test_a_secure_cookie_an_http_answer_sets_is_dropped(self, client, tmp_path):
@@ -1429,14 +1335,9 @@ class TestTlsHandshakeFailures:
             # before the handshake ends: httpcore's error is empty, the reason read "cannot connect: ConnectError".
             writer.close()
 
-        server = await asyncio.start_server(close_at_once, "127.0.0.1", 0)
-        try:
-            port = server.sockets[0].getsockname()[1]
+        async with listening(asyncio.start_server(close_at_once, "127.0.0.1", 0)) as port:
             check = {**smoke(port, [{"name": "a", "path": "/", "retries": 0}]), "base_url": f"https://127.0.0.1:{port}"}
             evaluation = await run(check, client)
-        finally:
-            server.close()
-            await server.wait_closed()
         assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
         assert evaluation.reason.endswith(
             "cannot connect: the server closed the connection during the TLS handshake (does the port serve https?)"
