@@ -1079,7 +1079,7 @@ class TestHostileAnswers:
             definition([{"name": "p", "path": "/x", "expect": {"json": [{"path": "$.errors", "compare": compare}]}}])
         )
         assert evaluation.verdict == "fail"
-        assert "beyond the range of a 64-bit float" in evaluation.reason
+        assert f"json $.errors compare: expected {compare}, got {number[:20]}" in evaluation.reason
 
     async def test_integer_beyond_float_range_compares_exactly_for_equals(self, run, respx_mock):
         respx_mock.get(f"{BASE}/x").mock(
@@ -1899,16 +1899,44 @@ class TestJudgeCaptureValues:
 
 
 class TestJudgeJsonCompare:
-    """A JSON integer compares as a float up to the largest float, that one included."""
+    """A JSON integer compares exactly with the bound as written (no float, no tolerance); a fraction as pass_if."""
 
-    def test_the_largest_float_written_as_an_integer_compares(self):
-        body = json.dumps({"n": int(sys.float_info.max)}).encode()
-        assert judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures == []
+    @pytest.mark.parametrize(
+        ("compare", "number", "passes"),
+        [
+            # Within pass_if's tolerance of 1e-9 (relative), 1000000001 was 1000000000: a queue over its limit passed.
+            ("<= 1000000000", 1000000001, False),
+            ("> 1000000000", 1000000001, True),
+            ("== 1700000000000", 1700000000001, False),
+            ("!= 1700000000000", 1700000000001, True),
+            # 2**53 + 1 reads as 2**53 as a float.
+            ("<= 9007199254740992", 9007199254740993, False),
+            ("== 9007199254740993", 9007199254740992, False),
+            ("== 9007199254740993", 9007199254740993, True),
+            ("between 1 and 9007199254740992", 9007199254740993, False),
+            ("outside 1 and 9007199254740992", 9007199254740993, True),
+            ("> 0.5", 1, True),
+            ("< 1e3", 999, True),
+            ("< 1e3", 1000, False),
+            # The largest float and one more: compared as integers, both are above 0.
+            ("> 0", int(sys.float_info.max), True),
+            ("> 0", int(sys.float_info.max) + 1, True),
+        ],
+    )
+    def test_an_integer_compares_exactly(self, compare, number, passes):
+        body = b'{"n": %d}' % number
+        failures = judged({"json": [{"path": "$.n", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ([] if passes else ["json $.n compare"])
 
-    def test_one_more_is_beyond_the_range(self):
-        body = json.dumps({"n": int(sys.float_info.max) + 1}).encode()
-        failures = judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures
-        assert [f.assertion for f in failures] == ["json $.n compare"]
+    def test_a_failure_shows_the_bound_as_written(self):
+        body = b'{"n": 9007199254740992}'
+        failures = judged({"json": [{"path": "$.n", "compare": "== 9007199254740993"}]}, body=body).failures
+        assert [str(f) for f in failures] == ["json $.n compare: expected == 9007199254740993, got 9007199254740992"]
+
+    def test_a_fraction_keeps_the_tolerance_of_pass_if(self):
+        # A server's own float arithmetic: 0.1 + 0.2 written out is 0.30000000000000004.
+        body = b'{"ratio": 0.30000000000000004}'
+        assert judged({"json": [{"path": "$.ratio", "compare": "<= 0.3"}]}, body=body).failures == []
 
 
 class TestScrubbingShortSecrets:
