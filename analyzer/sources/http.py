@@ -171,8 +171,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 last_error = exc
                 continue
             await self._check_peer(stream, host)
-            own_tls = _CHECK_TLS.get()
-            return stream if own_tls is None else _CheckTLSStream(stream, own_tls)
+            return _TargetStream(stream, _CHECK_TLS.get())
         assert last_error is not None
         # anyio says "All connection attempts failed", which names neither the target nor the cause.
         tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
@@ -212,10 +211,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class _CheckTLSStream(httpcore.AsyncNetworkStream):
-    """A TCP stream whose TLS handshake verifies the server with the check's own CA instead of the client's."""
+class _TargetStream(httpcore.AsyncNetworkStream):
+    """A TCP stream to a target whose TLS handshake verifies the server with the check's own CA (when it has one)
+    and whose TLS stream tells a cut from a close (_TLSStream)."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext) -> None:
+    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext | None) -> None:
         self._inner = inner
         self._ssl_context = ssl_context
 
@@ -231,10 +231,59 @@ class _CheckTLSStream(httpcore.AsyncNetworkStream):
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
-        return await self._inner.start_tls(self._ssl_context, server_hostname, timeout)
+        own = self._ssl_context if self._ssl_context is not None else ssl_context
+        return _TLSStream(await self._inner.start_tls(own, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
+
+
+class _TLSStream(httpcore.AsyncNetworkStream):
+    """A TLS stream whose end is an error unless the server closed TLS (close_notify): httpcore reads a TCP end without
+    it as a close, so an answer framed by the connection's close (no Content-Length, not chunked) cut by a crash
+    was judged whole, where RFC 9112 8 holds it incomplete. Only such an answer reads on to the end."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._received = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        if data:
+            self._received = True
+        elif self._received and not _closed_by_peer(self._inner.get_extra_info("ssl_object")):
+            # An end before any byte of the answer is h11's to word ("disconnected without sending a response").
+            raise httpcore.RemoteProtocolError(
+                "the TLS connection ended without close_notify (cut, not closed) before the answer's end: "
+                "a body framed by the connection's close (no Content-Length, not chunked) may be cut there"
+            )
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _closed_by_peer(ssl_object: ssl.SSLObject | None) -> bool:
+    """Whether the TLS connection that just read as ended got the server's close_notify: read again, a closed one
+    reads empty, one that ended without it raises (OpenSSL's unexpected EOF, which anyio reads as an end)."""
+    if ssl_object is None:
+        return False
+    try:
+        ssl_object.read(1)
+    except ssl.SSLError:
+        return False
+    return True
 
 
 def _host_port(host: str, port: int) -> str:

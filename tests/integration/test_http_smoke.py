@@ -846,6 +846,46 @@ class TestCutAndTrickledBodies:
         assert "no complete answer within timeout_s 0.5" in evaluation.reason
 
 
+class TestCloseFramedBodies:
+    """An answer framed by the connection's close (no Content-Length, not chunked) is whole only when the server
+    closed: over TLS a cut (a crash, no close_notify) is an error, a close_notify the end of a judged answer."""
+
+    @staticmethod
+    async def judged(client: HttpClient, tmp_path: Path, *, crash: bool) -> Evaluation:
+        async def answer_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            # The canary's process dies after the first line of its JSON: the rest would have failed the step.
+            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            await writer.drain()
+            if crash:
+                # The kernel ends the TCP connection of a dead process; no TLS close_notify is sent.
+                writer.transport.abort()
+            else:
+                writer.close()
+
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        async with listening(asyncio.start_server(answer_then_end, "127.0.0.1", 0, ssl=tls)) as port:
+            check = {
+                **smoke(port, [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]),
+                "base_url": f"https://preview.shop.svc:{port}",
+                "allowed_hosts": ["*.shop.svc"],
+                "ca_file": str(tmp_path / "ca.pem"),
+            }
+            return await run(check, client)
+
+    async def test_a_tls_answer_cut_without_close_notify_is_an_error(self, client, tmp_path):
+        evaluation = await self.judged(client, tmp_path, crash=True)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert "the TLS connection ended without close_notify" in evaluation.reason, evaluation.reason
+
+    async def test_a_tls_answer_the_server_closed_is_judged(self, client, tmp_path):
+        evaluation = await self.judged(client, tmp_path, crash=False)
+        assert evaluation.verdict == "pass", evaluation.reason
+
+
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
 
