@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import regex
@@ -209,6 +209,35 @@ class Judged:
     captured: dict[str, ArgValue]
     secrets: list[str]
     evidence: dict[str, Any]
+    cookie_scopes: dict[str, CookieScope] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CookieScope:
+    """Where browsers send a cookie an answer set (RFC 6265 5.4): its Domain (or the answer's host alone), its Path
+    (or the answer's default path) and whether it is Secure."""
+
+    host: str
+    domain: str
+    path: str
+    secure: bool
+
+    def unsent_to(self, url: str) -> str:
+        """Why browsers would not send the cookie with a request to `url`, or "" when they would."""
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if self.domain and host != self.domain and (not host.endswith(f".{self.domain}") or ip_or_none(host)):
+            return f"one for Domain {self.domain}, not {host}"
+        if not self.domain and host != self.host:
+            return f"one for the host {self.host} alone (no Domain), not {host}"
+        path = parts.path or "/"
+        if path != self.path and not (
+            path.startswith(self.path) and (self.path.endswith("/") or path[len(self.path)] == "/")
+        ):
+            return f"one for Path {self.path}, not {path}"
+        if self.secure and parts.scheme != "https":
+            return "a Secure one, not sent over http"
+        return ""
 
 
 def judge_exchange(
@@ -223,7 +252,12 @@ def judge_exchange(
     if len(secrets) > _MAX_SECRET_LEAVES:
         evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
         secrets = secrets[:_MAX_SECRET_LEAVES]
-    return Judged(failures, captured, secrets, evidence)
+    scopes = {
+        name: _cookie_scope(exchange, capture.cookie)
+        for name, capture in step.capture.items()
+        if capture.cookie is not None and name in captured
+    }
+    return Judged(failures, captured, secrets, evidence, scopes)
 
 
 def needs_body(step: Step) -> bool:
@@ -454,7 +488,7 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
         if not cookies:
             # A failed login signing its caller out: "deleted" is no session to send on.
             return "", "a Set-Cookie that deletes it", []
-        value = cookies[-1]
+        value = cookies[-1][0]
     else:
         if parse_error:
             return "", parse_error, []
@@ -476,12 +510,30 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, "", [text]
 
 
-def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | None, str]:
-    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, one per Domain and
-    Path, the last set last, and "" (None and why browsers refuse the last line of that name when they refuse every
-    one; None and "" when none names it). RFC 6265: names are case-sensitive, a later line replaces an earlier one of
-    the same Domain and Path, and one that expires it deletes it."""
-    cookies: dict[tuple[str, str], str | None] = {}
+def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
+    """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
+    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
+    attributes = cookies[-1][1] if cookies else {}
+    parts = urllib.parse.urlsplit(exchange.url)
+    path = attributes.get("path", "")
+    if not path.startswith("/"):
+        # RFC 6265 5.1.4: the answer's path up to its last '/', or '/'.
+        path = (parts.path or "/").rpartition("/")[0] or "/"
+    return CookieScope(
+        host=(parts.hostname or "").lower(),
+        domain=attributes.get("domain", "").lower().lstrip("."),
+        path=path,
+        secure="secure" in attributes,
+    )
+
+
+def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, with their attributes
+    (names in lower case), one per Domain and Path, the last set last, and "" (None and why browsers refuse the last
+    line of that name when they refuse every one; None and "" when none names it). RFC 6265: names are
+    case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that expires it deletes
+    it."""
+    cookies: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {}
     refused = ""
     for line in lines:
         pair, *attributes = line.split(";")
@@ -496,10 +548,10 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | N
             continue
         # Popped first so that a cookie set again counts as the last set.
         cookies.pop(where, None)
-        cookies[where] = None if _deletes(parsed) else value.strip()
+        cookies[where] = None if _deletes(parsed) else (value.strip(), parsed)
     if not cookies:
         return None, refused
-    return [value for value in cookies.values() if value is not None], ""
+    return [cookie for cookie in cookies.values() if cookie is not None], ""
 
 
 def _refused(name: str, attributes: dict[str, str], url: str) -> str:

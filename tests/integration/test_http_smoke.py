@@ -1182,6 +1182,63 @@ class TestCookies:
         assert b"\r\ncookie:" not in heads[2], heads
 
 
+class TestCapturedCookieScopes:
+    """A value captured from a cookie and sent on in a step's Cookie header passes only where browsers send that
+    cookie (its Path, Domain and Secure): a release that scopes its session wrongly signs its users out."""
+
+    @staticmethod
+    async def site(heads: list[bytes], set_cookie: bytes) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /auth/login sets the session with `set_cookie`'s attributes; /api/orders needs the session.
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok")
+                elif b"\r\ncookie: session=s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict", "why"),
+        [
+            (b"session=s3ss10n; Path=/", "pass", ""),
+            (b"session=s3ss10n; Path=/api", "pass", ""),
+            (b"session=s3ss10n; Path=/api/", "pass", ""),
+            # The release's bug: its session reaches /auth pages only, every other request is signed out.
+            (b"session=s3ss10n; Path=/auth", "fail", "got one for Path /auth, not /api/orders"),
+            (b"session=s3ss10n; Path=/apiv2", "fail", "got one for Path /apiv2, not /api/orders"),
+            # Without Path, the default path of /auth/login is /auth.
+            (b"session=s3ss10n", "fail", "got one for Path /auth, not /api/orders"),
+            (b"session=s3ss10n; Path=api", "fail", "got one for Path /auth, not /api/orders"),
+        ],
+    )
+    async def test_a_session_browsers_keep_from_the_next_page_fails_it(self, client, set_cookie, verdict, why):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        if why:
+            assert evaluation.reason == (
+                "step 'orders' (2/2) failed: capture sid sent as a cookie: expected a cookie browsers send to this "
+                f"URL, {why}"
+            ), evaluation.reason
+            # Judged before sending: the release's server never saw the request.
+            assert len(heads) == 1, heads
+
+
 class TestHopCookies:
     """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
 

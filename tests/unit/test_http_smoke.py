@@ -23,7 +23,7 @@ from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
-from checks.http_smoke.judge import Failure, judge_exchange
+from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -1337,6 +1337,54 @@ class TestJudgeCookieCaptures:
     )
     def test_a_domain_covering_the_host_is_kept(self, set_cookies):
         assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
+
+
+class TestJudgeCookieScopes:
+    """A cookie capture keeps where browsers send the cookie whose value it took: its Domain or the answer's host,
+    its Path or the answer's default path, and Secure."""
+
+    @staticmethod
+    def scope(*set_cookies: str, url: str = "https://app.shop.svc/auth/login") -> CookieScope:
+        result = judged(
+            {},
+            headers=[("Set-Cookie", line) for line in set_cookies],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url=url,
+        )
+        return result.cookie_scopes["sid"]
+
+    def test_the_scope_of_the_value_taken(self):
+        # The line on /b set last is deleted: the value taken is the one on /a, and so is its scope.
+        scope = self.scope("session=a; Path=/a", "session=b; Path=/b", "session=; Path=/b; Max-Age=0")
+        assert scope == CookieScope(host="app.shop.svc", domain="", path="/a", secure=False)
+
+    def test_a_domain_and_secure_are_kept(self):
+        scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
+        assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
+
+    @pytest.mark.parametrize(
+        ("url", "path"), [("https://app.shop.svc/auth/login", "/auth"), ("https://app.shop.svc/login", "/")]
+    )
+    def test_without_a_path_the_default_path(self, url, path):
+        assert self.scope("session=a", url=url).path == path
+
+    @pytest.mark.parametrize(
+        ("scope", "url", "why"),
+        [
+            (CookieScope("app.shop.svc", "", "/", False), "http://app.shop.svc/x", ""),
+            (CookieScope("app.shop.svc", "", "/", False), "http://api.app.shop.svc/x", "one for the host app.shop.svc"),
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svc/x", ""),
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svcx/x", "one for Domain shop.svc"),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api", ""),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api/x?y=1", ""),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/apix", "one for Path /api"),
+            (CookieScope("app.shop.svc", "", "/api/", False), "http://app.shop.svc/api", "one for Path /api/"),
+            (CookieScope("app.shop.svc", "", "/", True), "http://app.shop.svc/", "a Secure one, not sent over http"),
+            (CookieScope("app.shop.svc", "", "/", True), "https://app.shop.svc/", ""),
+        ],
+    )
+    def test_where_browsers_send_it(self, scope, url, why):
+        assert scope.unsent_to(url).startswith(why) and bool(why) == bool(scope.unsent_to(url))
 
 
 class TestJudgeBodyEvidence:
