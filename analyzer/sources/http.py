@@ -540,10 +540,19 @@ class _HopCookieRules(DefaultCookiePolicy):
     set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets, or a
     __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis), as is one an IP address sets
     for a Domain other than itself (`Domain=0.1`, which http.cookiejar matched as a suffix of other addresses);
-    otherwise a hop got a session its browsers never send, and the step passed on it."""
+    otherwise a hop got a session its browsers never send, and the step passed on it. Where http.cookiejar is stricter
+    (a Domain that is a one-label host, a Max-Age that is not a number: see _valid_max_age), browsers' rules too."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+    def return_ok_domain(self, cookie: Cookie, request: Any) -> bool:
+        # http.cookiejar reads a one-label host as `checkout.local`, so a cookie whose Domain is that host (a Service
+        # named in its own namespace, `localhost`) was kept but never sent back to it; browsers send it.
+        host = (urlsplit(request.get_full_url()).hostname or "").lower()
+        if cookie.domain_specified and cookie.domain.lower().lstrip(".") == host:
+            return True
+        return bool(super().return_ok_domain(cookie, request))
 
     def set_ok(self, cookie: Cookie, request: Any) -> bool:
         name = cookie.name.lower()
@@ -555,6 +564,15 @@ class _HopCookieRules(DefaultCookiePolicy):
         if cookie.domain_specified and ip_or_none(host) is not None and cookie.domain.lower().lstrip(".") != host:
             return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
+
+
+_MAX_AGE_ATTRIBUTE_RE = re.compile(r";\s*max-age\s*=([^;]*)", re.IGNORECASE)
+
+
+def _valid_max_age(line: str) -> str:
+    """A Set-Cookie line without the Max-Age attributes browsers ignore, those not an integer (RFC 6265 5.2.2):
+    http.cookiejar drops the whole cookie for `Max-Age=abc`, where browsers keep it for the session."""
+    return _MAX_AGE_ATTRIBUTE_RE.sub(lambda m: m[0] if re.fullmatch(r"\s*-?[0-9]+\s*", m[1]) else "", line)
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
@@ -833,7 +851,9 @@ class HttpClient:
                     for line in response_headers.get_list("set-cookie"):
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
-                        one = httpx.Response(status, headers=[("set-cookie", line)], request=response.request)
+                        one = httpx.Response(
+                            status, headers=[("set-cookie", _valid_max_age(line))], request=response.request
+                        )
                         hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(

@@ -1354,6 +1354,32 @@ class TestHopCookies:
         assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
 
+    @pytest.mark.parametrize(
+        ("set_cookie", "host"),
+        [
+            # A Max-Age that is not a number is ignored (RFC 6265 5.2.2), not the cookie: http.cookiejar dropped it.
+            (b"session=s3ss10n; Path=/; Max-Age=abc", "preview.shop.svc"),
+            (b"session=s3ss10n; Path=/; Max-Age=1.5", "preview.shop.svc"),
+            # A Domain that is the host itself, a one-label name (a Service in the Job's namespace, `checkout`):
+            # http.cookiejar wanted a dot in it.
+            (b"session=s3ss10n; Path=/; Domain=checkout", "checkout"),
+        ],
+    )
+    async def test_a_cookie_browsers_keep_goes_on(self, set_cookie, host):
+        heads: list[bytes] = []
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse([host]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({host: ["127.0.0.1"]}),
+        )
+        try:
+            async with listening(self.site(heads, set_cookie, "/profile")) as port:
+                check = {**self.check(f"http://{host}:{port}"), "allowed_hosts": [host]}
+                evaluation = await run(check, http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3ss10n\r\n" in heads[1], heads
+
     async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client):
         # A failed login that sets the session, then clears it on its error path (two lines, in that order): browsers
         # keep none. http.cookiejar deletes first and sets after, whatever the order, and the next hop passed.
