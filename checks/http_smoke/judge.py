@@ -132,6 +132,10 @@ def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
+# The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
+# meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
+_META_PRESCAN_BYTES = 1024
+_META_CHARSET_RE = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -659,12 +663,28 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
             return body[len(mark) :].decode(codec, errors="replace")
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
-    encoding = _charset(match.group(1)) if match else "utf-8"
+    if match:
+        encoding = _charset(match.group(1))
+    elif content_type.split(";")[0].strip().lower() == "text/html":
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES])
+    else:
+        encoding = "utf-8"
     try:
         text = body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _WHATWG_REPLACED else "replace")
         return text.translate(_GB18030_WHATWG) if encoding == "gb18030" else text
     except UnicodeError:
         return body.decode("utf-8", errors="replace")
+
+
+def _meta_charset(head: bytes | bytearray) -> str:
+    """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
+    names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
+    UTF-16 label means UTF-8 there); UTF-8 when none does."""
+    match = _META_CHARSET_RE.search(head)
+    if match is None:
+        return "utf-8"
+    encoding = _charset(match.group(1).decode("ascii"))
+    return "utf-8" if encoding.startswith("utf-16") else encoding
 
 
 def _charset(name: str) -> str:

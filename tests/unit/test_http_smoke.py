@@ -1893,6 +1893,44 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaCharsets:
+    """An HTML page whose Content-Type names no charset is read in the one its `<meta>` names, as browsers read it."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize(
+        "meta",
+        [
+            '<meta charset="Shift_JIS">',
+            "<META CHARSET=shift_jis>",
+            '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
+        ],
+    )
+    def test_a_page_in_its_meta_charset_fails_body_not_contains(self, meta):
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        ("content_type", "meta_at"),
+        [
+            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan is not seen.
+            ("text/html; charset=utf-8", 0),
+            ("application/json", 0),
+            ("text/html", 2000),
+        ],
+    )
+    def test_where_browsers_do_not_read_the_meta(self, content_type, meta_at):
+        page = (" " * meta_at + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
+        assert failures.failures == []
+
+    def test_a_utf16_meta_means_utf8(self):
+        page = f'<meta charset="utf-16">{self.ERROR}'.encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
