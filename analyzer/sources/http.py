@@ -450,6 +450,13 @@ class _BodyReader:
             if encoding in ("", "identity", *_ZLIB_WBITS)
             else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded ({asked_for})"
         )
+        if "," in encoding:
+            # Legal (RFC 9110 8.4) but met only from a proxy that encodes again or repeats the header line, where
+            # decoding twice fails; a layered decoder would need a bound on every layer. "gzip" said otherwise.
+            self._refusal = (
+                f"{where}: the body has Content-Encoding {encoding[:100]!r}, several encodings one over the other "
+                "(or the header sent twice), which are not decoded: only one, gzip or deflate, is"
+            )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
         self.where = where
