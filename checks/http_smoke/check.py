@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ _FREE_TEXT_REDACT_CHARS = 8
 _REDIRECT_CREDENTIAL_PARAMS = frozenset({"code"})
 # What starts a template's placeholder (`{{ name }}`).
 _PLACEHOLDER = "{{"
+# A body_contains needle this short and made of letters and digits alone (`ok`, `UP`, `true`) is in most pages: an
+# SPA's index.html, which its server answers with 200 for a route the canary lost, holds `ok` in `token`.
+_WORD_ANY_PAGE_HOLDS = re.compile(r"[A-Za-z0-9]{1,4}")
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -371,6 +375,13 @@ class HttpSmokeCheck(Check):
                     "a canary that sends every request on to a login or error page answering 200 passes; assert what "
                     "the page must hold (body_contains, json, a header) or expect the redirect itself "
                     "(follow_redirects: false, status: [302])"
+                )
+            short = [n for n in expect.body_contains if _WORD_ANY_PAGE_HOLDS.fullmatch(n.strip())]
+            if short and not (expect.json_paths or expect.body_regex or len(short) < len(expect.body_contains)):
+                found.append(
+                    f"step {step.name!r}: body_contains {short[0]!r} is a word most pages hold (an SPA's index.html "
+                    "answering 200 for a route the canary lost holds 'ok' in 'token'): assert more of the answer "
+                    """(body_contains: ['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
                 )
         # A request's every try waits timeout_s, and the pauses between its tries add to that.
         worst_s = sum(

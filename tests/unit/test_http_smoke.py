@@ -347,6 +347,30 @@ class TestLoadValidation:
         loaded = load(definition([{"name": "a", "timeout_s": 1, **step}]))
         assert loaded.warnings() == ([warning] if warned else [])
 
+    @pytest.mark.parametrize(
+        ("expect", "warned"),
+        [
+            ({"body_contains": ["ok"]}, True),
+            ({"body_contains": [" UP "]}, True),
+            ({"body_contains": ["true", "ok"]}, True),
+            ({"body_contains": ['"ok"']}, False),
+            ({"body_contains": ["ready"]}, False),
+            ({"body_contains": ["ok", "checkout-service"]}, False),
+            ({"body_contains": ["ok"], "json": [{"path": "$.status", "equals": "ok"}]}, False),
+            ({"body_contains": ["ok"], "body_regex": "^ok$"}, False),
+        ],
+    )
+    def test_a_short_word_as_the_only_body_assertion_is_warned(self, expect, warned):
+        # A canary that lost its /health route behind an SPA answers index.html with 200: `ok` is in `token`.
+        needle = expect["body_contains"][0]
+        warning = (
+            f"step 'a': body_contains {needle!r} is a word most pages hold (an SPA's index.html answering 200 for a "
+            "route the canary lost holds 'ok' in 'token'): assert more of the answer (body_contains: "
+            """['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+        )
+        loaded = load(definition([{"name": "a", "timeout_s": 1, "expect": expect}]))
+        assert loaded.warnings() == ([warning] if warned else [])
+
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
     def test_a_check_has_one_to_fifty_steps(self, count, loads):
         # No steps would pass every evaluation ("all 0 steps passed") without sending a request.
