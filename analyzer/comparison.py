@@ -90,7 +90,7 @@ class Condition:
 
     op: str
     bounds: tuple[float, ...]
-    # The bounds as written (`9007199254740993`), which their floats may round: what `matches_exactly` compares with.
+    # The bounds' text (`_written`): what `matches_exactly` compares with and what the condition shows.
     written: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
@@ -100,13 +100,16 @@ class Condition:
             raise ValueError(f"a condition is a string such as '< 0.01', got {text!r}")
         simple = _SIMPLE_RE.fullmatch(text)
         if simple:
-            return cls(simple.group(1), (_bound(text, simple.group(2)),), (simple.group(2),))
+            bound = _bound(text, simple.group(2))
+            return cls(simple.group(1), (bound,), (_written(bound, simple.group(2)),))
         ranged = _RANGE_RE.fullmatch(text)
         if ranged:
             low, high = _bound(text, ranged.group(2)), _bound(text, ranged.group(3))
             if low > high:
                 raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
-            return cls(ranged.group(1).lower(), (low, high), (ranged.group(2), ranged.group(3)))
+            return cls(
+                ranged.group(1).lower(), (low, high), (_written(low, ranged.group(2)), _written(high, ranged.group(3)))
+            )
         hint = "; a bound is the number the query returns: a ratio of 1% is 0.01" if "%" in text else ""
         if _DURATION_BOUND_RE.search(text):
             hint = "; a bound is the number the query returns, without a unit: 500 ms from a _seconds metric is 0.5"
@@ -150,17 +153,16 @@ class Condition:
         return Condition(_OPPOSITES[self.op], self.bounds, self.written)
 
     def __str__(self) -> str:
-        texts: tuple[str | float, ...] = self.written or self.bounds
-        shown = [_written(bound, text) for bound, text in zip(self.bounds, texts, strict=True)]
+        shown = self.written or tuple(_written(bound) for bound in self.bounds)
         return f"{self.op} {shown[0]} and {shown[1]}" if len(shown) == 2 else f"{self.op} {shown[0]}"
 
 
-def _written(bound: float, text: str | float) -> str:
+def _written(bound: float, text: str = "") -> str:
     """A bound as the shortest text that reads back as it (`1048576`, `0.01`): the text of a condition is what the
     catalog's listing shows and what a message tells to write, and 6 significant digits moved `> 1048576` to
-    `> 1.04858e+06`, which passes 1048577. A number its float rounds is shown as written (`9007199254740993`)."""
+    `> 1.04858e+06`, which passes 1048577. A number `text` its float rounds is as written (`9007199254740993`)."""
     shown = repr(bound).removesuffix(".0")
-    return shown if isinstance(text, float) or Decimal(text) == Decimal(shown) else text.lstrip("+")
+    return shown if not text or Decimal(text) == Decimal(shown) else text.lstrip("+")
 
 
 def _bound(text: str, number: str) -> float:
