@@ -91,7 +91,9 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     except httpx.ProxyError as exc:
         raise TargetUnreachable(f"{where}: proxy failed: {short_reason(exc)}") from exc
     except httpx.NetworkError as exc:
-        raise TargetUnreachable(f"{where}: the connection failed: {short_reason(exc)}") from exc
+        # httpx's error is empty for a reset (anyio's BrokenResourceError): the reason read "ReadError".
+        reason = short_reason(exc) if str(exc) else _os_reason(exc)
+        raise TargetUnreachable(f"{where}: the connection failed: {reason}") from exc
     except (httpx.ProtocolError, httpx.DecodingError, httpx.TooManyRedirects, httpx.HTTPStatusError) as exc:
         reason = short_reason(exc)
         if reason.startswith(_BAD_LOCATION):

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import threading
@@ -875,6 +876,22 @@ class TestCloseFramedBodies:
                 "ca_file": str(tmp_path / "ca.pem"),
             }
             return await run(check, client)
+
+    async def test_a_plain_answer_cut_by_a_reset_is_an_error_that_says_so(self, client):
+        async def answer_then_reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            await writer.drain()
+            # A reset, not a close: what a kernel sends for a process that dies with unread data, or a proxy's abort.
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+
+        async with listening(asyncio.start_server(answer_then_reset, "127.0.0.1", 0)) as port:
+            steps = [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]
+            evaluation = await run(smoke(port, steps), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
+        # It read "the connection failed: ReadError".
+        assert evaluation.reason == "step 's' (1/1): the connection failed: Connection reset by peer", evaluation.reason
 
     async def test_a_tls_answer_cut_without_close_notify_is_an_error(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=True)
