@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -36,6 +38,14 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b or math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
     "==": _close,
     "!=": lambda a, b: not math.isclose(a, b, rel_tol=_EQUAL_REL_TOL, abs_tol=_EQUAL_ABS_TOL),
+}
+_EXACT_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -80,6 +90,8 @@ class Condition:
 
     op: str
     bounds: tuple[float, ...]
+    # The bounds' text (`_written`): what `matches_exactly` compares with and what the condition shows.
+    written: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> Condition:
@@ -88,13 +100,16 @@ class Condition:
             raise ValueError(f"a condition is a string such as '< 0.01', got {text!r}")
         simple = _SIMPLE_RE.fullmatch(text)
         if simple:
-            return cls(simple.group(1), (_bound(text, simple.group(2)),))
+            bound = _bound(text, simple.group(2))
+            return cls(simple.group(1), (bound,), (_written(bound, simple.group(2)),))
         ranged = _RANGE_RE.fullmatch(text)
         if ranged:
             low, high = _bound(text, ranged.group(2)), _bound(text, ranged.group(3))
             if low > high:
                 raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
-            return cls(ranged.group(1).lower(), (low, high))
+            return cls(
+                ranged.group(1).lower(), (low, high), (_written(low, ranged.group(2)), _written(high, ranged.group(3)))
+            )
         hint = "; a bound is the number the query returns: a ratio of 1% is 0.01" if "%" in text else ""
         if _DURATION_BOUND_RE.search(text):
             hint = "; a bound is the number the query returns, without a unit: 500 ms from a _seconds metric is 0.5"
@@ -108,6 +123,16 @@ class Condition:
             inside = _OPERATORS[">="](value, self.bounds[0]) and _OPERATORS["<="](value, self.bounds[1])
             return inside if self.op == "between" else not inside
         return _OPERATORS[self.op](value, self.bounds[0])
+
+    def matches_exactly(self, value: int) -> bool:
+        """Whether an exact integer (a JSON body's) satisfies the condition compared with the bounds as written, with
+        no tolerance and no float: `<= 1000000000` fails 1000000001, and `== 9007199254740992` fails
+        9007199254740993, which a float reads as 9007199254740992."""
+        bounds = [Decimal(text) for text in self.written] or [Decimal(bound) for bound in self.bounds]
+        if self.op in ("between", "outside"):
+            inside = bounds[0] <= value <= bounds[1]
+            return inside if self.op == "between" else not inside
+        return _EXACT_OPERATORS[self.op](value, bounds[0])
 
     @property
     def threshold(self) -> Threshold:
@@ -125,20 +150,19 @@ class Condition:
 
     def opposite(self) -> Condition:
         """The condition a finite value meets exactly when it does not meet this one (`> 0.5`: `<= 0.5`)."""
-        return Condition(_OPPOSITES[self.op], self.bounds)
+        return Condition(_OPPOSITES[self.op], self.bounds, self.written)
 
     def __str__(self) -> str:
-        if len(self.bounds) == 2:
-            return f"{self.op} {_written(self.bounds[0])} and {_written(self.bounds[1])}"
-        return f"{self.op} {_written(self.bounds[0])}"
+        shown = self.written or tuple(_written(bound) for bound in self.bounds)
+        return f"{self.op} {shown[0]} and {shown[1]}" if len(shown) == 2 else f"{self.op} {shown[0]}"
 
 
-def _written(bound: float) -> str:
+def _written(bound: float, text: str = "") -> str:
     """A bound as the shortest text that reads back as it (`1048576`, `0.01`): the text of a condition is what the
     catalog's listing shows and what a message tells to write, and 6 significant digits moved `> 1048576` to
-    `> 1.04858e+06`, which passes 1048577."""
-    text = repr(bound)
-    return text.removesuffix(".0")
+    `> 1.04858e+06`, which passes 1048577. A number `text` its float rounds is as written (`9007199254740993`)."""
+    shown = repr(bound).removesuffix(".0")
+    return shown if not text or Decimal(text) == Decimal(shown) else text.lstrip("+")
 
 
 def _bound(text: str, number: str) -> float:

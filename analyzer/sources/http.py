@@ -91,7 +91,9 @@ def map_httpx_errors(where: str) -> Iterator[None]:
     except httpx.ProxyError as exc:
         raise TargetUnreachable(f"{where}: proxy failed: {short_reason(exc)}") from exc
     except httpx.NetworkError as exc:
-        raise TargetUnreachable(f"{where}: the connection failed: {short_reason(exc)}") from exc
+        # httpx's error is empty for a reset (anyio's BrokenResourceError): the reason read "ReadError".
+        reason = short_reason(exc) if str(exc) else _os_reason(exc)
+        raise TargetUnreachable(f"{where}: the connection failed: {reason}") from exc
     except (httpx.ProtocolError, httpx.DecodingError, httpx.TooManyRedirects, httpx.HTTPStatusError) as exc:
         reason = short_reason(exc)
         if reason.startswith(_BAD_LOCATION):
@@ -171,8 +173,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 last_error = exc
                 continue
             await self._check_peer(stream, host)
-            own_tls = _CHECK_TLS.get()
-            return stream if own_tls is None else _CheckTLSStream(stream, own_tls)
+            return _TargetStream(stream, _CHECK_TLS.get())
         assert last_error is not None
         # anyio says "All connection attempts failed", which names neither the target nor the cause.
         tried = "" if addresses == [host.strip("[]")] else f" ({', '.join(addresses)})"
@@ -212,10 +213,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class _CheckTLSStream(httpcore.AsyncNetworkStream):
-    """A TCP stream whose TLS handshake verifies the server with the check's own CA instead of the client's."""
+class _TargetStream(httpcore.AsyncNetworkStream):
+    """A TCP stream to a target whose TLS handshake verifies the server with the check's own CA (when it has one)
+    and whose TLS stream tells a cut from a close (_TLSStream)."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext) -> None:
+    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext | None) -> None:
         self._inner = inner
         self._ssl_context = ssl_context
 
@@ -231,10 +233,59 @@ class _CheckTLSStream(httpcore.AsyncNetworkStream):
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
-        return await self._inner.start_tls(self._ssl_context, server_hostname, timeout)
+        own = self._ssl_context if self._ssl_context is not None else ssl_context
+        return _TLSStream(await self._inner.start_tls(own, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
+
+
+class _TLSStream(httpcore.AsyncNetworkStream):
+    """A TLS stream whose end is an error unless the server closed TLS (close_notify): httpcore reads a TCP end without
+    it as a close, so an answer framed by the connection's close (no Content-Length, not chunked) cut by a crash
+    was judged whole, where RFC 9112 8 holds it incomplete. Only such an answer reads on to the end."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._received = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        if data:
+            self._received = True
+        elif self._received and not _closed_by_peer(self._inner.get_extra_info("ssl_object")):
+            # An end before any byte of the answer is h11's to word ("disconnected without sending a response").
+            raise httpcore.RemoteProtocolError(
+                "the TLS connection ended without close_notify (cut, not closed) before the answer's end: "
+                "a body framed by the connection's close (no Content-Length, not chunked) may be cut there"
+            )
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _closed_by_peer(ssl_object: ssl.SSLObject | None) -> bool:
+    """Whether the TLS connection that just read as ended got the server's close_notify: read again, a closed one
+    reads empty, one that ended without it raises (OpenSSL's unexpected EOF, which anyio reads as an end)."""
+    if ssl_object is None:
+        return False
+    try:
+        ssl_object.read(1)
+    except ssl.SSLError:
+        return False
+    return True
 
 
 def _host_port(host: str, port: int) -> str:
@@ -401,6 +452,13 @@ class _BodyReader:
             if encoding in ("", "identity", *_ZLIB_WBITS)
             else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded ({asked_for})"
         )
+        if "," in encoding:
+            # Legal (RFC 9110 8.4) but met only from a proxy that encodes again or repeats the header line, where
+            # decoding twice fails; a layered decoder would need a bound on every layer. "gzip" said otherwise.
+            self._refusal = (
+                f"{where}: the body has Content-Encoding {encoding[:100]!r}, several encodings one over the other "
+                "(or the header sent twice), which are not decoded: only one, gzip or deflate, is"
+            )
         self.encoding = "" if encoding == "identity" else encoding
         self.cap = cap
         self.where = where
@@ -491,10 +549,19 @@ class _HopCookieRules(DefaultCookiePolicy):
     set without Domain goes back to its host only (not to its subdomains), and a Secure one an http answer sets, or a
     __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis), as is one an IP address sets
     for a Domain other than itself (`Domain=0.1`, which http.cookiejar matched as a suffix of other addresses);
-    otherwise a hop got a session its browsers never send, and the step passed on it."""
+    otherwise a hop got a session its browsers never send, and the step passed on it. Where http.cookiejar is stricter
+    (a Domain that is a one-label host, a Max-Age that is not a number: see _valid_max_age), browsers' rules too."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+    def return_ok_domain(self, cookie: Cookie, request: Any) -> bool:
+        # http.cookiejar reads a one-label host as `checkout.local`, so a cookie whose Domain is that host (a Service
+        # named in its own namespace, `localhost`) was kept but never sent back to it; browsers send it.
+        host = (urlsplit(request.get_full_url()).hostname or "").lower()
+        if cookie.domain_specified and cookie.domain.lower().lstrip(".") == host:
+            return True
+        return bool(super().return_ok_domain(cookie, request))
 
     def set_ok(self, cookie: Cookie, request: Any) -> bool:
         name = cookie.name.lower()
@@ -506,6 +573,15 @@ class _HopCookieRules(DefaultCookiePolicy):
         if cookie.domain_specified and ip_or_none(host) is not None and cookie.domain.lower().lstrip(".") != host:
             return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
+
+
+_MAX_AGE_ATTRIBUTE_RE = re.compile(r";\s*max-age\s*=([^;]*)", re.IGNORECASE)
+
+
+def _valid_max_age(line: str) -> str:
+    """A Set-Cookie line without the Max-Age attributes browsers ignore, those not an integer (RFC 6265 5.2.2):
+    http.cookiejar drops the whole cookie for `Max-Age=abc`, where browsers keep it for the session."""
+    return _MAX_AGE_ATTRIBUTE_RE.sub(lambda m: m[0] if re.fullmatch(r"\s*-?[0-9]+\s*", m[1]) else "", line)
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
@@ -784,7 +860,9 @@ class HttpClient:
                     for line in response_headers.get_list("set-cookie"):
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
-                        one = httpx.Response(status, headers=[("set-cookie", line)], request=response.request)
+                        one = httpx.Response(
+                            status, headers=[("set-cookie", _valid_max_age(line))], request=response.request
+                        )
                         hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(

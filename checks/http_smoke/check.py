@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from analyzer.kinds import (
     retry_pauses_s,
     scrubber,
 )
-from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, Failure, judge_exchange, needs_body, snippet
+from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, CookieScope, Failure, judge_exchange, needs_body, snippet
 from checks.http_smoke.spec import Step, named
 from checks.http_smoke.urltemplates import (
     BaseURLTemplate,
@@ -70,6 +71,9 @@ _FREE_TEXT_REDACT_CHARS = 8
 _REDIRECT_CREDENTIAL_PARAMS = frozenset({"code"})
 # What starts a template's placeholder (`{{ name }}`).
 _PLACEHOLDER = "{{"
+# A body_contains needle this short and made of letters and digits alone (`ok`, `UP`, `true`) is in most pages: an
+# SPA's index.html, which its server answers with 200 for a route the canary lost, holds `ok` in `token`.
+_WORD_ANY_PAGE_HOLDS = re.compile(r"[A-Za-z0-9]{1,4}")
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -101,6 +105,7 @@ class _Attempt:
     secrets: list[str] = field(default_factory=list)
     over_cap: bool = False
     connect_retries: int = 0
+    cookie_scopes: dict[str, CookieScope] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool:
@@ -113,8 +118,8 @@ class _Attempt:
 
 @dataclass
 class _StepResult:
-    """A judged step: outcome, failed assertions, evidence, captured values, requests sent, and the raw values
-    its secret captures found (usable or not)."""
+    """A judged step: outcome, failed assertions, evidence, captured values (and where browsers send those captured
+    from a cookie), requests sent, and the raw values its secret captures found (usable or not)."""
 
     outcome: Outcome
     failures: list[Failure]
@@ -124,6 +129,7 @@ class _StepResult:
     over_cap: int = 0
     secrets: list[str] = field(default_factory=list)
     retried: int = 0
+    cookie_scopes: dict[str, CookieScope] = field(default_factory=dict)
 
 
 class HttpSmokeCheck(Check):
@@ -370,6 +376,13 @@ class HttpSmokeCheck(Check):
                     "the page must hold (body_contains, json, a header) or expect the redirect itself "
                     "(follow_redirects: false, status: [302])"
                 )
+            short = [n for n in expect.body_contains if _WORD_ANY_PAGE_HOLDS.fullmatch(n.strip())]
+            if short and not (expect.json_paths or expect.body_regex or len(short) < len(expect.body_contains)):
+                found.append(
+                    f"step {step.name!r}: body_contains {short[0]!r} is a word most pages hold (an SPA's index.html "
+                    "answering 200 for a route the canary lost holds 'ok' in 'token'): assert more of the answer "
+                    """(body_contains: ['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+                )
         # A request's every try waits timeout_s, and the pauses between its tries add to that.
         worst_s = sum(
             -(-s.repeat // s.concurrency) * (s.timeout_s * (s.retries + 1) + retry_pauses_s(s.retries))
@@ -436,6 +449,7 @@ class HttpSmokeCheck(Check):
             marked = self._base.render({**ctx.args, **dict.fromkeys(placed, _CAPTURE_SENTINEL.lower())})
             shown_base = (marked.origin() + marked.prefix).replace(_CAPTURE_SENTINEL.lower(), REDACTED)
         values: dict[str, ArgValue] = dict(ctx.args)
+        cookie_scopes: dict[str, CookieScope] = {}
         evidence: list[dict[str, Any]] = []
         requests = 0
         over_cap: dict[str, int] = {}
@@ -452,7 +466,9 @@ class HttpSmokeCheck(Check):
         ctx.hide_on_crash(secrets)
         for index, compiled in enumerate(self._compiled):
             try:
-                result = await self._run_step(compiled, index, (base, shown_base), values, client, secrets)
+                result = await self._run_step(
+                    compiled, index, (base, shown_base), values, cookie_scopes, client, secrets
+                )
             except CheckError as exc:
                 evidence.append({"name": compiled.step.name, "outcome": Outcome.ERROR.value, "error": exc.message})
                 exc.details = self._details(shown_base, evidence, index + 1)
@@ -484,6 +500,7 @@ class HttpSmokeCheck(Check):
                     details=scrub(details),
                 )
             values.update(result.captured)
+            cookie_scopes.update(result.cookie_scopes)
         latencies = [e["latency_ms"] for e in evidence if e.get("latency_ms") is not None]
         slowest = f", slowest response {format_number(max(latencies))} ms" if latencies else ""
         # A pass on a body cut at the cap is never silent: say which steps judged such bodies, and on what.
@@ -520,11 +537,13 @@ class HttpSmokeCheck(Check):
         index: int,
         bases: tuple[str, str],
         values: dict[str, ArgValue],
+        cookie_scopes: Mapping[str, CookieScope],
         client: HttpClient,
         secrets: list[str],
     ) -> _StepResult:
         """Send the step to the first of `bases` and judge it, its evidence showing the second; `secrets` gains the
-        secret values the step sends."""
+        secret values the step sends. A step whose Cookie header sends a captured cookie where browsers would not
+        (`cookie_scopes`) fails unsent."""
         step = compiled.step
         base, shown_base = bases
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
@@ -542,6 +561,17 @@ class HttpSmokeCheck(Check):
         # stays shown even where it is sent as a credential.
         shown = {str(values[name]) for name in self._shown_captures if name in values}
         secrets.extend(value for value in self._sent_secrets(step, request) if value not in shown)
+        unsent = _unsent_cookies(compiled, request.url, cookie_scopes)
+        if unsent:
+            # Browsers keep such a session from this URL (a login setting `Path=/login`): sent by hand, it would pass a
+            # release whose users are signed out on every other page.
+            evidence = {
+                "name": step.name,
+                "request": self._request_evidence(compiled, request, shown_base, values),
+                "outcome": Outcome.FAIL.value,
+                "failed_assertions": [str(f) for f in unsent],
+            }
+            return _StepResult(Outcome.FAIL, unsent, evidence, {}, 0)
         semaphore = asyncio.Semaphore(step.concurrency)
         kept = {"first": False, "failing": False}
 
@@ -589,6 +619,7 @@ class HttpSmokeCheck(Check):
                 evidence=judged.evidence if role else None,
                 failures=judged.failures,
                 captured=judged.captured,
+                cookie_scopes=judged.cookie_scopes,
                 secrets=judged.secrets,
                 over_cap=exchange.body_truncated,
                 connect_retries=exchange.connect_retries,
@@ -713,6 +744,20 @@ class HttpSmokeCheck(Check):
         return shown
 
 
+def _unsent_cookies(compiled: _CompiledStep, url: str, cookie_scopes: Mapping[str, CookieScope]) -> list[Failure]:
+    """A failure for each value captured from a cookie that the step's Cookie header sends to `url`, where browsers
+    would not send that cookie (its Domain, Path or Secure)."""
+    found = []
+    for template in compiled.headers:
+        if template.name.lower() != "cookie":
+            continue
+        for name in sorted(template.param_names & cookie_scopes.keys()):
+            why = cookie_scopes[name].unsent_to(url)
+            if why:
+                found.append(Failure(f"capture {name} sent as a cookie", "a cookie browsers send to this URL", why))
+    return found
+
+
 def _query_and_fragment(url: str) -> tuple[str, str]:
     """A URL's query and fragment, either "" when it has none."""
     before_fragment, _, fragment = url.partition("#")
@@ -755,6 +800,7 @@ def _summarize(step: Step, request: dict[str, Any], attempts: list[_Attempt]) ->
             int(attempt.over_cap),
             attempt.secrets,
             int(attempt.connect_retries > 0),
+            attempt.cookie_scopes,
         )
     successes = sum(1 for a in attempts if a.passed)
     ratio = successes / len(attempts)

@@ -7,11 +7,10 @@ import contextlib
 import email.utils
 import json
 import re
-import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import regex
@@ -133,6 +132,10 @@ def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
+# The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
+# meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
+_META_PRESCAN_BYTES = 1024
+_META_CHARSET_RE = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -210,6 +213,35 @@ class Judged:
     captured: dict[str, ArgValue]
     secrets: list[str]
     evidence: dict[str, Any]
+    cookie_scopes: dict[str, CookieScope] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CookieScope:
+    """Where browsers send a cookie an answer set (RFC 6265 5.4): its Domain (or the answer's host alone), its Path
+    (or the answer's default path) and whether it is Secure."""
+
+    host: str
+    domain: str
+    path: str
+    secure: bool
+
+    def unsent_to(self, url: str) -> str:
+        """Why browsers would not send the cookie with a request to `url`, or "" when they would."""
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if self.domain and host != self.domain and (not host.endswith(f".{self.domain}") or ip_or_none(host)):
+            return f"one for Domain {self.domain}, not {host}"
+        if not self.domain and host != self.host:
+            return f"one for the host {self.host} alone (no Domain), not {host}"
+        path = parts.path or "/"
+        if path != self.path and not (
+            path.startswith(self.path) and (self.path.endswith("/") or path[len(self.path)] == "/")
+        ):
+            return f"one for Path {self.path}, not {path}"
+        if self.secure and parts.scheme != "https":
+            return "a Secure one, not sent over http"
+        return ""
 
 
 def judge_exchange(
@@ -224,7 +256,12 @@ def judge_exchange(
     if len(secrets) > _MAX_SECRET_LEAVES:
         evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
         secrets = secrets[:_MAX_SECRET_LEAVES]
-    return Judged(failures, captured, secrets, evidence)
+    scopes = {
+        name: _cookie_scope(exchange, capture.cookie)
+        for name, capture in step.capture.items()
+        if capture.cookie is not None and name in captured
+    }
+    return Judged(failures, captured, secrets, evidence, scopes)
 
 
 def needs_body(step: Step) -> bool:
@@ -433,13 +470,9 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure(f"json {path} compare", f"a number {rule.compare}", got(value))
-    if isinstance(value, int) and abs(value) > sys.float_info.max:
-        return Failure(
-            f"json {path} compare",
-            str(rule.compare),
-            f"a number beyond the range of a 64-bit float: {snippet(str(value), 40)}",
-        )
-    if not rule.compare.matches(float(value)):
+    # A JSON integer is exact (a count, an id, a time in ns): read as a float within pass_if's tolerance,
+    # `<= 1000000000` passed 1000000001, and an integer past 2**53 was rounded to its neighbour.
+    if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
 
@@ -459,7 +492,7 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
         if not cookies:
             # A failed login signing its caller out: "deleted" is no session to send on.
             return "", "a Set-Cookie that deletes it", []
-        value = cookies[-1]
+        value = cookies[-1][0]
     else:
         if parse_error:
             return "", parse_error, []
@@ -481,12 +514,30 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, "", [text]
 
 
-def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | None, str]:
-    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, one per Domain and
-    Path, the last set last, and "" (None and why browsers refuse the last line of that name when they refuse every
-    one; None and "" when none names it). RFC 6265: names are case-sensitive, a later line replaces an earlier one of
-    the same Domain and Path, and one that expires it deletes it."""
-    cookies: dict[tuple[str, str], str | None] = {}
+def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
+    """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
+    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
+    attributes = cookies[-1][1] if cookies else {}
+    parts = urllib.parse.urlsplit(exchange.url)
+    path = attributes.get("path", "")
+    if not path.startswith("/"):
+        # RFC 6265 5.1.4: the answer's path up to its last '/', or '/'.
+        path = (parts.path or "/").rpartition("/")[0] or "/"
+    return CookieScope(
+        host=(parts.hostname or "").lower(),
+        domain=attributes.get("domain", "").lower().lstrip("."),
+        path=path,
+        secure="secure" in attributes,
+    )
+
+
+def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, with their attributes
+    (names in lower case), one per Domain and Path, the last set last, and "" (None and why browsers refuse the last
+    line of that name when they refuse every one; None and "" when none names it). RFC 6265: names are
+    case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that expires it deletes
+    it."""
+    cookies: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {}
     refused = ""
     for line in lines:
         pair, *attributes = line.split(";")
@@ -501,10 +552,10 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[str] | N
             continue
         # Popped first so that a cookie set again counts as the last set.
         cookies.pop(where, None)
-        cookies[where] = None if _deletes(parsed) else value.strip()
+        cookies[where] = None if _deletes(parsed) else (value.strip(), parsed)
     if not cookies:
         return None, refused
-    return [value for value in cookies.values() if value is not None], ""
+    return [cookie for cookie in cookies.values() if cookie is not None], ""
 
 
 def _refused(name: str, attributes: dict[str, str], url: str) -> str:
@@ -612,12 +663,28 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
             return body[len(mark) :].decode(codec, errors="replace")
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
-    encoding = _charset(match.group(1)) if match else "utf-8"
+    if match:
+        encoding = _charset(match.group(1))
+    elif content_type.split(";")[0].strip().lower() == "text/html":
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES])
+    else:
+        encoding = "utf-8"
     try:
         text = body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _WHATWG_REPLACED else "replace")
         return text.translate(_GB18030_WHATWG) if encoding == "gb18030" else text
     except UnicodeError:
         return body.decode("utf-8", errors="replace")
+
+
+def _meta_charset(head: bytes | bytearray) -> str:
+    """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
+    names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
+    UTF-16 label means UTF-8 there); UTF-8 when none does."""
+    match = _META_CHARSET_RE.search(head)
+    if match is None:
+        return "utf-8"
+    encoding = _charset(match.group(1).decode("ascii"))
+    return "utf-8" if encoding.startswith("utf-16") else encoding
 
 
 def _charset(name: str) -> str:

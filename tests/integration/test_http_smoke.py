@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import threading
@@ -846,6 +847,62 @@ class TestCutAndTrickledBodies:
         assert "no complete answer within timeout_s 0.5" in evaluation.reason
 
 
+class TestCloseFramedBodies:
+    """An answer framed by the connection's close (no Content-Length, not chunked) is whole only when the server
+    closed: over TLS a cut (a crash, no close_notify) is an error, a close_notify the end of a judged answer."""
+
+    @staticmethod
+    async def judged(client: HttpClient, tmp_path: Path, *, crash: bool) -> Evaluation:
+        async def answer_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            # The canary's process dies after the first line of its JSON: the rest would have failed the step.
+            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            await writer.drain()
+            if crash:
+                # The kernel ends the TCP connection of a dead process; no TLS close_notify is sent.
+                writer.transport.abort()
+            else:
+                writer.close()
+
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("preview.shop.svc").configure_cert(tls)
+        async with listening(asyncio.start_server(answer_then_end, "127.0.0.1", 0, ssl=tls)) as port:
+            check = {
+                **smoke(port, [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]),
+                "base_url": f"https://preview.shop.svc:{port}",
+                "allowed_hosts": ["*.shop.svc"],
+                "ca_file": str(tmp_path / "ca.pem"),
+            }
+            return await run(check, client)
+
+    async def test_a_plain_answer_cut_by_a_reset_is_an_error_that_says_so(self, client):
+        async def answer_then_reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            await writer.drain()
+            # A reset, not a close: what a kernel sends for a process that dies with unread data, or a proxy's abort.
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+
+        async with listening(asyncio.start_server(answer_then_reset, "127.0.0.1", 0)) as port:
+            steps = [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]
+            evaluation = await run(smoke(port, steps), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_unreachable"), evaluation.reason
+        # It read "the connection failed: ReadError".
+        assert evaluation.reason == "step 's' (1/1): the connection failed: Connection reset by peer", evaluation.reason
+
+    async def test_a_tls_answer_cut_without_close_notify_is_an_error(self, client, tmp_path):
+        evaluation = await self.judged(client, tmp_path, crash=True)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert "the TLS connection ended without close_notify" in evaluation.reason, evaluation.reason
+
+    async def test_a_tls_answer_the_server_closed_is_judged(self, client, tmp_path):
+        evaluation = await self.judged(client, tmp_path, crash=False)
+        assert evaluation.verdict == "pass", evaluation.reason
+
+
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
 
@@ -1142,6 +1199,63 @@ class TestCookies:
         assert b"\r\ncookie:" not in heads[2], heads
 
 
+class TestCapturedCookieScopes:
+    """A value captured from a cookie and sent on in a step's Cookie header passes only where browsers send that
+    cookie (its Path, Domain and Secure): a release that scopes its session wrongly signs its users out."""
+
+    @staticmethod
+    async def site(heads: list[bytes], set_cookie: bytes) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /auth/login sets the session with `set_cookie`'s attributes; /api/orders needs the session.
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok")
+                elif b"\r\ncookie: session=s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict", "why"),
+        [
+            (b"session=s3ss10n; Path=/", "pass", ""),
+            (b"session=s3ss10n; Path=/api", "pass", ""),
+            (b"session=s3ss10n; Path=/api/", "pass", ""),
+            # The release's bug: its session reaches /auth pages only, every other request is signed out.
+            (b"session=s3ss10n; Path=/auth", "fail", "got one for Path /auth, not /api/orders"),
+            (b"session=s3ss10n; Path=/apiv2", "fail", "got one for Path /apiv2, not /api/orders"),
+            # Without Path, the default path of /auth/login is /auth.
+            (b"session=s3ss10n", "fail", "got one for Path /auth, not /api/orders"),
+            (b"session=s3ss10n; Path=api", "fail", "got one for Path /auth, not /api/orders"),
+        ],
+    )
+    async def test_a_session_browsers_keep_from_the_next_page_fails_it(self, client, set_cookie, verdict, why):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        if why:
+            assert evaluation.reason == (
+                "step 'orders' (2/2) failed: capture sid sent as a cookie: expected a cookie browsers send to this "
+                f"URL, {why}"
+            ), evaluation.reason
+            # Judged before sending: the release's server never saw the request.
+            assert len(heads) == 1, heads
+
+
 class TestHopCookies:
     """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
 
@@ -1256,6 +1370,32 @@ class TestHopCookies:
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "host"),
+        [
+            # A Max-Age that is not a number is ignored (RFC 6265 5.2.2), not the cookie: http.cookiejar dropped it.
+            (b"session=s3ss10n; Path=/; Max-Age=abc", "preview.shop.svc"),
+            (b"session=s3ss10n; Path=/; Max-Age=1.5", "preview.shop.svc"),
+            # A Domain that is the host itself, a one-label name (a Service in the Job's namespace, `checkout`):
+            # http.cookiejar wanted a dot in it.
+            (b"session=s3ss10n; Path=/; Domain=checkout", "checkout"),
+        ],
+    )
+    async def test_a_cookie_browsers_keep_goes_on(self, set_cookie, host):
+        heads: list[bytes] = []
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse([host]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({host: ["127.0.0.1"]}),
+        )
+        try:
+            async with listening(self.site(heads, set_cookie, "/profile")) as port:
+                check = {**self.check(f"http://{host}:{port}"), "allowed_hosts": [host]}
+                evaluation = await run(check, http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\ncookie: session=s3ss10n\r\n" in heads[1], heads
 
     async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client):
         # A failed login that sets the session, then clears it on its error path (two lines, in that order): browsers

@@ -82,6 +82,37 @@ class TestMatches:
         assert Condition.parse(text).matches(value) is False
 
 
+class TestMatchesExactly:
+    """An integer compares exactly with the bounds as written: no tolerance, no rounding to a float."""
+
+    @pytest.mark.parametrize(
+        ("text", "value", "expected"),
+        [
+            ("<= 1000000000", 1000000001, False),
+            ("< 1000000001", 1000000000, True),
+            (">= 1000000001", 1000000000, False),
+            ("== 9007199254740993", 9007199254740992, False),
+            ("== 9007199254740993", 9007199254740993, True),
+            ("!= 9007199254740993", 9007199254740992, True),
+            ("> 9007199254740992", 9007199254740993, True),
+            ("between 2 and 3", 3, True),
+            ("between 2.5 and 3", 2, False),
+            ("outside 2 and 3", 2, False),
+            ("outside 2 and 3", 4, True),
+            ("> 1e3", 1001, True),
+            ("== +0.5e1", 5, True),
+        ],
+    )
+    def test_values(self, text, value, expected):
+        assert Condition.parse(text).matches_exactly(value) is expected
+
+    def test_the_opposite_keeps_the_written_bound(self):
+        assert Condition.parse("< 9007199254740993").opposite().matches_exactly(9007199254740992) is False
+
+    def test_a_condition_built_from_floats_compares_with_them(self):
+        assert Condition("<=", (0.5,)).matches_exactly(1) is False
+
+
 class TestOperatorsSpelledOut:
     """Each operator compares as its definition with `_close`'s tolerance, written out in it."""
 
@@ -254,6 +285,10 @@ class TestText:
             ("<= 1e-7", "<= 1e-07"),
             ("between 0.9 and 1.0000001", "between 0.9 and 1.0000001"),
             ("< 1e16", "< 1e+16"),
+            # Bounds their floats round are shown as written: a failure read `expected == 9007199254740992, got
+            # 9007199254740992`.
+            ("== 9007199254740993", "== 9007199254740993"),
+            ("between +1 and 0.30000000000000001e1", "between 1 and 0.30000000000000001e1"),
         ],
     )
     def test_text(self, text, shown):

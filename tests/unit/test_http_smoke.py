@@ -23,7 +23,7 @@ from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
-from checks.http_smoke.judge import Failure, judge_exchange
+from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -345,6 +345,30 @@ class TestLoadValidation:
             "(body_contains, json, a header) or expect the redirect itself (follow_redirects: false, status: [302])"
         )
         loaded = load(definition([{"name": "a", "timeout_s": 1, **step}]))
+        assert loaded.warnings() == ([warning] if warned else [])
+
+    @pytest.mark.parametrize(
+        ("expect", "warned"),
+        [
+            ({"body_contains": ["ok"]}, True),
+            ({"body_contains": [" UP "]}, True),
+            ({"body_contains": ["true", "ok"]}, True),
+            ({"body_contains": ['"ok"']}, False),
+            ({"body_contains": ["ready"]}, False),
+            ({"body_contains": ["ok", "checkout-service"]}, False),
+            ({"body_contains": ["ok"], "json": [{"path": "$.status", "equals": "ok"}]}, False),
+            ({"body_contains": ["ok"], "body_regex": "^ok$"}, False),
+        ],
+    )
+    def test_a_short_word_as_the_only_body_assertion_is_warned(self, expect, warned):
+        # A canary that lost its /health route behind an SPA answers index.html with 200: `ok` is in `token`.
+        needle = expect["body_contains"][0]
+        warning = (
+            f"step 'a': body_contains {needle!r} is a word most pages hold (an SPA's index.html answering 200 for a "
+            "route the canary lost holds 'ok' in 'token'): assert more of the answer (body_contains: "
+            """['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+        )
+        loaded = load(definition([{"name": "a", "timeout_s": 1, "expect": expect}]))
         assert loaded.warnings() == ([warning] if warned else [])
 
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
@@ -1079,7 +1103,7 @@ class TestHostileAnswers:
             definition([{"name": "p", "path": "/x", "expect": {"json": [{"path": "$.errors", "compare": compare}]}}])
         )
         assert evaluation.verdict == "fail"
-        assert "beyond the range of a 64-bit float" in evaluation.reason
+        assert f"json $.errors compare: expected {compare}, got {number[:20]}" in evaluation.reason
 
     async def test_integer_beyond_float_range_compares_exactly_for_equals(self, run, respx_mock):
         respx_mock.get(f"{BASE}/x").mock(
@@ -1337,6 +1361,54 @@ class TestJudgeCookieCaptures:
     )
     def test_a_domain_covering_the_host_is_kept(self, set_cookies):
         assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
+
+
+class TestJudgeCookieScopes:
+    """A cookie capture keeps where browsers send the cookie whose value it took: its Domain or the answer's host,
+    its Path or the answer's default path, and Secure."""
+
+    @staticmethod
+    def scope(*set_cookies: str, url: str = "https://app.shop.svc/auth/login") -> CookieScope:
+        result = judged(
+            {},
+            headers=[("Set-Cookie", line) for line in set_cookies],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url=url,
+        )
+        return result.cookie_scopes["sid"]
+
+    def test_the_scope_of_the_value_taken(self):
+        # The line on /b set last is deleted: the value taken is the one on /a, and so is its scope.
+        scope = self.scope("session=a; Path=/a", "session=b; Path=/b", "session=; Path=/b; Max-Age=0")
+        assert scope == CookieScope(host="app.shop.svc", domain="", path="/a", secure=False)
+
+    def test_a_domain_and_secure_are_kept(self):
+        scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
+        assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
+
+    @pytest.mark.parametrize(
+        ("url", "path"), [("https://app.shop.svc/auth/login", "/auth"), ("https://app.shop.svc/login", "/")]
+    )
+    def test_without_a_path_the_default_path(self, url, path):
+        assert self.scope("session=a", url=url).path == path
+
+    @pytest.mark.parametrize(
+        ("scope", "url", "why"),
+        [
+            (CookieScope("app.shop.svc", "", "/", False), "http://app.shop.svc/x", ""),
+            (CookieScope("app.shop.svc", "", "/", False), "http://api.app.shop.svc/x", "one for the host app.shop.svc"),
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svc/x", ""),
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svcx/x", "one for Domain shop.svc"),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api", ""),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api/x?y=1", ""),
+            (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/apix", "one for Path /api"),
+            (CookieScope("app.shop.svc", "", "/api/", False), "http://app.shop.svc/api", "one for Path /api/"),
+            (CookieScope("app.shop.svc", "", "/", True), "http://app.shop.svc/", "a Secure one, not sent over http"),
+            (CookieScope("app.shop.svc", "", "/", True), "https://app.shop.svc/", ""),
+        ],
+    )
+    def test_where_browsers_send_it(self, scope, url, why):
+        assert scope.unsent_to(url).startswith(why) and bool(why) == bool(scope.unsent_to(url))
 
 
 class TestJudgeBodyEvidence:
@@ -1845,6 +1917,44 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaCharsets:
+    """An HTML page whose Content-Type names no charset is read in the one its `<meta>` names, as browsers read it."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize(
+        "meta",
+        [
+            '<meta charset="Shift_JIS">',
+            "<META CHARSET=shift_jis>",
+            '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
+        ],
+    )
+    def test_a_page_in_its_meta_charset_fails_body_not_contains(self, meta):
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        ("content_type", "meta_at"),
+        [
+            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan is not seen.
+            ("text/html; charset=utf-8", 0),
+            ("application/json", 0),
+            ("text/html", 2000),
+        ],
+    )
+    def test_where_browsers_do_not_read_the_meta(self, content_type, meta_at):
+        page = (" " * meta_at + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
+        assert failures.failures == []
+
+    def test_a_utf16_meta_means_utf8(self):
+        page = f'<meta charset="utf-16">{self.ERROR}'.encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
@@ -1899,16 +2009,44 @@ class TestJudgeCaptureValues:
 
 
 class TestJudgeJsonCompare:
-    """A JSON integer compares as a float up to the largest float, that one included."""
+    """A JSON integer compares exactly with the bound as written (no float, no tolerance); a fraction as pass_if."""
 
-    def test_the_largest_float_written_as_an_integer_compares(self):
-        body = json.dumps({"n": int(sys.float_info.max)}).encode()
-        assert judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures == []
+    @pytest.mark.parametrize(
+        ("compare", "number", "passes"),
+        [
+            # Within pass_if's tolerance of 1e-9 (relative), 1000000001 was 1000000000: a queue over its limit passed.
+            ("<= 1000000000", 1000000001, False),
+            ("> 1000000000", 1000000001, True),
+            ("== 1700000000000", 1700000000001, False),
+            ("!= 1700000000000", 1700000000001, True),
+            # 2**53 + 1 reads as 2**53 as a float.
+            ("<= 9007199254740992", 9007199254740993, False),
+            ("== 9007199254740993", 9007199254740992, False),
+            ("== 9007199254740993", 9007199254740993, True),
+            ("between 1 and 9007199254740992", 9007199254740993, False),
+            ("outside 1 and 9007199254740992", 9007199254740993, True),
+            ("> 0.5", 1, True),
+            ("< 1e3", 999, True),
+            ("< 1e3", 1000, False),
+            # The largest float and one more: compared as integers, both are above 0.
+            ("> 0", int(sys.float_info.max), True),
+            ("> 0", int(sys.float_info.max) + 1, True),
+        ],
+    )
+    def test_an_integer_compares_exactly(self, compare, number, passes):
+        body = b'{"n": %d}' % number
+        failures = judged({"json": [{"path": "$.n", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ([] if passes else ["json $.n compare"])
 
-    def test_one_more_is_beyond_the_range(self):
-        body = json.dumps({"n": int(sys.float_info.max) + 1}).encode()
-        failures = judged({"json": [{"path": "$.n", "compare": "> 0"}]}, body=body).failures
-        assert [f.assertion for f in failures] == ["json $.n compare"]
+    def test_a_failure_shows_the_bound_as_written(self):
+        body = b'{"n": 9007199254740992}'
+        failures = judged({"json": [{"path": "$.n", "compare": "== 9007199254740993"}]}, body=body).failures
+        assert [str(f) for f in failures] == ["json $.n compare: expected == 9007199254740993, got 9007199254740992"]
+
+    def test_a_fraction_keeps_the_tolerance_of_pass_if(self):
+        # A server's own float arithmetic: 0.1 + 0.2 written out is 0.30000000000000004.
+        body = b'{"ratio": 0.30000000000000004}'
+        assert judged({"json": [{"path": "$.ratio", "compare": "<= 0.3"}]}, body=body).failures == []
 
 
 class TestScrubbingShortSecrets:

@@ -802,6 +802,16 @@ class TestEncodedBodies:
             "Accept-Encoding 'br' was sent; ask for gzip or deflate)"
         )
 
+    @pytest.mark.parametrize("encoding", ["gzip, gzip", "deflate, gzip"])
+    def test_stacked_encodings_are_named_as_such(self, encoding):
+        # The refusal read "only gzip and deflate are decoded (the request asked for those)" for `gzip, gzip`.
+        with pytest.raises(TargetBadAnswer) as caught:
+            _BodyReader(encoding, 4096, "w").feed(gzip.compress(gzip.compress(b"ok")))
+        assert caught.value.message == (
+            f"w: the body has Content-Encoding {encoding!r}, several encodings one over the other (or the header sent "
+            "twice), which are not decoded: only one, gzip or deflate, is"
+        )
+
     @pytest.mark.parametrize("status", [204, 304])
     async def test_an_encoding_we_did_not_ask_for_on_an_answer_without_a_body_is_no_matter(
         self, client, respx_mock, status
