@@ -12,7 +12,13 @@ from typing import Any
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
 
-_SECRET_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
+# A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
+# URL with it is the object's bearer capability. `sig` and `pwd` only as a name's whole word, not inside `design`.
+_SECRET_NAME_RE = re.compile(
+    r"auth|token|key|secret|cookie|password|passwd|session|credential|signature|jwt"
+    r"|(?<![a-z])(?:sig|pwd)(?![a-z])",
+    re.IGNORECASE,
+)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"

@@ -805,6 +805,43 @@ class TestOAuthCodesInRedirects:
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
 
 
+class TestSignedUrls:
+    """A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`) is a credential wherever the target sends it,
+    in a redirect or in its answer; the rest of the URL, which says where it leads, stays readable."""
+
+    SAS = "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=AzS4s%2Bs3cr3tSig%3D"
+    S3 = "https://b.s3.amazonaws.com/build.zip?X-Amz-Expires=300&X-Amz-Signature=5e3cr3t0a1b2s3cr3t"
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            (SAS, "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=<redacted>"),
+            (S3, "https://b.s3.amazonaws.com/build.zip?X-Amz-Expires=300&X-Amz-Signature=<redacted>"),
+        ],
+        ids=["azure-sas", "s3"],
+    )
+    async def test_a_signature_in_a_redirect_is_redacted(self, client, location, shown):
+        # `sig` and `X-Amz-Signature` were no secret names: the Location in the reason and the evidence was the
+        # download's bearer link, shown to everyone who reads the verdict.
+        expect = {"status": [302], "headers": {"Location": {"regex": "^/"}}}
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "download", "path": "/login", "expect": expect}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+    async def test_a_signed_link_and_a_password_parameter_in_an_answer_are_redacted(self, client):
+        body = f'{{"download": "{self.SAS}", "signature": "h-s3cr3t-mac", "dsn": "Server=db;PWD=s3cr3t-pw"}}'
+        async with listening(TestSecretsTheTargetSends.answering(body.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "a", "expect": {"body_contains": ["ready"]}}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["body"] == (
+            '{"download": "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=<redacted>", '
+            '"signature": "<redacted>", "dsn": "Server=db;PWD=<redacted>"}'
+        )
+
+
 class TestCutAndTrickledBodies:
     """A body cut before its declared end, or trickled past the timeout, is an error, never judged on its prefix."""
 

@@ -25,7 +25,20 @@ class TestSecrets:
 
     @pytest.mark.parametrize(
         ("name", "secret"),
-        [("Authorization", True), ("X-Api-KEY", True), ("session_id", True), ("X-Scope-OrgID", False), ("q", False)],
+        [
+            ("Authorization", True),
+            ("X-Api-KEY", True),
+            ("session_id", True),
+            ("X-Scope-OrgID", False),
+            ("q", False),
+            # A signed URL's signature, a connection string's password: whole words only, `design` is none.
+            ("sig", True),
+            ("X-Amz-Signature", True),
+            ("PWD", True),
+            ("id_jwt", True),
+            ("design", False),
+            ("signal", False),
+        ],
     )
     def test_names(self, name, secret):
         assert is_secret_name(name) is secret
