@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -19,6 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -840,6 +842,50 @@ class TestSignedUrls:
             '{"download": "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=<redacted>", '
             '"signature": "<redacted>", "dsn": "Server=db;PWD=<redacted>"}'
         )
+
+
+class TestFormBodies:
+    """A form body's values under secret names (a login's password, a token request's client_secret) are secret as a
+    JSON body's are: a param sent there is a secret arg, and the evidence shows neither them nor a target's echo."""
+
+    @staticmethod
+    async def refusing() -> asyncio.Server:
+        """A server answering every POST with a 401 that quotes the form it got, decoded."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])
+                form = dict(parse_qsl((await reader.readexactly(length)).decode()))
+                text = f"no user {form['username']} with password {form['password']} ({form['client_secret']})"
+                writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: %d\r\n\r\n%s" % (len(text), text.encode()))
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_a_login_form_shows_no_password(self, client):
+        # The form was shown as written: the password arg in args, ui_url and logs, and in the request evidence with
+        # the client_secret; the target's 401 quoting them decoded too.
+        step = {
+            "name": "log in",
+            "method": "POST",
+            "path": "/login",
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            "text_body": "username=bob&password={{ pw }}&client_secret=cs-l1t3ral-s3cr3t",
+        }
+        params = {"pw": {"type": "label_value", "required": True}}
+        async with listening(self.refusing()) as port:
+            evaluation = await run(smoke(port, [step], params=params), client, {"pw": "p%40ss+s3cr3t"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.args == {"pw": "<redacted>"}
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == "username=bob&password=<redacted>&client_secret=<redacted>"
+        assert shown["body"] == "no user bob with password <redacted> (<redacted>)"
 
 
 class TestCutAndTrickledBodies:
