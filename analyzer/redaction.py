@@ -13,10 +13,11 @@ REDACTED = "<redacted>"
 """What stands in for a hidden value."""
 
 # A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
-# URL with it is the object's bearer capability. `sig` and `pwd` only as a name's whole word, not inside `design`.
+# URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
+# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`.
 _SECRET_NAME_RE = re.compile(
-    r"auth|token|key|secret|cookie|password|passwd|session|credential|signature|jwt"
-    r"|(?<![a-z])(?:sig|pwd)(?![a-z])",
+    r"auth|token|key|secret|cookie|password|passwd|session|sessid|credential|signature|jwt"
+    r"|(?<![a-z])(?:sig|sid|pwd)(?![a-z])",
     re.IGNORECASE,
 )
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one

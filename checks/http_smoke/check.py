@@ -678,8 +678,8 @@ class HttpSmokeCheck(Check):
             *(
                 value
                 for url in urls
-                if "?" in url or "#" in url
-                for part in _query_and_fragment(url)
+                if "?" in url or "#" in url or ";" in url
+                for part in _url_parameter_parts(url)
                 for key, value in parse_qsl(part)
                 if self._is_secret(key)
                 or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
@@ -737,10 +737,12 @@ class HttpSmokeCheck(Check):
         return shown
 
 
-def _query_and_fragment(url: str) -> tuple[str, str]:
-    """A URL's query and fragment, either "" when it has none."""
+def _url_parameter_parts(url: str) -> tuple[str, str, str]:
+    """A URL's query, fragment and path parameters (`/cart;jsessionid=...`, as Java servlets write a session into
+    URLs; `&`-joined), each "" when it has none."""
     before_fragment, _, fragment = url.partition("#")
-    return before_fragment.partition("?")[2], fragment
+    path, _, query = before_fragment.partition("?")
+    return query, fragment, "&".join(path.split(";")[1:])
 
 
 def _user_info(url: str) -> str:

@@ -807,6 +807,29 @@ class TestOAuthCodesInRedirects:
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
 
 
+class TestSessionIdsInRedirects:
+    """A session id a framework writes into the URL it redirects to (PHP's `?PHPSESSID=`, a servlet's `;jsessionid=`,
+    Express's `connect.sid`) is a credential: the Location shows it as redacted, the rest of the URL as sent."""
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            ("/index.php?PHPSESSID=s3cr3t0a1b2c3d4e5f&page=2", "/index.php?PHPSESSID=<redacted>&page=2"),
+            ("/shop/cart;jsessionid=S3CR3T0A1B2C3D4E?page=2", "/shop/cart;jsessionid=<redacted>?page=2"),
+            ("/next?connect.sid=s%3As3cr3t0a1b2.c3d4&page=2", "/next?connect.sid=<redacted>&page=2"),
+        ],
+        ids=["php", "servlet", "express"],
+    )
+    async def test_a_session_id_in_a_redirect_is_redacted(self, client, location, shown):
+        # No secret name (`PHPSESSID`, `connect.sid`), or a path parameter only the query was searched for: the
+        # live session was shown in the evidence, the history and JUnit.
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "a", "path": "/login", "expect": {"status": [302]}}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json")).lower()
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+
 class TestSignedUrls:
     """A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`) is a credential wherever the target sends it,
     in a redirect or in its answer; the rest of the URL, which says where it leads, stays readable."""

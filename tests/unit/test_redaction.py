@@ -38,6 +38,10 @@ class TestSecrets:
             ("id_jwt", True),
             ("design", False),
             ("signal", False),
+            # A session id a framework writes into URLs.
+            ("PHPSESSID", True),
+            ("connect.sid", True),
+            ("inside", False),
         ],
     )
     def test_names(self, name, secret):
