@@ -28,9 +28,20 @@ _CREDENTIAL_VALUE_RE = re.compile(rf"(?i)({_AUTH_SCHEMES})\s+\S")
 _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
 
+# Words holding a secret name's letters that name no secret: a count of a language model's tokens (`max_tokens`,
+# `usage.total_tokens`, `promptTokenCount`) and an author or authority (`authorization`, `authorize` stay secret).
+# Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
+# failed assertion is about was `<redacted>` in its reason.
+_NO_SECRET_WORD_RE = re.compile(
+    r"(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
+    r"|tokens?[_-]?count|author(?!i[sz])",
+    re.IGNORECASE,
+)
+
+
 def is_secret_name(name: str) -> bool:
     """Whether a header, query or JSON key of that name holds a secret by default (any case)."""
-    return _SECRET_NAME_RE.search(name) is not None
+    return _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
 
 
 def is_credential_value(value: str) -> bool:

@@ -807,6 +807,36 @@ class TestOAuthCodesInRedirects:
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
 
 
+class TestNamesThatHoldNoSecret:
+    """A name that only holds a secret name's letters (a language model's token counts, an author) is shown: the value
+    a failed assertion is about is what the SRE reads to see why the rollout stopped."""
+
+    async def test_token_counts_and_an_author_are_shown(self, client):
+        # `total_tokens` and `author` read as secret names: the reason said `expected < 1000, got "<redacted>"`, and
+        # the max_tokens param sent in the body was a secret arg (`<redacted>` in args and links).
+        body = b'{"author": "release-bot", "usage": {"total_tokens": 1600}, "session_token": "s3cr3t-0a1b2c"}'
+        step = {
+            "name": "complete",
+            "method": "POST",
+            "json_body": {"prompt": "hi", "max_tokens": "{{ n }}"},
+            "expect": {"json": [{"path": "$.usage.total_tokens", "compare": "< 1000"}]},
+        }
+        params = {"n": {"type": "number", "default": 256}}
+        async with listening(TestSecretsTheTargetSends.answering(body)) as port:
+            evaluation = await run(smoke(port, [step], params=params), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert (
+            evaluation.reason
+            == "step 'complete' (1/1) failed: json $.usage.total_tokens compare: expected < 1000, got 1600"
+        )
+        assert evaluation.args == {"n": 256.0}
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == '{"prompt":"hi","max_tokens":256.0}'
+        assert shown["body"] == (
+            '{"author": "release-bot", "usage": {"total_tokens": 1600}, "session_token": "<redacted>"}'
+        )
+
+
 class TestSessionIdsInRedirects:
     """A session id a framework writes into the URL it redirects to (PHP's `?PHPSESSID=`, a servlet's `;jsessionid=`,
     Express's `connect.sid`) is a credential: the Location shows it as redacted, the rest of the URL as sent."""

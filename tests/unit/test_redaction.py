@@ -42,6 +42,14 @@ class TestSecrets:
             ("PHPSESSID", True),
             ("connect.sid", True),
             ("inside", False),
+            # Words holding a secret name's letters: a language model's token counts, an author.
+            ("max_tokens", False),
+            ("promptTokenCount", False),
+            ("author", False),
+            ("authority", False),
+            ("author_token", True),
+            ("access_tokens", True),
+            ("authorize", True),
         ],
     )
     def test_names(self, name, secret):
