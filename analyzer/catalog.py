@@ -18,9 +18,11 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.redaction import MIN_HIDDEN_CHARS
+from analyzer.params import render_value
+from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
+from analyzer.templates import promql_forms
 
 
 class _CatalogDocument(BaseModel):
@@ -474,10 +476,27 @@ def build_catalog(
     return catalog
 
 
+def sample_secrets(check: Check) -> tuple[str, ...]:
+    """The examples and defaults of `check`'s secret params in the forms a query holds them (but those too short to be
+    searched for, as the runner leaves them): what a warning or problem quoting a query rendered with them must not
+    show, as `GET /api/v1/checks/{name}` and `analyzer validate --prometheus` do not."""
+    found: list[str] = []
+    for name in sorted(check.secret_params()):
+        param = check.params.get(name)
+        raw = None if param is None else param.example if param.example is not None else param.default
+        if param is None or raw is None:
+            continue
+        text = render_value(param.parse(name, raw))
+        if len(text) >= MIN_HIDDEN_CHARS:
+            found += promql_forms(text)
+    return tuple(found)
+
+
 def _warnings(check: Check) -> list[str]:
-    """The kind's warnings for `check`, and one per secret param that accepts a value too short to be searched for in
-    reasons and evidence (redaction.MIN_HIDDEN_CHARS): an arg "42" is shown as <redacted> in args only."""
-    found = list(check.warnings())
+    """The kind's warnings for `check` (without its secret params' examples and defaults, which a warning quoting a
+    query rendered with them would show), and one per secret param that accepts a value too short to be searched for
+    in reasons and evidence (redaction.MIN_HIDDEN_CHARS): an arg "42" is shown as <redacted> in args only."""
+    found: list[str] = scrubber(sample_secrets(check))(list(check.warnings()))
     for name in sorted(check.secret_params()):
         param = check.params.get(name)
         hint = param.short_values_hint(MIN_HIDDEN_CHARS) if param is not None else None

@@ -353,7 +353,7 @@ class PrometheusCatalog:
                 if isinstance(exc, PrometheusApiClientException)
                 else f"{type(exc).__name__}: {short_reason(exc, self._shown)}"
             )
-            wait = wait_asked(self._wait_asked)
+            wait = wait_asked(self._wait_asked and quoted(self._wait_asked, self._secrets, self._words))
             if wait:
                 wait += ", so it was not asked again (run the lint once it has recovered)"
             raise SourceUnavailable(f"cannot ask Prometheus at {self._url}{tries}: {reason}{wait}") from exc

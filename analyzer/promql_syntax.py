@@ -17,10 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.catalog import Catalog
+from analyzer.catalog import Catalog, sample_secrets
 from analyzer.check import Check
 from analyzer.models import clip, printable
 from analyzer.params import ArgValue, Param, ParamType, parse_duration
+from analyzer.redaction import scrubber
 from analyzer.templates import escape_promql_string
 
 # What a query shows of itself in a finding: a batch of an error_budget check is kilobytes.
@@ -156,11 +157,13 @@ class SyntaxProblem:
     # The params rendered with a placeholder (neither `example` nor default) that the query fails on otherwise
     # with another: the placeholder, not the query, may be what does not parse.
     placeholders: tuple[str, ...] = ()
+    # The check's secret examples and defaults as the query holds them (catalog.sample_secrets): never shown.
+    secrets: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return (
             f"{self.origin}: check {self.check!r}: {self.field}: the PromQL does not parse "
-            f"({printable(self.message)}): {self.shown_query()}{self.placeholder_hint()}"
+            f"({printable(scrubber(self.secrets)(self.message))}): {self.shown_query()}{self.placeholder_hint()}"
         )
 
     def placeholder_hint(self) -> str:
@@ -178,7 +181,7 @@ class SyntaxProblem:
     def shown_query(self) -> str:
         """The query on one line (a template's lines joined by spaces), clipped."""
         joined = " ".join(line.strip() for line in self.query.strip().splitlines())
-        return printable(clip(joined, _SHOWN_QUERY_CHARS))
+        return printable(clip(scrubber(self.secrets)(joined), _SHOWN_QUERY_CHARS))
 
 
 def sample_args(check: Check) -> dict[str, ArgValue]:
@@ -267,7 +270,7 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
                     catalog.origins.get(name, "catalog"),
                     placeholders_failed_on(check, args, field, message),
                 )
-                found.append(SyntaxProblem(name, origin, field, query, message, failed_on))
+                found.append(SyntaxProblem(name, origin, field, query, message, failed_on, sample_secrets(check)))
                 break
     return found
 

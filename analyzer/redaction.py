@@ -12,7 +12,15 @@ from typing import Any
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
 
-_SECRET_NAME_RE = re.compile(r"auth|token|key|secret|cookie|password|passwd|session|credential", re.IGNORECASE)
+# A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
+# URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
+# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`.
+_SECRET_NAME_RE = re.compile(
+    # Alternatives sharing a start are written as one: each is tried at every position of a name.
+    r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
+    r"|(?<![a-z])(?:si[gd]|pwd)(?![a-z])",
+    re.IGNORECASE,
+)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
@@ -21,9 +29,24 @@ _CREDENTIAL_VALUE_RE = re.compile(rf"(?i)({_AUTH_SCHEMES})\s+\S")
 _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
 
+# Words holding a secret name's letters that name no secret: a count of a language model's tokens (`max_tokens`,
+# `usage.total_tokens`, `promptTokenCount`) and an author or authority (`authorization`, `authorize` stay secret).
+# Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
+# failed assertion is about was `<redacted>` in its reason.
+_NO_SECRET_WORD_RE = re.compile(
+    r"(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
+    r"|tokens?[_-]?count|author(?!i[sz])",
+    re.IGNORECASE,
+)
+
+
 def is_secret_name(name: str) -> bool:
     """Whether a header, query or JSON key of that name holds a secret by default (any case)."""
-    return _SECRET_NAME_RE.search(name) is not None
+    # Searched as it is first: most names hold no secret name's letters, and pay one search as before.
+    return (
+        _SECRET_NAME_RE.search(name) is not None
+        and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
+    )
 
 
 def is_credential_value(value: str) -> bool:

@@ -490,7 +490,8 @@ def read_answer(
     # A proxy in front of Prometheus may quote the request's credentials in its refusal.
     shown_type, shown_error = quoted(error_type, secrets, words), quoted(error, secrets, words)
     detail = f"HTTP {status}" + (f" {shown_type}" if error_type else "") + (f": {shown_error}" if error else "")
-    wait = wait_asked(retry_after)
+    # A proxy's Retry-After is its text too: one that echoes the request is hidden as its error is.
+    wait = wait_asked(retry_after and _hidden(retry_after, secrets, words))
     if error_type == "timeout" or status == 504:
         raise SourceTimeout(f"{where} timed out evaluating the query ({detail}{wait})")
     if status == 429:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
@@ -74,6 +74,12 @@ _PLACEHOLDER = "{{"
 # A body_contains needle this short and made of letters and digits alone (`ok`, `UP`, `true`) is in most pages: an
 # SPA's index.html, which its server answers with 200 for a route the canary lost, holds `ok` in `token`.
 _WORD_ANY_PAGE_HOLDS = re.compile(r"[A-Za-z0-9]{1,4}")
+# A `name=value` pair of a text body (a form, `application/x-www-form-urlencoded`, as a login or an OAuth token request
+# sends it), as answers' are read (judge._PARAMETER_RE): its value runs to the next `&`, space or quote, and a
+# placeholder in it is part of it.
+_TEXT_PAIR_RE = re.compile(
+    r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=((?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^&\s\"'<>#;{])+)"
+)
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -244,6 +250,9 @@ class HttpSmokeCheck(Check):
                     found |= body.param_names if body is not None else frozenset()
             elif step.json_body is not None:
                 found |= self._secret_slots(step.json_body, compiled.captures_before, secret=False)
+            elif step.text_body is not None:
+                for value in self._secret_pair_values(step.text_body):
+                    found |= TextTemplate(value, self.params, compiled.captures_before).param_names
         return frozenset(found & self.params.keys())
 
     def _secret_slots(self, node: Any, captures: frozenset[str], *, secret: bool) -> set[str]:
@@ -287,8 +296,8 @@ class HttpSmokeCheck(Check):
                     cookie = header.name.lower() == "cookie"
                     found += self._cookie_values(header.text) if cookie else credential_forms(header.text)
             found += [value for key, value in step.query.items() if self._is_secret(key)]
-            if step.text_body is not None and step.secret_body:
-                found.append(step.text_body)
+            if step.text_body is not None:
+                found += [step.text_body] if step.secret_body else self._secret_pair_values(step.text_body)
             if step.json_body is not None:
                 found += self._secret_leaves(step.json_body, secret=step.secret_body)
         # A placeholder's text is no secret: the value it stands for is the arg's or the capture's.
@@ -405,9 +414,10 @@ class HttpSmokeCheck(Check):
         for step in data.get("steps", []):
             step["headers"] = self._redact_headers(step.get("headers", {}))
             step["query"] = self._redact(step.get("query", {}))
-            for body in ("json_body", "text_body"):
-                if body in step:
-                    step[body] = REDACTED if step["secret_body"] else self._redact_json(step[body])
+            if "json_body" in step:
+                step["json_body"] = REDACTED if step["secret_body"] else self._redact_json(step["json_body"])
+            if "text_body" in step:
+                step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
         return data
 
     def measures_the_past(self) -> bool:
@@ -662,7 +672,20 @@ class HttpSmokeCheck(Check):
                 found.append(text)
             elif step.json_body is not None:
                 found += self._secret_leaves(json.loads(text), secret=False)
+            else:
+                # As sent, and as a target that decoded the form may quote it.
+                found += [form for value in self._secret_pair_values(text) for form in (value, unquote_plus(value))]
         return [value for value in found if value]
+
+    def _secret_pair_values(self, text: str) -> list[str]:
+        """The values of the `name=value` pairs under a secret name in a text body (a form's `password=...`)."""
+        return [found[2] for found in _TEXT_PAIR_RE.finditer(text) if self._is_secret(found[1])]
+
+    def _hide_secret_pairs(self, text: str) -> str:
+        """A text body with the value of every `name=value` pair under a secret name shown as REDACTED."""
+        return _TEXT_PAIR_RE.sub(
+            lambda found: f"{found[1]}={REDACTED}" if self._is_secret(found[1]) else found[0], text
+        )
 
     def _cookie_values(self, header: str) -> list[str]:
         """A Cookie header's value, and the values of its cookies that a server may quote one by one (`unknown
@@ -685,8 +708,8 @@ class HttpSmokeCheck(Check):
             *(
                 value
                 for url in urls
-                if "?" in url or "#" in url
-                for part in _query_and_fragment(url)
+                if "?" in url or "#" in url or ";" in url
+                for part in _url_parameter_parts(url)
                 for key, value in parse_qsl(part)
                 if self._is_secret(key)
                 or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
@@ -735,7 +758,7 @@ class HttpSmokeCheck(Check):
                 body = self._redact_json(json.loads(compiled.json_body.render(values)))
                 shown["body"] = json.dumps(body, separators=(",", ":"))
             elif compiled.text_body is not None:
-                shown["body"] = compiled.text_body.render(values)
+                shown["body"] = self._hide_secret_pairs(compiled.text_body.render(values))
             shown["body"] = snippet(shown["body"].replace(_CAPTURE_SENTINEL, REDACTED), BODY_EVIDENCE_CHARS)
         shown["url"] = url.replace(_CAPTURE_SENTINEL, REDACTED)
         shown["headers"] = {
@@ -758,10 +781,12 @@ def _unsent_cookies(compiled: _CompiledStep, url: str, cookie_scopes: Mapping[st
     return found
 
 
-def _query_and_fragment(url: str) -> tuple[str, str]:
-    """A URL's query and fragment, either "" when it has none."""
+def _url_parameter_parts(url: str) -> tuple[str, str, str]:
+    """A URL's query, fragment and path parameters (`/cart;jsessionid=...`, as Java servlets write a session into
+    URLs; `&`-joined), each "" when it has none."""
     before_fragment, _, fragment = url.partition("#")
-    return before_fragment.partition("?")[2], fragment
+    path, _, query = before_fragment.partition("?")
+    return query, fragment, "&".join(path.split(";")[1:])
 
 
 def _user_info(url: str) -> str:

@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import struct
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -804,6 +806,140 @@ class TestOAuthCodesInRedirects:
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.details["steps"][0]["response_headers"]["location"] == "/error?code=500"
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
+
+
+class TestNamesThatHoldNoSecret:
+    """A name that only holds a secret name's letters (a language model's token counts, an author) is shown: the value
+    a failed assertion is about is what the SRE reads to see why the rollout stopped."""
+
+    async def test_token_counts_and_an_author_are_shown(self, client):
+        # `total_tokens` and `author` read as secret names: the reason said `expected < 1000, got "<redacted>"`, and
+        # the max_tokens param sent in the body was a secret arg (`<redacted>` in args and links).
+        body = b'{"author": "release-bot", "usage": {"total_tokens": 1600}, "session_token": "s3cr3t-0a1b2c"}'
+        step = {
+            "name": "complete",
+            "method": "POST",
+            "json_body": {"prompt": "hi", "max_tokens": "{{ n }}"},
+            "expect": {"json": [{"path": "$.usage.total_tokens", "compare": "< 1000"}]},
+        }
+        params = {"n": {"type": "number", "default": 256}}
+        async with listening(TestSecretsTheTargetSends.answering(body)) as port:
+            evaluation = await run(smoke(port, [step], params=params), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert (
+            evaluation.reason
+            == "step 'complete' (1/1) failed: json $.usage.total_tokens compare: expected < 1000, got 1600"
+        )
+        assert evaluation.args == {"n": 256.0}
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == '{"prompt":"hi","max_tokens":256.0}'
+        assert shown["body"] == (
+            '{"author": "release-bot", "usage": {"total_tokens": 1600}, "session_token": "<redacted>"}'
+        )
+
+
+class TestSessionIdsInRedirects:
+    """A session id a framework writes into the URL it redirects to (PHP's `?PHPSESSID=`, a servlet's `;jsessionid=`,
+    Express's `connect.sid`) is a credential: the Location shows it as redacted, the rest of the URL as sent."""
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            ("/index.php?PHPSESSID=s3cr3t0a1b2c3d4e5f&page=2", "/index.php?PHPSESSID=<redacted>&page=2"),
+            ("/shop/cart;jsessionid=S3CR3T0A1B2C3D4E?page=2", "/shop/cart;jsessionid=<redacted>?page=2"),
+            ("/next?connect.sid=s%3As3cr3t0a1b2.c3d4&page=2", "/next?connect.sid=<redacted>&page=2"),
+        ],
+        ids=["php", "servlet", "express"],
+    )
+    async def test_a_session_id_in_a_redirect_is_redacted(self, client, location, shown):
+        # No secret name (`PHPSESSID`, `connect.sid`), or a path parameter only the query was searched for: the
+        # live session was shown in the evidence, the history and JUnit.
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "a", "path": "/login", "expect": {"status": [302]}}]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json")).lower()
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+
+class TestSignedUrls:
+    """A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`) is a credential wherever the target sends it,
+    in a redirect or in its answer; the rest of the URL, which says where it leads, stays readable."""
+
+    SAS = "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=AzS4s%2Bs3cr3tSig%3D"
+    S3 = "https://b.s3.amazonaws.com/build.zip?X-Amz-Expires=300&X-Amz-Signature=5e3cr3t0a1b2s3cr3t"
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            (SAS, "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=<redacted>"),
+            (S3, "https://b.s3.amazonaws.com/build.zip?X-Amz-Expires=300&X-Amz-Signature=<redacted>"),
+        ],
+        ids=["azure-sas", "s3"],
+    )
+    async def test_a_signature_in_a_redirect_is_redacted(self, client, location, shown):
+        # `sig` and `X-Amz-Signature` were no secret names: the Location in the reason and the evidence was the
+        # download's bearer link, shown to everyone who reads the verdict.
+        expect = {"status": [302], "headers": {"Location": {"regex": "^/"}}}
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "download", "path": "/login", "expect": expect}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+    async def test_a_signed_link_and_a_password_parameter_in_an_answer_are_redacted(self, client):
+        body = f'{{"download": "{self.SAS}", "signature": "h-s3cr3t-mac", "dsn": "Server=db;PWD=s3cr3t-pw"}}'
+        async with listening(TestSecretsTheTargetSends.answering(body.encode())) as port:
+            evaluation = await run(smoke(port, [{"name": "a", "expect": {"body_contains": ["ready"]}}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["body"] == (
+            '{"download": "https://acct.blob.core.windows.net/c/build.zip?sv=2022-11-02&sp=r&sig=<redacted>", '
+            '"signature": "<redacted>", "dsn": "Server=db;PWD=<redacted>"}'
+        )
+
+
+class TestFormBodies:
+    """A form body's values under secret names (a login's password, a token request's client_secret) are secret as a
+    JSON body's are: a param sent there is a secret arg, and the evidence shows neither them nor a target's echo."""
+
+    @staticmethod
+    async def refusing() -> asyncio.Server:
+        """A server answering every POST with a 401 that quotes the form it got, decoded."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])
+                form = dict(parse_qsl((await reader.readexactly(length)).decode()))
+                text = f"no user {form['username']} with password {form['password']} ({form['client_secret']})"
+                writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: %d\r\n\r\n%s" % (len(text), text.encode()))
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    async def test_a_login_form_shows_no_password(self, client):
+        # The form was shown as written: the password arg in args, ui_url and logs, and in the request evidence with
+        # the client_secret; the target's 401 quoting them decoded too.
+        step = {
+            "name": "log in",
+            "method": "POST",
+            "path": "/login",
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            "text_body": "username=bob&password={{ pw }}&client_secret=cs-l1t3ral-s3cr3t",
+        }
+        params = {"pw": {"type": "label_value", "required": True}}
+        async with listening(self.refusing()) as port:
+            evaluation = await run(smoke(port, [step], params=params), client, {"pw": "p%40ss+s3cr3t"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.args == {"pw": "<redacted>"}
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == "username=bob&password=<redacted>&client_secret=<redacted>"
+        assert shown["body"] == "no user bob with password <redacted> (<redacted>)"
 
 
 class TestCutAndTrickledBodies:

@@ -679,6 +679,17 @@ class TestLiveLint:
             "again (run the lint once it has recovered)"
         ), result.stderr
 
+    def test_a_retry_after_echoing_the_sources_credential_is_hidden(self, tmp_path):
+        # The Retry-After was quoted as the proxy sent it, the one text of its answer not searched for credentials.
+        catalog = {
+            "sources": {"default": {"url": "http://p:9090", "headers": {"Authorization": "Bearer tok-s3cr3t-42"}}}
+        }
+        with answering(503, b"overloaded", retry_after="Bearer tok-s3cr3t-42") as (url, _):
+            result = validate(tmp_path, url, GOOD[0], catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "s3cr3t" not in result.stdout + result.stderr
+        assert "; Retry-After '<redacted>', so it was not asked again" in result.stderr, result.stderr
+
     def test_an_answer_nested_too_deeply_is_exit_5_saying_so(self, tmp_path):
         with answering(200, b"[" * 100_000) as (url, _):
             result = validate(tmp_path, url, GOOD[0])

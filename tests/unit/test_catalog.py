@@ -1154,3 +1154,23 @@ class TestShortSecretParams:
     )
     def test_one_that_refuses_them_is_not(self, param):
         assert self.warnings_for(param) == []
+
+
+class TestSecretSamplesInWarnings:
+    """A warning about a query rendered with the params' examples and defaults shows no secret param's."""
+
+    @pytest.mark.parametrize("sample", ["default", "example"])
+    def test_a_secret_sample_in_a_warned_selector_is_hidden(self, sample):
+        # The selector was quoted as rendered: the secret's example (a real key, for `validate --prometheus` to send)
+        # in `analyzer validate`, the catalog_warning log and /readyz, which GET /api/v1/checks hides.
+        token = {"type": "label_value", "secret": True, "min_length": 4, sample: "k3y-s3cr3t-9"}
+        if sample == "example":
+            token["required"] = True
+        query = 'sum(rate({__name__=~"errors_.*", key="{{ token }}"}[5m])) or vector(0)'
+        check = {**CHECK, "query": query, "pass_if": "> 0.5", "params": {"token": token}}
+        catalog = build_catalog([("c.yaml", {"sources": SOURCES, "checks": [check]})], Registry.default())
+        assert catalog.warnings == [
+            'c.yaml: check \'error-rate\': query selector {__name__=~"errors_.*", key="<redacted>"}: metric name given '
+            "by a regex is not checked for existence (a misspelled name reads as the fallback's value; list the names, "
+            'as in {__name__=~"a|b"}, to check them)'
+        ]

@@ -2164,6 +2164,10 @@ class TestSecretParams:
             ({"method": "POST", "json_body": {"user": "{{ p }}"}}, False),
             ({"method": "POST", "text_body": "{{ p }}", "secret_body": True}, True),
             ({"method": "POST", "text_body": "{{ p }}"}, False),
+            # A form: the value of a pair under a secret name, as a login or an OAuth token request sends it.
+            ({"method": "POST", "text_body": "username=bob&password=x-{{ p }}"}, True),
+            ({"method": "POST", "text_body": "grant_type=password&client_secret={{ p }}&scope=a"}, True),
+            ({"method": "POST", "text_body": "username={{ p }}&password=x"}, False),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -2194,6 +2198,20 @@ class TestSecretParams:
         assert (shown["p"]["default"], shown["p"]["secret"]) == ("<redacted>", True)
         assert "v" not in json.dumps(shown["p"]).replace('"', " ").split()
         assert shown["d"]["default"] == "<redacted>"
+
+    def test_a_form_body_shows_no_secret_pair_value(self):
+        # A text body was shown as written: a token request's client_secret in GET /api/v1/checks and the check page.
+        body = "grant_type=client_credentials&client_id=shop&client_secret=cs-l1t3ral-9&password={{ p }}"
+        check = load(
+            definition(
+                [{"name": "s", "method": "POST", "text_body": body}],
+                params={"p": {"type": "label_value", "default": "v"}},
+            )
+        )
+        assert check.definition()["steps"][0]["text_body"] == (
+            "grant_type=client_credentials&client_id=shop&client_secret=<redacted>&password=<redacted>"
+        )
+        assert "cs-l1t3ral-9" in check.literal_secrets()
 
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):

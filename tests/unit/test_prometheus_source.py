@@ -233,6 +233,12 @@ class TestAnswerFailures:
             "Retry-After 'Fri, 04 Dec 2026 10:00:00 GMT')"
         )
 
+    def test_a_retry_after_echoing_the_token_is_hidden(self):
+        # The quoted Retry-After was the one text of the answer not searched: a proxy echoing the request showed it.
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 503, b"busy", ("tok-s3cr3t-0123",), (), retry_after="Bearer tok-s3cr3t-0123")
+        assert raised.value.message == f"{self.WHERE} is failing (HTTP 503: busy; Retry-After 'Bearer <redacted>')"
+
     def test_an_empty_retry_after_asks_for_no_wait(self):
         with pytest.raises(ResendableFailure):
             read_answer(self.WHERE, 503, b"busy", retry_after=" ")

@@ -105,6 +105,15 @@ class TestPrometheusKind:
             f"catalog.yaml: check 'q': query: the PromQL does not parse ({message}): {query}"
         ]
 
+    def test_a_secret_example_is_not_shown(self):
+        # The query was quoted rendered with the example: a secret param's (a real key) in `analyzer validate`'s output.
+        params = {"key": {"type": "label_value", "required": True, "secret": True, "example": 'k3y"s3cr3t'}}
+        query = 'sum(rate(http_requests_total{key="{{ key }}"}[5m])'
+        assert problems(prometheus_check(query, params=params)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis): "
+            'sum(rate(http_requests_total{key="<redacted>"}[5m])'
+        ]
+
     def test_the_query_is_rendered_with_the_example_and_shown_on_one_line(self):
         query = 'sum(rate(\n  http_requests_total{hash="{{ canary_hash }}"}[5m])\n'
         assert problems(prometheus_check(query, params=CANARY)) == [

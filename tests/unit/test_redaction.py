@@ -25,7 +25,32 @@ class TestSecrets:
 
     @pytest.mark.parametrize(
         ("name", "secret"),
-        [("Authorization", True), ("X-Api-KEY", True), ("session_id", True), ("X-Scope-OrgID", False), ("q", False)],
+        [
+            ("Authorization", True),
+            ("X-Api-KEY", True),
+            ("session_id", True),
+            ("X-Scope-OrgID", False),
+            ("q", False),
+            # A signed URL's signature, a connection string's password: whole words only, `design` is none.
+            ("sig", True),
+            ("X-Amz-Signature", True),
+            ("PWD", True),
+            ("id_jwt", True),
+            ("design", False),
+            ("signal", False),
+            # A session id a framework writes into URLs.
+            ("PHPSESSID", True),
+            ("connect.sid", True),
+            ("inside", False),
+            # Words holding a secret name's letters: a language model's token counts, an author.
+            ("max_tokens", False),
+            ("promptTokenCount", False),
+            ("author", False),
+            ("authority", False),
+            ("author_token", True),
+            ("access_tokens", True),
+            ("authorize", True),
+        ],
     )
     def test_names(self, name, secret):
         assert is_secret_name(name) is secret
