@@ -164,6 +164,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "keepalive_timeout": settings.keepalive_timeout_s,
         "max_line_size": max_line_size,
         "max_field_size": settings.max_header_bytes + (settings.max_header_bytes == max_line_size),
+        # After an answer, aiohttp reads the rest of a body the handler left unread (a GET's, a refused POST's) so
+        # that the connection can serve the next request: no longer than a body may take to come (its own 10 s held
+        # a connection the cap counts for a body trickled after any answer).
+        "lingering_time": settings.body_read_timeout_s,
         "access_log": None,
     }
 
@@ -324,9 +328,10 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
         # connection closes with the answer.
         response.force_close()
         if not request.content.is_eof():
-            # At once: aiohttp would linger after the answer, reading for up to 10 s what a client that stalled is
-            # slow to send, and so hold a connection the cap counts for three times the body timeout. Its own
-            # setting, which it reads per connection once the answer is written (no public way to set it).
+            # At once: aiohttp would linger after the answer, reading for up to the body timeout again what a client
+            # that stalled is slow to send, and so hold a connection the cap counts for twice the body timeout. Its
+            # own setting, which it reads per connection once the answer is written: the public one (the server's
+            # `lingering_time`, server_options) is the same for every connection.
             request.protocol._lingering_time = 0.0
     return response
 
