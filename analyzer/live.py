@@ -187,8 +187,8 @@ def _content_digest(path: Path) -> str:
 
 async def _in_daemon_thread(function: Callable[..., Any], *args: Any) -> Any:
     """`function(*args)` in a thread of its own, as asyncio.to_thread runs it, but one the process does not wait for
-    at exit: a reload cancelled by the shutdown parses on for seconds (about 4 s of CPU per MiB of YAML), and the
-    exit waited for it, past ANALYZER_SHUTDOWN_TIMEOUT_S. Its result, which no one awaits then, is dropped."""
+    at exit: a reload cancelled by the shutdown parses (or imports) on for seconds (about 4 s of CPU per MiB of YAML),
+    and the exit waited for it, past ANALYZER_SHUTDOWN_TIMEOUT_S. Its result, which no one awaits then, is dropped."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
     context = contextvars.copy_context()
@@ -320,8 +320,9 @@ class LiveCatalog:
                 self.metrics.catalog_reloads.labels("unchanged").inc()
                 logger.info("catalog_unchanged", reason=reason, catalog_version=catalog.version)
                 return "unchanged"
-            # Before the swap, so that no evaluation of a kind the new catalog adds waits for its import.
-            await asyncio.to_thread(warm_kinds, catalog.kinds())
+            # Before the swap, so that no evaluation of a kind the new catalog adds waits for its import. In a thread
+            # the exit does not wait for either: an import cancelled by the shutdown goes on (scipy's, about 1 s).
+            await _in_daemon_thread(warm_kinds, catalog.kinds())
             self.current = self._generation(catalog)
             previous.probes.cancel()
             if self.settings.probe_sources:

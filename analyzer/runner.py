@@ -38,6 +38,10 @@ logger = structlog.get_logger("analyzer.runner")
 # a member is cut to that deadline, so it shares only with members cut alike (a request joining it would get a
 # deadline it did not ask for; a member joining a request, one its composite cannot wait for).
 _CoalesceKey = tuple[str, str, tuple[tuple[str, ArgValue], ...], float | tuple[float, float] | None]
+# What tells a request identical to another before it is parsed (`Runner.joinable`): a GET's raw query string, or a
+# POST's with the hash and length of its body's bytes (a hint, as the door is: a collision only lets a request be
+# parsed, and the runner then admits or refuses it as a new one).
+Door = str | tuple[str, int, int]
 # Bound on remembered results (all fresh: expired ones are dropped as new ones come); past it, nothing is added.
 _MAX_RECENT = 10_000
 # A member of a combining check ends this long before that check's deadline, so that the member's timeout is its
@@ -130,10 +134,10 @@ class Runner:
         self._expiries: deque[tuple[float, _CoalesceKey]] = deque()
         # The last PLANS_KEPT plans, least recently used first, by the check's identity and its raw args as received.
         self._plans: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], ArgsPlan] = OrderedDict()
-        # The key of the evaluation last started for a request that gave all its args in its query string, by (check
-        # name, raw query string): what a request refused at the door for a full queue is looked up by, unparsed, to
+        # The key of the evaluation last started for a request that gave all its args in its query string (and body),
+        # by (check name, `Door`): what a request refused at the door for a full queue is looked up by, unparsed, to
         # join its twin instead (`joinable`). Entries of finished evaluations go when it grows past the bound.
-        self._keys_of_queries: dict[tuple[str, str], _CoalesceKey] = {}
+        self._keys_of_queries: dict[tuple[str, Door], _CoalesceKey] = {}
         self._queries_kept = PLANS_KEPT
 
     def plan(self, check: Check, raw_args: Mapping[str, Any]) -> ArgsPlan:
@@ -166,12 +170,13 @@ class Runner:
         args: Mapping[str, ArgValue] | ArgsPlan,
         at: datetime | None = None,
         caller: str = "",
-        query: str | None = None,
+        query: Door | None = None,
     ) -> Coroutine[Any, Any, Evaluation]:
         """Evaluate, sharing the result with identical evaluations (check, args, time) in flight, once awaited;
         Overloaded when admission refuses a new evaluation for `caller`; ArgError, at once, for an `at` that the
         check cannot measure as of (it measures only the present). `args`: bound args, or the `plan` of them;
-        `query`: the raw query string of a request that gave all its args and options in it, for `joinable`."""
+        `query`: the `Door` of a request that gave all its args and options in its query string and body, for
+        `joinable`."""
         # Not a coroutine of its own: the one it returns is the evaluation's, one layer fewer to create and to
         # pass every resumption through.
         if at is not None and not check.measures_the_past():
@@ -184,8 +189,8 @@ class Runner:
             args = ArgsPlan(check, dict(args))
         return self._shared(check, args, at, admit=True, backtest=at is not None, caller=caller, query=query)
 
-    def joinable(self, name: str, query: str) -> bool:
-        """Whether a request for check `name` with the raw query string `query` would be answered by an evaluation
+    def joinable(self, name: str, query: Door) -> bool:
+        """Whether a request for check `name` with the `Door` `query` would be answered by an evaluation
         in flight (or one the reuse window keeps) without one of its own: one dict lookup, nothing parsed. A hint:
         the runner decides when the request comes (a key gone in between is admitted, or refused, as a new one)."""
         key = self._keys_of_queries.get((name, query))
@@ -212,7 +217,7 @@ class Runner:
         caller: str = "",
         hidden: tuple[str, ...] = (),
         within_at: float | None = None,
-        query: str | None = None,
+        query: Door | None = None,
     ) -> Evaluation:
         key: _CoalesceKey = (
             self.catalog.version,
@@ -302,8 +307,8 @@ class Runner:
             self._left(key, future)
             raise
 
-    def _started_for(self, name: str, query: str, key: _CoalesceKey) -> None:
-        """Remember that a request for check `name` with the raw query string `query` started the evaluation `key`."""
+    def _started_for(self, name: str, query: Door, key: _CoalesceKey) -> None:
+        """Remember that a request for check `name` with the `Door` `query` started the evaluation `key`."""
         keys = self._keys_of_queries
         if len(keys) >= self._queries_kept:
             # Those of evaluations over go, unless the reuse window keeps them; the bound grows with those kept, so

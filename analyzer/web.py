@@ -58,6 +58,7 @@ from analyzer.params import (
 )
 from analyzer.redaction import REDACTED, credential_scrubber, is_secret_name
 from analyzer.registry import Registry
+from analyzer.runner import Door
 from analyzer.settings import Settings
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, Resolver
@@ -163,6 +164,10 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "keepalive_timeout": settings.keepalive_timeout_s,
         "max_line_size": max_line_size,
         "max_field_size": settings.max_header_bytes + (settings.max_header_bytes == max_line_size),
+        # After an answer, aiohttp reads the rest of a body the handler left unread (a GET's, a refused POST's) so
+        # that the connection can serve the next request: no longer than a body may take to come (its own 10 s held
+        # a connection the cap counts for a body trickled after any answer).
+        "lingering_time": settings.body_read_timeout_s,
         "access_log": None,
     }
 
@@ -323,9 +328,10 @@ def _refusal(request: web.Request, exc: AnalyzerError) -> web.Response:
         # connection closes with the answer.
         response.force_close()
         if not request.content.is_eof():
-            # At once: aiohttp would linger after the answer, reading for up to 10 s what a client that stalled is
-            # slow to send, and so hold a connection the cap counts for three times the body timeout. Its own
-            # setting, which it reads per connection once the answer is written (no public way to set it).
+            # At once: aiohttp would linger after the answer, reading for up to the body timeout again what a client
+            # that stalled is slow to send, and so hold a connection the cap counts for twice the body timeout. Its
+            # own setting, which it reads per connection once the answer is written: the public one (the server's
+            # `lingering_time`, server_options) is the same for every connection.
             request.protocol._lingering_time = 0.0
     return response
 
@@ -456,18 +462,22 @@ async def run_evaluation(
     `live` and `history`: the app's LIVE and HISTORY, handed by the middleware that holds them (read from the app,
     `request.app` and two of its Python mapping methods, on every request)."""
     caller = admission_caller(principal, request.remote)
-    # A GET gives all its args and options in its query string: the raw string tells an identical request unparsed.
-    query = request.rel_url.raw_query_string if request.method == "GET" else None
-    if (
-        live.admission.refuses(caller)
-        and not live.draining
-        and (query is None or not generation.runner.joinable(request.match_info["name"], query))
-    ):
-        # Before the query or body is parsed and before the history records it: under a flood, refusing
-        # costs next to nothing and cannot push real verdicts out of the history. A request identical to one in
-        # flight is not refused: it joins that evaluation, which holds no slot or place in the queue of its own.
-        request.app[METRICS].requests_rejected.labels("overloaded").inc()
-        return _overloaded_response(request.app[SETTINGS].retry_after_s)
+    # A GET gives all its args and options in its query string: the raw string tells an identical request unparsed
+    # (a POST's door is known once its body is read).
+    query_string = request.rel_url.raw_query_string
+    query: Door | None = query_string if request.method == "GET" else None
+    if live.admission.refuses(caller) and not live.draining:
+        if query is None:
+            # A POST identical to one in flight joins it too (Argo's web provider may POST its args): its body is
+            # read, not parsed, to be told apart (the bytes aiohttp would read and drop after a refusal anyway).
+            body = await _body_bytes(request)
+            query = (query_string, hash(body), len(body))
+        if not generation.runner.joinable(request.match_info["name"], query) and live.admission.refuses(caller):
+            # Before the query or body is parsed and before the history records it: under a flood, refusing
+            # costs next to nothing and cannot push real verdicts out of the history. A request identical to one in
+            # flight is not refused: it joins that evaluation, which holds no slot or place in the queue of its own.
+            request.app[METRICS].requests_rejected.labels("overloaded").inc()
+            return _overloaded_response(request.app[SETTINGS].retry_after_s)
     name = request.match_info["name"]
     raw_args: dict[str, Any] = {}
     # How many of them the query string gave, first, when a body may give more (which follow).
@@ -486,7 +496,9 @@ async def run_evaluation(
         options, raw_args = _split_query(request, check)
         if request.method == "POST":
             query_count = len(raw_args)
-            for arg_name, value in (await _body_args(request)).items():
+            body = await _body_bytes(request)
+            query = (query_string, hash(body), len(body))
+            for arg_name, value in _body_args(request, body).items():
                 if arg_name in raw_args:
                     refusal = check.piece_refusal(request.query, arg_name, " and is also given in the body")
                     raise refusal or ArgError(
@@ -649,7 +661,8 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-async def _body_args(request: web.Request) -> dict[str, Any]:
+async def _body_bytes(request: web.Request) -> bytes:
+    """The request's body as received (decoded from its Content-Encoding), read once: aiohttp keeps it."""
     settings = request.app[SETTINGS]
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
@@ -669,6 +682,11 @@ async def _body_args(request: web.Request) -> dict[str, Any]:
         encoding = request.headers.get("Content-Encoding")
         what = f"does not decode as its Content-Encoding {printable(clip(encoding, 40))!r}" if encoding else "is broken"
         raise ArgError(f"the request body {what}; send a flat JSON object of args") from None
+    return raw
+
+
+def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
+    """The args of a POST whose body `raw` is: a flat JSON object of strings and numbers."""
     if not raw.strip():
         return {}
     try:

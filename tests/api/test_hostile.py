@@ -28,6 +28,8 @@ from tests.gatecatalog import REGISTRY, gate_catalog
 CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
 # Bounds a hung test only; nothing here asserts how long anything took.
 HANG_GUARD_S = 20
+# How long aiohttp reads the rest of a body a handler left unread, unless told otherwise (its `lingering_time`).
+AIOHTTP_LINGERING_S = 10.0
 
 
 class GuardedTestServer(TestServer):
@@ -213,6 +215,21 @@ class TestConnections:
             writer.close()
         answer = rawhttp.parse(raw)
         assert (answer.status, answer.json()["error"]) == (408, "body_timeout")
+
+    async def test_a_body_a_get_never_reads_is_waited_for_no_longer_than_the_body_timeout(self, serve):
+        # Before: aiohttp read what the client trickled after the answer for its own 10 s, whatever
+        # ANALYZER_BODY_READ_TIMEOUT_S said. The guard is half that: the one bound here that is not only a hang's.
+        server = await serve(Settings(body_read_timeout_s=0.2, keepalive_timeout_s=600))
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            head = rawhttp.request("GET", "/api/v1/checks", content_length=100)
+            writer.write(head + b'{"a')
+            await writer.drain()
+            async with asyncio.timeout(AIOHTTP_LINGERING_S / 2):
+                raw = await reader.read()  # the answer, then until the server closes
+        finally:
+            writer.close()
+        assert rawhttp.parse(raw).status == 200
 
     async def test_a_post_turned_away_while_draining_is_closed_before_its_body_came(self, serve):
         server = await serve(Settings(keepalive_timeout_s=600), lingering_time=3600)  # lingering as above

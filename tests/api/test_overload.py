@@ -132,6 +132,45 @@ class TestFairAdmission:
         assert bodies[4] == bodies[0] and bodies[5] == bodies[2]
         assert gates["hold-1"].entered == 1 and gates["wait"].entered == 2
 
+    async def test_a_post_identical_to_one_in_flight_joins_it_when_the_queue_is_full(self, client, gates):
+        # Before: refused with 429 at the door whatever its body, where an identical GET joined: Argo's web provider
+        # POSTs when its template gives a body (method: POST, jsonBody), and counts a 429 as an Error.
+        admission = client.app[LIVE].admission
+        coalesced = client.app[METRICS].coalesced
+        flood = bearer(TOKEN_FLOOD)
+        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        waiting = [
+            asyncio.create_task(client.post("/api/v1/checks/wait/run?explain=true", data=body, headers=flood))
+            for body in ('{"n": 1}', '{"n": 2}')
+        ]
+        await until(lambda: admission.queued == 2)
+        assert admission.refuses("flood")
+        # Identical to one waiting for its slot, query string and body byte for byte: it joins.
+        joined = asyncio.create_task(
+            client.post("/api/v1/checks/wait/run?explain=true", data='{"n": 1}', headers=flood)
+        )
+        await until(lambda: coalesced.value("wait") == 1 or joined.done())
+        assert not joined.done()
+        assert admission.shares() == {"flood": (2, 2)}
+        # Another body, or the same one with another query string, is refused at the door as before.
+        for path, body in [
+            ("/api/v1/checks/wait/run?explain=true", '{"n": 3}'),
+            ("/api/v1/checks/wait/run", '{"n": 1}'),
+        ]:
+            distinct = await client.post(path, data=body, headers=flood)
+            assert distinct.status == 429
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+
+        for gate in gates.values():
+            gate.open()
+        answers = [await answer for answer in [*holding, *waiting, joined]]
+        assert [answer.status for answer in answers] == [200] * 5
+        bodies = [await answer.json() for answer in answers]
+        assert bodies[4] == bodies[2] and bodies[4]["args"] == {"n": 1}
+        assert gates["wait"].entered == 2
+
     async def test_without_auth_callers_are_told_apart_by_address(self, aiohttp_client, gates):
         settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=60)
         client = await aiohttp_client(create_app(settings, catalog(), REGISTRY))

@@ -222,17 +222,18 @@ class TestGracefulShutdown:
             await served.stop()
 
 
-# `analyzer serve` whose reloads parse for ever (the initial load is the real one): a parse that is still running when
-# SIGTERM comes, as a large catalog's is for seconds, without a catalog whose size decides whether it is.
+# `analyzer serve` whose reloads hold for ever at one step (the initial load and warm-up are the real ones), named by
+# TEST_HELD_STEP: a parse that is still running when SIGTERM comes, as a large catalog's is for seconds, without a
+# catalog whose size decides whether it is; or the warm-up of the kinds a new catalog adds (an import: scipy's, 1 s).
 HELD_RELOAD = """
-import json, sys, threading
+import json, os, sys, threading
 import analyzer.live
 
-def held_load(*args):
-    print(json.dumps({"event": "test_reload_parsing"}), file=sys.stderr, flush=True)
+def held(*args):
+    print(json.dumps({"event": "test_reload_held"}), file=sys.stderr, flush=True)
     threading.Event().wait()
 
-analyzer.live.load_catalog = held_load
+setattr(analyzer.live, os.environ["TEST_HELD_STEP"], held)
 from analyzer.cli import main
 sys.exit(main())
 """
@@ -241,10 +242,13 @@ sys.exit(main())
 class TestShutdownDuringAReload:
     """SIGTERM while a reload parses: the reload is dropped, the shutdown does not wait for it, the process exits."""
 
-    async def test_the_process_exits_with_the_parse_still_running(self, tmp_path):
+    @pytest.mark.parametrize("step", ["load_catalog", "warm_kinds"])
+    async def test_the_process_exits_with_the_reload_still_running(self, tmp_path, step):
         # Before: the drain waited for the reload (all of its time), and the exit then for the thread parsing the
-        # catalog: with a 1.3 MB catalog, shutdown_complete at 2.5 s of a 3 s timeout, the process gone at 7.1 s.
-        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        # catalog: with a 1.3 MB catalog, shutdown_complete at 2.5 s of a 3 s timeout, the process gone at 7.1 s. The
+        # exit waited for the thread warming the kinds a new catalog adds too (asyncio.run waits for to_thread's).
+        url = f"http://127.0.0.1:{free_port()}"
+        catalog = write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK)
         port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
         environ.update(
@@ -253,6 +257,7 @@ class TestShutdownDuringAReload:
             ANALYZER_PROBE_PORT="0",
             ANALYZER_PROBE_SOURCES="false",
             ANALYZER_SHUTDOWN_TIMEOUT_S="60",
+            TEST_HELD_STEP=step,
         )
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -266,7 +271,9 @@ class TestShutdownDuringAReload:
         served = ServeProcess(process, port)
         try:
             await served.event("analyzer_listening")
-            await served.event("test_reload_parsing", served.signal(signal.SIGHUP))
+            # Another catalog: a reload of the same one ends before its warm-up.
+            write_catalog(catalog, url, SLOW_CHECK, {**SLOW_CHECK, "name": "slow-2"})
+            await served.event("test_reload_held", served.signal(signal.SIGHUP))
             mark = served.signal(signal.SIGTERM)
             assert await served.wait() == 0
             await served.event("shutdown_complete", mark)
