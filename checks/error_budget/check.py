@@ -291,14 +291,16 @@ class ErrorBudgetCheck(Check):
                 "is no data, not zero errors, and min_events_per_window cannot apply"
             )
         elif pyrra_windows and self.pyrra is not None and self.pyrra.latency:
-            # Its errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be set. A ratio
-            # SLO whose total is a _count can set it, and must, or a window without error series is no data.
+            # A latency SLO's errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be
+            # set. A ratio SLO whose total is a _count can set it, and should, as any ratio SLO.
             found.append(
-                "pyrra.total reads a histogram's _count and pyrra.errors is unset (a Pyrra latency SLO): Pyrra "
-                "records its burnrate whenever the histogram has series, so a window whose rule recorded nothing "
-                "while the total counts traffic is a stopped rule group (removed, failing or not loaded), read as "
-                "no data, not zero errors; a ratio SLO on a _count gives pyrra.errors (its burnrate records nothing "
-                "without error series). To judge the histogram without Pyrra's rules, use a latency SLI in place "
+                "pyrra.total reads a histogram's _count and pyrra.errors is unset: a window whose rule recorded "
+                "nothing while the total counts traffic is read by the SLO's increase rule. A Pyrra latency SLO "
+                "(its success increase rule has an le) records its burnrate whenever the histogram has series, so "
+                "the window is a stopped rule group (removed, failing or not loaded), read as no data, not zero "
+                "errors; a ratio SLO (no le) reads it as zero errors, which cannot be told from a stopped rule group "
+                "while the service errs: give it pyrra.errors. To judge the histogram without Pyrra's rules, use a "
+                "latency SLI in place "
                 f"of pyrra (latency: {{metric: {self.pyrra.metric}, threshold_s: <the success metric's le>"
                 + (f", selectors: '{self.pyrra.selectors}'" if self.pyrra.selectors else "")
                 + "})"

@@ -361,8 +361,8 @@ class PyrraSLI(BaseModel):
 
     @property
     def latency(self) -> bool:
-        """Whether this is read as a Pyrra latency SLO: pyrra.total reads a histogram's _count and pyrra.errors is
-        unset (a latency SLO's errors, the total minus a bucket, are no selector it could hold)."""
+        """Whether this may be a Pyrra latency SLO, which its increase rule tells: pyrra.total reads a histogram's
+        _count and pyrra.errors is unset (a latency SLO's errors, the total minus a bucket, are no selector)."""
         found = _METRIC_NAME_RE.match(self.total or "")
         return self.errors is None and found is not None and found.group(0).endswith("_count")
 
@@ -586,6 +586,7 @@ class PyrraReader:
         )
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
+        self._period_rule = f"increase{prometheus_duration(period_s)}"
 
     def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
         return _matchers(
@@ -610,6 +611,17 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
+        if self._sli.latency:
+            # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
+            # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
+            # latency SLO from a ratio SLO on a _count without pyrra.errors. Above 0: latency; 0: ratio; none: no
+            # increase rule tells. performanceOverAccuracy records the rule over the SLO window in its -long group,
+            # the 5m one beside the burnrates.
+            def increase(*extra: str) -> str:
+                return f"{self._rule(self._period_rule, args, extra)} or {self._rule('increase5m', args, extra)}"
+
+            with_le = increase('le!=""')
+            queries["latency_rule"] = f"count({with_le}) or 0 * count({increase()})"
         return queries
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
@@ -643,8 +655,8 @@ class PyrraReader:
             f"check's period {period}: {_pyrra_names(recorded_s, period_s, period)}; set period: {recorded}"
         )
 
-    def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
-        matchers = self._burnrate_matchers(args)
+    def _rule(self, suffix: str, args: Mapping[str, ArgValue], extra: Sequence[str] = ()) -> str:
+        matchers = _matchers(self._burnrate_matchers(args), *extra)
         if self._sli.metric is None:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
         # Pyrra names its increase rules after the total metric without _total, _count and _bucket too (a latency
@@ -733,23 +745,39 @@ class PyrraReader:
                 total,
                 _raw_errors(queries, results, "pyrra.errors"),
             )
-            if self._sli.latency and absent.error_ratio is not None:
-                # A latency SLO's rule, (count - bucket) / count, records whenever the histogram has series, errors
-                # or not: absent while its _count counts traffic, the rule group stopped (or never loaded).
-                return replace(
-                    absent,
-                    error_ratio=None,
-                    events=None,
-                    note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: a Pyrra "
-                    "latency SLO records its burnrate whenever the histogram has series, so its rule group stopped "
-                    "evaluating, fails or is not loaded; no evidence of zero errors)",
-                )
+            if "latency_rule" in queries and absent.error_ratio is not None:
+                return self._latency_absent(absent, queries, results)
             return absent
         return _with_total(
             _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
             window,
             total,
             "pyrra.total" if "total" in queries else None,
+        )
+
+    def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """A window without a burnrate series while pyrra.total (a _count) counts traffic, for an SLO without
+        pyrra.errors: zero errors for a ratio SLO, whose rule divides an absent error vector, but no data for a
+        latency SLO, whose rule, (count - bucket) / count, records whenever the histogram has series (its group
+        stopped or never loaded), and no data when no increase rule tells which the SLO is."""
+        success = results[queries["latency_rule"]].single_value("Pyrra increase rule query")
+        if success == 0:
+            return absent
+        told = (
+            "no increase rule of the SLO has a series to tell a ratio SLO (zero errors) from a latency SLO"
+            if success is None
+            else "its success increase rule has an le: a Pyrra latency SLO"
+        )
+        why = (
+            f"{told}, which records its burnrate whenever the histogram has series, so its rule group stopped "
+            "evaluating, fails or is not loaded"
+        )
+        return replace(
+            absent,
+            error_ratio=None,
+            events=None,
+            note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: {why}; no evidence "
+            "of zero errors)",
         )
 
 

@@ -69,7 +69,7 @@ def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="
     }
 
 
-def pyrra_latency_check(job, name=None, **fields):
+def pyrra_latency_check(job, name=None, metric="ebr_http_request_duration_seconds", **fields):
     """A check on the Pyrra latency SLO ebr-<job> of data_error_budget_rules.py, as `analyzer import` writes it: its
     total the histogram's _count, no errors (the total minus a bucket is no selector)."""
     return {
@@ -79,9 +79,9 @@ def pyrra_latency_check(job, name=None, **fields):
         "period": "28d",
         "pyrra": {
             "slo": f"ebr-{job}",
-            "metric": "ebr_http_request_duration_seconds",
+            "metric": metric,
             "selectors": f'job="ebr-{job}"',
-            "total": f'ebr_http_request_duration_seconds_count{{job="ebr-{job}"}}',
+            "total": f'{metric}_count{{job="ebr-{job}"}}',
         },
         **fields,
     }
@@ -320,6 +320,7 @@ CHECKS = [
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-data-pass", no_data="pass"),
     *(pyrra_latency_check(job) for job in ("lat-fast", "lat-slow", "lat-stopped")),
     pyrra_latency_check("lat-stopped", name="ebr-pyrra-lat-stopped-no-data-fail", no_data="fail"),
+    pyrra_latency_check("cnt-clean", metric="ebr_rpc_duration_seconds"),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1156,6 +1157,21 @@ class TestPyrraLatencyStopped:
         assert slow.verdict is Outcome.FAIL and slow.value == pytest.approx(50, rel=1e-6)
         fast = await evaluate("ebr-pyrra-lat-fast")
         assert fast.verdict is Outcome.PASS and fast.value == 0, fast.reason
+
+
+class TestPyrraRatioOnCount:
+    """A Pyrra ratio SLO whose total is a _count, checked without pyrra.errors, is told from a latency SLO by its
+    increase rule, which has no le: its service without error series records no burnrate, zero errors."""
+
+    async def test_a_service_without_errors_passes(self, evaluate):
+        # Before: read as a latency SLO whose burnrate group stopped, inconclusive at every evaluation.
+        result = await evaluate("ebr-pyrra-cnt-clean")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert windows(result)["5m"]["error_ratio"] == 0
+
+    async def test_a_latency_slo_is_still_told_by_its_le(self, evaluate):
+        result = await evaluate("ebr-pyrra-lat-stopped")
+        assert "its success increase rule has an le" in windows(result)["5m"]["note"]
 
 
 class TestCountedSamples:

@@ -203,11 +203,13 @@ class TestImportedWarnings:
         [check] = convert(docs(PYRRA_LATENCY))
         [warning] = validated([check])["api-latency"].warnings()
         assert warning == (
-            "pyrra.total reads a histogram's _count and pyrra.errors is unset (a Pyrra latency SLO): Pyrra records "
-            "its burnrate whenever the histogram has series, so a window whose rule recorded nothing while the total "
-            "counts traffic is a stopped rule group (removed, failing or not loaded), read as no data, not zero "
-            "errors; a ratio SLO on a _count gives pyrra.errors (its burnrate records nothing without error series). "
-            "To judge the histogram without Pyrra's rules, use a latency SLI in place of pyrra (latency: {metric: "
+            "pyrra.total reads a histogram's _count and pyrra.errors is unset: a window whose rule recorded nothing "
+            "while the total counts traffic is read by the SLO's increase rule. A Pyrra latency SLO (its success "
+            "increase rule has an le) records its burnrate whenever the histogram has series, so the window is a "
+            "stopped rule group (removed, failing or not loaded), read as no data, not zero errors; a ratio SLO (no "
+            "le) reads it as zero errors, which cannot be told from a stopped rule group while the service errs: give "
+            "it pyrra.errors. To judge the histogram without Pyrra's rules, use a latency SLI in place of pyrra "
+            "(latency: {metric: "
             "http_request_duration_seconds, threshold_s: <the success metric's le>, selectors: 'job=\"api\"'})"
         )
         # The latency SLI it offers loads, with the success metric's le, and warns of nothing.
