@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,18 @@ class TestModule:
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert result.returncode == 2
         assert result.stderr.startswith("analyzer: no check named 'no-such-check' in the catalog")
+
+    def test_a_checks_package_in_the_working_directory_is_not_read(self, tmp_path):
+        # Before: `python -m analyzer` read ./checks first, so the catalog's kinds failed to import: exit 6.
+        (tmp_path / "checks").mkdir()
+        (tmp_path / "checks" / "__init__.py").write_text('raise ImportError("the working directory\'s checks")\n')
+        catalog = ROOT / "deploy" / "demo" / "catalog.yaml"
+        command = [sys.executable, "-m", "analyzer", "validate", str(catalog)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "working directory" not in result.stderr
+        # A directory PYTHONPATH names is still read: only the implicit one is dropped.
+        probe = [sys.executable, "-m", "analyzer", "list", "--catalog", str(catalog)]
+        env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+        assert result.returncode == 6 and "the working directory's checks" in result.stderr
