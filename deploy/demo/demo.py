@@ -112,6 +112,15 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
                 end,
                 30,
             )
+        # The histogram's _count (the +Inf bucket's events): a `latency` SLI or a Pyrra latency SLO divides by it.
+        om.add_counter_rate(
+            "http_request_duration_seconds_count",
+            {"service": "payments", "rollouts_pod_template_hash": pod_hash},
+            lambda t, r=rps: r,
+            start,
+            end,
+            30,
+        )
         visits = CHECKOUT_VISITS_PER_S if rps else 0.0
         checkout = {"service": "checkout", "rollouts_pod_template_hash": pod_hash}
         om.add_counter_rate("checkout_visits_total", checkout, lambda t, v=visits: v, start, end, 30)
