@@ -152,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         parser = build_parser()
-        args, unrecognized = parser.parse_known_args(with_dash_values(sys.argv[1:] if argv is None else argv))
+        words = sys.argv[1:] if argv is None else argv
+        if not words:
+            # argparse says only "the following arguments are required: COMMAND"; a newcomer needs the commands.
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        args, unrecognized = parser.parse_known_args(with_dash_values(words))
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
             # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,

@@ -27,6 +27,13 @@ class TestModule:
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("payments-error-rate\tprometheus\tcanary_hash\t")
 
+    def test_no_command_lists_the_commands(self):
+        # Before: "the following arguments are required: COMMAND", naming none of them.
+        result = subprocess.run([sys.executable, "-m", "analyzer"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "validate  validate catalog files or directories" in result.stderr
+        assert "run       evaluate one check and exit with its verdict's code" in result.stderr
+
     def test_exits_as_the_command_does(self):
         command = [sys.executable, "-m", "analyzer", "run", "no-such-check", "--catalog", str(ROOT / "deploy" / "demo")]
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
