@@ -295,7 +295,8 @@ class ErrorBudgetCheck(Check):
             # set, and `indicator: latency` leaves nothing to warn of. Undeclared, it may be a ratio SLO on a _count.
             if self.pyrra.indicator is None:
                 found.append(
-                    "pyrra.total reads a histogram's _count and pyrra.errors and pyrra.indicator are unset: a window "
+                    "pyrra.total reads a histogram's _count or bucket and pyrra.errors and pyrra.indicator are "
+                    "unset: a window "
                     "whose burnrate rule recorded nothing while the total counts traffic is read by the SLO's "
                     "increase rule: no data for a Pyrra latency SLO (its success increase rule has an le, and its "
                     "burnrate records whenever the histogram has series, so its rule group stopped), zero errors for "

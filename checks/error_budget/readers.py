@@ -369,12 +369,12 @@ class PyrraSLI(BaseModel):
     @property
     def latency(self) -> bool:
         """Whether this may be a Pyrra latency SLO: `indicator: latency`, or, with no indicator, pyrra.total reads a
-        histogram's _count and pyrra.errors is unset (a latency SLO's errors, the total minus a bucket, are no
-        selector), which its increase rule tells."""
+        histogram's _count or a bucket (its +Inf one) and pyrra.errors is unset (a latency SLO's errors, the total
+        minus a bucket, are no selector), which its increase rule tells."""
         if self.indicator is not None:
             return self.indicator == "latency"
         found = _METRIC_NAME_RE.match(self.total or "")
-        return self.errors is None and found is not None and found.group(0).endswith("_count")
+        return self.errors is None and found is not None and found.group(0).endswith(("_count", "_bucket"))
 
     @model_validator(mode="after")
     def _errors_with_total(self) -> PyrraSLI:

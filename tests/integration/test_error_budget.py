@@ -327,6 +327,20 @@ CHECKS = [
     pyrra_latency_check("cnt-clean", metric="ebr_rpc_duration_seconds", indicator=None),
     pyrra_latency_check("cnt-clean", "ebr-pyrra-cnt-clean-ratio", metric="ebr_rpc_duration_seconds", indicator="ratio"),
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-undeclared", indicator=None),
+    # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
+    *(
+        {
+            **pyrra_latency_check("lat-stopped", name, indicator=indicator),
+            "pyrra": {
+                **pyrra_latency_check("lat-stopped", indicator=indicator)["pyrra"],
+                "total": 'ebr_http_request_duration_seconds_bucket{job="ebr-lat-stopped", le="+Inf"}',
+            },
+        }
+        for name, indicator in (
+            ("ebr-pyrra-lat-stopped-inf", "latency"),
+            ("ebr-pyrra-lat-stopped-inf-undeclared", None),
+        )
+    ),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1177,13 +1191,19 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert windows(result)["5m"]["error_ratio"] == 0
 
-    async def test_a_latency_slo_is_told_by_its_le(self, evaluate):
-        result = await evaluate("ebr-pyrra-lat-stopped-undeclared")
+    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped-undeclared", "ebr-pyrra-lat-stopped-inf-undeclared"])
+    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name):
+        # ebr-pyrra-lat-stopped-inf-undeclared, whose total is the +Inf bucket. Before: read as a ratio SLO, every
+        # window zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
+        result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "its success increase rule has an le" in windows(result)["5m"]["note"]
 
-    async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate):
-        result = await evaluate("ebr-pyrra-lat-stopped")
+    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
+    async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):
+        # ebr-pyrra-lat-stopped-inf: its total is the +Inf bucket, no _count. Before (no indicator to say so): every
+        # window read as zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
+        result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "indicator: latency, a Pyrra latency SLO" in windows(result)["5m"]["note"]
 
