@@ -355,7 +355,8 @@ class PyrraSLI(BaseModel):
         description="the SLO's indicator as its spec writes it (spec.indicator.ratio or .latency; `analyzer import` "
         "sets latency): a latency SLO's burnrate records whenever its histogram has series, so a window without one "
         "while pyrra.total counts traffic is no data, not zero errors; unset, an SLO whose pyrra.total is a _count "
-        "and that has no pyrra.errors is told by its increase rule (a latency SLO's success rule has an le)",
+        "or a bucket and that has no pyrra.errors is told by its increase rule (a latency SLO's success rule has an "
+        "le)",
     )
     errors: str | None = Field(
         default=None,
@@ -629,9 +630,9 @@ class PyrraReader:
         if self._sli.latency and self._sli.indicator is None:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
-            # latency SLO from a ratio SLO on a _count without pyrra.errors. Above 0: latency; 0: ratio; none: no
-            # increase rule tells. performanceOverAccuracy records the rule over the SLO window in its -long group,
-            # the 5m one beside the burnrates.
+            # latency SLO from a ratio SLO on a _count (or bucket) without pyrra.errors. Above 0: latency; 0: ratio;
+            # none: no increase rule tells. performanceOverAccuracy records the rule over the SLO window in its -long
+            # group, the 5m one beside the burnrates.
             def increase(*extra: str) -> str:
                 return f"{self._rule(self._period_rule, args, extra)} or {self._rule('increase5m', args, extra)}"
 
@@ -771,7 +772,7 @@ class PyrraReader:
         )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        """A window without a burnrate series while pyrra.total (a _count) counts traffic, for an SLO without
+        """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
         pyrra.errors: zero errors for a ratio SLO, whose rule divides an absent error vector, but no data for a
         latency SLO, whose rule, (count - bucket) / count, records whenever the histogram has series (its group
         stopped or never loaded), and no data when no increase rule tells which the SLO is (`indicator` unset)."""
