@@ -128,9 +128,18 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     for origin, document, analysis in analyses:
         problems += _run_problems(origin, document, analysis, templates, catalog, settings)
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
-    for origin, run in _documents(paths, (_RUN_KIND,)):
-        problems += _analysis_run_problems(origin, run, catalog, settings)
     return problems
+
+
+def analysis_run_problems(paths: Sequence[Path], catalog: Catalog, settings: Settings | None = None) -> list[str]:
+    """A problem for each AnalysisRun under `paths` (one Argo made, saved with kubectl) whose metrics, with its own
+    args filled in, call the catalog wrongly, as template_problems says of a template's."""
+    settings = settings or Settings()
+    return [
+        problem
+        for origin, run in _documents(paths, (_RUN_KIND,))
+        for problem in _analysis_run_problems(origin, run, catalog, settings)
+    ]
 
 
 def job_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:

@@ -152,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         parser = build_parser()
-        args, unrecognized = parser.parse_known_args(with_dash_values(sys.argv[1:] if argv is None else argv))
+        words = sys.argv[1:] if argv is None else argv
+        if not words:
+            # argparse says only "the following arguments are required: COMMAND"; a newcomer needs the commands.
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        args, unrecognized = parser.parse_known_args(with_dash_values(words))
         args.unrecognized = unrecognized
         if args.command == "run" and args.junit is not None:
             # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,
@@ -844,15 +849,17 @@ def _invalid(problems: list[str], advice: str) -> int:
 def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate or a Job under `paths` calls a check the catalog lacks, or calls it with args it
     refuses (said on stderr, each under its own header); what is left unchecked is noted on stdout."""
-    from analyzer.argo_templates import job_problems, template_notes, template_problems
+    from analyzer.argo_templates import analysis_run_problems, job_problems, template_notes, template_problems
     from analyzer.settings import Settings
 
     for note in template_notes(paths):
         _say(f"note: {note}")
     # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
-    problems = template_problems(paths, catalog, Settings.from_env())
+    settings = Settings.from_env()
+    problems = template_problems(paths, catalog, settings)
+    runs = analysis_run_problems(paths, catalog, settings)
     jobs = job_problems(paths, catalog)
-    for found, header in ((problems, "an AnalysisTemplate"), (jobs, "a Job")):
+    for found, header in ((problems, "an AnalysisTemplate"), (runs, "an AnalysisRun"), (jobs, "a Job")):
         if found:
             print(
                 f"analyzer: {header} calls the catalog wrongly:",
@@ -860,7 +867,7 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
                 sep="\n",
                 file=sys.stderr,
             )
-    return bool(problems or jobs)
+    return bool(problems or runs or jobs)
 
 
 def _stdout_is_not_read(files: list[Path]) -> None:

@@ -333,6 +333,9 @@ def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
         # A counter: its rate over each window tells a service without error series (no ratio recorded)
         # from one without traffic.
         pyrra["total"] = _render_selector(metric, matchers)
+    if kind == "latency":
+        # Its burnrate records whenever the histogram has series: a window without one is a stopped rule group.
+        pyrra["indicator"] = "latency"
     errors_text = (part.get("errors") or {}).get("metric") if kind == "ratio" else None
     if errors_text:
         # The raw errors tell zero errors from a burnrate rule group that stopped evaluating.

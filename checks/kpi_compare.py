@@ -182,6 +182,11 @@ class KpiCompareCheck(Check):
     max_relative_change: float | None = Field(
         default=None, ge=0, description="tolerance as a fraction of the baseline, e.g. 0.05 = 5%"
     )
+    large_relative_change: bool = Field(
+        default=False,
+        description="true: a max_relative_change of 1 or more (100% or more of the baseline: at 1 a latency may "
+        "double) is meant, not a percentage written for a fraction, and draws no load warning",
+    )
     max_absolute_change: float | None = Field(default=None, ge=0, description="tolerance in the KPI's units")
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="confidence level (proportion, mann_whitney)")
     min_detectable_effect: float | None = Field(
@@ -219,6 +224,13 @@ class KpiCompareCheck(Check):
         self._only_for("power", self.method == "proportion", "proportion")
         self._only_for("min_samples", self.method == "mann_whitney", "mann_whitney")
         self._only_for("step", self.method == "mann_whitney", "mann_whitney")
+        if self.large_relative_change and (self.max_relative_change or 0) < 1:
+            # Left on a tolerance below 1, it would silence the warning for a later 5 written for 5%.
+            raise ValueError(
+                "large_relative_change only applies to a max_relative_change of 1 or more, not "
+                f"{format_number(self.max_relative_change) if self.max_relative_change is not None else 'unset'}: "
+                "remove it"
+            )
         has_tolerance = self.max_relative_change is not None or self.max_absolute_change is not None
         if self.method != "proportion" and not has_tolerance:
             raise ValueError(f"method {self.method} needs max_relative_change and/or max_absolute_change")
@@ -384,7 +396,7 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-        if self.max_relative_change is not None and self.max_relative_change >= 1:
+        if self.max_relative_change is not None and self.max_relative_change >= 1 and not self.large_relative_change:
             found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
@@ -1362,7 +1374,10 @@ def _not_a_count(field: str, query: str) -> str | None:
 def _tolerance_in_percent(relative: float, direction: Direction) -> str:
     """The warning for a max_relative_change of 1 or more (5 written for 5%), by what it lets pass in `direction`
     (a proportion better higher refuses it: see _proportion_in_fractions)."""
-    fraction = f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
+    fraction = (
+        f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%; if {format_number(relative)} is "
+        "meant, set large_relative_change: true"
+    )
     if direction == "lower_is_better":
         return (
             f"max_relative_change {format_number(relative)} tolerates a rise of {_percent(relative)} of the baseline: "

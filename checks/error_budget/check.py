@@ -291,18 +291,22 @@ class ErrorBudgetCheck(Check):
                 "is no data, not zero errors, and min_events_per_window cannot apply"
             )
         elif pyrra_windows and self.pyrra is not None and self.pyrra.latency:
-            # Its errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be set. A ratio
-            # SLO whose total is a _count can set it, and must, or a window without error series is no data.
-            found.append(
-                "pyrra.total reads a histogram's _count and pyrra.errors is unset (a Pyrra latency SLO): Pyrra "
-                "records its burnrate whenever the histogram has series, so a window whose rule recorded nothing "
-                "while the total counts traffic is a stopped rule group (removed, failing or not loaded), read as "
-                "no data, not zero errors; a ratio SLO on a _count gives pyrra.errors (its burnrate records nothing "
-                "without error series). To judge the histogram without Pyrra's rules, use a latency SLI in place "
-                f"of pyrra (latency: {{metric: {self.pyrra.metric}, threshold_s: <the success metric's le>"
-                + (f", selectors: '{self.pyrra.selectors}'" if self.pyrra.selectors else "")
-                + "})"
-            )
+            # A latency SLO's errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be
+            # set, and `indicator: latency` leaves nothing to warn of. Undeclared, it may be a ratio SLO on a _count.
+            if self.pyrra.indicator is None:
+                found.append(
+                    "pyrra.total reads a histogram's _count or bucket and pyrra.errors and pyrra.indicator are "
+                    "unset: a window "
+                    "whose burnrate rule recorded nothing while the total counts traffic is read by the SLO's "
+                    "increase rule: no data for a Pyrra latency SLO (its success increase rule has an le, and its "
+                    "burnrate records whenever the histogram has series, so its rule group stopped), zero errors for "
+                    "a ratio SLO (no le), which cannot be told from a stopped rule group while the service errs. Say "
+                    "which: indicator: latency (as analyzer import writes a latency SLO), or give a ratio SLO "
+                    "pyrra.errors. To judge the histogram without Pyrra's rules, use a latency SLI in place of pyrra "
+                    f"(latency: {{metric: {self.pyrra.metric}, threshold_s: <the success metric's le>"
+                    + (f", selectors: '{self.pyrra.selectors}'" if self.pyrra.selectors else "")
+                    + "})"
+                )
         elif (pyrra_windows and self.pyrra is not None and self.pyrra.errors is None) or (
             self.sloth is not None and self.sloth.errors_query is None
         ):

@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -350,6 +350,14 @@ class PyrraSLI(BaseModel):
         'http_requests_total{job="api"}): per window sum(rate(<total>[window])) counts the traffic, '
         "so a window whose burnrate rule recorded nothing (no error series) reads as zero errors",
     )
+    indicator: Literal["ratio", "latency"] | None = Field(
+        default=None,
+        description="the SLO's indicator as its spec writes it (spec.indicator.ratio or .latency; `analyzer import` "
+        "sets latency): a latency SLO's burnrate records whenever its histogram has series, so a window without one "
+        "while pyrra.total counts traffic is no data, not zero errors; unset, an SLO whose pyrra.total is a _count "
+        "or a bucket and that has no pyrra.errors is told by its increase rule (a latency SLO's success rule has an "
+        "le)",
+    )
     errors: str | None = Field(
         default=None,
         min_length=1,
@@ -361,13 +369,21 @@ class PyrraSLI(BaseModel):
 
     @property
     def latency(self) -> bool:
-        """Whether this is read as a Pyrra latency SLO: pyrra.total reads a histogram's _count and pyrra.errors is
-        unset (a latency SLO's errors, the total minus a bucket, are no selector it could hold)."""
+        """Whether this may be a Pyrra latency SLO: `indicator: latency`, or, with no indicator, pyrra.total reads a
+        histogram's _count or a bucket (its +Inf one) and pyrra.errors is unset (a latency SLO's errors, the total
+        minus a bucket, are no selector), which its increase rule tells."""
+        if self.indicator is not None:
+            return self.indicator == "latency"
         found = _METRIC_NAME_RE.match(self.total or "")
-        return self.errors is None and found is not None and found.group(0).endswith("_count")
+        return self.errors is None and found is not None and found.group(0).endswith(("_count", "_bucket"))
 
     @model_validator(mode="after")
     def _errors_with_total(self) -> PyrraSLI:
+        if self.indicator == "latency" and self.errors is not None:
+            raise ValueError(
+                "pyrra.errors: a Pyrra latency SLO's errors are its total minus the success bucket, which no selector "
+                "counts; remove pyrra.errors, or set indicator: ratio if the SLO is a ratio SLO"
+            )
         if self.errors is not None and self.total is None:
             raise ValueError(
                 "pyrra.errors needs pyrra.total: it only tells whether an absent burnrate series "
@@ -586,6 +602,7 @@ class PyrraReader:
         )
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
+        self._period_rule = f"increase{prometheus_duration(period_s)}"
 
     def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
         return _matchers(
@@ -610,6 +627,17 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
+        if self._sli.latency and self._sli.indicator is None:
+            # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
+            # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
+            # latency SLO from a ratio SLO on a _count (or bucket) without pyrra.errors. Above 0: latency; 0: ratio;
+            # none: no increase rule tells. performanceOverAccuracy records the rule over the SLO window in its -long
+            # group, the 5m one beside the burnrates.
+            def increase(*extra: str) -> str:
+                return f"{self._rule(self._period_rule, args, extra)} or {self._rule('increase5m', args, extra)}"
+
+            with_le = increase('le!=""')
+            queries["latency_rule"] = f"count({with_le}) or 0 * count({increase()})"
         return queries
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
@@ -643,8 +671,8 @@ class PyrraReader:
             f"check's period {period}: {_pyrra_names(recorded_s, period_s, period)}; set period: {recorded}"
         )
 
-    def _rule(self, suffix: str, args: Mapping[str, ArgValue]) -> str:
-        matchers = self._burnrate_matchers(args)
+    def _rule(self, suffix: str, args: Mapping[str, ArgValue], extra: Sequence[str] = ()) -> str:
+        matchers = _matchers(self._burnrate_matchers(args), *extra)
         if self._sli.metric is None:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
         # Pyrra names its increase rules after the total metric without _total, _count and _bucket too (a latency
@@ -734,22 +762,38 @@ class PyrraReader:
                 _raw_errors(queries, results, "pyrra.errors"),
             )
             if self._sli.latency and absent.error_ratio is not None:
-                # A latency SLO's rule, (count - bucket) / count, records whenever the histogram has series, errors
-                # or not: absent while its _count counts traffic, the rule group stopped (or never loaded).
-                return replace(
-                    absent,
-                    error_ratio=None,
-                    events=None,
-                    note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: a Pyrra "
-                    "latency SLO records its burnrate whenever the histogram has series, so its rule group stopped "
-                    "evaluating, fails or is not loaded; no evidence of zero errors)",
-                )
+                return self._latency_absent(absent, queries, results)
             return absent
         return _with_total(
             _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
             window,
             total,
             "pyrra.total" if "total" in queries else None,
+        )
+
+    def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
+        pyrra.errors: zero errors for a ratio SLO, whose rule divides an absent error vector, but no data for a
+        latency SLO, whose rule, (count - bucket) / count, records whenever the histogram has series (its group
+        stopped or never loaded), and no data when no increase rule tells which the SLO is (`indicator` unset)."""
+        if "latency_rule" not in queries:
+            told = "indicator: latency, a Pyrra latency SLO"
+        elif (success := results[queries["latency_rule"]].single_value("Pyrra increase rule query")) == 0:
+            return absent
+        elif success is None:
+            told = "no increase rule of the SLO has a series to tell a ratio SLO (zero errors) from a latency SLO"
+        else:
+            told = "its success increase rule has an le: a Pyrra latency SLO"
+        why = (
+            f"{told}, which records its burnrate whenever the histogram has series, so its rule group stopped "
+            "evaluating, fails or is not loaded"
+        )
+        return replace(
+            absent,
+            error_ratio=None,
+            events=None,
+            note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: {why}; no evidence "
+            "of zero errors)",
         )
 
 

@@ -54,6 +54,8 @@ PYRRA_ERROR_RATIO = 0.0004
 PYRRA_OBJECTIVE = 0.999
 PYRRA_WINDOW_S = 28 * 86400.0
 PYRRA_INCREASE_4W = 60.0 * 28 * 86400  # requests of the payments service over 28 days at 60/s
+# A Pyrra latency SLO on the payments histogram (success: le="0.5"): the share of requests slower than 0.5 s.
+PYRRA_SLOW_RATIO = 0.004
 PROCESSES = ("analyzer", "shop", "prometheus")
 # (check, query string) of every example the demo prints: each kind, each verdict the docs show.
 EXAMPLES = (
@@ -112,6 +114,15 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
                 end,
                 30,
             )
+        # The histogram's _count (the +Inf bucket's events): a `latency` SLI or a Pyrra latency SLO divides by it.
+        om.add_counter_rate(
+            "http_request_duration_seconds_count",
+            {"service": "payments", "rollouts_pod_template_hash": pod_hash},
+            lambda t, r=rps: r,
+            start,
+            end,
+            30,
+        )
         visits = CHECKOUT_VISITS_PER_S if rps else 0.0
         checkout = {"service": "checkout", "rollouts_pod_template_hash": pod_hash}
         om.add_counter_rate("checkout_visits_total", checkout, lambda t, v=visits: v, start, end, 30)
@@ -137,6 +148,21 @@ def _add_window(om: OpenMetrics, start: float, end: float) -> None:
         om.add(
             "http_requests:increase4w",
             {"slo": "payments-availability", "service": "payments", "code": code},
+            lambda t, s=share: PYRRA_INCREASE_4W * s,
+            start,
+            end,
+            30,
+        )
+    # Pyrra's rules of the latency SLO payments-latency: its burnrates, and its increase rules over 28d, the
+    # total's without le and the success bucket's with it (how Pyrra tells the two rules apart).
+    latency = {"slo": "payments-latency", "service": "payments"}
+    for window in PYRRA_WINDOWS:
+        name = f"http_request_duration_seconds:burnrate{window}"
+        om.add(name, latency, lambda t: PYRRA_SLOW_RATIO, start, end, 30)
+    for extra, share in (({}, 1.0), ({"le": "0.5"}, 1 - PYRRA_SLOW_RATIO)):
+        om.add(
+            "http_request_duration_seconds:increase4w",
+            latency | extra,
             lambda t, s=share: PYRRA_INCREASE_4W * s,
             start,
             end,

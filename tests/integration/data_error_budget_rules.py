@@ -27,6 +27,10 @@ of Pyrra's slo/rules_test.go "http-latency" case (burnrate and increase groups):
 - ebr-lat-slow:    5% of requests slower than 0.5 s.
 - ebr-lat-stopped: as ebr-lat-slow, but its burnrate group is not in the rule file while its increase group is.
 
+`ebr_rpc_duration_seconds_count{job="ebr-cnt-clean", code="200"}` (a histogram's `_count` alone) every 60 s from A-7h to
+A+1h, 10 req/s, for a Pyrra ratio SLO `ebr-cnt-clean` (99.9%, 28d; errors with `code=~"5.."`, which has no series):
+its burnrate rules record nothing, its increase rule (no `le`) records the total.
+
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
 `ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
@@ -83,6 +87,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
         om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "+Inf"}, lambda t: 10.0, start, end, MINUTE)
         fast = 10.0 * (1 - slow)
         om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "0.5"}, lambda t, r=fast: r, start, end, MINUTE)
+    om.add_counter_rate(
+        "ebr_rpc_duration_seconds_count", {"job": "ebr-cnt-clean", "code": "200"}, lambda t: 10.0, start, end, MINUTE
+    )
 
 
 def pyrra_rules(job: str) -> str:
@@ -144,6 +151,24 @@ def pyrra_latency_rules(job: str) -> str:
         f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '0.5'\n"
+    )
+
+
+def pyrra_count_ratio_rules() -> str:
+    """Pyrra's rule groups for ratio SLO ebr-cnt-clean, whose total is a histogram's _count, as slo/rules_test.go's
+    "http-ratio" case writes them: no error series, so the burnrates record nothing; the increase rule has no le."""
+    slo, metric = "ebr-cnt-clean", "ebr_rpc_duration_seconds"
+    total, errors = f'{metric}_count{{job="{slo}"}}', f'{metric}_count{{code=~"5..",job="{slo}"}}'
+    labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
+    out = f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS:
+        out += (
+            f"  - record: {metric}:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
+        )
+    return out + (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: {metric}:increase4w\n    expr: sum by (code) (increase({total}[4w]))\n{labels}"
     )
 
 
@@ -238,6 +263,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
     """The Pyrra and Sloth rule file for every job, and the range to evaluate it over."""
     text = "groups:\n" + "".join(pyrra_rules(job) + sloth_rules(job) for job in JOBS)
     text += "".join(pyrra_latency_rules(job) for job in LATENCY_JOBS)
+    text += pyrra_count_ratio_rules()
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )

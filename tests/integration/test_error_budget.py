@@ -69,20 +69,24 @@ def pyrra_check(job, name=None, *, slo=None, metric="ebr_http_requests", total="
     }
 
 
-def pyrra_latency_check(job, name=None, **fields):
+def pyrra_latency_check(job, name=None, metric="ebr_http_request_duration_seconds", indicator="latency", **fields):
     """A check on the Pyrra latency SLO ebr-<job> of data_error_budget_rules.py, as `analyzer import` writes it: its
-    total the histogram's _count, no errors (the total minus a bucket is no selector)."""
+    total the histogram's _count, no errors (the total minus a bucket is no selector), `indicator: latency` (None:
+    left out, so the SLO's increase rule tells)."""
+    pyrra = {
+        "slo": f"ebr-{job}",
+        "metric": metric,
+        "selectors": f'job="ebr-{job}"',
+        "total": f'{metric}_count{{job="ebr-{job}"}}',
+    }
+    if indicator is not None:
+        pyrra["indicator"] = indicator
     return {
         "name": name or f"ebr-pyrra-{job}",
         "kind": "error_budget",
         "objective": 99.9,
         "period": "28d",
-        "pyrra": {
-            "slo": f"ebr-{job}",
-            "metric": "ebr_http_request_duration_seconds",
-            "selectors": f'job="ebr-{job}"',
-            "total": f'ebr_http_request_duration_seconds_count{{job="ebr-{job}"}}',
-        },
+        "pyrra": pyrra,
         **fields,
     }
 
@@ -320,6 +324,23 @@ CHECKS = [
     pyrra_check("stopped", name="ebr-pyrra-stopped-no-data-pass", no_data="pass"),
     *(pyrra_latency_check(job) for job in ("lat-fast", "lat-slow", "lat-stopped")),
     pyrra_latency_check("lat-stopped", name="ebr-pyrra-lat-stopped-no-data-fail", no_data="fail"),
+    pyrra_latency_check("cnt-clean", metric="ebr_rpc_duration_seconds", indicator=None),
+    pyrra_latency_check("cnt-clean", "ebr-pyrra-cnt-clean-ratio", metric="ebr_rpc_duration_seconds", indicator="ratio"),
+    pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-undeclared", indicator=None),
+    # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
+    *(
+        {
+            **pyrra_latency_check("lat-stopped", name, indicator=indicator),
+            "pyrra": {
+                **pyrra_latency_check("lat-stopped", indicator=indicator)["pyrra"],
+                "total": 'ebr_http_request_duration_seconds_bucket{job="ebr-lat-stopped", le="+Inf"}',
+            },
+        }
+        for name, indicator in (
+            ("ebr-pyrra-lat-stopped-inf", "latency"),
+            ("ebr-pyrra-lat-stopped-inf-undeclared", None),
+        )
+    ),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1156,6 +1177,35 @@ class TestPyrraLatencyStopped:
         assert slow.verdict is Outcome.FAIL and slow.value == pytest.approx(50, rel=1e-6)
         fast = await evaluate("ebr-pyrra-lat-fast")
         assert fast.verdict is Outcome.PASS and fast.value == 0, fast.reason
+
+
+class TestPyrraRatioOnCount:
+    """A Pyrra SLO whose total is a _count, checked without pyrra.errors nor pyrra.indicator, is told by its
+    increase rule: a ratio SLO's has no le, so its service without error series records no burnrate, zero errors;
+    a latency SLO's success rule has one, so its stopped burnrate group is no data."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-cnt-clean", "ebr-pyrra-cnt-clean-ratio"])
+    async def test_a_service_without_errors_passes(self, evaluate, name):
+        # Before: read as a latency SLO whose burnrate group stopped, inconclusive at every evaluation.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert windows(result)["5m"]["error_ratio"] == 0
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped-undeclared", "ebr-pyrra-lat-stopped-inf-undeclared"])
+    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name):
+        # ebr-pyrra-lat-stopped-inf-undeclared, whose total is the +Inf bucket. Before: read as a ratio SLO, every
+        # window zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "its success increase rule has an le" in windows(result)["5m"]["note"]
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
+    async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):
+        # ebr-pyrra-lat-stopped-inf: its total is the +Inf bucket, no _count. Before (no indicator to say so): every
+        # window read as zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "indicator: latency, a Pyrra latency SLO" in windows(result)["5m"]["note"]
 
 
 class TestCountedSamples:

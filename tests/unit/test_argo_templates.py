@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from analyzer import argo_templates
-from analyzer.argo_templates import job_problems, template_notes, template_problems
+from analyzer.argo_templates import analysis_run_problems, job_problems, template_notes, template_problems
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -702,10 +702,11 @@ def rollout(steps: list[dict[str, Any]] | None = None, **background: Any) -> dic
 
 
 def written(tmp_path: Path, *documents: dict[str, Any]) -> list[str]:
-    """The problems of the templates among `documents`, beside the Rollouts among them (one file)."""
+    """The problems of the templates among `documents`, beside the Rollouts among them, and of the AnalysisRuns
+    among them (one file)."""
     (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all(documents))
     catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
-    return template_problems([tmp_path], catalog)
+    return template_problems([tmp_path], catalog) + analysis_run_problems([tmp_path], catalog)
 
 
 class TestDryRunOfTheRollout:
@@ -1501,6 +1502,9 @@ class TestAnalysisRuns:
         result = validate(tmp_path / "catalog.yaml", tmp_path / "run.yaml")
         assert result.returncode == 6, result.stdout + result.stderr
         assert "url calls check 'payments-eror-rate'" in result.stderr
+        # Before: under "an AnalysisTemplate calls the catalog wrongly", which the file holds none of.
+        assert "analyzer: an AnalysisRun calls the catalog wrongly:\n" in result.stderr
+        assert "AnalysisTemplate" not in result.stderr
         assert f"1 file of AnalysisRuns, checked against the catalog with their args: {tmp_path / 'run.yaml'}" in (
             result.stdout
         )

@@ -198,22 +198,30 @@ class TestPyrra:
 class TestImportedWarnings:
     """An imported check warns only of what applies to its SLO type, each warning saying what to do for it."""
 
-    def test_a_latency_slo_is_told_what_it_can_do_not_to_set_pyrra_errors(self):
-        # Before: "without pyrra.errors ...", which no Pyrra latency SLO can satisfy (its errors are no selector).
+    def test_a_latency_slo_says_so_and_is_not_warned(self):
+        # Before: every load warned, with nothing a latency SLO could do (its errors are no selector).
         [check] = convert(docs(PYRRA_LATENCY))
+        assert check["pyrra"]["indicator"] == "latency"
+        assert validated([check])["api-latency"].warnings() == []
+
+    def test_an_undeclared_latency_slo_is_told_what_it_can_do(self):
+        [check] = convert(docs(PYRRA_LATENCY))
+        del check["pyrra"]["indicator"]
         [warning] = validated([check])["api-latency"].warnings()
-        assert warning == (
-            "pyrra.total reads a histogram's _count and pyrra.errors is unset (a Pyrra latency SLO): Pyrra records "
-            "its burnrate whenever the histogram has series, so a window whose rule recorded nothing while the total "
-            "counts traffic is a stopped rule group (removed, failing or not loaded), read as no data, not zero "
-            "errors; a ratio SLO on a _count gives pyrra.errors (its burnrate records nothing without error series). "
-            "To judge the histogram without Pyrra's rules, use a latency SLI in place of pyrra (latency: {metric: "
-            "http_request_duration_seconds, threshold_s: <the success metric's le>, selectors: 'job=\"api\"'})"
+        assert "Say which: indicator: latency (as analyzer import writes a latency SLO), or give a ratio SLO " in (
+            warning
         )
         # The latency SLI it offers loads, with the success metric's le, and warns of nothing.
         offered = yaml.safe_load(warning[warning.index("{metric") : -1].replace("<the success metric's le>", "1"))
+        assert offered == {"metric": "http_request_duration_seconds", "threshold_s": 1, "selectors": 'job="api"'}
         rewritten = {key: value for key, value in check.items() if key != "pyrra"} | {"latency": offered}
         assert validated([rewritten])["api-latency"].warnings() == []
+
+    def test_a_latency_slo_with_errors_is_refused(self):
+        [check] = convert(docs(PYRRA_LATENCY))
+        check["pyrra"]["errors"] = 'http_request_duration_seconds_count{job="api"}'
+        with pytest.raises(ConfigError, match="a Pyrra latency SLO's errors are its total minus the success bucket"):
+            validated([check])
 
     def test_a_ratio_slo_without_its_errors_is_still_told_to_give_them(self):
         [check] = convert(docs(PYRRA))

@@ -291,7 +291,8 @@ class TestRatioToleranceInPercent:
         # Before: loaded silently; a canary converting 0.05 against 0.1 passed at tolerance 0.5 (500%).
         assert self.warned(max_relative_change=5) == [
             "max_relative_change 5 tolerates a drop of 500% of the baseline: a KPI that is never below 0 (a rate, a "
-            "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%"
+            "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%; if 5 is meant, "
+            "set large_relative_change: true"
         ]
 
     def test_either_way_no_drop_fails(self):
@@ -306,7 +307,7 @@ class TestRatioToleranceInPercent:
         assert self.warned(max_relative_change=1, direction="either") == [
             "max_relative_change 1 tolerates a change of 100% of the baseline either way: a KPI that is never below 0 "
             "(a rate, a conversion, a count) drops by 100% at most, so no drop fails, not even to 0; a fraction: "
-            "0.01 is 1%"
+            "0.01 is 1%; if 1 is meant, set large_relative_change: true"
         ]
 
     @pytest.mark.parametrize("method", ["ratio", "proportion"])
@@ -317,12 +318,22 @@ class TestRatioToleranceInPercent:
             max_relative_change=5, direction="lower_is_better", method=method, canary=variant, baseline=variant
         ) == [
             "max_relative_change 5 tolerates a rise of 500% of the baseline: a canary at 6 times the baseline "
-            "passes; a fraction: 0.05 is 5%"
+            "passes; a fraction: 0.05 is 5%; if 5 is meant, set large_relative_change: true"
         ]
 
     @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better", "either"])
     def test_at_1_warned(self, direction):
         assert len(self.warned(max_relative_change=1, direction=direction)) == 1
+
+    @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better", "either"])
+    def test_a_meant_tolerance_is_not_warned(self, direction):
+        # Before: a latency allowed to double (lower_is_better, 1) was warned at every load, with no way to say so.
+        assert self.warned(max_relative_change=1, direction=direction, large_relative_change=True) == []
+
+    @pytest.mark.parametrize("overrides", [{"max_relative_change": 0.5}, {"max_absolute_change": 3}])
+    def test_the_acknowledgement_of_a_small_tolerance_is_refused(self, overrides):
+        with pytest.raises(ConfigError, match="large_relative_change only applies to a max_relative_change of 1"):
+            load(check(direction="lower_is_better", large_relative_change=True, **overrides))
 
     @pytest.mark.parametrize(
         "overrides",

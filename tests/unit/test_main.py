@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,30 @@ class TestModule:
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("payments-error-rate\tprometheus\tcanary_hash\t")
 
+    def test_no_command_lists_the_commands(self):
+        # Before: "the following arguments are required: COMMAND", naming none of them.
+        result = subprocess.run([sys.executable, "-m", "analyzer"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "validate  validate catalog files or directories" in result.stderr
+        assert "run       evaluate one check and exit with its verdict's code" in result.stderr
+
     def test_exits_as_the_command_does(self):
         command = [sys.executable, "-m", "analyzer", "run", "no-such-check", "--catalog", str(ROOT / "deploy" / "demo")]
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert result.returncode == 2
         assert result.stderr.startswith("analyzer: no check named 'no-such-check' in the catalog")
+
+    def test_a_checks_package_in_the_working_directory_is_not_read(self, tmp_path):
+        # Before: `python -m analyzer` read ./checks first, so the catalog's kinds failed to import: exit 6.
+        (tmp_path / "checks").mkdir()
+        (tmp_path / "checks" / "__init__.py").write_text('raise ImportError("the working directory\'s checks")\n')
+        catalog = ROOT / "deploy" / "demo" / "catalog.yaml"
+        command = [sys.executable, "-m", "analyzer", "validate", str(catalog)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "working directory" not in result.stderr
+        # A directory PYTHONPATH names is still read: only the implicit one is dropped.
+        probe = [sys.executable, "-m", "analyzer", "list", "--catalog", str(catalog)]
+        env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+        assert result.returncode == 6 and "the working directory's checks" in result.stderr
