@@ -7,7 +7,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -379,7 +379,7 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            asked = _counted(now[0], now[1])
+            asked = presence_now_query(now[0], now[1])
             sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
@@ -1205,7 +1205,14 @@ def _may_write_or(param: Param) -> bool:
 
 # Prometheus' look-back: an instant selector reads a series' latest sample up to 5 minutes old (none after a
 # staleness marker), which is what "the series exists now" means to it.
-_LOOKBACK_S = 300.0
+LOOKBACK_S = 300.0
+# What a metric written less often than the look-back needs to be read over a window (it reads as stopped between its
+# writes), said wherever a stopped series is.
+SPARSE_HINT = (
+    f"a metric written less often than every {format_number(LOOKBACK_S)} s (a batch job's, a slow rule's) reads so "
+    "between its writes: record last_over_time() of it over its write interval in a rule evaluated every minute, and "
+    "read that, or write it more often"
+)
 # A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its
 # duration, and its `:...` when a subquery.
 _WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(:[^\]]*)?\]")
@@ -1231,6 +1238,29 @@ def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float, f
     )
     found = _read_now_over_windows(promql, beside_too=failing is not None)
     return None if found is None else (*found, failing)
+
+
+def read_now_over_windows(queries: Iterable[str]) -> tuple[tuple[str, ...], float] | None:
+    """The selectors rendered instant `queries` (a kind's queries of one measurement) read over a window longer than
+    the look-back ending latest, beside a fallback too, and how long before the evaluation time that is (see
+    _read_now_over_windows): a measurement of now needs one of them with a sample there; None when none reads one
+    (most: `rate(x[5m])`)."""
+    found = [read for query in queries if (read := _read_now_beside_too(query)) is not None]
+    if not found:
+        return None
+    # Only those ending latest: a read further back had its series then, which says nothing of now.
+    latest_s = min(offset_s for _, offset_s in found)
+    return tuple(dict.fromkeys(s for selectors, offset_s in found if offset_s == latest_s for s in selectors)), latest_s
+
+
+# Once per rendered query: a rollout renders the same one at every step.
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_now_beside_too(promql: str) -> tuple[tuple[str, ...], float] | None:
+    """_read_now_over_windows(promql, beside_too=True), told from its text first: most queries read no window longer
+    than the look-back."""
+    if not _reads_past_lookback(promql):
+        return None
+    return _read_now_over_windows(promql, beside_too=True)
 
 
 def _reads_past_lookback(promql: str) -> bool:
@@ -1259,7 +1289,7 @@ def _read_now_over_windows(promql: str, *, beside_too: bool) -> tuple[tuple[str,
         for r in reaches:
             # A negative offset moves the window partly after now (`[1h] offset -1m`): what it holds before now
             # counts. A positive one (`[1h] offset 1m`, to skip the newest minute) ends its window before now.
-            if r.at_s is None and r.range_s + min(r.offset_s, 0.0) > _LOOKBACK_S:
+            if r.at_s is None and r.range_s + min(r.offset_s, 0.0) > LOOKBACK_S:
                 ends.setdefault(selector.selector, set()).add(max(r.offset_s, 0.0))
     if not ends:
         return None
@@ -1307,7 +1337,7 @@ def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach
     return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
 
 
-def _counted(selectors: tuple[str, ...], offset_s: float) -> str:
+def presence_now_query(selectors: tuple[str, ...], offset_s: float) -> str:
     """The instant query that answers one series when one of `selectors` has a series `offset_s` before its time,
     none otherwise."""
     ms = round(offset_s * 1000)
@@ -1319,7 +1349,7 @@ def _longer_than_lookback(window: str) -> bool:
     """Whether a range or subquery's duration as written is longer than the look-back (one not read as a duration
     is left to the parser, as if it were)."""
     try:
-        return parse_duration(window) > _LOOKBACK_S
+        return parse_duration(window) > LOOKBACK_S
     except ValueError:
         return True
 
@@ -1333,13 +1363,13 @@ async def _stopped_now(
     that had stopped by then (a canary whose pods died), as a range check's series that all stopped before its end;
     None when one has. One series stopping while another still reports is a pod replaced: judged as before. Its
     query goes to `details`."""
-    query = _counted(selectors, offset_s)
+    query = presence_now_query(selectors, offset_s)
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
     if answer.series:
         return None
     read = clip(", ".join(selectors), 300)
-    lookback = format_number(_LOOKBACK_S)
+    lookback = format_number(LOOKBACK_S)
     where = (
         f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
         if offset_s
@@ -1347,7 +1377,7 @@ async def _stopped_now(
     )
     return (
         f"the query reads its series over a window, but none of them has a sample {where}: they stopped reporting (a "
-        "canary whose pods died?), so their earlier samples in the window say nothing of now",
+        f"canary whose pods died?), so their earlier samples in the window say nothing of now; {SPARSE_HINT}",
         answer,
     )
 

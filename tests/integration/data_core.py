@@ -12,6 +12,8 @@ canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 
 crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
 ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then nothing (the data a live Prometheus
 holds when its clock reads anchor - 10m)
+batch_processed_items{job="nightly"} = 500, written every 30 minutes (anchor - 3h, ..., anchor, ...): a batch job's
+metric, sparser than the 5-minute look-back
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ STEP_CHANGE_S = 30 * 60
 RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
 ENDING_S = 10 * 60
+SPARSE_STEP_S = 30 * 60
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -66,3 +69,4 @@ def build(om: OpenMetrics, anchor: float) -> None:
         end,
     )
     om.add_counter_rate("ending_errors_total", {"pod": "ending1"}, lambda t: 1.0, start, anchor - ENDING_S)
+    om.add("batch_processed_items", {"job": "nightly"}, lambda t: 500.0, start, end, SPARSE_STEP_S)

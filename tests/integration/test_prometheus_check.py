@@ -579,6 +579,21 @@ class TestStoppedSeriesReadOverAWindow:
         assert "(no_data policy: inconclusive)" in body["reason"]
         assert body["details"]["presence_now_query"] == f"count({self.crashed})"
 
+    async def test_a_metric_written_every_half_hour_reads_as_stopped_between_its_writes(self, prometheus, client_for):
+        # Written every 30 minutes (anchor - 30m, anchor): 10 minutes after a write the look-back holds none; 2, one.
+        check = {"name": "sparse", "kind": "prometheus", "query": "last_over_time(batch_processed_items[1h])"}
+        client = await client_for(prometheus.url, {**check, "pass_if": "> 100"})
+        status, body = await run(client, "sparse", at=prometheus.anchor - 20 * 60)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "none of them has a sample now" in body["reason"]
+        assert (
+            "; a metric written less often than every 300 s (a batch job's, a slow rule's) reads so between its "
+            "writes: record last_over_time() of it over its write interval in a rule evaluated every minute, and read "
+            "that, or write it more often"
+        ) in body["reason"]
+        status, body = await run(client, "sparse", at=prometheus.anchor - 28 * 60)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     async def test_each_over_series_that_all_stopped_follows_no_data(self, prometheus, client_for):
         query = f"max_over_time({self.crashed}[1h])"
         check = {"name": "dead", "kind": "prometheus", "query": query, "pass_if": "< 1", "each": True}
