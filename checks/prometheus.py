@@ -1440,16 +1440,13 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
     stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is enough,
     as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`, names
     no variant). Cached: a rollout sends the same args at every step."""
-    # Imported here: a Job of the usual check (one param) reads no selector's matchers.
-    from analyzer.promql_names import selectors_written
-
     named: dict[str, dict[str, dict[str, None]]] = {}
     for selector in selectors:
         try:
-            read = selectors_written(selector)
+            read = kinds.vector_selectors(selector)
         except ValueError:
             continue
-        for written, _ in read:
+        for written in read:
             for label, op, value in written.matchers:
                 if op == "=" and value in values:
                     named.setdefault(label, {}).setdefault(value, {})[selector] = None

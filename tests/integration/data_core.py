@@ -8,7 +8,8 @@ checkout service, rollouts_pod_template_hash:
 queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
 latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
 canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 0.001 until anchor - 30m, then nothing
-(a canary whose pods died: its series stops); rollouts_pod_template_hash="steady1" and "steady2": 0.001 throughout
+(a canary whose pods died: its series stops); {service="versus", rollouts_pod_template_hash="steady1" or "steady2"}:
+0.001 throughout
 crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
 ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then nothing (the data a live Prometheus
 holds when its clock reads anchor - 10m)
@@ -58,7 +59,7 @@ def build(om: OpenMetrics, anchor: float) -> None:
         anchor - STEP_CHANGE_S,
     )
     for steady in ("steady1", "steady2"):
-        labels = {"service": "checkout", "rollouts_pod_template_hash": steady}
+        labels = {"service": "versus", "rollouts_pod_template_hash": steady}
         om.add("canary_error_ratio", labels, lambda t: 0.001, start, end)
     om.add(
         "latency_p99_seconds", {"service": "checkout"}, lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end
