@@ -113,6 +113,7 @@ if TYPE_CHECKING:
         presence_query,
         regex_equality_warnings,
         regex_name_selectors,
+        vector_selectors,
     )
     from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
@@ -173,6 +174,7 @@ _ON_FIRST_USE = {
             "presence_query",
             "regex_equality_warnings",
             "regex_name_selectors",
+            "vector_selectors",
         ),
         "analyzer.promql_names",
     ),
@@ -345,4 +347,5 @@ __all__ = [
     "split_template",
     "stopped_reporting",
     "url_for_message",
+    "vector_selectors",
 ]

@@ -62,7 +62,15 @@ from analyzer.kinds import (
     stopped_reporting,
 )
 from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
-from checks.prometheus import quantile_args_within_zero_to_one, quantile_arguments_placed, quantiles_within_zero_to_one
+from checks.prometheus import (
+    LOOKBACK_S,
+    SPARSE_HINT,
+    presence_now_query,
+    quantile_args_within_zero_to_one,
+    quantile_arguments_placed,
+    quantiles_within_zero_to_one,
+    read_now_over_windows,
+)
 
 Method = Literal["ratio", "proportion", "mann_whitney"]
 Direction = Literal["higher_is_better", "lower_is_better", "either"]
@@ -157,6 +165,10 @@ class Measured:
     # The reason and details of an inconclusive verdict when a presence answer that may be partial shows none of a
     # metric's names (nothing else is then judged); None otherwise.
     unseen: tuple[str, dict[str, Any]] | None = None
+    # ratio, proportion: the query asking whether a series the canary reads over a window longer than the look-back
+    # has a sample now (None: none read so), and why no pass stands when it found none (None: it found one).
+    now_query: str | None = None
+    stopped: str | None = None
 
 
 class KpiCompareCheck(Check):
@@ -429,6 +441,8 @@ class KpiCompareCheck(Check):
                 sent.append((f"the probe for elements the {side} query's {aggregation} leaves out (on a pass)", query))
             if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
                 sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
+        if (now := self._canary_read_now(rendered["canary"])) is not None:
+            sent.append(("the presence query for the canary's series read over windows", presence_now_query(*now)))
         try:
             reads = self._reads(rendered)
         except ValueError:
@@ -510,12 +524,24 @@ class KpiCompareCheck(Check):
             for side in ("canary", "baseline")
             if self.method != "proportion" and (asked := self._fallback_probe(queries[side]["query"])) is not None
         }
-        (found, results), (present, labelled, present_answers), answers, hidden, fallbacks = await asyncio.gather(
+        # A canary whose series all stopped (its pods died) still has its earlier samples in a window longer than the
+        # look-back, for up to the window: asked whether one of them has a sample where the windows end.
+        now = self._canary_read_now(queries["canary"])
+        now_query = None if now is None else presence_now_query(*now)
+        (
+            (found, results),
+            (present, labelled, present_answers),
+            answers,
+            hidden,
+            fallbacks,
+            now_answers,
+        ) = await asyncio.gather(
             _instant_values(ctx, source, instant),
             _present_names(ctx, source, presence),
             asyncio.gather(*ranges),
             _hidden(ctx, source, probes),
             _fallbacks(ctx, source, fallback_probes, (start, end, step_s) if ranges else None),
+            asyncio.gather(*[source.query(q, ctx.evaluation_time, ctx.timeout_s()) for q in (now_query,) if q]),
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough. Where it reads them: a
         # baseline's `x offset 1d` reads x a day ago, which a name renamed since has series of, and one new since none.
@@ -574,11 +600,50 @@ class KpiCompareCheck(Check):
             side: _silent_s(answer, ctx.evaluation_time, kept.get(side))
             for side, answer in zip(("canary", "baseline"), answers, strict=False)
         }
-        every = [*results, *present_answers, *answers]
+        every = [*results, *present_answers, *answers, *now_answers]
         warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
         infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
         partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
-        return Measured(queries, found, samples, presence, silent, warnings, infos, partial, hidden, fallbacks)
+        stopped = None
+        if now is not None and not now_answers[0].series:
+            stopped = self._stopped_reason(*now)
+        return Measured(
+            queries,
+            found,
+            samples,
+            presence,
+            silent,
+            warnings,
+            infos,
+            partial,
+            hidden,
+            fallbacks,
+            now_query=now_query,
+            stopped=stopped,
+        )
+
+    def _canary_read_now(self, queries: Mapping[str, str]) -> tuple[tuple[str, ...], float] | None:
+        """The selectors the canary's rendered instant `queries` (role -> query) read over a window longer than the
+        look-back ending latest, and how long before the evaluation time that is (see read_now_over_windows); None
+        when none does, and for mann_whitney, whose range's last step tells a stopped variant (see _silent_s)."""
+        return None if self.method == "mann_whitney" else read_now_over_windows(queries.values())
+
+    def _stopped_reason(self, selectors: tuple[str, ...], offset_s: float) -> str:
+        """Why a pass does not stand when none of the canary's `selectors` has a sample `offset_s` before the
+        evaluation time."""
+        read = clip(", ".join(selectors), _SELECTOR_CHARS)
+        lookback = format_number(LOOKBACK_S)
+        where = (
+            f"where its windows end (in the {lookback} s before it, {format_number(offset_s)} s ago: {read})"
+            if offset_s
+            else f"now (in the last {lookback} s: {read})"
+        )
+        name = self._name("canary")
+        return (
+            f"none of the {name}'s series read over a window has a sample {where}: they stopped reporting (a canary "
+            f"whose pods died?), so the {name}'s earlier samples in its {self.lookback} lookback say nothing of now; "
+            f"{SPARSE_HINT}"
+        )
 
     def _fallback_probe(self, query: str) -> tuple[float, str] | None:
         """For a rendered `query` whose whole answer falls back to a constant: the constant, and a query answering one
@@ -604,7 +669,14 @@ class KpiCompareCheck(Check):
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
-        worker thread for proportion and mann_whitney)."""
+        worker thread for proportion and mann_whitney); no pass for a canary whose series all stopped."""
+        verdict = self._judged(measured)
+        if verdict.outcome is Outcome.PASS and measured.stopped is not None:
+            return self._no_data(measured.stopped, verdict.details)
+        return verdict
+
+    def _judged(self, measured: Measured) -> Verdict:
+        """The verdict by the method's rule from what was measured."""
         if self.method == "proportion":
             return self._judge_proportion(measured)
         for side, fallback in measured.fallbacks.items():
@@ -1066,6 +1138,8 @@ class KpiCompareCheck(Check):
         }
         if measured.presence_query is not None:
             details["presence_query"] = measured.presence_query
+        if measured.now_query is not None:
+            details["presence_now_query"] = measured.now_query
         if measured.fallbacks:
             details["fallback_queries"] = [
                 {"variant": side, "query": fallback.query, "found": fallback.found}

@@ -7,7 +7,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -379,7 +379,7 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            asked = _counted(now[0], now[1])
+            asked, _ = _presence_now(now, _label_values(args, self._judging))
             sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
@@ -450,7 +450,7 @@ class PrometheusCheck(Check):
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
             if verdict.outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)):
-                stopped = await _stopped_now(ctx, source, now[0], now[1], details)
+                stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
                 if stopped is not None:
                     return self._stopped(*stopped, now[2], details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
@@ -491,7 +491,7 @@ class PrometheusCheck(Check):
             )
         outcome, threshold = judging.decide(value)
         if outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)) is not None:
-            stopped = await _stopped_now(ctx, source, now[0], now[1], details)
+            stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
             if stopped is not None:
                 return self._stopped(*stopped, now[2], details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
@@ -779,6 +779,7 @@ class _Judging:
         "fail_threshold",
         "fallback",
         "grouped",
+        "label_params",
         "optional",
         "over_time",
         "pass_if",
@@ -811,6 +812,8 @@ class _Judging:
         # one (`{{ op }}`); which one, per rendered query.
         self.fallback = _OR_WORD_RE.search(check.query) is not None or _arg_may_write_fallback(check)
         self.optional = frozenset(check.optional_metrics)
+        # The params whose args name a variant in a matcher (`hash="{{ canary_hash }}"`), see _named_variants.
+        self.label_params = tuple(name for name, param in check.params.items() if param.type is ParamType.LABEL_VALUE)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
         # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`). Without each or
@@ -1205,7 +1208,14 @@ def _may_write_or(param: Param) -> bool:
 
 # Prometheus' look-back: an instant selector reads a series' latest sample up to 5 minutes old (none after a
 # staleness marker), which is what "the series exists now" means to it.
-_LOOKBACK_S = 300.0
+LOOKBACK_S = 300.0
+# What a metric written less often than the look-back needs to be read over a window (it reads as stopped between its
+# writes), said wherever a stopped series is.
+SPARSE_HINT = (
+    f"a metric written less often than every {format_number(LOOKBACK_S)} s (a batch job's, a slow rule's) reads so "
+    "between its writes: record last_over_time() of it over its write interval in a rule evaluated every minute, and "
+    "read that, or write it more often"
+)
 # A range or subquery written in a query (`[10m]`, `[1h:1m]`, `[ 10m : ]`), strings and comments blanked: its
 # duration, and its `:...` when a subquery.
 _WINDOW_RE = re.compile(r"\[\s*([0-9][0-9a-z]*)\s*(:[^\]]*)?\]")
@@ -1231,6 +1241,29 @@ def _read_now(promql: str, judging: _Judging) -> tuple[tuple[str, ...], float, f
     )
     found = _read_now_over_windows(promql, beside_too=failing is not None)
     return None if found is None else (*found, failing)
+
+
+def read_now_over_windows(queries: Iterable[str]) -> tuple[tuple[str, ...], float] | None:
+    """The selectors rendered instant `queries` (a kind's queries of one measurement) read over a window longer than
+    the look-back ending latest, beside a fallback too, and how long before the evaluation time that is (see
+    _read_now_over_windows): a measurement of now needs one of them with a sample there; None when none reads one
+    (most: `rate(x[5m])`)."""
+    found = [read for query in queries if (read := _read_now_beside_too(query)) is not None]
+    if not found:
+        return None
+    # Only those ending latest: a read further back had its series then, which says nothing of now.
+    latest_s = min(offset_s for _, offset_s in found)
+    return tuple(dict.fromkeys(s for selectors, offset_s in found if offset_s == latest_s for s in selectors)), latest_s
+
+
+# Once per rendered query: a rollout renders the same one at every step.
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_now_beside_too(promql: str) -> tuple[tuple[str, ...], float] | None:
+    """_read_now_over_windows(promql, beside_too=True), told from its text first: most queries read no window longer
+    than the look-back."""
+    if not _reads_past_lookback(promql):
+        return None
+    return _read_now_over_windows(promql, beside_too=True)
 
 
 def _reads_past_lookback(promql: str) -> bool:
@@ -1259,7 +1292,7 @@ def _read_now_over_windows(promql: str, *, beside_too: bool) -> tuple[tuple[str,
         for r in reaches:
             # A negative offset moves the window partly after now (`[1h] offset -1m`): what it holds before now
             # counts. A positive one (`[1h] offset 1m`, to skip the newest minute) ends its window before now.
-            if r.at_s is None and r.range_s + min(r.offset_s, 0.0) > _LOOKBACK_S:
+            if r.at_s is None and r.range_s + min(r.offset_s, 0.0) > LOOKBACK_S:
                 ends.setdefault(selector.selector, set()).add(max(r.offset_s, 0.0))
     if not ends:
         return None
@@ -1307,7 +1340,7 @@ def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach
     return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
 
 
-def _counted(selectors: tuple[str, ...], offset_s: float) -> str:
+def presence_now_query(selectors: tuple[str, ...], offset_s: float) -> str:
     """The instant query that answers one series when one of `selectors` has a series `offset_s` before its time,
     none otherwise."""
     ms = round(offset_s * 1000)
@@ -1319,37 +1352,110 @@ def _longer_than_lookback(window: str) -> bool:
     """Whether a range or subquery's duration as written is longer than the look-back (one not read as a duration
     is left to the parser, as if it were)."""
     try:
-        return parse_duration(window) > _LOOKBACK_S
+        return parse_duration(window) > LOOKBACK_S
     except ValueError:
         return True
 
 
 async def _stopped_now(
-    ctx: EvalContext, source: PrometheusSource, selectors: tuple[str, ...], offset_s: float, details: dict[str, Any]
+    ctx: EvalContext,
+    source: PrometheusSource,
+    now: tuple[tuple[str, ...], float, float | None],
+    values: tuple[str, ...],
+    details: dict[str, Any],
 ) -> tuple[str, QueryResult] | None:
     """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, and the
-    presence answer that tells it: none of `selectors` has a series where their windows end, `offset_s` before the
-    evaluation time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of series
-    that had stopped by then (a canary whose pods died), as a range check's series that all stopped before its end;
-    None when one has. One series stopping while another still reports is a pod replaced: judged as before. Its
-    query goes to `details`."""
-    query = _counted(selectors, offset_s)
+    presence answer that tells it: none of `now`'s selectors has a series where their windows end, its offset before
+    the evaluation time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of
+    series that had stopped by then (a canary whose pods died), as a range check's series that all stopped before its
+    end; or, of a query comparing variants that `values` (label_value args) name (see _named_variants), none of
+    one's; None when one has (of each). One series stopping while another still reports is a pod replaced: judged as
+    before. Its query goes to `details`."""
+    selectors, offset_s, _ = now
+    query, named = _presence_now(now, values)
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
+    if named:
+        found = {series.labels.get(_NAMED_MARK) for series in answer.series}
+        silent = [(value, group) for index, (value, group) in enumerate(named) if str(index) not in found]
+        if not silent:
+            return None
+        value, group = silent[0]
+        return (
+            f'the query compares what its args name over a window, but none of those that name "{clip(value, 100)}" '
+            f"has a sample {_where_windows_end(group, offset_s)}: they stopped reporting (a canary whose pods died?), "
+            f"so their earlier samples in the window say nothing of now; {SPARSE_HINT}",
+            answer,
+        )
     if answer.series:
         return None
-    read = clip(", ".join(selectors), 300)
-    lookback = format_number(_LOOKBACK_S)
-    where = (
-        f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
-        if offset_s
-        else f"now (in the last {lookback} s, {read})"
-    )
     return (
-        f"the query reads its series over a window, but none of them has a sample {where}: they stopped reporting (a "
-        "canary whose pods died?), so their earlier samples in the window say nothing of now",
+        f"the query reads its series over a window, but none of them has a sample "
+        f"{_where_windows_end(selectors, offset_s)}: they stopped reporting (a canary whose pods died?), so their "
+        f"earlier samples in the window say nothing of now; {SPARSE_HINT}",
         answer,
     )
+
+
+def _presence_now(
+    now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...]
+) -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The presence query of `now`'s selectors (see _read_now), and the variants `values` name in them that it asks
+    apart, each marked with its index (none: it asks whether any of them has a series)."""
+    selectors, offset_s, failing = now
+    # A fallback that does not pass answers for the selectors when none has a sample: judged apart (see _stopped).
+    named = _named_variants(selectors, values) if failing is None and len(values) > 1 else ()
+    if not named:
+        return presence_now_query(selectors, offset_s), ()
+    query = " or ".join(
+        f'label_replace({presence_now_query(group, offset_s)}, "{_NAMED_MARK}", "{index}", "", "")'
+        for index, (_, group) in enumerate(named)
+    )
+    return query, named
+
+
+def _where_windows_end(selectors: tuple[str, ...], offset_s: float) -> str:
+    """Where `selectors`' windows end, `offset_s` before the evaluation time, and which they are, for a reason."""
+    read = clip(", ".join(selectors), 300)
+    lookback = format_number(LOOKBACK_S)
+    if offset_s:
+        return f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
+    return f"now (in the last {lookback} s, {read})"
+
+
+# The label a presence query of variants marks each variant's count with (see _stopped_now).
+_NAMED_MARK = "analyzer_named"
+
+
+def _label_values(args: Mapping[str, ArgValue], judging: _Judging) -> tuple[str, ...]:
+    """The distinct values of the check's label_value args, in its params' order."""
+    return tuple(dict.fromkeys(value for name in judging.label_params if isinstance(value := args.get(name), str)))
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Of `selectors` (as written), those each of `values` (label_value args) names in an equality matcher of a label
+    that two of them name (`hash="c"`, `hash="s"`), by value: a query comparing variants in one expression
+    (`avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])`), each of which needs a series now, where
+    stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is enough,
+    as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`, names
+    no variant). Cached: a rollout sends the same args at every step."""
+    named: dict[str, dict[str, dict[str, None]]] = {}
+    for selector in selectors:
+        try:
+            read = kinds.vector_selectors(selector)
+        except ValueError:
+            continue
+        for written in read:
+            for label, op, value in written.matchers:
+                if op == "=" and value in values:
+                    named.setdefault(label, {}).setdefault(value, {})[selector] = None
+    variants: dict[str, dict[str, None]] = {}
+    for by_value in named.values():
+        if len(by_value) > 1:
+            for value, group in by_value.items():
+                variants.setdefault(value, {}).update(group)
+    return tuple((value, tuple(variants[value])) for value in values if value in variants)
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

@@ -30,6 +30,7 @@ from analyzer.kinds import (
     QueryResult,
     SourceRejected,
     Verdict,
+    clip,
     contradicting_name_warnings,
     event_form,
     exceeds,
@@ -554,11 +555,46 @@ class ErrorBudgetCheck(Check):
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
         verdict = self.judge(windows, period, plan.queries, plan.sent, partial)
+        if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
+            verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
             verdict.details["prometheus_warnings"] = warnings
         if infos:
             verdict.details["prometheus_infos"] = infos
         return verdict
+
+    async def _stopped_now(
+        self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]
+    ) -> tuple[str, str] | None:
+        """Why a pass judged on windows longer than Prometheus' look-back alone (a short window accepted without
+        judging, tiers whose windows are all longer) says nothing of now, and the presence query that tells it: none
+        of the series the SLI reads has a sample now, so they stopped reporting (a canary whose pods died) and the
+        windows hold their earlier samples; None when one has, when a window within the look-back measured, or when
+        the SLI reads recorded series alone (a rule's series is recorded on from the samples in its window)."""
+        # The kind's rule for an instant query read over windows; imported here, where a pass may need it (rarely).
+        from checks.prometheus import LOOKBACK_S, SPARSE_HINT, presence_now_query, read_now_over_windows
+
+        if any(
+            parse_duration(name) <= LOOKBACK_S and (window.total is not None or window.error_ratio is not None)
+            for name, window in windows.items()
+        ):
+            return None
+        read = read_now_over_windows(query for queries in plan.windows.values() for query in queries.values())
+        if read is None:
+            return None
+        query = presence_now_query(*read)
+        answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        if answer.series:
+            return None
+        selectors, offset_s = read
+        where = f"{format_number(offset_s)} s before the evaluation time" if offset_s else "now"
+        return (
+            f"none of the series the SLI reads has a sample {where} (in the {format_number(LOOKBACK_S)} s before: "
+            f"{clip(', '.join(selectors), 300)}): they stopped reporting (a canary whose pods died?), so their "
+            "earlier samples in the windows judged say nothing of now, and no window within that look-back measured; "
+            f"{SPARSE_HINT}",
+            query,
+        )
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

@@ -8,10 +8,13 @@ checkout service, rollouts_pod_template_hash:
 queue_depth{pod="a"} = 3, {pod="b"} = 7 (two series)
 latency_p99_seconds{service="checkout"} = 0.2 until anchor - 30m, then 0.9
 canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 0.001 until anchor - 30m, then nothing
-(a canary whose pods died: its series stops)
+(a canary whose pods died: its series stops); {service="versus", rollouts_pod_template_hash="steady1" or "steady2"}:
+0.001 throughout
 crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
 ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then nothing (the data a live Prometheus
 holds when its clock reads anchor - 10m)
+batch_processed_items{job="nightly"} = 500, written every 30 minutes (anchor - 3h, ..., anchor, ...): a batch job's
+metric, sparser than the 5-minute look-back
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ STEP_CHANGE_S = 30 * 60
 RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
 ENDING_S = 10 * 60
+SPARSE_STEP_S = 30 * 60
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -54,6 +58,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
         start,
         anchor - STEP_CHANGE_S,
     )
+    for steady in ("steady1", "steady2"):
+        labels = {"service": "versus", "rollouts_pod_template_hash": steady}
+        om.add("canary_error_ratio", labels, lambda t: 0.001, start, end)
     om.add(
         "latency_p99_seconds", {"service": "checkout"}, lambda t: 0.2 if t < anchor - STEP_CHANGE_S else 0.9, start, end
     )
@@ -66,3 +73,4 @@ def build(om: OpenMetrics, anchor: float) -> None:
         end,
     )
     om.add_counter_rate("ending_errors_total", {"pod": "ending1"}, lambda t: 1.0, start, anchor - ENDING_S)
+    om.add("batch_processed_items", {"job": "nightly"}, lambda t: 500.0, start, end, SPARSE_STEP_S)

@@ -8,6 +8,7 @@ eb-shop canaries (rollouts_pod_template_hash), from A-3h:
 - ok1:    0.05% errors
 - clean1: only code="200" series (no error series at all)
 - idle1:  counters present but flat (no traffic)
+- gone1:  0.05% errors until A-20m, then nothing (its pods died: its series stop)
 eb-shop canary crash1, from A-7h: 0.05% errors, 5% from A-40m, no traffic at all from A-10m (crash-looping).
 eb-billing, service-wide, from A-7d-10m: 0.08% errors, except 5% from A-50h to A-48h (an incident).
 eb-search, service-wide, from A-7d-10m: 0.02% errors.
@@ -91,6 +92,7 @@ def build(om: OpenMetrics, anchor: float) -> None:
     _requests(om, {**shop, "rollouts_pod_template_hash": "ok1"}, lambda t: 0.0005, canary_start, end)
     _requests(om, {**shop, "rollouts_pod_template_hash": "clean1"}, lambda t: 0.0, canary_start, end, with_errors=False)
     _requests(om, {**shop, "rollouts_pod_template_hash": "idle1"}, lambda t: 0.0, canary_start, end, total_rate=0.0)
+    _requests(om, {**shop, "rollouts_pod_template_hash": "gone1"}, lambda t: 0.0005, canary_start, anchor - 20 * MINUTE)
     crashed = {**shop, "rollouts_pod_template_hash": "crash1"}
     for code, share in (
         ("200", lambda t: 0.9995 if t < anchor - 40 * MINUTE else 0.95),

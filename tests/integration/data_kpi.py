@@ -17,6 +17,10 @@ Only kpiworse has failed payments (kpi_failed_payments_total); the others' count
 - kpihung:   like kpiequal (visits and orders) until 15 minutes before the anchor, then its counters stay flat
              and are still scraped: a canary whose request workers hung (its conversion is 0/0, NaN, since);
              its exported p95 gauge keeps reading 0.2 s.
+- kpigone:   like kpiequal (visits, orders, no failed payments, p95) until 20 minutes before the anchor, then nothing:
+             a canary as good as stable whose pods died (a lookback of 30m still holds its 10 good minutes).
+- kpinoerr:  like kpiequal (visits, orders, p95) to the end, without a failed-payments series: a client library creates
+             that counter at the first failure.
 """
 
 from __future__ import annotations
@@ -79,3 +83,10 @@ def build(om: OpenMetrics, anchor: float) -> None:
     for name, rate in (("kpi_visits_total", 20.0), ("kpi_orders_total", 2.0)):
         om.add_counter_rate(name, hung, lambda t, r=rate: r if t < anchor - HUNG_S else 0.0, start, end, STEP_S)
     om.add("kpi_p95_latency_seconds", hung, lambda t: 0.2, start, end, STEP_S)
+    for variant, stop in (("kpigone", anchor - DEAD_S), ("kpinoerr", end)):
+        labels = {"service": "shop", "rollouts_pod_template_hash": variant}
+        om.add_counter_rate("kpi_visits_total", labels, lambda t: 20.0, start, stop, STEP_S)
+        om.add_counter_rate("kpi_orders_total", labels, lambda t: 2.0, start, stop, STEP_S)
+        om.add("kpi_p95_latency_seconds", labels, lambda t: 0.2, start, stop, STEP_S)
+        if variant == "kpigone":
+            om.add_counter_rate("kpi_failed_payments_total", labels, lambda t: 0.0, start, stop, STEP_S)

@@ -144,6 +144,24 @@ CHECKS = [
         "tiers": [{"long": "1h", "short": "5m", "factor": 14.4}, {"long": "6h", "short": "1h", "factor": 6}],
     },
     {
+        "name": "eb-shop-burn-accepting",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "accept_unjudged_tiers": True,
+    },
+    {
+        "name": "eb-shop-burn-half-hour",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": [{"long": "6h", "short": "30m", "factor": 6}],
+    },
+    {
         "name": "eb-billing-budget",
         "kind": "error_budget",
         "objective": 99.9,
@@ -663,6 +681,22 @@ class TestCanaryRatio:
             "page tier 1h/5m cannot judge (5m: no traffic over 5m) while its 1h window "
             "burns 30.2x (limit 14.4x): it may be firing unseen"
         )
+
+    @pytest.mark.parametrize("name", ["eb-shop-burn-accepting", "eb-shop-burn-half-hour"])
+    async def test_canary_whose_series_stopped_is_no_pass(self, evaluate, name):
+        # 0.05% errors until A-20m, then nothing: 6h/30m still holds its ten good minutes.
+        result = await evaluate(name, canary_hash="gone1")
+        assert tiers(result)["6h/30m"]["judged"] and not tiers(result)["6h/30m"]["fired"]
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "none of the series the SLI reads has a sample now" in result.reason
+        assert "stopped reporting" in result.reason
+        asked = result.details["presence_now_query"]
+        assert 'count(eb_requests_total{service="eb-shop", rollouts_pod_template_hash="gone1"})' in asked
+
+    @pytest.mark.parametrize("name", ["eb-shop-burn-accepting", "eb-shop-burn-half-hour"])
+    async def test_canary_reporting_now_passes(self, evaluate, name):
+        result = await evaluate(name, canary_hash="ok1")
+        assert result.verdict is Outcome.PASS, result.reason
 
     async def test_unknown_canary_is_inconclusive(self, evaluate):
         result = await evaluate("eb-shop-burn", canary_hash="nope")

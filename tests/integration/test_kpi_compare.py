@@ -419,6 +419,42 @@ CHECKS.append(
 )
 
 
+VISITS = "kpi_visits_total"
+# Read over 30 minutes: a canary whose pods died 20 minutes ago (kpigone) still has 10 good minutes in the window.
+CHECKS.extend(
+    [
+        {
+            **next(check for check in CHECKS if check["name"] == "conversion"),
+            "name": "conversion-30m",
+            "lookback": "30m",
+        },
+        {
+            **next(check for check in CHECKS if check["name"] == "payment-errors"),
+            "name": "payment-errors-30m",
+            "lookback": "30m",
+        },
+        {
+            "name": "conversion-ratio-30m",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "ratio",
+            "direction": "higher_is_better",
+            "max_relative_change": 0.1,
+            "min_canary_events": 100,
+            "lookback": "30m",
+            "canary": {
+                "query": f"{_counter('kpi_orders_total', 'canary_hash')} / {_counter(VISITS, 'canary_hash')}",
+                "events": _counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "query": f"{_counter('kpi_orders_total', 'stable_hash')} / {_counter(VISITS, 'stable_hash')}",
+                "events": _counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+    ]
+)
+
+
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
     catalog = build_catalog(
@@ -550,6 +586,36 @@ class TestStoppedVariant:
     async def test_a_canary_reporting_to_the_end_is_judged(self, client, prometheus):
         body = await run(client, prometheus, "latency", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
+
+
+class TestStoppedCanaryOverWindows:
+    """ratio and proportion: a canary whose series all stopped is no evidence of now, though the lookback's window
+    still holds its earlier samples; one reporting now is judged."""
+
+    @pytest.mark.parametrize("check", ["conversion-30m", "conversion-ratio-30m", "payment-errors-30m"])
+    async def test_a_canary_whose_pods_died_is_inconclusive(self, client, prometheus, check):
+        # Its ten minutes in the window match stable's; for twenty minutes it has reported nothing.
+        body = await run(client, prometheus, check, "kpigone")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "none of the canary's series read over a window has a sample now" in body["reason"]
+        assert "stopped reporting" in body["reason"]
+        asked = body["details"]["presence_now_query"]
+        assert 'count(kpi_visits_total{service="shop",rollouts_pod_template_hash="kpigone"})' in asked
+
+    @pytest.mark.parametrize("check", ["conversion-30m", "conversion-ratio-30m", "payment-errors-30m"])
+    async def test_a_canary_reporting_now_is_judged(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+
+    async def test_a_canary_without_an_error_series_yet_is_judged(self, client, prometheus):
+        # Its failed-payments counter appears at the first failure; its visits report now.
+        body = await run(client, prometheus, "payment-errors-30m", "kpinoerr")
+        assert body["verdict"] == "pass", body["reason"]
+
+    async def test_a_stopped_canary_that_fails_still_fails(self, client, prometheus):
+        # kpidead has no orders: its conversion over its living minutes is 0, a harm seen when it happened.
+        body = await run(client, prometheus, "conversion-30m", "kpidead")
+        assert body["verdict"] == "fail", body["reason"]
 
 
 class TestQuietVariant:

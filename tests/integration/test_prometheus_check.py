@@ -555,6 +555,67 @@ class TestAtAheadOfTheClock:
 
 
 @pytest.mark.integration
+class TestStoppedVariantComparedInOneQuery:
+    """A query comparing variants its args name (canary and stable hashes) needs a series now of each of them."""
+
+    check = {
+        "name": "versus",
+        "kind": "prometheus",
+        "params": {
+            "canary_hash": {"type": "label_value", "required": True},
+            "stable_hash": {"type": "label_value", "required": True},
+        },
+        "query": 'avg(avg_over_time(canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}[1h])) '
+        '- avg(avg_over_time(canary_error_ratio{rollouts_pod_template_hash="{{ stable_hash }}"}[1h]))',
+        "pass_if": "< 0.01",
+    }
+
+    async def test_a_canary_that_stopped_beside_a_reporting_stable_follows_no_data(self, prometheus, client_for):
+        # Before: a pass. Its first half hour in the window (0.001) equals stable's; since then it reports nothing.
+        client = await client_for(prometheus.url, self.check)
+        args = {"canary_hash": "crashed1", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert (
+            'none of those that name "crashed1" has a sample now (in the last 300 s, '
+            'canary_error_ratio{rollouts_pod_template_hash="crashed1"}): they stopped reporting'
+        ) in body["reason"]
+        assert body["details"]["presence_now_query"] == (
+            'label_replace(count(canary_error_ratio{rollouts_pod_template_hash="crashed1"}), "analyzer_named", '
+            '"0", "", "") or label_replace(count(canary_error_ratio{rollouts_pod_template_hash="steady1"}), '
+            '"analyzer_named", "1", "", "")'
+        )
+
+    async def test_two_variants_reporting_are_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        args = {"canary_hash": "steady2", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_the_same_variant_given_twice_is_one(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check)
+        args = {"canary_hash": "steady1", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert body["details"]["presence_now_query"] == (
+            'count(canary_error_ratio{rollouts_pod_template_hash="steady1"})'
+        )
+
+    async def test_a_canary_without_an_error_series_beside_its_fallback_is_judged(self, prometheus, client_for):
+        # Its error counter appears at its first error: only its requests report, and that is enough.
+        ratio = (
+            '(sum(rate(http_requests_total{{rollouts_pod_template_hash="{{{{ {0} }}}}",code="503"}}[1h])) or vector(0))'
+            ' / sum(rate(http_requests_total{{rollouts_pod_template_hash="{{{{ {0} }}}}"}}[1h]))'
+        )
+        check = {**self.check, "query": f"{ratio.format('canary_hash')} - {ratio.format('stable_hash')}"}
+        client = await client_for(prometheus.url, check)
+        args = {"canary_hash": "healthy1", "stable_hash": "broken1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        assert '"analyzer_named"' in body["details"]["presence_now_query"]
+
+
+@pytest.mark.integration
 class TestStoppedSeriesReadOverAWindow:
     """An instant query over a window longer than the look-back whose series all stopped is no series now."""
 
@@ -578,6 +639,21 @@ class TestStoppedSeriesReadOverAWindow:
         assert "none of them has a sample now" in body["reason"]
         assert "(no_data policy: inconclusive)" in body["reason"]
         assert body["details"]["presence_now_query"] == f"count({self.crashed})"
+
+    async def test_a_metric_written_every_half_hour_reads_as_stopped_between_its_writes(self, prometheus, client_for):
+        # Written every 30 minutes (anchor - 30m, anchor): 10 minutes after a write the look-back holds none; 2, one.
+        check = {"name": "sparse", "kind": "prometheus", "query": "last_over_time(batch_processed_items[1h])"}
+        client = await client_for(prometheus.url, {**check, "pass_if": "> 100"})
+        status, body = await run(client, "sparse", at=prometheus.anchor - 20 * 60)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert "none of them has a sample now" in body["reason"]
+        assert (
+            "; a metric written less often than every 300 s (a batch job's, a slow rule's) reads so between its "
+            "writes: record last_over_time() of it over its write interval in a rule evaluated every minute, and read "
+            "that, or write it more often"
+        ) in body["reason"]
+        status, body = await run(client, "sparse", at=prometheus.anchor - 28 * 60)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
     async def test_each_over_series_that_all_stopped_follows_no_data(self, prometheus, client_for):
         query = f"max_over_time({self.crashed}[1h])"

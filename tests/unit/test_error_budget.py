@@ -1604,6 +1604,9 @@ class FakePrometheus:
             for name in names.split("|")
             if name not in self.missing
         ]
+        # The presence query of a pass judged on windows longer than the look-back alone: the series report now.
+        if query.startswith("count("):
+            names.append({"metric": {}, "value": [1700000000, "1"]})
         return web.json_response(
             {
                 "status": "success",

@@ -542,6 +542,7 @@ def judge(
     silent_s: dict[str, float] | None = None,
     hidden: dict[str, Hidden] | None = None,
     presence_query: str | None = None,
+    stopped: str | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -564,6 +565,8 @@ def judge(
             warnings=partial,
             partial=partial,
             hidden=hidden or {},
+            now_query=None if stopped is None else "count(x)",
+            stopped=stopped,
         )
     )
 
@@ -685,6 +688,35 @@ class TestJudgeRatio:
     @pytest.mark.parametrize("missing", [None, math.nan])
     def test_a_missing_value_is_no_data(self, missing):
         assert judge("ratio", canary={"query": missing}, baseline={"query": 0.2}).outcome is Outcome.INCONCLUSIVE
+
+
+class TestJudgeStoppedCanary:
+    """A canary whose series read over windows all stopped is the no_data verdict instead of a pass; a fail stands."""
+
+    STOPPED = "none of the canary's series read over a window has a sample now"
+
+    @pytest.mark.parametrize(
+        ("method", "canary", "baseline"),
+        [
+            ("ratio", {"query": 0.2}, {"query": 0.2}),
+            ("proportion", {"success": 5000, "total": 50000}, {"success": 5000, "total": 50000}),
+        ],
+    )
+    def test_a_pass_is_no_data(self, method, canary, baseline):
+        assert judge(method, canary=canary, baseline=baseline).outcome is Outcome.PASS
+        judged = judge(method, canary=canary, baseline=baseline, stopped=self.STOPPED)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason == f"{self.STOPPED} (no_data policy: inconclusive)"
+        assert judged.details["presence_now_query"] == "count(x)"
+
+    def test_a_canary_winning_an_ab_test_is_no_data(self):
+        ab = {"mode": "ab", "canary": {"success": 150, "total": 1000}, "baseline": {"success": 100, "total": 1000}}
+        assert judge("proportion", "higher_is_better", **ab).outcome is Outcome.PASS
+        assert judge("proportion", "higher_is_better", stopped=self.STOPPED, **ab).outcome is Outcome.INCONCLUSIVE
+
+    def test_a_fail_stands(self):
+        judged = judge("ratio", canary={"query": 0.4}, baseline={"query": 0.2}, stopped=self.STOPPED)
+        assert judged.outcome is Outcome.FAIL
 
 
 class TestToleranceInTheReason:
@@ -861,6 +893,10 @@ class TestListing:
             ("canary.total", 'sum(increase(all_total{h="c1"}[10m]))'),
             ("baseline.success", 'sum(increase(ok_total{h="s1"}[10m]))'),
             ("baseline.total", 'sum(increase(all_total{h="s1"}[10m]))'),
+            (
+                "the presence query for the canary's series read over windows",
+                'count(ok_total{h="c1"}) or count(all_total{h="c1"})',
+            ),
             (
                 "the presence query built from their metric names",
                 'group by (__name__) ({__name__=~"all_total|ok_total"}) or on(__name__, label) label_replace(group '

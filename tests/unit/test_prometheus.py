@@ -18,6 +18,7 @@ from checks.prometheus import (
     _bounded_labels,
     _groups_at_top_level,
     _lost_its_values,
+    _named_variants,
     _presence,
     _with_presence,
 )
@@ -1252,3 +1253,29 @@ class TestRangeDetails:
         verdict = await self.judged()
         assert verdict.value == pytest.approx(0.2)
         assert verdict.details["range"] == {"window": "5m", "step_s": 60.0, "over_time": "avg"}
+
+
+class TestNamedVariants:
+    """Variants a query compares are the selectors two args name under one label; any other query has none."""
+
+    def test_canary_and_stable_hashes_are_two_variants(self):
+        selectors = ('x{hash="c",service="s"}', 'x{hash="s1",service="s"}', 'y{service="s"}')
+        assert _named_variants(selectors, ("s", "c", "s1")) == (
+            ("c", ('x{hash="c",service="s"}',)),
+            ("s1", ('x{hash="s1",service="s"}',)),
+        )
+
+    @pytest.mark.parametrize(
+        ("selectors", "values"),
+        [
+            # One variant: the service and its canary on every selector, or a service-wide total beside it.
+            (('errors{service="s",hash="c"}', 'requests{service="s",hash="c"}'), ("s", "c")),
+            (('errors{service="s",hash="c"}', 'requests{service="s"}'), ("s", "c")),
+            # An arg of another label (an error code) names no variant.
+            (('errors{hash="c",code="503"}', 'requests{hash="c"}'), ("c", "503")),
+            # A value not matched by equality.
+            (('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")),
+        ],
+    )
+    def test_other_queries_have_none(self, selectors, values):
+        assert _named_variants(selectors, values) == ()

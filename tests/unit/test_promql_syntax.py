@@ -265,6 +265,7 @@ class TestKpiCompareKind:
         assert [field for field, _ in sent] == [
             "canary",
             "baseline",
+            "the presence query for the canary's series read over windows",
             "the presence query built from their metric names",
         ]
         assert all(parse_error(query) is None for _, query in sent), sent

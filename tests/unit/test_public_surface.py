@@ -130,6 +130,7 @@ PUBLIC_NAMES = [
     "ip_or_none",
     "sample_args",
     "split_template",
+    "vector_selectors",
 ]
 
 
