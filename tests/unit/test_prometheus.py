@@ -857,6 +857,12 @@ class TestBucketsAddedUp:
                 "into one series",
                 "by (le), as in sum by (le) (rate(...))",
             ),
+            # The side the group takes `le` from drops it.
+            (
+                "sum(rate(y_total[5m])) * on() group_left(le) sum(rate(x_bucket[5m]))",
+                "into one series",
+                "by (le), as in sum by (le) (rate(...))",
+            ),
         ],
     )
     def test_warned(self, inner, how, meant):
