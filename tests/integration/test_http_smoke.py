@@ -1668,6 +1668,14 @@ class TestPrivateCA:
         assert (without.verdict, without.error) == ("error", "target_unreachable")
         assert "certificate verify failed" in without.reason
 
+    async def test_an_unchanged_ca_file_serves_every_request(self, client, tmp_path):
+        # The second request is served by the context the first loaded (the file unchanged): no test sent one.
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        async with self.tls_server(ca) as port:
+            evaluations = [await run(self.check(port, tmp_path / "ca.pem"), client) for _ in range(2)]
+        assert [e.verdict for e in evaluations] == ["pass", "pass"], evaluations[-1].reason
+
     async def test_a_ca_file_does_not_vouch_for_another_ca_or_another_name(self, client, tmp_path):
         trusted, other = trustme.CA(), trustme.CA()
         trusted.cert_pem.write_to_path(str(tmp_path / "ca.pem"))

@@ -1283,6 +1283,10 @@ class TestJudgeCookieCaptures:
             # Max-Age wins over Expires (RFC 6265 5.3); a Max-Age that is not a number is ignored.
             (("session=s3ss10n; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT",), "s3ss10n"),
             (("session=s3ss10n; Max-Age=soon; Expires=Wed, 09 Jun 2100 10:18:14 GMT",), "s3ss10n"),
+            # A second's life is no deletion.
+            (("session=s3ss10n; Max-Age=1",), "s3ss10n"),
+            # One per Path: the one set last.
+            (("session=a; Path=/", "session=b; Path=/app"), "b"),
         ],
     )
     def test_the_value_the_answer_leaves(self, set_cookies, value):
@@ -1897,7 +1901,8 @@ class TestJudgeLegacyCharsets:
         # body_not_contains of "\ufffd", failed a page a browser shows without one.
         result = judged(
             {"body_not_contains": ["\ufffd"], "body_contains": [undefined.decode("latin-1")]},
-            body=b"ok " + undefined,
+            # Text after them too: each is replaced alone, the text after it read once.
+            body=b"ok " + undefined + b" ok",
             headers={"Content-Type": f"text/plain; charset={charset}"},
         )
         assert result.failures == []

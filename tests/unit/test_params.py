@@ -270,6 +270,12 @@ class TestParseFlag:
         assert caught.value.message == f"explain must be true or false, got {value!r}"
         assert caught.value.arg == "explain"
 
+    def test_a_long_value_is_quoted_in_part(self):
+        # A query string's value is unbounded: the 400's reason (and the history's copy) is not.
+        with pytest.raises(ArgError) as caught:
+            parse_flag("explain", "y" * 5000)
+        assert caught.value.message == f"explain must be true or false, got {'y' * 40!r}"
+
 
 class TestParamDeclaration:
     """A param declaration is rejected when its rules contradict each other."""

@@ -21,6 +21,7 @@ from checks.prometheus import (
     _named_variants,
     _presence,
     _with_presence,
+    refuse_reads_of_the_future,
 )
 
 BASE = {"name": "c", "query": "vector(1)", "pass_if": "> 0"}
@@ -857,6 +858,12 @@ class TestBucketsAddedUp:
                 "into one series",
                 "by (le), as in sum by (le) (rate(...))",
             ),
+            # The side the group takes `le` from drops it.
+            (
+                "sum(rate(y_total[5m])) * on() group_left(le) sum(rate(x_bucket[5m]))",
+                "into one series",
+                "by (le), as in sum by (le) (rate(...))",
+            ),
         ],
     )
     def test_warned(self, inner, how, meant):
@@ -1279,3 +1286,20 @@ class TestNamedVariants:
     )
     def test_other_queries_have_none(self, selectors, values):
         assert _named_variants(selectors, values) == ()
+
+
+class TestReadsOfTheFuture:
+    """A selector read only after a live evaluation time is refused, naming where its earliest read starts."""
+
+    def test_the_earliest_read_is_named(self):
+        # x offset -10m reads (now + 5m, now + 10m]: the look-back's five minutes end 10 minutes ahead.
+        with pytest.raises(CheckMisconfigured) as caught:
+            refuse_reads_of_the_future("x offset -10m / x offset -15m", datetime.now(UTC))
+        assert "query selector x is read only after the evaluation time" in caught.value.message
+        assert "(a negative offset: from 300 s after it on)" in caught.value.message
+
+    def test_a_read_reaching_back_before_the_evaluation_time_is_judged(self):
+        refuse_reads_of_the_future("x offset -10m / x offset -4m", datetime.now(UTC))
+
+    def test_a_backtest_reads_after_its_time(self):
+        refuse_reads_of_the_future("x offset -10m", datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC))

@@ -604,6 +604,20 @@ class TestRegexesBlanked:
         assert regexes_blanked(query) == blanked
         assert len(blanked) == len(query)  # each character where it was written: an operand is read back from query
 
+    @pytest.mark.parametrize(
+        ("query", "blanked"),
+        [
+            ('{__name__=~"\\\\Qx\\\\E", job="a"}', '{__name__=~".+"     , job="a"}'),
+            # Four characters, quotes in: `".+"` fits, and a selector whose one matcher matches the empty name (`""`)
+            # is no selector to the parser, so the dead-canary rule read no selector of the query.
+            ('{__name__=~"y."}', '{__name__=~".+"}'),
+            ('x{__name__!~"", a=~"b"}', 'x{__name__!~"", a=~"" }'),
+        ],
+    )
+    def test_with_names_the_metric_names_regex_is_blanked_to_a_non_empty_match(self, query, blanked):
+        assert regexes_blanked(query, names=True) == blanked
+        assert len(blanked) == len(query)
+
 
 class TestRangeDurations:
     """Each range and subquery range a query reads, outside strings and comments."""

@@ -305,11 +305,20 @@ class TestNanProbeShown:
             ("sum(avg_over_time(x[1h])) or on() vector(NaN)", "< 0.5", "count(x)"),
             ("sum(avg_over_time(x[1h])) or on() vector(+Inf)", "> 0", "count(x)"),
             ('avg_over_time({__name__=~"\\\\Qx\\\\E"}[1h])', "< 1", 'count({__name__=~"\\\\Qx\\\\E"})'),
+            # A Go-only regex beside a name regex of four characters: both blanked, the name's to a non-empty match.
+            (
+                'avg_over_time({__name__=~"y.", path=~"\\\\Qa\\\\E"}[1h])',
+                "< 1",
+                'count({__name__=~"y.", path=~"\\\\Qa\\\\E"})',
+            ),
             # A positive offset: asked where the window ends; a read further back beside it is not asked.
             ("avg_over_time(x[1h] offset 1d)", "< 1", "count(x offset 86400s)"),
             ("avg_over_time((x offset 1500ms)[1h:1m])", "< 1", "count(x offset 1500ms)"),
             ("avg_over_time(x[1h] offset 1m) / avg_over_time(y[1h] offset 1d)", "< 1", "count(x offset 60s)"),
             ("avg_over_time(x[1h]) / avg_over_time(x[1h] offset 1d)", "< 1", "count(x)"),
+            # A window of the look-back's length does not reach past it, whatever its (positive) offset: y's window
+            # ends later than x's, but only x's is asked.
+            ("avg_over_time(x[1h] offset 10m) / rate(y[5m] offset 1m)", "< 1", "count(x offset 600s)"),
         ],
     )
     def test_a_prometheus_check_shows_the_presence_query_of_what_it_reads_past_the_lookback(
@@ -332,6 +341,11 @@ class TestNanProbeShown:
     )
     def test_a_window_within_the_lookback_or_pinned_in_the_past_sends_none(self, query):
         assert catalog(prometheus_check(query)).checks["q"].promql({}) == [("query", query)]
+
+    def test_a_range_check_sends_none(self):
+        # Its stopped series are told by where each one's samples end (see _stale_for), not by a presence query.
+        query = "avg_over_time(x[1h])"
+        assert catalog(prometheus_check(query, range="30m")).checks["q"].promql({}) == [("query", query)]
 
     def test_a_kpi_compare_check_shows_each_variants_probe(self):
         built = catalog(kpi_check("max(x{v='c'})", "sum(x{v='b'})")).checks["kpi"]
