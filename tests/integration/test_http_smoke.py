@@ -852,11 +852,17 @@ class TestCloseFramedBodies:
     closed: over TLS a cut (a crash, no close_notify) is an error, a close_notify the end of a judged answer."""
 
     @staticmethod
-    async def judged(client: HttpClient, tmp_path: Path, *, crash: bool) -> Evaluation:
+    async def judged(
+        client: HttpClient,
+        tmp_path: Path,
+        *,
+        crash: bool,
+        answer: bytes = b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",',
+    ) -> Evaluation:
         async def answer_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
             # The canary's process dies after the first line of its JSON: the rest would have failed the step.
-            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            writer.write(answer)
             await writer.drain()
             if crash:
                 # The kernel ends the TCP connection of a dead process; no TLS close_notify is sent.
@@ -897,6 +903,22 @@ class TestCloseFramedBodies:
         evaluation = await self.judged(client, tmp_path, crash=True)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
         assert "the TLS connection ended without close_notify" in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("framing", "body", "why"),
+        [
+            (b"Content-Length: 1000", b'{"status": "ok",', "(received 16 bytes, expected 1000)"),
+            (b"Transfer-Encoding: chunked", b'10\r\n{"status": "ok",', "(incomplete chunked read)"),
+        ],
+    )
+    async def test_a_framed_tls_answer_cut_says_what_its_framing_missed(self, client, tmp_path, framing, body, why):
+        # It said the body was "framed by the connection's close (no Content-Length, not chunked)", which it was not.
+        answer = b"HTTP/1.1 200 OK\r\n" + framing + b"\r\n\r\n" + body
+        evaluation = await self.judged(client, tmp_path, crash=True, answer=answer)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == (
+            f"step 's' (1/1): invalid answer: peer closed connection without sending complete message body {why}"
+        ), evaluation.reason
 
     async def test_a_tls_answer_the_server_closed_is_judged(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=False)
