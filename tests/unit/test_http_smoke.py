@@ -1954,6 +1954,40 @@ class TestJudgeMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # A charset in the content of a meta that is no Content-Type pragma, or in a meta commented out, names
+            # nothing: browsers read on (as UTF-8 here). Read as windows-1252, the UTF-8 error page passed.
+            '<meta name="description" content="Shop pages, charset=iso-8859-1 legacy exports">',
+            '<meta http-equiv="refresh" content="0; url=/shop?charset=latin1">',
+            '<!-- <meta charset="iso-8859-1"> -->',
+            '<meta content="charset=iso-8859-1">',
+        ],
+    )
+    def test_a_charset_no_meta_declares_is_not_read(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # The pragma's attributes in any order, quoted or not; the first meta that declares one wins.
+            '<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">',
+            "<meta http-equiv=content-type content='text/html;charset=\"shift_jis\"'>",
+            '<meta name="viewport" content="width=device-width"><meta charset=Shift_JIS><meta charset="utf-8">',
+            '<meta/charset="Shift_JIS">',
+            # A comment browsers end at once, then a meta; a label no charset has is passed over.
+            '<!--><meta charset="Shift_JIS">',
+            '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
+        ],
+    )
+    def test_the_meta_browsers_read_declares_it(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
 
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
