@@ -899,6 +899,20 @@ class TestCloseFramedBodies:
         # It read "the connection failed: ReadError".
         assert evaluation.reason == "step 's' (1/1): the connection failed: Connection reset by peer", evaluation.reason
 
+    async def test_transfer_encoding_identity_is_refused_not_framed_by_the_close(self, client):
+        # The kind's page listed such streams among the answers framed by the close, judged when they end.
+        async def identity(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n{"status": "ok"}')
+            await writer.drain()
+            writer.close()
+
+        async with listening(asyncio.start_server(identity, "127.0.0.1", 0)) as port:
+            steps = [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]
+            evaluation = await run(smoke(port, steps), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == "step 's' (1/1): invalid answer: Only Transfer-Encoding: chunked is supported"
+
     async def test_a_tls_answer_cut_without_close_notify_is_an_error(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=True)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
