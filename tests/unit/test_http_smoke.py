@@ -10,6 +10,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 import structlog
+import yaml
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
@@ -365,11 +366,17 @@ class TestLoadValidation:
         needle = expect["body_contains"][0]
         warning = (
             f"step 'a': body_contains {needle!r} is a word most pages hold (an SPA's index.html answering 200 for a "
-            "route the canary lost holds 'ok' in 'token'): assert more of the answer (body_contains: "
-            """['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+            "route the canary lost holds 'ok' in 'token'): assert more of the answer (json: [{path: $.status, "
+            """equals: ok}], which passes '{"status": "ok"}' however it is spaced, or a longer body_contains)"""
         )
         loaded = load(definition([{"name": "a", "timeout_s": 1, "expect": expect}]))
         assert loaded.warnings() == ([warning] if warned else [])
+
+    @pytest.mark.parametrize("body", [b'{"status":"ok"}', b'{"status": "ok"}', b'{\n  "status" : "ok"\n}'])
+    def test_the_assertion_the_warning_advises_passes_every_spacing(self, body):
+        # It advised body_contains '"status":"ok"' first, which fails the answer of Python's json.dumps.
+        advised = yaml.safe_load("json: [{path: $.status, equals: ok}]")
+        assert judged(advised, body=body).failures == []
 
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
     def test_a_check_has_one_to_fifty_steps(self, count, loads):
