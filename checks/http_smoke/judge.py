@@ -525,17 +525,21 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
     cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
     attributes = cookies[-1][1] if cookies else {}
-    parts = urllib.parse.urlsplit(exchange.url)
-    path = attributes.get("path", "")
-    if not path.startswith("/"):
-        # RFC 6265 5.1.4: the answer's path up to its last '/', or '/'.
-        path = (parts.path or "/").rpartition("/")[0] or "/"
     return CookieScope(
-        host=(parts.hostname or "").lower(),
+        host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
         domain=attributes.get("domain", "").lower().lstrip("."),
-        path=path,
+        path=_cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
+
+
+def _cookie_path(attributes: dict[str, str], url: str) -> str:
+    """The path of a cookie an answer from `url` sets (RFC 6265 5.2.4): its Path when that starts with '/', else the
+    default path of `url` (5.1.4: its path up to its last '/', or '/')."""
+    path = attributes.get("path", "")
+    if path.startswith("/"):
+        return path
+    return (urllib.parse.urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
 def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
@@ -552,7 +556,9 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         if not equals or cookie.strip() != name:
             continue
         parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
-        where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
+        # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
+        # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
+        where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.

@@ -1303,6 +1303,10 @@ class TestJudgeCookieCaptures:
             ("session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0; path=/",),
             ("session=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT",),
             ("session=s3ss10n; Path=/", "session=s3ss10n; Path=/; Max-Age=-1"),
+            # Without a Path (or with one not starting with '/') a cookie's path is the default path of the answer's
+            # URL, / here: the same cookie as Path=/, which browsers delete. Told apart, the session was captured.
+            ("session=s3ss10n", "session=; Path=/; Max-Age=0"),
+            ("session=s3ss10n; Path=/", "session=; Path=login; Max-Age=0"),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
