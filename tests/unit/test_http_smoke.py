@@ -1975,6 +1975,7 @@ class TestJudgeMetaCharsets:
             '<meta name="description" content="Shop pages, charset=iso-8859-1 legacy exports">',
             '<meta http-equiv="refresh" content="0; url=/shop?charset=latin1">',
             '<!-- <meta charset="iso-8859-1"> -->',
+            '<!-- a comment never closed <meta charset="iso-8859-1">',
             '<meta content="charset=iso-8859-1">',
         ],
     )
@@ -1991,6 +1992,7 @@ class TestJudgeMetaCharsets:
             "<meta http-equiv=content-type content='text/html;charset=\"shift_jis\"'>",
             '<meta name="viewport" content="width=device-width"><meta charset=Shift_JIS><meta charset="utf-8">',
             '<meta/charset="Shift_JIS">',
+            '<meta charset="Shift_JIS" charset="utf-8">',
             # A comment browsers end at once, then a meta; a label no charset has is passed over.
             '<!--><meta charset="Shift_JIS">',
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
