@@ -105,8 +105,12 @@ class Condition:
         ranged = _RANGE_RE.fullmatch(text)
         if ranged:
             low, high = _bound(text, ranged.group(2)), _bound(text, ranged.group(3))
-            if low > high:
-                raise ValueError(f"{text!r}: the lower bound {low} is above the upper bound {high}")
+            # As written, not as floats: bounds one float holds both of compare apart in matches_exactly.
+            if Decimal(ranged.group(2)) > Decimal(ranged.group(3)):
+                raise ValueError(
+                    f"{text!r}: the lower bound {ranged.group(2).lstrip('+')} is above the upper bound "
+                    f"{ranged.group(3).lstrip('+')}"
+                )
             return cls(
                 ranged.group(1).lower(), (low, high), (_written(low, ranged.group(2)), _written(high, ranged.group(3)))
             )

@@ -390,7 +390,9 @@ class HttpSmokeCheck(Check):
                 found.append(
                     f"step {step.name!r}: body_contains {short[0]!r} is a word most pages hold (an SPA's index.html "
                     "answering 200 for a route the canary lost holds 'ok' in 'token'): assert more of the answer "
-                    """(body_contains: ['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+                    # Not body_contains '"status":"ok"': Python's json.dumps writes '{"status": "ok"}', which fails it.
+                    """(json: [{path: $.status, equals: ok}], which passes '{"status": "ok"}' however it is spaced, """
+                    "or a longer body_contains)"
                 )
         # A request's every try waits timeout_s, and the pauses between its tries add to that.
         worst_s = sum(

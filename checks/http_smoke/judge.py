@@ -135,7 +135,14 @@ codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
 # meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
 _META_PRESCAN_BYTES = 1024
-_META_CHARSET_RE = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+# The prescan skips comments and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the
+# `content` of an `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL,
+# a meta commented out) read as windows-1252 a UTF-8 error page, which then passed `body_not_contains: [エラー]`.
+_HTML_COMMENT_RE = re.compile(rb"<!(?=--).*?(?:-->|\Z)", re.DOTALL)  # `<!-->` is a whole one
+_META_TAG_RE = re.compile(rb"""<meta[\s/]((?:"[^"]*"|'[^']*'|[^>"'])*)""", re.IGNORECASE)
+_TAG_ATTRIBUTE_RE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+_CHARSET_LABEL_RE = re.compile(rb"[A-Za-z0-9_.:-]{1,40}")
+_CONTENT_CHARSET_RE = re.compile(rb"""charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;"']+))""", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -518,17 +525,21 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
     cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
     attributes = cookies[-1][1] if cookies else {}
-    parts = urllib.parse.urlsplit(exchange.url)
-    path = attributes.get("path", "")
-    if not path.startswith("/"):
-        # RFC 6265 5.1.4: the answer's path up to its last '/', or '/'.
-        path = (parts.path or "/").rpartition("/")[0] or "/"
     return CookieScope(
-        host=(parts.hostname or "").lower(),
+        host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
         domain=attributes.get("domain", "").lower().lstrip("."),
-        path=path,
+        path=_cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
+
+
+def _cookie_path(attributes: dict[str, str], url: str) -> str:
+    """The path of a cookie an answer from `url` sets (RFC 6265 5.2.4): its Path when that starts with '/', else the
+    default path of `url` (5.1.4: its path up to its last '/', or '/')."""
+    path = attributes.get("path", "")
+    if path.startswith("/"):
+        return path
+    return (urllib.parse.urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
 def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
@@ -545,7 +556,9 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         if not equals or cookie.strip() != name:
             continue
         parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
-        where = (parsed.get("domain", "").lower().lstrip("."), parsed.get("path", ""))
+        # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
+        # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
+        where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
@@ -680,11 +693,19 @@ def _meta_charset(head: bytes | bytearray) -> str:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
     UTF-16 label means UTF-8 there); UTF-8 when none does."""
-    match = _META_CHARSET_RE.search(head)
-    if match is None:
-        return "utf-8"
-    encoding = _charset(match.group(1).decode("ascii"))
-    return "utf-8" if encoding.startswith("utf-16") else encoding
+    for tag in _META_TAG_RE.finditer(_HTML_COMMENT_RE.sub(b"", head)):
+        attributes: dict[bytes, bytes] = {}
+        for name, *quoted in _TAG_ATTRIBUTE_RE.findall(tag[1]):
+            attributes.setdefault(name.lower(), b"".join(quoted))
+        label = attributes.get(b"charset")
+        if label is None and attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
+            declared = _CONTENT_CHARSET_RE.search(attributes.get(b"content", b""))
+            label = b"".join(declared.groups(b"")) if declared else None
+        # A label no charset has (empty, or bytes codecs.lookup refuses) names none: browsers read on.
+        if label and _CHARSET_LABEL_RE.fullmatch(label.strip()):
+            encoding = _charset(label.strip().decode("ascii"))
+            return "utf-8" if encoding.startswith("utf-16") else encoding
+    return "utf-8"
 
 
 def _charset(name: str) -> str:

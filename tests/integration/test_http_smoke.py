@@ -988,11 +988,17 @@ class TestCloseFramedBodies:
     closed: over TLS a cut (a crash, no close_notify) is an error, a close_notify the end of a judged answer."""
 
     @staticmethod
-    async def judged(client: HttpClient, tmp_path: Path, *, crash: bool) -> Evaluation:
+    async def judged(
+        client: HttpClient,
+        tmp_path: Path,
+        *,
+        crash: bool,
+        answer: bytes = b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",',
+    ) -> Evaluation:
         async def answer_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
             # The canary's process dies after the first line of its JSON: the rest would have failed the step.
-            writer.write(b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",')
+            writer.write(answer)
             await writer.drain()
             if crash:
                 # The kernel ends the TCP connection of a dead process; no TLS close_notify is sent.
@@ -1029,10 +1035,40 @@ class TestCloseFramedBodies:
         # It read "the connection failed: ReadError".
         assert evaluation.reason == "step 's' (1/1): the connection failed: Connection reset by peer", evaluation.reason
 
+    async def test_transfer_encoding_identity_is_refused_not_framed_by_the_close(self, client):
+        # The kind's page listed such streams among the answers framed by the close, judged when they end.
+        async def identity(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n{"status": "ok"}')
+            await writer.drain()
+            writer.close()
+
+        async with listening(asyncio.start_server(identity, "127.0.0.1", 0)) as port:
+            steps = [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]
+            evaluation = await run(smoke(port, steps), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == "step 's' (1/1): invalid answer: Only Transfer-Encoding: chunked is supported"
+
     async def test_a_tls_answer_cut_without_close_notify_is_an_error(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=True)
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
         assert "the TLS connection ended without close_notify" in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("framing", "body", "why"),
+        [
+            (b"Content-Length: 1000", b'{"status": "ok",', "(received 16 bytes, expected 1000)"),
+            (b"Transfer-Encoding: chunked", b'10\r\n{"status": "ok",', "(incomplete chunked read)"),
+        ],
+    )
+    async def test_a_framed_tls_answer_cut_says_what_its_framing_missed(self, client, tmp_path, framing, body, why):
+        # It said the body was "framed by the connection's close (no Content-Length, not chunked)", which it was not.
+        answer = b"HTTP/1.1 200 OK\r\n" + framing + b"\r\n\r\n" + body
+        evaluation = await self.judged(client, tmp_path, crash=True, answer=answer)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == (
+            f"step 's' (1/1): invalid answer: peer closed connection without sending complete message body {why}"
+        ), evaluation.reason
 
     async def test_a_tls_answer_the_server_closed_is_judged(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=False)
@@ -1533,11 +1569,13 @@ class TestHopCookies:
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3ss10n\r\n" in heads[1], heads
 
-    async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client):
+    # A negative Max-Age deletes as 0 does (RFC 6265 5.2.2): kept by the integer test that drops `Max-Age=abc`.
+    @pytest.mark.parametrize("max_age", [b"0", b"-1"])
+    async def test_a_cookie_its_answer_sets_then_deletes_is_not_sent(self, client, max_age):
         # A failed login that sets the session, then clears it on its error path (two lines, in that order): browsers
         # keep none. http.cookiejar deletes first and sets after, whatever the order, and the next hop passed.
         heads: list[bytes] = []
-        both = b"session=s3ss10n; Path=/\r\nSet-Cookie: session=; Path=/; Max-Age=0"
+        both = b"session=s3ss10n; Path=/\r\nSet-Cookie: session=; Path=/; Max-Age=" + max_age
         async with listening(self.site(heads, both, "/profile")) as port:
             evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
         assert evaluation.verdict == "fail", evaluation.reason

@@ -36,6 +36,14 @@ class TestParse:
         with pytest.raises(ValueError, match="is beyond the range of a number"):
             Condition.parse(text)
 
+    @pytest.mark.parametrize(
+        "text", ["between 9007199254740993 and 9007199254740992", "outside 0.30000000000000001 and 0.3"]
+    )
+    def test_bounds_a_float_reads_as_one_are_refused_when_written_the_wrong_way_round(self, text):
+        # One float for both, they loaded; compared as written (a JSON integer), `outside` then passed every number.
+        with pytest.raises(ValueError, match="is above the upper bound"):
+            Condition.parse(text)
+
     def test_a_percent_bound_says_how_to_write_it(self):
         with pytest.raises(ValueError, match=r"a bound is the number the query returns: a ratio of 1% is 0\.01$"):
             Condition.parse("< 1%")
@@ -289,6 +297,7 @@ class TestText:
             # 9007199254740992`.
             ("== 9007199254740993", "== 9007199254740993"),
             ("between +1 and 0.30000000000000001e1", "between 1 and 0.30000000000000001e1"),
+            ("== +9007199254740993", "== 9007199254740993"),
         ],
     )
     def test_text(self, text, shown):

@@ -10,6 +10,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 import structlog
+import yaml
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
@@ -365,11 +366,17 @@ class TestLoadValidation:
         needle = expect["body_contains"][0]
         warning = (
             f"step 'a': body_contains {needle!r} is a word most pages hold (an SPA's index.html answering 200 for a "
-            "route the canary lost holds 'ok' in 'token'): assert more of the answer (body_contains: "
-            """['"status":"ok"'], or json: [{path: $.status, equals: ok}])"""
+            "route the canary lost holds 'ok' in 'token'): assert more of the answer (json: [{path: $.status, "
+            """equals: ok}], which passes '{"status": "ok"}' however it is spaced, or a longer body_contains)"""
         )
         loaded = load(definition([{"name": "a", "timeout_s": 1, "expect": expect}]))
         assert loaded.warnings() == ([warning] if warned else [])
+
+    @pytest.mark.parametrize("body", [b'{"status":"ok"}', b'{"status": "ok"}', b'{\n  "status" : "ok"\n}'])
+    def test_the_assertion_the_warning_advises_passes_every_spacing(self, body):
+        # It advised body_contains '"status":"ok"' first, which fails the answer of Python's json.dumps.
+        advised = yaml.safe_load("json: [{path: $.status, equals: ok}]")
+        assert judged(advised, body=body).failures == []
 
     @pytest.mark.parametrize(("count", "loads"), [(0, False), (1, True), (50, True), (51, False)])
     def test_a_check_has_one_to_fifty_steps(self, count, loads):
@@ -1300,6 +1307,10 @@ class TestJudgeCookieCaptures:
             ("session=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0; path=/",),
             ("session=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT",),
             ("session=s3ss10n; Path=/", "session=s3ss10n; Path=/; Max-Age=-1"),
+            # Without a Path (or with one not starting with '/') a cookie's path is the default path of the answer's
+            # URL, / here: the same cookie as Path=/, which browsers delete. Told apart, the session was captured.
+            ("session=s3ss10n", "session=; Path=/; Max-Age=0"),
+            ("session=s3ss10n; Path=/", "session=; Path=login; Max-Age=0"),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
@@ -1403,6 +1414,8 @@ class TestJudgeCookieScopes:
             (CookieScope("app.shop.svc", "", "/", False), "http://api.app.shop.svc/x", "one for the host app.shop.svc"),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svc/x", ""),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svcx/x", "one for Domain shop.svc"),
+            # An address is matched whole, never as a subdomain: `app.0.1` may set Domain=0.1, which 10.0.0.1 ends with.
+            (CookieScope("app.0.1", "0.1", "/", False), "http://10.0.0.1/x", "one for Domain 0.1, not 10.0.0.1"),
             (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api", ""),
             (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api/x?y=1", ""),
             (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/apix", "one for Path /api"),
@@ -1956,6 +1969,42 @@ class TestJudgeMetaCharsets:
 
     def test_a_utf16_meta_means_utf8(self):
         page = f'<meta charset="utf-16">{self.ERROR}'.encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # A charset in the content of a meta that is no Content-Type pragma, or in a meta commented out, names
+            # nothing: browsers read on (as UTF-8 here). Read as windows-1252, the UTF-8 error page passed.
+            '<meta name="description" content="Shop pages, charset=iso-8859-1 legacy exports">',
+            '<meta http-equiv="refresh" content="0; url=/shop?charset=latin1">',
+            '<!-- <meta charset="iso-8859-1"> -->',
+            '<!-- a comment never closed <meta charset="iso-8859-1">',
+            '<meta content="charset=iso-8859-1">',
+        ],
+    )
+    def test_a_charset_no_meta_declares_is_not_read(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # The pragma's attributes in any order, quoted or not; the first meta that declares one wins.
+            '<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">',
+            "<meta http-equiv=content-type content='text/html;charset=\"shift_jis\"'>",
+            '<meta name="viewport" content="width=device-width"><meta charset=Shift_JIS><meta charset="utf-8">',
+            '<meta/charset="Shift_JIS">',
+            '<meta charset="Shift_JIS" charset="utf-8">',
+            # A comment browsers end at once, then a meta; a label no charset has is passed over.
+            '<!--><meta charset="Shift_JIS">',
+            '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
+        ],
+    )
+    def test_the_meta_browsers_read_declares_it(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
