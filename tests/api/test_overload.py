@@ -49,6 +49,26 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def asked_at_the_door(admission) -> list[str]:
+    """The callers `admission.refuses` is asked about from now on: the door asks it before it reads a POST's body."""
+    asked: list[str] = []
+    refuses = admission.refuses
+
+    def spy(caller: str) -> bool:
+        asked.append(caller)
+        return refuses(caller)
+
+    admission.refuses = spy
+    return asked
+
+
+async def held_body(first: bytes, rest: bytes, release: asyncio.Event):
+    """A request body whose `rest` is sent once `release` is set (chunked): a client slow to send it."""
+    yield first
+    await release.wait()
+    yield rest
+
+
 class TestFairAdmission:
     """A flooding caller holds its share; another caller is still admitted, ahead of the flood."""
 
@@ -170,6 +190,35 @@ class TestFairAdmission:
         bodies = [await answer.json() for answer in answers]
         assert bodies[4] == bodies[2] and bodies[4]["args"] == {"n": 1}
         assert gates["wait"].entered == 2
+
+    async def test_a_post_whose_body_comes_after_a_slot_freed_is_admitted(self, client, gates):
+        # The door reads a refused POST's body before it looks for its twin: refused as of when the body came, not as
+        # of when its headers did (a mutant asking only before the read answered 429 with room in the queue).
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
+        await until(lambda: admission.queued == 2)
+        asked = asked_at_the_door(admission)
+        release = asyncio.Event()
+        late = asyncio.create_task(
+            client.post("/api/v1/checks/wait/run", data=held_body(b'{"n":', b" 3}", release), headers=flood)
+        )
+        await until(lambda: asked or late.done())
+        assert not late.done()
+        gates["hold-1"].open()
+        assert (await holding[0]).status == 200
+        assert not admission.refuses("flood")
+        release.set()
+        await until(lambda: admission.queued == 2 or late.done())
+        for gate in gates.values():
+            gate.open()
+        answer = await late
+        assert answer.status == 200 and (await answer.json())["args"] == {"n": 3}
+        for other in [holding[1], *waiting]:
+            assert (await other).status == 200
 
     async def test_without_auth_callers_are_told_apart_by_address(self, aiohttp_client, gates):
         settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=60)
