@@ -220,6 +220,34 @@ class TestFairAdmission:
         for other in [holding[1], *waiting]:
             assert (await other).status == 200
 
+    async def test_a_post_whose_body_comes_after_the_drain_began_is_turned_away_as_draining(self, client, gates):
+        # Before: 429 overloaded on a connection kept open to a replica shutting down (the drain was looked at only
+        # before the body was read); a request turned away by the drain gets 503 and its connection closes.
+        live = client.app[LIVE]
+        flood = bearer(TOKEN_FLOOD)
+        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
+        await gates["hold-1"].wait_entered(1)
+        await gates["hold-2"].wait_entered(1)
+        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
+        await until(lambda: live.admission.queued == 2)
+        asked = asked_at_the_door(live.admission)
+        release = asyncio.Event()
+        late = asyncio.create_task(
+            client.post("/api/v1/checks/wait/run", data=held_body(b'{"n":', b" 3}", release), headers=flood)
+        )
+        await until(lambda: asked or late.done())
+        assert not late.done()
+        live.draining = True
+        release.set()
+        answer = await late
+        assert (answer.status, (await answer.json())["error"]) == (503, "shutting_down")
+        assert answer.headers["Connection"] == "close"
+        live.draining = False
+        for gate in gates.values():
+            gate.open()
+        for other in [*holding, *waiting]:
+            assert (await other).status == 200
+
     async def test_without_auth_callers_are_told_apart_by_address(self, aiohttp_client, gates):
         settings = Settings(max_concurrent_evaluations=1, max_queued_evaluations=1, queue_timeout_s=60)
         client = await aiohttp_client(create_app(settings, catalog(), REGISTRY))
