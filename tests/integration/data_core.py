@@ -12,6 +12,8 @@ canary_error_ratio{service="checkout", rollouts_pod_template_hash="crashed1"} = 
 crashloop_errors_total{pod="crashloop1"}: 2 errors per second, its pod restarted (the counter back to 0) at anchor - 1m
 ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then nothing (the data a live Prometheus
 holds when its clock reads anchor - 10m)
+lagging_requests_total, canary lagging1, two pods, 10 req/s each: pod "slow" 1 5xx per second, its newest sample at
+anchor - 75s (its last scrapes timed out); pod "fast" no 5xx (its 5xx counter at 0), scraped to the end
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ STEP_CHANGE_S = 30 * 60
 RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
 ENDING_S = 10 * 60
+LAGGING_S = 75
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -66,3 +69,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
         end,
     )
     om.add_counter_rate("ending_errors_total", {"pod": "ending1"}, lambda t: 1.0, start, anchor - ENDING_S)
+    for pod, error_rate, pod_end in (("slow", 1.0, anchor - LAGGING_S + 1), ("fast", 0.0, end)):
+        for code, rate in (("200", 10.0 - error_rate), ("500", error_rate)):
+            om.add_counter_rate(
+                "lagging_requests_total",
+                {"rollouts_pod_template_hash": "lagging1", "pod": pod, "code": code},
+                lambda t, r=rate: r,
+                start,
+                pod_end,
+            )
