@@ -467,12 +467,17 @@ async def run_evaluation(
     query_string = request.rel_url.raw_query_string
     query: Door | None = query_string if request.method == "GET" else None
     if live.admission.refuses(caller) and not live.draining:
+        refused = True
         if query is None:
             # A POST identical to one in flight joins it too (Argo's web provider may POST its args): its body is
             # read, not parsed, to be told apart (the bytes aiohttp would read and drop after a refusal anyway).
             body = await _body_bytes(request)
             query = (query_string, hash(body), len(body))
-        if not generation.runner.joinable(request.match_info["name"], query) and live.admission.refuses(caller):
+            # Asked again once the body came: meanwhile a slot may have freed, or the drain begun (its 503 closes the
+            # connection to a replica that is going away, where a 429 would keep it). Not for a GET: nothing was
+            # awaited, and each look is linear in the callers waiting.
+            refused = live.admission.refuses(caller) and not live.draining
+        if refused and not generation.runner.joinable(request.match_info["name"], query):
             # Before the query or body is parsed and before the history records it: under a flood, refusing
             # costs next to nothing and cannot push real verdicts out of the history. A request identical to one in
             # flight is not refused: it joins that evaluation, which holds no slot or place in the queue of its own.

@@ -15,6 +15,8 @@ ending_errors_total{pod="ending1"}: 1 error per second until anchor - 10m, then 
 holds when its clock reads anchor - 10m)
 batch_processed_items{job="nightly"} = 500, written every 30 minutes (anchor - 3h, ..., anchor, ...): a batch job's
 metric, sparser than the 5-minute look-back
+lagging_requests_total, canary lagging1, two pods, 10 req/s each: pod "slow" 1 5xx per second, its newest sample at
+anchor - 75s (its last scrapes timed out); pod "fast" no 5xx (its 5xx counter at 0), scraped to the end
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ RESTART_S = 60
 INJECTION = 'x"}[5m])) or vector(0) #'
 ENDING_S = 10 * 60
 SPARSE_STEP_S = 30 * 60
+LAGGING_S = 75
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
@@ -74,3 +77,12 @@ def build(om: OpenMetrics, anchor: float) -> None:
     )
     om.add_counter_rate("ending_errors_total", {"pod": "ending1"}, lambda t: 1.0, start, anchor - ENDING_S)
     om.add("batch_processed_items", {"job": "nightly"}, lambda t: 500.0, start, end, SPARSE_STEP_S)
+    for pod, error_rate, pod_end in (("slow", 1.0, anchor - LAGGING_S + 1), ("fast", 0.0, end)):
+        for code, rate in (("200", 10.0 - error_rate), ("500", error_rate)):
+            om.add_counter_rate(
+                "lagging_requests_total",
+                {"rollouts_pod_template_hash": "lagging1", "pod": pod, "code": code},
+                lambda t, r=rate: r,
+                start,
+                pod_end,
+            )

@@ -457,6 +457,31 @@ class TestRangeVectorOfAnInstantQuery:
 
 
 @pytest.mark.integration
+class TestShortWindows:
+    """A window shorter than a series' lag loses that series alone: the others are judged without it."""
+
+    @staticmethod
+    def check(window: str) -> dict:
+        ratio = (
+            f'sum(rate(lagging_requests_total{{rollouts_pod_template_hash="lagging1",code="500"}}[{window}]))'
+            f' / sum(rate(lagging_requests_total{{rollouts_pod_template_hash="lagging1"}}[{window}]))'
+        )
+        return {"name": f"lag-{window}", "kind": "prometheus", "query": ratio, "pass_if": "< 0.01"}
+
+    async def test_a_lagging_pods_errors_drop_out_of_a_one_minute_window(self, prometheus, client_for):
+        # docs/troubleshooting.md: "never a pass" held only when every series lagged alike. The erroring pod's newest
+        # sample is 75 s old: one sample in [1m], no rate; the healthy pod's 0 errors of 10 req/s are the ratio.
+        client = await client_for(prometheus.url, self.check("1m"))
+        status, body = await run(client, "lag-1m", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0.0)
+
+    async def test_a_window_of_five_minutes_holds_it(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check("5m"))
+        status, body = await run(client, "lag-5m", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+
+@pytest.mark.integration
 class TestStaleSeries:
     """A range query's one series that stopped before the end of its range is no series now, not a pass."""
 
