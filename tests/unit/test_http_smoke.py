@@ -2168,6 +2168,11 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "username=bob&password=x-{{ p }}"}, True),
             ({"method": "POST", "text_body": "grant_type=password&client_secret={{ p }}&scope=a"}, True),
             ({"method": "POST", "text_body": "username={{ p }}&password=x"}, False),
+            # A form's value runs to the next `&`: it stopped at `;`, `#` or a space, before the param.
+            ({"method": "POST", "text_body": "username=bob&password=x;{{ p }}"}, True),
+            ({"method": "POST", "text_body": "username=bob&password=x y{{ p }}&scope=a"}, True),
+            # A placeholder's line break is part of the value (a value cut there was a malformed placeholder).
+            ({"method": "POST", "text_body": "username=bob&password={{\n p }}&scope=a"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -2212,6 +2217,21 @@ class TestSecretParams:
             "grant_type=client_credentials&client_id=shop&client_secret=<redacted>&password=<redacted>"
         )
         assert "cs-l1t3ral-9" in check.literal_secrets()
+
+    def test_a_form_pair_value_is_hidden_to_the_next_ampersand(self):
+        # The value stopped at a `#`, `;`, quote, `<`, `{` or space, which a form parser reads as part of it: the
+        # definition showed `password=<redacted>#2;x y` and the rest of the client_secret.
+        body = "username=bob&password=hunter#2;x y&client_secret=cs{l1t}'3r\"a<l>\r\nscope=read&note=a=b c"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == (
+            "username=bob&password=<redacted>&client_secret=<redacted>\r\nscope=read&note=a=b c"
+        )
+        assert {"hunter#2;x y", "cs{l1t}'3r\"a<l>"} <= set(check.literal_secrets())
+
+    def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
+        # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
+        assert check.definition()["steps"][0]["text_body"] == "mode=a b password=<redacted>"
 
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):
