@@ -571,7 +571,17 @@ class HttpSmokeCheck(Check):
         # quoting the field): its answer must not show them either. A capture opted out with `secret: false`
         # stays shown even where it is sent as a credential.
         shown = {str(values[name]) for name in self._shown_captures if name in values}
-        secrets.extend(value for value in self._sent_secrets(step, request) if value not in shown)
+        # A value too short to be searched for is, when a secret arg or capture placed it there; one written in the
+        # catalog is hidden where it is written only (by its name), as a short secret arg placed elsewhere is: a form's
+        # `remember_session=1` made the reason `step 's' (<redacted>/<redacted>)` and blanked every 1 of the answer.
+        placed = {
+            render_value(values[name]) for name in (*self._secret_params, *self._secret_captures) if name in values
+        }
+        secrets.extend(
+            value
+            for value in self._sent_secrets(step, request)
+            if value not in shown and (len(value) >= MIN_HIDDEN_CHARS or value in placed)
+        )
         unsent = _unsent_cookies(compiled, request.url, cookie_scopes)
         if unsent:
             # Browsers keep such a session from this URL (a login setting `Path=/login`): sent by hand, it would pass a
@@ -658,7 +668,7 @@ class HttpSmokeCheck(Check):
 
     def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
         """The secret values `request` carries: headers and query values of secret names (with a credential also
-        without its auth scheme), a secret body, and the values under secret names of a JSON body."""
+        without its auth scheme), a secret body, and the values under secret names of a JSON or form body."""
         found = [
             form
             for name, value in request.headers.items()

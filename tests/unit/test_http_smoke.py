@@ -2246,6 +2246,35 @@ class TestSecretParams:
         assert shown["body"] == "order 42: 42 of 420 failed."
         assert evaluation.args == {"id": "<redacted>"}
 
+    @pytest.mark.parametrize(
+        ("body", "shown_body"),
+        [
+            ({"text_body": "user=bob&remember_session=1&n=1"}, "user=bob&remember_session=<redacted>&n=1"),
+            (
+                {"json_body": {"user": "bob", "remember_session": "1", "n": 1}},
+                '{"user":"bob","remember_session":"<redacted>","n":1}',
+            ),
+        ],
+    )
+    async def test_a_short_written_secret_is_hidden_where_written_only(self, run, respx_mock, body, shown_body):
+        # Searched for as a word, a literal "1" under a secret name made the reason `step 's' (<redacted>/<redacted>)`
+        # and blanked every 1 of the answer; a secret arg that short is hidden only where placed, and so is it.
+        respx_mock.post(f"{BASE}/login").mock(return_value=httpx.Response(500, text="1 order failed"))
+        step = {"name": "s", "method": "POST", "path": "/login", **body}
+        evaluation = await run(definition([step]))
+        assert evaluation.reason == "step 's' (1/1) failed: status: expected 2xx, got 500"
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == shown_body
+        assert shown["body"] == "1 order failed"
+
+    async def test_a_short_secret_arg_sent_under_a_secret_name_is_searched_for(self, run, respx_mock):
+        # As documented: an arg sent as a secret header is searched for in the answer however short.
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(401, text="bad key 123"))
+        step = {"name": "s", "headers": {"X-Api-Key": "{{ pin }}"}}
+        params = {"pin": {"type": "label_value", "required": True}}
+        evaluation = await run(definition([step], params=params), {"pin": "123"})
+        assert evaluation.details["steps"][0]["body"] == "bad key <redacted>"
+
     async def test_a_secret_arg_of_four_characters_is_searched_for(self, run, respx_mock):
         respx_mock.post(f"{BASE}/orders/4242").mock(return_value=httpx.Response(500, text="order 4242 of 424 failed"))
         step = {"name": "s", "method": "POST", "path": "/orders/{{ id }}"}
