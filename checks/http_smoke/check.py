@@ -810,12 +810,16 @@ def _unsent_cookies(compiled: _CompiledStep, url: str, cookie_scopes: Mapping[st
     return found
 
 
-def _url_parameter_parts(url: str) -> tuple[str, str, str]:
+def _url_parameter_parts(url: str) -> list[str]:
     """A URL's query, fragment and path parameters (`/cart;jsessionid=...`, as Java servlets write a session into
-    URLs; `&`-joined), each "" when it has none."""
+    URLs; `&`-joined), each "" when it has none, and its query and fragment read with `;` separating pairs too
+    (`?page=2;PHPSESSID=...`, as HTML 4 allowed)."""
     before_fragment, _, fragment = url.partition("#")
     path, _, query = before_fragment.partition("?")
-    return query, fragment, "&".join(path.split(";")[1:])
+    # Read both ways: a secret's value holding a `;` (`?session=ab;cd`) is whole only with `&` alone.
+    return [query, fragment, "&".join(path.split(";")[1:])] + [
+        part.replace(";", "&") for part in (query, fragment) if ";" in part
+    ]
 
 
 def _user_info(url: str) -> str:
