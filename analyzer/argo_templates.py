@@ -31,7 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError
-from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg
+from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg, require_text
 from analyzer.settings import Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -1931,8 +1931,9 @@ def _query_refusals(pairs: list[tuple[str, str]], outcome: str) -> list[str]:
 
 
 def _refused_values(check: Check, given: list[tuple[Any, Any]], outcome: str) -> list[str]:
-    """An arg the url or jsonBody gives as written (no `{{args.x}}` in it) that its param refuses (`release=god` for
-    an enum of good and broken): every measurement a 400. The message hides a secret param's value."""
+    """An arg the url or jsonBody gives as written (no `{{args.x}}` in it) that the run endpoint refuses (no clean
+    UTF-8 text: `X%E9`) or its param refuses (`release=god` for an enum of good and broken): every measurement a 400.
+    The message hides a secret param's value."""
     found = []
     secret = check.secret_params()
     for key, value in given:
@@ -1940,7 +1941,9 @@ def _refused_values(check: Check, given: list[tuple[Any, Any]], outcome: str) ->
         if param is None or _given_elsewhere(value):
             continue
         try:
-            # As the run endpoint binds it: an empty value of a param with a default is told to be left out.
+            # As the run endpoint reads it (web._require_text) and binds it: an empty value of a param with a default
+            # is told to be left out.
+            require_text(str(key), value)
             bind_args({str(key): param}, {str(key): value}, secret)
         except ArgError as exc:
             found.append(

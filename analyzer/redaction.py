@@ -14,11 +14,13 @@ REDACTED = "<redacted>"
 
 # A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
-# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`.
+# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
+# camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
 _SECRET_NAME_RE = re.compile(
     # Alternatives sharing a start are written as one: each is tried at every position of a name.
     r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
-    r"|(?<![a-z])(?:si[gd]|pwd)(?![a-z])",
+    r"|(?<![a-z])(?:si[gd]|pwd)(?![a-z])"
+    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))",
     re.IGNORECASE,
 )
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
@@ -32,8 +34,10 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # Words holding a secret name's letters that name no secret: a count of a language model's tokens (`max_tokens`,
 # `usage.total_tokens`, `promptTokenCount`) and an author or authority (`authorization`, `authorize` stay secret).
 # Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
-# failed assertion is about was `<redacted>` in its reason.
+# failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
+# it, or a capital), so that `renew_tokens` is not `new_tokens`.
 _NO_SECRET_WORD_RE = re.compile(
+    r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
     r"(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])",
     re.IGNORECASE,

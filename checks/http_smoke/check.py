@@ -74,12 +74,13 @@ _PLACEHOLDER = "{{"
 # A body_contains needle this short and made of letters and digits alone (`ok`, `UP`, `true`) is in most pages: an
 # SPA's index.html, which its server answers with 200 for a route the canary lost, holds `ok` in `token`.
 _WORD_ANY_PAGE_HOLDS = re.compile(r"[A-Za-z0-9]{1,4}")
-# A `name=value` pair of a text body (a form, `application/x-www-form-urlencoded`, as a login or an OAuth token request
-# sends it), as answers' are read (judge._PARAMETER_RE): its value runs to the next `&`, space or quote, and a
-# placeholder in it is part of it.
-_TEXT_PAIR_RE = re.compile(
-    r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=((?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^&\s\"'<>#;{])+)"
-)
+# The `name=` of a `name=value` pair of a text body (a form, `application/x-www-form-urlencoded`, as a login or an OAuth
+# token request sends it), as answers' are read (judge._PARAMETER_RE). Under a secret name its value runs to the next
+# `&` or line end, as a form parser reads it: a literal `hunter#2;x y` is all password, not `hunter` (a placeholder in
+# it is part of it, its spaces and line breaks too); another name's value is searched for pairs too (`mode=a b
+# password=...`).
+_TEXT_PAIR_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=")
+_TEXT_PAIR_VALUE_RE = re.compile(r"(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^&\r\n])*")
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -572,7 +573,17 @@ class HttpSmokeCheck(Check):
         # quoting the field): its answer must not show them either. A capture opted out with `secret: false`
         # stays shown even where it is sent as a credential.
         shown = {str(values[name]) for name in self._shown_captures if name in values}
-        secrets.extend(value for value in self._sent_secrets(step, request) if value not in shown)
+        # A value too short to be searched for is, when a secret arg or capture placed it there; one written in the
+        # catalog is hidden where it is written only (by its name), as a short secret arg placed elsewhere is: a form's
+        # `remember_session=1` made the reason `step 's' (<redacted>/<redacted>)` and blanked every 1 of the answer.
+        placed = {
+            render_value(values[name]) for name in (*self._secret_params, *self._secret_captures) if name in values
+        }
+        secrets.extend(
+            value
+            for value in self._sent_secrets(step, request)
+            if value not in shown and (len(value) >= MIN_HIDDEN_CHARS or value in placed)
+        )
         unsent = _unsent_cookies(compiled, request.url, cookie_scopes)
         if unsent:
             # Browsers keep such a session from this URL (a login setting `Path=/login`): sent by hand, it would pass a
@@ -659,7 +670,7 @@ class HttpSmokeCheck(Check):
 
     def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
         """The secret values `request` carries: headers and query values of secret names (with a credential also
-        without its auth scheme), a secret body, and the values under secret names of a JSON body."""
+        without its auth scheme), a secret body, and the values under secret names of a JSON or form body."""
         found = [
             form
             for name, value in request.headers.items()
@@ -679,15 +690,33 @@ class HttpSmokeCheck(Check):
                 found += [form for value in self._secret_pair_values(text) for form in (value, unquote_plus(value))]
         return [value for value in found if value]
 
+    def _secret_pair_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the values of the `name=value` pairs under a secret name stand in a text body (a form's
+        `password=...`), in order."""
+        spans = []
+        at = 0
+        while (found := _TEXT_PAIR_NAME_RE.search(text, at)) is not None:
+            at = found.end()
+            if self._is_secret(found[1]):
+                value = _TEXT_PAIR_VALUE_RE.match(text, at)
+                assert value is not None  # it matches an empty value too
+                if value.end() > at:
+                    spans.append((at, value.end()))
+                at = value.end()
+        return spans
+
     def _secret_pair_values(self, text: str) -> list[str]:
         """The values of the `name=value` pairs under a secret name in a text body (a form's `password=...`)."""
-        return [found[2] for found in _TEXT_PAIR_RE.finditer(text) if self._is_secret(found[1])]
+        return [text[start:end] for start, end in self._secret_pair_spans(text)]
 
     def _hide_secret_pairs(self, text: str) -> str:
         """A text body with the value of every `name=value` pair under a secret name shown as REDACTED."""
-        return _TEXT_PAIR_RE.sub(
-            lambda found: f"{found[1]}={REDACTED}" if self._is_secret(found[1]) else found[0], text
-        )
+        shown: list[str] = []
+        done = 0
+        for start, end in self._secret_pair_spans(text):
+            shown += (text[done:start], REDACTED)
+            done = end
+        return "".join(shown) + text[done:]
 
     def _cookie_values(self, header: str) -> list[str]:
         """A Cookie header's value, and the values of its cookies that a server may quote one by one (`unknown
@@ -783,12 +812,16 @@ def _unsent_cookies(compiled: _CompiledStep, url: str, cookie_scopes: Mapping[st
     return found
 
 
-def _url_parameter_parts(url: str) -> tuple[str, str, str]:
+def _url_parameter_parts(url: str) -> list[str]:
     """A URL's query, fragment and path parameters (`/cart;jsessionid=...`, as Java servlets write a session into
-    URLs; `&`-joined), each "" when it has none."""
+    URLs; `&`-joined), each "" when it has none, and its query and fragment read with `;` separating pairs too
+    (`?page=2;PHPSESSID=...`, as HTML 4 allowed)."""
     before_fragment, _, fragment = url.partition("#")
     path, _, query = before_fragment.partition("?")
-    return query, fragment, "&".join(path.split(";")[1:])
+    # Read both ways: a secret's value holding a `;` (`?session=ab;cd`) is whole only with `&` alone.
+    return [query, fragment, "&".join(path.split(";")[1:])] + [
+        part.replace(";", "&") for part in (query, fragment) if ";" in part
+    ]
 
 
 def _user_info(url: str) -> str:

@@ -848,8 +848,12 @@ class TestSessionIdsInRedirects:
             ("/index.php?PHPSESSID=s3cr3t0a1b2c3d4e5f&page=2", "/index.php?PHPSESSID=<redacted>&page=2"),
             ("/shop/cart;jsessionid=S3CR3T0A1B2C3D4E?page=2", "/shop/cart;jsessionid=<redacted>?page=2"),
             ("/next?connect.sid=s%3As3cr3t0a1b2.c3d4&page=2", "/next?connect.sid=<redacted>&page=2"),
+            # A query whose pairs a `;` separates (as HTML 4 allowed): `a`'s value ran to the `&`, the session in it.
+            ("/home?page=2;PHPSESSID=s3cr3t0a1b2c3d4e5f", "/home?page=2;PHPSESSID=<redacted>"),
+            # A `;` inside a secret's value: hidden whole, not up to the `;`.
+            ("/home?session=s3cr3t0a;b2c3d4e5f&page=2", "/home?session=<redacted>&page=2"),
         ],
-        ids=["php", "servlet", "express"],
+        ids=["php", "servlet", "express", "semicolon-query", "semicolon-in-value"],
     )
     async def test_a_session_id_in_a_redirect_is_redacted(self, client, location, shown):
         # No secret name (`PHPSESSID`, `connect.sid`), or a path parameter only the query was searched for: the

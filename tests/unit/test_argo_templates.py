@@ -180,6 +180,16 @@ class TestTemplateProblems:
         )
         assert "S3CR3T" not in problem
 
+    @pytest.mark.parametrize("written", ["X%E9", "%FF%FE", "abc%C3"])
+    def test_an_arg_that_is_no_clean_utf8_is_refused(self, tmp_path, written):
+        # Before: no problem, exit 0, while the run endpoint answers 400 to every measurement (`%E9` decodes to U+FFFD,
+        # which require_text refuses): an Error, and the rollout aborted after five.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={written}"
+        assert [problem.split("'errors': ")[1] for problem in problems(tmp_path, template(url))] == [
+            "check 'payments-error-rate' refuses an arg the url (or jsonBody) gives: arg 'canary_hash' is not valid "
+            "UTF-8 (it contains U+FFFD); every measurement would be a 400: an Error, and the rollout aborts after five"
+        ]
+
     def test_an_empty_value_of_a_param_with_a_default_is_told_to_be_left_out(self, tmp_path):
         # Before: only "'' is not a duration": an Argo arg declared `value: ""` is the value given, not the default.
         windowed = {

@@ -2222,6 +2222,11 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "username=bob&password=x-{{ p }}"}, True),
             ({"method": "POST", "text_body": "grant_type=password&client_secret={{ p }}&scope=a"}, True),
             ({"method": "POST", "text_body": "username={{ p }}&password=x"}, False),
+            # A form's value runs to the next `&`: it stopped at `;`, `#` or a space, before the param.
+            ({"method": "POST", "text_body": "username=bob&password=x;{{ p }}"}, True),
+            ({"method": "POST", "text_body": "username=bob&password=x y{{ p }}&scope=a"}, True),
+            # A placeholder's line break is part of the value (a value cut there was a malformed placeholder).
+            ({"method": "POST", "text_body": "username=bob&password={{\n p }}&scope=a"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -2267,6 +2272,21 @@ class TestSecretParams:
         )
         assert "cs-l1t3ral-9" in check.literal_secrets()
 
+    def test_a_form_pair_value_is_hidden_to_the_next_ampersand(self):
+        # The value stopped at a `#`, `;`, quote, `<`, `{` or space, which a form parser reads as part of it: the
+        # definition showed `password=<redacted>#2;x y` and the rest of the client_secret.
+        body = "username=bob&password=hunter#2;x y&client_secret=cs{l1t}'3r\"a<l>\r\nscope=read&note=a=b c"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == (
+            "username=bob&password=<redacted>&client_secret=<redacted>\r\nscope=read&note=a=b c"
+        )
+        assert {"hunter#2;x y", "cs{l1t}'3r\"a<l>"} <= set(check.literal_secrets())
+
+    def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
+        # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
+        assert check.definition()["steps"][0]["text_body"] == "mode=a b password=<redacted>"
+
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):
         # Hidden as a word, a secret "42" blanked every 42 the target answered; where a template placed it, it goes.
@@ -2279,6 +2299,35 @@ class TestSecretParams:
         assert shown["request"]["body"] == '{"n":"<redacted>"}'
         assert shown["body"] == "order 42: 42 of 420 failed."
         assert evaluation.args == {"id": "<redacted>"}
+
+    @pytest.mark.parametrize(
+        ("body", "shown_body"),
+        [
+            ({"text_body": "user=bob&remember_session=1&n=1"}, "user=bob&remember_session=<redacted>&n=1"),
+            (
+                {"json_body": {"user": "bob", "remember_session": "1", "n": 1}},
+                '{"user":"bob","remember_session":"<redacted>","n":1}',
+            ),
+        ],
+    )
+    async def test_a_short_written_secret_is_hidden_where_written_only(self, run, respx_mock, body, shown_body):
+        # Searched for as a word, a literal "1" under a secret name made the reason `step 's' (<redacted>/<redacted>)`
+        # and blanked every 1 of the answer; a secret arg that short is hidden only where placed, and so is it.
+        respx_mock.post(f"{BASE}/login").mock(return_value=httpx.Response(500, text="1 order failed"))
+        step = {"name": "s", "method": "POST", "path": "/login", **body}
+        evaluation = await run(definition([step]))
+        assert evaluation.reason == "step 's' (1/1) failed: status: expected 2xx, got 500"
+        shown = evaluation.details["steps"][0]
+        assert shown["request"]["body"] == shown_body
+        assert shown["body"] == "1 order failed"
+
+    async def test_a_short_secret_arg_sent_under_a_secret_name_is_searched_for(self, run, respx_mock):
+        # As documented: an arg sent as a secret header is searched for in the answer however short.
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(401, text="bad key 123"))
+        step = {"name": "s", "headers": {"X-Api-Key": "{{ pin }}"}}
+        params = {"pin": {"type": "label_value", "required": True}}
+        evaluation = await run(definition([step], params=params), {"pin": "123"})
+        assert evaluation.details["steps"][0]["body"] == "bad key <redacted>"
 
     async def test_a_secret_arg_of_four_characters_is_searched_for(self, run, respx_mock):
         respx_mock.post(f"{BASE}/orders/4242").mock(return_value=httpx.Response(500, text="order 4242 of 424 failed"))

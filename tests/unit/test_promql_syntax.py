@@ -114,6 +114,15 @@ class TestPrometheusKind:
             'sum(rate(http_requests_total{key="<redacted>"}[5m])'
         ]
 
+    def test_a_secret_example_the_parser_quotes_is_not_shown(self):
+        # The parser quotes a regex it cannot compile: the message is scrubbed as the query is.
+        params = {"key": {"type": "label_value", "required": True, "secret": True, "example": "k3y-s3cr3t"}}
+        query = 'sum(rate(http_requests_total{key=~"{{ key }}("}[5m]))'
+        assert problems(prometheus_check(query, params=params)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (illegal regex for <redacted>(): "
+            'sum(rate(http_requests_total{key=~"<redacted>("}[5m]))'
+        ]
+
     def test_the_query_is_rendered_with_the_example_and_shown_on_one_line(self):
         query = 'sum(rate(\n  http_requests_total{hash="{{ canary_hash }}"}[5m])\n'
         assert problems(prometheus_check(query, params=CANARY)) == [

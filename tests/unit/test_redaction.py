@@ -50,6 +50,20 @@ class TestSecrets:
             ("author_token", True),
             ("access_tokens", True),
             ("authorize", True),
+            # `sig`, `sid` and `pwd` as a camelCase word: `userPwd` was shown, a param sent under it no secret arg.
+            ("userPwd", True),
+            ("loginPwd", True),
+            ("apiSig", True),
+            ("sigValue", True),
+            ("AccountSid", True),
+            ("isSigned", False),
+            ("Sidebar", False),
+            ("useSignal", False),
+            # A count's word only where a word starts: `renew_tokens` held `new_tokens` and was shown.
+            ("renew_tokens", True),
+            ("renewTokens", True),
+            ("max_new_tokens", False),
+            ("maxNewTokens", False),
         ],
     )
     def test_names(self, name, secret):
