@@ -356,7 +356,7 @@ class PyrraSLI(BaseModel):
         "sets latency): a latency SLO's burnrate records whenever its histogram has series, so a window without one "
         "while pyrra.total counts traffic is no data, not zero errors; unset, an SLO whose pyrra.total is a _count "
         "or a bucket and that has no pyrra.errors is told by its increase rule (a latency SLO's success rule has an "
-        "le)",
+        "le), and ratio is believed unless that rule has one",
     )
     errors: str | None = Field(
         default=None,
@@ -372,8 +372,12 @@ class PyrraSLI(BaseModel):
         """Whether this may be a Pyrra latency SLO: `indicator: latency`, or, with no indicator, pyrra.total reads a
         histogram's _count or a bucket (its +Inf one) and pyrra.errors is unset (a latency SLO's errors, the total
         minus a bucket, are no selector), which its increase rule tells."""
-        if self.indicator is not None:
-            return self.indicator == "latency"
+        return self.indicator == "latency" if self.indicator is not None else self.histogram_total
+
+    @property
+    def histogram_total(self) -> bool:
+        """Whether pyrra.total reads a histogram's _count or a bucket and pyrra.errors is unset: a latency SLO's
+        total, or a ratio SLO's without error series, which its increase rule's le tells."""
         found = _METRIC_NAME_RE.match(self.total or "")
         return self.errors is None and found is not None and found.group(0).endswith(("_count", "_bucket"))
 
@@ -604,8 +608,9 @@ class PyrraReader:
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
         self._period_rule = f"increase{prometheus_duration(period_s)}"
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
+        # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
         self._buckets = None
-        if sli.total is not None and sli.latency and sli.indicator is None:
+        if sli.total is not None and sli.histogram_total and sli.indicator != "latency":
             text = sli.total.strip()
             name = _METRIC_NAME_RE.match(text)
             if name is not None and name.group(0).endswith("_count"):
@@ -774,7 +779,7 @@ class PyrraReader:
                 total,
                 _raw_errors(queries, results, "pyrra.errors"),
             )
-            if self._sli.latency and absent.error_ratio is not None:
+            if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
         return _with_total(
@@ -789,15 +794,20 @@ class PyrraReader:
         pyrra.errors: zero errors for a ratio SLO, whose rule divides an absent error vector, but no data for a
         latency SLO, whose rule, (count - bucket) / count, records whenever the histogram has series (its group
         stopped or never loaded), and no data when no increase rule tells which the SLO is (`indicator` unset),
-        nor when none has an le while the total has buckets (a latency SLO whose success matches no series)."""
+        nor when none has an le while the total has buckets (a latency SLO whose success matches no series);
+        `indicator: ratio` is believed unless the increase rule has an le."""
         stopped = (
             "a Pyrra latency SLO, which records its burnrate whenever the histogram has series, so its rule group "
             "stopped evaluating, fails or is not loaded"
         )
         if "latency_rule" not in queries:
             why = f"indicator: latency, {stopped}"
-        elif (told := results[queries["latency_rule"]].single_value("Pyrra increase rule query")) == 0:
+        elif (told := results[queries["latency_rule"]].single_value("Pyrra increase rule query")) == 0 or (
+            self._sli.indicator == "ratio" and (told is None or told < 0)
+        ):
             return absent
+        elif self._sli.indicator == "ratio":
+            why = f"indicator: ratio, but its success increase rule has an le: {stopped}; set indicator: latency"
         elif told is None:
             why = (
                 "no increase rule of the SLO has a series to tell a ratio SLO (zero errors) from a latency SLO, "
