@@ -9,7 +9,12 @@ def _forget_working_directory() -> None:
     `checks` package or `checks.py` there (a catalog repository's own) would shadow the built-in kinds, which the
     `analyzer` script never reads from there. Plugins are entry points of installed distributions, found without it;
     a directory PYTHONPATH names stays."""
-    if not sys.flags.safe_path and sys.path and sys.path[0] == os.getcwd():
+    try:
+        working_directory = os.getcwd()
+    except OSError:
+        # Removed (a cleaned CI workspace): nothing can be imported from it, and the command still runs.
+        return
+    if not sys.flags.safe_path and sys.path and sys.path[0] == working_directory:
         del sys.path[0]
 
 

@@ -1448,15 +1448,18 @@ def _not_a_count(field: str, query: str) -> str | None:
 def _tolerance_in_percent(relative: float, direction: Direction) -> str:
     """The warning for a max_relative_change of 1 or more (5 written for 5%), by what it lets pass in `direction`
     (a proportion better higher refuses it: see _proportion_in_fractions)."""
-    fraction = (
-        f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%; if {format_number(relative)} is "
-        "meant, set large_relative_change: true"
-    )
+    fraction = f"a fraction: {format_number(relative / 100)} is {format_number(relative)}%"
     if direction == "lower_is_better":
         return (
             f"max_relative_change {format_number(relative)} tolerates a rise of {_percent(relative)} of the baseline: "
-            f"a canary at {format_number(1 + relative)} times the baseline passes; {fraction}"
+            f"a canary at {format_number(1 + relative)} times the baseline passes; {fraction}; if "
+            f"{format_number(relative)} is meant, set large_relative_change: true"
         )
+    # Meant only for a KPI that falls below 0: for any other the check guards no drop at all, which no one means.
+    fraction += (
+        f"; if {format_number(relative)} is meant (a KPI that can fall below 0, such as a margin), set "
+        "large_relative_change: true"
+    )
     never_below_0 = "a KPI that is never below 0 (a rate, a conversion, a count) drops by 100% at most"
     if direction == "either":
         return (

@@ -356,7 +356,7 @@ class PyrraSLI(BaseModel):
         "sets latency): a latency SLO's burnrate records whenever its histogram has series, so a window without one "
         "while pyrra.total counts traffic is no data, not zero errors; unset, an SLO whose pyrra.total is a _count "
         "or a bucket and that has no pyrra.errors is told by its increase rule (a latency SLO's success rule has an "
-        "le)",
+        "le), and ratio is believed unless that rule has one",
     )
     errors: str | None = Field(
         default=None,
@@ -372,8 +372,12 @@ class PyrraSLI(BaseModel):
         """Whether this may be a Pyrra latency SLO: `indicator: latency`, or, with no indicator, pyrra.total reads a
         histogram's _count or a bucket (its +Inf one) and pyrra.errors is unset (a latency SLO's errors, the total
         minus a bucket, are no selector), which its increase rule tells."""
-        if self.indicator is not None:
-            return self.indicator == "latency"
+        return self.indicator == "latency" if self.indicator is not None else self.histogram_total
+
+    @property
+    def histogram_total(self) -> bool:
+        """Whether pyrra.total reads a histogram's _count or a bucket and pyrra.errors is unset: a latency SLO's
+        total, or a ratio SLO's without error series, which its increase rule's le tells."""
         found = _METRIC_NAME_RE.match(self.total or "")
         return self.errors is None and found is not None and found.group(0).endswith(("_count", "_bucket"))
 
@@ -603,6 +607,15 @@ class PyrraReader:
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
         self._period_rule = f"increase{prometheus_duration(period_s)}"
+        # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
+        # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
+        self._buckets = None
+        if sli.total is not None and sli.histogram_total and sli.indicator != "latency":
+            text = sli.total.strip()
+            name = _METRIC_NAME_RE.match(text)
+            if name is not None and name.group(0).endswith("_count"):
+                text = name.group(0).removesuffix("_count") + "_bucket" + text[name.end() :]
+            self._buckets = _total_selector_template(text, params, "pyrra.total")
 
     def _burnrate_matchers(self, args: Mapping[str, ArgValue]) -> str:
         return _matchers(
@@ -627,17 +640,22 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-        if self._sli.latency and self._sli.indicator is None:
+        if self._buckets is not None:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
-            # latency SLO from a ratio SLO on a _count (or bucket) without pyrra.errors. Above 0: latency; 0: ratio;
-            # none: no increase rule tells. performanceOverAccuracy records the rule over the SLO window in its -long
-            # group, the 5m one beside the burnrates.
+            # latency SLO from a ratio SLO on a _count (or bucket) without pyrra.errors. But a success selector that
+            # matches no series (le="1" where Prometheus 3 writes 1.0, slo/prometheus3.go) records neither that rule
+            # nor a burnrate: without an le, only a total with no histogram beside it is surely a ratio SLO's.
+            # Above 0: latency; 0: ratio; below 0: either; none: no increase rule tells. performanceOverAccuracy
+            # records the rule over the SLO window in its -long group, the 5m one beside the burnrates.
             def increase(*extra: str) -> str:
                 return f"{self._rule(self._period_rule, args, extra)} or {self._rule('increase5m', args, extra)}"
 
-            with_le = increase('le!=""')
-            queries["latency_rule"] = f"count({with_le}) or 0 * count({increase()})"
+            with_le, rules = increase('le!=""'), increase()
+            queries["latency_rule"] = (
+                f"count({with_le}) or 0 * count({rules}) unless on() count({self._buckets.render(args)}) "
+                f"or -1 * count({rules})"
+            )
         return queries
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
@@ -761,7 +779,7 @@ class PyrraReader:
                 total,
                 _raw_errors(queries, results, "pyrra.errors"),
             )
-            if self._sli.latency and absent.error_ratio is not None:
+            if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
         return _with_total(
@@ -775,19 +793,36 @@ class PyrraReader:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
         pyrra.errors: zero errors for a ratio SLO, whose rule divides an absent error vector, but no data for a
         latency SLO, whose rule, (count - bucket) / count, records whenever the histogram has series (its group
-        stopped or never loaded), and no data when no increase rule tells which the SLO is (`indicator` unset)."""
-        if "latency_rule" not in queries:
-            told = "indicator: latency, a Pyrra latency SLO"
-        elif (success := results[queries["latency_rule"]].single_value("Pyrra increase rule query")) == 0:
-            return absent
-        elif success is None:
-            told = "no increase rule of the SLO has a series to tell a ratio SLO (zero errors) from a latency SLO"
-        else:
-            told = "its success increase rule has an le: a Pyrra latency SLO"
-        why = (
-            f"{told}, which records its burnrate whenever the histogram has series, so its rule group stopped "
-            "evaluating, fails or is not loaded"
+        stopped or never loaded), and no data when no increase rule tells which the SLO is (`indicator` unset),
+        nor when none has an le while the total has buckets (a latency SLO whose success matches no series);
+        `indicator: ratio` is believed unless the increase rule has an le."""
+        stopped = (
+            "a Pyrra latency SLO, which records its burnrate whenever the histogram has series, so its rule group "
+            "stopped evaluating, fails or is not loaded"
         )
+        if "latency_rule" not in queries:
+            why = f"indicator: latency, {stopped}"
+        elif (told := results[queries["latency_rule"]].single_value("Pyrra increase rule query")) == 0 or (
+            self._sli.indicator == "ratio" and (told is None or told < 0)
+        ):
+            return absent
+        elif self._sli.indicator == "ratio":
+            why = f"indicator: ratio, but its success increase rule has an le: {stopped}; set indicator: latency"
+        elif told is None:
+            why = (
+                "no increase rule of the SLO has a series to tell a ratio SLO (zero errors) from a latency SLO, "
+                f"{stopped.removeprefix('a Pyrra latency SLO, ')}"
+            )
+        elif told < 0:
+            why = (
+                "no increase rule of the SLO has an le while pyrra.total's histogram has buckets: a ratio SLO "
+                "(zero errors) cannot be told from a latency SLO whose success bucket matches no series, which "
+                'records no burnrate (an le the histogram lacks, as le="1" where Prometheus 3 writes 1.0 and Pyrra '
+                "runs with --enable-prometheus-3-migration=false); set indicator: ratio, or pyrra.errors, if it is a "
+                "ratio SLO"
+            )
+        else:
+            why = f"its success increase rule has an le: {stopped}"
         return replace(
             absent,
             error_ratio=None,

@@ -26,6 +26,10 @@ of Pyrra's slo/rules_test.go "http-latency" case (burnrate and increase groups):
 - ebr-lat-fast:    every request within 0.5 s: the burnrate rules record 0.
 - ebr-lat-slow:    5% of requests slower than 0.5 s.
 - ebr-lat-stopped: as ebr-lat-slow, but its burnrate group is not in the rule file while its increase group is.
+- ebr-lat-prom3:   as ebr-lat-slow, but the histogram's bound is written `le="1.0"` (Prometheus 3 writes bounds as
+                   floats) while the SLO's success is `le="1"`, as Pyrra writes it without
+                   --enable-prometheus3-migration (slo/prometheus3.go): its success selector matches no series, so its
+                   burnrates and its success increase rule record nothing, its total increase rule (no `le`) records.
 
 `ebr_rpc_duration_seconds_count{job="ebr-cnt-clean", code="200"}` (a histogram's `_count` alone) every 60 s from A-7h to
 A+1h, 10 req/s, for a Pyrra ratio SLO `ebr-cnt-clean` (99.9%, 28d; errors with `code=~"5.."`, which has no series):
@@ -46,7 +50,9 @@ JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
 # Jobs whose ratio rule group stopped: only their other groups are in the rule file.
 STOPPED = frozenset({"stopped"})
 # Jobs of the latency histogram: {job: share of requests slower than 0.5 s}; LATENCY_STOPPED lack the burnrate group.
-LATENCY_JOBS = {"lat-fast": 0.0, "lat-slow": 0.05, "lat-stopped": 0.05}
+LATENCY_JOBS = {"lat-fast": 0.0, "lat-slow": 0.05, "lat-stopped": 0.05, "lat-prom3": 0.05}
+# {job: (the bound the histogram writes, the le the SLO's success names)}: 0.5 both unless said here.
+LATENCY_BOUNDS = {"lat-prom3": ("1.0", "1")}
 LATENCY_STOPPED = frozenset({"lat-stopped"})
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
@@ -86,7 +92,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
         om.add_counter_rate(f"{histogram}_count", labels, lambda t: 10.0, start, end, MINUTE)
         om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "+Inf"}, lambda t: 10.0, start, end, MINUTE)
         fast = 10.0 * (1 - slow)
-        om.add_counter_rate(f"{histogram}_bucket", labels | {"le": "0.5"}, lambda t, r=fast: r, start, end, MINUTE)
+        bound = LATENCY_BOUNDS.get(job, ("0.5", "0.5"))[0]
+        om.add_counter_rate(f"{histogram}_bucket", labels | {"le": bound}, lambda t, r=fast: r, start, end, MINUTE)
     om.add_counter_rate(
         "ebr_rpc_duration_seconds_count", {"job": "ebr-cnt-clean", "code": "200"}, lambda t: 10.0, start, end, MINUTE
     )
@@ -138,7 +145,8 @@ def pyrra_latency_rules(job: str) -> str:
     """Pyrra's rule groups for latency SLO ebr-<job>, as slo/rules_test.go's "http-latency" case writes them: each
     burnrate is (count - success bucket) / count, recorded whenever the histogram has series."""
     slo, histogram = f"ebr-{job}", "ebr_http_request_duration_seconds"
-    total, success = f'{histogram}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
+    le = LATENCY_BOUNDS.get(job, ("0.5", "0.5"))[1]
+    total, success = f'{histogram}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="{le}"}}'
     labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
     out = "" if job in LATENCY_STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
     for window in () if job in LATENCY_STOPPED else PYRRA_WINDOWS:
@@ -150,7 +158,7 @@ def pyrra_latency_rules(job: str) -> str:
     return out + (
         f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
-        f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '0.5'\n"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '{le}'\n"
     )
 
 

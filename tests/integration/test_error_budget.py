@@ -345,6 +345,8 @@ CHECKS = [
     pyrra_latency_check("cnt-clean", metric="ebr_rpc_duration_seconds", indicator=None),
     pyrra_latency_check("cnt-clean", "ebr-pyrra-cnt-clean-ratio", metric="ebr_rpc_duration_seconds", indicator="ratio"),
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-undeclared", indicator=None),
+    pyrra_latency_check("lat-prom3", "ebr-pyrra-lat-prom3-undeclared", indicator=None),
+    pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-as-ratio", indicator="ratio"),
     # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
     *(
         {
@@ -1232,6 +1234,24 @@ class TestPyrraRatioOnCount:
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "its success increase rule has an le" in windows(result)["5m"]["note"]
+
+    async def test_a_latency_slo_whose_success_matches_nothing_is_no_data(self, evaluate):
+        # Its burnrates and success increase rule record nothing (le="1" where Prometheus 3 writes 1.0), only its
+        # total's increase rule, without le, as a ratio SLO's. Before: read as a ratio SLO, every window zero errors,
+        # a pass while 5% of requests were slow (50x).
+        result = await evaluate("ebr-pyrra-lat-prom3-undeclared")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert "a latency SLO whose success bucket matches no series" in note, note
+        assert "set indicator: ratio" in note, note
+
+    async def test_a_latency_slo_declared_a_ratio_slo_is_told_by_its_le(self, evaluate):
+        # Before: `indicator: ratio` was believed, every window zero errors, a pass while 5% of requests were slow
+        # (50x) and the burnrate group stopped.
+        result = await evaluate("ebr-pyrra-lat-stopped-as-ratio")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert "indicator: ratio, but its success increase rule has an le: a Pyrra latency SLO" in note, note
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
     async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):

@@ -291,8 +291,8 @@ class TestRatioToleranceInPercent:
         # Before: loaded silently; a canary converting 0.05 against 0.1 passed at tolerance 0.5 (500%).
         assert self.warned(max_relative_change=5) == [
             "max_relative_change 5 tolerates a drop of 500% of the baseline: a KPI that is never below 0 (a rate, a "
-            "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%; if 5 is meant, "
-            "set large_relative_change: true"
+            "conversion, a count) drops by 100% at most, so no canary fails; a fraction: 0.05 is 5%; if 5 is meant "
+            "(a KPI that can fall below 0, such as a margin), set large_relative_change: true"
         ]
 
     def test_either_way_no_drop_fails(self):
@@ -307,7 +307,8 @@ class TestRatioToleranceInPercent:
         assert self.warned(max_relative_change=1, direction="either") == [
             "max_relative_change 1 tolerates a change of 100% of the baseline either way: a KPI that is never below 0 "
             "(a rate, a conversion, a count) drops by 100% at most, so no drop fails, not even to 0; a fraction: "
-            "0.01 is 1%; if 1 is meant, set large_relative_change: true"
+            "0.01 is 1%; if 1 is meant (a KPI that can fall below 0, such as a margin), set large_relative_change: "
+            "true"
         ]
 
     @pytest.mark.parametrize("method", ["ratio", "proportion"])

@@ -54,3 +54,14 @@ class TestModule:
         env = {**os.environ, "PYTHONPATH": str(tmp_path)}
         result = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
         assert result.returncode == 6 and "the working directory's checks" in result.stderr
+
+    def test_runs_from_a_working_directory_that_was_removed(self, tmp_path):
+        # Before: os.getcwd() raised FileNotFoundError, a traceback and exit 1, where the `analyzer` script runs.
+        gone = tmp_path / "gone"
+        gone.mkdir()
+        catalog = ROOT / "deploy" / "demo" / "catalog.yaml"
+        script = 'cd "$1" && rmdir "$1" && exec "$2" -m analyzer list --catalog "$3"'
+        command = ["sh", "-c", script, "sh", str(gone), sys.executable, str(catalog)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("payments-error-rate\tprometheus\tcanary_hash\t")
