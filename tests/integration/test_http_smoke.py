@@ -1507,6 +1507,19 @@ class TestCapturedCookiesOnRedirects:
         assert step["status"] == 302 and step["failed_assertions"] == [evaluation.reason.split("failed: ", 1)[1]]
         assert "s3ss10n-v4lue" not in json.dumps(evaluation.details), evaluation.details
 
+    async def test_every_repeated_request_is_judged_at_the_hop(self, client):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/checkout")) as port:
+            steps = self.steps()
+            steps[1] |= {"repeat": 3, "concurrency": 3}
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.startswith(
+            "step 'orders' (2/2) failed: min_success_ratio: expected >= 1, got 0 (0 of 3 requests passed; most common "
+            "problem: capture sid sent as a cookie: expected a cookie browsers send to redirect 1"
+        ), evaluation.reason
+        assert not any(head.startswith(b"get /checkout ") for head in heads), heads
+
     async def test_a_redirect_inside_the_sessions_path_carries_it(self, client):
         heads: list[bytes] = []
         async with listening(self.site(heads, "/app/summary")) as port:
