@@ -333,7 +333,8 @@ class HttpRequest:
 @dataclass(frozen=True)
 class HttpExchange:
     """What came back: final status, headers and body (at most the cap, held once), the time it took, the hops,
-    and the body memory it holds until `release()`."""
+    and the body memory it holds until `release()`; `withheld`, the URL of a redirect not followed because the check
+    refused to send its Cookie header there (the answer is then that redirect's, its body unread)."""
 
     url: str
     status: int
@@ -346,6 +347,7 @@ class HttpExchange:
     body_wire_bytes: int = 0
     body_drained: bool = False
     reservation: BodyReservation | None = None
+    withheld: str = ""
 
     def release(self) -> None:
         """Give the body's share of the service-wide budget back (the body must no longer be used)."""
@@ -589,11 +591,27 @@ def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None
     hop_cookies.set_cookie_header(request)
     from_hops = request.headers.get("cookie")
     if written is not None and from_hops is not None:
-        set_by_hops = {pair.partition("=")[0].strip() for pair in from_hops.split(";")}
-        kept = [pair.strip() for pair in written.split(";") if pair.partition("=")[0].strip() not in set_by_hops]
-        request.headers["Cookie"] = "; ".join([*filter(None, kept), from_hops])
+        request.headers["Cookie"] = "; ".join([*_written_kept(written, from_hops), from_hops])
     elif written is not None:
         request.headers["Cookie"] = written
+
+
+def _written_kept(written: str, from_hops: str | None) -> list[str]:
+    """The `name=value` pairs of a written Cookie header that no cookie of `from_hops` (those the hops set that go to
+    the same URL) replaces."""
+    set_by_hops = {pair.partition("=")[0].strip() for pair in from_hops.split(";")} if from_hops else set()
+    return [
+        pair.strip()
+        for pair in written.split(";")
+        if pair.strip() and pair.partition("=")[0].strip() not in set_by_hops
+    ]
+
+
+def _written_cookies_to(url: str, written: str, hop_cookies: httpx.Cookies) -> frozenset[str]:
+    """The names of the cookies of a written Cookie header that a request to `url` carries (see _add_hop_cookies)."""
+    probe = httpx.Request("GET", url)
+    hop_cookies.set_cookie_header(probe)
+    return frozenset(pair.partition("=")[0].strip() for pair in _written_kept(written, probe.headers.get("cookie")))
 
 
 class HttpClient:
@@ -667,11 +685,14 @@ class HttpClient:
         drain_over_cap: bool = True,
         decoded_as_text: bool = False,
         ca_file: Path | None = None,
+        cookies_may_go: Callable[[str, frozenset[str]], bool] | None = None,
     ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
         also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
-        (`drain_over_cap`) or the connection is closed. `ca_file` replaces certifi's CAs for https."""
+        (`drain_over_cap`) or the connection is closed. `ca_file` replaces certifi's CAs for https.
+        `cookies_may_go(url, names)` says whether a redirect to `url` may carry the request's Cookie header with the
+        cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         own_tls = _CHECK_TLS.set(None if ca_file is None else self._ca_context(ca_file, where))
@@ -697,6 +718,7 @@ class HttpClient:
                         drain_over_cap,
                         reservation,
                         copies,
+                        cookies_may_go,
                     )
                 except TargetConnectFailed as exc:
                     if attempt == retries:
@@ -777,6 +799,7 @@ class HttpClient:
         drain_over_cap: bool,
         reservation: BodyReservation,
         copies: int,
+        cookies_may_go: Callable[[str, frozenset[str]], bool] | None,
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
@@ -884,6 +907,25 @@ class HttpClient:
                                 f"({_shown(str(target))}): it would re-send the request body there"
                             )
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
+                    written = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
+                    if (
+                        cookies_may_go is not None
+                        and written is not None
+                        and not cookies_may_go(str(target), _written_cookies_to(str(target), written, hop_cookies))
+                    ):
+                        # Browsers would not send a cookie the check wrote there: the hop is not sent, and the check
+                        # says why.
+                        latency_ms = (time.perf_counter() - started) * 1000
+                        return HttpExchange(
+                            url,
+                            status,
+                            response_headers,
+                            b"",
+                            False,
+                            latency_ms,
+                            tuple(redirects),
+                            withheld=str(target),
+                        )
                     url = str(target)
                     redirects.append(url)
         except TimeoutError:

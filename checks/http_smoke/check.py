@@ -4,6 +4,7 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -556,7 +557,7 @@ class HttpSmokeCheck(Check):
     ) -> _StepResult:
         """Send the step to the first of `bases` and judge it, its evidence showing the second; `secrets` gains the
         secret values the step sends. A step whose Cookie header sends a captured cookie where browsers would not
-        (`cookie_scopes`) fails unsent."""
+        (`cookie_scopes`), to its URL or to a redirect it follows, fails there unsent."""
         step = compiled.step
         base, shown_base = bases
         label = f"step {step.name!r} ({index + 1}/{len(self.steps)})"
@@ -584,7 +585,8 @@ class HttpSmokeCheck(Check):
             for value in self._sent_secrets(step, request)
             if value not in shown and (len(value) >= MIN_HIDDEN_CHARS or value in placed)
         )
-        unsent = _unsent_cookies(compiled, request.url, cookie_scopes)
+        carriers = _cookie_carriers(compiled, values, cookie_scopes)
+        unsent = _unsent_cookies(carriers, cookie_scopes, request.url)
         if unsent:
             # Browsers keep such a session from this URL (a login setting `Path=/login`): sent by hand, it would pass a
             # release whose users are signed out on every other page.
@@ -600,6 +602,14 @@ class HttpSmokeCheck(Check):
 
         async def attempt(number: int) -> _Attempt:
             where = label if step.repeat == 1 else f"{label} request {number + 1}/{step.repeat}"
+            # The names of the written cookies the last redirect judged would have carried (its failures name them).
+            carried: frozenset[str] = frozenset()
+
+            def cookies_may_go(url: str, names: frozenset[str]) -> bool:
+                nonlocal carried
+                carried = names
+                return not _unsent_cookies(carriers, cookie_scopes, url, names)
+
             async with semaphore:
                 try:
                     exchange = await client.exchange(
@@ -614,12 +624,21 @@ class HttpSmokeCheck(Check):
                         drain_over_cap=step.oversized_body == "drain",
                         decoded_as_text=needs_body(step),
                         ca_file=self.ca_file,
+                        cookies_may_go=cookies_may_go if carriers else None,
                     )
                     secrets.extend(self._hop_secrets(exchange))
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
                         judged = await asyncio.to_thread(judge_exchange, step, exchange, where, self._secret_names)
+                        if exchange.withheld:
+                            # Judged on the hop it was not sent to: the redirect's own answer is no page to assert on.
+                            hop = (
+                                f"redirect {len(exchange.redirects) + 1} (from {_shown_url(exchange.url)} to "
+                                f"{_shown_url(exchange.withheld)})"
+                            )
+                            unsent_there = _unsent_cookies(carriers, cookie_scopes, exchange.withheld, carried, hop)
+                            judged = dataclasses.replace(judged, failures=unsent_there)
                     finally:
                         # The body is judged: its memory goes back to the service-wide budget.
                         exchange.release()
@@ -798,18 +817,47 @@ class HttpSmokeCheck(Check):
         return shown
 
 
-def _unsent_cookies(compiled: _CompiledStep, url: str, cookie_scopes: Mapping[str, CookieScope]) -> list[Failure]:
-    """A failure for each value captured from a cookie that the step's Cookie header sends to `url`, where browsers
-    would not send that cookie (its Domain, Path or Secure)."""
-    found = []
+def _cookie_carriers(
+    compiled: _CompiledStep, values: Mapping[str, ArgValue], cookie_scopes: Mapping[str, CookieScope]
+) -> dict[str, frozenset[str]]:
+    """For each value captured from a cookie that the step's Cookie header sends, the names of the cookies of that
+    header that hold it (one the capture itself names, `{{ sid }}=on`, is known by a marker: see _unsent_cookies)."""
+    found = {}
     for template in compiled.headers:
         if template.name.lower() != "cookie":
             continue
         for name in sorted(template.param_names & cookie_scopes.keys()):
-            why = cookie_scopes[name].unsent_to(url)
-            if why:
-                found.append(Failure(f"capture {name} sent as a cookie", "a cookie browsers send to this URL", why))
+            marked = template.render({**values, name: _CAPTURE_SENTINEL})
+            pairs = [pair.partition("=") for pair in marked.split(";")]
+            found[name] = frozenset(key.strip() for key, _, value in pairs if _CAPTURE_SENTINEL in key + value)
     return found
+
+
+def _unsent_cookies(
+    carriers: Mapping[str, frozenset[str]],
+    cookie_scopes: Mapping[str, CookieScope],
+    url: str,
+    sent: frozenset[str] | None = None,
+    where: str = "this URL",
+) -> list[Failure]:
+    """A failure for each value captured from a cookie that the step's Cookie header (`carriers`, see
+    _cookie_carriers) sends to `url` (`where`), where browsers would not send that cookie (its Domain, Path or Secure);
+    `sent`, the names of the header's cookies that go there (None: all)."""
+    found = []
+    for name, cookies in carriers.items():
+        # A cookie the capture names is judged wherever any written cookie goes: no hop's cookie can be known to
+        # replace it.
+        if sent is not None and not (cookies & sent or any(_CAPTURE_SENTINEL in cookie for cookie in cookies)):
+            continue
+        why = cookie_scopes[name].unsent_to(url)
+        if why:
+            found.append(Failure(f"capture {name} sent as a cookie", f"a cookie browsers send to {where}", why))
+    return found
+
+
+def _shown_url(url: str) -> str:
+    """A URL for a reason: without its query or fragment (either may carry secrets)."""
+    return url.split("#", 1)[0].split("?", 1)[0]
 
 
 def _url_parameter_parts(url: str) -> list[str]:

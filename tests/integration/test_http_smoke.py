@@ -1432,6 +1432,115 @@ class TestCapturedCookieScopes:
             assert len(heads) == 1, heads
 
 
+class TestCapturedCookiesOnRedirects:
+    """A value captured from a cookie and sent on in a step's Cookie header is judged at every redirect hop that would
+    carry that header too: a release whose redirect lands outside the session's Path signs its users out there."""
+
+    @staticmethod
+    async def site(heads: list[bytes], then: str, hop_sets: bytes = b"") -> asyncio.Server:
+        """/app/login sets the session on Path /app; /app/orders redirects to `then` (setting `hop_sets` when given);
+        every other path answers 200 to a request with a session cookie, 401 to one without."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /app/login "):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n-v4lue; Path=/app\r\n"
+                        b"Content-Length: 2\r\n\r\nok"
+                    )
+                elif head.startswith(b"GET /app/orders "):
+                    cookie = b"Set-Cookie: " + hop_sets + b"\r\n" if hop_sets else b""
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: "
+                        + then.encode()
+                        + b"\r\n"
+                        + cookie
+                        + b"Content-Length: 0\r\n\r\n"
+                    )
+                elif any(b"session=" in line for line in head.lower().split(b"\r\n") if line.startswith(b"cookie:")):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @staticmethod
+    def steps(cookie: str = "session={{ sid }}") -> list[dict[str, Any]]:
+        return [
+            {"name": "login", "path": "/app/login", "capture": {"sid": {"cookie": "session"}}},
+            {
+                "name": "orders",
+                "path": "/app/orders",
+                "headers": {"Cookie": cookie},
+                "follow_redirects": True,
+                "expect": {"body_contains": ["ok"]},
+            },
+        ]
+
+    @pytest.mark.parametrize(
+        ("hop_sets", "cookie"),
+        [
+            (b"", "session={{ sid }}"),
+            # A cookie of another name the redirect sets replaces none of those the check wrote.
+            (b"csrf=t0k3n; Path=/", "session={{ sid }}"),
+            (b"", "theme=dark; session={{ sid }}"),
+            # A name the capture writes is no name a hop's cookie can be known to replace.
+            (b"session=gu3st; Path=/", "{{ sid }}=on"),
+        ],
+    )
+    async def test_a_redirect_outside_the_sessions_path_fails_unsent(self, client, hop_sets, cookie):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/checkout", hop_sets)) as port:
+            evaluation = await run(smoke(port, self.steps(cookie)), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason == (
+            "step 'orders' (2/2) failed: capture sid sent as a cookie: expected a cookie browsers send to redirect 1 "
+            f"(from http://127.0.0.1:{port}/app/orders to http://127.0.0.1:{port}/checkout), got one for Path /app, "
+            "not /checkout"
+        ), evaluation.reason
+        # Judged before the hop is sent: the page browsers reach signed out never saw the session.
+        assert not any(head.startswith(b"get /checkout ") for head in heads), heads
+        step = evaluation.details["steps"][1]
+        assert step["status"] == 302 and step["failed_assertions"] == [evaluation.reason.split("failed: ", 1)[1]]
+        assert "s3ss10n-v4lue" not in json.dumps(evaluation.details), evaluation.details
+
+    async def test_every_repeated_request_is_judged_at_the_hop(self, client):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/checkout")) as port:
+            steps = self.steps()
+            steps[1] |= {"repeat": 3, "concurrency": 3}
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.startswith(
+            "step 'orders' (2/2) failed: min_success_ratio: expected >= 1, got 0 (0 of 3 requests passed; most common "
+            "problem: capture sid sent as a cookie: expected a cookie browsers send to redirect 1"
+        ), evaluation.reason
+        assert not any(head.startswith(b"get /checkout ") for head in heads), heads
+
+    async def test_a_redirect_inside_the_sessions_path_carries_it(self, client):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/app/summary")) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"get /app/summary " in heads[-1] and b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
+
+    async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
+        # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written
+        # one is not carried outside its Path and the step is judged on the page it lands on.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/checkout", b"session=gu3st; Path=/")) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie: session=gu3st\r\n" in heads[-1], heads
+
+
 class TestHopCookies:
     """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
 

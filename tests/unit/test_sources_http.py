@@ -323,6 +323,60 @@ class TestClient:
         )
         assert new.calls.last.request.headers["x-api-key"] == "k"
 
+    async def test_a_redirect_the_check_keeps_its_cookies_from_is_withheld(self, client, respx_mock):
+        respx_mock.get("http://a.svc/app/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "/out", "Set-Cookie": "csrf=1; Path=/"})
+        )
+        out = respx_mock.get("http://a.svc/out").mock(return_value=httpx.Response(200))
+        asked: list[tuple[str, frozenset[str]]] = []
+
+        def cookies_may_go(url: str, names: frozenset[str]) -> bool:
+            asked.append((url, names))
+            return False
+
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/app/x", {"Cookie": "session=s; theme=dark"}),
+            where="w",
+            check_hosts=ALL_HOSTS,
+            timeout_s=2,
+            follow_redirects=True,
+            cookies_may_go=cookies_may_go,
+        )
+        assert asked == [("http://a.svc/out", frozenset({"session", "theme"}))]
+        assert (exchange.status, exchange.url, exchange.redirects, exchange.withheld) == (
+            302,
+            "http://a.svc/app/x",
+            (),
+            "http://a.svc/out",
+        )
+        assert out.call_count == 0
+
+    async def test_cookies_a_hop_sets_are_not_the_checks_to_withhold(self, client, respx_mock):
+        # The redirect's own session replaces the written one at the hop; another origin gets no written cookie at all.
+        respx_mock.get("http://a.svc/app/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "/next", "Set-Cookie": "session=new; Path=/"})
+        )
+        respx_mock.get("http://a.svc/next").mock(
+            return_value=httpx.Response(302, headers={"Location": "http://b.svc/done"})
+        )
+        done = respx_mock.get("http://b.svc/done").mock(return_value=httpx.Response(200))
+        asked: list[tuple[str, frozenset[str]]] = []
+
+        def cookies_may_go(url: str, names: frozenset[str]) -> bool:
+            asked.append((url, names))
+            return True
+
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/app/x", {"Cookie": "session=s; theme=dark"}),
+            where="w",
+            check_hosts=ALL_HOSTS,
+            timeout_s=2,
+            follow_redirects=True,
+            cookies_may_go=cookies_may_go,
+        )
+        assert asked == [("http://a.svc/next", frozenset({"theme"}))]
+        assert (exchange.status, exchange.withheld, done.call_count) == (200, "", 1)
+
     @pytest.mark.parametrize("status", [307, 308])
     async def test_a_body_is_never_re_sent_to_another_origin(self, client, respx_mock, status):
         respx_mock.post("http://a.svc/login").mock(
