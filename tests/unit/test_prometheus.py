@@ -1272,6 +1272,13 @@ class TestNamedVariants:
             ("s1", ('x{hash="s1",service="s"}',)),
         )
 
+    def test_a_regex_matcher_of_a_value_names_its_variant(self):
+        # A regex matches a label's whole value: `hash=~"c"` selects what `hash="c"` does.
+        assert _named_variants(('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")) == (
+            ("c", ('x{hash=~"c"}',)),
+            ("s1", ('x{hash="s1"}',)),
+        )
+
     @pytest.mark.parametrize(
         ("selectors", "values"),
         [
@@ -1280,8 +1287,9 @@ class TestNamedVariants:
             (('errors{service="s",hash="c"}', 'requests{service="s"}'), ("s", "c")),
             # An arg of another label (an error code) names no variant.
             (('errors{hash="c",code="503"}', 'requests{hash="c"}'), ("c", "503")),
-            # A value not matched by equality.
-            (('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")),
+            # A value matched by neither equality nor a regex: `!=` and `!~` select the other variants.
+            (('x{hash="c"}', 'x{hash!="c"}'), ("c", "s1")),
+            (('x{hash=~"c"}', 'x{hash!~"c"}'), ("c", "s1")),
         ],
     )
     def test_other_queries_have_none(self, selectors, values):
