@@ -904,6 +904,15 @@ class TestListing:
             ),
         ]
 
+    def test_mann_whitney_sends_no_presence_query_of_now(self):
+        # Its range's last step tells a stopped variant (see _silent_s): no query of its own for it.
+        rate = 'sum(rate(lat_sum{h="{{ canary_hash }}"}[10m]))'
+        definition = check(
+            method="mann_whitney", lookback="30m", canary=rate, baseline=rate.replace("canary", "stable")
+        )
+        roles = [role for role, _ in load(definition).checks["kpi"].promql(self.ARGS)]
+        assert roles == ["canary", "baseline", "the presence query built from their metric names"]
+
 
 class TestEvidence:
     """The details show the presence query when one was sent, and no such key when none was."""

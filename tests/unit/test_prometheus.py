@@ -21,6 +21,7 @@ from checks.prometheus import (
     _named_variants,
     _presence,
     _with_presence,
+    read_now_over_windows,
     refuse_reads_of_the_future,
 )
 
@@ -1294,6 +1295,18 @@ class TestNamedVariants:
     )
     def test_other_queries_have_none(self, selectors, values):
         assert _named_variants(selectors, values) == ()
+
+
+class TestReadNowOverWindows:
+    """A kind's queries of one measurement need a sample now of the selectors they read over windows ending latest."""
+
+    def test_only_the_windows_ending_latest_are_asked(self):
+        # A read a day back had its series then: asking it would let a dead canary's y pass on x's day-old samples.
+        queries = ['sum(increase(x{h="c"}[30m] offset 1d))', 'sum(increase(y{h="c"}[30m]))', "rate(z[5m])"]
+        assert read_now_over_windows(queries) == (('y{h="c"}',), 0.0)
+
+    def test_queries_within_the_look_back_ask_nothing(self):
+        assert read_now_over_windows(["rate(z[5m])", 'sum(increase(y{h="c"}[2m]))']) is None
 
 
 class TestReadsOfTheFuture:
