@@ -1378,15 +1378,15 @@ async def _stopped_now(
     details["presence_now_query"] = query
     if named:
         found = {series.labels.get(_NAMED_MARK) for series in answer.series}
-        silent = [(value, group) for index, (value, group) in enumerate(named) if str(index) not in found]
+        silent = [variant for index, variant in enumerate(named) if str(index) not in found]
         if not silent:
             return None
         if fallback is None or len(silent) < len(named):
-            value, group = silent[0]
+            named_so, group = silent[0]
             return (
-                f'the query compares what its args name over a window, but none of those that name "'
-                f'{clip(value, 100)}" has a sample {_where_windows_end(group, offset_s)}: they stopped reporting (a '
-                f"canary whose pods died?), so their earlier samples in the window say nothing of now; {SPARSE_HINT}",
+                f"the query compares what its args name over a window, but none of those that {named_so} has a "
+                f"sample {_where_windows_end(group, offset_s)}: they stopped reporting (a canary whose pods died?), so "
+                f"their earlier samples in the window say nothing of now; {SPARSE_HINT}",
                 answer,
                 None,
             )
@@ -1409,7 +1409,7 @@ def _presence_now(
     selectors, offset_s, _ = now
     # Whatever the fallback: one that does not pass answers for the whole query, not for one variant that stopped
     # while another reports (`(avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])) or on() vector(1)`).
-    named = _named_variants(selectors, values) if len(values) > 1 else ()
+    named = _named_variants(selectors, values) if values else ()
     if not named:
         return presence_now_query(selectors, offset_s), ()
     query = " or ".join(
@@ -1439,13 +1439,14 @@ def _label_values(args: Mapping[str, ArgValue], judging: _Judging) -> tuple[str,
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Of `selectors` (as written), those each of `values` (label_value args) names in an equality or regex matcher of
-    a label that two of them name (`hash="c"`, `hash="s"`), by value: a query comparing variants in one expression
-    (`avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])`), each of which needs a series now, where
-    stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is enough,
-    as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`, names
-    no variant). Cached: a rollout sends the same args at every step."""
-    named: dict[str, dict[str, dict[str, None]]] = {}
+    """Of `selectors` (as written), those each of `values` (label_value args) names in a matcher of a label that two
+    of them name (`hash="c"`, `hash="s"`), or that one names both ways (`hash="c"`, `hash!="c"`: the canary and every
+    other pod), each variant with what names it (`name "c"`, `leave out "c"`): a query comparing variants in one
+    expression (`avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])`), each of which needs a series now,
+    where stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is
+    enough, as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`,
+    names no variant). Cached: a rollout sends the same args at every step."""
+    named: dict[str, dict[tuple[str, bool], dict[str, None]]] = {}
     for selector in selectors:
         try:
             read = kinds.vector_selectors(selector)
@@ -1453,15 +1454,20 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
             continue
         for written in read:
             for label, op, value in written.matchers:
-                # `hash=~"c"` selects what `hash="c"` does: a regex matches a label's whole value.
-                if op in ("=", "=~") and value in values:
-                    named.setdefault(label, {}).setdefault(value, {})[selector] = None
-    variants: dict[str, dict[str, None]] = {}
+                # `hash=~"c"` selects what `hash="c"` does (a regex matches a label's whole value); `!=`, `!~` the rest.
+                if value in values:
+                    named.setdefault(label, {}).setdefault((value, op.startswith("!")), {})[selector] = None
+    variants: dict[tuple[str, bool], dict[str, None]] = {}
     for by_value in named.values():
         if len(by_value) > 1:
-            for value, group in by_value.items():
-                variants.setdefault(value, {}).update(group)
-    return tuple((value, tuple(variants[value])) for value in values if value in variants)
+            for key, group in by_value.items():
+                variants.setdefault(key, {}).update(group)
+    return tuple(
+        (f'{"leave out" if left_out else "name"} "{clip(value, 100)}"', tuple(variants[(value, left_out)]))
+        for value in values
+        for left_out in (False, True)
+        if (value, left_out) in variants
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:
