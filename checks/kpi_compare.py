@@ -169,6 +169,9 @@ class Measured:
     # has a sample now (None: none read so), and why no pass stands when it found none (None: it found one).
     now_query: str | None = None
     stopped: str | None = None
+    # The same of the baseline, asked in mode ab alone: why no baseline win stands.
+    baseline_now_query: str | None = None
+    baseline_stopped: str | None = None
 
 
 class KpiCompareCheck(Check):
@@ -441,8 +444,9 @@ class KpiCompareCheck(Check):
                 sent.append((f"the probe for elements the {side} query's {aggregation} leaves out (on a pass)", query))
             if judged is not None and (fallback := self._fallback_probe(judged.render(values))) is not None:
                 sent.append((f"the probe for the series the {side} query reads beside its fallback", fallback[1]))
-        if (now := self._canary_read_now(rendered["canary"])) is not None:
-            sent.append(("the presence query for the canary's series read over windows", presence_now_query(*now)))
+        for side in ("canary", "baseline"):
+            if (now := self._read_now(side, rendered[side])) is not None:
+                sent.append((f"the presence query for the {side}'s series read over windows", presence_now_query(*now)))
         try:
             reads = self._reads(rendered)
         except ValueError:
@@ -526,8 +530,10 @@ class KpiCompareCheck(Check):
         }
         # A canary whose series all stopped (its pods died) still has its earlier samples in a window longer than the
         # look-back, for up to the window: asked whether one of them has a sample where the windows end.
-        now = self._canary_read_now(queries["canary"])
-        now_query = None if now is None else presence_now_query(*now)
+        nows = {
+            side: now for side in ("canary", "baseline") if (now := self._read_now(side, queries[side])) is not None
+        }
+        now_queries = {side: presence_now_query(*now) for side, now in nows.items()}
         (
             (found, results),
             (present, labelled, present_answers),
@@ -541,7 +547,7 @@ class KpiCompareCheck(Check):
             asyncio.gather(*ranges),
             _hidden(ctx, source, probes),
             _fallbacks(ctx, source, fallback_probes, (start, end, step_s) if ranges else None),
-            asyncio.gather(*[source.query(q, ctx.evaluation_time, ctx.timeout_s()) for q in (now_query,) if q]),
+            asyncio.gather(*[source.query(q, ctx.evaluation_time, ctx.timeout_s()) for q in now_queries.values()]),
         )
         # A `{__name__=~"a|b"}` selector reads whichever of its names exist: one is enough. Where it reads them: a
         # baseline's `x offset 1d` reads x a day ago, which a name renamed since has series of, and one new since none.
@@ -604,9 +610,11 @@ class KpiCompareCheck(Check):
         warnings = list(dict.fromkeys(warning for answer in every for warning in answer.warnings))
         infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
         partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
-        stopped = None
-        if now is not None and not now_answers[0].series:
-            stopped = self._stopped_reason(*now)
+        stopped = {
+            side: self._stopped_reason(side, *nows[side])
+            for side, answer in zip(now_queries, now_answers, strict=True)
+            if not answer.series
+        }
         return Measured(
             queries,
             found,
@@ -618,19 +626,25 @@ class KpiCompareCheck(Check):
             partial,
             hidden,
             fallbacks,
-            now_query=now_query,
-            stopped=stopped,
+            now_query=now_queries.get("canary"),
+            stopped=stopped.get("canary"),
+            baseline_now_query=now_queries.get("baseline"),
+            baseline_stopped=stopped.get("baseline"),
         )
 
-    def _canary_read_now(self, queries: Mapping[str, str]) -> tuple[tuple[str, ...], float] | None:
-        """The selectors the canary's rendered instant `queries` (role -> query) read over a window longer than the
+    def _read_now(self, side: str, queries: Mapping[str, str]) -> tuple[tuple[str, ...], float] | None:
+        """The selectors the `side`'s rendered instant `queries` (role -> query) read over a window longer than the
         look-back ending latest, and how long before the evaluation time that is (see read_now_over_windows); None
-        when none does, and for mann_whitney, whose range's last step tells a stopped variant (see _silent_s)."""
-        return None if self.method == "mann_whitney" else read_now_over_windows(queries.values())
+        when none does, for mann_whitney, whose range's last step tells a stopped variant (see _silent_s), and for the
+        baseline of a gate (its window's samples measure stable over the lookback, and a stable ReplicaSet scaled down
+        by dynamicStableScale stopped on purpose)."""
+        if self.method == "mann_whitney" or (side == "baseline" and self.mode != "ab"):
+            return None
+        return read_now_over_windows(queries.values())
 
-    def _stopped_reason(self, selectors: tuple[str, ...], offset_s: float) -> str:
-        """Why a pass does not stand when none of the canary's `selectors` has a sample `offset_s` before the
-        evaluation time."""
+    def _stopped_reason(self, side: str, selectors: tuple[str, ...], offset_s: float) -> str:
+        """Why a win of `side` (a canary's pass) does not stand when none of its `selectors` has a sample `offset_s`
+        before the evaluation time."""
         read = clip(", ".join(selectors), _SELECTOR_CHARS)
         lookback = format_number(LOOKBACK_S)
         where = (
@@ -638,9 +652,9 @@ class KpiCompareCheck(Check):
             if offset_s
             else f"now (in the last {lookback} s: {read})"
         )
-        name = self._name("canary")
+        name = self._name(side)
         return (
-            f"none of the {name}'s series read over a window has a sample {where}: they stopped reporting (a canary "
+            f"none of the {name}'s series read over a window has a sample {where}: they stopped reporting (a {side} "
             f"whose pods died?), so the {name}'s earlier samples in its {self.lookback} lookback say nothing of now; "
             f"{SPARSE_HINT}"
         )
@@ -669,10 +683,14 @@ class KpiCompareCheck(Check):
 
     def judge(self, measured: Measured) -> Verdict:
         """The verdict from what was measured: pure, no I/O (the statistics are CPU-bound: call it from a
-        worker thread for proportion and mann_whitney); no pass for a canary whose series all stopped."""
+        worker thread for proportion and mann_whitney); no pass for a canary whose series all stopped, and in mode ab
+        no win for a baseline whose series all stopped."""
         verdict = self._judged(measured)
         if verdict.outcome is Outcome.PASS and measured.stopped is not None:
             return self._no_data(measured.stopped, verdict.details)
+        baseline_won = verdict.outcome is Outcome.FAIL and verdict.details.get("winner") == self._name("baseline")
+        if baseline_won and self.mode == "ab" and measured.baseline_stopped is not None:
+            return self._no_data(measured.baseline_stopped, verdict.details)
         return verdict
 
     def _judged(self, measured: Measured) -> Verdict:
@@ -1140,6 +1158,8 @@ class KpiCompareCheck(Check):
             details["presence_query"] = measured.presence_query
         if measured.now_query is not None:
             details["presence_now_query"] = measured.now_query
+        if measured.baseline_now_query is not None:
+            details["baseline_presence_now_query"] = measured.baseline_now_query
         if measured.fallbacks:
             details["fallback_queries"] = [
                 {"variant": side, "query": fallback.query, "found": fallback.found}

@@ -452,7 +452,7 @@ class PrometheusCheck(Check):
             if verdict.outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)):
                 stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
                 if stopped is not None:
-                    return self._stopped(*stopped, now[2], details)
+                    return self._stopped(*stopped, details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
@@ -493,7 +493,7 @@ class PrometheusCheck(Check):
         if outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)) is not None:
             stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
             if stopped is not None:
-                return self._stopped(*stopped, now[2], details)
+                return self._stopped(*stopped, details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
         if outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
             hidden = await self._unless_hidden(ctx, probe, details, result.storage_warnings)
@@ -1363,30 +1363,33 @@ async def _stopped_now(
     now: tuple[tuple[str, ...], float, float | None],
     values: tuple[str, ...],
     details: dict[str, Any],
-) -> tuple[str, QueryResult] | None:
-    """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, and the
-    presence answer that tells it: none of `now`'s selectors has a series where their windows end, its offset before
-    the evaluation time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of
-    series that had stopped by then (a canary whose pods died), as a range check's series that all stopped before its
-    end; or, of a query comparing variants that `values` (label_value args) name (see _named_variants), none of
-    one's; None when one has (of each). One series stopping while another still reports is a pod replaced: judged as
-    before. Its query goes to `details`."""
-    selectors, offset_s, _ = now
+) -> tuple[str, QueryResult, float | None] | None:
+    """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, the
+    presence answer that tells it, and the constant of the fallback that then answers for the query (see _read_now;
+    None for none): none of `now`'s selectors has a series where their windows end, its offset before the evaluation
+    time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of series that had
+    stopped by then (a canary whose pods died), as a range check's series that all stopped before its end; or, of a
+    query comparing variants that `values` (label_value args) name (see _named_variants), none of one's, for which no
+    fallback answers while another's report (it answers for the whole query); None when one has (of each). One series
+    stopping while another still reports is a pod replaced: judged as before. Its query goes to `details`."""
+    selectors, offset_s, fallback = now
     query, named = _presence_now(now, values)
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
     if named:
         found = {series.labels.get(_NAMED_MARK) for series in answer.series}
-        silent = [(value, group) for index, (value, group) in enumerate(named) if str(index) not in found]
+        silent = [variant for index, variant in enumerate(named) if str(index) not in found]
         if not silent:
             return None
-        value, group = silent[0]
-        return (
-            f'the query compares what its args name over a window, but none of those that name "{clip(value, 100)}" '
-            f"has a sample {_where_windows_end(group, offset_s)}: they stopped reporting (a canary whose pods died?), "
-            f"so their earlier samples in the window say nothing of now; {SPARSE_HINT}",
-            answer,
-        )
+        if fallback is None or len(silent) < len(named):
+            named_so, group = silent[0]
+            return (
+                f"the query compares what its args name over a window, but none of those that {named_so} has a "
+                f"sample {_where_windows_end(group, offset_s)}: they stopped reporting (a canary whose pods died?), so "
+                f"their earlier samples in the window say nothing of now; {SPARSE_HINT}",
+                answer,
+                None,
+            )
     if answer.series:
         return None
     return (
@@ -1394,6 +1397,7 @@ async def _stopped_now(
         f"{_where_windows_end(selectors, offset_s)}: they stopped reporting (a canary whose pods died?), so their "
         f"earlier samples in the window say nothing of now; {SPARSE_HINT}",
         answer,
+        fallback,
     )
 
 
@@ -1402,9 +1406,10 @@ def _presence_now(
 ) -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]:
     """The presence query of `now`'s selectors (see _read_now), and the variants `values` name in them that it asks
     apart, each marked with its index (none: it asks whether any of them has a series)."""
-    selectors, offset_s, failing = now
-    # A fallback that does not pass answers for the selectors when none has a sample: judged apart (see _stopped).
-    named = _named_variants(selectors, values) if failing is None and len(values) > 1 else ()
+    selectors, offset_s, _ = now
+    # Whatever the fallback: one that does not pass answers for the whole query, not for one variant that stopped
+    # while another reports (`(avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])) or on() vector(1)`).
+    named = _named_variants(selectors, values) if values else ()
     if not named:
         return presence_now_query(selectors, offset_s), ()
     query = " or ".join(
@@ -1434,13 +1439,14 @@ def _label_values(args: Mapping[str, ArgValue], judging: _Judging) -> tuple[str,
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Of `selectors` (as written), those each of `values` (label_value args) names in an equality matcher of a label
-    that two of them name (`hash="c"`, `hash="s"`), by value: a query comparing variants in one expression
-    (`avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])`), each of which needs a series now, where
-    stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is enough,
-    as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`, names
-    no variant). Cached: a rollout sends the same args at every step."""
-    named: dict[str, dict[str, dict[str, None]]] = {}
+    """Of `selectors` (as written), those each of `values` (label_value args) names in a matcher of a label that two
+    of them name (`hash="c"`, `hash="s"`), or that one names both ways (`hash="c"`, `hash!="c"`: the canary and every
+    other pod), each variant with what names it (`name "c"`, `leave out "c"`): a query comparing variants in one
+    expression (`avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])`), each of which needs a series now,
+    where stable's reporting alone passed a dead canary; () for another (most: one variant, any of whose series is
+    enough, as an error counter born at the first error may have none; an arg of another label, `code="{{ code }}"`,
+    names no variant). Cached: a rollout sends the same args at every step."""
+    named: dict[str, dict[tuple[str, bool], dict[str, None]]] = {}
     for selector in selectors:
         try:
             read = kinds.vector_selectors(selector)
@@ -1448,14 +1454,20 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
             continue
         for written in read:
             for label, op, value in written.matchers:
-                if op == "=" and value in values:
-                    named.setdefault(label, {}).setdefault(value, {})[selector] = None
-    variants: dict[str, dict[str, None]] = {}
+                # `hash=~"c"` selects what `hash="c"` does (a regex matches a label's whole value); `!=`, `!~` the rest.
+                if value in values:
+                    named.setdefault(label, {}).setdefault((value, op.startswith("!")), {})[selector] = None
+    variants: dict[tuple[str, bool], dict[str, None]] = {}
     for by_value in named.values():
         if len(by_value) > 1:
-            for value, group in by_value.items():
-                variants.setdefault(value, {}).update(group)
-    return tuple((value, tuple(variants[value])) for value in values if value in variants)
+            for key, group in by_value.items():
+                variants.setdefault(key, {}).update(group)
+    return tuple(
+        (f'{"leave out" if left_out else "name"} "{clip(value, 100)}"', tuple(variants[(value, left_out)]))
+        for value in values
+        for left_out in (False, True)
+        if (value, left_out) in variants
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

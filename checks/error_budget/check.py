@@ -424,6 +424,20 @@ class ErrorBudgetCheck(Check):
                     self._reader.buckets_query(args),
                 )
             )
+        # The kind's rule for an instant query read over windows (see _stopped_now); imported where it is needed.
+        from checks.prometheus import LOOKBACK_S, presence_now_query, read_now_over_windows
+
+        # A pass without a window within the look-back measured: one accepted unjudged, or tiers all longer.
+        if self.accept_unjudged_tiers or all(parse_duration(window) > LOOKBACK_S for window in plan.windows):
+            read = read_now_over_windows(query for queries in plan.windows.values() for query in queries.values())
+            if read is not None:
+                sent.append(
+                    (
+                        "the presence query for the series the SLI reads over windows (on a pass no window of 5 "
+                        "minutes or less measured)",
+                        presence_now_query(*read),
+                    )
+                )
         return sent
 
     def optional_names(self) -> dict[str, str]:

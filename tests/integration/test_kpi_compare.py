@@ -434,6 +434,11 @@ CHECKS.extend(
             "lookback": "30m",
         },
         {
+            **next(check for check in CHECKS if check["name"] == "conversion-ab"),
+            "name": "conversion-ab-30m",
+            "lookback": "30m",
+        },
+        {
             "name": "conversion-ratio-30m",
             "kind": "kpi_compare",
             "params": PARAMS,
@@ -611,6 +616,18 @@ class TestStoppedCanaryOverWindows:
         # Its failed-payments counter appears at the first failure; its visits report now.
         body = await run(client, prometheus, "payment-errors-30m", "kpinoerr")
         assert body["verdict"] == "pass", body["reason"]
+
+    async def test_an_ab_baseline_whose_pods_died_wins_nothing(self, client, prometheus):
+        # Before: a fail ("blue wins"). kpigone's ten minutes at 10% beat the canary's 5%; for twenty minutes it has
+        # reported nothing, so which variant is better now is not measured.
+        body = await run(client, prometheus, "conversion-ab-30m", "kpiworse", stable_hash="kpigone")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "none of the blue's series read over a window has a sample now" in body["reason"]
+        asked = body["details"]["baseline_presence_now_query"]
+        assert 'count(kpi_visits_total{service="shop",rollouts_pod_template_hash="kpigone"})' in asked
+        body = await run(client, prometheus, "conversion-ab-30m", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["reason"].startswith("blue wins")
 
     async def test_a_stopped_canary_that_fails_still_fails(self, client, prometheus):
         # kpidead has no orders: its conversion over its living minutes is 0, a harm seen when it happened.

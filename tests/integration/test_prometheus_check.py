@@ -639,6 +639,44 @@ class TestStoppedVariantComparedInOneQuery:
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
         assert '"analyzer_named"' in body["details"]["presence_now_query"]
 
+    async def test_a_stopped_canary_beside_a_fallback_that_does_not_pass_follows_no_data(self, prometheus, client_for):
+        # Before: a pass. `or on() vector(1)` answers only once the canary's half hour leaves the window; until then
+        # stable's series reporting answered the presence query for both.
+        check = {**self.check, "query": f"({self.check['query']}) or on() vector(1)"}
+        client = await client_for(prometheus.url, check)
+        args = {"canary_hash": "crashed1", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        assert "fallback" not in body["reason"]
+        args = {"canary_hash": "steady2", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_canary_compared_with_every_other_pod_is_asked_apart_from_them(self, prometheus, client_for):
+        # Before: a pass. `hash!="crashed1"` reads the steady pods, whose series reporting answered for the canary's.
+        canary = 'canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}'
+        query = f"avg(avg_over_time({canary}[1h])) - avg(avg_over_time({canary.replace('=', '!=', 1)}[1h]))"
+        params = {"canary_hash": self.check["params"]["canary_hash"]}
+        client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", canary_hash="crashed1")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_variants_named_by_regex_matchers_are_asked_apart(self, prometheus, client_for):
+        # Before: a pass. `hash=~"crashed1"` selects what `hash="crashed1"` does (a regex matches the whole value).
+        check = {**self.check, "query": self.check["query"].replace('_hash="{{', '_hash=~"{{')}
+        client = await client_for(prometheus.url, check)
+        args = {"canary_hash": "crashed1", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        args = {"canary_hash": "steady2", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
 
 @pytest.mark.integration
 class TestStoppedSeriesReadOverAWindow:

@@ -2544,3 +2544,14 @@ class TestValidateListing:
         ]
         assert listed[0][1] == 'sum(rate(req_total{code=~"5.."}[1h]))'
         assert listed[3][1] == "sum(rate(req_total[30d]))"
+
+    @pytest.mark.parametrize(
+        "fields", [{"accept_unjudged_tiers": True}, {"tiers": [{"long": "6h", "short": "30m", "factor": 6}]}]
+    )
+    def test_a_pass_without_a_short_window_lists_its_presence_query(self, fields):
+        role, query = make(**fields).promql({})[-1]
+        assert role.startswith("the presence query for the series the SLI reads over windows")
+        assert query == 'count(req_total{code=~"5.."}) or count(req_total)'
+
+    def test_default_tiers_judge_5m_and_list_none(self):
+        assert not any(role.startswith("the presence query") for role, _ in make().promql({}))

@@ -544,6 +544,7 @@ def judge(
     hidden: dict[str, Hidden] | None = None,
     presence_query: str | None = None,
     stopped: str | None = None,
+    baseline_stopped: str | None = None,
     **overrides: Any,
 ) -> Verdict:
     """The verdict of a check of `method` on the given measurements, without Prometheus."""
@@ -568,6 +569,8 @@ def judge(
             hidden=hidden or {},
             now_query=None if stopped is None else "count(x)",
             stopped=stopped,
+            baseline_now_query=None if baseline_stopped is None else "count(y)",
+            baseline_stopped=baseline_stopped,
         )
     )
 
@@ -718,6 +721,19 @@ class TestJudgeStoppedCanary:
     def test_a_fail_stands(self):
         judged = judge("ratio", canary={"query": 0.4}, baseline={"query": 0.2}, stopped=self.STOPPED)
         assert judged.outcome is Outcome.FAIL
+
+    def test_a_baseline_winning_an_ab_test_whose_series_stopped_is_no_data(self):
+        ab = {"mode": "ab", "canary": {"success": 100, "total": 1000}, "baseline": {"success": 150, "total": 1000}}
+        assert judge("proportion", "higher_is_better", **ab).outcome is Outcome.FAIL
+        judged = judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **ab)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason == "the baseline stopped (no_data policy: inconclusive)"
+        assert judged.details["baseline_presence_now_query"] == "count(y)"
+        # The canary winning stands: the baseline's window measured it while it ran.
+        won = {**ab, "canary": ab["baseline"], "baseline": ab["canary"]}
+        assert judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **won).outcome is (
+            Outcome.PASS
+        )
 
 
 class TestToleranceInTheReason:
@@ -904,6 +920,27 @@ class TestListing:
                 'by (__name__) ({__name__=~"all_total|ok_total", h!=""}), "label", "h", "", "")',
             ),
         ]
+
+    def test_an_ab_test_asks_both_variants_and_a_gate_the_canary_alone(self):
+        counts = {"success": SUCCESS, "total": TOTAL}
+        stable = {role: query.replace("canary", "stable") for role, query in counts.items()}
+        for mode, asked in (("ab", ["canary", "baseline"]), ("gate", ["canary"])):
+            definition = check(
+                method="proportion", direction="higher_is_better", mode=mode, canary=counts, baseline=stable
+            )
+            listed = load(definition).checks["kpi"].promql(self.ARGS)
+            assert [role for role, _ in listed if "series read over windows" in role] == [
+                f"the presence query for the {side}'s series read over windows" for side in asked
+            ]
+
+    def test_mann_whitney_sends_no_presence_query_of_now(self):
+        # Its range's last step tells a stopped variant (see _silent_s): no query of its own for it.
+        rate = 'sum(rate(lat_sum{h="{{ canary_hash }}"}[10m]))'
+        definition = check(
+            method="mann_whitney", lookback="30m", canary=rate, baseline=rate.replace("canary", "stable")
+        )
+        roles = [role for role, _ in load(definition).checks["kpi"].promql(self.ARGS)]
+        assert roles == ["canary", "baseline", "the presence query built from their metric names"]
 
 
 class TestEvidence:

@@ -21,6 +21,7 @@ from checks.prometheus import (
     _named_variants,
     _presence,
     _with_presence,
+    read_now_over_windows,
     refuse_reads_of_the_future,
 )
 
@@ -1263,13 +1264,28 @@ class TestRangeDetails:
 
 
 class TestNamedVariants:
-    """Variants a query compares are the selectors two args name under one label; any other query has none."""
+    """Variants a query compares are the selectors two args name under one label, or one arg names both ways; any
+    other query has none."""
 
     def test_canary_and_stable_hashes_are_two_variants(self):
         selectors = ('x{hash="c",service="s"}', 'x{hash="s1",service="s"}', 'y{service="s"}')
         assert _named_variants(selectors, ("s", "c", "s1")) == (
-            ("c", ('x{hash="c",service="s"}',)),
-            ("s1", ('x{hash="s1",service="s"}',)),
+            ('name "c"', ('x{hash="c",service="s"}',)),
+            ('name "s1"', ('x{hash="s1",service="s"}',)),
+        )
+
+    def test_a_regex_matcher_of_a_value_names_its_variant(self):
+        # A regex matches a label's whole value: `hash=~"c"` selects what `hash="c"` does.
+        assert _named_variants(('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")) == (
+            ('name "c"', ('x{hash=~"c"}',)),
+            ('name "s1"', ('x{hash="s1"}',)),
+        )
+
+    @pytest.mark.parametrize("negated", ["!=", "!~"])
+    def test_a_canary_and_every_other_pod_are_two_variants(self, negated):
+        assert _named_variants(('x{hash="c"}', f'x{{hash{negated}"c"}}'), ("c",)) == (
+            ('name "c"', ('x{hash="c"}',)),
+            ('leave out "c"', (f'x{{hash{negated}"c"}}',)),
         )
 
     @pytest.mark.parametrize(
@@ -1278,14 +1294,25 @@ class TestNamedVariants:
             # One variant: the service and its canary on every selector, or a service-wide total beside it.
             (('errors{service="s",hash="c"}', 'requests{service="s",hash="c"}'), ("s", "c")),
             (('errors{service="s",hash="c"}', 'requests{service="s"}'), ("s", "c")),
-            # An arg of another label (an error code) names no variant.
+            # An arg of another label (an error code) names no variant, nor one left out by every selector.
             (('errors{hash="c",code="503"}', 'requests{hash="c"}'), ("c", "503")),
-            # A value not matched by equality.
-            (('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")),
+            (('errors{hash="c",code!="503"}', 'requests{hash="c",code!="503"}'), ("c", "503")),
         ],
     )
     def test_other_queries_have_none(self, selectors, values):
         assert _named_variants(selectors, values) == ()
+
+
+class TestReadNowOverWindows:
+    """A kind's queries of one measurement need a sample now of the selectors they read over windows ending latest."""
+
+    def test_only_the_windows_ending_latest_are_asked(self):
+        # A read a day back had its series then: asking it would let a dead canary's y pass on x's day-old samples.
+        queries = ['sum(increase(x{h="c"}[30m] offset 1d))', 'sum(increase(y{h="c"}[30m]))', "rate(z[5m])"]
+        assert read_now_over_windows(queries) == (('y{h="c"}',), 0.0)
+
+    def test_queries_within_the_look_back_ask_nothing(self):
+        assert read_now_over_windows(["rate(z[5m])", 'sum(increase(y{h="c"}[2m]))']) is None
 
 
 class TestReadsOfTheFuture:
