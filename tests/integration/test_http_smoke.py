@@ -39,6 +39,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
+from analyzer.sources import http as http_source
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
 from analyzer.testing import free_port
@@ -1819,13 +1820,24 @@ class TestPrivateCA:
         assert (without.verdict, without.error) == ("error", "target_unreachable")
         assert "certificate verify failed" in without.reason
 
-    async def test_an_unchanged_ca_file_serves_every_request(self, client, tmp_path):
+    async def test_an_unchanged_ca_file_serves_every_request(self, client, tmp_path, monkeypatch):
         # The second request is served by the context the first loaded (the file unchanged): no test sent one.
         ca = trustme.CA()
         ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        loads: list[Path] = []
+        load = http_source.ca_context
+
+        def counted(path: Path) -> ssl.SSLContext:
+            loads.append(path)
+            return load(path)
+
+        monkeypatch.setattr(http_source, "ca_context", counted)
         async with self.tls_server(ca) as port:
-            evaluations = [await run(self.check(port, tmp_path / "ca.pem"), client) for _ in range(2)]
-        assert [e.verdict for e in evaluations] == ["pass", "pass"], evaluations[-1].reason
+            evaluations = [await run(self.check(port, tmp_path / "ca.pem"), client) for _ in range(3)]
+        assert [e.verdict for e in evaluations] == ["pass", "pass", "pass"], evaluations[-1].reason
+        # Loaded once: parsing the bundle (a company's holds hundreds of certificates) blocks the event loop, and was
+        # paid again at every request with no change to the file. Not seen on the wire: every request connects anew.
+        assert loads == [tmp_path / "ca.pem"]
 
     async def test_a_ca_file_does_not_vouch_for_another_ca_or_another_name(self, client, tmp_path):
         trusted, other = trustme.CA(), trustme.CA()

@@ -211,6 +211,7 @@ class TestTemplateProblems:
             ({}, {}, "an Error, and the rollout aborts after five"),
             ({"consecutiveErrorLimit": 0}, {}, "an Error, and the rollout aborts after the first"),
             ({"consecutiveErrorLimit": "9"}, {}, "an Error, and the rollout aborts after ten"),
+            ({"consecutiveErrorLimit": 10}, {}, "an Error, and the rollout aborts after 11"),  # past the words
             ({"consecutiveErrorLimit": 20}, {}, "an Error, and the rollout aborts after 21"),
             (
                 {"consecutiveErrorLimit": "{{args.errors}}"},
@@ -2233,6 +2234,7 @@ class TestJobsOfTheirOwn:
             ["/venv/bin/python3.11", "-u", "-X", "dev", "-m", "analyzer"],
             ["python3", "-m", "analyzer.cli"],
             ["tini", "--", "analyzer"],
+            ["tini", "-s", "--", "analyzer"],
             ["/usr/bin/tini", "-g", "-p", "SIGTERM", "--", "python3", "-m", "analyzer"],
             ["dumb-init", "--single-child", "analyzer"],
             ["tini", "-e", "143", "--", "analyzer"],
@@ -2243,6 +2245,8 @@ class TestJobsOfTheirOwn:
             ["python3", "-manalyzer"],
             ["python3", "-uWignore", "-m", "analyzer.cli"],
             ["python3", "-uW", "ignore", "-m", "analyzer"],
+            # Python's one long option that takes a value, and it as the next word.
+            ["python3", "--check-hash-based-pycs", "always", "-m", "analyzer"],
         ],
     )
     def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
@@ -2261,6 +2265,9 @@ class TestJobsOfTheirOwn:
             ["python", "-Bc", "-m", "analyzer"],
             ["python", "-W", "-m", "analyzer"],
             ["python", "analyzer.py"],
+            # A script read from stdin (`-`), or named after the options' end (`--`): `-m` is its argument.
+            ["python", "-", "-m", "analyzer"],
+            ["python", "--", "-m", "analyzer"],
             ["tini", "--", "sh", "-c", "analyzer"],
             ["strace", "analyzer"],
         ],
@@ -2268,6 +2275,22 @@ class TestJobsOfTheirOwn:
     def test_other_programs_are_left_alone(self, tmp_path, command):
         container = analyzer_container("run", "payments-eror-rate", command=command, image="busybox:1.36")
         assert self.problems(tmp_path, batch_job("Job", container)) == []
+
+    def test_validate_leaves_a_command_with_no_program_alone(self, tmp_path):
+        # An init, or Python, given nothing to run (Kubernetes ignores the image's CMD when a command is given): no
+        # program of the analyzer's. Not a crash of validate on reading the program after the init.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        image = "registry.example.com/platform/analyzer:0.1.0"
+        commands = [["tini", "--"], ["dumb-init"], ["python3"], ["tini", "--", "python3", "-W"]]
+        jobs = [batch_job("Job", {"name": "gate", "image": image, "command": command}) for command in commands]
+        (tmp_path / "jobs.yaml").write_text(yaml.safe_dump_all(jobs))
+        result = validate(tmp_path)
+        assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
+        assert result.stdout.splitlines() == [
+            f"skipped 1 file holding no catalog document: {tmp_path / 'jobs.yaml'}",
+            result.stdout.splitlines()[-1],
+        ]
+        assert result.stdout.splitlines()[-1].startswith("ok: 1 check, 1 source")
 
     def test_validate_reads_a_file_of_jobs(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))

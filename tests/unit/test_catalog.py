@@ -626,6 +626,31 @@ class TestWrongValues:
                 },
                 "max_absolute_change: Input should be a valid number, unable to parse string as a number, got '5%'",
             ),
+            (
+                # A field below the check (a step's): named by its own name, not the block it is in.
+                {
+                    "kind": "http_smoke",
+                    "base_url": "http://127.0.0.1:9",
+                    "steps": [{"name": "health", "path": "/healthz", "repeat": 5, "min_success_ratio": "90%"}],
+                },
+                "steps.0.min_success_ratio: Input should be a valid number, unable to parse string as a number, got "
+                "'90%'; min_success_ratio is a fraction of 1: write 0.9 for 90%",
+            ),
+            # A word, not a number in percent, in a percent or fraction field: quoted, no number to offer.
+            (
+                {"kind": "error_budget", "objective": "high", "period": "30d", "sloth": {"sloth_id": "a"}},
+                "objective: Input should be a valid number, unable to parse string as a number, got 'high'",
+            ),
+            (
+                {
+                    "kind": "kpi_compare",
+                    "direction": "higher_is_better",
+                    "canary": "vector(1)",
+                    "baseline": "vector(2)",
+                    "max_relative_change": "lots",
+                },
+                "max_relative_change: Input should be a valid number, unable to parse string as a number, got 'lots'",
+            ),
         ],
     )
     def test_a_number_written_in_percent_names_the_number_to_write(self, check, said):
