@@ -213,48 +213,14 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class _TargetStream(httpcore.AsyncNetworkStream):
-    """A TCP stream to a target whose TLS handshake verifies the server with the check's own CA (when it has one)
-    and whose TLS stream tells a cut from a close (_TLSStream)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext | None) -> None:
-        self._inner = inner
-        self._ssl_context = ssl_context
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        own = self._ssl_context if self._ssl_context is not None else ssl_context
-        return _TLSStream(await self._inner.start_tls(own, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _TLSStream(httpcore.AsyncNetworkStream):
-    """A TLS stream that tells a cut from a close: `cut` once it ended without the server's close_notify."""
+class _ForwardingStream(httpcore.AsyncNetworkStream):
+    """A network stream that hands every call to the stream it wraps: the base of those that change one."""
 
     def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
         self._inner = inner
-        self.cut = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = await self._inner.read(max_bytes, timeout)
-        if not data:
-            # Read as a close either way: h11 words the cut of an answer framed by Content-Length or chunks
-            # ("received 16 bytes, expected 1000"), but ends one framed by the connection's close there, which
-            # HttpClient._read then refuses (RFC 9112 8 holds it incomplete).
-            self.cut = not _closed_by_peer(self._inner.get_extra_info("ssl_object"))
-        return data
+        return await self._inner.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self._inner.write(buffer, timeout)
@@ -269,6 +235,38 @@ class _TLSStream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
+
+
+class _TargetStream(_ForwardingStream):
+    """A TCP stream to a target whose TLS handshake verifies the server with the check's own CA (when it has one)
+    and whose TLS stream tells a cut from a close (_TLSStream)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, ssl_context: ssl.SSLContext | None) -> None:
+        super().__init__(inner)
+        self._ssl_context = ssl_context
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        own = self._ssl_context if self._ssl_context is not None else ssl_context
+        return _TLSStream(await self._inner.start_tls(own, server_hostname, timeout))
+
+
+class _TLSStream(_ForwardingStream):
+    """A TLS stream that tells a cut from a close: `cut` once it ended without the server's close_notify."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        super().__init__(inner)
+        self.cut = False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        if not data:
+            # Read as a close either way: h11 words the cut of an answer framed by Content-Length or chunks
+            # ("received 16 bytes, expected 1000"), but ends one framed by the connection's close there, which
+            # HttpClient._read then refuses (RFC 9112 8 holds it incomplete).
+            self.cut = not _closed_by_peer(self._inner.get_extra_info("ssl_object"))
+        return data
 
 
 def _closed_by_peer(ssl_object: ssl.SSLObject | None) -> bool:
