@@ -647,11 +647,15 @@ class PyrraReader:
             # matches no series (le="1" where Prometheus 3 writes 1.0, slo/prometheus3.go) records neither that rule
             # nor a burnrate: without an le, only a total with no histogram beside it is surely a ratio SLO's.
             # Above 0: latency; 0: ratio; below 0: either; none: no increase rule tells. performanceOverAccuracy
-            # records the rule over the SLO window in its -long group, the 5m one beside the burnrates.
-            def increase(*extra: str) -> str:
-                return f"{self._rule(self._period_rule, args, extra)} or {self._rule('increase5m', args, extra)}"
+            # records the rule over the SLO window in its -long group, the 5m one beside the burnrates. The success
+            # rule is named after the success metric, which need not be pyrra.metric's histogram (a summary's _count
+            # as the total): it is asked by any name.
+            def increase(*extra: str, any_metric: bool = False) -> str:
+                return " or ".join(
+                    self._rule(rule, args, extra, any_metric=any_metric) for rule in (self._period_rule, "increase5m")
+                )
 
-            with_le, rules = increase('le!=""'), increase()
+            with_le, rules = increase('le!=""', any_metric=True), increase()
             queries["latency_rule"] = (
                 f"count({with_le}) or 0 * count({rules}) unless on() count({self._buckets.render(args)}) "
                 f"or -1 * count({rules})"
@@ -689,9 +693,11 @@ class PyrraReader:
             f"check's period {period}: {_pyrra_names(recorded_s, period_s, period)}; set period: {recorded}"
         )
 
-    def _rule(self, suffix: str, args: Mapping[str, ArgValue], extra: Sequence[str] = ()) -> str:
+    def _rule(
+        self, suffix: str, args: Mapping[str, ArgValue], extra: Sequence[str] = (), *, any_metric: bool = False
+    ) -> str:
         matchers = _matchers(self._burnrate_matchers(args), *extra)
-        if self._sli.metric is None:
+        if self._sli.metric is None or any_metric:
             return f'{{__name__=~".+:{suffix}", {matchers}}}'
         # Pyrra names its increase rules after the total metric without _total, _count and _bucket too (a latency
         # SLO whose total is x_bucket{le="+Inf"} records x_bucket:burnrate5m and x:increase4w).

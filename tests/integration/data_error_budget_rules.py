@@ -35,6 +35,16 @@ of Pyrra's slo/rules_test.go "http-latency" case (burnrate and increase groups):
 A+1h, 10 req/s, for a Pyrra ratio SLO `ebr-cnt-clean` (99.9%, 28d; errors with `code=~"5.."`, which has no series):
 its burnrate rules record nothing, its increase rule (no `le`) records the total.
 
+`ebr-lat-perf-stopped` (the histogram as ebr-lat-slow's) is a Pyrra latency SLO with `performanceOverAccuracy: true`
+whose burnrate group stopped: only its 5m increase group (total without `le`, success with `le="0.5"`) and its generic
+group are here, its long group (the increase rules over 28d) on another Prometheus.
+
+`ebr-lat-split` (the histogram as ebr-lat-slow's) is a Pyrra latency SLO whose total is another metric's `_count`,
+`ebr_rpc_summary_seconds_count` (a summary: no buckets), 10 req/s, and whose success is the histogram's `le="0.5"`
+bucket (Pyrra warns of such a total, and generates its rules): its burnrate group stopped, its increase group is here,
+the success rule named after the histogram (`ebr_http_request_duration_seconds:increase4w`, with `le`), the total's
+after the summary (`ebr_rpc_summary_seconds:increase4w`, without).
+
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
 `ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
@@ -50,7 +60,16 @@ JOBS = ("clean", "idle", "burn", "tiny", "past", "stopped")
 # Jobs whose ratio rule group stopped: only their other groups are in the rule file.
 STOPPED = frozenset({"stopped"})
 # Jobs of the latency histogram: {job: share of requests slower than 0.5 s}; LATENCY_STOPPED lack the burnrate group.
-LATENCY_JOBS = {"lat-fast": 0.0, "lat-slow": 0.05, "lat-stopped": 0.05, "lat-prom3": 0.05}
+LATENCY_JOBS = {
+    "lat-fast": 0.0,
+    "lat-slow": 0.05,
+    "lat-stopped": 0.05,
+    "lat-prom3": 0.05,
+    "lat-perf-stopped": 0.05,
+    "lat-split": 0.05,
+}
+# Latency jobs whose SLO has performanceOverAccuracy (their rules: pyrra_latency_performance_rules).
+LATENCY_PERFORMANCE = frozenset({"lat-perf-stopped"})
 # {job: (the bound the histogram writes, the le the SLO's success names)}: 0.5 both unless said here.
 LATENCY_BOUNDS = {"lat-prom3": ("1.0", "1")}
 LATENCY_STOPPED = frozenset({"lat-stopped"})
@@ -94,6 +113,7 @@ def build(om: OpenMetrics, anchor: float) -> None:
         fast = 10.0 * (1 - slow)
         bound = LATENCY_BOUNDS.get(job, ("0.5", "0.5"))[0]
         om.add_counter_rate(f"{histogram}_bucket", labels | {"le": bound}, lambda t, r=fast: r, start, end, MINUTE)
+    om.add_counter_rate("ebr_rpc_summary_seconds_count", {"job": "ebr-lat-split"}, lambda t: 10.0, start, end, MINUTE)
     om.add_counter_rate(
         "ebr_rpc_duration_seconds_count", {"job": "ebr-cnt-clean", "code": "200"}, lambda t: 10.0, start, end, MINUTE
     )
@@ -159,6 +179,37 @@ def pyrra_latency_rules(job: str) -> str:
         f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '{le}'\n"
+    )
+
+
+def pyrra_latency_performance_rules(job: str) -> str:
+    """Pyrra's `-short` rule file for latency SLO ebr-<job> with `performanceOverAccuracy: true` and its burnrate group
+    stopped, as slo/rules.go (increaseRuleLatency) writes its 5m increase rules: the total's without le, the success
+    bucket's with it; and its --generic-rules window and objective. Its `-long` file runs elsewhere: it is not here."""
+    slo, histogram = f"ebr-{job}", "ebr_http_request_duration_seconds"
+    total, success = f'{histogram}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
+    labels, generic = f"    labels:\n      job: {slo}\n      slo: {slo}\n", f"    labels:\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-increase\n  interval: 30s\n  rules:\n"
+        f"  - record: {histogram}:increase5m\n    expr: sum(increase({total}[5m]))\n{labels}"
+        f"  - record: {histogram}:increase5m\n    expr: sum(increase({success}[5m]))\n{labels}      le: '0.5'\n"
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{generic}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{generic}'
+    )
+
+
+def pyrra_latency_split_rules(job: str) -> str:
+    """Pyrra's increase group for latency SLO ebr-<job>, whose total is a summary's _count and whose success is the
+    histogram's bucket, as slo/rules.go (increaseRuleLatency) names each rule after its own metric; its burnrate group
+    stopped."""
+    slo, histogram, summary = f"ebr-{job}", "ebr_http_request_duration_seconds", "ebr_rpc_summary_seconds"
+    total, success = f'{summary}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
+    labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: {summary}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '0.5'\n"
     )
 
 
@@ -270,7 +321,14 @@ def sloth_rules(job: str) -> str:
 def rules(anchor: float) -> tuple[str, float, float]:
     """The Pyrra and Sloth rule file for every job, and the range to evaluate it over."""
     text = "groups:\n" + "".join(pyrra_rules(job) + sloth_rules(job) for job in JOBS)
-    text += "".join(pyrra_latency_rules(job) for job in LATENCY_JOBS)
+    text += "".join(
+        pyrra_latency_performance_rules(job)
+        if job in LATENCY_PERFORMANCE
+        else pyrra_latency_split_rules(job)
+        if job == "lat-split"
+        else pyrra_latency_rules(job)
+        for job in LATENCY_JOBS
+    )
     text += pyrra_count_ratio_rules()
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)

@@ -347,6 +347,11 @@ CHECKS = [
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-undeclared", indicator=None),
     pyrra_latency_check("lat-prom3", "ebr-pyrra-lat-prom3-undeclared", indicator=None),
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-as-ratio", indicator="ratio"),
+    pyrra_latency_check("lat-perf-stopped", "ebr-pyrra-lat-perf-stopped-as-ratio", indicator="ratio"),
+    pyrra_latency_check("lat-perf-stopped", "ebr-pyrra-lat-perf-stopped-undeclared", indicator=None),
+    pyrra_latency_check(
+        "lat-split", "ebr-pyrra-lat-split-undeclared", metric="ebr_rpc_summary_seconds", indicator=None
+    ),
     # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
     *(
         {
@@ -1252,6 +1257,31 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         note = windows(result)["5m"]["note"]
         assert "indicator: ratio, but its success increase rule has an le: a Pyrra latency SLO" in note, note
+
+    @pytest.mark.parametrize(
+        ("name", "said"),
+        [
+            ("ebr-pyrra-lat-perf-stopped-as-ratio", "indicator: ratio, but its success increase rule has an le"),
+            ("ebr-pyrra-lat-perf-stopped-undeclared", "its success increase rule has an le"),
+        ],
+    )
+    async def test_a_performance_latency_slo_is_told_by_its_5m_increase_rule(self, evaluate, name, said):
+        # performanceOverAccuracy records the increase rules over 28d elsewhere (Thanos Ruler): here only the 5m ones
+        # tell the le. Unread, `indicator: ratio` was believed with no rule to tell, zero errors at a 50x burn.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert said in note, note
+
+    async def test_a_success_rule_named_after_another_metric_tells_a_latency_slo(self, evaluate):
+        # Its total is a summary's _count (no buckets beside it), its success another histogram's bucket: Pyrra names
+        # each increase rule after its own metric. Before: only rules named after pyrra.metric were asked for an le,
+        # none had one, and every window read as zero errors, a pass while 5% of requests were slow (50x) and the
+        # burnrate group stopped.
+        result = await evaluate("ebr-pyrra-lat-split-undeclared")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert "its success increase rule has an le" in note, note
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
     async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):
