@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -203,6 +203,12 @@ class Recorded(NamedTuple):
         return body
 
 
+def _other_than(holders: Iterable[str], caller: str) -> str:
+    """The first of `holders` that is not `caller`."""
+    # Not a generator in `_append`: one there would make `caller` a cell on every record.
+    return next(other for other in holders if other != caller)
+
+
 class VerdictHistory:
     """At most `capacity` entries; when full, the oldest entry of the caller holding the most is dropped (the
     recording caller's own on a tie, never the entry just kept), so a caller flooding the run endpoint pushes
@@ -302,7 +308,7 @@ class VerdictHistory:
         self._move(caller, count - 1, count)
         if len(entries) > self.capacity:
             # Never the entry just kept: a caller holding only that one gives way to another holding as many.
-            victim = next(other for other in self._holding[self._most] if other != caller)
+            victim = _other_than(self._holding[self._most], caller)
             victims = self._held[victim]
             del entries[victims.popleft()]
             self._move(victim, len(victims) + 1, len(victims))

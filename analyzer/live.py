@@ -91,11 +91,19 @@ class Generation:
         self.closed = False
 
     def __enter__(self) -> Generation:
-        """A request holds this generation from `with` to its end (holding never waits)."""
-        self.users += 1
+        """Held from `with` to its end (`hold`, `release`)."""
+        self.hold()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def hold(self) -> None:
+        """A request holds this generation from here to its `release` (holding never waits)."""
+        self.users += 1
+
+    def release(self) -> None:
+        """A request that held this generation is done with it."""
         self.users -= 1
         if not self.users and self._drain_waiters:
             waiters, self._drain_waiters = self._drain_waiters, []

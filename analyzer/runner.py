@@ -10,7 +10,7 @@ import math
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -313,10 +313,7 @@ class Runner:
         if len(keys) >= self._queries_kept:
             # Those of evaluations over go, unless the reuse window keeps them; the bound grows with those kept, so
             # that this stays rare.
-            in_flight, recent = self._in_flight, self._recent
-            self._keys_of_queries = keys = {
-                query: kept for query, kept in keys.items() if kept in in_flight or kept in recent
-            }
+            self._keys_of_queries = keys = _still_kept(keys, self._in_flight, self._recent)
             self._queries_kept = max(PLANS_KEPT, 2 * len(keys))
         keys[name, query] = key
 
@@ -444,11 +441,7 @@ class Runner:
             if end_at < deadline_at:
                 deadline_at, cut = end_at, True
         secret_values = plan.secret_values + hidden if hidden else plan.secret_values
-        searched = (
-            plan.searched + tuple(value for value in hidden if len(value) >= MIN_HIDDEN_CHARS)
-            if hidden
-            else plan.searched
-        )
+        searched = plan.searched + _searchable(hidden) if hidden else plan.searched
         # By position (see EvalContext.__init__): args (copied there: a kind's own), time, deadline, sources,
         # run_check, check.
         ctx = EvalContext(
@@ -456,7 +449,10 @@ class Runner:
             evaluation_time,
             deadline_at,
             self.sources,
-            lambda name, raw: self._run_member(name, raw, evaluation_time, backtest, secret_values, deadline_at),
+            # Only for a check that runs others: the closure's cells would be made on every evaluation.
+            self._member_runner(evaluation_time, backtest, secret_values, deadline_at)
+            if check.member_names()
+            else None,
             check,
         )
         error_code: str | None = None
@@ -519,10 +515,7 @@ class Runner:
         at_text = format_time(evaluation_time)
         shown = plan.shown
         if hidden:
-            shown = {
-                name: REDACTED if any(value in render_value(arg) for value in hidden if value) else arg
-                for name, arg in shown.items()
-            }
+            shown = _hiding(shown, hidden)
             link = verdict_path(name, shown, evaluation_time, at_text)
         else:
             link = plan.link_head + at_query(evaluation_time, at_text)
@@ -584,6 +577,13 @@ class Runner:
         header's line). Made on a crash only: no evaluation pays for it."""
         return credential_scrubber([*secret_values, *check.literal_secrets(), *self.sources.credentials()])
 
+    def _member_runner(
+        self, at: datetime, backtest: bool, hidden: tuple[str, ...], deadline_at: float
+    ) -> Callable[[str, Mapping[str, Any]], Awaitable[Evaluation]]:
+        """What runs a member of a check evaluated at `at` (`EvalContext`'s `run_check`), with its parent's secrets
+        `hidden` and by its parent's `deadline_at`."""
+        return lambda name, raw: self._run_member(name, raw, at, backtest, hidden, deadline_at)
+
     async def _run_member(
         self,
         name: str,
@@ -605,6 +605,30 @@ class Runner:
             hidden=hidden,
             within_at=parent_deadline_at,
         )
+
+
+def _still_kept(
+    keys: dict[tuple[str, Door], _CoalesceKey],
+    in_flight: Mapping[_CoalesceKey, object],
+    recent: Mapping[_CoalesceKey, object],
+) -> dict[tuple[str, Door], _CoalesceKey]:
+    """Those of `keys` whose evaluation is in flight or kept in the reuse window."""
+    # Not a comprehension in `_started_for`: one there would make its tables cells on every evaluation started.
+    return {query: kept for query, kept in keys.items() if kept in in_flight or kept in recent}
+
+
+def _searchable(hidden: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `hidden` long enough to be looked for in what the sources quote."""
+    # Not a generator in `_evaluate`: one there would make `hidden` a cell on every evaluation.
+    return tuple(value for value in hidden if len(value) >= MIN_HIDDEN_CHARS)
+
+
+def _hiding(shown: Mapping[str, Any], hidden: tuple[str, ...]) -> dict[str, Any]:
+    """`shown` with each arg that quotes one of `hidden` as REDACTED."""
+    return {
+        name: REDACTED if any(value in render_value(arg) for value in hidden if value) else arg
+        for name, arg in shown.items()
+    }
 
 
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:

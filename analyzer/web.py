@@ -228,8 +228,10 @@ def _request_server(
                         414, "query_too_long", f"query string is longer than {max_query_bytes} bytes"
                     )
                 else:
-                    # The catalog generation is pinned for the whole request.
-                    with generation:
+                    # The catalog generation is pinned for the whole request. Not by `with`: it binds its two
+                    # methods and packs the exit's three arguments on every request.
+                    generation.hold()
+                    try:
                         # The run endpoint is no UI route: no look at the route's name for it (aiohttp hands the one
                         # middleware the route's own handler).
                         run = handler is run_check
@@ -254,6 +256,8 @@ def _request_server(
                                 response = await ui_guard(request, handler)
                             else:
                                 response = await handler(request)
+                    finally:
+                        generation.release()
             except AnalyzerError as exc:
                 response = _refusal(request, exc)
             except web.HTTPException as exc:
@@ -536,22 +540,12 @@ async def run_evaluation(
             raise
         evaluation: Evaluation = await runner.evaluate(check, plan, at, caller, query)
     except AnalyzerError as exc:
-        # The secret params asked for only here: an evaluated request shows its args through the runner.
-        secret = check.secret_params() if check is not None else frozenset()
-        # An arg the check does not declare may be a credential sent the wrong way (`?access_token=...`): its name
-        # is what the refusal is about, its value is not kept.
-        declared = check.params if check is not None else {}
-        # One that follows a secret arg may be the rest of its value (split at an '&'): its name is not kept either.
-        pieces = secret_pieces(declared, _given(raw_args, query_count), secret) if secret else {}
         history.record_rejection(
             name,
             http_status=exc.http_status,
             error=exc.code,
             message=exc.message,
-            args={
-                REDACTED if k in pieces else k: v if k in declared else REDACTED
-                for k, v in shown_args(raw_args, secret).items()
-            },
+            args=_rejected_args(check, raw_args, query_count),
             caller=caller,
             request_id=request_id,
             catalog_version=catalog_version,
@@ -614,6 +608,22 @@ def _overloaded_body(retry_after_s: int) -> bytes:
             "message": f"every evaluation slot is busy and the queue is full; retry in {retry_after_s} s",
         }
     ).encode()
+
+
+def _rejected_args(check: Check | None, raw_args: dict[str, Any], query_count: int | None) -> dict[str, Any]:
+    """What the history keeps of the args of a refused request for `check` (None: no check of that name)."""
+    # Not in `run_evaluation`: its comprehension would make `pieces` and `declared` cells on every request.
+    # The secret params asked for only here: an evaluated request shows its args through the runner.
+    secret = check.secret_params() if check is not None else frozenset()
+    # An arg the check does not declare may be a credential sent the wrong way (`?access_token=...`): its name
+    # is what the refusal is about, its value is not kept.
+    declared = check.params if check is not None else {}
+    # One that follows a secret arg may be the rest of its value (split at an '&'): its name is not kept either.
+    pieces = secret_pieces(declared, _given(raw_args, query_count), secret) if secret else {}
+    return {
+        REDACTED if k in pieces else k: v if k in declared else REDACTED
+        for k, v in shown_args(raw_args, secret).items()
+    }
 
 
 def _given(raw_args: dict[str, Any], query_count: int | None) -> Mapping[str, Any]:

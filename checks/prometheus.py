@@ -420,7 +420,7 @@ class PrometheusCheck(Check):
             if unknown is not None:
                 return self._presence_unknown(*unknown)
         if window is not None:
-            points = [(series, *self._series_value(series, end, window)) for series in result.series]
+            points = self._range_points(result.series, end, window)
         elif result.result_type == "matrix":
             # Judging the last raw sample would ignore the rest of the window the query names.
             raise CheckMisconfigured(
@@ -693,6 +693,11 @@ class PrometheusCheck(Check):
                 details=details,
             )
         return self.no_data_verdict(reason, details=details, threshold=self.pass_if.threshold)
+
+    def _range_points(self, series: Iterable[Series], end: datetime, window: str) -> list[tuple[Series, float, int]]:
+        """Each series of a range query with its value and sample count (`_series_value`)."""
+        # Not a comprehension in `evaluate`: one there would make `self`, `end` and `window` cells on every request.
+        return [(one, *self._series_value(one, end, window)) for one in series]
 
     def _series_value(self, series: Series, end: datetime, window: str) -> tuple[float, int]:
         """One value per series of a range query over `window` (the check's range), and how many finite samples it
@@ -1314,8 +1319,14 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
     misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
     read = _read_with_negative_offsets(promql)
-    if not read:
-        return
+    if read:
+        _refuse_reads_after(read, evaluation_time)
+
+
+def _refuse_reads_after(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
+    """`refuse_reads_of_the_future` of a query that writes a negative offset, its selectors' reads `read`."""
+    # Not in `refuse_reads_of_the_future`: its comprehensions would make `at_s` a cell for every query, most of
+    # which write no negative offset.
     at_s = evaluation_time.timestamp()
     if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
         return

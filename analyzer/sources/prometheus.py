@@ -395,6 +395,12 @@ def _hidden(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     return _hider(secrets, words).hide(text)
 
 
+def _all_hidden(texts: list[str], secrets: tuple[str, ...], words: tuple[str, ...]) -> list[str]:
+    """Each of `texts` as `_hidden` leaves it."""
+    # Not a comprehension in the caller: one there would make `secrets` and `words` cells on every query.
+    return [_hidden(text, secrets, words) for text in texts]
+
+
 def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What an error answer to a request carrying `headers` must not quote, as `quoted` takes it: a credential
     header's value (also without its scheme, and a Basic one's `user:password` and password decoded) and any value
@@ -977,8 +983,8 @@ class PrometheusSource:
                     promql,
                     result.result_type,
                     result.series,
-                    [_hidden(w, secrets, words) for w in warnings],
-                    [_hidden(i, secrets, words) for i in infos],
+                    _all_hidden(warnings, secrets, words),
+                    _all_hidden(infos, secrets, words),
                 )
         except BaseException as exc:
             # A shape error quotes what the answer held (a sample value, a label), where a proxy may have echoed the
