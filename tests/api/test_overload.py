@@ -45,6 +45,21 @@ async def until(condition) -> None:
             await asyncio.sleep(0.005)
 
 
+async def hold_both_slots(client, gates, headers: dict[str, str]) -> list[asyncio.Task]:
+    """Two requests holding both evaluation slots (`hold-1`, `hold-2`, until their gates open), once both hold one."""
+    holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=headers)) for i in (1, 2)]
+    await gates["hold-1"].wait_entered(1)
+    await gates["hold-2"].wait_entered(1)
+    return holding
+
+
+async def queue_two(client, admission, headers: dict[str, str]) -> list[asyncio.Task]:
+    """Two distinct requests of `wait` (n=1, n=2) waiting in the queue, once both wait."""
+    waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=headers)) for n in (1, 2)]
+    await until(lambda: admission.queued == 2)
+    return waiting
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -90,12 +105,9 @@ class TestFairAdmission:
     async def test_a_flood_cannot_starve_another_caller(self, client, gates):
         admission = client.app[LIVE].admission
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
+        holding = await hold_both_slots(client, gates, flood)
         # Every slot is busy: the next two wait instead of being refused.
-        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
-        await until(lambda: admission.queued == 2)
+        waiting = await queue_two(client, admission, flood)
         # The queue is full and the flood is its only user: refused at once, before its args are parsed.
         refused = await client.get("/api/v1/checks/wait/run?n=not-a-number", headers=flood)
         assert refused.status == 429 and refused.headers["Retry-After"] == "3"
@@ -123,11 +135,8 @@ class TestFairAdmission:
         admission = client.app[LIVE].admission
         coalesced = client.app[METRICS].coalesced
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
-        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
-        await until(lambda: admission.queued == 2)
+        holding = await hold_both_slots(client, gates, flood)
+        waiting = await queue_two(client, admission, flood)
         assert admission.refuses("flood")
         # Identical to one running and to one waiting for its slot: both join, and hold no slot or place of their own.
         joined = [
@@ -158,9 +167,7 @@ class TestFairAdmission:
         admission = client.app[LIVE].admission
         coalesced = client.app[METRICS].coalesced
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
+        holding = await hold_both_slots(client, gates, flood)
         waiting = [
             asyncio.create_task(client.post("/api/v1/checks/wait/run?explain=true", data=body, headers=flood))
             for body in ('{"n": 1}', '{"n": 2}')
@@ -197,11 +204,8 @@ class TestFairAdmission:
         # of refusing doubled under a flood, where refusing must cost next to nothing.
         admission = client.app[LIVE].admission
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
-        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
-        await until(lambda: admission.queued == 2)
+        holding = await hold_both_slots(client, gates, flood)
+        waiting = await queue_two(client, admission, flood)
         asked = asked_at_the_door(admission)
         refused = await client.get("/api/v1/checks/wait/run?n=3", headers=flood)
         assert (refused.status, asked) == (429, ["flood"])
@@ -215,11 +219,8 @@ class TestFairAdmission:
         # of when its headers did (a mutant asking only before the read answered 429 with room in the queue).
         admission = client.app[LIVE].admission
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
-        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
-        await until(lambda: admission.queued == 2)
+        holding = await hold_both_slots(client, gates, flood)
+        waiting = await queue_two(client, admission, flood)
         asked = asked_at_the_door(admission)
         release = asyncio.Event()
         late = asyncio.create_task(
@@ -244,11 +245,8 @@ class TestFairAdmission:
         # before the body was read); a request turned away by the drain gets 503 and its connection closes.
         live = client.app[LIVE]
         flood = bearer(TOKEN_FLOOD)
-        holding = [asyncio.create_task(client.get(f"/api/v1/checks/hold-{i}/run", headers=flood)) for i in (1, 2)]
-        await gates["hold-1"].wait_entered(1)
-        await gates["hold-2"].wait_entered(1)
-        waiting = [asyncio.create_task(client.get(f"/api/v1/checks/wait/run?n={n}", headers=flood)) for n in (1, 2)]
-        await until(lambda: live.admission.queued == 2)
+        holding = await hold_both_slots(client, gates, flood)
+        waiting = await queue_two(client, live.admission, flood)
         asked = asked_at_the_door(live.admission)
         release = asyncio.Event()
         late = asyncio.create_task(
