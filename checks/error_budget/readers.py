@@ -54,6 +54,9 @@ OBJECTIVE_ABS_TOL = 1e-15
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 # The metric name a selector starts with (pyrra.total: `http_request_duration_seconds_count{job="api"}`).
 _METRIC_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+# How far back a Pyrra total's histogram is asked for buckets: Prometheus' look-back, over which an instant query
+# saw a series that stopped before staleness markers hid it at once, and the shortest window Pyrra records.
+_BUCKETS_SEEN = "5m"
 _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*"
@@ -655,10 +658,14 @@ class PyrraReader:
                     self._rule(rule, args, extra, any_metric=any_metric) for rule in (self._period_rule, "increase5m")
                 )
 
+            # The buckets over the last 5 minutes, not at one instant: a histogram that just stopped (its pods died)
+            # is hidden at once by the scrape's staleness markers, while the total's 5m window still counts its
+            # traffic; read as a ratio SLO's total without buckets, its windows were zero errors. Past 5 minutes that
+            # window has no total (no data), and longer ones alone are asked for a sample now (see _stopped_now).
             with_le, rules = increase('le!=""', any_metric=True), increase()
             queries["latency_rule"] = (
-                f"count({with_le}) or 0 * count({rules}) unless on() count({self._buckets.render(args)}) "
-                f"or -1 * count({rules})"
+                f"count({with_le}) or 0 * count({rules}) unless on() count(last_over_time("
+                f"{self._buckets.render(args)}[{_BUCKETS_SEEN}])) or -1 * count({rules})"
             )
         return queries
 
