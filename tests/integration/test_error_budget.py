@@ -356,6 +356,21 @@ CHECKS = [
     pyrra_latency_check(
         "lat-split", "ebr-pyrra-lat-split-undeclared", metric="ebr_rpc_summary_seconds", indicator=None
     ),
+    # A counter's _total as a latency SLO's total (Pyrra warns, and generates its rules), with and without indicator.
+    *(
+        {
+            **pyrra_latency_check("lat-counter", name, metric="ebr_rpc_requests", indicator=indicator),
+            "pyrra": {
+                **pyrra_latency_check("lat-counter", metric="ebr_rpc_requests", indicator=indicator)["pyrra"],
+                "total": 'ebr_rpc_requests_total{job="ebr-lat-counter"}',
+            },
+        }
+        for name, indicator in (
+            ("ebr-pyrra-lat-counter-undeclared", None),
+            ("ebr-pyrra-lat-counter-as-ratio", "ratio"),
+            ("ebr-pyrra-lat-counter", "latency"),
+        )
+    ),
     # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
     *(
         {
@@ -1286,6 +1301,23 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         note = windows(result)["5m"]["note"]
         assert "its success increase rule has an le" in note, note
+
+    @pytest.mark.parametrize(
+        ("name", "said"),
+        [
+            ("ebr-pyrra-lat-counter-undeclared", "its success increase rule has an le: a Pyrra latency SLO"),
+            ("ebr-pyrra-lat-counter-as-ratio", "indicator: ratio, but its success increase rule has an le"),
+            ("ebr-pyrra-lat-counter", "indicator: latency, a Pyrra latency SLO"),
+        ],
+    )
+    async def test_a_latency_slo_whose_total_is_a_counter_is_told_by_its_le(self, evaluate, name, said):
+        # Its total is a counter's _total (Pyrra warns of it, and generates the rules). Before, without indicator
+        # latency: read as a ratio SLO, every window zero errors, a pass while 5% of requests were slow (50x) and the
+        # burnrate group stopped.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert said in note, note
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
     async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):
