@@ -10,11 +10,20 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from analyzer.errors import ArgError, DeadlineExceeded, NoData, UndeclaredMemberError
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Threshold, Verdict
-from analyzer.params import ArgValue, Param, ParamName, bind_args, piece_refusal, secret_pieces, shown_args
+from analyzer.params import (
+    ArgValue,
+    Param,
+    ParamName,
+    Variant,
+    bind_args,
+    piece_refusal,
+    secret_pieces,
+    shown_args,
+)
 from analyzer.redaction import REDACTED
 from analyzer.templates import placed_names
 
@@ -77,6 +86,9 @@ class Check(BaseModel):
     # True for a kind whose own bind_args depends on the raw args and its definition alone (it refuses more, binds
     # the same): the runner keeps its bindings for args that come again, as it does the base binding's.
     binds_args_alone: ClassVar[bool] = False
+    # True for a kind that reads its params' `variant` (which names the canary in a query comparing variants); any
+    # other refuses it, which would change nothing there.
+    reads_param_variants: ClassVar[bool] = False
 
     kind: str
     name: CheckName
@@ -93,6 +105,21 @@ class Check(BaseModel):
         description="true: `analyzer validate` does not parse this check's PromQL offline (for a query your "
         "Prometheus accepts and promql-parser does not; `validate --prometheus` still has Prometheus parse it)",
     )
+
+    @field_validator("params")
+    @classmethod
+    def _variants_read(cls, params: dict[str, Param]) -> dict[str, Param]:
+        """Refuse `variant` where the kind does not read it, and a variant two params name."""
+        declared = [(name, param.variant) for name, param in params.items() if param.variant is not None]
+        if declared and not cls.reads_param_variants:
+            raise ValueError(
+                f"{declared[0][0]}.variant: this kind does not read it (a prometheus check does; kpi_compare names "
+                "its variants by its canary and baseline queries): remove it"
+            )
+        canary = [name for name, variant in declared if variant is Variant.CANARY]
+        if len(canary) > 1:
+            raise ValueError(f"{' and '.join(canary)} both declare variant: canary: one param names the canary")
+        return params
 
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """Validated args with defaults filled in; ArgError names the offending arg (a secret one unquoted)."""

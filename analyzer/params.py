@@ -259,6 +259,14 @@ def _in_milliseconds(number: float, now: datetime | None) -> str:
     return f"; in milliseconds, as a Grafana URL's from= and to= write them? That is {shown}: write {written}"
 
 
+class Variant(StrEnum):
+    """What a label_value param's value names in a query comparing a rollout's variants: the canary's pods or the
+    baseline's (stable), as kpi_compare names its two sides."""
+
+    CANARY = "canary"
+    BASELINE = "baseline"
+
+
 class ParamType(StrEnum):
     """The types a param can have; the type decides where its value may be placed in a template."""
 
@@ -322,6 +330,12 @@ class Param(BaseModel):
         description="the value is a credential: shown as <redacted> wherever args are echoed (kinds also make "
         "secret a param they place where a secret goes, e.g. http_smoke's Authorization header)",
     )
+    variant: Variant | None = Field(
+        default=None,
+        description="label_value: the variant its value names, canary or baseline (stable), in a query comparing "
+        "them: a prometheus check then asks only the canary's series for a sample now (a stable scaled to zero "
+        "after setWeight: 100 is judged on what the query answers)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:
@@ -344,6 +358,8 @@ class Param(BaseModel):
         if self.min_length != 1 and self.type is not ParamType.LABEL_VALUE:
             # The other string types have a grammar that decides their length; a number has none.
             raise ValueError("min_length is only for label_value params")
+        if self.variant is not None and self.type is not ParamType.LABEL_VALUE:
+            raise ValueError("variant is only for label_value params (a pod template hash, a track label's value)")
         if self.min_length > self.max_length:
             raise ValueError(f"min_length {self.min_length} is above max_length {self.max_length}")
         for field_name, value in (("default", self.default), ("example", self.example)):

@@ -227,10 +227,14 @@ def _duration_s(text: str) -> int:
 
 
 class PrometheusProcess:
-    """A `prometheus` serving a TSDB directory on 127.0.0.1, scraping nothing."""
+    """A `prometheus` serving a TSDB directory on 127.0.0.1, scraping nothing unless its `config` (the text of its
+    configuration file) says what."""
 
-    def __init__(self, tsdb_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, tsdb_dir: Path, port: int | None = None, config: str = "global:\n  scrape_interval: 1h\n"
+    ) -> None:
         self.tsdb_dir = tsdb_dir
+        self.config = config
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
@@ -248,7 +252,7 @@ class PrometheusProcess:
         """
         require_binaries()
         config = self.tsdb_dir.parent / f"{self.tsdb_dir.name}.yml"
-        config.write_text("global:\n  scrape_interval: 1h\n")
+        config.write_text(self.config)
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(
             [

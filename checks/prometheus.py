@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -36,6 +36,7 @@ from analyzer.kinds import (
     ReducerField,
     Series,
     Threshold,
+    Variant,
     Verdict,
     clip,
     format_number,
@@ -106,6 +107,7 @@ class PrometheusCheck(Check):
     kind: Literal["prometheus"] = "prometheus"
     params_are_placed: ClassVar[bool] = True
     binds_args_alone: ClassVar[bool] = True
+    reads_param_variants: ClassVar[bool] = True
     source: str = Field(default="default", description="name of a Prometheus source in `sources`")
     query: str = Field(min_length=1, description="PromQL template; {{ param }} placeholders")
     pass_if: ConditionField = Field(description="condition the value must meet, e.g. '< 0.01'")
@@ -237,6 +239,7 @@ class PrometheusCheck(Check):
         found += self._percent_over_share()
         found += self._buckets_added_up()
         found += kinds.gauge_of_counter_warnings("query", self.query)
+        found += self._canary_undeclared()
         if "__name__" in self.query:
             found += kinds.contradicting_name_warnings("query", self.query)
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
@@ -279,6 +282,31 @@ class PrometheusCheck(Check):
             "(sum(rate(errors[5m])) or vector(0)) / sum(rate(requests[5m])), a count as "
             "sum(rate(errors[5m])) or 0 * sum(rate(requests[5m])); or set no_data: pass if nothing measured should "
             "pass",
+        ]
+
+    def _canary_undeclared(self) -> list[str]:
+        """A query comparing variants its label_value params name over a window longer than the look-back (see
+        _named_variants), none of which declares a `variant`: each variant then needs a sample now, and a stable
+        scaled to zero (dynamicStableScale, after setWeight: 100) makes every later step no data."""
+        judging = self._judging
+        if judging.window is not None or not judging.label_params:
+            return []
+        if any(param.variant is not None for param in self.params.values()):
+            return []
+        # Each label_value param its own name as its value: their examples may be alike, and a placeholder is.
+        args = {**kinds.sample_args(self), **{name: name for name in judging.label_params}}
+        now = _read_now(self._template.render(args), judging)
+        named = _named_variants(now[0], judging.label_params) if now is not None else ()
+        if not named:
+            return []
+        names = tuple(dict.fromkeys(variant.value for variant in named))
+        what = f"params {' and '.join(names)} name" if len(names) > 1 else f"param {names[0]} names and leaves out"
+        canary = next((name for name in names if "canary" in name), names[0])
+        return [
+            f"query: it compares what {what} over a window longer than the look-back, and each needs a sample now, so "
+            "once one stops (a stable ReplicaSet scaled to zero by dynamicStableScale after setWeight: 100) every "
+            f"later step is no data; declare the param that names the canary, params.{canary}.variant: canary, and "
+            "only the canary's series are asked"
         ]
 
     def _milliseconds_over_seconds(self) -> list[str]:
@@ -379,7 +407,7 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            asked, _ = _presence_now(now, _label_values(args, self._judging))
+            asked, _ = _presence_now(now, _label_values(args, self._judging)[0])
             sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
@@ -450,7 +478,7 @@ class PrometheusCheck(Check):
             cannot_say = await self._buckets_cannot_say(ctx, promql, points, details)
             verdict = self._judge_each(points, details, result.storage_warnings, cannot_say)
             if verdict.outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)):
-                stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
+                stopped = await _stopped_now(ctx, source, now, *_label_values(ctx.args, judging), details)
                 if stopped is not None:
                     return self._stopped(*stopped, details)
             if verdict.outcome is Outcome.PASS and (probe := kinds.nan_probe(promql, _HIDDEN_SHOWN)) is not None:
@@ -491,7 +519,7 @@ class PrometheusCheck(Check):
             )
         outcome, threshold = judging.decide(value)
         if outcome is Outcome.PASS and window is None and (now := _read_now(promql, judging)) is not None:
-            stopped = await _stopped_now(ctx, source, now, _label_values(ctx.args, judging), details)
+            stopped = await _stopped_now(ctx, source, now, *_label_values(ctx.args, judging), details)
             if stopped is not None:
                 return self._stopped(*stopped, details)
         # Asked only of a pass, and without a coroutine for the usual query, which no aggregation of the kind answers.
@@ -779,6 +807,8 @@ class _Judging:
     0.07k for a plain object's), and an evaluation read fifteen (its three methods here among them)."""
 
     __slots__ = (
+        "baseline_params",
+        "canary_param",
         "each",
         "fail_if",
         "fail_threshold",
@@ -819,6 +849,10 @@ class _Judging:
         self.optional = frozenset(check.optional_metrics)
         # The params whose args name a variant in a matcher (`hash="{{ canary_hash }}"`), see _named_variants.
         self.label_params = tuple(name for name, param in check.params.items() if param.type is ParamType.LABEL_VALUE)
+        # Of those, the one whose value names the canary and those naming the baseline (`variant`): a variant's
+        # silence is no data only for the canary (when declared) or a variant not declared baseline.
+        self.canary_param = next((n for n, p in check.params.items() if p.variant is Variant.CANARY), None)
+        self.baseline_params = tuple(n for n, p in check.params.items() if p.variant is Variant.BASELINE)
         self.window_s = parse_duration(check.range) if check.range is not None else 0.0
         # Whether the answer's groups may come from a `by` (see _one_group), decided once: at the query's top, or in
         # histogram_quantile()'s histogram (`histogram_quantile(0.99, sum by (le, service) (...))`). Without each or
@@ -1373,6 +1407,7 @@ async def _stopped_now(
     source: PrometheusSource,
     now: tuple[tuple[str, ...], float, float | None],
     values: tuple[str, ...],
+    roles: _Roles,
     details: dict[str, Any],
 ) -> tuple[str, QueryResult, float | None] | None:
     """Why a passing instant answer read over windows (see _read_now_over_windows) says nothing of now, the
@@ -1380,9 +1415,11 @@ async def _stopped_now(
     None for none): none of `now`'s selectors has a series where their windows end, its offset before the evaluation
     time (Prometheus' look-back, a staleness marker honoured), so the answer came from samples of series that had
     stopped by then (a canary whose pods died), as a range check's series that all stopped before its end; or, of a
-    query comparing variants that `values` (label_value args) name (see _named_variants), none of one's, for which no
-    fallback answers while another's report (it answers for the whole query); None when one has (of each). One series
-    stopping while another still reports is a pod replaced: judged as before. Its query goes to `details`."""
+    query comparing variants that `values` (label_value args) name (see _named_variants), none of one's that `roles`
+    counts (the canary's alone when a param declares it), for which no fallback answers while another's report (it
+    answers for the whole query); None when one has (of each). One series stopping while another still reports is a
+    pod replaced, and a stable scaled to zero beside a declared canary a rollout at full weight: judged as before.
+    Its query goes to `details`."""
     selectors, offset_s, fallback = now
     query, named = _presence_now(now, values)
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
@@ -1390,14 +1427,14 @@ async def _stopped_now(
     if named:
         found = {series.labels.get(_NAMED_MARK) for series in answer.series}
         silent = [variant for index, variant in enumerate(named) if str(index) not in found]
-        if not silent:
+        counted = _counted(silent, named, roles)
+        if not counted:
             return None
         if fallback is None or len(silent) < len(named):
-            named_so, group = silent[0]
             return (
-                f"the query compares what its args name over a window, but none of those that {named_so} has a "
-                f"sample {_where_windows_end(group, offset_s)}: they stopped reporting (a canary whose pods died?), so "
-                f"their earlier samples in the window say nothing of now; {SPARSE_HINT}",
+                f"the query compares what its args name over a window, but none of those that {counted[0].named_so} "
+                f"has a sample {_where_windows_end(counted[0].selectors, offset_s)}: they stopped reporting (a canary "
+                f"whose pods died?), so their earlier samples in the window say nothing of now; {SPARSE_HINT}",
                 answer,
                 None,
             )
@@ -1412,9 +1449,19 @@ async def _stopped_now(
     )
 
 
+def _counted(silent: list[_Named], named: tuple[_Named, ...], roles: _Roles) -> list[_Named]:
+    """Of the `silent` variants, those whose silence is no data: with a canary declared (`variant: canary`) and named
+    among `named`, the canary's alone (a stable scaled to zero by dynamicStableScale, or the other pods gone once the
+    canary has them all, is judged on what the query answers); else all but those declared baseline."""
+    canary, baselines = roles
+    if canary is not None and any(variant.value == canary and not variant.left_out for variant in named):
+        return [variant for variant in silent if variant.value == canary and not variant.left_out]
+    return [variant for variant in silent if variant.left_out or variant.value not in baselines]
+
+
 def _presence_now(
     now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...]
-) -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+) -> tuple[str, tuple[_Named, ...]]:
     """The presence query of `now`'s selectors (see _read_now), and the variants `values` name in them that it asks
     apart, each marked with its index (none: it asks whether any of them has a series)."""
     selectors, offset_s, _ = now
@@ -1424,8 +1471,8 @@ def _presence_now(
     if not named:
         return presence_now_query(selectors, offset_s), ()
     query = " or ".join(
-        f'label_replace({presence_now_query(group, offset_s)}, "{_NAMED_MARK}", "{index}", "", "")'
-        for index, (_, group) in enumerate(named)
+        f'label_replace({presence_now_query(variant.selectors, offset_s)}, "{_NAMED_MARK}", "{index}", "", "")'
+        for index, variant in enumerate(named)
     )
     return query, named
 
@@ -1443,13 +1490,31 @@ def _where_windows_end(selectors: tuple[str, ...], offset_s: float) -> str:
 _NAMED_MARK = "analyzer_named"
 
 
-def _label_values(args: Mapping[str, ArgValue], judging: _Judging) -> tuple[str, ...]:
-    """The distinct values of the check's label_value args, in its params' order."""
-    return tuple(dict.fromkeys(value for name in judging.label_params if isinstance(value := args.get(name), str)))
+# The canary's value (None when no param declares `variant: canary` or it has none) and the baseline's values.
+_Roles = tuple[str | None, tuple[str, ...]]
+
+
+class _Named(NamedTuple):
+    """A variant of a query comparing variants (see _named_variants): the value that names it, whether the selectors
+    leave it out (`hash!="c"`: every other pod), how a reason says so (`name "c"`), and its selectors."""
+
+    value: str
+    left_out: bool
+    named_so: str
+    selectors: tuple[str, ...]
+
+
+def _label_values(args: Mapping[str, ArgValue], judging: _Judging) -> tuple[tuple[str, ...], _Roles]:
+    """The distinct values of the check's label_value args, in its params' order, and the roles its params declare
+    for them (see _Roles)."""
+    values = tuple(dict.fromkeys(value for name in judging.label_params if isinstance(value := args.get(name), str)))
+    canary = args.get(judging.canary_param) if judging.canary_param is not None else None
+    baselines = tuple(value for name in judging.baseline_params if isinstance(value := args.get(name), str))
+    return values, (canary if isinstance(canary, str) else None, baselines)
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tuple[_Named, ...]:
     """Of `selectors` (as written), those each of `values` (label_value args) names in a matcher of a label that two
     of them name (`hash="c"`, `hash="s"`), or that one names both ways (`hash="c"`, `hash!="c"`: the canary and every
     other pod), each variant with what names it (`name "c"`, `leave out "c"`): a query comparing variants in one
@@ -1474,7 +1539,12 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
             for key, group in by_value.items():
                 variants.setdefault(key, {}).update(group)
     return tuple(
-        (f'{"leave out" if left_out else "name"} "{clip(value, 100)}"', tuple(variants[(value, left_out)]))
+        _Named(
+            value,
+            left_out,
+            f'{"leave out" if left_out else "name"} "{clip(value, 100)}"',
+            tuple(variants[(value, left_out)]),
+        )
         for value in values
         for left_out in (False, True)
         if (value, left_out) in variants

@@ -315,10 +315,17 @@ class ErrorBudgetCheck(Check):
             self.sloth is not None and self.sloth.errors_query is None
         ):
             field = "pyrra.errors" if self.pyrra is not None else "sloth.errors_query"
+            # Unless Pyrra's success increase rule has an le: a latency SLO's total need not be a histogram's.
+            latency = (
+                "; a Pyrra latency SLO's (its success increase rule has an le) is no data: indicator: latency says it "
+                "is one"
+                if self.pyrra is not None and self.pyrra.indicator is None
+                else ""
+            )
             found.append(
                 f"without {field} a window whose rule recorded nothing while the total counts traffic "
                 "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
-                "or not loaded) while the service errs"
+                f"or not loaded) while the service errs{latency}"
             )
         totals = [
             ("ratio.total", self.ratio.total if self.ratio else ""),

@@ -54,6 +54,9 @@ OBJECTIVE_ABS_TOL = 1e-15
 METRIC_RE = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 # The metric name a selector starts with (pyrra.total: `http_request_duration_seconds_count{job="api"}`).
 _METRIC_NAME_RE = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+# How far back a Pyrra total's histogram is asked for buckets: Prometheus' look-back, over which an instant query
+# saw a series that stopped before staleness markers hid it at once, and the shortest window Pyrra records.
+_BUCKETS_SEEN = "5m"
 _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*"
@@ -610,7 +613,10 @@ class PyrraReader:
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
         # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
         self._buckets = None
-        if sli.total is not None and sli.histogram_total and sli.indicator != "latency":
+        # Whether the increase rule's le is asked which the SLO is: of any total without pyrra.errors, a counter's
+        # _total too (a latency SLO's total need not be a histogram's: Pyrra warns, and generates its rules).
+        self._asks_le = sli.total is not None and sli.errors is None and sli.indicator != "latency"
+        if sli.total is not None and self._asks_le and sli.histogram_total:
             text = sli.total.strip()
             name = _METRIC_NAME_RE.match(text)
             if name is not None and name.group(0).endswith("_count"):
@@ -640,7 +646,7 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-        if self._buckets is not None:
+        if self._asks_le:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
             # latency SLO from a ratio SLO on a _count (or bucket) without pyrra.errors. But a success selector that
@@ -655,11 +661,20 @@ class PyrraReader:
                     self._rule(rule, args, extra, any_metric=any_metric) for rule in (self._period_rule, "increase5m")
                 )
 
+            # The buckets over the last 5 minutes, not at one instant: a histogram that just stopped (its pods died)
+            # is hidden at once by the scrape's staleness markers, while the total's 5m window still counts its
+            # traffic; read as a ratio SLO's total without buckets, its windows were zero errors. Past 5 minutes that
+            # window has no total (no data), and longer ones alone are asked for a sample now (see _stopped_now).
             with_le, rules = increase('le!=""', any_metric=True), increase()
-            queries["latency_rule"] = (
-                f"count({with_le}) or 0 * count({rules}) unless on() count({self._buckets.render(args)}) "
-                f"or -1 * count({rules})"
-            )
+            if self._buckets is None:
+                # A total that is no histogram's (a counter's _total): only an le tells a latency SLO; without one it
+                # reads as a ratio SLO without pyrra.errors does (an absent burnrate with traffic: zero errors).
+                queries["latency_rule"] = f"count({with_le}) or vector(0)"
+            else:
+                queries["latency_rule"] = (
+                    f"count({with_le}) or 0 * count({rules}) unless on() count(last_over_time("
+                    f"{self._buckets.render(args)}[{_BUCKETS_SEEN}])) or -1 * count({rules})"
+                )
         return queries
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:

@@ -43,7 +43,8 @@ group are here, its long group (the increase rules over 28d) on another Promethe
 `ebr_rpc_summary_seconds_count` (a summary: no buckets), 10 req/s, and whose success is the histogram's `le="0.5"`
 bucket (Pyrra warns of such a total, and generates its rules): its burnrate group stopped, its increase group is here,
 the success rule named after the histogram (`ebr_http_request_duration_seconds:increase4w`, with `le`), the total's
-after the summary (`ebr_rpc_summary_seconds:increase4w`, without).
+after the summary (`ebr_rpc_summary_seconds:increase4w`, without). `ebr-lat-counter` is the same with a counter,
+`ebr_rpc_requests_total`, as its total (its rule `ebr_rpc_requests:increase4w`).
 
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
@@ -67,12 +68,18 @@ LATENCY_JOBS = {
     "lat-prom3": 0.05,
     "lat-perf-stopped": 0.05,
     "lat-split": 0.05,
+    "lat-counter": 0.05,
 }
 # Latency jobs whose SLO has performanceOverAccuracy (their rules: pyrra_latency_performance_rules).
 LATENCY_PERFORMANCE = frozenset({"lat-perf-stopped"})
 # {job: (the bound the histogram writes, the le the SLO's success names)}: 0.5 both unless said here.
 LATENCY_BOUNDS = {"lat-prom3": ("1.0", "1")}
 LATENCY_STOPPED = frozenset({"lat-stopped"})
+# Latency jobs whose total is another metric than the histogram's _count: {job: (the rules' name for it, the total)}.
+SPLIT_TOTALS = {
+    "lat-split": ("ebr_rpc_summary_seconds", "ebr_rpc_summary_seconds_count"),
+    "lat-counter": ("ebr_rpc_requests", "ebr_rpc_requests_total"),
+}
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
@@ -114,6 +121,7 @@ def build(om: OpenMetrics, anchor: float) -> None:
         bound = LATENCY_BOUNDS.get(job, ("0.5", "0.5"))[0]
         om.add_counter_rate(f"{histogram}_bucket", labels | {"le": bound}, lambda t, r=fast: r, start, end, MINUTE)
     om.add_counter_rate("ebr_rpc_summary_seconds_count", {"job": "ebr-lat-split"}, lambda t: 10.0, start, end, MINUTE)
+    om.add_counter_rate("ebr_rpc_requests_total", {"job": "ebr-lat-counter"}, lambda t: 10.0, start, end, MINUTE)
     om.add_counter_rate(
         "ebr_rpc_duration_seconds_count", {"job": "ebr-cnt-clean", "code": "200"}, lambda t: 10.0, start, end, MINUTE
     )
@@ -200,15 +208,16 @@ def pyrra_latency_performance_rules(job: str) -> str:
 
 
 def pyrra_latency_split_rules(job: str) -> str:
-    """Pyrra's increase group for latency SLO ebr-<job>, whose total is a summary's _count and whose success is the
-    histogram's bucket, as slo/rules.go (increaseRuleLatency) names each rule after its own metric; its burnrate group
-    stopped."""
-    slo, histogram, summary = f"ebr-{job}", "ebr_http_request_duration_seconds", "ebr_rpc_summary_seconds"
-    total, success = f'{summary}_count{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
+    """Pyrra's increase group for latency SLO ebr-<job>, whose total is another metric than its histogram (lat-split: a
+    summary's _count; lat-counter: a counter's _total) and whose success is the histogram's bucket, as slo/rules.go
+    (increaseRuleLatency) names each rule after its own metric without its suffix; its burnrate group stopped."""
+    slo, histogram = f"ebr-{job}", "ebr_http_request_duration_seconds"
+    name, total_metric = SPLIT_TOTALS[job]
+    total, success = f'{total_metric}{{job="{slo}"}}', f'{histogram}_bucket{{job="{slo}",le="0.5"}}'
     labels = f"    labels:\n      job: {slo}\n      slo: {slo}\n"
     return (
         f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
-        f"  - record: {summary}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
+        f"  - record: {name}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}      le: ''\n"
         f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}      le: '0.5'\n"
     )
 
@@ -325,7 +334,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
         pyrra_latency_performance_rules(job)
         if job in LATENCY_PERFORMANCE
         else pyrra_latency_split_rules(job)
-        if job == "lat-split"
+        if job in SPLIT_TOTALS
         else pyrra_latency_rules(job)
         for job in LATENCY_JOBS
     )

@@ -7,10 +7,12 @@ event-weighted average of the per-minute error shares in that window.
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp import web
 
 from analyzer.catalog import build_catalog
 from analyzer.metrics import Metrics
@@ -21,11 +23,13 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import PrometheusSource, QueryResult, Series, Sources
 from analyzer.templates import escape_promql_string
+from analyzer.testing import PrometheusProcess
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
 from checks.prometheus import PrometheusCheck
 from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
 from tests.integration.data_error_budget_batch import PYRRA_AVAILABILITY, WEIRD_NOTE
+from tests.integration.data_error_budget_rules import PYRRA_WINDOWS
 
 pytestmark = pytest.mark.integration
 
@@ -351,6 +355,21 @@ CHECKS = [
     pyrra_latency_check("lat-perf-stopped", "ebr-pyrra-lat-perf-stopped-undeclared", indicator=None),
     pyrra_latency_check(
         "lat-split", "ebr-pyrra-lat-split-undeclared", metric="ebr_rpc_summary_seconds", indicator=None
+    ),
+    # A counter's _total as a latency SLO's total (Pyrra warns, and generates its rules), with and without indicator.
+    *(
+        {
+            **pyrra_latency_check("lat-counter", name, metric="ebr_rpc_requests", indicator=indicator),
+            "pyrra": {
+                **pyrra_latency_check("lat-counter", metric="ebr_rpc_requests", indicator=indicator)["pyrra"],
+                "total": 'ebr_rpc_requests_total{job="ebr-lat-counter"}',
+            },
+        }
+        for name, indicator in (
+            ("ebr-pyrra-lat-counter-undeclared", None),
+            ("ebr-pyrra-lat-counter-as-ratio", "ratio"),
+            ("ebr-pyrra-lat-counter", "latency"),
+        )
     ),
     # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
     *(
@@ -1283,6 +1302,23 @@ class TestPyrraRatioOnCount:
         note = windows(result)["5m"]["note"]
         assert "its success increase rule has an le" in note, note
 
+    @pytest.mark.parametrize(
+        ("name", "said"),
+        [
+            ("ebr-pyrra-lat-counter-undeclared", "its success increase rule has an le: a Pyrra latency SLO"),
+            ("ebr-pyrra-lat-counter-as-ratio", "indicator: ratio, but its success increase rule has an le"),
+            ("ebr-pyrra-lat-counter", "indicator: latency, a Pyrra latency SLO"),
+        ],
+    )
+    async def test_a_latency_slo_whose_total_is_a_counter_is_told_by_its_le(self, evaluate, name, said):
+        # Its total is a counter's _total (Pyrra warns of it, and generates the rules). Before, without indicator
+        # latency: read as a ratio SLO, every window zero errors, a pass while 5% of requests were slow (50x) and the
+        # burnrate group stopped.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert said in note, note
+
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped", "ebr-pyrra-lat-stopped-inf"])
     async def test_a_declared_latency_slo_is_no_data_by_its_indicator(self, evaluate, name):
         # ebr-pyrra-lat-stopped-inf: its total is the +Inf bucket, no _count. Before (no indicator to say so): every
@@ -1290,6 +1326,106 @@ class TestPyrraRatioOnCount:
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "indicator: latency, a Pyrra latency SLO" in windows(result)["5m"]["note"]
+
+
+LIVE = "live_duration_seconds"
+LIVE_TOTAL, LIVE_SUCCESS = f'{LIVE}_count{{job="live"}}', f'{LIVE}_bucket{{job="live",le="1"}}'
+# Pyrra's rule groups for latency SLO live-slo whose success names le="1" where the histogram writes 1.0 (as
+# ebr-lat-prom3's): its burnrates and success increase rule record nothing, its total's increase rule records.
+LIVE_RULES = (
+    "groups:\n- name: live-slo\n  interval: 1s\n  rules:\n"
+    + "".join(
+        f"  - record: {LIVE}:burnrate{window}\n"
+        f"    expr: (sum(rate({LIVE_TOTAL}[{window}])) - sum(rate({LIVE_SUCCESS}[{window}]))) / "
+        f"sum(rate({LIVE_TOTAL}[{window}]))\n    labels: {{job: live, slo: live-slo}}\n"
+        for window in PYRRA_WINDOWS
+    )
+    + "- name: live-slo-increase\n  interval: 1s\n  rules:\n"
+    f"  - record: {LIVE}:increase4w\n    expr: sum(increase({LIVE_TOTAL}[4w]))\n"
+    "    labels: {job: live, slo: live-slo, le: ''}\n"
+    f"  - record: {LIVE}:increase4w\n    expr: sum(increase({LIVE_SUCCESS}[4w]))\n"
+    "    labels: {job: live, slo: live-slo, le: '1'}\n"
+)
+# Bounds on the waits for the live Prometheus: each poll is one instant query.
+LIVE_WAIT_S, LIVE_POLL_S = 20.0, 0.2
+
+
+class TestPyrraLatencyHistogramStopped:
+    """A Pyrra latency SLO whose success bucket matches no series, read without indicator, stays no data in the
+    minutes after its histogram stopped, when the scrape's staleness markers have hidden its buckets from an instant
+    query while pyrra.total still counts the traffic of the window (a real Prometheus scraping a histogram that
+    disappears: backfilled data has no staleness markers)."""
+
+    @pytest.fixture
+    async def live(self, aiohttp_server, tmp_path):
+        """A histogram served on 127.0.0.1 until `serving` is cleared, a Prometheus scraping it every second with
+        the SLO's rules, and a runner for the check reading them."""
+        state = {"scrapes": 0, "serving": True}
+
+        async def metrics(request: web.Request) -> web.Response:
+            state["scrapes"] += 1
+            if not state["serving"]:
+                return web.Response(text="", content_type="text/plain")
+            n = 10 * state["scrapes"]
+            body = f'# TYPE {LIVE} histogram\n{LIVE}_bucket{{le="1.0"}} {n}\n{LIVE}_bucket{{le="+Inf"}} {n}\n'
+            return web.Response(text=f"{body}{LIVE}_sum {n}\n{LIVE}_count {n}\n", content_type="text/plain")
+
+        app = web.Application()
+        app.router.add_get("/metrics", metrics)
+        exporter = await aiohttp_server(app, host="127.0.0.1")
+        rules = tmp_path / "rules.yml"
+        rules.write_text(LIVE_RULES)
+        config = (
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+            f"rule_files: [{rules}]\n"
+            f"scrape_configs:\n- job_name: live\n  static_configs:\n  - targets: ['127.0.0.1:{exporter.port}']\n"
+        )
+        process = PrometheusProcess(tmp_path / "tsdb", config=config)
+        # In a thread: the loop goes on serving the scrapes while it starts.
+        await asyncio.to_thread(process.start)
+        check = pyrra_latency_check("x", name="live", metric=LIVE, indicator=None)
+        check["pyrra"] |= {"slo": "live-slo", "selectors": 'job="live"', "total": LIVE_TOTAL}
+        catalog = build_catalog(
+            [("live", {"sources": {"default": {"type": "prometheus", "url": process.url}}, "checks": [check]})],
+            Registry([ErrorBudgetCheck]),
+        )
+        sources = Sources(catalog.sources)
+        runner = Runner(catalog, sources, Metrics(), 8.0)
+        try:
+            yield (
+                state,
+                sources.prometheus("default"),
+                lambda: runner.evaluate(catalog.get("live"), {}, datetime.now(UTC)),
+            )
+        finally:
+            await sources.aclose()
+            await asyncio.to_thread(process.stop)
+
+    @staticmethod
+    async def until(source, query, *, answered):
+        """Poll `query` until it answers series (`answered`) or none; bounded in time, then the test fails."""
+        deadline = asyncio.get_running_loop().time() + LIVE_WAIT_S
+        while bool((await source.query(query, datetime.now(UTC), 5.0)).series) is not answered:
+            assert asyncio.get_running_loop().time() < deadline, f"{query} did not {'answer' if answered else 'stop'}"
+            await asyncio.sleep(LIVE_POLL_S)
+
+    async def test_a_histogram_just_stopped_is_no_data(self, live):
+        # Before: a pass at 0x for up to 5 minutes after the histogram stopped: count() of its buckets honours the
+        # staleness markers, so the total (counting the window's traffic) looked like a ratio SLO's without buckets.
+        state, source, evaluate = live
+        await self.until(
+            source,
+            f'count({LIVE}:increase4w{{slo="live-slo"}}) and on() sum(rate({LIVE_TOTAL}[5m])) > 0',
+            answered=True,
+        )
+        result = await evaluate()
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "a latency SLO whose success bucket matches no series" in windows(result)["5m"]["note"]
+        state["serving"] = False
+        await self.until(source, f"count({LIVE}_bucket)", answered=False)
+        result = await evaluate()
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "a latency SLO whose success bucket matches no series" in windows(result)["5m"]["note"]
 
 
 class TestCountedSamples:

@@ -665,6 +665,54 @@ class TestStoppedVariantComparedInOneQuery:
         status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    def declared(self, **variants):
+        params = {
+            name: {**param, "variant": variants[name]} if name in variants else param
+            for name, param in self.check["params"].items()
+        }
+        return {**self.check, "params": params}
+
+    async def test_a_stopped_stable_beside_a_declared_canary_is_judged(self, prometheus, client_for):
+        # Before: inconclusive at every step after dynamicStableScale scaled stable to zero (setWeight: 100). Its first
+        # half hour in the window (0.001) is what the query compares the canary's (0.001) with.
+        args = {"canary_hash": "steady2", "stable_hash": "crashed1"}
+        client = await client_for(prometheus.url, self.check)
+        status, body = await run(client, "versus", at=prometheus.anchor, **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        for variants in ({"canary_hash": "canary"}, {"canary_hash": "canary", "stable_hash": "baseline"}):
+            client = await client_for(prometheus.url, self.declared(**variants))
+            status, body = await run(client, "versus", at=prometheus.anchor, **args)
+            assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_stopped_stable_declared_baseline_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.declared(stable_hash="baseline"))
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", stable_hash="crashed1")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", stable_hash="steady1")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+
+    @pytest.mark.parametrize("fallback", ["", " or on() vector(1)"])
+    async def test_a_declared_canary_that_stopped_follows_no_data(self, prometheus, client_for, fallback):
+        check = self.declared(canary_hash="canary")
+        check["query"] = f"({check['query']}){fallback}"
+        client = await client_for(prometheus.url, check)
+        args = {"canary_hash": "crashed1", "stable_hash": "steady1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+
+    async def test_a_declared_canary_against_every_other_pod_asks_the_canary(self, prometheus, client_for):
+        # The others (steady1, steady2) report; crashed1 named as the canary stopped: no data, not a pass.
+        canary = 'canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}'
+        query = f"avg(avg_over_time({canary}[1h])) - avg(avg_over_time({canary.replace('=', '!=', 1)}[1h]))"
+        params = {"canary_hash": {**self.check["params"]["canary_hash"], "variant": "canary"}}
+        client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     async def test_variants_named_by_regex_matchers_are_asked_apart(self, prometheus, client_for):
         # Before: a pass. `hash=~"crashed1"` selects what `hash="crashed1"` does (a regex matches the whole value).
         check = {**self.check, "query": self.check["query"].replace('_hash="{{', '_hash=~"{{')}

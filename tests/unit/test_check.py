@@ -2,10 +2,12 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from analyzer.check import EvalContext
 from analyzer.errors import DeadlineExceeded
 from analyzer.sources import Sources
+from checks.kpi_compare import KpiCompareCheck
 
 
 def context(deadline_in_s: float) -> EvalContext:
@@ -26,3 +28,19 @@ class TestTimeLeft:
     async def test_none_once_the_deadline_passed(self, deadline_in_s):
         with pytest.raises(DeadlineExceeded, match="deadline passed before the next query"):
             context(deadline_in_s).timeout_s()
+
+
+class TestParamVariants:
+    """A kind that does not read `variant` refuses it: declared, it would change nothing there."""
+
+    def test_a_kind_that_does_not_read_it_refuses_it(self):
+        check = {
+            "name": "c",
+            "kind": "kpi_compare",
+            "params": {"canary_hash": {"type": "label_value", "required": True, "variant": "canary"}},
+            "canary": 'sum(x{hash="{{ canary_hash }}"})',
+            "baseline": "sum(x)",
+            "max_relative_change": 0.1,
+        }
+        with pytest.raises(ValidationError, match=r"canary_hash\.variant: this kind does not read it"):
+            KpiCompareCheck.model_validate(check)

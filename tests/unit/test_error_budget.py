@@ -589,17 +589,23 @@ class TestWarnings:
         assert any(w.startswith("without pyrra.total") for w in make(period="28d", pyrra={"slo": "x"}).warnings())
 
     @pytest.mark.parametrize(
-        ("sli", "field"),
+        ("sli", "field", "latency"),
         [
-            ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}}, "sloth.errors_query"),
-            ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}}, "pyrra.errors"),
+            ({"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))"}}, "sloth.errors_query", ""),
+            (
+                {"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}},
+                "pyrra.errors",
+                "; a Pyrra latency SLO's (its success increase rule has an le) is no data: indicator: latency says it "
+                "is one",
+            ),
+            ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "indicator": "ratio"}}, "pyrra.errors", ""),
         ],
     )
-    def test_recorded_slis_with_a_total_but_without_their_errors(self, sli, field):
+    def test_recorded_slis_with_a_total_but_without_their_errors(self, sli, field, latency):
         assert [w for w in make(**sli).warnings() if "stopped rule group" in w] == [
             f"without {field} a window whose rule recorded nothing while the total counts traffic reads as zero "
             "errors, which cannot be told from a stopped rule group (removed, failing or not loaded) while the "
-            "service errs"
+            f"service errs{latency}"
         ]
 
     @pytest.mark.parametrize(

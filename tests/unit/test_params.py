@@ -297,6 +297,9 @@ class TestParamDeclaration:
             # A value of at most 0 characters could only be empty: min_length 0 says that, not max_length.
             {"type": "label_value", "required": True, "min_length": 0, "max_length": 0},
             {"type": "label_value", "default": ""},
+            # A variant is what a label's value names: the canary's pods or the baseline's.
+            {"type": "identifier", "required": True, "variant": "canary"},
+            {"type": "label_value", "required": True, "variant": "stable"},
         ],
     )
     def test_invalid(self, raw):

@@ -16,6 +16,7 @@ from checks.prometheus import (
     _MAX_LABELS_IN_DETAILS,
     PrometheusCheck,
     _bounded_labels,
+    _counted,
     _groups_at_top_level,
     _lost_its_values,
     _named_variants,
@@ -1263,27 +1264,32 @@ class TestRangeDetails:
         assert verdict.details["range"] == {"window": "5m", "step_s": 60.0, "over_time": "avg"}
 
 
+def shown(named):
+    """Each variant as a reason names it, with its selectors."""
+    return tuple((variant.named_so, variant.selectors) for variant in named)
+
+
 class TestNamedVariants:
     """Variants a query compares are the selectors two args name under one label, or one arg names both ways; any
     other query has none."""
 
     def test_canary_and_stable_hashes_are_two_variants(self):
         selectors = ('x{hash="c",service="s"}', 'x{hash="s1",service="s"}', 'y{service="s"}')
-        assert _named_variants(selectors, ("s", "c", "s1")) == (
+        assert shown(_named_variants(selectors, ("s", "c", "s1"))) == (
             ('name "c"', ('x{hash="c",service="s"}',)),
             ('name "s1"', ('x{hash="s1",service="s"}',)),
         )
 
     def test_a_regex_matcher_of_a_value_names_its_variant(self):
         # A regex matches a label's whole value: `hash=~"c"` selects what `hash="c"` does.
-        assert _named_variants(('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1")) == (
+        assert shown(_named_variants(('x{hash=~"c"}', 'x{hash="s1"}'), ("c", "s1"))) == (
             ('name "c"', ('x{hash=~"c"}',)),
             ('name "s1"', ('x{hash="s1"}',)),
         )
 
     @pytest.mark.parametrize("negated", ["!=", "!~"])
     def test_a_canary_and_every_other_pod_are_two_variants(self, negated):
-        assert _named_variants(('x{hash="c"}', f'x{{hash{negated}"c"}}'), ("c",)) == (
+        assert shown(_named_variants(('x{hash="c"}', f'x{{hash{negated}"c"}}'), ("c",))) == (
             ('name "c"', ('x{hash="c"}',)),
             ('leave out "c"', (f'x{{hash{negated}"c"}}',)),
         )
@@ -1301,6 +1307,89 @@ class TestNamedVariants:
     )
     def test_other_queries_have_none(self, selectors, values):
         assert _named_variants(selectors, values) == ()
+
+
+class TestCountedVariants:
+    """A silent variant is no data unless the params declare it is not the canary (variant: canary elsewhere, or
+    variant: baseline on it)."""
+
+    named = _named_variants(('x{hash="c"}', 'x{hash="s1"}', 'x{hash!="c"}'), ("c", "s1"))
+
+    @pytest.mark.parametrize(
+        ("roles", "counted"),
+        [
+            # Undeclared: every variant silent counts, as before.
+            ((None, ()), ['name "c"', 'leave out "c"', 'name "s1"']),
+            # The canary declared: its silence alone (stable scaled to zero, the other pods gone, are judged).
+            (("c", ()), ['name "c"']),
+            (("c", ("s1",)), ['name "c"']),
+            # The baseline declared alone: all but its own.
+            ((None, ("s1",)), ['name "c"', 'leave out "c"']),
+            # A canary named by no variant of the query (an arg of another label): as undeclared.
+            (("z", ()), ['name "c"', 'leave out "c"', 'name "s1"']),
+        ],
+    )
+    def test_silence_counted(self, roles, counted):
+        assert [variant.named_so for variant in _counted(list(self.named), self.named, roles)] == counted
+
+
+class TestVariantDeclared:
+    """`variant` names what a label_value param's value is in a comparison; a query comparing variants without it is
+    warned of."""
+
+    params = {
+        "canary_hash": {"type": "label_value", "required": True},
+        "stable_hash": {"type": "label_value", "required": True},
+    }
+    versus = 'avg_over_time(x{hash="{{ canary_hash }}"}[1h]) - avg_over_time(x{hash="{{ stable_hash }}"}[1h])'
+
+    def warnings(self, query, params=None):
+        check = {**BASE, "params": params or self.params, "query": query, "pass_if": "< 0.01"}
+        return [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w]
+
+    def test_a_comparison_over_a_window_without_it_is_warned_naming_the_field(self):
+        (found,) = self.warnings(self.versus)
+        assert found.startswith("query: it compares what params canary_hash and stable_hash name over a window"), found
+        assert "dynamicStableScale after setWeight: 100" in found
+        assert "params.canary_hash.variant: canary" in found
+
+    def test_the_canary_against_every_other_pod_is_warned_too(self):
+        params = {"canary_hash": self.params["canary_hash"]}
+        query = 'avg_over_time(x{hash="{{ canary_hash }}"}[1h]) - avg_over_time(x{hash!="{{ canary_hash }}"}[1h])'
+        (found,) = self.warnings(query, params)
+        assert "what param canary_hash names and leaves out" in found
+
+    def test_alike_examples_are_still_two_variants(self):
+        example = {"type": "label_value", "required": True, "example": "c0ffee1"}
+        (found,) = self.warnings(self.versus, {"canary_hash": example, "stable_hash": example})
+        assert "params.canary_hash.variant: canary" in found
+
+    @pytest.mark.parametrize("declared", [("canary_hash", "canary"), ("stable_hash", "baseline")])
+    def test_declared_it_is_not_warned(self, declared):
+        name, variant = declared
+        params = {**self.params, name: {**self.params[name], "variant": variant}}
+        assert self.warnings(self.versus, params) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Within the look-back: no presence query. One variant: any of its series is asked, as before.
+            'rate(x{hash="{{ canary_hash }}"}[5m]) - rate(x{hash="{{ stable_hash }}"}[5m])',
+            'avg_over_time(x{hash="{{ canary_hash }}"}[1h]) - avg_over_time(y{pod="{{ stable_hash }}"}[1h])',
+        ],
+    )
+    def test_other_queries_are_not_warned(self, query):
+        assert self.warnings(query) == []
+
+    def test_a_range_check_is_not_warned(self):
+        check = {**BASE, "params": self.params, "query": self.versus, "pass_if": "< 0.01", "range": "10m"}
+        assert [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w] == []
+
+    def test_two_canaries_are_refused(self):
+        params = {name: {**param, "variant": "canary"} for name, param in self.params.items()}
+        assert "canary_hash and stable_hash both declare variant: canary: one param names the canary" in invalid(
+            params=params, query=self.versus
+        )
 
 
 class TestReadNowOverWindows:

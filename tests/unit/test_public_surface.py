@@ -69,6 +69,7 @@ PUBLIC_NAMES = [
     "TargetBadAnswer",
     "TargetRefused",
     "Threshold",
+    "Variant",
     "Verdict",
     "answer_label_list",
     "at_most",
