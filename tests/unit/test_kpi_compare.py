@@ -1250,6 +1250,28 @@ class TestVariantWithoutTraffic:
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert judged.reason.startswith(f"the {side} has no traffic over 10m (events {shown})")
 
+    @pytest.mark.parametrize(
+        ("method", "role", "written", "over"),
+        [
+            ("ratio", "events", "[1h]", "over 1h"),
+            ("proportion", "total", "[90m]", "over 90m"),
+            ("proportion", "total", "[{{ lookback }}]", "over 10m"),
+            ("ratio", "events", "[30m:1m]", "over 30m"),
+        ],
+    )
+    def test_the_reason_names_the_window_the_count_reads(self, method, role, written, over):
+        # Before: "no traffic over 10m", the lookback, for a count that reads another window it writes.
+        variant = PROPORTION if method == "proportion" else CANARY
+        kpi = load(check(method=method, canary=variant, baseline=variant, max_relative_change=0.1)).checks["kpi"]
+        assert isinstance(kpi, KpiCompareCheck)
+        count = f'sum(increase(all_total{{h="c"}}{written}))'.replace("{{ lookback }}", "10m")
+        queries = {side: {"query": "q", "success": "s", role: count} for side in ("canary", "baseline")}
+        values = {(side, name): 1.0 for side in ("canary", "baseline") for name in ("query", "success")}
+        values |= {("canary", role): 0.0, ("baseline", role): 5.0}
+        judged = kpi.judge(Measured(queries, values))
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the canary has no traffic {over} ({role} 0)"), judged.reason
+
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
     def test_variants_with_traffic_are_judged(self, method):
         samples = ([0.1] * 30, [0.1] * 30) if method == "mann_whitney" else None
