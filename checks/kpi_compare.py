@@ -411,8 +411,13 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-        if self.max_relative_change is not None and self.max_relative_change >= 1 and not self.large_relative_change:
-            found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
+        if self.max_relative_change is not None and self.max_relative_change >= 1:
+            if not self.large_relative_change:
+                found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
+            elif self.direction == "either":
+                # The flag says the tolerance is meant, which may be for rises alone (a latency allowed to double): the
+                # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
+                found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1513,6 +1518,28 @@ def _not_a_count(field: str, query: str) -> str | None:
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _no_drop_fails(relative: float, method: Method) -> str:
+    """The warning for direction either with a max_relative_change of 1 or more said to be meant: a KPI never below 0
+    (a proportion's rate is one) fails on no drop."""
+    kpi = (
+        "a rate is never below 0: it drops by 100% at most"
+        if method == "proportion"
+        else "a KPI that is never below 0 (a rate, a conversion, a count, a latency) drops by 100% at most"
+    )
+    return (
+        f"direction either with max_relative_change {format_number(relative)} (large_relative_change: true) tolerates "
+        f"a change of {_percent(relative)} of the baseline either way, and {kpi}, so no drop fails, not even to 0: "
+        f"only a rise beyond {_percent(relative)} does; to judge rises alone say so, direction: lower_is_better; to "
+        "fail on drops too, judge them with a max_relative_change below 1 (a check of its own, direction: "
+        "higher_is_better)"
+        + (
+            ""
+            if method == "proportion"
+            else f"; a KPI that can fall below 0 (a margin) fails on a drop of more than {_percent(relative)}"
+        )
+    )
 
 
 def _tolerance_in_percent(relative: float, direction: Direction) -> str:
