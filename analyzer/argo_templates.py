@@ -1766,14 +1766,13 @@ def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
 
 
 def _container_words(container: dict[str, Any]) -> list[str] | None:
-    """The words a container runs, its image's entrypoint first for an image named analyzer without a `command`
-    (the image's CMD is not known here: None for its args); None when `command` or `args` is not a list."""
+    """The words a container runs, its image's entrypoint first for an image named analyzer without a `command` (or
+    an empty one; the image's CMD is not read here); None when `command` or `args` is not a list."""
     command, args = container.get("command"), container.get("args")
     if not all(isinstance(words, list | None) for words in (command, args)):
         return None
-    words = [
-        str(word) for word in (command if command is not None else ["analyzer"] if _of_analyzer(container) else [])
-    ]
+    # An empty command is no command: the container runtime runs the image's entrypoint then.
+    words = [str(word) for word in (command or (["analyzer"] if _of_analyzer(container) else []))]
     return words + [str(word) for word in args or []]
 
 
@@ -1794,7 +1793,7 @@ def _runs_no_check(container: dict[str, Any]) -> str | None:
     if words is None:
         return None
     ours = _of_analyzer(container)
-    if ours and container.get("command") is None and not container.get("args"):
+    if ours and not container.get("command") and not container.get("args"):
         return (
             "the Job's container gives neither command nor args, so it runs the image's default, `analyzer serve`, "
             f"which never ends: no verdict, and a Job that fails at its activeDeadlineSeconds if it has one; "
@@ -1814,10 +1813,9 @@ def _runs_no_check(container: dict[str, Any]) -> str | None:
     if not ours:
         return None
     if not program_words:
-        init = shlex.join(words) or "an empty command"
         return (
-            f"the Job's container runs `{init}`, an init given no program (Kubernetes does not add the image's "
-            f"CMD when a container gives a command): it exits with a usage error, {_NO_CHECK_FAILED}"
+            f"the Job's container runs `{shlex.join(words)}`, an init given no program (Kubernetes does not add the "
+            f"image's CMD when a container gives a command): it exits with a usage error, {_NO_CHECK_FAILED}"
         )
     if _PYTHON_RE.fullmatch(program) and _python_reads_stdin(program_words[1:]):
         return (

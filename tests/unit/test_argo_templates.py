@@ -2258,6 +2258,8 @@ class TestJobsOfTheirOwn:
             ["python3", "-uW", "ignore", "-m", "analyzer"],
             # Python's one long option that takes a value, and it as the next word.
             ["python3", "--check-hash-based-pycs", "always", "-m", "analyzer"],
+            # An empty command: the image's entrypoint, analyzer. Before: read as no program.
+            [],
         ],
     )
     def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
@@ -2307,6 +2309,8 @@ class TestJobsOfTheirOwn:
             ({"command": ["tini", "--", "analyzer"]}, "`analyzer` without a command"),
             ({"args": ["--help"]}, "`analyzer --help`"),
             ({}, "the image's default, `analyzer serve`"),
+            # An empty command is the image's entrypoint, as no command is.
+            ({"command": [], "args": []}, "the image's default, `analyzer serve`"),
         ],
     )
     def test_a_container_of_the_analyzer_that_runs_no_check_is_a_problem(self, tmp_path, container, runs):
