@@ -17,6 +17,7 @@ import difflib
 import functools
 import json
 import re
+import shlex
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -1719,6 +1720,8 @@ def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT
                 problem if problem is _ASKS_HELP else f"{problem}; {consequence}"
                 for problem in _run_words_problems(words, catalog)
             ]
+        elif isinstance(container, dict) and (idle := _runs_no_check(container)) is not None:
+            problems.append(idle)
     return problems
 
 
@@ -1745,20 +1748,128 @@ def _runs_analyzer(job: dict[str, Any]) -> bool:
     spec = _job_spec(job)
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
     containers = (pod.get("containers") or []) if isinstance(pod, dict) else []
-    return any(isinstance(c, dict) and _analyzer_run_words(c) is not None for c in containers)
+    return any(
+        isinstance(c, dict) and (_analyzer_run_words(c) is not None or _runs_no_check(c) is not None)
+        for c in containers
+    )
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
     """The words after `run` when the container runs `analyzer run` (the image's entrypoint, for an image named
     analyzer, or a command whose program is analyzer); None otherwise, or when a shell reads them."""
+    words = _container_words(container)
+    if words is None:
+        return None
+    words = _program_words(words)
+    program = words[0].rpartition("/")[2] if words else ""
+    return words[2:] if program == "analyzer" and words[1:2] == ["run"] else None
+
+
+def _container_words(container: dict[str, Any]) -> list[str] | None:
+    """The words a container runs, its image's entrypoint first for an image named analyzer without a `command` (or
+    an empty one; the image's CMD is not read here); None when `command` or `args` is not a list."""
     command, args = container.get("command"), container.get("args")
     if not all(isinstance(words, list | None) for words in (command, args)):
         return None
-    image = str(container.get("image") or "").rpartition("/")[2].partition("@")[0].partition(":")[0]
-    words = [str(word) for word in (command if command is not None else ["analyzer"] if image == "analyzer" else [])]
-    words = _program_words(words + [str(word) for word in args or []])
-    program = words[0].rpartition("/")[2] if words else ""
-    return words[2:] if program == "analyzer" and words[1:2] == ["run"] else None
+    # An empty command is no command: the container runtime runs the image's entrypoint then.
+    words = [str(word) for word in (command or (["analyzer"] if _of_analyzer(container) else []))]
+    return words + [str(word) for word in args or []]
+
+
+def _of_analyzer(container: dict[str, Any]) -> bool:
+    """Whether the container's image is named analyzer (any registry, tag or digest)."""
+    return str(container.get("image") or "").rpartition("/")[2].partition("@")[0].partition(":")[0] == "analyzer"
+
+
+# Shells whose `-c TEXT` runs TEXT, and which read commands from stdin without one (a container's is empty).
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+
+
+def _runs_no_check(container: dict[str, Any]) -> str | None:
+    """Why a container of the analyzer's image, or whose program is analyzer, certainly runs no check (an init, Python
+    or a shell given nothing to run, `analyzer` without a command, the image's default `analyzer serve`), with what
+    its Job then does; None for one that runs a check, or may (a shell line, another program)."""
+    words = _container_words(container)
+    if words is None:
+        return None
+    ours = _of_analyzer(container)
+    if ours and not container.get("command") and not container.get("args"):
+        return (
+            "the Job's container gives neither command nor args, so it runs the image's default, `analyzer serve`, "
+            f"which never ends: no verdict, and a Job that fails at its activeDeadlineSeconds if it has one; "
+            f"{_WRITE_RUN}"
+        )
+    program_words = _program_words(words)
+    program = program_words[0].rpartition("/")[2] if program_words else ""
+    if program == "analyzer":
+        first = program_words[1] if len(program_words) > 1 else None
+        if first is None:
+            return (
+                f"the Job's container runs `analyzer` without a command: it exits 2 (a usage error), {_NO_CHECK_FAILED}"
+            )
+        if first in ("-h", "--help"):
+            return f"the Job's container runs `analyzer {first}`: it prints its help and exits 0, {_NO_CHECK_PASSED}"
+        return None
+    if not ours:
+        return None
+    if not program_words:
+        return (
+            f"the Job's container runs `{shlex.join(words)}`, an init given no program (Kubernetes does not add the "
+            f"image's CMD when a container gives a command): it exits with a usage error, {_NO_CHECK_FAILED}"
+        )
+    if _PYTHON_RE.fullmatch(program) and _python_reads_stdin(program_words[1:]):
+        return (
+            f"the Job's container runs `{shlex.join(program_words)}`, Python given no module or script: it reads one "
+            f"from its stdin, which is empty, and exits 0, {_NO_CHECK_PASSED}"
+        )
+    if program in _SHELLS and _shell_runs_nothing(program_words[1:]):
+        return (
+            f"the Job's container runs `{shlex.join(program_words)}`, a shell given no command to run: it runs none "
+            f"and exits 0, {_NO_CHECK_PASSED}"
+        )
+    return None
+
+
+_WRITE_RUN = "make it run `analyzer run NAME --arg KEY=VALUE ...` (docs/job-mode.md)"
+_NO_CHECK_FAILED = f"a failed Job evaluating no check (Argo reads it as Failed); {_WRITE_RUN}"
+_NO_CHECK_PASSED = (
+    f"a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run); {_WRITE_RUN}"
+)
+
+
+def _python_reads_stdin(words: list[str]) -> bool:
+    """Whether Python given these words (after its program) runs what its stdin holds: options alone, no -m, -c or
+    script (`python3`, `python3 -u`), or `-` for stdin. Not an option lacking its value (`python3 -W`): an error."""
+    rest = words
+    while rest and rest[0].startswith("-") and rest[0] not in ("-", "--"):
+        option, rest = rest[0], rest[1:]
+        if option.startswith("--"):
+            if option == _PYTHON_VALUED_LONG:
+                if not rest:
+                    return False
+                rest = rest[1:]
+            continue
+        for index, letter in enumerate(option[1:], start=2):
+            if letter in "cm":
+                return False
+            if letter in _PYTHON_VALUED_LETTERS:
+                if not option[index:]:
+                    if not rest:
+                        return False
+                    rest = rest[1:]
+                break
+    rest = rest[1:] if rest[:1] == ["--"] else rest
+    return not rest or rest[0] == "-"
+
+
+def _shell_runs_nothing(words: list[str]) -> bool:
+    """Whether a shell given these words (after its program) runs no command and exits 0: `-c` with blank text, or
+    neither `-c` nor a script (it reads its stdin, which is empty). Read coarsely, so as never to claim that of a
+    shell that runs something: the first word that is no option is taken as the text or the script."""
+    text = next((word for word in words if not word.startswith("-")), None)
+    if any(word.startswith("-") and not word.startswith("--") and "c" in word[1:] for word in words):
+        return text is not None and not text.strip()
+    return text is None
 
 
 # An init that runs the rest of its words as the program (`tini -- analyzer run ...`), and its options that take a

@@ -84,14 +84,28 @@ _OPPOSITES = {
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Condition:
-    """A parsed comparison; `matches` is False for NaN, so a missing value never satisfies it."""
+    """A parsed comparison; `matches` is False for NaN, so a missing value never satisfies it. Two are equal when
+    their operators and their bounds as written are (`< 0.010` is `< 0.01`; `== 9007199254740993` is not
+    `== 9007199254740992`, though one float holds both: `matches_exactly` tells them apart)."""
 
     op: str
     bounds: tuple[float, ...]
     # The bounds' text (`_written`): what `matches_exactly` compares with and what the condition shows.
-    written: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    written: tuple[str, ...] = field(default=(), repr=False)
+
+    def _exact(self) -> tuple[str, tuple[Decimal, ...]]:
+        """The operator and the bounds as exact numbers: what equality compares."""
+        return self.op, tuple(Decimal(text) for text in self.written or map(_written, self.bounds))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Condition):
+            return NotImplemented
+        return self._exact() == other._exact()
+
+    def __hash__(self) -> int:
+        return hash(self._exact())
 
     @classmethod
     def parse(cls, text: str) -> Condition:

@@ -311,8 +311,10 @@ _THREE_DIGITS = [f"{number:03d}" for number in range(1000)]
 # characters and line separators, which reorder or hide what follows ("\u202e" makes "fail" read "liaf"), or
 # characters a renderer draws as nothing (Unicode's Default_Ignorable_Code_Point: the soft hyphen, fillers,
 # variation selectors, tag characters), which hide text or smuggle it past a reader (`ok` followed by the tags
-# of "fail" reads `ok`).
+# of "fail" reads `ok`); and lone surrogates (a JSON escape `\ud800` in a body), which are no text: no page or line
+# can even be encoded with one.
 _ACTING = (
+    "\ud800-\udfff"
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e0fff"

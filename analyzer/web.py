@@ -470,18 +470,26 @@ async def run_evaluation(
     # (a POST's door is known once its body is read).
     query_string = request.rel_url.raw_query_string
     query: Door | None = query_string if request.method == "GET" else None
+    # A body refused while read at the door (413, 408, one that does not decode): answered and recorded below, after
+    # the check is resolved, as it is without overload.
+    unread: AnalyzerError | None = None
     if live.admission.refuses(caller) and not live.draining:
         refused = True
         if query is None:
             # A POST identical to one in flight joins it too (Argo's web provider may POST its args): its body is
             # read, not parsed, to be told apart (the bytes aiohttp would read and drop after a refusal anyway).
-            body = await _body_bytes(request)
-            query = (query_string, hash(body), len(body))
-            # Asked again once the body came: meanwhile a slot may have freed, or the drain begun (its 503 closes the
-            # connection to a replica that is going away, where a 429 would keep it). Not for a GET: nothing was
-            # awaited, and each look is linear in the callers waiting.
-            refused = live.admission.refuses(caller) and not live.draining
-        if refused and not generation.runner.joinable(request.match_info["name"], query):
+            try:
+                body = await _body_bytes(request)
+            except AnalyzerError as exc:
+                unread = exc
+            else:
+                query = (query_string, hash(body), len(body))
+                # Asked again once the body came: meanwhile a slot may have freed, or the drain begun (its 503 closes
+                # the connection to a replica that is going away, where a 429 would keep it). Not for a GET: nothing
+                # was awaited, and each look is linear in the callers waiting.
+                refused = live.admission.refuses(caller) and not live.draining
+        # No door (None) for a body refused while read: it goes on to its refusal.
+        if refused and query is not None and not generation.runner.joinable(request.match_info["name"], query):
             # Before the query or body is parsed and before the history records it: under a flood, refusing
             # costs next to nothing and cannot push real verdicts out of the history. A request identical to one in
             # flight is not refused: it joins that evaluation, which holds no slot or place in the queue of its own.
@@ -505,6 +513,8 @@ async def run_evaluation(
         options, raw_args = _split_query(request, check)
         if request.method == "POST":
             query_count = len(raw_args)
+            if unread is not None:
+                raise unread
             body = await _body_bytes(request)
             query = (query_string, hash(body), len(body))
             for arg_name, value in _body_args(request, body).items():

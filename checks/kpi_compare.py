@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -411,8 +411,13 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-        if self.max_relative_change is not None and self.max_relative_change >= 1 and not self.large_relative_change:
-            found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
+        if self.max_relative_change is not None and self.max_relative_change >= 1:
+            if not self.large_relative_change:
+                found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
+            elif self.direction == "either":
+                # The flag says the tolerance is meant, which may be for rises alone (a latency allowed to double): the
+                # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
+                found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -611,7 +616,7 @@ class KpiCompareCheck(Check):
         infos = list(dict.fromkeys(info for answer in every for info in answer.infos))
         partial = list(dict.fromkeys(warning for answer in every for warning in answer.storage_warnings))
         stopped = {
-            side: self._stopped_reason(side, *nows[side])
+            side: self._stopped_reason(side, *nows[side], _windows_read(queries[side].values(), nows[side][1]))
             for side, answer in zip(now_queries, now_answers, strict=True)
             if not answer.series
         }
@@ -642,9 +647,11 @@ class KpiCompareCheck(Check):
             return None
         return read_now_over_windows(queries.values())
 
-    def _stopped_reason(self, side: str, selectors: tuple[str, ...], offset_s: float) -> str:
+    def _stopped_reason(
+        self, side: str, selectors: tuple[str, ...], offset_s: float, windows_s: tuple[float, ...]
+    ) -> str:
         """Why a win of `side` (a canary's pass) does not stand when none of its `selectors` has a sample `offset_s`
-        before the evaluation time."""
+        before the evaluation time, naming the `windows_s` its queries read them over (see _windows_read)."""
         read = clip(", ".join(selectors), _SELECTOR_CHARS)
         lookback = format_number(LOOKBACK_S)
         where = (
@@ -655,9 +662,32 @@ class KpiCompareCheck(Check):
         name = self._name(side)
         return (
             f"none of the {name}'s series read over a window has a sample {where}: they stopped reporting (a {side} "
-            f"whose pods died?), so the {name}'s earlier samples in its {self.lookback} lookback say nothing of now; "
-            f"{SPARSE_HINT}"
+            f"whose pods died?), so the {name}'s earlier samples in {self._windows_named(windows_s)} say nothing of "
+            f"now; {SPARSE_HINT}"
         )
+
+    def _counted_over(self, measured: Measured, side: str, role: str) -> str:
+        """Where the `side`'s rendered `role` query (a count of its traffic) counts, as a reason says it: over the
+        windows it writes when they are not the lookback (`increase(x[1h])` whatever the lookback), else over the
+        lookback (a counter read without a range draws a load warning of its own)."""
+        query = measured.queries.get(side, {}).get(role)
+        if query is None:
+            return f"over {self.lookback}"
+        windows_s = tuple(
+            sorted({parse_duration(found) for found in _RANGE_SELECTOR_RE.findall(promql_blanked(query))})
+        )
+        if not windows_s or windows_s == (parse_duration(self.lookback),):
+            return f"over {self.lookback}"
+        return "over " + ", ".join(_window_text(window_s) for window_s in windows_s)
+
+    def _windows_named(self, windows_s: tuple[float, ...]) -> str:
+        """The windows a variant's queries read, as its reason names them: its lookback when they are the lookback
+        (`increase(x[{{ lookback }}])`), else the windows themselves (a query may write `rate(x[1h])` whatever the
+        lookback)."""
+        if not windows_s or windows_s == (parse_duration(self.lookback),):
+            return f"its {self.lookback} lookback"
+        shown = ", ".join(_window_text(window_s) for window_s in windows_s)
+        return f"the {shown} window{'s' if len(windows_s) > 1 else ''} its queries read"
 
     def _fallback_probe(self, query: str) -> tuple[float, str] | None:
         """For a rendered `query` whose whole answer falls back to a constant: the constant, and a query answering one
@@ -748,7 +778,7 @@ class KpiCompareCheck(Check):
             details[side] = {"value": json_safe(found[(side, "query")])}
             if (side, "events") in found:
                 details[side]["events"] = json_safe(found[(side, "events")])
-        short = self._too_little_traffic(found, details)
+        short = self._too_little_traffic(measured, details)
         if short is not None:
             return short
         value_c, value_b = found[("canary", "query")], found[("baseline", "query")]
@@ -796,13 +826,14 @@ class KpiCompareCheck(Check):
                 return self._no_data(f"the {self._name(side)} total query returned {_describe(total)}", details)
             if total <= 0:
                 return self._no_data(
-                    f"the {self._name(side)} has no traffic over {self.lookback} (total {format_number(total)})",
+                    f"the {self._name(side)} has no traffic {self._counted_over(measured, side, 'total')} (total "
+                    f"{format_number(total)})",
                     details,
                 )
             if side == "canary" and total < self.min_canary_events:
                 return self._no_data(
-                    f"the {self._name(side)} has {format_number(total)} events over "
-                    f"{self.lookback}, fewer than min_canary_events "
+                    f"the {self._name(side)} has {format_number(total)} events "
+                    f"{self._counted_over(measured, side, 'total')}, fewer than min_canary_events "
                     f"{format_number(self.min_canary_events)}",
                     details,
                 )
@@ -920,7 +951,7 @@ class KpiCompareCheck(Check):
             details[side] = {"samples": len(samples[side])}
             if (side, "events") in found:
                 details[side]["events"] = json_safe(found[(side, "events")])
-        short = self._too_little_traffic(found, details)
+        short = self._too_little_traffic(measured, details)
         if short is not None:
             return short
         for side in ("canary", "baseline"):
@@ -1064,12 +1095,11 @@ class KpiCompareCheck(Check):
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _too_little_traffic(
-        self, found: Mapping[tuple[str, str], float | None], details: dict[str, Any]
-    ) -> Verdict | None:
+    def _too_little_traffic(self, measured: Measured, details: dict[str, Any]) -> Verdict | None:
         """The no_data verdict when the canary's events are below min_canary_events, or a variant's events query
         counts no traffic (its KPI, a gauge keeping its last value, is not of now), min_canary_events 0 too; else
         None."""
+        found = measured.values
         for side in ("canary", "baseline"):
             if (side, "events") not in found:
                 continue
@@ -1078,13 +1108,15 @@ class KpiCompareCheck(Check):
             counted = events if events is not None and math.isfinite(events) else 0.0
             if side == "canary" and counted < self.min_canary_events:
                 return self._no_data(
-                    f"the {self._name('canary')} has {_describe(events)} events over {self.lookback}, fewer than "
+                    f"the {self._name('canary')} has {_describe(events)} events "
+                    f"{self._counted_over(measured, side, 'events')}, fewer than "
                     f"min_canary_events {format_number(self.min_canary_events)}",
                     details,
                 )
             if counted <= 0:
                 return self._no_data(
-                    f"the {self._name(side)} has no traffic over {self.lookback} (events {_describe(events)})",
+                    f"the {self._name(side)} has no traffic {self._counted_over(measured, side, 'events')} (events "
+                    f"{_describe(events)})",
                     details,
                 )
         return None
@@ -1287,6 +1319,29 @@ async def _fallbacks(
     return found
 
 
+def _windows_read(queries: Iterable[str], offset_s: float) -> tuple[float, ...]:
+    """The lengths, sorted, of the windows longer than Prometheus' look-back over which rendered `queries` read a
+    selector, among those ending `offset_s` before the evaluation time (those read_now_over_windows asks of)."""
+    found = {
+        reach.range_s
+        for query in queries
+        for _, reaches in selector_reads(query, names=True)
+        for reach in reaches
+        if reach.at_s is None
+        and reach.range_s + min(reach.offset_s, 0.0) > LOOKBACK_S
+        and max(reach.offset_s, 0.0) == offset_s
+    }
+    return tuple(sorted(found))
+
+
+def _window_text(seconds: float) -> str:
+    """A window's length in the largest unit it is a whole number of (3600 -> 1h, 5400 -> 90m)."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{format_number(seconds / size)}{unit}"
+    return f"{format_number(seconds)}s"
+
+
 def _duration(seconds: float) -> str:
     """`seconds` as a PromQL duration: whole seconds, or milliseconds when it has a fraction."""
     ms = round(seconds * 1000)
@@ -1463,6 +1518,28 @@ def _not_a_count(field: str, query: str) -> str | None:
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _no_drop_fails(relative: float, method: Method) -> str:
+    """The warning for direction either with a max_relative_change of 1 or more said to be meant: a KPI never below 0
+    (a proportion's rate is one) fails on no drop."""
+    kpi = (
+        "a rate is never below 0: it drops by 100% at most"
+        if method == "proportion"
+        else "a KPI that is never below 0 (a rate, a conversion, a count, a latency) drops by 100% at most"
+    )
+    return (
+        f"direction either with max_relative_change {format_number(relative)} (large_relative_change: true) tolerates "
+        f"a change of {_percent(relative)} of the baseline either way, and {kpi}, so no drop fails, not even to 0: "
+        f"only a rise beyond {_percent(relative)} does; to judge rises alone say so, direction: lower_is_better; to "
+        "fail on drops too, judge them with a max_relative_change below 1 (a check of its own, direction: "
+        "higher_is_better)"
+        + (
+            ""
+            if method == "proportion"
+            else f"; a KPI that can fall below 0 (a margin) fails on a drop of more than {_percent(relative)}"
+        )
+    )
 
 
 def _tolerance_in_percent(relative: float, direction: Direction) -> str:

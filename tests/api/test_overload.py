@@ -13,6 +13,7 @@ import pytest
 from analyzer.appkeys import HISTORY, LIVE, METRICS
 from analyzer.settings import Settings
 from analyzer.web import create_app
+from tests.api import rawhttp
 from tests.gatecatalog import REGISTRY, gate_catalog
 from tests.gatekind import GATES, Gate
 
@@ -299,3 +300,55 @@ class TestFairAdmission:
         assert client.app[LIVE].admission.queued == 0
         gates["hold-1"].open()
         assert (await running).status == 200
+
+
+class TestBodiesRefusedAtTheDoor:
+    """A POST whose body the door refuses while every slot is busy (too large, stalled, not decodable) is answered
+    and kept in the verdict history as it is without overload."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client):
+        settings = Settings(
+            max_body_bytes=1024, body_read_timeout_s=0.2, max_concurrent_evaluations=2, max_queued_evaluations=0
+        )
+        return await aiohttp_client(create_app(settings, catalog(), REGISTRY))
+
+    @staticmethod
+    async def refusals(client) -> list[tuple[int, str | None]]:
+        """The answers to an oversized body, one that does not decode, a stalled one, and an oversized one for a check
+        the catalog lacks."""
+        headers = {"Content-Type": "application/json"}
+        oversized = b'{"n": "' + b"x" * 5000 + b'"}'
+        answers = [
+            await client.post("/api/v1/checks/wait/run", data=oversized, headers=headers),
+            await client.post("/api/v1/checks/wait/run", data=b"xx", headers={**headers, "Content-Encoding": "gzip"}),
+        ]
+        found = [(answer.status, (await answer.json())["error"]) for answer in answers]
+        head = rawhttp.request("POST", "/api/v1/checks/wait/run", headers, content_length=100)
+        stalled = await rawhttp.send(client.server.host, client.server.port, head, (b'{"n": "x',))
+        found.append((stalled.status, stalled.json()["error"]))
+        unknown = await client.post("/api/v1/checks/nope/run", data=oversized, headers=headers)
+        return [*found, (unknown.status, (await unknown.json())["error"])]
+
+    @staticmethod
+    def recorded(client) -> list[tuple[str, str, int, str | None]]:
+        entries = client.app[HISTORY].query(limit=10, visible=lambda name: True)
+        return [(entry.check, entry.verdict, entry.http_status, entry.error) for entry in reversed(entries)]
+
+    EXPECTED = [(413, "body_too_large"), (400, "bad_arg"), (408, "body_timeout"), (404, "check_not_found")]
+
+    async def test_a_refused_body_is_recorded_under_overload_as_without(self, client, gates):
+        assert await self.refusals(client) == self.EXPECTED
+        unloaded = self.recorded(client)
+        assert [status for _, verdict, status, _ in unloaded] == [413, 400, 408, 404]
+        assert {verdict for _, verdict, _, _ in unloaded} == {"rejected"}
+        holding = await hold_both_slots(client, gates, {})
+        assert client.app[LIVE].admission.refuses("127.0.0.1")
+        # Before: the same answers, none of them in the history (the door read the body before its try), and 413
+        # rather than 404 for the check the catalog lacks.
+        assert await self.refusals(client) == self.EXPECTED
+        assert self.recorded(client)[len(unloaded) :] == unloaded
+        for gate in gates.values():
+            gate.open()
+        for answer in holding:
+            assert (await answer).status == 200

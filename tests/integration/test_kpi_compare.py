@@ -420,6 +420,24 @@ CHECKS.append(
 
 
 VISITS = "kpi_visits_total"
+CONVERSION_RATIO_30M: dict[str, Any] = {
+    "name": "conversion-ratio-30m",
+    "kind": "kpi_compare",
+    "params": PARAMS,
+    "method": "ratio",
+    "direction": "higher_is_better",
+    "max_relative_change": 0.1,
+    "min_canary_events": 100,
+    "lookback": "30m",
+    "canary": {
+        "query": f"{_counter('kpi_orders_total', 'canary_hash')} / {_counter(VISITS, 'canary_hash')}",
+        "events": _counter("kpi_visits_total", "canary_hash"),
+    },
+    "baseline": {
+        "query": f"{_counter('kpi_orders_total', 'stable_hash')} / {_counter(VISITS, 'stable_hash')}",
+        "events": _counter("kpi_visits_total", "stable_hash"),
+    },
+}
 # Read over 30 minutes: a canary whose pods died 20 minutes ago (kpigone) still has 10 good minutes in the window.
 CHECKS.extend(
     [
@@ -439,23 +457,16 @@ CHECKS.extend(
             "lookback": "30m",
         },
         {
-            "name": "conversion-ratio-30m",
-            "kind": "kpi_compare",
-            "params": PARAMS,
-            "method": "ratio",
-            "direction": "higher_is_better",
-            "max_relative_change": 0.1,
-            "min_canary_events": 100,
-            "lookback": "30m",
-            "canary": {
-                "query": f"{_counter('kpi_orders_total', 'canary_hash')} / {_counter(VISITS, 'canary_hash')}",
-                "events": _counter("kpi_visits_total", "canary_hash"),
-            },
+            # The window written in the queries, not the lookback's: the reason names the window read.
+            **CONVERSION_RATIO_30M,
+            "name": "conversion-ratio-30m-written",
+            "lookback": "5m",
+            "canary": {role: q.replace("{{ lookback }}", "30m") for role, q in CONVERSION_RATIO_30M["canary"].items()},
             "baseline": {
-                "query": f"{_counter('kpi_orders_total', 'stable_hash')} / {_counter(VISITS, 'stable_hash')}",
-                "events": _counter("kpi_visits_total", "stable_hash"),
+                role: q.replace("{{ lookback }}", "30m") for role, q in CONVERSION_RATIO_30M["baseline"].items()
             },
         },
+        CONVERSION_RATIO_30M,
     ]
 )
 
@@ -606,6 +617,19 @@ class TestStoppedCanaryOverWindows:
         assert "stopped reporting" in body["reason"]
         asked = body["details"]["presence_now_query"]
         assert 'count(kpi_visits_total{service="shop",rollouts_pod_template_hash="kpigone"})' in asked
+
+    @pytest.mark.parametrize(
+        ("check", "windows"),
+        [
+            ("conversion-ratio-30m", "its 30m lookback"),
+            ("conversion-ratio-30m-written", "the 30m window its queries read"),
+        ],
+    )
+    async def test_the_reason_names_the_window_the_queries_read(self, client, prometheus, check, windows):
+        # Before: "in its 5m lookback" for queries that hard-code [30m] whatever the lookback: a window nothing read.
+        body = await run(client, prometheus, check, "kpigone")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert f"so the canary's earlier samples in {windows} say nothing of now" in body["reason"]
 
     @pytest.mark.parametrize("check", ["conversion-30m", "conversion-ratio-30m", "payment-errors-30m"])
     async def test_a_canary_reporting_now_is_judged(self, client, prometheus, check):

@@ -436,6 +436,28 @@ class TestArgsThatAreNotText:
         assert said in page.text
 
 
+class TestLoneSurrogates:
+    """A lone surrogate a JSON body gave, which the history keeps from its refusal, is shown as its escape."""
+
+    def test_the_pages_listing_its_refusal_are_shown(self, served):
+        # Before: the index and the entry's page answered 500 (UnicodeEncodeError) for as long as the history held the
+        # refusal: one request made the verdict pages of every check unreadable.
+        for body in (b'{"canary_hash": "\\ud800"}', b'{"\\udfff": "x"}'):
+            answer = post(
+                served,
+                "/api/v1/checks/error-rate/run",
+                data=body,
+                headers={**BEARER, "Content-Type": "application/json"},
+            )
+            assert answer.status_code == 400 and "lone surrogate" in answer.json()["message"]
+        recorded = get(served, "/api/v1/verdicts?check=error-rate&verdict=rejected&limit=2", headers=BEARER).json()
+        assert [entry["http_status"] for entry in recorded["entries"]] == [400, 400]
+        for path in ["/ui/", *(f"/ui/verdicts/{entry['seq']}" for entry in recorded["entries"])]:
+            page = get(served, path, headers=BEARER)
+            assert page.status_code == 200, path
+            assert "\\ud800" in page.text or "\\udfff" in page.text, path
+
+
 class TestFormForScreenReaders:
     """A form shown again ties each problem to its field, so a screen reader says it when the field is focused."""
 

@@ -2139,6 +2139,16 @@ class TestJobProviderMetrics:
             "on, evaluating nothing: a Successful Job, read as a pass of a check never run; remove it"
         ]
 
+    def test_a_shell_given_no_command_is_a_pass_of_nothing(self, tmp_path):
+        # Before: no problem; `sh -c ""` exits 0 at every measurement: Successful, no check evaluated.
+        container = analyzer_container(command=["sh", "-c", ""])
+        found = problems(tmp_path, *crd_valid(job_template(container)))
+        assert [p.replace(f"{tmp_path}/", "") for p in found] == [
+            f"{self.WHERE}: the Job's container runs `sh -c ''`, a shell given no command to run: it runs none and "
+            "exits 0, a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run); "
+            "make it run `analyzer run NAME --arg KEY=VALUE ...` (docs/job-mode.md)"
+        ]
+
     def test_a_value_given_as_a_word_of_its_own_is_not_shown(self, tmp_path):
         # `--arg token VALUE`: the word after a key may be a secret's value, which no problem quotes.
         args = ["run", "payments-error-rate", "--arg=canary_hash=c0ffee1", "--arg", "s3cr3t-t0ken", "--ab", "s3cr3t-v"]
@@ -2208,6 +2218,7 @@ class TestJobsOfTheirOwn:
 
     MISSPELT = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1")
     OWN_EXIT_2 = "`analyzer run` would exit 2 (a usage error) whenever the Job runs: a failed Job, and no verdict"
+    IMAGE = "registry.example.com/platform/analyzer:0.1.0"
 
     @staticmethod
     def problems(tmp_path: Path, *jobs: dict[str, Any]) -> list[str]:
@@ -2247,6 +2258,8 @@ class TestJobsOfTheirOwn:
             ["python3", "-uW", "ignore", "-m", "analyzer"],
             # Python's one long option that takes a value, and it as the next word.
             ["python3", "--check-hash-based-pycs", "always", "-m", "analyzer"],
+            # An empty command: the image's entrypoint, analyzer. Before: read as no program.
+            [],
         ],
     )
     def test_one_run_through_python_or_an_init_is_read(self, tmp_path, command):
@@ -2276,21 +2289,63 @@ class TestJobsOfTheirOwn:
         container = analyzer_container("run", "payments-eror-rate", command=command, image="busybox:1.36")
         assert self.problems(tmp_path, batch_job("Job", container)) == []
 
-    def test_validate_leaves_a_command_with_no_program_alone(self, tmp_path):
-        # An init, or Python, given nothing to run (Kubernetes ignores the image's CMD when a command is given): no
-        # program of the analyzer's. Not a crash of validate on reading the program after the init.
+    @pytest.mark.parametrize(
+        ("container", "runs"),
+        [
+            # An init or Python given nothing to run (Kubernetes ignores the image's CMD when a command is given).
+            ({"command": ["tini", "--"]}, "`tini --`, an init given no program"),
+            ({"command": ["dumb-init"]}, "`dumb-init`, an init given no program"),
+            ({"command": ["/sbin/tini", "-s", "--"], "args": []}, "`/sbin/tini -s --`, an init given no program"),
+            ({"command": ["python3"]}, "`python3`, Python given no module or script"),
+            ({"command": ["tini", "--", "python3", "-u"]}, "`python3 -u`, Python given no module or script"),
+            ({"command": ["sh", "-c", ""]}, "`sh -c ''`, a shell given no command to run"),
+            (
+                {"command": ["/bin/bash", "-ec"], "args": ["  "]},
+                "`/bin/bash -ec '  '`, a shell given no command to run",
+            ),
+            ({"command": ["sh"]}, "`sh`, a shell given no command to run"),
+            # The analyzer without a command, or asked for its help, and the image's default.
+            ({"command": ["analyzer"]}, "`analyzer` without a command"),
+            ({"command": ["tini", "--", "analyzer"]}, "`analyzer` without a command"),
+            ({"args": ["--help"]}, "`analyzer --help`"),
+            ({}, "the image's default, `analyzer serve`"),
+            # An empty command is the image's entrypoint, as no command is.
+            ({"command": [], "args": []}, "the image's default, `analyzer serve`"),
+        ],
+    )
+    def test_a_container_of_the_analyzer_that_runs_no_check_is_a_problem(self, tmp_path, container, runs):
+        # Before: no problem, and validate skipped the file as holding no catalog document. At every run the Job ended
+        # without a verdict: a failed Job (an init's usage error, exit 2), one never ending (serve), or a Successful
+        # one (Python or a shell reading an empty stdin, help): for a job metric, a pass of a check never run.
+        (found,) = self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, **container}))
+        assert runs in found, found
+        assert "make it run `analyzer run NAME --arg KEY=VALUE ...`" in found
+
+    @pytest.mark.parametrize(
+        "container",
+        [
+            {"command": ["sh", "-c", "analyzer run payments-error-rate --arg canary_hash=$HASH"]},
+            {"command": ["python3", "-c", "print(1)"]},
+            {"command": ["python3", "/gate.py"]},
+            {"command": ["python3", "-W"]},
+            {"command": ["sh", "/gate.sh"]},
+            {"command": ["tini", "--", "/gate.sh"]},
+            {"command": ["analyzer", "validate", "/etc/analyzer"]},
+            # Not the analyzer's image: its own program, which may run whatever it likes.
+            {"command": ["tini", "--"], "image": "busybox:1.36"},
+            {"command": ["sh", "-c", ""], "image": "busybox:1.36"},
+        ],
+    )
+    def test_a_container_that_may_run_something_else_is_left_alone(self, tmp_path, container):
+        assert self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, **container})) == []
+
+    def test_validate_reads_a_file_whose_job_runs_no_check(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
-        image = "registry.example.com/platform/analyzer:0.1.0"
-        commands = [["tini", "--"], ["dumb-init"], ["python3"], ["tini", "--", "python3", "-W"]]
-        jobs = [batch_job("Job", {"name": "gate", "image": image, "command": command}) for command in commands]
+        jobs = [batch_job("Job", {"name": "gate", "image": self.IMAGE, "command": ["tini", "--"]})]
         (tmp_path / "jobs.yaml").write_text(yaml.safe_dump_all(jobs))
         result = validate(tmp_path)
-        assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
-        assert result.stdout.splitlines() == [
-            f"skipped 1 file holding no catalog document: {tmp_path / 'jobs.yaml'}",
-            result.stdout.splitlines()[-1],
-        ]
-        assert result.stdout.splitlines()[-1].startswith("ok: 1 check, 1 source")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "Job 'gate': the Job's container runs `tini --`, an init given no program" in result.stderr
 
     def test_validate_reads_a_file_of_jobs(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))

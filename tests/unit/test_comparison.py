@@ -306,6 +306,37 @@ class TestText:
         assert Condition.parse(str(condition)) == condition
 
 
+class TestEquality:
+    """Two conditions are equal when their operators and bounds as written are: equal ones judge every value alike."""
+
+    @pytest.mark.parametrize(
+        ("one", "other"),
+        [
+            # One float holds both, and matches_exactly tells 9007199254740993 from 9007199254740992. Before: equal.
+            ("== 9007199254740993", "== 9007199254740992"),
+            ("<= 9007199254740993", "<= 9007199254740992.0"),
+            ("between 0 and 9007199254740993", "between 0 and 9007199254740992"),
+            ("< 1", "<= 1"),
+        ],
+    )
+    def test_different_bounds_or_operators_differ(self, one, other):
+        first, second = Condition.parse(one), Condition.parse(other)
+        assert first != second
+        assert len({first, second}) == 2
+
+    @pytest.mark.parametrize(
+        ("one", "other"),
+        [("< 0.010", "< 0.01"), ("== 1e2", "== 100"), ("> +5", ">5.0"), ("BETWEEN 1 and 2", "between 1.0 and 2")],
+    )
+    def test_the_same_bounds_written_otherwise_are_equal(self, one, other):
+        assert Condition.parse(one) == Condition.parse(other)
+        assert hash(Condition.parse(one)) == hash(Condition.parse(other))
+
+    def test_a_condition_built_from_floats_equals_its_parse(self):
+        assert Condition("<", (0.01,)) == Condition.parse("< 0.01")
+        assert Condition("==", (9007199254740992.0,)) != Condition.parse("== 9007199254740993")
+
+
 class _Holder(BaseModel):
     condition: ConditionField
 

@@ -326,10 +326,36 @@ class TestRatioToleranceInPercent:
     def test_at_1_warned(self, direction):
         assert len(self.warned(max_relative_change=1, direction=direction)) == 1
 
-    @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better", "either"])
+    @pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better"])
     def test_a_meant_tolerance_is_not_warned(self, direction):
         # Before: a latency allowed to double (lower_is_better, 1) was warned at every load, with no way to say so.
         assert self.warned(max_relative_change=1, direction=direction, large_relative_change=True) == []
+
+    def test_either_way_a_meant_tolerance_fails_on_a_drop_below_0_alone(self):
+        meant = {"max_relative_change": 1, "large_relative_change": True}
+        for canary in (0.0, 0.1):
+            judged = judge("ratio", "either", canary={"query": canary}, baseline={"query": 0.2}, **meant)
+            assert judged.outcome is Outcome.PASS
+        assert judge("ratio", "either", canary={"query": 0.5}, baseline={"query": 0.2}, **meant).outcome is Outcome.FAIL
+        assert judge("ratio", "either", canary={"query": -0.3}, baseline={"query": 0.2}, **meant).outcome is (
+            Outcome.FAIL
+        )
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney", "proportion"])
+    def test_either_way_a_meant_tolerance_still_says_no_drop_fails(self, method):
+        # Before: large_relative_change: true silenced it all, though (a latency allowed to double either way) a KPI
+        # never below 0 then fails on no drop, not even to 0.
+        variant: Any = PROPORTION if method == "proportion" else CANARY
+        meant = {"max_relative_change": 1, "large_relative_change": True, "method": method}
+        (warning,) = self.warned(direction="either", canary=variant, baseline=variant, **meant)
+        assert warning.startswith(
+            "direction either with max_relative_change 1 (large_relative_change: true) tolerates a change of 100% of "
+            "the baseline either way, and "
+        )
+        assert "so no drop fails, not even to 0: only a rise beyond 100% does; to judge rises alone say so" in warning
+        assert warning.endswith("a KPI that can fall below 0 (a margin) fails on a drop of more than 100%") is (
+            method != "proportion"
+        )
 
     @pytest.mark.parametrize("overrides", [{"max_relative_change": 0.5}, {"max_absolute_change": 3}])
     def test_the_acknowledgement_of_a_small_tolerance_is_refused(self, overrides):
@@ -1249,6 +1275,28 @@ class TestVariantWithoutTraffic:
         judged = judge(method, **values, samples=samples)
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert judged.reason.startswith(f"the {side} has no traffic over 10m (events {shown})")
+
+    @pytest.mark.parametrize(
+        ("method", "role", "written", "over"),
+        [
+            ("ratio", "events", "[1h]", "over 1h"),
+            ("proportion", "total", "[90m]", "over 90m"),
+            ("proportion", "total", "[{{ lookback }}]", "over 10m"),
+            ("ratio", "events", "[30m:1m]", "over 30m"),
+        ],
+    )
+    def test_the_reason_names_the_window_the_count_reads(self, method, role, written, over):
+        # Before: "no traffic over 10m", the lookback, for a count that reads another window it writes.
+        variant = PROPORTION if method == "proportion" else CANARY
+        kpi = load(check(method=method, canary=variant, baseline=variant, max_relative_change=0.1)).checks["kpi"]
+        assert isinstance(kpi, KpiCompareCheck)
+        count = f'sum(increase(all_total{{h="c"}}{written}))'.replace("{{ lookback }}", "10m")
+        queries = {side: {"query": "q", "success": "s", role: count} for side in ("canary", "baseline")}
+        values = {(side, name): 1.0 for side in ("canary", "baseline") for name in ("query", "success")}
+        values |= {("canary", role): 0.0, ("baseline", role): 5.0}
+        judged = kpi.judge(Measured(queries, values))
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the canary has no traffic {over} ({role} 0)"), judged.reason
 
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
     def test_variants_with_traffic_are_judged(self, method):

@@ -160,6 +160,21 @@ class TestReload:
         assert live.current is serving
         await live.close(timeout_s=5)
 
+    async def test_a_bound_edited_to_one_its_float_rounds_the_same_is_reloaded(self, catalog_file):
+        # `== 9007199254740992` and `== 9007199254740993` are one float, and judge an exact integer apart: the edit is a
+        # new catalog (its text changed), never "unchanged" with the old condition serving on.
+        checks = [{"name": "one", "kind": "prometheus", "query": "vector(1)", "pass_if": "== 9007199254740992"}]
+        sources = {"default": {"url": "http://127.0.0.1:9"}}
+        catalog_file.write_text(yaml.safe_dump({"sources": sources, "checks": checks}))
+        live = live_for(catalog_file)
+        catalog_file.write_text(
+            yaml.safe_dump({"sources": sources, "checks": [{**checks[0], "pass_if": "== 9007199254740993"}]})
+        )
+        assert await live.reload("sighup") == "reloaded"
+        condition = live.current.catalog.checks["one"].pass_if
+        assert (str(condition), condition.matches_exactly(9007199254740993)) == ("== 9007199254740993", True)
+        await live.close(timeout_s=5)
+
     async def test_in_flight_evaluations_finish_on_the_old_generation(self, catalog_file, gate):
         live = live_for(catalog_file)
 

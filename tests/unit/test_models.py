@@ -373,5 +373,11 @@ class TestPrintable:
         text = "emoji \u2764 \U0001f600 hangul \uac00 \U00020000"  # visible characters, BMP or not
         assert printable(text) is text
 
+    def test_lone_surrogates_are_written_as_escapes(self):
+        # A JSON body's `\ud800` is no text: a page or line holding one could not be encoded (before: a 500).
+        assert printable("a\ud800b\udfff") == "a\\ud800b\\udfff"
+        assert shown("x\udc80\ny") == "x\\udc80\ny"
+        assert shown("a\ud800").encode() == b"a\\ud800"
+
     def test_a_page_keeps_newlines_and_tabs(self):
         assert shown("sum(x)\n\t/ y\r\x1b\u202e") == "sum(x)\n\t/ y\\x0d\\x1b\\u202e"
