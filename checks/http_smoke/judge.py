@@ -185,8 +185,9 @@ _QUOTE_WINDOW_CHARS = 64 * 1024
 _JSON_TURN = threading.Lock()
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
-# link carrying a session).
-_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
+# link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
+# server may write any character of it, and is read decoded.
+_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&\s\"'<>#;]+)")
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
 _JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
@@ -422,7 +423,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, 
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
         return []
     assertion, expected = (
-        (f"header {name} equals", repr(rule.equals))
+        (f"header {name} equals", repr(REDACTED if hides_expected_header(name, rule.equals, secret) else rule.equals))
         if rule.equals is not None
         else (f"header {name} regex", f"a match for {rule.regex!r}")
     )
@@ -450,7 +451,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, 
 def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: frozenset[str]) -> Failure | None:
     path = JsonPath.parse(rule.path)
     # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`).
-    under_secret = any(isinstance(step, str) and _secret_name(step, secret_names) for step in path.steps)
+    under_secret = json_path_is_secret(path, secret_names)
 
     def got(value: Any) -> str:
         return json.dumps(REDACTED) if under_secret else quote(json.dumps(value), 120, secret_names)
@@ -472,7 +473,7 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
         return (
             None
             if json_equal(value, rule.equals)
-            else Failure(f"json {path} equals", _json_text(rule.equals), got(value))
+            else Failure(f"json {path} equals", shown_expected_json(rule.equals, under_secret), got(value))
         )
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -482,6 +483,27 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
+
+
+def json_path_is_secret(path: JsonPath, secret_names: frozenset[str]) -> bool:
+    """Whether a JSON path names a value under a secret name (`$.auth.token`), or one of the check's `secret_names`."""
+    return any(isinstance(step, str) and _secret_name(step, secret_names) for step in path.steps)
+
+
+def shown_expected_json(expected: Any, secret: bool) -> str:
+    """An `equals` of a JSON assertion as a failure quotes it: under a secret path (`$.token` equals `"abc..."`, a
+    token the catalog wrote) a string, a number or a container is REDACTED, as what the path found is; a boolean or
+    null tells nothing and is shown."""
+    if secret and not (expected is None or isinstance(expected, bool)):
+        return json.dumps(REDACTED)
+    return _json_text(expected)
+
+
+def hides_expected_header(name: str, expected: str, secret: bool) -> bool:
+    """Whether a header assertion's `equals` is a secret as the header's value would be (`_shown_header`): under a
+    secret name or one of the check's (`secret`), or a credential (`Bearer ...`); a challenge's is shown."""
+    lowered = name.lower()
+    return secret or (lowered not in _CHALLENGE_HEADERS and (is_secret_name(name) or is_credential_value(expected)))
 
 
 def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str, list[str]]:
@@ -741,7 +763,7 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
-        end = _container_end(text, match.start(3)) if opens_container else match.end()
+        end = container_end(text, match.start(3)) if opens_container else match.end()
         parts += [text[shown_to : match.start(3)], f'"{REDACTED}"']
         shown_to = searched_to = end
     parts.append(text[shown_to:])
@@ -752,12 +774,13 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     def parameter(match: re.Match[str]) -> str:
-        return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
+        name = urllib.parse.unquote(match.group(1))
+        return f"{match.group(1)}={REDACTED}" if _secret_name(name, secret_names) else match.group(0)
 
     return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
 
 
-def _container_end(text: str, start: int) -> int:
+def container_end(text: str, start: int) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
     text when it is cut before."""
     depth = 0
