@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote
 
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
@@ -405,6 +406,23 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
+
+
+# A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
+# percent-encoded or not (read decoded), and its value up to the next parameter, space or quote.
+_URL_PARAMETER_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&;#\s\"'<>]+)")
+
+
+def hide_url_secrets(text: str) -> str:
+    """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it and
+    the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text` itself when it holds none."""
+    if "@" in text:
+        text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+    if "=" in text:
+        text = _URL_PARAMETER_RE.sub(
+            lambda found: f"{found[1]}={REDACTED}" if is_secret_name(unquote(found[1])) else found[0], text
+        )
+    return text
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:
