@@ -214,14 +214,20 @@ class HttpSmokeCheck(Check):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
         if self._base.literal_host is None:
             wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
+            # By its name or by its value (`X-Upstream: Bearer ...`): either is sent to the host the args chose.
             credentials = sorted(
-                {name for name in [*self.headers, *(h for s in self.steps for h in s.headers)] if self._is_secret(name)}
+                {
+                    (name, "by its value" if not self._is_secret(name) else "by its name")
+                    for name, value in [*self.headers.items(), *(h for s in self.steps for h in s.headers.items())]
+                    if self._secret_header(name, value)
+                }
             )
             if wide and credentials:
+                name, why = credentials[0]
                 raise ValueError(
-                    f"headers: {credentials[0]!r} is a credential and args choose the base_url host, "
-                    f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; "
-                    "narrow allowed_hosts (e.g. *.payments.svc)"
+                    f"headers: {name!r} is a credential ({why}) and args choose the base_url host, "
+                    f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; list only the "
+                    "Services it may go to in allowed_hosts (e.g. *.payments.svc), or write the host in base_url"
                 )
         names = [step.name for step in self.steps]
         duplicates = sorted({n for n in names if names.count(n) > 1})

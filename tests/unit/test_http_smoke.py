@@ -627,6 +627,36 @@ class TestHostsChosenByArgs:
         assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
+    @pytest.mark.parametrize(
+        ("headers", "message"),
+        [
+            # A credential by its value alone loaded, and was sent to whichever Service the args named.
+            ({"X-Upstream": "Bearer {{ t }}"}, "headers: 'X-Upstream' is a credential (by its value)"),
+            (
+                {"Signature-Input": 'sig1=("@method");keyid="k"'},
+                "headers: 'Signature-Input' is a credential (by its name)",
+            ),
+        ],
+    )
+    def test_the_refusal_says_why_and_what_to_do(self, headers, message):
+        raw = definition(
+            [{"name": "a", "headers": headers}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={
+                "svc": {"type": "dns_label", "default": "api"},
+                "ns": {"type": "dns_label", "default": "shop"},
+                "t": {"type": "label_value", "default": "tk-d3fault"},
+            },
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        problem = next(p for p in caught.value.problems if "is a credential" in p)
+        assert message in problem
+        assert problem.endswith(
+            "list only the Services it may go to in allowed_hosts (e.g. *.payments.svc), or write the host in base_url"
+        )
+
     @pytest.mark.parametrize("suffix", ["svc", "internal", "com"])
     def test_a_suffix_of_one_label_needs_explicit_allowed_hosts(self, suffix):
         # *.internal reaches every Service or host under a whole top-level domain, as *.svc does.
