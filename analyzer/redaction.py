@@ -17,13 +17,14 @@ REDACTED = "<redacted>"
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
+_SECRET_WORDS = r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))"
 _SECRET_NAME_RE = re.compile(
     # Alternatives sharing a start are written as one: each is tried at every position of a name.
-    r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
-    r"|(?<![a-z])(?:si[gd]|pwd)(?![a-z])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))",
+    rf"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt|{_SECRET_WORDS}",
     re.IGNORECASE,
 )
+# The short words alone: a name secret only by them may be listed as holding no secret (`may_be_shown`).
+_SECRET_WORD_RE = re.compile(_SECRET_WORDS, re.IGNORECASE)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
@@ -52,6 +53,13 @@ def is_secret_name(name: str) -> bool:
         _SECRET_NAME_RE.search(name) is not None
         and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
     )
+
+
+def may_be_shown(name: str) -> bool:
+    """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
+    one only by the short words `sig`, `sid` or `pwd` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`, the shell's
+    `PWD`), which name other things too; never one holding `token`, `key`, `password`, `auth`, `session`..."""
+    return not is_secret_name(_SECRET_WORD_RE.sub("-", name))
 
 
 def is_credential_value(value: str) -> bool:

@@ -43,6 +43,7 @@ from analyzer.kinds import (
     format_number,
     is_credential_value,
     is_secret_name,
+    may_be_shown,
     render_value,
     retry_pauses_s,
     scrubber,
@@ -52,6 +53,7 @@ from checks.http_smoke.judge import (
     BODY_EVIDENCE_CHARS,
     CookieScope,
     Failure,
+    SecretNames,
     container_end,
     hides_expected_header,
     json_path_is_secret,
@@ -176,6 +178,11 @@ class HttpSmokeCheck(Check):
     secret_names: list[str] = Field(
         default_factory=lambda: [], description="header, query and JSON body key names whose values are secret"
     )
+    not_secret_names: list[str] = Field(
+        default_factory=lambda: [],
+        description="exact names (case included) secret only by the word sig, sid or pwd whose values are no secret "
+        "(sig_figs, ORACLE_SID, an IAM policy's Sid): shown",
+    )
     steps: list[Step] = Field(min_length=1, max_length=50)
     ca_file: Path | None = Field(
         default=None,
@@ -189,6 +196,7 @@ class HttpSmokeCheck(Check):
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
     _secret_names: frozenset[str] = PrivateAttr()
+    _names: SecretNames = PrivateAttr()
 
     @field_validator("ca_file")
     @classmethod
@@ -202,6 +210,16 @@ class HttpSmokeCheck(Check):
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
         self._secret_names = frozenset(name.lower() for name in self.secret_names)
+        for name in self.not_secret_names:
+            if name.lower() in self._secret_names:
+                raise ValueError(f"not_secret_names: {name!r} is in secret_names too")
+            if not may_be_shown(name):
+                raise ValueError(
+                    f"not_secret_names: {name!r} holds a word of a secret's name other than sig, sid or pwd (token, "
+                    "key, password, auth, session...), whose values are hidden whatever the catalog says; only a name "
+                    "secret by one of those short words alone may be shown (sig_figs, ORACLE_SID, Sid)"
+                )
+        self._names = SecretNames(self._secret_names, frozenset(self.not_secret_names))
         try:
             self._base = BaseURLTemplate(self.base_url, self.params)
         except ValueError as exc:
@@ -348,7 +366,7 @@ class HttpSmokeCheck(Check):
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
-        return is_secret_name(name) or name.lower() in self._secret_names
+        return self._names.hide(name)
 
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
@@ -394,9 +412,13 @@ class HttpSmokeCheck(Check):
         )
 
     def warnings(self) -> list[str]:
-        """Percentiles over too few requests, followed redirects judged on their status alone, and steps that cannot
-        finish within the deadline."""
-        found = []
+        """Names listed as no secret that are none anyway, percentiles over too few requests, followed redirects judged
+        on their status alone, and steps that cannot finish within the deadline."""
+        found = [
+            f"not_secret_names: {name!r} is no secret name, so its values are shown without it; remove it"
+            for name in self.not_secret_names
+            if not is_secret_name(name)
+        ]
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
                 if limit is not None and step.repeat < needed:
@@ -452,7 +474,7 @@ class HttpSmokeCheck(Check):
                 step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
             expect = step.get("expect", {})
             for name, rule in expect.get("headers", {}).items():
-                if "equals" in rule and hides_expected_header(name, rule["equals"], name.lower() in self._secret_names):
+                if "equals" in rule and hides_expected_header(name, rule["equals"], self._names):
                     rule["equals"] = REDACTED
             for rule in expect.get("json", []):
                 if "equals" in rule and self._hides_expected_json(rule["path"], rule["equals"]):
@@ -461,7 +483,7 @@ class HttpSmokeCheck(Check):
 
     def _hides_expected_json(self, path: str, expected: Any) -> bool:
         """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no boolean or null."""
-        secret = json_path_is_secret(JsonPath.parse(path), self._secret_names)
+        secret = json_path_is_secret(JsonPath.parse(path), self._names)
         return secret and not (expected is None or isinstance(expected, bool))
 
     def _expected_secrets(self, step: Step) -> list[str]:
@@ -470,7 +492,7 @@ class HttpSmokeCheck(Check):
         found = [
             rule.equals
             for name, rule in step.expect.headers.items()
-            if rule.equals is not None and hides_expected_header(name, rule.equals, name.lower() in self._secret_names)
+            if rule.equals is not None and hides_expected_header(name, rule.equals, self._names)
         ]
         return found + [
             rule.equals
@@ -684,7 +706,9 @@ class HttpSmokeCheck(Check):
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
-                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where, self._secret_names)
+                        judged = await asyncio.to_thread(
+                            judge_exchange, step, exchange, where, self._secret_names, frozenset(self.not_secret_names)
+                        )
                         if exchange.withheld:
                             # Judged on the hop it was not sent to: the redirect's own answer is no page to assert on.
                             hop = (

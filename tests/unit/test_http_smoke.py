@@ -774,6 +774,83 @@ class TestSecrets:
         assert evaluation.details["steps"][0]["body"] == "dark <redacted> <redacted> abcdefg"
 
 
+class TestNotSecretNames:
+    """A name secret only by the word sig, sid or pwd that holds no secret may be listed as such and is shown; no
+    other secret name can be, and a credential value or a secret the check sends stays hidden all the same."""
+
+    POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "AllowRead", "Effect": "Allow"}], "sig_figs": 3}
+
+    def smoke(self, **extra: Any) -> dict[str, Any]:
+        step = {
+            "name": "policy",
+            "query": {"sig_figs": "3"},
+            "expect": {"json": [{"path": "$.Statement[0].Sid", "equals": "AllowWrite"}]},
+        }
+        return definition([step], **extra)
+
+    async def test_a_listed_name_is_shown(self, run, respx_mock):
+        # Hidden, the failed assertion read `expected "<redacted>", got "<redacted>"`: which statement failed was
+        # anyone's guess, and the policy's Sid and sig_figs were `<redacted>` in the evidence and the definition.
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(200, json=self.POLICY))
+        evaluation = await run(self.smoke(not_secret_names=["Sid", "sig_figs"]))
+        assert evaluation.reason == (
+            'step \'policy\' (1/1) failed: json $.Statement[0].Sid equals: expected "AllowWrite", got "AllowRead"'
+        )
+        step = evaluation.details["steps"][0]
+        assert step["body"] == json.dumps(self.POLICY, separators=(",", ":"))
+        assert step["request"]["url"] == f"{BASE}/?sig_figs=3"
+
+    async def test_unlisted_it_is_hidden(self, run, respx_mock):
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(200, json=self.POLICY))
+        evaluation = await run(self.smoke())
+        assert "AllowRead" not in json.dumps(evaluation.details)
+
+    def test_a_name_is_exact(self):
+        # An IAM policy's `Sid` shown, a session's `sid` in the same answer still hidden.
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        body = b'{"Sid": "AllowRead", "sid": "s3ss-s3cr3t", "X-Sig": "sig-s3cr3t"}'
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Sid"}))
+        assert result.evidence["body"] == '{"Sid": "AllowRead", "sid": "<redacted>", "X-Sig": "<redacted>"}'
+
+    async def test_a_credential_value_and_a_secret_arg_stay_hidden(self, run, respx_mock):
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(500, text=f"got {request.headers['sid']} and {request.url.params['pwd']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/").mock(side_effect=echo)
+        step = {"name": "s", "headers": {"sid": "Bearer cr3d-s3cr3t"}, "query": {"pwd": "{{ p }}"}}
+        params = {"p": {"type": "label_value", "required": True, "secret": True}}
+        evaluation = await run(definition([step], params=params, not_secret_names=["sid", "pwd"]), {"p": "4rg-s3cr3t"})
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    @pytest.mark.parametrize(
+        ("names", "problem"),
+        [
+            (["X-Sig-Token"], "not_secret_names: 'X-Sig-Token' holds a word of a secret's name other than sig"),
+            (["api_key"], "not_secret_names: 'api_key' holds a word of a secret's name other than sig"),
+            (["signature"], "not_secret_names: 'signature' holds a word"),
+            (["session_sid"], "not_secret_names: 'session_sid' holds a word"),
+        ],
+    )
+    def test_no_other_secret_name_can_be_listed(self, names, problem):
+        with pytest.raises(ConfigError) as caught:
+            load(self.smoke(not_secret_names=names))
+        assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+    def test_a_name_in_both_lists_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            load(self.smoke(not_secret_names=["sid"], secret_names=["SID"]))
+        assert any("not_secret_names: 'sid' is in secret_names too" in p for p in caught.value.problems)
+
+    def test_a_name_no_secret_anyway_is_warned_of(self):
+        check = load(self.smoke(not_secret_names=["page", "ORACLE_SID"]))
+        assert [w for w in check.warnings() if "not_secret_names" in w] == [
+            "not_secret_names: 'page' is no secret name, so its values are shown without it; remove it"
+        ]
+
+
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
 
