@@ -100,10 +100,11 @@ _TEXT_PAIR_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-
 _TEXT_PAIR_VALUE_RE = re.compile(r"(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^&\r\n])*")
 # A JSON member of a text body (JSON sent as text: `{"password": "..."}`), as answers' are read (judge._JSON_MEMBER_RE):
 # its name, and a value that is a string (its content), an object or a list (the bracket opening it), or a bare one (a
-# number, a placeholder) up to the next `,`, `}`, `]` or space.
+# number, placeholders and what stands around them: `-{{ n }}`) up to the next `,`, `}`, `]`, space or a `{` that
+# starts no placeholder.
 _TEXT_MEMBER_RE = re.compile(
     r'"(?P<name>(?:[^"\\\n]|\\.){1,100})"\s*:\s*(?:"(?P<string>(?:[^"\\]|\\.)*)"|(?P<open>[\[{])(?!\{)'
-    r"|(?P<bare>\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^,}\]\s]+))"
+    r"|(?P<bare>(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^,{}\]\s])+))"
 )
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})

@@ -2451,6 +2451,8 @@ class TestSecretParams:
             # JSON sent as text: a member under a secret name, as a json_body's, the object holding it too.
             ({"method": "POST", "text_body": '{"user": "bob", "password": "{{ p }}"}'}, True),
             ({"method": "POST", "text_body": '{"n": 1, "pin_\\u0074oken": {{ p }}}'}, True),
+            # A bare value with a placeholder inside it: taken for a stray brace, it made the catalog invalid.
+            ({"method": "POST", "text_body": '{"token": -{{ p }}, "n": x{{ p }}y}'}, True),
             ({"method": "POST", "text_body": '{"credentials": {"user": "bob", "v": "{{ p }}"}, "n": 1}'}, True),
             ({"method": "POST", "text_body": '{"user": "{{ p }}", "password": "x"}'}, False),
             ({"method": "POST", "text_body": '{"user": {"name": "{{ p }}"}, "token": "x"}'}, False),
