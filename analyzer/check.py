@@ -24,7 +24,7 @@ from analyzer.params import (
     secret_pieces,
     shown_args,
 )
-from analyzer.redaction import REDACTED
+from analyzer.redaction import REDACTED, is_secret_name
 from analyzer.templates import placed_names
 
 if TYPE_CHECKING:
@@ -141,7 +141,13 @@ class Check(BaseModel):
     # In the instance's __dict__: every request asks (its args are bound, shown and logged).
     @functools.cached_property
     def _declared_secret_params(self) -> frozenset[str]:
-        return frozenset(name for name, param in self.params.items() if param.secret)
+        # A param named like a secret (`token`, `api_key`, `password`) is one unless the catalog says `secret: false`:
+        # its value was shown in args, links, the history and logs.
+        return frozenset(
+            name
+            for name, param in self.params.items()
+            if param.secret or ("secret" not in param.model_fields_set and is_secret_name(name))
+        )
 
     def shown_args(self, args: Mapping[str, ArgValue]) -> dict[str, ArgValue]:
         """`args` as answers, history, logs, JUnit and page links show them: secret values are REDACTED (so a

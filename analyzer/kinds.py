@@ -66,6 +66,7 @@ from analyzer.redaction import (
     credential_forms,
     is_credential_value,
     is_secret_name,
+    may_be_shown,
     scrubber,
     url_for_message,
 )
@@ -320,6 +321,7 @@ __all__ = [
     "label_presence_query",
     "label_written",
     "may_answer_without_its_series",
+    "may_be_shown",
     "metric_names",
     "metric_selectors",
     "names_pattern",

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote
 
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
@@ -16,13 +17,14 @@ REDACTED = "<redacted>"
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
+_SECRET_WORDS = r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))"
 _SECRET_NAME_RE = re.compile(
     # Alternatives sharing a start are written as one: each is tried at every position of a name.
-    r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
-    r"|(?<![a-z])(?:si[gd]|pwd)(?![a-z])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))",
+    rf"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt|{_SECRET_WORDS}",
     re.IGNORECASE,
 )
+# The short words alone: a name secret only by them may be listed as holding no secret (`may_be_shown`).
+_SECRET_WORD_RE = re.compile(_SECRET_WORDS, re.IGNORECASE)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
@@ -51,6 +53,13 @@ def is_secret_name(name: str) -> bool:
         _SECRET_NAME_RE.search(name) is not None
         and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
     )
+
+
+def may_be_shown(name: str) -> bool:
+    """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
+    one only by the short words `sig`, `sid` or `pwd` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`, the shell's
+    `PWD`), which name other things too; never one holding `token`, `key`, `password`, `auth`, `session`..."""
+    return not is_secret_name(_SECRET_WORD_RE.sub("-", name))
 
 
 def is_credential_value(value: str) -> bool:
@@ -405,6 +414,23 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
+
+
+# A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
+# percent-encoded or not (read decoded), and its value up to the next parameter, space or quote.
+_URL_PARAMETER_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&;#\s\"'<>]+)")
+
+
+def hide_url_secrets(text: str) -> str:
+    """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it and
+    the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text` itself when it holds none."""
+    if "@" in text:
+        text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+    if "=" in text:
+        text = _URL_PARAMETER_RE.sub(
+            lambda found: f"{found[1]}={REDACTED}" if is_secret_name(unquote(found[1])) else found[0], text
+        )
+    return text
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:

@@ -752,7 +752,7 @@ class KpiCompareCheck(Check):
                 {
                     "variant": side,
                     "query": probe.query,
-                    "series": [{"labels": s.labels, "value": json_safe(_instant(s))} for s in probe.found],
+                    "series": [{"labels": s.shown_labels(), "value": json_safe(_instant(s))} for s in probe.found],
                 }
                 for side, probe in hidden.items()
             ],

@@ -620,7 +620,7 @@ class PrometheusCheck(Check):
         answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         hidden = [(series, _instant_value(series)[0]) for series in answer.series]
         details["hidden_queries"] = [
-            {"query": query, "series": [{"labels": _bounded_labels(s.labels), "value": v} for s, v in hidden]}
+            {"query": query, "series": [{"labels": _bounded_labels(s.shown_labels()), "value": v} for s, v in hidden]}
         ]
         if not hidden:
             return None
@@ -887,7 +887,7 @@ class _Judging:
         # A loop, not a list comprehension (a frame of its own on Python 3.11): most queries answer one series.
         shown = []
         for series, value, samples in points[:_MAX_SERIES_IN_DETAILS]:
-            shown.append({"labels": _bounded_labels(series.labels), "value": value, "samples": samples})
+            shown.append({"labels": _bounded_labels(series.shown_labels()), "value": value, "samples": samples})
         details: dict[str, Any] = {
             "queries": [result.query],
             "result_type": result.result_type,

@@ -42,6 +42,7 @@ from analyzer.redaction import (
     REDACTED,
     Hider,
     credential_forms,
+    hide_url_secrets,
     is_credential_value,
     is_secret_name,
     url_for_message,
@@ -180,10 +181,19 @@ class Series:
         name = clip(self.labels.get("__name__", ""), DESCRIBED_LABEL_CHARS)
         inner = ", ".join(
             f'{clip(k, DESCRIBED_LABEL_CHARS)}="{_promql_quoted(clip(v, DESCRIBED_LABEL_CHARS))}"'
-            for k, v in sorted(self.labels.items())
+            for k, v in sorted(self.shown_labels().items())
             if k != "__name__"
         )
         return f"{name}{{{inner}}}" if inner or not name else name
+
+    def shown_labels(self) -> dict[str, str]:
+        """The labels as reasons and evidence show them: in each value, a URL's user info and its parameters under
+        secret names hidden (`hide_url_secrets`: a blackbox probe's `instance` may be a URL carrying its API key);
+        the labels themselves when no value may hold one."""
+        for value in self.labels.values():
+            if "=" in value or "@" in value:
+                return {name: hide_url_secrets(value) for name, value in self.labels.items()}
+        return self.labels
 
 
 def _promql_quoted(value: str) -> str:

@@ -4,6 +4,7 @@ No shell, no free-form URLs: args reach the request only through typed, escaped 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import re
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
@@ -42,11 +43,24 @@ from analyzer.kinds import (
     format_number,
     is_credential_value,
     is_secret_name,
+    may_be_shown,
     render_value,
     retry_pauses_s,
     scrubber,
 )
-from checks.http_smoke.judge import BODY_EVIDENCE_CHARS, CookieScope, Failure, judge_exchange, needs_body, snippet
+from checks.http_smoke.jsonpath import JsonPath
+from checks.http_smoke.judge import (
+    BODY_EVIDENCE_CHARS,
+    CookieScope,
+    Failure,
+    SecretNames,
+    container_end,
+    hides_expected_header,
+    json_path_is_secret,
+    judge_exchange,
+    needs_body,
+    snippet,
+)
 from checks.http_smoke.spec import Step, named
 from checks.http_smoke.urltemplates import (
     BaseURLTemplate,
@@ -80,8 +94,18 @@ _WORD_ANY_PAGE_HOLDS = re.compile(r"[A-Za-z0-9]{1,4}")
 # `&` or line end, as a form parser reads it: a literal `hunter#2;x y` is all password, not `hunter` (a placeholder in
 # it is part of it, its spaces and line breaks too); another name's value is searched for pairs too (`mode=a b
 # password=...`).
-_TEXT_PAIR_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=")
+# A name may be percent-encoded (`client%5Fsecret=`), as a form encoder may write any character of it; it is read
+# decoded.
+_TEXT_PAIR_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
 _TEXT_PAIR_VALUE_RE = re.compile(r"(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^&\r\n])*")
+# A JSON member of a text body (JSON sent as text: `{"password": "..."}`), as answers' are read (judge._JSON_MEMBER_RE):
+# its name, and a value that is a string (its content), an object or a list (the bracket opening it), or a bare one (a
+# number, placeholders and what stands around them: `-{{ n }}`) up to the next `,`, `}`, `]`, space or a `{` that
+# starts no placeholder.
+_TEXT_MEMBER_RE = re.compile(
+    r'"(?P<name>(?:[^"\\\n]|\\.){1,100})"\s*:\s*(?:"(?P<string>(?:[^"\\]|\\.)*)"|(?P<open>[\[{])(?!\{)'
+    r"|(?P<bare>(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^,{}\]\s])+))"
+)
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -155,6 +179,11 @@ class HttpSmokeCheck(Check):
     secret_names: list[str] = Field(
         default_factory=lambda: [], description="header, query and JSON body key names whose values are secret"
     )
+    not_secret_names: list[str] = Field(
+        default_factory=lambda: [],
+        description="exact names (case included) secret only by the word sig, sid or pwd whose values are no secret "
+        "(sig_figs, ORACLE_SID, an IAM policy's Sid): shown",
+    )
     steps: list[Step] = Field(min_length=1, max_length=50)
     ca_file: Path | None = Field(
         default=None,
@@ -168,6 +197,7 @@ class HttpSmokeCheck(Check):
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
     _secret_names: frozenset[str] = PrivateAttr()
+    _names: SecretNames = PrivateAttr()
 
     @field_validator("ca_file")
     @classmethod
@@ -181,6 +211,16 @@ class HttpSmokeCheck(Check):
     @model_validator(mode="after")
     def _coherent(self) -> HttpSmokeCheck:
         self._secret_names = frozenset(name.lower() for name in self.secret_names)
+        for name in self.not_secret_names:
+            if name.lower() in self._secret_names:
+                raise ValueError(f"not_secret_names: {name!r} is in secret_names too")
+            if not may_be_shown(name):
+                raise ValueError(
+                    f"not_secret_names: {name!r} holds a word of a secret's name other than sig, sid or pwd (token, "
+                    "key, password, auth, session...), whose values are hidden whatever the catalog says; only a name "
+                    "secret by one of those short words alone may be shown (sig_figs, ORACLE_SID, Sid)"
+                )
+        self._names = SecretNames(self._secret_names, frozenset(self.not_secret_names))
         try:
             self._base = BaseURLTemplate(self.base_url, self.params)
         except ValueError as exc:
@@ -193,14 +233,20 @@ class HttpSmokeCheck(Check):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
         if self._base.literal_host is None:
             wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
+            # By its name or by its value (`X-Upstream: Bearer ...`): either is sent to the host the args chose.
             credentials = sorted(
-                {name for name in [*self.headers, *(h for s in self.steps for h in s.headers)] if self._is_secret(name)}
+                {
+                    (name, "by its value" if not self._is_secret(name) else "by its name")
+                    for name, value in [*self.headers.items(), *(h for s in self.steps for h in s.headers.items())]
+                    if self._secret_header(name, value)
+                }
             )
             if wide and credentials:
+                name, why = credentials[0]
                 raise ValueError(
-                    f"headers: {credentials[0]!r} is a credential and args choose the base_url host, "
-                    f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; "
-                    "narrow allowed_hosts (e.g. *.payments.svc)"
+                    f"headers: {name!r} is a credential ({why}) and args choose the base_url host, "
+                    f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; list only the "
+                    "Services it may go to in allowed_hosts (e.g. *.payments.svc), or write the host in base_url"
                 )
         names = [step.name for step in self.steps]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -302,6 +348,7 @@ class HttpSmokeCheck(Check):
                 found += [step.text_body] if step.secret_body else self._secret_pair_values(step.text_body)
             if step.json_body is not None:
                 found += self._secret_leaves(step.json_body, secret=step.secret_body)
+            found += self._expected_secrets(step)
         # A placeholder's text is no secret: the value it stands for is the arg's or the capture's.
         return [value for value in found if value and _PLACEHOLDER not in value]
 
@@ -320,7 +367,7 @@ class HttpSmokeCheck(Check):
         return [pattern]
 
     def _is_secret(self, name: str) -> bool:
-        return is_secret_name(name) or name.lower() in self._secret_names
+        return self._names.hide(name)
 
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
@@ -366,9 +413,13 @@ class HttpSmokeCheck(Check):
         )
 
     def warnings(self) -> list[str]:
-        """Percentiles over too few requests, followed redirects judged on their status alone, and steps that cannot
-        finish within the deadline."""
-        found = []
+        """Names listed as no secret that are none anyway, percentiles over too few requests, followed redirects judged
+        on their status alone, and steps that cannot finish within the deadline."""
+        found = [
+            f"not_secret_names: {name!r} is no secret name, so its values are shown without it; remove it"
+            for name in self.not_secret_names
+            if not is_secret_name(name)
+        ]
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):
                 if limit is not None and step.repeat < needed:
@@ -422,7 +473,33 @@ class HttpSmokeCheck(Check):
                 step["json_body"] = REDACTED if step["secret_body"] else self._redact_json(step["json_body"])
             if "text_body" in step:
                 step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
+            expect = step.get("expect", {})
+            for name, rule in expect.get("headers", {}).items():
+                if "equals" in rule and hides_expected_header(name, rule["equals"], self._names):
+                    rule["equals"] = REDACTED
+            for rule in expect.get("json", []):
+                if "equals" in rule and self._hides_expected_json(rule["path"], rule["equals"]):
+                    rule["equals"] = REDACTED
         return data
+
+    def _hides_expected_json(self, path: str, expected: Any) -> bool:
+        """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no boolean or null."""
+        secret = json_path_is_secret(JsonPath.parse(path), self._names)
+        return secret and not (expected is None or isinstance(expected, bool))
+
+    def _expected_secrets(self, step: Step) -> list[str]:
+        """The strings a step's assertions expect where a secret stands (a header's `equals` under a secret name, a
+        JSON path's under a secret path): a target may quote them elsewhere in its answer."""
+        found = [
+            rule.equals
+            for name, rule in step.expect.headers.items()
+            if rule.equals is not None and hides_expected_header(name, rule.equals, self._names)
+        ]
+        return found + [
+            rule.equals
+            for rule in step.expect.json_paths
+            if isinstance(rule.equals, str) and self._hides_expected_json(rule.path, rule.equals)
+        ]
 
     def measures_the_past(self) -> bool:
         """Never: its requests go out now, whatever `at` says."""
@@ -582,7 +659,7 @@ class HttpSmokeCheck(Check):
         }
         secrets.extend(
             value
-            for value in self._sent_secrets(step, request)
+            for value in [*self._sent_secrets(step, request), *self._expected_secrets(step)]
             if value not in shown and (len(value) >= MIN_HIDDEN_CHARS or value in placed)
         )
         carriers = _cookie_carriers(compiled, values, cookie_scopes)
@@ -630,7 +707,9 @@ class HttpSmokeCheck(Check):
                     try:
                         # Decoding and regexes see target-controlled text: off the event loop, so the deadline
                         # and every other request keep being served while they run.
-                        judged = await asyncio.to_thread(judge_exchange, step, exchange, where, self._secret_names)
+                        judged = await asyncio.to_thread(
+                            judge_exchange, step, exchange, where, self._secret_names, frozenset(self.not_secret_names)
+                        )
                         if exchange.withheld:
                             # Judged on the hop it was not sent to: the redirect's own answer is no page to assert on.
                             hop = (
@@ -705,24 +784,54 @@ class HttpSmokeCheck(Check):
             elif step.json_body is not None:
                 found += self._secret_leaves(json.loads(text), secret=False)
             else:
-                # As sent, and as a target that decoded the form may quote it.
-                found += [form for value in self._secret_pair_values(text) for form in (value, unquote_plus(value))]
+                # As sent, and as a target that decoded the form or the JSON string may quote it; and as the catalog
+                # wrote it, which a placeholder's value may have moved out of the pair or member reading finds
+                # (a `\` ending a value before a JSON string's quote).
+                found += [
+                    form
+                    for value in self._secret_pair_values(text)
+                    for form in (value, unquote_plus(value), _json_string(value))
+                ]
+                written = self._secret_pair_values(step.text_body or "")
+                found += [value for value in written if _PLACEHOLDER not in value]
         return [value for value in found if value]
 
     def _secret_pair_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the values of the `name=value` pairs under a secret name stand in a text body (a form's
-        `password=...`), in order."""
+        """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not) and
+        of the JSON members (`"password": "..."`: JSON sent as text) under a secret name stand in a text body, in
+        order, overlapping ones merged."""
         spans = []
         at = 0
         while (found := _TEXT_PAIR_NAME_RE.search(text, at)) is not None:
             at = found.end()
-            if self._is_secret(found[1]):
+            if self._is_secret(unquote(found[1])):
                 value = _TEXT_PAIR_VALUE_RE.match(text, at)
                 assert value is not None  # it matches an empty value too
                 if value.end() > at:
                     spans.append((at, value.end()))
                 at = value.end()
-        return spans
+        at = 0
+        while (member := _TEXT_MEMBER_RE.search(text, at)) is not None:
+            name = member["name"]
+            with contextlib.suppress(ValueError):
+                name = json.loads(f'"{name}"')
+            kind = next(group for group in ("string", "open", "bare") if member[group] is not None)
+            start = member.start(kind)
+            if not self._is_secret(name):
+                # The members of an object under another name are searched too.
+                at = member.end() if kind != "open" else start + 1
+                continue
+            end = container_end(text, start) if kind == "open" else member.end(kind)
+            if end > start:
+                spans.append((start, end))
+            at = max(end, member.end())
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
 
     def _secret_pair_values(self, text: str) -> list[str]:
         """The values of the `name=value` pairs under a secret name in a text body (a form's `password=...`)."""
@@ -870,6 +979,15 @@ def _url_parameter_parts(url: str) -> list[str]:
     return [query, fragment, "&".join(path.split(";")[1:])] + [
         part.replace(";", "&") for part in (query, fragment) if ";" in part
     ]
+
+
+def _json_string(text: str) -> str:
+    """`text` read as the content of a JSON string (its escapes decoded), or as it is when it is none."""
+    try:
+        decoded = json.loads(f'"{text}"')
+    except ValueError:
+        return text
+    return decoded if isinstance(decoded, str) else text
 
 
 def _user_info(url: str) -> str:

@@ -185,8 +185,9 @@ _QUOTE_WINDOW_CHARS = 64 * 1024
 _JSON_TURN = threading.Lock()
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
-# link carrying a session).
-_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.-]{1,100})=([^&\s\"'<>#;]+)")
+# link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
+# server may write any character of it, and is read decoded.
+_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&\s\"'<>#;]+)")
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
 _JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
@@ -197,6 +198,24 @@ _ESCAPED_MEMBER_RE = re.compile(
 )
 # What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+
+
+@dataclass(frozen=True)
+class SecretNames:
+    """The names whose values a check hides: every secret name (`is_secret_name`) but those it lists in
+    `not_secret_names` (`shown`, exact names as written), and its own `secret_names` (`extra`, lower case, any
+    case)."""
+
+    extra: frozenset[str] = frozenset()
+    shown: frozenset[str] = frozenset()
+
+    def hide(self, name: str) -> bool:
+        """Whether a value under `name` (a header, a parameter, a JSON member) is hidden."""
+        return (is_secret_name(name) and name not in self.shown) or name.lower() in self.extra
+
+
+NO_SECRET_NAMES = SecretNames()
+"""A check that lists no secret names and shows none."""
 
 
 @dataclass(frozen=True)
@@ -252,14 +271,20 @@ class CookieScope:
 
 
 def judge_exchange(
-    step: Step, exchange: HttpExchange, where: str, secret_names: frozenset[str] = frozenset()
+    step: Step,
+    exchange: HttpExchange,
+    where: str,
+    secret_names: frozenset[str] = frozenset(),
+    shown_names: frozenset[str] = frozenset(),
 ) -> Judged:
     """Every failed assertion of one response, the values it captures and its evidence (runs in a thread);
-    `secret_names`: the check's own secret names, lower case (a header under one is quoted as REDACTED)."""
+    `secret_names`: the check's own secret names, lower case (a header under one is quoted as REDACTED);
+    `shown_names`: its `not_secret_names`, as written."""
+    names = SecretNames(secret_names, shown_names)
     # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
     text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
-    failures, captured, secrets = _assess(step, exchange, text or "", where, secret_names)
-    evidence = _exchange_evidence(exchange, text, secret_names)
+    failures, captured, secrets = _assess(step, exchange, text or "", where, names)
+    evidence = _exchange_evidence(exchange, text, names)
     if len(secrets) > _MAX_SECRET_LEAVES:
         evidence["body"] = "<redacted: a secret capture found an object or list too large to scrub value by value>"
         secrets = secrets[:_MAX_SECRET_LEAVES]
@@ -283,7 +308,7 @@ def needs_body(step: Step) -> bool:
 
 
 def _assess(
-    step: Step, exchange: HttpExchange, text: str, where: str, secret_names: frozenset[str]
+    step: Step, exchange: HttpExchange, text: str, where: str, secret_names: SecretNames
 ) -> tuple[list[Failure], dict[str, ArgValue], list[str]]:
     expect = step.expect
     failures: list[Failure] = []
@@ -299,8 +324,7 @@ def _assess(
             )
         )
     for name, rule in expect.headers.items():
-        secret = name.lower() in secret_names
-        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where, secret))
+        failures.extend(_judge_header(name, rule, exchange.headers.get_list(name), where, secret_names))
     if exchange.body_truncated and (step.oversized_body == "fail" or needs_body(step)):
         failures.append(_oversized(step, exchange))
         return failures, {}, []
@@ -360,7 +384,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _parse_json(text: str, secret_names: frozenset[str]) -> tuple[Any, str]:
+def _parse_json(text: str, secret_names: SecretNames) -> tuple[Any, str]:
     """(document, "") or (None, why the text is not JSON): also NaN and Infinity, which RFC 8259 has no
     number for, and a key repeated in one object, whose value each parser picks differently."""
     try:
@@ -397,32 +421,37 @@ def _search(pattern: str, text: str, what: str) -> bool:
         ) from None
 
 
-def _shown_header(name: str, value: str, secret: bool) -> str:
+def _shown_header(name: str, value: str, secret_names: SecretNames) -> str:
     """A response header's value as a failure quotes it: a cookie's value hidden (its attributes are what a rule
     asserts), and a credential's whole (a session the answer set, a token it sends back), as is one the check
-    names `secret`; any other clipped, a challenge too (`WWW-Authenticate: Bearer error="invalid_token"`: a
-    scheme and why, no credential)."""
-    if secret:
-        return REDACTED
+    names in `secret_names`; any other clipped, a challenge too (`WWW-Authenticate: Bearer error="invalid_token"`:
+    a scheme and why, no credential)."""
     lowered = name.lower()
+    if lowered in secret_names.extra:
+        return REDACTED
     if lowered == "set-cookie":
         cookie, separator, attributes = value.partition(";")
         cookie_name, equals, _ = cookie.partition("=")
         return f"{cookie_name}{equals}{REDACTED}{separator}{snippet(attributes, 120)}" if equals else REDACTED
     # A credential the step sent that a challenge echoes is hidden by the check's scrub of what it sent.
-    if lowered not in _CHALLENGE_HEADERS and (is_secret_name(name) or is_credential_value(value)):
+    if lowered not in _CHALLENGE_HEADERS and (secret_names.hide(name) or is_credential_value(value)):
         return REDACTED
     return snippet(value, 120)
 
 
-def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, secret: bool) -> list[Failure]:
-    shown = ", ".join(repr(_shown_header(name, v, secret)) for v in values) or "no such header"
+def _judge_header(
+    name: str, rule: HeaderExpect, values: list[str], where: str, secret_names: SecretNames
+) -> list[Failure]:
+    shown = ", ".join(repr(_shown_header(name, v, secret_names)) for v in values) or "no such header"
     if rule.exists is not None:
         if bool(values) != rule.exists:
             return [Failure(f"header {name} exists", str(rule.exists).lower(), shown)]
         return []
     assertion, expected = (
-        (f"header {name} equals", repr(rule.equals))
+        (
+            f"header {name} equals",
+            repr(REDACTED if hides_expected_header(name, rule.equals, secret_names) else rule.equals),
+        )
         if rule.equals is not None
         else (f"header {name} regex", f"a match for {rule.regex!r}")
     )
@@ -439,7 +468,7 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, 
     elif len(values) > 1 and name.lower() != "set-cookie":
         # Lines of one list field are one value (RFC 9110 5.3); Set-Cookie lines are separate cookies.
         values = [", ".join(values)]
-        shown = repr(_shown_header(name, values[0], secret))
+        shown = repr(_shown_header(name, values[0], secret_names))
     if rule.equals is not None and rule.equals not in values:
         return [Failure(assertion, expected, shown)]
     if rule.regex is not None and not any(_search(rule.regex, v, f"{where}: header {name} regex") for v in values):
@@ -447,10 +476,10 @@ def _judge_header(name: str, rule: HeaderExpect, values: list[str], where: str, 
     return []
 
 
-def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: frozenset[str]) -> Failure | None:
+def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: SecretNames) -> Failure | None:
     path = JsonPath.parse(rule.path)
     # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`).
-    under_secret = any(isinstance(step, str) and _secret_name(step, secret_names) for step in path.steps)
+    under_secret = json_path_is_secret(path, secret_names)
 
     def got(value: Any) -> str:
         return json.dumps(REDACTED) if under_secret else quote(json.dumps(value), 120, secret_names)
@@ -472,7 +501,7 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
         return (
             None
             if json_equal(value, rule.equals)
-            else Failure(f"json {path} equals", _json_text(rule.equals), got(value))
+            else Failure(f"json {path} equals", shown_expected_json(rule.equals, under_secret), got(value))
         )
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -482,6 +511,29 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
+
+
+def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
+    """Whether a JSON path names a value under a secret name (`$.auth.token`), or one of the check's `secret_names`."""
+    return any(isinstance(step, str) and secret_names.hide(step) for step in path.steps)
+
+
+def shown_expected_json(expected: Any, secret: bool) -> str:
+    """An `equals` of a JSON assertion as a failure quotes it: under a secret path (`$.token` equals `"abc..."`, a
+    token the catalog wrote) a string, a number or a container is REDACTED, as what the path found is; a boolean or
+    null tells nothing and is shown."""
+    if secret and not (expected is None or isinstance(expected, bool)):
+        return json.dumps(REDACTED)
+    return _json_text(expected)
+
+
+def hides_expected_header(name: str, expected: str, secret_names: SecretNames) -> bool:
+    """Whether a header assertion's `equals` is a secret as the header's value would be (`_shown_header`): under a
+    secret name (one of the check's, also a challenge's), or a credential (`Bearer ...`)."""
+    lowered = name.lower()
+    return lowered in secret_names.extra or (
+        lowered not in _CHALLENGE_HEADERS and (secret_names.hide(name) or is_credential_value(expected))
+    )
 
 
 def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_error: str) -> tuple[str, str, list[str]]:
@@ -630,7 +682,7 @@ def _leaves(value: Any) -> list[str]:
     return found
 
 
-def _exchange_evidence(exchange: HttpExchange, text: str | None, secret_names: frozenset[str]) -> dict[str, Any]:
+def _exchange_evidence(exchange: HttpExchange, text: str | None, secret_names: SecretNames) -> dict[str, Any]:
     if text is None:
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
         start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
@@ -720,11 +772,7 @@ def _charset(name: str) -> str:
     return encoding if encoding in _DECODED_CHARSETS else "utf-8"
 
 
-def _secret_name(name: str, secret_names: frozenset[str]) -> bool:
-    return is_secret_name(name) or name.lower() in secret_names
-
-
-def _masked(text: str, secret_names: frozenset[str]) -> str:
+def _masked(text: str, secret_names: SecretNames) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
     page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, and a member
@@ -737,27 +785,28 @@ def _masked(text: str, secret_names: frozenset[str]) -> str:
         with contextlib.suppress(ValueError):
             name = json.loads(f'"{name}"')
         opens_container = match.group(3) in ("[", "{")
-        if not _secret_name(name, secret_names):
+        if not secret_names.hide(name):
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
-        end = _container_end(text, match.start(3)) if opens_container else match.end()
+        end = container_end(text, match.start(3)) if opens_container else match.end()
         parts += [text[shown_to : match.start(3)], f'"{REDACTED}"']
         shown_to = searched_to = end
     parts.append(text[shown_to:])
 
     def escaped(match: re.Match[str]) -> str:
-        if not _secret_name(match.group(1).replace("\\\\", "\\"), secret_names):
+        if not secret_names.hide(match.group(1).replace("\\\\", "\\")):
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     def parameter(match: re.Match[str]) -> str:
-        return f"{match.group(1)}={REDACTED}" if _secret_name(match.group(1), secret_names) else match.group(0)
+        name = urllib.parse.unquote(match.group(1))
+        return f"{match.group(1)}={REDACTED}" if secret_names.hide(name) else match.group(0)
 
     return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
 
 
-def _container_end(text: str, start: int) -> int:
+def container_end(text: str, start: int) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
     text when it is cut before."""
     depth = 0
@@ -772,7 +821,7 @@ def _container_end(text: str, start: int) -> int:
     return len(text)
 
 
-def quote(text: str, limit: int, secret_names: frozenset[str] = frozenset()) -> str:
+def quote(text: str, limit: int, secret_names: SecretNames = NO_SECRET_NAMES) -> str:
     """The start of a body's text as a reason or evidence shows it, at most `limit` characters, secret members'
     values hidden (`_masked`). Only a window of the text is searched, widened until its masked text fills `limit`, up
     to _QUOTE_WINDOW_CHARS."""

@@ -1330,6 +1330,29 @@ class TestHostileLabels:
         assert len(history) < 10_000
 
 
+@pytest.mark.integration
+class TestSecretsInLabels:
+    """A label value that is a URL carrying credentials (a blackbox probe's `instance`) is shown without them in the
+    reason, the evidence and the history."""
+
+    PROBED = "https://probe:pr0be-pw@partner.example/health?api_key=k3y-s3cr3t&region=eu#access_token=t0k-s3cr3t"
+
+    async def test_a_probed_url_shows_no_credential(self, prometheus, client_for):
+        query = f'label_replace(vector(0), "instance", "{self.PROBED}", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": query, "each": True, "pass_if": "> 0.5"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "fail")
+        shown = "https://<redacted>@partner.example/health?api_key=<redacted>&region=eu#access_token=<redacted>"
+        assert body["details"]["series"][0]["labels"] == {"instance": shown}
+        assert f'{{instance="{shown}"}}' in body["reason"]
+        history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).json()
+        # The query as the catalog wrote it holds the URL (to make the label); what the data holds must not show.
+        for shown_body in (body, *history["entries"]):
+            shown_body["details"].pop("queries")
+            assert "s3cr3t" not in json.dumps(shown_body) and "pr0be-pw" not in json.dumps(shown_body)
+
+
 def _p99(service: str) -> str:
     return f'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{{service="{service}"}}[5m])))'
 

@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from analyzer.check import EvalContext
+from analyzer.catalog import build_catalog
+from analyzer.check import Check, EvalContext
 from analyzer.errors import DeadlineExceeded
+from analyzer.registry import Registry
 from analyzer.sources import Sources
 from checks.kpi_compare import KpiCompareCheck
 
@@ -44,3 +46,35 @@ class TestParamVariants:
         }
         with pytest.raises(ValidationError, match=r"canary_hash\.variant: this kind does not read it"):
             KpiCompareCheck.model_validate(check)
+
+
+class TestSecretParamNames:
+    """A param named like a secret is secret unless the catalog says `secret: false`."""
+
+    @staticmethod
+    def check(**param: object) -> Check:
+        query = 'sum(rate(x{a="{{ api_token }}", b="{{ max_tokens }}", c="{{ page }}"}[5m]))'
+        params = {
+            "api_token": {"type": "label_value", "default": "tk-d3fault-v4lue", **param},
+            "max_tokens": {"type": "label_value", "default": "100"},
+            "page": {"type": "label_value", "default": "1"},
+        }
+        definition = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1", "params": params}
+        sources = {"default": {"url": "http://prometheus.monitoring:9090"}}
+        return build_catalog([("test.yaml", {"sources": sources, "checks": [definition]})], Registry.default()).checks[
+            "q"
+        ]
+
+    def test_a_secret_name_is_secret(self):
+        # It was shown in args, ui_url, the history and logs, and its default in GET /api/v1/checks/{name}.
+        check = self.check()
+        assert check.secret_params() == frozenset({"api_token"})
+        assert check.shown_args({"api_token": "tk-4rg", "max_tokens": "100", "page": "1"}) == {
+            "api_token": "<redacted>",
+            "max_tokens": "100",
+            "page": "1",
+        }
+        assert check.definition()["params"]["api_token"]["default"] == "<redacted>"
+
+    def test_secret_false_shows_it(self):
+        assert self.check(secret=False).secret_params() == frozenset()

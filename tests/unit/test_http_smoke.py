@@ -627,6 +627,36 @@ class TestHostsChosenByArgs:
         assert any(f"headers: {header!r} is a credential" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
+    @pytest.mark.parametrize(
+        ("headers", "message"),
+        [
+            # A credential by its value alone loaded, and was sent to whichever Service the args named.
+            ({"X-Upstream": "Bearer {{ t }}"}, "headers: 'X-Upstream' is a credential (by its value)"),
+            (
+                {"Signature-Input": 'sig1=("@method");keyid="k"'},
+                "headers: 'Signature-Input' is a credential (by its name)",
+            ),
+        ],
+    )
+    def test_the_refusal_says_why_and_what_to_do(self, headers, message):
+        raw = definition(
+            [{"name": "a", "headers": headers}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={
+                "svc": {"type": "dns_label", "default": "api"},
+                "ns": {"type": "dns_label", "default": "shop"},
+                "t": {"type": "label_value", "default": "tk-d3fault"},
+            },
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        problem = next(p for p in caught.value.problems if "is a credential" in p)
+        assert message in problem
+        assert problem.endswith(
+            "list only the Services it may go to in allowed_hosts (e.g. *.payments.svc), or write the host in base_url"
+        )
+
     @pytest.mark.parametrize("suffix", ["svc", "internal", "com"])
     def test_a_suffix_of_one_label_needs_explicit_allowed_hosts(self, suffix):
         # *.internal reaches every Service or host under a whole top-level domain, as *.svc does.
@@ -744,6 +774,83 @@ class TestSecrets:
         assert evaluation.details["steps"][0]["body"] == "dark <redacted> <redacted> abcdefg"
 
 
+class TestNotSecretNames:
+    """A name secret only by the word sig, sid or pwd that holds no secret may be listed as such and is shown; no
+    other secret name can be, and a credential value or a secret the check sends stays hidden all the same."""
+
+    POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "AllowRead", "Effect": "Allow"}], "sig_figs": 3}
+
+    def smoke(self, **extra: Any) -> dict[str, Any]:
+        step = {
+            "name": "policy",
+            "query": {"sig_figs": "3"},
+            "expect": {"json": [{"path": "$.Statement[0].Sid", "equals": "AllowWrite"}]},
+        }
+        return definition([step], **extra)
+
+    async def test_a_listed_name_is_shown(self, run, respx_mock):
+        # Hidden, the failed assertion read `expected "<redacted>", got "<redacted>"`: which statement failed was
+        # anyone's guess, and the policy's Sid and sig_figs were `<redacted>` in the evidence and the definition.
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(200, json=self.POLICY))
+        evaluation = await run(self.smoke(not_secret_names=["Sid", "sig_figs"]))
+        assert evaluation.reason == (
+            'step \'policy\' (1/1) failed: json $.Statement[0].Sid equals: expected "AllowWrite", got "AllowRead"'
+        )
+        step = evaluation.details["steps"][0]
+        assert step["body"] == json.dumps(self.POLICY, separators=(",", ":"))
+        assert step["request"]["url"] == f"{BASE}/?sig_figs=3"
+
+    async def test_unlisted_it_is_hidden(self, run, respx_mock):
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(200, json=self.POLICY))
+        evaluation = await run(self.smoke())
+        assert "AllowRead" not in json.dumps(evaluation.details)
+
+    def test_a_name_is_exact(self):
+        # An IAM policy's `Sid` shown, a session's `sid` in the same answer still hidden.
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        body = b'{"Sid": "AllowRead", "sid": "s3ss-s3cr3t", "X-Sig": "sig-s3cr3t"}'
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Sid"}))
+        assert result.evidence["body"] == '{"Sid": "AllowRead", "sid": "<redacted>", "X-Sig": "<redacted>"}'
+
+    async def test_a_credential_value_and_a_secret_arg_stay_hidden(self, run, respx_mock):
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(500, text=f"got {request.headers['sid']} and {request.url.params['pwd']}")
+
+        respx_mock.get(url__startswith=f"{BASE}/").mock(side_effect=echo)
+        step = {"name": "s", "headers": {"sid": "Bearer cr3d-s3cr3t"}, "query": {"pwd": "{{ p }}"}}
+        params = {"p": {"type": "label_value", "required": True, "secret": True}}
+        evaluation = await run(definition([step], params=params, not_secret_names=["sid", "pwd"]), {"p": "4rg-s3cr3t"})
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    @pytest.mark.parametrize(
+        ("names", "problem"),
+        [
+            (["X-Sig-Token"], "not_secret_names: 'X-Sig-Token' holds a word of a secret's name other than sig"),
+            (["api_key"], "not_secret_names: 'api_key' holds a word of a secret's name other than sig"),
+            (["signature"], "not_secret_names: 'signature' holds a word"),
+            (["session_sid"], "not_secret_names: 'session_sid' holds a word"),
+        ],
+    )
+    def test_no_other_secret_name_can_be_listed(self, names, problem):
+        with pytest.raises(ConfigError) as caught:
+            load(self.smoke(not_secret_names=names))
+        assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+    def test_a_name_in_both_lists_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            load(self.smoke(not_secret_names=["sid"], secret_names=["SID"]))
+        assert any("not_secret_names: 'sid' is in secret_names too" in p for p in caught.value.problems)
+
+    def test_a_name_no_secret_anyway_is_warned_of(self):
+        check = load(self.smoke(not_secret_names=["page", "ORACLE_SID"]))
+        assert [w for w in check.warnings() if "not_secret_names" in w] == [
+            "not_secret_names: 'page' is no secret name, so its values are shown without it; remove it"
+        ]
+
+
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
 
@@ -854,6 +961,14 @@ class TestHopSecrets:
         evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
         assert evaluation.verdict == "pass", evaluation.reason
         assert evaluation.details["steps"][0]["response_headers"]["location"] == "http://[bad/next?session=<redacted>"
+
+    async def test_a_redirect_hides_a_value_under_a_percent_encoded_name(self, run, respx_mock):
+        location = "http://login.shop.svc/cb?client%5Fsecret=CS-SECRET-12&pass%77ord=PW-SECRET-34&page=2"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [301]}}]))
+        shown = evaluation.details["steps"][0]["response_headers"]["location"]
+        assert shown == "http://login.shop.svc/cb?client%5Fsecret=<redacted>&pass%77ord=<redacted>&page=2"
+        assert "SECRET" not in json.dumps(evaluation.model_dump(mode="json"))
 
     async def test_a_redirect_hides_a_token_in_its_fragment(self, run, respx_mock):
         # An OAuth implicit grant answers with the token in the fragment: only the query was looked at.
@@ -1484,6 +1599,15 @@ class TestJudgeSecretMembers:
         )
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_percent_encoded_parameter_name_is_read_decoded(self):
+        # A token endpoint's form answer with its names encoded: `client%5Fsecret` is `client_secret`.
+        body = b"client%5Fsecret=cs-s3cr3t-1&pass%77ord=pw-s3cr3t-2&access%5ftoken=at-s3cr3t-3&scope=repo"
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == (
+            "client%5Fsecret=<redacted>&pass%77ord=<redacted>&access%5ftoken=<redacted>&scope=repo"
+        )
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     @pytest.mark.parametrize(
         ("body", "shown"),
         [
@@ -1531,6 +1655,100 @@ class TestJudgeSecretMembers:
         body = b'{"session": {"state": "expired"}}'
         assert judged({"body_not_contains": ["expired"]}, body=body).failures
         assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
+
+
+class TestJudgeExpectedSecrets:
+    """An assertion's expected value where a secret stands (a JSON path under a secret name, a secret header) is quoted
+    as REDACTED, as what the answer holds there is."""
+
+    @pytest.mark.parametrize(
+        ("expect", "body", "headers", "failure"),
+        [
+            (
+                {"json": [{"path": "$.auth.token", "equals": "tk-wr1tt3n-s3cr3t"}]},
+                b'{"auth": {"token": "other"}}',
+                {},
+                'json $.auth.token equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.credentials.pin", "equals": 4711}]},
+                b'{"credentials": {"pin": 1234}}',
+                {},
+                'json $.credentials.pin equals: expected "<redacted>", got "<redacted>"',
+            ),
+            # A boolean or null tells nothing: shown.
+            (
+                {"json": [{"path": "$.session.valid", "equals": True}]},
+                b'{"session": {"valid": false}}',
+                {},
+                'json $.session.valid equals: expected true, got "<redacted>"',
+            ),
+            (
+                {"headers": {"X-Api-Key": {"equals": "hk-wr1tt3n-s3cr3t"}}},
+                b"",
+                {"X-Api-Key": "other"},
+                "header X-Api-Key equals: expected '<redacted>', got '<redacted>'",
+            ),
+            (
+                {"headers": {"X-Upstream": {"equals": "Bearer wr1tt3n-s3cr3t"}}},
+                b"",
+                {"X-Upstream": "none"},
+                "header X-Upstream equals: expected '<redacted>', got 'none'",
+            ),
+            # A challenge is what a smoke test of a 401 asserts: its scheme and realm are no credential.
+            (
+                {"status": [401], "headers": {"WWW-Authenticate": {"equals": 'Bearer realm="shop"'}}},
+                b"",
+                {"WWW-Authenticate": "Basic"},
+                """header WWW-Authenticate equals: expected 'Bearer realm="shop"', got 'Basic'""",
+            ),
+        ],
+    )
+    def test_the_expected_value_is_hidden(self, expect, body, headers, failure):
+        status = 401 if expect.get("status") == [401] else 200
+        result = judged(expect, status=status, body=body, headers=headers)
+        assert [str(f) for f in result.failures] == [failure]
+
+    def test_a_check_secret_name_hides_the_expected_value(self):
+        step = Step.model_validate({"name": "s", "expect": {"json": [{"path": "$.pin", "equals": "4711"}]}})
+        exchange = HttpExchange(
+            url=f"{BASE}/",
+            status=200,
+            headers=httpx.Headers(),
+            body=b'{"pin": "0000"}',
+            latency_ms=1.0,
+            body_truncated=False,
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset({"pin"}))
+        assert [str(f) for f in result.failures] == ['json $.pin equals: expected "<redacted>", got "<redacted>"']
+
+    def test_the_definition_hides_the_expected_value(self):
+        # GET /api/v1/checks/{name} and the check page showed the token the catalog expects.
+        expect = {
+            "json": [
+                {"path": "$.token", "equals": "tk-wr1tt3n-s3cr3t"},
+                {"path": "$.session.valid", "equals": True},
+                {"path": "$.status", "equals": "ok"},
+            ],
+            "headers": {"X-Api-Key": {"equals": "hk-wr1tt3n-s3cr3t"}, "X-Mode": {"equals": "canary"}},
+        }
+        check = load(definition([{"name": "s", "expect": expect}]))
+        shown = check.definition()["steps"][0]["expect"]
+        assert [rule["equals"] for rule in shown["json"]] == ["<redacted>", True, "ok"]
+        assert shown["headers"] == {"X-Api-Key": {"equals": "<redacted>"}, "X-Mode": {"equals": "canary"}}
+        assert {"tk-wr1tt3n-s3cr3t", "hk-wr1tt3n-s3cr3t"} <= set(check.literal_secrets())
+
+    async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
+        # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
+        body = {"token": "other", "hint": "expected tk-wr1tt3n-s3cr3t"}
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=body))
+        expect = {"json": [{"path": "$.token", "equals": "tk-wr1tt3n-s3cr3t"}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert evaluation.verdict == "fail"
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert (
+            evaluation.reason == 'step \'s\' (1/1) failed: json $.token equals: expected "<redacted>", got "<redacted>"'
+        )
 
 
 class TestJudgeMissingCaptures:
@@ -2227,6 +2445,17 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "username=bob&password=x y{{ p }}&scope=a"}, True),
             # A placeholder's line break is part of the value (a value cut there was a malformed placeholder).
             ({"method": "POST", "text_body": "username=bob&password={{\n p }}&scope=a"}, True),
+            # A pair's name percent-encoded, as an encoder may write any character of it.
+            ({"method": "POST", "text_body": "grant_type=x&client%5Fsecret={{ p }}"}, True),
+            ({"method": "POST", "text_body": "user=bob&pass%77ord={{ p }}"}, True),
+            # JSON sent as text: a member under a secret name, as a json_body's, the object holding it too.
+            ({"method": "POST", "text_body": '{"user": "bob", "password": "{{ p }}"}'}, True),
+            ({"method": "POST", "text_body": '{"n": 1, "pin_\\u0074oken": {{ p }}}'}, True),
+            # A bare value with a placeholder inside it: taken for a stray brace, it made the catalog invalid.
+            ({"method": "POST", "text_body": '{"token": -{{ p }}, "n": x{{ p }}y}'}, True),
+            ({"method": "POST", "text_body": '{"credentials": {"user": "bob", "v": "{{ p }}"}, "n": 1}'}, True),
+            ({"method": "POST", "text_body": '{"user": "{{ p }}", "password": "x"}'}, False),
+            ({"method": "POST", "text_body": '{"user": {"name": "{{ p }}"}, "token": "x"}'}, False),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -2286,6 +2515,47 @@ class TestSecretParams:
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
         assert check.definition()["steps"][0]["text_body"] == "mode=a b password=<redacted>"
+
+    def test_a_json_text_body_shows_no_secret_member(self):
+        # JSON sent as text_body was shown as written unless secret_body: its password in GET /api/v1/checks/{name}
+        # and the check page, and the param sent under client_secret in args and links.
+        body = '{"user": "bob", "password": "pw-l1t3ral-9", "n": {{ n }}, "auth": {"k": "v-l1t3ral"}, "cs": "{{ p }}"}'
+        check = load(
+            definition(
+                [{"name": "s", "method": "POST", "text_body": body}],
+                params={"p": {"type": "label_value", "default": "v"}, "n": {"type": "number", "default": 1}},
+                secret_names=["cs"],
+            )
+        )
+        assert check.definition()["steps"][0]["text_body"] == (
+            '{"user": "bob", "password": "<redacted>", "n": {{ n }}, "auth": <redacted>, "cs": "<redacted>"}'
+        )
+        assert {"pw-l1t3ral-9", '{"k": "v-l1t3ral"}'} <= set(check.literal_secrets())
+        assert check.secret_params() == frozenset({"p"})
+
+    def test_a_percent_encoded_pair_name_is_read_decoded(self):
+        # `client%5Fsecret` is `client_secret` to the form parser that reads it: its value was shown.
+        body = "grant_type=client_credentials&client%5Fsecret=cs-l1t3ral-9&pass%77ord=pw-l1t3ral-9&scope=a"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == (
+            "grant_type=client_credentials&client%5Fsecret=<redacted>&pass%77ord=<redacted>&scope=a"
+        )
+
+    async def test_a_json_text_body_and_its_echo_are_hidden_in_evidence(self, run, respx_mock):
+        # A placeholder's value ending in `\` escapes the quote after it, so that reading the request as sent finds
+        # no password member: the password as the catalog wrote it is searched for all the same.
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(400, text=f"bad login: {request.content.decode()}")
+
+        respx_mock.post(f"{BASE}/login").mock(side_effect=echo)
+        body = '{"note": "{{ note }}", "password": "pw-l1t3ral-9", "token": "{{ t }}"}'
+        params = {"note": {"type": "label_value", "required": True}, "t": {"type": "label_value", "required": True}}
+        step = {"name": "s", "method": "POST", "path": "/login", "text_body": body}
+        evaluation = await run(definition([step], params=params), {"note": "a\\", "t": "tk-4rg-s3cr3t"})
+        assert evaluation.verdict == "fail"
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "l1t3ral" not in shown and "s3cr3t" not in shown
+        assert evaluation.args == {"note": "a\\", "t": "<redacted>"}
 
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):

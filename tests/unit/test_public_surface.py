@@ -93,6 +93,7 @@ PUBLIC_NAMES = [
     "json_safe",
     "event_form",
     "may_answer_without_its_series",
+    "may_be_shown",
     "metric_names",
     "label_presence_query",
     "label_written",

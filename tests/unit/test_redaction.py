@@ -13,6 +13,7 @@ from analyzer.redaction import (
     credential_forms,
     credential_scrubber,
     hide_credentials,
+    hide_url_secrets,
     is_credential_value,
     is_secret_name,
     parser_error_for_log,
@@ -336,6 +337,30 @@ class TestHideCredentials:
     )
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
+
+
+class TestHideUrlSecrets:
+    """A URL in a label value shows no user info and no parameter value under a secret name; other text is kept."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("https://u:pw@host/x?api_key=k&region=eu", "https://<redacted>@host/x?api_key=<redacted>&region=eu"),
+            ("http://host/cb?page=2#access_token=t&state=s", "http://host/cb?page=2#access_token=<redacted>&state=s"),
+            # A value runs to the next parameter: a `?` may be part of a query value.
+            ("http://host/cart;jsessionid=j?x=1", "http://host/cart;jsessionid=<redacted>"),
+            (
+                "http://host/?client%5Fsecret=c&pass%77ord=p",
+                "http://host/?client%5Fsecret=<redacted>&pass%77ord=<redacted>",
+            ),
+            # No URL's parameter, no URL's user info: a label's own words.
+            ("token=abc", "token=abc"),
+            ("ops@example.com", "ops@example.com"),
+            ("http://host/?max_tokens=100&sig_x=", "http://host/?max_tokens=100&sig_x="),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_url_secrets(text) == shown
 
 
 class TestCredentialScrubber:
