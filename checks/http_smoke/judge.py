@@ -135,14 +135,15 @@ codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
 # meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
 _META_PRESCAN_BYTES = 1024
-# The prescan skips comments and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the
-# `content` of an `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL,
-# a meta commented out) read as windows-1252 a UTF-8 error page, which then passed `body_not_contains: [エラー]`.
-_HTML_COMMENT_RE = re.compile(rb"<!(?=--).*?(?:-->|\Z)", re.DOTALL)  # `<!-->` is a whole one
-_META_TAG_RE = re.compile(rb"""<meta[\s/]((?:"[^"]*"|'[^']*'|[^>"'])*)""", re.IGNORECASE)
-_TAG_ATTRIBUTE_RE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+# The prescan skips comments and other tags whole, their attributes too (a `<meta` quoted in an `<img alt>` is text),
+# and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the `content` of an
+# `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL, a meta commented
+# out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
+# `body_not_contains: [エラー]`.
+_PRESCAN_SPACES = b"\t\n\x0c\r "
+# What may follow `<meta` for the prescan to read it as one.
+_META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 _CHARSET_LABEL_RE = re.compile(rb"[A-Za-z0-9_.:-]{1,40}")
-_CONTENT_CHARSET_RE = re.compile(rb"""charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;"']+))""", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -689,23 +690,156 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
         return body.decode("utf-8", errors="replace")
 
 
+class _PrescanEnd(Exception):
+    """The prescan ran past the bytes it reads: it names no charset (WHATWG HTML: abort the prescan)."""
+
+
 def _meta_charset(head: bytes | bytearray) -> str:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
     UTF-16 label means UTF-8 there); UTF-8 when none does."""
-    for tag in _META_TAG_RE.finditer(_HTML_COMMENT_RE.sub(b"", head)):
-        attributes: dict[bytes, bytes] = {}
-        for name, *quoted in _TAG_ATTRIBUTE_RE.findall(tag[1]):
-            attributes.setdefault(name.lower(), b"".join(quoted))
-        label = attributes.get(b"charset")
-        if label is None and attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
-            declared = _CONTENT_CHARSET_RE.search(attributes.get(b"content", b""))
-            label = b"".join(declared.groups(b"")) if declared else None
-        # A label no charset has (empty, or bytes codecs.lookup refuses) names none: browsers read on.
-        if label and _CHARSET_LABEL_RE.fullmatch(label.strip()):
-            encoding = _charset(label.strip().decode("ascii"))
-            return "utf-8" if encoding.startswith("utf-16") else encoding
+    head = bytes(head)
+    at = 0
+    try:
+        while at < len(head):
+            if head.startswith(b"<!--", at):
+                # Ends at the first `-->` whose `>` follows the `<`: `<!-->` is a whole comment.
+                close = head.find(b"-->", at + 2)
+                if close < 0:
+                    raise _PrescanEnd
+                at = close + 2
+            elif head[at : at + 5].lower() == b"<meta" and head[at + 5 : at + 6] in _META_ENDS:
+                encoding, at = _meta_tag(head, at + 5)
+                if encoding is not None:
+                    return "utf-8" if encoding.startswith("utf-16") else encoding
+            elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
+                # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
+                while at < len(head) and head[at] not in b"\t\n\x0c\r >":
+                    at += 1
+                while (attribute := _prescan_attribute(head, at))[0] is not None:
+                    at = attribute[2]
+                at = attribute[2]
+            elif head[at : at + 2] in (b"<!", b"</", b"<?"):
+                at = head.find(b">", at)
+                if at < 0:
+                    raise _PrescanEnd
+            at += 1
+    except _PrescanEnd:
+        pass
     return "utf-8"
+
+
+def _meta_tag(head: bytes, at: int) -> tuple[str | None, int]:
+    """The codec the `<meta>` whose attributes start at `at` declares (None when it declares none), and where it
+    ends (at its `>`)."""
+    seen: set[bytes] = set()
+    got_pragma = False
+    need_pragma: bool | None = None
+    # None: not named; "": a label no codec has (the meta then declares none).
+    charset: str | None = None
+    while True:
+        name, value, at = _prescan_attribute(head, at)
+        if name is None:
+            break
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == b"http-equiv":
+            got_pragma = got_pragma or value == b"content-type"
+        elif name == b"content":
+            declared = _content_charset(value)
+            if declared is not None and charset is None:
+                charset, need_pragma = declared, True
+        elif name == b"charset":
+            charset, need_pragma = _charset_label(value), False
+    if need_pragma is None or (need_pragma and not got_pragma) or not charset:
+        return None, at
+    return charset, at
+
+
+def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int]:
+    """The next attribute of a tag at `at` (WHATWG HTML's "get an attribute"): its name and value in ASCII lower
+    case and where reading stopped; no name at the tag's `>`."""
+
+    def byte(position: int) -> int:
+        if position >= len(head):
+            raise _PrescanEnd
+        return head[position]
+
+    while byte(at) in b"\t\n\x0c\r /":
+        at += 1
+    if byte(at) == ord(">"):
+        return None, b"", at
+    name = bytearray()
+    while True:
+        current = byte(at)
+        if current == ord("=") and name:
+            at += 1
+            break
+        if current in _PRESCAN_SPACES:
+            while byte(at) in _PRESCAN_SPACES:
+                at += 1
+            if byte(at) != ord("="):
+                return bytes(name), b"", at
+            at += 1
+            break
+        if current in b"/>":
+            return bytes(name), b"", at
+        name.append(current)
+        at += 1
+    while byte(at) in _PRESCAN_SPACES:
+        at += 1
+    quote = byte(at)
+    if quote in b"\"'":
+        close = head.find(bytes([quote]), at + 1)
+        if close < 0:
+            raise _PrescanEnd
+        return bytes(name).lower(), head[at + 1 : close].lower(), close + 1
+    if quote == ord(">"):
+        return bytes(name).lower(), b"", at
+    start = at
+    while byte(at) not in b"\t\n\x0c\r >":
+        at += 1
+    return bytes(name).lower(), head[start:at].lower(), at
+
+
+def _content_charset(content: bytes) -> str | None:
+    """The codec the `content` of a meta names after `charset=` (WHATWG HTML's "extract a character encoding from a
+    meta element"): None when it names none, "" for a label no codec has."""
+    at = 0
+    while True:
+        found = content.find(b"charset", at)
+        if found < 0:
+            return None
+        at = found + len(b"charset")
+        while at < len(content) and content[at] in _PRESCAN_SPACES:
+            at += 1
+        if content[at : at + 1] == b"=":
+            break
+    at += 1
+    while at < len(content) and content[at] in _PRESCAN_SPACES:
+        at += 1
+    quote = content[at : at + 1]
+    if quote in (b'"', b"'"):
+        close = content.find(quote, at + 1)
+        return None if close < 0 else _charset_label(content[at + 1 : close])
+    if at >= len(content):
+        return None
+    return _charset_label(re.split(rb"[\t\n\x0c\r ;]", content[at:], maxsplit=1)[0])
+
+
+def _charset_label(label: bytes) -> str:
+    """The codec a meta's charset label names, "" for one no codec has (empty, or bytes codecs.lookup refuses)."""
+    label = label.strip(_PRESCAN_SPACES)
+    if not _CHARSET_LABEL_RE.fullmatch(label):
+        return ""
+    name = label.decode("ascii")
+    if name.lower() not in _LEGACY_CHARSETS:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            return ""
+    return _charset(name)
 
 
 def _charset(name: str) -> str:

@@ -2009,6 +2009,48 @@ class TestJudgeMetaCharsets:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaPrescanSkipsOtherTags:
+    """The meta prescan reads past every other tag whole, its attributes too (WHATWG HTML's prescan): a `<meta` quoted
+    in an attribute is text, not a meta."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # A UTF-8 error page read as Shift_JIS holds no エラー: body_not_contains passed it.
+            '<img alt="<meta charset=shift_jis>">',
+            "<a title='x <meta charset=\"shift_jis\">' href=/>",
+            '<div data-x=1 data-y="<meta charset=shift_jis>">',
+            '</p class="<meta charset=shift_jis>">',
+            '<!DOCTYPE html "<meta charset=shift_jis>">',
+            '<?xml version="1.0" <meta charset=shift_jis>?>',
+            # An attribute value that runs to the end of the scanned bytes aborts the prescan: no charset.
+            '<img alt="<meta charset=shift_jis>' + " " * 1100 + '">',
+        ],
+    )
+    def test_a_meta_inside_another_tag_names_no_charset(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # The real meta after a tag that quotes another is read; a `>` quoted in an attribute ends nothing.
+            '<img alt="<meta charset=utf-8>"><meta charset="Shift_JIS">',
+            '<link title="a > b" href=/x><meta charset=Shift_JIS>',
+            "<body a='<meta charset=utf-8>'><meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\">",
+            # A charset label the prescan cannot name is passed over, and the next meta read.
+            '<meta charset="no-such-charset"><meta charset="Shift_JIS">',
+        ],
+    )
+    def test_the_meta_after_another_tag_is_read(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
