@@ -684,13 +684,16 @@ class HttpClient:
         decoded_as_text: bool = False,
         ca_file: Path | None = None,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None = None,
+        cookies_across: Callable[[str, str], str | None] | None = None,
     ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
         also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
         (`drain_over_cap`) or the connection is closed. `ca_file` replaces certifi's CAs for https.
         `cookies_may_go(url, names)` says whether a redirect to `url` may carry the request's Cookie header with the
-        cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`."""
+        cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`.
+        `cookies_across(url, cookie)`, the part of that Cookie header a redirect to another origin `url` carries
+        (None: none, the default)."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         own_tls = _CHECK_TLS.set(None if ca_file is None else self._ca_context(ca_file, where))
@@ -717,6 +720,7 @@ class HttpClient:
                         reservation,
                         copies,
                         cookies_may_go,
+                        cookies_across,
                     )
                 except TargetConnectFailed as exc:
                     if attempt == retries:
@@ -798,6 +802,7 @@ class HttpClient:
         reservation: BodyReservation,
         copies: int,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None,
+        cookies_across: Callable[[str, str], str | None] | None,
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
@@ -904,7 +909,13 @@ class HttpClient:
                                 f"{where}: refused the {status} redirect to another origin "
                                 f"({_shown(str(target))}): it would re-send the request body there"
                             )
+                        own = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
+                        # The cookies of that Cookie header browsers send there too (a session set for the whole
+                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed.
+                        carried = None if cookies_across is None or own is None else cookies_across(str(target), own)
+                        if carried:
+                            headers["Cookie"] = carried
                     written = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                     if (
                         cookies_may_go is not None

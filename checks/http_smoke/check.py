@@ -625,6 +625,7 @@ class HttpSmokeCheck(Check):
                         decoded_as_text=needs_body(step),
                         ca_file=self.ca_file,
                         cookies_may_go=cookies_may_go if carriers else None,
+                        cookies_across=partial(_cookies_across, carriers, cookie_scopes) if carriers else None,
                     )
                     secrets.extend(self._hop_secrets(exchange))
                     try:
@@ -853,6 +854,24 @@ def _unsent_cookies(
         if why:
             found.append(Failure(f"capture {name} sent as a cookie", f"a cookie browsers send to {where}", why))
     return found
+
+
+def _cookies_across(
+    carriers: Mapping[str, frozenset[str]], cookie_scopes: Mapping[str, CookieScope], url: str, header: str
+) -> str | None:
+    """The cookies of a step's Cookie header (`header`, as sent) that a redirect to another origin, `url`, carries
+    (None: none): those that send a value captured from a cookie browsers send there (a session for the whole Domain),
+    and no other capture's that they would not. A literal cookie's scope is unknown (a credential for the step's host
+    alone, maybe), and a capture that names a cookie leaves the name unknown: none goes (see _unsent_cookies)."""
+    going: set[str] = set()
+    kept_back: set[str] = set()
+    for name, cookies in carriers.items():
+        (kept_back if cookie_scopes[name].unsent_to(url) else going).update(cookies)
+    if any(_CAPTURE_SENTINEL in cookie for cookie in going | kept_back):
+        return None
+    going -= kept_back
+    pairs = [pair.strip() for pair in header.split(";") if pair.partition("=")[0].strip() in going]
+    return "; ".join(pairs) or None
 
 
 def _shown_url(url: str) -> str:

@@ -1542,6 +1542,135 @@ class TestCapturedCookiesOnRedirects:
         assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie: session=gu3st\r\n" in heads[-1], heads
 
 
+class TestCapturedCookiesAcrossOrigins:
+    """A value captured from a cookie and sent on in a step's Cookie header goes on to a redirect to another origin
+    where browsers send that cookie (its Domain, Path and Secure), and the rest of the header does not."""
+
+    @staticmethod
+    async def site(heads: list[bytes], set_cookie: bytes, then: str = "/orders") -> asyncio.Server:
+        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then`; every
+        other request answers 200 with the Cookie header it got, or 401 without one holding the session."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                lines = head.lower().split(b"\r\n")
+                host = next(line for line in lines if line.startswith(b"host:"))
+                cookie = next((line for line in lines if line.startswith(b"cookie:")), b"")
+                if head.startswith(b"GET /login "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok")
+                elif head.startswith(b"GET /orders ") and b"a.example.test" in host:
+                    port = writer.get_extra_info("sockname")[1]
+                    location = f"http://b.example.test:{port}{then}".encode()
+                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                elif b"session=" in cookie:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(cookie), cookie))
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.fixture
+    async def sites_client(self) -> Any:
+        """A client that reaches a.example.test and b.example.test, both on loopback."""
+        http = HttpClient(
+            HttpPolicy(
+                allowed_hosts=HostAllowList.parse(["*.example.test"]),
+                allowed_networks=parse_networks(["127.0.0.0/8"]),
+            ),
+            resolver=StubResolver({"a.example.test": ["127.0.0.1"], "b.example.test": ["127.0.0.1"]}),
+        )
+        yield http
+        await http.aclose()
+
+    @staticmethod
+    def check(port: int, cookie: str, capture: dict[str, Any] | None = None) -> dict[str, Any]:
+        steps = [
+            {"name": "login", "path": "/login", "capture": capture or {"sid": {"cookie": "session"}}},
+            {
+                "name": "orders",
+                "path": "/orders",
+                "headers": {"Cookie": cookie},
+                "follow_redirects": True,
+                "expect": {"body_contains": ["session="]},
+            },
+        ]
+        return {**smoke(0, steps), "base_url": f"http://a.example.test:{port}", "allowed_hosts": ["*.example.test"]}
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "cookie", "sent"),
+        [
+            # The cookie's Domain covers the other origin: browsers send it there. The hop was sent without it, a 401.
+            (b"session=s3ss10n; Domain=example.test; Path=/", "session={{ sid }}", b"session=s3ss10n"),
+            (b"session=s3ss10n; Domain=.example.test; Path=/orders", "session={{ sid }}", b"session=s3ss10n"),
+            # What else the header holds goes no further: a literal cookie's scope is unknown (it may be a credential
+            # for the first host alone).
+            (b"session=s3ss10n; Domain=example.test", "theme=dark; session={{ sid }}", b"session=s3ss10n"),
+        ],
+    )
+    async def test_a_cookie_whose_domain_covers_the_other_origin_goes_there(
+        self, sites_client, set_cookie, cookie, sent
+    ):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie)) as port:
+            evaluation = await run(self.check(port, cookie), sites_client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"get /orders ") and b"\r\nhost: b.example.test:" in heads[-1], heads
+        assert b"\r\ncookie: " + sent + b"\r\n" in heads[-1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "then", "capture", "cookie"),
+        [
+            # Host-only (no Domain), outside its Path, or a value captured from a header (whose scope is unknown):
+            # browsers send no such cookie there, and neither does the check; the other origin answers as to a
+            # signed-out user.
+            (b"session=s3ss10n; Path=/", "/orders", None, "session={{ sid }}"),
+            (b"session=s3ss10n; Domain=example.test; Path=/orders", "/profile", None, "session={{ sid }}"),
+            (
+                b"session=s3ss10n; Domain=example.test",
+                "/orders",
+                {"sid": {"header": "Set-Cookie"}},
+                "session={{ sid }}",
+            ),
+            # A cookie that also sends a value browsers keep from there (a host-only one's) goes no further.
+            (
+                b"session=s3ss10n; Domain=example.test\r\nSet-Cookie: device=d3v1c3",
+                "/orders",
+                {"sid": {"cookie": "session"}, "device": {"cookie": "device"}},
+                "session={{ sid }}.{{ device }}",
+            ),
+            # A capture that names a cookie leaves that cookie unknown: the header goes no further, as before.
+            (b"session=s3ss10n; Domain=example.test", "/orders", None, "session={{ sid }}; {{ sid }}=on"),
+        ],
+    )
+    async def test_a_cookie_browsers_keep_from_the_other_origin_does_not_go(
+        self, sites_client, set_cookie, then, capture, cookie
+    ):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, then)) as port:
+            evaluation = await run(self.check(port, cookie, capture), sites_client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.endswith("status: expected 2xx, got 401 (and 1 more failed assertion)"), (
+            evaluation.reason
+        )
+        assert heads[-1].startswith(b"get %s " % then.encode()) and b"\r\nhost: b.example.test:" in heads[-1], heads
+        assert b"\r\ncookie:" not in heads[-1], heads
+
+    async def test_a_secure_cookie_does_not_go_over_http(self, sites_client):
+        # Set over http, a Secure cookie is refused at capture: the login step fails, nothing goes anywhere.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, b"session=s3ss10n; Domain=example.test; Secure")) as port:
+            evaluation = await run(self.check(port, "session={{ sid }}"), sites_client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "a Set-Cookie browsers refuse: Secure, set by an http answer" in evaluation.reason, evaluation.reason
+
+
 class TestHopCookies:
     """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
 
