@@ -1079,6 +1079,28 @@ class TestCloseFramedBodies:
         evaluation = await self.judged(client, tmp_path, crash=False)
         assert evaluation.verdict == "pass", evaluation.reason
 
+    @pytest.mark.parametrize(
+        ("expect", "failed"),
+        [
+            ({"body_not_contains": ["Error"], "body_contains": ["</html>"]}, "body_contains"),
+            ({"json": [{"path": "$.status", "equals": "ok"}]}, "json $.status"),
+        ],
+    )
+    async def test_a_plain_answer_cut_fails_an_assertion_on_its_end(self, client, expect, failed):
+        # Over plain http a crash's cut reads as a close: what the kind's page tells users to assert instead, the end of
+        # the body (a page's closing tag; a JSON document, which a cut leaves unparsable), fails the part sent.
+        async def answer_then_die(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            body = b'{"status": "ok",' if "json" in expect else b"<html><body><p>Orders"
+            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+            await writer.drain()
+            writer.transport.abort()
+
+        async with listening(asyncio.start_server(answer_then_die, "127.0.0.1", 0)) as port:
+            evaluation = await run(smoke(port, [{"name": "s", "retries": 0, "expect": expect}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.startswith(f"step 's' (1/1) failed: {failed}"), evaluation.reason
+
 
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""

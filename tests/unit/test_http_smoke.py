@@ -2144,6 +2144,31 @@ class TestJudgeJsonCompare:
         body = b'{"ratio": 0.30000000000000004}'
         assert judged({"json": [{"path": "$.ratio", "compare": "<= 0.3"}]}, body=body).failures == []
 
+    @pytest.mark.parametrize(
+        ("rule", "passes"),
+        [
+            # More digits than a float holds: read as the float 0.1, as every float64 JSON parser reads it (a browser's
+            # JSON.parse too). Its excess, 1e-19 relative, is far inside pass_if's tolerance (1e-9), within which a
+            # value counts as equal to its bound however exactly it is read: `> 0.1` fails, `>= 0.1` passes.
+            ({"equals": 0.1}, True),
+            ({"compare": "== 0.1"}, True),
+            ({"compare": "> 0.1"}, False),
+            ({"compare": ">= 0.1"}, True),
+            ({"compare": "!= 0.1"}, False),
+        ],
+    )
+    def test_a_fraction_with_more_digits_than_a_float_reads_as_the_float(self, rule, passes):
+        body = b'{"price": 0.10000000000000000001}'
+        failures = judged({"json": [{"path": "$.price", **rule}]}, body=body).failures
+        assert (not failures) == passes, failures
+
+    @pytest.mark.parametrize("compare", ["> 0", "< 0", "!= 0"])
+    def test_a_fraction_past_the_largest_float_passes_no_compare(self, compare):
+        # 1e400 reads as infinity, which no condition accepts: an error page's overflow never passes a bound.
+        body = b'{"n": 1e400}' if compare != "< 0" else b'{"n": -1e400}'
+        failures = judged({"json": [{"path": "$.n", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ["json $.n compare"]
+
 
 class TestScrubbingShortSecrets:
     """A secret of 8 characters or more is redacted inside longer text; a shorter one only where it stands apart."""
