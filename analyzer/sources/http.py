@@ -47,6 +47,7 @@ from analyzer.sources.httppolicy import (
     ca_context,
     ca_problem,
     ip_or_none,
+    set_cookie_attributes,
 )
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -545,7 +546,7 @@ class _HopCookieRules(DefaultCookiePolicy):
     __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis), as is one an IP address sets
     for a Domain other than itself (`Domain=0.1`, which http.cookiejar matched as a suffix of other addresses);
     otherwise a hop got a session its browsers never send, and the step passed on it. Where http.cookiejar is stricter
-    (a Domain that is a one-label host, a Max-Age that is not a number: see _valid_max_age), browsers' rules too."""
+    (a Domain that is a one-label host, a Max-Age that is not a number: see _as_browsers_read), browsers' rules too."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
@@ -570,13 +571,19 @@ class _HopCookieRules(DefaultCookiePolicy):
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
 
-_MAX_AGE_ATTRIBUTE_RE = re.compile(r";\s*max-age\s*=([^;]*)", re.IGNORECASE)
+# The attributes of a Set-Cookie that browsers and http.cookiejar both act on (the flag among them: Secure).
+_HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age", "expires")
 
 
-def _valid_max_age(line: str) -> str:
-    """A Set-Cookie line without the Max-Age attributes browsers ignore, those not an integer (RFC 6265 5.2.2):
-    http.cookiejar drops the whole cookie for `Max-Age=abc`, where browsers keep it for the session."""
-    return _MAX_AGE_ATTRIBUTE_RE.sub(lambda m: m[0] if re.fullmatch(r"\s*-?[0-9]+\s*", m[1]) else "", line)
+def _as_browsers_read(line: str) -> str:
+    """A Set-Cookie line with only the attributes browsers act on, as they read them (set_cookie_attributes), for
+    http.cookiejar, which read the first of an attribute given twice (`Path=/; Path=/auth` went to every page), dropped
+    the whole cookie for `Max-Age=abc` (browsers keep it for the session), kept a Path not starting with '/' (no
+    request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has."""
+    pair, *attributes = line.split(";")
+    read = set_cookie_attributes(attributes)
+    kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
+    return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
@@ -882,7 +889,7 @@ class HttpClient:
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
                         one = httpx.Response(
-                            status, headers=[("set-cookie", _valid_max_age(line))], request=response.request
+                            status, headers=[("set-cookie", _as_browsers_read(line))], request=response.request
                         )
                         hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:

@@ -24,6 +24,7 @@ from analyzer.kinds import (
     ip_or_none,
     is_credential_value,
     is_secret_name,
+    set_cookie_attributes,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
 from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
@@ -556,7 +557,7 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         cookie, equals, value = pair.partition("=")
         if not equals or cookie.strip() != name:
             continue
-        parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
+        parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
         where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))

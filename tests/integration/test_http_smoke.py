@@ -1814,6 +1814,10 @@ class TestHopCookies:
             # A Max-Age that is not a number is ignored (RFC 6265 5.2.2), not the cookie: http.cookiejar dropped it.
             (b"session=s3ss10n; Path=/; Max-Age=abc", "preview.shop.svc"),
             (b"session=s3ss10n; Path=/; Max-Age=1.5", "preview.shop.svc"),
+            # A Path that does not start with '/' is the default path (RFC 6265 5.2.4), / for /login: http.cookiejar
+            # kept `profile` as the path, which no request path starts with, and sent the session nowhere.
+            (b"session=s3ss10n; Path=profile", "preview.shop.svc"),
+            (b"session=s3ss10n; Path=", "preview.shop.svc"),
             # A Domain that is the host itself, a one-label name (a Service in the Job's namespace, `checkout`):
             # http.cookiejar wanted a dot in it.
             (b"session=s3ss10n; Path=/; Domain=checkout", "checkout"),
@@ -1833,6 +1837,31 @@ class TestHopCookies:
             await http.aclose()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3ss10n\r\n" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            # Of an attribute given twice the last counts (RFC 6265 5.3 step 2): http.cookiejar read the first, so a
+            # session browsers keep to /auth went to /profile, and one they refuse (its last Domain is no parent of
+            # shop.svc) to preview.shop.svc: the step passed where users are signed out.
+            (b"session=s3ss10n; Domain=shop.svc; Path=/; Path=/auth", "fail"),
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Domain=preview.shop.svc", "fail"),
+            (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=/", "pass"),
+            # An attribute browsers ignore leaves the one before it counting: an empty Domain, a Max-Age that is no
+            # integer; a Path that does not start with '/' is the default path, whatever Path came before.
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Domain=", "pass"),
+            (b"session=s3ss10n; Domain=shop.svc; Max-Age=0; Max-Age=soon", "fail"),
+            (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=x", "pass"),
+            # Browsers know no Version: http.cookiejar read `Version=1` as an RFC 2965 cookie, with its own rules.
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Version=1", "pass"),
+        ],
+    )
+    async def test_the_attributes_browsers_act_on_count(self, sites_client, set_cookie, verdict):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")) as port:
+            evaluation = await run(self.check(f"http://shop.svc:{port}"), sites_client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
 
     # A negative Max-Age deletes as 0 does (RFC 6265 5.2.2): kept by the integer test that drops `Max-Age=abc`.
     @pytest.mark.parametrize("max_age", [b"0", b"-1"])

@@ -1311,6 +1311,9 @@ class TestJudgeCookieCaptures:
             # URL, / here: the same cookie as Path=/, which browsers delete. Told apart, the session was captured.
             ("session=s3ss10n", "session=; Path=/; Max-Age=0"),
             ("session=s3ss10n; Path=/", "session=; Path=login; Max-Age=0"),
+            # A Max-Age browsers ignore (not an integer) leaves the one before it: a deletion, which was read as none,
+            # and the session captured.
+            ("session=s3ss10n; Max-Age=0; Max-Age=soon",),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
@@ -1400,6 +1403,21 @@ class TestJudgeCookieScopes:
     def test_a_domain_and_secure_are_kept(self):
         scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
         assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
+
+    @pytest.mark.parametrize(
+        ("line", "domain", "path"),
+        [
+            # The attributes browsers act on, read as the hops' cookies are (one reader for both): of one given twice
+            # the last; an empty Domain ignored, the one before it counting; a Path not starting with '/' the default.
+            ("session=a; Path=/; Path=/auth", "", "/auth"),
+            ("session=a; Domain=shop.svc; Domain=", "shop.svc", "/auth"),
+            ("session=a; Domain=app.shop.svc; Domain=shop.svc", "shop.svc", "/auth"),
+            ("session=a; Path=/; Path=x", "", "/auth"),
+            ("session=a; Path=x; Path=/", "", "/"),
+        ],
+    )
+    def test_the_attributes_browsers_act_on(self, line, domain, path):
+        assert self.scope(line) == CookieScope(host="app.shop.svc", domain=domain, path=path, secure=False)
 
     @pytest.mark.parametrize(
         ("url", "path"), [("https://app.shop.svc/auth/login", "/auth"), ("https://app.shop.svc/login", "/")]
