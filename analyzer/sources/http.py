@@ -859,8 +859,15 @@ class HttpClient:
                         raise TargetUnreachable(f"{where}{hop}: {exc.message.removeprefix(f'{where}: ')}") from exc
                     try:
                         status, response_headers = response.status_code, response.headers
-                        location = response_headers.get("location")
+                        locations = response_headers.get_list("location")
+                        location = locations[0] if locations else None
                         final = not (follow_redirects and status in _REDIRECT_STATUSES and location)
+                        if not final and len(set(locations)) > 1:
+                            # httpx joins them into one URL (`/a,%20/b`), which a fallback route may answer 200.
+                            raise TargetBadAnswer(
+                                f"{where}: invalid answer: a {status} with {len(locations)} Location lines that "
+                                "differ, which browsers follow none of"
+                            )
                         if final:
                             # A redirect's own body is never read: nothing judges it.
                             asked = next((v for k, v in headers.items() if k.lower() == "accept-encoding"), None)

@@ -1102,6 +1102,58 @@ class TestCloseFramedBodies:
         assert evaluation.reason.startswith(f"step 's' (1/1) failed: {failed}"), evaluation.reason
 
 
+class TestRedirectsWithSeveralLocations:
+    """A redirect with Location lines that differ is a bad answer (browsers follow none of them); the same line twice
+    is one Location."""
+
+    @staticmethod
+    async def site(heads: list[bytes], locations: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /start redirects with `locations`; every other path answers 200, as a single-page app's fallback does.
+            head = await reader.readuntil(b"\r\n\r\n")
+            heads.append(head)
+            if head.startswith(b"GET /start "):
+                lines = b"".join(b"Location: " + location + b"\r\n" for location in locations)
+                writer.write(b"HTTP/1.1 302 Found\r\n" + lines + b"Content-Length: 0\r\n\r\n")
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n<html>ok</html>")
+            await writer.drain()
+            writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @staticmethod
+    def steps() -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "s",
+                "path": "/start",
+                "retries": 0,
+                "follow_redirects": True,
+                "expect": {"body_contains": ["<html>ok"]},
+            }
+        ]
+
+    async def test_locations_that_differ_are_a_bad_answer(self, client):
+        # httpx joined them into one URL, `/good,%20/other`, which the app's fallback answered 200: a pass where
+        # browsers show an error page.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, [b"/good", b"/other"])) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == (
+            "step 's' (1/1): invalid answer: a 302 with 2 Location lines that differ, which browsers follow none of"
+        ), evaluation.reason
+        assert len(heads) == 1, heads
+
+    async def test_the_same_location_twice_is_followed(self, client):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, [b"/good", b"/good"])) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"GET /good HTTP/1.1\r\n"), heads
+
+
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
 
