@@ -582,6 +582,10 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
+    if domain and domain != host and "." not in domain:
+        # The suffix list's default rule (`*`) makes every name of one label a public suffix, which browsers take for
+        # no other host; http.cookiejar refuses it for the hops' cookies too.
+        return f"Domain {domain} is a top-level name (a public suffix), not {host}"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
     host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")

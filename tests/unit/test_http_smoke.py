@@ -1333,6 +1333,16 @@ class TestJudgeCookieCaptures:
                 "a Set-Cookie browsers refuse: Domain pp.shop.svc is not app.shop.svc or a parent of it",
             ),
             (("session=s3ss10n; Path=/; Secure",), "a Set-Cookie browsers refuse: Secure, set by an http answer"),
+            # A name of one label is a public suffix (the suffix list's default rule, `*`): browsers take it for no
+            # other host, and the hops' cookies never did. Captured, the session went on by hand to every `*.svc`.
+            (
+                ("session=s3ss10n; Domain=svc",),
+                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+            ),
+            (
+                ("session=s3ss10n; Domain=.SVC",),
+                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+            ),
         ],
     )
     def test_a_line_browsers_refuse_is_no_value(self, set_cookies, got):
