@@ -1712,13 +1712,16 @@ class TestCapturedCookiesAcrossOrigins:
                 {"sid": {"header": "Set-Cookie"}},
                 "session={{ sid }}",
             ),
-            # A cookie that also sends a value browsers keep from there (a host-only one's) goes no further.
+            # A cookie that also holds a value browsers keep from there (a host-only one's) goes no further.
             (
                 b"session=s3ss10n; Domain=example.test\r\nSet-Cookie: device=d3v1c3",
                 "/orders",
                 {"sid": {"cookie": "session"}, "device": {"cookie": "device"}},
                 "session={{ sid }}.{{ device }}",
             ),
+            # A cookie whose value holds more than the captured value (the check's own text, a secret arg) is no
+            # cookie browsers hold: it goes no further, as every header the check wrote.
+            (b"session=s3ss10n; Domain=example.test", "/orders", None, "session={{ sid }}.v2"),
             # A capture that names a cookie leaves that cookie unknown: the header goes no further, as before.
             (b"session=s3ss10n; Domain=example.test", "/orders", None, "session={{ sid }}; {{ sid }}=on"),
         ],
