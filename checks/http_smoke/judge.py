@@ -142,6 +142,9 @@ _META_PRESCAN_BYTES = 1024
 # out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
 # `body_not_contains: [エラー]`.
 _PRESCAN_SPACES = b"\t\n\x0c\r "
+_PRESCAN_SPACE_BYTES = frozenset(_PRESCAN_SPACES)
+_PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
+_PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
 # What may follow `<meta` for the prescan to read it as one.
 _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 _CHARSET_LABEL_RE = re.compile(rb"[A-Za-z0-9_.:-]{1,40}")
@@ -695,55 +698,55 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-class _PrescanEnd(Exception):
-    """The prescan ran past the bytes it reads: it names no charset (WHATWG HTML: abort the prescan)."""
-
-
 def _meta_charset(head: bytes | bytearray) -> str:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
-    UTF-16 label means UTF-8 there); UTF-8 when none does."""
+    UTF-16 label means UTF-8 there); UTF-8 when none does, or when a tag runs past those bytes (the prescan aborts)."""
     head = bytes(head)
     at = 0
-    try:
-        while at < len(head):
-            if head.startswith(b"<!--", at):
-                # Ends at the first `-->` whose `>` follows the `<`: `<!-->` is a whole comment.
-                close = head.find(b"-->", at + 2)
-                if close < 0:
-                    raise _PrescanEnd
-                at = close + 2
-            elif head[at : at + 5].lower() == b"<meta" and head[at + 5 : at + 6] in _META_ENDS:
-                encoding, at = _meta_tag(head, at + 5)
-                if encoding is not None:
-                    return "utf-8" if encoding.startswith("utf-16") else encoding
-            elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
-                # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
-                while at < len(head) and head[at] not in b"\t\n\x0c\r >":
-                    at += 1
-                while (attribute := _prescan_attribute(head, at))[0] is not None:
-                    at = attribute[2]
+    while at < len(head):
+        if head.startswith(b"<!--", at):
+            # Ends at the first `-->` whose `>` follows the `<`: `<!-->` is a whole comment.
+            at = head.find(b"-->", at + 2) + 2
+            if at < 2:
+                break
+        elif head[at : at + 5].lower() == b"<meta" and head[at + 5 : at + 6] in _META_ENDS:
+            meta = _meta_tag(head, at + 5)
+            if meta is None:
+                break
+            encoding, at = meta
+            if encoding is not None:
+                return "utf-8" if encoding.startswith("utf-16") else encoding
+        elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
+            # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
+            while at < len(head) and head[at] not in b"\t\n\x0c\r >":
+                at += 1
+            while (attribute := _prescan_attribute(head, at)) is not None and attribute[0] is not None:
                 at = attribute[2]
-            elif head[at : at + 2] in (b"<!", b"</", b"<?"):
-                at = head.find(b">", at)
-                if at < 0:
-                    raise _PrescanEnd
-            at += 1
-    except _PrescanEnd:
-        pass
+            if attribute is None:
+                break
+            at = attribute[2]
+        elif head[at : at + 2] in (b"<!", b"</", b"<?"):
+            at = head.find(b">", at)
+            if at < 0:
+                break
+        at += 1
     return "utf-8"
 
 
-def _meta_tag(head: bytes, at: int) -> tuple[str | None, int]:
+def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
     """The codec the `<meta>` whose attributes start at `at` declares (None when it declares none), and where it
-    ends (at its `>`)."""
+    ends (at its `>`); None when it runs past `head`."""
     seen: set[bytes] = set()
     got_pragma = False
     need_pragma: bool | None = None
     # None: not named; "": a label no codec has (the meta then declares none).
     charset: str | None = None
     while True:
-        name, value, at = _prescan_attribute(head, at)
+        attribute = _prescan_attribute(head, at)
+        if attribute is None:
+            return None
+        name, value, at = attribute
         if name is None:
             break
         if name in seen:
@@ -762,50 +765,53 @@ def _meta_tag(head: bytes, at: int) -> tuple[str | None, int]:
     return charset, at
 
 
-def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int]:
+def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int] | None:
     """The next attribute of a tag at `at` (WHATWG HTML's "get an attribute"): its name and value in ASCII lower
-    case and where reading stopped; no name at the tag's `>`."""
+    case and where reading stopped; no name at the tag's `>`; None when it runs past `head`."""
 
     def byte(position: int) -> int:
-        if position >= len(head):
-            raise _PrescanEnd
-        return head[position]
+        # Past the end: -1, in none of the sets of bytes below.
+        return head[position] if position < len(head) else -1
 
-    while byte(at) in b"\t\n\x0c\r /":
+    while byte(at) in _PRESCAN_SPACES_SLASH:
         at += 1
     if byte(at) == ord(">"):
         return None, b"", at
     name = bytearray()
     while True:
         current = byte(at)
+        if current < 0:
+            return None
         if current == ord("=") and name:
             at += 1
             break
-        if current in _PRESCAN_SPACES:
-            while byte(at) in _PRESCAN_SPACES:
+        if current in _PRESCAN_SPACE_BYTES:
+            while byte(at) in _PRESCAN_SPACE_BYTES:
                 at += 1
+            if byte(at) < 0:
+                return None
             if byte(at) != ord("="):
-                return bytes(name), b"", at
+                return bytes(name).lower(), b"", at
             at += 1
             break
-        if current in b"/>":
-            return bytes(name), b"", at
+        if current in (ord("/"), ord(">")):
+            return bytes(name).lower(), b"", at
         name.append(current)
         at += 1
-    while byte(at) in _PRESCAN_SPACES:
+    while byte(at) in _PRESCAN_SPACE_BYTES:
         at += 1
     quote = byte(at)
-    if quote in b"\"'":
+    if quote < 0:
+        return None
+    if quote in (ord('"'), ord("'")):
         close = head.find(bytes([quote]), at + 1)
-        if close < 0:
-            raise _PrescanEnd
-        return bytes(name).lower(), head[at + 1 : close].lower(), close + 1
+        return None if close < 0 else (bytes(name).lower(), head[at + 1 : close].lower(), close + 1)
     if quote == ord(">"):
         return bytes(name).lower(), b"", at
     start = at
-    while byte(at) not in b"\t\n\x0c\r >":
+    while byte(at) >= 0 and byte(at) not in _PRESCAN_SPACES_GT:
         at += 1
-    return bytes(name).lower(), head[start:at].lower(), at
+    return None if byte(at) < 0 else (bytes(name).lower(), head[start:at].lower(), at)
 
 
 def _content_charset(content: bytes) -> str | None:

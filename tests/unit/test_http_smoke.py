@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -20,7 +21,7 @@ from analyzer.models import Evaluation, Outcome, format_number
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
+from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
@@ -1391,6 +1392,60 @@ class TestJudgeCookieCaptures:
         assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
 
 
+class TestHopAndCapturedCookiesAgree:
+    """A cookie a redirect hop sets and the same cookie captured go to the same URLs: one set of browsers' rules reads
+    both (the hops' store is http.cookiejar with _HopCookieRules, a capture's scope CookieScope)."""
+
+    SETTERS = (
+        "http://a.shop.svc/auth/login",
+        "https://a.shop.svc/login",
+        "http://checkout/x/y",
+        "http://127.0.0.1/a/b",
+    )
+    ATTRIBUTES = (
+        "",
+        "; Domain=shop.svc",
+        "; Domain=.SHOP.svc; Path=/auth/",
+        "; Domain=a.shop.svc; Domain=",
+        "; Domain=svc",
+        "; Domain=checkout",
+        "; Domain=127.0.0.1",
+        "; Domain=0.1",
+        "; Domain=shop.svc.",
+        "; Path=/; Path=/auth",
+        "; Path=auth",
+        "; Path=/auth; Max-Age=0; Max-Age=soon",
+        "; Secure; Path=/",
+        "; Domain=shop.svc; Version=1",
+    )
+    TARGETS = tuple(
+        f"{scheme}://{host}{path}"
+        for scheme in ("http", "https")
+        for host in ("a.shop.svc", "b.a.shop.svc", "shop.svc", "checkout", "127.0.0.1", "10.0.0.1")
+        for path in ("/", "/auth", "/auth/x", "/authx")
+    )
+
+    @pytest.mark.parametrize("setter", SETTERS)
+    @pytest.mark.parametrize("attributes", ATTRIBUTES)
+    def test_they_go_to_the_same_urls(self, setter, attributes):
+        line = "session=v" + attributes
+        result = judged(
+            {}, headers=[("Set-Cookie", line)], step={"capture": {"sid": {"cookie": "session"}}}, url=setter
+        )
+        scope = result.cookie_scopes.get("sid")
+        jar = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+        answer = httpx.Response(
+            302, headers=[("set-cookie", _as_browsers_read(line))], request=httpx.Request("GET", setter)
+        )
+        jar.extract_cookies(answer)
+        for target in self.TARGETS:
+            probe = httpx.Request("GET", target)
+            jar.set_cookie_header(probe)
+            by_hop = "cookie" in probe.headers
+            by_capture = scope is not None and not scope.unsent_to(target)
+            assert by_hop == by_capture, (line, setter, target)
+
+
 class TestJudgeCookieScopes:
     """A cookie capture keeps where browsers send the cookie whose value it took: its Domain or the answer's host,
     its Path or the answer's default path, and Secure."""
@@ -2075,6 +2130,32 @@ class TestJudgeMetaPrescanSkipsOtherTags:
     )
     def test_the_meta_after_another_tag_is_read(self, head):
         page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "tail",
+        [
+            "<img",
+            "<img a",
+            "<img a ",
+            "<img a=",
+            "<img a= ",
+            "<img a=b",
+            "<img a='b",
+            "<meta",
+            "<meta charset",
+            "<meta charset=shift_jis",
+            '<meta charset="shift_jis',
+            "<!--",
+            "<!x",
+            "</",
+            "<img/",
+        ],
+    )
+    def test_a_tag_the_bytes_end_inside_names_no_charset(self, tail):
+        # The prescan ends there (WHATWG: abort): the page is read as UTF-8, never a crash of the judge.
+        page = f"<p>{self.ERROR}</p>{tail}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
