@@ -119,7 +119,13 @@ if TYPE_CHECKING:
     )
     from analyzer.promql_syntax import sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
-    from analyzer.sources.httppolicy import HostAllowList, ca_file_problem, ip_or_none, retry_pauses_s
+    from analyzer.sources.httppolicy import (
+        HostAllowList,
+        ca_file_problem,
+        ip_or_none,
+        retry_pauses_s,
+        set_cookie_attributes,
+    )
 
 # Resolved on first access (PEP 562): the HTTP client's names, whose module imports httpx, the HTTP policy's
 # allow-list (a Job of another kind does not build its classes), and the PromQL
@@ -132,6 +138,7 @@ _ON_FIRST_USE = {
     "ca_file_problem": "analyzer.sources.httppolicy",
     "retry_pauses_s": "analyzer.sources.httppolicy",
     "ip_or_none": "analyzer.sources.httppolicy",
+    "set_cookie_attributes": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
         (
@@ -345,6 +352,7 @@ __all__ = [
     "sample_args",
     "scrubber",
     "selector_reads",
+    "set_cookie_attributes",
     "share_of_failures",
     "share_of_itself",
     "silence_s",

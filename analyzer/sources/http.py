@@ -47,6 +47,7 @@ from analyzer.sources.httppolicy import (
     ca_context,
     ca_problem,
     ip_or_none,
+    set_cookie_attributes,
 )
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -545,7 +546,7 @@ class _HopCookieRules(DefaultCookiePolicy):
     __Host- or __Secure- one that breaks its prefix's rules, is dropped (RFC 6265bis), as is one an IP address sets
     for a Domain other than itself (`Domain=0.1`, which http.cookiejar matched as a suffix of other addresses);
     otherwise a hop got a session its browsers never send, and the step passed on it. Where http.cookiejar is stricter
-    (a Domain that is a one-label host, a Max-Age that is not a number: see _valid_max_age), browsers' rules too."""
+    (a Domain that is a one-label host, a Max-Age that is not a number: see _as_browsers_read), browsers' rules too."""
 
     def __init__(self) -> None:
         super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
@@ -570,13 +571,19 @@ class _HopCookieRules(DefaultCookiePolicy):
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
 
-_MAX_AGE_ATTRIBUTE_RE = re.compile(r";\s*max-age\s*=([^;]*)", re.IGNORECASE)
+# The attributes of a Set-Cookie that browsers and http.cookiejar both act on (the flag among them: Secure).
+_HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age", "expires")
 
 
-def _valid_max_age(line: str) -> str:
-    """A Set-Cookie line without the Max-Age attributes browsers ignore, those not an integer (RFC 6265 5.2.2):
-    http.cookiejar drops the whole cookie for `Max-Age=abc`, where browsers keep it for the session."""
-    return _MAX_AGE_ATTRIBUTE_RE.sub(lambda m: m[0] if re.fullmatch(r"\s*-?[0-9]+\s*", m[1]) else "", line)
+def _as_browsers_read(line: str) -> str:
+    """A Set-Cookie line with only the attributes browsers act on, as they read them (set_cookie_attributes), for
+    http.cookiejar, which read the first of an attribute given twice (`Path=/; Path=/auth` went to every page), dropped
+    the whole cookie for `Max-Age=abc` (browsers keep it for the session), kept a Path not starting with '/' (no
+    request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has."""
+    pair, *attributes = line.split(";")
+    read = set_cookie_attributes(attributes)
+    kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
+    return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
 
 def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
@@ -684,13 +691,16 @@ class HttpClient:
         decoded_as_text: bool = False,
         ca_file: Path | None = None,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None = None,
+        cookies_across: Callable[[str, str], str | None] | None = None,
     ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
         also hold it `decoded_as_text`); past the cap the rest of the body is read and counted
         (`drain_over_cap`) or the connection is closed. `ca_file` replaces certifi's CAs for https.
         `cookies_may_go(url, names)` says whether a redirect to `url` may carry the request's Cookie header with the
-        cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`."""
+        cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`.
+        `cookies_across(url, cookie)`, the part of that Cookie header a redirect to another origin `url` carries
+        (None: none, the default)."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         own_tls = _CHECK_TLS.set(None if ca_file is None else self._ca_context(ca_file, where))
@@ -717,6 +727,7 @@ class HttpClient:
                         reservation,
                         copies,
                         cookies_may_go,
+                        cookies_across,
                     )
                 except TargetConnectFailed as exc:
                     if attempt == retries:
@@ -798,6 +809,7 @@ class HttpClient:
         reservation: BodyReservation,
         copies: int,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None,
+        cookies_across: Callable[[str, str], str | None] | None,
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
@@ -847,8 +859,15 @@ class HttpClient:
                         raise TargetUnreachable(f"{where}{hop}: {exc.message.removeprefix(f'{where}: ')}") from exc
                     try:
                         status, response_headers = response.status_code, response.headers
-                        location = response_headers.get("location")
+                        locations = response_headers.get_list("location")
+                        location = locations[0] if locations else None
                         final = not (follow_redirects and status in _REDIRECT_STATUSES and location)
+                        if not final and len(set(locations)) > 1:
+                            # httpx joins them into one URL (`/a,%20/b`), which a fallback route may answer 200.
+                            raise TargetBadAnswer(
+                                f"{where}: invalid answer: a {status} with {len(locations)} Location lines that "
+                                "differ, which browsers follow none of"
+                            )
                         if final:
                             # A redirect's own body is never read: nothing judges it.
                             asked = next((v for k, v in headers.items() if k.lower() == "accept-encoding"), None)
@@ -877,7 +896,7 @@ class HttpClient:
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
                         one = httpx.Response(
-                            status, headers=[("set-cookie", _valid_max_age(line))], request=response.request
+                            status, headers=[("set-cookie", _as_browsers_read(line))], request=response.request
                         )
                         hop_cookies.extract_cookies(one)
                     if len(redirects) >= max_redirects:
@@ -904,7 +923,13 @@ class HttpClient:
                                 f"{where}: refused the {status} redirect to another origin "
                                 f"({_shown(str(target))}): it would re-send the request body there"
                             )
+                        own = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
+                        # The cookies of that Cookie header browsers send there too (a session set for the whole
+                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed.
+                        carried = None if cookies_across is None or own is None else cookies_across(str(target), own)
+                        if carried:
+                            headers["Cookie"] = carried
                     written = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                     if (
                         cookies_may_go is not None

@@ -3,6 +3,7 @@ No httpx here: settings need these types, and a Job without an HTTP check should
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import re
 import ssl
@@ -70,6 +71,28 @@ def _valid_pattern(pattern: str) -> bool:
         return True
     name = pattern[2:] if pattern.startswith("*.") else pattern
     return bool(_DNS_NAME_RE.fullmatch(name))
+
+
+def set_cookie_attributes(attributes: Iterable[str]) -> dict[str, str]:
+    """The attributes of a Set-Cookie line (the `name=value` texts after its first `;`) that browsers act on, names in
+    lower case, as RFC 6265 5.2 and 5.3 read them: of one given twice the last; a Max-Age that is not an integer, an
+    Expires that is no date and an empty Domain ignored (the one before it counting); a Path that does not start with
+    '/' read as none (the default path), whatever Path came before."""
+    found: dict[str, str] = {}
+    for attribute in attributes:
+        name, _, value = attribute.partition("=")
+        name, value = name.strip().lower(), value.strip()
+        if (
+            (name == "max-age" and not re.fullmatch(r"-?[0-9]+", value))
+            # Netscape's form (01-Jan-1970) as well as RFC 1123's.
+            or (name == "expires" and email.utils.parsedate_tz(value.replace("-", " ")) is None)
+            or (name == "domain" and not value)
+        ):
+            continue
+        found.pop(name, None)
+        if name != "path" or value.startswith("/"):
+            found[name] = value
+    return found
 
 
 def ip_or_none(text: str) -> IPAddress | None:

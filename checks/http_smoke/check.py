@@ -702,6 +702,11 @@ class HttpSmokeCheck(Check):
                         decoded_as_text=needs_body(step),
                         ca_file=self.ca_file,
                         cookies_may_go=cookies_may_go if carriers else None,
+                        cookies_across=partial(
+                            _cookies_across, _captured_cookies(compiled, values, cookie_scopes), cookie_scopes, carriers
+                        )
+                        if carriers
+                        else None,
                     )
                     secrets.extend(self._hop_secrets(exchange))
                     try:
@@ -942,6 +947,27 @@ def _cookie_carriers(
     return found
 
 
+def _captured_cookies(
+    compiled: _CompiledStep, values: Mapping[str, ArgValue], cookie_scopes: Mapping[str, CookieScope]
+) -> dict[str, frozenset[str]]:
+    """For each value captured from a cookie, the cookies (`name=value`) of the step's Cookie header whose value is that
+    value alone (`session={{ sid }}`): the cookie browsers hold, where one with more in it (`{{ sid }}.{{ key }}`) is
+    the check's own."""
+    found: dict[str, frozenset[str]] = {}
+    for template in compiled.headers:
+        if template.name.lower() != "cookie":
+            continue
+        for name in sorted(template.param_names & cookie_scopes.keys()):
+            marked = template.render({**values, name: _CAPTURE_SENTINEL})
+            pairs = [pair.partition("=") for pair in marked.split(";")]
+            found[name] = frozenset(
+                f"{key.strip()}={render_value(values[name])}"
+                for key, _, value in pairs
+                if value.strip() == _CAPTURE_SENTINEL and _CAPTURE_SENTINEL not in key
+            )
+    return found
+
+
 def _unsent_cookies(
     carriers: Mapping[str, frozenset[str]],
     cookie_scopes: Mapping[str, CookieScope],
@@ -962,6 +988,26 @@ def _unsent_cookies(
         if why:
             found.append(Failure(f"capture {name} sent as a cookie", f"a cookie browsers send to {where}", why))
     return found
+
+
+def _cookies_across(
+    captured: Mapping[str, frozenset[str]],
+    cookie_scopes: Mapping[str, CookieScope],
+    carriers: Mapping[str, frozenset[str]],
+    url: str,
+    header: str,
+) -> str | None:
+    """The cookies of a step's Cookie header (`header`, as sent) that a redirect to another origin, `url`, carries
+    (None: none): those whose value is a value captured from a cookie browsers send there (a session for the whole
+    Domain; `captured`, see _captured_cookies). The check's own cookies (a literal, one holding more than the captured
+    value: it may be a credential for the step's host alone) go no further, nor does any when a capture names a cookie
+    (see _unsent_cookies: no hop could be judged without it)."""
+    if any(_CAPTURE_SENTINEL in cookie for cookies in carriers.values() for cookie in cookies):
+        return None
+    going = {
+        cookie for name, cookies in captured.items() if not cookie_scopes[name].unsent_to(url) for cookie in cookies
+    }
+    return "; ".join(pair.strip() for pair in header.split(";") if pair.strip() in going) or None
 
 
 def _shown_url(url: str) -> str:

@@ -24,6 +24,7 @@ from analyzer.kinds import (
     ip_or_none,
     is_credential_value,
     is_secret_name,
+    set_cookie_attributes,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
 from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
@@ -135,14 +136,18 @@ codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
 # meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
 _META_PRESCAN_BYTES = 1024
-# The prescan skips comments and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the
-# `content` of an `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL,
-# a meta commented out) read as windows-1252 a UTF-8 error page, which then passed `body_not_contains: [エラー]`.
-_HTML_COMMENT_RE = re.compile(rb"<!(?=--).*?(?:-->|\Z)", re.DOTALL)  # `<!-->` is a whole one
-_META_TAG_RE = re.compile(rb"""<meta[\s/]((?:"[^"]*"|'[^']*'|[^>"'])*)""", re.IGNORECASE)
-_TAG_ATTRIBUTE_RE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+# The prescan skips comments and other tags whole, their attributes too (a `<meta` quoted in an `<img alt>` is text),
+# and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the `content` of an
+# `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL, a meta commented
+# out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
+# `body_not_contains: [エラー]`.
+_PRESCAN_SPACES = b"\t\n\x0c\r "
+_PRESCAN_SPACE_BYTES = frozenset(_PRESCAN_SPACES)
+_PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
+_PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
+# What may follow `<meta` for the prescan to read it as one.
+_META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 _CHARSET_LABEL_RE = re.compile(rb"[A-Za-z0-9_.:-]{1,40}")
-_CONTENT_CHARSET_RE = re.compile(rb"""charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;"']+))""", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -607,7 +612,7 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         cookie, equals, value = pair.partition("=")
         if not equals or cookie.strip() != name:
             continue
-        parsed = {k.strip().lower(): v.strip() for k, _, v in (a.partition("=") for a in attributes)}
+        parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
         where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))
@@ -632,6 +637,10 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
+    if domain and domain != host and "." not in domain:
+        # The suffix list's default rule (`*`) makes every name of one label a public suffix, which browsers take for
+        # no other host; http.cookiejar refuses it for the hops' cookies too.
+        return f"Domain {domain} is a top-level name (a public suffix), not {host}"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
     host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")
@@ -744,20 +753,156 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
 def _meta_charset(head: bytes | bytearray) -> str:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
-    UTF-16 label means UTF-8 there); UTF-8 when none does."""
-    for tag in _META_TAG_RE.finditer(_HTML_COMMENT_RE.sub(b"", head)):
-        attributes: dict[bytes, bytes] = {}
-        for name, *quoted in _TAG_ATTRIBUTE_RE.findall(tag[1]):
-            attributes.setdefault(name.lower(), b"".join(quoted))
-        label = attributes.get(b"charset")
-        if label is None and attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
-            declared = _CONTENT_CHARSET_RE.search(attributes.get(b"content", b""))
-            label = b"".join(declared.groups(b"")) if declared else None
-        # A label no charset has (empty, or bytes codecs.lookup refuses) names none: browsers read on.
-        if label and _CHARSET_LABEL_RE.fullmatch(label.strip()):
-            encoding = _charset(label.strip().decode("ascii"))
-            return "utf-8" if encoding.startswith("utf-16") else encoding
+    UTF-16 label means UTF-8 there); UTF-8 when none does, or when a tag runs past those bytes (the prescan aborts)."""
+    head = bytes(head)
+    at = 0
+    while at < len(head):
+        if head.startswith(b"<!--", at):
+            # Ends at the first `-->` whose `>` follows the `<`: `<!-->` is a whole comment.
+            at = head.find(b"-->", at + 2) + 2
+            if at < 2:
+                break
+        elif head[at : at + 5].lower() == b"<meta" and head[at + 5 : at + 6] in _META_ENDS:
+            meta = _meta_tag(head, at + 5)
+            if meta is None:
+                break
+            encoding, at = meta
+            if encoding is not None:
+                return "utf-8" if encoding.startswith("utf-16") else encoding
+        elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
+            # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
+            while at < len(head) and head[at] not in b"\t\n\x0c\r >":
+                at += 1
+            while (attribute := _prescan_attribute(head, at)) is not None and attribute[0] is not None:
+                at = attribute[2]
+            if attribute is None:
+                break
+            at = attribute[2]
+        elif head[at : at + 2] in (b"<!", b"</", b"<?"):
+            at = head.find(b">", at)
+            if at < 0:
+                break
+        at += 1
     return "utf-8"
+
+
+def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
+    """The codec the `<meta>` whose attributes start at `at` declares (None when it declares none), and where it
+    ends (at its `>`); None when it runs past `head`."""
+    seen: set[bytes] = set()
+    got_pragma = False
+    need_pragma: bool | None = None
+    # None: not named; "": a label no codec has (the meta then declares none).
+    charset: str | None = None
+    while True:
+        attribute = _prescan_attribute(head, at)
+        if attribute is None:
+            return None
+        name, value, at = attribute
+        if name is None:
+            break
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == b"http-equiv":
+            got_pragma = got_pragma or value == b"content-type"
+        elif name == b"content":
+            declared = _content_charset(value)
+            if declared is not None and charset is None:
+                charset, need_pragma = declared, True
+        elif name == b"charset":
+            charset, need_pragma = _charset_label(value), False
+    if need_pragma is None or (need_pragma and not got_pragma) or not charset:
+        return None, at
+    return charset, at
+
+
+def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int] | None:
+    """The next attribute of a tag at `at` (WHATWG HTML's "get an attribute"): its name and value in ASCII lower
+    case and where reading stopped; no name at the tag's `>`; None when it runs past `head`."""
+
+    def byte(position: int) -> int:
+        # Past the end: -1, in none of the sets of bytes below.
+        return head[position] if position < len(head) else -1
+
+    while byte(at) in _PRESCAN_SPACES_SLASH:
+        at += 1
+    if byte(at) == ord(">"):
+        return None, b"", at
+    name = bytearray()
+    while True:
+        current = byte(at)
+        if current < 0:
+            return None
+        if current == ord("=") and name:
+            at += 1
+            break
+        if current in _PRESCAN_SPACE_BYTES:
+            while byte(at) in _PRESCAN_SPACE_BYTES:
+                at += 1
+            if byte(at) < 0:
+                return None
+            if byte(at) != ord("="):
+                return bytes(name).lower(), b"", at
+            at += 1
+            break
+        if current in (ord("/"), ord(">")):
+            return bytes(name).lower(), b"", at
+        name.append(current)
+        at += 1
+    while byte(at) in _PRESCAN_SPACE_BYTES:
+        at += 1
+    quote = byte(at)
+    if quote < 0:
+        return None
+    if quote in (ord('"'), ord("'")):
+        close = head.find(bytes([quote]), at + 1)
+        return None if close < 0 else (bytes(name).lower(), head[at + 1 : close].lower(), close + 1)
+    if quote == ord(">"):
+        return bytes(name).lower(), b"", at
+    start = at
+    while byte(at) >= 0 and byte(at) not in _PRESCAN_SPACES_GT:
+        at += 1
+    return None if byte(at) < 0 else (bytes(name).lower(), head[start:at].lower(), at)
+
+
+def _content_charset(content: bytes) -> str | None:
+    """The codec the `content` of a meta names after `charset=` (WHATWG HTML's "extract a character encoding from a
+    meta element"): None when it names none, "" for a label no codec has."""
+    at = 0
+    while True:
+        found = content.find(b"charset", at)
+        if found < 0:
+            return None
+        at = found + len(b"charset")
+        while at < len(content) and content[at] in _PRESCAN_SPACES:
+            at += 1
+        if content[at : at + 1] == b"=":
+            break
+    at += 1
+    while at < len(content) and content[at] in _PRESCAN_SPACES:
+        at += 1
+    quote = content[at : at + 1]
+    if quote in (b'"', b"'"):
+        close = content.find(quote, at + 1)
+        return None if close < 0 else _charset_label(content[at + 1 : close])
+    if at >= len(content):
+        return None
+    return _charset_label(re.split(rb"[\t\n\x0c\r ;]", content[at:], maxsplit=1)[0])
+
+
+def _charset_label(label: bytes) -> str:
+    """The codec a meta's charset label names, "" for one no codec has (empty, or bytes codecs.lookup refuses)."""
+    label = label.strip(_PRESCAN_SPACES)
+    if not _CHARSET_LABEL_RE.fullmatch(label):
+        return ""
+    name = label.decode("ascii")
+    if name.lower() not in _LEGACY_CHARSETS:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            return ""
+    return _charset(name)
 
 
 def _charset(name: str) -> str:

@@ -1079,6 +1079,80 @@ class TestCloseFramedBodies:
         evaluation = await self.judged(client, tmp_path, crash=False)
         assert evaluation.verdict == "pass", evaluation.reason
 
+    @pytest.mark.parametrize(
+        ("expect", "failed"),
+        [
+            ({"body_not_contains": ["Error"], "body_contains": ["</html>"]}, "body_contains"),
+            ({"json": [{"path": "$.status", "equals": "ok"}]}, "json $.status"),
+        ],
+    )
+    async def test_a_plain_answer_cut_fails_an_assertion_on_its_end(self, client, expect, failed):
+        # Over plain http a crash's cut reads as a close: what the kind's page tells users to assert instead, the end of
+        # the body (a page's closing tag; a JSON document, which a cut leaves unparsable), fails the part sent.
+        async def answer_then_die(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            body = b'{"status": "ok",' if "json" in expect else b"<html><body><p>Orders"
+            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+            await writer.drain()
+            writer.transport.abort()
+
+        async with listening(asyncio.start_server(answer_then_die, "127.0.0.1", 0)) as port:
+            evaluation = await run(smoke(port, [{"name": "s", "retries": 0, "expect": expect}]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.startswith(f"step 's' (1/1) failed: {failed}"), evaluation.reason
+
+
+class TestRedirectsWithSeveralLocations:
+    """A redirect with Location lines that differ is a bad answer (browsers follow none of them); the same line twice
+    is one Location."""
+
+    @staticmethod
+    async def site(heads: list[bytes], locations: list[bytes]) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # /start redirects with `locations`; every other path answers 200, as a single-page app's fallback does.
+            head = await reader.readuntil(b"\r\n\r\n")
+            heads.append(head)
+            if head.startswith(b"GET /start "):
+                lines = b"".join(b"Location: " + location + b"\r\n" for location in locations)
+                writer.write(b"HTTP/1.1 302 Found\r\n" + lines + b"Content-Length: 0\r\n\r\n")
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n<html>ok</html>")
+            await writer.drain()
+            writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @staticmethod
+    def steps() -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "s",
+                "path": "/start",
+                "retries": 0,
+                "follow_redirects": True,
+                "expect": {"body_contains": ["<html>ok"]},
+            }
+        ]
+
+    async def test_locations_that_differ_are_a_bad_answer(self, client):
+        # httpx joined them into one URL, `/good,%20/other`, which the app's fallback answered 200: a pass where
+        # browsers show an error page.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, [b"/good", b"/other"])) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer"), evaluation.reason
+        assert evaluation.reason == (
+            "step 's' (1/1): invalid answer: a 302 with 2 Location lines that differ, which browsers follow none of"
+        ), evaluation.reason
+        assert len(heads) == 1, heads
+
+    async def test_the_same_location_twice_is_followed(self, client):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, [b"/good", b"/good"])) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"GET /good HTTP/1.1\r\n"), heads
+
 
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
@@ -1542,6 +1616,138 @@ class TestCapturedCookiesOnRedirects:
         assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie: session=gu3st\r\n" in heads[-1], heads
 
 
+class TestCapturedCookiesAcrossOrigins:
+    """A value captured from a cookie and sent on in a step's Cookie header goes on to a redirect to another origin
+    where browsers send that cookie (its Domain, Path and Secure), and the rest of the header does not."""
+
+    @staticmethod
+    async def site(heads: list[bytes], set_cookie: bytes, then: str = "/orders") -> asyncio.Server:
+        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then`; every
+        other request answers 200 with the Cookie header it got, or 401 without one holding the session."""
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                lines = head.lower().split(b"\r\n")
+                host = next(line for line in lines if line.startswith(b"host:"))
+                cookie = next((line for line in lines if line.startswith(b"cookie:")), b"")
+                if head.startswith(b"GET /login "):
+                    writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok")
+                elif head.startswith(b"GET /orders ") and b"a.example.test" in host:
+                    port = writer.get_extra_info("sockname")[1]
+                    location = f"http://b.example.test:{port}{then}".encode()
+                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                elif b"session=" in cookie:
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(cookie), cookie))
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    @pytest.fixture
+    async def sites_client(self) -> Any:
+        """A client that reaches a.example.test and b.example.test, both on loopback."""
+        http = HttpClient(
+            HttpPolicy(
+                allowed_hosts=HostAllowList.parse(["*.example.test"]),
+                allowed_networks=parse_networks(["127.0.0.0/8"]),
+            ),
+            resolver=StubResolver({"a.example.test": ["127.0.0.1"], "b.example.test": ["127.0.0.1"]}),
+        )
+        yield http
+        await http.aclose()
+
+    @staticmethod
+    def check(port: int, cookie: str, capture: dict[str, Any] | None = None) -> dict[str, Any]:
+        steps = [
+            {"name": "login", "path": "/login", "capture": capture or {"sid": {"cookie": "session"}}},
+            {
+                "name": "orders",
+                "path": "/orders",
+                "headers": {"Cookie": cookie},
+                "follow_redirects": True,
+                "expect": {"body_contains": ["session="]},
+            },
+        ]
+        return {**smoke(0, steps), "base_url": f"http://a.example.test:{port}", "allowed_hosts": ["*.example.test"]}
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "cookie", "sent"),
+        [
+            # The cookie's Domain covers the other origin: browsers send it there. The hop was sent without it, a 401.
+            (b"session=s3ss10n; Domain=example.test; Path=/", "session={{ sid }}", b"session=s3ss10n"),
+            (b"session=s3ss10n; Domain=.example.test; Path=/orders", "session={{ sid }}", b"session=s3ss10n"),
+            # What else the header holds goes no further: a literal cookie's scope is unknown (it may be a credential
+            # for the first host alone).
+            (b"session=s3ss10n; Domain=example.test", "theme=dark; session={{ sid }}", b"session=s3ss10n"),
+        ],
+    )
+    async def test_a_cookie_whose_domain_covers_the_other_origin_goes_there(
+        self, sites_client, set_cookie, cookie, sent
+    ):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie)) as port:
+            evaluation = await run(self.check(port, cookie), sites_client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"get /orders ") and b"\r\nhost: b.example.test:" in heads[-1], heads
+        assert b"\r\ncookie: " + sent + b"\r\n" in heads[-1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "then", "capture", "cookie"),
+        [
+            # Host-only (no Domain), outside its Path, or a value captured from a header (whose scope is unknown):
+            # browsers send no such cookie there, and neither does the check; the other origin answers as to a
+            # signed-out user.
+            (b"session=s3ss10n; Path=/", "/orders", None, "session={{ sid }}"),
+            (b"session=s3ss10n; Domain=example.test; Path=/orders", "/profile", None, "session={{ sid }}"),
+            (
+                b"session=s3ss10n; Domain=example.test",
+                "/orders",
+                {"sid": {"header": "Set-Cookie"}},
+                "session={{ sid }}",
+            ),
+            # A cookie that also holds a value browsers keep from there (a host-only one's) goes no further.
+            (
+                b"session=s3ss10n; Domain=example.test\r\nSet-Cookie: device=d3v1c3",
+                "/orders",
+                {"sid": {"cookie": "session"}, "device": {"cookie": "device"}},
+                "session={{ sid }}.{{ device }}",
+            ),
+            # A cookie whose value holds more than the captured value (the check's own text, a secret arg) is no
+            # cookie browsers hold: it goes no further, as every header the check wrote.
+            (b"session=s3ss10n; Domain=example.test", "/orders", None, "session={{ sid }}.v2"),
+            # A capture that names a cookie leaves that cookie unknown: the header goes no further, as before.
+            (b"session=s3ss10n; Domain=example.test", "/orders", None, "session={{ sid }}; {{ sid }}=on"),
+        ],
+    )
+    async def test_a_cookie_browsers_keep_from_the_other_origin_does_not_go(
+        self, sites_client, set_cookie, then, capture, cookie
+    ):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, then)) as port:
+            evaluation = await run(self.check(port, cookie, capture), sites_client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.endswith("status: expected 2xx, got 401 (and 1 more failed assertion)"), (
+            evaluation.reason
+        )
+        assert heads[-1].startswith(b"get %s " % then.encode()) and b"\r\nhost: b.example.test:" in heads[-1], heads
+        assert b"\r\ncookie:" not in heads[-1], heads
+
+    async def test_a_secure_cookie_does_not_go_over_http(self, sites_client):
+        # Set over http, a Secure cookie is refused at capture: the login step fails, nothing goes anywhere.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, b"session=s3ss10n; Domain=example.test; Secure")) as port:
+            evaluation = await run(self.check(port, "session={{ sid }}"), sites_client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "a Set-Cookie browsers refuse: Secure, set by an http answer" in evaluation.reason, evaluation.reason
+
+
 class TestHopCookies:
     """A cookie a redirect hop sets goes on to the later hops a browser would send it to, and to no other."""
 
@@ -1663,6 +1869,10 @@ class TestHopCookies:
             # A Max-Age that is not a number is ignored (RFC 6265 5.2.2), not the cookie: http.cookiejar dropped it.
             (b"session=s3ss10n; Path=/; Max-Age=abc", "preview.shop.svc"),
             (b"session=s3ss10n; Path=/; Max-Age=1.5", "preview.shop.svc"),
+            # A Path that does not start with '/' is the default path (RFC 6265 5.2.4), / for /login: http.cookiejar
+            # kept `profile` as the path, which no request path starts with, and sent the session nowhere.
+            (b"session=s3ss10n; Path=profile", "preview.shop.svc"),
+            (b"session=s3ss10n; Path=", "preview.shop.svc"),
             # A Domain that is the host itself, a one-label name (a Service in the Job's namespace, `checkout`):
             # http.cookiejar wanted a dot in it.
             (b"session=s3ss10n; Path=/; Domain=checkout", "checkout"),
@@ -1682,6 +1892,31 @@ class TestHopCookies:
             await http.aclose()
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"\r\ncookie: session=s3ss10n\r\n" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            # Of an attribute given twice the last counts (RFC 6265 5.3 step 2): http.cookiejar read the first, so a
+            # session browsers keep to /auth went to /profile, and one they refuse (its last Domain is no parent of
+            # shop.svc) to preview.shop.svc: the step passed where users are signed out.
+            (b"session=s3ss10n; Domain=shop.svc; Path=/; Path=/auth", "fail"),
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Domain=preview.shop.svc", "fail"),
+            (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=/", "pass"),
+            # An attribute browsers ignore leaves the one before it counting: an empty Domain, a Max-Age that is no
+            # integer; a Path that does not start with '/' is the default path, whatever Path came before.
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Domain=", "pass"),
+            (b"session=s3ss10n; Domain=shop.svc; Max-Age=0; Max-Age=soon", "fail"),
+            (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=x", "pass"),
+            # Browsers know no Version: http.cookiejar read `Version=1` as an RFC 2965 cookie, with its own rules.
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Version=1", "pass"),
+        ],
+    )
+    async def test_the_attributes_browsers_act_on_count(self, sites_client, set_cookie, verdict):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")) as port:
+            evaluation = await run(self.check(f"http://shop.svc:{port}"), sites_client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
 
     # A negative Max-Age deletes as 0 does (RFC 6265 5.2.2): kept by the integer test that drops `Max-Age=abc`.
     @pytest.mark.parametrize("max_age", [b"0", b"-1"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -20,7 +21,7 @@ from analyzer.models import Evaluation, Outcome, format_number
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy
+from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
@@ -1426,6 +1427,9 @@ class TestJudgeCookieCaptures:
             # URL, / here: the same cookie as Path=/, which browsers delete. Told apart, the session was captured.
             ("session=s3ss10n", "session=; Path=/; Max-Age=0"),
             ("session=s3ss10n; Path=/", "session=; Path=login; Max-Age=0"),
+            # A Max-Age browsers ignore (not an integer) leaves the one before it: a deletion, which was read as none,
+            # and the session captured.
+            ("session=s3ss10n; Max-Age=0; Max-Age=soon",),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
@@ -1445,6 +1449,16 @@ class TestJudgeCookieCaptures:
                 "a Set-Cookie browsers refuse: Domain pp.shop.svc is not app.shop.svc or a parent of it",
             ),
             (("session=s3ss10n; Path=/; Secure",), "a Set-Cookie browsers refuse: Secure, set by an http answer"),
+            # A name of one label is a public suffix (the suffix list's default rule, `*`): browsers take it for no
+            # other host, and the hops' cookies never did. Captured, the session went on by hand to every `*.svc`.
+            (
+                ("session=s3ss10n; Domain=svc",),
+                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+            ),
+            (
+                ("session=s3ss10n; Domain=.SVC",),
+                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+            ),
         ],
     )
     def test_a_line_browsers_refuse_is_no_value(self, set_cookies, got):
@@ -1493,6 +1507,60 @@ class TestJudgeCookieCaptures:
         assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
 
 
+class TestHopAndCapturedCookiesAgree:
+    """A cookie a redirect hop sets and the same cookie captured go to the same URLs: one set of browsers' rules reads
+    both (the hops' store is http.cookiejar with _HopCookieRules, a capture's scope CookieScope)."""
+
+    SETTERS = (
+        "http://a.shop.svc/auth/login",
+        "https://a.shop.svc/login",
+        "http://checkout/x/y",
+        "http://127.0.0.1/a/b",
+    )
+    ATTRIBUTES = (
+        "",
+        "; Domain=shop.svc",
+        "; Domain=.SHOP.svc; Path=/auth/",
+        "; Domain=a.shop.svc; Domain=",
+        "; Domain=svc",
+        "; Domain=checkout",
+        "; Domain=127.0.0.1",
+        "; Domain=0.1",
+        "; Domain=shop.svc.",
+        "; Path=/; Path=/auth",
+        "; Path=auth",
+        "; Path=/auth; Max-Age=0; Max-Age=soon",
+        "; Secure; Path=/",
+        "; Domain=shop.svc; Version=1",
+    )
+    TARGETS = tuple(
+        f"{scheme}://{host}{path}"
+        for scheme in ("http", "https")
+        for host in ("a.shop.svc", "b.a.shop.svc", "shop.svc", "checkout", "127.0.0.1", "10.0.0.1")
+        for path in ("/", "/auth", "/auth/x", "/authx")
+    )
+
+    @pytest.mark.parametrize("setter", SETTERS)
+    @pytest.mark.parametrize("attributes", ATTRIBUTES)
+    def test_they_go_to_the_same_urls(self, setter, attributes):
+        line = "session=v" + attributes
+        result = judged(
+            {}, headers=[("Set-Cookie", line)], step={"capture": {"sid": {"cookie": "session"}}}, url=setter
+        )
+        scope = result.cookie_scopes.get("sid")
+        jar = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+        answer = httpx.Response(
+            302, headers=[("set-cookie", _as_browsers_read(line))], request=httpx.Request("GET", setter)
+        )
+        jar.extract_cookies(answer)
+        for target in self.TARGETS:
+            probe = httpx.Request("GET", target)
+            jar.set_cookie_header(probe)
+            by_hop = "cookie" in probe.headers
+            by_capture = scope is not None and not scope.unsent_to(target)
+            assert by_hop == by_capture, (line, setter, target)
+
+
 class TestJudgeCookieScopes:
     """A cookie capture keeps where browsers send the cookie whose value it took: its Domain or the answer's host,
     its Path or the answer's default path, and Secure."""
@@ -1515,6 +1583,21 @@ class TestJudgeCookieScopes:
     def test_a_domain_and_secure_are_kept(self):
         scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
         assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
+
+    @pytest.mark.parametrize(
+        ("line", "domain", "path"),
+        [
+            # The attributes browsers act on, read as the hops' cookies are (one reader for both): of one given twice
+            # the last; an empty Domain ignored, the one before it counting; a Path not starting with '/' the default.
+            ("session=a; Path=/; Path=/auth", "", "/auth"),
+            ("session=a; Domain=shop.svc; Domain=", "shop.svc", "/auth"),
+            ("session=a; Domain=app.shop.svc; Domain=shop.svc", "shop.svc", "/auth"),
+            ("session=a; Path=/; Path=x", "", "/auth"),
+            ("session=a; Path=x; Path=/", "", "/"),
+        ],
+    )
+    def test_the_attributes_browsers_act_on(self, line, domain, path):
+        assert self.scope(line) == CookieScope(host="app.shop.svc", domain=domain, path=path, secure=False)
 
     @pytest.mark.parametrize(
         ("url", "path"), [("https://app.shop.svc/auth/login", "/auth"), ("https://app.shop.svc/login", "/")]
@@ -2227,6 +2310,74 @@ class TestJudgeMetaCharsets:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaPrescanSkipsOtherTags:
+    """The meta prescan reads past every other tag whole, its attributes too (WHATWG HTML's prescan): a `<meta` quoted
+    in an attribute is text, not a meta."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # A UTF-8 error page read as Shift_JIS holds no エラー: body_not_contains passed it.
+            '<img alt="<meta charset=shift_jis>">',
+            "<a title='x <meta charset=\"shift_jis\">' href=/>",
+            '<div data-x=1 data-y="<meta charset=shift_jis>">',
+            '</p class="<meta charset=shift_jis>">',
+            '<!DOCTYPE html "<meta charset=shift_jis>">',
+            '<?xml version="1.0" <meta charset=shift_jis>?>',
+            # An attribute value that runs to the end of the scanned bytes aborts the prescan: no charset.
+            '<img alt="<meta charset=shift_jis>' + " " * 1100 + '">',
+        ],
+    )
+    def test_a_meta_inside_another_tag_names_no_charset(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # The real meta after a tag that quotes another is read; a `>` quoted in an attribute ends nothing.
+            '<img alt="<meta charset=utf-8>"><meta charset="Shift_JIS">',
+            '<link title="a > b" href=/x><meta charset=Shift_JIS>',
+            "<body a='<meta charset=utf-8>'><meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\">",
+            # A charset label the prescan cannot name is passed over, and the next meta read.
+            '<meta charset="no-such-charset"><meta charset="Shift_JIS">',
+        ],
+    )
+    def test_the_meta_after_another_tag_is_read(self, head):
+        page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "tail",
+        [
+            "<img",
+            "<img a",
+            "<img a ",
+            "<img a=",
+            "<img a= ",
+            "<img a=b",
+            "<img a='b",
+            "<meta",
+            "<meta charset",
+            "<meta charset=shift_jis",
+            '<meta charset="shift_jis',
+            "<!--",
+            "<!x",
+            "</",
+            "<img/",
+        ],
+    )
+    def test_a_tag_the_bytes_end_inside_names_no_charset(self, tail):
+        # The prescan ends there (WHATWG: abort): the page is read as UTF-8, never a crash of the judge.
+        page = f"<p>{self.ERROR}</p>{tail}".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeCaptureValues:
     """A captured value is 1 to 1,024 characters with no control characters; spaces are fine."""
 
@@ -2319,6 +2470,31 @@ class TestJudgeJsonCompare:
         # A server's own float arithmetic: 0.1 + 0.2 written out is 0.30000000000000004.
         body = b'{"ratio": 0.30000000000000004}'
         assert judged({"json": [{"path": "$.ratio", "compare": "<= 0.3"}]}, body=body).failures == []
+
+    @pytest.mark.parametrize(
+        ("rule", "passes"),
+        [
+            # More digits than a float holds: read as the float 0.1, as every float64 JSON parser reads it (a browser's
+            # JSON.parse too). Its excess, 1e-19 relative, is far inside pass_if's tolerance (1e-9), within which a
+            # value counts as equal to its bound however exactly it is read: `> 0.1` fails, `>= 0.1` passes.
+            ({"equals": 0.1}, True),
+            ({"compare": "== 0.1"}, True),
+            ({"compare": "> 0.1"}, False),
+            ({"compare": ">= 0.1"}, True),
+            ({"compare": "!= 0.1"}, False),
+        ],
+    )
+    def test_a_fraction_with_more_digits_than_a_float_reads_as_the_float(self, rule, passes):
+        body = b'{"price": 0.10000000000000000001}'
+        failures = judged({"json": [{"path": "$.price", **rule}]}, body=body).failures
+        assert (not failures) == passes, failures
+
+    @pytest.mark.parametrize("compare", ["> 0", "< 0", "!= 0"])
+    def test_a_fraction_past_the_largest_float_passes_no_compare(self, compare):
+        # 1e400 reads as infinity, which no condition accepts: an error page's overflow never passes a bound.
+        body = b'{"n": 1e400}' if compare != "< 0" else b'{"n": -1e400}'
+        failures = judged({"json": [{"path": "$.n", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ["json $.n compare"]
 
 
 class TestScrubbingShortSecrets:

@@ -130,6 +130,7 @@ PUBLIC_NAMES = [
     "render_value",
     "retry_pauses_s",
     "ip_or_none",
+    "set_cookie_attributes",
     "sample_args",
     "split_template",
     "vector_selectors",
