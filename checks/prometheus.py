@@ -407,7 +407,8 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            asked, _ = _presence_now(now, _label_values(args, self._judging)[0])
+            values, (canary, _) = _label_values(args, self._judging)
+            asked, _ = _presence_now(now, values, canary)
             sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
@@ -1421,7 +1422,7 @@ async def _stopped_now(
     pod replaced, and a stable scaled to zero beside a declared canary a rollout at full weight: judged as before.
     Its query goes to `details`."""
     selectors, offset_s, fallback = now
-    query, named = _presence_now(now, values)
+    query, named = _presence_now(now, values, roles[0])
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
     if named:
@@ -1460,14 +1461,17 @@ def _counted(silent: list[_Named], named: tuple[_Named, ...], roles: _Roles) -> 
 
 
 def _presence_now(
-    now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...]
+    now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...], canary: str | None
 ) -> tuple[str, tuple[_Named, ...]]:
     """The presence query of `now`'s selectors (see _read_now), and the variants `values` name in them that it asks
-    apart, each marked with its index (none: it asks whether any of them has a series)."""
+    apart, each marked with its index (none: it asks whether any of them has a series); the `canary` (its value, when
+    a param declares it) apart from the rest even where no other arg names its label (see _canary_apart)."""
     selectors, offset_s, _ = now
     # Whatever the fallback: one that does not pass answers for the whole query, not for one variant that stopped
     # while another reports (`(avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])) or on() vector(1)`).
     named = _named_variants(selectors, values) if values else ()
+    if canary is not None and not any(variant.value == canary and not variant.left_out for variant in named):
+        named = _canary_apart(selectors, canary) or named
     if not named:
         return presence_now_query(selectors, offset_s), ()
     query = " or ".join(
@@ -1548,6 +1552,30 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
         for value in values
         for left_out in (False, True)
         if (value, left_out) in variants
+    )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]:
+    """Of `selectors` (as written), those a matcher names the declared `canary` in (`hash="c"`, `hash=~"c"`) and the
+    rest, as two variants of which the canary's silence counts (see _counted): the canary compared with the whole
+    fleet (`x`) or with what an arg of another label names (`x{service="s"}`), whose series reporting answered for a
+    dead canary's; () when every selector or none names it (any of them is enough, as without a canary)."""
+    named: dict[str, None] = {}
+    for selector in selectors:
+        try:
+            read = kinds.vector_selectors(selector)
+        except ValueError:
+            continue
+        if any(value == canary and not op.startswith("!") for written in read for _, op, value in written.matchers):
+            named[selector] = None
+    rest = tuple(selector for selector in selectors if selector not in named)
+    if not named or not rest:
+        return ()
+    shown = clip(canary, 100)
+    return (
+        _Named(canary, False, f'name "{shown}"', tuple(named)),
+        _Named(canary, True, f'do not name "{shown}"', rest),
     )
 
 

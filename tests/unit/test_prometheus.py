@@ -16,6 +16,7 @@ from checks.prometheus import (
     _MAX_LABELS_IN_DETAILS,
     PrometheusCheck,
     _bounded_labels,
+    _canary_apart,
     _counted,
     _groups_at_top_level,
     _lost_its_values,
@@ -1307,6 +1308,30 @@ class TestNamedVariants:
     )
     def test_other_queries_have_none(self, selectors, values):
         assert _named_variants(selectors, values) == ()
+
+
+class TestCanaryApart:
+    """A declared canary's selectors are a variant apart from the rest whatever label names it; a query all or none of
+    whose selectors name it has none."""
+
+    def test_the_canary_against_the_fleet_is_two_variants(self):
+        selectors = ('x{hash="c"}', 'x{service="s"}', "x")
+        assert shown(_canary_apart(selectors, "c")) == (
+            ('name "c"', ('x{hash="c"}',)),
+            ('do not name "c"', ('x{service="s"}', "x")),
+        )
+
+    @pytest.mark.parametrize(
+        "selectors",
+        [
+            ('x{hash="c"}', 'y{hash=~"c"}'),
+            ('x{service="s"}', "x"),
+            # Leaving the canary out does not name it.
+            ('x{hash!="c"}', 'x{hash!~"c"}'),
+        ],
+    )
+    def test_all_or_none_naming_it_is_none(self, selectors):
+        assert _canary_apart(selectors, "c") == ()
 
 
 class TestCountedVariants:
