@@ -240,6 +240,7 @@ class PrometheusCheck(Check):
         found += self._buckets_added_up()
         found += kinds.gauge_of_counter_warnings("query", self.query)
         found += self._canary_undeclared()
+        found += self._variant_misdeclared()
         if "__name__" in self.query:
             found += kinds.contradicting_name_warnings("query", self.query)
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
@@ -301,13 +302,36 @@ class PrometheusCheck(Check):
             return []
         names = tuple(dict.fromkeys(variant.value for variant in named))
         what = f"params {' and '.join(names)} name" if len(names) > 1 else f"param {names[0]} names and leaves out"
-        canary = next((name for name in names if "canary" in name), names[0])
+        # Only a name that says so: declared on stable's param, a dead canary passes while stable reports.
+        canary = next((name for name in names if _variant_named(name) is Variant.CANARY), None)
+        declare = (
+            "declare variant: canary on the param that names the canary"
+            if canary is None
+            else f"declare the param that names the canary, params.{canary}.variant: canary"
+        )
         return [
             f"query: it compares what {what} over a window longer than the look-back, and each needs a sample now, so "
             "once one stops (a stable ReplicaSet scaled to zero by dynamicStableScale after setWeight: 100) every "
-            f"later step is no data; declare the param that names the canary, params.{canary}.variant: canary, and "
-            "only the canary's series are asked"
+            f"later step is no data; {declare}, and only the canary's series are asked"
         ]
+
+    def _variant_misdeclared(self) -> list[str]:
+        """A param declaring the variant its name says it does not name (`stable_hash` declared the canary,
+        `canary_hash` the baseline): the canary's silence is then not asked, and a dead canary passes on its earlier
+        samples while stable reports."""
+        found = []
+        for name, param in self.params.items():
+            said = _variant_named(name)
+            if param.variant is None or said is None or said is param.variant:
+                continue
+            side = "the canary" if said is Variant.CANARY else "stable"
+            found.append(
+                f"params.{name}.variant: {param.variant.value}, but its name says it names {side}: declared on the "
+                "wrong param, the canary's series are not asked for a sample now, and a dead canary passes on its "
+                "earlier samples while stable reports; declare variant: canary on the param whose value is the "
+                "canary's (valueFrom.podTemplateHashValue: Latest), variant: baseline on stable's"
+            )
+        return found
 
     def _milliseconds_over_seconds(self) -> list[str]:
         """A bound of 100 or more on a quantile of a `_seconds` histogram the query does not scale (`pass_if: "< 500"`
@@ -1488,6 +1512,21 @@ def _where_windows_end(selectors: tuple[str, ...], offset_s: float) -> str:
     if offset_s:
         return f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
     return f"now (in the last {lookback} s, {read})"
+
+
+# The words of a param's name that say which variant its value names: Argo Rollouts' podTemplateHashValue calls the
+# canary's hash Latest and stable's Stable; the rest are the usual names of either side.
+_VARIANT_WORDS = {
+    **dict.fromkeys(("canary", "latest", "new", "preview"), Variant.CANARY),
+    **dict.fromkeys(("stable", "baseline", "primary", "old"), Variant.BASELINE),
+}
+
+
+def _variant_named(name: str) -> Variant | None:
+    """The variant a param's name says its value names (`stable_hash`: the baseline), None for a name that says
+    neither or both."""
+    said = {_VARIANT_WORDS[word] for word in name.split("_") if word in _VARIANT_WORDS}
+    return said.pop() if len(said) == 1 else None
 
 
 # The label a presence query of variants marks each variant's count with (see _stopped_now).
