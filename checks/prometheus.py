@@ -303,16 +303,18 @@ class PrometheusCheck(Check):
         names = tuple(dict.fromkeys(variant.value for variant in named))
         what = f"params {' and '.join(names)} name" if len(names) > 1 else f"param {names[0]} names and leaves out"
         # Only a name that says so: declared on stable's param, a dead canary passes while stable reports.
-        canary = next((name for name in names if _variant_named(name) is Variant.CANARY), None)
-        declare = (
-            "declare variant: canary on the param that names the canary"
-            if canary is None
-            else f"declare the param that names the canary, params.{canary}.variant: canary"
-        )
+        said = {_variant_named(name): name for name in reversed(names)}
+        if (canary := said.get(Variant.CANARY)) is not None:
+            declare = f"declare the param that names the canary, params.{canary}.variant: canary, and only the canary's"
+        elif (baseline := said.get(Variant.BASELINE)) is not None:
+            # Stable's param alone (`hash="{{ stable_hash }}"` against `hash!=`, every other pod: the canary's).
+            declare = f"declare the param that names stable, params.{baseline}.variant: baseline, and all but stable's"
+        else:
+            declare = "declare variant: canary on the param that names the canary, and only the canary's"
         return [
             f"query: it compares what {what} over a window longer than the look-back, and each needs a sample now, so "
             "once one stops (a stable ReplicaSet scaled to zero by dynamicStableScale after setWeight: 100) every "
-            f"later step is no data; {declare}, and only the canary's series are asked"
+            f"later step is no data; {declare} series are asked"
         ]
 
     def _variant_misdeclared(self) -> list[str]:

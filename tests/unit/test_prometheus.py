@@ -1424,6 +1424,13 @@ class TestVariantDeclared:
         (found,) = self.warnings(query, params)
         assert "declare variant: canary on the param that names the canary, and" in found, found
 
+    def test_stable_against_every_other_pod_suggests_stable_as_the_baseline(self):
+        # Before: params.stable_hash.variant: canary, under which the other pods (the canary's) stopping passes.
+        params = {"stable_hash": self.params["stable_hash"]}
+        query = 'avg_over_time(x{hash!="{{ stable_hash }}"}[1h]) - avg_over_time(x{hash="{{ stable_hash }}"}[1h])'
+        (found,) = self.warnings(query, params)
+        assert "params.stable_hash.variant: baseline, and all but stable's series are asked" in found, found
+
     @pytest.mark.parametrize(
         ("name", "variant", "said"),
         [
