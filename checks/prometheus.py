@@ -240,6 +240,7 @@ class PrometheusCheck(Check):
         found += self._buckets_added_up()
         found += kinds.gauge_of_counter_warnings("query", self.query)
         found += self._canary_undeclared()
+        found += self._variant_misdeclared()
         if "__name__" in self.query:
             found += kinds.contradicting_name_warnings("query", self.query)
         rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
@@ -301,13 +302,38 @@ class PrometheusCheck(Check):
             return []
         names = tuple(dict.fromkeys(variant.value for variant in named))
         what = f"params {' and '.join(names)} name" if len(names) > 1 else f"param {names[0]} names and leaves out"
-        canary = next((name for name in names if "canary" in name), names[0])
+        # Only a name that says so: declared on stable's param, a dead canary passes while stable reports.
+        said = {_variant_named(name): name for name in reversed(names)}
+        if (canary := said.get(Variant.CANARY)) is not None:
+            declare = f"declare the param that names the canary, params.{canary}.variant: canary, and only the canary's"
+        elif (baseline := said.get(Variant.BASELINE)) is not None:
+            # Stable's param alone (`hash="{{ stable_hash }}"` against `hash!=`, every other pod: the canary's).
+            declare = f"declare the param that names stable, params.{baseline}.variant: baseline, and all but stable's"
+        else:
+            declare = "declare variant: canary on the param that names the canary, and only the canary's"
         return [
             f"query: it compares what {what} over a window longer than the look-back, and each needs a sample now, so "
             "once one stops (a stable ReplicaSet scaled to zero by dynamicStableScale after setWeight: 100) every "
-            f"later step is no data; declare the param that names the canary, params.{canary}.variant: canary, and "
-            "only the canary's series are asked"
+            f"later step is no data; {declare} series are asked"
         ]
+
+    def _variant_misdeclared(self) -> list[str]:
+        """A param declaring the variant its name says it does not name (`stable_hash` declared the canary,
+        `canary_hash` the baseline): the canary's silence is then not asked, and a dead canary passes on its earlier
+        samples while stable reports."""
+        found = []
+        for name, param in self.params.items():
+            said = _variant_named(name)
+            if param.variant is None or said is None or said is param.variant:
+                continue
+            side = "the canary" if said is Variant.CANARY else "stable"
+            found.append(
+                f"params.{name}.variant: {param.variant.value}, but its name says it names {side}: declared on the "
+                "wrong param, the canary's series are not asked for a sample now, and a dead canary passes on its "
+                "earlier samples while stable reports; declare variant: canary on the param whose value is the "
+                "canary's (valueFrom.podTemplateHashValue: Latest), variant: baseline on stable's"
+            )
+        return found
 
     def _milliseconds_over_seconds(self) -> list[str]:
         """A bound of 100 or more on a quantile of a `_seconds` histogram the query does not scale (`pass_if: "< 500"`
@@ -407,7 +433,8 @@ class PrometheusCheck(Check):
         if (probe := kinds.nan_probe(query, _HIDDEN_SHOWN)) is not None:
             sent.append((f"the probe for elements {probe[0]} leaves out (sent on a pass)", probe[1]))
         if self._judging.window is None and (now := _read_now(query, self._judging)) is not None:
-            asked, _ = _presence_now(now, _label_values(args, self._judging)[0])
+            values, (canary, _) = _label_values(args, self._judging)
+            asked, _ = _presence_now(now, values, canary)
             sent.append(("the presence query for the series it reads over a window (sent on a pass)", asked))
         if (
             self._judging.fallback
@@ -1421,7 +1448,7 @@ async def _stopped_now(
     pod replaced, and a stable scaled to zero beside a declared canary a rollout at full weight: judged as before.
     Its query goes to `details`."""
     selectors, offset_s, fallback = now
-    query, named = _presence_now(now, values)
+    query, named = _presence_now(now, values, roles[0])
     answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
     details["presence_now_query"] = query
     if named:
@@ -1460,14 +1487,17 @@ def _counted(silent: list[_Named], named: tuple[_Named, ...], roles: _Roles) -> 
 
 
 def _presence_now(
-    now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...]
+    now: tuple[tuple[str, ...], float, float | None], values: tuple[str, ...], canary: str | None
 ) -> tuple[str, tuple[_Named, ...]]:
     """The presence query of `now`'s selectors (see _read_now), and the variants `values` name in them that it asks
-    apart, each marked with its index (none: it asks whether any of them has a series)."""
+    apart, each marked with its index (none: it asks whether any of them has a series); the `canary` (its value, when
+    a param declares it) apart from the rest even where no other arg names its label (see _canary_apart)."""
     selectors, offset_s, _ = now
     # Whatever the fallback: one that does not pass answers for the whole query, not for one variant that stopped
     # while another reports (`(avg_over_time(x{hash="c"}[1h]) - avg_over_time(x{hash="s"}[1h])) or on() vector(1)`).
     named = _named_variants(selectors, values) if values else ()
+    if canary is not None and not any(variant.value == canary and not variant.left_out for variant in named):
+        named = _canary_apart(selectors, canary) or named
     if not named:
         return presence_now_query(selectors, offset_s), ()
     query = " or ".join(
@@ -1484,6 +1514,21 @@ def _where_windows_end(selectors: tuple[str, ...], offset_s: float) -> str:
     if offset_s:
         return f"where its window ends (in the {lookback} s before it, {format_number(offset_s)} s ago, {read})"
     return f"now (in the last {lookback} s, {read})"
+
+
+# The words of a param's name that say which variant its value names: Argo Rollouts' podTemplateHashValue calls the
+# canary's hash Latest and stable's Stable; the rest are the usual names of either side.
+_VARIANT_WORDS = {
+    **dict.fromkeys(("canary", "latest", "new", "preview"), Variant.CANARY),
+    **dict.fromkeys(("stable", "baseline", "primary", "old"), Variant.BASELINE),
+}
+
+
+def _variant_named(name: str) -> Variant | None:
+    """The variant a param's name says its value names (`stable_hash`: the baseline), None for a name that says
+    neither or both."""
+    said = {_VARIANT_WORDS[word] for word in name.split("_") if word in _VARIANT_WORDS}
+    return said.pop() if len(said) == 1 else None
 
 
 # The label a presence query of variants marks each variant's count with (see _stopped_now).
@@ -1548,6 +1593,30 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
         for value in values
         for left_out in (False, True)
         if (value, left_out) in variants
+    )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]:
+    """Of `selectors` (as written), those a matcher names the declared `canary` in (`hash="c"`, `hash=~"c"`) and the
+    rest, as two variants of which the canary's silence counts (see _counted): the canary compared with the whole
+    fleet (`x`) or with what an arg of another label names (`x{service="s"}`), whose series reporting answered for a
+    dead canary's; () when every selector or none names it (any of them is enough, as without a canary)."""
+    named: dict[str, None] = {}
+    for selector in selectors:
+        try:
+            read = kinds.vector_selectors(selector)
+        except ValueError:
+            continue
+        if any(value == canary and not op.startswith("!") for written in read for _, op, value in written.matchers):
+            named[selector] = None
+    rest = tuple(selector for selector in selectors if selector not in named)
+    if not named or not rest:
+        return ()
+    shown = clip(canary, 100)
+    return (
+        _Named(canary, False, f'name "{shown}"', tuple(named)),
+        _Named(canary, True, f'do not name "{shown}"', rest),
     )
 
 

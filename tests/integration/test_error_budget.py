@@ -1381,8 +1381,6 @@ class TestPyrraLatencyHistogramStopped:
             f"scrape_configs:\n- job_name: live\n  static_configs:\n  - targets: ['127.0.0.1:{exporter.port}']\n"
         )
         process = PrometheusProcess(tmp_path / "tsdb", config=config)
-        # In a thread: the loop goes on serving the scrapes while it starts.
-        await asyncio.to_thread(process.start)
         check = pyrra_latency_check("x", name="live", metric=LIVE, indicator=None)
         check["pyrra"] |= {"slo": "live-slo", "selectors": 'job="live"', "total": LIVE_TOTAL}
         catalog = build_catalog(
@@ -1392,6 +1390,9 @@ class TestPyrraLatencyHistogramStopped:
         sources = Sources(catalog.sources)
         runner = Runner(catalog, sources, Metrics(), 8.0)
         try:
+            # In a thread: the loop goes on serving the scrapes while it starts. Inside the try: a catalog that
+            # fails to build no longer leaves a Prometheus running, and its sources are closed whatever fails.
+            await asyncio.to_thread(process.start)
             yield (
                 state,
                 sources.prometheus("default"),

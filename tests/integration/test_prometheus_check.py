@@ -713,6 +713,30 @@ class TestStoppedVariantComparedInOneQuery:
         status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize(
+        ("others", "args"),
+        [
+            # The canary against the whole fleet, and against a service another param names (a label no other arg
+            # names): no two args name one label, so no variants were told apart.
+            ("canary_error_ratio", {}),
+            ('canary_error_ratio{service="{{ service }}"}', {"service": "versus"}),
+        ],
+    )
+    async def test_a_declared_canary_of_a_label_no_other_arg_names_is_asked_apart(
+        self, prometheus, client_for, others, args
+    ):
+        # Before: a pass. The other pods reporting answered the presence query for the declared canary's selectors.
+        canary = 'canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}'
+        query = f"avg(avg_over_time({canary}[1h])) - avg(avg_over_time({others}[1h]))"
+        params = {"canary_hash": {**self.check["params"]["canary_hash"], "variant": "canary"}}
+        params |= {name: {"type": "label_value", "required": True} for name in args}
+        client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     async def test_variants_named_by_regex_matchers_are_asked_apart(self, prometheus, client_for):
         # Before: a pass. `hash=~"crashed1"` selects what `hash="crashed1"` does (a regex matches the whole value).
         check = {**self.check, "query": self.check["query"].replace('_hash="{{', '_hash=~"{{')}

@@ -16,6 +16,7 @@ from checks.prometheus import (
     _MAX_LABELS_IN_DETAILS,
     PrometheusCheck,
     _bounded_labels,
+    _canary_apart,
     _counted,
     _groups_at_top_level,
     _lost_its_values,
@@ -1309,6 +1310,30 @@ class TestNamedVariants:
         assert _named_variants(selectors, values) == ()
 
 
+class TestCanaryApart:
+    """A declared canary's selectors are a variant apart from the rest whatever label names it; a query all or none of
+    whose selectors name it has none."""
+
+    def test_the_canary_against_the_fleet_is_two_variants(self):
+        selectors = ('x{hash="c"}', 'x{service="s"}', "x")
+        assert shown(_canary_apart(selectors, "c")) == (
+            ('name "c"', ('x{hash="c"}',)),
+            ('do not name "c"', ('x{service="s"}', "x")),
+        )
+
+    @pytest.mark.parametrize(
+        "selectors",
+        [
+            ('x{hash="c"}', 'y{hash=~"c"}'),
+            ('x{service="s"}', "x"),
+            # Leaving the canary out does not name it.
+            ('x{hash!="c"}', 'x{hash!~"c"}'),
+        ],
+    )
+    def test_all_or_none_naming_it_is_none(self, selectors):
+        assert _canary_apart(selectors, "c") == ()
+
+
 class TestCountedVariants:
     """A silent variant is no data unless the params declare it is not the canary (variant: canary elsewhere, or
     variant: baseline on it)."""
@@ -1384,6 +1409,48 @@ class TestVariantDeclared:
     def test_a_range_check_is_not_warned(self):
         check = {**BASE, "params": self.params, "query": self.versus, "pass_if": "< 0.01", "range": "10m"}
         assert [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w] == []
+
+    def test_the_canary_suggested_is_never_the_param_named_stable(self):
+        # Before: params.stable_hash.variant: canary, the first param the query names, with Argo Rollouts' own word
+        # for the canary's hash (podTemplateHashValue: Latest): declared so, a dead canary passes while stable reports.
+        params = {"stable_hash": self.params["stable_hash"], "latest_hash": self.params["canary_hash"]}
+        query = 'avg_over_time(x{hash="{{ stable_hash }}"}[1h]) - avg_over_time(x{hash="{{ latest_hash }}"}[1h])'
+        (found,) = self.warnings(query, params)
+        assert "params.latest_hash.variant: canary" in found, found
+
+    def test_a_canary_suggested_is_not_guessed_from_names_that_say_nothing(self):
+        params = {"a": self.params["stable_hash"], "b": self.params["canary_hash"]}
+        query = 'avg_over_time(x{hash="{{ a }}"}[1h]) - avg_over_time(x{hash="{{ b }}"}[1h])'
+        (found,) = self.warnings(query, params)
+        assert "declare variant: canary on the param that names the canary, and" in found, found
+
+    def test_stable_against_every_other_pod_suggests_stable_as_the_baseline(self):
+        # Before: params.stable_hash.variant: canary, under which the other pods (the canary's) stopping passes.
+        params = {"stable_hash": self.params["stable_hash"]}
+        query = 'avg_over_time(x{hash!="{{ stable_hash }}"}[1h]) - avg_over_time(x{hash="{{ stable_hash }}"}[1h])'
+        (found,) = self.warnings(query, params)
+        assert "params.stable_hash.variant: baseline, and all but stable's series are asked" in found, found
+
+    @pytest.mark.parametrize(
+        ("name", "variant", "said"),
+        [
+            ("stable_hash", "canary", "params.stable_hash.variant: canary, but its name says it names stable"),
+            ("canary_hash", "baseline", "params.canary_hash.variant: baseline, but its name says it names the canary"),
+            (
+                "primary_pod_hash",
+                "canary",
+                "params.primary_pod_hash.variant: canary, but its name says it names stable",
+            ),
+        ],
+    )
+    def test_a_declaration_its_name_contradicts_is_warned(self, name, variant, said):
+        # Before: silent. Declared on the wrong side, the canary's silence is not asked: a dead canary passes.
+        other = "stable_hash" if name != "stable_hash" else "canary_hash"
+        params = {name: {**self.params["canary_hash"], "variant": variant}, other: self.params["stable_hash"]}
+        query = f'avg_over_time(x{{hash="{{{{ {name} }}}}"}}[1h]) - avg_over_time(x{{hash="{{{{ {other} }}}}"}}[1h])'
+        (found,) = self.warnings(query, params)
+        assert found.startswith(said), found
+        assert "a dead canary passes" in found, found
 
     def test_two_canaries_are_refused(self):
         params = {name: {**param, "variant": "canary"} for name, param in self.params.items()}
