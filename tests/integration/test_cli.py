@@ -330,7 +330,9 @@ class TestEmptyOptionValues:
         )
         result = analyzer("run", "p", "--catalog", catalog, "--at", "")
         assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n"
+        assert (
+            result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds: leave at out to evaluate now\n"
+        )
 
     @pytest.mark.parametrize(
         ("options", "said"),
@@ -338,7 +340,7 @@ class TestEmptyOptionValues:
             (["--prometheus", ""], "analyzer: --prometheus '' is not an http(s) base URL\n"),
             (
                 ["--prometheus", "http://127.0.0.1:9", "--at", ""],
-                "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n",
+                "analyzer: --at: '' is neither RFC 3339 nor unix seconds: leave at out to evaluate now\n",
             ),
             (["--at", ""], "analyzer: --at needs --prometheus\n"),
         ],
