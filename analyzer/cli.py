@@ -1098,10 +1098,10 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
     from analyzer.promql_syntax import syntax_problems
-    from analyzer.redaction import url_for_message
     from analyzer.registry import Registry
     from analyzer.settings import Settings
     from analyzer.sources import PrometheusSourceConfig
+    from analyzer.sources.prometheus import base_url_refusal
 
     if args.prometheus is None:
         print(f"analyzer: {'--at' if args.at is not None else '--ca-file'} needs --prometheus", file=sys.stderr)
@@ -1116,8 +1116,7 @@ def _validate_live(args: argparse.Namespace) -> int:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", args.prometheus):
-        shown = url_for_message(args.prometheus)
-        print(f"analyzer: --prometheus {shown!r} is not an http(s) base URL", file=sys.stderr)
+        print(f"analyzer: --prometheus {base_url_refusal(args.prometheus, 'http://127.0.0.1:9090')}", file=sys.stderr)
         return EXIT_USAGE
     try:
         PrometheusSourceConfig(url=args.prometheus)

@@ -745,7 +745,8 @@ class TestInvalidSource:
     def test_one_problem_for_an_invalid_source(self):
         sources = {"default": {"url": "localhost:9090"}}
         assert problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})]) == [
-            "a.yaml: source 'default': url: 'localhost:9090' is not an http(s) base URL such as http://prometheus:9090"
+            "a.yaml: source 'default': url: 'localhost:9090' is not an http(s) base URL: it has no scheme; write "
+            "http://localhost:9090"
         ]
 
     def test_another_missing_source_is_still_named(self):
