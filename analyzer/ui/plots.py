@@ -16,6 +16,8 @@ from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
+# The least distance, px, from the centre of a meter's "0%" or rule label to the end of its "100%" for both to be read.
+_METER_TICK_GAP = 40.0
 _PLOT_HEIGHT = 200.0
 _LEGEND_ROW = 20.0
 # Time axis tick spacings, seconds: the first giving at most ~6 ticks is used.
@@ -409,8 +411,16 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")
-    svg.text(x(0.0), 62 if rule is None else 74, "0%", class_="tick", text_anchor="middle")
-    svg.text(x.end, 62, "100%", class_="tick", text_anchor="end")
+    row = 62 if rule is None else 74
+    if low < 0:
+        # Overspent: the bar runs from the scale's start, which says how far below zero that is.
+        svg.text(x.start, row, f"{low * 100:.4g}%", class_="tick", text_anchor="start")
+    svg.text(x(0.0), row, "0%", class_="tick", text_anchor="middle")
+    # Far overspent, zero (or a rule near full) sits at the right end: "100%" written there would overlap the label
+    # that says more.
+    near = [x(0.0)] + ([x(rule.value)] if rule is not None else [])
+    if all(x.end - at >= _METER_TICK_GAP for at in near):
+        svg.text(x.end, 62, "100%", class_="tick", text_anchor="end")
     return svg.render()
 
 
