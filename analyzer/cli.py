@@ -1161,7 +1161,12 @@ def _import(args: argparse.Namespace) -> int:
             windows_text = args.sloth_windows.read_text(encoding="utf-8")
             documents += [d for d in yaml.safe_load_all(windows_text) if d is not None]
         checks = convert(documents, source=args.source, sloth_period=args.period, only=args.format)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+    except FileNotFoundError as exc:
+        # Said as validate says a catalog path that is not there, not as Python's "[Errno 2] ...".
+        raise ConfigError(f"{str(exc.filename)!r} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or args.file}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         raise ConfigError(f"{args.file}: {exc}") from None
     except (AttributeError, TypeError) as exc:
         raise ConfigError(f"{args.file}: malformed {args.format} document ({exc})") from None
