@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from analyzer.sources.httppolicy import HttpPolicy
 
 ENV_PREFIX = "ANALYZER_"
+# A Kubernetes Service's Docker link variable (`<SERVICE>_PORT=tcp://10.96.0.12:8080`).
+_SERVICE_LINK_RE = re.compile(r"(?:tcp|udp|sctp)://[^\s/]+:[0-9]+")
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
 FLAG_SETTINGS = frozenset({"catalog", "host", "port", "log_format"})
 
@@ -211,7 +214,7 @@ class Settings(BaseModel):
         values: dict[str, Any] = {}
         for name in cls.model_fields:
             key = ENV_PREFIX + name.upper()
-            if key in environ and environ[key] != "":
+            if key in environ and environ[key] != "" and not _service_link(name, environ[key]):
                 values[name] = environ[key]
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
@@ -224,6 +227,13 @@ class Settings(BaseModel):
                 for err in exc.errors()
             ]
             raise ConfigError("invalid settings", problems) from None
+
+
+def _service_link(name: str, value: str) -> bool:
+    """Whether `value` of a port setting is what Kubernetes writes for a Service of the pod's namespace named after the
+    setting (`ANALYZER_PORT=tcp://10.96.0.12:8080` for a Service `analyzer`, as deploy/base names it; its Docker link
+    variable): not the user's, who writes a number, and whose own variable Kubernetes never overrides."""
+    return name.endswith("port") and _SERVICE_LINK_RE.fullmatch(value) is not None
 
 
 def _setting_names(name: str) -> str:
