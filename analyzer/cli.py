@@ -363,7 +363,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from analyzer.logs import configure_logging
     from analyzer.server import serve
-    from analyzer.settings import Settings
+    from analyzer.settings import Settings, unknown_variables
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
     configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
@@ -371,6 +371,8 @@ def _serve(args: argparse.Namespace) -> int:
     # and no request pays for importing a kind.
     registry, catalog = _load(settings.catalog, every_kind=True)
     log = structlog.get_logger("analyzer")
+    for variable, meant in unknown_variables(os.environ):
+        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
     log.info(

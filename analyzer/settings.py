@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 ENV_PREFIX = "ANALYZER_"
 # A Kubernetes Service's Docker link variable (`<SERVICE>_PORT=tcp://10.96.0.12:8080`).
 _SERVICE_LINK_RE = re.compile(r"(?:tcp|udp|sctp)://[^\s/]+:[0-9]+")
+# The other variables Kubernetes writes for a Service (`ANALYZER_SERVICE_HOST`, `ANALYZER_PORT_8080_TCP_ADDR`).
+_KUBERNETES_VARIABLE_RE = re.compile(
+    r"[A-Z0-9_]*?(?:_SERVICE_HOST|_SERVICE_PORT(?:_[A-Z0-9_]+)?|_PORT_[0-9]+_(?:TCP|UDP|SCTP)(?:_[A-Z]+)?)"
+)
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
 FLAG_SETTINGS = frozenset({"catalog", "host", "port", "log_format"})
 
@@ -234,6 +238,29 @@ def _service_link(name: str, value: str) -> bool:
     setting (`ANALYZER_PORT=tcp://10.96.0.12:8080` for a Service `analyzer`, as deploy/base names it; its Docker link
     variable): not the user's, who writes a number, and whose own variable Kubernetes never overrides."""
     return name.endswith("port") and _SERVICE_LINK_RE.fullmatch(value) is not None
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The ANALYZER_* variables of `environ` that name no setting (misspelt, `ANALYZER_AUTH_TOKEN`, its setting is
+    silently at its default: no auth), each with the variable it most likely means; Kubernetes' own are left out."""
+    import difflib  # only at serve's start
+
+    known = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+    names = [name.upper() for name in Settings.model_fields]
+
+    def meant(key: str) -> str | None:
+        # Without the prefix all share, which would make any two names look alike.
+        close = difflib.get_close_matches(key.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.7)
+        return ENV_PREFIX + close[0] if close else None
+
+    return [
+        (key, meant(key))
+        for key in sorted(environ)
+        if key.startswith(ENV_PREFIX)
+        and key not in known
+        and not _KUBERNETES_VARIABLE_RE.fullmatch(key)
+        and not _SERVICE_LINK_RE.fullmatch(environ[key])
+    ]
 
 
 def _setting_names(name: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.errors import ConfigError
-from analyzer.settings import Settings
+from analyzer.settings import Settings, unknown_variables
 
 SETTINGS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
@@ -79,6 +79,32 @@ class TestServiceLinks:
     def test_other_text_is_still_refused(self, value):
         with pytest.raises(ConfigError):
             Settings.from_env({"ANALYZER_PORT": value})
+
+
+class TestUnknownVariables:
+    """ANALYZER_* variables that name no setting are named at start, with the one meant; Kubernetes' are not."""
+
+    def test_a_misspelt_variable_names_the_setting_meant(self):
+        # Before: ignored without a word; ANALYZER_AUTH_TOKEN (no S) served every caller without a token.
+        environ = {"ANALYZER_AUTH_TOKEN": "/t", "ANALYZER_PROT": "9090", "ANALYZER_LOGFORMAT": "console"}
+        assert unknown_variables(environ) == [
+            ("ANALYZER_AUTH_TOKEN", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_LOGFORMAT", "ANALYZER_LOG_FORMAT"),
+            ("ANALYZER_PROT", "ANALYZER_PORT"),
+        ]
+
+    def test_a_name_like_none_is_named_alone(self):
+        assert unknown_variables({"ANALYZER_FOO": "1"}) == [("ANALYZER_FOO", None)]
+
+    def test_settings_and_kubernetes_service_variables_are_not_named(self):
+        environ = {
+            **TestServiceLinks.LINKS,
+            "ANALYZER_CANARY_PORT": "tcp://10.96.0.14:80",
+            "ANALYZER_CANARY_SERVICE_HOST": "10.96.0.14",
+            "ANALYZER_CATALOG": "/etc/analyzer/catalog",
+            "ANALYZER": "http://127.0.0.1:8080",
+        }
+        assert unknown_variables(environ) == []
 
 
 class TestDocumented:
