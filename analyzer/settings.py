@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 ENV_PREFIX = "ANALYZER_"
 # A Kubernetes Service's Docker link variable (`<SERVICE>_PORT=tcp://10.96.0.12:8080`).
 _SERVICE_LINK_RE = re.compile(r"(?:tcp|udp|sctp)://[^\s/]+:[0-9]+")
+_SECONDS_IN = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 # The other variables Kubernetes writes for a Service (`ANALYZER_SERVICE_HOST`, `ANALYZER_PORT_8080_TCP_ADDR`).
 _KUBERNETES_VARIABLE_RE = re.compile(
     r"[A-Z0-9_]*?(?:_SERVICE_HOST|_SERVICE_PORT(?:_[A-Z0-9_]+)?|_PORT_[0-9]+_(?:TCP|UDP|SCTP)(?:_[A-Z]+)?)"
@@ -225,7 +226,7 @@ class Settings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             problems = [
-                f"{_setting_names(str(err['loc'][0]))}: {err['msg']}"
+                f"{_setting_names(str(err['loc'][0]))}: {err['msg']}{_written(err)}"
                 if err["loc"]
                 else str(err["msg"]).removeprefix("Value error, ")
                 for err in exc.errors()
@@ -261,6 +262,23 @@ def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]
         and not _KUBERNETES_VARIABLE_RE.fullmatch(key)
         and not _SERVICE_LINK_RE.fullmatch(environ[key])
     ]
+
+
+def _written(error: Mapping[str, Any]) -> str:
+    """What to say after a value of the wrong form: the text given, and the number to write for a duration given with
+    a unit (`ANALYZER_DEADLINE_S=8s`)."""
+    written = error.get("input")
+    if error["type"] not in ("float_parsing", "int_parsing", "literal_error", "enum") or not isinstance(written, str):
+        return ""
+    from analyzer.models import clip, format_number  # only for invalid settings
+
+    name = str(error["loc"][0])
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*", written)
+    hint = ""
+    if found is not None and name.endswith("_s"):
+        seconds = float(found[1]) * _SECONDS_IN[found[2]]
+        hint = f"; {ENV_PREFIX + name.upper()} is in seconds (its name ends in _S): write {format_number(seconds)}"
+    return f", got {clip(repr(written), 80)}{hint}"
 
 
 def _setting_names(name: str) -> str:

@@ -44,6 +44,25 @@ class TestFromEnv:
             Settings.from_env({"ANALYZER_LOG_FORMAT": "xml"})
         assert caught.value.problems[0].startswith("ANALYZER_LOG_FORMAT / --log-format: ")
 
+    @pytest.mark.parametrize(
+        ("name", "value", "said"),
+        [
+            ("ANALYZER_DEADLINE_S", "8s", "got '8s'; ANALYZER_DEADLINE_S is in seconds (its name ends in _S): write 8"),
+            (
+                "ANALYZER_QUEUE_TIMEOUT_S",
+                "500ms",
+                "got '500ms'; ANALYZER_QUEUE_TIMEOUT_S is in seconds (its name ends in _S): write 0.5",
+            ),
+            ("ANALYZER_LOG_FORMAT", "text", "Input should be 'json' or 'console', got 'text'"),
+            ("ANALYZER_PORT", "80s", "unable to parse string as an integer, got '80s'"),
+        ],
+    )
+    def test_a_value_of_the_wrong_form_is_quoted_with_what_to_write(self, name, value, said):
+        # Before: "Input should be a valid number, unable to parse string as a number", the value and unit unnamed.
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({name: value})
+        assert caught.value.problems[0].endswith(said)
+
     def test_an_allow_list_without_tokens_is_refused(self):
         with pytest.raises(ConfigError, match="ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not"):
             Settings.from_env({"ANALYZER_AUTH_ALLOW": "/allow.yaml"})
