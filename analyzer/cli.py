@@ -628,12 +628,34 @@ def _print_utf8(data: bytes) -> None:
     sys.stdout.buffer.write(data + b"\n")
 
 
+def _format_option(unrecognized: list[str]) -> str | None:
+    """The words `--format VALUE` (or `--format=VALUE`) when they are all `run` did not recognize, as a usage error
+    quotes them (VALUE only when `text` or `json`), else None."""
+    from analyzer.redaction import REDACTED
+
+    if len(unrecognized) == 2 and unrecognized[0] == "--format":
+        value = unrecognized[1]
+    elif len(unrecognized) == 1 and unrecognized[0].startswith("--format="):
+        value = unrecognized[0].partition("=")[2]
+    else:
+        return None
+    shown = value if value in ("text", "json") else REDACTED
+    return f"--format {shown}" if unrecognized[0] == "--format" else f"--format={shown}"
+
+
 def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
     may be the value of a param in `secret` or of a key that names no param (a token the Job passes from a
     Secret lands in its log otherwise)."""
     from analyzer.redaction import REDACTED
 
+    format_words = _format_option(args.unrecognized)
+    if format_words is not None:
+        # The API's `format=`, not an arg: the hint for args would send `--arg format=text`, a reserved name.
+        build_parser().error(
+            f"unrecognized arguments: {format_words} (`analyzer run` prints the text line, as the API's "
+            "format=text does; --json prints the JSON answer)"
+        )
     # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
     # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
     # secret one mistyped: `--arg tokn VALUE`), no word is quoted.

@@ -149,6 +149,13 @@ class TestRunExitCodes:
                 ["run", "error-rate", "--arg", "canary_hash=a", "--at", "-1h"],
                 "analyzer: --at: '-1h' is neither RFC 3339 nor unix seconds",
             ),
+            # The API's format=text: before, "--format <redacted> (an arg is given with --arg: --arg KEY=VALUE)".
+            (
+                ["run", "error-rate", "--arg", "canary_hash=a", "--format", "text"],
+                "unrecognized arguments: --format text (`analyzer run` prints the text line, as the API's format=text "
+                "does; --json prints the JSON answer)",
+            ),
+            (["run", "error-rate", "--arg", "canary_hash=a", "--format", "s3cr3t"], "--format <redacted> (`analyzer"),
         ],
     )
     def test_usage_errors_exit_2(self, catalog_file, args, text):
