@@ -50,6 +50,10 @@ _FLAG_FALSE = frozenset({"0", "false", "no", "off"})
 _SPACE_FOR_PLUS_RE = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}:?[0-9]{2})"
 )
+# The same with an offset of hours alone (`+01`), which is not read: the hint names the offset to write.
+_SPACE_FOR_SHORT_PLUS_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)? ([0-9]{2})"
+)
 # A time relative to now: `now`, `now-1h` or `-1h` (the duration back in group 1), `1h` (in group 2).
 _RELATIVE_RE = re.compile(r"now|(?:now\s*)?-\s*([0-9][0-9a-z]*)|([0-9]+[a-z][0-9a-z]*)")
 # A time whose zone is written as a word (`2026-11-26T11:00:00 UTC`, `2026-11-26Z`: a date and Z), the rest in group 1.
@@ -256,6 +260,12 @@ def _form_hint(text: str, *, example: bool) -> str:
     (not for a manifest: a fixed time pasted there judges that moment at every rollout)."""
     if not text:
         return ": leave at out to evaluate now"
+    hours = _SPACE_FOR_SHORT_PLUS_RE.fullmatch(text)
+    if hours is not None:
+        return (
+            f": a + in a query string reads as a space: write the offset whole and encoded, %2B{hours.group(1)}:00, "
+            "or the time in UTC with Z"
+        )
     found = _ZONE_WORD_RE.fullmatch(text)
     if found is not None:
         try:

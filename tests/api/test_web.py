@@ -234,7 +234,8 @@ class TestClientErrors:
         body = await error_of(response, 400)
         assert (body["arg"], body["message"]) == (
             "at",
-            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds",
+            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds: a + in a query string reads as a "
+            "space: write the offset whole and encoded, %2B01:00, or the time in UTC with Z",
         )
 
     async def test_an_offset_written_as_percent_2b_is_read(self, client):

@@ -206,6 +206,12 @@ class TestParseTime:
             ("26/11/2026", f"is neither RFC 3339 nor unix seconds{FORMS_READ}"),
             ("2026-11-26T11:00:00+01:00 UTC", f"is neither RFC 3339 nor unix seconds{FORMS_READ}"),
             ("", "is neither RFC 3339 nor unix seconds: leave at out to evaluate now"),
+            # A URL's `+01`, its + read as a space: before, "add Z or +00:00" or nothing.
+            (
+                "2026-11-26T12:00:00 01",
+                "is neither RFC 3339 nor unix seconds: a + in a query string reads as a space: write the offset whole "
+                "and encoded, %2B01:00, or the time in UTC with Z",
+            ),
         ],
     )
     def test_a_time_in_no_form_read_names_what_to_write(self, text, said):
