@@ -345,7 +345,10 @@ class TestEmptyOptionValues:
     @pytest.mark.parametrize(
         ("options", "said"),
         [
-            (["--prometheus", ""], "analyzer: --prometheus '' is not an http(s) base URL\n"),
+            (
+                ["--prometheus", ""],
+                "analyzer: --prometheus '' is not an http(s) base URL such as http://127.0.0.1:9090\n",
+            ),
             (
                 ["--prometheus", "http://127.0.0.1:9", "--at", ""],
                 "analyzer: --at: '' is neither RFC 3339 nor unix seconds: leave at out to evaluate now\n",
