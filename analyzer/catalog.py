@@ -690,6 +690,8 @@ def _format_error(
         message += ", got nothing: is what belongs to it indented under it?"
     elif error.get("type") == "list_type" and isinstance(error.get("input"), dict):
         message += ", got a mapping (each item of a YAML list starts with `- `)"
+    elif error.get("type") == "dict_type" and isinstance(items := error.get("input"), list):
+        message += _keyed_by_name(str(location[-1]) if location else "it", items)
     elif (
         error.get("type") == "list_type"
         and isinstance(written := error.get("input"), str | int | float)
@@ -712,6 +714,19 @@ def _format_error(
             message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
     return f"{path}: {message}" if path else message
+
+
+def _keyed_by_name(field: str, items: list[Any]) -> str:
+    """What to say after a list where a mapping belongs: `params` written as Argo Rollouts writes an
+    AnalysisTemplate's args (`- name: canary_hash`), its items keyed by their names instead."""
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if not names or len(names) != len(items) or not all(isinstance(name, str) for name in names):
+        return ", got a list (`- ` items): write its entries as `key: value` lines, without `- `"
+    shown = ", ".join(f"{clip(str(name), 40)}: {{...}}" for name in names[:3]) + (", ..." if len(names) > 3 else "")
+    return (
+        f", got a list of `- name:` items (as Argo Rollouts writes args): {field} is keyed by name, write "
+        f"{field}: {{{shown}}}, each item without its name field"
+    )
 
 
 def _swallowed(raw: Any, field: str) -> str:

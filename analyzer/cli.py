@@ -363,7 +363,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from analyzer.logs import configure_logging
     from analyzer.server import serve
-    from analyzer.settings import Settings
+    from analyzer.settings import Settings, unknown_variables
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
     configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
@@ -371,6 +371,8 @@ def _serve(args: argparse.Namespace) -> int:
     # and no request pays for importing a kind.
     registry, catalog = _load(settings.catalog, every_kind=True)
     log = structlog.get_logger("analyzer")
+    for variable, meant in unknown_variables(os.environ):
+        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
     log.info(
@@ -626,12 +628,34 @@ def _print_utf8(data: bytes) -> None:
     sys.stdout.buffer.write(data + b"\n")
 
 
+def _format_option(unrecognized: list[str]) -> str | None:
+    """The words `--format VALUE` (or `--format=VALUE`) when they are all `run` did not recognize, as a usage error
+    quotes them (VALUE only when `text` or `json`), else None."""
+    from analyzer.redaction import REDACTED
+
+    if len(unrecognized) == 2 and unrecognized[0] == "--format":
+        value = unrecognized[1]
+    elif len(unrecognized) == 1 and unrecognized[0].startswith("--format="):
+        value = unrecognized[0].partition("=")[2]
+    else:
+        return None
+    shown = value if value in ("text", "json") else REDACTED
+    return f"--format {shown}" if unrecognized[0] == "--format" else f"--format={shown}"
+
+
 def _usage_error(args: argparse.Namespace, params: Collection[str], secret: frozenset[str]) -> None:
     """Exit 2 for `--arg KEY VALUE`, as argparse says any unrecognized argument, without quoting a word that
     may be the value of a param in `secret` or of a key that names no param (a token the Job passes from a
     Secret lands in its log otherwise)."""
     from analyzer.redaction import REDACTED
 
+    format_words = _format_option(args.unrecognized)
+    if format_words is not None:
+        # The API's `format=`, not an arg: the hint for args would send `--arg format=text`, a reserved name.
+        build_parser().error(
+            f"unrecognized arguments: {format_words} (`analyzer run` prints the text line, as the API's "
+            "format=text does; --json prints the JSON answer)"
+        )
     # Which word is which key's value argparse cannot tell (`--arg build --arg token VALUE`), nor whether a word
     # starting with '-' is an option or a token: with a secret key among them, or a key that names no param (a
     # secret one mistyped: `--arg tokn VALUE`), no word is quoted.
@@ -1098,10 +1122,10 @@ def _validate_live(args: argparse.Namespace) -> int:
     from analyzer.logs import configure_logging
     from analyzer.params import parse_time
     from analyzer.promql_syntax import syntax_problems
-    from analyzer.redaction import url_for_message
     from analyzer.registry import Registry
     from analyzer.settings import Settings
     from analyzer.sources import PrometheusSourceConfig
+    from analyzer.sources.prometheus import base_url_refusal
 
     if args.prometheus is None:
         print(f"analyzer: {'--at' if args.at is not None else '--ca-file'} needs --prometheus", file=sys.stderr)
@@ -1116,8 +1140,7 @@ def _validate_live(args: argparse.Namespace) -> int:
         print(f"analyzer: --at: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", args.prometheus):
-        shown = url_for_message(args.prometheus)
-        print(f"analyzer: --prometheus {shown!r} is not an http(s) base URL", file=sys.stderr)
+        print(f"analyzer: --prometheus {base_url_refusal(args.prometheus, 'http://127.0.0.1:9090')}", file=sys.stderr)
         return EXIT_USAGE
     try:
         PrometheusSourceConfig(url=args.prometheus)
@@ -1162,7 +1185,12 @@ def _import(args: argparse.Namespace) -> int:
             windows_text = args.sloth_windows.read_text(encoding="utf-8")
             documents += [d for d in yaml.safe_load_all(windows_text) if d is not None]
         checks = convert(documents, source=args.source, sloth_period=args.period, only=args.format)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+    except FileNotFoundError as exc:
+        # Said as validate says a catalog path that is not there, not as Python's "[Errno 2] ...".
+        raise ConfigError(f"{str(exc.filename)!r} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or args.file}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         raise ConfigError(f"{args.file}: {exc}") from None
     except (AttributeError, TypeError) as exc:
         raise ConfigError(f"{args.file}: malformed {args.format} document ({exc})") from None

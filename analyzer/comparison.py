@@ -84,6 +84,42 @@ _OPPOSITES = {
 GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'outside A and B'"
 
 
+# An operator written as another language or tool writes it (`=>`, `=`, `≤`), or in words (`less than 0.5`), then a
+# number: what it is in the grammar.
+_OTHER_OPERATOR_RE = re.compile(
+    r"\s*(=>|>=?=|=<|<==?|=|≥|≤|<>|less than|below|under|greater than|more than|above|over|at most|at least)\s*"
+    r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*",
+    re.IGNORECASE,
+)
+_OPERATOR_MEANT = {
+    "=>": ">=",
+    ">==": ">=",
+    "=<": "<=",
+    "<==": "<=",
+    "=": "==",
+    "≥": ">=",
+    "≤": "<=",
+    "<>": "!=",
+    "less than": "<",
+    "below": "<",
+    "under": "<",
+    "greater than": ">",
+    "more than": ">",
+    "above": ">",
+    "over": ">",
+    "at most": "<=",
+    "at least": ">=",
+}
+
+
+def _meant(text: str) -> str:
+    """'; did you mean ...?' for a condition whose operator is written otherwise (`=> 0`), else ''."""
+    found = _OTHER_OPERATOR_RE.fullmatch(text)
+    if found is None:
+        return ""
+    return f"; did you mean '{_OPERATOR_MEANT[found.group(1).lower()]} {found.group(2)}'?"
+
+
 @dataclass(frozen=True, eq=False)
 class Condition:
     """A parsed comparison; `matches` is False for NaN, so a missing value never satisfies it. Two are equal when
@@ -131,7 +167,7 @@ class Condition:
         hint = "; a bound is the number the query returns: a ratio of 1% is 0.01" if "%" in text else ""
         if _DURATION_BOUND_RE.search(text):
             hint = "; a bound is the number the query returns, without a unit: 500 ms from a _seconds metric is 0.5"
-        raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML){hint}")
+        raise ValueError(f"{text!r} is not a condition; write {GRAMMAR} (quote it in YAML){hint or _meant(text)}")
 
     def matches(self, value: float) -> bool:
         """Whether a finite value satisfies the condition (NaN and infinities never do)."""

@@ -50,8 +50,17 @@ _FLAG_FALSE = frozenset({"0", "false", "no", "off"})
 _SPACE_FOR_PLUS_RE = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}:?[0-9]{2})"
 )
+# The same with an offset of hours alone (`+01`), which is not read: the hint names the offset to write.
+_SPACE_FOR_SHORT_PLUS_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)? ([0-9]{2})"
+)
 # A time relative to now: `now`, `now-1h` or `-1h` (the duration back in group 1), `1h` (in group 2).
 _RELATIVE_RE = re.compile(r"now|(?:now\s*)?-\s*([0-9][0-9a-z]*)|([0-9]+[a-z][0-9a-z]*)")
+# A time whose zone is written as a word (`2026-11-26T11:00:00 UTC`, `2026-11-26Z`: a date and Z), the rest in group 1.
+_ZONE_WORD_RE = re.compile(r"(.+?)\s*(UTC|GMT|Z)", re.IGNORECASE)
+# The forms `at` takes, shown when a time is in none of them (one moment: 2026-11-26T11:00:00Z).
+_EXAMPLE_TIME = "2026-11-26T11:00:00Z"
+_EXAMPLE_UNIX_S = 1795690800
 
 
 def parse_duration(text: str) -> float:
@@ -142,8 +151,8 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = True) -> datetime:
     """An evaluation time from RFC 3339 (with offset; a `+` offset whose sign a query string read as a space, too) or
     unix seconds, from 1970 on and not after `now` (the current time) by more than a clock's skew, which reads as
-    `now`; ValueError otherwise (naming the time a relative one such as `now-1h` means now, unless `relative_hint` is
-    false: a time written for later, in a manifest)."""
+    `now`; ValueError otherwise, naming what to write (the time a relative one such as `now-1h` means now, and an
+    example of each form, unless `relative_hint` is false: a time written for later, in a manifest)."""
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
@@ -160,11 +169,15 @@ def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = 
         except ValueError:
             read = _plus_read_as_space(text)
             if read is None:
-                hint = _relative(text, now) if relative_hint else ""
+                hint = (_relative(text, now) if relative_hint else "") or _form_hint(text, example=relative_hint)
                 raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{hint}") from None
             moment = read
         if moment.tzinfo is None:
-            raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+            # Named whole: "add Z" to a date alone (`2026-11-26Z`) is no time either.
+            raise ValueError(
+                f"{text!r} has no time zone offset: write {_naive_text(moment)}Z for UTC, or the offset of its zone "
+                f"({_naive_text(moment)}+01:00)"
+            )
         try:
             moment = moment.astimezone(UTC)
         except OverflowError:
@@ -239,6 +252,41 @@ def _relative(text: str, now: datetime | None) -> str:
         f": a time relative to now is not read; write the time itself: {ago} ago is "
         f"{_rfc3339(now_s - ago_s)} (unix seconds {int(now_s - ago_s)})"
     )
+
+
+def _form_hint(text: str, *, example: bool) -> str:
+    """What to write instead of a time that is no RFC 3339: the time with `Z` when its zone is written as a word
+    (`UTC`, `GMT`) or its date stands alone with `Z`; nothing when empty; else, with `example`, the two forms read
+    (not for a manifest: a fixed time pasted there judges that moment at every rollout)."""
+    if not text:
+        return ": leave at out to evaluate now"
+    hours = _SPACE_FOR_SHORT_PLUS_RE.fullmatch(text)
+    if hours is not None:
+        return (
+            f": a + in a query string reads as a space: write the offset whole and encoded, %2B{hours.group(1)}:00, "
+            "or the time in UTC with Z"
+        )
+    found = _ZONE_WORD_RE.fullmatch(text)
+    if found is not None:
+        try:
+            moment = datetime.fromisoformat(found.group(1))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None:
+            if found.group(2).upper() == "Z":
+                return f": a date alone is no time: write {_naive_text(moment)}Z for its midnight in UTC"
+            return f": a zone is written as an offset, not a name: write {_naive_text(moment)}Z"
+    if not example:
+        return ""
+    return (
+        f": write a time such as {_EXAMPLE_TIME} (Z for UTC, or an offset such as +01:00) or unix seconds such as "
+        f"{_EXAMPLE_UNIX_S}"
+    )
+
+
+def _naive_text(moment: datetime) -> str:
+    """A time without its zone as RFC 3339 writes it, milliseconds only when it has a fraction."""
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
 
 
 def _rfc3339(seconds: float) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from analyzer.catalog import Catalog
-from analyzer.redaction import url_for_message
 from analyzer.sources import PrometheusSourceConfig
+from analyzer.sources.prometheus import base_url_refusal
 
 
 def sources_read(catalog: Catalog, name: str) -> list[str]:
@@ -63,7 +63,5 @@ def pointed_at(
                 # Not about its form but what it carries (a user:password, which the reason does not repeat) or where
                 # it points (the query API's path, which the reason names with the base address to give instead).
                 raise ValueError(reason) from None
-            raise ValueError(
-                f"{url_for_message(url)!r} is not an http(s) base URL such as http://127.0.0.1:9090"
-            ) from None
+            raise ValueError(base_url_refusal(url, "http://127.0.0.1:9090")) from None
     return configs

@@ -333,9 +333,8 @@ async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None
     try:
         await site.start()
     except OSError as exc:
-        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
-            # A name that does not resolve, or an address this host does not have: the host is wrong, not the port.
-            setting = "ANALYZER_HOST (--host)"
+        # A name that does not resolve, or an address this host does not have: the host is wrong, not the port.
+        host_wrong = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
         # asyncio and uvloop both word it 'error while attempting to bind on address ...': the OS's words say it.
         # A resolver's error number is its own (-2), which os.strerror does not know: its text is the words.
         if isinstance(exc, socket.gaierror):
@@ -343,7 +342,26 @@ async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None
         else:
             reason = os.strerror(exc.errno) if exc.errno else short_reason(exc)
         logger.error("listen_failed", host=host, port=port, reason=reason)
-        raise AnalyzerError(f"cannot listen on {host}:{port}: {reason} (set by {setting})") from None
+        wrong = "ANALYZER_HOST (--host)" if host_wrong else setting
+        raise AnalyzerError(
+            f"cannot listen on {host}:{port}: {reason} (set by {wrong}){_listen_next_step(exc, host, port, setting)}"
+        ) from None
+
+
+def _listen_next_step(exc: OSError, host: str, port: int, port_setting: str) -> str:
+    """What to do about a refused address, where the OS's words do not say it ('' where they do)."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"; another process listens on port {port} (`ss -ltnp 'sport = :{port}'` names it): stop it, or give"
+            " this one another port"
+        )
+    if exc.errno == errno.EACCES and port < 1024:
+        return "; a port below 1024 needs root or CAP_NET_BIND_SERVICE: give one from 1024 up, such as 8080"
+    head, colon, tail = host.rpartition(":")
+    if isinstance(exc, socket.gaierror) and colon and tail.isdigit() and ":" not in head:
+        # `--host 127.0.0.1:8080`: an IPv4 address or a name never holds a colon.
+        return f"; the host is an address alone: write {head}, and give the port {tail} in {port_setting}"
+    return ""
 
 
 def settle_collector() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,6 +18,13 @@ if TYPE_CHECKING:
     from analyzer.sources.httppolicy import HttpPolicy
 
 ENV_PREFIX = "ANALYZER_"
+# A Kubernetes Service's Docker link variable (`<SERVICE>_PORT=tcp://10.96.0.12:8080`).
+_SERVICE_LINK_RE = re.compile(r"(?:tcp|udp|sctp)://[^\s/]+:[0-9]+")
+_SECONDS_IN = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# The other variables Kubernetes writes for a Service (`ANALYZER_SERVICE_HOST`, `ANALYZER_PORT_8080_TCP_ADDR`).
+_KUBERNETES_VARIABLE_RE = re.compile(
+    r"[A-Z0-9_]*?(?:_SERVICE_HOST|_SERVICE_PORT(?:_[A-Z0-9_]+)?|_PORT_[0-9]+_(?:TCP|UDP|SCTP)(?:_[A-Z]+)?)"
+)
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
 FLAG_SETTINGS = frozenset({"catalog", "host", "port", "log_format"})
 
@@ -211,19 +219,66 @@ class Settings(BaseModel):
         values: dict[str, Any] = {}
         for name in cls.model_fields:
             key = ENV_PREFIX + name.upper()
-            if key in environ and environ[key] != "":
+            if key in environ and environ[key] != "" and not _service_link(name, environ[key]):
                 values[name] = environ[key]
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
             problems = [
-                f"{_setting_names(str(err['loc'][0]))}: {err['msg']}"
+                f"{_setting_names(str(err['loc'][0]))}: {err['msg']}{_written(err)}"
                 if err["loc"]
                 else str(err["msg"]).removeprefix("Value error, ")
                 for err in exc.errors()
             ]
             raise ConfigError("invalid settings", problems) from None
+
+
+def _service_link(name: str, value: str) -> bool:
+    """Whether `value` of a port setting is what Kubernetes writes for a Service of the pod's namespace named after the
+    setting (`ANALYZER_PORT=tcp://10.96.0.12:8080` for a Service `analyzer`, as deploy/base names it; its Docker link
+    variable): not the user's, who writes a number, and whose own variable Kubernetes never overrides."""
+    return name.endswith("port") and _SERVICE_LINK_RE.fullmatch(value) is not None
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The ANALYZER_* variables of `environ` that name no setting (misspelt, `ANALYZER_AUTH_TOKEN`, its setting is
+    silently at its default: no auth), each with the variable it most likely means; Kubernetes' own are left out."""
+    import difflib  # only at serve's start
+
+    known = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+    names = [name.upper() for name in Settings.model_fields]
+
+    def meant(key: str) -> str | None:
+        # Without the prefix all share, which would make any two names look alike.
+        close = difflib.get_close_matches(key.removeprefix(ENV_PREFIX), names, n=1, cutoff=0.7)
+        return ENV_PREFIX + close[0] if close else None
+
+    return [
+        (key, meant(key))
+        for key in sorted(environ)
+        if key.startswith(ENV_PREFIX)
+        and key not in known
+        and not _KUBERNETES_VARIABLE_RE.fullmatch(key)
+        and not _SERVICE_LINK_RE.fullmatch(environ[key])
+    ]
+
+
+def _written(error: Mapping[str, Any]) -> str:
+    """What to say after a value of the wrong form: the text given, and the number to write for a duration given with
+    a unit (`ANALYZER_DEADLINE_S=8s`)."""
+    written = error.get("input")
+    if error["type"] not in ("float_parsing", "int_parsing", "literal_error", "enum") or not isinstance(written, str):
+        return ""
+    from analyzer.models import clip, format_number  # only for invalid settings
+
+    name = str(error["loc"][0])
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*", written)
+    hint = ""
+    if found is not None and name.endswith("_s"):
+        seconds = float(found[1]) * _SECONDS_IN[found[2]]
+        hint = f"; {ENV_PREFIX + name.upper()} is in seconds (its name ends in _S): write {format_number(seconds)}"
+    return f", got {clip(repr(written), 80)}{hint}"
 
 
 def _setting_names(name: str) -> str:

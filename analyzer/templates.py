@@ -37,6 +37,19 @@ def placed_names(text: str) -> set[str]:
     return set(_PLACEHOLDER_RE.findall(text))
 
 
+def _declare_hint(name: str, known: list[str]) -> str:
+    """What to do about a placeholder no param declares: the declared name it most likely misspells, else how to
+    declare it."""
+    import difflib  # only for a refused catalog
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {{{{ {close[0]} }}}}?"
+    return (
+        f"; declare it in the check's params, such as {name}: {{type: label_value, required: true}} for a label value"
+    )
+
+
 def split_template(
     text: str, params: Mapping[str, Param], extra_names: frozenset[str] = frozenset()
 ) -> list[str | Placeholder]:
@@ -49,8 +62,11 @@ def split_template(
         parts.append(literal)
         name = match.group(1)
         if name not in params and name not in extra_names:
-            declared = ", ".join(sorted([*params, *extra_names])) or "none"
-            raise ValueError(f"placeholder {{{{ {name} }}}} names no declared param (declared: {declared})")
+            known = sorted([*params, *extra_names])
+            raise ValueError(
+                f"placeholder {{{{ {name} }}}} names no declared param (declared: {', '.join(known) or 'none'})"
+                + _declare_hint(name, known)
+            )
         parts.append(Placeholder(name))
         position = match.end()
     tail = text[position:]
@@ -153,7 +169,11 @@ class PromQLTemplate:
         try:
             parts = split_template(text, params, frozenset(extra))
         except ValueError as exc:
-            if "malformed placeholder" not in str(exc) and "names no declared param" not in str(exc):
+            said = str(exc)
+            if "malformed placeholder" not in said and (
+                "names no declared param" not in said or "did you mean" in said
+            ):
+                # A misspelt name is no literal brace.
                 raise
             raise ValueError(f"{exc}{_LITERAL_BRACES}") from None
         self._literals: list[str] = []

@@ -362,14 +362,29 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
     if exc.status == 413:
         message = f"request body is larger than {request.app[SETTINGS].max_body_bytes} bytes"
     if exc.status == 404:
-        message = (
-            f"no route {request.method} {request.path[:200]}; a check runs at /api/v1/checks/NAME/run, "
-            "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
+        message = f"no route {request.method} {request.path[:200]}; " + (
+            f"write it without the trailing slash: {request.path[:200].rstrip('/')}"
+            if request.path.endswith("/") and _is_api_route(request.app, request.path.rstrip("/"))
+            else "a check runs at /api/v1/checks/NAME/run, verdict pages for a browser are at /ui/, and GET "
+            "/api/v1/openapi.json lists every route"
         )
     if isinstance(exc, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(exc.allowed_methods)) or "no method"
         message = f"method {request.method[:20]} is not allowed on {request.path[:200]}; it allows {allowed}"
     return error_response(exc.status, code, message or exc.reason, headers=exc.headers)
+
+
+def _is_api_route(app: web.Application, path: str) -> bool:
+    """Whether `path` is one of the app's API routes (a run, a check, the catalog...)."""
+    return path.startswith("/api/") and any(
+        resource.get_info().get("path") == path or _matches(resource, path) for resource in app.router.resources()
+    )
+
+
+def _matches(resource: web.AbstractResource, path: str) -> bool:
+    info = resource.get_info()
+    pattern = info.get("pattern")
+    return pattern is not None and pattern.fullmatch(path) is not None
 
 
 def request_texts(request: web.BaseRequest, args: Iterable[object] = ()) -> list[str]:
@@ -735,7 +750,9 @@ def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
         if name in RESERVED_ARG_NAMES:
             raise ArgError(f"{name!r} goes in the query string, not in the body", name)
         if isinstance(value, dict | list) or value is None or isinstance(value, bool):
-            raise ArgError(f"arg {name!r} must be a string or a number, got {json_type(value)}", name)
+            # `{"args": {...}}`, as some clients wrap them: the body is the args themselves.
+            wrapped = '; the body is the args themselves, flat: {"KEY": "VALUE"}' if isinstance(value, dict) else ""
+            raise ArgError(f"arg {name!r} must be a string or a number, got {json_type(value)}{wrapped}", name)
     return body
 
 

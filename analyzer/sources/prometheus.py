@@ -55,6 +55,7 @@ _ERROR_TEXT_CHARS = 65536
 # A header value this long is hidden wherever it appears, whatever its header's name.
 _FREE_TEXT_SECRET_CHARS = 8
 # The end of a url given as the query API itself (`http://prometheus:9090/api/v1`), not the base address it lies under.
+_BASE_URL_RE = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 _QUERY_API_PATH_RE = re.compile(r"/api/v1(?:/query(?:_range)?)?$", re.IGNORECASE)
 # A header name is an HTTP token; a value may hold no control character but a tab (a trailing newline from a
 # YAML block scalar would split the request, and aiohttp refuses it only when it sends).
@@ -67,6 +68,24 @@ _HEADER_VALUE_RE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 _RESENDABLE_STATUSES = frozenset({502, 503})
 # The statuses whose Retry-After is read: a rate limit and an overload.
 _WAIT_STATUSES = frozenset({429, 503})
+
+
+def _is_base_url(url: str) -> bool:
+    try:
+        # The client reads the port when it sends: a bad one would fail every query, not the load.
+        return _BASE_URL_RE.fullmatch(url) is not None and urlsplit(url).port != 0
+    except ValueError:
+        return False
+
+
+def base_url_refusal(url: str, example: str) -> str:
+    """Why `url` is no http(s) base URL: the URL to write when it lacks only its scheme (`prometheus:9090`, as a
+    port-forward or a Service is often written), else an `example` of one."""
+    said = f"{url_for_message(url)!r} is not an http(s) base URL"
+    meant = f"http://{url}"
+    if "://" not in url and "@" not in url and _is_base_url(meant):
+        return f"{said}: it has no scheme; write {url_for_message(meant)}"
+    return f"{said} such as {example}"
 
 
 class PrometheusSourceConfig(BaseModel):
@@ -103,13 +122,8 @@ class PrometheusSourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        try:
-            # The client reads the port when it sends: a bad one would fail every query, not the load.
-            valid = re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url) is not None and urlsplit(url).port != 0
-        except ValueError:
-            valid = False
-        if not valid:
-            raise ValueError(f"{url_for_message(url)!r} is not an http(s) base URL such as http://prometheus:9090")
+        if not _is_base_url(url):
+            raise ValueError(base_url_refusal(url, "http://prometheus:9090"))
         if "@" in url.split("/", 3)[2]:
             # A URL is shown in reasons, logs and check definitions: credentials do not belong in it.
             raise ValueError(

@@ -16,6 +16,10 @@ from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
+# The height of a row of label text, px: two labels closer than this on one spot overlap.
+_TEXT_ROW = 14.0
+# The least distance, px, from the centre of a meter's "0%" or rule label to the end of its "100%" for both to be read.
+_METER_TICK_GAP = 40.0
 _PLOT_HEIGHT = 200.0
 _LEGEND_ROW = 20.0
 # Time axis tick spacings, seconds: the first giving at most ~6 ticks is used.
@@ -175,6 +179,15 @@ class BarGroup:
     rule: Rule | None = None
 
 
+def _rule_label_y(wanted: float, taken: Sequence[float]) -> float:
+    """Where a group's rule label goes: just above its rule, unless a bar's label is on that line (a rule level with
+    the bars' tops), then above the bars' labels, or below the rule when that leaves the plot."""
+    if all(abs(wanted - at) >= _TEXT_ROW for at in taken):
+        return wanted
+    above = min(taken) - _TEXT_ROW
+    return above if above >= _TEXT_ROW else wanted + _TEXT_ROW + 4
+
+
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
     """Grouped bars from 0 with a rule per group, each group labelled with its status in words."""
     values = [b.value for g in groups for b in g.bars if b.value is not None] + [
@@ -191,6 +204,7 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
         left = _LEFT + index * width
         svg.open("g", class_=f"group {group.css}", data_label=group.label)
         bar_width = (width - 24) / max(len(group.bars), 1)
+        label_ys: list[float] = []
         for position, bar in enumerate(group.bars):
             bar_left = left + 12 + position * bar_width
             if bar.value is None or not math.isfinite(bar.value):
@@ -213,6 +227,7 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
                 class_="bar-label",
                 text_anchor="middle",
             )
+            label_ys.append(top - 4)
         if group.rule is not None:
             svg.line(
                 left + 6,
@@ -223,7 +238,11 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
                 data_value=repr(group.rule.value),
             )
             svg.text(
-                left + width - 8, y(group.rule.value) - 4, group.rule.label, class_="rule-label", text_anchor="end"
+                left + width - 8,
+                _rule_label_y(y(group.rule.value) - 4, label_ys),
+                group.rule.label,
+                class_="rule-label",
+                text_anchor="end",
             )
         svg.text(left + width / 2, y.start + 18, group.label, class_="tick", text_anchor="middle")
         svg.text(left + width / 2, y.start + 36, group.status, class_=f"status {group.css}", text_anchor="middle")
@@ -409,8 +428,16 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")
-    svg.text(x(0.0), 62 if rule is None else 74, "0%", class_="tick", text_anchor="middle")
-    svg.text(x.end, 62, "100%", class_="tick", text_anchor="end")
+    row = 62 if rule is None else 74
+    if low < 0:
+        # Overspent: the bar runs from the scale's start, which says how far below zero that is.
+        svg.text(x.start, row, f"{low * 100:.4g}%", class_="tick", text_anchor="start")
+    svg.text(x(0.0), row, "0%", class_="tick", text_anchor="middle")
+    # Far overspent, zero (or a rule near full) sits at the right end: "100%" written there would overlap the label
+    # that says more.
+    near = [x(0.0)] + ([x(rule.value)] if rule is not None else [])
+    if all(x.end - at >= _METER_TICK_GAP for at in near):
+        svg.text(x.end, 62, "100%", class_="tick", text_anchor="end")
     return svg.render()
 
 

@@ -152,6 +152,12 @@ class BaseURLTemplate:
         skeleton, self._names = _marked(split_template(text, params))
         match = _BASE_URL_RE.fullmatch(skeleton)
         if not match:
+            if "://" not in skeleton and _BASE_URL_RE.fullmatch(f"http://{skeleton}"):
+                # `shop.svc:8080`, as a Service is often written: only the scheme is missing.
+                raise ValueError(
+                    f"{url_for_message(text)!r} is not a base URL: it has no scheme; write "
+                    f"{url_for_message('http://' + text)} (or https://)"
+                )
             raise ValueError(
                 f"{url_for_message(text)!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "
                 "no user info (@), query (?) or fragment (#)"

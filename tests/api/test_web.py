@@ -234,7 +234,8 @@ class TestClientErrors:
         body = await error_of(response, 400)
         assert (body["arg"], body["message"]) == (
             "at",
-            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds",
+            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds: a + in a query string reads as a "
+            "space: write the offset whole and encoded, %2B01:00, or the time in UTC with Z",
         )
 
     async def test_an_offset_written_as_percent_2b_is_read(self, client):
@@ -250,6 +251,12 @@ class TestClientErrors:
             (b"{not json", "not valid JSON"),
             # Named as JSON names them, the words a client's author knows (not Python's dict, NoneType, bool).
             (b'{"canary_hash": {"x": 1}}', "must be a string or a number, got an object"),
+            # Args wrapped as some clients send them: before, only "must be a string or a number, got an object".
+            (
+                b'{"args": {"canary_hash": "a"}}',
+                "arg 'args' must be a string or a number, got an object; the body is the args themselves, flat: "
+                '{"KEY": "VALUE"}',
+            ),
             (b'{"canary_hash": null}', "must be a string or a number, got null"),
             (b'{"canary_hash": [1]}', "must be a string or a number, got an array"),
             (b'{"canary_hash": false}', "must be a string or a number, got false"),
@@ -302,6 +309,12 @@ class TestClientErrors:
 
     async def test_unknown_route_and_method(self, client):
         assert (await error_of(await client.get("/api/v2/nothing"), 404))["error"] == "not_found"
+
+    @pytest.mark.parametrize("path", ["/api/v1/checks/error-rate/run/", "/api/v1/checks/", "/api/v1/verdicts/"])
+    async def test_a_trailing_slash_says_to_write_it_without(self, client, path):
+        # Before: "no route ...; a check runs at /api/v1/checks/NAME/run", the path written as the message says.
+        body = await error_of(await client.get(path + "?canary_hash=abc"), 404)
+        assert body["message"] == f"no route GET {path}; write it without the trailing slash: {path.rstrip('/')}"
 
     async def test_a_wrong_path_says_where_checks_run(self, client):
         body = await error_of(await client.get("/api/v1/check/error-rate/run"), 404)

@@ -149,6 +149,13 @@ class TestRunExitCodes:
                 ["run", "error-rate", "--arg", "canary_hash=a", "--at", "-1h"],
                 "analyzer: --at: '-1h' is neither RFC 3339 nor unix seconds",
             ),
+            # The API's format=text: before, "--format <redacted> (an arg is given with --arg: --arg KEY=VALUE)".
+            (
+                ["run", "error-rate", "--arg", "canary_hash=a", "--format", "text"],
+                "unrecognized arguments: --format text (`analyzer run` prints the text line, as the API's format=text "
+                "does; --json prints the JSON answer)",
+            ),
+            (["run", "error-rate", "--arg", "canary_hash=a", "--format", "s3cr3t"], "--format <redacted> (`analyzer"),
         ],
     )
     def test_usage_errors_exit_2(self, catalog_file, args, text):
@@ -299,7 +306,8 @@ class TestRunAgainstAnotherPrometheus:
             ("on-a", ["b=http://127.0.0.1:9"], "check 'on-a' does not read source 'b' (it reads a)"),
             ("on-a", ["a=http://127.0.0.1:9", "a=http://127.0.0.1:8"], "source 'a' is given twice"),
             ("on-a", ["http://127.0.0.1:9", "a=http://127.0.0.1:9"], "give one URL (the check reads one source)"),
-            ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL such as http://127.0.0.1:9090"),
+            ("on-a", ["127.0.0.1:9090"], "'127.0.0.1:9090' is not an http(s) base URL: it has no scheme; write http"),
+            ("on-a", ["127.0.0.1:0"], "'127.0.0.1:0' is not an http(s) base URL such as http://127.0.0.1:9090"),
             ("on-a", ["http://127.0.0.1:9090/api/v1/query?x=1"], "is not an http(s) base URL"),
             ("on-a", ["a=http://127.0.0.1:9090/api/v1/"], "the source adds /api/v1/query itself: give Prometheus'"),
             ("on-a", ["a=http://admin:s3cret@127.0.0.1:9"], "the url carries user info (user:password@host)"),
@@ -330,15 +338,20 @@ class TestEmptyOptionValues:
         )
         result = analyzer("run", "p", "--catalog", catalog, "--at", "")
         assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n"
+        assert (
+            result.stderr == "analyzer: --at: '' is neither RFC 3339 nor unix seconds: leave at out to evaluate now\n"
+        )
 
     @pytest.mark.parametrize(
         ("options", "said"),
         [
-            (["--prometheus", ""], "analyzer: --prometheus '' is not an http(s) base URL\n"),
+            (
+                ["--prometheus", ""],
+                "analyzer: --prometheus '' is not an http(s) base URL such as http://127.0.0.1:9090\n",
+            ),
             (
                 ["--prometheus", "http://127.0.0.1:9", "--at", ""],
-                "analyzer: --at: '' is neither RFC 3339 nor unix seconds\n",
+                "analyzer: --at: '' is neither RFC 3339 nor unix seconds: leave at out to evaluate now\n",
             ),
             (["--at", ""], "analyzer: --at needs --prometheus\n"),
         ],

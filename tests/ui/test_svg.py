@@ -102,3 +102,61 @@ class TestPlots:
         )
         assert ">FIRED: fails</text>" in markup
         assert ">5m: no data</text>" in markup
+
+    @staticmethod
+    def label_rows(markup: str) -> dict[str, float]:
+        return {
+            text: float(y)
+            for y, text in re.findall(
+                r'<text x="[0-9.]+" y="([0-9.]+)" class="(?:bar|rule)-label"[^>]*>([^<]*)<', markup
+            )
+        }
+
+    def test_a_rule_level_with_the_bars_tops_is_labelled_off_their_labels(self):
+        # The demo's payments-availability: factor 1x over bars of 0.4 on a scale to 15 drew "factor 1x" 4 px above
+        # "6h: 0.4", the two texts over each other.
+        groups = [
+            plots.BarGroup(
+                "ticket 4d/6h",
+                "not fired",
+                "ok",
+                [plots.Bar("4d", 0.4, "long"), plots.Bar("6h", 0.4, "short")],
+                plots.Rule(1.0, "factor 1x", "factor"),
+            ),
+            plots.BarGroup(
+                "page", "not fired", "ok", [plots.Bar("1h", 0.4, "long")], plots.Rule(14.0, "factor 14x", "f")
+            ),
+        ]
+        rows = self.label_rows(str(plots.bar_groups(groups, label="b", y_title="burn")))
+        assert rows["4d: 0.4"] - rows["factor 1x"] >= 14
+        # A rule far from its bars keeps its label just above it.
+        assert rows["1h: 0.4"] - rows["factor 14x"] > 100
+
+
+class TestMeter:
+    """A meter's scale labels say where its ends and zero are, none written over another."""
+
+    @staticmethod
+    def ticks_of(markup: str) -> dict[str, float]:
+        return {
+            text: float(x)
+            for x, text in re.findall(
+                r'<text x="([0-9.]+)" y="[0-9]+" class="(?:tick|rule-label)"[^>]*>([^<]*)<', markup
+            )
+        }
+
+    def test_a_budget_far_overspent_shows_its_low_end_and_zero_apart(self):
+        # Before: "0%" and "100%" drawn within 8 px of each other at the right end ("100%0%"), the left end unlabelled.
+        shown = self.ticks_of(str(plots.meter(-79.0, label="budget remaining")))
+        assert set(shown) == {"-7900%", "0%"}
+        assert shown["-7900%"] < shown["0%"]
+
+    def test_a_rule_near_the_right_end_is_not_written_over(self):
+        shown = self.ticks_of(str(plots.meter(-79.0, label="b", rule=plots.Rule(0.1, "min 10%", "gate"))))
+        assert set(shown) == {"-7900%", "0%", "min 10%"}
+
+    @pytest.mark.parametrize(("value", "labels"), [(0.5, {"0%", "100%"}), (-0.5, {"-50%", "0%", "100%"})])
+    def test_labels_with_room_are_all_written(self, value, labels):
+        shown = self.ticks_of(str(plots.meter(value, label="b")))
+        assert set(shown) == labels
+        assert shown["100%"] - shown["0%"] >= 40

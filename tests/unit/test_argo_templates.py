@@ -1023,8 +1023,9 @@ class TestArgsOfTheRollout:
             tmp_path, timed, rollout([step({**given, "value": "2026-11-26T12:00:00+01"}, name="payments")])
         )
         assert (
-            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds; every measurement would be a 400"
-            in found
+            "at: '2026-11-26T12:00:00 01' is neither RFC 3339 nor unix seconds: a + in a query string reads as a "
+            "space: write the offset whole and encoded, %2B01:00, or the time in UTC with Z; every measurement would "
+            "be a 400" in found
         )
 
     def test_a_required_arg_of_the_check_the_rollout_names(self, tmp_path):

@@ -686,6 +686,24 @@ class TestWrongValues:
             "a.yaml: checks: Input should be a valid list, got a mapping (each item of a YAML list starts with `- `)"
         )
 
+    def test_params_written_as_argo_args_name_the_mapping_to_write(self):
+        # Before: "params: Input should be a valid dictionary", and nothing on the shape meant.
+        check = {**CHECK, "query": 'up{job="{{ job }}"}', "params": [{"name": "job", "type": "label_value"}]}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert problem == (
+            "a.yaml: check 'error-rate' (checks[0]): params: Input should be a valid dictionary, got a list of "
+            "`- name:` items (as Argo Rollouts writes args): params is keyed by name, write params: {job: {...}}, "
+            "each item without its name field"
+        )
+
+    def test_a_list_where_a_mapping_belongs_says_to_drop_the_dashes(self):
+        check = {**CHECK, "query": 'up{job="{{ job }}"}', "params": ["job"]}
+        [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])
+        assert problem.endswith(
+            "params: Input should be a valid dictionary, got a list (`- ` items): write its entries as `key: value` "
+            "lines, without `- `"
+        )
+
     @pytest.mark.parametrize(
         ("written", "shown"), [(200, "200: write a list, as [200]"), ("ok", "'ok': write a list, as [\"ok\"]")]
     )
@@ -745,7 +763,8 @@ class TestInvalidSource:
     def test_one_problem_for_an_invalid_source(self):
         sources = {"default": {"url": "localhost:9090"}}
         assert problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})]) == [
-            "a.yaml: source 'default': url: 'localhost:9090' is not an http(s) base URL such as http://prometheus:9090"
+            "a.yaml: source 'default': url: 'localhost:9090' is not an http(s) base URL: it has no scheme; write "
+            "http://localhost:9090"
         ]
 
     def test_another_missing_source_is_still_named(self):

@@ -54,6 +54,31 @@ class TestParse:
         with pytest.raises(ValueError, match=r"without a unit: 500 ms from a _seconds metric is 0\.5$"):
             Condition.parse(text)
 
+    @pytest.mark.parametrize(
+        ("text", "meant"),
+        [
+            ("=> 0", ">= 0"),
+            ("=<0.5", "<= 0.5"),
+            ("= 1", "== 1"),
+            ("<> 0", "!= 0"),
+            ("≤ 0.3", "<= 0.3"),
+            ("less than 0.5", "< 0.5"),
+            ("Above 1e-3", "> 1e-3"),
+            ("at least 0.99", ">= 0.99"),
+        ],
+    )
+    def test_an_operator_written_otherwise_names_the_one_meant(self, text, meant):
+        # Before: only the grammar, which a newcomer's "=> 0" (or "= 1") seems close enough to.
+        with pytest.raises(ValueError) as raised:
+            Condition.parse(text)
+        assert str(raised.value).endswith(f"(quote it in YAML); did you mean '{meant}'?")
+
+    @pytest.mark.parametrize("text", ["lt 0.5", "> = 0", "=> x", "0.01"])
+    def test_no_operator_is_guessed_where_none_is_clear(self, text):
+        with pytest.raises(ValueError) as raised:
+            Condition.parse(text)
+        assert str(raised.value).endswith("(quote it in YAML)")
+
 
 class TestMatches:
     """Values within 1e-9 (relative) of a bound count as equal to it; NaN and Inf never match."""

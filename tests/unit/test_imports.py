@@ -567,6 +567,16 @@ class TestImportCommand:
             "is, without an import" in capsys.readouterr().err
         )
 
+    def test_a_file_that_is_not_there_is_said_as_validate_says_it(self, tmp_path, capsys):
+        # Before: "analyzer: .../slo.yaml: [Errno 2] No such file or directory: '.../slo.yaml'".
+        path = tmp_path / "slo.yaml"
+        assert main(["import", "pyrra", str(path)]) == EXIT_INVALID_CATALOG
+        assert capsys.readouterr().err == f"analyzer: {str(path)!r} does not exist\n"
+
+    def test_a_directory_is_said_in_the_os_words(self, tmp_path, capsys):
+        assert main(["import", "pyrra", str(tmp_path)]) == EXIT_INVALID_CATALOG
+        assert capsys.readouterr().err == f"analyzer: {tmp_path}: Is a directory\n"
+
 
 DATA = Path(__file__).parent / "data" / "openslo"
 

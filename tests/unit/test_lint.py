@@ -133,7 +133,11 @@ class TestUsage:
         ("extra", "said"),
         [
             (["--at", "2026-01-01T00:00:00Z"], "--at needs --prometheus"),
-            (["--prometheus", "prometheus:9090"], "'prometheus:9090' is not an http(s) base URL"),
+            (
+                ["--prometheus", "prometheus:9090"],
+                "'prometheus:9090' is not an http(s) base URL: it has no scheme; write",
+            ),
+            (["--prometheus", "prometheus:9090/x y"], "'prometheus:9090/x y' is not an http(s) base URL such as http"),
             (["--prometheus", "http://user:s3cret@prometheus:9090"], "'http://<redacted>@prometheus:9090' is not"),
             (["--prometheus", "http://prometheus:9090?token=s3cret"], "'http://prometheus:9090?<redacted>' is not"),
             (["--prometheus", "http://127.0.0.1:9/api/v1"], "the source adds /api/v1/query itself: give Prometheus'"),

@@ -23,6 +23,12 @@ from analyzer.params import (
     stopped_reporting,
 )
 
+# What a time in no form `at` reads ends with: the two forms, each with an example.
+FORMS_READ = (
+    ": write a time such as 2026-11-26T11:00:00Z (Z for UTC, or an offset such as +01:00) or unix seconds such as "
+    "1795690800"
+)
+
 
 class TestDurations:
     """PromQL durations parse to seconds and render back in their shortest form."""
@@ -161,7 +167,57 @@ class TestParseTime:
     def test_other_words_get_no_relative_hint(self, text):
         with pytest.raises(ValueError) as caught:
             parse_time(text, now=datetime(2026, 11, 26, 11, tzinfo=UTC))
-        assert str(caught.value) == f"{text!r} is neither RFC 3339 nor unix seconds"
+        assert str(caught.value) == f"{text!r} is neither RFC 3339 nor unix seconds{FORMS_READ}"
+
+    @pytest.mark.parametrize(
+        ("text", "said"),
+        [
+            # "add Z" led to `2026-11-26Z`, itself refused: the whole time to write is named.
+            (
+                "2026-11-26",
+                "has no time zone offset: write 2026-11-26T00:00:00Z for UTC, or the offset of its zone "
+                "(2026-11-26T00:00:00+01:00)",
+            ),
+            (
+                "2026-11-26 11:00",
+                "has no time zone offset: write 2026-11-26T11:00:00Z for UTC, or the offset of its "
+                "zone (2026-11-26T11:00:00+01:00)",
+            ),
+            (
+                "2026-11-26T11:00:00.5",
+                "has no time zone offset: write 2026-11-26T11:00:00.500Z for UTC, or the offset "
+                "of its zone (2026-11-26T11:00:00.500+01:00)",
+            ),
+            (
+                "2026-11-26Z",
+                "is neither RFC 3339 nor unix seconds: a date alone is no time: write 2026-11-26T00:00:00Z "
+                "for its midnight in UTC",
+            ),
+            (
+                "2026-11-26T11:00:00 UTC",
+                "is neither RFC 3339 nor unix seconds: a zone is written as an offset, not a "
+                "name: write 2026-11-26T11:00:00Z",
+            ),
+            (
+                "2026-11-26T11:00:00gmt",
+                "is neither RFC 3339 nor unix seconds: a zone is written as an offset, not a "
+                "name: write 2026-11-26T11:00:00Z",
+            ),
+            ("26/11/2026", f"is neither RFC 3339 nor unix seconds{FORMS_READ}"),
+            ("2026-11-26T11:00:00+01:00 UTC", f"is neither RFC 3339 nor unix seconds{FORMS_READ}"),
+            ("", "is neither RFC 3339 nor unix seconds: leave at out to evaluate now"),
+            # A URL's `+01`, its + read as a space: before, "add Z or +00:00" or nothing.
+            (
+                "2026-11-26T12:00:00 01",
+                "is neither RFC 3339 nor unix seconds: a + in a query string reads as a space: write the offset whole "
+                "and encoded, %2B01:00, or the time in UTC with Z",
+            ),
+        ],
+    )
+    def test_a_time_in_no_form_read_names_what_to_write(self, text, said):
+        with pytest.raises(ValueError) as caught:
+            parse_time(text, now=datetime(2026, 12, 6, 11, tzinfo=UTC))
+        assert str(caught.value) == f"{text!r} {said}"
 
     def test_milliseconds_of_a_time_ahead_are_only_out_of_range(self):
         now = datetime(2026, 11, 26, 11, tzinfo=UTC)

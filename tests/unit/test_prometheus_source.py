@@ -525,6 +525,24 @@ class TestConfig:
         assert "s3cret" not in message
         assert f"{shown} is not an http(s) base URL" in message
 
+    @pytest.mark.parametrize(
+        ("url", "said"),
+        [
+            ("prometheus.monitoring.svc:9090", ": it has no scheme; write http://prometheus.monitoring.svc:9090"),
+            ("localhost:9090/prometheus", ": it has no scheme; write http://localhost:9090/prometheus"),
+            # Not offered where the URL with a scheme is no base URL either, nor shown with its credentials.
+            ("localhost:0", " such as http://prometheus:9090"),
+            ("localhost:9090?x=1", " such as http://prometheus:9090"),
+            ("admin:s3cret@prometheus:9090", " such as http://prometheus:9090"),
+            ("ftp://prometheus:9090", " such as http://prometheus:9090"),
+        ],
+    )
+    def test_a_url_without_its_scheme_names_the_url_to_write(self, url, said):
+        # Before: "... is not an http(s) base URL such as http://prometheus:9090" for `localhost:9090` too.
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert raised.value.errors()[0]["msg"].endswith(f"is not an http(s) base URL{said}")
+
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
 

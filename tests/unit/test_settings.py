@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.errors import ConfigError
-from analyzer.settings import Settings
+from analyzer.settings import Settings, unknown_variables
 
 SETTINGS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 
@@ -44,9 +44,86 @@ class TestFromEnv:
             Settings.from_env({"ANALYZER_LOG_FORMAT": "xml"})
         assert caught.value.problems[0].startswith("ANALYZER_LOG_FORMAT / --log-format: ")
 
+    @pytest.mark.parametrize(
+        ("name", "value", "said"),
+        [
+            ("ANALYZER_DEADLINE_S", "8s", "got '8s'; ANALYZER_DEADLINE_S is in seconds (its name ends in _S): write 8"),
+            (
+                "ANALYZER_QUEUE_TIMEOUT_S",
+                "500ms",
+                "got '500ms'; ANALYZER_QUEUE_TIMEOUT_S is in seconds (its name ends in _S): write 0.5",
+            ),
+            ("ANALYZER_LOG_FORMAT", "text", "Input should be 'json' or 'console', got 'text'"),
+            ("ANALYZER_PORT", "80s", "unable to parse string as an integer, got '80s'"),
+        ],
+    )
+    def test_a_value_of_the_wrong_form_is_quoted_with_what_to_write(self, name, value, said):
+        # Before: "Input should be a valid number, unable to parse string as a number", the value and unit unnamed.
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({name: value})
+        assert caught.value.problems[0].endswith(said)
+
     def test_an_allow_list_without_tokens_is_refused(self):
         with pytest.raises(ConfigError, match="ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not"):
             Settings.from_env({"ANALYZER_AUTH_ALLOW": "/allow.yaml"})
+
+
+class TestServiceLinks:
+    """The variables Kubernetes writes for a Service named `analyzer` (deploy/base's) are not read as settings."""
+
+    # What the kubelet gives every pod of the namespace created after the Service `analyzer` (and one `analyzer-probe`).
+    LINKS = {
+        "ANALYZER_SERVICE_HOST": "10.96.0.12",
+        "ANALYZER_SERVICE_PORT": "8080",
+        "ANALYZER_SERVICE_PORT_HTTP": "8080",
+        "ANALYZER_PORT": "tcp://10.96.0.12:8080",
+        "ANALYZER_PORT_8080_TCP": "tcp://10.96.0.12:8080",
+        "ANALYZER_PORT_8080_TCP_PROTO": "tcp",
+        "ANALYZER_PORT_8080_TCP_PORT": "8080",
+        "ANALYZER_PORT_8080_TCP_ADDR": "10.96.0.12",
+        "ANALYZER_PROBE_PORT": "tcp://10.96.0.13:8081",
+    }
+
+    def test_a_pod_beside_the_service_starts_with_its_defaults(self):
+        # Before: "ANALYZER_PORT / --port: Input should be a valid integer": `serve` and `analyzer run` exited 6 in
+        # every pod of the namespace, the analyzer's own included.
+        settings = Settings.from_env(self.LINKS)
+        assert (settings.port, settings.probe_port) == (8080, 0)
+
+    def test_the_users_own_port_is_read(self):
+        settings = Settings.from_env({**self.LINKS, "ANALYZER_PORT": "9090", "ANALYZER_PROBE_PORT": "9091"})
+        assert (settings.port, settings.probe_port) == (9090, 9091)
+
+    @pytest.mark.parametrize("value", ["tcp://10.96.0.12", "http://10.96.0.12:8080", "8080tcp://x:1"])
+    def test_other_text_is_still_refused(self, value):
+        with pytest.raises(ConfigError):
+            Settings.from_env({"ANALYZER_PORT": value})
+
+
+class TestUnknownVariables:
+    """ANALYZER_* variables that name no setting are named at start, with the one meant; Kubernetes' are not."""
+
+    def test_a_misspelt_variable_names_the_setting_meant(self):
+        # Before: ignored without a word; ANALYZER_AUTH_TOKEN (no S) served every caller without a token.
+        environ = {"ANALYZER_AUTH_TOKEN": "/t", "ANALYZER_PROT": "9090", "ANALYZER_LOGFORMAT": "console"}
+        assert unknown_variables(environ) == [
+            ("ANALYZER_AUTH_TOKEN", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_LOGFORMAT", "ANALYZER_LOG_FORMAT"),
+            ("ANALYZER_PROT", "ANALYZER_PORT"),
+        ]
+
+    def test_a_name_like_none_is_named_alone(self):
+        assert unknown_variables({"ANALYZER_FOO": "1"}) == [("ANALYZER_FOO", None)]
+
+    def test_settings_and_kubernetes_service_variables_are_not_named(self):
+        environ = {
+            **TestServiceLinks.LINKS,
+            "ANALYZER_CANARY_PORT": "tcp://10.96.0.14:80",
+            "ANALYZER_CANARY_SERVICE_HOST": "10.96.0.14",
+            "ANALYZER_CATALOG": "/etc/analyzer/catalog",
+            "ANALYZER": "http://127.0.0.1:8080",
+        }
+        assert unknown_variables(environ) == []
 
 
 class TestDocumented:

@@ -51,6 +51,24 @@ class TestPlacementRule:
         with pytest.raises(ValueError, match="names no declared param"):
             PromQLTemplate('x{a="{{ nope }}"}', LABEL)
 
+    def test_an_undeclared_placeholder_says_how_to_declare_it(self):
+        # Before: "names no declared param (declared: h)", and nothing on what to write.
+        with pytest.raises(ValueError) as raised:
+            PromQLTemplate('x{a="{{ job }}"}', LABEL)
+        assert str(raised.value).startswith(
+            "placeholder {{ job }} names no declared param (declared: h); declare it in the check's params, such as "
+            "job: {type: label_value, required: true} for a label value; a literal {{ or }}"
+        )
+
+    def test_a_misspelt_placeholder_names_the_param_meant(self):
+        params = {"canary_hash": Param(type="label_value", required=True)}
+        with pytest.raises(ValueError) as raised:
+            PromQLTemplate('x{a="{{ canary_hsh }}"}', params)
+        assert str(raised.value) == (
+            "placeholder {{ canary_hsh }} names no declared param (declared: canary_hash); did you mean "
+            "{{ canary_hash }}?"
+        )
+
     @pytest.mark.parametrize("text", ['x{a="{{h}"}', 'x{a="{ h }}"}', 'x{a="{{ h-1 }}"}'])
     def test_malformed_placeholder(self, text):
         with pytest.raises(ValueError, match="malformed placeholder"):

@@ -64,6 +64,30 @@ class TestBaseURLPlacement:
             BaseURLTemplate(text, PARAMS)
 
     @pytest.mark.parametrize(
+        ("text", "said"),
+        [
+            ("{{ svc }}.shop.svc:8080/api", "it has no scheme; write http://{{ svc }}.shop.svc:8080/api (or https://)"),
+            ("shop.svc", "it has no scheme; write http://shop.svc (or https://)"),
+            # Not where the scheme is not all that is wrong, nor with the user info shown.
+            (
+                "admin:s3cret@host.svc",
+                "like http://{{ service }}.shop.svc:8080/api; no user info (@), query (?) or fragment (#)",
+            ),
+            (
+                "host.svc?x=1",
+                "like http://{{ service }}.shop.svc:8080/api; no user info (@), query (?) or fragment (#)",
+            ),
+        ],
+    )
+    def test_a_base_url_without_its_scheme_names_the_url_to_write(self, text, said):
+        # Before: "... is not a base URL like http://{{ service }}.shop.svc:8080/api; no user info ...", for a URL
+        # with none.
+        with pytest.raises(ValueError) as raised:
+            BaseURLTemplate(text, PARAMS)
+        assert str(raised.value).endswith(f"is not a base URL{':' if 'scheme' in said else ''} {said}")
+        assert "s3cret" not in str(raised.value)
+
+    @pytest.mark.parametrize(
         ("text", "shown"),
         [
             ("http://admin:s3cret@host.svc", "'http://<redacted>@host.svc'"),
