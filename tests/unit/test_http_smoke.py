@@ -1414,6 +1414,8 @@ class TestJudgeCookieScopes:
             (CookieScope("app.shop.svc", "", "/", False), "http://api.app.shop.svc/x", "one for the host app.shop.svc"),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svc/x", ""),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svcx/x", "one for Domain shop.svc"),
+            # A Domain is matched at a dot: `evilshop.svc` is no subdomain of `shop.svc`.
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://evilshop.svc/x", "one for Domain shop.svc"),
             # An address is matched whole, never as a subdomain: `app.0.1` may set Domain=0.1, which 10.0.0.1 ends with.
             (CookieScope("app.0.1", "0.1", "/", False), "http://10.0.0.1/x", "one for Domain 0.1, not 10.0.0.1"),
             (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api", ""),
