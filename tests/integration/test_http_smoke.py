@@ -1432,6 +1432,38 @@ class TestCapturedCookieScopes:
             # Judged before sending: the release's server never saw the request.
             assert len(heads) == 1, heads
 
+    async def test_a_value_captured_from_the_body_and_sent_as_a_cookie_is_not_scoped(self, client):
+        # A page's script may write a cookie from a JSON answer: nothing tells its scope, so nothing is judged of it.
+        heads: list[bytes] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    body = b'{"token": "s3ss10n"}'
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n" + body
+                    )
+                elif b"\r\ncookie: session=s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"json": "$.token"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 2, heads
+
 
 class TestCapturedCookiesOnRedirects:
     """A value captured from a cookie and sent on in a step's Cookie header is judged at every redirect hop that would
