@@ -1397,6 +1397,11 @@ class TestJudgeCookieScopes:
         scope = self.scope("session=a; Path=/a", "session=b; Path=/b", "session=; Path=/b; Max-Age=0")
         assert scope == CookieScope(host="app.shop.svc", domain="", path="/a", secure=False)
 
+    def test_of_two_paths_the_scope_of_the_one_set_last(self):
+        # The value taken is the one set last (b), so is the scope: /a's would send it where b never goes.
+        scope = self.scope("session=a; Path=/a", "session=b; Path=/b")
+        assert scope == CookieScope(host="app.shop.svc", domain="", path="/b", secure=False)
+
     def test_a_domain_and_secure_are_kept(self):
         scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
         assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
