@@ -2289,6 +2289,11 @@ class TestSecretParams:
         )
         assert {"hunter#2;x y", "cs{l1t}'3r\"a<l>"} <= set(check.literal_secrets())
 
+    def test_a_secret_pair_first_in_the_body_is_hidden(self):
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "password=hunter22&user=bob"}]))
+        assert check.definition()["steps"][0]["text_body"] == "password=<redacted>&user=bob"
+        assert "hunter22" in check.literal_secrets()
+
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
