@@ -2294,6 +2294,11 @@ class TestSecretParams:
         assert check.definition()["steps"][0]["text_body"] == "password=<redacted>&user=bob"
         assert "hunter22" in check.literal_secrets()
 
+    def test_an_empty_secret_pair_is_shown_empty(self):
+        # Nothing to hide: the definition says the form sends no password.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "user=bob&password=&x=1"}]))
+        assert check.definition()["steps"][0]["text_body"] == "user=bob&password=&x=1"
+
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
