@@ -1464,6 +1464,37 @@ class TestCapturedCookieScopes:
         assert evaluation.verdict == "pass", evaluation.reason
         assert len(heads) == 2, heads
 
+    async def test_a_cookie_value_sent_in_another_header_is_not_scoped(self, client):
+        # Sent as a token, not as a cookie: where browsers send the cookie says nothing of it.
+        heads: list[bytes] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n; Path=/auth\r\nContent-Length: 2\r\n\r\nok"
+                    )
+                elif b"\r\nx-session: s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"X-Session": "{{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 2, heads
+
 
 class TestCapturedCookiesOnRedirects:
     """A value captured from a cookie and sent on in a step's Cookie header is judged at every redirect hop that would
