@@ -1575,6 +1575,16 @@ class TestCapturedCookiesOnRedirects:
         assert step["status"] == 302 and step["failed_assertions"] == [evaluation.reason.split("failed: ", 1)[1]]
         assert "s3ss10n-v4lue" not in json.dumps(evaluation.details), evaluation.details
 
+    @pytest.mark.parametrize("then", ["/checkout?code=c0d3-v4lue#state=st4te-v4lue", "/checkout#state=st4te-v4lue"])
+    async def test_the_reason_names_the_hop_without_its_query_or_fragment(self, client, then):
+        # Either may carry a credential (an OAuth code, a signed URL's signature) the reason would show.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, then)) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert f"to http://127.0.0.1:{port}/checkout), got one for Path /app" in evaluation.reason, evaluation.reason
+        assert "v4lue" not in evaluation.reason, evaluation.reason
+
     async def test_every_repeated_request_is_judged_at_the_hop(self, client):
         heads: list[bytes] = []
         async with listening(self.site(heads, "/checkout")) as port:
