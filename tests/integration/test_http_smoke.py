@@ -1431,6 +1431,7 @@ class TestCapturedCookieScopes:
             ), evaluation.reason
             # Judged before sending: the release's server never saw the request.
             assert len(heads) == 1, heads
+            assert evaluation.details["steps"][1]["outcome"] == "fail", evaluation.details
 
     async def test_a_value_captured_from_the_body_and_sent_as_a_cookie_is_not_scoped(self, client):
         # A page's script may write a cookie from a JSON answer: nothing tells its scope, so nothing is judged of it.
