@@ -350,6 +350,7 @@ CHECKS = [
     pyrra_latency_check("cnt-clean", "ebr-pyrra-cnt-clean-ratio", metric="ebr_rpc_duration_seconds", indicator="ratio"),
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-undeclared", indicator=None),
     pyrra_latency_check("lat-prom3", "ebr-pyrra-lat-prom3-undeclared", indicator=None),
+    pyrra_latency_check("lat-prom3", "ebr-pyrra-lat-prom3-as-ratio", indicator="ratio"),
     pyrra_latency_check("lat-stopped", "ebr-pyrra-lat-stopped-as-ratio", indicator="ratio"),
     pyrra_latency_check("lat-perf-stopped", "ebr-pyrra-lat-perf-stopped-as-ratio", indicator="ratio"),
     pyrra_latency_check("lat-perf-stopped", "ebr-pyrra-lat-perf-stopped-undeclared", indicator=None),
@@ -385,6 +386,13 @@ CHECKS = [
             ("ebr-pyrra-lat-stopped-inf-undeclared", None),
         )
     ),
+    {
+        **pyrra_latency_check("lat-prom3", "ebr-pyrra-lat-prom3-inf-undeclared", indicator=None),
+        "pyrra": {
+            **pyrra_latency_check("lat-prom3", indicator=None)["pyrra"],
+            "total": 'ebr_http_request_duration_seconds_bucket{job="ebr-lat-prom3", le="+Inf"}',
+        },
+    },
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1259,15 +1267,24 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "its success increase rule has an le" in windows(result)["5m"]["note"]
 
-    async def test_a_latency_slo_whose_success_matches_nothing_is_no_data(self, evaluate):
+    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-prom3-undeclared", "ebr-pyrra-lat-prom3-inf-undeclared"])
+    async def test_a_latency_slo_whose_success_matches_nothing_is_no_data(self, evaluate, name):
         # Its burnrates and success increase rule record nothing (le="1" where Prometheus 3 writes 1.0), only its
         # total's increase rule, without le, as a ratio SLO's. Before: read as a ratio SLO, every window zero errors,
-        # a pass while 5% of requests were slow (50x).
-        result = await evaluate("ebr-pyrra-lat-prom3-undeclared")
+        # a pass while 5% of requests were slow (50x). ebr-pyrra-lat-prom3-inf-undeclared: its total is the +Inf
+        # bucket, the buckets beside it are its own series.
+        result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         note = windows(result)["5m"]["note"]
         assert "a latency SLO whose success bucket matches no series" in note, note
         assert "set indicator: ratio" in note, note
+
+    async def test_a_declared_ratio_slo_without_an_le_is_believed(self, evaluate):
+        # What the note above advises for a ratio SLO: no increase rule has an le, so `indicator: ratio` stands and a
+        # window without a burnrate series reads as zero errors (here a pass; the data is ebr-lat-prom3's).
+        result = await evaluate("ebr-pyrra-lat-prom3-as-ratio")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert windows(result)["5m"]["error_ratio"] == 0
 
     async def test_a_latency_slo_declared_a_ratio_slo_is_told_by_its_le(self, evaluate):
         # Before: `indicator: ratio` was believed, every window zero errors, a pass while 5% of requests were slow

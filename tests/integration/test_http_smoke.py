@@ -999,6 +999,7 @@ class TestCloseFramedBodies:
         *,
         crash: bool,
         answer: bytes = b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"status": "ok",',
+        expect: dict[str, Any] | None = None,
     ) -> Evaluation:
         async def answer_then_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
@@ -1017,7 +1018,7 @@ class TestCloseFramedBodies:
         ca.issue_cert("preview.shop.svc").configure_cert(tls)
         async with listening(asyncio.start_server(answer_then_end, "127.0.0.1", 0, ssl=tls)) as port:
             check = {
-                **smoke(port, [{"name": "s", "retries": 0, "expect": {"body_contains": ['"ok"']}}]),
+                **smoke(port, [{"name": "s", "retries": 0, "expect": expect or {"body_contains": ['"ok"']}}]),
                 "base_url": f"https://preview.shop.svc:{port}",
                 "allowed_hosts": ["*.shop.svc"],
                 "ca_file": str(tmp_path / "ca.pem"),
@@ -1077,6 +1078,14 @@ class TestCloseFramedBodies:
 
     async def test_a_tls_answer_the_server_closed_is_judged(self, client, tmp_path):
         evaluation = await self.judged(client, tmp_path, crash=False)
+        assert evaluation.verdict == "pass", evaluation.reason
+
+    async def test_a_long_tls_answer_the_server_closed_is_read_whole(self, client, tmp_path):
+        # Read in many records: telling a cut from a close looks at the connection only once it read as ended, and
+        # takes nothing of the body (a byte taken there would break the digits' run).
+        answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"0123456789" * 6000 + b" end"
+        expect = {"body_regex": r"\A(?:0123456789){6000} end\Z"}
+        evaluation = await self.judged(client, tmp_path, crash=False, answer=answer, expect=expect)
         assert evaluation.verdict == "pass", evaluation.reason
 
     @pytest.mark.parametrize(
@@ -1505,6 +1514,70 @@ class TestCapturedCookieScopes:
             ), evaluation.reason
             # Judged before sending: the release's server never saw the request.
             assert len(heads) == 1, heads
+            assert evaluation.details["steps"][1]["outcome"] == "fail", evaluation.details
+
+    async def test_a_value_captured_from_the_body_and_sent_as_a_cookie_is_not_scoped(self, client):
+        # A page's script may write a cookie from a JSON answer: nothing tells its scope, so nothing is judged of it.
+        heads: list[bytes] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    body = b'{"token": "s3ss10n"}'
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n" + body
+                    )
+                elif b"\r\ncookie: session=s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"json": "$.token"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"Cookie": "session={{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 2, heads
+
+    async def test_a_cookie_value_sent_in_another_header_is_not_scoped(self, client):
+        # Sent as a token, not as a cookie: where browsers send the cookie says nothing of it.
+        heads: list[bytes] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+                heads.append(head.lower())
+                if head.startswith(b"GET /auth/login "):
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n; Path=/auth\r\nContent-Length: 2\r\n\r\nok"
+                    )
+                elif b"\r\nx-session: s3ss10n" in head.lower():
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                else:
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
+                await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+            steps = [
+                {"name": "login", "path": "/auth/login", "capture": {"sid": {"cookie": "session"}}},
+                {"name": "orders", "path": "/api/orders", "headers": {"X-Session": "{{ sid }}"}},
+            ]
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 2, heads
 
 
 class TestCapturedCookiesOnRedirects:
@@ -1585,6 +1658,16 @@ class TestCapturedCookiesOnRedirects:
         step = evaluation.details["steps"][1]
         assert step["status"] == 302 and step["failed_assertions"] == [evaluation.reason.split("failed: ", 1)[1]]
         assert "s3ss10n-v4lue" not in json.dumps(evaluation.details), evaluation.details
+
+    @pytest.mark.parametrize("then", ["/checkout?code=c0d3-v4lue#state=st4te-v4lue", "/checkout#state=st4te-v4lue"])
+    async def test_the_reason_names_the_hop_without_its_query_or_fragment(self, client, then):
+        # Either may carry a credential (an OAuth code, a signed URL's signature) the reason would show.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, then)) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert f"to http://127.0.0.1:{port}/checkout), got one for Path /app" in evaluation.reason, evaluation.reason
+        assert "v4lue" not in evaluation.reason, evaluation.reason
 
     async def test_every_repeated_request_is_judged_at_the_hop(self, client):
         heads: list[bytes] = []

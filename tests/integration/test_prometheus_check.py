@@ -653,6 +653,25 @@ class TestStoppedVariantComparedInOneQuery:
         status, body = await run(client, "versus", at=prometheus.anchor, **args)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    async def test_variants_that_all_stopped_beside_a_fallback_that_does_not_pass_judge_the_fallback(
+        self, prometheus, client_for
+    ):
+        # crashed1's ratio and gone1's errors both stopped: the query answers `vector(1)` once their samples leave the
+        # window, as for a canary stopped alone (TestStoppedSeriesReadOverAWindow), so that fails now.
+        check = {
+            **self.check,
+            "query": 'avg(avg_over_time(canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}[1h])) '
+            '- on() sum(rate(eb_requests_total{rollouts_pod_template_hash="{{ stable_hash }}",code="500"}[1h])) '
+            "or on() vector(1)",
+        }
+        client = await client_for(prometheus.url, check)
+        args = {"canary_hash": "crashed1", "stable_hash": "gone1"}
+        status, body = await run(client, "versus", at=prometheus.anchor, explain="true", **args)
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+        assert "none of them has a sample now" in body["reason"]
+        assert "and its fallback answers 1 for them" in body["reason"]
+        assert '"analyzer_named"' in body["details"]["presence_now_query"]
+
     async def test_a_canary_compared_with_every_other_pod_is_asked_apart_from_them(self, prometheus, client_for):
         # Before: a pass. `hash!="crashed1"` reads the steady pods, whose series reporting answered for the canary's.
         canary = 'canary_error_ratio{rollouts_pod_template_hash="{{ canary_hash }}"}'

@@ -617,6 +617,13 @@ class TestWarnings:
             ),
             ({"period": "28d", "pyrra": {"slo": "x", "errors": 'e_total{code="5"}'}}, "pyrra.errors needs pyrra.total"),
             (
+                {
+                    "period": "28d",
+                    "pyrra": {"slo": "x", "total": "t_count", "errors": "e_total", "indicator": "latency"},
+                },
+                "pyrra.errors: a Pyrra latency SLO's errors are its total minus the success bucket",
+            ),
+            (
                 {"sloth": {"sloth_id": "a-b", "total_query": "sum(rate(t[{{ window }}]))", "errors_query": "sum(e)"}},
                 r"sloth.errors_query: the query needs a \{\{ window \}\} placeholder",
             ),

@@ -1580,6 +1580,11 @@ class TestJudgeCookieScopes:
         scope = self.scope("session=a; Path=/a", "session=b; Path=/b", "session=; Path=/b; Max-Age=0")
         assert scope == CookieScope(host="app.shop.svc", domain="", path="/a", secure=False)
 
+    def test_of_two_paths_the_scope_of_the_one_set_last(self):
+        # The value taken is the one set last (b), so is the scope: /a's would send it where b never goes.
+        scope = self.scope("session=a; Path=/a", "session=b; Path=/b")
+        assert scope == CookieScope(host="app.shop.svc", domain="", path="/b", secure=False)
+
     def test_a_domain_and_secure_are_kept(self):
         scope = self.scope("session=a; Domain=.Shop.svc; Path=/; Secure")
         assert scope == CookieScope(host="app.shop.svc", domain="shop.svc", path="/", secure=True)
@@ -1612,6 +1617,8 @@ class TestJudgeCookieScopes:
             (CookieScope("app.shop.svc", "", "/", False), "http://api.app.shop.svc/x", "one for the host app.shop.svc"),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svc/x", ""),
             (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://api.shop.svcx/x", "one for Domain shop.svc"),
+            # A Domain is matched at a dot: `evilshop.svc` is no subdomain of `shop.svc`.
+            (CookieScope("app.shop.svc", "shop.svc", "/", False), "http://evilshop.svc/x", "one for Domain shop.svc"),
             # An address is matched whole, never as a subdomain: `app.0.1` may set Domain=0.1, which 10.0.0.1 ends with.
             (CookieScope("app.0.1", "0.1", "/", False), "http://10.0.0.1/x", "one for Domain 0.1, not 10.0.0.1"),
             (CookieScope("app.shop.svc", "", "/api", False), "http://app.shop.svc/api", ""),
@@ -2686,6 +2693,16 @@ class TestSecretParams:
             "username=bob&password=<redacted>&client_secret=<redacted>\r\nscope=read&note=a=b c"
         )
         assert {"hunter#2;x y", "cs{l1t}'3r\"a<l>"} <= set(check.literal_secrets())
+
+    def test_a_secret_pair_first_in_the_body_is_hidden(self):
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "password=hunter22&user=bob"}]))
+        assert check.definition()["steps"][0]["text_body"] == "password=<redacted>&user=bob"
+        assert "hunter22" in check.literal_secrets()
+
+    def test_an_empty_secret_pair_is_shown_empty(self):
+        # Nothing to hide: the definition says the form sends no password.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": "user=bob&password=&x=1"}]))
+        assert check.definition()["steps"][0]["text_body"] == "user=bob&password=&x=1"
 
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.

@@ -363,6 +363,19 @@ class TestRatioToleranceInPercent:
             load(check(direction="lower_is_better", large_relative_change=True, **overrides))
 
     @pytest.mark.parametrize(
+        ("overrides", "quoted"),
+        [
+            ({"max_relative_change": 0.5}, "0.5"),
+            # Left on an absolute tolerance alone, it would silence the warning for a max_relative_change of 5 added
+            # later for 5%.
+            ({"max_relative_change": None, "max_absolute_change": 3}, "unset"),
+        ],
+    )
+    def test_the_refusal_quotes_the_tolerance(self, overrides, quoted):
+        with pytest.raises(ConfigError, match=f"max_relative_change of 1 or more, not {quoted}: remove it"):
+            load(check(direction="lower_is_better", large_relative_change=True, **overrides))
+
+    @pytest.mark.parametrize(
         "overrides",
         [
             {"max_relative_change": 0.99},
@@ -760,6 +773,14 @@ class TestJudgeStoppedCanary:
         assert judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **won).outcome is (
             Outcome.PASS
         )
+
+    def test_an_ab_fail_without_a_winner_keeps_its_reason(self):
+        # no_data: fail on a canary without traffic: the fail is the canary's, whatever the baseline's series do.
+        ab = {"mode": "ab", "no_data": "fail", "canary": {"success": 0, "total": 0}}
+        ab["baseline"] = {"success": 150, "total": 1000}
+        judged = judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **ab)
+        assert judged.outcome is Outcome.FAIL
+        assert judged.reason.startswith("the canary has no traffic over")
 
 
 class TestToleranceInTheReason:

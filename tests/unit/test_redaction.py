@@ -36,6 +36,9 @@ class TestSecrets:
             ("sig", True),
             ("X-Amz-Signature", True),
             ("PWD", True),
+            ("passwd", True),
+            # pwd inside a word: the shell's previous directory.
+            ("OLDPWD", False),
             ("id_jwt", True),
             ("design", False),
             ("signal", False),

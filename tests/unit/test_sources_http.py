@@ -866,6 +866,13 @@ class TestEncodedBodies:
             "twice), which are not decoded: only one, gzip or deflate, is"
         )
 
+    def test_stacked_encodings_are_quoted_in_part(self):
+        # A target's header value: 100 characters of it tell what it is, the rest would fill the reason.
+        encoding = "gzip, " + "x" * 500
+        with pytest.raises(TargetBadAnswer) as caught:
+            _BodyReader(encoding, 4096, "w").feed(b"ok")
+        assert f"Content-Encoding {encoding[:100]!r}, several encodings" in caught.value.message
+
     @pytest.mark.parametrize("status", [204, 304])
     async def test_an_encoding_we_did_not_ask_for_on_an_answer_without_a_body_is_no_matter(
         self, client, respx_mock, status
