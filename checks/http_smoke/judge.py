@@ -795,7 +795,11 @@ def _masked(text: str, secret_names: SecretNames) -> str:
     parts.append(text[shown_to:])
 
     def escaped(match: re.Match[str]) -> str:
-        if not secret_names.hide(match.group(1).replace("\\\\", "\\")):
+        # The name as the string quoting it holds it, then as its own JSON reads it (`pass\\u0077ord`: `password`).
+        name = match.group(1).replace("\\\\", "\\")
+        with contextlib.suppress(ValueError):
+            name = json.loads(f'"{name}"')
+        if not secret_names.hide(name):
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 

@@ -1599,6 +1599,16 @@ class TestJudgeSecretMembers:
         )
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_member_quoted_inside_a_json_string_is_read_with_its_name_decoded(self):
+        # A name a JSON encoder escaped (`\u0077` is `w`), then quoted in a string: read as escaped, it was no
+        # secret's, and the password showed, while the same member unquoted was hidden.
+        body = b'{"error": "upstream said: {\\"pass\\\\u0077ord\\": \\"s3cr3t-pw\\", \\"n\\": 1}"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == (
+            '{"error": "upstream said: {\\"pass\\\\u0077ord\\": \\"<redacted>\\", \\"n\\": 1}"}'
+        )
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_a_percent_encoded_parameter_name_is_read_decoded(self):
         # A token endpoint's form answer with its names encoded: `client%5Fsecret` is `client_secret`.
         body = b"client%5Fsecret=cs-s3cr3t-1&pass%77ord=pw-s3cr3t-2&access%5ftoken=at-s3cr3t-3&scope=repo"
