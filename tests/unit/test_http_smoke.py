@@ -628,6 +628,53 @@ class TestHostsChosenByArgs:
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
     @pytest.mark.parametrize(
+        ("step", "message"),
+        [
+            ({"query": {"api_key": "k-s3cr3t"}}, "query: 'api_key' is a credential (by its name)"),
+            (
+                {"method": "POST", "json_body": {"client": {"password": "pw-s3cr3t"}}},
+                "json_body: 'password' is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": "grant_type=client_credentials&client_secret=cs-s3cr3t"},
+                "text_body: a value under a secret name is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": '{"password": "pw-s3cr3t"}'},
+                "text_body: a value under a secret name is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": "pw-s3cr3t", "secret_body": True},
+                "text_body: the body is a credential (secret_body)",
+            ),
+        ],
+        ids=["query", "json_body", "form", "json-text", "secret_body"],
+    )
+    def test_a_credential_in_the_query_or_the_body_needs_a_narrow_allow_list(self, step, message):
+        # Only headers were looked at: an API key in the query or a password in the body loaded, and went to
+        # whichever Service the args named.
+        raw = definition(
+            [{"name": "a", **step}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any(f"{message} and args choose the base_url host" in p for p in caught.value.problems)
+        assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
+
+    def test_a_query_or_body_without_a_credential_loads_with_a_wide_allow_list(self):
+        step = {"name": "a", "method": "POST", "query": {"page": "2"}, "json_body": {"user": "bob"}}
+        raw = definition(
+            [step],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        assert load(raw).definition()["allowed_hosts"] == ["*.svc"]
+
+    @pytest.mark.parametrize(
         ("headers", "message"),
         [
             # A credential by its value alone loaded, and was sent to whichever Service the args named.
