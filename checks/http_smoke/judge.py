@@ -529,8 +529,12 @@ def shown_expected_json(expected: Any, secret: bool) -> str:
 
 def hides_expected_header(name: str, expected: str, secret_names: SecretNames) -> bool:
     """Whether a header assertion's `equals` is a secret as the header's value would be (`_shown_header`): under a
-    secret name (one of the check's, also a challenge's), or a credential (`Bearer ...`)."""
+    secret name (one of the check's, also a challenge's), or a credential (`Bearer ...`); `true` or `false` tells
+    nothing, as a JSON `equals` of one (`Access-Control-Allow-Credentials: true`)."""
     lowered = name.lower()
+    # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more.
+    if expected.lower() in ("true", "false"):
+        return False
     return lowered in secret_names.extra or (
         lowered not in _CHALLENGE_HEADERS and (secret_names.hide(name) or is_credential_value(expected))
     )

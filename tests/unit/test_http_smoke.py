@@ -1752,6 +1752,13 @@ class TestJudgeExpectedSecrets:
                 {"X-Upstream": "none"},
                 "header X-Upstream equals: expected '<redacted>', got 'none'",
             ),
+            # true or false tells nothing, as for a JSON path; what came is hidden as the header's value is.
+            (
+                {"headers": {"Access-Control-Allow-Credentials": {"equals": "true"}}},
+                b"",
+                {"Access-Control-Allow-Credentials": "false"},
+                "header Access-Control-Allow-Credentials equals: expected 'true', got '<redacted>'",
+            ),
             # A challenge is what a smoke test of a 401 asserts: its scheme and realm are no credential.
             (
                 {"status": [401], "headers": {"WWW-Authenticate": {"equals": 'Bearer realm="shop"'}}},
@@ -1794,6 +1801,18 @@ class TestJudgeExpectedSecrets:
         assert [rule["equals"] for rule in shown["json"]] == ["<redacted>", True, "ok"]
         assert shown["headers"] == {"X-Api-Key": {"equals": "<redacted>"}, "X-Mode": {"equals": "canary"}}
         assert {"tk-wr1tt3n-s3cr3t", "hk-wr1tt3n-s3cr3t"} <= set(check.literal_secrets())
+
+    async def test_an_expected_true_or_false_is_no_secret(self, run, respx_mock):
+        # A CORS check's `Access-Control-Allow-Credentials: true` (a secret header by its name): searched for as a
+        # secret, every `true` of the answer was `<redacted>`, and its JSON evidence was no JSON any more.
+        answer = httpx.Response(503, json={"ready": True, "degraded": "true"})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"status": [200], "headers": {"Access-Control-Allow-Credentials": {"equals": "true"}}}
+        check = definition([{"name": "s", "expect": expect}])
+        evaluation = await run(check)
+        assert evaluation.details["steps"][0]["body"] == '{"ready":true,"degraded":"true"}'
+        shown = load(check).definition()["steps"][0]["expect"]["headers"]
+        assert shown == {"Access-Control-Allow-Credentials": {"equals": "true"}}
 
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
