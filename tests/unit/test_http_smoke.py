@@ -2633,6 +2633,27 @@ class TestSecretParams:
         assert "l1t3ral" not in shown and "s3cr3t" not in shown
         assert evaluation.args == {"note": "a\\", "t": "<redacted>"}
 
+    def test_a_pair_inside_a_secret_member_hides_the_member_whole(self):
+        # The member's value and a `token=` pair inside it overlap: cut at both, the rest of the password after the
+        # pair (`&x-l1t3ral`) was shown.
+        body = '{"password": "token=abc&x-l1t3ral", "user": "bob"}'
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == '{"password": "<redacted>", "user": "bob"}'
+
+    async def test_a_json_text_body_member_echoed_decoded_is_hidden(self, run, respx_mock):
+        # A target quotes the password as its JSON parser read it (`\"` is `"`), not as the text body wrote it.
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(400, text=f"bad password {json.loads(request.content)['password']}")
+
+        respx_mock.post(f"{BASE}/login").mock(side_effect=echo)
+        body = '{"user": "bob", "password": "pw-{{ s }}-\\"l1t3ral"}'
+        params = {"s": {"type": "label_value", "default": "9"}}
+        evaluation = await run(
+            definition([{"name": "s", "method": "POST", "path": "/login", "text_body": body}], params=params)
+        )
+        assert evaluation.verdict == "fail"
+        assert "l1t3ral" not in json.dumps(evaluation.model_dump(mode="json"))
+
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):
         # Hidden as a word, a secret "42" blanked every 42 the target answered; where a template placed it, it goes.
