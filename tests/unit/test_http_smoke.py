@@ -1786,6 +1786,21 @@ class TestJudgeExpectedSecrets:
         result = judge_exchange(step, exchange, "step s", frozenset({"pin"}))
         assert [str(f) for f in result.failures] == ['json $.pin equals: expected "<redacted>", got "<redacted>"']
 
+    # A challenge is shown unless the check names it a secret: then it is one, as what came there is.
+    @pytest.mark.parametrize("header", ["X-Pin", "WWW-Authenticate"])
+    def test_a_check_secret_name_hides_a_header_expected_value(self, header):
+        step = Step.model_validate({"name": "s", "expect": {"headers": {header: {"equals": "4711-wr1tt3n"}}}})
+        exchange = HttpExchange(
+            url=f"{BASE}/",
+            status=200,
+            headers=httpx.Headers({header: "0000"}),
+            body=b"",
+            latency_ms=1.0,
+            body_truncated=False,
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset({header.lower()}))
+        assert [str(f) for f in result.failures] == [f"header {header} equals: expected '<redacted>', got '<redacted>'"]
+
     def test_the_definition_hides_the_expected_value(self):
         # GET /api/v1/checks/{name} and the check page showed the token the catalog expects.
         expect = {
