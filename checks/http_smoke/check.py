@@ -60,6 +60,7 @@ from checks.http_smoke.judge import (
     judge_exchange,
     needs_body,
     snippet,
+    tells_nothing,
 )
 from checks.http_smoke.spec import Step, named
 from checks.http_smoke.urltemplates import (
@@ -510,9 +511,9 @@ class HttpSmokeCheck(Check):
         return data
 
     def _hides_expected_json(self, path: str, expected: Any) -> bool:
-        """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no boolean or null."""
-        secret = json_path_is_secret(JsonPath.parse(path), self._names)
-        return secret and not (expected is None or isinstance(expected, bool))
+        """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no true, false or null
+        (`tells_nothing`)."""
+        return json_path_is_secret(JsonPath.parse(path), self._names) and not tells_nothing(expected)
 
     def _expected_secrets(self, step: Step) -> list[str]:
         """The strings a step's assertions expect where a secret stands (a header's `equals` under a secret name, a

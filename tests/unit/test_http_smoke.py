@@ -1829,6 +1829,18 @@ class TestJudgeExpectedSecrets:
         shown = load(check).definition()["steps"][0]["expect"]["headers"]
         assert shown == {"Access-Control-Allow-Credentials": {"equals": "true"}}
 
+    async def test_an_expected_json_string_true_is_no_secret(self, run, respx_mock):
+        # `"true"` written as a string under a secret path: searched for as a secret, it hid the answer's `true`s.
+        answer = httpx.Response(200, json={"session": {"active": "false"}, "ready": True})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.session.active", "equals": "true"}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert (
+            evaluation.reason
+            == 'step \'s\' (1/1) failed: json $.session.active equals: expected "true", got "<redacted>"'
+        )
+        assert evaluation.details["steps"][0]["body"] == '{"session":"<redacted>","ready":true}'
+
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
         body = {"token": "other", "hint": "expected tk-wr1tt3n-s3cr3t"}
