@@ -18,13 +18,12 @@ REDACTED = "<redacted>"
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
 _SECRET_WORDS = r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))"
-_SECRET_NAME_RE = re.compile(
-    # Alternatives sharing a start are written as one: each is tried at every position of a name.
-    rf"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt|{_SECRET_WORDS}",
-    re.IGNORECASE,
-)
-# The short words alone: a name secret only by them may be listed as holding no secret (`may_be_shown`).
-_SECRET_WORD_RE = re.compile(_SECRET_WORDS, re.IGNORECASE)
+# Alternatives sharing a start are written as one: each is tried at every position of a name.
+_SECRET_LONG_WORDS = r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
+_SECRET_NAME_RE = re.compile(rf"{_SECRET_LONG_WORDS}|{_SECRET_WORDS}", re.IGNORECASE)
+# The other words alone: a name holding none of them may be listed as holding no secret (`may_be_shown`). Searched
+# for with its short words left in: taken out, `sigNature` and `sesSid` held no `signature` or `sessid` any more.
+_SECRET_LONG_WORD_RE = re.compile(_SECRET_LONG_WORDS, re.IGNORECASE)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
@@ -59,7 +58,7 @@ def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
     one only by the short words `sig`, `sid` or `pwd` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`, the shell's
     `PWD`), which name other things too; never one holding `token`, `key`, `password`, `auth`, `session`..."""
-    return not is_secret_name(_SECRET_WORD_RE.sub("-", name))
+    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
 
 
 def is_credential_value(value: str) -> bool:

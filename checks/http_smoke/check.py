@@ -60,6 +60,7 @@ from checks.http_smoke.judge import (
     judge_exchange,
     needs_body,
     snippet,
+    tells_nothing,
 )
 from checks.http_smoke.spec import Step, named
 from checks.http_smoke.urltemplates import (
@@ -233,18 +234,11 @@ class HttpSmokeCheck(Check):
             raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
         if self._base.literal_host is None:
             wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
-            # By its name or by its value (`X-Upstream: Bearer ...`): either is sent to the host the args chose.
-            credentials = sorted(
-                {
-                    (name, "by its value" if not self._is_secret(name) else "by its name")
-                    for name, value in [*self.headers.items(), *(h for s in self.steps for h in s.headers.items())]
-                    if self._secret_header(name, value)
-                }
-            )
+            credentials = self._sent_credentials()
             if wide and credentials:
-                name, why = credentials[0]
+                what, why = credentials[0]
                 raise ValueError(
-                    f"headers: {name!r} is a credential ({why}) and args choose the base_url host, "
+                    f"{what} is a credential ({why}) and args choose the base_url host, "
                     f"but allowed_hosts has {wide[0]!r}: a caller could send it to any Service; list only the "
                     "Services it may go to in allowed_hosts (e.g. *.payments.svc), or write the host in base_url"
                 )
@@ -369,6 +363,40 @@ class HttpSmokeCheck(Check):
     def _is_secret(self, name: str) -> bool:
         return self._names.hide(name)
 
+    def _sent_credentials(self) -> list[tuple[str, str]]:
+        """What the steps send as a credential, each with why it is one (`("headers: 'Authorization'", "by its
+        name")`): a secret header, a secret query value, a value under a secret name in a body, a `secret_body`."""
+        # By its name or by its value (`X-Upstream: Bearer ...`): either is sent to the host the args chose.
+        found = sorted(
+            {
+                (f"headers: {name!r}", "by its value" if not self._is_secret(name) else "by its name")
+                for name, value in [*self.headers.items(), *(h for s in self.steps for h in s.headers.items())]
+                if self._secret_header(name, value)
+            }
+        )
+        # A query's or a body's goes there as well (`?api_key=...`, `{"password": ...}`, `client_secret=...`).
+        for step in self.steps:
+            found += [(f"query: {name!r}", "by its name") for name in step.query if self._is_secret(name)]
+            body = "json_body" if step.json_body is not None else "text_body"
+            if step.secret_body and (step.json_body is not None or step.text_body is not None):
+                found.append((f"{body}: the body", "secret_body"))
+            found += [(f"json_body: {name!r}", "by its name") for name in self._secret_keys(step.json_body)]
+            if step.text_body is not None and self._secret_pair_spans(step.text_body):
+                found.append(("text_body: a value under a secret name", "by its name"))
+        return found
+
+    def _secret_keys(self, node: Any) -> list[str]:
+        """The secret names of a JSON document's members, outermost first (what is under one is secret whole)."""
+        if isinstance(node, dict):
+            return [
+                found
+                for key, value in node.items()
+                for found in ([str(key)] if self._is_secret(str(key)) else self._secret_keys(value))
+            ]
+        if isinstance(node, list):
+            return [found for item in node for found in self._secret_keys(item)]
+        return []
+
     def _secret_header(self, name: str, value: str) -> bool:
         """A header is secret by its name, or by a value that is an HTTP credential (`Basic ...`, `Bearer ...`)
         whatever header carries it."""
@@ -483,9 +511,9 @@ class HttpSmokeCheck(Check):
         return data
 
     def _hides_expected_json(self, path: str, expected: Any) -> bool:
-        """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no boolean or null."""
-        secret = json_path_is_secret(JsonPath.parse(path), self._names)
-        return secret and not (expected is None or isinstance(expected, bool))
+        """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no true, false or null
+        (`tells_nothing`)."""
+        return json_path_is_secret(JsonPath.parse(path), self._names) and not tells_nothing(expected)
 
     def _expected_secrets(self, step: Step) -> list[str]:
         """The strings a step's assertions expect where a secret stands (a header's `equals` under a secret name, a

@@ -523,19 +523,31 @@ def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
     return any(isinstance(step, str) and secret_names.hide(step) for step in path.steps)
 
 
+def tells_nothing(expected: Any) -> bool:
+    """Whether an assertion's `equals` is no secret where one stands: true, false or null, as JSON or as text (a
+    header's `true`, a JSON string `"false"`)."""
+    if isinstance(expected, str):
+        # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more.
+        return expected.lower() in ("true", "false", "null")
+    return expected is None or isinstance(expected, bool)
+
+
 def shown_expected_json(expected: Any, secret: bool) -> str:
     """An `equals` of a JSON assertion as a failure quotes it: under a secret path (`$.token` equals `"abc..."`, a
-    token the catalog wrote) a string, a number or a container is REDACTED, as what the path found is; a boolean or
-    null tells nothing and is shown."""
-    if secret and not (expected is None or isinstance(expected, bool)):
+    token the catalog wrote) a string, a number or a container is REDACTED, as what the path found is; true, false or
+    null tells nothing and is shown (`tells_nothing`)."""
+    if secret and not tells_nothing(expected):
         return json.dumps(REDACTED)
     return _json_text(expected)
 
 
 def hides_expected_header(name: str, expected: str, secret_names: SecretNames) -> bool:
     """Whether a header assertion's `equals` is a secret as the header's value would be (`_shown_header`): under a
-    secret name (one of the check's, also a challenge's), or a credential (`Bearer ...`)."""
+    secret name (one of the check's, also a challenge's), or a credential (`Bearer ...`); not `true` or `false`
+    (`tells_nothing`: `Access-Control-Allow-Credentials: true`)."""
     lowered = name.lower()
+    if tells_nothing(expected):
+        return False
     return lowered in secret_names.extra or (
         lowered not in _CHALLENGE_HEADERS and (secret_names.hide(name) or is_credential_value(expected))
     )
@@ -940,7 +952,11 @@ def _masked(text: str, secret_names: SecretNames) -> str:
     parts.append(text[shown_to:])
 
     def escaped(match: re.Match[str]) -> str:
-        if not secret_names.hide(match.group(1).replace("\\\\", "\\")):
+        # The name as the string quoting it holds it, then as its own JSON reads it (`pass\\u0077ord`: `password`).
+        name = match.group(1).replace("\\\\", "\\")
+        with contextlib.suppress(ValueError):
+            name = json.loads(f'"{name}"')
+        if not secret_names.hide(name):
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 

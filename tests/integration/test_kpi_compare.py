@@ -3,6 +3,7 @@ through the HTTP API the way Argo's web provider calls it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -1210,6 +1211,42 @@ HIDING: list[dict[str, Any]] = [
     }
     for method, extra in (("ratio", {}), ("mann_whitney", {"lookback": "10m", "step": "1m", "min_samples": 5}))
 ]
+
+
+# A blackbox probe's target as a label value: user info and secret-named parameters to hide.
+PROBED = "https://probe:pr0be-pw@partner.example/health?api_key=k3y-s3cr3t&region=eu"
+PROBED_SHOWN = "https://<redacted>@partner.example/health?api_key=<redacted>&region=eu"
+
+
+def _probed(side: str) -> str:
+    """`_ratio_by_hash(side)` with each element labelled instance=PROBED."""
+    return f'label_replace({_ratio_by_hash(side)}, "instance", "{PROBED}", "", "")'
+
+
+@pytest.mark.integration
+class TestSecretsInLabels:
+    """A series left out by a variant's aggregation shows a URL label value without its credentials."""
+
+    async def test_a_hidden_series_shows_no_credential(self, prometheus, aiohttp_client):
+        check = {**HIDING[0], "name": "probed", "canary": f"max({_probed('canary')})"}
+        catalog = build_catalog(
+            [("test", {"sources": {"default": {"type": "prometheus", "url": prometheus.url}}, "checks": [check]})],
+            Registry.default(),
+        )
+        client = await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+        args = {"canary_also": "idle1", "stable_hash": "broken1", "stable_also": "broken1"}
+        body = await run(client, prometheus, "probed", "healthy1", **args)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        probes = {probe["variant"]: probe for probe in body["details"]["hidden_queries"]}
+        assert [entry["labels"]["instance"] for entry in probes["canary"]["series"]] == [PROBED_SHOWN]
+        assert PROBED_SHOWN in body["reason"]
+        # The queries as the catalog wrote them hold the URL (to make the label); what the data holds must not show.
+        for probe in probes.values():
+            probe.pop("query")
+        for side in ("canary", "baseline"):
+            body["details"].get(side, {}).pop("query", None)
+        body["details"].pop("queries", None)
+        assert "s3cr3t" not in json.dumps(body["details"]["hidden_queries"]) and "pr0be-pw" not in body["reason"]
 
 
 @pytest.fixture

@@ -1395,6 +1395,19 @@ class TestSecretsInLabels:
             shown_body["details"].pop("queries")
             assert "s3cr3t" not in json.dumps(shown_body) and "pr0be-pw" not in json.dumps(shown_body)
 
+    async def test_a_series_an_aggregation_leaves_out_shows_no_credential(self, prometheus, client_for):
+        operand = f'label_replace({_ratio_by_hash("healthy1|idle1")}, "instance", "{self.PROBED}", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": f"max({operand})", "pass_if": "< 0.01"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        shown = "https://<redacted>@partner.example/health?api_key=<redacted>&region=eu#access_token=<redacted>"
+        (probe,) = body["details"]["hidden_queries"]
+        assert [entry["labels"]["instance"] for entry in probe["series"]] == [shown]
+        assert f'instance="{shown}"' in body["reason"]
+        # The probe's query holds the URL as the catalog wrote it; the series it found must not.
+        assert "s3cr3t" not in json.dumps(probe["series"]) and "pr0be-pw" not in json.dumps(probe["series"])
+
 
 def _p99(service: str) -> str:
     return f'histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket{{service="{service}"}}[5m])))'

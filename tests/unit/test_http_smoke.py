@@ -629,6 +629,53 @@ class TestHostsChosenByArgs:
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
     @pytest.mark.parametrize(
+        ("step", "message"),
+        [
+            ({"query": {"api_key": "k-s3cr3t"}}, "query: 'api_key' is a credential (by its name)"),
+            (
+                {"method": "POST", "json_body": {"client": {"password": "pw-s3cr3t"}}},
+                "json_body: 'password' is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": "grant_type=client_credentials&client_secret=cs-s3cr3t"},
+                "text_body: a value under a secret name is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": '{"password": "pw-s3cr3t"}'},
+                "text_body: a value under a secret name is a credential (by its name)",
+            ),
+            (
+                {"method": "POST", "text_body": "pw-s3cr3t", "secret_body": True},
+                "text_body: the body is a credential (secret_body)",
+            ),
+        ],
+        ids=["query", "json_body", "form", "json-text", "secret_body"],
+    )
+    def test_a_credential_in_the_query_or_the_body_needs_a_narrow_allow_list(self, step, message):
+        # Only headers were looked at: an API key in the query or a password in the body loaded, and went to
+        # whichever Service the args named.
+        raw = definition(
+            [{"name": "a", **step}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        with pytest.raises(ConfigError) as caught:
+            load(raw)
+        assert any(f"{message} and args choose the base_url host" in p for p in caught.value.problems)
+        assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
+
+    def test_a_query_or_body_without_a_credential_loads_with_a_wide_allow_list(self):
+        step = {"name": "a", "method": "POST", "query": {"page": "2"}, "json_body": {"user": "bob"}}
+        raw = definition(
+            [step],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        assert load(raw).definition()["allowed_hosts"] == ["*.svc"]
+
+    @pytest.mark.parametrize(
         ("headers", "message"),
         [
             # A credential by its value alone loaded, and was sent to whichever Service the args named.
@@ -1689,6 +1736,16 @@ class TestJudgeSecretMembers:
         )
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_member_quoted_inside_a_json_string_is_read_with_its_name_decoded(self):
+        # A name a JSON encoder escaped (`\u0077` is `w`), then quoted in a string: read as escaped, it was no
+        # secret's, and the password showed, while the same member unquoted was hidden.
+        body = b'{"error": "upstream said: {\\"pass\\\\u0077ord\\": \\"s3cr3t-pw\\", \\"n\\": 1}"}'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == (
+            '{"error": "upstream said: {\\"pass\\\\u0077ord\\": \\"<redacted>\\", \\"n\\": 1}"}'
+        )
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_a_percent_encoded_parameter_name_is_read_decoded(self):
         # A token endpoint's form answer with its names encoded: `client%5Fsecret` is `client_secret`.
         body = b"client%5Fsecret=cs-s3cr3t-1&pass%77ord=pw-s3cr3t-2&access%5ftoken=at-s3cr3t-3&scope=repo"
@@ -1785,6 +1842,13 @@ class TestJudgeExpectedSecrets:
                 {"X-Upstream": "none"},
                 "header X-Upstream equals: expected '<redacted>', got 'none'",
             ),
+            # true or false tells nothing, as for a JSON path; what came is hidden as the header's value is.
+            (
+                {"headers": {"Access-Control-Allow-Credentials": {"equals": "true"}}},
+                b"",
+                {"Access-Control-Allow-Credentials": "false"},
+                "header Access-Control-Allow-Credentials equals: expected 'true', got '<redacted>'",
+            ),
             # A challenge is what a smoke test of a 401 asserts: its scheme and realm are no credential.
             (
                 {"status": [401], "headers": {"WWW-Authenticate": {"equals": 'Bearer realm="shop"'}}},
@@ -1812,6 +1876,21 @@ class TestJudgeExpectedSecrets:
         result = judge_exchange(step, exchange, "step s", frozenset({"pin"}))
         assert [str(f) for f in result.failures] == ['json $.pin equals: expected "<redacted>", got "<redacted>"']
 
+    # A challenge is shown unless the check names it a secret: then it is one, as what came there is.
+    @pytest.mark.parametrize("header", ["X-Pin", "WWW-Authenticate"])
+    def test_a_check_secret_name_hides_a_header_expected_value(self, header):
+        step = Step.model_validate({"name": "s", "expect": {"headers": {header: {"equals": "4711-wr1tt3n"}}}})
+        exchange = HttpExchange(
+            url=f"{BASE}/",
+            status=200,
+            headers=httpx.Headers({header: "0000"}),
+            body=b"",
+            latency_ms=1.0,
+            body_truncated=False,
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset({header.lower()}))
+        assert [str(f) for f in result.failures] == [f"header {header} equals: expected '<redacted>', got '<redacted>'"]
+
     def test_the_definition_hides_the_expected_value(self):
         # GET /api/v1/checks/{name} and the check page showed the token the catalog expects.
         expect = {
@@ -1827,6 +1906,30 @@ class TestJudgeExpectedSecrets:
         assert [rule["equals"] for rule in shown["json"]] == ["<redacted>", True, "ok"]
         assert shown["headers"] == {"X-Api-Key": {"equals": "<redacted>"}, "X-Mode": {"equals": "canary"}}
         assert {"tk-wr1tt3n-s3cr3t", "hk-wr1tt3n-s3cr3t"} <= set(check.literal_secrets())
+
+    async def test_an_expected_true_or_false_is_no_secret(self, run, respx_mock):
+        # A CORS check's `Access-Control-Allow-Credentials: true` (a secret header by its name): searched for as a
+        # secret, every `true` of the answer was `<redacted>`, and its JSON evidence was no JSON any more.
+        answer = httpx.Response(503, json={"ready": True, "degraded": "true"})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"status": [200], "headers": {"Access-Control-Allow-Credentials": {"equals": "true"}}}
+        check = definition([{"name": "s", "expect": expect}])
+        evaluation = await run(check)
+        assert evaluation.details["steps"][0]["body"] == '{"ready":true,"degraded":"true"}'
+        shown = load(check).definition()["steps"][0]["expect"]["headers"]
+        assert shown == {"Access-Control-Allow-Credentials": {"equals": "true"}}
+
+    async def test_an_expected_json_string_true_is_no_secret(self, run, respx_mock):
+        # `"true"` written as a string under a secret path: searched for as a secret, it hid the answer's `true`s.
+        answer = httpx.Response(200, json={"session": {"active": "false"}, "ready": True})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.session.active", "equals": "true"}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert (
+            evaluation.reason
+            == 'step \'s\' (1/1) failed: json $.session.active equals: expected "true", got "<redacted>"'
+        )
+        assert evaluation.details["steps"][0]["body"] == '{"session":"<redacted>","ready":true}'
 
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
@@ -2749,6 +2852,27 @@ class TestSecretParams:
         shown = json.dumps(evaluation.model_dump(mode="json"))
         assert "l1t3ral" not in shown and "s3cr3t" not in shown
         assert evaluation.args == {"note": "a\\", "t": "<redacted>"}
+
+    def test_a_pair_inside_a_secret_member_hides_the_member_whole(self):
+        # The member's value and a `token=` pair inside it overlap: cut at both, the rest of the password after the
+        # pair (`&x-l1t3ral`) was shown.
+        body = '{"password": "token=abc&x-l1t3ral", "user": "bob"}'
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == '{"password": "<redacted>", "user": "bob"}'
+
+    async def test_a_json_text_body_member_echoed_decoded_is_hidden(self, run, respx_mock):
+        # A target quotes the password as its JSON parser read it (`\"` is `"`), not as the text body wrote it.
+        def echo(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(400, text=f"bad password {json.loads(request.content)['password']}")
+
+        respx_mock.post(f"{BASE}/login").mock(side_effect=echo)
+        body = '{"user": "bob", "password": "pw-{{ s }}-\\"l1t3ral"}'
+        params = {"s": {"type": "label_value", "default": "9"}}
+        evaluation = await run(
+            definition([{"name": "s", "method": "POST", "path": "/login", "text_body": body}], params=params)
+        )
+        assert evaluation.verdict == "fail"
+        assert "l1t3ral" not in json.dumps(evaluation.model_dump(mode="json"))
 
     @pytest.mark.parametrize("param", [{"type": "label_value"}, {"type": "number"}])
     async def test_a_short_secret_arg_is_hidden_where_placed_and_not_searched_for(self, run, respx_mock, param):

@@ -468,6 +468,25 @@ class TestDescribe:
         assert text == f'{clipped}{{{clipped}="{clipped}"}}'
 
 
+class TestShownLabels:
+    """A label value holding a URL is shown without its user info and its secret-named parameters' values."""
+
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            # User info alone, no parameter: a probe of `https://user:password@host/`.
+            ("https://probe:pr0be-pw@partner.example/health", "https://<redacted>@partner.example/health"),
+            ("https://partner.example/?api_key=k3y&region=eu", "https://partner.example/?api_key=<redacted>&region=eu"),
+            ("checkout", "checkout"),
+        ],
+    )
+    def test_shown(self, value, shown):
+        series = Series({"__name__": "probe_success", "instance": value}, [])
+        assert series.shown_labels() == {"__name__": "probe_success", "instance": shown}
+        assert series.describe() == f'probe_success{{instance="{shown}"}}'
+        assert series.labels["instance"] == value
+
+
 class TestSingleValue:
     """An instant answer's one value; a range vector has none, whatever its last sample says."""
 

@@ -16,6 +16,7 @@ from analyzer.redaction import (
     hide_url_secrets,
     is_credential_value,
     is_secret_name,
+    may_be_shown,
     parser_error_for_log,
     scrubber,
 )
@@ -364,6 +365,20 @@ class TestHideUrlSecrets:
     )
     def test_hidden(self, text, shown):
         assert hide_url_secrets(text) == shown
+
+
+class TestMayBeShown:
+    """Only a name secret by the short words sig, sid or pwd alone may be listed as holding no secret."""
+
+    @pytest.mark.parametrize("name", ["sig_figs", "ORACLE_SID", "Sid", "PWD", "userPwd", "author_sig", "page"])
+    def test_a_short_word_alone(self, name):
+        assert may_be_shown(name)
+
+    # A camelCase `sig` or `Sid` inside a longer secret word: taking the short word out left no `signature` or
+    # `sessid` to find, and the name was accepted, its values shown.
+    @pytest.mark.parametrize("name", ["sigNature", "sigNATURE", "sesSid", "SesSid", "sigToken", "PwdKey", "api_key"])
+    def test_another_secret_word(self, name):
+        assert not may_be_shown(name)
 
 
 class TestCredentialScrubber:
