@@ -505,6 +505,14 @@ def _warnings(check: Check) -> list[str]:
                 f"secret param {name!r} accepts values shorter than {MIN_HIDDEN_CHARS} characters, which reasons "
                 f"and evidence would show (a secret that short is guessed anyway); refuse them with {hint}"
             )
+    # Said, as the name may hold a word of a secret's and nothing secret (`keyspace`, `auth_service`): its value is
+    # then hidden in every query and reason quoting it, and a verdict page draws no plot of the query.
+    found.extend(
+        f"param {name!r} is secret by its name: its value shows as <redacted> in args, links, the history, logs and "
+        "every query or reason quoting it, and a verdict page draws no plot of it; write secret: true to keep it so "
+        "(and silence this), or secret: false if it holds no credential"
+        for name in sorted(check.secret_by_name())
+    )
     return found
 
 

@@ -143,10 +143,15 @@ class Check(BaseModel):
     def _declared_secret_params(self) -> frozenset[str]:
         # A param named like a secret (`token`, `api_key`, `password`) is one unless the catalog says `secret: false`:
         # its value was shown in args, links, the history and logs.
+        return frozenset(name for name, param in self.params.items() if param.secret) | self.secret_by_name()
+
+    def secret_by_name(self) -> frozenset[str]:
+        """Params secret only because their names read like a secret's (`token`, but also `keyspace`), the catalog
+        writing no `secret` either way."""
         return frozenset(
             name
             for name, param in self.params.items()
-            if param.secret or ("secret" not in param.model_fields_set and is_secret_name(name))
+            if "secret" not in param.model_fields_set and is_secret_name(name)
         )
 
     def shown_args(self, args: Mapping[str, ArgValue]) -> dict[str, ArgValue]:

@@ -1200,6 +1200,33 @@ class TestShortSecretParams:
         assert self.warnings_for(param) == []
 
 
+class TestSecretByName:
+    """A param secret only by its name is warned of, naming both ways to write it; one that writes `secret` is not."""
+
+    @staticmethod
+    def warnings_for(name: str, **param: object) -> list[str]:
+        declared = {"type": "label_value", "required": True, "min_length": 4, **param}
+        check = {**CHECK, "query": f'sum(up{{t="{{{{ {name} }}}}"}})', "params": {name: declared}}
+        return build_catalog([("c.yaml", {"sources": SOURCES, "checks": [check]})], Registry.default()).warnings
+
+    @pytest.mark.parametrize("name", ["token", "keyspace"])
+    def test_is_warned(self, name):
+        # `keyspace` holds a secret's word and no secret: its value was hidden in every query quoted, and the page's
+        # plot dropped, with nothing to say why.
+        assert self.warnings_for(name) == [
+            f"c.yaml: check 'error-rate': param {name!r} is secret by its name: its value shows as <redacted> in "
+            "args, links, the history, logs and every query or reason quoting it, and a verdict page draws no plot "
+            "of it; write secret: true to keep it so (and silence this), or secret: false if it holds no credential"
+        ]
+
+    @pytest.mark.parametrize("secret", [True, False])
+    def test_secret_written_either_way_is_not(self, secret):
+        assert self.warnings_for("keyspace", secret=secret) == []
+
+    def test_a_name_of_no_secret_is_not(self):
+        assert self.warnings_for("canary_hash") == []
+
+
 class TestSecretSamplesInWarnings:
     """A warning about a query rendered with the params' examples and defaults shows no secret param's."""
 
