@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -2139,6 +2140,37 @@ class TestJobProviderMetrics:
             "on, evaluating nothing: a Successful Job, read as a pass of a check never run; remove it"
         ]
 
+    @pytest.mark.parametrize(
+        ("container", "runs"),
+        [
+            # argparse reads any prefix of --help, and -h repeated, as --help. Before: no problem.
+            (analyzer_container("--he"), "`analyzer --he`: it prints its help"),
+            (analyzer_container("--h", "run", "payments-error-rate"), "`analyzer --h run payments-error-rate`: it"),
+            (analyzer_container("-hh"), "`analyzer -hh`: it prints its help"),
+            # An unknown option is set aside, and the help still printed.
+            (analyzer_container("--verbose", "-h"), "`analyzer --verbose -h`: it prints its help"),
+            # Python prints its version (or help) and exits 0 before it runs a module. Before: read as the run.
+            (
+                analyzer_container(
+                    "run",
+                    "payments-error-rate",
+                    "--arg",
+                    "canary_hash=c0ffee1",
+                    command=["python3", "-V", "-m", "analyzer"],
+                ),
+                "`python3 -V -m analyzer run payments-error-rate --arg canary_hash=c0ffee1`, Python asked for its "
+                "version (-V): it prints it and exits 0",
+            ),
+        ],
+    )
+    def test_help_asked_before_the_command_is_a_pass_of_nothing(self, tmp_path, container, runs):
+        found = problems(tmp_path, *crd_valid(job_template(container)))
+        assert len(found) == 1 and f"{self.WHERE}: the Job's container runs {runs}" in found[0], found
+        assert (
+            "a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run)"
+            in (found[0])
+        )
+
     def test_a_shell_given_no_command_is_a_pass_of_nothing(self, tmp_path):
         # Before: no problem; `sh -c ""` exits 0 at every measurement: Successful, no check evaluated.
         container = analyzer_container(command=["sh", "-c", ""])
@@ -2338,6 +2370,33 @@ class TestJobsOfTheirOwn:
     )
     def test_a_container_that_may_run_something_else_is_left_alone(self, tmp_path, container):
         assert self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, **container})) == []
+
+    @pytest.mark.parametrize(
+        ("command", "said"),
+        [
+            (["tini", "--"], "it exits with a usage error, a failed Job, and no verdict; make it run"),
+            (
+                ["sh", "-c", ""],
+                "it runs none and exits 0, a Successful Job, and no verdict: what waits on the Job reads a pass of a "
+                "check never run; make it run",
+            ),
+        ],
+    )
+    def test_a_job_of_its_own_is_said_without_argo(self, tmp_path, command, said):
+        # Before: "(Argo reads it as Failed)", "(Argo reads it as Successful ...)" of a Job no AnalysisRun runs.
+        (found,) = self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, "command": command}))
+        assert "Argo" not in found and said in found, found
+
+    @pytest.mark.parametrize(
+        ("command", "asked"),
+        [(["python3", "--version"], "version (--version)"), (["python3", "-u", "-?"], "help (-?)")],
+    )
+    def test_python_asked_for_its_version_or_help_is_said_so(self, tmp_path, command, asked):
+        # Before: "Python given no module or script: it reads one from its stdin", though it reads none: it prints.
+        (found,) = self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, "command": command}))
+        assert f"`{shlex.join(command)}`, Python asked for its {asked}: it prints it and exits 0, a Successful Job" in (
+            found
+        ), found
 
     def test_validate_reads_a_file_whose_job_runs_no_check(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
