@@ -2330,6 +2330,13 @@ class TestJobsOfTheirOwn:
             ({"command": ["/sbin/tini", "-s", "--"], "args": []}, "`/sbin/tini -s --`, an init given no program"),
             ({"command": ["python3"]}, "`python3`, Python given no module or script"),
             ({"command": ["tini", "--", "python3", "-u"]}, "`python3 -u`, Python given no module or script"),
+            # Python reading its stdin as `-` says, or after `--`, or after an option's value.
+            ({"command": ["python3", "-"]}, "`python3 -`, Python given no module or script"),
+            ({"command": ["python3", "-u", "--"]}, "`python3 -u --`, Python given no module or script"),
+            (
+                {"command": ["python3", "--check-hash-based-pycs", "default"]},
+                "`python3 --check-hash-based-pycs default`, Python given no module or script",
+            ),
             ({"command": ["sh", "-c", ""]}, "`sh -c ''`, a shell given no command to run"),
             (
                 {"command": ["/bin/bash", "-ec"], "args": ["  "]},
@@ -2360,6 +2367,8 @@ class TestJobsOfTheirOwn:
             {"command": ["python3", "-c", "print(1)"]},
             {"command": ["python3", "/gate.py"]},
             {"command": ["python3", "-W"]},
+            # A module written after -m's letter.
+            {"command": ["python3", "-umgate"]},
             {"command": ["sh", "/gate.sh"]},
             {"command": ["tini", "--", "/gate.sh"]},
             {"command": ["analyzer", "validate", "/etc/analyzer"]},
