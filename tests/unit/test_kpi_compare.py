@@ -30,6 +30,8 @@ from checks.kpi_compare import (
     _presence,
     _samples,
     _silent_s,
+    _window_text,
+    _windows_read,
 )
 
 PARAMS = {
@@ -760,6 +762,28 @@ class TestJudgeStoppedCanary:
         assert judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **won).outcome is (
             Outcome.PASS
         )
+
+
+class TestStoppedCanaryWindows:
+    """A stopped variant's reason names the windows its queries read: those longer than Prometheus' look-back, ending
+    where the presence query asks, each in its largest whole unit."""
+
+    def test_a_window_within_the_look_back_is_not_named(self):
+        # rate(x[1m]) says nothing of earlier samples: it reads no further back than the 5m look-back does.
+        assert _windows_read(["sum(rate(x[1m])) / sum(rate(y[30m]))"], 0.0) == (1800.0,)
+
+    def test_a_window_ending_elsewhere_is_named_with_its_own_presence(self):
+        queries = ["sum(increase(x[30m])) / sum(increase(y[2h] offset 1h))"]
+        assert (_windows_read(queries, 0.0), _windows_read(queries, 3600.0)) == ((1800.0,), (7200.0,))
+
+    def test_each_window_in_its_largest_whole_unit(self):
+        assert [_window_text(s) for s in (86400.0, 5400.0, 3600.0, 90.0)] == ["1d", "90m", "1h", "90s"]
+
+    def test_several_windows_are_named_together(self):
+        kpi = load(check(method="ratio", lookback="10m")).checks["kpi"]
+        assert isinstance(kpi, KpiCompareCheck)
+        assert kpi._windows_named((1800.0, 3600.0)) == "the 30m, 1h windows its queries read"
+        assert kpi._windows_named((600.0,)) == "its 10m lookback"
 
 
 class TestToleranceInTheReason:
