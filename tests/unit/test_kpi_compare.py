@@ -343,6 +343,15 @@ class TestRatioToleranceInPercent:
             Outcome.FAIL
         )
 
+    @pytest.mark.parametrize(
+        ("relative", "canary", "outcome"), [(1, -0.01, "fail"), (2, -0.1, "pass"), (2, -0.25, "fail")]
+    )
+    def test_either_way_a_margin_fails_on_a_drop_beyond_the_tolerance(self, relative, canary, outcome):
+        # docs/kinds/kpi-compare.md's numbers: at 1 any fall below 0 fails; at 2 only one beyond -1 x the baseline.
+        meant = {"max_relative_change": relative, "large_relative_change": True}
+        judged = judge("ratio", "either", canary={"query": canary}, baseline={"query": 0.2}, **meant)
+        assert judged.outcome is Outcome(outcome)
+
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney", "proportion"])
     def test_either_way_a_meant_tolerance_still_says_no_drop_fails(self, method):
         # Before: large_relative_change: true silenced it all, though (a latency allowed to double either way) a KPI
