@@ -1805,11 +1805,19 @@ def _runs_no_check(container: dict[str, Any], own: bool = False) -> str | None:
     program_words = _program_words(words)
     program = program_words[0].rpartition("/")[2] if program_words else ""
     if program == "analyzer":
-        first = program_words[1] if len(program_words) > 1 else None
-        if first is None:
-            return f"the Job's container runs `analyzer` without a command: it exits 2 (a usage error), {failed}"
+        shown = shlex.join(["analyzer", *program_words[1:]])
         if _asks_analyzer_help(program_words[1:]):
-            return f"the Job's container runs `{shlex.join(program_words)}`: it prints its help and exits 0, {passed}"
+            return f"the Job's container runs `{shown}`: it prints its help and exits 0, {passed}"
+        command = _analyzer_command(program_words[1:])
+        if command is None:
+            return f"the Job's container runs `{shown}` without a command: it exits 2 (a usage error), {failed}"
+        # Of the analyzer's image only: another image's program named analyzer has commands of its own.
+        if ours and not _may_be_a_command(command):
+            return (
+                f"the Job's container runs `{shown}`, whose command {command!r} is none of the analyzer's "
+                f"({', '.join(_ANALYZER_COMMANDS)}; a line written as one word is one word): it exits 2 (a usage "
+                f"error), {failed}"
+            )
         return None
     asked = _python_asks(program_words[1:]) if _PYTHON_RE.fullmatch(program) else None
     if asked is not None and (ours or _python_module(program_words[1:])[0] in _ANALYZER_MODULES):
@@ -1861,6 +1869,26 @@ def _asks_analyzer_help(words: list[str]) -> bool:
         if re.fullmatch("-h+", word) or (len(word) > 2 and "--help".startswith(word)):
             return True
     return False
+
+
+# The commands of `analyzer` (its parser's; tests/unit/test_argo_templates.py holds them to it).
+_ANALYZER_COMMANDS = ("serve", "run", "validate", "import", "list")
+
+
+def _analyzer_command(words: list[str]) -> str | None:
+    """The command the `analyzer` command given these words (after its program) reads, as argparse does: the first
+    word that is no option (one it does not know takes no value); None when there is none."""
+    # `--` too: Python 3.11's argparse (the image's) reads it as the command, an invalid choice.
+    return next((word for word in words if word in ("-", "--") or not word.startswith("-")), None)
+
+
+# What Argo (`{{args.x}}`) or Kubernetes (`$(VAR)`) fills in of a word.
+_PLACEHOLDER_RE = re.compile(r"\{\{.*?\}\}|\$\([^)]*\)")
+
+
+def _may_be_a_command(word: str) -> bool:
+    """Whether `word` is one of the analyzer's commands, or may be once filled in: not a line (`run {{args.x}}`)."""
+    return word in _ANALYZER_COMMANDS or (_filled_in(word) and not re.search(r"\s", _PLACEHOLDER_RE.sub("", word)))
 
 
 # Python's options that print its help or version and exit 0 before anything runs (`python3 -V -m analyzer run`).

@@ -2171,6 +2171,45 @@ class TestJobProviderMetrics:
             in (found[0])
         )
 
+    @pytest.mark.parametrize(
+        ("container", "runs"),
+        [
+            # The whole line as one word of args: one word, no command of the analyzer's. Before: no problem.
+            (
+                analyzer_container("run payments-error-rate --arg canary_hash={{args.canary-hash}}"),
+                "`analyzer 'run payments-error-rate --arg canary_hash={{args.canary-hash}}'`, whose command 'run "
+                "payments-error-rate --arg canary_hash={{args.canary-hash}}' is none of the analyzer's",
+            ),
+            (analyzer_container("--verbose"), "`analyzer --verbose` without a command"),
+            # Python 3.11's argparse (the image's) reads `--` as the command.
+            (
+                analyzer_container("--", "run", "payments-error-rate"),
+                "`analyzer -- run payments-error-rate`, whose command '--' is none of the analyzer's",
+            ),
+            # An option argparse does not know takes no value: the word after it is read as the command.
+            (
+                analyzer_container("--log-level", "debug", "run"),
+                "`analyzer --log-level debug run`, whose command 'debug' is none",
+            ),
+        ],
+    )
+    def test_words_that_name_no_command_are_a_failed_measurement(self, tmp_path, container, runs):
+        found = problems(tmp_path, *crd_valid(job_template(container)))
+        assert len(found) == 1 and f"{self.WHERE}: the Job's container runs {runs}" in found[0], found
+        assert "it exits 2 (a usage error), a failed Job evaluating no check (Argo reads it as Failed)" in found[0]
+
+    def test_a_command_filled_in_or_of_another_image_is_not_judged(self, tmp_path):
+        filled = analyzer_container("$(COMMAND)", "payments-error-rate", "--arg", "canary_hash={{args.canary-hash}}")
+        # Another image's program named analyzer, with commands of its own.
+        other = analyzer_container("scan", "/src", command=["analyzer"], image="example.com/code-analyzer:2")
+        assert problems(tmp_path, *crd_valid(job_template(filled)), *crd_valid(job_template(other))) == []
+
+    def test_the_analyzer_s_commands_are_those_its_parser_takes(self):
+        from analyzer.cli import build_parser
+
+        (commands,) = [action.choices for action in build_parser()._actions if action.dest == "command"]
+        assert tuple(commands or ()) == argo_templates._ANALYZER_COMMANDS
+
     def test_a_shell_given_no_command_is_a_pass_of_nothing(self, tmp_path):
         # Before: no problem; `sh -c ""` exits 0 at every measurement: Successful, no check evaluated.
         container = analyzer_container(command=["sh", "-c", ""])
