@@ -1809,10 +1809,11 @@ def _runs_no_check(container: dict[str, Any], own: bool = False) -> str | None:
         if _asks_analyzer_help(program_words[1:]):
             return f"the Job's container runs `{shown}`: it prints its help and exits 0, {passed}"
         command = _analyzer_command(program_words[1:])
-        if command is None:
+        # Options alone judged of the analyzer's image only, as a command is (below); `analyzer` alone of any.
+        if command is None and (ours or len(program_words) == 1):
             return f"the Job's container runs `{shown}` without a command: it exits 2 (a usage error), {failed}"
         # Of the analyzer's image only: another image's program named analyzer has commands of its own.
-        if ours and not _may_be_a_command(command):
+        if ours and command is not None and not _may_be_a_command(command):
             return (
                 f"the Job's container runs `{shown}`, whose command {command!r} is none of the analyzer's "
                 f"({', '.join(_ANALYZER_COMMANDS)}; a line written as one word is one word): it exits 2 (a usage "

@@ -2202,7 +2202,9 @@ class TestJobProviderMetrics:
         filled = analyzer_container("$(COMMAND)", "payments-error-rate", "--arg", "canary_hash={{args.canary-hash}}")
         # Another image's program named analyzer, with commands of its own.
         other = analyzer_container("scan", "/src", command=["analyzer"], image="example.com/code-analyzer:2")
-        assert problems(tmp_path, *crd_valid(job_template(filled)), *crd_valid(job_template(other))) == []
+        options = analyzer_container("--verbose", command=["analyzer"], image="example.com/code-analyzer:2")
+        templates = [crd_valid(job_template(container)) for container in (filled, other, options)]
+        assert problems(tmp_path, *(template for found in templates for template in found)) == []
 
     def test_the_analyzer_s_commands_are_those_its_parser_takes(self):
         from analyzer.cli import build_parser
