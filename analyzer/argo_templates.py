@@ -149,7 +149,7 @@ def job_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
     problems: list[str] = []
     for origin, job in _documents(paths, _JOB_KINDS):
         where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
-        found = _job_spec_problems(_job_spec(job), catalog, _OWN_JOB_EXIT_2)
+        found = _job_spec_problems(_job_spec(job), catalog, own=True)
         problems += [f"{where}: {problem}" for problem in found]
     return problems
 
@@ -1708,9 +1708,10 @@ def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     return _job_spec_problems(job.get("spec") if isinstance(job, dict) else None, catalog)
 
 
-def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT_2) -> list[str]:
-    """The problems of the containers of a Job's `spec` that run `analyzer run` (see `_job_problems`), each followed
-    by its `consequence`."""
+def _job_spec_problems(spec: Any, catalog: Catalog, own: bool = False) -> list[str]:
+    """The problems of the containers of a Job's `spec` that run `analyzer run` (see `_job_problems`), or certainly
+    run no check, each with what it does to a job metric's measurement, or to a Job of its `own`."""
+    consequence = _OWN_JOB_EXIT_2 if own else _JOB_EXIT_2
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
     problems: list[str] = []
     for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
@@ -1720,7 +1721,7 @@ def _job_spec_problems(spec: Any, catalog: Catalog, consequence: str = _JOB_EXIT
                 problem if problem is _ASKS_HELP else f"{problem}; {consequence}"
                 for problem in _run_words_problems(words, catalog)
             ]
-        elif isinstance(container, dict) and (idle := _runs_no_check(container)) is not None:
+        elif isinstance(container, dict) and (idle := _runs_no_check(container, own)) is not None:
             problems.append(idle)
     return problems
 
@@ -1785,13 +1786,15 @@ def _of_analyzer(container: dict[str, Any]) -> bool:
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 
 
-def _runs_no_check(container: dict[str, Any]) -> str | None:
+def _runs_no_check(container: dict[str, Any], own: bool = False) -> str | None:
     """Why a container of the analyzer's image, or whose program is analyzer, certainly runs no check (an init, Python
     or a shell given nothing to run, `analyzer` without a command, the image's default `analyzer serve`), with what
-    its Job then does; None for one that runs a check, or may (a shell line, another program)."""
+    its Job then does (a job metric's, or one of its `own`); None for one that runs a check, or may (a shell line,
+    another program)."""
     words = _container_words(container)
     if words is None:
         return None
+    failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     ours = _of_analyzer(container)
     if ours and not container.get("command") and not container.get("args"):
         return (
@@ -1802,39 +1805,120 @@ def _runs_no_check(container: dict[str, Any]) -> str | None:
     program_words = _program_words(words)
     program = program_words[0].rpartition("/")[2] if program_words else ""
     if program == "analyzer":
-        first = program_words[1] if len(program_words) > 1 else None
-        if first is None:
+        shown = shlex.join(["analyzer", *program_words[1:]])
+        if _asks_analyzer_help(program_words[1:]):
+            return f"the Job's container runs `{shown}`: it prints its help and exits 0, {passed}"
+        command = _analyzer_command(program_words[1:])
+        # Options alone judged of the analyzer's image only, as a command is (below); `analyzer` alone of any.
+        if command is None and (ours or len(program_words) == 1):
+            return f"the Job's container runs `{shown}` without a command: it exits 2 (a usage error), {failed}"
+        # Of the analyzer's image only: another image's program named analyzer has commands of its own.
+        if ours and command is not None and not _may_be_a_command(command):
             return (
-                f"the Job's container runs `analyzer` without a command: it exits 2 (a usage error), {_NO_CHECK_FAILED}"
+                f"the Job's container runs `{shown}`, whose command {command!r} is none of the analyzer's "
+                f"({', '.join(_ANALYZER_COMMANDS)}; a line written as one word is one word): it exits 2 (a usage "
+                f"error), {failed}"
             )
-        if first in ("-h", "--help"):
-            return f"the Job's container runs `analyzer {first}`: it prints its help and exits 0, {_NO_CHECK_PASSED}"
         return None
+    asked = _python_asks(program_words[1:]) if _PYTHON_RE.fullmatch(program) else None
+    if asked is not None and (ours or _python_module(program_words[1:])[0] in _ANALYZER_MODULES):
+        what = "version" if asked in _PYTHON_VERSION_OPTIONS else "help"
+        return (
+            f"the Job's container runs `{shlex.join(program_words)}`, Python asked for its {what} ({asked}): it "
+            f"prints it and exits 0, {passed}"
+        )
     if not ours:
         return None
     if not program_words:
         return (
             f"the Job's container runs `{shlex.join(words)}`, an init given no program (Kubernetes does not add the "
-            f"image's CMD when a container gives a command): it exits with a usage error, {_NO_CHECK_FAILED}"
+            f"image's CMD when a container gives a command): it exits with a usage error, {failed}"
         )
     if _PYTHON_RE.fullmatch(program) and _python_reads_stdin(program_words[1:]):
         return (
             f"the Job's container runs `{shlex.join(program_words)}`, Python given no module or script: it reads one "
-            f"from its stdin, which is empty, and exits 0, {_NO_CHECK_PASSED}"
+            f"from its stdin, which is empty, and exits 0, {passed}"
         )
     if program in _SHELLS and _shell_runs_nothing(program_words[1:]):
         return (
             f"the Job's container runs `{shlex.join(program_words)}`, a shell given no command to run: it runs none "
-            f"and exits 0, {_NO_CHECK_PASSED}"
+            f"and exits 0, {passed}"
         )
     return None
 
 
 _WRITE_RUN = "make it run `analyzer run NAME --arg KEY=VALUE ...` (docs/job-mode.md)"
-_NO_CHECK_FAILED = f"a failed Job evaluating no check (Argo reads it as Failed); {_WRITE_RUN}"
-_NO_CHECK_PASSED = (
-    f"a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run); {_WRITE_RUN}"
+# What a Job that ends without evaluating a check is, failed and Successful: to a job metric (which Argo reads), and
+# as a Job of its own (a pipeline step, a pre-deploy gate: no AnalysisRun reads it).
+_NO_CHECK_OF_METRIC = (
+    f"a failed Job evaluating no check (Argo reads it as Failed); {_WRITE_RUN}",
+    f"a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run); {_WRITE_RUN}",
 )
+_NO_CHECK_OF_OWN = (
+    f"a failed Job, and no verdict; {_WRITE_RUN}",
+    f"a Successful Job, and no verdict: what waits on the Job reads a pass of a check never run; {_WRITE_RUN}",
+)
+
+
+def _asks_analyzer_help(words: list[str]) -> bool:
+    """Whether the `analyzer` command given these words (after its program) prints its help and exits 0 before a
+    command is read, as argparse reads its options: -h (`-hh`), any prefix of --help (`--he`), an unknown option set
+    aside before it; not after the command or `--`."""
+    for word in words:
+        if word == "--" or not word.startswith("-") or word == "-":
+            return False
+        if re.fullmatch("-h+", word) or (len(word) > 2 and "--help".startswith(word)):
+            return True
+    return False
+
+
+# The commands of `analyzer` (its parser's; tests/unit/test_argo_templates.py holds them to it).
+_ANALYZER_COMMANDS = ("serve", "run", "validate", "import", "list")
+
+
+def _analyzer_command(words: list[str]) -> str | None:
+    """The command the `analyzer` command given these words (after its program) reads, as argparse does: the first
+    word that is no option (one it does not know takes no value); None when there is none."""
+    # `--` too: Python 3.11's argparse (the image's) reads it as the command, an invalid choice.
+    return next((word for word in words if word in ("-", "--") or not word.startswith("-")), None)
+
+
+# What Argo (`{{args.x}}`) or Kubernetes (`$(VAR)`) fills in of a word.
+_PLACEHOLDER_RE = re.compile(r"\{\{.*?\}\}|\$\([^)]*\)")
+
+
+def _may_be_a_command(word: str) -> bool:
+    """Whether `word` is one of the analyzer's commands, or may be once filled in: not a line (`run {{args.x}}`)."""
+    return word in _ANALYZER_COMMANDS or (_filled_in(word) and not re.search(r"\s", _PLACEHOLDER_RE.sub("", word)))
+
+
+# Python's options that print its help or version and exit 0 before anything runs (`python3 -V -m analyzer run`).
+_PYTHON_VERSION_OPTIONS = frozenset({"-V", "--version"})
+_PYTHON_ASKS_LONG = frozenset({"--help", "--help-env", "--help-xoptions", "--help-all", "--version"})
+_ANALYZER_MODULES = ("analyzer", "analyzer.cli")
+
+
+def _python_asks(words: list[str]) -> str | None:
+    """The option among Python's own (before -c, -m, a script) given these words (after its program) on which it
+    prints its help or version and exits 0, running nothing (`-V`, `--help`, `-?`; a letter grouped `-uV` as `-V`);
+    None when none does."""
+    rest = words
+    while rest and rest[0].startswith("-") and rest[0] not in ("-", "--"):
+        option, rest = rest[0], rest[1:]
+        if option.startswith("--"):
+            if option in _PYTHON_ASKS_LONG:
+                return option
+            rest = rest[1:] if option == _PYTHON_VALUED_LONG else rest
+            continue
+        for index, letter in enumerate(option[1:], start=2):
+            if letter in "h?V":
+                return f"-{letter}"
+            if letter in "cm":
+                return None
+            if letter in _PYTHON_VALUED_LETTERS:
+                rest = rest if option[index:] else rest[1:]
+                break
+    return None
 
 
 def _python_reads_stdin(words: list[str]) -> bool:
@@ -1892,7 +1976,8 @@ def _program_words(words: list[str]) -> list[str]:
         words = rest[1:] if rest[:1] == ["--"] else rest
     if words and _PYTHON_RE.fullmatch(words[0].rpartition("/")[2]):
         module, rest = _python_module(words[1:])
-        if module in ("analyzer", "analyzer.cli"):
+        # Not when Python prints its help or version first, and exits 0 without running the module.
+        if module in _ANALYZER_MODULES and _python_asks(words[1:]) is None:
             return ["analyzer", *rest]
     return words
 

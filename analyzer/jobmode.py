@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 _LABELS = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE", "error": "ERROR", "not_run": "NOT RUN"}
 _MAX_TEXT_CHARS = 4000
-# Characters XML 1.0 cannot hold, even escaped (a response body may bring them). A pattern, compiled (and kept
-# by `re`) with the first report: most Jobs write none.
-_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+# Characters XML 1.0 cannot hold, even escaped (a response body may bring them; a lone surrogate, an upstream's
+# JSON escape `\ud800`, is no character at all). A pattern, compiled (and kept by `re`) with the first report: most
+# Jobs write none.
+_NOT_XML = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 def steps_of(evaluation: Evaluation) -> list[dict[str, Any]]:

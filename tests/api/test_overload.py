@@ -7,9 +7,12 @@ state, never by timing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 
 import pytest
 
+from analyzer import web as web_module
 from analyzer.appkeys import HISTORY, LIVE, METRICS
 from analyzer.settings import Settings
 from analyzer.web import create_app
@@ -335,6 +338,28 @@ class TestBodiesRefusedAtTheDoor:
         entries = client.app[HISTORY].query(limit=10, visible=lambda name: True)
         return [(entry.check, entry.verdict, entry.http_status, entry.error) for entry in reversed(entries)]
 
+    @staticmethod
+    async def resumed(client, sent: bytes, event: asyncio.Event, rest: bytes) -> rawhttp.RawResponse:
+        """The answer to `sent`, then `rest` once `event` is set, read with the socket's own calls: a server that
+        answers and closes before `rest` resets the connection after its answer, which is read first."""
+        loop = asyncio.get_running_loop()
+        with socket.socket() as sock:
+            sock.setblocking(False)
+            raw = b""
+            async with asyncio.timeout(HANG_GUARD_S):
+                await loop.sock_connect(sock, (client.server.host, client.server.port))
+                await loop.sock_sendall(sock, sent)
+                await event.wait()
+                with contextlib.suppress(ConnectionError):
+                    await loop.sock_sendall(sock, rest)
+                with contextlib.suppress(ConnectionError):
+                    while chunk := await loop.sock_recv(sock, 65536):
+                        raw += chunk
+                        answer = rawhttp.parse(raw) if b"\r\n\r\n" in raw else None
+                        if answer is not None and len(answer.body) >= int(answer.headers.get("content-length", "-1")):
+                            break
+        return rawhttp.parse(raw)
+
     EXPECTED = [(413, "body_too_large"), (400, "bad_arg"), (408, "body_timeout"), (404, "check_not_found")]
 
     async def test_a_refused_body_is_recorded_under_overload_as_without(self, client, gates):
@@ -352,3 +377,28 @@ class TestBodiesRefusedAtTheDoor:
             gate.open()
         for answer in holding:
             assert (await answer).status == 200
+
+    async def test_a_body_resumed_after_the_door_gave_up_on_it_is_not_read_again(self, client, gates, monkeypatch):
+        # The door's read took what had come of the body before it gave up: read again, the rest alone would be the
+        # body (here whitespace, then `{"n": 1}`: an evaluation's args, where without overload the answer is 408).
+        # The door giving up, as an event to await: the rest of the body is sent after it, never on a guess of time.
+        gave_up = asyncio.Event()
+
+        class Observed(web_module.BodyTimeout):
+            def __init__(self, message: str) -> None:
+                super().__init__(message)
+                gave_up.set()
+
+        monkeypatch.setattr(web_module, "BodyTimeout", Observed)
+        holding = await hold_both_slots(client, gates, {})
+        rest = b'{"n": 1}'
+        head = rawhttp.request(
+            "POST", "/api/v1/checks/wait/run", {"Content-Type": "application/json"}, content_length=2 + len(rest)
+        )
+        answer = await self.resumed(client, head + b"  ", gave_up, rest)
+        # Were the door's refusal not kept (the body read again): 429, the rest read as the args of an evaluation.
+        assert (answer.status, answer.json()["error"]) == (408, "body_timeout")
+        for gate in gates.values():
+            gate.open()
+        for held in holding:
+            assert (await held).status == 200

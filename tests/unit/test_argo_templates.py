@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -2140,6 +2141,78 @@ class TestJobProviderMetrics:
             "on, evaluating nothing: a Successful Job, read as a pass of a check never run; remove it"
         ]
 
+    @pytest.mark.parametrize(
+        ("container", "runs"),
+        [
+            # argparse reads any prefix of --help, and -h repeated, as --help. Before: no problem.
+            (analyzer_container("--he"), "`analyzer --he`: it prints its help"),
+            (analyzer_container("--h", "run", "payments-error-rate"), "`analyzer --h run payments-error-rate`: it"),
+            (analyzer_container("-hh"), "`analyzer -hh`: it prints its help"),
+            # An unknown option is set aside, and the help still printed.
+            (analyzer_container("--verbose", "-h"), "`analyzer --verbose -h`: it prints its help"),
+            # Python prints its version (or help) and exits 0 before it runs a module. Before: read as the run.
+            (
+                analyzer_container(
+                    "run",
+                    "payments-error-rate",
+                    "--arg",
+                    "canary_hash=c0ffee1",
+                    command=["python3", "-V", "-m", "analyzer"],
+                ),
+                "`python3 -V -m analyzer run payments-error-rate --arg canary_hash=c0ffee1`, Python asked for its "
+                "version (-V): it prints it and exits 0",
+            ),
+        ],
+    )
+    def test_help_asked_before_the_command_is_a_pass_of_nothing(self, tmp_path, container, runs):
+        found = problems(tmp_path, *crd_valid(job_template(container)))
+        assert len(found) == 1 and f"{self.WHERE}: the Job's container runs {runs}" in found[0], found
+        assert (
+            "a Successful Job evaluating no check (Argo reads it as Successful, a pass of a check never run)"
+            in (found[0])
+        )
+
+    @pytest.mark.parametrize(
+        ("container", "runs"),
+        [
+            # The whole line as one word of args: one word, no command of the analyzer's. Before: no problem.
+            (
+                analyzer_container("run payments-error-rate --arg canary_hash={{args.canary-hash}}"),
+                "`analyzer 'run payments-error-rate --arg canary_hash={{args.canary-hash}}'`, whose command 'run "
+                "payments-error-rate --arg canary_hash={{args.canary-hash}}' is none of the analyzer's",
+            ),
+            (analyzer_container("--verbose"), "`analyzer --verbose` without a command"),
+            # Python 3.11's argparse (the image's) reads `--` as the command.
+            (
+                analyzer_container("--", "run", "payments-error-rate"),
+                "`analyzer -- run payments-error-rate`, whose command '--' is none of the analyzer's",
+            ),
+            # An option argparse does not know takes no value: the word after it is read as the command.
+            (
+                analyzer_container("--log-level", "debug", "run"),
+                "`analyzer --log-level debug run`, whose command 'debug' is none",
+            ),
+        ],
+    )
+    def test_words_that_name_no_command_are_a_failed_measurement(self, tmp_path, container, runs):
+        found = problems(tmp_path, *crd_valid(job_template(container)))
+        assert len(found) == 1 and f"{self.WHERE}: the Job's container runs {runs}" in found[0], found
+        assert "it exits 2 (a usage error), a failed Job evaluating no check (Argo reads it as Failed)" in found[0]
+
+    def test_a_command_filled_in_or_of_another_image_is_not_judged(self, tmp_path):
+        filled = analyzer_container("$(COMMAND)", "payments-error-rate", "--arg", "canary_hash={{args.canary-hash}}")
+        # Another image's program named analyzer, with commands of its own.
+        other = analyzer_container("scan", "/src", command=["analyzer"], image="example.com/code-analyzer:2")
+        options = analyzer_container("--verbose", command=["analyzer"], image="example.com/code-analyzer:2")
+        templates = [crd_valid(job_template(container)) for container in (filled, other, options)]
+        assert problems(tmp_path, *(template for found in templates for template in found)) == []
+
+    def test_the_analyzer_s_commands_are_those_its_parser_takes(self):
+        from analyzer.cli import build_parser
+
+        (commands,) = [action.choices for action in build_parser()._actions if action.dest == "command"]
+        assert tuple(commands or ()) == argo_templates._ANALYZER_COMMANDS
+
     def test_a_shell_given_no_command_is_a_pass_of_nothing(self, tmp_path):
         # Before: no problem; `sh -c ""` exits 0 at every measurement: Successful, no check evaluated.
         container = analyzer_container(command=["sh", "-c", ""])
@@ -2299,6 +2372,13 @@ class TestJobsOfTheirOwn:
             ({"command": ["/sbin/tini", "-s", "--"], "args": []}, "`/sbin/tini -s --`, an init given no program"),
             ({"command": ["python3"]}, "`python3`, Python given no module or script"),
             ({"command": ["tini", "--", "python3", "-u"]}, "`python3 -u`, Python given no module or script"),
+            # Python reading its stdin as `-` says, or after `--`, or after an option's value.
+            ({"command": ["python3", "-"]}, "`python3 -`, Python given no module or script"),
+            ({"command": ["python3", "-u", "--"]}, "`python3 -u --`, Python given no module or script"),
+            (
+                {"command": ["python3", "--check-hash-based-pycs", "default"]},
+                "`python3 --check-hash-based-pycs default`, Python given no module or script",
+            ),
             ({"command": ["sh", "-c", ""]}, "`sh -c ''`, a shell given no command to run"),
             (
                 {"command": ["/bin/bash", "-ec"], "args": ["  "]},
@@ -2329,6 +2409,8 @@ class TestJobsOfTheirOwn:
             {"command": ["python3", "-c", "print(1)"]},
             {"command": ["python3", "/gate.py"]},
             {"command": ["python3", "-W"]},
+            # A module written after -m's letter.
+            {"command": ["python3", "-umgate"]},
             {"command": ["sh", "/gate.sh"]},
             {"command": ["tini", "--", "/gate.sh"]},
             {"command": ["analyzer", "validate", "/etc/analyzer"]},
@@ -2339,6 +2421,33 @@ class TestJobsOfTheirOwn:
     )
     def test_a_container_that_may_run_something_else_is_left_alone(self, tmp_path, container):
         assert self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, **container})) == []
+
+    @pytest.mark.parametrize(
+        ("command", "said"),
+        [
+            (["tini", "--"], "it exits with a usage error, a failed Job, and no verdict; make it run"),
+            (
+                ["sh", "-c", ""],
+                "it runs none and exits 0, a Successful Job, and no verdict: what waits on the Job reads a pass of a "
+                "check never run; make it run",
+            ),
+        ],
+    )
+    def test_a_job_of_its_own_is_said_without_argo(self, tmp_path, command, said):
+        # Before: "(Argo reads it as Failed)", "(Argo reads it as Successful ...)" of a Job no AnalysisRun runs.
+        (found,) = self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, "command": command}))
+        assert "Argo" not in found and said in found, found
+
+    @pytest.mark.parametrize(
+        ("command", "asked"),
+        [(["python3", "--version"], "version (--version)"), (["python3", "-u", "-?"], "help (-?)")],
+    )
+    def test_python_asked_for_its_version_or_help_is_said_so(self, tmp_path, command, asked):
+        # Before: "Python given no module or script: it reads one from its stdin", though it reads none: it prints.
+        (found,) = self.problems(tmp_path, batch_job("Job", {"name": "gate", "image": self.IMAGE, "command": command}))
+        assert f"`{shlex.join(command)}`, Python asked for its {asked}: it prints it and exits 0, a Successful Job" in (
+            found
+        ), found
 
     def test_validate_reads_a_file_whose_job_runs_no_check(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))

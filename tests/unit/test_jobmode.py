@@ -149,6 +149,14 @@ class TestJUnit:
         failure = root.find("./testsuite/testcase/failure")
         assert failure is not None and "\x00" not in (failure.get("message") or "")
 
+    def test_a_lone_surrogate_does_not_break_the_xml(self):
+        # A series label an upstream's JSON gave as "\ud800" (a proxy's answer), quoted in a reason. Before: written
+        # as the reference &#55296;, which no XML parser reads: the CI server read no report of the Job.
+        report = junit_xml(evaluation(Outcome.FAIL, 'series {job="\ud800"} returned NaN'))
+        root = ET.fromstring(report)
+        failure = root.find("./testsuite/testcase/failure")
+        assert failure is not None and failure.get("message") == 'series {job="\ufffd"} returned NaN'
+
 
 class TestMalformedSteps:
     """Steps that are not objects with a string name are left out of the summary and the report."""

@@ -30,6 +30,8 @@ from checks.kpi_compare import (
     _presence,
     _samples,
     _silent_s,
+    _window_text,
+    _windows_read,
 )
 
 PARAMS = {
@@ -340,6 +342,15 @@ class TestRatioToleranceInPercent:
         assert judge("ratio", "either", canary={"query": -0.3}, baseline={"query": 0.2}, **meant).outcome is (
             Outcome.FAIL
         )
+
+    @pytest.mark.parametrize(
+        ("relative", "canary", "outcome"), [(1, -0.01, "fail"), (2, -0.1, "pass"), (2, -0.25, "fail")]
+    )
+    def test_either_way_a_margin_fails_on_a_drop_beyond_the_tolerance(self, relative, canary, outcome):
+        # docs/kinds/kpi-compare.md's numbers: at 1 any fall below 0 fails; at 2 only one beyond -1 x the baseline.
+        meant = {"max_relative_change": relative, "large_relative_change": True}
+        judged = judge("ratio", "either", canary={"query": canary}, baseline={"query": 0.2}, **meant)
+        assert judged.outcome is Outcome(outcome)
 
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney", "proportion"])
     def test_either_way_a_meant_tolerance_still_says_no_drop_fails(self, method):
@@ -781,6 +792,28 @@ class TestJudgeStoppedCanary:
         judged = judge("proportion", "higher_is_better", baseline_stopped="the baseline stopped", **ab)
         assert judged.outcome is Outcome.FAIL
         assert judged.reason.startswith("the canary has no traffic over")
+
+
+class TestStoppedCanaryWindows:
+    """A stopped variant's reason names the windows its queries read: those longer than Prometheus' look-back, ending
+    where the presence query asks, each in its largest whole unit."""
+
+    def test_a_window_within_the_look_back_is_not_named(self):
+        # rate(x[1m]) says nothing of earlier samples: it reads no further back than the 5m look-back does.
+        assert _windows_read(["sum(rate(x[1m])) / sum(rate(y[30m]))"], 0.0) == (1800.0,)
+
+    def test_a_window_ending_elsewhere_is_named_with_its_own_presence(self):
+        queries = ["sum(increase(x[30m])) / sum(increase(y[2h] offset 1h))"]
+        assert (_windows_read(queries, 0.0), _windows_read(queries, 3600.0)) == ((1800.0,), (7200.0,))
+
+    def test_each_window_in_its_largest_whole_unit(self):
+        assert [_window_text(s) for s in (86400.0, 5400.0, 3600.0, 90.0)] == ["1d", "90m", "1h", "90s"]
+
+    def test_several_windows_are_named_together(self):
+        kpi = load(check(method="ratio", lookback="10m")).checks["kpi"]
+        assert isinstance(kpi, KpiCompareCheck)
+        assert kpi._windows_named((1800.0, 3600.0)) == "the 30m, 1h windows its queries read"
+        assert kpi._windows_named((600.0,)) == "its 10m lookback"
 
 
 class TestToleranceInTheReason:
