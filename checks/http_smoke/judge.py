@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import email.utils
 import json
 import re
 import threading
@@ -20,6 +19,7 @@ from analyzer.kinds import (
     ArgValue,
     HttpExchange,
     TargetBadAnswer,
+    cookie_expiry_s,
     format_number,
     ip_or_none,
     is_credential_value,
@@ -659,9 +659,8 @@ def _deletes(attributes: dict[str, str]) -> bool:
     max_age = attributes.get("max-age", "")
     if re.fullmatch(r"-?[0-9]+", max_age):
         return int(max_age) <= 0
-    # Netscape's form (01-Jan-1970) as well as RFC 1123's.
-    expires = email.utils.parsedate_tz(attributes.get("expires", "").replace("-", " "))
-    return expires is not None and email.utils.mktime_tz(expires) <= time.time()
+    expiry_s = cookie_expiry_s(attributes.get("expires", ""))
+    return expiry_s is not None and expiry_s <= time.time()
 
 
 def _kind(value: Any) -> str:

@@ -1909,6 +1909,19 @@ class TestHopCookies:
             (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=x", "pass"),
             # Browsers know no Version: http.cookiejar read `Version=1` as an RFC 2965 cookie, with its own rules.
             (b"session=s3ss10n; Path=/; Domain=shop.svc; Version=1", "pass"),
+            # A past Expires browsers read (RFC 6265 5.1.1) that was read as no date (JavaScript's Date text, which
+            # http.cookiejar cannot read; a month written out): the line set the session where browsers delete it, and
+            # the step passed where users are signed out.
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc; "
+                b"Expires=Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+                "fail",
+            ),
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc; "
+                b"Expires=Thursday, January 01 1970 00:00:00 GMT",
+                "fail",
+            ),
         ],
     )
     async def test_the_attributes_browsers_act_on_count(self, sites_client, set_cookie, verdict):

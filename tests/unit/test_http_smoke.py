@@ -1410,6 +1410,9 @@ class TestJudgeCookieCaptures:
             (("session=s3ss10n; Max-Age=1",), "s3ss10n"),
             # One per Path: the one set last.
             (("session=a; Path=/", "session=b; Path=/app"), "b"),
+            # A year before 1601 is no cookie-date (RFC 6265 5.1.1): browsers ignore the Expires and keep the session,
+            # which was read as a deletion.
+            (("session=s3ss10n; Expires=Mon, 01 Jan 1000 00:00:00 GMT",), "s3ss10n"),
         ],
     )
     def test_the_value_the_answer_leaves(self, set_cookies, value):
@@ -1430,6 +1433,9 @@ class TestJudgeCookieCaptures:
             # A Max-Age browsers ignore (not an integer) leaves the one before it: a deletion, which was read as none,
             # and the session captured.
             ("session=s3ss10n; Max-Age=0; Max-Age=soon",),
+            # Browsers read a date from its parts (RFC 6265 5.1.1), its time with milliseconds too: ignored as no date,
+            # the session browsers delete was captured.
+            ("session=deleted; Expires=Thu, 01 Jan 1970 00:00:00.000 GMT",),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
@@ -1532,6 +1538,10 @@ class TestHopAndCapturedCookiesAgree:
         "; Path=/auth; Max-Age=0; Max-Age=soon",
         "; Secure; Path=/",
         "; Domain=shop.svc; Version=1",
+        # Past dates http.cookiejar or email.utils could not read, and one before 1601 browsers ignore.
+        "; Expires=Thu Jan 01 1970 00:00:00 GMT+0000 (UTC)",
+        "; Expires=Thu, 01 Jan 1970 00:00:00.000 GMT",
+        "; Expires=Mon, 01 Jan 1000 00:00:00 GMT",
     )
     TARGETS = tuple(
         f"{scheme}://{host}{path}"
