@@ -822,6 +822,11 @@ class HttpClient:
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
+        # The origin the request's Cookie header was written for: a redirect that comes back there (a sign-in check on
+        # another host bouncing back) carries it again, as browsers send that origin's cookies again.
+        first = httpx.URL(url)
+        own_origin = (first.scheme, first.netloc)
+        own_cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
         redirects: list[str] = []
         reader: _BodyReader | None = None
         # Built (on first use) before the clock starts: loading the CA bundle is no part of the target's answer, and a
@@ -932,11 +937,17 @@ class HttpClient:
                                 f"{where}: refused the {status} redirect to another origin "
                                 f"({_shown(str(target))}): it would re-send the request body there"
                             )
-                        own = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
                         # The cookies of that Cookie header browsers send there too (a session set for the whole
-                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed.
-                        carried = None if cookies_across is None or own is None else cookies_across(str(target), own)
+                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed. Read from the
+                        # header as written, not as the last hop carried it: dropped on leaving, a host-only session
+                        # never came back with a redirect to its host.
+                        if (target.scheme, target.netloc) == own_origin:
+                            carried = own_cookie
+                        elif cookies_across is not None and own_cookie is not None:
+                            carried = cookies_across(str(target), own_cookie)
+                        else:
+                            carried = None
                         if carried:
                             headers["Cookie"] = carried
                     written = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
