@@ -2293,6 +2293,9 @@ class TestJudgeMetaCharsets:
             '<!-- <meta charset="iso-8859-1"> -->',
             '<!-- a comment never closed <meta charset="iso-8859-1">',
             '<meta content="charset=iso-8859-1">',
+            # A charset attribute beats the pragma's content whatever their order (WHATWG: content counts only while
+            # no charset is named).
+            '<meta charset="utf-8" http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
         ],
     )
     def test_a_charset_no_meta_declares_is_not_read(self, head):
@@ -2336,6 +2339,8 @@ class TestJudgeMetaPrescanSkipsOtherTags:
             '</p class="<meta charset=shift_jis>">',
             '<!DOCTYPE html "<meta charset=shift_jis>">',
             '<?xml version="1.0" <meta charset=shift_jis>?>',
+            # `</` and no letter: a bogus comment up to the first `>`, the meta inside it too.
+            "</ <meta charset=shift_jis>",
             # An attribute value that runs to the end of the scanned bytes aborts the prescan: no charset.
             '<img alt="<meta charset=shift_jis>' + " " * 1100 + '">',
         ],
@@ -2354,6 +2359,9 @@ class TestJudgeMetaPrescanSkipsOtherTags:
             "<body a='<meta charset=utf-8>'><meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\">",
             # A charset label the prescan cannot name is passed over, and the next meta read.
             '<meta charset="no-such-charset"><meta charset="Shift_JIS">',
+            # Spaces around a label are none of it (WHATWG Encoding's "get an encoding").
+            '<meta charset=" Shift_JIS ">',
+            "<meta http-equiv=Content-Type content='text/html; charset = Shift_JIS'>",
         ],
     )
     def test_the_meta_after_another_tag_is_read(self, head):
