@@ -584,7 +584,7 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     attributes = cookies[-1][1] if cookies else {}
     return CookieScope(
         host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
-        domain=attributes.get("domain", "").lower().lstrip("."),
+        domain=attributes.get("domain", "").lower().removeprefix("."),
         path=_cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
@@ -615,7 +615,7 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))
+        where = (parsed.get("domain", "").lower().removeprefix("."), _cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
@@ -633,7 +633,7 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     "" (RFC 6265 5.3 step 6; RFC 6265bis: no Secure cookie from an http answer, and the __Host- and __Secure- rules)."""
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
-    domain = attributes.get("domain", "").lower().lstrip(".")
+    domain = attributes.get("domain", "").lower().removeprefix(".")
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"

@@ -1465,6 +1465,11 @@ class TestJudgeCookieCaptures:
                 ("session=s3ss10n; Domain=.SVC",),
                 "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
             ),
+            # Browsers drop one leading dot of a Domain (RFC 6265 5.2.3): `.shop.svc` is left, no parent of any host.
+            (
+                ("session=s3ss10n; Domain=..shop.svc",),
+                "a Set-Cookie browsers refuse: Domain .shop.svc is not app.shop.svc or a parent of it",
+            ),
         ],
     )
     def test_a_line_browsers_refuse_is_no_value(self, set_cookies, got):
@@ -1533,6 +1538,9 @@ class TestHopAndCapturedCookiesAgree:
         "; Domain=127.0.0.1",
         "; Domain=0.1",
         "; Domain=shop.svc.",
+        # One leading dot is dropped (RFC 6265 5.2.3), not two.
+        "; Domain=..shop.svc",
+        "; Domain=..checkout",
         "; Path=/; Path=/auth",
         "; Path=auth",
         "; Path=/auth; Max-Age=0; Max-Age=soon",
