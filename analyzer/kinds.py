@@ -122,6 +122,7 @@ if TYPE_CHECKING:
     from analyzer.sources.httppolicy import (
         HostAllowList,
         ca_file_problem,
+        cookie_expiry_s,
         ip_or_none,
         retry_pauses_s,
         set_cookie_attributes,
@@ -138,6 +139,7 @@ _ON_FIRST_USE = {
     "ca_file_problem": "analyzer.sources.httppolicy",
     "retry_pauses_s": "analyzer.sources.httppolicy",
     "ip_or_none": "analyzer.sources.httppolicy",
+    "cookie_expiry_s": "analyzer.sources.httppolicy",
     "set_cookie_attributes": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
@@ -308,6 +310,7 @@ __all__ = [
     "clip",
     "constant_value",
     "contradicting_name_warnings",
+    "cookie_expiry_s",
     "credential_forms",
     "escape_promql_string",
     "event_form",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
+import math
 import os
 import re
 import socket
@@ -46,6 +47,7 @@ from analyzer.sources.httppolicy import (
     address_refusal,
     ca_context,
     ca_problem,
+    cookie_expiry_s,
     ip_or_none,
     set_cookie_attributes,
 )
@@ -571,17 +573,24 @@ class _HopCookieRules(DefaultCookiePolicy):
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
 
-# The attributes of a Set-Cookie that browsers and http.cookiejar both act on (the flag among them: Secure).
-_HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age", "expires")
+# The attributes of a Set-Cookie that browsers and http.cookiejar both act on (the flag among them: Secure; an Expires
+# goes as a Max-Age).
+_HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age")
 
 
 def _as_browsers_read(line: str) -> str:
     """A Set-Cookie line with only the attributes browsers act on, as they read them (set_cookie_attributes), for
     http.cookiejar, which read the first of an attribute given twice (`Path=/; Path=/auth` went to every page), dropped
     the whole cookie for `Max-Age=abc` (browsers keep it for the session), kept a Path not starting with '/' (no
-    request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has."""
+    request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
+    goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
+    (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
+    expiry_s = cookie_expiry_s(read.pop("expires", ""))
+    if expiry_s is not None and "max-age" not in read:
+        # Max-Age wins over Expires (RFC 6265 5.3 step 3); one in the past or now deletes, as Max-Age=0 does.
+        read["max-age"] = str(max(0, math.ceil(expiry_s - time.time())))
     kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
     return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
@@ -813,6 +822,11 @@ class HttpClient:
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
+        # The origin the request's Cookie header was written for: a redirect that comes back there (a sign-in check on
+        # another host bouncing back) carries it again, as browsers send that origin's cookies again.
+        first = httpx.URL(url)
+        own_origin = (first.scheme, first.netloc)
+        own_cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
         redirects: list[str] = []
         reader: _BodyReader | None = None
         # Built (on first use) before the clock starts: loading the CA bundle is no part of the target's answer, and a
@@ -923,11 +937,17 @@ class HttpClient:
                                 f"{where}: refused the {status} redirect to another origin "
                                 f"({_shown(str(target))}): it would re-send the request body there"
                             )
-                        own = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
                         headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
                         # The cookies of that Cookie header browsers send there too (a session set for the whole
-                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed.
-                        carried = None if cookies_across is None or own is None else cookies_across(str(target), own)
+                        # Domain), as the check knows them: dropped, a sign-in across subdomains failed. Read from the
+                        # header as written, not as the last hop carried it: dropped on leaving, a host-only session
+                        # never came back with a redirect to its host.
+                        if (target.scheme, target.netloc) == own_origin:
+                            carried = own_cookie
+                        elif cookies_across is not None and own_cookie is not None:
+                            carried = cookies_across(str(target), own_cookie)
+                        else:
+                            carried = None
                         if carried:
                             headers["Cookie"] = carried
                     written = next((v for k, v in headers.items() if k.lower() == "cookie"), None)

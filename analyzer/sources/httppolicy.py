@@ -3,12 +3,12 @@ No httpx here: settings need these types, and a Job without an HTTP check should
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import re
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +76,15 @@ def _valid_pattern(pattern: str) -> bool:
 def set_cookie_attributes(attributes: Iterable[str]) -> dict[str, str]:
     """The attributes of a Set-Cookie line (the `name=value` texts after its first `;`) that browsers act on, names in
     lower case, as RFC 6265 5.2 and 5.3 read them: of one given twice the last; a Max-Age that is not an integer, an
-    Expires that is no date and an empty Domain ignored (the one before it counting); a Path that does not start with
-    '/' read as none (the default path), whatever Path came before."""
+    Expires that is no date (see cookie_expiry_s) and an empty Domain ignored (the one before it counting); a Path that
+    does not start with '/' read as none (the default path), whatever Path came before."""
     found: dict[str, str] = {}
     for attribute in attributes:
         name, _, value = attribute.partition("=")
         name, value = name.strip().lower(), value.strip()
         if (
             (name == "max-age" and not re.fullmatch(r"-?[0-9]+", value))
-            # Netscape's form (01-Jan-1970) as well as RFC 1123's.
-            or (name == "expires" and email.utils.parsedate_tz(value.replace("-", " ")) is None)
+            or (name == "expires" and cookie_expiry_s(value) is None)
             or (name == "domain" and not value)
         ):
             continue
@@ -93,6 +92,44 @@ def set_cookie_attributes(attributes: Iterable[str]) -> dict[str, str]:
         if name != "path" or value.startswith("/"):
             found[name] = value
     return found
+
+
+# RFC 6265 5.1.1: a cookie-date's tokens, split at its delimiters, and the forms of the four it is read from (each
+# may be followed by a non-digit and anything: `00:00:00GMT`, `01st`).
+_COOKIE_DATE_DELIMITERS_RE = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
+_COOKIE_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[^0-9].*)?", re.DOTALL)
+_COOKIE_DAY_RE = re.compile(r"([0-9]{1,2})(?:[^0-9].*)?", re.DOTALL)
+_COOKIE_YEAR_RE = re.compile(r"([0-9]{2,4})(?:[^0-9].*)?", re.DOTALL)
+_COOKIE_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def cookie_expiry_s(text: str) -> float | None:
+    """The time (Unix seconds) a Set-Cookie's Expires names, read as browsers read a cookie-date (RFC 6265 5.1.1: the
+    first time, day, month and year among its tokens, whatever their order and whatever else it holds); None when it
+    names none (a part missing or out of range, a year before 1601, a day its month lacks)."""
+    time_of_day: tuple[int, int, int] | None = None
+    day = month = year = None
+    for token in _COOKIE_DATE_DELIMITERS_RE.split(text):
+        if time_of_day is None and (found := _COOKIE_TIME_RE.fullmatch(token)):
+            time_of_day = (int(found[1]), int(found[2]), int(found[3]))
+        elif day is None and (found := _COOKIE_DAY_RE.fullmatch(token)):
+            day = int(found[1])
+        elif month is None and token[:3].lower() in _COOKIE_MONTHS:
+            month = _COOKIE_MONTHS.index(token[:3].lower()) + 1
+        elif year is None and (found := _COOKIE_YEAR_RE.fullmatch(token)):
+            year = int(found[1])
+    if time_of_day is None or day is None or month is None or year is None:
+        return None
+    # Two digits: 70-99 are 1970-1999, 00-69 are 2000-2069.
+    year += 1900 if 70 <= year <= 99 else 2000 if year <= 69 else 0
+    hour, minute, second = time_of_day
+    if not 1 <= day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
+        return None
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
+    except ValueError:
+        # 31 February: no such date.
+        return None
 
 
 def ip_or_none(text: str) -> IPAddress | None:

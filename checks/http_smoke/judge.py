@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import email.utils
 import json
 import re
 import threading
@@ -20,6 +19,7 @@ from analyzer.kinds import (
     ArgValue,
     HttpExchange,
     TargetBadAnswer,
+    cookie_expiry_s,
     format_number,
     ip_or_none,
     is_credential_value,
@@ -596,7 +596,7 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     attributes = cookies[-1][1] if cookies else {}
     return CookieScope(
         host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
-        domain=attributes.get("domain", "").lower().lstrip("."),
+        domain=attributes.get("domain", "").lower().removeprefix("."),
         path=_cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
@@ -627,7 +627,7 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (parsed.get("domain", "").lower().lstrip("."), _cookie_path(parsed, url))
+        where = (parsed.get("domain", "").lower().removeprefix("."), _cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
@@ -645,7 +645,7 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     "" (RFC 6265 5.3 step 6; RFC 6265bis: no Secure cookie from an http answer, and the __Host- and __Secure- rules)."""
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
-    domain = attributes.get("domain", "").lower().lstrip(".")
+    domain = attributes.get("domain", "").lower().removeprefix(".")
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
@@ -671,9 +671,8 @@ def _deletes(attributes: dict[str, str]) -> bool:
     max_age = attributes.get("max-age", "")
     if re.fullmatch(r"-?[0-9]+", max_age):
         return int(max_age) <= 0
-    # Netscape's form (01-Jan-1970) as well as RFC 1123's.
-    expires = email.utils.parsedate_tz(attributes.get("expires", "").replace("-", " "))
-    return expires is not None and email.utils.mktime_tz(expires) <= time.time()
+    expiry_s = cookie_expiry_s(attributes.get("expires", ""))
+    return expiry_s is not None and expiry_s <= time.time()
 
 
 def _kind(value: Any) -> str:

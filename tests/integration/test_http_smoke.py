@@ -1705,8 +1705,9 @@ class TestCapturedCookiesAcrossOrigins:
 
     @staticmethod
     async def site(heads: list[bytes], set_cookie: bytes, then: str = "/orders") -> asyncio.Server:
-        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then`; every
-        other request answers 200 with the Cookie header it got, or 401 without one holding the session."""
+        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then`, and
+        b.example.test/bounce back to a.example.test/back; every other request answers 200 with the Cookie header it
+        got, or 401 without one holding the session."""
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
@@ -1720,6 +1721,10 @@ class TestCapturedCookiesAcrossOrigins:
                 elif head.startswith(b"GET /orders ") and b"a.example.test" in host:
                     port = writer.get_extra_info("sockname")[1]
                     location = f"http://b.example.test:{port}{then}".encode()
+                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                elif head.startswith(b"GET /bounce ") and b"b.example.test" in host:
+                    port = writer.get_extra_info("sockname")[1]
+                    location = f"http://a.example.test:{port}/back".encode()
                     writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
                 elif b"session=" in cookie:
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(cookie), cookie))
@@ -1780,6 +1785,9 @@ class TestCapturedCookiesAcrossOrigins:
         assert evaluation.verdict == "pass", evaluation.reason
         assert heads[-1].startswith(b"get /orders ") and b"\r\nhost: b.example.test:" in heads[-1], heads
         assert b"\r\ncookie: " + sent + b"\r\n" in heads[-1], heads
+        # The other origin echoes the session it got: evidence shows it redacted, as the captured value it is.
+        assert "s3ss10n" not in json.dumps(evaluation.details), evaluation.details
+        assert "<redacted>" in evaluation.details["steps"][1]["body"], evaluation.details
 
     @pytest.mark.parametrize(
         ("set_cookie", "then", "capture", "cookie"),
@@ -1821,6 +1829,26 @@ class TestCapturedCookiesAcrossOrigins:
         )
         assert heads[-1].startswith(b"get %s " % then.encode()) and b"\r\nhost: b.example.test:" in heads[-1], heads
         assert b"\r\ncookie:" not in heads[-1], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "cookie"),
+        [
+            (b"session=s3ss10n; Path=/", "theme=dark; session={{ sid }}"),
+            (b"session=s3ss10n; Domain=example.test; Path=/", "theme=dark; session={{ sid }}"),
+        ],
+    )
+    async def test_the_header_goes_again_to_the_origin_a_redirect_comes_back_to(self, sites_client, set_cookie, cookie):
+        # a -> b -> a (a sign-in check on another host bouncing back): browsers send a's cookies to a again. The header
+        # was read as the last hop carried it, so a host-only session dropped on leaving a never came back: a 401 and a
+        # failed step where users stay signed in.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, "/bounce")) as port:
+            evaluation = await run(self.check(port, cookie), sites_client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"get /back ") and b"\r\nhost: a.example.test:" in heads[-1], heads
+        assert b"\r\ncookie: theme=dark; session=s3ss10n\r\n" in heads[-1], heads
+        assert heads[-2].startswith(b"get /bounce ") and b"\r\nhost: b.example.test:" in heads[-2], heads
+        assert b"theme=dark" not in heads[-2], heads
 
     async def test_a_secure_cookie_does_not_go_over_http(self, sites_client):
         # Set over http, a Secure cookie is refused at capture: the login step fails, nothing goes anywhere.
@@ -1992,6 +2020,19 @@ class TestHopCookies:
             (b"session=s3ss10n; Domain=shop.svc; Path=/auth; Path=x", "pass"),
             # Browsers know no Version: http.cookiejar read `Version=1` as an RFC 2965 cookie, with its own rules.
             (b"session=s3ss10n; Path=/; Domain=shop.svc; Version=1", "pass"),
+            # A past Expires browsers read (RFC 6265 5.1.1) that was read as no date (JavaScript's Date text, which
+            # http.cookiejar cannot read; a month written out): the line set the session where browsers delete it, and
+            # the step passed where users are signed out.
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc; "
+                b"Expires=Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+                "fail",
+            ),
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc; "
+                b"Expires=Thursday, January 01 1970 00:00:00 GMT",
+                "fail",
+            ),
         ],
     )
     async def test_the_attributes_browsers_act_on_count(self, sites_client, set_cookie, verdict):

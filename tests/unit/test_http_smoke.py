@@ -1457,6 +1457,9 @@ class TestJudgeCookieCaptures:
             (("session=s3ss10n; Max-Age=1",), "s3ss10n"),
             # One per Path: the one set last.
             (("session=a; Path=/", "session=b; Path=/app"), "b"),
+            # A year before 1601 is no cookie-date (RFC 6265 5.1.1): browsers ignore the Expires and keep the session,
+            # which was read as a deletion.
+            (("session=s3ss10n; Expires=Mon, 01 Jan 1000 00:00:00 GMT",), "s3ss10n"),
         ],
     )
     def test_the_value_the_answer_leaves(self, set_cookies, value):
@@ -1477,6 +1480,9 @@ class TestJudgeCookieCaptures:
             # A Max-Age browsers ignore (not an integer) leaves the one before it: a deletion, which was read as none,
             # and the session captured.
             ("session=s3ss10n; Max-Age=0; Max-Age=soon",),
+            # Browsers read a date from its parts (RFC 6265 5.1.1), its time with milliseconds too: ignored as no date,
+            # the session browsers delete was captured.
+            ("session=deleted; Expires=Thu, 01 Jan 1970 00:00:00.000 GMT",),
         ],
     )
     def test_a_line_that_deletes_the_cookie_is_no_value(self, set_cookies):
@@ -1505,6 +1511,11 @@ class TestJudgeCookieCaptures:
             (
                 ("session=s3ss10n; Domain=.SVC",),
                 "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+            ),
+            # Browsers drop one leading dot of a Domain (RFC 6265 5.2.3): `.shop.svc` is left, no parent of any host.
+            (
+                ("session=s3ss10n; Domain=..shop.svc",),
+                "a Set-Cookie browsers refuse: Domain .shop.svc is not app.shop.svc or a parent of it",
             ),
         ],
     )
@@ -1574,11 +1585,18 @@ class TestHopAndCapturedCookiesAgree:
         "; Domain=127.0.0.1",
         "; Domain=0.1",
         "; Domain=shop.svc.",
+        # One leading dot is dropped (RFC 6265 5.2.3), not two.
+        "; Domain=..shop.svc",
+        "; Domain=..checkout",
         "; Path=/; Path=/auth",
         "; Path=auth",
         "; Path=/auth; Max-Age=0; Max-Age=soon",
         "; Secure; Path=/",
         "; Domain=shop.svc; Version=1",
+        # Past dates http.cookiejar or email.utils could not read, and one before 1601 browsers ignore.
+        "; Expires=Thu Jan 01 1970 00:00:00 GMT+0000 (UTC)",
+        "; Expires=Thu, 01 Jan 1970 00:00:00.000 GMT",
+        "; Expires=Mon, 01 Jan 1000 00:00:00 GMT",
     )
     TARGETS = tuple(
         f"{scheme}://{host}{path}"
@@ -2393,6 +2411,9 @@ class TestJudgeMetaCharsets:
             '<!-- <meta charset="iso-8859-1"> -->',
             '<!-- a comment never closed <meta charset="iso-8859-1">',
             '<meta content="charset=iso-8859-1">',
+            # A charset attribute beats the pragma's content whatever their order (WHATWG: content counts only while
+            # no charset is named).
+            '<meta charset="utf-8" http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
         ],
     )
     def test_a_charset_no_meta_declares_is_not_read(self, head):
@@ -2436,6 +2457,8 @@ class TestJudgeMetaPrescanSkipsOtherTags:
             '</p class="<meta charset=shift_jis>">',
             '<!DOCTYPE html "<meta charset=shift_jis>">',
             '<?xml version="1.0" <meta charset=shift_jis>?>',
+            # `</` and no letter: a bogus comment up to the first `>`, the meta inside it too.
+            "</ <meta charset=shift_jis>",
             # An attribute value that runs to the end of the scanned bytes aborts the prescan: no charset.
             '<img alt="<meta charset=shift_jis>' + " " * 1100 + '">',
         ],
@@ -2454,6 +2477,9 @@ class TestJudgeMetaPrescanSkipsOtherTags:
             "<body a='<meta charset=utf-8>'><meta http-equiv=Content-Type content=\"text/html; charset=Shift_JIS\">",
             # A charset label the prescan cannot name is passed over, and the next meta read.
             '<meta charset="no-such-charset"><meta charset="Shift_JIS">',
+            # Spaces around a label are none of it (WHATWG Encoding's "get an encoding").
+            '<meta charset=" Shift_JIS ">',
+            "<meta http-equiv=Content-Type content='text/html; charset = Shift_JIS'>",
         ],
     )
     def test_the_meta_after_another_tag_is_read(self, head):

@@ -131,6 +131,7 @@ PUBLIC_NAMES = [
     "retry_pauses_s",
     "ip_or_none",
     "set_cookie_attributes",
+    "cookie_expiry_s",
     "sample_args",
     "split_template",
     "vector_selectors",

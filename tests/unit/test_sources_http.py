@@ -35,7 +35,7 @@ from analyzer.sources.http import (
     address_refusal,
     map_httpx_errors,
 )
-from analyzer.sources.httppolicy import parse_networks
+from analyzer.sources.httppolicy import cookie_expiry_s, parse_networks
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -146,6 +146,48 @@ class TestHostAllowList:
     def test_bad_patterns_are_rejected(self, pattern):
         with pytest.raises(ValueError, match="not a host pattern"):
             HostAllowList.parse([pattern])
+
+
+class TestCookieExpiry:
+    """A Set-Cookie's Expires is read as browsers read a cookie-date (RFC 6265 5.1.1): its first time, day, month and
+    year in any order and form, nothing when a part is missing or out of range."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Thu, 01-Jan-1970 00:00:00 GMT",
+            "Thursday, 01-Jan-70 00:00:00 GMT",
+            "Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)",
+            "Thursday, January 01 1970 00:00:00 GMT",
+            "00:00:00 1 JAN 1970",
+            "Thu, 01 Jan 1970 00:00:00 PST",
+        ],
+    )
+    def test_a_date_browsers_read(self, text):
+        assert cookie_expiry_s(text) == 0
+
+    @pytest.mark.parametrize(("text", "expiry_s"), [("1 Jan 69 00:00:00", 3124224000), ("19 Jan 2038 03:14:08", 2**31)])
+    def test_two_digit_years_and_past_2038(self, text, expiry_s):
+        assert cookie_expiry_s(text) == expiry_s
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "",
+            "0",
+            "Thu, 01 Jan 1970",
+            "1970-01-01T00:00:00Z",
+            "Mon, 01 Jan 1000 00:00:00 GMT",
+            "Thu, 32 Jan 2100 00:00:00 GMT",
+            "Sat, 30 Feb 2100 00:00:00 GMT",
+            "Thu, 01 Jan 2100 24:00:00 GMT",
+            "Thu, 01 Jan 99999 00:00:00 GMT",
+            "Thu, 01 Jan 1970 0:0:60 GMT",
+        ],
+    )
+    def test_no_date(self, text):
+        assert cookie_expiry_s(text) is None
 
 
 class TestAddressRefusal:
