@@ -333,6 +333,33 @@ class TestListening:
         )
 
 
+class TestStartLog:
+    """The real process names at start each ANALYZER_ variable that names no setting, and no variable of Kubernetes'."""
+
+    async def test_a_misspelt_setting_is_logged_beside_a_service_link(self, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        # What the kubelet writes for Services `analyzer` and `analyzer-probe`, beside a token file's variable without
+        # its S (auth stays off: the one warning an operator gets).
+        links = {
+            "ANALYZER_PROBE_PORT": "tcp://10.96.0.13:8081",
+            "ANALYZER_SERVICE_HOST": "10.96.0.12",
+            "ANALYZER_PORT_8080_TCP_ADDR": "10.96.0.12",
+        }
+        served = await ServeProcess.start(
+            catalog, ANALYZER_PROBE_SOURCES="false", ANALYZER_AUTH_TOKEN=str(tmp_path / "token"), **links
+        )
+        try:
+            mark = served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+            await served.event("shutdown_complete", mark)
+        finally:
+            await served.stop()
+        unknown = [e for e in served.events if e["event"] == "unknown_setting"]
+        assert [(e["variable"], e["meant"], e["level"]) for e in unknown] == [
+            ("ANALYZER_AUTH_TOKEN", "ANALYZER_AUTH_TOKENS", "warning")
+        ]
+
+
 class TestSourceProbe:
     """The real process probes its sources in the background: a wrong url is logged, and the replica is ready."""
 
