@@ -361,11 +361,22 @@ def _serve(args: argparse.Namespace) -> int:
     import structlog
     import uvloop
 
+    from analyzer.errors import ConfigError
     from analyzer.logs import configure_logging
     from analyzer.server import serve
     from analyzer.settings import Settings, unknown_variables
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
+    if settings.probe_port == settings.port:
+        # Both listen on the same host: the probes' would find the port taken, by this very process. Not a Settings
+        # rule: `analyzer run` listens on neither, and a Job copying the service's env must not stop at it.
+        raise ConfigError(
+            "invalid settings",
+            [
+                f"ANALYZER_PROBE_PORT ({settings.probe_port}) is the API's port (ANALYZER_PORT / --port): give the "
+                "probes a port of their own, or 0 for none"
+            ],
+        )
     configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
     # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
     # and no request pays for importing a kind.

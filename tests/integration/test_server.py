@@ -360,6 +360,24 @@ class TestStartLog:
         ]
 
 
+class TestProbePort:
+    """A probe port that is the API's stops `serve` at its settings, naming both."""
+
+    async def test_the_api_port_given_as_the_probe_port_is_refused(self, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        port = free_port()
+        process = await spawn_serve(catalog, port, ANALYZER_PROBE_PORT=str(port), ANALYZER_PROBE_SOURCES="false")
+        async with asyncio.timeout(HANG_GUARD_S):
+            _, stderr = await process.communicate()
+        # Before: exit 2 at the probes' listen, "another process listens on port ... (`ss ...` names it): stop it",
+        # the holder being this very process.
+        assert (process.returncode, stderr.decode().splitlines()[-1]) == (
+            6,
+            f"analyzer: ANALYZER_PROBE_PORT ({port}) is the API's port (ANALYZER_PORT / --port): give the probes a "
+            "port of their own, or 0 for none",
+        )
+
+
 class TestSourceProbe:
     """The real process probes its sources in the background: a wrong url is logged, and the replica is ready."""
 
