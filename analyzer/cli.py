@@ -378,12 +378,13 @@ def _serve(args: argparse.Namespace) -> int:
             ],
         )
     configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
+    log = structlog.get_logger("analyzer")
+    # Before the catalog's load: `ANALYZER_CATLOG` stops the start at "no catalog", which does not name it.
+    for variable, meant in unknown_variables(os.environ):
+        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
     # and no request pays for importing a kind.
     registry, catalog = _load(settings.catalog, every_kind=True)
-    log = structlog.get_logger("analyzer")
-    for variable, meant in unknown_variables(os.environ):
-        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
     log.info(

@@ -359,6 +359,32 @@ class TestStartLog:
             ("ANALYZER_AUTH_TOKEN", "ANALYZER_AUTH_TOKENS", "warning")
         ]
 
+    async def test_a_misspelt_catalog_is_logged_before_the_start_stops_for_want_of_one(self, tmp_path):
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+        environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATLOG": str(catalog)})
+        process = await asyncio.create_subprocess_exec(
+            str(ANALYZER),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free_port()),
+            env=environ,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(HANG_GUARD_S):
+            _, stderr = await process.communicate()
+        lines = stderr.decode().splitlines()
+        assert process.returncode == 6, lines
+        # Before: only "no catalog: pass --catalog PATH or set ANALYZER_CATALOG", the variable set one letter off
+        # never named (unknown_setting came after the catalog's load).
+        events = [json.loads(line) for line in lines if line.startswith("{")]
+        assert [(e["variable"], e["meant"]) for e in events if e["event"] == "unknown_setting"] == [
+            ("ANALYZER_CATLOG", "ANALYZER_CATALOG")
+        ]
+
 
 class TestProbePort:
     """A probe port that is the API's stops `serve` at its settings, naming both."""
