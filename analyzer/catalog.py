@@ -726,7 +726,19 @@ def _format_error(
 
 def _keyed_by_name(field: str, items: list[Any]) -> str:
     """What to say after a list where a mapping belongs: `params` written as Argo Rollouts writes an
-    AnalysisTemplate's args (`- name: canary_hash`), its items keyed by their names instead."""
+    AnalysisTemplate's args (`- name: canary_hash`), its items keyed by their names instead; headers written as
+    `- name:` (or `key:`) and `value:` pairs, each pair one line."""
+    for key in ("key", "name"):
+        pairs = all(isinstance(item, dict) and set(item) == {key, "value"} for item in items)
+        if items and pairs and field != "params":
+            # Not "drop the dashes": one pair would become the headers `key` and `value`, a valid mapping.
+            shown = ", ".join(f"{clip(str(item[key]), 40)}: ..." for item in items[:3]) + (
+                ", ..." if len(items) > 3 else ""
+            )
+            return (
+                f", got a list of `- {key}:` and `value:` items (as Kubernetes and Argo Rollouts write headers): write "
+                f"each as one `NAME: VALUE` line, {field}: {{{shown}}}"
+            )
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if not names or len(names) != len(items) or not all(isinstance(name, str) for name in names):
         return ", got a list (`- ` items): write its entries as `key: value` lines, without `- `"

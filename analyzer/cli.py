@@ -361,18 +361,30 @@ def _serve(args: argparse.Namespace) -> int:
     import structlog
     import uvloop
 
+    from analyzer.errors import ConfigError
     from analyzer.logs import configure_logging
     from analyzer.server import serve
     from analyzer.settings import Settings, unknown_variables
 
     settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
+    if settings.probe_port == settings.port:
+        # Both listen on the same host: the probes' would find the port taken, by this very process. Not a Settings
+        # rule: `analyzer run` listens on neither, and a Job copying the service's env must not stop at it.
+        raise ConfigError(
+            "invalid settings",
+            [
+                f"ANALYZER_PROBE_PORT ({settings.probe_port}) is the API's port (ANALYZER_PORT / --port): give the "
+                "probes a port of their own, or 0 for none"
+            ],
+        )
     configure_logging(settings.log_format, settings.log_level, cache_loggers=True)
+    log = structlog.get_logger("analyzer")
+    # Before the catalog's load: `ANALYZER_CATLOG` stops the start at "no catalog", which does not name it.
+    for variable, meant in unknown_variables(os.environ):
+        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     # Every kind at start: a broken plugin stops the service now, not at the reload of a catalog that uses it,
     # and no request pays for importing a kind.
     registry, catalog = _load(settings.catalog, every_kind=True)
-    log = structlog.get_logger("analyzer")
-    for variable, meant in unknown_variables(os.environ):
-        log.warning("unknown_setting", variable=variable, meant=meant, settings="docs/settings.md")
     for warning in catalog.warnings:
         log.warning("catalog_warning", warning=warning)
     log.info(

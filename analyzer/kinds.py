@@ -69,6 +69,7 @@ from analyzer.redaction import (
     may_be_shown,
     scrubber,
     url_for_message,
+    url_with_scheme,
 )
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
@@ -362,5 +363,6 @@ __all__ = [
     "split_template",
     "stopped_reporting",
     "url_for_message",
+    "url_with_scheme",
     "vector_selectors",
 ]

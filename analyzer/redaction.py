@@ -78,6 +78,22 @@ def url_for_message(url: str) -> str:
     return _URL_QUERY_RE.sub(lambda found: f"{found.group(1)}{REDACTED}", url, count=1)
 
 
+# An http(s) scheme written without its `://` whole (`https//host`, `http:/host`, `https:host`): the scheme in group 1.
+_MANGLED_SCHEME_RE = re.compile(r"(https?)[:/]+(?=[^:/])", re.IGNORECASE)
+
+
+def url_with_scheme(url: str) -> tuple[str, str] | None:
+    """The URL meant by `url` written without a whole `://` (`prometheus:9090`, `https//prometheus:9090`) and what
+    is wrong with it, to say; None when `url` has its `://`."""
+    if "://" in url:
+        return None
+    mangled = _MANGLED_SCHEME_RE.match(url)
+    if mangled is None:
+        return f"http://{url}", "it has no scheme"
+    # Not `http://https//host`: the scheme is there, only its separator is miswritten.
+    return f"{mangled.group(1).lower()}://{url[mangled.end() :]}", "its scheme is written without ://"
+
+
 EVALUATION_SECRETS: ContextVar[tuple[str, ...]] = ContextVar("evaluation_secrets", default=())
 """The secret values of the evaluation running in this context (its secret args, in the forms a query holds
 them): a source quoting an upstream answer hides them before it cuts the quote, for half a secret cut by the

@@ -46,6 +46,7 @@ from analyzer.redaction import (
     is_credential_value,
     is_secret_name,
     url_for_message,
+    url_with_scheme,
 )
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
@@ -82,10 +83,14 @@ def base_url_refusal(url: str, example: str) -> str:
     """Why `url` is no http(s) base URL: the URL to write when it lacks only its scheme (`prometheus:9090`, as a
     port-forward or a Service is often written), else an `example` of one."""
     said = f"{url_for_message(url)!r} is not an http(s) base URL"
-    meant = f"http://{url}"
-    if "://" not in url and "@" not in url and _is_base_url(meant):
-        return f"{said}: it has no scheme; write {url_for_message(meant)}"
-    return f"{said} such as {example}"
+    mended = url_with_scheme(url)
+    if mended is None or "@" in url or not _is_base_url(mended[0]):
+        return f"{said} such as {example}"
+    meant, wrong = mended
+    if (api := _QUERY_API_PATH_RE.search(meant.rstrip("/"))) is not None:
+        # Named as the base address at once: the URL with the query API's path would be refused for it next.
+        return f"{said}: {wrong}; write {url_for_message(meant[: api.start()])} (the source adds /api/v1/query itself)"
+    return f"{said}: {wrong}; write {url_for_message(meant)}"
 
 
 class PrometheusSourceConfig(BaseModel):

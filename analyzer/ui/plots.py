@@ -18,7 +18,8 @@ WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
 # The height of a row of label text, px: two labels closer than this on one spot overlap.
 _TEXT_ROW = 14.0
-# The least distance, px, from the centre of a meter's "0%" or rule label to the end of its "100%" for both to be read.
+# The least distance, px, from the centre of a meter's "0%" or rule label to the far edge of a label at an end of its
+# scale ("100%", or an overspent low end) for both to be read.
 _METER_TICK_GAP = 40.0
 _PLOT_HEIGHT = 200.0
 _LEGEND_ROW = 20.0
@@ -429,8 +430,9 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")
     row = 62 if rule is None else 74
-    if low < 0:
-        # Overspent: the bar runs from the scale's start, which says how far below zero that is.
+    if low < 0 and x(0.0) - x.start >= _METER_TICK_GAP:
+        # Overspent: the bar runs from the scale's start, which says how far below zero that is (just overspent, "0%"
+        # is beside it and says enough).
         svg.text(x.start, row, f"{low * 100:.4g}%", class_="tick", text_anchor="start")
     svg.text(x(0.0), row, "0%", class_="tick", text_anchor="middle")
     # Far overspent, zero (or a rule near full) sits at the right end: "100%" written there would overlap the label

@@ -21,6 +21,7 @@ from analyzer.kinds import (
     render_value,
     split_template,
     url_for_message,
+    url_with_scheme,
 )
 
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -152,11 +153,12 @@ class BaseURLTemplate:
         skeleton, self._names = _marked(split_template(text, params))
         match = _BASE_URL_RE.fullmatch(skeleton)
         if not match:
-            if "://" not in skeleton and _BASE_URL_RE.fullmatch(f"http://{skeleton}"):
-                # `shop.svc:8080`, as a Service is often written: only the scheme is missing.
+            mended, meant = url_with_scheme(skeleton), url_with_scheme(text)
+            if mended is not None and meant is not None and _BASE_URL_RE.fullmatch(mended[0]):
+                # `shop.svc:8080`, as a Service is often written, or `https//shop.svc`: only the scheme is amiss.
+                also = " (or https://)" if mended[1] == "it has no scheme" else ""
                 raise ValueError(
-                    f"{url_for_message(text)!r} is not a base URL: it has no scheme; write "
-                    f"{url_for_message('http://' + text)} (or https://)"
+                    f"{url_for_message(text)!r} is not a base URL: {meant[1]}; write {url_for_message(meant[0])}{also}"
                 )
             raise ValueError(
                 f"{url_for_message(text)!r} is not a base URL like http://{{{{ service }}}}.shop.svc:8080/api; "

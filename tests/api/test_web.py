@@ -316,12 +316,16 @@ class TestClientErrors:
         body = await error_of(await client.get(path + "?canary_hash=abc"), 404)
         assert body["message"] == f"no route GET {path}; write it without the trailing slash: {path.rstrip('/')}"
 
-    async def test_a_wrong_path_says_where_checks_run(self, client):
-        body = await error_of(await client.get("/api/v1/check/error-rate/run"), 404)
+    @pytest.mark.parametrize("path", ["/api/v1/check/error-rate/run", "/api/v1/check/error-rate/run/", "/api/v2/"])
+    async def test_a_wrong_path_says_where_checks_run(self, client, path):
+        # With a trailing slash too: without it, the path is no route either (not "write it without the slash").
+        body = await error_of(await client.get(path), 404)
         assert body["message"] == (
-            "no route GET /api/v1/check/error-rate/run; a check runs at /api/v1/checks/NAME/run, "
+            f"no route GET {path}; a check runs at /api/v1/checks/NAME/run, "
             "verdict pages for a browser are at /ui/, and GET /api/v1/openapi.json lists every route"
         )
+
+    async def test_a_wrong_method_names_the_allowed(self, client):
         answer = await client.delete("/api/v1/checks/error-rate/run")
         body = await error_of(answer, 405)
         assert body["error"] == "method_not_allowed"

@@ -394,6 +394,15 @@ class TestOneImage:
                     assert f"{image['newName']}:{image['newTag']}" == _base_image(), path
 
 
+class TestNoServiceLinks:
+    """Every analyzer pod under deploy/ turns off Kubernetes' Service link variables: it reads none, and they share
+    its settings' prefix (`ANALYZER_PORT=tcp://...` for a Service `analyzer`, deploy/base's)."""
+
+    @pytest.mark.parametrize(("where", "pod", "container"), ANALYZER_PODS, ids=[w for w, _, _ in ANALYZER_PODS])
+    def test_enable_service_links_is_false(self, where, pod, container):
+        assert pod.get("enableServiceLinks") is False, where
+
+
 def _jobs(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if doc["kind"] == "Job":
         yield doc

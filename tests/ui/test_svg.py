@@ -155,6 +155,12 @@ class TestMeter:
         shown = self.ticks_of(str(plots.meter(-79.0, label="b", rule=plots.Rule(0.1, "min 10%", "gate"))))
         assert set(shown) == {"-7900%", "0%", "min 10%"}
 
+    @pytest.mark.parametrize("value", [-0.01, -0.05])
+    def test_a_budget_just_overspent_writes_zero_alone_at_its_low_end(self, value):
+        # Before: "-1%" from the scale's start and "0%" centred 6 px right of it, written over each other.
+        shown = self.ticks_of(str(plots.meter(value, label="budget remaining")))
+        assert set(shown) == {"0%", "100%"}
+
     @pytest.mark.parametrize(("value", "labels"), [(0.5, {"0%", "100%"}), (-0.5, {"-50%", "0%", "100%"})])
     def test_labels_with_room_are_all_written(self, value, labels):
         shown = self.ticks_of(str(plots.meter(value, label="b")))

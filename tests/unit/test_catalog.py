@@ -696,6 +696,20 @@ class TestWrongValues:
             "each item without its name field"
         )
 
+    @pytest.mark.parametrize("key", ["key", "name"])
+    def test_headers_written_as_name_value_items_name_the_lines_to_write(self, key):
+        # Before: for `- key:`, "write its entries as `key: value` lines, without `- `", which made one item the
+        # headers `key` and `value` (a valid mapping: no tenant header sent); for `- name:`, "write headers:
+        # {X-Scope-OrgID: {...}}", refused again. The values are not quoted (a header may carry a credential).
+        headers = [{key: "X-Scope-OrgID", "value": "team-a"}, {key: "Authorization", "value": "Bearer s3cr3t"}]
+        sources = {"default": {"url": "http://127.0.0.1:9090", "headers": headers}}
+        [problem] = problems_of([("a.yaml", {"sources": sources, "checks": [CHECK]})])
+        assert problem == (
+            f"a.yaml: source 'default': headers: Input should be a valid dictionary, got a list of `- {key}:` and "
+            "`value:` items (as Kubernetes and Argo Rollouts write headers): write each as one `NAME: VALUE` line, "
+            "headers: {X-Scope-OrgID: ..., Authorization: ...}"
+        )
+
     def test_a_list_where_a_mapping_belongs_says_to_drop_the_dashes(self):
         check = {**CHECK, "query": 'up{job="{{ job }}"}', "params": ["job"]}
         [problem] = problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})])

@@ -549,6 +549,15 @@ class TestConfig:
         [
             ("prometheus.monitoring.svc:9090", ": it has no scheme; write http://prometheus.monitoring.svc:9090"),
             ("localhost:9090/prometheus", ": it has no scheme; write http://localhost:9090/prometheus"),
+            # A scheme without its `://` whole: before, "it has no scheme; write http://https//prometheus:9090".
+            ("https//prometheus:9090", ": its scheme is written without ://; write https://prometheus:9090"),
+            ("http:/prometheus:9090/", ": its scheme is written without ://; write http://prometheus:9090/"),
+            ("HTTPS:prometheus:9090", ": its scheme is written without ://; write https://prometheus:9090"),
+            # Before: "write http://prometheus:9090/api/v1/query", refused again for its path.
+            (
+                "prometheus:9090/api/v1/query",
+                ": it has no scheme; write http://prometheus:9090 (the source adds /api/v1/query itself)",
+            ),
             # Not offered where the URL with a scheme is no base URL either, nor shown with its credentials.
             ("localhost:0", " such as http://prometheus:9090"),
             ("localhost:9090?x=1", " such as http://prometheus:9090"),

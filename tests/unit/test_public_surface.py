@@ -122,6 +122,7 @@ PUBLIC_NAMES = [
     "share_of_failures",
     "share_of_itself",
     "url_for_message",
+    "url_with_scheme",
     "silence_s",
     "stopped_reporting",
     "regex_equality_warnings",

@@ -68,6 +68,9 @@ class TestBaseURLPlacement:
         [
             ("{{ svc }}.shop.svc:8080/api", "it has no scheme; write http://{{ svc }}.shop.svc:8080/api (or https://)"),
             ("shop.svc", "it has no scheme; write http://shop.svc (or https://)"),
+            # Before: "it has no scheme; write http://https//{{ svc }}.shop.svc:8080 (or https://)".
+            ("https//{{ svc }}.shop.svc", "its scheme is written without ://; write https://{{ svc }}.shop.svc"),
+            ("http:/shop.svc/api", "its scheme is written without ://; write http://shop.svc/api"),
             # Not where the scheme is not all that is wrong, nor with the user info shown.
             (
                 "admin:s3cret@host.svc",
