@@ -148,6 +148,22 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 """A param's bound: a number, or a duration (`1m`) for a duration param."""
 
 
+def _not_a_boolean(value: Any) -> Any:
+    """A value the catalog writes, refused when YAML read it as a boolean: a text or number field would take it as
+    the number 1 or 0 (`country: no`, Norway, sent as the label value "0")."""
+    if isinstance(value, bool):
+        raise ValueError(
+            f"Input is a boolean: YAML reads yes, no, on, off, true and false unquoted as one (this one as "
+            f"{str(value).lower()}); quote the value to give it as text ('no'), or write the number (0, 1)"
+        )
+    return value
+
+
+WrittenValue = Annotated[str | float, BeforeValidator(_not_a_boolean)]
+"""A value the catalog writes for an arg (a param's default or example, a member's literal arg): text or a number,
+never a YAML boolean."""
+
+
 def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = True) -> datetime:
     """An evaluation time from RFC 3339 (with offset; a `+` offset whose sign a query string read as a space, too) or
     unix seconds, from 1970 on and not after `now` (the current time) by more than a clock's skew, which reads as
@@ -351,7 +367,7 @@ class Param(BaseModel):
     type: ParamType
     description: str = ""
     required: bool = False
-    default: str | float | None = None
+    default: WrittenValue | None = None
     pattern: str | None = Field(default=None, description="full-match regex (string types)")
     values: list[str] | None = Field(default=None, description="allowed values (enum)")
     max_length: int = Field(default=256, ge=1, le=4096, description="longest value accepted (string types)")
@@ -368,7 +384,7 @@ class Param(BaseModel):
     maximum: Bound | None = Field(
         default=None, description="largest value accepted (number; a duration such as 1d for a duration param)"
     )
-    example: str | float | None = Field(
+    example: WrittenValue | None = Field(
         default=None,
         description="a value `analyzer validate --prometheus` "
         "dry-runs the check with (a required param needs one to be dry-run)",

@@ -388,14 +388,17 @@ class Runner:
             self.admission.release(caller)
 
     def _forget(self, key: _CoalesceKey, first: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
-        """Relayed to its `first` caller, out of the in-flight table, and remembered for the reuse window."""
+        """Relayed to its `first` caller, out of the in-flight table, and remembered for the reuse window (a request's,
+        not a member's)."""
         # Relayed first: whatever the bookkeeping below does, the first caller is answered (it resumes on a later
         # turn of the loop, after the rest of this callback, as it did with a callback of its own).
         _relay(first, done)
         self._callers.pop(done, None)
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
-        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+        # Not a member's (its key's last part a tuple, holding its parent's deadline): no later request has that key,
+        # and kept it would only crowd the table's bound, past which no result is kept.
+        if self.reuse_window_s > 0 and type(key[3]) is not tuple and not done.cancelled() and done.exception() is None:
             self._remember(key, done.result())
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:

@@ -28,6 +28,7 @@ from analyzer.kinds import (
     ParamType,
     Placeholder,
     Verdict,
+    WrittenValue,
     at_most,
     clip,
     format_number,
@@ -46,7 +47,7 @@ class Member(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     check: CheckName = Field(description="name of another check in the catalog")
-    args: dict[str, str | float] = Field(
+    args: dict[str, WrittenValue] = Field(
         default_factory=dict,
         description="the member's args; strings may use the composite's params, e.g. \"{{ canary_hash }}\"",
     )

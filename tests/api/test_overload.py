@@ -402,3 +402,24 @@ class TestBodiesRefusedAtTheDoor:
             gate.open()
         for held in holding:
             assert (await held).status == 200
+
+    async def test_an_undeclared_args_value_is_not_kept(self, client, gates):
+        # A credential sent the wrong way (`?access_token=` beside a body the door refuses): the entry names the arg,
+        # keeps a declared arg's value as given, and never the undeclared one's.
+        holding = await hold_both_slots(client, gates, {})
+        assert client.app[LIVE].admission.refuses("127.0.0.1")
+        oversized = b'{"m": "' + b"x" * 5000 + b'"}'
+        answer = await client.post(
+            "/api/v1/checks/wait/run?n=1&access_token=tok-9f3e1a",
+            data=oversized,
+            headers={"Content-Type": "application/json"},
+        )
+        assert (answer.status, (await answer.json())["error"]) == (413, "body_too_large")
+        (entry,) = client.app[HISTORY].query(limit=1, visible=lambda name: True)
+        assert entry.args == {"n": "1", "access_token": "<redacted>"}
+        page = await (await client.get("/api/v1/verdicts")).text()
+        assert "access_token" in page and "tok-9f3e1a" not in page
+        for gate in gates.values():
+            gate.open()
+        for held in holding:
+            assert (await held).status == 200

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry
@@ -117,6 +117,22 @@ class TestLinking:
         assert "arg 'limit' is a number but {{ canary_hash }} is a label_value" in problems(
             numeric, composite("card", [{"check": "n", "args": {"limit": "{{ canary_hash }}"}}])
         )
+
+    def test_a_literal_arg_yaml_read_as_a_boolean_is_refused(self, tmp_path):
+        # `country: no` (Norway) was the member's label value "0": it judged other series than the catalog says.
+        path = tmp_path / "catalog.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n"
+            "- {name: errors, kind: prometheus, params: {country: {type: label_value, required: true}},\n"
+            "   query: 'sum(rate(errors_total{country=\"{{ country }}\"}[5m])) or vector(0)', pass_if: < 1}\n"
+            "- {name: card, kind: composite, members: [{check: errors, args: {country: no}}]}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        (problem,) = caught.value.problems
+        assert "members.0.args.country" in problem
+        assert "a boolean: YAML reads yes, no, on, off, true and false unquoted as one" in problem
 
 
 class TestMeasuresThePast:

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from analyzer.errors import ArgError
+from analyzer.catalog import load_catalog
+from analyzer.errors import ArgError, ConfigError
 from analyzer.params import (
     Duration,
     GivenArgs,
@@ -22,6 +23,7 @@ from analyzer.params import (
     silence_s,
     stopped_reporting,
 )
+from analyzer.registry import Registry
 
 # What a time in no form `at` reads ends with: the two forms, each with an example.
 FORMS_READ = (
@@ -881,3 +883,33 @@ class TestBoundsWritten:
         assert param.parse("window", "60s") == "60s"
         with pytest.raises(ArgError, match="must be at most 60s, got '61s'"):
             param.parse("window", "61s")
+
+
+class TestYamlBooleans:
+    """A default or example that YAML read as a boolean (`no`, `on`, `true` unquoted) is refused at load, never taken
+    as the number 0 or 1."""
+
+    @pytest.mark.parametrize(("written", "field"), [("no", "default"), ("on", "default"), ("true", "example")])
+    def test_an_unquoted_yes_no_on_off_true_false_is_refused(self, tmp_path, written, field):
+        # `country: no` (Norway) was the label value "0": the query matched other series than the catalog says
+        # (none, and `or vector(0)` then reads no errors: a pass).
+        required = "required: true, " if field == "example" else ""
+        path = tmp_path / "catalog.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n"
+            "- name: errors\n"
+            "  kind: prometheus\n"
+            f"  params: {{country: {{type: label_value, {required}{field}: {written}}}}}\n"
+            '  query: sum(rate(errors_total{country="{{ country }}"}[5m])) or vector(0)\n'
+            "  pass_if: < 1\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        (problem,) = caught.value.problems
+        assert f"params.country.{field}" in problem
+        assert "a boolean: YAML reads yes, no, on, off, true and false unquoted as one" in problem
+
+    @pytest.mark.parametrize("default", ["no", 0, 1.5])
+    def test_quoted_text_and_numbers_stay_as_written(self, default):
+        assert Param.model_validate({"type": "label_value", "default": default}).default == default

@@ -71,6 +71,7 @@ PUBLIC_NAMES = [
     "Threshold",
     "Variant",
     "Verdict",
+    "WrittenValue",
     "answer_label_list",
     "at_most",
     "bare_selector",

@@ -962,6 +962,15 @@ class TestReuseWindow:
         clock[0] += 0.5
         assert await runner.evaluate(catalog.get("ok"), {}, at) is not second
 
+    async def test_a_members_result_is_not_kept(self):
+        # A member's key holds its parent's deadline, so no request ever matches it: kept, such results filled the
+        # table's bound (64 members a scorecard), past which no request's result was kept any more.
+        runner, catalog = runner_for("ok", "parent")
+        runner.reuse_window_s = 60
+        first = await runner.evaluate(catalog.get("parent"), {})
+        assert [key[1] for key in runner._recent] == ["parent"]
+        assert await runner.evaluate(catalog.get("parent"), {}) is first
+
 
 class TestMembers:
     """Members run at their parent's time and are backtests only when the parent is one."""

@@ -1,0 +1,82 @@
+"""The runner's coalescing and reuse window through the HTTP API against the real, backfilled Prometheus: only
+identical requests share an evaluation, however long the window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from analyzer.appkeys import LIVE
+from analyzer.catalog import load_catalog
+from analyzer.registry import Registry
+from analyzer.settings import Settings
+from analyzer.web import create_app
+from tests.integration.data_core import STEP_CHANGE_S
+
+pytestmark = pytest.mark.integration
+
+# 0.2 until anchor - 30m, then 0.9 (tests/integration/data_core.py).
+LATENCY = {"name": "latency", "kind": "prometheus", "query": 'max(latency_p99_seconds{service="checkout"})'}
+# A canary's 5xx ratio, its hash secret: healthy1 0.001, broken1 0.1; both shown as <redacted>.
+SECRET_HASH = {
+    "name": "secret-hash",
+    "kind": "prometheus",
+    "params": {"canary_hash": {"type": "label_value", "required": True, "secret": True}},
+    "query": 'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",'
+    'code=~"5.."}[5m])) / sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash='
+    '"{{ canary_hash }}"}[5m]))',
+    "pass_if": "< 0.01",
+}
+
+
+def write_catalog(path, url: str, latency_pass_if: str) -> None:
+    checks = [{**LATENCY, "pass_if": latency_pass_if}, SECRET_HASH]
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": checks}))
+
+
+@pytest.fixture
+async def served(prometheus, aiohttp_client, tmp_path):
+    """A client of a service whose reuse window outlasts the test, and its catalog's path."""
+    path = tmp_path / "catalog.yaml"
+    write_catalog(path, prometheus.url, "< 0.5")
+    registry = Registry.default()
+    settings = Settings(catalog=path, catalog_poll_s=0, reuse_window_s=60)
+    return await aiohttp_client(create_app(settings, load_catalog(path, registry), registry)), path
+
+
+async def verdict(client, check: str, **params: Any) -> str:
+    answer = await client.get(f"/api/v1/checks/{check}/run", params=params)
+    assert answer.status == 200, await answer.text()
+    return (await answer.json())["verdict"]
+
+
+class TestJudgedApart:
+    """Requests that differ in what is measured, or in the definition that judges it, never share an answer."""
+
+    async def test_another_time_is_evaluated_at_its_own(self, served, prometheus):
+        client, _ = served
+        before = str(int(prometheus.anchor - 2 * STEP_CHANGE_S))
+        after = str(int(prometheus.anchor))
+        assert [await verdict(client, "latency", at=t) for t in (before, after, before)] == ["pass", "fail", "pass"]
+        # Now (no `at`) is after the step, whatever a past time's answer was.
+        assert await verdict(client, "latency", at=before) == "pass"
+        assert await verdict(client, "latency") == "fail"
+
+    async def test_secret_args_shown_alike_are_evaluated_apart(self, served):
+        client, _ = served
+        found = [await verdict(client, "secret-hash", canary_hash=h) for h in ("healthy1", "broken1", "healthy1")]
+        assert found == ["pass", "fail", "pass"]
+
+    async def test_a_reload_between_two_identical_requests_judges_by_the_new_definition(self, served, prometheus):
+        client, path = served
+        at = str(int(prometheus.anchor))
+        assert await verdict(client, "latency", at=at) == "fail"
+        write_catalog(path, prometheus.url, "< 1")
+        assert await client.app[LIVE].reload("test") == "reloaded"
+        assert await verdict(client, "latency", at=at) == "pass"
+        # And back: the first definition's answer is not the one kept for the same request either.
+        write_catalog(path, prometheus.url, "< 0.5")
+        assert await client.app[LIVE].reload("test") == "reloaded"
+        assert await verdict(client, "latency", at=at) == "fail"
