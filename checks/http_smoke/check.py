@@ -9,7 +9,7 @@ import dataclasses
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -964,15 +964,10 @@ def _cookie_carriers(
 ) -> dict[str, frozenset[str]]:
     """For each value captured from a cookie that the step's Cookie header sends, the names of the cookies of that
     header that hold it (one the capture itself names, `{{ sid }}=on`, is known by a marker: see _unsent_cookies)."""
-    found = {}
-    for template in compiled.headers:
-        if template.name.lower() != "cookie":
-            continue
-        for name in sorted(template.param_names & cookie_scopes.keys()):
-            marked = template.render({**values, name: _CAPTURE_SENTINEL})
-            pairs = [pair.partition("=") for pair in marked.split(";")]
-            found[name] = frozenset(key.strip() for key, _, value in pairs if _CAPTURE_SENTINEL in key + value)
-    return found
+    return {
+        name: frozenset(key.strip() for key, _, value in pairs if _CAPTURE_SENTINEL in key + value)
+        for name, pairs in _marked_cookie_pairs(compiled, values, cookie_scopes)
+    }
 
 
 def _captured_cookies(
@@ -981,19 +976,27 @@ def _captured_cookies(
     """For each value captured from a cookie, the cookies (`name=value`) of the step's Cookie header whose value is that
     value alone (`session={{ sid }}`): the cookie browsers hold, where one with more in it (`{{ sid }}.{{ key }}`) is
     the check's own."""
-    found: dict[str, frozenset[str]] = {}
+    return {
+        name: frozenset(
+            f"{key.strip()}={render_value(values[name])}"
+            for key, _, value in pairs
+            if value.strip() == _CAPTURE_SENTINEL and _CAPTURE_SENTINEL not in key
+        )
+        for name, pairs in _marked_cookie_pairs(compiled, values, cookie_scopes)
+    }
+
+
+def _marked_cookie_pairs(
+    compiled: _CompiledStep, values: Mapping[str, ArgValue], cookie_scopes: Mapping[str, CookieScope]
+) -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
+    """For each value captured from a cookie that the step's Cookie header places, the header's `name=value` pairs
+    (partitioned at '=') with that value replaced by a marker, so that where it stands can be told."""
     for template in compiled.headers:
         if template.name.lower() != "cookie":
             continue
         for name in sorted(template.param_names & cookie_scopes.keys()):
             marked = template.render({**values, name: _CAPTURE_SENTINEL})
-            pairs = [pair.partition("=") for pair in marked.split(";")]
-            found[name] = frozenset(
-                f"{key.strip()}={render_value(values[name])}"
-                for key, _, value in pairs
-                if value.strip() == _CAPTURE_SENTINEL and _CAPTURE_SENTINEL not in key
-            )
-    return found
+            yield name, [pair.partition("=") for pair in marked.split(";")]
 
 
 def _unsent_cookies(
