@@ -1603,7 +1603,8 @@ def _names(op: str, matched: str, value: str) -> bool:
     the pods of that hash; `hash=~"c10.*"` does not name "c1")."""
     if matched == value:
         return True
-    if "~" not in op or value not in matched:
+    # An empty value (min_length: 0) is a piece of any text: only a matcher of the empty text names it.
+    if "~" not in op or not value or value not in matched:
         return False
     return re.search(rf"(?<![0-9A-Za-z_]){re.escape(value)}(?![0-9A-Za-z_])", matched) is not None
 

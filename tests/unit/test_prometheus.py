@@ -1315,6 +1315,8 @@ class TestNamedVariants:
             (('errors{hash="c",code!="503"}', 'requests{hash="c",code!="503"}'), ("c", "503")),
             # A value inside a longer word of a regex, or in an equality's text, is not named.
             (('x{hash=~"c10.*"}', 'x{hash=~"ac1"}', 'x{hash="c1.*"}', 'x{hash="s"}'), ("c1", "s")),
+            # An empty value is a piece of any text: only `hash=""` (or `=~""`) names it.
+            (('x{hash=~"5.."}', 'x{hash="s"}'), ("", "s")),
         ],
     )
     def test_other_queries_have_none(self, selectors, values):
