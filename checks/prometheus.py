@@ -1574,10 +1574,11 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
         except ValueError:
             continue
         for written in read:
-            for label, op, value in written.matchers:
+            for label, op, matched in written.matchers:
                 # `hash=~"c"` selects what `hash="c"` does (a regex matches a label's whole value); `!=`, `!~` the rest.
-                if value in values:
-                    named.setdefault(label, {}).setdefault((value, op.startswith("!")), {})[selector] = None
+                for value in values:
+                    if _names(op, matched, value):
+                        named.setdefault(label, {}).setdefault((value, op.startswith("!")), {})[selector] = None
     variants: dict[tuple[str, bool], dict[str, None]] = {}
     for by_value in named.values():
         if len(by_value) > 1:
@@ -1596,6 +1597,18 @@ def _named_variants(selectors: tuple[str, ...], values: tuple[str, ...]) -> tupl
     )
 
 
+def _names(op: str, matched: str, value: str) -> bool:
+    """Whether a matcher (`op` and the text it matches) names an arg's `value`: as the whole text, or, a regex, as a
+    piece of it no letter, digit or `_` continues (`pod=~"app-{{ canary_hash }}-.*"`, `hash=~"{{ canary_hash }}.*"`:
+    the pods of that hash; `hash=~"c10.*"` does not name "c1")."""
+    if matched == value:
+        return True
+    # An empty value (min_length: 0) is a piece of any text: only a matcher of the empty text names it.
+    if "~" not in op or not value or value not in matched:
+        return False
+    return re.search(rf"(?<![0-9A-Za-z_]){re.escape(value)}(?![0-9A-Za-z_])", matched) is not None
+
+
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]:
     """Of `selectors` (as written), those a matcher names the declared `canary` in (`hash="c"`, `hash=~"c"`) and the
@@ -1608,7 +1621,11 @@ def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]
             read = kinds.vector_selectors(selector)
         except ValueError:
             continue
-        if any(value == canary and not op.startswith("!") for written in read for _, op, value in written.matchers):
+        if any(
+            _names(op, matched, canary) and not op.startswith("!")
+            for written in read
+            for _, op, matched in written.matchers
+        ):
             named[selector] = None
     rest = tuple(selector for selector in selectors if selector not in named)
     if not named or not rest:

@@ -756,6 +756,30 @@ class TestStoppedVariantComparedInOneQuery:
         status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize(
+        ("others", "stable"),
+        [
+            # Against the whole fleet (a declared canary), and against stable written the same way (two args).
+            ("canary_error_ratio", None),
+            ('canary_error_ratio{rollouts_pod_template_hash=~"{{ stable_hash }}.*"}', "steady1"),
+        ],
+    )
+    async def test_a_canary_written_inside_a_regex_is_asked_apart(self, prometheus, client_for, others, stable):
+        # Before: a pass. `hash=~"c.*"` (as a pod name's `pod=~"app-{{ canary_hash }}-.*"`) named no variant, only a
+        # regex that is the value alone did, and the other pods reporting answered for a dead canary's selectors.
+        canary = 'canary_error_ratio{rollouts_pod_template_hash=~"{{ canary_hash }}.*"}'
+        params = {"canary_hash": {**self.check["params"]["canary_hash"], "variant": "canary"}}
+        args = {}
+        if stable is not None:
+            params["stable_hash"], args["stable_hash"] = self.check["params"]["stable_hash"], stable
+        query = f"avg(avg_over_time({canary}[1h])) - avg(avg_over_time({others}[1h]))"
+        client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     async def test_variants_named_by_regex_matchers_are_asked_apart(self, prometheus, client_for):
         # Before: a pass. `hash=~"crashed1"` selects what `hash="crashed1"` does (a regex matches the whole value).
         check = {**self.check, "query": self.check["query"].replace('_hash="{{', '_hash=~"{{')}

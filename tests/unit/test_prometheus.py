@@ -1288,6 +1288,15 @@ class TestNamedVariants:
             ('name "s1"', ('x{hash="s1"}',)),
         )
 
+    def test_a_regex_writing_a_value_among_other_text_names_its_variant(self):
+        # Before: none. A pod name's regex (`pod=~"app-{{ canary_hash }}-.*"`) selects the pods of that hash.
+        selectors = ('x{pod=~"app-c-.*"}', 'x{pod=~"app-s1-.*"}', 'x{pod!~".*-c-.*"}')
+        assert shown(_named_variants(selectors, ("c", "s1"))) == (
+            ('name "c"', ('x{pod=~"app-c-.*"}',)),
+            ('leave out "c"', ('x{pod!~".*-c-.*"}',)),
+            ('name "s1"', ('x{pod=~"app-s1-.*"}',)),
+        )
+
     @pytest.mark.parametrize("negated", ["!=", "!~"])
     def test_a_canary_and_every_other_pod_are_two_variants(self, negated):
         assert shown(_named_variants(('x{hash="c"}', f'x{{hash{negated}"c"}}'), ("c",))) == (
@@ -1304,6 +1313,10 @@ class TestNamedVariants:
             # An arg of another label (an error code) names no variant, nor one left out by every selector.
             (('errors{hash="c",code="503"}', 'requests{hash="c"}'), ("c", "503")),
             (('errors{hash="c",code!="503"}', 'requests{hash="c",code!="503"}'), ("c", "503")),
+            # A value inside a longer word of a regex, or in an equality's text, is not named.
+            (('x{hash=~"c10.*"}', 'x{hash=~"ac1"}', 'x{hash="c1.*"}', 'x{hash="s"}'), ("c1", "s")),
+            # An empty value is a piece of any text: only `hash=""` (or `=~""`) names it.
+            (('x{hash=~"5.."}', 'x{hash="s"}'), ("", "s")),
         ],
     )
     def test_other_queries_have_none(self, selectors, values):
@@ -1319,6 +1332,14 @@ class TestCanaryApart:
         assert shown(_canary_apart(selectors, "c")) == (
             ('name "c"', ('x{hash="c"}',)),
             ('do not name "c"', ('x{service="s"}', "x")),
+        )
+
+    def test_a_canary_written_inside_a_regex_is_apart_from_the_fleet(self):
+        # Before: none, and the fleet's series answered for a dead canary's.
+        selectors = ('x{pod=~"app-c-.*"}', 'x{hash=~"c_1|c"}', "x")
+        assert shown(_canary_apart(selectors, "c")) == (
+            ('name "c"', ('x{pod=~"app-c-.*"}', 'x{hash=~"c_1|c"}')),
+            ('do not name "c"', ("x",)),
         )
 
     @pytest.mark.parametrize(

@@ -172,10 +172,40 @@ class TestCookieExpiry:
         assert cookie_expiry_s(text) == expiry_s
 
     @pytest.mark.parametrize(
+        ("text", "expiry_s"),
+        [
+            # The RFC's edges: 1601 the first year, 70 the first two-digit year of the 1900s, 99 its last, 00 and 69
+            # of the 2000s (3 digits read as their value), 9999 the last year a 4-digit token writes, 29 February of a
+            # leap year.
+            ("Sat, 01 Jan 1601 00:00:00 GMT", -11644473600),
+            ("1 Jan 70 00:00:00", 0),
+            ("31 Dec 99 23:59:59", 946684799),
+            ("1 Jan 00 00:00:00", 946684800),
+            ("31 Dec 69 23:59:59", 3155759999),
+            ("1 Jan 069 00:00:00", 3124224000),
+            ("31 Dec 9999 23:59:59", 253402300799),
+            ("29 Feb 2028 00:00:00", 1835395200),
+            # Trailing text after a token's digits, tokens in any order, and a second time read as the day.
+            ("01st Jan 1970 00:00:00GMT", 0),
+            ("1970 Jan 01 00:00:00", 0),
+            ("00:00:00 12:00:00 Jan 1970", 11 * 86400),
+        ],
+    )
+    def test_edges_read_as_the_rfc_reads_them(self, text, expiry_s):
+        assert cookie_expiry_s(text) == expiry_s
+
+    @pytest.mark.parametrize(
         "text",
         [
             "",
             "0",
+            "31 Dec 1600 23:59:59",
+            "31 Apr 2030 00:00:00",
+            "29 Feb 2100 00:00:00",
+            "0 Jan 2030 00:00:00",
+            "1 Jan 2030 00:60:00",
+            "1 Jan 1970 000:00:00",
+            "Ja 1 1970 00:00:00",
             "Thu, 01 Jan 1970",
             "1970-01-01T00:00:00Z",
             "Mon, 01 Jan 1000 00:00:00 GMT",
