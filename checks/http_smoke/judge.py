@@ -40,46 +40,195 @@ _MAX_SECRET_LEAVES = 256
 # what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
 MAX_REGEX_CHARS = 64 * 1024
 REGEX_TIMEOUT_S = 1.0
-# Body charsets decoded as named; any other (punycode is quadratic, idna and undefined raise) is read as UTF-8.
-_DECODED_CHARSETS = frozenset(
-    {
-        "utf-8",
-        "utf-16",
-        "utf-16-le",
-        "utf-16-be",
-        "utf-32",
-        "utf-32-le",
-        "utf-32-be",
+# WHATWG Encoding's label table (encodings.json, whatwg/encoding a985b62 of 2026-05): only these labels name a charset
+# to a browser. Looked up among Python's codec names instead, `<meta charset="utf-32">` read a UTF-8 error page as
+# UTF-32 (browsers know no such label and read on) and body_not_contains passed it. Each encoding is under the codec
+# that reads it as browsers do (Shift_JIS is windows-31j, GBK is GB18030, Big5 includes HKSCS, EUC-KR is windows-949,
+# US-ASCII and ISO-8859-1 are windows-1252, ISO-8859-9 is windows-1254; the single-byte codecs match WHATWG's indexes,
+# but for KOI8-U's 0xAE and 0xBE); CPython's codecs for them are linear. Kept here rather than taken from webencodings
+# (0.6.1 holds the same 228 labels): it would give the encoding's name only, as its codecs read GBK (Python's gbk) and
+# GB18030 otherwise than browsers, so the codec half is needed here anyway; a dependency and its stubs for a table
+# WHATWG seldom changes is not worth it.
+_WHATWG_ENCODINGS: dict[str, tuple[str, ...]] = {
+    "utf-8": ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"),
+    "cp866": ("866", "cp866", "csibm866", "ibm866"),
+    "iso8859-2": (
+        "csisolatin2",
+        "iso-8859-2",
+        "iso-ir-101",
+        "iso8859-2",
+        "iso88592",
+        "iso_8859-2",
+        "iso_8859-2:1987",
+        "l2",
+        "latin2",
+    ),
+    "iso8859-3": (
+        "csisolatin3",
+        "iso-8859-3",
+        "iso-ir-109",
+        "iso8859-3",
+        "iso88593",
+        "iso_8859-3",
+        "iso_8859-3:1988",
+        "l3",
+        "latin3",
+    ),
+    "iso8859-4": (
+        "csisolatin4",
+        "iso-8859-4",
+        "iso-ir-110",
+        "iso8859-4",
+        "iso88594",
+        "iso_8859-4",
+        "iso_8859-4:1988",
+        "l4",
+        "latin4",
+    ),
+    "iso8859-5": (
+        "csisolatincyrillic",
+        "cyrillic",
+        "iso-8859-5",
+        "iso-ir-144",
+        "iso8859-5",
+        "iso88595",
+        "iso_8859-5",
+        "iso_8859-5:1988",
+    ),
+    "iso8859-6": (
+        "arabic",
+        "asmo-708",
+        "csiso88596e",
+        "csiso88596i",
+        "csisolatinarabic",
+        "ecma-114",
+        "iso-8859-6",
+        "iso-8859-6-e",
+        "iso-8859-6-i",
+        "iso-ir-127",
+        "iso8859-6",
+        "iso88596",
+        "iso_8859-6",
+        "iso_8859-6:1987",
+    ),
+    "iso8859-7": (
+        "csisolatingreek",
+        "ecma-118",
+        "elot_928",
+        "greek",
+        "greek8",
+        "iso-8859-7",
+        "iso-ir-126",
+        "iso8859-7",
+        "iso88597",
+        "iso_8859-7",
+        "iso_8859-7:1987",
+        "sun_eu_greek",
+    ),
+    "iso8859-8": (
+        "csiso88598e",
+        "csiso88598i",
+        "csisolatinhebrew",
+        "hebrew",
+        "iso-8859-8",
+        "iso-8859-8-e",
+        "iso-8859-8-i",
+        "iso-ir-138",
+        "iso8859-8",
+        "iso88598",
+        "iso_8859-8",
+        "iso_8859-8:1988",
+        "logical",
+        "visual",
+    ),
+    "iso8859-10": ("csisolatin6", "iso-8859-10", "iso-ir-157", "iso8859-10", "iso885910", "l6", "latin6"),
+    "iso8859-13": ("iso-8859-13", "iso8859-13", "iso885913"),
+    "iso8859-14": ("iso-8859-14", "iso8859-14", "iso885914"),
+    "iso8859-15": ("csisolatin9", "iso-8859-15", "iso8859-15", "iso885915", "iso_8859-15", "l9"),
+    "iso8859-16": ("iso-8859-16",),
+    "koi8_r": ("cskoi8r", "koi", "koi8", "koi8-r", "koi8_r"),
+    "koi8_u": ("koi8-ru", "koi8-u"),
+    "mac_roman": ("csmacintosh", "mac", "macintosh", "x-mac-roman"),
+    "cp874": ("dos-874", "iso-8859-11", "iso8859-11", "iso885911", "tis-620", "windows-874"),
+    "cp1250": ("cp1250", "windows-1250", "x-cp1250"),
+    "cp1251": ("cp1251", "windows-1251", "x-cp1251"),
+    "cp1252": (
+        "ansi_x3.4-1968",
         "ascii",
-        *(f"cp{n}" for n in range(1250, 1259)),
-        *(f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))),
-    }
-)
-# Legacy East Asian, Cyrillic, Thai and Latin charsets by label, decoded as browsers decode them (WHATWG Encoding:
-# Shift_JIS is windows-31j, GB2312 and GBK are GB18030, Big5 includes HKSCS, EUC-KR is windows-949, US-ASCII and
-# ISO-8859-1 are windows-1252, ISO-8859-9 is windows-1254). Read as UTF-8, such an error page held none of its words,
-# and body_not_contains passed it. CPython's codecs for them are linear.
-_LEGACY_CHARSETS = {
-    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "ms_kanji", "x-sjis", "csshiftjis", "windows-31j"), "cp932"),
-    **dict.fromkeys(("cp932", "ms932"), "cp932"),
-    **dict.fromkeys(("euc-jp", "x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
-    **dict.fromkeys(("iso-2022-jp", "csiso2022jp"), "iso2022_jp"),
-    # CPython's gbk lacks GB18030's four-byte sequences and 0x80 (the euro sign), which browsers read in a GBK page.
-    **dict.fromkeys(("gb2312", "gbk", "x-gbk", "chinese", "cp936", "windows-936", "csgb2312", "gb_2312-80"), "gb18030"),
-    **dict.fromkeys(("gb18030", "iso-ir-58", "csiso58gb231280"), "gb18030"),
-    **dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "x-x-big5", "csbig5"), "big5hkscs"),
-    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "windows-949", "cp949", "korean"), "cp949"),
-    **dict.fromkeys(("koi8-r", "koi8r", "koi8_r", "cskoi8r", "koi"), "koi8_r"),
-    **dict.fromkeys(("koi8-u", "koi8-ru"), "koi8_u"),
-    **dict.fromkeys(("ibm866", "cp866", "866", "csibm866"), "cp866"),
-    **dict.fromkeys(("windows-874", "tis-620", "iso-8859-11", "dos-874"), "cp874"),
-    # CPython reads 0x80-0x9F of these as C1 controls (ascii: as errors), browsers as the euro sign, quotes and dashes.
-    **dict.fromkeys(("us-ascii", "ascii", "ansi_x3.4-1968", "iso-8859-1", "iso8859-1", "iso88591"), "cp1252"),
-    **dict.fromkeys(("iso_8859-1", "iso_8859-1:1987", "latin1", "l1", "cp819", "ibm819", "csisolatin1"), "cp1252"),
-    **dict.fromkeys(("iso-ir-100", "windows-1252", "x-cp1252"), "cp1252"),
-    **dict.fromkeys(("iso-8859-9", "iso8859-9", "iso88599", "iso_8859-9", "iso_8859-9:1989", "iso-ir-148"), "cp1254"),
-    **dict.fromkeys(("latin5", "l5", "csisolatin5", "windows-1254", "x-cp1254"), "cp1254"),
+        "cp1252",
+        "cp819",
+        "csisolatin1",
+        "ibm819",
+        "iso-8859-1",
+        "iso-ir-100",
+        "iso8859-1",
+        "iso88591",
+        "iso_8859-1",
+        "iso_8859-1:1987",
+        "l1",
+        "latin1",
+        "us-ascii",
+        "windows-1252",
+        "x-cp1252",
+    ),
+    "cp1253": ("cp1253", "windows-1253", "x-cp1253"),
+    "cp1254": (
+        "cp1254",
+        "csisolatin5",
+        "iso-8859-9",
+        "iso-ir-148",
+        "iso8859-9",
+        "iso88599",
+        "iso_8859-9",
+        "iso_8859-9:1989",
+        "l5",
+        "latin5",
+        "windows-1254",
+        "x-cp1254",
+    ),
+    "cp1255": ("cp1255", "windows-1255", "x-cp1255"),
+    "cp1256": ("cp1256", "windows-1256", "x-cp1256"),
+    "cp1257": ("cp1257", "windows-1257", "x-cp1257"),
+    "cp1258": ("cp1258", "windows-1258", "x-cp1258"),
+    "mac_cyrillic": ("x-mac-cyrillic", "x-mac-ukrainian"),
+    "gb18030": (
+        "chinese",
+        "csgb2312",
+        "csiso58gb231280",
+        "gb18030",
+        "gb2312",
+        "gb_2312",
+        "gb_2312-80",
+        "gbk",
+        "iso-ir-58",
+        "x-gbk",
+    ),
+    "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
+    "euc_jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
+    "iso2022_jp": ("csiso2022jp", "iso-2022-jp"),
+    "cp932": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis", "windows-31j", "x-sjis"),
+    "cp949": (
+        "cseuckr",
+        "csksc56011987",
+        "euc-kr",
+        "iso-ir-149",
+        "korean",
+        "ks_c_5601-1987",
+        "ks_c_5601-1989",
+        "ksc5601",
+        "ksc_5601",
+        "windows-949",
+    ),
+    "replacement": ("csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"),
+    "utf-16-be": ("unicodefffe", "utf-16be"),
+    "utf-16-le": ("csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"),
+    "x-user-defined": ("x-user-defined",),
 }
+_LABEL_CODECS = {label: codec for codec, labels in _WHATWG_ENCODINGS.items() for label in labels}
+# What a meta's encoding is read as (WHATWG HTML's prescan): a page whose bytes the prescan read as ASCII is no UTF-16.
+_META_CODECS = {"utf-16-be": "utf-8", "utf-16-le": "utf-8", "x-user-defined": "cp1252"}
+# x-user-defined reads a byte past ASCII as a private-use character (WHATWG Encoding).
+_X_USER_DEFINED = {byte: 0xF780 + byte - 0x80 for byte in range(0x80, 0x100)}
 # The lead bytes of the two-byte legacy codecs, by the codec's name. After a lead whose pair maps to nothing, WHATWG
 # Encoding drops a non-ASCII second byte with it (only an ASCII one is read again); CPython's codecs read that byte as
 # the next lead, which takes the ASCII byte after it along (Shift_JIS `\x81\xe9Error` read as `\ufffd\u98b1rror`).
@@ -147,11 +296,11 @@ _PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
 _PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
 # What may follow `<meta` for the prescan to read it as one.
 _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
-_CHARSET_LABEL_RE = re.compile(rb"[A-Za-z0-9_.:-]{1,40}")
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
-# UTF-32's, a charset decoded here): UTF-32LE's first, as it starts with UTF-16LE's and no text starts with a NUL.
+# UTF-32's, read as UTF-32 so that an error page in it is seen): UTF-32LE's first, as it starts with UTF-16LE's and
+# no text starts with a NUL.
 _BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -748,11 +897,15 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
             return body[len(mark) :].decode(codec, errors="replace")
     content_type = exchange.headers.get("content-type", "")
     match = re.search(r"charset=\"?([A-Za-z0-9_.:-]{1,40})", content_type)
-    if match:
-        encoding = _charset(match.group(1))
-    elif content_type.split(";")[0].strip().lower() == "text/html":
+    # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
+    encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
+    if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
         encoding = _meta_charset(body[:_META_PRESCAN_BYTES])
-    else:
+    if encoding == "x-user-defined":
+        return body.decode("latin-1").translate(_X_USER_DEFINED)
+    if encoding in (None, "replacement"):
+        # Browsers show a replacement-labelled page (ISO-2022-KR, HZ...) as one U+FFFD; read as that, an error page
+        # would pass body_not_contains, so it is read as UTF-8 like a page that names no charset.
         encoding = "utf-8"
     try:
         text = body.decode(encoding, errors=_LEGACY_ERRORS if encoding in _WHATWG_REPLACED else "replace")
@@ -779,7 +932,7 @@ def _meta_charset(head: bytes | bytearray) -> str:
                 break
             encoding, at = meta
             if encoding is not None:
-                return "utf-8" if encoding.startswith("utf-16") else encoding
+                return _META_CODECS.get(encoding, encoding)
         elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
             # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
             while at < len(head) and head[at] not in b"\t\n\x0c\r >":
@@ -903,29 +1056,8 @@ def _content_charset(content: bytes) -> str | None:
 
 
 def _charset_label(label: bytes) -> str:
-    """The codec a meta's charset label names, "" for one no codec has (empty, or bytes codecs.lookup refuses)."""
-    label = label.strip(_PRESCAN_SPACES)
-    if not _CHARSET_LABEL_RE.fullmatch(label):
-        return ""
-    name = label.decode("ascii")
-    if name.lower() not in _LEGACY_CHARSETS:
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            return ""
-    return _charset(name)
-
-
-def _charset(name: str) -> str:
-    """The codec for a charset name when it is one we decode, else UTF-8."""
-    legacy = _LEGACY_CHARSETS.get(name.lower())
-    if legacy is not None:
-        return legacy
-    try:
-        encoding = codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
-    return encoding if encoding in _DECODED_CHARSETS else "utf-8"
+    """The codec a meta's charset label names (WHATWG Encoding's "get an encoding"), "" for a label it does not know."""
+    return _LABEL_CODECS.get(label.strip(_PRESCAN_SPACES).decode("latin-1").lower(), "")
 
 
 def _masked(text: str, secret_names: SecretNames) -> str:

@@ -664,6 +664,66 @@ class TestResponses:
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
 
 
+class TestCharsetLabels:
+    """A real server's charset label is read from WHATWG Encoding's label table, as browsers read it, not from
+    Python's codec names."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize(
+        ("content_type", "page"),
+        [
+            # Browsers know no `utf-32` label and read on: the page is UTF-8 (read as UTF-32 it held no エラー).
+            ("text/html", f'<meta charset="utf-32"><title>{ERROR} 500</title>'.encode()),
+            # An unknown label is passed over, the next meta names the charset (utf-7 stopped the prescan here).
+            ("text/html", f'<meta charset="utf-7"><meta charset="shift_jis"><title>{ERROR}</title>'.encode("cp932")),
+            # `unicode` is UTF-16LE, which a meta makes UTF-8: browsers stop at it (here the Shift_JIS meta was read).
+            ("text/html", f'<meta charset="unicode"><meta charset="shift_jis"><title>{ERROR}</title>'.encode()),
+            # A replacement label stops the prescan too; the page is read as UTF-8 (see judge._text).
+            ("text/html", f'<meta charset="csiso2022kr"><meta charset="shift_jis"><title>{ERROR}</title>'.encode()),
+            # An unknown label in the header is ignored: the meta names the charset, else the page is UTF-8.
+            ("text/html; charset=utf-32", f'<meta charset="shift_jis"><title>{ERROR}</title>'.encode("cp932")),
+            ("text/plain; charset=utf-32", f"{ERROR} 500".encode()),
+            # Python's names for legacy codecs are no WHATWG labels: a UTF-8 page labelled so is read as UTF-8.
+            ("text/plain; charset=cp932", f"{ERROR} 500".encode()),
+            ("text/html", f'<meta charset="cp949"><title>{ERROR} 500</title>'.encode()),
+        ],
+    )
+    async def test_an_error_page_browsers_show_fails_body_not_contains(
+        self, aiohttp_server, client, content_type, page
+    ):
+        async def error_page(request: web.Request) -> web.Response:
+            return web.Response(body=page, headers={"Content-Type": content_type})
+
+        app = web.Application()
+        app.router.add_get("/", error_page)
+        server = await aiohttp_server(app)
+        step = {"name": "home", "path": "/", "expect": {"body_not_contains": [self.ERROR]}}
+        evaluation = await run(smoke(server.port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["failed_assertions"][0].startswith("body_not_contains"), evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("content_type", "page"),
+        [
+            # x-user-defined in a meta is windows-1252 (WHATWG HTML's prescan): read on as UTF-8, "é" was lost.
+            ("text/html", '<meta charset="x-user-defined"><title>Erreur: opération</title>'.encode("cp1252")),
+            # macintosh is a label browsers read (it was read as UTF-8 here).
+            ("text/plain; charset=x-mac-roman", "Erreur: opération".encode("mac_roman")),
+        ],
+    )
+    async def test_a_legacy_page_is_read_in_its_labelled_charset(self, aiohttp_server, client, content_type, page):
+        async def error_page(request: web.Request) -> web.Response:
+            return web.Response(body=page, headers={"Content-Type": content_type})
+
+        app = web.Application()
+        app.router.add_get("/", error_page)
+        server = await aiohttp_server(app)
+        step = {"name": "home", "path": "/", "expect": {"body_not_contains": ["opération"]}}
+        evaluation = await run(smoke(server.port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+
+
 class TestSecretArgsEchoed:
     """A declared secret param's value is scrubbed from everything a verdict shows, wherever the target echoes it."""
 

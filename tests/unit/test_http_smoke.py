@@ -2315,13 +2315,13 @@ class TestJudgeLegacyCharsets:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
         assert result.evidence["body"] == f"x{character}y"
 
-    @pytest.mark.parametrize("charset", ["utf-8", "utf-16-le"])
-    def test_the_gb18030_table_leaves_other_charsets_alone(self, charset):
+    @pytest.mark.parametrize(("charset", "codec"), [("utf-8", "utf-8"), ("utf-16le", "utf-16-le")])
+    def test_the_gb18030_table_leaves_other_charsets_alone(self, charset, codec):
         # Applied to any text, it would turn a UTF-8 page's "\u1e3f" into a private-use character; no test saw it.
         text = "\u1e3f \ue7c7 \ue5e5 \ue78d"
         result = judged(
             {"body_contains": [text]},
-            body=text.encode(charset),
+            body=text.encode(codec),
             headers={"Content-Type": f"text/plain; charset={charset}"},
         )
         assert result.failures == []
@@ -2360,6 +2360,31 @@ class TestJudgeLegacyCharsets:
             {"body_not_contains": ["\ufffd"]},
             body=b"ok " + undefined,
             headers={"Content-Type": f"text/plain; charset={charset}"},
+        )
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+
+
+class TestJudgeCharsetLabels:
+    """A charset label is looked up in WHATWG Encoding's label table, as browsers look it up."""
+
+    def test_x_user_defined_reads_bytes_past_ascii_as_private_use_characters(self):
+        # Read as UTF-8 (Python has no such codec), "\xe9" was one U+FFFD; browsers read U+F7E9.
+        result = judged({}, body=b"Fehler \xe9", headers={"Content-Type": "text/plain; charset=x-user-defined"})
+        assert result.evidence["body"] == "Fehler \uf7e9"
+
+    @pytest.mark.parametrize("label", ["unicode11utf8", "x-unicode20utf8"])
+    def test_a_meta_with_a_utf8_label_python_does_not_know_stops_the_prescan(self, label):
+        # Passed over, the next meta's Shift_JIS read the UTF-8 error page, which then passed body_not_contains.
+        error = "\u30a8\u30e9\u30fc"
+        page = f'<meta charset="{label}"><meta charset="shift_jis"><title>{error}</title>'.encode()
+        result = judged({"body_not_contains": [error]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in result.failures] == ["body_not_contains"]
+
+    def test_a_utf16_label_browsers_know_is_read_as_utf16(self):
+        # `ucs-2` is UTF-16LE to browsers; Python has no such codec, and the page was read as UTF-8.
+        body = "Error 500".encode("utf-16-le")
+        result = judged(
+            {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": "text/plain; charset=ucs-2"}
         )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
 
