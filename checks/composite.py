@@ -182,7 +182,15 @@ class CompositeCheck(Check):
 
     def secret_params(self) -> frozenset[str]:
         """Declared secret params, and those a member gets as one of its own secret params."""
-        found = set(super().secret_params())
+        return super().secret_params() | self._passed_as_secrets()
+
+    def secret_by_name(self) -> frozenset[str]:
+        """Params secret only by their names: not those a member gets as a secret, which `secret: false` would not
+        show."""
+        return super().secret_by_name() - self._passed_as_secrets()
+
+    def _passed_as_secrets(self) -> frozenset[str]:
+        found: set[str] = set()
         for parts, target in zip(self._arg_parts, self._targets, strict=False):
             secret = target.secret_params()
             found.update(
