@@ -18,7 +18,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import render_value
+from analyzer.params import WrittenNumber, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -187,7 +187,32 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    mapping = loader.construct_mapping(node, deep=deep)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in ("default", "example"):
+            _mark_written_number(mapping, key, value_node)
+        elif key == "args" and isinstance(value_node, yaml.MappingNode) and isinstance(mapping.get(key), dict):
+            for arg_node, arg_value_node in value_node.value:
+                _mark_written_number(mapping[key], loader.construct_object(arg_node, deep=deep), arg_value_node)
+    return mapping
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def _mark_written_number(mapping: dict[Any, Any], key: Any, node: yaml.Node) -> None:
+    # A param's default or example, or a member's literal arg, keeps the text YAML read a number from when the
+    # number renders otherwise (`012` as 10, `1.10` as 1.1): a param sent as text refuses it (params.WrittenNumber).
+    value = mapping.get(key)
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag in _NUMBER_TAGS
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and render_value(float(value)) != node.value
+    ):
+        mapping[key] = WrittenNumber(value, node.value)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

@@ -53,12 +53,14 @@ from analyzer.params import (
     ParamName,
     ParamType,
     Variant,
+    WrittenNumber,
     WrittenValue,
     parse_duration,
     range_step_s,
     render_value,
     silence_s,
     stopped_reporting,
+    written_number_problem,
 )
 from analyzer.promql_text import QuantileArgument, gauge_of_counter_warnings, promql_blanked, quantile_arguments
 from analyzer.redaction import (
@@ -303,6 +305,7 @@ __all__ = [
     "Threshold",
     "Variant",
     "Verdict",
+    "WrittenNumber",
     "WrittenValue",
     "answer_label_list",
     "at_most",
@@ -367,4 +370,5 @@ __all__ = [
     "url_for_message",
     "url_with_scheme",
     "vector_selectors",
+    "written_number_problem",
 ]

@@ -148,15 +148,39 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 """A param's bound: a number, or a duration (`1m`) for a duration param."""
 
 
+class WrittenNumber(float):
+    """A number the catalog's YAML read from text it does not render as (`012` as 10, `1.10` as 1.1, `1_000` as
+    1000): `written` holds the text, which a param sent as text would not be sent."""
+
+    written: str
+
+    def __new__(cls, value: float, written: str) -> WrittenNumber:
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+
+def written_number_problem(value: object, param_type: ParamType) -> str | None:
+    """Why `value` (a default, example or member's literal arg) is refused for a param of `param_type`: a number YAML
+    read from other text than it is sent as, for a param sent as text; None when it is not."""
+    if not isinstance(value, WrittenNumber) or param_type is ParamType.NUMBER:
+        return None
+    return (
+        f"YAML reads {value.written} unquoted as the number {render_value(value)}, which a {param_type.value} "
+        f"param is sent as ({render_value(value)!r}, not {value.written!r}); quote it ('{value.written}') to send it "
+        "as written"
+    )
+
+
 def _not_a_boolean(value: Any) -> Any:
     """A value the catalog writes, refused when YAML read it as a boolean: a text or number field would take it as
-    the number 1 or 0 (`country: no`, Norway, sent as the label value "0")."""
+    the number 1 or 0 (`country: no`, Norway, sent as the label value "0"). A WrittenNumber is kept as its number."""
     if isinstance(value, bool):
         raise ValueError(
             f"Input is a boolean: YAML reads yes, no, on, off, true and false unquoted as one (this one as "
             f"{str(value).lower()}); quote the value to give it as text ('no'), or write the number (0, 1)"
         )
-    return value
+    return float(value) if isinstance(value, WrittenNumber) else value
 
 
 WrittenValue = Annotated[str | float, BeforeValidator(_not_a_boolean)]
@@ -400,6 +424,17 @@ class Param(BaseModel):
         "them: a prometheus check then asks only the canary's series for a sample now (a stable scaled to zero "
         "after setWeight: 100 is judged on what the query answers)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sent_as_written(cls, data: Any) -> Any:
+        """Refuse a default or example YAML read as a number from other text, for a param sent as text."""
+        if isinstance(data, dict) and data.get("type") in set(ParamType):
+            for field_name in ("default", "example"):
+                problem = written_number_problem(data.get(field_name), ParamType(data["type"]))
+                if problem is not None:
+                    raise ValueError(f"{field_name}: {problem}")
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Param:

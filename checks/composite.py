@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from analyzer.kinds import (
     PAST_TIME_NOTE,
@@ -28,12 +28,14 @@ from analyzer.kinds import (
     ParamType,
     Placeholder,
     Verdict,
+    WrittenNumber,
     WrittenValue,
     at_most,
     clip,
     format_number,
     render_value,
     split_template,
+    written_number_problem,
 )
 
 # Member reasons are quoted in the composite's reason up to this length each.
@@ -53,6 +55,19 @@ class Member(BaseModel):
     )
     weight: float = Field(default=1.0, gt=0, description="share of the score (mode score)")
     critical: bool = Field(default=False, description="must pass: its fail fails the whole, whatever the score")
+
+    # The literal args YAML read as numbers from other text (`012`), which the link refuses for a member's param sent
+    # as text: the member's param types are known only then.
+    _written_numbers: dict[str, WrittenNumber] = PrivateAttr(default_factory=lambda: {})
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_written_numbers(cls, data: Any, handler: ModelWrapValidatorHandler[Member]) -> Member:
+        member = handler(data)
+        args = data.get("args") if isinstance(data, dict) else None
+        if isinstance(args, dict):
+            member._written_numbers = {k: v for k, v in args.items() if isinstance(v, WrittenNumber)}
+        return member
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,10 @@ class CompositeCheck(Check):
                     f"{where}: required arg {missing[0]!r} of {member.check!r} is not mapped; "
                     f'add args: {{{missing[0]}: "{{{{ {missing[0]} }}}}"}}'
                 )
+            for arg, written in member._written_numbers.items():
+                problem = written_number_problem(written, target.params[arg].type)
+                if problem is not None:
+                    raise ValueError(f"{where}: arg {arg!r}: {problem}")
             for arg, value in member.args.items():
                 self._check_arg(where, arg, value, self._arg_parts[index].get(arg), target)
         cycle = _find_cycle(catalog, [self.name], set())
@@ -182,7 +201,15 @@ class CompositeCheck(Check):
 
     def secret_params(self) -> frozenset[str]:
         """Declared secret params, and those a member gets as one of its own secret params."""
-        found = set(super().secret_params())
+        return super().secret_params() | self._passed_as_secrets()
+
+    def secret_by_name(self) -> frozenset[str]:
+        """Params secret only by their names: not those a member gets as a secret, which `secret: false` would not
+        show."""
+        return super().secret_by_name() - self._passed_as_secrets()
+
+    def _passed_as_secrets(self) -> frozenset[str]:
+        found: set[str] = set()
         for parts, target in zip(self._arg_parts, self._targets, strict=False):
             secret = target.secret_params()
             found.update(

@@ -197,6 +197,7 @@ class HttpSmokeCheck(Check):
     _secret_captures: frozenset[str] = PrivateAttr()
     _shown_captures: frozenset[str] = PrivateAttr()
     _secret_params: frozenset[str] = PrivateAttr()
+    _placed_secrets: frozenset[str] = PrivateAttr()
     _secret_names: frozenset[str] = PrivateAttr()
     _names: SecretNames = PrivateAttr()
 
@@ -272,7 +273,8 @@ class HttpSmokeCheck(Check):
         self._shown_captures = frozenset(
             name for step in self.steps for name, capture in step.capture.items() if not capture.secret
         )
-        self._secret_params = super().secret_params() | self._placed_as_secrets()
+        self._placed_secrets = self._placed_as_secrets()
+        self._secret_params = super().secret_params() | self._placed_secrets
         return self
 
     def _placed_as_secrets(self) -> frozenset[str]:
@@ -326,6 +328,11 @@ class HttpSmokeCheck(Check):
     def secret_params(self) -> frozenset[str]:
         """Declared secret params, and those the steps send as a secret header, query value or body value."""
         return self._secret_params
+
+    def secret_by_name(self) -> frozenset[str]:
+        """Params secret only by their names: not those the steps also send where a secret goes, which `secret:
+        false` would not show."""
+        return super().secret_by_name() - self._placed_secrets
 
     def literal_secrets(self) -> list[str]:
         """The secret values its steps send as written, placeholders aside: a secret header's (with a credential also

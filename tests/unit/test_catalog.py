@@ -1240,6 +1240,43 @@ class TestSecretByName:
     def test_a_name_of_no_secret_is_not(self):
         assert self.warnings_for("canary_hash") == []
 
+    @pytest.mark.parametrize("secret", [None, False])
+    def test_one_a_kind_places_where_a_secret_goes_is_not(self, secret):
+        # An http_smoke param sent in an Authorization header stays hidden whatever `secret` says: the advice to write
+        # secret: false to show it was wrong there.
+        token = {"type": "label_value", "required": True, "min_length": 4}
+        if secret is not None:
+            token["secret"] = secret
+        smoke = {
+            "name": "login",
+            "kind": "http_smoke",
+            "base_url": "http://app.shop.svc",
+            "deadline_s": 30,
+            "params": {"api_token": token},
+            "steps": [{"name": "me", "path": "/me", "headers": {"Authorization": "Bearer {{ api_token }}"}}],
+        }
+        catalog = build_catalog([("c.yaml", {"sources": SOURCES, "checks": [smoke]})], Registry.default())
+        assert catalog.warnings == []
+        assert catalog.checks["login"].secret_params() == {"api_token"}
+
+    @pytest.mark.parametrize("secret", [None, False])
+    def test_one_a_composite_passes_to_a_member_secret_is_not(self, secret):
+        # The member holds it secret, so the composite hides it whatever its own `secret` says.
+        token = {"type": "label_value", "required": True, "min_length": 4}
+        if secret is not None:
+            token["secret"] = secret
+        bearer = {"type": "label_value", "required": True, "min_length": 4, "secret": True}
+        member = {**CHECK, "query": 'sum(up{t="{{ bearer }}"})', "params": {"bearer": bearer}}
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"auth_token": token},
+            "members": [{"check": "error-rate", "args": {"bearer": "{{ auth_token }}"}}],
+        }
+        catalog = build_catalog([("c.yaml", {"sources": SOURCES, "checks": [member, card]})], Registry.default())
+        assert catalog.warnings == []
+        assert catalog.checks["card"].secret_params() == {"auth_token"}
+
 
 class TestSecretSamplesInWarnings:
     """A warning about a query rendered with the params' examples and defaults shows no secret param's."""

@@ -134,6 +134,37 @@ class TestLinking:
         assert "members.0.args.country" in problem
         assert "a boolean: YAML reads yes, no, on, off, true and false unquoted as one" in problem
 
+    @pytest.mark.parametrize(
+        ("param_type", "written"), [("label_value", "012"), ("label_value", "1.10"), ("enum", "1.0")]
+    )
+    def test_a_literal_arg_yaml_read_as_a_number_from_other_text_is_refused(self, tmp_path, param_type, written):
+        # `zone: 012` was the member's label value "10", `version: 1.10` its "1.1": series the catalog never named.
+        values = f", values: ['{written}', '10', '1.1', '1']" if param_type == "enum" else ""
+        path = tmp_path / "catalog.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n"
+            f"- {{name: errors, kind: prometheus, params: {{zone: {{type: {param_type}, required: true{values}}}}},\n"
+            "   query: 'sum(rate(errors_total{zone=\"{{ zone }}\"}[5m])) or vector(0)', pass_if: < 1}\n"
+            f"- {{name: card, kind: composite, members: [{{check: errors, args: {{zone: {written}}}}}]}}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        (problem,) = caught.value.problems
+        assert f"members[0] ('errors'): arg 'zone': YAML reads {written} unquoted as the number " in problem
+
+    def test_a_literal_number_arg_for_a_number_param_loads(self, tmp_path):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n"
+            "- {name: errors, kind: prometheus, params: {limit: {type: number, required: true}},\n"
+            "   query: 'sum(rate(errors_total[5m])) > {{ limit }} or vector(0)', pass_if: < 1}\n"
+            "- {name: card, kind: composite, members: [{check: errors, args: {limit: 1_000}}]}\n"
+        )
+        (member,) = load_catalog(path, Registry.default()).checks["card"].members
+        assert member.args == {"limit": 1000}
+
 
 class TestMeasuresThePast:
     """A composite can be evaluated as of a past time only when every member can."""

@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -913,3 +914,48 @@ class TestYamlBooleans:
     @pytest.mark.parametrize("default", ["no", 0, 1.5])
     def test_quoted_text_and_numbers_stay_as_written(self, default):
         assert Param.model_validate({"type": "label_value", "default": default}).default == default
+
+
+class TestYamlNumbers:
+    """A default or example that YAML read as a number from text the number does not render as (`012` as 10, `1.10`
+    as 1.1) is refused for a param sent as text, and kept for a number param."""
+
+    @staticmethod
+    def load(tmp_path: Path, param_type: str, field: str, written: str) -> Param:
+        required = "required: true, " if field == "example" else ""
+        values = (
+            f", values: ['{written}', '10', '31', '1000', '90', '1.1', '1', '1000.0']" if param_type == "enum" else ""
+        )
+        path = tmp_path / "catalog.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n"
+            "- name: errors\n"
+            "  kind: prometheus\n"
+            f"  params: {{v: {{type: {param_type}, {required}{field}: {written}{values}}}}}\n"
+            '  query: sum(rate(errors_total{v="{{ v }}"}[5m])) or vector(0)\n'
+            "  pass_if: < 1\n"
+        )
+        return load_catalog(path, Registry.default()).checks["errors"].params["v"]
+
+    @pytest.mark.parametrize("written", ["012", "0x1F", "1_000", "1:30", "1.10", "1.0", "+1", "1.0e+3"])
+    @pytest.mark.parametrize("param_type", ["label_value", "enum"])
+    @pytest.mark.parametrize("field", ["default", "example"])
+    def test_one_sent_as_other_text_is_refused(self, tmp_path, written, param_type, field):
+        # `default: 012` was sent as the label value "10", `1.10` as "1.1": series the catalog never named (none,
+        # and `or vector(0)` reads none as no errors: a pass).
+        with pytest.raises(ConfigError) as caught:
+            self.load(tmp_path, param_type, field, written)
+        (problem,) = caught.value.problems
+        assert f"params.v: {field}: YAML reads {written} unquoted as the number " in problem
+        assert f"quote it ('{written}')" in problem
+
+    @pytest.mark.parametrize(("written", "kept"), [("10", "10"), ("1.5", "1.5"), ("0", "0"), ("-3", "-3")])
+    def test_one_sent_as_written_loads(self, tmp_path, written, kept):
+        param = self.load(tmp_path, "label_value", "default", written)
+        assert param.default is not None
+        assert param.parse("v", param.default) == kept
+
+    @pytest.mark.parametrize(("written", "number"), [("1_000", 1000), ("1.10", 1.1), ("1.0", 1), ("+1", 1)])
+    def test_a_number_param_keeps_the_number(self, tmp_path, written, number):
+        assert self.load(tmp_path, "number", "default", written).default == number

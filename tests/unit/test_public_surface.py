@@ -71,6 +71,7 @@ PUBLIC_NAMES = [
     "Threshold",
     "Variant",
     "Verdict",
+    "WrittenNumber",
     "WrittenValue",
     "answer_label_list",
     "at_most",
@@ -137,6 +138,7 @@ PUBLIC_NAMES = [
     "sample_args",
     "split_template",
     "vector_selectors",
+    "written_number_problem",
 ]
 
 
