@@ -595,37 +595,65 @@ def _as_browsers_read(line: str) -> str:
     return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
 
-def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies) -> None:
+def _deletion(line: str) -> str | None:
+    """For a Set-Cookie line as _as_browsers_read gives it that deletes a cookie (a Max-Age of 0 or less), the line that
+    records the deletion in the jar of the cookies a request's hops deleted: the same cookie, kept for the request, so
+    the cookie rules tell the URLs it covers; None for a line that deletes nothing."""
+    pair, *attributes = line.split("; ")
+    read = set_cookie_attributes(attributes)
+    if int(read.pop("max-age", "1")) > 0:
+        return None
+    return "; ".join([pair, *(attribute for attribute in attributes if not attribute.startswith("max-age="))])
+
+
+def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies) -> None:
     """Sends with `request` the cookies its earlier hops set that the cookie rules send there, after the cookies of
     the Cookie header its check wrote, in place of any of those of the same name (as a browser's store holds the
-    later value)."""
+    later value), and without those of a name an earlier hop deleted there (`hop_deletions`) and none set again."""
     written = request.headers.pop("cookie", None)
     # Taken out first: http.cookiejar adds no cookie to a request that has a Cookie header, and a check routing by a
     # cookie (a canary's) lost the session its login's redirect set.
     hop_cookies.set_cookie_header(request)
     from_hops = request.headers.get("cookie")
-    if written is not None and from_hops is not None:
-        request.headers["Cookie"] = "; ".join([*_written_kept(written, from_hops), from_hops])
-    elif written is not None:
+    if written is None:
+        return
+    deleted = _deleted_names(str(request.url), hop_deletions)
+    if from_hops is None and not deleted:
         request.headers["Cookie"] = written
+        return
+    joined = "; ".join([*_written_kept(written, from_hops, deleted), *([from_hops] if from_hops else [])])
+    if joined:
+        # Empty when a hop deleted every cookie the check wrote: then no Cookie header, as browsers send none.
+        request.headers["Cookie"] = joined
 
 
-def _written_kept(written: str, from_hops: str | None) -> list[str]:
+def _deleted_names(url: str, hop_deletions: httpx.Cookies) -> frozenset[str]:
+    """The names of the cookies a request's hops deleted (see _deletion) whose scope (Domain, Path) covers `url`."""
+    probe = httpx.Request("GET", url)
+    hop_deletions.set_cookie_header(probe)
+    return _cookie_names(probe.headers.get("cookie"))
+
+
+def _cookie_names(header: str | None) -> frozenset[str]:
+    """The names of the cookies of a Cookie header (none for None)."""
+    return frozenset(pair.partition("=")[0].strip() for pair in header.split(";")) if header else frozenset()
+
+
+def _written_kept(written: str, from_hops: str | None, deleted: frozenset[str]) -> list[str]:
     """The `name=value` pairs of a written Cookie header that no cookie of `from_hops` (those the hops set that go to
-    the same URL) replaces."""
-    set_by_hops = {pair.partition("=")[0].strip() for pair in from_hops.split(";")} if from_hops else set()
-    return [
-        pair.strip()
-        for pair in written.split(";")
-        if pair.strip() and pair.partition("=")[0].strip() not in set_by_hops
-    ]
+    the same URL) replaces, and whose name is not `deleted` there."""
+    gone = _cookie_names(from_hops) | deleted
+    return [pair.strip() for pair in written.split(";") if pair.strip() and pair.partition("=")[0].strip() not in gone]
 
 
-def _written_cookies_to(url: str, written: str, hop_cookies: httpx.Cookies) -> frozenset[str]:
+def _written_cookies_to(
+    url: str, written: str, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies
+) -> frozenset[str]:
     """The names of the cookies of a written Cookie header that a request to `url` carries (see _add_hop_cookies)."""
     probe = httpx.Request("GET", url)
     hop_cookies.set_cookie_header(probe)
-    return frozenset(pair.partition("=")[0].strip() for pair in _written_kept(written, probe.headers.get("cookie")))
+    kept = _written_kept(written, probe.headers.get("cookie"), _deleted_names(url, hop_deletions))
+    return frozenset(pair.partition("=")[0].strip() for pair in kept)
 
 
 class HttpClient:
@@ -839,6 +867,10 @@ class HttpClient:
         # Cookies the hops of this request set, sent on its later hops (as a browser follows a login's redirect with its
         # session), by the cookie rules (domain, path, Secure); they live as long as the request.
         hop_cookies = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+        # The cookies those hops deleted, by the same rules: a deletion covers the cookie of the Cookie header the check
+        # wrote too, as a browser's store deletes the session a sign-out's redirect clears (sent on, the step passed
+        # where users are signed out). A cookie set again is in hop_cookies, which replaces it.
+        hop_deletions = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
             nonlocal sending, handshaking
@@ -861,7 +893,7 @@ class HttpClient:
                     try:
                         sending = handshaking = False
                         response = await self._open(
-                            client, method, url, headers, content, timeout_s, where, trace, hop_cookies
+                            client, method, url, headers, content, timeout_s, where, trace, hop_cookies, hop_deletions
                         )
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
@@ -909,10 +941,14 @@ class HttpClient:
                     for line in response_headers.get_list("set-cookie"):
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
-                        one = httpx.Response(
-                            status, headers=[("set-cookie", _as_browsers_read(line))], request=response.request
-                        )
+                        read = _as_browsers_read(line)
+                        one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
                         hop_cookies.extract_cookies(one)
+                        if (deletion := _deletion(read)) is not None:
+                            deleted = httpx.Response(
+                                status, headers=[("set-cookie", deletion)], request=response.request
+                            )
+                            hop_deletions.extract_cookies(deleted)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
@@ -954,7 +990,9 @@ class HttpClient:
                     if (
                         cookies_may_go is not None
                         and written is not None
-                        and not cookies_may_go(str(target), _written_cookies_to(str(target), written, hop_cookies))
+                        and not cookies_may_go(
+                            str(target), _written_cookies_to(str(target), written, hop_cookies, hop_deletions)
+                        )
                     ):
                         # Browsers would not send a cookie the check wrote there: the hop is not sent, and the check
                         # says why.
@@ -1007,9 +1045,10 @@ class HttpClient:
         where: str,
         trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
         hop_cookies: httpx.Cookies,
+        hop_deletions: httpx.Cookies,
     ) -> httpx.Response:
         """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
-        `hop_cookies` (set by earlier hops) join its Cookie header."""
+        `hop_cookies` (set by earlier hops) join its Cookie header, and those `hop_deletions` names leave it."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,
@@ -1019,7 +1058,7 @@ class HttpClient:
                 timeout=httpx.Timeout(timeout_s),
                 extensions={"trace": trace},
             )
-            _add_hop_cookies(built, hop_cookies)
+            _add_hop_cookies(built, hop_cookies, hop_deletions)
             try:
                 return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:

@@ -1749,6 +1749,30 @@ class TestCapturedCookiesOnRedirects:
         assert evaluation.verdict == "pass", evaluation.reason
         assert b"get /app/summary " in heads[-1] and b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
 
+    @pytest.mark.parametrize("deletion", [b"session=; Path=/app; Max-Age=0", b"session=; Path=/app; Max-Age=-5"])
+    async def test_a_session_the_redirect_deletes_goes_no_further(self, client, deletion):
+        # A release whose orders page signs its users out on the way to the summary: browsers send no session there.
+        # The captured session went on, and the step passed where users are signed out.
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/app/summary", deletion)) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.reason.startswith("step 'orders' (2/2) failed: status: expected 2xx, got 401"), (
+            evaluation.reason
+        )
+        assert heads[-1].startswith(b"get /app/summary ") and b"\r\ncookie:" not in heads[-1], heads
+
+    async def test_a_session_the_redirect_deletes_is_not_judged_where_it_does_not_go(self, client):
+        # Deleted for the whole site on the way out of its Path: the check sends it no further, so the hop is sent, as
+        # browsers send it, and judged on its own answer (not withheld for a session it does not carry).
+        heads: list[bytes] = []
+        async with listening(self.site(heads, "/checkout", b"session=; Path=/; Max-Age=0")) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.reason.startswith("step 'orders' (2/2) failed: status: expected 2xx, got 401"), (
+            evaluation.reason
+        )
+        assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie:" not in heads[-1], heads
+
     async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
         # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written
         # one is not carried outside its Path and the step is judged on the page it lands on.
@@ -1764,8 +1788,11 @@ class TestCapturedCookiesAcrossOrigins:
     where browsers send that cookie (its Domain, Path and Secure), and the rest of the header does not."""
 
     @staticmethod
-    async def site(heads: list[bytes], set_cookie: bytes, then: str = "/orders") -> asyncio.Server:
-        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then`, and
+    async def site(
+        heads: list[bytes], set_cookie: bytes, then: str = "/orders", orders_sets: bytes = b""
+    ) -> asyncio.Server:
+        """a.example.test/login sets `set_cookie`; a.example.test/orders redirects to b.example.test at `then` (setting
+        `orders_sets` when given), and
         b.example.test/bounce back to a.example.test/back; every other request answers 200 with the Cookie header it
         got, or 401 without one holding the session."""
 
@@ -1781,7 +1808,10 @@ class TestCapturedCookiesAcrossOrigins:
                 elif head.startswith(b"GET /orders ") and b"a.example.test" in host:
                     port = writer.get_extra_info("sockname")[1]
                     location = f"http://b.example.test:{port}{then}".encode()
-                    writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+                    sets = b"Set-Cookie: " + orders_sets + b"\r\n" if orders_sets else b""
+                    writer.write(
+                        b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\n" + sets + b"Content-Length: 0\r\n\r\n"
+                    )
                 elif head.startswith(b"GET /bounce ") and b"b.example.test" in host:
                     port = writer.get_extra_info("sockname")[1]
                     location = f"http://a.example.test:{port}/back".encode()
@@ -1909,6 +1939,29 @@ class TestCapturedCookiesAcrossOrigins:
         assert b"\r\ncookie: theme=dark; session=s3ss10n\r\n" in heads[-1], heads
         assert heads[-2].startswith(b"get /bounce ") and b"\r\nhost: b.example.test:" in heads[-2], heads
         assert b"theme=dark" not in heads[-2], heads
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "deletion", "then"),
+        [
+            # Deleted for the whole Domain on leaving a: browsers send no session to b. It went there.
+            (
+                b"session=s3ss10n; Domain=example.test; Path=/",
+                b"session=; Domain=example.test; Path=/; Max-Age=0",
+                "/x",
+            ),
+            # Deleted on a, host-only, before a bounce through b back to a: browsers send no session to a again. The
+            # header a's redirect came back to went again whole.
+            (b"session=s3ss10n; Path=/", b"session=; Path=/; Max-Age=0", "/bounce"),
+        ],
+    )
+    async def test_a_session_a_hop_deletes_goes_to_no_origin(self, sites_client, set_cookie, deletion, then):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, then, deletion)) as port:
+            evaluation = await run(self.check(port, "theme=dark; session={{ sid }}"), sites_client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "status: expected 2xx, got 401" in evaluation.reason, evaluation.reason
+        assert b"session=" not in heads[-1], heads
+        assert heads[-1].startswith(b"get /back " if then == "/bounce" else b"get /x "), heads
 
     async def test_a_secure_cookie_does_not_go_over_http(self, sites_client):
         # Set over http, a Secure cookie is refused at capture: the login step fails, nothing goes anywhere.
@@ -2113,6 +2166,38 @@ class TestHopCookies:
             evaluation = await run(self.check(f"http://preview.shop.svc:{port}"), client)
         assert evaluation.verdict == "fail", evaluation.reason
         assert b"\r\ncookie:" not in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("written", "set_cookie", "sent"),
+        [
+            # A redirect that signs its users out (deletes the session) and lands on a page that needs it: browsers
+            # send no session there. The written session went on, and the step passed where users are signed out.
+            (b"session=abc", b"session=; Path=/; Max-Age=0", None),
+            (b"session=abc", b"session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT", None),
+            (b"session=abc", b"session=abc; Path=/; Max-Age=-1", None),
+            (b"canary=always; session=abc", b"session=; Path=/; Max-Age=0", b"canary=always"),
+            (b"session=abc", b"session=; Path=/; Domain=preview.shop.svc; Max-Age=0", None),
+            # A deletion for another scope covers no cookie this hop sends (the Path, the host); one its own answer
+            # sets again goes with its new value.
+            (b"session=abc", b"session=; Path=/auth; Max-Age=0", b"session=abc"),
+            (b"session=abc", b"other=; Path=/; Max-Age=0", b"session=abc"),
+            (b"session=abc", b"session=; Path=/; Max-Age=0\r\nSet-Cookie: session=n3w; Path=/", b"session=n3w"),
+            # A deletion browsers refuse deletes nothing (a Domain the host is not in).
+            (b"session=abc", b"session=; Path=/; Domain=other.svc; Max-Age=0", b"session=abc"),
+        ],
+    )
+    async def test_a_written_cookie_a_hop_deletes_is_not_sent_on(self, client, written, set_cookie, sent):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, "/profile")) as port:
+            check = self.check(f"http://preview.shop.svc:{port}", headers={"Cookie": written.decode()})
+            evaluation = await run(check, client)
+        assert evaluation.verdict == ("pass" if sent and b"session=" in sent else "fail"), evaluation.reason
+        assert b"\r\ncookie: " + written + b"\r\n" in heads[0], heads
+        assert heads[1].startswith(b"get /profile "), heads
+        if sent is None:
+            assert b"\r\ncookie:" not in heads[1], heads
+        else:
+            assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
 
     @pytest.mark.parametrize(
         "set_cookie",
