@@ -684,6 +684,15 @@ class TestStoppedVariantComparedInOneQuery:
         status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @staticmethod
+    async def dead_canary_then_live(prometheus, client, **args):
+        """The canary that stopped (crashed1) is no data, naming it; one still reporting (steady2) passes."""
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", **args)
+        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
+        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
+        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
     def declared(self, **variants):
         params = {
             name: {**param, "variant": variants[name]} if name in variants else param
@@ -750,11 +759,7 @@ class TestStoppedVariantComparedInOneQuery:
         params = {"canary_hash": {**self.check["params"]["canary_hash"], "variant": "canary"}}
         params |= {name: {"type": "label_value", "required": True} for name in args}
         client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
-        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", **args)
-        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
-        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
-        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
-        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        await self.dead_canary_then_live(prometheus, client, **args)
 
     @pytest.mark.parametrize(
         ("others", "stable"),
@@ -774,11 +779,7 @@ class TestStoppedVariantComparedInOneQuery:
             params["stable_hash"], args["stable_hash"] = self.check["params"]["stable_hash"], stable
         query = f"avg(avg_over_time({canary}[1h])) - avg(avg_over_time({others}[1h]))"
         client = await client_for(prometheus.url, {**self.check, "params": params, "query": query})
-        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="crashed1", **args)
-        assert (status, body["verdict"]) == (200, "inconclusive"), body["reason"]
-        assert 'none of those that name "crashed1" has a sample now' in body["reason"]
-        status, body = await run(client, "versus", at=prometheus.anchor, canary_hash="steady2", **args)
-        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+        await self.dead_canary_then_live(prometheus, client, **args)
 
     async def test_variants_named_by_regex_matchers_are_asked_apart(self, prometheus, client_for):
         # Before: a pass. `hash=~"crashed1"` selects what `hash="crashed1"` does (a regex matches the whole value).

@@ -395,16 +395,15 @@ class TestClient:
         )
         assert new.calls.last.request.headers["x-api-key"] == "k"
 
-    async def test_a_redirect_the_check_keeps_its_cookies_from_is_withheld(self, client, respx_mock):
-        respx_mock.get("http://a.svc/app/x").mock(
-            return_value=httpx.Response(302, headers={"Location": "/out", "Set-Cookie": "csrf=1; Path=/"})
-        )
-        out = respx_mock.get("http://a.svc/out").mock(return_value=httpx.Response(200))
+    @staticmethod
+    async def exchange_asking(client, *, cookies_go: bool):
+        """GET http://a.svc/app/x with the check's own Cookie header, following redirects, and each (url, cookie names)
+        `cookies_may_go` was asked (answering `cookies_go`)."""
         asked: list[tuple[str, frozenset[str]]] = []
 
         def cookies_may_go(url: str, names: frozenset[str]) -> bool:
             asked.append((url, names))
-            return False
+            return cookies_go
 
         exchange = await client.exchange(
             HttpRequest("GET", "http://a.svc/app/x", {"Cookie": "session=s; theme=dark"}),
@@ -414,6 +413,14 @@ class TestClient:
             follow_redirects=True,
             cookies_may_go=cookies_may_go,
         )
+        return exchange, asked
+
+    async def test_a_redirect_the_check_keeps_its_cookies_from_is_withheld(self, client, respx_mock):
+        respx_mock.get("http://a.svc/app/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "/out", "Set-Cookie": "csrf=1; Path=/"})
+        )
+        out = respx_mock.get("http://a.svc/out").mock(return_value=httpx.Response(200))
+        exchange, asked = await self.exchange_asking(client, cookies_go=False)
         assert asked == [("http://a.svc/out", frozenset({"session", "theme"}))]
         assert (exchange.status, exchange.url, exchange.redirects, exchange.withheld) == (
             302,
@@ -432,20 +439,7 @@ class TestClient:
             return_value=httpx.Response(302, headers={"Location": "http://b.svc/done"})
         )
         done = respx_mock.get("http://b.svc/done").mock(return_value=httpx.Response(200))
-        asked: list[tuple[str, frozenset[str]]] = []
-
-        def cookies_may_go(url: str, names: frozenset[str]) -> bool:
-            asked.append((url, names))
-            return True
-
-        exchange = await client.exchange(
-            HttpRequest("GET", "http://a.svc/app/x", {"Cookie": "session=s; theme=dark"}),
-            where="w",
-            check_hosts=ALL_HOSTS,
-            timeout_s=2,
-            follow_redirects=True,
-            cookies_may_go=cookies_may_go,
-        )
+        exchange, asked = await self.exchange_asking(client, cookies_go=True)
         assert asked == [("http://a.svc/next", frozenset({"theme"}))]
         assert (exchange.status, exchange.withheld, done.call_count) == (200, "", 1)
 
