@@ -1783,7 +1783,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             # Its exit 0 leaves the Job's success to the container that runs (or may run) the check.
             continue
         if found.note_of_own and own:
-            notes.append(f"{found.runs}: the Job's success is no verdict; if a release waits on it, {_WRITE_RUN}")
+            notes.append(f"{found.runs}; the Job's success is no verdict: if a release waits on it, {_WRITE_RUN}")
         elif found.ends == "never":
             problems.append(f"{found.runs}; {_WRITE_RUN}")
         else:

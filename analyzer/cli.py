@@ -901,10 +901,15 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     problems = template_problems(paths, catalog, settings)
     runs = analysis_run_problems(paths, catalog, settings)
     jobs = job_problems(paths, catalog)
-    for found, header in ((problems, "an AnalysisTemplate"), (runs, "an AnalysisRun"), (jobs, "a Job")):
+    for found, header in (
+        (problems, "an AnalysisTemplate calls the catalog wrongly"),
+        (runs, "an AnalysisRun calls the catalog wrongly"),
+        # A Job's problems are also of what it runs instead of a check (`analyzer serve`), and of its deadline.
+        (jobs, "a Job calls the catalog wrongly, or ends without a verdict"),
+    ):
         if found:
             print(
-                f"analyzer: {header} calls the catalog wrongly:",
+                f"analyzer: {header}:",
                 *(f"  - {p}" for p in found),
                 sep="\n",
                 file=sys.stderr,
