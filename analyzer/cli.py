@@ -905,7 +905,7 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
         (problems, "an AnalysisTemplate calls the catalog wrongly"),
         (runs, "an AnalysisRun calls the catalog wrongly"),
         # A Job's problems are also of what it runs instead of a check (`analyzer serve`), and of its deadline.
-        (jobs, "a Job calls the catalog wrongly, or ends without a verdict"),
+        (jobs, "a Job ends without a verdict, or calls the catalog wrongly"),
     ):
         if found:
             print(

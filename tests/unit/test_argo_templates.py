@@ -2463,7 +2463,7 @@ class TestJobsOfTheirOwn:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "Job 'gate': the Job runs check 'payments-eror-rate'" in result.stderr
         # Before: under "an AnalysisTemplate calls the catalog wrongly", which the file holds none of.
-        assert "analyzer: a Job calls the catalog wrongly, or ends without a verdict:\n" in result.stderr
+        assert "analyzer: a Job ends without a verdict, or calls the catalog wrongly:\n" in result.stderr
         assert "AnalysisTemplate" not in result.stderr
         assert "not a catalog" not in result.stderr
         assert f"1 file of Jobs running analyzer run, checked against the catalog: {tmp_path / 'job.yaml'}" in (
@@ -2642,7 +2642,7 @@ class TestCommandsThatRunNoCheck:
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))
         result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
         assert result.returncode == 6, result.stdout + result.stderr
-        assert "analyzer: a Job calls the catalog wrongly, or ends without a verdict:\n" in result.stderr
+        assert "analyzer: a Job ends without a verdict, or calls the catalog wrongly:\n" in result.stderr
         assert "Job 'gate': the Job's container runs `analyzer serve`, the service" in result.stderr
         # Before: "1 file of Jobs running analyzer run", of a Job that runs none.
         assert "running analyzer run" not in result.stdout
