@@ -1810,8 +1810,8 @@ def _deadline_problems(
     limits = [
         (value, where)
         for value, where in (
-            (_job_field(spec), "the Job's activeDeadlineSeconds"),
-            (_job_field(pod), "its pod's activeDeadlineSeconds"),
+            (_active_deadline_s(spec), "the Job's activeDeadlineSeconds"),
+            (_active_deadline_s(pod), "its pod's activeDeadlineSeconds"),
         )
         if value is not None
     ]
@@ -1820,7 +1820,8 @@ def _deadline_problems(
     limit_s, where = min(limits)
     init_s = [found for is_init, c, w in checks if is_init and (found := _check_deadline(c, w, catalog))]
     main_s = [found for is_init, c, w in checks if not is_init and (found := _check_deadline(c, w, catalog))]
-    longest = [*init_s, *sorted(main_s, key=lambda found: found[0])[-1:]]
+    # The containers run side by side: the slowest decides.
+    longest = [*init_s, *([max(main_s, key=lambda found: found[0])] if main_s else [])]
     most_s = sum(seconds for seconds, _ in longest)
     if not longest or limit_s > most_s:
         return []
@@ -1833,7 +1834,7 @@ def _deadline_problems(
     ]
 
 
-def _job_field(spec: Any) -> int | None:
+def _active_deadline_s(spec: Any) -> int | None:
     """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer."""
     value = spec.get("activeDeadlineSeconds") if isinstance(spec, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

@@ -2742,6 +2742,17 @@ class TestJobDeadline:
             found
         )
 
+    def test_containers_side_by_side_take_the_slowest_s_deadline(self, tmp_path):
+        fast = container("fast", *RUN, env=[{"name": "ANALYZER_DEADLINE_S", "value": "5"}])
+        job = deadline_job(8)
+        job["spec"]["template"]["spec"]["containers"].append(fast)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "activeDeadlineSeconds 8 is not above the 8 s its check may take (check 'payments-error-rate', the " in (
+            found
+        )
+        job["spec"]["activeDeadlineSeconds"] = 9
+        assert own_job_findings(tmp_path, job) == ([], [])
+
     def test_a_job_metric_s_deadline_below_the_check_s_own_is_a_problem(self, tmp_path):
         template = job_template(container("smoke", *RUN))
         template["spec"]["metrics"][0]["provider"]["job"]["spec"]["activeDeadlineSeconds"] = 30
