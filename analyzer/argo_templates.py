@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
@@ -144,14 +144,27 @@ def analysis_run_problems(paths: Sequence[Path], catalog: Catalog, settings: Set
 
 
 def job_problems(paths: Sequence[Path], catalog: Catalog) -> list[str]:
-    """A problem for each container of a batch/v1 Job or CronJob under `paths` (a pre-deploy gate, a CI step) whose
-    `analyzer run` words name a check the catalog lacks or give it args it refuses, as a job metric's are read."""
+    """A problem for each container of a batch/v1 Job or CronJob under `paths` (a pre-deploy gate, a CI step), init
+    containers too, whose `analyzer run` words name a check the catalog lacks or give it args it refuses, as a job
+    metric's are read, or that leaves the Job without a verdict (see `_job_spec_findings`)."""
+    return _job_findings(paths, catalog)[0]
+
+
+def job_notes(paths: Sequence[Path], catalog: Catalog) -> list[str]:
+    """What `validate` says without failing of the Jobs of their own under `paths`: one whose container runs
+    `analyzer validate` and no check, whose success is no verdict (a catalog's check of its own, maybe)."""
+    return _job_findings(paths, catalog)[1]
+
+
+def _job_findings(paths: Sequence[Path], catalog: Catalog) -> tuple[list[str], list[str]]:
     problems: list[str] = []
+    notes: list[str] = []
     for origin, job in _documents(paths, _JOB_KINDS):
         where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
-        found = _job_spec_problems(_job_spec(job), catalog, own=True)
+        found, noted = _job_spec_findings(_job_spec(job), catalog, own=True)
         problems += [f"{where}: {problem}" for problem in found]
-    return problems
+        notes += [f"{where}: {note}" for note in noted]
+    return problems, notes
 
 
 _RUN_KIND = "AnalysisRun"
@@ -1705,25 +1718,166 @@ def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
     catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
     job = (metric.get("provider") or {}).get("job")
-    return _job_spec_problems(job.get("spec") if isinstance(job, dict) else None, catalog)
+    problems, _ = _job_spec_findings(job.get("spec") if isinstance(job, dict) else None, catalog)
+    return problems
 
 
-def _job_spec_problems(spec: Any, catalog: Catalog, own: bool = False) -> list[str]:
-    """The problems of the containers of a Job's `spec` that run `analyzer run` (see `_job_problems`), or certainly
-    run no check, each with what it does to a job metric's measurement, or to a Job of its `own`."""
+@dataclass(frozen=True)
+class _Idle:
+    """What a container that certainly evaluates no check does (`runs`: "the Job's container runs `sh -c ''`, ...:
+    it runs none and exits 0"), and how it `ends`: exit 0, a failure, or never. `note_of_own`: in a Job of its own, a
+    note rather than a problem (`analyzer validate`: a check of the catalog, which a pipeline may want of a Job)."""
+
+    runs: str
+    ends: Literal["exit 0", "failure", "never"]
+    note_of_own: bool = False
+
+
+def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[list[str], list[str]]:
+    """(problems, notes) of the containers of a Job's `spec`, its init containers too, each with what it does to a job
+    metric's measurement, or to a Job of its `own`: one that runs `analyzer run` wrongly (see `_job_problems`), or as a
+    native sidecar, whose exit decides nothing; one that certainly runs no check and fails or never ends; one that
+    exits 0 running no check while no other container runs or may run one (Kubernetes calls a Job Complete when its
+    init containers, then its containers, all exit 0: that is all Argo reads); the check's deadline that the Job's
+    `activeDeadlineSeconds` does not exceed."""
     consequence = _OWN_JOB_EXIT_2 if own else _JOB_EXIT_2
+    failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    pod = pod if isinstance(pod, dict) else {}
+    init = [c for c in _listed(pod.get("initContainers")) if isinstance(c, dict)]
+    main = [c for c in _listed(pod.get("containers")) if isinstance(c, dict)]
+    named = len(init) + len(main) > 1
     problems: list[str] = []
-    for container in (pod.get("containers") or []) if isinstance(pod, dict) else []:
-        words = _analyzer_run_words(container) if isinstance(container, dict) else None
+    notes: list[str] = []
+    idle: list[_Idle] = []
+    # The checks the Job's containers run, in their order: (init container or not, container, words after `run`).
+    checks: list[tuple[bool, dict[str, Any], list[str]]] = []
+    may_check = False
+    for is_init, container in [(True, c) for c in init] + [(False, c) for c in main]:
+        label = _container_label(container, is_init, named)
+        words = _analyzer_run_words(container)
+        if is_init and container.get("restartPolicy") == "Always":
+            # A native sidecar: Kubernetes restarts it whatever it exits with, and stops it once the containers end.
+            if words is not None:
+                problems.append(
+                    f"{label} runs `analyzer run` as a native sidecar (restartPolicy: Always): Kubernetes restarts it "
+                    "whatever it exits with and stops it once the Job's containers end, so its verdict never decides "
+                    f"the Job{'' if own else ', which Argo reads'}; remove its restartPolicy (an init container runs "
+                    "to its end before the containers start, and its failure fails the Job) or move it to containers"
+                )
+            continue
         if words is not None:
             problems += [
                 problem if problem is _ASKS_HELP else f"{problem}; {consequence}"
                 for problem in _run_words_problems(words, catalog)
             ]
-        elif isinstance(container, dict) and (idle := _runs_no_check(container, own)) is not None:
-            problems.append(idle)
-    return problems
+            checks.append((is_init, container, words))
+            continue
+        found = _runs_no_check(container, label)
+        if found is None:
+            may_check = True
+        else:
+            idle.append(found)
+    for found in idle:
+        if found.ends == "exit 0" and (checks or may_check):
+            # Its exit 0 leaves the Job's success to the container that runs (or may run) the check.
+            continue
+        if found.note_of_own and own:
+            notes.append(f"{found.runs}; the Job's success is no verdict: if a release waits on it, {_WRITE_RUN}")
+        elif found.ends == "never":
+            problems.append(f"{found.runs}; {_WRITE_RUN}")
+        else:
+            problems.append(f"{found.runs}, {passed if found.ends == 'exit 0' else failed}")
+    problems += _deadline_problems(spec, pod, checks, catalog, own)
+    return problems, notes
+
+
+def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:
+    """How a problem names a container: `the Job's container` when it is the pod's only one, else by its name."""
+    kind = "init container" if is_init else "container"
+    return f"the Job's {kind} {str(container.get('name', '?'))!r}" if named or is_init else f"the Job's {kind}"
+
+
+def _deadline_problems(
+    spec: dict[str, Any] | Any,
+    pod: dict[str, Any],
+    checks: list[tuple[bool, dict[str, Any], list[str]]],
+    catalog: Catalog,
+    own: bool,
+) -> list[str]:
+    """The Job's `activeDeadlineSeconds` (or its pod's) that its checks' deadlines reach (init containers run one
+    after another, then the containers side by side): a slow evaluation is stopped (SIGTERM) before its verdict."""
+    limits = [
+        (value, where)
+        for value, where in (
+            (_active_deadline_s(spec), "the Job's activeDeadlineSeconds"),
+            (_active_deadline_s(pod), "its pod's activeDeadlineSeconds"),
+        )
+        if value is not None
+    ]
+    if not limits:
+        return []
+    limit_s, where = min(limits)
+    init_s = [found for is_init, c, w in checks if is_init and (found := _check_deadline(c, w, catalog))]
+    main_s = [found for is_init, c, w in checks if not is_init and (found := _check_deadline(c, w, catalog))]
+    # The containers run side by side: the slowest decides.
+    longest = [*init_s, *([max(main_s, key=lambda found: found[0])] if main_s else [])]
+    most_s = sum(seconds for seconds, _ in longest)
+    if not longest or limit_s > most_s:
+        return []
+    shown = ", then ".join(said for _, said in longest)
+    ends = "a failed Job, and no verdict" if own else "a failed Job (Argo reads it as Failed, and the rollout aborts)"
+    return [
+        f"{where} {limit_s} is not above the {most_s:g} s its check{'s' if len(longest) > 1 else ''} may take "
+        f"({shown}): an evaluation slower than {limit_s} s is stopped (SIGTERM) before its verdict, {ends}; set it "
+        f"above {most_s:g}, with room for the pod to start (image pull, catalog load)"
+    ]
+
+
+def _active_deadline_s(spec: Any) -> int | None:
+    """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer."""
+    value = spec.get("activeDeadlineSeconds") if isinstance(spec, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+# The deadline `analyzer run` takes when neither the check nor ANALYZER_DEADLINE_S gives one.
+_RUN_DEADLINE_S = Settings.model_fields["deadline_s"].default
+
+
+def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalog) -> tuple[float, str] | None:
+    """The deadline of the check these `analyzer run` words run, with where it comes from: its `deadline_s`, else the
+    container's ANALYZER_DEADLINE_S, else the default; None when unknown (a name or a setting filled in, a check the
+    catalog lacks, a variable from `envFrom` or `valueFrom`)."""
+    from analyzer.cli_args import add_run_arguments, with_dash_values
+
+    reader = _RunWords(prog="analyzer run", add_help=False)
+    add_run_arguments(reader)
+    try:
+        name = reader.parse_known_args(with_dash_values(words))[0].name
+    except ValueError:
+        return None
+    check = catalog.checks.get(name) if isinstance(name, str) else None
+    if check is None:
+        return None
+    if check.deadline_s is not None:
+        return check.deadline_s, f"check {name!r}, its deadline_s {check.deadline_s:g}"
+    env = {str(v.get("name")): v for v in _listed(container.get("env")) if isinstance(v, dict)}
+    given = env.get("ANALYZER_DEADLINE_S")
+    if given is None:
+        # A variable of `envFrom` is known only in the cluster.
+        return (
+            None
+            if container.get("envFrom")
+            else (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
+        )
+    value = given.get("value")
+    try:
+        seconds = float(value) if isinstance(value, str) and "$(" not in value else None
+    except ValueError:
+        return None
+    if seconds is None or not 0 < seconds <= 300:
+        return None
+    return seconds, f"check {name!r}, the container's ANALYZER_DEADLINE_S {seconds:g}"
 
 
 _JOB_KINDS = ("Job", "CronJob")
@@ -1741,18 +1895,26 @@ def _job_spec(job: dict[str, Any]) -> Any:
 
 
 def holds_jobs(files: Sequence[Path]) -> bool:
+    """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`, or is of the
+    analyzer and certainly runs no check."""
+    return any(_runs_analyzer(job) is not None for _, job in _documents(files, _JOB_KINDS, patches_too=True))
+
+
+def holds_checking_jobs(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`."""
     return any(_runs_analyzer(job) for _, job in _documents(files, _JOB_KINDS, patches_too=True))
 
 
-def _runs_analyzer(job: dict[str, Any]) -> bool:
+def _runs_analyzer(job: dict[str, Any]) -> bool | None:
+    """Whether a container of the Job runs `analyzer run` (an init container too); False when none does but one of
+    the analyzer certainly runs no check; None when neither."""
     spec = _job_spec(job)
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
-    containers = (pod.get("containers") or []) if isinstance(pod, dict) else []
-    return any(
-        isinstance(c, dict) and (_analyzer_run_words(c) is not None or _runs_no_check(c) is not None)
-        for c in containers
-    )
+    pod = pod if isinstance(pod, dict) else {}
+    containers = [c for key in ("initContainers", "containers") for c in _listed(pod.get(key)) if isinstance(c, dict)]
+    if any(_analyzer_run_words(c) is not None for c in containers):
+        return True
+    return False if any(_runs_no_check(c) is not None for c in containers) else None
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:
@@ -1786,65 +1948,99 @@ def _of_analyzer(container: dict[str, Any]) -> bool:
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 
 
-def _runs_no_check(container: dict[str, Any], own: bool = False) -> str | None:
-    """Why a container of the analyzer's image, or whose program is analyzer, certainly runs no check (an init, Python
-    or a shell given nothing to run, `analyzer` without a command, the image's default `analyzer serve`), with what
-    its Job then does (a job metric's, or one of its `own`); None for one that runs a check, or may (a shell line,
-    another program)."""
+def _runs_no_check(container: dict[str, Any], label: str = "the Job's container") -> _Idle | None:
+    """What a container of the analyzer's image, or whose program is analyzer, does when it certainly runs no check (an
+    init, Python or a shell given nothing to run, a shell line of no-ops, `analyzer` without a command or with another
+    than `run`, the image's default `analyzer serve`), and how it ends; None for one that runs a check, or may (a shell
+    line, another program, a shell that reads startup files or an attached stdin)."""
     words = _container_words(container)
     if words is None:
         return None
-    failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     ours = _of_analyzer(container)
     if ours and not container.get("command") and not container.get("args"):
-        return (
-            "the Job's container gives neither command nor args, so it runs the image's default, `analyzer serve`, "
-            f"which never ends: no verdict, and a Job that fails at its activeDeadlineSeconds if it has one; "
-            f"{_WRITE_RUN}"
+        return _Idle(
+            f"{label} gives neither command nor args, so it runs the image's default, `analyzer serve`, which never "
+            "ends: no verdict, and a Job that fails at its activeDeadlineSeconds if it has one",
+            ends="never",
         )
     program_words = _program_words(words)
     program = program_words[0].rpartition("/")[2] if program_words else ""
+    # `python -m analyzer`, in any image, runs the analyzer's module, and so its commands.
+    stripped = _init_stripped(words)
+    module = bool(stripped) and _PYTHON_RE.fullmatch(stripped[0].rpartition("/")[2]) is not None
     if program == "analyzer":
         shown = shlex.join(["analyzer", *program_words[1:]])
         if _asks_analyzer_help(program_words[1:]):
-            return f"the Job's container runs `{shown}`: it prints its help and exits 0, {passed}"
+            return _Idle(f"{label} runs `{shown}`: it prints its help and exits 0", "exit 0")
         command = _analyzer_command(program_words[1:])
         # Options alone judged of the analyzer's image only, as a command is (below); `analyzer` alone of any.
         if command is None and (ours or len(program_words) == 1):
-            return f"the Job's container runs `{shown}` without a command: it exits 2 (a usage error), {failed}"
+            return _Idle(f"{label} runs `{shown}` without a command: it exits 2 (a usage error)", "failure")
         # Of the analyzer's image only: another image's program named analyzer has commands of its own.
-        if ours and command is not None and not _may_be_a_command(command):
-            return (
-                f"the Job's container runs `{shown}`, whose command {command!r} is none of the analyzer's "
+        if not (ours or module) or command is None:
+            return None
+        if command in _NO_CHECK_COMMANDS:
+            what, ends = _NO_CHECK_COMMANDS[command]
+            return _Idle(f"{label} runs `{shown}`, {what}", ends, note_of_own=command == "validate")
+        if not _may_be_a_command(command):
+            return _Idle(
+                f"{label} runs `{shown}`, whose command {command!r} is none of the analyzer's "
                 f"({', '.join(_ANALYZER_COMMANDS)}; a line written as one word is one word): it exits 2 (a usage "
-                f"error), {failed}"
+                "error)",
+                ends="failure",
             )
         return None
     asked = _python_asks(program_words[1:]) if _PYTHON_RE.fullmatch(program) else None
     if asked is not None and (ours or _python_module(program_words[1:])[0] in _ANALYZER_MODULES):
         what = "version" if asked in _PYTHON_VERSION_OPTIONS else "help"
-        return (
-            f"the Job's container runs `{shlex.join(program_words)}`, Python asked for its {what} ({asked}): it "
-            f"prints it and exits 0, {passed}"
+        return _Idle(
+            f"{label} runs `{shlex.join(program_words)}`, Python asked for its {what} ({asked}): it prints it and "
+            "exits 0",
+            ends="exit 0",
         )
     if not ours:
         return None
     if not program_words:
-        return (
-            f"the Job's container runs `{shlex.join(words)}`, an init given no program (Kubernetes does not add the "
-            f"image's CMD when a container gives a command): it exits with a usage error, {failed}"
+        return _Idle(
+            f"{label} runs `{shlex.join(words)}`, an init given no program (Kubernetes does not add the image's CMD "
+            "when a container gives a command): it exits with a usage error",
+            ends="failure",
         )
-    if _PYTHON_RE.fullmatch(program) and _python_reads_stdin(program_words[1:]):
-        return (
-            f"the Job's container runs `{shlex.join(program_words)}`, Python given no module or script: it reads one "
-            f"from its stdin, which is empty, and exits 0, {passed}"
+    # An attached stdin (`stdin: true`) is read by whoever attaches: it may run anything, or wait for ever.
+    reads_stdin = container.get("stdin") is True
+    if _PYTHON_RE.fullmatch(program) and not reads_stdin and _python_reads_stdin(program_words[1:]):
+        return _Idle(
+            f"{label} runs `{shlex.join(program_words)}`, Python given no module or script: it reads one from its "
+            "stdin, which is empty, and exits 0",
+            ends="exit 0",
         )
-    if program in _SHELLS and _shell_runs_nothing(program_words[1:]):
-        return (
-            f"the Job's container runs `{shlex.join(program_words)}`, a shell given no command to run: it runs none "
-            f"and exits 0, {passed}"
-        )
+    if program in _SHELLS and not _shell_reads_more(program, program_words[1:], container):
+        ran = _shell_runs(program_words[1:], reads_stdin)
+        if ran == "":
+            return _Idle(
+                f"{label} runs `{shlex.join(program_words)}`, a shell given no command to run: it runs none and "
+                "exits 0",
+                ends="exit 0",
+            )
+        if ran is not None:
+            return _Idle(
+                f"{label} runs `{shlex.join(program_words)}`, a shell whose line runs no check (only "
+                f"{', '.join(_SHELL_NO_OPS)}, exit 0): it exits 0",
+                ends="exit 0",
+            )
     return None
+
+
+# The analyzer's commands other than `run`, none of which evaluates a check: what each does, and whether it exits 0.
+_NO_CHECK_COMMANDS: dict[str, tuple[str, Literal["exit 0", "never"]]] = {
+    "serve": (
+        "the service, which never ends: no verdict, and a Job that fails at its activeDeadlineSeconds if it has one",
+        "never",
+    ),
+    "validate": ("which validates the catalog and evaluates no check: it exits 0 on a valid one", "exit 0"),
+    "list": ("which lists the catalog's checks and evaluates none: it exits 0", "exit 0"),
+    "import": ("which prints checks made of an SLO file and evaluates none: it exits 0", "exit 0"),
+}
 
 
 _WRITE_RUN = "make it run `analyzer run NAME --arg KEY=VALUE ...` (docs/job-mode.md)"
@@ -1946,14 +2142,53 @@ def _python_reads_stdin(words: list[str]) -> bool:
     return not rest or rest[0] == "-"
 
 
-def _shell_runs_nothing(words: list[str]) -> bool:
-    """Whether a shell given these words (after its program) runs no command and exits 0: `-c` with blank text, or
-    neither `-c` nor a script (it reads its stdin, which is empty). Read coarsely, so as never to claim that of a
-    shell that runs something: the first word that is no option is taken as the text or the script."""
+def _shell_runs(words: list[str], reads_stdin: bool = False) -> str | None:
+    """What a shell given these words (after its program) certainly runs, none of it a check, and exits 0 on: "" for
+    nothing (`-c` with blank text, or neither `-c` nor a script: it reads its stdin, which is empty unless attached),
+    the line for one of no-ops only (`sh -c true`); None when it may run anything. Read coarsely, so as never to claim
+    that of a shell that runs something: the first word that is no option is taken as the text or the script."""
     text = next((word for word in words if not word.startswith("-")), None)
     if any(word.startswith("-") and not word.startswith("--") and "c" in word[1:] for word in words):
-        return text is not None and not text.strip()
-    return text is None
+        if text is None:
+            return None
+        return "" if not text.strip() else (text if _no_ops(text) else None)
+    return "" if text is None and not reads_stdin else None
+
+
+# Commands a shell line may hold that certainly run no check and exit 0 (`exit` with no code or 0, too).
+_SHELL_NO_OPS = ("true", ":", "echo", "printf")
+# What would make a line run more than its words say: expansions, redirections, pipes, groups, globs, comments.
+_SHELL_MORE_RE = re.compile(r"[$`<>|&(){}\\*?\[\]~#]")
+
+
+def _no_ops(text: str) -> bool:
+    """Whether a shell line certainly runs only no-ops (`true`, `:; echo done`, `echo ok && exit 0`)."""
+    if _SHELL_MORE_RE.search(text.replace("&&", ";")):
+        return False
+    try:
+        commands = [shlex.split(part) for part in re.split(r"[;\n]", text.replace("&&", ";"))]
+    except ValueError:
+        return False
+    return all(
+        not command or command[0] in _SHELL_NO_OPS or (command[0] == "exit" and command[1:] in ([], ["0"]))
+        for command in commands
+    )
+
+
+# A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).
+_SHELL_STARTUP_LONG = frozenset({"--login", "--rcfile", "--init-file"})
+
+
+def _shell_reads_more(program: str, words: list[str], container: dict[str, Any]) -> bool:
+    """Whether a shell given these words reads commands beyond them: startup files, as a login or interactive shell
+    (`bash --login`, `-l`, `-i`), or bash's BASH_ENV file, which a non-interactive bash runs first."""
+    for word in words:
+        if not word.startswith("-") or word == "--":
+            break
+        if word in _SHELL_STARTUP_LONG or (not word.startswith("--") and set(word[1:]) & {"l", "i"}):
+            return True
+    env = {str(v.get("name")) for v in _listed(container.get("env")) if isinstance(v, dict)}
+    return program == "bash" and "BASH_ENV" in env
 
 
 # An init that runs the rest of its words as the program (`tini -- analyzer run ...`), and its options that take a
@@ -1966,14 +2201,20 @@ _PYTHON_VALUED_LONG = "--check-hash-based-pycs"
 _PYTHON_RE = re.compile(r"python(?:\d+(?:\.\d+)?)?")
 
 
-def _program_words(words: list[str]) -> list[str]:
-    """The words of the program a container runs, read through an init (`tini --`, `dumb-init`) and Python running
-    the analyzer's module (`python -m analyzer` or `analyzer.cli`, the `analyzer` command): `analyzer ...` for both."""
+def _init_stripped(words: list[str]) -> list[str]:
+    """The words of the program a container runs, read through an init (`tini --`, `dumb-init`)."""
     if words and words[0].rpartition("/")[2] in _INITS:
         rest = words[1:]
         while rest and rest[0].startswith("-") and rest[0] != "--":
             rest = rest[2:] if rest[0] in _INIT_VALUED else rest[1:]
         words = rest[1:] if rest[:1] == ["--"] else rest
+    return words
+
+
+def _program_words(words: list[str]) -> list[str]:
+    """The words of the program a container runs, read through an init (`tini --`, `dumb-init`) and Python running
+    the analyzer's module (`python -m analyzer` or `analyzer.cli`, the `analyzer` command): `analyzer ...` for both."""
+    words = _init_stripped(words)
     if words and _PYTHON_RE.fullmatch(words[0].rpartition("/")[2]):
         module, rest = _python_module(words[1:])
         # Not when Python prints its help or version first, and exits 0 without running the module.

@@ -885,20 +885,31 @@ def _invalid(problems: list[str], advice: str) -> int:
 def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     """Whether an AnalysisTemplate or a Job under `paths` calls a check the catalog lacks, or calls it with args it
     refuses (said on stderr, each under its own header); what is left unchecked is noted on stdout."""
-    from analyzer.argo_templates import analysis_run_problems, job_problems, template_notes, template_problems
+    from analyzer.argo_templates import (
+        analysis_run_problems,
+        job_notes,
+        job_problems,
+        template_notes,
+        template_problems,
+    )
     from analyzer.settings import Settings
 
-    for note in template_notes(paths):
+    for note in template_notes(paths) + job_notes(paths, catalog):
         _say(f"note: {note}")
     # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
     settings = Settings.from_env()
     problems = template_problems(paths, catalog, settings)
     runs = analysis_run_problems(paths, catalog, settings)
     jobs = job_problems(paths, catalog)
-    for found, header in ((problems, "an AnalysisTemplate"), (runs, "an AnalysisRun"), (jobs, "a Job")):
+    for found, header in (
+        (problems, "an AnalysisTemplate calls the catalog wrongly"),
+        (runs, "an AnalysisRun calls the catalog wrongly"),
+        # A Job's problems are also of what it runs instead of a check (`analyzer serve`), and of its deadline.
+        (jobs, "a Job ends without a verdict, or calls the catalog wrongly"),
+    ):
         if found:
             print(
-                f"analyzer: {header} calls the catalog wrongly:",
+                f"analyzer: {header}:",
                 *(f"  - {p}" for p in found),
                 sep="\n",
                 file=sys.stderr,
@@ -931,7 +942,7 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_jobs, holds_runs, holds_templates
+    from analyzer.argo_templates import holds_analyses, holds_checking_jobs, holds_jobs, holds_runs, holds_templates
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -976,9 +987,12 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     analyses = [path for path in skipped if path not in templates and holds_analyses([path])]
     # And AnalysisRuns, whose args are their own.
     runs = [path for path in skipped if path not in templates + analyses and holds_runs([path])]
-    # And Jobs of their own that run `analyzer run`.
+    # And Jobs of their own that run `analyzer run`, or whose containers of the analyzer run no check (`analyzer
+    # serve`, `sh -c true`): read to say so.
     jobs = [path for path in skipped if path not in templates + analyses + runs and holds_jobs([path])]
-    others = [path for path in skipped if path not in templates + analyses + runs + jobs]
+    idle_jobs = [path for path in jobs if not holds_checking_jobs([path])]
+    jobs = [path for path in jobs if path not in idle_jobs]
+    others = [path for path in skipped if path not in templates + analyses + runs + jobs + idle_jobs]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -998,6 +1012,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         _say(
             f"{_counted(len(jobs), 'file')} of Jobs running analyzer run, checked against the catalog: "
             f"{', '.join(str(p) for p in jobs)}"
+        )
+    if idle_jobs:
+        _say(
+            f"{_counted(len(idle_jobs), 'file')} of Jobs of the analyzer running no `analyzer run`, read for what they "
+            f"run instead: {', '.join(str(p) for p in idle_jobs)}"
         )
     if others:
         _say(

@@ -2413,7 +2413,6 @@ class TestJobsOfTheirOwn:
             {"command": ["python3", "-umgate"]},
             {"command": ["sh", "/gate.sh"]},
             {"command": ["tini", "--", "/gate.sh"]},
-            {"command": ["analyzer", "validate", "/etc/analyzer"]},
             # Not the analyzer's image: its own program, which may run whatever it likes.
             {"command": ["tini", "--"], "image": "busybox:1.36"},
             {"command": ["sh", "-c", ""], "image": "busybox:1.36"},
@@ -2464,7 +2463,7 @@ class TestJobsOfTheirOwn:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "Job 'gate': the Job runs check 'payments-eror-rate'" in result.stderr
         # Before: under "an AnalysisTemplate calls the catalog wrongly", which the file holds none of.
-        assert "analyzer: a Job calls the catalog wrongly:\n" in result.stderr
+        assert "analyzer: a Job ends without a verdict, or calls the catalog wrongly:\n" in result.stderr
         assert "AnalysisTemplate" not in result.stderr
         assert "not a catalog" not in result.stderr
         assert f"1 file of Jobs running analyzer run, checked against the catalog: {tmp_path / 'job.yaml'}" in (
@@ -2474,3 +2473,295 @@ class TestJobsOfTheirOwn:
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("CronJob", fine)))
         result = validate(tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+IMAGE = "registry.example.com/platform/analyzer:0.1.0"
+RUN = ["run", "payments-error-rate", "--arg", "canary_hash=c0ffee1"]
+
+
+def own_job_findings(
+    tmp_path: Path, *jobs: dict[str, Any], catalog: dict[str, Any] = CATALOG
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) of these Jobs of their own, their file's path left out."""
+    (tmp_path / "jobs.yaml").write_text(yaml.safe_dump_all(jobs))
+    built = build_catalog([("catalog.yaml", catalog)], Registry.default())
+    problems, notes = job_problems([tmp_path], built), argo_templates.job_notes([tmp_path], built)
+    return [p.replace(f"{tmp_path}/", "") for p in problems], [n.replace(f"{tmp_path}/", "") for n in notes]
+
+
+def container(name: str, *command: str, **fields: Any) -> dict[str, Any]:
+    """A container of the analyzer's image running `command` (its entrypoint's args when the first word is `run`)."""
+    words = {"args": list(command)} if command[:1] == ("run",) else {"command": list(command)}
+    return {"name": name, "image": IMAGE, **words} | fields
+
+
+def with_init(job: dict[str, Any], *init: dict[str, Any]) -> dict[str, Any]:
+    """The Job (or job metric's template) with these init containers."""
+    spec = job["spec"]["metrics"][0]["provider"]["job"]["spec"] if job["kind"] == "AnalysisTemplate" else job["spec"]
+    spec["template"]["spec"]["initContainers"] = list(init)
+    return job
+
+
+class TestInitContainers:
+    """An init container runs to its end before the containers start and fails the Job when it fails: a check run in
+    one gates the Job, and is read as a container's is; one run as a native sidecar gates nothing."""
+
+    MISSPELT = ["run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1"]
+
+    def test_a_check_in_an_init_container_is_read(self, tmp_path):
+        # Before: init containers were never read; the Job exited 2 whenever it ran, and validate said nothing.
+        job = with_init(
+            batch_job("Job", container("done", "sh", "-c", "echo done")), container("smoke", *self.MISSPELT)
+        )
+        problems, _ = own_job_findings(tmp_path, job)
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have; did you "
+            f"mean 'payments-error-rate'?; {TestJobsOfTheirOwn.OWN_EXIT_2}"
+        ]
+
+    def test_a_job_metric_s_init_container_is_read(self, tmp_path):
+        template = with_init(job_template(container("done", "sh", "-c", "true")), container("smoke", *self.MISSPELT))
+        (found,) = problems(tmp_path, *crd_valid(template))
+        assert "metric 'errors': the Job runs check 'payments-eror-rate', which the catalog does not have" in found
+        assert found.endswith(JOB_EXIT_2)
+
+    @pytest.mark.parametrize(
+        "idle", [["sh", "-c", ""], ["sh", "-c", "echo the smoke test passed"], ["python3"], ["analyzer", "list"]]
+    )
+    def test_a_container_that_exits_0_after_an_init_container_s_check_is_fine(self, tmp_path, idle):
+        # Before: the container was said to make a Successful Job of no check, though the init container's check
+        # decides whether the containers start at all.
+        job = with_init(batch_job("Job", container("done", *idle)), container("smoke", *RUN))
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_a_container_that_exits_0_beside_one_that_runs_or_may_run_the_check_is_fine(self, tmp_path):
+        beside_check = batch_job("Job", container("smoke", *RUN), container("done", "sh", "-c", ""))
+        beside_script = batch_job("Job", container("done", "sh", "-c", ""), {"name": "gate", "image": "ci/gate:1"})
+        assert own_job_findings(tmp_path, beside_check, beside_script) == ([], [])
+
+    def test_an_init_container_that_fails_or_never_ends_is_a_problem_beside_a_check(self, tmp_path):
+        job = with_init(batch_job("Job", container("smoke", *RUN)), container("prepare", "tini", "--"))
+        problems, _ = own_job_findings(tmp_path, job)
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job's init container 'prepare' runs `tini --`, an init given no program "
+            "(Kubernetes does not add the image's CMD when a container gives a command): it exits with a usage "
+            f"error, a failed Job, and no verdict; {argo_templates._WRITE_RUN}"
+        ]
+
+    def test_a_check_in_a_native_sidecar_is_a_problem(self, tmp_path):
+        # Before: not read. Kubernetes restarts a native sidecar whatever it exits with: the Job was Complete once its
+        # container ended, whatever the verdict.
+        sidecar = container("smoke", *RUN, restartPolicy="Always")
+        template = with_init(job_template(container("done", "sh", "-c", "echo done")), sidecar)
+        found = [p.replace(f"{tmp_path}/", "") for p in problems(tmp_path, *crd_valid(template))]
+        where = "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors'"
+        assert found == [
+            f"{where}: the Job's init container 'smoke' runs `analyzer run` as a native sidecar (restartPolicy: "
+            "Always): Kubernetes restarts it whatever it exits with and stops it once the Job's containers end, so its "
+            "verdict never decides the Job, which Argo reads; remove its restartPolicy (an init container runs to its "
+            "end before the containers start, and its failure fails the Job) or move it to containers",
+            f"{where}: the Job's container 'done' runs `sh -c 'echo done'`, a shell whose line runs no check (only "
+            "true, :, echo, printf, exit 0): it exits 0, a Successful Job evaluating no check (Argo reads it as "
+            f"Successful, a pass of a check never run); {argo_templates._WRITE_RUN}",
+        ]
+
+
+class TestCommandsThatRunNoCheck:
+    """`analyzer serve`, `validate`, `list` and `import`, and a shell line of no-ops, evaluate no check: in a Job they
+    make one that never ends, or a Successful one without a verdict."""
+
+    @pytest.mark.parametrize(
+        ("command", "runs"),
+        [
+            (
+                ["analyzer", "serve", "--port", "8080"],
+                "runs `analyzer serve --port 8080`, the service, which never ends: no verdict, and a Job that fails "
+                "at its activeDeadlineSeconds if it has one; make it run",
+            ),
+            (
+                ["analyzer", "list", "--catalog", "/etc/analyzer"],
+                "runs `analyzer list --catalog /etc/analyzer`, which lists the catalog's checks and evaluates none: it "
+                "exits 0, a Successful Job, and no verdict",
+            ),
+            (["analyzer", "import", "sloth", "/slos.yaml"], "which prints checks made of an SLO file"),
+            (["tini", "--", "python3", "-m", "analyzer", "list"], "runs `analyzer list`, which lists"),
+            (["sh", "-c", "true"], "runs `sh -c true`, a shell whose line runs no check"),
+            (["/bin/sh", "-ec", ":; echo 'smoke ok' && exit 0"], "a shell whose line runs no check"),
+            (["bash", "-c", "printf done\nexit"], "a shell whose line runs no check"),
+        ],
+    )
+    def test_a_job_of_its_own_running_them_is_a_problem(self, tmp_path, command, runs):
+        # Before: no problem, and validate refused the file as "not a catalog", or skipped it in a directory.
+        problems, notes = own_job_findings(tmp_path, batch_job("Job", container("gate", *command)))
+        assert len(problems) == 1 and runs in problems[0] and not notes, problems
+
+    def test_python_running_the_analyzer_s_command_in_another_image_is_read(self, tmp_path):
+        command = ["python3", "-m", "analyzer", "serve"]
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", *command, image="ci/py:3.11")))[0]
+        assert "runs `analyzer serve`, the service, which never ends" in found
+
+    @pytest.mark.parametrize("command", [["analyzer", "serve"], ["analyzer", "validate", "/etc/analyzer"]])
+    def test_a_job_metric_running_them_is_a_problem(self, tmp_path, command):
+        (found,) = problems(tmp_path, *crd_valid(job_template(container("check", *command))))
+        assert f"metric 'errors': the Job's container runs `{shlex.join(command)}`" in found
+        assert "Argo reads it as Successful" in found or "which never ends" in found
+
+    def test_validate_in_a_job_of_its_own_is_a_note(self, tmp_path):
+        # A Job may validate a catalog of its own accord (a hook before a sync): said, not failed.
+        job = batch_job("Job", container("gate", "analyzer", "validate", "/etc/analyzer"))
+        assert own_job_findings(tmp_path, job) == (
+            [],
+            [
+                "jobs.yaml: Job 'gate': the Job's container runs `analyzer validate /etc/analyzer`, which validates "
+                "the catalog and evaluates no check: it exits 0 on a valid one; the Job's success is no verdict: if a "
+                f"release waits on it, {argo_templates._WRITE_RUN}"
+            ],
+        )
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "-c", "true; analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
+            ["sh", "-c", "echo $(analyzer run payments-error-rate --arg canary_hash=c0ffee1)"],
+            ["sh", "-c", "echo `analyzer run x`"],
+            ["sh", "-c", "true # analyzer run x"],
+            ["sh", "-c", "exit 3"],
+            ["sh", "-c", "echo 'unclosed"],
+            ["sh", "-o", "errexit", "-c", "true"],
+        ],
+    )
+    def test_a_line_that_may_run_something_is_left_alone(self, tmp_path, command):
+        assert own_job_findings(tmp_path, batch_job("Job", container("gate", *command))) == ([], [])
+
+    def test_another_image_s_program_named_analyzer_is_left_alone(self, tmp_path):
+        job = batch_job("Job", container("scan", "analyzer", "list", image="example.com/code-analyzer:2"))
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "analyzer: a Job ends without a verdict, or calls the catalog wrongly:\n" in result.stderr
+        assert "Job 'gate': the Job's container runs `analyzer serve`, the service" in result.stderr
+        # Before: "1 file of Jobs running analyzer run", of a Job that runs none.
+        assert "running analyzer run" not in result.stdout
+        said = "1 file of Jobs of the analyzer running no `analyzer run`, read for what they run instead"
+        assert f"{said}: {tmp_path / 'job.yaml'}" in result.stdout
+        (tmp_path / "job.yaml").write_text(
+            yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "validate", "/etc/analyzer")))
+        )
+        # Before: exit 6, "a Kubernetes Job, not a catalog".
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "note: " in result.stdout and "runs `analyzer validate /etc/analyzer`" in result.stdout
+
+
+class TestShellsThatReadMore:
+    """A shell that reads startup files (a login or interactive shell, bash's BASH_ENV) or an attached stdin may run a
+    check: it is not said to run nothing."""
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"command": ["bash", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
+            {"command": ["/bin/bash"], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
+            {"command": ["bash", "--login", "-c", "true"]},
+            {"command": ["bash", "-lc", ""]},
+            {"command": ["sh", "-i"]},
+            {"command": ["sh"], "stdin": True},
+            {"command": ["python3"], "stdin": True},
+        ],
+    )
+    def test_it_is_left_alone(self, tmp_path, fields):
+        # Before: "a shell given no command to run" (or Python given none), of a shell that runs what it is given.
+        job = batch_job("Job", {"name": "gate", "image": IMAGE, **fields})
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            # sh (dash) reads no BASH_ENV; `-c` reads no stdin.
+            {"command": ["sh", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
+            {"command": ["bash", "-c", ""], "stdin": True},
+            {"command": ["bash", "-e", "-c", "true"]},
+        ],
+    )
+    def test_one_that_reads_nothing_more_is_still_said(self, tmp_path, fields):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
+        assert "a shell" in found and "exits 0, a Successful Job, and no verdict" in found, found
+
+
+def deadline_job(active_deadline_s: int | None = None, **container_fields: Any) -> dict[str, Any]:
+    """A Job of its own running the check, with this activeDeadlineSeconds."""
+    job = batch_job("Job", container("smoke", *RUN, **container_fields))
+    if active_deadline_s is not None:
+        job["spec"]["activeDeadlineSeconds"] = active_deadline_s
+    return job
+
+
+class TestJobDeadline:
+    """A Job's `activeDeadlineSeconds` (or its pod's) at or below the deadline of the checks it runs stops a slow
+    evaluation before its verdict: a failed Job."""
+
+    def test_one_at_the_check_s_deadline_is_a_problem(self, tmp_path):
+        # Before: no problem; said of a web metric's timeoutSeconds only, with an AnalysisTemplate given.
+        problems, _ = own_job_findings(tmp_path, deadline_job(8))
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job's activeDeadlineSeconds 8 is not above the 8 s its check may take (check "
+            "'payments-error-rate', the default 8 s deadline): an evaluation slower than 8 s is stopped (SIGTERM) "
+            "before its verdict, a failed Job, and no verdict; set it above 8, with room for the pod to start (image "
+            "pull, catalog load)"
+        ]
+
+    @pytest.mark.parametrize(
+        "job",
+        [
+            deadline_job(9),
+            deadline_job(),
+            deadline_job(8, env=[{"name": "ANALYZER_DEADLINE_S", "value": "5"}]),
+            # Known only in the cluster.
+            deadline_job(8, envFrom=[{"configMapRef": {"name": "analyzer-settings"}}]),
+            deadline_job(8, env=[{"name": "ANALYZER_DEADLINE_S", "value": "$(DEADLINE)"}]),
+        ],
+    )
+    def test_one_above_it_or_unknown_is_fine(self, tmp_path, job):
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_the_container_s_setting_and_the_pod_s_deadline_are_read(self, tmp_path):
+        job = deadline_job(env=[{"name": "ANALYZER_DEADLINE_S", "value": "20"}])
+        job["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 15
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "its pod's activeDeadlineSeconds 15 is not above the 20 s its check may take (check " in found
+        assert "the container's ANALYZER_DEADLINE_S 20)" in found
+
+    def test_init_containers_add_up(self, tmp_path):
+        job = with_init(deadline_job(12), container("first", *RUN))
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "activeDeadlineSeconds 12 is not above the 16 s its checks may take (check 'payments-error-rate', " in (
+            found
+        )
+
+    def test_containers_side_by_side_take_the_slowest_s_deadline(self, tmp_path):
+        fast = container("fast", *RUN, env=[{"name": "ANALYZER_DEADLINE_S", "value": "5"}])
+        job = deadline_job(8)
+        job["spec"]["template"]["spec"]["containers"].append(fast)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "activeDeadlineSeconds 8 is not above the 8 s its check may take (check 'payments-error-rate', the " in (
+            found
+        )
+        job["spec"]["activeDeadlineSeconds"] = 9
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_a_job_metric_s_deadline_below_the_check_s_own_is_a_problem(self, tmp_path):
+        template = job_template(container("smoke", *RUN))
+        template["spec"]["metrics"][0]["provider"]["job"]["spec"]["activeDeadlineSeconds"] = 30
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(crd_valid(template)[0]))
+        slow = {**CATALOG, "checks": [{**CHECK, "deadline_s": 30}]}
+        (found,) = template_problems([tmp_path], build_catalog([("catalog.yaml", slow)], Registry.default()))
+        assert "the Job's activeDeadlineSeconds 30 is not above the 30 s its check may take (check " in found
+        assert (
+            "its deadline_s 30): an evaluation slower than 30 s is stopped (SIGTERM) before its verdict, a failed "
+            in (found)
+        )
+        assert "Argo reads it as Failed, and the rollout aborts" in found
