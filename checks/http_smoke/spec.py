@@ -9,7 +9,16 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from analyzer.kinds import (
     ConditionField,
@@ -122,6 +131,14 @@ class JsonExpect(_Strict):
         if len(given) != 1:
             raise ValueError(f"JSON assertion on {self.path}: set exactly one of equals, compare or exists")
         return self
+
+    @model_serializer(mode="wrap")
+    def _with_null_equals(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        # A check's definition is dumped without nulls: `equals: null` went, leaving an assertion of no kind.
+        if "equals" in self.model_fields_set:
+            data["equals"] = self.equals
+        return data
 
 
 class Expect(_Strict):

@@ -247,6 +247,18 @@ class TestAssertionValuesAtLoad:
         assert load(tmp_path, step).name == "smoke"
 
 
+class TestShownDefinition:
+    """A check's definition, as the API and the verdict pages show it, holds every JSON assertion as written."""
+
+    def test_equals_null_is_shown(self, tmp_path):
+        check = load(tmp_path, "expect: {json: [{path: $.error, equals: null}, {path: $.n, exists: false}]}")
+        # Dumped without nulls, the first read `{path: $.error}`: an assertion of no kind.
+        assert check.definition()["steps"][0]["expect"]["json"] == [
+            {"path": "$.error", "equals": None},
+            {"path": "$.n", "exists": False},
+        ]
+
+
 def load(tmp_path, step: str) -> HttpSmokeCheck:
     """The check of one POST step written as YAML `step` (a flow mapping's fields), as the catalog loads it."""
     catalog = tmp_path / "catalog.yaml"
