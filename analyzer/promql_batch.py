@@ -138,10 +138,15 @@ class QueryBatch:
             labels = item.labels.copy()
             part = labels.pop(PART_LABEL, "")
             window = labels.pop(WINDOW_LABEL, None)
-            if window is None and part in by_name:
-                query = by_name[part].get(labels.get("__name__", ""))
+            if window is None:
+                query = by_name[part].get(labels.get("__name__", "")) if part in by_name else by_part.get(("", part))
             else:
-                query = by_part.get(("" if window is None else window, part))
+                query = by_part.get((window, part))
+                if query is None and part in by_name:
+                    # A grouped selector's series sets no window: one it has is its own (a rule that records
+                    # `analyzer_window`), which refused the whole answer; it keeps it, as when sent alone.
+                    query = by_name[part].get(labels.get("__name__", ""))
+                    labels[WINDOW_LABEL] = window
             if query is None:
                 raise SourceRejected(
                     f"the combined query's answer has a series of no part asked for: {item.describe()}"

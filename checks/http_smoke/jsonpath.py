@@ -3,11 +3,14 @@ No wildcards, filters or recursion: one path names at most one value."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 _TOKEN_RE = re.compile(r"""\.([A-Za-z_][A-Za-z0-9_-]*)|\[(-?\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]""")
+# In a quoted name, an escaped character, or a `"` a JSON string would need escaped.
+_NAME_ESCAPE_RE = re.compile(r'\\(.)|"')
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,15 @@ class JsonPath:
             if not match:
                 raise ValueError(
                     f"JSON path {text!r} is invalid at {text[position : position + 20]!r}; use .name, "
-                    "['name'] or [index]"
+                    "['name'] or [index] (no wildcards, filters or `..`: a path names one value)"
                 )
             name, index, single, double = match.groups()
             if index is not None:
                 steps.append(int(index))
+            elif name is not None:
+                steps.append(name)
             else:
-                quoted = single if single is not None else double
-                steps.append(name if name is not None else re.sub(r"\\(.)", r"\1", quoted or ""))
+                steps.append(_quoted_name(text, single if single is not None else double or ""))
             position = match.end()
         return cls(text, tuple(steps))
 
@@ -56,6 +60,24 @@ class JsonPath:
 
     def __str__(self) -> str:
         return self.text
+
+
+def _quoted_name(path: str, quoted: str) -> str:
+    """The key a quoted name stands for, its escapes read as a JSON string's (`\\u00e9`, `\\n`, `\\\\`), as the
+    answer's keys were, and `\\'`; ValueError for any other escape, or a control character."""
+
+    def as_json(found: re.Match[str]) -> str:
+        escaped = found.group(1)
+        return '\\"' if escaped is None else "'" if escaped == "'" else found.group(0)
+
+    try:
+        return str(json.loads(f'"{_NAME_ESCAPE_RE.sub(as_json, quoted)}"'))
+    except json.JSONDecodeError as exc:
+        # Never a guess: `\\u00e9` read as `u00e9` named a key no answer has, and `exists: false` passed on `café`.
+        raise ValueError(
+            f"JSON path {path!r}: the name {quoted!r} is not a JSON string ({exc.msg}); its escapes are JSON's "
+            "(\\n, \\t, \\uXXXX, \\\\, \\\") or \\' in single quotes"
+        ) from None
 
 
 def json_equal(left: Any, right: Any) -> bool:

@@ -646,7 +646,10 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
             None
             if found == rule.exists
             else Failure(
-                f"json {path} exists", str(rule.exists).lower(), "a value" if found else "nothing at that path"
+                # The value too: `{"error": null}` has an error member, which `exists: false` may not have meant.
+                f"json {path} exists",
+                str(rule.exists).lower(),
+                f"a value ({got(value)})" if found else "nothing at that path",
             )
         )
     if not found:

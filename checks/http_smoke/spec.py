@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from analyzer.kinds import (
     ConditionField,
@@ -32,18 +42,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-def _finite_json(value: Any, where: str) -> Any:
-    """`value` unchanged if it holds no NaN or infinite number (JSON has none); ValueError naming where one is."""
+def _json_value(value: Any, where: str, *, string_keys: bool) -> Any:
+    """`value` unchanged if it is JSON: null, booleans, finite numbers, strings, lists and objects (keyed by strings
+    alone with `string_keys`; a body's other keys are sent as their text); ValueError naming where it is not."""
     if isinstance(value, float) and not math.isfinite(value):
         # allow_inf_nan does not reach inside `Any`: a body would be sent as `Infinity`, which is not JSON, and an
         # `equals: .nan` would fail every answer.
         raise ValueError(f"{where} is {value}: JSON has no NaN or infinity")
     if isinstance(value, dict):
         for key, item in value.items():
-            _finite_json(item, f"{where}.{key}")
+            if string_keys and not isinstance(key, str):
+                # `{1: a}` equalled no answer, whose keys are strings, and its failure read `expected {"1": "a"},
+                # got {"1": "a"}`.
+                written = json.dumps(key) if isinstance(key, bool) or key is None else str(key)
+                raise ValueError(f"{where} has the key {written}, which is no string: quote it ('{written}')")
+            _json_value(item, f"{where}.{key}", string_keys=string_keys)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _finite_json(item, f"{where}[{index}]")
+            _json_value(item, f"{where}[{index}]", string_keys=string_keys)
+    elif value is not None and not isinstance(value, bool | int | float | str):
+        # YAML reads `2026-12-06` unquoted as a date: an `equals` of it failed every answer, and its failure crashed.
+        kind = type(value).__name__
+        raise ValueError(f"{where} is the YAML {kind} {value}, not a JSON value: quote it ('{value}') to mean the text")
     return value
 
 
@@ -80,6 +100,9 @@ class HeaderExpect(_Strict):
         return self
 
 
+_NULL_HINTS = {"compare": "'> 0'", "exists": "true or false"}
+
+
 class JsonExpect(_Strict):
     """One JSON path assertion: exactly one of equals (any JSON value), compare ('> 0') or exists."""
 
@@ -90,8 +113,16 @@ class JsonExpect(_Strict):
 
     @field_validator("equals")
     @classmethod
-    def _finite_equals(cls, value: Any) -> Any:
-        return _finite_json(value, "equals")
+    def _json_equals(cls, value: Any) -> Any:
+        return _json_value(value, "equals", string_keys=True)
+
+    @field_validator("compare", "exists")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        # Written `exists: ~` (or left empty), it failed every answer with `expected none`; `compare:` crashed.
+        if value is None:
+            raise ValueError(f"{info.field_name} is null: give it a value ({_NULL_HINTS[str(info.field_name)]})")
+        return value
 
     @model_validator(mode="after")
     def _one(self) -> JsonExpect:
@@ -100,6 +131,14 @@ class JsonExpect(_Strict):
         if len(given) != 1:
             raise ValueError(f"JSON assertion on {self.path}: set exactly one of equals, compare or exists")
         return self
+
+    @model_serializer(mode="wrap")
+    def _with_null_equals(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        # A check's definition is dumped without nulls: `equals: null` went, leaving an assertion of no kind.
+        if "equals" in self.model_fields_set:
+            data["equals"] = self.equals
+        return data
 
 
 class Expect(_Strict):
@@ -212,8 +251,8 @@ class Step(_Strict):
 
     @field_validator("json_body")
     @classmethod
-    def _finite_json_body(cls, value: Any) -> Any:
-        return _finite_json(value, "json_body")
+    def _json_body(cls, value: Any) -> Any:
+        return _json_value(value, "json_body", string_keys=False)
 
     @model_validator(mode="after")
     def _coherent(self) -> Step:

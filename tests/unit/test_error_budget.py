@@ -1550,6 +1550,18 @@ class TestGroupedSplit:
         with pytest.raises(CheckMisconfigured, match=r"returned 2 series"):
             result.single_value("Sloth ratio query")
 
+    @pytest.mark.parametrize("window", ["5m", "1h", "own"])
+    def test_a_grouped_series_own_window_label_is_kept(self, window):
+        # The batch sets none on a group: a rule that records one (with any value, a window of the batch's too)
+        # answers with it, which refused the whole answer.
+        batch = self.batch()
+        labels = {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": window}
+        results = batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 0.02)])]))
+        assert results['m:burnrate5m{slo="x"}'].series == [
+            Series({"__name__": "m:burnrate5m", "slo": "x", "analyzer_window": window}, [(1.0, 0.02)])
+        ]
+        assert [q for q, r in results.items() if r.series] == ['m:burnrate5m{slo="x"}']
+
     @pytest.mark.parametrize(
         "labels",
         [
@@ -1558,7 +1570,7 @@ class TestGroupedSplit:
             {"slo": "x", "analyzer_part": "group0"},  # the name dropped
             {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group2"},  # no such group
             {"__name__": "m:burnrate5m", "slo": "x"},  # no marker at all
-            {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": "5m"},
+            {"__name__": "m:burnrate6h", "slo": "x", "analyzer_part": "group0", "analyzer_window": "5m"},
             {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "ratio", "analyzer_window": "5m"},  # grouped
             {"__name__": "z", "slo": "y", "analyzer_part": "lone"},  # a labelled part lacking its window
         ],

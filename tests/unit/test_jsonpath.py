@@ -1,10 +1,21 @@
-"""The JSON path subset and JSON equality used by http_smoke assertions."""
+"""The JSON path subset and JSON equality used by http_smoke assertions, what a JSON assertion accepts at load,
+and how one judges a path that finds nothing, null or an empty list."""
 
 from __future__ import annotations
 
+import textwrap
+
+import httpx
 import pytest
 
+from analyzer.catalog import load_catalog
+from analyzer.errors import ConfigError
+from analyzer.registry import Registry
+from analyzer.sources.http import HttpExchange
+from checks.http_smoke import HttpSmokeCheck
 from checks.http_smoke.jsonpath import JsonPath, json_equal
+from checks.http_smoke.judge import judge_exchange
+from checks.http_smoke.spec import Step
 
 DOC = {"a": {"b": [10, {"c d": "x", "it's": 1}]}, "n": None, "t": True}
 
@@ -35,6 +46,12 @@ class TestJsonPath:
     @pytest.mark.parametrize("path", ["a.b", "$a", "$.a.*", "$..a", "$[?(@.a)]", "$.a[", ""])
     def test_unsupported_syntax_is_rejected(self, path):
         with pytest.raises(ValueError, match="JSON path"):
+            JsonPath.parse(path)
+
+    @pytest.mark.parametrize("path", ["$.items[*].status", "$.items[?(@.status)]", "$..status", "$.items.*"])
+    def test_a_path_of_several_values_is_refused_saying_why(self, path):
+        # `$.items[*].status equals ok` has no single answer when one item is ok and one down, or none are.
+        with pytest.raises(ValueError, match=r"no wildcards, filters or `\.\.`: a path names one value"):
             JsonPath.parse(path)
 
     def test_the_refusal_quotes_20_characters_from_where_the_path_breaks(self):
@@ -75,3 +92,189 @@ class TestJsonEqual:
     )
     def test_equality(self, left, right, equal):
         assert json_equal(left, right) is equal
+
+
+class TestQuotedNames:
+    """A quoted name's escapes mean what they mean in a JSON string, as in the answer's keys; others are refused."""
+
+    @pytest.mark.parametrize(
+        ("path", "key"),
+        [
+            ("$['caf\\u00e9']", "caf\u00e9"),
+            ("$['a\\nb']", "a\nb"),
+            ("$['tab\\there']", "tab\there"),
+            ("$['\\ud83d\\ude00']", "\U0001f600"),
+            ("$['\\/']", "/"),
+            ("$['back\\\\slash']", "back\\slash"),
+            ("$['it\\'s']", "it's"),
+            ("$['say \"hi\"']", 'say "hi"'),
+            ('$["say \\"hi\\""]', 'say "hi"'),
+            ("$['a.b']", "a.b"),
+            ("$['[0]']", "[0]"),
+            ("$['']", ""),
+        ],
+    )
+    def test_names_the_key_a_json_answer_spells_so(self, path, key):
+        assert JsonPath.parse(path).steps == (key,)
+        assert JsonPath.parse(path).find({key: 1}) == (True, 1)
+
+    @pytest.mark.parametrize("path", ["$['\\a']", "$['\\x41']", "$['\\u00e']", "$['a\tb']", "$['\\0']"])
+    def test_an_escape_json_has_not_is_refused(self, path):
+        with pytest.raises(ValueError, match=r"is not a JSON string .*its escapes are JSON's"):
+            JsonPath.parse(path)
+
+    def test_exists_false_fails_on_the_key_an_escaped_name_spells(self):
+        # Read as `cafu00e9`, no key of the answer, the assertion passed an answer that has the member.
+        failures = judged({"json": [{"path": "$['caf\\u00e9']", "exists": False}]}, '{"caf\u00e9": "down"}')
+        assert [(f.assertion, f.got) for f in failures] == [("json $['caf\\u00e9'] exists", 'a value ("down")')]
+
+
+def judged(expect: dict, body: str) -> list:
+    """The failed assertions of a 200 JSON answer `body` to a step expecting `expect` (judge_exchange is pure)."""
+    step = Step.model_validate({"name": "s", "expect": expect})
+    exchange = HttpExchange(
+        status=200,
+        headers=httpx.Headers({"content-type": "application/json"}),
+        body=body.encode(),
+        latency_ms=1.0,
+        body_truncated=False,
+        url="http://app.shop.svc/",
+    )
+    return judge_exchange(step, exchange, "step s").failures
+
+
+class TestNothingNullOrEmpty:
+    """A path that finds nothing passes only `exists: false`; null and [] are values, each equal to itself alone."""
+
+    @pytest.mark.parametrize(
+        ("rule", "body", "got"),
+        [
+            ({"equals": None}, "{}", "nothing at that path"),
+            ({"equals": []}, "{}", "nothing at that path"),
+            ({"equals": []}, '{"v": null}', "null"),
+            ({"equals": None}, '{"v": []}', "[]"),
+            ({"equals": None}, '{"v": ""}', '""'),
+            ({"equals": ""}, '{"v": null}', "null"),
+            ({"equals": 0}, '{"v": null}', "null"),
+            ({"equals": False}, '{"v": null}', "null"),
+            ({"compare": ">= 0"}, '{"v": null}', "null"),
+            ({"compare": ">= 0"}, '{"v": []}', "[]"),
+            ({"compare": ">= 0"}, "{}", "nothing at that path"),
+            ({"exists": True}, '{"w": 1}', "nothing at that path"),
+            ({"exists": True}, '{"v": {}}', None),
+            # null is a value: the member is there. What came is shown, so the reason says why.
+            ({"exists": False}, '{"v": null}', "a value (null)"),
+            ({"exists": False}, '{"v": []}', "a value ([])"),
+            ({"exists": False}, "{}", None),
+            ({"exists": True}, '{"v": null}', None),
+            ({"equals": None}, '{"v": null}', None),
+            ({"equals": []}, '{"v": []}', None),
+            ({"equals": {}}, '{"v": {}}', None),
+        ],
+    )
+    def test_judged(self, rule, body, got):
+        failures = judged({"json": [{"path": "$.v", **rule}]}, body)
+        assert [f.got for f in failures] == ([] if got is None else [got])
+
+    @pytest.mark.parametrize(
+        ("rule", "body"),
+        [
+            ({"equals": 1}, '{"v": "1"}'),
+            ({"equals": "1"}, '{"v": 1}'),
+            ({"equals": True}, '{"v": "true"}'),
+            ({"equals": "true"}, '{"v": true}'),
+            ({"equals": 1}, '{"v": true}'),
+            ({"equals": "ok"}, '{"v": ["ok"]}'),
+            ({"equals": ["ok"]}, '{"v": "ok"}'),
+            ({"equals": "ok"}, '{"v": {"status": "ok"}}'),
+        ],
+    )
+    def test_a_value_of_another_json_type_fails(self, rule, body):
+        assert len(judged({"json": [{"path": "$.v", **rule}]}, body)) == 1
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"status": "down", "status": "ok"}',
+            '{"status": "down", "st\\u0061tus": "ok"}',
+            '{"status": "ok"} trailing',
+            '{"status": "ok"}{"status": "down"}',
+            '{"status": "ok"',
+            '{"status": "ok",}',
+            "[" * 100_000 + "]" * 100_000,
+        ],
+    )
+    def test_an_answer_no_two_parsers_read_alike_passes_no_assertion(self, body):
+        for rule in ({"equals": "ok"}, {"exists": False}, {"exists": True}):
+            failures = judged({"json": [{"path": "$.status", **rule}]}, body)
+            assert [f.expected for f in failures] == ["a JSON body"], rule
+
+
+class TestAssertionValuesAtLoad:
+    """What YAML reads as no JSON value, or an assertion left null, is refused when the catalog loads."""
+
+    @pytest.mark.parametrize(
+        ("rule", "problem"),
+        [
+            (
+                "{path: $.day, equals: 2026-12-06}",
+                "equals is the YAML date 2026-12-06, not a JSON value: quote it ('2026-12-06') to mean the text",
+            ),
+            ("{path: $.at, equals: 2026-12-06T10:00:00Z}", "equals is the YAML datetime 2026-12-06 10:00:00+00:00"),
+            ("{path: $.v, equals: [ok, 2026-12-06]}", "equals[1] is the YAML date 2026-12-06"),
+            ("{path: $.v, equals: !!binary aGk=}", "equals is the YAML bytes b'hi'"),
+            ("{path: $.codes, equals: {200: 5}}", "equals has the key 200, which is no string: quote it ('200')"),
+            ("{path: $.v, equals: {a: {true: 1}}}", "equals.a has the key true, which is no string: quote it ('true')"),
+            ("{path: $.v, exists: }", "exists is null: give it a value (true or false)"),
+            ("{path: $.v, exists: ~}", "exists is null"),
+            ("{path: $.v, compare: }", "compare is null: give it a value ('> 0')"),
+        ],
+    )
+    def test_refused(self, tmp_path, rule, problem):
+        with pytest.raises(ConfigError) as refused:
+            load(tmp_path, f"expect: {{json: [{rule}]}}")
+        assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+    def test_a_json_body_date_is_refused(self, tmp_path):
+        with pytest.raises(ConfigError) as refused:
+            load(tmp_path, "json_body: {since: 2026-12-06}")
+        assert any("json_body.since is the YAML date 2026-12-06" in p for p in refused.value.problems)
+
+    @pytest.mark.parametrize(
+        "step", ["json_body: {200: ok, since: '2026-12-06'}", "expect: {json: [{path: $.v, equals: {'200': 5}}]}"]
+    )
+    def test_quoted_values_and_a_bodys_number_keys_load(self, tmp_path, step):
+        assert load(tmp_path, step).name == "smoke"
+
+
+class TestShownDefinition:
+    """A check's definition, as the API and the verdict pages show it, holds every JSON assertion as written."""
+
+    def test_equals_null_is_shown(self, tmp_path):
+        check = load(tmp_path, "expect: {json: [{path: $.error, equals: null}, {path: $.n, exists: false}]}")
+        # Dumped without nulls, the first read `{path: $.error}`: an assertion of no kind.
+        assert check.definition()["steps"][0]["expect"]["json"] == [
+            {"path": "$.error", "equals": None},
+            {"path": "$.n", "exists": False},
+        ]
+
+
+def load(tmp_path, step: str) -> HttpSmokeCheck:
+    """The check of one POST step written as YAML `step` (a flow mapping's fields), as the catalog loads it."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        textwrap.dedent(
+            f"""\
+            checks:
+            - name: smoke
+              kind: http_smoke
+              base_url: http://app.shop.svc
+              steps:
+              - {{name: a, method: POST, {step}}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    check = load_catalog(catalog, Registry([HttpSmokeCheck])).get("smoke")
+    assert isinstance(check, HttpSmokeCheck)
+    return check
