@@ -125,9 +125,12 @@ if TYPE_CHECKING:
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
     from analyzer.sources.httppolicy import (
         HostAllowList,
+        answer_date_s,
         ca_file_problem,
         cookie_expiry_s,
+        cookie_life_s,
         ip_or_none,
+        is_public_suffix,
         retry_pauses_s,
         set_cookie_attributes,
     )
@@ -144,6 +147,9 @@ _ON_FIRST_USE = {
     "retry_pauses_s": "analyzer.sources.httppolicy",
     "ip_or_none": "analyzer.sources.httppolicy",
     "cookie_expiry_s": "analyzer.sources.httppolicy",
+    "cookie_life_s": "analyzer.sources.httppolicy",
+    "answer_date_s": "analyzer.sources.httppolicy",
+    "is_public_suffix": "analyzer.sources.httppolicy",
     "set_cookie_attributes": "analyzer.sources.httppolicy",
     **dict.fromkeys(("BATCH_LABEL_RE", "BATCH_LABELS", "QueryBatch"), "analyzer.promql_batch"),
     **dict.fromkeys(
@@ -307,6 +313,7 @@ __all__ = [
     "Verdict",
     "WrittenNumber",
     "WrittenValue",
+    "answer_date_s",
     "answer_label_list",
     "at_most",
     "bare_selector",
@@ -317,6 +324,7 @@ __all__ = [
     "constant_value",
     "contradicting_name_warnings",
     "cookie_expiry_s",
+    "cookie_life_s",
     "credential_forms",
     "escape_promql_string",
     "event_form",
@@ -332,6 +340,7 @@ __all__ = [
     "grafana_variable_warnings",
     "ip_or_none",
     "is_credential_value",
+    "is_public_suffix",
     "is_secret_name",
     "json_safe",
     "label_presence_query",

@@ -45,10 +45,12 @@ from analyzer.sources.httppolicy import (
     HostAllowList,
     HttpPolicy,
     address_refusal,
+    answer_date_s,
     ca_context,
     ca_problem,
-    cookie_expiry_s,
+    cookie_life_s,
     ip_or_none,
+    is_public_suffix,
     set_cookie_attributes,
 )
 
@@ -567,8 +569,14 @@ class _HopCookieRules(DefaultCookiePolicy):
             return False
         if name.startswith(("__host-", "__secure-")) and not cookie.secure:
             return False
-        host = urlsplit(request.get_full_url()).hostname or ""
-        if cookie.domain_specified and ip_or_none(host) is not None and cookie.domain.lower().lstrip(".") != host:
+        host = (urlsplit(request.get_full_url()).hostname or "").lower()
+        domain = cookie.domain.lower().lstrip(".")
+        if cookie.domain_specified and ip_or_none(host) is not None and domain != host:
+            return False
+        if cookie.domain_specified and domain != host and is_public_suffix(domain):
+            # `Domain=github.io` from a.github.io (http.cookiejar knows no suffix list): such a session went to every
+            # host under it, where browsers keep it nowhere. One that is the host itself is host-only (see
+            # _as_browsers_read).
             return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
@@ -578,19 +586,26 @@ class _HopCookieRules(DefaultCookiePolicy):
 _HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age")
 
 
-def _as_browsers_read(line: str) -> str:
+def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     """A Set-Cookie line with only the attributes browsers act on, as they read them (set_cookie_attributes), for
     http.cookiejar, which read the first of an attribute given twice (`Path=/; Path=/auth` went to every page), dropped
     the whole cookie for `Max-Age=abc` (browsers keep it for the session), kept a Path not starting with '/' (no
     request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
-    (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie."""
+    (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
+    read against the later of our clock and the answer's `date_s` (see cookie_life_s), as the judge reads a captured
+    one. A Domain that is a public suffix and the answer's host (`url`'s) itself goes, as browsers keep such a cookie
+    for that host alone (RFC 6265 5.3 step 5)."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
-    expiry_s = cookie_expiry_s(read.pop("expires", ""))
-    if expiry_s is not None and "max-age" not in read:
+    life_s = cookie_life_s(read, date_s, time.time())
+    if life_s is not None and "max-age" not in read:
         # Max-Age wins over Expires (RFC 6265 5.3 step 3); one in the past or now deletes, as Max-Age=0 does.
-        read["max-age"] = str(max(0, math.ceil(expiry_s - time.time())))
+        read["max-age"] = str(max(0, math.ceil(life_s)))
+    read.pop("expires", None)
+    host = (urlsplit(url).hostname or "").lower()
+    if read.get("domain", "").lower().removeprefix(".") == host and ip_or_none(host) is None and is_public_suffix(host):
+        del read["domain"]
     kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
     return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
@@ -938,10 +953,11 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
+                    date_s = answer_date_s(response_headers.get_list("date"))
                     for line in response_headers.get_list("set-cookie"):
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
-                        read = _as_browsers_read(line)
+                        read = _as_browsers_read(line, url, date_s)
                         one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
                         hop_cookies.extract_cookies(one)
                         if (deletion := _deletion(read)) is not None:

@@ -19,10 +19,12 @@ from analyzer.kinds import (
     ArgValue,
     HttpExchange,
     TargetBadAnswer,
-    cookie_expiry_s,
+    answer_date_s,
+    cookie_life_s,
     format_number,
     ip_or_none,
     is_credential_value,
+    is_public_suffix,
     is_secret_name,
     set_cookie_attributes,
 )
@@ -711,11 +713,15 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
             return "", "no such header", []
         value: Any = values[0]
     elif capture.cookie is not None:
-        cookies, refused = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie, exchange.url)
+        lines, date_s = exchange.headers.get_list("set-cookie"), answer_date_s(exchange.headers.get_list("date"))
+        cookies, refused = _cookie_values(lines, capture.cookie, exchange.url, date_s)
         if cookies is None:
             return "", f"a Set-Cookie browsers refuse: {refused}" if refused else "no Set-Cookie of that name", []
         if not cookies:
             # A failed login signing its caller out: "deleted" is no session to send on.
+            if date_s is not None and _cookie_values(lines, capture.cookie, exchange.url, None)[0]:
+                # Said, as only the answer's Date makes it one: a server whose clock is wrong is told by it.
+                return "", f"a Set-Cookie that deletes it (an Expires past by the answer's Date, {_skew(date_s)})", []
             return "", "a Set-Cookie that deletes it", []
         value = cookies[-1][0]
     else:
@@ -739,16 +745,34 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, "", [text]
 
 
+def _skew(date_s: float) -> str:
+    """How far an answer's Date is from the analyzer's clock, as a failure says it."""
+    skew_s = round(date_s - time.time())
+    if skew_s == 0:
+        return "which is the analyzer's time"
+    return f"{format_number(abs(skew_s))} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
+
+
 def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
-    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
+    date_s = answer_date_s(exchange.headers.get_list("date"))
+    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url, date_s)
     attributes = cookies[-1][1] if cookies else {}
+    host = (urllib.parse.urlsplit(exchange.url).hostname or "").lower()
     return CookieScope(
-        host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
-        domain=attributes.get("domain", "").lower().removeprefix("."),
+        host=host,
+        domain=_cookie_domain(attributes, host),
         path=_cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
+
+
+def _cookie_domain(attributes: dict[str, str], host: str) -> str:
+    """The Domain of a cookie an answer from `host` sets ("" for one kept for that host alone): its Domain attribute,
+    but none when that is a public suffix and the host itself, which browsers keep for the host alone (RFC 6265 5.3
+    step 5: `Domain=github.io` from github.io goes to no a.github.io)."""
+    domain = attributes.get("domain", "").lower().removeprefix(".")
+    return "" if domain == host and ip_or_none(host) is None and is_public_suffix(domain) else domain
 
 
 def _cookie_path(attributes: dict[str, str], url: str) -> str:
@@ -760,12 +784,15 @@ def _cookie_path(attributes: dict[str, str], url: str) -> str:
     return (urllib.parse.urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
-def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
-    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, with their attributes
-    (names in lower case), one per Domain and Path, the last set last, and "" (None and why browsers refuse the last
-    line of that name when they refuse every one; None and "" when none names it). RFC 6265: names are
-    case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that expires it deletes
-    it."""
+def _cookie_values(
+    lines: list[str], name: str, url: str, date_s: float | None
+) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` dated `date_s` (see cookie_life_s) leave set for the
+    cookie `name`, with their attributes (names in lower case), one per Domain and Path, the last set last, and "" (None
+    and why browsers refuse the last line of that name when they refuse every one; None and "" when none names it).
+    RFC 6265: names are case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that
+    expires it deletes it."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
     cookies: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {}
     refused = ""
     for line in lines:
@@ -776,14 +803,15 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (parsed.get("domain", "").lower().removeprefix("."), _cookie_path(parsed, url))
+        where = (_cookie_domain(parsed, host), _cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
             continue
         # Popped first so that a cookie set again counts as the last set.
         cookies.pop(where, None)
-        cookies[where] = None if _deletes(parsed) else (value.strip(), parsed)
+        life_s = cookie_life_s(parsed, date_s, time.time())
+        cookies[where] = None if life_s is not None and life_s <= 0 else (value.strip(), parsed)
     if not cookies:
         return None, refused
     return [cookie for cookie in cookies.values() if cookie is not None], ""
@@ -798,10 +826,11 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
-    if domain and domain != host and "." not in domain:
-        # The suffix list's default rule (`*`) makes every name of one label a public suffix, which browsers take for
-        # no other host; http.cookiejar refuses it for the hops' cookies too.
-        return f"Domain {domain} is a top-level name (a public suffix), not {host}"
+    if domain and domain != host and is_public_suffix(domain):
+        # `Domain=github.io` from a.github.io, `co.uk` from shop.co.uk, and by the list's default rule any name of one
+        # label (`svc` from app.shop.svc): captured, such a session went on to every host under it, by hand or across
+        # origins on a redirect, where browsers keep it nowhere (the hops' cookies follow the same list).
+        return f"Domain {domain} is a public suffix, not {host}"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
     host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")
@@ -812,16 +841,6 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     if host_prefix and attributes.get("path") != "/":
         return "__Host- without Path=/"
     return ""
-
-
-def _deletes(attributes: dict[str, str]) -> bool:
-    """Whether a Set-Cookie's attributes expire its cookie now: a Max-Age of 0 or less, else (Max-Age wins) an
-    Expires in the past; one that does not parse is ignored, as browsers ignore it."""
-    max_age = attributes.get("max-age", "")
-    if re.fullmatch(r"-?[0-9]+", max_age):
-        return int(max_age) <= 0
-    expiry_s = cookie_expiry_s(attributes.get("expires", ""))
-    return expiry_s is not None and expiry_s <= time.time()
 
 
 def _kind(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import gzip
 import hashlib
 import json
@@ -57,6 +58,12 @@ GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 # proxy that sets a matching Content-Length delivers when its upstream connection broke.
 WHOLE_GZIP = gzip.compress(b"ready " + b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(200)))
 CUT_GZIP = WHOLE_GZIP[: len(WHOLE_GZIP) * 2 // 3]
+# The clock of a server that runs an hour ahead of ours, and an HTTP-date as its Date and Expires write one.
+AHEAD_S = time.time() + 3600
+
+
+def http_date(time_s: float) -> bytes:
+    return email.utils.formatdate(time_s, usegmt=True).encode()
 
 
 def target_app(hold: asyncio.Event) -> web.Application:
@@ -2184,6 +2191,19 @@ class TestHopCookies:
             (b"session=abc", b"session=; Path=/; Max-Age=0\r\nSet-Cookie: session=n3w; Path=/", b"session=n3w"),
             # A deletion browsers refuse deletes nothing (a Domain the host is not in).
             (b"session=abc", b"session=; Path=/; Domain=other.svc; Max-Age=0", b"session=abc"),
+            # A sign-out from a server whose clock runs an hour ahead of ours: an Expires a second before its Date was
+            # an hour ahead by our clock, and the session went on where the server deleted it.
+            (
+                b"session=abc",
+                b"session=abc; Path=/; Expires=" + http_date(AHEAD_S - 1) + b"\r\nDate: " + http_date(AHEAD_S),
+                None,
+            ),
+            # A session set again with a far Expires goes on, by whichever clock.
+            (
+                b"session=abc",
+                b"session=n3w; Path=/; Expires=" + http_date(AHEAD_S + 30 * 86400) + b"\r\nDate: " + http_date(AHEAD_S),
+                b"session=n3w",
+            ),
         ],
     )
     async def test_a_written_cookie_a_hop_deletes_is_not_sent_on(self, client, written, set_cookie, sent):
@@ -2198,6 +2218,35 @@ class TestHopCookies:
             assert b"\r\ncookie:" not in heads[1], heads
         else:
             assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("host", "domain", "then", "verdict"),
+        [
+            # A Domain that is a public suffix (the list's private part names github.io): browsers keep the cookie
+            # nowhere. http.cookiejar knows no suffix list: the session went on to b.github.io, and the step passed.
+            ("a.github.io", b"github.io", "b.github.io", "fail"),
+            # The public suffix itself: kept for that host alone, as without Domain, not sent to a name under it.
+            ("github.io", b"github.io", "b.github.io", "fail"),
+            # A name registrable under a public suffix: its cookie goes to its other hosts as before.
+            ("a.shop.github.io", b"shop.github.io", "b.shop.github.io", "pass"),
+        ],
+    )
+    async def test_a_public_suffix_domain_goes_to_no_other_host(self, host, domain, then, verdict):
+        names = ["github.io", "*.github.io"]
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(names), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({name: ["127.0.0.1"] for name in (host, then)}),
+        )
+        heads: list[bytes] = []
+        try:
+            set_cookie = b"session=s3ss10n; Path=/; Domain=" + domain
+            async with listening(self.site(heads, set_cookie, f"http://{then}:{{port}}/profile")) as port:
+                evaluation = await run({**self.check(f"http://{host}:{port}"), "allowed_hosts": names}, http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and f"\r\nhost: {then}:".encode() in heads[1], heads
+        assert (b"\r\ncookie: session=s3ss10n\r\n" in heads[1]) is (verdict == "pass"), heads
 
     @pytest.mark.parametrize(
         "set_cookie",
