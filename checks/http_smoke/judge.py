@@ -298,6 +298,17 @@ _PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
 _PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
 # What may follow `<meta` for the prescan to read it as one.
 _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
+# Past those bytes Chrome reads on while the page is still in its head (Blink's HTMLMetaCharsetParser, a tokenizer):
+# a `<meta>` after a long comment, script or style in `<head>` names the charset too (seen in Debian's chromium: a
+# Shift_JIS error page whose meta stood at byte 1100 showed its エラー, read as UTF-8 here it passed
+# `body_not_contains: [エラー]`). The head ends at a tag other than these (start or end tag; `<html>` and `<head>` start
+# tags aside), and Chrome stops there once past the prescan's bytes; a meta inside a comment, or in the text of a
+# title, script or style, names nothing. Read up to this many bytes: a head longer than that is read as before.
+_HEAD_TAGS = frozenset({b"script", b"noscript", b"style", b"link", b"meta", b"object", b"title", b"base"})
+_LATE_META_SCAN_BYTES = 64 * 1024
+# The elements whose content Chrome's tokenizer reads as text up to their end tag (`<noscript>`'s is markup there).
+_TEXT_ONLY_TAGS = frozenset({b"script", b"style", b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"})
+_TAG_NAME_RE = re.compile(rb"</?([A-Za-z][^\t\n\x0c\r />]*)")
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -919,7 +930,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
     encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
     if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
-        encoding = _meta_charset(body[:_META_PRESCAN_BYTES])
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body[:_LATE_META_SCAN_BYTES])
     if encoding == "x-user-defined":
         return body.decode("latin-1").translate(_X_USER_DEFINED)
     if encoding in (None, "replacement"):
@@ -933,10 +944,10 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _meta_charset(head: bytes | bytearray) -> str:
+def _meta_charset(head: bytes | bytearray) -> str | None:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
-    UTF-16 label means UTF-8 there); UTF-8 when none does, or when a tag runs past those bytes (the prescan aborts)."""
+    UTF-16 label means UTF-8 there); None when none does, or when a tag runs past those bytes (the prescan aborts)."""
     head = bytes(head)
     at = 0
     while at < len(head):
@@ -966,7 +977,54 @@ def _meta_charset(head: bytes | bytearray) -> str:
             if at < 0:
                 break
         at += 1
-    return "utf-8"
+    return None
+
+
+def _late_meta_charset(page: bytes | bytearray) -> str | None:
+    """The codec a `<meta>` in an HTML page's head names, read as Chrome reads on past the prescan's bytes (see
+    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends."""
+    page = bytes(page)
+    at, in_head = 0, True
+    while in_head or at < _META_PRESCAN_BYTES:
+        at = page.find(b"<", at)
+        if at < 0 or (not in_head and at >= _META_PRESCAN_BYTES):
+            # Chrome stops after the text before it, too, once the head has ended.
+            return None
+        tag = _TAG_NAME_RE.match(page, at)
+        if page.startswith(b"<!--", at):
+            at = page.find(b"-->", at + 2) + 3
+            if at < 3:
+                return None
+        elif page.startswith((b"<!", b"<?", b"</"), at) and tag is None:
+            at = page.find(b">", at) + 1
+            if at < 1:
+                return None
+        elif tag is None:
+            at += 1
+        else:
+            name, closing = tag[1].lower(), page[at + 1] == ord("/")
+            if name == b"meta" and not closing:
+                meta = _meta_tag(page, tag.end())
+                if meta is None:
+                    return None
+                encoding, at = meta
+                if encoding is not None:
+                    return _META_CODECS.get(encoding, encoding)
+            else:
+                at = tag.end()
+                while (attribute := _prescan_attribute(page, at)) is not None and attribute[0] is not None:
+                    at = attribute[2]
+                if attribute is None:
+                    return None
+                at = attribute[2] + 1
+                if name in _TEXT_ONLY_TAGS and not closing:
+                    # Its text runs to its end tag: a `<meta` in a script's string is no meta.
+                    end = re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
+                    if end is None:
+                        return None
+                    at = end.start()
+            in_head = in_head and (name in _HEAD_TAGS or (not closing and name in (b"html", b"head")))
+    return None
 
 
 def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:

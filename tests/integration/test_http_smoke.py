@@ -694,6 +694,18 @@ class TestCharsetLabels:
             # Python's names for legacy codecs are no WHATWG labels: a UTF-8 page labelled so is read as UTF-8.
             ("text/plain; charset=cp932", f"{ERROR} 500".encode()),
             ("text/html", f'<meta charset="cp949"><title>{ERROR} 500</title>'.encode()),
+            # A meta past the prescan's 1024 bytes, still in the head: Chrome reads the page in its charset (it was
+            # read as UTF-8 here, the error passed).
+            (
+                "text/html",
+                f'<head><!-- {"x" * 1100} --><meta charset="shift_jis"><title>{ERROR} 500</title>'.encode("cp932"),
+            ),
+            (
+                "text/html",
+                f"<head><script>var pad = '{'x' * 1100}';</script><meta charset=euc-jp><title>{ERROR}</title>".encode(
+                    "euc_jp"
+                ),
+            ),
         ],
     )
     async def test_an_error_page_browsers_show_fails_body_not_contains(

@@ -2556,16 +2556,17 @@ class TestJudgeMetaCharsets:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
     @pytest.mark.parametrize(
-        ("content_type", "meta_at"),
+        ("content_type", "before"),
         [
-            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan is not seen.
-            ("text/html; charset=utf-8", 0),
-            ("application/json", 0),
-            ("text/html", 2000),
+            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan's bytes in the
+            # body (Chrome reads on in the head alone: see TestJudgeLateMetaCharsets) is not seen.
+            ("text/html; charset=utf-8", ""),
+            ("application/json", ""),
+            ("text/html", "<body>" + " " * 2000),
         ],
     )
-    def test_where_browsers_do_not_read_the_meta(self, content_type, meta_at):
-        page = (" " * meta_at + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
+    def test_where_browsers_do_not_read_the_meta(self, content_type, before):
+        page = (before + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
         assert failures.failures == []
 
@@ -2610,6 +2611,65 @@ class TestJudgeMetaCharsets:
     )
     def test_the_meta_browsers_read_declares_it(self, head):
         page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
+class TestJudgeLateMetaCharsets:
+    """Past the prescan's 1024 bytes a `<meta>` still names the charset while the page is in its head, as Chrome reads
+    it (each case as Debian's chromium read it: document.characterSet); not one in the body past them, nor one inside a
+    comment or the text of a title, script or style."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+    # A long comment, script, style or title before the meta: what pushes a legacy page's meta past byte 1024.
+    PAD = "<!-- " + "x" * 1100 + " -->"
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            PAD + '<meta charset="Shift_JIS">',
+            "<script>var pad = '" + "x" * 1100 + "';</script><meta charset=Shift_JIS>",
+            "<style>" + "p{}" * 400 + "</style><meta http-equiv=Content-Type content='text/html; charset=Shift_JIS'>",
+            # Other tags of a head, text, and a noscript's markup keep the page in its head.
+            PAD + '<link rel=icon href=/i><object></object><base href=/><meta charset="Shift_JIS">',
+            PAD + "hello<meta charset=Shift_JIS>",
+            PAD + "<noscript><meta charset=Shift_JIS></noscript>",
+            "<link rel=x href='" + "x" * 1100 + "'><meta charset=Shift_JIS>",
+        ],
+    )
+    def test_a_late_meta_in_the_head_declares_it(self, head):
+        # A Shift_JIS error page whose meta stood at byte 1100: browsers show エラー, and it passed as UTF-8 here.
+        page = f"<html><head>{head}<title>t</title></head><body>{self.ERROR}</body></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "page",
+        [
+            # Past the prescan's bytes, once the head has ended: a body, a tag of no head, its end tag.
+            "<html><head><title>t</title></head><body>" + PAD + "<meta charset=shift_jis>",
+            "<html><head><div></div>" + PAD + "<meta charset=shift_jis>",
+            "<html><head>" + PAD + "<template></template><meta charset=shift_jis>",
+            "<html><head>" + PAD + "<title>t</title></head><meta charset=shift_jis>",
+            # Inside a comment, or the text of a title, script or style: no meta.
+            "<html><head>" + PAD + "<title>&lt;x <meta charset=shift_jis></title>",
+            "<html><head>" + PAD + "<script>var s = '<meta charset=shift_jis>'</script>",
+            "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
+            "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
+            # A page that ends inside a tag or a comment, and a label no charset has.
+            "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
+            "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
+            "<html><head>" + PAD + "<meta charset=no-such-charset>",
+        ],
+    )
+    def test_a_meta_chrome_does_not_read_names_nothing(self, page):
+        # A UTF-8 error page read as Shift_JIS would hold no エラー.
+        body = f"{page}{self.ERROR}".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_a_late_utf16_meta_means_utf8(self):
+        page = f"<html><head>{self.PAD}<meta charset=utf-16></head><body>{self.ERROR}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
