@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from analyzer.catalog_paths import file_state
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
@@ -157,6 +158,16 @@ def cookie_life_s(attributes: Mapping[str, str], date_s: float | None, now_s: fl
     if expiry_s is None:
         return None
     return expiry_s - max(now_s, date_s if date_s is not None else now_s)
+
+
+def cookie_path(attributes: Mapping[str, str], url: str) -> str:
+    """The path of a cookie an answer from `url` sets with these attributes (as set_cookie_attributes reads them; RFC
+    6265 5.2.4): its Path when that starts with '/', else the default path of `url` (5.1.4: its path up to its last
+    '/', or '/')."""
+    path = attributes.get("path", "")
+    if path.startswith("/"):
+        return path
+    return (urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
 @functools.cache

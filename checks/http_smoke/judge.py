@@ -21,6 +21,7 @@ from analyzer.kinds import (
     TargetBadAnswer,
     answer_date_s,
     cookie_life_s,
+    cookie_path,
     format_number,
     ip_or_none,
     is_credential_value,
@@ -773,7 +774,7 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     return CookieScope(
         host=host,
         domain=_cookie_domain(attributes, host),
-        path=_cookie_path(attributes, exchange.url),
+        path=cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
 
@@ -784,15 +785,6 @@ def _cookie_domain(attributes: dict[str, str], host: str) -> str:
     step 5: `Domain=github.io` from github.io goes to no a.github.io)."""
     domain = attributes.get("domain", "").lower().removeprefix(".")
     return "" if domain == host and ip_or_none(host) is None and is_public_suffix(domain) else domain
-
-
-def _cookie_path(attributes: dict[str, str], url: str) -> str:
-    """The path of a cookie an answer from `url` sets (RFC 6265 5.2.4): its Path when that starts with '/', else the
-    default path of `url` (5.1.4: its path up to its last '/', or '/')."""
-    path = attributes.get("path", "")
-    if path.startswith("/"):
-        return path
-    return (urllib.parse.urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
 def _cookie_values(
@@ -814,7 +806,7 @@ def _cookie_values(
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (_cookie_domain(parsed, host), _cookie_path(parsed, url))
+        where = (_cookie_domain(parsed, host), cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.

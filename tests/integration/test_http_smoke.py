@@ -1782,15 +1782,44 @@ class TestCapturedCookiesOnRedirects:
         assert heads[-1].startswith(b"get /app/summary ") and b"\r\ncookie:" not in heads[-1], heads
 
     async def test_a_session_the_redirect_deletes_is_not_judged_where_it_does_not_go(self, client):
-        # Deleted for the whole site on the way out of its Path: the check sends it no further, so the hop is sent, as
-        # browsers send it, and judged on its own answer (not withheld for a session it does not carry).
+        # Deleted on the way out of its Path: the check sends it no further, so the hop is sent, as browsers send it,
+        # and judged on its own answer (not withheld for a session it does not carry).
         heads: list[bytes] = []
-        async with listening(self.site(heads, "/checkout", b"session=; Path=/; Max-Age=0")) as port:
+        async with listening(self.site(heads, "/checkout", b"session=; Path=/app; Max-Age=0")) as port:
             evaluation = await run(smoke(port, self.steps()), client)
         assert evaluation.reason.startswith("step 'orders' (2/2) failed: status: expected 2xx, got 401"), (
             evaluation.reason
         )
         assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie:" not in heads[-1], heads
+
+    @pytest.mark.parametrize(
+        ("deletion", "then", "expect", "verdict"),
+        [
+            # A deletion of the name for another Path deletes another cookie (browsers' store holds a cookie by name,
+            # Domain or host, and Path): the session of /app goes on to /app/summary. It was dropped there by name, a
+            # 401, and a release whose users stay signed in failed.
+            (b"session=; Path=/app/summary; Max-Age=0", "/app/summary", {"status": [200]}, "pass"),
+            # A sign-out that deletes the session at the wrong Path leaves users signed in: a step asserting the
+            # signed-out page (401) passed on the session dropped by name.
+            (b"session=; Path=/app/summary; Max-Age=0", "/app/summary", {"status": [401]}, "fail"),
+            # Deleted for the whole site (Path=/) is another cookie too: the session of /app stays, and a redirect
+            # outside its Path fails unsent as without the deletion.
+            (b"session=; Path=/; Max-Age=0", "/checkout", {"status": [401]}, "fail"),
+        ],
+    )
+    async def test_a_deletion_of_another_scope_leaves_the_session(self, client, deletion, then, expect, verdict):
+        heads: list[bytes] = []
+        steps = self.steps()
+        steps[1]["expect"] = expect
+        async with listening(self.site(heads, then, deletion)) as port:
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        if then == "/checkout":
+            assert "got one for Path /app, not /checkout" in evaluation.reason, evaluation.reason
+            assert not any(head.startswith(b"get /checkout ") for head in heads), heads
+        else:
+            assert heads[-1].startswith(b"get /app/summary "), heads
+            assert b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
 
     async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
         # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written

@@ -136,6 +136,7 @@ PUBLIC_NAMES = [
     "set_cookie_attributes",
     "cookie_expiry_s",
     "cookie_life_s",
+    "cookie_path",
     "answer_date_s",
     "is_public_suffix",
     "sample_args",

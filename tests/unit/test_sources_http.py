@@ -31,6 +31,7 @@ from analyzer.sources.http import (
     HttpPolicy,
     HttpRequest,
     _BodyReader,
+    _deletes_written,
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
@@ -266,6 +267,31 @@ class TestCookieLife:
     )
     def test_answer_date(self, dates, date_s):
         assert answer_date_s(dates) == date_s
+
+
+class TestWrittenCookieDeletions:
+    """A hop's deletion deletes a written cookie whose scope the check knows only when browsers take the line and it
+    names that cookie: for its host alone or not, that host or its Domain, and its Path."""
+
+    @pytest.mark.parametrize(
+        ("line", "url", "scope", "deletes"),
+        [
+            ("session=; Path=/app", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), True),
+            # Without Path: the default path of the answer's URL.
+            ("session=", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), True),
+            ("session=; Path=/", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            ("session=; Path=/app/x", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            # A Domain cookie of the host is another cookie than the host's own (RFC 6265bis 5.7).
+            ("session=; Path=/app; Domain=a.shop.svc", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            ("session=; Domain=.Shop.svc; Path=/", "http://a.shop.svc/", (False, "shop.svc", "/"), True),
+            ("session=; Path=/", "http://b.shop.svc/", (True, "a.shop.svc", "/"), False),
+            # A deletion browsers refuse (a Domain the answer's host is not in) deletes nothing.
+            ("session=; Domain=shop.svc; Path=/", "http://a.other.svc/", (False, "shop.svc", "/"), False),
+        ],
+    )
+    def test_deletes(self, line, url, scope, deletes):
+        answer = httpx.Response(302, headers=[("set-cookie", line)], request=httpx.Request("GET", url))
+        assert _deletes_written(answer, url, scope) is deletes
 
 
 class TestPublicSuffixes:
