@@ -48,6 +48,7 @@ from analyzer.sources.httppolicy import (
     answer_date_s,
     ca_context,
     ca_problem,
+    cookie_domain,
     cookie_life_s,
     cookie_path,
     ip_or_none,
@@ -600,8 +601,8 @@ def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
     (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
     read against the later of our clock and the answer's `date_s` (see cookie_life_s), as the judge reads a captured
-    one. A Domain that is a public suffix and the answer's host (`url`'s) itself goes, as browsers keep such a cookie
-    for that host alone (RFC 6265 5.3 step 5)."""
+    one. A Domain that is the answer's host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a
+    cookie for that host alone (see cookie_domain)."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
     life_s = cookie_life_s(read, date_s, time.time())
@@ -609,8 +610,7 @@ def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
         # Max-Age wins over Expires (RFC 6265 5.3 step 3); one in the past or now deletes, as Max-Age=0 does.
         read["max-age"] = str(max(0, math.ceil(life_s)))
     read.pop("expires", None)
-    host = (urlsplit(url).hostname or "").lower()
-    if read.get("domain", "").lower().removeprefix(".") == host and ip_or_none(host) is None and is_public_suffix(host):
+    if "domain" in read and not cookie_domain(read, (urlsplit(url).hostname or "").lower()):
         del read["domain"]
     kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
     return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
@@ -641,7 +641,7 @@ def _deletes_written(deletion: httpx.Response, url: str, scope: CookieIdentity) 
     _, *attributes = deletion.headers["set-cookie"].split(";")
     read = set_cookie_attributes(attributes)
     host = (urlsplit(url).hostname or "").lower()
-    domain = read.get("domain", "").lower().removeprefix(".")
+    domain = cookie_domain(read, host)
     return (not domain, domain or host, cookie_path(read, url)) == scope
 
 

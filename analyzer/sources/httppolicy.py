@@ -170,6 +170,16 @@ def cookie_path(attributes: Mapping[str, str], url: str) -> str:
     return (urlsplit(url).path or "/").rpartition("/")[0] or "/"
 
 
+def cookie_domain(attributes: Mapping[str, str], host: str) -> str:
+    """The Domain of a cookie an answer from `host` sets with these attributes (as set_cookie_attributes reads them),
+    "" for one browsers keep for that host alone: none given, or the host itself when that is an IP address or a public
+    suffix (RFC 6265 5.3 step 5: `Domain=github.io` from github.io goes to no a.github.io)."""
+    domain = attributes.get("domain", "").lower().removeprefix(".")
+    if domain == host and (ip_or_none(host) is not None or is_public_suffix(domain)):
+        return ""
+    return domain
+
+
 @functools.cache
 def _public_suffix_list() -> PublicSuffixList:
     # The list publicsuffixlist ships (no download); read on first use, about 60 ms, which a Job whose checks set no

@@ -20,6 +20,7 @@ from analyzer.kinds import (
     HttpExchange,
     TargetBadAnswer,
     answer_date_s,
+    cookie_domain,
     cookie_life_s,
     cookie_path,
     format_number,
@@ -773,18 +774,10 @@ def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     host = (urllib.parse.urlsplit(exchange.url).hostname or "").lower()
     return CookieScope(
         host=host,
-        domain=_cookie_domain(attributes, host),
+        domain=cookie_domain(attributes, host),
         path=cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
-
-
-def _cookie_domain(attributes: dict[str, str], host: str) -> str:
-    """The Domain of a cookie an answer from `host` sets ("" for one kept for that host alone): its Domain attribute,
-    but none when that is a public suffix and the host itself, which browsers keep for the host alone (RFC 6265 5.3
-    step 5: `Domain=github.io` from github.io goes to no a.github.io)."""
-    domain = attributes.get("domain", "").lower().removeprefix(".")
-    return "" if domain == host and ip_or_none(host) is None and is_public_suffix(domain) else domain
 
 
 def _cookie_values(
@@ -806,7 +799,7 @@ def _cookie_values(
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (_cookie_domain(parsed, host), cookie_path(parsed, url))
+        where = (cookie_domain(parsed, host), cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.

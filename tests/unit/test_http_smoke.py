@@ -1586,6 +1586,20 @@ class TestJudgeCookieCaptures:
         assert (result.captured, result.failures) == ({"sid": "s3ss10n"}, [])
         assert result.cookie_scopes["sid"].domain == domain
 
+    def test_an_addresss_domain_that_is_itself_deletes_the_cookie_without_domain(self):
+        # Browsers keep a cookie an address sets for itself as one for that address alone: the same cookie as one set
+        # without Domain, which this deletion deletes (kept apart, the session was captured).
+        result = judged(
+            {},
+            headers=[
+                ("Set-Cookie", "session=s3ss10n; Path=/"),
+                ("Set-Cookie", "session=; Domain=127.0.0.1; Max-Age=0"),
+            ],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url="http://127.0.0.1/",
+        )
+        assert [f.got for f in result.failures] == ["a Set-Cookie that deletes it"]
+
     def test_a_public_suffix_the_host_is_deletes_the_cookie_without_domain(self):
         # Kept for the host alone, `Domain=github.io` from github.io is the same cookie as one set without Domain: a
         # deletion of either deletes it.

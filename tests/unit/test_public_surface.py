@@ -135,6 +135,7 @@ PUBLIC_NAMES = [
     "ip_or_none",
     "set_cookie_attributes",
     "cookie_expiry_s",
+    "cookie_domain",
     "cookie_life_s",
     "cookie_path",
     "answer_date_s",

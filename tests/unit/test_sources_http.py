@@ -285,6 +285,8 @@ class TestWrittenCookieDeletions:
             ("session=; Path=/app; Domain=a.shop.svc", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
             ("session=; Domain=.Shop.svc; Path=/", "http://a.shop.svc/", (False, "shop.svc", "/"), True),
             ("session=; Path=/", "http://b.shop.svc/", (True, "a.shop.svc", "/"), False),
+            # An address's Domain that is itself is for that address alone, as without Domain.
+            ("session=; Domain=127.0.0.1; Path=/app", "http://127.0.0.1/app/x", (True, "127.0.0.1", "/app"), True),
             # A deletion browsers refuse (a Domain the answer's host is not in) deletes nothing.
             ("session=; Domain=shop.svc; Path=/", "http://a.other.svc/", (False, "shop.svc", "/"), False),
         ],
