@@ -45,10 +45,14 @@ from analyzer.sources.httppolicy import (
     HostAllowList,
     HttpPolicy,
     address_refusal,
+    answer_date_s,
     ca_context,
     ca_problem,
-    cookie_expiry_s,
+    cookie_domain,
+    cookie_life_s,
+    cookie_path,
     ip_or_none,
+    is_public_suffix,
     set_cookie_attributes,
 )
 
@@ -533,6 +537,11 @@ class _BodyReader:
         return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
 
 
+# What tells one cookie from another of its name in browsers' store (RFC 6265bis 5.7): whether it is for its host
+# alone, that host or its Domain, and its Path.
+CookieIdentity = tuple[bool, str, str]
+
+
 class _NoCookies(DefaultCookiePolicy):
     """A cookie policy that keeps no cookie: the client is shared by every check and evaluation, so a session one
     answer set would be sent with every later request to that host, of any check (a stale login passing a step whose
@@ -567,8 +576,14 @@ class _HopCookieRules(DefaultCookiePolicy):
             return False
         if name.startswith(("__host-", "__secure-")) and not cookie.secure:
             return False
-        host = urlsplit(request.get_full_url()).hostname or ""
-        if cookie.domain_specified and ip_or_none(host) is not None and cookie.domain.lower().lstrip(".") != host:
+        host = (urlsplit(request.get_full_url()).hostname or "").lower()
+        domain = cookie.domain.lower().lstrip(".")
+        if cookie.domain_specified and ip_or_none(host) is not None and domain != host:
+            return False
+        if cookie.domain_specified and domain != host and is_public_suffix(domain):
+            # `Domain=github.io` from a.github.io (http.cookiejar knows no suffix list): such a session went to every
+            # host under it, where browsers keep it nowhere. One that is the host itself is host-only (see
+            # _as_browsers_read).
             return False
         return (not cookie.secure or request.type == "https") and super().set_ok(cookie, request)
 
@@ -578,19 +593,25 @@ class _HopCookieRules(DefaultCookiePolicy):
 _HOP_COOKIE_ATTRIBUTES = ("domain", "path", "max-age")
 
 
-def _as_browsers_read(line: str) -> str:
+def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     """A Set-Cookie line with only the attributes browsers act on, as they read them (set_cookie_attributes), for
     http.cookiejar, which read the first of an attribute given twice (`Path=/; Path=/auth` went to every page), dropped
     the whole cookie for `Max-Age=abc` (browsers keep it for the session), kept a Path not starting with '/' (no
     request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
-    (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie."""
+    (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
+    read against the later of our clock and the answer's `date_s` (see cookie_life_s), as the judge reads a captured
+    one. A Domain that is the answer's host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a
+    cookie for that host alone (see cookie_domain)."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
-    expiry_s = cookie_expiry_s(read.pop("expires", ""))
-    if expiry_s is not None and "max-age" not in read:
+    life_s = cookie_life_s(read, date_s, time.time())
+    if life_s is not None and "max-age" not in read:
         # Max-Age wins over Expires (RFC 6265 5.3 step 3); one in the past or now deletes, as Max-Age=0 does.
-        read["max-age"] = str(max(0, math.ceil(expiry_s - time.time())))
+        read["max-age"] = str(max(0, math.ceil(life_s)))
+    read.pop("expires", None)
+    if "domain" in read and not cookie_domain(read, (urlsplit(url).hostname or "").lower()):
+        del read["domain"]
     kept = [f"{name}={read[name]}" for name in _HOP_COOKIE_ATTRIBUTES if name in read]
     return "; ".join([pair, *kept, *(["Secure"] if "secure" in read else [])])
 
@@ -606,10 +627,31 @@ def _deletion(line: str) -> str | None:
     return "; ".join([pair, *(attribute for attribute in attributes if not attribute.startswith("max-age="))])
 
 
-def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies) -> None:
+def _deletes_written(deletion: httpx.Response, url: str, scope: CookieIdentity) -> bool:
+    """Whether a hop's `deletion` (an answer from `url` with one Set-Cookie line as _deletion gives it) deletes the
+    cookie of the Cookie header the check wrote whose scope the check knows (`scope`): browsers take the line (the hop
+    rules), and it names that cookie's scope, as browsers' store holds a cookie by its name, Domain or host alone, and
+    Path (RFC 6265bis 5.7). Read by name alone, a sign-out that deletes the session at the wrong Path (`Path=/old`,
+    the session set for /) dropped it from a later hop under that path, where users' browsers keep sending it: a step
+    asserting the signed-out page passed, and one asserting a session that stays failed."""
+    taken = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+    taken.extract_cookies(deletion)
+    if not list(taken.jar):
+        return False
+    _, *attributes = deletion.headers["set-cookie"].split(";")
+    read = set_cookie_attributes(attributes)
+    host = (urlsplit(url).hostname or "").lower()
+    domain = cookie_domain(read, host)
+    return (not domain, domain or host, cookie_path(read, url)) == scope
+
+
+def _add_hop_cookies(
+    request: httpx.Request, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies, gone: frozenset[str]
+) -> None:
     """Sends with `request` the cookies its earlier hops set that the cookie rules send there, after the cookies of
     the Cookie header its check wrote, in place of any of those of the same name (as a browser's store holds the
-    later value), and without those of a name an earlier hop deleted there (`hop_deletions`) and none set again."""
+    later value), and without those of a name an earlier hop deleted there (`hop_deletions`) or deleted whole (`gone`:
+    see _deletes_written) and none set again."""
     written = request.headers.pop("cookie", None)
     # Taken out first: http.cookiejar adds no cookie to a request that has a Cookie header, and a check routing by a
     # cookie (a canary's) lost the session its login's redirect set.
@@ -617,7 +659,7 @@ def _add_hop_cookies(request: httpx.Request, hop_cookies: httpx.Cookies, hop_del
     from_hops = request.headers.get("cookie")
     if written is None:
         return
-    deleted = _deleted_names(str(request.url), hop_deletions)
+    deleted = _deleted_names(str(request.url), hop_deletions) | gone
     if from_hops is None and not deleted:
         request.headers["Cookie"] = written
         return
@@ -647,12 +689,12 @@ def _written_kept(written: str, from_hops: str | None, deleted: frozenset[str]) 
 
 
 def _written_cookies_to(
-    url: str, written: str, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies
+    url: str, written: str, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies, gone: frozenset[str]
 ) -> frozenset[str]:
     """The names of the cookies of a written Cookie header that a request to `url` carries (see _add_hop_cookies)."""
     probe = httpx.Request("GET", url)
     hop_cookies.set_cookie_header(probe)
-    kept = _written_kept(written, probe.headers.get("cookie"), _deleted_names(url, hop_deletions))
+    kept = _written_kept(written, probe.headers.get("cookie"), _deleted_names(url, hop_deletions) | gone)
     return frozenset(pair.partition("=")[0].strip() for pair in kept)
 
 
@@ -729,6 +771,7 @@ class HttpClient:
         ca_file: Path | None = None,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None = None,
         cookies_across: Callable[[str, str], str | None] | None = None,
+        written_scopes: Mapping[str, CookieIdentity] | None = None,
     ) -> HttpExchange:
         """Send, retrying `retries` times when no connection could be made; the errors of this module. The
         exchange holds its share of the body budget until `release()` (twice the body when the caller will
@@ -737,7 +780,8 @@ class HttpClient:
         `cookies_may_go(url, names)` says whether a redirect to `url` may carry the request's Cookie header with the
         cookies of those names (the others replaced by cookies the hops set); when not, the redirect is `withheld`.
         `cookies_across(url, cookie)`, the part of that Cookie header a redirect to another origin `url` carries
-        (None: none, the default)."""
+        (None: none, the default). `written_scopes`: the cookies of that header whose scope the check knows (a value
+        captured from a cookie of that name), which only a hop's deletion of that scope deletes."""
         cap = min(max_body_bytes or self.policy.max_body_bytes, self.policy.max_body_bytes)
         copies = 2 if decoded_as_text else 1
         own_tls = _CHECK_TLS.set(None if ca_file is None else self._ca_context(ca_file, where))
@@ -765,6 +809,7 @@ class HttpClient:
                         copies,
                         cookies_may_go,
                         cookies_across,
+                        written_scopes or {},
                     )
                 except TargetConnectFailed as exc:
                     if attempt == retries:
@@ -847,6 +892,7 @@ class HttpClient:
         copies: int,
         cookies_may_go: Callable[[str, frozenset[str]], bool] | None,
         cookies_across: Callable[[str, str], str | None] | None,
+        written_scopes: Mapping[str, CookieIdentity],
     ) -> HttpExchange:
         method, url, content = request.method, request.url, request.content
         headers = dict(request.headers)
@@ -871,6 +917,8 @@ class HttpClient:
         # wrote too, as a browser's store deletes the session a sign-out's redirect clears (sent on, the step passed
         # where users are signed out). A cookie set again is in hop_cookies, which replaces it.
         hop_deletions = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+        # The names of the written cookies whose scope the check knows that a hop deleted (see _deletes_written).
+        gone: set[str] = set()
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
             nonlocal sending, handshaking
@@ -893,7 +941,15 @@ class HttpClient:
                     try:
                         sending = handshaking = False
                         response = await self._open(
-                            client, method, url, headers, content, timeout_s, where, trace, hop_cookies, hop_deletions
+                            client,
+                            method,
+                            url,
+                            headers,
+                            content,
+                            timeout_s,
+                            where,
+                            trace,
+                            (hop_cookies, hop_deletions, frozenset(gone)),
                         )
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
@@ -938,17 +994,22 @@ class HttpClient:
                             body_drained=reader.over_cap and drain_over_cap,
                         )
                     assert location is not None
+                    date_s = answer_date_s(response_headers.get_list("date"))
                     for line in response_headers.get_list("set-cookie"):
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
-                        read = _as_browsers_read(line)
+                        read = _as_browsers_read(line, url, date_s)
                         one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
                         hop_cookies.extract_cookies(one)
                         if (deletion := _deletion(read)) is not None:
                             deleted = httpx.Response(
                                 status, headers=[("set-cookie", deletion)], request=response.request
                             )
-                            hop_deletions.extract_cookies(deleted)
+                            name = deletion.partition("=")[0].strip()
+                            if name not in written_scopes:
+                                hop_deletions.extract_cookies(deleted)
+                            elif _deletes_written(deleted, url, written_scopes[name]):
+                                gone.add(name)
                     if len(redirects) >= max_redirects:
                         raise TargetBadAnswer(
                             f"{where}: more than {max_redirects} redirects (the last to {_shown(location)})"
@@ -991,7 +1052,8 @@ class HttpClient:
                         cookies_may_go is not None
                         and written is not None
                         and not cookies_may_go(
-                            str(target), _written_cookies_to(str(target), written, hop_cookies, hop_deletions)
+                            str(target),
+                            _written_cookies_to(str(target), written, hop_cookies, hop_deletions, frozenset(gone)),
                         )
                     ):
                         # Browsers would not send a cookie the check wrote there: the hop is not sent, and the check
@@ -1044,11 +1106,11 @@ class HttpClient:
         timeout_s: float,
         where: str,
         trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
-        hop_cookies: httpx.Cookies,
-        hop_deletions: httpx.Cookies,
+        hops: tuple[httpx.Cookies, httpx.Cookies, frozenset[str]],
     ) -> httpx.Response:
         """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
-        `hop_cookies` (set by earlier hops) join its Cookie header, and those `hop_deletions` names leave it."""
+        the cookies earlier hops set join its Cookie header, and those they deleted leave it (`hops`: the cookies, the
+        deletions and the written cookies deleted whole, see _add_hop_cookies)."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,
@@ -1058,7 +1120,7 @@ class HttpClient:
                 timeout=httpx.Timeout(timeout_s),
                 extensions={"trace": trace},
             )
-            _add_hop_cookies(built, hop_cookies, hop_deletions)
+            _add_hop_cookies(built, *hops)
             try:
                 return await client.send(built, stream=True)
             except httpx.InvalidURL as exc:

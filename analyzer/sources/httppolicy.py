@@ -3,17 +3,22 @@ No httpx here: settings need these types, and a Job without an HTTP check should
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from analyzer.catalog_paths import file_state
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -130,6 +135,65 @@ def cookie_expiry_s(text: str) -> float | None:
     except ValueError:
         # 31 February: no such date.
         return None
+
+
+def answer_date_s(dates: Iterable[str]) -> float | None:
+    """The time (Unix seconds) an answer's Date lines name, read as a cookie-date is (RFC 9110's three forms among
+    them); of lines that differ the latest; None without one that names a time."""
+    times = [found for text in dates if (found := cookie_expiry_s(text)) is not None]
+    return max(times, default=None)
+
+
+def cookie_life_s(attributes: Mapping[str, str], date_s: float | None, now_s: float) -> float | None:
+    """How long from `now_s` a cookie set with these attributes (as set_cookie_attributes reads them) by an answer
+    dated `date_s` (see answer_date_s) lives: its Max-Age, which wins, else the time to its Expires by the later of our
+    clock and the answer's Date; 0 or less when the line deletes it; None for a session cookie (neither).
+    Browsers compare an Expires with their own clock (RFC 6265 5.3), but a server means one by its own: a sign-out
+    whose Expires is a second before its Date, from a server whose clock runs ahead of ours, read by ours left the
+    session set, and a redirect that signs users out passed."""
+    max_age = attributes.get("max-age", "")
+    if re.fullmatch(r"-?[0-9]+", max_age):
+        return float(int(max_age))
+    expiry_s = cookie_expiry_s(attributes.get("expires", ""))
+    if expiry_s is None:
+        return None
+    return expiry_s - max(now_s, date_s if date_s is not None else now_s)
+
+
+def cookie_path(attributes: Mapping[str, str], url: str) -> str:
+    """The path of a cookie an answer from `url` sets with these attributes (as set_cookie_attributes reads them; RFC
+    6265 5.2.4): its Path when that starts with '/', else the default path of `url` (5.1.4: its path up to its last
+    '/', or '/')."""
+    path = attributes.get("path", "")
+    if path.startswith("/"):
+        return path
+    return (urlsplit(url).path or "/").rpartition("/")[0] or "/"
+
+
+def cookie_domain(attributes: Mapping[str, str], host: str) -> str:
+    """The Domain of a cookie an answer from `host` sets with these attributes (as set_cookie_attributes reads them),
+    "" for one browsers keep for that host alone: none given, or the host itself when that is an IP address or a public
+    suffix (RFC 6265 5.3 step 5: `Domain=github.io` from github.io goes to no a.github.io)."""
+    domain = attributes.get("domain", "").lower().removeprefix(".")
+    if domain == host and (ip_or_none(host) is not None or is_public_suffix(domain)):
+        return ""
+    return domain
+
+
+@functools.cache
+def _public_suffix_list() -> PublicSuffixList:
+    # The list publicsuffixlist ships (no download); read on first use, about 60 ms, which a Job whose checks set no
+    # cookie with a Domain never pays.
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def is_public_suffix(name: str) -> bool:
+    """Whether a host name is a public suffix (the Public Suffix List, its ICANN and private parts, as browsers use
+    it: `co.uk`, `github.io`; and by its default rule every name of one label, `svc`): no cookie may name it as its
+    Domain for a host under it (RFC 6265 5.3 step 5)."""
+    return bool(_public_suffix_list().is_public(name.lower()))
 
 
 def ip_or_none(text: str) -> IPAddress | None:

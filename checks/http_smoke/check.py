@@ -742,6 +742,7 @@ class HttpSmokeCheck(Check):
                         )
                         if carriers
                         else None,
+                        written_scopes=self._written_scopes(compiled, values, cookie_scopes) if carriers else None,
                     )
                     secrets.extend(self._hop_secrets(exchange))
                     try:
@@ -805,6 +806,27 @@ class HttpSmokeCheck(Check):
             assert problem is not None
             raise problem
         return _summarize(step, self._request_evidence(compiled, request, shown_base, values), attempts)
+
+    def _written_scopes(
+        self, compiled: _CompiledStep, values: Mapping[str, ArgValue], cookie_scopes: Mapping[str, CookieScope]
+    ) -> dict[str, tuple[bool, str, str]]:
+        """The cookies of the step's Cookie header whose scope is known, each as browsers' store tells it (for its host
+        alone or not, that host or its Domain, its Path): one named as the cookie a value was captured from, holding
+        that value alone (`session={{ sid }}`, sid from the cookie `session`). A name two such captures give different
+        scopes is left out (unknown)."""
+        cookie_names = {name: capture.cookie for step in self.steps for name, capture in step.capture.items()}
+        found: dict[str, tuple[bool, str, str]] = {}
+        unknown: set[str] = set()
+        for capture, cookies in _captured_cookies(compiled, values, cookie_scopes).items():
+            scope = cookie_scopes[capture]
+            identity = (not scope.domain, scope.domain or scope.host, scope.path)
+            for cookie in cookies:
+                name = cookie.partition("=")[0]
+                if name != cookie_names.get(capture):
+                    continue
+                if found.setdefault(name, identity) != identity:
+                    unknown.add(name)
+        return {name: identity for name, identity in found.items() if name not in unknown}
 
     def _sent_secrets(self, step: Step, request: HttpRequest) -> list[str]:
         """The secret values `request` carries: headers and query values of secret names (with a credential also

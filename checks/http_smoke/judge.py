@@ -19,10 +19,14 @@ from analyzer.kinds import (
     ArgValue,
     HttpExchange,
     TargetBadAnswer,
-    cookie_expiry_s,
+    answer_date_s,
+    cookie_domain,
+    cookie_life_s,
+    cookie_path,
     format_number,
     ip_or_none,
     is_credential_value,
+    is_public_suffix,
     is_secret_name,
     set_cookie_attributes,
 )
@@ -296,6 +300,17 @@ _PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
 _PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
 # What may follow `<meta` for the prescan to read it as one.
 _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
+# Past those bytes Chrome reads on while the page is still in its head (Blink's HTMLMetaCharsetParser, a tokenizer):
+# a `<meta>` after a long comment, script or style in `<head>` names the charset too (seen in Debian's chromium: a
+# Shift_JIS error page whose meta stood at byte 1100 showed its エラー, read as UTF-8 here it passed
+# `body_not_contains: [エラー]`). The head ends at a tag other than these (start or end tag; `<html>` and `<head>` start
+# tags aside), and Chrome stops there once past the prescan's bytes; a meta inside a comment, or in the text of a
+# title, script or style, names nothing. Read up to this many bytes: a head longer than that is read as before.
+_HEAD_TAGS = frozenset({b"script", b"noscript", b"style", b"link", b"meta", b"object", b"title", b"base"})
+_LATE_META_SCAN_BYTES = 64 * 1024
+# The elements whose content Chrome's tokenizer reads as text up to their end tag (`<noscript>`'s is markup there).
+_TEXT_ONLY_TAGS = frozenset({b"script", b"style", b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"})
+_TAG_NAME_RE = re.compile(rb"</?([A-Za-z][^\t\n\x0c\r />]*)")
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -714,11 +729,15 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
             return "", "no such header", []
         value: Any = values[0]
     elif capture.cookie is not None:
-        cookies, refused = _cookie_values(exchange.headers.get_list("set-cookie"), capture.cookie, exchange.url)
+        lines, date_s = exchange.headers.get_list("set-cookie"), answer_date_s(exchange.headers.get_list("date"))
+        cookies, refused = _cookie_values(lines, capture.cookie, exchange.url, date_s)
         if cookies is None:
             return "", f"a Set-Cookie browsers refuse: {refused}" if refused else "no Set-Cookie of that name", []
         if not cookies:
             # A failed login signing its caller out: "deleted" is no session to send on.
+            if date_s is not None and _cookie_values(lines, capture.cookie, exchange.url, None)[0]:
+                # Said, as only the answer's Date makes it one: a server whose clock is wrong is told by it.
+                return "", f"a Set-Cookie that deletes it (an Expires past by the answer's Date, {_skew(date_s)})", []
             return "", "a Set-Cookie that deletes it", []
         value = cookies[-1][0]
     else:
@@ -742,33 +761,37 @@ def _capture(capture: Capture, exchange: HttpExchange, document: Any, parse_erro
     return text, "", [text]
 
 
+def _skew(date_s: float) -> str:
+    """How far an answer's Date is from the analyzer's clock, as a failure says it."""
+    skew_s = round(date_s - time.time())
+    if skew_s == 0:
+        return "which is the analyzer's time"
+    return f"{format_number(abs(skew_s))} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
+
+
 def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
     """Where browsers send the cookie `name` whose value a capture took (the last set, see _cookie_values)."""
-    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url)
+    date_s = answer_date_s(exchange.headers.get_list("date"))
+    cookies, _ = _cookie_values(exchange.headers.get_list("set-cookie"), name, exchange.url, date_s)
     attributes = cookies[-1][1] if cookies else {}
+    host = (urllib.parse.urlsplit(exchange.url).hostname or "").lower()
     return CookieScope(
-        host=(urllib.parse.urlsplit(exchange.url).hostname or "").lower(),
-        domain=attributes.get("domain", "").lower().removeprefix("."),
-        path=_cookie_path(attributes, exchange.url),
+        host=host,
+        domain=cookie_domain(attributes, host),
+        path=cookie_path(attributes, exchange.url),
         secure="secure" in attributes,
     )
 
 
-def _cookie_path(attributes: dict[str, str], url: str) -> str:
-    """The path of a cookie an answer from `url` sets (RFC 6265 5.2.4): its Path when that starts with '/', else the
-    default path of `url` (5.1.4: its path up to its last '/', or '/')."""
-    path = attributes.get("path", "")
-    if path.startswith("/"):
-        return path
-    return (urllib.parse.urlsplit(url).path or "/").rpartition("/")[0] or "/"
-
-
-def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
-    """The values the Set-Cookie `lines` of an answer from `url` leave set for the cookie `name`, with their attributes
-    (names in lower case), one per Domain and Path, the last set last, and "" (None and why browsers refuse the last
-    line of that name when they refuse every one; None and "" when none names it). RFC 6265: names are
-    case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that expires it deletes
-    it."""
+def _cookie_values(
+    lines: list[str], name: str, url: str, date_s: float | None
+) -> tuple[list[tuple[str, dict[str, str]]] | None, str]:
+    """The values the Set-Cookie `lines` of an answer from `url` dated `date_s` (see cookie_life_s) leave set for the
+    cookie `name`, with their attributes (names in lower case), one per Domain and Path, the last set last, and "" (None
+    and why browsers refuse the last line of that name when they refuse every one; None and "" when none names it).
+    RFC 6265: names are case-sensitive, a later line replaces an earlier one of the same Domain and Path, and one that
+    expires it deletes it."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
     cookies: dict[tuple[str, str], tuple[str, dict[str, str]] | None] = {}
     refused = ""
     for line in lines:
@@ -779,14 +802,15 @@ def _cookie_values(lines: list[str], name: str, url: str) -> tuple[list[tuple[st
         parsed = set_cookie_attributes(attributes)
         # A cookie is its name, Domain and path (RFC 6265 5.3 step 11): a line without Path sets the one of the
         # default path, so a deletion with `Path=/` from a page at / deletes it (kept apart, its value was captured).
-        where = (parsed.get("domain", "").lower().removeprefix("."), _cookie_path(parsed, url))
+        where = (cookie_domain(parsed, host), cookie_path(parsed, url))
         refused = _refused(name, parsed, url)
         if refused:
             # A browser keeps nothing of it: a session a later step sent by hand would pass where users stay out.
             continue
         # Popped first so that a cookie set again counts as the last set.
         cookies.pop(where, None)
-        cookies[where] = None if _deletes(parsed) else (value.strip(), parsed)
+        life_s = cookie_life_s(parsed, date_s, time.time())
+        cookies[where] = None if life_s is not None and life_s <= 0 else (value.strip(), parsed)
     if not cookies:
         return None, refused
     return [cookie for cookie in cookies.values() if cookie is not None], ""
@@ -801,10 +825,11 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     secure = "secure" in attributes
     if domain and domain != host and (not host.endswith(f".{domain}") or ip_or_none(host) is not None):
         return f"Domain {domain} is not {host} or a parent of it"
-    if domain and domain != host and "." not in domain:
-        # The suffix list's default rule (`*`) makes every name of one label a public suffix, which browsers take for
-        # no other host; http.cookiejar refuses it for the hops' cookies too.
-        return f"Domain {domain} is a top-level name (a public suffix), not {host}"
+    if domain and domain != host and is_public_suffix(domain):
+        # `Domain=github.io` from a.github.io, `co.uk` from shop.co.uk, and by the list's default rule any name of one
+        # label (`svc` from app.shop.svc): captured, such a session went on to every host under it, by hand or across
+        # origins on a redirect, where browsers keep it nowhere (the hops' cookies follow the same list).
+        return f"Domain {domain} is a public suffix, not {host}"
     if secure and parts.scheme != "https":
         return "Secure, set by an http answer"
     host_prefix, secure_prefix = name.lower().startswith("__host-"), name.lower().startswith("__secure-")
@@ -815,16 +840,6 @@ def _refused(name: str, attributes: dict[str, str], url: str) -> str:
     if host_prefix and attributes.get("path") != "/":
         return "__Host- without Path=/"
     return ""
-
-
-def _deletes(attributes: dict[str, str]) -> bool:
-    """Whether a Set-Cookie's attributes expire its cookie now: a Max-Age of 0 or less, else (Max-Age wins) an
-    Expires in the past; one that does not parse is ignored, as browsers ignore it."""
-    max_age = attributes.get("max-age", "")
-    if re.fullmatch(r"-?[0-9]+", max_age):
-        return int(max_age) <= 0
-    expiry_s = cookie_expiry_s(attributes.get("expires", ""))
-    return expiry_s is not None and expiry_s <= time.time()
 
 
 def _kind(value: Any) -> str:
@@ -903,7 +918,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
     encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
     if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
-        encoding = _meta_charset(body[:_META_PRESCAN_BYTES])
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body[:_LATE_META_SCAN_BYTES])
     if encoding == "x-user-defined":
         return body.decode("latin-1").translate(_X_USER_DEFINED)
     if encoding in (None, "replacement"):
@@ -917,10 +932,10 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _meta_charset(head: bytes | bytearray) -> str:
+def _meta_charset(head: bytes | bytearray) -> str | None:
     """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
     names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
-    UTF-16 label means UTF-8 there); UTF-8 when none does, or when a tag runs past those bytes (the prescan aborts)."""
+    UTF-16 label means UTF-8 there); None when none does, or when a tag runs past those bytes (the prescan aborts)."""
     head = bytes(head)
     at = 0
     while at < len(head):
@@ -950,7 +965,54 @@ def _meta_charset(head: bytes | bytearray) -> str:
             if at < 0:
                 break
         at += 1
-    return "utf-8"
+    return None
+
+
+def _late_meta_charset(page: bytes | bytearray) -> str | None:
+    """The codec a `<meta>` in an HTML page's head names, read as Chrome reads on past the prescan's bytes (see
+    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends."""
+    page = bytes(page)
+    at, in_head = 0, True
+    while in_head or at < _META_PRESCAN_BYTES:
+        at = page.find(b"<", at)
+        if at < 0 or (not in_head and at >= _META_PRESCAN_BYTES):
+            # Chrome stops after the text before it, too, once the head has ended.
+            return None
+        tag = _TAG_NAME_RE.match(page, at)
+        if page.startswith(b"<!--", at):
+            at = page.find(b"-->", at + 2) + 3
+            if at < 3:
+                return None
+        elif page.startswith((b"<!", b"<?", b"</"), at) and tag is None:
+            at = page.find(b">", at) + 1
+            if at < 1:
+                return None
+        elif tag is None:
+            at += 1
+        else:
+            name, closing = tag[1].lower(), page[at + 1] == ord("/")
+            if name == b"meta" and not closing:
+                meta = _meta_tag(page, tag.end())
+                if meta is None:
+                    return None
+                encoding, at = meta
+                if encoding is not None:
+                    return _META_CODECS.get(encoding, encoding)
+            else:
+                at = tag.end()
+                while (attribute := _prescan_attribute(page, at)) is not None and attribute[0] is not None:
+                    at = attribute[2]
+                if attribute is None:
+                    return None
+                at = attribute[2] + 1
+                if name in _TEXT_ONLY_TAGS and not closing:
+                    # Its text runs to its end tag: a `<meta` in a script's string is no meta.
+                    end = re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
+                    if end is None:
+                        return None
+                    at = end.start()
+            in_head = in_head and (name in _HEAD_TAGS or (not closing and name in (b"html", b"head")))
+    return None
 
 
 def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:

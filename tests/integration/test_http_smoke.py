@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import gzip
 import hashlib
 import json
@@ -57,6 +58,12 @@ GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 # proxy that sets a matching Content-Length delivers when its upstream connection broke.
 WHOLE_GZIP = gzip.compress(b"ready " + b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(200)))
 CUT_GZIP = WHOLE_GZIP[: len(WHOLE_GZIP) * 2 // 3]
+# The clock of a server that runs an hour ahead of ours, and an HTTP-date as its Date and Expires write one.
+AHEAD_S = time.time() + 3600
+
+
+def http_date(time_s: float) -> bytes:
+    return email.utils.formatdate(time_s, usegmt=True).encode()
 
 
 def target_app(hold: asyncio.Event) -> web.Application:
@@ -687,6 +694,18 @@ class TestCharsetLabels:
             # Python's names for legacy codecs are no WHATWG labels: a UTF-8 page labelled so is read as UTF-8.
             ("text/plain; charset=cp932", f"{ERROR} 500".encode()),
             ("text/html", f'<meta charset="cp949"><title>{ERROR} 500</title>'.encode()),
+            # A meta past the prescan's 1024 bytes, still in the head: Chrome reads the page in its charset (it was
+            # read as UTF-8 here, the error passed).
+            (
+                "text/html",
+                f'<head><!-- {"x" * 1100} --><meta charset="shift_jis"><title>{ERROR} 500</title>'.encode("cp932"),
+            ),
+            (
+                "text/html",
+                f"<head><script>var pad = '{'x' * 1100}';</script><meta charset=euc-jp><title>{ERROR}</title>".encode(
+                    "euc_jp"
+                ),
+            ),
         ],
     )
     async def test_an_error_page_browsers_show_fails_body_not_contains(
@@ -1763,15 +1782,44 @@ class TestCapturedCookiesOnRedirects:
         assert heads[-1].startswith(b"get /app/summary ") and b"\r\ncookie:" not in heads[-1], heads
 
     async def test_a_session_the_redirect_deletes_is_not_judged_where_it_does_not_go(self, client):
-        # Deleted for the whole site on the way out of its Path: the check sends it no further, so the hop is sent, as
-        # browsers send it, and judged on its own answer (not withheld for a session it does not carry).
+        # Deleted on the way out of its Path: the check sends it no further, so the hop is sent, as browsers send it,
+        # and judged on its own answer (not withheld for a session it does not carry).
         heads: list[bytes] = []
-        async with listening(self.site(heads, "/checkout", b"session=; Path=/; Max-Age=0")) as port:
+        async with listening(self.site(heads, "/checkout", b"session=; Path=/app; Max-Age=0")) as port:
             evaluation = await run(smoke(port, self.steps()), client)
         assert evaluation.reason.startswith("step 'orders' (2/2) failed: status: expected 2xx, got 401"), (
             evaluation.reason
         )
         assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie:" not in heads[-1], heads
+
+    @pytest.mark.parametrize(
+        ("deletion", "then", "expect", "verdict"),
+        [
+            # A deletion of the name for another Path deletes another cookie (browsers' store holds a cookie by name,
+            # Domain or host, and Path): the session of /app goes on to /app/summary. It was dropped there by name, a
+            # 401, and a release whose users stay signed in failed.
+            (b"session=; Path=/app/summary; Max-Age=0", "/app/summary", {"status": [200]}, "pass"),
+            # A sign-out that deletes the session at the wrong Path leaves users signed in: a step asserting the
+            # signed-out page (401) passed on the session dropped by name.
+            (b"session=; Path=/app/summary; Max-Age=0", "/app/summary", {"status": [401]}, "fail"),
+            # Deleted for the whole site (Path=/) is another cookie too: the session of /app stays, and a redirect
+            # outside its Path fails unsent as without the deletion.
+            (b"session=; Path=/; Max-Age=0", "/checkout", {"status": [401]}, "fail"),
+        ],
+    )
+    async def test_a_deletion_of_another_scope_leaves_the_session(self, client, deletion, then, expect, verdict):
+        heads: list[bytes] = []
+        steps = self.steps()
+        steps[1]["expect"] = expect
+        async with listening(self.site(heads, then, deletion)) as port:
+            evaluation = await run(smoke(port, steps), client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        if then == "/checkout":
+            assert "got one for Path /app, not /checkout" in evaluation.reason, evaluation.reason
+            assert not any(head.startswith(b"get /checkout ") for head in heads), heads
+        else:
+            assert heads[-1].startswith(b"get /app/summary "), heads
+            assert b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
 
     async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
         # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written
@@ -2184,6 +2232,19 @@ class TestHopCookies:
             (b"session=abc", b"session=; Path=/; Max-Age=0\r\nSet-Cookie: session=n3w; Path=/", b"session=n3w"),
             # A deletion browsers refuse deletes nothing (a Domain the host is not in).
             (b"session=abc", b"session=; Path=/; Domain=other.svc; Max-Age=0", b"session=abc"),
+            # A sign-out from a server whose clock runs an hour ahead of ours: an Expires a second before its Date was
+            # an hour ahead by our clock, and the session went on where the server deleted it.
+            (
+                b"session=abc",
+                b"session=abc; Path=/; Expires=" + http_date(AHEAD_S - 1) + b"\r\nDate: " + http_date(AHEAD_S),
+                None,
+            ),
+            # A session set again with a far Expires goes on, by whichever clock.
+            (
+                b"session=abc",
+                b"session=n3w; Path=/; Expires=" + http_date(AHEAD_S + 30 * 86400) + b"\r\nDate: " + http_date(AHEAD_S),
+                b"session=n3w",
+            ),
         ],
     )
     async def test_a_written_cookie_a_hop_deletes_is_not_sent_on(self, client, written, set_cookie, sent):
@@ -2198,6 +2259,35 @@ class TestHopCookies:
             assert b"\r\ncookie:" not in heads[1], heads
         else:
             assert b"\r\ncookie: " + sent + b"\r\n" in heads[1], heads
+
+    @pytest.mark.parametrize(
+        ("host", "domain", "then", "verdict"),
+        [
+            # A Domain that is a public suffix (the list's private part names github.io): browsers keep the cookie
+            # nowhere. http.cookiejar knows no suffix list: the session went on to b.github.io, and the step passed.
+            ("a.github.io", b"github.io", "b.github.io", "fail"),
+            # The public suffix itself: kept for that host alone, as without Domain, not sent to a name under it.
+            ("github.io", b"github.io", "b.github.io", "fail"),
+            # A name registrable under a public suffix: its cookie goes to its other hosts as before.
+            ("a.shop.github.io", b"shop.github.io", "b.shop.github.io", "pass"),
+        ],
+    )
+    async def test_a_public_suffix_domain_goes_to_no_other_host(self, host, domain, then, verdict):
+        names = ["github.io", "*.github.io"]
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(names), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({name: ["127.0.0.1"] for name in (host, then)}),
+        )
+        heads: list[bytes] = []
+        try:
+            set_cookie = b"session=s3ss10n; Path=/; Domain=" + domain
+            async with listening(self.site(heads, set_cookie, f"http://{then}:{{port}}/profile")) as port:
+                evaluation = await run({**self.check(f"http://{host}:{port}"), "allowed_hosts": names}, http)
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and f"\r\nhost: {then}:".encode() in heads[1], heads
+        assert (b"\r\ncookie: session=s3ss10n\r\n" in heads[1]) is (verdict == "pass"), heads
 
     @pytest.mark.parametrize(
         "set_cookie",

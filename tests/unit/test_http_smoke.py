@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+import re
 import sys
+import time
 from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -22,7 +25,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
-from analyzer.sources.httppolicy import HostAllowList
+from analyzer.sources.httppolicy import HostAllowList, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
@@ -1506,11 +1509,11 @@ class TestJudgeCookieCaptures:
             # other host, and the hops' cookies never did. Captured, the session went on by hand to every `*.svc`.
             (
                 ("session=s3ss10n; Domain=svc",),
-                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+                "a Set-Cookie browsers refuse: Domain svc is a public suffix, not app.shop.svc",
             ),
             (
                 ("session=s3ss10n; Domain=.SVC",),
-                "a Set-Cookie browsers refuse: Domain svc is a top-level name (a public suffix), not app.shop.svc",
+                "a Set-Cookie browsers refuse: Domain svc is a public suffix, not app.shop.svc",
             ),
             # Browsers drop one leading dot of a Domain (RFC 6265 5.2.3): `.shop.svc` is left, no parent of any host.
             (
@@ -1544,6 +1547,70 @@ class TestJudgeCookieCaptures:
         )
         assert (result.captured, [f.got for f in result.failures]) == ({}, [f"a Set-Cookie browsers refuse: {got}"])
 
+    @pytest.mark.parametrize(
+        ("url", "line", "got"),
+        [
+            # The Public Suffix List's names, its private part too: browsers keep such a cookie nowhere. Captured, the
+            # session went by hand, and across origins on a redirect, to every host under it.
+            ("http://a.github.io/", "session=s3ss10n; Domain=github.io", "Domain github.io is a public suffix"),
+            ("http://shop.co.uk/", "session=s3ss10n; Domain=.CO.uk", "Domain co.uk is a public suffix"),
+            (
+                "http://a.b.s3.amazonaws.com/",
+                "session=s3ss10n; Domain=s3.amazonaws.com",
+                "Domain s3.amazonaws.com is a public suffix",
+            ),
+        ],
+    )
+    def test_a_public_suffix_domain_is_refused(self, url, line, got):
+        result = judged({}, headers=[("Set-Cookie", line)], step={"capture": {"sid": {"cookie": "session"}}}, url=url)
+        host = httpx.URL(url).host
+        assert (result.captured, [f.got for f in result.failures]) == (
+            {},
+            [f"a Set-Cookie browsers refuse: {got}, not {host}"],
+        )
+
+    @pytest.mark.parametrize(
+        ("url", "line", "domain"),
+        [
+            # A name the list makes registrable under a public suffix: a Domain cookie, as before.
+            ("http://a.shop.github.io/", "session=s3ss10n; Domain=shop.github.io", "shop.github.io"),
+            ("http://www.shop.co.uk/", "session=s3ss10n; Domain=shop.co.uk", "shop.co.uk"),
+            # A public suffix that is the host itself: kept for that host alone (RFC 6265 5.3 step 5), as a cookie
+            # without Domain, not for every name under it.
+            ("http://github.io/", "session=s3ss10n; Domain=github.io", ""),
+            ("http://checkout/", "session=s3ss10n; Domain=checkout", ""),
+        ],
+    )
+    def test_a_registrable_domain_or_the_host_itself_is_kept(self, url, line, domain):
+        result = judged({}, headers=[("Set-Cookie", line)], step={"capture": {"sid": {"cookie": "session"}}}, url=url)
+        assert (result.captured, result.failures) == ({"sid": "s3ss10n"}, [])
+        assert result.cookie_scopes["sid"].domain == domain
+
+    def test_an_addresss_domain_that_is_itself_deletes_the_cookie_without_domain(self):
+        # Browsers keep a cookie an address sets for itself as one for that address alone: the same cookie as one set
+        # without Domain, which this deletion deletes (kept apart, the session was captured).
+        result = judged(
+            {},
+            headers=[
+                ("Set-Cookie", "session=s3ss10n; Path=/"),
+                ("Set-Cookie", "session=; Domain=127.0.0.1; Max-Age=0"),
+            ],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url="http://127.0.0.1/",
+        )
+        assert [f.got for f in result.failures] == ["a Set-Cookie that deletes it"]
+
+    def test_a_public_suffix_the_host_is_deletes_the_cookie_without_domain(self):
+        # Kept for the host alone, `Domain=github.io` from github.io is the same cookie as one set without Domain: a
+        # deletion of either deletes it.
+        result = judged(
+            {},
+            headers=[("Set-Cookie", "session=s3ss10n; Domain=github.io"), ("Set-Cookie", "session=; Max-Age=0")],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url="http://github.io/",
+        )
+        assert [f.got for f in result.failures] == ["a Set-Cookie that deletes it"]
+
     def test_a_prefixed_cookie_keeping_its_rules_is_kept(self):
         result = judged(
             {},
@@ -1565,6 +1632,80 @@ class TestJudgeCookieCaptures:
         assert self.captured(*set_cookies) == ({"sid": "s3ss10n"}, [])
 
 
+def http_date(time_s: float) -> str:
+    """An HTTP-date (IMF-fixdate), as a Date or an Expires writes one."""
+    return email.utils.formatdate(time_s, usegmt=True)
+
+
+class TestJudgeCookieExpiresByTheAnswersDate:
+    """An Expires is past when it is past by the analyzer's clock or by the answer's own Date (a server means it by
+    its clock); a Max-Age, and a cookie that lives on by both, are read as before."""
+
+    @staticmethod
+    def captured(*headers: tuple[str, str]) -> tuple[dict[str, str], list[str]]:
+        result = judged({}, headers=list(headers), step={"capture": {"sid": {"cookie": "session"}}})
+        return result.captured, [f.got for f in result.failures]
+
+    def test_an_expires_past_by_a_date_ahead_of_ours_deletes(self):
+        # A sign-out from a server whose clock runs an hour ahead: its Expires, a second before its Date, was an hour
+        # ahead of ours, and the session was captured where users are signed out.
+        date_s = time.time() + 3600
+        captured, got = self.captured(
+            ("Date", http_date(date_s)), ("Set-Cookie", f"session=s3ss10n; Expires={http_date(date_s - 1)}")
+        )
+        assert captured == {}
+        assert len(got) == 1 and re.fullmatch(
+            r"a Set-Cookie that deletes it \(an Expires past by the answer's Date, 3[56][0-9]{2} s ahead of the "
+            r"analyzer's clock\)",
+            got[0],
+        ), got
+
+    def test_an_expires_past_by_our_clock_deletes_whatever_the_date(self):
+        # A server whose clock runs behind: past by ours, as browsers read it, a deletion as before.
+        captured, got = self.captured(
+            ("Date", http_date(time.time() - 3600)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() - 60)}"),
+        )
+        assert (captured, got) == ({}, ["a Set-Cookie that deletes it"])
+
+    @pytest.mark.parametrize("skew_s", [-3600, 0, 3600])
+    def test_a_session_with_a_far_expires_is_kept_whatever_the_date(self, skew_s):
+        captured, got = self.captured(
+            ("Date", http_date(time.time() + skew_s)),
+            ("Set-Cookie", f"session=s3ss10n; Path=/; Expires={http_date(time.time() + 30 * 86400)}"),
+        )
+        assert (captured, got) == ({"sid": "s3ss10n"}, [])
+
+    @pytest.mark.parametrize(
+        "date",
+        [
+            # Max-Age wins over Expires (RFC 6265 5.3), and counts from now whatever the Date.
+            "Fri, 01 Jan 2100 00:00:00 GMT",
+            # A Date that names no time is no clock: ours alone reads the Expires.
+            "soon",
+        ],
+    )
+    def test_a_max_age_or_a_date_that_is_no_time_leaves_our_clock(self, date):
+        expires = http_date(time.time() + 3600)
+        captured, got = self.captured(
+            ("Date", date), ("Set-Cookie", f"session=s3ss10n; Expires={expires}; Max-Age=3600")
+        )
+        assert (captured, got) == ({"sid": "s3ss10n"}, [])
+        if date == "soon":
+            captured, got = self.captured(("Date", date), ("Set-Cookie", f"session=s3ss10n; Expires={expires}"))
+            assert (captured, got) == ({"sid": "s3ss10n"}, [])
+
+    def test_of_dates_that_differ_the_latest(self):
+        # Either clock may be the server's: the one that deletes counts.
+        date_s = time.time() + 3600
+        captured, _ = self.captured(
+            ("Date", http_date(time.time())),
+            ("Date", http_date(date_s)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(date_s - 1)}"),
+        )
+        assert captured == {}
+
+
 class TestHopAndCapturedCookiesAgree:
     """A cookie a redirect hop sets and the same cookie captured go to the same URLs: one set of browsers' rules reads
     both (the hops' store is http.cookiejar with _HopCookieRules, a capture's scope CookieScope)."""
@@ -1574,7 +1715,11 @@ class TestHopAndCapturedCookiesAgree:
         "https://a.shop.svc/login",
         "http://checkout/x/y",
         "http://127.0.0.1/a/b",
+        "http://a.github.io/login",
+        "http://github.io/login",
     )
+    # Far ahead of the analyzer's clock, as a server's whose clock is wrong.
+    DATE = "Fri, 01 Jan 2100 00:00:00 GMT"
     ATTRIBUTES = (
         "",
         "; Domain=shop.svc",
@@ -1597,11 +1742,26 @@ class TestHopAndCapturedCookiesAgree:
         "; Expires=Thu Jan 01 1970 00:00:00 GMT+0000 (UTC)",
         "; Expires=Thu, 01 Jan 1970 00:00:00.000 GMT",
         "; Expires=Mon, 01 Jan 1000 00:00:00 GMT",
+        # Past by the answer's Date, not by the analyzer's clock.
+        "; Expires=Thu, 31 Dec 2099 23:59:59 GMT",
+        "; Domain=github.io",
+        "; Domain=.GitHub.io; Path=/",
     )
     TARGETS = tuple(
         f"{scheme}://{host}{path}"
         for scheme in ("http", "https")
-        for host in ("a.shop.svc", "b.a.shop.svc", "shop.svc", "checkout", "127.0.0.1", "10.0.0.1")
+        for host in (
+            "a.shop.svc",
+            "b.a.shop.svc",
+            "shop.svc",
+            "checkout",
+            "x.checkout",
+            "127.0.0.1",
+            "10.0.0.1",
+            "github.io",
+            "a.github.io",
+            "b.github.io",
+        )
         for path in ("/", "/auth", "/auth/x", "/authx")
     )
 
@@ -1610,13 +1770,15 @@ class TestHopAndCapturedCookiesAgree:
     def test_they_go_to_the_same_urls(self, setter, attributes):
         line = "session=v" + attributes
         result = judged(
-            {}, headers=[("Set-Cookie", line)], step={"capture": {"sid": {"cookie": "session"}}}, url=setter
+            {},
+            headers=[("Date", self.DATE), ("Set-Cookie", line)],
+            step={"capture": {"sid": {"cookie": "session"}}},
+            url=setter,
         )
         scope = result.cookie_scopes.get("sid")
         jar = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
-        answer = httpx.Response(
-            302, headers=[("set-cookie", _as_browsers_read(line))], request=httpx.Request("GET", setter)
-        )
+        read = _as_browsers_read(line, setter, answer_date_s([self.DATE]))
+        answer = httpx.Response(302, headers=[("set-cookie", read)], request=httpx.Request("GET", setter))
         jar.extract_cookies(answer)
         for target in self.TARGETS:
             probe = httpx.Request("GET", target)
@@ -2408,16 +2570,17 @@ class TestJudgeMetaCharsets:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
     @pytest.mark.parametrize(
-        ("content_type", "meta_at"),
+        ("content_type", "before"),
         [
-            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan is not seen.
-            ("text/html; charset=utf-8", 0),
-            ("application/json", 0),
-            ("text/html", 2000),
+            # The header's charset wins over the meta; a JSON body is not HTML; a meta past the prescan's bytes in the
+            # body (Chrome reads on in the head alone: see TestJudgeLateMetaCharsets) is not seen.
+            ("text/html; charset=utf-8", ""),
+            ("application/json", ""),
+            ("text/html", "<body>" + " " * 2000),
         ],
     )
-    def test_where_browsers_do_not_read_the_meta(self, content_type, meta_at):
-        page = (" " * meta_at + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
+    def test_where_browsers_do_not_read_the_meta(self, content_type, before):
+        page = (before + f'<meta charset="Shift_JIS">{self.ERROR}').encode("cp932")
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
         assert failures.failures == []
 
@@ -2462,6 +2625,65 @@ class TestJudgeMetaCharsets:
     )
     def test_the_meta_browsers_read_declares_it(self, head):
         page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
+class TestJudgeLateMetaCharsets:
+    """Past the prescan's 1024 bytes a `<meta>` still names the charset while the page is in its head, as Chrome reads
+    it (each case as Debian's chromium read it: document.characterSet); not one in the body past them, nor one inside a
+    comment or the text of a title, script or style."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+    # A long comment, script, style or title before the meta: what pushes a legacy page's meta past byte 1024.
+    PAD = "<!-- " + "x" * 1100 + " -->"
+
+    @pytest.mark.parametrize(
+        "head",
+        [
+            PAD + '<meta charset="Shift_JIS">',
+            "<script>var pad = '" + "x" * 1100 + "';</script><meta charset=Shift_JIS>",
+            "<style>" + "p{}" * 400 + "</style><meta http-equiv=Content-Type content='text/html; charset=Shift_JIS'>",
+            # Other tags of a head, text, and a noscript's markup keep the page in its head.
+            PAD + '<link rel=icon href=/i><object></object><base href=/><meta charset="Shift_JIS">',
+            PAD + "hello<meta charset=Shift_JIS>",
+            PAD + "<noscript><meta charset=Shift_JIS></noscript>",
+            "<link rel=x href='" + "x" * 1100 + "'><meta charset=Shift_JIS>",
+        ],
+    )
+    def test_a_late_meta_in_the_head_declares_it(self, head):
+        # A Shift_JIS error page whose meta stood at byte 1100: browsers show エラー, and it passed as UTF-8 here.
+        page = f"<html><head>{head}<title>t</title></head><body>{self.ERROR}</body></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize(
+        "page",
+        [
+            # Past the prescan's bytes, once the head has ended: a body, a tag of no head, its end tag.
+            "<html><head><title>t</title></head><body>" + PAD + "<meta charset=shift_jis>",
+            "<html><head><div></div>" + PAD + "<meta charset=shift_jis>",
+            "<html><head>" + PAD + "<template></template><meta charset=shift_jis>",
+            "<html><head>" + PAD + "<title>t</title></head><meta charset=shift_jis>",
+            # Inside a comment, or the text of a title, script or style: no meta.
+            "<html><head>" + PAD + "<title>&lt;x <meta charset=shift_jis></title>",
+            "<html><head>" + PAD + "<script>var s = '<meta charset=shift_jis>'</script>",
+            "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
+            "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
+            # A page that ends inside a tag or a comment, and a label no charset has.
+            "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
+            "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
+            "<html><head>" + PAD + "<meta charset=no-such-charset>",
+        ],
+    )
+    def test_a_meta_chrome_does_not_read_names_nothing(self, page):
+        # A UTF-8 error page read as Shift_JIS would hold no エラー.
+        body = f"{page}{self.ERROR}".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_a_late_utf16_meta_means_utf8(self):
+        page = f"<html><head>{self.PAD}<meta charset=utf-16></head><body>{self.ERROR}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 

@@ -31,11 +31,18 @@ from analyzer.sources.http import (
     HttpPolicy,
     HttpRequest,
     _BodyReader,
+    _deletes_written,
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
 )
-from analyzer.sources.httppolicy import cookie_expiry_s, parse_networks
+from analyzer.sources.httppolicy import (
+    answer_date_s,
+    cookie_expiry_s,
+    cookie_life_s,
+    is_public_suffix,
+    parse_networks,
+)
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -218,6 +225,96 @@ class TestCookieExpiry:
     )
     def test_no_date(self, text):
         assert cookie_expiry_s(text) is None
+
+
+class TestCookieLife:
+    """A cookie lives its Max-Age from now, else to its Expires from the later of our clock and the answer's Date
+    (the latest of its Date lines that name a time); without either it is a session cookie."""
+
+    NOW_S = 1_000_000.0
+
+    @pytest.mark.parametrize(
+        ("attributes", "date_s", "life_s"),
+        [
+            ({"max-age": "10", "expires": "Thu, 01 Jan 1970 00:00:00 GMT"}, None, 10.0),
+            ({"max-age": "-1"}, None, -1.0),
+            # Max-Age counts from now, whatever the Date.
+            ({"max-age": "10"}, NOW_S + 3600, 10.0),
+            ({"expires": "Mon, 12 Jan 1970 13:46:40 GMT"}, None, 0.0),
+            ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, None, 3600.0),
+            # A Date ahead of ours: the Expires is read by it (a second before it, a deletion).
+            ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, NOW_S + 3601, -1.0),
+            # A Date behind ours: our clock reads it.
+            ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, NOW_S - 3600, 3600.0),
+            ({}, NOW_S + 3600, None),
+            ({"expires": "soon"}, None, None),
+        ],
+    )
+    def test_life(self, attributes, date_s, life_s):
+        assert cookie_life_s(attributes, date_s, self.NOW_S) == life_s
+
+    @pytest.mark.parametrize(
+        ("dates", "date_s"),
+        [
+            ([], None),
+            (["soon"], None),
+            (["Thu, 01 Jan 1970 00:01:00 GMT"], 60),
+            # RFC 9110's obsolete forms, which recipients read too.
+            (["Thursday, 01-Jan-70 00:01:00 GMT"], 60),
+            (["Thu Jan  1 00:01:00 1970"], 60),
+            (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 120),
+        ],
+    )
+    def test_answer_date(self, dates, date_s):
+        assert answer_date_s(dates) == date_s
+
+
+class TestWrittenCookieDeletions:
+    """A hop's deletion deletes a written cookie whose scope the check knows only when browsers take the line and it
+    names that cookie: for its host alone or not, that host or its Domain, and its Path."""
+
+    @pytest.mark.parametrize(
+        ("line", "url", "scope", "deletes"),
+        [
+            ("session=; Path=/app", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), True),
+            # Without Path: the default path of the answer's URL.
+            ("session=", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), True),
+            ("session=; Path=/", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            ("session=; Path=/app/x", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            # A Domain cookie of the host is another cookie than the host's own (RFC 6265bis 5.7).
+            ("session=; Path=/app; Domain=a.shop.svc", "http://a.shop.svc/app/x", (True, "a.shop.svc", "/app"), False),
+            ("session=; Domain=.Shop.svc; Path=/", "http://a.shop.svc/", (False, "shop.svc", "/"), True),
+            ("session=; Path=/", "http://b.shop.svc/", (True, "a.shop.svc", "/"), False),
+            # An address's Domain that is itself is for that address alone, as without Domain.
+            ("session=; Domain=127.0.0.1; Path=/app", "http://127.0.0.1/app/x", (True, "127.0.0.1", "/app"), True),
+            # A deletion browsers refuse (a Domain the answer's host is not in) deletes nothing.
+            ("session=; Domain=shop.svc; Path=/", "http://a.other.svc/", (False, "shop.svc", "/"), False),
+        ],
+    )
+    def test_deletes(self, line, url, scope, deletes):
+        answer = httpx.Response(302, headers=[("set-cookie", line)], request=httpx.Request("GET", url))
+        assert _deletes_written(answer, url, scope) is deletes
+
+
+class TestPublicSuffixes:
+    """The Public Suffix List as browsers use it: ICANN and private names, and one label by the default rule."""
+
+    @pytest.mark.parametrize(
+        ("name", "public"),
+        [
+            ("co.uk", True),
+            ("CO.UK", True),
+            ("github.io", True),
+            ("svc", True),
+            ("local", True),
+            ("shop.co.uk", False),
+            ("a.github.io", False),
+            ("shop.svc", False),
+            ("svc.cluster.local", False),
+        ],
+    )
+    def test_public_suffix(self, name, public):
+        assert is_public_suffix(name) is public
 
 
 class TestAddressRefusal:

@@ -1,0 +1,137 @@
+"""http_smoke reads an HTML page's `<meta charset>` where Debian's chromium reads it: each page is served from
+127.0.0.1 to a real headless chromium (driven by selenium, every other name unresolvable) and judged by the kind."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from analyzer.sources.http import HttpExchange
+from checks.http_smoke.judge import judge_exchange
+from checks.http_smoke.spec import Step
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+ERROR = "\u30a8\u30e9\u30fc"
+META = "<meta charset=shift_jis>"
+# What puts a meta past the prescan's 1024 bytes.
+PAD = "<!-- " + "x" * 1100 + " -->"
+# UTF-8 pages holding エラー with a Shift_JIS meta at places browsers read or pass over: read in Shift_JIS, the page
+# holds no エラー. Chromium reads a UTF-8 page that declares nothing as windows-1252 (it detects no UTF-8), never as
+# Shift_JIS: its characterSet says whether it read the meta.
+PAGES = {
+    "in the prescan's bytes": f"<html><head>{META}</head><body>{ERROR}",
+    "in the body, in the prescan's bytes": f"<html><head></head><body><b></b>{META}{PAD}{ERROR}",
+    "past them, after a comment in the head": f"<html><head>{PAD}{META}</head><body>{ERROR}",
+    "past them, after a script in the head": f"<html><head><script>var p='{'x' * 1100}'</script>{META}<body>{ERROR}",
+    "past them, after a link, an object and a base": f"<html><head>{PAD}<link rel=x href=y><object></object>"
+    f"<base href=/>{META}</head><body>{ERROR}",
+    "past them, after text in the head": f"<html><head>{PAD}hello{META}</head><body>{ERROR}",
+    "past them, in a noscript": f"<html><head>{PAD}<noscript>{META}</noscript></head><body>{ERROR}",
+    "past them, after a long attribute": f"<html><head><link href='{'x' * 1100}'>{META}</head><body>{ERROR}",
+    "past them, in the body": f"<html><head><title>t</title></head><body>{PAD}{META}{ERROR}",
+    "past them, after text in the body": f"<body>{' ' * 2000}{META}{ERROR}",
+    "past them, after a tag of no head": f"<html><head><div></div>{PAD}{META}{ERROR}",
+    "past them, after a template": f"<html><head>{PAD}<template></template>{META}{ERROR}",
+    "past them, after the head's end tag": f"<html><head>{PAD}<title>t</title></head>{META}<body>{ERROR}",
+    "past them, in a title": f"<html><head>{PAD}<title>&lt;x {META}</title></head><body>{ERROR}",
+    "past them, in a script": f"<html><head>{PAD}<script>var s = '{META}'</script></head><body>{ERROR}",
+    "past them, in a style": f"<html><head>{PAD}<style>/* {META} */</style></head><body>{ERROR}",
+    "past them, in a comment": f"<html><head>{PAD}<!-- {META} --></head><body>{ERROR}",
+}
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[str]:
+    """The base URL of a server on 127.0.0.1 that answers each of PAGES, UTF-8 and labelled only `text/html`."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            index = self.path.strip("/")
+            if not index.isdigit():
+                # The browser's own requests (a favicon).
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = PAGES[list(PAGES)[int(index)]].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless chromium that can reach nothing but 127.0.0.1; skipped only when chromium is not installed."""
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.skip("Debian chromium and chromium-driver are not installed (`make system-deps` installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    # Selenium Manager must not look for drivers on the internet: the Debian driver is given.
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-default-apps",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+class TestMetaCharsetsAsChromiumReadsThem:
+    """A page's meta names its charset to http_smoke exactly where chromium reads it (so a legacy error page fails
+    `body_not_contains` as users see it), and nowhere chromium passes it over."""
+
+    @pytest.mark.parametrize("index", range(len(PAGES)), ids=list(PAGES))
+    def test_the_meta_is_read_where_chromium_reads_it(self, browser, pages, index):
+        browser.get(f"{pages}/{index}")
+        chromium_read_it = browser.execute_script("return document.characterSet") == "Shift_JIS"
+        step = Step.model_validate({"name": "s", "expect": {"body_not_contains": [ERROR]}})
+        exchange = HttpExchange(
+            url=f"{pages}/{index}",
+            status=200,
+            headers=httpx.Headers({"Content-Type": "text/html"}),
+            body=PAGES[list(PAGES)[index]].encode(),
+            body_truncated=False,
+            latency_ms=1.0,
+        )
+        # Read in Shift_JIS, the UTF-8 page holds no エラー: body_not_contains passes.
+        read_it = not judge_exchange(step, exchange, "step s").failures
+        assert read_it == chromium_read_it
