@@ -48,7 +48,9 @@ after the summary (`ebr_rpc_summary_seconds:increase4w`, without). `ebr-lat-coun
 
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
-`ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
+`ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here. `ebr-perf-stopped` (job
+stopped, 5% errors) is the same with --generic-rules, but its burnrate group is gone too: only its 5m increase group
+and its generic group (pyrra_window, pyrra_errors:rate5m ...) record.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ SPLIT_TOTALS = {
 }
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
+# Jobs with a Pyrra SLO with performanceOverAccuracy and --generic-rules whose burnrate group is gone as well.
+PERFORMANCE_STOPPED = ("stopped",)
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -240,12 +244,12 @@ def pyrra_count_ratio_rules() -> str:
     )
 
 
-def pyrra_performance_rules(job: str, *, generic: bool) -> str:
+def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True) -> str:
     """Pyrra's `-short` rule file for SLO ebr-perf-<job> (ebr-perf-nogeneric-<job> without `generic`) with
     `performanceOverAccuracy: true`, as filesystem.go's writeRuleFileSplit writes it: the 5m increase group
-    (slo/rules.go, increaseRulesRatio), the burnrate group and, with --generic-rules, the generic group. Its
-    `-long` file (`<metric>:increase4w` as sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos
-    Ruler): it is not here."""
+    (slo/rules.go, increaseRulesRatio), the burnrate group (unless not `burnrates`: it stopped) and, with
+    --generic-rules, the generic group (GenericRules). Its `-long` file (`<metric>:increase4w` as
+    sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos Ruler): it is not here."""
     slo = f"ebr-perf-{job}" if generic else f"ebr-perf-nogeneric-{job}"
     total = f'ebr_http_requests_total{{job="ebr-{job}"}}'
     errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
@@ -258,8 +262,9 @@ def pyrra_performance_rules(job: str, *, generic: bool) -> str:
         + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
         f"    labels:\n      job: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
     )
-    out += f"- name: {slo}\n  interval: 30s\n  rules:\n"
-    for window in PYRRA_WINDOWS:
+    if burnrates:
+        out += f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS if burnrates else ():
         out += (
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
@@ -273,6 +278,8 @@ def pyrra_performance_rules(job: str, *, generic: bool) -> str:
             f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",'
             f'job="ebr-{job}",slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",'
             f'slo="{slo}"}})\n{only_slo}'
+            f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
+            f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
         )
     return out
 
@@ -342,4 +349,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )
+    text += "".join(pyrra_performance_rules(job, generic=True, burnrates=False) for job in PERFORMANCE_STOPPED)
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE
