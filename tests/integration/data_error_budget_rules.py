@@ -50,7 +50,11 @@ For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<jo
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
 `ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here. `ebr-perf-stopped` (job
 stopped, 5% errors) is the same with --generic-rules, but its burnrate group is gone too: only its 5m increase group
-and its generic group (pyrra_window, pyrra_errors:rate5m ...) record.
+and its generic group (pyrra_window, pyrra_errors:rate5m ...) record. `ebr-generic-only-burn` (job burn) has its
+generic group alone: its burnrate and increase groups are gone.
+
+Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
+record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ SPLIT_TOTALS = {
 PERFORMANCE_JOBS = ("clean", "burn")
 # Jobs with a Pyrra SLO with performanceOverAccuracy and --generic-rules whose burnrate group is gone as well.
 PERFORMANCE_STOPPED = ("stopped",)
+# The windows whose ratio rule Sloth SLO ebr-sloth-partial (over ebr-burn) does not record: those rules fail.
+SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -171,6 +177,23 @@ def pyrra_rules(job: str) -> str:
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
     )
     return out
+
+
+def pyrra_generic_only_rules(job: str) -> str:
+    """The generic group alone of Pyrra SLO ebr-generic-only-<job> (ratio, 28d, --generic-rules), as slo/rules.go's
+    GenericRules writes it: its burnrate group and its increase group are gone."""
+    slo, total = f"ebr-generic-only-{job}", f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
+    generic = f"    labels:\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{generic}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{generic}'
+        f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",job="ebr-{job}",'
+        f'slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",slo="{slo}"}})\n{generic}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{generic}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
+    )
 
 
 def pyrra_latency_rules(job: str) -> str:
@@ -284,16 +307,17 @@ def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True) 
     return out
 
 
-def sloth_rules(job: str) -> str:
-    """Sloth's rule groups for SLO ebr-sloth-<job>, as examples/_gen/getting-started.yml writes them."""
-    service, name = "ebr-sloth", job
+def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS) -> str:
+    """Sloth's rule groups for SLO ebr-sloth-<name> (<job> unless given) over job ebr-<job>'s counters, as
+    examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only."""
+    service, name = "ebr-sloth", name or job
     sloth_id = f"{service}-{name}"
     labels = (
         f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n      sloth_slo: {name}\n"
     )
     selector = f'sloth_id="{sloth_id}", sloth_service="{service}", sloth_slo="{name}"'
     out = "" if job in STOPPED else f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
-    for window in () if job in STOPPED else SLOTH_WINDOWS:
+    for window in () if job in STOPPED else windows:
         out += (
             f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
             f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
@@ -350,4 +374,6 @@ def rules(anchor: float) -> tuple[str, float, float]:
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )
     text += "".join(pyrra_performance_rules(job, generic=True, burnrates=False) for job in PERFORMANCE_STOPPED)
+    text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
+    text += pyrra_generic_only_rules("burn")
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -619,6 +619,10 @@ CHECKS = [
         "stopped", name="ebr-pyrra-perf-stopped-no-errors-pass", slo="ebr-perf-stopped", errors=None, no_data="pass"
     ),
     pyrra_check("clean", name="ebr-pyrra-perf-clean-no-errors", slo="ebr-perf-clean", errors=None),
+    pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
+    # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
+    sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
+    sloth_check("burn", name="ebr-sloth-partial-no-errors", sloth_id="ebr-sloth-partial", errors_query=None),
     {
         **pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors-no-generic", errors=None),
         "pyrra": {
@@ -1707,11 +1711,47 @@ class TestPyrraGenericErrors:
         assert "pyrra_errors:rate5m" not in str(result.details["queries"])
         assert "although pyrra.errors counted 0.5 errors/s over 5m" in windows(result)["5m"]["note"]
 
+    async def test_the_generic_group_alone_proves_no_rules(self, evaluate):
+        # pyrra_window and pyrra_errors:rate5m record, the burnrate and increase groups do not: the rules the check
+        # judges by are not here, which the reason says with what to check.
+        result = await evaluate("ebr-pyrra-generic-only")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'no recording rule of Pyrra SLO slo="ebr-generic-only-burn" has a series (neither '
+            'ebr_http_requests:burnrate1h{slo="ebr-generic-only-burn", job="ebr-burn"} nor the increase rule over 28d)'
+        )
+        assert "point the source at a querier that has both groups" in result.reason
+
     async def test_a_service_without_errors_still_passes(self, evaluate):
         # ebr-clean has no error series: no burnrate records, and pyrra_errors:rate5m records 0 (`or vector(0)`).
         result = await evaluate("ebr-pyrra-perf-clean-no-errors")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors" in windows(result)["5m"]["note"]
+
+
+class TestPartlyRecordedWindows:
+    """A tool's ratio rule that records nothing over one window while a shorter window's records a value did not
+    evaluate (a longer window holds every error series a shorter one does): a gap, not zero errors
+    (ebr-sloth-partial: its 1h and 6h rules fail, 5% errors elsewhere)."""
+
+    async def test_without_the_raw_errors_the_shorter_windows_tell(self, evaluate):
+        # Read as zero errors, both page tiers (1h/5m, 6h/30m) judged 0x and the pass showed only ticket warnings.
+        result = await evaluate("ebr-sloth-partial-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason.startswith("page tier 6h/30m cannot judge (6h: no Sloth ratio_rate6h series")
+        assert "while its 30m window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in result.reason
+        hour = windows(result)["1h"]
+        assert hour["error_ratio"] is None
+        assert hour["note"].endswith(
+            "but a shorter window's rule recorded a value, so this one did not evaluate (failing or lagging): no "
+            "evidence of zero errors"
+        )
+        assert windows(result)["2h"]["burn_rate"] == pytest.approx(50)
+
+    async def test_with_the_raw_errors_they_tell(self, evaluate):
+        result = await evaluate("ebr-sloth-partial")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "although sloth.errors_query counted 0.5 errors/s over 1h" in windows(result)["1h"]["note"]
 
 
 class TestMisspelledNames:
