@@ -653,10 +653,16 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-        if self._generic_errors and parse_duration(window) >= _GENERIC_ERRORS_S:
-            # Errors counted over the last 5 minutes lie within any window as long: its burnrate records if its group
-            # evaluates (see _generic_absent). One query, shared by the windows.
-            queries["generic_errors"] = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
+        if self._generic_errors and (window_s := parse_duration(window)) >= _GENERIC_ERRORS_S:
+            # Errors the rule counted over 5 minutes that lie within the window: its burnrate records if its group
+            # evaluates (see _generic_absent). Over 5m the latest value; over a longer window the highest of those
+            # recorded in its last (window - 5m), whose 5 minutes each lie within it.
+            generic = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
+            queries["generic_errors"] = (
+                generic
+                if window_s == _GENERIC_ERRORS_S
+                else f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
+            )
         if self._asks_le:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
@@ -806,7 +812,7 @@ class PyrraReader:
             generic = (
                 None
                 if "generic_errors" not in queries
-                else results[queries["generic_errors"]].single_value(f"Pyrra {_GENERIC_ERRORS} query")
+                else results[queries["generic_errors"]].single_value(f"Pyrra {_GENERIC_ERRORS} query over {window}")
             )
             absent = _absent_ratio(
                 window,
@@ -874,8 +880,8 @@ class PyrraReader:
         )
 
 
-# Pyrra's --generic-rules record of the SLO's errors per second over the last 5 minutes (`sum(rate(<errors>[5m])) or
-# vector(0)` for a ratio SLO), from the raw series and in the group that records pyrra_window: it stays when the
+# Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
+# for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the
 # burnrate group stopped, or runs elsewhere.
 _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
@@ -883,18 +889,18 @@ _GENERIC_ERRORS_S = 300.0
 
 def _generic_absent(absent: WindowRatio, window: str, generic: float) -> WindowRatio:
     """A window longer than 5 minutes without a burnrate series, read as zero errors (`absent`), while Pyrra's
-    pyrra_errors:rate5m (`generic`) counts errors: they lie within the window, so the burnrate rule would record had
-    its group evaluated here; no data."""
+    pyrra_errors:rate5m (`generic`: the highest it recorded over 5 minutes within the window) counted errors: the
+    burnrate rule would record had its group evaluated here; no data."""
     if absent.error_ratio is None or generic == 0:
         return absent
     return replace(
         absent,
         error_ratio=None,
         events=None,
-        note=f"no data (no Pyrra burnrate{window} series although {_GENERIC_ERRORS} (--generic-rules) counted "
-        f"{format_number(generic)} errors/s over the last 5m, which lie within {window}: Pyrra's burnrate rule group "
-        "stopped evaluating, fails, or is not loaded here (point the source at a querier that has it, or set "
-        "pyrra.errors); no evidence of zero errors)",
+        note=f"no data (no Pyrra burnrate{window} series although {_GENERIC_ERRORS} (--generic-rules) counted up to "
+        f"{format_number(generic)} errors/s over 5 minutes within {window}: Pyrra's burnrate rule group stopped "
+        "evaluating, fails, or is not loaded here (point the source at a querier that has it, or set pyrra.errors); "
+        "no evidence of zero errors)",
     )
 
 

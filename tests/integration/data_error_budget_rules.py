@@ -50,7 +50,9 @@ For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<jo
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
 `ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here. `ebr-perf-stopped` (job
 stopped, 5% errors) is the same with --generic-rules, but its burnrate group is gone too: only its 5m increase group
-and its generic group (pyrra_window, pyrra_errors:rate5m ...) record. `ebr-generic-only-burn` (job burn) has its
+and its generic group (pyrra_window, pyrra_errors:rate5m ...) record; so is `ebr-perf-ended`, over
+`ebr_http_requests_total{job="ebr-ended"}`: 9.5 req/s 200 and 0.5 req/s 500 until A-20m, when the error series ends,
+and the 200 series on (not in JOBS: no other SLO reads it). `ebr-generic-only-burn` (job burn) has its
 generic group alone: its burnrate and increase groups are gone.
 
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
@@ -89,7 +91,7 @@ SPLIT_TOTALS = {
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
 # Jobs with a Pyrra SLO with performanceOverAccuracy and --generic-rules whose burnrate group is gone as well.
-PERFORMANCE_STOPPED = ("stopped",)
+PERFORMANCE_STOPPED = ("stopped", "ended")
 # The windows whose ratio rule Sloth SLO ebr-sloth-partial (over ebr-burn) does not record: those rules fail.
 SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
@@ -122,6 +124,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("past", "500", 0.1, until=anchor - 3 * HOUR + 1)
     counter("stopped", "200", 9.5)
     counter("stopped", "500", 0.5)
+    counter("ended", "200", 9.5)
+    counter("ended", "500", 0.5, until=anchor - 20 * MINUTE + 1)
     histogram = "ebr_http_request_duration_seconds"
     for job, slow in LATENCY_JOBS.items():
         labels = {"job": f"ebr-{job}"}

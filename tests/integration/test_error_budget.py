@@ -619,6 +619,7 @@ CHECKS = [
         "stopped", name="ebr-pyrra-perf-stopped-no-errors-pass", slo="ebr-perf-stopped", errors=None, no_data="pass"
     ),
     pyrra_check("clean", name="ebr-pyrra-perf-clean-no-errors", slo="ebr-perf-clean", errors=None),
+    pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors", slo="ebr-perf-ended", errors=None),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
     sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
@@ -1694,11 +1695,28 @@ class TestPyrraGenericErrors:
         assert "although pyrra_errors:rate5m (--generic-rules) counted 0.5 errors/s over 5m" in five["note"]
         assert hour["error_ratio"] is None
         assert hour["note"].startswith(
-            "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted 0.5 errors/s "
-            "over the last 5m, which lie within 1h: Pyrra's burnrate rule group stopped evaluating"
+            "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted up to 0.5 "
+            "errors/s over 5 minutes within 1h: Pyrra's burnrate rule group stopped evaluating"
         )
         slo = name.removeprefix("ebr-pyrra-").removesuffix("-no-errors")
         assert f'pyrra_errors:rate5m{{slo="ebr-{slo}"}}' in result.details["queries"]
+
+    async def test_errors_that_ended_before_the_last_5_minutes_are_seen_too(self, evaluate):
+        # ebr-ended's error series ended 20 minutes ago (5% errors before): its 5m window has none, its 30m and longer
+        # ones hold them (6h/30m burns 50x and 17x), and pyrra_errors:rate5m counted them over earlier 5 minutes.
+        # Before: the 30m and longer windows read as zero errors, a pass at 0x.
+        result = await evaluate("ebr-pyrra-perf-ended-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        by_window = windows(result)
+        assert by_window["5m"]["error_ratio"] == 0
+        assert "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors" in by_window["5m"]["note"]
+        for window in ("30m", "1h", "6h"):
+            assert by_window[window]["error_ratio"] is None, window
+            assert (
+                "although pyrra_errors:rate5m (--generic-rules) counted up to 0.5 errors/s over 5 minutes within "
+                f"{window}" in by_window[window]["note"]
+            )
+        assert 'max_over_time(pyrra_errors:rate5m{slo="ebr-perf-ended"}[25m])' in result.details["queries"]
 
     async def test_no_data_pass_does_not_cover_the_errors_it_counts(self, evaluate):
         result = await evaluate("ebr-pyrra-perf-stopped-no-errors-pass")

@@ -2297,9 +2297,9 @@ class TestRecordedTotals:
         assert by_window["1h"]["error_ratio"] == hour_ratio
         if hour_ratio is None:
             assert by_window["1h"]["note"].startswith(
-                f"no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted {generic} "
-                "errors/s over the last 5m, which lie within 1h: Pyrra's burnrate rule group stopped evaluating, "
-                "fails, or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
+                "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted up to "
+                f"{generic} errors/s over 5 minutes within 1h: Pyrra's burnrate rule group stopped evaluating, fails, "
+                "or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
             )
 
     def test_the_generic_rules_errors_are_read_over_windows_of_5_minutes_or_more(self):
@@ -2307,10 +2307,14 @@ class TestRecordedTotals:
         plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})
         asked = {window for window, queries in plan.windows.items() if "generic_errors" in queries}
         assert asked == {window for window in plan.windows if parse_duration(window) >= 300} and "1m" not in asked
-        assert plan.windows["15m"]["generic_errors"] == 'pyrra_errors:rate5m{slo="api"}'
+        # Over a longer window, the highest recorded over 5 minutes that lie within it.
+        assert plan.windows["15m"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api"}[10m])'
         narrowed = {**self.PYRRA_TOTAL["pyrra"], "availability_selectors": 'team="x"'}
         plan = make(period="28d", pyrra=narrowed).plan({})
         assert plan.windows["5m"]["generic_errors"] == 'pyrra_errors:rate5m{slo="api", team="x"}'
+        assert (
+            plan.windows["4d"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api", team="x"}[3d23h55m])'
+        )
 
     @pytest.mark.parametrize(
         "pyrra",
