@@ -322,10 +322,9 @@ class ErrorBudgetCheck(Check):
                 if self.pyrra is not None and self.pyrra.indicator is None
                 else ""
             )
-            # Pyrra's --generic-rules count the last 5 minutes' errors (pyrra_errors:rate5m): older ones go unseen.
+            # Pyrra's --generic-rules count the errors every 30 s (pyrra_errors:rate5m), from the raw series.
             generic = (
-                "; Pyrra's --generic-rules tell it while the errors are recent (pyrra_errors:rate5m counts the last 5 "
-                "minutes')"
+                "; Pyrra's --generic-rules tell it while they record (pyrra_errors:rate5m, read over each window)"
                 if self.pyrra is not None
                 else ""
             )
@@ -478,7 +477,7 @@ class ErrorBudgetCheck(Check):
             if self.pyrra.total is not None and self.pyrra.errors is None and self.pyrra.indicator != "latency":
                 found["pyrra_errors:rate5m"] = (
                     f"{generic} a window whose burnrate rule recorded nothing reads as zero errors whatever the errors "
-                    "of the last 5 minutes (a stopped burnrate group is not seen)"
+                    "within it (a stopped burnrate group is not seen)"
                 )
             found["pyrra_window"] = (
                 f"{generic} the SLO's window is compared with the check's period only by its increase rule over "

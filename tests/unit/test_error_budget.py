@@ -397,9 +397,7 @@ class TestValidation:
 
 
 # What the warning of a Pyrra SLI without pyrra.errors adds: the generic rules' record of recent errors.
-GENERIC_ERRORS_TOLD = (
-    "; Pyrra's --generic-rules tell it while the errors are recent (pyrra_errors:rate5m counts the last 5 minutes')"
-)
+GENERIC_ERRORS_TOLD = "; Pyrra's --generic-rules tell it while they record (pyrra_errors:rate5m, read over each window)"
 
 
 class TestWarnings:
