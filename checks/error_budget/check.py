@@ -322,10 +322,16 @@ class ErrorBudgetCheck(Check):
                 if self.pyrra is not None and self.pyrra.indicator is None
                 else ""
             )
+            # Pyrra's --generic-rules count the errors every 30 s (pyrra_errors:rate5m), from the raw series.
+            generic = (
+                "; Pyrra's --generic-rules tell it while they record (pyrra_errors:rate5m, read over each window)"
+                if self.pyrra is not None
+                else ""
+            )
             found.append(
                 f"without {field} a window whose rule recorded nothing while the total counts traffic "
                 "reads as zero errors, which cannot be told from a stopped rule group (removed, failing "
-                f"or not loaded) while the service errs{latency}"
+                f"or not loaded) while the service errs{generic}{latency}"
             )
         totals = [
             ("ratio.total", self.ratio.total if self.ratio else ""),
@@ -450,8 +456,8 @@ class ErrorBudgetCheck(Check):
     def optional_names(self) -> dict[str, str]:
         """`optional_metrics`, and the names of an SLO tool that it records only in some setups and that the
         check judges without: Pyrra's --generic-rules (pyrra_availability only without min_budget_remaining,
-        which cannot pass without it; pyrra_objective, pyrra_window), its performanceOverAccuracy 5m increase rule,
-        Sloth's slo:time_period:days."""
+        which cannot pass without it; pyrra_objective, pyrra_window, pyrra_errors:rate5m), its
+        performanceOverAccuracy 5m increase rule, Sloth's slo:time_period:days."""
         # optional_metrics excuses a counter of the SLI's errors only: a name its total reads (no total, no window
         # judges: no data for ever, not zero events) or a recording rule the check needs stays required.
         errors, totals = (
@@ -468,6 +474,11 @@ class ErrorBudgetCheck(Check):
             found["pyrra_availability"] = f"{generic} the budget remaining is unknown (evidence only here)"
         if self.pyrra is not None:
             found["pyrra_objective"] = f"{generic} the SLO's objective is not compared with the check's"
+            if self.pyrra.total is not None and self.pyrra.errors is None and self.pyrra.indicator != "latency":
+                found["pyrra_errors:rate5m"] = (
+                    f"{generic} a window whose burnrate rule recorded nothing reads as zero errors whatever the errors "
+                    "within it (a stopped burnrate group is not seen)"
+                )
             found["pyrra_window"] = (
                 f"{generic} the SLO's window is compared with the check's period only by its increase rule over "
                 "the period (with pyrra.total)"

@@ -616,6 +616,9 @@ class PyrraReader:
         # Whether the increase rule's le is asked which the SLO is: of any total without pyrra.errors, a counter's
         # _total too (a latency SLO's total need not be a histogram's: Pyrra warns, and generates its rules).
         self._asks_le = sli.total is not None and sli.errors is None and sli.indicator != "latency"
+        # The same checks read --generic-rules' pyrra_errors:rate5m: without pyrra.errors, the one record of the errors
+        # that is not the burnrate group's (a declared latency SLO's absent burnrate is no data already).
+        self._generic_errors = self._asks_le
         if sli.total is not None and self._asks_le and sli.histogram_total:
             text = sli.total.strip()
             name = _METRIC_NAME_RE.match(text)
@@ -628,12 +631,16 @@ class PyrraReader:
             f'slo="{escape_promql_string(self._sli.slo, chr(34))}"', _render_selectors(self._selectors, args)
         )
 
+    def _generic_matchers(self, args: Mapping[str, ArgValue]) -> str:
+        """The matchers of Pyrra's --generic-rules series: `slo` and pyrra.availability_selectors."""
+        slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
+        return _matchers(slo, _render_selectors(self._availability_selectors, args))
+
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         if period:
             # Pyrra records no period burn rate; its availability over the SLO window needs --generic-rules,
             # and carries only `slo` and the propagated labels: the burnrate selectors would match nothing.
-            slo = f'slo="{escape_promql_string(self._sli.slo, chr(34))}"'
-            matchers = _matchers(slo, _render_selectors(self._availability_selectors, args))
+            matchers = self._generic_matchers(args)
             # pyrra_objective (the SLO's target, a ratio) and pyrra_window (its window, seconds) are recorded beside
             # it, with the same labels.
             return {
@@ -646,6 +653,16 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
+        if self._generic_errors and (window_s := parse_duration(window)) >= _GENERIC_ERRORS_S:
+            # Errors the rule counted over 5 minutes that lie within the window: its burnrate records if its group
+            # evaluates (see _generic_absent). Over 5m the latest value; over a longer window the highest of those
+            # recorded in its last (window - 5m), whose 5 minutes each lie within it.
+            generic = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
+            queries["generic_errors"] = (
+                generic
+                if window_s == _GENERIC_ERRORS_S
+                else f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
+            )
         if self._asks_le:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
@@ -792,14 +809,24 @@ class PyrraReader:
                 note=f"no data (no Pyrra burnrate{window} series: Pyrra records no such window)",
             )
         if value is None:
+            generic = (
+                None
+                if "generic_errors" not in queries
+                else results[queries["generic_errors"]].single_value(f"Pyrra {_GENERIC_ERRORS} query over {window}")
+            )
             absent = _absent_ratio(
                 window,
                 f"no Pyrra burnrate{window} series",
                 "pyrra.total",
                 "total" in queries,
                 total,
-                _raw_errors(queries, results, "pyrra.errors"),
+                # Over 5 minutes, the generic rule counts the window's own errors.
+                RawErrors(f"{_GENERIC_ERRORS} (--generic-rules)", generic)
+                if generic is not None and rule_window(window) == "5m"
+                else _raw_errors(queries, results, "pyrra.errors"),
             )
+            if generic is not None and rule_window(window) != "5m":
+                absent = _generic_absent(absent, window, generic)
             if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
@@ -851,6 +878,30 @@ class PyrraReader:
             note=f"no data (no {queries['ratio']} series although pyrra.total counts traffic: {why}; no evidence "
             "of zero errors)",
         )
+
+
+# Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
+# for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the
+# burnrate group stopped, or runs elsewhere.
+_GENERIC_ERRORS = "pyrra_errors:rate5m"
+_GENERIC_ERRORS_S = 300.0
+
+
+def _generic_absent(absent: WindowRatio, window: str, generic: float) -> WindowRatio:
+    """A window longer than 5 minutes without a burnrate series, read as zero errors (`absent`), while Pyrra's
+    pyrra_errors:rate5m (`generic`: the highest it recorded over 5 minutes within the window) counted errors: the
+    burnrate rule would record had its group evaluated here; no data."""
+    if absent.error_ratio is None or generic == 0:
+        return absent
+    return replace(
+        absent,
+        error_ratio=None,
+        events=None,
+        note=f"no data (no Pyrra burnrate{window} series although {_GENERIC_ERRORS} (--generic-rules) counted up to "
+        f"{format_number(generic)} errors/s over 5 minutes within {window}: Pyrra's burnrate rule group stopped "
+        "evaluating, fails, or is not loaded here (point the source at a querier that has it, or set pyrra.errors); "
+        "no evidence of zero errors)",
+    )
 
 
 # Why a Pyrra SLO's increase rule over its window may be absent where its other rules are, and what helps.

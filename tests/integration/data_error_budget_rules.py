@@ -48,7 +48,15 @@ after the summary (`ebr_rpc_summary_seconds:increase4w`, without). `ebr-lat-coun
 
 For jobs clean and burn, Pyrra SLOs `ebr-perf-<job>` and `ebr-perf-nogeneric-<job>` (without --generic-rules) with
 `performanceOverAccuracy: true`, their long rule group (the increase rule over 28d) on another Prometheus: only
-`ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here.
+`ebr_http_requests:increase5m`, the burnrates and (ebr-perf-*) the generic rules are here. `ebr-perf-stopped` (job
+stopped, 5% errors) is the same with --generic-rules, but its burnrate group is gone too: only its 5m increase group
+and its generic group (pyrra_window, pyrra_errors:rate5m ...) record; so is `ebr-perf-ended`, over
+`ebr_http_requests_total{job="ebr-ended"}`: 9.5 req/s 200 and 0.5 req/s 500 until A-20m, when the error series ends,
+and the 200 series on (not in JOBS: no other SLO reads it). `ebr-generic-only-burn` (job burn) has its
+generic group alone: its burnrate and increase groups are gone.
+
+Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
+record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
 
 from __future__ import annotations
@@ -82,6 +90,10 @@ SPLIT_TOTALS = {
 }
 # Jobs that also have a Pyrra SLO with performanceOverAccuracy (with and without --generic-rules).
 PERFORMANCE_JOBS = ("clean", "burn")
+# Jobs with a Pyrra SLO with performanceOverAccuracy and --generic-rules whose burnrate group is gone as well.
+PERFORMANCE_STOPPED = ("stopped", "ended")
+# The windows whose ratio rule Sloth SLO ebr-sloth-partial (over ebr-burn) does not record: those rules fail.
+SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -112,6 +124,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("past", "500", 0.1, until=anchor - 3 * HOUR + 1)
     counter("stopped", "200", 9.5)
     counter("stopped", "500", 0.5)
+    counter("ended", "200", 9.5)
+    counter("ended", "500", 0.5, until=anchor - 20 * MINUTE + 1)
     histogram = "ebr_http_request_duration_seconds"
     for job, slow in LATENCY_JOBS.items():
         labels = {"job": f"ebr-{job}"}
@@ -167,6 +181,23 @@ def pyrra_rules(job: str) -> str:
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
     )
     return out
+
+
+def pyrra_generic_only_rules(job: str) -> str:
+    """The generic group alone of Pyrra SLO ebr-generic-only-<job> (ratio, 28d, --generic-rules), as slo/rules.go's
+    GenericRules writes it: its burnrate group and its increase group are gone."""
+    slo, total = f"ebr-generic-only-{job}", f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
+    generic = f"    labels:\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{generic}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{generic}'
+        f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",job="ebr-{job}",'
+        f'slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",slo="{slo}"}})\n{generic}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{generic}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
+    )
 
 
 def pyrra_latency_rules(job: str) -> str:
@@ -240,12 +271,12 @@ def pyrra_count_ratio_rules() -> str:
     )
 
 
-def pyrra_performance_rules(job: str, *, generic: bool) -> str:
+def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True) -> str:
     """Pyrra's `-short` rule file for SLO ebr-perf-<job> (ebr-perf-nogeneric-<job> without `generic`) with
     `performanceOverAccuracy: true`, as filesystem.go's writeRuleFileSplit writes it: the 5m increase group
-    (slo/rules.go, increaseRulesRatio), the burnrate group and, with --generic-rules, the generic group. Its
-    `-long` file (`<metric>:increase4w` as sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos
-    Ruler): it is not here."""
+    (slo/rules.go, increaseRulesRatio), the burnrate group (unless not `burnrates`: it stopped) and, with
+    --generic-rules, the generic group (GenericRules). Its `-long` file (`<metric>:increase4w` as
+    sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos Ruler): it is not here."""
     slo = f"ebr-perf-{job}" if generic else f"ebr-perf-nogeneric-{job}"
     total = f'ebr_http_requests_total{{job="ebr-{job}"}}'
     errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
@@ -258,8 +289,9 @@ def pyrra_performance_rules(job: str, *, generic: bool) -> str:
         + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
         f"    labels:\n      job: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
     )
-    out += f"- name: {slo}\n  interval: 30s\n  rules:\n"
-    for window in PYRRA_WINDOWS:
+    if burnrates:
+        out += f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS if burnrates else ():
         out += (
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
@@ -273,20 +305,23 @@ def pyrra_performance_rules(job: str, *, generic: bool) -> str:
             f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",'
             f'job="ebr-{job}",slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",'
             f'slo="{slo}"}})\n{only_slo}'
+            f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
+            f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
         )
     return out
 
 
-def sloth_rules(job: str) -> str:
-    """Sloth's rule groups for SLO ebr-sloth-<job>, as examples/_gen/getting-started.yml writes them."""
-    service, name = "ebr-sloth", job
+def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS) -> str:
+    """Sloth's rule groups for SLO ebr-sloth-<name> (<job> unless given) over job ebr-<job>'s counters, as
+    examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only."""
+    service, name = "ebr-sloth", name or job
     sloth_id = f"{service}-{name}"
     labels = (
         f"      owner: ebr-team\n      sloth_id: {sloth_id}\n      sloth_service: {service}\n      sloth_slo: {name}\n"
     )
     selector = f'sloth_id="{sloth_id}", sloth_service="{service}", sloth_slo="{name}"'
     out = "" if job in STOPPED else f"- name: sloth-slo-sli-recordings-{sloth_id}\n  rules:\n"
-    for window in () if job in STOPPED else SLOTH_WINDOWS:
+    for window in () if job in STOPPED else windows:
         out += (
             f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
             f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
@@ -342,4 +377,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )
+    text += "".join(pyrra_performance_rules(job, generic=True, burnrates=False) for job in PERFORMANCE_STOPPED)
+    text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
+    text += pyrra_generic_only_rules("burn")
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

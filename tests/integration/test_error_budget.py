@@ -611,6 +611,26 @@ CHECKS = [
         for suffix, total in (("", ""), ("-no-total", None))
     ),
     pyrra_check("burn", name="ebr-pyrra-perf-burn-7d", slo="ebr-perf-burn", period="7d"),
+    # --generic-rules' pyrra_errors:rate5m beside a burnrate group that is gone (ebr-perf-stopped, ebr-stopped), or
+    # running (ebr-perf-clean); selected away by availability_selectors, as without --generic-rules.
+    pyrra_check("stopped", name="ebr-pyrra-perf-stopped", slo="ebr-perf-stopped"),
+    pyrra_check("stopped", name="ebr-pyrra-perf-stopped-no-errors", slo="ebr-perf-stopped", errors=None),
+    pyrra_check(
+        "stopped", name="ebr-pyrra-perf-stopped-no-errors-pass", slo="ebr-perf-stopped", errors=None, no_data="pass"
+    ),
+    pyrra_check("clean", name="ebr-pyrra-perf-clean-no-errors", slo="ebr-perf-clean", errors=None),
+    pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors", slo="ebr-perf-ended", errors=None),
+    pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
+    # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
+    sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
+    sloth_check("burn", name="ebr-sloth-partial-no-errors", sloth_id="ebr-sloth-partial", errors_query=None),
+    {
+        **pyrra_check("stopped", name="ebr-pyrra-stopped-no-errors-no-generic", errors=None),
+        "pyrra": {
+            **pyrra_check("stopped", errors=None)["pyrra"],
+            "availability_selectors": 'no_generic_rules="1"',
+        },
+    },
 ]
 
 
@@ -1644,7 +1664,7 @@ class TestStoppedRuleGroup:
         assert result.verdict is Outcome.PASS and result.value == 0
         assert "counts none: zero errors" in windows(result)["5m"]["note"]
 
-    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-no-errors", "ebr-sloth-stopped-no-errors"])
+    @pytest.mark.parametrize("name", ["ebr-pyrra-stopped-no-errors-no-generic", "ebr-sloth-stopped-no-errors"])
     async def test_without_the_errors_field_a_stopped_group_reads_as_zero_errors(self, evaluate, catalog, name):
         # The limitation `analyzer validate` warns about: nothing in the rules tells this from a clean service.
         result = await evaluate(name)
@@ -1655,6 +1675,101 @@ class TestStoppedRuleGroup:
     async def test_a_misspelled_errors_metric_is_an_error(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.ERROR and "ebr_http_request_total" in result.reason
+
+
+class TestPyrraGenericErrors:
+    """Without pyrra.errors, Pyrra's --generic-rules record of the last 5 minutes' errors (pyrra_errors:rate5m, in the
+    group that records pyrra_window) tells a burnrate group that is gone from a service without error series: an
+    absent burnrate window of 5 minutes or more is no data while it counts errors (ebr-stopped: 5% errors, 50x)."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-perf-stopped-no-errors", "ebr-pyrra-stopped-no-errors"])
+    async def test_a_gone_burnrate_group_is_no_pass(self, evaluate, name):
+        # Before: pass at 0x, every window read as zero errors (ebr-perf-stopped: only its 5m increase rule and its
+        # generic group record, the 5m rule and pyrra_window proving the rules and the window).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason.startswith("page tier 1h/5m cannot judge"), result.reason
+        assert "while its 5m window burns 50x (limit 14x): it may be firing unseen" in result.reason
+        five, hour = windows(result)["5m"], windows(result)["1h"]
+        assert five["error_ratio"] is None and five["errors"] == pytest.approx(0.5)
+        assert "although pyrra_errors:rate5m (--generic-rules) counted 0.5 errors/s over 5m" in five["note"]
+        assert hour["error_ratio"] is None
+        assert hour["note"].startswith(
+            "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted up to 0.5 "
+            "errors/s over 5 minutes within 1h: Pyrra's burnrate rule group stopped evaluating"
+        )
+        slo = name.removeprefix("ebr-pyrra-").removesuffix("-no-errors")
+        assert f'pyrra_errors:rate5m{{slo="ebr-{slo}"}}' in result.details["queries"]
+
+    async def test_errors_that_ended_before_the_last_5_minutes_are_seen_too(self, evaluate):
+        # ebr-ended's error series ended 20 minutes ago (5% errors before): its 5m window has none, its 30m and longer
+        # ones hold them (6h/30m burns 50x and 17x), and pyrra_errors:rate5m counted them over earlier 5 minutes.
+        # Before: the 30m and longer windows read as zero errors, a pass at 0x.
+        result = await evaluate("ebr-pyrra-perf-ended-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        by_window = windows(result)
+        assert by_window["5m"]["error_ratio"] == 0
+        assert "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors" in by_window["5m"]["note"]
+        for window in ("30m", "1h", "6h"):
+            assert by_window[window]["error_ratio"] is None, window
+            assert (
+                "although pyrra_errors:rate5m (--generic-rules) counted up to 0.5 errors/s over 5 minutes within "
+                f"{window}" in by_window[window]["note"]
+            )
+        assert 'max_over_time(pyrra_errors:rate5m{slo="ebr-perf-ended"}[25m])' in result.details["queries"]
+
+    async def test_no_data_pass_does_not_cover_the_errors_it_counts(self, evaluate):
+        result = await evaluate("ebr-pyrra-perf-stopped-no-errors-pass")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "window burns 50x (limit 14x): it may be firing unseen" in result.reason
+
+    async def test_with_pyrra_errors_the_raw_errors_decide_as_before(self, evaluate):
+        result = await evaluate("ebr-pyrra-perf-stopped")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "pyrra_errors:rate5m" not in str(result.details["queries"])
+        assert "although pyrra.errors counted 0.5 errors/s over 5m" in windows(result)["5m"]["note"]
+
+    async def test_the_generic_group_alone_proves_no_rules(self, evaluate):
+        # pyrra_window and pyrra_errors:rate5m record, the burnrate and increase groups do not: the rules the check
+        # judges by are not here, which the reason says with what to check.
+        result = await evaluate("ebr-pyrra-generic-only")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'no recording rule of Pyrra SLO slo="ebr-generic-only-burn" has a series (neither '
+            'ebr_http_requests:burnrate1h{slo="ebr-generic-only-burn", job="ebr-burn"} nor the increase rule over 28d)'
+        )
+        assert "point the source at a querier that has both groups" in result.reason
+
+    async def test_a_service_without_errors_still_passes(self, evaluate):
+        # ebr-clean has no error series: no burnrate records, and pyrra_errors:rate5m records 0 (`or vector(0)`).
+        result = await evaluate("ebr-pyrra-perf-clean-no-errors")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors" in windows(result)["5m"]["note"]
+
+
+class TestPartlyRecordedWindows:
+    """A tool's ratio rule that records nothing over one window while a shorter window's records a value did not
+    evaluate (a longer window holds every error series a shorter one does): a gap, not zero errors
+    (ebr-sloth-partial: its 1h and 6h rules fail, 5% errors elsewhere)."""
+
+    async def test_without_the_raw_errors_the_shorter_windows_tell(self, evaluate):
+        # Read as zero errors, both page tiers (1h/5m, 6h/30m) judged 0x and the pass showed only ticket warnings.
+        result = await evaluate("ebr-sloth-partial-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason.startswith("page tier 6h/30m cannot judge (6h: no Sloth ratio_rate6h series")
+        assert "while its 30m window burns 50x (limit 6x): it may be firing unseen; so may 1h/5m" in result.reason
+        hour = windows(result)["1h"]
+        assert hour["error_ratio"] is None
+        assert hour["note"].endswith(
+            "but a shorter window's rule recorded a value, so this one did not evaluate (failing or lagging): no "
+            "evidence of zero errors"
+        )
+        assert windows(result)["2h"]["burn_rate"] == pytest.approx(50)
+
+    async def test_with_the_raw_errors_they_tell(self, evaluate):
+        result = await evaluate("ebr-sloth-partial")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "although sloth.errors_query counted 0.5 errors/s over 1h" in windows(result)["1h"]["note"]
 
 
 class TestMisspelledNames:

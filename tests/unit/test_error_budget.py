@@ -396,6 +396,10 @@ class TestValidation:
             make(min_budget_remaining=minimum)
 
 
+# What the warning of a Pyrra SLI without pyrra.errors adds: the generic rules' record of recent errors.
+GENERIC_ERRORS_TOLD = "; Pyrra's --generic-rules tell it while they record (pyrra_errors:rate5m, read over each window)"
+
+
 class TestWarnings:
     """Findings that do not invalidate a check but that its author must see."""
 
@@ -595,10 +599,14 @@ class TestWarnings:
             (
                 {"period": "28d", "pyrra": {"slo": "x", "total": "t_total"}},
                 "pyrra.errors",
-                "; a Pyrra latency SLO's (its success increase rule has an le) is no data: indicator: latency says it "
-                "is one",
+                f"{GENERIC_ERRORS_TOLD}; a Pyrra latency SLO's (its success increase rule has an le) is no data: "
+                "indicator: latency says it is one",
             ),
-            ({"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "indicator": "ratio"}}, "pyrra.errors", ""),
+            (
+                {"period": "28d", "pyrra": {"slo": "x", "total": "t_total", "indicator": "ratio"}},
+                "pyrra.errors",
+                GENERIC_ERRORS_TOLD,
+            ),
         ],
     )
     def test_recorded_slis_with_a_total_but_without_their_errors(self, sli, field, latency):
@@ -1269,6 +1277,8 @@ def recorded_part(name):
         return "", "period_days"
     if name == "pyrra_window":
         return "", "window"
+    if name == "pyrra_errors:rate5m":
+        return "", "generic_errors"
     return RECORDED_WINDOW_RE.search(name).group(1), "ratio"
 
 
@@ -2265,6 +2275,76 @@ class TestRecordedTotals:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
         assert "too few events over 5m" in five["note"]
+
+    PYRRA_TOTAL = {"period": "28d", "pyrra": {"slo": "api", "metric": "req", "total": "req_total"}}
+
+    @pytest.mark.parametrize(
+        ("generic", "outcome", "five_note", "hour_ratio"),
+        [
+            (
+                "0.5",
+                Outcome.INCONCLUSIVE,
+                "although pyrra_errors:rate5m (--generic-rules) counted 0.5 errors/s over 5m",
+                None,
+            ),
+            ("NaN", Outcome.INCONCLUSIVE, "although pyrra_errors:rate5m (--generic-rules) counted NaN errors/s", None),
+            ("0", Outcome.PASS, "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors", 0.0),
+            (None, Outcome.PASS, "while pyrra.total counts traffic: zero errors", 0.0),
+        ],
+    )
+    async def test_without_pyrra_errors_the_generic_rules_errors_tell_a_stopped_burnrate_group(
+        self, aiohttp_server, generic, outcome, five_note, hour_ratio
+    ):
+        # No burnrate series at all while the total counts traffic: zero errors only if pyrra_errors:rate5m (if
+        # recorded) counts none over the last 5 minutes, which lie within every window of 5 minutes or more.
+        parts = {"total": "10", "rules": "1", "latency_rule": "0", "generic_errors": generic}
+        fake = FakePrometheus(expected=1, value=lambda window, part: parts.get(part))
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is outcome, evaluation.reason
+        by_window = {w["window"]: w for w in evaluation.details["windows"]}
+        assert five_note in by_window["5m"]["note"]
+        assert (by_window["5m"]["error_ratio"] is None) is (outcome is Outcome.INCONCLUSIVE)
+        assert by_window["1h"]["error_ratio"] == hour_ratio
+        if hour_ratio is None:
+            assert by_window["1h"]["note"].startswith(
+                "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted up to "
+                f"{generic} errors/s over 5 minutes within 1h: Pyrra's burnrate rule group stopped evaluating, fails, "
+                "or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
+            )
+
+    def test_the_generic_rules_errors_are_read_over_windows_of_5_minutes_or_more(self):
+        # A 7d SLO's 1m window need not hold the errors of the last 5 minutes.
+        plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})
+        asked = {window for window, queries in plan.windows.items() if "generic_errors" in queries}
+        assert asked == {window for window in plan.windows if parse_duration(window) >= 300} and "1m" not in asked
+        # Over a longer window, the highest recorded over 5 minutes that lie within it.
+        assert plan.windows["15m"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api"}[10m])'
+        narrowed = {**self.PYRRA_TOTAL["pyrra"], "availability_selectors": 'team="x"'}
+        plan = make(period="28d", pyrra=narrowed).plan({})
+        assert plan.windows["5m"]["generic_errors"] == 'pyrra_errors:rate5m{slo="api", team="x"}'
+        assert (
+            plan.windows["4d"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api", team="x"}[3d23h55m])'
+        )
+
+    @pytest.mark.parametrize(
+        "pyrra",
+        [
+            {"errors": 'req_total{code=~"5.."}'},
+            {"metric": "req", "total": "req_count", "indicator": "latency"},
+            {"total": None},
+        ],
+    )
+    def test_the_generic_rules_errors_are_not_read_where_they_tell_nothing_more(self, pyrra):
+        # pyrra.errors counts each window's errors; a declared latency SLO's absent burnrate is no data already; without
+        # a total an absent burnrate is no data too.
+        fields = {k: v for k, v in {**self.PYRRA_TOTAL["pyrra"], **pyrra}.items() if v is not None}
+        plan = make(period="28d", pyrra=fields).plan({})
+        assert not any("generic_errors" in queries for queries in plan.windows.values())
+        assert "pyrra_errors:rate5m" not in make(period="28d", pyrra=fields).optional_names()
+
+    def test_the_generic_rules_errors_may_be_absent(self):
+        said = make(**self.PYRRA_TOTAL).optional_names()["pyrra_errors:rate5m"]
+        assert said.startswith("Pyrra records it only with --generic-rules; without it a window whose burnrate rule")
 
     def test_the_errors_ride_in_the_windows_queries_and_are_probed(self):
         sloth = make(**self.SLOTH_ERRORS).plan({})
