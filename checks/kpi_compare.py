@@ -9,6 +9,7 @@ from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -61,7 +62,14 @@ from analyzer.kinds import (
     silence_s,
     stopped_reporting,
 )
-from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
+from checks.kpi_stats import (
+    ProportionTest,
+    hodges_lehmann,
+    preload,
+    proportion_power,
+    shifted_rank_z,
+    two_proportion_test,
+)
 from checks.prometheus import (
     LOOKBACK_S,
     SPARSE_HINT,
@@ -1027,7 +1035,18 @@ class KpiCompareCheck(Check):
         if harm_low > 0 and not at_most(harm, tolerance, scale):
             outcome, verb = Outcome.FAIL, "fail"
         elif at_most(harm_high, tolerance, scale):
-            outcome, verb = Outcome.PASS, "pass"
+            worse_z = self._worse_beyond_tolerance(samples, tolerance, scale, estimate.autocorrelation)
+            details["tolerance_test_z"] = worse_z
+            if worse_z > NormalDist().inv_cdf(0.5 + self.confidence / 2):
+                outcome = Outcome.INCONCLUSIVE
+                verb = (
+                    f"inconclusive (tied samples: the interval rules out {self._worse_noun(True)} beyond the "
+                    f"tolerance, but the Mann-Whitney test with ties ranks the {self._name('canary')} "
+                    f"{self._worse_word()} than the {self._name('baseline')} by more than the tolerance, "
+                    f"z={format_number(worse_z)})"
+                )
+            else:
+                outcome, verb = Outcome.PASS, "pass"
         else:
             outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
         return Verdict(
@@ -1037,6 +1056,26 @@ class KpiCompareCheck(Check):
             threshold=tolerance,
             details=details,
         )
+
+    def _worse_beyond_tolerance(
+        self,
+        samples: Mapping[str, Sequence[float]],
+        tolerance: float,
+        scale: float,
+        autocorrelation: tuple[float, float],
+    ) -> float:
+        """The z score of the Mann-Whitney test (mid-ranks, tie-corrected, widened as the interval is) that the
+        canary is worse than the baseline by more than `tolerance` (positive: worse; for `either` the worse way):
+        a pass needs it not significant. Without ties it is implied by the interval; with them (a KPI at 0 at most
+        steps) the interval shrinks onto the tied value while a third of the canary's samples are higher."""
+        # Values as close as at_most forgives are tied: a canary exactly at the tolerance is not beyond it.
+        tied_within = 1e-9 * max(scale, tolerance)
+        canary, baseline = samples["canary"], samples["baseline"]
+        above = shifted_rank_z(canary, baseline, tolerance, autocorrelation, tied_within)
+        if self.direction == "lower_is_better":
+            return above
+        below = -shifted_rank_z(canary, baseline, -tolerance, autocorrelation, tied_within)
+        return below if self.direction == "higher_is_better" else max(above, below)
 
     # -- A/B -------------------------------------------------------------------------------------
 
@@ -1471,9 +1510,14 @@ def _code(query: str) -> str:
 
 
 def _median(values: Sequence[float]) -> float:
+    """The median; of two middle values near the float range (1e308) their mean, not the infinity their sum is."""
     ordered = sorted(values)
     middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    mean = (ordered[middle - 1] + ordered[middle]) / 2
+    # Halved first only when the sum overflows: halving 5e-324 gives 0.
+    return mean if math.isfinite(mean) else ordered[middle - 1] / 2 + ordered[middle] / 2
 
 
 def _relative(difference: float, baseline: float) -> float | None:

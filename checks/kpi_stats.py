@@ -141,6 +141,45 @@ def hodges_lehmann(
     return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, (n1 / inflation[0], n2 / inflation[1]))
 
 
+def shifted_rank_z(
+    canary: Sequence[float],
+    baseline: Sequence[float],
+    shift: float,
+    autocorrelation: tuple[float, float],
+    tied_within: float,
+) -> float:
+    """The z score of the Mann-Whitney U of `canary - shift` against `baseline` (positive: the shifted canary ranks
+    above), with mid-ranks for ties and the variance of U corrected for them, then inflated by each variant's
+    `autocorrelation` as `hodges_lehmann` inflates it; 0 when every value is tied or the variance is unbounded.
+
+    The Moses interval reads order statistics of the differences, which assumes no ties: with most samples equal (an
+    error ratio that is 0 at most steps) the differences pile up on one value and the interval shrinks to it, even
+    where the test itself finds the variants apart. A shifted canary value within `tied_within` of a baseline value
+    is taken as equal to it (1.05 - 0.05 is not exactly 1.0).
+    """
+    import numpy as np
+    from scipy.stats import rankdata
+
+    n1, n2 = len(canary), len(baseline)
+    ordered = np.sort(np.asarray(baseline, float))
+    shifted = np.asarray(canary, float) - shift
+    above = np.searchsorted(ordered, shifted)
+    # The baseline values on either side of each shifted canary value.
+    for neighbour in (ordered[np.maximum(above - 1, 0)], ordered[np.minimum(above, n2 - 1)]):
+        shifted = np.where(np.abs(shifted - neighbour) <= tied_within, neighbour, shifted)
+    values = np.concatenate([shifted, ordered])
+    u = float(rankdata(values)[:n1].sum()) - n1 * (n1 + 1) / 2
+    total = n1 + n2
+    _, counts = np.unique(values, return_counts=True)
+    ties = float((counts.astype(float) ** 3 - counts).sum())
+    inflation = [math.inf if r >= 1 else (1 + r) / (1 - r) for r in autocorrelation]
+    variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
+    variance *= 1 - ties / (total * (total - 1) * (total + 1))
+    if variance <= 0 or not math.isfinite(variance):
+        return 0.0
+    return (u - n1 * n2 / 2) / math.sqrt(variance)
+
+
 def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:
     """Lag-1 autocorrelation of the ranks, bias-corrected and clipped to [0, 1]; 0 for a constant series."""
     from scipy.stats import rankdata

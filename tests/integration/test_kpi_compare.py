@@ -471,6 +471,41 @@ CHECKS.extend(
     ]
 )
 
+# Failed payments per visit over the last minute, at one step in three (the others read 0): kpiworse's 2.5% then, 0
+# otherwise, as an error ratio reads with errors in bursts; kpistable and kpiequal have none.
+PAYMENT_ERROR_RATIO = (
+    "sum(rate(kpi_failed_payments_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m])) * (time() % 90 < bool 30)"
+)
+CHECKS.extend(
+    [
+        {
+            "name": "payment-error-bursts",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")),
+            "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+        },
+        {
+            # 16 samples each: the baseline's median is the mean of two samples at 1e308, whose sum overflows.
+            "name": "near-the-float-range",
+            "kind": "kpi_compare",
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "5m",
+            "step": "20s",
+            "min_samples": 16,
+            "canary": "vector(1.7e308)",
+            "baseline": "vector(1e308)",
+        },
+    ]
+)
+
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
@@ -841,6 +876,30 @@ class TestInfiniteSamples:
         body = await run(client, prometheus, "latency-half-infinite", "kpiequal")
         assert body["verdict"] == "inconclusive", body["reason"]
         assert "infinite samples over 30m" in body["reason"]
+
+
+class TestTiedSamples:
+    """mann_whitney on a KPI at 0 at most steps (an error ratio): the interval shrinks onto 0, and a canary erring at a
+    third of its steps against a baseline without errors is no pass."""
+
+    @pytest.mark.parametrize(("canary", "verdict"), [("kpiworse", "inconclusive"), ("kpiequal", "pass")])
+    async def test_a_canary_erring_at_some_steps_does_not_pass(self, client, prometheus, canary, verdict):
+        body = await run(client, prometheus, "payment-error-bursts", canary)
+        assert body["verdict"] == verdict, body["reason"]
+        assert body["details"]["interval"] == [0.0, 0.0]
+        assert body["details"]["baseline"]["median"] == 0.0
+        if verdict == "inconclusive":
+            assert body["reason"].startswith("inconclusive (tied samples: the interval rules out an increase")
+
+
+class TestNearTheFloatRange:
+    """mann_whitney: samples near the float range are compared as they are."""
+
+    async def test_a_canary_70_percent_above_a_baseline_at_1e308_fails(self, client, prometheus):
+        body = await run(client, prometheus, "near-the-float-range")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["baseline"]["median"] == 1e308
+        assert body["threshold"] == pytest.approx(1e307)
 
 
 class TestMisspelledMetric:
