@@ -59,8 +59,11 @@ def two_proportion_test(
 def _wilson(success: float, total: float, z: float) -> tuple[float, float]:
     """The Wilson score interval of success / total (without continuity correction)."""
     rate = success / total
-    centre = (rate + z * z / (2 * total)) / (1 + z * z / total)
-    half = z / (1 + z * z / total) * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total))
+    # The textbook form multiplied through by the total: its z^2 / (4 total^2) underflowed to 0 and divided by zero
+    # for a total below 1e-162 (fractional counts from increase() are totals too), and this one reads [0, 1] for
+    # such a total, which says nothing, as so little traffic does.
+    centre = (success + z * z / 2) / (total + z * z)
+    half = z * math.sqrt(total * rate * (1 - rate) + z * z / 4) / (total + z * z)
     return max(centre - half, 0.0), min(centre + half, 1.0)
 
 

@@ -1063,6 +1063,16 @@ class TestNonInferiority:
         assert body["reason"].startswith("inconclusive (power ")
 
 
+class TestVanishingTotal:
+    """proportion: a total of next to no traffic bounds nothing, and is judged so."""
+
+    async def test_a_baseline_total_of_1e_300_is_inconclusive(self, client, prometheus):
+        # Its Wilson interval divided by 4 * total^2, which underflowed to 0: an internal error.
+        body = await run(client, prometheus, "errors-exact", errors_c=0, total_c=100000, errors_b=0, total_b=1e-300)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["interval"][0] == pytest.approx(-1.0, abs=1e-4)
+
+
 class TestBoundaries:
     """A change exactly at the tolerance is within it, whatever float arithmetic makes of it."""
 

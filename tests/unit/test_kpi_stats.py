@@ -269,6 +269,14 @@ class TestTwoProportionTest:
         low, high = two_proportion_test(0, 1000, 0, 50, 0.95).interval
         assert low < 0 < high
 
+    @pytest.mark.parametrize("tiny", [1e-300, 5e-324])
+    def test_a_vanishing_total_says_nothing_of_its_rate(self, tiny):
+        # The textbook Wilson form divided by 4 * total^2, which underflowed to 0: a ZeroDivisionError.
+        assert two_proportion_test(tiny, tiny, tiny, tiny, 0.95).interval == pytest.approx((-1.0, 1.0), abs=1e-9)
+        # The canary's 1000 of 1000 bound its own rate; the baseline's may be anything.
+        low, high = two_proportion_test(1000, 1000, tiny, tiny, 0.95).interval
+        assert -0.01 < low < 0 and high == pytest.approx(1.0, abs=1e-9)
+
     def test_no_variance_means_no_evidence_of_a_difference(self):
         result = two_proportion_test(0, 1000, 0, 50, 0.95)
         assert (result.z, result.p_value) == (0.0, 1.0)
