@@ -989,7 +989,8 @@ class KpiCompareCheck(Check):
         estimate = hodges_lehmann(samples["canary"], samples["baseline"], self.confidence)
         low, high = estimate.interval
         tolerance = self._tolerance(median_b)
-        significant = low > 0 or high < 0
+        # The interval's side of 0 with ties at 0 split (the interval's own ends without ties).
+        significant = estimate.side_of_zero != 0
         details["canary"]["median"] = _median(samples["canary"])
         details["baseline"]["median"] = median_b
         for side, rho, effective in zip(
@@ -1022,7 +1023,13 @@ class KpiCompareCheck(Check):
         scale = max(abs(details["canary"]["median"]), abs(median_b))
         if self.mode == "ab":
             return self._ab_statistical(
-                estimate.shift, significant, tolerance, scale, text, details, "the interval excludes 0"
+                estimate.shift,
+                significant,
+                tolerance,
+                scale,
+                text,
+                details,
+                "the interval excludes 0, differences at 0 counted half",
             )
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
@@ -1032,8 +1039,14 @@ class KpiCompareCheck(Check):
             f"{self._worse_noun(True)} beyond the tolerance"
         )
         details["decision_rule"] = rule
-        if harm_low > 0 and not at_most(harm, tolerance, scale):
+        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, estimate.side_of_zero)
+        if significant and estimate.side_of_zero == worse_side and not at_most(harm, tolerance, scale):
             outcome, verb = Outcome.FAIL, "fail"
+            if harm_low <= 0:
+                verb = (
+                    "fail (tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
+                    f"the interval lies {self._worse_side()})"
+                )
         elif at_most(harm_high, tolerance, scale):
             worse_z = self._worse_beyond_tolerance(samples, tolerance, scale, estimate.autocorrelation)
             details["tolerance_test_z"] = worse_z

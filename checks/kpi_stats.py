@@ -95,7 +95,10 @@ class ShiftEstimate:
     """Hodges-Lehmann shift of canary vs baseline, its Moses interval and the Mann-Whitney U test.
 
     `autocorrelation` is each variant's lag-1 rank autocorrelation used to widen the interval (0 when the
-    samples are taken as independent) and `effective_samples` what the samples count as after it.
+    samples are taken as independent) and `effective_samples` what the samples count as after it. `side_of_zero` is
+    1 when the interval lies above 0, -1 below, 0 when it holds 0, with the differences at exactly 0 counted half on
+    each side (as the test's mid-ranks count ties): tied samples (a KPI at 0 at most steps) pile differences onto 0,
+    which the interval's ends then sit on however far the rest lie.
     """
 
     shift: float
@@ -104,6 +107,7 @@ class ShiftEstimate:
     p_value: float
     autocorrelation: tuple[float, float]
     effective_samples: tuple[float, float]
+    side_of_zero: int
 
 
 def hodges_lehmann(
@@ -137,11 +141,21 @@ def hodges_lehmann(
     z = float(norm.ppf(0.5 + confidence / 2))
     c = math.floor(m / 2 - z * math.sqrt(variance)) if math.isfinite(variance) else 0
     interval = (float(differences[c - 1]), float(differences[m - c])) if c >= 1 else (-math.inf, math.inf)
+    # The interval lies above 0 when fewer than C differences are at or below it (D(C) > 0); so counted with those at 0
+    # split, and the same below.
+    below, at_or_below = (int(np.searchsorted(differences, 0.0, side)) for side in ("left", "right"))
+    at = at_or_below - below
+    side_of_zero = 0
+    if c >= 1 and below + at / 2 < c:
+        side_of_zero = 1
+    elif c >= 1 and m - at_or_below + at / 2 < c:
+        side_of_zero = -1
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
     p_value = float(test.pvalue)
     if rho != (0.0, 0.0):
         p_value = float(2 * norm.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance)))
-    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, (n1 / inflation[0], n2 / inflation[1]))
+    effective = (n1 / inflation[0], n2 / inflation[1])
+    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero)
 
 
 def shifted_rank_z(

@@ -491,6 +491,21 @@ CHECKS.extend(
             "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
         },
         {
+            # At 11 steps in 20 (45% of the canary's steps at 0).
+            "name": "payment-error-most-steps",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")).replace(
+                "% 90 < bool 30", "% 600 >= bool 270"
+            ),
+            "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+        },
+        {
             # 16 samples each: the baseline's median is the mean of two samples at 1e308, whose sum overflows.
             "name": "near-the-float-range",
             "kind": "kpi_compare",
@@ -890,6 +905,13 @@ class TestTiedSamples:
         assert body["details"]["baseline"]["median"] == 0.0
         if verdict == "inconclusive":
             assert body["reason"].startswith("inconclusive (tied samples: the interval rules out an increase")
+
+    async def test_a_canary_erring_at_most_steps_fails(self, client, prometheus):
+        # The 45% of differences at 0 held the interval's low end at 0: inconclusive.
+        body = await run(client, prometheus, "payment-error-most-steps", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["interval"] == [0.0, pytest.approx(0.025)]
+        assert body["reason"].startswith("fail (tied samples: with the differences at 0 counted half")
 
 
 class TestNearTheFloatRange:

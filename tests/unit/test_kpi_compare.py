@@ -1706,6 +1706,27 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61), max_absolute_change=0.03)
         assert judged.outcome is Outcome.PASS, judged.reason
 
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_canary_erring_at_most_steps_against_a_baseline_at_zero_fails(self, direction):
+        # 60% of the canary's steps at 0.5: the 40% of differences at 0 kept the interval's low end at 0, inconclusive.
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 60))
+        assert judged.details["interval"] == [0.0, 0.5]
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("fail (tied samples: with the differences at 0 counted half")
+        assert judged.details["significant"] is True
+
+    def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
+        baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 60, baseline))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    def test_the_baseline_wins_an_ab_over_a_canary_erring_at_most_steps(self):
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 60), mode="ab")
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+
     def test_samples_without_ties_judge_as_before(self):
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
         assert judged.outcome is Outcome.PASS

@@ -185,6 +185,35 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
+class TestSideOfZero:
+    """Which side of 0 the interval lies on, the differences at exactly 0 counted half on each side: the interval's own
+    ends without them."""
+
+    def test_differences_at_zero_split_between_the_sides(self):
+        # 40% of the differences at 0 and 60% at 0.5: the interval [0, 0.5] holds 0 by those alone.
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        result = hodges_lehmann(canary, [0.0] * 60, 0.95)
+        assert result.interval == (0.0, 0.5)
+        assert result.side_of_zero == 1
+        assert hodges_lehmann([0.0] * 60, canary, 0.95).side_of_zero == -1
+
+    def test_a_side_needs_enough_samples_apart(self):
+        result = hodges_lehmann([0.0 if i % 3 == 0 else 0.5 for i in range(60)], [0.0] * 60, 0.95)
+        assert result.side_of_zero == 1
+        assert hodges_lehmann([0.5 if i % 3 == 0 else 0.0 for i in range(60)], [0.0] * 60, 0.95).side_of_zero == 1
+        assert hodges_lehmann([0.5 if i % 2 == 0 else 0.0 for i in range(8)], [0.0] * 8, 0.95).side_of_zero == 0
+
+    @pytest.mark.parametrize("shift", [-0.3, 0.0, 0.3])
+    def test_without_ties_it_is_the_intervals_side(self, shift):
+        canary = [x + shift for x in autoregressive(60, 5)]
+        result = hodges_lehmann(canary, autoregressive(60, 0), 0.95)
+        low, high = result.interval
+        assert result.side_of_zero == (1 if low > 0 else -1 if high < 0 else 0)
+
+    def test_an_unbounded_interval_has_no_side(self):
+        assert hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95).side_of_zero == 0
+
+
 class TestShiftedRankZ:
     """The Mann-Whitney z of the canary shifted against the baseline: mid-ranks and scipy's tie-corrected variance,
     widened by autocorrelation as the interval is, values as close as the rounding forgives tied."""
