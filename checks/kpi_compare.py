@@ -9,6 +9,7 @@ from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -61,7 +62,14 @@ from analyzer.kinds import (
     silence_s,
     stopped_reporting,
 )
-from checks.kpi_stats import ProportionTest, hodges_lehmann, preload, proportion_power, two_proportion_test
+from checks.kpi_stats import (
+    ProportionTest,
+    hodges_lehmann,
+    preload,
+    proportion_power,
+    shifted_rank_z,
+    two_proportion_test,
+)
 from checks.prometheus import (
     LOOKBACK_S,
     SPARSE_HINT,
@@ -981,7 +989,8 @@ class KpiCompareCheck(Check):
         estimate = hodges_lehmann(samples["canary"], samples["baseline"], self.confidence)
         low, high = estimate.interval
         tolerance = self._tolerance(median_b)
-        significant = low > 0 or high < 0
+        # The interval's side of 0 with ties at 0 split (the interval's own ends without ties).
+        significant = estimate.side_of_zero != 0
         details["canary"]["median"] = _median(samples["canary"])
         details["baseline"]["median"] = median_b
         for side, rho, effective in zip(
@@ -1014,7 +1023,13 @@ class KpiCompareCheck(Check):
         scale = max(abs(details["canary"]["median"]), abs(median_b))
         if self.mode == "ab":
             return self._ab_statistical(
-                estimate.shift, significant, tolerance, scale, text, details, "the interval excludes 0"
+                estimate.shift,
+                significant,
+                tolerance,
+                scale,
+                text,
+                details,
+                "the interval excludes 0, differences at 0 counted half",
             )
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
@@ -1024,10 +1039,27 @@ class KpiCompareCheck(Check):
             f"{self._worse_noun(True)} beyond the tolerance"
         )
         details["decision_rule"] = rule
-        if harm_low > 0 and not at_most(harm, tolerance, scale):
+        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, estimate.side_of_zero)
+        if significant and estimate.side_of_zero == worse_side and not at_most(harm, tolerance, scale):
             outcome, verb = Outcome.FAIL, "fail"
+            if harm_low <= 0:
+                verb = (
+                    "fail (tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
+                    f"the interval lies {self._worse_side()})"
+                )
         elif at_most(harm_high, tolerance, scale):
-            outcome, verb = Outcome.PASS, "pass"
+            worse_z = self._worse_beyond_tolerance(samples, tolerance, scale, estimate.autocorrelation)
+            details["tolerance_test_z"] = worse_z
+            if worse_z > NormalDist().inv_cdf(0.5 + self.confidence / 2):
+                outcome = Outcome.INCONCLUSIVE
+                verb = (
+                    f"inconclusive (tied samples: the interval rules out {self._worse_noun(True)} beyond the "
+                    f"tolerance, but the Mann-Whitney test with ties ranks the {self._name('canary')} "
+                    f"{self._worse_word()} than the {self._name('baseline')} by more than the tolerance, "
+                    f"z={format_number(worse_z)})"
+                )
+            else:
+                outcome, verb = Outcome.PASS, "pass"
         else:
             outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
         return Verdict(
@@ -1037,6 +1069,26 @@ class KpiCompareCheck(Check):
             threshold=tolerance,
             details=details,
         )
+
+    def _worse_beyond_tolerance(
+        self,
+        samples: Mapping[str, Sequence[float]],
+        tolerance: float,
+        scale: float,
+        autocorrelation: tuple[float, float],
+    ) -> float:
+        """The z score of the Mann-Whitney test (mid-ranks, tie-corrected, widened as the interval is) that the
+        canary is worse than the baseline by more than `tolerance` (positive: worse; for `either` the worse way):
+        a pass needs it not significant. Without ties it is implied by the interval; with them (a KPI at 0 at most
+        steps) the interval shrinks onto the tied value while a third of the canary's samples are higher."""
+        # Values as close as at_most forgives are tied: a canary exactly at the tolerance is not beyond it.
+        tied_within = 1e-9 * max(scale, tolerance)
+        canary, baseline = samples["canary"], samples["baseline"]
+        above = shifted_rank_z(canary, baseline, tolerance, autocorrelation, tied_within)
+        if self.direction == "lower_is_better":
+            return above
+        below = -shifted_rank_z(canary, baseline, -tolerance, autocorrelation, tied_within)
+        return below if self.direction == "higher_is_better" else max(above, below)
 
     # -- A/B -------------------------------------------------------------------------------------
 
@@ -1471,9 +1523,14 @@ def _code(query: str) -> str:
 
 
 def _median(values: Sequence[float]) -> float:
+    """The median; of two middle values near the float range (1e308) their mean, not the infinity their sum is."""
     ordered = sorted(values)
     middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    mean = (ordered[middle - 1] + ordered[middle]) / 2
+    # Halved first only when the sum overflows: halving 5e-324 gives 0.
+    return mean if math.isfinite(mean) else ordered[middle - 1] / 2 + ordered[middle] / 2
 
 
 def _relative(difference: float, baseline: float) -> float | None:

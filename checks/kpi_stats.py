@@ -59,8 +59,11 @@ def two_proportion_test(
 def _wilson(success: float, total: float, z: float) -> tuple[float, float]:
     """The Wilson score interval of success / total (without continuity correction)."""
     rate = success / total
-    centre = (rate + z * z / (2 * total)) / (1 + z * z / total)
-    half = z / (1 + z * z / total) * math.sqrt(rate * (1 - rate) / total + z * z / (4 * total * total))
+    # The textbook form multiplied through by the total: its z^2 / (4 total^2) underflowed to 0 and divided by zero
+    # for a total below 1e-162 (fractional counts from increase() are totals too), and this one reads [0, 1] for
+    # such a total, which says nothing, as so little traffic does.
+    centre = (success + z * z / 2) / (total + z * z)
+    half = z * math.sqrt(total * rate * (1 - rate) + z * z / 4) / (total + z * z)
     return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
@@ -92,7 +95,10 @@ class ShiftEstimate:
     """Hodges-Lehmann shift of canary vs baseline, its Moses interval and the Mann-Whitney U test.
 
     `autocorrelation` is each variant's lag-1 rank autocorrelation used to widen the interval (0 when the
-    samples are taken as independent) and `effective_samples` what the samples count as after it.
+    samples are taken as independent) and `effective_samples` what the samples count as after it. `side_of_zero` is
+    1 when the interval lies above 0, -1 below, 0 when it holds 0, with the differences at exactly 0 counted half on
+    each side (as the test's mid-ranks count ties): tied samples (a KPI at 0 at most steps) pile differences onto 0,
+    which the interval's ends then sit on however far the rest lie.
     """
 
     shift: float
@@ -101,6 +107,7 @@ class ShiftEstimate:
     p_value: float
     autocorrelation: tuple[float, float]
     effective_samples: tuple[float, float]
+    side_of_zero: int
 
 
 def hodges_lehmann(
@@ -134,11 +141,60 @@ def hodges_lehmann(
     z = float(norm.ppf(0.5 + confidence / 2))
     c = math.floor(m / 2 - z * math.sqrt(variance)) if math.isfinite(variance) else 0
     interval = (float(differences[c - 1]), float(differences[m - c])) if c >= 1 else (-math.inf, math.inf)
+    # The interval lies above 0 when fewer than C differences are at or below it (D(C) > 0); so counted with those at 0
+    # split, and the same below.
+    below, at_or_below = (int(np.searchsorted(differences, 0.0, side)) for side in ("left", "right"))
+    at = at_or_below - below
+    side_of_zero = 0
+    if c >= 1 and below + at / 2 < c:
+        side_of_zero = 1
+    elif c >= 1 and m - at_or_below + at / 2 < c:
+        side_of_zero = -1
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
     p_value = float(test.pvalue)
     if rho != (0.0, 0.0):
         p_value = float(2 * norm.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance)))
-    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, (n1 / inflation[0], n2 / inflation[1]))
+    effective = (n1 / inflation[0], n2 / inflation[1])
+    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero)
+
+
+def shifted_rank_z(
+    canary: Sequence[float],
+    baseline: Sequence[float],
+    shift: float,
+    autocorrelation: tuple[float, float],
+    tied_within: float,
+) -> float:
+    """The z score of the Mann-Whitney U of `canary - shift` against `baseline` (positive: the shifted canary ranks
+    above), with mid-ranks for ties and the variance of U corrected for them, then inflated by each variant's
+    `autocorrelation` as `hodges_lehmann` inflates it; 0 when every value is tied or the variance is unbounded.
+
+    The Moses interval reads order statistics of the differences, which assumes no ties: with most samples equal (an
+    error ratio that is 0 at most steps) the differences pile up on one value and the interval shrinks to it, even
+    where the test itself finds the variants apart. A shifted canary value within `tied_within` of a baseline value
+    is taken as equal to it (1.05 - 0.05 is not exactly 1.0).
+    """
+    import numpy as np
+    from scipy.stats import rankdata
+
+    n1, n2 = len(canary), len(baseline)
+    ordered = np.sort(np.asarray(baseline, float))
+    shifted = np.asarray(canary, float) - shift
+    above = np.searchsorted(ordered, shifted)
+    # The baseline values on either side of each shifted canary value.
+    for neighbour in (ordered[np.maximum(above - 1, 0)], ordered[np.minimum(above, n2 - 1)]):
+        shifted = np.where(np.abs(shifted - neighbour) <= tied_within, neighbour, shifted)
+    values = np.concatenate([shifted, ordered])
+    u = float(rankdata(values)[:n1].sum()) - n1 * (n1 + 1) / 2
+    total = n1 + n2
+    _, counts = np.unique(values, return_counts=True)
+    ties = float((counts.astype(float) ** 3 - counts).sum())
+    inflation = [math.inf if r >= 1 else (1 + r) / (1 - r) for r in autocorrelation]
+    variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
+    variance *= 1 - ties / (total * (total - 1) * (total + 1))
+    if variance <= 0 or not math.isfinite(variance):
+        return 0.0
+    return (u - n1 * n2 / 2) / math.sqrt(variance)
 
 
 def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:

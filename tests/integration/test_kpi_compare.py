@@ -471,6 +471,56 @@ CHECKS.extend(
     ]
 )
 
+# Failed payments per visit over the last minute, at one step in three (the others read 0): kpiworse's 2.5% then, 0
+# otherwise, as an error ratio reads with errors in bursts; kpistable and kpiequal have none.
+PAYMENT_ERROR_RATIO = (
+    "sum(rate(kpi_failed_payments_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m])) * (time() % 90 < bool 30)"
+)
+CHECKS.extend(
+    [
+        {
+            "name": "payment-error-bursts",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")),
+            "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+        },
+        {
+            # At 11 steps in 20 (45% of the canary's steps at 0).
+            "name": "payment-error-most-steps",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")).replace(
+                "% 90 < bool 30", "% 600 >= bool 270"
+            ),
+            "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+        },
+        {
+            # 16 samples each: the baseline's median is the mean of two samples at 1e308, whose sum overflows.
+            "name": "near-the-float-range",
+            "kind": "kpi_compare",
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "5m",
+            "step": "20s",
+            "min_samples": 16,
+            "canary": "vector(1.7e308)",
+            "baseline": "vector(1e308)",
+        },
+    ]
+)
+
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
@@ -843,6 +893,37 @@ class TestInfiniteSamples:
         assert "infinite samples over 30m" in body["reason"]
 
 
+class TestTiedSamples:
+    """mann_whitney on a KPI at 0 at most steps (an error ratio): the interval shrinks onto 0, and a canary erring at a
+    third of its steps against a baseline without errors is no pass."""
+
+    @pytest.mark.parametrize(("canary", "verdict"), [("kpiworse", "inconclusive"), ("kpiequal", "pass")])
+    async def test_a_canary_erring_at_some_steps_does_not_pass(self, client, prometheus, canary, verdict):
+        body = await run(client, prometheus, "payment-error-bursts", canary)
+        assert body["verdict"] == verdict, body["reason"]
+        assert body["details"]["interval"] == [0.0, 0.0]
+        assert body["details"]["baseline"]["median"] == 0.0
+        if verdict == "inconclusive":
+            assert body["reason"].startswith("inconclusive (tied samples: the interval rules out an increase")
+
+    async def test_a_canary_erring_at_most_steps_fails(self, client, prometheus):
+        # The 45% of differences at 0 held the interval's low end at 0: inconclusive.
+        body = await run(client, prometheus, "payment-error-most-steps", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["interval"] == [0.0, pytest.approx(0.025)]
+        assert body["reason"].startswith("fail (tied samples: with the differences at 0 counted half")
+
+
+class TestNearTheFloatRange:
+    """mann_whitney: samples near the float range are compared as they are."""
+
+    async def test_a_canary_70_percent_above_a_baseline_at_1e308_fails(self, client, prometheus):
+        body = await run(client, prometheus, "near-the-float-range")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["baseline"]["median"] == 1e308
+        assert body["threshold"] == pytest.approx(1e307)
+
+
 class TestMisspelledMetric:
     """A metric name that matches no series at all is an error naming the selector, never zero errors or no data;
     a metric that exists but has no series for this canary stays no data."""
@@ -1002,6 +1083,16 @@ class TestNonInferiority:
         assert body["verdict"] == "inconclusive"
         assert body["details"]["power"] < 0.1
         assert body["reason"].startswith("inconclusive (power ")
+
+
+class TestVanishingTotal:
+    """proportion: a total of next to no traffic bounds nothing, and is judged so."""
+
+    async def test_a_baseline_total_of_1e_300_is_inconclusive(self, client, prometheus):
+        # Its Wilson interval divided by 4 * total^2, which underflowed to 0: an internal error.
+        body = await run(client, prometheus, "errors-exact", errors_c=0, total_c=100000, errors_b=0, total_b=1e-300)
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["interval"][0] == pytest.approx(-1.0, abs=1e-4)
 
 
 class TestBoundaries:

@@ -1666,6 +1666,73 @@ class TestMannWhitneyEdges:
         assert judged.details["significant"] is False
 
 
+def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
+    """An error ratio that is 0 at every step but one in `every`, where it is `value`: tied samples."""
+    return [value if i % every == 0 else 0.0 for i in range(count)]
+
+
+class TestMannWhitneyTies:
+    """With most samples tied (an error ratio at 0 at most steps) the Moses interval shrinks onto the tied value; a
+    pass also needs the tie-corrected Mann-Whitney test not to find the canary worse beyond the tolerance."""
+
+    @pytest.mark.parametrize("every", [3, 4])
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_canary_erring_at_some_steps_against_a_baseline_at_zero_does_not_pass(self, every, direction):
+        # The baseline's median is 0, so its relative tolerance is 0; the interval was [0, 0], a pass.
+        judged = judge("mann_whitney", direction, samples=(bursts(every), [0.0] * 61))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("inconclusive (tied samples: the interval rules out")
+        assert judged.details["tolerance_test_z"] > 4
+
+    def test_a_baseline_erring_at_some_steps_does_not_pass_a_canary_better_higher(self):
+        judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 61, bursts(3)))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", "either"])
+    def test_two_variants_at_zero_pass(self, direction):
+        judged = judge("mann_whitney", direction, samples=([0.0] * 61, [0.0] * 61))
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["tolerance_test_z"] == 0
+
+    @pytest.mark.parametrize(("canary", "baseline"), [(0.33, 0.3), (1.21, 1.1), (1.05, 1.0)])
+    def test_a_constant_canary_at_most_the_tolerance_above_passes(self, canary, baseline):
+        # 0.33 - 0.03 is not exactly 0.3: values within at_most's rounding are tied, not beyond the tolerance.
+        judged = judge("mann_whitney", samples=([canary] * 61, [baseline] * 61))
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+    def test_a_canary_erring_less_than_the_absolute_tolerance_passes(self):
+        # Within an absolute tolerance of 0.03 every shifted sample ranks below the baseline's 0.
+        judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61), max_absolute_change=0.03)
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_canary_erring_at_most_steps_against_a_baseline_at_zero_fails(self, direction):
+        # 60% of the canary's steps at 0.5: the 40% of differences at 0 kept the interval's low end at 0, inconclusive.
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 60))
+        assert judged.details["interval"] == [0.0, 0.5]
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("fail (tied samples: with the differences at 0 counted half")
+        assert judged.details["significant"] is True
+
+    def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
+        baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 60, baseline))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    def test_the_baseline_wins_an_ab_over_a_canary_erring_at_most_steps(self):
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 60), mode="ab")
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+
+    def test_samples_without_ties_judge_as_before(self):
+        judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
+        assert judged.outcome is Outcome.PASS
+        assert judged.details["tolerance_test_z"] < 0
+
+
 class TestRangeSamples:
     """A range answer's samples drop NaN points (no value there) but keep infinities, and its silence runs from
     the last point with a value to the end of the lookback."""
@@ -1709,6 +1776,13 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
+
+    def test_two_middle_samples_near_the_float_range_have_their_mean(self):
+        # Their sum overflowed: the median read as inf, a tolerance of 10% of it too, and a canary 70% slower passed.
+        judged = judge("mann_whitney", samples=([1.7e308] * 60, [1e308] * 60))
+        assert judged.details["baseline"]["median"] == 1e308
+        assert judged.threshold == pytest.approx(1e307)
+        assert judged.outcome is Outcome.FAIL, judged.reason
 
 
 class TestMeasure:

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from checks.kpi_stats import hodges_lehmann, proportion_power, two_proportion_test
+from checks.kpi_stats import hodges_lehmann, proportion_power, shifted_rank_z, two_proportion_test
 
 # Hollander & Wolfe's chicken data, as used by the PHUSE CAMIS comparison of R and SAS
 # (psiaims.github.io/CAMIS, "Non-parametric point estimation"): group A and group B.
@@ -185,6 +185,75 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
+class TestSideOfZero:
+    """Which side of 0 the interval lies on, the differences at exactly 0 counted half on each side: the interval's own
+    ends without them."""
+
+    def test_differences_at_zero_split_between_the_sides(self):
+        # 40% of the differences at 0 and 60% at 0.5: the interval [0, 0.5] holds 0 by those alone.
+        canary = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
+        result = hodges_lehmann(canary, [0.0] * 60, 0.95)
+        assert result.interval == (0.0, 0.5)
+        assert result.side_of_zero == 1
+        assert hodges_lehmann([0.0] * 60, canary, 0.95).side_of_zero == -1
+
+    def test_a_side_needs_enough_samples_apart(self):
+        result = hodges_lehmann([0.0 if i % 3 == 0 else 0.5 for i in range(60)], [0.0] * 60, 0.95)
+        assert result.side_of_zero == 1
+        assert hodges_lehmann([0.5 if i % 3 == 0 else 0.0 for i in range(60)], [0.0] * 60, 0.95).side_of_zero == 1
+        assert hodges_lehmann([0.5 if i % 2 == 0 else 0.0 for i in range(8)], [0.0] * 8, 0.95).side_of_zero == 0
+
+    @pytest.mark.parametrize("shift", [-0.3, 0.0, 0.3])
+    def test_without_ties_it_is_the_intervals_side(self, shift):
+        canary = [x + shift for x in autoregressive(60, 5)]
+        result = hodges_lehmann(canary, autoregressive(60, 0), 0.95)
+        low, high = result.interval
+        assert result.side_of_zero == (1 if low > 0 else -1 if high < 0 else 0)
+
+    def test_an_unbounded_interval_has_no_side(self):
+        assert hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95).side_of_zero == 0
+
+
+class TestShiftedRankZ:
+    """The Mann-Whitney z of the canary shifted against the baseline: mid-ranks and scipy's tie-corrected variance,
+    widened by autocorrelation as the interval is, values as close as the rounding forgives tied."""
+
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_matches_scipys_tie_corrected_normal_approximation(self, seed):
+        from scipy.stats import mannwhitneyu, norm
+
+        rng = np.random.default_rng(seed)
+        canary, baseline = list(rng.integers(0, 4, 25) * 1.0), list(rng.integers(0, 4, 30) * 1.0)
+        z = shifted_rank_z(canary, baseline, 0.0, (0.0, 0.0), 0.0)
+        test = mannwhitneyu(canary, baseline, alternative="two-sided", use_continuity=False, method="asymptotic")
+        assert 2 * norm.sf(abs(z)) == pytest.approx(test.pvalue, rel=1e-9)
+        assert (z > 0) is bool(test.statistic > 25 * 30 / 2)
+
+    def test_a_third_of_the_canary_above_a_baseline_at_zero_is_far_above(self):
+        # The Moses interval of these is [0, 0]; the test sees the canary apart.
+        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
+        assert shifted_rank_z(canary, [0.0] * 61, 0.0, (0.0, 0.0), 0.0) == pytest.approx(5.0158, abs=1e-4)
+
+    def test_every_value_tied_is_zero(self):
+        assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, (0.0, 0.0), 0.0) == 0.0
+
+    def test_the_shift_moves_the_canary(self):
+        # Shifted down by 0.025, every erring sample ties with the baseline and the rest rank below it.
+        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
+        assert shifted_rank_z(canary, [0.0] * 61, 0.025, (0.0, 0.0), 0.0) < -4
+
+    def test_values_within_tied_within_are_tied(self):
+        # 0.33 - 0.03 is 0.30000000000000004.
+        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, (0.0, 0.0), 0.0) > 5
+        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, (0.0, 0.0), 1e-9) == 0.0
+
+    def test_autocorrelation_widens_as_for_the_interval(self):
+        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
+        independent = shifted_rank_z(canary, [0.0] * 61, 0.0, (0.0, 0.0), 0.0)
+        assert 0 < shifted_rank_z(canary, [0.0] * 61, 0.0, (0.5, 0.0), 0.0) < independent
+        assert shifted_rank_z(canary, [0.0] * 61, 0.0, (1.0, 0.0), 0.0) == 0.0
+
+
 class TestTwoProportionTest:
     """The pooled z test and the Newcombe interval match published results."""
 
@@ -228,6 +297,14 @@ class TestTwoProportionTest:
     def test_both_rates_zero_still_bound_the_difference_both_ways(self):
         low, high = two_proportion_test(0, 1000, 0, 50, 0.95).interval
         assert low < 0 < high
+
+    @pytest.mark.parametrize("tiny", [1e-300, 5e-324])
+    def test_a_vanishing_total_says_nothing_of_its_rate(self, tiny):
+        # The textbook Wilson form divided by 4 * total^2, which underflowed to 0: a ZeroDivisionError.
+        assert two_proportion_test(tiny, tiny, tiny, tiny, 0.95).interval == pytest.approx((-1.0, 1.0), abs=1e-9)
+        # The canary's 1000 of 1000 bound its own rate; the baseline's may be anything.
+        low, high = two_proportion_test(1000, 1000, tiny, tiny, 0.95).interval
+        assert -0.01 < low < 0 and high == pytest.approx(1.0, abs=1e-9)
 
     def test_no_variance_means_no_evidence_of_a_difference(self):
         result = two_proportion_test(0, 1000, 0, 50, 0.95)
