@@ -121,6 +121,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
                 found = (
                     undeclared
+                    + _foreign_tag_problems(metric, known)
                     + _argo_refusals(metric)
                     + _metric_problems(metric, catalog, judged, settings)
                     + _job_problems(metric, catalog)
@@ -202,6 +203,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         judged = not _in_dry_run(str(metric.get("name", "")), rules)
         found = (
             _undeclared_problems(metric, frozenset(args))
+            + _foreign_tag_problems(metric, frozenset(args))
             + _argo_refusals(filled)
             + _metric_problems(filled, catalog, judged, settings)
         )
@@ -793,6 +795,50 @@ def _undeclared_problems(
         for name in used
         if name not in declared
     ]
+
+
+def _foreign_tag_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+    """A problem for each `{{ tag }}` of the metric (any field) that is no `{{args.x}}`: Argo fills in only args and
+    fails on any other tag (utils/template/template.go), such as the catalog's own `{{ canary_hash }}` written in the
+    url, which the analyzer would fill in from the url's `?canary_hash=` but never receives."""
+    tags = dict.fromkeys(
+        tag.group(0) for text in _texts(metric) for tag in _TAG_RE.finditer(text) if _is_foreign_tag(tag.group(1))
+    )
+    return [f"it uses {tag}, {_foreign_tag_advice(tag, declared)}" for tag in tags]
+
+
+def _is_foreign_tag(inner: str) -> bool:
+    """Whether a tag's text is a name that is no `args.x` (`canary_hash`, `inputs.hash`): not a Helm chart's own
+    template (`.Values.x`, `- end`, `include "x" .`), which Helm fills in before Argo sees the template."""
+    name = inner.strip()
+    return _TAG_NAME_RE.fullmatch(name) is not None and not name.startswith("args.") and name not in _GO_TEMPLATE_WORDS
+
+
+# A tag naming a value, as the catalog writes a param and Argo an arg: `canary_hash`, `args.canary-hash`.
+_TAG_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+# Go template actions a Helm chart writes as a bare word.
+_GO_TEMPLATE_WORDS = frozenset({"end", "else", "break", "continue", "nil", "true", "false"})
+
+
+def _foreign_tag_advice(tag: str, declared: frozenset[str]) -> str:
+    """Why Argo refuses `tag`, and the `{{args.x}}` to write: the declared arg it names, `-` for `_` (the catalog's
+    params are written `canary_hash`, the templates' args `canary-hash`)."""
+    name = tag[2:-2].strip()
+    plain = {arg.replace("_", "-").lower(): arg for arg in declared}
+    meant = plain.get(name.replace("_", "-").lower()) or next(
+        iter(difflib.get_close_matches(name, sorted(declared), n=1)), None
+    )
+    write = (
+        f"write {{{{args.{meant}}}}}"
+        if meant is not None
+        else "declare an arg in the template's args and write {{args.NAME}}"
+    )
+    return (
+        f"which Argo cannot resolve (failed to resolve {tag}): it fills in a metric's {{{{args.NAME}}}} tags, each "
+        f"an arg the template declares, and no other: {write} (the catalog's {{{{ param }}}} is filled in by the "
+        "analyzer, from the url's ?param=); a Rollout's step or blue-green analysis of it is refused (InvalidSpec), "
+        "a background or an Experiment's AnalysisRun ends in Error"
+    )
 
 
 def _texts(node: Any) -> Iterator[str]:

@@ -328,8 +328,9 @@ class TestTemplateProblems:
         ]
 
     def test_at_in_a_repeated_metric_and_a_method_the_endpoint_refuses(self, tmp_path):
-        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment.
-        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{experiment.availableAt}}}}"
+        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment. (The
+        # Experiment gives {{experiment.availableAt}} as an arg's value: a template's metric holds only {{args.x}}.)
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{args.available-at}}}}"
         assert [problem.split("'errors': ")[1][:30] for problem in problems(tmp_path, template(url))] == [
             "url gives at= in a metric meas"
         ]
@@ -1183,6 +1184,36 @@ class TestArgsArgoCannotResolve:
         # Run with a template not given, which may declare it: not judged.
         elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
         assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
+
+    @pytest.mark.parametrize(
+        ("tag", "write"),
+        [
+            ("{{ canary_hash }}", "write {{args.canary-hash}}"),
+            ("{{canary-hsh}}", "write {{args.canary-hash}}"),
+            ("{{ inputs.hash }}", "declare an arg in the template's args and write {{args.NAME}}"),
+        ],
+    )
+    def test_a_tag_that_is_no_arg(self, tmp_path, tag, write):
+        # Before: no problem, exit 0, for the catalog's own {{ canary_hash }} pasted into the url; Argo fills in only
+        # {{args.x}} and fails on any other tag, so every AnalysisRun of it is refused or ends in Error.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={tag}"
+        (found,) = problems(tmp_path, template(url))
+        assert found.endswith(
+            f"metric 'errors': it uses {tag}, which Argo cannot resolve (failed to resolve {tag}): it fills in a "
+            f"metric's {{{{args.NAME}}}} tags, each an arg the template declares, and no other: {write} (the catalog's "
+            "{{ param }} is filled in by the analyzer, from the url's ?param=); a Rollout's step or blue-green "
+            "analysis of it is refused (InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+        )
+
+    def test_a_tag_that_is_no_arg_in_an_analysis_run(self, tmp_path):
+        # An AnalysisRun's metrics are filled in by the same rule.
+        run = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{ canary_hash }}}}")
+        run["kind"] = "AnalysisRun"
+        run["spec"]["args"] = [{"name": "canary-hash", "value": "abc"}]
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        found = analysis_run_problems([tmp_path], catalog)
+        assert any("it uses {{ canary_hash }}, which Argo cannot resolve" in problem for problem in found), found
 
     def test_an_arg_another_template_of_a_step_declares(self, tmp_path):
         # Argo validates each template of a step or blue-green analysis with its own args alone
