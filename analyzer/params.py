@@ -662,7 +662,11 @@ _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
         _IDENTIFIER_RE,
         "an identifier ([A-Za-z_:][A-Za-z0-9_:]*), and not Inf or NaN, which PromQL reads as numbers",
     ),
-    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m (units from the largest to the smallest)"),
+    ParamType.DURATION: (
+        _DURATION_RE,
+        "a duration like 30s, 5m or 1h30m (units ms, s, m, h, d, w, y, from the largest to the smallest; minutes are "
+        "m, not min)",
+    ),
     ParamType.DNS_LABEL: (_DNS_LABEL_RE, "a DNS label (lowercase letters, digits and '-', at most 63)"),
 }
 

@@ -372,6 +372,18 @@ class TestParamDeclaration:
         ):
             Param.model_validate({"type": "duration", "default": default})
 
+    @pytest.mark.parametrize("default", ["5min", "1hr", "2 days"])
+    def test_a_duration_default_with_a_unit_promql_lacks_names_the_units(self, default):
+        # Before: "must be a duration like 30s, 5m or 1h30m (units from the largest to the smallest), got a value of 4
+        # characters": the value is not quoted (a kind may send it as a credential), so nothing said what was wrong.
+        with pytest.raises(ValidationError) as raised:
+            Param.model_validate({"type": "duration", "default": default})
+        (error,) = raised.value.errors()
+        assert error["msg"] == (
+            "Value error, default: must be a duration like 30s, 5m or 1h30m (units ms, s, m, h, d, w, y, from the "
+            f"largest to the smallest; minutes are m, not min), got a value of {len(default)} characters"
+        )
+
 
 class TestParamNames:
     """A param name is a lowercase identifier of at most 63 characters, and none of the API's own query keys."""
