@@ -403,6 +403,7 @@ def _run_problems(
         + _refused_rules(analysis.dry_run)
         + _refused_rules(list(analysis.retention), _RETENTION)
         + _named_twice_in_run(document, analysis, present)
+        + (_endless_problems(present) if _gates(document, analysis) else [])
     )
     if complete:
         # Argo's order: the analysis's rules, then its templates' (flattened as their metrics are).
@@ -429,6 +430,22 @@ def _run_problems(
                 if problem not in own
             ]
     return problems
+
+
+def _endless_problems(present: list[tuple[_Ref, dict[str, Any]]]) -> list[str]:
+    """A problem for each metric of a step or blue-green analysis's templates that has an `interval` and no `count`:
+    it would measure until it fails, and the rollout waits for it to end, so Argo refuses the Rollout
+    (validation_references.go); a background analysis may run so."""
+    return [
+        f"{kind} {name!r} has metric {metric.get('name', '?')!r} with an interval and no count: Argo refuses the "
+        f"Rollout (InvalidSpec: AnalysisTemplate {name} has metric {metric.get('name', '?')} which runs "
+        "indefinitely. Invalid value for count) and rolls nothing out, since this analysis waits for its metrics to "
+        "end; give the metric a count (count: 5, five measurements an interval apart), or run the template as a "
+        "background analysis (strategy.canary.analysis)"
+        for (kind, name), spec in present
+        for metric in _listed(spec.get("metrics"))
+        if isinstance(metric, dict) and _effective_count(metric) == 0
+    ]
 
 
 def _gates(document: dict[str, Any], analysis: _Analysis) -> bool:

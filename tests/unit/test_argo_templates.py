@@ -2505,3 +2505,45 @@ class TestJobsOfTheirOwn:
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("CronJob", fine)))
         result = validate(tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+class TestMetricsThatRunUntilTheyFail:
+    """A metric with an `interval` and no `count` in a step or blue-green analysis of a Rollout given is a problem
+    (Argo refuses the Rollout: the analysis would never end); in a background analysis it is not."""
+
+    MESSAGE = (
+        "AnalysisTemplate 'payments' has metric 'errors' with an interval and no count: Argo refuses the Rollout "
+        "(InvalidSpec: AnalysisTemplate payments has metric errors which runs indefinitely. Invalid value for count) "
+        "and rolls nothing out, since this analysis waits for its metrics to end; give the metric a count (count: 5, "
+        "five measurements an interval apart), or run the template as a background analysis "
+        "(strategy.canary.analysis)"
+    )
+
+    @staticmethod
+    def endless() -> dict[str, Any]:
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        endless = template(url)
+        del endless["spec"]["metrics"][0]["count"]
+        return endless
+
+    def test_in_a_step(self, tmp_path):
+        # Before: no problem, exit 0, though the README says count is required there; Argo refused the Rollout.
+        (found,) = written(tmp_path, self.endless(), rollout([{"setWeight": 20}, step(name="payments")]))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: {self.MESSAGE}"
+        )
+
+    def test_before_promotion(self, tmp_path):
+        gate = blue_green("payments", args=[{"name": "canary-hash", "value": "abc"}])
+        (found,) = written(tmp_path, *crd_valid(self.endless(), gate))
+        assert found.endswith(f"spec.strategy.blueGreen.prePromotionAnalysis: {self.MESSAGE}")
+
+    def test_in_the_background_or_with_a_count_it_is_no_problem(self, tmp_path):
+        background = rollout(templates=[{"templateName": "payments"}], args=[LATEST])
+        assert written(tmp_path, self.endless(), background) == []
+        counted = self.endless()
+        counted["spec"]["metrics"][0]["count"] = 5
+        assert written(tmp_path, counted, rollout([{"setWeight": 20}, step(name="payments")])) == []
+        once = self.endless()
+        del once["spec"]["metrics"][0]["interval"]
+        assert written(tmp_path, once, rollout([{"setWeight": 20}, step(name="payments")])) == []
