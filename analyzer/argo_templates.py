@@ -339,6 +339,10 @@ def _nested(
     return list(dict.fromkeys(namespaced)), list(dict.fromkeys(cluster)), cycle
 
 
+# The pod template hashes a Rollout's analysis arg may take (utils/analysis/factory.go).
+_HASH_VALUES = ("Latest", "Stable")
+
+
 def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
     """The args an analysis passes its templates, by name, as Argo resolves them, the problems of those args, and
     the names of those whose `valueFrom` Argo drops.
@@ -354,7 +358,19 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
             continue
         name, value, value_from = entry["name"], entry.get("value"), entry.get("valueFrom")
         if rollout and isinstance(value_from, dict):
-            if value_from.get("podTemplateHashValue") is not None or value_from.get("fieldRef") is not None:
+            which = value_from.get("podTemplateHashValue")
+            if which is not None and which not in _HASH_VALUES:
+                # Argo's switch takes Latest and Stable only, as written; any other leaves the arg's `value` (""),
+                # which the run endpoint refuses (an Error at every measurement), or, for a param with min_length: 0,
+                # reads as "the label is absent": the series of no ReplicaSet.
+                meant = next((known for known in _HASH_VALUES if known.lower() == str(which).strip().lower()), None)
+                problems.append(
+                    f"arg {name!r} takes podTemplateHashValue {which!r}, which Argo does not know (it knows "
+                    f"{' and '.join(_HASH_VALUES)}, written so): the template gets {value or ''!r} for it, not a pod "
+                    f"template hash; write {meant or 'Latest'} (Latest: the canary's ReplicaSet, Stable: the stable "
+                    "one's)"
+                )
+            elif which is not None or value_from.get("fieldRef") is not None:
                 passed[name] = None
                 continue
             if value_from.get("secretKeyRef") is not None:

@@ -2547,3 +2547,32 @@ class TestMetricsThatRunUntilTheyFail:
         once = self.endless()
         del once["spec"]["metrics"][0]["interval"]
         assert written(tmp_path, once, rollout([{"setWeight": 20}, step(name="payments")])) == []
+
+
+class TestPodTemplateHashValues:
+    """A Rollout's analysis arg taking a podTemplateHashValue other than Latest or Stable, as written, is a problem:
+    Argo passes the template an empty value for it."""
+
+    URL = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+
+    @pytest.mark.parametrize(("which", "meant"), [("latest", "Latest"), ("STABLE", "Stable"), ("Newest", "Latest")])
+    def test_one_argo_does_not_know(self, tmp_path, which, meant):
+        # Before: no problem, exit 0; Argo's switch left the arg empty, and every measurement was a 400 (arg
+        # 'canary_hash' is empty): an Error, and the rollout aborted.
+        arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
+        analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
+        found = written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis]))
+        assert found[0] == (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
+            f"'canary-hash' takes podTemplateHashValue '{which}', which Argo does not know (it knows Latest and "
+            f"Stable, written so): the template gets '' for it, not a pod template hash; write {meant} (Latest: the "
+            "canary's ReplicaSet, Stable: the stable one's)"
+        )
+        # The empty value is then judged as the check would: a 400 at every measurement.
+        assert "arg 'canary_hash' is empty" in found[1]
+
+    @pytest.mark.parametrize("which", ["Latest", "Stable"])
+    def test_the_two_it_knows(self, tmp_path, which):
+        arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
+        analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
+        assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []
