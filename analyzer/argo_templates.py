@@ -624,6 +624,28 @@ def _templates_named(
     return specs
 
 
+def _template_meant(ref: _Ref, templates: list[tuple[str, dict[str, Any]]]) -> str:
+    """The hint for a template reference that no file given holds: the same name given as the other kind (the
+    reference's `clusterScope` is wrong), else a near name of its kind (a misspelt templateName)."""
+    kind, name = ref
+    given = {
+        (str(template["kind"]), str((template.get("metadata") or {}).get("name", ""))): origin
+        for origin, template in templates
+    }
+    other = _TEMPLATE_KINDS[1] if kind == _TEMPLATE_KINDS[0] else _TEMPLATE_KINDS[0]
+    if (other, name) in given:
+        scope = "add clusterScope: true to" if other == _TEMPLATE_KINDS[1] else "remove clusterScope: true from"
+        article = "an" if other == _TEMPLATE_KINDS[0] else "a"
+        return (
+            f"; {given[other, name]} gives {article} {other} {name!r}: to run it, {scope} the analysis's template "
+            "reference"
+        )
+    close = difflib.get_close_matches(
+        name, sorted(given_name for given_kind, given_name in given if given_kind == kind), 1
+    )
+    return f"; did you mean {close[0]!r} ({given[kind, close[0]]})?" if close else ""
+
+
 def template_notes(paths: Sequence[Path]) -> list[str]:
     """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
@@ -645,6 +667,7 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                         if document["kind"] == "Rollout" and analysis.experiment is None
                         else "the Experiment ends in Error"
                     )
+                    + _template_meant((kind, name), templates)
                 )
             elif len(specs) > 1:
                 notes.append(

@@ -1306,6 +1306,32 @@ class TestTemplatesNotGiven:
             "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
         ]
 
+    def test_the_note_names_the_template_meant(self, tmp_path):
+        # Before: the note ended at "not found", while the files given held the template under the other kind (a
+        # clusterScope left out or added) or under a near name (a misspelt templateName).
+        cluster = generic()
+        cluster["kind"] = "ClusterAnalysisTemplate"
+        unscoped = rollout([step({"name": "check", "value": "payments-error-rate"})])
+        scoped = rollout([step({"name": "check", "value": "payments-error-rate"})])
+        scoped["spec"]["strategy"]["canary"]["steps"][0]["analysis"]["templates"][0]["clusterScope"] = True
+        misspelt = rollout([step({"name": "check", "value": "payments-error-rate"}, name="analyzer-chek")])
+        path = tmp_path / "manifests.yaml"
+        path.write_text(yaml.safe_dump_all([cluster, unscoped]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"(AnalysisTemplate 'analyzer-check' not found); {path} gives a ClusterAnalysisTemplate 'analyzer-check': "
+            "to run it, add clusterScope: true to the analysis's template reference"
+        )
+        path.write_text(yaml.safe_dump_all([generic(), scoped]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"(ClusterAnalysisTemplate 'analyzer-check' not found); {path} gives an AnalysisTemplate 'analyzer-check': "
+            "to run it, remove clusterScope: true from the analysis's template reference"
+        )
+        path.write_text(yaml.safe_dump_all([generic(), misspelt]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(f"(AnalysisTemplate 'analyzer-chek' not found); did you mean 'analyzer-check' ({path})?")
+
     def test_a_template_given_twice_with_different_content(self, tmp_path):
         base, overlay = generic(), generic()
         overlay["spec"]["metrics"][0]["count"] = 3
