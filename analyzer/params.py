@@ -372,7 +372,15 @@ FREE_TEXT_TYPES = frozenset({ParamType.LABEL_VALUE})
 
 def _check_param_name(name: str) -> str:
     if not _PARAM_NAME_RE.fullmatch(name):
-        raise ValueError(f"param name {name!r} must match {_PARAM_NAME_RE.pattern}")
+        # Written as Argo writes its args (`canary-hash`) or with capitals: say the name that would do.
+        meant = name.replace("-", "_").lower()
+        argo = f" (an AnalysisTemplate's arg {name} gives it in its url as ?{meant}=...)" if "-" in name else ""
+        hint = (
+            f"; write {meant}{argo}"
+            if _PARAM_NAME_RE.fullmatch(meant) and meant not in RESERVED_ARG_NAMES
+            else " (lowercase letters, digits and _, not starting with a digit)"
+        )
+        raise ValueError(f"param name {name!r} must match {_PARAM_NAME_RE.pattern}{hint}")
     if name in RESERVED_ARG_NAMES:
         raise ValueError(f"param name {name!r} is reserved by the API ({', '.join(sorted(RESERVED_ARG_NAMES))})")
     return name

@@ -409,6 +409,24 @@ class TestParamNames:
         with pytest.raises(ValidationError, match=rule):
             TypeAdapter(ParamName).validate_python(name)
 
+    @pytest.mark.parametrize(
+        ("name", "hint"),
+        [
+            (
+                "canary-hash",
+                "; write canary_hash (an AnalysisTemplate's arg canary-hash gives it in its url as ?canary_hash=...)",
+            ),
+            ("Canary", "; write canary"),
+            ("9lives", " (lowercase letters, digits and _, not starting with a digit)"),
+        ],
+    )
+    def test_a_refusal_says_what_to_write(self, name, hint):
+        # Before: only "must match ^[a-z_][a-z0-9_]{0,62}$", for the Argo habit of naming it canary-hash.
+        with pytest.raises(ValidationError) as raised:
+            TypeAdapter(ParamName).validate_python(name)
+        (error,) = raised.value.errors()
+        assert error["msg"] == f"Value error, param name {name!r} must match ^[a-z_][a-z0-9_]{{0,62}}${hint}"
+
 
 class TestParamValues:
     """Each type accepts its grammar and names the arg and the rule when it refuses a value."""
