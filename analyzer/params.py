@@ -76,7 +76,8 @@ def parse_duration(text: str) -> float:
 def _duration_s(text: str) -> float:
     if not text or not _DURATION_RE.fullmatch(text):
         raise ValueError(
-            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, each once)"
+            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units ms, s, m, h, d, w, y, from the largest to "
+            "the smallest, each once; minutes are m, days d)"
         )
     seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
     if seconds <= 0:

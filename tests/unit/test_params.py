@@ -865,8 +865,8 @@ class TestDurationBounds:
             ({"maximum": 1.5}, "maximum of a duration param is a duration such as '30s' or '5m', got 1.5"),
             (
                 {"maximum": "forever"},
-                "'forever' is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, "
-                "each once)",
+                "'forever' is not a duration like 30s, 5m, 1h30m or 28d (units ms, s, m, h, d, w, y, from the "
+                "largest to the smallest, each once; minutes are m, days d)",
             ),
             ({"minimum": "0s"}, "duration '0s' must be longer than zero"),
             ({"minimum": "1h", "maximum": "1m"}, "minimum 1h is longer than maximum 1m"),
