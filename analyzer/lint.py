@@ -664,7 +664,10 @@ def _name_problems(
     for label, op, value in matchers:
         if label not in labels:
             if label in needed:
-                found.append(f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})")
+                found.append(
+                    f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})"
+                    + _LABEL_HINTS.get(label, "")
+                )
         elif label == "le" and op in ("=", "=~") and value:
             bounds = prometheus.bounds(name)
             if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
@@ -703,6 +706,19 @@ def _name_problems(
                 "whatever the latency; give the histogram its +Inf bucket"
             )
     return found
+
+
+# What to do when a label a canary check selects on is not scraped at all: Argo Rollouts labels each ReplicaSet's
+# pods rollouts-pod-template-hash, but Prometheus carries a pod's label onto its series only when the scrape says
+# so (the Prometheus Operator's podTargetLabels, or a relabel_config).
+_LABEL_HINTS = {
+    "rollouts_pod_template_hash": (
+        ": Argo Rollouts labels each ReplicaSet's pods rollouts-pod-template-hash, and Prometheus puts a pod's label "
+        "on the series it scrapes only when told to: podTargetLabels: [rollouts-pod-template-hash] in the "
+        "ServiceMonitor or PodMonitor (Prometheus Operator), or a relabel_config copying "
+        "__meta_kubernetes_pod_label_rollouts_pod_template_hash to rollouts_pod_template_hash"
+    )
+}
 
 
 def _selector(name: str, matchers: tuple[tuple[str, str, str], ...]) -> str:

@@ -130,6 +130,28 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: label rollout_pod_template_hash is not on metric http_requests_total" in result.stdout
 
+    def test_the_pod_template_hash_not_scraped(self, tmp_path, prometheus):
+        # Before: only "label rollouts_pod_template_hash is not on metric ...": nothing said that Prometheus drops a
+        # pod's labels unless the scrape keeps them, the first thing a new installation meets.
+        query = 'sum(rate(eb_latency_seconds_count{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+        check = {
+            "name": "canary-rate",
+            "kind": "prometheus",
+            "params": EXAMPLE_CANARY,
+            "query": query,
+            "pass_if": "> 0",
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: label rollouts_pod_template_hash is not on metric eb_latency_seconds_count (its labels: "
+            "__name__, service): Argo Rollouts labels each ReplicaSet's pods rollouts-pod-template-hash, and "
+            "Prometheus puts a pod's label on the series it scrapes only when told to: podTargetLabels: "
+            "[rollouts-pod-template-hash] in the ServiceMonitor or PodMonitor (Prometheus Operator), or a "
+            "relabel_config copying __meta_kubernetes_pod_label_rollouts_pod_template_hash to "
+            "rollouts_pod_template_hash\n"
+        ) in result.stdout
+
     @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"'])
     def test_a_matcher_that_matches_series_without_its_label_is_no_problem(self, tmp_path, prometheus, matcher):
         # Before: cdoe=~"5..|" and cdoe=~".*" were "label cdoe is not on metric http_requests_total", exit 6, while
