@@ -121,6 +121,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared = [] if ref in unknown else _undeclared_problems(metric, known)
                 found = (
                     undeclared
+                    + _foreign_tag_problems(metric, known)
                     + _argo_refusals(metric)
                     + _metric_problems(metric, catalog, judged, settings)
                     + _job_problems(metric, catalog)
@@ -215,6 +216,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         judged = not _in_dry_run(str(metric.get("name", "")), rules)
         found = (
             _undeclared_problems(metric, frozenset(args))
+            + _foreign_tag_problems(metric, frozenset(args))
             + _argo_refusals(filled)
             + _metric_problems(filled, catalog, judged, settings)
         )
@@ -350,6 +352,10 @@ def _nested(
     return list(dict.fromkeys(namespaced)), list(dict.fromkeys(cluster)), cycle
 
 
+# The pod template hashes a Rollout's analysis arg may take (utils/analysis/factory.go).
+_HASH_VALUES = ("Latest", "Stable")
+
+
 def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list[str], frozenset[str]]:
     """The args an analysis passes its templates, by name, as Argo resolves them, the problems of those args, and
     the names of those whose `valueFrom` Argo drops.
@@ -365,7 +371,19 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
             continue
         name, value, value_from = entry["name"], entry.get("value"), entry.get("valueFrom")
         if rollout and isinstance(value_from, dict):
-            if value_from.get("podTemplateHashValue") is not None or value_from.get("fieldRef") is not None:
+            which = value_from.get("podTemplateHashValue")
+            if which is not None and which not in _HASH_VALUES:
+                # Argo's switch takes Latest and Stable only, as written; any other leaves the arg's `value` (""),
+                # which the run endpoint refuses (an Error at every measurement), or, for a param with min_length: 0,
+                # reads as "the label is absent": the series of no ReplicaSet.
+                meant = next((known for known in _HASH_VALUES if known.lower() == str(which).strip().lower()), None)
+                problems.append(
+                    f"arg {name!r} takes podTemplateHashValue {which!r}, which Argo does not know (it knows "
+                    f"{' and '.join(_HASH_VALUES)}, written so): the template gets {value or ''!r} for it, not a pod "
+                    f"template hash; write {meant or 'Latest'} (Latest: the canary's ReplicaSet, Stable: the stable "
+                    "one's)"
+                )
+            elif which is not None or value_from.get("fieldRef") is not None:
                 passed[name] = None
                 continue
             if value_from.get("secretKeyRef") is not None:
@@ -414,6 +432,7 @@ def _run_problems(
         + _refused_rules(analysis.dry_run)
         + _refused_rules(list(analysis.retention), _RETENTION)
         + _named_twice_in_run(document, analysis, present)
+        + (_endless_problems(present) if _gates(document, analysis) else [])
     )
     if complete:
         # Argo's order: the analysis's rules, then its templates' (flattened as their metrics are).
@@ -440,6 +459,22 @@ def _run_problems(
                 if problem not in own
             ]
     return problems
+
+
+def _endless_problems(present: list[tuple[_Ref, dict[str, Any]]]) -> list[str]:
+    """A problem for each metric of a step or blue-green analysis's templates that has an `interval` and no `count`:
+    it would measure until it fails, and the rollout waits for it to end, so Argo refuses the Rollout
+    (validation_references.go); a background analysis may run so."""
+    return [
+        f"{kind} {name!r} has metric {metric.get('name', '?')!r} with an interval and no count: Argo refuses the "
+        f"Rollout (InvalidSpec: AnalysisTemplate {name} has metric {metric.get('name', '?')} which runs "
+        "indefinitely. Invalid value for count) and rolls nothing out, since this analysis waits for its metrics to "
+        "end; give the metric a count (count: 5, five measurements an interval apart), or run the template as a "
+        "background analysis (strategy.canary.analysis)"
+        for (kind, name), spec in present
+        for metric in _listed(spec.get("metrics"))
+        if isinstance(metric, dict) and _effective_count(metric) == 0
+    ]
 
 
 def _gates(document: dict[str, Any], analysis: _Analysis) -> bool:
@@ -602,6 +637,28 @@ def _templates_named(
     return specs
 
 
+def _template_meant(ref: _Ref, templates: list[tuple[str, dict[str, Any]]]) -> str:
+    """The hint for a template reference that no file given holds: the same name given as the other kind (the
+    reference's `clusterScope` is wrong), else a near name of its kind (a misspelt templateName)."""
+    kind, name = ref
+    given = {
+        (str(template["kind"]), str((template.get("metadata") or {}).get("name", ""))): origin
+        for origin, template in templates
+    }
+    other = _TEMPLATE_KINDS[1] if kind == _TEMPLATE_KINDS[0] else _TEMPLATE_KINDS[0]
+    if (other, name) in given:
+        scope = "add clusterScope: true to" if other == _TEMPLATE_KINDS[1] else "remove clusterScope: true from"
+        article = "an" if other == _TEMPLATE_KINDS[0] else "a"
+        return (
+            f"; {given[other, name]} gives {article} {other} {name!r}: to run it, {scope} the analysis's template "
+            "reference"
+        )
+    close = difflib.get_close_matches(
+        name, sorted(given_name for given_kind, given_name in given if given_kind == kind), 1
+    )
+    return f"; did you mean {close[0]!r} ({given[kind, close[0]]})?" if close else ""
+
+
 def template_notes(paths: Sequence[Path]) -> list[str]:
     """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
@@ -623,6 +680,7 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                         if document["kind"] == "Rollout" and analysis.experiment is None
                         else "the Experiment ends in Error"
                     )
+                    + _template_meant((kind, name), templates)
                 )
             elif len(specs) > 1:
                 notes.append(
@@ -806,6 +864,50 @@ def _undeclared_problems(
         for name in used
         if name not in declared
     ]
+
+
+def _foreign_tag_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
+    """A problem for each `{{ tag }}` of the metric (any field) that is no `{{args.x}}`: Argo fills in only args and
+    fails on any other tag (utils/template/template.go), such as the catalog's own `{{ canary_hash }}` written in the
+    url, which the analyzer would fill in from the url's `?canary_hash=` but never receives."""
+    tags = dict.fromkeys(
+        tag.group(0) for text in _texts(metric) for tag in _TAG_RE.finditer(text) if _is_foreign_tag(tag.group(1))
+    )
+    return [f"it uses {tag}, {_foreign_tag_advice(tag, declared)}" for tag in tags]
+
+
+def _is_foreign_tag(inner: str) -> bool:
+    """Whether a tag's text is a name that is no `args.x` (`canary_hash`, `inputs.hash`): not a Helm chart's own
+    template (`.Values.x`, `- end`, `include "x" .`), which Helm fills in before Argo sees the template."""
+    name = inner.strip()
+    return _TAG_NAME_RE.fullmatch(name) is not None and not name.startswith("args.") and name not in _GO_TEMPLATE_WORDS
+
+
+# A tag naming a value, as the catalog writes a param and Argo an arg: `canary_hash`, `args.canary-hash`.
+_TAG_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+# Go template actions a Helm chart writes as a bare word.
+_GO_TEMPLATE_WORDS = frozenset({"end", "else", "break", "continue", "nil", "true", "false"})
+
+
+def _foreign_tag_advice(tag: str, declared: frozenset[str]) -> str:
+    """Why Argo refuses `tag`, and the `{{args.x}}` to write: the declared arg it names, `-` for `_` (the catalog's
+    params are written `canary_hash`, the templates' args `canary-hash`)."""
+    name = tag[2:-2].strip()
+    plain = {arg.replace("_", "-").lower(): arg for arg in declared}
+    meant = plain.get(name.replace("_", "-").lower()) or next(
+        iter(difflib.get_close_matches(name, sorted(declared), n=1)), None
+    )
+    write = (
+        f"write {{{{args.{meant}}}}}"
+        if meant is not None
+        else "declare an arg in the template's args and write {{args.NAME}}"
+    )
+    return (
+        f"which Argo cannot resolve (failed to resolve {tag}): it fills in a metric's {{{{args.NAME}}}} tags, each "
+        f"an arg the template declares, and no other: {write} (the catalog's {{{{ param }}}} is filled in by the "
+        "analyzer, from the url's ?param=); a Rollout's step or blue-green analysis of it is refused (InvalidSpec), "
+        "a background or an Experiment's AnalysisRun ends in Error"
+    )
 
 
 def _texts(node: Any) -> Iterator[str]:

@@ -433,9 +433,18 @@ def build_catalog(
                 if source_name in source_origins:
                     # Team files of one ConfigMap may each carry the same source; only a conflict is an error.
                     if config != sources[source_name]:
+                        # The fields named, never their values: a header may hold a credential.
+                        earlier = sources[source_name]
+                        differ = [
+                            field
+                            for field in type(config).model_fields
+                            if type(earlier) is not type(config) or getattr(config, field) != getattr(earlier, field)
+                        ]
                         problems.append(
-                            f"{origin}: source {source_name!r} is also defined, differently, in "
-                            f"{source_origins[source_name]}"
+                            f"{origin}: source {source_name!r} is also defined, differently ({', '.join(differ)}), in "
+                            f"{source_origins[source_name]}: the catalog's files share one set of sources, which "
+                            "their checks read by name; define it in one file only (a team's file of a ConfigMap "
+                            "needs no sources of its own), or write it the same in both"
                         )
                     continue
                 sources[source_name] = config

@@ -664,7 +664,10 @@ def _name_problems(
     for label, op, value in matchers:
         if label not in labels:
             if label in needed:
-                found.append(f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})")
+                found.append(
+                    f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})"
+                    + _LABEL_HINTS.get(label, "")
+                )
         elif label == "le" and op in ("=", "=~") and value:
             bounds = prometheus.bounds(name)
             if not any(bound == value if op == "=" else _full_match(value, bound) for bound in bounds):
@@ -672,8 +675,14 @@ def _name_problems(
                     f"no bucket bound of {name} matches le{op}{json.dumps(value)} (its bounds: "
                     f"{', '.join(sorted(bounds, key=_bound_order))})"
                 )
-        elif op == "=" and value and label not in _SLO_LABELS and not any(arg in value for arg in arg_values if arg):
-            found += _value_problems(name, label, value, prometheus)
+        elif (
+            op in ("=", "=~")
+            and value
+            and label not in _SLO_LABELS
+            and not any(arg in value for arg in arg_values if arg)
+        ):
+            slip = _value_problems(name, label, value, prometheus) if op == "=" else []
+            found += slip or _status_class_problems(name, label, op, value, prometheus)
     # Read across its buckets (a quantile): with +Inf alone (or without +Inf) every quantile is NaN, which a check
     # reads as no data, so it never judges whatever the latency. The buckets of the series the selector matches:
     # a histogram may have buckets for other services and +Inf alone for this one.
@@ -697,6 +706,19 @@ def _name_problems(
                 "whatever the latency; give the histogram its +Inf bucket"
             )
     return found
+
+
+# What to do when a label a canary check selects on is not scraped at all: Argo Rollouts labels each ReplicaSet's
+# pods rollouts-pod-template-hash, but Prometheus carries a pod's label onto its series only when the scrape says
+# so (the Prometheus Operator's podTargetLabels, or a relabel_config).
+_LABEL_HINTS = {
+    "rollouts_pod_template_hash": (
+        ": Argo Rollouts labels each ReplicaSet's pods rollouts-pod-template-hash, and Prometheus puts a pod's label "
+        "on the series it scrapes only when told to: podTargetLabels: [rollouts-pod-template-hash] in the "
+        "ServiceMonitor or PodMonitor (Prometheus Operator), or a relabel_config copying "
+        "__meta_kubernetes_pod_label_rollouts_pod_template_hash to rollouts_pod_template_hash"
+    )
+}
 
 
 def _selector(name: str, matchers: tuple[tuple[str, str, str], ...]) -> str:
@@ -742,6 +764,40 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
         f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(close[0])}?): "
         "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
     ]
+
+
+def _status_class_problems(name: str, label: str, op: str, value: str, prometheus: PrometheusCatalog) -> list[str]:
+    """A status class written as a dashboard names it (`code=~"5xx"`, `code="5XX"`) on a label whose every value is
+    an HTTP status code (`503`): it matches no code, so it selects nothing, ever, which `or vector(0)` reads as zero
+    errors, a pass for ever, and which has no near twin to name."""
+    # Only a value with a letter: a digits-only one (`code="5000"`, a port's `=~"8080"`) may be another numbered
+    # family; and only when every value seen is a code: HAProxy's exporter writes its classes, code="5xx".
+    if _LETTER_RE.search(value) is None:
+        return []
+    values = prometheus.values(label, name)
+    if not values or not all(_HTTP_STATUS_RE.fullmatch(known) for known in values):
+        return []
+    if any(_full_match(value, code) if op == "=~" else value == code for code in _HTTP_STATUSES):
+        return []
+    meant = _STATUS_CLASS_RE.sub(lambda digit: digit.group(1) + "..", value)
+    hint = (
+        f"; for a status class write {label}=~{json.dumps(meant)}"
+        if meant != value and any(_full_match(meant, code) for code in _HTTP_STATUSES)
+        else ""
+    )
+    shown = ", ".join(sorted(values)[:_SHOWN_VALUES]) + (", ..." if len(values) > _SHOWN_VALUES else "")
+    return [
+        f"metric {name} has no series with {label}{op}{json.dumps(value)}, and can have none: its {label} values "
+        f"are HTTP status codes ({shown}), and {json.dumps(value)} matches no code from 100 to 599, so the selector "
+        f"matches nothing, ever, which reads as no data, or as zero under `or vector(0)` (a pass for ever){hint}"
+    ]
+
+
+_LETTER_RE = re.compile(r"[A-Za-z]")
+_HTTP_STATUS_RE = re.compile(r"[1-5][0-9][0-9]")
+_HTTP_STATUSES = [str(code) for code in range(100, 600)]
+# A class as dashboards and docs write it: 5xx, 4XX.
+_STATUS_CLASS_RE = re.compile(r"\b([1-5])[xX]{2}\b")
 
 
 # How close a label's existing value must be to a missing one for the missing one to be a slip: service="payment"

@@ -76,7 +76,8 @@ def parse_duration(text: str) -> float:
 def _duration_s(text: str) -> float:
     if not text or not _DURATION_RE.fullmatch(text):
         raise ValueError(
-            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, each once)"
+            f"{text!r} is not a duration like 30s, 5m, 1h30m or 28d (units ms, s, m, h, d, w, y, from the largest to "
+            "the smallest, each once; minutes are m, days d)"
         )
     seconds = sum(int(n) * _DURATION_UNIT_S[unit] for n, unit in _DURATION_PART_RE.findall(text))
     if seconds <= 0:
@@ -372,7 +373,15 @@ FREE_TEXT_TYPES = frozenset({ParamType.LABEL_VALUE})
 
 def _check_param_name(name: str) -> str:
     if not _PARAM_NAME_RE.fullmatch(name):
-        raise ValueError(f"param name {name!r} must match {_PARAM_NAME_RE.pattern}")
+        # Written as Argo writes its args (`canary-hash`) or with capitals: say the name that would do.
+        meant = name.replace("-", "_").lower()
+        argo = f" (an AnalysisTemplate's arg {name} gives it in its url as ?{meant}=...)" if "-" in name else ""
+        hint = (
+            f"; write {meant}{argo}"
+            if _PARAM_NAME_RE.fullmatch(meant) and meant not in RESERVED_ARG_NAMES
+            else " (lowercase letters, digits and _, not starting with a digit)"
+        )
+        raise ValueError(f"param name {name!r} must match {_PARAM_NAME_RE.pattern}{hint}")
     if name in RESERVED_ARG_NAMES:
         raise ValueError(f"param name {name!r} is reserved by the API ({', '.join(sorted(RESERVED_ARG_NAMES))})")
     return name
@@ -662,7 +671,11 @@ _STRING_RULES: dict[ParamType, tuple[re.Pattern[str], str]] = {
         _IDENTIFIER_RE,
         "an identifier ([A-Za-z_:][A-Za-z0-9_:]*), and not Inf or NaN, which PromQL reads as numbers",
     ),
-    ParamType.DURATION: (_DURATION_RE, "a duration like 30s, 5m or 1h30m (units from the largest to the smallest)"),
+    ParamType.DURATION: (
+        _DURATION_RE,
+        "a duration like 30s, 5m or 1h30m (units ms, s, m, h, d, w, y, from the largest to the smallest; minutes are "
+        "m, not min)",
+    ),
     ParamType.DNS_LABEL: (_DNS_LABEL_RE, "a DNS label (lowercase letters, digits and '-', at most 63)"),
 }
 

@@ -130,6 +130,28 @@ class TestLiveLint:
         assert result.returncode == 6
         assert "problem: label rollout_pod_template_hash is not on metric http_requests_total" in result.stdout
 
+    def test_the_pod_template_hash_not_scraped(self, tmp_path, prometheus):
+        # Before: only "label rollouts_pod_template_hash is not on metric ...": nothing said that Prometheus drops a
+        # pod's labels unless the scrape keeps them, the first thing a new installation meets.
+        query = 'sum(rate(eb_latency_seconds_count{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))'
+        check = {
+            "name": "canary-rate",
+            "kind": "prometheus",
+            "params": EXAMPLE_CANARY,
+            "query": query,
+            "pass_if": "> 0",
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: label rollouts_pod_template_hash is not on metric eb_latency_seconds_count (its labels: "
+            "__name__, service): Argo Rollouts labels each ReplicaSet's pods rollouts-pod-template-hash, and "
+            "Prometheus puts a pod's label on the series it scrapes only when told to: podTargetLabels: "
+            "[rollouts-pod-template-hash] in the ServiceMonitor or PodMonitor (Prometheus Operator), or a "
+            "relabel_config copying __meta_kubernetes_pod_label_rollouts_pod_template_hash to "
+            "rollouts_pod_template_hash\n"
+        ) in result.stdout
+
     @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"'])
     def test_a_matcher_that_matches_series_without_its_label_is_no_problem(self, tmp_path, prometheus, matcher):
         # Before: cdoe=~"5..|" and cdoe=~".*" were "label cdoe is not on metric http_requests_total", exit 6, while
@@ -211,6 +233,41 @@ class TestLiveLint:
             'problem: metric http_requests_total has no series with code="5..", which compares for equality; as a '
             'regex it would match "500": did you mean code=~"5.."?'
         ) in result.stdout
+
+    @pytest.mark.parametrize(
+        ("matcher", "hint"),
+        [
+            ('code=~"5xx"', '; for a status class write code=~"5.."'),
+            ('code="5XX"', '; for a status class write code=~"5.."'),
+            ('code=~"4xx|5xx"', '; for a status class write code=~"4..|5.."'),
+            ('code=~"server_error"', ""),
+        ],
+    )
+    def test_a_status_class_on_a_label_of_status_codes_under_or_vector_0(self, tmp_path, prometheus, matcher, hint):
+        # code=~"5xx" (as dashboards name the class) selects no series, ever, when the label holds codes (200, 500),
+        # which `or vector(0)` reads as zero errors: before, the dry run said PASS with 0 problems (exit 0), since
+        # "5xx" has no near twin among the codes.
+        numerator, denominator = ERROR_RATIO.replace('code=~"5.."', matcher).split(" / ")
+        query = f"({numerator} or vector(0)) / {denominator}"
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "query": query}, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "error-rate: PASS value 0 meets" in result.stdout
+        value = matcher.split('"')[1]
+        assert (
+            f"problem: metric http_requests_total has no series with {matcher}, and can have none: its code values "
+            f'are HTTP status codes (200, 500), and "{value}" matches no code from 100 to 599, so the selector matches '
+            f"nothing, ever, which reads as no data, or as zero under `or vector(0)` (a pass for ever){hint}\n"
+        ) in result.stdout
+
+    @pytest.mark.parametrize("matcher", ['code=~"5..|5xx"', 'code=~"5\\\\d\\\\d"', 'service=~"check.*"'])
+    def test_a_regex_that_can_match_a_status_code_is_no_problem(self, tmp_path, prometheus, matcher):
+        # A letter alone is no mistake: a regex that can match a code (or a label holding other values) selects
+        # what it means.
+        numerator, denominator = ERROR_RATIO.replace('code=~"5.."', matcher).split(" / ")
+        query = f"({numerator} or vector(0)) / {denominator}"
+        result = validate(tmp_path, prometheus.url, {**GOOD[0], "query": query}, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 1 check" in result.stdout
 
     def test_a_label_value_not_seen_yet_is_no_problem(self, tmp_path, prometheus):
         # code="503" has no near twin among the codes seen (200, 500): it may only not have happened yet. The

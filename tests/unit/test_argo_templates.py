@@ -328,8 +328,9 @@ class TestTemplateProblems:
         ]
 
     def test_at_in_a_repeated_metric_and_a_method_the_endpoint_refuses(self, tmp_path):
-        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment.
-        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{experiment.availableAt}}}}"
+        # Before: no problem. Argo resolves `at` once: each of the 5 measurements judges the same moment. (The
+        # Experiment gives {{experiment.availableAt}} as an arg's value: a template's metric holds only {{args.x}}.)
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=x&at={{{{args.available-at}}}}"
         assert [problem.split("'errors': ")[1][:30] for problem in problems(tmp_path, template(url))] == [
             "url gives at= in a metric meas"
         ]
@@ -1184,6 +1185,36 @@ class TestArgsArgoCannotResolve:
         elsewhere = {"templates": [{"templateName": "analyzer-check"}, {"templateName": "elsewhere"}]}
         assert written(tmp_path, undeclared, rollout(**elsewhere, args=[check, LATEST])) == []
 
+    @pytest.mark.parametrize(
+        ("tag", "write"),
+        [
+            ("{{ canary_hash }}", "write {{args.canary-hash}}"),
+            ("{{canary-hsh}}", "write {{args.canary-hash}}"),
+            ("{{ inputs.hash }}", "declare an arg in the template's args and write {{args.NAME}}"),
+        ],
+    )
+    def test_a_tag_that_is_no_arg(self, tmp_path, tag, write):
+        # Before: no problem, exit 0, for the catalog's own {{ canary_hash }} pasted into the url; Argo fills in only
+        # {{args.x}} and fails on any other tag, so every AnalysisRun of it is refused or ends in Error.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={tag}"
+        (found,) = problems(tmp_path, template(url))
+        assert found.endswith(
+            f"metric 'errors': it uses {tag}, which Argo cannot resolve (failed to resolve {tag}): it fills in a "
+            f"metric's {{{{args.NAME}}}} tags, each an arg the template declares, and no other: {write} (the catalog's "
+            "{{ param }} is filled in by the analyzer, from the url's ?param=); a Rollout's step or blue-green "
+            "analysis of it is refused (InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
+        )
+
+    def test_a_tag_that_is_no_arg_in_an_analysis_run(self, tmp_path):
+        # An AnalysisRun's metrics are filled in by the same rule.
+        run = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{ canary_hash }}}}")
+        run["kind"] = "AnalysisRun"
+        run["spec"]["args"] = [{"name": "canary-hash", "value": "abc"}]
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        found = analysis_run_problems([tmp_path], catalog)
+        assert any("it uses {{ canary_hash }}, which Argo cannot resolve" in problem for problem in found), found
+
     def test_an_arg_another_template_of_a_step_declares(self, tmp_path):
         # Argo validates each template of a step or blue-green analysis with its own args alone
         # (ValidateAnalysisTemplateWithType): the Rollout is InvalidSpec. Before: no problem, exit 0.
@@ -1274,6 +1305,32 @@ class TestTemplatesNotGiven:
             "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
             "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
         ]
+
+    def test_the_note_names_the_template_meant(self, tmp_path):
+        # Before: the note ended at "not found", while the files given held the template under the other kind (a
+        # clusterScope left out or added) or under a near name (a misspelt templateName).
+        cluster = generic()
+        cluster["kind"] = "ClusterAnalysisTemplate"
+        unscoped = rollout([step({"name": "check", "value": "payments-error-rate"})])
+        scoped = rollout([step({"name": "check", "value": "payments-error-rate"})])
+        scoped["spec"]["strategy"]["canary"]["steps"][0]["analysis"]["templates"][0]["clusterScope"] = True
+        misspelt = rollout([step({"name": "check", "value": "payments-error-rate"}, name="analyzer-chek")])
+        path = tmp_path / "manifests.yaml"
+        path.write_text(yaml.safe_dump_all([cluster, unscoped]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"(AnalysisTemplate 'analyzer-check' not found); {path} gives a ClusterAnalysisTemplate 'analyzer-check': "
+            "to run it, add clusterScope: true to the analysis's template reference"
+        )
+        path.write_text(yaml.safe_dump_all([generic(), scoped]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"(ClusterAnalysisTemplate 'analyzer-check' not found); {path} gives an AnalysisTemplate 'analyzer-check': "
+            "to run it, remove clusterScope: true from the analysis's template reference"
+        )
+        path.write_text(yaml.safe_dump_all([generic(), misspelt]))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(f"(AnalysisTemplate 'analyzer-chek' not found); did you mean 'analyzer-check' ({path})?")
 
     def test_a_template_given_twice_with_different_content(self, tmp_path):
         base, overlay = generic(), generic()
@@ -2765,3 +2822,74 @@ class TestJobDeadline:
             in (found)
         )
         assert "Argo reads it as Failed, and the rollout aborts" in found
+
+
+class TestMetricsThatRunUntilTheyFail:
+    """A metric with an `interval` and no `count` in a step or blue-green analysis of a Rollout given is a problem
+    (Argo refuses the Rollout: the analysis would never end); in a background analysis it is not."""
+
+    MESSAGE = (
+        "AnalysisTemplate 'payments' has metric 'errors' with an interval and no count: Argo refuses the Rollout "
+        "(InvalidSpec: AnalysisTemplate payments has metric errors which runs indefinitely. Invalid value for count) "
+        "and rolls nothing out, since this analysis waits for its metrics to end; give the metric a count (count: 5, "
+        "five measurements an interval apart), or run the template as a background analysis "
+        "(strategy.canary.analysis)"
+    )
+
+    @staticmethod
+    def endless() -> dict[str, Any]:
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        endless = template(url)
+        del endless["spec"]["metrics"][0]["count"]
+        return endless
+
+    def test_in_a_step(self, tmp_path):
+        # Before: no problem, exit 0, though the README says count is required there; Argo refused the Rollout.
+        (found,) = written(tmp_path, self.endless(), rollout([{"setWeight": 20}, step(name="payments")]))
+        assert found == (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: {self.MESSAGE}"
+        )
+
+    def test_before_promotion(self, tmp_path):
+        gate = blue_green("payments", args=[{"name": "canary-hash", "value": "abc"}])
+        (found,) = written(tmp_path, *crd_valid(self.endless(), gate))
+        assert found.endswith(f"spec.strategy.blueGreen.prePromotionAnalysis: {self.MESSAGE}")
+
+    def test_in_the_background_or_with_a_count_it_is_no_problem(self, tmp_path):
+        background = rollout(templates=[{"templateName": "payments"}], args=[LATEST])
+        assert written(tmp_path, self.endless(), background) == []
+        counted = self.endless()
+        counted["spec"]["metrics"][0]["count"] = 5
+        assert written(tmp_path, counted, rollout([{"setWeight": 20}, step(name="payments")])) == []
+        once = self.endless()
+        del once["spec"]["metrics"][0]["interval"]
+        assert written(tmp_path, once, rollout([{"setWeight": 20}, step(name="payments")])) == []
+
+
+class TestPodTemplateHashValues:
+    """A Rollout's analysis arg taking a podTemplateHashValue other than Latest or Stable, as written, is a problem:
+    Argo passes the template an empty value for it."""
+
+    URL = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+
+    @pytest.mark.parametrize(("which", "meant"), [("latest", "Latest"), ("STABLE", "Stable"), ("Newest", "Latest")])
+    def test_one_argo_does_not_know(self, tmp_path, which, meant):
+        # Before: no problem, exit 0; Argo's switch left the arg empty, and every measurement was a 400 (arg
+        # 'canary_hash' is empty): an Error, and the rollout aborted.
+        arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
+        analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
+        found = written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis]))
+        assert found[0] == (
+            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
+            f"'canary-hash' takes podTemplateHashValue '{which}', which Argo does not know (it knows Latest and "
+            f"Stable, written so): the template gets '' for it, not a pod template hash; write {meant} (Latest: the "
+            "canary's ReplicaSet, Stable: the stable one's)"
+        )
+        # The empty value is then judged as the check would: a 400 at every measurement.
+        assert "arg 'canary_hash' is empty" in found[1]
+
+    @pytest.mark.parametrize("which", ["Latest", "Stable"])
+    def test_the_two_it_knows(self, tmp_path, which):
+        arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
+        analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
+        assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []

@@ -399,7 +399,12 @@ class TestProblems:
     def test_conflicting_sources_across_files(self):
         other = {"default": {"type": "prometheus", "url": "http://127.0.0.1:10"}}
         problems = problems_of([("a.yaml", {"sources": SOURCES}), ("b.yaml", {"sources": other})])
-        assert problems == ["b.yaml: source 'default' is also defined, differently, in a.yaml"]
+        # Before: nothing said which fields differ, nor what to write.
+        assert problems == [
+            "b.yaml: source 'default' is also defined, differently (url), in a.yaml: the catalog's files share one "
+            "set of sources, which their checks read by name; define it in one file only (a team's file of a "
+            "ConfigMap needs no sources of its own), or write it the same in both"
+        ]
 
     def test_identical_sources_across_files_are_one(self):
         # Written once with and once without the optional `type`: the same source.

@@ -372,6 +372,18 @@ class TestParamDeclaration:
         ):
             Param.model_validate({"type": "duration", "default": default})
 
+    @pytest.mark.parametrize("default", ["5min", "1hr", "2 days"])
+    def test_a_duration_default_with_a_unit_promql_lacks_names_the_units(self, default):
+        # Before: "must be a duration like 30s, 5m or 1h30m (units from the largest to the smallest), got a value of 4
+        # characters": the value is not quoted (a kind may send it as a credential), so nothing said what was wrong.
+        with pytest.raises(ValidationError) as raised:
+            Param.model_validate({"type": "duration", "default": default})
+        (error,) = raised.value.errors()
+        assert error["msg"] == (
+            "Value error, default: must be a duration like 30s, 5m or 1h30m (units ms, s, m, h, d, w, y, from the "
+            f"largest to the smallest; minutes are m, not min), got a value of {len(default)} characters"
+        )
+
 
 class TestParamNames:
     """A param name is a lowercase identifier of at most 63 characters, and none of the API's own query keys."""
@@ -396,6 +408,24 @@ class TestParamNames:
     def test_refused(self, name, rule):
         with pytest.raises(ValidationError, match=rule):
             TypeAdapter(ParamName).validate_python(name)
+
+    @pytest.mark.parametrize(
+        ("name", "hint"),
+        [
+            (
+                "canary-hash",
+                "; write canary_hash (an AnalysisTemplate's arg canary-hash gives it in its url as ?canary_hash=...)",
+            ),
+            ("Canary", "; write canary"),
+            ("9lives", " (lowercase letters, digits and _, not starting with a digit)"),
+        ],
+    )
+    def test_a_refusal_says_what_to_write(self, name, hint):
+        # Before: only "must match ^[a-z_][a-z0-9_]{0,62}$", for the Argo habit of naming it canary-hash.
+        with pytest.raises(ValidationError) as raised:
+            TypeAdapter(ParamName).validate_python(name)
+        (error,) = raised.value.errors()
+        assert error["msg"] == f"Value error, param name {name!r} must match ^[a-z_][a-z0-9_]{{0,62}}${hint}"
 
 
 class TestParamValues:
@@ -835,8 +865,8 @@ class TestDurationBounds:
             ({"maximum": 1.5}, "maximum of a duration param is a duration such as '30s' or '5m', got 1.5"),
             (
                 {"maximum": "forever"},
-                "'forever' is not a duration like 30s, 5m, 1h30m or 28d (units from the largest to the smallest, "
-                "each once)",
+                "'forever' is not a duration like 30s, 5m, 1h30m or 28d (units ms, s, m, h, d, w, y, from the "
+                "largest to the smallest, each once; minutes are m, days d)",
             ),
             ({"minimum": "0s"}, "duration '0s' must be longer than zero"),
             ({"minimum": "1h", "maximum": "1m"}, "minimum 1h is longer than maximum 1m"),
