@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
@@ -40,6 +40,7 @@ from analyzer.kinds import (
     Verdict,
     ca_file_problem,
     credential_forms,
+    decoded_name,
     format_number,
     is_credential_value,
     is_secret_name,
@@ -58,6 +59,7 @@ from checks.http_smoke.judge import (
     hides_expected_header,
     json_path_is_secret,
     judge_exchange,
+    markup_secret_spans,
     needs_body,
     snippet,
     tells_nothing,
@@ -837,14 +839,15 @@ class HttpSmokeCheck(Check):
         return [value for value in found if value]
 
     def _secret_pair_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not) and
-        of the JSON members (`"password": "..."`: JSON sent as text) under a secret name stand in a text body, in
-        order, overlapping ones merged."""
+        """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not), of
+        the JSON members (`"password": "..."`: JSON sent as text) and of the XML elements and attributes and YAML or
+        header lines (`<password>...</password>`, `token: ...`: `markup_secret_spans`) under a secret name stand in a
+        text body, in order, overlapping ones merged."""
         spans = []
         at = 0
         while (found := _TEXT_PAIR_NAME_RE.search(text, at)) is not None:
             at = found.end()
-            if self._is_secret(unquote(found[1])):
+            if self._is_secret(decoded_name(found[1])):
                 value = _TEXT_PAIR_VALUE_RE.match(text, at)
                 assert value is not None  # it matches an empty value too
                 if value.end() > at:
@@ -865,6 +868,8 @@ class HttpSmokeCheck(Check):
             if end > start:
                 spans.append((start, end))
             at = max(end, member.end())
+        # Written as XML (a SOAP login's `<wsse:Password>`), YAML or header lines (`token: ...`).
+        spans += [(start, end) for start, end in markup_secret_spans(text, self._is_secret) if end > start]
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -910,7 +915,7 @@ class HttpSmokeCheck(Check):
                 if "?" in url or "#" in url or ";" in url
                 for part in _url_parameter_parts(url)
                 for key, value in parse_qsl(part)
-                if self._is_secret(key)
+                if self._is_secret(decoded_name(key))
                 or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
             ),
             *(_user_info(url) for url in urls if "@" in url),

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from analyzer.kinds import (
     HttpExchange,
     TargetBadAnswer,
     cookie_expiry_s,
+    decoded_name,
     format_number,
     ip_or_none,
     is_credential_value,
@@ -352,6 +354,40 @@ _ESCAPED_MEMBER_RE = re.compile(
 )
 # What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+# An XML element's start tag (SOAP's `<wsse:Password Type="...">`, `<BinarySecurityToken>`), its name with its prefix
+# and without; one that closes itself (`<token/>`) holds nothing.
+_XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\s[^<>]*)?(?<!/)>")
+# A tag (`<...>`) and a quoted attribute in it, its name with a prefix or not (`wsse:password="..."`): a value under a
+# secret name is hidden, and so is the `value` or `content` of a tag whose `name`, `key`, `id` or `property` is a
+# secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
+# config's `<add key="ApiKey" value="..."/>`).
+_TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
+_ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
+_VALUE_ATTRIBUTES = frozenset({"value", "content"})
+# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
+# or `name = value` (INI, TOML): its name unquoted at the line's start, a space after the `:` (not `https://`, `12:30`),
+# a space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end.
+_LINE_ENTRY_RE = re.compile(
+    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})(?:[ \t]*:(?:[ \t]+|(?=\r?$))|[ \t]+=[ \t]*)"
+    r"(?P<value>[^\r\n]*)"
+)
+# A YAML value that is none on its line: what follows, more indented (or a list's items at the name's own indent), is.
+_YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
+# The ends of an exception's name, which a traceback's last line starts with as a `name: value` line does
+# (`KeyError: 'x'`): no secret's name.
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
+# The credential after an HTTP auth scheme in an answer's text (`Authorization: Bearer eyJ...` quoted in an HTML
+# debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, 8
+# characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
+# 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
+# `\u0026`, is part of it: cut there, the rest of a token the check knows showed). Not the words of an error message
+# (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
+_SCHEME_CREDENTIAL_RE = re.compile(
+    r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
+    r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
+    r"[A-Za-z0-9._~+/-]+=*[^\s\"'<>,;]*)"
+)
 
 
 @dataclass(frozen=True)
@@ -1092,10 +1128,91 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     def parameter(match: re.Match[str]) -> str:
-        name = urllib.parse.unquote(match.group(1))
+        name = decoded_name(match.group(1))
         return f"{match.group(1)}={REDACTED}" if secret_names.hide(name) else match.group(0)
 
-    return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
+    masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
+    spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
+    return _hidden_spans(masked, _merged(spans)) if spans else masked
+
+
+def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
+    or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
+    text's end), the value of such an attribute or of the `value` an attribute names (`<input name="csrf_token"
+    value="...">`), and what follows such a line's `name:` or `name =` (`token: abc`, `Authorization: Bearer ...`),
+    with the lines indented under it; unordered, they may overlap."""
+    spans: list[tuple[int, int]] = []
+    if "<" in text:
+        for tag in _XML_START_TAG_RE.finditer(text):
+            if hide(tag[2]):
+                end = text.find(f"</{tag[1]}", tag.end())
+                spans.append((tag.end(), len(text) if end < 0 else end))
+        for tag in _TAG_RE.finditer(text):
+            if "=" not in tag[0]:
+                continue
+            attributes = list(_ATTRIBUTE_RE.finditer(tag[0]))
+            named = any(
+                a[1].lower() in _NAMING_ATTRIBUTES and hide(a[2] if a[2] is not None else a[3]) for a in attributes
+            )
+            for attribute in attributes:
+                name = attribute[1].lower()
+                # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
+                by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
+                if by_name or (named and name in _VALUE_ATTRIBUTES):
+                    group = 2 if attribute[2] is not None else 3
+                    spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
+    for entry in _LINE_ENTRY_RE.finditer(text):
+        name = entry["name"]
+        if name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
+            continue
+        if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
+            spans.append((entry.start("value"), entry.end("value")))
+            continue
+        # A block: the lines after it that are more indented, or a list's items at its indent, blank lines among them.
+        indent = len(entry["indent"])
+        end = at = entry.end()
+        while at < len(text):
+            line_end = text.find("\n", at + 1)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[at + 1 : line_end].rstrip("\r")
+            stripped = line.lstrip(" \t")
+            if stripped and (len(line) - len(stripped) <= indent and not stripped.startswith("- ")):
+                break
+            if stripped:
+                end = at + 1 + len(line)
+            at = line_end
+        if end > entry.end():
+            # From the next line: the name and its `:` stay on theirs.
+            spans.append((text.index("\n", entry.end()) + 1, end))
+    return spans
+
+
+def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
+    """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`)."""
+    return [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` in order, those that overlap or touch as one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _hidden_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (in order, apart) replaced by REDACTED; an empty one stays empty."""
+    shown: list[str] = []
+    done = 0
+    for start, end in spans:
+        if end > start:
+            shown += (text[done:start], REDACTED)
+            done = end
+    return "".join(shown) + text[done:]
 
 
 def container_end(text: str, start: int) -> int:

@@ -1822,6 +1822,97 @@ class TestJudgeSecretMembers:
         assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
 
 
+class TestJudgeSecretsInMarkup:
+    """A value under a secret name in an answer written as XML, HTML, YAML or header lines, and a credential after an
+    HTTP auth scheme, are quoted as REDACTED; the rest of the answer, and words that only follow such a name or scheme,
+    are quoted as they came."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A SOAP answer echoing its WS-Security header: the UsernameToken (the user with it) goes whole.
+            (
+                b"<soap:Envelope><soap:Header><wsse:UsernameToken><wsse:Username>bob</wsse:Username><wsse:Password>"
+                b"hunter2-s3cr3t</wsse:Password></wsse:UsernameToken></soap:Header><soap:Body><ok>1</ok></soap:Body>",
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><redacted></wsse:UsernameToken></soap:Header>"
+                "<soap:Body><ok>1</ok></soap:Body>",
+            ),
+            (b"<r><password>hunter2-s3cr3t</password><n>1</n></r>", "<r><password><redacted></password><n>1</n></r>"),
+            # An element the answer's cut leaves open: to the end.
+            (b"<r><n>1</n><apiKey>s3cr3t", "<r><n>1</n><apiKey><redacted>"),
+            (b"<r><token/><n>1</n></r>", "<r><token/><n>1</n></r>"),
+            # Attributes under a secret name, and the value an HTML form's or a config's naming attribute names.
+            (
+                b'<creds user="bob" password="s3cr3t-pw"/><input type="hidden" name="csrf_token" value="s3cr3t-csrf">'
+                b'<meta name="description" content="shop">',
+                '<creds user="bob" password="<redacted>"/><input type="hidden" name="csrf_token" value="<redacted>">'
+                '<meta name="description" content="shop">',
+            ),
+            (
+                b"<add key='ApiKey' value='s3cr3t-k'/><add key='Region' value='eu'/>",
+                "<add key='ApiKey' value='<redacted>'/><add key='Region' value='eu'/>",
+            ),
+            # YAML: a value, a block scalar, a list under a secret name; the keys after it shown.
+            (
+                b"status: ok\ntoken: abc-s3cr3t\nuser: bob\n",
+                "status: ok\ntoken: <redacted>\nuser: bob\n",
+            ),
+            (
+                b"db:\n  password: |\n    s3cr3t line\n    s3cr3t line 2\n  port: 5432\n",
+                "db:\n  password: |\n<redacted>\n  port: 5432\n",
+            ),
+            (b"api_keys:\n- s3cr3t-1\n- s3cr3t-2\nn: 2\n", "api_keys:\n<redacted>\nn: 2\n"),
+            # Header lines quoted back (a debug endpoint), and a credential after its scheme wherever it stands.
+            (
+                b"GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer eyJhbGciOi.s3cr3t\r\nX-Api-Key: s3cr3t\r\n",
+                "GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: <redacted>\r\nX-Api-Key: <redacted>\r\n",
+            ),
+            (
+                b"<tr><td>Authorization</td><td>Bearer eyJhbGciOi.s3cr3t</td></tr>",
+                "<tr><td>Authorization</td><td>Bearer <redacted></td></tr>",
+            ),
+            (b'{"error": "bad header Basic dXNlcjpzM2NyM3Q="}', '{"error": "bad header Basic <redacted>"}'),
+            # Escapes an encoder wrote in the token go with it (cut at one, the rest showed).
+            (b'{"echo": "Bearer s3cr3t-t0k\\u0026x"}', '{"echo": "Bearer <redacted>"}'),
+        ],
+        ids=[
+            "soap",
+            "xml-element",
+            "xml-cut",
+            "xml-empty",
+            "attributes",
+            "config-key-value",
+            "yaml",
+            "yaml-block",
+            "yaml-list",
+            "header-lines",
+            "html-table",
+            "basic-in-json",
+            "escaped",
+        ],
+    )
+    def test_hidden(self, body, shown):
+        for expect in ({}, {"body_contains": ["ready"]}):
+            result = judged(expect, body=body)
+            assert result.evidence["body"] == shown
+            assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            # An error's words after a scheme or a secret name: no credential.
+            b"401: requires Bearer authentication. Bearer token expired; Token invalid; Basic auth failed",
+            b"Traceback (most recent call last):\nKeyError: 'region'\n",
+            # A name holding a secret's letters only as no secret (a count of tokens, an author).
+            b"max_tokens: 1000\n<author>ann</author>",
+            # `12:30`, `https://`: no `name: value` line.
+            b"token:https://app/x at 12:30\n",
+        ],
+    )
+    def test_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
+
+
 class TestJudgeExpectedSecrets:
     """An assertion's expected value where a secret stands (a JSON path under a secret name, a secret header) is quoted
     as REDACTED, as what the answer holds there is."""
@@ -2793,6 +2884,13 @@ class TestSecretParams:
             ({"method": "POST", "text_body": '{"credentials": {"user": "bob", "v": "{{ p }}"}, "n": 1}'}, True),
             ({"method": "POST", "text_body": '{"user": "{{ p }}", "password": "x"}'}, False),
             ({"method": "POST", "text_body": '{"user": {"name": "{{ p }}"}, "token": "x"}'}, False),
+            # XML (a SOAP login's WS-Security header), YAML and header lines: the value under a secret name.
+            ({"method": "POST", "text_body": "<wsse:Password Type='t'>{{ p }}</wsse:Password>"}, True),
+            ({"method": "POST", "text_body": '<login user="bob" password="{{ p }}"/>'}, True),
+            ({"method": "POST", "text_body": "user: bob\ntoken: {{ p }}\n"}, True),
+            ({"method": "POST", "text_body": "auth:\n  - {{ p }}\nuser: bob\n"}, True),
+            ({"method": "POST", "text_body": "<user>{{ p }}</user><password>x</password>"}, False),
+            ({"method": "POST", "text_body": "user: {{ p }}\ntoken: x\n"}, False),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -2862,6 +2960,43 @@ class TestSecretParams:
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
         assert check.definition()["steps"][0]["text_body"] == "mode=a b password=<redacted>"
+
+    @pytest.mark.parametrize(
+        ("body", "shown", "written"),
+        [
+            (
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><wsse:Username>bob</wsse:Username>"
+                '<wsse:Password Type="PasswordText">pw-l1t3ral-9</wsse:Password></wsse:UsernameToken></soap:Header>'
+                "</soap:Envelope>",
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><redacted></wsse:UsernameToken></soap:Header>"
+                "</soap:Envelope>",
+                "pw-l1t3ral-9",
+            ),
+            (
+                '<login user="bob" password="pw-l1t3ral-9"/>',
+                # Read as a form's pair too, whose value runs to the line's end: the tag's end goes with it.
+                '<login user="bob" password=<redacted>',
+                "pw-l1t3ral-9",
+            ),
+            (
+                "user: bob\napi_key: pw-l1t3ral-9 # prod\nn: 1\n",
+                "user: bob\napi_key: <redacted>\nn: 1\n",
+                "pw-l1t3ral-9",
+            ),
+            (
+                "[db]\nuser = bob\npassword = pw-l1t3ral-9\n",
+                "[db]\nuser = bob\npassword = <redacted>\n",
+                "pw-l1t3ral-9",
+            ),
+        ],
+        ids=["soap", "xml-attribute", "yaml", "ini"],
+    )
+    def test_an_xml_or_yaml_text_body_shows_no_secret_value(self, body, shown, written):
+        # Only forms and JSON were read: a SOAP login's password showed in GET /api/v1/checks/{name} and the check page,
+        # and a target echoing it was not scrubbed of it.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == shown
+        assert any(written in value for value in check.literal_secrets())
 
     def test_a_json_text_body_shows_no_secret_member(self):
         # JSON sent as text_body was shown as written unless secret_body: its password in GET /api/v1/checks/{name}
