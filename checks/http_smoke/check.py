@@ -61,6 +61,7 @@ from checks.http_smoke.judge import (
     judge_exchange,
     markup_secret_spans,
     needs_body,
+    shown_needle,
     snippet,
     tells_nothing,
 )
@@ -503,6 +504,7 @@ class HttpSmokeCheck(Check):
         data = self.hide_secret_params(self.model_dump(mode="json", exclude_none=True, by_alias=True))
         data["allowed_hosts"] = list(self._hosts.patterns)
         data["headers"] = self._redact_headers(data.get("headers", {}))
+        written = scrubber(value for value in self.literal_secrets() if len(value) >= MIN_HIDDEN_CHARS)
         for step in data.get("steps", []):
             step["headers"] = self._redact_headers(step.get("headers", {}))
             step["query"] = self._redact(step.get("query", {}))
@@ -511,6 +513,13 @@ class HttpSmokeCheck(Check):
             if "text_body" in step:
                 step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
             expect = step.get("expect", {})
+            # A needle is shown as a failure quotes it, without a secret the check sends (asserted to come back, or
+            # not to leak), which no field of its own hides.
+            for key in ("body_contains", "body_not_contains"):
+                if key in expect:
+                    expect[key] = [written(shown_needle(needle, self._names)) for needle in expect[key]]
+            if "body_regex" in expect:
+                expect["body_regex"] = written(expect["body_regex"])
             for name, rule in expect.get("headers", {}).items():
                 if "equals" in rule and hides_expected_header(name, rule["equals"], self._names):
                     rule["equals"] = REDACTED

@@ -339,6 +339,10 @@ _SINGLE_VALUE_HEADERS = frozenset(
 _QUOTE_WINDOW_CHARS = 64 * 1024
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
+# What an assertion may expect where a secret stands that is none: JSON's constants, and the names of HTTP auth schemes
+# and OAuth token types (RFC 6749 7.1, RFC 9449's DPoP) a `token_type` holds.
+_TELLS_NOTHING = frozenset({"true", "false", "null", "bearer", "basic", "digest", "negotiate", "mac", "dpop", "n_a"})
+_TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
@@ -521,12 +525,20 @@ def _assess(
     for needle in expect.body_contains:
         if needle not in text:
             failures.append(
-                Failure("body_contains", repr(needle), f"a body without it: {quote(text, 120, secret_names)}")
+                Failure(
+                    "body_contains",
+                    repr(shown_needle(needle, secret_names)),
+                    f"a body without it: {quote(text, 120, secret_names)}",
+                )
             )
     for needle in expect.body_not_contains:
         if needle in text:
             failures.append(
-                Failure("body_not_contains", f"no {needle!r}", f"a body with it: {quote(text, 120, secret_names)}")
+                Failure(
+                    "body_not_contains",
+                    f"no {shown_needle(needle, secret_names)!r}",
+                    f"a body with it: {quote(text, 120, secret_names)}",
+                )
             )
     if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
@@ -710,11 +722,21 @@ def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
 
 def tells_nothing(expected: Any) -> bool:
     """Whether an assertion's `equals` is no secret where one stands: true, false or null, as JSON or as text (a
-    header's `true`, a JSON string `"false"`)."""
+    header's `true`, a JSON string `"false"`), and a token's type (`$.token_type` equals `Bearer`: an HTTP auth
+    scheme's name, or an RFC 8693 token type URI)."""
     if isinstance(expected, str):
-        # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more.
-        return expected.lower() in ("true", "false", "null")
+        # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more, and
+        # `Bearer` every scheme's name, the reason's own expected value too.
+        lowered = expected.lower()
+        return lowered in _TELLS_NOTHING or lowered.startswith(_TOKEN_TYPE_URI)
     return expected is None or isinstance(expected, bool)
+
+
+def shown_needle(needle: str, secret_names: SecretNames = NO_SECRET_NAMES) -> str:
+    """A body_contains or body_not_contains needle as a failure or the definition quotes it: as an answer's text is
+    quoted (`_masked`), a value under a secret name or a credential after an auth scheme hidden (a needle may be the
+    very secret a page must hold, or must not leak)."""
+    return _masked(needle, secret_names)
 
 
 def shown_expected_json(expected: Any, secret: bool) -> str:

@@ -2053,6 +2053,70 @@ class TestJudgeExpectedSecrets:
         )
 
 
+class TestSecretNeedles:
+    """A body_contains or body_not_contains needle is quoted as an answer's text is, and the definition shows no
+    secret the check sends in any body assertion; a token type expected under a secret path is shown."""
+
+    @pytest.mark.parametrize(
+        ("expect", "body", "failure"),
+        [
+            (
+                {"body_contains": ['"access_token": "at-s3cr3t-0a1b"']},
+                b"{}",
+                """body_contains: expected '"access_token": "<redacted>"', got a body without it: {}""",
+            ),
+            (
+                {"body_not_contains": ["Bearer eyJhbGciOi.s3cr3t"]},
+                b"leaked: Bearer eyJhbGciOi.s3cr3t",
+                "body_not_contains: expected no 'Bearer <redacted>', got a body with it: leaked: Bearer <redacted>",
+            ),
+            (
+                {"body_contains": ["<password>pw-s3cr3t</password>"]},
+                b"none",
+                "body_contains: expected '<password><redacted></password>', got a body without it: none",
+            ),
+        ],
+        ids=["json-member", "bearer", "xml"],
+    )
+    def test_a_needle_is_quoted_without_its_secret(self, expect, body, failure):
+        # The needle was quoted as written: the reason (logs, Argo's message, JUnit) showed the token it asserts.
+        assert [str(f) for f in judged(expect, body=body).failures] == [failure]
+
+    def test_the_definition_shows_no_secret_the_check_sends_in_a_needle_or_regex(self):
+        # A check asserting that its API key does not leak: GET /api/v1/checks/{name} and the check page showed it.
+        expect = {
+            "body_not_contains": ["lit-s3cr3t-key", "stack trace"],
+            "body_contains": ['"password": "pw-s3cr3t"'],
+            "body_regex": "^(?!.*lit-s3cr3t-key)",
+        }
+        check = load(definition([{"name": "s", "headers": {"X-Api-Key": "lit-s3cr3t-key"}, "expect": expect}]))
+        shown = check.definition()["steps"][0]["expect"]
+        assert "s3cr3t" not in json.dumps(shown)
+        assert shown["body_not_contains"] == ["<redacted>", "stack trace"]
+        assert shown["body_contains"] == ['"password": "<redacted>"']
+        assert shown["body_regex"] == "^(?!.*<redacted>)"
+
+    @pytest.mark.parametrize("token_type", ["Bearer", "DPoP", "urn:ietf:params:oauth:token-type:jwt"])
+    async def test_an_expected_token_type_is_no_secret(self, run, respx_mock, token_type):
+        # `$.token_type` stands under a secret name: its expected `Bearer` was a secret, hidden in the reason and
+        # searched for in answers, where every `Bearer` went (an error's words, a challenge).
+        answer = httpx.Response(200, json={"token_type": "mac", "hint": f"send a {token_type} token"})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.token_type", "equals": token_type}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert evaluation.reason == (
+            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "<redacted>"'
+        )
+        assert (
+            evaluation.details["steps"][0]["body"]
+            == f'{{"token_type":"<redacted>","hint":"send a {token_type} token"}}'
+        )
+        assert (
+            load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"][0]["equals"]
+            == token_type
+        )
+
+
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""
 
