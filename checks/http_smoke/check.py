@@ -110,6 +110,8 @@ _TEXT_MEMBER_RE = re.compile(
     r'"(?P<name>(?:[^"\\\n]|\\.){1,100})"\s*:\s*(?:"(?P<string>(?:[^"\\]|\\.)*)"|(?P<open>[\[{])(?!\{)'
     r"|(?P<bare>(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^,{}\]\s])+))"
 )
+# The text between two tags of XML, as a value under a secret name holds it (`<Password>pw</Password>`).
+_MARKUP_TEXT_RE = re.compile(r">([^<>]+)<")
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -847,11 +849,11 @@ class HttpSmokeCheck(Check):
                 found += [value for value in written if _PLACEHOLDER not in value]
         return [value for value in found if value]
 
-    def _secret_pair_spans(self, text: str) -> list[tuple[int, int]]:
+    def _secret_pair_spans(self, text: str, *, merge: bool = True) -> list[tuple[int, int]]:
         """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not), of
         the JSON members (`"password": "..."`: JSON sent as text) and of the XML elements and attributes and YAML or
         header lines (`<password>...</password>`, `token: ...`: `markup_secret_spans`) under a secret name stand in a
-        text body, in order, overlapping ones merged."""
+        text body, in order, overlapping ones merged (unless not `merge`: each reading's, as found)."""
         spans = []
         at = 0
         while (found := _TEXT_PAIR_NAME_RE.search(text, at)) is not None:
@@ -879,6 +881,8 @@ class HttpSmokeCheck(Check):
             at = max(end, member.end())
         # Written as XML (a SOAP login's `<wsse:Password>`), YAML or header lines (`token: ...`).
         spans += [(start, end) for start, end in markup_secret_spans(text, self._is_secret) if end > start]
+        if not merge:
+            return spans
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -888,8 +892,13 @@ class HttpSmokeCheck(Check):
         return merged
 
     def _secret_pair_values(self, text: str) -> list[str]:
-        """The values of the `name=value` pairs under a secret name in a text body (a form's `password=...`)."""
-        return [text[start:end] for start, end in self._secret_pair_spans(text)]
+        """The values under a secret name in a text body (a form's `password=...`, `_secret_pair_spans`), and the
+        text of each element or line inside one (a SOAP `<UsernameToken>`'s `<Password>`), which a target may quote
+        alone, as the leaves of a JSON body's object under a secret name are; each reading's value apart (an XML
+        attribute's `password="pw"` is also a form's pair, whose value runs to the line's end: merged, `pw` alone
+        was never searched for)."""
+        values = list(dict.fromkeys(text[start:end] for start, end in self._secret_pair_spans(text, merge=False)))
+        return list(dict.fromkeys([*values, *(leaf for value in values for leaf in _markup_leaves(value))]))
 
     def _hide_secret_pairs(self, text: str) -> str:
         """A text body with the value of every `name=value` pair under a secret name shown as REDACTED."""
@@ -1077,6 +1086,23 @@ def _url_parameter_parts(url: str) -> list[str]:
     return [query, fragment, "&".join(path.split(";")[1:])] + [
         part.replace(";", "&") for part in (query, fragment) if ";" in part
     ]
+
+
+def _markup_leaves(text: str) -> list[str]:
+    """The texts of the elements (`<Password>pw</Password>`: `pw`) or the lines (`- pw`, `password: pw`, `pw  #
+    a comment`: `pw`) in a value taken from a text body, stripped, empty ones left out; none of lines that hold a
+    placeholder, which a line may cut (its value is the arg's, secret already)."""
+    if "<" in text:
+        found = _MARKUP_TEXT_RE.findall(f">{text}<")
+    elif _PLACEHOLDER in text:
+        return []
+    else:
+        found = []
+        for line in text.splitlines():
+            item = line.strip().removeprefix("- ")
+            _, colon, value = item.partition(": ")
+            found.append((value if colon else item).partition(" #")[0])
+    return [leaf.strip() for leaf in found if leaf.strip()]
 
 
 def _json_string(text: str) -> str:
