@@ -1184,9 +1184,12 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 if by_name or (named and name in _VALUE_ATTRIBUTES):
                     group = 2 if attribute[2] is not None else 3
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
+    # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
+    # thousands of `- token:` lines scanned every line after it, for seconds).
+    covered = 0
     for entry in _LINE_ENTRY_RE.finditer(text):
         name = entry["name"]
-        if name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
+        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))
@@ -1207,6 +1210,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if end > entry.end():
             # From the next line: the name and its `:` stay on theirs.
             spans.append((text.index("\n", entry.end()) + 1, end))
+            covered = end
     return spans
 
 
