@@ -299,9 +299,14 @@ class HttpSmokeCheck(Check):
                     found |= body.param_names if body is not None else frozenset()
             elif step.json_body is not None:
                 found |= self._secret_slots(step.json_body, compiled.captures_before, secret=False)
-            elif step.text_body is not None:
+            elif step.text_body is not None and compiled.text_body is not None:
                 for value in self._secret_pair_values(step.text_body):
-                    found |= TextTemplate(value, self.params, compiled.captures_before).param_names
+                    try:
+                        found |= TextTemplate(value, self.params, compiled.captures_before).param_names
+                    except ValueError:
+                        # A value that cuts a placeholder (a line break inside one ending a YAML block): every param
+                        # of the body is placed as a secret, as a secret_body's are, never one of them shown.
+                        found |= compiled.text_body.param_names
         return frozenset(found & self.params.keys())
 
     def _secret_slots(self, node: Any, captures: frozenset[str], *, secret: bool) -> set[str]:

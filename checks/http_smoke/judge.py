@@ -366,15 +366,18 @@ _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\
 # secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
 # config's `<add key="ApiKey" value="..."/>`).
 _TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
+# What ends an end tag after its name.
+_END_TAG_REST_RE = re.compile(r"\s*>")
 _ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
 # or `name = value` (INI, TOML): its name unquoted at the line's start, a space after the `:` (not `https://`, `12:30`),
-# a space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end.
+# a space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
+# check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
 _LINE_ENTRY_RE = re.compile(
     r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})(?:[ \t]*:(?:[ \t]+|(?=\r?$))|[ \t]+=[ \t]*)"
-    r"(?P<value>[^\r\n]*)"
+    r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
 )
 # A YAML value that is none on its line: what follows, more indented (or a list's items at the name's own indent), is.
 _YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
@@ -1168,8 +1171,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     if "<" in text:
         for tag in _XML_START_TAG_RE.finditer(text):
             if hide(tag[2]):
-                end = text.find(f"</{tag[1]}", tag.end())
-                spans.append((tag.end(), len(text) if end < 0 else end))
+                spans.append((tag.end(), _end_tag_at(text, tag[1], tag.end())))
         for tag in _TAG_RE.finditer(text):
             if "=" not in tag[0]:
                 continue
@@ -1212,6 +1214,16 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             spans.append((text.index("\n", entry.end()) + 1, end))
             covered = end
     return spans
+
+
+def _end_tag_at(text: str, name: str, start: int) -> int:
+    """Where the end tag of the element `name` (`</name>`, `</name >`; not `</nameHash>`) starts in `text` after
+    `start`, or the text's end (an answer the quote cut inside the element)."""
+    closing = f"</{name}"
+    at = text.find(closing, start)
+    while at >= 0 and not _END_TAG_REST_RE.match(text, at + len(closing)):
+        at = text.find(closing, at + 1)
+    return len(text) if at < 0 else at
 
 
 def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:

@@ -1839,6 +1839,11 @@ class TestJudgeSecretsInMarkup:
                 "<soap:Body><ok>1</ok></soap:Body>",
             ),
             (b"<r><password>hunter2-s3cr3t</password><n>1</n></r>", "<r><password><redacted></password><n>1</n></r>"),
+            # Its end tag, not one whose name starts with its own: cut at `</PasswordHash`, the rest showed.
+            (
+                b"<Password><PasswordHash>h4sh</PasswordHash>s3cr3t-rest</Password><n>1</n>",
+                "<Password><redacted></Password><n>1</n>",
+            ),
             # An element the answer's cut leaves open: to the end.
             (b"<r><n>1</n><apiKey>s3cr3t", "<r><n>1</n><apiKey><redacted>"),
             (b"<r><token/><n>1</n></r>", "<r><token/><n>1</n></r>"),
@@ -1879,6 +1884,7 @@ class TestJudgeSecretsInMarkup:
         ids=[
             "soap",
             "xml-element",
+            "xml-end-tag",
             "xml-cut",
             "xml-empty",
             "attributes",
@@ -2963,6 +2969,8 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "auth:\n  - {{ p }}\nuser: bob\n"}, True),
             ({"method": "POST", "text_body": "<user>{{ p }}</user><password>x</password>"}, False),
             ({"method": "POST", "text_body": "user: {{ p }}\ntoken: x\n"}, False),
+            # A placeholder's line break is part of a line's value too (cut there, the catalog was refused).
+            ({"method": "POST", "text_body": "token: {{\n p }}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
