@@ -390,8 +390,10 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # Credentials that say what they are wherever they stand, whoever's they are: a URL's user info, the credential after
 # an HTTP auth scheme, a header line (its name capitalized, as HTTP writes it and code seldom does) or a quoted
 # mapping entry or (name, value) pair under a secret name. A URL's user info runs to the authority's last '@', as a
-# URL parser reads it (a password holding an '@' as written).
-_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?#'\"]+@")
+# URL parser reads it (a password holding an '@' as written), and past a quote, a '<' or a '#' a password holds
+# (stopped there, the password's start showed); not past a '?', which with no path before it starts a query that may
+# hold an '@' (`//host?email=ops@example.com`).
+_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?]+@")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
 _SCHEME_CREDENTIAL_RE = re.compile(
@@ -432,20 +434,60 @@ def hide_credentials(text: str) -> str:
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
-# percent-encoded or not (read decoded), and its value up to the next parameter, space or quote.
-_URL_PARAMETER_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&;#\s\"'<>]+)")
+# percent-encoded or not (read decoded), up to its `=`. Another name's value runs to the next parameter, space or quote
+# (a `;` may start the next: `?page=2;PHPSESSID=...`); a secret name's to the next `&`, `#` or space, as a query parser
+# reads it: cut at a `;`, a quote or a `<`, its rest was shown (`?token=abc;def` showed `def`).
+_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
+_URL_PARAMETER_VALUE_RE = re.compile(r"[^&;#\s\"'<>]*")
+_URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
+# The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
+# a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
+# word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a `mailto:`.
+_DSN_USER_INFO_RE = re.compile(
+    r"""(?<![^\s'"=(,;])(?!mailto:)([A-Za-z0-9_.%+-]+:)(?!//)[^\s'"]*@(?=[\w\[(])(?!sha\d{3}:)"""
+)
+# How many times a name is percent-decoded at most: once more than a server that encodes twice wrote it
+# (`pass%2577ord`), a bound on a name built to be decoded forever.
+_NAME_DECODINGS = 4
+
+
+def decoded_name(name: str) -> str:
+    """A parameter's name percent-decoded until no escape is left (at most _NAME_DECODINGS times): `pass%2577ord`,
+    encoded twice, is `password`, as a server that decodes what it was sent twice reads it."""
+    for _ in range(_NAME_DECODINGS):
+        if "%" not in name:
+            break
+        decoded = unquote(name)
+        if decoded == name:
+            break
+        name = decoded
+    return name
 
 
 def hide_url_secrets(text: str) -> str:
-    """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it and
-    the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text` itself when it holds none."""
+    """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it (a
+    DSN's without `//` too) and the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text`
+    itself when it holds none."""
     if "@" in text:
         text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
-    if "=" in text:
-        text = _URL_PARAMETER_RE.sub(
-            lambda found: f"{found[1]}={REDACTED}" if is_secret_name(unquote(found[1])) else found[0], text
-        )
-    return text
+        text = _DSN_USER_INFO_RE.sub(lambda found: f"{found[1]}{REDACTED}@", text)
+    if "=" not in text:
+        return text
+    shown: list[str] = []
+    done = at = 0
+    while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
+        at = found.end()
+        if not is_secret_name(decoded_name(found[1])):
+            value = _URL_PARAMETER_VALUE_RE.match(text, at)
+            assert value is not None  # it matches an empty value too
+            at = value.end()
+            continue
+        value = _URL_SECRET_VALUE_RE.match(text, at)
+        assert value is not None
+        if value.end() > at:
+            shown += (text[done:at], REDACTED)
+            done = at = value.end()
+    return "".join(shown) + text[done:] if shown else text
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:

@@ -140,7 +140,7 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
         # A browser goes to the login form (a link checker's HEAD too, as a GET would); a client that sent a bearer
         # token gets the 401 it expects.
         if request.method in ("GET", "HEAD") and "Authorization" not in request.headers:
-            response = _see_other(f"/ui/login?next={quote(str(request.rel_url), safe='')}")
+            response = _see_other(f"/ui/login?next={quote(_next_without_secrets(request), safe='')}")
             cookie = request.cookies.get(COOKIE)
             if cookie is not None and not is_sign_in(cookie):
                 # From before sessions were signed, it holds a token: the browser forgets it. A sign-in is kept:
@@ -163,6 +163,26 @@ async def ui_guard(request: web.Request, handler: Handler) -> web.StreamResponse
     if request.match_info.route.name != "ui.static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _next_without_secrets(request: web.Request) -> str:
+    """The page a sign-in goes back to: the page asked for, each value of its query shown only under a name the page
+    reads that holds no secret (a param its check declares and does not hide, `at`, a listing's filter), any other
+    as REDACTED. Kept whole, a secret arg typed into a run page's link went on into the sign-in page's address (the
+    browser's history, a proxy's access log), its form and the redirect after it; a run page asks for a secret arg
+    given as REDACTED."""
+    route = request.match_info.route.name or ""
+    shown_names: frozenset[str] = frozenset(_PAGE_PARAMETERS.get(route, ()))
+    if route in ("ui.check", "ui.run"):
+        check = request[GENERATION].catalog.checks.get(request.match_info["name"])
+        shown_names = frozenset({"at"}) | (
+            frozenset(check.params) - check.secret_params() if check is not None else frozenset()
+        )
+    query = request.query
+    if all(key in shown_names or value == "" for key, value in query.items()):
+        return str(request.rel_url)
+    pairs = [(key, value if key in shown_names or value == "" else REDACTED) for key, value in query.items()]
+    return str(request.rel_url.with_query(pairs))
 
 
 def _see_other(location: str) -> web.Response:

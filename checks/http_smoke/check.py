@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
@@ -40,6 +40,7 @@ from analyzer.kinds import (
     Verdict,
     ca_file_problem,
     credential_forms,
+    decoded_name,
     format_number,
     is_credential_value,
     is_secret_name,
@@ -58,7 +59,9 @@ from checks.http_smoke.judge import (
     hides_expected_header,
     json_path_is_secret,
     judge_exchange,
+    markup_secret_spans,
     needs_body,
+    shown_needle,
     snippet,
     tells_nothing,
 )
@@ -107,6 +110,8 @@ _TEXT_MEMBER_RE = re.compile(
     r'"(?P<name>(?:[^"\\\n]|\\.){1,100})"\s*:\s*(?:"(?P<string>(?:[^"\\]|\\.)*)"|(?P<open>[\[{])(?!\{)'
     r"|(?P<bare>(?:\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}|[^,{}\]\s])+))"
 )
+# The text between two tags of XML, as a value under a secret name holds it (`<Password>pw</Password>`).
+_MARKUP_TEXT_RE = re.compile(r">([^<>]+)<")
 # Patterns as wide as the default allow-list: with a host placeholder they let args pick any Service.
 _WIDE_HOST_PATTERNS = frozenset({"*", "*.svc", "*.svc.cluster.local", "*.cluster.local"})
 
@@ -294,9 +299,14 @@ class HttpSmokeCheck(Check):
                     found |= body.param_names if body is not None else frozenset()
             elif step.json_body is not None:
                 found |= self._secret_slots(step.json_body, compiled.captures_before, secret=False)
-            elif step.text_body is not None:
+            elif step.text_body is not None and compiled.text_body is not None:
                 for value in self._secret_pair_values(step.text_body):
-                    found |= TextTemplate(value, self.params, compiled.captures_before).param_names
+                    try:
+                        found |= TextTemplate(value, self.params, compiled.captures_before).param_names
+                    except ValueError:
+                        # A value that cuts a placeholder (a line break inside one ending a YAML block): every param
+                        # of the body is placed as a secret, as a secret_body's are, never one of them shown.
+                        found |= compiled.text_body.param_names
         return frozenset(found & self.params.keys())
 
     def _secret_slots(self, node: Any, captures: frozenset[str], *, secret: bool) -> set[str]:
@@ -501,6 +511,7 @@ class HttpSmokeCheck(Check):
         data = self.hide_secret_params(self.model_dump(mode="json", exclude_none=True, by_alias=True))
         data["allowed_hosts"] = list(self._hosts.patterns)
         data["headers"] = self._redact_headers(data.get("headers", {}))
+        written = scrubber(value for value in self.literal_secrets() if len(value) >= MIN_HIDDEN_CHARS)
         for step in data.get("steps", []):
             step["headers"] = self._redact_headers(step.get("headers", {}))
             step["query"] = self._redact(step.get("query", {}))
@@ -509,6 +520,13 @@ class HttpSmokeCheck(Check):
             if "text_body" in step:
                 step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
             expect = step.get("expect", {})
+            # A needle is shown as a failure quotes it, without a secret the check sends (asserted to come back, or
+            # not to leak), which no field of its own hides.
+            for key in ("body_contains", "body_not_contains"):
+                if key in expect:
+                    expect[key] = [written(shown_needle(needle, self._names)) for needle in expect[key]]
+            if "body_regex" in expect:
+                expect["body_regex"] = written(expect["body_regex"])
             for name, rule in expect.get("headers", {}).items():
                 if "equals" in rule and hides_expected_header(name, rule["equals"], self._names):
                     rule["equals"] = REDACTED
@@ -858,15 +876,16 @@ class HttpSmokeCheck(Check):
                 found += [value for value in written if _PLACEHOLDER not in value]
         return [value for value in found if value]
 
-    def _secret_pair_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not) and
-        of the JSON members (`"password": "..."`: JSON sent as text) under a secret name stand in a text body, in
-        order, overlapping ones merged."""
+    def _secret_pair_spans(self, text: str, *, merge: bool = True) -> list[tuple[int, int]]:
+        """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not), of
+        the JSON members (`"password": "..."`: JSON sent as text) and of the XML elements and attributes and YAML or
+        header lines (`<password>...</password>`, `token: ...`: `markup_secret_spans`) under a secret name stand in a
+        text body, in order, overlapping ones merged (unless not `merge`: each reading's, as found)."""
         spans = []
         at = 0
         while (found := _TEXT_PAIR_NAME_RE.search(text, at)) is not None:
             at = found.end()
-            if self._is_secret(unquote(found[1])):
+            if self._is_secret(decoded_name(found[1])):
                 value = _TEXT_PAIR_VALUE_RE.match(text, at)
                 assert value is not None  # it matches an empty value too
                 if value.end() > at:
@@ -887,6 +906,10 @@ class HttpSmokeCheck(Check):
             if end > start:
                 spans.append((start, end))
             at = max(end, member.end())
+        # Written as XML (a SOAP login's `<wsse:Password>`), YAML or header lines (`token: ...`).
+        spans += [(start, end) for start, end in markup_secret_spans(text, self._is_secret) if end > start]
+        if not merge:
+            return spans
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -896,8 +919,13 @@ class HttpSmokeCheck(Check):
         return merged
 
     def _secret_pair_values(self, text: str) -> list[str]:
-        """The values of the `name=value` pairs under a secret name in a text body (a form's `password=...`)."""
-        return [text[start:end] for start, end in self._secret_pair_spans(text)]
+        """The values under a secret name in a text body (a form's `password=...`, `_secret_pair_spans`), and the
+        text of each element or line inside one (a SOAP `<UsernameToken>`'s `<Password>`), which a target may quote
+        alone, as the leaves of a JSON body's object under a secret name are; each reading's value apart (an XML
+        attribute's `password="pw"` is also a form's pair, whose value runs to the line's end: merged, `pw` alone
+        was never searched for)."""
+        values = list(dict.fromkeys(text[start:end] for start, end in self._secret_pair_spans(text, merge=False)))
+        return list(dict.fromkeys([*values, *(leaf for value in values for leaf in _markup_leaves(value))]))
 
     def _hide_secret_pairs(self, text: str) -> str:
         """A text body with the value of every `name=value` pair under a secret name shown as REDACTED."""
@@ -932,7 +960,7 @@ class HttpSmokeCheck(Check):
                 if "?" in url or "#" in url or ";" in url
                 for part in _url_parameter_parts(url)
                 for key, value in parse_qsl(part)
-                if self._is_secret(key)
+                if self._is_secret(decoded_name(key))
                 or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
             ),
             *(_user_info(url) for url in urls if "@" in url),
@@ -1085,6 +1113,23 @@ def _url_parameter_parts(url: str) -> list[str]:
     return [query, fragment, "&".join(path.split(";")[1:])] + [
         part.replace(";", "&") for part in (query, fragment) if ";" in part
     ]
+
+
+def _markup_leaves(text: str) -> list[str]:
+    """The texts of the elements (`<Password>pw</Password>`: `pw`) or the lines (`- pw`, `password: pw`, `pw  #
+    a comment`: `pw`) in a value taken from a text body, stripped, empty ones left out; none of lines that hold a
+    placeholder, which a line may cut (its value is the arg's, secret already)."""
+    if "<" in text:
+        found = _MARKUP_TEXT_RE.findall(f">{text}<")
+    elif _PLACEHOLDER in text:
+        return []
+    else:
+        found = []
+        for line in text.splitlines():
+            item = line.strip().removeprefix("- ")
+            _, colon, value = item.partition(": ")
+            found.append((value if colon else item).partition(" #")[0])
+    return [leaf.strip() for leaf in found if leaf.strip()]
 
 
 def _json_string(text: str) -> str:

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from analyzer.kinds import (
     cookie_domain,
     cookie_life_s,
     cookie_path,
+    decoded_name,
     format_number,
     ip_or_none,
     is_credential_value,
@@ -352,6 +354,10 @@ _SINGLE_VALUE_HEADERS = frozenset(
 _QUOTE_WINDOW_CHARS = 64 * 1024
 # Held while a worker thread parses and reads a JSON body (see _assess).
 _JSON_TURN = threading.Lock()
+# What an assertion may expect where a secret stands that is none: JSON's constants, and the names of HTTP auth schemes
+# and OAuth token types (RFC 6749 7.1, RFC 9449's DPoP) a `token_type` holds.
+_TELLS_NOTHING = frozenset({"true", "false", "null", "bearer", "basic", "digest", "negotiate", "mac", "dpop", "n_a"})
+_TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
@@ -367,6 +373,43 @@ _ESCAPED_MEMBER_RE = re.compile(
 )
 # What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+# An XML element's start tag (SOAP's `<wsse:Password Type="...">`, `<BinarySecurityToken>`), its name with its prefix
+# and without; one that closes itself (`<token/>`) holds nothing.
+_XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\s[^<>]*)?(?<!/)>")
+# A tag (`<...>`) and a quoted attribute in it, its name with a prefix or not (`wsse:password="..."`): a value under a
+# secret name is hidden, and so is the `value` or `content` of a tag whose `name`, `key`, `id` or `property` is a
+# secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
+# config's `<add key="ApiKey" value="..."/>`).
+_TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
+# What ends an end tag after its name.
+_END_TAG_REST_RE = re.compile(r"\s*>")
+_ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
+_VALUE_ATTRIBUTES = frozenset({"value", "content"})
+# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
+# or `name = value` (INI, TOML): its name unquoted at the line's start, a space after the `:` (not `https://`, `12:30`),
+# a space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
+# check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
+_LINE_ENTRY_RE = re.compile(
+    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})(?:[ \t]*:(?:[ \t]+|(?=\r?$))|[ \t]+=[ \t]*)"
+    r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
+)
+# A YAML value that is none on its line: what follows, more indented (or a list's items at the name's own indent), is.
+_YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
+# The ends of an exception's name, which a traceback's last line starts with as a `name: value` line does
+# (`KeyError: 'x'`): no secret's name.
+_EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
+# The credential after an HTTP auth scheme in an answer's text (`Authorization: Bearer eyJ...` quoted in an HTML
+# debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, 8
+# characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
+# 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
+# `\u0026`, is part of it: cut there, the rest of a token the check knows showed). Not the words of an error message
+# (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
+_SCHEME_CREDENTIAL_RE = re.compile(
+    r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
+    r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
+    r"[A-Za-z0-9._~+/-]+=*[^\s\"'<>,;]*)"
+)
 
 
 @dataclass(frozen=True)
@@ -500,12 +543,20 @@ def _assess(
     for needle in expect.body_contains:
         if needle not in text:
             failures.append(
-                Failure("body_contains", repr(needle), f"a body without it: {quote(text, 120, secret_names)}")
+                Failure(
+                    "body_contains",
+                    repr(shown_needle(needle, secret_names)),
+                    f"a body without it: {quote(text, 120, secret_names)}",
+                )
             )
     for needle in expect.body_not_contains:
         if needle in text:
             failures.append(
-                Failure("body_not_contains", f"no {needle!r}", f"a body with it: {quote(text, 120, secret_names)}")
+                Failure(
+                    "body_not_contains",
+                    f"no {shown_needle(needle, secret_names)!r}",
+                    f"a body with it: {quote(text, 120, secret_names)}",
+                )
             )
     if expect.body_regex is not None and not _search(expect.body_regex, text, f"{where}: body_regex"):
         seen = "a body" if len(text) <= MAX_REGEX_CHARS else f"a body whose first {MAX_REGEX_CHARS} characters have"
@@ -692,11 +743,21 @@ def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
 
 def tells_nothing(expected: Any) -> bool:
     """Whether an assertion's `equals` is no secret where one stands: true, false or null, as JSON or as text (a
-    header's `true`, a JSON string `"false"`)."""
+    header's `true`, a JSON string `"false"`), and a token's type (`$.token_type` equals `Bearer`: an HTTP auth
+    scheme's name, or an RFC 8693 token type URI)."""
     if isinstance(expected, str):
-        # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more.
-        return expected.lower() in ("true", "false", "null")
+        # Searched for in answers as a secret, it hid every `true` of the body, which then was no JSON any more, and
+        # `Bearer` every scheme's name, the reason's own expected value too.
+        lowered = expected.lower()
+        return lowered in _TELLS_NOTHING or lowered.startswith(_TOKEN_TYPE_URI)
     return expected is None or isinstance(expected, bool)
+
+
+def shown_needle(needle: str, secret_names: SecretNames = NO_SECRET_NAMES) -> str:
+    """A body_contains or body_not_contains needle as a failure or the definition quotes it: as an answer's text is
+    quoted (`_masked`), a value under a secret name or a credential after an auth scheme hidden (a needle may be the
+    very secret a page must hold, or must not leak)."""
+    return _masked(needle, secret_names)
 
 
 def shown_expected_json(expected: Any, secret: bool) -> str:
@@ -1157,10 +1218,104 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     def parameter(match: re.Match[str]) -> str:
-        name = urllib.parse.unquote(match.group(1))
+        name = decoded_name(match.group(1))
         return f"{match.group(1)}={REDACTED}" if secret_names.hide(name) else match.group(0)
 
-    return _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
+    masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
+    spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
+    return _hidden_spans(masked, _merged(spans)) if spans else masked
+
+
+def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
+    or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
+    text's end), the value of such an attribute or of the `value` an attribute names (`<input name="csrf_token"
+    value="...">`), and what follows such a line's `name:` or `name =` (`token: abc`, `Authorization: Bearer ...`),
+    with the lines indented under it; unordered, they may overlap."""
+    spans: list[tuple[int, int]] = []
+    if "<" in text:
+        for tag in _XML_START_TAG_RE.finditer(text):
+            if hide(tag[2]):
+                spans.append((tag.end(), _end_tag_at(text, tag[1], tag.end())))
+        for tag in _TAG_RE.finditer(text):
+            if "=" not in tag[0]:
+                continue
+            attributes = list(_ATTRIBUTE_RE.finditer(tag[0]))
+            named = any(
+                a[1].lower() in _NAMING_ATTRIBUTES and hide(a[2] if a[2] is not None else a[3]) for a in attributes
+            )
+            for attribute in attributes:
+                name = attribute[1].lower()
+                # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
+                by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
+                if by_name or (named and name in _VALUE_ATTRIBUTES):
+                    group = 2 if attribute[2] is not None else 3
+                    spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
+    # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
+    # thousands of `- token:` lines scanned every line after it, for seconds).
+    covered = 0
+    for entry in _LINE_ENTRY_RE.finditer(text):
+        name = entry["name"]
+        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
+            continue
+        if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
+            spans.append((entry.start("value"), entry.end("value")))
+            continue
+        # A block: the lines after it that are more indented, or a list's items at its indent, blank lines among them.
+        indent = len(entry["indent"])
+        end = at = entry.end()
+        while at < len(text):
+            line_end = text.find("\n", at + 1)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[at + 1 : line_end].rstrip("\r")
+            stripped = line.lstrip(" \t")
+            if stripped and (len(line) - len(stripped) <= indent and not stripped.startswith("- ")):
+                break
+            if stripped:
+                end = at + 1 + len(line)
+            at = line_end
+        if end > entry.end():
+            # From the next line: the name and its `:` stay on theirs.
+            spans.append((text.index("\n", entry.end()) + 1, end))
+            covered = end
+    return spans
+
+
+def _end_tag_at(text: str, name: str, start: int) -> int:
+    """Where the end tag of the element `name` (`</name>`, `</name >`; not `</nameHash>`) starts in `text` after
+    `start`, or the text's end (an answer the quote cut inside the element)."""
+    closing = f"</{name}"
+    at = text.find(closing, start)
+    while at >= 0 and not _END_TAG_REST_RE.match(text, at + len(closing)):
+        at = text.find(closing, at + 1)
+    return len(text) if at < 0 else at
+
+
+def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
+    """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`)."""
+    return [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` in order, those that overlap or touch as one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _hidden_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (in order, apart) replaced by REDACTED; an empty one stays empty."""
+    shown: list[str] = []
+    done = 0
+    for start, end in spans:
+        if end > start:
+            shown += (text[done:start], REDACTED)
+            done = end
+    return "".join(shown) + text[done:]
 
 
 def container_end(text: str, start: int) -> int:

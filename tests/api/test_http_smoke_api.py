@@ -470,6 +470,130 @@ class TestSentSecrets:
         )
 
 
+# Secrets an answer holds that the check never sent nor captured, written otherwise than as JSON or a form.
+SOAP_PASSWORD = "soap-pw-2c8e1f"
+YAML_TOKEN = "yaml-tok-9a3d5b"
+FOREIGN_BEARER = "eyJhbGciOiJIUzI1NiJ9.f0re1gn-6e4c"
+CSRF_TOKEN = "csrf-0d7f3a2b91"
+# What the SOAP check writes in its own body, and asserts must not come back.
+WRITTEN_PASSWORD = "wr1tten-pw-5f0a7c"
+MARKUP_SECRETS = (SOAP_PASSWORD, YAML_TOKEN, FOREIGN_BEARER, CSRF_TOKEN, WRITTEN_PASSWORD)
+
+
+@pytest.fixture
+async def markup_api(aiohttp_server: Any, aiohttp_client: Any) -> Any:
+    """The analyzer app with checks whose target answers as SOAP, YAML, echoed header lines and an HTML form."""
+
+    async def soap(request: web.Request) -> web.Response:
+        # A SOAP fault quoting the WS-Security header it was sent, and one of its own.
+        sent = await request.text()
+        text = (
+            "<soap:Envelope><soap:Body><soap:Fault><faultstring>bad login</faultstring><detail>"
+            f"{sent}<wsse:Password>{SOAP_PASSWORD}</wsse:Password></detail></soap:Fault></soap:Body></soap:Envelope>"
+        )
+        return web.Response(status=500, text=text, content_type="text/xml")
+
+    async def config(request: web.Request) -> web.Response:
+        return web.Response(text=f"service: shop\nupstream:\n  token: {YAML_TOKEN}\n  region: eu\n")
+
+    async def debug(request: web.Request) -> web.Response:
+        # A debug endpoint quoting the headers of a request that is not the check's (an upstream call it made).
+        text = f"GET /upstream HTTP/1.1\r\nHost: billing\r\nAuthorization: Bearer {FOREIGN_BEARER}\r\n\r\n"
+        return web.Response(text=text + f"<pre>retry with: Bearer {FOREIGN_BEARER}</pre>")
+
+    async def form(request: web.Request) -> web.Response:
+        page = f'<form><input type="hidden" name="authenticity_token" value="{CSRF_TOKEN}"></form>'
+        return web.Response(text=page, content_type="text/html")
+
+    target = web.Application()
+    target.router.add_post("/soap", soap)
+    target.router.add_get("/config", config)
+    target.router.add_get("/debug", debug)
+    target.router.add_get("/form", form)
+    server = await aiohttp_server(target)
+    base = f"http://app.shop.svc:{server.port}"
+    envelope = (
+        "<soap:Envelope><soap:Header><wsse:Security><wsse:UsernameToken><wsse:Username>smoke</wsse:Username>"
+        f"<wsse:Password>{WRITTEN_PASSWORD}</wsse:Password></wsse:UsernameToken></wsse:Security></soap:Header>"
+        "<soap:Body><Ping/></soap:Body></soap:Envelope>"
+    )
+
+    def check(name: str, step: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "kind": "http_smoke", "base_url": base, "steps": [{"name": "a", "retries": 0, **step}]}
+
+    catalog = build_catalog(
+        [
+            (
+                "test.yaml",
+                {
+                    "checks": [
+                        check(
+                            "soap",
+                            {
+                                "method": "POST",
+                                "path": "/soap",
+                                "headers": {"Content-Type": "text/xml"},
+                                "text_body": envelope,
+                                "expect": {"status": [500], "body_not_contains": [WRITTEN_PASSWORD]},
+                            },
+                        ),
+                        check("yaml", {"path": "/config", "expect": {"body_contains": ["region: us"]}}),
+                        check("debug", {"path": "/debug", "expect": {"body_contains": ["ready"]}}),
+                        check("form", {"path": "/form", "expect": {"body_contains": ["ready"]}}),
+                    ]
+                },
+            )
+        ],
+        Registry.default(),
+    )
+    settings = Settings(http_allowed_hosts=("*.svc",), http_allowed_networks=("127.0.0.0/8",))
+    resolver = StubResolver({"app.shop.svc": ["127.0.0.1"]})
+    return await aiohttp_client(create_app(settings, catalog, Registry.default(), http_resolver=resolver))
+
+
+class TestSecretsInMarkupAnswers:
+    """A secret an answer writes as XML, YAML, a header line or an HTML form's value is hidden in the answer, the
+    history, the definition, the verdict page and the logs; the rest of the answer is still evidence."""
+
+    @pytest.mark.parametrize(
+        ("check", "shown"),
+        [
+            ("soap", "<wsse:UsernameToken><redacted></wsse:UsernameToken>"),
+            ("yaml", "upstream:\n  token: <redacted>\n  region: eu"),
+            ("debug", "Authorization: <redacted>\r\n"),
+            ("form", 'name="authenticity_token" value="<redacted>"'),
+        ],
+    )
+    async def test_no_secret_appears(self, markup_api, check, shown):
+        with capture_logs() as logs:
+            response = await markup_api.get(f"/api/v1/checks/{check}/run", params={"explain": "true"})
+            text = await response.text()
+        body = json.loads(text)
+        assert body["verdict"] == "fail", text
+        history = await (await markup_api.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = await (await markup_api.get(body["ui_url"])).text()
+        definition = await (await markup_api.get(f"/api/v1/checks/{check}")).text()
+        seen = {
+            "answer": text,
+            "history": history,
+            "page": html.unescape(page),
+            "definition": definition,
+            "logs": json.dumps(logs, default=str),
+        }
+        leaks = {where: [s for s in MARKUP_SECRETS if s in text] for where, text in seen.items()}
+        assert not any(leaks.values()), leaks
+        assert shown in body["details"]["steps"][0]["body"]
+
+    async def test_the_soap_needle_is_quoted_without_the_password(self, markup_api):
+        body = await (await markup_api.get("/api/v1/checks/soap/run")).json()
+        assert body["reason"].startswith(
+            "step 'a' (1/1) failed: body_not_contains: expected no '<redacted>', got a body with it: <soap:Envelope>"
+        )
+        shown = await (await markup_api.get("/api/v1/checks/soap")).json()
+        assert shown["steps"][0]["expect"]["body_not_contains"] == ["<redacted>"]
+        assert "<wsse:UsernameToken><redacted></wsse:UsernameToken>" in shown["steps"][0]["text_body"]
+
+
 # A big JWT-like token (too long to capture), a token with a control character, one under an object, and one
 # with characters every escaping changes: each ends in a marker that must never be shown.
 LONG_TOKEN = "eyJhbGciOiJSUzI1NiJ9." + "Q" * 2300 + "longmarker7c1e"

@@ -20,6 +20,10 @@ from aiohttp import web
 
 from analyzer.testing import free_port
 
+# Secrets the leaky endpoint's answer holds.
+LEAKED_TOKEN = "yaml-tok-4e1d9c"
+LEAKED_BEARER = "eyJhbGciOi.l3aked-7b2f"
+
 
 def target_app() -> web.Application:
     """A service with a healthy and a broken endpoint."""
@@ -33,7 +37,12 @@ def target_app() -> web.Application:
     async def foreign(request: web.Request) -> web.Response:
         return web.Response(text='{"status": "сломано"}', content_type="application/json")
 
+    async def leaky(request: web.Request) -> web.Response:
+        # An answer holding secrets it writes as YAML and as an echoed header line, under no JSON member.
+        return web.Response(text=f"status: broken\ntoken: {LEAKED_TOKEN}\nAuthorization: Bearer {LEAKED_BEARER}\n")
+
     app = web.Application()
+    app.router.add_get("/leaky", leaky)
     app.router.add_get("/ok", ok)
     app.router.add_get("/broken", broken)
     app.router.add_get("/foreign", foreign)
@@ -74,6 +83,7 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                     smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
                     smoke("down", free_port(), [("ok", "/ok")]),
                     smoke("foreign", server.port, [("foreign", "/foreign")]),
+                    smoke("leaky", server.port, [("leaky", "/leaky")]),
                     {
                         **smoke("creds", server.port, [("broken", "/broken")], build=False),
                         "params": {
@@ -363,6 +373,19 @@ class TestJsonOutput:
         start = lines.index("{")
         assert lines[start + 1].startswith('  "'), lines[start + 1]
         assert json.loads("\n".join(lines[start:]))
+
+
+class TestSecretsInAnswers:
+    """A secret an answer writes as YAML or an echoed header line is printed nowhere: summary, JSON or JUnit."""
+
+    @pytest.mark.parametrize("output", [(), ("--explain",)])
+    async def test_the_answer_is_quoted_without_them(self, catalog, tmp_path, output):
+        junit = tmp_path / "report.xml"
+        code, out, err = await analyzer_run("leaky", "--catalog", str(catalog), "--junit", str(junit), *output)
+        assert code == 3, out
+        shown = {"out": out, "err": err, "junit": junit.read_text()}
+        assert [where for where, text in shown.items() if LEAKED_TOKEN in text or LEAKED_BEARER in text] == []
+        assert "token: &lt;redacted&gt;" in shown["junit"]
 
 
 class TestSecretArgs:

@@ -1420,6 +1420,36 @@ class TestSecretsInLabels:
             shown_body["details"].pop("queries")
             assert "s3cr3t" not in json.dumps(shown_body) and "pr0be-pw" not in json.dumps(shown_body)
 
+    @pytest.mark.parametrize(
+        ("label", "shown"),
+        [
+            # Cut at the quote or the `;`, the rest of the token showed; a name encoded twice was read once, as no
+            # secret's; a DSN without `//` had no user info.
+            (
+                "https://partner.example/?token=t0k'S3CR3T;M0RE&region=eu",
+                "https://partner.example/?token=<redacted>&region=eu",
+            ),
+            (
+                "https://partner.example/?pass%2577ord=S3CR3T&region=eu",
+                "https://partner.example/?pass%2577ord=<redacted>&region=eu",
+            ),
+            ("root:S3CR3T-pw@tcp(db:3306)/app", "root:<redacted>@tcp(db:3306)/app"),
+        ],
+        ids=["quote-and-semicolon", "encoded-twice", "dsn"],
+    )
+    async def test_a_credential_a_label_writes_otherwise_is_hidden(self, prometheus, client_for, label, shown):
+        query = f'label_replace(vector(0), "instance", "{label}", "", "")'
+        check = {"name": "q", "kind": "prometheus", "query": query, "each": True, "pass_if": "> 0.5"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "q", explain="true")
+        assert (status, body["verdict"]) == (200, "fail")
+        assert body["details"]["series"][0]["labels"] == {"instance": shown}
+        assert f'{{instance="{shown}"}}' in body["reason"]
+        history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).json()
+        for shown_body in (body, *history["entries"]):
+            shown_body["details"].pop("queries")
+            assert "S3CR3T" not in json.dumps(shown_body) and "M0RE" not in json.dumps(shown_body)
+
     async def test_a_series_an_aggregation_leaves_out_shows_no_credential(self, prometheus, client_for):
         operand = f'label_replace({_ratio_by_hash("healthy1|idle1")}, "instance", "{self.PROBED}", "", "")'
         check = {"name": "q", "kind": "prometheus", "query": f"max({operand})", "pass_if": "< 0.01"}

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
-from tests.ui.support import checks
+from tests.ui.support import TOKEN, Served, checks, serve
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +134,64 @@ class TestSecretPieces:
     async def test_a_repeated_arg_that_follows_no_secret_is_named(self, login_client):
         page = await login_client.get("/ui/checks/login/run?w0rd=1&w0rd=2&password=p0ss")
         assert "arg 'w0rd' is given 2 times; give it once" in html.unescape(await page.text())
+
+
+# A check with a secret param beside one that is not: a tenant's id and the pod it is asked about.
+TENANT_GATE = {
+    "name": "tenant-gate",
+    "kind": "prometheus",
+    "query": 'sum(up{job="{{ tenant }}", pod="{{ pod }}"})',
+    "params": {
+        "tenant": {"type": "label_value", "secret": True, "required": True},
+        "pod": {"type": "label_value", "required": True},
+    },
+    "pass_if": "> 0",
+}
+
+
+@pytest.fixture(scope="module")
+def signed_out(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth on and the tenant gate, reached without a sign-in."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-next"), auth=True, extra_checks=(TENANT_GATE,)) as server:
+        yield server
+
+
+class TestSignInKeepsNoSecretArg:
+    """A link with a secret arg opened signed out goes to the sign-in without the secret's value; after it, the run
+    page asks for the secret and keeps the other args."""
+
+    def test_the_sign_in_never_holds_the_secret(self, signed_out):
+        # The sign-in's address (the browser's history, a proxy's access log) and its form's `next` held the whole
+        # link, the tenant's id with it, and the redirect after the sign-in sent it on again.
+        link = "/ui/checks/tenant-gate/run?tenant=t3n4nt-s3cr3t&pod=canary-7&stray=str4y-s3cr3t&at=2026-01-01T00:00:00Z"
+        response = requests.get(signed_out.url + link, allow_redirects=False, timeout=60)
+        assert response.status_code == 303
+        location = response.headers["Location"]
+        assert "s3cr3t" not in location
+        (next_page,) = parse_qs(urlsplit(location).query)["next"]
+        assert parse_qs(urlsplit(next_page).query) == {
+            "tenant": ["<redacted>"],
+            "pod": ["canary-7"],
+            "stray": ["<redacted>"],
+            "at": ["2026-01-01T00:00:00Z"],
+        }
+        form = requests.get(signed_out.url + location, timeout=60).text
+        assert "s3cr3t" not in html.unescape(form)
+        (posted_next,) = re.findall(r'name="next" value="([^"]*)"', form)
+        signed_in = requests.post(
+            signed_out.url + "/ui/login",
+            data={"token": TOKEN, "next": html.unescape(posted_next)},
+            headers={"Origin": signed_out.url},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert signed_in.status_code == 303
+        assert signed_in.headers["Location"] == next_page
+        page = requests.get(signed_out.url + next_page, cookies=signed_in.cookies, timeout=60).text
+        assert "arg 'tenant' is secret" in html.unescape(page)
+        assert 'value="canary-7"' in page
+
+    def test_a_link_without_a_secret_is_kept_whole(self, signed_out):
+        link = "/ui/checks/tenant-gate/run?pod=canary-7&tenant="
+        location = requests.get(signed_out.url + link, allow_redirects=False, timeout=60).headers["Location"]
+        assert parse_qs(urlsplit(location).query)["next"] == [link]

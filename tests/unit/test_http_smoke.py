@@ -1984,6 +1984,110 @@ class TestJudgeSecretMembers:
         assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
 
 
+class TestJudgeSecretsInMarkup:
+    """A value under a secret name in an answer written as XML, HTML, YAML or header lines, and a credential after an
+    HTTP auth scheme, are quoted as REDACTED; the rest of the answer, and words that only follow such a name or scheme,
+    are quoted as they came."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A SOAP answer echoing its WS-Security header: the UsernameToken (the user with it) goes whole.
+            (
+                b"<soap:Envelope><soap:Header><wsse:UsernameToken><wsse:Username>bob</wsse:Username><wsse:Password>"
+                b"hunter2-s3cr3t</wsse:Password></wsse:UsernameToken></soap:Header><soap:Body><ok>1</ok></soap:Body>",
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><redacted></wsse:UsernameToken></soap:Header>"
+                "<soap:Body><ok>1</ok></soap:Body>",
+            ),
+            (b"<r><password>hunter2-s3cr3t</password><n>1</n></r>", "<r><password><redacted></password><n>1</n></r>"),
+            # Its end tag, not one whose name starts with its own: cut at `</PasswordHash`, the rest showed.
+            (
+                b"<Password><PasswordHash>h4sh</PasswordHash>s3cr3t-rest</Password><n>1</n>",
+                "<Password><redacted></Password><n>1</n>",
+            ),
+            # An element the answer's cut leaves open: to the end.
+            (b"<r><n>1</n><apiKey>s3cr3t", "<r><n>1</n><apiKey><redacted>"),
+            (b"<r><token/><n>1</n></r>", "<r><token/><n>1</n></r>"),
+            # Attributes under a secret name, and the value an HTML form's or a config's naming attribute names.
+            (
+                b'<creds user="bob" password="s3cr3t-pw"/><input type="hidden" name="csrf_token" value="s3cr3t-csrf">'
+                b'<meta name="description" content="shop">',
+                '<creds user="bob" password="<redacted>"/><input type="hidden" name="csrf_token" value="<redacted>">'
+                '<meta name="description" content="shop">',
+            ),
+            (
+                b"<add key='ApiKey' value='s3cr3t-k'/><add key='Region' value='eu'/>",
+                "<add key='ApiKey' value='<redacted>'/><add key='Region' value='eu'/>",
+            ),
+            # YAML: a value, a block scalar, a list under a secret name; the keys after it shown.
+            (
+                b"status: ok\ntoken: abc-s3cr3t\nuser: bob\n",
+                "status: ok\ntoken: <redacted>\nuser: bob\n",
+            ),
+            (
+                b"db:\n  password: |\n    s3cr3t line\n    s3cr3t line 2\n  port: 5432\n",
+                "db:\n  password: |\n<redacted>\n  port: 5432\n",
+            ),
+            (b"api_keys:\n- s3cr3t-1\n- s3cr3t-2\nn: 2\n", "api_keys:\n<redacted>\nn: 2\n"),
+            # Header lines quoted back (a debug endpoint), and a credential after its scheme wherever it stands.
+            (
+                b"GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer eyJhbGciOi.s3cr3t\r\nX-Api-Key: s3cr3t\r\n",
+                "GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: <redacted>\r\nX-Api-Key: <redacted>\r\n",
+            ),
+            (
+                b"<tr><td>Authorization</td><td>Bearer eyJhbGciOi.s3cr3t</td></tr>",
+                "<tr><td>Authorization</td><td>Bearer <redacted></td></tr>",
+            ),
+            (b'{"error": "bad header Basic dXNlcjpzM2NyM3Q="}', '{"error": "bad header Basic <redacted>"}'),
+            # Escapes an encoder wrote in the token go with it (cut at one, the rest showed).
+            (b'{"echo": "Bearer s3cr3t-t0k\\u0026x"}', '{"echo": "Bearer <redacted>"}'),
+        ],
+        ids=[
+            "soap",
+            "xml-element",
+            "xml-end-tag",
+            "xml-cut",
+            "xml-empty",
+            "attributes",
+            "config-key-value",
+            "yaml",
+            "yaml-block",
+            "yaml-list",
+            "header-lines",
+            "html-table",
+            "basic-in-json",
+            "escaped",
+        ],
+    )
+    def test_hidden(self, body, shown):
+        for expect in ({}, {"body_contains": ["ready"]}):
+            result = judged(expect, body=body)
+            assert result.evidence["body"] == shown
+            assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            # An error's words after a scheme or a secret name: no credential.
+            b"401: requires Bearer authentication. Bearer token expired; Token invalid; Basic auth failed",
+            b"Traceback (most recent call last):\nKeyError: 'region'\n",
+            # A name holding a secret's letters only as no secret (a count of tokens, an author).
+            b"max_tokens: 1000\n<author>ann</author>",
+            # `12:30`, `https://`: no `name: value` line.
+            b"token:https://app/x at 12:30\n",
+        ],
+    )
+    def test_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
+
+    def test_a_body_of_nested_secret_blocks_is_quoted_at_once(self):
+        # Each `- token:` line's block was scanned to the end of the quote's window: 7,000 of them took 34 s.
+        started = time.perf_counter()
+        result = judged({"body_contains": ["ready"]}, body=b"- token:\n" * 7000)
+        assert time.perf_counter() - started < 5
+        assert result.evidence["body"] == "- token:\n<redacted>\n"
+
+
 class TestJudgeExpectedSecrets:
     """An assertion's expected value where a secret stands (a JSON path under a secret name, a secret header) is quoted
     as REDACTED, as what the answer holds there is."""
@@ -2121,6 +2225,70 @@ class TestJudgeExpectedSecrets:
         assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
         assert (
             evaluation.reason == 'step \'s\' (1/1) failed: json $.token equals: expected "<redacted>", got "<redacted>"'
+        )
+
+
+class TestSecretNeedles:
+    """A body_contains or body_not_contains needle is quoted as an answer's text is, and the definition shows no
+    secret the check sends in any body assertion; a token type expected under a secret path is shown."""
+
+    @pytest.mark.parametrize(
+        ("expect", "body", "failure"),
+        [
+            (
+                {"body_contains": ['"access_token": "at-s3cr3t-0a1b"']},
+                b"{}",
+                """body_contains: expected '"access_token": "<redacted>"', got a body without it: {}""",
+            ),
+            (
+                {"body_not_contains": ["Bearer eyJhbGciOi.s3cr3t"]},
+                b"leaked: Bearer eyJhbGciOi.s3cr3t",
+                "body_not_contains: expected no 'Bearer <redacted>', got a body with it: leaked: Bearer <redacted>",
+            ),
+            (
+                {"body_contains": ["<password>pw-s3cr3t</password>"]},
+                b"none",
+                "body_contains: expected '<password><redacted></password>', got a body without it: none",
+            ),
+        ],
+        ids=["json-member", "bearer", "xml"],
+    )
+    def test_a_needle_is_quoted_without_its_secret(self, expect, body, failure):
+        # The needle was quoted as written: the reason (logs, Argo's message, JUnit) showed the token it asserts.
+        assert [str(f) for f in judged(expect, body=body).failures] == [failure]
+
+    def test_the_definition_shows_no_secret_the_check_sends_in_a_needle_or_regex(self):
+        # A check asserting that its API key does not leak: GET /api/v1/checks/{name} and the check page showed it.
+        expect = {
+            "body_not_contains": ["lit-s3cr3t-key", "stack trace"],
+            "body_contains": ['"password": "pw-s3cr3t"'],
+            "body_regex": "^(?!.*lit-s3cr3t-key)",
+        }
+        check = load(definition([{"name": "s", "headers": {"X-Api-Key": "lit-s3cr3t-key"}, "expect": expect}]))
+        shown = check.definition()["steps"][0]["expect"]
+        assert "s3cr3t" not in json.dumps(shown)
+        assert shown["body_not_contains"] == ["<redacted>", "stack trace"]
+        assert shown["body_contains"] == ['"password": "<redacted>"']
+        assert shown["body_regex"] == "^(?!.*<redacted>)"
+
+    @pytest.mark.parametrize("token_type", ["Bearer", "DPoP", "urn:ietf:params:oauth:token-type:jwt"])
+    async def test_an_expected_token_type_is_no_secret(self, run, respx_mock, token_type):
+        # `$.token_type` stands under a secret name: its expected `Bearer` was a secret, hidden in the reason and
+        # searched for in answers, where every `Bearer` went (an error's words, a challenge).
+        answer = httpx.Response(200, json={"token_type": "mac", "hint": f"send a {token_type} token"})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.token_type", "equals": token_type}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert evaluation.reason == (
+            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "<redacted>"'
+        )
+        assert (
+            evaluation.details["steps"][0]["body"]
+            == f'{{"token_type":"<redacted>","hint":"send a {token_type} token"}}'
+        )
+        assert (
+            load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"][0]["equals"]
+            == token_type
         )
 
 
@@ -3015,6 +3183,15 @@ class TestSecretParams:
             ({"method": "POST", "text_body": '{"credentials": {"user": "bob", "v": "{{ p }}"}, "n": 1}'}, True),
             ({"method": "POST", "text_body": '{"user": "{{ p }}", "password": "x"}'}, False),
             ({"method": "POST", "text_body": '{"user": {"name": "{{ p }}"}, "token": "x"}'}, False),
+            # XML (a SOAP login's WS-Security header), YAML and header lines: the value under a secret name.
+            ({"method": "POST", "text_body": "<wsse:Password Type='t'>{{ p }}</wsse:Password>"}, True),
+            ({"method": "POST", "text_body": '<login user="bob" password="{{ p }}"/>'}, True),
+            ({"method": "POST", "text_body": "user: bob\ntoken: {{ p }}\n"}, True),
+            ({"method": "POST", "text_body": "auth:\n  - {{ p }}\nuser: bob\n"}, True),
+            ({"method": "POST", "text_body": "<user>{{ p }}</user><password>x</password>"}, False),
+            ({"method": "POST", "text_body": "user: {{ p }}\ntoken: x\n"}, False),
+            # A placeholder's line break is part of a line's value too (cut there, the catalog was refused).
+            ({"method": "POST", "text_body": "token: {{\n p }}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
@@ -3084,6 +3261,43 @@ class TestSecretParams:
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
         assert check.definition()["steps"][0]["text_body"] == "mode=a b password=<redacted>"
+
+    @pytest.mark.parametrize(
+        ("body", "shown", "written"),
+        [
+            (
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><wsse:Username>bob</wsse:Username>"
+                '<wsse:Password Type="PasswordText">pw-l1t3ral-9</wsse:Password></wsse:UsernameToken></soap:Header>'
+                "</soap:Envelope>",
+                "<soap:Envelope><soap:Header><wsse:UsernameToken><redacted></wsse:UsernameToken></soap:Header>"
+                "</soap:Envelope>",
+                "pw-l1t3ral-9",
+            ),
+            (
+                '<login user="bob" password="pw-l1t3ral-9"/>',
+                # Read as a form's pair too, whose value runs to the line's end: the tag's end goes with it.
+                '<login user="bob" password=<redacted>',
+                "pw-l1t3ral-9",
+            ),
+            (
+                "user: bob\napi_key: pw-l1t3ral-9 # prod\nn: 1\n",
+                "user: bob\napi_key: <redacted>\nn: 1\n",
+                "pw-l1t3ral-9",
+            ),
+            (
+                "[db]\nuser = bob\npassword = pw-l1t3ral-9\n",
+                "[db]\nuser = bob\npassword = <redacted>\n",
+                "pw-l1t3ral-9",
+            ),
+        ],
+        ids=["soap", "xml-attribute", "yaml", "ini"],
+    )
+    def test_an_xml_or_yaml_text_body_shows_no_secret_value(self, body, shown, written):
+        # Only forms and JSON were read: a SOAP login's password showed in GET /api/v1/checks/{name} and the check page,
+        # and a target echoing it was not scrubbed of it.
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == shown
+        assert written in check.literal_secrets()
 
     def test_a_json_text_body_shows_no_secret_member(self):
         # JSON sent as text_body was shown as written unless secret_body: its password in GET /api/v1/checks/{name}

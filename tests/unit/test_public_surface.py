@@ -117,6 +117,7 @@ PUBLIC_NAMES = [
     "MIN_HIDDEN_CHARS",
     "REDACTED",
     "credential_forms",
+    "decoded_name",
     "is_credential_value",
     "is_secret_name",
     "scrubber",

@@ -12,6 +12,7 @@ from analyzer.redaction import (
     Hider,
     credential_forms,
     credential_scrubber,
+    decoded_name,
     hide_credentials,
     hide_url_secrets,
     is_credential_value,
@@ -361,10 +362,47 @@ class TestHideUrlSecrets:
             ("token=abc", "token=abc"),
             ("ops@example.com", "ops@example.com"),
             ("http://host/?max_tokens=100&sig_x=", "http://host/?max_tokens=100&sig_x="),
+            # A secret's value runs to the next `&`, `#` or space, as a query parser reads it: cut at a quote, a `<` or
+            # a `;`, its rest showed (`def`).
+            ("http://host/?token=abc'def&region=eu", "http://host/?token=<redacted>&region=eu"),
+            ("http://host/?token=abc<def>", "http://host/?token=<redacted>"),
+            ("http://host/?token=abc;def", "http://host/?token=<redacted>"),
+            # Another name's value still ends at a `;`, where the next parameter may start.
+            ("http://host/?page=2;PHPSESSID=s&x=1", "http://host/?page=2;PHPSESSID=<redacted>&x=1"),
+            # A name encoded twice (`%2577` is `%77`, `w`): decoded once, `pass%77ord` was no secret's name.
+            ("http://host/?pass%2577ord=p&page=2", "http://host/?pass%2577ord=<redacted>&page=2"),
+            # A password holding a quote or a `#`: the user info was not read as one, and showed whole.
+            ("https://u:pa'ss@host/x", "https://<redacted>@host/x"),
+            ("https://u:pa#ss@host/x", "https://<redacted>@host/x"),
+            ("https://host?email=ops@example.com", "https://host?email=ops@example.com"),
+            # A DSN without `//`: Go's MySQL driver's, and a scheme before the user.
+            ("root:pw@tcp(db:3306)/app", "root:<redacted>@tcp(db:3306)/app"),
+            ("dsn=app:pw@db:5432", "dsn=app:<redacted>@db:5432"),
+            ("postgres:user:pass@host", "postgres:<redacted>@host"),
+            # No user info: an image's tag before its digest, a mail address.
+            ("nginx:1.25@sha256:0a1b", "nginx:1.25@sha256:0a1b"),
+            ("mailto:ops@example.com", "mailto:ops@example.com"),
         ],
     )
     def test_hidden(self, text, shown):
         assert hide_url_secrets(text) == shown
+
+
+class TestDecodedName:
+    """A parameter's name is percent-decoded until no escape is left, within a bound."""
+
+    @pytest.mark.parametrize(
+        ("name", "decoded"),
+        [("pass%77ord", "password"), ("pass%2577ord", "password"), ("pass%252577ord", "password"), ("100%", "100%")],
+    )
+    def test_decoded(self, name, decoded):
+        assert decoded_name(name) == decoded
+
+    def test_a_name_built_to_be_decoded_forever_stops_after_four_decodings(self):
+        name = "pass%77ord"
+        for _ in range(4):
+            name = name.replace("%", "%25")
+        assert decoded_name(name) == "pass%77ord"
 
 
 class TestMayBeShown:
