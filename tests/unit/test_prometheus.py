@@ -22,6 +22,7 @@ from checks.prometheus import (
     _lost_its_values,
     _named_variants,
     _presence,
+    _presence_now,
     _with_presence,
     read_now_over_windows,
     refuse_reads_of_the_future,
@@ -1377,6 +1378,19 @@ class TestCountedVariants:
     )
     def test_silence_counted(self, roles, counted):
         assert [variant.named_so for variant in _counted(list(self.named), self.named, roles)] == counted
+
+
+class TestPresenceOfACanaryEverySelectorNames:
+    """A declared canary every selector names leaves the variants the other args name asked apart, each one's silence
+    no data."""
+
+    def test_the_variants_of_another_label_are_asked_apart(self):
+        now = (('x{service="a",hash="c"}', 'x{service="b",hash="c"}'), 0.0, None)
+        query, named = _presence_now(now, ("c", "a", "b"), "c")
+        assert shown(named) == (('name "a"', ('x{service="a",hash="c"}',)), ('name "b"', ('x{service="b",hash="c"}',)))
+        assert query.count('"analyzer_named"') == 2
+        # Service a silent while b reports: no data, not b's series answering for a's.
+        assert _counted([named[0]], named, ("c", ())) == [named[0]]
 
 
 class TestVariantDeclared:
