@@ -1393,6 +1393,16 @@ class TestPresenceOfACanaryEverySelectorNames:
         assert _counted([named[0]], named, ("c", ())) == [named[0]]
 
 
+class TestCanaryApartShownClipped:
+    """A declared canary's value is shown whole in a reason up to 100 characters, clipped past them."""
+
+    @pytest.mark.parametrize(("length", "shown_as"), [(100, "c" * 100), (101, "c" * 97 + "...")])
+    def test_clipped_past_100_characters(self, length, shown_as):
+        canary = "c" * length
+        named = _canary_apart((f'x{{hash="{canary}"}}', "x"), canary)
+        assert [variant.named_so for variant in named] == [f'name "{shown_as}"', f'do not name "{shown_as}"']
+
+
 class TestVariantDeclared:
     """`variant` names what a label_value param's value is in a comparison; a query comparing variants without it is
     warned of."""
