@@ -1504,6 +1504,18 @@ class TestVariantDeclared:
         )
 
 
+class TestVariantDeclaredOnANameThatSaysNothing:
+    """A variant declared on a param whose name says neither side (`a`, `hash`) draws no contradiction warning."""
+
+    @pytest.mark.parametrize("variant", ["canary", "baseline"])
+    def test_not_warned(self, variant):
+        params = {"a": {"type": "label_value", "required": True, "variant": variant}}
+        params["b"] = {"type": "label_value", "required": True}
+        query = 'avg_over_time(x{hash="{{ a }}"}[1h]) - avg_over_time(x{hash="{{ b }}"}[1h])'
+        check = {**BASE, "params": params, "query": query, "pass_if": "< 0.01"}
+        assert [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w] == []
+
+
 class TestReadNowOverWindows:
     """A kind's queries of one measurement need a sample now of the selectors they read over windows ending latest."""
 
