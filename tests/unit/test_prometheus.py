@@ -1516,6 +1516,20 @@ class TestVariantDeclaredOnANameThatSaysNothing:
         assert [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w] == []
 
 
+class TestVariantMisdeclaredAfterAnotherParam:
+    """A contradicted declaration is warned of wherever its param stands among the params."""
+
+    def test_a_later_param_is_warned(self):
+        params = {
+            "canary_hash": {"type": "label_value", "required": True},
+            "stable_hash": {"type": "label_value", "required": True, "variant": "canary"},
+        }
+        query = 'avg_over_time(x{hash="{{ canary_hash }}"}[1h]) - avg_over_time(x{hash="{{ stable_hash }}"}[1h])'
+        check = {**BASE, "params": params, "query": query, "pass_if": "< 0.01"}
+        found = [w for w in PrometheusCheck.model_validate(check).warnings() if "but its name says" in w]
+        assert [w.split(":", 2)[0] for w in found] == ["params.stable_hash.variant"], found
+
+
 class TestReadNowOverWindows:
     """A kind's queries of one measurement need a sample now of the selectors they read over windows ending latest."""
 
