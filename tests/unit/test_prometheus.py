@@ -1403,6 +1403,18 @@ class TestCanaryApartShownClipped:
         assert [variant.named_so for variant in named] == [f'name "{shown_as}"', f'do not name "{shown_as}"']
 
 
+class TestCountedWhenStableIsLeftOut:
+    """With stable declared baseline, the pods a query leaves stable out of (the canary's) are asked: their silence is
+    no data, stable's is judged."""
+
+    named = _named_variants(('x{hash="s1"}', 'x{hash!="s1"}'), ("s1",))
+
+    def test_the_other_pods_silence_counts(self):
+        assert [variant.named_so for variant in _counted(list(self.named), self.named, (None, ("s1",)))] == [
+            'leave out "s1"'
+        ]
+
+
 class TestVariantDeclared:
     """`variant` names what a label_value param's value is in a comparison; a query comparing variants without it is
     warned of."""
