@@ -1246,3 +1246,18 @@ class TestParentSecretsInMembers:
         member = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
         assert evaluation.verdict is Outcome.FAIL and member["args"] == {"tenant": "<redacted>"}
         assert member["reason"] == reason
+
+
+class TestMembersNotKeptForReuse:
+    """A member's result is not kept for the reuse window: no later request has its key (it holds its parent's
+    deadline), and kept it would only fill the table's bound."""
+
+    async def test_only_the_parent_is_kept(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": n, "kind": "scripted"} for n in ("ok", "parent")]})], registry
+        )
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        first = await runner.evaluate(catalog.get("parent"), {})
+        assert [key[1] for key in runner._recent] == ["parent"]
+        assert await runner.evaluate(catalog.get("parent"), {}) is first
