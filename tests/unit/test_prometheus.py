@@ -1415,6 +1415,29 @@ class TestCountedWhenStableIsLeftOut:
         ]
 
 
+class TestCountedOfACanaryApart:
+    """Of a declared canary asked apart from the fleet, the canary's silence is no data and the fleet's is judged (a
+    stable scaled to zero at full weight)."""
+
+    named = _canary_apart(('x{hash="c"}', "x"), "c")
+
+    @pytest.mark.parametrize(("silent", "counted"), [(1, []), (0, ['name "c"'])])
+    def test_the_canary_alone_counts(self, silent, counted):
+        roles = ("c", ())
+        assert [variant.named_so for variant in _counted([self.named[silent]], self.named, roles)] == counted
+
+
+class TestCountedOfACanaryOnlyLeftOut:
+    """A declared canary that the query only leaves out (`hash!=`) is named by no variant: every silent variant counts,
+    as undeclared."""
+
+    named = _named_variants(('x{hash="s1"}', 'x{hash!="c"}'), ("c", "s1"))
+
+    def test_every_silence_counts(self):
+        counted = _counted(list(self.named), self.named, ("c", ()))
+        assert [variant.named_so for variant in counted] == ['leave out "c"', 'name "s1"']
+
+
 class TestVariantDeclared:
     """`variant` names what a label_value param's value is in a comparison; a query comparing variants without it is
     warned of."""
