@@ -1394,13 +1394,20 @@ class TestPresenceOfACanaryEverySelectorNames:
 
 
 class TestCanaryApartShownClipped:
-    """A declared canary's value is shown whole in a reason up to 100 characters, clipped past them."""
+    """A variant's value (a declared canary's, or one args name) is shown whole in a reason up to 100 characters,
+    clipped past them."""
 
     @pytest.mark.parametrize(("length", "shown_as"), [(100, "c" * 100), (101, "c" * 97 + "...")])
     def test_clipped_past_100_characters(self, length, shown_as):
         canary = "c" * length
         named = _canary_apart((f'x{{hash="{canary}"}}', "x"), canary)
         assert [variant.named_so for variant in named] == [f'name "{shown_as}"', f'do not name "{shown_as}"']
+
+    @pytest.mark.parametrize(("length", "shown_as"), [(100, "c" * 100), (101, "c" * 97 + "...")])
+    def test_a_variant_named_by_args_is_clipped_alike(self, length, shown_as):
+        value = "c" * length
+        named = _named_variants((f'x{{hash="{value}"}}', 'x{hash="s"}'), (value, "s"))
+        assert [variant.named_so for variant in named] == [f'name "{shown_as}"', 'name "s"']
 
 
 class TestCountedWhenStableIsLeftOut:
