@@ -2348,6 +2348,40 @@ class TestHopCookies:
         assert heads[1].startswith(b"get /profile "), heads
 
 
+class TestHopCookieMaxAgeOverExpires:
+    """A hop cookie's Max-Age wins over its Expires (RFC 6265 5.3 step 3), whichever of them deletes it."""
+
+    @pytest.fixture
+    async def sites_client(self) -> Any:
+        """A client that reaches a site and its subdomain, both on loopback."""
+        http = HttpClient(
+            HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc"]), allowed_networks=parse_networks(["127.0.0.0/8"])),
+            resolver=StubResolver({"shop.svc": ["127.0.0.1"], "preview.shop.svc": ["127.0.0.1"]}),
+        )
+        yield http
+        await http.aclose()
+
+    @pytest.mark.parametrize(
+        ("set_cookie", "verdict"),
+        [
+            # A Max-Age of an hour beside a past Expires: kept, and sent on.
+            (b"session=s3ss10n; Path=/; Domain=shop.svc; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "pass"),
+            # A Max-Age of 0 beside a later Expires deletes the session the line before set: users are signed out.
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc; "
+                b"Max-Age=0; Expires=Fri, 01 Jan 2100 00:00:00 GMT",
+                "fail",
+            ),
+        ],
+    )
+    async def test_max_age_counts(self, sites_client, set_cookie, verdict):
+        heads: list[bytes] = []
+        async with listening(TestHopCookies.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")) as port:
+            evaluation = await run(TestHopCookies.check(f"http://shop.svc:{port}"), sites_client)
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
+
+
 class TestTlsHandshakeFailures:
     """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""
 

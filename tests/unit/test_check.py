@@ -48,6 +48,26 @@ class TestParamVariants:
             KpiCompareCheck.model_validate(check)
 
 
+class TestParamVariantsRefusalNamesTheFirst:
+    """Of several params declaring a variant on a kind that does not read it, the refusal names the first written."""
+
+    def test_the_first_param_is_named(self):
+        check = {
+            "name": "c",
+            "kind": "kpi_compare",
+            "params": {
+                "canary_hash": {"type": "label_value", "required": True, "variant": "canary"},
+                "stable_hash": {"type": "label_value", "required": True, "variant": "baseline"},
+            },
+            "canary": 'sum(x{hash="{{ canary_hash }}"})',
+            "baseline": 'sum(x{hash="{{ stable_hash }}"})',
+            "max_relative_change": 0.1,
+        }
+        with pytest.raises(ValidationError, match=r"canary_hash\.variant: this kind does not read it") as refused:
+            KpiCompareCheck.model_validate(check)
+        assert "stable_hash" not in str(refused.value)
+
+
 class TestSecretParamNames:
     """A param named like a secret is secret unless the catalog says `secret: false`."""
 

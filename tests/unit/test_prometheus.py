@@ -22,6 +22,7 @@ from checks.prometheus import (
     _lost_its_values,
     _named_variants,
     _presence,
+    _presence_now,
     _with_presence,
     read_now_over_windows,
     refuse_reads_of_the_future,
@@ -1379,6 +1380,71 @@ class TestCountedVariants:
         assert [variant.named_so for variant in _counted(list(self.named), self.named, roles)] == counted
 
 
+class TestPresenceOfACanaryEverySelectorNames:
+    """A declared canary every selector names leaves the variants the other args name asked apart, each one's silence
+    no data."""
+
+    def test_the_variants_of_another_label_are_asked_apart(self):
+        now = (('x{service="a",hash="c"}', 'x{service="b",hash="c"}'), 0.0, None)
+        query, named = _presence_now(now, ("c", "a", "b"), "c")
+        assert shown(named) == (('name "a"', ('x{service="a",hash="c"}',)), ('name "b"', ('x{service="b",hash="c"}',)))
+        assert query.count('"analyzer_named"') == 2
+        # Service a silent while b reports: no data, not b's series answering for a's.
+        assert _counted([named[0]], named, ("c", ())) == [named[0]]
+
+
+class TestCanaryApartShownClipped:
+    """A variant's value (a declared canary's, or one args name) is shown whole in a reason up to 100 characters,
+    clipped past them."""
+
+    @pytest.mark.parametrize(("length", "shown_as"), [(100, "c" * 100), (101, "c" * 97 + "...")])
+    def test_clipped_past_100_characters(self, length, shown_as):
+        canary = "c" * length
+        named = _canary_apart((f'x{{hash="{canary}"}}', "x"), canary)
+        assert [variant.named_so for variant in named] == [f'name "{shown_as}"', f'do not name "{shown_as}"']
+
+    @pytest.mark.parametrize(("length", "shown_as"), [(100, "c" * 100), (101, "c" * 97 + "...")])
+    def test_a_variant_named_by_args_is_clipped_alike(self, length, shown_as):
+        value = "c" * length
+        named = _named_variants((f'x{{hash="{value}"}}', 'x{hash="s"}'), (value, "s"))
+        assert [variant.named_so for variant in named] == [f'name "{shown_as}"', 'name "s"']
+
+
+class TestCountedWhenStableIsLeftOut:
+    """With stable declared baseline, the pods a query leaves stable out of (the canary's) are asked: their silence is
+    no data, stable's is judged."""
+
+    named = _named_variants(('x{hash="s1"}', 'x{hash!="s1"}'), ("s1",))
+
+    def test_the_other_pods_silence_counts(self):
+        assert [variant.named_so for variant in _counted(list(self.named), self.named, (None, ("s1",)))] == [
+            'leave out "s1"'
+        ]
+
+
+class TestCountedOfACanaryApart:
+    """Of a declared canary asked apart from the fleet, the canary's silence is no data and the fleet's is judged (a
+    stable scaled to zero at full weight)."""
+
+    named = _canary_apart(('x{hash="c"}', "x"), "c")
+
+    @pytest.mark.parametrize(("silent", "counted"), [(1, []), (0, ['name "c"'])])
+    def test_the_canary_alone_counts(self, silent, counted):
+        roles = ("c", ())
+        assert [variant.named_so for variant in _counted([self.named[silent]], self.named, roles)] == counted
+
+
+class TestCountedOfACanaryOnlyLeftOut:
+    """A declared canary that the query only leaves out (`hash!=`) is named by no variant: every silent variant counts,
+    as undeclared."""
+
+    named = _named_variants(('x{hash="s1"}', 'x{hash!="c"}'), ("c", "s1"))
+
+    def test_every_silence_counts(self):
+        counted = _counted(list(self.named), self.named, ("c", ()))
+        assert [variant.named_so for variant in counted] == ['leave out "c"', 'name "s1"']
+
+
 class TestVariantDeclared:
     """`variant` names what a label_value param's value is in a comparison; a query comparing variants without it is
     warned of."""
@@ -1478,6 +1544,32 @@ class TestVariantDeclared:
         assert "canary_hash and stable_hash both declare variant: canary: one param names the canary" in invalid(
             params=params, query=self.versus
         )
+
+
+class TestVariantDeclaredOnANameThatSaysNothing:
+    """A variant declared on a param whose name says neither side (`a`, `hash`) draws no contradiction warning."""
+
+    @pytest.mark.parametrize("variant", ["canary", "baseline"])
+    def test_not_warned(self, variant):
+        params = {"a": {"type": "label_value", "required": True, "variant": variant}}
+        params["b"] = {"type": "label_value", "required": True}
+        query = 'avg_over_time(x{hash="{{ a }}"}[1h]) - avg_over_time(x{hash="{{ b }}"}[1h])'
+        check = {**BASE, "params": params, "query": query, "pass_if": "< 0.01"}
+        assert [w for w in PrometheusCheck.model_validate(check).warnings() if "variant" in w] == []
+
+
+class TestVariantMisdeclaredAfterAnotherParam:
+    """A contradicted declaration is warned of wherever its param stands among the params."""
+
+    def test_a_later_param_is_warned(self):
+        params = {
+            "canary_hash": {"type": "label_value", "required": True},
+            "stable_hash": {"type": "label_value", "required": True, "variant": "canary"},
+        }
+        query = 'avg_over_time(x{hash="{{ canary_hash }}"}[1h]) - avg_over_time(x{hash="{{ stable_hash }}"}[1h])'
+        check = {**BASE, "params": params, "query": query, "pass_if": "< 0.01"}
+        found = [w for w in PrometheusCheck.model_validate(check).warnings() if "but its name says" in w]
+        assert [w.split(":", 2)[0] for w in found] == ["params.stable_hash.variant"], found
 
 
 class TestReadNowOverWindows:

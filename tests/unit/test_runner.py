@@ -1200,3 +1200,64 @@ class TestArgsPlans:
         reloaded = Runner(catalog, Sources({}), None, 5.0)
         assert reloaded.plan(catalog.get("args"), {"hash": "h1"}).args["limit"] == 0.9
         assert runner.plan(check, {"hash": "h1"}).args["limit"] == 0.5
+
+
+class _MemberEcho(Check):
+    """A member quoting its `tenant` arg (no secret of its own) in its reason."""
+
+    kind: Literal["member-echo"] = "member-echo"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.FAIL, reason=f"saw {ctx.args['tenant']}")
+
+
+class _ParentPassing(Check):
+    """A combining kind passing its secret `token` to the member-echo check as its `tenant`."""
+
+    kind: Literal["parent-passing"] = "parent-passing"
+
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"echo"})
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        member = await ctx.run_check("echo", {"tenant": ctx.args["token"]})
+        return Verdict(outcome=member.verdict, reason="member said so")
+
+
+class TestParentSecretsInMembers:
+    """A parent's secret arg a member gets as an arg it does not declare secret is hidden in what the member shows
+    from four characters on, as the member's own secrets are."""
+
+    @pytest.mark.parametrize(
+        ("token", "reason"), [("ab1", "saw ab1"), ("ab12", "saw <redacted>"), ("ab12c", "saw <redacted>")]
+    )
+    async def test_the_members_reason_in_its_log_line(self, token, reason):
+        checks = [
+            {"name": "echo", "kind": "member-echo", "params": {"tenant": {"type": "label_value", "required": True}}},
+            {
+                "name": "parent",
+                "kind": "parent-passing",
+                "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            },
+        ]
+        catalog = build_catalog([("t", {"checks": checks})], Registry([_MemberEcho, _ParentPassing]))
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources({}), None, 5.0).evaluate(catalog.get("parent"), {"token": token})
+        member = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
+        assert evaluation.verdict is Outcome.FAIL and member["args"] == {"tenant": "<redacted>"}
+        assert member["reason"] == reason
+
+
+class TestMembersNotKeptForReuse:
+    """A member's result is not kept for the reuse window: no later request has its key (it holds its parent's
+    deadline), and kept it would only fill the table's bound."""
+
+    async def test_only_the_parent_is_kept(self):
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": n, "kind": "scripted"} for n in ("ok", "parent")]})], registry
+        )
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        first = await runner.evaluate(catalog.get("parent"), {})
+        assert [key[1] for key in runner._recent] == ["parent"]
+        assert await runner.evaluate(catalog.get("parent"), {}) is first
