@@ -6,6 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 import regex
@@ -23,6 +24,7 @@ from pydantic import (
 from analyzer.kinds import (
     ConditionField,
     ParamName,
+    WrittenNumber,
 )
 from checks.http_smoke.jsonpath import JsonPath
 
@@ -43,28 +45,46 @@ class _Strict(BaseModel):
 
 
 def _json_value(value: Any, where: str, *, string_keys: bool) -> Any:
-    """`value` unchanged if it is JSON: null, booleans, finite numbers, strings, lists and objects (keyed by strings
-    alone with `string_keys`; a body's other keys are sent as their text); ValueError naming where it is not."""
+    """`value` as JSON, each number the catalog kept the text of (WrittenNumber) as YAML read it: null, booleans,
+    finite numbers, strings, lists and objects (keyed by strings alone with `string_keys`; a body's number and date
+    keys are sent as their text); ValueError naming where it is not."""
+    if isinstance(value, WrittenNumber):
+        # Under a `default:`, `example:` or `args:` key, YAML's 012 was sent as 10.0, and 9007199254740993 as a float.
+        value = value.read
     if isinstance(value, float) and not math.isfinite(value):
         # allow_inf_nan does not reach inside `Any`: a body would be sent as `Infinity`, which is not JSON, and an
         # `equals: .nan` would fail every answer.
         raise ValueError(f"{where} is {value}: JSON has no NaN or infinity")
     if isinstance(value, dict):
-        for key, item in value.items():
-            if string_keys and not isinstance(key, str):
-                # `{1: a}` equalled no answer, whose keys are strings, and its failure read `expected {"1": "a"},
-                # got {"1": "a"}`.
-                written = json.dumps(key) if isinstance(key, bool) or key is None else str(key)
-                raise ValueError(f"{where} has the key {written}, which is no string: quote it ('{written}')")
-            _json_value(item, f"{where}.{key}", string_keys=string_keys)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _json_value(item, f"{where}[{index}]", string_keys=string_keys)
-    elif value is not None and not isinstance(value, bool | int | float | str):
+        for key in value:
+            if not isinstance(key, str) and (string_keys or not _sent_as_written(key)):
+                raise ValueError(_key_problem(where, key))
+        return {key: _json_value(item, f"{where}.{key}", string_keys=string_keys) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value(item, f"{where}[{index}]", string_keys=string_keys) for index, item in enumerate(value)]
+    if value is not None and not isinstance(value, bool | int | float | str):
         # YAML reads `2026-12-06` unquoted as a date: an `equals` of it failed every answer, and its failure crashed.
         kind = type(value).__name__
         raise ValueError(f"{where} is the YAML {kind} {value}, not a JSON value: quote it ('{value}') to mean the text")
     return value
+
+
+def _sent_as_written(key: Any) -> bool:
+    """Whether a body's key YAML read as no string is sent as the text it was written as (`200`, `2026-12-06`)."""
+    # A boolean or null key went as Python's `True` or `None`, a datetime with a space for its `T`, bytes as `b'..'`.
+    return isinstance(key, int | float | date) and not isinstance(key, bool | datetime)
+
+
+def _key_problem(where: str, key: Any) -> str:
+    """Why an object's key YAML read as no string is refused, saying to quote it (in `equals`, `{1: a}` equalled no
+    answer, whose keys are strings, and its failure read `expected {"1": "a"}, got {"1": "a"}`)."""
+    if isinstance(key, bool) or key is None:
+        # Not `quote it ('true')`: the key may have been written `yes` or `on`, which is not known here.
+        return (
+            f"{where} has the key {json.dumps(key)}, which is no string (YAML reads yes, no, on, off, true, false, "
+            "null and ~ unquoted as none): quote the key as written"
+        )
+    return f"{where} has the key {key}, which is no string: quote it ('{key}')"
 
 
 def status_range(item: int | str) -> tuple[int, int]:

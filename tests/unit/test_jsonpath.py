@@ -224,7 +224,11 @@ class TestAssertionValuesAtLoad:
             ("{path: $.v, equals: [ok, 2026-12-06]}", "equals[1] is the YAML date 2026-12-06"),
             ("{path: $.v, equals: !!binary aGk=}", "equals is the YAML bytes b'hi'"),
             ("{path: $.codes, equals: {200: 5}}", "equals has the key 200, which is no string: quote it ('200')"),
-            ("{path: $.v, equals: {a: {true: 1}}}", "equals.a has the key true, which is no string: quote it ('true')"),
+            (
+                "{path: $.v, equals: {a: {on: 1}}}",
+                "equals.a has the key true, which is no string (YAML reads yes, no, on, off, true, false, null and ~ "
+                "unquoted as none): quote the key as written",
+            ),
             ("{path: $.v, exists: }", "exists is null: give it a value (true or false)"),
             ("{path: $.v, exists: ~}", "exists is null"),
             ("{path: $.v, compare: }", "compare is null: give it a value ('> 0')"),
