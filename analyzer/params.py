@@ -163,6 +163,15 @@ class WrittenNumber(float):
         return number
 
 
+@dataclass(frozen=True)
+class WrittenBoolean:
+    """A boolean the catalog's YAML read from yes, no, on or off in a JSON assertion's `equals`, which JSON writes
+    otherwise (`read`, true or false) and the text (`written`) may have meant."""
+
+    read: bool
+    written: str
+
+
 def written_number_problem(value: object, param_type: ParamType) -> str | None:
     """Why `value` (a default, example or member's literal arg) is refused for a param of `param_type`: a number YAML
     read from other text than it is sent as, for a param sent as text; None when it is not."""

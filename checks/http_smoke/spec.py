@@ -24,12 +24,15 @@ from pydantic import (
 from analyzer.kinds import (
     ConditionField,
     ParamName,
+    WrittenBoolean,
     WrittenNumber,
 )
 from checks.http_smoke.jsonpath import JsonPath
 
 _STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
 _STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
+# A number as JSON writes one: what YAML reads alike (`1.10` is 1.1 to both, `012` is 10 to YAML alone).
+_JSON_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 # The assertions of `expect` that read the body: its field, and the name written in a catalog.
 _BODY_ASSERTIONS = (
@@ -44,12 +47,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-def _json_value(value: Any, where: str, *, string_keys: bool) -> Any:
-    """`value` as JSON, each number the catalog kept the text of (WrittenNumber) as YAML read it: null, booleans,
-    finite numbers, strings, lists and objects (keyed by strings alone with `string_keys`; a body's number and date
-    keys are sent as their text); ValueError naming where it is not."""
-    if isinstance(value, WrittenNumber):
-        # Under a `default:`, `example:` or `args:` key, YAML's 012 was sent as 10.0, and 9007199254740993 as a float.
+def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
+    """`value` as JSON: null, booleans, finite numbers, strings, lists and objects, each number or boolean the catalog
+    kept the text of (WrittenNumber, WrittenBoolean) as YAML read it. An `assertion`'s keys are strings and its
+    values what JSON reads alike (not `012` or `on`); a body's number and date keys are sent as their text.
+    ValueError naming where it is not."""
+    if isinstance(value, WrittenNumber | WrittenBoolean):
+        if assertion and (isinstance(value, WrittenBoolean) or not _JSON_NUMBER_RE.fullmatch(value.written)):
+            raise ValueError(_rewrite_problem(where, value))
+        # Under a `default:`, `example:` or `args:` key, a body's 012 went as 10.0, and 9007199254740993 as a float.
         value = value.read
     if isinstance(value, float) and not math.isfinite(value):
         # allow_inf_nan does not reach inside `Any`: a body would be sent as `Infinity`, which is not JSON, and an
@@ -57,16 +63,31 @@ def _json_value(value: Any, where: str, *, string_keys: bool) -> Any:
         raise ValueError(f"{where} is {value}: JSON has no NaN or infinity")
     if isinstance(value, dict):
         for key in value:
-            if not isinstance(key, str) and (string_keys or not _sent_as_written(key)):
+            if not isinstance(key, str) and (assertion or not _sent_as_written(key)):
                 raise ValueError(_key_problem(where, key))
-        return {key: _json_value(item, f"{where}.{key}", string_keys=string_keys) for key, item in value.items()}
+        return {key: _json_value(item, f"{where}.{key}", assertion=assertion) for key, item in value.items()}
     if isinstance(value, list):
-        return [_json_value(item, f"{where}[{index}]", string_keys=string_keys) for index, item in enumerate(value)]
+        return [_json_value(item, f"{where}[{index}]", assertion=assertion) for index, item in enumerate(value)]
     if value is not None and not isinstance(value, bool | int | float | str):
         # YAML reads `2026-12-06` unquoted as a date: an `equals` of it failed every answer, and its failure crashed.
         kind = type(value).__name__
         raise ValueError(f"{where} is the YAML {kind} {value}, not a JSON value: quote it ('{value}') to mean the text")
     return value
+
+
+def _rewrite_problem(where: str, value: WrittenNumber | WrittenBoolean) -> str:
+    """Why an assertion's value YAML read otherwise than JSON would is refused, saying to quote it."""
+    # `equals: 012` passed on `"zip": 10` and `equals: on` on `"state": true`, where the text may have been meant.
+    meant = json.dumps(value.read)
+    if isinstance(value, WrittenBoolean):
+        return (
+            f"{where} is {value.written}, which YAML reads unquoted as the boolean {meant}: quote it "
+            f"('{value.written}') to mean the text, or write {meant}"
+        )
+    return (
+        f"{where} is {value.written}, which YAML reads unquoted as the number {meant} and JSON not at all: quote it "
+        f"('{value.written}') to mean the text, or write the number as JSON does ({meant})"
+    )
 
 
 def _sent_as_written(key: Any) -> bool:
@@ -134,7 +155,7 @@ class JsonExpect(_Strict):
     @field_validator("equals")
     @classmethod
     def _json_equals(cls, value: Any) -> Any:
-        return _json_value(value, "equals", string_keys=True)
+        return _json_value(value, "equals", assertion=True)
 
     @field_validator("compare", "exists")
     @classmethod
@@ -272,7 +293,7 @@ class Step(_Strict):
     @field_validator("json_body")
     @classmethod
     def _json_body(cls, value: Any) -> Any:
-        return _json_value(value, "json_body", string_keys=False)
+        return _json_value(value, "json_body", assertion=False)
 
     @model_validator(mode="after")
     def _coherent(self) -> Step:

@@ -3075,6 +3075,8 @@ class TestJsonBodyAsYamlReadsIt:
             ("{args: {x: 0x10}}", b'{"args":{"x":16}}'),
             ("{default: 1.10, example: '012', other: true}", b'{"default":1.1,"example":"012","other":true}'),
             ("{200: [{2026-12-06: 1.5}]}", b'{"200":[{"2026-12-06":1.5}]}'),
+            # A JSON assertion's shape keeps YAML's yes, no, on and off for http_smoke to refuse in an `equals`.
+            ("{path: $.a, equals: on}", b'{"path":"$.a","equals":true}'),
         ],
     )
     async def test_a_member_named_as_a_params_field_is_sent_as_any_other(self, tmp_path, respx_mock, body, sent):

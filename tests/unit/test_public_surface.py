@@ -71,6 +71,7 @@ PUBLIC_NAMES = [
     "Threshold",
     "Variant",
     "Verdict",
+    "WrittenBoolean",
     "WrittenNumber",
     "WrittenValue",
     "answer_label_list",
