@@ -18,7 +18,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import WrittenBoolean, WrittenNumber, render_value
+from analyzer.params import WrittenNumber, WrittenScalar, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -229,7 +229,8 @@ _YAML_ONLY_BOOLEANS = frozenset({"yes", "no", "on", "off"})
 
 def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node: yaml.Node) -> None:
     # A JSON assertion's `equals` (http_smoke), the text of each number YAML reads otherwise than it renders
-    # (WrittenNumber: `012`, which JSON cannot read) and of each boolean written yes, no, on or off (WrittenBoolean):
+    # (WrittenNumber: `012`, which JSON cannot read), of each boolean written yes, no, on or off and of a null
+    # written as nothing (WrittenScalar):
     # `equals: on` passed on `true`, where `on` may have been meant; the kind refuses what JSON would not read alike.
     value = container[key]
     if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
@@ -242,7 +243,11 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
             _mark_json_rewrites(loader, value, index, item_node)
     elif isinstance(node, yaml.ScalarNode) and isinstance(value, bool):
         if node.value.lower() in _YAML_ONLY_BOOLEANS:
-            container[key] = WrittenBoolean(value, node.value)
+            container[key] = WrittenScalar(value, node.value)
+    elif isinstance(node, yaml.ScalarNode) and value is None:
+        # `equals:` left empty (a template that rendered nothing) asserted null, and passed on `"status": null`.
+        if node.value == "":
+            container[key] = WrittenScalar(None, "")
     else:
         _mark_written_number(container, key, node)
 

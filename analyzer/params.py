@@ -164,11 +164,11 @@ class WrittenNumber(float):
 
 
 @dataclass(frozen=True)
-class WrittenBoolean:
-    """A boolean the catalog's YAML read from yes, no, on or off in a JSON assertion's `equals`, which JSON writes
-    otherwise (`read`, true or false) and the text (`written`) may have meant."""
+class WrittenScalar:
+    """A boolean or null the catalog's YAML read in a JSON assertion's `equals` from text JSON writes otherwise (yes,
+    no, on or off; nothing at all): `read` as YAML read it, `written` the text, which may have meant another value."""
 
-    read: bool
+    read: bool | None
     written: str
 
 

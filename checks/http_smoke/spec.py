@@ -24,8 +24,8 @@ from pydantic import (
 from analyzer.kinds import (
     ConditionField,
     ParamName,
-    WrittenBoolean,
     WrittenNumber,
+    WrittenScalar,
 )
 from checks.http_smoke.jsonpath import JsonPath
 
@@ -48,12 +48,12 @@ class _Strict(BaseModel):
 
 
 def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
-    """`value` as JSON: null, booleans, finite numbers, strings, lists and objects, each number or boolean the catalog
-    kept the text of (WrittenNumber, WrittenBoolean) as YAML read it. An `assertion`'s keys are strings and its
+    """`value` as JSON: null, booleans, finite numbers, strings, lists and objects, each scalar the catalog
+    kept the text of (WrittenNumber, WrittenScalar) as YAML read it. An `assertion`'s keys are strings and its
     values what JSON reads alike (not `012` or `on`); a body's number and date keys are sent as their text.
     ValueError naming where it is not."""
-    if isinstance(value, WrittenNumber | WrittenBoolean):
-        if assertion and (isinstance(value, WrittenBoolean) or not _JSON_NUMBER_RE.fullmatch(value.written)):
+    if isinstance(value, WrittenNumber | WrittenScalar):
+        if assertion and (isinstance(value, WrittenScalar) or not _JSON_NUMBER_RE.fullmatch(value.written)):
             raise ValueError(_rewrite_problem(where, value))
         # Under a `default:`, `example:` or `args:` key, a body's 012 went as 10.0, and 9007199254740993 as a float.
         value = value.read
@@ -75,11 +75,13 @@ def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
     return value
 
 
-def _rewrite_problem(where: str, value: WrittenNumber | WrittenBoolean) -> str:
-    """Why an assertion's value YAML read otherwise than JSON would is refused, saying to quote it."""
+def _rewrite_problem(where: str, value: WrittenNumber | WrittenScalar) -> str:
+    """Why an assertion's value YAML read otherwise than JSON would is refused, saying what to write."""
     # `equals: 012` passed on `"zip": 10` and `equals: on` on `"state": true`, where the text may have been meant.
     meant = json.dumps(value.read)
-    if isinstance(value, WrittenBoolean):
+    if isinstance(value, WrittenScalar) and value.read is None:
+        return f"{where} is empty, which YAML reads as null: write null to assert a null, or the value meant"
+    if isinstance(value, WrittenScalar):
         return (
             f"{where} is {value.written}, which YAML reads unquoted as the boolean {meant}: quote it "
             f"('{value.written}') to mean the text, or write {meant}"

@@ -3077,6 +3077,7 @@ class TestJsonBodyAsYamlReadsIt:
             ("{200: [{2026-12-06: 1.5}]}", b'{"200":[{"2026-12-06":1.5}]}'),
             # A JSON assertion's shape keeps YAML's yes, no, on and off for http_smoke to refuse in an `equals`.
             ("{path: $.a, equals: on}", b'{"path":"$.a","equals":true}'),
+            ("{path: $.a, equals: }", b'{"path":"$.a","equals":null}'),
         ],
     )
     async def test_a_member_named_as_a_params_field_is_sent_as_any_other(self, tmp_path, respx_mock, body, sent):

@@ -256,8 +256,8 @@ class TestAssertionValuesAtLoad:
 
 
 class TestAssertionValuesYamlRewrites:
-    """An `equals` YAML reads otherwise than JSON would (`012` as 10, `on` as true) is refused at load, saying to
-    quote it; one JSON reads alike (`1.10`, `true`) is kept, as exactly as JSON reads it."""
+    """An `equals` YAML reads otherwise than JSON would (`012` as 10, `on` as true, nothing as null) is refused at
+    load, saying what to write; one JSON reads alike (`1.10`, `true`, `null`) is kept, as exactly as JSON reads it."""
 
     @pytest.mark.parametrize(
         ("rule", "problem"),
@@ -278,6 +278,9 @@ class TestAssertionValuesYamlRewrites:
                 "write true",
             ),
             ("{path: $.v, equals: [ok, No]}", "equals[1] is No, which YAML reads unquoted as the boolean false"),
+            # Left empty (a template that rendered nothing), it asserted null: a pass on `{"status": null}`.
+            ("{path: $.status, equals: }", "equals is empty, which YAML reads as null: write null to assert a null"),
+            ("{path: $.v, equals: {a: }}", "equals.a is empty, which YAML reads as null"),
         ],
     )
     def test_refused(self, tmp_path, rule, problem):
@@ -293,6 +296,9 @@ class TestAssertionValuesYamlRewrites:
             ("true", '{"v": true}', True),
             ("True", '{"v": true}', True),
             ("'on'", '{"v": "on"}', True),
+            ("null", '{"v": null}', True),
+            ("~", '{"v": null}', True),
+            ("{a: null}", '{"v": {"a": null}}', True),
             ("-0.5e+2", '{"v": -50}', True),
             # Kept as a float under `default:`, 9007199254740993 equalled 9007199254740992.
             ("{default: 9007199254740993}", '{"v": {"default": 9007199254740992}}', False),
