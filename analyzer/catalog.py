@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import WrittenNumber, render_value
+from analyzer.params import WrittenNumber, WrittenScalar, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -130,9 +130,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     whose aliases refer to a node holding them or expand it by more than MAX_ALIAS_EXPANSION_NODES nodes."""
 
     def construct_document(self, node: yaml.Node) -> Any:
-        """The document's data, once its aliases are known to expand to a bounded tree."""
+        """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
+        otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
         _refuse_alias_bombs(node)
-        return super().construct_document(node)
+        self.json_assertions: list[tuple[dict[Any, Any], yaml.Node]] = []
+        data = super().construct_document(node)
+        # After the document: a list is filled only then, and an assertion's `equals` may hold one.
+        for mapping, equals_node in self.json_assertions:
+            _mark_json_rewrites(self, mapping, "equals", equals_node)
+        return data
 
 
 def _refuse_alias_bombs(root: yaml.Node) -> None:
@@ -192,6 +198,8 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         key = loader.construct_object(key_node, deep=deep)
         if key in ("default", "example"):
             _mark_written_number(mapping, key, value_node)
+        elif key == "equals" and "path" in mapping:
+            loader.json_assertions.append((mapping, value_node))
         elif key == "args" and isinstance(value_node, yaml.MappingNode) and isinstance(mapping.get(key), dict):
             for arg_node, arg_value_node in value_node.value:
                 _mark_written_number(mapping[key], loader.construct_object(arg_node, deep=deep), arg_value_node)
@@ -201,18 +209,47 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
-def _mark_written_number(mapping: dict[Any, Any], key: Any, node: yaml.Node) -> None:
+def _mark_written_number(container: Any, key: Any, node: yaml.Node) -> None:
     # A param's default or example, or a member's literal arg, keeps the text YAML read a number from when the
     # number renders otherwise (`012` as 10, `1.10` as 1.1): a param sent as text refuses it (params.WrittenNumber).
-    value = mapping.get(key)
+    value = container[key]
     if (
-        isinstance(node, yaml.ScalarNode)
+        not isinstance(value, WrittenNumber)
+        and isinstance(node, yaml.ScalarNode)
         and node.tag in _NUMBER_TAGS
         and isinstance(value, int | float)
         and not isinstance(value, bool)
         and render_value(float(value)) != node.value
     ):
-        mapping[key] = WrittenNumber(value, node.value)
+        container[key] = WrittenNumber(value, node.value)
+
+
+_YAML_ONLY_BOOLEANS = frozenset({"yes", "no", "on", "off"})
+
+
+def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node: yaml.Node) -> None:
+    # A JSON assertion's `equals` (http_smoke), the text of each number YAML reads otherwise than it renders
+    # (WrittenNumber: `012`, which JSON cannot read), of each boolean written yes, no, on or off and of a null
+    # written as nothing (WrittenScalar):
+    # `equals: on` passed on `true`, where `on` may have been meant; the kind refuses what JSON would not read alike.
+    value = container[key]
+    if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+        for key_node, item_node in node.value:
+            item_key = loader.construct_object(key_node)
+            if isinstance(item_key, Hashable) and item_key in value:
+                _mark_json_rewrites(loader, value, item_key, item_node)
+    elif isinstance(node, yaml.SequenceNode) and isinstance(value, list) and len(value) == len(node.value):
+        for index, item_node in enumerate(node.value):
+            _mark_json_rewrites(loader, value, index, item_node)
+    elif isinstance(node, yaml.ScalarNode) and isinstance(value, bool):
+        if node.value.lower() in _YAML_ONLY_BOOLEANS:
+            container[key] = WrittenScalar(value, node.value)
+    elif isinstance(node, yaml.ScalarNode) and value is None:
+        # `equals:` left empty (a template that rendered nothing) asserted null, and passed on `"status": null`.
+        if node.value == "":
+            container[key] = WrittenScalar(None, "")
+    else:
+        _mark_written_number(container, key, node)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

@@ -151,14 +151,26 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 class WrittenNumber(float):
     """A number the catalog's YAML read from text it does not render as (`012` as 10, `1.10` as 1.1, `1_000` as
-    1000): `written` holds the text, which a param sent as text would not be sent."""
+    1000): `written` holds the text, which a param sent as text would not be sent, and `read` the number YAML read."""
 
     written: str
+    # The number as YAML read it, an int kept whole: a JSON value written under a `default:` key is sent as it.
+    read: int | float
 
-    def __new__(cls, value: float, written: str) -> WrittenNumber:
+    def __new__(cls, value: int | float, written: str) -> WrittenNumber:
         number = super().__new__(cls, value)
         number.written = written
+        number.read = value
         return number
+
+
+@dataclass(frozen=True)
+class WrittenScalar:
+    """A boolean or null the catalog's YAML read in a JSON assertion's `equals` from text JSON writes otherwise (yes,
+    no, on or off; nothing at all): `read` as YAML read it, `written` the text, which may have meant another value."""
+
+    read: bool | None
+    written: str
 
 
 def written_number_problem(value: object, param_type: ParamType) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,11 +73,13 @@ class QueryBatch:
             if selector is not None:
                 name, matchers = selector
                 by_matchers.setdefault(matchers, {})[name] = query
+        # A marker is no part's name (a kind may name one `group0`): a series is read back by its part first, so a
+        # grouped series whose own analyzer_window names that part's window went to that part, not to its group.
+        taken = {part for _, part in self.parts}
+        markers = (marker for index in itertools.count() if (marker := f"group{index}") not in taken)
+        names_marker = next(m for m in itertools.chain([NAMES_MARKER], markers) if m not in taken)
         # A lone selector gains nothing from a group: it keeps the labelled form, as every other query.
-        groups = {
-            matchers: (f"group{index}", members)
-            for index, (matchers, members) in enumerate(m for m in by_matchers.items() if len(m[1]) > 1)
-        }
+        groups = {matchers: (next(markers), members) for matchers, members in by_matchers.items() if len(members) > 1}
         grouped = {query: matchers for matchers, (_, members) in groups.items() for query in members.values()}
         branches: list[str] = []
         by_part: dict[tuple[str, str], str] = {}
@@ -85,15 +88,15 @@ class QueryBatch:
             probed = _NAME_PROBE_RE.fullmatch(query)
             if probed is not None:
                 # Every name probe is one presence query of all the names: one short series per name.
-                if NAMES_MARKER not in by_name:
+                if names_marker not in by_name:
                     probes = {
                         found.group(1): q
                         for q in self.parts.values()
                         if (found := _NAME_PROBE_RE.fullmatch(q)) is not None
                     }
-                    by_name[NAMES_MARKER] = probes
+                    by_name[names_marker] = probes
                     branches.append(
-                        f'label_replace({presence_query(probes)}, "{PART_LABEL}", "{NAMES_MARKER}", "", "")'
+                        f'label_replace({presence_query(probes)}, "{PART_LABEL}", "{names_marker}", "", "")'
                     )
                 continue
             shared = grouped.get(query)

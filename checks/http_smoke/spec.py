@@ -6,6 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 import regex
@@ -23,11 +24,15 @@ from pydantic import (
 from analyzer.kinds import (
     ConditionField,
     ParamName,
+    WrittenNumber,
+    WrittenScalar,
 )
 from checks.http_smoke.jsonpath import JsonPath
 
 _STATUS_CLASS_RE = re.compile(r"^([1-5])xx$")
 _STATUS_RANGE_RE = re.compile(r"^([1-5]\d\d)\s*-\s*([1-5]\d\d)$")
+# A number as JSON writes one: what YAML reads alike (`1.10` is 1.1 to both, `012` is 10 to YAML alone).
+_JSON_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _STEP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 # The assertions of `expect` that read the body: its field, and the name written in a catalog.
 _BODY_ASSERTIONS = (
@@ -42,29 +47,67 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-def _json_value(value: Any, where: str, *, string_keys: bool) -> Any:
-    """`value` unchanged if it is JSON: null, booleans, finite numbers, strings, lists and objects (keyed by strings
-    alone with `string_keys`; a body's other keys are sent as their text); ValueError naming where it is not."""
+def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
+    """`value` as JSON: null, booleans, finite numbers, strings, lists and objects, each scalar the catalog
+    kept the text of (WrittenNumber, WrittenScalar) as YAML read it. An `assertion`'s keys are strings and its
+    values what JSON reads alike (not `012` or `on`); a body's number and date keys are sent as their text.
+    ValueError naming where it is not."""
+    if isinstance(value, WrittenNumber | WrittenScalar):
+        if assertion and (isinstance(value, WrittenScalar) or not _JSON_NUMBER_RE.fullmatch(value.written)):
+            raise ValueError(_rewrite_problem(where, value))
+        # Under a `default:`, `example:` or `args:` key, a body's 012 went as 10.0, and 9007199254740993 as a float.
+        value = value.read
     if isinstance(value, float) and not math.isfinite(value):
         # allow_inf_nan does not reach inside `Any`: a body would be sent as `Infinity`, which is not JSON, and an
         # `equals: .nan` would fail every answer.
         raise ValueError(f"{where} is {value}: JSON has no NaN or infinity")
     if isinstance(value, dict):
-        for key, item in value.items():
-            if string_keys and not isinstance(key, str):
-                # `{1: a}` equalled no answer, whose keys are strings, and its failure read `expected {"1": "a"},
-                # got {"1": "a"}`.
-                written = json.dumps(key) if isinstance(key, bool) or key is None else str(key)
-                raise ValueError(f"{where} has the key {written}, which is no string: quote it ('{written}')")
-            _json_value(item, f"{where}.{key}", string_keys=string_keys)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _json_value(item, f"{where}[{index}]", string_keys=string_keys)
-    elif value is not None and not isinstance(value, bool | int | float | str):
+        for key in value:
+            if not isinstance(key, str) and (assertion or not _sent_as_written(key)):
+                raise ValueError(_key_problem(where, key))
+        return {key: _json_value(item, f"{where}.{key}", assertion=assertion) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value(item, f"{where}[{index}]", assertion=assertion) for index, item in enumerate(value)]
+    if value is not None and not isinstance(value, bool | int | float | str):
         # YAML reads `2026-12-06` unquoted as a date: an `equals` of it failed every answer, and its failure crashed.
         kind = type(value).__name__
         raise ValueError(f"{where} is the YAML {kind} {value}, not a JSON value: quote it ('{value}') to mean the text")
     return value
+
+
+def _rewrite_problem(where: str, value: WrittenNumber | WrittenScalar) -> str:
+    """Why an assertion's value YAML read otherwise than JSON would is refused, saying what to write."""
+    # `equals: 012` passed on `"zip": 10` and `equals: on` on `"state": true`, where the text may have been meant.
+    meant = json.dumps(value.read)
+    if isinstance(value, WrittenScalar) and value.read is None:
+        return f"{where} is empty, which YAML reads as null: write null to assert a null, or the value meant"
+    if isinstance(value, WrittenScalar):
+        return (
+            f"{where} is {value.written}, which YAML reads unquoted as the boolean {meant}: quote it "
+            f"('{value.written}') to mean the text, or write {meant}"
+        )
+    return (
+        f"{where} is {value.written}, which YAML reads unquoted as the number {meant} and JSON not at all: quote it "
+        f"('{value.written}') to mean the text, or write the number as JSON does ({meant})"
+    )
+
+
+def _sent_as_written(key: Any) -> bool:
+    """Whether a body's key YAML read as no string is sent as the text it was written as (`200`, `2026-12-06`)."""
+    # A boolean or null key went as Python's `True` or `None`, a datetime with a space for its `T`, bytes as `b'..'`.
+    return isinstance(key, int | float | date) and not isinstance(key, bool | datetime)
+
+
+def _key_problem(where: str, key: Any) -> str:
+    """Why an object's key YAML read as no string is refused, saying to quote it (in `equals`, `{1: a}` equalled no
+    answer, whose keys are strings, and its failure read `expected {"1": "a"}, got {"1": "a"}`)."""
+    if isinstance(key, bool) or key is None:
+        # Not `quote it ('true')`: the key may have been written `yes` or `on`, which is not known here.
+        return (
+            f"{where} has the key {json.dumps(key)}, which is no string (YAML reads yes, no, on, off, true, false, "
+            "null and ~ unquoted as none): quote the key as written"
+        )
+    return f"{where} has the key {key}, which is no string: quote it ('{key}')"
 
 
 def status_range(item: int | str) -> tuple[int, int]:
@@ -114,7 +157,7 @@ class JsonExpect(_Strict):
     @field_validator("equals")
     @classmethod
     def _json_equals(cls, value: Any) -> Any:
-        return _json_value(value, "equals", string_keys=True)
+        return _json_value(value, "equals", assertion=True)
 
     @field_validator("compare", "exists")
     @classmethod
@@ -252,7 +295,7 @@ class Step(_Strict):
     @field_validator("json_body")
     @classmethod
     def _json_body(cls, value: Any) -> Any:
-        return _json_value(value, "json_body", string_keys=False)
+        return _json_value(value, "json_body", assertion=False)
 
     @model_validator(mode="after")
     def _coherent(self) -> Step:

@@ -119,6 +119,38 @@ class TestSeriesCarryingTheBatchLabels:
             await split_and_alone(prometheus, batch)
 
 
+class TestPartsNamedAsTheBatchsMarkers:
+    """A part named as a group's marker (`group0`) keeps its own series, and the group's go to their own queries."""
+
+    async def test_a_grouped_series_window_label_naming_such_a_part_goes_to_its_group(self, prometheus):
+        # A kind (QueryBatch is public) naming a part `group0` in a window `own`, while recorded series carry
+        # analyzer_window="own": the group's series were read as that part's, and the group's queries got none.
+        batch = QueryBatch.of(
+            {"own": {"group0": 'pb_other{job="pb"}'}},
+            {
+                "5m": {"ratio": 'slo:sli_error:ratio_rate5m{sloth_id="pb-own-window"}'},
+                "1h": {"ratio": 'slo:sli_error:ratio_rate1h{sloth_id="pb-own-window"}'},
+            },
+        )
+        split, alone = await split_and_alone(prometheus, batch, WINDOW_LABEL, PART_LABEL)
+        assert {q: shown_without(s, WINDOW_LABEL, PART_LABEL) for q, s in split.items()} == alone
+        assert [len(split[q]) for q in batch.queries] == [1, 1, 1]
+
+    async def test_a_part_named_as_the_name_probes_marker_keeps_its_series(self, prometheus):
+        batch = QueryBatch.of(
+            {"": {"names": "pb_other"}},
+            {"": {"probe": 'group by (__name__) ({__name__=~"pb_other"})'}},
+        )
+        split, alone = await split_and_alone(prometheus, batch, WINDOW_LABEL, PART_LABEL)
+        assert {q: shown_without(s, WINDOW_LABEL, PART_LABEL) for q, s in split.items()} == alone
+        assert [len(split[q]) for q in batch.queries] == [1, 1]
+
+
+def shown_without(series: Shown, *dropped: str) -> Shown:
+    """Shown series without the labels `dropped`."""
+    return sorted(([(k, v) for k, v in labels if k not in dropped], values) for labels, values in series)
+
+
 class TestPartsThatAnswerNothingOrFail:
     """A query answering nothing gets no series (none of another's); a query that fails fails the whole batch."""
 

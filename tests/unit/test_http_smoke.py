@@ -17,7 +17,7 @@ import structlog
 import yaml
 from pydantic import ValidationError
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, format_number
@@ -3483,3 +3483,62 @@ class TestStepBounds:
                 Step.model_validate({"name": "a", **fields})
             # Refused by the field's own bound (the last one given), not by a rule that happens to catch it.
             assert list(fields)[-1] in refused.value.errors()[0]["loc"]
+
+
+class TestJsonBodyAsYamlReadsIt:
+    """A JSON body is sent as YAML reads it, whatever its members are named, and a key it cannot send as written is
+    refused at load."""
+
+    @staticmethod
+    def loaded(tmp_path, body: str) -> HttpSmokeCheck:
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            f"checks:\n- {{name: smoke, kind: http_smoke, base_url: '{BASE}', "
+            f"steps: [{{name: a, method: POST, json_body: {body}}}]}}\n",
+            encoding="utf-8",
+        )
+        check = load_catalog(catalog, Registry([HttpSmokeCheck])).get("smoke")
+        assert isinstance(check, HttpSmokeCheck)
+        return check
+
+    @pytest.mark.parametrize(
+        ("body", "sent"),
+        [
+            # The catalog keeps the text of a param's `default:` and `example:` and an arg's number (WrittenNumber, a
+            # float): under those names a body's member was sent as 10.0, 9007199254740992.0 and 16.0.
+            ("{default: 012, other: 012}", b'{"default":10,"other":10}'),
+            ("{example: 9007199254740993}", b'{"example":9007199254740993}'),
+            ("{args: {x: 0x10}}", b'{"args":{"x":16}}'),
+            ("{default: 1.10, example: '012', other: true}", b'{"default":1.1,"example":"012","other":true}'),
+            ("{200: [{2026-12-06: 1.5}]}", b'{"200":[{"2026-12-06":1.5}]}'),
+            # A JSON assertion's shape keeps YAML's yes, no, on and off for http_smoke to refuse in an `equals`.
+            ("{path: $.a, equals: on}", b'{"path":"$.a","equals":true}'),
+            ("{path: $.a, equals: }", b'{"path":"$.a","equals":null}'),
+        ],
+    )
+    async def test_a_member_named_as_a_params_field_is_sent_as_any_other(self, tmp_path, respx_mock, body, sent):
+        route = respx_mock.post(f"{BASE}/").mock(return_value=httpx.Response(200))
+        check = self.loaded(tmp_path, body)
+        http = HttpClient(HttpPolicy(), resolver=StubResolver({}))
+        try:
+            catalog = build_catalog([("test.yaml", {"checks": []})], Registry([HttpSmokeCheck]))
+            evaluation = await Runner(catalog, Sources({}, http=http), Metrics(), 8.0).evaluate(check, {})
+        finally:
+            await http.aclose()
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert route.calls.last.request.content == sent
+
+    @pytest.mark.parametrize(
+        ("body", "problem"),
+        [
+            # Sent as Python wrote them: `{"True":1}`, `{"None":1}`, `{"b'hi'":1}`, neither as written nor as JSON.
+            ("{yes: 1}", "json_body has the key true, which is no string (YAML reads yes, no, on, off, true, false"),
+            ("{a: {~: 1}}", "json_body.a has the key null, which is no string"),
+            ("{!!binary aGk=: 1}", "json_body has the key b'hi', which is no string"),
+            ("{2026-12-06T10:00:00Z: 1}", "json_body has the key 2026-12-06 10:00:00+00:00, which is no string"),
+        ],
+    )
+    def test_a_key_sent_otherwise_than_written_is_refused(self, tmp_path, body, problem):
+        with pytest.raises(ConfigError) as refused:
+            self.loaded(tmp_path, body)
+        assert any(problem in p for p in refused.value.problems), refused.value.problems

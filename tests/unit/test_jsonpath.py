@@ -131,7 +131,11 @@ class TestQuotedNames:
 
 def judged(expect: dict, body: str) -> list:
     """The failed assertions of a 200 JSON answer `body` to a step expecting `expect` (judge_exchange is pure)."""
-    step = Step.model_validate({"name": "s", "expect": expect})
+    return judged_step(Step.model_validate({"name": "s", "expect": expect}), body)
+
+
+def judged_step(step: Step, body: str) -> list:
+    """The failed assertions of `step` on a 200 JSON answer `body`."""
     exchange = HttpExchange(
         status=200,
         headers=httpx.Headers({"content-type": "application/json"}),
@@ -224,7 +228,11 @@ class TestAssertionValuesAtLoad:
             ("{path: $.v, equals: [ok, 2026-12-06]}", "equals[1] is the YAML date 2026-12-06"),
             ("{path: $.v, equals: !!binary aGk=}", "equals is the YAML bytes b'hi'"),
             ("{path: $.codes, equals: {200: 5}}", "equals has the key 200, which is no string: quote it ('200')"),
-            ("{path: $.v, equals: {a: {true: 1}}}", "equals.a has the key true, which is no string: quote it ('true')"),
+            (
+                "{path: $.v, equals: {a: {on: 1}}}",
+                "equals.a has the key true, which is no string (YAML reads yes, no, on, off, true, false, null and ~ "
+                "unquoted as none): quote the key as written",
+            ),
             ("{path: $.v, exists: }", "exists is null: give it a value (true or false)"),
             ("{path: $.v, exists: ~}", "exists is null"),
             ("{path: $.v, compare: }", "compare is null: give it a value ('> 0')"),
@@ -245,6 +253,63 @@ class TestAssertionValuesAtLoad:
     )
     def test_quoted_values_and_a_bodys_number_keys_load(self, tmp_path, step):
         assert load(tmp_path, step).name == "smoke"
+
+
+class TestAssertionValuesYamlRewrites:
+    """An `equals` YAML reads otherwise than JSON would (`012` as 10, `on` as true, nothing as null) is refused at
+    load, saying what to write; one JSON reads alike (`1.10`, `true`, `null`) is kept, as exactly as JSON reads it."""
+
+    @pytest.mark.parametrize(
+        ("rule", "problem"),
+        [
+            # Each passed on an answer the text meant no match for: `"zip": 10` for 012, `"on": true` for on.
+            (
+                "{path: $.zip, equals: 012}",
+                "equals is 012, which YAML reads unquoted as the number 10 and JSON not at all: quote it ('012') to "
+                "mean the text, or write the number as JSON does (10)",
+            ),
+            ("{path: $.t, equals: 1:30}", "equals is 1:30, which YAML reads unquoted as the number 90"),
+            ("{path: $.v, equals: {n: 0x10}}", "equals.n is 0x10, which YAML reads unquoted as the number 16"),
+            ("{path: $.v, equals: [1_000]}", "equals[0] is 1_000, which YAML reads unquoted as the number 1000"),
+            ("{path: $.v, equals: {default: 012}}", "equals.default is 012, which YAML reads unquoted as the number"),
+            (
+                "{path: $.state, equals: on}",
+                "equals is on, which YAML reads unquoted as the boolean true: quote it ('on') to mean the text, or "
+                "write true",
+            ),
+            ("{path: $.v, equals: [ok, No]}", "equals[1] is No, which YAML reads unquoted as the boolean false"),
+            # Left empty (a template that rendered nothing), it asserted null: a pass on `{"status": null}`.
+            ("{path: $.status, equals: }", "equals is empty, which YAML reads as null: write null to assert a null"),
+            ("{path: $.v, equals: {a: }}", "equals.a is empty, which YAML reads as null"),
+        ],
+    )
+    def test_refused(self, tmp_path, rule, problem):
+        with pytest.raises(ConfigError) as refused:
+            load(tmp_path, f"expect: {{json: [{rule}]}}")
+        assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+    @pytest.mark.parametrize(
+        ("equals", "body", "passed"),
+        [
+            ("1.10", '{"v": 1.1}', True),
+            ("1.0", '{"v": 1}', True),
+            ("true", '{"v": true}', True),
+            ("True", '{"v": true}', True),
+            ("'on'", '{"v": "on"}', True),
+            ("null", '{"v": null}', True),
+            ("~", '{"v": null}', True),
+            ("{a: null}", '{"v": {"a": null}}', True),
+            ("-0.5e+2", '{"v": -50}', True),
+            # Kept as a float under `default:`, 9007199254740993 equalled 9007199254740992.
+            ("{default: 9007199254740993}", '{"v": {"default": 9007199254740992}}', False),
+            ("{default: 9007199254740993}", '{"v": {"default": 9007199254740993}}', True),
+            ("{example: 1.10}", '{"v": {"example": 1.1}}', True),
+        ],
+    )
+    def test_kept_as_json_reads_it(self, tmp_path, equals, body, passed):
+        check = load(tmp_path, f"expect: {{json: [{{path: $.v, equals: {equals}}}]}}")
+        failures = judged_step(check.steps[0], body)
+        assert (failures == []) is passed, failures
 
 
 class TestShownDefinition:

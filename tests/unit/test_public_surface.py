@@ -72,6 +72,7 @@ PUBLIC_NAMES = [
     "Variant",
     "Verdict",
     "WrittenNumber",
+    "WrittenScalar",
     "WrittenValue",
     "answer_label_list",
     "at_most",
