@@ -2588,6 +2588,9 @@ class TestCommandsThatRunNoCheck:
             (["sh", "-c", "true"], "runs `sh -c true`, a shell whose line runs no check"),
             (["/bin/sh", "-ec", ":; echo 'smoke ok' && exit 0"], "a shell whose line runs no check"),
             (["bash", "-c", "printf done\nexit"], "a shell whose line runs no check"),
+            # What follows `exit` never runs. Before: left alone, as a line that may run a check.
+            (["sh", "-c", "exit 0; analyzer run payments-error-rate"], "a shell whose line runs no check"),
+            (["sh", "-c", "echo analyzer run payments-error-rate"], "a shell whose line runs no check"),
         ],
     )
     def test_a_job_of_its_own_running_them_is_a_problem(self, tmp_path, command, runs):
@@ -2690,6 +2693,88 @@ class TestShellsThatReadMore:
     def test_one_that_reads_nothing_more_is_still_said(self, tmp_path, fields):
         (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
         assert "a shell" in found and "exits 0, a Successful Job, and no verdict" in found, found
+
+
+CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
+
+
+class TestShellLinesThatLoseTheVerdict:
+    """A shell line that may exit 0 though its check fails or is skipped (`|| true`, a command after it, `&`, a pipe,
+    `exit 0` first) makes a Successful Job of any verdict; one whose exit is the check's, or is not read, is fine."""
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"{CHECK_LINE} || true",
+            f"{CHECK_LINE} || echo the check failed",
+            f"{CHECK_LINE} || exit 0",
+            f"{CHECK_LINE}; exit 0",
+            f"{CHECK_LINE}; echo done",
+            f"{CHECK_LINE}\necho done",
+            f"{CHECK_LINE}; /scripts/cleanup",
+            f"set +e; {CHECK_LINE}; echo done",
+            f"set -e; {CHECK_LINE} || true",
+            f"{CHECK_LINE} &",
+            f"{CHECK_LINE} | tee /reports/smoke.txt",
+            f"set -o pipefail; {CHECK_LINE} | tee /reports/smoke.txt; echo done",
+            f"test -f /skip || {CHECK_LINE}",
+            f"cd /app; exit 0; {CHECK_LINE}",
+            "python3 -m analyzer run payments-error-rate --arg canary_hash=c0ffee1; true",
+        ],
+    )
+    def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
+        # Before: not read (a shell line), so `validate` passed a Job that passes whatever the verdict.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert (
+            "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
+            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): the "
+            "check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+        ), found
+
+    def test_a_job_metric_s_is_a_problem(self, tmp_path):
+        template = job_template(container("smoke", "/bin/bash", "-c", f"{CHECK_LINE} || true"))
+        (found,) = problems(tmp_path, *crd_valid(template))
+        assert "metric 'errors': the Job's container runs `/bin/bash -c " in found
+        assert "the check's verdict is lost, and it exits 0, a Successful Job evaluating no check (Argo reads" in found
+
+    @pytest.mark.parametrize(
+        ("options", "line"),
+        [
+            (["-c"], CHECK_LINE),
+            (["-c"], f"echo start; {CHECK_LINE}"),
+            (["-c"], f"{CHECK_LINE};\n"),
+            (["-c"], f"{CHECK_LINE} && echo passed"),
+            (["-c"], f"{CHECK_LINE} || exit 1"),
+            (["-c"], f"{CHECK_LINE} || false"),
+            (["-c"], f"cd /app && {CHECK_LINE}"),
+            (["-c"], f"ANALYZER_LOG_FORMAT=console {CHECK_LINE}"),
+            # A retry: every way to exit 0 passes a check.
+            (["-c"], f"{CHECK_LINE} || {CHECK_LINE}"),
+            (["-c"], f"set -e; {CHECK_LINE}; echo done"),
+            (["-ec"], f"{CHECK_LINE}; echo done"),
+            (["-e", "-o", "pipefail", "-c"], f"{CHECK_LINE} | tee /reports/smoke.txt"),
+            (["-c"], f"set -eo pipefail; {CHECK_LINE} | tee /reports/smoke.txt"),
+            # Not read: what these do with the check's exit is more than their words say.
+            (["-c"], f"{CHECK_LINE}; rc=$?; echo done; exit $rc"),
+            (["-c"], f"{CHECK_LINE} & wait %1"),
+            (["-c"], f"timeout 60 {CHECK_LINE}; true"),
+            (["-c"], f"exec {CHECK_LINE}"),
+            (["-c"], f"if {CHECK_LINE}; then echo passed; fi"),
+            (["-c"], f"{CHECK_LINE} || (echo failed; exit 1)"),
+            (["-c"], f"{CHECK_LINE} > /reports/smoke.txt"),
+            # A syntax error: the shell exits 2, no pass.
+            (["-c"], f"{CHECK_LINE} ; ; true"),
+            (["-c"], f"{CHECK_LINE} && ; true"),
+        ],
+    )
+    def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
+        job = batch_job("Job", container("smoke", "sh", *options, line))
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_it_is_fine_beside_a_container_that_runs_the_check(self, tmp_path):
+        # Its verdict is lost, but the Job's success waits on the other container's: a check for information only.
+        job = batch_job("Job", container("smoke", *RUN), container("info", "sh", "-c", f"{CHECK_LINE} || true"))
+        assert own_job_findings(tmp_path, job) == ([], [])
 
 
 def deadline_job(active_deadline_s: int | None = None, **container_fields: Any) -> dict[str, Any]:
