@@ -1835,8 +1835,11 @@ def _deadline_problems(
 
 
 def _active_deadline_s(spec: Any) -> int | None:
-    """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer."""
+    """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer (`8.0` too: YAML's float reaches the
+    API server as JSON's 8, which it takes)."""
     value = spec.get("activeDeadlineSeconds") if isinstance(spec, dict) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 

@@ -2708,6 +2708,10 @@ class TestShellLinesThatLoseTheVerdict:
             f"{CHECK_LINE} || true",
             f"{CHECK_LINE} || echo the check failed",
             f"{CHECK_LINE} || exit 0",
+            # Exit codes are taken modulo 256.
+            f"{CHECK_LINE} || exit 256",
+            # `exit` alone exits with the last command's status: echo's.
+            f"{CHECK_LINE} || echo the check failed\nexit",
             f"{CHECK_LINE}; exit 0",
             f"{CHECK_LINE}; echo done",
             f"{CHECK_LINE}\necho done",
@@ -2758,6 +2762,9 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f"{CHECK_LINE}; rc=$?; echo done; exit $rc"),
             (["-c"], f"{CHECK_LINE} & wait %1"),
             (["-c"], f"timeout 60 {CHECK_LINE}; true"),
+            (["-c"], f"timeout 60 {CHECK_LINE} || {CHECK_LINE}"),
+            (["-c"], f"{CHECK_LINE} || {{ echo failed; exit 1; }}"),
+            (["-c"], f"{CHECK_LINE}; exit"),
             (["-c"], f"exec {CHECK_LINE}"),
             (["-c"], f"if {CHECK_LINE}; then echo passed; fi"),
             (["-c"], f"{CHECK_LINE} || (echo failed; exit 1)"),
@@ -2812,6 +2819,30 @@ class TestJobDeadline:
     )
     def test_one_above_it_or_unknown_is_fine(self, tmp_path, job):
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_the_lower_of_the_job_s_and_the_pod_s_deadlines_is_read(self, tmp_path):
+        # The pod is stopped at its own deadline, however long the Job's is.
+        job = deadline_job(300)
+        job["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 8
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "its pod's activeDeadlineSeconds 8 is not above the 8 s its check may take" in found
+
+    def test_the_check_s_deadline_s_comes_before_the_container_s_setting(self, tmp_path):
+        # `analyzer run` takes the check's deadline_s, and ANALYZER_DEADLINE_S only for a check without one.
+        slow = {**CATALOG, "checks": [{**CHECK, "deadline_s": 30}]}
+        job = deadline_job(20, env=[{"name": "ANALYZER_DEADLINE_S", "value": "5"}])
+        (found,) = own_job_findings(tmp_path, job, catalog=slow)[0]
+        assert (
+            "activeDeadlineSeconds 20 is not above the 30 s its check may take (check 'payments-error-rate', its "
+            in (found)
+        )
+
+    def test_a_whole_number_written_as_a_float_is_read(self, tmp_path):
+        # Before: not read. YAML's 8.0 reaches the API server as 8 (JSON has one number type), which it takes.
+        job = deadline_job()
+        job["spec"]["activeDeadlineSeconds"] = 8.0
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the Job's activeDeadlineSeconds 8 is not above the 8 s its check may take" in found
 
     def test_the_container_s_setting_and_the_pod_s_deadline_are_read(self, tmp_path):
         job = deadline_job(env=[{"name": "ANALYZER_DEADLINE_S", "value": "20"}])
