@@ -2763,7 +2763,7 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f"{CHECK_LINE} & wait %1"),
             (["-c"], f"timeout 60 {CHECK_LINE}; true"),
             (["-c"], f"timeout 60 {CHECK_LINE} || {CHECK_LINE}"),
-            (["-c"], f"{CHECK_LINE} || {{ echo failed; exit 1; }}"),
+            (["-c"], f"{CHECK_LINE} || {{ echo failed; false; }}"),
             (["-c"], f"{CHECK_LINE}; exit"),
             (["-c"], f"exec {CHECK_LINE}"),
             (["-c"], f"if {CHECK_LINE}; then echo passed; fi"),
