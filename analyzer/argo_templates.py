@@ -2159,6 +2159,8 @@ def _shell_runs(words: list[str], reads_stdin: bool = False) -> str | None:
     the line for one of no-ops only (`sh -c true`); None when it may run anything. Read coarsely, so as never to claim
     that of a shell that runs something: the first word that is no option is taken as the text or the script."""
     text = next((word for word in words if not word.startswith("-")), None)
+    # `-o NAME` takes a value (`sh -o errexit -c true`): read so where the options are known.
+    text = read[0] if (read := _shell_line(words)) is not None else text
     if any(word.startswith("-") and not word.startswith("--") and "c" in word[1:] for word in words):
         if text is None:
             return None

@@ -2591,6 +2591,9 @@ class TestCommandsThatRunNoCheck:
             # What follows `exit` never runs. Before: left alone, as a line that may run a check.
             (["sh", "-c", "exit 0; analyzer run payments-error-rate"], "a shell whose line runs no check"),
             (["sh", "-c", "echo analyzer run payments-error-rate"], "a shell whose line runs no check"),
+            # `-o` takes a value. Before: `errexit` was read as the line, and the Job left alone.
+            (["sh", "-o", "errexit", "-c", "true"], "a shell whose line runs no check"),
+            (["bash", "-euo", "pipefail", "-c", ""], "a shell given no command to run"),
         ],
     )
     def test_a_job_of_its_own_running_them_is_a_problem(self, tmp_path, command, runs):
@@ -2630,7 +2633,6 @@ class TestCommandsThatRunNoCheck:
             ["sh", "-c", "true # analyzer run x"],
             ["sh", "-c", "exit 3"],
             ["sh", "-c", "echo 'unclosed"],
-            ["sh", "-o", "errexit", "-c", "true"],
         ],
     )
     def test_a_line_that_may_run_something_is_left_alone(self, tmp_path, command):
