@@ -1937,8 +1937,11 @@ def _deadline_problems(
 
 
 def _active_deadline_s(spec: Any) -> int | None:
-    """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer."""
+    """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer (`8.0` too: YAML's float reaches the
+    API server as JSON's 8, which it takes)."""
     value = spec.get("activeDeadlineSeconds") if isinstance(spec, dict) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
@@ -2130,6 +2133,14 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
                 f"{', '.join(_SHELL_NO_OPS)}, exit 0): it exits 0",
                 ends="exit 0",
             )
+        discarded = _shell_discards(program_words[1:])
+        if discarded is not None:
+            return _Idle(
+                f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
+                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): "
+                "the check's verdict is lost, and it exits 0",
+                ends="exit 0",
+            )
     return None
 
 
@@ -2250,6 +2261,8 @@ def _shell_runs(words: list[str], reads_stdin: bool = False) -> str | None:
     the line for one of no-ops only (`sh -c true`); None when it may run anything. Read coarsely, so as never to claim
     that of a shell that runs something: the first word that is no option is taken as the text or the script."""
     text = next((word for word in words if not word.startswith("-")), None)
+    # `-o NAME` takes a value (`sh -o errexit -c true`): read so where the options are known.
+    text = read[0] if (read := _shell_line(words)) is not None else text
     if any(word.startswith("-") and not word.startswith("--") and "c" in word[1:] for word in words):
         if text is None:
             return None
@@ -2271,10 +2284,257 @@ def _no_ops(text: str) -> bool:
         commands = [shlex.split(part) for part in re.split(r"[;\n]", text.replace("&&", ";"))]
     except ValueError:
         return False
-    return all(
-        not command or command[0] in _SHELL_NO_OPS or (command[0] == "exit" and command[1:] in ([], ["0"]))
-        for command in commands
-    )
+    for command in commands:
+        if command[:1] == ["exit"] and command[1:] in ([], ["0"]):
+            # What follows an `exit` never runs (`exit 0; analyzer run x`).
+            return True
+        if command and command[0] not in _SHELL_NO_OPS:
+            return False
+    return True
+
+
+# What a line must not hold to be read for what it does with a check's exit: expansions, redirections, groups, globs,
+# comments, escapes (a line holding one is not judged).
+_SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
+# Words that make a line's flow more than a list of commands (conditionals, loops, traps, sourced files).
+_SHELL_FLOW = frozenset(
+    {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "trap", "eval"}
+    | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec", "wait"}
+)
+
+
+def _shell_discards(words: list[str]) -> str | None:
+    """The check a shell given these words (after its program) runs, `sh -c "analyzer run X || true"`, when the shell
+    may exit 0 though every check on its line fails or is skipped (`|| true`, `; exit 0`, `; echo done`, `&`, a pipe
+    to `tee`, `exit 0` first): its exit is no verdict. None when each way to exit 0 passes a check, or the line is not
+    read (see `_SHELL_OPAQUE_RE`, `_SHELL_FLOW`)."""
+    read = _shell_line(words)
+    if read is None:
+        return None
+    text, errexit, pipefail = read
+    if _SHELL_OPAQUE_RE.search(text):
+        return None
+    tokens = _shell_tokens(text)
+    if tokens is None:
+        return None
+    lists = list(_shell_lists(tokens))
+    commands = [command for items, _ in lists for pipeline in items[::2] for command in pipeline]
+    if not all(commands):
+        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
+        return None
+    # Those on the line, whether they run or not (`exit 0; analyzer run X`).
+    checks = [command for command in commands if _is_check(command)]
+    # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
+    ways: set[tuple[bool, bool, bool, bool]] = {(True, False, errexit, pipefail)}
+    for items, background in lists:
+        after: set[tuple[bool, bool, bool, bool]] = set()
+        for way in ways:
+            if way[1]:
+                after.add(way)
+                continue
+            ran = _shell_and_or(items, way, background)
+            if ran is None:
+                return None
+            after |= ran
+        ways = after
+    if not checks or not any(ok for ok, *_ in ways):
+        return None
+    return shlex.join(["analyzer", *_program_words(_assigned(checks[0]))[1:]])
+
+
+def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
+    """The text of a shell's `-c` given these words (after its program), and whether its options set errexit and
+    pipefail (`-e`, `-o pipefail`); None without `-c`, or with an option not read here."""
+    errexit = pipefail = command = False
+    rest = list(words)
+    while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
+        option = rest.pop(0)
+        if option.startswith("--"):
+            return None
+        for letter in option[1:]:
+            if letter == "c":
+                command = True
+            elif letter == "e":
+                errexit = option[0] == "-"
+            elif letter == "o":
+                if not rest:
+                    return None
+                name = rest.pop(0)
+                errexit = errexit if name != "errexit" else option[0] == "-"
+                pipefail = pipefail if name != "pipefail" else option[0] == "-"
+            elif letter not in "uxvfCabhm":
+                return None
+    rest = rest[1:] if rest[:1] == ["--"] else rest
+    return (rest[0], errexit, pipefail) if command and rest else None
+
+
+def _shell_tokens(text: str) -> list[str] | None:
+    """A shell line's words and operators (`;`, a newline, `&`, `&&`, `||`, `|`), quotes read as the shell reads them
+    (no expansion is left in the line); None for an unclosed quote. An operator is marked by a leading NUL."""
+    tokens: list[str] = []
+    word: str | None = None
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char in "'\"":
+            end = text.find(char, at + 1)
+            if end < 0:
+                return None
+            word, at = (word or "") + text[at + 1 : end], end + 1
+            continue
+        if char in " \t" or char in ";&|\n":
+            if word is not None:
+                tokens.append(word)
+                word = None
+            if char in " \t":
+                at += 1
+                continue
+            operator = text[at : at + 2] if text[at : at + 2] in ("&&", "||") else char
+            tokens.append("\0" + operator)
+            at += len(operator)
+            continue
+        word, at = (word or "") + char, at + 1
+    if word is not None:
+        tokens.append(word)
+    return tokens
+
+
+def _shell_lists(tokens: list[str]) -> Iterator[tuple[list[list[list[str]]], bool]]:
+    """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
+    whether it runs in the background (`&`); a `;` or `&` ending no command (`;;`, a syntax error) yields a list of an
+    empty command, which is not read."""
+    items: list[list[list[str]]] = []
+    pipeline: list[list[str]] = [[]]
+    for token in [*tokens, "\0\n"]:
+        if token in ("\0;", "\0&", "\0\n"):
+            # A blank line is no command; `;` or `&` must end one.
+            if pipeline != [[]] or items or token != "\0\n":
+                items.append(pipeline)
+                yield items, token == "\0&"
+            items, pipeline = [], [[]]
+        elif token in ("\0&&", "\0||"):
+            items += [pipeline, [[token]]]
+            pipeline = [[]]
+        elif token == "\0|":
+            pipeline.append([])
+        else:
+            pipeline[-1].append(token)
+
+
+def _shell_and_or(
+    items: list[list[list[str]]], way: tuple[bool, bool, bool, bool], background: bool
+) -> set[tuple[bool, bool, bool, bool]] | None:
+    """The ways out of an and-or list (see `_shell_discards`) from `way`; None when it is not read."""
+    ways = {way}
+    for index in range(0, len(items), 2):
+        pipeline = items[index]
+        operator = items[index - 1][0][0] if index else None
+        last = index == len(items) - 1
+        after: set[tuple[bool, bool, bool, bool]] = set()
+        for ok, exited, errexit, pipefail in ways:
+            if exited or (operator == "\0&&" and not ok) or (operator == "\0||" and ok):
+                after.add((ok, exited, errexit, pipefail))
+                continue
+            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background)
+            if ran is None:
+                return None
+            for ok_now, exited_now, errexit_now, pipefail_now in ran:
+                # errexit ends the shell on a failure, except of a command left of `&&` or `||` (POSIX).
+                stop = exited_now or (errexit_now and not ok_now and last and not background)
+                after.add((ok_now, stop, errexit_now, pipefail_now))
+        ways = after
+    if background:
+        # Started, not waited for: the list's status is 0 whatever its commands do.
+        return {(True, False, way[2], way[3])}
+    return ways
+
+
+def _shell_pipeline(
+    commands: list[list[str]], state: tuple[bool, bool, bool], background: bool
+) -> set[tuple[bool, bool, bool, bool]] | None:
+    """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
+    ok, errexit, pipefail = state
+    if len(commands) > 1 or background:
+        # In a subshell each: `exit` and `set` there end or set that subshell only.
+        if any(command[0] in ("exit", "set") for command in commands):
+            return None
+        ends = [_shell_command(command) for command in commands]
+        known = [end for end in ends if end is not None]
+        if len(known) < len(ends):
+            return None
+        statuses = known[-1]
+        if pipefail:
+            # 0 only when every command may exit 0; a failure when any may fail.
+            statuses = {True} if all(True in end for end in known) else set()
+            statuses |= {False} if any(False in end for end in known) else set()
+        return {(status, False, errexit, pipefail) for status in statuses}
+    (command,) = commands
+    if command[0] == "set":
+        flags = _shell_set(command[1:], errexit, pipefail)
+        return None if flags is None else {(True, False, *flags)}
+    if command[0] == "exit":
+        code = command[1:]
+        if code and not (len(code) == 1 and code[0].isdigit()):
+            return None
+        return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
+    found = _shell_command(command)
+    return None if found is None else {(status, False, errexit, pipefail) for status in found}
+
+
+def _shell_set(words: list[str], errexit: bool, pipefail: bool) -> tuple[bool, bool] | None:
+    """errexit and pipefail after `set` given these words (`-e`, `+e`, `-o pipefail`, `-eo pipefail`)."""
+    rest = list(words)
+    while rest:
+        option = rest.pop(0)
+        if option[:1] not in ("-", "+") or option in ("-", "--", "+"):
+            return None
+        for letter in option[1:]:
+            if letter == "e":
+                errexit = option[0] == "-"
+            elif letter == "o":
+                if not rest:
+                    return None
+                name = rest.pop(0)
+                errexit = errexit if name != "errexit" else option[0] == "-"
+                pipefail = pipefail if name != "pipefail" else option[0] == "-"
+            elif letter not in "uxvfCabhm":
+                return None
+    return errexit, pipefail
+
+
+def _assigned(command: list[str]) -> list[str]:
+    """A simple command's words after the variables it sets for itself (`ANALYZER_LOG_FORMAT=json analyzer run X`)."""
+    words = list(command)
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+        words = words[1:]
+    return words
+
+
+def _is_check(command: list[str]) -> bool:
+    """Whether a shell line's simple command runs `analyzer run` (`python3 -m analyzer run X` too)."""
+    program = _program_words(_assigned(command))
+    return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
+
+
+def _shell_command(command: list[str]) -> set[bool] | None:
+    """The statuses a simple command may exit with (True: 0), a check failing; None when it is not read (a check
+    wrapped in another program, `timeout 30 analyzer run X`, or a flow keyword)."""
+    words = _assigned(command)
+    if not words:
+        # Variables set, and nothing run: 0 (no expansion is read here that could fail).
+        return {True}
+    if words[0] in _SHELL_FLOW:
+        return None
+    if _is_check(words):
+        return {False}
+    if words[0] in _SHELL_NO_OPS:
+        return {True}
+    if words[0] == "false":
+        return {False}
+    if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
+        # The analyzer run by another program: its exit may be the check's.
+        return None
+    return {True, False}
 
 
 # A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).

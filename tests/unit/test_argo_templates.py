@@ -2645,6 +2645,12 @@ class TestCommandsThatRunNoCheck:
             (["sh", "-c", "true"], "runs `sh -c true`, a shell whose line runs no check"),
             (["/bin/sh", "-ec", ":; echo 'smoke ok' && exit 0"], "a shell whose line runs no check"),
             (["bash", "-c", "printf done\nexit"], "a shell whose line runs no check"),
+            # What follows `exit` never runs. Before: left alone, as a line that may run a check.
+            (["sh", "-c", "exit 0; analyzer run payments-error-rate"], "a shell whose line runs no check"),
+            (["sh", "-c", "echo analyzer run payments-error-rate"], "a shell whose line runs no check"),
+            # `-o` takes a value. Before: `errexit` was read as the line, and the Job left alone.
+            (["sh", "-o", "errexit", "-c", "true"], "a shell whose line runs no check"),
+            (["bash", "-euo", "pipefail", "-c", ""], "a shell given no command to run"),
         ],
     )
     def test_a_job_of_its_own_running_them_is_a_problem(self, tmp_path, command, runs):
@@ -2684,7 +2690,6 @@ class TestCommandsThatRunNoCheck:
             ["sh", "-c", "true # analyzer run x"],
             ["sh", "-c", "exit 3"],
             ["sh", "-c", "echo 'unclosed"],
-            ["sh", "-o", "errexit", "-c", "true"],
         ],
     )
     def test_a_line_that_may_run_something_is_left_alone(self, tmp_path, command):
@@ -2749,6 +2754,95 @@ class TestShellsThatReadMore:
         assert "a shell" in found and "exits 0, a Successful Job, and no verdict" in found, found
 
 
+CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
+
+
+class TestShellLinesThatLoseTheVerdict:
+    """A shell line that may exit 0 though its check fails or is skipped (`|| true`, a command after it, `&`, a pipe,
+    `exit 0` first) makes a Successful Job of any verdict; one whose exit is the check's, or is not read, is fine."""
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"{CHECK_LINE} || true",
+            f"{CHECK_LINE} || echo the check failed",
+            f"{CHECK_LINE} || exit 0",
+            # Exit codes are taken modulo 256.
+            f"{CHECK_LINE} || exit 256",
+            # `exit` alone exits with the last command's status: echo's.
+            f"{CHECK_LINE} || echo the check failed\nexit",
+            f"{CHECK_LINE}; exit 0",
+            f"{CHECK_LINE}; echo done",
+            f"{CHECK_LINE}\necho done",
+            f"{CHECK_LINE}; /scripts/cleanup",
+            f"set +e; {CHECK_LINE}; echo done",
+            f"set -e; {CHECK_LINE} || true",
+            f"{CHECK_LINE} &",
+            f"{CHECK_LINE} | tee /reports/smoke.txt",
+            f"set -o pipefail; {CHECK_LINE} | tee /reports/smoke.txt; echo done",
+            f"test -f /skip || {CHECK_LINE}",
+            f"cd /app; exit 0; {CHECK_LINE}",
+            "python3 -m analyzer run payments-error-rate --arg canary_hash=c0ffee1; true",
+        ],
+    )
+    def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
+        # Before: not read (a shell line), so `validate` passed a Job that passes whatever the verdict.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert (
+            "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
+            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): the "
+            "check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+        ), found
+
+    def test_a_job_metric_s_is_a_problem(self, tmp_path):
+        template = job_template(container("smoke", "/bin/bash", "-c", f"{CHECK_LINE} || true"))
+        (found,) = problems(tmp_path, *crd_valid(template))
+        assert "metric 'errors': the Job's container runs `/bin/bash -c " in found
+        assert "the check's verdict is lost, and it exits 0, a Successful Job evaluating no check (Argo reads" in found
+
+    @pytest.mark.parametrize(
+        ("options", "line"),
+        [
+            (["-c"], CHECK_LINE),
+            (["-c"], f"echo start; {CHECK_LINE}"),
+            (["-c"], f"{CHECK_LINE};\n"),
+            (["-c"], f"{CHECK_LINE} && echo passed"),
+            (["-c"], f"{CHECK_LINE} || exit 1"),
+            (["-c"], f"{CHECK_LINE} || false"),
+            (["-c"], f"cd /app && {CHECK_LINE}"),
+            (["-c"], f"ANALYZER_LOG_FORMAT=console {CHECK_LINE}"),
+            # A retry: every way to exit 0 passes a check.
+            (["-c"], f"{CHECK_LINE} || {CHECK_LINE}"),
+            (["-c"], f"set -e; {CHECK_LINE}; echo done"),
+            (["-ec"], f"{CHECK_LINE}; echo done"),
+            (["-e", "-o", "pipefail", "-c"], f"{CHECK_LINE} | tee /reports/smoke.txt"),
+            (["-c"], f"set -eo pipefail; {CHECK_LINE} | tee /reports/smoke.txt"),
+            # Not read: what these do with the check's exit is more than their words say.
+            (["-c"], f"{CHECK_LINE}; rc=$?; echo done; exit $rc"),
+            (["-c"], f"{CHECK_LINE} & wait %1"),
+            (["-c"], f"timeout 60 {CHECK_LINE}; true"),
+            (["-c"], f"timeout 60 {CHECK_LINE} || {CHECK_LINE}"),
+            (["-c"], f"{CHECK_LINE} || {{ echo failed; false; }}"),
+            (["-c"], f"{CHECK_LINE}; exit"),
+            (["-c"], f"exec {CHECK_LINE}"),
+            (["-c"], f"if {CHECK_LINE}; then echo passed; fi"),
+            (["-c"], f"{CHECK_LINE} || (echo failed; exit 1)"),
+            (["-c"], f"{CHECK_LINE} > /reports/smoke.txt"),
+            # A syntax error: the shell exits 2, no pass.
+            (["-c"], f"{CHECK_LINE} ; ; true"),
+            (["-c"], f"{CHECK_LINE} && ; true"),
+        ],
+    )
+    def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
+        job = batch_job("Job", container("smoke", "sh", *options, line))
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_it_is_fine_beside_a_container_that_runs_the_check(self, tmp_path):
+        # Its verdict is lost, but the Job's success waits on the other container's: a check for information only.
+        job = batch_job("Job", container("smoke", *RUN), container("info", "sh", "-c", f"{CHECK_LINE} || true"))
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+
 def deadline_job(active_deadline_s: int | None = None, **container_fields: Any) -> dict[str, Any]:
     """A Job of its own running the check, with this activeDeadlineSeconds."""
     job = batch_job("Job", container("smoke", *RUN, **container_fields))
@@ -2784,6 +2878,30 @@ class TestJobDeadline:
     )
     def test_one_above_it_or_unknown_is_fine(self, tmp_path, job):
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_the_lower_of_the_job_s_and_the_pod_s_deadlines_is_read(self, tmp_path):
+        # The pod is stopped at its own deadline, however long the Job's is.
+        job = deadline_job(300)
+        job["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 8
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "its pod's activeDeadlineSeconds 8 is not above the 8 s its check may take" in found
+
+    def test_the_check_s_deadline_s_comes_before_the_container_s_setting(self, tmp_path):
+        # `analyzer run` takes the check's deadline_s, and ANALYZER_DEADLINE_S only for a check without one.
+        slow = {**CATALOG, "checks": [{**CHECK, "deadline_s": 30}]}
+        job = deadline_job(20, env=[{"name": "ANALYZER_DEADLINE_S", "value": "5"}])
+        (found,) = own_job_findings(tmp_path, job, catalog=slow)[0]
+        assert (
+            "activeDeadlineSeconds 20 is not above the 30 s its check may take (check 'payments-error-rate', its "
+            in (found)
+        )
+
+    def test_a_whole_number_written_as_a_float_is_read(self, tmp_path):
+        # Before: not read. YAML's 8.0 reaches the API server as 8 (JSON has one number type), which it takes.
+        job = deadline_job()
+        job["spec"]["activeDeadlineSeconds"] = 8.0
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the Job's activeDeadlineSeconds 8 is not above the 8 s its check may take" in found
 
     def test_the_container_s_setting_and_the_pod_s_deadline_are_read(self, tmp_path):
         job = deadline_job(env=[{"name": "ANALYZER_DEADLINE_S", "value": "20"}])
