@@ -2349,6 +2349,17 @@ class TestRecordedTotals:
         assert evaluation.reason.startswith("page tier 26m/2m cannot judge"), evaluation.reason
         assert "while its 26m window burns 9.61538x (limit 7x): it may be firing unseen" in evaluation.reason
 
+    async def test_a_recorded_burnrate_is_judged_whatever_the_generic_rules_count(self, aiohttp_server):
+        # pyrra_errors:rate5m only stands in for an absent burnrate: beside a recorded one (another rate window and
+        # evaluation time), it neither blocks nor adds evidence.
+        parts = {"ratio": "0.0001", "total": "10", "rules": "1", "latency_rule": "0", "generic_errors": "0.5"}
+        fake = FakePrometheus(expected=1, value=lambda window, part: parts.get(part))
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is Outcome.PASS and evaluation.value == pytest.approx(0.1), evaluation.reason
+        for window in evaluation.details["windows"]:
+            if window["window"] != "28d":
+                assert window["error_ratio"] == 0.0001 and "pyrra_errors" not in str(window), window
+
     @pytest.mark.parametrize("generic", ["-0.5", "NaN"])
     async def test_a_generic_count_that_is_no_rate_is_no_evidence_of_zero_errors(self, aiohttp_server, generic):
         # A rate is not negative: such a record cannot show there were no errors, nor how many there were.
