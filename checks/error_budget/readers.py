@@ -653,14 +653,16 @@ class PyrraReader:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-        if self._generic_errors and (window_s := parse_duration(window)) >= _GENERIC_ERRORS_S:
-            # Errors the rule counted over 5 minutes that lie within the window: its burnrate records if its group
-            # evaluates (see _generic_absent). Over 5m the latest value; over a longer window the highest of those
-            # recorded in its last (window - 5m), whose 5 minutes each lie within it.
+        if self._generic_errors:
+            # Errors the rule counted over 5 minutes that lie within the window, or hold it: its burnrate records if
+            # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
+            # within its 5 minutes); over a longer window the highest of those recorded in its last (window - 5m),
+            # whose 5 minutes each lie within it.
+            window_s = parse_duration(window)
             generic = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
             queries["generic_errors"] = (
                 generic
-                if window_s == _GENERIC_ERRORS_S
+                if window_s <= _GENERIC_ERRORS_S
                 else f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
             )
         if self._asks_le:
@@ -888,19 +890,30 @@ _GENERIC_ERRORS_S = 300.0
 
 
 def _generic_absent(absent: WindowRatio, window: str, generic: float) -> WindowRatio:
-    """A window longer than 5 minutes without a burnrate series, read as zero errors (`absent`), while Pyrra's
-    pyrra_errors:rate5m (`generic`: the highest it recorded over 5 minutes within the window) counted errors: the
-    burnrate rule would record had its group evaluated here; no data."""
+    """A window other than 5 minutes without a burnrate series, read as zero errors (`absent`), while Pyrra's
+    pyrra_errors:rate5m (`generic`: over a longer window the highest it recorded over 5 minutes within it, over a
+    shorter one its latest, over 5 minutes that hold it) counted errors: the burnrate rule would record had its
+    group evaluated here; no data, with those 5 minutes' errors spread over a longer window as its errors (the
+    least it counted: evidence of burning)."""
     if absent.error_ratio is None or generic == 0:
         return absent
+    window_s = parse_duration(window)
+    if window_s < _GENERIC_ERRORS_S:
+        # The errors may all lie before the window: they tell that the rule should record, not how much it burns.
+        counted, errors = f"{format_number(generic)} errors/s over the last 5 minutes, which hold {window}", None
+    else:
+        # NaN or negative: no count to spread (raw_burn would drop it); the window is no data all the same.
+        errors = generic * _GENERIC_ERRORS_S / window_s if math.isfinite(generic) and generic > 0 else None
+        counted = f"up to {format_number(generic)} errors/s over 5 minutes within {window}"
+    least = "" if errors is None else f"; at least {format_number(errors)} errors/s over {window}"
     return replace(
         absent,
         error_ratio=None,
+        errors=errors,
         events=None,
-        note=f"no data (no Pyrra burnrate{window} series although {_GENERIC_ERRORS} (--generic-rules) counted up to "
-        f"{format_number(generic)} errors/s over 5 minutes within {window}: Pyrra's burnrate rule group stopped "
-        "evaluating, fails, or is not loaded here (point the source at a querier that has it, or set pyrra.errors); "
-        "no evidence of zero errors)",
+        note=f"no data (no Pyrra burnrate{window} series although {_GENERIC_ERRORS} (--generic-rules) counted "
+        f"{counted}: Pyrra's burnrate rule group stopped evaluating, fails, or is not loaded here (point the source "
+        f"at a querier that has it, or set pyrra.errors); no evidence of zero errors{least})",
     )
 
 

@@ -53,7 +53,9 @@ stopped, 5% errors) is the same with --generic-rules, but its burnrate group is 
 and its generic group (pyrra_window, pyrra_errors:rate5m ...) record; so is `ebr-perf-ended`, over
 `ebr_http_requests_total{job="ebr-ended"}`: 9.5 req/s 200 and 0.5 req/s 500 until A-20m, when the error series ends,
 and the 200 series on (not in JOBS: no other SLO reads it). `ebr-generic-only-burn` (job burn) has its
-generic group alone: its burnrate and increase groups are gone.
+generic group alone: its burnrate and increase groups are gone. `ebr-perf-stopped-1w` (job stopped) and
+`ebr-perf-fine-2d` (job fine: ebr-stopped's counters scraped every 30 s) are ebr-perf-stopped for SLO windows of 7d and
+2d: no 5m window (7d), and every window of the page tier 4m/1m shorter than 5 minutes (2d).
 
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
@@ -61,6 +63,7 @@ record nothing (they fail): its other windows, 5m and 30m included, record 5% er
 
 from __future__ import annotations
 
+from analyzer.kinds import parse_duration
 from analyzer.testing import OpenMetrics
 
 MINUTE = 60.0
@@ -92,6 +95,8 @@ SPLIT_TOTALS = {
 PERFORMANCE_JOBS = ("clean", "burn")
 # Jobs with a Pyrra SLO with performanceOverAccuracy and --generic-rules whose burnrate group is gone as well.
 PERFORMANCE_STOPPED = ("stopped", "ended")
+# The same for other SLO windows (job, Prometheus' name of the window).
+PERFORMANCE_STOPPED_WINDOWS = (("stopped", "1w"), ("fine", "2d"))
 # The windows whose ratio rule Sloth SLO ebr-sloth-partial (over ebr-burn) does not record: those rules fail.
 SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
@@ -109,9 +114,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
     """Add the raw counters the rules read."""
     start, end = anchor - 7 * HOUR, anchor + HOUR
 
-    def counter(job, code, rate, until=end):
+    def counter(job, code, rate, until=end, step=MINUTE):
         om.add_counter_rate(
-            "ebr_http_requests_total", {"job": f"ebr-{job}", "code": code}, lambda t: rate, start, until, MINUTE
+            "ebr_http_requests_total", {"job": f"ebr-{job}", "code": code}, lambda t: rate, start, until, step
         )
 
     counter("clean", "200", 10.0)
@@ -126,6 +131,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("stopped", "500", 0.5)
     counter("ended", "200", 9.5)
     counter("ended", "500", 0.5, until=anchor - 20 * MINUTE + 1)
+    # Scraped every 30 s: a 1m window has two samples, so its rate is known.
+    counter("fine", "200", 9.5, step=MINUTE / 2)
+    counter("fine", "500", 0.5, step=MINUTE / 2)
     histogram = "ebr_http_request_duration_seconds"
     for job, slow in LATENCY_JOBS.items():
         labels = {"job": f"ebr-{job}"}
@@ -271,13 +279,15 @@ def pyrra_count_ratio_rules() -> str:
     )
 
 
-def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True) -> str:
-    """Pyrra's `-short` rule file for SLO ebr-perf-<job> (ebr-perf-nogeneric-<job> without `generic`) with
-    `performanceOverAccuracy: true`, as filesystem.go's writeRuleFileSplit writes it: the 5m increase group
-    (slo/rules.go, increaseRulesRatio), the burnrate group (unless not `burnrates`: it stopped) and, with
-    --generic-rules, the generic group (GenericRules). Its `-long` file (`<metric>:increase4w` as
-    sum_over_time(<metric>:increase5m[4w:5m])) runs elsewhere (Thanos Ruler): it is not here."""
-    slo = f"ebr-perf-{job}" if generic else f"ebr-perf-nogeneric-{job}"
+def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True, slo_window: str = "4w") -> str:
+    """Pyrra's `-short` rule file for SLO ebr-perf-<job> (ebr-perf-nogeneric-<job> without `generic`; suffixed
+    -<slo_window> unless 4w) with `performanceOverAccuracy: true`, as filesystem.go's writeRuleFileSplit writes it: the
+    5m increase group (slo/rules.go, increaseRulesRatio), the burnrate group (unless not `burnrates`: it stopped) and,
+    with --generic-rules, the generic group (GenericRules). Its `-long` file (`<metric>:increase<slo_window>` as
+    sum_over_time(<metric>:increase5m[<slo_window>:5m])) runs elsewhere (Thanos Ruler): it is not here."""
+    slo = (f"ebr-perf-{job}" if generic else f"ebr-perf-nogeneric-{job}") + (
+        "" if slo_window == "4w" else f"-{slo_window}"
+    )
     total = f'ebr_http_requests_total{{job="ebr-{job}"}}'
     errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
     labels = f"    labels:\n      job: ebr-{job}\n      slo: {slo}\n"
@@ -297,14 +307,13 @@ def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True) 
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
         )
     if generic:
-        only_slo = f"    labels:\n      slo: {slo}\n"
+        only_slo, increase = f"    labels:\n      slo: {slo}\n", f"ebr_http_requests:increase{slo_window}"
         out += (
             f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
             f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
-            f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
-            f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",'
-            f'job="ebr-{job}",slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",'
-            f'slo="{slo}"}})\n{only_slo}'
+            f'  - record: pyrra_window\n    expr: "{parse_duration(slo_window):.0f}"\n{only_slo}'
+            f'  - record: pyrra_availability\n    expr: 1 - sum({increase}{{code=~"5..",job="ebr-{job}",'
+            f'slo="{slo}"}} or vector(0)) / sum({increase}{{job="ebr-{job}",slo="{slo}"}})\n{only_slo}'
             f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
             f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
         )
@@ -378,6 +387,10 @@ def rules(anchor: float) -> tuple[str, float, float]:
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )
     text += "".join(pyrra_performance_rules(job, generic=True, burnrates=False) for job in PERFORMANCE_STOPPED)
+    text += "".join(
+        pyrra_performance_rules(job, generic=True, burnrates=False, slo_window=slo_window)
+        for job, slo_window in PERFORMANCE_STOPPED_WINDOWS
+    )
     text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
     text += pyrra_generic_only_rules("burn")
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

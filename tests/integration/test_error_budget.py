@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
+from analyzer.kinds import format_number, parse_duration
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.promql_batch import QueryBatch
@@ -621,6 +622,25 @@ CHECKS = [
     pyrra_check("clean", name="ebr-pyrra-perf-clean-no-errors", slo="ebr-perf-clean", errors=None),
     pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors", slo="ebr-perf-ended", errors=None),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
+    # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
+    # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
+    pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors-pass", slo="ebr-perf-ended", errors=None, no_data="pass"),
+    pyrra_check(
+        "stopped",
+        name="ebr-pyrra-perf-stopped-7d-no-errors-pass",
+        slo="ebr-perf-stopped-1w",
+        errors=None,
+        period="7d",
+        no_data="pass",
+    ),
+    pyrra_check(
+        "fine",
+        name="ebr-pyrra-perf-fine-2d-no-errors-accept",
+        slo="ebr-perf-fine-2d",
+        errors=None,
+        period="2d",
+        accept_unjudged_tiers=True,
+    ),
     # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
     sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
     sloth_check("burn", name="ebr-sloth-partial-no-errors", sloth_id="ebr-sloth-partial", errors_query=None),
@@ -1698,6 +1718,8 @@ class TestPyrraGenericErrors:
             "no data (no Pyrra burnrate1h series although pyrra_errors:rate5m (--generic-rules) counted up to 0.5 "
             "errors/s over 5 minutes within 1h: Pyrra's burnrate rule group stopped evaluating"
         )
+        # Those 5 minutes' 150 errors lie within 1h: at least 150 / 3600 errors/s (docs/kinds/error-budget.md).
+        assert hour["note"].endswith("no evidence of zero errors; at least 0.0416667 errors/s over 1h)")
         slo = name.removeprefix("ebr-pyrra-").removesuffix("-no-errors")
         assert f'pyrra_errors:rate5m{{slo="ebr-{slo}"}}' in result.details["queries"]
 
@@ -1728,6 +1750,44 @@ class TestPyrraGenericErrors:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "pyrra_errors:rate5m" not in str(result.details["queries"])
         assert "although pyrra.errors counted 0.5 errors/s over 5m" in windows(result)["5m"]["note"]
+
+    @pytest.mark.parametrize(
+        ("name", "window", "burn"),
+        [
+            # 30m holds the 5 minutes pyrra_errors:rate5m counted 0.5 errors/s (150 errors) over, among ~9.7 req/s.
+            ("ebr-pyrra-perf-ended-no-errors-pass", "30m", 8.6),
+            # 7d: 8m (8m/1h30m, x7) holds 150 errors among 10 req/s; 15m (15m/1m, x14) too.
+            ("ebr-pyrra-perf-stopped-7d-no-errors-pass", "8m", 31.25),
+        ],
+    )
+    async def test_the_errors_counted_within_a_longer_window_are_evidence_of_burning(
+        self, evaluate, name, window, burn
+    ):
+        # Before: no window burned, so no_data: pass passed (a 7d SLO has no 5m window; ebr-ended's 5m has no errors).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "no_data policy pass does not apply to a window burning above its factor" in result.reason
+        assert f"while its {window} window burns" in result.reason
+        measured = windows(result)[window]
+        assert measured["error_ratio"] is None
+        assert measured["errors"] == pytest.approx(0.5 * 300 / parse_duration(window), rel=1e-3)
+        assert measured["errors"] / measured["total"] / 0.001 == pytest.approx(burn, rel=0.05)
+        assert f"at least {format_number(measured['errors'])} errors/s over {window}" in measured["note"]
+
+    async def test_windows_shorter_than_5_minutes_are_no_data_while_it_counts_errors(self, evaluate):
+        # 2d: the page tier 4m/1m, both windows shorter than the 5 minutes pyrra_errors:rate5m counts over. Before:
+        # both read as zero errors, the tier judged 0x, and accept_unjudged_tiers passed the others.
+        result = await evaluate("ebr-pyrra-perf-fine-2d-no-errors-accept")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        for window in ("1m", "4m"):
+            measured = windows(result)[window]
+            assert measured["error_ratio"] is None and measured["errors"] is None, window
+            assert measured["note"].startswith(
+                f"no data (no Pyrra burnrate{window} series although pyrra_errors:rate5m (--generic-rules) counted "
+                f"0.5 errors/s over the last 5 minutes, which hold {window}: Pyrra's burnrate rule group stopped"
+            )
+        assert not tiers(result)["4m/1m"]["judged"]
+        assert 'pyrra_errors:rate5m{slo="ebr-perf-fine-2d"}' in result.details["queries"]
 
     async def test_the_generic_group_alone_proves_no_rules(self, evaluate):
         # pyrra_window and pyrra_errors:rate5m record, the burnrate and increase groups do not: the rules the check

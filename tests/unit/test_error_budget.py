@@ -2312,11 +2312,11 @@ class TestRecordedTotals:
                 "or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
             )
 
-    def test_the_generic_rules_errors_are_read_over_windows_of_5_minutes_or_more(self):
-        # A 7d SLO's 1m window need not hold the errors of the last 5 minutes.
+    def test_the_generic_rules_errors_are_read_over_every_window(self):
+        # A 7d SLO's 1m window lies within the last 5 minutes: their latest count, as over 5m.
         plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})
-        asked = {window for window, queries in plan.windows.items() if "generic_errors" in queries}
-        assert asked == {window for window in plan.windows if parse_duration(window) >= 300} and "1m" not in asked
+        assert all("generic_errors" in queries for queries in plan.windows.values())
+        assert plan.windows["1m"]["generic_errors"] == 'pyrra_errors:rate5m{slo="api"}'
         # Over a longer window, the highest recorded over 5 minutes that lie within it.
         assert plan.windows["15m"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api"}[10m])'
         narrowed = {**self.PYRRA_TOTAL["pyrra"], "availability_selectors": 'team="x"'}
@@ -2325,6 +2325,51 @@ class TestRecordedTotals:
         assert (
             plan.windows["4d"]["generic_errors"] == 'max_over_time(pyrra_errors:rate5m{slo="api", team="x"}[3d23h55m])'
         )
+
+    async def test_a_window_shorter_than_5_minutes_is_no_data_while_the_generic_rules_count_errors(
+        self, aiohttp_server
+    ):
+        # A 2d SLO: its page tier 4m/1m lies within the last 5 minutes. Read as zero errors, that tier judged 0x and
+        # accept_unjudged_tiers passed at 0x while every burnrate was gone and the generic rule counted 5% errors.
+        parts = {"total": "10", "rules": "1", "latency_rule": "0", "generic_errors": "0.5"}
+        fake = FakePrometheus(expected=1, value=lambda window, part: parts.get(part))
+        evaluation = await run_against(
+            aiohttp_server, fake, {**self.PYRRA_TOTAL, "period": "2d", "accept_unjudged_tiers": True}
+        )
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        by_window = {w["window"]: w for w in evaluation.details["windows"]}
+        for window in ("1m", "4m"):
+            assert by_window[window]["error_ratio"] is None and by_window[window]["errors"] is None
+            assert by_window[window]["note"].startswith(
+                f"no data (no Pyrra burnrate{window} series although pyrra_errors:rate5m (--generic-rules) counted "
+                f"0.5 errors/s over the last 5 minutes, which hold {window}: Pyrra's burnrate rule group stopped"
+            )
+        # The 26m window holds those 5 minutes' 150 errors at least: 150 / (10 req/s x 1560 s) burns 9.6x, above 7x.
+        assert by_window["26m"]["errors"] == pytest.approx(150 / 1560)
+        assert evaluation.reason.startswith("page tier 26m/2m cannot judge"), evaluation.reason
+        assert "while its 26m window burns 9.61538x (limit 7x): it may be firing unseen" in evaluation.reason
+
+    async def test_a_recorded_burnrate_is_judged_whatever_the_generic_rules_count(self, aiohttp_server):
+        # pyrra_errors:rate5m only stands in for an absent burnrate: beside a recorded one (another rate window and
+        # evaluation time), it neither blocks nor adds evidence.
+        parts = {"ratio": "0.0001", "total": "10", "rules": "1", "latency_rule": "0", "generic_errors": "0.5"}
+        fake = FakePrometheus(expected=1, value=lambda window, part: parts.get(part))
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is Outcome.PASS and evaluation.value == pytest.approx(0.1), evaluation.reason
+        for window in evaluation.details["windows"]:
+            if window["window"] != "28d":
+                assert window["error_ratio"] == 0.0001 and "pyrra_errors" not in str(window), window
+
+    @pytest.mark.parametrize("generic", ["-0.5", "NaN"])
+    async def test_a_generic_count_that_is_no_rate_is_no_evidence_of_zero_errors(self, aiohttp_server, generic):
+        # A rate is not negative: such a record cannot show there were no errors, nor how many there were.
+        parts = {"total": "10", "rules": "1", "latency_rule": "0", "generic_errors": generic}
+        fake = FakePrometheus(expected=1, value=lambda window, part: parts.get(part))
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        hour = next(w for w in evaluation.details["windows"] if w["window"] == "1h")
+        assert hour["error_ratio"] is None and hour["errors"] is None
+        assert "at least" not in hour["note"]
 
     @pytest.mark.parametrize(
         "pyrra",
