@@ -305,9 +305,14 @@ _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 # Shift_JIS error page whose meta stood at byte 1100 showed its エラー, read as UTF-8 here it passed
 # `body_not_contains: [エラー]`). The head ends at a tag other than these (start or end tag; `<html>` and `<head>` start
 # tags aside), and Chrome stops there once past the prescan's bytes; a meta inside a comment, or in the text of a
-# title, script or style, names nothing. Read up to this many bytes: a head longer than that is read as before.
+# title, script or style, names nothing. The whole body held is read, as Chrome read a meta after a 4 MB inline script
+# (a cap of 64 KiB read such a Shift_JIS page as UTF-8, and `body_not_contains: [エラー]` passed), but no more than
+# this many tags or `<`s: each costs about 6 us, and a head of a million `<link>`s took a second a judged answer.
 _HEAD_TAGS = frozenset({b"script", b"noscript", b"style", b"link", b"meta", b"object", b"title", b"base"})
-_LATE_META_SCAN_BYTES = 64 * 1024
+_LATE_META_SCAN_TAGS = 8192
+# A comment as the tokenizer reads it: `<!-->` and `<!--->` whole, else up to `-->` or `--!>` (a meta after
+# `<!-- x --!>` names the charset in Chrome).
+_COMMENT_RE = re.compile(rb"<!--(?:-?>|.*?--!?>)", re.DOTALL)
 # The elements whose content Chrome's tokenizer reads as text up to their end tag (`<noscript>`'s is markup there).
 _TEXT_ONLY_TAGS = frozenset({b"script", b"style", b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"})
 _TAG_NAME_RE = re.compile(rb"</?([A-Za-z][^\t\n\x0c\r />]*)")
@@ -918,7 +923,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
     encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
     if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
-        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body[:_LATE_META_SCAN_BYTES])
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body)
     if encoding == "x-user-defined":
         return body.decode("latin-1").translate(_X_USER_DEFINED)
     if encoding in (None, "replacement"):
@@ -970,19 +975,22 @@ def _meta_charset(head: bytes | bytearray) -> str | None:
 
 def _late_meta_charset(page: bytes | bytearray) -> str | None:
     """The codec a `<meta>` in an HTML page's head names, read as Chrome reads on past the prescan's bytes (see
-    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends."""
+    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends (or in its first
+    _LATE_META_SCAN_TAGS tags)."""
     page = bytes(page)
-    at, in_head = 0, True
-    while in_head or at < _META_PRESCAN_BYTES:
+    at, in_head, tags = 0, True, 0
+    while (in_head or at < _META_PRESCAN_BYTES) and tags < _LATE_META_SCAN_TAGS:
+        tags += 1
         at = page.find(b"<", at)
         if at < 0 or (not in_head and at >= _META_PRESCAN_BYTES):
             # Chrome stops after the text before it, too, once the head has ended.
             return None
         tag = _TAG_NAME_RE.match(page, at)
         if page.startswith(b"<!--", at):
-            at = page.find(b"-->", at + 2) + 3
-            if at < 3:
+            comment = _COMMENT_RE.match(page, at)
+            if comment is None:
                 return None
+            at = comment.end()
         elif page.startswith((b"<!", b"<?", b"</"), at) and tag is None:
             at = page.find(b">", at) + 1
             if at < 1:

@@ -2649,6 +2649,10 @@ class TestJudgeLateMetaCharsets:
             PAD + "hello<meta charset=Shift_JIS>",
             PAD + "<noscript><meta charset=Shift_JIS></noscript>",
             "<link rel=x href='" + "x" * 1100 + "'><meta charset=Shift_JIS>",
+            # A comment Chrome's tokenizer ends at `--!>` (no `-->` after it): its meta was passed over.
+            "<!-- " + "x" * 1100 + " --!><meta charset=Shift_JIS>",
+            # A head of more than 64 KiB (an inlined script): Chrome still reads the meta after it (4 MB, seen).
+            "<script>var pad = '" + "x" * 70_000 + "';</script><meta charset=Shift_JIS>",
         ],
     )
     def test_a_late_meta_in_the_head_declares_it(self, head):
@@ -2680,6 +2684,18 @@ class TestJudgeLateMetaCharsets:
         # A UTF-8 error page read as Shift_JIS would hold no エラー.
         body = f"{page}{self.ERROR}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_a_head_of_more_tags_than_are_read_names_nothing(self):
+        # Bounded work for a page of a million tags (about a second each judged answer, read whole).
+        # `<html>`, `<head>` and 8190 links: the meta is the 8193rd tag.
+        page = f"<html><head>{'<link>' * 8190}<meta charset=shift_jis></head><body>{self.ERROR}".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_the_last_tag_read_names_it(self):
+        page = f"<html><head>{'<link>' * 8189}<meta charset=shift_jis></head><body>{self.ERROR}".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
     def test_a_late_utf16_meta_means_utf8(self):
