@@ -25,7 +25,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
-from analyzer.sources.httppolicy import HostAllowList, answer_date_s
+from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
@@ -409,6 +409,15 @@ class TestLoadValidation:
         assert shown["steps"][0]["headers"] == {"Authorization": "<redacted>", "X-Canary": "always"}
         assert shown["steps"][0]["expect"]["json"] == [{"path": "$.a", "equals": 1}]
         assert shown["steps"][0]["capture"] == {"v": {"json": "$.v", "secret": True}}
+
+
+class TestWarm:
+    """`analyzer serve` reads the Public Suffix List when it warms the kind, not on the event loop of a redirect."""
+
+    def test_warm_reads_the_public_suffix_list(self):
+        _public_suffix_list.cache_clear()
+        HttpSmokeCheck.warm()
+        assert _public_suffix_list.cache_info().currsize == 1
 
 
 class TestBindArgs:
