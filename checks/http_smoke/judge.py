@@ -316,6 +316,10 @@ _COMMENT_RE = re.compile(rb"<!--(?:-?>|.*?--!?>)", re.DOTALL)
 # The elements whose content Chrome's tokenizer reads as text up to their end tag (`<noscript>`'s is markup there).
 _TEXT_ONLY_TAGS = frozenset({b"script", b"style", b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"})
 _TAG_NAME_RE = re.compile(rb"</?([A-Za-z][^\t\n\x0c\r />]*)")
+# What changes the state of a script's text (WHATWG HTML 13.2.5.4-27): `<!--` escapes it (`<!-->` and `<!--->` at once
+# undo that), `<script` in an escaped text double-escapes it, `-->` ends either, and `</script` ends the double escape,
+# or else the script.
+_SCRIPT_STATE_RE = re.compile(rb"<!--(?:-?>)?|-->|</?script[\t\n\x0c\r />]", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -1015,11 +1019,36 @@ def _late_meta_charset(page: bytes | bytearray) -> str | None:
                 at = attribute[2] + 1
                 if name in _TEXT_ONLY_TAGS and not closing:
                     # Its text runs to its end tag: a `<meta` in a script's string is no meta.
-                    end = re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
-                    if end is None:
+                    text_end = (
+                        _script_end(page, at)
+                        if name == b"script"
+                        else re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
+                    )
+                    if text_end is None:
                         return None
-                    at = end.start()
+                    at = text_end if isinstance(text_end, int) else text_end.start()
             in_head = in_head and (name in _HEAD_TAGS or (not closing and name in (b"html", b"head")))
+    return None
+
+
+def _script_end(page: bytes, at: int) -> int | None:
+    """Where the text of a script that starts at `at` ends (its end tag's `<`), as the tokenizer ends it (see
+    _SCRIPT_STATE_RE: `document.write('<script></script>')` in a `<!--` ends no script); None when `page` ends first."""
+    escaped = double = False
+    while (found := _SCRIPT_STATE_RE.search(page, at)) is not None:
+        token, at = found[0].lower(), found.end()
+        if token.startswith(b"<!--"):
+            # `<!-->` ends any escape its `--` begins or continues.
+            closed = token.endswith(b">")
+            escaped, double = not closed, double and not closed
+        elif token == b"-->":
+            escaped = double = False
+        elif token.startswith(b"</"):
+            if not double:
+                return found.start()
+            double = False
+        else:
+            double = escaped
     return None
 
 

@@ -2660,6 +2660,10 @@ class TestJudgeLateMetaCharsets:
             "<link rel=x href='" + "x" * 1100 + "'><meta charset=Shift_JIS>",
             # A comment Chrome's tokenizer ends at `--!>` (no `-->` after it): its meta was passed over.
             "<!-- " + "x" * 1100 + " --!><meta charset=Shift_JIS>",
+            # A script's `<!--` hides no end tag, nor does a `<script>` in it once a `-->` closes it.
+            PAD + "<script><!-- document.write(1) </script><meta charset=Shift_JIS>",
+            PAD + "<script><!-- document.write('<script src=x>') --></script><meta charset=Shift_JIS>",
+            PAD + "<script><!-- x <!--> '<script>' </script><meta charset=Shift_JIS>",
             # A head of more than 64 KiB (an inlined script): Chrome still reads the meta after it (4 MB, seen).
             "<script>var pad = '" + "x" * 70_000 + "';</script><meta charset=Shift_JIS>",
         ],
@@ -2681,6 +2685,9 @@ class TestJudgeLateMetaCharsets:
             # Inside a comment, or the text of a title, script or style: no meta.
             "<html><head>" + PAD + "<title>&lt;x <meta charset=shift_jis></title>",
             "<html><head>" + PAD + "<script>var s = '<meta charset=shift_jis>'</script>",
+            # A `<script>` written inside a script's `<!--`: its `</script>` ends that one, not the script (the
+            # tokenizer's double-escaped state), so the meta after it is still script text.
+            "<html><head>" + PAD + "<script><!--document.write('<script></script><meta charset=shift_jis>')-->",
             "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
             # A page that ends inside a tag or a comment, and a label no charset has.
