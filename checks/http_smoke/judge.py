@@ -775,7 +775,8 @@ def _skew(date_s: float) -> str:
     skew_s = round(date_s - time.time())
     if skew_s == 0:
         return "which is the analyzer's time"
-    return f"{format_number(abs(skew_s))} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
+    # Whole seconds, never `3.1536e+07 s`: a clock a year wrong is the case this message is for.
+    return f"{abs(skew_s)} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
 
 
 def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:

@@ -1669,6 +1669,15 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             got[0],
         ), got
 
+    def test_a_date_a_year_ahead_is_said_in_whole_seconds(self):
+        # A broken server clock: a session for a day by ours is past by its Date, and the failure says by how much.
+        captured, got = self.captured(
+            ("Date", http_date(time.time() + 365 * 86400)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() + 86400)}"),
+        )
+        assert captured == {} and len(got) == 1
+        assert re.search(r"the answer's Date, 315359[0-9]{2} s ahead of the analyzer's clock\)$", got[0]), got
+
     def test_an_expires_past_by_our_clock_deletes_whatever_the_date(self):
         # A server whose clock runs behind: past by ours, as browsers read it, a deletion as before.
         captured, got = self.captured(
