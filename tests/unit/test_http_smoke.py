@@ -1669,6 +1669,22 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             got[0],
         ), got
 
+    def test_the_scope_is_that_of_the_cookie_the_value_came_from(self):
+        # The later line, for /other, is deleted by the Date: the value is the /app one's, and so is where it may go
+        # (read by our clock alone, the value of /app went on to /other, where browsers do not send it).
+        date_s = time.time() + 3600
+        result = judged(
+            {},
+            headers=[
+                ("Date", http_date(date_s)),
+                ("Set-Cookie", "session=s3ss10n; Path=/app"),
+                ("Set-Cookie", f"session=0ther; Path=/other; Expires={http_date(date_s - 1)}"),
+            ],
+            step={"capture": {"sid": {"cookie": "session"}}},
+        )
+        assert result.captured == {"sid": "s3ss10n"}
+        assert result.cookie_scopes["sid"].path == "/app"
+
     def test_a_date_a_year_ahead_is_said_in_whole_seconds(self):
         # A broken server clock: a session for a day by ours is past by its Date, and the failure says by how much.
         captured, got = self.captured(
