@@ -2692,6 +2692,9 @@ class TestJudgeLateMetaCharsets:
             PAD + "<script><!-- document.write(1) </script><meta charset=Shift_JIS>",
             PAD + "<script><!-- document.write('<script src=x>') --></script><meta charset=Shift_JIS>",
             PAD + "<script><!-- x <!--> '<script>' </script><meta charset=Shift_JIS>",
+            # In the prescan's bytes after a comment ended by `--!>`, which the prescan does not end: the head has
+            # ended, but Chrome reads on to byte 1024.
+            "</head><body><!-- x --!><meta charset=Shift_JIS>" + PAD,
             # A head of more than 64 KiB (an inlined script): Chrome still reads the meta after it (4 MB, seen).
             "<script>var pad = '" + "x" * 70_000 + "';</script><meta charset=Shift_JIS>",
         ],
@@ -2718,6 +2721,7 @@ class TestJudgeLateMetaCharsets:
             "<html><head>" + PAD + "<script><!--document.write('<script></script><meta charset=shift_jis>')-->",
             "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
+            "<html><head>" + PAD + "<!-- a > b <meta charset=shift_jis> -->",
             # A page that ends inside a tag or a comment, and a label no charset has.
             "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
