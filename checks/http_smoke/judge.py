@@ -307,12 +307,21 @@ _META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 # Shift_JIS error page whose meta stood at byte 1100 showed its エラー, read as UTF-8 here it passed
 # `body_not_contains: [エラー]`). The head ends at a tag other than these (start or end tag; `<html>` and `<head>` start
 # tags aside), and Chrome stops there once past the prescan's bytes; a meta inside a comment, or in the text of a
-# title, script or style, names nothing. Read up to this many bytes: a head longer than that is read as before.
+# title, script or style, names nothing. The whole body held is read, as Chrome read a meta after a 4 MB inline script
+# (a cap of 64 KiB read such a Shift_JIS page as UTF-8, and `body_not_contains: [エラー]` passed), but no more than
+# this many tags or `<`s: each costs about 6 us, and a head of a million `<link>`s took a second a judged answer.
 _HEAD_TAGS = frozenset({b"script", b"noscript", b"style", b"link", b"meta", b"object", b"title", b"base"})
-_LATE_META_SCAN_BYTES = 64 * 1024
+_LATE_META_SCAN_TAGS = 8192
+# A comment as the tokenizer reads it: `<!-->` and `<!--->` whole, else up to `-->` or `--!>` (a meta after
+# `<!-- x --!>` names the charset in Chrome).
+_COMMENT_RE = re.compile(rb"<!--(?:-?>|.*?--!?>)", re.DOTALL)
 # The elements whose content Chrome's tokenizer reads as text up to their end tag (`<noscript>`'s is markup there).
 _TEXT_ONLY_TAGS = frozenset({b"script", b"style", b"title", b"textarea", b"xmp", b"iframe", b"noembed", b"noframes"})
 _TAG_NAME_RE = re.compile(rb"</?([A-Za-z][^\t\n\x0c\r />]*)")
+# What changes the state of a script's text (WHATWG HTML 13.2.5.4-27): `<!--` escapes it (`<!-->` and `<!--->` at once
+# undo that), `<script` in an escaped text double-escapes it, `-->` ends either, and `</script` ends the double escape,
+# or else the script.
+_SCRIPT_STATE_RE = re.compile(rb"<!--(?:-?>)?|-->|</?script[\t\n\x0c\r />]", re.IGNORECASE)
 # The codecs whose bad bytes WHATWG Encoding reads otherwise than Python's "replace" (see _whatwg_replace).
 _WHATWG_REPLACED = frozenset({*_LEAD_BYTES, *(f"cp{n}" for n in range(1250, 1259)), "cp874"})
 # The byte order marks a body may start with, and the codec of what follows each (WHATWG Encoding's BOM sniff, plus
@@ -827,7 +836,8 @@ def _skew(date_s: float) -> str:
     skew_s = round(date_s - time.time())
     if skew_s == 0:
         return "which is the analyzer's time"
-    return f"{format_number(abs(skew_s))} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
+    # Whole seconds, never `3.1536e+07 s`: a clock a year wrong is the case this message is for.
+    return f"{abs(skew_s)} s {'ahead of' if skew_s > 0 else 'behind'} the analyzer's clock"
 
 
 def _cookie_scope(exchange: HttpExchange, name: str) -> CookieScope:
@@ -979,7 +989,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
     encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
     if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
-        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body[:_LATE_META_SCAN_BYTES])
+        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body)
     if encoding == "x-user-defined":
         return body.decode("latin-1").translate(_X_USER_DEFINED)
     if encoding in (None, "replacement"):
@@ -1031,19 +1041,22 @@ def _meta_charset(head: bytes | bytearray) -> str | None:
 
 def _late_meta_charset(page: bytes | bytearray) -> str | None:
     """The codec a `<meta>` in an HTML page's head names, read as Chrome reads on past the prescan's bytes (see
-    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends."""
+    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends (or in its first
+    _LATE_META_SCAN_TAGS tags)."""
     page = bytes(page)
-    at, in_head = 0, True
-    while in_head or at < _META_PRESCAN_BYTES:
+    at, in_head, tags = 0, True, 0
+    while (in_head or at < _META_PRESCAN_BYTES) and tags < _LATE_META_SCAN_TAGS:
+        tags += 1
         at = page.find(b"<", at)
         if at < 0 or (not in_head and at >= _META_PRESCAN_BYTES):
             # Chrome stops after the text before it, too, once the head has ended.
             return None
         tag = _TAG_NAME_RE.match(page, at)
         if page.startswith(b"<!--", at):
-            at = page.find(b"-->", at + 2) + 3
-            if at < 3:
+            comment = _COMMENT_RE.match(page, at)
+            if comment is None:
                 return None
+            at = comment.end()
         elif page.startswith((b"<!", b"<?", b"</"), at) and tag is None:
             at = page.find(b">", at) + 1
             if at < 1:
@@ -1068,11 +1081,36 @@ def _late_meta_charset(page: bytes | bytearray) -> str | None:
                 at = attribute[2] + 1
                 if name in _TEXT_ONLY_TAGS and not closing:
                     # Its text runs to its end tag: a `<meta` in a script's string is no meta.
-                    end = re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
-                    if end is None:
+                    text_end = (
+                        _script_end(page, at)
+                        if name == b"script"
+                        else re.compile(rb"</" + re.escape(name) + rb"[\t\n\x0c\r />]", re.IGNORECASE).search(page, at)
+                    )
+                    if text_end is None:
                         return None
-                    at = end.start()
+                    at = text_end if isinstance(text_end, int) else text_end.start()
             in_head = in_head and (name in _HEAD_TAGS or (not closing and name in (b"html", b"head")))
+    return None
+
+
+def _script_end(page: bytes, at: int) -> int | None:
+    """Where the text of a script that starts at `at` ends (its end tag's `<`), as the tokenizer ends it (see
+    _SCRIPT_STATE_RE: `document.write('<script></script>')` in a `<!--` ends no script); None when `page` ends first."""
+    escaped = double = False
+    while (found := _SCRIPT_STATE_RE.search(page, at)) is not None:
+        token, at = found[0].lower(), found.end()
+        if token.startswith(b"<!--"):
+            # `<!-->` ends any escape its `--` begins or continues.
+            closed = token.endswith(b">")
+            escaped, double = not closed, double and not closed
+        elif token == b"-->":
+            escaped = double = False
+        elif token.startswith(b"</"):
+            if not double:
+                return found.start()
+            double = False
+        else:
+            double = escaped
     return None
 
 

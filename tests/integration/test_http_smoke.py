@@ -1821,6 +1821,17 @@ class TestCapturedCookiesOnRedirects:
             assert heads[-1].startswith(b"get /app/summary "), heads
             assert b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
 
+    async def test_a_captured_value_under_another_name_is_deleted_by_name(self, client):
+        # `theme` holds the session's value but is no cookie browsers hold with the session's scope: a deletion of its
+        # name covering the hop deletes it there, as a literal's; only `session` is judged by its scope.
+        heads: list[bytes] = []
+        deletion = b"theme=; Path=/app/summary; Max-Age=0"
+        async with listening(self.site(heads, "/app/summary", deletion)) as port:
+            evaluation = await run(smoke(port, self.steps("theme={{ sid }}; session={{ sid }}")), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(b"get /app/summary "), heads
+        assert b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
+
     async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
         # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written
         # one is not carried outside its Path and the step is judged on the page it lands on.

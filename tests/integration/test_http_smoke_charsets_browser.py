@@ -47,6 +47,16 @@ PAGES = {
     "past them, in a script": f"<html><head>{PAD}<script>var s = '{META}'</script></head><body>{ERROR}",
     "past them, in a style": f"<html><head>{PAD}<style>/* {META} */</style></head><body>{ERROR}",
     "past them, in a comment": f"<html><head>{PAD}<!-- {META} --></head><body>{ERROR}",
+    "past them, after a comment ended by --!>": f"<html><head>{PAD[:-4]} --!>{META}</head><body>{ERROR}",
+    "past them, in a script's <!-- <script>": f"<html><head>{PAD}<script><!--<script></script>{META}--></script>"
+    f"</head><body>{ERROR}",
+    "past them, after a script's <!-- <script> -->": f"<html><head>{PAD}<script><!--<script>--></script>{META}"
+    f"</head><body>{ERROR}",
+    "past them, after a script's <!-- <!--> <script>": f"<html><head>{PAD}<script><!-- <!--> <script></script>{META}"
+    f"</head><body>{ERROR}",
+    "in the body, in the prescan's bytes, after --!>": f"<html><head></head><body><!-- x --!>{META}{PAD}{ERROR}",
+    "past them, in a comment holding >": f"<html><head>{PAD}<!-- a > b {META} --></head><body>{ERROR}",
+    "past 64 KiB, after a long script": f"<html><head><script>var p='{'x' * 70_000}'</script>{META}<body>{ERROR}",
 }
 
 

@@ -25,7 +25,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
-from analyzer.sources.httppolicy import HostAllowList, answer_date_s
+from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
@@ -409,6 +409,15 @@ class TestLoadValidation:
         assert shown["steps"][0]["headers"] == {"Authorization": "<redacted>", "X-Canary": "always"}
         assert shown["steps"][0]["expect"]["json"] == [{"path": "$.a", "equals": 1}]
         assert shown["steps"][0]["capture"] == {"v": {"json": "$.v", "secret": True}}
+
+
+class TestWarm:
+    """`analyzer serve` reads the Public Suffix List when it warms the kind, not on the event loop of a redirect."""
+
+    def test_warm_reads_the_public_suffix_list(self):
+        _public_suffix_list.cache_clear()
+        HttpSmokeCheck.warm()
+        assert _public_suffix_list.cache_info().currsize == 1
 
 
 class TestBindArgs:
@@ -1660,6 +1669,34 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             got[0],
         ), got
 
+    def test_the_scope_is_that_of_the_cookie_the_value_came_from(self):
+        # The later line, for /other, is deleted by the Date: the value is the /app one's, and so is where it may go
+        # (read by our clock alone, the value of /app went on to /other, where browsers do not send it).
+        date_s = time.time() + 3600
+        result = judged(
+            {},
+            headers=[
+                ("Date", http_date(date_s)),
+                ("Set-Cookie", "session=s3ss10n; Path=/app"),
+                ("Set-Cookie", f"session=0ther; Path=/other; Expires={http_date(date_s - 1)}"),
+            ],
+            step={"capture": {"sid": {"cookie": "session"}}},
+        )
+        assert result.captured == {"sid": "s3ss10n"}
+        assert result.cookie_scopes["sid"].path == "/app"
+
+    def test_a_date_a_year_ahead_is_said_in_whole_seconds(self):
+        # A broken server clock: a session for a day by ours is past by its Date, and the failure says by how much.
+        captured, got = self.captured(
+            ("Date", http_date(time.time() + 365 * 86400)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() + 86400)}"),
+        )
+        assert captured == {} and len(got) == 1
+        # 365 days, less the part of a second the Date's whole seconds drop.
+        assert re.search(r"the answer's Date, (31536000|315359[0-9]{2}) s ahead of the analyzer's clock\)$", got[0]), (
+            got
+        )
+
     def test_an_expires_past_by_our_clock_deletes_whatever_the_date(self):
         # A server whose clock runs behind: past by ours, as browsers read it, a deletion as before.
         captured, got = self.captured(
@@ -2817,6 +2854,17 @@ class TestJudgeLateMetaCharsets:
             PAD + "hello<meta charset=Shift_JIS>",
             PAD + "<noscript><meta charset=Shift_JIS></noscript>",
             "<link rel=x href='" + "x" * 1100 + "'><meta charset=Shift_JIS>",
+            # A comment Chrome's tokenizer ends at `--!>` (no `-->` after it): its meta was passed over.
+            "<!-- " + "x" * 1100 + " --!><meta charset=Shift_JIS>",
+            # A script's `<!--` hides no end tag, nor does a `<script>` in it once a `-->` closes it.
+            PAD + "<script><!-- document.write(1) </script><meta charset=Shift_JIS>",
+            PAD + "<script><!-- document.write('<script src=x>') --></script><meta charset=Shift_JIS>",
+            PAD + "<script><!-- x <!--> '<script>' </script><meta charset=Shift_JIS>",
+            # In the prescan's bytes after a comment ended by `--!>`, which the prescan does not end: the head has
+            # ended, but Chrome reads on to byte 1024.
+            "</head><body><!-- x --!><meta charset=Shift_JIS>" + PAD,
+            # A head of more than 64 KiB (an inlined script): Chrome still reads the meta after it (4 MB, seen).
+            "<script>var pad = '" + "x" * 70_000 + "';</script><meta charset=Shift_JIS>",
         ],
     )
     def test_a_late_meta_in_the_head_declares_it(self, head):
@@ -2836,8 +2884,12 @@ class TestJudgeLateMetaCharsets:
             # Inside a comment, or the text of a title, script or style: no meta.
             "<html><head>" + PAD + "<title>&lt;x <meta charset=shift_jis></title>",
             "<html><head>" + PAD + "<script>var s = '<meta charset=shift_jis>'</script>",
+            # A `<script>` written inside a script's `<!--`: its `</script>` ends that one, not the script (the
+            # tokenizer's double-escaped state), so the meta after it is still script text.
+            "<html><head>" + PAD + "<script><!--document.write('<script></script><meta charset=shift_jis>')-->",
             "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
+            "<html><head>" + PAD + "<!-- a > b <meta charset=shift_jis> -->",
             # A page that ends inside a tag or a comment, and a label no charset has.
             "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
@@ -2848,6 +2900,18 @@ class TestJudgeLateMetaCharsets:
         # A UTF-8 error page read as Shift_JIS would hold no エラー.
         body = f"{page}{self.ERROR}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_a_head_of_more_tags_than_are_read_names_nothing(self):
+        # Bounded work for a page of a million tags (about a second each judged answer, read whole).
+        # `<html>`, `<head>` and 8190 links: the meta is the 8193rd tag.
+        page = f"<html><head>{'<link>' * 8190}<meta charset=shift_jis></head><body>{self.ERROR}".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_the_last_tag_read_names_it(self):
+        page = f"<html><head>{'<link>' * 8189}<meta charset=shift_jis></head><body>{self.ERROR}".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
     def test_a_late_utf16_meta_means_utf8(self):
