@@ -999,6 +999,11 @@ class HttpClient:
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
                         read = _as_browsers_read(line, url, date_s)
+                        if "=" not in read.partition(";")[0]:
+                            # A nameless cookie (RFC 6265bis 5.6: `session; Max-Age=0` is a value, its name empty),
+                            # which browsers hold apart from every named one: http.cookiejar read it as the cookie
+                            # `session`, and its deletion dropped a session users keep (a signed-out page passed).
+                            continue
                         one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
                         hop_cookies.extract_cookies(one)
                         if (deletion := _deletion(read)) is not None:

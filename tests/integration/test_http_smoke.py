@@ -2383,6 +2383,11 @@ class TestHopCookieMaxAgeOverExpires:
                 b"Max-Age=0; Expires=Fri, 01 Jan 2100 00:00:00 GMT",
                 "fail",
             ),
+            # A nameless cookie whose value is `session` (RFC 6265bis 5.6) deletes no cookie named session.
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session; Path=/; Domain=shop.svc; Max-Age=0",
+                "pass",
+            ),
         ],
     )
     async def test_max_age_counts(self, sites_client, set_cookie, verdict):

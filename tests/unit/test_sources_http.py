@@ -32,6 +32,7 @@ from analyzer.sources.http import (
     HttpRequest,
     _BodyReader,
     _deletes_written,
+    _deletion,
     _GuardedBackend,
     address_refusal,
     map_httpx_errors,
@@ -294,6 +295,16 @@ class TestWrittenCookieDeletions:
     def test_deletes(self, line, url, scope, deletes):
         answer = httpx.Response(302, headers=[("set-cookie", line)], request=httpx.Request("GET", url))
         assert _deletes_written(answer, url, scope) is deletes
+
+    @pytest.mark.parametrize(
+        ("line", "deletion"),
+        [
+            ("session=; path=/; max-age=0", "session=; path=/"),
+            ("session=abc; path=/; max-age=60", None),
+        ],
+    )
+    def test_the_deletion_a_line_records(self, line, deletion):
+        assert _deletion(line) == deletion
 
 
 class TestPublicSuffixes:
