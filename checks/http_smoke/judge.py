@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import json
@@ -381,8 +382,8 @@ _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\
 # secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
 # config's `<add key="ApiKey" value="..."/>`).
 _TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
-# What ends an end tag after its name.
-_END_TAG_REST_RE = re.compile(r"\s*>")
+# An element's end tag (`</wsse:Password>`, `</token >`), its name with its prefix.
+_END_TAG_RE = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*>")
 _ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
@@ -1234,9 +1235,14 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     with the lines indented under it; unordered, they may overlap."""
     spans: list[tuple[int, int]] = []
     if "<" in text:
+        # Every end tag, found in one pass (looked for from each secret start tag, past other names' end tags, a text
+        # of thousands of each was read thousands of times over).
+        end_tags: dict[str, list[int]] = {}
+        for end_tag in _END_TAG_RE.finditer(text):
+            end_tags.setdefault(end_tag[1], []).append(end_tag.start())
         for tag in _XML_START_TAG_RE.finditer(text):
             if hide(tag[2]):
-                spans.append((tag.end(), _end_tag_at(text, tag[1], tag.end())))
+                spans.append((tag.end(), _end_tag_at(end_tags.get(tag[1], []), tag.end(), len(text))))
         for tag in _TAG_RE.finditer(text):
             if "=" not in tag[0]:
                 continue
@@ -1281,14 +1287,11 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     return spans
 
 
-def _end_tag_at(text: str, name: str, start: int) -> int:
-    """Where the end tag of the element `name` (`</name>`, `</name >`; not `</nameHash>`) starts in `text` after
-    `start`, or the text's end (an answer the quote cut inside the element)."""
-    closing = f"</{name}"
-    at = text.find(closing, start)
-    while at >= 0 and not _END_TAG_REST_RE.match(text, at + len(closing)):
-        at = text.find(closing, at + 1)
-    return len(text) if at < 0 else at
+def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:
+    """Where the first of an element's end tags (`end_tags`, in order: `</name>`, `</name >`; not `</nameHash>`) after
+    `start` starts, or `text_end` (an answer the quote cut inside the element)."""
+    at = bisect.bisect_left(end_tags, start)
+    return end_tags[at] if at < len(end_tags) else text_end
 
 
 def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
