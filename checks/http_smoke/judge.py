@@ -384,7 +384,10 @@ _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\
 _TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
 # An element's end tag (`</wsse:Password>`, `</token >`), its name with its prefix.
 _END_TAG_RE = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*>")
-_ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Its value quoted or, as HTML allows (a minifier writes `<input name=csrf_token value=...>`), not.
+_ATTRIBUTE_RE = re.compile(
+    r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
@@ -1231,8 +1234,9 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
     or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
     text's end), the value of such an attribute or of the `value` an attribute names (`<input name="csrf_token"
-    value="...">`), and what follows such a line's `name:` or `name =` (`token: abc`, `Authorization: Bearer ...`),
-    with the lines indented under it; unordered, they may overlap."""
+    value="...">`) and the text after its tag (`<entry key="password">...<`), and what follows such a line's `name:`
+    or `name =` (`token: abc`, `Authorization: Bearer ...`), with the lines indented under it; unordered, they may
+    overlap."""
     spans: list[tuple[int, int]] = []
     if "<" in text:
         # Every end tag, found in one pass (looked for from each secret start tag, past other names' end tags, a text
@@ -1246,17 +1250,19 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         for tag in _TAG_RE.finditer(text):
             if "=" not in tag[0]:
                 continue
-            attributes = list(_ATTRIBUTE_RE.finditer(tag[0]))
-            named = any(
-                a[1].lower() in _NAMING_ATTRIBUTES and hide(a[2] if a[2] is not None else a[3]) for a in attributes
-            )
-            for attribute in attributes:
+            attributes = [(a, next(g for g in (2, 3, 4) if a[g] is not None)) for a in _ATTRIBUTE_RE.finditer(tag[0])]
+            named = any(a[1].lower() in _NAMING_ATTRIBUTES and hide(a[group]) for a, group in attributes)
+            for attribute, group in attributes:
                 name = attribute[1].lower()
                 # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
                 by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
                 if by_name or (named and name in _VALUE_ATTRIBUTES):
-                    group = 2 if attribute[2] is not None else 3
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
+            if named and not tag[0].endswith("/>"):
+                # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
+                # section `<div id="session">` names keeps its own elements.
+                text_end = text.find("<", tag.end())
+                spans.append((tag.end(), len(text) if text_end < 0 else text_end))
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0

@@ -2040,6 +2040,15 @@ class TestJudgeSecretsInMarkup:
                 b"<add key='ApiKey' value='s3cr3t-k'/><add key='Region' value='eu'/>",
                 "<add key='ApiKey' value='<redacted>'/><add key='Region' value='eu'/>",
             ),
+            # HTML's unquoted values (a minifier's), and the text of an element a naming attribute names.
+            (
+                b"<input type=hidden name=csrf_token value=s3cr3t-csrf><meta name=csrf-token content=s3cr3t-m>",
+                "<input type=hidden name=csrf_token value=<redacted>><meta name=csrf-token content=<redacted>>",
+            ),
+            (
+                b'<properties><entry key="db.password">s3cr3t-pw</entry><entry key="db.user">app</entry></properties>',
+                '<properties><entry key="db.password"><redacted></entry><entry key="db.user">app</entry></properties>',
+            ),
             # YAML: a value, a block scalar, a list under a secret name; the keys after it shown.
             (
                 b"status: ok\ntoken: abc-s3cr3t\nuser: bob\n",
@@ -2071,6 +2080,8 @@ class TestJudgeSecretsInMarkup:
             "xml-empty",
             "attributes",
             "config-key-value",
+            "unquoted-attributes",
+            "named-element-text",
             "yaml",
             "yaml-block",
             "yaml-list",
@@ -2096,6 +2107,8 @@ class TestJudgeSecretsInMarkup:
             b"max_tokens: 1000\n<author>ann</author>",
             # `12:30`, `https://`: no `name: value` line.
             b"token:https://app/x at 12:30\n",
+            # A section a secret's name names keeps its elements' text, the error in it.
+            b'<div id="session"><p>your sign-in expired</p></div>',
         ],
     )
     def test_shown(self, body):
@@ -2292,6 +2305,25 @@ class TestSecretNeedles:
     def test_a_needle_is_quoted_without_its_secret(self, expect, body, failure):
         # The needle was quoted as written: the reason (logs, Argo's message, JUnit) showed the token it asserts.
         assert [str(f) for f in judged(expect, body=body).failures] == [failure]
+
+    @pytest.mark.parametrize(
+        ("expect", "body", "failed"),
+        [
+            ({"body_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-s3cr3t\n", False),
+            ({"body_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-0ther\n", True),
+            ({"body_not_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-s3cr3t\n", True),
+            ({"body_not_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-0ther\n", False),
+            ({"body_contains": ["<password>pw-s3cr3t</password>"]}, b"<password>pw-s3cr3t</password>", False),
+            ({"body_not_contains": ["Bearer eyJhbGciOi.s3cr3t"]}, b"Bearer eyJhbGciOi.0ther", False),
+            ({"body_regex": "token: abc-s3cr3t$"}, b"token: abc-s3cr3t", False),
+            ({"json": [{"path": "$.access_token", "equals": "at-s3cr3t"}]}, b'{"access_token": "at-s3cr3t"}', False),
+            ({"json": [{"path": "$.access_token", "equals": "at-s3cr3t"}]}, b'{"access_token": "at-0ther"}', True),
+        ],
+    )
+    def test_a_needle_is_judged_on_the_answer_as_it_came(self, expect, body, failed):
+        # Hidden before judging, `token: <redacted>` would be in every answer with a token and in none of the needles.
+        failures = judged(expect, body=body).failures
+        assert bool(failures) is failed, failures
 
     def test_the_definition_shows_no_secret_the_check_sends_in_a_needle_or_regex(self):
         # A check asserting that its API key does not leak: GET /api/v1/checks/{name} and the check page showed it.
