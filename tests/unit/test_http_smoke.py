@@ -2069,6 +2069,8 @@ class TestJudgeSecretsInMarkup:
                 "<tr><td>Authorization</td><td>Bearer <redacted></td></tr>",
             ),
             (b'{"error": "bad header Basic dXNlcjpzM2NyM3Q="}', '{"error": "bad header Basic <redacted>"}'),
+            # A long word after a scheme is a credential, letters only.
+            (b"retry with Bearer abcdefghijklmnopqrstuvwx", "retry with Bearer <redacted>"),
             # Escapes an encoder wrote in the token go with it (cut at one, the rest showed).
             (b'{"echo": "Bearer s3cr3t-t0k\\u0026x"}', '{"echo": "Bearer <redacted>"}'),
         ],
@@ -2088,6 +2090,7 @@ class TestJudgeSecretsInMarkup:
             "header-lines",
             "html-table",
             "basic-in-json",
+            "long-letters",
             "escaped",
         ],
     )
@@ -2107,6 +2110,10 @@ class TestJudgeSecretsInMarkup:
             b"max_tokens: 1000\n<author>ann</author>",
             # `12:30`, `https://`: no `name: value` line.
             b"token:https://app/x at 12:30\n",
+            # An element of a secret's name that closes itself holds nothing: what follows is shown.
+            b"<token /><status>down</status>",
+            # A short word after a scheme's name, a digit in it: a version, no credential.
+            b"API token v2 is required; send Bearer v1 no more",
             # A section a secret's name names keeps its elements' text, the error in it.
             b'<div id="session"><p>your sign-in expired</p></div>',
         ],
@@ -3260,6 +3267,8 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "user: {{ p }}\ntoken: x\n"}, False),
             # A placeholder's line break is part of a line's value too (cut there, the catalog was refused).
             ({"method": "POST", "text_body": "token: {{\n p }}\nuser: bob\n"}, True),
+            # A block's line that cuts a placeholder: every param of the body is a secret.
+            ({"method": "POST", "text_body": "token:\n  - {{ p\n}}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )
