@@ -1266,9 +1266,18 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
+    # Where the `name:` of the mapping being read stands when its value is a secret's (Kubernetes' `- name:
+    # DB_PASSWORD` then `value: ...`, as a tag's naming attribute): its `value:` at that column is hidden.
+    named_column = -1
     for entry in _LINE_ENTRY_RE.finditer(text):
         name = entry["name"]
-        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
+        column = entry.start("name") - entry.start()
+        if column < named_column:
+            named_column = -1
+        if name.lower() in _NAMING_ATTRIBUTES:
+            named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
+        named = column == named_column and name.lower() in _VALUE_ATTRIBUTES
+        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))

@@ -2059,6 +2059,13 @@ class TestJudgeSecretsInMarkup:
                 "db:\n  password: |\n<redacted>\n  port: 5432\n",
             ),
             (b"api_keys:\n- s3cr3t-1\n- s3cr3t-2\nn: 2\n", "api_keys:\n<redacted>\nn: 2\n"),
+            # Kubernetes' env list: the value a secret's name names, as a tag's naming attribute does.
+            (
+                b"env:\n- name: DB_PASSWORD\n  value: s3cr3t-pw\n- name: REGION\n  value: eu\n"
+                b'  - name: "API_TOKEN"\n    value: "s3cr3t-t"\nvalue: 1\n',
+                "env:\n- name: DB_PASSWORD\n  value: <redacted>\n- name: REGION\n  value: eu\n"
+                '  - name: "API_TOKEN"\n    value: <redacted>\nvalue: 1\n',
+            ),
             # Header lines quoted back (a debug endpoint), and a credential after its scheme wherever it stands.
             (
                 b"GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer eyJhbGciOi.s3cr3t\r\nX-Api-Key: s3cr3t\r\n",
@@ -2087,6 +2094,7 @@ class TestJudgeSecretsInMarkup:
             "yaml",
             "yaml-block",
             "yaml-list",
+            "yaml-name-value",
             "header-lines",
             "html-table",
             "basic-in-json",
