@@ -443,9 +443,11 @@ _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
 # word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a `mailto:`.
-_DSN_USER_INFO_RE = re.compile(
-    r"""(?<![^\s'"=(,;])(?!mailto:)([A-Za-z0-9_.%+-]+:)(?!//)[^\s'"]*@(?=[\w\[(])(?!sha\d{3}:)"""
-)
+# Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
+# `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
+_DSN_USER_START_RE = re.compile(r"""(?<![^\s'"=(,;])(?!mailto:)[A-Za-z0-9_.%+-]+:(?!//)""")
+_DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
+_WORD_RE = re.compile(r"""[^\s'"]+""")
 # How many times a name is percent-decoded at most: once more than a server that encodes twice wrote it
 # (`pass%2577ord`), a bound on a name built to be decoded forever.
 _NAME_DECODINGS = 4
@@ -464,13 +466,27 @@ def decoded_name(name: str) -> str:
     return name
 
 
+def _hide_dsn_user_info(text: str) -> str:
+    """`text` with the user info of each DSN written without `//` hidden: in a word, from its first user's `:` to
+    its last `@` before a host."""
+    shown: list[str] = []
+    done = 0
+    for word in _WORD_RE.finditer(text):
+        host_ats = [found.start() for found in _DSN_HOST_AT_RE.finditer(text, word.start(), word.end())]
+        user = _DSN_USER_START_RE.search(text, word.start(), host_ats[-1]) if host_ats else None
+        if user is not None:
+            shown += (text[done : user.end()], REDACTED)
+            done = host_ats[-1]
+    return "".join(shown) + text[done:] if shown else text
+
+
 def hide_url_secrets(text: str) -> str:
     """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it (a
     DSN's without `//` too) and the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text`
     itself when it holds none."""
     if "@" in text:
         text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
-        text = _DSN_USER_INFO_RE.sub(lambda found: f"{found[1]}{REDACTED}@", text)
+        text = _hide_dsn_user_info(text)
     if "=" not in text:
         return text
     shown: list[str] = []

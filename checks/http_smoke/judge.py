@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import json
@@ -390,9 +391,12 @@ _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\
 # secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
 # config's `<add key="ApiKey" value="..."/>`).
 _TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
-# What ends an end tag after its name.
-_END_TAG_REST_RE = re.compile(r"\s*>")
-_ATTRIBUTE_RE = re.compile(r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# An element's end tag (`</wsse:Password>`, `</token >`), its name with its prefix.
+_END_TAG_RE = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*>")
+# Its value quoted or, as HTML allows (a minifier writes `<input name=csrf_token value=...>`), not.
+_ATTRIBUTE_RE = re.compile(
+    r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+)
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
@@ -1268,33 +1272,50 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
     or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
     text's end), the value of such an attribute or of the `value` an attribute names (`<input name="csrf_token"
-    value="...">`), and what follows such a line's `name:` or `name =` (`token: abc`, `Authorization: Bearer ...`),
-    with the lines indented under it; unordered, they may overlap."""
+    value="...">`) and the text after its tag (`<entry key="password">...<`), and what follows such a line's `name:`
+    or `name =` (`token: abc`, `Authorization: Bearer ...`), with the lines indented under it; unordered, they may
+    overlap."""
     spans: list[tuple[int, int]] = []
     if "<" in text:
+        # Every end tag, found in one pass (looked for from each secret start tag, past other names' end tags, a text
+        # of thousands of each was read thousands of times over).
+        end_tags: dict[str, list[int]] = {}
+        for end_tag in _END_TAG_RE.finditer(text):
+            end_tags.setdefault(end_tag[1], []).append(end_tag.start())
         for tag in _XML_START_TAG_RE.finditer(text):
             if hide(tag[2]):
-                spans.append((tag.end(), _end_tag_at(text, tag[1], tag.end())))
+                spans.append((tag.end(), _end_tag_at(end_tags.get(tag[1], []), tag.end(), len(text))))
         for tag in _TAG_RE.finditer(text):
             if "=" not in tag[0]:
                 continue
-            attributes = list(_ATTRIBUTE_RE.finditer(tag[0]))
-            named = any(
-                a[1].lower() in _NAMING_ATTRIBUTES and hide(a[2] if a[2] is not None else a[3]) for a in attributes
-            )
-            for attribute in attributes:
+            attributes = [(a, next(g for g in (2, 3, 4) if a[g] is not None)) for a in _ATTRIBUTE_RE.finditer(tag[0])]
+            named = any(a[1].lower() in _NAMING_ATTRIBUTES and hide(a[group]) for a, group in attributes)
+            for attribute, group in attributes:
                 name = attribute[1].lower()
                 # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
                 by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
                 if by_name or (named and name in _VALUE_ATTRIBUTES):
-                    group = 2 if attribute[2] is not None else 3
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
+            if named and not tag[0].endswith("/>"):
+                # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
+                # section `<div id="session">` names keeps its own elements.
+                text_end = text.find("<", tag.end())
+                spans.append((tag.end(), len(text) if text_end < 0 else text_end))
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
+    # Where the `name:` of the mapping being read stands when its value is a secret's (Kubernetes' `- name:
+    # DB_PASSWORD` then `value: ...`, as a tag's naming attribute): its `value:` at that column is hidden.
+    named_column = -1
     for entry in _LINE_ENTRY_RE.finditer(text):
         name = entry["name"]
-        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not hide(name):
+        column = entry.start("name") - entry.start()
+        if column < named_column:
+            named_column = -1
+        if name.lower() in _NAMING_ATTRIBUTES:
+            named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
+        named = column == named_column and name.lower() in _VALUE_ATTRIBUTES
+        if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))
@@ -1319,14 +1340,11 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     return spans
 
 
-def _end_tag_at(text: str, name: str, start: int) -> int:
-    """Where the end tag of the element `name` (`</name>`, `</name >`; not `</nameHash>`) starts in `text` after
-    `start`, or the text's end (an answer the quote cut inside the element)."""
-    closing = f"</{name}"
-    at = text.find(closing, start)
-    while at >= 0 and not _END_TAG_REST_RE.match(text, at + len(closing)):
-        at = text.find(closing, at + 1)
-    return len(text) if at < 0 else at
+def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:
+    """Where the first of an element's end tags (`end_tags`, in order: `</name>`, `</name >`; not `</nameHash>`) after
+    `start` starts, or `text_end` (an answer the quote cut inside the element)."""
+    at = bisect.bisect_left(end_tags, start)
+    return end_tags[at] if at < len(end_tags) else text_end
 
 
 def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:

@@ -21,6 +21,7 @@ from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, format_number
+from analyzer.redaction import is_secret_name
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -28,7 +29,7 @@ from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_brow
 from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
-from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
+from checks.http_smoke.judge import CookieScope, Failure, judge_exchange, markup_secret_spans
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -2021,6 +2022,26 @@ class TestJudgeSecretMembers:
         assert not judged({"json": [{"path": "$.session.state", "equals": "expired"}]}, body=body).failures
 
 
+class _CountingText(str):
+    """A text that counts the characters its `find` and `index` calls pass over."""
+
+    visited_chars = 0
+
+    def find(self, sub: str, *bounds: Any) -> int:  # type: ignore[override]
+        """`str.find`, counting the characters from its start to where it found `sub` (or to its end)."""
+        found = super().find(sub, *bounds)
+        start = bounds[0] if bounds else 0
+        self.visited_chars += (len(self) if found < 0 else found + len(sub)) - start
+        return found
+
+    def index(self, sub: str, *bounds: Any) -> int:  # type: ignore[override]
+        """`str.index`, counted as `find` is."""
+        found = self.find(sub, *bounds)
+        if found < 0:
+            raise ValueError(sub)
+        return found
+
+
 class TestJudgeSecretsInMarkup:
     """A value under a secret name in an answer written as XML, HTML, YAML or header lines, and a credential after an
     HTTP auth scheme, are quoted as REDACTED; the rest of the answer, and words that only follow such a name or scheme,
@@ -2056,6 +2077,15 @@ class TestJudgeSecretsInMarkup:
                 b"<add key='ApiKey' value='s3cr3t-k'/><add key='Region' value='eu'/>",
                 "<add key='ApiKey' value='<redacted>'/><add key='Region' value='eu'/>",
             ),
+            # HTML's unquoted values (a minifier's), and the text of an element a naming attribute names.
+            (
+                b"<input type=hidden name=csrf_token value=s3cr3t-csrf><meta name=csrf-token content=s3cr3t-m>",
+                "<input type=hidden name=csrf_token value=<redacted>><meta name=csrf-token content=<redacted>>",
+            ),
+            (
+                b'<properties><entry key="db.password">s3cr3t-pw</entry><entry key="db.user">app</entry></properties>',
+                '<properties><entry key="db.password"><redacted></entry><entry key="db.user">app</entry></properties>',
+            ),
             # YAML: a value, a block scalar, a list under a secret name; the keys after it shown.
             (
                 b"status: ok\ntoken: abc-s3cr3t\nuser: bob\n",
@@ -2066,6 +2096,13 @@ class TestJudgeSecretsInMarkup:
                 "db:\n  password: |\n<redacted>\n  port: 5432\n",
             ),
             (b"api_keys:\n- s3cr3t-1\n- s3cr3t-2\nn: 2\n", "api_keys:\n<redacted>\nn: 2\n"),
+            # Kubernetes' env list: the value a secret's name names, as a tag's naming attribute does.
+            (
+                b"env:\n- name: DB_PASSWORD\n  value: s3cr3t-pw\n- name: REGION\n  value: eu\n"
+                b'  - name: "API_TOKEN"\n    value: "s3cr3t-t"\nvalue: 1\n',
+                "env:\n- name: DB_PASSWORD\n  value: <redacted>\n- name: REGION\n  value: eu\n"
+                '  - name: "API_TOKEN"\n    value: <redacted>\nvalue: 1\n',
+            ),
             # Header lines quoted back (a debug endpoint), and a credential after its scheme wherever it stands.
             (
                 b"GET /x HTTP/1.1\r\nHost: app\r\nAuthorization: Bearer eyJhbGciOi.s3cr3t\r\nX-Api-Key: s3cr3t\r\n",
@@ -2076,6 +2113,8 @@ class TestJudgeSecretsInMarkup:
                 "<tr><td>Authorization</td><td>Bearer <redacted></td></tr>",
             ),
             (b'{"error": "bad header Basic dXNlcjpzM2NyM3Q="}', '{"error": "bad header Basic <redacted>"}'),
+            # A long word after a scheme is a credential, letters only.
+            (b"retry with Bearer abcdefghijklmnopqrstuvwx", "retry with Bearer <redacted>"),
             # Escapes an encoder wrote in the token go with it (cut at one, the rest showed).
             (b'{"echo": "Bearer s3cr3t-t0k\\u0026x"}', '{"echo": "Bearer <redacted>"}'),
         ],
@@ -2087,12 +2126,16 @@ class TestJudgeSecretsInMarkup:
             "xml-empty",
             "attributes",
             "config-key-value",
+            "unquoted-attributes",
+            "named-element-text",
             "yaml",
             "yaml-block",
             "yaml-list",
+            "yaml-name-value",
             "header-lines",
             "html-table",
             "basic-in-json",
+            "long-letters",
             "escaped",
         ],
     )
@@ -2112,17 +2155,38 @@ class TestJudgeSecretsInMarkup:
             b"max_tokens: 1000\n<author>ann</author>",
             # `12:30`, `https://`: no `name: value` line.
             b"token:https://app/x at 12:30\n",
+            # An element of a secret's name that closes itself holds nothing: what follows is shown.
+            b"<token /><status>down</status>",
+            # A short word after a scheme's name, a digit in it: a version, no credential.
+            b"API token v2 is required; send Bearer v1 no more",
+            # A section a secret's name names keeps its elements' text, the error in it.
+            b'<div id="session"><p>your sign-in expired</p></div>',
         ],
     )
     def test_shown(self, body):
         assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
 
-    def test_a_body_of_nested_secret_blocks_is_quoted_at_once(self):
-        # Each `- token:` line's block was scanned to the end of the quote's window: 7,000 of them took 34 s.
-        started = time.perf_counter()
+    def test_a_body_of_nested_secret_blocks_is_quoted_as_one_block(self):
         result = judged({"body_contains": ["ready"]}, body=b"- token:\n" * 7000)
-        assert time.perf_counter() - started < 5
         assert result.evidence["body"] == "- token:\n<redacted>\n"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # Each `- token:` line's block was scanned to the end of the quote's window: 7,000 of them took 34 s.
+            "- token:\n" * 2000,
+            # Each secret start tag's end tag was looked for from it, past every `</passwordX`: 3,000 of each, 14 s.
+            "<password>" * 2000 + "</passwordX" * 2000,
+            "<password>" * 2000,
+        ],
+        ids=["yaml-blocks", "end-tags-of-other-names", "no-end-tag"],
+    )
+    def test_a_body_is_read_once_not_once_per_secret_name(self, text):
+        # The characters the scan's `find` calls pass over, counted (a time limit is no test): at most a few times
+        # the text's length, not its square.
+        counted = _CountingText(text)
+        markup_secret_spans(counted, is_secret_name)
+        assert counted.visited_chars <= 4 * len(text)
 
 
 class TestJudgeExpectedSecrets:
@@ -2293,6 +2357,25 @@ class TestSecretNeedles:
     def test_a_needle_is_quoted_without_its_secret(self, expect, body, failure):
         # The needle was quoted as written: the reason (logs, Argo's message, JUnit) showed the token it asserts.
         assert [str(f) for f in judged(expect, body=body).failures] == [failure]
+
+    @pytest.mark.parametrize(
+        ("expect", "body", "failed"),
+        [
+            ({"body_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-s3cr3t\n", False),
+            ({"body_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-0ther\n", True),
+            ({"body_not_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-s3cr3t\n", True),
+            ({"body_not_contains": ["token: abc-s3cr3t"]}, b"status: ok\ntoken: abc-0ther\n", False),
+            ({"body_contains": ["<password>pw-s3cr3t</password>"]}, b"<password>pw-s3cr3t</password>", False),
+            ({"body_not_contains": ["Bearer eyJhbGciOi.s3cr3t"]}, b"Bearer eyJhbGciOi.0ther", False),
+            ({"body_regex": "token: abc-s3cr3t$"}, b"token: abc-s3cr3t", False),
+            ({"json": [{"path": "$.access_token", "equals": "at-s3cr3t"}]}, b'{"access_token": "at-s3cr3t"}', False),
+            ({"json": [{"path": "$.access_token", "equals": "at-s3cr3t"}]}, b'{"access_token": "at-0ther"}', True),
+        ],
+    )
+    def test_a_needle_is_judged_on_the_answer_as_it_came(self, expect, body, failed):
+        # Hidden before judging, `token: <redacted>` would be in every answer with a token and in none of the needles.
+        failures = judged(expect, body=body).failures
+        assert bool(failures) is failed, failures
 
     def test_the_definition_shows_no_secret_the_check_sends_in_a_needle_or_regex(self):
         # A check asserting that its API key does not leak: GET /api/v1/checks/{name} and the check page showed it.
@@ -3256,6 +3339,8 @@ class TestSecretParams:
             ({"method": "POST", "text_body": "user: {{ p }}\ntoken: x\n"}, False),
             # A placeholder's line break is part of a line's value too (cut there, the catalog was refused).
             ({"method": "POST", "text_body": "token: {{\n p }}\nuser: bob\n"}, True),
+            # A block's line that cuts a placeholder: every param of the body is a secret.
+            ({"method": "POST", "text_body": "token:\n  - {{ p\n}}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
         ],
     )

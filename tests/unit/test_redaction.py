@@ -379,6 +379,8 @@ class TestHideUrlSecrets:
             ("root:pw@tcp(db:3306)/app", "root:<redacted>@tcp(db:3306)/app"),
             ("dsn=app:pw@db:5432", "dsn=app:<redacted>@db:5432"),
             ("postgres:user:pass@host", "postgres:<redacted>@host"),
+            # Each word's own, to its last `@` before a host.
+            ("a=u:pw@db1 b=v:p@w2@db2,c", "a=u:<redacted>@db1 b=v:<redacted>@db2,c"),
             # No user info: an image's tag before its digest, a mail address.
             ("nginx:1.25@sha256:0a1b", "nginx:1.25@sha256:0a1b"),
             ("mailto:ops@example.com", "mailto:ops@example.com"),
