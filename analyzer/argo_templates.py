@@ -1841,7 +1841,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     native sidecar, whose exit decides nothing; one that certainly runs no check and fails or never ends; one that
     exits 0 running no check while no other container runs or may run one (Kubernetes calls a Job Complete when its
     init containers, then its containers, all exit 0: that is all Argo reads); the check's deadline that the Job's
-    `activeDeadlineSeconds` does not exceed."""
+    `activeDeadlineSeconds` does not exceed; a Job that retries the check's fail or inconclusive (`_retry_problems`)."""
     consequence = _OWN_JOB_EXIT_2 if own else _JOB_EXIT_2
     failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
