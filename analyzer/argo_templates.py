@@ -1990,11 +1990,13 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     limit = spec.get("backoffLimitPerIndex" if per_index else "backoffLimit", _DEFAULT_BACKOFF_LIMIT)
     if isinstance(limit, float) and limit.is_integer():
         limit = int(limit)
-    reasons: list[str] = []
+    # Why each retried exit is retried, the exits said alike grouped.
+    reasons: dict[str, list[int]] = {}
     for code in _VERDICT_EXITS:
         action, which = "Count", "no podFailurePolicy rule matches it"
         for number, rule in enumerate(rules, 1):
-            # A rule of onPodConditions only matches a pod Kubernetes itself ended (DisruptionTarget), not an exit.
+            # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
+            # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
             on = rule.get("onExitCodes") if isinstance(rule, dict) else None
             if not isinstance(on, dict) or on.get("containerName") not in (None, name):
                 continue
@@ -2009,7 +2011,7 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
                 action, which = ruled, f"podFailurePolicy's rule {number}, action {ruled}, matches it first"
                 break
         if action == "Ignore":
-            reasons.append(f"exit {code}: {which}, and an ignored failure starts a new pod without counting it")
+            reasons.setdefault(f"{which}, and an ignored failure starts a new pod without counting it", []).append(code)
         elif action == "Count":
             if not isinstance(limit, int) or isinstance(limit, bool):
                 return None
@@ -2018,12 +2020,12 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
                 shown = (
                     f"{given} {limit}" if given in spec else f"Kubernetes' default backoffLimit {limit} (none given)"
                 )
-                reasons.append(f"exit {code}: {which}, and it counts against {shown}")
-    if not reasons:
-        return None
-    if len(reasons) == 2 and reasons[0][len("exit 3") :] == reasons[1][len("exit 4") :]:
-        return "exit 3 and 4 alike" + reasons[0][len("exit 3") :]
-    return "; ".join(reasons)
+                reasons.setdefault(f"{which}, and it counts against {shown}", []).append(code)
+    said = [
+        f"exit {' and '.join(map(str, codes))}{' alike' if len(codes) > 1 else ''}: {why}"
+        for why, codes in reasons.items()
+    ]
+    return "; ".join(said) or None
 
 
 def _active_deadline_s(spec: Any) -> int | None:

@@ -3021,6 +3021,12 @@ class TestJobsThatRetryTheVerdict:
                 "new pod without counting it",
             ),
             (
+                retrying_job(on_exit("Ignore", 3), backoffLimit=2),
+                "exit 3: podFailurePolicy's rule 1, action Ignore, matches it first, and an ignored failure starts a "
+                "new pod without counting it; exit 4: no podFailurePolicy rule matches it, and it counts against "
+                "backoffLimit 2",
+            ),
+            (
                 retrying_job(on_exit("Count", 3, 4), on_exit("FailJob", 2, 3, 4, 6), backoffLimit=2),
                 "exit 3 and 4 alike: podFailurePolicy's rule 1, action Count, matches it first, and it counts "
                 "against backoffLimit 2",
@@ -3059,6 +3065,17 @@ class TestJobsThatRetryTheVerdict:
     )
     def test_a_verdict_that_fails_the_job_or_an_unknown_one_is_fine(self, tmp_path, job):
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_in_a_cron_job_it_is_a_problem(self, tmp_path):
+        cron = batch_job("CronJob", container("smoke", *RUN))
+        cron["spec"]["jobTemplate"]["spec"]["backoffLimit"] = 1
+        problems, _ = own_job_findings(tmp_path, cron)
+        assert problems == [
+            "jobs.yaml: CronJob 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "`inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 alike: no podFailurePolicy rule matches "
+            "it, and it counts against backoffLimit 1), and whoever waits on the Job reads only its final Complete; "
+            f"{self.ADVICE}"
+        ]
 
     def test_in_a_job_metric_it_is_a_problem(self, tmp_path):
         # Before: no problem; Argo read the retry's pass as a Successful measurement, and the rollout went on.
