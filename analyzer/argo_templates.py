@@ -1841,7 +1841,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     native sidecar, whose exit decides nothing; one that certainly runs no check and fails or never ends; one that
     exits 0 running no check while no other container runs or may run one (Kubernetes calls a Job Complete when its
     init containers, then its containers, all exit 0: that is all Argo reads); the check's deadline that the Job's
-    `activeDeadlineSeconds` does not exceed."""
+    `activeDeadlineSeconds` does not exceed; a Job that retries the check's fail or inconclusive (`_retry_problems`)."""
     consequence = _OWN_JOB_EXIT_2 if own else _JOB_EXIT_2
     failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
@@ -1891,6 +1891,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
         else:
             problems.append(f"{found.runs}, {passed if found.ends == 'exit 0' else failed}")
     problems += _deadline_problems(spec, pod, checks, catalog, own)
+    problems += _retry_problems(spec, pod, checks, named, own)
     return problems, notes
 
 
@@ -1934,6 +1935,97 @@ def _deadline_problems(
         f"({shown}): an evaluation slower than {limit_s} s is stopped (SIGTERM) before its verdict, {ends}; set it "
         f"above {most_s:g}, with room for the pod to start (image pull, catalog load)"
     ]
+
+
+# The exits of a verdict that is not a pass: retried, they are measured again until one passes.
+_VERDICT_EXITS = (3, 4)
+# Kubernetes' backoffLimit when a Job gives none.
+_DEFAULT_BACKOFF_LIMIT = 6
+_NO_RETRY = (
+    "add a podFailurePolicy rule `action: FailJob` with `onExitCodes: {{containerName: {name}, operator: In, "
+    "values: [2, 3, 4, 6]}}` (with restartPolicy: Never; exit 5, an error, may still be retried), or set "
+    "backoffLimit: 0 with restartPolicy: Never"
+)
+
+
+def _retry_problems(
+    spec: Any, pod: dict[str, Any], checks: list[tuple[bool, dict[str, Any], list[str]]], named: bool, own: bool
+) -> list[str]:
+    """A problem for each container running a check whose `fail` or `inconclusive` (exit 3, 4) the Job retries: its
+    pod's restartPolicy OnFailure, or a pod failure counted against a backoffLimit above 0 (Kubernetes' default is 6)
+    or ignored by its podFailurePolicy; Argo (or a pipeline) reads only the Job's final state, the retry's pass.
+    Nothing when unknown: a restartPolicy absent (the API server refuses the Job) or filled in, a limit filled in."""
+    restart = pod.get("restartPolicy")
+    if not checks or restart not in ("Never", "OnFailure") or not isinstance(spec, dict):
+        return []
+    reads = "whoever waits on the Job reads only its final Complete" if own else "Argo reads only its final Complete"
+    problems: list[str] = []
+    for is_init, container, _ in checks:
+        label = _container_label(container, is_init, named)
+        advice = _NO_RETRY.format(name=str(container.get("name", "NAME")))
+        if restart == "OnFailure":
+            problems.append(
+                f"{label} runs `analyzer run` in a pod of restartPolicy OnFailure, which restarts it in place until "
+                f"it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a pass, and "
+                f"{reads}; {advice} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
+            )
+            continue
+        why = _retried_by(spec, str(container.get("name", "")))
+        if why is not None:
+            problems.append(
+                f"{label} runs `analyzer run` in a Job that retries its `fail` or `inconclusive` verdict (exit 3, "
+                f"4) until a pass ({why}), and {reads}; {advice}"
+            )
+    return problems
+
+
+def _retried_by(spec: dict[str, Any], name: str) -> str | None:
+    """Why the Job (of restartPolicy Never) starts a new pod after the named container exits 3 or 4: the first of its
+    podFailurePolicy's rules whose onExitCodes matches that exit (for that container, or with no containerName)
+    ignores it, or counts it (the default, with no rule matching) against a backoffLimit above 0; None when each
+    exit fails the Job (FailJob, or FailIndex of an indexed Job), or when a rule or the limit is filled in."""
+    policy = spec.get("podFailurePolicy")
+    rules = _listed(policy.get("rules")) if isinstance(policy, dict) else []
+    per_index = "backoffLimitPerIndex" in spec
+    limit = spec.get("backoffLimitPerIndex" if per_index else "backoffLimit", _DEFAULT_BACKOFF_LIMIT)
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)
+    # Why each retried exit is retried, the exits said alike grouped.
+    reasons: dict[str, list[int]] = {}
+    for code in _VERDICT_EXITS:
+        action, which = "Count", "no podFailurePolicy rule matches it"
+        for number, rule in enumerate(rules, 1):
+            # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
+            # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
+            on = rule.get("onExitCodes") if isinstance(rule, dict) else None
+            if not isinstance(on, dict) or on.get("containerName") not in (None, name):
+                continue
+            values = on.get("values")
+            if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
+                return None
+            operator, ruled = on.get("operator"), rule.get("action")
+            # Kubernetes' own clients skip a rule of an action they do not know.
+            if operator not in ("In", "NotIn") or ruled not in ("FailJob", "FailIndex", "Ignore", "Count"):
+                continue
+            if (code in values) == (operator == "In"):
+                action, which = ruled, f"podFailurePolicy's rule {number}, action {ruled}, matches it first"
+                break
+        if action == "Ignore":
+            reasons.setdefault(f"{which}, and an ignored failure starts a new pod without counting it", []).append(code)
+        elif action == "Count":
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                return None
+            if limit > 0:
+                given = "backoffLimitPerIndex" if per_index else "backoffLimit"
+                shown = (
+                    f"{given} {limit}" if given in spec else f"Kubernetes' default backoffLimit {limit} (none given)"
+                )
+                reasons.setdefault(f"{which}, and it counts against {shown}", []).append(code)
+    said = [
+        f"exit {' and '.join(map(str, codes))}{' alike' if len(codes) > 1 else ''}: {why}"
+        for why, codes in reasons.items()
+    ]
+    return "; ".join(said) or None
 
 
 def _active_deadline_s(spec: Any) -> int | None:

@@ -2942,6 +2942,178 @@ class TestJobDeadline:
         assert "Argo reads it as Failed, and the rollout aborts" in found
 
 
+def retrying_job(*rules: dict[str, Any], restart: str | None = "Never", **spec: Any) -> dict[str, Any]:
+    """A Job of its own whose container 'smoke' runs the check, with these podFailurePolicy rules and Job fields."""
+    job = batch_job("Job", container("smoke", *RUN))
+    del job["spec"]["backoffLimit"]
+    job["spec"] |= spec | ({"podFailurePolicy": {"rules": list(rules)}} if rules else {})
+    if restart is None:
+        del job["spec"]["template"]["spec"]["restartPolicy"]
+    else:
+        job["spec"]["template"]["spec"]["restartPolicy"] = restart
+    return job
+
+
+def on_exit(action: str, *values: int, operator: str = "In", name: str | None = "smoke") -> dict[str, Any]:
+    """A podFailurePolicy rule of this action on these exit codes of the named container (of any, for None)."""
+    codes: dict[str, Any] = {"operator": operator, "values": list(values)}
+    return {"action": action, "onExitCodes": codes | ({"containerName": name} if name else {})}
+
+
+DISRUPTED = {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}
+
+
+class TestJobsThatRetryTheVerdict:
+    """A Job that retries its check's `fail` or `inconclusive` (exit 3, 4) until a pass is a problem: whoever reads
+    the Job (Argo's job provider, a pipeline) sees only its final Complete, and the release proceeds."""
+
+    ADVICE = (
+        "add a podFailurePolicy rule `action: FailJob` with `onExitCodes: {containerName: smoke, operator: In, "
+        "values: [2, 3, 4, 6]}` (with restartPolicy: Never; exit 5, an error, may still be retried), or set "
+        "backoffLimit: 0 with restartPolicy: Never"
+    )
+
+    def test_restart_on_failure_is_a_problem(self, tmp_path):
+        # Before: no problem, exit 0; the kubelet restarted a failing smoke test until it passed.
+        problems, _ = own_job_findings(tmp_path, retrying_job(restart="OnFailure", backoffLimit=0))
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a pod of restartPolicy OnFailure, "
+            "which restarts it in place until it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured "
+            "again until a pass, and whoever waits on the Job reads only its final Complete; "
+            f"{self.ADVICE} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
+        ]
+
+    def test_the_default_backoff_limit_is_a_problem(self, tmp_path):
+        # Before: no problem; Kubernetes started up to 6 more pods, and the first pass completed the Job.
+        problems, _ = own_job_findings(tmp_path, retrying_job())
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "`inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 alike: no podFailurePolicy rule matches "
+            "it, and it counts against Kubernetes' default backoffLimit 6 (none given)), and whoever waits on the Job "
+            f"reads only its final Complete; {self.ADVICE}"
+        ]
+
+    @pytest.mark.parametrize(
+        ("job", "why"),
+        [
+            (
+                retrying_job(backoffLimit=2),
+                "exit 3 and 4 alike: no podFailurePolicy rule matches it, and it counts against backoffLimit 2",
+            ),
+            # Exit 4 (inconclusive) is retried: a canary that cannot decide measured again until it passes.
+            (
+                retrying_job(on_exit("FailJob", 2, 3, 6), backoffLimit=2),
+                "exit 4: no podFailurePolicy rule matches it, and it counts against backoffLimit 2",
+            ),
+            (
+                retrying_job(on_exit("FailJob", 2, 3, 4, 6, name="other"), backoffLimit=1),
+                "exit 3 and 4 alike: no podFailurePolicy rule matches it, and it counts against backoffLimit 1",
+            ),
+            # NotIn [3, 4] fails the Job on every exit but the verdicts'.
+            (
+                retrying_job(on_exit("FailJob", 3, 4, operator="NotIn"), backoffLimit=2),
+                "exit 3 and 4 alike: no podFailurePolicy rule matches it, and it counts against backoffLimit 2",
+            ),
+            # Ignored, a failure is not counted: retried until a pass or the Job's deadline, whatever its limit.
+            (
+                retrying_job(on_exit("Ignore", 3), on_exit("FailJob", 2, 3, 4, 6), backoffLimit=0),
+                "exit 3: podFailurePolicy's rule 1, action Ignore, matches it first, and an ignored failure starts a "
+                "new pod without counting it",
+            ),
+            (
+                retrying_job(on_exit("Ignore", 3), backoffLimit=2),
+                "exit 3: podFailurePolicy's rule 1, action Ignore, matches it first, and an ignored failure starts a "
+                "new pod without counting it; exit 4: no podFailurePolicy rule matches it, and it counts against "
+                "backoffLimit 2",
+            ),
+            (
+                retrying_job(on_exit("Count", 3, 4), on_exit("FailJob", 2, 3, 4, 6), backoffLimit=2),
+                "exit 3 and 4 alike: podFailurePolicy's rule 1, action Count, matches it first, and it counts "
+                "against backoffLimit 2",
+            ),
+            (
+                retrying_job(backoffLimit=0, backoffLimitPerIndex=2, completionMode="Indexed"),
+                "exit 3 and 4 alike: no podFailurePolicy rule matches it, and it counts against backoffLimitPerIndex 2",
+            ),
+        ],
+    )
+    def test_a_verdict_counted_against_a_limit_or_ignored_is_a_problem(self, tmp_path, job, why):
+        problems, _ = own_job_findings(tmp_path, job)
+        assert problems == [
+            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            f"`inconclusive` verdict (exit 3, 4) until a pass ({why}), and whoever waits on the Job reads only its "
+            f"final Complete; {self.ADVICE}"
+        ]
+
+    @pytest.mark.parametrize(
+        "job",
+        [
+            retrying_job(backoffLimit=0),
+            retrying_job(on_exit("FailJob", 2, 3, 4, 6), DISRUPTED),
+            # Exit 5 (an error: the target unreachable) retried, as the examples do.
+            retrying_job(on_exit("FailJob", 2, 3, 4, 6), backoffLimit=2),
+            retrying_job(DISRUPTED, on_exit("FailJob", 3, 4, name=None), backoffLimit=2),
+            retrying_job(on_exit("FailJob", 1, 5, 143, operator="NotIn"), backoffLimit=2),
+            retrying_job(on_exit("Ignore", 5), on_exit("FailJob", 3, 4)),
+            retrying_job(on_exit("Count", 3, 4), backoffLimit=0),
+            retrying_job(on_exit("FailIndex", 3, 4), backoffLimitPerIndex=1, completionMode="Indexed"),
+            # Unknown here: no restartPolicy (the API server refuses the Job), a limit or codes filled in.
+            retrying_job(restart=None),
+            retrying_job(backoffLimit="{{args.retries}}"),
+            retrying_job({"action": "FailJob", "onExitCodes": {"operator": "In", "values": ["{{args.codes}}"]}}),
+        ],
+    )
+    def test_a_verdict_that_fails_the_job_or_an_unknown_one_is_fine(self, tmp_path, job):
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_in_a_cron_job_it_is_a_problem(self, tmp_path):
+        cron = batch_job("CronJob", container("smoke", *RUN))
+        cron["spec"]["jobTemplate"]["spec"]["backoffLimit"] = 1
+        problems, _ = own_job_findings(tmp_path, cron)
+        assert problems == [
+            "jobs.yaml: CronJob 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "`inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 alike: no podFailurePolicy rule matches "
+            "it, and it counts against backoffLimit 1), and whoever waits on the Job reads only its final Complete; "
+            f"{self.ADVICE}"
+        ]
+
+    def test_in_a_job_metric_it_is_a_problem(self, tmp_path):
+        # Before: no problem; Argo read the retry's pass as a Successful measurement, and the rollout went on.
+        metric = job_template(analyzer_container(*RUN))
+        del metric["spec"]["metrics"][0]["provider"]["job"]["spec"]["backoffLimit"]
+        (found,) = problems(tmp_path, metric)
+        assert found.replace(f"{tmp_path}/", "") == (
+            "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors': the Job's container runs `analyzer "
+            "run` in a Job that retries its `fail` or `inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 "
+            "alike: no podFailurePolicy rule matches it, and it counts against Kubernetes' default backoffLimit 6 "
+            "(none given)), and Argo reads only its final Complete; add a podFailurePolicy rule `action: FailJob` with "
+            "`onExitCodes: {containerName: check, operator: In, values: [2, 3, 4, 6]}` (with restartPolicy: Never; "
+            "exit 5, an error, may still be retried), or set backoffLimit: 0 with restartPolicy: Never"
+        )
+
+    def test_an_init_container_s_check_is_read_too(self, tmp_path):
+        job = with_init(
+            retrying_job(on_exit("FailJob", 2, 3, 4, 6, name="done"), backoffLimit=2), container("gate", *RUN)
+        )
+        job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
+        problems, _ = own_job_findings(tmp_path, job)
+        assert [p.partition(" runs ")[0] for p in problems] == [
+            "jobs.yaml: Job 'gate': the Job's init container 'gate'"
+        ]
+        assert "{containerName: gate, operator: In" in problems[0]
+
+    def test_a_job_whose_check_the_reader_cannot_see_is_left(self, tmp_path):
+        line = retrying_job(backoffLimit=3)
+        line["spec"]["template"]["spec"]["containers"] = [container("smoke", "sh", "-c", "analyzer run x; exit $?")]
+        assert own_job_findings(tmp_path, line) == ([], [])
+
+    def test_the_examples_retry_only_an_error(self, tmp_path):
+        examples = Path(__file__).parents[2] / "deploy/examples/http-smoke"
+        catalog = load_catalog([examples / "catalog-http-smoke.yaml"], Registry.default())
+        assert job_problems([examples / "bluegreen/job.yaml"], catalog) == []
+        assert template_problems([examples / "canary/analysis-template-job.yaml"], catalog) == []
+
+
 class TestMetricsThatRunUntilTheyFail:
     """A metric with an `interval` and no `count` in a step or blue-green analysis of a Rollout given is a problem
     (Argo refuses the Rollout: the analysis would never end); in a background analysis it is not."""
