@@ -61,6 +61,7 @@ from checks.http_smoke.judge import (
     json_path_is_secret,
     judge_exchange,
     markup_secret_spans,
+    merged_spans,
     needs_body,
     shown_needle,
     snippet,
@@ -917,13 +918,7 @@ class HttpSmokeCheck(Check):
         spans += [(start, end) for start, end in markup_secret_spans(text, self._is_secret) if end > start]
         if not merge:
             return spans
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        return merged
+        return merged_spans(spans)
 
     def _secret_pair_values(self, text: str) -> list[str]:
         """The values under a secret name in a text body (a form's `password=...`, `_secret_pair_spans`), and the

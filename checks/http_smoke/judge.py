@@ -1265,7 +1265,7 @@ def _masked(text: str, secret_names: SecretNames) -> str:
 
     masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
     spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
-    return _hidden_spans(masked, _merged(spans)) if spans else masked
+    return _hidden_spans(masked, merged_spans(spans)) if spans else masked
 
 
 def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -1352,7 +1352,7 @@ def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
     return [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
 
 
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """`spans` in order, those that overlap or touch as one."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
