@@ -2441,21 +2441,11 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
     rest = list(words)
     while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
         option = rest.pop(0)
-        if option.startswith("--"):
+        read = None if option.startswith("--") else _shell_option(option, rest, errexit, pipefail)
+        if read is None:
             return None
-        for letter in option[1:]:
-            if letter == "c":
-                command = True
-            elif letter == "e":
-                errexit = option[0] == "-"
-            elif letter == "o":
-                if not rest:
-                    return None
-                name = rest.pop(0)
-                errexit = errexit if name != "errexit" else option[0] == "-"
-                pipefail = pipefail if name != "pipefail" else option[0] == "-"
-            elif letter not in "uxvfCabhm":
-                return None
+        errexit, pipefail, given_c = read
+        command = command or given_c
     rest = rest[1:] if rest[:1] == ["--"] else rest
     return (rest[0], errexit, pipefail) if command and rest else None
 
@@ -2580,18 +2570,32 @@ def _shell_set(words: list[str], errexit: bool, pipefail: bool) -> tuple[bool, b
         option = rest.pop(0)
         if option[:1] not in ("-", "+") or option in ("-", "--", "+"):
             return None
-        for letter in option[1:]:
-            if letter == "e":
-                errexit = option[0] == "-"
-            elif letter == "o":
-                if not rest:
-                    return None
-                name = rest.pop(0)
-                errexit = errexit if name != "errexit" else option[0] == "-"
-                pipefail = pipefail if name != "pipefail" else option[0] == "-"
-            elif letter not in "uxvfCabhm":
-                return None
+        read = _shell_option(option, rest, errexit, pipefail)
+        # `-c` is a shell's, not an option of `set`.
+        if read is None or read[2]:
+            return None
+        errexit, pipefail, _ = read
     return errexit, pipefail
+
+
+def _shell_option(option: str, rest: list[str], errexit: bool, pipefail: bool) -> tuple[bool, bool, bool] | None:
+    """errexit, pipefail and whether `-c` is given, after one option word of a shell or of `set` (`-e`, `+e`, `-ec`,
+    `-o NAME`, which takes NAME from `rest`); None for a letter not read here, or `-o` without its NAME."""
+    command = False
+    for letter in option[1:]:
+        if letter == "c":
+            command = True
+        elif letter == "e":
+            errexit = option[0] == "-"
+        elif letter == "o":
+            if not rest:
+                return None
+            name = rest.pop(0)
+            errexit = errexit if name != "errexit" else option[0] == "-"
+            pipefail = pipefail if name != "pipefail" else option[0] == "-"
+        elif letter not in "uxvfCabhm":
+            return None
+    return errexit, pipefail, command
 
 
 def _assigned(command: list[str]) -> list[str]:
