@@ -1727,6 +1727,17 @@ class TestMannWhitneyTies:
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.details["winner"] == "baseline"
 
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_one_burst_of_errors_against_a_baseline_at_zero_does_not_pass(self, direction):
+        # 8 consecutive steps (4 minutes) at 2.5%: widened for their autocorrelation as the interval is, the test read
+        # z=0.87 and the canary passed; widening makes this gate's pass easier, so it takes the samples as independent.
+        canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 61))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.details["canary"]["autocorrelation"] > 0.9
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["tolerance_test_z"] == pytest.approx(2.914, abs=1e-3)
+
     def test_samples_without_ties_judge_as_before(self):
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
         assert judged.outcome is Outcome.PASS
