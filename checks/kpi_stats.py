@@ -134,7 +134,12 @@ def hodges_lehmann(
     n1, n2 = len(canary), len(baseline)
     differences = np.sort(np.subtract.outer(np.asarray(canary, float), np.asarray(baseline, float)), axis=None)
     m = differences.size
-    shift = float(np.median(differences))
+    # The median of the sorted differences; numpy's sums its two middle values, which overflows to inf for two
+    # differences near the float range (1.7e308): halved first then (halving 5e-324 gives 0).
+    below_middle, above_middle = float(differences[(m - 1) // 2]), float(differences[m // 2])
+    shift = (below_middle + above_middle) / 2
+    if not math.isfinite(shift):
+        shift = below_middle / 2 + above_middle / 2
     rho = (_lag1_rank_autocorrelation(canary), _lag1_rank_autocorrelation(baseline)) if serial else (0.0, 0.0)
     inflation = tuple(math.inf if r >= 1 else (1 + r) / (1 - r) for r in rho)
     variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12

@@ -1788,6 +1788,15 @@ class TestBaselineMedian:
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
 
+    @pytest.mark.parametrize(
+        ("direction", "outcome"), [("higher_is_better", Outcome.PASS), ("lower_is_better", Outcome.FAIL)]
+    )
+    def test_a_shift_near_the_float_range_is_finite(self, direction, outcome):
+        # The shift's median summed two differences of 1.7e308: inf, which the runner answered with a 500.
+        judged = judge("mann_whitney", direction, samples=([1.7e308] * 60, [0.0] * 60))
+        assert judged.outcome is outcome, judged.reason
+        assert judged.value == 1.7e308
+
     def test_two_middle_samples_near_the_float_range_have_their_mean(self):
         # Their sum overflowed: the median read as inf, a tolerance of 10% of it too, and a canary 70% slower passed.
         judged = judge("mann_whitney", samples=([1.7e308] * 60, [1e308] * 60))

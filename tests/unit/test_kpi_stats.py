@@ -185,6 +185,19 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
+class TestShiftNearTheFloatRange:
+    """The shift of differences near the float range is their median, not the infinity their sum is."""
+
+    def test_two_middle_differences_near_the_float_range_have_their_mean(self):
+        # numpy's median summed the two middle differences: inf, a pass with an infinite value (an internal error).
+        assert hodges_lehmann([1.7e308] * 60, [0.0] * 60, 0.95).shift == 1.7e308
+        assert hodges_lehmann([1.7e308] * 30 + [1.5e308] * 30, [0.0] * 60, 0.95).shift == pytest.approx(1.6e308)
+        assert hodges_lehmann([0.0] * 60, [1.7e308] * 60, 0.95).shift == -1.7e308
+
+    def test_subnormal_differences_are_not_halved_to_zero(self):
+        assert hodges_lehmann([5e-324] * 4, [0.0] * 4, 0.95, serial=False).shift == 5e-324
+
+
 class TestSideOfZero:
     """Which side of 0 the interval lies on, the differences at exactly 0 counted half on each side: the interval's own
     ends without them."""
