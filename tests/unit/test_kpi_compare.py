@@ -1706,6 +1706,17 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61), max_absolute_change=0.03)
         assert judged.outcome is Outcome.PASS, judged.reason
 
+    def test_a_baseline_erring_at_some_steps_does_not_pass_a_canary_changed_either_way(self):
+        judged = judge("mann_whitney", "either", samples=([0.0] * 61, bursts(3)))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["tolerance_test_z"] > 4
+
+    def test_a_canary_lower_by_less_than_the_absolute_tolerance_passes_when_higher_is_better(self):
+        # Raised by the tolerance of 0.03, every canary sample ranks above the baseline's.
+        judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 61, bursts(3)), max_absolute_change=0.03)
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.details["tolerance_test_z"] < -4
+
     @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
     def test_a_canary_erring_at_most_steps_against_a_baseline_at_zero_fails(self, direction):
         # 60% of the canary's steps at 0.5: the 40% of differences at 0 kept the interval's low end at 0, inconclusive.
@@ -1796,6 +1807,14 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", direction, samples=([1.7e308] * 60, [0.0] * 60))
         assert judged.outcome is outcome, judged.reason
         assert judged.value == 1.7e308
+
+    def test_two_distinct_middle_samples_near_the_float_range_have_their_mean(self):
+        judged = judge("mann_whitney", samples=([1.7e308] * 60, [1e308] * 30 + [1.2e308] * 30))
+        assert judged.details["baseline"]["median"] == pytest.approx(1.1e308)
+
+    def test_two_subnormal_middle_samples_are_not_halved_to_zero(self):
+        judged = judge("mann_whitney", samples=([5e-324] * 60, [5e-324] * 60))
+        assert judged.details["baseline"]["median"] == 5e-324
 
     def test_two_middle_samples_near_the_float_range_have_their_mean(self):
         # Their sum overflowed: the median read as inf, a tolerance of 10% of it too, and a canary 70% slower passed.

@@ -223,6 +223,14 @@ class TestSideOfZero:
         low, high = result.interval
         assert result.side_of_zero == (1 if low > 0 else -1 if high < 0 else 0)
 
+    @pytest.mark.parametrize(("middle", "side"), [(6.5, 0), (7.5, 1)])
+    def test_exactly_c_differences_below_zero_hold_it(self, middle, side):
+        # 20 samples each: C = 127. 6.5 leaves 127 differences below 0 (D(C) = -0.5, the interval holds 0), 7.5 126.
+        canary = [0.5] * 6 + [middle] + [19.5] * 13
+        baseline = [float(j) for j in range(20)]
+        assert hodges_lehmann(canary, baseline, 0.95, serial=False).side_of_zero == side
+        assert hodges_lehmann(baseline, canary, 0.95, serial=False).side_of_zero == -side
+
     def test_an_unbounded_interval_has_no_side(self):
         assert hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95).side_of_zero == 0
 
