@@ -268,6 +268,12 @@ class TestShiftedRankZ:
         assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 0.0) > 5
         assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 1e-9) == 0.0
 
+    def test_a_value_rounded_below_or_above_its_baseline_value_is_tied_with_it(self):
+        # 0.3 - 0.1 is 0.19999999999999998, just below the baseline's 0.2; 0.33 - 0.03 just above its 0.3: each ties
+        # with that value, not with the other baseline value on its far side.
+        assert shifted_rank_z([0.3] * 60, [0.2, 0.2, 0.1] * 20, 0.1, 1e-10) == pytest.approx(4.8785, abs=1e-4)
+        assert shifted_rank_z([0.33] * 60, [0.3, 0.3, 0.4] * 20, 0.03, 1e-10) == pytest.approx(-4.8785, abs=1e-4)
+
     def test_autocorrelation_does_not_widen_it(self):
         # One burst of consecutive errors: widened as the interval is, it read 0.87 (not significant).
         canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
