@@ -1048,7 +1048,7 @@ class KpiCompareCheck(Check):
                     f"the interval lies {self._worse_side()})"
                 )
         elif at_most(harm_high, tolerance, scale):
-            worse_z = self._worse_beyond_tolerance(samples, tolerance, scale, estimate.autocorrelation)
+            worse_z = self._worse_beyond_tolerance(samples, tolerance, scale)
             details["tolerance_test_z"] = worse_z
             if worse_z > NormalDist().inv_cdf(0.5 + self.confidence / 2):
                 outcome = Outcome.INCONCLUSIVE
@@ -1075,19 +1075,18 @@ class KpiCompareCheck(Check):
         samples: Mapping[str, Sequence[float]],
         tolerance: float,
         scale: float,
-        autocorrelation: tuple[float, float],
     ) -> float:
-        """The z score of the Mann-Whitney test (mid-ranks, tie-corrected, widened as the interval is) that the
+        """The z score of the Mann-Whitney test (mid-ranks, tie-corrected, samples independent) that the
         canary is worse than the baseline by more than `tolerance` (positive: worse; for `either` the worse way):
         a pass needs it not significant. Without ties it is implied by the interval; with them (a KPI at 0 at most
         steps) the interval shrinks onto the tied value while a third of the canary's samples are higher."""
         # Values as close as at_most forgives are tied: a canary exactly at the tolerance is not beyond it.
         tied_within = 1e-9 * max(scale, tolerance)
         canary, baseline = samples["canary"], samples["baseline"]
-        above = shifted_rank_z(canary, baseline, tolerance, autocorrelation, tied_within)
+        above = shifted_rank_z(canary, baseline, tolerance, tied_within)
         if self.direction == "lower_is_better":
             return above
-        below = -shifted_rank_z(canary, baseline, -tolerance, autocorrelation, tied_within)
+        below = -shifted_rank_z(canary, baseline, -tolerance, tied_within)
         return below if self.direction == "higher_is_better" else max(above, below)
 
     # -- A/B -------------------------------------------------------------------------------------

@@ -134,7 +134,12 @@ def hodges_lehmann(
     n1, n2 = len(canary), len(baseline)
     differences = np.sort(np.subtract.outer(np.asarray(canary, float), np.asarray(baseline, float)), axis=None)
     m = differences.size
-    shift = float(np.median(differences))
+    # The median of the sorted differences; numpy's sums its two middle values, which overflows to inf for two
+    # differences near the float range (1.7e308): halved first then (halving 5e-324 gives 0).
+    below_middle, above_middle = float(differences[(m - 1) // 2]), float(differences[m // 2])
+    shift = (below_middle + above_middle) / 2
+    if not math.isfinite(shift):
+        shift = below_middle / 2 + above_middle / 2
     rho = (_lag1_rank_autocorrelation(canary), _lag1_rank_autocorrelation(baseline)) if serial else (0.0, 0.0)
     inflation = tuple(math.inf if r >= 1 else (1 + r) / (1 - r) for r in rho)
     variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
@@ -162,17 +167,19 @@ def shifted_rank_z(
     canary: Sequence[float],
     baseline: Sequence[float],
     shift: float,
-    autocorrelation: tuple[float, float],
     tied_within: float,
 ) -> float:
     """The z score of the Mann-Whitney U of `canary - shift` against `baseline` (positive: the shifted canary ranks
-    above), with mid-ranks for ties and the variance of U corrected for them, then inflated by each variant's
-    `autocorrelation` as `hodges_lehmann` inflates it; 0 when every value is tied or the variance is unbounded.
+    above), with mid-ranks for ties and the variance of U corrected for them; 0 when every value is tied.
 
     The Moses interval reads order statistics of the differences, which assumes no ties: with most samples equal (an
     error ratio that is 0 at most steps) the differences pile up on one value and the interval shrinks to it, even
     where the test itself finds the variants apart. A shifted canary value within `tied_within` of a baseline value
     is taken as equal to it (1.05 - 0.05 is not exactly 1.0).
+
+    The samples are taken as independent, never widened for autocorrelation as `hodges_lehmann` widens its interval:
+    a wider test finds the canary worse less often, which for a test that can only stop a pass lets more pass (one
+    burst of errors over consecutive steps against a baseline without any passed).
     """
     import numpy as np
     from scipy.stats import rankdata
@@ -189,10 +196,8 @@ def shifted_rank_z(
     total = n1 + n2
     _, counts = np.unique(values, return_counts=True)
     ties = float((counts.astype(float) ** 3 - counts).sum())
-    inflation = [math.inf if r >= 1 else (1 + r) / (1 - r) for r in autocorrelation]
-    variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
-    variance *= 1 - ties / (total * (total - 1) * (total + 1))
-    if variance <= 0 or not math.isfinite(variance):
+    variance = n1 * n2 * (total + 1) / 12 * (1 - ties / (total * (total - 1) * (total + 1)))
+    if variance <= 0:
         return 0.0
     return (u - n1 * n2 / 2) / math.sqrt(variance)
 

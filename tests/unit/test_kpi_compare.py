@@ -1706,6 +1706,17 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61), max_absolute_change=0.03)
         assert judged.outcome is Outcome.PASS, judged.reason
 
+    def test_a_baseline_erring_at_some_steps_does_not_pass_a_canary_changed_either_way(self):
+        judged = judge("mann_whitney", "either", samples=([0.0] * 61, bursts(3)))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["tolerance_test_z"] > 4
+
+    def test_a_canary_lower_by_less_than_the_absolute_tolerance_passes_when_higher_is_better(self):
+        # Raised by the tolerance of 0.03, every canary sample ranks above the baseline's.
+        judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 61, bursts(3)), max_absolute_change=0.03)
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.details["tolerance_test_z"] < -4
+
     @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
     def test_a_canary_erring_at_most_steps_against_a_baseline_at_zero_fails(self, direction):
         # 60% of the canary's steps at 0.5: the 40% of differences at 0 kept the interval's low end at 0, inconclusive.
@@ -1726,6 +1737,17 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(canary, [0.0] * 60), mode="ab")
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.details["winner"] == "baseline"
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_one_burst_of_errors_against_a_baseline_at_zero_does_not_pass(self, direction):
+        # 8 consecutive steps (4 minutes) at 2.5%: widened for their autocorrelation as the interval is, the test read
+        # z=0.87 and the canary passed; widening makes this gate's pass easier, so it takes the samples as independent.
+        canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 61))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.details["canary"]["autocorrelation"] > 0.9
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["tolerance_test_z"] == pytest.approx(2.914, abs=1e-3)
 
     def test_samples_without_ties_judge_as_before(self):
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
@@ -1776,6 +1798,23 @@ class TestBaselineMedian:
         judged = judge("mann_whitney", samples=(around(0.2, count=30), baseline), min_samples=3)
         assert judged.details["baseline"]["median"] == pytest.approx(median)
         assert judged.threshold == pytest.approx(0.1 * median)
+
+    @pytest.mark.parametrize(
+        ("direction", "outcome"), [("higher_is_better", Outcome.PASS), ("lower_is_better", Outcome.FAIL)]
+    )
+    def test_a_shift_near_the_float_range_is_finite(self, direction, outcome):
+        # The shift's median summed two differences of 1.7e308: inf, which the runner answered with a 500.
+        judged = judge("mann_whitney", direction, samples=([1.7e308] * 60, [0.0] * 60))
+        assert judged.outcome is outcome, judged.reason
+        assert judged.value == 1.7e308
+
+    def test_two_distinct_middle_samples_near_the_float_range_have_their_mean(self):
+        judged = judge("mann_whitney", samples=([1.7e308] * 60, [1e308] * 30 + [1.2e308] * 30))
+        assert judged.details["baseline"]["median"] == pytest.approx(1.1e308)
+
+    def test_two_subnormal_middle_samples_are_not_halved_to_zero(self):
+        judged = judge("mann_whitney", samples=([5e-324] * 60, [5e-324] * 60))
+        assert judged.details["baseline"]["median"] == 5e-324
 
     def test_two_middle_samples_near_the_float_range_have_their_mean(self):
         # Their sum overflowed: the median read as inf, a tolerance of 10% of it too, and a canary 70% slower passed.

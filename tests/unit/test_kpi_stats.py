@@ -185,6 +185,19 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
+class TestShiftNearTheFloatRange:
+    """The shift of differences near the float range is their median, not the infinity their sum is."""
+
+    def test_two_middle_differences_near_the_float_range_have_their_mean(self):
+        # numpy's median summed the two middle differences: inf, a pass with an infinite value (an internal error).
+        assert hodges_lehmann([1.7e308] * 60, [0.0] * 60, 0.95).shift == 1.7e308
+        assert hodges_lehmann([1.7e308] * 30 + [1.5e308] * 30, [0.0] * 60, 0.95).shift == pytest.approx(1.6e308)
+        assert hodges_lehmann([0.0] * 60, [1.7e308] * 60, 0.95).shift == -1.7e308
+
+    def test_subnormal_differences_are_not_halved_to_zero(self):
+        assert hodges_lehmann([5e-324] * 4, [0.0] * 4, 0.95, serial=False).shift == 5e-324
+
+
 class TestSideOfZero:
     """Which side of 0 the interval lies on, the differences at exactly 0 counted half on each side: the interval's own
     ends without them."""
@@ -210,13 +223,21 @@ class TestSideOfZero:
         low, high = result.interval
         assert result.side_of_zero == (1 if low > 0 else -1 if high < 0 else 0)
 
+    @pytest.mark.parametrize(("middle", "side"), [(6.5, 0), (7.5, 1)])
+    def test_exactly_c_differences_below_zero_hold_it(self, middle, side):
+        # 20 samples each: C = 127. 6.5 leaves 127 differences below 0 (D(C) = -0.5, the interval holds 0), 7.5 126.
+        canary = [0.5] * 6 + [middle] + [19.5] * 13
+        baseline = [float(j) for j in range(20)]
+        assert hodges_lehmann(canary, baseline, 0.95, serial=False).side_of_zero == side
+        assert hodges_lehmann(baseline, canary, 0.95, serial=False).side_of_zero == -side
+
     def test_an_unbounded_interval_has_no_side(self):
         assert hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95).side_of_zero == 0
 
 
 class TestShiftedRankZ:
     """The Mann-Whitney z of the canary shifted against the baseline: mid-ranks and scipy's tie-corrected variance,
-    widened by autocorrelation as the interval is, values as close as the rounding forgives tied."""
+    samples independent, values as close as the rounding forgives tied."""
 
     @pytest.mark.parametrize("seed", [1, 2, 3])
     def test_matches_scipys_tie_corrected_normal_approximation(self, seed):
@@ -224,7 +245,7 @@ class TestShiftedRankZ:
 
         rng = np.random.default_rng(seed)
         canary, baseline = list(rng.integers(0, 4, 25) * 1.0), list(rng.integers(0, 4, 30) * 1.0)
-        z = shifted_rank_z(canary, baseline, 0.0, (0.0, 0.0), 0.0)
+        z = shifted_rank_z(canary, baseline, 0.0, 0.0)
         test = mannwhitneyu(canary, baseline, alternative="two-sided", use_continuity=False, method="asymptotic")
         assert 2 * norm.sf(abs(z)) == pytest.approx(test.pvalue, rel=1e-9)
         assert (z > 0) is bool(test.statistic > 25 * 30 / 2)
@@ -232,26 +253,31 @@ class TestShiftedRankZ:
     def test_a_third_of_the_canary_above_a_baseline_at_zero_is_far_above(self):
         # The Moses interval of these is [0, 0]; the test sees the canary apart.
         canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
-        assert shifted_rank_z(canary, [0.0] * 61, 0.0, (0.0, 0.0), 0.0) == pytest.approx(5.0158, abs=1e-4)
+        assert shifted_rank_z(canary, [0.0] * 61, 0.0, 0.0) == pytest.approx(5.0158, abs=1e-4)
 
     def test_every_value_tied_is_zero(self):
-        assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, (0.0, 0.0), 0.0) == 0.0
+        assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, 0.0) == 0.0
 
     def test_the_shift_moves_the_canary(self):
         # Shifted down by 0.025, every erring sample ties with the baseline and the rest rank below it.
         canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
-        assert shifted_rank_z(canary, [0.0] * 61, 0.025, (0.0, 0.0), 0.0) < -4
+        assert shifted_rank_z(canary, [0.0] * 61, 0.025, 0.0) < -4
 
     def test_values_within_tied_within_are_tied(self):
         # 0.33 - 0.03 is 0.30000000000000004.
-        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, (0.0, 0.0), 0.0) > 5
-        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, (0.0, 0.0), 1e-9) == 0.0
+        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 0.0) > 5
+        assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 1e-9) == 0.0
 
-    def test_autocorrelation_widens_as_for_the_interval(self):
-        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
-        independent = shifted_rank_z(canary, [0.0] * 61, 0.0, (0.0, 0.0), 0.0)
-        assert 0 < shifted_rank_z(canary, [0.0] * 61, 0.0, (0.5, 0.0), 0.0) < independent
-        assert shifted_rank_z(canary, [0.0] * 61, 0.0, (1.0, 0.0), 0.0) == 0.0
+    def test_a_value_rounded_below_or_above_its_baseline_value_is_tied_with_it(self):
+        # 0.3 - 0.1 is 0.19999999999999998, just below the baseline's 0.2; 0.33 - 0.03 just above its 0.3: each ties
+        # with that value, not with the other baseline value on its far side.
+        assert shifted_rank_z([0.3] * 60, [0.2, 0.2, 0.1] * 20, 0.1, 1e-10) == pytest.approx(4.8785, abs=1e-4)
+        assert shifted_rank_z([0.33] * 60, [0.3, 0.3, 0.4] * 20, 0.03, 1e-10) == pytest.approx(-4.8785, abs=1e-4)
+
+    def test_autocorrelation_does_not_widen_it(self):
+        # One burst of consecutive errors: widened as the interval is, it read 0.87 (not significant).
+        canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        assert shifted_rank_z(canary, [0.0] * 61, 0.0, 0.0) == pytest.approx(2.914, abs=1e-3)
 
 
 class TestTwoProportionTest:
