@@ -2069,7 +2069,7 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
         )
     value = given.get("value")
     try:
-        seconds = float(value) if isinstance(value, str) and "$(" not in value else None
+        seconds = float(value) if isinstance(value, str) else None
     except ValueError:
         return None
     if seconds is None or not 0 < seconds <= 300:
