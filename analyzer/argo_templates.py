@@ -1998,12 +1998,19 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
             # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
             # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
             on = rule.get("onExitCodes") if isinstance(rule, dict) else None
-            if not isinstance(on, dict) or on.get("containerName") not in (None, name):
+            if not isinstance(on, dict):
+                continue
+            # A rule whose container, codes, operator or action Argo fills in may be the FailJob of this check.
+            if _given_elsewhere(on.get("containerName")):
+                return None
+            if on.get("containerName") not in (None, name):
                 continue
             values = on.get("values")
+            operator, ruled = on.get("operator"), rule.get("action")
             if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
                 return None
-            operator, ruled = on.get("operator"), rule.get("action")
+            if _given_elsewhere(operator) or _given_elsewhere(ruled):
+                return None
             # Kubernetes' own clients skip a rule of an action they do not know.
             if operator not in ("In", "NotIn") or ruled not in ("FailJob", "FailIndex", "Ignore", "Count"):
                 continue
