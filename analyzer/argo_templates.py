@@ -1986,8 +1986,10 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     exit fails the Job (FailJob, or FailIndex of an indexed Job), or when a rule or the limit is filled in."""
     policy = spec.get("podFailurePolicy")
     rules = _listed(policy.get("rules")) if isinstance(policy, dict) else []
-    per_index = "backoffLimitPerIndex" in spec
-    limit = spec.get("backoffLimitPerIndex" if per_index else "backoffLimit", _DEFAULT_BACKOFF_LIMIT)
+    # A null field (`backoffLimit:` left empty) is one not given: the API server fills in its default.
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    given = "backoffLimitPerIndex" if per_index else "backoffLimit"
+    limit = _DEFAULT_BACKOFF_LIMIT if spec.get(given) is None else spec[given]
     if isinstance(limit, float) and limit.is_integer():
         limit = int(limit)
     # Why each retried exit is retried, the exits said alike grouped.
@@ -2023,9 +2025,10 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
             if not isinstance(limit, int) or isinstance(limit, bool):
                 return None
             if limit > 0:
-                given = "backoffLimitPerIndex" if per_index else "backoffLimit"
                 shown = (
-                    f"{given} {limit}" if given in spec else f"Kubernetes' default backoffLimit {limit} (none given)"
+                    f"{given} {limit}"
+                    if spec.get(given) is not None
+                    else f"Kubernetes' default backoffLimit {limit} (none given)"
                 )
                 reasons.setdefault(f"{which}, and it counts against {shown}", []).append(code)
     said = [
