@@ -1986,8 +1986,10 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     exit fails the Job (FailJob, or FailIndex of an indexed Job), or when a rule or the limit is filled in."""
     policy = spec.get("podFailurePolicy")
     rules = _listed(policy.get("rules")) if isinstance(policy, dict) else []
-    per_index = "backoffLimitPerIndex" in spec
-    limit = spec.get("backoffLimitPerIndex" if per_index else "backoffLimit", _DEFAULT_BACKOFF_LIMIT)
+    # A null field (`backoffLimit:` left empty) is one not given: the API server fills in its default.
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    given = "backoffLimitPerIndex" if per_index else "backoffLimit"
+    limit = _DEFAULT_BACKOFF_LIMIT if spec.get(given) is None else spec[given]
     if isinstance(limit, float) and limit.is_integer():
         limit = int(limit)
     # Why each retried exit is retried, the exits said alike grouped.
@@ -1998,12 +2000,19 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
             # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
             # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
             on = rule.get("onExitCodes") if isinstance(rule, dict) else None
-            if not isinstance(on, dict) or on.get("containerName") not in (None, name):
+            if not isinstance(on, dict):
+                continue
+            # A rule whose container, codes, operator or action Argo fills in may be the FailJob of this check.
+            if _given_elsewhere(on.get("containerName")):
+                return None
+            if on.get("containerName") not in (None, name):
                 continue
             values = on.get("values")
+            operator, ruled = on.get("operator"), rule.get("action")
             if not isinstance(values, list) or not all(isinstance(v, int) for v in values):
                 return None
-            operator, ruled = on.get("operator"), rule.get("action")
+            if _given_elsewhere(operator) or _given_elsewhere(ruled):
+                return None
             # Kubernetes' own clients skip a rule of an action they do not know.
             if operator not in ("In", "NotIn") or ruled not in ("FailJob", "FailIndex", "Ignore", "Count"):
                 continue
@@ -2016,9 +2025,10 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
             if not isinstance(limit, int) or isinstance(limit, bool):
                 return None
             if limit > 0:
-                given = "backoffLimitPerIndex" if per_index else "backoffLimit"
                 shown = (
-                    f"{given} {limit}" if given in spec else f"Kubernetes' default backoffLimit {limit} (none given)"
+                    f"{given} {limit}"
+                    if spec.get(given) is not None
+                    else f"Kubernetes' default backoffLimit {limit} (none given)"
                 )
                 reasons.setdefault(f"{which}, and it counts against {shown}", []).append(code)
     said = [

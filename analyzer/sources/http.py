@@ -627,6 +627,28 @@ def _deletion(line: str) -> str | None:
     return "; ".join([pair, *(attribute for attribute in attributes if not attribute.startswith("max-age="))])
 
 
+def _set_nameless(hop_cookies: httpx.Cookies, line: str, status: int, request: httpx.Request) -> None:
+    """Sets or deletes in `hop_cookies` the nameless cookie of a Set-Cookie `line` (as _as_browsers_read gives it, its
+    pair without `=`) of the answer to `request`, as browsers do: one nameless cookie per Domain (or host alone) and
+    Path, which a later one replaces or deletes whatever its value, and which no named cookie's line touches."""
+    deletion = _deletion(line)
+    # Read without its Max-Age when it deletes: http.cookiejar keeps nothing of a deletion, whose scope is needed.
+    taken = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+    taken.extract_cookies(httpx.Response(status, headers=[("set-cookie", deletion or line)], request=request))
+    for cookie in list(taken.jar):
+        # http.cookiejar holds a nameless cookie as one named by its value with no value (sent as that bare word).
+        for held in [held for held in hop_cookies.jar if held.value is None]:
+            if (held.domain, held.path) == (cookie.domain, cookie.path):
+                hop_cookies.jar.clear(held.domain, held.path, held.name)
+        # Not over a named cookie of its value's name and scope, which http.cookiejar holds in the same place: the
+        # named one (a session) is kept, where browsers send both.
+        named = any(
+            (held.domain, held.path, held.name) == (cookie.domain, cookie.path, cookie.name) for held in hop_cookies.jar
+        )
+        if deletion is None and not named:
+            hop_cookies.jar.set_cookie(cookie)
+
+
 def _deletes_written(deletion: httpx.Response, url: str, scope: CookieIdentity) -> bool:
     """Whether a hop's `deletion` (an answer from `url` with one Set-Cookie line as _deletion gives it) deletes the
     cookie of the Cookie header the check wrote whose scope the check knows (`scope`): browsers take the line (the hop
@@ -1003,6 +1025,8 @@ class HttpClient:
                             # A nameless cookie (RFC 6265bis 5.6: `session; Max-Age=0` is a value, its name empty),
                             # which browsers hold apart from every named one: http.cookiejar read it as the cookie
                             # `session`, and its deletion dropped a session users keep (a signed-out page passed).
+                            # Skipped whole, it was not sent on either, where browsers send its bare value.
+                            _set_nameless(hop_cookies, read, status, response.request)
                             continue
                         one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
                         hop_cookies.extract_cookies(one)

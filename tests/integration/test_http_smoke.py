@@ -2397,6 +2397,33 @@ class TestHopCookieMaxAgeOverExpires:
         assert evaluation.verdict == verdict, evaluation.reason
         assert heads[1].startswith(b"get /profile ") and b"\r\nhost: preview.shop.svc:" in heads[1], heads
 
+    @pytest.mark.parametrize(
+        ("set_cookie", "sent"),
+        [
+            # Before: none sent; Chromium sends a nameless cookie as its bare value (RFC 6265bis 5.4).
+            (b"t0k3n; Path=/; Domain=shop.svc", [b"cookie: t0k3n"]),
+            # Browsers hold one nameless cookie per Domain and Path: a later one replaces it, whatever its value...
+            (b"t0k3n; Path=/; Domain=shop.svc\r\nSet-Cookie: n3w; Path=/; Domain=shop.svc", [b"cookie: n3w"]),
+            # ...and deletes it, whatever its value.
+            (b"t0k3n; Path=/; Domain=shop.svc\r\nSet-Cookie: other; Path=/; Domain=shop.svc; Max-Age=0", []),
+            # One of another Path is another cookie.
+            (
+                b"t0k3n; Path=/; Domain=shop.svc\r\nSet-Cookie: other; Path=/old; Domain=shop.svc; Max-Age=0",
+                [b"cookie: t0k3n"],
+            ),
+            # A nameless cookie whose value names a session replaces no session.
+            (
+                b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session; Path=/; Domain=shop.svc",
+                [b"cookie: session=s3ss10n"],
+            ),
+        ],
+    )
+    async def test_a_nameless_cookie_max_age_counts(self, sites_client, set_cookie, sent):
+        heads: list[bytes] = []
+        async with listening(TestHopCookies.site(heads, set_cookie, "http://preview.shop.svc:{port}/profile")) as port:
+            await run(TestHopCookies.check(f"http://shop.svc:{port}"), sites_client)
+        assert [line for line in heads[1].split(b"\r\n") if line.startswith(b"cookie:")] == sent
+
 
 class TestTlsHandshakeFailures:
     """A connection lost during the TLS handshake is explained, not named by an empty exception's type."""

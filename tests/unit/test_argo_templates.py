@@ -3066,6 +3066,30 @@ class TestJobsThatRetryTheVerdict:
     def test_a_verdict_that_fails_the_job_or_an_unknown_one_is_fine(self, tmp_path, job):
         assert own_job_findings(tmp_path, job) == ([], [])
 
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            on_exit("FailJob", 2, 3, 4, 6, name="{{args.container}}"),
+            on_exit("{{args.action}}", 3, 4),
+            on_exit("FailJob", 3, 4, operator="{{args.operator}}"),
+        ],
+    )
+    def test_a_rule_filled_in_elsewhere_is_not_judged(self, tmp_path, rule):
+        # Before: a problem; the rule, read as matching nothing, may be the FailJob Argo fills in for the check.
+        assert own_job_findings(tmp_path, retrying_job(rule, backoffLimit=2)) == ([], [])
+
+    def test_a_rule_of_an_action_kubernetes_does_not_know_is_skipped(self, tmp_path):
+        problems, _ = own_job_findings(tmp_path, retrying_job(on_exit("Retry", 3, 4), backoffLimit=2))
+        assert (
+            "(exit 3 and 4 alike: no podFailurePolicy rule matches it, and it counts against backoffLimit 2)"
+            in (problems[0])
+        )
+
+    def test_a_null_backoff_limit_is_kubernetes_default(self, tmp_path):
+        # Before: no problem; the API server gives a null backoffLimit (`backoffLimit:` left empty) its default, 6.
+        problems, _ = own_job_findings(tmp_path, retrying_job(backoffLimit=None))
+        assert "it counts against Kubernetes' default backoffLimit 6 (none given))" in problems[0]
+
     def test_in_a_cron_job_it_is_a_problem(self, tmp_path):
         cron = batch_job("CronJob", container("smoke", *RUN))
         cron["spec"]["jobTemplate"]["spec"]["backoffLimit"] = 1
