@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -247,6 +247,24 @@ async def listening(starting: Awaitable[asyncio.Server]) -> AsyncIterator[int]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+def recording(heads: list[bytes], answer: Callable[[bytes], bytes]) -> Awaitable[asyncio.Server]:
+    """A raw HTTP/1.1 server on 127.0.0.1 (for `listening`) that records each request's head, lowercased, in `heads`
+    and writes what `answer` gives for the head as sent; a client gone early ends its connection quietly."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            heads.append(head.lower())
+            writer.write(answer(head))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return asyncio.start_server(handle, "127.0.0.1", 0)
 
 
 # One request from a new process to a local answer, timed by a clock that only setting a client up moves.
@@ -1544,24 +1562,15 @@ class TestCapturedCookieScopes:
 
     @staticmethod
     async def site(heads: list[bytes], set_cookie: bytes) -> asyncio.Server:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        def answer(head: bytes) -> bytes:
             # /auth/login sets the session with `set_cookie`'s attributes; /api/orders needs the session.
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                heads.append(head.lower())
-                if head.startswith(b"GET /auth/login "):
-                    writer.write(b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok")
-                elif b"\r\ncookie: session=s3ss10n" in head.lower():
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                else:
-                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
-                await writer.drain()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+            if head.startswith(b"GET /auth/login "):
+                return b"HTTP/1.1 200 OK\r\nSet-Cookie: " + set_cookie + b"\r\nContent-Length: 2\r\n\r\nok"
+            if b"\r\ncookie: session=s3ss10n" in head.lower():
+                return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            return b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in"
 
-        return await asyncio.start_server(handle, "127.0.0.1", 0)
+        return await recording(heads, answer)
 
     @pytest.mark.parametrize(
         ("set_cookie", "verdict", "why"),
@@ -1599,26 +1608,15 @@ class TestCapturedCookieScopes:
         # A page's script may write a cookie from a JSON answer: nothing tells its scope, so nothing is judged of it.
         heads: list[bytes] = []
 
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                heads.append(head.lower())
-                if head.startswith(b"GET /auth/login "):
-                    body = b'{"token": "s3ss10n"}'
-                    writer.write(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n" + body
-                    )
-                elif b"\r\ncookie: session=s3ss10n" in head.lower():
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                else:
-                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
-                await writer.drain()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+        def answer(head: bytes) -> bytes:
+            if head.startswith(b"GET /auth/login "):
+                body = b'{"token": "s3ss10n"}'
+                return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n" + body
+            if b"\r\ncookie: session=s3ss10n" in head.lower():
+                return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            return b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in"
 
-        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+        async with listening(recording(heads, answer)) as port:
             steps = [
                 {"name": "login", "path": "/auth/login", "capture": {"sid": {"json": "$.token"}}},
                 {"name": "orders", "path": "/api/orders", "headers": {"Cookie": "session={{ sid }}"}},
@@ -1631,25 +1629,14 @@ class TestCapturedCookieScopes:
         # Sent as a token, not as a cookie: where browsers send the cookie says nothing of it.
         heads: list[bytes] = []
 
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                heads.append(head.lower())
-                if head.startswith(b"GET /auth/login "):
-                    writer.write(
-                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n; Path=/auth\r\nContent-Length: 2\r\n\r\nok"
-                    )
-                elif b"\r\nx-session: s3ss10n" in head.lower():
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                else:
-                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
-                await writer.drain()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+        def answer(head: bytes) -> bytes:
+            if head.startswith(b"GET /auth/login "):
+                return b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n; Path=/auth\r\nContent-Length: 2\r\n\r\nok"
+            if b"\r\nx-session: s3ss10n" in head.lower():
+                return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            return b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in"
 
-        async with listening(asyncio.start_server(handle, "127.0.0.1", 0)) as port:
+        async with listening(recording(heads, answer)) as port:
             steps = [
                 {"name": "login", "path": "/auth/login", "capture": {"sid": {"cookie": "session"}}},
                 {"name": "orders", "path": "/api/orders", "headers": {"X-Session": "{{ sid }}"}},
@@ -1668,35 +1655,23 @@ class TestCapturedCookiesOnRedirects:
         """/app/login sets the session on Path /app; /app/orders redirects to `then` (setting `hop_sets` when given);
         every other path answers 200 to a request with a session cookie, 401 to one without."""
 
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                heads.append(head.lower())
-                if head.startswith(b"GET /app/login "):
-                    writer.write(
-                        b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n-v4lue; Path=/app\r\n"
-                        b"Content-Length: 2\r\n\r\nok"
-                    )
-                elif head.startswith(b"GET /app/orders "):
-                    cookie = b"Set-Cookie: " + hop_sets + b"\r\n" if hop_sets else b""
-                    writer.write(
-                        b"HTTP/1.1 302 Found\r\nLocation: "
-                        + then.encode()
-                        + b"\r\n"
-                        + cookie
-                        + b"Content-Length: 0\r\n\r\n"
-                    )
-                elif any(b"session=" in line for line in head.lower().split(b"\r\n") if line.startswith(b"cookie:")):
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                else:
-                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in")
-                await writer.drain()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+        def answer(head: bytes) -> bytes:
+            if head.startswith(b"GET /app/login "):
+                return b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3ss10n-v4lue; Path=/app\r\nContent-Length: 2\r\n\r\nok"
+            if head.startswith(b"GET /app/orders "):
+                cookie = b"Set-Cookie: " + hop_sets + b"\r\n" if hop_sets else b""
+                return (
+                    b"HTTP/1.1 302 Found\r\nLocation: "
+                    + then.encode()
+                    + b"\r\n"
+                    + cookie
+                    + b"Content-Length: 0\r\n\r\n"
+                )
+            if any(b"session=" in line for line in head.lower().split(b"\r\n") if line.startswith(b"cookie:")):
+                return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            return b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nsign in"
 
-        return await asyncio.start_server(handle, "127.0.0.1", 0)
+        return await recording(heads, answer)
 
     @staticmethod
     def steps(cookie: str = "session={{ sid }}") -> list[dict[str, Any]]:
