@@ -1876,10 +1876,10 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             checks.append((is_init, container, words))
             continue
         found = _runs_no_check(container, label)
-        if found is None:
-            may_check = True
-        else:
+        if found is not None:
             idle.append(found)
+        elif _may_run_a_check(container):
+            may_check = True
     for found in idle:
         if found.ends == "exit 0" and (checks or may_check):
             # Its exit 0 leaves the Job's success to the container that runs (or may run) the check.
@@ -1893,6 +1893,17 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
     return problems, notes
+
+
+def _may_run_a_check(container: dict[str, Any]) -> bool:
+    """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
+    program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
+    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or are filled in; not another image's
+    program that never names it (`busybox sleep 1`, `curl URL`), whose exit 0 says nothing of a check."""
+    words = _container_words(container)
+    if words is None or _of_analyzer(container) or not container.get("command"):
+        return True
+    return any("analyzer" in word.lower() or _filled_in(word) for word in words)
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:

@@ -3207,3 +3207,44 @@ class TestPodTemplateHashValues:
         arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
         analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
         assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []
+
+
+BUSYBOX_SLEEP = {"name": "wait", "image": "busybox:1.36", "command": ["sleep", "1"]}
+
+
+class TestContainersOfOtherImages:
+    """A container of another image that never names the analyzer (`busybox sleep 1`) runs no check: beside it, the
+    analyzer's container that exits 0 without a verdict makes a Successful Job of none."""
+
+    @pytest.mark.parametrize(
+        ("idle", "said"),
+        [
+            (["sh", "-c", ""], "a shell given no command to run: it runs none and exits 0"),
+            ([*"sh -c".split(), f"{CHECK_LINE} || true"], "the check's verdict is lost, and it exits 0"),
+        ],
+    )
+    def test_an_idle_analyzer_beside_one_is_a_problem(self, tmp_path, idle, said):
+        # Before: no problem; `sleep 1` counted as a container that may run the check.
+        for other in (BUSYBOX_SLEEP, {"name": "ping", "image": "curlimages/curl:8", "command": ["curl", "http://x"]}):
+            (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", *idle), other))[0]
+            assert f"the Job's container 'smoke' runs `{shlex.join(idle)}`" in found, found
+            assert f"{said}, a Successful Job, and no verdict" in found, found
+
+    @pytest.mark.parametrize(
+        "other",
+        [
+            # Its image's entrypoint: an image built on the analyzer's may run a check.
+            {"name": "gate", "image": "ci/gate:1"},
+            {"name": "gate", "image": "ci/gate:1", "args": ["--fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
+        ],
+    )
+    def test_one_that_may_run_the_check_still_decides(self, tmp_path, other):
+        job = batch_job("Job", container("done", "sh", "-c", ""), other)
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
+        job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
+        assert own_job_findings(tmp_path, job) == ([], [])
