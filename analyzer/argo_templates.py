@@ -2250,8 +2250,9 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
-                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): "
-                "the check's verdict is lost, and it exits 0",
+                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
+                "its output substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict "
+                "is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2424,7 +2425,10 @@ def _shell_discards(words: list[str]) -> str | None:
     read = _shell_line(words)
     if read is None:
         return None
-    text, errexit, pipefail = read
+    expanded = _shell_expansions(read[0])
+    if expanded is None:
+        return None
+    (text, substituted), errexit, pipefail = expanded, read[1], read[2]
     if _SHELL_OPAQUE_RE.search(text):
         return None
     tokens = _shell_tokens(text)
@@ -2435,8 +2439,8 @@ def _shell_discards(words: list[str]) -> str | None:
     if not all(commands):
         # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
         return None
-    # Those on the line, whether they run or not (`exit 0; analyzer run X`).
-    checks = [command for command in commands if _is_check(command)]
+    # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
+    checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
     ways: set[tuple[bool, bool, bool, bool]] = {(True, False, errexit, pipefail)}
     for items, background in lists:
@@ -2445,7 +2449,7 @@ def _shell_discards(words: list[str]) -> str | None:
             if way[1]:
                 after.add(way)
                 continue
-            ran = _shell_and_or(items, way, background)
+            ran = _shell_and_or(items, way, background, substituted)
             if ran is None:
                 return None
             after |= ran
@@ -2525,7 +2529,10 @@ def _shell_lists(tokens: list[str]) -> Iterator[tuple[list[list[list[str]]], boo
 
 
 def _shell_and_or(
-    items: list[list[list[str]]], way: tuple[bool, bool, bool, bool], background: bool
+    items: list[list[list[str]]],
+    way: tuple[bool, bool, bool, bool],
+    background: bool,
+    substituted: list[list[str] | None],
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of an and-or list (see `_shell_discards`) from `way`; None when it is not read."""
     ways = {way}
@@ -2538,7 +2545,7 @@ def _shell_and_or(
             if exited or (operator == "\0&&" and not ok) or (operator == "\0||" and ok):
                 after.add((ok, exited, errexit, pipefail))
                 continue
-            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background)
+            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, substituted)
             if ran is None:
                 return None
             for ok_now, exited_now, errexit_now, pipefail_now in ran:
@@ -2553,7 +2560,10 @@ def _shell_and_or(
 
 
 def _shell_pipeline(
-    commands: list[list[str]], state: tuple[bool, bool, bool], background: bool
+    commands: list[list[str]],
+    state: tuple[bool, bool, bool],
+    background: bool,
+    substituted: list[list[str] | None],
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
     ok, errexit, pipefail = state
@@ -2561,7 +2571,7 @@ def _shell_pipeline(
         # In a subshell each: `exit` and `set` there end or set that subshell only.
         if any(command[0] in ("exit", "set") for command in commands):
             return None
-        ends = [_shell_command(command) for command in commands]
+        ends = [_shell_command(command, substituted) for command in commands]
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
@@ -2580,7 +2590,7 @@ def _shell_pipeline(
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command)
+    found = _shell_command(command, substituted)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
 
 
@@ -2633,25 +2643,107 @@ def _is_check(command: list[str]) -> bool:
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
-def _shell_command(command: list[str]) -> set[bool] | None:
-    """The statuses a simple command may exit with (True: 0), a check failing; None when it is not read (a check
-    wrapped in another program, `timeout 30 analyzer run X`, or a flow keyword)."""
+def _shell_command(command: list[str], substituted: list[list[str] | None]) -> set[bool] | None:
+    """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
+    `_shell_expansions`); None when it is not read (a check wrapped in another program, `timeout 30 analyzer run X`,
+    a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" = ... ]`)."""
     words = _assigned(command)
     if not words:
-        # Variables set, and nothing run: 0 (no expansion is read here that could fail).
-        return {True}
-    if words[0] in _SHELL_FLOW:
+        # Variables set, and nothing run: the status of the last command substituted (`out=$(analyzer run X)` fails
+        # as the check does), else 0 (POSIX).
+        ran = [substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
+        last = [*filter(None, ran)][-1:]
+        return {True} if not last else {False} if _is_check(last[0]) else {True, False}
+    if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
     if _is_check(words):
         return {False}
-    if words[0] in _SHELL_NO_OPS:
+    # A substitution in their words leaves their status theirs (`echo $(analyzer run X)` exits 0: echo's).
+    if words[0] in _SHELL_NO_OPS or words[0] in _SHELL_DECLARATIONS:
         return {True}
     if words[0] == "false":
         return {False}
+    if any(_EXPANSION_RE.search(word) for word in command):
+        # What another command does with an expansion (a test of the check's output) is not read.
+        return None
     if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
         # The analyzer run by another program: its exit may be the check's.
         return None
     return {True, False}
+
+
+# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`).
+_SHELL_DECLARATIONS = frozenset({"export", "readonly"})
+# An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
+_EXPANSION_RE = re.compile("\x01([0-9]+)\x01")
+# What an expansion's text must not hold to be read (nested expansions, groups, escapes).
+_EXPANSION_OPAQUE = frozenset("$`()\\{}")
+_PARAMETER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9?#@*!$-]")
+
+
+def _shell_expansions(text: str) -> tuple[str, list[list[str] | None]] | None:
+    """The line with each expansion outside single quotes replaced by a marker (`\x01N\x01`), and for each the words
+    of the simple command it substitutes (`$(analyzer run X)`, a backquoted one), or None for a parameter's (`$out`,
+    `${out}`, `$?`); None when one is not read here (nested, arithmetic, escaped, or not one simple command)."""
+    out: list[str] = []
+    found: list[list[str] | None] = []
+    quoted = False
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == "'" and not quoted:
+            end = text.find("'", at + 1)
+            if end < 0:
+                return None
+            out.append(text[at : end + 1])
+            at = end + 1
+            continue
+        quoted = quoted != (char == '"')
+        if (char == "$" and text[at + 1 : at + 2] == "(") or char == "`":
+            start = at + (2 if char == "$" else 1)
+            closed = _substitution_end(text, start, ")" if char == "$" else "`")
+            if closed is None:
+                return None
+            inner = text[start:closed]
+            tokens = None if _SHELL_OPAQUE_RE.search(inner) else _shell_tokens(inner)
+            if not tokens or any(token.startswith("\0") for token in tokens):
+                return None
+            found.append(tokens)
+            at = closed + 1
+        elif char == "$":
+            braced = text[at + 1 : at + 2] == "{"
+            name = text[at + 2 : text.find("}", at)] if braced and "}" in text[at:] else ""
+            name = name if braced else (_PARAMETER_RE.match(text, at + 1) or [""])[0]
+            if not name or set(name) & _EXPANSION_OPAQUE:
+                return None
+            found.append(None)
+            at += len(name) + (3 if braced else 1)
+        else:
+            out.append(char)
+            at += 1
+            continue
+        out.append(f"\x01{len(found) - 1}\x01")
+    return "".join(out), found
+
+
+def _substitution_end(text: str, start: int, closing: str) -> int | None:
+    """Where the command substitution starting at `start` ends (its `)` or backquote), quotes read; None when it holds
+    what is not read here (a nested one, a group, an escape) or does not end."""
+    at = start
+    while at < len(text):
+        char = text[at]
+        if char == closing:
+            return at
+        if char in "'\"":
+            end = text.find(char, at + 1)
+            if end < 0 or (char == '"' and set(text[at:end]) & _EXPANSION_OPAQUE):
+                return None
+            at = end + 1
+            continue
+        if char in _EXPANSION_OPAQUE:
+            return None
+        at += 1
+    return None
 
 
 # A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).

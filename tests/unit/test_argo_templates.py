@@ -2685,9 +2685,9 @@ class TestCommandsThatRunNoCheck:
         "command",
         [
             ["sh", "-c", "true; analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
-            ["sh", "-c", "echo $(analyzer run payments-error-rate --arg canary_hash=c0ffee1)"],
-            ["sh", "-c", "echo `analyzer run x`"],
             ["sh", "-c", "true # analyzer run x"],
+            # Literal in single quotes: nothing is substituted, nor run.
+            ["sh", "-c", "echo '$(analyzer run x)'"],
             ["sh", "-c", "exit 3"],
             ["sh", "-c", "echo 'unclosed"],
         ],
@@ -2783,6 +2783,17 @@ class TestShellLinesThatLoseTheVerdict:
             f"test -f /skip || {CHECK_LINE}",
             f"cd /app; exit 0; {CHECK_LINE}",
             "python3 -m analyzer run payments-error-rate --arg canary_hash=c0ffee1; true",
+            # A command substituted in another's words: the status is that command's. Before: not read (`$`).
+            f"echo $({CHECK_LINE})",
+            f"echo `{CHECK_LINE}`",
+            f'printf "%s" "$({CHECK_LINE})"',
+            f"set -e; echo $({CHECK_LINE})",
+            f"export OUT=$({CHECK_LINE})",
+            # Assigned, its status is the check's until another command's replaces it.
+            f'OUT=$({CHECK_LINE}); echo "$OUT"',
+            f"OUT=$({CHECK_LINE}) || true",
+            f"OUT=$({CHECK_LINE}) DATE=$(date)",
+            f'OUT="$({CHECK_LINE})"; echo "${{OUT}}" | tee /reports/smoke.txt',
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
@@ -2790,8 +2801,9 @@ class TestShellLinesThatLoseTheVerdict:
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
-            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): the "
-            "check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
+            "substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict is lost, and it "
+            "exits 0, a Successful Job, and no verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -2831,6 +2843,20 @@ class TestShellLinesThatLoseTheVerdict:
             # A syntax error: the shell exits 2, no pass.
             (["-c"], f"{CHECK_LINE} ; ; true"),
             (["-c"], f"{CHECK_LINE} && ; true"),
+            # An assignment alone exits with its substitution's status; errexit stops the shell there.
+            (["-c"], f"OUT=$({CHECK_LINE})"),
+            (["-c"], f'OUT=$({CHECK_LINE}) && echo "$OUT"'),
+            (["-c"], f"DATE=$(date) OUT=$({CHECK_LINE})"),
+            (["-ec"], f'OUT=$({CHECK_LINE}); echo "$OUT"'),
+            (["-c"], f'set -e; OUT=`{CHECK_LINE}`; echo "$OUT" | tee /reports/smoke.txt'),
+            (["-c"], f'echo "{CHECK_LINE} at $(date)"; {CHECK_LINE} --at "$AT"'),
+            # Not read: a test of the check's output, a substitution of more than one command, quoted, nested.
+            (["-c"], f'[ "$({CHECK_LINE})" = pass ]'),
+            (["-c"], f'test -n "$({CHECK_LINE})"'),
+            (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
+            (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
+            (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
+            (["-c"], f"echo $(({CHECK_LINE})); exit 3"),
         ],
     )
     def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
@@ -3220,7 +3246,7 @@ class TestContainersOfOtherImages:
         ("idle", "said"),
         [
             (["sh", "-c", ""], "a shell given no command to run: it runs none and exits 0"),
-            ([*"sh -c".split(), f"{CHECK_LINE} || true"], "the check's verdict is lost, and it exits 0"),
+            (["sh", "-c", f"{CHECK_LINE} || true"], "the check's verdict is lost, and it exits 0"),
         ],
     )
     def test_an_idle_analyzer_beside_one_is_a_problem(self, tmp_path, idle, said):
