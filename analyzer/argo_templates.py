@@ -31,9 +31,9 @@ import yaml
 from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
-from analyzer.errors import ArgError
+from analyzer.errors import ArgError, ConfigError
 from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg, require_text
-from analyzer.settings import Settings
+from analyzer.settings import ENV_PREFIX, Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
@@ -1890,6 +1890,11 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             problems.append(f"{found.runs}; {_WRITE_RUN}")
         else:
             problems.append(f"{found.runs}, {passed if found.ends == 'exit 0' else failed}")
+    problems += [
+        problem
+        for is_init, container, _ in checks
+        for problem in _settings_problems(container, _container_label(container, is_init, named), own)
+    ]
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
     return problems, notes
@@ -2058,6 +2063,58 @@ def _active_deadline_s(spec: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def _settings_problems(container: dict[str, Any], label: str, own: bool) -> list[str]:
+    """A problem for each ANALYZER_* variable of a container running `analyzer run` whose value, as its `env` writes
+    it, `Settings.from_env` refuses, as `analyzer run` reads them: every run then exits 6 before evaluating (a failed
+    Job, whatever the check finds). Those of several variables together (ANALYZER_AUTH_ALLOW without
+    ANALYZER_AUTH_TOKENS) only when no other may come from `envFrom`, `valueFrom` or a `$(VAR)` Kubernetes fills in."""
+    written: dict[str, str] = {}
+    unknown = bool(container.get("envFrom"))
+    for variable in _listed(container.get("env")):
+        name = str(variable.get("name", "")) if isinstance(variable, dict) else ""
+        if not name.startswith(ENV_PREFIX):
+            continue
+        value = variable.get("value")
+        # Kubernetes takes the last of a name given twice; a value left out is the empty string (unset, here).
+        written.pop(name, None)
+        if "valueFrom" in variable or not isinstance(value, str | None) or "$(" in str(value or ""):
+            unknown = True
+        else:
+            written[name] = value or ""
+    refused: list[str] = []
+    for name, value in written.items():
+        try:
+            Settings.from_env({name: value})
+        except ConfigError as exc:
+            # Its own value's (`ANALYZER_PORT / --port: ...`), not one of several settings read alone.
+            refused += [f"{p}{_allowed(name)}" for p in exc.problems if re.match(rf"{name}(?: / --[a-z-]+)?: ", p)]
+    if not refused and not unknown:
+        try:
+            Settings.from_env(written)
+        except ConfigError as exc:
+            refused += exc.problems
+    ends = "a failed Job, and no verdict" if own else "a failed Job (Argo reads it as Failed, and the rollout aborts)"
+    return [
+        f"{label}'s env makes `analyzer run` refuse its settings and exit 6 (a config error) before evaluating, "
+        f"whatever the check finds ({problem}), {ends}; write a value it takes, or remove the variable"
+        for problem in refused
+    ]
+
+
+def _allowed(variable: str) -> str:
+    """The bounds the setting of this ANALYZER_* variable takes, as its field declares them (`; allowed: above 0, at
+    most 300`); empty for one without."""
+    field = Settings.model_fields.get(variable.removeprefix(ENV_PREFIX).lower())
+    said = {"gt": "above", "ge": "at least", "lt": "below", "le": "at most"}
+    bounds = [
+        f"{words} {getattr(rule, key):g}"
+        for rule in (field.metadata if field is not None else [])
+        for key, words in said.items()
+        if getattr(rule, key, None) is not None
+    ]
+    return f"; allowed: {', '.join(bounds)}" if bounds else ""
+
+
 # The deadline `analyzer run` takes when neither the check nor ANALYZER_DEADLINE_S gives one.
 _RUN_DEADLINE_S = Settings.model_fields["deadline_s"].default
 
@@ -2081,7 +2138,8 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
         return check.deadline_s, f"check {name!r}, its deadline_s {check.deadline_s:g}"
     env = {str(v.get("name")): v for v in _listed(container.get("env")) if isinstance(v, dict)}
     given = env.get("ANALYZER_DEADLINE_S")
-    if given is None:
+    # Empty, it is unset (as `analyzer run` reads it).
+    if given is None or (given.get("value") == "" and "valueFrom" not in given):
         # A variable of `envFrom` is known only in the cluster.
         return (
             None
@@ -2089,11 +2147,12 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
             else (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
         )
     value = given.get("value")
-    try:
-        seconds = float(value) if isinstance(value, str) else None
-    except ValueError:
+    if not isinstance(value, str) or "$(" in value:
         return None
-    if seconds is None or not 0 < seconds <= 300:
+    try:
+        # As `analyzer run` reads it; a value it refuses is said by `_settings_problems`.
+        seconds = Settings.from_env({"ANALYZER_DEADLINE_S": value}).deadline_s
+    except ConfigError:
         return None
     return seconds, f"check {name!r}, the container's ANALYZER_DEADLINE_S {seconds:g}"
 

@@ -3274,3 +3274,86 @@ class TestContainersOfOtherImages:
     def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
         job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
         assert own_job_findings(tmp_path, job) == ([], [])
+
+
+def settings_job(*env: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A Job of its own running the check in a container with this env (and other fields)."""
+    return batch_job("Job", container("smoke", *RUN, env=list(env), **fields))
+
+
+class TestSettingsTheRunRefuses:
+    """An ANALYZER_* variable of the check's container that `analyzer run` refuses (Settings.from_env's rule) makes
+    every run exit 6 before evaluating: a failed Job whatever the check finds, every rollout aborted."""
+
+    @pytest.mark.parametrize(
+        ("value", "said"),
+        [
+            ("0", "ANALYZER_DEADLINE_S: Input should be greater than 0; allowed: above 0, at most 300"),
+            ("301", "ANALYZER_DEADLINE_S: Input should be less than or equal to 300; allowed: above 0, at most 300"),
+            ("-5", "ANALYZER_DEADLINE_S: Input should be greater than 0; allowed: above 0, at most 300"),
+            ("8s", "ANALYZER_DEADLINE_S: Input should be a valid number, unable to parse string as a number, got "),
+        ],
+    )
+    def test_a_deadline_outside_its_range_is_a_problem(self, tmp_path, value, said):
+        # Before: no problem (and no deadline problem either: the value was set aside), exit 0.
+        problems, _ = own_job_findings(tmp_path, settings_job({"name": "ANALYZER_DEADLINE_S", "value": value}))
+        (found,) = problems
+        assert found.startswith(
+            "jobs.yaml: Job 'gate': the Job's container's env makes `analyzer run` refuse its settings and exit 6 (a "
+            f"config error) before evaluating, whatever the check finds ({said}"
+        ), found
+        assert found.endswith("a failed Job, and no verdict; write a value it takes, or remove the variable"), found
+
+    def test_it_is_the_rule_analyzer_run_applies(self, tmp_path):
+        # The same value makes `analyzer run` itself exit 6.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump(CATALOG))
+        run = subprocess.run(
+            [sys.executable, "-m", "analyzer", "run", *RUN[1:], "--catalog", str(catalog)],
+            env={**os.environ, "ANALYZER_DEADLINE_S": "301"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert run.returncode == 6, run.stderr
+        assert "ANALYZER_DEADLINE_S: Input should be less than or equal to 300" in run.stderr
+
+    def test_a_job_metric_s_is_a_problem_and_any_setting_is_read(self, tmp_path):
+        check = analyzer_container(*RUN, env=[{"name": "ANALYZER_PORT", "value": "0"}])
+        (found,) = problems(tmp_path, *crd_valid(job_template(check)))
+        assert "metric 'errors': the Job's container's env makes `analyzer run` refuse its settings" in found
+        assert (
+            "(ANALYZER_PORT / --port: Input should be greater than or equal to 1; allowed: at least 1, at most "
+            in found
+        )
+        assert "a failed Job (Argo reads it as Failed, and the rollout aborts)" in found
+
+    def test_settings_refused_together_are_a_problem_when_all_are_known(self, tmp_path):
+        allow = {"name": "ANALYZER_AUTH_ALLOW", "value": "/etc/allow.yaml"}
+        (found,) = own_job_findings(tmp_path, settings_job(allow))[0]
+        assert "(ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not" in found
+        # The tokens may come from a ConfigMap.
+        unknown = settings_job(allow, envFrom=[{"configMapRef": {"name": "analyzer"}}])
+        assert own_job_findings(tmp_path, unknown) == ([], [])
+
+    @pytest.mark.parametrize(
+        "env",
+        [
+            [{"name": "ANALYZER_DEADLINE_S", "value": "300"}],
+            [{"name": "ANALYZER_DEADLINE_S", "value": ""}],
+            [{"name": "ANALYZER_DEADLINE_S"}],
+            # Kubernetes takes the last.
+            [{"name": "ANALYZER_DEADLINE_S", "value": "0"}, {"name": "ANALYZER_DEADLINE_S", "value": "5"}],
+            [{"name": "ANALYZER_DEADLINE_S", "value": "$(DEADLINE)"}],
+            [{"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}}],
+            [{"name": "DEADLINE_S", "value": "0"}],
+        ],
+    )
+    def test_a_value_it_takes_or_cannot_know_is_fine(self, tmp_path, env):
+        assert own_job_findings(tmp_path, settings_job(*env)) == ([], [])
+
+    def test_a_container_running_no_check_is_not_read(self, tmp_path):
+        # The settings of `analyzer validate` are not the run's, and a note says what it does.
+        job = batch_job("Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "0"}]))
+        assert own_job_findings(tmp_path, job)[0] == []
