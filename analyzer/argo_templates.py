@@ -1981,9 +1981,9 @@ def _retry_problems(
         advice = _NO_RETRY.format(name=str(container.get("name", "NAME")))
         if restart == "OnFailure":
             problems.append(
-                f"{label} runs `analyzer run` in a pod of restartPolicy OnFailure, which restarts it in place until "
-                f"it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a pass, and "
-                f"{reads}; {advice} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
+                f"{label} runs `analyzer run` in a pod of restartPolicy OnFailure, which restarts it in place when it "
+                f"fails, {_restarted(spec)}, and {reads}; {advice} (Kubernetes takes a podFailurePolicy only with "
+                "restartPolicy: Never)"
             )
             continue
         why = _retried_by(spec, str(container.get("name", "")))
@@ -1993,6 +1993,30 @@ def _retry_problems(
                 f"4) until a pass ({why}), and {reads}; {advice}"
             )
     return problems
+
+
+def _restarted(spec: dict[str, Any]) -> str:
+    """How often a pod of restartPolicy OnFailure runs a failed check again: the Job controller counts its container's
+    restarts against backoffLimit, and fails the Job only once one has started, which may pass first."""
+    limit = spec.get("backoffLimit")
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)
+    if limit == 0 and not isinstance(limit, bool):
+        return (
+            "and backoffLimit 0 fails the Job only once the restart has started: the restarted check races the Job "
+            "controller, and a `fail` or `inconclusive` verdict (exit 3, 4) measured again may pass first"
+        )
+    shown = (
+        "Kubernetes' default backoffLimit 6 (none given)"
+        if limit is None
+        else f"backoffLimit {limit}"
+        if isinstance(limit, int) and not isinstance(limit, bool)
+        else "its backoffLimit"
+    )
+    return (
+        f"up to {shown} times: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a pass or the "
+        "limit"
+    )
 
 
 def _retried_by(spec: dict[str, Any], name: str) -> str | None:

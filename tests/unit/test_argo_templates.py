@@ -2999,15 +2999,36 @@ class TestJobsThatRetryTheVerdict:
         "backoffLimit: 0 with restartPolicy: Never"
     )
 
-    def test_restart_on_failure_is_a_problem(self, tmp_path):
-        # Before: no problem, exit 0; the kubelet restarted a failing smoke test until it passed.
-        problems, _ = own_job_findings(tmp_path, retrying_job(restart="OnFailure", backoffLimit=0))
-        assert problems == [
+    @pytest.mark.parametrize(
+        ("limit", "restarts"),
+        [
+            # The Job controller counts the restart only once it has started: the check runs again meanwhile.
+            (
+                {"backoffLimit": 0},
+                "and backoffLimit 0 fails the Job only once the restart has started: the restarted check races the "
+                "Job controller, and a `fail` or `inconclusive` verdict (exit 3, 4) measured again may pass first",
+            ),
+            (
+                {"backoffLimit": 2},
+                "up to backoffLimit 2 times: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a "
+                "pass or the limit",
+            ),
+            ({}, "up to Kubernetes' default backoffLimit 6 (none given) times: a `fail` or `inconclusive` verdict"),
+            ({"backoffLimit": "{{args.retries}}"}, "up to its backoffLimit times: a `fail` or `inconclusive`"),
+        ],
+    )
+    def test_restart_on_failure_is_a_problem(self, tmp_path, limit, restarts):
+        # Before: no problem, exit 0; the kubelet restarted a failing smoke test until it passed. Then "until it exits
+        # 0" of any backoffLimit, though 0 allows only the restart that races the Job's failure.
+        (found,) = own_job_findings(tmp_path, retrying_job(restart="OnFailure", **limit))[0]
+        assert found.startswith(
             "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a pod of restartPolicy OnFailure, "
-            "which restarts it in place until it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured "
-            "again until a pass, and whoever waits on the Job reads only its final Complete; "
+            f"which restarts it in place when it fails, {restarts}"
+        ), found
+        assert found.endswith(
+            ", and whoever waits on the Job reads only its final Complete; "
             f"{self.ADVICE} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
-        ]
+        ), found
 
     def test_the_default_backoff_limit_is_a_problem(self, tmp_path):
         # Before: no problem; Kubernetes started up to 6 more pods, and the first pass completed the Job.
