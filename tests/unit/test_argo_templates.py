@@ -2699,6 +2699,22 @@ class TestCommandsThatRunNoCheck:
         job = batch_job("Job", container("scan", "analyzer", "list", image="example.com/code-analyzer:2"))
         assert own_job_findings(tmp_path, job) == ([], [])
 
+    IDLE_FILES = (
+        "1 file of Jobs of the analyzer whose containers' commands are no `analyzer run` (a shell line, another "
+        "command), read for what they run instead"
+    )
+
+    def test_a_file_of_a_job_whose_check_s_verdict_is_lost_is_not_said_to_run_none(self, tmp_path):
+        # Before: "1 file of Jobs of the analyzer running no `analyzer run`", of a Job that runs one (and loses it).
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        job = batch_job("Job", container("gate", "sh", "-c", f"{CHECK_LINE} || true"))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(job))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
+        assert "running no" not in result.stdout
+        assert "the check's verdict is lost" in result.stderr
+
     def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))
@@ -2708,8 +2724,7 @@ class TestCommandsThatRunNoCheck:
         assert "Job 'gate': the Job's container runs `analyzer serve`, the service" in result.stderr
         # Before: "1 file of Jobs running analyzer run", of a Job that runs none.
         assert "running analyzer run" not in result.stdout
-        said = "1 file of Jobs of the analyzer running no `analyzer run`, read for what they run instead"
-        assert f"{said}: {tmp_path / 'job.yaml'}" in result.stdout
+        assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
         (tmp_path / "job.yaml").write_text(
             yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "validate", "/etc/analyzer")))
         )
