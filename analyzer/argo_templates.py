@@ -1986,7 +1986,7 @@ def _retry_problems(
                 "restartPolicy: Never)"
             )
             continue
-        why = _retried_by(spec, str(container.get("name", "")))
+        why = _retried_by(spec, str(container.get("name", "")), is_init)
         if why is not None:
             problems.append(
                 f"{label} runs `analyzer run` in a Job that retries its `fail` or `inconclusive` verdict (exit 3, "
@@ -2019,11 +2019,12 @@ def _restarted(spec: dict[str, Any]) -> str:
     )
 
 
-def _retried_by(spec: dict[str, Any], name: str) -> str | None:
-    """Why the Job (of restartPolicy Never) starts a new pod after the named container exits 3 or 4: the first of its
-    podFailurePolicy's rules whose onExitCodes matches that exit (for that container, or with no containerName)
-    ignores it, or counts it (the default, with no rule matching) against a backoffLimit above 0; None when each
-    exit fails the Job (FailJob, or FailIndex of an indexed Job), or when a rule or the limit is filled in."""
+def _retried_by(spec: dict[str, Any], name: str, is_init: bool = False) -> str | None:
+    """Why the Job (of restartPolicy Never) starts a new pod after the named container (an init container's, or not)
+    exits 3 or 4: the first of its podFailurePolicy's rules that matches that exit (onExitCodes for that container, or
+    with no containerName; onPodConditions naming a condition every such failed pod has) ignores it, or counts it (the
+    default, with no rule matching) against a backoffLimit above 0; None when each exit fails the Job (FailJob, or
+    FailIndex of an indexed Job), or when a rule or the limit is filled in."""
     policy = spec.get("podFailurePolicy")
     rules = _listed(policy.get("rules")) if isinstance(policy, dict) else []
     # A null field (`backoffLimit:` left empty) is one not given: the API server fills in its default.
@@ -2037,9 +2038,17 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     for code in _VERDICT_EXITS:
         action, which = "Count", "no podFailurePolicy rule matches it"
         for number, rule in enumerate(rules, 1):
-            # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
-            # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
             on = rule.get("onExitCodes") if isinstance(rule, dict) else None
+            if isinstance(rule, dict) and not isinstance(on, dict):
+                condition = _every_failure_has(rule.get("onPodConditions"), is_init)
+                if condition is None or (condition and _given_elsewhere(rule.get("action"))):
+                    return None
+                if condition and rule.get("action") in ("FailJob", "FailIndex", "Ignore", "Count"):
+                    ruled = rule["action"]
+                    action = ruled
+                    which = f"podFailurePolicy's rule {number}, action {ruled}, on {condition}, matches it first"
+                    break
+                continue
             if not isinstance(on, dict):
                 continue
             # A rule whose container, codes, operator or action Argo fills in may be the FailJob of this check.
@@ -2076,6 +2085,32 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
         for why, codes in reasons.items()
     ]
     return "; ".join(said) or None
+
+
+# Pod conditions every pod has once a container of it has failed: the kubelet sets Ready and ContainersReady False
+# when a container ends, and a pod that ran was scheduled. Initialized is True only once the init containers have all
+# succeeded: after a container's failure, not an init container's. Others (DisruptionTarget: a pod Kubernetes ended
+# itself; a readiness gate's) a failed check's pod may lack.
+_FAILED_POD_CONDITIONS = frozenset({("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")})
+_FAILED_CONTAINER_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "True")}
+
+
+def _every_failure_has(patterns: Any, is_init: bool) -> str | None:
+    """The first of a podFailurePolicy rule's onPodConditions patterns that every pod whose (init) container exits 3 or
+    4 matches (`pod condition Ready False, which every failed pod has`); "" when none certainly does; None when one
+    is filled in (`{{args.x}}`), and may be."""
+    certain = _FAILED_POD_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
+    found = ""
+    for pattern in _listed(patterns):
+        if not isinstance(pattern, dict):
+            continue
+        # Kubernetes' default status of a pattern is True.
+        kind, status = pattern.get("type"), pattern.get("status", "True")
+        if _given_elsewhere(kind) or _given_elsewhere(status):
+            return None
+        if (kind, status) in certain and not found:
+            found = f"pod condition {kind} {status}, which every failed pod has"
+    return found
 
 
 def _active_deadline_s(spec: Any) -> int | None:

@@ -3393,3 +3393,75 @@ class TestSettingsTheRunRefuses:
         # The settings of `analyzer validate` are not the run's, and a note says what it does.
         job = batch_job("Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "0"}]))
         assert own_job_findings(tmp_path, job)[0] == []
+
+
+def on_conditions(action: str, *patterns: dict[str, str]) -> dict[str, Any]:
+    """A podFailurePolicy rule of this action on these pod condition patterns."""
+    return {"action": action, "onPodConditions": list(patterns)}
+
+
+FAIL_ON_VERDICTS = on_exit("FailJob", 2, 3, 4, 6)
+
+
+class TestPodConditionRules:
+    """A podFailurePolicy rule on a pod condition every failed pod has (Ready False) matches the check's exit 3 and 4
+    as much as an onExitCodes rule does: `Ignore` first retries the verdict until a pass; one that a failed check's pod
+    may lack (DisruptionTarget) is not read as matching it."""
+
+    @pytest.mark.parametrize(
+        ("condition", "said"),
+        [
+            ({"type": "Ready", "status": "False"}, "Ready False"),
+            ({"type": "ContainersReady", "status": "False"}, "ContainersReady False"),
+            # Kubernetes' default status is True.
+            ({"type": "PodScheduled"}, "PodScheduled True"),
+            ({"type": "Initialized", "status": "True"}, "Initialized True"),
+        ],
+    )
+    def test_ignore_on_a_condition_every_failed_pod_has_is_a_problem(self, tmp_path, condition, said):
+        # Before: no problem; the rule was read as matching no exit, and the FailJob after it as stopping the retry.
+        rules = (on_conditions("Ignore", {"type": "DisruptionTarget"}, condition), FAIL_ON_VERDICTS)
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0]
+        assert (
+            "until a pass (exit 3 and 4 alike: podFailurePolicy's rule 1, action Ignore, on pod condition "
+            f"{said}, which every failed pod has, matches it first, and an ignored failure starts a new pod without "
+            "counting it)"
+        ) in found, found
+
+    def test_count_on_one_counts_against_the_limit(self, tmp_path):
+        rules = (on_conditions("Count", {"type": "Ready", "status": "False"}), FAIL_ON_VERDICTS)
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=2))[0]
+        assert (
+            "action Count, on pod condition Ready False, which every failed pod has, matches it first, and it " in found
+        )
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0)) == ([], [])
+
+    def test_fail_job_on_one_stops_the_retry(self, tmp_path):
+        rules = (on_conditions("FailJob", {"type": "Ready", "status": "False"}), on_exit("Ignore", 3, 4))
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=6)) == ([], [])
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"type": "DisruptionTarget"},
+            {"type": "Ready", "status": "True"},
+            {"type": "ConfigIssue", "status": "True"},
+            {"type": "PodReadyToStartContainers", "status": "False"},
+            # Kubernetes does not match a condition filled in; Argo fills one in: it may be any.
+            {"type": "{{args.condition}}"},
+        ],
+    )
+    def test_ignore_on_one_a_failed_pod_may_lack_is_not_read_as_matching(self, tmp_path, condition):
+        job = retrying_job(on_conditions("Ignore", condition), FAIL_ON_VERDICTS, backoffLimit=0)
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_initialized_is_not_certain_of_an_init_container_s_failure(self, tmp_path):
+        # Its failure leaves the pod's Initialized False.
+        rules = (on_conditions("Ignore", {"type": "Initialized"}), on_exit("FailJob", 2, 3, 4, 6, name="gate"))
+        job = with_init(retrying_job(*rules, backoffLimit=0), container("gate", *RUN))
+        job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
+        assert own_job_findings(tmp_path, job) == ([], [])
+        ready = (on_conditions("Ignore", {"type": "Ready", "status": "False"}), rules[1])
+        job["spec"]["podFailurePolicy"]["rules"] = list(ready)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the Job's init container 'gate' runs `analyzer run` in a Job that retries" in found
