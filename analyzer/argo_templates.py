@@ -2351,6 +2351,12 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             ends="exit 0",
         )
     if program in _SHELLS and not _shell_reads_more(program, program_words[1:], container):
+        if _shell_noexec(program_words[1:]):
+            return _Idle(
+                f"{label} runs `{shlex.join(program_words)}`, a shell told to read its commands without running them "
+                "(-n, noexec; a syntax check): it runs none and exits 0",
+                ends="exit 0",
+            )
         ran = _shell_runs(program_words[1:], reads_stdin)
         if ran == "":
             return _Idle(
@@ -2700,6 +2706,9 @@ def _shell_pipeline(
             statuses |= {False} if any(False in end for end in known) else set()
         return {(status, False, errexit, pipefail) for status in statuses}
     (command,) = commands
+    if command[0] == "set" and _shell_noexec(command[1:]):
+        # Nothing after it runs: the shell exits with `set`'s status, 0.
+        return {(True, True, errexit, pipefail)}
     if command[0] == "set":
         flags = _shell_set(command[1:], errexit, pipefail)
         return None if flags is None else {(True, False, *flags)}
@@ -2742,9 +2751,24 @@ def _shell_option(option: str, rest: list[str], errexit: bool, pipefail: bool) -
             name = rest.pop(0)
             errexit = errexit if name != "errexit" else option[0] == "-"
             pipefail = pipefail if name != "pipefail" else option[0] == "-"
-        elif letter not in "uxvfCabhm":
+        elif letter not in "uxvfCabhmn":
             return None
     return errexit, pipefail, command
+
+
+def _shell_noexec(words: list[str]) -> bool:
+    """Whether a shell's (or `set`'s) options among these words, before the first that is none, set noexec (`-n`,
+    `-o noexec`): a non-interactive shell then reads its commands and runs none of them, exiting 0."""
+    noexec = False
+    rest = list(words)
+    while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
+        option = rest.pop(0)
+        for letter in "" if option.startswith("--") else option[1:]:
+            if letter == "n":
+                noexec = option[0] == "-"
+            elif letter == "o" and rest:
+                noexec = option[0] == "-" if rest.pop(0) == "noexec" else noexec
+    return noexec
 
 
 def _assigned(command: list[str]) -> list[str]:

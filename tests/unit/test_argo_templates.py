@@ -3465,3 +3465,52 @@ class TestPodConditionRules:
         job["spec"]["podFailurePolicy"]["rules"] = list(ready)
         (found,) = own_job_findings(tmp_path, job)[0]
         assert "the Job's init container 'gate' runs `analyzer run` in a Job that retries" in found
+
+
+class TestShellsThatRunNothing:
+    """A shell told to read its commands without running them (`sh -n`, `-o noexec`, `set -n` on its line) runs no
+    check and exits 0: a Successful Job of no verdict."""
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "-nc", CHECK_LINE],
+            ["sh", "-n", "-c", CHECK_LINE],
+            ["bash", "-e", "-o", "noexec", "-c", CHECK_LINE],
+            ["sh", "-n", "/scripts/smoke.sh"],
+            ["sh", "-n", "-c", f"echo $({CHECK_LINE}) {{ }}"],
+        ],
+    )
+    def test_a_shell_of_noexec_is_a_problem(self, tmp_path, command):
+        # Before: not read (an option not known here), as a shell that may run the check.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", *command)))[0]
+        assert (
+            f"runs `{shlex.join(command)}`, a shell told to read its commands without running them (-n, noexec; a "
+            "syntax check): it runs none and exits 0, a Successful Job, and no verdict"
+        ) in found, found
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"set -n; {CHECK_LINE}",
+            f"set -eo noexec\n{CHECK_LINE}",
+            # The shell exits with `set`'s status, whatever the check's was.
+            f"{CHECK_LINE}; set -n; exit 3",
+        ],
+    )
+    def test_set_n_before_the_check_skips_it(self, tmp_path, line):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "+n", "-c", CHECK_LINE],
+            ["sh", "-n", "+n", "-c", CHECK_LINE],
+            ["sh", "-o", "errexit", "-c", CHECK_LINE],
+            # An interactive shell ignores -n.
+            ["sh", "-n", "-i"],
+        ],
+    )
+    def test_a_shell_that_runs_its_commands_is_not_said_to(self, tmp_path, command):
+        assert own_job_findings(tmp_path, batch_job("Job", container("gate", *command))) == ([], [])
