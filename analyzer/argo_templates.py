@@ -2350,7 +2350,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             "stdin, which is empty, and exits 0",
             ends="exit 0",
         )
-    if program in _SHELLS and not _shell_reads_more(program, program_words[1:], container):
+    reads_more = program in _SHELLS and _shell_reads_more(program, program_words[1:], container)
+    if program in _SHELLS and not reads_more:
         if _shell_noexec(program_words[1:]):
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell told to read its commands without running them "
@@ -2370,6 +2371,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
                 f"{', '.join(_SHELL_NO_OPS)}, exit 0): it exits 0",
                 ends="exit 0",
             )
+    if program in _SHELLS:
+        # What its startup files run (BASH_ENV's, a login shell's) leaves what its line does with the check's exit.
         discarded = _shell_discards(program_words[1:])
         if discarded is not None:
             return _Idle(
@@ -2894,14 +2897,15 @@ _SHELL_STARTUP_LONG = frozenset({"--login", "--rcfile", "--init-file"})
 
 def _shell_reads_more(program: str, words: list[str], container: dict[str, Any]) -> bool:
     """Whether a shell given these words reads commands beyond them: startup files, as a login or interactive shell
-    (`bash --login`, `-l`, `-i`), or bash's BASH_ENV file, which a non-interactive bash runs first."""
+    (`bash --login`, `-l`, `-i`), or bash's BASH_ENV file, which a non-interactive bash runs first: given in its `env`,
+    or maybe by its `envFrom` (a ConfigMap's or Secret's, known only in the cluster)."""
     for word in words:
         if not word.startswith("-") or word == "--":
             break
         if word in _SHELL_STARTUP_LONG or (not word.startswith("--") and set(word[1:]) & {"l", "i"}):
             return True
     env = {str(v.get("name")) for v in _listed(container.get("env")) if isinstance(v, dict)}
-    return program == "bash" and "BASH_ENV" in env
+    return program == "bash" and ("BASH_ENV" in env or bool(container.get("envFrom")))
 
 
 # An init that runs the rest of its words as the program (`tini -- analyzer run ...`), and its options that take a

@@ -2734,6 +2734,9 @@ class TestCommandsThatRunNoCheck:
         assert "note: " in result.stdout and "runs `analyzer validate /etc/analyzer`" in result.stdout
 
 
+CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
+
+
 class TestShellsThatReadMore:
     """A shell that reads startup files (a login or interactive shell, bash's BASH_ENV) or an attached stdin may run a
     check: it is not said to run nothing."""
@@ -2743,6 +2746,9 @@ class TestShellsThatReadMore:
         [
             {"command": ["bash", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
             {"command": ["/bin/bash"], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
+            # BASH_ENV may be a ConfigMap's. Before: "a shell given no command to run".
+            {"command": ["bash", "-c", ""], "envFrom": [{"configMapRef": {"name": "smoke"}}]},
+            {"command": ["bash", "-c", "true"], "envFrom": [{"secretRef": {"name": "smoke"}}]},
             {"command": ["bash", "--login", "-c", "true"]},
             {"command": ["bash", "-lc", ""]},
             {"command": ["sh", "-i"]},
@@ -2762,14 +2768,25 @@ class TestShellsThatReadMore:
             {"command": ["sh", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
             {"command": ["bash", "-c", ""], "stdin": True},
             {"command": ["bash", "-e", "-c", "true"]},
+            {"command": ["sh", "-c", "true"], "envFrom": [{"configMapRef": {"name": "smoke"}}]},
         ],
     )
     def test_one_that_reads_nothing_more_is_still_said(self, tmp_path, fields):
         (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
         assert "a shell" in found and "exits 0, a Successful Job, and no verdict" in found, found
 
-
-CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"command": ["bash", "-c", f"{CHECK_LINE} || true"], "env": [{"name": "BASH_ENV", "value": "/a.sh"}]},
+            {"command": ["bash", "-c", f"{CHECK_LINE}; echo done"], "envFrom": [{"configMapRef": {"name": "a"}}]},
+            {"command": ["sh", "-c", f"{CHECK_LINE} &"], "stdin": True},
+        ],
+    )
+    def test_its_line_still_loses_the_verdict(self, tmp_path, fields):
+        # Before: a shell reading startup files was not read at all; what they run leaves `|| true` as it is.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
 
 class TestShellLinesThatLoseTheVerdict:
