@@ -2539,7 +2539,7 @@ def _no_ops(text: str) -> bool:
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
 # Words that make a line's flow more than a list of commands (conditionals, loops, traps, sourced files).
 _SHELL_FLOW = frozenset(
-    {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "trap", "eval"}
+    {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
     | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec", "wait"}
 )
 
@@ -2565,6 +2565,9 @@ def _shell_discards(words: list[str]) -> str | None:
     commands = [command for items, _ in lists for pipeline in items[::2] for command in pipeline]
     if not all(commands):
         # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
+        return None
+    if sum(command[0] == "trap" for command in commands) > 1:
+        # One may undo another (`trap - EXIT`): not read.
         return None
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
@@ -2695,8 +2698,8 @@ def _shell_pipeline(
     """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
     ok, errexit, pipefail = state
     if len(commands) > 1 or background:
-        # In a subshell each: `exit` and `set` there end or set that subshell only.
-        if any(command[0] in ("exit", "set") for command in commands):
+        # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
+        if any(command[0] in ("exit", "set", "trap") for command in commands):
             return None
         ends = [_shell_command(command, substituted) for command in commands]
         known = [end for end in ends if end is not None]
@@ -2709,6 +2712,10 @@ def _shell_pipeline(
             statuses |= {False} if any(False in end for end in known) else set()
         return {(status, False, errexit, pipefail) for status in statuses}
     (command,) = commands
+    if command[0] == "trap":
+        zeroes = _shell_trap(command[1:])
+        # Whatever runs after it, the shell exits 0: as if it exited here.
+        return None if zeroes is None else {(True, zeroes, errexit, pipefail)}
     if command[0] == "set" and _shell_noexec(command[1:]):
         # Nothing after it runs: the shell exits with `set`'s status, 0.
         return {(True, True, errexit, pipefail)}
@@ -2757,6 +2764,32 @@ def _shell_option(option: str, rest: list[str], errexit: bool, pipefail: bool) -
         elif letter not in "uxvfCabhmn":
             return None
     return errexit, pipefail, command
+
+
+def _shell_trap(words: list[str]) -> bool | None:
+    """Whether `trap` given these words (after `trap`) makes the shell exit 0 whatever ran: an EXIT (or 0) action
+    whose first `exit` gives a code of 0 (`trap 'echo bye; exit 0' EXIT`); False when it leaves the status as it is
+    (an action without `exit` or with `exit` alone, another signal's, a reset, a listing); None when not read."""
+    rest = words[1:] if words[:1] == ["--"] else words
+    if len(rest) < 2 or rest[0].isdigit() or (rest[0].startswith("-") and rest[0] != "-"):
+        # A listing (`-p`), or conditions reset to their default (`trap 0`, `trap EXIT`).
+        return False
+    action, conditions = rest[0], rest[1:]
+    if not {"EXIT", "0"} & set(conditions) or action in ("", "-"):
+        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided.
+        return False if "exit" not in action else None
+    tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
+    if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
+        return None
+    commands = [items[0][0] for items, _ in _shell_lists(tokens)]
+    if not all(commands) or any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
+        return None
+    code = next((command[1:] for command in commands if command[0] == "exit"), [])
+    if not code:
+        # `exit` alone in the action exits with the status the shell had: left as it is.
+        return False
+    # Another code fails every run (no pass, nor a verdict): not what is judged here.
+    return True if len(code) == 1 and code[0].isdigit() and int(code[0]) % 256 == 0 else None
 
 
 def _shell_noexec(words: list[str]) -> bool:

@@ -3531,3 +3531,43 @@ class TestShellsThatRunNothing:
     )
     def test_a_shell_that_runs_its_commands_is_not_said_to(self, tmp_path, command):
         assert own_job_findings(tmp_path, batch_job("Job", container("gate", *command))) == ([], [])
+
+
+class TestTrapsOnExit:
+    """A `trap` whose EXIT action ends with `exit 0` makes the shell exit 0 whatever the check said; one that leaves
+    the status (no `exit`, `exit` alone, another signal's) changes nothing."""
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"trap 'exit 0' EXIT; {CHECK_LINE}",
+            f"trap 'echo bye; exit 0' 0\n{CHECK_LINE}",
+            f'set -e; trap "exit 256" EXIT; {CHECK_LINE}',
+            f"{CHECK_LINE} || trap 'exit 0' EXIT",
+            f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
+        ],
+    )
+    def test_one_that_exits_0_is_a_problem(self, tmp_path, line):
+        # Before: not read (`trap`), as a line that may keep the check's exit.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"trap 'rm -f /tmp/report' EXIT; {CHECK_LINE}",
+            f"trap 'echo bye; exit' EXIT; {CHECK_LINE}",
+            f"trap 'echo stopped' TERM INT; {CHECK_LINE}",
+            f"trap - EXIT; {CHECK_LINE}",
+            f"trap -p; {CHECK_LINE}",
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion.
+            f"trap 'exit 1' EXIT; {CHECK_LINE}",
+            f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
+            f"trap 'exit 0' EXIT & {CHECK_LINE}",
+            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'exit $rc' EXIT; {CHECK_LINE}",
+            f"trap 'exit 0; {CHECK_LINE}' EXIT; {CHECK_LINE}",
+        ],
+    )
+    def test_one_that_leaves_the_status_is_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line))) == ([], [])
