@@ -1857,6 +1857,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     may_check = False
     for is_init, container in [(True, c) for c in init] + [(False, c) for c in main]:
         label = _container_label(container, is_init, named)
+        problems += _hook_problems(container, label, own)
         words = _analyzer_run_words(container)
         if is_init and container.get("restartPolicy") == "Always":
             # A native sidecar: Kubernetes restarts it whatever it exits with, and stops it once the containers end.
@@ -1898,6 +1899,36 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
     return problems, notes
+
+
+# Why a check run in a container's lifecycle hook does not decide its Job.
+_HOOKS = {
+    "preStop": "Kubernetes runs it only when it stops the container (a deletion, a failed probe), never when the "
+    "container ends by itself, as a Job's does: the check never runs",
+    "postStart": "Kubernetes runs it beside the container's command, which may end first: the Job may complete "
+    "before the check's verdict, whatever it is",
+}
+
+
+def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str]:
+    """A problem for each lifecycle hook of the container whose `exec` command runs `analyzer run` (its program, or
+    words of a shell line): its verdict does not decide the Job (see `_HOOKS`)."""
+    lifecycle = container.get("lifecycle")
+    problems: list[str] = []
+    for hook, why in _HOOKS.items():
+        handler = lifecycle.get(hook) if isinstance(lifecycle, dict) else None
+        run = handler.get("exec") if isinstance(handler, dict) else None
+        words = run.get("command") if isinstance(run, dict) else None
+        if not isinstance(words, list):
+            continue
+        words = [str(word) for word in words]
+        if _is_check(words) or any(re.search(r"\banalyzer run\b", word) for word in words[1:]):
+            reads = "" if own else ", which Argo reads"
+            problems.append(
+                f"{label}'s {hook} hook runs `analyzer run`: {why}, so its verdict does not decide the Job{reads}; "
+                "run the check as the container's command (its args: `run NAME --arg KEY=VALUE ...`)"
+            )
+    return problems
 
 
 def _may_run_a_check(container: dict[str, Any]) -> bool:

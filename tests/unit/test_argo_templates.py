@@ -3571,3 +3571,51 @@ class TestTrapsOnExit:
     )
     def test_one_that_leaves_the_status_is_fine(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line))) == ([], [])
+
+
+def hooked(hook: str, *command: str) -> dict[str, Any]:
+    """A container's lifecycle field running this command in this hook."""
+    return {"lifecycle": {hook: {"exec": {"command": list(command)}}}}
+
+
+class TestChecksInLifecycleHooks:
+    """A check run in a lifecycle hook does not decide the Job: preStop runs only when Kubernetes stops the container,
+    postStart beside its command, which may end first."""
+
+    @pytest.mark.parametrize(
+        ("hook", "command"),
+        [
+            ("preStop", ["analyzer", "run", "payments-error-rate", "--arg", "canary_hash=c0ffee1"]),
+            ("postStart", ["sh", "-c", CHECK_LINE]),
+            ("postStart", ["python3", "-m", "analyzer", "run", "payments-error-rate"]),
+        ],
+    )
+    def test_it_is_a_problem(self, tmp_path, hook, command):
+        # Before: not read; the hook's check was taken for the Job's gate by whoever wrote it.
+        job = batch_job("Job", container("smoke", *RUN, **hooked(hook, *command)))
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert found.startswith(f"jobs.yaml: Job 'gate': the Job's container's {hook} hook runs `analyzer run`: "), (
+            found
+        )
+        assert found.endswith(
+            "so its verdict does not decide the Job; run the check as the container's command (its args: `run NAME "
+            "--arg KEY=VALUE ...`)"
+        ), found
+
+    def test_in_a_job_metric_it_is_a_problem(self, tmp_path):
+        check = analyzer_container(*RUN, **hooked("preStop", "analyzer", "run", "payments-error-rate"))
+        (found,) = problems(tmp_path, *crd_valid(job_template(check)))
+        assert "the Job's container's preStop hook runs `analyzer run`: Kubernetes runs it only when it stops" in found
+        assert "does not decide the Job, which Argo reads; run the check" in found
+
+    @pytest.mark.parametrize(
+        "hook",
+        [
+            hooked("preStop", "sh", "-c", "sleep 5"),
+            hooked("postStart", "sh", "-c", "echo the analyzer runs"),
+            {"lifecycle": {"preStop": {"httpGet": {"path": "/run", "port": 8080}}}},
+            {"lifecycle": {"preStop": {"sleep": {"seconds": 5}}}},
+        ],
+    )
+    def test_a_hook_running_no_check_is_fine(self, tmp_path, hook):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", *RUN, **hook))) == ([], [])
