@@ -2818,6 +2818,8 @@ class TestShellLinesThatLoseTheVerdict:
             # A command substituted in another's words: the status is that command's. Before: not read (`$`).
             f"echo $({CHECK_LINE})",
             f"echo `{CHECK_LINE}`",
+            # A single quote within double quotes is a character: the substitution after it is read.
+            f'echo "it\'s: $({CHECK_LINE})"',
             f'printf "%s" "$({CHECK_LINE})"',
             f"set -e; echo $({CHECK_LINE})",
             f"export OUT=$({CHECK_LINE})",
