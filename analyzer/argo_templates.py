@@ -2135,8 +2135,8 @@ def _every_failure_has(patterns: Any, is_init: bool) -> str | None:
     for pattern in _listed(patterns):
         if not isinstance(pattern, dict):
             continue
-        # Kubernetes' default status of a pattern is True.
-        kind, status = pattern.get("type"), pattern.get("status", "True")
+        # Kubernetes' default status of a pattern is True (a null one is one not given).
+        kind, status = pattern.get("type"), "True" if pattern.get("status") is None else pattern["status"]
         if _given_elsewhere(kind) or _given_elsewhere(status):
             return None
         if (kind, status) in certain and not found:
@@ -2568,7 +2568,7 @@ def _no_ops(text: str) -> bool:
 # What a line must not hold to be read for what it does with a check's exit: expansions, redirections, groups, globs,
 # comments, escapes (a line holding one is not judged).
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
-# Words that make a line's flow more than a list of commands (conditionals, loops, traps, sourced files).
+# Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
     | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec", "wait"}

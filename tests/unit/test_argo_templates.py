@@ -3434,6 +3434,7 @@ class TestPodConditionRules:
             ({"type": "ContainersReady", "status": "False"}, "ContainersReady False"),
             # Kubernetes' default status is True.
             ({"type": "PodScheduled"}, "PodScheduled True"),
+            ({"type": "PodScheduled", "status": None}, "PodScheduled True"),
             ({"type": "Initialized", "status": "True"}, "Initialized True"),
         ],
     )
