@@ -31,9 +31,9 @@ import yaml
 from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
-from analyzer.errors import ArgError
+from analyzer.errors import ArgError, ConfigError
 from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg, require_text
-from analyzer.settings import Settings
+from analyzer.settings import ENV_PREFIX, Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
 _RUN_PATH_PREFIX, _RUN_PATH_SUFFIX = "/api/v1/checks/", "/run"
@@ -1857,6 +1857,7 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     may_check = False
     for is_init, container in [(True, c) for c in init] + [(False, c) for c in main]:
         label = _container_label(container, is_init, named)
+        problems += _hook_problems(container, label, own)
         words = _analyzer_run_words(container)
         if is_init and container.get("restartPolicy") == "Always":
             # A native sidecar: Kubernetes restarts it whatever it exits with, and stops it once the containers end.
@@ -1876,10 +1877,10 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             checks.append((is_init, container, words))
             continue
         found = _runs_no_check(container, label)
-        if found is None:
-            may_check = True
-        else:
+        if found is not None:
             idle.append(found)
+        elif _may_run_a_check(container):
+            may_check = True
     for found in idle:
         if found.ends == "exit 0" and (checks or may_check):
             # Its exit 0 leaves the Job's success to the container that runs (or may run) the check.
@@ -1890,9 +1891,55 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             problems.append(f"{found.runs}; {_WRITE_RUN}")
         else:
             problems.append(f"{found.runs}, {passed if found.ends == 'exit 0' else failed}")
+    problems += [
+        problem
+        for is_init, container, _ in checks
+        for problem in _settings_problems(container, _container_label(container, is_init, named), own)
+    ]
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
     return problems, notes
+
+
+# Why a check run in a container's lifecycle hook does not decide its Job.
+_HOOKS = {
+    "preStop": "Kubernetes runs it only when it stops the container (a deletion, a failed probe), never when the "
+    "container ends by itself, as a Job's does: the check never runs",
+    "postStart": "Kubernetes runs it beside the container's command, which may end first: the Job may complete "
+    "before the check's verdict, whatever it is",
+}
+
+
+def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str]:
+    """A problem for each lifecycle hook of the container whose `exec` command runs `analyzer run` (its program, or
+    words of a shell line): its verdict does not decide the Job (see `_HOOKS`)."""
+    lifecycle = container.get("lifecycle")
+    problems: list[str] = []
+    for hook, why in _HOOKS.items():
+        handler = lifecycle.get(hook) if isinstance(lifecycle, dict) else None
+        run = handler.get("exec") if isinstance(handler, dict) else None
+        words = run.get("command") if isinstance(run, dict) else None
+        if not isinstance(words, list):
+            continue
+        words = [str(word) for word in words]
+        if _is_check(words) or any(re.search(r"\banalyzer run\b", word) for word in words[1:]):
+            reads = "" if own else ", which Argo reads"
+            problems.append(
+                f"{label}'s {hook} hook runs `analyzer run`: {why}, so its verdict does not decide the Job{reads}; "
+                "run the check as the container's command (its args: `run NAME --arg KEY=VALUE ...`)"
+            )
+    return problems
+
+
+def _may_run_a_check(container: dict[str, Any]) -> bool:
+    """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
+    program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
+    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or are filled in; not another image's
+    program that never names it (`busybox sleep 1`, `curl URL`), whose exit 0 says nothing of a check."""
+    words = _container_words(container)
+    if words is None or _of_analyzer(container) or not container.get("command"):
+        return True
+    return any("analyzer" in word.lower() or _filled_in(word) for word in words)
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:
@@ -1965,12 +2012,12 @@ def _retry_problems(
         advice = _NO_RETRY.format(name=str(container.get("name", "NAME")))
         if restart == "OnFailure":
             problems.append(
-                f"{label} runs `analyzer run` in a pod of restartPolicy OnFailure, which restarts it in place until "
-                f"it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a pass, and "
-                f"{reads}; {advice} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
+                f"{label} runs `analyzer run` in a pod of restartPolicy OnFailure, which restarts it in place when it "
+                f"fails, {_restarted(spec)}, and {reads}; {advice} (Kubernetes takes a podFailurePolicy only with "
+                "restartPolicy: Never)"
             )
             continue
-        why = _retried_by(spec, str(container.get("name", "")))
+        why = _retried_by(spec, str(container.get("name", "")), is_init)
         if why is not None:
             problems.append(
                 f"{label} runs `analyzer run` in a Job that retries its `fail` or `inconclusive` verdict (exit 3, "
@@ -1979,11 +2026,36 @@ def _retry_problems(
     return problems
 
 
-def _retried_by(spec: dict[str, Any], name: str) -> str | None:
-    """Why the Job (of restartPolicy Never) starts a new pod after the named container exits 3 or 4: the first of its
-    podFailurePolicy's rules whose onExitCodes matches that exit (for that container, or with no containerName)
-    ignores it, or counts it (the default, with no rule matching) against a backoffLimit above 0; None when each
-    exit fails the Job (FailJob, or FailIndex of an indexed Job), or when a rule or the limit is filled in."""
+def _restarted(spec: dict[str, Any]) -> str:
+    """How often a pod of restartPolicy OnFailure runs a failed check again: the Job controller counts its container's
+    restarts against backoffLimit, and fails the Job only once one has started, which may pass first."""
+    limit = spec.get("backoffLimit")
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)
+    if limit == 0 and not isinstance(limit, bool):
+        return (
+            "and backoffLimit 0 fails the Job only once the restart has started: the restarted check races the Job "
+            "controller, and a `fail` or `inconclusive` verdict (exit 3, 4) measured again may pass first"
+        )
+    shown = (
+        "Kubernetes' default backoffLimit 6 (none given)"
+        if limit is None
+        else f"backoffLimit {limit}"
+        if isinstance(limit, int) and not isinstance(limit, bool)
+        else "its backoffLimit"
+    )
+    return (
+        f"up to {shown} times: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a pass or the "
+        "limit"
+    )
+
+
+def _retried_by(spec: dict[str, Any], name: str, is_init: bool = False) -> str | None:
+    """Why the Job (of restartPolicy Never) starts a new pod after the named container (an init container's, or not)
+    exits 3 or 4: the first of its podFailurePolicy's rules that matches that exit (onExitCodes for that container, or
+    with no containerName; onPodConditions naming a condition every such failed pod has) ignores it, or counts it (the
+    default, with no rule matching) against a backoffLimit above 0; None when each exit fails the Job (FailJob, or
+    FailIndex of an indexed Job), or when a rule or the limit is filled in."""
     policy = spec.get("podFailurePolicy")
     rules = _listed(policy.get("rules")) if isinstance(policy, dict) else []
     # A null field (`backoffLimit:` left empty) is one not given: the API server fills in its default.
@@ -1997,9 +2069,17 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     for code in _VERDICT_EXITS:
         action, which = "Count", "no podFailurePolicy rule matches it"
         for number, rule in enumerate(rules, 1):
-            # A rule of onPodConditions only is read as matching no exit: DisruptionTarget, the condition such rules
-            # name, marks a pod Kubernetes itself ended (one every failed pod has, Ready False, is not told apart).
             on = rule.get("onExitCodes") if isinstance(rule, dict) else None
+            if isinstance(rule, dict) and not isinstance(on, dict):
+                condition = _every_failure_has(rule.get("onPodConditions"), is_init)
+                if condition is None or (condition and _given_elsewhere(rule.get("action"))):
+                    return None
+                if condition and rule.get("action") in ("FailJob", "FailIndex", "Ignore", "Count"):
+                    ruled = rule["action"]
+                    action = ruled
+                    which = f"podFailurePolicy's rule {number}, action {ruled}, on {condition}, matches it first"
+                    break
+                continue
             if not isinstance(on, dict):
                 continue
             # A rule whose container, codes, operator or action Argo fills in may be the FailJob of this check.
@@ -2038,6 +2118,32 @@ def _retried_by(spec: dict[str, Any], name: str) -> str | None:
     return "; ".join(said) or None
 
 
+# Pod conditions every pod has once a container of it has failed: the kubelet sets Ready and ContainersReady False
+# when a container ends, and a pod that ran was scheduled. Initialized is True only once the init containers have all
+# succeeded: after a container's failure, not an init container's. Others (DisruptionTarget: a pod Kubernetes ended
+# itself; a readiness gate's) a failed check's pod may lack.
+_FAILED_POD_CONDITIONS = frozenset({("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")})
+_FAILED_CONTAINER_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "True")}
+
+
+def _every_failure_has(patterns: Any, is_init: bool) -> str | None:
+    """The first of a podFailurePolicy rule's onPodConditions patterns that every pod whose (init) container exits 3 or
+    4 matches (`pod condition Ready False, which every failed pod has`); "" when none certainly does; None when one
+    is filled in (`{{args.x}}`), and may be."""
+    certain = _FAILED_POD_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
+    found = ""
+    for pattern in _listed(patterns):
+        if not isinstance(pattern, dict):
+            continue
+        # Kubernetes' default status of a pattern is True (a null one is one not given).
+        kind, status = pattern.get("type"), "True" if pattern.get("status") is None else pattern["status"]
+        if _given_elsewhere(kind) or _given_elsewhere(status):
+            return None
+        if (kind, status) in certain and not found:
+            found = f"pod condition {kind} {status}, which every failed pod has"
+    return found
+
+
 def _active_deadline_s(spec: Any) -> int | None:
     """A Job's (or pod's) `activeDeadlineSeconds`, when it is a positive integer (`8.0` too: YAML's float reaches the
     API server as JSON's 8, which it takes)."""
@@ -2045,6 +2151,58 @@ def _active_deadline_s(spec: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _settings_problems(container: dict[str, Any], label: str, own: bool) -> list[str]:
+    """A problem for each ANALYZER_* variable of a container running `analyzer run` whose value, as its `env` writes
+    it, `Settings.from_env` refuses, as `analyzer run` reads them: every run then exits 6 before evaluating (a failed
+    Job, whatever the check finds). Those of several variables together (ANALYZER_AUTH_ALLOW without
+    ANALYZER_AUTH_TOKENS) only when no other may come from `envFrom`, `valueFrom` or a `$(VAR)` Kubernetes fills in."""
+    written: dict[str, str] = {}
+    unknown = bool(container.get("envFrom"))
+    for variable in _listed(container.get("env")):
+        name = str(variable.get("name", "")) if isinstance(variable, dict) else ""
+        if not name.startswith(ENV_PREFIX):
+            continue
+        value = variable.get("value")
+        # Kubernetes takes the last of a name given twice; a value left out is the empty string (unset, here).
+        written.pop(name, None)
+        if "valueFrom" in variable or not isinstance(value, str | None) or "$(" in str(value or ""):
+            unknown = True
+        else:
+            written[name] = value or ""
+    refused: list[str] = []
+    for name, value in written.items():
+        try:
+            Settings.from_env({name: value})
+        except ConfigError as exc:
+            # Its own value's (`ANALYZER_PORT / --port: ...`), not one of several settings read alone.
+            refused += [f"{p}{_allowed(name)}" for p in exc.problems if re.match(rf"{name}(?: / --[a-z-]+)?: ", p)]
+    if not refused and not unknown:
+        try:
+            Settings.from_env(written)
+        except ConfigError as exc:
+            refused += exc.problems
+    ends = "a failed Job, and no verdict" if own else "a failed Job (Argo reads it as Failed, and the rollout aborts)"
+    return [
+        f"{label}'s env makes `analyzer run` refuse its settings and exit 6 (a config error) before evaluating, "
+        f"whatever the check finds ({problem}), {ends}; write a value it takes, or remove the variable"
+        for problem in refused
+    ]
+
+
+def _allowed(variable: str) -> str:
+    """The bounds the setting of this ANALYZER_* variable takes, as its field declares them (`; allowed: above 0, at
+    most 300`); empty for one without."""
+    field = Settings.model_fields.get(variable.removeprefix(ENV_PREFIX).lower())
+    said = {"gt": "above", "ge": "at least", "lt": "below", "le": "at most"}
+    bounds = [
+        f"{words} {getattr(rule, key):g}"
+        for rule in (field.metadata if field is not None else [])
+        for key, words in said.items()
+        if getattr(rule, key, None) is not None
+    ]
+    return f"; allowed: {', '.join(bounds)}" if bounds else ""
 
 
 # The deadline `analyzer run` takes when neither the check nor ANALYZER_DEADLINE_S gives one.
@@ -2070,7 +2228,8 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
         return check.deadline_s, f"check {name!r}, its deadline_s {check.deadline_s:g}"
     env = {str(v.get("name")): v for v in _listed(container.get("env")) if isinstance(v, dict)}
     given = env.get("ANALYZER_DEADLINE_S")
-    if given is None:
+    # Empty, it is unset (as `analyzer run` reads it).
+    if given is None or (given.get("value") == "" and "valueFrom" not in given):
         # A variable of `envFrom` is known only in the cluster.
         return (
             None
@@ -2078,11 +2237,12 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
             else (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
         )
     value = given.get("value")
-    try:
-        seconds = float(value) if isinstance(value, str) else None
-    except ValueError:
+    if not isinstance(value, str) or "$(" in value:
         return None
-    if seconds is None or not 0 < seconds <= 300:
+    try:
+        # As `analyzer run` reads it; a value it refuses is said by `_settings_problems`.
+        seconds = Settings.from_env({"ANALYZER_DEADLINE_S": value}).deadline_s
+    except ConfigError:
         return None
     return seconds, f"check {name!r}, the container's ANALYZER_DEADLINE_S {seconds:g}"
 
@@ -2221,7 +2381,14 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             "stdin, which is empty, and exits 0",
             ends="exit 0",
         )
-    if program in _SHELLS and not _shell_reads_more(program, program_words[1:], container):
+    reads_more = program in _SHELLS and _shell_reads_more(program, program_words[1:], container)
+    if program in _SHELLS and not reads_more:
+        if _shell_noexec(program_words[1:]):
+            return _Idle(
+                f"{label} runs `{shlex.join(program_words)}`, a shell told to read its commands without running them "
+                "(-n, noexec; a syntax check): it runs none and exits 0",
+                ends="exit 0",
+            )
         ran = _shell_runs(program_words[1:], reads_stdin)
         if ran == "":
             return _Idle(
@@ -2235,12 +2402,15 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
                 f"{', '.join(_SHELL_NO_OPS)}, exit 0): it exits 0",
                 ends="exit 0",
             )
+    if program in _SHELLS:
+        # What its startup files run (BASH_ENV's, a login shell's) leaves what its line does with the check's exit.
         discarded = _shell_discards(program_words[1:])
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
-                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): "
-                "the check's verdict is lost, and it exits 0",
+                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
+                "its output substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict "
+                "is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2398,9 +2568,9 @@ def _no_ops(text: str) -> bool:
 # What a line must not hold to be read for what it does with a check's exit: expansions, redirections, groups, globs,
 # comments, escapes (a line holding one is not judged).
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
-# Words that make a line's flow more than a list of commands (conditionals, loops, traps, sourced files).
+# Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
-    {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "trap", "eval"}
+    {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
     | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec", "wait"}
 )
 
@@ -2413,7 +2583,10 @@ def _shell_discards(words: list[str]) -> str | None:
     read = _shell_line(words)
     if read is None:
         return None
-    text, errexit, pipefail = read
+    expanded = _shell_expansions(read[0])
+    if expanded is None:
+        return None
+    (text, substituted), errexit, pipefail = expanded, read[1], read[2]
     if _SHELL_OPAQUE_RE.search(text):
         return None
     tokens = _shell_tokens(text)
@@ -2424,8 +2597,11 @@ def _shell_discards(words: list[str]) -> str | None:
     if not all(commands):
         # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
         return None
-    # Those on the line, whether they run or not (`exit 0; analyzer run X`).
-    checks = [command for command in commands if _is_check(command)]
+    if sum(command[0] == "trap" for command in commands) > 1:
+        # One may undo another (`trap - EXIT`): not read.
+        return None
+    # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
+    checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
     ways: set[tuple[bool, bool, bool, bool]] = {(True, False, errexit, pipefail)}
     for items, background in lists:
@@ -2434,7 +2610,7 @@ def _shell_discards(words: list[str]) -> str | None:
             if way[1]:
                 after.add(way)
                 continue
-            ran = _shell_and_or(items, way, background)
+            ran = _shell_and_or(items, way, background, substituted)
             if ran is None:
                 return None
             after |= ran
@@ -2514,7 +2690,10 @@ def _shell_lists(tokens: list[str]) -> Iterator[tuple[list[list[list[str]]], boo
 
 
 def _shell_and_or(
-    items: list[list[list[str]]], way: tuple[bool, bool, bool, bool], background: bool
+    items: list[list[list[str]]],
+    way: tuple[bool, bool, bool, bool],
+    background: bool,
+    substituted: list[list[str] | None],
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of an and-or list (see `_shell_discards`) from `way`; None when it is not read."""
     ways = {way}
@@ -2527,7 +2706,7 @@ def _shell_and_or(
             if exited or (operator == "\0&&" and not ok) or (operator == "\0||" and ok):
                 after.add((ok, exited, errexit, pipefail))
                 continue
-            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background)
+            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, substituted)
             if ran is None:
                 return None
             for ok_now, exited_now, errexit_now, pipefail_now in ran:
@@ -2542,15 +2721,18 @@ def _shell_and_or(
 
 
 def _shell_pipeline(
-    commands: list[list[str]], state: tuple[bool, bool, bool], background: bool
+    commands: list[list[str]],
+    state: tuple[bool, bool, bool],
+    background: bool,
+    substituted: list[list[str] | None],
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
     ok, errexit, pipefail = state
     if len(commands) > 1 or background:
-        # In a subshell each: `exit` and `set` there end or set that subshell only.
-        if any(command[0] in ("exit", "set") for command in commands):
+        # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
+        if any(command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        ends = [_shell_command(command) for command in commands]
+        ends = [_shell_command(command, substituted) for command in commands]
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
@@ -2561,6 +2743,13 @@ def _shell_pipeline(
             statuses |= {False} if any(False in end for end in known) else set()
         return {(status, False, errexit, pipefail) for status in statuses}
     (command,) = commands
+    if command[0] == "trap":
+        zeroes = _shell_trap(command[1:])
+        # Whatever runs after it, the shell exits 0: as if it exited here.
+        return None if zeroes is None else {(True, zeroes, errexit, pipefail)}
+    if command[0] == "set" and _shell_noexec(command[1:]):
+        # Nothing after it runs: the shell exits with `set`'s status, 0.
+        return {(True, True, errexit, pipefail)}
     if command[0] == "set":
         flags = _shell_set(command[1:], errexit, pipefail)
         return None if flags is None else {(True, False, *flags)}
@@ -2569,7 +2758,7 @@ def _shell_pipeline(
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command)
+    found = _shell_command(command, substituted)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
 
 
@@ -2603,9 +2792,50 @@ def _shell_option(option: str, rest: list[str], errexit: bool, pipefail: bool) -
             name = rest.pop(0)
             errexit = errexit if name != "errexit" else option[0] == "-"
             pipefail = pipefail if name != "pipefail" else option[0] == "-"
-        elif letter not in "uxvfCabhm":
+        elif letter not in "uxvfCabhmn":
             return None
     return errexit, pipefail, command
+
+
+def _shell_trap(words: list[str]) -> bool | None:
+    """Whether `trap` given these words (after `trap`) makes the shell exit 0 whatever ran: an EXIT (or 0) action
+    whose first `exit` gives a code of 0 (`trap 'echo bye; exit 0' EXIT`); False when it leaves the status as it is
+    (an action without `exit` or with `exit` alone, another signal's, a reset, a listing); None when not read."""
+    rest = words[1:] if words[:1] == ["--"] else words
+    if len(rest) < 2 or rest[0].isdigit() or (rest[0].startswith("-") and rest[0] != "-"):
+        # A listing (`-p`), or conditions reset to their default (`trap 0`, `trap EXIT`).
+        return False
+    action, conditions = rest[0], rest[1:]
+    if not {"EXIT", "0"} & set(conditions) or action in ("", "-"):
+        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided.
+        return False if "exit" not in action else None
+    tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
+    if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
+        return None
+    commands = [items[0][0] for items, _ in _shell_lists(tokens)]
+    if not all(commands) or any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
+        return None
+    code = next((command[1:] for command in commands if command[0] == "exit"), [])
+    if not code:
+        # `exit` alone in the action exits with the status the shell had: left as it is.
+        return False
+    # Another code fails every run (no pass, nor a verdict): not what is judged here.
+    return True if len(code) == 1 and code[0].isdigit() and int(code[0]) % 256 == 0 else None
+
+
+def _shell_noexec(words: list[str]) -> bool:
+    """Whether a shell's (or `set`'s) options among these words, before the first that is none, set noexec (`-n`,
+    `-o noexec`): a non-interactive shell then reads its commands and runs none of them, exiting 0."""
+    noexec = False
+    rest = list(words)
+    while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
+        option = rest.pop(0)
+        for letter in "" if option.startswith("--") else option[1:]:
+            if letter == "n":
+                noexec = option[0] == "-"
+            elif letter == "o" and rest:
+                noexec = option[0] == "-" if rest.pop(0) == "noexec" else noexec
+    return noexec
 
 
 def _assigned(command: list[str]) -> list[str]:
@@ -2622,25 +2852,107 @@ def _is_check(command: list[str]) -> bool:
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
-def _shell_command(command: list[str]) -> set[bool] | None:
-    """The statuses a simple command may exit with (True: 0), a check failing; None when it is not read (a check
-    wrapped in another program, `timeout 30 analyzer run X`, or a flow keyword)."""
+def _shell_command(command: list[str], substituted: list[list[str] | None]) -> set[bool] | None:
+    """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
+    `_shell_expansions`); None when it is not read (a check wrapped in another program, `timeout 30 analyzer run X`,
+    a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" = ... ]`)."""
     words = _assigned(command)
     if not words:
-        # Variables set, and nothing run: 0 (no expansion is read here that could fail).
-        return {True}
-    if words[0] in _SHELL_FLOW:
+        # Variables set, and nothing run: the status of the last command substituted (`out=$(analyzer run X)` fails
+        # as the check does), else 0 (POSIX).
+        ran = [substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
+        last = [*filter(None, ran)][-1:]
+        return {True} if not last else {False} if _is_check(last[0]) else {True, False}
+    if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
     if _is_check(words):
         return {False}
-    if words[0] in _SHELL_NO_OPS:
+    # A substitution in their words leaves their status theirs (`echo $(analyzer run X)` exits 0: echo's).
+    if words[0] in _SHELL_NO_OPS or words[0] in _SHELL_DECLARATIONS:
         return {True}
     if words[0] == "false":
         return {False}
+    if any(_EXPANSION_RE.search(word) for word in command):
+        # What another command does with an expansion (a test of the check's output) is not read.
+        return None
     if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
         # The analyzer run by another program: its exit may be the check's.
         return None
     return {True, False}
+
+
+# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`).
+_SHELL_DECLARATIONS = frozenset({"export", "readonly"})
+# An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
+_EXPANSION_RE = re.compile("\x01([0-9]+)\x01")
+# What an expansion's text must not hold to be read (nested expansions, groups, escapes).
+_EXPANSION_OPAQUE = frozenset("$`()\\{}")
+_PARAMETER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9?#@*!$-]")
+
+
+def _shell_expansions(text: str) -> tuple[str, list[list[str] | None]] | None:
+    """The line with each expansion outside single quotes replaced by a marker (`\x01N\x01`), and for each the words
+    of the simple command it substitutes (`$(analyzer run X)`, a backquoted one), or None for a parameter's (`$out`,
+    `${out}`, `$?`); None when one is not read here (nested, arithmetic, escaped, or not one simple command)."""
+    out: list[str] = []
+    found: list[list[str] | None] = []
+    quoted = False
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == "'" and not quoted:
+            end = text.find("'", at + 1)
+            if end < 0:
+                return None
+            out.append(text[at : end + 1])
+            at = end + 1
+            continue
+        quoted = quoted != (char == '"')
+        if (char == "$" and text[at + 1 : at + 2] == "(") or char == "`":
+            start = at + (2 if char == "$" else 1)
+            closed = _substitution_end(text, start, ")" if char == "$" else "`")
+            if closed is None:
+                return None
+            inner = text[start:closed]
+            tokens = None if _SHELL_OPAQUE_RE.search(inner) else _shell_tokens(inner)
+            if not tokens or any(token.startswith("\0") for token in tokens):
+                return None
+            found.append(tokens)
+            at = closed + 1
+        elif char == "$":
+            braced = text[at + 1 : at + 2] == "{"
+            name = text[at + 2 : text.find("}", at)] if braced and "}" in text[at:] else ""
+            name = name if braced else (_PARAMETER_RE.match(text, at + 1) or [""])[0]
+            if not name or set(name) & _EXPANSION_OPAQUE:
+                return None
+            found.append(None)
+            at += len(name) + (3 if braced else 1)
+        else:
+            out.append(char)
+            at += 1
+            continue
+        out.append(f"\x01{len(found) - 1}\x01")
+    return "".join(out), found
+
+
+def _substitution_end(text: str, start: int, closing: str) -> int | None:
+    """Where the command substitution starting at `start` ends (its `)` or backquote), quotes read; None when it holds
+    what is not read here (a nested one, a group, an escape) or does not end."""
+    at = start
+    while at < len(text):
+        char = text[at]
+        if char == closing:
+            return at
+        if char in "'\"":
+            end = text.find(char, at + 1)
+            if end < 0 or (char == '"' and set(text[at:end]) & _EXPANSION_OPAQUE):
+                return None
+            at = end + 1
+            continue
+        if char in _EXPANSION_OPAQUE:
+            return None
+        at += 1
+    return None
 
 
 # A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).
@@ -2649,14 +2961,15 @@ _SHELL_STARTUP_LONG = frozenset({"--login", "--rcfile", "--init-file"})
 
 def _shell_reads_more(program: str, words: list[str], container: dict[str, Any]) -> bool:
     """Whether a shell given these words reads commands beyond them: startup files, as a login or interactive shell
-    (`bash --login`, `-l`, `-i`), or bash's BASH_ENV file, which a non-interactive bash runs first."""
+    (`bash --login`, `-l`, `-i`), or bash's BASH_ENV file, which a non-interactive bash runs first: given in its `env`,
+    or maybe by its `envFrom` (a ConfigMap's or Secret's, known only in the cluster)."""
     for word in words:
         if not word.startswith("-") or word == "--":
             break
         if word in _SHELL_STARTUP_LONG or (not word.startswith("--") and set(word[1:]) & {"l", "i"}):
             return True
     env = {str(v.get("name")) for v in _listed(container.get("env")) if isinstance(v, dict)}
-    return program == "bash" and "BASH_ENV" in env
+    return program == "bash" and ("BASH_ENV" in env or bool(container.get("envFrom")))
 
 
 # An init that runs the rest of its words as the program (`tini -- analyzer run ...`), and its options that take a

@@ -1015,8 +1015,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         )
     if idle_jobs:
         _say(
-            f"{_counted(len(idle_jobs), 'file')} of Jobs of the analyzer running no `analyzer run`, read for what they "
-            f"run instead: {', '.join(str(p) for p in idle_jobs)}"
+            f"{_counted(len(idle_jobs), 'file')} of Jobs of the analyzer whose containers' commands are no `analyzer "
+            f"run` (a shell line, another command), read for what they run instead: "
+            f"{', '.join(str(p) for p in idle_jobs)}"
         )
     if others:
         _say(

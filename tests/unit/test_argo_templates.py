@@ -2685,9 +2685,9 @@ class TestCommandsThatRunNoCheck:
         "command",
         [
             ["sh", "-c", "true; analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
-            ["sh", "-c", "echo $(analyzer run payments-error-rate --arg canary_hash=c0ffee1)"],
-            ["sh", "-c", "echo `analyzer run x`"],
             ["sh", "-c", "true # analyzer run x"],
+            # Literal in single quotes: nothing is substituted, nor run.
+            ["sh", "-c", "echo '$(analyzer run x)'"],
             ["sh", "-c", "exit 3"],
             ["sh", "-c", "echo 'unclosed"],
         ],
@@ -2699,6 +2699,22 @@ class TestCommandsThatRunNoCheck:
         job = batch_job("Job", container("scan", "analyzer", "list", image="example.com/code-analyzer:2"))
         assert own_job_findings(tmp_path, job) == ([], [])
 
+    IDLE_FILES = (
+        "1 file of Jobs of the analyzer whose containers' commands are no `analyzer run` (a shell line, another "
+        "command), read for what they run instead"
+    )
+
+    def test_a_file_of_a_job_whose_check_s_verdict_is_lost_is_not_said_to_run_none(self, tmp_path):
+        # Before: "1 file of Jobs of the analyzer running no `analyzer run`", of a Job that runs one (and loses it).
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        job = batch_job("Job", container("gate", "sh", "-c", f"{CHECK_LINE} || true"))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(job))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
+        assert "running no" not in result.stdout
+        assert "the check's verdict is lost" in result.stderr
+
     def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))
@@ -2708,8 +2724,7 @@ class TestCommandsThatRunNoCheck:
         assert "Job 'gate': the Job's container runs `analyzer serve`, the service" in result.stderr
         # Before: "1 file of Jobs running analyzer run", of a Job that runs none.
         assert "running analyzer run" not in result.stdout
-        said = "1 file of Jobs of the analyzer running no `analyzer run`, read for what they run instead"
-        assert f"{said}: {tmp_path / 'job.yaml'}" in result.stdout
+        assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
         (tmp_path / "job.yaml").write_text(
             yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "validate", "/etc/analyzer")))
         )
@@ -2717,6 +2732,9 @@ class TestCommandsThatRunNoCheck:
         result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "note: " in result.stdout and "runs `analyzer validate /etc/analyzer`" in result.stdout
+
+
+CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
 
 
 class TestShellsThatReadMore:
@@ -2728,6 +2746,9 @@ class TestShellsThatReadMore:
         [
             {"command": ["bash", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
             {"command": ["/bin/bash"], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
+            # BASH_ENV may be a ConfigMap's. Before: "a shell given no command to run".
+            {"command": ["bash", "-c", ""], "envFrom": [{"configMapRef": {"name": "smoke"}}]},
+            {"command": ["bash", "-c", "true"], "envFrom": [{"secretRef": {"name": "smoke"}}]},
             {"command": ["bash", "--login", "-c", "true"]},
             {"command": ["bash", "-lc", ""]},
             {"command": ["sh", "-i"]},
@@ -2747,14 +2768,25 @@ class TestShellsThatReadMore:
             {"command": ["sh", "-c", ""], "env": [{"name": "BASH_ENV", "value": "/gate/smoke.sh"}]},
             {"command": ["bash", "-c", ""], "stdin": True},
             {"command": ["bash", "-e", "-c", "true"]},
+            {"command": ["sh", "-c", "true"], "envFrom": [{"configMapRef": {"name": "smoke"}}]},
         ],
     )
     def test_one_that_reads_nothing_more_is_still_said(self, tmp_path, fields):
         (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
         assert "a shell" in found and "exits 0, a Successful Job, and no verdict" in found, found
 
-
-CHECK_LINE = "analyzer run payments-error-rate --arg canary_hash=c0ffee1"
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"command": ["bash", "-c", f"{CHECK_LINE} || true"], "env": [{"name": "BASH_ENV", "value": "/a.sh"}]},
+            {"command": ["bash", "-c", f"{CHECK_LINE}; echo done"], "envFrom": [{"configMapRef": {"name": "a"}}]},
+            {"command": ["sh", "-c", f"{CHECK_LINE} &"], "stdin": True},
+        ],
+    )
+    def test_its_line_still_loses_the_verdict(self, tmp_path, fields):
+        # Before: a shell reading startup files was not read at all; what they run leaves `|| true` as it is.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", {"name": "gate", "image": IMAGE, **fields}))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
 
 class TestShellLinesThatLoseTheVerdict:
@@ -2783,6 +2815,19 @@ class TestShellLinesThatLoseTheVerdict:
             f"test -f /skip || {CHECK_LINE}",
             f"cd /app; exit 0; {CHECK_LINE}",
             "python3 -m analyzer run payments-error-rate --arg canary_hash=c0ffee1; true",
+            # A command substituted in another's words: the status is that command's. Before: not read (`$`).
+            f"echo $({CHECK_LINE})",
+            f"echo `{CHECK_LINE}`",
+            # A single quote within double quotes is a character: the substitution after it is read.
+            f'echo "it\'s: $({CHECK_LINE})"',
+            f'printf "%s" "$({CHECK_LINE})"',
+            f"set -e; echo $({CHECK_LINE})",
+            f"export OUT=$({CHECK_LINE})",
+            # Assigned, its status is the check's until another command's replaces it.
+            f'OUT=$({CHECK_LINE}); echo "$OUT"',
+            f"OUT=$({CHECK_LINE}) || true",
+            f"OUT=$({CHECK_LINE}) DATE=$(date)",
+            f'OUT="$({CHECK_LINE})"; echo "${{OUT}}" | tee /reports/smoke.txt',
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
@@ -2790,8 +2835,9 @@ class TestShellLinesThatLoseTheVerdict:
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
-            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail): the "
-            "check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
+            "substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict is lost, and it "
+            "exits 0, a Successful Job, and no verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -2831,6 +2877,20 @@ class TestShellLinesThatLoseTheVerdict:
             # A syntax error: the shell exits 2, no pass.
             (["-c"], f"{CHECK_LINE} ; ; true"),
             (["-c"], f"{CHECK_LINE} && ; true"),
+            # An assignment alone exits with its substitution's status; errexit stops the shell there.
+            (["-c"], f"OUT=$({CHECK_LINE})"),
+            (["-c"], f'OUT=$({CHECK_LINE}) && echo "$OUT"'),
+            (["-c"], f"DATE=$(date) OUT=$({CHECK_LINE})"),
+            (["-ec"], f'OUT=$({CHECK_LINE}); echo "$OUT"'),
+            (["-c"], f'set -e; OUT=`{CHECK_LINE}`; echo "$OUT" | tee /reports/smoke.txt'),
+            (["-c"], f'echo "{CHECK_LINE} at $(date)"; {CHECK_LINE} --at "$AT"'),
+            # Not read: a test of the check's output, a substitution of more than one command, quoted, nested.
+            (["-c"], f'[ "$({CHECK_LINE})" = pass ]'),
+            (["-c"], f'test -n "$({CHECK_LINE})"'),
+            (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
+            (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
+            (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
+            (["-c"], f"echo $(({CHECK_LINE})); exit 3"),
         ],
     )
     def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
@@ -2973,15 +3033,36 @@ class TestJobsThatRetryTheVerdict:
         "backoffLimit: 0 with restartPolicy: Never"
     )
 
-    def test_restart_on_failure_is_a_problem(self, tmp_path):
-        # Before: no problem, exit 0; the kubelet restarted a failing smoke test until it passed.
-        problems, _ = own_job_findings(tmp_path, retrying_job(restart="OnFailure", backoffLimit=0))
-        assert problems == [
+    @pytest.mark.parametrize(
+        ("limit", "restarts"),
+        [
+            # The Job controller counts the restart only once it has started: the check runs again meanwhile.
+            (
+                {"backoffLimit": 0},
+                "and backoffLimit 0 fails the Job only once the restart has started: the restarted check races the "
+                "Job controller, and a `fail` or `inconclusive` verdict (exit 3, 4) measured again may pass first",
+            ),
+            (
+                {"backoffLimit": 2},
+                "up to backoffLimit 2 times: a `fail` or `inconclusive` verdict (exit 3, 4) is measured again until a "
+                "pass or the limit",
+            ),
+            ({}, "up to Kubernetes' default backoffLimit 6 (none given) times: a `fail` or `inconclusive` verdict"),
+            ({"backoffLimit": "{{args.retries}}"}, "up to its backoffLimit times: a `fail` or `inconclusive`"),
+        ],
+    )
+    def test_restart_on_failure_is_a_problem(self, tmp_path, limit, restarts):
+        # Before: no problem, exit 0; the kubelet restarted a failing smoke test until it passed. Then "until it exits
+        # 0" of any backoffLimit, though 0 allows only the restart that races the Job's failure.
+        (found,) = own_job_findings(tmp_path, retrying_job(restart="OnFailure", **limit))[0]
+        assert found.startswith(
             "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a pod of restartPolicy OnFailure, "
-            "which restarts it in place until it exits 0: a `fail` or `inconclusive` verdict (exit 3, 4) is measured "
-            "again until a pass, and whoever waits on the Job reads only its final Complete; "
+            f"which restarts it in place when it fails, {restarts}"
+        ), found
+        assert found.endswith(
+            ", and whoever waits on the Job reads only its final Complete; "
             f"{self.ADVICE} (Kubernetes takes a podFailurePolicy only with restartPolicy: Never)"
-        ]
+        ), found
 
     def test_the_default_backoff_limit_is_a_problem(self, tmp_path):
         # Before: no problem; Kubernetes started up to 6 more pods, and the first pass completed the Job.
@@ -3207,3 +3288,337 @@ class TestPodTemplateHashValues:
         arg = {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": which}}
         analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
         assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []
+
+
+BUSYBOX_SLEEP = {"name": "wait", "image": "busybox:1.36", "command": ["sleep", "1"]}
+
+
+class TestContainersOfOtherImages:
+    """A container of another image that never names the analyzer (`busybox sleep 1`) runs no check: beside it, the
+    analyzer's container that exits 0 without a verdict makes a Successful Job of none."""
+
+    @pytest.mark.parametrize(
+        ("idle", "said"),
+        [
+            (["sh", "-c", ""], "a shell given no command to run: it runs none and exits 0"),
+            (["sh", "-c", f"{CHECK_LINE} || true"], "the check's verdict is lost, and it exits 0"),
+        ],
+    )
+    def test_an_idle_analyzer_beside_one_is_a_problem(self, tmp_path, idle, said):
+        # Before: no problem; `sleep 1` counted as a container that may run the check.
+        for other in (BUSYBOX_SLEEP, {"name": "ping", "image": "curlimages/curl:8", "command": ["curl", "http://x"]}):
+            (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", *idle), other))[0]
+            assert f"the Job's container 'smoke' runs `{shlex.join(idle)}`" in found, found
+            assert f"{said}, a Successful Job, and no verdict" in found, found
+
+    @pytest.mark.parametrize(
+        "other",
+        [
+            # Its image's entrypoint: an image built on the analyzer's may run a check.
+            {"name": "gate", "image": "ci/gate:1"},
+            {"name": "gate", "image": "ci/gate:1", "args": ["--fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
+        ],
+    )
+    def test_one_that_may_run_the_check_still_decides(self, tmp_path, other):
+        job = batch_job("Job", container("done", "sh", "-c", ""), other)
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
+        job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+
+def settings_job(*env: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A Job of its own running the check in a container with this env (and other fields)."""
+    return batch_job("Job", container("smoke", *RUN, env=list(env), **fields))
+
+
+class TestSettingsTheRunRefuses:
+    """An ANALYZER_* variable of the check's container that `analyzer run` refuses (Settings.from_env's rule) makes
+    every run exit 6 before evaluating: a failed Job whatever the check finds, every rollout aborted."""
+
+    @pytest.mark.parametrize(
+        ("value", "said"),
+        [
+            ("0", "ANALYZER_DEADLINE_S: Input should be greater than 0; allowed: above 0, at most 300"),
+            ("301", "ANALYZER_DEADLINE_S: Input should be less than or equal to 300; allowed: above 0, at most 300"),
+            ("-5", "ANALYZER_DEADLINE_S: Input should be greater than 0; allowed: above 0, at most 300"),
+            ("8s", "ANALYZER_DEADLINE_S: Input should be a valid number, unable to parse string as a number, got "),
+        ],
+    )
+    def test_a_deadline_outside_its_range_is_a_problem(self, tmp_path, value, said):
+        # Before: no problem (and no deadline problem either: the value was set aside), exit 0.
+        problems, _ = own_job_findings(tmp_path, settings_job({"name": "ANALYZER_DEADLINE_S", "value": value}))
+        (found,) = problems
+        assert found.startswith(
+            "jobs.yaml: Job 'gate': the Job's container's env makes `analyzer run` refuse its settings and exit 6 (a "
+            f"config error) before evaluating, whatever the check finds ({said}"
+        ), found
+        assert found.endswith("a failed Job, and no verdict; write a value it takes, or remove the variable"), found
+
+    def test_it_is_the_rule_analyzer_run_applies(self, tmp_path):
+        # The same value makes `analyzer run` itself exit 6.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump(CATALOG))
+        run = subprocess.run(
+            [sys.executable, "-m", "analyzer", "run", *RUN[1:], "--catalog", str(catalog)],
+            env={**os.environ, "ANALYZER_DEADLINE_S": "301"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert run.returncode == 6, run.stderr
+        assert "ANALYZER_DEADLINE_S: Input should be less than or equal to 300" in run.stderr
+
+    def test_a_job_metric_s_is_a_problem_and_any_setting_is_read(self, tmp_path):
+        check = analyzer_container(*RUN, env=[{"name": "ANALYZER_PORT", "value": "0"}])
+        (found,) = problems(tmp_path, *crd_valid(job_template(check)))
+        assert "metric 'errors': the Job's container's env makes `analyzer run` refuse its settings" in found
+        assert (
+            "(ANALYZER_PORT / --port: Input should be greater than or equal to 1; allowed: at least 1, at most "
+            in found
+        )
+        assert "a failed Job (Argo reads it as Failed, and the rollout aborts)" in found
+
+    def test_settings_refused_together_are_a_problem_when_all_are_known(self, tmp_path):
+        allow = {"name": "ANALYZER_AUTH_ALLOW", "value": "/etc/allow.yaml"}
+        (found,) = own_job_findings(tmp_path, settings_job(allow))[0]
+        assert "(ANALYZER_AUTH_ALLOW is set but ANALYZER_AUTH_TOKENS is not" in found
+        # The tokens may come from a ConfigMap.
+        unknown = settings_job(allow, envFrom=[{"configMapRef": {"name": "analyzer"}}])
+        assert own_job_findings(tmp_path, unknown) == ([], [])
+
+    @pytest.mark.parametrize(
+        "env",
+        [
+            [{"name": "ANALYZER_DEADLINE_S", "value": "300"}],
+            [{"name": "ANALYZER_DEADLINE_S", "value": ""}],
+            [{"name": "ANALYZER_DEADLINE_S"}],
+            # Kubernetes takes the last.
+            [{"name": "ANALYZER_DEADLINE_S", "value": "0"}, {"name": "ANALYZER_DEADLINE_S", "value": "5"}],
+            [{"name": "ANALYZER_DEADLINE_S", "value": "$(DEADLINE)"}],
+            [{"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}}],
+            [{"name": "DEADLINE_S", "value": "0"}],
+        ],
+    )
+    def test_a_value_it_takes_or_cannot_know_is_fine(self, tmp_path, env):
+        assert own_job_findings(tmp_path, settings_job(*env)) == ([], [])
+
+    def test_a_container_running_no_check_is_not_read(self, tmp_path):
+        # The settings of `analyzer validate` are not the run's, and a note says what it does.
+        job = batch_job("Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "0"}]))
+        assert own_job_findings(tmp_path, job)[0] == []
+
+
+def on_conditions(action: str, *patterns: dict[str, str]) -> dict[str, Any]:
+    """A podFailurePolicy rule of this action on these pod condition patterns."""
+    return {"action": action, "onPodConditions": list(patterns)}
+
+
+FAIL_ON_VERDICTS = on_exit("FailJob", 2, 3, 4, 6)
+
+
+class TestPodConditionRules:
+    """A podFailurePolicy rule on a pod condition every failed pod has (Ready False) matches the check's exit 3 and 4
+    as much as an onExitCodes rule does: `Ignore` first retries the verdict until a pass; one that a failed check's pod
+    may lack (DisruptionTarget) is not read as matching it."""
+
+    @pytest.mark.parametrize(
+        ("condition", "said"),
+        [
+            ({"type": "Ready", "status": "False"}, "Ready False"),
+            ({"type": "ContainersReady", "status": "False"}, "ContainersReady False"),
+            # Kubernetes' default status is True.
+            ({"type": "PodScheduled"}, "PodScheduled True"),
+            ({"type": "PodScheduled", "status": None}, "PodScheduled True"),
+            ({"type": "Initialized", "status": "True"}, "Initialized True"),
+        ],
+    )
+    def test_ignore_on_a_condition_every_failed_pod_has_is_a_problem(self, tmp_path, condition, said):
+        # Before: no problem; the rule was read as matching no exit, and the FailJob after it as stopping the retry.
+        rules = (on_conditions("Ignore", {"type": "DisruptionTarget"}, condition), FAIL_ON_VERDICTS)
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0]
+        assert (
+            "until a pass (exit 3 and 4 alike: podFailurePolicy's rule 1, action Ignore, on pod condition "
+            f"{said}, which every failed pod has, matches it first, and an ignored failure starts a new pod without "
+            "counting it)"
+        ) in found, found
+
+    def test_count_on_one_counts_against_the_limit(self, tmp_path):
+        rules = (on_conditions("Count", {"type": "Ready", "status": "False"}), FAIL_ON_VERDICTS)
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=2))[0]
+        assert (
+            "action Count, on pod condition Ready False, which every failed pod has, matches it first, and it " in found
+        )
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0)) == ([], [])
+
+    def test_fail_job_on_one_stops_the_retry(self, tmp_path):
+        rules = (on_conditions("FailJob", {"type": "Ready", "status": "False"}), on_exit("Ignore", 3, 4))
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=6)) == ([], [])
+
+    @pytest.mark.parametrize(
+        "condition",
+        [
+            {"type": "DisruptionTarget"},
+            {"type": "Ready", "status": "True"},
+            {"type": "ConfigIssue", "status": "True"},
+            {"type": "PodReadyToStartContainers", "status": "False"},
+            # Kubernetes does not match a condition filled in; Argo fills one in: it may be any.
+            {"type": "{{args.condition}}"},
+        ],
+    )
+    def test_ignore_on_one_a_failed_pod_may_lack_is_not_read_as_matching(self, tmp_path, condition):
+        job = retrying_job(on_conditions("Ignore", condition), FAIL_ON_VERDICTS, backoffLimit=0)
+        assert own_job_findings(tmp_path, job) == ([], [])
+
+    def test_initialized_is_not_certain_of_an_init_container_s_failure(self, tmp_path):
+        # Its failure leaves the pod's Initialized False.
+        rules = (on_conditions("Ignore", {"type": "Initialized"}), on_exit("FailJob", 2, 3, 4, 6, name="gate"))
+        job = with_init(retrying_job(*rules, backoffLimit=0), container("gate", *RUN))
+        job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
+        assert own_job_findings(tmp_path, job) == ([], [])
+        ready = (on_conditions("Ignore", {"type": "Ready", "status": "False"}), rules[1])
+        job["spec"]["podFailurePolicy"]["rules"] = list(ready)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the Job's init container 'gate' runs `analyzer run` in a Job that retries" in found
+
+
+class TestShellsThatRunNothing:
+    """A shell told to read its commands without running them (`sh -n`, `-o noexec`, `set -n` on its line) runs no
+    check and exits 0: a Successful Job of no verdict."""
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "-nc", CHECK_LINE],
+            ["sh", "-n", "-c", CHECK_LINE],
+            ["bash", "-e", "-o", "noexec", "-c", CHECK_LINE],
+            ["sh", "-n", "/scripts/smoke.sh"],
+            ["sh", "-n", "-c", f"echo $({CHECK_LINE}) {{ }}"],
+        ],
+    )
+    def test_a_shell_of_noexec_is_a_problem(self, tmp_path, command):
+        # Before: not read (an option not known here), as a shell that may run the check.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", *command)))[0]
+        assert (
+            f"runs `{shlex.join(command)}`, a shell told to read its commands without running them (-n, noexec; a "
+            "syntax check): it runs none and exits 0, a Successful Job, and no verdict"
+        ) in found, found
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"set -n; {CHECK_LINE}",
+            f"set -eo noexec\n{CHECK_LINE}",
+            # The shell exits with `set`'s status, whatever the check's was.
+            f"{CHECK_LINE}; set -n; exit 3",
+        ],
+    )
+    def test_set_n_before_the_check_skips_it(self, tmp_path, line):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "+n", "-c", CHECK_LINE],
+            ["sh", "-n", "+n", "-c", CHECK_LINE],
+            ["sh", "-o", "errexit", "-c", CHECK_LINE],
+            # An interactive shell ignores -n.
+            ["sh", "-n", "-i"],
+        ],
+    )
+    def test_a_shell_that_runs_its_commands_is_not_said_to(self, tmp_path, command):
+        assert own_job_findings(tmp_path, batch_job("Job", container("gate", *command))) == ([], [])
+
+
+class TestTrapsOnExit:
+    """A `trap` whose EXIT action ends with `exit 0` makes the shell exit 0 whatever the check said; one that leaves
+    the status (no `exit`, `exit` alone, another signal's) changes nothing."""
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"trap 'exit 0' EXIT; {CHECK_LINE}",
+            f"trap 'echo bye; exit 0' 0\n{CHECK_LINE}",
+            f'set -e; trap "exit 256" EXIT; {CHECK_LINE}',
+            f"{CHECK_LINE} || trap 'exit 0' EXIT",
+            f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
+        ],
+    )
+    def test_one_that_exits_0_is_a_problem(self, tmp_path, line):
+        # Before: not read (`trap`), as a line that may keep the check's exit.
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            f"trap 'rm -f /tmp/report' EXIT; {CHECK_LINE}",
+            f"trap 'echo bye; exit' EXIT; {CHECK_LINE}",
+            f"trap 'echo stopped' TERM INT; {CHECK_LINE}",
+            f"trap - EXIT; {CHECK_LINE}",
+            f"trap -p; {CHECK_LINE}",
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion.
+            f"trap 'exit 1' EXIT; {CHECK_LINE}",
+            f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
+            f"trap 'exit 0' EXIT & {CHECK_LINE}",
+            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'exit $rc' EXIT; {CHECK_LINE}",
+            f"trap 'exit 0; {CHECK_LINE}' EXIT; {CHECK_LINE}",
+        ],
+    )
+    def test_one_that_leaves_the_status_is_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line))) == ([], [])
+
+
+def hooked(hook: str, *command: str) -> dict[str, Any]:
+    """A container's lifecycle field running this command in this hook."""
+    return {"lifecycle": {hook: {"exec": {"command": list(command)}}}}
+
+
+class TestChecksInLifecycleHooks:
+    """A check run in a lifecycle hook does not decide the Job: preStop runs only when Kubernetes stops the container,
+    postStart beside its command, which may end first."""
+
+    @pytest.mark.parametrize(
+        ("hook", "command"),
+        [
+            ("preStop", ["analyzer", "run", "payments-error-rate", "--arg", "canary_hash=c0ffee1"]),
+            ("postStart", ["sh", "-c", CHECK_LINE]),
+            ("postStart", ["python3", "-m", "analyzer", "run", "payments-error-rate"]),
+        ],
+    )
+    def test_it_is_a_problem(self, tmp_path, hook, command):
+        # Before: not read; the hook's check was taken for the Job's gate by whoever wrote it.
+        job = batch_job("Job", container("smoke", *RUN, **hooked(hook, *command)))
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert found.startswith(f"jobs.yaml: Job 'gate': the Job's container's {hook} hook runs `analyzer run`: "), (
+            found
+        )
+        assert found.endswith(
+            "so its verdict does not decide the Job; run the check as the container's command (its args: `run NAME "
+            "--arg KEY=VALUE ...`)"
+        ), found
+
+    def test_in_a_job_metric_it_is_a_problem(self, tmp_path):
+        check = analyzer_container(*RUN, **hooked("preStop", "analyzer", "run", "payments-error-rate"))
+        (found,) = problems(tmp_path, *crd_valid(job_template(check)))
+        assert "the Job's container's preStop hook runs `analyzer run`: Kubernetes runs it only when it stops" in found
+        assert "does not decide the Job, which Argo reads; run the check" in found
+
+    @pytest.mark.parametrize(
+        "hook",
+        [
+            hooked("preStop", "sh", "-c", "sleep 5"),
+            hooked("postStart", "sh", "-c", "echo the analyzer runs"),
+            {"lifecycle": {"preStop": {"httpGet": {"path": "/run", "port": 8080}}}},
+            {"lifecycle": {"preStop": {"sleep": {"seconds": 5}}}},
+        ],
+    )
+    def test_a_hook_running_no_check_is_fine(self, tmp_path, hook):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", *RUN, **hook))) == ([], [])
