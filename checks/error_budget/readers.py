@@ -603,6 +603,7 @@ class PyrraReader:
         self._objective = objective
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
+        self._longest_recorded_s = max(parse_duration(w) for w in self._recorded_windows)
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(
             sli.availability_selectors, params, "pyrra.availability_selectors", frozenset({"slo"})
@@ -658,13 +659,14 @@ class PyrraReader:
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
             # within its 5 minutes); over a longer window the highest of those recorded in its last (window - 5m),
             # whose 5 minutes each lie within it.
-            window_s = parse_duration(window)
             generic = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
-            queries["generic_errors"] = (
-                generic
-                if window_s <= _GENERIC_ERRORS_S
-                else f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
-            )
+            queries["generic_errors"] = _generic_over(generic, parse_duration(window))
+            # Whether the generic group records now, and whether it did within the longest window Pyrra records: a
+            # group that recorded then but not now stopped (its ruler gone), and its earlier records (0 before the
+            # errors began) say nothing of the minutes since (see _generic_stopped). Under Pyrra's own tiers these
+            # are the shortest and longest windows' queries, which the batch carries once.
+            queries["generic_now"] = generic
+            queries["generic_recent"] = _generic_over(generic, self._longest_recorded_s)
         if self._asks_le:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
@@ -829,6 +831,8 @@ class PyrraReader:
             )
             if generic is not None and rule_window(window) != "5m":
                 absent = _generic_absent(absent, window, generic)
+            if absent.error_ratio is not None and "generic_now" in queries:
+                absent = _generic_stopped(absent, window, queries, results, self._longest_recorded_s)
             if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
@@ -887,6 +891,38 @@ class PyrraReader:
 # burnrate group stopped, or runs elsewhere.
 _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
+
+
+def _generic_over(generic: str, window_s: float) -> str:
+    """The query of `generic` (pyrra_errors:rate5m's selector) for a window: over 5 minutes or less its latest value
+    (the window lies within its 5 minutes), over a longer one the highest recorded in its last (window - 5m), whose
+    5 minutes each lie within it."""
+    if window_s <= _GENERIC_ERRORS_S:
+        return generic
+    return f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
+
+
+def _generic_stopped(
+    absent: WindowRatio, window: str, queries: Mapping[str, str], results: Results, longest_s: float
+) -> WindowRatio:
+    """A window read as zero errors (`absent`) while pyrra_errors:rate5m has no sample now but recorded within the
+    longest window Pyrra records (`longest_s`): its --generic-rules group stopped too, and its last records, 0 from
+    before any error began, tell nothing of the minutes since; no data. A group that never recorded there (no
+    --generic-rules, or stopped longer ago) leaves the reading as it was: nothing tells it from a service without
+    error series."""
+    now = results[queries["generic_now"]].single_value(f"Pyrra {_GENERIC_ERRORS} query")
+    recent = results[queries["generic_recent"]].single_value(f"Pyrra {_GENERIC_ERRORS} query over its window")
+    if now is not None or recent is None:
+        return absent
+    within = prometheus_duration(longest_s - _GENERIC_ERRORS_S)
+    return replace(
+        absent,
+        error_ratio=None,
+        events=None,
+        note=f"no data (no Pyrra burnrate{window} series while pyrra.total counts traffic, and {_GENERIC_ERRORS} "
+        f"(--generic-rules) has no sample now though it recorded within {within}: its rule group stopped too (its "
+        "ruler gone?), so no record of the errors covers the last minutes; no evidence of zero errors)",
+    )
 
 
 def _generic_absent(absent: WindowRatio, window: str, generic: float) -> WindowRatio:

@@ -57,6 +57,11 @@ generic group alone: its burnrate and increase groups are gone. `ebr-perf-stoppe
 `ebr-perf-fine-2d` (job fine: ebr-stopped's counters scraped every 30 s) are ebr-perf-stopped for SLO windows of 7d and
 2d: no 5m window (7d), and every window of the page tier 4m/1m shorter than 5 minutes (2d).
 
+`ebr_http_requests_total{job="ebr-late"}`: 9.5 req/s 200, and 0.5 req/s 500 from A-15m only (5% errors since).
+Pyrra SLO `ebr-generic-stopped` (ratio, 28d, --generic-rules) reads it: its burnrate group is gone, its increase group
+records here, and its generic group stopped at A-20m, when one ruler died with both (data_error_budget_generic.py
+backfills it over A-40m to A-20m): its pyrra_errors:rate5m recorded 0 (no error series yet) until then, nothing since.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
@@ -101,6 +106,8 @@ PERFORMANCE_STOPPED_WINDOWS = (("stopped", "1w"), ("fine", "2d"))
 SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+# Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
+LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
 PYRRA_ALERTS = (
     ("5m", "1h", 14, "2m0s", "critical", "2d"),
@@ -131,6 +138,15 @@ def build(om: OpenMetrics, anchor: float) -> None:
     counter("stopped", "500", 0.5)
     counter("ended", "200", 9.5)
     counter("ended", "500", 0.5, until=anchor - 20 * MINUTE + 1)
+    counter("late", "200", 9.5)
+    om.add_counter_rate(
+        "ebr_http_requests_total",
+        {"job": "ebr-late", "code": "500"},
+        lambda t: 0.5,
+        anchor - LATE_ERRORS_S,
+        end,
+        MINUTE,
+    )
     # Scraped every 30 s: a 1m window has two samples, so its rate is known.
     counter("fine", "200", 9.5, step=MINUTE / 2)
     counter("fine", "500", 0.5, step=MINUTE / 2)
@@ -189,6 +205,22 @@ def pyrra_rules(job: str) -> str:
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{generic}"
     )
     return out
+
+
+def pyrra_increase_only_rules(slo: str, job: str) -> str:
+    """The increase group alone of Pyrra SLO <slo> (ratio, 28d) over job ebr-<job>'s counters, as slo/rules.go's
+    increaseRulesRatio writes it (grouped by `code`, the errors' own label): its burnrate group is gone, and its
+    generic group, if any, is elsewhere."""
+    total = f'ebr_http_requests_total{{job="ebr-{job}"}}'
+    labels = f"    labels:\n      job: ebr-{job}\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: ebr_http_requests:increase4w\n"
+        f"    expr: sum by (code) (increase({total}[4w]))\n"
+        + labels
+        + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
+        f"    labels:\n      job: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
+    )
 
 
 def pyrra_generic_only_rules(job: str) -> str:
@@ -393,4 +425,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
     )
     text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
     text += pyrra_generic_only_rules("burn")
+    text += pyrra_increase_only_rules("ebr-generic-stopped", "late")
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

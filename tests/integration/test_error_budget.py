@@ -641,6 +641,8 @@ CHECKS = [
         period="2d",
         accept_unjudged_tiers=True,
     ),
+    # The generic group stopped 20 minutes ago with the burnrate group gone: its last records (0) predate the errors.
+    pyrra_check("late", name="ebr-pyrra-generic-stopped-no-errors", slo="ebr-generic-stopped", errors=None),
     # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
     sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
     sloth_check("burn", name="ebr-sloth-partial-no-errors", sloth_id="ebr-sloth-partial", errors_query=None),
@@ -1799,6 +1801,23 @@ class TestPyrraGenericErrors:
             'ebr_http_requests:burnrate1h{slo="ebr-generic-only-burn", job="ebr-burn"} nor the increase rule over 28d)'
         )
         assert "point the source at a querier that has both groups" in result.reason
+
+    async def test_a_generic_group_that_stopped_too_is_no_evidence_of_zero_errors(self, evaluate):
+        # ebr-late errs 5% (50x) since A-15m; the generic group stopped at A-20m after recording 0, and the burnrate
+        # group is gone. Before: the 5m window (no pyrra_errors:rate5m sample now) fell back to zero errors, the longer
+        # ones read its last 0 as zero errors, and the check passed at 0x.
+        result = await evaluate("ebr-pyrra-generic-stopped-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        for window in PYRRA_WINDOWS:
+            measured = windows(result)[window]
+            assert measured["error_ratio"] is None, window
+            assert measured["note"].startswith(
+                f"no data (no Pyrra burnrate{window} series while pyrra.total counts traffic, and pyrra_errors:rate5m "
+                "(--generic-rules) has no sample now though it recorded within 3d23h55m: its rule group stopped too"
+            ), measured["note"]
+        # Both ride in the batch already, as the 5m and 4d windows' own queries.
+        assert 'pyrra_errors:rate5m{slo="ebr-generic-stopped"}' in result.details["queries"]
+        assert 'max_over_time(pyrra_errors:rate5m{slo="ebr-generic-stopped"}[3d23h55m])' in result.details["queries"]
 
     async def test_a_service_without_errors_still_passes(self, evaluate):
         # ebr-clean has no error series: no burnrate records, and pyrra_errors:rate5m records 0 (`or vector(0)`).

@@ -2312,6 +2312,27 @@ class TestRecordedTotals:
                 "or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
             )
 
+    async def test_a_generic_group_that_recorded_but_not_now_is_no_evidence_of_zero_errors(self, aiohttp_server):
+        # pyrra_errors:rate5m has no sample now (its bare selector, grouped with the other recorded names: no window)
+        # but recorded 0 within 4d (max_over_time, sent once for every window): its group stopped, and its zeros
+        # predate the minutes since. Before: every window read as zero errors, a pass.
+        parts = {"total": "10", "rules": "1", "latency_rule": "0"}
+        fake = FakePrometheus(
+            expected=1,
+            value=lambda window, part: (window or None) and "0" if part.startswith("generic_") else parts.get(part),
+        )
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        for window in evaluation.details["windows"]:
+            if window["window"] != "28d":
+                assert window["error_ratio"] is None, window
+                assert "has no sample now though it recorded within 3d23h55m: its rule group stopped" in window["note"]
+        plan = make(**self.PYRRA_TOTAL).plan({})
+        # Both ride in the batch already, as the 5m and 4d windows' own queries: nothing more is sent.
+        assert plan.windows["1h"]["generic_now"] == plan.windows["5m"]["generic_errors"]
+        assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
+        assert len(plan.required.queries) == len(make(**self.PYRRA_ERRORS).plan({}).required.queries)
+
     def test_the_generic_rules_errors_are_read_over_every_window(self):
         # A 7d SLO's 1m window lies within the last 5 minutes: their latest count, as over 5m.
         plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})
