@@ -3,6 +3,7 @@ error ratio (raw counters, a classic histogram, Pyrra or Sloth recording rules).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -33,6 +34,7 @@ from analyzer.kinds import (
     needed_labels,
     parse_duration,
     presence_query,
+    vector_selectors,
 )
 from checks.error_budget.burn import (
     WindowRatio,
@@ -652,6 +654,10 @@ class PyrraReader:
         queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
+            # The increase rules the existence probe reads (the same queries: sent once), whose labels tell whether
+            # the rules found are this SLO's or a same-name SLO's of another namespace (see _own_slo).
+            queries["rules"] = self._rule(self._period_rule, args)
+            queries["rules_5m"] = self._rule("increase5m", args)
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         if self._generic_errors:
@@ -805,6 +811,8 @@ class PyrraReader:
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
+        if "total" in queries:
+            self._own_slo(window, queries, results)
         if value is None and rule_window(window) not in self._recorded_windows:
             return WindowRatio(
                 window,
@@ -842,6 +850,32 @@ class PyrraReader:
             total,
             "pyrra.total" if "total" in queries else None,
         )
+
+    def _own_slo(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the burnrate series read, or every increase rule series found, belongs to another
+        SLO of the same name: Pyrra copies the total's equality matchers onto its rules' labels, so a series whose
+        label contradicts one of pyrra.total's is a same-name SLO's (another namespace's: Pyrra's rules carry no
+        namespace of the SLO). Read as this SLO's, another's burn failed a clean canary, and another's rules stood
+        for rules not loaded, so that a burning service without a burnrate series passed at 0x."""
+        wanted = _equalities(queries["total"])
+        if not wanted:
+            return
+        rules = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
+        burnrates = results[queries["ratio"]].series
+        # A series of the SLO's among the increase rules found proves its rules; its burnrate is the one read.
+        if burnrates or not any(_contradiction(s.labels, wanted) is None for s in rules):
+            for series in burnrates or rules:
+                found = _contradiction(series.labels, wanted)
+                if found is not None:
+                    label, value = found
+                    what = f"burnrate{window}" if burnrates else "increase rule"
+                    raise CheckMisconfigured(
+                        f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another '
+                        f'SLO\'s: its {label}="{escape_promql_string(series.labels[label], chr(34))}" is not '
+                        f"pyrra.total's {label}=\"{escape_promql_string(value, chr(34))}\" (Pyrra copies the total's "
+                        "equality matchers onto its rules; a same-name SLO in another namespace?): add "
+                        f'{label}="{escape_promql_string(value, chr(34))}" to pyrra.selectors'
+                    )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
@@ -891,6 +925,18 @@ class PyrraReader:
 # burnrate group stopped, or runs elsewhere.
 _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
+
+
+@functools.lru_cache(maxsize=256)
+def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
+    """The equality matchers (label, value) of the selector a window's pyrra.total query reads, kept per query: every
+    window of every evaluation asks."""
+    return tuple((label, value) for label, op, value in vector_selectors(total_query)[0].matchers if op == "=")
+
+
+def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first (label, value) of `wanted` that `labels` carry with another value."""
+    return next(((label, value) for label, value in wanted if labels.get(label, value) != value), None)
 
 
 def _generic_over(generic: str, window_s: float) -> str:

@@ -2333,6 +2333,16 @@ class TestRecordedTotals:
         assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
         assert len(plan.required.queries) == len(make(**self.PYRRA_ERRORS).plan({}).required.queries)
 
+    @pytest.mark.parametrize("sli", [PYRRA_TOTAL, PYRRA_ERRORS])
+    def test_the_increase_rules_read_for_their_labels_are_the_probes_own(self, sli):
+        # Each window reads the increase rules for the labels that tell the SLO's rules from a same-name SLO's: the
+        # existence probe's queries, which the batch carries already.
+        plan = make(**sli).plan({})
+        probed = {query for probe in plan.probes for query in (probe.query, *probe.together)}
+        for queries in plan.windows.values():
+            assert {queries["rules"], queries["rules_5m"]} <= probed
+        assert plan.windows["1h"]["rules"] == 'req:increase4w{slo="api"}'
+
     def test_the_generic_rules_errors_are_read_over_every_window(self):
         # A 7d SLO's 1m window lies within the last 5 minutes: their latest count, as over 5m.
         plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})
