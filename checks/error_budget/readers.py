@@ -612,6 +612,8 @@ class PyrraReader:
         )
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
+        if sli.total is not None and sli.errors is not None:
+            _burnrate_labels_only(sli.selectors, sli.total, sli.errors)
         self._period_rule = f"increase{prometheus_duration(period_s)}"
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
         # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
@@ -925,6 +927,22 @@ class PyrraReader:
 # burnrate group stopped, or runs elsewhere.
 _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
+
+
+def _burnrate_labels_only(selectors: str, total: str, errors: str) -> None:
+    """ValueError when pyrra.selectors needs a label of pyrra.errors that pyrra.total lacks: Pyrra groups its increase
+    rules by such labels (slo/rules.go, groupingLabels), not its burnrates, which then match nothing while the increase
+    rule proves the rules, so every window reads as a stopped burnrate group (or, without errors, zero errors)."""
+    own = {label for label, _, _ in vector_selectors(total)[0].matchers}
+    errors_only = {label for label, _, _ in vector_selectors(errors)[0].matchers} - own - {"le"}
+    for label in needed_labels("{" + selectors + "}"):
+        if label in errors_only:
+            raise ValueError(
+                f"pyrra.selectors: label {label} is on Pyrra's increase rules only, not on its burnrate series: Pyrra "
+                f"groups the increase rules by the labels of pyrra.errors that pyrra.total lacks ({label}), so the "
+                "burnrate windows would match nothing while the increase rule proved the rules; the burnrate is the "
+                f"SLO's error ratio over every {label}: remove {label} from pyrra.selectors"
+            )
 
 
 @functools.lru_cache(maxsize=256)

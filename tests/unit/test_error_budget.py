@@ -2333,6 +2333,22 @@ class TestRecordedTotals:
         assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
         assert len(plan.required.queries) == len(make(**self.PYRRA_ERRORS).plan({}).required.queries)
 
+    @pytest.mark.parametrize("selectors", ['code="500"', 'job="a", code=~"5.."', 'code!=""'])
+    def test_a_selector_label_only_the_increase_rules_carry_is_refused(self, selectors):
+        # Pyrra groups its increase rules by `code` (in pyrra.errors, not pyrra.total), not its burnrates: such a
+        # selector matched no burnrate while the increase rule proved the rules (every window a stopped group).
+        pyrra = {**self.PYRRA_ERRORS["pyrra"], "selectors": selectors}
+        with pytest.raises(
+            ValueError, match=re.escape("pyrra.selectors: label code is on Pyrra's increase rules only")
+        ):
+            make(period="28d", pyrra=pyrra)
+
+    @pytest.mark.parametrize("selectors", ['code=""', 'job="a"', 'code=~"5..|"'])
+    def test_a_selector_any_burnrate_matches_is_kept(self, selectors):
+        # A matcher of the empty value matches a series without the label, as every burnrate is.
+        make(period="28d", pyrra={**self.PYRRA_ERRORS["pyrra"], "selectors": selectors})
+        make(period="28d", pyrra={**self.PYRRA_TOTAL["pyrra"], "selectors": 'code="500"'})
+
     @pytest.mark.parametrize("sli", [PYRRA_TOTAL, PYRRA_ERRORS])
     def test_the_increase_rules_read_for_their_labels_are_the_probes_own(self, sli):
         # Each window reads the increase rules for the labels that tell the SLO's rules from a same-name SLO's: the
