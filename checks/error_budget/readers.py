@@ -862,22 +862,26 @@ class PyrraReader:
         wanted = _equalities(queries["total"])
         if not wanted:
             return
-        rules = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
-        burnrates = results[queries["ratio"]].series
-        # A series of the SLO's among the increase rules found proves its rules; its burnrate is the one read.
-        if burnrates or not any(_contradiction(s.labels, wanted) is None for s in rules):
-            for series in burnrates or rules:
-                found = _contradiction(series.labels, wanted)
-                if found is not None:
-                    label, value = found
-                    what = f"burnrate{window}" if burnrates else "increase rule"
-                    raise CheckMisconfigured(
-                        f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another '
-                        f'SLO\'s: its {label}="{escape_promql_string(series.labels[label], chr(34))}" is not '
-                        f"pyrra.total's {label}=\"{escape_promql_string(value, chr(34))}\" (Pyrra copies the total's "
-                        "equality matchers onto its rules; a same-name SLO in another namespace?): add "
-                        f'{label}="{escape_promql_string(value, chr(34))}" to pyrra.selectors'
-                    )
+        # The burnrate read, if any, is judged alone; else a series of the SLO's among the increase rules found
+        # proves its rules.
+        found = results[queries["ratio"]].series
+        what = f"burnrate{window}"
+        if not found:
+            found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
+            what = "increase rule"
+            if any(_contradiction(series.labels, wanted) is None for series in found):
+                return
+        for series in found:
+            contradicted = _contradiction(series.labels, wanted)
+            if contradicted is not None:
+                label, value = contradicted
+                raise CheckMisconfigured(
+                    f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another SLO\'s: '
+                    f'its {label}="{escape_promql_string(series.labels[label], chr(34))}" is not pyrra.total\'s '
+                    f'{label}="{escape_promql_string(value, chr(34))}" (Pyrra copies the total\'s equality matchers '
+                    f'onto its rules; a same-name SLO in another namespace?): add {label}="'
+                    f'{escape_promql_string(value, chr(34))}" to pyrra.selectors'
+                )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
@@ -954,7 +958,10 @@ def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
 
 def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
     """The first (label, value) of `wanted` that `labels` carry with another value."""
-    return next(((label, value) for label, value in wanted if labels.get(label, value) != value), None)
+    for label, value in wanted:
+        if labels.get(label, value) != value:
+            return label, value
+    return None
 
 
 def _generic_over(generic: str, window_s: float) -> str:
