@@ -3,6 +3,7 @@ error ratio (raw counters, a classic histogram, Pyrra or Sloth recording rules).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -33,6 +34,7 @@ from analyzer.kinds import (
     needed_labels,
     parse_duration,
     presence_query,
+    vector_selectors,
 )
 from checks.error_budget.burn import (
     WindowRatio,
@@ -603,12 +605,15 @@ class PyrraReader:
         self._objective = objective
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
+        self._longest_recorded_s = max(parse_duration(w) for w in self._recorded_windows)
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(
             sli.availability_selectors, params, "pyrra.availability_selectors", frozenset({"slo"})
         )
         self._total = None if sli.total is None else _total_selector_template(sli.total, params, "pyrra.total")
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
+        if sli.total is not None and sli.errors is not None:
+            _burnrate_labels_only(sli.selectors, sli.total, sli.errors)
         self._period_rule = f"increase{prometheus_duration(period_s)}"
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
         # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
@@ -651,6 +656,10 @@ class PyrraReader:
         queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
+            # The increase rules the existence probe reads (the same queries: sent once), whose labels tell whether
+            # the rules found are this SLO's or a same-name SLO's of another namespace (see _own_slo).
+            queries["rules"] = self._rule(self._period_rule, args)
+            queries["rules_5m"] = self._rule("increase5m", args)
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         if self._generic_errors:
@@ -658,13 +667,14 @@ class PyrraReader:
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
             # within its 5 minutes); over a longer window the highest of those recorded in its last (window - 5m),
             # whose 5 minutes each lie within it.
-            window_s = parse_duration(window)
             generic = f"{_GENERIC_ERRORS}{{{self._generic_matchers(args)}}}"
-            queries["generic_errors"] = (
-                generic
-                if window_s <= _GENERIC_ERRORS_S
-                else f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
-            )
+            queries["generic_errors"] = _generic_over(generic, parse_duration(window))
+            # Whether the generic group records now, and whether it did within the longest window Pyrra records: a
+            # group that recorded then but not now stopped (its ruler gone), and its earlier records (0 before the
+            # errors began) say nothing of the minutes since (see _generic_stopped). Under Pyrra's own tiers these
+            # are the shortest and longest windows' queries, which the batch carries once.
+            queries["generic_now"] = generic
+            queries["generic_recent"] = _generic_over(generic, self._longest_recorded_s)
         if self._asks_le:
             # Pyrra labels a latency SLO's success increase rule with its bucket's `le` (slo/rules.go,
             # increaseRuleLatency); its total's and every ratio SLO's increase rules carry none: the one way to tell a
@@ -803,6 +813,8 @@ class PyrraReader:
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
+        if "total" in queries:
+            self._own_slo(window, queries, results)
         if value is None and rule_window(window) not in self._recorded_windows:
             return WindowRatio(
                 window,
@@ -829,6 +841,8 @@ class PyrraReader:
             )
             if generic is not None and rule_window(window) != "5m":
                 absent = _generic_absent(absent, window, generic)
+            if absent.error_ratio is not None and "generic_now" in queries:
+                absent = _generic_stopped(absent, window, queries, results, self._longest_recorded_s)
             if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
@@ -838,6 +852,36 @@ class PyrraReader:
             total,
             "pyrra.total" if "total" in queries else None,
         )
+
+    def _own_slo(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when the burnrate series read, or every increase rule series found, belongs to another
+        SLO of the same name: Pyrra copies the total's equality matchers onto its rules' labels, so a series whose
+        label contradicts one of pyrra.total's is a same-name SLO's (another namespace's: Pyrra's rules carry no
+        namespace of the SLO). Read as this SLO's, another's burn failed a clean canary, and another's rules stood
+        for rules not loaded, so that a burning service without a burnrate series passed at 0x."""
+        wanted = _equalities(queries["total"])
+        if not wanted:
+            return
+        # The burnrate read, if any, is judged alone; else a series of the SLO's among the increase rules found
+        # proves its rules.
+        found = results[queries["ratio"]].series
+        what = f"burnrate{window}"
+        if not found:
+            found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
+            what = "increase rule"
+            if any(_contradiction(series.labels, wanted) is None for series in found):
+                return
+        for series in found:
+            contradicted = _contradiction(series.labels, wanted)
+            if contradicted is not None:
+                label, value = contradicted
+                raise CheckMisconfigured(
+                    f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another SLO\'s: '
+                    f'its {label}="{escape_promql_string(series.labels[label], chr(34))}" is not pyrra.total\'s '
+                    f'{label}="{escape_promql_string(value, chr(34))}" (Pyrra copies the total\'s equality matchers '
+                    f'onto its rules; a same-name SLO in another namespace?): add {label}="'
+                    f'{escape_promql_string(value, chr(34))}" to pyrra.selectors'
+                )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
@@ -887,6 +931,69 @@ class PyrraReader:
 # burnrate group stopped, or runs elsewhere.
 _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
+
+
+def _burnrate_labels_only(selectors: str, total: str, errors: str) -> None:
+    """ValueError when pyrra.selectors needs a label of pyrra.errors that pyrra.total lacks: Pyrra groups its increase
+    rules by such labels (slo/rules.go, groupingLabels), not its burnrates, which then match nothing while the increase
+    rule proves the rules, so every window reads as a stopped burnrate group (or, without errors, zero errors)."""
+    own = {label for label, _, _ in vector_selectors(total)[0].matchers}
+    errors_only = {label for label, _, _ in vector_selectors(errors)[0].matchers} - own - {"le"}
+    for label in needed_labels("{" + selectors + "}"):
+        if label in errors_only:
+            raise ValueError(
+                f"pyrra.selectors: label {label} is on Pyrra's increase rules only, not on its burnrate series: Pyrra "
+                f"groups the increase rules by the labels of pyrra.errors that pyrra.total lacks ({label}), so the "
+                "burnrate windows would match nothing while the increase rule proved the rules; the burnrate is the "
+                f"SLO's error ratio over every {label}: remove {label} from pyrra.selectors"
+            )
+
+
+@functools.lru_cache(maxsize=256)
+def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
+    """The equality matchers (label, value) of the selector a window's pyrra.total query reads, kept per query: every
+    window of every evaluation asks."""
+    return tuple((label, value) for label, op, value in vector_selectors(total_query)[0].matchers if op == "=")
+
+
+def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first (label, value) of `wanted` that `labels` carry with another value."""
+    for label, value in wanted:
+        if labels.get(label, value) != value:
+            return label, value
+    return None
+
+
+def _generic_over(generic: str, window_s: float) -> str:
+    """The query of `generic` (pyrra_errors:rate5m's selector) for a window: over 5 minutes or less its latest value
+    (the window lies within its 5 minutes), over a longer one the highest recorded in its last (window - 5m), whose
+    5 minutes each lie within it."""
+    if window_s <= _GENERIC_ERRORS_S:
+        return generic
+    return f"max_over_time({generic}[{prometheus_duration(window_s - _GENERIC_ERRORS_S)}])"
+
+
+def _generic_stopped(
+    absent: WindowRatio, window: str, queries: Mapping[str, str], results: Results, longest_s: float
+) -> WindowRatio:
+    """A window read as zero errors (`absent`) while pyrra_errors:rate5m has no sample now but recorded within the
+    longest window Pyrra records (`longest_s`): its --generic-rules group stopped too, and its last records, 0 from
+    before any error began, tell nothing of the minutes since; no data. A group that never recorded there (no
+    --generic-rules, or stopped longer ago) leaves the reading as it was: nothing tells it from a service without
+    error series."""
+    now = results[queries["generic_now"]].single_value(f"Pyrra {_GENERIC_ERRORS} query")
+    recent = results[queries["generic_recent"]].single_value(f"Pyrra {_GENERIC_ERRORS} query over its window")
+    if now is not None or recent is None:
+        return absent
+    within = prometheus_duration(longest_s - _GENERIC_ERRORS_S)
+    return replace(
+        absent,
+        error_ratio=None,
+        events=None,
+        note=f"no data (no Pyrra burnrate{window} series while pyrra.total counts traffic, and {_GENERIC_ERRORS} "
+        f"(--generic-rules) has no sample now though it recorded within {within}: its rule group stopped too (its "
+        "ruler gone?), so no record of the errors covers the last minutes; no evidence of zero errors)",
+    )
 
 
 def _generic_absent(absent: WindowRatio, window: str, generic: float) -> WindowRatio:

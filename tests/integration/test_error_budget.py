@@ -641,6 +641,41 @@ CHECKS = [
         period="2d",
         accept_unjudged_tiers=True,
     ),
+    # The generic group stopped 20 minutes ago with the burnrate group gone: its last records (0) predate the errors.
+    pyrra_check("late", name="ebr-pyrra-generic-stopped-no-errors", slo="ebr-generic-stopped", errors=None),
+    # SLO ebr-twin over job burn, whose rules are not loaded; a same-name SLO's over job clean are (another namespace).
+    *(
+        {
+            "name": name,
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "pyrra": {"slo": "ebr-twin", "metric": "ebr_http_requests", "total": total, **errors},
+        }
+        for name, total, errors in (
+            ("ebr-pyrra-twin-no-errors", 'ebr_http_requests_total{job="ebr-burn"}', {}),
+            (
+                "ebr-pyrra-twin",
+                'ebr_http_requests_total{job="ebr-burn"}',
+                {"errors": 'ebr_http_requests_total{job="ebr-burn",code=~"5.."}'},
+            ),
+            # The SLO itself: its own rules' labels contradict nothing.
+            ("ebr-pyrra-twin-itself", 'ebr_http_requests_total{job="ebr-clean"}', {}),
+        )
+    ),
+    # The ebr-twins SLO over job clean, beside a same-name SLO over job burn (5% errors), both loaded.
+    {
+        "name": "ebr-pyrra-twins-clean",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": "ebr-twins",
+            "metric": "ebr_http_requests",
+            "total": 'ebr_http_requests_total{job="ebr-clean"}',
+            "errors": 'ebr_http_requests_total{job="ebr-clean",code=~"5.."}',
+        },
+    },
     # Sloth's ratio rules over 1h and 6h record nothing, the other windows' do (5% errors, 50x).
     sloth_check("burn", name="ebr-sloth-partial", sloth_id="ebr-sloth-partial"),
     sloth_check("burn", name="ebr-sloth-partial-no-errors", sloth_id="ebr-sloth-partial", errors_query=None),
@@ -1800,11 +1835,55 @@ class TestPyrraGenericErrors:
         )
         assert "point the source at a querier that has both groups" in result.reason
 
+    async def test_a_generic_group_that_stopped_too_is_no_evidence_of_zero_errors(self, evaluate):
+        # ebr-late errs 5% (50x) since A-15m; the generic group stopped at A-20m after recording 0, and the burnrate
+        # group is gone. Before: the 5m window (no pyrra_errors:rate5m sample now) fell back to zero errors, the longer
+        # ones read its last 0 as zero errors, and the check passed at 0x.
+        result = await evaluate("ebr-pyrra-generic-stopped-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        for window in PYRRA_WINDOWS:
+            measured = windows(result)[window]
+            assert measured["error_ratio"] is None, window
+            assert measured["note"].startswith(
+                f"no data (no Pyrra burnrate{window} series while pyrra.total counts traffic, and pyrra_errors:rate5m "
+                "(--generic-rules) has no sample now though it recorded within 3d23h55m: its rule group stopped too"
+            ), measured["note"]
+        # Both ride in the batch already, as the 5m and 4d windows' own queries.
+        assert 'pyrra_errors:rate5m{slo="ebr-generic-stopped"}' in result.details["queries"]
+        assert 'max_over_time(pyrra_errors:rate5m{slo="ebr-generic-stopped"}[3d23h55m])' in result.details["queries"]
+
     async def test_a_service_without_errors_still_passes(self, evaluate):
         # ebr-clean has no error series: no burnrate records, and pyrra_errors:rate5m records 0 (`or vector(0)`).
         result = await evaluate("ebr-pyrra-perf-clean-no-errors")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert "and pyrra_errors:rate5m (--generic-rules) counts none: zero errors" in windows(result)["5m"]["note"]
+
+
+class TestSameNameSlos:
+    """Pyrra's rules carry the SLO's name and its total's equality matchers, no namespace: a same-name SLO of another
+    namespace (ebr-twin over job clean) is told from the check's own (over job burn, not loaded here) by those."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-twin-no-errors", "ebr-pyrra-twin"])
+    async def test_another_namespaces_rules_do_not_stand_for_the_slos_own(self, evaluate, name):
+        # Before: the other SLO's increase rule proved "the" rules, no burnrate recorded (it has no errors), and without
+        # pyrra.errors its pyrra_errors:rate5m (0) made every window zero errors: a pass at 0x over job burn's 50x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('Pyrra SLO {slo="ebr-twin"}: the increase rule series ebr_http_requests:')
+        assert 'its job="ebr-clean" is not pyrra.total\'s job="ebr-burn"' in result.reason
+        assert result.reason.endswith('add job="ebr-burn" to pyrra.selectors')
+
+    async def test_another_namespaces_burnrate_is_not_read_as_the_slos(self, evaluate):
+        # Job clean has no error series, so only the other SLO's burnrates record. Before: read as this SLO's, its 5%
+        # errors failed the clean service at 50x.
+        result = await evaluate("ebr-pyrra-twins-clean")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('Pyrra SLO {slo="ebr-twins"}: the burnrate')
+        assert 'its job="ebr-burn" is not pyrra.total\'s job="ebr-clean"' in result.reason
+
+    async def test_the_slo_itself_is_judged_as_before(self, evaluate):
+        result = await evaluate("ebr-pyrra-twin-itself")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
 
 
 class TestPartlyRecordedWindows:

@@ -2312,6 +2312,53 @@ class TestRecordedTotals:
                 "or is not loaded here (point the source at a querier that has it, or set pyrra.errors)"
             )
 
+    async def test_a_generic_group_that_recorded_but_not_now_is_no_evidence_of_zero_errors(self, aiohttp_server):
+        # pyrra_errors:rate5m has no sample now (its bare selector, grouped with the other recorded names: no window)
+        # but recorded 0 within 4d (max_over_time, sent once for every window): its group stopped, and its zeros
+        # predate the minutes since. Before: every window read as zero errors, a pass.
+        parts = {"total": "10", "rules": "1", "latency_rule": "0"}
+        fake = FakePrometheus(
+            expected=1,
+            value=lambda window, part: (window or None) and "0" if part.startswith("generic_") else parts.get(part),
+        )
+        evaluation = await run_against(aiohttp_server, fake, self.PYRRA_TOTAL)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        for window in evaluation.details["windows"]:
+            if window["window"] != "28d":
+                assert window["error_ratio"] is None, window
+                assert "has no sample now though it recorded within 3d23h55m: its rule group stopped" in window["note"]
+        plan = make(**self.PYRRA_TOTAL).plan({})
+        # Both ride in the batch already, as the 5m and 4d windows' own queries: nothing more is sent.
+        assert plan.windows["1h"]["generic_now"] == plan.windows["5m"]["generic_errors"]
+        assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
+        assert len(plan.required.queries) == len(make(**self.PYRRA_ERRORS).plan({}).required.queries)
+
+    @pytest.mark.parametrize("selectors", ['code="500"', 'job="a", code=~"5.."', 'code!=""'])
+    def test_a_selector_label_only_the_increase_rules_carry_is_refused(self, selectors):
+        # Pyrra groups its increase rules by `code` (in pyrra.errors, not pyrra.total), not its burnrates: such a
+        # selector matched no burnrate while the increase rule proved the rules (every window a stopped group).
+        pyrra = {**self.PYRRA_ERRORS["pyrra"], "selectors": selectors}
+        with pytest.raises(
+            ValueError, match=re.escape("pyrra.selectors: label code is on Pyrra's increase rules only")
+        ):
+            make(period="28d", pyrra=pyrra)
+
+    @pytest.mark.parametrize("selectors", ['code=""', 'job="a"', 'code=~"5..|"'])
+    def test_a_selector_any_burnrate_matches_is_kept(self, selectors):
+        # A matcher of the empty value matches a series without the label, as every burnrate is.
+        make(period="28d", pyrra={**self.PYRRA_ERRORS["pyrra"], "selectors": selectors})
+        make(period="28d", pyrra={**self.PYRRA_TOTAL["pyrra"], "selectors": 'code="500"'})
+
+    @pytest.mark.parametrize("sli", [PYRRA_TOTAL, PYRRA_ERRORS])
+    def test_the_increase_rules_read_for_their_labels_are_the_probes_own(self, sli):
+        # Each window reads the increase rules for the labels that tell the SLO's rules from a same-name SLO's: the
+        # existence probe's queries, which the batch carries already.
+        plan = make(**sli).plan({})
+        probed = {query for probe in plan.probes for query in (probe.query, *probe.together)}
+        for queries in plan.windows.values():
+            assert {queries["rules"], queries["rules_5m"]} <= probed
+        assert plan.windows["1h"]["rules"] == 'req:increase4w{slo="api"}'
+
     def test_the_generic_rules_errors_are_read_over_every_window(self):
         # A 7d SLO's 1m window lies within the last 5 minutes: their latest count, as over 5m.
         plan = make(**{**self.PYRRA_TOTAL, "period": "7d"}).plan({})

@@ -185,6 +185,9 @@ class TestPyrra:
             "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
             "total": 'sum(rate(http_requests_total{job="api"}[1h]))',
             "errors": 'sum(rate(http_requests_total{job="api", code=~"5.."}[1h]))',
+            # The increase rules the existence probe reads, whose labels tell the SLO's from a same-name one's.
+            "rules": 'http_requests:increase4w{slo="api-errors", job="api"}',
+            "rules_5m": 'http_requests:increase5m{slo="api-errors", job="api"}',
         }
 
     def test_latency_uses_the_count_metric_prefix(self):

@@ -1,0 +1,31 @@
+"""The --generic-rules group of Pyrra SLO `ebr-generic-stopped` (ratio, 28d, over `ebr_http_requests_total{job=
+"ebr-late"}`; see data_error_budget_rules.py), as slo/rules.go's GenericRules writes it, evaluated from A-40m to A-20m
+only: the group stopped at A-20m (its ruler died), before job late began to err at A-15m, so its pyrra_errors:rate5m
+recorded 0 (`or vector(0)`: no error series yet) and records nothing since. Its pyrra_availability, which reads the
+increase rule another file records, is left out: promtool evaluates a rule against the raw series only."""
+
+from __future__ import annotations
+
+from analyzer.testing import OpenMetrics
+
+MINUTE = 60.0
+SLO = "ebr-generic-stopped"
+
+
+def build(om: OpenMetrics, anchor: float) -> None:
+    """No raw series of its own: the counters are data_error_budget_rules.py's."""
+
+
+def rules(anchor: float) -> tuple[str, float, float]:
+    """The generic group's rule file, and the range it recorded over before it stopped."""
+    total = 'ebr_http_requests_total{job="ebr-late"}'
+    errors = 'ebr_http_requests_total{code=~"5..",job="ebr-late"}'
+    labels = f"    labels:\n      slo: {SLO}\n"
+    text = (
+        f"groups:\n- name: {SLO}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{labels}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{labels}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{labels}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{labels}"
+    )
+    return text, anchor - 40 * MINUTE, anchor - 20 * MINUTE
