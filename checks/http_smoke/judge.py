@@ -439,6 +439,21 @@ _PIPE_RE = re.compile(r"\|")
 _LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,2})[*_`'\":]*")
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
+# A validation error's message under a field's name (`password: must be at least 8 characters`, Rails' `is too short
+# (minimum is 8 characters)`, `can't be blank`): words and numbers of up to 4 digits only, starting as such a message
+# does and saying what is wrong; shown, for no secret is such a sentence. A quote, a symbol or a word of letters and
+# digits in it (jsonschema's `'hunter2' is too short`, `must not be hunter2`) leaves it hidden: it may quote the value.
+_MESSAGE_WORDS_RE = re.compile(
+    r"(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4})(?:[ ,.;:()-]+(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4}))*[.)]?"
+)
+_MESSAGE_START_RE = re.compile(
+    r"(?i)(?:must|should|is|are|can't|cannot|can not|may not|does not|doesn't|field|this field|ensure|required|too)\b"
+)
+_MESSAGE_REASON_RE = re.compile(
+    r"(?i)\b(?:required|characters?|invalid|blank|empty|match(?:es)?|missing|allowed|at least|at most|minimum|maximum"
+    r"|too (?:short|long|weak|common))\b"
+)
+_MESSAGE_MAX_CHARS = 160
 # A value JSON writes under a double-quoted name: a string, a number, an object or a list (hidden, when the name is a
 # secret's, as a JSON member: `"<redacted>"`), or a constant, which tells nothing.
 _JSON_VALUE_START_RE = re.compile(r'"|-?\d|[\[{]|(?:true|false|null)\b')
@@ -1286,7 +1301,7 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         with contextlib.suppress(ValueError):
             name = json.loads(f'"{name}"')
         opens_container = match.group(3) in ("[", "{")
-        if not secret_names.hide(name):
+        if not secret_names.hide(name) or _is_message_string(match.group(3)):
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
@@ -1311,6 +1326,16 @@ def _masked(text: str, secret_names: SecretNames) -> str:
     masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
     spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
     return _hidden_spans(masked, merged_spans(spans)) if spans else masked
+
+
+def _is_message_string(value: str) -> bool:
+    """Whether a JSON member's value is a string holding a validation error's message (`_is_validation_message`)."""
+    if not value.startswith('"') or len(value) > 2 * _MESSAGE_MAX_CHARS:
+        return False
+    try:
+        return _is_validation_message(json.loads(value))
+    except ValueError:
+        return False
 
 
 def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -1379,6 +1404,8 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             continue
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
             # A JSON member's: `_masked` hides it as JSON (`"<redacted>"`), a constant is shown.
+            continue
+        if _is_validation_message(entry["value"]):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))
@@ -1468,6 +1495,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             hide(name)
             and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
             and value_span[1] > value_span[0]
+            and not _is_validation_message(value[group])
         ):
             spans.append(value_span)
         if name.lower() in _NAMING_ATTRIBUTES and hide(value[group].strip()):
@@ -1619,6 +1647,18 @@ def _pipe_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
             labelled = pending.read_label(cell, column, hide)
         pending.cells = len(bounds)
     return spans + (pending.labelled if pending else [])
+
+
+def _is_validation_message(value: str) -> bool:
+    """Whether a value under a secret's name is a validation error's message, no secret (`must be at least 8
+    characters`; see _MESSAGE_WORDS_RE)."""
+    value = value.strip()
+    return (
+        len(value) <= _MESSAGE_MAX_CHARS
+        and _MESSAGE_START_RE.match(value) is not None
+        and _MESSAGE_WORDS_RE.fullmatch(value) is not None
+        and _MESSAGE_REASON_RE.search(value) is not None
+    )
 
 
 def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:

@@ -2213,6 +2213,12 @@ class TestJudgeSecretsInMarkup:
                 '{"echo": "Digest <redacted>"}',
             ),
             (b'<p>Digest username="bob", nonce="n", response="s3cr3t6629"</p>', "<p>Digest <redacted></p>"),
+            # A message that may quote the value (a quote, a word of letters and digits), or words that are no message.
+            (
+                b"password: 's3cr3t' is too short\napi_key: must not be s3cr3t9\ntoken: s3cr3t horse battery staple\n",
+                "password: <redacted>\napi_key: <redacted>\ntoken: <redacted>\n",
+            ),
+            (b'{"password": "must be at least 8 characters s3cr3t9"}', '{"password": "<redacted>"}'),
         ],
         ids=[
             "soap",
@@ -2248,6 +2254,8 @@ class TestJudgeSecretsInMarkup:
             "env-list-flow",
             "digest-in-json",
             "digest",
+            "message-quoting-a-value",
+            "json-message-quoting-a-value",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2279,6 +2287,12 @@ class TestJudgeSecretsInMarkup:
             b"<tr><td>Your session expired, sign in again</td><td>now</td></tr>Digest: SHA-256=abc; Digest auth failed",
             # An element holding a secret's letters that holds none (a list's count).
             b'<token-list count="3"/>',
+            # A validation error's message under a secret's name, as JSON, YAML or a flow mapping writes it.
+            b'{"errors": {"password": "must be at least 8 characters", "api_key": "is invalid"}}',
+            b"password: Must be at least 8 characters long.\napi_key: is too short (minimum is 32 characters)\n",
+            b"{password: can't be blank, user: bob}",
+            # Names holding `key` or `session` as other words' letters: a monkey, a count of sessions.
+            b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
         ],
     )
     def test_shown(self, body):

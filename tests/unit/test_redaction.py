@@ -71,6 +71,22 @@ class TestSecrets:
             ("renewTokens", True),
             ("max_new_tokens", False),
             ("maxNewTokens", False),
+            # Words holding `key` as their letters, lower case; a count or a time of sessions: their values were hidden.
+            ("monkey", False),
+            ("Turkey", False),
+            ("keyboard_layout", False),
+            ("hotkey", False),
+            ("sessions_open", False),
+            ("sessionTimeout", False),
+            ("active_sessions", False),
+            # A key of another word's letters (`monKey`, a "mon" key), a store of keys, a session's id: secrets.
+            ("monKey", True),
+            ("daemonKey", True),
+            ("monkey_api_key", True),
+            ("keystore", True),
+            ("active_session", True),
+            ("sessions", True),
+            ("session_count_token", True),
         ],
     )
     def test_names(self, name, secret):
