@@ -443,14 +443,26 @@ _QUOTED_ENTRY_RE = re.compile(
 )
 
 
-def _hide_user_info(text: str) -> str:
-    """`text` with the user info of every URL written with `//` in it hidden (`_user_info_end`)."""
-
-    def hidden(found: re.Match[str]) -> str:
+def user_info_spans(text: str) -> list[tuple[int, int]]:
+    """Where the user info of every URL written with `//` in `text` stands (`user:password`, without its `@`), in
+    order: to the authority's last `@`, past a `?` or `#` a password holds, not into a query after a host
+    (`//host?to=ops@example.com`)."""
+    spans = []
+    for found in _URL_USER_INFO_ANYWHERE_RE.finditer(text):
         end = _user_info_end(found[0])
-        return f"{REDACTED}@{found[0][end:]}" if end else found[0]
+        if end:
+            spans.append((found.start(), found.start() + end - 1))
+    return spans
 
-    return _URL_USER_INFO_ANYWHERE_RE.sub(hidden, text)
+
+def _hide_user_info(text: str) -> str:
+    """`text` with the user info of every URL written with `//` in it hidden (`user_info_spans`)."""
+    shown: list[str] = []
+    done = 0
+    for start, end in user_info_spans(text):
+        shown += (text[done:start], REDACTED)
+        done = end
+    return "".join(shown) + text[done:]
 
 
 def hide_credentials(text: str) -> str:

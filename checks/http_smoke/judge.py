@@ -32,6 +32,7 @@ from analyzer.kinds import (
     is_public_suffix,
     is_secret_name,
     set_cookie_attributes,
+    user_info_spans,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
 from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
@@ -1287,8 +1288,8 @@ def _charset_label(label: bytes) -> str:
 def _masked(text: str, secret_names: SecretNames) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
-    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, and a member
-    quoted inside a JSON string too."""
+    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, a member
+    quoted inside a JSON string too, and a URL's user info."""
 
     if "{" in text:
         # Its mappings first: a naming member hidden as JSON's (`{"key": "password", "value": "..."}`: `key` is a
@@ -1325,6 +1326,9 @@ def _masked(text: str, secret_names: SecretNames) -> str:
 
     masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
     spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
+    if "@" in masked:
+        # A URL's user info (`postgres://app:...@db/app` in a debug page): a password whatever names it.
+        spans += user_info_spans(masked)
     return _hidden_spans(masked, merged_spans(spans)) if spans else masked
 
 

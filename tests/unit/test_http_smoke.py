@@ -2219,6 +2219,11 @@ class TestJudgeSecretsInMarkup:
                 "password: <redacted>\napi_key: <redacted>\ntoken: <redacted>\n",
             ),
             (b'{"password": "must be at least 8 characters s3cr3t9"}', '{"password": "<redacted>"}'),
+            # A URL's user info, under whatever name (a debug page's DSN), a password holding a `?` too.
+            (
+                b'{"db": "postgres://app:s3cr3t@db:5432/app", "cache": "redis://:s3cr3t?x@cache:6379"}',
+                '{"db": "postgres://<redacted>@db:5432/app", "cache": "redis://<redacted>@cache:6379"}',
+            ),
         ],
         ids=[
             "soap",
@@ -2256,6 +2261,7 @@ class TestJudgeSecretsInMarkup:
             "digest",
             "message-quoting-a-value",
             "json-message-quoting-a-value",
+            "url-user-info",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2293,6 +2299,8 @@ class TestJudgeSecretsInMarkup:
             b"{password: can't be blank, user: bob}",
             # Names holding `key` or `session` as other words' letters: a monkey, a count of sessions.
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
+            # A URL's query after its host, a path's `@`: no user info.
+            b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
         ],
     )
     def test_shown(self, body):
