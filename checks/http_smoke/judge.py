@@ -421,8 +421,8 @@ _FLOW_KEY_RE = re.compile(
     r"""\s*(?:'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
     r"[ \t]*:(?!:)[ \t]*"
 )
-# An entry's value: quoted (to its closing quote on its line; its text in group `text`), or plain (to the next `,`,
-# bracket or line's end); an object or a list starts with its bracket, read as the text's own.
+# An entry's value: quoted (to its closing quote on its line; its text in group `single` or `double`), or plain (to
+# the next `,`, bracket or line's end); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^'\r\n]|'')*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,{}\[\]\r\n]*)"""
 )
