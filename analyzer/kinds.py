@@ -75,6 +75,7 @@ from analyzer.redaction import (
     scrubber,
     url_for_message,
     url_with_scheme,
+    user_info_spans,
 )
 from analyzer.reducers import Reducer, ReducerField
 from analyzer.sources import PrometheusSource, QueryResult, Series
@@ -388,6 +389,7 @@ __all__ = [
     "stopped_reporting",
     "url_for_message",
     "url_with_scheme",
+    "user_info_spans",
     "vector_selectors",
     "written_number_problem",
 ]

@@ -37,10 +37,17 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
 # it, or a capital), so that `renew_tokens` is not `new_tokens`.
+# So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
+# stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
+# `active_session`, which may be one's id).
 _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
-    r"(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
-    r"|tokens?[_-]?count|author(?!i[sz])",
+    r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
+    r"|tokens?[_-]?count|author(?!i[sz])"
+    r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
+    r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
+    r"|sessions?[_-]?(?:open(?:ed)?|active|count|total|max|limit|timeout|ttl|duration|length|started|closed|expired)"
+    r"|(?:open|active|max|total|num|current|concurrent)[_-]?sessions)",
     re.IGNORECASE,
 )
 
@@ -66,15 +73,42 @@ def is_credential_value(value: str) -> bool:
     return _CREDENTIAL_VALUE_RE.match(value) is not None
 
 
-# A URL's user info (`user:password@`, the scheme optional) and its query or fragment: where it carries credentials.
-_URL_USER_INFO_RE = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
+# A URL's scheme and `//`, optional, and its authority (to the first `/` or space); its query or fragment.
+_URL_AUTHORITY_RE = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?([^/\s]*)")
 _URL_QUERY_RE = re.compile(r"([?#]).*", re.DOTALL)
+# A host's port: what follows a host's `:` when a `?` or `#` after it starts the query, not a password's part.
+_PORT_RE = re.compile(r"[0-9]*")
+_QUERY_START_RE = re.compile(r"[?#]")
+
+
+def _user_info_end(authority: str) -> int:
+    """Where the user info of a URL's `authority` (`user:password@host`) ends, past its `@`; 0 when it has none.
+    It runs to the last `@`, past a `?` or `#` a password holds (`u:pa?ss@host`: cut at the `?`, its start showed),
+    unless what comes before that `?` is a host (no `:`, or a port's digits) and a query after it holds an `=` and
+    the `@` (`host?email=ops@example.com`, `host:8080?to=a@b`)."""
+    last_at = authority.rfind("@")
+    if last_at < 0:
+        return 0
+    found = _QUERY_START_RE.search(authority)
+    query = len(authority) if found is None else found.start()
+    if query > last_at:
+        return last_at + 1
+    before, at_before = authority[:query], authority.rfind("@", 0, query)
+    host = before[at_before + 1 :]
+    _, colon, port = host.rpartition(":")
+    if not colon or (_PORT_RE.fullmatch(port) and "=" in authority[query:last_at]):
+        return at_before + 1
+    return last_at + 1
 
 
 def url_for_message(url: str) -> str:
     """`url` as an error message may quote it: its user info and its query or fragment, where credentials stand,
     each shown as REDACTED (a URL that is refused is quoted in logs, /readyz and CI output)."""
-    url = _URL_USER_INFO_RE.sub(lambda found: f"{found.group(1) or ''}{REDACTED}@", url, count=1)
+    found = _URL_AUTHORITY_RE.match(url)
+    assert found is not None  # it matches an empty authority too
+    end = _user_info_end(found[2])
+    if end:
+        url = f"{found[1] or ''}{REDACTED}@{url[found.start(2) + end :]}"
     return _URL_QUERY_RE.sub(lambda found: f"{found.group(1)}{REDACTED}", url, count=1)
 
 
@@ -390,10 +424,9 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # Credentials that say what they are wherever they stand, whoever's they are: a URL's user info, the credential after
 # an HTTP auth scheme, a header line (its name capitalized, as HTTP writes it and code seldom does) or a quoted
 # mapping entry or (name, value) pair under a secret name. A URL's user info runs to the authority's last '@', as a
-# URL parser reads it (a password holding an '@' as written), and past a quote, a '<' or a '#' a password holds
-# (stopped there, the password's start showed); not past a '?', which with no path before it starts a query that may
-# hold an '@' (`//host?email=ops@example.com`).
-_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/?]+@")
+# URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
+# (stopped there, the password's start showed), as `_user_info_end` reads it.
+_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
 _SCHEME_CREDENTIAL_RE = re.compile(
@@ -410,12 +443,34 @@ _QUOTED_ENTRY_RE = re.compile(
 )
 
 
+def user_info_spans(text: str) -> list[tuple[int, int]]:
+    """Where the user info of every URL written with `//` in `text` stands (`user:password`, without its `@`), in
+    order: to the authority's last `@`, past a `?` or `#` a password holds, not into a query after a host
+    (`//host?to=ops@example.com`)."""
+    spans = []
+    for found in _URL_USER_INFO_ANYWHERE_RE.finditer(text):
+        end = _user_info_end(found[0])
+        if end:
+            spans.append((found.start(), found.start() + end - 1))
+    return spans
+
+
+def _hide_user_info(text: str) -> str:
+    """`text` with the user info of every URL written with `//` in it hidden (`user_info_spans`)."""
+    shown: list[str] = []
+    done = 0
+    for start, end in user_info_spans(text):
+        shown += (text[done:start], REDACTED)
+        done = end
+    return "".join(shown) + text[done:]
+
+
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`), what follows an HTTP auth scheme (`Bearer`, `Digest`, `ApiKey`, the ones
     `is_credential_value` knows), and the value of a header
     line, a quoted mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
-    text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+    text = _hide_user_info(text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
@@ -434,10 +489,11 @@ def hide_credentials(text: str) -> str:
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
-# percent-encoded or not (read decoded), up to its `=`. Another name's value runs to the next parameter, space or quote
-# (a `;` may start the next: `?page=2;PHPSESSID=...`); a secret name's to the next `&`, `#` or space, as a query parser
-# reads it: cut at a `;`, a quote or a `<`, its rest was shown (`?token=abc;def` showed `def`).
-_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
+# percent-encoded or not, a space in it written `+` (`?api+key=`), read decoded, up to its `=`. Another name's value
+# runs to the next parameter, space or quote (a `;` may start the next: `?page=2;PHPSESSID=...`); a secret name's to
+# the next `&`, `#` or space, as a query parser reads it: cut at a `;`, a quote or a `<`, its rest was shown
+# (`?token=abc;def` showed `def`).
+_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2}){1,100})=")
 _URL_PARAMETER_VALUE_RE = re.compile(r"[^&;#\s\"'<>]*")
 _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
@@ -447,6 +503,12 @@ _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
 _DSN_USER_START_RE = re.compile(r"""(?<![^\s'"=(,;])(?!mailto:)[A-Za-z0-9_.%+-]+:(?!//)""")
 _DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
+# Oracle's `user/password@host:1521/service` (`@//host...`, `@(DESCRIPTION=...)`, a TNS alias `@orcl`): a user's
+# name (a letter, then letters, digits, `_`, `$`, `#`) where a word may start, its `/`, and a password with no `/`
+# before a host's `@`. Not a path to a module's version (`foo/bar@v1.2.3`: a version ends the word) or to an image's
+# double size (`img/logo@2x.png`).
+_ORACLE_USER_RE = re.compile(r"""(?<![^\s'"=(,;])[A-Za-z][\w$#]{0,127}/(?!/)""")
+_ORACLE_HOST_AT_RE = re.compile(r"""@(?://|(?=[\w\[(])(?!sha\d{3}:)(?!v?\d+(?:\.\d+)*(?:[\s'"]|\Z)|\d+x\.))""")
 _WORD_RE = re.compile(r"""[^\s'"]+""")
 # How many times a name is percent-decoded at most: once more than a server that encodes twice wrote it
 # (`pass%2577ord`), a bound on a name built to be decoded forever.
@@ -468,7 +530,8 @@ def decoded_name(name: str) -> str:
 
 def _hide_dsn_user_info(text: str) -> str:
     """`text` with the user info of each DSN written without `//` hidden: in a word, from its first user's `:` to
-    its last `@` before a host."""
+    its last `@` before a host, or (Oracle's `scott/tiger@db`) from a user's `/` to the `@` before a host that
+    ends the password."""
     shown: list[str] = []
     done = 0
     for word in _WORD_RE.finditer(text):
@@ -477,6 +540,18 @@ def _hide_dsn_user_info(text: str) -> str:
         if user is not None:
             shown += (text[done : user.end()], REDACTED)
             done = host_ats[-1]
+            continue
+        oracle = _ORACLE_USER_RE.search(text, word.start(), word.end()) if "/" in word[0] else None
+        if oracle is None:
+            continue
+        # The password ends at its first `/`: the last host's `@` before it ends it.
+        slash = text.find("/", oracle.end(), word.end())
+        password_end = word.end() if slash < 0 else slash
+        host_ats = [found.start() for found in _ORACLE_HOST_AT_RE.finditer(text, oracle.end(), word.end())]
+        host_at = max((at for at in host_ats if at < password_end), default=-1)
+        if host_at > oracle.end():
+            shown += (text[done : oracle.end()], REDACTED)
+            done = host_at
     return "".join(shown) + text[done:] if shown else text
 
 
@@ -485,7 +560,7 @@ def hide_url_secrets(text: str) -> str:
     DSN's without `//` too) and the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text`
     itself when it holds none."""
     if "@" in text:
-        text = _URL_USER_INFO_ANYWHERE_RE.sub(f"{REDACTED}@", text)
+        text = _hide_user_info(text)
         text = _hide_dsn_user_info(text)
     if "=" not in text:
         return text
@@ -493,7 +568,7 @@ def hide_url_secrets(text: str) -> str:
     done = at = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
         at = found.end()
-        if not is_secret_name(decoded_name(found[1])):
+        if not is_secret_name(decoded_name(found[1].replace("+", " "))):
             value = _URL_PARAMETER_VALUE_RE.match(text, at)
             assert value is not None  # it matches an empty value too
             at = value.end()

@@ -32,6 +32,7 @@ from analyzer.kinds import (
     is_public_suffix,
     is_secret_name,
     set_cookie_attributes,
+    user_info_spans,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
 from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
@@ -391,6 +392,8 @@ _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\
 # secret's (an HTML form's `<input name="csrf_token" value="...">`, `<meta name="csrf-token" content="...">`, a .NET
 # config's `<add key="ApiKey" value="..."/>`).
 _TAG_RE = re.compile(r"<[A-Za-z_][^<>]*>")
+# A tag's name, with its prefix and without, read from past its `<`.
+_MARKUP_TAG_NAME_RE = re.compile(r"((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))")
 # An element's end tag (`</wsse:Password>`, `</token >`), its name with its prefix.
 _END_TAG_RE = re.compile(r"</((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*>")
 # Its value quoted or, as HTML allows (a minifier writes `<input name=csrf_token value=...>`), not.
@@ -400,13 +403,61 @@ _ATTRIBUTE_RE = re.compile(
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
-# or `name = value` (INI, TOML): its name unquoted at the line's start, a space after the `:` (not `https://`, `12:30`),
-# a space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
+# or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
+# any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
+# space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
 # check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
 _LINE_ENTRY_RE = re.compile(
-    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})(?:[ \t]*:(?:[ \t]+|(?=\r?$))|[ \t]+=[ \t]*)"
+    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?"
+    r"(?P<key>'(?P<single>[^'\r\n]{1,100})'|\"(?P<double>[^\"\r\n]{1,100})\"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"
+    r"(?:[ \t]*:(?!:)[ \t]*|[ \t]+=[ \t]*)"
     r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
 )
+# What a flow mapping (YAML's `{password: abc, user: bob}`, a Python dict's repr `{'token': 'abc'}`, JSON's object)
+# is read by: its brackets and commas; after a `{`, or a `,` inside one, an entry may start.
+_FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
+# An entry's name, bare or quoted, and its `:` (not a `::`; a bare name starts with no digit: `{12:30}`).
+_FLOW_KEY_RE = re.compile(
+    r"""\s*(?:'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
+    r"[ \t]*:(?!:)[ \t]*"
+)
+# An entry's value: quoted (to its closing quote on its line; its text in group `single` or `double`), or plain (to
+# the next `,`, bracket or line's end); an object or a list starts with its bracket, read as the text's own.
+_FLOW_VALUE_RE = re.compile(
+    r"""b?'(?P<single>(?:[^'\r\n]|'')*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,{}\[\]\r\n]*)"""
+)
+# A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
+# row or a table: a cell whose text is a secret's name (`<td>password</td>`) labels the next cell of its row, and a
+# header row's one (`<th>password</th>`) the cells of its column below.
+_CELL_TAG_RE = re.compile(r"<(/?)(td|th|dt|dd|tr|table|dl)\b[^<>]*>", re.IGNORECASE)
+_CELL_NAMES = frozenset({"td", "th", "dt", "dd"})
+# A row of a Markdown or ASCII table (`| password | abc |`), or a line that starts one's border (`+----+`); a row
+# whose line is all dashes, colons, `=`, `+` and `|` separates the header above it from the rows below.
+_PIPE_LINE_RE = re.compile(r"(?m)^[ \t]*[|+][^\r\n]*")
+_PIPE_SEPARATOR_RE = re.compile(r"[ \t|+:=-]*[-=][ \t|+:=-]*")
+_PIPE_RE = re.compile(r"\|")
+# A cell's text that is a label: one to three words (`API key`), as a name is written, bold or quoted, a `:` after it.
+_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,2})[*_`'\":]*")
+_LABEL_MAX_CHARS = 200
+_INNER_TAG_RE = re.compile(r"<[^<>]*>")
+# A validation error's message under a field's name (`password: must be at least 8 characters`, Rails' `is too short
+# (minimum is 8 characters)`, `can't be blank`): words and numbers of up to 4 digits only, starting as such a message
+# does and saying what is wrong; shown, for no secret is such a sentence. A quote, a symbol or a word of letters and
+# digits in it (jsonschema's `'hunter2' is too short`, `must not be hunter2`) leaves it hidden: it may quote the value.
+_MESSAGE_WORDS_RE = re.compile(
+    r"(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4})(?:[ ,.;:()-]+(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4}))*[.)]?"
+)
+_MESSAGE_START_RE = re.compile(
+    r"(?i)(?:must|should|is|are|can't|cannot|can not|may not|does not|doesn't|field|this field|ensure|required|too)\b"
+)
+_MESSAGE_REASON_RE = re.compile(
+    r"(?i)\b(?:required|characters?|invalid|blank|empty|match(?:es)?|missing|allowed|at least|at most|minimum|maximum"
+    r"|too (?:short|long|weak|common))\b"
+)
+_MESSAGE_MAX_CHARS = 160
+# A value JSON writes under a double-quoted name: a string, a number, an object or a list (hidden, when the name is a
+# secret's, as a JSON member: `"<redacted>"`), or a constant, which tells nothing.
+_JSON_VALUE_START_RE = re.compile(r'"|-?\d|[\[{]|(?:true|false|null)\b')
 # A YAML value that is none on its line: what follows, more indented (or a list's items at the name's own indent), is.
 _YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # The ends of an exception's name, which a traceback's last line starts with as a `name: value` line does
@@ -423,6 +474,12 @@ _SCHEME_CREDENTIAL_RE = re.compile(
     r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
     r"[A-Za-z0-9._~+/-]+=*[^\s\"'<>,;]*)"
 )
+
+# Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly
+# or as a JSON string quotes them (`response=\\"...\\"`), all of them (`response` is a hash of the password, and with
+# the nonces beside it may be replayed), up to what is no auth-param.
+_DIGEST_PARAM = r"""[A-Za-z0-9_-]+[ \t]*=[ \t]*(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n])*\\?"|[^\s,"'\\<>]+)"""
+_DIGEST_CREDENTIAL_RE = re.compile(rf"(?i)\bdigest[ \t]+({_DIGEST_PARAM}(?:[ \t]*,[ \t]*{_DIGEST_PARAM})*)")
 
 
 @dataclass(frozen=True)
@@ -1231,9 +1288,13 @@ def _charset_label(label: bytes) -> str:
 def _masked(text: str, secret_names: SecretNames) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
-    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, and a member
-    quoted inside a JSON string too."""
+    page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, a member
+    quoted inside a JSON string too, and a URL's user info."""
 
+    if "{" in text:
+        # Its mappings first: a naming member hidden as JSON's (`{"key": "password", "value": "..."}`: `key` is a
+        # secret's name) no longer names the value beside it.
+        text = _hidden_spans(text, merged_spans(_flow_mapping_spans(text, secret_names.hide)))
     parts: list[str] = []
     shown_to = searched_to = 0
     while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
@@ -1241,7 +1302,7 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         with contextlib.suppress(ValueError):
             name = json.loads(f'"{name}"')
         opens_container = match.group(3) in ("[", "{")
-        if not secret_names.hide(name):
+        if not secret_names.hide(name) or _is_message_string(match.group(3)):
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
@@ -1265,7 +1326,20 @@ def _masked(text: str, secret_names: SecretNames) -> str:
 
     masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
     spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
+    if "@" in masked:
+        # A URL's user info (`postgres://app:...@db/app` in a debug page): a password whatever names it.
+        spans += user_info_spans(masked)
     return _hidden_spans(masked, merged_spans(spans)) if spans else masked
+
+
+def _is_message_string(value: str) -> bool:
+    """Whether a JSON member's value is a string holding a validation error's message (`_is_validation_message`)."""
+    if not value.startswith('"') or len(value) > 2 * _MESSAGE_MAX_CHARS:
+        return False
+    try:
+        return _is_validation_message(json.loads(value))
+    except ValueError:
+        return False
 
 
 def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -1290,17 +1364,32 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 continue
             attributes = [(a, next(g for g in (2, 3, 4) if a[g] is not None)) for a in _ATTRIBUTE_RE.finditer(tag[0])]
             named = any(a[1].lower() in _NAMING_ATTRIBUTES and hide(a[group]) for a, group in attributes)
+            tag_name = _MARKUP_TAG_NAME_RE.match(tag[0], 1)
+            assert tag_name is not None  # _TAG_RE's tags start with one
+            # The `value` of an element of a secret's name (`<token value="..."/>`) or of a password field (`<input
+            # type="password" value="...">`) is the secret, as a named one's is; the element's text is not.
+            valued = (
+                named
+                or hide(tag_name[2])
+                or any(a[1].lower() == "type" and a[group].lower() == "password" for a, group in attributes)
+            )
             for attribute, group in attributes:
                 name = attribute[1].lower()
                 # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
                 by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
-                if by_name or (named and name in _VALUE_ATTRIBUTES):
+                if by_name or (valued and name in _VALUE_ATTRIBUTES):
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
             if named and not tag[0].endswith("/>"):
                 # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
                 # section `<div id="session">` names keeps its own elements.
                 text_end = text.find("<", tag.end())
                 spans.append((tag.end(), len(text) if text_end < 0 else text_end))
+    if "{" in text:
+        spans += _flow_mapping_spans(text, hide)
+    if "<" in text:
+        spans += _html_table_spans(text, hide)
+    if "|" in text:
+        spans += _pipe_table_spans(text, hide)
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
@@ -1308,14 +1397,19 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     # DB_PASSWORD` then `value: ...`, as a tag's naming attribute): its `value:` at that column is hidden.
     named_column = -1
     for entry in _LINE_ENTRY_RE.finditer(text):
-        name = entry["name"]
-        column = entry.start("name") - entry.start()
+        name = entry["single"] or entry["double"] or entry["bare"]
+        column = entry.start("key") - entry.start()
         if column < named_column:
             named_column = -1
         if name.lower() in _NAMING_ATTRIBUTES:
             named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
         named = column == named_column and name.lower() in _VALUE_ATTRIBUTES
         if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
+            continue
+        if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
+            # A JSON member's: `_masked` hides it as JSON (`"<redacted>"`), a constant is shown.
+            continue
+        if _is_validation_message(entry["value"]):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))
@@ -1340,6 +1434,237 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     return spans
 
 
+@dataclass
+class _FlowFrame:
+    """An object or a list a flow mapping's text opened at `start`: whether it is a mapping, whether an entry naming it
+    names a secret (`{name: DB_PASSWORD, ...}`), where its `value`/`content` entries' values stand, and the frame
+    whose `value` it is, if any (its span known once it closes)."""
+
+    start: int
+    mapping: bool
+    named: bool = False
+    values: list[tuple[int, int]] = field(default_factory=list)
+    value_of: _FlowFrame | None = None
+
+    def closed(self, end: int) -> list[tuple[int, int]]:
+        """The spans it hides once closed at `end`: its values when named; its own span joins its parent's values."""
+        if self.value_of is not None:
+            self.value_of.values.append((self.start, end))
+        return self.values if self.named else []
+
+
+def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values under a name `hide` says is secret stand in the flow mappings of `text` (`{password: abc}`,
+    `{'api_key': 'abc'}`, quoted ones inside their quotes), an object or a list under one whole, and the `value` of a
+    mapping whose `name`, `key`, `id` or `property` is a secret's (Kubernetes' env list as JSON: `{"name":
+    "DB_PASSWORD", "value": "..."}`), wherever it stands in the mapping."""
+    spans: list[tuple[int, int]] = []
+    frames: list[_FlowFrame] = []
+    # Where an object or a list that is a `value` entry's starts, and the mapping it is the value of.
+    value_start, value_of = -1, None
+    at = 0
+    while (token := _FLOW_TOKEN_RE.search(text, at)) is not None:
+        at = token.end()
+        if token[0] in "}]":
+            if frames:
+                spans += frames.pop().closed(token.end())
+            continue
+        if token[0] in "{[":
+            frame = _FlowFrame(token.start(), mapping=token[0] == "{")
+            if token.start() == value_start:
+                frame.value_of = value_of
+            frames.append(frame)
+        if not frames or not frames[-1].mapping:
+            continue
+        key = _FLOW_KEY_RE.match(text, at)
+        if key is None:
+            continue
+        name = key["single"] or key["double"] or key["bare"]
+        if key.end() < len(text) and text[key.end()] in "{[":
+            if hide(name) and not key["double"]:
+                # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
+                # hidden as JSON (`"<redacted>"`, `_masked`).
+                end = container_end(text, key.end())
+                spans.append((key.end(), end))
+                at = end
+            elif name.lower() in _VALUE_ATTRIBUTES:
+                # Read as the text's own (its entries searched too): its span is known when it closes.
+                value_start, value_of = key.end(), frames[-1]
+            continue
+        value = _FLOW_VALUE_RE.match(text, key.end())
+        assert value is not None  # a plain value may be empty
+        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
+        if (
+            hide(name)
+            and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
+            and value_span[1] > value_span[0]
+            and not _is_validation_message(value[group])
+        ):
+            spans.append(value_span)
+        if name.lower() in _NAMING_ATTRIBUTES and hide(value[group].strip()):
+            frames[-1].named = True
+        if name.lower() in _VALUE_ATTRIBUTES:
+            frames[-1].values.append(value_span)
+        at = value.end()
+    # An answer cut inside a mapping: what its naming entry named is still a secret.
+    while frames:
+        spans += frames.pop().closed(len(text))
+    return spans
+
+
+def _cell_label(cell: str) -> str | None:
+    """A table cell's text (its tags aside) when it is written as a name is (`password`, `**API key**`), else None."""
+    if len(cell) > _LABEL_MAX_CHARS:
+        return None
+    label = _LABEL_RE.fullmatch(_INNER_TAG_RE.sub("", cell).strip())
+    return None if label is None else label[1]
+
+
+@dataclass
+class _TableRow:
+    """The cells of a table's row read so far: whether all are header cells, the columns a secret's name heads, those
+    a naming word heads (`Key`) and whether a `Value` column is beside them, and where the values a label cell before
+    them names stand (a header row's are its column names: not hidden)."""
+
+    header: bool = True
+    cells: int = 0
+    secret_columns: set[int] = field(default_factory=set)
+    naming_columns: set[int] = field(default_factory=set)
+    value_column: bool = False
+    labelled: list[tuple[int, int]] = field(default_factory=list)
+
+    def read_label(self, cell: str, column: int, hide: Callable[[str], bool]) -> bool:
+        """Whether the text of the cell at `column` is a label of a secret's name, noted as its column's header."""
+        label = _cell_label(cell)
+        if label is None:
+            return False
+        self.value_column |= label.lower() in _VALUE_ATTRIBUTES
+        if label.lower() in _NAMING_ATTRIBUTES:
+            self.naming_columns.add(column)
+        if not hide(label):
+            return False
+        self.secret_columns.add(column)
+        return True
+
+    def header_secret_columns(self) -> set[int]:
+        """The columns whose cells below are secrets, as a header row: a `Key` beside a `Value` heads names."""
+        return self.secret_columns - self.naming_columns if self.value_column else self.secret_columns
+
+    def values(self) -> list[tuple[int, int]]:
+        """The values its labels name: none in a header row of more than a label and its value."""
+        return self.labelled if not self.header or self.cells <= 2 else []
+
+
+def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s HTML tables and definition lists stand that a secret's name labels: the cell
+    after a label cell in its row (`<td>password</td><td>...</td>`, `<dt>token</dt><dd>...</dd>`), and the cells
+    below a header cell (`<th>password</th>`) in its column."""
+    spans: list[tuple[int, int]] = []
+    row = _TableRow()
+    secret_columns: set[int] = set()
+    # The open cell's text's start (-1: none open) and what it is: a label's value ("label"), a secret column's
+    # ("column") or neither (""); whether the cell before it in its row labels a secret.
+    cell_start, value, labelled = -1, "", False
+    for tag in _CELL_TAG_RE.finditer(text):
+        if cell_start >= 0:
+            if value == "column":
+                spans.append((cell_start, tag.start()))
+            elif value == "label":
+                row.labelled.append((cell_start, tag.start()))
+            else:
+                labelled = row.read_label(text[cell_start : tag.start()], row.cells - 1, hide)
+            cell_start = -1
+        name = tag[2].lower()
+        if name in _CELL_NAMES:
+            if not tag[1]:
+                row.header &= name == "th"
+                by_column = name == "td" and row.cells in secret_columns
+                cell_start, value = tag.end(), "column" if by_column else "label" if labelled else ""
+                labelled = False
+                row.cells += 1
+            continue
+        # A row's or a table's start or end.
+        spans += _ended_row(row, secret_columns)
+        row, labelled = _TableRow(), False
+        if name != "tr":
+            secret_columns = set()
+    if cell_start >= 0 and value == "column":
+        spans.append((cell_start, len(text)))
+    elif cell_start >= 0 and value == "label":
+        row.labelled.append((cell_start, len(text)))
+    return [*spans, *_ended_row(row, secret_columns)]
+
+
+def _ended_row(row: _TableRow, secret_columns: set[int]) -> list[tuple[int, int]]:
+    """The spans of a row's labelled values once it ended; a header row's secret columns go into `secret_columns`."""
+    if row.cells and row.header:
+        secret_columns.clear()
+        secret_columns.update(row.header_secret_columns())
+    return row.values()
+
+
+def _pipe_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s Markdown and ASCII tables stand that a secret's name labels: the cell after a
+    label cell in its row (`| password | ... |`), and the cells below a header cell in its column (the header: a
+    table's first row, with a separator line under it)."""
+    spans: list[tuple[int, int]] = []
+    secret_columns: set[int] = set()
+    pending: _TableRow | None = None
+    rows = 0
+    previous_end = -1
+    for line in _PIPE_LINE_RE.finditer(text):
+        if text[previous_end : line.start()] not in ("\n", "\r\n"):
+            # Another table.
+            spans += pending.labelled if pending else []
+            pending, rows, secret_columns = None, 0, set()
+        previous_end = line.end()
+        if _PIPE_SEPARATOR_RE.fullmatch(line[0]):
+            if pending is not None and rows == 1:
+                pending.header = True
+                secret_columns = pending.header_secret_columns()
+                spans += pending.values()
+            elif pending is not None:
+                spans += pending.labelled
+            pending = None
+            continue
+        spans += pending.labelled if pending else []
+        pending = None
+        if not line[0].lstrip(" \t").startswith("|"):
+            continue
+        rows += 1
+        pending = _TableRow(header=False)
+        pipes = [line.start() + found.start() for found in _PIPE_RE.finditer(line[0])]
+        bounds = list(zip(pipes, [*pipes[1:], line.end()], strict=True))
+        labelled = False
+        for column, (pipe, end) in enumerate(bounds):
+            cell = text[pipe + 1 : end]
+            start = pipe + 1 + len(cell) - len(cell.lstrip())
+            stop = pipe + 1 + len(cell.rstrip())
+            if stop <= start:
+                labelled = False
+                continue
+            if column in secret_columns:
+                spans.append((start, stop))
+            elif labelled:
+                pending.labelled.append((start, stop))
+            labelled = pending.read_label(cell, column, hide)
+        pending.cells = len(bounds)
+    return spans + (pending.labelled if pending else [])
+
+
+def _is_validation_message(value: str) -> bool:
+    """Whether a value under a secret's name is a validation error's message, no secret (`must be at least 8
+    characters`; see _MESSAGE_WORDS_RE)."""
+    value = value.strip()
+    return (
+        len(value) <= _MESSAGE_MAX_CHARS
+        and _MESSAGE_START_RE.match(value) is not None
+        and _MESSAGE_WORDS_RE.fullmatch(value) is not None
+        and _MESSAGE_REASON_RE.search(value) is not None
+    )
+
+
 def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:
     """Where the first of an element's end tags (`end_tags`, in order: `</name>`, `</name >`; not `</nameHash>`) after
     `start` starts, or `text_end` (an answer the quote cut inside the element)."""
@@ -1348,8 +1673,10 @@ def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:
 
 
 def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
-    """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`)."""
-    return [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+    """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`, Digest's
+    auth-params)."""
+    spans = [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+    return spans + [found.span(1) for found in _DIGEST_CREDENTIAL_RE.finditer(text)] if "=" in text else spans
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -1228,10 +1228,10 @@ class TestSecretByName:
         check = {**CHECK, "query": f'sum(up{{t="{{{{ {name} }}}}"}})', "params": {name: declared}}
         return build_catalog([("c.yaml", {"sources": SOURCES, "checks": [check]})], Registry.default()).warnings
 
-    @pytest.mark.parametrize("name", ["token", "keyspace"])
+    @pytest.mark.parametrize("name", ["token", "primary_key"])
     def test_is_warned(self, name):
-        # `keyspace` holds a secret's word and no secret: its value was hidden in every query quoted, and the page's
-        # plot dropped, with nothing to say why.
+        # `primary_key` holds a secret's word and no secret: its value was hidden in every query quoted, and the
+        # page's plot dropped, with nothing to say why.
         assert self.warnings_for(name) == [
             f"c.yaml: check 'error-rate': param {name!r} is secret by its name: its value shows as <redacted> in "
             "args, links, the history, logs and every query or reason quoting it, and a verdict page draws no plot "
@@ -1240,7 +1240,7 @@ class TestSecretByName:
 
     @pytest.mark.parametrize("secret", [True, False])
     def test_secret_written_either_way_is_not(self, secret):
-        assert self.warnings_for("keyspace", secret=secret) == []
+        assert self.warnings_for("primary_key", secret=secret) == []
 
     def test_a_name_of_no_secret_is_not(self):
         assert self.warnings_for("canary_hash") == []

@@ -28,6 +28,7 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
+from checks.http_smoke import judge as judge_module
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange, markup_secret_spans
 from checks.http_smoke.spec import Step
@@ -2042,6 +2043,33 @@ class _CountingText(str):
         return found
 
 
+class _CountingPattern:
+    """A compiled pattern that counts the characters its searches are asked to pass over: from where each starts to
+    where it found its match (or to the text's end), a whole pass for `finditer` and `fullmatch`."""
+
+    def __init__(self, pattern: re.Pattern[str], counter: list[int]) -> None:
+        self._pattern = pattern
+        self._counter = counter
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        found = self._pattern.search(text, pos, endpos)
+        self._counter[0] += (min(len(text), endpos) if found is None else found.end()) - pos
+        return found
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        found = self._pattern.match(text, pos, endpos)
+        self._counter[0] += 1 if found is None else found.end() - pos + 1
+        return found
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        self._counter[0] += min(len(text), endpos) - pos
+        return self._pattern.fullmatch(text, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self._counter[0] += min(len(text), endpos) - pos
+        return self._pattern.finditer(text, pos, endpos)
+
+
 class TestJudgeSecretsInMarkup:
     """A value under a secret name in an answer written as XML, HTML, YAML or header lines, and a credential after an
     HTTP auth scheme, are quoted as REDACTED; the rest of the answer, and words that only follow such a name or scheme,
@@ -2110,13 +2138,92 @@ class TestJudgeSecretsInMarkup:
             ),
             (
                 b"<tr><td>Authorization</td><td>Bearer eyJhbGciOi.s3cr3t</td></tr>",
-                "<tr><td>Authorization</td><td>Bearer <redacted></td></tr>",
+                "<tr><td>Authorization</td><td><redacted></td></tr>",
             ),
             (b'{"error": "bad header Basic dXNlcjpzM2NyM3Q="}', '{"error": "bad header Basic <redacted>"}'),
             # A long word after a scheme is a credential, letters only.
             (b"retry with Bearer abcdefghijklmnopqrstuvwx", "retry with Bearer <redacted>"),
             # Escapes an encoder wrote in the token go with it (cut at one, the rest showed).
             (b'{"echo": "Bearer s3cr3t-t0k\\u0026x"}', '{"echo": "Bearer <redacted>"}'),
+            # YAML's flow mappings and a Python dict's repr: an entry's value, an object or a list under it whole, the
+            # entries of a mapping under another name searched too.
+            (
+                b"cfg: {db: {password: 's3cr3t-pw', port: 5432}, api_keys: [s3cr3t-1, s3cr3t-2], n: 1}",
+                "cfg: {db: {password: '<redacted>', port: 5432}, api_keys: <redacted>, n: 1}",
+            ),
+            (b"{'api_key': 's3cr3t', 'n': 2}", "{'api_key': '<redacted>', 'n': 2}"),
+            # YAML's quoted names at a line's start.
+            (
+                b"'api_key': s3cr3t\n\"client secret\": s3cr3t-2\nn: 1\n",
+                "'api_key': <redacted>\n\"client secret\": <redacted>\nn: 1\n",
+            ),
+            # A header line without a space after its `:`, as HTTP allows.
+            (b"Host: app\r\nX-Api-Key:s3cr3t\r\n", "Host: app\r\nX-Api-Key:<redacted>\r\n"),
+            # The value of an element of a secret's name, closing itself or not, and of a password field.
+            (
+                b'<token value="s3cr3t"/><apiKey id="k1" content="s3cr3t-2"></apiKey>'
+                b'<input type="password" name="pw" value="s3cr3t-3">Sign in',
+                '<token value="<redacted>"/><apiKey id="k1" content="<redacted>"></apiKey>'
+                '<input type="password" name="pw" value="<redacted>">Sign in',
+            ),
+            # Table cells: the one after a label cell in its row, those below a header cell in its column.
+            (
+                b"<tr><td>password</td><td><code>s3cr3t</code></td></tr><tr><td>user</td><td>bob</td></tr>",
+                "<tr><td>password</td><td><redacted></td></tr><tr><td>user</td><td>bob</td></tr>",
+            ),
+            (
+                b"<table><tr><th>user</th><th>API key</th><th>email</th></tr>"
+                b"<tr><td>bob</td><td>s3cr3t</td><td>b@x</td></tr></table><table><tr><td>a</td><td>b</td></tr></table>",
+                "<table><tr><th>user</th><th>API key</th><th>email</th></tr>"
+                "<tr><td>bob</td><td><redacted></td><td>b@x</td></tr></table><table><tr><td>a</td><td>b</td></tr></table>",
+            ),
+            (
+                b"<dl><dt>Token</dt><dd>s3cr3t</dd><dt>Region</dt><dd>eu</dd></dl>",
+                "<dl><dt>Token</dt><dd><redacted></dd><dt>Region</dt><dd>eu</dd></dl>",
+            ),
+            (
+                b"| Key | Value |\n|---|---|\n| password | s3cr3t |\n| user | bob |\n",
+                "| Key | Value |\n|---|---|\n| password | <redacted> |\n| user | bob |\n",
+            ),
+            (
+                b"| user | password | email |\n|------|----------|-------|\n| bob | s3cr3t | b@x |\n",
+                "| user | password | email |\n|------|----------|-------|\n| bob | <redacted> | b@x |\n",
+            ),
+            (
+                b"+----------+--------+\n| name     | value  |\n+----------+--------+\n| password | s3cr3t |\n"
+                b"+----------+--------+\n",
+                "+----------+--------+\n| name     | value  |\n+----------+--------+\n| password | <redacted> |\n"
+                "+----------+--------+\n",
+            ),
+            # Kubernetes' env list as JSON: the value a naming member names, before or after it; a `key` naming it is
+            # hidden too, as a secret's name.
+            (
+                b'[{"name":"DB_PASSWORD","value":"s3cr3t"},{"value":"s3cr3t-2","name":"API_TOKEN"},'
+                b'{"name":"REGION","value":"eu"},{"key":"password","value":"s3cr3t-3"}]',
+                '[{"name":"DB_PASSWORD","value":"<redacted>"},{"value":"<redacted>","name":"API_TOKEN"},'
+                '{"name":"REGION","value":"eu"},{"key":"<redacted>","value":"<redacted>"}]',
+            ),
+            (
+                b"{name: DB_PASSWORD, value: {a: [1, 2], b: s3cr3t}, n: 1}",
+                "{name: DB_PASSWORD, value: <redacted>, n: 1}",
+            ),
+            # Digest's credential, in a JSON string too.
+            (
+                b'{"echo": "Digest username=\\"bob\\", realm=\\"r\\", response=\\"s3cr3t6629fae4\\""}',
+                '{"echo": "Digest <redacted>"}',
+            ),
+            (b'<p>Digest username="bob", nonce="n", response="s3cr3t6629"</p>', "<p>Digest <redacted></p>"),
+            # A message that may quote the value (a quote, a word of letters and digits), or words that are no message.
+            (
+                b"password: 's3cr3t' is too short\napi_key: must not be s3cr3t9\ntoken: s3cr3t horse battery staple\n",
+                "password: <redacted>\napi_key: <redacted>\ntoken: <redacted>\n",
+            ),
+            (b'{"password": "must be at least 8 characters s3cr3t9"}', '{"password": "<redacted>"}'),
+            # A URL's user info, under whatever name (a debug page's DSN), a password holding a `?` too.
+            (
+                b'{"db": "postgres://app:s3cr3t@db:5432/app", "cache": "redis://:s3cr3t?x@cache:6379"}',
+                '{"db": "postgres://<redacted>@db:5432/app", "cache": "redis://<redacted>@cache:6379"}',
+            ),
         ],
         ids=[
             "soap",
@@ -2137,6 +2244,24 @@ class TestJudgeSecretsInMarkup:
             "basic-in-json",
             "long-letters",
             "escaped",
+            "yaml-flow",
+            "python-dict",
+            "yaml-quoted-names",
+            "header-without-space",
+            "secret-element-value",
+            "html-row-label",
+            "html-column-header",
+            "html-definition-list",
+            "markdown-key-value",
+            "markdown-column-header",
+            "ascii-table",
+            "env-list-json",
+            "env-list-flow",
+            "digest-in-json",
+            "digest",
+            "message-quoting-a-value",
+            "json-message-quoting-a-value",
+            "url-user-info",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2153,14 +2278,29 @@ class TestJudgeSecretsInMarkup:
             b"Traceback (most recent call last):\nKeyError: 'region'\n",
             # A name holding a secret's letters only as no secret (a count of tokens, an author).
             b"max_tokens: 1000\n<author>ann</author>",
-            # `12:30`, `https://`: no `name: value` line.
-            b"token:https://app/x at 12:30\n",
+            # `12:30`, `https://`, a path of names (`auth::`): no `name: value` line.
+            b"https://app/x at 12:30\nauth::Token::new()\n",
             # An element of a secret's name that closes itself holds nothing: what follows is shown.
             b"<token /><status>down</status>",
             # A short word after a scheme's name, a digit in it: a version, no credential.
             b"API token v2 is required; send Bearer v1 no more",
             # A section a secret's name names keeps its elements' text, the error in it.
             b'<div id="session"><p>your sign-in expired</p></div>',
+            # A mapping's entries under other names, a string's words, a Key column beside a Value column (names).
+            b'{"msg": "a, token: b", "n": 1}\n{db: {port: 5432}, note: [a, b]}\n'
+            b"| Key | Value |\n|---|---|\n| region | eu |",
+            # A cell of prose after a secret's word; a Digest header's digest (RFC 3230), words after `Digest`.
+            b"<tr><td>Your session expired, sign in again</td><td>now</td></tr>Digest: SHA-256=abc; Digest auth failed",
+            # An element holding a secret's letters that holds none (a list's count).
+            b'<token-list count="3"/>',
+            # A validation error's message under a secret's name, as JSON, YAML or a flow mapping writes it.
+            b'{"errors": {"password": "must be at least 8 characters", "api_key": "is invalid"}}',
+            b"password: Must be at least 8 characters long.\napi_key: is too short (minimum is 32 characters)\n",
+            b"{password: can't be blank, user: bob}",
+            # Names holding `key` or `session` as other words' letters: a monkey, a count of sessions.
+            b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
+            # A URL's query after its host, a path's `@`: no user info.
+            b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
         ],
     )
     def test_shown(self, body):
@@ -2187,6 +2327,48 @@ class TestJudgeSecretsInMarkup:
         counted = _CountingText(text)
         markup_secret_spans(counted, is_secret_name)
         assert counted.visited_chars <= 4 * len(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # A `value` entry's object was read to its end from each entry: every `{value: [` nested in the last.
+            "{value: [" * 2000,
+            "{token: {" * 2000,
+            "{name: api_key, value: [" * 1000,
+            "{a: 'x, b: \"y\n" * 1000,
+            "<tr><td>password</td><td>" * 1000,
+            "<table><tr><th>token</th></tr><tr><td>" * 1000,
+            "| password | " * 2000,
+            "| token |\n|---|\n" * 1000,
+        ],
+        ids=[
+            "value-lists",
+            "secret-objects",
+            "named-values",
+            "open-quotes",
+            "html-rows",
+            "html-tables",
+            "pipe-cells",
+            "pipe-headers",
+        ],
+    )
+    def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
+        # The characters the scans' searches are asked to pass over, counted (a time limit is no test): at most a
+        # few times the text's length, not its square.
+        counter = [0]
+        for name in (
+            "_FLOW_TOKEN_RE",
+            "_FLOW_KEY_RE",
+            "_FLOW_VALUE_RE",
+            "_CONTAINER_TOKEN_RE",
+            "_CELL_TAG_RE",
+            "_PIPE_LINE_RE",
+            "_PIPE_RE",
+            "_PIPE_SEPARATOR_RE",
+        ):
+            monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+        markup_secret_spans(text, is_secret_name)
+        assert 0 < counter[0] <= 8 * len(text)
 
 
 class TestJudgeExpectedSecrets:
@@ -3438,8 +3620,19 @@ class TestSecretParams:
                 "[db]\nuser = bob\npassword = <redacted>\n",
                 "pw-l1t3ral-9",
             ),
+            (
+                "login: {user: bob, password: pw-l1t3ral-9}\n",
+                "login: {user: bob, password: <redacted>}\n",
+                "pw-l1t3ral-9",
+            ),
+            (
+                '[{"name": "DB_PASSWORD", "value": "pw-l1t3ral-9"}]',
+                '[{"name": "DB_PASSWORD", "value": "<redacted>"}]',
+                "pw-l1t3ral-9",
+            ),
+            ("X-Api-Key:pw-l1t3ral-9\nAccept: json\n", "X-Api-Key:<redacted>\nAccept: json\n", "pw-l1t3ral-9"),
         ],
-        ids=["soap", "xml-attribute", "yaml", "ini"],
+        ids=["soap", "xml-attribute", "yaml", "ini", "yaml-flow", "env-list-json", "header-without-space"],
     )
     def test_an_xml_or_yaml_text_body_shows_no_secret_value(self, body, shown, written):
         # Only forms and JSON were read: a SOAP login's password showed in GET /api/v1/checks/{name} and the check page,

@@ -127,6 +127,7 @@ PUBLIC_NAMES = [
     "share_of_itself",
     "url_for_message",
     "url_with_scheme",
+    "user_info_spans",
     "silence_s",
     "stopped_reporting",
     "regex_equality_warnings",

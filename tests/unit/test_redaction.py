@@ -20,6 +20,7 @@ from analyzer.redaction import (
     may_be_shown,
     parser_error_for_log,
     scrubber,
+    url_for_message,
 )
 
 
@@ -70,6 +71,22 @@ class TestSecrets:
             ("renewTokens", True),
             ("max_new_tokens", False),
             ("maxNewTokens", False),
+            # Words holding `key` as their letters, lower case; a count or a time of sessions: their values were hidden.
+            ("monkey", False),
+            ("Turkey", False),
+            ("keyboard_layout", False),
+            ("hotkey", False),
+            ("sessions_open", False),
+            ("sessionTimeout", False),
+            ("active_sessions", False),
+            # A key of another word's letters (`monKey`, a "mon" key), a store of keys, a session's id: secrets.
+            ("monKey", True),
+            ("daemonKey", True),
+            ("monkey_api_key", True),
+            ("keystore", True),
+            ("active_session", True),
+            ("sessions", True),
+            ("session_count_token", True),
         ],
     )
     def test_names(self, name, secret):
@@ -338,10 +355,31 @@ class TestHideCredentials:
                 'sent Digest username="bob", realm="r", response="6629fae4" to',
                 "sent Digest <redacted> to",
             ),
+            # A password holding a `?` (its start showed), and a query after a host whose `@` is a mail address's.
+            ("to http://svc:pa?ss-9f8e@prom:9090/q", "to http://<redacted>@prom:9090/q"),
+            ("see //host?email=ops@example.com", "see //host?email=ops@example.com"),
         ],
     )
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
+
+
+class TestUrlForMessage:
+    """A URL an error quotes shows no user info and no query or fragment."""
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("http://u:pw@prom:9090/x?q=1", "http://<redacted>@prom:9090/x?<redacted>"),
+            # A password holding a `?` or a `#`: read as the query's start, the user and the password's start showed.
+            ("http://u:pa?ss@prom:9090/x", "http://<redacted>@prom:9090/x"),
+            ("u:pa#ss@prom:9090", "<redacted>@prom:9090"),
+            ("http://prom:9090?to=ops@example.com", "http://prom:9090?<redacted>"),
+            ("prom:9090", "prom:9090"),
+        ],
+    )
+    def test_shown(self, url, shown):
+        assert url_for_message(url) == shown
 
 
 class TestHideUrlSecrets:
@@ -384,6 +422,24 @@ class TestHideUrlSecrets:
             # No user info: an image's tag before its digest, a mail address.
             ("nginx:1.25@sha256:0a1b", "nginx:1.25@sha256:0a1b"),
             ("mailto:ops@example.com", "mailto:ops@example.com"),
+            # A name whose space is written `+`, as a form encoder writes it: `api key` is a secret's name.
+            ("http://host/?api+key=k3y&x=1", "http://host/?api+key=<redacted>&x=1"),
+            # A password holding a `?`: cut there, its user and the password's start showed.
+            ("https://u:pa?ss@host/x", "https://<redacted>@host/x"),
+            ("https://u:1234?x@host/x", "https://<redacted>@host/x"),
+            # A `?` after a host (and its port) starts a query whose `@` is no user info's.
+            ("https://host:8080?to=ops@example.com", "https://host:8080?to=ops@example.com"),
+            ("https://u:p@host?to=ops@example.com", "https://<redacted>@host?to=ops@example.com"),
+            # Oracle's `user/password@`: before a host and port, `//`, a connect descriptor or a TNS alias.
+            ("scott/tiger@db.internal:1521/orcl", "scott/<redacted>@db.internal:1521/orcl"),
+            ("dsn=scott/tiger@//db:1521/orcl", "dsn=scott/<redacted>@//db:1521/orcl"),
+            ("scott/ti@ger@(DESCRIPTION=(HOST=db))", "scott/<redacted>@(DESCRIPTION=(HOST=db))"),
+            ("sqlplus scott/tiger@orcl", "sqlplus scott/<redacted>@orcl"),
+            # A path to a module's version or an image's double size; a path that starts with `/`.
+            ("example.com/mod@v1.2.3", "example.com/mod@v1.2.3"),
+            ("img/logo@2x.png", "img/logo@2x.png"),
+            ("/images/logo@host", "/images/logo@host"),
+            ("repo/image@sha256:0a1b", "repo/image@sha256:0a1b"),
         ],
     )
     def test_hidden(self, text, shown):
