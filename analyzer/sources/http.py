@@ -600,7 +600,7 @@ def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
     (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
-    read against the later of our clock and the answer's `date_s` (see cookie_life_s), as the judge reads a captured
+    read by the answer's `date_s` (see cookie_life_s), as the judge reads a captured
     one. A Domain that is the answer's host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a
     cookie for that host alone (see cookie_domain)."""
     pair, *attributes = line.split(";")

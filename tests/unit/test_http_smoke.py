@@ -1648,8 +1648,8 @@ def http_date(time_s: float) -> str:
 
 
 class TestJudgeCookieExpiresByTheAnswersDate:
-    """An Expires is past when it is past by the analyzer's clock or by the answer's own Date (a server means it by
-    its clock); a Max-Age, and a cookie that lives on by both, are read as before."""
+    """An Expires is read by the answer's own Date when it has one (a server means it by its clock, and Chromium reads
+    it so), else by the analyzer's clock; a Max-Age counts from now whatever the Date."""
 
     @staticmethod
     def captured(*headers: tuple[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -1698,11 +1698,21 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             got
         )
 
-    def test_an_expires_past_by_our_clock_deletes_whatever_the_date(self):
-        # A server whose clock runs behind: past by ours, as browsers read it, a deletion as before.
+    def test_an_expires_past_by_our_clock_is_kept_when_the_date_says_it_is_ahead(self):
+        # A server whose clock runs an hour behind sets a session for its next 59 minutes: Chromium keeps it (its
+        # Expires read by the Date, tests/integration/test_http_smoke_cookies_browser.py), and so is it captured;
+        # read by our clock it was deleted, and the login failed where users are signed in.
         captured, got = self.captured(
             ("Date", http_date(time.time() - 3600)),
             ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() - 60)}"),
+        )
+        assert (captured, got) == ({"sid": "s3ss10n"}, [])
+
+    def test_an_expires_past_by_the_date_deletes_whatever_our_clock(self):
+        # The same server signing out, an Expires a second before its Date: a deletion.
+        captured, got = self.captured(
+            ("Date", http_date(time.time() - 3600)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() - 3601)}"),
         )
         assert (captured, got) == ({}, ["a Set-Cookie that deletes it"])
 
