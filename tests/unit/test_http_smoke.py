@@ -487,6 +487,19 @@ class TestAssertions:
                 {"json": [{"path": "$.n", "equals": 1}]},
                 "json $.n equals: expected 1, got true",
             ),
+            # A string and a number that read as the same number are no match, and the failure says which is which.
+            (
+                httpx.Response(200, json={"n": 1000}),
+                {"json": [{"path": "$.n", "equals": "1e3"}]},
+                'json $.n equals: expected "1e3", got 1000 (a number, where equals is a string: write equals unquoted, '
+                "as JSON writes the number, to mean it)",
+            ),
+            (
+                httpx.Response(200, json={"n": "1000"}),
+                {"json": [{"path": "$.n", "equals": 1000}]},
+                'json $.n equals: expected 1000, got "1000" (a string, where equals is a number: quote equals to mean '
+                "the string)",
+            ),
             (
                 httpx.Response(200, json={}),
                 {"json": [{"path": "$.n", "equals": None}]},
@@ -1380,6 +1393,47 @@ def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, 
     fields.setdefault("url", f"{BASE}/")
     exchange = HttpExchange(status=status, headers=headers, body=body, latency_ms=latency_ms, **fields)
     return judge_exchange(step, exchange, "step s")
+
+
+class TestJudgeStringAgainstNumber:
+    """A string never equals a number; when the two read as the same number, the failure says which is which."""
+
+    @pytest.mark.parametrize(
+        ("body", "equals", "got"),
+        [
+            (
+                b'{"n": 1000}',
+                "1e3",
+                "1000 (a number, where equals is a string: write equals unquoted, as JSON writes "
+                "the number, to mean it)",
+            ),
+            (
+                b'{"n": 1000}',
+                "1000",
+                "1000 (a number, where equals is a string: write equals unquoted, as JSON writes "
+                "the number, to mean it)",
+            ),
+            (b'{"n": "1e3"}', 1000, '"1e3" (a string, where equals is a number: quote equals to mean the string)'),
+            (b'{"n": " 7 "}', 7, '" 7 " (a string, where equals is a number: quote equals to mean the string)'),
+            # Nothing more where they read otherwise, or one is no number.
+            (b'{"n": "1001"}', 1000, '"1001"'),
+            (b'{"n": 1000}', "ok", "1000"),
+            (b'{"n": "true"}', 1, '"true"'),
+            (b'{"n": true}', "1", "true"),
+            (b'{"n": "1"}', True, '"1"'),
+            (b'{"n": "NaN"}', 1, '"NaN"'),
+        ],
+    )
+    def test_the_failure_says_which_is_which(self, body, equals, got):
+        failures = judged({"json": [{"path": "$.n", "equals": equals}]}, body=body)
+        assert [failure.got for failure in failures.failures] == [got]
+
+    def test_a_secret_path_says_it_without_the_values(self):
+        failures = judged({"json": [{"path": "$.token", "equals": "1000"}]}, body=b'{"token": 1000}')
+        assert [failure.got for failure in failures.failures] == [
+            '"<redacted>" (a number, where equals is a string: write equals unquoted, as JSON writes the number, to '
+            "mean it)"
+        ]
 
 
 class TestJudgeStatus:
