@@ -138,10 +138,11 @@ def cookie_expiry_s(text: str) -> float | None:
 
 
 def answer_date_s(dates: Iterable[str]) -> float | None:
-    """The time (Unix seconds) an answer's Date lines name, read as a cookie-date is (RFC 9110's three forms among
-    them); of lines that differ the latest; None without one that names a time."""
-    times = [found for text in dates if (found := cookie_expiry_s(text)) is not None]
-    return max(times, default=None)
+    """The time (Unix seconds) an answer's first Date line names, read as a cookie-date is (RFC 9110's three forms
+    among them); None when it names none, whatever later lines name. Chromium reads the first line alone (the latest
+    of lines that differ deleted a cookie it keeps)."""
+    first = next(iter(dates), None)
+    return None if first is None else cookie_expiry_s(first)
 
 
 def cookie_life_s(attributes: Mapping[str, str], date_s: float | None, now_s: float) -> float | None:

@@ -86,6 +86,38 @@ CASES = {
         None,
         None,
     ),
+    # Of two Date lines the first is the server's clock (the latest deleted a cookie chromium keeps), and a first
+    # that names no time is none: our clock reads the Expires.
+    "two dates, the later first": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S + 3600)),
+            ("Date", http_date(NOW_S)),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
+        ),
+        None,
+        None,
+    ),
+    "two dates, the later last": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S)),
+            ("Date", http_date(NOW_S + 3600)),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
+        ),
+        "c=v",
+        None,
+    ),
+    "a date that names no time, then one ahead": Case(
+        (),
+        (
+            ("Date", "soon"),
+            ("Date", http_date(NOW_S + 3600)),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
+        ),
+        "c=v",
+        None,
+    ),
     "an expires a day ahead, a date ten years ahead": Case(
         (),
         (

@@ -229,8 +229,8 @@ class TestCookieExpiry:
 
 
 class TestCookieLife:
-    """A cookie lives its Max-Age from now, else to its Expires from the answer's Date (the latest of its Date lines
-    that name a time; our clock without one), as Chromium reads it; without either it is a session cookie."""
+    """A cookie lives its Max-Age from now, else to its Expires from the answer's Date (its first Date line; our clock
+    when that names no time), as Chromium reads it; without either it is a session cookie."""
 
     NOW_S = 1_000_000.0
 
@@ -264,7 +264,10 @@ class TestCookieLife:
             # RFC 9110's obsolete forms, which recipients read too.
             (["Thursday, 01-Jan-70 00:01:00 GMT"], 60),
             (["Thu Jan  1 00:01:00 1970"], 60),
-            (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 120),
+            # The first line alone, as Chromium reads it.
+            (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 60),
+            (["Thu, 01 Jan 1970 00:02:00 GMT", "Thu, 01 Jan 1970 00:01:00 GMT"], 120),
+            (["soon", "Thu, 01 Jan 1970 00:01:00 GMT"], None),
         ],
     )
     def test_answer_date(self, dates, date_s):
