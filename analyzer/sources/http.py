@@ -601,9 +601,9 @@ def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
     (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
-    read by the answer's `date_s` (see cookie_life_s), as the judge reads a captured
-    one. A Domain that is the answer's host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a
-    cookie for that host alone (see cookie_domain)."""
+    read by the answer's `date_s` (see cookie_life_s), as the judge reads a captured one. A Domain that is the answer's
+    host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a cookie for that host alone (see
+    cookie_domain)."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
     life_s = cookie_life_s(read, date_s, time.time())
@@ -669,13 +669,14 @@ class _HopCookies:
         # Read without its Max-Age when it deletes: http.cookiejar keeps nothing of a deletion, whose scope is needed.
         taken = httpx.Cookies(CookieJar(policy=self._rules))
         taken.extract_cookies(httpx.Response(status, headers=[("set-cookie", deletion or line)], request=request))
-        nameless = "=" not in line.partition(";")[0]
+        pair, *attributes = line.split(";")
+        read = set_cookie_attributes(attributes)
+        host = (urlsplit(url).hostname or "").lower()
+        domain = cookie_domain(read, host)
+        identity = (not domain, domain or host, cookie_path(read, url))
+        # Empty when the hop rules refuse the line: browsers keep nothing of it, a deletion included.
         for cookie in taken.jar:
-            _, *attributes = line.split(";")
-            read = set_cookie_attributes(attributes)
-            host = (urlsplit(url).hostname or "").lower()
-            domain = cookie_domain(read, host)
-            held = _HopCookie(cookie, nameless, (not domain, domain or host, cookie_path(read, url)), self._lines)
+            held = _HopCookie(cookie, "=" not in pair, identity, self._lines)
             self._held = [old for old in self._held if (old.name, old.identity) != (held.name, held.identity)]
             if deletion is None:
                 self._held.append(held)
