@@ -73,6 +73,20 @@ CASES = {
     "a nameless session beside a written one": Case(
         ("session=abc; Path={P}",), (("Set-Cookie", "session; Path={P}"),), "session=abc; session", "session=abc"
     ),
+    # A deletion of either deletes that one alone.
+    "a named session deleted beside a nameless one": Case(
+        (),
+        (
+            ("Set-Cookie", "session; Path={P}"),
+            ("Set-Cookie", "session=x; Path={P}"),
+            ("Set-Cookie", "session=; Path={P}; Max-Age=0"),
+        ),
+        "session",
+        None,
+    ),
+    "a nameless session deleted beside a written one": Case(
+        ("session=abc; Path={P}",), (("Set-Cookie", "session; Path={P}; Max-Age=0"),), "session=abc", "session=abc"
+    ),
     # An Expires is read by the answer's Date: behind ours, ahead, far ahead.
     "an expires past by our clock, not by a date behind": Case(
         (),
