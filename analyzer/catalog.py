@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import types
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -225,6 +226,9 @@ def _mark_written_number(container: Any, key: Any, node: yaml.Node) -> None:
 
 
 _YAML_ONLY_BOOLEANS = frozenset({"yes", "no", "on", "off"})
+# A number as JSON writes one. YAML 1.1 reads one with an exponent as a number only with a dot and a signed exponent
+# (`1.0e+3`): `1e3` and `1.5e3` are text to it.
+_JSON_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node: yaml.Node) -> None:
@@ -248,6 +252,11 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
         # `equals:` left empty (a template that rendered nothing) asserted null, and passed on `"status": null`.
         if node.value == "":
             container[key] = WrittenScalar(None, "")
+    elif isinstance(node, yaml.ScalarNode) and isinstance(value, str):
+        # `equals: 1e3` asserted the text "1e3": it failed `"n": 1000`, the number JSON reads 1e3 as, and passed the
+        # text alone. Quoted, it is the text as meant.
+        if node.style is None and _JSON_NUMBER_RE.fullmatch(node.value):
+            container[key] = WrittenScalar(value, node.value)
     else:
         _mark_written_number(container, key, node)
 

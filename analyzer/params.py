@@ -166,10 +166,11 @@ class WrittenNumber(float):
 
 @dataclass(frozen=True)
 class WrittenScalar:
-    """A boolean or null the catalog's YAML read in a JSON assertion's `equals` from text JSON writes otherwise (yes,
-    no, on or off; nothing at all): `read` as YAML read it, `written` the text, which may have meant another value."""
+    """A boolean, null or text the catalog's YAML read in a JSON assertion's `equals` from text JSON reads otherwise
+    (yes, no, on or off; nothing at all; a number YAML 1.1 reads as text, `1e3`): `read` as YAML read it, `written` the
+    text, which may have meant another value."""
 
-    read: bool | None
+    read: bool | str | None
     written: str
 
 

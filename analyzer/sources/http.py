@@ -12,6 +12,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.request
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -600,9 +601,9 @@ def _as_browsers_read(line: str, url: str, date_s: float | None) -> str:
     request path starts with it), and read `Version=1` as an RFC 2965 cookie, with rules no browser has. An Expires
     goes as the Max-Age it amounts to: http.cookiejar reads fewer dates than browsers, and took one it could not read
     (`Thu Jan 01 1970 00:00:00 GMT+0000`, JavaScript's Date text) for none, so such a deletion set the cookie; it is
-    read against the later of our clock and the answer's `date_s` (see cookie_life_s), as the judge reads a captured
-    one. A Domain that is the answer's host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a
-    cookie for that host alone (see cookie_domain)."""
+    read by the answer's `date_s` (see cookie_life_s), as the judge reads a captured one. A Domain that is the answer's
+    host (`url`'s) and an IP address or a public suffix goes, as browsers keep such a cookie for that host alone (see
+    cookie_domain)."""
     pair, *attributes = line.split(";")
     read = set_cookie_attributes(attributes)
     life_s = cookie_life_s(read, date_s, time.time())
@@ -627,26 +628,75 @@ def _deletion(line: str) -> str | None:
     return "; ".join([pair, *(attribute for attribute in attributes if not attribute.startswith("max-age="))])
 
 
-def _set_nameless(hop_cookies: httpx.Cookies, line: str, status: int, request: httpx.Request) -> None:
-    """Sets or deletes in `hop_cookies` the nameless cookie of a Set-Cookie `line` (as _as_browsers_read gives it, its
-    pair without `=`) of the answer to `request`, as browsers do: one nameless cookie per Domain (or host alone) and
-    Path, which a later one replaces or deletes whatever its value, and which no named cookie's line touches."""
-    deletion = _deletion(line)
-    # Read without its Max-Age when it deletes: http.cookiejar keeps nothing of a deletion, whose scope is needed.
-    taken = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
-    taken.extract_cookies(httpx.Response(status, headers=[("set-cookie", deletion or line)], request=request))
-    for cookie in list(taken.jar):
-        # http.cookiejar holds a nameless cookie as one named by its value with no value (sent as that bare word).
-        for held in [held for held in hop_cookies.jar if held.value is None]:
-            if (held.domain, held.path) == (cookie.domain, cookie.path):
-                hop_cookies.jar.clear(held.domain, held.path, held.name)
-        # Not over a named cookie of its value's name and scope, which http.cookiejar holds in the same place: the
-        # named one (a session) is kept, where browsers send both.
-        named = any(
-            (held.domain, held.path, held.name) == (cookie.domain, cookie.path, cookie.name) for held in hop_cookies.jar
-        )
-        if deletion is None and not named:
-            hop_cookies.jar.set_cookie(cookie)
+@dataclass(frozen=True)
+class _HopCookie:
+    """A cookie a hop set: the Cookie http.cookiejar read it as (a nameless one named by its value, with no value),
+    whether it is nameless, its identity in browsers' store, and when it was set (the order of the request's lines)."""
+
+    cookie: Cookie
+    nameless: bool
+    identity: CookieIdentity
+    set_at: int
+
+    @property
+    def name(self) -> str:
+        """Its name, "" for a nameless one."""
+        return "" if self.nameless else self.cookie.name
+
+    @property
+    def pair(self) -> str:
+        """As a Cookie header sends it: `name=value`, a nameless one as its bare value (RFC 6265bis 5.4)."""
+        return self.cookie.name if self.nameless else f"{self.cookie.name}={self.cookie.value}"
+
+
+class _HopCookies:
+    """The cookies the hops of one request set, held as browsers' store holds them (RFC 6265bis 5.7): one per name,
+    Domain or host alone, and Path, a nameless one apart from every named one (of its value's name too), each sent
+    where the hop rules (_HopCookieRules) send it, those of a longer Path first, then the earlier set (Chromium's
+    order). http.cookiejar holds a nameless `session` where it holds the cookie `session`, so one of the two was
+    lost where Chromium sends both."""
+
+    def __init__(self) -> None:
+        self._rules = _HopCookieRules()
+        self._held: list[_HopCookie] = []
+        self._lines = 0
+
+    def take(self, line: str, status: int, url: str, request: httpx.Request) -> None:
+        """Sets or deletes the cookie of a Set-Cookie `line` (as _as_browsers_read gives it) of the answer from `url`
+        to `request`, when the hop rules accept it."""
+        self._lines += 1
+        deletion = _deletion(line)
+        # Read without its Max-Age when it deletes: http.cookiejar keeps nothing of a deletion, whose scope is needed.
+        taken = httpx.Cookies(CookieJar(policy=self._rules))
+        taken.extract_cookies(httpx.Response(status, headers=[("set-cookie", deletion or line)], request=request))
+        pair, *attributes = line.split(";")
+        read = set_cookie_attributes(attributes)
+        host = (urlsplit(url).hostname or "").lower()
+        domain = cookie_domain(read, host)
+        identity = (not domain, domain or host, cookie_path(read, url))
+        # Empty when the hop rules refuse the line: browsers keep nothing of it, a deletion included.
+        for cookie in taken.jar:
+            held = _HopCookie(cookie, "=" not in pair, identity, self._lines)
+            self._held = [old for old in self._held if (old.name, old.identity) != (held.name, held.identity)]
+            if deletion is None:
+                self._held.append(held)
+
+    def holds(self, name: str, identity: CookieIdentity) -> bool:
+        """Whether a named cookie of this name and identity is held (it replaced a written one of that identity)."""
+        return any(not held.nameless and (held.name, held.identity) == (name, identity) for held in self._held)
+
+    def sent_to(self, url: str) -> list[_HopCookie]:
+        """The cookies a request to `url` carries, in the order browsers send them."""
+        # Never opened: http.cookiejar's rules read a request as urllib's, and the URL is a hop's (http or https).
+        request = urllib.request.Request(url)  # noqa: S310
+        sent = [
+            held
+            for held in self._held
+            if self._rules.domain_return_ok(held.cookie.domain, request)
+            and self._rules.path_return_ok(held.cookie.path, request)
+            and self._rules.return_ok(held.cookie, request)
+        ]
+        return sorted(sent, key=lambda held: (-len(held.identity[2]), held.set_at))
 
 
 def _deletes_written(deletion: httpx.Response, url: str, scope: CookieIdentity) -> bool:
@@ -668,56 +718,82 @@ def _deletes_written(deletion: httpx.Response, url: str, scope: CookieIdentity) 
 
 
 def _add_hop_cookies(
-    request: httpx.Request, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies, gone: frozenset[str]
+    request: httpx.Request,
+    hop_cookies: _HopCookies,
+    hop_deletions: httpx.Cookies,
+    gone: frozenset[str],
+    written_scopes: Mapping[str, CookieIdentity],
 ) -> None:
     """Sends with `request` the cookies its earlier hops set that the cookie rules send there, after the cookies of
-    the Cookie header its check wrote, in place of any of those of the same name (as a browser's store holds the
-    later value), and without those of a name an earlier hop deleted there (`hop_deletions`) or deleted whole (`gone`:
-    see _deletes_written) and none set again."""
+    the Cookie header its check wrote that are still held (see _written_kept), as browsers send them: a hop cookie of a
+    name the check wrote whose scope it knows, of another Path or Domain, is another cookie, sent too (before it when
+    its Path is longer)."""
     written = request.headers.pop("cookie", None)
-    # Taken out first: http.cookiejar adds no cookie to a request that has a Cookie header, and a check routing by a
-    # cookie (a canary's) lost the session its login's redirect set.
-    hop_cookies.set_cookie_header(request)
-    from_hops = request.headers.get("cookie")
-    if written is None:
-        return
-    deleted = _deleted_names(str(request.url), hop_deletions) | gone
-    if from_hops is None and not deleted:
+    url = str(request.url)
+    from_hops = hop_cookies.sent_to(url)
+    kept = _written_kept(url, written or "", hop_cookies, hop_deletions, gone, written_scopes)
+    if written is not None and not from_hops and len(kept) == len(_pairs(written)):
         request.headers["Cookie"] = written
         return
-    joined = "; ".join([*_written_kept(written, from_hops, deleted), *([from_hops] if from_hops else [])])
-    if joined:
-        # Empty when a hop deleted every cookie the check wrote: then no Cookie header, as browsers send none.
-        request.headers["Cookie"] = joined
+    pairs = list(kept)
+    for held in from_hops:
+        # Chromium sends the cookie of a longer Path first: a server that reads one cookie of a name reads that one.
+        before = next(
+            (
+                index
+                for index, pair in enumerate(pairs)
+                if _pair_name(pair) == held.name
+                and not held.nameless
+                and held.name in written_scopes
+                and len(written_scopes[held.name][2]) < len(held.identity[2])
+            ),
+            len(pairs),
+        )
+        pairs.insert(before, held.pair)
+    if pairs:
+        # None when a hop deleted every cookie the check wrote and set none: then no Cookie header, as browsers send.
+        request.headers["Cookie"] = "; ".join(pairs)
 
 
 def _deleted_names(url: str, hop_deletions: httpx.Cookies) -> frozenset[str]:
     """The names of the cookies a request's hops deleted (see _deletion) whose scope (Domain, Path) covers `url`."""
     probe = httpx.Request("GET", url)
     hop_deletions.set_cookie_header(probe)
-    return _cookie_names(probe.headers.get("cookie"))
+    return frozenset(_pair_name(pair) for pair in _pairs(probe.headers.get("cookie", "")))
 
 
-def _cookie_names(header: str | None) -> frozenset[str]:
-    """The names of the cookies of a Cookie header (none for None)."""
-    return frozenset(pair.partition("=")[0].strip() for pair in header.split(";")) if header else frozenset()
+def _pairs(header: str) -> list[str]:
+    """The `name=value` pairs of a Cookie header."""
+    return [pair.strip() for pair in header.split(";") if pair.strip()]
 
 
-def _written_kept(written: str, from_hops: str | None, deleted: frozenset[str]) -> list[str]:
-    """The `name=value` pairs of a written Cookie header that no cookie of `from_hops` (those the hops set that go to
-    the same URL) replaces, and whose name is not `deleted` there."""
-    gone = _cookie_names(from_hops) | deleted
-    return [pair.strip() for pair in written.split(";") if pair.strip() and pair.partition("=")[0].strip() not in gone]
+def _pair_name(pair: str) -> str:
+    """The name of a Cookie header's pair."""
+    return pair.partition("=")[0].strip()
 
 
-def _written_cookies_to(
-    url: str, written: str, hop_cookies: httpx.Cookies, hop_deletions: httpx.Cookies, gone: frozenset[str]
-) -> frozenset[str]:
-    """The names of the cookies of a written Cookie header that a request to `url` carries (see _add_hop_cookies)."""
-    probe = httpx.Request("GET", url)
-    hop_cookies.set_cookie_header(probe)
-    kept = _written_kept(written, probe.headers.get("cookie"), _deleted_names(url, hop_deletions) | gone)
-    return frozenset(pair.partition("=")[0].strip() for pair in kept)
+def _written_kept(
+    url: str,
+    written: str,
+    hop_cookies: _HopCookies,
+    hop_deletions: httpx.Cookies,
+    gone: frozenset[str],
+    written_scopes: Mapping[str, CookieIdentity],
+) -> list[str]:
+    """The pairs of a written Cookie header a request to `url` carries: those no hop deleted there (`hop_deletions`)
+    or deleted whole (`gone`, see _deletes_written), nor replaced: one whose scope the check knows
+    (`written_scopes`) by a hop cookie of its name and scope, wherever it goes; another by a hop cookie of its name
+    that goes to `url` (as a browser's store holds the later value). A nameless hop cookie replaces none."""
+    deleted = _deleted_names(url, hop_deletions) | gone
+    named_here = {held.name for held in hop_cookies.sent_to(url) if not held.nameless}
+    kept = []
+    for pair in _pairs(written):
+        name = _pair_name(pair)
+        scope = written_scopes.get(name)
+        replaced = hop_cookies.holds(name, scope) if scope is not None else name in named_here
+        if name not in deleted and not replaced:
+            kept.append(pair)
+    return kept
 
 
 class HttpClient:
@@ -934,7 +1010,7 @@ class HttpClient:
         handshaking = False
         # Cookies the hops of this request set, sent on its later hops (as a browser follows a login's redirect with its
         # session), by the cookie rules (domain, path, Secure); they live as long as the request.
-        hop_cookies = httpx.Cookies(CookieJar(policy=_HopCookieRules()))
+        hop_cookies = _HopCookies()
         # The cookies those hops deleted, by the same rules: a deletion covers the cookie of the Cookie header the check
         # wrote too, as a browser's store deletes the session a sign-out's redirect clears (sent on, the step passed
         # where users are signed out). A cookie set again is in hop_cookies, which replaces it.
@@ -971,7 +1047,7 @@ class HttpClient:
                             timeout_s,
                             where,
                             trace,
-                            (hop_cookies, hop_deletions, frozenset(gone)),
+                            (hop_cookies, hop_deletions, frozenset(gone), written_scopes),
                         )
                     except TargetRefused as exc:
                         # Raised by the network backend, which knows the address but not the step or the hop.
@@ -1021,15 +1097,12 @@ class HttpClient:
                         # One line at a time, in order: http.cookiejar deletes (Max-Age=0) before it sets, so a
                         # session set then cleared by one answer was kept, where browsers keep none.
                         read = _as_browsers_read(line, url, date_s)
+                        hop_cookies.take(read, status, url, response.request)
                         if "=" not in read.partition(";")[0]:
-                            # A nameless cookie (RFC 6265bis 5.6: `session; Max-Age=0` is a value, its name empty),
-                            # which browsers hold apart from every named one: http.cookiejar read it as the cookie
-                            # `session`, and its deletion dropped a session users keep (a signed-out page passed).
-                            # Skipped whole, it was not sent on either, where browsers send its bare value.
-                            _set_nameless(hop_cookies, read, status, response.request)
+                            # A nameless cookie (RFC 6265bis 5.6: `session; Max-Age=0` is a value, its name empty)
+                            # deletes no cookie the check wrote: http.cookiejar read it as the cookie `session`, and
+                            # its deletion dropped a session users keep (a signed-out page passed).
                             continue
-                        one = httpx.Response(status, headers=[("set-cookie", read)], request=response.request)
-                        hop_cookies.extract_cookies(one)
                         if (deletion := _deletion(read)) is not None:
                             deleted = httpx.Response(
                                 status, headers=[("set-cookie", deletion)], request=response.request
@@ -1082,7 +1155,12 @@ class HttpClient:
                         and written is not None
                         and not cookies_may_go(
                             str(target),
-                            _written_cookies_to(str(target), written, hop_cookies, hop_deletions, frozenset(gone)),
+                            frozenset(
+                                _pair_name(pair)
+                                for pair in _written_kept(
+                                    str(target), written, hop_cookies, hop_deletions, frozenset(gone), written_scopes
+                                )
+                            ),
                         )
                     ):
                         # Browsers would not send a cookie the check wrote there: the hop is not sent, and the check
@@ -1135,11 +1213,11 @@ class HttpClient:
         timeout_s: float,
         where: str,
         trace: Callable[[str, Mapping[str, Any]], Awaitable[None]],
-        hops: tuple[httpx.Cookies, httpx.Cookies, frozenset[str]],
+        hops: tuple[_HopCookies, httpx.Cookies, frozenset[str], Mapping[str, CookieIdentity]],
     ) -> httpx.Response:
         """The response with its headers read and its body still on the wire; `trace` hears httpcore's events, and
         the cookies earlier hops set join its Cookie header, and those they deleted leave it (`hops`: the cookies, the
-        deletions and the written cookies deleted whole, see _add_hop_cookies)."""
+        deletions, the written cookies deleted whole and those whose scope is known, see _add_hop_cookies)."""
         with map_httpx_errors(where):
             built = client.build_request(
                 method,

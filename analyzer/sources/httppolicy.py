@@ -138,26 +138,28 @@ def cookie_expiry_s(text: str) -> float | None:
 
 
 def answer_date_s(dates: Iterable[str]) -> float | None:
-    """The time (Unix seconds) an answer's Date lines name, read as a cookie-date is (RFC 9110's three forms among
-    them); of lines that differ the latest; None without one that names a time."""
-    times = [found for text in dates if (found := cookie_expiry_s(text)) is not None]
-    return max(times, default=None)
+    """The time (Unix seconds) an answer's first Date line names, read as a cookie-date is (RFC 9110's three forms
+    among them); None when it names none, whatever later lines name. Chromium reads the first line alone (the latest
+    of lines that differ deleted a cookie it keeps)."""
+    first = next(iter(dates), None)
+    return None if first is None else cookie_expiry_s(first)
 
 
 def cookie_life_s(attributes: Mapping[str, str], date_s: float | None, now_s: float) -> float | None:
     """How long from `now_s` a cookie set with these attributes (as set_cookie_attributes reads them) by an answer
-    dated `date_s` (see answer_date_s) lives: its Max-Age, which wins, else the time to its Expires by the later of our
-    clock and the answer's Date; 0 or less when the line deletes it; None for a session cookie (neither).
-    Browsers compare an Expires with their own clock (RFC 6265 5.3), but a server means one by its own: a sign-out
-    whose Expires is a second before its Date, from a server whose clock runs ahead of ours, read by ours left the
-    session set, and a redirect that signs users out passed."""
+    dated `date_s` (see answer_date_s) lives: its Max-Age, which wins, else the time from the answer's Date (our clock
+    without one) to its Expires; 0 or less when the line deletes it; None for a session cookie (neither).
+    Chromium reads an Expires by the server's clock (canonical_cookie.cc, ParseExpiration: the Expires plus our time
+    less the answer's Date): read by ours, a sign-out whose Expires is a second before its Date, from a server whose
+    clock runs ahead, left the session set (a redirect that signs users out passed), and a session for half an hour
+    from a server whose clock runs an hour behind was deleted where users keep it."""
     max_age = attributes.get("max-age", "")
     if re.fullmatch(r"-?[0-9]+", max_age):
         return float(int(max_age))
     expiry_s = cookie_expiry_s(attributes.get("expires", ""))
     if expiry_s is None:
         return None
-    return expiry_s - max(now_s, date_s if date_s is not None else now_s)
+    return expiry_s - (date_s if date_s is not None else now_s)
 
 
 def cookie_path(attributes: Mapping[str, str], url: str) -> str:

@@ -794,7 +794,11 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
         return (
             None
             if json_equal(value, rule.equals)
-            else Failure(f"json {path} equals", shown_expected_json(rule.equals, under_secret), got(value))
+            else Failure(
+                f"json {path} equals",
+                shown_expected_json(rule.equals, under_secret),
+                got(value) + _string_against_number(value, rule.equals),
+            )
         )
     assert rule.compare is not None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -804,6 +808,26 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
+
+
+def _string_against_number(value: Any, expected: Any) -> str:
+    """What a failed `equals` adds when the answer's value and `equals` are a string and a number that read as the same
+    number (`"1000"` and 1000, `"1e3"` and 1000), which no JSON equality makes equal: which is which, and what to
+    write. Quoted as JSON the two differ by quotes alone, and redacted (a secret path) not at all."""
+    if isinstance(value, str) == isinstance(expected, str):
+        return ""
+    text, number = (value, expected) if isinstance(value, str) else (expected, value)
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return ""
+    try:
+        read = json.loads(text)
+    except ValueError:
+        return ""
+    if isinstance(read, bool) or not isinstance(read, int | float) or not json_equal(read, number):
+        return ""
+    if isinstance(value, str):
+        return " (a string, where equals is a number: quote equals to mean the string)"
+    return " (a number, where equals is a string: write equals unquoted, as JSON writes the number, to mean it)"
 
 
 def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:

@@ -81,6 +81,13 @@ def _rewrite_problem(where: str, value: WrittenNumber | WrittenScalar) -> str:
     meant = json.dumps(value.read)
     if isinstance(value, WrittenScalar) and value.read is None:
         return f"{where} is empty, which YAML reads as null: write null to assert a null, or the value meant"
+    if isinstance(value, WrittenScalar) and isinstance(value.read, str):
+        number = float(value.written)
+        shown = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return (
+            f"{where} is {value.written}, which YAML reads unquoted as the text {meant} and JSON as the number "
+            f"{shown}: quote it ('{value.written}') to mean the text, or write the number as YAML reads it ({shown})"
+        )
     if isinstance(value, WrittenScalar):
         return (
             f"{where} is {value.written}, which YAML reads unquoted as the boolean {meant}: quote it "

@@ -1807,14 +1807,33 @@ class TestCapturedCookiesOnRedirects:
         assert heads[-1].startswith(b"get /app/summary "), heads
         assert b"\r\ncookie: session=s3ss10n-v4lue\r\n" in heads[-1], heads
 
-    async def test_a_session_the_redirect_sets_goes_on_in_its_place(self, client):
-        # The redirect's own session replaces the written one at the hop (as a browser sends it there), so the written
-        # one is not carried outside its Path and the step is judged on the page it lands on.
+    @pytest.mark.parametrize(
+        ("hop_sets", "then", "sent"),
+        [
+            # The redirect's session of the written one's Path and host replaces it (as in a browser's store).
+            (b"session=gu3st; Path=/app", "/app/summary", b"session=gu3st"),
+            # Of another Path it is another cookie, and Chromium sends both, the longer Path first; it replaced the
+            # written one wherever it went, so a server reading the first session read the guest's.
+            (b"session=gu3st; Path=/", "/app/summary", b"session=s3ss10n-v4lue; session=gu3st"),
+            (b"session=gu3st; Path=/app/summary", "/app/summary", b"session=gu3st; session=s3ss10n-v4lue"),
+        ],
+    )
+    async def test_a_session_the_redirect_sets_goes_on_as_browsers_hold_it(self, client, hop_sets, then, sent):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, then, hop_sets)) as port:
+            evaluation = await run(smoke(port, self.steps()), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert heads[-1].startswith(f"get {then} ".encode()) and b"\r\ncookie: " + sent + b"\r\n" in heads[-1], heads
+
+    async def test_a_session_of_another_path_the_redirect_sets_does_not_carry_the_written_one_out(self, client):
+        # Users land on /checkout with the guest session alone: theirs, for /app, stays behind. It replaced the written
+        # one there, and the step passed on a guest's page as though signed in.
         heads: list[bytes] = []
         async with listening(self.site(heads, "/checkout", b"session=gu3st; Path=/")) as port:
             evaluation = await run(smoke(port, self.steps()), client)
-        assert evaluation.verdict == "pass", evaluation.reason
-        assert heads[-1].startswith(b"get /checkout ") and b"\r\ncookie: session=gu3st\r\n" in heads[-1], heads
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "got one for Path /app, not /checkout" in evaluation.reason, evaluation.reason
+        assert not any(head.startswith(b"get /checkout ") for head in heads), heads
 
 
 class TestCapturedCookiesAcrossOrigins:
@@ -2216,6 +2235,10 @@ class TestHopCookies:
             (b"session=abc", b"session=; Path=/auth; Max-Age=0", b"session=abc"),
             (b"session=abc", b"other=; Path=/; Max-Age=0", b"session=abc"),
             (b"session=abc", b"session=; Path=/; Max-Age=0\r\nSet-Cookie: session=n3w; Path=/", b"session=n3w"),
+            # A nameless cookie whose value is the name the check wrote is another cookie, sent after it (Chromium sends
+            # both); it replaced the written one, and its deletion deleted it.
+            (b"session=abc", b"session; Path=/", b"session=abc; session"),
+            (b"session=abc", b"session; Path=/; Max-Age=0", b"session=abc"),
             # A deletion browsers refuse deletes nothing (a Domain the host is not in).
             (b"session=abc", b"session=; Path=/; Domain=other.svc; Max-Age=0", b"session=abc"),
             # A sign-out from a server whose clock runs an hour ahead of ours: an Expires a second before its Date was
@@ -2386,10 +2409,21 @@ class TestHopCookieMaxAgeOverExpires:
                 b"t0k3n; Path=/; Domain=shop.svc\r\nSet-Cookie: other; Path=/old; Domain=shop.svc; Max-Age=0",
                 [b"cookie: t0k3n"],
             ),
-            # A nameless cookie whose value names a session replaces no session.
+            # A nameless cookie whose value names a session is another cookie: Chromium sends both, the earlier set
+            # first. http.cookiejar held them in one place, and the nameless one was dropped, or replaced the session.
             (
                 b"session=s3ss10n; Path=/; Domain=shop.svc\r\nSet-Cookie: session; Path=/; Domain=shop.svc",
-                [b"cookie: session=s3ss10n"],
+                [b"cookie: session=s3ss10n; session"],
+            ),
+            (
+                b"session; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc",
+                [b"cookie: session; session=s3ss10n"],
+            ),
+            # ...and the session's deletion leaves it.
+            (
+                b"session; Path=/; Domain=shop.svc\r\nSet-Cookie: session=s3ss10n; Path=/; Domain=shop.svc\r\n"
+                b"Set-Cookie: session=; Path=/; Domain=shop.svc; Max-Age=0",
+                [b"cookie: session"],
             ),
         ],
     )

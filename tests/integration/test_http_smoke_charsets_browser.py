@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,11 +14,10 @@ import pytest
 from analyzer.sources.http import HttpExchange
 from checks.http_smoke.judge import judge_exchange
 from checks.http_smoke.spec import Step
+from tests.integration.chromium import headless_chromium
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 ERROR = "\u30a8\u30e9\u30fc"
 META = "<meta charset=shift_jis>"
 # What puts a meta past the prescan's 1024 bytes.
@@ -95,34 +92,9 @@ def pages() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless chromium that can reach nothing but 127.0.0.1; skipped only when chromium is not installed."""
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("Debian chromium and chromium-driver are not installed (`make system-deps` installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    # Selenium Manager must not look for drivers on the internet: the Debian driver is given.
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    """Headless chromium that can reach nothing but 127.0.0.1."""
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 class TestMetaCharsetsAsChromiumReadsThem:

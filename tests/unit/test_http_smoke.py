@@ -488,6 +488,19 @@ class TestAssertions:
                 {"json": [{"path": "$.n", "equals": 1}]},
                 "json $.n equals: expected 1, got true",
             ),
+            # A string and a number that read as the same number are no match, and the failure says which is which.
+            (
+                httpx.Response(200, json={"n": 1000}),
+                {"json": [{"path": "$.n", "equals": "1e3"}]},
+                'json $.n equals: expected "1e3", got 1000 (a number, where equals is a string: write equals unquoted, '
+                "as JSON writes the number, to mean it)",
+            ),
+            (
+                httpx.Response(200, json={"n": "1000"}),
+                {"json": [{"path": "$.n", "equals": 1000}]},
+                'json $.n equals: expected 1000, got "1000" (a string, where equals is a number: quote equals to mean '
+                "the string)",
+            ),
             (
                 httpx.Response(200, json={}),
                 {"json": [{"path": "$.n", "equals": None}]},
@@ -1383,6 +1396,47 @@ def judged(expect: dict[str, Any], status: int = 200, latency_ms: float = 10.0, 
     return judge_exchange(step, exchange, "step s")
 
 
+class TestJudgeStringAgainstNumber:
+    """A string never equals a number; when the two read as the same number, the failure says which is which."""
+
+    @pytest.mark.parametrize(
+        ("body", "equals", "got"),
+        [
+            (
+                b'{"n": 1000}',
+                "1e3",
+                "1000 (a number, where equals is a string: write equals unquoted, as JSON writes "
+                "the number, to mean it)",
+            ),
+            (
+                b'{"n": 1000}',
+                "1000",
+                "1000 (a number, where equals is a string: write equals unquoted, as JSON writes "
+                "the number, to mean it)",
+            ),
+            (b'{"n": "1e3"}', 1000, '"1e3" (a string, where equals is a number: quote equals to mean the string)'),
+            (b'{"n": " 7 "}', 7, '" 7 " (a string, where equals is a number: quote equals to mean the string)'),
+            # Nothing more where they read otherwise, or one is no number.
+            (b'{"n": "1001"}', 1000, '"1001"'),
+            (b'{"n": 1000}', "ok", "1000"),
+            (b'{"n": "true"}', 1, '"true"'),
+            (b'{"n": true}', "1", "true"),
+            (b'{"n": "1"}', True, '"1"'),
+            (b'{"n": "NaN"}', 1, '"NaN"'),
+        ],
+    )
+    def test_the_failure_says_which_is_which(self, body, equals, got):
+        failures = judged({"json": [{"path": "$.n", "equals": equals}]}, body=body)
+        assert [failure.got for failure in failures.failures] == [got]
+
+    def test_a_secret_path_says_it_without_the_values(self):
+        failures = judged({"json": [{"path": "$.token", "equals": "1000"}]}, body=b'{"token": 1000}')
+        assert [failure.got for failure in failures.failures] == [
+            '"<redacted>" (a number, where equals is a string: write equals unquoted, as JSON writes the number, to '
+            "mean it)"
+        ]
+
+
 class TestJudgeStatus:
     """A status passes when it lies in any listed code, class or range, bounds included."""
 
@@ -1649,8 +1703,8 @@ def http_date(time_s: float) -> str:
 
 
 class TestJudgeCookieExpiresByTheAnswersDate:
-    """An Expires is past when it is past by the analyzer's clock or by the answer's own Date (a server means it by
-    its clock); a Max-Age, and a cookie that lives on by both, are read as before."""
+    """An Expires is read by the answer's own Date when it has one (a server means it by its clock, and Chromium reads
+    it so), else by the analyzer's clock; a Max-Age counts from now whatever the Date."""
 
     @staticmethod
     def captured(*headers: tuple[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -1699,11 +1753,21 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             got
         )
 
-    def test_an_expires_past_by_our_clock_deletes_whatever_the_date(self):
-        # A server whose clock runs behind: past by ours, as browsers read it, a deletion as before.
+    def test_an_expires_past_by_our_clock_is_kept_when_the_date_says_it_is_ahead(self):
+        # A server whose clock runs an hour behind sets a session for its next 59 minutes: Chromium keeps it (its
+        # Expires read by the Date, tests/integration/test_http_smoke_cookies_browser.py), and so is it captured;
+        # read by our clock it was deleted, and the login failed where users are signed in.
         captured, got = self.captured(
             ("Date", http_date(time.time() - 3600)),
             ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() - 60)}"),
+        )
+        assert (captured, got) == ({"sid": "s3ss10n"}, [])
+
+    def test_an_expires_past_by_the_date_deletes_whatever_our_clock(self):
+        # The same server signing out, an Expires a second before its Date: a deletion.
+        captured, got = self.captured(
+            ("Date", http_date(time.time() - 3600)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() - 3601)}"),
         )
         assert (captured, got) == ({}, ["a Set-Cookie that deletes it"])
 
@@ -1734,15 +1798,15 @@ class TestJudgeCookieExpiresByTheAnswersDate:
             captured, got = self.captured(("Date", date), ("Set-Cookie", f"session=s3ss10n; Expires={expires}"))
             assert (captured, got) == ({"sid": "s3ss10n"}, [])
 
-    def test_of_dates_that_differ_the_latest(self):
-        # Either clock may be the server's: the one that deletes counts.
-        date_s = time.time() + 3600
+    @pytest.mark.parametrize(("first_s", "then_s", "kept"), [(0, 3600, True), (3600, 0, False)])
+    def test_of_dates_that_differ_the_first(self, first_s, then_s, kept):
+        # Chromium reads the first Date line alone: by the latest, a session it keeps was deleted.
         captured, _ = self.captured(
-            ("Date", http_date(time.time())),
-            ("Date", http_date(date_s)),
-            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(date_s - 1)}"),
+            ("Date", http_date(time.time() + first_s)),
+            ("Date", http_date(time.time() + then_s)),
+            ("Set-Cookie", f"session=s3ss10n; Expires={http_date(time.time() + 1800)}"),
         )
-        assert captured == {}
+        assert captured == ({"sid": "s3ss10n"} if kept else {})
 
 
 class TestHopAndCapturedCookiesAgree:

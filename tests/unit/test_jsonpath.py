@@ -278,6 +278,15 @@ class TestAssertionValuesYamlRewrites:
                 "write true",
             ),
             ("{path: $.v, equals: [ok, No]}", "equals[1] is No, which YAML reads unquoted as the boolean false"),
+            # JSON's number 1e3 is text to YAML 1.1: it failed `"n": 1000` and passed `"n": "1e3"`, a string equal to
+            # a number silently.
+            (
+                "{path: $.n, equals: 1e3}",
+                'equals is 1e3, which YAML reads unquoted as the text "1e3" and JSON as the number 1000: quote it '
+                "('1e3') to mean the text, or write the number as YAML reads it (1000)",
+            ),
+            ("{path: $.v, equals: [1.5E3]}", 'equals[0] is 1.5E3, which YAML reads unquoted as the text "1.5E3"'),
+            ("{path: $.v, equals: {n: -2e+3}}", "equals.n is -2e+3, which YAML reads unquoted as the text"),
             # Left empty (a template that rendered nothing), it asserted null: a pass on `{"status": null}`.
             ("{path: $.status, equals: }", "equals is empty, which YAML reads as null: write null to assert a null"),
             ("{path: $.v, equals: {a: }}", "equals.a is empty, which YAML reads as null"),
@@ -300,6 +309,14 @@ class TestAssertionValuesYamlRewrites:
             ("~", '{"v": null}', True),
             ("{a: null}", '{"v": {"a": null}}', True),
             ("-0.5e+2", '{"v": -50}', True),
+            # Quoted, the text as meant, which no number equals; a number as YAML reads it, the number.
+            ("'1e3'", '{"v": "1e3"}', True),
+            ("'1e3'", '{"v": 1000}', False),
+            ("1000", '{"v": "1e3"}', False),
+            ("1.0e+3", '{"v": 1000}', True),
+            ("1.0e+3", '{"v": "1e3"}', False),
+            # Text no number is, plain, is that text.
+            ("e3", '{"v": "e3"}', True),
             # Kept as a float under `default:`, 9007199254740993 equalled 9007199254740992.
             ("{default: 9007199254740993}", '{"v": {"default": 9007199254740992}}', False),
             ("{default: 9007199254740993}", '{"v": {"default": 9007199254740993}}', True),

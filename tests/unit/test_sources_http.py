@@ -229,8 +229,8 @@ class TestCookieExpiry:
 
 
 class TestCookieLife:
-    """A cookie lives its Max-Age from now, else to its Expires from the later of our clock and the answer's Date
-    (the latest of its Date lines that name a time); without either it is a session cookie."""
+    """A cookie lives its Max-Age from now, else to its Expires from the answer's Date (its first Date line; our clock
+    when that names no time), as Chromium reads it; without either it is a session cookie."""
 
     NOW_S = 1_000_000.0
 
@@ -245,8 +245,9 @@ class TestCookieLife:
             ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, None, 3600.0),
             # A Date ahead of ours: the Expires is read by it (a second before it, a deletion).
             ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, NOW_S + 3601, -1.0),
-            # A Date behind ours: our clock reads it.
-            ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, NOW_S - 3600, 3600.0),
+            # A Date behind ours reads it too: Chromium keeps for two hours a cookie its server set for two.
+            ({"expires": "Mon, 12 Jan 1970 14:46:40 GMT"}, NOW_S - 3600, 7200.0),
+            ({"expires": "Mon, 12 Jan 1970 13:46:40 GMT"}, NOW_S - 3600, 3600.0),
             ({}, NOW_S + 3600, None),
             ({"expires": "soon"}, None, None),
         ],
@@ -263,7 +264,10 @@ class TestCookieLife:
             # RFC 9110's obsolete forms, which recipients read too.
             (["Thursday, 01-Jan-70 00:01:00 GMT"], 60),
             (["Thu Jan  1 00:01:00 1970"], 60),
-            (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 120),
+            # The first line alone, as Chromium reads it.
+            (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 60),
+            (["Thu, 01 Jan 1970 00:02:00 GMT", "Thu, 01 Jan 1970 00:01:00 GMT"], 120),
+            (["soon", "Thu, 01 Jan 1970 00:01:00 GMT"], None),
         ],
     )
     def test_answer_date(self, dates, date_s):
