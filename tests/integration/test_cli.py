@@ -684,7 +684,11 @@ class TestValidateAndList:
         [
             ("sum(rate(x[5m])", "unclosed left parenthesis"),
             ("sum(rat(x[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
-            ("sum(rate(x[5mm]))", "bad number or duration syntax: 5mm"),
+            (
+                "sum(rate(x[5min]))",
+                "bad number or duration syntax: 5mi; '5min' is no PromQL duration: its units are ms, s, m, h, d, w, y, "
+                "lower case, from the largest to the smallest (minutes are m, not min): write 5m",
+            ),
             ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
         ],
     )

@@ -639,8 +639,10 @@ class TestLiveLint:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "error-rate: not run: param 'canary_hash' is required and declares no `example`" in result.stdout
         assert (
-            "    problem: query: promql-parser cannot parse it (bad number or duration syntax: 5mm) and Prometheus was "
-            'not asked it: sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="x",'
+            "    problem: query: promql-parser cannot parse it (bad number or duration syntax: 5mm; '5mm' is no PromQL "
+            "duration: its units are ms, s, m, h, d, w, y, lower case, from the largest to the smallest (minutes are "
+            'm, not min)) and Prometheus was not asked it: sum(rate(http_requests_total{service="checkout",'
+            'rollouts_pod_template_hash="x",'
         ) in result.stdout
         assert "1 problem in 1 check" in result.stdout
 
