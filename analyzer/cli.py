@@ -552,10 +552,11 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         bound = check.bind_args(GivenArgs(raw_args, 0))
     except ArgError as exc:
         param = check.params.get(exc.arg or "")
-        if exc.arg in raw_args or param is None or param.example is None or exc.arg in check.secret_params():
+        if exc.arg in raw_args or param is None or exc.arg in check.secret_params():
             raise
-        # Missing: how to give it here, with the value the catalog offers as an example.
-        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={render_value(param.example)}", file=sys.stderr)
+        # Missing: how to give it here, with the value the catalog offers as an example, else a word to replace.
+        value = "VALUE" if param.example is None else render_value(param.example)
+        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={value}", file=sys.stderr)
         return EXIT_USAGE
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.

@@ -439,6 +439,11 @@ class TestArgsToWrite:
             ),
             # A secret param's example is never shown (nor asked for).
             (["--arg", "canary_hash=abc"], "analyzer: missing required arg 'pin' (label_value)\n"),
+            # Without an example, the arg to write all the same (it said only what is missing).
+            (
+                ["--arg", "canary_hash=abc", "--arg", "pin=1234"],
+                "analyzer: missing required arg 'pod' (label_value): give it as --arg pod=VALUE\n",
+            ),
         ],
     )
     def test_usage_error_says_what_to_write(self, tmp_path, args, said):
@@ -450,8 +455,9 @@ class TestArgsToWrite:
                 "canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"},
                 "limit": {"type": "number", "default": 0.01},
                 "pin": {"type": "label_value", "required": True, "secret": True, "example": "s3cr3t-pin"},
+                "pod": {"type": "label_value", "required": True},
             },
-            "query": 'up{h="{{ canary_hash }}", p="{{ pin }}"} > {{ limit }}',
+            "query": 'up{h="{{ canary_hash }}", p="{{ pin }}", pod="{{ pod }}"} > {{ limit }}',
             "pass_if": "> 0",
         }
         url = f"http://127.0.0.1:{free_port()}"
