@@ -86,6 +86,22 @@ class TestRunExitCodes:
         assert result.returncode == code, result.stderr
         assert result.stdout.startswith(f"{word} error-rate: ")
 
+    def test_no_series_names_the_lint_that_tells_a_misspelt_name(self, catalog_file, prometheus):
+        # A canary Prometheus has no series of, as a misspelt metric, label or value reads: the verdict alone said
+        # "no series", and nothing of how to tell them apart.
+        result = run_error_rate(catalog_file, prometheus, "nosuch1")
+        assert result.returncode == 4, result.stderr
+        assert result.stdout.startswith("INCONCLUSIVE error-rate: the query returned no series")
+        assert result.stderr.endswith(
+            "analyzer: the query returned no series, which is also what a misspelt metric, label or label value "
+            f"reads: `analyzer validate {catalog_file()} --prometheus {prometheus.url}` names each one that "
+            "Prometheus lacks\n"
+        )
+
+    def test_a_verdict_on_series_names_no_lint(self, catalog_file, prometheus):
+        for canary in ("healthy1", "broken1", "idle1"):
+            assert "analyzer validate" not in run_error_rate(catalog_file, prometheus, canary).stderr
+
     def test_error_when_prometheus_is_down(self, catalog_file):
         result = analyzer(
             "run",
