@@ -363,7 +363,9 @@ class TestEmptyOptionValues:
         [
             (
                 ["--prometheus", ""],
-                "analyzer: --prometheus '' is not an http(s) base URL such as http://127.0.0.1:9090\n",
+                # Before: "... such as http://127.0.0.1:9090", which did not say where the empty value came from.
+                "analyzer: --prometheus '' is not an http(s) base URL (an unset variable?): give one such as "
+                "http://127.0.0.1:9090\n",
             ),
             (
                 ["--prometheus", "http://127.0.0.1:9", "--at", ""],
