@@ -702,6 +702,7 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
                 + _unmatched_own_rules(rules, spec.get("metrics"))
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
+        found += _unauthenticated(spec.get("metrics"))
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
     for origin, given in _documents(paths, (_RUN_KIND,)):
         spec = given.get("spec") or {}
@@ -709,6 +710,29 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
         name = (given.get("metadata") or {}).get("name", "?")
         notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
     return notes
+
+
+def _unauthenticated(metrics: Any) -> list[str]:
+    """A note for each web metric calling the run endpoint without an Authorization header: whether the analyzer
+    asks for a token (ANALYZER_AUTH_TOKENS, set by deploy/base) is known only where it runs, and there every
+    measurement of such a metric is a 401."""
+    found = []
+    for metric in _listed(metrics):
+        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        if not isinstance(web, dict) or not isinstance(web.get("url"), str):
+            continue
+        if _RUN_PATH_PREFIX not in urlsplit(web["url"]).path:
+            continue
+        keys = [str(h.get("key", "")) for h in _listed(web.get("headers")) if isinstance(h, dict)]
+        if any(key.lower() == "authorization" or _given_elsewhere(key) for key in keys):
+            continue
+        found.append(
+            f"metric {metric.get('name', '?')!r} calls the analyzer without an Authorization header: an analyzer "
+            "that asks for a token (ANALYZER_AUTH_TOKENS; deploy/base does) answers every measurement 401, an Error, "
+            'and the rollout aborts after five; add headers: [{key: Authorization, value: "Bearer '
+            '{{args.analyzer-token}}"}], the arg read from a Secret (docs/argo-rollouts.md)'
+        )
+    return found
 
 
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:

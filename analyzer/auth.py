@@ -396,7 +396,8 @@ class TokenStore:
         credentials = credentials.strip()
         # The scheme is case-insensitive (RFC 7235); the token is compared byte for byte.
         if scheme.lower() != "bearer":
-            raise Unauthorized("the Authorization scheme must be Bearer")
+            # Not quoted: a token sent without its scheme (`-H "Authorization: $TOKEN"`) is the word read as one.
+            raise Unauthorized("the Authorization scheme must be Bearer: send Authorization: Bearer <token>")
         if not credentials or not _TOKEN68_RE.fullmatch(credentials):
             raise Unauthorized(_malformed(credentials))
         self._require_usable()

@@ -20,6 +20,7 @@ from analyzer.cli_args import Once, add_run_arguments, path_argument, with_dash_
 
 if TYPE_CHECKING:
     from analyzer.catalog import Catalog
+    from analyzer.check import Check
     from analyzer.errors import ConfigError
     from analyzer.models import Evaluation
     from analyzer.registry import Registry
@@ -441,6 +442,21 @@ def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:
     return hints
 
 
+def _no_series_hint(
+    evaluation: Evaluation, check: Check, catalog: Path | None, sources: Mapping[str, Any]
+) -> str | None:
+    """For a `prometheus` check whose query returned no series (judged by its no_data policy, `pass` too), how to
+    tell a quiet canary from a misspelt metric, label or value, which read the same: the lint that names them."""
+    if evaluation.kind != "prometheus" or not evaluation.reason.startswith("the query returned no series"):
+        return None
+    names = sorted(check.source_names())
+    url = str(getattr(sources.get(names[0]), "url", "")) if len(names) == 1 else ""
+    return (
+        "the query returned no series, which is also what a misspelt metric, label or label value reads: "
+        f"`analyzer validate {catalog} --prometheus {url or 'URL'}` names each one that Prometheus lacks"
+    )
+
+
 def _offer_prometheus(exc: ConfigError, given: Sequence[str]) -> None:
     """`exc`'s hints for a source the catalog lacks offer the Prometheus the user named (`given`: --prometheus, when
     it is one bare http(s) base URL) in place of the example address."""
@@ -552,10 +568,11 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         bound = check.bind_args(GivenArgs(raw_args, 0))
     except ArgError as exc:
         param = check.params.get(exc.arg or "")
-        if exc.arg in raw_args or param is None or param.example is None or exc.arg in check.secret_params():
+        if exc.arg in raw_args or param is None or exc.arg in check.secret_params():
             raise
-        # Missing: how to give it here, with the value the catalog offers as an example.
-        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={render_value(param.example)}", file=sys.stderr)
+        # Missing: how to give it here, with the value the catalog offers as an example, else a word to replace.
+        value = "VALUE" if param.example is None else render_value(param.example)
+        print(f"analyzer: {exc.message}: give it as --arg {exc.arg}={value}", file=sys.stderr)
         return EXIT_USAGE
     try:
         # An empty --at (`--at "$AT"`, the variable unset) is refused, as the API refuses `at=`: not now.
@@ -623,6 +640,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     if evaluation.error == "source_unavailable" and not args.prometheus:
         for hint in _port_forward_hints(evaluation.reason, configs):
             print(f"analyzer: {hint}", file=sys.stderr)
+    if (no_series := _no_series_hint(evaluation, check, settings.catalog, configs)) is not None:
+        print(f"analyzer: {no_series}", file=sys.stderr)
     if args.junit is not None:
         problem = _write_report(args.junit, junit_xml(evaluation))
         if problem is not None:

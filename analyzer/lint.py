@@ -76,6 +76,8 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     # The example args' values as sent, secret ones too (`args` shows those redacted): a label need not have them.
     arg_values: tuple[str, ...] = ()
+    # The values a check not run was rendered with in their place (`_placeholder_reads`): no SLO need have one.
+    placeholders: tuple[str, ...] = ()
     # The secret ones in the forms a query holds them: no problem or note quotes them.
     secrets: tuple[str, ...] = ()
 
@@ -141,6 +143,31 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
     return args, ""
 
 
+def _placeholder_reads(check: Check, report: CheckReport) -> None:
+    """For a check the dry run cannot run (a required param without `example`): the queries it would send, rendered
+    as the offline parse renders them (a placeholder for such a param), recorded as sent to its one source, so that
+    the metric and label names they read are still checked there; a placeholder is no label value a series must
+    have. A newcomer's first check has no `example`: its misspelt metric then passed as "0 problems"."""
+    from analyzer.catalog import sample_secrets
+    from analyzer.promql_syntax import parse_error, sample_args
+
+    sources = check.source_names()
+    if len(sources) != 1:
+        return
+    args = sample_args(check)
+    # A query that does not parse is the offline parse's finding, which says so.
+    queries = [query for _, query in check.promql(args) if parse_error(query) is None]
+    if not queries:
+        return
+    (source,) = sources
+    report.not_run += " (add one to run the check here; the metric and label names it reads are checked without it)"
+    report.queries = list(dict.fromkeys(queries))
+    report.sent_to = {source: report.queries}
+    report.sent_by = {check.name: {source: report.queries}}
+    report.arg_values = report.placeholders = tuple(render_value(value) for value in args.values())
+    report.secrets += sample_secrets(check)
+
+
 def _secret_forms(values: Iterable[str]) -> tuple[str, ...]:
     """The forms a query may hold `values` in, but those too short to be searched for (as the runner leaves them)."""
     return tuple(form for value in values if len(value) >= MIN_HIDDEN_CHARS for form in promql_forms(value))
@@ -188,6 +215,8 @@ async def dry_run(
             )
             reports.append(report)
             if why:
+                if check.measures_the_past() and not args:
+                    _placeholder_reads(check, report)
                 continue
             try:
                 bound = check.bind_args(args)
@@ -393,11 +422,13 @@ def problems_of(
     prometheus: PrometheusCatalog,
     optional: Mapping[str, str] | None = None,
     arg_values: Sequence[str] = (),
+    placeholders: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
     name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note
     (none when it means nothing: "");
-    `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed)."""
+    `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
+    the values a check not run was rendered with, which no SLO label need have either."""
     optional = optional or {}
     found: list[str] = []
     notes: list[str] = []
@@ -421,7 +452,7 @@ def problems_of(
                     )
                 else:
                     found += _name_problems(name, selector.matchers, prometheus, arg_values, quantile=quantile)
-    found += _slo_problems(queries, prometheus)
+    found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional)]
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
@@ -601,11 +632,12 @@ def _one_line_for_a_missing_rule_group(problems: list[str]) -> list[str]:
     ]
 
 
-def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str]:
+def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholders: Sequence[str] = ()) -> list[str]:
     """An SLO label value (`slo="x"`, `sloth_id="x"`) that none of the existing recording rules the queries read
     under it has: that SLO's rules are not recorded (a misspelled SLO name, a rule group not loaded). One rule
     having it is enough: a burnrate rule records nothing for a service without errors, while Pyrra's increase
-    rule and Sloth's slo:objective:ratio record for every loaded SLO."""
+    rule and Sloth's slo:objective:ratio record for every loaded SLO. `placeholders`: values of a check not run (see
+    problems_of), no SLO's name."""
     rules: dict[tuple[str, str], list[str]] = {}
     for query in queries:
         try:
@@ -614,7 +646,7 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog) -> list[str
             continue  # reported by problems_of
         for selector in read:
             for label, op, value in selector.matchers:
-                if op == "=" and value and label in _SLO_LABELS:
+                if op == "=" and value and label in _SLO_LABELS and value not in placeholders:
                     names = rules.setdefault((label, value), [])
                     names += [name for name in selector.names if _RECORDED_MARK in name and name not in names]
     found = []
@@ -857,7 +889,7 @@ def lint(
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional, report.arg_values)
+                problems, notes = problems_of(queries, asking[name], optional, report.arg_values, report.placeholders)
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     retentions = {id(client): client.retention() for client in clients.values()}

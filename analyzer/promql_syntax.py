@@ -137,6 +137,23 @@ _FUNCTIONS = [
     "topk",
 ]
 _UNKNOWN_FUNCTION_RE = re.compile(r"unknown function with name '([^']*)'")
+# The parser's refusals of a duration it cannot read (`[5min]`, `[1hr]`, `[5 m]`): it quotes it cut short.
+_DURATION_REFUSALS = ("bad number or duration syntax", "unexpected character inside brackets")
+# A duration as written where PromQL reads one: a range `[5m]`, a subquery's `[1h:5m]`, after `offset`.
+_DURATION_WRITTEN_RE = re.compile(
+    r"(?<=[\[:])\s*([0-9][0-9A-Za-z. ]*?)\s*(?=[:\]])|\boffset\s+-?([0-9][0-9A-Za-z.]*)",
+)
+# Units people write that PromQL spells otherwise, and upper-case ones, as PromQL writes them.
+_DURATION_WORD_RE = re.compile(r"[A-Za-z]+")
+_DURATION_UNITS = {
+    **{word: "ms" for word in ("ms", "msec", "msecs", "millis", "millisecond", "milliseconds")},
+    **{word: "s" for word in ("s", "sec", "secs", "second", "seconds")},
+    **{word: "m" for word in ("m", "min", "mins", "minute", "minutes")},
+    **{word: "h" for word in ("h", "hr", "hrs", "hour", "hours")},
+    **{word: "d" for word in ("d", "day", "days")},
+    **{word: "w" for word in ("w", "wk", "wks", "week", "weeks")},
+    **{word: "y" for word in ("y", "yr", "yrs", "year", "years")},
+}
 # Said once under the findings: whose judgement a rejection is, and what to do when Prometheus disagrees.
 ADVICE = (
     "the PromQL was parsed offline by promql-parser, which follows Prometheus' grammar but may lag it (a new "
@@ -294,7 +311,64 @@ def parse_error(query: str) -> str | None:
         return None
     unknown = _UNKNOWN_FUNCTION_RE.fullmatch(message)
     close = difflib.get_close_matches(unknown.group(1), _FUNCTIONS, n=1) if unknown else []
-    return message + (f"; did you mean {close[0]!r}?" if close else "")
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    if message.startswith(_DURATION_REFUSALS):
+        return message + _duration_hint(query)
+    return message
+
+
+def _duration_hint(query: str) -> str:
+    """For the parser's refusal of a duration, which quotes it cut short (`5mi` for `5min`): the first duration
+    `query` writes (in a range, a subquery or after `offset`) that PromQL does not take, and the one to write;
+    '' when none is found."""
+    for found in _DURATION_WRITTEN_RE.finditer(_strings_blanked(query)):
+        written = found.group(1) or found.group(2)
+        try:
+            parse_duration(written)
+        except ValueError:
+            pass
+        else:
+            continue
+        meant = _DURATION_WORD_RE.sub(lambda unit: _DURATION_UNITS.get(unit.group().lower(), unit.group()), written)
+        meant = meant.replace(" ", "")
+        try:
+            parse_duration(meant)
+        except ValueError:
+            meant = ""
+        return (
+            f"; {written!r} is no PromQL duration: its units are ms, s, m, h, d, w, y, lower case, from the largest "
+            f"to the smallest (minutes are m, not min){f': write {meant}' if meant else ''}"
+        )
+    return ""
+
+
+def _strings_blanked(query: str) -> str:
+    """`query` with the text of its strings and comments replaced by spaces: a label value `"5min"` is no duration."""
+    out: list[str] = []
+    quote = ""
+    escaped = in_comment = False
+    for char in query:
+        if in_comment:
+            in_comment = char != "\n"
+            char = " " if in_comment else char
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote != "`":
+                escaped = True
+            elif char == quote:
+                quote = ""
+                out.append(char)
+                continue
+            char = " "
+        elif char in "\"'`":
+            quote = char
+        elif char == "#":
+            in_comment = True
+            char = " "
+        out.append(char)
+    return "".join(out)
 
 
 @functools.cache

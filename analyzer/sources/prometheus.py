@@ -83,6 +83,9 @@ def base_url_refusal(url: str, example: str) -> str:
     """Why `url` is no http(s) base URL: the URL to write when it lacks only its scheme (`prometheus:9090`, as a
     port-forward or a Service is often written), else an `example` of one."""
     said = f"{url_for_message(url)!r} is not an http(s) base URL"
+    if not url.strip():
+        # `--prometheus "$PROMETHEUS"` in a shell that has not sourced the demo's env, a CI variable unset.
+        return f"{said} (an unset variable?): give one such as {example}"
     mended = url_with_scheme(url)
     if mended is None or "@" in url or not _is_base_url(mended[0]):
         return f"{said} such as {example}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from analyzer.kinds import (
     BATCH_LABEL_RE,
@@ -372,6 +372,11 @@ class PyrraSLI(BaseModel):
         "group is no data, not zero errors",
     )
 
+    @field_validator("slo", "metric")
+    @classmethod
+    def _as_written(cls, value: str | None) -> str | None:
+        return _written_as_is(value)
+
     @property
     def latency(self) -> bool:
         """Whether this may be a Pyrra latency SLO: `indicator: latency`, or, with no indicator, pyrra.total reads a
@@ -426,6 +431,11 @@ class SlothSLI(BaseModel):
         "it shows none, so a stopped sli-recordings rule group is no data, not zero errors",
     )
 
+    @field_validator("sloth_id", "service", "slo")
+    @classmethod
+    def _as_written(cls, value: str | None) -> str | None:
+        return _written_as_is(value)
+
     @model_validator(mode="after")
     def _identified(self) -> SlothSLI:
         if self.errors_query is not None and self.total_query is None:
@@ -450,6 +460,19 @@ class SlothSLI(BaseModel):
         if self.sloth_id is None and (self.service is None or self.slo is None):
             raise ValueError("service and slo go together (or set sloth_id)")
         return self
+
+
+def _written_as_is(value: str | None) -> str | None:
+    """`value` of a field the check writes into its queries as it is (an SLO's name, a rule prefix); ValueError for
+    a `{{ param }}` in it, which nothing fills in: the check would read the rules of an SLO of that name, none (an
+    error at every evaluation), while the param counted as placed."""
+    if value is not None and ("{{" in value or "}}" in value):
+        raise ValueError(
+            f"{value!r} holds a placeholder, but this field is written into the queries as it is, not filled in "
+            "with args: write the SLO's own name (a check per SLO); a param selects in a selectors field "
+            "(selectors: 'namespace=\"{{ namespace }}\"')"
+        )
+    return value
 
 
 def _selector_template(text: str, params: Mapping[str, Param], field: str, reserved: frozenset[str]) -> PromQLTemplate:

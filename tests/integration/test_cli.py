@@ -86,6 +86,22 @@ class TestRunExitCodes:
         assert result.returncode == code, result.stderr
         assert result.stdout.startswith(f"{word} error-rate: ")
 
+    def test_no_series_names_the_lint_that_tells_a_misspelt_name(self, catalog_file, prometheus):
+        # A canary Prometheus has no series of, as a misspelt metric, label or value reads: the verdict alone said
+        # "no series", and nothing of how to tell them apart.
+        result = run_error_rate(catalog_file, prometheus, "nosuch1")
+        assert result.returncode == 4, result.stderr
+        assert result.stdout.startswith("INCONCLUSIVE error-rate: the query returned no series")
+        assert result.stderr.endswith(
+            "analyzer: the query returned no series, which is also what a misspelt metric, label or label value "
+            f"reads: `analyzer validate {catalog_file()} --prometheus {prometheus.url}` names each one that "
+            "Prometheus lacks\n"
+        )
+
+    def test_a_verdict_on_series_names_no_lint(self, catalog_file, prometheus):
+        for canary in ("healthy1", "broken1", "idle1"):
+            assert "analyzer validate" not in run_error_rate(catalog_file, prometheus, canary).stderr
+
     def test_error_when_prometheus_is_down(self, catalog_file):
         result = analyzer(
             "run",
@@ -347,7 +363,9 @@ class TestEmptyOptionValues:
         [
             (
                 ["--prometheus", ""],
-                "analyzer: --prometheus '' is not an http(s) base URL such as http://127.0.0.1:9090\n",
+                # Before: "... such as http://127.0.0.1:9090", which did not say where the empty value came from.
+                "analyzer: --prometheus '' is not an http(s) base URL (an unset variable?): give one such as "
+                "http://127.0.0.1:9090\n",
             ),
             (
                 ["--prometheus", "http://127.0.0.1:9", "--at", ""],
@@ -439,6 +457,11 @@ class TestArgsToWrite:
             ),
             # A secret param's example is never shown (nor asked for).
             (["--arg", "canary_hash=abc"], "analyzer: missing required arg 'pin' (label_value)\n"),
+            # Without an example, the arg to write all the same (it said only what is missing).
+            (
+                ["--arg", "canary_hash=abc", "--arg", "pin=1234"],
+                "analyzer: missing required arg 'pod' (label_value): give it as --arg pod=VALUE\n",
+            ),
         ],
     )
     def test_usage_error_says_what_to_write(self, tmp_path, args, said):
@@ -450,8 +473,9 @@ class TestArgsToWrite:
                 "canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"},
                 "limit": {"type": "number", "default": 0.01},
                 "pin": {"type": "label_value", "required": True, "secret": True, "example": "s3cr3t-pin"},
+                "pod": {"type": "label_value", "required": True},
             },
-            "query": 'up{h="{{ canary_hash }}", p="{{ pin }}"} > {{ limit }}',
+            "query": 'up{h="{{ canary_hash }}", p="{{ pin }}", pod="{{ pod }}"} > {{ limit }}',
             "pass_if": "> 0",
         }
         url = f"http://127.0.0.1:{free_port()}"
@@ -684,7 +708,11 @@ class TestValidateAndList:
         [
             ("sum(rate(x[5m])", "unclosed left parenthesis"),
             ("sum(rat(x[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
-            ("sum(rate(x[5mm]))", "bad number or duration syntax: 5mm"),
+            (
+                "sum(rate(x[5min]))",
+                "bad number or duration syntax: 5mi; '5min' is no PromQL duration: its units are ms, s, m, h, d, w, y, "
+                "lower case, from the largest to the smallest (minutes are m, not min): write 5m",
+            ),
             ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
         ],
     )

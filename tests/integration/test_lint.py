@@ -639,8 +639,10 @@ class TestLiveLint:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "error-rate: not run: param 'canary_hash' is required and declares no `example`" in result.stdout
         assert (
-            "    problem: query: promql-parser cannot parse it (bad number or duration syntax: 5mm) and Prometheus was "
-            'not asked it: sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="x",'
+            "    problem: query: promql-parser cannot parse it (bad number or duration syntax: 5mm; '5mm' is no PromQL "
+            "duration: its units are ms, s, m, h, d, w, y, lower case, from the largest to the smallest (minutes are "
+            'm, not min)) and Prometheus was not asked it: sum(rate(http_requests_total{service="checkout",'
+            'rollouts_pod_template_hash="x",'
         ) in result.stdout
         assert "1 problem in 1 check" in result.stdout
 
@@ -680,7 +682,53 @@ class TestLiveLint:
         check = {**GOOD[0], "params": {"canary_hash": {"type": "label_value", "required": True}}}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 0
-        assert "error-rate: not run: param 'canary_hash' is required and declares no `example`" in result.stdout
+        assert (
+            "error-rate: not run: param 'canary_hash' is required and declares no `example` (add one to run the "
+            "check here; the metric and label names it reads are checked without it)"
+        ) in result.stdout
+        # The placeholder it was read with is no canary a series must have.
+        assert "problem" not in result.stdout.replace("0 problems", "")
+
+    @pytest.mark.parametrize(
+        ("written", "problem"),
+        [
+            (
+                ("http_requests_total", "http_request_total"),
+                "metric http_request_total does not exist in this Prometheus (did you mean http_requests_total?)",
+            ),
+            (
+                ('service="checkout"', 'servce="checkout"'),
+                "label servce is not on metric http_requests_total",
+            ),
+            (
+                ('service="checkout"', 'service="chekout"'),
+                'metric http_requests_total has no series with service="chekout" (did you mean "checkout"?)',
+            ),
+        ],
+    )
+    def test_a_check_not_run_for_want_of_an_example_still_has_its_names_checked(
+        self, tmp_path, prometheus, written, problem
+    ):
+        # A newcomer's first check declares no `example`: its misspelt metric passed as "0 problems", exit 0.
+        query = ERROR_RATIO.replace(*written)
+        check = {**GOOD[0], "query": query, "params": {"canary_hash": {"type": "label_value", "required": True}}}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "error-rate: not run: param 'canary_hash' is required" in result.stdout
+        assert f"    problem: {problem}" in result.stdout
+
+    def test_a_check_not_run_is_no_slo_its_placeholder_names(self, tmp_path, prometheus):
+        # Its param rendered with a placeholder (x) selects a Pyrra SLO: no SLO named x is no problem of the catalog.
+        params = {"slo": {"type": "label_value", "required": True}}
+        query = 'max(eb_http_requests:burnrate5m{slo="{{ slo }}"})'
+        check = {"name": "burn", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 14.4"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "burn: not run: param 'slo' is required" in result.stdout
+        misspelt = {**check, "query": query.replace("burnrate5m", "burnrate5")}
+        result = validate(tmp_path, prometheus.url, misspelt, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: recording rule eb_http_requests:burnrate5 " in result.stdout
 
     def test_unreachable_prometheus_is_exit_5(self, tmp_path):
         result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])

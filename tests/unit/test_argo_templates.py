@@ -33,6 +33,9 @@ CATALOG = {"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": 
 ANALYZER = "http://analyzer.argo-rollouts.svc:8080"
 
 
+AUTHORIZED = [{"key": "Authorization", "value": "Bearer t0k3n"}]
+
+
 def template(url: str, **web: Any) -> dict[str, Any]:
     metric = {
         "name": "errors",
@@ -40,7 +43,8 @@ def template(url: str, **web: Any) -> dict[str, Any]:
         "count": 5,
         "successCondition": 'result == "pass"',
         "failureCondition": 'result == "fail"',
-        "provider": {"web": {"url": url, "jsonPath": "{$.verdict}", **web}},
+        # A token, as an analyzer with auth on asks (a metric without one is noted: TestUnauthenticatedMetrics).
+        "provider": {"web": {"url": url, "jsonPath": "{$.verdict}", "headers": AUTHORIZED, **web}},
     }
     return {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -1286,6 +1290,44 @@ class TestValueFromOfTheArgs:
         assert "InvalidSpec: AnalysisTemplate analyzer-check: arg 'check' has both Value and ValueFrom fields" in found
         # A background analysis does not validate it: the Secret's value is read.
         assert written(tmp_path, both, rollout(templates=[{"templateName": "analyzer-check"}], args=[LATEST])) == []
+
+
+class TestUnauthenticatedMetrics:
+    """A web metric calling the run endpoint without an Authorization header is noted (an analyzer asking for a
+    token answers it 401 at every measurement); the exit code stays: the analyzer may run without auth."""
+
+    NOTE = (
+        "metric 'errors' calls the analyzer without an Authorization header: an analyzer that asks for a token "
+        "(ANALYZER_AUTH_TOKENS; deploy/base does) answers every measurement 401, an Error, and the rollout aborts "
+        'after five; add headers: [{key: Authorization, value: "Bearer {{args.analyzer-token}}"}], the arg read from '
+        "a Secret (docs/argo-rollouts.md)"
+    )
+
+    def test_a_metric_without_the_header_is_noted(self, tmp_path):
+        # Before: nothing said; a newcomer who left the README's headers out found out from a rollout's Errors.
+        bare = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        del bare["spec"]["metrics"][0]["provider"]["web"]["headers"]
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(bare))
+        assert template_notes([tmp_path]) == [f"{tmp_path / 'template.yaml'}: AnalysisTemplate 'payments': {self.NOTE}"]
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            AUTHORIZED,
+            [{"key": "authorization", "value": "Bearer {{args.analyzer-token}}"}],
+            [{"key": "{{args.header}}", "value": "Bearer {{args.analyzer-token}}"}],
+        ],
+    )
+    def test_a_metric_with_it_is_not(self, tmp_path, headers):
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(url, headers=headers)))
+        assert template_notes([tmp_path]) == []
+
+    def test_a_metric_calling_another_service_is_not(self, tmp_path):
+        other = template("http://prometheus.monitoring:9090/api/v1/query?query=up")
+        del other["spec"]["metrics"][0]["provider"]["web"]["headers"]
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(other))
+        assert template_notes([tmp_path]) == []
 
 
 class TestTemplatesNotGiven:

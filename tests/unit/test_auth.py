@@ -81,6 +81,9 @@ class TestAuthenticate:
             (f"Bearer bearer {TOKEN_A}", "says Bearer twice"),
             (f"Bearer {TOKEN_A} {TOKEN_A}", "it holds a space"),
             ("Bearer {{args.analyzer-token}}", "a character no token holds"),
+            # Before: "the Authorization scheme must be Bearer", which did not say how to write it.
+            (TOKEN_A, "the Authorization scheme must be Bearer: send Authorization: Bearer <token>"),
+            (f"Basic {TOKEN_A}", "the Authorization scheme must be Bearer: send Authorization: Bearer <token>"),
         ],
     )
     def test_a_malformed_token_says_why_without_quoting_it(self, store, header, said):

@@ -645,6 +645,33 @@ class TestWarnings:
         with pytest.raises(ValidationError, match=message):
             make(**sli)
 
+    @pytest.mark.parametrize(
+        ("sli", "field"),
+        [
+            ({"period": "28d", "pyrra": {"slo": "{{ slo }}"}}, "pyrra.slo"),
+            ({"period": "28d", "pyrra": {"slo": "api", "metric": "{{ metric }}"}}, "pyrra.metric"),
+            ({"sloth": {"sloth_id": "{{ id }}"}}, "sloth.sloth_id"),
+            ({"sloth": {"service": "api", "slo": "{{slo}}"}}, "sloth.slo"),
+        ],
+    )
+    def test_a_placeholder_in_a_name_written_as_is_is_refused(self, sli, field):
+        # Before: loaded, the param counted as placed; every evaluation read the rules of an SLO named "{{ slo }}",
+        # none: an error at each measurement, and a catalog that said nothing of it.
+        params = {name: {"type": "label_value", "required": True} for name in ("slo", "metric", "id")}
+        with pytest.raises(ValidationError) as refused:
+            make(params=params, **sli)
+        (error,) = refused.value.errors()
+        assert ".".join(map(str, error["loc"])) == field
+        assert (
+            "holds a placeholder, but this field is written into the queries as it is, not filled in with args"
+            in (error["msg"])
+        )
+
+    def test_a_placeholder_in_pyrra_selectors_is_filled_in(self):
+        params = {"namespace": {"type": "label_value", "required": True}}
+        check = make(params=params, period="28d", pyrra={"slo": "api", "selectors": 'namespace="{{ namespace }}"'})
+        assert check.pyrra.selectors == 'namespace="{{ namespace }}"'
+
     def test_a_sloth_errors_query_whose_name_is_a_regex_is_warned_about(self):
         check = make(
             sloth={

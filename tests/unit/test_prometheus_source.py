@@ -563,6 +563,9 @@ class TestConfig:
             ("localhost:9090?x=1", " such as http://prometheus:9090"),
             ("admin:s3cret@prometheus:9090", " such as http://prometheus:9090"),
             ("ftp://prometheus:9090", " such as http://prometheus:9090"),
+            # Empty: an unset variable, as `--prometheus "$PROMETHEUS"` before `source .demo/env` gives.
+            ("", " (an unset variable?): give one such as http://prometheus:9090"),
+            (" ", " (an unset variable?): give one such as http://prometheus:9090"),
         ],
     )
     def test_a_url_without_its_scheme_names_the_url_to_write(self, url, said):

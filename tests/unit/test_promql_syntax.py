@@ -12,6 +12,11 @@ from checks.prometheus import PrometheusCheck
 from tests.gatecatalog import gate_catalog
 
 SOURCES = {"default": {"url": "http://prometheus:9090"}}
+# What the offline parse says of `[5mm]`: the parser's refusal, and PromQL's units.
+REFUSED_5MM = (
+    "bad number or duration syntax: 5mm; '5mm' is no PromQL duration: its units are ms, s, m, h, d, w, y, lower case, "
+    "from the largest to the smallest (minutes are m, not min)"
+)
 CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "c0ffee1"}}
 
 
@@ -95,7 +100,7 @@ class TestPrometheusKind:
         [
             ("sum(rate(http_requests_total[5m])", "unclosed left parenthesis"),
             ("sum(rat(http_requests_total[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
-            ("sum(rate(http_requests_total[5mm]))", "bad number or duration syntax: 5mm"),
+            ("sum(rate(http_requests_total[5mm]))", REFUSED_5MM),
             ("sum(rate(http_requests_total[5m]))}", "unexpected right brace '}'"),
             ("rate(http_requests_total)", "expected type matrix in call to function 'rate', got vector"),
         ],
@@ -199,6 +204,31 @@ class TestPrometheusKind:
     def test_an_unknown_function_names_the_closest(self, query, meant):
         assert parse_error(query).endswith(f"; did you mean {meant!r}?")
 
+    @pytest.mark.parametrize(
+        ("query", "written", "meant"),
+        [
+            ("sum(rate(x[5min]))", "5min", "5m"),
+            ("rate(x[5 m])", "5 m", "5m"),
+            ("rate(x[1hr])", "1hr", "1h"),
+            ("rate(x[30days])", "30days", "30d"),
+            ("rate(x[1h30min])", "1h30min", "1h30m"),
+            ("rate(x[2D])", "2D", "2d"),
+            ("max_over_time(rate(x[5m])[1h:1min])", "1min", "1m"),
+            ("x offset 5mins", "5mins", "5m"),
+            # The duration written in a label value or a comment is not the one refused.
+            ('rate(x{window="[5min]"}[1hr]) # [10min]', "1hr", "1h"),
+        ],
+    )
+    def test_a_duration_in_other_units_names_the_one_to_write(self, query, written, meant):
+        assert parse_error(query).endswith(
+            f"; {written!r} is no PromQL duration: its units are ms, s, m, h, d, w, y, lower case, from the largest to "
+            f"the smallest (minutes are m, not min): write {meant}"
+        )
+
+    def test_a_duration_refused_for_another_reason_gets_no_hint(self):
+        assert parse_error("rate(x[5m] offset)") is not None
+        assert "no PromQL duration" not in parse_error("rate(x[5m] offset)")
+
     def test_a_function_prometheus_2_has_and_the_parser_dropped(self):
         # holt_winters: Prometheus 3 renamed it, promql-parser follows, the Prometheus 2 the tests ship has it.
         assert problems(prometheus_check("holt_winters(http_requests_total[1h], 0.5, 0.5)")) == []
@@ -266,7 +296,7 @@ class TestKpiCompareKind:
         canary = {"success": "sum(increase(ok{v='c'}[{{ lookback }}]))", "total": "sum(increase(all{v='c'}[5mm]))"}
         baseline = {"success": "sum(increase(ok{v='b'}[10m]))", "total": "sum(increase(all{v='b'}[10m]))"}
         found = syntax_problems(catalog(kpi_check(canary, baseline, method="proportion")))
-        assert [(p.field, p.message) for p in found] == [("canary.total", "bad number or duration syntax: 5mm")]
+        assert [(p.field, p.message) for p in found] == [("canary.total", REFUSED_5MM)]
 
     def test_every_query_parses_with_the_presence_query_last(self):
         built = catalog(kpi_check("sum(rate(x{v='c'}[{{ lookback }}]))", "sum(rate(y{v='b'}[5m]))")).checks["kpi"]
