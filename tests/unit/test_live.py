@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 
 from analyzer import live as live_module
 from analyzer.catalog import load_catalog
+from analyzer.errors import ConfigError
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
@@ -61,8 +62,9 @@ def catalog_file(tmp_path):
     return path
 
 
-def live_for(path: Path, metrics: Metrics | None = None) -> LiveCatalog:
-    settings = Settings(catalog=path, catalog_poll_s=0)
+def live_for(path: Path, metrics: Metrics | None = None, poll_s: float = 0) -> LiveCatalog:
+    """The live catalog of `path`; `poll_s`: the poll interval it is told of (0: no quiet moment after a write)."""
+    settings = Settings(catalog=path, catalog_poll_s=poll_s)
     return LiveCatalog(load_catalog(path, REGISTRY), REGISTRY, settings, metrics or Metrics())
 
 
@@ -360,6 +362,71 @@ class TestChangeDetection:
         assert await live.check_for_change() is None
         assert live.current is serving
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
+        await live.close(timeout_s=5)
+
+
+class TestWritesInProgress:
+    """A poll that finds files written a moment ago reads them again after a quiet moment, and loads them only if
+    they read the same: an editor's half-written file is never served, and a path missing for a moment is not a
+    rejection."""
+
+    async def test_a_file_caught_half_written_is_left_to_the_next_poll(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        full = gate_yaml("one", "two", "three")
+        # Cut before the third check: the first two are a valid catalog, which was served until the next poll.
+        catalog_file.write_text(full[: full.index("- gate: g\n  kind: gate\n  name: three")])
+        read = live_module._content_digest
+
+        def read_then_finish_writing(path: Path) -> str:
+            digest = read(path)
+            # The editor writes the rest while the poll waits for a quiet moment.
+            if catalog_file.read_text() != full:
+                catalog_file.write_text(full)
+            return digest
+
+        monkeypatch.setattr(live_module, "_content_digest", read_then_finish_writing)
+        with capture_logs() as logs:
+            assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["one"]
+        assert [e["event"] for e in logs] == ["catalog_change_still_being_written"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "three", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_path_missing_for_a_moment_is_no_rejection(self, catalog_file, monkeypatch):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics, poll_s=5)
+        live.write_settle_s = 0.01
+        # A rename-writing editor (vim): the old file moved away, the new one not yet in its place.
+        written = catalog_file.with_name("catalog.yaml.new")
+        written.write_text(gate_yaml("one", "two"))
+        catalog_file.unlink()
+        stat = live_module._stat_signature
+
+        def stat_then_rename_into_place(path: Path) -> Any:
+            try:
+                return stat(path)
+            except ConfigError:
+                written.rename(catalog_file)
+                raise
+
+        monkeypatch.setattr(live_module, "_stat_signature", stat_then_rename_into_place)
+        with capture_logs() as logs:
+            assert await live.check_for_change() is None
+            assert await live.check_for_change() == "reloaded"
+        assert "catalog_reload_failed" not in [e["event"] for e in logs]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_path_still_missing_after_the_quiet_moment_is_rejected(self, catalog_file):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        serving = live.current
+        catalog_file.unlink()
+        assert await live.check_for_change() == "rejected"
+        assert live.current is serving and live.status.last_error is not None
         await live.close(timeout_s=5)
 
 
