@@ -107,6 +107,13 @@ class Settings(BaseModel):
         "from the connection's opening or from the first byte of a later request; "
         "beyond it 408 and the connection is closed",
     )
+    send_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="longest a client may leave the answer sent to it unread (the connection's send buffer full); "
+        "beyond it the connection is cut",
+    )
     max_connections: int = Field(
         default=1000,
         ge=1,
