@@ -165,9 +165,16 @@ def _stat_signature(path: Path) -> tuple[_Stat, bool]:
         # it alone, and no one can set it back, so it is what a later rewrite of a settled file always changes.
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
         settled = settled and mtime_settled(stat.st_mtime_ns, now_ns) and mtime_settled(stat.st_ctime_ns, now_ns)
-    data_link = path / "..data"
-    if path.is_dir() and data_link.is_symlink():
-        signature.append(("..data", 0, 0, hash(os.readlink(data_link)), 0))
+    if path.is_dir():
+        # A file added, removed or renamed changes the directory's own times alone: a team's file removed to be
+        # written anew (`rm a.yaml; cp new/a.yaml .`) left a smaller catalog of settled files, loaded at once.
+        directory = path.stat()
+        settled = (
+            settled and mtime_settled(directory.st_mtime_ns, now_ns) and mtime_settled(directory.st_ctime_ns, now_ns)
+        )
+        data_link = path / "..data"
+        if data_link.is_symlink():
+            signature.append(("..data", 0, 0, hash(os.readlink(data_link)), 0))
     return tuple(signature), settled
 
 

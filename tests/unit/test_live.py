@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -418,6 +419,35 @@ class TestWritesInProgress:
         assert "catalog_reload_failed" not in [e["event"] for e in logs]
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
         assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_file_removed_from_a_directory_to_be_written_anew_is_waited_for(self, tmp_path, monkeypatch):
+        root = tmp_path / "catalog"
+        root.mkdir()
+        (root / "a.yaml").write_text(gate_yaml("a1", "a2"))
+        (root / "b.yaml").write_text(gate_yaml("b1"))
+        live = live_for(root, poll_s=5)
+        live.write_settle_s = 0.01
+        # Both files written long ago: only the directory's times tell that an entry just went.
+        old_ns = time.time_ns() - 3600 * 1_000_000_000
+        for name in ("a.yaml", "b.yaml"):
+            os.utime(root / name, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, root / "b.yaml", old_ns)
+        assert await live.check_for_change() is None
+        (root / "a.yaml").unlink()
+        read = live_module._content_digest
+
+        def read_then_write_it_anew(path: Path) -> str:
+            digest = read(path)
+            if not (root / "a.yaml").exists():
+                (root / "a.yaml").write_text(gate_yaml("a1", "a2", "a3"))
+            return digest
+
+        monkeypatch.setattr(live_module, "_content_digest", read_then_write_it_anew)
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["a1", "a2", "b1"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["a1", "a2", "a3", "b1"]
         await live.close(timeout_s=5)
 
     async def test_a_path_still_missing_after_the_quiet_moment_is_rejected(self, catalog_file):
