@@ -26,7 +26,7 @@ import structlog
 
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_reads, load_catalog
-from analyzer.catalog_paths import file_state, mtime_settled
+from analyzer.catalog_paths import file_state, mounted_alone, mtime_settled
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -288,6 +288,15 @@ class LiveCatalog:
         (when there is one and polling is on)."""
         if self.settings.probe_sources:
             self.current.probes.start(previous=None)
+        if self.path is not None and mounted_alone(self.path):
+            # Said at start: neither a poll nor SIGHUP can ever tell, as the file never changes.
+            logger.warning(
+                "catalog_file_mounted_alone",
+                path=str(self.path),
+                effect="an update that replaces its source never reaches it (a ConfigMap update never reaches a key "
+                "mounted with subPath, nor a rename-writing editor's a file bind mount): mount the ConfigMap's "
+                "directory and give that directory as the catalog path",
+            )
         if self.path is None or self.settings.catalog_poll_s <= 0:
             return
         self._watcher = asyncio.create_task(self._watch(self.settings.catalog_poll_s), name="catalog-watcher")

@@ -460,6 +460,26 @@ class TestWritesInProgress:
         await live.close(timeout_s=5)
 
 
+class TestMountedAlone:
+    """A catalog file mounted on its own, which no update can reach, is said at start."""
+
+    @pytest.mark.parametrize("alone", [True, False])
+    async def test_it_is_logged_at_start(self, catalog_file, tmp_path, monkeypatch, alone):
+        from analyzer import catalog_paths
+
+        mountinfo = tmp_path / "mountinfo"
+        point = catalog_file if alone else tmp_path
+        mountinfo.write_text(f"45 27 254:0 /src {point} rw,relatime - ext4 /dev/vda rw\n")
+        monkeypatch.setattr(catalog_paths, "MOUNTINFO", mountinfo)
+        live = live_for(catalog_file, poll_s=5)
+        with capture_logs() as logs:
+            live.start()
+        await live.close(timeout_s=5)
+        warned = [e for e in logs if e["event"] == "catalog_file_mounted_alone"]
+        assert [e["path"] for e in warned] == ([str(catalog_file)] if alone else [])
+        assert all("subPath" in e["effect"] for e in warned)
+
+
 def write_catalog_naming(catalog_file: Path, ca_file: Path) -> None:
     """Write the gate catalog's checks `one` and `two` with a TLS source whose ca_file is `ca_file`."""
     source = {"tls": {"url": "https://127.0.0.1:9", "ca_file": str(ca_file)}}
