@@ -4,6 +4,7 @@ records stop signals, and importing the catalog's loader then would leave a SIGT
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -105,3 +106,29 @@ def file_state(path: Path) -> tuple[int, ...]:
     except OSError as exc:
         return (exc.errno or -1,)
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+# Where the kernel lists this process's mounts, each mount point as the fifth field of a line, with space, tab, newline
+# and backslash written as octal escapes (proc(5)).
+MOUNTINFO = Path("/proc/self/mountinfo")
+
+
+def mounted_alone(path: Path, mountinfo: Path | None = None) -> bool:
+    """Whether `path` is a file mounted on its own, a mount point of `mountinfo` (default MOUNTINFO): a ConfigMap key
+    mounted with `subPath`, a file bind-mounted by `docker run -v`. The mount keeps the file it was made with: an update
+    that replaces the source (the kubelet's, a rename-writing editor's) never reaches it. False when it is a link (a
+    ConfigMap directory's key) or when the mounts cannot be read."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        text = (mountinfo or MOUNTINFO).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    target = os.path.realpath(path)
+    return any(
+        len(fields) > 4 and _unescape_mount_point(fields[4]) == target for fields in map(str.split, text.splitlines())
+    )
+
+
+def _unescape_mount_point(text: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda found: chr(int(found.group(1), 8)), text)

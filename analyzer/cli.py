@@ -367,7 +367,9 @@ def _serve(args: argparse.Namespace) -> int:
     from analyzer.server import serve
     from analyzer.settings import Settings, unknown_variables
 
-    settings = Settings.from_env(catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format)
+    settings = Settings.from_env(
+        catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format, serving=True
+    )
     if settings.probe_port == settings.port:
         # Both listen on the same host: the probes' would find the port taken, by this very process. Not a Settings
         # rule: `analyzer run` listens on neither, and a Job copying the service's env must not stop at it.

@@ -26,7 +26,7 @@ import structlog
 
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog, catalog_reads, load_catalog
-from analyzer.catalog_paths import file_state, mtime_settled
+from analyzer.catalog_paths import file_state, mounted_alone, mtime_settled
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
@@ -52,6 +52,14 @@ _SOURCE_VERSIONS_KEPT = 64
 REJECTED_RETRY_S = 60.0
 
 _DIGEST_CHUNK_BYTES = 1024 * 1024
+
+# How long a poll that finds files written within a timestamp tick waits before reading them again, and loads them only
+# if they read the same (at most the poll interval). An editor writing in place (nano, `cat > f`, a shell redirect)
+# truncates the file, then writes it in chunks, and a rename-writing one (vim) leaves the path missing for a moment: a
+# poll between the two loaded what it read. A truncated list of checks is a valid catalog, and a number cut short
+# (`> 0.995` read as `> 0.9`) a valid threshold: served until the next poll, it 404ed the checks cut off and judged
+# by the cut one.
+WRITE_SETTLE_S = 1.0
 
 _Stat = tuple[tuple[str, int, int, int, int], ...]
 ReloadResult = Literal["reloaded", "unchanged", "rejected"]
@@ -157,9 +165,16 @@ def _stat_signature(path: Path) -> tuple[_Stat, bool]:
         # it alone, and no one can set it back, so it is what a later rewrite of a settled file always changes.
         signature.append((file.name, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
         settled = settled and mtime_settled(stat.st_mtime_ns, now_ns) and mtime_settled(stat.st_ctime_ns, now_ns)
-    data_link = path / "..data"
-    if path.is_dir() and data_link.is_symlink():
-        signature.append(("..data", 0, 0, hash(os.readlink(data_link)), 0))
+    if path.is_dir():
+        # A file added, removed or renamed changes the directory's own times alone: a team's file removed to be
+        # written anew (`rm a.yaml; cp new/a.yaml .`) left a smaller catalog of settled files, loaded at once.
+        directory = path.stat()
+        settled = (
+            settled and mtime_settled(directory.st_mtime_ns, now_ns) and mtime_settled(directory.st_ctime_ns, now_ns)
+        )
+        data_link = path / "..data"
+        if data_link.is_symlink():
+            signature.append(("..data", 0, 0, hash(os.readlink(data_link)), 0))
     return tuple(signature), settled
 
 
@@ -263,6 +278,7 @@ class LiveCatalog:
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
         self.rejected_retry_s = REJECTED_RETRY_S
+        self.write_settle_s = WRITE_SETTLE_S
         self._retry_rejected_at = 0.0
         self._rejected_named_files: dict[Path, tuple[int, ...]] | None = None
         self._publish(catalog, previous=None)
@@ -272,6 +288,15 @@ class LiveCatalog:
         (when there is one and polling is on)."""
         if self.settings.probe_sources:
             self.current.probes.start(previous=None)
+        if self.path is not None and mounted_alone(self.path):
+            # Said at start: neither a poll nor SIGHUP can ever tell, as the file never changes.
+            logger.warning(
+                "catalog_file_mounted_alone",
+                path=str(self.path),
+                effect="an update that replaces its source never reaches it (a ConfigMap update never reaches a key "
+                "mounted with subPath, nor a rename-writing editor's a file bind mount): mount the ConfigMap's "
+                "directory and give that directory as the catalog path",
+            )
         if self.path is None or self.settings.catalog_poll_s <= 0:
             return
         self._watcher = asyncio.create_task(self._watch(self.settings.catalog_poll_s), name="catalog-watcher")
@@ -455,23 +480,32 @@ class LiveCatalog:
                 logger.exception("catalog_watch_failed")
 
     async def check_for_change(self) -> ReloadResult | None:
-        """One poll: reload when the files' content changed since the last look (None: no change)."""
+        """One poll: reload when the files' content changed since the last look (None: no change, or a change
+        still being written)."""
         assert self.path is not None
         path = self.path
-        try:
-            stat, settled = await asyncio.to_thread(_stat_signature, path)
-            # Trusted only while still settled: a file dated ahead is no longer once the clock comes near it.
-            if settled and stat == self._seen_stat:
-                return await self._retry_rejected()
-            digest = await asyncio.to_thread(_content_digest, path)
-        except (OSError, ConfigError) as exc:
+        look = await self._look(path, trust_stat=True)
+        if look is None:
+            return await self._retry_rejected()
+        stat, settled, digest, problem = look
+        quiet_s = min(self.write_settle_s, self.settings.catalog_poll_s)
+        if not settled and (digest or problem) != self._seen_digest and quiet_s > 0:
+            # Written a moment ago (or missing, as between a rename-writing editor's two steps): read again after a
+            # quiet moment, and left to the next poll if a writer is still at it.
+            await asyncio.sleep(quiet_s)
+            again = await self._look(path, trust_stat=False)
+            assert again is not None
+            if again[2:] != (digest, problem):
+                logger.info("catalog_change_still_being_written", reason="file_change", settle_s=quiet_s)
+                return None
+        if problem is not None:
             # A path that vanished or cannot be read: report once per distinct problem, keep serving.
-            problem = str(exc)
             if self._seen_digest != problem:
                 self._seen_stat, self._seen_digest = None, problem
                 self._reject("file_change", [problem])
                 return "rejected"
             return None
+        assert digest is not None
         # An unsettled stat is not remembered: the next poll reads the content again.
         self._seen_stat = stat if settled else None
         if digest == self._seen_digest:
@@ -484,6 +518,20 @@ class LiveCatalog:
             # change since, text the loader normalised) is reloaded as before.
             return None
         return await self.reload(reason="file_change")
+
+    async def _look(self, path: Path, *, trust_stat: bool) -> tuple[_Stat, bool, str | None, str | None] | None:
+        """The files' stat, whether it is settled, and their content digest or the problem reading them; None when
+        `trust_stat` and the stat is settled and the last poll's (nothing was read)."""
+        try:
+            stat, settled = await asyncio.to_thread(_stat_signature, path)
+            # Trusted only while still settled: a file dated ahead is no longer once the clock comes near it.
+            if trust_stat and settled and stat == self._seen_stat:
+                return None
+            return stat, settled, await asyncio.to_thread(_content_digest, path), None
+        except (OSError, ConfigError) as exc:
+            # Not settled: a path missing for a moment (a rename-writing editor, the kubelet removing a version a
+            # poll had resolved) is looked at again.
+            return (), False, None, str(exc)
 
     async def _retry_rejected(self) -> ReloadResult | None:
         """While the last reload was rejected, load the unchanged files again every `rejected_retry_s` (None: not

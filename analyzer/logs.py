@@ -19,7 +19,9 @@ import structlog
 LogFormat = Literal["json", "console"]
 
 # Events a client can cause as often as it likes; each is logged at most SAMPLE_BURST times per window.
-SAMPLED_EVENTS = frozenset({"auth_failed", "bad_http_request", "header_timeout", "connection_refused_at_cap"})
+SAMPLED_EVENTS = frozenset(
+    {"auth_failed", "bad_http_request", "header_timeout", "send_timeout", "connection_refused_at_cap"}
+)
 # stdlib loggers whose records are sampled the same way (keyed by logger name).
 SAMPLED_LOGGERS = frozenset({"aiohttp.server", "aiohttp.web", "aiohttp.access", "asyncio"})
 SAMPLE_BURST = 10

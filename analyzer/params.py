@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -219,7 +219,9 @@ def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = 
         moment_s = seconds if whole else moment.timestamp()
     else:
         try:
-            moment = datetime.fromisoformat(text)
+            # RFC 3339 allows a lower-case t and z (its section 5.6), as Python's reader does the t alone: a time
+            # written so was refused as "a date alone".
+            moment = datetime.fromisoformat(text[:-1] + "Z" if text.endswith("z") else text)
         except ValueError:
             read = _plus_read_as_space(text)
             if read is None:
@@ -328,7 +330,9 @@ def _form_hint(text: str, *, example: bool) -> str:
             moment = None
         if moment is not None and moment.tzinfo is None:
             if found.group(2).upper() == "Z":
-                return f": a date alone is no time: write {_naive_text(moment)}Z for its midnight in UTC"
+                if _is_date(found.group(1)):
+                    return f": a date alone is no time: write {_naive_text(moment)}Z for its midnight in UTC"
+                return f": Z follows the time directly: write {_naive_text(moment)}Z"
             return f": a zone is written as an offset, not a name: write {_naive_text(moment)}Z"
     if not example:
         return ""
@@ -336,6 +340,15 @@ def _form_hint(text: str, *, example: bool) -> str:
         f": write a time such as {_EXAMPLE_TIME} (Z for UTC, or an offset such as +01:00) or unix seconds such as "
         f"{_EXAMPLE_UNIX_S}"
     )
+
+
+def _is_date(text: str) -> bool:
+    """Whether `text` is a date alone, no time of day."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _naive_text(moment: datetime) -> str:

@@ -3,7 +3,8 @@ accepting connections, lets in-flight evaluations finish, and returns within `sh
 of it but the time the final close needs).
 
 The connections themselves are guarded here, below the app: a cap on open connections, a header
-timeout, and JSON answers (414, 431, 400) for requests aiohttp's parser refuses before any handler runs.
+timeout, a send timeout (a client that leaves its answer unread), and JSON answers (414, 431, 400) for
+requests aiohttp's parser refuses before any handler runs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ _FINAL_CLOSE_S = 0.3
 # What the shutdown keeps of shutdown_timeout_s for after the drain: the final close, closing the sources and
 # exiting (0.33 s measured), so that the whole shutdown, not only its drain, ends within the timeout.
 CLOSE_RESERVE_S = 0.5
+# What a client must take of an answer in every ANALYZER_SEND_TIMEOUT_S (2 KiB/s at the default 30 s): reading a byte
+# now and then would hold a connection and the answer's bytes as long as reading nothing did.
+MIN_SEND_PROGRESS_BYTES = 64 * 1024
 # The probe listener only serves the kubelet: a few connections are plenty.
 _PROBE_MAX_CONNECTIONS = 32
 _DROPPED_REPORT_S = 10.0
@@ -67,11 +71,17 @@ class ConnectionGuard:
     """What the connections of one listener share: how many are open, and the limits they obey."""
 
     def __init__(
-        self, max_connections: int, header_timeout_s: float, retry_after_s: int, metrics: Metrics | None = None
+        self,
+        max_connections: int,
+        header_timeout_s: float,
+        retry_after_s: int,
+        metrics: Metrics | None = None,
+        send_timeout_s: float = 30.0,
     ) -> None:
         """`metrics`: where refusals are counted (None: nowhere)."""
         self.max_connections = max_connections
         self.header_timeout_s = header_timeout_s
+        self.send_timeout_s = send_timeout_s
         self.open = 0
         self.metrics = metrics
         self.at_cap_answer = _canned(
@@ -99,6 +109,7 @@ class GuardedHandler(RequestHandler):
         self.max_field_size = kwargs.get("max_field_size", 8190)
         self._counted = False
         self._header_timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         guard = self.guard
@@ -123,7 +134,46 @@ class GuardedHandler(RequestHandler):
             self._counted = False
             self.guard.open -= 1
         self._cancel_header_timer()
+        self._cancel_send_timer()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        # The send buffer is full: the client reads the answer slower than it is written, or not at all. A client
+        # that never read held its connection, a place under the cap, and the answer's bytes for ever: 40 of them
+        # asking for a large catalog's OpenAPI document (19 MB for 3,000 checks) held 1.1 GB.
+        super().pause_writing()
+        self._watch_send(self.transport.get_write_buffer_size() if self.transport is not None else 0)
+
+    def resume_writing(self) -> None:
+        self._cancel_send_timer()
+        super().resume_writing()
+
+    def _watch_send(self, unsent: int) -> None:
+        """Cut the connection unless the client takes MIN_SEND_PROGRESS_BYTES of the `unsent` bytes (or all)
+        within send_timeout_s."""
+        self._cancel_send_timer()
+        self._send_timer = self._loop.call_later(self.guard.send_timeout_s, self._send_timed_out, unsent)
+
+    def _cancel_send_timer(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _send_timed_out(self, unsent_before: int) -> None:
+        self._send_timer = None
+        if self.transport is None:
+            return
+        # Paused all along (resume_writing cancels this): one large answer is written whole into the transport's
+        # buffer, which drains below its low mark only at its end, so progress is how far that buffer went down.
+        unsent = self.transport.get_write_buffer_size()
+        if unsent <= unsent_before - MIN_SEND_PROGRESS_BYTES:
+            self._watch_send(unsent)
+            return
+        if self.guard.metrics is not None:
+            self.guard.metrics.requests_rejected.labels("send_timeout").inc()
+        logger.warning("send_timeout", remote=self._remote(), timeout_s=self.guard.send_timeout_s, unsent_bytes=unsent)
+        # Nothing more can reach a client that reads nothing: the buffered answer is dropped with the connection.
+        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         # On a kept-alive connection the timer runs from the first byte of the next request until its
@@ -239,7 +289,11 @@ def make_runner(
     its connections show in the app's metrics."""
     metrics = app[METRICS] if counted else None
     guard = ConnectionGuard(
-        max_connections or settings.max_connections, settings.header_timeout_s, settings.retry_after_s, metrics
+        max_connections or settings.max_connections,
+        settings.header_timeout_s,
+        settings.retry_after_s,
+        metrics,
+        settings.send_timeout_s,
     )
     if metrics is not None:
         metrics.open_connections.set_function(lambda: guard.open)

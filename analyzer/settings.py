@@ -27,6 +27,15 @@ _KUBERNETES_VARIABLE_RE = re.compile(
 )
 # Settings that also have a command-line flag (`--log-format` for log_format); the others are env-only.
 FLAG_SETTINGS = frozenset({"catalog", "host", "port", "log_format"})
+# Settings whose variable, set but empty, is refused rather than read as unset: unset, each leaves a door open (no
+# auth at all, every token may use every check), and an empty value is a path that did not get filled in (a Helm
+# value or a ConfigMap key left empty), never a wish to turn auth off.
+_REFUSED_EMPTY = {
+    "auth_tokens": "which would turn auth off: give the path of the token file or directory (a mounted Secret), or "
+    "leave the variable out to run without auth",
+    "auth_allow": "which would let every token use every check: give the path of the allow-list file, or leave the "
+    "variable out",
+}
 
 
 def _split_commas(value: Any) -> Any:
@@ -78,12 +87,12 @@ class Settings(BaseModel):
     auth_tokens: Path | None = Field(
         default=None,
         description="bearer tokens: a file (one token) or a directory (a mounted Secret: one "
-        "token per file, named by the file); unset: no auth",
+        "token per file, named by the file); unset: no auth; set but empty: `analyzer serve` refuses to start",
     )
     auth_allow: Path | None = Field(
         default=None,
         description="YAML file mapping token names to the check-name patterns they may use; "
-        "a token it does not list may use no check",
+        "a token it does not list may use no check; set but empty: `analyzer serve` refuses to start",
     )
     max_concurrent_evaluations: int = Field(
         default=64,
@@ -106,6 +115,13 @@ class Settings(BaseModel):
         description="longest a client may take to send its request line and headers, "
         "from the connection's opening or from the first byte of a later request; "
         "beyond it 408 and the connection is closed",
+    )
+    send_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="longest a client may leave the answer sent to it unread (the connection's send buffer full); "
+        "beyond it the connection is cut",
     )
     max_connections: int = Field(
         default=1000,
@@ -213,14 +229,20 @@ class Settings(BaseModel):
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ANALYZER_* variables, then explicit overrides (None values are ignored)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, serving: bool = False, **overrides: Any) -> Settings:
+        """Settings from ANALYZER_* variables, then explicit overrides (None values are ignored); `serving`: for the
+        service, which refuses its auth variables set but empty (a Job's `analyzer run` reads no auth setting)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        empty: list[str] = []
         for name in cls.model_fields:
             key = ENV_PREFIX + name.upper()
-            if key in environ and environ[key] != "" and not _service_link(name, environ[key]):
+            if serving and environ.get(key) == "" and name in _REFUSED_EMPTY:
+                empty.append(f"{key} is set but empty, {_REFUSED_EMPTY[name]}")
+            elif key in environ and environ[key] != "" and not _service_link(name, environ[key]):
                 values[name] = environ[key]
+        if empty:
+            raise ConfigError("invalid settings", empty)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls.model_validate(values)

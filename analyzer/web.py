@@ -526,6 +526,12 @@ async def run_evaluation(
             raise ShuttingDown(request.app[SETTINGS].retry_after_s)
         check = principal.check_of(generation.catalog, name)
         options, raw_args = _split_query(request, check)
+        if request.method == "GET" and request.body_exists:
+            # `requests.get(url, json=args)` sends one: never read, its args were dropped without a word.
+            raise ArgError(
+                "a GET's body is not read, and this one has a body: give the args in the query string, or send the "
+                "body with POST"
+            )
         if request.method == "POST":
             query_count = len(raw_args)
             if unread is not None:

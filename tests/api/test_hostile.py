@@ -9,7 +9,8 @@ import contextlib
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import structlog
@@ -111,6 +112,24 @@ class TestOverlongRequests:
         answer = await rawhttp.send(server.host, server.port, b"G\x00T /healthz HTTP/1.1\r\n\r\n")
         assert (answer.status, answer.json()["error"]) == (400, "bad_http_request")
         assert b"\x00" not in answer.body
+
+
+def answering(body: bytes) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler answering `body`."""
+
+    async def handler(_: web.Request) -> web.Response:
+        return web.Response(body=body)
+
+    return handler
+
+
+async def small_buffer_connection(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection whose socket receives into a small buffer: what it leaves unread soon fills the server's."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (host, port))
+    return await asyncio.open_connection(sock=sock, limit=16 * 1024)
 
 
 class TestConnections:
@@ -232,6 +251,47 @@ class TestConnections:
         finally:
             writer.close()
         assert rawhttp.parse(raw).status == 200
+
+    async def test_a_client_that_leaves_its_answer_unread_is_cut_off(self, serve):
+        # Before: held for ever, with its place under the connection cap and the answer's bytes (a large catalog's
+        # OpenAPI document is tens of MB).
+        settings = Settings(send_timeout_s=0.2, keepalive_timeout_s=600)
+        app = create_app(settings, gate_catalog(CHECK), REGISTRY)
+        # More than the sockets' buffers on both sides hold: the server's send buffer fills.
+        app.router.add_get("/large", answering(b"x" * (64 * 1024 * 1024)))
+        server = await serve(settings, app=app)
+        metrics = server.app[METRICS].registry
+        _, writer = await small_buffer_connection(server.host, server.port)
+        try:
+            writer.write(rawhttp.request("GET", "/large"))
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                while metrics.get_sample_value("analyzer_requests_rejected_total", {"reason": "send_timeout"}) is None:
+                    await asyncio.sleep(0.05)
+                while metrics.get_sample_value("analyzer_open_connections") != 0:
+                    await asyncio.sleep(0.05)
+        finally:
+            writer.close()
+
+    async def test_a_client_that_reads_its_answer_slowly_but_on_gets_it_whole(self, serve):
+        # The timeout bounds each stall, not the whole answer: this one takes longer than the timeout to read.
+        settings = Settings(send_timeout_s=1.0, keepalive_timeout_s=600)
+        app = create_app(settings, gate_catalog(CHECK), REGISTRY)
+        body = b"x" * (16 * 1024 * 1024)
+        app.router.add_get("/large", answering(body))
+        server = await serve(settings, app=app)
+        reader, writer = await small_buffer_connection(server.host, server.port)
+        try:
+            writer.write(rawhttp.request("GET", "/large", headers={"Connection": "close"}))
+            await writer.drain()
+            received = bytearray()
+            async with asyncio.timeout(HANG_GUARD_S * 3):
+                while chunk := await reader.read(16 * 1024):
+                    received += chunk
+                    await asyncio.sleep(0.002)
+        finally:
+            writer.close()
+        assert received.endswith(body) and rawhttp.parse(bytes(received)).status == 200
 
     async def test_a_post_turned_away_while_draining_is_closed_before_its_body_came(self, serve):
         server = await serve(Settings(keepalive_timeout_s=600), lingering_time=3600)  # lingering as above

@@ -294,6 +294,24 @@ class TestClientErrors:
         # Nor is it read on after the answer, to be logged as aiohttp's unhandled exception.
         assert not [record.getMessage() for record in caplog.records if record.name == "aiohttp.server"]
 
+    async def test_a_get_with_a_body_is_refused(self, client):
+        # What `requests.get(url, json=args)` sends: before, the body was never read and the check ran on its
+        # defaults, the caller's args silently dropped.
+        response = await client.get("/api/v1/checks/error-rate/run?canary_hash=a", json={"window": "1h"})
+        body = await error_of(response, 400)
+        assert body["message"] == (
+            "a GET's body is not read, and this one has a body: give the args in the query string, or send the body "
+            "with POST"
+        )
+        history = await (await client.get("/api/v1/verdicts")).json()
+        assert [(e["check"], e["http_status"]) for e in history["entries"]] == [("error-rate", 400)]
+
+    async def test_a_get_with_an_empty_body_is_served(self, client, prometheus):
+        response = await client.get(
+            f"/api/v1/checks/error-rate/run?canary_hash=a&at={prometheus.anchor}", headers={"Content-Length": "0"}
+        )
+        assert response.status == 200
+
     async def test_arg_in_both_query_and_body(self, client):
         response = await client.post("/api/v1/checks/error-rate/run?canary_hash=a", json={"canary_hash": "b"})
         assert "both" in (await error_of(response, 400))["message"]

@@ -100,3 +100,54 @@ class TestFileVersion:
     def test_a_missing_file_raises(self, tmp_path):
         with pytest.raises(FileNotFoundError):
             file_version(tmp_path / "absent.pem", None)
+
+
+def mountinfo_naming(tmp_path: Path, *mount_points: str) -> Path:
+    """A mountinfo file (proc(5)) listing `mount_points`, written escaped as the kernel writes them."""
+    lines = [
+        f"{40 + n} 27 254:0 /src {point.replace(' ', chr(92) + '040')} rw,relatime - ext4 /dev/vda rw"
+        for n, point in enumerate(("/", *mount_points))
+    ]
+    path = tmp_path / "mountinfo"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class TestMountedAlone:
+    """A catalog file that is a mount point of its own (subPath, a file bind mount) is told apart: no update reaches
+    it."""
+
+    def test_a_file_that_is_a_mount_point_is_mounted_alone(self, tmp_path):
+        catalog = tmp_path / "the catalog.yaml"
+        catalog.write_text("checks: []\n")
+        assert catalog_paths.mounted_alone(catalog, mountinfo_naming(tmp_path, str(catalog)))
+
+    def test_a_file_of_a_mounted_directory_is_not(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks: []\n")
+        assert not catalog_paths.mounted_alone(catalog, mountinfo_naming(tmp_path, str(tmp_path)))
+
+    def test_a_configmap_key_link_is_not(self, tmp_path):
+        # The key of a ConfigMap mounted whole is a link into ..data; what it resolves to is no mount point either way.
+        (tmp_path / "..data").mkdir()
+        (tmp_path / "..data" / "catalog.yaml").write_text("checks: []\n")
+        (tmp_path / "catalog.yaml").symlink_to("..data/catalog.yaml")
+        mountinfo = mountinfo_naming(tmp_path, str(tmp_path / "catalog.yaml"), str(tmp_path / "..data/catalog.yaml"))
+        assert not catalog_paths.mounted_alone(tmp_path / "catalog.yaml", mountinfo)
+
+    def test_unreadable_mounts_tell_nothing(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks: []\n")
+        assert not catalog_paths.mounted_alone(catalog, tmp_path / "no-such-mountinfo")
+
+    def test_a_real_bind_mount_is_seen(self, tmp_path):
+        source, catalog = tmp_path / "source.yaml", tmp_path / "catalog.yaml"
+        source.write_text("checks: []\n")
+        catalog.write_text("")
+        if os.system(f"mount --bind '{source}' '{catalog}' 2>/dev/null") != 0:
+            pytest.skip("mounting needs CAP_SYS_ADMIN")
+        try:
+            assert catalog_paths.mounted_alone(catalog)
+            assert not catalog_paths.mounted_alone(source)
+        finally:
+            os.system(f"umount '{catalog}'")

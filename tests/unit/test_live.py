@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from structlog.testing import capture_logs
 
 from analyzer import live as live_module
 from analyzer.catalog import load_catalog
+from analyzer.errors import ConfigError
 from analyzer.live import LiveCatalog
 from analyzer.metrics import Metrics
 from analyzer.settings import Settings
@@ -61,8 +63,9 @@ def catalog_file(tmp_path):
     return path
 
 
-def live_for(path: Path, metrics: Metrics | None = None) -> LiveCatalog:
-    settings = Settings(catalog=path, catalog_poll_s=0)
+def live_for(path: Path, metrics: Metrics | None = None, poll_s: float = 0) -> LiveCatalog:
+    """The live catalog of `path`; `poll_s`: the poll interval it is told of (0: no quiet moment after a write)."""
+    settings = Settings(catalog=path, catalog_poll_s=poll_s)
     return LiveCatalog(load_catalog(path, REGISTRY), REGISTRY, settings, metrics or Metrics())
 
 
@@ -361,6 +364,120 @@ class TestChangeDetection:
         assert live.current is serving
         assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) == 1
         await live.close(timeout_s=5)
+
+
+class TestWritesInProgress:
+    """A poll that finds files written a moment ago reads them again after a quiet moment, and loads them only if
+    they read the same: an editor's half-written file is never served, and a path missing for a moment is not a
+    rejection."""
+
+    async def test_a_file_caught_half_written_is_left_to_the_next_poll(self, catalog_file, monkeypatch):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        full = gate_yaml("one", "two", "three")
+        # Cut before the third check: the first two are a valid catalog, which was served until the next poll.
+        catalog_file.write_text(full[: full.index("- gate: g\n  kind: gate\n  name: three")])
+        read = live_module._content_digest
+
+        def read_then_finish_writing(path: Path) -> str:
+            digest = read(path)
+            # The editor writes the rest while the poll waits for a quiet moment.
+            if catalog_file.read_text() != full:
+                catalog_file.write_text(full)
+            return digest
+
+        monkeypatch.setattr(live_module, "_content_digest", read_then_finish_writing)
+        with capture_logs() as logs:
+            assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["one"]
+        assert [e["event"] for e in logs] == ["catalog_change_still_being_written"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "three", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_path_missing_for_a_moment_is_no_rejection(self, catalog_file, monkeypatch):
+        metrics = Metrics()
+        live = live_for(catalog_file, metrics, poll_s=5)
+        live.write_settle_s = 0.01
+        # A rename-writing editor (vim): the old file moved away, the new one not yet in its place.
+        written = catalog_file.with_name("catalog.yaml.new")
+        written.write_text(gate_yaml("one", "two"))
+        catalog_file.unlink()
+        stat = live_module._stat_signature
+
+        def stat_then_rename_into_place(path: Path) -> Any:
+            try:
+                return stat(path)
+            except ConfigError:
+                written.rename(catalog_file)
+                raise
+
+        monkeypatch.setattr(live_module, "_stat_signature", stat_then_rename_into_place)
+        with capture_logs() as logs:
+            assert await live.check_for_change() is None
+            assert await live.check_for_change() == "reloaded"
+        assert "catalog_reload_failed" not in [e["event"] for e in logs]
+        assert sample(metrics, "analyzer_catalog_reloads_total", {"result": "failure"}) is None
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_a_file_removed_from_a_directory_to_be_written_anew_is_waited_for(self, tmp_path, monkeypatch):
+        root = tmp_path / "catalog"
+        root.mkdir()
+        (root / "a.yaml").write_text(gate_yaml("a1", "a2"))
+        (root / "b.yaml").write_text(gate_yaml("b1"))
+        live = live_for(root, poll_s=5)
+        live.write_settle_s = 0.01
+        # Both files written long ago: only the directory's times tell that an entry just went.
+        old_ns = time.time_ns() - 3600 * 1_000_000_000
+        for name in ("a.yaml", "b.yaml"):
+            os.utime(root / name, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, root / "b.yaml", old_ns)
+        assert await live.check_for_change() is None
+        (root / "a.yaml").unlink()
+        read = live_module._content_digest
+
+        def read_then_write_it_anew(path: Path) -> str:
+            digest = read(path)
+            if not (root / "a.yaml").exists():
+                (root / "a.yaml").write_text(gate_yaml("a1", "a2", "a3"))
+            return digest
+
+        monkeypatch.setattr(live_module, "_content_digest", read_then_write_it_anew)
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["a1", "a2", "b1"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["a1", "a2", "a3", "b1"]
+        await live.close(timeout_s=5)
+
+    async def test_a_path_still_missing_after_the_quiet_moment_is_rejected(self, catalog_file):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        serving = live.current
+        catalog_file.unlink()
+        assert await live.check_for_change() == "rejected"
+        assert live.current is serving and live.status.last_error is not None
+        await live.close(timeout_s=5)
+
+
+class TestMountedAlone:
+    """A catalog file mounted on its own, which no update can reach, is said at start."""
+
+    @pytest.mark.parametrize("alone", [True, False])
+    async def test_it_is_logged_at_start(self, catalog_file, tmp_path, monkeypatch, alone):
+        from analyzer import catalog_paths
+
+        mountinfo = tmp_path / "mountinfo"
+        point = catalog_file if alone else tmp_path
+        mountinfo.write_text(f"45 27 254:0 /src {point} rw,relatime - ext4 /dev/vda rw\n")
+        monkeypatch.setattr(catalog_paths, "MOUNTINFO", mountinfo)
+        live = live_for(catalog_file, poll_s=5)
+        with capture_logs() as logs:
+            live.start()
+        await live.close(timeout_s=5)
+        warned = [e for e in logs if e["event"] == "catalog_file_mounted_alone"]
+        assert [e["path"] for e in warned] == ([str(catalog_file)] if alone else [])
+        assert all("subPath" in e["effect"] for e in warned)
 
 
 def write_catalog_naming(catalog_file: Path, ca_file: Path) -> None:

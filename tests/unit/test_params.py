@@ -122,6 +122,11 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
+    @pytest.mark.parametrize("text", ["2026-11-26t11:00:00z", "2026-11-26T11:00:00z", "2026-11-26t12:00:00+01:00"])
+    def test_a_lower_case_t_and_z_are_rfc3339_too(self, text):
+        # RFC 3339 section 5.6: "T" and "Z" may be lower case. Before: refused, as "a date alone is no time".
+        assert parse_time(text) == datetime(2026, 11, 26, 11, tzinfo=UTC)
+
     @pytest.mark.parametrize("text", ["253402300800", "9" * 400, " 00253402300800 "])
     def test_whole_seconds_beyond_the_year_9999_are_out_of_range(self, text):
         with pytest.raises(ValueError, match="out of range for unix seconds"):
@@ -195,6 +200,10 @@ class TestParseTime:
                 "2026-11-26Z",
                 "is neither RFC 3339 nor unix seconds: a date alone is no time: write 2026-11-26T00:00:00Z "
                 "for its midnight in UTC",
+            ),
+            (
+                "2026-11-26T11:00:00  Z",  # two spaces: Python reads one
+                "is neither RFC 3339 nor unix seconds: Z follows the time directly: write 2026-11-26T11:00:00Z",
             ),
             (
                 "2026-11-26T11:00:00 UTC",

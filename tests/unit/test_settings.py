@@ -33,6 +33,24 @@ class TestFromEnv:
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})
 
+    @pytest.mark.parametrize(
+        ("name", "effect"),
+        [("ANALYZER_AUTH_TOKENS", "which would turn auth off"), ("ANALYZER_AUTH_ALLOW", "every token use every check")],
+    )
+    def test_an_auth_variable_set_but_empty_is_refused(self, name, effect):
+        # Before: read as unset, so a token path left empty (a Helm value not filled in) served with no auth at all.
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_AUTH_TOKENS": "/t", name: ""}, serving=True)
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{name} is set but empty, ") and effect in problem
+
+    def test_an_auth_variable_set_but_empty_is_no_concern_of_a_job(self):
+        # `analyzer run` reads no auth setting: an env block shared with the Deployment must not fail the Job.
+        assert Settings.from_env({"ANALYZER_AUTH_TOKENS": "", "ANALYZER_AUTH_ALLOW": ""}).auth_tokens is None
+
+    def test_other_variables_set_but_empty_keep_their_default(self):
+        assert Settings.from_env({"ANALYZER_PORT": "", "ANALYZER_CATALOG_POLL_S": ""}).port == Settings().port
+
     def test_a_setting_without_a_flag_names_only_its_variable(self):
         # "--max-concurrent-evaluations" was suggested, a flag that does not exist.
         with pytest.raises(ConfigError) as caught:
