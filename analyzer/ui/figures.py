@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from analyzer.check import Check
-from analyzer.comparison import Condition
+from analyzer.comparison import Condition, exceeds
 from analyzer.errors import CheckError, ConfigError
 from analyzer.models import Outcome, clip, format_number
 from analyzer.params import parse_duration
@@ -301,8 +301,19 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         gate = _number(budget.get("min_budget_remaining"))
         title = f"Error budget remaining over {details.get('period', 'the period')}"
         if remaining is not None:
-            rule = None if gate is None else plots.Rule(gate, f"min_budget_remaining {gate * 100:.4g}%", "gate")
-            found.append(Figure(title, plots.meter(remaining, label="budget remaining", rule=rule)))
+            rule = (
+                None if gate is None else plots.Rule(gate, f"min_budget_remaining {plots.percent_label(gate)}", "gate")
+            )
+            # Against the gate as the kind judges it (a share at or below it fails): a share above 0 drawn in the
+            # pass colour beside a verdict that failed on the gate read as a budget in good health. NaN passes
+            # neither comparison: never drawn as good.
+            passing = remaining > 0 if gate is None else remaining > gate and exceeds(remaining, gate)
+            found.append(
+                Figure(
+                    title,
+                    plots.meter(remaining, label="budget remaining", css="pass" if passing else "fail", rule=rule),
+                )
+            )
         else:
             found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))
     return found

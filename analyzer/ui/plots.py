@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from analyzer.models import format_number
 from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
 
 WIDTH = 720
@@ -409,8 +410,15 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     return svg.render()
 
 
-def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
-    """A share from 0 to 1 (it may be negative: overspent) as a filled bar, with an optional rule."""
+def percent_label(share: float) -> str:
+    """A share as a percent to 4 decimals, as the error_budget kind's reasons write it: a meter and its rule must not
+    both read "99.99%" when the reason tells 99.994% from 99.995%."""
+    return f"{format_number(round(share * 100, 4))}%"
+
+
+def meter(value: float, *, label: str, css: str, rule: Rule | None = None) -> Markup:
+    """A share from 0 to 1 (it may be negative: overspent) as a bar filled in `css` (`pass`, `fail`: the caller
+    knows what the share is judged against), with an optional rule."""
     low = min(value, 0.0, rule.value if rule is not None else 0.0)
     x = Scale(low, 1.0, _LEFT, _RIGHT)
     svg = Svg(
@@ -424,8 +432,8 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
     )
     svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
     left, right = sorted((x(0.0), x(value)))
-    svg.rect(left, 20, right - left, 22, class_="bar " + ("pass" if value > 0 else "fail"), data_value=repr(value))
-    svg.text(_LEFT, 14, f"{label}: {value * 100:.4g}%", class_="legend")
+    svg.rect(left, 20, right - left, 22, class_=f"bar {css}", data_value=repr(value))
+    svg.text(_LEFT, 14, f"{label}: {percent_label(value)}", class_="legend")
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")

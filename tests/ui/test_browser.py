@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from tests.integration.data_ui import HOSTILE
-from tests.ui.support import BIDI_ESCAPED, BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN, Served, serve
+from tests.ui.support import (
+    BIDI_ESCAPED,
+    BROKEN_ERROR_RATIO,
+    CANARY,
+    ERROR_RATE_LIMIT,
+    SHOP_RATIO,
+    TOKEN,
+    Served,
+    serve,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -395,3 +404,64 @@ class TestLongNames:
     def test_its_pages_fit_a_phone(self, browser, long_served, shots, name, path):
         browser.get(long_served.url + path)
         screenshot(browser, shots, name)
+
+
+# eb-search serves 0.02% errors for 7 days (tests/integration/data_error_budget.py): at 99.9% it keeps 80% of its
+# budget, which a gate of 90% fails.
+SEARCH_REMAINING, SEARCH_GATE = 0.8, 0.9
+# burn1 at the anchor burns about 21x over 1h and 25x over 5m and 30m, 10.7x over 2h: a tier of factor 30 over 1h/5m
+# stays quiet, one of factor 8 over 2h/30m fires and fails the verdict.
+BUDGET_CHECKS = (
+    {
+        "name": "search-budget-gate",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "tiers": [],
+        "min_budget_remaining": SEARCH_GATE,
+        "ratio": {
+            "errors": 'sum(rate(eb_requests_total{service="eb-search", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(eb_requests_total{service="eb-search"}[{{ window }}]))',
+        },
+    },
+    {
+        "name": "shop-slow-tier",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": [{"long": "1h", "short": "5m", "factor": 30}, {"long": "2h", "short": "30m", "factor": 8}],
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def budget_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off and the error_budget checks whose pages were drawn wrong."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-budget"), auth=False, extra_checks=BUDGET_CHECKS) as server:
+        yield server
+
+
+class TestErrorBudgetAsJudged:
+    """An error_budget page draws the budget and the burn that decided the verdict, in the verdict's colours."""
+
+    def test_a_budget_failing_its_gate_is_drawn_failing(self, browser, budget_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{budget_served.url}/ui/checks/search-budget-gate/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert browser.find_element(By.ID, "reason").text.startswith("budget remaining 80% is not above")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='budget remaining']")
+        bar = svg.find_element(By.CSS_SELECTOR, "rect.bar[data-value]")
+        assert float(bar.get_attribute("data-value")) == pytest.approx(SEARCH_REMAINING, rel=1e-3)
+        # Before: green, as any budget above 0, beside a FAIL the gate decided.
+        assert bar.get_attribute("class") == "bar fail"
+        assert browser.execute_script("return getComputedStyle(arguments[0]).fill", bar) == "rgb(207, 34, 46)"
+        gate = svg.find_element(By.CSS_SELECTOR, "line.rule.gate")
+        x = scale(svg, "x")
+        assert abs(float(gate.get_attribute("x1")) - x(SEARCH_GATE)) <= PIXEL_TOLERANCE
+        assert float(bar.get_attribute("x")) + float(bar.get_attribute("width")) < float(gate.get_attribute("x1"))
+        texts = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text")]
+        assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
+        screenshot(browser, shots, "error_budget-gate")

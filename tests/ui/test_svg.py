@@ -147,22 +147,29 @@ class TestMeter:
 
     def test_a_budget_far_overspent_shows_its_low_end_and_zero_apart(self):
         # Before: "0%" and "100%" drawn within 8 px of each other at the right end ("100%0%"), the left end unlabelled.
-        shown = self.ticks_of(str(plots.meter(-79.0, label="budget remaining")))
+        shown = self.ticks_of(str(plots.meter(-79.0, label="budget remaining", css="fail")))
         assert set(shown) == {"-7900%", "0%"}
         assert shown["-7900%"] < shown["0%"]
 
     def test_a_rule_near_the_right_end_is_not_written_over(self):
-        shown = self.ticks_of(str(plots.meter(-79.0, label="b", rule=plots.Rule(0.1, "min 10%", "gate"))))
+        shown = self.ticks_of(str(plots.meter(-79.0, label="b", css="fail", rule=plots.Rule(0.1, "min 10%", "gate"))))
         assert set(shown) == {"-7900%", "0%", "min 10%"}
 
     @pytest.mark.parametrize("value", [-0.01, -0.05])
     def test_a_budget_just_overspent_writes_zero_alone_at_its_low_end(self, value):
         # Before: "-1%" from the scale's start and "0%" centred 6 px right of it, written over each other.
-        shown = self.ticks_of(str(plots.meter(value, label="budget remaining")))
+        shown = self.ticks_of(str(plots.meter(value, label="budget remaining", css="fail")))
         assert set(shown) == {"0%", "100%"}
 
     @pytest.mark.parametrize(("value", "labels"), [(0.5, {"0%", "100%"}), (-0.5, {"-50%", "0%", "100%"})])
     def test_labels_with_room_are_all_written(self, value, labels):
-        shown = self.ticks_of(str(plots.meter(value, label="b")))
+        shown = self.ticks_of(str(plots.meter(value, label="b", css="pass")))
         assert set(shown) == labels
         assert shown["100%"] - shown["0%"] >= 40
+
+    def test_its_share_is_written_as_the_reason_writes_it(self):
+        # Before: to 4 significant digits, 99.994% and a gate of 99.995% both read "99.99%" beside a FAIL.
+        markup = str(plots.meter(0.99994, label="budget remaining", css="fail"))
+        assert ">budget remaining: 99.994%</text>" in markup
+        assert plots.percent_label(0.99995) == "99.995%"
+        assert plots.percent_label(-0.385714) == "-38.5714%"
