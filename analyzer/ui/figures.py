@@ -331,17 +331,45 @@ def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
     return None
 
 
-async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
-    """The burn of the fastest failing tier's two windows over the last hours, against its factor."""
-    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
-    tiers = [
+def _burns(tier: Mapping[str, Any]) -> list[float]:
+    """A tier's measured burn rates (its long window's, its short window's), NaN left out."""
+    burns = (_number(tier.get("long_burn_rate")), _number(tier.get("short_burn_rate")))
+    return [burn for burn in burns if burn is not None and not math.isnan(burn)]
+
+
+def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
+    """The tier the verdict's reason names, of those that can fail it (error_budget's rule): the fired one of the
+    highest factor (then burn), else the judged one closest to firing (burn / factor), else the one whose measured
+    window burns most above its factor, else the one of the highest factor; None when no tier can fail it."""
+    failing = [
         t
-        for t in evidence.details.get("tiers", [])
-        if isinstance(t, dict) and t.get("fails_verdict") and _number(t.get("factor")) is not None
+        for t in tiers
+        if isinstance(t, dict)
+        and t.get("fails_verdict")
+        and (factor := _number(t.get("factor"))) is not None
+        and factor > 0
     ]
-    if plan is None or not isinstance(budget, float) or budget <= 0 or not tiers:
+    fired = [t for t in failing if t.get("fired") and len(_burns(t)) == 2]
+    if fired:
+        return max(fired, key=lambda t: (float(t["factor"]), min(_burns(t))))
+    judged = [t for t in failing if len(_burns(t)) == 2]
+    if judged:
+        return max(judged, key=lambda t: min(_burns(t)) / float(t["factor"]))
+    measured = [t for t in failing if _burns(t)]
+    if measured:
+        return max(measured, key=lambda t: max(_burns(t)) / float(t["factor"]))
+    return max(failing, key=lambda t: float(t["factor"]), default=None)
+
+
+async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
+    """The burn of the two windows of the tier the reason names (`_judged_tier`) over the last hours, against its
+    factor."""
+    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
+    # Not merely the highest factor: a verdict failed by a slower tier would be drawn with a quiet one, both its lines
+    # below its factor.
+    tier = _judged_tier(evidence.details.get("tiers", []))
+    if plan is None or not isinstance(budget, float) or budget <= 0 or tier is None:
         return []
-    tier = max(tiers, key=lambda t: float(t["factor"]))
     title = f"Burn rate over time of tier {tier.get('severity')} {tier.get('long')}/{tier.get('short')}"
     long_s = parse_duration(str(tier.get("long")))
     window_s = min(max(6 * long_s, _DEFAULT_WINDOW_S), _MAX_BURN_WINDOW_S)

@@ -465,3 +465,22 @@ class TestErrorBudgetAsJudged:
         texts = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text")]
         assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
         screenshot(browser, shots, "error_budget-gate")
+
+    def test_the_burn_over_time_is_of_the_tier_that_fired(self, browser, budget_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{budget_served.url}/ui/checks/shop-slow-tier/run?canary_hash=burn1&at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert browser.find_element(By.ID, "reason").text.startswith("page tier 2h/30m fires")
+        # Before: the tier of the highest factor (1h/5m, factor 30), which did not fire: both its lines below it.
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier']")
+        assert svg.get_attribute("aria-label") == "Burn rate over time of tier page 2h/30m"
+        factor = svg.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
+        assert float(factor.get_attribute("data-value")) == 8
+        y = scale(svg, "y")
+        for window in ("long", "short"):
+            line = svg.find_element(By.CSS_SELECTOR, f"polyline.series.{window}")
+            last_y = float(line.get_attribute("points").split()[-1].split(",")[1])
+            # Smaller y is higher: the last point of each window's line stands above the factor, as the tier fired.
+            assert last_y < y(8.0)
+        screenshot(browser, shots, "error_budget-tier")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.ui.figures import Evidence, _error_budget
+from analyzer.ui.figures import Evidence, _error_budget, _judged_tier
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -50,3 +50,52 @@ class TestBudgetMeter:
         (figure,) = _error_budget(budget_evidence("fail", 0.99994, 0.99995))
         assert ">min_budget_remaining 99.995%</text>" in str(figure.svg)
         assert ">budget remaining: 99.994%</text>" in str(figure.svg)
+
+
+def tier(name: str, factor: float, long: float | None, short: float | None, *, fails: bool = True) -> dict[str, Any]:
+    """A tier as the error_budget kind's details give it (fired when both windows exceed the factor)."""
+    fired = long is not None and short is not None and min(long, short) > factor
+    return {
+        "severity": name,
+        "long": "1h",
+        "short": "5m",
+        "factor": factor,
+        "long_burn_rate": long,
+        "short_burn_rate": short,
+        "judged": long is not None and short is not None,
+        "fired": fired,
+        "fails_verdict": fails,
+    }
+
+
+class TestJudgedTier:
+    """The burn over time is drawn for the tier the verdict's reason names, as the error_budget kind picks it."""
+
+    def test_a_fired_tier_before_a_quiet_one_of_a_higher_factor(self):
+        quiet, fired = tier("fast", 30, 21, 25), tier("slow", 8, 10.7, 25)
+        assert _judged_tier([quiet, fired]) is fired
+
+    def test_of_fired_tiers_the_highest_factor_then_the_highest_burn(self):
+        low, high, higher_burn = tier("a", 6, 20, 20), tier("b", 14.4, 15, 15), tier("c", 14.4, 16, 30)
+        assert _judged_tier([low, high]) is high
+        assert _judged_tier([high, higher_burn, low]) is higher_burn
+
+    def test_a_fired_warning_tier_is_not_the_verdict_s(self):
+        warning, page = tier("ticket", 1, 5, 5, fails=False), tier("page", 14.4, 5, 5)
+        assert _judged_tier([warning, page]) is page
+        assert _judged_tier([warning]) is None
+
+    def test_without_a_fired_tier_the_one_closest_to_firing(self):
+        # Burn / factor: 12/14.4 = 0.83 beats 4/6 = 0.67, though the other has the higher factor or the higher burn.
+        close, far, high = tier("close", 14.4, 12, 13), tier("far", 6, 4, 30), tier("high", 30, 1, 1)
+        assert _judged_tier([far, high, close]) is close
+
+    def test_tiers_that_cannot_judge_the_one_burning_most_above_its_factor(self):
+        burning, other = tier("burning", 6, 30, None), tier("other", 14.4, None, 20)
+        assert _judged_tier([other, burning]) is burning
+        unmeasured, fast = tier("unmeasured", 6, None, None), tier("fast", 14.4, None, None)
+        assert _judged_tier([unmeasured, fast]) is fast
+
+    def test_a_nan_burn_is_not_a_measurement(self):
+        nan, measured = tier("nan", 14.4, float("nan"), float("nan")), tier("measured", 6, 1, 1)
+        assert _judged_tier([nan, measured]) is measured
