@@ -122,9 +122,10 @@ def domain(values: Iterable[float], *, padding: float = 0.08, include_zero: bool
 
 def ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round numbers inside [low, high], about `count` of them."""
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        return []
     raw = (high - low) / count
+    # A span of subnormals divides to 0 (log10 of it raised, and the page was a 500); one past the float range to inf.
+    if not (math.isfinite(low) and math.isfinite(high)) or not 0 < raw < math.inf:
+        return []
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step) * step

@@ -53,6 +53,21 @@ class TestScale:
         assert ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
         assert ticks(1.0, 1.0) == []
 
+    @pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-1.7e308, 1.7e308), (2.0, 1.0)])
+    def test_a_span_too_small_or_too_large_for_a_step_has_no_ticks(self, low, high):
+        # (0, 5e-324) raised "math domain error": an interval, latency or timeline plot of it was a 500.
+        assert ticks(low, high) == []
+
+    @pytest.mark.parametrize("draw", ["interval", "latencies", "timeline"])
+    def test_plots_of_subnormal_values_are_drawn(self, draw):
+        tiny = 5e-324
+        made = {
+            "interval": lambda: plots.interval(plots.Interval(tiny, 0.0, tiny), label="i", x_title="x"),
+            "latencies": lambda: plots.latencies([plots.LatencyRow("step", [("latency", tiny)], [])], label="l"),
+            "timeline": lambda: plots.timeline([plots.Step("step", "pass", tiny, "")], label="t"),
+        }[draw]()
+        assert str(made).startswith("<svg")
+
 
 class TestPlots:
     """Each rule sits at its value on the plot's own scale, and says what it is in words."""
