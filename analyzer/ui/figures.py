@@ -164,7 +164,7 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         series = await reader.series(queries[0], evidence.evaluated_at, window_s, step_s)
     except CheckError as exc:
         return [Figure(title, None, f"the plot's range query failed: {exc.message}")]
-    lines, more = _lines(series)
+    lines, more = _lines(_judged_first(series, evidence))
     end = evidence.evaluated_at.timestamp()
     svg = plots.time_series(
         lines,
@@ -175,6 +175,25 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         window=(end - window_s, end),
     )
     return [Figure(title, svg, "; ".join(filter(None, [note, more, "" if series else "no series in the window"])))]
+
+
+def _judged_first(series: Sequence[Series], evidence: Evidence) -> list[Series]:
+    """The series in the order the plot draws them (it draws the first _MAX_LINES): the one the verdict's value is of,
+    then the others judged as the verdict, then any other not passing, then the rest, each in Prometheus' order."""
+    judged: dict[frozenset[tuple[str, str]], tuple[object, object]] = {}
+    for entry in evidence.details.get("series", []):
+        if isinstance(entry, dict) and isinstance(entry.get("labels"), dict):
+            judged[frozenset(entry["labels"].items())] = (entry.get("verdict"), entry.get("value"))
+
+    def rank(one: Series) -> int:
+        verdict, value = judged.get(frozenset(one.shown_labels().items()), (None, None))
+        if verdict == evidence.verdict:
+            return 0 if value == evidence.value else 1
+        return 2 if verdict not in (None, Outcome.PASS.value) else 3
+
+    # A failing series sorted after eight passing ones was left out: the plot showed the passing ones, and the
+    # evaluated value's point with no line through it.
+    return sorted(series, key=rank)
 
 
 def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:

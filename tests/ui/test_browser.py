@@ -411,7 +411,7 @@ class TestLongNames:
 SEARCH_REMAINING, SEARCH_GATE = 0.8, 0.9
 # burn1 at the anchor burns about 21x over 1h and 25x over 5m and 30m, 10.7x over 2h: a tier of factor 30 over 1h/5m
 # stays quiet, one of factor 8 over 2h/30m fires and fails the verdict.
-BUDGET_CHECKS = (
+JUDGED_CHECKS = (
     {
         "name": "search-budget-gate",
         "kind": "error_budget",
@@ -435,21 +435,34 @@ BUDGET_CHECKS = (
     },
 )
 
+# Nine pods, of which the last in label order fails: the plot draws eight series.
+PODS = {pod: 0.001 for pod in "abcdefgh"} | {"i": 0.5}
+JUDGED_CHECKS += (
+    {
+        "name": "pods-error-ratio",
+        "kind": "prometheus",
+        "description": "every pod's error ratio under 1%",
+        "query": " or ".join(f'label_replace(vector({ratio}), "pod", "{pod}", "", "")' for pod, ratio in PODS.items()),
+        "each": True,
+        "pass_if": "< 0.01",
+    },
+)
+
 
 @pytest.fixture(scope="module")
-def budget_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The analyzer with auth off and the error_budget checks whose pages were drawn wrong."""
-    with serve(prometheus.url, tmp_path_factory.mktemp("ui-budget"), auth=False, extra_checks=BUDGET_CHECKS) as server:
+def judged_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off and the checks whose pages drew other than what was judged."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-judged"), auth=False, extra_checks=JUDGED_CHECKS) as server:
         yield server
 
 
 class TestErrorBudgetAsJudged:
     """An error_budget page draws the budget and the burn that decided the verdict, in the verdict's colours."""
 
-    def test_a_budget_failing_its_gate_is_drawn_failing(self, browser, budget_served, shots, prometheus):
+    def test_a_budget_failing_its_gate_is_drawn_failing(self, browser, judged_served, shots, prometheus):
         from selenium.webdriver.common.by import By
 
-        browser.get(f"{budget_served.url}/ui/checks/search-budget-gate/run?at={prometheus.anchor}")
+        browser.get(f"{judged_served.url}/ui/checks/search-budget-gate/run?at={prometheus.anchor}")
         assert verdict_of(browser) == "FAIL"
         assert browser.find_element(By.ID, "reason").text.startswith("budget remaining 80% is not above")
         svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='budget remaining']")
@@ -466,10 +479,10 @@ class TestErrorBudgetAsJudged:
         assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
         screenshot(browser, shots, "error_budget-gate")
 
-    def test_the_burn_over_time_is_of_the_tier_that_fired(self, browser, budget_served, shots, prometheus):
+    def test_the_burn_over_time_is_of_the_tier_that_fired(self, browser, judged_served, shots, prometheus):
         from selenium.webdriver.common.by import By
 
-        browser.get(f"{budget_served.url}/ui/checks/shop-slow-tier/run?canary_hash=burn1&at={prometheus.anchor}")
+        browser.get(f"{judged_served.url}/ui/checks/shop-slow-tier/run?canary_hash=burn1&at={prometheus.anchor}")
         assert verdict_of(browser) == "FAIL"
         assert browser.find_element(By.ID, "reason").text.startswith("page tier 2h/30m fires")
         # Before: the tier of the highest factor (1h/5m, factor 30), which did not fire: both its lines below it.
@@ -484,3 +497,25 @@ class TestErrorBudgetAsJudged:
             # Smaller y is higher: the last point of each window's line stands above the factor, as the tier fired.
             assert last_y < y(8.0)
         screenshot(browser, shots, "error_budget-tier")
+
+
+class TestPrometheusAsJudged:
+    """A prometheus page draws the series the verdict judged, whatever their order in Prometheus' answer."""
+
+    def test_the_failing_series_is_drawn_among_many(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/pods-error-ratio/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert 'worst {pod="i"} 0.5 does not meet' in browser.find_element(By.ID, "reason").text
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        drawn = [line.get_attribute("data-label") for line in svg.find_elements(By.CSS_SELECTOR, "polyline.series")]
+        # Before: pods a to h, every one passing, and "1 more series are not drawn": the failing one.
+        assert len(drawn) == 8 and drawn[0] == '{pod="i"}'
+        y = scale(svg, "y")
+        failing = svg.find_element(By.CSS_SELECTOR, "polyline.series.s0")
+        assert {round(float(p.split(",")[1]), 2) for p in failing.get_attribute("points").split()} == {round(y(0.5), 2)}
+        mark = svg.find_element(By.CSS_SELECTOR, "circle.mark.evaluated")
+        assert abs(float(mark.get_attribute("cy")) - y(0.5)) <= PIXEL_TOLERANCE
+        assert "1 more series are not drawn" in browser.find_element(By.CSS_SELECTOR, "figcaption").text
+        screenshot(browser, shots, "prometheus-many-series")

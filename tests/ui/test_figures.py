@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from analyzer.ui.figures import Evidence, _error_budget, _judged_tier
+from analyzer.sources import Series
+from analyzer.ui.figures import Evidence, _error_budget, _judged_first, _judged_tier
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -99,3 +100,25 @@ class TestJudgedTier:
     def test_a_nan_burn_is_not_a_measurement(self):
         nan, measured = tier("nan", 14.4, float("nan"), float("nan")), tier("measured", 6, 1, 1)
         assert _judged_tier([nan, measured]) is measured
+
+
+class TestJudgedFirst:
+    """A prometheus plot draws first the series the verdict's value is of, then the others judged as the verdict."""
+
+    @staticmethod
+    def order(verdict: str, value: float, judged: list[tuple[str, str, float]], answered: list[str]) -> list[str]:
+        details = {"series": [{"labels": {"pod": pod}, "verdict": v, "value": x} for pod, v, x in judged]}
+        evidence = Evidence("pods", "prometheus", verdict, value, AT, details, {})
+        drawn = _judged_first([Series({"pod": pod}, []) for pod in answered], evidence)
+        return [series.labels["pod"] for series in drawn]
+
+    def test_the_worst_then_the_failing_then_the_rest_in_prometheus_order(self):
+        judged = [("a", "pass", 0.1), ("b", "fail", 0.6), ("c", "inconclusive", 0.3), ("d", "fail", 0.9)]
+        assert self.order("fail", 0.9, judged, ["a", "b", "c", "d", "e"]) == ["d", "b", "c", "a", "e"]
+
+    def test_a_pass_draws_the_closest_first(self):
+        judged = [("a", "pass", 0.1), ("b", "pass", 0.4)]
+        assert self.order("pass", 0.4, judged, ["a", "b"]) == ["b", "a"]
+
+    def test_series_the_evaluation_did_not_see_keep_their_order(self):
+        assert self.order("fail", 0.9, [], ["b", "a"]) == ["b", "a"]
