@@ -136,7 +136,7 @@ def time_series(
     tick = math.ceil(x_low / step) * step
     while tick <= x_high:
         svg.line(x(tick), y.start, x(tick), y.start + 4, class_="axis")
-        svg.text(x(tick), y.start + 18, time_label(tick), class_="tick", text_anchor="middle")
+        svg.text(x(tick), y.start + 18, time_label(tick, x_high - x_low), class_="tick", text_anchor="middle")
         tick += step
     svg.line(_LEFT, y.start, _RIGHT, y.start, class_="axis")
     svg.text(_RIGHT, y.start + 32, "time (UTC)", class_="axis-title", text_anchor="end")

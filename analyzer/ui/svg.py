@@ -139,6 +139,7 @@ def number_label(value: float) -> str:
     return format(value, ".4g") if abs(value) >= 1e-3 else format_number(value)
 
 
-def time_label(unix_s: float) -> str:
-    """HH:MM in UTC."""
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%H:%M")
+def time_label(unix_s: float, span_s: float) -> str:
+    """A time axis' tick in UTC: HH:MM on an axis of a day at most, else MM-DD HH:MM (a week's ticks, two days
+    apart, all read "00:00")."""
+    return datetime.fromtimestamp(unix_s, UTC).strftime("%H:%M" if span_s <= 86400 else "%m-%d %H:%M")

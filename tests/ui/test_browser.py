@@ -446,6 +446,16 @@ JUDGED_CHECKS += (
         "each": True,
         "pass_if": "< 0.01",
     },
+    {
+        "name": "week-error-ratio",
+        "kind": "prometheus",
+        "description": "the error ratio at its worst over a week",
+        "query": "vector(0.001)",
+        "range": "7d",
+        "step": "1h",
+        "over_time": "max",
+        "pass_if": "< 0.01",
+    },
 )
 
 
@@ -519,3 +529,18 @@ class TestPrometheusAsJudged:
         assert abs(float(mark.get_attribute("cy")) - y(0.5)) <= PIXEL_TOLERANCE
         assert "1 more series are not drawn" in browser.find_element(By.CSS_SELECTOR, "figcaption").text
         screenshot(browser, shots, "prometheus-many-series")
+
+    def test_a_week_s_time_axis_names_the_days(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/week-error-ratio/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        bottom = float(svg.get_attribute("data-plot-bottom"))
+        # The tick labels under the time axis (the value axis' labels sit left of it, above its bottom).
+        shown = [
+            t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.tick") if float(t.get_attribute("y")) > bottom
+        ]
+        # Before: ticks two days apart, every one "00:00".
+        assert len(shown) >= 3 and len(set(shown)) == len(shown)
+        screenshot(browser, shots, "prometheus-week")

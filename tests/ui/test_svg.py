@@ -87,6 +87,22 @@ class TestPlots:
         assert y1 == pytest.approx(224 + (0.01 - low) / (high - low) * (24 - 224), abs=0.01)
         assert ">pass_if &lt; 0.01</text>" in markup
 
+    @staticmethod
+    def time_ticks(window_s: float) -> list[str]:
+        end = 1796575080.0
+        markup = str(plots.time_series([], [], [], label="t", y_title="v", window=(end - window_s, end)))
+        return re.findall(r'<text x="[0-9.]+" y="242.00" class="tick"[^>]*>([^<]*)<', markup)
+
+    def test_time_ticks_of_an_hour_are_hours_and_minutes(self):
+        assert self.time_ticks(3600) == ["15:40", "15:50", "16:00", "16:10", "16:20", "16:30"]
+
+    @pytest.mark.parametrize("days", [2, 7])
+    def test_time_ticks_over_days_name_their_day(self, days):
+        # Before: a week's ticks, two days apart, all read "00:00".
+        shown = self.time_ticks(days * 86400)
+        assert len(shown) >= 3 and len(set(shown)) == len(shown)
+        assert all(re.fullmatch(r"12-0[0-9] [0-9]{2}:00", tick) for tick in shown)
+
     def test_a_gap_breaks_the_line(self):
         markup = str(
             plots.time_series(
