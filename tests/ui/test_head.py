@@ -167,6 +167,42 @@ class TestALinkOfACheckThatMeasuresNow:
         assert history_seqs(served) == before
 
 
+class TestAMemberLinkOfARecordedComposite:
+    """A member's link on a composite's page shows the member's answer as the composite recorded it: never a 404 for
+    an http_smoke member, never a new evaluation that may differ from what the composite's page shows."""
+
+    def test_it_shows_the_member_s_recorded_answer_and_runs_nothing(self, served):
+        composite = get(served, "/api/v1/checks/smoke-gate/run?explain=true", headers=BEARER).json()
+        (smoke,) = [m for m in composite["details"]["members"] if m["check"] == "smoke"]
+        page = get(served, composite["ui_url"], headers=BEARER)
+        (link,) = re.findall(r'<a href="(/ui/checks/smoke/run\?[^"]+)">smoke</a>', page.text)
+        link = html.unescape(link)
+        before = history_seqs(served)
+        member = get(served, link, headers=BEARER)
+        # Before: 404 "Not recorded here" (an http_smoke check cannot be evaluated as of a past time).
+        assert member.status_code == 200
+        assert re.search(
+            r'as its composite <a href="/ui/verdicts/([0-9]+)" id="member-of">smoke-gate \(verdict \1\)</a> recorded',
+            member.text,
+        )
+        assert re.search(r'id="verdict">' + smoke["verdict"].upper() + "<", member.text)
+        (reason,) = re.findall(r'<p class="reason" id="reason">([^<]*)</p>', member.text)
+        assert html.unescape(reason) == smoke["reason"]
+        # Its own evidence: the steps table and the timeline of the steps the composite ran.
+        assert [step["name"] for step in smoke["details"]["steps"]] == ["health", "burst", "hostile"]
+        assert "<h2>Steps</h2>" in member.text and "The steps in order" in member.text
+        assert head(served, link, headers=BEARER).status_code == 200
+        assert history_seqs(served) == before
+
+    def test_a_member_the_composite_did_not_run_with_those_args_is_not_shown_as_its(self, served):
+        composite = get(served, "/api/v1/checks/smoke-gate/run", headers=BEARER).json()
+        at = composite["ui_url"].rsplit("at=", 1)[1]
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={at}", headers=BEARER)
+        assert page.status_code == 200
+        assert 'id="verdict"' in page.text
+        assert "as its composite" not in page.text
+
+
 @pytest.fixture(scope="module")
 def other(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Another replica of the same analyzer, whose history holds none of `served`'s answers."""
