@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from analyzer.models import format_number
-from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
+from analyzer.ui.svg import Scale, Svg, domain, labelled_ticks, number_label, time_label
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
@@ -76,9 +76,9 @@ def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
 
 
 def _y_axis(svg: Svg, y: Scale, title: str) -> None:
-    for tick in ticks(y.low, y.high):
+    for tick, text in labelled_ticks(y.low, y.high):
         svg.line(_LEFT, y(tick), _RIGHT, y(tick), class_="grid")
-        svg.text(_LEFT - 6, y(tick) + 4, number_label(tick), class_="tick", text_anchor="end")
+        svg.text(_LEFT - 6, y(tick) + 4, text, class_="tick", text_anchor="end")
     svg.line(_LEFT, y.start, _LEFT, y.end, class_="axis")
     svg.text(
         14,
@@ -286,9 +286,9 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
         data_plot_right=repr(x.end),
     )
     svg.line(_LEFT, middle + 30, _RIGHT, middle + 30, class_="axis")
-    for tick in ticks(x_low, x_high, 6):
+    for tick, text in labelled_ticks(x_low, x_high, 6):
         svg.line(x(tick), middle + 30, x(tick), middle + 34, class_="axis")
-        svg.text(x(tick), middle + 48, number_label(tick), class_="tick", text_anchor="middle")
+        svg.text(x(tick), middle + 48, text, class_="tick", text_anchor="middle")
     for rule in data.rules:
         svg.line(
             x(rule.value),
@@ -352,8 +352,8 @@ def timeline(steps: Sequence[Step], *, label: str) -> Markup:
             start += step.latency_ms
     bottom = _TOP + row * len(steps)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
-    for tick in ticks(0.0, total, 5):
-        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    for tick, text in labelled_ticks(0.0, total, 5):
+        svg.text(x(tick), bottom + 16, text, class_="tick", text_anchor="middle")
     svg.text(_RIGHT, bottom + 34, "elapsed ms (steps run one after another)", class_="axis-title", text_anchor="end")
     return svg.render()
 
@@ -403,8 +403,8 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
             svg.add("circle", cx=x(value), cy=middle, r=5.0, class_=f"mark {name}", data_value=repr(value))
     bottom = _TOP + row * len(rows)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
-    for tick in ticks(0.0, x_high, 5):
-        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    for tick, text in labelled_ticks(0.0, x_high, 5):
+        svg.text(x(tick), bottom + 16, text, class_="tick", text_anchor="middle")
     svg.text(_RIGHT, bottom + 34, "latency ms", class_="axis-title", text_anchor="end")
     _legend(svg, bottom + 54, [("mark", name, name) for name in kinds])
     return svg.render()

@@ -12,7 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from analyzer.models import format_number, shown
+from analyzer.models import shown
 
 _ATTRIBUTE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -132,11 +132,24 @@ def ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int((high - first) / step) + 1) if first + i * step <= high]
 
 
-def number_label(value: float) -> str:
-    """A tick or value label: up to 4 significant digits."""
+def labelled_ticks(low: float, high: float, count: int = 5) -> list[tuple[float, str]]:
+    """`ticks(low, high, count)`, each with its label: to 4 significant digits, or as many more as it takes to name
+    each tick's value to a hundredth of the step between ticks (an availability between 0.99991 and 0.99995 had
+    every tick read "0.9999")."""
+    found = ticks(low, high, count)
+    close_enough = (found[1] - found[0]) / 100 if len(found) > 1 else math.inf
+    for digits in range(4, 18):
+        labels = [number_label(tick, digits) for tick in found]
+        if all(abs(float(label) - tick) <= close_enough for label, tick in zip(labels, found, strict=True)):
+            break
+    return list(zip(found, labels, strict=True))
+
+
+def number_label(value: float, digits: int = 4) -> str:
+    """A tick or value label: up to `digits` significant digits (at least 6 below 0.001, as reasons write them)."""
     if value == 0:
         return "0"
-    return format(value, ".4g") if abs(value) >= 1e-3 else format_number(value)
+    return format(value, f".{digits}g") if abs(value) >= 1e-3 else format(value, f".{max(digits, 6)}g")
 
 
 def time_label(unix_s: float, span_s: float) -> str:

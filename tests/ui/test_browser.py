@@ -447,6 +447,14 @@ JUDGED_CHECKS += (
         "pass_if": "< 0.01",
     },
     {
+        # 0.99991 to 0.99995, every 5 minutes: an availability SLI just above its objective.
+        "name": "availability",
+        "kind": "prometheus",
+        "description": "the success ratio above 99.99%",
+        "query": "vector(0.99991 + (time() % 300) / 7500000)",
+        "pass_if": "> 0.9999",
+    },
+    {
         "name": "week-error-ratio",
         "kind": "prometheus",
         "description": "the error ratio at its worst over a week",
@@ -544,3 +552,23 @@ class TestPrometheusAsJudged:
         # Before: ticks two days apart, every one "00:00".
         assert len(shown) >= 3 and len(set(shown)) == len(shown)
         screenshot(browser, shots, "prometheus-week")
+
+    def test_value_ticks_close_together_are_told_apart(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/availability/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        y = scale(svg, "y")
+        bottom = float(svg.get_attribute("data-plot-bottom"))
+        shown = {
+            float(t.get_attribute("y")): t.text
+            for t in svg.find_elements(By.CSS_SELECTOR, "text.tick")
+            if float(t.get_attribute("y")) <= bottom + 4
+        }
+        # Before: every tick of the value axis read "0.9999".
+        assert len(shown) >= 3 and len(set(shown.values())) == len(shown)
+        for at, text in shown.items():
+            # Each label names the value its gridline sits at (the label is drawn 4 px below its line).
+            assert abs(y(float(text)) - (at - 4)) < 0.5 * abs(y(0.99995) - y(0.99994))
+        screenshot(browser, shots, "prometheus-availability")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analyzer.ui import plots
-from analyzer.ui.svg import Scale, Svg, attributes, domain, ticks
+from analyzer.ui.svg import Scale, Svg, attributes, domain, labelled_ticks, ticks
 
 
 class TestEscaping:
@@ -52,6 +52,19 @@ class TestScale:
     def test_ticks_are_round_numbers_inside(self):
         assert ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
         assert ticks(1.0, 1.0) == []
+
+    @pytest.mark.parametrize(
+        ("low", "high", "shown"),
+        [
+            (0.0, 1.0, ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+            # Before: "0.9999" three times.
+            (0.999898, 0.999952, ["0.9999", "0.99992", "0.99994"]),
+            (1e6, 1e6 + 0.01, ["1000000", "1000000.0025", "1000000.005", "1000000.0075", "1000000.01"]),
+            (0.0, 2e-5, ["0", "5e-06", "1e-05", "1.5e-05", "2e-05"]),
+        ],
+    )
+    def test_tick_labels_tell_every_tick_apart(self, low, high, shown):
+        assert [text for _, text in labelled_ticks(low, high)] == shown
 
     @pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-1.7e308, 1.7e308), (2.0, 1.0)])
     def test_a_span_too_small_or_too_large_for_a_step_has_no_ticks(self, low, high):
