@@ -101,7 +101,7 @@ async def figures(
     except TimeoutError:
         return [Figure("Value over time", None, f"the plot's range query took longer than {deadline_s:g} s")]
     if evidence.kind == "http_smoke":
-        return _http_smoke(evidence)
+        return _http_smoke(evidence, check)
     if evidence.kind == "composite":
         return _composite(evidence, member_link)
     return []
@@ -421,10 +421,23 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
     return [Figure(title, svg, note if lines else f"{note}; no series in the window")]
 
 
-def _http_smoke(evidence: Evidence) -> list[Figure]:
+def _max_latencies_ms(check: Check | None) -> dict[str, float]:
+    """Each step's `expect.max_latency_ms` (its limit per request), by step name, from the check that decided."""
+    found = {}
+    for step in getattr(check, "steps", None) or []:
+        limit = getattr(getattr(step, "expect", None), "max_latency_ms", None)
+        name = getattr(step, "name", None)
+        if isinstance(name, str) and isinstance(limit, float | int):
+            found[name] = float(limit)
+    return found
+
+
+def _http_smoke(evidence: Evidence, check: Check | None) -> list[Figure]:
     steps = [s for s in evidence.details.get("steps", []) if isinstance(s, dict)]
     if not steps:
         return []
+    # The step's evidence does not hold it: a step failed on it was drawn with its latency and no limit.
+    max_latencies_ms = _max_latencies_ms(check)
     timeline = []
     rows = []
     for step in steps:
@@ -439,19 +452,21 @@ def _http_smoke(evidence: Evidence) -> list[Figure]:
             detail = ""
         timeline.append(plots.Step(name, outcome, latency, detail))
         repeat = step.get("repeat")
+        per_request = [("max_latency", max_latencies_ms[name])] if name in max_latencies_ms else []
         if isinstance(repeat, dict):
             points = [(p, v) for p in ("p50", "p95", "p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
             limits = [(p, v) for p in ("max_p95", "max_p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
-            rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits))
+            rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits + per_request))
         elif latency is not None:
-            rows.append(plots.LatencyRow(name, [("latency", latency)], []))
+            rows.append(plots.LatencyRow(name, [("latency", latency)], per_request))
     found = [Figure("Steps", plots.timeline(timeline, label="The steps in order, with their outcome"))]
     if rows:
         found.append(
             Figure(
                 "Latency per step",
                 plots.latencies(rows, label="Latency per step against its limits"),
-                "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms",
+                "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms; max_latency is each "
+                "request's limit (expect.max_latency_ms)",
             )
         )
     return found

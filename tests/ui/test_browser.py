@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -467,10 +470,52 @@ JUDGED_CHECKS += (
 )
 
 
+SLOW_S = 0.3
+MAX_LATENCY_MS = 100.0
+
+
+class _Slow(BaseHTTPRequestHandler):
+    """Answers every GET after SLOW_S."""
+
+    def do_GET(self) -> None:
+        time.sleep(SLOW_S)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Nothing: the test's output is not the place for each request."""
+
+
 @pytest.fixture(scope="module")
-def judged_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def slow_target() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers after SLOW_S."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def judged_served(prometheus, slow_target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The analyzer with auth off and the checks whose pages drew other than what was judged."""
-    with serve(prometheus.url, tmp_path_factory.mktemp("ui-judged"), auth=False, extra_checks=JUDGED_CHECKS) as server:
+    slow_smoke = {
+        "name": "slow-smoke",
+        "kind": "http_smoke",
+        "description": "checkout answers within its limit",
+        "base_url": slow_target,
+        "allowed_hosts": ["127.0.0.1"],
+        "steps": [{"name": "checkout", "path": "/checkout", "expect": {"max_latency_ms": MAX_LATENCY_MS}}],
+    }
+    with serve(
+        prometheus.url, tmp_path_factory.mktemp("ui-judged"), auth=False, extra_checks=(*JUDGED_CHECKS, slow_smoke)
+    ) as server:
         yield server
 
 
@@ -572,3 +617,24 @@ class TestPrometheusAsJudged:
             # Each label names the value its gridline sits at (the label is drawn 4 px below its line).
             assert abs(y(float(text)) - (at - 4)) < 0.5 * abs(y(0.99995) - y(0.99994))
         screenshot(browser, shots, "prometheus-availability")
+
+
+class TestHttpSmokeAsJudged:
+    """An http_smoke page draws each step's latency against the limits it was judged by."""
+
+    def test_a_step_failed_on_its_latency_shows_its_limit(self, browser, judged_served, shots):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/slow-smoke/run")
+        assert verdict_of(browser) == "FAIL"
+        assert "max_latency_ms" in browser.find_element(By.ID, "reason").text
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Latency per step']")
+        x = scale(svg, "x")
+        # Before: the step's latency alone, no line for the limit it failed.
+        limit = svg.find_element(By.CSS_SELECTOR, "line.rule.limit.max_latency")
+        assert float(limit.get_attribute("data-value")) == MAX_LATENCY_MS
+        assert abs(float(limit.get_attribute("x1")) - x(MAX_LATENCY_MS)) <= PIXEL_TOLERANCE
+        point = svg.find_element(By.CSS_SELECTOR, "circle.mark.latency")
+        assert float(point.get_attribute("data-value")) >= SLOW_S * 1000
+        assert float(point.get_attribute("cx")) > float(limit.get_attribute("x1"))
+        screenshot(browser, shots, "http_smoke-max-latency")
