@@ -178,8 +178,9 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
 
 
 def _judged_first(series: Sequence[Series], evidence: Evidence) -> list[Series]:
-    """The series in the order the plot draws them (it draws the first _MAX_LINES): the one the verdict's value is of,
-    then the others judged as the verdict, then any other not passing, then the rest, each in Prometheus' order."""
+    """The series in the order the plot draws them (it draws the first _MAX_LINES): the one the verdict's value is of
+    (`each`'s worst, `reduce: max`'s largest), then the others judged as the verdict, then any other not passing,
+    then the rest, each in Prometheus' order."""
     judged: dict[frozenset[tuple[str, str]], tuple[object, object]] = {}
     for entry in evidence.details.get("series", []):
         if isinstance(entry, dict) and isinstance(entry.get("labels"), dict):
@@ -187,8 +188,10 @@ def _judged_first(series: Sequence[Series], evidence: Evidence) -> list[Series]:
 
     def rank(one: Series) -> int:
         verdict, value = judged.get(frozenset(one.shown_labels().items()), (None, None))
+        if value is not None and value == evidence.value:
+            return 0
         if verdict == evidence.verdict:
-            return 0 if value == evidence.value else 1
+            return 1
         return 2 if verdict not in (None, Outcome.PASS.value) else 3
 
     # A failing series sorted after eight passing ones was left out: the plot showed the passing ones, and the

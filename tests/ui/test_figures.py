@@ -120,5 +120,12 @@ class TestJudgedFirst:
         judged = [("a", "pass", 0.1), ("b", "pass", 0.4)]
         assert self.order("pass", 0.4, judged, ["a", "b"]) == ["b", "a"]
 
+    def test_reduced_by_max_the_largest_first(self):
+        # `reduce: max` gives no series a verdict of its own: the one its value is of is the one that decided.
+        details = {"series": [{"labels": {"pod": pod}, "value": value} for pod, value in (("a", 0.1), ("b", 0.7))]}
+        evidence = Evidence("pods", "prometheus", "fail", 0.7, AT, details, {})
+        drawn = _judged_first([Series({"pod": "a"}, []), Series({"pod": "b"}, [])], evidence)
+        assert [one.labels["pod"] for one in drawn] == ["b", "a"]
+
     def test_series_the_evaluation_did_not_see_keep_their_order(self):
         assert self.order("fail", 0.9, [], ["b", "a"]) == ["b", "a"]
