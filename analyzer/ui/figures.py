@@ -291,8 +291,11 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         groups = []
         for tier in tiers:
             factor = _number(tier.get("factor"))
-            if tier.get("fired"):
-                status, css = "FIRED: " + ("fails" if tier.get("fails_verdict") else "warning"), "fired"
+            if tier.get("fired") and tier.get("fails_verdict"):
+                status, css = "FIRED: fails", "fired"
+            elif tier.get("fired"):
+                # A tier outside fail_on warns: in the fail colour it read as the cause of a verdict that passed.
+                status, css = "FIRED: warning", "warned"
             elif tier.get("judged"):
                 status, css = "not fired", "quiet"
             else:

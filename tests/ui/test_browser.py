@@ -428,6 +428,17 @@ JUDGED_CHECKS = (
         },
     },
     {
+        # eb-billing burns 0.8x now, 2.2x over 3d after an incident: its ticket tiers fire, its page tiers do not.
+        "name": "billing-burn",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "ratio": {
+            "errors": 'sum(rate(eb_requests_total{service="eb-billing", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(eb_requests_total{service="eb-billing"}[{{ window }}]))',
+        },
+    },
+    {
         "name": "shop-slow-tier",
         "kind": "error_budget",
         "objective": 99.9,
@@ -541,6 +552,20 @@ class TestErrorBudgetAsJudged:
         texts = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text")]
         assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
         screenshot(browser, shots, "error_budget-gate")
+
+    def test_a_warning_tier_that_fired_is_not_in_the_fail_colour(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/billing-burn/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
+        fill = "return getComputedStyle(arguments[0]).fill"
+        colours = {}
+        for status in svg.find_elements(By.CSS_SELECTOR, "text.status"):
+            colours.setdefault(status.text, set()).add(browser.execute_script(fill, status))
+        # Before: "FIRED: warning" in the fail red (207, 34, 46) beside a PASS.
+        assert colours == {"not fired": {"rgb(26, 127, 55)"}, "FIRED: warning": {"rgb(154, 103, 0)"}}
+        screenshot(browser, shots, "error_budget-warning")
 
     def test_the_burn_over_time_is_of_the_tier_that_fired(self, browser, judged_served, shots, prometheus):
         from selenium.webdriver.common.by import By
