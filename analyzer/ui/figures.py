@@ -346,13 +346,16 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
 
 def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
     """One PromQL expression of a window's error ratio from the queries that measure it (see error_budget's SLI
-    readers: errors and total, good and total, or a recorded ratio)."""
+    readers): a recorded ratio, else errors and total, else good and total."""
+    # The recorded ratio first: it is what a Pyrra or Sloth SLI judges, and its errors and total (pyrra.errors,
+    # pyrra.total) only tell zero errors from a stopped rule; plotted from those, a burn the rule recorded at 16x
+    # was drawn from raw errors that had no series.
+    if "ratio" in parts:
+        return f"({parts['ratio']})"
     if {"errors", "total"} <= parts.keys():
         return f"({parts['errors']}) / ({parts['total']})"
     if {"good", "total"} <= parts.keys():
         return f"1 - ({parts['good']}) / ({parts['total']})"
-    if "ratio" in parts:
-        return f"({parts['ratio']})"
     return None
 
 

@@ -439,6 +439,19 @@ JUDGED_CHECKS = (
         },
     },
     {
+        # Pyrra's burnrate rules record 1.6% over 1h and 2% over 5m (16x and 20x); the raw counter has no errors.
+        "name": "pyrra-api",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": "eb-pyrra-api",
+            "metric": "eb_http_requests",
+            "total": 'eb_http_requests_total{job="eb-pyrra"}',
+            "errors": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}',
+        },
+    },
+    {
         "name": "shop-slow-tier",
         "kind": "error_budget",
         "objective": 99.9,
@@ -552,6 +565,20 @@ class TestErrorBudgetAsJudged:
         texts = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text")]
         assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
         screenshot(browser, shots, "error_budget-gate")
+
+    def test_a_pyrra_burn_is_drawn_from_the_rule_it_was_judged_by(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/pyrra-api/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='Burn rate over time of tier page 1h/5m']")
+        y = scale(svg, "y")
+        # Before: drawn from pyrra.errors / pyrra.total, no series: an empty plot beside a FAIL at 16x.
+        for window, burn in (("long", 16.0), ("short", 20.0)):
+            line = svg.find_element(By.CSS_SELECTOR, f"polyline.series.{window}")
+            last_y = float(line.get_attribute("points").split()[-1].split(",")[1])
+            assert abs(last_y - y(burn)) < 1
+        screenshot(browser, shots, "error_budget-pyrra")
 
     def test_a_warning_tier_that_fired_is_not_in_the_fail_colour(self, browser, judged_served, shots, prometheus):
         from selenium.webdriver.common.by import By

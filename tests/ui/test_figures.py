@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from analyzer.sources import Series
-from analyzer.ui.figures import Evidence, _error_budget, _judged_first, _judged_tier
+from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _judged_first, _judged_tier
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -129,3 +129,16 @@ class TestJudgedFirst:
 
     def test_series_the_evaluation_did_not_see_keep_their_order(self):
         assert self.order("fail", 0.9, [], ["b", "a"]) == ["b", "a"]
+
+
+class TestErrorRatioPromql:
+    """The burn over time is drawn from the query that measured the window's error ratio."""
+
+    def test_a_recorded_ratio_before_the_errors_and_total_beside_it(self):
+        parts = {"ratio": "burnrate1h", "errors": "errors", "total": "total"}
+        assert _error_ratio_promql(parts) == "(burnrate1h)"
+
+    def test_errors_and_total_else_good_and_total(self):
+        assert _error_ratio_promql({"errors": "e", "total": "t"}) == "(e) / (t)"
+        assert _error_ratio_promql({"good": "g", "total": "t"}) == "1 - (g) / (t)"
+        assert _error_ratio_promql({"total": "t"}) is None
