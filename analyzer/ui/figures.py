@@ -220,8 +220,8 @@ def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:
 
 async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
     details = evidence.details
-    variants = details.get("variants")
-    names: Mapping[str, Any] = variants if isinstance(variants, dict) else {}
+    # The names the reason gives the variants (variant_names: "new checkout" against "old checkout").
+    variant_names = getattr(check, "variant_names", None)
     found: list[Figure] = []
     title = "Canary and baseline over time"
     queries = _kpi_queries(details)
@@ -242,7 +242,7 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
             found.append(Figure(title, None, f"the plot's range queries failed: {exc.message}"))
         else:
             lines = [
-                plots.Line(str(names.get(side, side)), css, series[0].samples)
+                plots.Line(str(getattr(variant_names, side, side)), css, series[0].samples)
                 for side, css, series in (("canary", "canary", canary), ("baseline", "baseline", baseline))
                 if series
             ]

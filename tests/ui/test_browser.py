@@ -19,9 +19,11 @@ from tests.ui.support import (
     BROKEN_ERROR_RATIO,
     CANARY,
     ERROR_RATE_LIMIT,
+    KPI_PARAMS,
     SHOP_RATIO,
     TOKEN,
     Served,
+    kpi_counter,
     serve,
 )
 
@@ -452,6 +454,25 @@ JUDGED_CHECKS = (
         },
     },
     {
+        "name": "named-conversion",
+        "kind": "kpi_compare",
+        "description": "canary conversion vs stable, under the names the team uses",
+        "params": KPI_PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "variant_names": {"canary": "new checkout", "baseline": "old checkout"},
+        "canary": {
+            "success": kpi_counter("kpi_orders_total", "canary_hash"),
+            "total": kpi_counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": kpi_counter("kpi_orders_total", "stable_hash"),
+            "total": kpi_counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
         "name": "shop-slow-tier",
         "kind": "error_budget",
         "objective": 99.9,
@@ -690,3 +711,22 @@ class TestHttpSmokeAsJudged:
         assert float(point.get_attribute("data-value")) >= SLOW_S * 1000
         assert float(point.get_attribute("cx")) > float(limit.get_attribute("x1"))
         screenshot(browser, shots, "http_smoke-max-latency")
+
+
+class TestKpiCompareAsJudged:
+    """A kpi_compare page names the variants as its reason does."""
+
+    def test_the_lines_carry_the_variant_names(self, browser, judged_served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/named-conversion/run?canary_hash=kpiworse&at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert "new checkout" in browser.find_element(By.ID, "reason").text
+        lines = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Canary and baseline']")
+        # Before: "canary" and "baseline", names the reason does not use.
+        assert {p.get_attribute("data-label") for p in lines.find_elements(By.CSS_SELECTOR, "polyline")} == {
+            "new checkout",
+            "old checkout",
+        }
+        legend = [t.text for t in lines.find_elements(By.CSS_SELECTOR, "text.legend")]
+        assert legend == ["new checkout", "old checkout"]
