@@ -558,6 +558,8 @@ def _recorded_as_member(
         if found is not None:
             member, definition = found
             known = definition or request[GENERATION].catalog.checks.get(name)
+            written = member.get("args")
+            given: dict[str, Any] = written if isinstance(written, dict) else {}
             return {
                 "check": name,
                 "kind": known.kind if known is not None else None,
@@ -565,7 +567,10 @@ def _recorded_as_member(
                 "reason": str(member.get("reason", "")),
                 "value": _number_or_none(member.get("value")),
                 "threshold": member.get("threshold"),
-                "args": member.get("args") or {},
+                "args": given,
+                # The member's args as the composite wrote them leave out the member's defaults, which its plots'
+                # queries need (an error_budget's windows).
+                "evidence_args": _bound_or_given(known, given),
                 "evaluated_at": entry.evaluated_at,
                 "duration_ms": None,
                 "error": member.get("error"),
@@ -603,6 +608,17 @@ def _member_in(
         if nested is not None:
             return nested
     return None
+
+
+def _bound_or_given(check: Check | None, given: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`given` bound by `check` (its defaults filled in, secrets shown as REDACTED), or as it is when it does not
+    bind (a secret arg given as REDACTED that its pattern refuses)."""
+    if check is None:
+        return given
+    try:
+        return check.shown_args(check.bind_args({name: arg_text(value) for name, value in given.items()}))
+    except ArgError:
+        return given
 
 
 def _number_or_none(value: object) -> float | None:
@@ -694,7 +710,15 @@ async def _render_verdict(
     # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
     hidden = bool(entry.get("redacted"))
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
-        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
+        evidence = Evidence(
+            entry["check"],
+            entry["kind"],
+            entry["verdict"],
+            entry["value"],
+            at,
+            details,
+            entry.get("evidence_args", entry["args"]),
+        )
         deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
