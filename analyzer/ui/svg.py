@@ -146,7 +146,7 @@ def labelled_ticks(low: float, high: float, count: int = 5) -> list[tuple[float,
 
 
 def number_label(value: float, digits: int = 4) -> str:
-    """A tick or value label: up to `digits` significant digits (at least 6 below 0.001, as reasons write them)."""
+    """A tick's label: up to `digits` significant digits (at least 6 below 0.001, as reasons write them)."""
     if value == 0:
         return "0"
     return format(value, f".{digits}g") if abs(value) >= 1e-3 else format(value, f".{max(digits, 6)}g")

@@ -147,6 +147,23 @@ class TestPlots:
         assert ">FIRED: fails</text>" in markup
         assert ">5m: no data</text>" in markup
 
+    def test_values_beside_their_limits_are_written_as_the_reason_writes_them(self):
+        # Before: to 4 significant digits, "1h: 14.4" beside "factor 14.4x" on a tier that fired, and an estimate
+        # of -0.0100004 read as its tolerance -0.01.
+        bars = str(
+            plots.bar_groups(
+                [plots.BarGroup("page", "FIRED: fails", "fired", [plots.Bar("1h", 14.4003, "long")])],
+                label="b",
+                y_title="burn",
+            )
+        )
+        assert ">1h: 14.4003</text>" in bars
+        interval = str(plots.interval(plots.Interval(-0.0100004, -0.0150002, -0.00500001), label="i", x_title="x"))
+        assert ">estimate -0.0100004</text>" in interval
+        assert ">interval [-0.0150002, -0.00500001]</text>" in interval
+        latency = str(plots.latencies([plots.LatencyRow("s", [("p95", 2000.04)], [("max_p95", 2000.0)])], label="l"))
+        assert ">p95 2000.04 ms</text>" in latency and ">max_p95 2000 ms</text>" in latency
+
     @staticmethod
     def label_rows(markup: str) -> dict[str, float]:
         return {
