@@ -558,14 +558,15 @@ def _recorded_as_member(
         if found is not None:
             member, definition = found
             known = definition or request[GENERATION].catalog.checks.get(name)
-            written = member.get("args")
+            written, value = member.get("args"), member.get("value")
             given: dict[str, Any] = written if isinstance(written, dict) else {}
             return {
                 "check": name,
                 "kind": known.kind if known is not None else None,
                 "verdict": str(member.get("verdict")),
                 "reason": str(member.get("reason", "")),
-                "value": _number_or_none(member.get("value")),
+                # As the member's answer writes it: a finite number, or null.
+                "value": value if isinstance(value, float) else None,
                 "threshold": member.get("threshold"),
                 "args": given,
                 # The member's args as the composite wrote them leave out the member's defaults, which its plots'
@@ -619,10 +620,6 @@ def _bound_or_given(check: Check | None, given: Mapping[str, Any]) -> Mapping[st
         return check.shown_args(check.bind_args({name: arg_text(value) for name, value in given.items()}))
     except ArgError:
         return given
-
-
-def _number_or_none(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
