@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from analyzer.check import Check
-from analyzer.comparison import Condition
+from analyzer.comparison import Condition, exceeds
 from analyzer.errors import CheckError, ConfigError
 from analyzer.models import Outcome, clip, format_number
 from analyzer.params import parse_duration
@@ -101,7 +101,7 @@ async def figures(
     except TimeoutError:
         return [Figure("Value over time", None, f"the plot's range query took longer than {deadline_s:g} s")]
     if evidence.kind == "http_smoke":
-        return _http_smoke(evidence)
+        return _http_smoke(evidence, check)
     if evidence.kind == "composite":
         return _composite(evidence, member_link)
     return []
@@ -164,7 +164,7 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         series = await reader.series(queries[0], evidence.evaluated_at, window_s, step_s)
     except CheckError as exc:
         return [Figure(title, None, f"the plot's range query failed: {exc.message}")]
-    lines, more = _lines(series)
+    lines, more = _lines(_judged_first(series, evidence))
     end = evidence.evaluated_at.timestamp()
     svg = plots.time_series(
         lines,
@@ -175,6 +175,28 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         window=(end - window_s, end),
     )
     return [Figure(title, svg, "; ".join(filter(None, [note, more, "" if series else "no series in the window"])))]
+
+
+def _judged_first(series: Sequence[Series], evidence: Evidence) -> list[Series]:
+    """The series in the order the plot draws them (it draws the first _MAX_LINES): the one the verdict's value is of
+    (`each`'s worst, `reduce: max`'s largest), then the others judged as the verdict, then any other not passing,
+    then the rest, each in Prometheus' order."""
+    judged: dict[frozenset[tuple[str, str]], tuple[object, object]] = {}
+    for entry in evidence.details.get("series", []):
+        if isinstance(entry, dict) and isinstance(entry.get("labels"), dict):
+            judged[frozenset(entry["labels"].items())] = (entry.get("verdict"), entry.get("value"))
+
+    def rank(one: Series) -> int:
+        verdict, value = judged.get(frozenset(one.shown_labels().items()), (None, None))
+        if value is not None and value == evidence.value:
+            return 0
+        if verdict == evidence.verdict:
+            return 1
+        return 2 if verdict not in (None, Outcome.PASS.value) else 3
+
+    # A failing series sorted after eight passing ones was left out: the plot showed the passing ones, and the
+    # evaluated value's point with no line through it.
+    return sorted(series, key=rank)
 
 
 def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:
@@ -198,8 +220,8 @@ def _kpi_queries(details: Mapping[str, Any]) -> dict[str, str]:
 
 async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
     details = evidence.details
-    variants = details.get("variants")
-    names: Mapping[str, Any] = variants if isinstance(variants, dict) else {}
+    # The names the reason gives the variants (variant_names: "new checkout" against "old checkout").
+    variant_names = getattr(check, "variant_names", None)
     found: list[Figure] = []
     title = "Canary and baseline over time"
     queries = _kpi_queries(details)
@@ -220,7 +242,7 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
             found.append(Figure(title, None, f"the plot's range queries failed: {exc.message}"))
         else:
             lines = [
-                plots.Line(str(names.get(side, side)), css, series[0].samples)
+                plots.Line(str(getattr(variant_names, side, side)), css, series[0].samples)
                 for side, css, series in (("canary", "canary", canary), ("baseline", "baseline", baseline))
                 if series
             ]
@@ -269,8 +291,11 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         groups = []
         for tier in tiers:
             factor = _number(tier.get("factor"))
-            if tier.get("fired"):
-                status, css = "FIRED: " + ("fails" if tier.get("fails_verdict") else "warning"), "fired"
+            if tier.get("fired") and tier.get("fails_verdict"):
+                status, css = "FIRED: fails", "fired"
+            elif tier.get("fired"):
+                # A tier outside fail_on warns: in the fail colour it read as the cause of a verdict that passed.
+                status, css = "FIRED: warning", "warned"
             elif tier.get("judged"):
                 status, css = "not fired", "quiet"
             else:
@@ -301,8 +326,19 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         gate = _number(budget.get("min_budget_remaining"))
         title = f"Error budget remaining over {details.get('period', 'the period')}"
         if remaining is not None:
-            rule = None if gate is None else plots.Rule(gate, f"min_budget_remaining {gate * 100:.4g}%", "gate")
-            found.append(Figure(title, plots.meter(remaining, label="budget remaining", rule=rule)))
+            rule = (
+                None if gate is None else plots.Rule(gate, f"min_budget_remaining {plots.percent_label(gate)}", "gate")
+            )
+            # Against the gate as the kind judges it (a share at or below it fails): a share above 0 drawn in the
+            # pass colour beside a verdict that failed on the gate read as a budget in good health. NaN passes
+            # neither comparison: never drawn as good.
+            passing = remaining > 0 if gate is None else remaining > gate and exceeds(remaining, gate)
+            found.append(
+                Figure(
+                    title,
+                    plots.meter(remaining, label="budget remaining", css="pass" if passing else "fail", rule=rule),
+                )
+            )
         else:
             found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))
     return found
@@ -310,27 +346,58 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
 
 def _error_ratio_promql(parts: Mapping[str, str]) -> str | None:
     """One PromQL expression of a window's error ratio from the queries that measure it (see error_budget's SLI
-    readers: errors and total, good and total, or a recorded ratio)."""
+    readers): a recorded ratio, else errors and total, else good and total."""
+    # The recorded ratio first: it is what a Pyrra or Sloth SLI judges, and its errors and total (pyrra.errors,
+    # pyrra.total) only tell zero errors from a stopped rule; plotted from those, a burn the rule recorded at 16x
+    # was drawn from raw errors that had no series.
+    if "ratio" in parts:
+        return f"({parts['ratio']})"
     if {"errors", "total"} <= parts.keys():
         return f"({parts['errors']}) / ({parts['total']})"
     if {"good", "total"} <= parts.keys():
         return f"1 - ({parts['good']}) / ({parts['total']})"
-    if "ratio" in parts:
-        return f"({parts['ratio']})"
     return None
 
 
-async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
-    """The burn of the fastest failing tier's two windows over the last hours, against its factor."""
-    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
-    tiers = [
+def _burns(tier: Mapping[str, Any]) -> list[float]:
+    """A tier's measured burn rates (its long window's, its short window's), NaN left out."""
+    burns = (_number(tier.get("long_burn_rate")), _number(tier.get("short_burn_rate")))
+    return [burn for burn in burns if burn is not None and not math.isnan(burn)]
+
+
+def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
+    """The tier the verdict's reason names, of those that can fail it (error_budget's rule): the fired one of the
+    highest factor (then burn), else the judged one closest to firing (burn / factor), else the one whose measured
+    window burns most above its factor, else the one of the highest factor; None when no tier can fail it."""
+    failing = [
         t
-        for t in evidence.details.get("tiers", [])
-        if isinstance(t, dict) and t.get("fails_verdict") and _number(t.get("factor")) is not None
+        for t in tiers
+        if isinstance(t, dict)
+        and t.get("fails_verdict")
+        and (factor := _number(t.get("factor"))) is not None
+        and factor > 0
     ]
-    if plan is None or not isinstance(budget, float) or budget <= 0 or not tiers:
+    fired = [t for t in failing if t.get("fired") and len(_burns(t)) == 2]
+    if fired:
+        return max(fired, key=lambda t: (float(t["factor"]), min(_burns(t))))
+    judged = [t for t in failing if len(_burns(t)) == 2]
+    if judged:
+        return max(judged, key=lambda t: min(_burns(t)) / float(t["factor"]))
+    measured = [t for t in failing if _burns(t)]
+    if measured:
+        return max(measured, key=lambda t: max(_burns(t)) / float(t["factor"]))
+    return max(failing, key=lambda t: float(t["factor"]), default=None)
+
+
+async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _RangeReader) -> list[Figure]:
+    """The burn of the two windows of the tier the reason names (`_judged_tier`) over the last hours, against its
+    factor."""
+    plan, budget = getattr(check, "plan", None), getattr(check, "budget", None)
+    # Not merely the highest factor: a verdict failed by a slower tier would be drawn with a quiet one, both its lines
+    # below its factor.
+    tier = _judged_tier(evidence.details.get("tiers", []))
+    if plan is None or not isinstance(budget, float) or budget <= 0 or tier is None:
         return []
-    tier = max(tiers, key=lambda t: float(t["factor"]))
     title = f"Burn rate over time of tier {tier.get('severity')} {tier.get('long')}/{tier.get('short')}"
     long_s = parse_duration(str(tier.get("long")))
     window_s = min(max(6 * long_s, _DEFAULT_WINDOW_S), _MAX_BURN_WINDOW_S)
@@ -363,10 +430,23 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
     return [Figure(title, svg, note if lines else f"{note}; no series in the window")]
 
 
-def _http_smoke(evidence: Evidence) -> list[Figure]:
+def _max_latencies_ms(check: Check | None) -> dict[str, float]:
+    """Each step's `expect.max_latency_ms` (its limit per request), by step name, from the check that decided."""
+    found = {}
+    for step in getattr(check, "steps", None) or []:
+        limit = getattr(getattr(step, "expect", None), "max_latency_ms", None)
+        name = getattr(step, "name", None)
+        if isinstance(name, str) and isinstance(limit, float | int):
+            found[name] = float(limit)
+    return found
+
+
+def _http_smoke(evidence: Evidence, check: Check | None) -> list[Figure]:
     steps = [s for s in evidence.details.get("steps", []) if isinstance(s, dict)]
     if not steps:
         return []
+    # The step's evidence does not hold it: a step failed on it was drawn with its latency and no limit.
+    max_latencies_ms = _max_latencies_ms(check)
     timeline = []
     rows = []
     for step in steps:
@@ -381,19 +461,21 @@ def _http_smoke(evidence: Evidence) -> list[Figure]:
             detail = ""
         timeline.append(plots.Step(name, outcome, latency, detail))
         repeat = step.get("repeat")
+        per_request = [("max_latency", max_latencies_ms[name])] if name in max_latencies_ms else []
         if isinstance(repeat, dict):
             points = [(p, v) for p in ("p50", "p95", "p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
             limits = [(p, v) for p in ("max_p95", "max_p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
-            rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits))
+            rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits + per_request))
         elif latency is not None:
-            rows.append(plots.LatencyRow(name, [("latency", latency)], []))
+            rows.append(plots.LatencyRow(name, [("latency", latency)], per_request))
     found = [Figure("Steps", plots.timeline(timeline, label="The steps in order, with their outcome"))]
     if rows:
         found.append(
             Figure(
                 "Latency per step",
                 plots.latencies(rows, label="Latency per step against its limits"),
-                "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms",
+                "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms; max_latency is each "
+                "request's limit (expect.max_latency_ms)",
             )
         )
     return found

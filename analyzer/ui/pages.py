@@ -14,7 +14,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlencode, urlsplit
@@ -391,8 +391,13 @@ async def run_page(request: web.Request) -> web.Response:
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
     recorded = _recorded_by_link(request, check.name, written, at) if at is not None else None
+    if recorded is None and at is not None:
+        # A member's link on a composite's page: the answer its composite recorded for it, as the composite's page
+        # shows it. Evaluated again, it could differ (late data, a deadline the composite cut short), and an
+        # http_smoke member could not be evaluated again at all.
+        recorded = _recorded_as_member(request, check.name, written, at)
     if recorded is not None:
-        return await _render_verdict(request, check, recorded, origin="recorded")
+        return await _render_verdict(request, check, recorded, origin=recorded.get("origin", "recorded"))
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
     if hidden:
         # A link to an answer with secret args, which this replica no longer holds: never send "<redacted>" as the
@@ -533,6 +538,90 @@ def _recorded_by_link(
     return _newest_of(matching, principal)
 
 
+def _recorded_as_member(
+    request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
+) -> dict[str, Any] | None:
+    """The answer of member `name` with the args of its link (`args_in`) in this replica's newest recorded answer of
+    a composite evaluated at `at` that ran it (a member of a member too), as that composite's page shows it; None
+    when none holds it (or holds it only for another caller, without its evidence)."""
+    history = request.app[HISTORY]
+    wanted = format_time(at)
+    principal: Principal = request[PRINCIPAL]
+    visible = principal.may_run(request[GENERATION].catalog)
+    for entry in history.query(limit=history.capacity, visible=visible):
+        if name not in entry.reached or entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
+            continue
+        seen = entry.seen_by(principal)
+        if seen.redacted:
+            continue
+        found = _member_in(seen.fields()["details"], name, args_in, entry.definition)
+        if found is not None:
+            member, definition = found
+            known = definition or request[GENERATION].catalog.checks.get(name)
+            written, value = member.get("args"), member.get("value")
+            given: dict[str, Any] = written if isinstance(written, dict) else {}
+            return {
+                "check": name,
+                "kind": known.kind if known is not None else None,
+                "verdict": str(member.get("verdict")),
+                "reason": str(member.get("reason", "")),
+                # As the member's answer writes it: a finite number, or null.
+                "value": value if isinstance(value, float) else None,
+                "threshold": member.get("threshold"),
+                "args": given,
+                # The member's args as the composite wrote them leave out the member's defaults, which its plots'
+                # queries need (an error_budget's windows).
+                "evidence_args": _bound_or_given(known, given),
+                "evaluated_at": entry.evaluated_at,
+                "duration_ms": None,
+                "error": member.get("error"),
+                "http_status": None,
+                "details": member.get("details") if isinstance(member.get("details"), dict) else {},
+                "recorded_at": datetime.fromtimestamp(entry.recorded_at_s, UTC),
+                "client": None,
+                "catalog_version": entry.catalog_version,
+                "definition": definition,
+                "redacted": False,
+                "args_hidden": False,
+                "origin": "member",
+                "member_of": (entry.seq, entry.check),
+            }
+    return None
+
+
+def _member_in(
+    details: object, name: str, args_in: Mapping[str, str], definition: Check | None
+) -> tuple[dict[str, Any], Check | None] | None:
+    """The member entry of `name` with the args `args_in` (as a link writes them) in a composite's `details`, or in
+    its members' own, with the member's definition of then (None when its kind does not give it)."""
+    members = details.get("members") if isinstance(details, dict) else None
+    if not isinstance(members, list):
+        return None
+    linked = {check.name: check for check in definition.member_checks()} if definition is not None else {}
+    for member in members:
+        if not isinstance(member, dict):
+            continue
+        given = member.get("args")
+        args = given if isinstance(given, dict) else {}
+        if member.get("check") == name and {key: arg_text(value) for key, value in args.items()} == dict(args_in):
+            return member, linked.get(name)
+        nested = _member_in(member.get("details"), name, args_in, linked.get(str(member.get("check"))))
+        if nested is not None:
+            return nested
+    return None
+
+
+def _bound_or_given(check: Check | None, given: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`given` bound by `check` (its defaults filled in, secrets shown as REDACTED), or as it is when it does not
+    bind (a secret arg given as REDACTED that its pattern refuses)."""
+    if check is None:
+        return given
+    try:
+        return check.shown_args(check.bind_args({name: arg_text(value) for name, value in given.items()}))
+    except ArgError:
+        return given
+
+
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
     """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
     when this replica holds it."""
@@ -618,7 +707,15 @@ async def _render_verdict(
     # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
     hidden = bool(entry.get("redacted"))
     if entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
-        evidence = Evidence(entry["check"], entry["kind"], entry["verdict"], entry["value"], at, details, entry["args"])
+        evidence = Evidence(
+            entry["check"],
+            entry["kind"],
+            entry["verdict"],
+            entry["value"],
+            at,
+            details,
+            entry.get("evidence_args", entry["args"]),
+        )
         deadline_s = (decided_by.deadline_s if decided_by is not None else None) or settings.deadline_s
         # A page's range queries count against the evaluation limit, as an evaluation's queries do.
         admission = generation.runner.admission
@@ -747,8 +844,8 @@ def _changed_since(
             how = "has changed" if len(members_changed) == 1 else "have changed"
         return (
             f"The definition of {which} {how} since this answer (catalog version {then}, now {version}). This page "
-            "shows the members' verdicts and reasons as decided then; a member's link evaluates it again, as it is "
-            "now."
+            "shows the members' verdicts and reasons as decided then, as does a member's link while this replica "
+            "holds this answer; after that, a member's link evaluates it again, as it is now."
         )
     read = sorted(
         decided_by.source_names().union(

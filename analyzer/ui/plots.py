@@ -2,6 +2,8 @@
 
 Every plot names what it shows in text next to each colour (a legend entry or a label), and carries its scale
 as data attributes (`data-y-low`, `data-plot-top`...), so that a reader or a test can map a value to a pixel.
+A value and a limit are written as the reasons write them (format_number, 6 significant digits): to 4, a burn of
+14.4003 and its factor 14.4 read alike beside a tier that fired.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from analyzer.ui.svg import Scale, Svg, domain, number_label, ticks, time_label
+from analyzer.models import format_number
+from analyzer.ui.svg import Scale, Svg, domain, labelled_ticks, time_label
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
@@ -75,9 +78,9 @@ def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
 
 
 def _y_axis(svg: Svg, y: Scale, title: str) -> None:
-    for tick in ticks(y.low, y.high):
+    for tick, text in labelled_ticks(y.low, y.high):
         svg.line(_LEFT, y(tick), _RIGHT, y(tick), class_="grid")
-        svg.text(_LEFT - 6, y(tick) + 4, number_label(tick), class_="tick", text_anchor="end")
+        svg.text(_LEFT - 6, y(tick) + 4, text, class_="tick", text_anchor="end")
     svg.line(_LEFT, y.start, _LEFT, y.end, class_="axis")
     svg.text(
         14,
@@ -135,7 +138,7 @@ def time_series(
     tick = math.ceil(x_low / step) * step
     while tick <= x_high:
         svg.line(x(tick), y.start, x(tick), y.start + 4, class_="axis")
-        svg.text(x(tick), y.start + 18, time_label(tick), class_="tick", text_anchor="middle")
+        svg.text(x(tick), y.start + 18, time_label(tick, x_high - x_low), class_="tick", text_anchor="middle")
         tick += step
     svg.line(_LEFT, y.start, _RIGHT, y.start, class_="axis")
     svg.text(_RIGHT, y.start + 32, "time (UTC)", class_="axis-title", text_anchor="end")
@@ -224,7 +227,7 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
             svg.text(
                 bar_left + bar_width / 2,
                 top - 4,
-                f"{bar.label}: {number_label(bar.value)}",
+                f"{bar.label}: {format_number(bar.value)}",
                 class_="bar-label",
                 text_anchor="middle",
             )
@@ -268,10 +271,10 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
     x_low, x_high = domain(values, padding=0.15)
     x = Scale(x_low, x_high, _LEFT, _RIGHT)
     middle = 70.0
-    entries = [("mark", "estimate", f"estimate {number_label(data.estimate)}")]
+    entries = [("mark", "estimate", f"estimate {format_number(data.estimate)}")]
     if _finite(data.low) and _finite(data.high):
         entries.append(
-            ("interval", "interval", f"interval [{number_label(data.low or 0.0)}, {number_label(data.high or 0.0)}]")
+            ("interval", "interval", f"interval [{format_number(data.low or 0.0)}, {format_number(data.high or 0.0)}]")
         )
     entries += [("rule", r.css, r.label) for r in data.rules]
     height = int(middle + 74 + _LEGEND_ROW * len(entries))
@@ -285,9 +288,9 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
         data_plot_right=repr(x.end),
     )
     svg.line(_LEFT, middle + 30, _RIGHT, middle + 30, class_="axis")
-    for tick in ticks(x_low, x_high, 6):
+    for tick, text in labelled_ticks(x_low, x_high, 6):
         svg.line(x(tick), middle + 30, x(tick), middle + 34, class_="axis")
-        svg.text(x(tick), middle + 48, number_label(tick), class_="tick", text_anchor="middle")
+        svg.text(x(tick), middle + 48, text, class_="tick", text_anchor="middle")
     for rule in data.rules:
         svg.line(
             x(rule.value),
@@ -351,8 +354,8 @@ def timeline(steps: Sequence[Step], *, label: str) -> Markup:
             start += step.latency_ms
     bottom = _TOP + row * len(steps)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
-    for tick in ticks(0.0, total, 5):
-        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    for tick, text in labelled_ticks(0.0, total, 5):
+        svg.text(x(tick), bottom + 16, text, class_="tick", text_anchor="middle")
     svg.text(_RIGHT, bottom + 34, "elapsed ms (steps run one after another)", class_="axis-title", text_anchor="end")
     return svg.render()
 
@@ -389,28 +392,35 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
         svg.text(
             8,
             middle + 12,
-            ", ".join(f"{name} {number_label(value)}" for name, value in entry.points) + " ms",
+            ", ".join(f"{name} {format_number(value)}" for name, value in entry.points) + " ms",
             class_="legend",
         )
         svg.line(x.start, middle, x.end, middle, class_="grid")
         for name, value in entry.limits:
             svg.line(x(value), middle - 14, x(value), middle + 14, class_=f"rule limit {name}", data_value=repr(value))
             svg.text(
-                x(value), middle - 16, f"{name} {number_label(value)} ms", class_="rule-label", text_anchor="middle"
+                x(value), middle - 16, f"{name} {format_number(value)} ms", class_="rule-label", text_anchor="middle"
             )
         for name, value in entry.points:
             svg.add("circle", cx=x(value), cy=middle, r=5.0, class_=f"mark {name}", data_value=repr(value))
     bottom = _TOP + row * len(rows)
     svg.line(x.start, bottom, x.end, bottom, class_="axis")
-    for tick in ticks(0.0, x_high, 5):
-        svg.text(x(tick), bottom + 16, number_label(tick), class_="tick", text_anchor="middle")
+    for tick, text in labelled_ticks(0.0, x_high, 5):
+        svg.text(x(tick), bottom + 16, text, class_="tick", text_anchor="middle")
     svg.text(_RIGHT, bottom + 34, "latency ms", class_="axis-title", text_anchor="end")
     _legend(svg, bottom + 54, [("mark", name, name) for name in kinds])
     return svg.render()
 
 
-def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
-    """A share from 0 to 1 (it may be negative: overspent) as a filled bar, with an optional rule."""
+def percent_label(share: float) -> str:
+    """A share as a percent to 4 decimals, as the error_budget kind's reasons write it: a meter and its rule must not
+    both read "99.99%" when the reason tells 99.994% from 99.995%."""
+    return f"{format_number(round(share * 100, 4))}%"
+
+
+def meter(value: float, *, label: str, css: str, rule: Rule | None = None) -> Markup:
+    """A share from 0 to 1 (it may be negative: overspent) as a bar filled in `css` (`pass`, `fail`: the caller
+    knows what the share is judged against), with an optional rule."""
     low = min(value, 0.0, rule.value if rule is not None else 0.0)
     x = Scale(low, 1.0, _LEFT, _RIGHT)
     svg = Svg(
@@ -424,8 +434,8 @@ def meter(value: float, *, label: str, rule: Rule | None = None) -> Markup:
     )
     svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
     left, right = sorted((x(0.0), x(value)))
-    svg.rect(left, 20, right - left, 22, class_="bar " + ("pass" if value > 0 else "fail"), data_value=repr(value))
-    svg.text(_LEFT, 14, f"{label}: {value * 100:.4g}%", class_="legend")
+    svg.rect(left, 20, right - left, 22, class_=f"bar {css}", data_value=repr(value))
+    svg.text(_LEFT, 14, f"{label}: {percent_label(value)}", class_="legend")
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")

@@ -12,7 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from analyzer.models import format_number, shown
+from analyzer.models import shown
 
 _ATTRIBUTE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -122,22 +122,37 @@ def domain(values: Iterable[float], *, padding: float = 0.08, include_zero: bool
 
 def ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round numbers inside [low, high], about `count` of them."""
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        return []
     raw = (high - low) / count
+    # A span of subnormals divides to 0 (log10 of it raised, and the page was a 500); one past the float range to inf.
+    if not (math.isfinite(low) and math.isfinite(high)) or not 0 < raw < math.inf:
+        return []
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step) * step
     return [first + i * step for i in range(int((high - first) / step) + 1) if first + i * step <= high]
 
 
-def number_label(value: float) -> str:
-    """A tick or value label: up to 4 significant digits."""
+def labelled_ticks(low: float, high: float, count: int = 5) -> list[tuple[float, str]]:
+    """`ticks(low, high, count)`, each with its label: to 4 significant digits, or as many more as it takes to name
+    each tick's value to a hundredth of the step between ticks (an availability between 0.99991 and 0.99995 had
+    every tick read "0.9999")."""
+    found = ticks(low, high, count)
+    close_enough = (found[1] - found[0]) / 100 if len(found) > 1 else math.inf
+    for digits in range(4, 18):
+        labels = [number_label(tick, digits) for tick in found]
+        if all(abs(float(label) - tick) <= close_enough for label, tick in zip(labels, found, strict=True)):
+            break
+    return list(zip(found, labels, strict=True))
+
+
+def number_label(value: float, digits: int = 4) -> str:
+    """A tick's label: up to `digits` significant digits (at least 6 below 0.001, as reasons write them)."""
     if value == 0:
         return "0"
-    return format(value, ".4g") if abs(value) >= 1e-3 else format_number(value)
+    return format(value, f".{digits}g") if abs(value) >= 1e-3 else format(value, f".{max(digits, 6)}g")
 
 
-def time_label(unix_s: float) -> str:
-    """HH:MM in UTC."""
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%H:%M")
+def time_label(unix_s: float, span_s: float) -> str:
+    """A time axis' tick in UTC: HH:MM on an axis of a day at most, else MM-DD HH:MM (a week's ticks, two days
+    apart, all read "00:00")."""
+    return datetime.fromtimestamp(unix_s, UTC).strftime("%H:%M" if span_s <= 86400 else "%m-%d %H:%M")

@@ -42,7 +42,8 @@ KPI_PARAMS = {
 }
 
 
-def _kpi_counter(name: str, param: str) -> str:
+def kpi_counter(name: str, param: str) -> str:
+    """The increase over the lookback of counter `name` of the shop's pods of the hash in `param`."""
     return f'sum(increase({name}{{service="shop",rollouts_pod_template_hash="{{{{ {param} }}}}"}}[{{{{ lookback }}}}]))'
 
 
@@ -105,12 +106,12 @@ def checks(target_url: str) -> list[dict[str, Any]]:
             "deadline_s": 60,
             "min_canary_events": 100,
             "canary": {
-                "success": _kpi_counter("kpi_orders_total", "canary_hash"),
-                "total": _kpi_counter("kpi_visits_total", "canary_hash"),
+                "success": kpi_counter("kpi_orders_total", "canary_hash"),
+                "total": kpi_counter("kpi_visits_total", "canary_hash"),
             },
             "baseline": {
-                "success": _kpi_counter("kpi_orders_total", "stable_hash"),
-                "total": _kpi_counter("kpi_visits_total", "stable_hash"),
+                "success": kpi_counter("kpi_orders_total", "stable_hash"),
+                "total": kpi_counter("kpi_visits_total", "stable_hash"),
             },
         },
         {

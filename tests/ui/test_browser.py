@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.integration.data_ui import HOSTILE
-from tests.ui.support import BIDI_ESCAPED, BROKEN_ERROR_RATIO, ERROR_RATE_LIMIT, TOKEN, Served, serve
+from tests.ui.support import (
+    BIDI_ESCAPED,
+    BROKEN_ERROR_RATIO,
+    CANARY,
+    ERROR_RATE_LIMIT,
+    KPI_PARAMS,
+    SHOP_RATIO,
+    TOKEN,
+    Served,
+    kpi_counter,
+    serve,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -395,3 +409,324 @@ class TestLongNames:
     def test_its_pages_fit_a_phone(self, browser, long_served, shots, name, path):
         browser.get(long_served.url + path)
         screenshot(browser, shots, name)
+
+
+# eb-search serves 0.02% errors for 7 days (tests/integration/data_error_budget.py): at 99.9% it keeps 80% of its
+# budget, which a gate of 90% fails.
+SEARCH_REMAINING, SEARCH_GATE = 0.8, 0.9
+# burn1 at the anchor burns about 21x over 1h and 25x over 5m and 30m, 10.7x over 2h: a tier of factor 30 over 1h/5m
+# stays quiet, one of factor 8 over 2h/30m fires and fails the verdict.
+JUDGED_CHECKS = (
+    {
+        "name": "search-budget-gate",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "tiers": [],
+        "min_budget_remaining": SEARCH_GATE,
+        "ratio": {
+            "errors": 'sum(rate(eb_requests_total{service="eb-search", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(eb_requests_total{service="eb-search"}[{{ window }}]))',
+        },
+    },
+    {
+        # eb-billing burns 0.8x now, 2.2x over 3d after an incident: its ticket tiers fire, its page tiers do not.
+        "name": "billing-burn",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "7d",
+        "ratio": {
+            "errors": 'sum(rate(eb_requests_total{service="eb-billing", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(eb_requests_total{service="eb-billing"}[{{ window }}]))',
+        },
+    },
+    {
+        # Pyrra's burnrate rules record 1.6% over 1h and 2% over 5m (16x and 20x); the raw counter has no errors.
+        "name": "pyrra-api",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": "eb-pyrra-api",
+            "metric": "eb_http_requests",
+            "total": 'eb_http_requests_total{job="eb-pyrra"}',
+            "errors": 'eb_http_requests_total{job="eb-pyrra", code=~"5.."}',
+        },
+    },
+    {
+        "name": "named-conversion",
+        "kind": "kpi_compare",
+        "description": "canary conversion vs stable, under the names the team uses",
+        "params": KPI_PARAMS,
+        "method": "proportion",
+        "direction": "higher_is_better",
+        "max_relative_change": 0.1,
+        "min_canary_events": 100,
+        "variant_names": {"canary": "new checkout", "baseline": "old checkout"},
+        "canary": {
+            "success": kpi_counter("kpi_orders_total", "canary_hash"),
+            "total": kpi_counter("kpi_visits_total", "canary_hash"),
+        },
+        "baseline": {
+            "success": kpi_counter("kpi_orders_total", "stable_hash"),
+            "total": kpi_counter("kpi_visits_total", "stable_hash"),
+        },
+    },
+    {
+        "name": "shop-slow-tier",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": [{"long": "1h", "short": "5m", "factor": 30}, {"long": "2h", "short": "30m", "factor": 8}],
+    },
+)
+
+# Nine pods, of which the last in label order fails: the plot draws eight series.
+PODS = {pod: 0.001 for pod in "abcdefgh"} | {"i": 0.5}
+JUDGED_CHECKS += (
+    {
+        "name": "pods-error-ratio",
+        "kind": "prometheus",
+        "description": "every pod's error ratio under 1%",
+        "query": " or ".join(f'label_replace(vector({ratio}), "pod", "{pod}", "", "")' for pod, ratio in PODS.items()),
+        "each": True,
+        "pass_if": "< 0.01",
+    },
+    {
+        # 0.99991 to 0.99995, every 5 minutes: an availability SLI just above its objective.
+        "name": "availability",
+        "kind": "prometheus",
+        "description": "the success ratio above 99.99%",
+        "query": "vector(0.99991 + (time() % 300) / 7500000)",
+        "pass_if": "> 0.9999",
+    },
+    {
+        "name": "week-error-ratio",
+        "kind": "prometheus",
+        "description": "the error ratio at its worst over a week",
+        "query": "vector(0.001)",
+        "range": "7d",
+        "step": "1h",
+        "over_time": "max",
+        "pass_if": "< 0.01",
+    },
+)
+
+
+SLOW_S = 0.3
+MAX_LATENCY_MS = 100.0
+
+
+class _Slow(BaseHTTPRequestHandler):
+    """Answers every GET after SLOW_S."""
+
+    def do_GET(self) -> None:
+        time.sleep(SLOW_S)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Nothing: the test's output is not the place for each request."""
+
+
+@pytest.fixture(scope="module")
+def slow_target() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers after SLOW_S."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def judged_served(prometheus, slow_target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off and the checks whose pages drew other than what was judged."""
+    slow_smoke = {
+        "name": "slow-smoke",
+        "kind": "http_smoke",
+        "description": "checkout answers within its limit",
+        "base_url": slow_target,
+        "allowed_hosts": ["127.0.0.1"],
+        "steps": [{"name": "checkout", "path": "/checkout", "expect": {"max_latency_ms": MAX_LATENCY_MS}}],
+    }
+    with serve(
+        prometheus.url, tmp_path_factory.mktemp("ui-judged"), auth=False, extra_checks=(*JUDGED_CHECKS, slow_smoke)
+    ) as server:
+        yield server
+
+
+class TestErrorBudgetAsJudged:
+    """An error_budget page draws the budget and the burn that decided the verdict, in the verdict's colours."""
+
+    def test_a_budget_failing_its_gate_is_drawn_failing(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/search-budget-gate/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert browser.find_element(By.ID, "reason").text.startswith("budget remaining 80% is not above")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='budget remaining']")
+        bar = svg.find_element(By.CSS_SELECTOR, "rect.bar[data-value]")
+        assert float(bar.get_attribute("data-value")) == pytest.approx(SEARCH_REMAINING, rel=1e-3)
+        # Before: green, as any budget above 0, beside a FAIL the gate decided.
+        assert bar.get_attribute("class") == "bar fail"
+        assert browser.execute_script("return getComputedStyle(arguments[0]).fill", bar) == "rgb(207, 34, 46)"
+        gate = svg.find_element(By.CSS_SELECTOR, "line.rule.gate")
+        x = scale(svg, "x")
+        assert abs(float(gate.get_attribute("x1")) - x(SEARCH_GATE)) <= PIXEL_TOLERANCE
+        assert float(bar.get_attribute("x")) + float(bar.get_attribute("width")) < float(gate.get_attribute("x1"))
+        texts = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text")]
+        assert "budget remaining: 80%" in texts and "min_budget_remaining 90%" in texts
+        screenshot(browser, shots, "error_budget-gate")
+
+    def test_a_pyrra_burn_is_drawn_from_the_rule_it_was_judged_by(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/pyrra-api/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='Burn rate over time of tier page 1h/5m']")
+        y = scale(svg, "y")
+        # Before: drawn from pyrra.errors / pyrra.total, no series: an empty plot beside a FAIL at 16x.
+        for window, burn in (("long", 16.0), ("short", 20.0)):
+            line = svg.find_element(By.CSS_SELECTOR, f"polyline.series.{window}")
+            last_y = float(line.get_attribute("points").split()[-1].split(",")[1])
+            assert abs(last_y - y(burn)) < 1
+        screenshot(browser, shots, "error_budget-pyrra")
+
+    def test_a_warning_tier_that_fired_is_not_in_the_fail_colour(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/billing-burn/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
+        fill = "return getComputedStyle(arguments[0]).fill"
+        colours = {}
+        for status in svg.find_elements(By.CSS_SELECTOR, "text.status"):
+            colours.setdefault(status.text, set()).add(browser.execute_script(fill, status))
+        # Before: "FIRED: warning" in the fail red (207, 34, 46) beside a PASS.
+        assert colours == {"not fired": {"rgb(26, 127, 55)"}, "FIRED: warning": {"rgb(154, 103, 0)"}}
+        screenshot(browser, shots, "error_budget-warning")
+
+    def test_the_burn_over_time_is_of_the_tier_that_fired(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/shop-slow-tier/run?canary_hash=burn1&at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert browser.find_element(By.ID, "reason").text.startswith("page tier 2h/30m fires")
+        # Before: the tier of the highest factor (1h/5m, factor 30), which did not fire: both its lines below it.
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier']")
+        assert svg.get_attribute("aria-label") == "Burn rate over time of tier page 2h/30m"
+        factor = svg.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
+        assert float(factor.get_attribute("data-value")) == 8
+        y = scale(svg, "y")
+        for window in ("long", "short"):
+            line = svg.find_element(By.CSS_SELECTOR, f"polyline.series.{window}")
+            last_y = float(line.get_attribute("points").split()[-1].split(",")[1])
+            # Smaller y is higher: the last point of each window's line stands above the factor, as the tier fired.
+            assert last_y < y(8.0)
+        screenshot(browser, shots, "error_budget-tier")
+
+
+class TestPrometheusAsJudged:
+    """A prometheus page draws the series the verdict judged, whatever their order in Prometheus' answer."""
+
+    def test_the_failing_series_is_drawn_among_many(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/pods-error-ratio/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert 'worst {pod="i"} 0.5 does not meet' in browser.find_element(By.ID, "reason").text
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        drawn = [line.get_attribute("data-label") for line in svg.find_elements(By.CSS_SELECTOR, "polyline.series")]
+        # Before: pods a to h, every one passing, and "1 more series are not drawn": the failing one.
+        assert len(drawn) == 8 and drawn[0] == '{pod="i"}'
+        y = scale(svg, "y")
+        failing = svg.find_element(By.CSS_SELECTOR, "polyline.series.s0")
+        assert {round(float(p.split(",")[1]), 2) for p in failing.get_attribute("points").split()} == {round(y(0.5), 2)}
+        mark = svg.find_element(By.CSS_SELECTOR, "circle.mark.evaluated")
+        assert abs(float(mark.get_attribute("cy")) - y(0.5)) <= PIXEL_TOLERANCE
+        assert "1 more series are not drawn" in browser.find_element(By.CSS_SELECTOR, "figcaption").text
+        screenshot(browser, shots, "prometheus-many-series")
+
+    def test_a_week_s_time_axis_names_the_days(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/week-error-ratio/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        bottom = float(svg.get_attribute("data-plot-bottom"))
+        # The tick labels under the time axis (the value axis' labels sit left of it, above its bottom).
+        shown = [
+            t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.tick") if float(t.get_attribute("y")) > bottom
+        ]
+        # Before: ticks two days apart, every one "00:00".
+        assert len(shown) >= 3 and len(set(shown)) == len(shown)
+        screenshot(browser, shots, "prometheus-week")
+
+    def test_value_ticks_close_together_are_told_apart(self, browser, judged_served, shots, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/availability/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "PASS"
+        svg = browser.find_element(By.CSS_SELECTOR, "svg.plot")
+        y = scale(svg, "y")
+        bottom = float(svg.get_attribute("data-plot-bottom"))
+        shown = {
+            float(t.get_attribute("y")): t.text
+            for t in svg.find_elements(By.CSS_SELECTOR, "text.tick")
+            if float(t.get_attribute("y")) <= bottom + 4
+        }
+        # Before: every tick of the value axis read "0.9999".
+        assert len(shown) >= 3 and len(set(shown.values())) == len(shown)
+        for at, text in shown.items():
+            # Each label names the value its gridline sits at (the label is drawn 4 px below its line).
+            assert abs(y(float(text)) - (at - 4)) < 0.5 * abs(y(0.99995) - y(0.99994))
+        screenshot(browser, shots, "prometheus-availability")
+
+
+class TestHttpSmokeAsJudged:
+    """An http_smoke page draws each step's latency against the limits it was judged by."""
+
+    def test_a_step_failed_on_its_latency_shows_its_limit(self, browser, judged_served, shots):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/slow-smoke/run")
+        assert verdict_of(browser) == "FAIL"
+        assert "max_latency_ms" in browser.find_element(By.ID, "reason").text
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Latency per step']")
+        x = scale(svg, "x")
+        # Before: the step's latency alone, no line for the limit it failed.
+        limit = svg.find_element(By.CSS_SELECTOR, "line.rule.limit.max_latency")
+        assert float(limit.get_attribute("data-value")) == MAX_LATENCY_MS
+        assert abs(float(limit.get_attribute("x1")) - x(MAX_LATENCY_MS)) <= PIXEL_TOLERANCE
+        point = svg.find_element(By.CSS_SELECTOR, "circle.mark.latency")
+        assert float(point.get_attribute("data-value")) >= SLOW_S * 1000
+        assert float(point.get_attribute("cx")) > float(limit.get_attribute("x1"))
+        screenshot(browser, shots, "http_smoke-max-latency")
+
+
+class TestKpiCompareAsJudged:
+    """A kpi_compare page names the variants as its reason does."""
+
+    def test_the_lines_carry_the_variant_names(self, browser, judged_served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/named-conversion/run?canary_hash=kpiworse&at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        assert "new checkout" in browser.find_element(By.ID, "reason").text
+        lines = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Canary and baseline']")
+        # Before: "canary" and "baseline", names the reason does not use.
+        assert {p.get_attribute("data-label") for p in lines.find_elements(By.CSS_SELECTOR, "polyline")} == {
+            "new checkout",
+            "old checkout",
+        }
+        legend = [t.text for t in lines.find_elements(By.CSS_SELECTOR, "text.legend")]
+        assert legend == ["new checkout", "old checkout"]

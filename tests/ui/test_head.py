@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.ui.support import TOKEN, Served, serve
+from tests.ui.support import SHOP_RATIO, TOKEN, Served, serve
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +27,33 @@ SMOKE_GATE = {
 }
 
 
+# A composite whose member's param keeps its default: the member's args in the composite's answer leave it out.
+DEFAULTED_BUDGET = {
+    "name": "defaulted-budget",
+    "kind": "error_budget",
+    "description": "eb-shop canary burn, of burn1 unless told",
+    "objective": 99.9,
+    "period": "30d",
+    "params": {"canary_hash": {"type": "label_value", "default": "burn1"}},
+    "ratio": SHOP_RATIO,
+}
+BUDGET_GATE = {
+    "name": "budget-gate",
+    "kind": "composite",
+    "description": "the canary's burn",
+    "members": [{"check": "defaulted-budget"}],
+}
+
+
 @pytest.fixture(scope="module")
 def served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The UI tests' analyzer (auth on), with SMOKE_GATE."""
-    with serve(prometheus.url, tmp_path_factory.mktemp("ui-head"), auth=True, extra_checks=(SMOKE_GATE,)) as server:
+    """The UI tests' analyzer (auth on), with SMOKE_GATE and BUDGET_GATE."""
+    with serve(
+        prometheus.url,
+        tmp_path_factory.mktemp("ui-head"),
+        auth=True,
+        extra_checks=(SMOKE_GATE, DEFAULTED_BUDGET, BUDGET_GATE),
+    ) as server:
         yield server
 
 
@@ -165,6 +188,54 @@ class TestALinkOfACheckThatMeasuresNow:
         assert "The answer as this replica recorded it" in page.text
         assert head(served, answer["ui_url"], headers=BEARER).status_code == 200
         assert history_seqs(served) == before
+
+
+class TestAMemberLinkOfARecordedComposite:
+    """A member's link on a composite's page shows the member's answer as the composite recorded it: never a 404 for
+    an http_smoke member, never a new evaluation that may differ from what the composite's page shows."""
+
+    def test_it_shows_the_member_s_recorded_answer_and_runs_nothing(self, served):
+        composite = get(served, "/api/v1/checks/smoke-gate/run?explain=true", headers=BEARER).json()
+        (smoke,) = [m for m in composite["details"]["members"] if m["check"] == "smoke"]
+        page = get(served, composite["ui_url"], headers=BEARER)
+        (link,) = re.findall(r'<a href="(/ui/checks/smoke/run\?[^"]+)">smoke</a>', page.text)
+        link = html.unescape(link)
+        before = history_seqs(served)
+        member = get(served, link, headers=BEARER)
+        # Before: 404 "Not recorded here" (an http_smoke check cannot be evaluated as of a past time).
+        assert member.status_code == 200
+        assert re.search(
+            r'as its composite <a href="/ui/verdicts/([0-9]+)" id="member-of">smoke-gate \(verdict \1\)</a> recorded',
+            member.text,
+        )
+        assert re.search(r'id="verdict">' + smoke["verdict"].upper() + "<", member.text)
+        (reason,) = re.findall(r'<p class="reason" id="reason">([^<]*)</p>', member.text)
+        assert html.unescape(reason) == smoke["reason"]
+        # Its own evidence: the steps table and the timeline of the steps the composite ran.
+        assert [step["name"] for step in smoke["details"]["steps"]] == ["health", "burst", "hostile"]
+        assert "<h2>Steps</h2>" in member.text and "The steps in order" in member.text
+        assert head(served, link, headers=BEARER).status_code == 200
+        assert history_seqs(served) == before
+
+    def test_a_member_whose_args_leave_out_a_default_is_plotted_with_it(self, served, prometheus):
+        composite = get(served, f"/api/v1/checks/budget-gate/run?at={prometheus.anchor}", headers=BEARER).json()
+        assert composite["verdict"] == "fail"
+        page = get(served, composite["ui_url"], headers=BEARER)
+        (link,) = re.findall(r'<a href="(/ui/checks/defaulted-budget/run\?[^"]+)">defaulted-budget</a>', page.text)
+        member = get(served, html.unescape(link), headers=BEARER)
+        # Before the member's args were bound for its plots: its burn over time planned without canary_hash.
+        assert member.status_code == 200
+        assert re.search(r'id="verdict">FAIL<', member.text)
+        assert "Burn rate over time of tier page 1h/5m" in member.text
+        assert 'class="series long"' in member.text
+
+    def test_a_member_the_composite_did_not_run_with_those_args_is_not_shown_as_its(self, served):
+        composite = get(served, "/api/v1/checks/smoke-gate/run", headers=BEARER).json()
+        at = composite["ui_url"].rsplit("at=", 1)[1]
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={at}", headers=BEARER)
+        assert page.status_code == 200
+        assert 'id="verdict"' in page.text
+        assert "as its composite" not in page.text
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analyzer.ui import plots
-from analyzer.ui.svg import Scale, Svg, attributes, domain, ticks
+from analyzer.ui.svg import Scale, Svg, attributes, domain, labelled_ticks, ticks
 
 
 class TestEscaping:
@@ -53,6 +53,34 @@ class TestScale:
         assert ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
         assert ticks(1.0, 1.0) == []
 
+    @pytest.mark.parametrize(
+        ("low", "high", "shown"),
+        [
+            (0.0, 1.0, ["0", "0.2", "0.4", "0.6", "0.8", "1"]),
+            # Before: "0.9999" three times.
+            (0.999898, 0.999952, ["0.9999", "0.99992", "0.99994"]),
+            (1e6, 1e6 + 0.01, ["1000000", "1000000.0025", "1000000.005", "1000000.0075", "1000000.01"]),
+            (0.0, 2e-5, ["0", "5e-06", "1e-05", "1.5e-05", "2e-05"]),
+        ],
+    )
+    def test_tick_labels_tell_every_tick_apart(self, low, high, shown):
+        assert [text for _, text in labelled_ticks(low, high)] == shown
+
+    @pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-1.7e308, 1.7e308), (2.0, 1.0)])
+    def test_a_span_too_small_or_too_large_for_a_step_has_no_ticks(self, low, high):
+        # (0, 5e-324) raised "math domain error": an interval, latency or timeline plot of it was a 500.
+        assert ticks(low, high) == []
+
+    @pytest.mark.parametrize("draw", ["interval", "latencies", "timeline"])
+    def test_plots_of_subnormal_values_are_drawn(self, draw):
+        tiny = 5e-324
+        made = {
+            "interval": lambda: plots.interval(plots.Interval(tiny, 0.0, tiny), label="i", x_title="x"),
+            "latencies": lambda: plots.latencies([plots.LatencyRow("step", [("latency", tiny)], [])], label="l"),
+            "timeline": lambda: plots.timeline([plots.Step("step", "pass", tiny, "")], label="t"),
+        }[draw]()
+        assert str(made).startswith("<svg")
+
 
 class TestPlots:
     """Each rule sits at its value on the plot's own scale, and says what it is in words."""
@@ -71,6 +99,22 @@ class TestPlots:
         y1 = float(re.search(r'<line x1="[^"]+" y1="([^"]+)"[^>]*class="rule pass-if"', markup).group(1))
         assert y1 == pytest.approx(224 + (0.01 - low) / (high - low) * (24 - 224), abs=0.01)
         assert ">pass_if &lt; 0.01</text>" in markup
+
+    @staticmethod
+    def time_ticks(window_s: float) -> list[str]:
+        end = 1796575080.0
+        markup = str(plots.time_series([], [], [], label="t", y_title="v", window=(end - window_s, end)))
+        return re.findall(r'<text x="[0-9.]+" y="242.00" class="tick"[^>]*>([^<]*)<', markup)
+
+    def test_time_ticks_of_an_hour_are_hours_and_minutes(self):
+        assert self.time_ticks(3600) == ["15:40", "15:50", "16:00", "16:10", "16:20", "16:30"]
+
+    @pytest.mark.parametrize("days", [2, 7])
+    def test_time_ticks_over_days_name_their_day(self, days):
+        # Before: a week's ticks, two days apart, all read "00:00".
+        shown = self.time_ticks(days * 86400)
+        assert len(shown) >= 3 and len(set(shown)) == len(shown)
+        assert all(re.fullmatch(r"12-0[0-9] [0-9]{2}:00", tick) for tick in shown)
 
     def test_a_gap_breaks_the_line(self):
         markup = str(
@@ -102,6 +146,23 @@ class TestPlots:
         )
         assert ">FIRED: fails</text>" in markup
         assert ">5m: no data</text>" in markup
+
+    def test_values_beside_their_limits_are_written_as_the_reason_writes_them(self):
+        # Before: to 4 significant digits, "1h: 14.4" beside "factor 14.4x" on a tier that fired, and an estimate
+        # of -0.0100004 read as its tolerance -0.01.
+        bars = str(
+            plots.bar_groups(
+                [plots.BarGroup("page", "FIRED: fails", "fired", [plots.Bar("1h", 14.4003, "long")])],
+                label="b",
+                y_title="burn",
+            )
+        )
+        assert ">1h: 14.4003</text>" in bars
+        interval = str(plots.interval(plots.Interval(-0.0100004, -0.0150002, -0.00500001), label="i", x_title="x"))
+        assert ">estimate -0.0100004</text>" in interval
+        assert ">interval [-0.0150002, -0.00500001]</text>" in interval
+        latency = str(plots.latencies([plots.LatencyRow("s", [("p95", 2000.04)], [("max_p95", 2000.0)])], label="l"))
+        assert ">p95 2000.04 ms</text>" in latency and ">max_p95 2000 ms</text>" in latency
 
     @staticmethod
     def label_rows(markup: str) -> dict[str, float]:
@@ -147,22 +208,29 @@ class TestMeter:
 
     def test_a_budget_far_overspent_shows_its_low_end_and_zero_apart(self):
         # Before: "0%" and "100%" drawn within 8 px of each other at the right end ("100%0%"), the left end unlabelled.
-        shown = self.ticks_of(str(plots.meter(-79.0, label="budget remaining")))
+        shown = self.ticks_of(str(plots.meter(-79.0, label="budget remaining", css="fail")))
         assert set(shown) == {"-7900%", "0%"}
         assert shown["-7900%"] < shown["0%"]
 
     def test_a_rule_near_the_right_end_is_not_written_over(self):
-        shown = self.ticks_of(str(plots.meter(-79.0, label="b", rule=plots.Rule(0.1, "min 10%", "gate"))))
+        shown = self.ticks_of(str(plots.meter(-79.0, label="b", css="fail", rule=plots.Rule(0.1, "min 10%", "gate"))))
         assert set(shown) == {"-7900%", "0%", "min 10%"}
 
     @pytest.mark.parametrize("value", [-0.01, -0.05])
     def test_a_budget_just_overspent_writes_zero_alone_at_its_low_end(self, value):
         # Before: "-1%" from the scale's start and "0%" centred 6 px right of it, written over each other.
-        shown = self.ticks_of(str(plots.meter(value, label="budget remaining")))
+        shown = self.ticks_of(str(plots.meter(value, label="budget remaining", css="fail")))
         assert set(shown) == {"0%", "100%"}
 
     @pytest.mark.parametrize(("value", "labels"), [(0.5, {"0%", "100%"}), (-0.5, {"-50%", "0%", "100%"})])
     def test_labels_with_room_are_all_written(self, value, labels):
-        shown = self.ticks_of(str(plots.meter(value, label="b")))
+        shown = self.ticks_of(str(plots.meter(value, label="b", css="pass")))
         assert set(shown) == labels
         assert shown["100%"] - shown["0%"] >= 40
+
+    def test_its_share_is_written_as_the_reason_writes_it(self):
+        # Before: to 4 significant digits, 99.994% and a gate of 99.995% both read "99.99%" beside a FAIL.
+        markup = str(plots.meter(0.99994, label="budget remaining", css="fail"))
+        assert ">budget remaining: 99.994%</text>" in markup
+        assert plots.percent_label(0.99995) == "99.995%"
+        assert plots.percent_label(-0.385714) == "-38.5714%"

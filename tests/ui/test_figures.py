@@ -1,0 +1,144 @@
+"""From a verdict's evidence to its figures, without a source: what each figure draws of what was judged."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from analyzer.sources import Series
+from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _judged_first, _judged_tier
+
+AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def budget_evidence(verdict: str, remaining: float, gate: float | None) -> Evidence:
+    details: dict[str, Any] = {"period": "7d", "budget": {"remaining": remaining, "min_budget_remaining": gate}}
+    return Evidence("budget", "error_budget", verdict, remaining, AT, details, {})
+
+
+def meter_class(evidence: Evidence) -> str:
+    (figure,) = _error_budget(evidence)
+    match = re.search(r'<rect [^>]*class="bar ([a-z]+)"', str(figure.svg))
+    assert match is not None
+    return match.group(1)
+
+
+class TestBudgetMeter:
+    """The budget remaining is coloured by the gate the kind judges it against: at or below it is a fail."""
+
+    @pytest.mark.parametrize(
+        ("remaining", "gate", "colour"),
+        [
+            (0.8, 0.9, "fail"),  # above 0, below the gate: the verdict failed on it
+            (0.9, 0.9, "fail"),  # at the gate: "not above min_budget_remaining" fails
+            (0.9000000000000001, 0.9, "fail"),  # above it by a float's rounding alone, as the kind reads it
+            (0.95, 0.9, "pass"),
+            (0.5, 0.0, "pass"),
+            (-0.2, 0.0, "fail"),
+            (0.5, None, "pass"),  # no gate: evidence only, drawn by its sign
+            (-0.2, None, "fail"),
+            (float("nan"), 0.5, "fail"),
+            (float("nan"), None, "fail"),
+        ],
+    )
+    def test_colour_against_the_gate(self, remaining, gate, colour):
+        assert meter_class(budget_evidence("fail", remaining, gate)) == colour
+
+    def test_the_gate_is_written_as_the_reason_writes_it(self):
+        (figure,) = _error_budget(budget_evidence("fail", 0.99994, 0.99995))
+        assert ">min_budget_remaining 99.995%</text>" in str(figure.svg)
+        assert ">budget remaining: 99.994%</text>" in str(figure.svg)
+
+
+def tier(name: str, factor: float, long: float | None, short: float | None, *, fails: bool = True) -> dict[str, Any]:
+    """A tier as the error_budget kind's details give it (fired when both windows exceed the factor)."""
+    fired = long is not None and short is not None and min(long, short) > factor
+    return {
+        "severity": name,
+        "long": "1h",
+        "short": "5m",
+        "factor": factor,
+        "long_burn_rate": long,
+        "short_burn_rate": short,
+        "judged": long is not None and short is not None,
+        "fired": fired,
+        "fails_verdict": fails,
+    }
+
+
+class TestJudgedTier:
+    """The burn over time is drawn for the tier the verdict's reason names, as the error_budget kind picks it."""
+
+    def test_a_fired_tier_before_a_quiet_one_of_a_higher_factor(self):
+        quiet, fired = tier("fast", 30, 21, 25), tier("slow", 8, 10.7, 25)
+        assert _judged_tier([quiet, fired]) is fired
+
+    def test_of_fired_tiers_the_highest_factor_then_the_highest_burn(self):
+        low, high, higher_burn = tier("a", 6, 20, 20), tier("b", 14.4, 15, 15), tier("c", 14.4, 16, 30)
+        assert _judged_tier([low, high]) is high
+        assert _judged_tier([high, higher_burn, low]) is higher_burn
+
+    def test_a_fired_warning_tier_is_not_the_verdict_s(self):
+        warning, page = tier("ticket", 1, 5, 5, fails=False), tier("page", 14.4, 5, 5)
+        assert _judged_tier([warning, page]) is page
+        assert _judged_tier([warning]) is None
+
+    def test_without_a_fired_tier_the_one_closest_to_firing(self):
+        # Burn / factor: 12/14.4 = 0.83 beats 4/6 = 0.67, though the other has the higher factor or the higher burn.
+        close, far, high = tier("close", 14.4, 12, 13), tier("far", 6, 4, 30), tier("high", 30, 1, 1)
+        assert _judged_tier([far, high, close]) is close
+
+    def test_tiers_that_cannot_judge_the_one_burning_most_above_its_factor(self):
+        burning, other = tier("burning", 6, 30, None), tier("other", 14.4, None, 20)
+        assert _judged_tier([other, burning]) is burning
+        unmeasured, fast = tier("unmeasured", 6, None, None), tier("fast", 14.4, None, None)
+        assert _judged_tier([unmeasured, fast]) is fast
+
+    def test_a_nan_burn_is_not_a_measurement(self):
+        nan, measured = tier("nan", 14.4, float("nan"), float("nan")), tier("measured", 6, 1, 1)
+        assert _judged_tier([nan, measured]) is measured
+
+
+class TestJudgedFirst:
+    """A prometheus plot draws first the series the verdict's value is of, then the others judged as the verdict."""
+
+    @staticmethod
+    def order(verdict: str, value: float, judged: list[tuple[str, str, float]], answered: list[str]) -> list[str]:
+        details = {"series": [{"labels": {"pod": pod}, "verdict": v, "value": x} for pod, v, x in judged]}
+        evidence = Evidence("pods", "prometheus", verdict, value, AT, details, {})
+        drawn = _judged_first([Series({"pod": pod}, []) for pod in answered], evidence)
+        return [series.labels["pod"] for series in drawn]
+
+    def test_the_worst_then_the_failing_then_the_rest_in_prometheus_order(self):
+        judged = [("a", "pass", 0.1), ("b", "fail", 0.6), ("c", "inconclusive", 0.3), ("d", "fail", 0.9)]
+        assert self.order("fail", 0.9, judged, ["a", "b", "c", "d", "e"]) == ["d", "b", "c", "a", "e"]
+
+    def test_a_pass_draws_the_closest_first(self):
+        judged = [("a", "pass", 0.1), ("b", "pass", 0.4)]
+        assert self.order("pass", 0.4, judged, ["a", "b"]) == ["b", "a"]
+
+    def test_reduced_by_max_the_largest_first(self):
+        # `reduce: max` gives no series a verdict of its own: the one its value is of is the one that decided.
+        details = {"series": [{"labels": {"pod": pod}, "value": value} for pod, value in (("a", 0.1), ("b", 0.7))]}
+        evidence = Evidence("pods", "prometheus", "fail", 0.7, AT, details, {})
+        drawn = _judged_first([Series({"pod": "a"}, []), Series({"pod": "b"}, [])], evidence)
+        assert [one.labels["pod"] for one in drawn] == ["b", "a"]
+
+    def test_series_the_evaluation_did_not_see_keep_their_order(self):
+        assert self.order("fail", 0.9, [], ["b", "a"]) == ["b", "a"]
+
+
+class TestErrorRatioPromql:
+    """The burn over time is drawn from the query that measured the window's error ratio."""
+
+    def test_a_recorded_ratio_before_the_errors_and_total_beside_it(self):
+        parts = {"ratio": "burnrate1h", "errors": "errors", "total": "total"}
+        assert _error_ratio_promql(parts) == "(burnrate1h)"
+
+    def test_errors_and_total_else_good_and_total(self):
+        assert _error_ratio_promql({"errors": "e", "total": "t"}) == "(e) / (t)"
+        assert _error_ratio_promql({"good": "g", "total": "t"}) == "1 - (g) / (t)"
+        assert _error_ratio_promql({"total": "t"}) is None
