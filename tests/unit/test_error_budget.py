@@ -2634,6 +2634,51 @@ class TestPyrraReaderMeasure:
         assert window.error_ratio is None
         assert "has no sample now though it recorded within 3d23h55m" in window.note
 
+    def test_a_regex_matcher_of_the_total_contradicts_no_increase_rule(self):
+        # Pyrra groups its increase rules by the total's regex labels (slo/rules.go, increaseRulesRatio): each series
+        # carries one value the regex matches, and only the equality matchers are copied onto the rules' labels.
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="web", code="200"),
+        ]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job=~"api|web", env="prod"}',
+            errors='req_total{job=~"api|web", env="prod", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_the_slos_own_increase_rule_beside_a_same_name_slos_proves_its_rules(self):
+        # A same-name SLO of another namespace records too (job checkout): the SLO's own series (job api) is found.
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="checkout"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api"),
+        ]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job="api"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_the_slos_own_5m_increase_rule_beside_a_same_name_slos_proves_its_rules(self):
+        # performanceOverAccuracy: the SLO's -long group (increase over 4w) runs on a ruler not read here, its 5m
+        # increase rule beside the burnrates is; a same-name SLO's increase over 4w is found too.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="checkout")],
+                "rules_5m": [self.series(1.0, __name__="req:increase5m", slo="api", job="api")],
+                "errors": [self.series(0.0)],
+            },
+            total='req_total{job="api"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
 
 class TestSameObjective:
     """The objective an SLO tool records (a ratio) must be the check's (percent) up to float noise: another one
