@@ -1004,9 +1004,13 @@ def _generic_stopped(
     before any error began, tell nothing of the minutes since; no data. A group that never recorded there (no
     --generic-rules, or stopped longer ago) leaves the reading as it was: nothing tells it from a service without
     error series."""
-    now = results[queries["generic_now"]].single_value(f"Pyrra {_GENERIC_ERRORS} query")
-    recent = results[queries["generic_recent"]].single_value(f"Pyrra {_GENERIC_ERRORS} query over its window")
-    if now is not None or recent is None:
+
+    # Whether it records, not what: its labels may have changed within that window (a pyrra.dev/ label propagated
+    # since, an edited description with enableDescriptionAsLabel), which leaves two series of one running group.
+    def recorded(part: str) -> bool:
+        return any(series.samples for series in results[queries[part]].series)
+
+    if recorded("generic_now") or not recorded("generic_recent"):
         return absent
     within = prometheus_duration(longest_s - _GENERIC_ERRORS_S)
     return replace(

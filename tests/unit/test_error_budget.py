@@ -39,7 +39,7 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import LatencyReader, LatencySLI, SlothReader, same_objective
+from checks.error_budget.readers import LatencyReader, LatencySLI, PyrraReader, SlothReader, same_objective
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -2578,6 +2578,106 @@ class TestRecordedTotals:
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         ten = next(w for w in evaluation.details["windows"] if w["window"] == "10m")
         assert "counts none: zero errors" in ten["note"]
+
+
+class TestPyrraReaderMeasure:
+    """PyrraReader.measure of one window from its answers: whose rules the series found are, and whether the generic
+    group still records."""
+
+    @staticmethod
+    def measure(window, answers, **pyrra):
+        """The window as the reader measures it from `answers` (part: series), the SLO api's rules named req."""
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", **pyrra}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure(window, queries, results)
+
+    @staticmethod
+    def series(value, **labels):
+        return Series(labels, [(1.0, value)])
+
+    def test_a_generic_series_whose_labels_changed_within_the_longest_window_still_records(self):
+        # pyrra_errors:rate5m records now, and did under two label sets within 4d (a propagated pyrra.dev/ label
+        # added to the SLO, or its description edited with ruleOutput.enableDescriptionAsLabel): the group runs.
+        # Before: the two series over 4d were check_misconfigured on every window without a burnrate (a clean
+        # service blocked for 4 days), though no window of the check reads that query as its own.
+        recent = [self.series(0.0, slo="api"), self.series(0.0, slo="api", team="payments")]
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api")],
+                "generic_errors": [self.series(0.0, slo="api", team="payments")],
+                "generic_now": [self.series(0.0, slo="api", team="payments")],
+                "generic_recent": recent,
+                "latency_rule": [self.series(0.0)],
+            },
+            total="req_total",
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_group_that_stopped_is_no_data_whatever_labels_it_recorded_under(self):
+        # The same two label sets within 4d, none now: the group stopped (see _generic_stopped).
+        recent = [self.series(0.0, slo="api"), self.series(0.0, slo="api", team="payments")]
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api")],
+                "generic_errors": [self.series(0.0, slo="api", team="payments")],
+                "generic_recent": recent,
+                "latency_rule": [self.series(0.0)],
+            },
+            total="req_total",
+        )
+        assert window.error_ratio is None
+        assert "has no sample now though it recorded within 3d23h55m" in window.note
+
+    def test_a_regex_matcher_of_the_total_contradicts_no_increase_rule(self):
+        # Pyrra groups its increase rules by the total's regex labels (slo/rules.go, increaseRulesRatio): each series
+        # carries one value the regex matches, and only the equality matchers are copied onto the rules' labels.
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="web", code="200"),
+        ]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job=~"api|web", env="prod"}',
+            errors='req_total{job=~"api|web", env="prod", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_the_slos_own_increase_rule_beside_a_same_name_slos_proves_its_rules(self):
+        # A same-name SLO of another namespace records too (job checkout): the SLO's own series (job api) is found.
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="checkout"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api"),
+        ]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job="api"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_the_slos_own_5m_increase_rule_beside_a_same_name_slos_proves_its_rules(self):
+        # performanceOverAccuracy: the SLO's -long group (increase over 4w) runs on a ruler not read here, its 5m
+        # increase rule beside the burnrates is; a same-name SLO's increase over 4w is found too.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="checkout")],
+                "rules_5m": [self.series(1.0, __name__="req:increase5m", slo="api", job="api")],
+                "errors": [self.series(0.0)],
+            },
+            total='req_total{job="api"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
 
 
 class TestSameObjective:
