@@ -2905,8 +2905,9 @@ def _shell_command(command: list[str], substituted: list[list[str] | None]) -> s
     return {True, False}
 
 
-# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`).
-_SHELL_DECLARATIONS = frozenset({"export", "readonly"})
+# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
+# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either). `local` outside a function fails.
+_SHELL_DECLARATIONS = frozenset({"export", "readonly", "declare", "typeset"})
 # An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
 _EXPANSION_RE = re.compile("\x01([0-9]+)\x01")
 # What an expansion's text must not hold to be read (nested expansions, groups, escapes).

@@ -2865,6 +2865,9 @@ class TestShellLinesThatLoseTheVerdict:
             f'printf "%s" "$({CHECK_LINE})"',
             f"set -e; echo $({CHECK_LINE})",
             f"export OUT=$({CHECK_LINE})",
+            # bash's declarations exit 0 as `export` does (dash has none: not found, exit 127, no pass either).
+            f"declare OUT=$({CHECK_LINE})",
+            f"typeset -r OUT=$({CHECK_LINE})",
             # Assigned, its status is the check's until another command's replaces it.
             f'OUT=$({CHECK_LINE}); echo "$OUT"',
             f"OUT=$({CHECK_LINE}) || true",
@@ -3528,6 +3531,20 @@ class TestPodConditionRules:
         (found,) = own_job_findings(tmp_path, job)[0]
         assert "the Job's init container 'gate' runs `analyzer run` in a Job that retries" in found
 
+    def test_initialized_false_is_certain_of_an_init_container_s_failure(self, tmp_path):
+        # The kubelet leaves Initialized False while an init container has not succeeded. Before: not read as
+        # matching, and the FailJob after it read as stopping the retry.
+        rules = (
+            on_conditions("Ignore", {"type": "Initialized", "status": "False"}),
+            on_exit("FailJob", 2, 3, 4, 6, name="gate"),
+        )
+        job = with_init(retrying_job(*rules, backoffLimit=0), container("gate", *RUN))
+        job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "action Ignore, on pod condition Initialized False, which every failed pod has, matches it" in found
+        # A container's failure comes after the init containers succeeded: Initialized is True then.
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0] == []
+
 
 class TestShellsThatRunNothing:
     """A shell told to read its commands without running them (`sh -n`, `-o noexec`, `set -n` on its line) runs no
@@ -3590,6 +3607,10 @@ class TestTrapsOnExit:
             f'set -e; trap "exit 256" EXIT; {CHECK_LINE}',
             f"{CHECK_LINE} || trap 'exit 0' EXIT",
             f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
+            # bash and dash take a condition's name in any case, and 0 written as 00.
+            f"trap 'exit 0' exit; {CHECK_LINE}",
+            f"trap 'exit 0' Exit; {CHECK_LINE}",
+            f"trap 'exit 0' 00; {CHECK_LINE}",
         ],
     )
     def test_one_that_exits_0_is_a_problem(self, tmp_path, line):
