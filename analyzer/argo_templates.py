@@ -2830,7 +2830,9 @@ def _shell_trap(words: list[str]) -> bool | None:
         # A listing (`-p`), or conditions reset to their default (`trap 0`, `trap EXIT`).
         return False
     action, conditions = rest[0], rest[1:]
-    if not {"EXIT", "0"} & set(conditions) or action in ("", "-"):
+    # bash and dash take a condition's name in any case (`exit`), and its number as any integer (`00`).
+    on_exit = any(c.upper() == "EXIT" or re.fullmatch("0+", c) for c in conditions)
+    if not on_exit or action in ("", "-"):
         # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided.
         return False if "exit" not in action else None
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
