@@ -2144,17 +2144,18 @@ def _retried_by(spec: dict[str, Any], name: str, is_init: bool = False) -> str |
 
 # Pod conditions every pod has once a container of it has failed: the kubelet sets Ready and ContainersReady False
 # when a container ends, and a pod that ran was scheduled. Initialized is True only once the init containers have all
-# succeeded: after a container's failure, not an init container's. Others (DisruptionTarget: a pod Kubernetes ended
-# itself; a readiness gate's) a failed check's pod may lack.
+# succeeded: True after a container's failure, False after an init container's. Others (DisruptionTarget: a pod
+# Kubernetes ended itself; a readiness gate's) a failed check's pod may lack.
 _FAILED_POD_CONDITIONS = frozenset({("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")})
 _FAILED_CONTAINER_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "True")}
+_FAILED_INIT_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "False")}
 
 
 def _every_failure_has(patterns: Any, is_init: bool) -> str | None:
     """The first of a podFailurePolicy rule's onPodConditions patterns that every pod whose (init) container exits 3 or
     4 matches (`pod condition Ready False, which every failed pod has`); "" when none certainly does; None when one
     is filled in (`{{args.x}}`), and may be."""
-    certain = _FAILED_POD_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
+    certain = _FAILED_INIT_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
     found = ""
     for pattern in _listed(patterns):
         if not isinstance(pattern, dict):
