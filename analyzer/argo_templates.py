@@ -2253,14 +2253,13 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
         return check.deadline_s, f"check {name!r}, its deadline_s {check.deadline_s:g}"
     env = {str(v.get("name")): v for v in _listed(container.get("env")) if isinstance(v, dict)}
     given = env.get("ANALYZER_DEADLINE_S")
-    # Empty, it is unset (as `analyzer run` reads it).
-    if given is None or (given.get("value") == "" and "valueFrom" not in given):
+    default = (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
+    if given is None:
         # A variable of `envFrom` is known only in the cluster.
-        return (
-            None
-            if container.get("envFrom")
-            else (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
-        )
+        return None if container.get("envFrom") else default
+    if given.get("value") in (None, "") and "valueFrom" not in given:
+        # Empty (a value left out is ""), it is unset as `analyzer run` reads it; `env` comes before `envFrom`.
+        return default
     value = given.get("value")
     if not isinstance(value, str) or "$(" in value:
         return None
@@ -2834,8 +2833,9 @@ def _shell_trap(words: list[str]) -> bool | None:
     # bash and dash take a condition's name in any case (`exit`), and its number as any integer (`00`).
     on_exit = any(c.upper() == "EXIT" or re.fullmatch("0+", c) for c in conditions)
     if not on_exit or action in ("", "-"):
-        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided.
-        return False if "exit" not in action else None
+        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided: the line
+        # that ends by itself is read on.
+        return False
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
         return None

@@ -3001,6 +3001,17 @@ class TestJobDeadline:
             in (found)
         )
 
+    def test_an_empty_setting_is_the_default_deadline(self, tmp_path):
+        # Empty, `analyzer run` reads it as unset; the container's env comes before its envFrom, which may not set it
+        # again. Before: with an envFrom, not read (a wrong pass of a Job stopped before its verdict).
+        empty = [{"name": "ANALYZER_DEADLINE_S", "value": ""}]
+        for job in (deadline_job(8, env=empty), deadline_job(8, env=empty, envFrom=[{"configMapRef": {"name": "a"}}])):
+            (found,) = own_job_findings(tmp_path, job)[0]
+            assert (
+                "is not above the 8 s its check may take (check 'payments-error-rate', the default 8 s deadline)"
+                in (found)
+            )
+
     def test_a_whole_number_written_as_a_float_is_read(self, tmp_path):
         # Before: not read. YAML's 8.0 reaches the API server as 8 (JSON has one number type), which it takes.
         job = deadline_job()
@@ -3445,6 +3456,15 @@ class TestSettingsTheRunRefuses:
             [{"name": "ANALYZER_DEADLINE_S"}],
             # Kubernetes takes the last.
             [{"name": "ANALYZER_DEADLINE_S", "value": "0"}, {"name": "ANALYZER_DEADLINE_S", "value": "5"}],
+            [
+                {"name": "ANALYZER_DEADLINE_S", "value": "0"},
+                {"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}},
+            ],
+            # The tokens the allow-list needs come from a Secret.
+            [
+                {"name": "ANALYZER_AUTH_ALLOW", "value": "/etc/allow.yaml"},
+                {"name": "ANALYZER_AUTH_TOKENS", "valueFrom": {"secretKeyRef": {"name": "a", "key": "tokens"}}},
+            ],
             [{"name": "ANALYZER_DEADLINE_S", "value": "$(DEADLINE)"}],
             [{"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}}],
             [{"name": "DEADLINE_S", "value": "0"}],
@@ -3520,6 +3540,23 @@ class TestPodConditionRules:
         job = retrying_job(on_conditions("Ignore", condition), FAIL_ON_VERDICTS, backoffLimit=0)
         assert own_job_findings(tmp_path, job) == ([], [])
 
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            # Argo fills in the condition, or the action: it may be the FailJob of every failure.
+            on_conditions("FailJob", {"type": "{{args.condition}}", "status": "False"}),
+            on_conditions("FailJob", {"type": "Ready", "status": "{{args.status}}"}),
+            on_conditions("{{args.action}}", {"type": "Ready", "status": "False"}),
+        ],
+    )
+    def test_a_rule_filled_in_is_not_judged(self, tmp_path, rule):
+        assert own_job_findings(tmp_path, retrying_job(rule, backoffLimit=6)) == ([], [])
+
+    def test_a_rule_of_an_action_kubernetes_lacks_is_skipped(self, tmp_path):
+        rules = (on_conditions("Retry", {"type": "Ready", "status": "False"}), on_exit("Ignore", 3, 4))
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0]
+        assert "podFailurePolicy's rule 2, action Ignore, matches it first" in found
+
     def test_initialized_is_not_certain_of_an_init_container_s_failure(self, tmp_path):
         # Its failure leaves the pod's Initialized False.
         rules = (on_conditions("Ignore", {"type": "Initialized"}), on_exit("FailJob", 2, 3, 4, 6, name="gate"))
@@ -3575,6 +3612,8 @@ class TestShellsThatRunNothing:
             f"set -eo noexec\n{CHECK_LINE}",
             # The shell exits with `set`'s status, whatever the check's was.
             f"{CHECK_LINE}; set -n; exit 3",
+            # +n runs what follows: the line is read on.
+            f"set +n; {CHECK_LINE}; echo done",
         ],
     )
     def test_set_n_before_the_check_skips_it(self, tmp_path, line):
@@ -3586,6 +3625,7 @@ class TestShellsThatRunNothing:
         [
             ["sh", "+n", "-c", CHECK_LINE],
             ["sh", "-n", "+n", "-c", CHECK_LINE],
+            ["sh", "-n", "+o", "noexec", "-c", CHECK_LINE],
             ["sh", "-o", "errexit", "-c", CHECK_LINE],
             # An interactive shell ignores -n.
             ["sh", "-n", "-i"],
@@ -3607,6 +3647,8 @@ class TestTrapsOnExit:
             f'set -e; trap "exit 256" EXIT; {CHECK_LINE}',
             f"{CHECK_LINE} || trap 'exit 0' EXIT",
             f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
+            # Another signal's trap changes nothing of a line that ends normally. Before: the line was not read.
+            f"trap 'exit 0' TERM; {CHECK_LINE}; echo done",
             # bash and dash take a condition's name in any case, and 0 written as 00.
             f"trap 'exit 0' exit; {CHECK_LINE}",
             f"trap 'exit 0' Exit; {CHECK_LINE}",
@@ -3626,7 +3668,9 @@ class TestTrapsOnExit:
             f"trap 'echo stopped' TERM INT; {CHECK_LINE}",
             f"trap - EXIT; {CHECK_LINE}",
             f"trap -p; {CHECK_LINE}",
-            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion.
+            f"trap; {CHECK_LINE}",
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; another
+            # signal's exit (SIGTERM comes with the Job's end) changes nothing of a line that ends by itself.
             f"trap 'exit 1' EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT & {CHECK_LINE}",
