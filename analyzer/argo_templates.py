@@ -1958,12 +1958,29 @@ def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str
 def _may_run_a_check(container: dict[str, Any]) -> bool:
     """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
     program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
-    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or are filled in; not another image's
-    program that never names it (`busybox sleep 1`, `curl URL`), whose exit 0 says nothing of a check."""
+    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or call its run endpoint, or are filled
+    in; not another image's program that never names it (`busybox sleep 1`, `curl URL`) or names only its host
+    (`wget http://analyzer:8080/healthz`), whose exit 0 says nothing of a check."""
     words = _container_words(container)
     if words is None or _of_analyzer(container) or not container.get("command"):
         return True
-    return any("analyzer" in word.lower() or _filled_in(word) for word in words)
+    return any(_names_the_analyzer(word) or _filled_in(word) for word in words)
+
+
+# A URL in a container's word (up to a space, a quote or a shell operator).
+_WORD_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`;&|<>()]*")
+_RUN_PATH_RE = re.compile(r"/checks?/[^/]+/run/?$")
+
+
+def _names_the_analyzer(word: str) -> bool:
+    """Whether a word names the analyzer outside a URL (`analyzer run X`, `/opt/analyzer/smoke.sh`), or holds a URL
+    calling its run endpoint, whatever the host (`curl http://gate/api/v1/checks/X/run`); a URL naming it as a host
+    only (`http://analyzer:8080/healthz`) runs no check."""
+    urls = _WORD_URL_RE.findall(word)
+    # Its query and fragment left out (urlsplit would raise on a bracket it cannot read: `http://[x`).
+    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls) or (
+        "analyzer" in _WORD_URL_RE.sub(" ", word).lower()
+    )
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:

@@ -3346,6 +3346,8 @@ class TestPodTemplateHashValues:
         assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []
 
 
+HTTP_RUN = "http://release-gate:8080/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee1"
+PASSED = "'.verdict == \"pass\"'"
 BUSYBOX_SLEEP = {"name": "wait", "image": "busybox:1.36", "command": ["sleep", "1"]}
 
 
@@ -3376,11 +3378,29 @@ class TestContainersOfOtherImages:
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
             {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
+            # The run endpoint called, its verdict read: a check through the analyzer's API, whatever its host.
+            # Before: a problem, the URL naming no analyzer.
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", f"curl -s {HTTP_RUN} | jq -e {PASSED}"]},
         ],
     )
     def test_one_that_may_run_the_check_still_decides(self, tmp_path, other):
         job = batch_job("Job", container("done", "sh", "-c", ""), other)
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    @pytest.mark.parametrize(
+        "url", ["http://analyzer:8080/healthz", "http://analyzer.gates.svc/ready", "https://analyzer/api/v1/checks"]
+    )
+    def test_one_naming_the_analyzer_s_host_only_runs_no_check(self, tmp_path, url):
+        # An init container waiting for the analyzer's service. Before: no problem; the word `analyzer` in its URL
+        # counted it as a container that may run the check, though it runs none.
+        wait = {
+            "name": "wait",
+            "image": "busybox:1.36",
+            "command": ["sh", "-c", f"until wget -q {url}; do sleep 1; done"],
+        }
+        job = with_init(batch_job("Job", container("smoke", "sh", "-c", f"{CHECK_LINE} || true")), wait)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
     def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
         job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
