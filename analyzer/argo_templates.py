@@ -2450,8 +2450,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
-                "its output substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict "
-                "is lost, and it exits 0",
+                "its output substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT "
+                "that exits 0, `set -n`): the check's verdict is lost, and it exits 0",
                 ends="exit 0",
             )
     return None

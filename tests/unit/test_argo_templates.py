@@ -2881,8 +2881,8 @@ class TestShellLinesThatLoseTheVerdict:
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
             "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
-            "substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict is lost, and it "
-            "exits 0, a Successful Job, and no verdict" in found
+            "substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT that exits 0, `set "
+            "-n`): the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -3679,6 +3679,7 @@ class TestTrapsOnExit:
         # Before: not read (`trap`), as a line that may keep the check's exit.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
         assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+        assert "a `trap` on EXIT that exits 0, `set -n`): the check's verdict is lost" in found, found
 
     @pytest.mark.parametrize(
         "line",
