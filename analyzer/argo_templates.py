@@ -2668,7 +2668,11 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
     rest = list(words)
     while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
         option = rest.pop(0)
-        read = None if option.startswith("--") else _shell_option(option, rest, errexit, pipefail)
+        if option in _SHELL_STARTUP_READ:
+            continue
+        # A login or interactive shell (-l, -i) runs its startup files, then the line, read as any other's.
+        short = option[0] + option[1:].replace("l", "").replace("i", "")
+        read = None if option.startswith("--") else _shell_option(short, rest, errexit, pipefail)
         if read is None:
             return None
         errexit, pipefail, given_c = read
@@ -3002,6 +3006,8 @@ def _substitution_end(text: str, start: int, closing: str) -> int | None:
 
 # A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).
 _SHELL_STARTUP_LONG = frozenset({"--login", "--rcfile", "--init-file"})
+# bash's long options of its startup files taking no value, which leave its `-c` line as it is.
+_SHELL_STARTUP_READ = frozenset({"--login", "--noprofile", "--norc"})
 
 
 def _shell_reads_more(program: str, words: list[str], container: dict[str, Any]) -> bool:

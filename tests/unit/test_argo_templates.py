@@ -2823,6 +2823,10 @@ class TestShellsThatReadMore:
             {"command": ["bash", "-c", f"{CHECK_LINE} || true"], "env": [{"name": "BASH_ENV", "value": "/a.sh"}]},
             {"command": ["bash", "-c", f"{CHECK_LINE}; echo done"], "envFrom": [{"configMapRef": {"name": "a"}}]},
             {"command": ["sh", "-c", f"{CHECK_LINE} &"], "stdin": True},
+            # A login or interactive shell: its startup files run before the line. Before: not read (-l, -i).
+            {"command": ["bash", "-lc", f"{CHECK_LINE} || true"]},
+            {"command": ["bash", "--login", "--noprofile", "-c", f"{CHECK_LINE}; echo done"]},
+            {"command": ["sh", "-i", "-c", f"{CHECK_LINE} || true"]},
         ],
     )
     def test_its_line_still_loses_the_verdict(self, tmp_path, fields):
