@@ -1958,12 +1958,29 @@ def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str
 def _may_run_a_check(container: dict[str, Any]) -> bool:
     """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
     program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
-    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or are filled in; not another image's
-    program that never names it (`busybox sleep 1`, `curl URL`), whose exit 0 says nothing of a check."""
+    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or call its run endpoint, or are filled
+    in; not another image's program that never names it (`busybox sleep 1`, `curl URL`) or names only its host
+    (`wget http://analyzer:8080/healthz`), whose exit 0 says nothing of a check."""
     words = _container_words(container)
     if words is None or _of_analyzer(container) or not container.get("command"):
         return True
-    return any("analyzer" in word.lower() or _filled_in(word) for word in words)
+    return any(_names_the_analyzer(word) or _filled_in(word) for word in words)
+
+
+# A URL in a container's word (up to a space, a quote or a shell operator).
+_WORD_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`;&|<>()]*")
+_RUN_PATH_RE = re.compile(r"/checks?/[^/]+/run/?$")
+
+
+def _names_the_analyzer(word: str) -> bool:
+    """Whether a word names the analyzer outside a URL (`analyzer run X`, `/opt/analyzer/smoke.sh`), or holds a URL
+    calling its run endpoint, whatever the host (`curl http://gate/api/v1/checks/X/run`); a URL naming it as a host
+    only (`http://analyzer:8080/healthz`) runs no check."""
+    urls = _WORD_URL_RE.findall(word)
+    # Its query and fragment left out (urlsplit would raise on a bracket it cannot read: `http://[x`).
+    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls) or (
+        "analyzer" in _WORD_URL_RE.sub(" ", word).lower()
+    )
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:
@@ -2144,17 +2161,18 @@ def _retried_by(spec: dict[str, Any], name: str, is_init: bool = False) -> str |
 
 # Pod conditions every pod has once a container of it has failed: the kubelet sets Ready and ContainersReady False
 # when a container ends, and a pod that ran was scheduled. Initialized is True only once the init containers have all
-# succeeded: after a container's failure, not an init container's. Others (DisruptionTarget: a pod Kubernetes ended
-# itself; a readiness gate's) a failed check's pod may lack.
+# succeeded: True after a container's failure, False after an init container's. Others (DisruptionTarget: a pod
+# Kubernetes ended itself; a readiness gate's) a failed check's pod may lack.
 _FAILED_POD_CONDITIONS = frozenset({("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")})
 _FAILED_CONTAINER_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "True")}
+_FAILED_INIT_CONDITIONS = _FAILED_POD_CONDITIONS | {("Initialized", "False")}
 
 
 def _every_failure_has(patterns: Any, is_init: bool) -> str | None:
     """The first of a podFailurePolicy rule's onPodConditions patterns that every pod whose (init) container exits 3 or
     4 matches (`pod condition Ready False, which every failed pod has`); "" when none certainly does; None when one
     is filled in (`{{args.x}}`), and may be."""
-    certain = _FAILED_POD_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
+    certain = _FAILED_INIT_CONDITIONS if is_init else _FAILED_CONTAINER_CONDITIONS
     found = ""
     for pattern in _listed(patterns):
         if not isinstance(pattern, dict):
@@ -2252,14 +2270,13 @@ def _check_deadline(container: dict[str, Any], words: list[str], catalog: Catalo
         return check.deadline_s, f"check {name!r}, its deadline_s {check.deadline_s:g}"
     env = {str(v.get("name")): v for v in _listed(container.get("env")) if isinstance(v, dict)}
     given = env.get("ANALYZER_DEADLINE_S")
-    # Empty, it is unset (as `analyzer run` reads it).
-    if given is None or (given.get("value") == "" and "valueFrom" not in given):
+    default = (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
+    if given is None:
         # A variable of `envFrom` is known only in the cluster.
-        return (
-            None
-            if container.get("envFrom")
-            else (_RUN_DEADLINE_S, f"check {name!r}, the default {_RUN_DEADLINE_S:g} s deadline")
-        )
+        return None if container.get("envFrom") else default
+    if given.get("value") in (None, "") and "valueFrom" not in given:
+        # Empty (a value left out is ""), it is unset as `analyzer run` reads it; `env` comes before `envFrom`.
+        return default
     value = given.get("value")
     if not isinstance(value, str) or "$(" in value:
         return None
@@ -2433,8 +2450,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
-                "its output substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict "
-                "is lost, and it exits 0",
+                "its output substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT "
+                "that exits 0, `set -n`): the check's verdict is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2651,7 +2668,11 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
     rest = list(words)
     while rest and rest[0][:1] in ("-", "+") and rest[0] not in ("-", "--", "+"):
         option = rest.pop(0)
-        read = None if option.startswith("--") else _shell_option(option, rest, errexit, pipefail)
+        if option in _SHELL_STARTUP_READ:
+            continue
+        # A login or interactive shell (-l, -i) runs its startup files, then the line, read as any other's.
+        short = option[0] + option[1:].replace("l", "").replace("i", "")
+        read = None if option.startswith("--") else _shell_option(short, rest, errexit, pipefail)
         if read is None:
             return None
         errexit, pipefail, given_c = read
@@ -2830,9 +2851,12 @@ def _shell_trap(words: list[str]) -> bool | None:
         # A listing (`-p`), or conditions reset to their default (`trap 0`, `trap EXIT`).
         return False
     action, conditions = rest[0], rest[1:]
-    if not {"EXIT", "0"} & set(conditions) or action in ("", "-"):
-        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided.
-        return False if "exit" not in action else None
+    # bash and dash take a condition's name in any case (`exit`), and its number as any integer (`00`).
+    on_exit = any(c.upper() == "EXIT" or re.fullmatch("0+", c) for c in conditions)
+    if not on_exit or action in ("", "-"):
+        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided: the line
+        # that ends by itself is read on.
+        return False
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
         return None
@@ -2905,8 +2929,9 @@ def _shell_command(command: list[str], substituted: list[list[str] | None]) -> s
     return {True, False}
 
 
-# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`).
-_SHELL_DECLARATIONS = frozenset({"export", "readonly"})
+# Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
+# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either). `local` outside a function fails.
+_SHELL_DECLARATIONS = frozenset({"export", "readonly", "declare", "typeset"})
 # An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
 _EXPANSION_RE = re.compile("\x01([0-9]+)\x01")
 # What an expansion's text must not hold to be read (nested expansions, groups, escapes).
@@ -2981,6 +3006,8 @@ def _substitution_end(text: str, start: int, closing: str) -> int | None:
 
 # A shell's options that make it read startup files first (a login or interactive shell: /etc/profile, ENV, rc files).
 _SHELL_STARTUP_LONG = frozenset({"--login", "--rcfile", "--init-file"})
+# bash's long options of its startup files taking no value, which leave its `-c` line as it is.
+_SHELL_STARTUP_READ = frozenset({"--login", "--noprofile", "--norc"})
 
 
 def _shell_reads_more(program: str, words: list[str], container: dict[str, Any]) -> bool:

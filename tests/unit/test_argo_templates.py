@@ -2823,6 +2823,10 @@ class TestShellsThatReadMore:
             {"command": ["bash", "-c", f"{CHECK_LINE} || true"], "env": [{"name": "BASH_ENV", "value": "/a.sh"}]},
             {"command": ["bash", "-c", f"{CHECK_LINE}; echo done"], "envFrom": [{"configMapRef": {"name": "a"}}]},
             {"command": ["sh", "-c", f"{CHECK_LINE} &"], "stdin": True},
+            # A login or interactive shell: its startup files run before the line. Before: not read (-l, -i).
+            {"command": ["bash", "-lc", f"{CHECK_LINE} || true"]},
+            {"command": ["bash", "--login", "--noprofile", "-c", f"{CHECK_LINE}; echo done"]},
+            {"command": ["sh", "-i", "-c", f"{CHECK_LINE} || true"]},
         ],
     )
     def test_its_line_still_loses_the_verdict(self, tmp_path, fields):
@@ -2865,6 +2869,9 @@ class TestShellLinesThatLoseTheVerdict:
             f'printf "%s" "$({CHECK_LINE})"',
             f"set -e; echo $({CHECK_LINE})",
             f"export OUT=$({CHECK_LINE})",
+            # bash's declarations exit 0 as `export` does (dash has none: not found, exit 127, no pass either).
+            f"declare OUT=$({CHECK_LINE})",
+            f"typeset -r OUT=$({CHECK_LINE})",
             # Assigned, its status is the check's until another command's replaces it.
             f'OUT=$({CHECK_LINE}); echo "$OUT"',
             f"OUT=$({CHECK_LINE}) || true",
@@ -2878,8 +2885,8 @@ class TestShellLinesThatLoseTheVerdict:
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
             "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
-            "substituted in another command's words, `echo $(analyzer run ...)`): the check's verdict is lost, and it "
-            "exits 0, a Successful Job, and no verdict" in found
+            "substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT that exits 0, `set "
+            "-n`): the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -2997,6 +3004,17 @@ class TestJobDeadline:
             "activeDeadlineSeconds 20 is not above the 30 s its check may take (check 'payments-error-rate', its "
             in (found)
         )
+
+    def test_an_empty_setting_is_the_default_deadline(self, tmp_path):
+        # Empty, `analyzer run` reads it as unset; the container's env comes before its envFrom, which may not set it
+        # again. Before: with an envFrom, not read (a wrong pass of a Job stopped before its verdict).
+        empty = [{"name": "ANALYZER_DEADLINE_S", "value": ""}]
+        for job in (deadline_job(8, env=empty), deadline_job(8, env=empty, envFrom=[{"configMapRef": {"name": "a"}}])):
+            (found,) = own_job_findings(tmp_path, job)[0]
+            assert (
+                "is not above the 8 s its check may take (check 'payments-error-rate', the default 8 s deadline)"
+                in (found)
+            )
 
     def test_a_whole_number_written_as_a_float_is_read(self, tmp_path):
         # Before: not read. YAML's 8.0 reaches the API server as 8 (JSON has one number type), which it takes.
@@ -3332,6 +3350,8 @@ class TestPodTemplateHashValues:
         assert written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis])) == []
 
 
+HTTP_RUN = "http://release-gate:8080/api/v1/checks/payments-error-rate/run?canary_hash=c0ffee1"
+PASSED = "'.verdict == \"pass\"'"
 BUSYBOX_SLEEP = {"name": "wait", "image": "busybox:1.36", "command": ["sleep", "1"]}
 
 
@@ -3362,11 +3382,29 @@ class TestContainersOfOtherImages:
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
             {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
+            # The run endpoint called, its verdict read: a check through the analyzer's API, whatever its host.
+            # Before: a problem, the URL naming no analyzer.
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", f"curl -s {HTTP_RUN} | jq -e {PASSED}"]},
         ],
     )
     def test_one_that_may_run_the_check_still_decides(self, tmp_path, other):
         job = batch_job("Job", container("done", "sh", "-c", ""), other)
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    @pytest.mark.parametrize(
+        "url", ["http://analyzer:8080/healthz", "http://analyzer.gates.svc/ready", "https://analyzer/api/v1/checks"]
+    )
+    def test_one_naming_the_analyzer_s_host_only_runs_no_check(self, tmp_path, url):
+        # An init container waiting for the analyzer's service. Before: no problem; the word `analyzer` in its URL
+        # counted it as a container that may run the check, though it runs none.
+        wait = {
+            "name": "wait",
+            "image": "busybox:1.36",
+            "command": ["sh", "-c", f"until wget -q {url}; do sleep 1; done"],
+        }
+        job = with_init(batch_job("Job", container("smoke", "sh", "-c", f"{CHECK_LINE} || true")), wait)
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
     def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
         job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
@@ -3442,6 +3480,15 @@ class TestSettingsTheRunRefuses:
             [{"name": "ANALYZER_DEADLINE_S"}],
             # Kubernetes takes the last.
             [{"name": "ANALYZER_DEADLINE_S", "value": "0"}, {"name": "ANALYZER_DEADLINE_S", "value": "5"}],
+            [
+                {"name": "ANALYZER_DEADLINE_S", "value": "0"},
+                {"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}},
+            ],
+            # The tokens the allow-list needs come from a Secret.
+            [
+                {"name": "ANALYZER_AUTH_ALLOW", "value": "/etc/allow.yaml"},
+                {"name": "ANALYZER_AUTH_TOKENS", "valueFrom": {"secretKeyRef": {"name": "a", "key": "tokens"}}},
+            ],
             [{"name": "ANALYZER_DEADLINE_S", "value": "$(DEADLINE)"}],
             [{"name": "ANALYZER_DEADLINE_S", "valueFrom": {"configMapKeyRef": {"name": "a", "key": "deadline"}}}],
             [{"name": "DEADLINE_S", "value": "0"}],
@@ -3517,6 +3564,23 @@ class TestPodConditionRules:
         job = retrying_job(on_conditions("Ignore", condition), FAIL_ON_VERDICTS, backoffLimit=0)
         assert own_job_findings(tmp_path, job) == ([], [])
 
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            # Argo fills in the condition, or the action: it may be the FailJob of every failure.
+            on_conditions("FailJob", {"type": "{{args.condition}}", "status": "False"}),
+            on_conditions("FailJob", {"type": "Ready", "status": "{{args.status}}"}),
+            on_conditions("{{args.action}}", {"type": "Ready", "status": "False"}),
+        ],
+    )
+    def test_a_rule_filled_in_is_not_judged(self, tmp_path, rule):
+        assert own_job_findings(tmp_path, retrying_job(rule, backoffLimit=6)) == ([], [])
+
+    def test_a_rule_of_an_action_kubernetes_lacks_is_skipped(self, tmp_path):
+        rules = (on_conditions("Retry", {"type": "Ready", "status": "False"}), on_exit("Ignore", 3, 4))
+        (found,) = own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0]
+        assert "podFailurePolicy's rule 2, action Ignore, matches it first" in found
+
     def test_initialized_is_not_certain_of_an_init_container_s_failure(self, tmp_path):
         # Its failure leaves the pod's Initialized False.
         rules = (on_conditions("Ignore", {"type": "Initialized"}), on_exit("FailJob", 2, 3, 4, 6, name="gate"))
@@ -3527,6 +3591,20 @@ class TestPodConditionRules:
         job["spec"]["podFailurePolicy"]["rules"] = list(ready)
         (found,) = own_job_findings(tmp_path, job)[0]
         assert "the Job's init container 'gate' runs `analyzer run` in a Job that retries" in found
+
+    def test_initialized_false_is_certain_of_an_init_container_s_failure(self, tmp_path):
+        # The kubelet leaves Initialized False while an init container has not succeeded. Before: not read as
+        # matching, and the FailJob after it read as stopping the retry.
+        rules = (
+            on_conditions("Ignore", {"type": "Initialized", "status": "False"}),
+            on_exit("FailJob", 2, 3, 4, 6, name="gate"),
+        )
+        job = with_init(retrying_job(*rules, backoffLimit=0), container("gate", *RUN))
+        job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
+        (found,) = own_job_findings(tmp_path, job)[0]
+        assert "action Ignore, on pod condition Initialized False, which every failed pod has, matches it" in found
+        # A container's failure comes after the init containers succeeded: Initialized is True then.
+        assert own_job_findings(tmp_path, retrying_job(*rules, backoffLimit=0))[0] == []
 
 
 class TestShellsThatRunNothing:
@@ -3558,6 +3636,8 @@ class TestShellsThatRunNothing:
             f"set -eo noexec\n{CHECK_LINE}",
             # The shell exits with `set`'s status, whatever the check's was.
             f"{CHECK_LINE}; set -n; exit 3",
+            # +n runs what follows: the line is read on.
+            f"set +n; {CHECK_LINE}; echo done",
         ],
     )
     def test_set_n_before_the_check_skips_it(self, tmp_path, line):
@@ -3569,6 +3649,7 @@ class TestShellsThatRunNothing:
         [
             ["sh", "+n", "-c", CHECK_LINE],
             ["sh", "-n", "+n", "-c", CHECK_LINE],
+            ["sh", "-n", "+o", "noexec", "-c", CHECK_LINE],
             ["sh", "-o", "errexit", "-c", CHECK_LINE],
             # An interactive shell ignores -n.
             ["sh", "-n", "-i"],
@@ -3590,12 +3671,19 @@ class TestTrapsOnExit:
             f'set -e; trap "exit 256" EXIT; {CHECK_LINE}',
             f"{CHECK_LINE} || trap 'exit 0' EXIT",
             f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
+            # Another signal's trap changes nothing of a line that ends normally. Before: the line was not read.
+            f"trap 'exit 0' TERM; {CHECK_LINE}; echo done",
+            # bash and dash take a condition's name in any case, and 0 written as 00.
+            f"trap 'exit 0' exit; {CHECK_LINE}",
+            f"trap 'exit 0' Exit; {CHECK_LINE}",
+            f"trap 'exit 0' 00; {CHECK_LINE}",
         ],
     )
     def test_one_that_exits_0_is_a_problem(self, tmp_path, line):
         # Before: not read (`trap`), as a line that may keep the check's exit.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
         assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
+        assert "a `trap` on EXIT that exits 0, `set -n`): the check's verdict is lost" in found, found
 
     @pytest.mark.parametrize(
         "line",
@@ -3605,7 +3693,9 @@ class TestTrapsOnExit:
             f"trap 'echo stopped' TERM INT; {CHECK_LINE}",
             f"trap - EXIT; {CHECK_LINE}",
             f"trap -p; {CHECK_LINE}",
-            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion.
+            f"trap; {CHECK_LINE}",
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; another
+            # signal's exit (SIGTERM comes with the Job's end) changes nothing of a line that ends by itself.
             f"trap 'exit 1' EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT & {CHECK_LINE}",
