@@ -273,6 +273,24 @@ class TestConnections:
         finally:
             writer.close()
 
+    async def test_a_client_that_stops_reading_half_way_is_cut_off(self, serve):
+        # Progress made once does not buy the connection for ever: each period asks for more.
+        settings = Settings(send_timeout_s=0.2, keepalive_timeout_s=600)
+        app = create_app(settings, gate_catalog(CHECK), REGISTRY)
+        app.router.add_get("/large", answering(b"x" * (64 * 1024 * 1024)))
+        server = await serve(settings, app=app)
+        metrics = server.app[METRICS].registry
+        reader, writer = await small_buffer_connection(server.host, server.port)
+        try:
+            writer.write(rawhttp.request("GET", "/large"))
+            await writer.drain()
+            async with asyncio.timeout(HANG_GUARD_S):
+                await reader.readexactly(4 * 1024 * 1024)
+                while metrics.get_sample_value("analyzer_requests_rejected_total", {"reason": "send_timeout"}) is None:
+                    await asyncio.sleep(0.05)
+        finally:
+            writer.close()
+
     async def test_a_client_that_reads_its_answer_slowly_but_on_gets_it_whole(self, serve):
         # The timeout bounds each stall, not the whole answer: this one takes longer than the timeout to read.
         settings = Settings(send_timeout_s=1.0, keepalive_timeout_s=600)

@@ -312,6 +312,21 @@ class TestClientErrors:
         )
         assert response.status == 200
 
+    @pytest.mark.parametrize("chunks", [[], [b""], [b"{}"]], ids=["none", "empty", "bytes"])
+    async def test_a_get_with_a_chunked_body_is_refused_only_when_it_holds_bytes(self, client, prometheus, chunks):
+        # A proxy in front may add `Transfer-Encoding: chunked` and an empty body to a GET that had none (Envoy with
+        # some filters, linkerd's and vert.x's proxies did): refused, Argo Rollouts' every measurement was an Error.
+        async def body():
+            for chunk in chunks:
+                yield chunk
+
+        response = await client.get(f"/api/v1/checks/error-rate/run?canary_hash=a&at={prometheus.anchor}", data=body())
+        assert response.request_info.headers.get("Transfer-Encoding") == "chunked"
+        if any(chunks):
+            assert "a GET's body is not read" in (await error_of(response, 400))["message"]
+        else:
+            assert response.status == 200
+
     async def test_arg_in_both_query_and_body(self, client):
         response = await client.post("/api/v1/checks/error-rate/run?canary_hash=a", json={"canary_hash": "b"})
         assert "both" in (await error_of(response, 400))["message"]

@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from analyzer import errors
 from analyzer.cli import build_parser
+from analyzer.logs import SAMPLED_EVENTS
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry
 from analyzer.settings import ENV_PREFIX, Settings
@@ -571,3 +572,14 @@ class TestQuotedLintProblems:
         )
         assert result.returncode == 6, result.stdout + result.stderr
         assert f"problem: {found.group(1)}" in result.stdout
+
+
+class TestSampledEvents:
+    """operations.md names the events a client can cause at will, which the log samples: each the code samples, and
+    no other (one the code does not sample floods the log when a client repeats it)."""
+
+    def test_the_list_is_the_codes(self):
+        text = (DOCS / "operations.md").read_text()
+        found = re.search(r"Events a client can trigger at will are sampled: (.+?) \(and the records", text, re.DOTALL)
+        assert found is not None, "docs/operations.md: the sentence naming the sampled events is gone"
+        assert set(re.findall(r"`([a-z_]+)`", found.group(1))) == SAMPLED_EVENTS

@@ -127,6 +127,22 @@ class TestMountedAlone:
         catalog.write_text("checks: []\n")
         assert not catalog_paths.mounted_alone(catalog, mountinfo_naming(tmp_path, str(tmp_path)))
 
+    def test_a_catalog_directory_that_is_a_mount_point_is_not(self, tmp_path):
+        # A ConfigMap mounted whole, as the docs say to: its directory is a mount point, and every update reaches it.
+        root = tmp_path / "catalog"
+        root.mkdir()
+        (root / "a.yaml").write_text("checks: []\n")
+        assert not catalog_paths.mounted_alone(root, mountinfo_naming(tmp_path, str(root)))
+
+    def test_a_file_named_through_a_linked_directory_is_told_by_its_real_path(self, tmp_path):
+        # The kernel lists the mount point by its real path (/etc/analyzer a link to /config, say).
+        real = tmp_path / "real"
+        real.mkdir()
+        (real / "catalog.yaml").write_text("checks: []\n")
+        (tmp_path / "linked").symlink_to(real)
+        mountinfo = mountinfo_naming(tmp_path, str(real / "catalog.yaml"))
+        assert catalog_paths.mounted_alone(tmp_path / "linked" / "catalog.yaml", mountinfo)
+
     def test_a_configmap_key_link_is_not(self, tmp_path):
         # The key of a ConfigMap mounted whole is a link into ..data; what it resolves to is no mount point either way.
         (tmp_path / "..data").mkdir()

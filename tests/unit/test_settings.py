@@ -27,6 +27,8 @@ class TestFromEnv:
             ("ANALYZER_MAX_CONCURRENT_EVALUATIONS", "0"),
             ("ANALYZER_BODY_READ_TIMEOUT_S", "-1"),
             ("ANALYZER_HISTORY_SIZE", "lots"),
+            # No time at all to take an answer: every answer larger than the sockets' buffers would be cut.
+            ("ANALYZER_SEND_TIMEOUT_S", "0"),
         ],
     )
     def test_invalid_values_name_the_variable(self, name, value):
