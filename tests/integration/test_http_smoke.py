@@ -1260,6 +1260,45 @@ class TestRedirectsWithSeveralLocations:
         assert heads[-1].startswith(b"GET /good HTTP/1.1\r\n"), heads
 
 
+class TestLocationsNotFollowed:
+    """Only a redirect status with a Location is followed: the rest is the step's answer, whatever Location lines it
+    has."""
+
+    async def test_a_redirect_judged_as_it_is_passes_on_its_status(self, client):
+        # Lines that differ are about which URL to follow; refused here, a step that expects the 302 (a login's) was
+        # blocked.
+        heads: list[bytes] = []
+        step = {"name": "s", "path": "/start", "retries": 0, "follow_redirects": False, "expect": {"status": [302]}}
+        async with listening(TestRedirectsWithSeveralLocations.site(heads, [b"/good", b"/other"])) as port:
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 1, heads
+
+    @pytest.mark.parametrize(
+        ("status_line", "location"),
+        [
+            # A 201's Location names what it created; followed, the step judged that page's 200 instead.
+            (b"201 Created", b"Location: /made\r\n"),
+            # A redirect status without a Location is no redirect to follow (it was an internal_error).
+            (b"302 Found", b""),
+        ],
+    )
+    async def test_an_answer_that_is_no_redirect_to_follow_is_judged_itself(self, client, status_line, location):
+        heads: list[bytes] = []
+
+        def answer(head: bytes) -> bytes:
+            if head.startswith(b"GET /start "):
+                return b"HTTP/1.1 " + status_line + b"\r\n" + location + b"Content-Length: 0\r\n\r\n"
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n<html>ok</html>"
+
+        code = int(status_line.split()[0])
+        step = {"name": "s", "path": "/start", "retries": 0, "follow_redirects": True, "expect": {"status": [code]}}
+        async with listening(recording(heads, answer)) as port:
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 1, heads
+
+
 class FlakyResolver:
     """Resolves every name to 127.0.0.1, but each odd lookup fails: hangs (a connect timeout) or like NXDOMAIN."""
 
