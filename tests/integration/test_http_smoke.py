@@ -963,6 +963,32 @@ class TestSessionIdsInRedirects:
         assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
 
 
+class TestSecretsInRedirectsWithoutAQuery:
+    """A secret in a Location with no query, only a fragment or path parameters (an implicit grant's token, a
+    servlet's session), is redacted as one in a query is."""
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            ("/shop/cart;jsessionid=S3CR3T0A1B2C3D4E", "/shop/cart;jsessionid=<redacted>"),
+            ("/shop;theme=dark/cart;jsessionid=S3CR3T0A1B2C3D4E", "/shop;theme=dark/cart;jsessionid=<redacted>"),
+            ("/cb#access_token=s3cr3t0a1b2c3d4e5f&state=x", "/cb#access_token=<redacted>&state=x"),
+            ("/cb#code=s3cr3t0a1b2c3d4e5f", "/cb#code=<redacted>"),
+        ],
+        ids=["path-parameter", "second-path-parameter", "fragment", "code-in-fragment"],
+    )
+    @pytest.mark.parametrize("follow", [True, False])
+    async def test_it_is_redacted(self, client, location, shown, follow):
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            expect = {} if follow else {"status": [302]}
+            step = {"name": "a", "path": "/login", "follow_redirects": follow, "expect": expect}
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json")).lower()
+        if not follow:
+            assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+
 class TestSignedUrls:
     """A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`) is a credential wherever the target sends it,
     in a redirect or in its answer; the rest of the URL, which says where it leads, stays readable."""

@@ -488,6 +488,32 @@ class TestCombiningCritical:
         assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet")
 
 
+class TestCriticalMemberUnsureBesideAFail:
+    """A critical member that is inconclusive holds back only a pass: a scorecard its other members fail stays
+    failed."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields"),
+        [
+            (["!i", "f"], {"mode": "all"}),
+            (["!i:1", "f:3"], {"mode": "score", "pass_score": 50}),
+        ],
+    )
+    async def test_the_fail_stands(self, members, names, fields):
+        # Made inconclusive, Argo pauses the rollout where the scorecard's fail aborts it.
+        evaluation = await judge(members, names, **fields)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert not evaluation.reason.startswith("critical member"), evaluation.reason
+
+
+class TestIgnoredMembersInDetails:
+    """`details.ignored` names the members ignored as unknown, and is there only when some are."""
+
+    async def test_absent_when_none_errored(self, members):
+        evaluation = await judge(members, ["p", "f"], on_member_error="ignore")
+        assert "ignored" not in evaluation.to_json(explain=True)["details"]
+
+
 HELD = "composite-held"
 
 
