@@ -252,7 +252,7 @@ class TestToleranceScale:
         # NaN is never at most a bound, so it exceeds every one: a verdict reading "not exceeded" as good news
         # must not pass on NaN.
         assert exceeds(value, bound) is expected
-        assert at_most(value, bound) is not expected
+        assert at_most(value, bound) is (not expected)
 
 
 class TestInfinities:
@@ -274,7 +274,7 @@ class TestInfinities:
     )
     def test_infinities_are_compared_as_they_are(self, value, bound, scale, expected):
         assert at_most(value, bound, scale) is expected
-        assert exceeds(value, bound, scale) is not expected
+        assert exceeds(value, bound, scale) is (not expected)
 
 
 class TestKindOfBound:
