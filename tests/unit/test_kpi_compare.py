@@ -1259,6 +1259,38 @@ class TestJudgeAB:
         )
 
 
+class TestReasonsNameTheRightSide:
+    """The reason and the details of a comparison put each variant's numbers under its own name and state the rule
+    the way it reads."""
+
+    def test_ab_without_a_test_states_that_the_better_variant_wins(self):
+        judged = judge("ratio", "lower_is_better", mode="ab", canary={"query": 0.4}, baseline={"query": 0.2})
+        assert judged.reason == (
+            "baseline wins: canary 0.4 vs baseline 0.2 (+0.2, +100%); a variant wins when it is better by more than "
+            "the tolerance 0.02 (10% of the baseline)"
+        )
+
+    def test_a_proportion_shows_each_variants_counts_under_its_name(self):
+        judged = judge(
+            "proportion",
+            canary={"success": 100, "total": 2000},
+            baseline={"success": 20, "total": 1000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
+        assert judged.details["canary"] == {"success": 100, "total": 2000, "rate": 0.05}
+        assert judged.details["baseline"] == {"success": 20, "total": 1000, "rate": 0.02}
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    def test_a_proportion_without_traffic_shows_each_variants_counts_under_its_name(self, side):
+        counts = {"canary": {"success": 3, "total": 40}, "baseline": {"success": 5, "total": 50}}
+        counts[side] = {"success": 0, "total": 0}
+        judged = judge("proportion", **counts, max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the {side} has no traffic"), judged.reason
+        assert (judged.details["canary"], judged.details["baseline"]) == (counts["canary"], counts["baseline"])
+
+
 EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
 
 
