@@ -1281,6 +1281,10 @@ class TestReasonsNameTheRightSide:
         assert judged.details["canary"] == {"success": 100, "total": 2000, "rate": 0.05}
         assert judged.details["baseline"] == {"success": 20, "total": 1000, "rate": 0.02}
 
+    def test_mann_whitney_shows_each_variants_median_under_its_name(self):
+        judged = judge("mann_whitney", samples=([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20))
+        assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (0.06, 0.2)
+
     @pytest.mark.parametrize("side", ["canary", "baseline"])
     def test_a_proportion_without_traffic_shows_each_variants_counts_under_its_name(self, side):
         counts = {"canary": {"success": 3, "total": 40}, "baseline": {"success": 5, "total": 50}}
