@@ -1281,6 +1281,58 @@ class TestReasonsNameTheRightSide:
         assert judged.details["canary"] == {"success": 100, "total": 2000, "rate": 0.05}
         assert judged.details["baseline"] == {"success": 20, "total": 1000, "rate": 0.02}
 
+    @pytest.mark.parametrize(
+        ("direction", "canary", "reason"),
+        [
+            (
+                "lower_is_better",
+                0.4,
+                "fail: canary 0.4 vs baseline 0.2 (+0.2, +100%); fails when the canary is higher by more than the "
+                "tolerance 0.02 (10% of the baseline)",
+            ),
+            (
+                "higher_is_better",
+                0.1,
+                "fail: canary 0.1 vs baseline 0.2 (-0.1, -50%); fails when the canary is lower by more than the "
+                "tolerance 0.02 (10% of the baseline)",
+            ),
+        ],
+    )
+    def test_a_ratio_states_the_canarys_harm_by_the_direction(self, direction, canary, reason):
+        assert judge("ratio", direction, canary={"query": canary}, baseline={"query": 0.2}).reason == reason
+
+    @pytest.mark.parametrize(
+        ("direction", "reason"),
+        [
+            (
+                "lower_is_better",
+                "pass: canary shifted -0.14, -70% from baseline median 0.2 (Hodges-Lehmann, 95% CI [-0.15, -0.13]); "
+                "fails when the interval lies above 0 and the shift exceeds the tolerance 0.02 (10% of the baseline), "
+                "passes when the interval rules out an increase beyond the tolerance",
+            ),
+            (
+                "higher_is_better",
+                "fail: canary shifted -0.14, -70% from baseline median 0.2 (Hodges-Lehmann, 95% CI [-0.15, -0.13]); "
+                "fails when the interval lies below 0 and the shift exceeds the tolerance 0.02 (10% of the baseline), "
+                "passes when the interval rules out a drop beyond the tolerance",
+            ),
+        ],
+    )
+    def test_mann_whitney_states_the_shift_from_the_baseline_by_the_direction(self, direction, reason):
+        samples = ([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20)
+        assert judge("mann_whitney", direction, samples=samples).reason == reason
+
+    def test_ab_details_name_each_variant_as_the_check_names_it(self):
+        judged = judge(
+            "ratio",
+            mode="ab",
+            canary={"query": 0.4},
+            baseline={"query": 0.2},
+            variant_names={"canary": "B", "baseline": "A"},
+        )
+        assert judged.reason.startswith("A wins: B 0.4 vs A 0.2 (+0.2, +100%); "), judged.reason
+        assert (judged.details["variants"], judged.details["winner"]) == ({"canary": "B", "baseline": "A"}, "A")
+
     def test_mann_whitney_shows_each_variants_median_under_its_name(self):
         judged = judge("mann_whitney", samples=([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20))
         assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (0.06, 0.2)
