@@ -295,6 +295,17 @@ class TestKindOfBound:
         assert Condition.parse(text).kind_of_bound == kind
 
 
+class TestConditionBuiltInCode:
+    """A Condition a kind builds from its operator and bounds, without their text, shows them as the shortest text
+    that reads back as each."""
+
+    @pytest.mark.parametrize(
+        ("op", "bounds", "shown"), [("<", (0.5,), "< 0.5"), ("between", (1.0, 1048576.0), "between 1 and 1048576")]
+    )
+    def test_str(self, op, bounds, shown):
+        assert str(Condition(op, bounds)) == shown
+
+
 class TestOpposite:
     """A finite value meets a condition's opposite exactly when it does not meet the condition; NaN meets neither."""
 
