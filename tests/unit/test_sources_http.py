@@ -228,6 +228,15 @@ class TestCookieExpiry:
         assert cookie_expiry_s(text) is None
 
 
+class TestCookieExpiryMissingAPart:
+    """A cookie-date without a day of the month, or without a year, names no time (RFC 6265 5.1.1 step 5)."""
+
+    @pytest.mark.parametrize("text", ["Jan 2030 00:00:00 GMT", "Thu, Jan 2030 00:00:00", "1 Jan 00:00:00 GMT"])
+    def test_no_date(self, text):
+        # Without its day it raised TypeError (`1 <= None`): the hop's Set-Cookie crashed the check, not ignored.
+        assert cookie_expiry_s(text) is None
+
+
 class TestCookieLife:
     """A cookie lives its Max-Age from now, else to its Expires from the later of our clock and the answer's Date
     (the latest of its Date lines that name a time); without either it is a session cookie."""
