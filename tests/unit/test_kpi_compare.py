@@ -1333,6 +1333,26 @@ class TestReasonsNameTheRightSide:
         assert judged.reason.startswith("A wins: B 0.4 vs A 0.2 (+0.2, +100%); "), judged.reason
         assert (judged.details["variants"], judged.details["winner"]) == ({"canary": "B", "baseline": "A"}, "A")
 
+    def test_mann_whitney_with_tied_samples_ranks_the_canary_against_the_baseline(self):
+        judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61))
+        assert judged.reason.startswith(
+            "inconclusive (tied samples: the interval rules out an increase beyond the tolerance, but the "
+            "Mann-Whitney test with ties ranks the canary higher than the baseline by more than the tolerance, z="
+        ), judged.reason
+
+    def test_a_proportion_against_a_baseline_at_zero_names_the_baselines_rate(self):
+        judged = judge("proportion", canary={"success": 5, "total": 1000}, baseline={"success": 0, "total": 1000})
+        assert judged.reason.endswith(
+            "; with the baseline rate at 0 a relative min_detectable_effect is 0, so set max_absolute_change"
+        ), judged.reason
+
+    def test_infinite_samples_name_the_variant_and_the_likely_cause(self):
+        judged = judge("mann_whitney", samples=([*around(0.06), math.inf], around(0.10)))
+        assert judged.reason.startswith(
+            "the canary's series has 1 infinite samples over 10m (a division by zero, or a quantile above the "
+            "histogram's top bucket?): it cannot be compared"
+        ), judged.reason
+
     def test_mann_whitney_shows_each_variants_median_under_its_name(self):
         judged = judge("mann_whitney", samples=([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20))
         assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (0.06, 0.2)
