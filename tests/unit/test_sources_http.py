@@ -43,6 +43,7 @@ from analyzer.sources.httppolicy import (
     cookie_life_s,
     is_public_suffix,
     parse_networks,
+    set_cookie_attributes,
 )
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -235,6 +236,20 @@ class TestCookieExpiryMissingAPart:
     def test_no_date(self, text):
         # Without its day it raised TypeError (`1 <= None`): the hop's Set-Cookie crashed the check, not ignored.
         assert cookie_expiry_s(text) is None
+
+
+class TestCookieAttributesIgnored:
+    """An attribute browsers ignore (a Max-Age that is no integer, an Expires that is no date) leaves the one before it
+    standing and the ones after it read (RFC 6265 5.2)."""
+
+    def test_an_expires_that_is_no_date_leaves_the_earlier_one(self):
+        # Read as the last Expires, a sign-out's `Expires=<1970>; Expires=soon` kept the session it deletes.
+        attributes = ["Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=soon"]
+        assert set_cookie_attributes(attributes) == {"expires": "Thu, 01 Jan 1970 00:00:00 GMT"}
+
+    def test_the_attributes_after_an_ignored_one_are_read(self):
+        attributes = ["Max-Age=soon", "Path=/app", "Expires=never", "Domain=shop.example"]
+        assert set_cookie_attributes(attributes) == {"path": "/app", "domain": "shop.example"}
 
 
 class TestCookieLife:
