@@ -238,6 +238,13 @@ class TestCookieExpiryMissingAPart:
         assert cookie_expiry_s(text) is None
 
 
+class TestCookieExpiryThreeDigitYears:
+    """Only a year of two digits' value (0-99) is moved into 1970-2069: 100 is the year 100, before 1601, no time."""
+
+    def test_the_year_100_names_no_time(self):
+        assert cookie_expiry_s("1 Jan 100 00:00:00 GMT") is None
+
+
 class TestCookieAttributesIgnored:
     """An attribute browsers ignore (a Max-Age that is no integer, an Expires that is no date) leaves the one before it
     standing and the ones after it read (RFC 6265 5.2)."""
