@@ -36,8 +36,14 @@ class Reducer:
         raise ValueError(f"{text!r} is not a reduction; use avg, max, min, sum, last or quantile(0.95)")
 
     def apply(self, values: Sequence[float]) -> float:
-        """Reduce values in order; NaN when there are none."""
+        """Reduce values in order; NaN when there are none, and, but for `last`, when one is NaN."""
         if not values:
+            return math.nan
+        if self.name == "last":
+            return values[-1]
+        # Python's max and min keep or drop a NaN by its place, and sorted() leaves its neighbours unsorted: a value
+        # that cannot be judged would turn into one that can (max([1, nan, 3]) is 3, quantile(1) of [3, nan, 1] 1).
+        if any(map(math.isnan, values)):
             return math.nan
         if self.name == "avg":
             return _fsum_over(values, len(values))
@@ -47,14 +53,15 @@ class Reducer:
             return min(values)
         if self.name == "sum":
             return _fsum_over(values, 1)
-        if self.name == "last":
-            return values[-1]
         assert self.q is not None
         ordered = sorted(values)
         rank = self.q * (len(ordered) - 1)
         low = math.floor(rank)
         high = min(low + 1, len(ordered) - 1)
         weight = rank - low
+        if weight == 0:
+            # On a value: it, not it plus 0 times its neighbour (0 * inf is NaN).
+            return ordered[low]
         # Weighed as PromQL's quantile does: the difference of two neighbours of opposite signs may leave the float
         # range, their weighted sum never does.
         return ordered[low] * (1 - weight) + ordered[high] * weight
@@ -65,9 +72,13 @@ class Reducer:
 
 def _fsum_over(values: Sequence[float], divisor: int) -> float:
     """The exact sum of `values` over `divisor`, rounded once; an infinity only when the result itself lies beyond
-    the float range (fsum raises when a partial sum does, e.g. 1e308 + 1e308 - 1e308)."""
+    the float range (fsum raises when a partial sum does, e.g. 1e308 + 1e308 - 1e308), NaN for infinities of both
+    signs."""
     try:
         return math.fsum(values) / divisor
+    except ValueError:
+        # fsum refuses inf + -inf, which has no value.
+        return math.nan
     except OverflowError:
         # Scaled down by a power of two above the count, no partial sum can leave the range; the scaling is exact.
         scale = 2.0 ** len(values).bit_length()

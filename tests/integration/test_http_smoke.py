@@ -963,6 +963,32 @@ class TestSessionIdsInRedirects:
         assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
 
 
+class TestSecretsInRedirectsWithoutAQuery:
+    """A secret in a Location with no query, only a fragment or path parameters (an implicit grant's token, a
+    servlet's session), is redacted as one in a query is."""
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            ("/shop/cart;jsessionid=S3CR3T0A1B2C3D4E", "/shop/cart;jsessionid=<redacted>"),
+            ("/shop;theme=dark/cart;jsessionid=S3CR3T0A1B2C3D4E", "/shop;theme=dark/cart;jsessionid=<redacted>"),
+            ("/cb#access_token=s3cr3t0a1b2c3d4e5f&state=x", "/cb#access_token=<redacted>&state=x"),
+            ("/cb#code=s3cr3t0a1b2c3d4e5f", "/cb#code=<redacted>"),
+        ],
+        ids=["path-parameter", "second-path-parameter", "fragment", "code-in-fragment"],
+    )
+    @pytest.mark.parametrize("follow", [True, False])
+    async def test_it_is_redacted(self, client, location, shown, follow):
+        async with listening(TestOAuthCodesInRedirects.redirecting(location.encode())) as port:
+            expect = {} if follow else {"status": [302]}
+            step = {"name": "a", "path": "/login", "follow_redirects": follow, "expect": expect}
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json")).lower()
+        if not follow:
+            assert evaluation.details["steps"][0]["response_headers"]["location"] == shown
+
+
 class TestSignedUrls:
     """A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`) is a credential wherever the target sends it,
     in a redirect or in its answer; the rest of the URL, which says where it leads, stays readable."""
@@ -1258,6 +1284,45 @@ class TestRedirectsWithSeveralLocations:
             evaluation = await run(smoke(port, self.steps()), client)
         assert evaluation.verdict == "pass", evaluation.reason
         assert heads[-1].startswith(b"GET /good HTTP/1.1\r\n"), heads
+
+
+class TestLocationsNotFollowed:
+    """Only a redirect status with a Location is followed: the rest is the step's answer, whatever Location lines it
+    has."""
+
+    async def test_a_redirect_judged_as_it_is_passes_on_its_status(self, client):
+        # Lines that differ are about which URL to follow; refused here, a step that expects the 302 (a login's) was
+        # blocked.
+        heads: list[bytes] = []
+        step = {"name": "s", "path": "/start", "retries": 0, "follow_redirects": False, "expect": {"status": [302]}}
+        async with listening(TestRedirectsWithSeveralLocations.site(heads, [b"/good", b"/other"])) as port:
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 1, heads
+
+    @pytest.mark.parametrize(
+        ("status_line", "location"),
+        [
+            # A 201's Location names what it created; followed, the step judged that page's 200 instead.
+            (b"201 Created", b"Location: /made\r\n"),
+            # A redirect status without a Location is no redirect to follow (it was an internal_error).
+            (b"302 Found", b""),
+        ],
+    )
+    async def test_an_answer_that_is_no_redirect_to_follow_is_judged_itself(self, client, status_line, location):
+        heads: list[bytes] = []
+
+        def answer(head: bytes) -> bytes:
+            if head.startswith(b"GET /start "):
+                return b"HTTP/1.1 " + status_line + b"\r\n" + location + b"Content-Length: 0\r\n\r\n"
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n<html>ok</html>"
+
+        code = int(status_line.split()[0])
+        step = {"name": "s", "path": "/start", "retries": 0, "follow_redirects": True, "expect": {"status": [code]}}
+        async with listening(recording(heads, answer)) as port:
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert len(heads) == 1, heads
 
 
 class FlakyResolver:

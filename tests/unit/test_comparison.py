@@ -252,7 +252,7 @@ class TestToleranceScale:
         # NaN is never at most a bound, so it exceeds every one: a verdict reading "not exceeded" as good news
         # must not pass on NaN.
         assert exceeds(value, bound) is expected
-        assert at_most(value, bound) is not expected
+        assert at_most(value, bound) is (not expected)
 
 
 class TestInfinities:
@@ -274,7 +274,7 @@ class TestInfinities:
     )
     def test_infinities_are_compared_as_they_are(self, value, bound, scale, expected):
         assert at_most(value, bound, scale) is expected
-        assert exceeds(value, bound, scale) is not expected
+        assert exceeds(value, bound, scale) is (not expected)
 
 
 class TestKindOfBound:
@@ -293,6 +293,17 @@ class TestKindOfBound:
     )
     def test_kind(self, text, kind):
         assert Condition.parse(text).kind_of_bound == kind
+
+
+class TestConditionBuiltInCode:
+    """A Condition a kind builds from its operator and bounds, without their text, shows them as the shortest text
+    that reads back as each."""
+
+    @pytest.mark.parametrize(
+        ("op", "bounds", "shown"), [("<", (0.5,), "< 0.5"), ("between", (1.0, 1048576.0), "between 1 and 1048576")]
+    )
+    def test_str(self, op, bounds, shown):
+        assert str(Condition(op, bounds)) == shown
 
 
 class TestOpposite:

@@ -488,6 +488,68 @@ class TestCombiningCritical:
         assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet")
 
 
+class TestCriticalMemberUnsureBesideAFail:
+    """A critical member that is inconclusive holds back only a pass: a scorecard its other members fail stays
+    failed."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields"),
+        [
+            (["!i", "f"], {"mode": "all"}),
+            (["!i:1", "f:3"], {"mode": "score", "pass_score": 50}),
+        ],
+    )
+    async def test_the_fail_stands(self, members, names, fields):
+        # Made inconclusive, Argo pauses the rollout where the scorecard's fail aborts it.
+        evaluation = await judge(members, names, **fields)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert not evaluation.reason.startswith("critical member"), evaluation.reason
+
+
+class TestIgnoredMembersInDetails:
+    """`details.ignored` names the members ignored as unknown, and is there only when some are."""
+
+    async def test_absent_when_none_errored(self, members):
+        evaluation = await judge(members, ["p", "f"], on_member_error="ignore")
+        assert "ignored" not in evaluation.to_json(explain=True)["details"]
+
+
+class TestReasonsNameTheFirstMember:
+    """Of several critical members that errored or are not passing, the reason names the first listed."""
+
+    @staticmethod
+    def more(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`members` and a second inconclusive gate and a second member whose source refuses."""
+        return [
+            *members,
+            {"name": "i2", "kind": "gate", "gate": OPEN, "outcome": "inconclusive"},
+            {**members[-1], "name": "e2"},
+        ]
+
+    async def test_of_critical_members_that_errored(self, members):
+        evaluation = await judge(self.more(members), ["p", "!e", "!e2"], on_member_error="ignore")
+        assert evaluation.reason.startswith("member 'e' could not be evaluated"), evaluation.reason
+
+    async def test_of_critical_members_not_passing(self, members):
+        evaluation = await judge(self.more(members), ["p", "!i", "!i2"], mode="any")
+        assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet"), evaluation.reason
+
+
+class TestMemberReasonsQuotedClipped:
+    """A member's reason quoted in the composite's is cut to 160 characters."""
+
+    async def test_a_long_reason_is_cut(self, members):
+        long_gate = "g" * 300
+        GATES[long_gate] = GATES[OPEN]
+        try:
+            failing = {"name": "long", "kind": "gate", "gate": long_gate, "outcome": "fail"}
+            evaluation = await judge([*members, failing], ["p", "!long"], mode="any")
+        finally:
+            GATES.pop(long_gate, None)
+        quoted = f"gate {long_gate} opened"[:157] + "..."
+        assert evaluation.reason.startswith(f"critical member 'long' failed ({quoted}); "), evaluation.reason
+
+
 HELD = "composite-held"
 
 

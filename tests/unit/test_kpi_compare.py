@@ -1259,6 +1259,114 @@ class TestJudgeAB:
         )
 
 
+class TestReasonsNameTheRightSide:
+    """The reason and the details of a comparison put each variant's numbers under its own name and state the rule
+    the way it reads."""
+
+    def test_ab_without_a_test_states_that_the_better_variant_wins(self):
+        judged = judge("ratio", "lower_is_better", mode="ab", canary={"query": 0.4}, baseline={"query": 0.2})
+        assert judged.reason == (
+            "baseline wins: canary 0.4 vs baseline 0.2 (+0.2, +100%); a variant wins when it is better by more than "
+            "the tolerance 0.02 (10% of the baseline)"
+        )
+
+    def test_a_proportion_shows_each_variants_counts_under_its_name(self):
+        judged = judge(
+            "proportion",
+            canary={"success": 100, "total": 2000},
+            baseline={"success": 20, "total": 1000},
+            max_relative_change=None,
+            max_absolute_change=0.001,
+        )
+        assert judged.details["canary"] == {"success": 100, "total": 2000, "rate": 0.05}
+        assert judged.details["baseline"] == {"success": 20, "total": 1000, "rate": 0.02}
+
+    @pytest.mark.parametrize(
+        ("direction", "canary", "reason"),
+        [
+            (
+                "lower_is_better",
+                0.4,
+                "fail: canary 0.4 vs baseline 0.2 (+0.2, +100%); fails when the canary is higher by more than the "
+                "tolerance 0.02 (10% of the baseline)",
+            ),
+            (
+                "higher_is_better",
+                0.1,
+                "fail: canary 0.1 vs baseline 0.2 (-0.1, -50%); fails when the canary is lower by more than the "
+                "tolerance 0.02 (10% of the baseline)",
+            ),
+        ],
+    )
+    def test_a_ratio_states_the_canarys_harm_by_the_direction(self, direction, canary, reason):
+        assert judge("ratio", direction, canary={"query": canary}, baseline={"query": 0.2}).reason == reason
+
+    @pytest.mark.parametrize(
+        ("direction", "reason"),
+        [
+            (
+                "lower_is_better",
+                "pass: canary shifted -0.14, -70% from baseline median 0.2 (Hodges-Lehmann, 95% CI [-0.15, -0.13]); "
+                "fails when the interval lies above 0 and the shift exceeds the tolerance 0.02 (10% of the baseline), "
+                "passes when the interval rules out an increase beyond the tolerance",
+            ),
+            (
+                "higher_is_better",
+                "fail: canary shifted -0.14, -70% from baseline median 0.2 (Hodges-Lehmann, 95% CI [-0.15, -0.13]); "
+                "fails when the interval lies below 0 and the shift exceeds the tolerance 0.02 (10% of the baseline), "
+                "passes when the interval rules out a drop beyond the tolerance",
+            ),
+        ],
+    )
+    def test_mann_whitney_states_the_shift_from_the_baseline_by_the_direction(self, direction, reason):
+        samples = ([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20)
+        assert judge("mann_whitney", direction, samples=samples).reason == reason
+
+    def test_ab_details_name_each_variant_as_the_check_names_it(self):
+        judged = judge(
+            "ratio",
+            mode="ab",
+            canary={"query": 0.4},
+            baseline={"query": 0.2},
+            variant_names={"canary": "B", "baseline": "A"},
+        )
+        assert judged.reason.startswith("A wins: B 0.4 vs A 0.2 (+0.2, +100%); "), judged.reason
+        assert (judged.details["variants"], judged.details["winner"]) == ({"canary": "B", "baseline": "A"}, "A")
+
+    def test_mann_whitney_with_tied_samples_ranks_the_canary_against_the_baseline(self):
+        judged = judge("mann_whitney", samples=(bursts(3), [0.0] * 61))
+        assert judged.reason.startswith(
+            "inconclusive (tied samples: the interval rules out an increase beyond the tolerance, but the "
+            "Mann-Whitney test with ties ranks the canary higher than the baseline by more than the tolerance, z="
+        ), judged.reason
+
+    def test_a_proportion_against_a_baseline_at_zero_names_the_baselines_rate(self):
+        judged = judge("proportion", canary={"success": 5, "total": 1000}, baseline={"success": 0, "total": 1000})
+        assert judged.reason.endswith(
+            "; with the baseline rate at 0 a relative min_detectable_effect is 0, so set max_absolute_change"
+        ), judged.reason
+
+    def test_infinite_samples_name_the_variant_and_the_likely_cause(self):
+        judged = judge("mann_whitney", samples=([*around(0.06), math.inf], around(0.10)))
+        assert judged.reason.startswith(
+            "the canary's series has 1 infinite samples over 10m (a division by zero, or a quantile above the "
+            "histogram's top bucket?): it cannot be compared"
+        ), judged.reason
+
+    def test_mann_whitney_shows_each_variants_median_under_its_name(self):
+        judged = judge("mann_whitney", samples=([0.05, 0.06, 0.07] * 20, [0.1, 0.2, 0.3] * 20))
+        assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (0.06, 0.2)
+
+    @pytest.mark.parametrize("side", ["canary", "baseline"])
+    def test_a_proportion_without_traffic_shows_each_variants_counts_under_its_name(self, side):
+        counts = {"canary": {"success": 3, "total": 40}, "baseline": {"success": 5, "total": 50}}
+        counts[side] = {"success": 0, "total": 0}
+        judged = judge("proportion", **counts, max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(f"the {side} has no traffic"), judged.reason
+        assert (judged.details["canary"], judged.details["baseline"]) == (counts["canary"], counts["baseline"])
+
+
 EVENTS = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
 
 

@@ -57,3 +57,50 @@ class TestReducer:
 
     def test_str(self):
         assert str(Reducer.parse("quantile(0.95)")) == "quantile(0.95)"
+
+
+class TestNonFiniteValues:
+    """A NaN among the values makes every reduction NaN, whatever its place; infinities reduce as numbers."""
+
+    @pytest.mark.parametrize("text", ["avg", "max", "min", "sum", "quantile(0)", "quantile(0.5)", "quantile(1)"])
+    @pytest.mark.parametrize("values", [[math.nan, 1, 3], [1, math.nan, 3], [3, 1, math.nan]])
+    def test_a_nan_anywhere_is_nan(self, text, values):
+        # max([1, nan, 3]) is 3 and max([nan, 1, 3]) NaN in Python, and sorted() leaves a NaN's neighbours unsorted
+        # (quantile(1) of [3, nan, 1] was 1): a value a kind cannot judge must not turn into one it can, by its place.
+        assert math.isnan(Reducer.parse(text).apply(values))
+
+    @pytest.mark.parametrize(("values", "expected"), [([1, math.nan], math.nan), ([math.nan, 1], 1)])
+    def test_last_is_the_last_value(self, values, expected):
+        assert Reducer.parse("last").apply(values) == pytest.approx(expected, nan_ok=True)
+
+    @pytest.mark.parametrize(
+        ("text", "values", "expected"),
+        [
+            ("quantile(0.5)", [1, math.inf, 3], 3),
+            ("quantile(1)", [1, math.inf, 3], math.inf),
+            ("quantile(0)", [-math.inf, 1, 3], -math.inf),
+            ("quantile(0.75)", [1, 3, math.inf], math.inf),
+            ("max", [1, math.inf], math.inf),
+            ("min", [1, -math.inf], -math.inf),
+            ("sum", [1, math.inf], math.inf),
+            ("avg", [-math.inf, 1], -math.inf),
+        ],
+    )
+    def test_infinities(self, text, values, expected):
+        # A quantile landing on an infinite value is that value (its weight of 0 times the infinity beside it
+        # made it NaN).
+        assert Reducer.parse(text).apply(values) == expected
+
+    @pytest.mark.parametrize("text", ["avg", "sum", "quantile(0.5)"])
+    def test_opposite_infinities_are_nan(self, text):
+        # inf - inf has no value (math.fsum raised ValueError for it: an error out of a pure reduction).
+        assert math.isnan(Reducer.parse(text).apply([math.inf, -math.inf]))
+
+    @pytest.mark.parametrize("text", ["avg", "max", "min", "sum", "last", "quantile(0.95)"])
+    def test_order_does_not_matter_but_for_last(self, text):
+        values = [5.0, -2.5, 1e9, 0.0, 3.25]
+        forward, backward = Reducer.parse(text).apply(values), Reducer.parse(text).apply(values[::-1])
+        if text == "last":
+            assert (forward, backward) == (3.25, 5.0)
+        else:
+            assert forward == pytest.approx(backward, rel=1e-15)

@@ -43,6 +43,7 @@ from analyzer.sources.httppolicy import (
     cookie_life_s,
     is_public_suffix,
     parse_networks,
+    set_cookie_attributes,
 )
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -226,6 +227,36 @@ class TestCookieExpiry:
     )
     def test_no_date(self, text):
         assert cookie_expiry_s(text) is None
+
+
+class TestCookieExpiryMissingAPart:
+    """A cookie-date without a day of the month, or without a year, names no time (RFC 6265 5.1.1 step 5)."""
+
+    @pytest.mark.parametrize("text", ["Jan 2030 00:00:00 GMT", "Thu, Jan 2030 00:00:00", "1 Jan 00:00:00 GMT"])
+    def test_no_date(self, text):
+        # Without its day it raised TypeError (`1 <= None`): the hop's Set-Cookie crashed the check, not ignored.
+        assert cookie_expiry_s(text) is None
+
+
+class TestCookieExpiryThreeDigitYears:
+    """Only a year of two digits' value (0-99) is moved into 1970-2069: 100 is the year 100, before 1601, no time."""
+
+    def test_the_year_100_names_no_time(self):
+        assert cookie_expiry_s("1 Jan 100 00:00:00 GMT") is None
+
+
+class TestCookieAttributesIgnored:
+    """An attribute browsers ignore (a Max-Age that is no integer, an Expires that is no date) leaves the one before it
+    standing and the ones after it read (RFC 6265 5.2)."""
+
+    def test_an_expires_that_is_no_date_leaves_the_earlier_one(self):
+        # Read as the last Expires, a sign-out's `Expires=<1970>; Expires=soon` kept the session it deletes.
+        attributes = ["Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=soon"]
+        assert set_cookie_attributes(attributes) == {"expires": "Thu, 01 Jan 1970 00:00:00 GMT"}
+
+    def test_the_attributes_after_an_ignored_one_are_read(self):
+        attributes = ["Max-Age=soon", "Path=/app", "Expires=never", "Domain=shop.example"]
+        assert set_cookie_attributes(attributes) == {"path": "/app", "domain": "shop.example"}
 
 
 class TestCookieLife:
