@@ -27,7 +27,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
-from analyzer.params import parse_duration, render_value, shown_args
+from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import answer_label_list, bucket_reads, fallback_label_lists
 from analyzer.promql_names import needed_labels, range_durations, reads_as_regex, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
@@ -132,6 +132,12 @@ class _RecordingSource(PrometheusSource):
         return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
+# What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
+# of _NAMING_TYPES): a word no series has, and no catalog writes, so that a name or value holding it is a param's.
+PLACEHOLDER = "analyzerplaceholder"
+_NAMING_TYPES = (ParamType.LABEL_VALUE, ParamType.IDENTIFIER, ParamType.DNS_LABEL)
+
+
 def example_args(check: Check) -> tuple[dict[str, str], str]:
     """The args a dry run uses (each param's `example`, else its default), or '' and why there are none."""
     args: dict[str, str] = {}
@@ -145,9 +151,10 @@ def example_args(check: Check) -> tuple[dict[str, str], str]:
 
 def _placeholder_reads(check: Check, report: CheckReport) -> None:
     """For a check the dry run cannot run (a required param without `example`): the queries it would send, rendered
-    as the offline parse renders them (a placeholder for such a param), recorded as sent to its one source, so that
-    the metric and label names they read are still checked there; a placeholder is no label value a series must
-    have. A newcomer's first check has no `example`: its misspelt metric then passed as "0 problems"."""
+    as the offline parse renders them but with PLACEHOLDER for a param that may name a metric, a label or a value,
+    recorded as sent to its one source, so that the metric and label names they read are still checked there; a
+    placeholder is no name or value a series must have, while a default is read as the check reads it. A newcomer's
+    first check has no `example`: its misspelt metric then passed as "0 problems"."""
     from analyzer.catalog import sample_secrets
     from analyzer.promql_syntax import parse_error, sample_args
 
@@ -155,6 +162,10 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     if len(sources) != 1:
         return
     args = sample_args(check)
+    placed = [name for name, param in check.params.items() if param.example is None and param.default is None]
+    # Not the offline parse's `x`, which a written value may hold (code=~"5xx"): a value holding PLACEHOLDER is a
+    # param's, so the names and values the check writes itself are all checked.
+    args |= {name: PLACEHOLDER for name in placed if check.params[name].type in _NAMING_TYPES}
     # A query that does not parse is the offline parse's finding, which says so.
     queries = [query for _, query in check.promql(args) if parse_error(query) is None]
     if not queries:
@@ -164,7 +175,10 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     report.queries = list(dict.fromkeys(queries))
     report.sent_to = {source: report.queries}
     report.sent_by = {check.name: {source: report.queries}}
-    report.arg_values = report.placeholders = tuple(render_value(value) for value in args.values())
+    report.arg_values = tuple(
+        render_value(args[name]) for name, param in check.params.items() if param.example is not None
+    )
+    report.placeholders = tuple(render_value(args[name]) for name in placed)
     report.secrets += sample_secrets(check)
 
 
@@ -428,7 +442,8 @@ def problems_of(
     name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note
     (none when it means nothing: "");
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
-    the values a check not run was rendered with, which no SLO label need have either."""
+    the values a check not run was rendered with (`_placeholder_reads`), which no name, label, value, bucket bound or
+    SLO need be."""
     optional = optional or {}
     found: list[str] = []
     notes: list[str] = []
@@ -442,6 +457,8 @@ def problems_of(
         quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
             for name in selector.names:
+                if _placeheld(name, placeholders):
+                    continue  # a param's metric name (an identifier), which the check run with its arg reads
                 if name in optional and name not in prometheus.names():
                     if not optional[name]:
                         continue  # an absence that is normal: nothing to note
@@ -451,14 +468,23 @@ def problems_of(
                         f"{what} {name} is not in this Prometheus{hint}, which the check allows: {optional[name]}"
                     )
                 else:
-                    found += _name_problems(name, selector.matchers, prometheus, arg_values, quantile=quantile)
+                    found += _name_problems(
+                        name, selector.matchers, prometheus, arg_values, quantile=quantile, placeholders=placeholders
+                    )
     found += _slo_problems(queries, prometheus, placeholders)
-    found += [problem for query in queries for problem in _group_problems(query, prometheus)]
-    found += [problem for query in queries for problem in _list_problems(query, prometheus, optional)]
+    found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
+    found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
 
-def _list_problems(query: str, prometheus: PrometheusCatalog, optional: Mapping[str, str]) -> list[str]:
+def _placeheld(text: str, placeholders: Sequence[str]) -> bool:
+    """Whether `text` (a metric or label name, a label value) is a placeholder of a check not run, or holds one."""
+    return bool(placeholders) and (text in placeholders or PLACEHOLDER in text)
+
+
+def _list_problems(
+    query: str, prometheus: PrometheusCatalog, optional: Mapping[str, str], placeholders: Sequence[str] = ()
+) -> list[str]:
     """The label lists the check itself calls misspelt (beside a fallback: `ignoring (cdoe)`; a `by` at the query's
     top), none of whose labels any series of the metrics under them has: the list does nothing. A list over an
     optional name is not read, as the check does not; a missing name is a problem of its own."""
@@ -470,7 +496,7 @@ def _list_problems(query: str, prometheus: PrometheusCatalog, optional: Mapping[
         if not known or any(name in optional for name in names):
             continue
         labels = sorted({label for name in known for label in prometheus.labels(name)} - {"__name__"})
-        if any(label in labels for label in listed.labels):
+        if any(label in labels or _placeheld(label, placeholders) for label in listed.labels):
             continue
         listed_labels = ", ".join(listed.labels)
         found.append(
@@ -481,7 +507,7 @@ def _list_problems(query: str, prometheus: PrometheusCatalog, optional: Mapping[
     return found
 
 
-def _group_problems(query: str, prometheus: PrometheusCatalog) -> list[str]:
+def _group_problems(query: str, prometheus: PrometheusCatalog, placeholders: Sequence[str] = ()) -> list[str]:
     """The groups of a histogram (`sum by (le, service)`: each service; no aggregation: each series) whose buckets
     cannot answer what the query reads, while the union of the series the selector matches can, which the
     selector-level checks (`_name_problems`) then pass: +Inf alone or no +Inf under a quantile (that group is NaN
@@ -495,6 +521,8 @@ def _group_problems(query: str, prometheus: PrometheusCatalog) -> list[str]:
     for read in reads:
         if read.name not in prometheus.names():
             continue  # a problem of its own
+        if any(_placeheld(value, placeholders) for _, _, value in read.matchers):
+            continue  # a bound or a group a param chooses: the placeholder is none
         chosen = [m for m in read.matchers if m[0] == "le" and m[1] in ("=", "=~") and m[2]]
         across = not chosen and (read.quantile or read.name.endswith("_bucket"))
         if not chosen and not across:
@@ -646,7 +674,7 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
             continue  # reported by problems_of
         for selector in read:
             for label, op, value in selector.matchers:
-                if op == "=" and value and label in _SLO_LABELS and value not in placeholders:
+                if op == "=" and value and label in _SLO_LABELS and not _placeheld(value, placeholders):
                     names = rules.setdefault((label, value), [])
                     names += [name for name in selector.names if _RECORDED_MARK in name and name not in names]
     found = []
@@ -676,6 +704,7 @@ def _name_problems(
     arg_values: Sequence[str] = (),
     *,
     quantile: bool = False,
+    placeholders: Sequence[str] = (),
 ) -> list[str]:
     known = prometheus.names()
     if name not in known:
@@ -694,6 +723,8 @@ def _name_problems(
     # not `x=~"5..|"`, `x!="a"`, `x=""`, which match series without it too).
     needed = needed_labels(_selector(name, matchers))
     for label, op, value in matchers:
+        if _placeheld(label, placeholders) or _placeheld(value, placeholders):
+            continue  # a label, a value or a bound a param gives, which the placeholder is not
         if label not in labels:
             if label in needed:
                 found.append(

@@ -26,6 +26,7 @@ from tests.integration.test_error_budget import pyrra_check, sloth_check
 from tests.integration.test_job_mode import plugin_installed
 from tests.integration.test_prometheus_check import ERROR_RATIO
 
+CANARY_NO_EXAMPLE = {"canary_hash": {"type": "label_value", "required": True}}
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
 GOOD = [
     {"name": "error-rate", "kind": "prometheus", "params": EXAMPLE_CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"},
@@ -729,6 +730,58 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, misspelt, at=prometheus.anchor)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: recording rule eb_http_requests:burnrate5 " in result.stdout
+
+    @pytest.mark.parametrize(
+        ("query", "param"),
+        [
+            # An identifier param may name the metric or a label: a placeholder in its place is no name to look up.
+            ('sum(rate({{ p }}{service="checkout"}[5m]))', {"type": "identifier"}),
+            ('sum(rate(http_requests_total{ {{ p }}="checkout"}[5m]))', {"type": "identifier"}),
+            ('sum by ({{ p }}) (rate(http_requests_total{service="checkout"}[5m]))', {"type": "identifier"}),
+            # A bucket bound given as an arg: the placeholder is no bound the histogram need have.
+            ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "label_value"}),
+            ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "number"}),
+        ],
+    )
+    def test_a_check_not_run_reads_no_name_of_its_placeholders(self, tmp_path, prometheus, query, param):
+        # Before: "metric x does not exist", "label x is not on metric ...", "no bucket bound ... matches le="x"",
+        # exit 6 for a correct catalog, which failed its GitOps CI.
+        params = {"p": {**param, "required": True}}
+        check = {"name": "c", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 1", "reduce": "max"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "c: not run: param 'p' is required" in result.stdout
+        assert "problem" not in result.stdout.replace("0 problems", "")
+
+    @pytest.mark.parametrize(
+        ("check", "problem"),
+        [
+            # Before: the placeholder x is in "5xx", and a value holding an arg's value was not checked.
+            (
+                {"query": ERROR_RATIO.replace('code=~"5.."', 'code=~"5xx"')},
+                'metric http_requests_total has no series with code=~"5xx", and can have none',
+            ),
+            (
+                {"query": ERROR_RATIO.replace('service="checkout"', 'service="checkoutx"')},
+                'metric http_requests_total has no series with service="checkoutx"',
+            ),
+            # A default is no placeholder: the check reads it as it is, as the dry run of a check with examples does.
+            (
+                {
+                    "query": ERROR_RATIO.replace('service="checkout"', 'service="{{ service }}"'),
+                    "params": {**CANARY_NO_EXAMPLE, "service": {"type": "label_value", "default": "chekout"}},
+                },
+                'metric http_requests_total has no series with service="chekout" (did you mean "checkout"?)',
+            ),
+        ],
+    )
+    def test_a_check_not_run_has_its_written_values_checked(self, tmp_path, prometheus, check, problem):
+        result = validate(
+            tmp_path, prometheus.url, {**GOOD[0], "params": CANARY_NO_EXAMPLE, **check}, at=prometheus.anchor
+        )
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "error-rate: not run: param 'canary_hash' is required" in result.stdout
+        assert f"    problem: {problem}" in result.stdout
 
     def test_unreachable_prometheus_is_exit_5(self, tmp_path):
         result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])

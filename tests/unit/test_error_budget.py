@@ -652,6 +652,8 @@ class TestWarnings:
             ({"period": "28d", "pyrra": {"slo": "api", "metric": "{{ metric }}"}}, "pyrra.metric"),
             ({"sloth": {"sloth_id": "{{ id }}"}}, "sloth.sloth_id"),
             ({"sloth": {"service": "api", "slo": "{{slo}}"}}, "sloth.slo"),
+            # Half a placeholder, its opening braces lost in an edit: no SLO's name either.
+            ({"sloth": {"service": "{ service }}", "slo": "api"}}, "sloth.service"),
         ],
     )
     def test_a_placeholder_in_a_name_written_as_is_is_refused(self, sli, field):

@@ -217,6 +217,11 @@ class TestPrometheusKind:
             ("x offset 5mins", "5mins", "5m"),
             # The duration written in a label value or a comment is not the one refused.
             ('rate(x{window="[5min]"}[1hr]) # [10min]', "1hr", "1h"),
+            # Before the refused one: a comment, an escaped quote in a string, a backslash ending a raw string.
+            ("# over [10min]\nrate(x[1hr])", "1hr", "1h"),
+            ('rate(x{a="\\"[5min]"}[1hr])', "1hr", "1h"),
+            ('rate(x{a=`\\`}[1hr]) + y{b="[5min]"}', "1hr", "1h"),
+            ("x offset -5mins", "5mins", "5m"),
         ],
     )
     def test_a_duration_in_other_units_names_the_one_to_write(self, query, written, meant):
@@ -225,9 +230,11 @@ class TestPrometheusKind:
             f"the smallest (minutes are m, not min): write {meant}"
         )
 
-    def test_a_duration_refused_for_another_reason_gets_no_hint(self):
-        assert parse_error("rate(x[5m] offset)") is not None
-        assert "no PromQL duration" not in parse_error("rate(x[5m] offset)")
+    @pytest.mark.parametrize("query", ["rate(x[5m] offset)", "rate(x[0s])"])
+    def test_a_duration_refused_for_another_reason_gets_no_hint(self, query):
+        # `[0s]` is written in PromQL's units; the parser refuses it as no range, which the hint would misname.
+        assert parse_error(query) is not None
+        assert "no PromQL duration" not in parse_error(query)
 
     def test_a_function_prometheus_2_has_and_the_parser_dropped(self):
         # holt_winters: Prometheus 3 renamed it, promql-parser follows, the Prometheus 2 the tests ship has it.
