@@ -132,6 +132,35 @@ CASES = {
         "c=v",
         None,
     ),
+    # A Date in the zone it names after its time: an hour east of UTC, a session for half an hour is kept; an hour
+    # west, a sign-out's Expires a second before it deletes (read as UTC, the first was deleted and the second kept).
+    "a date an hour east of utc": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S + 3600).replace("GMT", "+0100")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
+        ),
+        "c=v",
+        None,
+    ),
+    "a sign-out dated an hour west of utc": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S - 3600).replace("GMT", "-0100")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S - 1)}"),
+        ),
+        None,
+        None,
+    ),
+    "a sign-out dated in pacific time": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S - 8 * 3600).replace("GMT", "PST")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S - 1)}"),
+        ),
+        None,
+        None,
+    ),
     "an expires a day ahead, a date ten years ahead": Case(
         (),
         (
