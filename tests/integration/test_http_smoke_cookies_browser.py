@@ -62,6 +62,42 @@ CASES = {
         (("Set-Cookie", "session=gu3st; Path={P}/app; Domain=shop.svc"),),
         "session=s3ss10n; session=gu3st",
     ),
+    # Of the hops' own cookies too: a Domain that is the host's parent or the host itself is another cookie, and
+    # one of a longer Path goes first even when set later.
+    "two hop sessions, for the domain and for the host as Domain": Case(
+        (),
+        (
+            ("Set-Cookie", "session=a; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "session=b; Path={P}; Domain=preview.shop.svc"),
+        ),
+        "session=a; session=b",
+        None,
+    ),
+    "two hop cookies, the longer path set later": Case(
+        (), (("Set-Cookie", "a=1; Path={P}"), ("Set-Cookie", "b=2; Path={P}/app")), "b=2; a=1", None
+    ),
+    # A cookie set again with its value keeps its place (chromium keeps its creation time), one set with another
+    # value goes after those set before it.
+    "a session set again with its value": Case(
+        (),
+        (
+            ("Set-Cookie", "s=x; Path={P}"),
+            ("Set-Cookie", "s=y; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "s=x; Path={P}"),
+        ),
+        "s=x; s=y",
+        None,
+    ),
+    "a session set again with another value": Case(
+        (),
+        (
+            ("Set-Cookie", "s=x; Path={P}"),
+            ("Set-Cookie", "s=y; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "s=z; Path={P}"),
+        ),
+        "s=y; s=z",
+        None,
+    ),
     # A nameless cookie (RFC 6265bis: name "", value `session`) beside the named one, in either order.
     "a nameless session after a named one": Case(
         (), (("Set-Cookie", "session=x; Path={P}"), ("Set-Cookie", "session; Path={P}")), "session=x; session", None
