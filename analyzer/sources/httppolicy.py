@@ -138,12 +138,12 @@ def cookie_expiry_s(text: str) -> float | None:
 
 
 # The zone a Date names after its time of day, as Chromium reads it (PR_ParseTimeString, prtime.cc): a word, known by
-# its first three letters (UT by both), then an offset of one, two or four digits (`+0100`, `GMT+0100`).
+# its first three letters, then an offset of one, two or four digits (`+0100`, `GMT+0100`).
 _DATE_ZONE_RE = re.compile(
     r"[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2})?(?:\.[0-9]*)?[ \t]*(?P<name>[A-Za-z]*)[ \t]*"
     r"(?:(?P<sign>[+-])(?P<digits>[0-9]{4}|[0-9]{1,2})(?![0-9]))?"
 )
-# Minutes east of UTC of the zones Chromium names (a summer one with its hour); GMT alone takes an offset after it.
+# Minutes east of UTC of the zones Chromium knows other than GMT (a summer one with its hour).
 _DATE_ZONES = {
     "pst": -480,
     "pdt": -420,
@@ -155,7 +155,6 @@ _DATE_ZONES = {
     "edt": -240,
     "ast": -240,
     "nst": -210,
-    "gmt": 0,
     "bst": 60,
     "met": 60,
     "eet": 120,
@@ -169,10 +168,9 @@ def _date_zone_s(text: str) -> int:
     found = _DATE_ZONE_RE.search(text)
     if found is None:
         return 0
-    name = found["name"].lower()
-    zone = 0 if name == "ut" else _DATE_ZONES.get(name[:3])
-    if found["sign"] and zone in (None, 0):
-        # An offset after GMT (or after no zone Chromium knows) is the zone; after another zone, ignored.
+    zone = _DATE_ZONES.get(found["name"][:3].lower())
+    if zone is None and found["sign"]:
+        # An offset after GMT, UT or no zone Chromium knows is the zone; after another zone, ignored.
         digits = found["digits"]
         minutes = int(digits[:2]) * 60 + int(digits[2:]) if len(digits) == 4 else int(digits) * 60
         return (minutes if found["sign"] == "+" else -minutes) * 60

@@ -272,6 +272,7 @@ class TestCookieLife:
             # hour behind, and a sign-out's Expires a second before it kept the session (checked against chromium in
             # tests/integration/test_http_smoke_cookies_browser.py).
             (["Thu, 01 Jan 1970 01:01:00 +0100"], 60),
+            (["Thu, 01 Jan 1970 05:31:00 +0530"], 60),
             (["Wed, 31 Dec 1969 23:01:00 -0100"], 60),
             (["Thu, 01 Jan 1970 01:01:00+0100"], 60),
             (["Thu, 01 Jan 1970 01:01:00 GMT+0100"], 60),
@@ -279,6 +280,8 @@ class TestCookieLife:
             (["Wed, 31 Dec 1969 19:01:00 -5"], 60),
             (["Wed, 31 Dec 1969 16:01:00 PST"], 60),
             (["Wed, 31 Dec 1969 17:01:00 pdt"], 60),
+            # A word is its zone by its first three letters (checked against chromium).
+            (["Wed, 31 Dec 1969 16:01:00 PSTX"], 60),
             (["Thu, 01 Jan 1970 09:01:00 JST"], 60),
             (["Thu, 01 Jan 1970 01:01:00 BST"], 60),
             (["Thu Jan  1 00:01:00 UT 1970"], 60),
