@@ -109,6 +109,11 @@ CASES = {
     "a nameless session beside a written one": Case(
         ("session=abc; Path={P}",), (("Set-Cookie", "session; Path={P}"),), "session=abc; session", "session=abc"
     ),
+    # A captured session, whose scope is known, and a nameless hop cookie of its name and scope: both go (the
+    # nameless one replaced no named cookie).
+    "a nameless session beside a captured one of its scope": Case(
+        ("session=s3ss10n; Path={P}/app",), (("Set-Cookie", "session; Path={P}/app"),), "session=s3ss10n; session"
+    ),
     # A deletion of either deletes that one alone.
     "a named session deleted beside a nameless one": Case(
         (),
