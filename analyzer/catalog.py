@@ -19,7 +19,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import WrittenNumber, WrittenScalar, render_value
+from analyzer.params import WrittenNumber, WrittenScalar, WrittenText, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -256,7 +256,7 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
         # `equals: 1e3` asserted the text "1e3": it failed `"n": 1000`, the number JSON reads 1e3 as, and passed the
         # text alone. Quoted, it is the text as meant.
         if node.style is None and _JSON_NUMBER_RE.fullmatch(node.value):
-            container[key] = WrittenScalar(value, node.value)
+            container[key] = WrittenText(value)
     else:
         _mark_written_number(container, key, node)
 

@@ -166,12 +166,18 @@ class WrittenNumber(float):
 
 @dataclass(frozen=True)
 class WrittenScalar:
-    """A boolean, null or text the catalog's YAML read in a JSON assertion's `equals` from text JSON reads otherwise
-    (yes, no, on or off; nothing at all; a number YAML 1.1 reads as text, `1e3`): `read` as YAML read it, `written` the
-    text, which may have meant another value."""
+    """A boolean or null the catalog's YAML read in a JSON assertion's `equals` from text JSON writes otherwise (yes,
+    no, on or off; nothing at all): `read` as YAML read it, `written` the text, which may have meant another value."""
 
-    read: bool | str | None
+    read: bool | None
     written: str
+
+
+class WrittenText(str):
+    """Text the catalog's YAML read in a JSON assertion's `equals` from a number as JSON writes one, which YAML 1.1
+    reads as text (`1e3`, `1.5e3`): the text as written, which may have meant the number. Text still, as a field of text
+    a mapping with `path` and `equals` keys holds that is no JSON assertion takes it (a header named equals, a plugin
+    kind's field): a WrittenScalar there was refused as no string."""
 
 
 def written_number_problem(value: object, param_type: ParamType) -> str | None:

@@ -677,8 +677,14 @@ class _HopCookies:
         # Empty when the hop rules refuse the line: browsers keep nothing of it, a deletion included.
         for cookie in taken.jar:
             held = _HopCookie(cookie, "=" not in pair, identity, self._lines)
-            self._held = [old for old in self._held if (old.name, old.identity) != (held.name, held.identity)]
+            replaced = next((old for old in self._held if (old.name, old.identity) == (held.name, held.identity)), None)
+            self._held = [old for old in self._held if old is not replaced]
             if deletion is None:
+                if replaced is not None and replaced.pair == held.pair:
+                    # Set again with its value, it keeps its place among those of its Path length, as in Chromium's
+                    # store (a creation time is kept then): a session a login's hops set on every answer went after
+                    # a later one of its name, which a server reading the first read instead.
+                    held = replace(held, set_at=replaced.set_at)
                 self._held.append(held)
 
     def holds(self, name: str, identity: CookieIdentity) -> bool:

@@ -137,12 +137,55 @@ def cookie_expiry_s(text: str) -> float | None:
         return None
 
 
+# The zone a Date names after its time of day, as Chromium reads it (PR_ParseTimeString, prtime.cc): a word, known by
+# its first three letters, then an offset of one, two or four digits (`+0100`, `GMT+0100`).
+_DATE_ZONE_RE = re.compile(
+    r"[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2})?(?:\.[0-9]*)?[ \t]*(?P<name>[A-Za-z]*)[ \t]*"
+    r"(?:(?P<sign>[+-])(?P<digits>[0-9]{4}|[0-9]{1,2})(?![0-9]))?"
+)
+# Minutes east of UTC of the zones Chromium knows other than GMT (a summer one with its hour).
+_DATE_ZONES = {
+    "pst": -480,
+    "pdt": -420,
+    "mst": -420,
+    "mdt": -360,
+    "cst": -360,
+    "cdt": -300,
+    "est": -300,
+    "edt": -240,
+    "ast": -240,
+    "nst": -210,
+    "bst": 60,
+    "met": 60,
+    "eet": 120,
+    "jst": 540,
+}
+
+
+def _date_zone_s(text: str) -> int:
+    """How far east of UTC (seconds) the zone a Date line names after its time of day lies: 0 for none, or for one
+    Chromium does not know (`CET`, `UTC`), as it reads it."""
+    found = _DATE_ZONE_RE.search(text)
+    if found is None:
+        return 0
+    zone = _DATE_ZONES.get(found["name"][:3].lower())
+    if zone is None and found["sign"]:
+        # An offset after GMT, UT or no zone Chromium knows is the zone; after another zone, ignored.
+        digits = found["digits"]
+        minutes = int(digits[:2]) * 60 + int(digits[2:]) if len(digits) == 4 else int(digits) * 60
+        return (minutes if found["sign"] == "+" else -minutes) * 60
+    return (zone or 0) * 60
+
+
 def answer_date_s(dates: Iterable[str]) -> float | None:
     """The time (Unix seconds) an answer's first Date line names, read as a cookie-date is (RFC 9110's three forms
-    among them); None when it names none, whatever later lines name. Chromium reads the first line alone (the latest
-    of lines that differ deleted a cookie it keeps)."""
+    among them) in the zone it names (see _date_zone_s); None when it names none, whatever later lines name. Chromium
+    reads the first line alone (the latest of lines that differ deleted a cookie it keeps), and its zone: read as UTC,
+    `17:00:00 -0100` (18:00 UTC) was an hour behind, and a sign-out's Expires a second before it kept the session."""
     first = next(iter(dates), None)
-    return None if first is None else cookie_expiry_s(first)
+    if first is None or (time_s := cookie_expiry_s(first)) is None:
+        return None
+    return time_s - _date_zone_s(first)
 
 
 def cookie_life_s(attributes: Mapping[str, str], date_s: float | None, now_s: float) -> float | None:

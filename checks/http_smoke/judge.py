@@ -35,7 +35,7 @@ from analyzer.kinds import (
     user_info_spans,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
-from checks.http_smoke.spec import Capture, HeaderExpect, JsonExpect, Step, status_range
+from checks.http_smoke.spec import _JSON_NUMBER_RE, Capture, HeaderExpect, JsonExpect, Step, status_range
 
 # Characters of a response body quoted in evidence.
 BODY_EVIDENCE_CHARS = 512
@@ -819,9 +819,14 @@ def _string_against_number(value: Any, expected: Any) -> str:
     text, number = (value, expected) if isinstance(value, str) else (expected, value)
     if isinstance(number, bool) or not isinstance(number, int | float):
         return ""
+    # Read only when it is a number as JSON writes one: json.loads of the answer's text `[[[…` (100000 deep) raised
+    # RecursionError out of the judge, where the step fails.
+    if not _JSON_NUMBER_RE.fullmatch(text.strip(" \t\n\r")):
+        return ""
     try:
         read = json.loads(text)
     except ValueError:
+        # More digits than Python reads as an int (4300).
         return ""
     if isinstance(read, bool) or not isinstance(read, int | float) or not json_equal(read, number):
         return ""

@@ -26,6 +26,7 @@ from analyzer.kinds import (
     ParamName,
     WrittenNumber,
     WrittenScalar,
+    WrittenText,
 )
 from checks.http_smoke.jsonpath import JsonPath
 
@@ -52,6 +53,10 @@ def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
     kept the text of (WrittenNumber, WrittenScalar) as YAML read it. An `assertion`'s keys are strings and its
     values what JSON reads alike (not `012` or `on`); a body's number and date keys are sent as their text.
     ValueError naming where it is not."""
+    if isinstance(value, WrittenText):
+        if assertion:
+            raise ValueError(_rewrite_problem(where, value))
+        value = str(value)
     if isinstance(value, WrittenNumber | WrittenScalar):
         if assertion and (isinstance(value, WrittenScalar) or not _JSON_NUMBER_RE.fullmatch(value.written)):
             raise ValueError(_rewrite_problem(where, value))
@@ -75,19 +80,25 @@ def _json_value(value: Any, where: str, *, assertion: bool) -> Any:
     return value
 
 
-def _rewrite_problem(where: str, value: WrittenNumber | WrittenScalar) -> str:
+def _rewrite_problem(where: str, value: WrittenNumber | WrittenScalar | WrittenText) -> str:
     """Why an assertion's value YAML read otherwise than JSON would is refused, saying what to write."""
     # `equals: 012` passed on `"zip": 10` and `equals: on` on `"state": true`, where the text may have been meant.
+    if isinstance(value, WrittenText):
+        written, number = str(value), float(value)
+        if not math.isfinite(number):
+            # `1e400`: "write the number as YAML reads it (inf)" named a text to YAML and no number to JSON.
+            return (
+                f"{where} is {written}, which YAML reads unquoted as the text {json.dumps(written)} and JSON as a "
+                f"number too large for a float: quote it ('{written}') to mean the text"
+            )
+        shown = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return (
+            f"{where} is {written}, which YAML reads unquoted as the text {json.dumps(written)} and JSON as the "
+            f"number {shown}: quote it ('{written}') to mean the text, or write the number as YAML reads it ({shown})"
+        )
     meant = json.dumps(value.read)
     if isinstance(value, WrittenScalar) and value.read is None:
         return f"{where} is empty, which YAML reads as null: write null to assert a null, or the value meant"
-    if isinstance(value, WrittenScalar) and isinstance(value.read, str):
-        number = float(value.written)
-        shown = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
-        return (
-            f"{where} is {value.written}, which YAML reads unquoted as the text {meant} and JSON as the number "
-            f"{shown}: quote it ('{value.written}') to mean the text, or write the number as YAML reads it ({shown})"
-        )
     if isinstance(value, WrittenScalar):
         return (
             f"{where} is {value.written}, which YAML reads unquoted as the boolean {meant}: quote it "

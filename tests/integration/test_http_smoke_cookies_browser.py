@@ -62,6 +62,42 @@ CASES = {
         (("Set-Cookie", "session=gu3st; Path={P}/app; Domain=shop.svc"),),
         "session=s3ss10n; session=gu3st",
     ),
+    # Of the hops' own cookies too: a Domain that is the host's parent or the host itself is another cookie, and
+    # one of a longer Path goes first even when set later.
+    "two hop sessions, for the domain and for the host as Domain": Case(
+        (),
+        (
+            ("Set-Cookie", "session=a; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "session=b; Path={P}; Domain=preview.shop.svc"),
+        ),
+        "session=a; session=b",
+        None,
+    ),
+    "two hop cookies, the longer path set later": Case(
+        (), (("Set-Cookie", "a=1; Path={P}"), ("Set-Cookie", "b=2; Path={P}/app")), "b=2; a=1", None
+    ),
+    # A cookie set again with its value keeps its place (chromium keeps its creation time), one set with another
+    # value goes after those set before it.
+    "a session set again with its value": Case(
+        (),
+        (
+            ("Set-Cookie", "s=x; Path={P}"),
+            ("Set-Cookie", "s=y; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "s=x; Path={P}"),
+        ),
+        "s=x; s=y",
+        None,
+    ),
+    "a session set again with another value": Case(
+        (),
+        (
+            ("Set-Cookie", "s=x; Path={P}"),
+            ("Set-Cookie", "s=y; Path={P}; Domain=shop.svc"),
+            ("Set-Cookie", "s=z; Path={P}"),
+        ),
+        "s=y; s=z",
+        None,
+    ),
     # A nameless cookie (RFC 6265bis: name "", value `session`) beside the named one, in either order.
     "a nameless session after a named one": Case(
         (), (("Set-Cookie", "session=x; Path={P}"), ("Set-Cookie", "session; Path={P}")), "session=x; session", None
@@ -72,6 +108,11 @@ CASES = {
     # The check's own cookie (chromium's from its login page), and a nameless hop cookie of its name.
     "a nameless session beside a written one": Case(
         ("session=abc; Path={P}",), (("Set-Cookie", "session; Path={P}"),), "session=abc; session", "session=abc"
+    ),
+    # A captured session, whose scope is known, and a nameless hop cookie of its name and scope: both go (the
+    # nameless one replaced no named cookie).
+    "a nameless session beside a captured one of its scope": Case(
+        ("session=s3ss10n; Path={P}/app",), (("Set-Cookie", "session; Path={P}/app"),), "session=s3ss10n; session"
     ),
     # A deletion of either deletes that one alone.
     "a named session deleted beside a nameless one": Case(
@@ -130,6 +171,35 @@ CASES = {
             ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
         ),
         "c=v",
+        None,
+    ),
+    # A Date in the zone it names after its time: an hour east of UTC, a session for half an hour is kept; an hour
+    # west, a sign-out's Expires a second before it deletes (read as UTC, the first was deleted and the second kept).
+    "a date an hour east of utc": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S + 3600).replace("GMT", "+0100")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S + 1800)}"),
+        ),
+        "c=v",
+        None,
+    ),
+    "a sign-out dated an hour west of utc": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S - 3600).replace("GMT", "-0100")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S - 1)}"),
+        ),
+        None,
+        None,
+    ),
+    "a sign-out dated in pacific time": Case(
+        (),
+        (
+            ("Date", http_date(NOW_S - 8 * 3600).replace("GMT", "PST")),
+            ("Set-Cookie", f"c=v; Path={{P}}; Expires={http_date(NOW_S - 1)}"),
+        ),
+        None,
         None,
     ),
     "an expires a day ahead, a date ten years ahead": Case(

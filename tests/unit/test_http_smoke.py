@@ -1423,11 +1423,20 @@ class TestJudgeStringAgainstNumber:
             (b'{"n": true}', "1", "true"),
             (b'{"n": "1"}', True, '"1"'),
             (b'{"n": "NaN"}', 1, '"NaN"'),
+            (b'{"n": "1000x"}', 1000, '"1000x"'),
         ],
     )
     def test_the_failure_says_which_is_which(self, body, equals, got):
         failures = judged({"json": [{"path": "$.n", "equals": equals}]}, body=body)
         assert [failure.got for failure in failures.failures] == [got]
+
+    def test_a_string_no_number_fails_however_deep_it_reads(self):
+        # Read as JSON whatever it held, the text `[[[…` raised RecursionError out of the judge, where the step fails.
+        text = "[" * 100_000
+        failures = judged({"json": [{"path": "$.n", "equals": 1000}]}, body=json.dumps({"n": text}).encode())
+        assert [failure.assertion for failure in failures.failures] == ["json $.n equals"]
+        assert failures.failures[0].got.startswith('"[[[')
+        assert "(a string" not in failures.failures[0].got
 
     def test_a_secret_path_says_it_without_the_values(self):
         failures = judged({"json": [{"path": "$.token", "equals": "1000"}]}, body=b'{"token": 1000}')

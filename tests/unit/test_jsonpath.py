@@ -287,6 +287,12 @@ class TestAssertionValuesYamlRewrites:
             ),
             ("{path: $.v, equals: [1.5E3]}", 'equals[0] is 1.5E3, which YAML reads unquoted as the text "1.5E3"'),
             ("{path: $.v, equals: {n: -2e+3}}", "equals.n is -2e+3, which YAML reads unquoted as the text"),
+            # No float holds it: "write the number as YAML reads it (inf)" named a text.
+            (
+                "{path: $.v, equals: 1e400}",
+                'equals is 1e400, which YAML reads unquoted as the text "1e400" and JSON as a number too large for a '
+                "float: quote it ('1e400') to mean the text",
+            ),
             # Left empty (a template that rendered nothing), it asserted null: a pass on `{"status": null}`.
             ("{path: $.status, equals: }", "equals is empty, which YAML reads as null: write null to assert a null"),
             ("{path: $.v, equals: {a: }}", "equals.a is empty, which YAML reads as null"),
@@ -327,6 +333,20 @@ class TestAssertionValuesYamlRewrites:
         check = load(tmp_path, f"expect: {{json: [{{path: $.v, equals: {equals}}}]}}")
         failures = judged_step(check.steps[0], body)
         assert (failures == []) is passed, failures
+
+
+class TestTextBesideAPath:
+    """A number JSON reads that YAML reads as text, in a mapping with `path` and `equals` keys that is no JSON
+    assertion, is the text it was: refused as no string, a header named equals beside one named path failed to load."""
+
+    @pytest.mark.parametrize("field", ["headers", "query"])
+    def test_a_field_of_text_takes_it(self, tmp_path, field):
+        check = load(tmp_path, f"{field}: {{path: /a, equals: 1e3}}")
+        assert dict(getattr(check.steps[0], field)) == {"path": "/a", "equals": "1e3"}
+
+    def test_a_body_sends_it_as_text(self, tmp_path):
+        check = load(tmp_path, "json_body: {path: /a, equals: 1e3}")
+        assert check.steps[0].json_body == {"path": "/a", "equals": "1e3"}
 
 
 class TestShownDefinition:

@@ -299,6 +299,29 @@ class TestCookieLife:
             (["Thu, 01 Jan 1970 00:01:00 GMT", "Thu, 01 Jan 1970 00:02:00 GMT", "soon"], 60),
             (["Thu, 01 Jan 1970 00:02:00 GMT", "Thu, 01 Jan 1970 00:01:00 GMT"], 120),
             (["soon", "Thu, 01 Jan 1970 00:01:00 GMT"], None),
+            # In the zone it names after its time, as Chromium reads it: read as UTC, a Date an hour west of it was an
+            # hour behind, and a sign-out's Expires a second before it kept the session (checked against chromium in
+            # tests/integration/test_http_smoke_cookies_browser.py).
+            (["Thu, 01 Jan 1970 01:01:00 +0100"], 60),
+            (["Thu, 01 Jan 1970 05:31:00 +0530"], 60),
+            (["Wed, 31 Dec 1969 23:01:00 -0100"], 60),
+            (["Thu, 01 Jan 1970 01:01:00+0100"], 60),
+            (["Thu, 01 Jan 1970 01:01:00 GMT+0100"], 60),
+            (["Thu, 01 Jan 1970 01:01:00 UTC+01"], 60),
+            (["Wed, 31 Dec 1969 19:01:00 -5"], 60),
+            (["Wed, 31 Dec 1969 16:01:00 PST"], 60),
+            (["Wed, 31 Dec 1969 17:01:00 pdt"], 60),
+            # A word is its zone by its first three letters (checked against chromium).
+            (["Wed, 31 Dec 1969 16:01:00 PSTX"], 60),
+            (["Thu, 01 Jan 1970 09:01:00 JST"], 60),
+            (["Thu, 01 Jan 1970 01:01:00 BST"], 60),
+            (["Thu Jan  1 00:01:00 UT 1970"], 60),
+            # An offset after a zone other than GMT is ignored, and a zone Chromium does not know is UTC to it, as is
+            # an offset of three digits.
+            (["Wed, 31 Dec 1969 16:01:00 PST+0300"], 60),
+            (["Thu, 01 Jan 1970 00:01:00 CET"], 60),
+            (["Thu, 01 Jan 1970 00:01:00 UTC"], 60),
+            (["Thu, 01 Jan 1970 00:01:00 +100"], 60),
         ],
     )
     def test_answer_date(self, dates, date_s):
