@@ -2288,6 +2288,38 @@ class TestJudgeSecretsInMarkup:
                 b'{"db": "postgres://app:s3cr3t@db:5432/app", "cache": "redis://:s3cr3t?x@cache:6379"}',
                 '{"db": "postgres://<redacted>@db:5432/app", "cache": "redis://<redacted>@cache:6379"}',
             ),
+            # A Key column beside a Value column in HTML too: the names are shown, the values they name hidden.
+            (
+                b"<table><tr><th>Key</th><th>Value</th></tr><tr><td>password</td><td>s3cr3t</td></tr>"
+                b"<tr><td>region</td><td>eu</td></tr></table>",
+                "<table><tr><th>Key</th><th>Value</th></tr><tr><td>password</td><td><redacted></td></tr>"
+                "<tr><td>region</td><td>eu</td></tr></table>",
+            ),
+            # A two-column Markdown table whose header row is a label and its value (its closing `|` no third cell).
+            (
+                b"| password | s3cr3t |\n|---|---|\n| region | eu |\n",
+                "| password | <redacted> |\n|---|---|\n| <redacted> | eu |\n",
+            ),
+            # A YAML name quoted, its plain value starting with a digit (a hex token): no JSON number.
+            (b'"password": 9s3cr3t7\n"token": -1s3cr3t\n', '"password": <redacted>\n"token": <redacted>\n'),
+            # A flow mapping's value folded over lines, as PyYAML writes one longer than its width, or on the next.
+            (
+                b"{password: correct s3cr3t\n    horse staple, user: bob}\n{token: 'one s3cr3t\n  two'}\n"
+                b"{name: DB_PASSWORD, value:\n  s3cr3t-2}",
+                "{password: <redacted>, user: bob}\n{token: '<redacted>'}\n{name: DB_PASSWORD, value:\n  <redacted>}",
+            ),
+            # A Python dict's repr with bytes names (an ASGI scope's headers as a dict).
+            (b"{b'x-api-key': b's3cr3t', b'host': b'app'}", "{b'x-api-key': b'<redacted>', b'host': b'app'}"),
+            # A flow mapping or a dict's repr quoted in a JSON string (an error quoting what it was given).
+            (
+                b'{"detail": "bad request: {\'api_key\': \'s3cr3t\', \'n\': 1}", "e": "in {password: s3cr3t}"}',
+                '{"detail": "bad request: {\'api_key\': \'<redacted>\', \'n\': 1}", "e": "in {password: <redacted>}"}',
+            ),
+            # Words that only start and end as a validation message does: a passphrase may be plain words.
+            (
+                b'{"password": "must match tiger orbit river"}\ntoken: is required blue horse staple\n',
+                '{"password": "<redacted>"}\ntoken: <redacted>\n',
+            ),
         ],
         ids=[
             "soap",
@@ -2326,6 +2358,13 @@ class TestJudgeSecretsInMarkup:
             "message-quoting-a-value",
             "json-message-quoting-a-value",
             "url-user-info",
+            "html-key-value-header",
+            "markdown-pair-header",
+            "yaml-quoted-name-digit-value",
+            "yaml-flow-folded",
+            "python-bytes-dict",
+            "flow-in-json-string",
+            "passphrase-as-message",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2404,6 +2443,9 @@ class TestJudgeSecretsInMarkup:
             "<table><tr><th>token</th></tr><tr><td>" * 1000,
             "| password | " * 2000,
             "| token |\n|---|\n" * 1000,
+            # Quoted values over lines, and mappings quoted in strings, each read again on its own.
+            "{a: 'x\n{b: \"y\n" * 1000,
+            "{a: \"x {b: 'y {c: [1, {d: 2}]}'}\", " * 1000,
         ],
         ids=[
             "value-lists",
@@ -2414,6 +2456,8 @@ class TestJudgeSecretsInMarkup:
             "html-tables",
             "pipe-cells",
             "pipe-headers",
+            "quotes-over-lines",
+            "quoted-mappings",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2453,6 +2497,20 @@ class TestJudgeExpectedSecrets:
                 b'{"credentials": {"pin": 1234}}',
                 {},
                 'json $.credentials.pin equals: expected "<redacted>", got "<redacted>"',
+            ),
+            # The value a mapping's naming member names as a secret's (an env list as JSON), as the answer's text
+            # hides it; another name's value is shown.
+            (
+                {"json": [{"path": "$.env[0].value", "equals": "other"}]},
+                b'{"env": [{"name": "DB_PASSWORD", "value": "s3cr3t-v4lue"}]}',
+                {},
+                'json $.env[0].value equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
+                b'{"env": [{"Name": "REGION", "Value": "eu"}]}',
+                {},
+                'json $.env[0].Value equals: expected "other", got "eu"',
             ),
             # A boolean or null tells nothing: shown.
             (
