@@ -1635,7 +1635,12 @@ def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
     # The open cell's text's start (-1: none open) and what it is: a label's value ("label"), a secret column's
     # ("column") or neither (""); whether the cell before it in its row labels a secret.
     cell_start, value, labelled = -1, "", False
+    # The tables a table nested in a cell left open: each one's row, header columns and open cell (its start and
+    # kind), taken up again at the nested table's end (reset there, a secret column's cells below it were shown).
+    outer: list[tuple[_TableRow, set[int], int, str]] = []
+    tables = 0
     for tag in _CELL_TAG_RE.finditer(text):
+        open_cell = cell_start, value
         if cell_start >= 0:
             if value == "column":
                 spans.append((cell_start, tag.start()))
@@ -1643,7 +1648,10 @@ def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
                 row.labelled.append((cell_start, tag.start()))
             # Each cell is read as a label too, as a pipe table's are: a `Value` cell a `Key` one labels tells that
             # column holds names (read as no label, its names were the column's secrets and their values shown).
-            labelled = row.read_label(text[cell_start : tag.start()], row.cells - 1, hide)
+            # A cell too long to be a label is not cut out of the text (a cell holding tables, read again at each
+            # one's end, was cut out again each time).
+            short = tag.start() - cell_start <= _LABEL_MAX_CHARS
+            labelled = short and row.read_label(text[cell_start : tag.start()], row.cells - 1, hide)
             cell_start = -1
         name = tag[2].lower()
         if name in _CELL_NAMES:
@@ -1654,10 +1662,19 @@ def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
                 labelled = False
                 row.cells += 1
             continue
+        if name == "table" and not tag[1] and tables:
+            outer.append((row, secret_columns, *open_cell))
+            row, secret_columns, labelled, tables = _TableRow(), set(), False, tables + 1
+            continue
         # A row's or a table's start or end.
         spans += _ended_row(row, secret_columns)
         row, labelled = _TableRow(), False
-        if name != "tr":
+        if name == "table":
+            tables = tables + 1 if not tag[1] else max(tables - 1, 0)
+        if name == "table" and tag[1] and outer:
+            # The cell holding it goes on, from its start: a secret cell is hidden with the table in it.
+            row, secret_columns, cell_start, value = outer.pop()
+        elif name != "tr":
             secret_columns = set()
     if cell_start >= 0 and value == "column":
         spans.append((cell_start, len(text)))

@@ -2295,6 +2295,15 @@ class TestJudgeSecretsInMarkup:
                 "<table><tr><th>Key</th><th>Value</th></tr><tr><td>password</td><td><redacted></td></tr>"
                 "<tr><td>region</td><td>eu</td></tr></table>",
             ),
+            # A table in a cell: the outer table's secret column goes on below it, and a secret cell holding one is
+            # hidden whole.
+            (
+                b"<table><tr><th>user</th><th>password</th></tr><tr><td>bob</td><td><table><tr><td>x</td></tr>"
+                b"</table></td></tr><tr><td>al</td><td>s3cr3t</td></tr><tr><td>cy</td><td>s3cr3t <table><tr><td>"
+                b"s3cr3t-2</td></tr></table> s3cr3t-3</td></tr></table>",
+                "<table><tr><th>user</th><th>password</th></tr><tr><td>bob</td><td><redacted></td></tr><tr><td>al</td>"
+                "<td><redacted></td></tr><tr><td>cy</td><td><redacted></td></tr></table>",
+            ),
             # A two-column Markdown table whose header row is a label and its value (its closing `|` no third cell).
             (
                 b"| password | s3cr3t |\n|---|---|\n| region | eu |\n",
@@ -2359,6 +2368,7 @@ class TestJudgeSecretsInMarkup:
             "json-message-quoting-a-value",
             "url-user-info",
             "html-key-value-header",
+            "html-nested-table",
             "markdown-pair-header",
             "yaml-quoted-name-digit-value",
             "yaml-flow-folded",
@@ -2446,6 +2456,8 @@ class TestJudgeSecretsInMarkup:
             # Quoted values over lines, and mappings quoted in strings, each read again on its own.
             "{a: 'x\n{b: \"y\n" * 1000,
             "{a: \"x {b: 'y {c: [1, {d: 2}]}'}\", " * 1000,
+            # Tables nested in secret cells, each taken up again at its end.
+            "<table><tr><th>token</th></tr><tr><td><table>" * 500 + "</table></td></tr></table>" * 500,
         ],
         ids=[
             "value-lists",
@@ -2458,6 +2470,7 @@ class TestJudgeSecretsInMarkup:
             "pipe-headers",
             "quotes-over-lines",
             "quoted-mappings",
+            "nested-tables",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2475,6 +2488,14 @@ class TestJudgeSecretsInMarkup:
             "_PIPE_SEPARATOR_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+        cell_label = judge_module._cell_label
+
+        def counted_cell_label(cell: str) -> str | None:
+            # A cell's text, cut out of the answer, is passed over too.
+            counter[0] += len(cell)
+            return cell_label(cell)
+
+        monkeypatch.setattr(judge_module, "_cell_label", counted_cell_label)
         markup_secret_spans(text, is_secret_name)
         assert 0 < counter[0] <= 8 * len(text)
 
