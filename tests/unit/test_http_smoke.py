@@ -2304,6 +2304,16 @@ class TestJudgeSecretsInMarkup:
                 "<table><tr><th>user</th><th>password</th></tr><tr><td>bob</td><td><redacted></td></tr><tr><td>al</td>"
                 "<td><redacted></td></tr><tr><td>cy</td><td><redacted></td></tr></table>",
             ),
+            # An env list the quote cut inside its mapping: the value its name named is still a secret.
+            (b'[{"name":"DB_PASSWORD","value":"s3cr3t"', '[{"name":"DB_PASSWORD","value":"<redacted>"'),
+            # A separator line under a later row is no header's (that row's label names no column), and a table
+            # after a blank line starts anew (the columns a table above it named are not its own).
+            (
+                b"| name | value |\n|---|---|\n| token | s3cr3t |\n|---|---|\n| region | eu |\n\n"
+                b"| user | password |\n|---|---|\n| bob | s3cr3t |\n\n| user | role |\n|---|---|\n| al | admin |\n",
+                "| name | value |\n|---|---|\n| token | <redacted> |\n|---|---|\n| region | eu |\n\n"
+                "| user | password |\n|---|---|\n| bob | <redacted> |\n\n| user | role |\n|---|---|\n| al | admin |\n",
+            ),
             # A two-column Markdown table whose header row is a label and its value (its closing `|` no third cell).
             (
                 b"| password | s3cr3t |\n|---|---|\n| region | eu |\n",
@@ -2369,6 +2379,8 @@ class TestJudgeSecretsInMarkup:
             "url-user-info",
             "html-key-value-header",
             "html-nested-table",
+            "env-list-cut",
+            "markdown-later-separator-and-table",
             "markdown-pair-header",
             "yaml-quoted-name-digit-value",
             "yaml-flow-folded",
@@ -2410,6 +2422,8 @@ class TestJudgeSecretsInMarkup:
             b'{"errors": {"password": "must be at least 8 characters", "api_key": "is invalid"}}',
             b"password: Must be at least 8 characters long.\napi_key: is too short (minimum is 32 characters)\n",
             b"{password: can't be blank, user: bob}",
+            # A JSON constant under a secret name tells nothing, in an object too.
+            b'{"token": null, "refresh_token": false}',
             # Names holding `key` or `session` as other words' letters: a monkey, a count of sessions.
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
