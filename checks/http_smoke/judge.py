@@ -376,7 +376,11 @@ _TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 _PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&\s\"'<>#;]+)")
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
-_JSON_MEMBER_RE = re.compile(r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*|[\[{])')
+# A number ends where JSON's may (a YAML value `9f8e...` under a quoted name is none: read as one, its `9` alone was
+# hidden).
+_JSON_MEMBER_RE = re.compile(
+    r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*(?![^\s,}\]])|[\[{])'
+)
 # A JSON member quoted inside a JSON string (a gateway's error quoting the upstream answer, `"{\"token\": \"...\"}"`):
 # its quotes escaped, its string value running to the next escaped quote.
 _ESCAPED_MEMBER_RE = re.compile(
@@ -416,15 +420,17 @@ _LINE_ENTRY_RE = re.compile(
 # What a flow mapping (YAML's `{password: abc, user: bob}`, a Python dict's repr `{'token': 'abc'}`, JSON's object)
 # is read by: its brackets and commas; after a `{`, or a `,` inside one, an entry may start.
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
-# An entry's name, bare or quoted, and its `:` (not a `::`; a bare name starts with no digit: `{12:30}`).
+# An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
+# name starts with no digit: `{12:30}`); its value may start on the next line.
 _FLOW_KEY_RE = re.compile(
-    r"""\s*(?:'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
-    r"[ \t]*:(?!:)[ \t]*"
+    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
+    r"[ \t]*:(?!:)\s*"
 )
-# An entry's value: quoted (to its closing quote on its line; its text in group `single` or `double`), or plain (to
-# the next `,`, bracket or line's end); an object or a list starts with its bracket, read as the text's own.
+# An entry's value: quoted (to its closing quote; its text in group `single` or `double`), or plain (to the next `,`
+# or bracket); either may run over lines, as YAML folds one longer than a line (cut at the line's end, the rest was
+# shown); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
-    r"""b?'(?P<single>(?:[^'\r\n]|'')*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,{}\[\]\r\n]*)"""
+    r"""b?'(?P<single>(?:[^']|'')*)'|"(?P<double>(?:[^"\\]|\\[\s\S])*)"|(?P<plain>[^,{}\[\]]*)"""
 )
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
 # row or a table: a cell whose text is a secret's name (`<td>password</td>`) labels the next cell of its row, and a
@@ -440,24 +446,33 @@ _PIPE_RE = re.compile(r"\|")
 _LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,2})[*_`'\":]*")
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
-# A validation error's message under a field's name (`password: must be at least 8 characters`, Rails' `is too short
-# (minimum is 8 characters)`, `can't be blank`): words and numbers of up to 4 digits only, starting as such a message
-# does and saying what is wrong; shown, for no secret is such a sentence. A quote, a symbol or a word of letters and
-# digits in it (jsonschema's `'hunter2' is too short`, `must not be hunter2`) leaves it hidden: it may quote the value.
-_MESSAGE_WORDS_RE = re.compile(
-    r"(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4})(?:[ ,.;:()-]+(?:[A-Za-z]+(?:'[A-Za-z]+)?|\d{1,4}))*[.)]?"
+# A validation error's message under a field's name, as validators write it (`password: must be at least 8
+# characters`, Rails' `is too short (minimum is 8 characters)`, `can't be blank`, Django's `Ensure this field has at
+# least 8 characters.`, pydantic's `String should have at least 8 characters`, `Field required`), one to three of them;
+# shown, for no secret is such a sentence. Only these sentences: any words starting as a message does and naming a
+# reason (`must match tiger orbit river`) may be a passphrase, and a message quoting the value (jsonschema's `'hunter2'
+# is too short`, `must not be hunter2`) is none of them: both stay hidden.
+_MESSAGE_COUNT = r"\d{1,4}(?: and \d{1,4})?"
+_MESSAGE_UNITS = (
+    r"(?:(?:special |upper ?case |lower ?case |alphanumeric )?(?:characters?|chars|letters?|digits?|numbers?|symbols?))"
 )
-_MESSAGE_START_RE = re.compile(
-    r"(?i)(?:must|should|is|are|can't|cannot|can not|may not|does not|doesn't|field|this field|ensure|required|too)\b"
+_MESSAGE_SENTENCE = (
+    r"(?:(?:(?:this |the )?(?:field|value|password|string|input)|it) )?(?:"
+    r"(?:must|should|needs to) (?:be|have|contain|include) (?:at least|at most|no more than|not more than|more than"
+    rf"|fewer than|less than|a minimum of|a maximum of|between) {_MESSAGE_COUNT} {_MESSAGE_UNITS}(?: long| in length)?"
+    r"|(?:is|are) too (?:short|long|weak|common|simple)"
+    rf"(?: \((?:minimum|maximum) is {_MESSAGE_COUNT} {_MESSAGE_UNITS}\))?"
+    r"|(?:can't|cannot|can not|may not|must not|should not|is not allowed to) be (?:blank|empty|null|nil)"
+    r"|(?:is )?(?:required|missing|invalid|not valid|entirely numeric)"
+    r"|(?:doesn't|does not|do not|must) match(?: (?:the )?(?:password|confirmation|password confirmation))?"
+    rf"|ensure this (?:field|value) has (?:at least|at most|no more than) {_MESSAGE_COUNT} {_MESSAGE_UNITS}"
+    rf"(?: \(it has {_MESSAGE_COUNT}\))?)"
 )
-_MESSAGE_REASON_RE = re.compile(
-    r"(?i)\b(?:required|characters?|invalid|blank|empty|match(?:es)?|missing|allowed|at least|at most|minimum|maximum"
-    r"|too (?:short|long|weak|common))\b"
-)
+_VALIDATION_MESSAGE_RE = re.compile(rf"(?i){_MESSAGE_SENTENCE}(?:[.;,] ?{_MESSAGE_SENTENCE}){{0,2}}\.?")
 _MESSAGE_MAX_CHARS = 160
 # A value JSON writes under a double-quoted name: a string, a number, an object or a list (hidden, when the name is a
 # secret's, as a JSON member: `"<redacted>"`), or a constant, which tells nothing.
-_JSON_VALUE_START_RE = re.compile(r'"|-?\d|[\[{]|(?:true|false|null)\b')
+_JSON_VALUE_START_RE = re.compile(r'"|-?\d[\d.eE+-]*(?![^\s,}\]])|[\[{]|(?:true|false|null)\b')
 # A YAML value that is none on its line: what follows, more indented (or a list's items at the name's own indent), is.
 _YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # The ends of an exception's name, which a traceback's last line starts with as a `name: value` line does
@@ -768,8 +783,9 @@ def _judge_header(
 
 def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names: SecretNames) -> Failure | None:
     path = JsonPath.parse(rule.path)
-    # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`).
-    under_secret = json_path_is_secret(path, secret_names)
+    # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`), nor of one
+    # a naming member names as a secret's (`$.env[0].value`), as the answer's text hides both.
+    under_secret = json_path_is_secret(path, secret_names) or _names_a_secret(path, document, secret_names)
 
     def got(value: Any) -> str:
         return json.dumps(REDACTED) if under_secret else quote(json.dumps(value), 120, secret_names)
@@ -808,6 +824,26 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
+
+
+def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) -> bool:
+    """Whether `path` finds the `value` or `content` member of an object whose `name`, `key`, `id` or `property` is a
+    secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case."""
+    last = path.steps[-1] if path.steps else None
+    if not isinstance(last, str) or last.lower() not in _VALUE_ATTRIBUTES:
+        return False
+    found, parent = JsonPath(path.text, path.steps[:-1]).find(document)
+    return (
+        found
+        and isinstance(parent, dict)
+        and any(
+            isinstance(name, str)
+            and name.lower() in _NAMING_ATTRIBUTES
+            and isinstance(named, str)
+            and secret_names.hide(named.strip())
+            for name, named in parent.items()
+        )
+    )
 
 
 def _string_against_number(value: Any, expected: Any) -> str:
@@ -1531,6 +1567,12 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             and not _is_validation_message(value[group])
         ):
             spans.append(value_span)
+        elif group != "plain" and "{" in value[group]:
+            # A mapping quoted in a string (an error quoting what it was sent: `"bad request: {'api_key': '...'}"`),
+            # read on its own (a string holds no unescaped quote of its kind: quoted strings nest a few deep at most,
+            # each read once more).
+            start = value.start(group)
+            spans += [(start + a, start + b) for a, b in _flow_mapping_spans(value[group], hide)]
         if name.lower() in _NAMING_ATTRIBUTES and hide(value[group].strip()):
             frames[-1].named = True
         if name.lower() in _VALUE_ATTRIBUTES:
@@ -1581,8 +1623,11 @@ class _TableRow:
         return self.secret_columns - self.naming_columns if self.value_column else self.secret_columns
 
     def values(self) -> list[tuple[int, int]]:
-        """The values its labels name: none in a header row of more than a label and its value."""
-        return self.labelled if not self.header or self.cells <= 2 else []
+        """The values its labels name: none in a header row of more than a label and its value, nor in one of a `Key`
+        column beside a `Value` column (its columns' names)."""
+        if self.header and (self.cells > 2 or (self.value_column and self.naming_columns)):
+            return []
+        return self.labelled
 
 
 def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -1595,14 +1640,23 @@ def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
     # The open cell's text's start (-1: none open) and what it is: a label's value ("label"), a secret column's
     # ("column") or neither (""); whether the cell before it in its row labels a secret.
     cell_start, value, labelled = -1, "", False
+    # The tables a table nested in a cell left open: each one's row, header columns and open cell (its start and
+    # kind), taken up again at the nested table's end (reset there, a secret column's cells below it were shown).
+    outer: list[tuple[_TableRow, set[int], int, str]] = []
+    tables = 0
     for tag in _CELL_TAG_RE.finditer(text):
+        open_cell = cell_start, value
         if cell_start >= 0:
             if value == "column":
                 spans.append((cell_start, tag.start()))
             elif value == "label":
                 row.labelled.append((cell_start, tag.start()))
-            else:
-                labelled = row.read_label(text[cell_start : tag.start()], row.cells - 1, hide)
+            # Each cell is read as a label too, as a pipe table's are: a `Value` cell a `Key` one labels tells that
+            # column holds names (read as no label, its names were the column's secrets and their values shown).
+            # A cell too long to be a label is not cut out of the text (a cell holding tables, read again at each
+            # one's end, was cut out again each time).
+            short = tag.start() - cell_start <= _LABEL_MAX_CHARS
+            labelled = short and row.read_label(text[cell_start : tag.start()], row.cells - 1, hide)
             cell_start = -1
         name = tag[2].lower()
         if name in _CELL_NAMES:
@@ -1613,10 +1667,19 @@ def _html_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
                 labelled = False
                 row.cells += 1
             continue
+        if name == "table" and not tag[1] and tables:
+            outer.append((row, secret_columns, *open_cell))
+            row, secret_columns, labelled, tables = _TableRow(), set(), False, tables + 1
+            continue
         # A row's or a table's start or end.
         spans += _ended_row(row, secret_columns)
         row, labelled = _TableRow(), False
-        if name != "tr":
+        if name == "table":
+            tables = tables + 1 if not tag[1] else max(tables - 1, 0)
+        if name == "table" and tag[1] and outer:
+            # The cell holding it goes on, from its start: a secret cell is hidden with the table in it.
+            row, secret_columns, cell_start, value = outer.pop()
+        elif name != "tr":
             secret_columns = set()
     if cell_start >= 0 and value == "column":
         spans.append((cell_start, len(text)))
@@ -1678,20 +1741,16 @@ def _pipe_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
             elif labelled:
                 pending.labelled.append((start, stop))
             labelled = pending.read_label(cell, column, hide)
-        pending.cells = len(bounds)
+        # What follows a row's closing `|` is no cell (counted, a header row of a label and its value was three).
+        pending.cells = len(bounds) - (not text[pipes[-1] + 1 : line.end()].strip())
     return spans + (pending.labelled if pending else [])
 
 
 def _is_validation_message(value: str) -> bool:
     """Whether a value under a secret's name is a validation error's message, no secret (`must be at least 8
-    characters`; see _MESSAGE_WORDS_RE)."""
+    characters`; see _VALIDATION_MESSAGE_RE)."""
     value = value.strip()
-    return (
-        len(value) <= _MESSAGE_MAX_CHARS
-        and _MESSAGE_START_RE.match(value) is not None
-        and _MESSAGE_WORDS_RE.fullmatch(value) is not None
-        and _MESSAGE_REASON_RE.search(value) is not None
-    )
+    return len(value) <= _MESSAGE_MAX_CHARS and _VALIDATION_MESSAGE_RE.fullmatch(value) is not None
 
 
 def _end_tag_at(end_tags: list[int], start: int, text_end: int) -> int:

@@ -2297,6 +2297,57 @@ class TestJudgeSecretsInMarkup:
                 b'{"db": "postgres://app:s3cr3t@db:5432/app", "cache": "redis://:s3cr3t?x@cache:6379"}',
                 '{"db": "postgres://<redacted>@db:5432/app", "cache": "redis://<redacted>@cache:6379"}',
             ),
+            # A Key column beside a Value column in HTML too: the names are shown, the values they name hidden.
+            (
+                b"<table><tr><th>Key</th><th>Value</th></tr><tr><td>password</td><td>s3cr3t</td></tr>"
+                b"<tr><td>region</td><td>eu</td></tr></table>",
+                "<table><tr><th>Key</th><th>Value</th></tr><tr><td>password</td><td><redacted></td></tr>"
+                "<tr><td>region</td><td>eu</td></tr></table>",
+            ),
+            # A table in a cell: the outer table's secret column goes on below it, and a secret cell holding one is
+            # hidden whole.
+            (
+                b"<table><tr><th>user</th><th>password</th></tr><tr><td>bob</td><td><table><tr><td>x</td></tr>"
+                b"</table></td></tr><tr><td>al</td><td>s3cr3t</td></tr><tr><td>cy</td><td>s3cr3t <table><tr><td>"
+                b"s3cr3t-2</td></tr></table> s3cr3t-3</td></tr></table>",
+                "<table><tr><th>user</th><th>password</th></tr><tr><td>bob</td><td><redacted></td></tr><tr><td>al</td>"
+                "<td><redacted></td></tr><tr><td>cy</td><td><redacted></td></tr></table>",
+            ),
+            # An env list the quote cut inside its mapping: the value its name named is still a secret.
+            (b'[{"name":"DB_PASSWORD","value":"s3cr3t"', '[{"name":"DB_PASSWORD","value":"<redacted>"'),
+            # A separator line under a later row is no header's (that row's label names no column), and a table
+            # after a blank line starts anew (the columns a table above it named are not its own).
+            (
+                b"| name | value |\n|---|---|\n| token | s3cr3t |\n|---|---|\n| region | eu |\n\n"
+                b"| user | password |\n|---|---|\n| bob | s3cr3t |\n\n| user | role |\n|---|---|\n| al | admin |\n",
+                "| name | value |\n|---|---|\n| token | <redacted> |\n|---|---|\n| region | eu |\n\n"
+                "| user | password |\n|---|---|\n| bob | <redacted> |\n\n| user | role |\n|---|---|\n| al | admin |\n",
+            ),
+            # A two-column Markdown table whose header row is a label and its value (its closing `|` no third cell).
+            (
+                b"| password | s3cr3t |\n|---|---|\n| region | eu |\n",
+                "| password | <redacted> |\n|---|---|\n| <redacted> | eu |\n",
+            ),
+            # A YAML name quoted, its plain value starting with a digit (a hex token): no JSON number.
+            (b'"password": 9s3cr3t7\n"token": -1s3cr3t\n', '"password": <redacted>\n"token": <redacted>\n'),
+            # A flow mapping's value folded over lines, as PyYAML writes one longer than its width, or on the next.
+            (
+                b"{password: correct s3cr3t\n    horse staple, user: bob}\n{token: 'one s3cr3t\n  two'}\n"
+                b"{name: DB_PASSWORD, value:\n  s3cr3t-2}",
+                "{password: <redacted>, user: bob}\n{token: '<redacted>'}\n{name: DB_PASSWORD, value:\n  <redacted>}",
+            ),
+            # A Python dict's repr with bytes names (an ASGI scope's headers as a dict).
+            (b"{b'x-api-key': b's3cr3t', b'host': b'app'}", "{b'x-api-key': b'<redacted>', b'host': b'app'}"),
+            # A flow mapping or a dict's repr quoted in a JSON string (an error quoting what it was given).
+            (
+                b'{"detail": "bad request: {\'api_key\': \'s3cr3t\', \'n\': 1}", "e": "in {password: s3cr3t}"}',
+                '{"detail": "bad request: {\'api_key\': \'<redacted>\', \'n\': 1}", "e": "in {password: <redacted>}"}',
+            ),
+            # Words that only start and end as a validation message does: a passphrase may be plain words.
+            (
+                b'{"password": "must match tiger orbit river"}\ntoken: is required blue horse staple\n',
+                '{"password": "<redacted>"}\ntoken: <redacted>\n',
+            ),
         ],
         ids=[
             "soap",
@@ -2335,6 +2386,16 @@ class TestJudgeSecretsInMarkup:
             "message-quoting-a-value",
             "json-message-quoting-a-value",
             "url-user-info",
+            "html-key-value-header",
+            "html-nested-table",
+            "env-list-cut",
+            "markdown-later-separator-and-table",
+            "markdown-pair-header",
+            "yaml-quoted-name-digit-value",
+            "yaml-flow-folded",
+            "python-bytes-dict",
+            "flow-in-json-string",
+            "passphrase-as-message",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2370,6 +2431,8 @@ class TestJudgeSecretsInMarkup:
             b'{"errors": {"password": "must be at least 8 characters", "api_key": "is invalid"}}',
             b"password: Must be at least 8 characters long.\napi_key: is too short (minimum is 32 characters)\n",
             b"{password: can't be blank, user: bob}",
+            # A JSON constant under a secret name tells nothing, in an object too.
+            b'{"token": null, "refresh_token": false}',
             # Names holding `key` or `session` as other words' letters: a monkey, a count of sessions.
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
@@ -2413,6 +2476,11 @@ class TestJudgeSecretsInMarkup:
             "<table><tr><th>token</th></tr><tr><td>" * 1000,
             "| password | " * 2000,
             "| token |\n|---|\n" * 1000,
+            # Quoted values over lines, and mappings quoted in strings, each read again on its own.
+            "{a: 'x\n{b: \"y\n" * 1000,
+            "{a: \"x {b: 'y {c: [1, {d: 2}]}'}\", " * 1000,
+            # Tables nested in secret cells, each taken up again at its end.
+            "<table><tr><th>token</th></tr><tr><td><table>" * 500 + "</table></td></tr></table>" * 500,
         ],
         ids=[
             "value-lists",
@@ -2423,6 +2491,9 @@ class TestJudgeSecretsInMarkup:
             "html-tables",
             "pipe-cells",
             "pipe-headers",
+            "quotes-over-lines",
+            "quoted-mappings",
+            "nested-tables",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2440,6 +2511,14 @@ class TestJudgeSecretsInMarkup:
             "_PIPE_SEPARATOR_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+        cell_label = judge_module._cell_label
+
+        def counted_cell_label(cell: str) -> str | None:
+            # A cell's text, cut out of the answer, is passed over too.
+            counter[0] += len(cell)
+            return cell_label(cell)
+
+        monkeypatch.setattr(judge_module, "_cell_label", counted_cell_label)
         markup_secret_spans(text, is_secret_name)
         assert 0 < counter[0] <= 8 * len(text)
 
@@ -2462,6 +2541,20 @@ class TestJudgeExpectedSecrets:
                 b'{"credentials": {"pin": 1234}}',
                 {},
                 'json $.credentials.pin equals: expected "<redacted>", got "<redacted>"',
+            ),
+            # The value a mapping's naming member names as a secret's (an env list as JSON), as the answer's text
+            # hides it; another name's value is shown.
+            (
+                {"json": [{"path": "$.env[0].value", "equals": "other"}]},
+                b'{"env": [{"name": "DB_PASSWORD", "value": "s3cr3t-v4lue"}]}',
+                {},
+                'json $.env[0].value equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
+                b'{"env": [{"Name": "REGION", "Value": "eu"}]}',
+                {},
+                'json $.env[0].Value equals: expected "other", got "eu"',
             ),
             # A boolean or null tells nothing: shown.
             (

@@ -439,6 +439,15 @@ class TestHideUrlSecrets:
             ("example.com/mod@v1.2.3", "example.com/mod@v1.2.3"),
             ("img/logo@2x.png", "img/logo@2x.png"),
             ("/images/logo@host", "/images/logo@host"),
+            # A `?` after a password, not a port: no query, though an `=` and an `@` follow it.
+            ("https://u:pa?x=y@host/", "https://<redacted>@host/"),
+            # A module's version after a path of one `/`, and a workflow's path to a ref (GitHub's job_workflow_ref):
+            # the password a `/` ends holds no `@`.
+            ("go install tools/stringer@v0.14.0", "go install tools/stringer@v0.14.0"),
+            (
+                'ref="octo/app/.github/workflows/deploy.yml@refs/heads/main"',
+                'ref="octo/app/.github/workflows/deploy.yml@refs/heads/main"',
+            ),
             ("repo/image@sha256:0a1b", "repo/image@sha256:0a1b"),
         ],
     )
