@@ -367,8 +367,9 @@ def _burns(tier: Mapping[str, Any]) -> list[float]:
 
 def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
     """The tier the verdict's reason names, of those that can fail it (error_budget's rule): the fired one of the
-    highest factor (then burn), else the judged one closest to firing (burn / factor), else the one whose measured
-    window burns most above its factor, else the one of the highest factor; None when no tier can fail it."""
+    highest factor (then burn), else the unjudged one whose measured window burns most above its factor, else the
+    judged one closest to firing (burn / factor), else the one whose measured window burns most against its factor,
+    else the one of the highest factor; None when no tier can fail it."""
     failing = [
         t
         for t in tiers
@@ -380,6 +381,11 @@ def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
     fired = [t for t in failing if t.get("fired") and len(_burns(t)) == 2]
     if fired:
         return max(fired, key=lambda t: (float(t["factor"]), min(_burns(t))))
+    # A tier that cannot judge while a window it measured burns above its factor is named before any judged one (it
+    # may be firing unseen): drawn with a quiet judged tier instead, the plot showed nothing burning.
+    burning = [t for t in failing if len(_burns(t)) < 2 and any(exceeds(b, float(t["factor"])) for b in _burns(t))]
+    if burning:
+        return max(burning, key=lambda t: max(_burns(t)) / float(t["factor"]))
     judged = [t for t in failing if len(_burns(t)) == 2]
     if judged:
         return max(judged, key=lambda t: min(_burns(t)) / float(t["factor"]))

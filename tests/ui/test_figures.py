@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from analyzer.sources import Series
 from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _judged_first, _judged_tier
+from checks.error_budget import ErrorBudgetCheck, WindowRatio, pyrra_tiers
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -142,3 +144,62 @@ class TestErrorRatioPromql:
         assert _error_ratio_promql({"errors": "e", "total": "t"}) == "(e) / (t)"
         assert _error_ratio_promql({"good": "g", "total": "t"}) == "1 - (g) / (t)"
         assert _error_ratio_promql({"total": "t"}) is None
+
+
+_SHIPPED_TIERS = {
+    "workbook 30d": {},
+    "pyrra 28d": {"period": "28d", "tiers": [t.model_dump() for t in pyrra_tiers(28 * 86400)]},
+    "workbook 7d, tickets fail too": {"period": "7d", "fail_on": ["page", "ticket"]},
+    "ties of factor": {
+        "tiers": [
+            {"long": "1h", "short": "5m", "factor": 10, "severity": "page"},
+            {"long": "6h", "short": "30m", "factor": 10, "severity": "page"},
+            {"long": "2h", "short": "10m", "factor": 10, "severity": "ticket"},
+            {"long": "1d", "short": "2h", "factor": 2, "severity": "page"},
+        ]
+    },
+}
+# The tier a reason names, and how it names it: fired, cannot judge while a window burns, closest of a pass.
+_NAMED_TIER_RE = re.compile(r"(?:^|worst is )([a-z0-9_-]+) tier ([0-9a-z]+/[0-9a-z]+) (?:fires|cannot judge|at )")
+
+
+class TestJudgedTierAgreesWithTheKind:
+    """`_judged_tier` reads the details; the kind picks from its TierResults: on every shipped tier set and any
+    burns (ties, unjudged windows, one window burning), the tier drawn is the one the reason names."""
+
+    @pytest.mark.parametrize("tier_set", list(_SHIPPED_TIERS))
+    def test_on_every_shipped_tier_set(self, tier_set):
+        check = ErrorBudgetCheck.model_validate(
+            {
+                "name": "eb",
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "30d",
+                "ratio": {"errors": "e[{{ window }}]", "total": "t[{{ window }}]"},
+                "min_events_per_window": 0,
+                **_SHIPPED_TIERS[tier_set],
+            }
+        )
+        names = sorted({w for t in check.tiers_in_force for w in (t.long, t.short)})
+        burns = [None, 0.0, 0.5, 1.0, 2.0, 6.0, 7.0, 10.0, 14.0, 14.4, 20.0, 50.0]
+        pick = random.Random(tier_set)  # the same cases every run
+        named = 0
+        for _ in range(400):
+            chosen = {name: pick.choice(burns) for name in names}
+            windows = {
+                name: WindowRatio(name, None if burn is None else burn * check.budget, note="no data")
+                for name, burn in chosen.items()
+            }
+            verdict = check.judge(windows, WindowRatio(check.period, 0.0005))
+            match = _NAMED_TIER_RE.search(verdict.reason)
+            if match is None:
+                continue
+            named += 1
+            drawn = _judged_tier(verdict.details["tiers"])
+            assert drawn is not None, (chosen, verdict.reason)
+            assert (drawn["severity"], f"{drawn['long']}/{drawn['short']}", drawn["factor"]) == (
+                match.group(1),
+                match.group(2),
+                verdict.threshold,
+            ), (chosen, verdict.reason)
+        assert named > 100
