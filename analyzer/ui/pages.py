@@ -542,12 +542,14 @@ def _recorded_as_member(
     request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
 ) -> dict[str, Any] | None:
     """The answer of member `name` with the args of its link (`args_in`) in this replica's newest recorded answer of
-    a composite evaluated at `at` that ran it (a member of a member too), as that composite's page shows it; None
-    when none holds it (or holds it only for another caller, without its evidence)."""
+    a composite evaluated at `at` that ran it (a member of a member too), as that composite's page shows it, with the
+    older composite answers that gave it another answer in `also_matching`; None when none holds it (or holds it
+    only for another caller, without its evidence)."""
     history = request.app[HISTORY]
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
+    matching: list[tuple[Recorded, dict[str, Any], Check | None]] = []
     for entry in history.query(limit=history.capacity, visible=visible):
         if name not in entry.reached or entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
@@ -556,37 +558,56 @@ def _recorded_as_member(
             continue
         found = _member_in(seen.fields()["details"], name, args_in, entry.definition)
         if found is not None:
-            member, definition = found
-            known = definition or request[GENERATION].catalog.checks.get(name)
-            written, value = member.get("args"), member.get("value")
-            given: dict[str, Any] = written if isinstance(written, dict) else {}
-            return {
-                "check": name,
-                "kind": known.kind if known is not None else None,
-                "verdict": str(member.get("verdict")),
-                "reason": str(member.get("reason", "")),
-                # As the member's answer writes it: a finite number, or null.
-                "value": value if isinstance(value, float) else None,
-                "threshold": member.get("threshold"),
-                "args": given,
-                # The member's args as the composite wrote them leave out the member's defaults, which its plots'
-                # queries need (an error_budget's windows).
-                "evidence_args": _bound_or_given(known, given),
-                "evaluated_at": entry.evaluated_at,
-                "duration_ms": None,
-                "error": member.get("error"),
-                "http_status": None,
-                "details": member.get("details") if isinstance(member.get("details"), dict) else {},
-                "recorded_at": datetime.fromtimestamp(entry.recorded_at_s, UTC),
-                "client": None,
-                "catalog_version": entry.catalog_version,
-                "definition": definition,
-                "redacted": False,
-                "args_hidden": False,
-                "origin": "member",
-                "member_of": (entry.seq, entry.check),
-            }
-    return None
+            matching.append((entry, *found))
+    if not matching:
+        return None
+    entry, member, definition = matching[0]
+    shown = _as_member(request, entry, member, definition)
+    # The link cannot tell these apart (a secret as <redacted>, a composite evaluated again at its time after a
+    # reload): shown alone, the newest read as the member's answer in the composite whose page linked it.
+    shown["also_matching"] = [
+        (other.seq, str(answer.get("verdict")))
+        for other, answer, _ in matching[1:]
+        if (answer.get("verdict"), answer.get("reason")) != (member.get("verdict"), member.get("reason"))
+    ]
+    return shown
+
+
+def _as_member(
+    request: web.Request, entry: Recorded, member: Mapping[str, Any], definition: Check | None
+) -> dict[str, Any]:
+    """The answer of a member as composite `entry` recorded it (`member`: its entry in the composite's details), as
+    its page shows it."""
+    name = str(member.get("check"))
+    known = definition or request[GENERATION].catalog.checks.get(name)
+    written, value = member.get("args"), member.get("value")
+    given: dict[str, Any] = written if isinstance(written, dict) else {}
+    return {
+        "check": name,
+        "kind": known.kind if known is not None else None,
+        "verdict": str(member.get("verdict")),
+        "reason": str(member.get("reason", "")),
+        # As the member's answer writes it: a finite number, or null.
+        "value": value if isinstance(value, float) else None,
+        "threshold": member.get("threshold"),
+        "args": given,
+        # The member's args as the composite wrote them leave out the member's defaults, which its plots'
+        # queries need (an error_budget's windows).
+        "evidence_args": _bound_or_given(known, given),
+        "evaluated_at": entry.evaluated_at,
+        "duration_ms": None,
+        "error": member.get("error"),
+        "http_status": None,
+        "details": member.get("details") if isinstance(member.get("details"), dict) else {},
+        "recorded_at": datetime.fromtimestamp(entry.recorded_at_s, UTC),
+        "client": None,
+        "catalog_version": entry.catalog_version,
+        "definition": definition,
+        "redacted": False,
+        "args_hidden": False,
+        "origin": "member",
+        "member_of": (entry.seq, entry.check),
+    }
 
 
 def _member_in(
