@@ -356,7 +356,7 @@ async def run_page(request: web.Request) -> web.Response:
         recorded = _recorded_of_removed(request, name)
         if recorded is None:
             raise
-        return await _render_verdict(request, None, recorded, origin="recorded")
+        return await _render_verdict(request, None, recorded, origin=recorded.get("origin", "recorded"))
     raw = (
         await _form_fields(request)
         if request.method == "POST"
@@ -645,7 +645,8 @@ def _bound_or_given(check: Check | None, given: Mapping[str, Any]) -> Mapping[st
 
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
     """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
-    when this replica holds it."""
+    when this replica holds it: its own, or a member's as its composite recorded it (the composite's page, still
+    shown, links to it)."""
     # HEAD as GET: a link checker (curl -I) must get the status a browser gets.
     if request.method not in ("GET", "HEAD") or any(len(request.query.getall(key)) > 1 for key in request.query):
         return None
@@ -654,7 +655,7 @@ def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | No
         at = parse_time(request.query.get("at", "").strip())
     except ValueError:
         return None
-    return _recorded_by_link(request, name, args_in, at)
+    return _recorded_by_link(request, name, args_in, at) or _recorded_as_member(request, name, args_in, at)
 
 
 def _head_answer() -> web.Response:
