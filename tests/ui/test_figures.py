@@ -41,6 +41,8 @@ class TestBudgetMeter:
             (0.5, 0.0, "pass"),
             (-0.2, 0.0, "fail"),
             (0.5, None, "pass"),  # no gate: evidence only, drawn by its sign
+            (0.0, None, "fail"),  # spent
+            (0.0, 0.0, "fail"),
             (-0.2, None, "fail"),
             (float("nan"), 0.5, "fail"),
             (float("nan"), None, "fail"),
@@ -98,6 +100,12 @@ class TestJudgedTier:
         assert _judged_tier([other, burning]) is burning
         unmeasured, fast = tier("unmeasured", 6, None, None), tier("fast", 14.4, None, None)
         assert _judged_tier([unmeasured, fast]) is fast
+
+    def test_a_tier_is_fired_as_the_kind_says_not_by_a_burn_above_its_factor_by_rounding(self):
+        # 14.4 * (1 + 1e-15) is not above 14.4 for the kind (comparison.exceeds): that tier did not fire.
+        rounding = {**tier("rounding", 14.4, 14.400000000000013, 20), "fired": False}
+        fired = tier("fired", 6, 7, 7)
+        assert _judged_tier([rounding, fired]) is fired
 
     def test_a_nan_burn_is_not_a_measurement(self):
         nan, measured = tier("nan", 14.4, float("nan"), float("nan")), tier("measured", 6, 1, 1)
