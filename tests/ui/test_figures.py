@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from analyzer.sources import Series
-from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _judged_first, _judged_tier
+from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _http_smoke, _judged_first, _judged_tier
 from checks.error_budget import ErrorBudgetCheck, WindowRatio, pyrra_tiers
+from checks.http_smoke import HttpSmokeCheck
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -211,3 +212,27 @@ class TestJudgedTierAgreesWithTheKind:
                 verdict.threshold,
             ), (chosen, verdict.reason)
         assert named > 100
+
+
+class TestRepeatedStepLatency:
+    """A repeated step's requests are each judged by expect.max_latency_ms: the slowest is drawn beside that limit."""
+
+    def test_the_slowest_request_is_drawn_against_the_per_request_limit(self):
+        check = HttpSmokeCheck.model_validate(
+            {
+                "name": "smoke",
+                "kind": "http_smoke",
+                "base_url": "http://127.0.0.1:9",
+                "allowed_hosts": ["127.0.0.1"],
+                "steps": [{"name": "burst", "path": "/", "repeat": 200, "expect": {"max_latency_ms": 100}}],
+            }
+        )
+        # One request of 200 took 300 ms: the step fails min_success_ratio 1 on it, its p99 (15 ms) far below 100.
+        repeat = {"requests": 200, "p50_ms": 10.0, "p95_ms": 12.0, "p99_ms": 15.0, "max_p95_ms": None}
+        step = {"name": "burst", "outcome": "fail", "status": 200, "latency_ms": 300.0, "repeat": repeat}
+        evidence = Evidence("smoke", "http_smoke", "fail", 0.0, AT, {"steps": [step]}, {})
+        (_, latency) = _http_smoke(evidence, check)
+        marks = dict(re.findall(r'<circle [^>]*class="mark ([a-z0-9]+)" data-value="([^"]+)"', str(latency.svg)))
+        # Before: p50, p95 and p99 alone, every one left of the max_latency line beside a step that failed on it.
+        assert float(marks["max"]) == 300.0
+        assert ">max_latency 100 ms</text>" in str(latency.svg)
