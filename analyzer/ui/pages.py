@@ -390,12 +390,7 @@ async def run_page(request: web.Request) -> web.Response:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
-    recorded = _recorded_by_link(request, check.name, written, at) if at is not None else None
-    if recorded is None and at is not None:
-        # A member's link on a composite's page: the answer its composite recorded for it, as the composite's page
-        # shows it. Evaluated again, it could differ (late data, a deadline the composite cut short), and an
-        # http_smoke member could not be evaluated again at all.
-        recorded = _recorded_as_member(request, check.name, written, at)
+    recorded = _recorded_at_link(request, check.name, written, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin=recorded.get("origin", "recorded"))
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
@@ -513,7 +508,7 @@ def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any]
     newest = matching[0]
     shown = _entry_dict(newest.seen_by(principal), asked=newest)
     shown["also_matching"] = [
-        (other.seq, other.verdict)
+        (other.seq, other.verdict, f"verdict {other.seq}")
         for other in matching[1:]
         if (other.verdict, other.reason) != (newest.verdict, newest.reason)
     ]
@@ -566,7 +561,7 @@ def _recorded_as_member(
     # The link cannot tell these apart (a secret as <redacted>, a composite evaluated again at its time after a
     # reload): shown alone, the newest read as the member's answer in the composite whose page linked it.
     shown["also_matching"] = [
-        (other.seq, str(answer.get("verdict")))
+        (other.seq, str(answer.get("verdict")), f"as composite verdict {other.seq} recorded it")
         for other, answer, _ in matching[1:]
         if (answer.get("verdict"), answer.get("reason")) != (member.get("verdict"), member.get("reason"))
     ]
@@ -655,7 +650,36 @@ def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | No
         at = parse_time(request.query.get("at", "").strip())
     except ValueError:
         return None
-    return _recorded_by_link(request, name, args_in, at) or _recorded_as_member(request, name, args_in, at)
+    return _recorded_at_link(request, name, args_in, at)
+
+
+def _recorded_at_link(
+    request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
+) -> dict[str, Any] | None:
+    """The recorded answer a link (`args_in` and `at` as it writes them) shows: the newest of the check's own (see
+    `_recorded_by_link`) and of its answers as a member in a composite's (see `_recorded_as_member`), naming the
+    other when it answered differently."""
+    own = _recorded_by_link(request, name, args_in, at)
+    # A member's link on a composite's page: the answer its composite recorded for it, as the composite's page
+    # shows it. Evaluated again, it could differ (late data, a deadline the composite cut short), and an
+    # http_smoke member could not be evaluated again at all.
+    as_member = _recorded_as_member(request, name, args_in, at)
+    if own is None or as_member is None:
+        return own or as_member
+    # The same address answered both ways (the member asked on its own at the composite's time, after a reload):
+    # shown alone, the newer read as the answer of the composite's page that linked it.
+    shown, other = (own, as_member) if own["recorded_at"] >= as_member["recorded_at"] else (as_member, own)
+    if (other["verdict"], other["reason"]) != (shown["verdict"], shown["reason"]):
+        shown["also_matching"] = [*shown["also_matching"], _named(other)]
+    return shown
+
+
+def _named(shown: Mapping[str, Any]) -> tuple[int, str, str]:
+    """An answer a page names beside the one it shows: its number, verdict, and what it is."""
+    if shown.get("origin") == "member":
+        seq = shown["member_of"][0]
+        return seq, shown["verdict"], f"as composite verdict {seq} recorded it"
+    return shown["seq"], shown["verdict"], f"verdict {shown['seq']}"
 
 
 def _head_answer() -> web.Response:

@@ -226,6 +226,22 @@ class TestACompositeAfterAReload:
         assert (await reloading.head(html.unescape(link))).status == 200
         assert (await reloading.get(html.unescape(link).replace("burn1", "burn2"))).status == 404
 
+    async def test_a_member_s_link_also_answered_on_its_own_names_the_composite_s_answer(self, reloading, prometheus):
+        composite = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        page = await (await reloading.get((await composite.json())["ui_url"])).text()
+        (link,) = re.findall(r'<a href="(/ui/checks/shop-budget/run\?[^"]+)">shop-budget</a>', page)
+        # The member asked on its own at the composite's time, after a reload made its budget ten times larger.
+        await reloading.reload(99.0)
+        alone = await (
+            await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ).json()
+        assert alone["ui_url"] == html.unescape(link)
+        member = await (await reloading.get(html.unescape(link))).text()
+        assert "The answer as this replica recorded it" in member
+        # Was the newer answer alone, opened from the composite's page whose member answered otherwise.
+        also = member.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert re.search(r'<a href="/ui/verdicts/(\d+)">FAIL \(as composite verdict \1 recorded it\)</a>', also)
+
     async def test_a_changed_source_of_its_members_says_so(self, reloading, prometheus):
         # The composite reads no source itself; its members do, and their links evaluate them against it.
         answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
