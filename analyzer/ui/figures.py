@@ -367,8 +367,9 @@ def _burns(tier: Mapping[str, Any]) -> list[float]:
 
 def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
     """The tier the verdict's reason names, of those that can fail it (error_budget's rule): the fired one of the
-    highest factor (then burn), else the judged one closest to firing (burn / factor), else the one whose measured
-    window burns most above its factor, else the one of the highest factor; None when no tier can fail it."""
+    highest factor (then burn), else the unjudged one whose measured window burns most above its factor, else the
+    judged one closest to firing (burn / factor), else the one whose measured window burns most against its factor,
+    else the one of the highest factor; None when no tier can fail it."""
     failing = [
         t
         for t in tiers
@@ -380,6 +381,11 @@ def _judged_tier(tiers: Sequence[Any]) -> Mapping[str, Any] | None:
     fired = [t for t in failing if t.get("fired") and len(_burns(t)) == 2]
     if fired:
         return max(fired, key=lambda t: (float(t["factor"]), min(_burns(t))))
+    # A tier that cannot judge while a window it measured burns above its factor is named before any judged one (it
+    # may be firing unseen): drawn with a quiet judged tier instead, the plot showed nothing burning.
+    burning = [t for t in failing if len(_burns(t)) < 2 and any(exceeds(b, float(t["factor"])) for b in _burns(t))]
+    if burning:
+        return max(burning, key=lambda t: max(_burns(t)) / float(t["factor"]))
     judged = [t for t in failing if len(_burns(t)) == 2]
     if judged:
         return max(judged, key=lambda t: min(_burns(t)) / float(t["factor"]))
@@ -464,6 +470,10 @@ def _http_smoke(evidence: Evidence, check: Check | None) -> list[Figure]:
         per_request = [("max_latency", max_latencies_ms[name])] if name in max_latencies_ms else []
         if isinstance(repeat, dict):
             points = [(p, v) for p in ("p50", "p95", "p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
+            if per_request and latency is not None:
+                # max_latency_ms judges each request: one slow request of many fails the step with its p99 far
+                # below the limit, so the slowest (the step's latency_ms) is drawn beside it.
+                points.append(("max", latency))
             limits = [(p, v) for p in ("max_p95", "max_p99") if (v := _number(repeat.get(f"{p}_ms"))) is not None]
             rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits + per_request))
         elif latency is not None:
@@ -475,7 +485,8 @@ def _http_smoke(evidence: Evidence, check: Check | None) -> list[Figure]:
                 "Latency per step",
                 plots.latencies(rows, label="Latency per step against its limits"),
                 "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms; max_latency is each "
-                "request's limit (expect.max_latency_ms)",
+                "request's limit (expect.max_latency_ms), against which a repeated step shows its slowest request "
+                "(max)",
             )
         )
     return found

@@ -356,7 +356,7 @@ async def run_page(request: web.Request) -> web.Response:
         recorded = _recorded_of_removed(request, name)
         if recorded is None:
             raise
-        return await _render_verdict(request, None, recorded, origin="recorded")
+        return await _render_verdict(request, None, recorded, origin=recorded.get("origin", "recorded"))
     raw = (
         await _form_fields(request)
         if request.method == "POST"
@@ -390,12 +390,7 @@ async def run_page(request: web.Request) -> web.Response:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
-    recorded = _recorded_by_link(request, check.name, written, at) if at is not None else None
-    if recorded is None and at is not None:
-        # A member's link on a composite's page: the answer its composite recorded for it, as the composite's page
-        # shows it. Evaluated again, it could differ (late data, a deadline the composite cut short), and an
-        # http_smoke member could not be evaluated again at all.
-        recorded = _recorded_as_member(request, check.name, written, at)
+    recorded = _recorded_at_link(request, check.name, written, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin=recorded.get("origin", "recorded"))
     hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
@@ -513,7 +508,7 @@ def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any]
     newest = matching[0]
     shown = _entry_dict(newest.seen_by(principal), asked=newest)
     shown["also_matching"] = [
-        (other.seq, other.verdict)
+        (other.seq, other.verdict, f"verdict {other.seq}")
         for other in matching[1:]
         if (other.verdict, other.reason) != (newest.verdict, newest.reason)
     ]
@@ -542,12 +537,14 @@ def _recorded_as_member(
     request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
 ) -> dict[str, Any] | None:
     """The answer of member `name` with the args of its link (`args_in`) in this replica's newest recorded answer of
-    a composite evaluated at `at` that ran it (a member of a member too), as that composite's page shows it; None
-    when none holds it (or holds it only for another caller, without its evidence)."""
+    a composite evaluated at `at` that ran it (a member of a member too), as that composite's page shows it, with the
+    older composite answers that gave it another answer in `also_matching`; None when none holds it (or holds it
+    only for another caller, without its evidence)."""
     history = request.app[HISTORY]
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
+    matching: list[tuple[Recorded, dict[str, Any], Check | None]] = []
     for entry in history.query(limit=history.capacity, visible=visible):
         if name not in entry.reached or entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
@@ -556,37 +553,56 @@ def _recorded_as_member(
             continue
         found = _member_in(seen.fields()["details"], name, args_in, entry.definition)
         if found is not None:
-            member, definition = found
-            known = definition or request[GENERATION].catalog.checks.get(name)
-            written, value = member.get("args"), member.get("value")
-            given: dict[str, Any] = written if isinstance(written, dict) else {}
-            return {
-                "check": name,
-                "kind": known.kind if known is not None else None,
-                "verdict": str(member.get("verdict")),
-                "reason": str(member.get("reason", "")),
-                # As the member's answer writes it: a finite number, or null.
-                "value": value if isinstance(value, float) else None,
-                "threshold": member.get("threshold"),
-                "args": given,
-                # The member's args as the composite wrote them leave out the member's defaults, which its plots'
-                # queries need (an error_budget's windows).
-                "evidence_args": _bound_or_given(known, given),
-                "evaluated_at": entry.evaluated_at,
-                "duration_ms": None,
-                "error": member.get("error"),
-                "http_status": None,
-                "details": member.get("details") if isinstance(member.get("details"), dict) else {},
-                "recorded_at": datetime.fromtimestamp(entry.recorded_at_s, UTC),
-                "client": None,
-                "catalog_version": entry.catalog_version,
-                "definition": definition,
-                "redacted": False,
-                "args_hidden": False,
-                "origin": "member",
-                "member_of": (entry.seq, entry.check),
-            }
-    return None
+            matching.append((entry, *found))
+    if not matching:
+        return None
+    entry, member, definition = matching[0]
+    shown = _as_member(request, entry, member, definition)
+    # The link cannot tell these apart (a secret as <redacted>, a composite evaluated again at its time after a
+    # reload): shown alone, the newest read as the member's answer in the composite whose page linked it.
+    shown["also_matching"] = [
+        (other.seq, str(answer.get("verdict")), f"as composite verdict {other.seq} recorded it")
+        for other, answer, _ in matching[1:]
+        if (answer.get("verdict"), answer.get("reason")) != (member.get("verdict"), member.get("reason"))
+    ]
+    return shown
+
+
+def _as_member(
+    request: web.Request, entry: Recorded, member: Mapping[str, Any], definition: Check | None
+) -> dict[str, Any]:
+    """The answer of a member as composite `entry` recorded it (`member`: its entry in the composite's details), as
+    its page shows it."""
+    name = str(member.get("check"))
+    known = definition or request[GENERATION].catalog.checks.get(name)
+    written, value = member.get("args"), member.get("value")
+    given: dict[str, Any] = written if isinstance(written, dict) else {}
+    return {
+        "check": name,
+        "kind": known.kind if known is not None else None,
+        "verdict": str(member.get("verdict")),
+        "reason": str(member.get("reason", "")),
+        # As the member's answer writes it: a finite number, or null.
+        "value": value if isinstance(value, float) else None,
+        "threshold": member.get("threshold"),
+        "args": given,
+        # The member's args as the composite wrote them leave out the member's defaults, which its plots'
+        # queries need (an error_budget's windows).
+        "evidence_args": _bound_or_given(known, given),
+        "evaluated_at": entry.evaluated_at,
+        "duration_ms": None,
+        "error": member.get("error"),
+        "http_status": None,
+        "details": member.get("details") if isinstance(member.get("details"), dict) else {},
+        "recorded_at": datetime.fromtimestamp(entry.recorded_at_s, UTC),
+        "client": None,
+        "catalog_version": entry.catalog_version,
+        "definition": definition,
+        "redacted": False,
+        "args_hidden": False,
+        "origin": "member",
+        "member_of": (entry.seq, entry.check),
+    }
 
 
 def _member_in(
@@ -624,7 +640,8 @@ def _bound_or_given(check: Check | None, given: Mapping[str, Any]) -> Mapping[st
 
 def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | None:
     """The answer a link to a check no longer in the catalog shows (its args and `at` as the link writes them),
-    when this replica holds it."""
+    when this replica holds it: its own, or a member's as its composite recorded it (the composite's page, still
+    shown, links to it)."""
     # HEAD as GET: a link checker (curl -I) must get the status a browser gets.
     if request.method not in ("GET", "HEAD") or any(len(request.query.getall(key)) > 1 for key in request.query):
         return None
@@ -633,7 +650,36 @@ def _recorded_of_removed(request: web.Request, name: str) -> dict[str, Any] | No
         at = parse_time(request.query.get("at", "").strip())
     except ValueError:
         return None
-    return _recorded_by_link(request, name, args_in, at)
+    return _recorded_at_link(request, name, args_in, at)
+
+
+def _recorded_at_link(
+    request: web.Request, name: str, args_in: Mapping[str, str], at: datetime
+) -> dict[str, Any] | None:
+    """The recorded answer a link (`args_in` and `at` as it writes them) shows: the newest of the check's own (see
+    `_recorded_by_link`) and of its answers as a member in a composite's (see `_recorded_as_member`), naming the
+    other when it answered differently."""
+    own = _recorded_by_link(request, name, args_in, at)
+    # A member's link on a composite's page: the answer its composite recorded for it, as the composite's page
+    # shows it. Evaluated again, it could differ (late data, a deadline the composite cut short), and an
+    # http_smoke member could not be evaluated again at all.
+    as_member = _recorded_as_member(request, name, args_in, at)
+    if own is None or as_member is None:
+        return own or as_member
+    # The same address answered both ways (the member asked on its own at the composite's time, after a reload):
+    # shown alone, the newer read as the answer of the composite's page that linked it.
+    shown, other = (own, as_member) if own["recorded_at"] >= as_member["recorded_at"] else (as_member, own)
+    if (other["verdict"], other["reason"]) != (shown["verdict"], shown["reason"]):
+        shown["also_matching"] = [*shown["also_matching"], _named(other)]
+    return shown
+
+
+def _named(shown: Mapping[str, Any]) -> tuple[int, str, str]:
+    """An answer a page names beside the one it shows: its number, verdict, and what it is."""
+    if shown.get("origin") == "member":
+        seq = shown["member_of"][0]
+        return seq, shown["verdict"], f"as composite verdict {seq} recorded it"
+    return shown["seq"], shown["verdict"], f"verdict {shown['seq']}"
 
 
 def _head_answer() -> web.Response:

@@ -127,7 +127,10 @@ def ticks(low: float, high: float, count: int = 5) -> list[float]:
     if not (math.isfinite(low) and math.isfinite(high)) or not 0 < raw < math.inf:
         return []
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    # Below 1e-323 the power of ten is 0 (10 ** -324), and no multiple of it reaches the step: no ticks either.
+    step = next((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw), None)
+    if step is None:
+        return []
     first = math.ceil(low / step) * step
     return [first + i * step for i in range(int((high - first) / step) + 1) if first + i * step <= high]
 

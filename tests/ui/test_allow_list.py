@@ -35,6 +35,15 @@ async def client(aiohttp_client, prometheus, tmp_path):
     allow.write_text('team-a: ["error-*"]\nargo: ["*"]\n')
     path = tmp_path / "catalog.yaml"
     chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] in ("error-rate", "latency-p99")]
+    # A composite the team may use (its name and its member's match its allow-list).
+    chosen.append(
+        {
+            "name": "error-gate",
+            "kind": "composite",
+            "params": {"canary_hash": {"type": "label_value", "required": True}},
+            "members": [{"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}}],
+        }
+    )
     path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": chosen}))
     settings = Settings(auth_tokens=tokens, auth_allow=allow, catalog=path, catalog_poll_s=0)
     return await aiohttp_client(create_app(settings, load_catalog(path, Registry.default()), Registry.default()))
@@ -78,3 +87,22 @@ class TestAnotherCallersAnswer:
         page = await (await client.get((await ran.json())["ui_url"], headers=bearer(TEAM_TOKEN))).text()
         assert 'id="hidden"' not in page
         assert "&#34;queries&#34;" in page
+
+
+class TestAMemberLinkOfAnotherCallersComposite:
+    """A member's link shows the member's answer from a composite's recorded answer only when the caller may see
+    that answer's evidence: never from another caller's, which a restricted token sees without it."""
+
+    async def test_the_member_s_evidence_in_argo_s_composite_is_not_shown(self, client, prometheus):
+        ran = await client.get(
+            f"/api/v1/checks/error-gate/run?canary_hash=broken1&at={prometheus.anchor}", headers=bearer(ARGO_TOKEN)
+        )
+        assert (await ran.json())["verdict"] == "fail"
+        at = (await ran.json())["ui_url"].rsplit("at=", 1)[1]
+        link = f"/ui/checks/error-rate/run?canary_hash=broken1&at={at}"
+        argo = await (await client.get(link, headers=bearer(ARGO_TOKEN))).text()
+        assert 'id="member-of">error-gate (verdict' in argo
+        team = await (await client.get(link, headers=bearer(TEAM_TOKEN))).text()
+        # Evaluated again for the team (which may run error-rate), never Argo's recorded evidence passed on.
+        assert "as its composite" not in team
+        assert "Evaluated again as of" in team

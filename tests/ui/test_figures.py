@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 
 from analyzer.sources import Series
-from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _judged_first, _judged_tier
+from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _http_smoke, _judged_first, _judged_tier
+from checks.error_budget import ErrorBudgetCheck, WindowRatio, pyrra_tiers
+from checks.http_smoke import HttpSmokeCheck
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -39,6 +42,8 @@ class TestBudgetMeter:
             (0.5, 0.0, "pass"),
             (-0.2, 0.0, "fail"),
             (0.5, None, "pass"),  # no gate: evidence only, drawn by its sign
+            (0.0, None, "fail"),  # spent
+            (0.0, 0.0, "fail"),
             (-0.2, None, "fail"),
             (float("nan"), 0.5, "fail"),
             (float("nan"), None, "fail"),
@@ -97,6 +102,12 @@ class TestJudgedTier:
         unmeasured, fast = tier("unmeasured", 6, None, None), tier("fast", 14.4, None, None)
         assert _judged_tier([unmeasured, fast]) is fast
 
+    def test_a_tier_is_fired_as_the_kind_says_not_by_a_burn_above_its_factor_by_rounding(self):
+        # 14.4 * (1 + 1e-15) is not above 14.4 for the kind (comparison.exceeds): that tier did not fire.
+        rounding = {**tier("rounding", 14.4, 14.400000000000013, 20), "fired": False}
+        fired = tier("fired", 6, 7, 7)
+        assert _judged_tier([rounding, fired]) is fired
+
     def test_a_nan_burn_is_not_a_measurement(self):
         nan, measured = tier("nan", 14.4, float("nan"), float("nan")), tier("measured", 6, 1, 1)
         assert _judged_tier([nan, measured]) is measured
@@ -142,3 +153,86 @@ class TestErrorRatioPromql:
         assert _error_ratio_promql({"errors": "e", "total": "t"}) == "(e) / (t)"
         assert _error_ratio_promql({"good": "g", "total": "t"}) == "1 - (g) / (t)"
         assert _error_ratio_promql({"total": "t"}) is None
+
+
+_SHIPPED_TIERS = {
+    "workbook 30d": {},
+    "pyrra 28d": {"period": "28d", "tiers": [t.model_dump() for t in pyrra_tiers(28 * 86400)]},
+    "workbook 7d, tickets fail too": {"period": "7d", "fail_on": ["page", "ticket"]},
+    "ties of factor": {
+        "tiers": [
+            {"long": "1h", "short": "5m", "factor": 10, "severity": "page"},
+            {"long": "6h", "short": "30m", "factor": 10, "severity": "page"},
+            {"long": "2h", "short": "10m", "factor": 10, "severity": "ticket"},
+            {"long": "1d", "short": "2h", "factor": 2, "severity": "page"},
+        ]
+    },
+}
+# The tier a reason names, and how it names it: fired, cannot judge while a window burns, closest of a pass.
+_NAMED_TIER_RE = re.compile(r"(?:^|worst is )([a-z0-9_-]+) tier ([0-9a-z]+/[0-9a-z]+) (?:fires|cannot judge|at )")
+
+
+class TestJudgedTierAgreesWithTheKind:
+    """`_judged_tier` reads the details; the kind picks from its TierResults: on every shipped tier set and any
+    burns (ties, unjudged windows, one window burning), the tier drawn is the one the reason names."""
+
+    @pytest.mark.parametrize("tier_set", list(_SHIPPED_TIERS))
+    def test_on_every_shipped_tier_set(self, tier_set):
+        check = ErrorBudgetCheck.model_validate(
+            {
+                "name": "eb",
+                "kind": "error_budget",
+                "objective": 99.9,
+                "period": "30d",
+                "ratio": {"errors": "e[{{ window }}]", "total": "t[{{ window }}]"},
+                "min_events_per_window": 0,
+                **_SHIPPED_TIERS[tier_set],
+            }
+        )
+        names = sorted({w for t in check.tiers_in_force for w in (t.long, t.short)})
+        burns = [None, 0.0, 0.5, 1.0, 2.0, 6.0, 7.0, 10.0, 14.0, 14.4, 20.0, 50.0]
+        pick = random.Random(tier_set)  # the same cases every run
+        named = 0
+        for _ in range(400):
+            chosen = {name: pick.choice(burns) for name in names}
+            windows = {
+                name: WindowRatio(name, None if burn is None else burn * check.budget, note="no data")
+                for name, burn in chosen.items()
+            }
+            verdict = check.judge(windows, WindowRatio(check.period, 0.0005))
+            match = _NAMED_TIER_RE.search(verdict.reason)
+            if match is None:
+                continue
+            named += 1
+            drawn = _judged_tier(verdict.details["tiers"])
+            assert drawn is not None, (chosen, verdict.reason)
+            assert (drawn["severity"], f"{drawn['long']}/{drawn['short']}", drawn["factor"]) == (
+                match.group(1),
+                match.group(2),
+                verdict.threshold,
+            ), (chosen, verdict.reason)
+        assert named > 100
+
+
+class TestRepeatedStepLatency:
+    """A repeated step's requests are each judged by expect.max_latency_ms: the slowest is drawn beside that limit."""
+
+    def test_the_slowest_request_is_drawn_against_the_per_request_limit(self):
+        check = HttpSmokeCheck.model_validate(
+            {
+                "name": "smoke",
+                "kind": "http_smoke",
+                "base_url": "http://127.0.0.1:9",
+                "allowed_hosts": ["127.0.0.1"],
+                "steps": [{"name": "burst", "path": "/", "repeat": 200, "expect": {"max_latency_ms": 100}}],
+            }
+        )
+        # One request of 200 took 300 ms: the step fails min_success_ratio 1 on it, its p99 (15 ms) far below 100.
+        repeat = {"requests": 200, "p50_ms": 10.0, "p95_ms": 12.0, "p99_ms": 15.0, "max_p95_ms": None}
+        step = {"name": "burst", "outcome": "fail", "status": 200, "latency_ms": 300.0, "repeat": repeat}
+        evidence = Evidence("smoke", "http_smoke", "fail", 0.0, AT, {"steps": [step]}, {})
+        (_, latency) = _http_smoke(evidence, check)
+        marks = dict(re.findall(r'<circle [^>]*class="mark ([a-z0-9]+)" data-value="([^"]+)"', str(latency.svg)))
+        # Before: p50, p95 and p99 alone, every one left of the max_latency line beside a step that failed on it.
+        assert float(marks["max"]) == 300.0
+        assert ">max_latency 100 ms</text>" in str(latency.svg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -207,6 +208,39 @@ class TestACompositeAfterAReload:
         await reloading.reload(99.9, with_budget=False)
         page = await (await reloading.get(f"/ui/verdicts/{seq}")).text()
         assert "The check is no longer in the catalog" in page
+
+    async def test_the_link_of_a_member_a_reload_removed_shows_its_recorded_answer(self, reloading, prometheus):
+        answer = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        ui_url = (await answer.json())["ui_url"]
+        page = await (await reloading.get(ui_url)).text()
+        (link,) = re.findall(r'<a href="(/ui/checks/shop-budget/run\?[^"]+)">shop-budget</a>', page)
+        await reloading.reload(99.9, with_budget=False)
+        member = await reloading.get(html.unescape(link))
+        # Was a 404 (no check named 'shop-budget'), while this replica holds the composite's answer, and the
+        # composite's page (still shown) links to it.
+        assert member.status == 200
+        text = await member.text()
+        assert 'id="member-of">release (verdict' in text
+        assert 'id="verdict">FAIL<' in text
+        assert "The check is no longer in the catalog" in text
+        assert (await reloading.head(html.unescape(link))).status == 200
+        assert (await reloading.get(html.unescape(link).replace("burn1", "burn2"))).status == 404
+
+    async def test_a_member_s_link_also_answered_on_its_own_names_the_composite_s_answer(self, reloading, prometheus):
+        composite = await reloading.get(f"/api/v1/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
+        page = await (await reloading.get((await composite.json())["ui_url"])).text()
+        (link,) = re.findall(r'<a href="(/ui/checks/shop-budget/run\?[^"]+)">shop-budget</a>', page)
+        # The member asked on its own at the composite's time, after a reload made its budget ten times larger.
+        await reloading.reload(99.0)
+        alone = await (
+            await reloading.get(f"/api/v1/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        ).json()
+        assert alone["ui_url"] == html.unescape(link)
+        member = await (await reloading.get(html.unescape(link))).text()
+        assert "The answer as this replica recorded it" in member
+        # Was the newer answer alone, opened from the composite's page whose member answered otherwise.
+        also = member.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert re.search(r'<a href="/ui/verdicts/(\d+)">FAIL \(as composite verdict \1 recorded it\)</a>', also)
 
     async def test_a_changed_source_of_its_members_says_so(self, reloading, prometheus):
         # The composite reads no source itself; its members do, and their links evaluate them against it.

@@ -107,6 +107,50 @@ class TestAnotherSecret:
 
 
 @pytest.fixture
+async def tenant_composite_client(aiohttp_client, prometheus):
+    """A composite passing its secret tenant to tenant-error-rate: two tenants' answers share a member link."""
+    error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
+    params = {"canary_hash": {"type": "label_value", "secret": True, "required": True}}
+    member = {**error_rate, "name": "tenant-error-rate", "params": params}
+    composite = {
+        "name": "tenant-release",
+        "kind": "composite",
+        "params": {"tenant": {"type": "label_value", "secret": True, "required": True}},
+        "members": [{"check": "tenant-error-rate", "args": {"canary_hash": "{{ tenant }}"}}],
+    }
+    catalog = build_catalog(
+        [("ui.yaml", {"sources": {"default": {"url": prometheus.url}}, "checks": [member, composite]})],
+        Registry.default(),
+    )
+    return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))
+
+
+class TestAMemberLinkOfTwoSecrets:
+    """A member's link holds a secret as <redacted>: two composite answers at one time may give it different
+    answers, and its page names the one it does not show, as a check's own link does."""
+
+    async def test_the_member_s_page_names_the_other_answer(self, tenant_composite_client, prometheus):
+        client = tenant_composite_client
+        run = f"/api/v1/checks/tenant-release/run?at={prometheus.anchor}&tenant="
+        healthy = await (await client.get(run + "healthy1")).json()
+        broken = await (await client.get(run + "broken1")).json()
+        assert (healthy["verdict"], broken["verdict"]) == ("pass", "fail")
+        history = await (await client.get("/api/v1/verdicts?check=tenant-release")).json()
+        seqs = {entry["verdict"]: entry["seq"] for entry in history["entries"]}
+        page = await (await client.get(f"/ui/verdicts/{seqs['pass']}")).text()
+        (link,) = re.findall(r'<a href="(/ui/checks/tenant-error-rate/run\?[^"]+)">tenant-error-rate</a>', page)
+        member = await (await client.get(html.unescape(link))).text()
+        # The newest composite's (broken1's) member answer: before, shown alone, as if verdict {pass}'s member
+        # had answered it.
+        assert 'id="verdict">FAIL<' in member
+        assert f"(verdict {seqs['fail']})</a> recorded it" in member
+        also = member.split('id="also-matching">', 1)[1].split("</p>", 1)[0]
+        assert (
+            f'<a href="/ui/verdicts/{seqs["pass"]}">PASS (as composite verdict {seqs["pass"]} recorded it)</a>' in also
+        )
+
+
+@pytest.fixture
 async def login_client(aiohttp_client):
     """A check with a secret password, which a link may carry split at an unescaped '&'."""
     params = {"password": {"type": "label_value", "required": True, "secret": True}}

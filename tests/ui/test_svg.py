@@ -66,18 +66,24 @@ class TestScale:
     def test_tick_labels_tell_every_tick_apart(self, low, high, shown):
         assert [text for _, text in labelled_ticks(low, high)] == shown
 
-    @pytest.mark.parametrize(("low", "high"), [(0.0, 5e-324), (-1.7e308, 1.7e308), (2.0, 1.0)])
+    @pytest.mark.parametrize(
+        ("low", "high"), [(0.0, 5e-324), (0.0, 2.5e-323), (0.0, 5e-323), (-1.7e308, 1.7e308), (2.0, 1.0)]
+    )
     def test_a_span_too_small_or_too_large_for_a_step_has_no_ticks(self, low, high):
-        # (0, 5e-324) raised "math domain error": an interval, latency or timeline plot of it was a 500.
+        # (0, 5e-324) raised "math domain error": an interval, latency or timeline plot of it was a 500. (0, 2.5e-323)
+        # divides to a step whose power of ten, 1e-324, is 0: no multiple of it reaches the step (StopIteration).
         assert ticks(low, high) == []
 
-    @pytest.mark.parametrize("draw", ["interval", "latencies", "timeline"])
-    def test_plots_of_subnormal_values_are_drawn(self, draw):
-        tiny = 5e-324
+    @pytest.mark.parametrize("tiny", [5e-324, 2.5e-323])
+    @pytest.mark.parametrize("draw", ["interval", "latencies", "timeline", "time_series"])
+    def test_plots_of_subnormal_values_are_drawn(self, draw, tiny):
         made = {
             "interval": lambda: plots.interval(plots.Interval(tiny, 0.0, tiny), label="i", x_title="x"),
             "latencies": lambda: plots.latencies([plots.LatencyRow("step", [("latency", tiny)], [])], label="l"),
             "timeline": lambda: plots.timeline([plots.Step("step", "pass", tiny, "")], label="t"),
+            "time_series": lambda: plots.time_series(
+                [plots.Line("value", "s0", [(0.0, 0.0), (60.0, tiny)])], [], [], label="t", y_title="v", window=(0, 60)
+            ),
         }[draw]()
         assert str(made).startswith("<svg")
 
