@@ -73,6 +73,7 @@ PUBLIC_NAMES = [
     "Verdict",
     "WrittenNumber",
     "WrittenScalar",
+    "WrittenText",
     "WrittenValue",
     "answer_label_list",
     "at_most",
