@@ -406,6 +406,23 @@ _ATTRIBUTE_RE = re.compile(
 )
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
+# A mapping's naming and value members as AWS and other APIs name them, a word before: CloudFormation's
+# `{"ParameterKey": "DbPassword", "ParameterValue": "..."}` and `OutputKey`/`OutputValue`, Elastic Beanstalk's
+# `OptionName`, a tagging API's `TagKey`/`TagValue`, `AttributeName`/`AttributeValue` (any case).
+_NAMING_PREFIXED_RE = re.compile(r"(?i)(?:parameter|output|option|tag|attribute|variable|setting|field)(?:key|name|id)")
+_VALUE_PREFIXED_RE = re.compile(r"(?i)(?:parameter|output|option|tag|attribute|variable|setting|field)value")
+
+
+def _is_naming_member(name: str) -> bool:
+    """Whether a mapping's member (a tag's attribute) of that name holds the name of the value beside it."""
+    return name.lower() in _NAMING_ATTRIBUTES or _NAMING_PREFIXED_RE.fullmatch(name) is not None
+
+
+def _is_value_member(name: str) -> bool:
+    """Whether a mapping's member (a tag's attribute) of that name holds the value its naming member names."""
+    return name.lower() in _VALUE_ATTRIBUTES or _VALUE_PREFIXED_RE.fullmatch(name) is not None
+
+
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
 # or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
 # any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
@@ -830,7 +847,7 @@ def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) ->
     """Whether `path` finds the `value` or `content` member of an object whose `name`, `key`, `id` or `property` is a
     secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case."""
     last = path.steps[-1] if path.steps else None
-    if not isinstance(last, str) or last.lower() not in _VALUE_ATTRIBUTES:
+    if not isinstance(last, str) or not _is_value_member(last):
         return False
     found, parent = JsonPath(path.text, path.steps[:-1]).find(document)
     return (
@@ -838,7 +855,7 @@ def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) ->
         and isinstance(parent, dict)
         and any(
             isinstance(name, str)
-            and name.lower() in _NAMING_ATTRIBUTES
+            and _is_naming_member(name)
             and isinstance(named, str)
             and secret_names.hide(named.strip())
             for name, named in parent.items()
@@ -1428,7 +1445,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             if "=" not in tag[0]:
                 continue
             attributes = [(a, next(g for g in (2, 3, 4) if a[g] is not None)) for a in _ATTRIBUTE_RE.finditer(tag[0])]
-            named = any(a[1].lower() in _NAMING_ATTRIBUTES and hide(a[group]) for a, group in attributes)
+            named = any(_is_naming_member(a[1]) and hide(a[group]) for a, group in attributes)
             tag_name = _MARKUP_TAG_NAME_RE.match(tag[0], 1)
             assert tag_name is not None  # _TAG_RE's tags start with one
             # The `value` of an element of a secret's name (`<token value="..."/>`) or of a password field (`<input
@@ -1441,8 +1458,8 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             for attribute, group in attributes:
                 name = attribute[1].lower()
                 # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
-                by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
-                if by_name or (valued and name in _VALUE_ATTRIBUTES):
+                by_name = not _is_naming_member(name) and hide(attribute[1].rpartition(":")[2])
+                if by_name or (valued and _is_value_member(name)):
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
             if named and not tag[0].endswith("/>"):
                 # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
@@ -1466,9 +1483,9 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         column = entry.start("key") - entry.start()
         if column < named_column:
             named_column = -1
-        if name.lower() in _NAMING_ATTRIBUTES:
+        if _is_naming_member(name):
             named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
-        named = column == named_column and name.lower() in _VALUE_ATTRIBUTES
+        named = column == named_column and _is_value_member(name)
         if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
@@ -1552,7 +1569,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 end = container_end(text, key.end())
                 spans.append((key.end(), end))
                 at = end
-            elif name.lower() in _VALUE_ATTRIBUTES:
+            elif _is_value_member(name):
                 # Read as the text's own (its entries searched too): its span is known when it closes.
                 value_start, value_of = key.end(), frames[-1]
             continue
@@ -1573,9 +1590,9 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             # each read once more).
             start = value.start(group)
             spans += [(start + a, start + b) for a, b in _flow_mapping_spans(value[group], hide)]
-        if name.lower() in _NAMING_ATTRIBUTES and hide(value[group].strip()):
+        if _is_naming_member(name) and hide(value[group].strip()):
             frames[-1].named = True
-        if name.lower() in _VALUE_ATTRIBUTES:
+        if _is_value_member(name):
             frames[-1].values.append(value_span)
         at = value.end()
     # An answer cut inside a mapping: what its naming entry named is still a secret.
@@ -1610,8 +1627,8 @@ class _TableRow:
         label = _cell_label(cell)
         if label is None:
             return False
-        self.value_column |= label.lower() in _VALUE_ATTRIBUTES
-        if label.lower() in _NAMING_ATTRIBUTES:
+        self.value_column |= _is_value_member(label)
+        if _is_naming_member(label):
             self.naming_columns.add(column)
         if not hide(label):
             return False

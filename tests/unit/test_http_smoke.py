@@ -2348,6 +2348,17 @@ class TestJudgeSecretsInMarkup:
                 b'{"password": "must match tiger orbit river"}\ntoken: is required blue horse staple\n',
                 '{"password": "<redacted>"}\ntoken: <redacted>\n',
             ),
+            # CloudFormation's parameters (as JSON and as YAML) and a tag list: the value beside a naming member.
+            (
+                b'{"Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t"}, {"ParameterKey": "Env",'
+                b' "ParameterValue": "prod"}], "Tags": [{"Key": "api_token", "Value": "s3cr3t"}, {"Key": "team",'
+                b' "Value": "ops"}]}\n- ParameterKey: DbPassword\n  ParameterValue: s3cr3t\n- OutputKey: Url\n'
+                b"  OutputValue: https://app\n",
+                '{"Parameters": [{"ParameterKey": "<redacted>", "ParameterValue": "<redacted>"}, {"ParameterKey":'
+                ' "<redacted>", "ParameterValue": "prod"}], "Tags": [{"Key": "<redacted>", "Value": "<redacted>"},'
+                ' {"Key": "<redacted>", "Value": "ops"}]}\n- ParameterKey: <redacted>\n  ParameterValue: <redacted>\n'
+                "- OutputKey: <redacted>\n  OutputValue: https://app\n",
+            ),
         ],
         ids=[
             "soap",
@@ -2396,6 +2407,7 @@ class TestJudgeSecretsInMarkup:
             "python-bytes-dict",
             "flow-in-json-string",
             "passphrase-as-message",
+            "cloudformation-parameters",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2549,6 +2561,12 @@ class TestJudgeExpectedSecrets:
                 b'{"env": [{"name": "DB_PASSWORD", "value": "s3cr3t-v4lue"}]}',
                 {},
                 'json $.env[0].value equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.Parameters[0].ParameterValue", "equals": "other"}]},
+                b'{"Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t-v4lue"}]}',
+                {},
+                'json $.Parameters[0].ParameterValue equals: expected "<redacted>", got "<redacted>"',
             ),
             (
                 {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
