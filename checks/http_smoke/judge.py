@@ -449,6 +449,17 @@ _FLOW_KEY_RE = re.compile(
 _FLOW_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^']|'')*)'|"(?P<double>(?:[^"\\]|\\[\s\S])*)"|(?P<plain>[^,{}\[\]]*)"""
 )
+# A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
+# JSON's `[["password", "..."]]`): its bracket after a list's bracket or a comma, its quoted name and its `,`; then
+# its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
+# no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
+_PAIR_START_RE = re.compile(
+    r"""[\[(,]\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
+)
+_PAIR_VALUE_RE = re.compile(
+    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+)
+_PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
 # row or a table: a cell whose text is a secret's name (`<td>password</td>`) labels the next cell of its row, and a
 # header row's one (`<th>password</th>`) the cells of its column below.
@@ -1468,6 +1479,8 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 spans.append((tag.end(), len(text) if text_end < 0 else text_end))
     if "{" in text:
         spans += _flow_mapping_spans(text, hide)
+    if "," in text:
+        spans += _pair_spans(text, hide)
     if "<" in text:
         spans += _html_table_spans(text, hide)
     if "|" in text:
@@ -1598,6 +1611,29 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     # An answer cut inside a mapping: what its naming entry named is still a secret.
     while frames:
         spans += frames.pop().closed(len(text))
+    return spans
+
+
+def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s lists of pairs stand that a secret's name names (`[('password', '...')]`, a
+    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (pair := _PAIR_START_RE.search(text, at)) is not None:
+        at = pair.end()
+        name = pair["single"] or pair["double"]
+        if pair["double"]:
+            with contextlib.suppress(ValueError):
+                name = json.loads(f'"{name}"')
+        if not hide(name):
+            continue
+        value = _PAIR_VALUE_RE.match(text, at)
+        if value is None or _PAIR_END_RE.match(text, value.end()) is None:
+            continue
+        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        if value[group] and not _is_validation_message(value[group]):
+            spans.append(value.span(group))
+        at = value.end()
     return spans
 
 

@@ -2359,6 +2359,14 @@ class TestJudgeSecretsInMarkup:
                 ' {"Key": "<redacted>", "Value": "ops"}]}\n- ParameterKey: <redacted>\n  ParameterValue: <redacted>\n'
                 "- OutputKey: <redacted>\n  OutputValue: https://app\n",
             ),
+            # Lists of pairs: a header list's repr (bytes too), a form's pairs, JSON's lists of two.
+            (
+                b"headers=[(b'host', b'app'), (b'x-api-key', b's3cr3t')] form=[('password', 's3cr3t'), ('n', '1')]\n"
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t"], ["session_id", 4711]]}',
+                "headers=[(b'host', b'app'), (b'x-api-key', b'<redacted>')] form=[('password', '<redacted>'), ('n',"
+                " '1')]\n"
+                '{"pairs": [["user", "bob"], ["access_token", "<redacted>"], ["session_id", <redacted>]]}',
+            ),
         ],
         ids=[
             "soap",
@@ -2408,6 +2416,7 @@ class TestJudgeSecretsInMarkup:
             "flow-in-json-string",
             "passphrase-as-message",
             "cloudformation-parameters",
+            "lists-of-pairs",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2449,6 +2458,8 @@ class TestJudgeSecretsInMarkup:
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
             b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
+            # Lists of names, not pairs: a schema's required members, a list of three, a pair not in a list.
+            b'{"required": ["password", "email"], "cols": [["token", "id", "name"]], "x": ("token", "expired")}',
         ],
     )
     def test_shown(self, body):
@@ -2493,6 +2504,9 @@ class TestJudgeSecretsInMarkup:
             "{a: \"x {b: 'y {c: [1, {d: 2}]}'}\", " * 1000,
             # Tables nested in secret cells, each taken up again at its end.
             "<table><tr><th>token</th></tr><tr><td><table>" * 500 + "</table></td></tr></table>" * 500,
+            # Pairs opened and never closed, their values cut, on one line.
+            "[('password', '[(\"token\", \"" * 1000,
+            "[['token', 'a', " * 2000,
         ],
         ids=[
             "value-lists",
@@ -2506,6 +2520,8 @@ class TestJudgeSecretsInMarkup:
             "quotes-over-lines",
             "quoted-mappings",
             "nested-tables",
+            "cut-pairs",
+            "long-lists",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2521,6 +2537,9 @@ class TestJudgeSecretsInMarkup:
             "_PIPE_LINE_RE",
             "_PIPE_RE",
             "_PIPE_SEPARATOR_RE",
+            "_PAIR_START_RE",
+            "_PAIR_VALUE_RE",
+            "_PAIR_END_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
         cell_label = judge_module._cell_label
