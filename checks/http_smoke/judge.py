@@ -470,8 +470,12 @@ _CELL_NAMES = frozenset({"td", "th", "dt", "dd"})
 _PIPE_LINE_RE = re.compile(r"(?m)^[ \t]*[|+][^\r\n]*")
 _PIPE_SEPARATOR_RE = re.compile(r"[ \t|+:=-]*[-=][ \t|+:=-]*")
 _PIPE_RE = re.compile(r"\|")
-# A cell's text that is a label: one to three words (`API key`), as a name is written, bold or quoted, a `:` after it.
-_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,2})[*_`'\":]*")
+# A cell's text that is a label: one to six words (`API key`, `Your personal access token`), as a name is written,
+# bold or quoted, a `:` after it. One of more than three words labels a secret only by its last one to three words
+# (`... access token`), and not as a sentence ends (`.`): a cell of prose (`Your session expired, sign in again`,
+# `The token was revoked`) labels nothing.
+_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,5})[*_`'\":]*")
+_LABEL_NAME_WORDS = 3
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
 # A validation error's message under a field's name, as validators write it (`password: must be at least 8
@@ -1641,7 +1645,7 @@ def _cell_label(cell: str) -> str | None:
     """A table cell's text (its tags aside) when it is written as a name is (`password`, `**API key**`), else None."""
     if len(cell) > _LABEL_MAX_CHARS:
         return None
-    label = _LABEL_RE.fullmatch(_INNER_TAG_RE.sub("", cell).strip())
+    label = _LABEL_RE.fullmatch(" ".join(_INNER_TAG_RE.sub("", cell).split()))
     return None if label is None else label[1]
 
 
@@ -1666,7 +1670,15 @@ class _TableRow:
         self.value_column |= _is_value_member(label)
         if _is_naming_member(label):
             self.naming_columns.add(column)
-        if not hide(label):
+        words = label.split(" ")
+        if len(words) > _LABEL_NAME_WORDS:
+            # Named by its last words as they end: not by a secret's word before them (`The token was revoked`).
+            tails = [" ".join(words[-count:]) for count in range(1, _LABEL_NAME_WORDS + 1)]
+            if label.endswith(".") or not any(
+                hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0])) for count, tail in enumerate(tails, 1)
+            ):
+                return False
+        elif not hide(label):
             return False
         self.secret_columns.add(column)
         return True

@@ -2367,6 +2367,16 @@ class TestJudgeSecretsInMarkup:
                 " '1')]\n"
                 '{"pairs": [["user", "bob"], ["access_token", "<redacted>"], ["session_id", <redacted>]]}',
             ),
+            # A label of more than three words naming a secret by its last ones, over lines and tags, a `:` after it;
+            # a header's, a pipe table's.
+            (
+                b"<table><tr><td>Your personal access token</td><td>s3cr3t</td></tr></table><dl><dt>Your\n personal"
+                b" <b>access</b> token:</dt><dd>s3cr3t</dd></dl><table><tr><th>Name</th><th>Personal access token"
+                b"</th></tr><tr><td>ci</td><td>s3cr3t</td></tr></table>\n| The new API key | s3cr3t |\n",
+                "<table><tr><td>Your personal access token</td><td><redacted></td></tr></table><dl><dt>Your\n personal"
+                " <b>access</b> token:</dt><dd><redacted></dd></dl><table><tr><th>Name</th><th>Personal access token"
+                "</th></tr><tr><td>ci</td><td><redacted></td></tr></table>\n| The new API key | <redacted> |\n",
+            ),
         ],
         ids=[
             "soap",
@@ -2417,6 +2427,7 @@ class TestJudgeSecretsInMarkup:
             "passphrase-as-message",
             "cloudformation-parameters",
             "lists-of-pairs",
+            "long-labels",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2458,6 +2469,9 @@ class TestJudgeSecretsInMarkup:
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
             b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
+            # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
+            b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
+            b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
             # Lists of names, not pairs: a schema's required members, a list of three, a pair not in a list.
             b'{"required": ["password", "email"], "cols": [["token", "id", "name"]], "x": ("token", "expired")}',
         ],
