@@ -439,15 +439,19 @@ _LINE_ENTRY_RE = re.compile(
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
 # An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
 # name starts with no digit: `{12:30}`); its value may start on the next line.
+# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`).
 _FLOW_KEY_RE = re.compile(
-    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
+    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99})"""
+    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})\\")"""
     r"[ \t]*:(?!:)\s*"
 )
-# An entry's value: quoted (to its closing quote; its text in group `single` or `double`), or plain (to the next `,`
-# or bracket); either may run over lines, as YAML folds one longer than a line (cut at the line's end, the rest was
-# shown); an object or a list starts with its bracket, read as the text's own.
+# An entry's value: quoted (to its closing quote, escaped too; its text in group `single`, `double` or `escaped`), or
+# plain (to the next `,` or bracket); either may run over lines, as YAML folds one longer than a line (cut at the
+# line's end, the rest was shown); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
-    r"""b?'(?P<single>(?:[^']|'')*)'|"(?P<double>(?:[^"\\]|\\[\s\S])*)"|(?P<plain>[^,{}\[\]]*)"""
+    r"""b?'(?P<single>(?:[^']|'')*)'|"""
+    r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
+    r"""|\\"(?P<escaped>(?:[^"\\]|\\[^"])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
 # JSON's `[["password", "..."]]`): its bracket after a list's bracket or a comma, its quoted name and its `,`; then
@@ -1578,7 +1582,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         key = _FLOW_KEY_RE.match(text, at)
         if key is None:
             continue
-        name = key["single"] or key["double"] or key["bare"]
+        name = key["single"] or key["double"] or key["bare"] or key["escaped"].replace("\\\\", "\\")
         if key.end() < len(text) and text[key.end()] in "{[":
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
@@ -1592,7 +1596,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             continue
         value = _FLOW_VALUE_RE.match(text, key.end())
         assert value is not None  # a plain value may be empty
-        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        group = next(g for g in ("single", "double", "escaped", "plain") if value[g] is not None)
         value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
         if (
             hide(name)

@@ -2377,6 +2377,15 @@ class TestJudgeSecretsInMarkup:
                 " <b>access</b> token:</dt><dd><redacted></dd></dl><table><tr><th>Name</th><th>Personal access token"
                 "</th></tr><tr><td>ci</td><td><redacted></td></tr></table>\n| The new API key | <redacted> |\n",
             ),
+            # An env list, a tag list and CloudFormation's parameters quoted in JSON strings, their quotes escaped.
+            (
+                rb'{"detail": "upstream: {\"env\": [{\"name\":\"DB_PASSWORD\",\"value\":\"s3cr3t\"}, {\"name\":'
+                rb' \"REGION\", \"value\": \"eu\"}]}", "e": ["[{\"Key\":\"api_token\",\"Value\":\"s3cr3t\"}]"],'
+                rb' "p": "{\"ParameterKey\":\"DbPassword\",\"ParameterValue\":\"s3cr3t\"}"}',
+                r'{"detail": "upstream: {\"env\": [{\"name\":\"DB_PASSWORD\",\"value\":\"<redacted>\"}, {\"name\":'
+                r' \"REGION\", \"value\": \"eu\"}]}", "e": ["[{\"Key\":\"<redacted>\",\"Value\":\"<redacted>\"}]"],'
+                r' "p": "{\"ParameterKey\":\"<redacted>\",\"ParameterValue\":\"<redacted>\"}"}',
+            ),
         ],
         ids=[
             "soap",
@@ -2428,6 +2437,7 @@ class TestJudgeSecretsInMarkup:
             "cloudformation-parameters",
             "lists-of-pairs",
             "long-labels",
+            "env-list-in-json-string",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2521,6 +2531,9 @@ class TestJudgeSecretsInMarkup:
             # Pairs opened and never closed, their values cut, on one line.
             "[('password', '[(\"token\", \"" * 1000,
             "[['token', 'a', " * 2000,
+            # Escaped names and values quoted in a JSON string, cut.
+            '{"a": "{\\"name\\":\\"api_key\\",\\"value\\":\\"x, ' * 1000,
+            '{\\"token\\":{\\"a\\":\\"' * 1000,
         ],
         ids=[
             "value-lists",
@@ -2536,6 +2549,8 @@ class TestJudgeSecretsInMarkup:
             "nested-tables",
             "cut-pairs",
             "long-lists",
+            "escaped-values",
+            "escaped-objects",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
