@@ -474,6 +474,12 @@ _CELL_NAMES = frozenset({"td", "th", "dt", "dd"})
 _PIPE_LINE_RE = re.compile(r"(?m)^[ \t]*[|+][^\r\n]*")
 _PIPE_SEPARATOR_RE = re.compile(r"[ \t|+:=-]*[-=][ \t|+:=-]*")
 _PIPE_RE = re.compile(r"\|")
+# psql's tables, whose rows start with no `|`: an aligned one's line under its header (`----+----------`, a `+` under
+# each `|` between columns: two columns or more), and an expanded one's record line (`\\x`: `-[ RECORD 1 ]-+---`),
+# each row of it a column's name and value (`password | ...`); a line of the text, read one at a time.
+_PSQL_SEPARATOR_RE = re.compile(r"(?m)^-+(?:\+-+)+\r?$")
+_PSQL_RECORD_RE = re.compile(r"(?m)^-\[ RECORD \d+ \][-+]*\r?$")
+_TEXT_LINE_RE = re.compile(r"[^\n]*")
 # A cell's text that is a label: one to six words (`API key`, `Your personal access token`), as a name is written,
 # bold or quoted, a `:` after it. One of more than three words labels a secret only by its last one to three words
 # (`... access token`), and not as a sentence ends (`.`): a cell of prose (`Your session expired, sign in again`,
@@ -1493,6 +1499,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         spans += _html_table_spans(text, hide)
     if "|" in text:
         spans += _pipe_table_spans(text, hide)
+        spans += _psql_table_spans(text, hide)
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
@@ -1813,6 +1820,55 @@ def _pipe_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
         # What follows a row's closing `|` is no cell (counted, a header row of a label and its value was three).
         pending.cells = len(bounds) - (not text[pipes[-1] + 1 : line.end()].strip())
     return spans + (pending.labelled if pending else [])
+
+
+def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s psql tables stand that a secret's name labels: in an aligned table (its header,
+    `----+----` under it, rows with a `|` over each `+`), the cells of a column a secret's name heads, and the cell
+    after a label cell in its row, as a pipe table's; in an expanded one (`-[ RECORD 1 ]-+---` then `name | value`
+    rows), the value of a secret's row, with its lines that go on (`| ...` under it)."""
+    spans: list[tuple[int, int]] = []
+    for separator in _PSQL_SEPARATOR_RE.finditer(text):
+        header_start = text.rfind("\n", 0, max(separator.start() - 1, 0)) + 1
+        if separator.start() == 0:
+            continue
+        line = separator[0].rstrip("\r")
+        pipes = [at for at, char in enumerate(line) if char == "+"]
+        bounds = list(zip([-1, *pipes], [*pipes, len(line)], strict=True))
+        header = _TableRow()
+        for column, (pipe, end) in enumerate(bounds):
+            header.read_label(
+                text[header_start + pipe + 1 : min(header_start + end, separator.start() - 1)], column, hide
+            )
+        secret_columns = header.header_secret_columns()
+        at = separator.end() + 1
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
+            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in pipes):
+                break
+            cells = _TableRow(header=False)
+            labelled = False
+            for column, (pipe, end) in enumerate(bounds):
+                cell = row[0][pipe + 1 : end if column < len(bounds) - 1 else len(row[0])].rstrip("\r")
+                start, stop = at + pipe + 1 + len(cell) - len(cell.lstrip()), at + pipe + 1 + len(cell.rstrip())
+                if stop > start and (column in secret_columns or labelled):
+                    spans.append((start, stop))
+                labelled = stop > start and cells.read_label(cell, column, hide)
+            at = row.end() + 1
+    for record in _PSQL_RECORD_RE.finditer(text):
+        at, hidden = record.end() + 1, False
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
+            pipe = row[0].find("|")
+            if pipe < 0 or _PSQL_RECORD_RE.fullmatch(row[0]):
+                break
+            name = row[0][:pipe].strip()
+            if name:
+                hidden = _TableRow(header=False).read_label(name, 0, hide)
+            value = row[0][pipe + 1 :].rstrip("\r")
+            start, stop = at + pipe + 1 + len(value) - len(value.lstrip()), at + pipe + 1 + len(value.rstrip())
+            if hidden and stop > start:
+                spans.append((start, stop))
+            at = row.end() + 1
+    return spans
 
 
 def _is_validation_message(value: str) -> bool:

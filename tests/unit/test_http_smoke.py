@@ -2386,6 +2386,15 @@ class TestJudgeSecretsInMarkup:
                 r' \"REGION\", \"value\": \"eu\"}]}", "e": ["[{\"Key\":\"<redacted>\",\"Value\":\"<redacted>\"}]"],'
                 r' "p": "{\"ParameterKey\":\"<redacted>\",\"ParameterValue\":\"<redacted>\"}"}',
             ),
+            # psql's tables: aligned (a secret column; a key column beside a value column), expanded (`\x`).
+            (
+                b" id | password | note\n----+----------+------\n  1 | s3cr3t   | x\n(1 row)\n\n    key    | value\n"
+                b"-----------+--------\n api_token | s3cr3t\n region    | eu\n\n-[ RECORD 1 ]-+-------\nid       | 1\n"
+                b"password | s3cr3t+\n         | s3cr3t\nuser     | bob\n",
+                " id | password | note\n----+----------+------\n  1 | <redacted>   | x\n(1 row)\n\n    key    | value\n"
+                "-----------+--------\n api_token | <redacted>\n region    | eu\n\n-[ RECORD 1 ]-+-------\n"
+                "id       | 1\npassword | <redacted>\n         | <redacted>\nuser     | bob\n",
+            ),
         ],
         ids=[
             "soap",
@@ -2438,6 +2447,7 @@ class TestJudgeSecretsInMarkup:
             "lists-of-pairs",
             "long-labels",
             "env-list-in-json-string",
+            "psql-tables",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2482,6 +2492,9 @@ class TestJudgeSecretsInMarkup:
             # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
             b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
             b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            # psql's tables of no secret; lines whose `|` stand under no `+`.
+            b" id | name\n----+------\n  1 | bob\n-[ RECORD 1 ]-+----\nid | 1\nname | ann\n\n"
+            b"token | ok\n---+---\na | b\n",
             # Lists of names, not pairs: a schema's required members, a list of three, a pair not in a list.
             b'{"required": ["password", "email"], "cols": [["token", "id", "name"]], "x": ("token", "expired")}',
         ],
@@ -2534,6 +2547,10 @@ class TestJudgeSecretsInMarkup:
             # Escaped names and values quoted in a JSON string, cut.
             '{"a": "{\\"name\\":\\"api_key\\",\\"value\\":\\"x, ' * 1000,
             '{\\"token\\":{\\"a\\":\\"' * 1000,
+            # psql's records, headers each over its line, a table of many rows.
+            "-[ RECORD 1 ]-+--\npassword | x\n" * 1000,
+            " token | a\n-------+---\n" * 1000,
+            "x\n-+-+-\n" + "a|b|c\n" * 2000,
         ],
         ids=[
             "value-lists",
@@ -2551,6 +2568,9 @@ class TestJudgeSecretsInMarkup:
             "long-lists",
             "escaped-values",
             "escaped-objects",
+            "psql-records",
+            "psql-headers",
+            "psql-rows",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2569,6 +2589,9 @@ class TestJudgeSecretsInMarkup:
             "_PAIR_START_RE",
             "_PAIR_VALUE_RE",
             "_PAIR_END_RE",
+            "_PSQL_SEPARATOR_RE",
+            "_PSQL_RECORD_RE",
+            "_TEXT_LINE_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
         cell_label = judge_module._cell_label
