@@ -480,6 +480,12 @@ _PIPE_RE = re.compile(r"\|")
 _PSQL_SEPARATOR_RE = re.compile(r"(?m)^-+(?:\+-+)+\r?$")
 _PSQL_RECORD_RE = re.compile(r"(?m)^-\[ RECORD \d+ \][-+]*\r?$")
 _TEXT_LINE_RE = re.compile(r"[^\n]*")
+# A header of columns aligned by spaces (kubectl's `NAME   PASSWORD   AGE`, `docker ps`'s `CONTAINER ID   IMAGE`): two
+# names or more in capitals at its line's start, two spaces or more between them; each column's cells start where its
+# name does, a space before them.
+_COLUMN_NAME = r"[A-Z][A-Z0-9_.()/-]*(?: [A-Z][A-Z0-9_.()/-]*)*"
+_COLUMNS_HEADER_RE = re.compile(rf"(?m)^{_COLUMN_NAME}(?:  +{_COLUMN_NAME})+[ \t]*\r?$")
+_COLUMN_NAME_RE = re.compile(r"\S+(?: \S+)*")
 # A cell's text that is a label: one to six words (`API key`, `Your personal access token`), as a name is written,
 # bold or quoted, a `:` after it. One of more than three words labels a secret only by its last one to three words
 # (`... access token`), and not as a sentence ends (`.`): a cell of prose (`Your session expired, sign in again`,
@@ -1500,6 +1506,8 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     if "|" in text:
         spans += _pipe_table_spans(text, hide)
         spans += _psql_table_spans(text, hide)
+    if "  " in text:
+        spans += _column_table_spans(text, hide)
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
@@ -1868,6 +1876,36 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
             if hidden and stop > start:
                 spans.append((start, stop))
             at = row.end() + 1
+    return spans
+
+
+def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the cells of `text`'s space-aligned tables stand under a column a secret's name heads (kubectl's `NAME
+    PASSWORD` then `web   ...`): the rows after its header, each with a cell starting at each column's start, up to
+    a line that is none (blank, out of line, or another header)."""
+    spans: list[tuple[int, int]] = []
+    for header in _COLUMNS_HEADER_RE.finditer(text):
+        names = list(_COLUMN_NAME_RE.finditer(header[0]))
+        row = _TableRow()
+        for column, name in enumerate(names):
+            row.read_label(name[0], column, hide)
+        secret_columns = row.header_secret_columns()
+        if not secret_columns:
+            continue
+        starts = [name.start() for name in names]
+        at = header.end() + 1
+        while at < len(text) and (line := _TEXT_LINE_RE.match(text, at)) is not None:
+            cells = line[0].rstrip("\r")
+            if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
+                break
+            if not all(start < len(cells) and cells[start - 1] == " " != cells[start] for start in starts[1:]):
+                break
+            for column in secret_columns:
+                end = starts[column + 1] if column + 1 < len(starts) else len(cells)
+                cell = cells[starts[column] : end]
+                if cell.strip():
+                    spans.append((at + starts[column], at + starts[column] + len(cell.rstrip())))
+            at = line.end() + 1
     return spans
 
 

@@ -2395,6 +2395,13 @@ class TestJudgeSecretsInMarkup:
                 "-----------+--------\n api_token | <redacted>\n region    | eu\n\n-[ RECORD 1 ]-+-------\n"
                 "id       | 1\npassword | <redacted>\n         | <redacted>\nuser     | bob\n",
             ),
+            # Columns aligned by spaces under a header in capitals (kubectl's custom columns, `docker ps`).
+            (
+                b"NAME   PASSWORD   AGE\napp    s3cr3t     3d\ndb     s3cr3t-2   5d\n\n"
+                b"CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   s3cr3t x\n",
+                "NAME   PASSWORD   AGE\napp    <redacted>     3d\ndb     <redacted>   5d\n\n"
+                "CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   <redacted>\n",
+            ),
         ],
         ids=[
             "soap",
@@ -2448,6 +2455,7 @@ class TestJudgeSecretsInMarkup:
             "long-labels",
             "env-list-in-json-string",
             "psql-tables",
+            "aligned-columns",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2495,6 +2503,9 @@ class TestJudgeSecretsInMarkup:
             # psql's tables of no secret; lines whose `|` stand under no `+`.
             b" id | name\n----+------\n  1 | bob\n-[ RECORD 1 ]-+----\nid | 1\nname | ann\n\n"
             b"token | ok\n---+---\na | b\n",
+            # Columns of no secret; a line in capitals, prose under it out of line with it.
+            b"NAME      TYPE     DATA   AGE\napi-key   Opaque   2      3d\n\n"
+            b"WARNING  TOKEN EXPIRED\nsee the docs now\n",
             # Lists of names, not pairs: a schema's required members, a list of three, a pair not in a list.
             b'{"required": ["password", "email"], "cols": [["token", "id", "name"]], "x": ("token", "expired")}',
         ],
@@ -2551,6 +2562,9 @@ class TestJudgeSecretsInMarkup:
             "-[ RECORD 1 ]-+--\npassword | x\n" * 1000,
             " token | a\n-------+---\n" * 1000,
             "x\n-+-+-\n" + "a|b|c\n" * 2000,
+            # Headers of aligned columns, each over the next; a table of many rows.
+            "A  TOKEN\n" * 2000,
+            "NAME  TOKEN\n" + "a     b\n" * 2000,
         ],
         ids=[
             "value-lists",
@@ -2571,6 +2585,8 @@ class TestJudgeSecretsInMarkup:
             "psql-records",
             "psql-headers",
             "psql-rows",
+            "column-headers",
+            "column-rows",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2592,6 +2608,8 @@ class TestJudgeSecretsInMarkup:
             "_PSQL_SEPARATOR_RE",
             "_PSQL_RECORD_RE",
             "_TEXT_LINE_RE",
+            "_COLUMNS_HEADER_RE",
+            "_COLUMN_NAME_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
         cell_label = judge_module._cell_label
