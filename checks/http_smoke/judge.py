@@ -406,6 +406,23 @@ _ATTRIBUTE_RE = re.compile(
 )
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
+# A mapping's naming and value members as AWS and other APIs name them, a word before: CloudFormation's
+# `{"ParameterKey": "DbPassword", "ParameterValue": "..."}` and `OutputKey`/`OutputValue`, Elastic Beanstalk's
+# `OptionName`, a tagging API's `TagKey`/`TagValue`, `AttributeName`/`AttributeValue` (any case).
+_NAMING_PREFIXED_RE = re.compile(r"(?i)(?:parameter|output|option|tag|attribute|variable|setting|field)(?:key|name|id)")
+_VALUE_PREFIXED_RE = re.compile(r"(?i)(?:parameter|output|option|tag|attribute|variable|setting|field)value")
+
+
+def _is_naming_member(name: str) -> bool:
+    """Whether a mapping's member (a tag's attribute) of that name holds the name of the value beside it."""
+    return name.lower() in _NAMING_ATTRIBUTES or _NAMING_PREFIXED_RE.fullmatch(name) is not None
+
+
+def _is_value_member(name: str) -> bool:
+    """Whether a mapping's member (a tag's attribute) of that name holds the value its naming member names."""
+    return name.lower() in _VALUE_ATTRIBUTES or _VALUE_PREFIXED_RE.fullmatch(name) is not None
+
+
 # A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
 # or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
 # any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
@@ -422,16 +439,31 @@ _LINE_ENTRY_RE = re.compile(
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
 # An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
 # name starts with no digit: `{12:30}`); its value may start on the next line.
+# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`).
 _FLOW_KEY_RE = re.compile(
-    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"""
+    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99})"""
+    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})\\")"""
     r"[ \t]*:(?!:)\s*"
 )
-# An entry's value: quoted (to its closing quote; its text in group `single` or `double`), or plain (to the next `,`
-# or bracket); either may run over lines, as YAML folds one longer than a line (cut at the line's end, the rest was
-# shown); an object or a list starts with its bracket, read as the text's own.
+# An entry's value: quoted (to its closing quote, escaped too; its text in group `single`, `double` or `escaped`), or
+# plain (to the next `,` or bracket); either may run over lines, as YAML folds one longer than a line (cut at the
+# line's end, the rest was shown); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
-    r"""b?'(?P<single>(?:[^']|'')*)'|"(?P<double>(?:[^"\\]|\\[\s\S])*)"|(?P<plain>[^,{}\[\]]*)"""
+    r"""b?'(?P<single>(?:[^']|'')*)'|"""
+    r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
+    r"""|\\"(?P<escaped>(?:[^"\\]|\\[^"])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
+# A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
+# JSON's `[["password", "..."]]`): its bracket after a list's bracket or a comma, its quoted name and its `,`; then
+# its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
+# no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
+_PAIR_START_RE = re.compile(
+    r"""[\[(,]\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
+)
+_PAIR_VALUE_RE = re.compile(
+    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+)
+_PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
 # row or a table: a cell whose text is a secret's name (`<td>password</td>`) labels the next cell of its row, and a
 # header row's one (`<th>password</th>`) the cells of its column below.
@@ -442,8 +474,24 @@ _CELL_NAMES = frozenset({"td", "th", "dt", "dd"})
 _PIPE_LINE_RE = re.compile(r"(?m)^[ \t]*[|+][^\r\n]*")
 _PIPE_SEPARATOR_RE = re.compile(r"[ \t|+:=-]*[-=][ \t|+:=-]*")
 _PIPE_RE = re.compile(r"\|")
-# A cell's text that is a label: one to three words (`API key`), as a name is written, bold or quoted, a `:` after it.
-_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,2})[*_`'\":]*")
+# psql's tables, whose rows start with no `|`: an aligned one's line under its header (`----+----------`, a `+` under
+# each `|` between columns: two columns or more), and an expanded one's record line (`\\x`: `-[ RECORD 1 ]-+---`),
+# each row of it a column's name and value (`password | ...`); a line of the text, read one at a time.
+_PSQL_SEPARATOR_RE = re.compile(r"(?m)^-+(?:\+-+)+\r?$")
+_PSQL_RECORD_RE = re.compile(r"(?m)^-\[ RECORD \d+ \][-+]*\r?$")
+_TEXT_LINE_RE = re.compile(r"[^\n]*")
+# A header of columns aligned by spaces (kubectl's `NAME   PASSWORD   AGE`, `docker ps`'s `CONTAINER ID   IMAGE`): two
+# names or more in capitals at its line's start, two spaces or more between them; each column's cells start where its
+# name does, a space before them.
+_COLUMN_NAME = r"[A-Z][A-Z0-9_.()/-]*(?: [A-Z][A-Z0-9_.()/-]*)*"
+_COLUMNS_HEADER_RE = re.compile(rf"(?m)^{_COLUMN_NAME}(?:  +{_COLUMN_NAME})+[ \t]*\r?$")
+_COLUMN_NAME_RE = re.compile(r"\S+(?: \S+)*")
+# A cell's text that is a label: one to six words (`API key`, `Your personal access token`), as a name is written,
+# bold or quoted, a `:` after it. One of more than three words labels a secret only by its last one to three words
+# (`... access token`), and not as a sentence ends (`.`): a cell of prose (`Your session expired, sign in again`,
+# `The token was revoked`) labels nothing.
+_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,5})[*_`'\":]*")
+_LABEL_NAME_WORDS = 3
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
 # A validation error's message under a field's name, as validators write it (`password: must be at least 8
@@ -830,7 +878,7 @@ def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) ->
     """Whether `path` finds the `value` or `content` member of an object whose `name`, `key`, `id` or `property` is a
     secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case."""
     last = path.steps[-1] if path.steps else None
-    if not isinstance(last, str) or last.lower() not in _VALUE_ATTRIBUTES:
+    if not isinstance(last, str) or not _is_value_member(last):
         return False
     found, parent = JsonPath(path.text, path.steps[:-1]).find(document)
     return (
@@ -838,7 +886,7 @@ def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) ->
         and isinstance(parent, dict)
         and any(
             isinstance(name, str)
-            and name.lower() in _NAMING_ATTRIBUTES
+            and _is_naming_member(name)
             and isinstance(named, str)
             and secret_names.hide(named.strip())
             for name, named in parent.items()
@@ -1428,7 +1476,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             if "=" not in tag[0]:
                 continue
             attributes = [(a, next(g for g in (2, 3, 4) if a[g] is not None)) for a in _ATTRIBUTE_RE.finditer(tag[0])]
-            named = any(a[1].lower() in _NAMING_ATTRIBUTES and hide(a[group]) for a, group in attributes)
+            named = any(_is_naming_member(a[1]) and hide(a[group]) for a, group in attributes)
             tag_name = _MARKUP_TAG_NAME_RE.match(tag[0], 1)
             assert tag_name is not None  # _TAG_RE's tags start with one
             # The `value` of an element of a secret's name (`<token value="..."/>`) or of a password field (`<input
@@ -1441,8 +1489,8 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             for attribute, group in attributes:
                 name = attribute[1].lower()
                 # A naming attribute's value is a name (`key="Region"`), however the attribute is named.
-                by_name = name not in _NAMING_ATTRIBUTES and hide(attribute[1].rpartition(":")[2])
-                if by_name or (valued and name in _VALUE_ATTRIBUTES):
+                by_name = not _is_naming_member(name) and hide(attribute[1].rpartition(":")[2])
+                if by_name or (valued and _is_value_member(name)):
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
             if named and not tag[0].endswith("/>"):
                 # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
@@ -1451,10 +1499,15 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 spans.append((tag.end(), len(text) if text_end < 0 else text_end))
     if "{" in text:
         spans += _flow_mapping_spans(text, hide)
+    if "," in text:
+        spans += _pair_spans(text, hide)
     if "<" in text:
         spans += _html_table_spans(text, hide)
     if "|" in text:
         spans += _pipe_table_spans(text, hide)
+        spans += _psql_table_spans(text, hide)
+    if "  " in text:
+        spans += _column_table_spans(text, hide)
     # Where the last block hidden ends: an entry inside it is hidden with it, and is not read again (read, each of
     # thousands of `- token:` lines scanned every line after it, for seconds).
     covered = 0
@@ -1466,9 +1519,9 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         column = entry.start("key") - entry.start()
         if column < named_column:
             named_column = -1
-        if name.lower() in _NAMING_ATTRIBUTES:
+        if _is_naming_member(name):
             named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
-        named = column == named_column and name.lower() in _VALUE_ATTRIBUTES
+        named = column == named_column and _is_value_member(name)
         if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
@@ -1544,7 +1597,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         key = _FLOW_KEY_RE.match(text, at)
         if key is None:
             continue
-        name = key["single"] or key["double"] or key["bare"]
+        name = key["single"] or key["double"] or key["bare"] or key["escaped"].replace("\\\\", "\\")
         if key.end() < len(text) and text[key.end()] in "{[":
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
@@ -1552,13 +1605,13 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 end = container_end(text, key.end())
                 spans.append((key.end(), end))
                 at = end
-            elif name.lower() in _VALUE_ATTRIBUTES:
+            elif _is_value_member(name):
                 # Read as the text's own (its entries searched too): its span is known when it closes.
                 value_start, value_of = key.end(), frames[-1]
             continue
         value = _FLOW_VALUE_RE.match(text, key.end())
         assert value is not None  # a plain value may be empty
-        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        group = next(g for g in ("single", "double", "escaped", "plain") if value[g] is not None)
         value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
         if (
             hide(name)
@@ -1573,9 +1626,9 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             # each read once more).
             start = value.start(group)
             spans += [(start + a, start + b) for a, b in _flow_mapping_spans(value[group], hide)]
-        if name.lower() in _NAMING_ATTRIBUTES and hide(value[group].strip()):
+        if _is_naming_member(name) and hide(value[group].strip()):
             frames[-1].named = True
-        if name.lower() in _VALUE_ATTRIBUTES:
+        if _is_value_member(name):
             frames[-1].values.append(value_span)
         at = value.end()
     # An answer cut inside a mapping: what its naming entry named is still a secret.
@@ -1584,11 +1637,34 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     return spans
 
 
+def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s lists of pairs stand that a secret's name names (`[('password', '...')]`, a
+    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`)."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (pair := _PAIR_START_RE.search(text, at)) is not None:
+        at = pair.end()
+        name = pair["single"] or pair["double"]
+        if pair["double"]:
+            with contextlib.suppress(ValueError):
+                name = json.loads(f'"{name}"')
+        if not hide(name):
+            continue
+        value = _PAIR_VALUE_RE.match(text, at)
+        if value is None or _PAIR_END_RE.match(text, value.end()) is None:
+            continue
+        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        if value[group] and not _is_validation_message(value[group]):
+            spans.append(value.span(group))
+        at = value.end()
+    return spans
+
+
 def _cell_label(cell: str) -> str | None:
     """A table cell's text (its tags aside) when it is written as a name is (`password`, `**API key**`), else None."""
     if len(cell) > _LABEL_MAX_CHARS:
         return None
-    label = _LABEL_RE.fullmatch(_INNER_TAG_RE.sub("", cell).strip())
+    label = _LABEL_RE.fullmatch(" ".join(_INNER_TAG_RE.sub("", cell).split()))
     return None if label is None else label[1]
 
 
@@ -1610,10 +1686,18 @@ class _TableRow:
         label = _cell_label(cell)
         if label is None:
             return False
-        self.value_column |= label.lower() in _VALUE_ATTRIBUTES
-        if label.lower() in _NAMING_ATTRIBUTES:
+        self.value_column |= _is_value_member(label)
+        if _is_naming_member(label):
             self.naming_columns.add(column)
-        if not hide(label):
+        words = label.split(" ")
+        if len(words) > _LABEL_NAME_WORDS:
+            # Named by its last words as they end: not by a secret's word before them (`The token was revoked`).
+            tails = [" ".join(words[-count:]) for count in range(1, _LABEL_NAME_WORDS + 1)]
+            if label.endswith(".") or not any(
+                hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0])) for count, tail in enumerate(tails, 1)
+            ):
+                return False
+        elif not hide(label):
             return False
         self.secret_columns.add(column)
         return True
@@ -1744,6 +1828,85 @@ def _pipe_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
         # What follows a row's closing `|` is no cell (counted, a header row of a label and its value was three).
         pending.cells = len(bounds) - (not text[pipes[-1] + 1 : line.end()].strip())
     return spans + (pending.labelled if pending else [])
+
+
+def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s psql tables stand that a secret's name labels: in an aligned table (its header,
+    `----+----` under it, rows with a `|` over each `+`), the cells of a column a secret's name heads, and the cell
+    after a label cell in its row, as a pipe table's; in an expanded one (`-[ RECORD 1 ]-+---` then `name | value`
+    rows), the value of a secret's row, with its lines that go on (`| ...` under it)."""
+    spans: list[tuple[int, int]] = []
+    for separator in _PSQL_SEPARATOR_RE.finditer(text):
+        header_start = text.rfind("\n", 0, max(separator.start() - 1, 0)) + 1
+        if separator.start() == 0:
+            continue
+        line = separator[0].rstrip("\r")
+        pipes = [at for at, char in enumerate(line) if char == "+"]
+        bounds = list(zip([-1, *pipes], [*pipes, len(line)], strict=True))
+        header = _TableRow()
+        for column, (pipe, end) in enumerate(bounds):
+            header.read_label(
+                text[header_start + pipe + 1 : min(header_start + end, separator.start() - 1)], column, hide
+            )
+        secret_columns = header.header_secret_columns()
+        at = separator.end() + 1
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
+            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in pipes):
+                break
+            cells = _TableRow(header=False)
+            labelled = False
+            for column, (pipe, end) in enumerate(bounds):
+                cell = row[0][pipe + 1 : end if column < len(bounds) - 1 else len(row[0])].rstrip("\r")
+                start, stop = at + pipe + 1 + len(cell) - len(cell.lstrip()), at + pipe + 1 + len(cell.rstrip())
+                if stop > start and (column in secret_columns or labelled):
+                    spans.append((start, stop))
+                labelled = stop > start and cells.read_label(cell, column, hide)
+            at = row.end() + 1
+    for record in _PSQL_RECORD_RE.finditer(text):
+        at, hidden = record.end() + 1, False
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
+            pipe = row[0].find("|")
+            if pipe < 0 or _PSQL_RECORD_RE.fullmatch(row[0]):
+                break
+            name = row[0][:pipe].strip()
+            if name:
+                hidden = _TableRow(header=False).read_label(name, 0, hide)
+            value = row[0][pipe + 1 :].rstrip("\r")
+            start, stop = at + pipe + 1 + len(value) - len(value.lstrip()), at + pipe + 1 + len(value.rstrip())
+            if hidden and stop > start:
+                spans.append((start, stop))
+            at = row.end() + 1
+    return spans
+
+
+def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the cells of `text`'s space-aligned tables stand under a column a secret's name heads (kubectl's `NAME
+    PASSWORD` then `web   ...`): the rows after its header, each with a cell starting at each column's start, up to
+    a line that is none (blank, out of line, or another header)."""
+    spans: list[tuple[int, int]] = []
+    for header in _COLUMNS_HEADER_RE.finditer(text):
+        names = list(_COLUMN_NAME_RE.finditer(header[0]))
+        row = _TableRow()
+        for column, name in enumerate(names):
+            row.read_label(name[0], column, hide)
+        secret_columns = row.header_secret_columns()
+        if not secret_columns:
+            continue
+        starts = [name.start() for name in names]
+        at = header.end() + 1
+        while at < len(text) and (line := _TEXT_LINE_RE.match(text, at)) is not None:
+            cells = line[0].rstrip("\r")
+            if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
+                break
+            if not all(start < len(cells) and cells[start - 1] == " " != cells[start] for start in starts[1:]):
+                break
+            for column in secret_columns:
+                end = starts[column + 1] if column + 1 < len(starts) else len(cells)
+                cell = cells[starts[column] : end]
+                if cell.strip():
+                    spans.append((at + starts[column], at + starts[column] + len(cell.rstrip())))
+            at = line.end() + 1
+    return spans
 
 
 def _is_validation_message(value: str) -> bool:

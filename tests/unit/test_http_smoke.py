@@ -2348,6 +2348,60 @@ class TestJudgeSecretsInMarkup:
                 b'{"password": "must match tiger orbit river"}\ntoken: is required blue horse staple\n',
                 '{"password": "<redacted>"}\ntoken: <redacted>\n',
             ),
+            # CloudFormation's parameters (as JSON and as YAML) and a tag list: the value beside a naming member.
+            (
+                b'{"Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t"}, {"ParameterKey": "Env",'
+                b' "ParameterValue": "prod"}], "Tags": [{"Key": "api_token", "Value": "s3cr3t"}, {"Key": "team",'
+                b' "Value": "ops"}]}\n- ParameterKey: DbPassword\n  ParameterValue: s3cr3t\n- OutputKey: Url\n'
+                b"  OutputValue: https://app\n",
+                '{"Parameters": [{"ParameterKey": "<redacted>", "ParameterValue": "<redacted>"}, {"ParameterKey":'
+                ' "<redacted>", "ParameterValue": "prod"}], "Tags": [{"Key": "<redacted>", "Value": "<redacted>"},'
+                ' {"Key": "<redacted>", "Value": "ops"}]}\n- ParameterKey: <redacted>\n  ParameterValue: <redacted>\n'
+                "- OutputKey: <redacted>\n  OutputValue: https://app\n",
+            ),
+            # Lists of pairs: a header list's repr (bytes too), a form's pairs, JSON's lists of two.
+            (
+                b"headers=[(b'host', b'app'), (b'x-api-key', b's3cr3t')] form=[('password', 's3cr3t'), ('n', '1')]\n"
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t"], ["session_id", 4711]]}',
+                "headers=[(b'host', b'app'), (b'x-api-key', b'<redacted>')] form=[('password', '<redacted>'), ('n',"
+                " '1')]\n"
+                '{"pairs": [["user", "bob"], ["access_token", "<redacted>"], ["session_id", <redacted>]]}',
+            ),
+            # A label of more than three words naming a secret by its last ones, over lines and tags, a `:` after it;
+            # a header's, a pipe table's.
+            (
+                b"<table><tr><td>Your personal access token</td><td>s3cr3t</td></tr></table><dl><dt>Your\n personal"
+                b" <b>access</b> token:</dt><dd>s3cr3t</dd></dl><table><tr><th>Name</th><th>Personal access token"
+                b"</th></tr><tr><td>ci</td><td>s3cr3t</td></tr></table>\n| The new API key | s3cr3t |\n",
+                "<table><tr><td>Your personal access token</td><td><redacted></td></tr></table><dl><dt>Your\n personal"
+                " <b>access</b> token:</dt><dd><redacted></dd></dl><table><tr><th>Name</th><th>Personal access token"
+                "</th></tr><tr><td>ci</td><td><redacted></td></tr></table>\n| The new API key | <redacted> |\n",
+            ),
+            # An env list, a tag list and CloudFormation's parameters quoted in JSON strings, their quotes escaped.
+            (
+                rb'{"detail": "upstream: {\"env\": [{\"name\":\"DB_PASSWORD\",\"value\":\"s3cr3t\"}, {\"name\":'
+                rb' \"REGION\", \"value\": \"eu\"}]}", "e": ["[{\"Key\":\"api_token\",\"Value\":\"s3cr3t\"}]"],'
+                rb' "p": "{\"ParameterKey\":\"DbPassword\",\"ParameterValue\":\"s3cr3t\"}"}',
+                r'{"detail": "upstream: {\"env\": [{\"name\":\"DB_PASSWORD\",\"value\":\"<redacted>\"}, {\"name\":'
+                r' \"REGION\", \"value\": \"eu\"}]}", "e": ["[{\"Key\":\"<redacted>\",\"Value\":\"<redacted>\"}]"],'
+                r' "p": "{\"ParameterKey\":\"<redacted>\",\"ParameterValue\":\"<redacted>\"}"}',
+            ),
+            # psql's tables: aligned (a secret column; a key column beside a value column), expanded (`\x`).
+            (
+                b" id | password | note\n----+----------+------\n  1 | s3cr3t   | x\n(1 row)\n\n    key    | value\n"
+                b"-----------+--------\n api_token | s3cr3t\n region    | eu\n\n-[ RECORD 1 ]-+-------\nid       | 1\n"
+                b"password | s3cr3t+\n         | s3cr3t\nuser     | bob\n",
+                " id | password | note\n----+----------+------\n  1 | <redacted>   | x\n(1 row)\n\n    key    | value\n"
+                "-----------+--------\n api_token | <redacted>\n region    | eu\n\n-[ RECORD 1 ]-+-------\n"
+                "id       | 1\npassword | <redacted>\n         | <redacted>\nuser     | bob\n",
+            ),
+            # Columns aligned by spaces under a header in capitals (kubectl's custom columns, `docker ps`).
+            (
+                b"NAME   PASSWORD   AGE\napp    s3cr3t     3d\ndb     s3cr3t-2   5d\n\n"
+                b"CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   s3cr3t x\n",
+                "NAME   PASSWORD   AGE\napp    <redacted>     3d\ndb     <redacted>   5d\n\n"
+                "CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   <redacted>\n",
+            ),
         ],
         ids=[
             "soap",
@@ -2396,6 +2450,12 @@ class TestJudgeSecretsInMarkup:
             "python-bytes-dict",
             "flow-in-json-string",
             "passphrase-as-message",
+            "cloudformation-parameters",
+            "lists-of-pairs",
+            "long-labels",
+            "env-list-in-json-string",
+            "psql-tables",
+            "aligned-columns",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2437,6 +2497,17 @@ class TestJudgeSecretsInMarkup:
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
             b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
+            # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
+            b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
+            b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            # psql's tables of no secret; lines whose `|` stand under no `+`.
+            b" id | name\n----+------\n  1 | bob\n-[ RECORD 1 ]-+----\nid | 1\nname | ann\n\n"
+            b"token | ok\n---+---\na | b\n",
+            # Columns of no secret; a line in capitals, prose under it out of line with it.
+            b"NAME      TYPE     DATA   AGE\napi-key   Opaque   2      3d\n\n"
+            b"WARNING  TOKEN EXPIRED\nsee the docs now\n",
+            # Lists of names, not pairs: a schema's required members, a list of three, a pair not in a list.
+            b'{"required": ["password", "email"], "cols": [["token", "id", "name"]], "x": ("token", "expired")}',
         ],
     )
     def test_shown(self, body):
@@ -2481,6 +2552,19 @@ class TestJudgeSecretsInMarkup:
             "{a: \"x {b: 'y {c: [1, {d: 2}]}'}\", " * 1000,
             # Tables nested in secret cells, each taken up again at its end.
             "<table><tr><th>token</th></tr><tr><td><table>" * 500 + "</table></td></tr></table>" * 500,
+            # Pairs opened and never closed, their values cut, on one line.
+            "[('password', '[(\"token\", \"" * 1000,
+            "[['token', 'a', " * 2000,
+            # Escaped names and values quoted in a JSON string, cut.
+            '{"a": "{\\"name\\":\\"api_key\\",\\"value\\":\\"x, ' * 1000,
+            '{\\"token\\":{\\"a\\":\\"' * 1000,
+            # psql's records, headers each over its line, a table of many rows.
+            "-[ RECORD 1 ]-+--\npassword | x\n" * 1000,
+            " token | a\n-------+---\n" * 1000,
+            "x\n-+-+-\n" + "a|b|c\n" * 2000,
+            # Headers of aligned columns, each over the next; a table of many rows.
+            "A  TOKEN\n" * 2000,
+            "NAME  TOKEN\n" + "a     b\n" * 2000,
         ],
         ids=[
             "value-lists",
@@ -2494,6 +2578,15 @@ class TestJudgeSecretsInMarkup:
             "quotes-over-lines",
             "quoted-mappings",
             "nested-tables",
+            "cut-pairs",
+            "long-lists",
+            "escaped-values",
+            "escaped-objects",
+            "psql-records",
+            "psql-headers",
+            "psql-rows",
+            "column-headers",
+            "column-rows",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2509,6 +2602,14 @@ class TestJudgeSecretsInMarkup:
             "_PIPE_LINE_RE",
             "_PIPE_RE",
             "_PIPE_SEPARATOR_RE",
+            "_PAIR_START_RE",
+            "_PAIR_VALUE_RE",
+            "_PAIR_END_RE",
+            "_PSQL_SEPARATOR_RE",
+            "_PSQL_RECORD_RE",
+            "_TEXT_LINE_RE",
+            "_COLUMNS_HEADER_RE",
+            "_COLUMN_NAME_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
         cell_label = judge_module._cell_label
@@ -2549,6 +2650,12 @@ class TestJudgeExpectedSecrets:
                 b'{"env": [{"name": "DB_PASSWORD", "value": "s3cr3t-v4lue"}]}',
                 {},
                 'json $.env[0].value equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.Parameters[0].ParameterValue", "equals": "other"}]},
+                b'{"Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t-v4lue"}]}',
+                {},
+                'json $.Parameters[0].ParameterValue equals: expected "<redacted>", got "<redacted>"',
             ),
             (
                 {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
