@@ -2877,6 +2877,14 @@ class TestShellLinesThatLoseTheVerdict:
             f"OUT=$({CHECK_LINE}) || true",
             f"OUT=$({CHECK_LINE}) DATE=$(date)",
             f'OUT="$({CHECK_LINE})"; echo "${{OUT}}" | tee /reports/smoke.txt',
+            # A test of the check's output alone is true whenever it printed anything: its fail too. Before: not read.
+            f'OUT=$({CHECK_LINE}); [ -n "$OUT" ]',
+            f'test -n "$({CHECK_LINE})"',
+            f'[ "$({CHECK_LINE})" ]',
+            f'[ "`{CHECK_LINE}`" != "" ]',
+            f'OUT=$({CHECK_LINE}); test "${{OUT}}"',
+            f'export OUT=$({CHECK_LINE}); [ ! -z "$OUT" ] && echo passed',
+            f'OUT=$({CHECK_LINE}); [ "" != "$OUT" ] || exit 1',
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
@@ -2885,8 +2893,10 @@ class TestShellLinesThatLoseTheVerdict:
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
             "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
-            "substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT that exits 0, `set "
-            "-n`): the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+            "substituted in another command's words, `echo $(analyzer run ...)`, or only tested for being printed, `[ "
+            '-n "$OUT" ]`, true whatever the verdict, a `trap` that exits 0 on EXIT or on a signal that stops the pod, '
+            "TERM, INT or HUP, `set -n`): the check's verdict is lost, and it exits 0, a Successful Job, and no "
+            "verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -2935,7 +2945,15 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f'echo "{CHECK_LINE} at $(date)"; {CHECK_LINE} --at "$AT"'),
             # Not read: a test of the check's output, a substitution of more than one command, quoted, nested.
             (["-c"], f'[ "$({CHECK_LINE})" = pass ]'),
-            (["-c"], f'test -n "$({CHECK_LINE})"'),
+            (["-c"], f'[ "$({CHECK_LINE} --format text | cut -d" " -f1)" = PASS ]'),
+            # A test of the check's output: its status is the check's where errexit stops at the assignment; a
+            # variable assigned anything else since, or before, is not the output; a comparison is not read.
+            (["-ec"], f'OUT=$({CHECK_LINE}); [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}) && [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); OUT=; [ -n "$OUT" ] || exit 1'),
+            (["-c"], f'[ -n "$OUT" ] || exit 1; OUT=$({CHECK_LINE})'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = "verdict: pass" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -z "$OUT" ]'),
             (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
             (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
             (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
@@ -3672,7 +3690,15 @@ class TestTrapsOnExit:
             f"{CHECK_LINE} || trap 'exit 0' EXIT",
             f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
             # Another signal's trap changes nothing of a line that ends normally. Before: the line was not read.
-            f"trap 'exit 0' TERM; {CHECK_LINE}; echo done",
+            f"trap 'exit 0' USR1; {CHECK_LINE}; echo done",
+            # On a signal that stops the pod (its eviction, deletion, a node drained), during the check: the shell
+            # exits 0, and the Job may complete without a verdict. Before: read as keeping the check's exit.
+            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'echo stopped; exit 0' SIGTERM; {CHECK_LINE}",
+            f"trap 'exit 0' term; {CHECK_LINE}",
+            f"trap 'exit 0' 15; {CHECK_LINE}",
+            f"set -e; trap 'exit 0' INT; {CHECK_LINE}",
+            f"trap 'exit 0' HUP USR1; {CHECK_LINE} && echo passed",
             # bash and dash take a condition's name in any case, and 0 written as 00.
             f"trap 'exit 0' exit; {CHECK_LINE}",
             f"trap 'exit 0' Exit; {CHECK_LINE}",
@@ -3683,7 +3709,9 @@ class TestTrapsOnExit:
         # Before: not read (`trap`), as a line that may keep the check's exit.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
         assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
-        assert "a `trap` on EXIT that exits 0, `set -n`): the check's verdict is lost" in found, found
+        assert "a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, INT or HUP, `set -n`): the " in (
+            found
+        ), found
 
     @pytest.mark.parametrize(
         "line",
@@ -3694,12 +3722,15 @@ class TestTrapsOnExit:
             f"trap - EXIT; {CHECK_LINE}",
             f"trap -p; {CHECK_LINE}",
             f"trap; {CHECK_LINE}",
-            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; another
-            # signal's exit (SIGTERM comes with the Job's end) changes nothing of a line that ends by itself.
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; the exit
+            # of a signal that does not stop a pod (USR1, QUIT) changes nothing of a line that ends by itself.
             f"trap 'exit 1' EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT & {CHECK_LINE}",
-            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'exit 0' USR1; {CHECK_LINE}",
+            f"trap 'exit 0' QUIT; {CHECK_LINE}",
+            f"trap 'exit 143' TERM; {CHECK_LINE}",
+            f"trap 'echo stopped; exit' TERM; {CHECK_LINE}",
             f"trap 'exit $rc' EXIT; {CHECK_LINE}",
             f"trap 'exit 0; {CHECK_LINE}' EXIT; {CHECK_LINE}",
         ],
