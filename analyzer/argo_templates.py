@@ -1958,13 +1958,15 @@ def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str
 def _may_run_a_check(container: dict[str, Any]) -> bool:
     """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
     program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
-    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or call its run endpoint, or are filled
-    in; not another image's program that never names it (`busybox sleep 1`, `curl URL`) or names only its host
-    (`wget http://analyzer:8080/healthz`), whose exit 0 says nothing of a check."""
+    words may run the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`, `/opt/analyzer/smoke.sh`: see
+    `_runs_the_analyzer`) or call its run endpoint, or are filled in; not another image's program that never names it
+    (`busybox sleep 1`, `curl URL`), names it only as its host (`wget http://analyzer:8080/healthz`) or as a file or
+    value (`cat /shared/analyzer-result.json`, `sleep 1 --log-dir=/tmp/analyzer-logs`), whose exit 0 says nothing of
+    a check."""
     words = _container_words(container)
     if words is None or _of_analyzer(container) or not container.get("command"):
         return True
-    return any(_names_the_analyzer(word) or _filled_in(word) for word in words)
+    return _runs_the_analyzer(words) or any(_calls_run(word) or _filled_in(word) for word in words)
 
 
 # A URL in a container's word (up to a space, a quote or a shell operator).
@@ -1972,15 +1974,62 @@ _WORD_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`;&|<>()]*")
 _RUN_PATH_RE = re.compile(r"/checks?/[^/]+/run/?$")
 
 
-def _names_the_analyzer(word: str) -> bool:
-    """Whether a word names the analyzer outside a URL (`analyzer run X`, `/opt/analyzer/smoke.sh`), or holds a URL
-    calling its run endpoint, whatever the host (`curl http://gate/api/v1/checks/X/run`); a URL naming it as a host
-    only (`http://analyzer:8080/healthz`) runs no check."""
+def _calls_run(word: str) -> bool:
+    """Whether a word holds a URL calling the analyzer's run endpoint, whatever the host (`curl
+    http://gate/api/v1/checks/X/run`); a URL naming it as a host only (`http://analyzer:8080/healthz`) runs no check."""
     urls = _WORD_URL_RE.findall(word)
     # Its query and fragment left out (urlsplit would raise on a bracket it cannot read: `http://[x`).
-    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls) or (
-        "analyzer" in _WORD_URL_RE.sub(" ", word).lower()
-    )
+    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls)
+
+
+# A container's words (and a shell line's) cut into tokens: operators that start a command, redirections, the rest.
+_RUN_TOKEN_RE = re.compile(r"&&|\|\||\$\(|[;&|()`{}\n]|[<>]+|[^\s;&|()`{}<>'\"]+")
+_STARTS_COMMAND = frozenset(
+    {"&&", "||", "$(", ";", "&", "|", "(", ")", "`", "{", "}", "\n"}
+    | {"if", "then", "else", "elif", "while", "until", "do", "!", "exec", "time", "busybox"}
+)
+# Commands that only read, write or show their operands, or wait: a path naming the analyzer there runs nothing
+# (`cat /shared/analyzer-result.json`, `echo waiting for the analyzer`, `[ -f /tmp/analyzer.done ]`).
+_NOT_RUNNING = frozenset(
+    {"cat", "tail", "head", "less", "more", "ls", "stat", "wc", "du", "grep", "egrep", "fgrep", "jq", "yq", "diff"}
+    | {"mkdir", "rmdir", "rm", "touch", "cp", "mv", "ln", "chmod", "chown", "tee", "test", "[", "[[", "sleep"}
+    | {"echo", "printf", "true", "false", ":", "wget", "curl", "cmp", "sha256sum", "md5sum"}
+)
+
+
+def _runs_the_analyzer(words: list[str]) -> bool:
+    """Whether a container's words may run the analyzer, outside a URL: a program (or a shell's line or script, an
+    interpreter's script, a wrapper's program: `timeout 60 analyzer run X`) whose path names it (`analyzer run X`,
+    `/opt/analyzer/smoke.sh`, `python -m analyzer`); not a word naming it only as an option's value, a variable's, a
+    redirection's file or an operand of a command that only reads, writes, shows or waits (`sleep 1
+    --log-dir=/tmp/analyzer-logs`, `cat /shared/analyzer-result.json`, `echo analyzer`), which runs no check."""
+    if _program_words(words)[:1] == ["analyzer"]:
+        # `python -m analyzer`, through an init too.
+        return True
+    program = ""
+    # A shell's words after its own program are its line or script, each a command of its own.
+    shell = bool(words) and words[0].rpartition("/")[2] in _SHELLS
+    starting = True
+    for word in words:
+        starting = starting or (shell and not word.startswith("-"))
+        redirected = False
+        for token in _RUN_TOKEN_RE.findall(_WORD_URL_RE.sub(" ", word)):
+            if token in _STARTS_COMMAND or (starting and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", token)):
+                starting = True
+                continue
+            if token[0] in "<>":
+                redirected = True
+                continue
+            if starting:
+                program, starting = token.rpartition("/")[2], False
+                if "analyzer" in token.lower():
+                    return True
+            elif "analyzer" in token.lower() and not (
+                redirected or token.startswith("-") or "=" in token or program in _NOT_RUNNING
+            ):
+                return True
+            redirected = False
+    return False
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:

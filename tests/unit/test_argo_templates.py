@@ -2885,6 +2885,8 @@ class TestShellLinesThatLoseTheVerdict:
             f'OUT=$({CHECK_LINE}); test "${{OUT}}"',
             f'export OUT=$({CHECK_LINE}); [ ! -z "$OUT" ] && echo passed',
             f'OUT=$({CHECK_LINE}); [ "" != "$OUT" ] || exit 1',
+            # `[` and `]` as words of their own are a test, no glob: the line is read. Before: not read.
+            f"[ -f /skip ] || {CHECK_LINE}",
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
@@ -2954,6 +2956,8 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f'[ -n "$OUT" ] || exit 1; OUT=$({CHECK_LINE})'),
             (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = "verdict: pass" ]'),
             (["-c"], f'OUT=$({CHECK_LINE}); [ -z "$OUT" ]'),
+            (["-c"], f"[ -f /ready ] && {CHECK_LINE}"),
+            (["-c"], f"[ -f /skip ] || {CHECK_LINE} [x]"),
             (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
             (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
             (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
@@ -3392,6 +3396,26 @@ class TestContainersOfOtherImages:
             assert f"{said}, a Successful Job, and no verdict" in found, found
 
     @pytest.mark.parametrize(
+        "command",
+        [
+            ["busybox", "sleep", "1", "--log-dir=/tmp/analyzer-logs"],
+            ["cat", "/shared/analyzer-result.json"],
+            ["sh", "-c", "sleep 5; cat /shared/analyzer-result.json"],
+            ["sh", "-c", "until [ -f /shared/analyzer.done ]; do sleep 1; done"],
+            ["sh", "-c", "echo waiting for the analyzer > /shared/analyzer.log"],
+            ["sh", "-c", "ANALYZER_LOG=/tmp/analyzer.log sleep 1"],
+            ["busybox", "tail", "-n", "20", "/var/log/analyzer.log"],
+        ],
+    )
+    def test_one_naming_the_analyzer_as_a_file_or_value_only_runs_no_check(self, tmp_path, command):
+        # Before: no problem; a path or value naming the analyzer counted it as a container that may run the check.
+        other = {"name": "side", "image": "busybox:1.36", "command": command}
+        for idle in (["sh", "-c", ""], ["sh", "-c", f"{CHECK_LINE} || true"]):
+            (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", *idle), other))[0]
+            assert f"the Job's container 'smoke' runs `{shlex.join(idle)}`" in found, found
+            assert "exits 0, a Successful Job, and no verdict: what waits on the Job reads a pass" in found, found
+
+    @pytest.mark.parametrize(
         "other",
         [
             # Its image's entrypoint: an image built on the analyzer's may run a check.
@@ -3399,6 +3423,16 @@ class TestContainersOfOtherImages:
             {"name": "gate", "image": "ci/gate:1", "args": ["--fast"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
             {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "/opt/analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["python3", "/opt/analyzer/smoke.py", "--fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["timeout", "60", "analyzer", "run", "x"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["tini", "--", "python3", "-m", "analyzer", *RUN]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "cd /opt/analyzer && ./smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "sleep 5; analyzer-smoke --fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "cat /x.json | /opt/analyzer/read.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["env", "X=1", "/usr/local/bin/analyzer", "run", "x"]},
+            # Its image's own wrapper: an image named analyzer.
+            {"name": "gate", "image": "registry.example.com/analyzer:1", "command": ["/usr/local/bin/gate"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
             # The run endpoint called, its verdict read: a check through the analyzer's API, whatever its host.
             # Before: a problem, the URL naming no analyzer.
