@@ -2007,6 +2007,7 @@ def _runs_the_analyzer(words: list[str]) -> bool:
         # `python -m analyzer`, through an init too.
         return True
     program = ""
+    words = _init_stripped(words)
     # A shell's words after its own program are its line or script, each a command of its own.
     shell = bool(words) and words[0].rpartition("/")[2] in _SHELLS
     starting = True

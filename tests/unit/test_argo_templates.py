@@ -3405,6 +3405,7 @@ class TestContainersOfOtherImages:
             ["sh", "-c", "echo waiting for the analyzer > /shared/analyzer.log"],
             ["sh", "-c", "ANALYZER_LOG=/tmp/analyzer.log sleep 1"],
             ["busybox", "tail", "-n", "20", "/var/log/analyzer.log"],
+            ["tini", "--", "sh", "-c", "cat /shared/analyzer-result.json 2> /tmp/analyzer.err"],
         ],
     )
     def test_one_naming_the_analyzer_as_a_file_or_value_only_runs_no_check(self, tmp_path, command):
