@@ -3009,25 +3009,21 @@ def _check_outputs(
 ) -> frozenset[str]:
     """The words of a line (as `_shell_expansions` marks them) that are a check's output and nothing else: its
     substitution (`"$(analyzer run X)"`), or a variable's expansion (`"$OUT"`, `"${OUT}"`) after the line assigned it
-    one (`OUT=$(analyzer run X)`, `export OUT=...`) and before it assigned the variable anything else."""
+    one (`OUT=$(analyzer run X)`, `export OUT=...`, `COPY=$OUT`) and before it assigned the variable anything else."""
     marker = "\x01{}\x01".format
     outputs = {marker(n) for n, ran in enumerate(substituted) if ran is not None and _is_check(ran)}
-    # Each assignment, in the line's order: (the number of the first expansion after it, the variable, whether its
-    # value is the output). Only a line of variables or a declaration sets them for what follows.
-    assignments: list[tuple[int, str, bool]] = []
-    seen = 0
+    # Whether each variable holds the output, in the line's order: only a line of variables or a declaration sets
+    # them for what follows (`OUT=$(analyzer run X) [ -n "$OUT" ]` tests the value before).
+    holds: dict[str, bool] = {}
     for command in commands:
         sets = command[0] in _SHELL_DECLARATIONS or not _assigned(command)
         for word in command:
-            numbers = [int(n) for n in _EXPANSION_RE.findall(word)]
-            seen = max([seen, *(n + 1 for n in numbers)])
+            for n in _EXPANSION_RE.findall(word):
+                if holds.get(names[int(n)] or ""):
+                    outputs.add(marker(int(n)))
             name, equals, value = word.partition("=")
             if sets and equals and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                assignments.append((seen, name, value in outputs))
-    for n, parameter in enumerate(names):
-        values = [holds for after, variable, holds in assignments if variable == parameter and after <= n]
-        if values and values[-1]:
-            outputs.add(marker(n))
+                holds[name] = value in outputs
     return frozenset(outputs)
 
 

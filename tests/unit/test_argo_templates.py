@@ -2885,6 +2885,7 @@ class TestShellLinesThatLoseTheVerdict:
             f'OUT=$({CHECK_LINE}); test "${{OUT}}"',
             f'export OUT=$({CHECK_LINE}); [ ! -z "$OUT" ] && echo passed',
             f'OUT=$({CHECK_LINE}); [ "" != "$OUT" ] || exit 1',
+            f'OUT=$({CHECK_LINE}); COPY=$OUT; [ -n "$COPY" ]',
             # `[` and `]` as words of their own are a test, no glob: the line is read. Before: not read.
             f"[ -f /skip ] || {CHECK_LINE}",
         ],
@@ -2957,6 +2958,9 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = "verdict: pass" ]'),
             (["-c"], f'OUT=$({CHECK_LINE}); [ -z "$OUT" ]'),
             (["-c"], f"[ -f /ready ] && {CHECK_LINE}"),
+            # The test's `$OUT` is expanded before the assignment before it takes effect: empty, false.
+            (["-c"], f'OUT=$({CHECK_LINE}) [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); COPY=$OUT; COPY=; [ -n "$COPY" ] || exit 1'),
             (["-c"], f"[ -f /skip ] || {CHECK_LINE} [x]"),
             (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
             (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
