@@ -2957,6 +2957,9 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f'[ -n "$OUT" ] || exit 1; OUT=$({CHECK_LINE})'),
             (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = "verdict: pass" ]'),
             (["-c"], f'OUT=$({CHECK_LINE}); [ -z "$OUT" ]'),
+            # `[` without its `]`: an error, exit 2.
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -n "$OUT"'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -n "$OUT" ] ]'),
             (["-c"], f"[ -f /ready ] && {CHECK_LINE}"),
             # The test's `$OUT` is expanded before the assignment before it takes effect: empty, false.
             (["-c"], f'OUT=$({CHECK_LINE}) [ -n "$OUT" ]'),
@@ -3738,6 +3741,8 @@ class TestTrapsOnExit:
             f"trap 'exit 0' 15; {CHECK_LINE}",
             f"set -e; trap 'exit 0' INT; {CHECK_LINE}",
             f"trap 'exit 0' HUP USR1; {CHECK_LINE} && echo passed",
+            f"trap 'exit 0' 1 2; {CHECK_LINE}",
+            f"trap 'exit 0' sigint; {CHECK_LINE}",
             # bash and dash take a condition's name in any case, and 0 written as 00.
             f"trap 'exit 0' exit; {CHECK_LINE}",
             f"trap 'exit 0' Exit; {CHECK_LINE}",
@@ -3768,6 +3773,8 @@ class TestTrapsOnExit:
             f"trap 'exit 0' EXIT & {CHECK_LINE}",
             f"trap 'exit 0' USR1; {CHECK_LINE}",
             f"trap 'exit 0' QUIT; {CHECK_LINE}",
+            f"trap 'exit 0' 3 10; {CHECK_LINE}",
+            f"trap 'exit 0' TERMINATE; {CHECK_LINE}",
             f"trap 'exit 143' TERM; {CHECK_LINE}",
             f"trap 'echo stopped; exit' TERM; {CHECK_LINE}",
             f"trap 'exit $rc' EXIT; {CHECK_LINE}",
