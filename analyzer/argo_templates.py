@@ -1958,13 +1958,15 @@ def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str
 def _may_run_a_check(container: dict[str, Any]) -> bool:
     """Whether a container not certainly idle (see `_runs_no_check`) may run a check: one of the analyzer's image or
     program, one whose image's entrypoint runs (no `command`: an image built on the analyzer's may run it), one whose
-    words name the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`) or call its run endpoint, or are filled
-    in; not another image's program that never names it (`busybox sleep 1`, `curl URL`) or names only its host
-    (`wget http://analyzer:8080/healthz`), whose exit 0 says nothing of a check."""
+    words may run the analyzer (`sh -c "analyzer run X"`, `python -m analyzer`, `/opt/analyzer/smoke.sh`: see
+    `_runs_the_analyzer`) or call its run endpoint, or are filled in; not another image's program that never names it
+    (`busybox sleep 1`, `curl URL`), names it only as its host (`wget http://analyzer:8080/healthz`) or as a file or
+    value (`cat /shared/analyzer-result.json`, `sleep 1 --log-dir=/tmp/analyzer-logs`), whose exit 0 says nothing of
+    a check."""
     words = _container_words(container)
     if words is None or _of_analyzer(container) or not container.get("command"):
         return True
-    return any(_names_the_analyzer(word) or _filled_in(word) for word in words)
+    return _runs_the_analyzer(words) or any(_calls_run(word) or _filled_in(word) for word in words)
 
 
 # A URL in a container's word (up to a space, a quote or a shell operator).
@@ -1972,15 +1974,63 @@ _WORD_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`;&|<>()]*")
 _RUN_PATH_RE = re.compile(r"/checks?/[^/]+/run/?$")
 
 
-def _names_the_analyzer(word: str) -> bool:
-    """Whether a word names the analyzer outside a URL (`analyzer run X`, `/opt/analyzer/smoke.sh`), or holds a URL
-    calling its run endpoint, whatever the host (`curl http://gate/api/v1/checks/X/run`); a URL naming it as a host
-    only (`http://analyzer:8080/healthz`) runs no check."""
+def _calls_run(word: str) -> bool:
+    """Whether a word holds a URL calling the analyzer's run endpoint, whatever the host (`curl
+    http://gate/api/v1/checks/X/run`); a URL naming it as a host only (`http://analyzer:8080/healthz`) runs no check."""
     urls = _WORD_URL_RE.findall(word)
     # Its query and fragment left out (urlsplit would raise on a bracket it cannot read: `http://[x`).
-    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls) or (
-        "analyzer" in _WORD_URL_RE.sub(" ", word).lower()
-    )
+    return any(_RUN_PATH_RE.search(re.split("[?#]", url)[0]) for url in urls)
+
+
+# A container's words (and a shell line's) cut into tokens: operators that start a command, redirections, the rest.
+_RUN_TOKEN_RE = re.compile(r"&&|\|\||\$\(|[;&|()`{}\n]|[<>]+|[^\s;&|()`{}<>'\"]+")
+_STARTS_COMMAND = frozenset(
+    {"&&", "||", "$(", ";", "&", "|", "(", ")", "`", "{", "}", "\n"}
+    | {"if", "then", "else", "elif", "while", "until", "do", "!", "exec", "time", "busybox"}
+)
+# Commands that only read, write or show their operands, or wait: a path naming the analyzer there runs nothing
+# (`cat /shared/analyzer-result.json`, `echo waiting for the analyzer`, `[ -f /tmp/analyzer.done ]`).
+_NOT_RUNNING = frozenset(
+    {"cat", "tail", "head", "less", "more", "ls", "stat", "wc", "du", "grep", "egrep", "fgrep", "jq", "yq", "diff"}
+    | {"mkdir", "rmdir", "rm", "touch", "cp", "mv", "ln", "chmod", "chown", "tee", "test", "[", "[[", "sleep"}
+    | {"echo", "printf", "true", "false", ":", "wget", "curl", "cmp", "sha256sum", "md5sum"}
+)
+
+
+def _runs_the_analyzer(words: list[str]) -> bool:
+    """Whether a container's words may run the analyzer, outside a URL: a program (or a shell's line or script, an
+    interpreter's script, a wrapper's program: `timeout 60 analyzer run X`) whose path names it (`analyzer run X`,
+    `/opt/analyzer/smoke.sh`, `python -m analyzer`); not a word naming it only as an option's value, a variable's, a
+    redirection's file or an operand of a command that only reads, writes, shows or waits (`sleep 1
+    --log-dir=/tmp/analyzer-logs`, `cat /shared/analyzer-result.json`, `echo analyzer`), which runs no check."""
+    if _program_words(words)[:1] == ["analyzer"]:
+        # `python -m analyzer`, through an init too.
+        return True
+    program = ""
+    words = _init_stripped(words)
+    # A shell's words after its own program are its line or script, each a command of its own.
+    shell = bool(words) and words[0].rpartition("/")[2] in _SHELLS
+    starting = True
+    for word in words:
+        starting = starting or (shell and not word.startswith("-"))
+        redirected = False
+        for token in _RUN_TOKEN_RE.findall(_WORD_URL_RE.sub(" ", word)):
+            if token in _STARTS_COMMAND or (starting and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", token)):
+                starting = True
+                continue
+            if token[0] in "<>":
+                redirected = True
+                continue
+            if starting:
+                program, starting = token.rpartition("/")[2], False
+                if "analyzer" in token.lower():
+                    return True
+            elif "analyzer" in token.lower() and not (
+                redirected or token.startswith("-") or "=" in token or program in _NOT_RUNNING
+            ):
+                return True
+            redirected = False
+    return False
 
 
 def _container_label(container: dict[str, Any], is_init: bool, named: bool) -> str:
@@ -2450,8 +2500,9 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
-                "its output substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT "
-                "that exits 0, `set -n`): the check's verdict is lost, and it exits 0",
+                "its output substituted in another command's words, `echo $(analyzer run ...)`, or only tested for "
+                'being printed, `[ -n "$OUT" ]`, true whatever the verdict, a `trap` that exits 0 on EXIT or on a '
+                "signal that stops the pod, TERM, INT or HUP, `set -n`): the check's verdict is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2627,8 +2678,9 @@ def _shell_discards(words: list[str]) -> str | None:
     expanded = _shell_expansions(read[0])
     if expanded is None:
         return None
-    (text, substituted), errexit, pipefail = expanded, read[1], read[2]
-    if _SHELL_OPAQUE_RE.search(text):
+    (text, substituted, names), errexit, pipefail = expanded, read[1], read[2]
+    # `[` and `]` as words of their own are the test's, no glob (`[ -n "$OUT" ]`).
+    if _SHELL_OPAQUE_RE.search(_TEST_BRACKETS_RE.sub(" ", text)):
         return None
     tokens = _shell_tokens(text)
     if tokens is None:
@@ -2638,6 +2690,7 @@ def _shell_discards(words: list[str]) -> str | None:
     if not all(commands):
         # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
         return None
+    outputs = _check_outputs(commands, substituted, names)
     if sum(command[0] == "trap" for command in commands) > 1:
         # One may undo another (`trap - EXIT`): not read.
         return None
@@ -2651,7 +2704,7 @@ def _shell_discards(words: list[str]) -> str | None:
             if way[1]:
                 after.add(way)
                 continue
-            ran = _shell_and_or(items, way, background, substituted)
+            ran = _shell_and_or(items, way, background, substituted, outputs)
             if ran is None:
                 return None
             after |= ran
@@ -2659,6 +2712,10 @@ def _shell_discards(words: list[str]) -> str | None:
     if not checks or not any(ok for ok, *_ in ways):
         return None
     return shlex.join(["analyzer", *_program_words(_assigned(checks[0]))[1:]])
+
+
+# `[` opening a word of its own after an operator or blank, `]` closing one before one.
+_TEST_BRACKETS_RE = re.compile(r"(?:^|(?<=[\s;&|]))\[(?=\s)|(?<=\s)\](?=$|[\s;&|])")
 
 
 def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
@@ -2739,6 +2796,7 @@ def _shell_and_or(
     way: tuple[bool, bool, bool, bool],
     background: bool,
     substituted: list[list[str] | None],
+    outputs: frozenset[str] = frozenset(),
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of an and-or list (see `_shell_discards`) from `way`; None when it is not read."""
     ways = {way}
@@ -2751,7 +2809,7 @@ def _shell_and_or(
             if exited or (operator == "\0&&" and not ok) or (operator == "\0||" and ok):
                 after.add((ok, exited, errexit, pipefail))
                 continue
-            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, substituted)
+            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, substituted, outputs)
             if ran is None:
                 return None
             for ok_now, exited_now, errexit_now, pipefail_now in ran:
@@ -2770,6 +2828,7 @@ def _shell_pipeline(
     state: tuple[bool, bool, bool],
     background: bool,
     substituted: list[list[str] | None],
+    outputs: frozenset[str] = frozenset(),
 ) -> set[tuple[bool, bool, bool, bool]] | None:
     """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
     ok, errexit, pipefail = state
@@ -2777,7 +2836,7 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        ends = [_shell_command(command, substituted) for command in commands]
+        ends = [_shell_command(command, substituted, outputs) for command in commands]
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
@@ -2790,8 +2849,8 @@ def _shell_pipeline(
     (command,) = commands
     if command[0] == "trap":
         zeroes = _shell_trap(command[1:])
-        # Whatever runs after it, the shell exits 0: as if it exited here.
-        return None if zeroes is None else {(True, zeroes, errexit, pipefail)}
+        # Whatever runs after it, the shell exits 0: as if it exited here (or may, on a signal that stops the pod).
+        return None if zeroes is None else {(True, exited, errexit, pipefail) for exited in zeroes}
     if command[0] == "set" and _shell_noexec(command[1:]):
         # Nothing after it runs: the shell exits with `set`'s status, 0.
         return {(True, True, errexit, pipefail)}
@@ -2803,7 +2862,7 @@ def _shell_pipeline(
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command, substituted)
+    found = _shell_command(command, substituted, outputs)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
 
 
@@ -2842,21 +2901,24 @@ def _shell_option(option: str, rest: list[str], errexit: bool, pipefail: bool) -
     return errexit, pipefail, command
 
 
-def _shell_trap(words: list[str]) -> bool | None:
-    """Whether `trap` given these words (after `trap`) makes the shell exit 0 whatever ran: an EXIT (or 0) action
-    whose first `exit` gives a code of 0 (`trap 'echo bye; exit 0' EXIT`); False when it leaves the status as it is
-    (an action without `exit` or with `exit` alone, another signal's, a reset, a listing); None when not read."""
+def _shell_trap(words: list[str]) -> set[bool] | None:
+    """Whether `trap` given these words (after `trap`) makes the shell exit 0 whatever ran, as the set of the ways on
+    (True: exited 0 here): {True} for an EXIT (or 0) action whose first `exit` gives a code of 0 (`trap 'echo bye;
+    exit 0' EXIT`); {True, False} for such an action on a signal Kubernetes sends to stop a pod (TERM, or INT, HUP:
+    an eviction, a deletion, a node drained), which may come at any time after, during the check; {False} when it
+    leaves the status as it is (an action without `exit` or with `exit` alone, another signal's, a reset, a listing);
+    None when not read."""
     rest = words[1:] if words[:1] == ["--"] else words
     if len(rest) < 2 or rest[0].isdigit() or (rest[0].startswith("-") and rest[0] != "-"):
         # A listing (`-p`), or conditions reset to their default (`trap 0`, `trap EXIT`).
-        return False
+        return {False}
     action, conditions = rest[0], rest[1:]
     # bash and dash take a condition's name in any case (`exit`), and its number as any integer (`00`).
     on_exit = any(c.upper() == "EXIT" or re.fullmatch("0+", c) for c in conditions)
-    if not on_exit or action in ("", "-"):
-        # Another signal's comes with the Job's end (SIGTERM at its deadline), when its status is decided: the line
-        # that ends by itself is read on.
-        return False
+    on_stop = any(_STOP_SIGNAL_RE.fullmatch(c) for c in conditions)
+    if not (on_exit or on_stop) or action in ("", "-"):
+        # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
+        return {False}
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
         return None
@@ -2866,9 +2928,16 @@ def _shell_trap(words: list[str]) -> bool | None:
     code = next((command[1:] for command in commands if command[0] == "exit"), [])
     if not code:
         # `exit` alone in the action exits with the status the shell had: left as it is.
-        return False
-    # Another code fails every run (no pass, nor a verdict): not what is judged here.
-    return True if len(code) == 1 and code[0].isdigit() and int(code[0]) % 256 == 0 else None
+        return {False}
+    if not (len(code) == 1 and code[0].isdigit() and int(code[0]) % 256 == 0):
+        # Another code fails every run (no pass, nor a verdict): not what is judged here.
+        return None
+    return {True} if on_exit else {True, False}
+
+
+# The signals that stop a pod's containers (Kubernetes sends TERM; an image's STOPSIGNAL may be INT or HUP), by name in
+# any case, with or without SIG, or by number, as bash and dash take them.
+_STOP_SIGNAL_RE = re.compile(r"(?i:(?:sig)?(?:term|int|hup))|0*(?:15|2|1)")
 
 
 def _shell_noexec(words: list[str]) -> bool:
@@ -2900,11 +2969,17 @@ def _is_check(command: list[str]) -> bool:
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
-def _shell_command(command: list[str], substituted: list[list[str] | None]) -> set[bool] | None:
+def _shell_command(
+    command: list[str], substituted: list[list[str] | None], outputs: frozenset[str] = frozenset()
+) -> set[bool] | None:
     """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
-    `_shell_expansions`); None when it is not read (a check wrapped in another program, `timeout 30 analyzer run X`,
-    a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" = ... ]`)."""
+    `_shell_expansions`; `outputs`, the words holding the check's output: see `_check_outputs`); None when it is not
+    read (a check wrapped in another program, `timeout 30 analyzer run X`, a flow keyword, a program or a test made of
+    an expansion, `[ "$(analyzer run X)" = ... ]`)."""
     words = _assigned(command)
+    if _tests_output_only(words, outputs):
+        # True whenever the check printed anything, as it does with any verdict: its fail too.
+        return {True, False}
     if not words:
         # Variables set, and nothing run: the status of the last command substituted (`out=$(analyzer run X)` fails
         # as the check does), else 0 (POSIX).
@@ -2929,6 +3004,44 @@ def _shell_command(command: list[str], substituted: list[list[str] | None]) -> s
     return {True, False}
 
 
+def _check_outputs(
+    commands: list[list[str]], substituted: list[list[str] | None], names: list[str | None]
+) -> frozenset[str]:
+    """The words of a line (as `_shell_expansions` marks them) that are a check's output and nothing else: its
+    substitution (`"$(analyzer run X)"`), or a variable's expansion (`"$OUT"`, `"${OUT}"`) after the line assigned it
+    one (`OUT=$(analyzer run X)`, `export OUT=...`, `COPY=$OUT`) and before it assigned the variable anything else."""
+    marker = "\x01{}\x01".format
+    outputs = {marker(n) for n, ran in enumerate(substituted) if ran is not None and _is_check(ran)}
+    # Whether each variable holds the output, in the line's order: only a line of variables or a declaration sets
+    # them for what follows (`OUT=$(analyzer run X) [ -n "$OUT" ]` tests the value before).
+    holds: dict[str, bool] = {}
+    for command in commands:
+        sets = command[0] in _SHELL_DECLARATIONS or not _assigned(command)
+        for word in command:
+            for n in _EXPANSION_RE.findall(word):
+                if holds.get(names[int(n)] or ""):
+                    outputs.add(marker(int(n)))
+            name, equals, value = word.partition("=")
+            if sets and equals and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                holds[name] = value in outputs
+    return frozenset(outputs)
+
+
+def _tests_output_only(words: list[str], outputs: frozenset[str]) -> bool:
+    """Whether a simple command is a test true whenever a check printed anything: `[ -n "$OUT" ]`, `test "$(analyzer
+    run X)"`, `[ "$OUT" != "" ]` (`! -z` too), of a word that is the check's output (see `_check_outputs`)."""
+    if not words or words[0] not in ("[", "test") or (words[0] == "[" and words[-1:] != ["]"]):
+        return False
+    operands = words[1:-1] if words[0] == "[" else words[1:]
+    if operands[:1] == ["-n"]:
+        operands = operands[1:]
+    elif operands[:2] == ["!", "-z"]:
+        operands = operands[2:]
+    elif len(operands) == 3 and operands[1] == "!=" and "" in (operands[0], operands[2]):
+        operands = [operands[0] or operands[2]]
+    return len(operands) == 1 and operands[0] in outputs
+
+
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
 # `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either). `local` outside a function fails.
 _SHELL_DECLARATIONS = frozenset({"export", "readonly", "declare", "typeset"})
@@ -2939,12 +3052,14 @@ _EXPANSION_OPAQUE = frozenset("$`()\\{}")
 _PARAMETER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9?#@*!$-]")
 
 
-def _shell_expansions(text: str) -> tuple[str, list[list[str] | None]] | None:
-    """The line with each expansion outside single quotes replaced by a marker (`\x01N\x01`), and for each the words
+def _shell_expansions(text: str) -> tuple[str, list[list[str] | None], list[str | None]] | None:
+    """The line with each expansion outside single quotes replaced by a marker (`\x01N\x01`), for each the words
     of the simple command it substitutes (`$(analyzer run X)`, a backquoted one), or None for a parameter's (`$out`,
-    `${out}`, `$?`); None when one is not read here (nested, arithmetic, escaped, or not one simple command)."""
+    `${out}`, `$?`), and for each the parameter's name, or None for a substitution; None when one is not read here
+    (nested, arithmetic, escaped, or not one simple command)."""
     out: list[str] = []
     found: list[list[str] | None] = []
+    names: list[str | None] = []
     quoted = False
     at = 0
     while at < len(text):
@@ -2967,6 +3082,7 @@ def _shell_expansions(text: str) -> tuple[str, list[list[str] | None]] | None:
             if not tokens or any(token.startswith("\0") for token in tokens):
                 return None
             found.append(tokens)
+            names.append(None)
             at = closed + 1
         elif char == "$":
             braced = text[at + 1 : at + 2] == "{"
@@ -2975,13 +3091,14 @@ def _shell_expansions(text: str) -> tuple[str, list[list[str] | None]] | None:
             if not name or set(name) & _EXPANSION_OPAQUE:
                 return None
             found.append(None)
+            names.append(name)
             at += len(name) + (3 if braced else 1)
         else:
             out.append(char)
             at += 1
             continue
         out.append(f"\x01{len(found) - 1}\x01")
-    return "".join(out), found
+    return "".join(out), found, names
 
 
 def _substitution_end(text: str, start: int, closing: str) -> int | None:

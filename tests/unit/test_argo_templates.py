@@ -2877,6 +2877,17 @@ class TestShellLinesThatLoseTheVerdict:
             f"OUT=$({CHECK_LINE}) || true",
             f"OUT=$({CHECK_LINE}) DATE=$(date)",
             f'OUT="$({CHECK_LINE})"; echo "${{OUT}}" | tee /reports/smoke.txt',
+            # A test of the check's output alone is true whenever it printed anything: its fail too. Before: not read.
+            f'OUT=$({CHECK_LINE}); [ -n "$OUT" ]',
+            f'test -n "$({CHECK_LINE})"',
+            f'[ "$({CHECK_LINE})" ]',
+            f'[ "`{CHECK_LINE}`" != "" ]',
+            f'OUT=$({CHECK_LINE}); test "${{OUT}}"',
+            f'export OUT=$({CHECK_LINE}); [ ! -z "$OUT" ] && echo passed',
+            f'OUT=$({CHECK_LINE}); [ "" != "$OUT" ] || exit 1',
+            f'OUT=$({CHECK_LINE}); COPY=$OUT; [ -n "$COPY" ]',
+            # `[` and `]` as words of their own are a test, no glob: the line is read. Before: not read.
+            f"[ -f /skip ] || {CHECK_LINE}",
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
@@ -2885,8 +2896,10 @@ class TestShellLinesThatLoseTheVerdict:
         assert (
             "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
             "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
-            "substituted in another command's words, `echo $(analyzer run ...)`, a `trap` on EXIT that exits 0, `set "
-            "-n`): the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found
+            "substituted in another command's words, `echo $(analyzer run ...)`, or only tested for being printed, `[ "
+            '-n "$OUT" ]`, true whatever the verdict, a `trap` that exits 0 on EXIT or on a signal that stops the pod, '
+            "TERM, INT or HUP, `set -n`): the check's verdict is lost, and it exits 0, a Successful Job, and no "
+            "verdict" in found
         ), found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
@@ -2935,7 +2948,23 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f'echo "{CHECK_LINE} at $(date)"; {CHECK_LINE} --at "$AT"'),
             # Not read: a test of the check's output, a substitution of more than one command, quoted, nested.
             (["-c"], f'[ "$({CHECK_LINE})" = pass ]'),
-            (["-c"], f'test -n "$({CHECK_LINE})"'),
+            (["-c"], f'[ "$({CHECK_LINE} --format text | cut -d" " -f1)" = PASS ]'),
+            # A test of the check's output: its status is the check's where errexit stops at the assignment; a
+            # variable assigned anything else since, or before, is not the output; a comparison is not read.
+            (["-ec"], f'OUT=$({CHECK_LINE}); [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}) && [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); OUT=; [ -n "$OUT" ] || exit 1'),
+            (["-c"], f'[ -n "$OUT" ] || exit 1; OUT=$({CHECK_LINE})'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = "verdict: pass" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -z "$OUT" ]'),
+            # `[` without its `]`: an error, exit 2.
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -n "$OUT"'),
+            (["-c"], f'OUT=$({CHECK_LINE}); [ -n "$OUT" ] ]'),
+            (["-c"], f"[ -f /ready ] && {CHECK_LINE}"),
+            # The test's `$OUT` is expanded before the assignment before it takes effect: empty, false.
+            (["-c"], f'OUT=$({CHECK_LINE}) [ -n "$OUT" ]'),
+            (["-c"], f'OUT=$({CHECK_LINE}); COPY=$OUT; COPY=; [ -n "$COPY" ] || exit 1'),
+            (["-c"], f"[ -f /skip ] || {CHECK_LINE} [x]"),
             (["-c"], f"echo $({CHECK_LINE}; true); exit 3"),
             (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
             (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
@@ -3374,6 +3403,27 @@ class TestContainersOfOtherImages:
             assert f"{said}, a Successful Job, and no verdict" in found, found
 
     @pytest.mark.parametrize(
+        "command",
+        [
+            ["busybox", "sleep", "1", "--log-dir=/tmp/analyzer-logs"],
+            ["cat", "/shared/analyzer-result.json"],
+            ["sh", "-c", "sleep 5; cat /shared/analyzer-result.json"],
+            ["sh", "-c", "until [ -f /shared/analyzer.done ]; do sleep 1; done"],
+            ["sh", "-c", "echo waiting for the analyzer > /shared/analyzer.log"],
+            ["sh", "-c", "ANALYZER_LOG=/tmp/analyzer.log sleep 1"],
+            ["busybox", "tail", "-n", "20", "/var/log/analyzer.log"],
+            ["tini", "--", "sh", "-c", "cat /shared/analyzer-result.json 2> /tmp/analyzer.err"],
+        ],
+    )
+    def test_one_naming_the_analyzer_as_a_file_or_value_only_runs_no_check(self, tmp_path, command):
+        # Before: no problem; a path or value naming the analyzer counted it as a container that may run the check.
+        other = {"name": "side", "image": "busybox:1.36", "command": command}
+        for idle in (["sh", "-c", ""], ["sh", "-c", f"{CHECK_LINE} || true"]):
+            (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", *idle), other))[0]
+            assert f"the Job's container 'smoke' runs `{shlex.join(idle)}`" in found, found
+            assert "exits 0, a Successful Job, and no verdict: what waits on the Job reads a pass" in found, found
+
+    @pytest.mark.parametrize(
         "other",
         [
             # Its image's entrypoint: an image built on the analyzer's may run a check.
@@ -3381,6 +3431,16 @@ class TestContainersOfOtherImages:
             {"name": "gate", "image": "ci/gate:1", "args": ["--fast"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", CHECK_LINE]},
             {"name": "gate", "image": "ci/tools:1", "command": ["/opt/Analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "/opt/analyzer/smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["python3", "/opt/analyzer/smoke.py", "--fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["timeout", "60", "analyzer", "run", "x"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["tini", "--", "python3", "-m", "analyzer", *RUN]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "cd /opt/analyzer && ./smoke.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "sleep 5; analyzer-smoke --fast"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "cat /x.json | /opt/analyzer/read.sh"]},
+            {"name": "gate", "image": "ci/tools:1", "command": ["env", "X=1", "/usr/local/bin/analyzer", "run", "x"]},
+            # Its image's own wrapper: an image named analyzer.
+            {"name": "gate", "image": "registry.example.com/analyzer:1", "command": ["/usr/local/bin/gate"]},
             {"name": "gate", "image": "ci/tools:1", "command": ["sh", "-c", "$(SMOKE_LINE)"]},
             # The run endpoint called, its verdict read: a check through the analyzer's API, whatever its host.
             # Before: a problem, the URL naming no analyzer.
@@ -3672,7 +3732,17 @@ class TestTrapsOnExit:
             f"{CHECK_LINE} || trap 'exit 0' EXIT",
             f"trap -- 'exit 0' INT EXIT; {CHECK_LINE}",
             # Another signal's trap changes nothing of a line that ends normally. Before: the line was not read.
-            f"trap 'exit 0' TERM; {CHECK_LINE}; echo done",
+            f"trap 'exit 0' USR1; {CHECK_LINE}; echo done",
+            # On a signal that stops the pod (its eviction, deletion, a node drained), during the check: the shell
+            # exits 0, and the Job may complete without a verdict. Before: read as keeping the check's exit.
+            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'echo stopped; exit 0' SIGTERM; {CHECK_LINE}",
+            f"trap 'exit 0' term; {CHECK_LINE}",
+            f"trap 'exit 0' 15; {CHECK_LINE}",
+            f"set -e; trap 'exit 0' INT; {CHECK_LINE}",
+            f"trap 'exit 0' HUP USR1; {CHECK_LINE} && echo passed",
+            f"trap 'exit 0' 1 2; {CHECK_LINE}",
+            f"trap 'exit 0' sigint; {CHECK_LINE}",
             # bash and dash take a condition's name in any case, and 0 written as 00.
             f"trap 'exit 0' exit; {CHECK_LINE}",
             f"trap 'exit 0' Exit; {CHECK_LINE}",
@@ -3683,7 +3753,9 @@ class TestTrapsOnExit:
         # Before: not read (`trap`), as a line that may keep the check's exit.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
         assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
-        assert "a `trap` on EXIT that exits 0, `set -n`): the check's verdict is lost" in found, found
+        assert "a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, INT or HUP, `set -n`): the " in (
+            found
+        ), found
 
     @pytest.mark.parametrize(
         "line",
@@ -3694,12 +3766,17 @@ class TestTrapsOnExit:
             f"trap - EXIT; {CHECK_LINE}",
             f"trap -p; {CHECK_LINE}",
             f"trap; {CHECK_LINE}",
-            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; another
-            # signal's exit (SIGTERM comes with the Job's end) changes nothing of a line that ends by itself.
+            # Read no further: a code that fails every run, one undone, one in a subshell, one of an expansion; the exit
+            # of a signal that does not stop a pod (USR1, QUIT) changes nothing of a line that ends by itself.
             f"trap 'exit 1' EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}",
             f"trap 'exit 0' EXIT & {CHECK_LINE}",
-            f"trap 'exit 0' TERM; {CHECK_LINE}",
+            f"trap 'exit 0' USR1; {CHECK_LINE}",
+            f"trap 'exit 0' QUIT; {CHECK_LINE}",
+            f"trap 'exit 0' 3 10; {CHECK_LINE}",
+            f"trap 'exit 0' TERMINATE; {CHECK_LINE}",
+            f"trap 'exit 143' TERM; {CHECK_LINE}",
+            f"trap 'echo stopped; exit' TERM; {CHECK_LINE}",
             f"trap 'exit $rc' EXIT; {CHECK_LINE}",
             f"trap 'exit 0; {CHECK_LINE}' EXIT; {CHECK_LINE}",
         ],
