@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -439,29 +440,32 @@ _LINE_ENTRY_RE = re.compile(
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
 # An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
 # name starts with no digit: `{12:30}`); its value may start on the next line.
-# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`).
+# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`), or twice
+# and more, in a JSON string quoted in one (`\\\"password\\\":...`; its value then read to the next `,` or bracket).
 _FLOW_KEY_RE = re.compile(
     r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99})"""
-    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})\\")"""
+    r"""|(?P<escapes>\\{1,16})"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})(?P=escapes)")"""
     r"[ \t]*:(?!:)\s*"
 )
-# An entry's value: quoted (to its closing quote, escaped too; its text in group `single`, `double` or `escaped`), or
+# An entry's value: quoted (to its closing quote, escaped too, whose text may hold quotes escaped twice, `\\\"`, a
+# string quoted in it; its text in group `single`, `double` or `escaped`), or
 # plain (to the next `,` or bracket); either may run over lines, as YAML folds one longer than a line (cut at the
 # line's end, the rest was shown); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^']|'')*)'|"""
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
-    r"""|\\"(?P<escaped>(?:[^"\\]|\\[^"])*)\\"|(?P<plain>[^,{}\[\]]*)"""
+    r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
+# bytes holding a `'` in double quotes `b"..."`,
 # JSON's `[["password", "..."]]`): its bracket after a list's bracket or a comma, its quoted name and its `,`; then
 # its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
 # no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
 _PAIR_START_RE = re.compile(
-    r"""[\[(,]\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
+    r"""[\[(,]\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
 _PAIR_VALUE_RE = re.compile(
-    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|b?"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
 )
 _PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
@@ -1842,21 +1846,22 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
             continue
         line = separator[0].rstrip("\r")
         pipes = [at for at, char in enumerate(line) if char == "+"]
-        bounds = list(zip([-1, *pipes], [*pipes, len(line)], strict=True))
+        header_pipes = _at_display_columns(text[header_start : separator.start() - 1], pipes)
         header = _TableRow()
-        for column, (pipe, end) in enumerate(bounds):
+        for column, (pipe, end) in enumerate(zip([-1, *header_pipes], [*header_pipes, len(line)], strict=True)):
             header.read_label(
                 text[header_start + pipe + 1 : min(header_start + end, separator.start() - 1)], column, hide
             )
         secret_columns = header.header_secret_columns()
         at = separator.end() + 1
         while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
-            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in pipes):
+            row_pipes = _at_display_columns(row[0], pipes)
+            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in row_pipes):
                 break
             cells = _TableRow(header=False)
             labelled = False
-            for column, (pipe, end) in enumerate(bounds):
-                cell = row[0][pipe + 1 : end if column < len(bounds) - 1 else len(row[0])].rstrip("\r")
+            for column, (pipe, end) in enumerate(zip([-1, *row_pipes], [*row_pipes, len(row[0])], strict=True)):
+                cell = row[0][pipe + 1 : end].rstrip("\r")
                 start, stop = at + pipe + 1 + len(cell) - len(cell.lstrip()), at + pipe + 1 + len(cell.rstrip())
                 if stop > start and (column in secret_columns or labelled):
                     spans.append((start, stop))
@@ -1879,10 +1884,22 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
     return spans
 
 
+def _at_display_columns(line: str, columns: list[int]) -> list[int]:
+    """The indexes of `line`'s characters at those columns as a terminal shows it (psql aligns so: an East Asian wide
+    character takes two columns, a combining one none); past its end, indexes past it."""
+    if line.isascii():
+        return columns
+    indexes: list[int] = []
+    for index, char in enumerate(line):
+        width = 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        indexes += [index] * width
+    return [indexes[column] if column < len(indexes) else len(line) + column for column in columns]
+
+
 def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the cells of `text`'s space-aligned tables stand under a column a secret's name heads (kubectl's `NAME
-    PASSWORD` then `web   ...`): the rows after its header, each with a cell starting at each column's start, up to
-    a line that is none (blank, out of line, or another header)."""
+    PASSWORD` then `web   ...`): the rows after its header, each with a space (or its end) before each column's start,
+    up to a line that is none (blank, out of line, or another header)."""
     spans: list[tuple[int, int]] = []
     for header in _COLUMNS_HEADER_RE.finditer(text):
         names = list(_COLUMN_NAME_RE.finditer(header[0]))
@@ -1898,7 +1915,9 @@ def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             cells = line[0].rstrip("\r")
             if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
                 break
-            if not all(start < len(cells) and cells[start - 1] == " " != cells[start] for start in starts[1:]):
+            # A cell may be empty (`docker ps`'s PORTS, a last cell left out): a space before its column's start, or
+            # the line ended before it.
+            if not all(start >= len(cells) or cells[start - 1] == " " for start in starts[1:]):
                 break
             for column in secret_columns:
                 end = starts[column + 1] if column + 1 < len(starts) else len(cells)

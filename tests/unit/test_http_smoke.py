@@ -2402,6 +2402,28 @@ class TestJudgeSecretsInMarkup:
                 "NAME   PASSWORD   AGE\napp    <redacted>     3d\ndb     <redacted>   5d\n\n"
                 "CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   <redacted>\n",
             ),
+            # Aligned columns with an empty cell (`docker ps`'s PORTS, a last cell left out): the rows after it too.
+            (
+                b"NAME   PORTS   TOKEN\nweb    80      s3cr3t\ndb             s3cr3t\nold    81\n"
+                b"api    82      s3cr3t\n",
+                "NAME   PORTS   TOKEN\nweb    80      <redacted>\ndb             <redacted>\nold    81\n"
+                "api    82      <redacted>\n",
+            ),
+            # psql aligns by the width a terminal shows (a CJK character takes two columns), not by characters.
+            (
+                " name | password\n------+----------\n 日本 | s3cr3t\n bob  | s3cr3t\n".encode(),
+                " name | password\n------+----------\n 日本 | <redacted>\n bob  | <redacted>\n",
+            ),
+            # A pair's bytes in double quotes, as Python writes bytes holding a `'`.
+            (
+                b"[(b'x-api-key', b\"s3cr3t'x\"), (b\"token\", b's3cr3t')]",
+                "[(b'x-api-key', b\"<redacted>\"), (b\"token\", b'<redacted>')]",
+            ),
+            # A mapping quoted in a JSON string quoted in a JSON string: its quotes escaped twice.
+            (
+                rb'{"a": "{\\\"password\\\":\\\"s3cr3t\\\"}", "b": "{\"c\": \"{\\\"token\\\": \\\"s3cr3t\\\"}\"}"}',
+                r'{"a": "{\\\"password\\\":<redacted>}", "b": "{\"c\": \"{\\\"token\\\": <redacted>}\"}"}',
+            ),
         ],
         ids=[
             "soap",
@@ -2456,6 +2478,10 @@ class TestJudgeSecretsInMarkup:
             "env-list-in-json-string",
             "psql-tables",
             "aligned-columns",
+            "aligned-columns-empty-cells",
+            "psql-wide-characters",
+            "pairs-bytes-double-quoted",
+            "mapping-escaped-twice",
         ],
     )
     def test_hidden(self, body, shown):
