@@ -880,8 +880,19 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
 
 def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) -> bool:
     """Whether `path` finds the `value` or `content` member of an object whose `name`, `key`, `id` or `property` is a
-    secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case."""
+    secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case; or the second
+    item of a list of two, in a list, whose first is a secret's name (a list of pairs: `[["token", "..."]]`)."""
     last = path.steps[-1] if path.steps else None
+    if last in (1, -1) and len(path.steps) >= 2 and isinstance(path.steps[-2], int):
+        # Found by an index: in a list.
+        found, pair = JsonPath(path.text, path.steps[:-1]).find(document)
+        return (
+            found
+            and isinstance(pair, list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and secret_names.hide(pair[0].strip())
+        )
     if not isinstance(last, str) or not _is_value_member(last):
         return False
     found, parent = JsonPath(path.text, path.steps[:-1]).find(document)

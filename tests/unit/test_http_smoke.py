@@ -2683,6 +2683,19 @@ class TestJudgeExpectedSecrets:
                 {},
                 'json $.Parameters[0].ParameterValue equals: expected "<redacted>", got "<redacted>"',
             ),
+            # A list of pairs' value a secret's name names, as the answer's text hides it; another pair's is shown.
+            (
+                {"json": [{"path": "$.pairs[1][1]", "equals": "other"}]},
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t-v4lue"]]}',
+                {},
+                'json $.pairs[1][1] equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.pairs[0][1]", "equals": "other"}]},
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t-v4lue"]]}',
+                {},
+                'json $.pairs[0][1] equals: expected "other", got "bob"',
+            ),
             (
                 {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
                 b'{"env": [{"Name": "REGION", "Value": "eu"}]}',
