@@ -1921,16 +1921,19 @@ def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if not secret_columns:
             continue
         starts = [name.start() for name in names]
+        secret = sorted(secret_columns)
         at = header.end() + 1
         while at < len(text) and (line := _TEXT_LINE_RE.match(text, at)) is not None:
             cells = line[0].rstrip("\r")
             if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
                 break
             # A cell may be empty (`docker ps`'s PORTS, a last cell left out): a space before its column's start, or
-            # the line ended before it.
-            if not all(start >= len(cells) or cells[start - 1] == " " for start in starts[1:]):
+            # the line ended before it. Only the columns the line reaches are looked at: a short line under a header
+            # of thousands of columns is not read thousands of times.
+            reached = bisect.bisect_left(starts, len(cells))
+            if not all(cells[start - 1] == " " for start in starts[1:reached]):
                 break
-            for column in secret_columns:
+            for column in secret[: bisect.bisect_left(secret, reached)]:
                 end = starts[column + 1] if column + 1 < len(starts) else len(cells)
                 cell = cells[starts[column] : end]
                 if cell.strip():

@@ -2591,6 +2591,15 @@ class TestJudgeSecretsInMarkup:
             # Headers of aligned columns, each over the next; a table of many rows.
             "A  TOKEN\n" * 2000,
             "NAME  TOKEN\n" + "a     b\n" * 2000,
+            # Rows of empty cells; psql's rows of wide characters; mappings quoted twice in strings, cut.
+            "NAME  PORTS  TOKEN\n" + "a\n" * 2000,
+            # A header of thousands of columns over short rows (each row's check stops at its end: not counted here,
+            # a loop of Python's).
+            "NAME" + "  TOKEN" * 2000 + "\n" + "a\n" * 2000,
+            " 名前 | token\n------+-------\n" + " 名前 | x|y\n" * 2000,
+            " 名前 | token\n------+-------\n" * 1000,
+            '{"a": "{\\"b\\": \\"{\\\\\\"token\\\\\\": \\\\\\"x, ' * 1000,
+            "{" + "\\" * 5000 + '"',
         ],
         ids=[
             "value-lists",
@@ -2613,6 +2622,12 @@ class TestJudgeSecretsInMarkup:
             "psql-rows",
             "column-headers",
             "column-rows",
+            "column-empty-cells",
+            "wide-header-short-rows",
+            "psql-wide-rows",
+            "psql-wide-headers",
+            "escaped-twice-values",
+            "escape-runs",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
