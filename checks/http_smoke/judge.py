@@ -1910,9 +1910,13 @@ def _at_display_columns(line: str, columns: list[int]) -> list[int]:
 def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the cells of `text`'s space-aligned tables stand under a column a secret's name heads (kubectl's `NAME
     PASSWORD` then `web   ...`): the rows after its header, each with a space (or its end) before each column's start,
-    up to a line that is none (blank, out of line, or another header)."""
+    up to a line that is none (blank or out of line). A line in capitals in line with the columns is a row (a password
+    in capitals), not a header: it is not read again as one."""
     spans: list[tuple[int, int]] = []
+    read_to = 0
     for header in _COLUMNS_HEADER_RE.finditer(text):
+        if header.start() < read_to:
+            continue
         names = list(_COLUMN_NAME_RE.finditer(header[0]))
         row = _TableRow()
         for column, name in enumerate(names):
@@ -1925,7 +1929,7 @@ def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         at = header.end() + 1
         while at < len(text) and (line := _TEXT_LINE_RE.match(text, at)) is not None:
             cells = line[0].rstrip("\r")
-            if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
+            if not cells.strip():
                 break
             # A cell may be empty (`docker ps`'s PORTS, a last cell left out): a space before its column's start, or
             # the line ended before it. Only the columns the line reaches are looked at: a short line under a header
@@ -1939,6 +1943,7 @@ def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 if cell.strip():
                     spans.append((at + starts[column], at + starts[column] + len(cell.rstrip())))
             at = line.end() + 1
+        read_to = at
     return spans
 
 

@@ -2409,6 +2409,11 @@ class TestJudgeSecretsInMarkup:
                 "NAME   PORTS   TOKEN\nweb    80      <redacted>\ndb             <redacted>\nold    81\n"
                 "api    82      <redacted>\n",
             ),
+            # A row in capitals, in line with the columns (a password in capitals): a row, not a header; rows after it.
+            (
+                b"NAME   PASSWORD   AGE\napp    s3cr3t     3d\nDB     S3CR3TAB   NEW\nweb    s3cr3t     5d\n",
+                "NAME   PASSWORD   AGE\napp    <redacted>     3d\nDB     <redacted>   NEW\nweb    <redacted>     5d\n",
+            ),
             # psql aligns by the width a terminal shows (a CJK character takes two columns), not by characters.
             (
                 " name | password\n------+----------\n 日本 | s3cr3t\n bob  | s3cr3t\n".encode(),
@@ -2479,6 +2484,7 @@ class TestJudgeSecretsInMarkup:
             "psql-tables",
             "aligned-columns",
             "aligned-columns-empty-cells",
+            "aligned-columns-row-in-capitals",
             "psql-wide-characters",
             "pairs-bytes-double-quoted",
             "mapping-escaped-twice",
