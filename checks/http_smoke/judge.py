@@ -1654,7 +1654,8 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
 
 def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the values of `text`'s lists of pairs stand that a secret's name names (`[('password', '...')]`, a
-    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`)."""
+    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`, a list or an object whole:
+    `[["token", {...}]]`)."""
     spans: list[tuple[int, int]] = []
     at = 0
     while (pair := _PAIR_START_RE.search(text, at)) is not None:
@@ -1664,6 +1665,13 @@ def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]
             with contextlib.suppress(ValueError):
                 name = json.loads(f'"{name}"')
         if not hide(name):
+            continue
+        if text.startswith(("[", "{"), at):
+            # A list or an object: hidden whole, if the pair closes after it; not read again either way.
+            end = container_end(text, at)
+            if _PAIR_END_RE.match(text, end) is not None:
+                spans.append((at, end))
+            at = end
             continue
         value = _PAIR_VALUE_RE.match(text, at)
         if value is None or _PAIR_END_RE.match(text, value.end()) is None:
@@ -1994,7 +2002,9 @@ def container_end(text: str, start: int) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
     text when it is cut before."""
     depth = 0
-    for token in _CONTAINER_TOKEN_RE.finditer(text, start):
+    # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
+    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
+        start = token.end()
         bracket = token.group()
         if bracket in ("[", "{"):
             depth += 1

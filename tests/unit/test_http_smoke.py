@@ -2424,6 +2424,13 @@ class TestJudgeSecretsInMarkup:
                 b"[(b'x-api-key', b\"s3cr3t'x\"), (b\"token\", b's3cr3t')]",
                 "[(b'x-api-key', b\"<redacted>\"), (b\"token\", b'<redacted>')]",
             ),
+            # A pair's value that is a list or an object: hidden whole.
+            (
+                b'{"p": [["token", {"v": "s3cr3t"}]], "q": [["password", ["s3cr3t", 1]], ["n", [1]]]}'
+                b"\nx=[('api_key', ['s3cr3t'])]",
+                '{"p": [["token", <redacted>]], "q": [["password", <redacted>], ["n", [1]]]}'
+                "\nx=[('api_key', <redacted>)]",
+            ),
             # A mapping quoted in a JSON string quoted in a JSON string: its quotes escaped twice.
             (
                 rb'{"a": "{\\\"password\\\":\\\"s3cr3t\\\"}", "b": "{\"c\": \"{\\\"token\\\": \\\"s3cr3t\\\"}\"}"}',
@@ -2487,6 +2494,7 @@ class TestJudgeSecretsInMarkup:
             "aligned-columns-row-in-capitals",
             "psql-wide-characters",
             "pairs-bytes-double-quoted",
+            "pairs-of-containers",
             "mapping-escaped-twice",
         ],
     )
@@ -2599,6 +2607,9 @@ class TestJudgeSecretsInMarkup:
             "NAME  TOKEN\n" + "a     b\n" * 2000,
             # Rows of empty cells; psql's rows of wide characters; mappings quoted twice in strings, cut.
             "NAME  PORTS  TOKEN\n" + "a\n" * 2000,
+            # Pairs whose values are lists, opened and never closed, or not pairs (three items).
+            '[["token", [' * 2000,
+            '[["token", {"a": 1}, ' * 2000,
             # A header of thousands of columns over short rows (each row's check stops at its end: not counted here,
             # a loop of Python's).
             "NAME" + "  TOKEN" * 2000 + "\n" + "a\n" * 2000,
@@ -2629,6 +2640,8 @@ class TestJudgeSecretsInMarkup:
             "column-headers",
             "column-rows",
             "column-empty-cells",
+            "pairs-of-cut-lists",
+            "pairs-of-three",
             "wide-header-short-rows",
             "psql-wide-rows",
             "psql-wide-headers",
