@@ -482,6 +482,9 @@ _PIPE_RE = re.compile(r"\|")
 # each `|` between columns: two columns or more), and an expanded one's record line (`\\x`: `-[ RECORD 1 ]-+---`),
 # each row of it a column's name and value (`password | ...`); a line of the text, read one at a time.
 _PSQL_SEPARATOR_RE = re.compile(r"(?m)^-+(?:\+-+)+\r?$")
+# A table of one column's line under its header (`SELECT password FROM users`): dashes alone, under a header that
+# starts with a space, as psql centres it (a Markdown heading's underline, `Password` over `--------`, is none).
+_PSQL_ONE_COLUMN_RE = re.compile(r"(?m)^-+\r?$")
 _PSQL_RECORD_RE = re.compile(r"(?m)^-\[ RECORD \d+ \][-+]*\r?$")
 _TEXT_LINE_RE = re.compile(r"[^\n]*")
 # A header of columns aligned by spaces (kubectl's `NAME   PASSWORD   AGE`, `docker ps`'s `CONTAINER ID   IMAGE`): two
@@ -1520,6 +1523,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         spans += _html_table_spans(text, hide)
     if "|" in text:
         spans += _pipe_table_spans(text, hide)
+    if "|" in text or "\n-" in text:
         spans += _psql_table_spans(text, hide)
     if "  " in text:
         spans += _column_table_spans(text, hide)
@@ -1885,6 +1889,20 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
                 if stop > start and (column in secret_columns or labelled):
                     spans.append((start, stop))
                 labelled = stop > start and cells.read_label(cell, column, hide)
+            at = row.end() + 1
+    for separator in _PSQL_ONE_COLUMN_RE.finditer(text):
+        header_start = text.rfind("\n", 0, max(separator.start() - 1, 0)) + 1
+        header_text = text[header_start : max(separator.start() - 1, header_start)].rstrip("\r")
+        if separator.start() == 0 or not header_text.startswith(" ") or len(header_text) > len(separator[0]):
+            continue
+        if not _TableRow().read_label(header_text.strip(), 0, hide):
+            continue
+        # Its rows, each starting with a space (a value's lines that go on too), up to one that does not: `(2 rows)`.
+        at = separator.end() + 1
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None and row[0].startswith(" "):
+            value = row[0].rstrip("\r")
+            if value.strip():
+                spans.append((at + len(value) - len(value.lstrip()), at + len(value.rstrip())))
             at = row.end() + 1
     for record in _PSQL_RECORD_RE.finditer(text):
         at, hidden = record.end() + 1, False

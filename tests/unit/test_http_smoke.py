@@ -2409,6 +2409,11 @@ class TestJudgeSecretsInMarkup:
                 "NAME   PORTS   TOKEN\nweb    80      <redacted>\ndb             <redacted>\nold    81\n"
                 "api    82      <redacted>\n",
             ),
+            # psql's table of one column (`SELECT password FROM users`): no `+` in its line under the header.
+            (
+                b" password \n----------\n s3cr3t\n s3cr3t+\n s3cr3t\n(2 rows)\n\n id \n----\n  1\n",
+                " password \n----------\n <redacted>\n <redacted>\n <redacted>\n(2 rows)\n\n id \n----\n  1\n",
+            ),
             # A row in capitals, in line with the columns (a password in capitals): a row, not a header; rows after it.
             (
                 b"NAME   PASSWORD   AGE\napp    s3cr3t     3d\nDB     S3CR3TAB   NEW\nweb    s3cr3t     5d\n",
@@ -2491,6 +2496,7 @@ class TestJudgeSecretsInMarkup:
             "psql-tables",
             "aligned-columns",
             "aligned-columns-empty-cells",
+            "psql-one-column",
             "aligned-columns-row-in-capitals",
             "psql-wide-characters",
             "pairs-bytes-double-quoted",
@@ -2540,6 +2546,8 @@ class TestJudgeSecretsInMarkup:
             # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
             b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
             b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            # A Markdown heading's underline, a psql table of one column of no secret.
+            b"Password\n--------\n Your password needs 8 characters.\n\n name \n------\n bob\n",
             # psql's tables of no secret; lines whose `|` stand under no `+`.
             b" id | name\n----+------\n  1 | bob\n-[ RECORD 1 ]-+----\nid | 1\nname | ann\n\n"
             b"token | ok\n---+---\na | b\n",
@@ -2608,6 +2616,9 @@ class TestJudgeSecretsInMarkup:
             # Rows of empty cells; psql's rows of wide characters; mappings quoted twice in strings, cut.
             "NAME  PORTS  TOKEN\n" + "a\n" * 2000,
             # Pairs whose values are lists, opened and never closed, or not pairs (three items).
+            # psql's tables of one column, each under the last; a table of many rows.
+            " token \n-------\n" * 1000,
+            " token \n-------\n" + " x\n" * 2000,
             '[["token", [' * 2000,
             '[["token", {"a": 1}, ' * 2000,
             # A header of thousands of columns over short rows (each row's check stops at its end: not counted here,
@@ -2640,6 +2651,8 @@ class TestJudgeSecretsInMarkup:
             "column-headers",
             "column-rows",
             "column-empty-cells",
+            "psql-one-column-headers",
+            "psql-one-column-rows",
             "pairs-of-cut-lists",
             "pairs-of-three",
             "wide-header-short-rows",
@@ -2667,6 +2680,7 @@ class TestJudgeSecretsInMarkup:
             "_PAIR_END_RE",
             "_PSQL_SEPARATOR_RE",
             "_PSQL_RECORD_RE",
+            "_PSQL_ONE_COLUMN_RE",
             "_TEXT_LINE_RE",
             "_COLUMNS_HEADER_RE",
             "_COLUMN_NAME_RE",
