@@ -2546,6 +2546,8 @@ class TestJudgeSecretsInMarkup:
             # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
             b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
             b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            # A pair after a call's argument, not in a list of pairs: a log line's arguments.
+            b'log(user, ("password", "reset"), ok) and f(a, ["token", "expired"])\n',
             # A Markdown heading's underline, a psql table of one column of no secret.
             b"Password\n--------\n Your password needs 8 characters.\n\n name \n------\n bob\n",
             # psql's tables of no secret; lines whose `|` stand under no `+`.
