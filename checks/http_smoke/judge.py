@@ -500,6 +500,7 @@ _COLUMN_NAME_RE = re.compile(r"\S+(?: \S+)*")
 # `The token was revoked`) labels nothing.
 _LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,5})[*_`'\":]*")
 _LABEL_NAME_WORDS = 3
+_QUESTION_WORDS = frozenset({"how", "where", "when", "why", "whether", "which"})
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
 # A validation error's message under a field's name, as validators write it (`password: must be at least 8
@@ -1721,8 +1722,14 @@ class _TableRow:
         if len(words) > _LABEL_NAME_WORDS:
             # Named by its last words as they end: not by a secret's word before them (`The token was revoked`).
             tails = [" ".join(words[-count:]) for count in range(1, _LABEL_NAME_WORDS + 1)]
-            if label.endswith(".") or not any(
-                hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0])) for count, tail in enumerate(tails, 1)
+            # Nor by a question (`How to rotate your session key`, `Where to store the API key`: a docs page's rows).
+            if (
+                label.endswith(".")
+                or words[0].lower() in _QUESTION_WORDS
+                or not any(
+                    hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0]))
+                    for count, tail in enumerate(tails, 1)
+                )
             ):
                 return False
         elif not hide(label):

@@ -2548,6 +2548,9 @@ class TestJudgeSecretsInMarkup:
             b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
             # A pair after a call's argument, not in a list of pairs: a log line's arguments.
             b'log(user, ("password", "reset"), ok) and f(a, ["token", "expired"])\n',
+            # A docs page's questions in label cells: long labels that ask, not name.
+            b"<table><tr><td>How to rotate your session key</td><td>See the guide</td></tr><tr><td>Where to store"
+            b" the API key</td><td>Vault</td></tr></table>\n| When does my token expire | 30 days |\n",
             # A Markdown heading's underline, a psql table of one column of no secret.
             b"Password\n--------\n Your password needs 8 characters.\n\n name \n------\n bob\n",
             # psql's tables of no secret; lines whose `|` stand under no `+`.
