@@ -458,12 +458,13 @@ _FLOW_VALUE_RE = re.compile(
 )
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
 # bytes holding a `'` in double quotes `b"..."`,
-# JSON's `[["password", "..."]]`): its bracket after a list's bracket, or after a comma after a bracket or a quote (an
-# item before it; not a name: a call's argument, `log(user, ("password", "reset"))`), its quoted name and its `,`; then
+# JSON's `[["password", "..."]]`): its bracket after a list's bracket, or after a comma after an item (a bracket, a
+# quote, a digit, `null`, `true`, `false`, `None`; not a name: a call's argument, `log(user, ("password", "reset"))`),
+# its quoted name and its `,`; then
 # its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
 # no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
 _PAIR_START_RE = re.compile(
-    r"""(?:[\[(]|[\])"']\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
+    r"""(?:[\[(]|(?:[\])"'\d]|\b(?:null|true|false|None))\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
 _PAIR_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|b?"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""

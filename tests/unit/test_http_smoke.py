@@ -2429,6 +2429,11 @@ class TestJudgeSecretsInMarkup:
                 b"[(b'x-api-key', b\"s3cr3t'x\"), (b\"token\", b's3cr3t')]",
                 "[(b'x-api-key', b\"<redacted>\"), (b\"token\", b'<redacted>')]",
             ),
+            # A pair after an item of another kind in a list (JSON's null, a number): still read.
+            (
+                b'[null, ["token", "s3cr3t"]] [1, ["password", "s3cr3t"]] [None, ("api_key", "s3cr3t")]',
+                '[null, ["token", "<redacted>"]] [1, ["password", "<redacted>"]] [None, ("api_key", "<redacted>")]',
+            ),
             # A pair's value that is a list or an object: hidden whole.
             (
                 b'{"p": [["token", {"v": "s3cr3t"}]], "q": [["password", ["s3cr3t", 1]], ["n", [1]]]}'
@@ -2500,6 +2505,7 @@ class TestJudgeSecretsInMarkup:
             "aligned-columns-row-in-capitals",
             "psql-wide-characters",
             "pairs-bytes-double-quoted",
+            "pairs-after-other-items",
             "pairs-of-containers",
             "mapping-escaped-twice",
         ],
