@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -439,29 +440,34 @@ _LINE_ENTRY_RE = re.compile(
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
 # An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
 # name starts with no digit: `{12:30}`); its value may start on the next line.
-# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`).
+# Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`), or twice
+# and more, in a JSON string quoted in one (`\\\"password\\\":...`; its value then read to the next `,` or bracket).
 _FLOW_KEY_RE = re.compile(
     r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99})"""
-    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})\\")"""
+    r"""|(?P<escapes>\\{1,16})"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})(?P=escapes)")"""
     r"[ \t]*:(?!:)\s*"
 )
-# An entry's value: quoted (to its closing quote, escaped too; its text in group `single`, `double` or `escaped`), or
+# An entry's value: quoted (to its closing quote, escaped too, whose text may hold quotes escaped twice, `\\\"`, a
+# string quoted in it; its text in group `single`, `double` or `escaped`), or
 # plain (to the next `,` or bracket); either may run over lines, as YAML folds one longer than a line (cut at the
 # line's end, the rest was shown); an object or a list starts with its bracket, read as the text's own.
 _FLOW_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^']|'')*)'|"""
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
-    r"""|\\"(?P<escaped>(?:[^"\\]|\\[^"])*)\\"|(?P<plain>[^,{}\[\]]*)"""
+    r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
-# JSON's `[["password", "..."]]`): its bracket after a list's bracket or a comma, its quoted name and its `,`; then
+# bytes holding a `'` in double quotes `b"..."`,
+# JSON's `[["password", "..."]]`): its bracket after a list's bracket, or after a comma after an item (a bracket, a
+# quote, a digit, `null`, `true`, `false`, `None`; not a name: a call's argument, `log(user, ("password", "reset"))`),
+# its quoted name and its `,`; then
 # its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
 # no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
 _PAIR_START_RE = re.compile(
-    r"""[\[(,]\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
+    r"""(?:[\[(]|(?:[\])"'\d]|\b(?:null|true|false|None))\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
 _PAIR_VALUE_RE = re.compile(
-    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+    r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|b?"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
 )
 _PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
@@ -478,6 +484,9 @@ _PIPE_RE = re.compile(r"\|")
 # each `|` between columns: two columns or more), and an expanded one's record line (`\\x`: `-[ RECORD 1 ]-+---`),
 # each row of it a column's name and value (`password | ...`); a line of the text, read one at a time.
 _PSQL_SEPARATOR_RE = re.compile(r"(?m)^-+(?:\+-+)+\r?$")
+# A table of one column's line under its header (`SELECT password FROM users`): dashes alone, under a header that
+# starts with a space, as psql centres it (a Markdown heading's underline, `Password` over `--------`, is none).
+_PSQL_ONE_COLUMN_RE = re.compile(r"(?m)^-+\r?$")
 _PSQL_RECORD_RE = re.compile(r"(?m)^-\[ RECORD \d+ \][-+]*\r?$")
 _TEXT_LINE_RE = re.compile(r"[^\n]*")
 # A header of columns aligned by spaces (kubectl's `NAME   PASSWORD   AGE`, `docker ps`'s `CONTAINER ID   IMAGE`): two
@@ -492,6 +501,7 @@ _COLUMN_NAME_RE = re.compile(r"\S+(?: \S+)*")
 # `The token was revoked`) labels nothing.
 _LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,5})[*_`'\":]*")
 _LABEL_NAME_WORDS = 3
+_QUESTION_WORDS = frozenset({"how", "where", "when", "why", "whether", "which"})
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
 # A validation error's message under a field's name, as validators write it (`password: must be at least 8
@@ -876,8 +886,19 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
 
 def _names_a_secret(path: JsonPath, document: Any, secret_names: SecretNames) -> bool:
     """Whether `path` finds the `value` or `content` member of an object whose `name`, `key`, `id` or `property` is a
-    secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case."""
+    secret's name (Kubernetes' env list as JSON: `{"name": "DB_PASSWORD", "value": "..."}`), any case; or the second
+    item of a list of two, in a list, whose first is a secret's name (a list of pairs: `[["token", "..."]]`)."""
     last = path.steps[-1] if path.steps else None
+    if last in (1, -1) and len(path.steps) >= 2 and isinstance(path.steps[-2], int):
+        # Found by an index: in a list.
+        found, pair = JsonPath(path.text, path.steps[:-1]).find(document)
+        return (
+            found
+            and isinstance(pair, list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and secret_names.hide(pair[0].strip())
+        )
     if not isinstance(last, str) or not _is_value_member(last):
         return False
     found, parent = JsonPath(path.text, path.steps[:-1]).find(document)
@@ -1505,6 +1526,7 @@ def markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         spans += _html_table_spans(text, hide)
     if "|" in text:
         spans += _pipe_table_spans(text, hide)
+    if "|" in text or "\n-" in text:
         spans += _psql_table_spans(text, hide)
     if "  " in text:
         spans += _column_table_spans(text, hide)
@@ -1639,7 +1661,8 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
 
 def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the values of `text`'s lists of pairs stand that a secret's name names (`[('password', '...')]`, a
-    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`)."""
+    header list's repr `[(b'x-api-key', b'...')]`, JSON's `[["token", "..."]]`, a list or an object whole:
+    `[["token", {...}]]`)."""
     spans: list[tuple[int, int]] = []
     at = 0
     while (pair := _PAIR_START_RE.search(text, at)) is not None:
@@ -1649,6 +1672,13 @@ def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]
             with contextlib.suppress(ValueError):
                 name = json.loads(f'"{name}"')
         if not hide(name):
+            continue
+        if text.startswith(("[", "{"), at):
+            # A list or an object: hidden whole, if the pair closes after it; not read again either way.
+            end = container_end(text, at)
+            if _PAIR_END_RE.match(text, end) is not None:
+                spans.append((at, end))
+            at = end
             continue
         value = _PAIR_VALUE_RE.match(text, at)
         if value is None or _PAIR_END_RE.match(text, value.end()) is None:
@@ -1693,8 +1723,14 @@ class _TableRow:
         if len(words) > _LABEL_NAME_WORDS:
             # Named by its last words as they end: not by a secret's word before them (`The token was revoked`).
             tails = [" ".join(words[-count:]) for count in range(1, _LABEL_NAME_WORDS + 1)]
-            if label.endswith(".") or not any(
-                hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0])) for count, tail in enumerate(tails, 1)
+            # Nor by a question (`How to rotate your session key`, `Where to store the API key`: a docs page's rows).
+            if (
+                label.endswith(".")
+                or words[0].lower() in _QUESTION_WORDS
+                or not any(
+                    hide(tail) and (count == 1 or not hide(tail.rpartition(" ")[0]))
+                    for count, tail in enumerate(tails, 1)
+                )
             ):
                 return False
         elif not hide(label):
@@ -1842,25 +1878,40 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
             continue
         line = separator[0].rstrip("\r")
         pipes = [at for at, char in enumerate(line) if char == "+"]
-        bounds = list(zip([-1, *pipes], [*pipes, len(line)], strict=True))
+        header_pipes = _at_display_columns(text[header_start : separator.start() - 1], pipes)
         header = _TableRow()
-        for column, (pipe, end) in enumerate(bounds):
+        for column, (pipe, end) in enumerate(zip([-1, *header_pipes], [*header_pipes, len(line)], strict=True)):
             header.read_label(
                 text[header_start + pipe + 1 : min(header_start + end, separator.start() - 1)], column, hide
             )
         secret_columns = header.header_secret_columns()
         at = separator.end() + 1
         while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None:
-            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in pipes):
+            row_pipes = _at_display_columns(row[0], pipes)
+            if not all(pipe < len(row[0]) and row[0][pipe] == "|" for pipe in row_pipes):
                 break
             cells = _TableRow(header=False)
             labelled = False
-            for column, (pipe, end) in enumerate(bounds):
-                cell = row[0][pipe + 1 : end if column < len(bounds) - 1 else len(row[0])].rstrip("\r")
+            for column, (pipe, end) in enumerate(zip([-1, *row_pipes], [*row_pipes, len(row[0])], strict=True)):
+                cell = row[0][pipe + 1 : end].rstrip("\r")
                 start, stop = at + pipe + 1 + len(cell) - len(cell.lstrip()), at + pipe + 1 + len(cell.rstrip())
                 if stop > start and (column in secret_columns or labelled):
                     spans.append((start, stop))
                 labelled = stop > start and cells.read_label(cell, column, hide)
+            at = row.end() + 1
+    for separator in _PSQL_ONE_COLUMN_RE.finditer(text):
+        header_start = text.rfind("\n", 0, max(separator.start() - 1, 0)) + 1
+        header_text = text[header_start : max(separator.start() - 1, header_start)].rstrip("\r")
+        if separator.start() == 0 or not header_text.startswith(" ") or len(header_text) > len(separator[0]):
+            continue
+        if not _TableRow().read_label(header_text.strip(), 0, hide):
+            continue
+        # Its rows, each starting with a space (a value's lines that go on too), up to one that does not: `(2 rows)`.
+        at = separator.end() + 1
+        while at < len(text) and (row := _TEXT_LINE_RE.match(text, at)) is not None and row[0].startswith(" "):
+            value = row[0].rstrip("\r")
+            if value.strip():
+                spans.append((at + len(value) - len(value.lstrip()), at + len(value.rstrip())))
             at = row.end() + 1
     for record in _PSQL_RECORD_RE.finditer(text):
         at, hidden = record.end() + 1, False
@@ -1879,12 +1930,28 @@ def _psql_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int,
     return spans
 
 
+def _at_display_columns(line: str, columns: list[int]) -> list[int]:
+    """The indexes of `line`'s characters at those columns as a terminal shows it (psql aligns so: an East Asian wide
+    character takes two columns, a combining one none); past its end, indexes past it."""
+    if line.isascii():
+        return columns
+    indexes: list[int] = []
+    for index, char in enumerate(line):
+        width = 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        indexes += [index] * width
+    return [indexes[column] if column < len(indexes) else len(line) + column for column in columns]
+
+
 def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the cells of `text`'s space-aligned tables stand under a column a secret's name heads (kubectl's `NAME
-    PASSWORD` then `web   ...`): the rows after its header, each with a cell starting at each column's start, up to
-    a line that is none (blank, out of line, or another header)."""
+    PASSWORD` then `web   ...`): the rows after its header, each with a space (or its end) before each column's start,
+    up to a line that is none (blank or out of line). A line in capitals in line with the columns is a row (a password
+    in capitals), not a header: it is not read again as one."""
     spans: list[tuple[int, int]] = []
+    read_to = 0
     for header in _COLUMNS_HEADER_RE.finditer(text):
+        if header.start() < read_to:
+            continue
         names = list(_COLUMN_NAME_RE.finditer(header[0]))
         row = _TableRow()
         for column, name in enumerate(names):
@@ -1893,19 +1960,25 @@ def _column_table_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if not secret_columns:
             continue
         starts = [name.start() for name in names]
+        secret = sorted(secret_columns)
         at = header.end() + 1
         while at < len(text) and (line := _TEXT_LINE_RE.match(text, at)) is not None:
             cells = line[0].rstrip("\r")
-            if not cells.strip() or _COLUMNS_HEADER_RE.fullmatch(line[0]):
+            if not cells.strip():
                 break
-            if not all(start < len(cells) and cells[start - 1] == " " != cells[start] for start in starts[1:]):
+            # A cell may be empty (`docker ps`'s PORTS, a last cell left out): a space before its column's start, or
+            # the line ended before it. Only the columns the line reaches are looked at: a short line under a header
+            # of thousands of columns is not read thousands of times.
+            reached = bisect.bisect_left(starts, len(cells))
+            if not all(cells[start - 1] == " " for start in starts[1:reached]):
                 break
-            for column in secret_columns:
+            for column in secret[: bisect.bisect_left(secret, reached)]:
                 end = starts[column + 1] if column + 1 < len(starts) else len(cells)
                 cell = cells[starts[column] : end]
                 if cell.strip():
                     spans.append((at + starts[column], at + starts[column] + len(cell.rstrip())))
             at = line.end() + 1
+        read_to = at
     return spans
 
 
@@ -1956,7 +2029,9 @@ def container_end(text: str, start: int) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
     text when it is cut before."""
     depth = 0
-    for token in _CONTAINER_TOKEN_RE.finditer(text, start):
+    # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
+    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
+        start = token.end()
         bracket = token.group()
         if bracket in ("[", "{"):
             depth += 1

@@ -2402,6 +2402,50 @@ class TestJudgeSecretsInMarkup:
                 "NAME   PASSWORD   AGE\napp    <redacted>     3d\ndb     <redacted>   5d\n\n"
                 "CONTAINER ID   IMAGE   API TOKEN\nabc123         nginx   <redacted>\n",
             ),
+            # Aligned columns with an empty cell (`docker ps`'s PORTS, a last cell left out): the rows after it too.
+            (
+                b"NAME   PORTS   TOKEN\nweb    80      s3cr3t\ndb             s3cr3t\nold    81\n"
+                b"api    82      s3cr3t\n",
+                "NAME   PORTS   TOKEN\nweb    80      <redacted>\ndb             <redacted>\nold    81\n"
+                "api    82      <redacted>\n",
+            ),
+            # psql's table of one column (`SELECT password FROM users`): no `+` in its line under the header.
+            (
+                b" password \n----------\n s3cr3t\n s3cr3t+\n s3cr3t\n(2 rows)\n\n id \n----\n  1\n",
+                " password \n----------\n <redacted>\n <redacted>\n <redacted>\n(2 rows)\n\n id \n----\n  1\n",
+            ),
+            # A row in capitals, in line with the columns (a password in capitals): a row, not a header; rows after it.
+            (
+                b"NAME   PASSWORD   AGE\napp    s3cr3t     3d\nDB     S3CR3TAB   NEW\nweb    s3cr3t     5d\n",
+                "NAME   PASSWORD   AGE\napp    <redacted>     3d\nDB     <redacted>   NEW\nweb    <redacted>     5d\n",
+            ),
+            # psql aligns by the width a terminal shows (a CJK character takes two columns), not by characters.
+            (
+                " name | password\n------+----------\n 日本 | s3cr3t\n bob  | s3cr3t\n".encode(),
+                " name | password\n------+----------\n 日本 | <redacted>\n bob  | <redacted>\n",
+            ),
+            # A pair's bytes in double quotes, as Python writes bytes holding a `'`.
+            (
+                b"[(b'x-api-key', b\"s3cr3t'x\"), (b\"token\", b's3cr3t')]",
+                "[(b'x-api-key', b\"<redacted>\"), (b\"token\", b'<redacted>')]",
+            ),
+            # A pair after an item of another kind in a list (JSON's null, a number): still read.
+            (
+                b'[null, ["token", "s3cr3t"]] [1, ["password", "s3cr3t"]] [None, ("api_key", "s3cr3t")]',
+                '[null, ["token", "<redacted>"]] [1, ["password", "<redacted>"]] [None, ("api_key", "<redacted>")]',
+            ),
+            # A pair's value that is a list or an object: hidden whole.
+            (
+                b'{"p": [["token", {"v": "s3cr3t"}]], "q": [["password", ["s3cr3t", 1]], ["n", [1]]]}'
+                b"\nx=[('api_key', ['s3cr3t'])]",
+                '{"p": [["token", <redacted>]], "q": [["password", <redacted>], ["n", [1]]]}'
+                "\nx=[('api_key', <redacted>)]",
+            ),
+            # A mapping quoted in a JSON string quoted in a JSON string: its quotes escaped twice.
+            (
+                rb'{"a": "{\\\"password\\\":\\\"s3cr3t\\\"}", "b": "{\"c\": \"{\\\"token\\\": \\\"s3cr3t\\\"}\"}"}',
+                r'{"a": "{\\\"password\\\":<redacted>}", "b": "{\"c\": \"{\\\"token\\\": <redacted>}\"}"}',
+            ),
         ],
         ids=[
             "soap",
@@ -2456,6 +2500,14 @@ class TestJudgeSecretsInMarkup:
             "env-list-in-json-string",
             "psql-tables",
             "aligned-columns",
+            "aligned-columns-empty-cells",
+            "psql-one-column",
+            "aligned-columns-row-in-capitals",
+            "psql-wide-characters",
+            "pairs-bytes-double-quoted",
+            "pairs-after-other-items",
+            "pairs-of-containers",
+            "mapping-escaped-twice",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2500,6 +2552,13 @@ class TestJudgeSecretsInMarkup:
             # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
             b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
             b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            # A pair after a call's argument, not in a list of pairs: a log line's arguments.
+            b'log(user, ("password", "reset"), ok) and f(a, ["token", "expired"])\n',
+            # A docs page's questions in label cells: long labels that ask, not name.
+            b"<table><tr><td>How to rotate your session key</td><td>See the guide</td></tr><tr><td>Where to store"
+            b" the API key</td><td>Vault</td></tr></table>\n| When does my token expire | 30 days |\n",
+            # A Markdown heading's underline, a psql table of one column of no secret.
+            b"Password\n--------\n Your password needs 8 characters.\n\n name \n------\n bob\n",
             # psql's tables of no secret; lines whose `|` stand under no `+`.
             b" id | name\n----+------\n  1 | bob\n-[ RECORD 1 ]-+----\nid | 1\nname | ann\n\n"
             b"token | ok\n---+---\na | b\n",
@@ -2565,6 +2624,21 @@ class TestJudgeSecretsInMarkup:
             # Headers of aligned columns, each over the next; a table of many rows.
             "A  TOKEN\n" * 2000,
             "NAME  TOKEN\n" + "a     b\n" * 2000,
+            # Rows of empty cells; psql's rows of wide characters; mappings quoted twice in strings, cut.
+            "NAME  PORTS  TOKEN\n" + "a\n" * 2000,
+            # Pairs whose values are lists, opened and never closed, or not pairs (three items).
+            # psql's tables of one column, each under the last; a table of many rows.
+            " token \n-------\n" * 1000,
+            " token \n-------\n" + " x\n" * 2000,
+            '[["token", [' * 2000,
+            '[["token", {"a": 1}, ' * 2000,
+            # A header of thousands of columns over short rows (each row's check stops at its end: not counted here,
+            # a loop of Python's).
+            "NAME" + "  TOKEN" * 2000 + "\n" + "a\n" * 2000,
+            " 名前 | token\n------+-------\n" + " 名前 | x|y\n" * 2000,
+            " 名前 | token\n------+-------\n" * 1000,
+            '{"a": "{\\"b\\": \\"{\\\\\\"token\\\\\\": \\\\\\"x, ' * 1000,
+            "{" + "\\" * 5000 + '"',
         ],
         ids=[
             "value-lists",
@@ -2587,6 +2661,16 @@ class TestJudgeSecretsInMarkup:
             "psql-rows",
             "column-headers",
             "column-rows",
+            "column-empty-cells",
+            "psql-one-column-headers",
+            "psql-one-column-rows",
+            "pairs-of-cut-lists",
+            "pairs-of-three",
+            "wide-header-short-rows",
+            "psql-wide-rows",
+            "psql-wide-headers",
+            "escaped-twice-values",
+            "escape-runs",
         ],
     )
     def test_mappings_and_tables_are_read_in_one_pass(self, text, monkeypatch):
@@ -2607,6 +2691,7 @@ class TestJudgeSecretsInMarkup:
             "_PAIR_END_RE",
             "_PSQL_SEPARATOR_RE",
             "_PSQL_RECORD_RE",
+            "_PSQL_ONE_COLUMN_RE",
             "_TEXT_LINE_RE",
             "_COLUMNS_HEADER_RE",
             "_COLUMN_NAME_RE",
@@ -2656,6 +2741,19 @@ class TestJudgeExpectedSecrets:
                 b'{"Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": "s3cr3t-v4lue"}]}',
                 {},
                 'json $.Parameters[0].ParameterValue equals: expected "<redacted>", got "<redacted>"',
+            ),
+            # A list of pairs' value a secret's name names, as the answer's text hides it; another pair's is shown.
+            (
+                {"json": [{"path": "$.pairs[1][1]", "equals": "other"}]},
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t-v4lue"]]}',
+                {},
+                'json $.pairs[1][1] equals: expected "<redacted>", got "<redacted>"',
+            ),
+            (
+                {"json": [{"path": "$.pairs[0][1]", "equals": "other"}]},
+                b'{"pairs": [["user", "bob"], ["access_token", "s3cr3t-v4lue"]]}',
+                {},
+                'json $.pairs[0][1] equals: expected "other", got "bob"',
             ),
             (
                 {"json": [{"path": "$.env[0].Value", "equals": "other"}]},
