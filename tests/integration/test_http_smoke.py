@@ -819,14 +819,15 @@ class TestSecretsTheTargetSends:
         # evidence, the history and JUnit quoted it.
         body = (
             b'{"status": "ok", "access_token": "eyJhbGciOi.s3cr3t-jwt-payload", "Refresh-Token":"r3fr3sh-t0ken", '
-            b'"pin": 4711}'
+            # A pin no timestamp, port or duration in the evaluation can hold by chance (4711 was in `144711Z`).
+            b'"pin": 918273645501}'
         )
         async with listening(self.answering(body)) as port:
             step = {"name": "log in", "method": "POST", "path": "/login", "json_body": {}, "expect": expect}
             evaluation = await run(smoke(port, [step], secret_names=["pin"]), client)
         assert evaluation.verdict == verdict, evaluation.reason
         shown = json.dumps(evaluation.model_dump(mode="json"))
-        for secret in ("s3cr3t", "r3fr3sh", "4711"):
+        for secret in ("s3cr3t", "r3fr3sh", "918273645501"):
             assert secret not in shown, shown
         assert '"access_token": "<redacted>"' in evaluation.details["steps"][0]["body"]
         assert '"status": "ok"' in evaluation.details["steps"][0]["body"]
