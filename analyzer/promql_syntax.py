@@ -14,6 +14,7 @@ import contextlib
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -343,15 +344,16 @@ def _duration_hint(query: str) -> str:
     return ""
 
 
-def _strings_blanked(query: str) -> str:
-    """`query` with the text of its strings and comments replaced by spaces: a label value `"5min"` is no duration."""
-    out: list[str] = []
+def _lexed(query: str) -> Iterator[tuple[str, str, str]]:
+    """Each character of `query` with where it stands, and the quote of the string it is in: "code", "comment" (from
+    `#` to its line's end, the line break not included), or a string's "open", "text" and "close" (escapes are read
+    in every string but a `backtick` one, which has none)."""
     quote = ""
     escaped = in_comment = False
     for char in query:
         if in_comment:
             in_comment = char != "\n"
-            char = " " if in_comment else char
+            yield char, "comment" if in_comment else "code", ""
         elif quote:
             if escaped:
                 escaped = False
@@ -359,16 +361,22 @@ def _strings_blanked(query: str) -> str:
                 escaped = True
             elif char == quote:
                 quote = ""
-                out.append(char)
+                yield char, "close", char
                 continue
-            char = " "
+            yield char, "text", quote
         elif char in "\"'`":
             quote = char
+            yield char, "open", char
         elif char == "#":
             in_comment = True
-            char = " "
-        out.append(char)
-    return "".join(out)
+            yield char, "comment", ""
+        else:
+            yield char, "code", ""
+
+
+def _strings_blanked(query: str) -> str:
+    """`query` with the text of its strings and comments replaced by spaces: a label value `"5min"` is no duration."""
+    return "".join(" " if where in ("text", "comment") else char for char, where, _ in _lexed(query))
 
 
 @functools.cache
@@ -387,28 +395,8 @@ def raw_strings_quoted(query: str) -> str:
     """`query` with each `backtick` string written as the double-quoted string of the same text: Prometheus reads
     no escape in a raw string (`\\d+` is the regex \\d+), promql-parser reads escapes there and refuses `\\d`."""
     out: list[str] = []
-    quote = ""
-    escaped = in_comment = False
-    for char in query:
-        if in_comment:
-            in_comment = char != "\n"
-        elif quote == "`":
-            if char == "`":
-                quote = ""
-                char = '"'
-            else:
-                char = escape_promql_string(char, '"')
-        elif quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote = char
-            char = '"' if char == "`" else char
-        elif char == "#":
-            in_comment = True
+    for char, where, quote in _lexed(query):
+        if quote == "`":
+            char = escape_promql_string(char, '"') if where == "text" else '"'
         out.append(char)
     return "".join(out)
