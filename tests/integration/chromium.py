@@ -1,4 +1,5 @@
-"""Debian's headless chromium, driven by selenium, for tests that compare http_smoke with a real browser."""
+"""Debian's headless chromium, driven by selenium, for tests that compare http_smoke with a real browser and for the
+verdict pages' browser tests."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 
 @contextlib.contextmanager
-def headless_chromium(loopback_names: tuple[str, ...] = ()) -> Iterator[Any]:
-    """A headless chromium that resolves `loopback_names` to 127.0.0.1 and every other name to nothing (so it reaches
-    nothing but this machine); the test is skipped only when chromium or its driver is not installed."""
+def headless_chromium(
+    loopback_names: tuple[str, ...] = (), window_size: tuple[int, int] | None = None
+) -> Iterator[Any]:
+    """A headless chromium (of `window_size` pixels, when given) that resolves `loopback_names` to 127.0.0.1 and every
+    other name to nothing (so it reaches nothing but this machine); the test is skipped only when chromium or its
+    driver is not installed."""
     if CHROMIUM is None or CHROMEDRIVER is None:
         pytest.skip("Debian chromium and chromium-driver are not installed (`make system-deps` installs them)")
     from selenium import webdriver
@@ -39,6 +43,7 @@ def headless_chromium(loopback_names: tuple[str, ...] = ()) -> Iterator[Any]:
         "--no-first-run",
         "--disable-default-apps",
         f"--host-resolver-rules={rules}",
+        *([f"--window-size={window_size[0]},{window_size[1]}"] if window_size else []),
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -3,8 +3,6 @@ Prometheus with known data: verdict text, plots whose lines sit where the known 
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.chromium import headless_chromium
 from tests.integration.data_ui import HOSTILE
 from tests.ui.support import (
     BIDI_ESCAPED,
@@ -29,8 +28,6 @@ from tests.ui.support import (
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 # Half a pixel: coordinates are written with 2 decimals.
 PIXEL_TOLERANCE = 0.01
 DESKTOP_WIDTH, PHONE_WIDTH = 1280, 390
@@ -39,35 +36,8 @@ DESKTOP_WIDTH, PHONE_WIDTH = 1280, 390
 @pytest.fixture(scope="module")
 def browser(served) -> Iterator[object]:
     """Headless chromium that can reach nothing but 127.0.0.1; skipped only when chromium is not installed."""
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("Debian chromium and chromium-driver are not installed (`make system-deps` installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    # Selenium Manager must not look for drivers on the internet: the Debian driver is given.
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        f"--window-size={DESKTOP_WIDTH},1000",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        # Every name but 127.0.0.1 fails to resolve: the browser reaches nothing else.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with headless_chromium(window_size=(DESKTOP_WIDTH, 1000)) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")
