@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import hashlib
+import json
 import os
 import threading
 import time
@@ -30,6 +32,7 @@ from analyzer.catalog_paths import file_state, mounted_alone, mtime_settled
 from analyzer.errors import ConfigError
 from analyzer.metrics import Metrics
 from analyzer.models import format_time
+from analyzer.openapi import build_openapi
 from analyzer.reachability import SourceProbes
 from analyzer.redaction import credential_scrubber
 from analyzer.registry import Registry, warm_kinds
@@ -96,6 +99,8 @@ class Generation:
         # drain() calls waiting for the count to reach zero: holding the generation (every request) is a count up and
         # down, and a future is made only for a drain that has to wait.
         self._drain_waiters: list[asyncio.Future[None]] = []
+        # By the checks a caller may see: one entry per allow-list the tokens give, at most.
+        self._openapi_bodies: dict[frozenset[str], asyncio.Future[bytes]] = {}
         self.closed = False
 
     def __enter__(self) -> Generation:
@@ -130,6 +135,22 @@ class Generation:
                 if waiter in self._drain_waiters:
                     self._drain_waiters.remove(waiter)
         await self.runner.drain()
+
+    async def openapi_body(self, visible: frozenset[str]) -> bytes:
+        """The OpenAPI document of this catalog's `visible` checks, encoded: built once, off the event loop (a
+        3,000-check catalog's took 1.4 s of CPU, which served no verdict meanwhile), for every request asking."""
+        built = self._openapi_bodies.get(visible)
+        if built is None:
+            built = self._openapi_bodies[visible] = asyncio.ensure_future(
+                _in_daemon_thread(_encoded_openapi, self.catalog, visible, name="openapi-build")
+            )
+            built.add_done_callback(functools.partial(self._forget_failed_openapi, visible))
+        # Shielded: a caller that goes away leaves the build to the others asking.
+        return await asyncio.shield(built)
+
+    def _forget_failed_openapi(self, visible: frozenset[str], built: asyncio.Future[bytes]) -> None:
+        if built.cancelled() or built.exception() is not None:
+            self._openapi_bodies.pop(visible, None)
 
     def close(self) -> None:
         """Stop its source probes and close the sources (idempotent)."""
@@ -208,7 +229,11 @@ def _content_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-async def _in_daemon_thread(function: Callable[..., Any], *args: Any) -> Any:
+def _encoded_openapi(catalog: Catalog, visible: frozenset[str]) -> bytes:
+    return json.dumps(build_openapi(catalog, visible=visible.__contains__)).encode()
+
+
+async def _in_daemon_thread(function: Callable[..., Any], *args: Any, name: str = "catalog-load") -> Any:
     """`function(*args)` in a thread of its own, as asyncio.to_thread runs it, but one the process does not wait for
     at exit: a reload cancelled by the shutdown parses (or imports) on for seconds (about 4 s of CPU per MiB of YAML),
     and the exit waited for it, past ANALYZER_SHUTDOWN_TIMEOUT_S. Its result, which no one awaits then, is dropped."""
@@ -234,7 +259,7 @@ async def _in_daemon_thread(function: Callable[..., Any], *args: Any) -> Any:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=run, name="catalog-load", daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=True).start()
     return await future
 
 

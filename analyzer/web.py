@@ -44,7 +44,6 @@ from analyzer.models import (
     printable,
     strict_json,
 )
-from analyzer.openapi import build_openapi
 from analyzer.params import (
     RESERVED_ARG_NAMES,
     GivenArgs,
@@ -834,8 +833,10 @@ def _require_known_check(name: str, catalog: Catalog, history: VerdictHistory, p
 
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/v1/openapi.json, generated from the models and this catalog's params."""
-    catalog = request[GENERATION].catalog
-    return web.json_response(build_openapi(catalog, visible=request[PRINCIPAL].may_run(catalog)))
+    generation = request[GENERATION]
+    may_run = request[PRINCIPAL].may_run(generation.catalog)
+    visible = frozenset(name for name in generation.catalog.checks if may_run(name))
+    return web.Response(body=await generation.openapi_body(visible), content_type="application/json", charset="utf-8")
 
 
 async def healthz(request: web.Request) -> web.Response:

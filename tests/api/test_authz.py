@@ -147,6 +147,35 @@ class TestMembersOfAnotherTeam:
         assert answer.status == 200 and (await answer.json())["verdict"] == "fail"
 
 
+class TestOpenAPIDocumentPerCaller:
+    """The OpenAPI document is built once per catalog and set of checks a caller may see: each token reads its own,
+    and a reload's catalog is described anew."""
+
+    async def test_each_token_reads_the_document_of_its_own_checks(self, client):
+        async def run_routes(token: str) -> list[str]:
+            document = await (await client.get("/api/v1/openapi.json", headers=bearer(token))).json()
+            return sorted(path for path in document["paths"] if path.endswith("/run"))
+
+        everything = await run_routes(TOKEN_SRE)
+        assert [path.split("/")[4] for path in everything] == ["a-deep", "a-gate", "a-own", "a-scorecard", "b-gate"]
+        # Asked after another token's, and again: never the other's document.
+        for _ in range(2):
+            assert await run_routes(TOKEN_A) == ["/api/v1/checks/a-gate/run", "/api/v1/checks/a-own/run"]
+            assert await run_routes(TOKEN_B) == ["/api/v1/checks/b-gate/run"]
+            assert await run_routes(TOKEN_SRE) == everything
+
+    async def test_a_reload_is_described_anew(self, aiohttp_client, auth):
+        app = create_app(auth, load_catalog_of(auth, CHECKS), REGISTRY)
+        client = await aiohttp_client(app)
+        before = await (await client.get("/api/v1/openapi.json", headers=bearer(TOKEN_A))).json()
+        assert "/api/v1/checks/a-new/run" not in before["paths"]
+        load_catalog_of(auth, [*CHECKS, {"name": "a-new", "kind": "gate", "gate": "g"}])
+        assert await app[LIVE].reload("test") == "reloaded"
+        after = await (await client.get("/api/v1/openapi.json", headers=bearer(TOKEN_A))).json()
+        assert "/api/v1/checks/a-new/run" in after["paths"]
+        assert after["info"]["description"] != before["info"]["description"]
+
+
 class TestHistoryAcrossReloads:
     """An answer is kept with the checks its evaluation ran: a reload that drops a composite's member of another
     team does not open the answers it carried that member's verdict and reason in."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+import analyzer.live
 from analyzer.catalog import build_catalog
 from analyzer.errors import ConfigError
 from analyzer.models import Outcome, Verdict, envelope
@@ -436,11 +439,48 @@ class TestServiceRoutes:
         document = await (await client.get("/api/v1/openapi.json")).json()
         assert document["openapi"] == "3.1.0"
         operation = document["paths"]["/api/v1/checks/error-rate/run"]["get"]
-        parameters = {p["name"]: p for p in operation["parameters"]}
+        parameters = {p["name"]: p for p in operation["parameters"] if "name" in p}
         assert parameters["canary_hash"]["required"] is True
+        assert {"$ref": "#/components/parameters/at"} in operation["parameters"]
         assert parameters["window"]["schema"]["pattern"].startswith("^(")
         assert "Evaluation" in document["components"]["schemas"]
         assert set(operation["responses"]) >= {"200", "400", "404", "502", "503", "504"}
+
+
+class TestOpenAPIDocumentBuilt:
+    """The document is built once per catalog, in a thread of its own (a large catalog's took seconds of CPU the
+    event loop would not have served verdicts in), and a build that failed is tried again by the next request."""
+
+    async def test_built_once_off_the_event_loop(self, client, monkeypatch):
+        builds: list[str] = []
+        real = analyzer.live.build_openapi
+
+        def counted(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            builds.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(analyzer.live, "build_openapi", counted)
+        answers = await asyncio.gather(*(client.get("/api/v1/openapi.json") for _ in range(3)))
+        bodies = {await answer.read() for answer in answers}
+        again = await (await client.get("/api/v1/openapi.json")).read()
+        assert builds == ["openapi-build"] and threading.current_thread().name != "openapi-build"
+        assert len(bodies) == 1 and bodies == {again}
+        assert "/api/v1/checks/error-rate/run" in json.loads(again)["paths"]
+        assert answers[0].content_type == "application/json"
+
+    async def test_a_failed_build_is_tried_again(self, client, monkeypatch):
+        real = analyzer.live.build_openapi
+        failures = [RuntimeError("a bug")]
+
+        def failing_once(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            if failures:
+                raise failures.pop()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(analyzer.live, "build_openapi", failing_once)
+        assert (await client.get("/api/v1/openapi.json")).status == 500
+        answer = await client.get("/api/v1/openapi.json")
+        assert answer.status == 200 and "/api/v1/checks/error-rate/run" in (await answer.json())["paths"]
 
 
 def strict(text: str) -> object:

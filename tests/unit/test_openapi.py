@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any, cast
 
 import pytest
 
@@ -34,6 +36,18 @@ SAMPLES = [
 ]
 
 
+def _resolved(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """`item`, or the component its `$ref` names."""
+    if "$ref" not in item:
+        return item
+    section, name = item["$ref"].removeprefix("#/components/").split("/")
+    return cast(dict[str, Any], document["components"][section][name])
+
+
+def _run_parameters(document: dict[str, Any], check: str = "c") -> list[dict[str, Any]]:
+    return [_resolved(document, p) for p in document["paths"][f"/api/v1/checks/{check}/run"]["get"]["parameters"]]
+
+
 def _patterns() -> dict[str, str]:
     check = {
         "name": "c",
@@ -48,7 +62,7 @@ def _patterns() -> dict[str, str]:
     catalog = build_catalog(
         [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})], Registry.default()
     )
-    parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+    parameters = _run_parameters(build_openapi(catalog))
     return {p["name"]: p["schema"]["pattern"] for p in parameters if "pattern" in p.get("schema", {})}
 
 
@@ -83,7 +97,7 @@ class TestLabelValueLength:
             [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})],
             Registry.default(),
         )
-        parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+        parameters = _run_parameters(build_openapi(catalog))
         schema = next(p["schema"] for p in parameters if p["name"] == "pod")
         assert (schema["minLength"], schema["maxLength"]) == (min_length, 40)
 
@@ -106,7 +120,7 @@ class TestDurationBounds:
             [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]})],
             Registry.default(),
         )
-        parameters = build_openapi(catalog)["paths"]["/api/v1/checks/c/run"]["get"]["parameters"]
+        parameters = _run_parameters(build_openapi(catalog))
         schemas = {p["name"]: p["schema"] for p in parameters if p["name"] in ("window", "n")}
         assert {key: schemas["window"].get(key) for key in ("minimum", "x-minimum", "x-maximum")} == {
             "minimum": None,
@@ -114,3 +128,52 @@ class TestDurationBounds:
             "x-maximum": "1d",
         }
         assert (schemas["n"]["minimum"], schemas["n"]["maximum"]) == (0, 5)
+
+
+class TestSharedParts:
+    """Every check's run operations refer to one copy of the answers and common args under `components`, and
+    every reference resolves: a catalog of 3,000 checks made a 19 MB document of copies."""
+
+    def _document(self, checks: int) -> dict[str, Any]:
+        catalog = build_catalog(
+            [
+                (
+                    "a.yaml",
+                    {
+                        "sources": {"default": {"url": "http://127.0.0.1:9"}},
+                        "checks": [
+                            {"name": f"c{i}", "kind": "prometheus", "query": "up", "pass_if": "< 1"}
+                            for i in range(checks)
+                        ],
+                    },
+                )
+            ],
+            Registry.default(),
+        )
+        return build_openapi(catalog)
+
+    def test_every_reference_resolves(self):
+        document = self._document(2)
+        refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(document))
+        assert refs
+        for ref in refs:
+            node: Any = document
+            for part in ref.removeprefix("#/").split("/"):
+                node = node[part]
+            assert isinstance(node, dict) and node
+
+    def test_a_run_operation_takes_the_common_args_and_answers_every_status(self):
+        document = self._document(1)
+        for method in ("get", "post"):
+            operation = document["paths"]["/api/v1/checks/c0/run"][method]
+            names = [_resolved(document, p)["name"] for p in operation["parameters"]]
+            assert names == ["at", "explain", "format"]
+            responses = {status: _resolved(document, r) for status, r in operation["responses"].items()}
+            assert responses["429"]["description"].startswith("too many evaluations in flight")
+            assert "Evaluation" in json.dumps(responses["503"])
+            assert "ErrorBody" in json.dumps(responses["400"])
+
+    def test_a_check_adds_its_own_operations_only(self):
+        one, many = (len(json.dumps(self._document(n))) for n in (1, 101))
+        # With the copies, 6.4 KB a check; now its name, summary, args and the references (2.2 KB).
+        assert (many - one) / 100 < 3000
