@@ -49,7 +49,7 @@ class QueryBatch:
     @classmethod
     def of(cls, *plans: Mapping[str, Mapping[str, str]]) -> QueryBatch:
         """A batch of every distinct query of the {window: {part: query}} plans; a query shared by windows is
-        sent once."""
+        sent once, and one whose (window, part) an earlier query has takes the part `part.1` (`.2`, ...)."""
         parts: dict[tuple[str, str], str] = {}
         seen: set[str] = set()
         for plan in plans:
@@ -57,7 +57,13 @@ class QueryBatch:
                 for part, query in queries.items():
                     if query not in seen:
                         seen.add(query)
-                        parts[(window, part)] = query
+                        # Plans may name a part alike in one window (a kind's canary and baseline plans): the later
+                        # query replaced the earlier, which then went unsent and had no result.
+                        key, number = (window, part), 0
+                        while key in parts:
+                            number += 1
+                            key = (window, f"{part}.{number}")
+                        parts[key] = query
         return cls(parts)
 
     @property

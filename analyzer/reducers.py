@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -67,7 +68,9 @@ class Reducer:
         return ordered[low] * (1 - weight) + ordered[high] * weight
 
     def __str__(self) -> str:
-        return f"quantile({self.q:g})" if self.name == "quantile" else self.name
+        # q in full and without an exponent, as `parse` reads it: `:g` showed 0.9999999 as 1 (the maximum), and
+        # 0.00001 as 1e-05, which no catalog parses.
+        return f"quantile({Decimal(repr(self.q)).normalize():f})" if self.name == "quantile" else self.name
 
 
 def _fsum_over(values: Sequence[float], divisor: int) -> float:

@@ -121,12 +121,13 @@ def hodges_lehmann(
     is unbounded. For independent samples Var(U) = n1 * n2 * (n1 + n2 + 1) / 12.
 
     `serial` says the samples are in time order, as a range query returns them, and may be autocorrelated
-    (a rate over 5m sampled every 10s repeats most of its window): each variant's share of Var(U), n2 * n1^2 / 12
-    for the canary and n1 * n2^2 / 12 for the baseline (Hoeffding's projection), is multiplied by the AR(1)
-    variance inflation (1 + rho) / (1 - rho) of that variant's lag-1 rank autocorrelation rho, estimated
-    with Kendall's small-sample bias correction rho + (1 + 3 rho) / n and floored at 0 (never narrower than
-    for independent samples). The p-value is then the normal approximation with the same variance; without
-    autocorrelation it is scipy's two-sided Mann-Whitney U test (exact for small samples without ties).
+    (a rate over 5m sampled every 10s repeats most of its window): each variant's share of Var(U), n1 * n2^2 / 12
+    for the canary and n2 * n1^2 / 12 for the baseline (Hoeffding's projection: each of a variant's samples ranks
+    against all of the other's), is multiplied by the AR(1) variance inflation (1 + rho) / (1 - rho) of that
+    variant's lag-1 rank autocorrelation rho, estimated with Kendall's small-sample bias correction
+    rho + (1 + 3 rho) / n and floored at 0 (never narrower than for independent samples). The p-value is then
+    the normal approximation with the same variance; without autocorrelation it is scipy's two-sided Mann-Whitney
+    U test (exact for small samples without ties).
     """
     import numpy as np
     from scipy.stats import mannwhitneyu, norm

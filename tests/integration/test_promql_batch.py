@@ -175,3 +175,14 @@ class TestPartsThatAnswerNothingOrFail:
         )
         with pytest.raises(CheckError, match="many-to-many"):
             await split_and_alone(prometheus, batch)
+
+
+class TestPlansNamingAPartAlike:
+    """Two plans naming a part alike in one window each get their own query's series back."""
+
+    async def test_each_query_answers_as_alone(self, prometheus):
+        # The second plan's query took the first's (window, part): the first was never sent and had no result.
+        batch = QueryBatch.of({"5m": {"errors": 'pb_other{job="pb"}'}}, {"5m": {"errors": 'pb_requests{job="pb"}'}})
+        split, alone = await split_and_alone(prometheus, batch, WINDOW_LABEL)
+        assert {q: shown_without(s, WINDOW_LABEL) for q, s in split.items()} == alone
+        assert [[v for _, v in split[q]] for q in batch.queries] == [[[7.0]], [[1.0], [2.0]]]

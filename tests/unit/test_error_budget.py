@@ -2881,3 +2881,35 @@ class TestValidateListing:
 
     def test_default_tiers_judge_5m_and_list_none(self):
         assert not any(role.startswith("the presence query") for role, _ in make().promql({}))
+
+
+class TestQueryBatchPartsNamedAlike:
+    """Plans naming a part alike in one window (a kind's canary and baseline plans) each keep their query."""
+
+    def test_each_query_is_sent_and_split_back_to_itself(self):
+        # The later query took the earlier's (window, part): the earlier was never sent, and its result was missing
+        # from the split, where a kind reading it as no series read no errors.
+        batch = QueryBatch.of({"5m": {"errors": "canary_errors"}}, {"5m": {"errors": "baseline_errors"}})
+        assert batch.queries == ["canary_errors", "baseline_errors"]
+        assert batch.promql == " or ".join(
+            [labelled("canary_errors", "5m", "errors"), labelled("baseline_errors", "5m", "errors.1")]
+        )
+        results = batch.split(
+            QueryResult(
+                batch.promql,
+                "vector",
+                [
+                    Series({"analyzer_window": "5m", "analyzer_part": "errors.1"}, [(1.0, 7.0)]),
+                    Series({"analyzer_window": "5m", "analyzer_part": "errors"}, [(1.0, 3.0)]),
+                ],
+            )
+        )
+        assert {q: [s.samples for s in r.series] for q, r in results.items()} == {
+            "canary_errors": [[(1.0, 3.0)]],
+            "baseline_errors": [[(1.0, 7.0)]],
+        }
+
+    def test_a_part_named_as_the_renamed_one_keeps_its_own_query_too(self):
+        batch = QueryBatch.of({"5m": {"errors": "a", "errors.1": "b"}}, {"5m": {"errors": "c"}})
+        assert batch.queries == ["a", "b", "c"]
+        assert batch.parts == {("5m", "errors"): "a", ("5m", "errors.1"): "b", ("5m", "errors.2"): "c"}

@@ -104,3 +104,19 @@ class TestNonFiniteValues:
             assert (forward, backward) == (3.25, 5.0)
         else:
             assert forward == pytest.approx(backward, rel=1e-15)
+
+
+class TestQuantileWrittenBack:
+    """A quantile's text (a definition's, a verdict's `reduce`) names its q exactly, and parses back to it."""
+
+    @pytest.mark.parametrize("q", ["0.9999999", "0.00001", "0.123456789", "0.95", "1", "0"])
+    def test_as_written(self, q):
+        # Six significant digits showed quantile(0.9999999) as quantile(1), the maximum, and 0.00001 as 1e-05,
+        # which no catalog parses.
+        reducer = Reducer.parse(f"quantile({q})")
+        assert str(reducer) == f"quantile({q})"
+        assert Reducer.parse(str(reducer)) == reducer
+
+    def test_a_trailing_zero_is_not_kept(self):
+        assert str(Reducer.parse("quantile(0.50)")) == "quantile(0.5)"
+        assert str(Reducer.parse("quantile(1.0)")) == "quantile(1)"
