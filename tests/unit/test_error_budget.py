@@ -2752,6 +2752,20 @@ class TestPyrraReaderMeasure:
         )
         assert window.error_ratio == 0.0, window.note
 
+    def test_a_bucket_totals_le_may_be_lacking_but_not_another_value(self):
+        # pyrra.total the +Inf bucket: Pyrra gives the success increase rule an le of its own, so a rule without one
+        # is still the SLO's; another le than +Inf on every rule found is not.
+        answers = {
+            "total": [self.series(10.0)],
+            "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api")],
+            "latency_rule": [self.series(0.0)],
+        }
+        window = self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+        assert window.error_ratio == 0.0, window.note
+        answers["rules"] = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")]
+        with pytest.raises(CheckMisconfigured, match=re.escape('its le="0.5" is not pyrra.total\'s le="+Inf"')):
+            self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+
     def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
         # The existing rule for a contradicted label: a value where the total's matcher asks for none.
         with pytest.raises(CheckMisconfigured, match=re.escape('its handler="/x" is not pyrra.total\'s handler=""')):
