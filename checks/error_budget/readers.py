@@ -878,10 +878,12 @@ class PyrraReader:
 
     def _own_slo(self, window: str, queries: Mapping[str, str], results: Results) -> None:
         """CheckMisconfigured when the burnrate series read, or every increase rule series found, belongs to another
-        SLO of the same name: Pyrra copies the total's equality matchers onto its rules' labels, so a series whose
-        label contradicts one of pyrra.total's is a same-name SLO's (another namespace's: Pyrra's rules carry no
-        namespace of the SLO). Read as this SLO's, another's burn failed a clean canary, and another's rules stood
-        for rules not loaded, so that a burning service without a burnrate series passed at 0x."""
+        SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
+        generates, over the propagated labels (slo/rules.go, ruleLabels; a grouped label keeps the matcher's value
+        from the series), so a series that lacks one of pyrra.total's labels, or carries another value, is a
+        same-name SLO's (another namespace's: Pyrra's rules carry no namespace of the SLO). Read as this SLO's,
+        another's burn failed a clean canary, and another's rules stood for rules not loaded, so that a burning
+        service without a burnrate series passed at 0x."""
         wanted = _equalities(queries["total"])
         if not wanted:
             return
@@ -896,15 +898,25 @@ class PyrraReader:
                 return
         for series in found:
             contradicted = _contradiction(series.labels, wanted)
-            if contradicted is not None:
-                label, value = contradicted
+            if contradicted is None:
+                continue
+            label, value = contradicted
+            matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
+            if label in series.labels:
                 raise CheckMisconfigured(
                     f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another SLO\'s: '
                     f'its {label}="{escape_promql_string(series.labels[label], chr(34))}" is not pyrra.total\'s '
-                    f'{label}="{escape_promql_string(value, chr(34))}" (Pyrra copies the total\'s equality matchers '
-                    f'onto its rules; a same-name SLO in another namespace?): add {label}="'
-                    f'{escape_promql_string(value, chr(34))}" to pyrra.selectors'
+                    f"{matcher} (Pyrra copies the total's equality matchers onto its rules; a same-name SLO in another "
+                    f"namespace?): add {matcher} to pyrra.selectors"
                 )
+            # Pyrra's own series lack the label only if pyrra.total has a matcher the SLO's total does not.
+            raise CheckMisconfigured(
+                f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} is another SLO\'s: it has '
+                f"no label {label}, which Pyrra writes onto every rule of an SLO whose total selects {matcher} (a "
+                f"same-name SLO in another namespace, or this SLO's rules not loaded here?): add {matcher} to "
+                "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
+                "(indicator.ratio.total.metric)"
+            )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
@@ -980,9 +992,12 @@ def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
 
 
 def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
-    """The first (label, value) of `wanted` that `labels` carry with another value."""
+    """The first (label, value) of `wanted` that `labels` carry with another value, or lack (a label of the empty
+    value is no label: Prometheus drops it from a rule's labels as from a series'). But `le` may be lacking: Pyrra
+    gives a latency SLO's success increase rule an le of its own, which its total's `le="+Inf"` (a bucket as the
+    total) overwrites, so which of its rules carry one tells no SLO from another."""
     for label, value in wanted:
-        if labels.get(label, value) != value:
+        if labels.get(label, value if label == "le" else "") != value:
             return label, value
     return None
 
@@ -1003,7 +1018,9 @@ def _generic_stopped(
     longest window Pyrra records (`longest_s`): its --generic-rules group stopped too, and its last records, 0 from
     before any error began, tell nothing of the minutes since; no data. A group that never recorded there (no
     --generic-rules, or stopped longer ago) leaves the reading as it was: nothing tells it from a service without
-    error series."""
+    error series. Nor does anything in the series tell a group switched off on purpose from one whose ruler died
+    (both leave samples up to a time, none since; stale markers are no sample a query sees), so the note names
+    pyrra.errors, which judges by the raw errors without the group."""
 
     # Whether it records, not what: its labels may have changed within that window (a pyrra.dev/ label propagated
     # since, an edited description with enableDescriptionAsLabel), which leaves two series of one running group.
@@ -1019,7 +1036,9 @@ def _generic_stopped(
         events=None,
         note=f"no data (no Pyrra burnrate{window} series while pyrra.total counts traffic, and {_GENERIC_ERRORS} "
         f"(--generic-rules) has no sample now though it recorded within {within}: its rule group stopped too (its "
-        "ruler gone?), so no record of the errors covers the last minutes; no evidence of zero errors)",
+        "ruler gone?), so no record of the errors covers the last minutes; no evidence of zero errors; if "
+        "--generic-rules was switched off on purpose, set pyrra.errors (the SLO's indicator.ratio.errors.metric): the "
+        "check then reads the raw errors instead)",
     )
 
 

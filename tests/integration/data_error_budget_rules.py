@@ -61,10 +61,14 @@ generic group alone: its burnrate and increase groups are gone. `ebr-perf-stoppe
 Pyrra SLO `ebr-generic-stopped` (ratio, 28d, --generic-rules) reads it: its burnrate group is gone, its increase group
 records here, and its generic group stopped at A-20m, when one ruler died with both (data_error_budget_generic.py
 backfills it over A-40m to A-20m): its pyrra_errors:rate5m recorded 0 (no error series yet) until then, nothing since.
+Pyrra SLO `ebr-generic-off` over job clean has its burnrate and increase groups here, its generic group there only
+(switched off at A-20m).
 
 Pyrra SLO `ebr-twin` over job clean (its burnrate, increase and generic groups) stands for a same-name SLO of another
 namespace: a check on SLO ebr-twin over job burn, whose own rules are not loaded here, finds these. Pyrra SLOs
 `ebr-twins` over jobs clean and burn (burnrate and increase groups) are two same-name SLOs both loaded.
+`ebr_http_requests_total{service="ebr-checkout"}` (no job): 10 req/s 200; Pyrra SLO `ebr-twin-apart` over it (all
+three groups) stands for a same-name SLO whose total shares no label with a check's over job burn.
 
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
@@ -115,6 +119,8 @@ SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 TWIN_SLO = "ebr-twin"
 # Two Pyrra SLOs of that name in two namespaces, over jobs clean and burn, both loaded here.
 TWINS_SLO = "ebr-twins"
+# A same-name SLO of another namespace over service ebr-checkout: its rules carry no job label at all.
+APART_SLO = "ebr-twin-apart"
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -156,6 +162,9 @@ def build(om: OpenMetrics, anchor: float) -> None:
         end,
         MINUTE,
     )
+    om.add_counter_rate(
+        "ebr_http_requests_total", {"service": "ebr-checkout", "code": "200"}, lambda t: 10.0, start, end, MINUTE
+    )
     # Scraped every 30 s: a 1m window has two samples, so its rate is known.
     counter("fine", "200", 9.5, step=MINUTE / 2)
     counter("fine", "500", 0.5, step=MINUTE / 2)
@@ -174,26 +183,27 @@ def build(om: OpenMetrics, anchor: float) -> None:
     )
 
 
-def pyrra_rules(job: str, slo: str = "", *, generic: bool = True) -> str:
-    """Pyrra's rule groups for SLO <slo> (ebr-<job> unless given) over job ebr-<job>'s counters, as
-    slo/rules_test.go's "http-ratio" case writes them (the --generic-rules group unless not `generic`)."""
-    slo, total = slo or f"ebr-{job}", f'ebr_http_requests_total{{job="ebr-{job}"}}'
-    errors = f'ebr_http_requests_total{{code=~"5..",job="ebr-{job}"}}'
-    labels = f"    labels:\n      job: ebr-{job}\n      slo: {slo}\n"
+def pyrra_rules(job: str, slo: str = "", *, generic: bool = True, label: str = "job") -> str:
+    """Pyrra's rule groups for SLO <slo> (ebr-<job> unless given) over the counters of <label> (job unless given)
+    ebr-<job>, as slo/rules_test.go's "http-ratio" case writes them (the --generic-rules group unless not `generic`):
+    the total's equality matcher is a label of every rule."""
+    slo, total = slo or f"ebr-{job}", f'ebr_http_requests_total{{{label}="ebr-{job}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",{label}="ebr-{job}"}}'
+    labels = f"    labels:\n      {label}: ebr-{job}\n      slo: {slo}\n"
     out = "" if job in STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
     for window in () if job in STOPPED else PYRRA_WINDOWS:
         out += (
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
         )
-    matchers = f'job="ebr-{job}",slo="{slo}"'
+    matchers = f'{label}="ebr-{job}",slo="{slo}"'
     for short, long, factor, wait, severity, exhaustion in () if job in STOPPED else PYRRA_ALERTS:
         out += (
             f"  - alert: ErrorBudgetBurn\n"
             f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
             f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
             f"    for: {wait}\n"
-            f"    labels:\n      exhaustion: {exhaustion}\n      job: ebr-{job}\n      long: {long}\n"
+            f"    labels:\n      exhaustion: {exhaustion}\n      {label}: ebr-{job}\n      long: {long}\n"
             f"      severity: {severity}\n      short: {short}\n      slo: {slo}\n"
         )
     out += (
@@ -202,7 +212,7 @@ def pyrra_rules(job: str, slo: str = "", *, generic: bool = True) -> str:
         f"    expr: sum by (code) (increase({total}[4w]))\n"
         + labels
         + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
-        f"    labels:\n      job: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
+        f"    labels:\n      {label}: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
     )
     if not generic:
         return out
@@ -211,8 +221,9 @@ def pyrra_rules(job: str, slo: str = "", *, generic: bool = True) -> str:
         f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
         f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
         f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
-        f'  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w{{code=~"5..",job="ebr-{job}",'
-        f'slo="{slo}"}} or vector(0)) / sum(ebr_http_requests:increase4w{{job="ebr-{job}",slo="{slo}"}})\n{only_slo}'
+        f"  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w"
+        f'{{code=~"5..",{label}="ebr-{job}",slo="{slo}"}} or vector(0)) / '
+        f'sum(ebr_http_requests:increase4w{{{label}="ebr-{job}",slo="{slo}"}})\n{only_slo}'
         f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
     )
@@ -438,10 +449,13 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
     text += pyrra_generic_only_rules("burn")
     text += pyrra_increase_only_rules("ebr-generic-stopped", "late")
+    # Its generic group switched off 20 minutes ago (data_error_budget_generic.py has it until then).
+    text += pyrra_rules("clean", "ebr-generic-off", generic=False)
     text += pyrra_rules("clean", TWIN_SLO)
     # Two same-name SLOs both loaded, over jobs clean and burn (their generic groups would record one series); one
     # file holds both, so the second's groups are renamed (two namespaces' rule files may repeat a name; the group
     # name is on no series).
+    text += pyrra_rules("checkout", APART_SLO, label="service")
     text += pyrra_rules("clean", TWINS_SLO, generic=False)
     text += pyrra_rules("burn", TWINS_SLO, generic=False).replace(f"- name: {TWINS_SLO}", f"- name: other-{TWINS_SLO}")
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -643,6 +643,9 @@ CHECKS = [
     ),
     # The generic group stopped 20 minutes ago with the burnrate group gone: its last records (0) predate the errors.
     pyrra_check("late", name="ebr-pyrra-generic-stopped-no-errors", slo="ebr-generic-stopped", errors=None),
+    # A clean service whose generic group was switched off 20 minutes ago, its other groups recording on.
+    pyrra_check("clean", name="ebr-pyrra-generic-off-no-errors", slo="ebr-generic-off", errors=None),
+    pyrra_check("clean", name="ebr-pyrra-generic-off", slo="ebr-generic-off"),
     # SLO ebr-twin over job burn, whose rules are not loaded; a same-name SLO's over job clean are (another namespace).
     *(
         {
@@ -661,6 +664,26 @@ CHECKS = [
             ),
             # The SLO itself: its own rules' labels contradict nothing.
             ("ebr-pyrra-twin-itself", 'ebr_http_requests_total{job="ebr-clean"}', {}),
+        )
+    ),
+    # SLO ebr-twin-apart over job burn, whose rules are not loaded; a same-name SLO's over service ebr-checkout are: its
+    # rules carry no job label, so none contradicts the check's job="ebr-burn".
+    *(
+        {
+            "name": name,
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "pyrra": {"slo": "ebr-twin-apart", "metric": "ebr_http_requests", "total": total, **errors},
+        }
+        for name, total, errors in (
+            ("ebr-pyrra-twin-apart-no-errors", 'ebr_http_requests_total{job="ebr-burn"}', {}),
+            (
+                "ebr-pyrra-twin-apart",
+                'ebr_http_requests_total{job="ebr-burn"}',
+                {"errors": 'ebr_http_requests_total{job="ebr-burn",code=~"5.."}'},
+            ),
+            ("ebr-pyrra-twin-apart-itself", 'ebr_http_requests_total{service="ebr-checkout"}', {}),
         )
     ),
     # The ebr-twins SLO over job clean, beside a same-name SLO over job burn (5% errors), both loaded.
@@ -1852,6 +1875,23 @@ class TestPyrraGenericErrors:
         assert 'pyrra_errors:rate5m{slo="ebr-generic-stopped"}' in result.details["queries"]
         assert 'max_over_time(pyrra_errors:rate5m{slo="ebr-generic-stopped"}[3d23h55m])' in result.details["queries"]
 
+    async def test_a_group_switched_off_on_purpose_says_what_judges_without_it(self, evaluate):
+        # ebr-generic-off: a clean service, its generic group gone 20 minutes ago (Pyrra restarted without
+        # --generic-rules), its burnrate and increase groups on. Its series read as those of a ruler that died, so every
+        # rollout waits for 4 days; the reason says what to set. Before: it named no way out.
+        result = await evaluate("ebr-pyrra-generic-off-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert (
+            "if --generic-rules was switched off on purpose, set pyrra.errors (the SLO's "
+            "indicator.ratio.errors.metric): the check then reads the raw errors instead" in result.reason
+        ), result.reason
+
+    async def test_with_pyrra_errors_a_group_switched_off_is_judged_by_the_tiers(self, evaluate):
+        # What the reason says to write: the raw errors count none, so the absent burnrates are zero errors.
+        result = await evaluate("ebr-pyrra-generic-off")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert "pyrra_errors:rate5m" not in str(result.details["queries"])
+
     async def test_a_service_without_errors_still_passes(self, evaluate):
         # ebr-clean has no error series: no burnrate records, and pyrra_errors:rate5m records 0 (`or vector(0)`).
         result = await evaluate("ebr-pyrra-perf-clean-no-errors")
@@ -1881,8 +1921,23 @@ class TestSameNameSlos:
         assert result.reason.startswith('Pyrra SLO {slo="ebr-twins"}: the burnrate')
         assert 'its job="ebr-burn" is not pyrra.total\'s job="ebr-clean"' in result.reason
 
-    async def test_the_slo_itself_is_judged_as_before(self, evaluate):
-        result = await evaluate("ebr-pyrra-twin-itself")
+    @pytest.mark.parametrize("name", ["ebr-pyrra-twin-apart-no-errors", "ebr-pyrra-twin-apart"])
+    async def test_another_namespaces_rules_without_the_totals_label_do_not_stand_for_the_slos_own(
+        self, evaluate, name
+    ):
+        # The other SLO's total, {service="ebr-checkout"}, shares no label with job="ebr-burn": its rules lack job,
+        # which Pyrra writes onto every rule of an SLO over job="ebr-burn". Before: nothing contradicted, its increase
+        # rule proved "the" rules and without pyrra.errors its pyrra_errors:rate5m (0) made every window zero errors:
+        # a pass at 0x over job burn's 50x (with pyrra.errors: inconclusive, a rule group read as stopped).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('Pyrra SLO {slo="ebr-twin-apart"}: the increase rule series ebr_http_requests:')
+        assert "it has no label job, which Pyrra writes onto every rule of an SLO whose total selects " in result.reason
+        assert 'add job="ebr-burn" to pyrra.selectors' in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-twin-itself", "ebr-pyrra-twin-apart-itself"])
+    async def test_the_slo_itself_is_judged_as_before(self, evaluate, name):
+        result = await evaluate(name)
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
 
 

@@ -2635,13 +2635,32 @@ class TestPyrraReaderMeasure:
         )
         assert window.error_ratio is None
         assert "has no sample now though it recorded within 3d23h55m" in window.note
+        # A group switched off on purpose reads the same: the note says what judges without it.
+        assert window.note.endswith(
+            "no evidence of zero errors; if --generic-rules was switched off on purpose, set pyrra.errors (the SLO's "
+            "indicator.ratio.errors.metric): the check then reads the raw errors instead)"
+        ), window.note
+
+    def test_with_pyrra_errors_a_group_that_stopped_is_not_asked(self):
+        # What that note says to write: the raw errors, counting none, make the absent burnrate zero errors.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api")],
+                "errors": [self.series(0.0)],
+            },
+            total="req_total",
+            errors='req_total{code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
 
     def test_a_regex_matcher_of_the_total_contradicts_no_increase_rule(self):
         # Pyrra groups its increase rules by the total's regex labels (slo/rules.go, increaseRulesRatio): each series
         # carries one value the regex matches, and only the equality matchers are copied onto the rules' labels.
         rules = [
-            self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200"),
-            self.series(1.0, __name__="req:increase4w", slo="api", job="web", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", env="prod", job="api", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", env="prod", job="web", code="200"),
         ]
         window = self.measure(
             "1h",
@@ -2680,6 +2699,86 @@ class TestPyrraReaderMeasure:
             errors='req_total{job="api", code=~"5.."}',
         )
         assert window.error_ratio == 0.0, window.note
+
+    def test_a_burnrate_series_lacking_a_label_of_the_totals_equality_matchers_is_another_slos(self):
+        # Pyrra writes every equality matcher of the SLO's total onto each of its rules (slo/rules.go, ruleLabels): a
+        # same-name SLO over {service="checkout"} records burnrates without job. Before: no label contradicted
+        # job="api", and the other SLO's burn (0 here) was judged as this one's: a pass at 0x whatever this service
+        # does.
+        with pytest.raises(CheckMisconfigured) as raised:
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", service="checkout")], "total": [self.series(10.0)]},
+                total='req_total{job="api"}',
+                errors='req_total{job="api", code=~"5.."}',
+            )
+        assert str(raised.value).startswith(
+            'Pyrra SLO {slo="api"}: the burnrate1h series {service="checkout", slo="api"} is another SLO\'s: it has no '
+            'label job, which Pyrra writes onto every rule of an SLO whose total selects job="api"'
+        ), raised.value
+        assert str(raised.value).endswith(
+            'add job="api" to pyrra.selectors; if pyrra.total selects more than the SLO\'s spec does, write it as '
+            "the spec writes it (indicator.ratio.total.metric)"
+        ), raised.value
+
+    def test_increase_rules_lacking_a_label_of_the_total_do_not_prove_the_slos_rules(self):
+        # Only a same-name SLO over {service="checkout"} records here, without error series: no burnrate. Before: its
+        # increase rule proved "the" rules and every window read as zero errors.
+        with pytest.raises(CheckMisconfigured, match=r"the increase rule series .* has no label job"):
+            self.measure(
+                "1h",
+                {
+                    "total": [self.series(10.0)],
+                    "rules": [self.series(1.0, __name__="req:increase4w", slo="api", service="checkout")],
+                    "generic_errors": [self.series(0.0, slo="api")],
+                    "generic_now": [self.series(0.0, slo="api")],
+                    "generic_recent": [self.series(0.0, slo="api")],
+                    "latency_rule": [self.series(0.0)],
+                },
+                total='req_total{job="api"}',
+            )
+
+    def test_an_empty_equality_matcher_asks_for_no_label(self):
+        # handler="" selects series without handler; Pyrra's rule label of the empty value is no label at all.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api")],
+                "errors": [self.series(0.0)],
+            },
+            total='req_total{job="api", handler=""}',
+            errors='req_total{job="api", handler="", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_bucket_totals_le_may_be_lacking_but_not_another_value(self):
+        # pyrra.total the +Inf bucket: Pyrra gives the success increase rule an le of its own, so a rule without one
+        # is still the SLO's; another le than +Inf on every rule found is not.
+        answers = {
+            "total": [self.series(10.0)],
+            "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api")],
+            "latency_rule": [self.series(0.0)],
+        }
+        window = self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+        assert window.error_ratio == 0.0, window.note
+        answers["rules"] = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")]
+        with pytest.raises(CheckMisconfigured, match=re.escape('its le="0.5" is not pyrra.total\'s le="+Inf"')):
+            self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+
+    def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
+        # The existing rule for a contradicted label: a value where the total's matcher asks for none.
+        with pytest.raises(CheckMisconfigured, match=re.escape('its handler="/x" is not pyrra.total\'s handler=""')):
+            self.measure(
+                "1h",
+                {
+                    "total": [self.series(10.0)],
+                    "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x")],
+                    "errors": [self.series(0.0)],
+                },
+                total='req_total{job="api", handler=""}',
+                errors='req_total{job="api", handler="", code=~"5.."}',
+            )
 
 
 class TestSameObjective:
