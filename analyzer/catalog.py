@@ -19,7 +19,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import WrittenNumber, WrittenScalar, WrittenText, render_value
+from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -790,11 +790,17 @@ def _format_error(
 
         message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "missing" and len(location) == 1:
-        message += _swallowed(raw, str(location[0])) or _passing_beside(raw, str(location[0]))
+        field = str(location[0])
+        message += _swallowed(raw, field) or _passing_beside(raw, field) or _pass_if_missing(raw, field)
+    elif error.get("type") == "missing" and len(location) == 3 and location[0] == "params" and location[2] == "type":
+        message += f"; write type: label_value for a label's value (a canary's hash), or one of {_PARAM_TYPES}"
     if error.get("type") == "union_tag_not_found":
-        message = f"missing `{tag}`"
+        context = error.get("ctx", {})
+        message = f"missing `{tag}`" + (f" (known: {context['expected_tags']})" if context.get("expected_tags") else "")
+        if context.get("meant"):
+            message += f"; its fields are a {context['meant']} check's: write {tag}: {context['meant']}"
     if error.get("type") == "extra_forbidden" and location:
-        message = "unknown field" + _meant(str(location[-1]), _fields_at(model, location[:-1]))
+        message = "unknown field" + _meant(str(location[-1]), _fields_at(model, location[:-1]), error.get("input"))
     if error.get("type") == "model_type" and location:
         fields = _fields_at(model, location)
         if fields:
@@ -846,6 +852,16 @@ def _swallowed(raw: Any, field: str) -> str:
         f"; the text of {holders[0]} holds a line `{field}:`, indented as deep as the lines of its `|` block, which "
         f"took it in: indent {field} as {holders[0]} is"
     )
+
+
+def _pass_if_missing(raw: Any, field: str) -> str:
+    """What to say after a missing `pass_if` that nothing beside it explains: how one is written, with the bound of
+    a field another tool would have held it in (`threshold: 0.5`)."""
+    if field != "pass_if":
+        return ""
+    held = [name for name, meant in _SYNONYMS.items() if meant == "pass_if" and isinstance(raw, dict) and name in raw]
+    written = raw[held[0]] if held else None
+    return "; " + _pass_if_hint(written)
 
 
 def _passing_beside(raw: Any, field: str) -> str:
@@ -915,17 +931,31 @@ def _in_percent(location: list[Any], written: Any) -> str:
     return ""
 
 
+_PARAM_TYPES = ", ".join(repr(str(member)) for member in ParamType)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-_OTHER_SCHEMAS_TYPES = {
+# Other tools' words for a value, which resemble no option by their letters: another schema's name of a param type
+# (JSON Schema's, Python's), and a check kind named after what it reads or judges (`promql`, `slo`).
+_OTHER_TOOLS_WORDS = {
     "string": "label_value",
     "str": "label_value",
     "text": "label_value",
     "int": "number",
     "integer": "number",
     "float": "number",
+    "promql": "prometheus",
+    "query": "prometheus",
+    "promql_query": "prometheus",
+    "prometheus_query": "prometheus",
+    "slo": "error_budget",
+    "sli": "error_budget",
+    "burn_rate": "error_budget",
+    "burnrate": "error_budget",
+    "scorecard": "composite",
 }
 
 
@@ -939,25 +969,66 @@ def _one_of(written: Any, expected: Any) -> str:
     options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
     # A prefix first: `label` meant `label_value`, which difflib ranks below `dns_label`.
     close = [option for option in options if option.startswith(written.lower())]
-    # Another schema's name of a param type (JSON Schema's, Python's): what resembles no type by its letters.
-    close = close or [option for option in options if option == _OTHER_SCHEMAS_TYPES.get(written.lower())]
+    # Another tool's word for it: what resembles no option by its letters.
+    close = close or [
+        option for option in options if option == _OTHER_TOOLS_WORDS.get(written.lower().replace("-", "_"))
+    ]
     close = close or difflib.get_close_matches(written.lower(), options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`).
-_SYNONYMS = {"stable": "baseline", "control": "baseline", "primary": "baseline", "treatment": "canary"}
+# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`) or
+# none: Argo Rollouts' conditions, a Prometheus rule's `expr`, a timeout where a check has its deadline.
+_SYNONYMS = {
+    "stable": "baseline",
+    "control": "baseline",
+    "primary": "baseline",
+    "treatment": "canary",
+    "threshold": "pass_if",
+    "condition": "pass_if",
+    "successCondition": "pass_if",
+    "success_condition": "pass_if",
+    "failureCondition": "fail_if",
+    "failure_condition": "fail_if",
+    "expr": "query",
+    "promql": "query",
+    "timeout": "deadline_s",
+    "timeout_s": "deadline_s",
+    "timeoutSeconds": "deadline_s",
+}
 
 
-def _meant(name: str, fields: list[str]) -> str:
-    """What to say after "unknown field": the field a typo most likely meant, else the fields there are."""
+def _meant(name: str, fields: list[str], written: Any = None) -> str:
+    """What to say after "unknown field": the field a typo most likely meant, else the fields there are; `written`
+    (the field's value) lets a threshold name the pass_if to write."""
     import difflib  # only for an invalid catalog
 
     close = [_SYNONYMS[name]] if _SYNONYMS.get(name) in fields else []
     close = close or difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    if close == ["pass_if"] and name != "pass_if":
+        return f"; did you mean 'pass_if'? ({_pass_if_hint(written)})"
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (the fields here: {', '.join(fields)})" if fields else ""
+
+
+def _pass_if_hint(written: Any) -> str:
+    """How a pass_if is written, with what another tool's field held (`threshold: 0.5`, `successCondition: result <
+    0.5`) as its bound or condition when it reads as one."""
+    from analyzer.comparison import Condition, meant_condition  # only for an invalid catalog
+
+    how = "a bound is written with the comparison a passing value meets, quoted: pass_if:"
+    if isinstance(written, int | float) and not isinstance(written, bool):
+        bound = format_number(float(written))
+        return f'{how} "< {bound}" (or "> {bound}" when a larger value is better)'
+    if isinstance(written, str):
+        try:
+            return f'{how} "{Condition.parse(written)}"'
+        except ValueError:
+            meant = meant_condition(written)
+            if meant is not None:
+                return f'{how} "{meant}"'
+    return f'{how} "< 0.01"'
 
 
 def _fields_at(annotation: Any, location: list[Any]) -> list[str]:
