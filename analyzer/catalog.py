@@ -188,12 +188,24 @@ def _child_nodes(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    seen: dict[Any, yaml.Mark] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
+            problem = f"duplicate key {key!r} (also at line {seen[key].line + 1})"
+            # A file appended to another (`cat my-check.yaml >> catalog.yaml`): what to do with the second half.
+            if key == "checks" and key_node.start_mark.column == 0:
+                problem += (
+                    ": a file has one `checks:`; move the checks written here under the first (without this "
+                    "`checks:` line), or start a YAML document of their own with a `---` line before it"
+                )
+            elif key == "sources" and key_node.start_mark.column == 0:
+                problem += (
+                    ": a file has one `sources:`, and a source is defined once; leave out the sources written here "
+                    "that the first `sources:` defines, and move the others under it"
+                )
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        seen[key] = key_node.start_mark
     mapping = loader.construct_mapping(node, deep=deep)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -702,17 +714,25 @@ def _unplaced_params(check: Check, raw: Any) -> list[str]:
 
 def _as_grafana_writes(raw: Any, name: str) -> str:
     """The problem of a param written where it belongs as a Grafana variable (`$name`, `${name}`, `${name:raw}`,
-    `[[name]]`: a query pasted from a dashboard's panel), naming the field; "" when no field holds one."""
+    `[[name]]`: a query pasted from a dashboard's panel) or in single braces (`{name}`, as Python's format and
+    OpenAPI's paths write one), naming the field; "" when no field holds one."""
     import re  # only for an invalid catalog
 
-    variable = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    grafana = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    single = re.compile(rf"(?<!\{{)\{{ *{re.escape(name)} *\}}(?!\}})")
     for where, value in _texts_of(raw, ""):
-        found = variable.search(value) if where != "description" else None
-        if found:
-            return (
-                f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
-                f"Grafana's variable syntax, which the analyzer leaves as it is; write {{{{ {name} }}}}"
-            )
+        if where == "description":
+            continue
+        if found := grafana.search(value):
+            syntax = "Grafana's variable syntax"
+        elif found := single.search(value):
+            syntax = "in single braces"
+        else:
+            continue
+        return (
+            f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
+            f"{syntax}, which the analyzer leaves as it is; write {{{{ {name} }}}}"
+        )
     return ""
 
 

@@ -54,6 +54,36 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
             load_catalog(path, Registry.default())
 
+    def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 6, column 3: duplicate key 'query' (also at line 4)"
+        ]
+
+    def test_a_check_file_appended_to_a_catalog_says_where_its_checks_go(self, tmp_path):
+        # `cat my-first-check.yaml >> .demo/catalog.yaml`: "duplicate key 'sources'" alone said neither where the
+        # first is nor what to do with the second.
+        first = "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n"
+        path = tmp_path / "c.yaml"
+        path.write_text(first + first.replace("name: x", "name: y"))
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 5, column 1: duplicate key 'sources' (also at line 1): a file has one "
+            "`sources:`, and a source is defined once; leave out the sources written here that the first `sources:` "
+            "defines, and move the others under it"
+        ]
+        path.write_text(first + first.replace("name: x", "name: y").split("\n", 2)[2])
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 5, column 1: duplicate key 'checks' (also at line 3): a file has one "
+            "`checks:`; move the checks written here under the first (without this `checks:` line), or start a "
+            "YAML document of their own with a `---` line before it"
+        ]
+        # Following either advice loads both checks.
+        path.write_text(first + "---\n" + first.replace("name: x", "name: y").split("\n", 2)[2])
+        assert list(load_catalog(path, Registry.default()).checks) == ["x", "y"]
+        path.write_text(first + first.replace("name: x", "name: y").split("\n", 3)[3])
+        assert list(load_catalog(path, Registry.default()).checks) == ["x", "y"]
+
     def test_a_field_a_block_took_in_is_named_with_its_block(self, tmp_path):
         # `pass_if` indented as deep as the query's lines is a line of the query: "Field required" alone sent the
         # reader looking for a pass_if that is there.
@@ -1219,6 +1249,17 @@ class TestUnplacedParams:
         assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
             "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
             f"it: query holds {written}, Grafana's variable syntax, which the analyzer leaves as it is; write "
+            "{{ canary_hash }}"
+        ]
+
+    @pytest.mark.parametrize("written", ["{canary_hash}", "{ canary_hash }"])
+    def test_a_param_written_in_single_braces_names_the_placeholder(self, written):
+        # Python's format and OpenAPI's paths write a placeholder so: "no field of the check places it" alone sent
+        # the reader looking for a missing matcher that is there.
+        pasted = {**self.CANARY, "query": f'sum(up{{h="{written}"}})'}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
+            "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
+            f"it: query holds {written}, in single braces, which the analyzer leaves as it is; write "
             "{{ canary_hash }}"
         ]
 
