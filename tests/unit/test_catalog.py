@@ -64,7 +64,10 @@ class TestLoadFiles:
     def test_a_check_file_appended_to_a_catalog_says_where_its_checks_go(self, tmp_path):
         # `cat my-first-check.yaml >> .demo/catalog.yaml`: "duplicate key 'sources'" alone said neither where the
         # first is nor what to do with the second.
-        first = "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n"
+        first = (
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\n"
+            "checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n"
+        )
         path = tmp_path / "c.yaml"
         path.write_text(first + first.replace("name: x", "name: y"))
         assert problems_of_file(path) == [
