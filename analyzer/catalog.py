@@ -1026,7 +1026,8 @@ def _meant(name: str, fields: list[str], written: Any = None) -> str:
     close = [_SYNONYMS[name]] if _SYNONYMS.get(name) in fields else []
     close = close or difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
     if close == ["pass_if"] and name != "pass_if":
-        return f"; did you mean 'pass_if'? ({_pass_if_hint(written)})"
+        hint = _pass_if_hint(written)
+        return f"; did you mean 'pass_if'? {hint[0].upper()}{hint[1:]}"
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (the fields here: {', '.join(fields)})" if fields else ""
@@ -1040,7 +1041,7 @@ def _pass_if_hint(written: Any) -> str:
     how = "a bound is written with the comparison a passing value meets, quoted: pass_if:"
     if isinstance(written, int | float) and not isinstance(written, bool):
         bound = format_number(float(written))
-        return f'{how} "< {bound}" (or "> {bound}" when a larger value is better)'
+        return f'{how} "< {bound}", or "> {bound}" when a larger value is better'
     if isinstance(written, str):
         try:
             return f'{how} "{Condition.parse(written)}"'
