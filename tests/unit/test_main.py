@@ -45,6 +45,17 @@ class TestModule:
         )
         assert (result.returncode, result.stdout, result.stderr) == (0, f"analyzer {version}\n", "")
 
+    def test_run_help_says_where_check_names_come_from(self):
+        # Before: "name  check name", and a newcomer did not know which names there are.
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer", "run", "--help"], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0
+        assert (
+            "the check to evaluate (`analyzer list --catalog PATH`\n                        names them)"
+            in result.stdout
+        )
+
     def test_exits_as_the_command_does(self):
         command = [sys.executable, "-m", "analyzer", "run", "no-such-check", "--catalog", str(ROOT / "deploy" / "demo")]
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
