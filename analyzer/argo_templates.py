@@ -2428,8 +2428,9 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
     module = bool(stripped) and _PYTHON_RE.fullmatch(stripped[0].rpartition("/")[2]) is not None
     if program == "analyzer":
         shown = shlex.join(["analyzer", *program_words[1:]])
-        if _asks_analyzer_help(program_words[1:]):
-            return _Idle(f"{label} runs `{shown}`: it prints its help and exits 0", "exit 0")
+        asks = _asks_analyzer_help(program_words[1:])
+        if asks:
+            return _Idle(f"{label} runs `{shown}`: it prints its {asks} and exits 0", "exit 0")
         command = _analyzer_command(program_words[1:])
         # Options alone judged of the analyzer's image only, as a command is (below); `analyzer` alone of any.
         if command is None and (ours or len(program_words) == 1):
@@ -2533,16 +2534,18 @@ _NO_CHECK_OF_OWN = (
 )
 
 
-def _asks_analyzer_help(words: list[str]) -> bool:
-    """Whether the `analyzer` command given these words (after its program) prints its help and exits 0 before a
-    command is read, as argparse reads its options: -h (`-hh`), any prefix of --help (`--he`), an unknown option set
-    aside before it; not after the command or `--`."""
+def _asks_analyzer_help(words: list[str]) -> str:
+    """What the `analyzer` command given these words (after its program) prints before it exits 0 without reading a
+    command ("help" or "version"), as argparse reads its options: -h (`-hh`), any prefix of --help (`--he`) or of
+    --version (`--ver`), an unknown option set aside before it; not after the command or `--`. "" when none."""
     for word in words:
         if word == "--" or not word.startswith("-") or word == "-":
-            return False
+            return ""
         if re.fullmatch("-h+", word) or (len(word) > 2 and "--help".startswith(word)):
-            return True
-    return False
+            return "help"
+        if len(word) > 2 and "--version".startswith(word):
+            return "version"
+    return ""
 
 
 # The commands of `analyzer` (its parser's; tests/unit/test_argo_templates.py holds them to it).

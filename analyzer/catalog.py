@@ -19,7 +19,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import WrittenNumber, WrittenScalar, WrittenText, render_value
+from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -188,12 +188,24 @@ def _child_nodes(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
+    seen: dict[Any, yaml.Mark] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
+            problem = f"duplicate key {key!r} (also at line {seen[key].line + 1})"
+            # A file appended to another (`cat my-check.yaml >> catalog.yaml`): what to do with the second half.
+            if key == "checks" and key_node.start_mark.column == 0:
+                problem += (
+                    ": a file has one `checks:`; move the checks written here under the first (without this "
+                    "`checks:` line), or start a YAML document of their own with a `---` line before it"
+                )
+            elif key == "sources" and key_node.start_mark.column == 0:
+                problem += (
+                    ": a file has one `sources:`, and a source is defined once; leave out the sources written here "
+                    "that the first `sources:` defines, and move the others under it"
+                )
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        seen[key] = key_node.start_mark
     mapping = loader.construct_mapping(node, deep=deep)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -702,17 +714,25 @@ def _unplaced_params(check: Check, raw: Any) -> list[str]:
 
 def _as_grafana_writes(raw: Any, name: str) -> str:
     """The problem of a param written where it belongs as a Grafana variable (`$name`, `${name}`, `${name:raw}`,
-    `[[name]]`: a query pasted from a dashboard's panel), naming the field; "" when no field holds one."""
+    `[[name]]`: a query pasted from a dashboard's panel) or in single braces (`{name}`, as Python's format and
+    OpenAPI's paths write one), naming the field; "" when no field holds one."""
     import re  # only for an invalid catalog
 
-    variable = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    grafana = re.compile(rf"\$\{{{re.escape(name)}(?::\w+)?\}}|\${re.escape(name)}\b|\[\[{re.escape(name)}\]\]")
+    single = re.compile(rf"(?<!\{{)\{{ *{re.escape(name)} *\}}(?!\}})")
     for where, value in _texts_of(raw, ""):
-        found = variable.search(value) if where != "description" else None
-        if found:
-            return (
-                f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
-                f"Grafana's variable syntax, which the analyzer leaves as it is; write {{{{ {name} }}}}"
-            )
+        if where == "description":
+            continue
+        if found := grafana.search(value):
+            syntax = "Grafana's variable syntax"
+        elif found := single.search(value):
+            syntax = "in single braces"
+        else:
+            continue
+        return (
+            f"params.{name}: declared, but no field of the check places it: {where} holds {found.group(0)}, "
+            f"{syntax}, which the analyzer leaves as it is; write {{{{ {name} }}}}"
+        )
     return ""
 
 
@@ -790,11 +810,17 @@ def _format_error(
 
         message += f", got {clip(repr(written), 80)}: write a list, as [{clip(json.dumps(written), 80)}]"
     if error.get("type") == "missing" and len(location) == 1:
-        message += _swallowed(raw, str(location[0])) or _passing_beside(raw, str(location[0]))
+        field = str(location[0])
+        message += _swallowed(raw, field) or _passing_beside(raw, field) or _pass_if_missing(raw, field)
+    elif error.get("type") == "missing" and len(location) == 3 and location[0] == "params" and location[2] == "type":
+        message += f"; write type: label_value for a label's value (a canary's hash), or one of {_PARAM_TYPES}"
     if error.get("type") == "union_tag_not_found":
-        message = f"missing `{tag}`"
+        context = error.get("ctx", {})
+        message = f"missing `{tag}`" + (f" (known: {context['expected_tags']})" if context.get("expected_tags") else "")
+        if context.get("meant"):
+            message += f"; its fields are a {context['meant']} check's: write {tag}: {context['meant']}"
     if error.get("type") == "extra_forbidden" and location:
-        message = "unknown field" + _meant(str(location[-1]), _fields_at(model, location[:-1]))
+        message = "unknown field" + _meant(str(location[-1]), _fields_at(model, location[:-1]), error.get("input"))
     if error.get("type") == "model_type" and location:
         fields = _fields_at(model, location)
         if fields:
@@ -846,6 +872,16 @@ def _swallowed(raw: Any, field: str) -> str:
         f"; the text of {holders[0]} holds a line `{field}:`, indented as deep as the lines of its `|` block, which "
         f"took it in: indent {field} as {holders[0]} is"
     )
+
+
+def _pass_if_missing(raw: Any, field: str) -> str:
+    """What to say after a missing `pass_if` that nothing beside it explains: how one is written, with the bound of
+    a field another tool would have held it in (`threshold: 0.5`)."""
+    if field != "pass_if":
+        return ""
+    held = [name for name, meant in _SYNONYMS.items() if meant == "pass_if" and isinstance(raw, dict) and name in raw]
+    written = raw[held[0]] if held else None
+    return "; " + _pass_if_hint(written)
 
 
 def _passing_beside(raw: Any, field: str) -> str:
@@ -915,17 +951,31 @@ def _in_percent(location: list[Any], written: Any) -> str:
     return ""
 
 
+_PARAM_TYPES = ", ".join(repr(str(member)) for member in ParamType)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-_OTHER_SCHEMAS_TYPES = {
+# Other tools' words for a value, which resemble no option by their letters: another schema's name of a param type
+# (JSON Schema's, Python's), and a check kind named after what it reads or judges (`promql`, `slo`).
+_OTHER_TOOLS_WORDS = {
     "string": "label_value",
     "str": "label_value",
     "text": "label_value",
     "int": "number",
     "integer": "number",
     "float": "number",
+    "promql": "prometheus",
+    "query": "prometheus",
+    "promql_query": "prometheus",
+    "prometheus_query": "prometheus",
+    "slo": "error_budget",
+    "sli": "error_budget",
+    "burn_rate": "error_budget",
+    "burnrate": "error_budget",
+    "scorecard": "composite",
 }
 
 
@@ -939,25 +989,67 @@ def _one_of(written: Any, expected: Any) -> str:
     options = re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
     # A prefix first: `label` meant `label_value`, which difflib ranks below `dns_label`.
     close = [option for option in options if option.startswith(written.lower())]
-    # Another schema's name of a param type (JSON Schema's, Python's): what resembles no type by its letters.
-    close = close or [option for option in options if option == _OTHER_SCHEMAS_TYPES.get(written.lower())]
+    # Another tool's word for it: what resembles no option by its letters.
+    close = close or [
+        option for option in options if option == _OTHER_TOOLS_WORDS.get(written.lower().replace("-", "_"))
+    ]
     close = close or difflib.get_close_matches(written.lower(), options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`).
-_SYNONYMS = {"stable": "baseline", "control": "baseline", "primary": "baseline", "treatment": "canary"}
+# Other tools' words for a field, which resemble another field by their letters (`stable` is closest to `step`) or
+# none: Argo Rollouts' conditions, a Prometheus rule's `expr`, a timeout where a check has its deadline.
+_SYNONYMS = {
+    "stable": "baseline",
+    "control": "baseline",
+    "primary": "baseline",
+    "treatment": "canary",
+    "threshold": "pass_if",
+    "condition": "pass_if",
+    "successCondition": "pass_if",
+    "success_condition": "pass_if",
+    "failureCondition": "fail_if",
+    "failure_condition": "fail_if",
+    "expr": "query",
+    "promql": "query",
+    "timeout": "deadline_s",
+    "timeout_s": "deadline_s",
+    "timeoutSeconds": "deadline_s",
+}
 
 
-def _meant(name: str, fields: list[str]) -> str:
-    """What to say after "unknown field": the field a typo most likely meant, else the fields there are."""
+def _meant(name: str, fields: list[str], written: Any = None) -> str:
+    """What to say after "unknown field": the field a typo most likely meant, else the fields there are; `written`
+    (the field's value) lets a threshold name the pass_if to write."""
     import difflib  # only for an invalid catalog
 
     close = [_SYNONYMS[name]] if _SYNONYMS.get(name) in fields else []
     close = close or difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+    if close == ["pass_if"] and name != "pass_if":
+        hint = _pass_if_hint(written)
+        return f"; did you mean 'pass_if'? {hint[0].upper()}{hint[1:]}"
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (the fields here: {', '.join(fields)})" if fields else ""
+
+
+def _pass_if_hint(written: Any) -> str:
+    """How a pass_if is written, with what another tool's field held (`threshold: 0.5`, `successCondition: result <
+    0.5`) as its bound or condition when it reads as one."""
+    from analyzer.comparison import Condition, meant_condition  # only for an invalid catalog
+
+    how = "a bound is written with the comparison a passing value meets, quoted: pass_if:"
+    if isinstance(written, int | float) and not isinstance(written, bool):
+        bound = format_number(float(written))
+        return f'{how} "< {bound}", or "> {bound}" when a larger value is better'
+    if isinstance(written, str):
+        try:
+            return f'{how} "{Condition.parse(written)}"'
+        except ValueError:
+            meant = meant_condition(written)
+            if meant is not None:
+                return f'{how} "{meant}"'
+    return f'{how} "< 0.01"'
 
 
 def _fields_at(annotation: Any, location: list[Any]) -> list[str]:

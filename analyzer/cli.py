@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from analyzer import __version__
 from analyzer.cli_args import Once, add_run_arguments, path_argument, with_dash_values
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # The version a bug report and docs/upgrading.md's releases are read by; argparse prints it and exits 0.
+    parser.add_argument("--version", action="version", version=f"analyzer {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")

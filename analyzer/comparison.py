@@ -112,12 +112,33 @@ _OPERATOR_MEANT = {
 }
 
 
+# The value a condition compares named first, as Argo Rollouts' successCondition names it (`result < 0.5`,
+# `result[0] <= 0.3`) or as code would (`value > 0.99`, `x < 1`).
+_SUBJECT_RE = re.compile(r"\s*(?:result(?:\[0\])?|value|x)\s*(\S.*)", re.IGNORECASE)
+
+
 def _meant(text: str) -> str:
-    """'; did you mean ...?' for a condition whose operator is written otherwise (`=> 0`), else ''."""
-    found = _OTHER_OPERATOR_RE.fullmatch(text)
-    if found is None:
+    """'; did you mean ...?' for a condition whose operator is written otherwise (`=> 0`), or which names the value
+    it compares (`result < 0.5`), else ''."""
+    meant = meant_condition(text)
+    if meant is None:
         return ""
-    return f"; did you mean '{_OPERATOR_MEANT[found.group(1).lower()]} {found.group(2)}'?"
+    if _SUBJECT_RE.fullmatch(text):
+        # Argo's `result` is the whole answer; here the check's value is what every condition compares.
+        return f"; did you mean '{meant}'? (a condition names no value: it compares the check's value)"
+    return f"; did you mean '{meant}'?"
+
+
+def meant_condition(text: str) -> str | None:
+    """The condition of the grammar that `text` means when it is written as another tool writes one (`=> 0`, `less
+    than 0.5`, Argo's `result < 0.5`), else None (also for a condition of the grammar itself)."""
+    subject = _SUBJECT_RE.fullmatch(text)
+    rest = subject.group(1) if subject else text
+    simple = _SIMPLE_RE.fullmatch(rest) if subject else None
+    if simple:
+        return f"{simple.group(1)} {simple.group(2)}"
+    found = _OTHER_OPERATOR_RE.fullmatch(rest)
+    return f"{_OPERATOR_MEANT[found.group(1).lower()]} {found.group(2)}" if found else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -315,8 +315,46 @@ def parse_error(query: str) -> str | None:
     if close:
         return f"{message}; did you mean {close[0]!r}?"
     if message.startswith(_DURATION_REFUSALS):
-        return message + _duration_hint(query)
-    return message
+        return message + (_duration_hint(query) or _bracket_hint(query))
+    return message + _bracket_hint(query)
+
+
+_CLOSERS = {"(": ")", "{": "}", "[": "]"}
+
+
+def _bracket_hint(query: str) -> str:
+    """For a query whose brackets do not pair (outside strings and comments): the first bracket left open or closing
+    none, named by the text it ends (the parser's own message names the character it stopped at, not the bracket
+    that is missing); '' when they pair."""
+    opened: list[tuple[str, int]] = []
+    for at, (char, where, _) in enumerate(_lexed(query)):
+        if where != "code":
+            continue
+        if char in _CLOSERS:
+            opened.append((char, at))
+        elif char in _CLOSERS.values():
+            if not opened:
+                return f"; the {char!r} of {_ending(query, at)} closes no bracket"
+            bracket, start = opened.pop()
+            if _CLOSERS[bracket] != char:
+                return (
+                    f"; the {bracket!r} of {_ending(query, start)} is closed by no {_CLOSERS[bracket]!r} before the "
+                    f"{char!r} of {_ending(query, at)}"
+                )
+    if opened:
+        bracket, start = opened[-1]
+        return f"; the {bracket!r} of {_ending(query, start)} is closed by no {_CLOSERS[bracket]!r}"
+    return ""
+
+
+def _ending(query: str, at: int) -> str:
+    """The text of `query` that ends with its character at `at`, quoted: where a bracket stands. It starts at a word's
+    start, and a string's whole (a secret arg is hidden only where it is shown whole)."""
+    where = [kind for _, kind, _ in _lexed(query[: at + 1])]
+    start = max(0, at + 1 - 30)
+    while start > 0 and (where[start] in ("text", "close") or query[start - 1].isalnum() or query[start - 1] == "_"):
+        start -= 1
+    return repr(" ".join(query[start : at + 1].split()))
 
 
 def _duration_hint(query: str) -> str:

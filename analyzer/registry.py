@@ -33,6 +33,9 @@ DEFAULT_KINDS: Mapping[str, str] = {
 }
 
 
+_BUILTIN_TARGETS = frozenset(DEFAULT_KINDS.values())
+
+
 def kind_name(kind: type[Check]) -> str:
     """The `kind` literal a check class declares."""
     field = kind.model_fields.get("kind")
@@ -150,7 +153,10 @@ class Registry:
         if not isinstance(raw, dict):
             raise _error("model_attributes_type", raw)
         if "kind" not in raw:
-            raise _error("union_tag_not_found", raw, discriminator="'kind'")
+            known = ", ".join(repr(name) for name in self._names)
+            raise _error(
+                "union_tag_not_found", raw, discriminator="'kind'", expected_tags=known, meant=self._fitting(raw)
+            )
         tag = raw["kind"]
         if not isinstance(tag, str) or tag not in self._names:
             raise _error(
@@ -161,6 +167,18 @@ class Registry:
                 expected_tags=", ".join(repr(name) for name in self._names),
             )
         return self.load(tag).model_validate(raw, context=context)
+
+    def _fitting(self, raw: dict[Any, Any]) -> str:
+        """The one kind whose fields hold every field of `raw` (a check written without its `kind`), else "". Of the
+        kinds imported already and the built-ins, which it imports: a plugin is imported only by a definition that
+        names it (it may be slow to import, or fail)."""
+        fitting = [
+            name
+            for name in self._names
+            if (name in self._loaded or self._refs[name].target in _BUILTIN_TARGETS)
+            and set(raw) <= {info.alias or field for field, info in self.load(name).model_fields.items()}
+        ]
+        return fitting[0] if len(fitting) == 1 else ""
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of a check definition (all kinds, which it imports)."""

@@ -512,9 +512,9 @@ class PrometheusCheck(Check):
                 return await self._unless_hidden(ctx, probe, details, result.storage_warnings) or verdict
             return verdict
         if len(points) > 1 and reduce is None:
-            shown = ", ".join(series.describe() for series, _, _ in points[:3])
+            shown = ", ".join(series.describe() for series, _, _ in points[:3]) + (", ..." if len(points) > 3 else "")
             raise CheckMisconfigured(
-                f"the query returned {len(points)} series ({shown}, ...); set reduce or "
+                f"the query returned {len(points)} series ({shown}); set reduce or "
                 "each: true in the check, or aggregate in PromQL"
             )
         # One loop, not two list comprehensions (each a frame of its own on Python 3.11).

@@ -71,7 +71,14 @@ _RESENDABLE_STATUSES = frozenset({502, 503})
 _WAIT_STATUSES = frozenset({429, 503})
 
 
+# A shell's, Kubernetes' or a template's variable left in a URL (`http://${PROM_HOST}:9090`, `$(PROM_URL)`,
+# `{{ .Values.url }}`): the catalog expands none, so it would be sent as written, an error at every evaluation.
+_VARIABLE_RE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\$[A-Za-z_]\w*")
+
+
 def _is_base_url(url: str) -> bool:
+    if _VARIABLE_RE.search(url):
+        return False
     try:
         # The client reads the port when it sends: a bad one would fail every query, not the load.
         return _BASE_URL_RE.fullmatch(url) is not None and urlsplit(url).port != 0
@@ -86,6 +93,12 @@ def base_url_refusal(url: str, example: str) -> str:
     if not url.strip():
         # `--prometheus "$PROMETHEUS"` in a shell that has not sourced the demo's env, a CI variable unset.
         return f"{said} (an unset variable?): give one such as {example}"
+    if variable := _VARIABLE_RE.search(url):
+        return (
+            f"{said}: it holds {variable.group()}, a variable, which the analyzer never expands (it would send it as "
+            f"written): give the address itself, such as {example}, or fill it in first (Helm, envsubst, a shell's "
+            "double quotes)"
+        )
     mended = url_with_scheme(url)
     if mended is None or "@" in url or not _is_base_url(mended[0]):
         return f"{said} such as {example}"

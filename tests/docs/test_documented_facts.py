@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from analyzer import errors
+from analyzer.catalog import load_catalog
 from analyzer.cli import build_parser
+from analyzer.errors import ConfigError
 from analyzer.logs import SAMPLED_EVENTS
 from analyzer.metrics import Metrics
 from analyzer.registry import Registry
@@ -583,3 +585,30 @@ class TestSampledEvents:
         found = re.search(r"Events a client can trigger at will are sampled: (.+?) \(and the records", text, re.DOTALL)
         assert found is not None, "docs/operations.md: the sentence naming the sampled events is gone"
         assert set(re.findall(r"`([a-z_]+)`", found.group(1))) == SAMPLED_EVENTS
+
+
+class TestServingYourFirstCheck:
+    """catalog.md's "Serve it": the command it gives appends "Your first check" to the demo's catalog as a check the
+    catalog then serves, and the whole file appended is refused as the page says."""
+
+    def test_the_append_command_adds_the_check(self, tmp_path):
+        text = (DOCS / "catalog.md").read_text()
+        command = re.search(r"`(sed -n [^`]+ my-first-check\.yaml >> \.demo/catalog\.yaml)`", text)
+        assert command, "catalog.md: Serve it gives the command that appends the check"
+        first = re.search(r"`my-first-check\.yaml`:\n\n```yaml\n(.*?)^```", text, re.S | re.M)
+        assert first
+        (tmp_path / ".demo").mkdir()
+        (tmp_path / "my-first-check.yaml").write_text(first.group(1))
+        demo = (ROOT / "deploy" / "demo" / "catalog.yaml").read_text()
+        (tmp_path / ".demo" / "catalog.yaml").write_text(demo)
+        subprocess.run(["bash", "-c", command.group(1)], cwd=tmp_path, check=True, timeout=30)
+        catalog = load_catalog(tmp_path / ".demo" / "catalog.yaml", Registry.default())
+        assert "payments-latency-p95" in catalog.checks
+        assert set(catalog.checks) - {"payments-latency-p95"} == set(
+            load_catalog(ROOT / "deploy" / "demo" / "catalog.yaml", Registry.default()).checks
+        )
+
+        (tmp_path / ".demo" / "catalog.yaml").write_text(demo + first.group(1))
+        with pytest.raises(ConfigError) as refused:
+            load_catalog(tmp_path / ".demo" / "catalog.yaml", Registry.default())
+        assert "duplicate key 'sources' (also at line 4)" in str(refused.value.problems)

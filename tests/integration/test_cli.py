@@ -706,14 +706,14 @@ class TestValidateAndList:
     @pytest.mark.parametrize(
         ("query", "message"),
         [
-            ("sum(rate(x[5m])", "unclosed left parenthesis"),
+            ("sum(rate(x[5m])", "unclosed left parenthesis; the '(' of 'sum(' is closed by no ')'"),
             ("sum(rat(x[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
             (
                 "sum(rate(x[5min]))",
                 "bad number or duration syntax: 5mi; '5min' is no PromQL duration: its units are ms, s, m, h, d, w, y, "
                 "lower case, from the largest to the smallest (minutes are m, not min): write 5m",
             ),
-            ("sum(rate(x[5m]))}", "unexpected right brace '}'"),
+            ("sum(rate(x[5m]))}", "unexpected right brace '}'; the '}' of 'sum(rate(x[5m]))}' closes no bracket"),
         ],
     )
     def test_promql_that_does_not_parse(self, tmp_path, query, message):
@@ -763,7 +763,8 @@ class TestValidateAndList:
             "analyzer: the catalog is invalid:",
             f"  - {path}: check 'b' (checks[1]): params.h: set required: true or give a default",
             f"  - {path}: check 'c' (checks[2]): params.h: set required: true or give a default",
-            f"  - {path}: check 'a': query: the PromQL does not parse (unclosed left parenthesis): sum(rate(x[5m])",
+            f"  - {path}: check 'a': query: the PromQL does not parse (unclosed left parenthesis; the '(' of 'sum(' "
+            "is closed by no ')'): sum(rate(x[5m])",
         ]
         assert "promql-parser" in lines[4] and len(lines) == 5
 

@@ -2247,6 +2247,9 @@ class TestJobProviderMetrics:
             (analyzer_container("--he"), "`analyzer --he`: it prints its help"),
             (analyzer_container("--h", "run", "payments-error-rate"), "`analyzer --h run payments-error-rate`: it"),
             (analyzer_container("-hh"), "`analyzer -hh`: it prints its help"),
+            # --version (any prefix of it) prints the version and exits 0 too.
+            (analyzer_container("--version"), "`analyzer --version`: it prints its version"),
+            (analyzer_container("--ver", "run", "payments-error-rate"), "`analyzer --ver run payments-error-rate`: it"),
             # An unknown option is set aside, and the help still printed.
             (analyzer_container("--verbose", "-h"), "`analyzer --verbose -h`: it prints its help"),
             # Python prints its version (or help) and exits 0 before it runs a module. Before: read as the run.

@@ -54,6 +54,39 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
             load_catalog(path, Registry.default())
 
+    def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 6, column 3: duplicate key 'query' (also at line 4)"
+        ]
+
+    def test_a_check_file_appended_to_a_catalog_says_where_its_checks_go(self, tmp_path):
+        # `cat my-first-check.yaml >> .demo/catalog.yaml`: "duplicate key 'sources'" alone said neither where the
+        # first is nor what to do with the second.
+        first = (
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\n"
+            "checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n"
+        )
+        path = tmp_path / "c.yaml"
+        path.write_text(first + first.replace("name: x", "name: y"))
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 5, column 1: duplicate key 'sources' (also at line 1): a file has one "
+            "`sources:`, and a source is defined once; leave out the sources written here that the first `sources:` "
+            "defines, and move the others under it"
+        ]
+        path.write_text(first + first.replace("name: x", "name: y").split("\n", 2)[2])
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 5, column 1: duplicate key 'checks' (also at line 3): a file has one "
+            "`checks:`; move the checks written here under the first (without this `checks:` line), or start a "
+            "YAML document of their own with a `---` line before it"
+        ]
+        # Following either advice loads both checks.
+        path.write_text(first + "---\n" + first.replace("name: x", "name: y").split("\n", 2)[2])
+        assert list(load_catalog(path, Registry.default()).checks) == ["x", "y"]
+        path.write_text(first + first.replace("name: x", "name: y").split("\n", 3)[3])
+        assert list(load_catalog(path, Registry.default()).checks) == ["x", "y"]
+
     def test_a_field_a_block_took_in_is_named_with_its_block(self, tmp_path):
         # `pass_if` indented as deep as the query's lines is a line of the query: "Field required" alone sent the
         # reader looking for a pass_if that is there.
@@ -99,7 +132,10 @@ class TestLoadFiles:
     def test_a_missing_pass_if_beside_a_fail_if_that_is_no_condition_is_told_as_before(self, fail_if):
         check = {k: v for k, v in CHECK.items() if k != "pass_if"} | ({} if fail_if is None else {"fail_if": fail_if})
         problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})])
-        assert "c.yaml: check 'error-rate' (checks[0]): pass_if: Field required" in problems
+        assert (
+            "c.yaml: check 'error-rate' (checks[0]): pass_if: Field required; a bound is written with the comparison "
+            'a passing value meets, quoted: pass_if: "< 0.01"' in problems
+        )
         assert not [problem for problem in problems if "only a value meeting pass_if" in problem]
 
     def test_invalid_yaml_names_the_file(self, tmp_path):
@@ -384,8 +420,9 @@ class TestProblems:
             f"t: check 'a' (checks[2]): unknown kind 5 {known}",
             f"t: check 'c' (checks[3]): unknown kind ['x'] {known}",
             f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
-            "t: check 'e' (checks[5]): missing `kind`",
-            "t: check 'f' (checks[6]): pass_if: Field required",
+            f"t: check 'e' (checks[5]): missing `kind` {known}",
+            "t: check 'f' (checks[6]): pass_if: Field required; a bound is written with the comparison a passing "
+            'value meets, quoted: pass_if: "< 0.01"',
             "t: check 'i' (checks[7]): members.0.args.a.str: Input should be a valid string",
             "t: check 'i' (checks[7]): members.0.args.a.float: Input should be a valid number",
         ]
@@ -470,9 +507,9 @@ class TestMisspeltFields:
         assert problems == ["a.yaml: source 'default': timout_s: unknown field; did you mean 'timeout_s'?"]
 
     def test_nothing_close_lists_the_fields(self):
-        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "threshold": 0.01}]})])
+        problems = problems_of([("a.yaml", {"sources": SOURCES, "checks": [{**CHECK, "limit": 0.01}]})])
         assert problems == [
-            "a.yaml: check 'error-rate' (checks[0]): threshold: unknown field (the fields here: kind, name, "
+            "a.yaml: check 'error-rate' (checks[0]): limit: unknown field (the fields here: kind, name, "
             "description, params, deadline_s, no_data, skip_promql_parse, source, query, pass_if, fail_if, range, "
             "step, over_time, min_samples, reduce, each, optional_metrics)"
         ]
@@ -525,6 +562,94 @@ class TestMisspeltFields:
             build_catalog(documents, Registry.default(), only="error-rate").get("error-rate")
         assert caught.value.problems == [
             "a.yaml: check 'error-rate' (checks[0]): descripton: unknown field; did you mean 'description'?"
+        ]
+
+
+class TestAFirstCheckWrittenFromHabit:
+    """A first check written as another tool writes its checks is refused naming the field or kind to write."""
+
+    KNOWN = f"(known: {', '.join(repr(name) for name in Registry.default().names)})"
+    EXAMPLES = [
+        (path, check)
+        for path in sorted((Path(__file__).parents[2] / "deploy").rglob("catalog*.yaml"))
+        for document in yaml.safe_load_all(path.read_text())
+        for check in (document or {}).get("checks", [])
+    ]
+
+    @pytest.mark.parametrize(("path", "check"), EXAMPLES, ids=[f"{p.name}:{c['name']}" for p, c in EXAMPLES])
+    def test_a_check_without_its_kind_names_the_kind_its_fields_fit(self, path, check):
+        # Before: "missing `kind`", naming neither the kinds nor the one the fields written belong to.
+        unkinded = {key: value for key, value in check.items() if key != "kind"}
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [unkinded]})])
+        assert problems == [
+            f"c.yaml: check {check['name']!r} (checks[0]): missing `kind` {self.KNOWN}; its fields are a "
+            f"{check['kind']} check's: write kind: {check['kind']}"
+        ]
+
+    def test_a_check_without_its_kind_whose_fields_fit_none_or_several_names_them_all(self):
+        for unkinded in ({"name": "a", "query": "up", "pass_if": "< 1", "descripton": "x"}, {"name": "a"}):
+            assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [unkinded]})]) == [
+                f"c.yaml: check 'a' (checks[0]): missing `kind` {self.KNOWN}"
+            ]
+
+    @pytest.mark.parametrize(
+        ("written", "meant"),
+        [
+            ("promql", "prometheus"),
+            ("PromQL", "prometheus"),
+            ("query", "prometheus"),
+            ("slo", "error_budget"),
+            ("burn-rate", "error_budget"),
+            ("scorecard", "composite"),
+        ],
+    )
+    def test_a_kind_named_after_what_it_reads_names_the_kind(self, written, meant):
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": written}]})])
+        assert problems == [
+            f"c.yaml: check 'error-rate' (checks[0]): unknown kind {written!r} {self.KNOWN}; did you mean {meant!r}?"
+        ]
+
+    @pytest.mark.parametrize(
+        ("field", "written", "pass_if"),
+        [
+            ("threshold", 0.5, '"< 0.5", or "> 0.5" when a larger value is better'),
+            ("threshold", 300, '"< 300", or "> 300" when a larger value is better'),
+            ("successCondition", "result < 0.5", '"< 0.5"'),
+            ("condition", "<= 0.3", '"<= 0.3"'),
+            ("success_condition", "len(result) > 0", '"< 0.01"'),
+        ],
+    )
+    def test_a_threshold_or_argo_condition_names_the_pass_if_to_write(self, field, written, pass_if):
+        # Before: "pass_if: Field required" and "threshold: unknown field (the fields here: ...)", and the reader
+        # had to guess that a bound is written with its comparison.
+        check = {key: value for key, value in CHECK.items() if key != "pass_if"} | {field: written}
+        how = f"a bound is written with the comparison a passing value meets, quoted: pass_if: {pass_if}"
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})]) == [
+            f"c.yaml: check 'error-rate' (checks[0]): pass_if: Field required; {how}",
+            f"c.yaml: check 'error-rate' (checks[0]): {field}: unknown field; did you mean 'pass_if'? A{how[1:]}",
+        ]
+
+    @pytest.mark.parametrize(
+        ("field", "meant"),
+        [
+            ("expr", "query"),
+            ("timeout", "deadline_s"),
+            ("timeoutSeconds", "deadline_s"),
+            ("failureCondition", "fail_if"),
+        ],
+    )
+    def test_another_tools_field_names_the_field(self, field, meant):
+        check = {**CHECK, field: "x"}
+        assert f"{field}: unknown field; did you mean {meant!r}?" in "\n".join(
+            problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})])
+        )
+
+    def test_a_param_without_its_type_names_the_types(self):
+        check = {**CHECK, "query": 'up{h="{{ h }}"}', "params": {"h": {"required": True}}}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})]) == [
+            "c.yaml: check 'error-rate' (checks[0]): params.h.type: Field required; write type: label_value for a "
+            "label's value (a canary's hash), or one of 'label_value', 'identifier', 'duration', 'number', 'enum', "
+            "'dns_label'"
         ]
 
 
@@ -1127,6 +1252,17 @@ class TestUnplacedParams:
         assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
             "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
             f"it: query holds {written}, Grafana's variable syntax, which the analyzer leaves as it is; write "
+            "{{ canary_hash }}"
+        ]
+
+    @pytest.mark.parametrize("written", ["{canary_hash}", "{ canary_hash }"])
+    def test_a_param_written_in_single_braces_names_the_placeholder(self, written):
+        # Python's format and OpenAPI's paths write a placeholder so: "no field of the check places it" alone sent
+        # the reader looking for a missing matcher that is there.
+        pasted = {**self.CANARY, "query": f'sum(up{{h="{written}"}})'}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [pasted]})]) == [
+            "c.yaml: check 'error-rate' (checks[0]): params.canary_hash: declared, but no field of the check places "
+            f"it: query holds {written}, in single braces, which the analyzer leaves as it is; write "
             "{{ canary_hash }}"
         ]
 

@@ -73,7 +73,25 @@ class TestParse:
             Condition.parse(text)
         assert str(raised.value).endswith(f"(quote it in YAML); did you mean '{meant}'?")
 
-    @pytest.mark.parametrize("text", ["lt 0.5", "> = 0", "=> x", "0.01"])
+    @pytest.mark.parametrize(
+        ("text", "meant"),
+        [
+            ("result < 0.5", "< 0.5"),
+            ("result[0] <= 0.3", "<= 0.3"),
+            ("Value >= 0.99", ">= 0.99"),
+            ("x => 1", ">= 1"),
+            ("result less than 2", "< 2"),
+        ],
+    )
+    def test_a_condition_naming_its_value_names_the_one_meant(self, text, meant):
+        # Argo Rollouts' successCondition habit: before, only the grammar, which "result < 0.5" seems to follow.
+        with pytest.raises(ValueError) as raised:
+            Condition.parse(text)
+        assert str(raised.value).endswith(
+            f"(quote it in YAML); did you mean '{meant}'? (a condition names no value: it compares the check's value)"
+        )
+
+    @pytest.mark.parametrize("text", ["lt 0.5", "> = 0", "=> x", "0.01", "result", "result < x", "len(result) > 0"])
     def test_no_operator_is_guessed_where_none_is_clear(self, text):
         with pytest.raises(ValueError) as raised:
             Condition.parse(text)

@@ -34,6 +34,26 @@ class TestModule:
         assert "validate  validate catalog files or directories" in result.stderr
         assert "run       evaluate one check and exit with its verdict's code" in result.stderr
 
+    def test_version_is_the_package_version(self):
+        # Before: "the following arguments are required: COMMAND", exit 2: a bug report or an upgrade could not say
+        # which release it was about.
+        import tomllib
+
+        version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, timeout=60
+        )
+        assert (result.returncode, result.stdout, result.stderr) == (0, f"analyzer {version}\n", "")
+
+    def test_run_help_says_where_check_names_come_from(self):
+        # Before: "name  check name", and a newcomer did not know which names there are.
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer", "run", "--help"], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0
+        # Wrapped to the terminal's width: compared with its words joined.
+        assert "the check to evaluate (`analyzer list --catalog PATH` names them)" in " ".join(result.stdout.split())
+
     def test_exits_as_the_command_does(self):
         command = [sys.executable, "-m", "analyzer", "run", "no-such-check", "--catalog", str(ROOT / "deploy" / "demo")]
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)

@@ -1142,6 +1142,13 @@ class TestSeveralSeriesWithoutReduce:
             'the query returned 4 series ({pod="p0"}, {pod="p1"}, {pod="p2"}, ...); set reduce or each: true'
         )
 
+    async def test_two_are_named_without_an_ellipsis(self):
+        # Before: "2 series ({pod="p0"}, {pod="p1"}, ...)", as if more were left out.
+        check = PrometheusCheck.model_validate({**BASE, "query": "x"})
+        with pytest.raises(CheckMisconfigured) as raised:
+            await check.evaluate(_Context([0.5, 0.6]))  # type: ignore[arg-type]
+        assert raised.value.message.startswith('the query returned 2 series ({pod="p0"}, {pod="p1"}); set reduce')
+
 
 class TestBoundedLabels:
     """Details keep at most _MAX_LABELS_IN_DETAILS labels per series, each name and value clipped."""

@@ -574,6 +574,27 @@ class TestConfig:
             PrometheusSourceConfig(url=url)
         assert raised.value.errors()[0]["msg"].endswith(f"is not an http(s) base URL{said}")
 
+    @pytest.mark.parametrize(
+        ("url", "variable"),
+        [
+            # Before: loaded, and every evaluation an error (`${PROM_HOST}` sent as the host): validate said ok.
+            ("http://${PROM_HOST}:9090", "${PROM_HOST}"),
+            ("http://prometheus:9090/$PREFIX", "$PREFIX"),
+            # Before: "it has no scheme; write http://${PROMETHEUS_URL}", advice that loads and never works.
+            ("${PROMETHEUS_URL}", "${PROMETHEUS_URL}"),
+            ("$(PROM_URL)", "$(PROM_URL)"),
+            ("{{ .Values.prometheus.url }}", "{{ .Values.prometheus.url }}"),
+        ],
+    )
+    def test_a_variable_left_in_the_url_is_named(self, url, variable):
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert raised.value.errors()[0]["msg"].endswith(
+            f"is not an http(s) base URL: it holds {variable}, a variable, which the analyzer never expands (it "
+            "would send it as written): give the address itself, such as http://prometheus:9090, or fill it in first "
+            "(Helm, envsubst, a shell's double quotes)"
+        )
+
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
 

@@ -98,10 +98,16 @@ class TestPrometheusKind:
     @pytest.mark.parametrize(
         ("query", "message"),
         [
-            ("sum(rate(http_requests_total[5m])", "unclosed left parenthesis"),
+            (
+                "sum(rate(http_requests_total[5m])",
+                "unclosed left parenthesis; the '(' of 'sum(' is closed by no ')'",
+            ),
             ("sum(rat(http_requests_total[5m]))", "unknown function with name 'rat'; did you mean 'rate'?"),
             ("sum(rate(http_requests_total[5mm]))", REFUSED_5MM),
-            ("sum(rate(http_requests_total[5m]))}", "unexpected right brace '}'"),
+            (
+                "sum(rate(http_requests_total[5m]))}",
+                "unexpected right brace '}'; the '}' of 'rate(http_requests_total[5m]))}' closes no bracket",
+            ),
             ("rate(http_requests_total)", "expected type matrix in call to function 'rate', got vector"),
         ],
     )
@@ -115,7 +121,8 @@ class TestPrometheusKind:
         params = {"key": {"type": "label_value", "required": True, "secret": True, "example": 'k3y"s3cr3t'}}
         query = 'sum(rate(http_requests_total{key="{{ key }}"}[5m])'
         assert problems(prometheus_check(query, params=params)) == [
-            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis): "
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis; the '(' of 'sum(' "
+            "is closed by no ')'): "
             'sum(rate(http_requests_total{key="<redacted>"}[5m])'
         ]
 
@@ -131,7 +138,8 @@ class TestPrometheusKind:
     def test_the_query_is_rendered_with_the_example_and_shown_on_one_line(self):
         query = 'sum(rate(\n  http_requests_total{hash="{{ canary_hash }}"}[5m])\n'
         assert problems(prometheus_check(query, params=CANARY)) == [
-            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis): "
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis; the '(' of 'sum(' "
+            "is closed by no ')'): "
             'sum(rate( http_requests_total{hash="c0ffee1"}[5m])'
         ]
 
@@ -236,6 +244,33 @@ class TestPrometheusKind:
         assert parse_error(query) is not None
         assert "no PromQL duration" not in parse_error(query)
 
+    @pytest.mark.parametrize(
+        ("query", "hint"),
+        [
+            # A `}` left out: the parser names the `[` it stopped at, not the brace that is missing.
+            (
+                'sum(rate(x{job="api"[5m]))',
+                "; the '{' of 'sum(rate(x{' is closed by no '}' before the ')' of 'sum(rate(x{job=\"api\"[5m])'",
+            ),
+            ("sum(rate(x[5m])", "; the '(' of 'sum(' is closed by no ')'"),
+            ("sum(rate(x[5m])))", "; the ')' of 'sum(rate(x[5m])))' closes no bracket"),
+            ("sum(rate(x[5m)))", "; the '[' of 'sum(rate(x[' is closed by no ']' before the ')' of 'sum(rate(x[5m)'"),
+            # A string's whole is quoted, not its end (a secret arg is hidden only where it is shown whole).
+            (
+                'sum(rate(x{token="abcdefghijklmnopqrstuvwxyz0123456789"[5m]))',
+                "; the '{' of 'sum(rate(x{' is closed by no '}' before the ')' of "
+                "'\"abcdefghijklmnopqrstuvwxyz0123456789\"[5m])'",
+            ),
+        ],
+    )
+    def test_brackets_that_do_not_pair_name_the_one_left_open(self, query, hint):
+        assert parse_error(query).endswith(hint), parse_error(query)
+
+    @pytest.mark.parametrize("query", ['sum(x{a="({["})', "sum(x) # a ( left in a comment", "sum(x) +"])
+    def test_brackets_in_strings_and_comments_or_a_query_whose_brackets_pair_get_no_hint(self, query):
+        assert parse_error(query) is None or "closed by no" not in parse_error(query)
+        assert parse_error(query) is None or "closes no bracket" not in parse_error(query)
+
     def test_a_function_prometheus_2_has_and_the_parser_dropped(self):
         # holt_winters: Prometheus 3 renamed it, promql-parser follows, the Prometheus 2 the tests ship has it.
         assert problems(prometheus_check("holt_winters(http_requests_total[1h], 0.5, 0.5)")) == []
@@ -252,7 +287,11 @@ class TestErrorBudgetKind:
     def test_a_broken_ratio_field_is_named_once(self):
         found = syntax_problems(catalog(ratio_check("sum(rate(http_requests_total{code=~'5..'}[{{ window }}])")))
         assert [(p.check, p.field, p.message) for p in found] == [
-            ("budget", "ratio: its errors query over 1h", "unclosed left parenthesis")
+            (
+                "budget",
+                "ratio: its errors query over 1h",
+                "unclosed left parenthesis; the '(' of 'sum(' is closed by no ')'",
+            )
         ]
         assert found[0].query == "sum(rate(http_requests_total{code=~'5..'}[1h])"
 
@@ -296,7 +335,11 @@ class TestKpiCompareKind:
             catalog(kpi_check("sum(rate(x{v='c'}[{{ lookback }}]))", "sum(rate(x{v='b'}[{{ lookback }}]) +"))
         )
         assert [(p.field, p.message, p.query) for p in found] == [
-            ("baseline", "unclosed left parenthesis", "sum(rate(x{v='b'}[10m]) +")
+            (
+                "baseline",
+                "unclosed left parenthesis; the '(' of 'sum(' is closed by no ')'",
+                "sum(rate(x{v='b'}[10m]) +",
+            )
         ]
 
     def test_a_broken_field_of_proportion_queries(self):
