@@ -3271,8 +3271,9 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     if words[0] == "false":
         return {False}
     if words[0] == "local":
-        # Outside a function, which a line of these holds none of: bash says so and goes on (status 1), dash exits 2.
-        return {False}
+        # Outside a function, which a line of these holds none of: bash says so and goes on (status 1), dash exits 2,
+        # zsh takes it as `typeset` (status 0, whatever its substitution exits with).
+        return {True, False}
     if words[0] == "wait":
         # Alone, it waits for every command started with `&` and exits 0, whatever they exit with; given one (`wait
         # $!`), it exits with that one's status: not read.
@@ -3425,7 +3426,8 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
 
 
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
-# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either). `local` outside a function fails.
+# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either).
+# `local`: see `_shell_command`.
 _SHELL_DECLARATIONS = frozenset({"export", "readonly", "declare", "typeset"})
 # An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
 _EXPANSION_RE = re.compile("\x01([0-9]+)\x01")

@@ -2924,8 +2924,10 @@ class TestShellLinesThatLoseTheVerdict:
             f"{CHECK_LINE} | grep -q '^PASS' /reports/old.txt",
             f"{CHECK_LINE} --json | jq '.verdict == \"pass\"'",
             f"{CHECK_LINE} --json | jq -e .verdict",
-            # `local` outside a function: bash says so and goes on. Before: not read.
+            # `local` outside a function: bash says so and goes on, zsh takes it as `typeset` (exit 0). Before: not
+            # read.
             f'local OUT=$({CHECK_LINE}); echo "$OUT"',
+            f"local OUT=$({CHECK_LINE})",
             # Groups: their status is their last command's (a subshell's `exit` ends it alone); errexit is off in one
             # whose status is tested. Before: not read.
             f"{{ {CHECK_LINE}; }} || true",
@@ -3084,7 +3086,6 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f"{CHECK_LINE} --json | jq -e '.verdict == \"pass\"'"),
             (["-c"], f'OUT=$({CHECK_LINE} --json); echo "$OUT" | jq -re \'"pass" == .verdict\''),
             (["-c"], f"set -o pipefail; {CHECK_LINE} | grep -v fail"),
-            (["-c"], f"local OUT=$({CHECK_LINE})"),
             # Groups whose status is the check's. Before: not read.
             (["-c"], f"{{ {CHECK_LINE}; }}"),
             (["-c"], f"({CHECK_LINE})"),
