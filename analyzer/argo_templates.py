@@ -1946,7 +1946,9 @@ def _hook_problems(container: dict[str, Any], label: str, own: bool) -> list[str
         if not isinstance(words, list):
             continue
         words = [str(word) for word in words]
-        if _is_check(words) or any(re.search(r"\banalyzer run\b", word) for word in words[1:]):
+        # A shell's line that runs it; not one that only says so (`echo analyzer run starts`: see `_runs_the_analyzer`).
+        said = any(re.search(r"\banalyzer run\b", word) for word in words[1:])
+        if _is_check(words) or (said and _runs_the_analyzer(words)):
             reads = "" if own else ", which Argo reads"
             problems.append(
                 f"{label}'s {hook} hook runs `analyzer run`: {why}, so its verdict does not decide the Job{reads}; "
@@ -2500,10 +2502,14 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
-                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, "
-                "its output substituted in another command's words, `echo $(analyzer run ...)`, or only tested for "
-                'being printed, `[ -n "$OUT" ]`, true whatever the verdict, a `trap` that exits 0 on EXIT or on a '
-                "signal that stops the pod, TERM, INT or HUP, `set -n`): the check's verdict is lost, and it exits 0",
+                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without "
+                "pipefail, `!` before it, its output substituted in another command's words, `echo $(analyzer run "
+                '...)`, or tested in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, '
+                'against a word it never is, `[ "$OUT" != fail ]`, by a `case` or `grep` that lets another verdict '
+                "through, `grep -v fail`, `grep -q PASS` (a passed step's line); a `trap` that exits 0 on EXIT or on a "
+                "signal that stops the pod, TERM, INT or HUP, `set -n`; write the check last, or `analyzer run ... && "
+                "...`, or test for a pass alone, `grep -q '^PASS'`, `--json` and `jq -e '.verdict == \"pass\"'`): "
+                "the check's verdict is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2661,20 +2667,60 @@ def _no_ops(text: str) -> bool:
 
 
 # What a line must not hold to be read for what it does with a check's exit: expansions, redirections, groups, globs,
-# comments, escapes (a line holding one is not judged).
+# comments, escapes (a line holding one is not judged; a whole line reads groups and globs: see `_LINE_OPAQUE_RE`).
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
+# What a whole line (see `_shell_discards`) must not hold outside quotes: its groups, `{ ...; }` and `( ... )`, are
+# read (see `_shell_parse`), its glob characters in a `case` pattern or a test's brackets (`[`, `[[`) only.
+_LINE_OPAQUE_RE = re.compile(r"[$`<>\\~#]")
+# A glob character outside quotes, as `_shell_tokens` marks it: a pattern's (`case`), or a file name's (not read).
+_GLOBS = {"*": "\x02", "?": "\x03", "[": "\x04", "]": "\x05"}
+_GLOB_MARKS = frozenset(_GLOBS.values())
+_GLOBBED = str.maketrans({mark: char for char, mark in _GLOBS.items()})
+_TEST_BRACKETS = frozenset({"[", "]", "[[", "]]"})
 # Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
-    | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec", "wait"}
+    | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec"}
 )
+# A way through a line: (its status is 0, it exited, errexit, pipefail), every check on it failing.
+_Way = tuple[bool, bool, bool, bool]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A group on a shell line: `{ LIST; }`, run by the shell itself, or `( LIST )`, by a subshell (whose `exit` and
+    `set` end or set it alone); its `lists` as `_shell_parse` gives them. A `case` is one whose lists are its arms'
+    (`arms`: each one's patterns and lists), chosen by its `word`."""
+
+    subshell: bool
+    lists: _Lists
+    word: str | None = None
+    arms: tuple[tuple[tuple[str, ...], _Lists], ...] = ()
+
+
+# A line's (or a group's) and-or lists: each its items (pipelines of commands, then `[["\0&&"]]` or `[["\0||"]]`,
+# ...) and whether it runs in the background (see `_shell_parse`).
+_Lists = list[tuple[list[list[list[str] | _Group]], bool]]
+
+
+@dataclass(frozen=True)
+class _LineFacts:
+    """What a line's commands are read with: the commands its substitutions run and the names of its parameters (see
+    `_shell_expansions`), the markers of the expansions that are a check's output (`exact`) or hold it among other
+    text (`within`: see `_check_outputs`), and the variables the line may set (None: not known, `read` sets them)."""
+
+    substituted: list[list[str] | None]
+    names: list[str | None]
+    exact: frozenset[str]
+    within: frozenset[str]
+    assigned: frozenset[str] | None
 
 
 def _shell_discards(words: list[str]) -> str | None:
     """The check a shell given these words (after its program) runs, `sh -c "analyzer run X || true"`, when the shell
     may exit 0 though every check on its line fails or is skipped (`|| true`, `; exit 0`, `; echo done`, `&`, a pipe
-    to `tee`, `exit 0` first): its exit is no verdict. None when each way to exit 0 passes a check, or the line is not
-    read (see `_SHELL_OPAQUE_RE`, `_SHELL_FLOW`)."""
+    to `tee`, `exit 0` first, `! analyzer run X`): its exit is no verdict. None when each way to exit 0 passes a
+    check, or the line is not read (see `_LINE_OPAQUE_RE`, `_SHELL_FLOW`)."""
     read = _shell_line(words)
     if read is None:
         return None
@@ -2682,43 +2728,83 @@ def _shell_discards(words: list[str]) -> str | None:
     if expanded is None:
         return None
     (text, substituted, names), errexit, pipefail = expanded, read[1], read[2]
-    # `[` and `]` as words of their own are the test's, no glob (`[ -n "$OUT" ]`).
-    if _SHELL_OPAQUE_RE.search(_TEST_BRACKETS_RE.sub(" ", text)):
+    # Quoted, these are characters (`grep -q '^PASS'`).
+    if _LINE_OPAQUE_RE.search(_unquoted(text)):
         return None
-    tokens = _shell_tokens(text)
-    if tokens is None:
+    tokens = _shell_tokens(text, globs=True)
+    # A test's brackets are no glob (`[ -n "$OUT" ]`).
+    tokens = tokens and [
+        token.translate(_GLOBBED) if token.translate(_GLOBBED) in _TEST_BRACKETS else token for token in tokens
+    ]
+    lists = None if tokens is None else _shell_parse(tokens)
+    if lists is None:
         return None
-    lists = list(_shell_lists(tokens))
-    commands = [command for items, _ in lists for pipeline in items[::2] for command in pipeline]
+    commands = list(_simple_commands(lists))
     if not all(commands):
         # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
         return None
-    outputs = _check_outputs(commands, substituted, names)
+    exact, within = _check_outputs(commands, substituted, names)
     if sum(command[0] == "trap" for command in commands) > 1:
         # One may undo another (`trap - EXIT`): not read.
         return None
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
-    ways: set[tuple[bool, bool, bool, bool]] = {(True, False, errexit, pipefail)}
-    for items, background in lists:
-        after: set[tuple[bool, bool, bool, bool]] = set()
-        for way in ways:
-            if way[1]:
-                after.add(way)
-                continue
-            ran = _shell_and_or(items, way, background, substituted, outputs)
-            if ran is None:
-                return None
-            after |= ran
-        ways = after
-    if not checks or not any(ok for ok, *_ in ways):
+    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands))
+    ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
+    if not checks or ways is None or not any(ok for ok, *_ in ways):
         return None
     return shlex.join(["analyzer", *_program_words(_assigned(checks[0]))[1:]])
 
 
-# `[` opening a word of its own after an operator or blank, `]` closing one before one.
-_TEST_BRACKETS_RE = re.compile(r"(?:^|(?<=[\s;&|]))\[(?=\s)|(?<=\s)\](?=$|[\s;&|])")
+def _unquoted(text: str) -> str:
+    """A line with what its quotes hold left out, but for what a shell still reads within double quotes (`$`, a
+    backquote, an escape); an unclosed quote is left as it is (`_shell_tokens` refuses it)."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", lambda quoted: re.sub(r"[^$`\\]", "", quoted[0][1:-1]), text)
+
+
+# Builtins that set variables without `NAME=` (bash's `printf -v NAME` too).
+_SETTING_BUILTINS = frozenset({"read", "mapfile", "readarray", "getopts", "printf"})
+
+
+def _assigned_names(commands: list[list[str]]) -> frozenset[str] | None:
+    """The variables a line's commands may set (`OUT=...`, `export OUT=...`); None when a builtin may set others."""
+    if any(command[0] in _SETTING_BUILTINS and (command[0] != "printf" or "-v" in command) for command in commands):
+        return None
+    assignment = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=.*", re.DOTALL)
+    return frozenset(found[1] for command in commands for word in command if (found := assignment.fullmatch(word)))
+
+
+def _shell_ways(lists: _Lists, ways: set[_Way], facts: _LineFacts) -> set[_Way] | None:
+    """The ways out of a line's lists (or a group's) from `ways` (see `_shell_discards`); None when one is not read."""
+    for items, background in lists:
+        after: set[_Way] = set()
+        for way in ways:
+            if way[1]:
+                after.add(way)
+                continue
+            ran = _shell_and_or(items, way, background, facts)
+            if ran is None:
+                return None
+            after |= ran
+        ways = after
+    return ways
+
+
+def _simple_commands(lists: _Lists) -> Iterator[list[str]]:
+    """The simple commands of a line's lists in their order, those of its groups too (`!` left out)."""
+    for items, _ in lists:
+        for pipeline in items[::2]:
+            for command in pipeline:
+                if isinstance(command, _Group) and command.word is not None:
+                    # Its word is read as a command's (`case "$OUT" in`), before its arms.
+                    yield ["case", command.word]
+                    for _, arm in command.arms:
+                        yield from _simple_commands(arm)
+                elif isinstance(command, _Group):
+                    yield from _simple_commands(command.lists)
+                elif command != [_NEGATED]:
+                    yield command
 
 
 def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
@@ -2741,9 +2827,10 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
     return (rest[0], errexit, pipefail) if command and rest else None
 
 
-def _shell_tokens(text: str) -> list[str] | None:
-    """A shell line's words and operators (`;`, a newline, `&`, `&&`, `||`, `|`), quotes read as the shell reads them
-    (no expansion is left in the line); None for an unclosed quote. An operator is marked by a leading NUL."""
+def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
+    """A shell line's words and operators (`;`, a newline, `&`, `&&`, `||`, `|`, `(`, `)`, `;;`), quotes read as the
+    shell reads them (no expansion is left in the line); None for an unclosed quote. An operator is marked by a
+    leading NUL; with `globs`, a glob character outside quotes by its mark (see `_GLOBS`)."""
     tokens: list[str] = []
     word: str | None = None
     at = 0
@@ -2755,18 +2842,18 @@ def _shell_tokens(text: str) -> list[str] | None:
                 return None
             word, at = (word or "") + text[at + 1 : end], end + 1
             continue
-        if char in " \t" or char in ";&|\n":
+        if char in " \t" or char in ";&|\n()":
             if word is not None:
                 tokens.append(word)
                 word = None
             if char in " \t":
                 at += 1
                 continue
-            operator = text[at : at + 2] if text[at : at + 2] in ("&&", "||") else char
+            operator = text[at : at + 2] if text[at : at + 2] in ("&&", "||", ";;") else char
             tokens.append("\0" + operator)
             at += len(operator)
             continue
-        word, at = (word or "") + char, at + 1
+        word, at = (word or "") + (_GLOBS.get(char, char) if globs else char), at + 1
     if word is not None:
         tokens.append(word)
     return tokens
@@ -2794,30 +2881,136 @@ def _shell_lists(tokens: list[str]) -> Iterator[tuple[list[list[list[str]]], boo
             pipeline[-1].append(token)
 
 
+# `!` before a pipeline (see `_shell_parse`): its first command, whose status it inverts.
+_NEGATED = "\0!"
+
+
+def _shell_parse(tokens: list[str]) -> _Lists | None:
+    """A line's and-or lists as `_shell_lists` gives them, its groups read (`{ analyzer run X; } || true`, `( ... )`:
+    a `_Group` in its pipeline), `!` before a pipeline as its first command, `[_NEGATED]`, and a `[[ ... ]]` test as
+    one command; None for what is not read here (a group not closed, or followed by words, a word of braces, `[[`
+    holding an operator, a function's definition)."""
+    parsed = _parse_lists(tokens, 0, frozenset())
+    return None if parsed is None else parsed[0]
+
+
+def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_Lists, int] | None:
+    """The lists from `tokens[at]` up to one of `closers` (`\0)`, `\0;;`, or `}`, `esac` at a command's start) or the
+    line's end, and where the rest starts, after the closer (see `_shell_parse`)."""
+    lists: _Lists = []
+    items: list[list[list[str] | _Group]] = []
+    pipeline: list[list[str] | _Group] = [[]]
+    while True:
+        token = tokens[at] if at < len(tokens) else None
+        start = pipeline[-1] == []
+        if token is None or (token in closers and (token.startswith("\0") or start)):
+            if token is None and closers:
+                # A group not closed: a syntax error.
+                return None
+            # The last list ends with the group, or the line, as at a newline.
+            if pipeline != [[]] or items:
+                items.append(pipeline)
+                lists.append((items, False))
+            return lists, at + 1
+        at += 1
+        last = pipeline[-1]
+        if token in ("\0;", "\0&", "\0\n"):
+            # A blank line is no command; `;` or `&` must end one.
+            if pipeline != [[]] or items or token != "\0\n":
+                items.append(pipeline)
+                lists.append((items, token == "\0&"))
+            items, pipeline = [], [[]]
+        elif token in ("\0&&", "\0||"):
+            items += [pipeline, [[token]]]
+            pipeline = [[]]
+        elif token == "\0|":
+            pipeline.append([])
+        elif isinstance(last, _Group) or token in ("\0)", "\0;;") or (token == "\0(" and not start):
+            # Words after a group (a redirection's, or a syntax error), a `)` or `;;` closing none, `f()` (a function).
+            return None
+        elif token == "case" and start:
+            parsed_case = _parse_case(tokens, at)
+            if parsed_case is None:
+                return None
+            pipeline[-1], at = parsed_case
+        elif token in ("\0(", "{") and start:
+            nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else "}"}))
+            if nested is None or not nested[0]:
+                return None
+            pipeline[-1], at = _Group(token == "\0(", nested[0]), nested[1]
+        elif token == "!" and pipeline == [[]]:
+            pipeline = [[_NEGATED], []]
+        elif token == "[[" and start:
+            # Its words up to `]]` are the test's: `&&`, `||`, `(` within are its own, not read here.
+            end = next((n for n in range(at, len(tokens)) if tokens[n] == "]]" or tokens[n].startswith("\0")), None)
+            if end is None or tokens[end] != "]]":
+                return None
+            last += tokens[at - 1 : end + 1]
+            at = end + 1
+        elif ("{" in token or "}" in token) and token not in ("{", "}"):
+            # Brace expansion (`{a,b}`), or braces quoted: not told apart here.
+            return None
+        elif set(token) & _GLOB_MARKS:
+            # A file name's glob (`rm /tmp/*`): not read.
+            return None
+        else:
+            last.append(token)
+
+
+def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
+    """A `case` whose word is `tokens[at]` (after `case`), as a `_Group`, and where the rest starts, after its `esac`;
+    None for what is not read (a pattern that is no word, bash's `;&` and `;;&`)."""
+    if tokens[at + 1 : at + 2] != ["in"] or tokens[at].startswith("\0"):
+        return None
+    word, at = tokens[at], at + 2
+    arms: list[tuple[tuple[str, ...], _Lists]] = []
+    while True:
+        while tokens[at : at + 1] == ["\0\n"]:
+            at += 1
+        if tokens[at : at + 1] == ["esac"]:
+            return _Group(False, [], word, tuple(arms)), at + 1
+        at += tokens[at : at + 1] == ["\0("]
+        patterns = tokens[at : at + 1]
+        at += 1
+        while tokens[at : at + 1] == ["\0|"]:
+            patterns, at = patterns + tokens[at + 1 : at + 2], at + 2
+        if tokens[at : at + 1] != ["\0)"] or not patterns or any(pattern.startswith("\0") for pattern in patterns):
+            return None
+        body = _parse_lists(tokens, at + 1, frozenset({"\0;;", "esac"}))
+        if body is None:
+            return None
+        arms.append((tuple(patterns), body[0]))
+        at = body[1]
+        if tokens[at - 1] == "esac":
+            return _Group(False, [], word, tuple(arms)), at
+
+
 def _shell_and_or(
-    items: list[list[list[str]]],
-    way: tuple[bool, bool, bool, bool],
-    background: bool,
-    substituted: list[list[str] | None],
-    outputs: frozenset[str] = frozenset(),
-) -> set[tuple[bool, bool, bool, bool]] | None:
+    items: list[list[list[str] | _Group]], way: _Way, background: bool, facts: _LineFacts
+) -> set[_Way] | None:
     """The ways out of an and-or list (see `_shell_discards`) from `way`; None when it is not read."""
     ways = {way}
     for index in range(0, len(items), 2):
         pipeline = items[index]
-        operator = items[index - 1][0][0] if index else None
+        operator = items[index - 1] if index else None
         last = index == len(items) - 1
-        after: set[tuple[bool, bool, bool, bool]] = set()
+        negated = pipeline[:1] == [[_NEGATED]]
+        pipeline = pipeline[1:] if negated else pipeline
+        # errexit is off within a pipeline whose status is tested: left of `&&` or `||`, or after `!` (POSIX).
+        tested = not last or negated
+        after: set[_Way] = set()
         for ok, exited, errexit, pipefail in ways:
-            if exited or (operator == "\0&&" and not ok) or (operator == "\0||" and ok):
+            if exited or (operator == [["\0&&"]] and not ok) or (operator == [["\0||"]] and ok):
                 after.add((ok, exited, errexit, pipefail))
                 continue
-            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, substituted, outputs)
+            ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, tested, facts)
             if ran is None:
                 return None
             for ok_now, exited_now, errexit_now, pipefail_now in ran:
-                # errexit ends the shell on a failure, except of a command left of `&&` or `||` (POSIX).
-                stop = exited_now or (errexit_now and not ok_now and last and not background)
+                # `!` inverts the status of a pipeline that ends without exiting the shell (`! exit 1` exits 1).
+                ok_now = ok_now != (negated and not exited_now)
+                # errexit ends the shell on a failure, except of a command whose status is tested (POSIX).
+                stop = exited_now or (errexit_now and not ok_now and not tested and not background)
                 after.add((ok_now, stop, errexit_now, pipefail_now))
         ways = after
     if background:
@@ -2827,19 +3020,29 @@ def _shell_and_or(
 
 
 def _shell_pipeline(
-    commands: list[list[str]],
+    commands: list[list[str] | _Group],
     state: tuple[bool, bool, bool],
     background: bool,
-    substituted: list[list[str] | None],
-    outputs: frozenset[str] = frozenset(),
-) -> set[tuple[bool, bool, bool, bool]] | None:
-    """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail)."""
+    tested: bool,
+    facts: _LineFacts,
+) -> set[_Way] | None:
+    """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail); `tested`: its
+    status is (see `_shell_and_or`)."""
     ok, errexit, pipefail = state
+    if not commands:
+        # `!` alone: not read.
+        return None
     if len(commands) > 1 or background:
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
-        if any(command[0] in ("exit", "set", "trap") for command in commands):
+        if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        ends = [_shell_command(command, substituted, outputs) for command in commands]
+        ends: list[set[bool] | None] = [
+            _group_statuses(command, state, facts) if isinstance(command, _Group) else _shell_command(command, facts)
+            for command in commands
+        ]
+        if _filters_for_a_pass(commands, facts):
+            # Exit 0 only for a pass: what a failed check printed never matches.
+            ends[-1] = {False}
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
@@ -2850,6 +3053,8 @@ def _shell_pipeline(
             statuses |= {False} if any(False in end for end in known) else set()
         return {(status, False, errexit, pipefail) for status in statuses}
     (command,) = commands
+    if isinstance(command, _Group):
+        return _group_ways(command, state, tested, facts)
     if command[0] == "trap":
         zeroes = _shell_trap(command[1:])
         # Whatever runs after it, the shell exits 0: as if it exited here (or may, on a signal that stops the pod).
@@ -2865,8 +3070,81 @@ def _shell_pipeline(
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command, substituted, outputs)
+    found = _shell_command(command, facts)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
+
+
+def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, facts: _LineFacts) -> set[_Way] | None:
+    """The ways out of a group (see `_shell_pipeline`): a subshell's `exit` and `set` end or set it alone; errexit is
+    off within a group whose status is tested (`{ analyzer run X; echo done; } && ...`)."""
+    ok, errexit, pipefail = state
+    if any(
+        command[0] == "trap" or (tested and errexit and command[0] == "set")
+        for command in _simple_commands([([[group]], False)])
+    ):
+        # A trap set within (a subshell's is its own), or errexit set again where it is off: not read.
+        return None
+    start = (ok, False, errexit and not tested, pipefail)
+    if group.word is None:
+        ways = _shell_ways(group.lists, {start}, facts)
+    else:
+        ways = _case_ways(group.word, group.arms, start, facts)
+    if ways is None:
+        return None
+    if group.subshell:
+        return {(ok_now, False, errexit, pipefail) for ok_now, *_ in ways}
+    return {
+        (ok_now, exited, errexit if tested else errexit_now, pipefail_now)
+        for ok_now, exited, errexit_now, pipefail_now in ways
+    }
+
+
+def _case_ways(
+    word: str, arms: tuple[tuple[tuple[str, ...], _Lists], ...], start: _Way, facts: _LineFacts
+) -> set[_Way] | None:
+    """The ways out of a `case` of `word` (see `_group_ways`) from `start`: through each arm whose patterns may match
+    it, up to one matching whatever it is (`*`), and, unless one does, out with 0 (no arm matched). Of a check's
+    output, an arm may match only what a check that did not pass prints (see `_may_match_no_pass`); of another word,
+    any arm may."""
+    output = word in facts.exact
+    if not output and _holds_output(word, facts.exact, facts.within):
+        # The output among other text (`case "x$OUT" in`): not read.
+        return None
+    ways: set[_Way] = set()
+    for patterns, lists in arms:
+        if any(_EXPANSION_RE.search(pattern) for pattern in patterns):
+            # A pattern made of an expansion (`$WANTED`): not read.
+            return None
+        if not output or any(pattern == _GLOBS["*"] or _may_match_no_pass(pattern) for pattern in patterns):
+            # An arm without commands exits 0.
+            ran = _shell_ways(lists, {start}, facts) if lists else {(True, False, start[2], start[3])}
+            if ran is None:
+                return None
+            ways |= ran
+        if _GLOBS["*"] in patterns:
+            return ways
+    return ways | {(True, False, start[2], start[3])}
+
+
+# How the output of a check that did not pass starts: its summary's verdict (`FAIL NAME: ...`), or JSON's brace.
+_NO_PASS_STARTS = ("FAIL ", "INCONCLUSIVE ", "ERROR ", "{")
+
+
+def _may_match_no_pass(pattern: str) -> bool:
+    """Whether a `case` pattern may match the output of a check that did not pass: its text up to its first wildcard
+    may start that output (`FAIL*`, `*`, `ERROR*|INCONCLUSIVE*`), or is the whole pattern and holds a blank (the output
+    always does: `PASS` alone never matches it), or is empty (no output)."""
+    # Its glob characters are marked (see `_GLOBS`); quoted, they are characters.
+    literal = re.split("[\x02\x03\x04]", pattern, maxsplit=1)[0].translate(_GLOBBED)
+    if literal == pattern.translate(_GLOBBED):
+        return not pattern or re.search(r"\s", pattern) is not None
+    return any(start.startswith(literal) or literal.startswith(start) for start in _NO_PASS_STARTS)
+
+
+def _group_statuses(group: _Group, state: tuple[bool, bool, bool], facts: _LineFacts) -> set[bool] | None:
+    """The statuses a group of a pipeline of several commands may exit with: it runs in a subshell of its own."""
+    ways = _group_ways(replace(group, subshell=True), state, False, facts)
+    return None if ways is None else {ok for ok, *_ in ways}
 
 
 def _shell_set(words: list[str], errexit: bool, pipefail: bool) -> tuple[bool, bool] | None:
@@ -2923,7 +3201,7 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
         # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
         return {False}
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
-    if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|") for token in tokens):
+    if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
     commands = [items[0][0] for items, _ in _shell_lists(tokens)]
     if not all(commands) or any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
@@ -2972,21 +3250,18 @@ def _is_check(command: list[str]) -> bool:
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
-def _shell_command(
-    command: list[str], substituted: list[list[str] | None], outputs: frozenset[str] = frozenset()
-) -> set[bool] | None:
+def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
-    `_shell_expansions`; `outputs`, the words holding the check's output: see `_check_outputs`); None when it is not
-    read (a check wrapped in another program, `timeout 30 analyzer run X`, a flow keyword, a program or a test made of
-    an expansion, `[ "$(analyzer run X)" = ... ]`)."""
+    `_shell_expansions`, `_LineFacts`); None when it is not read (a check wrapped in another program, `timeout 30
+    analyzer run X`, a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" -eq ... ]`)."""
     words = _assigned(command)
-    if _tests_output_only(words, outputs):
-        # True whenever the check printed anything, as it does with any verdict: its fail too.
-        return {True, False}
+    tested = _output_test(words, facts)
+    if tested is not None:
+        return tested
     if not words:
         # Variables set, and nothing run: the status of the last command substituted (`out=$(analyzer run X)` fails
         # as the check does), else 0 (POSIX).
-        ran = [substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
+        ran = [facts.substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
         last = [*filter(None, ran)][-1:]
         return {True} if not last else {False} if _is_check(last[0]) else {True, False}
     if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
@@ -2998,8 +3273,16 @@ def _shell_command(
         return {True}
     if words[0] == "false":
         return {False}
-    if any(_EXPANSION_RE.search(word) for word in command):
-        # What another command does with an expansion (a test of the check's output) is not read.
+    if words[0] == "local":
+        # Outside a function, which a line of these holds none of: bash says so and goes on (status 1), dash exits 2,
+        # zsh takes it as `typeset` (status 0, whatever its substitution exits with).
+        return {True, False}
+    if words[0] == "wait":
+        # Alone, it waits for every command started with `&` and exits 0, whatever they exit with; given one (`wait
+        # $!`), it exits with that one's status: not read.
+        return {True} if len(words) == 1 else None
+    if any(_EXPANSION_RE.search(word) for word in command) and not _of_the_environment(command, facts):
+        # What another command does with an expansion (a test of the check's output, or of its status) is not read.
         return None
     if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
         # The analyzer run by another program: its exit may be the check's.
@@ -3007,46 +3290,147 @@ def _shell_command(
     return {True, False}
 
 
+def _of_the_environment(command: list[str], facts: _LineFacts) -> bool:
+    """Whether every expansion in a command's words is a variable the line never sets (`cleanup "$WORKDIR"`), which
+    holds neither the check's output nor its status: the command's status is its own."""
+    markers = [int(n) for word in command for n in _EXPANSION_RE.findall(word)]
+    names = [facts.names[n] for n in markers]
+    return facts.assigned is not None and all(
+        name is not None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in facts.assigned
+        for name in names
+    )
+
+
 def _check_outputs(
     commands: list[list[str]], substituted: list[list[str] | None], names: list[str | None]
-) -> frozenset[str]:
-    """The words of a line (as `_shell_expansions` marks them) that are a check's output and nothing else: its
-    substitution (`"$(analyzer run X)"`), or a variable's expansion (`"$OUT"`, `"${OUT}"`) after the line assigned it
-    one (`OUT=$(analyzer run X)`, `export OUT=...`, `COPY=$OUT`) and before it assigned the variable anything else."""
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The markers of a line's expansions (see `_shell_expansions`) that are a check's output and nothing else, and
+    those that hold it among other text: its substitution (`"$(analyzer run X)"`), or a variable's expansion (`"$OUT"`,
+    `"${OUT}"`) after the line assigned it one (`OUT=$(analyzer run X)`, `export OUT=...`, `COPY=$OUT`; holding it
+    among other text, `COPY="x$OUT"`) and before it assigned the variable anything else."""
     marker = "\x01{}\x01".format
-    outputs = {marker(n) for n, ran in enumerate(substituted) if ran is not None and _is_check(ran)}
-    # Whether each variable holds the output, in the line's order: only a line of variables or a declaration sets
-    # them for what follows (`OUT=$(analyzer run X) [ -n "$OUT" ]` tests the value before).
-    holds: dict[str, bool] = {}
+    exact = {marker(n) for n, ran in enumerate(substituted) if ran is not None and _is_check(ran)}
+    within: set[str] = set()
+    # What each variable holds, in the line's order: only a line of variables or a declaration sets them for what
+    # follows (`OUT=$(analyzer run X) [ -n "$OUT" ]` tests the value before).
+    holds: dict[str, set[str] | None] = {}
     for command in commands:
         sets = command[0] in _SHELL_DECLARATIONS or not _assigned(command)
         for word in command:
             for n in _EXPANSION_RE.findall(word):
-                if holds.get(names[int(n)] or ""):
-                    outputs.add(marker(int(n)))
+                held = holds.get(names[int(n)] or "")
+                if held is not None:
+                    held.add(marker(int(n)))
             name, equals, value = word.partition("=")
             if sets and equals and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                holds[name] = value in outputs
-    return frozenset(outputs)
+                # The set its expansions join: a variable holding the output alone is the output.
+                holds[name] = exact if value in exact else within if _holds_output(value, exact, within) else None
+    return frozenset(exact), frozenset(within)
 
 
-def _tests_output_only(words: list[str], outputs: frozenset[str]) -> bool:
-    """Whether a simple command is a test true whenever a check printed anything: `[ -n "$OUT" ]`, `test "$(analyzer
-    run X)"`, `[ "$OUT" != "" ]` (`! -z` too), of a word that is the check's output (see `_check_outputs`)."""
-    if not words or words[0] not in ("[", "test") or (words[0] == "[" and words[-1:] != ["]"]):
-        return False
-    operands = words[1:-1] if words[0] == "[" else words[1:]
+def _holds_output(word: str, exact: frozenset[str] | set[str], within: frozenset[str] | set[str]) -> bool:
+    """Whether a word holds a check's output, alone or among other text (`"x$OUT"`; see `_check_outputs`)."""
+    return any(marker in word for marker in (*exact, *within))
+
+
+def _output_test(words: list[str], facts: _LineFacts) -> set[bool] | None:
+    """The statuses of a test of a check's output (see `_check_outputs`) that says nothing of its verdict: true
+    whenever the check printed anything, as it does with any verdict (`[ -n "$OUT" ]`, `test "$(analyzer run X)"`,
+    `[ ! -z "$OUT" ]`, `[ "$OUT" != "" ]`, bash's `[[ $OUT ]]`, of a word holding it among other text too, `[ -n
+    "x$OUT" ]`), or a comparison with a word it never is (`[ "$OUT" != fail ]`: true; `= pass`: false), since it is
+    a whole summary, `FAIL NAME: ...`, or JSON, both holding blanks; None for any other command or test (`[ "$OUT" =
+    "$WANTED" ]`, `[ -z "$OUT" ]` are not read)."""
+    if words[:1] == ["test"]:
+        operands = words[1:]
+    elif (words[:1], words[-1:]) in ((["["], ["]"]), (["[["], ["]]"])):
+        operands = words[1:-1]
+    else:
+        return None
     if operands[:1] == ["-n"]:
         operands = operands[1:]
     elif operands[:2] == ["!", "-z"]:
         operands = operands[2:]
     elif len(operands) == 3 and operands[1] == "!=" and "" in (operands[0], operands[2]):
         operands = [operands[0] or operands[2]]
-    return len(operands) == 1 and operands[0] in outputs
+    if any(set(operand) & _GLOB_MARKS for operand in operands):
+        # A pattern of bash's `[[` (`[[ $OUT != PASS* ]]`): not read.
+        return None
+    if len(operands) == 1 and _holds_output(operands[0], facts.exact, facts.within):
+        # False only when the check printed nothing, which no verdict does.
+        return {True, False}
+    if len(operands) != 3 or operands[1] not in ("=", "==", "!="):
+        return None
+    left, operator, right = operands
+    output, other = (left, right) if _holds_output(left, facts.exact, facts.within) else (right, left)
+    # A word never the output: written whole, without an expansion, and without a blank.
+    if (
+        not other
+        or _EXPANSION_RE.search(other)
+        or re.search(r"\s", other)
+        or not _holds_output(output, facts.exact, facts.within)
+    ):
+        return None
+    if operator == "!=":
+        # True for every verdict (and for no output at all).
+        return {True, False}
+    # Never equal to the whole output; of a word holding it among other text (`x$OUT`), not read.
+    return {False} if output in facts.exact else None
+
+
+# What `grep` finds only in a pass's output: its summary's first line, `PASS NAME: ...` (the summary's other lines, and
+# the JSON's, start with a blank or a brace), or the JSON's verdict at its first level (two blanks: a composite's
+# members and an `each` check's series hold verdicts of their own, deeper), anchored; no alternative (`|`, `\\|`).
+_GREP_PASS_RE = re.compile(r'\^(?:PASS|  "verdict": \*?"pass")[^|]*')
+_GREP_PASS_OPTIONS = frozenset("qsEGFPiwxco")
+_GREP_PASS_LONG = frozenset({"--quiet", "--silent", "--extended-regexp", "--basic-regexp", "--ignore-case"})
+# jq's filter of the JSON's verdict, `.verdict == "pass"` (either side), with `-e`: exit 1 for false (and a text
+# summary is no JSON: exit 2 or 5).
+_JQ_PASS_RE = re.compile(r'\s*(?:\.verdict\s*==\s*"pass"|"pass"\s*==\s*\.verdict)\s*')
+_JQ_PASS_OPTIONS = frozenset("ecrjaMCS")
+
+
+def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -> bool:
+    """Whether a pipeline's last command exits 0 only when the check whose output it reads passed: `analyzer run X |
+    grep -q '^PASS'`, `echo "$OUT" | jq -e '.verdict == "pass"'` (through `tee` too); `grep -v fail`, `grep -q PASS`
+    (a step's line of a failed check), `grep '"verdict": "pass"'` (a member's verdict) or `jq` without `-e` are not."""
+    *before, last = pipeline
+    while before and isinstance(before[-1], list) and before[-1][:1] == ["tee"]:
+        before.pop()
+    source = before[-1] if before else None
+    if isinstance(last, _Group) or not isinstance(source, list) or any(_EXPANSION_RE.search(word) for word in last):
+        return False
+    reads_output = _is_check(source) or (
+        source[:1] in (["echo"], ["printf"])
+        and source[1:-1] in ([], ["%s\\n"], ["%s"])
+        and (source[0] == "echo") == (len(source) == 2)
+        and source[-1] in facts.exact
+    )
+    options = [word for word in last[1:] if word.startswith("-")]
+    operands = [word for word in last[1:] if not word.startswith("-")]
+    letters = {letter for option in options if not option.startswith("--") for letter in option[1:]}
+    long = {option for option in options if option.startswith("--")}
+    if not reads_output or len(operands) != 1:
+        return False
+    if last[0] == "grep":
+        return (
+            letters <= _GREP_PASS_OPTIONS
+            and long <= _GREP_PASS_LONG
+            and _GREP_PASS_RE.fullmatch(operands[0]) is not None
+        )
+    if last[0] == "jq":
+        exits = "e" in letters or "--exit-status" in long
+        return (
+            exits
+            and letters <= _JQ_PASS_OPTIONS
+            and long <= {"--exit-status"}
+            and _JQ_PASS_RE.fullmatch(operands[0]) is not None
+        )
+    return False
 
 
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
-# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either). `local` outside a function fails.
+# `declare` and `typeset` too, which dash lacks: not found, exit 127, no pass either).
+# `local`: see `_shell_command`.
 _SHELL_DECLARATIONS = frozenset({"export", "readonly", "declare", "typeset"})
 # An expansion in a line (see `_shell_expansions`): its number in the line's list of them.
 _EXPANSION_RE = re.compile("\x01([0-9]+)\x01")

@@ -2891,19 +2891,110 @@ class TestShellLinesThatLoseTheVerdict:
             f'OUT=$({CHECK_LINE}); COPY=$OUT; [ -n "$COPY" ]',
             # `[` and `]` as words of their own are a test, no glob: the line is read. Before: not read.
             f"[ -f /skip ] || {CHECK_LINE}",
+            f"readonly OUT=$({CHECK_LINE})",
+            # Tested for being printed with bash's `[[`, or within other text (true even with no output). Before: not
+            # read.
+            f"OUT=$({CHECK_LINE}); [[ -n $OUT ]]",
+            f"OUT=$({CHECK_LINE}); [[ $OUT ]] && echo passed",
+            f'OUT=$({CHECK_LINE}); COPY="x$OUT"; [ -n "$COPY" ]',
+            f'OUT=$({CHECK_LINE}); [ -n "x$OUT" ]',
+            # Compared with a word it never is (it is a whole summary, `FAIL NAME: ...`): `!=` is true for every
+            # verdict, `=` false for every one. Before: not read.
+            f'OUT=$({CHECK_LINE}); [ "$OUT" != fail ]',
+            f'OUT=$({CHECK_LINE}); [ "$OUT" != "FAIL" ] && echo passed',
+            f"OUT=$({CHECK_LINE}); [[ $OUT != INCONCLUSIVE ]]",
+            f'OUT=$({CHECK_LINE}); test fail != "$OUT"',
+            f'OUT=$({CHECK_LINE}); [ "$OUT" = pass ] || exit 0',
+            f'OUT=$({CHECK_LINE}); [ "$OUT" = fail ] && exit 1; echo passed',
+            # A `case` whose arms let another verdict than pass through (no arm matched exits 0; a step's `PASS`
+            # line). Before: not read.
+            f'OUT=$({CHECK_LINE}); case "$OUT" in FAIL*) exit 1;; esac',
+            f'OUT=$({CHECK_LINE}); case "$OUT" in *PASS*) exit 0;; *) exit 1;; esac',
+            f'OUT=$({CHECK_LINE}) || case "$OUT" in INCONCLUSIVE*) exit 0;; esac',
+            # No output (a usage error) and `--json`'s brace match no arm.
+            f'OUT=$({CHECK_LINE}); case "$OUT" in FAIL*|INCONCLUSIVE*|ERROR*) exit 1;; esac',
+            f'case "$MODE" in smoke) {CHECK_LINE};; esac',
+            # A filter that lets another verdict through: lines without the word, a passed step's line, a reason
+            # quoting `pass_if`, a composite member's or a series' verdict, any JSON (jq without -e). Before: not
+            # read where quoted glob characters stood (`*`).
+            f'OUT=$({CHECK_LINE}); echo "$OUT" | grep -v fail',
+            f"{CHECK_LINE} | grep -vq FAIL",
+            f"{CHECK_LINE} | grep -q PASS",
+            f'OUT=$({CHECK_LINE}); echo "$OUT" | grep -q pass',
+            f'{CHECK_LINE} --json | grep -q \'"verdict": "pass"\'',
+            f'OUT=$({CHECK_LINE} --json); echo "$OUT" | grep -q \'"verdict": *"pass"\'',
+            f"{CHECK_LINE} | grep -qE '^PASS|^INCONCLUSIVE'",
+            f"{CHECK_LINE} | grep -q '^PASS' /reports/old.txt",
+            f"{CHECK_LINE} --json | jq '.verdict == \"pass\"'",
+            f"{CHECK_LINE} --json | jq -e .verdict",
+            # `local` outside a function: bash says so and goes on, zsh takes it as `typeset` (exit 0). Before: not
+            # read.
+            f'local OUT=$({CHECK_LINE}); echo "$OUT"',
+            f"local OUT=$({CHECK_LINE})",
+            # Groups: their status is their last command's (a subshell's `exit` ends it alone); errexit is off in one
+            # whose status is tested. Before: not read.
+            f"{{ {CHECK_LINE}; }} || true",
+            f"({CHECK_LINE}) || :",
+            f"{{ {CHECK_LINE} || true; }}",
+            f"({CHECK_LINE}; exit 0)",
+            f"{{ {CHECK_LINE}; }} | tee /reports/smoke.txt",
+            f"set -e; {{ {CHECK_LINE}; echo done; }} && echo passed",
+            # `!` inverts the check's status, and errexit ignores it. Before: not read.
+            f"! {CHECK_LINE}",
+            f"! {CHECK_LINE} || exit 1",
+            f"set -e; ! {CHECK_LINE}; echo done",
+            f"! {{ {CHECK_LINE}; }}",
+            # `wait` alone exits 0 whatever it waited for. Before: not read.
+            f"{CHECK_LINE} & wait",
+            f"{CHECK_LINE}; wait",
+            # A command whose expansions are the environment's, which hold neither the check's output nor its
+            # status: its status is its own. Before: not read.
+            f'{CHECK_LINE}; cleanup "$WORKDIR"',
+            f'{CHECK_LINE} || notify "$SLACK_URL"',
+            f'[ -f "$SKIP_FILE" ] || {CHECK_LINE}',
+            # Quoted, glob characters are characters: the line is read. Before: not read.
+            f'{CHECK_LINE}; echo "done *"',
         ],
     )
     def test_a_line_that_may_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
         # Before: not read (a shell line), so `validate` passed a Job that passes whatever the verdict.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        # The check named as written (`--json` too).
         assert (
-            "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails "
-            "or is skipped (`|| true`, `exit 0` or another command after it, `&`, a pipe without pipefail, its output "
-            "substituted in another command's words, `echo $(analyzer run ...)`, or only tested for being printed, `[ "
-            '-n "$OUT" ]`, true whatever the verdict, a `trap` that exits 0 on EXIT or on a signal that stops the pod, '
-            "TERM, INT or HUP, `set -n`): the check's verdict is lost, and it exits 0, a Successful Job, and no "
-            "verdict" in found
+            "a shell whose line may exit 0 though `analyzer run payments-error-rate --arg canary_hash=c0ffee1" in found
+        )
+        assert (
+            "` fails "
+            "or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without pipefail, "
+            "`!` before it, its output substituted in another command's words, `echo $(analyzer run ...)`, or tested "
+            'in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, against a word it never '
+            'is, `[ "$OUT" != fail ]`, by a `case` or `grep` that lets another verdict through, `grep -v fail`, `grep '
+            "-q PASS` (a passed step's line); a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, "
+            "INT or HUP, `set -n`; write the check last, or `analyzer run ... && ...`, or test for a pass alone, `grep "
+            "-q '^PASS'`, `--json` and `jq -e '.verdict == \"pass\"'`): the check's verdict is lost, and it exits 0, "
+            "a Successful Job, and no verdict" in found
         ), found
+
+    @pytest.mark.parametrize(
+        "after",
+        # Known to run nothing (the commands read as naming the analyzer only as a file), or unknown: no command is
+        # trusted to keep the check's status; each exits with its own, 0 whatever the verdict.
+        [
+            "true",
+            "sleep 5",
+            "cat /reports/smoke.txt",
+            "ls /reports",
+            "tee /reports/done",
+            "/scripts/upload-report",
+            "kubectl annotate job smoke checked=yes",
+            "grep -c PASS /reports/smoke.txt",
+            "wait",
+        ],
+    )
+    def test_no_command_after_it_is_trusted_to_keep_its_status(self, tmp_path, after):
+        for line in (f"{CHECK_LINE}; {after}", f"{CHECK_LINE}\n{after}", f"{CHECK_LINE} || {after}"):
+            (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
     def test_a_job_metric_s_is_a_problem(self, tmp_path):
         template = job_template(container("smoke", "/bin/bash", "-c", f"{CHECK_LINE} || true"))
@@ -2972,6 +3063,52 @@ class TestShellLinesThatLoseTheVerdict:
             (["-c"], f"echo $(echo $({CHECK_LINE})); exit 3"),
             (["-c"], f"OUT=$({CHECK_LINE}); $OUT"),
             (["-c"], f"echo $(({CHECK_LINE})); exit 3"),
+            # Compared with a word it never is by `=`: false for every verdict, a pass's too (a gate that never opens,
+            # not one that lets a failed check through).
+            (["-c"], f'OUT=$({CHECK_LINE}); [ "$OUT" = pass ]'),
+            # A `case` that lets a pass alone through (its summary starts with `PASS`; no arm matched or `*` fails).
+            # Before: not read.
+            (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in PASS*) ;; *) exit 1;; esac'),
+            (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in (PASS*) echo passed;; (*) exit 1;; esac; echo done'),
+            (
+                ["-c"],
+                f'OUT=$({CHECK_LINE})\ncase "$OUT" in\n  PASS*) echo passed ;;\n  *) echo "$OUT"; exit 1 ;;\nesac',
+            ),
+            (["-c"], f'OUT=$({CHECK_LINE}) || case "$OUT" in FAIL*) exit 1;; *) exit 2;; esac'),
+            (["-c"], f'case "$MODE" in smoke) {CHECK_LINE};; *) {CHECK_LINE} --at "$AT";; esac'),
+            # Not read: a pattern made of an expansion, bash's `;&`.
+            (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in $WANTED) ;; *) exit 1;; esac'),
+            (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in PASS*) ;& *) exit 1;; esac'),
+            # A filter that exits 0 for a pass alone: the summary's first line, the JSON's own verdict (two blanks in),
+            # jq -e. Before: a problem, as any command after the check (or not read: a quoted `*` or `\`).
+            (["-c"], f"{CHECK_LINE} | grep -q '^PASS'"),
+            (["-c"], f"OUT=$({CHECK_LINE}); echo \"$OUT\" | grep -q '^PASS '"),
+            (["-c"], f"OUT=$({CHECK_LINE}); printf '%s\\n' \"$OUT\" | grep -qi '^pass'"),
+            (["-c"], f"{CHECK_LINE} | tee /reports/smoke.txt | grep -q '^PASS'"),
+            (["-c"], f'{CHECK_LINE} --json | grep -q \'^  "verdict": *"pass"\''),
+            (["-c"], f"{CHECK_LINE} --json | jq -e '.verdict == \"pass\"'"),
+            (["-c"], f'OUT=$({CHECK_LINE} --json); echo "$OUT" | jq -re \'"pass" == .verdict\''),
+            (["-c"], f"set -o pipefail; {CHECK_LINE} | grep -v fail"),
+            # Groups whose status is the check's. Before: not read.
+            (["-c"], f"{{ {CHECK_LINE}; }}"),
+            (["-c"], f"({CHECK_LINE})"),
+            (["-c"], f"set -e; {{ {CHECK_LINE}; echo done; }}"),
+            (["-c"], f"(set -e; {CHECK_LINE}; echo done)"),
+            (["-c"], f"(exit 0); {CHECK_LINE}"),
+            (["-c"], f"set -o pipefail; {{ {CHECK_LINE}; }} | tee /reports/smoke.txt"),
+            (["-c"], f"{CHECK_LINE} || (echo failed >&2; exit 1)"),
+            (["-c"], f'{CHECK_LINE} || {{ notify "$SLACK_URL"; exit 1; }}'),
+            (["-c"], f'[ -f "$READY" ] && {CHECK_LINE}'),
+            (["-c"], f"echo \"(starting)\"; echo '[smoke]'; {CHECK_LINE}"),
+            # Not read: a group not closed, or followed by words; brace expansion; a function; an expansion that may
+            # hold the check's status or output, given to another program.
+            (["-c"], f"{{ {CHECK_LINE} }} || true"),
+            (["-c"], f"( {CHECK_LINE} || true"),
+            (["-c"], f"echo {{a,b}}; {CHECK_LINE} || true"),
+            (["-c"], f"check() {{ {CHECK_LINE}; }}; check || true"),
+            (["-c"], f'{CHECK_LINE}; rc=$?; cleanup "$WORKDIR"; exit $rc'),
+            (["-c"], f'OUT=$({CHECK_LINE}); ./gate.sh "$OUT"'),
+            (["-c"], f"OUT=$({CHECK_LINE}) ./gate.sh"),
         ],
     )
     def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
@@ -3756,7 +3893,7 @@ class TestTrapsOnExit:
         # Before: not read (`trap`), as a line that may keep the check's exit.
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("gate", "sh", "-c", line)))[0]
         assert "a shell whose line may exit 0 though `analyzer run payments-error-rate" in found, found
-        assert "a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, INT or HUP, `set -n`): the " in (
+        assert "a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, INT or HUP, `set -n`; " in (
             found
         ), found
 
@@ -3802,6 +3939,7 @@ class TestChecksInLifecycleHooks:
         [
             ("preStop", ["analyzer", "run", "payments-error-rate", "--arg", "canary_hash=c0ffee1"]),
             ("postStart", ["sh", "-c", CHECK_LINE]),
+            ("postStart", ["sh", "-c", f"echo starting; {CHECK_LINE}"]),
             ("postStart", ["python3", "-m", "analyzer", "run", "payments-error-rate"]),
         ],
     )
@@ -3828,6 +3966,9 @@ class TestChecksInLifecycleHooks:
         [
             hooked("preStop", "sh", "-c", "sleep 5"),
             hooked("postStart", "sh", "-c", "echo the analyzer runs"),
+            # Words saying so, which run nothing. Before: "the Job's container's postStart hook runs `analyzer run`".
+            hooked("postStart", "sh", "-c", "echo analyzer run starts"),
+            hooked("postStart", "/bin/sh", "-c", "printf '%s\\n' 'analyzer run payments-error-rate' > /tmp/started"),
             {"lifecycle": {"preStop": {"httpGet": {"path": "/run", "port": 8080}}}},
             {"lifecycle": {"preStop": {"sleep": {"seconds": 5}}}},
         ],
