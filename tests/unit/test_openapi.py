@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError
 from analyzer.openapi import build_openapi
 from analyzer.params import Param, ParamType
@@ -177,3 +179,24 @@ class TestSharedParts:
         one, many = (len(json.dumps(self._document(n))) for n in (1, 101))
         # With the copies, 6.4 KB a check; now its name, summary, args and the references (2.2 KB).
         assert (many - one) / 100 < 3000
+
+
+DEPLOY = Path(__file__).parents[2] / "deploy"
+
+
+class TestValidDocument:
+    """The document of every catalog the repository ships is valid OpenAPI 3.1: its schema, and rules such as each
+    `$ref` resolving, which a client generator relies on."""
+
+    @pytest.mark.parametrize(
+        "catalog_file",
+        [DEPLOY / "demo/catalog.yaml", *sorted(DEPLOY.glob("examples/*/catalog*.yaml"))],
+        ids=lambda path: path.parent.name + "/" + path.name,
+    )
+    def test_valid_openapi_3_1(self, catalog_file, tmp_path):
+        # One file alone: the examples each define the same source differently.
+        (tmp_path / "catalog.yaml").write_bytes(catalog_file.read_bytes())
+        catalog = load_catalog(tmp_path, Registry.default(), check_files=False)
+        document = json.loads(json.dumps(build_openapi(catalog)))
+        assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
+        assert len([path for path in document["paths"] if path.endswith("/run")]) == len(catalog.checks)
