@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -200,3 +201,35 @@ class TestValidDocument:
         document = json.loads(json.dumps(build_openapi(catalog)))
         assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
         assert len([path for path in document["paths"] if path.endswith("/run")]) == len(catalog.checks)
+
+
+class TestOperationIds:
+    """Every operation has an operationId of its own, as OpenAPI requires, whatever the checks are named."""
+
+    def _document(self, *names: str, visible: Callable[[str], bool] = lambda _: True) -> dict[str, Any]:
+        checks = [{"name": name, "kind": "prometheus", "query": "up", "pass_if": "< 1"} for name in names]
+        catalog = build_catalog(
+            [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": checks})], Registry.default()
+        )
+        return json.loads(json.dumps(build_openapi(catalog, visible=visible)))
+
+    @staticmethod
+    def _ids(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+        return {
+            (path, method): op["operationId"] for path, item in document["paths"].items() for method, op in item.items()
+        }
+
+    def test_a_check_named_as_another_ones_post_operation(self):
+        # A check name may hold `_`: the POST of `orders` and the GET of `orders_post` were both `run_orders_post`.
+        document = self._document("orders", "orders_post")
+        ids = self._ids(document)
+        assert len(set(ids.values())) == len(ids)
+        assert ids[("/api/v1/checks/orders_post/run", "get")] == "run_orders_post"
+        assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
+
+    def test_ids_are_kept_where_none_is_taken(self):
+        ids = self._ids(self._document("orders", "orders_post", visible=lambda name: name == "orders"))
+        assert (ids[("/api/v1/checks/orders/run", "get")], ids[("/api/v1/checks/orders/run", "post")]) == (
+            "run_orders",
+            "run_orders_post",
+        )
