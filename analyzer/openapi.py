@@ -227,9 +227,12 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
             }
         },
     }
-    for check in catalog.checks.values():
-        if not visible(check.name):
-            continue
+    shown = [check for check in catalog.checks.values() if visible(check.name)]
+    # A check name may hold `_`: the POST of `orders` and the GET of a check named `orders_post` were both
+    # `run_orders_post`, and OpenAPI wants each operationId once (a client generator refuses or renames the second).
+    # Such a POST takes `:`, which no check name holds; every other keeps its id.
+    get_ids = {f"run_{check.name}" for check in shown}
+    for check in shown:
         secret = check.secret_params()
         parameters = [
             {
@@ -252,11 +255,14 @@ def build_openapi(catalog: Catalog, visible: Callable[[str], bool] = lambda _: T
             "parameters": parameters + _COMMON_QUERY_REFS,
             "responses": _RESPONSE_REFS,
         }
+        post_id = f"run_{check.name}_post"
+        if post_id in get_ids:
+            post_id = f"run_{check.name}:post"
         paths[f"/api/v1/checks/{check.name}/run"] = {
             "get": {**operation, "operationId": f"run_{check.name}"},
             "post": {
                 **operation,
-                "operationId": f"run_{check.name}_post",
+                "operationId": post_id,
                 "parameters": _COMMON_QUERY_REFS,
                 "requestBody": {"required": False, "content": {"application/json": {"schema": body_schema}}},
             },

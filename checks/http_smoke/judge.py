@@ -49,6 +49,9 @@ _MAX_SECRET_LEAVES = 256
 # what that thread does after a deadline small. Substring assertions are linear and see the whole capped body.
 MAX_REGEX_CHARS = 64 * 1024
 REGEX_TIMEOUT_S = 1.0
+# Every integer of smaller magnitude is a 64-bit float of its own; past it a float may be the rounding of the integer a
+# body wrote (9007199254740993 reads as 9007199254740992).
+_FLOAT_INTEGERS_EXACT_BELOW = 2**53
 # WHATWG Encoding's label table (encodings.json, whatwg/encoding a985b62 of 2026-05): only these labels name a charset
 # to a browser. Looked up among Python's codec names instead, `<meta charset="utf-32">` read a UTF-8 error page as
 # UTF-32 (browsers know no such label and read on) and body_not_contains passed it. Each encoding is under the codec
@@ -878,8 +881,12 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Failure(f"json {path} compare", f"a number {rule.compare}", got(value))
     # A JSON integer is exact (a count, an id, a time in ns): read as a float within pass_if's tolerance,
-    # `<= 1000000000` passed 1000000001, and an integer past 2**53 was rounded to its neighbour.
-    if not (rule.compare.matches_exactly(value) if isinstance(value, int) else rule.compare.matches(value)):
+    # `<= 1000000000` passed 1000000001, and an integer past 2**53 was rounded to its neighbour. So is a whole number
+    # below 2**53 written as a float (Python's 1000000001.0, Java's 1.000000001E9 of a Spring Boot Actuator count):
+    # a count kept in a float, which holds each such integer exactly; the rounding noise of arithmetic that the
+    # tolerance forgives (0.30000000000000004) leaves a fraction.
+    exact = isinstance(value, int) or (value.is_integer() and abs(value) < _FLOAT_INTEGERS_EXACT_BELOW)
+    if not (rule.compare.matches_exactly(int(value)) if exact else rule.compare.matches(value)):
         return Failure(f"json {path} compare", str(rule.compare), got(value))
     return None
 

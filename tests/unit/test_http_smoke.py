@@ -3683,7 +3683,8 @@ class TestJudgeCaptureValues:
 
 
 class TestJudgeJsonCompare:
-    """A JSON integer compares exactly with the bound as written (no float, no tolerance); a fraction as pass_if."""
+    """A JSON integer, or a whole number below 2**53 in a float, compares exactly with the bound as written (no
+    tolerance); a fraction as pass_if."""
 
     @pytest.mark.parametrize(
         ("compare", "number", "passes"),
@@ -3716,6 +3717,37 @@ class TestJudgeJsonCompare:
         body = b'{"n": 9007199254740992}'
         failures = judged({"json": [{"path": "$.n", "compare": "== 9007199254740993"}]}, body=body).failures
         assert [str(f) for f in failures] == ["json $.n compare: expected == 9007199254740993, got 9007199254740992"]
+
+    @pytest.mark.parametrize(
+        ("compare", "number", "passes"),
+        [
+            # A count a server keeps in a float: Python's json.dumps writes 1000000001.0, Java's Double.toString (a
+            # Spring Boot Actuator measurement, Micrometer's values are doubles) 1.000000001E9. Within pass_if's
+            # tolerance they passed, though the same count written 1000000001 failed.
+            ("<= 1000000000", "1000000001.0", False),
+            ("<= 1000000000", "1.000000001E9", False),
+            ("== 1700000000000", "1.700000000001E12", False),
+            # Spring Boot's own example of a metric: jvm.memory.max in bytes.
+            ("<= 2399141884", "2.399141885E9", False),
+            ("between 0 and 1073741824", "1.073741825E9", False),
+            ("!= 1000000000", "1000000001.0", True),
+            ("<= 1000000000", "1000000000.0", True),
+            ("<= 1000000000", "1e9", True),
+            ("== 0", "-0.0", True),
+            ("> 0.5", "1.0", True),
+            # Past 2**53 the float may be the rounding of what was written (9007199254740992 here): pass_if's tolerance.
+            ("== 9007199254740993", "9007199254740993.0", True),
+        ],
+    )
+    def test_a_whole_number_written_as_a_float_compares_exactly(self, compare, number, passes):
+        body = b'{"n": %s}' % number.encode()
+        failures = judged({"json": [{"path": "$.n", "compare": compare}]}, body=body).failures
+        assert [f.assertion for f in failures] == ([] if passes else ["json $.n compare"])
+
+    def test_a_failure_shows_a_whole_float_as_read(self):
+        body = b'{"n": 2.399141885E9}'
+        failures = judged({"json": [{"path": "$.n", "compare": "<= 2399141884"}]}, body=body).failures
+        assert [str(f) for f in failures] == ["json $.n compare: expected <= 2399141884, got 2399141885.0"]
 
     def test_a_fraction_keeps_the_tolerance_of_pass_if(self):
         # A server's own float arithmetic: 0.1 + 0.2 written out is 0.30000000000000004.

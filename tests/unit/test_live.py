@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import time
@@ -781,4 +782,58 @@ class TestClose:
             await asyncio.sleep(0)
         assert live.current is serving
         # Handed to the cancelled reload, the answer raised InvalidStateError in the loop: an error logged at exit.
+        assert reported == []
+
+
+class TestOpenAPIBuild:
+    """A generation's OpenAPI document is built once for every caller asking, and a build that did not finish is
+    built anew by the next."""
+
+    @pytest.fixture
+    def held_build(self, monkeypatch):
+        """A build that waits for the test's word (a large catalog's takes seconds): (started, release)."""
+        started, release = threading.Event(), threading.Event()
+        real = live_module.build_openapi
+
+        def held(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            started.set()
+            release.wait(HANG_GUARD_S)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(live_module, "build_openapi", held)
+        yield started, release
+        release.set()
+
+    async def test_a_caller_that_goes_away_leaves_the_build_to_the_others(self, catalog_file, held_build):
+        # Unshielded, the first caller's cancellation (a request timed out, a server stopping its handlers)
+        # cancelled the build every other caller was waiting for.
+        started, release = held_build
+        generation = live_for(catalog_file).current
+        first, second = (asyncio.create_task(generation.openapi_body(frozenset({"one"}))) for _ in range(2))
+        await asyncio.to_thread(started.wait, HANG_GUARD_S)
+        first.cancel()
+        release.set()
+        async with asyncio.timeout(HANG_GUARD_S):
+            body = await second
+        assert list(json.loads(body)["paths"]).count("/api/v1/checks/one/run") == 1
+        assert first.cancelled()
+
+    async def test_a_cancelled_build_is_built_anew(self, catalog_file, held_build):
+        # A build cancelled (as the loop's end cancels every task) stayed in the cache, and every later request got
+        # its CancelledError; the check of what ended it raised in the loop's callback.
+        started, release = held_build
+        reported: list[dict[str, Any]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: reported.append(context))
+        generation = live_for(catalog_file).current
+        before = asyncio.all_tasks()
+        caller = asyncio.create_task(generation.openapi_body(frozenset({"one"})))
+        await asyncio.to_thread(started.wait, HANG_GUARD_S)
+        [build] = [task for task in asyncio.all_tasks() - before if task is not caller]
+        build.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        release.set()
+        async with asyncio.timeout(HANG_GUARD_S):
+            body = await generation.openapi_body(frozenset({"one"}))
+        assert "/api/v1/checks/one/run" in json.loads(body)["paths"]
         assert reported == []

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError
 from analyzer.openapi import build_openapi
 from analyzer.params import Param, ParamType
@@ -177,3 +180,56 @@ class TestSharedParts:
         one, many = (len(json.dumps(self._document(n))) for n in (1, 101))
         # With the copies, 6.4 KB a check; now its name, summary, args and the references (2.2 KB).
         assert (many - one) / 100 < 3000
+
+
+DEPLOY = Path(__file__).parents[2] / "deploy"
+
+
+class TestValidDocument:
+    """The document of every catalog the repository ships is valid OpenAPI 3.1: its schema, and rules such as each
+    `$ref` resolving, which a client generator relies on."""
+
+    @pytest.mark.parametrize(
+        "catalog_file",
+        [DEPLOY / "demo/catalog.yaml", *sorted(DEPLOY.glob("examples/*/catalog*.yaml"))],
+        ids=lambda path: path.parent.name + "/" + path.name,
+    )
+    def test_valid_openapi_3_1(self, catalog_file, tmp_path):
+        # One file alone: the examples each define the same source differently.
+        (tmp_path / "catalog.yaml").write_bytes(catalog_file.read_bytes())
+        catalog = load_catalog(tmp_path, Registry.default(), check_files=False)
+        document = json.loads(json.dumps(build_openapi(catalog)))
+        assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
+        assert len([path for path in document["paths"] if path.endswith("/run")]) == len(catalog.checks)
+
+
+class TestOperationIds:
+    """Every operation has an operationId of its own, as OpenAPI requires, whatever the checks are named."""
+
+    def _document(self, *names: str, visible: Callable[[str], bool] = lambda _: True) -> dict[str, Any]:
+        checks = [{"name": name, "kind": "prometheus", "query": "up", "pass_if": "< 1"} for name in names]
+        catalog = build_catalog(
+            [("a.yaml", {"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": checks})], Registry.default()
+        )
+        return json.loads(json.dumps(build_openapi(catalog, visible=visible)))
+
+    @staticmethod
+    def _ids(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+        return {
+            (path, method): op["operationId"] for path, item in document["paths"].items() for method, op in item.items()
+        }
+
+    def test_a_check_named_as_another_ones_post_operation(self):
+        # A check name may hold `_`: the POST of `orders` and the GET of `orders_post` were both `run_orders_post`.
+        document = self._document("orders", "orders_post")
+        ids = self._ids(document)
+        assert len(set(ids.values())) == len(ids)
+        assert ids[("/api/v1/checks/orders_post/run", "get")] == "run_orders_post"
+        assert [error.message for error in OpenAPIV31SpecValidator(document).iter_errors()] == []
+
+    def test_ids_are_kept_where_none_is_taken(self):
+        ids = self._ids(self._document("orders", "orders_post", visible=lambda name: name == "orders"))
+        assert (ids[("/api/v1/checks/orders/run", "get")], ids[("/api/v1/checks/orders/run", "post")]) == (
+            "run_orders",
+            "run_orders_post",
+        )
