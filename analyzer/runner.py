@@ -11,7 +11,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -20,7 +20,7 @@ from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import PAST_TIME_NOTE, ArgError, CheckError, DeadlineExceeded, NoSeriesFound
-from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
+from analyzer.models import Evaluation, NoDataPolicy, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
 from analyzer.sources import Sources
@@ -49,6 +49,16 @@ _MAX_RECENT = 10_000
 # share of the time the combining check has left (a 0.04 s composite's members would end before they began).
 _MEMBER_MARGIN_S = 0.05
 _MEMBER_MARGIN_SHARE = 0.25
+# A backtest older than this, under `no_data: pass`, has its pass checked against the data its sources hold: before
+# their oldest data (retention, a Prometheus started later), no series is nothing read. Younger ones are not asked
+# (Argo Rollouts evaluates now, and a source holds its last hour): no query more on the common path.
+_FRESH_DATA_S = 3600.0
+# How far back of a time a query at it reads an instant selector's sample (Prometheus' default look-back).
+_LOOKBACK = timedelta(minutes=5)
+# Bounds on the search for the oldest data a source holds, once it holds none at the evaluation time: at most this many
+# more label-name calls, stopping once the time is known to a minute.
+_OLDEST_PROBES = 16
+_OLDEST_RESOLUTION = timedelta(minutes=1)
 # Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
 # its checks with the same args at every analysis step, and a platform's hundreds of rollouts in progress each have
 # their own (a canary hash); a plan holds args a check's params bound to their declared length (docs/performance.md).
@@ -473,6 +483,13 @@ class Runner:
                 # seen when cut off is no verdict, a pass least of all.
                 raise TimeoutError
             verdict = _refuse_unjudged_pass(verdict)
+            if (
+                backtest
+                and verdict.outcome is Outcome.PASS
+                and check.no_data is NoDataPolicy.PASS
+                and evaluation_time.timestamp() < time.time() - _FRESH_DATA_S
+            ):
+                verdict = await _passed_before_the_data(ctx, check, verdict)
         except TimeoutError as exc:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
@@ -684,6 +701,85 @@ def _missing_then(at: datetime, present: list[str]) -> str:
     return (
         f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
         "before the oldest data the source keeps (its retention)"
+    )
+
+
+async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdict) -> Verdict:
+    """A pass `check` (under `no_data: pass`) gave at a past time, judged against whether each Prometheus source it
+    reads holds data in the look-back up to that time (`_before_the_data`), and if one does not, the oldest it holds."""
+    at = ctx.evaluation_time
+    for name in sorted(check.source_names()):
+        source = ctx.sources.prometheus_sources().get(name)
+        if source is None:
+            continue
+        try:
+            async with asyncio.timeout_at(ctx.deadline):
+                if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
+                    continue
+        except (CheckError, TimeoutError) as exc:
+            return _data_at_unknown(verdict, at, name, exc.message if isinstance(exc, CheckError) else "no time left")
+        return _before_the_data(verdict, at, name, await _oldest_data(ctx, source, at))
+    return verdict
+
+
+async def _oldest_data(
+    ctx: EvalContext, source: PrometheusSource, at: datetime
+) -> tuple[datetime, datetime] | str | None:
+    """When `source`, holding no data at `at`, holds its oldest after it: between the two times returned (to a minute,
+    or as near as `_OLDEST_PROBES` calls and `ctx`'s deadline get), None when it holds none up to now, or why that could
+    not be told."""
+    # A bisection over "any data between `at` and t", which grows with t whatever gaps the data has.
+    early, late = at, datetime.now(UTC)
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            if not await source.holds_data(early, late, ctx.timeout_s()):
+                return None
+            for _ in range(_OLDEST_PROBES):
+                if late - early <= _OLDEST_RESOLUTION:
+                    break
+                middle = early + (late - early) / 2
+                if await source.holds_data(early, middle, ctx.timeout_s()):
+                    late = middle
+                else:
+                    early = middle
+    except CheckError as exc:
+        return exc.message
+    except TimeoutError:
+        pass  # what the calls made so far found
+    return early, late
+
+
+def _before_the_data(
+    verdict: Verdict, at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None
+) -> Verdict:
+    """A pass that `no_data: pass` may have given at `at`, when Prometheus source `source` holds no data in the
+    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `oldest`: between
+    which two times the oldest data it holds lies, None when it holds none up to now, or why that could not be told."""
+    said = f"Prometheus source {source!r} holds no data at {format_time(at)}"
+    if isinstance(oldest, tuple):
+        said += f": its oldest data is from between {format_time(oldest[0])} and {format_time(oldest[1])}"
+    elif oldest is None:
+        said += " nor since"
+    else:
+        said += f" (when its oldest data is could not be told: {oldest})"
+    return _no_pass_before_the_data(verdict, said)
+
+
+def _data_at_unknown(verdict: Verdict, at: datetime, source: str, why: str) -> Verdict:
+    """A pass that `no_data: pass` may have given at `at`, when whether Prometheus source `source` holds data then
+    could not be told (`why`): inconclusive, as before its data."""
+    return _no_pass_before_the_data(
+        verdict, f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told ({why})"
+    )
+
+
+def _no_pass_before_the_data(verdict: Verdict, said: str) -> Verdict:
+    return verdict.model_copy(
+        update={
+            "outcome": Outcome.INCONCLUSIVE,
+            "reason": f"{verdict.reason}; but {said}, and no_data: pass does not apply before a source's data, where "
+            "no series is nothing read (evaluate at a time it holds)",
+        }
     )
 
 

@@ -3,12 +3,14 @@ identical requests share an evaluation, however long the window."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import yaml
 
-from analyzer.appkeys import LIVE
+from analyzer.appkeys import LIVE, METRICS
 from analyzer.catalog import load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -80,3 +82,67 @@ class TestJudgedApart:
         write_catalog(path, prometheus.url, "< 0.5")
         assert await client.app[LIVE].reload("test") == "reloaded"
         assert await verdict(client, "latency", at=at) == "fail"
+
+
+DAY_S = 86400
+# The oldest sample of the data modules (tests/integration/data_error_budget.py's week).
+OLDEST_BEFORE_ANCHOR_S = 7 * DAY_S + 10 * 60
+BEFORE_THE_DATA_S = 30 * DAY_S
+# Errors of a canary: none for healthy1 (no 5xx series but its 500 one, at 0.01/s) and none at all for idle1.
+ERRORS_OF = {
+    "name": "errors-of",
+    "kind": "prometheus",
+    "params": {"canary_hash": {"type": "label_value", "required": True}},
+    "query": 'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",'
+    'code="503"}[5m]))',
+    "pass_if": "< 0.01",
+    "no_data": "pass",
+}
+
+
+@pytest.fixture
+async def no_data_pass(prometheus, aiohttp_client, tmp_path):
+    """A client of a service whose check `errors-of` reads an absent error series as good news (`no_data: pass`)."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF]}))
+    registry = Registry.default()
+    return await aiohttp_client(
+        create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, registry), registry)
+    )
+
+
+def source_queries(client) -> float:
+    return sum(child[0] for child in client.app[METRICS].source_queries.children.values())
+
+
+async def answer(client, check: str, **params: Any) -> dict[str, Any]:
+    got = await client.get(f"/api/v1/checks/{check}/run", params=params)
+    assert got.status == 200, await got.text()
+    return await got.json()
+
+
+class TestBeforeTheOldestData:
+    """A pass that `no_data: pass` gives at a time the source holds no data for judged nothing: inconclusive,
+    naming the oldest data; within the data, and within the last hour, the pass stands."""
+
+    async def test_a_time_before_the_oldest_data_is_inconclusive(self, no_data_pass, prometheus):
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1", at=str(int(at)))
+        assert body["verdict"] == "inconclusive", body["reason"]
+        found = re.search(r"holds no data at (\S+): its oldest data is from between (\S+) and (\S+),", body["reason"])
+        assert found is not None, body["reason"]
+        asked, early, late = (datetime.fromisoformat(time) for time in found.groups())
+        assert asked.timestamp() == at
+        assert early.timestamp() <= prometheus.anchor - OLDEST_BEFORE_ANCHOR_S <= late.timestamp()
+        assert late - early <= timedelta(minutes=15)
+
+    async def test_a_time_within_the_data_passes(self, no_data_pass, prometheus):
+        at = prometheus.anchor - 3600 - 600
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1", at=str(int(at)))
+        assert body["verdict"] == "pass", body["reason"]
+
+    async def test_a_time_within_the_last_hour_sends_no_more_queries(self, no_data_pass):
+        before = source_queries(no_data_pass)
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1")
+        assert body["verdict"] == "pass", body["reason"]
+        assert source_queries(no_data_pass) - before == 1
