@@ -98,13 +98,21 @@ ERRORS_OF = {
     "pass_if": "< 0.01",
     "no_data": "pass",
 }
+# A scorecard of it alone: its member is evaluated at the scorecard's time.
+CARD_OF = {
+    "name": "card-of",
+    "kind": "composite",
+    "params": {"canary_hash": {"type": "label_value", "required": True}},
+    "members": [{"check": "errors-of", "args": {"canary_hash": "{{ canary_hash }}"}}],
+}
 
 
 @pytest.fixture
 async def no_data_pass(prometheus, aiohttp_client, tmp_path):
-    """A client of a service whose check `errors-of` reads an absent error series as good news (`no_data: pass`)."""
+    """A client of a service whose check `errors-of` reads an absent error series as good news (`no_data: pass`), and
+    whose `card-of` is a scorecard of it."""
     path = tmp_path / "catalog.yaml"
-    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF]}))
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF, CARD_OF]}))
     registry = Registry.default()
     return await aiohttp_client(
         create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, registry), registry)
@@ -135,6 +143,15 @@ class TestBeforeTheOldestData:
         assert asked.timestamp() == at
         assert early.timestamp() <= prometheus.anchor - OLDEST_BEFORE_ANCHOR_S <= late.timestamp()
         assert late - early <= timedelta(minutes=15)
+
+    async def test_a_member_before_the_oldest_data_keeps_its_scorecard_from_passing(self, no_data_pass, prometheus):
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        body = await answer(no_data_pass, "card-of", canary_hash="healthy1", at=str(int(at)), explain="true")
+        assert (body["verdict"], body["reason"]) == (
+            "inconclusive",
+            "0 of 1 members pass, all must: errors-of inconclusive",
+        )
+        assert "holds no data" in body["details"]["members"][0]["reason"]
 
     async def test_a_time_within_the_data_passes(self, no_data_pass, prometheus):
         at = prometheus.anchor - 3600 - 600
