@@ -50,8 +50,8 @@ _MAX_RECENT = 10_000
 _MEMBER_MARGIN_S = 0.05
 _MEMBER_MARGIN_SHARE = 0.25
 # A backtest older than this, under `no_data: pass`, has its pass checked against the data its sources hold: before
-# their oldest data (retention, a Prometheus started later), no series is nothing read. Younger ones are not asked
-# (Argo Rollouts evaluates now, and a source holds its last hour): no query more on the common path.
+# their oldest data (retention, a Prometheus started later), no series is nothing read. Younger ones are not asked, so
+# that Argo Rollouts' evaluations (now) send no query more; a source younger than this hour goes unchecked there.
 _FRESH_DATA_S = 3600.0
 # How far back of a time a query at it reads an instant selector's sample (Prometheus' default look-back).
 _LOOKBACK = timedelta(minutes=5)
@@ -709,9 +709,7 @@ async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdi
     reads holds data in the look-back up to that time (`_before_the_data`), and if one does not, the oldest it holds."""
     at = ctx.evaluation_time
     for name in sorted(check.source_names()):
-        source = ctx.sources.prometheus_sources().get(name)
-        if source is None:
-            continue
+        source = ctx.prometheus(name)
         try:
             async with asyncio.timeout_at(ctx.deadline):
                 if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):

@@ -378,8 +378,8 @@ OLDEST = datetime(2026, 11, 20, 6, 30, 15, tzinfo=UTC)
 @pytest.fixture
 async def labels_source(aiohttp_server):
     """A source whose label-names API answers as the test sets `answer` to: "held" (a name for a range reaching
-    OLDEST, none before), "partial" (none, with a store-down warning), "empty" (none), an HTTP status, or "hang";
-    every call is recorded in `calls` as (start, end)."""
+    OLDEST, none before), "partial" (none, with a store-down warning), "empty" (none), "empty-then-500" (none, then
+    500s), an HTTP status, or "hang"; every call is recorded in `calls` as (start, end)."""
     state = SimpleNamespace(answer="held", calls=[])
 
     async def labels(request: web.Request) -> web.StreamResponse:
@@ -392,6 +392,9 @@ async def labels_source(aiohttp_server):
         if state.answer == "partial":
             return web.json_response({"status": "success", "data": [], "warnings": [WARNINGS["partial"]]})
         if state.answer == "empty":
+            return web.json_response({"status": "success", "data": []})
+        if state.answer == "empty-then-500":
+            state.answer = 500
             return web.json_response({"status": "success", "data": []})
         return web.json_response({"status": "success", "data": ["__name__", "job"] if end >= OLDEST else []})
 
@@ -463,6 +466,18 @@ class TestPassesBeforeTheData:
             "it holds)"
         )
         assert labels_source.calls[1][0] == self.BEFORE
+        assert len(labels_source.calls) == 2
+
+    async def test_a_source_failing_in_the_search_still_makes_it_inconclusive(self, labels_source, reading_runner):
+        # Holding no data at the time is known from the first answer; only the oldest goes unnamed.
+        labels_source.answer = "empty-then-500"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert evaluation.reason.startswith(
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} (when its oldest "
+            f"data is could not be told: Prometheus source 'default' ({labels_source.url}) is failing (HTTP 500"
+        )
         assert len(labels_source.calls) == 2
 
     async def test_a_pass_within_the_data_stands(self, labels_source, reading_runner):
