@@ -506,13 +506,16 @@ class Runner:
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
-            if backtest and isinstance(exc, NoSeriesFound) and exc.names and exc.source is not None:
+            if backtest and isinstance(exc, NoSeriesFound) and exc.source is not None:
                 # Names looked for as of a past time: before the source's oldest data, every name is missing.
-                now_present = await _present_now(ctx, exc.source, exc.names)
-                if now_present:
-                    verdict = verdict.model_copy(
-                        update={"reason": verdict.reason + _missing_then(evaluation_time, now_present)}
-                    )
+                note = ""
+                if exc.names and (now_present := await _present_now(ctx, exc.source, exc.names)):
+                    note = _missing_then(evaluation_time, now_present)
+                elif evaluation_time.timestamp() < time.time() - _FRESH_DATA_S:
+                    # No name to ask for (rules not found, a label missing): whether the source holds data then.
+                    note = await _no_data_then(ctx, exc.source, evaluation_time)
+                if note:
+                    verdict = verdict.model_copy(update={"reason": verdict.reason + note})
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
@@ -747,20 +750,37 @@ async def _oldest_data(
     return early, late
 
 
+async def _no_data_then(ctx: EvalContext, source: PrometheusSource, at: datetime) -> str:
+    """What a reason of series not found as of `at`, a past time, adds when `source` holds no data in the look-back
+    up to it (naming its oldest); nothing when it does, or when that cannot be told: the reason is then the kind's."""
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
+                return ""
+    except (CheckError, TimeoutError):
+        return ""
+    said = _no_data_said(at, source.name, await _oldest_data(ctx, source, at))
+    return f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {said}, so nothing could be found then"
+
+
+def _no_data_said(at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None) -> str:
+    """That Prometheus source `source` holds no data at `at`; `oldest`: between which two times the oldest data it
+    holds lies, None when it holds none up to now, or why that could not be told."""
+    said = f"Prometheus source {source!r} holds no data at {format_time(at)}"
+    if isinstance(oldest, tuple):
+        return f"{said}: its oldest data is from between {format_time(oldest[0])} and {format_time(oldest[1])}"
+    if oldest is None:
+        return f"{said} nor since"
+    return f"{said} (when its oldest data is could not be told: {oldest})"
+
+
 def _before_the_data(
     verdict: Verdict, at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None
 ) -> Verdict:
     """A pass that `no_data: pass` may have given at `at`, when Prometheus source `source` holds no data in the
-    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `oldest`: between
-    which two times the oldest data it holds lies, None when it holds none up to now, or why that could not be told."""
-    said = f"Prometheus source {source!r} holds no data at {format_time(at)}"
-    if isinstance(oldest, tuple):
-        said += f": its oldest data is from between {format_time(oldest[0])} and {format_time(oldest[1])}"
-    elif oldest is None:
-        said += " nor since"
-    else:
-        said += f" (when its oldest data is could not be told: {oldest})"
-    return _no_pass_before_the_data(verdict, said)
+    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `oldest` as
+    `_no_data_said` reads it."""
+    return _no_pass_before_the_data(verdict, _no_data_said(at, source, oldest))
 
 
 def _data_at_unknown(verdict: Verdict, at: datetime, source: str, why: str) -> Verdict:

@@ -107,12 +107,30 @@ CARD_OF = {
 }
 
 
+# An error budget from Pyrra's rules (tests/integration/data_error_budget_rules.py): before the data, no rule of it is
+# found, which reads as rules not loaded.
+BUDGET_OF = {
+    "name": "budget-of",
+    "kind": "error_budget",
+    "objective": 99.9,
+    "period": "28d",
+    "pyrra": {
+        "slo": "ebr-clean",
+        "metric": "ebr_http_requests",
+        "selectors": 'job="ebr-clean"',
+        "total": 'ebr_http_requests_total{job="ebr-clean"}',
+    },
+}
+
+
 @pytest.fixture
 async def no_data_pass(prometheus, aiohttp_client, tmp_path):
     """A client of a service whose check `errors-of` reads an absent error series as good news (`no_data: pass`), and
-    whose `card-of` is a scorecard of it."""
+    whose `card-of` is a scorecard of it; and `budget-of`, a Pyrra SLO's error budget."""
     path = tmp_path / "catalog.yaml"
-    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF, CARD_OF]}))
+    path.write_text(
+        yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF, CARD_OF, BUDGET_OF]})
+    )
     registry = Registry.default()
     return await aiohttp_client(
         create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, registry), registry)
@@ -152,6 +170,16 @@ class TestBeforeTheOldestData:
             "0 of 1 members pass, all must: errors-of inconclusive",
         )
         assert "holds no data" in body["details"]["members"][0]["reason"]
+
+    async def test_rules_not_found_before_the_oldest_data_say_so(self, no_data_pass, prometheus):
+        # Before: "no recording rule of Pyrra SLO ... has a series (...): check pyrra.slo, pyrra.metric ..." alone.
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        got = await no_data_pass.get("/api/v1/checks/budget-of/run", params={"at": str(int(at))})
+        body = await got.json()
+        assert (got.status, body["error"]) == (500, "check_misconfigured")
+        assert body["reason"].startswith('no recording rule of Pyrra SLO slo="ebr-clean" has a series')
+        assert "a past time: Prometheus source 'default' holds no data at " in body["reason"]
+        assert body["reason"].endswith(", so nothing could be found then")
 
     async def test_a_time_within_the_data_passes(self, no_data_pass, prometheus):
         at = prometheus.anchor - 3600 - 600

@@ -137,6 +137,8 @@ class ScriptedCheck(Check):
                 threshold=1.0,
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
+        if self.name == "reads-no-rules":
+            raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
         if self.name.startswith("reads-"):
             # "reads-<outcome>": what a kind reading the default source judged, as `no_data: pass` gives for no
             # series.
@@ -538,6 +540,41 @@ class TestPassesBeforeTheData:
         runner, check = reading_runner(labels_source.url, "reads-pass")
         evaluation = await runner.evaluate(check, {})
         assert evaluation.verdict is Outcome.PASS
+        assert labels_source.calls == []
+
+
+class TestNothingFoundBeforeTheData:
+    """Series not found as of a time older than an hour, without a name to ask for now, are noted as such when the
+    source holds no data then; otherwise the reason is the kind's."""
+
+    BEFORE = OLDEST - timedelta(days=3)
+
+    async def test_before_the_oldest_data_the_reason_says_so(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "check_misconfigured")
+        early, late = (
+            datetime.fromisoformat(time) for time in re.findall(r"between (\S+) and (\S+),", evaluation.reason)[0]
+        )
+        assert early < OLDEST <= late
+        assert evaluation.reason == (
+            f"no recording rule has a series; evaluated as of {format_time(self.BEFORE)}, a past time: Prometheus "
+            f"source 'default' holds no data at {format_time(self.BEFORE)}: its oldest data is from between "
+            f"{format_time(early)} and {format_time(late)}, so nothing could be found then"
+        )
+
+    @pytest.mark.parametrize("answer", ["held", 500])
+    async def test_within_the_data_or_unknown_the_reason_is_the_kinds(self, labels_source, reading_runner, answer):
+        labels_source.answer = answer
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, OLDEST + timedelta(minutes=10))
+        assert evaluation.reason == "no recording rule has a series"
+        assert len(labels_source.calls) == 1
+
+    async def test_within_the_last_hour_nothing_is_asked(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, datetime.now(UTC) - timedelta(minutes=50))
+        assert evaluation.reason == "no recording rule has a series"
         assert labels_source.calls == []
 
 
