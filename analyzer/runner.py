@@ -509,8 +509,10 @@ class Runner:
             if backtest and isinstance(exc, NoSeriesFound) and exc.source is not None:
                 # Names looked for as of a past time: before the source's oldest data, every name is missing.
                 note = ""
-                if exc.names and (now_present := await _present_now(ctx, exc.source, exc.names)):
-                    note = _missing_then(evaluation_time, now_present)
+                if exc.names:
+                    # Names without a series now either are misspelt, whatever the time: the kind's reason says so.
+                    if now_present := await _present_now(ctx, exc.source, exc.names):
+                        note = _missing_then(evaluation_time, now_present)
                 elif evaluation_time.timestamp() < time.time() - _FRESH_DATA_S:
                     # No name to ask for (rules not found, a label missing): whether the source holds data then.
                     note = await _no_data_then(ctx, exc.source, evaluation_time)
