@@ -11,7 +11,7 @@ import time
 import traceback
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -20,7 +20,7 @@ from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import PAST_TIME_NOTE, ArgError, CheckError, DeadlineExceeded, NoSeriesFound
-from analyzer.models import Evaluation, Outcome, Verdict, envelope, format_time
+from analyzer.models import Evaluation, NoDataPolicy, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
 from analyzer.sources import Sources
@@ -49,6 +49,16 @@ _MAX_RECENT = 10_000
 # share of the time the combining check has left (a 0.04 s composite's members would end before they began).
 _MEMBER_MARGIN_S = 0.05
 _MEMBER_MARGIN_SHARE = 0.25
+# A backtest older than this, under `no_data: pass`, has its pass checked against the data its sources hold: before
+# their oldest data (retention, a Prometheus started later), no series is nothing read. Younger ones are not asked, so
+# that Argo Rollouts' evaluations (now) send no query more; a source younger than this hour goes unchecked there.
+_FRESH_DATA_S = 3600.0
+# How far back of a time a query at it reads an instant selector's sample (Prometheus' default look-back).
+_LOOKBACK = timedelta(minutes=5)
+# Bounds on the search for the oldest data a source holds, once it holds none at the evaluation time: at most this many
+# more label-name calls, stopping once the time is known to a minute.
+_OLDEST_PROBES = 16
+_OLDEST_RESOLUTION = timedelta(minutes=1)
 # Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
 # its checks with the same args at every analysis step, and a platform's hundreds of rollouts in progress each have
 # their own (a canary hash); a plan holds args a check's params bound to their declared length (docs/performance.md).
@@ -473,6 +483,13 @@ class Runner:
                 # seen when cut off is no verdict, a pass least of all.
                 raise TimeoutError
             verdict = _refuse_unjudged_pass(verdict)
+            if (
+                backtest
+                and verdict.outcome is Outcome.PASS
+                and check.no_data is NoDataPolicy.PASS
+                and evaluation_time.timestamp() < time.time() - _FRESH_DATA_S
+            ):
+                verdict = await _passed_before_the_data(ctx, check, verdict)
         except TimeoutError as exc:
             if not deadline.expired():
                 # A library's own TimeoutError (socket.timeout and the like), not our deadline: a bug to fix
@@ -489,13 +506,18 @@ class Runner:
                 verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
-            if backtest and isinstance(exc, NoSeriesFound) and exc.names and exc.source is not None:
+            if backtest and isinstance(exc, NoSeriesFound) and exc.source is not None:
                 # Names looked for as of a past time: before the source's oldest data, every name is missing.
-                now_present = await _present_now(ctx, exc.source, exc.names)
-                if now_present:
-                    verdict = verdict.model_copy(
-                        update={"reason": verdict.reason + _missing_then(evaluation_time, now_present)}
-                    )
+                note = ""
+                if exc.names:
+                    # Names without a series now either are misspelt, whatever the time: the kind's reason says so.
+                    if now_present := await _present_now(ctx, exc.source, exc.names):
+                        note = _missing_then(evaluation_time, now_present)
+                elif evaluation_time.timestamp() < time.time() - _FRESH_DATA_S:
+                    # No name to ask for (rules not found, a label missing): whether the source holds data then.
+                    note = await _no_data_then(ctx, exc.source, evaluation_time)
+                if note:
+                    verdict = verdict.model_copy(update={"reason": verdict.reason + note})
         except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
@@ -684,6 +706,100 @@ def _missing_then(at: datetime, present: list[str]) -> str:
     return (
         f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {metrics} series now, so {format_time(at)} is likely "
         "before the oldest data the source keeps (its retention)"
+    )
+
+
+async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdict) -> Verdict:
+    """A pass `check` (under `no_data: pass`) gave at a past time, judged against whether each Prometheus source it
+    reads holds data in the look-back up to that time (`_before_the_data`), and if one does not, the oldest it holds."""
+    at = ctx.evaluation_time
+    for name in sorted(check.source_names()):
+        source = ctx.prometheus(name)
+        try:
+            async with asyncio.timeout_at(ctx.deadline):
+                if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
+                    continue
+        except (CheckError, TimeoutError) as exc:
+            return _data_at_unknown(verdict, at, name, exc.message if isinstance(exc, CheckError) else "no time left")
+        return _before_the_data(verdict, at, name, await _oldest_data(ctx, source, at))
+    return verdict
+
+
+async def _oldest_data(
+    ctx: EvalContext, source: PrometheusSource, at: datetime
+) -> tuple[datetime, datetime] | str | None:
+    """When `source`, holding no data at `at`, holds its oldest after it: between the two times returned (to a minute,
+    or as near as `_OLDEST_PROBES` calls and `ctx`'s deadline get), None when it holds none up to now, or why that could
+    not be told."""
+    # A bisection over "any data between `at` and t", which grows with t whatever gaps the data has.
+    early, late = at, datetime.now(UTC)
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            if not await source.holds_data(early, late, ctx.timeout_s()):
+                return None
+            for _ in range(_OLDEST_PROBES):
+                if late - early <= _OLDEST_RESOLUTION:
+                    break
+                middle = early + (late - early) / 2
+                if await source.holds_data(early, middle, ctx.timeout_s()):
+                    late = middle
+                else:
+                    early = middle
+    except CheckError as exc:
+        return exc.message
+    except TimeoutError:
+        pass  # what the calls made so far found
+    return early, late
+
+
+async def _no_data_then(ctx: EvalContext, source: PrometheusSource, at: datetime) -> str:
+    """What a reason of series not found as of `at`, a past time, adds when `source` holds no data in the look-back
+    up to it (naming its oldest); nothing when it does, or when that cannot be told: the reason is then the kind's."""
+    try:
+        async with asyncio.timeout_at(ctx.deadline):
+            if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
+                return ""
+    except (CheckError, TimeoutError):
+        return ""
+    said = _no_data_said(at, source.name, await _oldest_data(ctx, source, at))
+    return f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {said}, so nothing could be found then"
+
+
+def _no_data_said(at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None) -> str:
+    """That Prometheus source `source` holds no data at `at`; `oldest`: between which two times the oldest data it
+    holds lies, None when it holds none up to now, or why that could not be told."""
+    said = f"Prometheus source {source!r} holds no data at {format_time(at)}"
+    if isinstance(oldest, tuple):
+        return f"{said}: its oldest data is from between {format_time(oldest[0])} and {format_time(oldest[1])}"
+    if oldest is None:
+        return f"{said} nor since"
+    return f"{said} (when its oldest data is could not be told: {oldest})"
+
+
+def _before_the_data(
+    verdict: Verdict, at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None
+) -> Verdict:
+    """A pass that `no_data: pass` may have given at `at`, when Prometheus source `source` holds no data in the
+    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `oldest` as
+    `_no_data_said` reads it."""
+    return _no_pass_before_the_data(verdict, _no_data_said(at, source, oldest))
+
+
+def _data_at_unknown(verdict: Verdict, at: datetime, source: str, why: str) -> Verdict:
+    """A pass that `no_data: pass` may have given at `at`, when whether Prometheus source `source` holds data then
+    could not be told (`why`): inconclusive, as before its data."""
+    return _no_pass_before_the_data(
+        verdict, f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told ({why})"
+    )
+
+
+def _no_pass_before_the_data(verdict: Verdict, said: str) -> Verdict:
+    return verdict.model_copy(
+        update={
+            "outcome": Outcome.INCONCLUSIVE,
+            "reason": f"{verdict.reason}; but {said}, and no_data: pass does not apply before a source's data, where "
+            "no series is nothing read (evaluate at a time it holds)",
+        }
     )
 
 

@@ -666,6 +666,14 @@ def parse_result(query: str, data: Any) -> QueryResult:
     return made_result(query, result_type, series, [], [])
 
 
+def _label_names(data: Any) -> QueryResult:
+    """The `data` of a label-names answer (a list of strings) as a result of one series per name, labelled
+    `__name__`; TypeError on another shape."""
+    if not isinstance(data, list) or not _STRINGS.issuperset(map(type, data)):
+        raise TypeError(f"its data is {_json_shown(data)}, not a list of label names")
+    return made_result("", "labels", [made_series({"__name__": name}, []) for name in data], [], [])
+
+
 def _sample(pair: Any, labels: dict[str, str] | None) -> tuple[float, float]:
     """One [time, "value"] pair as floats; `_refuse_sample`'s error when it is not as Prometheus writes one."""
     try:
@@ -900,10 +908,23 @@ class PrometheusSource:
             )
         return result
 
+    async def holds_data(self, start: datetime, end: datetime, timeout_s: float) -> bool:
+        """Whether the source keeps any data between `start` and `end`, as its label-names API (`/api/v1/labels`) says;
+        True also when its answer may be partial (a store that did not answer may hold some), so only a whole empty
+        answer says no."""
+        # The label names of what is stored over a range, not a query: Prometheus answers them from the blocks
+        # overlapping it (a block's names, or none), Thanos from the stores whose time range overlaps it, Mimir from its
+        # ingesters' and blocks', VictoriaMetrics from its per-day index: an empty answer is nothing stored then.
+        # Cheap on each (no sample is read), unlike a query selecting every series.
+        params = f"start={start.timestamp():.3f}&end={end.timestamp():.3f}"
+        answer = await self._run("", "", "labels", params, timeout_s)
+        return bool(answer.series) or bool(answer.storage_warnings)
+
     async def _run(
         self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float
     ) -> QueryResult:
-        """`params`: the query string's other parameters, numbers only (nothing to quote)."""
+        """`params`: the query string's other parameters, numbers only (nothing to quote); `encoded_promql` empty: an
+        endpoint that takes no query (`labels`), whose answer holds one series per label name."""
         if encoded_promql is None:
             encoded_promql = quote(promql)
         budget_s = min(timeout_s, self._timeout_s)
@@ -964,7 +985,7 @@ class PrometheusSource:
             scheme=self._api_scheme,
             authority=self._api_authority,
             path=self._api_path + endpoint,
-            query_string=f"query={encoded_promql}&{params}&timeout={prom_timeout}",
+            query_string=f"query={encoded_promql}&{params}&timeout={prom_timeout}" if encoded_promql else params,
             encoded=True,
         )
         # Errors mapped by `except`, not by `with`: a query that succeeds makes no call for it (a `with` costs its
@@ -1009,7 +1030,7 @@ class PrometheusSource:
         secrets, words = self._not_quoted(headers)
         payload = read_answer(self._where, status, body, secrets, words, retry_after)
         try:
-            result = parse_result(promql, payload.get("data"))
+            result = parse_result(promql, payload.get("data")) if encoded_promql else _label_names(payload.get("data"))
             # null is how a Go server without omitempty writes none (a nil slice).
             warnings, infos = payload.get("warnings") or [], payload.get("infos") or []
             if payload.get("isPartial") is True:

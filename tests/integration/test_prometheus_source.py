@@ -90,6 +90,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
     app = web.Application()
     app.router.add_get("/api/v1/query", handler)
     app.router.add_get("/api/v1/query_range", handler)
+    app.router.add_get("/api/v1/labels", handler)
     # A Prometheus behind a route prefix (--web.route-prefix, Thanos or a proxy path), with a character to escape.
     app.router.add_get("/under a/prefix/api/v1/query", handler)
     app.router.add_get("/under a/prefix/api/v1/query_range", handler)
@@ -276,6 +277,54 @@ class TestRequests:
             with pytest.raises(SourceUnavailable, match=r"cannot read ca_file .*ca.pem.*: No such file"):
                 await prometheus.query("up", NOW, timeout_s=3)
             await prometheus.aclose()
+
+
+class TestHoldsData:
+    """Whether a source holds data over a range is what its label-names API answers: some names, or a whole empty
+    answer; an answer of another shape is refused."""
+
+    @pytest.mark.parametrize(
+        ("answer", "held"),
+        [
+            ({"status": "success", "data": ["__name__", "job"]}, True),
+            ({"status": "success", "data": []}, False),
+            # A store that did not answer may hold data then.
+            ({"status": "success", "data": [], "warnings": ["partial response: store 2 down"]}, True),
+        ],
+    )
+    async def test_the_label_names_tell(self, answer, held):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, answer)]
+            prometheus = source(fake.url)
+            got = await prometheus.holds_data(NOW - timedelta(minutes=5), NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert got is held
+        assert fake.paths == ["/api/v1/labels"]
+        # The range alone: no query, no timeout parameter the endpoint does not take.
+        assert fake.params == [{"start": f"{NOW.timestamp() - 300:.3f}", "end": f"{NOW.timestamp():.3f}"}]
+
+    @pytest.mark.parametrize(
+        ("data", "shown"),
+        [({"resultType": "vector", "result": []}, "an object"), (["job", 1], "an array"), (None, "null")],
+    )
+    async def test_another_shape_is_refused(self, data, shown):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": data})]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected, match=f"its data is {shown}, not a list of label names"):
+                await prometheus.holds_data(NOW - timedelta(minutes=5), NOW, timeout_s=3)
+            await prometheus.aclose()
+
+    @pytest.mark.integration
+    async def test_a_real_prometheus_holds_none_before_its_oldest_data(self, prometheus):
+        anchor = datetime.fromtimestamp(prometheus.anchor, UTC)
+        source_of = source(prometheus.url)
+        try:
+            before = await source_of.holds_data(anchor - timedelta(days=30, minutes=5), anchor - timedelta(days=30), 3)
+            within = await source_of.holds_data(anchor - timedelta(hours=1, minutes=5), anchor - timedelta(hours=1), 3)
+        finally:
+            await source_of.aclose()
+        assert (before, within) == (False, True)
 
 
 class TestHeadersRefusedAtLoad:

@@ -3,12 +3,14 @@ identical requests share an evaluation, however long the window."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import yaml
 
-from analyzer.appkeys import LIVE
+from analyzer.appkeys import LIVE, METRICS
 from analyzer.catalog import load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
@@ -80,3 +82,112 @@ class TestJudgedApart:
         write_catalog(path, prometheus.url, "< 0.5")
         assert await client.app[LIVE].reload("test") == "reloaded"
         assert await verdict(client, "latency", at=at) == "fail"
+
+
+DAY_S = 86400
+# The oldest sample of the data modules (tests/integration/data_error_budget.py's week).
+OLDEST_BEFORE_ANCHOR_S = 7 * DAY_S + 10 * 60
+BEFORE_THE_DATA_S = 30 * DAY_S
+# Errors of a canary: none for healthy1 (no 5xx series but its 500 one, at 0.01/s) and none at all for idle1.
+ERRORS_OF = {
+    "name": "errors-of",
+    "kind": "prometheus",
+    "params": {"canary_hash": {"type": "label_value", "required": True}},
+    "query": 'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",'
+    'code="503"}[5m]))',
+    "pass_if": "< 0.01",
+    "no_data": "pass",
+}
+# A scorecard of it alone: its member is evaluated at the scorecard's time.
+CARD_OF = {
+    "name": "card-of",
+    "kind": "composite",
+    "params": {"canary_hash": {"type": "label_value", "required": True}},
+    "members": [{"check": "errors-of", "args": {"canary_hash": "{{ canary_hash }}"}}],
+}
+
+
+# An error budget from Pyrra's rules (tests/integration/data_error_budget_rules.py): before the data, no rule of it is
+# found, which reads as rules not loaded.
+BUDGET_OF = {
+    "name": "budget-of",
+    "kind": "error_budget",
+    "objective": 99.9,
+    "period": "28d",
+    "pyrra": {
+        "slo": "ebr-clean",
+        "metric": "ebr_http_requests",
+        "selectors": 'job="ebr-clean"',
+        "total": 'ebr_http_requests_total{job="ebr-clean"}',
+    },
+}
+
+
+@pytest.fixture
+async def no_data_pass(prometheus, aiohttp_client, tmp_path):
+    """A client of a service whose check `errors-of` reads an absent error series as good news (`no_data: pass`), and
+    whose `card-of` is a scorecard of it; and `budget-of`, a Pyrra SLO's error budget."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [ERRORS_OF, CARD_OF, BUDGET_OF]})
+    )
+    registry = Registry.default()
+    return await aiohttp_client(
+        create_app(Settings(catalog=path, catalog_poll_s=0), load_catalog(path, registry), registry)
+    )
+
+
+def source_queries(client) -> float:
+    return sum(child[0] for child in client.app[METRICS].source_queries.children.values())
+
+
+async def answer(client, check: str, **params: Any) -> dict[str, Any]:
+    got = await client.get(f"/api/v1/checks/{check}/run", params=params)
+    assert got.status == 200, await got.text()
+    return await got.json()
+
+
+class TestBeforeTheOldestData:
+    """A pass that `no_data: pass` gives at a time the source holds no data for judged nothing: inconclusive,
+    naming the oldest data; within the data, and within the last hour, the pass stands."""
+
+    async def test_a_time_before_the_oldest_data_is_inconclusive(self, no_data_pass, prometheus):
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1", at=str(int(at)))
+        assert body["verdict"] == "inconclusive", body["reason"]
+        found = re.search(r"holds no data at (\S+): its oldest data is from between (\S+) and (\S+),", body["reason"])
+        assert found is not None, body["reason"]
+        asked, early, late = (datetime.fromisoformat(time) for time in found.groups())
+        assert asked.timestamp() == at
+        assert early.timestamp() <= prometheus.anchor - OLDEST_BEFORE_ANCHOR_S <= late.timestamp()
+        assert late - early <= timedelta(minutes=15)
+
+    async def test_a_member_before_the_oldest_data_keeps_its_scorecard_from_passing(self, no_data_pass, prometheus):
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        body = await answer(no_data_pass, "card-of", canary_hash="healthy1", at=str(int(at)), explain="true")
+        assert (body["verdict"], body["reason"]) == (
+            "inconclusive",
+            "0 of 1 members pass, all must: errors-of inconclusive",
+        )
+        assert "holds no data" in body["details"]["members"][0]["reason"]
+
+    async def test_rules_not_found_before_the_oldest_data_say_so(self, no_data_pass, prometheus):
+        # Before: "no recording rule of Pyrra SLO ... has a series (...): check pyrra.slo, pyrra.metric ..." alone.
+        at = prometheus.anchor - BEFORE_THE_DATA_S
+        got = await no_data_pass.get("/api/v1/checks/budget-of/run", params={"at": str(int(at))})
+        body = await got.json()
+        assert (got.status, body["error"]) == (500, "check_misconfigured")
+        assert body["reason"].startswith('no recording rule of Pyrra SLO slo="ebr-clean" has a series')
+        assert "a past time: Prometheus source 'default' holds no data at " in body["reason"]
+        assert body["reason"].endswith(", so nothing could be found then")
+
+    async def test_a_time_within_the_data_passes(self, no_data_pass, prometheus):
+        at = prometheus.anchor - 3600 - 600
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1", at=str(int(at)))
+        assert body["verdict"] == "pass", body["reason"]
+
+    async def test_a_time_within_the_last_hour_sends_no_more_queries(self, no_data_pass):
+        before = source_queries(no_data_pass)
+        body = await answer(no_data_pass, "errors-of", canary_hash="healthy1")
+        assert body["verdict"] == "pass", body["reason"]
+        assert source_queries(no_data_pass) - before == 1

@@ -7,20 +7,22 @@ import gc
 import json
 import math
 import random
+import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Literal
 
 import pytest
 import structlog
+from aiohttp import web
 
 from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import CheckMisconfigured, NoSeriesFound, Overloaded, SourceUnavailable
 from analyzer.metrics import Metrics
-from analyzer.models import Evaluation, Outcome, Verdict
+from analyzer.models import Evaluation, Outcome, Verdict, format_time
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
@@ -46,6 +48,9 @@ class ScriptedCheck(Check):
 
     def member_names(self) -> frozenset[str]:
         return frozenset({"ok"}) if self.name == "parent" else frozenset()
+
+    def source_names(self) -> frozenset[str]:
+        return frozenset({"default"}) if self.name.startswith("reads-") else frozenset()
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         if self.name == "crash":
@@ -132,6 +137,13 @@ class ScriptedCheck(Check):
                 threshold=1.0,
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
+        if self.name == "reads-no-rules":
+            raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
+        if self.name.startswith("reads-"):
+            # "reads-<outcome>": what a kind reading the default source judged, as `no_data: pass` gives for no
+            # series.
+            outcome = {"reads-fail": Outcome.FAIL, "reads-inconclusive": Outcome.INCONCLUSIVE}.get(self.name)
+            return Verdict(outcome=outcome or Outcome.PASS, reason="no series")
         if self.name == "unvalidated-pass":
             return Verdict.model_construct(outcome="pass", reason="unchecked", value=math.nan)
         if self.name == "not-a-verdict":
@@ -359,6 +371,211 @@ class TestPartialAnswers:
         runner, catalog = runner_for("warned-inconclusive-partial")
         evaluation = await runner.evaluate(catalog.get("warned-inconclusive-partial"), {})
         assert (evaluation.verdict, evaluation.reason) == (Outcome.INCONCLUSIVE, "judged")
+
+
+# The oldest data the fake source of TestPassesBeforeTheData holds.
+OLDEST = datetime(2026, 11, 20, 6, 30, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+async def labels_source(aiohttp_server):
+    """A source whose label-names API answers as the test sets `answer` to: "held" (a name for a range reaching
+    OLDEST, none before), "partial" (none, with a store-down warning), "empty" (none), "empty-then-500" (none, then
+    500s), an HTTP status, or "hang"; every call is recorded in `calls` as (start, end)."""
+    state = SimpleNamespace(answer="held", calls=[])
+
+    async def labels(request: web.Request) -> web.StreamResponse:
+        start, end = (datetime.fromtimestamp(float(request.query[name]), UTC) for name in ("start", "end"))
+        state.calls.append((start, end))
+        if state.answer == "hang":
+            await asyncio.sleep(30)
+        if isinstance(state.answer, int):
+            return web.Response(status=state.answer, text="no such endpoint")
+        if state.answer == "partial":
+            return web.json_response({"status": "success", "data": [], "warnings": [WARNINGS["partial"]]})
+        if state.answer == "empty":
+            return web.json_response({"status": "success", "data": []})
+        if state.answer == "empty-then-500":
+            state.answer = 500
+            return web.json_response({"status": "success", "data": []})
+        return web.json_response({"status": "success", "data": ["__name__", "job"] if end >= OLDEST else []})
+
+    app = web.Application()
+    app.router.add_get("/api/v1/labels", labels)
+    server = await aiohttp_server(app)
+    state.url = str(server.make_url("")).rstrip("/")
+    return state
+
+
+@pytest.fixture
+async def reading_runner():
+    """What makes a runner of one scripted check reading the source at `url`, and the check; closed at teardown."""
+    made: list[Sources] = []
+
+    def make(url: str, name: str, no_data: str = "pass", deadline_s: float = 5.0) -> tuple[Runner, Check]:
+        documents = [
+            (
+                "t",
+                {
+                    "sources": {"default": {"url": url, "retry": False}},
+                    "checks": [{"name": name, "kind": "scripted", "no_data": no_data}],
+                },
+            )
+        ]
+        catalog = build_catalog(documents, Registry([ScriptedCheck]))
+        made.append(Sources(catalog.sources))
+        return Runner(catalog, made[-1], Metrics(), deadline_s), catalog.get(name)
+
+    yield make
+    for sources in made:
+        await sources.aclose()
+
+
+class TestPassesBeforeTheData:
+    """A pass that `no_data: pass` gave at a time older than an hour stands only where the source holds data then;
+    no other evaluation asks."""
+
+    BEFORE = OLDEST - timedelta(days=3)
+
+    async def test_a_pass_before_the_oldest_data_is_inconclusive_naming_it(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        early, late = (
+            datetime.fromisoformat(time) for time in re.findall(r"between (\S+) and (\S+),", evaluation.reason)[0]
+        )
+        assert early < OLDEST <= late
+        assert late - early <= timedelta(minutes=1)
+        assert evaluation.reason == (
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)}: its oldest data "
+            f"is from between {format_time(early)} and {format_time(late)}, and no_data: pass does not apply before a "
+            "source's data, where no series is nothing read (evaluate at a time it holds)"
+        )
+        # The look-back up to the time first, then ranges after it, none starting past the oldest data (which the
+        # search would then miss).
+        assert labels_source.calls[0] == (self.BEFORE - timedelta(minutes=5), self.BEFORE)
+        assert all(self.BEFORE <= start <= OLDEST for start, _ in labels_source.calls[1:])
+        assert runner.metrics.evaluations.value("reads-pass", "inconclusive") == 1
+
+    async def test_a_source_holding_nothing_since_says_so(self, labels_source, reading_runner):
+        labels_source.answer = "empty"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert evaluation.reason == (
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} nor since, and "
+            "no_data: pass does not apply before a source's data, where no series is nothing read (evaluate at a time "
+            "it holds)"
+        )
+        assert labels_source.calls[1][0] == self.BEFORE
+        assert len(labels_source.calls) == 2
+
+    async def test_a_source_failing_in_the_search_still_makes_it_inconclusive(self, labels_source, reading_runner):
+        # Holding no data at the time is known from the first answer; only the oldest goes unnamed.
+        labels_source.answer = "empty-then-500"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert evaluation.reason.startswith(
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} (when its oldest "
+            f"data is could not be told: Prometheus source 'default' ({labels_source.url}) is failing (HTTP 500"
+        )
+        assert len(labels_source.calls) == 2
+
+    async def test_a_pass_within_the_data_stands(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, OLDEST + timedelta(minutes=10))
+        assert (evaluation.verdict, evaluation.reason) == (Outcome.PASS, "no series")
+        assert len(labels_source.calls) == 1
+
+    async def test_an_answer_that_may_be_partial_leaves_the_pass(self, labels_source, reading_runner):
+        # A store that did not answer may hold data then: no evidence of its absence.
+        labels_source.answer = "partial"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert (evaluation.verdict, evaluation.reason) == (Outcome.PASS, "no series")
+
+    @pytest.mark.parametrize("status", [404, 500])
+    async def test_a_source_that_cannot_tell_makes_it_inconclusive(self, labels_source, reading_runner, status):
+        labels_source.answer = status
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        said = (
+            f"no series; but whether Prometheus source 'default' holds data at {format_time(self.BEFORE)} could not "
+            f"be told (Prometheus source 'default' ({labels_source.url}) "
+        )
+        assert evaluation.reason.startswith(said)
+        assert f"(HTTP {status}: no such endpoint)" in evaluation.reason
+        assert evaluation.reason.endswith(
+            "), and no_data: pass does not apply before a source's data, where no series is nothing read (evaluate at "
+            "a time it holds)"
+        )
+
+    async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner):
+        labels_source.answer = "hang"
+        runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "could not be told (" in evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("name", "no_data", "hours_ago"),
+        [
+            ("reads-pass", "pass", 0.9),  # within the last hour: the source holds it
+            ("reads-pass", "inconclusive", 72),  # no series is no pass anyway
+            ("reads-fail", "pass", 72),
+            ("reads-inconclusive", "pass", 72),
+        ],
+    )
+    async def test_other_evaluations_do_not_ask(self, labels_source, reading_runner, name, no_data, hours_ago):
+        labels_source.answer = "partial"
+        runner, check = reading_runner(labels_source.url, name, no_data)
+        at = datetime.now(UTC) - timedelta(hours=hours_ago)
+        evaluation = await runner.evaluate(check, {}, at)
+        assert evaluation.reason == "no series"
+        assert labels_source.calls == []
+
+    async def test_an_evaluation_now_does_not_ask(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {})
+        assert evaluation.verdict is Outcome.PASS
+        assert labels_source.calls == []
+
+
+class TestNothingFoundBeforeTheData:
+    """Series not found as of a time older than an hour, without a name to ask for now, are noted as such when the
+    source holds no data then; otherwise the reason is the kind's."""
+
+    BEFORE = OLDEST - timedelta(days=3)
+
+    async def test_before_the_oldest_data_the_reason_says_so(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "check_misconfigured")
+        early, late = (
+            datetime.fromisoformat(time) for time in re.findall(r"between (\S+) and (\S+),", evaluation.reason)[0]
+        )
+        assert early < OLDEST <= late
+        assert evaluation.reason == (
+            f"no recording rule has a series; evaluated as of {format_time(self.BEFORE)}, a past time: Prometheus "
+            f"source 'default' holds no data at {format_time(self.BEFORE)}: its oldest data is from between "
+            f"{format_time(early)} and {format_time(late)}, so nothing could be found then"
+        )
+
+    @pytest.mark.parametrize("answer", ["held", 500])
+    async def test_within_the_data_or_unknown_the_reason_is_the_kinds(self, labels_source, reading_runner, answer):
+        labels_source.answer = answer
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, OLDEST + timedelta(minutes=10))
+        assert evaluation.reason == "no recording rule has a series"
+        assert len(labels_source.calls) == 1
+
+    async def test_within_the_last_hour_nothing_is_asked(self, labels_source, reading_runner):
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, datetime.now(UTC) - timedelta(minutes=50))
+        assert evaluation.reason == "no recording rule has a series"
+        assert labels_source.calls == []
 
 
 class TestCoalescing:
