@@ -590,6 +590,17 @@ _PASSWORD_CALL_RE = re.compile(
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,()'"\s]+))"""
 )
 
+# Go's `%+v` of a struct (`&{Host:db User:app Password:... Port:5432}`): an exported field's name, its `:` and its value
+# to the next space or brace.
+_GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
+# A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
+# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`).
+_OPTION_VALUE_RE = re.compile(r"(?<![^\s'\"])--([A-Za-z][\w-]{0,99})[ \t]+(?!-)([^\s'\"]+)")
+_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]*?[ \t]-p([^\s'\"]+)")
+# A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
+# after `key`, which as often names a mapping's member (`missing key 'region'`).
+_NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
+
 
 @dataclass(frozen=True)
 class SecretNames:
@@ -1515,6 +1526,7 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
         *_positional_password_spans(masked),
+        *_free_text_secret_spans(masked, secret_names.hide),
     ]
     if "@" in masked:
         # A URL's or a DSN's user info (`postgres://app:...@db/app` in a debug page, Go's `root:...@tcp(db)`, Oracle's
@@ -2092,6 +2104,26 @@ def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
     auth-params)."""
     spans = [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
     return spans + [found.span(1) for found in _DIGEST_CREDENTIAL_RE.finditer(text)] if "=" in text else spans
+
+
+def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where a secret named in free text stands: a Go struct's field (`Password:...`), a command line's option
+    (`--password ...`, MySQL's `-p...`) and a quoted value after a secret's name in a sentence (`invalid token
+    '...'`)."""
+    spans = []
+    if "{" in text:
+        spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
+    if "--" in text:
+        spans += [found.span(2) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
+    if "-p" in text:
+        spans += [found.span(1) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "'" in text or '"' in text:
+        spans += [
+            found.span(3)
+            for found in _NAMED_QUOTE_RE.finditer(text)
+            if found[1].lower() not in ("key", "keys") and hide(found[1])
+        ]
+    return spans
 
 
 def _positional_password_spans(text: str) -> list[tuple[int, int]]:

@@ -2768,6 +2768,16 @@ class TestJudgeSecretsWhateverNamesThem:
                 '{"query": "mutation { login(user: \\"bob\\", password: \\"s3cr3t-g\\") { token: apiToken } }"}',
                 '{"query": "mutation { login(user: \\"bob\\", password: \\"<redacted>\\") { token: apiToken } }"}',
             ),
+            # Go's `%+v` of a struct, a command line's options, a sentence quoting a token.
+            (
+                "panic: config &{Host:db User:app Password:s3cr3t-go Port:5432}",
+                "panic: config &{Host:db User:app Password:<redacted> Port:5432}",
+            ),
+            (
+                "+ mysql -u root -ps3cr3t-my shop\n+ vault login --token s3cr3t-v --method=token",
+                "+ mysql -u root -p<redacted> shop\n+ vault login --token <redacted> --method=token",
+            ),
+            ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
         ],
         ids=[
             "oracle-dsn",
@@ -2786,6 +2796,9 @@ class TestJudgeSecretsWhateverNamesThem:
             "php-pdo-trace",
             "label-of-ten-words",
             "graphql-argument",
+            "go-struct",
+            "command-line-options",
+            "quoted-after-a-secret-name",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2811,6 +2824,8 @@ class TestJudgeSecretsWhateverNamesThem:
             "pass: 3\npass_if: x > 1\nbypass_cache = yes\n",
             # A JWT's look-alike (no JSON payload), an AWS-like word too short, a call of no password.
             "eyJustKidding.notAToken AKIA123 connect('db', 'shop', 'x')",
+            # A mapping's key quoted in a sentence; options that take no value, or none of a secret.
+            "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
         ],
     )
     def test_shown(self, body):
