@@ -601,6 +601,16 @@ _MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]*?[ \
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
 
+# A string literal a source line assigns to a name (a stack trace's or an error overlay's code: `const API_TOKEN =
+# "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
+# characters; not a comparison (`token == "..."`).
+_ASSIGNMENT_RE = re.compile(
+    r"""(?<![\w$.])\$?([A-Za-z_][\w.]{0,99})[ \t]*:?=[ \t]*(?P<q>["'`])((?:(?!(?P=q))[^\\\r\n]|\\.){1,512})(?P=q)"""
+)
+# A quote written as an HTML character reference (`&quot;`, `&#x27;`): a page showing a mapping escapes its quotes
+# (Django's debug page's `{&#x27;PASSWORD&#x27;: &#x27;...&#x27;}`, `<pre>{&quot;token&quot;: ...}</pre>`).
+_HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
+
 
 @dataclass(frozen=True)
 class SecretNames:
@@ -1528,6 +1538,8 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         *_positional_password_spans(masked),
         *_free_text_secret_spans(masked, secret_names.hide),
     ]
+    if "&" in masked:
+        spans += _html_quoted_spans(masked, secret_names.hide)
     if "@" in masked:
         # A URL's or a DSN's user info (`postgres://app:...@db/app` in a debug page, Go's `root:...@tcp(db)`, Oracle's
         # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it.
@@ -2117,6 +2129,13 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         spans += [found.span(2) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
         spans += [found.span(1) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "=" in text:
+        # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
+        spans += [
+            found.span(3)
+            for found in _ASSIGNMENT_RE.finditer(text)
+            if hide(found[1]) and not _is_naming_member(found[1])
+        ]
     if "'" in text or '"' in text:
         spans += [
             found.span(3)
@@ -2124,6 +2143,64 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
             if found[1].lower() not in ("key", "keys") and hide(found[1])
         ]
     return spans
+
+
+def _json_member_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s JSON members under a name `hide` says is secret stand: a string's text inside its
+    quotes, a number, an object or a list whole; a validation message aside."""
+    spans = []
+    at = 0
+    while (match := _JSON_MEMBER_RE.search(text, at)) is not None:
+        opens_container = match.group(3) in ("[", "{")
+        name = match.group(1)
+        with contextlib.suppress(ValueError):
+            name = json.loads(f'"{name}"')
+        if not hide(name) or _is_message_string(match.group(3)):
+            at = match.end() if not opens_container else match.end(3)
+            continue
+        value = match.group(3)
+        if opens_container:
+            end = container_end(text, match.start(3))
+            spans.append((match.start(3), end))
+        elif value.startswith('"'):
+            # Inside its quotes (a string the text's end cut has no closing one).
+            end = match.end(3)
+            spans.append((match.start(3) + 1, end - (len(value) > 1 and value.endswith('"'))))
+        else:
+            end = match.end(3)
+            spans.append(match.span(3))
+        at = end
+    return spans
+
+
+def _html_quoted_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the secret values of mappings and assignments whose quotes `text` writes as HTML character references
+    stand (`{&quot;password&quot;: &quot;...&quot;}`, `token = &quot;...&quot;`): read with those quotes decoded, as the
+    page shows them."""
+    view: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for found in _HTML_QUOTE_RE.finditer(text):
+        view.append(text[done : found.start()])
+        starts.extend(range(done, found.start()))
+        ends.extend(range(done + 1, found.start() + 1))
+        view.append("'" if found[0] == "&apos;" or found[0].endswith(("39;", "27;")) else '"')
+        starts.append(found.start())
+        ends.append(found.end())
+        done = found.end()
+    if not starts:
+        return []
+    view.append(text[done:])
+    starts.extend(range(done, len(text)))
+    ends.extend(range(done + 1, len(text) + 1))
+    decoded = "".join(view)
+    found_spans = [
+        *_json_member_spans(decoded, hide),
+        *markup_secret_spans(decoded, hide),
+        *_free_text_secret_spans(decoded, hide),
+    ]
+    return [(starts[start], ends[end - 1]) for start, end in found_spans if end > start]
 
 
 def _positional_password_spans(text: str) -> list[tuple[int, int]]:

@@ -1045,6 +1045,18 @@ REALISTIC_ANSWERS = {
         b"keyStorePassword=jvm-S3CR3T -jar app.jar\n",
         "-jar app.jar",
     ),
+    "django-debug-escaped": (
+        b"text/html",
+        b"<tr><td>DATABASES</td><td class=code><pre>{&#x27;default&#x27;: {&#x27;HOST&#x27;: &#x27;db&#x27;, "
+        b"&#x27;PASSWORD&#x27;: &#x27;djesc-S3CR3T&#x27;}}</pre></td></tr>",
+        "&#x27;HOST&#x27;: &#x27;db&#x27;",
+    ),
+    "nextjs-error-overlay": (
+        b"text/html",
+        b"<pre>  10 | import { db } from './db'\n&gt; 11 | const STRIPE_SECRET = &quot;overlay-S3CR3T&quot;\n  12 | "
+        b"export default db</pre>",
+        "import { db }",
+    ),
     "jdbc-sqlserver": (
         b"text/plain",
         b"SQLServerException: Login failed. url=jdbc:sqlserver://sql1:1433;databaseName=shop;user=sa;"

@@ -2778,6 +2778,18 @@ class TestJudgeSecretsWhateverNamesThem:
                 "+ mysql -u root -p<redacted> shop\n+ vault login --token <redacted> --method=token",
             ),
             ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
+            # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.
+            (
+                'const API_TOKEN = "s3cr3t-js";\n$db_password = \'s3cr3t-php\';\nif (token == "abc") {}',
+                'const API_TOKEN = "<redacted>";\n$db_password = \'<redacted>\';\nif (token == "abc") {}',
+            ),
+            # A mapping whose quotes a page writes as HTML character references.
+            (
+                "<td>{&#x27;PASSWORD&#x27;: &#x27;s3cr3t-dj&#x27;, &#x27;HOST&#x27;: &#x27;db&#x27;}</td>"
+                "<pre>{&quot;token&quot;:&quot;s3cr3t-h&quot;, &quot;n&quot;: 1}</pre>",
+                "<td>{&#x27;PASSWORD&#x27;: &#x27;<redacted>&#x27;, &#x27;HOST&#x27;: &#x27;db&#x27;}</td>"
+                "<pre>{&quot;token&quot;:&quot;<redacted>&quot;, &quot;n&quot;: 1}</pre>",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -2799,6 +2811,8 @@ class TestJudgeSecretsWhateverNamesThem:
             "go-struct",
             "command-line-options",
             "quoted-after-a-secret-name",
+            "source-assignments",
+            "html-escaped-quotes",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2855,8 +2869,8 @@ class TestJudgeFreeTextReadersOnLargeBodies:
         small = head + unit * (128 * 1024 // len(unit)) + tail
         large = head + unit * (1024 * 1024 // len(unit)) + tail
         # Linear: 8 times the text, about 8 times the time (more as the text outgrows the caches); a reader going
-        # back over the text would take 64 times.
-        assert seconds(large) < 16 * max(seconds(small), 0.01)
+        # back over the text would take 64 times (the bound is half that: a shared machine's timings vary).
+        assert seconds(large) < 32 * max(seconds(small), 0.01)
 
 
 class TestJudgeExpectedSecrets:

@@ -608,5 +608,6 @@ class TestLargeTexts:
         small = unit * (128 * 1024 // len(unit))
         large = unit * (1024 * 1024 // len(unit))
         # Linear: 8 times the text, about 8 times the time (more as the text outgrows the caches); a scan going back
-        # over the text would take 64 times. Below 10 ms a time is mostly the timer's.
-        assert seconds(large) < 16 * max(seconds(small), 0.01)
+        # over the text would take 64 times (the bound is half that: a shared machine's timings vary). Below 10 ms a
+        # time is mostly the timer's.
+        assert seconds(large) < 32 * max(seconds(small), 0.01)
