@@ -17,7 +17,12 @@ REDACTED = "<redacted>"
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
-_SECRET_WORDS = r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z]))"
+# `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`), not alone or
+# first (`pass`, `pass_if`: a result, a bound) nor inside a word (`bypass`, `passed`, `Passthrough`).
+_SECRET_WORDS = (
+    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass(?![a-z])"
+    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass(?![a-z]))"
+)
 # Alternatives sharing a start are written as one: each is tried at every position of a name.
 _SECRET_LONG_WORDS = r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
 _SECRET_NAME_RE = re.compile(rf"{_SECRET_LONG_WORDS}|{_SECRET_WORDS}", re.IGNORECASE)
@@ -63,8 +68,9 @@ def is_secret_name(name: str) -> bool:
 
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
-    one only by the short words `sig`, `sid` or `pwd` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`, the shell's
-    `PWD`), which name other things too; never one holding `token`, `key`, `password`, `auth`, `session`..."""
+    one only by the short words `sig`, `sid`, `pwd` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`,
+    the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
+    `auth`, `session`..."""
     return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
 
 
@@ -81,11 +87,13 @@ _PORT_RE = re.compile(r"[0-9]*")
 _QUERY_START_RE = re.compile(r"[?#]")
 
 
-def _user_info_end(authority: str) -> int:
+def _user_info_end(authority: str, *, port_then_query: bool = False) -> int:
     """Where the user info of a URL's `authority` (`user:password@host`) ends, past its `@`; 0 when it has none.
     It runs to the last `@`, past a `?` or `#` a password holds (`u:pa?ss@host`: cut at the `?`, its start showed),
     unless what comes before that `?` is a host (no `:`, or a port's digits) and a query after it holds an `=` and
-    the `@` (`host?email=ops@example.com`, `host:8080?to=a@b`)."""
+    the `@` (`host?email=ops@example.com`, `host:8080?to=a@b`); with `port_then_query`, a host's port before such a
+    query reads as a password's start all the same (`u:8080?x=y@host` is a user and a password as written, which the
+    text alone cannot tell from `host:8080?to=a@b`: where a secret may be shown, the password's reading wins)."""
     last_at = authority.rfind("@")
     if last_at < 0:
         return 0
@@ -96,7 +104,7 @@ def _user_info_end(authority: str) -> int:
     before, at_before = authority[:query], authority.rfind("@", 0, query)
     host = before[at_before + 1 :]
     _, colon, port = host.rpartition(":")
-    if not colon or (_PORT_RE.fullmatch(port) and "=" in authority[query:last_at]):
+    if not colon or (not port_then_query and _PORT_RE.fullmatch(port) and "=" in authority[query:last_at]):
         return at_before + 1
     return last_at + 1
 
@@ -427,6 +435,9 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
+# A user's name alone, no password (`ssh://git@host`, `//deploy@host`): lower case letters with at most three digits,
+# as a login is written; a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits) is none.
+_USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
 _SCHEME_CREDENTIAL_RE = re.compile(
@@ -436,9 +447,11 @@ _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ 
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
-# follows a `(`: a list of names has none).
+# follows a `(`: a list of names has none) in a list or a tuple of pairs: after its bracket, or a comma after an item
+# (a bracket, a quote, a digit), not after a call's argument (`print(foo, ("password", "x"))` holds no pair).
 _QUOTED_ENTRY_RE = re.compile(
-    r"""(?P<name>(?P<pair>\(\s*)?b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
+    r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
+    r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
     r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
 )
 
@@ -449,8 +462,8 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     (`//host?to=ops@example.com`)."""
     spans = []
     for found in _URL_USER_INFO_ANYWHERE_RE.finditer(text):
-        end = _user_info_end(found[0])
-        if end:
+        end = _user_info_end(found[0], port_then_query=True)
+        if end and not _USER_NAME_ALONE_RE.fullmatch(found[0], 0, end - 1):
             spans.append((found.start(), found.start() + end - 1))
     return spans
 
@@ -467,10 +480,14 @@ def _hide_user_info(text: str) -> str:
 
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
-    info of a URL (`//user:password@`), what follows an HTTP auth scheme (`Bearer`, `Digest`, `ApiKey`, the ones
-    `is_credential_value` knows), and the value of a header
-    line, a quoted mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
+    info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
+    its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), what follows an HTTP auth scheme
+    (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
+    mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
     text = _hide_user_info(text)
+    if "@" in text:
+        text = _hidden(text, dsn_user_info_spans(text))
+    text = hide_secret_shapes(text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
@@ -528,18 +545,19 @@ def decoded_name(name: str) -> str:
     return name
 
 
-def _hide_dsn_user_info(text: str) -> str:
-    """`text` with the user info of each DSN written without `//` hidden: in a word, from its first user's `:` to
-    its last `@` before a host, or (Oracle's `scott/tiger@db`) from a user's `/` to the `@` before a host that
-    ends the password."""
-    shown: list[str] = []
-    done = 0
+def dsn_user_info_spans(text: str) -> list[tuple[int, int]]:
+    """Where the password of each DSN written without `//` stands in `text`, in order: in a word, from its first
+    user's `:` to its last `@` before a host, or (Oracle's `scott/tiger@db`) from a user's `/` to the `@` before a host
+    that ends the password."""
+    spans: list[tuple[int, int]] = []
     for word in _WORD_RE.finditer(text):
+        if "@" not in word[0]:
+            # Most words: one plain search, no pattern run over them.
+            continue
         host_ats = [found.start() for found in _DSN_HOST_AT_RE.finditer(text, word.start(), word.end())]
         user = _DSN_USER_START_RE.search(text, word.start(), host_ats[-1]) if host_ats else None
         if user is not None:
-            shown += (text[done : user.end()], REDACTED)
-            done = host_ats[-1]
+            spans.append((user.end(), host_ats[-1]))
             continue
         oracle = _ORACLE_USER_RE.search(text, word.start(), word.end()) if "/" in word[0] else None
         if oracle is None:
@@ -550,9 +568,64 @@ def _hide_dsn_user_info(text: str) -> str:
         host_ats = [found.start() for found in _ORACLE_HOST_AT_RE.finditer(text, oracle.end(), word.end())]
         host_at = max((at for at in host_ats if at < password_end), default=-1)
         if host_at > oracle.end():
-            shown += (text[done : oracle.end()], REDACTED)
-            done = host_at
+            spans.append((oracle.end(), host_at))
+    return spans
+
+
+def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (in order, apart) replaced by REDACTED."""
+    shown: list[str] = []
+    done = 0
+    for start, end in spans:
+        shown += (text[done:start], REDACTED)
+        done = end
     return "".join(shown) + text[done:] if shown else text
+
+
+# Credentials that say what they are by their shape, whatever names them (or nothing does: a log line, a stack trace):
+# a JWT (a JSON header and payload, base64url: `eyJ...` twice, then its signature; a JWE's five parts too), an AWS
+# access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
+# `ghs_`, `ghr_`, `github_pat_`), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret, restricted and webhook keys, a Google
+# API key, and the path of a Slack webhook URL. Each starts with fixed letters: one pass over the text, no backtracking.
+_SECRET_SHAPE_RE = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){1,3}"
+    r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9+/])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=]{20,}"
+    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"
+    r"|(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,}"
+    r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
+    r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
+    r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
+)
+# A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
+# themselves shown (they say what was there).
+_PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = "-----END "
+
+
+def secret_shape_spans(text: str) -> list[tuple[int, int]]:
+    """Where a credential known by its shape stands in `text` (`_SECRET_SHAPE_RE`: a JWT, an AWS key id, a GitHub,
+    Slack or Stripe token...), and the body of every PEM private key, in order."""
+    spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    at = 0
+    while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
+        end = text.find(_PEM_END, begin.end())
+        end = len(text) if end < 0 else end
+        spans.append((begin.end(), end))
+        at = end
+    return sorted(spans)
+
+
+def hide_secret_shapes(text: str) -> str:
+    """`text` with every credential known by its shape hidden (`secret_shape_spans`)."""
+    spans = secret_shape_spans(text)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return _hidden(text, merged)
 
 
 def hide_url_secrets(text: str) -> str:
@@ -561,7 +634,7 @@ def hide_url_secrets(text: str) -> str:
     itself when it holds none."""
     if "@" in text:
         text = _hide_user_info(text)
-        text = _hide_dsn_user_info(text)
+        text = _hidden(text, dsn_user_info_spans(text))
     if "=" not in text:
         return text
     shown: list[str] = []

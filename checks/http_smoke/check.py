@@ -59,6 +59,7 @@ from checks.http_smoke.judge import (
     container_end,
     hides_expected_header,
     json_path_is_secret,
+    json_path_may_name_a_secret,
     judge_exchange,
     markup_secret_spans,
     merged_spans,
@@ -539,7 +540,13 @@ class HttpSmokeCheck(Check):
                 if "equals" in rule and hides_expected_header(name, rule["equals"], self._names):
                     rule["equals"] = REDACTED
             for rule in expect.get("json", []):
-                if "equals" in rule and self._hides_expected_json(rule["path"], rule["equals"]):
+                # Also where the answer may name a secret (`$.pairs[0][1]`, `$.env[0].value`), which only the answer
+                # tells: the definition is shown before any answer.
+                path = JsonPath.parse(rule["path"])
+                if "equals" in rule and (
+                    self._hides_expected_json(rule["path"], rule["equals"])
+                    or (json_path_may_name_a_secret(path) and not tells_nothing(rule["equals"]))
+                ):
                     rule["equals"] = REDACTED
         return data
 

@@ -27,11 +27,13 @@ from analyzer.kinds import (
     cookie_life_s,
     cookie_path,
     decoded_name,
+    dsn_user_info_spans,
     format_number,
     ip_or_none,
     is_credential_value,
     is_public_suffix,
     is_secret_name,
+    secret_shape_spans,
     set_cookie_attributes,
     user_info_spans,
 )
@@ -377,13 +379,20 @@ _TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
 # server may write any character of it, and is read decoded.
-_PARAMETER_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=([^&\s\"'<>#;]+)")
+# Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
+# `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
+# at most 512 characters far, and another name's is searched for parameters too (`href="/cb?session=..."`).
+_PARAMETER_RE = re.compile(
+    r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})="
+    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))[^\r\n]){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
+)
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
 # A number ends where JSON's may (a YAML value `9f8e...` under a quoted name is none: read as one, its `9` alone was
 # hidden).
+# Ruby's hashes write `=>` for JSON's `:` (a Rails error page's `Parameters: {"user"=>{"password"=>"..."}}`).
 _JSON_MEMBER_RE = re.compile(
-    r'"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*(?![^\s,}\]])|[\[{])'
+    r'"((?:[^"\\\n]|\\.){1,100})"(\s*(?::|=>)\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?\d[\d.eE+-]*(?![^\s,}\]])|[\[{])'
 )
 # A JSON member quoted inside a JSON string (a gateway's error quoting the upstream answer, `"{\"token\": \"...\"}"`):
 # its quotes escaped, its string value running to the next escaped quote.
@@ -427,13 +436,14 @@ def _is_value_member(name: str) -> bool:
     return name.lower() in _VALUE_ATTRIBUTES or _VALUE_PREFIXED_RE.fullmatch(name) is not None
 
 
-# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `)
+# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `,
+# or curl -v's `> ` and `< ` before the headers it sent and got)
 # or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
 # any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
 # space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
 # check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
 _LINE_ENTRY_RE = re.compile(
-    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?"
+    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+|[<>][ \t]+)?"
     r"(?P<key>'(?P<single>[^'\r\n]{1,100})'|\"(?P<double>[^\"\r\n]{1,100})\"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"
     r"(?:[ \t]*:(?!:)[ \t]*|[ \t]+=[ \t]*)"
     r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
@@ -442,13 +452,14 @@ _LINE_ENTRY_RE = re.compile(
 # is read by: its brackets and commas; after a `{`, or a `,` inside one, an entry may start.
 _FLOW_TOKEN_RE = re.compile(r"[{}\[\],]")
 # An entry's name, bare or quoted (a Python repr's bytes too: `{b'x-api-key': ...}`), and its `:` (not a `::`; a bare
-# name starts with no digit: `{12:30}`); its value may start on the next line.
+# name starts with no digit: `{12:30}`), or Ruby's `=>` after a name or a symbol (`{:password => '...'}`); its value
+# may start on the next line.
 # Its quotes may be escaped, in a JSON string quoting a mapping (`"[{\\"name\\":\\"DB_PASSWORD\\",...}]"`), or twice
 # and more, in a JSON string quoted in one (`\\\"password\\\":...`; its value then read to the next `,` or bracket).
 _FLOW_KEY_RE = re.compile(
-    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|(?P<bare>[A-Za-z_][\w.-]{0,99})"""
+    r"""\s*(?:b?'(?P<single>[^'\r\n]{1,100})'|"(?P<double>(?:[^"\\\r\n]|\\.){1,100})"|:?(?P<bare>[A-Za-z_][\w.-]{0,99})"""
     r"""|(?P<escapes>\\{1,16})"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,100})(?P=escapes)")"""
-    r"[ \t]*:(?!:)\s*"
+    r"[ \t]*(?::(?!:)|=>)\s*"
 )
 # An entry's value: quoted (to its closing quote, escaped too, whose text may hold quotes escaped twice, `\\\"`, a
 # string quoted in it; its text in group `single`, `double` or `escaped`), or
@@ -466,6 +477,12 @@ _FLOW_VALUE_RE = re.compile(
 # its quoted name and its `,`; then
 # its value, quoted or a number, and the bracket that closes it (a longer list, `["password", "email", "name"]`, is
 # no pair). Alone (a list of two names, `"required": ["password", "email"]`) it is none either.
+# A GraphQL document's start: a selection set, or an operation's or a fragment's keyword; and a string argument's
+# name and its text (inside its quotes, escaped or not: `password: \\"...\\"`).
+_GRAPHQL_DOCUMENT_RE = re.compile(r"\s*(?:\{|(?:query|mutation|subscription|fragment)\b)")
+_GRAPHQL_STRING_ARGUMENT_RE = re.compile(
+    r"""(?<![\w$])(?P<name>[A-Za-z_]\w{0,99})[ \t]*:[ \t]*(?P<q>\\*")(?P<text>(?:[^"\\\r\n]|\\+[^"\\\r\n])*)(?P=q)"""
+)
 _PAIR_START_RE = re.compile(
     r"""(?:[\[(]|(?:[\])"'\d]|\b(?:null|true|false|None))\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
@@ -498,12 +515,21 @@ _TEXT_LINE_RE = re.compile(r"[^\n]*")
 _COLUMN_NAME = r"[A-Z][A-Z0-9_.()/-]*(?: [A-Z][A-Z0-9_.()/-]*)*"
 _COLUMNS_HEADER_RE = re.compile(rf"(?m)^{_COLUMN_NAME}(?:  +{_COLUMN_NAME})+[ \t]*\r?$")
 _COLUMN_NAME_RE = re.compile(r"\S+(?: \S+)*")
-# A cell's text that is a label: one to six words (`API key`, `Your personal access token`), as a name is written,
-# bold or quoted, a `:` after it. One of more than three words labels a secret only by its last one to three words
-# (`... access token`), and not as a sentence ends (`.`): a cell of prose (`Your session expired, sign in again`,
-# `The token was revoked`) labels nothing.
-_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.-]+){0,5})[*_`'\":]*")
+# A cell's text that is a label: words (`API key`, `Your personal access token`, `Copy this now, it is your new API
+# token`: a label of seven words or more labels a secret too), as a name is written, bold or quoted, a `:` after it. One
+# of more than three words labels a secret only by its last one to three words (`... access token`), and not as a
+# sentence ends (`.`): a cell of prose (`Your session expired, sign in again`, `The token was revoked`) labels nothing.
+# One of two or three words ending in a word that says what is known of a secret (`Key rotation`, `Token expiry`,
+# `Password policy`) names no secret: its column holds dates, counts, kinds.
+_LABEL_RE = re.compile(r"[*_`'\"]*([A-Za-z][\w.-]*(?: [\w.,-]+)*)[*_`'\":]*")
 _LABEL_NAME_WORDS = 3
+_ABOUT_A_SECRET_WORDS = frozenset(
+    {
+        "rotation", "rotated", "expiry", "expires", "expired", "expiration", "age", "type", "status", "count",
+        "length", "policy", "created", "updated", "changed", "ttl", "algorithm", "scheme", "format", "version",
+        "state", "enabled", "method", "name", "strength", "provider", "usage",
+    }
+)  # fmt: skip
 _QUESTION_WORDS = frozenset({"how", "where", "when", "why", "whether", "which"})
 _LABEL_MAX_CHARS = 200
 _INNER_TAG_RE = re.compile(r"<[^<>]*>")
@@ -556,6 +582,37 @@ _SCHEME_CREDENTIAL_RE = re.compile(
 # the nonces beside it may be replayed), up to what is no auth-param.
 _DIGEST_PARAM = r"""[A-Za-z0-9_-]+[ \t]*=[ \t]*(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n])*\\?"|[^\s,"'\\<>]+)"""
 _DIGEST_CREDENTIAL_RE = re.compile(rf"(?i)\bdigest[ \t]+({_DIGEST_PARAM}(?:[ \t]*,[ \t]*{_DIGEST_PARAM})*)")
+
+# A call that takes a password as its third argument, as a stack trace quotes it with its arguments (PHP's `#0
+# db.php(5): PDO->__construct('mysql:host=db', 'shop', '...')`, mysqli's `(host, user, password)`, JDBC's
+# `DriverManager.getConnection(url, user, password)`): its first two arguments, then the third, quoted or not.
+_POSITIONAL_ARGUMENT = r"""[ \t]*(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"|[^,()'"\r\n]*)[ \t]*"""
+_PASSWORD_CALL_RE = re.compile(
+    r"(?:\bPDO(?:->|::)__construct|\bnew[ \t]+PDO|\bmysqli(?:->|::)(?:__construct|connect)|\bmysqli_connect"
+    rf"|\bDriverManager\.getConnection)\((?:{_POSITIONAL_ARGUMENT},){{2}}[ \t]*"
+    r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,()'"\s]+))"""
+)
+
+# Go's `%+v` of a struct (`&{Host:db User:app Password:... Port:5432}`): an exported field's name, its `:` and its value
+# to the next space or brace.
+_GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
+# A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
+# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`).
+_OPTION_VALUE_RE = re.compile(r"(?<![^\s'\"])--([A-Za-z][\w-]{0,99})[ \t]+(?!-)([^\s'\"]+)")
+_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]*?[ \t]-p([^\s'\"]+)")
+# A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
+# after `key`, which as often names a mapping's member (`missing key 'region'`).
+_NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
+
+# A string literal a source line assigns to a name (a stack trace's or an error overlay's code: `const API_TOKEN =
+# "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
+# characters; not a comparison (`token == "..."`).
+_ASSIGNMENT_RE = re.compile(
+    r"""(?<![\w$.])\$?([A-Za-z_][\w.]{0,99})[ \t]*:?=[ \t]*(?P<q>["'`])((?:(?!(?P=q))[^\\\r\n]|\\.){1,512})(?P=q)"""
+)
+# A quote written as an HTML character reference (`&quot;`, `&#x27;`): a page showing a mapping escapes its quotes
+# (Django's debug page's `{&#x27;PASSWORD&#x27;: &#x27;...&#x27;}`, `<pre>{&quot;token&quot;: ...}</pre>`).
+_HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
 
 
 @dataclass(frozen=True)
@@ -716,12 +773,21 @@ def _assess(
     # 64-byte list), and parsing holds the interpreter lock anyway, so taking turns costs no throughput.
     with _JSON_TURN if needs_json else contextlib.nullcontext():
         document, parse_error = _parse_json(text, secret_names) if needs_json else (None, "")
+        captured: dict[str, ArgValue] = {}
+        secrets: list[str] = []
         for json_rule in expect.json_paths:
             failure = _judge_json(json_rule, document, parse_error, secret_names)
             if failure is not None:
                 failures.append(failure)
-        captured: dict[str, ArgValue] = {}
-        secrets: list[str] = []
+            if (
+                isinstance(json_rule.equals, str)
+                and not tells_nothing(json_rule.equals)
+                and _names_a_secret(JsonPath.parse(json_rule.path), document, secret_names)
+            ):
+                # A secret the catalog wrote, expected where the answer's own naming says a secret stands (a list of
+                # pairs' `[["password", ...]]`, an env list's `value`): no name in the path told the check so, and a
+                # target echoing it elsewhere showed it.
+                secrets.append(json_rule.equals)
         for name, capture in step.capture.items():
             value, problem, raw = _capture(capture, exchange, document, parse_error)
             if capture.secret:
@@ -802,7 +868,8 @@ def _shown_header(name: str, value: str, secret_names: SecretNames) -> str:
     # A credential the step sent that a challenge echoes is hidden by the check's scrub of what it sent.
     if lowered not in _CHALLENGE_HEADERS and (secret_names.hide(name) or is_credential_value(value)):
         return REDACTED
-    return snippet(value, 120)
+    # A credential known by its shape, under a name that says nothing (`X-Context: eyJ...`).
+    return snippet(_hidden_spans(value, merged_spans(secret_shape_spans(value))), 120)
 
 
 def _judge_header(
@@ -950,6 +1017,15 @@ def _string_against_number(value: Any, expected: Any) -> str:
 def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
     """Whether a JSON path names a value under a secret name (`$.auth.token`), or one of the check's `secret_names`."""
     return any(isinstance(step, str) and secret_names.hide(step) for step in path.steps)
+
+
+def json_path_may_name_a_secret(path: JsonPath) -> bool:
+    """Whether a JSON path may find a value the answer's own naming makes a secret (`_names_a_secret`): a pair's second
+    item (`$.pairs[0][1]`), or a `value` or `content` member beside a naming one (`$.env[0].value`)."""
+    last = path.steps[-1] if path.steps else None
+    if last in (1, -1) and len(path.steps) >= 2 and isinstance(path.steps[-2], int):
+        return True
+    return isinstance(last, str) and _is_value_member(last)
 
 
 def tells_nothing(expected: Any) -> bool:
@@ -1461,16 +1537,39 @@ def _masked(text: str, secret_names: SecretNames) -> str:
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
-    def parameter(match: re.Match[str]) -> str:
-        name = decoded_name(match.group(1))
-        return f"{match.group(1)}={REDACTED}" if secret_names.hide(name) else match.group(0)
-
-    masked = _PARAMETER_RE.sub(parameter, _ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)))
-    spans = [*markup_secret_spans(masked, secret_names.hide), *_scheme_credential_spans(masked)]
+    masked = _hidden_parameters(_ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)), secret_names)
+    spans = [
+        *markup_secret_spans(masked, secret_names.hide),
+        *_scheme_credential_spans(masked),
+        *secret_shape_spans(masked),
+        *_positional_password_spans(masked),
+        *_free_text_secret_spans(masked, secret_names.hide),
+    ]
+    if "&" in masked:
+        spans += _html_quoted_spans(masked, secret_names.hide)
     if "@" in masked:
-        # A URL's user info (`postgres://app:...@db/app` in a debug page): a password whatever names it.
-        spans += user_info_spans(masked)
+        # A URL's or a DSN's user info (`postgres://app:...@db/app` in a debug page, Go's `root:...@tcp(db)`, Oracle's
+        # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it.
+        spans += user_info_spans(masked) + dsn_user_info_spans(masked)
     return _hidden_spans(masked, merged_spans(spans)) if spans else masked
+
+
+def _hidden_parameters(text: str, secret_names: SecretNames) -> str:
+    """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_RE`)."""
+    shown: list[str] = []
+    done = at = 0
+    while (found := _PARAMETER_RE.search(text, at)) is not None:
+        group = "quoted" if found["quoted"] is not None else "bare"
+        name = decoded_name(found[1])
+        # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
+        # reading needs to hide the value it names.
+        if secret_names.hide(name) and not (group == "quoted" and _is_naming_member(name)):
+            shown += (text[done : found.start(group)], REDACTED)
+            done = at = found.end(group)
+        else:
+            # Its value is searched too: a link's `href="/cb?session=..."`.
+            at = found.start(group)
+    return "".join(shown) + text[done:] if shown else text
 
 
 def _is_message_string(value: str) -> bool:
@@ -1654,7 +1753,8 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             # read on its own (a string holds no unescaped quote of its kind: quoted strings nest a few deep at most,
             # each read once more).
             start = value.start(group)
-            spans += [(start + a, start + b) for a, b in _flow_mapping_spans(value[group], hide)]
+            inner = _graphql_spans if _is_graphql(name, value[group]) else _flow_mapping_spans
+            spans += [(start + a, start + b) for a, b in inner(value[group], hide)]
         if _is_naming_member(name) and hide(value[group].strip()):
             frames[-1].named = True
         if _is_value_member(name):
@@ -1664,6 +1764,21 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     while frames:
         spans += frames.pop().closed(len(text))
     return spans
+
+
+def _is_graphql(name: str, value: str) -> bool:
+    """Whether a string under `name` is a GraphQL document, as GraphQL over HTTP sends one (`"query": "{ me { ... } }"`,
+    `"query": "mutation Login { ... }"`)."""
+    return name.lower() == "query" and _GRAPHQL_DOCUMENT_RE.match(value) is not None
+
+
+def _graphql_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the string arguments under a secret name stand in a GraphQL document (`login(password: "...")`, its
+    quotes escaped in a JSON string). An alias or a field (`token: apiToken`), a variable (`token: $token`) or an enum
+    after a name is no value the document holds: shown."""
+    if ":" not in text:
+        return []
+    return [found.span("text") for found in _GRAPHQL_STRING_ARGUMENT_RE.finditer(text) if hide(found["name"])]
 
 
 def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -1740,7 +1855,7 @@ class _TableRow:
                 )
             ):
                 return False
-        elif not hide(label):
+        elif not hide(label) or (len(words) > 1 and words[-1].lower() in _ABOUT_A_SECRET_WORDS):
             return False
         self.secret_columns.add(column)
         return True
@@ -2008,6 +2123,103 @@ def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
     auth-params)."""
     spans = [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
     return spans + [found.span(1) for found in _DIGEST_CREDENTIAL_RE.finditer(text)] if "=" in text else spans
+
+
+def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where a secret named in free text stands: a Go struct's field (`Password:...`), a command line's option
+    (`--password ...`, MySQL's `-p...`) and a quoted value after a secret's name in a sentence (`invalid token
+    '...'`)."""
+    spans = []
+    if "{" in text:
+        spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
+    if "--" in text:
+        spans += [found.span(2) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
+    if "-p" in text:
+        spans += [found.span(1) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "=" in text:
+        # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
+        spans += [
+            found.span(3)
+            for found in _ASSIGNMENT_RE.finditer(text)
+            if hide(found[1]) and not _is_naming_member(found[1])
+        ]
+    if "'" in text or '"' in text:
+        spans += [
+            found.span(3)
+            for found in _NAMED_QUOTE_RE.finditer(text)
+            if found[1].lower() not in ("key", "keys") and hide(found[1])
+        ]
+    return spans
+
+
+def _json_member_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values of `text`'s JSON members under a name `hide` says is secret stand: a string's text inside its
+    quotes, a number, an object or a list whole; a validation message aside."""
+    spans = []
+    at = 0
+    while (match := _JSON_MEMBER_RE.search(text, at)) is not None:
+        opens_container = match.group(3) in ("[", "{")
+        name = match.group(1)
+        with contextlib.suppress(ValueError):
+            name = json.loads(f'"{name}"')
+        if not hide(name) or _is_message_string(match.group(3)):
+            at = match.end() if not opens_container else match.end(3)
+            continue
+        value = match.group(3)
+        if opens_container:
+            end = container_end(text, match.start(3))
+            spans.append((match.start(3), end))
+        elif value.startswith('"'):
+            # Inside its quotes (a string the text's end cut has no closing one).
+            end = match.end(3)
+            spans.append((match.start(3) + 1, end - (len(value) > 1 and value.endswith('"'))))
+        else:
+            end = match.end(3)
+            spans.append(match.span(3))
+        at = end
+    return spans
+
+
+def _html_quoted_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the secret values of mappings and assignments whose quotes `text` writes as HTML character references
+    stand (`{&quot;password&quot;: &quot;...&quot;}`, `token = &quot;...&quot;`): read with those quotes decoded, as the
+    page shows them."""
+    view: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for found in _HTML_QUOTE_RE.finditer(text):
+        view.append(text[done : found.start()])
+        starts.extend(range(done, found.start()))
+        ends.extend(range(done + 1, found.start() + 1))
+        view.append("'" if found[0] == "&apos;" or found[0].endswith(("39;", "27;")) else '"')
+        starts.append(found.start())
+        ends.append(found.end())
+        done = found.end()
+    if not starts:
+        return []
+    view.append(text[done:])
+    starts.extend(range(done, len(text)))
+    ends.extend(range(done + 1, len(text) + 1))
+    decoded = "".join(view)
+    found_spans = [
+        *_json_member_spans(decoded, hide),
+        *markup_secret_spans(decoded, hide),
+        *_free_text_secret_spans(decoded, hide),
+    ]
+    return [(starts[start], ends[end - 1]) for start, end in found_spans if end > start]
+
+
+def _positional_password_spans(text: str) -> list[tuple[int, int]]:
+    """Where the password a call takes as its third argument stands in a stack trace's quote of it
+    (`_PASSWORD_CALL_RE`: `PDO->__construct('mysql:...', 'shop', '...')`)."""
+    if "(" not in text:
+        return []
+    spans = []
+    for found in _PASSWORD_CALL_RE.finditer(text):
+        group = next(g for g in ("single", "double", "plain") if found[g] is not None)
+        spans.append(found.span(group))
+    return spans
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

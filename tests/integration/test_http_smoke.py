@@ -859,6 +859,228 @@ class TestSecretsTheTargetSends:
         assert "s3cr3t" not in shown, shown
 
 
+# Answers a failing step may quote, as services write them: each with the secrets it holds (`S3CR3T` in each, so that a
+# leak of any of them is found by one search) and a word of it that must still be shown (evidence is for reading).
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTM0NSM1QifQ.S3CR3Tsignature0a1b2c"
+REALISTIC_ANSWERS = {
+    "spring-json-error": (
+        b"application/json",
+        b'{"status":500,"error":"Internal Server Error","message":"Could not open JDBC Connection: '
+        b'jdbc:postgresql://db:5432/shop?user=app&password=pg-S3CR3T","path":"/api/orders"}',
+        "Internal Server Error",
+    ),
+    "java-oracle-trace": (
+        b"text/plain",
+        b"java.sql.SQLException: Listener refused the connection\n\tat oracle.jdbc.driver.T4CConnection.logon"
+        b"(T4CConnection.java:489)\nCaused by: connecting with scott/ora-S3CR3T@db.internal:1521/ORCL\n",
+        "T4CConnection.java:489",
+    ),
+    "python-trace-dsn": (
+        b"text/plain",
+        b'Traceback (most recent call last):\n  File "/app/db.py", line 12, in connect\n    engine = create_engine('
+        b'"postgresql://svc:py-S3CR3T@pg:5432/app")\nsqlalchemy.exc.OperationalError: could not connect\n',
+        "OperationalError",
+    ),
+    "go-mysql-panic": (
+        b"text/plain",
+        b'panic: dial tcp: lookup db: no such host (dsn "root:go-S3CR3T@tcp(db:3306)/app?parseTime=true")\n'
+        b"\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:21 +0x1d\n",
+        "goroutine 1",
+    ),
+    "go-struct": (b"text/plain", b"config: &{Host:db User:app Password:gostruct-S3CR3T Port:5432}", "Port:5432"),
+    "node-mongo-error": (
+        b"text/plain",
+        b"MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017\n  config: { uri: "
+        b"'mongodb+srv://admin:mongo-S3CR3T@cluster0.mongodb.net/prod', password: 'node-S3CR3T' }\n",
+        "ECONNREFUSED",
+    ),
+    "k8s-secret-yaml": (
+        b"application/yaml",
+        b"apiVersion: v1\nkind: Secret\nmetadata:\n  name: shop-db\ndata:\n  password: UzNDUjNU\n"
+        b"  api-key: UzNDUjNUUzNDUjNU\nstringData:\n  DB_URL: postgres://app:k8s-S3CR3T@db:5432/shop\n",
+        "shop-db",
+    ),
+    "k8s-secret-json": (
+        b"application/json",
+        b'{"kind":"Secret","metadata":{"name":"api"},"data":{"api-key":"UzNDUjNUUzNDUjNU","tls.key":"UzNDUjNUa2V5"}}',
+        '"kind":"Secret"',
+    ),
+    "dotenv": (
+        b"text/plain",
+        b"NODE_ENV=production\nDATABASE_URL=postgres://app:env-S3CR3T@db/shop\nSTRIPE_KEY=sk_live_S3CR3T0a1b2c3d\n"
+        b'AWS_ACCESS_KEY_ID=AKIAS3CR3T0A1B2C3D4E\nexport GITHUB_TOKEN="ghp_S3CR3T0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o"\n'
+        b"export API_SECRET='api-S3CR3T'\nSMTP_PASS=smtp-S3CR3T\n",
+        "NODE_ENV=production",
+    ),
+    "curl-verbose": (
+        b"text/plain",
+        b"* Connected to api.shop (10.0.0.1) port 443\n> GET /v1/me HTTP/2\n> Host: api.shop\n> authorization: Bearer "
+        + _JWT.encode()
+        + b"\n> x-api-key: curl-S3CR3T\n> cookie: sid=sid-S3CR3T\n>\n< HTTP/2 401\n",
+        "Connected to api.shop",
+    ),
+    "set-cookie-echo": (
+        b"text/plain",
+        b"HTTP/1.1 302 Found\nSet-Cookie: SESSIONID=sess-S3CR3T; Path=/; HttpOnly\nLocation: /home\n",
+        "302 Found",
+    ),
+    "echoed-request-json": (
+        b"application/json",
+        b'{"method":"GET","headers":{"Authorization":"Basic UzNDUjNUOlMzQ1IzVA==","X-Request-Id":"r-1",'
+        b'"Proxy-Authorization":"Bearer proxy-S3CR3T-0a1b"}}',
+        '"X-Request-Id":"r-1"',
+    ),
+    "echoed-request-text": (
+        b"text/plain",
+        b"Request headers:\n  Host: shop\n  Authorization: Bearer text-S3CR3T-0a1b\n  X-Auth-Token: xauth-S3CR3T\n",
+        "Host: shop",
+    ),
+    "graphql-error": (
+        b"application/json",
+        b'{"errors":[{"message":"Variable \\"$password\\" got invalid value"}],"debug":{"query":"mutation { login('
+        b'email: \\"a@b.c\\", password: \\"gql-S3CR3T\\") { token: apiToken } }","variables":{"apiKey":"var-S3CR3T"}}}',
+        "token: apiToken",
+    ),
+    "soap-fault": (
+        b"text/xml",
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>'
+        b"soap:Client</faultcode><faultstring>Invalid credentials</faultstring><detail><wsse:Security>"
+        b"<wsse:BinarySecurityToken>MIIBS3CR3T==</wsse:BinarySecurityToken></wsse:Security></detail></soap:Fault>"
+        b"</soap:Body></soap:Envelope>",
+        "Invalid credentials",
+    ),
+    "dotnet-config": (
+        b"text/xml",
+        b'<configuration><connectionStrings><add name="Main" connectionString="Server=sql1;User Id=sa;'
+        b'Password=mssql-S3CR3T;" /></connectionStrings><appSettings><add key="StripeKey" value="stripe-S3CR3T" />'
+        b"</appSettings></configuration>",
+        "Server=sql1",
+    ),
+    "html-login-form": (
+        b"text/html",
+        b'<form method="post" action="/login"><input type="hidden" name="authenticity_token" value="csrf-S3CR3T">'
+        b'<input name="username" value="bob"><input type="password" name="pw" value="pw-S3CR3T"></form>',
+        'value="bob"',
+    ),
+    "django-debug-page": (
+        b"text/html",
+        b"<h1>ImproperlyConfigured</h1><table><tr><th>Setting</th><th>Value</th></tr><tr><td>SECRET_KEY</td><td>"
+        b'dj-S3CR3T</td></tr><tr><td>DATABASES</td><td>{"default": {"PASSWORD": "djdb-S3CR3T", "HOST": "db"}}</td>'
+        b"</tr></table>",
+        "ImproperlyConfigured",
+    ),
+    "rails-error": (
+        b"text/html",
+        b"<pre>ActiveRecord::ConnectionNotEstablished: mysql2://shop:rails-S3CR3T@mysql:3306/shop_production</pre>"
+        b'<p>Parameters: {"user"=>{"email"=>"a@b.c", "password"=>"param-S3CR3T"}}</p>',
+        "ConnectionNotEstablished",
+    ),
+    "php-stack": (
+        b"text/html",
+        b"<b>Fatal error</b>: Uncaught PDOException: SQLSTATE[HY000] [1045] Access denied\nStack trace:\n#0 "
+        b"/var/www/db.php(5): PDO->__construct('mysql:host=db;dbname=shop', 'shop', 'pdo-S3CR3T')\n#1 {main}",
+        "Access denied",
+    ),
+    "jwt-in-log": (
+        b"text/plain",
+        b"2024-05-01T10:00:00Z ERROR auth failed sessionTimeout=30 user=bob raw=" + _JWT.encode() + b"\n",
+        "sessionTimeout=30",
+    ),
+    "aws-error": (
+        b"application/json",
+        b'{"__type":"UnrecognizedClientException","debug":"key AKIAS3CR3T0A1B2C3D4E session '
+        b'IQoJb3JpZ2luS3CR3T0a1b2c3d4e5f6g7h8i9j0"}',
+        "UnrecognizedClientException",
+    ),
+    "slack-and-github-tokens": (
+        b"text/plain",
+        b"notify: posting with xoxb-1234567890-S3CR3T-bot failed\nclone: https://x-access-token:"
+        b"ghs_S3CR3T0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o@github.com/o/r.git\nfetch ssh://git@github.com/o/r.git\n",
+        "ssh://git@github.com",
+    ),
+    "pem-private-key": (
+        b"text/plain",
+        b"failed to load TLS config:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAS3CR3T\nS3CR3Tline2\n"
+        b"-----END RSA PRIVATE KEY-----\n",
+        "failed to load TLS config",
+    ),
+    "python-repr-headers": (
+        b"text/plain",
+        b"httpx.HTTPStatusError: 401 for {'Authorization': 'Bearer repr-S3CR3T-0a1b', 'X-Api-Key': 'key-S3CR3T', "
+        b"'Accept': 'json'}",
+        "'Accept': 'json'",
+    ),
+    "ini-config-dump": (
+        b"text/plain",
+        b"[database]\nhost = db\npassword = ini-S3CR3T\n\n[smtp]\nsmtp_pass = smtp-S3CR3T\n",
+        "host = db",
+    ),
+    "oauth-token-json": (
+        b"application/json",
+        b'{"access_token":"acc-S3CR3T","token_type":"Bearer","expires_in":3600,"refresh_token":"ref-S3CR3T",'
+        b'"id_token":"' + _JWT.encode() + b'"}',
+        '"expires_in":3600',
+    ),
+    "redis-and-amqp-uris": (
+        b"application/json",
+        b'{"error":"ECONNREFUSED","config":{"url":"redis://:redis-S3CR3T@redis:6379/0"},'
+        b'"amqp":"amqp://guest:amqp-S3CR3T@rabbit:5672/"}',
+        "ECONNREFUSED",
+    ),
+    "nginx-upstream-request": (
+        b"text/html",
+        b"<h1>502 Bad Gateway</h1><pre>GET /api HTTP/1.1\r\nHost: api\r\nCookie: _shop_session=ngx-S3CR3T; "
+        b"theme=dark\r\n</pre>",
+        "502 Bad Gateway",
+    ),
+    "lists-of-pairs": (
+        b"application/json",
+        b'{"headers": [["Content-Type", "json"], ["X-Api-Key", "pairs-S3CR3T"]], "env": [{"name": "DB_PASSWORD",'
+        b' "value": "envlist-S3CR3T"}]}',
+        '["Content-Type", "json"]',
+    ),
+    "command-lines": (
+        b"text/plain",
+        b"+ mysql -u root -pmysql-S3CR3T shop\n+ vault login --token vault-S3CR3T\n+ java -Djavax.net.ssl."
+        b"keyStorePassword=jvm-S3CR3T -jar app.jar\n",
+        "-jar app.jar",
+    ),
+    "django-debug-escaped": (
+        b"text/html",
+        b"<tr><td>DATABASES</td><td class=code><pre>{&#x27;default&#x27;: {&#x27;HOST&#x27;: &#x27;db&#x27;, "
+        b"&#x27;PASSWORD&#x27;: &#x27;djesc-S3CR3T&#x27;}}</pre></td></tr>",
+        "&#x27;HOST&#x27;: &#x27;db&#x27;",
+    ),
+    "nextjs-error-overlay": (
+        b"text/html",
+        b"<pre>  10 | import { db } from './db'\n&gt; 11 | const STRIPE_SECRET = &quot;overlay-S3CR3T&quot;\n  12 | "
+        b"export default db</pre>",
+        "import { db }",
+    ),
+    "jdbc-sqlserver": (
+        b"text/plain",
+        b"SQLServerException: Login failed. url=jdbc:sqlserver://sql1:1433;databaseName=shop;user=sa;"
+        b"password=mssql-S3CR3T;encrypt=true\n",
+        "Login failed",
+    ),
+}
+
+
+class TestRealisticAnswers:
+    """Error pages, stack traces, config dumps and echoed requests as services write them, quoted by a failing step
+    through a real server: no secret they hold is shown anywhere in the verdict, and the rest of them is."""
+
+    @pytest.mark.parametrize(("content_type", "body", "kept"), REALISTIC_ANSWERS.values(), ids=REALISTIC_ANSWERS.keys())
+    async def test_no_secret_is_shown(self, client, content_type, body, kept):
+        async with listening(TestSecretsTheTargetSends.answering(body, content_type)) as port:
+            step = {"name": "a", "path": "/", "expect": {"body_contains": ["ready"]}}
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "S3CR3T" not in shown and "UzNDUjNU" not in shown, evaluation.details["steps"][0]["body"]
+        assert kept in evaluation.details["steps"][0]["body"]
+
+
 class TestOAuthCodesInRedirects:
     """An OAuth authorization code a target redirects with is a credential: the hops and the Location show it as
     redacted, while a short `code=` (an error page's status) stays readable."""

@@ -2549,9 +2549,9 @@ class TestJudgeSecretsInMarkup:
             b"monkey: x\nsessions_open: 3\nactive_sessions: 4\n",
             # A URL's query after its host, a path's `@`: no user info.
             b"see https://host?to=ops@example.com and //cdn/x@2x.png and https://mastodon.social/@bob",
-            # Prose cells holding a secret's word: not where a label ends, a sentence, over six words.
+            # Prose cells holding a secret's word: not where a label ends, a sentence.
             b"<table><tr><td>The token was revoked today</td><td>yes</td></tr><tr><td>Please paste your API key.</td>"
-            b"<td>ok</td></tr><tr><td>Ask an admin for a new personal access token</td><td>ops</td></tr></table>",
+            b"<td>ok</td></tr></table>",
             # A pair after a call's argument, not in a list of pairs: a log line's arguments.
             b'log(user, ("password", "reset"), ok) and f(a, ["token", "expired"])\n',
             # A docs page's questions in label cells: long labels that ask, not name.
@@ -2707,6 +2707,170 @@ class TestJudgeSecretsInMarkup:
         monkeypatch.setattr(judge_module, "_cell_label", counted_cell_label)
         markup_secret_spans(text, is_secret_name)
         assert 0 < counter[0] <= 8 * len(text)
+
+
+class TestJudgeSecretsWhateverNamesThem:
+    """A password in a DSN, a credential known by its shape, and a value under a secret name written as shells, curl,
+    Ruby and PHP write them are quoted as REDACTED; names and words that only look like one are quoted as they came."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzM2NyM3QifQ.s3cr3tSIGNATUREabc"
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A DSN without `//` in a stack trace: Oracle's `user/password@host`, Go's MySQL `user:password@tcp(...)`.
+            (
+                "Caused by: connecting with scott/s3cr3t-t1ger@db.internal:1521/ORCL\n",
+                "Caused by: connecting with scott/<redacted>@db.internal:1521/ORCL\n",
+            ),
+            ('dsn "root:s3cr3t-pw@tcp(db:3306)/app"', 'dsn "root:<redacted>@tcp(db:3306)/app"'),
+            # A URL's user info whose password starts with a port's digits and holds a query's `=`.
+            ("see https://u:8080?x=s3cr3t@host/p", "see https://<redacted>@host/p"),
+            # Credentials known by their shape, under a name no secret's or none at all.
+            (f"sessionTimeout: {JWT}", "sessionTimeout: <redacted>"),
+            (f"raw={JWT} next", "raw=<redacted> next"),
+            ("key id AKIAS3CR3TABCDEFGHIJ used", "key id <redacted> used"),
+            (
+                "with ghp_s3cr3tabcdefghijklmnopqrstuvwxyz0123 and xoxb-1234-s3cr3t-bot",
+                "with <redacted> and <redacted>",
+            ),
+            ('{"echo": "sk_live_s3cr3tStripeKey01"}', '{"echo": "<redacted>"}'),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIEs3cr3t\nline2s3cr3t\n-----END RSA PRIVATE KEY-----\nnext",
+                "-----BEGIN RSA PRIVATE KEY-----<redacted>-----END RSA PRIVATE KEY-----\nnext",
+            ),
+            # curl -v's header lines, shell and .env assignments with quoted values, a name ending in `pass`.
+            (
+                "> GET / HTTP/2\n> x-api-key: s3cr3t-k3y\n> accept: */*",
+                "> GET / HTTP/2\n> x-api-key: <redacted>\n> accept: */*",
+            ),
+            (
+                'export API_SECRET=\'s3cr3t-a\'\nDB_PASSWORD="s3cr3t b"\nMODE="prod"',
+                'export API_SECRET=\'<redacted>\'\nDB_PASSWORD="<redacted>"\nMODE="prod"',
+            ),
+            ("[smtp]\nsmtp_pass = s3cr3t-smtp\nhost = mail", "[smtp]\nsmtp_pass = <redacted>\nhost = mail"),
+            # Ruby's hashes, a Rails page's parameters; PHP's trace of a PDO connect with its arguments.
+            (
+                '{"user"=>{"email"=>"a@b.c", "password"=>"s3cr3t-r"}} {:api_key => \'s3cr3t-s\'}',
+                '{"user"=>{"email"=>"a@b.c", "password"=>"<redacted>"}} {:api_key => \'<redacted>\'}',
+            ),
+            (
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')",
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')",
+            ),
+            # A table's label of seven words or more, ending in a secret's name.
+            (
+                "<table><tr><td>Copy this now, it is your new access token</td><td>s3cr3t-pat</td></tr></table>",
+                "<table><tr><td>Copy this now, it is your new access token</td><td><redacted></td></tr></table>",
+            ),
+            # A GraphQL string argument under a secret name, its quotes escaped in the JSON string.
+            (
+                '{"query": "mutation { login(user: \\"bob\\", password: \\"s3cr3t-g\\") { token: apiToken } }"}',
+                '{"query": "mutation { login(user: \\"bob\\", password: \\"<redacted>\\") { token: apiToken } }"}',
+            ),
+            # Go's `%+v` of a struct, a command line's options, a sentence quoting a token.
+            (
+                "panic: config &{Host:db User:app Password:s3cr3t-go Port:5432}",
+                "panic: config &{Host:db User:app Password:<redacted> Port:5432}",
+            ),
+            (
+                "+ mysql -u root -ps3cr3t-my shop\n+ vault login --token s3cr3t-v --method=token",
+                "+ mysql -u root -p<redacted> shop\n+ vault login --token <redacted> --method=token",
+            ),
+            ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
+            # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.
+            (
+                'const API_TOKEN = "s3cr3t-js";\n$db_password = \'s3cr3t-php\';\nif (token == "abc") {}',
+                'const API_TOKEN = "<redacted>";\n$db_password = \'<redacted>\';\nif (token == "abc") {}',
+            ),
+            # A mapping whose quotes a page writes as HTML character references.
+            (
+                "<td>{&#x27;PASSWORD&#x27;: &#x27;s3cr3t-dj&#x27;, &#x27;HOST&#x27;: &#x27;db&#x27;}</td>"
+                "<pre>{&quot;token&quot;:&quot;s3cr3t-h&quot;, &quot;n&quot;: 1}</pre>",
+                "<td>{&#x27;PASSWORD&#x27;: &#x27;<redacted>&#x27;, &#x27;HOST&#x27;: &#x27;db&#x27;}</td>"
+                "<pre>{&quot;token&quot;:&quot;<redacted>&quot;, &quot;n&quot;: 1}</pre>",
+            ),
+        ],
+        ids=[
+            "oracle-dsn",
+            "go-mysql-dsn",
+            "port-like-password",
+            "jwt-under-a-name-no-secret",
+            "jwt-bare",
+            "aws-key-id",
+            "github-and-slack-tokens",
+            "stripe-key",
+            "pem-private-key",
+            "curl-verbose",
+            "quoted-assignments",
+            "name-ending-in-pass",
+            "ruby-hashes",
+            "php-pdo-trace",
+            "label-of-ten-words",
+            "graphql-argument",
+            "go-struct",
+            "command-line-options",
+            "quoted-after-a-secret-name",
+            "source-assignments",
+            "html-escaped-quotes",
+        ],
+    )
+    def test_hidden(self, body, shown):
+        result = judged({"body_contains": ["ready"]}, body=body.encode())
+        assert result.evidence["body"] == shown
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
+        result = judged({"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT}"})
+        assert [str(f) for f in result.failures] == ["header X-Context equals: expected 'none', got 'ctx <redacted>'"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            # Columns of two or three words that say what is known of a secret: dates, kinds, not the secret.
+            "STATUS  KEY ROTATION  TOKEN TYPE\nok      daily         bearer\n",
+            "| Key rotation | 30 days |\n| Password policy | 12 characters |",
+            # A GraphQL alias and a variable: names, no values.
+            '{"query": "{ me { token: apiToken session: currentSession(id: $sessionId) } }"}',
+            # A user's name alone before a host: git's, a login's.
+            "clone ssh://git@github.com/o/r.git or //deploy@host",
+            # `pass` alone or first, or inside a word: a result, a bound.
+            "pass: 3\npass_if: x > 1\nbypass_cache = yes\n",
+            # A JWT's look-alike (no JSON payload), an AWS-like word too short, a call of no password.
+            "eyJustKidding.notAToken AKIA123 connect('db', 'shop', 'x')",
+            # A mapping's key quoted in a sentence; options that take no value, or none of a secret.
+            "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
+        ],
+    )
+    def test_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
+
+
+class TestJudgeFreeTextReadersOnLargeBodies:
+    """The readers of secrets in free text (quoted parameters, command lines, sentences, traces, GraphQL) read a 1 MB
+    body of a shape built to make them go back over it in time linear in it."""
+
+    @pytest.mark.parametrize(
+        "unit",
+        ["a=\"b='c=", "--token --token ", "token 'aaaa ", "PDO->__construct(',", "mysql -p", 'x(password: \\"a, '],
+        ids=["quoted-parameters", "options", "quoted-after-names", "password-calls", "mysql", "graphql-arguments"],
+    )
+    def test_a_megabyte_reads_in_linear_time(self, unit):
+        def seconds(text: str) -> float:
+            best = float("inf")
+            for _ in range(2):
+                started = time.perf_counter()
+                judge_module._masked(text, judge_module.NO_SECRET_NAMES)
+                best = min(best, time.perf_counter() - started)
+            return best
+
+        # A GraphQL document's arguments, in one `query` string.
+        head, tail = ('{"query": "mutation { ', '"}') if "password" in unit else ("", "")
+        small = head + unit * (128 * 1024 // len(unit)) + tail
+        large = head + unit * (1024 * 1024 // len(unit)) + tail
+        # Linear: 8 times the text, about 8 times the time (more as the text outgrows the caches); a reader going
+        # back over the text would take 64 times (the bound is half that: a shared machine's timings vary).
+        assert seconds(large) < 32 * max(seconds(small), 0.01)
 
 
 class TestJudgeExpectedSecrets:
@@ -2868,6 +3032,28 @@ class TestJudgeExpectedSecrets:
             == 'step \'s\' (1/1) failed: json $.session.active equals: expected "true", got "<redacted>"'
         )
         assert evaluation.details["steps"][0]["body"] == '{"session":"<redacted>","ready":true}'
+
+    @pytest.mark.parametrize(
+        ("path", "body"),
+        [
+            ("$.pairs[0][1]", {"pairs": [["password", "other"]], "hint": "expected pw-wr1tt3n-s3cr3t"}),
+            ("$.env[0].value", {"env": [{"name": "DB_PASSWORD", "value": 7}], "hint": "pw-wr1tt3n-s3cr3t"}),
+        ],
+    )
+    async def test_an_expected_secret_the_answers_naming_makes_one_is_hidden(self, run, respx_mock, path, body):
+        # No name in the path says secret; the answer's own pair (or naming member) does: the failure hid what it
+        # expected, but the answer quoting it elsewhere showed it, and so did the definition.
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=body))
+        check = definition([{"name": "s", "expect": {"json": [{"path": path, "equals": "pw-wr1tt3n-s3cr3t"}]}}])
+        evaluation = await run(check)
+        assert evaluation.verdict == "fail"
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert load(check).definition()["steps"][0]["expect"]["json"][0]["equals"] == "<redacted>"
+
+    def test_an_expected_value_where_no_secret_may_stand_is_shown_in_the_definition(self):
+        expect = {"json": [{"path": "$.items[0].id", "equals": "sku-1"}, {"path": "$.pairs[0][1]", "equals": True}]}
+        shown = load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"]
+        assert [rule["equals"] for rule in shown] == ["sku-1", True]
 
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
