@@ -915,7 +915,7 @@ class PyrraReader:
                 f"no label {label}, which Pyrra writes onto every rule of an SLO whose total selects {matcher} (a "
                 f"same-name SLO in another namespace, or this SLO's rules not loaded here?): add {matcher} to "
                 "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
-                "(indicator.ratio.total.metric)"
+                f"({_spec_total_field(self._sli)})"
             )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -982,6 +982,15 @@ def _burnrate_labels_only(selectors: str, total: str, errors: str) -> None:
                 "burnrate windows would match nothing while the increase rule proved the rules; the burnrate is the "
                 f"SLO's error ratio over every {label}: remove {label} from pyrra.selectors"
             )
+
+
+def _spec_total_field(sli: PyrraSLI) -> str:
+    """The field of the SLO's spec that pyrra.total copies: a latency SLO's spec has no indicator.ratio."""
+    if sli.indicator == "latency":
+        return "indicator.latency.total.metric"
+    if sli.indicator == "ratio" or sli.errors is not None:
+        return "indicator.ratio.total.metric"
+    return "indicator.ratio.total.metric, or indicator.latency.total.metric for a latency SLO"
 
 
 @functools.lru_cache(maxsize=256)

@@ -2721,6 +2721,27 @@ class TestPyrraReaderMeasure:
             "the spec writes it (indicator.ratio.total.metric)"
         ), raised.value
 
+    @pytest.mark.parametrize(
+        ("pyrra", "field"),
+        [
+            ({"indicator": "latency"}, "(indicator.latency.total.metric)"),
+            ({"indicator": "ratio"}, "(indicator.ratio.total.metric)"),
+            ({"errors": 'req_count{job="api", code=~"5.."}'}, "(indicator.ratio.total.metric)"),
+            ({}, "(indicator.ratio.total.metric, or indicator.latency.total.metric for a latency SLO)"),
+        ],
+    )
+    def test_the_lacking_label_error_names_the_specs_field_of_the_slos_indicator(self, pyrra, field):
+        # What to write names the field pyrra.total copies: a latency SLO's spec has no indicator.ratio. Before: every
+        # message named indicator.ratio.total.metric, a field a latency SLO's spec does not have.
+        with pytest.raises(CheckMisconfigured) as raised:
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", service="checkout")], "total": [self.series(10.0)]},
+                total='req_count{job="api"}',
+                **pyrra,
+            )
+        assert str(raised.value).endswith(f"write it as the spec writes it {field}"), raised.value
+
     def test_increase_rules_lacking_a_label_of_the_total_do_not_prove_the_slos_rules(self):
         # Only a same-name SLO over {service="checkout"} records here, without error series: no burnrate. Before: its
         # increase rule proved "the" rules and every window read as zero errors.
