@@ -1003,8 +1003,8 @@ def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
 def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
     """The first (label, value) of `wanted` that `labels` carry with another value, or lack (a label of the empty
     value is no label: Prometheus drops it from a rule's labels as from a series'). But `le` may be lacking: Pyrra
-    gives a latency SLO's success increase rule an le of its own, which its total's `le="+Inf"` (a bucket as the
-    total) overwrites, so which of its rules carry one tells no SLO from another."""
+    writes a bucket total's `le="+Inf"` onto every rule, but a pyrra.total written as the +Inf bucket where the SLO's
+    spec writes the _count (the same events) reads the _count SLO's rules, whose total increase rule has no le."""
     for label, value in wanted:
         if labels.get(label, value if label == "le" else "") != value:
             return label, value

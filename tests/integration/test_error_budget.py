@@ -373,7 +373,9 @@ CHECKS = [
             ("ebr-pyrra-lat-counter", "latency"),
         )
     ),
-    # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
+    # pyrra.total written as the +Inf bucket where the SLO's spec writes the _count, with and without `indicator`: the
+    # rules read are the _count SLO's (no le on its total's increase rule; for the rules Pyrra writes for a +Inf bucket
+    # total, see the ebr-pyrra-*-inf-rules checks).
     *(
         {
             **pyrra_latency_check("lat-stopped", name, indicator=indicator),
@@ -394,6 +396,25 @@ CHECKS = [
             "total": 'ebr_http_request_duration_seconds_bucket{job="ebr-lat-prom3", le="+Inf"}',
         },
     },
+    # Pyrra's own rules of an SLO whose total is the +Inf bucket (as `analyzer import` writes its check): each carries
+    # le="+Inf", the success increase rule's too.
+    *(
+        {
+            **pyrra_latency_check(job, name, metric="ebr_http_request_duration_seconds_bucket", indicator=indicator),
+            "pyrra": {
+                "slo": f"ebr-{job}-inf",
+                "metric": "ebr_http_request_duration_seconds_bucket",
+                "selectors": f'job="ebr-{job}", le="+Inf"',
+                "total": f'ebr_http_request_duration_seconds_bucket{{job="ebr-{job}", le="+Inf"}}',
+                **({} if indicator is None else {"indicator": indicator}),
+            },
+        }
+        for job, name, indicator in (
+            ("lat-stopped", "ebr-pyrra-lat-stopped-inf-rules", "latency"),
+            ("lat-stopped", "ebr-pyrra-lat-stopped-inf-rules-undeclared", None),
+            ("lat-prom3", "ebr-pyrra-lat-prom3-inf-rules-undeclared", None),
+        )
+    ),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1343,6 +1364,29 @@ class TestPyrraLatencyStopped:
         assert slow.verdict is Outcome.FAIL and slow.value == pytest.approx(50, rel=1e-6)
         fast = await evaluate("ebr-pyrra-lat-fast")
         assert fast.verdict is Outcome.PASS and fast.value == 0, fast.reason
+
+
+class TestPyrraInfBucketRules:
+    """A Pyrra SLO whose total is the +Inf bucket, read from the rules Pyrra writes for it (le="+Inf" on every one),
+    is no data while its burnrates record nothing, as the checks over the _count SLO's rules are."""
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "ebr-pyrra-lat-stopped-inf-rules",
+            "ebr-pyrra-lat-stopped-inf-rules-undeclared",
+            "ebr-pyrra-lat-prom3-inf-rules-undeclared",
+        ],
+    )
+    async def test_a_latency_slo_without_burnrates_is_no_data(self, evaluate, name):
+        # The fixtures of ebr-pyrra-lat-*-inf* read a _count SLO's rules (no le on the total's increase rule), which
+        # Pyrra writes for no SLO whose total is the +Inf bucket: these read the rules it writes, each with le="+Inf"
+        # (the total's matcher: not another SLO's), and hold the verdict: no data, 5% of requests slow.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert windows(result)["5m"]["error_ratio"] is None, note
+        assert note.startswith("no data (no ebr_http_request_duration_seconds_bucket:burnrate5m{"), note
 
 
 class TestPyrraRatioOnCount:

@@ -2774,8 +2774,9 @@ class TestPyrraReaderMeasure:
         assert window.error_ratio == 0.0, window.note
 
     def test_a_bucket_totals_le_may_be_lacking_but_not_another_value(self):
-        # pyrra.total the +Inf bucket: Pyrra gives the success increase rule an le of its own, so a rule without one
-        # is still the SLO's; another le than +Inf on every rule found is not.
+        # pyrra.total the +Inf bucket where the SLO's spec writes the _count (the same events): the rules read are the
+        # _count SLO's, whose total increase rule has no le, and still the SLO's; another le than +Inf on every rule
+        # found is not.
         answers = {
             "total": [self.series(10.0)],
             "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api")],
@@ -2786,6 +2787,18 @@ class TestPyrraReaderMeasure:
         answers["rules"] = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")]
         with pytest.raises(CheckMisconfigured, match=re.escape('its le="0.5" is not pyrra.total\'s le="+Inf"')):
             self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+
+    def test_the_rules_pyrra_writes_for_a_bucket_total_are_the_slos(self):
+        # An SLO whose spec's total is the +Inf bucket: Pyrra writes le="+Inf" (the total's matcher) onto every rule,
+        # the success increase rule's too, whose threshold's le it overwrites.
+        rules = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="+Inf")]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules},
+            total='req_bucket{job="api", le="+Inf"}',
+            indicator="latency",
+        )
+        assert window.error_ratio is None and "indicator: latency, a Pyrra latency SLO" in window.note, window.note
 
     def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
         # The existing rule for a contradicted label: a value where the total's matcher asks for none.
