@@ -935,6 +935,16 @@ class PyrraReader:
             self._sli.indicator == "ratio" and (told is None or told < 0)
         ):
             return absent
+        elif told is not None and told > 0 and (le := dict(_equalities(queries["total"])).get("le")) is not None:
+            # Pyrra writes a bucket total's le onto every rule of its SLO, a ratio SLO's too, and the success increase
+            # rule's, whose own le it overwrites: the le found may be the total's, which tells neither.
+            why = (
+                f"{'indicator: ratio, but ' if self._sli.indicator == 'ratio' else ''}an increase rule of the SLO has "
+                f'an le, which may be pyrra.total\'s le="{escape_promql_string(le, chr(34))}": Pyrra writes a bucket '
+                "total's le onto every rule of its SLO, a ratio SLO's too, so a ratio SLO (zero errors) cannot be told "
+                f"from {stopped}, or whose success bucket matches no series; set pyrra.errors (the SLO's "
+                "indicator.ratio.errors.metric) if it is a ratio SLO"
+            )
         elif self._sli.indicator == "ratio":
             why = f"indicator: ratio, but its success increase rule has an le: {stopped}; set indicator: latency"
         elif told is None:

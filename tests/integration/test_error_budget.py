@@ -1388,6 +1388,18 @@ class TestPyrraInfBucketRules:
         assert windows(result)["5m"]["error_ratio"] is None, note
         assert note.startswith("no data (no ebr_http_request_duration_seconds_bucket:burnrate5m{"), note
 
+    @pytest.mark.parametrize(
+        "name", ["ebr-pyrra-lat-stopped-inf-rules-undeclared", "ebr-pyrra-lat-prom3-inf-rules-undeclared"]
+    )
+    async def test_the_totals_le_on_every_rule_is_not_read_as_a_success_rules(self, evaluate, name):
+        # Every rule carries the total's le="+Inf", a ratio SLO's too: the note says what a ratio SLO writes. Before:
+        # "its success increase rule has an le ... its rule group stopped", also for ebr-lat-prom3-inf, whose burnrate
+        # group runs and records nothing (its success bucket matches no series).
+        result = await evaluate(name)
+        note = windows(result)["5m"]["note"]
+        assert 'an increase rule of the SLO has an le, which may be pyrra.total\'s le="+Inf"' in note, note
+        assert "or whose success bucket matches no series; set pyrra.errors" in note, note
+
 
 class TestPyrraRatioOnCount:
     """A Pyrra SLO whose total is a _count, checked without pyrra.errors nor pyrra.indicator, is told by its
@@ -1401,13 +1413,19 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert windows(result)["5m"]["error_ratio"] == 0
 
-    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped-undeclared", "ebr-pyrra-lat-stopped-inf-undeclared"])
-    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name):
+    @pytest.mark.parametrize(
+        ("name", "said"),
+        [
+            ("ebr-pyrra-lat-stopped-undeclared", "its success increase rule has an le"),
+            ("ebr-pyrra-lat-stopped-inf-undeclared", "an increase rule of the SLO has an le, which may be pyrra.total"),
+        ],
+    )
+    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name, said):
         # ebr-pyrra-lat-stopped-inf-undeclared, whose total is the +Inf bucket. Before: read as a ratio SLO, every
         # window zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert "its success increase rule has an le" in windows(result)["5m"]["note"]
+        assert said in windows(result)["5m"]["note"]
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-prom3-undeclared", "ebr-pyrra-lat-prom3-inf-undeclared"])
     async def test_a_latency_slo_whose_success_matches_nothing_is_no_data(self, evaluate, name):

@@ -2800,6 +2800,27 @@ class TestPyrraReaderMeasure:
         )
         assert window.error_ratio is None and "indicator: latency, a Pyrra latency SLO" in window.note, window.note
 
+    @pytest.mark.parametrize("indicator", [None, "ratio"])
+    def test_a_bucket_totals_le_on_the_increase_rule_tells_no_latency_slo(self, indicator):
+        # Pyrra writes pyrra.total's le="+Inf" onto every rule of the SLO, a ratio SLO's too: the le found is no
+        # success rule's. Still no data (a latency SLO's burnrate group may have stopped), but the note says so and
+        # what a ratio SLO writes. Before: "its success increase rule has an le", and with indicator: ratio, "set
+        # indicator: latency", for a ratio SLO whose clean windows were then no data at every evaluation.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="+Inf")],
+                "latency_rule": [self.series(1.0)],
+            },
+            total='req_bucket{job="api", le="+Inf"}',
+            **({} if indicator is None else {"indicator": indicator}),
+        )
+        assert window.error_ratio is None, window.note
+        assert 'an increase rule of the SLO has an le, which may be pyrra.total\'s le="+Inf"' in window.note
+        assert "set pyrra.errors (the SLO's indicator.ratio.errors.metric) if it is a ratio SLO" in window.note
+        assert "set indicator: latency" not in window.note, window.note
+
     def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
         # The existing rule for a contradicted label: a value where the total's matcher asks for none.
         with pytest.raises(CheckMisconfigured, match=re.escape('its handler="/x" is not pyrra.total\'s handler=""')):
