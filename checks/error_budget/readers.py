@@ -637,6 +637,8 @@ class PyrraReader:
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
         if sli.total is not None and sli.errors is not None:
             _burnrate_labels_only(sli.selectors, sli.total, sli.errors)
+        if sli.total is not None:
+            _selectors_agree(sli.selectors, sli.total)
         self._period_rule = f"increase{prometheus_duration(period_s)}"
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
         # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
@@ -1001,6 +1003,22 @@ def _spec_total_field(sli: PyrraSLI) -> str:
     if sli.indicator == "ratio" or sli.errors is not None:
         return "indicator.ratio.total.metric"
     return "indicator.ratio.total.metric, or indicator.latency.total.metric for a latency SLO"
+
+
+def _selectors_agree(selectors: str, total: str) -> None:
+    """ValueError when pyrra.selectors gives a label of pyrra.total's equality matchers another value: Pyrra writes the
+    total's onto every rule of the SLO, so the selectors match none of its series (another SLO's, or none)."""
+    own = {label: value for label, op, value in vector_selectors(total)[0].matchers if op == "="}
+    for label, op, value in vector_selectors("{" + selectors + "}")[0].matchers:
+        # A param's value is known only at the rollout: the evaluation compares what it renders (see _own_slo).
+        if op != "=" or label not in own or value == own[label] or "{{" in value + own[label]:
+            continue
+        wanted = f'{label}="{escape_promql_string(own[label], chr(34))}"'
+        raise ValueError(
+            f'pyrra.selectors: {label}="{escape_promql_string(value, chr(34))}" is not pyrra.total\'s {wanted}: Pyrra '
+            "writes the total's equality matchers onto every rule of the SLO, so these selectors match none of its "
+            f"series (another SLO's, or none); write {wanted}"
+        )
 
 
 @functools.lru_cache(maxsize=256)

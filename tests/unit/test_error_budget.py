@@ -2378,6 +2378,34 @@ class TestRecordedTotals:
         make(period="28d", pyrra={**self.PYRRA_ERRORS["pyrra"], "selectors": selectors})
         make(period="28d", pyrra={**self.PYRRA_TOTAL["pyrra"], "selectors": 'code="500"'})
 
+    @pytest.mark.parametrize(
+        ("selectors", "said"),
+        [
+            ('job="web"', 'pyrra.selectors: job="web" is not pyrra.total\'s job="api"'),
+            ('code="", job=""', 'pyrra.selectors: job="" is not pyrra.total\'s job="api"'),
+        ],
+    )
+    def test_a_selector_contradicting_the_totals_equality_matcher_is_refused(self, selectors, said):
+        # Pyrra writes pyrra.total's job="api" onto every rule of the SLO: job="web" matches another SLO's series or
+        # none. Before: accepted, then every evaluation an error that said to add job="api" to pyrra.selectors
+        # (which then matched nothing).
+        pyrra = {**self.PYRRA_TOTAL["pyrra"], "total": 'req_total{job="api"}', "selectors": selectors}
+        with pytest.raises(ValueError, match=re.escape(said)) as raised:
+            make(period="28d", pyrra=pyrra)
+        assert (
+            "onto every rule of the SLO, so these selectors match none of its series (another SLO's, or none); "
+            'write job="api"' in str(raised.value)
+        ), raised.value
+
+    @pytest.mark.parametrize("selectors", ['job="api"', 'job=~"web"', 'job="{{ job }}"', 'team="web"'])
+    def test_a_selector_the_totals_equality_matchers_allow_is_kept(self, selectors):
+        # The same value, a regex (not compared), a param (its value unknown until the rollout), another label.
+        make(
+            period="28d",
+            params={"job": {"type": "label_value", "required": True}},
+            pyrra={**self.PYRRA_TOTAL["pyrra"], "total": 'req_total{job="api"}', "selectors": selectors},
+        )
+
     @pytest.mark.parametrize("sli", [PYRRA_TOTAL, PYRRA_ERRORS])
     def test_the_increase_rules_read_for_their_labels_are_the_probes_own(self, sli):
         # Each window reads the increase rules for the labels that tell the SLO's rules from a same-name SLO's: the
