@@ -2849,6 +2849,22 @@ class TestPyrraReaderMeasure:
         assert "set pyrra.errors (the SLO's indicator.ratio.errors.metric) if it is a ratio SLO" in window.note
         assert "set indicator: latency" not in window.note, window.note
 
+    def test_a_count_totals_le_on_the_increase_rule_is_the_success_rules(self):
+        # pyrra.total a _count has no le: one on an increase rule is the success bucket's, a latency SLO's.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")],
+                "latency_rule": [self.series(1.0)],
+            },
+            total='req_count{job="api"}',
+        )
+        assert window.error_ratio is None, window.note
+        assert "series although pyrra.total counts traffic: its success increase rule has an le: a Pyrra latency" in (
+            window.note
+        ), window.note
+
     def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
         # The existing rule for a contradicted label: a value where the total's matcher asks for none.
         with pytest.raises(CheckMisconfigured, match=re.escape('its handler="/x" is not pyrra.total\'s handler=""')):
