@@ -637,6 +637,8 @@ class PyrraReader:
         self._errors = None if sli.errors is None else _total_selector_template(sli.errors, params, "pyrra.errors")
         if sli.total is not None and sli.errors is not None:
             _burnrate_labels_only(sli.selectors, sli.total, sli.errors)
+        if sli.total is not None:
+            _selectors_agree(sli.selectors, sli.total)
         self._period_rule = f"increase{prometheus_duration(period_s)}"
         # The histogram's buckets beside a _count total (a bucket total is one itself): a latency SLO's total has them.
         # `indicator: ratio` is asked too: a latency SLO declared one would read its stopped burnrates as zero errors.
@@ -915,7 +917,7 @@ class PyrraReader:
                 f"no label {label}, which Pyrra writes onto every rule of an SLO whose total selects {matcher} (a "
                 f"same-name SLO in another namespace, or this SLO's rules not loaded here?): add {matcher} to "
                 "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
-                "(indicator.ratio.total.metric)"
+                f"({_spec_total_field(self._sli)})"
             )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -935,6 +937,16 @@ class PyrraReader:
             self._sli.indicator == "ratio" and (told is None or told < 0)
         ):
             return absent
+        elif told is not None and told > 0 and (le := dict(_equalities(queries["total"])).get("le")) is not None:
+            # Pyrra writes a bucket total's le onto every rule of its SLO, a ratio SLO's too, and the success increase
+            # rule's, whose own le it overwrites: the le found may be the total's, which tells neither.
+            why = (
+                f"{'indicator: ratio, but ' if self._sli.indicator == 'ratio' else ''}an increase rule of the SLO has "
+                f'an le, which may be pyrra.total\'s le="{escape_promql_string(le, chr(34))}": Pyrra writes a bucket '
+                "total's le onto every rule of its SLO, a ratio SLO's too, so a ratio SLO (zero errors) cannot be told "
+                f"from {stopped}, or whose success bucket matches no series; set pyrra.errors (the SLO's "
+                "indicator.ratio.errors.metric) if it is a ratio SLO"
+            )
         elif self._sli.indicator == "ratio":
             why = f"indicator: ratio, but its success increase rule has an le: {stopped}; set indicator: latency"
         elif told is None:
@@ -984,6 +996,31 @@ def _burnrate_labels_only(selectors: str, total: str, errors: str) -> None:
             )
 
 
+def _spec_total_field(sli: PyrraSLI) -> str:
+    """The field of the SLO's spec that pyrra.total copies: a latency SLO's spec has no indicator.ratio."""
+    if sli.indicator == "latency":
+        return "indicator.latency.total.metric"
+    if sli.indicator == "ratio" or sli.errors is not None:
+        return "indicator.ratio.total.metric"
+    return "indicator.ratio.total.metric, or indicator.latency.total.metric for a latency SLO"
+
+
+def _selectors_agree(selectors: str, total: str) -> None:
+    """ValueError when pyrra.selectors gives a label of pyrra.total's equality matchers another value: Pyrra writes the
+    total's onto every rule of the SLO, so the selectors match none of its series (another SLO's, or none)."""
+    own = {label: value for label, op, value in vector_selectors(total)[0].matchers if op == "="}
+    for label, op, value in vector_selectors("{" + selectors + "}")[0].matchers:
+        # A param's value is known only at the rollout: the evaluation compares what it renders (see _own_slo).
+        if op != "=" or label not in own or value == own[label] or "{{" in value + own[label]:
+            continue
+        wanted = f'{label}="{escape_promql_string(own[label], chr(34))}"'
+        raise ValueError(
+            f'pyrra.selectors: {label}="{escape_promql_string(value, chr(34))}" is not pyrra.total\'s {wanted}: Pyrra '
+            "writes the total's equality matchers onto every rule of the SLO, so these selectors match none of its "
+            f"series (another SLO's, or none); write {wanted}"
+        )
+
+
 @functools.lru_cache(maxsize=256)
 def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
     """The equality matchers (label, value) of the selector a window's pyrra.total query reads, kept per query: every
@@ -994,8 +1031,8 @@ def _equalities(total_query: str) -> tuple[tuple[str, str], ...]:
 def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
     """The first (label, value) of `wanted` that `labels` carry with another value, or lack (a label of the empty
     value is no label: Prometheus drops it from a rule's labels as from a series'). But `le` may be lacking: Pyrra
-    gives a latency SLO's success increase rule an le of its own, which its total's `le="+Inf"` (a bucket as the
-    total) overwrites, so which of its rules carry one tells no SLO from another."""
+    writes a bucket total's `le="+Inf"` onto every rule, but a pyrra.total written as the +Inf bucket where the SLO's
+    spec writes the _count (the same events) reads the _count SLO's rules, whose total increase rule has no le."""
     for label, value in wanted:
         if labels.get(label, value if label == "le" else "") != value:
             return label, value

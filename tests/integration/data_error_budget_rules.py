@@ -31,6 +31,10 @@ of Pyrra's slo/rules_test.go "http-latency" case (burnrate and increase groups):
                    --enable-prometheus3-migration (slo/prometheus3.go): its success selector matches no series, so its
                    burnrates and its success increase rule record nothing, its total increase rule (no `le`) records.
 
+`ebr-lat-stopped-inf` and `ebr-lat-prom3-inf` are the Pyrra latency SLOs over ebr-lat-stopped's and ebr-lat-prom3's
+histograms whose total is the `+Inf` bucket: every rule carries `le="+Inf"` (the total's equality matcher), the
+success increase rule's too, so it records the series of the total's rule; ebr-lat-stopped-inf has no burnrate group.
+
 `ebr_rpc_duration_seconds_count{job="ebr-cnt-clean", code="200"}` (a histogram's `_count` alone) every 60 s from A-7h to
 A+1h, 10 req/s, for a Pyrra ratio SLO `ebr-cnt-clean` (99.9%, 28d; errors with `code=~"5.."`, which has no series):
 its burnrate rules record nothing, its increase rule (no `le`) records the total.
@@ -99,6 +103,8 @@ LATENCY_PERFORMANCE = frozenset({"lat-perf-stopped"})
 # {job: (the bound the histogram writes, the le the SLO's success names)}: 0.5 both unless said here.
 LATENCY_BOUNDS = {"lat-prom3": ("1.0", "1")}
 LATENCY_STOPPED = frozenset({"lat-stopped"})
+# Latency jobs that also have a Pyrra SLO ebr-<job>-inf whose total is the histogram's +Inf bucket.
+LATENCY_INF = ("lat-stopped", "lat-prom3")
 # Latency jobs whose total is another metric than the histogram's _count: {job: (the rules' name for it, the total)}.
 SPLIT_TOTALS = {
     "lat-split": ("ebr_rpc_summary_seconds", "ebr_rpc_summary_seconds_count"),
@@ -284,6 +290,31 @@ def pyrra_latency_rules(job: str) -> str:
     )
 
 
+def pyrra_latency_inf_rules(job: str) -> str:
+    """Pyrra's rule groups for latency SLO ebr-<job>-inf over ebr-<job>'s histogram, whose total is its +Inf bucket, as
+    slo/rules.go writes them: every equality matcher of the total, `le` too, is a label of every rule, so the success
+    increase rule's le is overwritten with +Inf and it records the very series of the total's rule (Prometheus keeps
+    the first rule's sample of a timestamp and refuses the second's)."""
+    slo, histogram = f"ebr-{job}-inf", "ebr_http_request_duration_seconds"
+    le = LATENCY_BOUNDS.get(job, ("0.5", "0.5"))[1]
+    total = f'{histogram}_bucket{{job="ebr-{job}",le="+Inf"}}'
+    success = f'{histogram}_bucket{{job="ebr-{job}",le="{le}"}}'
+    labels = f"    labels:\n      job: ebr-{job}\n      le: '+Inf'\n      slo: {slo}\n"
+    out = "" if job in LATENCY_STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in () if job in LATENCY_STOPPED else PYRRA_WINDOWS:
+        # BurnrateName trims _total and _count, not _bucket.
+        out += (
+            f"  - record: {histogram}_bucket:burnrate{window}\n"
+            f"    expr: (sum(rate({total}[{window}])) - sum(rate({success}[{window}])))"
+            f" / sum(rate({total}[{window}]))\n" + labels
+        )
+    return out + (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({total}[4w]))\n{labels}"
+        f"  - record: {histogram}:increase4w\n    expr: sum(increase({success}[4w]))\n{labels}"
+    )
+
+
 def pyrra_latency_performance_rules(job: str) -> str:
     """Pyrra's `-short` rule file for latency SLO ebr-<job> with `performanceOverAccuracy: true` and its burnrate group
     stopped, as slo/rules.go (increaseRuleLatency) writes its 5m increase rules: the total's without le, the success
@@ -438,6 +469,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
         for job in LATENCY_JOBS
     )
     text += pyrra_count_ratio_rules()
+    text += "".join(pyrra_latency_inf_rules(job) for job in LATENCY_INF)
     text += "".join(
         pyrra_performance_rules(job, generic=generic) for job in PERFORMANCE_JOBS for generic in (True, False)
     )

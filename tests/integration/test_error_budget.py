@@ -373,7 +373,9 @@ CHECKS = [
             ("ebr-pyrra-lat-counter", "latency"),
         )
     ),
-    # Pyrra's +Inf bucket as the total (no _count), with and without `indicator`.
+    # pyrra.total written as the +Inf bucket where the SLO's spec writes the _count, with and without `indicator`: the
+    # rules read are the _count SLO's (no le on its total's increase rule; for the rules Pyrra writes for a +Inf bucket
+    # total, see the ebr-pyrra-*-inf-rules checks).
     *(
         {
             **pyrra_latency_check("lat-stopped", name, indicator=indicator),
@@ -394,6 +396,25 @@ CHECKS = [
             "total": 'ebr_http_request_duration_seconds_bucket{job="ebr-lat-prom3", le="+Inf"}',
         },
     },
+    # Pyrra's own rules of an SLO whose total is the +Inf bucket (as `analyzer import` writes its check): each carries
+    # le="+Inf", the success increase rule's too.
+    *(
+        {
+            **pyrra_latency_check(job, name, metric="ebr_http_request_duration_seconds_bucket", indicator=indicator),
+            "pyrra": {
+                "slo": f"ebr-{job}-inf",
+                "metric": "ebr_http_request_duration_seconds_bucket",
+                "selectors": f'job="ebr-{job}", le="+Inf"',
+                "total": f'ebr_http_request_duration_seconds_bucket{{job="ebr-{job}", le="+Inf"}}',
+                **({} if indicator is None else {"indicator": indicator}),
+            },
+        }
+        for job, name, indicator in (
+            ("lat-stopped", "ebr-pyrra-lat-stopped-inf-rules", "latency"),
+            ("lat-stopped", "ebr-pyrra-lat-stopped-inf-rules-undeclared", None),
+            ("lat-prom3", "ebr-pyrra-lat-prom3-inf-rules-undeclared", None),
+        )
+    ),
     sloth_check("stopped", name="ebr-sloth-stopped-no-data-pass", no_data="pass"),
     # The SLO's rules are for 30d (slo:time_period:days 30): Sloth records no ratio_rate4w.
     sloth_check("clean", name="ebr-sloth-clean-28d-gate", period="28d", min_budget_remaining=0),
@@ -1345,6 +1366,41 @@ class TestPyrraLatencyStopped:
         assert fast.verdict is Outcome.PASS and fast.value == 0, fast.reason
 
 
+class TestPyrraInfBucketRules:
+    """A Pyrra SLO whose total is the +Inf bucket, read from the rules Pyrra writes for it (le="+Inf" on every one),
+    is no data while its burnrates record nothing, as the checks over the _count SLO's rules are."""
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "ebr-pyrra-lat-stopped-inf-rules",
+            "ebr-pyrra-lat-stopped-inf-rules-undeclared",
+            "ebr-pyrra-lat-prom3-inf-rules-undeclared",
+        ],
+    )
+    async def test_a_latency_slo_without_burnrates_is_no_data(self, evaluate, name):
+        # The fixtures of ebr-pyrra-lat-*-inf* read a _count SLO's rules (no le on the total's increase rule), which
+        # Pyrra writes for no SLO whose total is the +Inf bucket: these read the rules it writes, each with le="+Inf"
+        # (the total's matcher: not another SLO's), and hold the verdict: no data, 5% of requests slow.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert windows(result)["5m"]["error_ratio"] is None, note
+        assert note.startswith("no data (no ebr_http_request_duration_seconds_bucket:burnrate5m{"), note
+
+    @pytest.mark.parametrize(
+        "name", ["ebr-pyrra-lat-stopped-inf-rules-undeclared", "ebr-pyrra-lat-prom3-inf-rules-undeclared"]
+    )
+    async def test_the_totals_le_on_every_rule_is_not_read_as_a_success_rules(self, evaluate, name):
+        # Every rule carries the total's le="+Inf", a ratio SLO's too: the note says what a ratio SLO writes. Before:
+        # "its success increase rule has an le ... its rule group stopped", also for ebr-lat-prom3-inf, whose burnrate
+        # group runs and records nothing (its success bucket matches no series).
+        result = await evaluate(name)
+        note = windows(result)["5m"]["note"]
+        assert 'an increase rule of the SLO has an le, which may be pyrra.total\'s le="+Inf"' in note, note
+        assert "or whose success bucket matches no series; set pyrra.errors" in note, note
+
+
 class TestPyrraRatioOnCount:
     """A Pyrra SLO whose total is a _count, checked without pyrra.errors nor pyrra.indicator, is told by its
     increase rule: a ratio SLO's has no le, so its service without error series records no burnrate, zero errors;
@@ -1357,13 +1413,19 @@ class TestPyrraRatioOnCount:
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert windows(result)["5m"]["error_ratio"] == 0
 
-    @pytest.mark.parametrize("name", ["ebr-pyrra-lat-stopped-undeclared", "ebr-pyrra-lat-stopped-inf-undeclared"])
-    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name):
+    @pytest.mark.parametrize(
+        ("name", "said"),
+        [
+            ("ebr-pyrra-lat-stopped-undeclared", "its success increase rule has an le"),
+            ("ebr-pyrra-lat-stopped-inf-undeclared", "an increase rule of the SLO has an le, which may be pyrra.total"),
+        ],
+    )
+    async def test_a_latency_slo_is_told_by_its_le(self, evaluate, name, said):
         # ebr-pyrra-lat-stopped-inf-undeclared, whose total is the +Inf bucket. Before: read as a ratio SLO, every
         # window zero errors, a pass while 5% of requests were slow (50x) and the burnrate group stopped.
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert "its success increase rule has an le" in windows(result)["5m"]["note"]
+        assert said in windows(result)["5m"]["note"]
 
     @pytest.mark.parametrize("name", ["ebr-pyrra-lat-prom3-undeclared", "ebr-pyrra-lat-prom3-inf-undeclared"])
     async def test_a_latency_slo_whose_success_matches_nothing_is_no_data(self, evaluate, name):

@@ -2378,6 +2378,34 @@ class TestRecordedTotals:
         make(period="28d", pyrra={**self.PYRRA_ERRORS["pyrra"], "selectors": selectors})
         make(period="28d", pyrra={**self.PYRRA_TOTAL["pyrra"], "selectors": 'code="500"'})
 
+    @pytest.mark.parametrize(
+        ("selectors", "said"),
+        [
+            ('job="web"', 'pyrra.selectors: job="web" is not pyrra.total\'s job="api"'),
+            ('code="", job=""', 'pyrra.selectors: job="" is not pyrra.total\'s job="api"'),
+        ],
+    )
+    def test_a_selector_contradicting_the_totals_equality_matcher_is_refused(self, selectors, said):
+        # Pyrra writes pyrra.total's job="api" onto every rule of the SLO: job="web" matches another SLO's series or
+        # none. Before: accepted, then every evaluation an error that said to add job="api" to pyrra.selectors
+        # (which then matched nothing).
+        pyrra = {**self.PYRRA_TOTAL["pyrra"], "total": 'req_total{job="api"}', "selectors": selectors}
+        with pytest.raises(ValueError, match=re.escape(said)) as raised:
+            make(period="28d", pyrra=pyrra)
+        assert (
+            "onto every rule of the SLO, so these selectors match none of its series (another SLO's, or none); "
+            'write job="api"' in str(raised.value)
+        ), raised.value
+
+    @pytest.mark.parametrize("selectors", ['job="api"', 'job=~"web"', 'job="{{ job }}"', 'team="web"'])
+    def test_a_selector_the_totals_equality_matchers_allow_is_kept(self, selectors):
+        # The same value, a regex (not compared), a param (its value unknown until the rollout), another label.
+        make(
+            period="28d",
+            params={"job": {"type": "label_value", "required": True}},
+            pyrra={**self.PYRRA_TOTAL["pyrra"], "total": 'req_total{job="api"}', "selectors": selectors},
+        )
+
     @pytest.mark.parametrize("sli", [PYRRA_TOTAL, PYRRA_ERRORS])
     def test_the_increase_rules_read_for_their_labels_are_the_probes_own(self, sli):
         # Each window reads the increase rules for the labels that tell the SLO's rules from a same-name SLO's: the
@@ -2721,6 +2749,27 @@ class TestPyrraReaderMeasure:
             "the spec writes it (indicator.ratio.total.metric)"
         ), raised.value
 
+    @pytest.mark.parametrize(
+        ("pyrra", "field"),
+        [
+            ({"indicator": "latency"}, "(indicator.latency.total.metric)"),
+            ({"indicator": "ratio"}, "(indicator.ratio.total.metric)"),
+            ({"errors": 'req_count{job="api", code=~"5.."}'}, "(indicator.ratio.total.metric)"),
+            ({}, "(indicator.ratio.total.metric, or indicator.latency.total.metric for a latency SLO)"),
+        ],
+    )
+    def test_the_lacking_label_error_names_the_specs_field_of_the_slos_indicator(self, pyrra, field):
+        # What to write names the field pyrra.total copies: a latency SLO's spec has no indicator.ratio. Before: every
+        # message named indicator.ratio.total.metric, a field a latency SLO's spec does not have.
+        with pytest.raises(CheckMisconfigured) as raised:
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", service="checkout")], "total": [self.series(10.0)]},
+                total='req_count{job="api"}',
+                **pyrra,
+            )
+        assert str(raised.value).endswith(f"write it as the spec writes it {field}"), raised.value
+
     def test_increase_rules_lacking_a_label_of_the_total_do_not_prove_the_slos_rules(self):
         # Only a same-name SLO over {service="checkout"} records here, without error series: no burnrate. Before: its
         # increase rule proved "the" rules and every window read as zero errors.
@@ -2753,8 +2802,9 @@ class TestPyrraReaderMeasure:
         assert window.error_ratio == 0.0, window.note
 
     def test_a_bucket_totals_le_may_be_lacking_but_not_another_value(self):
-        # pyrra.total the +Inf bucket: Pyrra gives the success increase rule an le of its own, so a rule without one
-        # is still the SLO's; another le than +Inf on every rule found is not.
+        # pyrra.total the +Inf bucket where the SLO's spec writes the _count (the same events): the rules read are the
+        # _count SLO's, whose total increase rule has no le, and still the SLO's; another le than +Inf on every rule
+        # found is not.
         answers = {
             "total": [self.series(10.0)],
             "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api")],
@@ -2765,6 +2815,55 @@ class TestPyrraReaderMeasure:
         answers["rules"] = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")]
         with pytest.raises(CheckMisconfigured, match=re.escape('its le="0.5" is not pyrra.total\'s le="+Inf"')):
             self.measure("1h", answers, total='req_bucket{job="api", le="+Inf"}', indicator="ratio")
+
+    def test_the_rules_pyrra_writes_for_a_bucket_total_are_the_slos(self):
+        # An SLO whose spec's total is the +Inf bucket: Pyrra writes le="+Inf" (the total's matcher) onto every rule,
+        # the success increase rule's too, whose threshold's le it overwrites.
+        rules = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="+Inf")]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules},
+            total='req_bucket{job="api", le="+Inf"}',
+            indicator="latency",
+        )
+        assert window.error_ratio is None and "indicator: latency, a Pyrra latency SLO" in window.note, window.note
+
+    @pytest.mark.parametrize("indicator", [None, "ratio"])
+    def test_a_bucket_totals_le_on_the_increase_rule_tells_no_latency_slo(self, indicator):
+        # Pyrra writes pyrra.total's le="+Inf" onto every rule of the SLO, a ratio SLO's too: the le found is no
+        # success rule's. Still no data (a latency SLO's burnrate group may have stopped), but the note says so and
+        # what a ratio SLO writes. Before: "its success increase rule has an le", and with indicator: ratio, "set
+        # indicator: latency", for a ratio SLO whose clean windows were then no data at every evaluation.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="+Inf")],
+                "latency_rule": [self.series(1.0)],
+            },
+            total='req_bucket{job="api", le="+Inf"}',
+            **({} if indicator is None else {"indicator": indicator}),
+        )
+        assert window.error_ratio is None, window.note
+        assert 'an increase rule of the SLO has an le, which may be pyrra.total\'s le="+Inf"' in window.note
+        assert "set pyrra.errors (the SLO's indicator.ratio.errors.metric) if it is a ratio SLO" in window.note
+        assert "set indicator: latency" not in window.note, window.note
+
+    def test_a_count_totals_le_on_the_increase_rule_is_the_success_rules(self):
+        # pyrra.total a _count has no le: one on an increase rule is the success bucket's, a latency SLO's.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")],
+                "latency_rule": [self.series(1.0)],
+            },
+            total='req_count{job="api"}',
+        )
+        assert window.error_ratio is None, window.note
+        assert "series although pyrra.total counts traffic: its success increase rule has an le: a Pyrra latency" in (
+            window.note
+        ), window.note
 
     def test_a_series_carrying_the_empty_matchers_label_is_another_slos(self):
         # The existing rule for a contradicted label: a value where the total's matcher asks for none.
