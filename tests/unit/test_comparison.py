@@ -378,6 +378,17 @@ class TestEquality:
         assert Condition("==", (9007199254740992.0,)) != Condition.parse("== 9007199254740993")
 
 
+class TestEqualityWithOtherThings:
+    """A condition is unequal to anything that is no condition, its own text included, and raises nothing."""
+
+    @pytest.mark.parametrize("other", ["< 1", None, 1.0, ("<", (1.0,))])
+    def test_unequal(self, other):
+        # Without the isinstance guard, `other._exact()` raised AttributeError out of `==`.
+        assert Condition.parse("< 1") != other
+        # A search of a list compares with each item in turn.
+        assert Condition.parse("< 1") in [other, Condition("<", (1.0,))]
+
+
 class _Holder(BaseModel):
     condition: ConditionField
 

@@ -1054,6 +1054,22 @@ class TestHopSecrets:
         assert shown == "http://login.shop.svc/cb?page=2#access_token=<redacted>&state=x"
 
 
+class TestHopUserInfoBeforeADoubleSlash:
+    """The user info of a hop URL urllib cannot read is found before a `//` its path holds too."""
+
+    def test_user_info(self):
+        # Read after the last `//`, the authority was the path's `a`: no user info, the password left shown.
+        assert _user_info("http://u:pw@[bad//a") == "u:pw"
+
+    async def test_a_redirect_hides_it(self, run, respx_mock):
+        location = "http://svc-user:HOP-PW-12@[bad//next"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "HOP-PW-12" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["response_headers"]["location"].endswith("@[bad//next")
+
+
 class TestCapturedSecrets:
     """Captured values are secret by default: hidden wherever the check placed them and wherever they show up
     in text; a capture may opt out."""

@@ -1774,6 +1774,29 @@ class TestMannWhitneyEdges:
         assert judged.details["significant"] is False
 
 
+class TestMannWhitneyRoundingOfTheCanarysValues:
+    """mann_whitney forgives the rounding of differences computed from the canary's values too, not only from the
+    baseline's median: a canary exactly at the tolerance is not beyond it."""
+
+    def test_a_shift_at_the_tolerance_between_large_values_passes(self):
+        # Six in ten canary samples are 1e9 (the baseline's four in ten are 1e9 + 0.1), the rest 1 (1.1): each
+        # variant's pairs differ by the tolerance 0.1, but 1e9 - (1e9 + 0.1) is -0.10000002384185791 in floats.
+        # Forgiving only 1e-9 of the baseline's median 1.1, that noise read as a drop beyond the tolerance: an
+        # interval shown as [-0.1, -0.1] was "too wide", a spurious inconclusive.
+        canary = [1e9 if i * 3 % 5 < 3 else 1.0 for i in range(60)]
+        baseline = [1e9 + 0.1 if i * 3 % 5 < 2 else 1.1 for i in range(60)]
+        judged = judge(
+            "mann_whitney",
+            "higher_is_better",
+            samples=(canary, baseline),
+            max_relative_change=None,
+            max_absolute_change=0.1,
+        )
+        assert judged.details["interval"][0] == -0.10000002384185791
+        assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (1e9, 1.1)
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+
 def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
     """An error ratio that is 0 at every step but one in `every`, where it is `value`: tied samples."""
     return [value if i % every == 0 else 0.0 for i in range(count)]

@@ -238,6 +238,15 @@ class TestCookieExpiryMissingAPart:
         assert cookie_expiry_s(text) is None
 
 
+class TestCookieExpiryTwoMonthNames:
+    """A cookie-date naming two months is read by its first (RFC 6265 5.1.1: the first token of each part counts)."""
+
+    def test_a_later_month_name_is_ignored(self):
+        # Read by the last, `1 Jan 2030 ... (Mar)` expired in March, two months after the browser expires it.
+        assert cookie_expiry_s("1 Jan 2030 00:00:00 GMT (Mar)") == cookie_expiry_s("1 Jan 2030 00:00:00 GMT")
+        assert cookie_expiry_s("Thu, 01 Jan 1970 00:00:00 GMT Dec") == 0
+
+
 class TestCookieExpiryThreeDigitYears:
     """Only a year of two digits' value (0-99) is moved into 1970-2069: 100 is the year 100, before 1601, no time."""
 
