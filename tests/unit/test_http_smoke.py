@@ -3408,6 +3408,21 @@ class TestJudgeCharsetLabels:
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaContentThatIsACharset:
+    """A Content-Type pragma whose content is only `charset=...` names that charset (WHATWG HTML's search for
+    "charset" starts at the content's first character)."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    def test_a_page_in_it_fails_body_not_contains(self):
+        # Searched for from the second character, the charset went unread: the Shift_JIS error page, read as UTF-8,
+        # passed body_not_contains.
+        meta = '<meta http-equiv="Content-Type" content="charset=Shift_JIS">'
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeMetaCharsets:
     """An HTML page whose Content-Type names no charset is read in the one its `<meta>` names, as browsers read it."""
 
