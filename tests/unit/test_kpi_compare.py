@@ -1679,6 +1679,30 @@ class TestProportionPower:
         assert judged.outcome is Outcome.INCONCLUSIVE
 
 
+class TestProportionPowerOfEachVariantsCount:
+    """A proportion's power is that of detecting the effect from the baseline's rate, each variant's variance with its
+    own count: a canary with few requests and fewer errors is not powered by its low rate or the baseline's count."""
+
+    def test_a_small_canary_with_fewer_errors_is_underpowered(self):
+        from checks.kpi_stats import proportion_power
+
+        # 10 errors in 500 against 250 in 5,000: its interval rules out a rise of 3 points, but a test on 500 requests
+        # detects one with power 0.66. From the canary's 2% (less variance) or with the totals swapped, the power
+        # read 0.84 or 0.81, and the step passed.
+        judged = judge(
+            "proportion",
+            canary={"success": 10, "total": 500},
+            baseline={"success": 250, "total": 5000},
+            max_relative_change=None,
+            max_absolute_change=0.03,
+        )
+        assert judged.details["harm_bound"] < judged.threshold
+        assert judged.details["power"] == pytest.approx(proportion_power(0.05, 0.03, 500, 5000, 0.95))
+        assert judged.details["power"] == pytest.approx(0.661, abs=0.001)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (power 0.66")
+
+
 class TestABNoWinner:
     """A/B names no winner (inconclusive) when the difference is within the tolerance or not significant."""
 
@@ -1884,6 +1908,23 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
         assert judged.outcome is Outcome.PASS
         assert judged.details["tolerance_test_z"] < 0
+
+
+class TestMannWhitneyTiesThreshold:
+    """The tie-corrected test stops a pass when it finds the canary worse at the check's confidence, two-sided as the
+    interval is: z above 1.96 at 95%."""
+
+    @pytest.mark.parametrize(
+        ("bursts_in_60", "z", "outcome"), [(3, 1.747, Outcome.PASS), (4, 2.026, Outcome.INCONCLUSIVE)]
+    )
+    def test_the_threshold(self, bursts_in_60, z, outcome):
+        # A canary erring at 3 (or 4) of 60 steps against a baseline at 0: the interval is [0, 0]. One-sided (1.645),
+        # 3 bursts were inconclusive too.
+        canary = [0.025 if i * 7 % 60 < bursts_in_60 else 0.0 for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 60))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.details["tolerance_test_z"] == pytest.approx(z, abs=0.001)
+        assert judged.outcome is outcome, judged.reason
 
 
 class TestRangeSamples:
