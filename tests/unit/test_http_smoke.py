@@ -3423,6 +3423,20 @@ class TestJudgeMetaContentThatIsACharset:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
 
+class TestJudgeMetaContentWithMoreAfterTheCharset:
+    """A pragma's charset label ends at the first space or `;` after it: what follows is not the label."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize("content", ["text/html; charset=Shift_JIS;", "text/html; charset=Shift_JIS; level=1"])
+    def test_a_page_in_it_fails_body_not_contains(self, content):
+        # Read as the text after that `;` ("" or "level=1", no codec), the Shift_JIS error page passed.
+        meta = f'<meta http-equiv="Content-Type" content="{content}">'
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
 class TestJudgeMetaCharsets:
     """An HTML page whose Content-Type names no charset is read in the one its `<meta>` names, as browsers read it."""
 
