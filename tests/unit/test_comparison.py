@@ -98,6 +98,17 @@ class TestParse:
         assert str(raised.value).endswith("(quote it in YAML)")
 
 
+class TestBoundsTheWrongWayRoundNamed:
+    """A range written with its bounds the wrong way round is refused naming the lower bound, then the upper, as
+    written (without a `+`)."""
+
+    @pytest.mark.parametrize("op", ["between", "outside"])
+    def test_the_message(self, op):
+        with pytest.raises(ValueError) as raised:
+            Condition.parse(f"{op} +2.5 and 1")
+        assert str(raised.value) == f"'{op} +2.5 and 1': the lower bound 2.5 is above the upper bound 1"
+
+
 class TestMatches:
     """Values within 1e-9 (relative) of a bound count as equal to it; NaN and Inf never match."""
 
@@ -394,6 +405,20 @@ class TestEquality:
     def test_a_condition_built_from_floats_equals_its_parse(self):
         assert Condition("<", (0.01,)) == Condition.parse("< 0.01")
         assert Condition("==", (9007199254740992.0,)) != Condition.parse("== 9007199254740993")
+
+
+class TestEqualityWithOtherThings:
+    """A condition is unequal to anything that is no condition, its own text included, and raises nothing."""
+
+    @pytest.mark.parametrize("other", ["< 1", None, 1.0, ("<", (1.0,))])
+    def test_unequal(self, other):
+        # Without the isinstance guard, `other._exact()` raised AttributeError out of `==`.
+        assert Condition.parse("< 1") != other
+        # `==` gives a bool, whichever side the condition is on (NotImplemented lets Python ask the other side).
+        assert (Condition.parse("< 1") == other) is False
+        assert (other == Condition.parse("< 1")) is False
+        # A search of a list compares with each item in turn.
+        assert Condition.parse("< 1") in [other, Condition("<", (1.0,))]
 
 
 class _Holder(BaseModel):

@@ -1054,6 +1054,22 @@ class TestHopSecrets:
         assert shown == "http://login.shop.svc/cb?page=2#access_token=<redacted>&state=x"
 
 
+class TestHopUserInfoBeforeADoubleSlash:
+    """The user info of a hop URL urllib cannot read is found before a `//` its path holds too."""
+
+    def test_user_info(self):
+        # Read after the last `//`, the authority was the path's `a`: no user info, the password left shown.
+        assert _user_info("http://u:pw@[bad//a") == "u:pw"
+
+    async def test_a_redirect_hides_it(self, run, respx_mock):
+        location = "http://svc-user:HOP-PW-12@[bad//next"
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(302, headers={"Location": location}))
+        evaluation = await run(definition([{"name": "hop", "path": "/", "expect": {"status": [302]}}]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "HOP-PW-12" not in json.dumps(evaluation.model_dump(mode="json"))
+        assert evaluation.details["steps"][0]["response_headers"]["location"].endswith("@[bad//next")
+
+
 class TestCapturedSecrets:
     """Captured values are secret by default: hidden wherever the check placed them and wherever they show up
     in text; a capture may opt out."""
@@ -3576,6 +3592,35 @@ class TestJudgeCharsetLabels:
             {"body_not_contains": ["Error"]}, body=body, headers={"Content-Type": "text/plain; charset=ucs-2"}
         )
         assert [f.assertion for f in result.failures] == ["body_not_contains"]
+
+
+class TestJudgeMetaContentThatIsACharset:
+    """A Content-Type pragma whose content is only `charset=...` names that charset (WHATWG HTML's search for
+    "charset" starts at the content's first character)."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    def test_a_page_in_it_fails_body_not_contains(self):
+        # Searched for from the second character, the charset went unread: the Shift_JIS error page, read as UTF-8,
+        # passed body_not_contains.
+        meta = '<meta http-equiv="Content-Type" content="charset=Shift_JIS">'
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+
+class TestJudgeMetaContentWithMoreAfterTheCharset:
+    """A pragma's charset label ends at the first space or `;` after it: what follows is not the label."""
+
+    ERROR = "\u30a8\u30e9\u30fc"
+
+    @pytest.mark.parametrize("content", ["text/html; charset=Shift_JIS;", "text/html; charset=Shift_JIS; level=1"])
+    def test_a_page_in_it_fails_body_not_contains(self, content):
+        # Read as the text after that `;` ("" or "level=1", no codec), the Shift_JIS error page passed.
+        meta = f'<meta http-equiv="Content-Type" content="{content}">'
+        page = f"<html><head>{meta}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
 
 class TestJudgeMetaCharsets:

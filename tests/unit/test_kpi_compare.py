@@ -1679,6 +1679,30 @@ class TestProportionPower:
         assert judged.outcome is Outcome.INCONCLUSIVE
 
 
+class TestProportionPowerOfEachVariantsCount:
+    """A proportion's power is that of detecting the effect from the baseline's rate, each variant's variance with its
+    own count: a canary with few requests and fewer errors is not powered by its low rate or the baseline's count."""
+
+    def test_a_small_canary_with_fewer_errors_is_underpowered(self):
+        from checks.kpi_stats import proportion_power
+
+        # 10 errors in 500 against 250 in 5,000: its interval rules out a rise of 3 points, but a test on 500 requests
+        # detects one with power 0.66. From the canary's 2% (less variance) or with the totals swapped, the power
+        # read 0.84 or 0.81, and the step passed.
+        judged = judge(
+            "proportion",
+            canary={"success": 10, "total": 500},
+            baseline={"success": 250, "total": 5000},
+            max_relative_change=None,
+            max_absolute_change=0.03,
+        )
+        assert judged.details["harm_bound"] < judged.threshold
+        assert judged.details["power"] == pytest.approx(proportion_power(0.05, 0.03, 500, 5000, 0.95))
+        assert judged.details["power"] == pytest.approx(0.661, abs=0.001)
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("inconclusive (power 0.66")
+
+
 class TestABNoWinner:
     """A/B names no winner (inconclusive) when the difference is within the tolerance or not significant."""
 
@@ -1774,6 +1798,29 @@ class TestMannWhitneyEdges:
         assert judged.details["significant"] is False
 
 
+class TestMannWhitneyRoundingOfTheCanarysValues:
+    """mann_whitney forgives the rounding of differences computed from the canary's values too, not only from the
+    baseline's median: a canary exactly at the tolerance is not beyond it."""
+
+    def test_a_shift_at_the_tolerance_between_large_values_passes(self):
+        # Six in ten canary samples are 1e9 (the baseline's four in ten are 1e9 + 0.1), the rest 1 (1.1): each
+        # variant's pairs differ by the tolerance 0.1, but 1e9 - (1e9 + 0.1) is -0.10000002384185791 in floats.
+        # Forgiving only 1e-9 of the baseline's median 1.1, that noise read as a drop beyond the tolerance: an
+        # interval shown as [-0.1, -0.1] was "too wide", a spurious inconclusive.
+        canary = [1e9 if i * 3 % 5 < 3 else 1.0 for i in range(60)]
+        baseline = [1e9 + 0.1 if i * 3 % 5 < 2 else 1.1 for i in range(60)]
+        judged = judge(
+            "mann_whitney",
+            "higher_is_better",
+            samples=(canary, baseline),
+            max_relative_change=None,
+            max_absolute_change=0.1,
+        )
+        assert judged.details["interval"][0] == -0.10000002384185791
+        assert (judged.details["canary"]["median"], judged.details["baseline"]["median"]) == (1e9, 1.1)
+        assert judged.outcome is Outcome.PASS, judged.reason
+
+
 def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
     """An error ratio that is 0 at every step but one in `every`, where it is `value`: tied samples."""
     return [value if i % every == 0 else 0.0 for i in range(count)]
@@ -1861,6 +1908,23 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))
         assert judged.outcome is Outcome.PASS
         assert judged.details["tolerance_test_z"] < 0
+
+
+class TestMannWhitneyTiesThreshold:
+    """The tie-corrected test stops a pass when it finds the canary worse at the check's confidence, two-sided as the
+    interval is: z above 1.96 at 95%."""
+
+    @pytest.mark.parametrize(
+        ("bursts_in_60", "z", "outcome"), [(3, 1.747, Outcome.PASS), (4, 2.026, Outcome.INCONCLUSIVE)]
+    )
+    def test_the_threshold(self, bursts_in_60, z, outcome):
+        # A canary erring at 3 (or 4) of 60 steps against a baseline at 0: the interval is [0, 0]. One-sided (1.645),
+        # 3 bursts were inconclusive too.
+        canary = [0.025 if i * 7 % 60 < bursts_in_60 else 0.0 for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 60))
+        assert judged.details["interval"] == [0.0, 0.0]
+        assert judged.details["tolerance_test_z"] == pytest.approx(z, abs=0.001)
+        assert judged.outcome is outcome, judged.reason
 
 
 class TestRangeSamples:

@@ -206,6 +206,20 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] == pytest.approx(0.6875)
 
 
+class TestAutocorrelatedPValueIsTwoSided:
+    """With autocorrelation the p-value is two-sided: a canary below the baseline is as significant as one above it
+    by as much, and the p-value is the same with the samples swapped."""
+
+    def test_a_canary_below(self):
+        lower = [x - 0.3 for x in autoregressive(60, 5)]
+        below = hodges_lehmann(lower, autoregressive(60, 0), 0.95)
+        swapped = hodges_lehmann(autoregressive(60, 0), lower, 0.95)
+        assert below.autocorrelation[0] > 0 and below.interval[1] < 0
+        # From the signed z, a canary below got p near 2 (shown in details as p_value).
+        assert 0 < below.p_value < 0.05
+        assert below.p_value == pytest.approx(swapped.p_value)
+
+
 class TestShiftNearTheFloatRange:
     """The shift of differences near the float range is their median, not the infinity their sum is."""
 

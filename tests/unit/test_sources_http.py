@@ -238,6 +238,15 @@ class TestCookieExpiryMissingAPart:
         assert cookie_expiry_s(text) is None
 
 
+class TestCookieExpiryTwoMonthNames:
+    """A cookie-date naming two months is read by its first (RFC 6265 5.1.1: the first token of each part counts)."""
+
+    def test_a_later_month_name_is_ignored(self):
+        # Read by the last, `1 Jan 2030 ... (Mar)` expired in March, two months after the browser expires it.
+        assert cookie_expiry_s("1 Jan 2030 00:00:00 GMT (Mar)") == cookie_expiry_s("1 Jan 2030 00:00:00 GMT")
+        assert cookie_expiry_s("Thu, 01 Jan 1970 00:00:00 GMT Dec") == 0
+
+
 class TestCookieExpiryThreeDigitYears:
     """Only a year of two digits' value (0-99) is moved into 1970-2069: 100 is the year 100, before 1601, no time."""
 
@@ -698,6 +707,52 @@ class TestClient:
         assert "user info" in client.refusal("http://u:p@a.svc/", svc)
         assert "check's allowed_hosts" in client.refusal("http://example.com/", svc)
         assert client.refusal("http://a.svc:8080/x", svc) is None
+
+
+class TestMaxRedirectsFollowed:
+    """`max_redirects` is the most redirects one request follows: the one past it is refused, never requested."""
+
+    @pytest.fixture
+    async def client(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS, max_body_bytes=2048), resolver=StubResolver({}))
+        yield http
+        await http.aclose()
+
+    @pytest.mark.parametrize("max_redirects", [1, 2])
+    async def test_a_chain_one_longer_is_refused(self, client, respx_mock, max_redirects):
+        # /0 -> /1 -> ... -> /N+1 answers 200: one redirect more than allowed. Followed, the step passed on a page
+        # its settings say it never reaches.
+        for hop in range(max_redirects + 1):
+            respx_mock.get(f"http://a.svc/{hop}").mock(
+                return_value=httpx.Response(302, headers={"Location": f"/{hop + 1}"})
+            )
+        end = respx_mock.get(f"http://a.svc/{max_redirects + 1}").mock(return_value=httpx.Response(200))
+        with pytest.raises(TargetBadAnswer, match=f"more than {max_redirects} redirects"):
+            await client.exchange(
+                HttpRequest("GET", "http://a.svc/0"),
+                where="w",
+                check_hosts=ALL_HOSTS,
+                timeout_s=2,
+                follow_redirects=True,
+                max_redirects=max_redirects,
+            )
+        assert not end.called
+
+    async def test_a_chain_as_long_is_followed(self, client, respx_mock):
+        for hop in range(2):
+            respx_mock.get(f"http://a.svc/{hop}").mock(
+                return_value=httpx.Response(302, headers={"Location": f"/{hop + 1}"})
+            )
+        respx_mock.get("http://a.svc/2").mock(return_value=httpx.Response(200, text="end"))
+        exchange = await client.exchange(
+            HttpRequest("GET", "http://a.svc/0"),
+            where="w",
+            check_hosts=ALL_HOSTS,
+            timeout_s=2,
+            follow_redirects=True,
+            max_redirects=2,
+        )
+        assert (exchange.status, exchange.body, len(exchange.redirects)) == (200, b"end", 2)
 
 
 class TestBodyBudget:
