@@ -76,8 +76,15 @@ _WAIT_STATUSES = frozenset({429, 503})
 _VARIABLE_RE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\$[A-Za-z_]\w*")
 
 
+def _variable(url: str) -> str:
+    """The first variable `url` holds outside its user info ("" when none): a password's `$` is no variable, and
+    quoted it would show the password's end."""
+    found = _VARIABLE_RE.search(url_for_message(url))
+    return found.group() if found else ""
+
+
 def _is_base_url(url: str) -> bool:
-    if _VARIABLE_RE.search(url):
+    if _variable(url):
         return False
     try:
         # The client reads the port when it sends: a bad one would fail every query, not the load.
@@ -93,9 +100,9 @@ def base_url_refusal(url: str, example: str) -> str:
     if not url.strip():
         # `--prometheus "$PROMETHEUS"` in a shell that has not sourced the demo's env, a CI variable unset.
         return f"{said} (an unset variable?): give one such as {example}"
-    if variable := _VARIABLE_RE.search(url):
+    if variable := _variable(url):
         return (
-            f"{said}: it holds {variable.group()}, a variable, which the analyzer never expands (it would send it as "
+            f"{said}: it holds {variable}, a variable, which the analyzer never expands (it would send it as "
             f"written): give the address itself, such as {example}, or fill it in first (Helm, envsubst, a shell's "
             "double quotes)"
         )

@@ -26,6 +26,7 @@ from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
     DESCRIBED_LABEL_CHARS,
     PrometheusSourceConfig,
+    base_url_refusal,
     header_secrets,
     made_result,
     made_series,
@@ -641,6 +642,32 @@ class TestCredentialsStayOutOfUrls:
     def test_user_info_refused(self, url):
         with pytest.raises(ValueError, match="user info"):
             PrometheusSourceConfig(url=url)
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("https://admin:S3cr$tPass@prom:9090", "https://<redacted>@prom:9090"),
+            ("https://admin:pa${ss}word@prom:9090", "https://<redacted>@prom:9090"),
+            ("http://u:x$(pw)y@h:9090", "http://<redacted>@h:9090"),
+        ],
+    )
+    def test_a_dollar_in_a_password_is_not_quoted_as_a_variable(self, url, shown):
+        # Before: "it holds $tPass, a variable, which the analyzer never expands": the password's end quoted in the
+        # log, /readyz and validate's output (and `--prometheus`'s refusal), with advice to fill in no variable.
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert raised.value.errors()[0]["msg"] == (
+            "Value error, the url carries user info (user:password@host); put credentials in `headers` or "
+            "`bearer_token_file`"
+        )
+        assert base_url_refusal(url, "http://127.0.0.1:9090") == (
+            f"'{shown}' is not an http(s) base URL such as http://127.0.0.1:9090"
+        )
+
+    def test_a_variable_after_the_user_info_is_named(self):
+        refusal = base_url_refusal("http://admin:s3cret@${PROM_HOST}:9090", "http://127.0.0.1:9090")
+        assert "it holds ${PROM_HOST}, a variable" in refusal
+        assert "s3cret" not in refusal
 
     def test_at_sign_in_the_path_is_fine(self):
         assert PrometheusSourceConfig(url="http://prom:9090/tenant@a").url == "http://prom:9090/tenant@a"
