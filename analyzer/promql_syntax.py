@@ -320,6 +320,8 @@ def parse_error(query: str) -> str | None:
 
 
 _CLOSERS = {"(": ")", "{": "}", "[": "]"}
+# The longest string a bracket's hint quotes; a longer one (a regex of many alternatives) is shown as "...".
+_SHOWN_STRING_CHARS = 60
 
 
 def _bracket_hint(query: str) -> str:
@@ -354,7 +356,20 @@ def _ending(query: str, at: int) -> str:
     start = max(0, at + 1 - 30)
     while start > 0 and (where[start] in ("text", "close") or query[start - 1].isalnum() or query[start - 1] == "_"):
         start -= 1
-    return repr(" ".join(query[start : at + 1].split()))
+    shown: list[str] = []
+    text: list[str] = []
+    for char, kind in zip(query[start : at + 1], where[start:], strict=True):
+        if kind == "text":
+            text.append(char)
+            continue
+        if text:
+            # A string's text as written (a secret arg's value is found only so), or none of it when it is long.
+            shown.append("..." if len(text) > _SHOWN_STRING_CHARS else "".join(text))
+            text = []
+        # Outside strings, a template's line breaks and indents read as one space.
+        if not (char.isspace() and (not shown or shown[-1] == " ")):
+            shown.append(" " if char.isspace() else char)
+    return repr("".join(shown))
 
 
 def _duration_hint(query: str) -> str:
