@@ -325,9 +325,9 @@ _SHOWN_STRING_CHARS = 60
 
 
 def _bracket_hint(query: str) -> str:
-    """For a query whose brackets do not pair (outside strings and comments): the first bracket left open or closing
-    none, named by the text it ends (the parser's own message names the character it stopped at, not the bracket
-    that is missing); '' when they pair."""
+    """For a query whose brackets do not pair (outside strings and comments): the first bracket closing none or
+    closed by another's closer, else the last left open, named by the text it ends (the parser's own message names
+    the character it stopped at, not the bracket that is missing); '' when they pair."""
     opened: list[tuple[str, int]] = []
     for at, (char, where, _) in enumerate(_lexed(query)):
         if where != "code":
