@@ -83,6 +83,12 @@ def _variable(url: str) -> str:
     return found.group() if found else ""
 
 
+def _in_path(url: str, variable: str) -> bool:
+    """Whether `variable` is a `$NAME` (not `${..}`, `$(..)`, `{{ .. }}`) in the path of `url`, where a `$` may be the
+    path's own."""
+    return variable[1:].isidentifier() and variable in url.partition("://")[2].partition("/")[2]
+
+
 def _is_base_url(url: str) -> bool:
     if _variable(url):
         return False
@@ -101,10 +107,12 @@ def base_url_refusal(url: str, example: str) -> str:
         # `--prometheus "$PROMETHEUS"` in a shell that has not sourced the demo's env, a CI variable unset.
         return f"{said} (an unset variable?): give one such as {example}"
     if variable := _variable(url):
+        # `$NAME` in a path may be a proxy path's own (`/prom$tenant`): percent-encoded, it loads and is sent so.
+        literal = "; a `$` that is part of the path is written %24" if _in_path(url, variable) else ""
         return (
             f"{said}: it holds {variable}, a variable, which the analyzer never expands (it would send it as "
             f"written): give the address itself, such as {example}, or fill it in first (Helm, envsubst, a shell's "
-            "double quotes)"
+            f"double quotes){literal}"
         )
     mended = url_with_scheme(url)
     if mended is None or "@" in url or not _is_base_url(mended[0]):

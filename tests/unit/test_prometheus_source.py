@@ -580,7 +580,6 @@ class TestConfig:
         [
             # Before: loaded, and every evaluation an error (`${PROM_HOST}` sent as the host): validate said ok.
             ("http://${PROM_HOST}:9090", "${PROM_HOST}"),
-            ("http://prometheus:9090/$PREFIX", "$PREFIX"),
             # Before: "it has no scheme; write http://${PROMETHEUS_URL}", advice that loads and never works.
             ("${PROMETHEUS_URL}", "${PROMETHEUS_URL}"),
             ("$(PROM_URL)", "$(PROM_URL)"),
@@ -595,6 +594,23 @@ class TestConfig:
             "would send it as written): give the address itself, such as http://prometheus:9090, or fill it in first "
             "(Helm, envsubst, a shell's double quotes)"
         )
+
+    def test_a_dollar_a_proxy_path_holds_is_written_percent_encoded(self):
+        # `$NAME` in a path may be the path's own: before, the refusal named no way to write it.
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url="http://proxy:8080/prom$tenant")
+        assert raised.value.errors()[0]["msg"].endswith(
+            "(Helm, envsubst, a shell's double quotes); a `$` that is part of the path is written %24"
+        )
+        assert PrometheusSourceConfig(url="http://proxy:8080/prom%24tenant").url == "http://proxy:8080/prom%24tenant"
+
+    @pytest.mark.parametrize(
+        "url", ["http://${PROM_HOST}:9090", "http://$PROM_HOST:9090", "$(PROM_URL)", "{{ .Values.url }}", "$PROM_URL"]
+    )
+    def test_a_variable_that_is_no_path_gets_no_percent_encoding_hint(self, url):
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert "%24" not in raised.value.errors()[0]["msg"]
 
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
