@@ -605,7 +605,16 @@ class TestConfig:
         assert PrometheusSourceConfig(url="http://proxy:8080/prom%24tenant").url == "http://proxy:8080/prom%24tenant"
 
     @pytest.mark.parametrize(
-        "url", ["http://${PROM_HOST}:9090", "http://$PROM_HOST:9090", "$(PROM_URL)", "{{ .Values.url }}", "$PROM_URL"]
+        "url",
+        [
+            "http://${PROM_HOST}:9090",
+            "http://$PROM_HOST:9090",
+            "$(PROM_URL)",
+            "{{ .Values.url }}",
+            "$PROM_URL",
+            "http://prometheus:9090/${PREFIX}",
+            "http://prometheus:9090/{{ .Values.prefix }}",
+        ],
     )
     def test_a_variable_that_is_no_path_gets_no_percent_encoding_hint(self, url):
         with pytest.raises(ValidationError) as raised:
