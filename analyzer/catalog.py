@@ -1033,12 +1033,19 @@ def _meant(name: str, fields: list[str], written: Any = None) -> str:
     return f" (the fields here: {', '.join(fields)})" if fields else ""
 
 
+# A number as a bound is written, in a string.
+_NUMBER_RE = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
 def _pass_if_hint(written: Any) -> str:
     """How a pass_if is written, with what another tool's field held (`threshold: 0.5`, `successCondition: result <
     0.5`) as its bound or condition when it reads as one."""
     from analyzer.comparison import Condition, meant_condition  # only for an invalid catalog
 
     how = "a bound is written with the comparison a passing value meets, quoted: pass_if:"
+    if isinstance(written, str) and _NUMBER_RE.fullmatch(written):
+        # A bound quoted (`threshold: "0.5"`) is the user's bound all the same.
+        written = float(written)
     if isinstance(written, int | float) and not isinstance(written, bool):
         bound = format_number(float(written))
         return f'{how} "< {bound}", or "> {bound}" when a larger value is better'

@@ -320,12 +320,14 @@ def parse_error(query: str) -> str | None:
 
 
 _CLOSERS = {"(": ")", "{": "}", "[": "]"}
+# The longest string a bracket's hint quotes; a longer one (a regex of many alternatives) is shown as "...".
+_SHOWN_STRING_CHARS = 60
 
 
 def _bracket_hint(query: str) -> str:
-    """For a query whose brackets do not pair (outside strings and comments): the first bracket left open or closing
-    none, named by the text it ends (the parser's own message names the character it stopped at, not the bracket
-    that is missing); '' when they pair."""
+    """For a query whose brackets do not pair (outside strings and comments): the first bracket closing none or
+    closed by another's closer, else the last left open, named by the text it ends (the parser's own message names
+    the character it stopped at, not the bracket that is missing); '' when they pair."""
     opened: list[tuple[str, int]] = []
     for at, (char, where, _) in enumerate(_lexed(query)):
         if where != "code":
@@ -354,7 +356,20 @@ def _ending(query: str, at: int) -> str:
     start = max(0, at + 1 - 30)
     while start > 0 and (where[start] in ("text", "close") or query[start - 1].isalnum() or query[start - 1] == "_"):
         start -= 1
-    return repr(" ".join(query[start : at + 1].split()))
+    shown: list[str] = []
+    text: list[str] = []
+    for char, kind in zip(query[start : at + 1], where[start:], strict=True):
+        if kind == "text":
+            text.append(char)
+            continue
+        if text:
+            # A string's text as written (a secret arg's value is found only so), or none of it when it is long.
+            shown.append("..." if len(text) > _SHOWN_STRING_CHARS else "".join(text))
+            text = []
+        # Outside strings, a template's line breaks and indents read as one space.
+        if not (char.isspace() and (not shown or shown[-1] == " ")):
+            shown.append(" " if char.isspace() else char)
+    return repr("".join(shown))
 
 
 def _duration_hint(query: str) -> str:

@@ -76,8 +76,21 @@ _WAIT_STATUSES = frozenset({429, 503})
 _VARIABLE_RE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\$[A-Za-z_]\w*")
 
 
+def _variable(url: str) -> str:
+    """The first variable `url` holds outside its user info ("" when none): a password's `$` is no variable, and
+    quoted it would show the password's end."""
+    found = _VARIABLE_RE.search(url_for_message(url))
+    return found.group() if found else ""
+
+
+def _in_path(url: str, variable: str) -> bool:
+    """Whether `variable` is a `$NAME` (not `${..}`, `$(..)`, `{{ .. }}`) in the path of `url`, where a `$` may be the
+    path's own."""
+    return variable[1:].isidentifier() and variable in url.partition("://")[2].partition("/")[2]
+
+
 def _is_base_url(url: str) -> bool:
-    if _VARIABLE_RE.search(url):
+    if _variable(url):
         return False
     try:
         # The client reads the port when it sends: a bad one would fail every query, not the load.
@@ -93,11 +106,13 @@ def base_url_refusal(url: str, example: str) -> str:
     if not url.strip():
         # `--prometheus "$PROMETHEUS"` in a shell that has not sourced the demo's env, a CI variable unset.
         return f"{said} (an unset variable?): give one such as {example}"
-    if variable := _VARIABLE_RE.search(url):
+    if variable := _variable(url):
+        # `$NAME` in a path may be a proxy path's own (`/prom$tenant`): percent-encoded, it loads and is sent so.
+        literal = "; a `$` that is part of the path is written %24" if _in_path(url, variable) else ""
         return (
-            f"{said}: it holds {variable.group()}, a variable, which the analyzer never expands (it would send it as "
+            f"{said}: it holds {variable}, a variable, which the analyzer never expands (it would send it as "
             f"written): give the address itself, such as {example}, or fill it in first (Helm, envsubst, a shell's "
-            "double quotes)"
+            f"double quotes){literal}"
         )
     mended = url_with_scheme(url)
     if mended is None or "@" in url or not _is_base_url(mended[0]):

@@ -61,6 +61,15 @@ class TestLoadFiles:
             f"{path}: invalid YAML at line 6, column 3: duplicate key 'query' (also at line 4)"
         ]
 
+    def test_a_duplicate_key_inside_a_check_gets_no_advice_for_a_file(self, tmp_path):
+        # Only a top-level `checks:`/`sources:` twice is a file appended to another.
+        path = tmp_path / "c.yaml"
+        for key in ("checks", "sources"):
+            path.write_text(f"checks:\n- name: x\n  kind: prometheus\n  {key}: a\n  {key}: b\n")
+            assert problems_of_file(path) == [
+                f"{path}: invalid YAML at line 5, column 3: duplicate key {key!r} (also at line 4)"
+            ]
+
     def test_a_check_file_appended_to_a_catalog_says_where_its_checks_go(self, tmp_path):
         # `cat my-first-check.yaml >> .demo/catalog.yaml`: "duplicate key 'sources'" alone said neither where the
         # first is nor what to do with the second.
@@ -617,6 +626,10 @@ class TestAFirstCheckWrittenFromHabit:
             ("successCondition", "result < 0.5", '"< 0.5"'),
             ("condition", "<= 0.3", '"<= 0.3"'),
             ("success_condition", "len(result) > 0", '"< 0.01"'),
+            # A bound quoted, as YAML users write numbers: before, "< 0.01", another bound than theirs.
+            ("threshold", "0.5", '"< 0.5", or "> 0.5" when a larger value is better'),
+            # A boolean is no bound.
+            ("threshold", True, '"< 0.01"'),
         ],
     )
     def test_a_threshold_or_argo_condition_names_the_pass_if_to_write(self, field, written, pass_if):
@@ -643,6 +656,16 @@ class TestAFirstCheckWrittenFromHabit:
         assert f"{field}: unknown field; did you mean {meant!r}?" in "\n".join(
             problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})])
         )
+
+    @pytest.mark.parametrize(
+        ("field", "problem"),
+        [("query", "check 'error-rate' (checks[0]): query"), ("name", "checks[0]: name")],
+    )
+    def test_another_missing_field_gets_no_pass_if_hint(self, field, problem):
+        check = {key: value for key, value in CHECK.items() if key != field}
+        assert problems_of([("c.yaml", {"sources": SOURCES, "checks": [check]})]) == [
+            f"c.yaml: {problem}: Field required"
+        ]
 
     def test_a_param_without_its_type_names_the_types(self):
         check = {**CHECK, "query": 'up{h="{{ h }}"}', "params": {"h": {"required": True}}}

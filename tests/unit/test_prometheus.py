@@ -1149,6 +1149,14 @@ class TestSeveralSeriesWithoutReduce:
             await check.evaluate(_Context([0.5, 0.6]))  # type: ignore[arg-type]
         assert raised.value.message.startswith('the query returned 2 series ({pod="p0"}, {pod="p1"}); set reduce')
 
+    async def test_three_are_all_named_without_an_ellipsis(self):
+        check = PrometheusCheck.model_validate({**BASE, "query": "x"})
+        with pytest.raises(CheckMisconfigured) as raised:
+            await check.evaluate(_Context([0.5, 0.6, 0.7]))  # type: ignore[arg-type]
+        assert raised.value.message.startswith(
+            'the query returned 3 series ({pod="p0"}, {pod="p1"}, {pod="p2"}); set reduce'
+        )
+
 
 class TestBoundedLabels:
     """Details keep at most _MAX_LABELS_IN_DETAILS labels per series, each name and value clipped."""

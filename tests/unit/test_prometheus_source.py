@@ -26,6 +26,7 @@ from analyzer.sources import QueryResult, Series
 from analyzer.sources.prometheus import (
     DESCRIBED_LABEL_CHARS,
     PrometheusSourceConfig,
+    base_url_refusal,
     header_secrets,
     made_result,
     made_series,
@@ -579,7 +580,6 @@ class TestConfig:
         [
             # Before: loaded, and every evaluation an error (`${PROM_HOST}` sent as the host): validate said ok.
             ("http://${PROM_HOST}:9090", "${PROM_HOST}"),
-            ("http://prometheus:9090/$PREFIX", "$PREFIX"),
             # Before: "it has no scheme; write http://${PROMETHEUS_URL}", advice that loads and never works.
             ("${PROMETHEUS_URL}", "${PROMETHEUS_URL}"),
             ("$(PROM_URL)", "$(PROM_URL)"),
@@ -594,6 +594,32 @@ class TestConfig:
             "would send it as written): give the address itself, such as http://prometheus:9090, or fill it in first "
             "(Helm, envsubst, a shell's double quotes)"
         )
+
+    def test_a_dollar_a_proxy_path_holds_is_written_percent_encoded(self):
+        # `$NAME` in a path may be the path's own: before, the refusal named no way to write it.
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url="http://proxy:8080/prom$tenant")
+        assert raised.value.errors()[0]["msg"].endswith(
+            "(Helm, envsubst, a shell's double quotes); a `$` that is part of the path is written %24"
+        )
+        assert PrometheusSourceConfig(url="http://proxy:8080/prom%24tenant").url == "http://proxy:8080/prom%24tenant"
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://${PROM_HOST}:9090",
+            "http://$PROM_HOST:9090",
+            "$(PROM_URL)",
+            "{{ .Values.url }}",
+            "$PROM_URL",
+            "http://prometheus:9090/${PREFIX}",
+            "http://prometheus:9090/{{ .Values.prefix }}",
+        ],
+    )
+    def test_a_variable_that_is_no_path_gets_no_percent_encoding_hint(self, url):
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert "%24" not in raised.value.errors()[0]["msg"]
 
     def test_trailing_slash_removed(self):
         assert PrometheusSourceConfig(url="https://thanos.example/prefix/").url == "https://thanos.example/prefix"
@@ -641,6 +667,32 @@ class TestCredentialsStayOutOfUrls:
     def test_user_info_refused(self, url):
         with pytest.raises(ValueError, match="user info"):
             PrometheusSourceConfig(url=url)
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("https://admin:S3cr$tPass@prom:9090", "https://<redacted>@prom:9090"),
+            ("https://admin:pa${ss}word@prom:9090", "https://<redacted>@prom:9090"),
+            ("http://u:x$(pw)y@h:9090", "http://<redacted>@h:9090"),
+        ],
+    )
+    def test_a_dollar_in_a_password_is_not_quoted_as_a_variable(self, url, shown):
+        # Before: "it holds $tPass, a variable, which the analyzer never expands": the password's end quoted in the
+        # log, /readyz and validate's output (and `--prometheus`'s refusal), with advice to fill in no variable.
+        with pytest.raises(ValidationError) as raised:
+            PrometheusSourceConfig(url=url)
+        assert raised.value.errors()[0]["msg"] == (
+            "Value error, the url carries user info (user:password@host); put credentials in `headers` or "
+            "`bearer_token_file`"
+        )
+        assert base_url_refusal(url, "http://127.0.0.1:9090") == (
+            f"'{shown}' is not an http(s) base URL such as http://127.0.0.1:9090"
+        )
+
+    def test_a_variable_after_the_user_info_is_named(self):
+        refusal = base_url_refusal("http://admin:s3cret@${PROM_HOST}:9090", "http://127.0.0.1:9090")
+        assert "it holds ${PROM_HOST}, a variable" in refusal
+        assert "s3cret" not in refusal
 
     def test_at_sign_in_the_path_is_fine(self):
         assert PrometheusSourceConfig(url="http://prom:9090/tenant@a").url == "http://prom:9090/tenant@a"
