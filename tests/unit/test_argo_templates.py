@@ -3141,16 +3141,33 @@ class TestShellLinesThatLoseTheVerdict:
             f"{CHECK_LINE} | grep -q '^PASS\nFAIL'",
             # `printf '%s\\n' "$OUT"` is read (single quotes hold no expansion, no escape). Before: not read.
             f"OUT=$({CHECK_LINE}); printf '%s\\n' \"$OUT\" | grep -q PASS",
+            # `!` before the command after `||`: errexit ignores its failure.
+            f"set -e; {CHECK_LINE} || ! true; echo done",
+            # A `case` of another word may take any arm, `exit 0` before the check too.
+            f'case "$MODE" in smoke) exit 0;; esac; {CHECK_LINE}',
+            # `-v`: any line but the summary's first, a failed check's step lines.
+            f"{CHECK_LINE} | grep -qv '^PASS'",
+            # A filter of another command's output: an old report may say PASS.
+            f"{CHECK_LINE}; cat /reports/smoke.txt | grep -q '^PASS'",
+            # `set +e` within a tested group turns errexit off after it too.
+            f"set -e; {{ set +e; }} || true; {CHECK_LINE}; echo done",
         ],
     )
     def test_a_line_real_shells_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
         (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
 
-    def test_bash_s_pipestatus_is_no_variable_of_the_environment(self, tmp_path):
-        # It holds the check's status: `[ "$PIPESTATUS" -eq 0 ]` fails as the check does. Before: a problem, read as
-        # a test of a variable the line never sets.
-        line = f'{CHECK_LINE} | tee /reports/smoke.txt; [ "$PIPESTATUS" -eq 0 ]'
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # `$PIPESTATUS` holds the check's status: the test fails as the check does. Before: a problem, read as a
+            # test of a variable the line never sets.
+            f'{CHECK_LINE} | tee /reports/smoke.txt; [ "$PIPESTATUS" -eq 0 ]',
+            # A pattern of `[[` (not read): true for every output but a pass's.
+            f"OUT=$({CHECK_LINE}); [[ $OUT != PASS* ]] && exit 1; echo passed",
+        ],
+    )
+    def test_a_bash_line_that_fails_with_the_check_is_fine(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "bash", "-c", line))) == ([], [])
 
     def test_it_is_fine_beside_a_container_that_runs_the_check(self, tmp_path):
