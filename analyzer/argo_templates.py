@@ -2505,11 +2505,13 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without "
                 "pipefail, `!` before it, its output substituted in another command's words, `echo $(analyzer run "
                 '...)`, or tested in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, '
-                'against a word it never is, `[ "$OUT" != fail ]`, by a `case` or `grep` that lets another verdict '
-                "through, `grep -v fail`, `grep -q PASS` (a passed step's line); a `trap` that exits 0 on EXIT or on a "
-                "signal that stops the pod, TERM, INT or HUP, `set -n`; write the check last, or `analyzer run ... && "
-                "...`, or test for a pass alone, `grep -q '^PASS'`, `--json` and `jq -e '.verdict == \"pass\"'`): "
-                "the check's verdict is lost, and it exits 0",
+                'against a word it never is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another '
+                'verdict through, `grep -v fail`, `grep -q PASS` (a passed step\'s line), `echo "$OUT" | grep -q '
+                "'^PASS'` (dash's echo turns a reason's `\\n` into a line), `jq -e` (given no JSON, as when the check "
+                "prints nothing, it exits 0); a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, "
+                "INT or HUP, `set -n`; write the check last, or `analyzer run ... && ...`, or test for a pass alone, "
+                "`analyzer run ... | grep -q '^PASS'`, `printf '%s\\n' \"$OUT\" | grep -q '^PASS'`, or `set -o "
+                "pipefail` before the pipe): the check's verdict is lost, and it exits 0",
                 ends="exit 0",
             )
     return None
@@ -2707,13 +2709,16 @@ _Lists = list[tuple[list[list[list[str] | _Group]], bool]]
 class _LineFacts:
     """What a line's commands are read with: the commands its substitutions run and the names of its parameters (see
     `_shell_expansions`), the markers of the expansions that are a check's output (`exact`) or hold it among other
-    text (`within`: see `_check_outputs`), and the variables the line may set (None: not known, `read` sets them)."""
+    text (`within`: see `_check_outputs`), the variables the line may set (None: not known, `read` sets them), and
+    whether errexit is ignored where they are read (`errexit_ignored`)."""
 
     substituted: list[list[str] | None]
     names: list[str | None]
     exact: frozenset[str]
     within: frozenset[str]
     assigned: frozenset[str] | None
+    # Within a group whose status is tested, where `set -e` takes no effect (see `_group_ways`).
+    errexit_ignored: bool = False
 
 
 def _shell_discards(words: list[str]) -> str | None:
@@ -2759,8 +2764,13 @@ def _shell_discards(words: list[str]) -> str | None:
 
 def _unquoted(text: str) -> str:
     """A line with what its quotes hold left out, but for what a shell still reads within double quotes (`$`, a
-    backquote, an escape); an unclosed quote is left as it is (`_shell_tokens` refuses it)."""
-    return re.sub(r"'[^']*'|\"[^\"]*\"", lambda quoted: re.sub(r"[^$`\\]", "", quoted[0][1:-1]), text)
+    backquote, an escape; single quotes hold none: `printf '%s\\n'`); an unclosed quote is left as it is
+    (`_shell_tokens` refuses it)."""
+    return re.sub(
+        r"'[^']*'|\"[^\"]*\"",
+        lambda quoted: "" if quoted[0][0] == "'" else re.sub(r"[^$`\\]", "", quoted[0][1:-1]),
+        text,
+    )
 
 
 # Builtins that set variables without `NAME=` (bash's `printf -v NAME` too).
@@ -2996,6 +3006,7 @@ def _shell_and_or(
         last = index == len(items) - 1
         negated = pipeline[:1] == [[_NEGATED]]
         pipeline = pipeline[1:] if negated else pipeline
+        compound = len(pipeline) == 1 and isinstance(pipeline[0], _Group) and not pipeline[0].subshell
         # errexit is off within a pipeline whose status is tested: left of `&&` or `||`, or after `!` (POSIX).
         tested = not last or negated
         after: set[_Way] = set()
@@ -3009,8 +3020,10 @@ def _shell_and_or(
             for ok_now, exited_now, errexit_now, pipefail_now in ran:
                 # `!` inverts the status of a pipeline that ends without exiting the shell (`! exit 1` exits 1).
                 ok_now = ok_now != (negated and not exited_now)
-                # errexit ends the shell on a failure, except of a command whose status is tested (POSIX).
-                stop = exited_now or (errexit_now and not ok_now and not tested and not background)
+                # errexit ends the shell on a failure, except of a command whose status is tested (POSIX), or of a
+                # `{ }` group or `case` whose failure did not end it within: one where errexit was ignored (`{
+                # analyzer run X && echo ok; }`), which bash and dash go on after.
+                stop = exited_now or (errexit_now and not ok_now and not tested and not background and not compound)
                 after.add((ok_now, stop, errexit_now, pipefail_now))
         ways = after
     if background:
@@ -3064,7 +3077,8 @@ def _shell_pipeline(
         return {(True, True, errexit, pipefail)}
     if command[0] == "set":
         flags = _shell_set(command[1:], errexit, pipefail)
-        return None if flags is None else {(True, False, *flags)}
+        # Where errexit is ignored (see `_group_ways`), `set -e` leaves it off.
+        return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1])}
     if command[0] == "exit":
         code = command[1:]
         if code and not (len(code) == 1 and code[0].isdigit()):
@@ -3078,12 +3092,14 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     """The ways out of a group (see `_shell_pipeline`): a subshell's `exit` and `set` end or set it alone; errexit is
     off within a group whose status is tested (`{ analyzer run X; echo done; } && ...`)."""
     ok, errexit, pipefail = state
-    if any(
-        command[0] == "trap" or (tested and errexit and command[0] == "set")
-        for command in _simple_commands([([[group]], False)])
-    ):
-        # A trap set within (a subshell's is its own), or errexit set again where it is off: not read.
+    commands = list(_simple_commands([([[group]], False)]))
+    if any(command[0] == "trap" for command in commands):
+        # A trap set within (a subshell's is its own): not read.
         return None
+    # `set -e` within a group whose status is tested sets errexit, ignored until the group ends (`(set -e; analyzer
+    # run X; echo done) && ...` goes on after the check), and for what follows a `{ }` group: read as off there.
+    resets = tested and any(command[0] == "set" for command in commands)
+    facts = replace(facts, errexit_ignored=True) if tested else facts
     start = (ok, False, errexit and not tested, pipefail)
     if group.word is None:
         ways = _shell_ways(group.lists, {start}, facts)
@@ -3094,7 +3110,7 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     if group.subshell:
         return {(ok_now, False, errexit, pipefail) for ok_now, *_ in ways}
     return {
-        (ok_now, exited, errexit if tested else errexit_now, pipefail_now)
+        (ok_now, exited, (errexit and not resets) if tested else errexit_now, pipefail_now)
         for ok_now, exited, errexit_now, pipefail_now in ways
     }
 
@@ -3296,9 +3312,16 @@ def _of_the_environment(command: list[str], facts: _LineFacts) -> bool:
     markers = [int(n) for word in command for n in _EXPANSION_RE.findall(word)]
     names = [facts.names[n] for n in markers]
     return facts.assigned is not None and all(
-        name is not None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in facts.assigned
+        name is not None
+        and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+        and name not in facts.assigned
+        and name not in _STATUS_VARIABLES
         for name in names
     )
+
+
+# Variables the shell sets to a pipeline's statuses, the check's among them (bash's `$PIPESTATUS`, zsh's).
+_STATUS_VARIABLES = frozenset({"PIPESTATUS", "pipestatus"})
 
 
 def _check_outputs(
@@ -3378,21 +3401,23 @@ def _output_test(words: list[str], facts: _LineFacts) -> set[bool] | None:
 
 
 # What `grep` finds only in a pass's output: its summary's first line, `PASS NAME: ...` (the summary's other lines, and
-# the JSON's, start with a blank or a brace), or the JSON's verdict at its first level (two blanks: a composite's
-# members and an `each` check's series hold verdicts of their own, deeper), anchored; no alternative (`|`, `\\|`).
-_GREP_PASS_RE = re.compile(r'\^(?:PASS|  "verdict": \*?"pass")[^|]*')
+# the JSON's, start with a blank or a brace), anchored; no alternative (`|`, `\\|`, or a newline, which starts another
+# pattern).
+_GREP_PASS_TEXT_RE = re.compile(r"\^PASS[^|\n]*")
+# The JSON's verdict at its first level (two blanks: a composite's members and an `each` check's series hold verdicts
+# of their own, deeper). dash's `echo "$OUT"` turns a reason's `\n` (a target's JSON string quoted) into a line of its
+# own, which may start with PASS; the JSON's quotes within a string stay escaped, `\"`, so no such line is its verdict.
+_GREP_PASS_JSON_RE = re.compile(r'\^  "verdict": \*?"pass"[^|\n]*')
 _GREP_PASS_OPTIONS = frozenset("qsEGFPiwxco")
 _GREP_PASS_LONG = frozenset({"--quiet", "--silent", "--extended-regexp", "--basic-regexp", "--ignore-case"})
-# jq's filter of the JSON's verdict, `.verdict == "pass"` (either side), with `-e`: exit 1 for false (and a text
-# summary is no JSON: exit 2 or 5).
-_JQ_PASS_RE = re.compile(r'\s*(?:\.verdict\s*==\s*"pass"|"pass"\s*==\s*\.verdict)\s*')
-_JQ_PASS_OPTIONS = frozenset("ecrjaMCS")
 
 
 def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -> bool:
     """Whether a pipeline's last command exits 0 only when the check whose output it reads passed: `analyzer run X |
-    grep -q '^PASS'`, `echo "$OUT" | jq -e '.verdict == "pass"'` (through `tee` too); `grep -v fail`, `grep -q PASS`
-    (a step's line of a failed check), `grep '"verdict": "pass"'` (a member's verdict) or `jq` without `-e` are not."""
+    grep -q '^PASS'`, `printf '%s\\n' "$OUT" | grep -q '^PASS'`, `echo "$OUT" | grep -q '^  "verdict": "pass"'`
+    (through `tee` too); `grep -v fail`, `grep -q PASS` (a step's line of a failed check), `grep '"verdict": "pass"'`
+    (a member's verdict), `echo "$OUT" | grep -q '^PASS'` (dash's echo) or `jq -e` (given no JSON, as when the check
+    printed nothing, it exits 0) are not."""
     *before, last = pipeline
     while before and isinstance(before[-1], list) and before[-1][:1] == ["tee"]:
         before.pop()
@@ -3411,21 +3436,13 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     long = {option for option in options if option.startswith("--")}
     if not reads_output or len(operands) != 1:
         return False
-    if last[0] == "grep":
-        return (
-            letters <= _GREP_PASS_OPTIONS
-            and long <= _GREP_PASS_LONG
-            and _GREP_PASS_RE.fullmatch(operands[0]) is not None
-        )
-    if last[0] == "jq":
-        exits = "e" in letters or "--exit-status" in long
-        return (
-            exits
-            and letters <= _JQ_PASS_OPTIONS
-            and long <= {"--exit-status"}
-            and _JQ_PASS_RE.fullmatch(operands[0]) is not None
-        )
-    return False
+    if last[0] != "grep" or not letters <= _GREP_PASS_OPTIONS or not long <= _GREP_PASS_LONG:
+        return False
+    # `-i '^pass'` finds the summary's first line too.
+    flags = re.IGNORECASE if "i" in letters or "--ignore-case" in long else 0
+    if re.fullmatch(_GREP_PASS_JSON_RE.pattern, operands[0], flags):
+        return True
+    return source[0] != "echo" and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
 
 
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's

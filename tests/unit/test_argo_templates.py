@@ -2968,11 +2968,13 @@ class TestShellLinesThatLoseTheVerdict:
             "or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without pipefail, "
             "`!` before it, its output substituted in another command's words, `echo $(analyzer run ...)`, or tested "
             'in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, against a word it never '
-            'is, `[ "$OUT" != fail ]`, by a `case` or `grep` that lets another verdict through, `grep -v fail`, `grep '
-            "-q PASS` (a passed step's line); a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, "
-            "INT or HUP, `set -n`; write the check last, or `analyzer run ... && ...`, or test for a pass alone, `grep "
-            "-q '^PASS'`, `--json` and `jq -e '.verdict == \"pass\"'`): the check's verdict is lost, and it exits 0, "
-            "a Successful Job, and no verdict" in found
+            'is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another verdict through, `grep -v fail`, '
+            "`grep -q PASS` (a passed step's line), `echo \"$OUT\" | grep -q '^PASS'` (dash's echo turns a reason's "
+            "`\\n` into a line), `jq -e` (given no JSON, as when the check prints nothing, it exits 0); a `trap` that "
+            "exits 0 on EXIT or on a signal that stops the pod, TERM, INT or HUP, `set -n`; write the check last, or "
+            "`analyzer run ... && ...`, or test for a pass alone, `analyzer run ... | grep -q '^PASS'`, `printf "
+            "'%s\\n' \"$OUT\" | grep -q '^PASS'`, or `set -o pipefail` before the pipe): the check's verdict is lost, "
+            "and it exits 0, a Successful Job, and no verdict" in found
         ), found
 
     @pytest.mark.parametrize(
@@ -3079,15 +3081,17 @@ class TestShellLinesThatLoseTheVerdict:
             # Not read: a pattern made of an expansion, bash's `;&`.
             (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in $WANTED) ;; *) exit 1;; esac'),
             (["-c"], f'OUT=$({CHECK_LINE}); case "$OUT" in PASS*) ;& *) exit 1;; esac'),
-            # A filter that exits 0 for a pass alone: the summary's first line, the JSON's own verdict (two blanks in),
-            # jq -e. Before: a problem, as any command after the check (or not read: a quoted `*` or `\`).
+            # A filter that exits 0 for a pass alone: the summary's first line, the JSON's own verdict (two blanks in).
+            # Before: a problem, as any command after the check (or not read: a quoted `*` or `\`).
             (["-c"], f"{CHECK_LINE} | grep -q '^PASS'"),
-            (["-c"], f"OUT=$({CHECK_LINE}); echo \"$OUT\" | grep -q '^PASS '"),
+            (["-c"], f"OUT=$({CHECK_LINE}); printf '%s\\n' \"$OUT\" | grep -q '^PASS '"),
             (["-c"], f"OUT=$({CHECK_LINE}); printf '%s\\n' \"$OUT\" | grep -qi '^pass'"),
+            (["-c"], f"{CHECK_LINE} | grep -qi '^pass'"),
             (["-c"], f"{CHECK_LINE} | tee /reports/smoke.txt | grep -q '^PASS'"),
             (["-c"], f'{CHECK_LINE} --json | grep -q \'^  "verdict": *"pass"\''),
-            (["-c"], f"{CHECK_LINE} --json | jq -e '.verdict == \"pass\"'"),
-            (["-c"], f'OUT=$({CHECK_LINE} --json); echo "$OUT" | jq -re \'"pass" == .verdict\''),
+            (["-c"], f'OUT=$({CHECK_LINE} --json); echo "$OUT" | grep -q \'^  "verdict": "pass"\''),
+            # jq -e with pipefail: the check's own exit decides when jq reads no JSON.
+            (["-c"], f"set -o pipefail; {CHECK_LINE} --json | jq -e '.verdict == \"pass\"'"),
             (["-c"], f"set -o pipefail; {CHECK_LINE} | grep -v fail"),
             # Groups whose status is the check's. Before: not read.
             (["-c"], f"{{ {CHECK_LINE}; }}"),
@@ -3114,6 +3118,57 @@ class TestShellLinesThatLoseTheVerdict:
     def test_a_line_whose_exit_is_the_check_s_or_is_not_read_is_fine(self, tmp_path, options, line):
         job = batch_job("Job", container("smoke", "sh", *options, line))
         assert own_job_findings(tmp_path, job) == ([], [])
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # `set -e` within a group whose status is tested (left of `&&` or `||`) is off until the group ends:
+            # `echo done` runs after the failed check. Before: fine.
+            f"(set -e; {CHECK_LINE}; echo done) && echo passed",
+            f"{{ set -e; {CHECK_LINE}; echo done; }} || exit 1",
+            # A `{ }` group or a `case` that fails because a command failed where `set -e` is off (left of `&&`) does
+            # not stop the shell either, which goes on to exit 0. Before: fine.
+            f"set -e; {{ {CHECK_LINE} && echo ok; }}; echo done",
+            f'set -e; case "$MODE" in *) {CHECK_LINE} && echo ok;; esac; echo done',
+            # jq -e given no JSON at all exits 0 (jq 1.6), as when the check exits 2 (a usage error), 6 or on a
+            # signal without printing. Before: fine.
+            f"{CHECK_LINE} --json | jq -e '.verdict == \"pass\"'",
+            f'OUT=$({CHECK_LINE} --json); echo "$OUT" | jq -re \'"pass" == .verdict\'',
+            # dash's echo reads backslashes: a reason quoting `"a\\nPASS b"` (a target's JSON string) prints a line
+            # starting with PASS. Before: fine.
+            f"OUT=$({CHECK_LINE}); echo \"$OUT\" | grep -q '^PASS'",
+            # A newline in grep's pattern starts another one: `FAIL` matches a failed check's line. Before: fine.
+            f"{CHECK_LINE} | grep -q '^PASS\nFAIL'",
+            # `printf '%s\\n' "$OUT"` is read (single quotes hold no expansion, no escape). Before: not read.
+            f"OUT=$({CHECK_LINE}); printf '%s\\n' \"$OUT\" | grep -q PASS",
+            # `!` before the command after `||`: errexit ignores its failure.
+            f"set -e; {CHECK_LINE} || ! true; echo done",
+            # A `case` of another word may take any arm, `exit 0` before the check too.
+            f'case "$MODE" in smoke) exit 0;; esac; {CHECK_LINE}',
+            # `-v`: any line but the summary's first, a failed check's step lines.
+            f"{CHECK_LINE} | grep -qv '^PASS'",
+            # A filter of another command's output: an old report may say PASS.
+            f"{CHECK_LINE}; cat /reports/smoke.txt | grep -q '^PASS'",
+            # `set +e` within a tested group turns errexit off after it too.
+            f"set -e; {{ set +e; }} || true; {CHECK_LINE}; echo done",
+        ],
+    )
+    def test_a_line_real_shells_exit_0_on_a_failed_check_is_a_problem(self, tmp_path, line):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in found, found
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # `$PIPESTATUS` holds the check's status: the test fails as the check does. Before: a problem, read as a
+            # test of a variable the line never sets.
+            f'{CHECK_LINE} | tee /reports/smoke.txt; [ "$PIPESTATUS" -eq 0 ]',
+            # A pattern of `[[` (not read): true for every output but a pass's.
+            f"OUT=$({CHECK_LINE}); [[ $OUT != PASS* ]] && exit 1; echo passed",
+        ],
+    )
+    def test_a_bash_line_that_fails_with_the_check_is_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "bash", "-c", line))) == ([], [])
 
     def test_it_is_fine_beside_a_container_that_runs_the_check(self, tmp_path):
         # Its verdict is lost, but the Job's success waits on the other container's: a check for information only.
