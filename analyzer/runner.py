@@ -720,7 +720,8 @@ async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdi
                 if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
                     continue
         except (CheckError, TimeoutError) as exc:
-            return _data_at_unknown(verdict, at, name, exc.message if isinstance(exc, CheckError) else "no time left")
+            why = exc.message if isinstance(exc, CheckError) else "no time left in the check's deadline"
+            return _data_at_unknown(verdict, at, name, why)
         return _before_the_data(verdict, at, name, await _oldest_data(ctx, source, at))
     return verdict
 
@@ -788,17 +789,21 @@ def _before_the_data(
 def _data_at_unknown(verdict: Verdict, at: datetime, source: str, why: str) -> Verdict:
     """A pass that `no_data: pass` may have given at `at`, when whether Prometheus source `source` holds data then
     could not be told (`why`): inconclusive, as before its data."""
+    # What to do is not another time (the source would not tell then either): let the call through, in time.
     return _no_pass_before_the_data(
-        verdict, f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told ({why})"
+        verdict,
+        f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told from its label-names "
+        f"API (GET /api/v1/labels: {why})",
+        "have the source answer GET /api/v1/labels within the check's deadline_s",
     )
 
 
-def _no_pass_before_the_data(verdict: Verdict, said: str) -> Verdict:
+def _no_pass_before_the_data(verdict: Verdict, said: str, to_do: str = "evaluate at a time it holds") -> Verdict:
     return verdict.model_copy(
         update={
             "outcome": Outcome.INCONCLUSIVE,
             "reason": f"{verdict.reason}; but {said}, and no_data: pass does not apply before a source's data, where "
-            "no series is nothing read (evaluate at a time it holds)",
+            f"no series is nothing read ({to_do})",
         }
     )
 

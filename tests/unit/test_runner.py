@@ -501,15 +501,16 @@ class TestPassesBeforeTheData:
         runner, check = reading_runner(labels_source.url, "reads-pass")
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
+        # The call it could not tell from named, and what to do: evaluating at another time would not help.
         said = (
             f"no series; but whether Prometheus source 'default' holds data at {format_time(self.BEFORE)} could not "
-            f"be told (Prometheus source 'default' ({labels_source.url}) "
+            f"be told from its label-names API (GET /api/v1/labels: Prometheus source 'default' ({labels_source.url}) "
         )
         assert evaluation.reason.startswith(said)
         assert f"(HTTP {status}: no such endpoint)" in evaluation.reason
         assert evaluation.reason.endswith(
-            "), and no_data: pass does not apply before a source's data, where no series is nothing read (evaluate at "
-            "a time it holds)"
+            "), and no_data: pass does not apply before a source's data, where no series is nothing read (have the "
+            "source answer GET /api/v1/labels within the check's deadline_s)"
         )
 
     async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner):
@@ -517,7 +518,8 @@ class TestPassesBeforeTheData:
         runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
-        assert "could not be told (" in evaluation.reason
+        assert "could not be told from its label-names API (GET /api/v1/labels: " in evaluation.reason
+        assert evaluation.reason.endswith("(have the source answer GET /api/v1/labels within the check's deadline_s)")
 
     @pytest.mark.parametrize(
         ("name", "no_data", "hours_ago"),
