@@ -50,6 +50,9 @@ class ScriptedCheck(Check):
         return frozenset({"ok"}) if self.name == "parent" else frozenset()
 
     def source_names(self) -> frozenset[str]:
+        if self.name == "reads-pass-of-two":
+            # A kind reading two sources (a plugin may): "default" and "younger", sorted in that order.
+            return frozenset({"default", "younger"})
         return frozenset({"default"}) if self.name.startswith("reads-") else frozenset()
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -400,8 +403,13 @@ async def labels_source(aiohttp_server):
             return web.json_response({"status": "success", "data": []})
         return web.json_response({"status": "success", "data": ["__name__", "job"] if end >= OLDEST else []})
 
+    async def empty(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "success", "data": []})
+
     app = web.Application()
     app.router.add_get("/api/v1/labels", labels)
+    # A second source at a path prefix of the same server, holding no data at all.
+    app.router.add_get("/younger/api/v1/labels", empty)
     server = await aiohttp_server(app)
     state.url = str(server.make_url("")).rstrip("/")
     return state
@@ -417,7 +425,10 @@ async def reading_runner():
             (
                 "t",
                 {
-                    "sources": {"default": {"url": url, "retry": False}},
+                    "sources": {
+                        "default": {"url": url, "retry": False},
+                        "younger": {"url": f"{url}/younger", "retry": False},
+                    },
                     "checks": [{"name": name, "kind": "scripted", "no_data": no_data}],
                 },
             )
@@ -520,6 +531,22 @@ class TestPassesBeforeTheData:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "could not be told from its label-names API (GET /api/v1/labels: " in evaluation.reason
         assert evaluation.reason.endswith("(have the source answer GET /api/v1/labels within the check's deadline_s)")
+
+    async def test_every_source_read_is_asked(self, labels_source, reading_runner):
+        # The first holds data then; the second, holding none, makes the pass inconclusive all the same.
+        runner, check = reading_runner(labels_source.url, "reads-pass-of-two")
+        evaluation = await runner.evaluate(check, {}, OLDEST + timedelta(minutes=10))
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "but Prometheus source 'younger' holds no data at " in evaluation.reason
+
+    async def test_a_time_just_over_an_hour_ago_asks(self, labels_source, reading_runner):
+        # The bound is the hour: a source restarted without its data since then holds nothing at that time.
+        labels_source.answer = "empty"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1, minutes=1)
+        evaluation = await runner.evaluate(check, {}, at)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert labels_source.calls[0] == (at - timedelta(minutes=5), at)
 
     @pytest.mark.parametrize(
         ("name", "no_data", "hours_ago"),
