@@ -55,8 +55,8 @@ _MEMBER_MARGIN_SHARE = 0.25
 _FRESH_DATA_S = 3600.0
 # How far back of a time a query at it reads an instant selector's sample (Prometheus' default look-back).
 _LOOKBACK = timedelta(minutes=5)
-# Bounds on the search for the oldest data a source holds, once it holds none at the evaluation time: at most this many
-# more label-name calls, stopping once the time is known to a minute.
+# Bounds on the search for the next data a source holds (its oldest, unless the time is in a gap of it), once it holds
+# none at the evaluation time: at most this many more label-name calls, stopping once the time is known to a minute.
 _OLDEST_PROBES = 16
 _OLDEST_RESOLUTION = timedelta(minutes=1)
 # Distinct raw argument sets whose plans a runner (a catalog generation) keeps, over all its checks: a rollout asks
@@ -711,7 +711,7 @@ def _missing_then(at: datetime, present: list[str]) -> str:
 
 async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdict) -> Verdict:
     """A pass `check` (under `no_data: pass`) gave at a past time, judged against whether each Prometheus source it
-    reads holds data in the look-back up to that time (`_before_the_data`), and if one does not, the oldest it holds."""
+    reads holds data in the look-back up to that time (`_before_the_data`), and if one does not, the next it holds."""
     at = ctx.evaluation_time
     for name in sorted(check.source_names()):
         source = ctx.prometheus(name)
@@ -720,17 +720,18 @@ async def _passed_before_the_data(ctx: EvalContext, check: Check, verdict: Verdi
                 if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
                     continue
         except (CheckError, TimeoutError) as exc:
-            return _data_at_unknown(verdict, at, name, exc.message if isinstance(exc, CheckError) else "no time left")
-        return _before_the_data(verdict, at, name, await _oldest_data(ctx, source, at))
+            why = exc.message if isinstance(exc, CheckError) else "no time left in the check's deadline"
+            return _data_at_unknown(verdict, at, name, why)
+        return _before_the_data(verdict, at, name, await _next_data(ctx, source, at))
     return verdict
 
 
-async def _oldest_data(
+async def _next_data(
     ctx: EvalContext, source: PrometheusSource, at: datetime
 ) -> tuple[datetime, datetime] | str | None:
-    """When `source`, holding no data at `at`, holds its oldest after it: between the two times returned (to a minute,
-    or as near as `_OLDEST_PROBES` calls and `ctx`'s deadline get), None when it holds none up to now, or why that could
-    not be told."""
+    """When `source`, holding no data at `at`, holds its next data (its oldest, unless `at` is in a gap of it; older
+    data is not looked for): between the two times returned (to a minute, or as near as `_OLDEST_PROBES` calls and
+    `ctx`'s deadline get), None when it holds none up to now, or why that could not be told."""
     # A bisection over "any data between `at` and t", which grows with t whatever gaps the data has.
     early, late = at, datetime.now(UTC)
     try:
@@ -754,51 +755,55 @@ async def _oldest_data(
 
 async def _no_data_then(ctx: EvalContext, source: PrometheusSource, at: datetime) -> str:
     """What a reason of series not found as of `at`, a past time, adds when `source` holds no data in the look-back
-    up to it (naming its oldest); nothing when it does, or when that cannot be told: the reason is then the kind's."""
+    up to it (naming its next); nothing when it does, or when that cannot be told: the reason is then the kind's."""
     try:
         async with asyncio.timeout_at(ctx.deadline):
             if await source.holds_data(at - _LOOKBACK, at, ctx.timeout_s()):
                 return ""
     except (CheckError, TimeoutError):
         return ""
-    said = _no_data_said(at, source.name, await _oldest_data(ctx, source, at))
+    said = _no_data_said(at, source.name, await _next_data(ctx, source, at))
     return f"{PAST_TIME_NOTE}{format_time(at)}, a past time: {said}, so nothing could be found then"
 
 
-def _no_data_said(at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None) -> str:
-    """That Prometheus source `source` holds no data at `at`; `oldest`: between which two times the oldest data it
-    holds lies, None when it holds none up to now, or why that could not be told."""
+def _no_data_said(at: datetime, source: str, next_data: tuple[datetime, datetime] | str | None) -> str:
+    """That Prometheus source `source` holds no data at `at`; `next_data`: between which two times the first data it
+    holds after `at` lies, None when it holds none up to now, or why that could not be told."""
     said = f"Prometheus source {source!r} holds no data at {format_time(at)}"
-    if isinstance(oldest, tuple):
-        return f"{said}: its oldest data is from between {format_time(oldest[0])} and {format_time(oldest[1])}"
-    if oldest is None:
+    if isinstance(next_data, tuple):
+        return f"{said}: its next data is from between {format_time(next_data[0])} and {format_time(next_data[1])}"
+    if next_data is None:
         return f"{said} nor since"
-    return f"{said} (when its oldest data is could not be told: {oldest})"
+    return f"{said} (when its next data is could not be told: {next_data})"
 
 
 def _before_the_data(
-    verdict: Verdict, at: datetime, source: str, oldest: tuple[datetime, datetime] | str | None
+    verdict: Verdict, at: datetime, source: str, next_data: tuple[datetime, datetime] | str | None
 ) -> Verdict:
     """A pass that `no_data: pass` may have given at `at`, when Prometheus source `source` holds no data in the
-    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `oldest` as
+    look-back up to it: inconclusive, since no series there is nothing read, not nothing gone wrong. `next_data` as
     `_no_data_said` reads it."""
-    return _no_pass_before_the_data(verdict, _no_data_said(at, source, oldest))
+    return _no_pass_before_the_data(verdict, _no_data_said(at, source, next_data))
 
 
 def _data_at_unknown(verdict: Verdict, at: datetime, source: str, why: str) -> Verdict:
     """A pass that `no_data: pass` may have given at `at`, when whether Prometheus source `source` holds data then
     could not be told (`why`): inconclusive, as before its data."""
+    # What to do is not another time (the source would not tell then either): let the call through, in time.
     return _no_pass_before_the_data(
-        verdict, f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told ({why})"
+        verdict,
+        f"whether Prometheus source {source!r} holds data at {format_time(at)} could not be told from its label-names "
+        f"API (GET /api/v1/labels: {why})",
+        "have the source answer GET /api/v1/labels within the check's deadline_s",
     )
 
 
-def _no_pass_before_the_data(verdict: Verdict, said: str) -> Verdict:
+def _no_pass_before_the_data(verdict: Verdict, said: str, to_do: str = "evaluate at a time it holds") -> Verdict:
     return verdict.model_copy(
         update={
             "outcome": Outcome.INCONCLUSIVE,
-            "reason": f"{verdict.reason}; but {said}, and no_data: pass does not apply before a source's data, where "
-            "no series is nothing read (evaluate at a time it holds)",
+            "reason": f"{verdict.reason}; but {said}, and no_data: pass does not apply where a source holds no "
+            f"data, as no series there is nothing read ({to_do})",
         }
     )
 

@@ -506,6 +506,12 @@ _NOT_FOUND_HINT = (
     "; no query API at this address: the source's url must be Prometheus' base address (such as "
     "http://prometheus:9090, with the --web.route-prefix if it has one), without /api/v1"
 )
+# A 404 of the label-names API (`holds_data`, asked after a query at the same address succeeded): the url is right, a
+# proxy in front of Prometheus serves the query API alone.
+_LABELS_NOT_FOUND_HINT = (
+    "; no label-names API at this address, which answers queries: let GET /api/v1/labels through the proxy in front "
+    "of Prometheus (prom-label-proxy: --enable-label-apis)"
+)
 
 
 def read_answer(
@@ -515,12 +521,13 @@ def read_answer(
     secrets: tuple[str, ...] = (),
     words: tuple[str, ...] = (),
     retry_after: str | None = None,
+    not_found_hint: str = _NOT_FOUND_HINT,
 ) -> dict[str, Any]:
     """The `data`, `warnings` and `infos` of a successful answer as Prometheus sends them; the analyzer's error
     for any other answer (a redirect, an error body, a body that is not JSON), quoting the error without what the
     request carried in its headers: `secrets` hidden wherever they appear, `words` where they are whole words.
     `retry_after`: the answer's Retry-After header (read on a 429 or a 503), quoted; a 503 with one is not sent
-    again."""
+    again. `not_found_hint`: what a 404's error adds (what the endpoint's absence at this address means)."""
     if 300 <= status < 400:
         raise SourceRejected(
             f"{where} answered with a redirect (HTTP {status}); the source's url must be the "
@@ -569,7 +576,7 @@ def read_answer(
         if status in _RESENDABLE_STATUSES and not wait:
             raise ResendableFailure(failing)
         raise failing
-    hint = _NOT_FOUND_HINT if status == 404 else ""
+    hint = not_found_hint if status == 404 else ""
     rejected = SourceRejected(f"{where} rejected the query ({detail}){hint}")
     if status == 408:
         # The server did not take the request: sent unasked on an idle kept-alive connection before closing it,
@@ -1043,7 +1050,8 @@ class PrometheusSource:
             _raise_mapped_hidden(self._client_errors, exc, *self._not_quoted(headers))
             raise
         secrets, words = self._not_quoted(headers)
-        payload = read_answer(self._where, status, body, secrets, words, retry_after)
+        not_found = _NOT_FOUND_HINT if encoded_promql else _LABELS_NOT_FOUND_HINT
+        payload = read_answer(self._where, status, body, secrets, words, retry_after, not_found)
         try:
             result = parse_result(promql, payload.get("data")) if encoded_promql else _label_names(payload.get("data"))
             # null is how a Go server without omitempty writes none (a nil slice).

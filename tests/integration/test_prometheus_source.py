@@ -315,6 +315,21 @@ class TestHoldsData:
                 await prometheus.holds_data(NOW - timedelta(minutes=5), NOW, timeout_s=3)
             await prometheus.aclose()
 
+    async def test_a_404_names_the_label_names_api_not_the_url(self):
+        # Queries are answered at this url (a proxy serving the query API alone): the url is right, the path is
+        # refused. Before: "no query API at this address: the source's url must be Prometheus' base address".
+        async with recording_prometheus() as fake:
+            fake.replies = [(404, b"404 page not found")]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected) as refused:
+                await prometheus.holds_data(NOW - timedelta(minutes=5), NOW, timeout_s=3)
+            await prometheus.aclose()
+        assert refused.value.message == (
+            f"Prometheus source 'default' ({fake.url}) rejected the query (HTTP 404: 404 page not found); no "
+            "label-names API at this address, which answers queries: let GET /api/v1/labels through the proxy in "
+            "front of Prometheus (prom-label-proxy: --enable-label-apis)"
+        )
+
     @pytest.mark.integration
     async def test_a_real_prometheus_holds_none_before_its_oldest_data(self, prometheus):
         anchor = datetime.fromtimestamp(prometheus.anchor, UTC)

@@ -155,7 +155,7 @@ class TestBeforeTheOldestData:
         at = prometheus.anchor - BEFORE_THE_DATA_S
         body = await answer(no_data_pass, "errors-of", canary_hash="healthy1", at=str(int(at)))
         assert body["verdict"] == "inconclusive", body["reason"]
-        found = re.search(r"holds no data at (\S+): its oldest data is from between (\S+) and (\S+),", body["reason"])
+        found = re.search(r"holds no data at (\S+): its next data is from between (\S+) and (\S+),", body["reason"])
         assert found is not None, body["reason"]
         asked, early, late = (datetime.fromisoformat(time) for time in found.groups())
         assert asked.timestamp() == at

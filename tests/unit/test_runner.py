@@ -50,6 +50,9 @@ class ScriptedCheck(Check):
         return frozenset({"ok"}) if self.name == "parent" else frozenset()
 
     def source_names(self) -> frozenset[str]:
+        if self.name == "reads-pass-of-two":
+            # A kind reading two sources (a plugin may): "default" and "younger", sorted in that order.
+            return frozenset({"default", "younger"})
         return frozenset({"default"}) if self.name.startswith("reads-") else frozenset()
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
@@ -375,13 +378,16 @@ class TestPartialAnswers:
 
 # The oldest data the fake source of TestPassesBeforeTheData holds.
 OLDEST = datetime(2026, 11, 20, 6, 30, 15, tzinfo=UTC)
+# When its data stopped, if it held older data, until OLDEST (an outage).
+OUTAGE = OLDEST - timedelta(days=5)
 
 
 @pytest.fixture
 async def labels_source(aiohttp_server):
     """A source whose label-names API answers as the test sets `answer` to: "held" (a name for a range reaching
-    OLDEST, none before), "partial" (none, with a store-down warning), "empty" (none), "empty-then-500" (none, then
-    500s), an HTTP status, or "hang"; every call is recorded in `calls` as (start, end)."""
+    OLDEST, none before), "gap" (as "held", and also for a range within OUTAGE's 5 days before), "partial" (none,
+    with a store-down warning), "empty" (none), "empty-then-500" (none, then 500s), an HTTP status, or "hang"; every
+    call is recorded in `calls` as (start, end)."""
     state = SimpleNamespace(answer="held", calls=[])
 
     async def labels(request: web.Request) -> web.StreamResponse:
@@ -398,10 +404,16 @@ async def labels_source(aiohttp_server):
         if state.answer == "empty-then-500":
             state.answer = 500
             return web.json_response({"status": "success", "data": []})
-        return web.json_response({"status": "success", "data": ["__name__", "job"] if end >= OLDEST else []})
+        held = end >= OLDEST or (state.answer == "gap" and start <= OUTAGE and end >= OUTAGE - timedelta(days=5))
+        return web.json_response({"status": "success", "data": ["__name__", "job"] if held else []})
+
+    async def empty(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"status": "success", "data": []})
 
     app = web.Application()
     app.router.add_get("/api/v1/labels", labels)
+    # A second source at a path prefix of the same server, holding no data at all.
+    app.router.add_get("/younger/api/v1/labels", empty)
     server = await aiohttp_server(app)
     state.url = str(server.make_url("")).rstrip("/")
     return state
@@ -417,7 +429,10 @@ async def reading_runner():
             (
                 "t",
                 {
-                    "sources": {"default": {"url": url, "retry": False}},
+                    "sources": {
+                        "default": {"url": url, "retry": False},
+                        "younger": {"url": f"{url}/younger", "retry": False},
+                    },
                     "checks": [{"name": name, "kind": "scripted", "no_data": no_data}],
                 },
             )
@@ -447,15 +462,27 @@ class TestPassesBeforeTheData:
         assert early < OLDEST <= late
         assert late - early <= timedelta(minutes=1)
         assert evaluation.reason == (
-            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)}: its oldest data "
-            f"is from between {format_time(early)} and {format_time(late)}, and no_data: pass does not apply before a "
-            "source's data, where no series is nothing read (evaluate at a time it holds)"
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)}: its next data "
+            f"is from between {format_time(early)} and {format_time(late)}, and no_data: pass does not apply where a "
+            "source holds no data, as no series there is nothing read (evaluate at a time it holds)"
         )
         # The look-back up to the time first, then ranges after it, none starting past the oldest data (which the
         # search would then miss).
         assert labels_source.calls[0] == (self.BEFORE - timedelta(minutes=5), self.BEFORE)
         assert all(self.BEFORE <= start <= OLDEST for start, _ in labels_source.calls[1:])
         assert runner.metrics.evaluations.value("reads-pass", "inconclusive") == 1
+
+    async def test_a_time_in_a_gap_names_the_next_data_not_as_the_oldest(self, labels_source, reading_runner):
+        # The search finds the first data after the time; older data, before the gap, is not looked for.
+        labels_source.answer = "gap"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "oldest" not in evaluation.reason
+        assert re.search(
+            f"holds no data at {re.escape(format_time(self.BEFORE))}: its next data is from between (\\S+) and",
+            evaluation.reason,
+        ), evaluation.reason
 
     async def test_a_source_holding_nothing_since_says_so(self, labels_source, reading_runner):
         labels_source.answer = "empty"
@@ -464,8 +491,8 @@ class TestPassesBeforeTheData:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert evaluation.reason == (
             f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} nor since, and "
-            "no_data: pass does not apply before a source's data, where no series is nothing read (evaluate at a time "
-            "it holds)"
+            "no_data: pass does not apply where a source holds no data, as no series there is nothing read (evaluate "
+            "at a time it holds)"
         )
         assert labels_source.calls[1][0] == self.BEFORE
         assert len(labels_source.calls) == 2
@@ -477,7 +504,7 @@ class TestPassesBeforeTheData:
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert evaluation.reason.startswith(
-            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} (when its oldest "
+            f"no series; but Prometheus source 'default' holds no data at {format_time(self.BEFORE)} (when its next "
             f"data is could not be told: Prometheus source 'default' ({labels_source.url}) is failing (HTTP 500"
         )
         assert len(labels_source.calls) == 2
@@ -501,15 +528,16 @@ class TestPassesBeforeTheData:
         runner, check = reading_runner(labels_source.url, "reads-pass")
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
+        # The call it could not tell from named, and what to do: evaluating at another time would not help.
         said = (
             f"no series; but whether Prometheus source 'default' holds data at {format_time(self.BEFORE)} could not "
-            f"be told (Prometheus source 'default' ({labels_source.url}) "
+            f"be told from its label-names API (GET /api/v1/labels: Prometheus source 'default' ({labels_source.url}) "
         )
         assert evaluation.reason.startswith(said)
         assert f"(HTTP {status}: no such endpoint)" in evaluation.reason
         assert evaluation.reason.endswith(
-            "), and no_data: pass does not apply before a source's data, where no series is nothing read (evaluate at "
-            "a time it holds)"
+            "), and no_data: pass does not apply where a source holds no data, as no series there is nothing read "
+            "(have the source answer GET /api/v1/labels within the check's deadline_s)"
         )
 
     async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner):
@@ -517,7 +545,24 @@ class TestPassesBeforeTheData:
         runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
-        assert "could not be told (" in evaluation.reason
+        assert "could not be told from its label-names API (GET /api/v1/labels: " in evaluation.reason
+        assert evaluation.reason.endswith("(have the source answer GET /api/v1/labels within the check's deadline_s)")
+
+    async def test_every_source_read_is_asked(self, labels_source, reading_runner):
+        # The first holds data then; the second, holding none, makes the pass inconclusive all the same.
+        runner, check = reading_runner(labels_source.url, "reads-pass-of-two")
+        evaluation = await runner.evaluate(check, {}, OLDEST + timedelta(minutes=10))
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert "but Prometheus source 'younger' holds no data at " in evaluation.reason
+
+    async def test_a_time_just_over_an_hour_ago_asks(self, labels_source, reading_runner):
+        # The bound is the hour: a source restarted without its data since then holds nothing at that time.
+        labels_source.answer = "empty"
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1, minutes=1)
+        evaluation = await runner.evaluate(check, {}, at)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE
+        assert labels_source.calls[0] == (at - timedelta(minutes=5), at)
 
     @pytest.mark.parametrize(
         ("name", "no_data", "hours_ago"),
@@ -559,7 +604,7 @@ class TestNothingFoundBeforeTheData:
         assert early < OLDEST <= late
         assert evaluation.reason == (
             f"no recording rule has a series; evaluated as of {format_time(self.BEFORE)}, a past time: Prometheus "
-            f"source 'default' holds no data at {format_time(self.BEFORE)}: its oldest data is from between "
+            f"source 'default' holds no data at {format_time(self.BEFORE)}: its next data is from between "
             f"{format_time(early)} and {format_time(late)}, so nothing could be found then"
         )
 
