@@ -2869,34 +2869,13 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
     return tokens
 
 
-def _shell_lists(tokens: list[str]) -> Iterator[tuple[list[list[list[str]]], bool]]:
-    """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
-    whether it runs in the background (`&`); a `;` or `&` ending no command (`;;`, a syntax error) yields a list of an
-    empty command, which is not read."""
-    items: list[list[list[str]]] = []
-    pipeline: list[list[str]] = [[]]
-    for token in [*tokens, "\0\n"]:
-        if token in ("\0;", "\0&", "\0\n"):
-            # A blank line is no command; `;` or `&` must end one.
-            if pipeline != [[]] or items or token != "\0\n":
-                items.append(pipeline)
-                yield items, token == "\0&"
-            items, pipeline = [], [[]]
-        elif token in ("\0&&", "\0||"):
-            items += [pipeline, [[token]]]
-            pipeline = [[]]
-        elif token == "\0|":
-            pipeline.append([])
-        else:
-            pipeline[-1].append(token)
-
-
 # `!` before a pipeline (see `_shell_parse`): its first command, whose status it inverts.
 _NEGATED = "\0!"
 
 
 def _shell_parse(tokens: list[str]) -> _Lists | None:
-    """A line's and-or lists as `_shell_lists` gives them, its groups read (`{ analyzer run X; } || true`, `( ... )`:
+    """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
+    whether it runs in the background (`&`), its groups read (`{ analyzer run X; } || true`, `( ... )`:
     a `_Group` in its pipeline), `!` before a pipeline as its first command, `[_NEGATED]`, and a `[[ ... ]]` test as
     one command; None for what is not read here (a group not closed, or followed by words, a word of braces, `[[`
     holding an operator, a function's definition)."""
@@ -3219,8 +3198,21 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
     tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
-    commands = [items[0][0] for items, _ in _shell_lists(tokens)]
-    if not all(commands) or any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
+    parsed = _shell_parse(tokens)
+    if parsed is None:
+        return None
+    # A simple command a list, as the tokens let through: a group (`{ exit 0; }`), `!` before one (`! exit 0` exits
+    # 0 all the same) or an empty command (a `;` ending none) is not read here.
+    commands = [
+        command
+        for items, _ in parsed
+        if len(items) == 1 and len(items[0]) == 1
+        for command in items[0]
+        if isinstance(command, list) and command and command != [_NEGATED]
+    ]
+    if len(commands) != len(parsed):
+        return None
+    if any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
         return None
     code = next((command[1:] for command in commands if command[0] == "exit"), [])
     if not code:
