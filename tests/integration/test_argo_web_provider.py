@@ -22,6 +22,7 @@ from tests.argo import (
     substitute,
 )
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def served(tmp_path_factory, prometheus):
     catalog.write_text(
         yaml.safe_dump(
             {
-                "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{free_port()}"}},
+                "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{refused_port()}"}},
                 "checks": [
                     {"name": "payments-error-rate", **check},
                     {"name": "payments-error-rate-down", "source": "down", **check},

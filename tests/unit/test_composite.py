@@ -15,10 +15,10 @@ from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.gatekind import GATES, Gate
 from tests.heldclock import HeldClockLoop, on_a_held_clock
+from tests.ports import refused_port
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 HASH = {"canary_hash": {"type": "label_value", "required": True}}
@@ -298,7 +298,7 @@ def card(members, names, **fields):
         if ":" in name:
             entry["weight"] = float(name.split(":")[1])
         listed.append(entry)
-    down = {"down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False, "timeout_s": 2}}
+    down = {"down": {"type": "prometheus", "url": f"http://127.0.0.1:{refused_port()}", "retry": False, "timeout_s": 2}}
     catalog = gate_catalog(*members, {"name": "card", "kind": "composite", "members": listed, **fields}, sources=down)
     return Runner(catalog, Sources(catalog.sources), Metrics(), 5.0), catalog.get("card")
 
