@@ -210,9 +210,10 @@ class TestGracefulShutdown:
                 # The drain keeps the timeout's last 0.5 s for the final close, so the whole shutdown fits in it.
                 assert abandoned["drain_s"] == pytest.approx(SHUTDOWN_TIMEOUT_S - 0.5)
                 # The process's own clock, from SIGTERM to the end of the shutdown. The target is the timeout;
-                # the bound leaves room for a loaded machine, and still fails aiohttp's default (a 1 s wait for
-                # the abandoned answer, counted twice, was the overshoot).
-                assert (await served.event("shutdown_complete", mark))["elapsed_s"] < SHUTDOWN_TIMEOUT_S + 0.4
+                # the bound leaves room for a loaded machine (0.62-0.66 s here with a CPU shared by 5 busy
+                # processes), and still fails aiohttp's default (a 1 s wait for the abandoned answer, counted twice,
+                # was the overshoot: 2.3 s), halfway between the two.
+                assert (await served.event("shutdown_complete", mark))["elapsed_s"] < SHUTDOWN_TIMEOUT_S + 0.7
                 # The abandoned query's request to Prometheus is closed, not left behind.
                 async with asyncio.timeout(HANG_GUARD_S):
                     await slow_prometheus.abandoned.wait()
