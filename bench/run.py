@@ -663,11 +663,101 @@ def cold_start(catalog_path: Path, at: float, work: Path) -> list[Row]:
     return rows
 
 
+# Texts built to make a reader of free text go back over them, each unit repeated to 128 KB and to 1 MB: read in time
+# linear in the text, the 1 MB one takes about 8 times the CPU of the 128 KB one (more as it outgrows the caches); a
+# reader scanning again from each position would take 64 times. Measured here, not in a test: a timed test fails by
+# chance on a loaded machine.
+REDACTION_TEXTS = {
+    "jwts": "eyJ" + "a" * 60 + ".",
+    "pem-begins": "-----BEGIN PRIVATE KEY-----\n",
+    "dsn-words": "u:p@h",
+    "oracle-words": "a/b@c",
+    "user-infos": "//u:8080?x=y@",
+    "aws-like": "AKIA" + "A" * 15,
+    "github-prefixes": "ghp_",
+    "pairs": "[('password', ",
+}
+# http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
+BODY_TEXTS = {
+    "quoted-parameters": "a=\"b='c=",
+    "options": "--token --token ",
+    "quoted-after-names": "token 'aaaa ",
+    "password-calls": "PDO->__construct(',",
+    "mysql": "mysql -p",
+    "graphql-arguments": 'x(password: \\"a, ',
+}
+LARGE_TEXT_BOUND = 16.0
+
+
+def cpu_best(read: Callable[[str], object], text: str, runs: int) -> float:
+    """The least CPU time (this process's: a shared machine's other work is not counted) of `runs` readings."""
+    best = math.inf
+    for _ in range(runs):
+        started = time.process_time()
+        read(text)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def large_texts() -> list[Row]:
+    """Each reader of free text on 1 MB of each adversarial text against 128 KB of it: the worst ratio of each."""
+    from analyzer.redaction import dsn_user_info_spans, hide_credentials
+    from checks.http_smoke import judge as judge_module
+
+    def redaction(text: str) -> None:
+        hide_credentials(text)
+        dsn_user_info_spans(text)
+
+    def body(text: str) -> None:
+        judge_module._masked(text, judge_module.NO_SECRET_NAMES)
+
+    def graphql(unit: str, count: int) -> str:
+        # A GraphQL document's arguments, in one `query` string.
+        return '{"query": "mutation { ' + unit * count + '"}'
+
+    rows = []
+    for title, read, units in (
+        ("redaction, 1 MB adversarial", redaction, REDACTION_TEXTS),
+        ("http_smoke body, 1 MB adversarial", body, BODY_TEXTS),
+    ):
+        ratios: dict[str, tuple[float, float, float]] = {}
+        for name, unit in units.items():
+            small_count, large_count = 128 * 1024 // len(unit), 1024 * 1024 // len(unit)
+            if name == "graphql-arguments":
+                small, large = graphql(unit, small_count), graphql(unit, large_count)
+            else:
+                small, large = unit * small_count, unit * large_count
+            small_s, large_s = cpu_best(read, small, 5), cpu_best(read, large, 3)
+            ratios[name] = (large_s / small_s, small_s, large_s)
+        print(
+            f"{title.split(',')[0]}: CPU of 1 MB / 128 KB of each text: "
+            + ", ".join(f"{name} {r[0]:.1f}x" for name, r in ratios.items())
+        )
+        worst = max(ratios, key=lambda name: ratios[name][0])
+        ratio, small_s, large_s = ratios[worst]
+        rows.append(
+            Row(
+                title,
+                f"{large_s * 1000:.0f} ms {worst}",
+                f"{small_s * 1000:.1f} ms 128 KB",
+                ratio,
+                f"<= {LARGE_TEXT_BOUND:g}x (64x quadratic)",
+                ratio <= LARGE_TEXT_BOUND,
+            )
+        )
+    return rows
+
+
 def main() -> int:
     """Run everything and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the default request counts")
+    parser.add_argument(
+        "--texts", action="store_true", help="only the readers of large adversarial texts (no Prometheus; seconds)"
+    )
     args = parser.parse_args()
+    if args.texts:
+        return print_table(large_texts())
     work = Path(tempfile.mkdtemp(prefix="analyzer-bench-"))
     now = math.floor(time.time() / 60) * 60
     backfill(dataset(now), work / "tsdb")
@@ -723,6 +813,12 @@ def main() -> int:
             process.terminate()
             process.wait(timeout=20)
         prometheus.stop()
+    rows += large_texts()
+    return print_table(rows)
+
+
+def print_table(rows: list[Row]) -> int:
+    """The table, after the machine it ran on; 1 if a row missed its target."""
     print(
         f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {_cpu_model()}, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}"

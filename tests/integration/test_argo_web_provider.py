@@ -22,6 +22,7 @@ from tests.argo import (
     substitute,
 )
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def served(tmp_path_factory, prometheus):
     catalog.write_text(
         yaml.safe_dump(
             {
-                "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{free_port()}"}},
+                "sources": {"default": {"url": prometheus.url}, "down": {"url": f"http://127.0.0.1:{refused_port()}"}},
                 "checks": [
                     {"name": "payments-error-rate", **check},
                     {"name": "payments-error-rate-down", "source": "down", **check},
@@ -61,15 +62,19 @@ def served(tmp_path_factory, prometheus):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    for _ in range(300):
+    # Ready within a minute, however loaded the machine (300 tries of at least 0.05 s each were 15 s; an answer other
+    # than 200 was tried again at once).
+    deadline = time.monotonic() + 60
+    while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        raise RuntimeError(process.stderr.read().decode() if process.stderr else "serve did not start")
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError(process.stderr.read().decode() if process.stderr else "serve did not start")
+        time.sleep(0.05)
     yield port
     process.terminate()
     assert process.wait(timeout=20) == 0

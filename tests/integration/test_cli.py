@@ -21,6 +21,7 @@ import yaml
 from analyzer.testing import free_port
 from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
+from tests.ports import refused_port
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ class TestRunExitCodes:
             "run",
             "error-rate",
             "--catalog",
-            catalog_file(f"http://127.0.0.1:{free_port()}"),
+            catalog_file(f"http://127.0.0.1:{refused_port()}"),
             "--arg",
             "canary_hash=healthy1",
         )
@@ -190,7 +191,7 @@ class TestRunExitCodes:
 def two_source_catalog(tmp_path, **extra_source):
     """Sources `a` and `b` at addresses nothing listens on (as in-cluster names are from a laptop), a check on
     each and a composite of both; `a` names files that exist only in the pod."""
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{refused_port()}"
     rate = {"kind": "prometheus", "params": CANARY, "query": ERROR_RATIO, "pass_if": "< 0.01"}
     path = tmp_path / "catalog.yaml"
     path.write_text(
@@ -349,7 +350,7 @@ class TestEmptyOptionValues:
         catalog = tmp_path / "catalog.yaml"
         catalog.write_text(
             yaml.safe_dump(
-                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+                {"sources": {"default": {"url": f"http://127.0.0.1:{refused_port()}"}}, "checks": [PROMETHEUS_CHECK]}
             )
         )
         result = analyzer("run", "p", "--catalog", catalog, "--at", "")
@@ -393,7 +394,7 @@ class TestEmptyOptionValues:
         # A valid catalog in the working directory, which an empty path read (and `run`, `validate` and `list` used).
         (tmp_path / "catalog.yaml").write_text(
             yaml.safe_dump(
-                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+                {"sources": {"default": {"url": f"http://127.0.0.1:{refused_port()}"}}, "checks": [PROMETHEUS_CHECK]}
             )
         )
         result = analyzer(*words, cwd=tmp_path)
@@ -428,7 +429,7 @@ class TestArgsThatAreNotText:
             "query": 'up{job="{{ svc }}", t="{{ tok }}"}',
             "pass_if": "> 0",
         }
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
         result = subprocess.run(
             [sys.executable, "-m", "analyzer.cli", "run", "p", "--catalog", str(catalog), "--arg", arg],
@@ -478,7 +479,7 @@ class TestArgsToWrite:
             "query": 'up{h="{{ canary_hash }}", p="{{ pin }}", pod="{{ pod }}"} > {{ limit }}',
             "pass_if": "> 0",
         }
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
         result = analyzer("run", "p", "--catalog", catalog, *args)
         assert (result.returncode, result.stdout, result.stderr) == (2, "", said)
@@ -500,7 +501,7 @@ class TestUndeclaredArgs:
             "query": 'up{job="{{ svc }}", t="{{ tok }}"}',
             "pass_if": "> 0",
         }
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [check]}))
         result = analyzer("run", "p", "--catalog", catalog, "--arg", "tok=s3cr3t-91", "--arg", "scv=payments")
         assert result.returncode == 2
@@ -869,7 +870,7 @@ class TestPlugins:
             "run",
             "error-rate",
             "--catalog",
-            catalog_file(f"http://127.0.0.1:{free_port()}"),
+            catalog_file(f"http://127.0.0.1:{refused_port()}"),
             "--arg",
             "canary_hash=healthy1",
             env=broken_plugin,
@@ -901,7 +902,7 @@ def analyzer_process(tmp_path, checks, *command, source_url=None):
     """Run `analyzer COMMAND` on a catalog in a fresh interpreter: what it left (exit code, imported modules,
     the collector's state) and its stderr. The source is `source_url`, or a closed port."""
     catalog = tmp_path / "catalog.yaml"
-    url = source_url or f"http://127.0.0.1:{free_port()}"
+    url = source_url or f"http://127.0.0.1:{refused_port()}"
     catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": checks}))
     script = textwrap.dedent("""
         import gc, json, sys
@@ -1044,7 +1045,7 @@ class TestJobCollector:
         catalog = tmp_path / "catalog.yaml"
         catalog.write_text(
             yaml.safe_dump(
-                {"sources": {"default": {"url": f"http://127.0.0.1:{free_port()}"}}, "checks": [PROMETHEUS_CHECK]}
+                {"sources": {"default": {"url": f"http://127.0.0.1:{refused_port()}"}}, "checks": [PROMETHEUS_CHECK]}
             )
         )
         argv = [arg.replace("CATALOG", str(catalog)) for arg in command]
@@ -1149,7 +1150,7 @@ class TestRunFromOutsideTheCluster:
         assert "is a service inside a Kubernetes cluster" in result.stderr and hint in result.stderr, result.stderr
 
     def test_an_address_or_a_run_given_prometheus_is_not(self, tmp_path):
-        closed = f"http://127.0.0.1:{free_port()}"
+        closed = f"http://127.0.0.1:{refused_port()}"
         for result in (
             self.run(tmp_path, closed),
             self.run(tmp_path, "http://prometheus.monitoring.svc:9090", "--prometheus", closed),
@@ -1218,7 +1219,7 @@ class TestImportedChecksWithoutSources:
         # Before: "`sources: {default: {url: http://prometheus.monitoring:9090}}` with your Prometheus' address",
         # though the user had just named the Prometheus to ask.
         self.imported(tmp_path)
-        closed = f"http://127.0.0.1:{free_port()}"
+        closed = f"http://127.0.0.1:{refused_port()}"
         words = [*command, "slo-checks.yaml"] if command[0] == "run" else command
         result = analyzer(*words, "--prometheus", closed, cwd=tmp_path)
         assert (result.returncode, result.stdout) == (6, ""), result.stderr
@@ -1248,7 +1249,7 @@ class TestImportedChecksWithoutSources:
     def test_a_catalog_with_its_sources_is_asked_as_before(self, tmp_path):
         self.imported(tmp_path)
         (tmp_path / "sources.yaml").write_text("sources: {default: {url: http://prometheus.monitoring.svc:9090}}\n")
-        closed = f"http://127.0.0.1:{free_port()}"
+        closed = f"http://127.0.0.1:{refused_port()}"
         result = analyzer("validate", "sources.yaml", "slo-checks.yaml", "--prometheus", closed, cwd=tmp_path)
         # Loaded, then the Prometheus given is asked (here closed: exit 5), not the catalog's address.
         assert result.returncode == 5, result.stderr

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from analyzer.cli import EXIT_BROKEN_PIPE
-from analyzer.testing import free_port
+from tests.ports import refused_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,7 +122,7 @@ class TestBrokenPipe:
 
     @pytest.mark.parametrize("output", [["--json"], [], ["--explain"]])
     def test_run_keeps_the_verdict_code(self, tmp_path, output):
-        catalog = _catalog(tmp_path / "c.yaml", f"http://127.0.0.1:{free_port()}")
+        catalog = _catalog(tmp_path / "c.yaml", f"http://127.0.0.1:{refused_port()}")
         result = _with_closed_stdout("run", "up", "--catalog", str(catalog), *output)
         assert result.returncode == 5
         assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

@@ -10,9 +10,9 @@ import pytest
 from analyzer.catalog import build_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.testing import free_port
 from analyzer.web import create_app
 from tests.fakes import PARTIAL_WARNING, partial_querier
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +117,7 @@ CHECKS = [
 async def client(prometheus, aiohttp_client):
     sources = {
         "default": {"type": "prometheus", "url": prometheus.url},
-        "down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False, "timeout_s": 2},
+        "down": {"type": "prometheus", "url": f"http://127.0.0.1:{refused_port()}", "retry": False, "timeout_s": 2},
     }
     catalog = build_catalog([("test", {"sources": sources, "checks": CHECKS})], Registry.default())
     return await aiohttp_client(create_app(Settings(), catalog, Registry.default()))

@@ -43,11 +43,11 @@ from analyzer.sources import Sources
 from analyzer.sources import http as http_source
 from analyzer.sources.http import HostAllowList, HttpClient, HttpPolicy
 from analyzer.sources.httppolicy import parse_networks
-from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks.http_smoke import HttpSmokeCheck, judge
 from tests.integration.test_server import ServeProcess
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
+from tests.ports import refused_port
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
 
@@ -621,7 +621,7 @@ class TestResponses:
         assert [s["outcome"] for s in evaluation.details["steps"]] == ["pass", "error"]
 
     async def test_connection_refused_after_retries_is_an_error(self, client):
-        port = free_port()
+        port = refused_port()
         evaluation = await run(smoke(port, [{"name": "down", "path": "/ok", "retries": 2}]), client)
         assert evaluation.verdict == "error"
         assert evaluation.error == "target_unreachable"
@@ -630,7 +630,7 @@ class TestResponses:
     async def test_a_redirect_hop_that_cannot_connect_never_sends_the_request_again(self, aiohttp_server, client):
         # Retries are for "nothing was sent": after a POST answered 303, the POST was sent and is not repeated.
         posts: list[str] = []
-        closed = free_port()
+        closed = refused_port()
 
         async def order(request: web.Request) -> web.Response:
             posts.append(await request.text())
@@ -653,7 +653,7 @@ class TestResponses:
         assert posts == ["one order"]
 
     async def test_connection_refused_to_a_name_names_host_port_and_address(self, client):
-        port = free_port()
+        port = refused_port()
         definition = {
             "name": "named",
             "kind": "http_smoke",

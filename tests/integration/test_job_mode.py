@@ -18,7 +18,7 @@ import pytest
 import yaml
 from aiohttp import web
 
-from analyzer.testing import free_port
+from tests.ports import refused_port
 
 # Secrets the leaky endpoint's answer holds.
 LEAKED_TOKEN = "yaml-tok-4e1d9c"
@@ -81,7 +81,7 @@ async def catalog(aiohttp_server: Any, tmp_path: Path) -> Path:
                 "checks": [
                     smoke("healthy", server.port, [("ok", "/ok")]),
                     smoke("broken", server.port, [("first", "/ok"), ("broken", "/broken"), ("last", "/ok")]),
-                    smoke("down", free_port(), [("ok", "/ok")]),
+                    smoke("down", refused_port(), [("ok", "/ok")]),
                     smoke("foreign", server.port, [("foreign", "/foreign")]),
                     smoke("leaky", server.port, [("leaky", "/leaky")]),
                     {

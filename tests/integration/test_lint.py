@@ -21,10 +21,10 @@ import pytest
 import trustme
 import yaml
 
-from analyzer.testing import free_port
 from tests.integration.test_error_budget import pyrra_check, sloth_check
 from tests.integration.test_job_mode import plugin_installed
 from tests.integration.test_prometheus_check import ERROR_RATIO
+from tests.ports import refused_port
 
 CANARY_NO_EXAMPLE = {"canary_hash": {"type": "label_value", "required": True}}
 EXAMPLE_CANARY = {"canary_hash": {"type": "label_value", "required": True, "example": "healthy1"}}
@@ -784,7 +784,7 @@ class TestLiveLint:
         assert f"    problem: {problem}" in result.stdout
 
     def test_unreachable_prometheus_is_exit_5(self, tmp_path):
-        result = validate(tmp_path, f"http://127.0.0.1:{free_port()}", GOOD[0])
+        result = validate(tmp_path, f"http://127.0.0.1:{refused_port()}", GOOD[0])
         assert result.returncode == 5
         assert "cannot ask Prometheus at http://127.0.0.1:" in result.stderr
         assert "(3 tries): ConnectionError" in result.stderr

@@ -16,11 +16,11 @@ from analyzer.quoting import quote
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.sources.prometheus import PrometheusSource
-from analyzer.testing import free_port
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
 from tests.fakes import ANNOTATION_WARNING, PARTIAL_WARNING, fake_prometheus, partial_querier
 from tests.integration.data_core import ENDING_S, INJECTION
+from tests.ports import refused_port
 
 ERROR_RATIO = (
     'sum(rate(http_requests_total{service="checkout",rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
@@ -1122,7 +1122,7 @@ class TestSourceFailures:
     check = {"name": "up", "kind": "prometheus", "query": "vector(1)", "pass_if": "> 0"}
 
     async def test_unreachable_is_503_without_waiting_for_the_deadline(self, client_for):
-        client = await client_for(f"http://127.0.0.1:{free_port()}", self.check)
+        client = await client_for(f"http://127.0.0.1:{refused_port()}", self.check)
         status, body = await run(client, "up")
         assert (status, body["verdict"], body["error"]) == (503, "error", "source_unavailable")
         assert "unreachable" in body["reason"]
@@ -1268,10 +1268,11 @@ class TestCoalescing:
             for _ in range(20)
         ]
         coalesced = client.app[METRICS].coalesced
-        for _ in range(500):
-            if _counted(coalesced) >= 19:
-                break
-            await asyncio.sleep(0.01)
+        # No event tells that a request joined another: the count is read again. The timeout bounds a hung test only
+        # (it was 5 s of looking, which 20 requests in one process on a loaded machine could outlast).
+        async with asyncio.timeout(60):
+            while _counted(coalesced) < 19:
+                await asyncio.sleep(0.01)
         gate.set()
         answers = await asyncio.gather(*requests)
         assert {body["verdict"] for _, body in answers} == {"pass"}

@@ -1037,10 +1037,9 @@ class TestCancellation:
             fake.hold = True
             prometheus = source(fake.url)
             query = asyncio.ensure_future(prometheus.query("up", NOW, timeout_s=60))
-            for _ in range(500):
-                if fake.in_flight:
-                    break
-                await asyncio.sleep(0.01)
+            async with asyncio.timeout(60):  # bounds a hung test only: no event tells the query reached the server
+                while not fake.in_flight:
+                    await asyncio.sleep(0.01)
             prometheus.close()
             with pytest.raises(SourceUnavailable):
                 await query
@@ -1057,10 +1056,9 @@ class TestConcurrency:
             fake.hold = True
             prometheus = source(fake.url, max_concurrency=2)
             queries = [asyncio.ensure_future(prometheus.query(f'up{{i="{i}"}}', NOW, timeout_s=5)) for i in range(6)]
-            for _ in range(500):
-                if fake.in_flight == 2:
-                    break
-                await asyncio.sleep(0.01)
+            async with asyncio.timeout(60):  # bounds a hung test only: no event tells the queries reached the server
+                while fake.in_flight < 2:
+                    await asyncio.sleep(0.01)
             assert fake.in_flight == 2
             fake.release.set()
             await asyncio.gather(*queries)

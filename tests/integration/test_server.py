@@ -19,6 +19,7 @@ from aiohttp import web
 
 from analyzer.testing import free_port
 from tests.api import rawhttp
+from tests.ports import refused_port
 
 ANALYZER = Path(sys.executable).parent / "analyzer"
 # Bounds a hung test only; nothing here asserts how long anything took.
@@ -209,9 +210,10 @@ class TestGracefulShutdown:
                 # The drain keeps the timeout's last 0.5 s for the final close, so the whole shutdown fits in it.
                 assert abandoned["drain_s"] == pytest.approx(SHUTDOWN_TIMEOUT_S - 0.5)
                 # The process's own clock, from SIGTERM to the end of the shutdown. The target is the timeout;
-                # the bound leaves room for a loaded machine, and still fails aiohttp's default (a 1 s wait for
-                # the abandoned answer, counted twice, was the overshoot).
-                assert (await served.event("shutdown_complete", mark))["elapsed_s"] < SHUTDOWN_TIMEOUT_S + 0.4
+                # the bound leaves room for a loaded machine (0.62-0.66 s here with a CPU shared by 5 busy
+                # processes), and still fails aiohttp's default (a 1 s wait for the abandoned answer, counted twice,
+                # was the overshoot: 2.3 s), halfway between the two.
+                assert (await served.event("shutdown_complete", mark))["elapsed_s"] < SHUTDOWN_TIMEOUT_S + 0.7
                 # The abandoned query's request to Prometheus is closed, not left behind.
                 async with asyncio.timeout(HANG_GUARD_S):
                     await slow_prometheus.abandoned.wait()
@@ -247,7 +249,7 @@ class TestShutdownDuringAReload:
         # Before: the drain waited for the reload (all of its time), and the exit then for the thread parsing the
         # catalog: with a 1.3 MB catalog, shutdown_complete at 2.5 s of a 3 s timeout, the process gone at 7.1 s. The
         # exit waited for the thread warming the kinds a new catalog adds too (asyncio.run waits for to_thread's).
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         catalog = write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK)
         port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
@@ -408,7 +410,7 @@ class TestSourceProbe:
     """The real process probes its sources in the background: a wrong url is logged, and the replica is ready."""
 
     async def test_an_unreachable_source_is_logged_and_readiness_stays_200(self, tmp_path):
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         served = await ServeProcess.start(write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK))
         try:
             unreachable = await served.event("source_unreachable")
@@ -535,7 +537,7 @@ class TestWarmStart:
     """`analyzer serve` imports what its catalog's kinds need before it answers, and only that."""
 
     async def test_scipy_is_imported_once_ready(self, tmp_path):
-        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK, KPI_CHECK)
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{refused_port()}", SLOW_CHECK, KPI_CHECK)
         served = await ServeProcess.start(catalog)
         try:
             async with aiohttp.ClientSession() as session:
@@ -549,7 +551,7 @@ class TestWarmStart:
 
     async def test_a_catalog_without_kpi_compare_never_loads_scipy(self, tmp_path):
         # scipy is about 60 MB of a pod's memory: a catalog that compares no KPIs does not pay it.
-        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{free_port()}", SLOW_CHECK)
+        catalog = write_catalog(tmp_path / "catalog.yaml", f"http://127.0.0.1:{refused_port()}", SLOW_CHECK)
         served = await ServeProcess.start(catalog)
         try:
             async with aiohttp.ClientSession() as session:
@@ -559,7 +561,7 @@ class TestWarmStart:
             await served.stop()
 
     async def test_a_reload_that_adds_kpi_compare_warms_it_before_the_swap(self, tmp_path):
-        url = f"http://127.0.0.1:{free_port()}"
+        url = f"http://127.0.0.1:{refused_port()}"
         catalog = write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK)
         served = await ServeProcess.start(catalog)
         try:

@@ -25,9 +25,9 @@ from analyzer.catalog import load_catalog
 from analyzer.reachability import SourceProbes
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.testing import free_port
 from analyzer.web import create_app
 from tests.fakes import holding_prometheus
+from tests.ports import refused_port
 
 TOKEN = "probe-token-" + "t" * 30
 SRE_TOKEN = "sre-" + "s" * 40
@@ -176,7 +176,7 @@ async def wrong_sources(prometheus):
     async with answering(401, echo_authorization) as proxy:
         yield {
             "good": {"url": prometheus.url},
-            "closed": {"url": f"http://127.0.0.1:{free_port()}", "retry": False},
+            "closed": {"url": f"http://127.0.0.1:{refused_port()}", "retry": False},
             # A path Prometheus serves no API under (a route prefix it lacks): 404 for .../graph/api/v1/query (a url
             # ending in `/api/v1` is refused when the catalog loads).
             "suffixed": {"url": f"{prometheus.url}/graph"},
@@ -298,7 +298,7 @@ class TestProbeAcrossTeams:
 
     async def test_the_message_is_shown_to_an_unrestricted_token_only(self, aiohttp_client, tmp_path):
         settings = two_teams(tmp_path, "q-*")
-        client = await served(aiohttp_client, settings, {"closed": {"url": f"http://127.0.0.1:{free_port()}"}})
+        client = await served(aiohttp_client, settings, {"closed": {"url": f"http://127.0.0.1:{refused_port()}"}})
         seen = {}
         for token in (SRE_TOKEN, TEAM_TOKEN, None):
             headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -310,7 +310,7 @@ class TestProbeAcrossTeams:
 
     async def test_a_restricted_token_sees_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
         settings = two_teams(tmp_path, "q-team-a-*")
-        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        closed = {"url": f"http://127.0.0.1:{refused_port()}", "retry": False}
         client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
         seen = {}
         for token in (SRE_TOKEN, TEAM_TOKEN):
@@ -320,7 +320,7 @@ class TestProbeAcrossTeams:
 
     async def test_a_restricted_tokens_metrics_name_the_sources_of_its_checks_only(self, aiohttp_client, tmp_path):
         settings = two_teams(tmp_path, "q-team-a-*")
-        closed = {"url": f"http://127.0.0.1:{free_port()}", "retry": False}
+        closed = {"url": f"http://127.0.0.1:{refused_port()}", "retry": False}
         client = await served(aiohttp_client, settings, {"team-a-prom": closed, "team-b-thanos": closed})
         for check in ("q-team-a-prom", "q-team-b-thanos"):
             ran = await client.get(f"/api/v1/checks/{check}/run", headers={"Authorization": f"Bearer {SRE_TOKEN}"})

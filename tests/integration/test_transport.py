@@ -24,8 +24,8 @@ from aiohttp import web
 
 from analyzer.errors import SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig, QueryResult
-from analyzer.testing import free_port
 from tests.fakes import holding_prometheus
+from tests.ports import refused_port
 
 BODY = json.dumps(
     {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.5"]}]}}
@@ -338,10 +338,9 @@ class TestConnections:
             await query(prometheus)
             (transport,) = server.connections
             await prometheus.aclose()
-            for _ in range(500):
-                if transport.is_closing():
-                    break
-                await asyncio.sleep(0.01)
+            async with asyncio.timeout(60):  # bounds a hung test only: no event tells the server's side closed
+                while not transport.is_closing():
+                    await asyncio.sleep(0.01)
             assert transport.is_closing()
 
 
@@ -349,7 +348,7 @@ class TestFailures:
     """Every failure is one of the analyzer's errors, with the reason; only safe re-sends are made."""
 
     async def test_refused_connection(self):
-        async with source(f"http://127.0.0.1:{free_port()}") as prometheus:
+        async with source(f"http://127.0.0.1:{refused_port()}") as prometheus:
             with pytest.raises(SourceUnavailable, match=r"\(http://127\.0\.0\.1:\d+\) is unreachable: "):
                 await query(prometheus)
 
@@ -429,7 +428,7 @@ class TestFailures:
             raise aiohttp.ClientConnectorError(req.connection_key, ConnectionRefusedError(111, "refused"))
 
         monkeypatch.setattr(aiohttp.TCPConnector, "_create_connection", refused_at_the_deadline)
-        async with source(f"http://127.0.0.1:{free_port()}") as prometheus:
+        async with source(f"http://127.0.0.1:{refused_port()}") as prometheus:
             with pytest.raises(SourceUnavailable, match="unreachable"):
                 await query(prometheus, timeout_s=0.2)
         assert attempts == 1
@@ -754,7 +753,7 @@ class TestNoReferenceCycles:
     """A failed query's exceptions are freed when it is answered, not left in cycles for the cyclic GC."""
 
     async def test_refused_connection(self):
-        async with source(f"http://127.0.0.1:{free_port()}") as prometheus:
+        async with source(f"http://127.0.0.1:{refused_port()}") as prometheus:
             assert await exceptions_left_in_cycles(lambda: query(prometheus)) == []
 
     async def test_connection_dropped_mid_answer(self):

@@ -11,12 +11,14 @@ import pytest
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, ConfigError
 from analyzer.metrics import Metrics
+from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
-from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.gatekind import GATES, Gate
+from tests.heldclock import HeldClockLoop, on_a_held_clock
+from tests.ports import refused_port
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 HASH = {"canary_hash": {"type": "label_value", "required": True}}
@@ -296,7 +298,7 @@ def card(members, names, **fields):
         if ":" in name:
             entry["weight"] = float(name.split(":")[1])
         listed.append(entry)
-    down = {"down": {"type": "prometheus", "url": f"http://127.0.0.1:{free_port()}", "retry": False, "timeout_s": 2}}
+    down = {"down": {"type": "prometheus", "url": f"http://127.0.0.1:{refused_port()}", "retry": False, "timeout_s": 2}}
     catalog = gate_catalog(*members, {"name": "card", "kind": "composite", "members": listed, **fields}, sources=down)
     return Runner(catalog, Sources(catalog.sources), Metrics(), 5.0), catalog.get("card")
 
@@ -555,7 +557,11 @@ HELD = "composite-held"
 
 class TestMemberDeadline:
     """A member's own deadline never outlasts its composite's: a member still waiting is the member's error, which
-    on_member_error judges, not a timeout of the whole."""
+    on_member_error judges, not a timeout of the whole.
+
+    On a clock the test moves: the member's deadline is 0.05 s before its composite's, and an event loop a loaded
+    machine runs that late would reach both at once (the composite then timed out as a whole, its member's timeout
+    never judged): each deadline here is reached on its own, as an idle machine reaches it."""
 
     @pytest.fixture
     def held(self, members):
@@ -564,38 +570,55 @@ class TestMemberDeadline:
         yield [*members, {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 60}]
         GATES.pop(HELD, None)
 
-    async def test_a_held_member_is_ignored_as_unknown(self, held):
-        evaluation = await judge(held, ["p", "h"], on_member_error="ignore", deadline_s=0.5)
+    @staticmethod
+    def cut(members, names, **fields) -> Evaluation:
+        """The composite `card` of `names` (see judge) evaluated on a held clock until `h` waits at its gate, the clock
+        then moved to `h`'s deadline and no further: the composite's verdict once its member is cut."""
+
+        async def scenario(loop: HeldClockLoop) -> Evaluation:
+            runner, check = card(members, names, **fields)
+            evaluation = asyncio.create_task(runner.evaluate(check, {}))
+            await loop.settle()
+            (member_deadline,) = GATES[HELD].deadlines
+            await loop.advance_to(member_deadline)
+            assert evaluation.done(), "the composite did not end once its member's deadline passed"
+            return evaluation.result()
+
+        return on_a_held_clock(scenario, now=1000.0)
+
+    def test_a_held_member_is_ignored_as_unknown(self, held):
+        evaluation = self.cut(held, ["p", "h"], on_member_error="ignore", deadline_s=0.5)
         assert evaluation.verdict == "inconclusive", evaluation.reason
         assert evaluation.to_json(explain=True)["details"]["ignored"] == ["h"]
 
-    async def test_a_held_member_is_the_error_named(self, held):
-        evaluation = await judge(held, ["p", "h"], deadline_s=0.5)
+    def test_a_held_member_is_the_error_named(self, held):
+        evaluation = self.cut(held, ["p", "h"], deadline_s=0.5)
         assert (evaluation.verdict, evaluation.error, evaluation.http_status) == ("error", "member_error", 504)
         assert "member 'h' could not be evaluated: no verdict by the deadline of the check it is a member of" in (
             evaluation.reason
         )
 
-    async def test_the_member_ends_by_the_composites_deadline(self, held):
-        runner, check = card(held, ["h"], on_member_error="ignore", deadline_s=0.5)
-        await runner.evaluate(check, {})
-        # The composite's 0.5 s run from before this reading, however late a loaded machine runs the event loop.
-        finished = asyncio.get_running_loop().time()
+    def test_the_member_ends_by_the_composites_deadline(self, held):
+        self.cut(held, ["h"], on_member_error="ignore", deadline_s=0.5)
         (member_deadline,) = GATES[HELD].deadlines
-        assert member_deadline <= finished + 0.5  # not its own 60 s
+        # 0.05 s before the composite's 0.5 s from 1000.0, not its own 60 s.
+        assert member_deadline == pytest.approx(1000.45)
 
-    async def test_a_composite_shorter_than_the_margin_leaves_its_member_time(self, members):
+    def test_a_composite_shorter_than_the_margin_leaves_its_member_time(self, members):
         # A 0.04 s composite of members answering at once: a member ending 0.05 s before it would end before it
         # started, and every evaluation would be a member's timeout.
-        runner, check = card(members, ["p"], deadline_s=0.04)
-        # Read after the catalog is built, which takes longer than 0.04 s on a loaded machine.
-        started = asyncio.get_running_loop().time()
-        await runner.evaluate(check, {})
-        # The composite's deadline is 0.04 s from a moment between these two readings: bounded by the later one, as
-        # a loaded machine may run the event loop 10 ms late between them.
-        finished = asyncio.get_running_loop().time()
+        async def scenario(loop: HeldClockLoop) -> Evaluation:
+            runner, check = card(members, ["p"], deadline_s=0.04)
+            evaluation = asyncio.create_task(runner.evaluate(check, {}))
+            await loop.settle()
+            assert evaluation.done()
+            return evaluation.result()
+
+        evaluation = on_a_held_clock(scenario, now=1000.0)
+        assert evaluation.verdict == "pass", evaluation.reason
         (member_deadline,) = GATES[OPEN].deadlines
-        assert started < member_deadline <= finished + 0.04
+        # A quarter of the 0.04 s the composite had left before its end: 0.03 s after it began.
+        assert member_deadline == pytest.approx(1000.03)
 
 
 AT = datetime(2026, 11, 26, 11, tzinfo=UTC)
@@ -603,7 +626,7 @@ AT = datetime(2026, 11, 26, 11, tzinfo=UTC)
 
 class TestMemberDeadlineCoalescing:
     """A member cut to its composite's deadline and a request of the same check, args and time are not one
-    evaluation: each ends by its own deadline."""
+    evaluation: each ends by its own deadline. On a held clock, as TestMemberDeadline."""
 
     @pytest.fixture
     def gate(self):
@@ -627,28 +650,54 @@ class TestMemberDeadlineCoalescing:
         )
         return Runner(catalog, Sources(catalog.sources), Metrics(), 5.0), gate
 
-    async def test_a_request_joining_a_cut_member_keeps_its_own_deadline(self, held):
+    def test_a_request_joining_a_cut_member_keeps_its_own_deadline(self, held):
         runner, gate = held
-        card = asyncio.create_task(runner.evaluate(runner.catalog.get("card"), {}, AT))
-        await gate.wait_entered(1)
-        direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
-        assert (await card).verdict == "inconclusive"
-        gate.open()
-        evaluation = await direct
+
+        async def scenario(loop: HeldClockLoop) -> tuple[Evaluation, Evaluation]:
+            card = asyncio.create_task(runner.evaluate(runner.catalog.get("card"), {}, AT))
+            await loop.settle()
+            direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
+            await loop.settle()
+            # Two evaluations at the gate: the member's, cut to 0.05 s before the composite's 0.5 s, and the
+            # request's, by its own 60 s.
+            assert gate.deadlines == pytest.approx([1000.45, 1060.0])
+            await loop.advance_to(1000.45)
+            assert card.done(), "the composite did not end once its member's deadline passed"
+            # Past the composite's deadline: the request still waits.
+            await loop.advance_to(1001.0)
+            assert not direct.done(), direct.result().reason
+            gate.open()
+            await loop.settle()
+            assert direct.done()
+            return card.result(), direct.result()
+
+        cut, evaluation = on_a_held_clock(scenario, now=1000.0)
+        assert cut.verdict == "inconclusive", cut.reason
         assert evaluation.verdict == "pass", evaluation.reason  # not the member's timeout at the composite's 0.5 s
 
-    async def test_a_member_joining_a_request_ends_by_its_composites_deadline(self, held):
+    def test_a_member_joining_a_request_ends_by_its_composites_deadline(self, held):
         runner, gate = held
-        direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
-        await gate.wait_entered(1)
-        evaluation = await runner.evaluate(runner.catalog.get("card"), {}, AT)
+
+        async def scenario(loop: HeldClockLoop) -> tuple[Evaluation, Evaluation]:
+            direct = asyncio.create_task(runner.evaluate(runner.catalog.get("h"), {}, AT))
+            await loop.settle()
+            card = asyncio.create_task(runner.evaluate(runner.catalog.get("card"), {}, AT))
+            await loop.settle()
+            assert gate.deadlines == pytest.approx([1060.0, 1000.45])
+            await loop.advance_to(1000.45)
+            assert card.done(), "the composite waited for the request's 60 s evaluation"
+            gate.open()
+            await loop.settle()
+            assert direct.done()
+            return card.result(), direct.result()
+
+        evaluation, direct = on_a_held_clock(scenario, now=1000.0)
         # The member's timeout, judged (ignored: unknown), not the whole composite timed out waiting for a 60 s one.
         assert evaluation.verdict == "inconclusive", evaluation.reason
         assert evaluation.to_json(explain=True)["details"]["ignored"] == ["h"]
-        gate.open()
-        assert (await direct).verdict == "pass"
+        assert direct.verdict == "pass", direct.reason
 
-    async def test_a_member_of_a_nested_composite_ends_by_its_own_composites_deadline(self, gate):
+    def test_a_member_of_a_nested_composite_ends_by_its_own_composites_deadline(self, gate):
         # `h` directly under the outer composite and under `inner`: one evaluation would end by the outer's deadline,
         # when `inner` times out as a whole, its on_member_error (ignore) never applied and a critical member errored.
         catalog = gate_catalog(
@@ -663,7 +712,18 @@ class TestMemberDeadlineCoalescing:
             },
         )
         runner = Runner(catalog, Sources(catalog.sources), Metrics(), 5.0)
-        evaluation = await runner.evaluate(catalog.get("outer"), {})
+
+        async def scenario(loop: HeldClockLoop) -> Evaluation:
+            outer = asyncio.create_task(runner.evaluate(catalog.get("outer"), {}))
+            await loop.settle()
+            # `h` under `inner` (cut to 0.05 s before inner's end, itself 0.05 s before outer's), and `h` under outer.
+            assert sorted(gate.deadlines) == pytest.approx([1000.40, 1000.45])
+            for deadline in sorted(gate.deadlines):
+                await loop.advance_to(deadline)
+            assert outer.done(), "the outer composite did not end once its members' deadlines passed"
+            return outer.result()
+
+        evaluation = on_a_held_clock(scenario, now=1000.0)
         assert evaluation.verdict == "inconclusive", evaluation.reason
         members = evaluation.to_json(explain=True)["details"]["members"]
         assert [member["verdict"] for member in members] == ["inconclusive", "error"]

@@ -14,7 +14,7 @@ from analyzer.metrics import Metrics
 from analyzer.reachability import SourceProbes, SourceState
 from analyzer.sources import PrometheusSource
 from analyzer.sources.prometheus import PrometheusSourceConfig
-from analyzer.testing import free_port
+from tests.ports import refused_port
 
 
 class StrictGauge(Gauge):
@@ -51,7 +51,7 @@ class TestSourceUpSeries:
     """A series is removed only when a probe set it, so no prometheus-client version fails a start or reload."""
 
     async def test_start_and_reloads_never_remove_a_series_never_set(self):
-        closed = f"http://127.0.0.1:{free_port()}"
+        closed = f"http://127.0.0.1:{refused_port()}"
         metrics = strict_metrics()
         first = SourceProbes(sources(a=closed, b=closed), metrics, "v1")
         first.start(previous=None)
@@ -65,7 +65,7 @@ class TestSourceUpSeries:
         assert up(metrics) == {}
 
     async def test_a_series_set_is_removed_when_its_source_changes_or_goes(self):
-        closed = f"http://127.0.0.1:{free_port()}"
+        closed = f"http://127.0.0.1:{refused_port()}"
         metrics = strict_metrics()
         first = SourceProbes(sources(a=closed, b=closed, c=closed), metrics, "v1")
         for name in ("a", "b", "c"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -14,7 +13,6 @@ from analyzer.redaction import (
     credential_forms,
     credential_scrubber,
     decoded_name,
-    dsn_user_info_spans,
     hide_credentials,
     hide_secret_shapes,
     hide_url_secrets,
@@ -576,38 +574,5 @@ class TestSecretShapes:
         assert hide_secret_shapes(text) == text
 
 
-class TestLargeTexts:
-    """Each reading of free text runs in time linear in the text: a 1 MB answer or exception of a shape built to make
-    a scan go back over it (an unended JWT, a PEM without its END line, a word of `@`s and `:`s) is read in about the
-    time of one plain text of its size."""
-
-    @pytest.mark.parametrize(
-        "unit",
-        [
-            "eyJ" + "a" * 60 + ".",
-            "-----BEGIN PRIVATE KEY-----\n",
-            "u:p@h",
-            "a/b@c",
-            "//u:8080?x=y@",
-            "AKIA" + "A" * 15,
-            "ghp_",
-            "[('password', ",
-        ],
-        ids=["jwts", "pem-begins", "dsn-words", "oracle-words", "user-infos", "aws-like", "github-prefixes", "pairs"],
-    )
-    def test_a_megabyte_reads_in_linear_time(self, unit):
-        def seconds(text: str) -> float:
-            best = float("inf")
-            for _ in range(3):
-                started = time.perf_counter()
-                hide_credentials(text)
-                dsn_user_info_spans(text)
-                best = min(best, time.perf_counter() - started)
-            return best
-
-        small = unit * (128 * 1024 // len(unit))
-        large = unit * (1024 * 1024 // len(unit))
-        # Linear: 8 times the text, about 8 times the time (more as the text outgrows the caches); a scan going back
-        # over the text would take 64 times (the bound is half that: a shared machine's timings vary). Below 10 ms a
-        # time is mostly the timer's.
-        assert seconds(large) < 32 * max(seconds(small), 0.01)
+# The time each reader of free text takes on 1 MB of a text built to make it go back over the text (linear, not
+# quadratic) is measured by `make bench` (bench/run.py, large_texts), not by a timed test.

@@ -26,9 +26,9 @@ from analyzer.models import Evaluation, Outcome, Verdict, format_time
 from analyzer.registry import Registry
 from analyzer.runner import Admission, Runner
 from analyzer.sources import Sources
-from analyzer.testing import free_port
 from tests.gatecatalog import gate_catalog
 from tests.logcapture import json_logs
+from tests.ports import refused_port
 
 # What an answer's warnings may say: a store that did not answer (Thanos), or PromQL's own annotation of the query.
 WARNINGS = {
@@ -248,7 +248,7 @@ class TestSeriesMissingInThePast:
             (
                 "t",
                 {
-                    "sources": {"default": {"url": f"http://127.0.0.1:{free_port()}", "retry": False}},
+                    "sources": {"default": {"url": f"http://127.0.0.1:{refused_port()}", "retry": False}},
                     "checks": [{"name": "no-series-asked", "kind": "scripted"}],
                 },
             )
