@@ -46,7 +46,7 @@ EXIT_CODES = {
 }
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
-2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash,
+2 usage error (unknown check, bad arg), 6 invalid catalog or settings, or none given, 1 crash,
 143 / 130 stopped by SIGTERM / SIGINT before a verdict.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus, --ca-file)
@@ -370,11 +370,26 @@ def _load(
     from analyzer.registry import Registry
 
     if catalog_path is None:
-        raise ConfigError("no catalog: pass --catalog PATH or set ANALYZER_CATALOG")
+        raise ConfigError(_no_catalog(os.environ))
     registry = Registry.default()
     if every_kind:
         registry.load_all()
     return registry, load_catalog(catalog_path, registry, only=only, check_files=check_files)
+
+
+def _no_catalog(environ: Mapping[str, str]) -> str:
+    """What a command given no catalog says (exit 6, as any setting missing): the flag and the variable to set, and
+    why the variable a user believes set gives none (set empty, or under a name one letter off)."""
+    from analyzer.settings import unknown_variables
+
+    said = "no catalog: pass --catalog PATH (a catalog file or directory) or set ANALYZER_CATALOG"
+    if environ.get("ANALYZER_CATALOG") == "":
+        # Settings reads an empty variable as unset: a Job's `value: $(CATALOG)` of a variable it lacks.
+        said += "; ANALYZER_CATALOG is set but empty (an unset variable?)"
+    for variable, meant in unknown_variables(environ):
+        if meant == "ANALYZER_CATALOG":
+            said += f"; {variable} is set, which names no setting: did you mean ANALYZER_CATALOG?"
+    return said
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -1255,6 +1255,39 @@ class TestUsageLines:
         assert f"\n{error}" in result.stderr
 
 
+class TestNoCatalog:
+    """A command given no catalog exits 6 (a setting missing, as job-mode.md's table says), naming the flag and the
+    variable to set, and why the variable a Job sets gives none."""
+
+    @staticmethod
+    def without_catalog(**variables):
+        return {**{k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}, **variables}
+
+    @pytest.mark.parametrize("command", [["run", "p"], ["list"]])
+    def test_no_catalog_is_exit_6_naming_flag_and_variable(self, command):
+        # Not 2: a podFailurePolicy keys on the codes, and docs/upgrading.md promised `no catalog`, exit 6.
+        result = analyzer(*command, env=self.without_catalog())
+        assert (result.returncode, result.stdout) == (6, ""), result.stderr
+        assert result.stderr == (
+            "analyzer: no catalog: pass --catalog PATH (a catalog file or directory) or set ANALYZER_CATALOG\n"
+        )
+
+    def test_an_empty_variable_is_named(self):
+        # Before: the same line as for no variable, though the Job's env sets it (`value: $(CATALOG)`, unset).
+        result = analyzer("run", "p", env=self.without_catalog(ANALYZER_CATALOG=""))
+        assert result.returncode == 6, result.stderr
+        assert result.stderr.endswith("; ANALYZER_CATALOG is set but empty (an unset variable?)\n")
+
+    def test_a_variable_one_letter_off_is_named(self):
+        # Before: "pass --catalog PATH or set ANALYZER_CATALOG" to a user who believed it set.
+        result = analyzer("run", "p", env=self.without_catalog(ANALYZER_CATLOG="catalog.yaml", ANALYZER_PORT="80"))
+        assert result.returncode == 6, result.stderr
+        assert result.stderr.endswith(
+            "; ANALYZER_CATLOG is set, which names no setting: did you mean ANALYZER_CATALOG?\n"
+        )
+        assert "ANALYZER_PORT" not in result.stderr
+
+
 _PYRRA_SLO = """
 apiVersion: pyrra.dev/v1alpha1
 kind: ServiceLevelObjective
