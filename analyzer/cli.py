@@ -81,7 +81,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
     serve.add_argument(
-        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+        "--catalog",
+        type=path_argument,
+        action=Once,
+        metavar="PATH",
+        help="catalog file or directory (ANALYZER_CATALOG)",
     )
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
@@ -144,7 +148,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
 
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument(
-        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+        "--catalog",
+        type=path_argument,
+        action=Once,
+        metavar="PATH",
+        help="catalog file or directory (ANALYZER_CATALOG)",
     )
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"

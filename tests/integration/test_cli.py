@@ -1191,7 +1191,7 @@ class TestOptionsGivenOnce:
 class TestUsageLines:
     """A usage error shows the usage of the command it was given to, and `analyzer`'s only for a word before it."""
 
-    RUN_USAGE = "usage: analyzer run [-h] [--catalog CATALOG] "
+    RUN_USAGE = "usage: analyzer run [-h] [--catalog PATH] "
 
     @pytest.mark.parametrize(
         ("words", "error"),
@@ -1227,7 +1227,11 @@ class TestUsageLines:
     @pytest.mark.parametrize(
         ("words", "usage", "error"),
         [
-            (["list", "--bogus"], "usage: analyzer list [-h]", "analyzer list: error: unrecognized arguments: --bogus"),
+            (
+                ["list", "--bogus"],
+                "usage: analyzer list [-h] [--catalog PATH] [--json]\n",
+                "analyzer list: error: unrecognized arguments: --bogus",
+            ),
             (
                 ["list", "mine.yaml"],
                 "usage: analyzer list [-h]",
@@ -1240,7 +1244,7 @@ class TestUsageLines:
             ),
             (
                 ["serve", "--catalog", "a", "--catalog", "b"],
-                "usage: analyzer serve [-h]",
+                "usage: analyzer serve [-h] [--catalog PATH] ",
                 "analyzer serve: error: --catalog given twice",
             ),
             # A word before the command is one `analyzer` itself does not take: its usage says what goes there.
