@@ -46,7 +46,7 @@ EXIT_CODES = {
 }
 
 _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement),
-2 usage error (unknown check, bad arg), 6 invalid catalog, 1 crash,
+2 usage error (unknown check, bad arg), 6 invalid catalog or settings, or none given, 1 crash,
 143 / 130 stopped by SIGTERM / SIGINT before a verdict.
 --catalog, --host, --port and --log-format can also be set by ANALYZER_CATALOG, ANALYZER_HOST, ANALYZER_PORT
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus, --ca-file)
@@ -64,6 +64,11 @@ def _source_name(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `analyzer` command."""
+    return _parsers()[0]
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The argument parser of the `analyzer` command, and its commands' own by name."""
     parser = argparse.ArgumentParser(
         prog="analyzer",
         description="Release analysis verdicts for Argo Rollouts, Kubernetes Jobs and SREs.",
@@ -76,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
     serve.add_argument(
-        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+        "--catalog",
+        type=path_argument,
+        action=Once,
+        metavar="PATH",
+        help="catalog file or directory (ANALYZER_CATALOG)",
     )
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
@@ -139,12 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the catalog's checks")
     listing.add_argument(
-        "--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)"
+        "--catalog",
+        type=path_argument,
+        action=Once,
+        metavar="PATH",
+        help="catalog file or directory (ANALYZER_CATALOG)",
     )
     listing.add_argument(
         "--json", action="store_true", help="the checks as a JSON array (name, kind, description, params)"
     )
-    return parser
+    return parser, commands.choices
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,8 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # argparse says only "the following arguments are required: COMMAND"; a newcomer needs the commands.
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        args, unrecognized = parser.parse_known_args(with_dash_values(words))
+        joined = with_dash_values(words)
+        args, unrecognized = parser.parse_known_args(joined)
         args.unrecognized = unrecognized
+        # `analyzer` itself takes only --help and --version, which exit: a word before the command's is one it did
+        # not recognize (`analyzer --json run NAME`).
+        args.before_command = joined[: next((i for i, word in enumerate(joined) if word == args.command), 0)]
         if args.command == "run" and args.junit is not None:
             # Before anything is removed: a --junit naming an input (`--junit catalog.yaml`) would delete it here,
             # or the report would overwrite it.
@@ -172,12 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # invalid catalog or a stop (a CI workspace reused), where the docs promise none.
             _remove_older_report(args.junit)
         if getattr(args, "given_twice", None):
-            parser.error(
+            _usage_parser(args).error(
                 f"{args.given_twice} given twice: it takes one file or directory; put the catalog's files in one "
                 "directory and give that"
             )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
-            parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
+            _usage_parser(args).error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
@@ -188,6 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         (gc.enable if collecting else gc.disable)()
+
+
+def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser whose usage a usage error about `args` shows: its command's (`usage: analyzer run [-h] ...`,
+    then `analyzer run: error: ...`), or `analyzer`'s when a word it did not recognize came before the command."""
+    parser, commands = _parsers()
+    return parser if args.before_command else commands[args.command]
 
 
 def _catalog_hint(args: argparse.Namespace) -> str:
@@ -354,11 +378,26 @@ def _load(
     from analyzer.registry import Registry
 
     if catalog_path is None:
-        raise ConfigError("no catalog: pass --catalog PATH or set ANALYZER_CATALOG")
+        raise ConfigError(_no_catalog(os.environ))
     registry = Registry.default()
     if every_kind:
         registry.load_all()
     return registry, load_catalog(catalog_path, registry, only=only, check_files=check_files)
+
+
+def _no_catalog(environ: Mapping[str, str]) -> str:
+    """What a command given no catalog says (exit 6, as any setting missing): the flag and the variable to set, and
+    why the variable a user believes set gives none (set empty, or under a name one letter off)."""
+    from analyzer.settings import unknown_variables
+
+    said = "no catalog: pass --catalog PATH (a catalog file or directory) or set ANALYZER_CATALOG"
+    if environ.get("ANALYZER_CATALOG") == "":
+        # Settings reads an empty variable as unset: a Job's `value: $(CATALOG)` of a variable it lacks.
+        said += "; ANALYZER_CATALOG is set but empty (an unset variable?)"
+    for variable, meant in unknown_variables(environ):
+        if meant == "ANALYZER_CATALOG":
+            said += f"; {variable} is set, which names no setting: did you mean ANALYZER_CATALOG?"
+    return said
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -518,14 +557,14 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     except CheckNotFound:
         if "=" in args.name:
             # `run token=VALUE NAME`: a KEY=VALUE word took the place of the check's name (no name holds `=`).
-            build_parser().error(
+            _usage_parser(args).error(
                 f"no check named {_shown_word(args.name, (), frozenset())!r}: an arg is given after the check's "
                 "name, with --arg: --arg KEY=VALUE"
             )
         if args.unrecognized and (_valueless_keys(args) or _flag_values(args)):
             # `run --arg token "$TOKEN" NAME`, `run --token "$TOKEN" NAME`: the value took the place of the check's
             # name, which is not quoted.
-            build_parser().error(
+            _usage_parser(args).error(
                 "unrecognized arguments (not shown: a word after an --arg without =VALUE, or after an option `run` "
                 "does not have, took the place of the check's name, and may be that arg's value); an arg is one "
                 "word: --arg KEY=VALUE"
@@ -688,7 +727,7 @@ def _usage_error(args: argparse.Namespace, params: Collection[str], secret: froz
     format_words = _format_option(args.unrecognized)
     if format_words is not None:
         # The API's `format=`, not an arg: the hint for args would send `--arg format=text`, a reserved name.
-        build_parser().error(
+        _usage_parser(args).error(
             f"unrecognized arguments: {format_words} (`analyzer run` prints the text line, as the API's "
             "format=text does; --json prints the JSON answer)"
         )
@@ -708,7 +747,7 @@ def _usage_error(args: argparse.Namespace, params: Collection[str], secret: froz
             for index, word in enumerate(args.unrecognized)
         ]
     )
-    build_parser().error(
+    _usage_parser(args).error(
         f"unrecognized arguments: {' '.join(words)}{_arg_hint(args, args.unrecognized, params, secret, hide)}"
     )
 

@@ -36,7 +36,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     """The arguments of `analyzer run`, added to `run` (its subparser here; `analyzer validate` reads a Job's words
     with them, as this command will)."""
     run.add_argument("name", help="the check to evaluate (`analyzer list --catalog PATH` names them)")
-    run.add_argument("--catalog", type=path_argument, action=Once, help="catalog file or directory (ANALYZER_CATALOG)")
+    run.add_argument(
+        "--catalog",
+        type=path_argument,
+        action=Once,
+        metavar="PATH",
+        help="catalog file or directory (ANALYZER_CATALOG)",
+    )
     run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="a check arg; repeatable")
     run.add_argument("--at", help="evaluate as of this time (RFC 3339 or unix seconds)")
     run.add_argument(

@@ -812,10 +812,9 @@ class KpiCompareCheck(Check):
         )
         details["decision_rule"] = rule
         outcome = Outcome.PASS if at_most(harm, tolerance, max(abs(value_c), abs(value_b))) else Outcome.FAIL
-        verb = "fail" if outcome is Outcome.FAIL else "pass"
         return Verdict(
             outcome=outcome,
-            reason=f"{verb}: {estimate}; {rule}",
+            reason=f"{estimate}; {rule}",
             value=difference,
             threshold=tolerance,
             details=details,
@@ -916,19 +915,21 @@ class KpiCompareCheck(Check):
                 f"; with the {self._name('baseline')} rate at {format_number(test.rate_baseline)} a relative "
                 "min_detectable_effect is 0, so set max_absolute_change"
             )
+        # The reason leads with why an inconclusive one is no pass; the verdict's word is the evaluation's own.
+        why = ""
         if fails:
-            outcome, verb = Outcome.FAIL, "fail"
+            outcome = Outcome.FAIL
         elif bounded and powered:
-            outcome, verb = Outcome.PASS, "pass"
+            outcome = Outcome.PASS
         else:
             missing = [] if powered else [f"power {format_number(power)}"]
             missing += (
                 [] if bounded else [f"the interval allows {self._worse_noun(True)} of {format_number(harm_bound)}"]
             )
-            outcome, verb = Outcome.INCONCLUSIVE, f"inconclusive ({' and '.join(missing)})"
+            outcome, why = Outcome.INCONCLUSIVE, f"{' and '.join(missing)}: "
         return Verdict(
             outcome=outcome,
-            reason=f"{verb}: {estimate}; {rule}",
+            reason=f"{why}{estimate}; {rule}",
             value=test.difference,
             threshold=tolerance,
             details=details,
@@ -1040,31 +1041,34 @@ class KpiCompareCheck(Check):
         )
         details["decision_rule"] = rule
         worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, estimate.side_of_zero)
+        # The reason leads with what a fail or inconclusive one rests on beyond the interval, if anything; the
+        # verdict's word is the evaluation's own.
+        why = ""
         if significant and estimate.side_of_zero == worse_side and not at_most(harm, tolerance, scale):
-            outcome, verb = Outcome.FAIL, "fail"
+            outcome = Outcome.FAIL
             if harm_low <= 0:
-                verb = (
-                    "fail (tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
-                    f"the interval lies {self._worse_side()})"
+                why = (
+                    "tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
+                    f"the interval lies {self._worse_side()}: "
                 )
         elif at_most(harm_high, tolerance, scale):
             worse_z = self._worse_beyond_tolerance(samples, tolerance, scale)
             details["tolerance_test_z"] = worse_z
             if worse_z > NormalDist().inv_cdf(0.5 + self.confidence / 2):
                 outcome = Outcome.INCONCLUSIVE
-                verb = (
-                    f"inconclusive (tied samples: the interval rules out {self._worse_noun(True)} beyond the "
+                why = (
+                    f"tied samples: the interval rules out {self._worse_noun(True)} beyond the "
                     f"tolerance, but the Mann-Whitney test with ties ranks the {self._name('canary')} "
                     f"{self._worse_word()} than the {self._name('baseline')} by more than the tolerance, "
-                    f"z={format_number(worse_z)})"
+                    f"z={format_number(worse_z)}: "
                 )
             else:
-                outcome, verb = Outcome.PASS, "pass"
+                outcome = Outcome.PASS
         else:
-            outcome, verb = Outcome.INCONCLUSIVE, "inconclusive (the interval is too wide)"
+            outcome, why = Outcome.INCONCLUSIVE, "the interval is too wide: "
         return Verdict(
             outcome=outcome,
-            reason=f"{verb}: {text}; {rule}",
+            reason=f"{why}{text}; {rule}",
             value=estimate.shift,
             threshold=tolerance,
             details=details,

@@ -1189,6 +1189,110 @@ class TestOptionsGivenOnce:
         assert not report.exists()
 
 
+class TestUsageLines:
+    """A usage error shows the usage of the command it was given to, and `analyzer`'s only for a word before it."""
+
+    RUN_USAGE = "usage: analyzer run [-h] [--catalog PATH] "
+
+    @pytest.mark.parametrize(
+        ("words", "error"),
+        [
+            (["run", "p", "--bogus"], "analyzer run: error: unrecognized arguments: --bogus\n"),
+            (
+                ["run", "p", "--catalog", "catalog.yaml"],
+                "analyzer run: error: --catalog given twice: it takes one file or directory; ",
+            ),
+            # Said once the check's params are known (`build` names none of p's, so its value may be a secret's).
+            (
+                ["run", "p", "--arg", "build", "2"],
+                "analyzer run: error: unrecognized arguments: <redacted> (an arg is one word: --arg KEY=VALUE)\n",
+            ),
+            (["run", "token=s3cr3t"], "analyzer run: error: no check named 'token=<redacted>': an arg is given after "),
+            (
+                ["run", "p", "--format", "text"],
+                "analyzer run: error: unrecognized arguments: --format text (`analyzer run` prints the text line",
+            ),
+        ],
+    )
+    def test_run_shows_its_own_usage(self, tmp_path, words, error):
+        # Before: `usage: analyzer [-h] [--version] COMMAND ...` and `analyzer: error: ...`, the synopsis of the
+        # command without the options `run` takes, for a mistyped option of `run`.
+        (tmp_path / "catalog.yaml").write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [PROMETHEUS_CHECK]})
+        )
+        result = analyzer(*words, "--catalog", "catalog.yaml", cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.startswith(self.RUN_USAGE), result.stderr
+        assert f"\n{error}" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("words", "usage", "error"),
+        [
+            (
+                ["list", "--bogus"],
+                "usage: analyzer list [-h] [--catalog PATH] [--json]\n",
+                "analyzer list: error: unrecognized arguments: --bogus",
+            ),
+            (
+                ["list", "mine.yaml"],
+                "usage: analyzer list [-h]",
+                "analyzer list: error: unrecognized arguments: mine.yaml (list takes the catalog with --catalog",
+            ),
+            (
+                ["validate", "catalog.yaml", "--bogus"],
+                "usage: analyzer validate [-h]",
+                "analyzer validate: error: unrecognized arguments: --bogus",
+            ),
+            (
+                ["serve", "--catalog", "a", "--catalog", "b"],
+                "usage: analyzer serve [-h] [--catalog PATH] ",
+                "analyzer serve: error: --catalog given twice",
+            ),
+            # A word before the command is one `analyzer` itself does not take: its usage says what goes there.
+            (["--json", "run", "p"], "usage: analyzer [-h] [--version] COMMAND ...", "analyzer: error: unrecognized "),
+        ],
+    )
+    def test_each_command_shows_its_own_usage(self, tmp_path, words, usage, error):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"checks": [PROMETHEUS_CHECK]}))
+        result = analyzer(*words, cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.startswith(usage), result.stderr
+        assert f"\n{error}" in result.stderr
+
+
+class TestNoCatalog:
+    """A command given no catalog exits 6 (a setting missing, as job-mode.md's table says), naming the flag and the
+    variable to set, and why the variable a Job sets gives none."""
+
+    @staticmethod
+    def without_catalog(**variables):
+        return {**{k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}, **variables}
+
+    @pytest.mark.parametrize("command", [["run", "p"], ["list"]])
+    def test_no_catalog_is_exit_6_naming_flag_and_variable(self, command):
+        # Not 2: a podFailurePolicy keys on the codes, and docs/upgrading.md promised `no catalog`, exit 6.
+        result = analyzer(*command, env=self.without_catalog())
+        assert (result.returncode, result.stdout) == (6, ""), result.stderr
+        assert result.stderr == (
+            "analyzer: no catalog: pass --catalog PATH (a catalog file or directory) or set ANALYZER_CATALOG\n"
+        )
+
+    def test_an_empty_variable_is_named(self):
+        # Before: the same line as for no variable, though the Job's env sets it (`value: $(CATALOG)`, unset).
+        result = analyzer("run", "p", env=self.without_catalog(ANALYZER_CATALOG=""))
+        assert result.returncode == 6, result.stderr
+        assert result.stderr.endswith("; ANALYZER_CATALOG is set but empty (an unset variable?)\n")
+
+    def test_a_variable_one_letter_off_is_named(self):
+        # Before: "pass --catalog PATH or set ANALYZER_CATALOG" to a user who believed it set.
+        result = analyzer("run", "p", env=self.without_catalog(ANALYZER_CATLOG="catalog.yaml", ANALYZER_PORT="80"))
+        assert result.returncode == 6, result.stderr
+        assert result.stderr.endswith(
+            "; ANALYZER_CATLOG is set, which names no setting: did you mean ANALYZER_CATALOG?\n"
+        )
+        assert "ANALYZER_PORT" not in result.stderr
+
+
 _PYRRA_SLO = """
 apiVersion: pyrra.dev/v1alpha1
 kind: ServiceLevelObjective
