@@ -17,11 +17,12 @@ REDACTED = "<redacted>"
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
-# `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`), not alone or
-# first (`pass`, `pass_if`: a result, a bound) nor inside a word (`bypass`, `passed`, `Passthrough`).
+# `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`, `user_pass2`), not
+# alone or first (`pass`, `pass_if`: a result, a bound), inside a word (`bypass`, `passed`, `Passthrough`) nor before
+# another (`canary_pass_rate`, `canaryPassRate`, `X-Pass-Through`: a rate, a behaviour, no password).
 _SECRET_WORDS = (
-    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass(?![a-z])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass(?![a-z]))"
+    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
+    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
 )
 # Alternatives sharing a start are written as one: each is tried at every position of a name.
 _SECRET_LONG_WORDS = r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"

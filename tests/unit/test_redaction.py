@@ -101,6 +101,12 @@ class TestSecrets:
             ("bypass", False),
             ("DB_PASSED", False),
             ("Passthrough", False),
+            # Not a word before another: a rate, a ratio, a header about passing through, which name no password.
+            ("canary_pass_rate", False),
+            ("canaryPassRate", False),
+            ("min_pass_ratio", False),
+            ("X-Pass-Through", False),
+            ("user_pass2", True),
         ],
     )
     def test_names(self, name, secret):
