@@ -597,9 +597,11 @@ _PASSWORD_CALL_RE = re.compile(
 # to the next space or brace.
 _GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
 # A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
-# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`).
+# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`),
+# within 256 characters of its command's name: read to the line's end, each `mysql` of a minified JSON listing databases
+# (`"engine":"mysql"`) with no `-p` after it read the rest of the text again, and a `-p` far on was another command's.
 _OPTION_VALUE_RE = re.compile(r"(?<![^\s'\"])--([A-Za-z][\w-]{0,99})[ \t]+(?!-)([^\s'\"]+)")
-_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]*?[ \t]-p([^\s'\"]+)")
+_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{0,256}?[ \t]-p([^\s'\"]+)")
 # A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")

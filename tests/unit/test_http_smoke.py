@@ -2842,6 +2842,8 @@ class TestJudgeSecretsWhateverNamesThem:
             "eyJustKidding.notAToken AKIA123 connect('db', 'shop', 'x')",
             # A mapping's key quoted in a sentence; options that take no value, or none of a secret.
             "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
+            # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
+            '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
         ],
     )
     def test_shown(self, body):
