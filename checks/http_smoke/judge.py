@@ -600,8 +600,13 @@ _GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
 # `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`),
 # within 256 characters of its command's name: read to the line's end, each `mysql` of a minified JSON listing databases
 # (`"engine":"mysql"`) with no `-p` after it read the rest of the text again, and a `-p` far on was another command's.
-_OPTION_VALUE_RE = re.compile(r"(?<![^\s'\"])--([A-Za-z][\w-]{0,99})[ \t]+(?!-)([^\s'\"]+)")
-_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{0,256}?[ \t]-p([^\s'\"]+)")
+# A value may be quoted, as a shell or its trace (`set -x`: `'-ps3cr3t'`) writes one with a space or a sign in it:
+# hidden inside its quotes.
+_QUOTED_OR_BARE_VALUE = r"""(?:'(?P<single>[^'\r\n]{1,512})'|"(?P<double>[^"\r\n]{1,512})"|(?P<bare>[^\s'"]+))"""
+_OPTION_VALUE_RE = re.compile(rf"(?<![^\s'\"])--([A-Za-z][\w-]{{0,99}})[ \t]+(?!-){_QUOTED_OR_BARE_VALUE}")
+_MYSQL_PASSWORD_RE = re.compile(
+    rf"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{{0,256}}?[ \t]['\"]?-p{_QUOTED_OR_BARE_VALUE}"
+)
 # A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
@@ -2135,9 +2140,9 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
     if "{" in text:
         spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
     if "--" in text:
-        spans += [found.span(2) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
+        spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
-        spans += [found.span(1) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+        spans += [_value_span(found) for found in _MYSQL_PASSWORD_RE.finditer(text)]
     if "=" in text:
         # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
         spans += [
@@ -2152,6 +2157,11 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
             if found[1].lower() not in ("key", "keys") and hide(found[1])
         ]
     return spans
+
+
+def _value_span(found: re.Match[str]) -> tuple[int, int]:
+    """Where the value `_QUOTED_OR_BARE_VALUE` matched stands: inside its quotes, or bare."""
+    return found.span(next(group for group in ("single", "double", "bare") if found[group] is not None))
 
 
 def _json_member_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:

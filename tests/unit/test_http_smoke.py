@@ -2777,6 +2777,13 @@ class TestJudgeSecretsWhateverNamesThem:
                 "+ mysql -u root -ps3cr3t-my shop\n+ vault login --token s3cr3t-v --method=token",
                 "+ mysql -u root -p<redacted> shop\n+ vault login --token <redacted> --method=token",
             ),
+            # Their values quoted, as a shell or its trace (`set -x`) writes them.
+            (
+                "+ app --password 's3cr3t x' --user bob\n$ app --token \"s3cr3t-dq\"\n"
+                "+ mysql -u root '-ps3cr3t-x' shop\n$ mysql -p's3cr3t-q' shop\n$ mysql -p\"s3cr3t-d\" shop",
+                "+ app --password '<redacted>' --user bob\n$ app --token \"<redacted>\"\n"
+                "+ mysql -u root '-p<redacted>' shop\n$ mysql -p'<redacted>' shop\n$ mysql -p\"<redacted>\" shop",
+            ),
             ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
             # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.
             (
@@ -2810,6 +2817,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "graphql-argument",
             "go-struct",
             "command-line-options",
+            "quoted-command-line-options",
             "quoted-after-a-secret-name",
             "source-assignments",
             "html-escaped-quotes",
