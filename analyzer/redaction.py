@@ -589,7 +589,7 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # `ghs_`, `ghr_`, `github_pat_`), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret, restricted and webhook keys, a Google
 # API key, and the path of a Slack webhook URL. Each starts with fixed letters: one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){1,3}"
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
     r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9+/])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=]{20,}"
     r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"

@@ -543,6 +543,9 @@ class TestSecretShapes:
             # A JWE's five parts, and a JWT signed with no algorithm (its signature empty).
             ("eyJhbGciOiJSU0EifQ.eyJlbmMiOiJBIn0.a.b.c", "<redacted>"),
             ("x=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "x=<redacted>"),
+            # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
+            ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
+            ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
             ("AKIAIOSFODNN7EXAMPLE/ASIA" + "Y" * 16, "<redacted>/<redacted>"),
             ("session IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH", "session <redacted>"),
             (
