@@ -607,6 +607,14 @@ _OPTION_VALUE_RE = re.compile(rf"(?<![^\s'\"])--([A-Za-z][\w-]{{0,99}})[ \t]+(?!
 _MYSQL_PASSWORD_RE = re.compile(
     rf"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{{0,256}}?[ \t]['\"]?-p{_QUOTED_OR_BARE_VALUE}"
 )
+# PHP's array entries, as source writes them (`['password' => '...']`: a double-quoted one is a JSON member's reading),
+# as print_r dumps them (`[password] => ...`, to the next space) and as var_dump does
+# (`["password"]=> string(10) "..."`).
+_PHP_ENTRY_RE = re.compile(
+    r"""'(?P<source>[\w.-]{1,100})'[ \t]*=>[ \t]*'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
+    r"""|\[(?P<print_r>[\w.-]{1,100})\][ \t]*=>[ \t]*(?P<bare>[^\s'"]+)"""
+    r"""|\["(?P<var_dump>[\w.-]{1,100})"\]=>\s*string\([0-9]{1,9}\)[ \t]*"(?P<double>[^\r\n]{0,512}?)"(?=\s|$)"""
+)
 # A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
@@ -2143,6 +2151,12 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
         spans += [_value_span(found) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "=>" in text:
+        spans += [
+            _value_span(found)
+            for found in _PHP_ENTRY_RE.finditer(text)
+            if hide(found["source"] or found["print_r"] or found["var_dump"])
+        ]
     if "=" in text:
         # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
         spans += [

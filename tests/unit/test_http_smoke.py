@@ -2754,6 +2754,15 @@ class TestJudgeSecretsWhateverNamesThem:
                 '{"user"=>{"email"=>"a@b.c", "password"=>"s3cr3t-r"}} {:api_key => \'s3cr3t-s\'}',
                 '{"user"=>{"email"=>"a@b.c", "password"=>"<redacted>"}} {:api_key => \'<redacted>\'}',
             ),
+            # PHP's arrays: written in source, dumped by print_r and by var_dump (an error page's context).
+            (
+                "$config = ['db' => ['password' => 's3cr3t-php', 'host' => 'db']];\n"
+                "Array ( [db_password] => s3cr3t-pr [user] => bob )\n"
+                'array(2) { ["password"]=> string(10) "s3cr3t-vd" ["user"]=> string(3) "bob" }',
+                "$config = ['db' => ['password' => '<redacted>', 'host' => 'db']];\n"
+                "Array ( [db_password] => <redacted> [user] => bob )\n"
+                'array(2) { ["password"]=> string(10) "<redacted>" ["user"]=> string(3) "bob" }',
+            ),
             (
                 "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')",
                 "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')",
@@ -2812,6 +2821,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "quoted-assignments",
             "name-ending-in-pass",
             "ruby-hashes",
+            "php-arrays",
             "php-pdo-trace",
             "label-of-ten-words",
             "graphql-argument",
