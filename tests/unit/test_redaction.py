@@ -385,9 +385,15 @@ class TestHideCredentials:
             # A user's name alone is no secret (git's); a token sent as the user is.
             ("clone ssh://git@host/r.git", "clone ssh://git@host/r.git"),
             ("clone https://ghp_0a1b2c3d4e5f6a7b8c9d@github.com/r", "clone https://<redacted>@github.com/r"),
+            # Not as a login is written: four digits or more, a capital, over 20 characters.
+            ("clone https://a1b2c3d4@host/r", "clone https://<redacted>@host/r"),
+            ("see //ABCdef@host/x", "see //<redacted>@host/x"),
+            ("see //abcdefghijklmnopqrstu@host/x", "see //<redacted>@host/x"),
             # A DSN without `//`, and credentials known by their shape, in an exception's text.
             ("ORA-01017 for scott/t1ger-pw@db:1521/orcl", "ORA-01017 for scott/<redacted>@db:1521/orcl"),
             ("token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. expired", "token <redacted> expired"),
+            # A shape under no name nor scheme.
+            ("denied for AKIAIOSFODNN7EXAMPLE on s3", "denied for <redacted> on s3"),
         ],
     )
     def test_text(self, text, shown):
@@ -579,6 +585,8 @@ class TestSecretShapes:
             "xAKIAIOSFODNN7EXAMPLE AKIA1234 eyJhbGci.notjson myghp_0123456789abcdefghijABCDEFGHIJ012345",
             "-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n",
             "skip_test_case xoxo-hugs",
+            # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
+            "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
         ],
     )
     def test_shown(self, text):
