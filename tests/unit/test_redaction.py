@@ -563,6 +563,17 @@ class TestSecretShapes:
                 "<redacted> " * 3 + "<redacted>",
             ),
             ("key=AIzaSyA0123456789abcdefghijklmnopqrstuv", "key=<redacted>"),
+            # GitLab's, npm's, Hugging Face's, OpenAI's, Anthropic's and SendGrid's tokens.
+            (
+                "glpat-abcdefghij0123456789 npm_abcdefghijklmnopqrstuvwxyz0123456789 "
+                "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH",
+                "<redacted> <redacted> <redacted>",
+            ),
+            (
+                "sk-proj-abcdefghij0123456789_abc sk-ant-api03-abcdefghij0123456789 "
+                "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                "<redacted> <redacted> <redacted>",
+            ),
             ("https://hooks.slack.com/services/T000/B000/XXXXsecret", "https://hooks.slack.com/services/<redacted>"),
             (
                 "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEE\\n-----END EC PRIVATE KEY-----",
@@ -585,6 +596,8 @@ class TestSecretShapes:
             "xAKIAIOSFODNN7EXAMPLE AKIA1234 eyJhbGci.notjson myghp_0123456789abcdefghijABCDEFGHIJ012345",
             "-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n",
             "skip_test_case xoxo-hugs",
+            # Words that start like them: too short, or no token's prefix (`sk-SK`, `npm_config_cache`).
+            "glpat-short npm_config_cache hf_hub sk-SK sk-proj-x SG.sans.serif",
             # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
             "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
         ],
