@@ -607,6 +607,12 @@ _OPTION_VALUE_RE = re.compile(rf"(?<![^\s'\"])--([A-Za-z][\w-]{{0,99}})[ \t]+(?!
 _MYSQL_PASSWORD_RE = re.compile(
     rf"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{{0,256}}?[ \t]['\"]?-p{_QUOTED_OR_BARE_VALUE}"
 )
+# curl's `-u user:password` (`--user`, joined or not, quoted or not) and redis-cli's `-a password`, within 256
+# characters of their command's name (`ls -a`, `useradd -u 1001:1001` are other commands').
+_CLIENT_PASSWORD_RE = re.compile(
+    r"\b(?:curl\b[^\r\n]{0,256}?[ \t](?:-u[ \t]*|--user[ \t]+|--user=)['\"]?[^\s:'\"]*:"
+    r"|redis-cli\b[^\r\n]{0,256}?[ \t]-a[ \t]+['\"]?)(?P<password>[^\s'\"]+)"
+)
 # PHP's array entries, as source writes them (`['password' => '...']`: a double-quoted one is a JSON member's reading),
 # as print_r dumps them (`[password] => ...`, to the next space) and as var_dump does
 # (`["password"]=> string(10) "..."`).
@@ -2151,6 +2157,8 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
         spans += [_value_span(found) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "curl" in text or "redis-cli" in text:
+        spans += [found.span("password") for found in _CLIENT_PASSWORD_RE.finditer(text)]
     if "=>" in text:
         spans += [
             _value_span(found)

@@ -2793,6 +2793,13 @@ class TestJudgeSecretsWhateverNamesThem:
                 "+ app --password '<redacted>' --user bob\n$ app --token \"<redacted>\"\n"
                 "+ mysql -u root '-p<redacted>' shop\n$ mysql -p'<redacted>' shop\n$ mysql -p\"<redacted>\" shop",
             ),
+            # curl's user and password, redis-cli's password.
+            (
+                "$ curl -u bob:s3cr3t-c1 https://x\n$ curl -s --user 'bob:s3cr3t-c2' x\n"
+                "$ redis-cli -h r -a s3cr3t-r1 ping",
+                "$ curl -u bob:<redacted> https://x\n$ curl -s --user 'bob:<redacted>' x\n"
+                "$ redis-cli -h r -a <redacted> ping",
+            ),
             ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
             # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.
             (
@@ -2828,6 +2835,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "go-struct",
             "command-line-options",
             "quoted-command-line-options",
+            "curl-and-redis-cli-passwords",
             "quoted-after-a-secret-name",
             "source-assignments",
             "html-escaped-quotes",
@@ -2860,6 +2868,8 @@ class TestJudgeSecretsWhateverNamesThem:
             "eyJustKidding.notAToken AKIA123 connect('db', 'shop', 'x')",
             # A mapping's key quoted in a sentence; options that take no value, or none of a secret.
             "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
+            # curl's user alone (it asks for the password), another command's -u and -a.
+            "curl -u bob https://x\nuseradd -u 1001:1001 app\nls -a /tmp/x:y\n",
             # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
             '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
         ],

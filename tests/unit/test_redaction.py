@@ -598,6 +598,8 @@ class TestSecretShapes:
             "skip_test_case xoxo-hugs",
             # Words that start like them: too short, or no token's prefix (`sk-SK`, `npm_config_cache`).
             "glpat-short npm_config_cache hf_hub sk-SK sk-proj-x SG.sans.serif",
+            # An AWS key id's prefix in a longer word.
+            "AKIA0123456789ABCDEFGHIJ",
             # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
             "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
         ],
