@@ -600,6 +600,8 @@ class TestSecretShapes:
             "glpat-short npm_config_cache hf_hub sk-SK sk-proj-x SG.sans.serif",
             # An AWS key id's prefix in a longer word.
             "AKIA0123456789ABCDEFGHIJ",
+            # Stripe's and Slack's prefixes inside a longer word.
+            "task_live_0123456789abcdef unxoxb-0123456789-abcdef",
             # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
             "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
         ],
