@@ -641,6 +641,16 @@ class TestHostsChosenByArgs:
         assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
+    def test_a_name_with_pass_before_another_word_is_no_credential(self):
+        # `canary_pass_rate` names a rate, no password: the check loads, its value shown in the definition.
+        raw = definition(
+            [{"name": "a", "query": {"canary_pass_rate": "0.95"}}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        assert load(raw).definition()["steps"][0]["query"] == {"canary_pass_rate": "0.95"}
+
     @pytest.mark.parametrize("header", ["Authorization", "X-Api-Key", "X-Vault-Tok"])
     def test_credential_header_with_a_host_placeholder_needs_a_narrow_allow_list(self, header):
         raw = definition(
