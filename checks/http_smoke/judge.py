@@ -381,10 +381,11 @@ _TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 # server may write any character of it, and is read decoded.
 # Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
 # `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
-# at most 512 characters far, and another name's is searched for parameters too (`href="/cb?session=..."`).
+# at most 512 characters far, past a quote a backslash escapes (`"a\"b"`), and another name's is searched for
+# parameters too (`href="/cb?session=..."`).
 _PARAMETER_RE = re.compile(
     r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})="
-    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))[^\r\n]){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
+    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -606,6 +607,13 @@ _QUOTED_OR_BARE_VALUE = r"""(?:'(?P<single>[^'\r\n]{1,512})'|"(?P<double>[^"\r\n
 _OPTION_VALUE_RE = re.compile(rf"(?<![^\s'\"])--([A-Za-z][\w-]{{0,99}})[ \t]+(?!-){_QUOTED_OR_BARE_VALUE}")
 _MYSQL_PASSWORD_RE = re.compile(
     rf"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{{0,256}}?[ \t]['\"]?-p{_QUOTED_OR_BARE_VALUE}"
+)
+# An env file's line (`DB_PASSWORD=...`, `export API_TOKEN="..."`; its name in capitals, as env files write one): a bare
+# value runs to the line's end (`s3cr3t#2`, `a b`: Docker's env files keep both), a double-quoted one to its closing
+# quote past escaped ones (`"a\"b"`), as a shell reads them.
+_ENV_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:export[ \t]+)?([A-Z_][A-Z0-9_]{0,99})="
+    r"""(?:"(?P<double>(?:\\.|[^"\\\r\n]){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\r\n]+))"""
 )
 # curl's `-u user:password` (`--user`, joined or not, quoted or not) and redis-cli's `-a password`, within 256
 # characters of their command's name (`ls -a`, `useradd -u 1001:1001` are other commands').
@@ -2157,6 +2165,8 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
         spans += [_value_span(found) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "=" in text:
+        spans += [_value_span(found) for found in _ENV_LINE_RE.finditer(text) if hide(found[1])]
     if "curl" in text or "redis-cli" in text:
         spans += [found.span("password") for found in _CLIENT_PASSWORD_RE.finditer(text)]
     if "=>" in text:

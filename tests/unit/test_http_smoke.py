@@ -2758,6 +2758,11 @@ class TestJudgeSecretsWhateverNamesThem:
                 'export API_SECRET=\'s3cr3t-a\'\nDB_PASSWORD="s3cr3t b"\nMODE="prod"',
                 'export API_SECRET=\'<redacted>\'\nDB_PASSWORD="<redacted>"\nMODE="prod"',
             ),
+            # An env file's line: its value to the line's end (a `#`, a space are the value's), an escaped quote inside.
+            (
+                'DB_PASSWORD=s3cr3t#hash\nSECRET_KEY=s3cr3t with spaces\nexport API_SECRET="s3cr3t\\"esc"\nMODE=prod',
+                'DB_PASSWORD=<redacted>\nSECRET_KEY=<redacted>\nexport API_SECRET="<redacted>"\nMODE=prod',
+            ),
             ("[smtp]\nsmtp_pass = s3cr3t-smtp\nhost = mail", "[smtp]\nsmtp_pass = <redacted>\nhost = mail"),
             # Ruby's hashes, a Rails page's parameters; PHP's trace of a PDO connect with its arguments.
             (
@@ -2836,6 +2841,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "pem-private-key",
             "curl-verbose",
             "quoted-assignments",
+            "env-file-values",
             "name-ending-in-pass",
             "ruby-hashes",
             "php-arrays",

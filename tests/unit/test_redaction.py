@@ -579,6 +579,11 @@ class TestSecretShapes:
                 "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEE\\n-----END EC PRIVATE KEY-----",
                 "-----BEGIN EC PRIVATE KEY-----<redacted>-----END EC PRIVATE KEY-----",
             ),
+            # PGP's private key block.
+            (
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGS\n-----END PGP PRIVATE KEY BLOCK-----",
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----<redacted>-----END PGP PRIVATE KEY BLOCK-----",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
