@@ -2764,6 +2764,8 @@ class TestJudgeSecretsWhateverNamesThem:
                 'DB_PASSWORD=<redacted>\nSECRET_KEY=<redacted>\nexport API_SECRET="<redacted>"\nMODE=prod',
             ),
             ("[smtp]\nsmtp_pass = s3cr3t-smtp\nhost = mail", "[smtp]\nsmtp_pass = <redacted>\nhost = mail"),
+            # A quoted parameter inside a JSON string, its quotes escaped.
+            ('{"msg": "sent token=\\"s3cr3t x\\" to api"}', '{"msg": "sent token=\\"<redacted>\\" to api"}'),
             # Ruby's hashes, a Rails page's parameters; PHP's trace of a PDO connect with its arguments.
             (
                 '{"user"=>{"email"=>"a@b.c", "password"=>"s3cr3t-r"}} {:api_key => \'s3cr3t-s\'}',
@@ -2843,6 +2845,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "quoted-assignments",
             "env-file-values",
             "name-ending-in-pass",
+            "quoted-parameter-in-a-json-string",
             "ruby-hashes",
             "php-arrays",
             "php-pdo-trace",
