@@ -2751,8 +2751,10 @@ class TestJudgeSecretsWhateverNamesThem:
             ),
             # curl -v's header lines, shell and .env assignments with quoted values, a name ending in `pass`.
             (
-                "> GET / HTTP/2\n> x-api-key: s3cr3t-k3y\n> accept: */*",
-                "> GET / HTTP/2\n> x-api-key: <redacted>\n> accept: */*",
+                "> GET / HTTP/2\n> x-api-key: s3cr3t-k3y\n> accept: */*\n"
+                "< HTTP/2 200\n< x-auth-token: s3cr3t-r\n< vary: *",
+                "> GET / HTTP/2\n> x-api-key: <redacted>\n> accept: */*\n"
+                "< HTTP/2 200\n< x-auth-token: <redacted>\n< vary: *",
             ),
             (
                 'export API_SECRET=\'s3cr3t-a\'\nDB_PASSWORD="s3cr3t b"\nMODE="prod"',
