@@ -3091,6 +3091,7 @@ class TestJudgeExpectedSecrets:
         [
             ("$.pairs[0][1]", {"pairs": [["password", "other"]], "hint": "expected pw-wr1tt3n-s3cr3t"}),
             ("$.env[0].value", {"env": [{"name": "DB_PASSWORD", "value": 7}], "hint": "pw-wr1tt3n-s3cr3t"}),
+            ("$.pairs[0][-1]", {"pairs": [["password", "other"]], "hint": "expected pw-wr1tt3n-s3cr3t"}),
         ],
     )
     async def test_an_expected_secret_the_answers_naming_makes_one_is_hidden(self, run, respx_mock, path, body):
@@ -3104,9 +3105,25 @@ class TestJudgeExpectedSecrets:
         assert load(check).definition()["steps"][0]["expect"]["json"][0]["equals"] == "<redacted>"
 
     def test_an_expected_value_where_no_secret_may_stand_is_shown_in_the_definition(self):
-        expect = {"json": [{"path": "$.items[0].id", "equals": "sku-1"}, {"path": "$.pairs[0][1]", "equals": True}]}
+        # A list's item by its index but in no list of pairs (`$.items[1]`), a true: no secret may stand there.
+        expect = {
+            "json": [
+                {"path": "$.items[0].id", "equals": "sku-1"},
+                {"path": "$.pairs[0][1]", "equals": True},
+                {"path": "$.items[1]", "equals": "sku-2"},
+            ]
+        }
         shown = load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"]
-        assert [rule["equals"] for rule in shown] == ["sku-1", True]
+        assert [rule["equals"] for rule in shown] == ["sku-1", True, "sku-2"]
+
+    async def test_an_expected_true_where_the_answer_names_a_secret_hides_no_other_true(self, run, respx_mock):
+        # `"true"` tells nothing: searched for as a secret, every `true` of the evidence was `<redacted>`.
+        body = {"env": [{"name": "DB_PASSWORD", "value": "x"}], "ready": True}
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=body))
+        check = definition([{"name": "s", "expect": {"json": [{"path": "$.env[0].value", "equals": "true"}]}}])
+        evaluation = await run(check)
+        assert evaluation.verdict == "fail"
+        assert evaluation.details["steps"][0]["body"].endswith('"ready":true}')
 
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.
