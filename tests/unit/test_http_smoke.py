@@ -2883,6 +2883,8 @@ class TestJudgeSecretsWhateverNamesThem:
             "clone ssh://git@github.com/o/r.git or //deploy@host",
             # `pass` alone or first, or inside a word: a result, a bound.
             "pass: 3\npass_if: x > 1\nbypass_cache = yes\n",
+            # An option's dashes inside a word; a quoted value too short to be a secret's.
+            "see pre--token abcd\ntoken 'ab' too short\n",
             # `pass` before another word: a rate, a verdict's own evidence.
             '{"canary_pass_rate": 0.93, "canaryPassRate": 0.93}',
             # A JWT's look-alike (no JSON payload), an AWS-like word too short, a call of no password.
