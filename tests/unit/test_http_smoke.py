@@ -2783,8 +2783,12 @@ class TestJudgeSecretsWhateverNamesThem:
                 'array(2) { ["password"]=> string(10) "<redacted>" ["user"]=> string(3) "bob" }',
             ),
             (
-                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')",
-                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')",
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')\n"
+                "#1 db.php(9): mysqli->__construct('db', 'shop', 's3cr3t-my')\n"
+                'at DriverManager.getConnection("jdbc:mysql://db/app", "app", "s3cr3t-jdbc")',
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')\n"
+                "#1 db.php(9): mysqli->__construct('db', 'shop', '<redacted>')\n"
+                'at DriverManager.getConnection("jdbc:mysql://db/app", "app", "<redacted>")',
             ),
             # A table's label of seven words or more, ending in a secret's name.
             (
@@ -2868,15 +2872,19 @@ class TestJudgeSecretsWhateverNamesThem:
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
-        result = judged({"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT}"})
-        assert [str(f) for f in result.failures] == ["header X-Context equals: expected 'none', got 'ctx <redacted>'"]
+        result = judged(
+            {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
+        )
+        assert [str(f) for f in result.failures] == [
+            "header X-Context equals: expected 'none', got 'ctx <redacted> <redacted>'"
+        ]
 
     @pytest.mark.parametrize(
         "body",
         [
             # Columns of two or three words that say what is known of a secret: dates, kinds, not the secret.
             "STATUS  KEY ROTATION  TOKEN TYPE\nok      daily         bearer\n",
-            "| Key rotation | 30 days |\n| Password policy | 12 characters |",
+            "| Key rotation | 30 days |\n| Password policy | 12 characters |\n| Secret name | db-creds |",
             # A GraphQL alias and a variable: names, no values.
             '{"query": "{ me { token: apiToken session: currentSession(id: $sessionId) } }"}',
             # A user's name alone before a host: git's, a login's.
