@@ -17,11 +17,12 @@ REDACTED = "<redacted>"
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
 # Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
 # camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
-# `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`), not alone or
-# first (`pass`, `pass_if`: a result, a bound) nor inside a word (`bypass`, `passed`, `Passthrough`).
+# `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`, `user_pass2`), not
+# alone or first (`pass`, `pass_if`: a result, a bound), inside a word (`bypass`, `passed`, `Passthrough`) nor before
+# another (`canary_pass_rate`, `canaryPassRate`, `X-Pass-Through`: a rate, a behaviour, no password).
 _SECRET_WORDS = (
-    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass(?![a-z])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass(?![a-z]))"
+    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
+    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
 )
 # Alternatives sharing a start are written as one: each is tried at every position of a name.
 _SECRET_LONG_WORDS = r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
@@ -585,13 +586,18 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # Credentials that say what they are by their shape, whatever names them (or nothing does: a log line, a stack trace):
 # a JWT (a JSON header and payload, base64url: `eyJ...` twice, then its signature; a JWE's five parts too), an AWS
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
-# `ghs_`, `ghr_`, `github_pat_`), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret, restricted and webhook keys, a Google
-# API key, and the path of a Slack webhook URL. Each starts with fixed letters: one pass over the text, no backtracking.
+# `ghs_`, `ghr_`, `github_pat_`), GitLab's (`glpat-`), npm's (`npm_`), Hugging Face's (`hf_`), OpenAI's and Anthropic's
+# keys (`sk-proj-`, `sk-ant-`...), SendGrid's (`SG.` and two parts), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret,
+# restricted and webhook keys, a Google API key, and the path of a Slack webhook URL. Each starts with fixed letters:
+# one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){1,3}"
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
     r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9+/])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=]{20,}"
     r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"
+    r"|(?<![A-Za-z0-9_-])(?:glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,})"
+    r"|(?<![A-Za-z0-9_-])sk-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}"
+    r"|(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{30,}"
     r"|(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,}"
     r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
     r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"

@@ -381,10 +381,11 @@ _TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 # server may write any character of it, and is read decoded.
 # Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
 # `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
-# at most 512 characters far, and another name's is searched for parameters too (`href="/cb?session=..."`).
+# at most 512 characters far, past a quote a backslash escapes (`"a\"b"`), and another name's is searched for
+# parameters too (`href="/cb?session=..."`).
 _PARAMETER_RE = re.compile(
     r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})="
-    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))[^\r\n]){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
+    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -597,9 +598,37 @@ _PASSWORD_CALL_RE = re.compile(
 # to the next space or brace.
 _GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
 # A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
-# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`).
-_OPTION_VALUE_RE = re.compile(r"(?<![^\s'\"])--([A-Za-z][\w-]{0,99})[ \t]+(?!-)([^\s'\"]+)")
-_MYSQL_PASSWORD_RE = re.compile(r"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]*?[ \t]-p([^\s'\"]+)")
+# `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`),
+# within 256 characters of its command's name: read to the line's end, each `mysql` of a minified JSON listing databases
+# (`"engine":"mysql"`) with no `-p` after it read the rest of the text again, and a `-p` far on was another command's.
+# A value may be quoted, as a shell or its trace (`set -x`: `'-ps3cr3t'`) writes one with a space or a sign in it:
+# hidden inside its quotes.
+_QUOTED_OR_BARE_VALUE = r"""(?:'(?P<single>[^'\r\n]{1,512})'|"(?P<double>[^"\r\n]{1,512})"|(?P<bare>[^\s'"]+))"""
+_OPTION_VALUE_RE = re.compile(rf"(?<![^\s'\"])--([A-Za-z][\w-]{{0,99}})[ \t]+(?!-){_QUOTED_OR_BARE_VALUE}")
+_MYSQL_PASSWORD_RE = re.compile(
+    rf"\bmysql(?:dump|admin|import|sh)?\b[^\r\n]{{0,256}}?[ \t]['\"]?-p{_QUOTED_OR_BARE_VALUE}"
+)
+# An env file's line (`DB_PASSWORD=...`, `export API_TOKEN="..."`; its name in capitals, as env files write one): a bare
+# value runs to the line's end (`s3cr3t#2`, `a b`: Docker's env files keep both), a double-quoted one to its closing
+# quote past escaped ones (`"a\"b"`), as a shell reads them.
+_ENV_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:export[ \t]+)?([A-Z_][A-Z0-9_]{0,99})="
+    r"""(?:"(?P<double>(?:\\.|[^"\\\r\n]){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\r\n]+))"""
+)
+# curl's `-u user:password` (`--user`, joined or not, quoted or not) and redis-cli's `-a password`, within 256
+# characters of their command's name (`ls -a`, `useradd -u 1001:1001` are other commands').
+_CLIENT_PASSWORD_RE = re.compile(
+    r"\b(?:curl\b[^\r\n]{0,256}?[ \t](?:-u[ \t]*|--user[ \t]+|--user=)['\"]?[^\s:'\"]*:"
+    r"|redis-cli\b[^\r\n]{0,256}?[ \t]-a[ \t]+['\"]?)(?P<password>[^\s'\"]+)"
+)
+# PHP's array entries, as source writes them (`['password' => '...']`: a double-quoted one is a JSON member's reading),
+# as print_r dumps them (`[password] => ...`, to the next space) and as var_dump does
+# (`["password"]=> string(10) "..."`).
+_PHP_ENTRY_RE = re.compile(
+    r"""'(?P<source>[\w.-]{1,100})'[ \t]*=>[ \t]*'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
+    r"""|\[(?P<print_r>[\w.-]{1,100})\][ \t]*=>[ \t]*(?P<bare>[^\s'"]+)"""
+    r"""|\["(?P<var_dump>[\w.-]{1,100})"\]=>\s*string\([0-9]{1,9}\)[ \t]*"(?P<double>[^\r\n]{0,512}?)"(?=\s|$)"""
+)
 # A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
@@ -2133,9 +2162,19 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
     if "{" in text:
         spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
     if "--" in text:
-        spans += [found.span(2) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
+        spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
-        spans += [found.span(1) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+        spans += [_value_span(found) for found in _MYSQL_PASSWORD_RE.finditer(text)]
+    if "=" in text:
+        spans += [_value_span(found) for found in _ENV_LINE_RE.finditer(text) if hide(found[1])]
+    if "curl" in text or "redis-cli" in text:
+        spans += [found.span("password") for found in _CLIENT_PASSWORD_RE.finditer(text)]
+    if "=>" in text:
+        spans += [
+            _value_span(found)
+            for found in _PHP_ENTRY_RE.finditer(text)
+            if hide(found["source"] or found["print_r"] or found["var_dump"])
+        ]
     if "=" in text:
         # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
         spans += [
@@ -2150,6 +2189,11 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
             if found[1].lower() not in ("key", "keys") and hide(found[1])
         ]
     return spans
+
+
+def _value_span(found: re.Match[str]) -> tuple[int, int]:
+    """Where the value `_QUOTED_OR_BARE_VALUE` matched stands: inside its quotes, or bare."""
+    return found.span(next(group for group in ("single", "double", "bare") if found[group] is not None))
 
 
 def _json_member_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:

@@ -641,6 +641,16 @@ class TestHostsChosenByArgs:
         assert any("allowed_hosts: args choose the whole base_url host" in p for p in caught.value.problems)
         assert load({**raw, "allowed_hosts": ["*.shop.svc"]}).definition()["allowed_hosts"] == ["*.shop.svc"]
 
+    def test_a_name_with_pass_before_another_word_is_no_credential(self):
+        # `canary_pass_rate` names a rate, no password: the check loads, its value shown in the definition.
+        raw = definition(
+            [{"name": "a", "query": {"canary_pass_rate": "0.95"}}],
+            base_url="http://{{ svc }}.{{ ns }}.svc",
+            allowed_hosts=["*.svc"],
+            params={"svc": {"type": "dns_label", "default": "api"}, "ns": {"type": "dns_label", "default": "shop"}},
+        )
+        assert load(raw).definition()["steps"][0]["query"] == {"canary_pass_rate": "0.95"}
+
     @pytest.mark.parametrize("header", ["Authorization", "X-Api-Key", "X-Vault-Tok"])
     def test_credential_header_with_a_host_placeholder_needs_a_narrow_allow_list(self, header):
         raw = definition(
@@ -2757,22 +2767,44 @@ class TestJudgeSecretsWhateverNamesThem:
             ),
             # curl -v's header lines, shell and .env assignments with quoted values, a name ending in `pass`.
             (
-                "> GET / HTTP/2\n> x-api-key: s3cr3t-k3y\n> accept: */*",
-                "> GET / HTTP/2\n> x-api-key: <redacted>\n> accept: */*",
+                "> GET / HTTP/2\n> x-api-key: s3cr3t-k3y\n> accept: */*\n"
+                "< HTTP/2 200\n< x-auth-token: s3cr3t-r\n< vary: *",
+                "> GET / HTTP/2\n> x-api-key: <redacted>\n> accept: */*\n"
+                "< HTTP/2 200\n< x-auth-token: <redacted>\n< vary: *",
             ),
             (
                 'export API_SECRET=\'s3cr3t-a\'\nDB_PASSWORD="s3cr3t b"\nMODE="prod"',
                 'export API_SECRET=\'<redacted>\'\nDB_PASSWORD="<redacted>"\nMODE="prod"',
             ),
+            # An env file's line: its value to the line's end (a `#`, a space are the value's), an escaped quote inside.
+            (
+                'DB_PASSWORD=s3cr3t#hash\nSECRET_KEY=s3cr3t with spaces\nexport API_SECRET="s3cr3t\\"esc"\nMODE=prod',
+                'DB_PASSWORD=<redacted>\nSECRET_KEY=<redacted>\nexport API_SECRET="<redacted>"\nMODE=prod',
+            ),
             ("[smtp]\nsmtp_pass = s3cr3t-smtp\nhost = mail", "[smtp]\nsmtp_pass = <redacted>\nhost = mail"),
+            # A quoted parameter inside a JSON string, its quotes escaped.
+            ('{"msg": "sent token=\\"s3cr3t x\\" to api"}', '{"msg": "sent token=\\"<redacted>\\" to api"}'),
             # Ruby's hashes, a Rails page's parameters; PHP's trace of a PDO connect with its arguments.
             (
                 '{"user"=>{"email"=>"a@b.c", "password"=>"s3cr3t-r"}} {:api_key => \'s3cr3t-s\'}',
                 '{"user"=>{"email"=>"a@b.c", "password"=>"<redacted>"}} {:api_key => \'<redacted>\'}',
             ),
+            # PHP's arrays: written in source, dumped by print_r and by var_dump (an error page's context).
             (
-                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')",
-                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')",
+                "$config = ['db' => ['password' => 's3cr3t-php', 'host' => 'db']];\n"
+                "Array ( [db_password] => s3cr3t-pr [user] => bob )\n"
+                'array(2) { ["password"]=> string(10) "s3cr3t-vd" ["user"]=> string(3) "bob" }',
+                "$config = ['db' => ['password' => '<redacted>', 'host' => 'db']];\n"
+                "Array ( [db_password] => <redacted> [user] => bob )\n"
+                'array(2) { ["password"]=> string(10) "<redacted>" ["user"]=> string(3) "bob" }',
+            ),
+            (
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', 's3cr3t-pdo')\n"
+                "#1 db.php(9): mysqli->__construct('db', 'shop', 's3cr3t-my')\n"
+                'at DriverManager.getConnection("jdbc:mysql://db/app", "app", "s3cr3t-jdbc")',
+                "#0 db.php(5): PDO->__construct('mysql:host=db', 'shop', '<redacted>')\n"
+                "#1 db.php(9): mysqli->__construct('db', 'shop', '<redacted>')\n"
+                'at DriverManager.getConnection("jdbc:mysql://db/app", "app", "<redacted>")',
             ),
             # A table's label of seven words or more, ending in a secret's name.
             (
@@ -2792,6 +2824,20 @@ class TestJudgeSecretsWhateverNamesThem:
             (
                 "+ mysql -u root -ps3cr3t-my shop\n+ vault login --token s3cr3t-v --method=token",
                 "+ mysql -u root -p<redacted> shop\n+ vault login --token <redacted> --method=token",
+            ),
+            # Their values quoted, as a shell or its trace (`set -x`) writes them.
+            (
+                "+ app --password 's3cr3t x' --user bob\n$ app --token \"s3cr3t-dq\"\n"
+                "+ mysql -u root '-ps3cr3t-x' shop\n$ mysql -p's3cr3t-q' shop\n$ mysql -p\"s3cr3t-d\" shop",
+                "+ app --password '<redacted>' --user bob\n$ app --token \"<redacted>\"\n"
+                "+ mysql -u root '-p<redacted>' shop\n$ mysql -p'<redacted>' shop\n$ mysql -p\"<redacted>\" shop",
+            ),
+            # curl's user and password, redis-cli's password.
+            (
+                "$ curl -u bob:s3cr3t-c1 https://x\n$ curl -s --user 'bob:s3cr3t-c2' x\n"
+                "$ redis-cli -h r -a s3cr3t-r1 ping",
+                "$ curl -u bob:<redacted> https://x\n$ curl -s --user 'bob:<redacted>' x\n"
+                "$ redis-cli -h r -a <redacted> ping",
             ),
             ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
             # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.
@@ -2819,13 +2865,18 @@ class TestJudgeSecretsWhateverNamesThem:
             "pem-private-key",
             "curl-verbose",
             "quoted-assignments",
+            "env-file-values",
             "name-ending-in-pass",
+            "quoted-parameter-in-a-json-string",
             "ruby-hashes",
+            "php-arrays",
             "php-pdo-trace",
             "label-of-ten-words",
             "graphql-argument",
             "go-struct",
             "command-line-options",
+            "quoted-command-line-options",
+            "curl-and-redis-cli-passwords",
             "quoted-after-a-secret-name",
             "source-assignments",
             "html-escaped-quotes",
@@ -2837,25 +2888,37 @@ class TestJudgeSecretsWhateverNamesThem:
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
-        result = judged({"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT}"})
-        assert [str(f) for f in result.failures] == ["header X-Context equals: expected 'none', got 'ctx <redacted>'"]
+        result = judged(
+            {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
+        )
+        assert [str(f) for f in result.failures] == [
+            "header X-Context equals: expected 'none', got 'ctx <redacted> <redacted>'"
+        ]
 
     @pytest.mark.parametrize(
         "body",
         [
             # Columns of two or three words that say what is known of a secret: dates, kinds, not the secret.
             "STATUS  KEY ROTATION  TOKEN TYPE\nok      daily         bearer\n",
-            "| Key rotation | 30 days |\n| Password policy | 12 characters |",
+            "| Key rotation | 30 days |\n| Password policy | 12 characters |\n| Secret name | db-creds |",
             # A GraphQL alias and a variable: names, no values.
             '{"query": "{ me { token: apiToken session: currentSession(id: $sessionId) } }"}',
             # A user's name alone before a host: git's, a login's.
             "clone ssh://git@github.com/o/r.git or //deploy@host",
             # `pass` alone or first, or inside a word: a result, a bound.
             "pass: 3\npass_if: x > 1\nbypass_cache = yes\n",
+            # An option's dashes inside a word; a quoted value too short to be a secret's.
+            "see pre--token abcd\ntoken 'ab' too short\n",
+            # `pass` before another word: a rate, a verdict's own evidence.
+            '{"canary_pass_rate": 0.93, "canaryPassRate": 0.93}',
             # A JWT's look-alike (no JSON payload), an AWS-like word too short, a call of no password.
             "eyJustKidding.notAToken AKIA123 connect('db', 'shop', 'x')",
             # A mapping's key quoted in a sentence; options that take no value, or none of a secret.
             "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
+            # curl's user alone (it asks for the password), another command's -u and -a.
+            "curl -u bob https://x\nuseradd -u 1001:1001 app\nls -a /tmp/x:y\n",
+            # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
+            '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
         ],
     )
     def test_shown(self, body):
@@ -3031,6 +3094,7 @@ class TestJudgeExpectedSecrets:
         [
             ("$.pairs[0][1]", {"pairs": [["password", "other"]], "hint": "expected pw-wr1tt3n-s3cr3t"}),
             ("$.env[0].value", {"env": [{"name": "DB_PASSWORD", "value": 7}], "hint": "pw-wr1tt3n-s3cr3t"}),
+            ("$.pairs[0][-1]", {"pairs": [["password", "other"]], "hint": "expected pw-wr1tt3n-s3cr3t"}),
         ],
     )
     async def test_an_expected_secret_the_answers_naming_makes_one_is_hidden(self, run, respx_mock, path, body):
@@ -3044,9 +3108,25 @@ class TestJudgeExpectedSecrets:
         assert load(check).definition()["steps"][0]["expect"]["json"][0]["equals"] == "<redacted>"
 
     def test_an_expected_value_where_no_secret_may_stand_is_shown_in_the_definition(self):
-        expect = {"json": [{"path": "$.items[0].id", "equals": "sku-1"}, {"path": "$.pairs[0][1]", "equals": True}]}
+        # A list's item by its index but in no list of pairs (`$.items[1]`), a true: no secret may stand there.
+        expect = {
+            "json": [
+                {"path": "$.items[0].id", "equals": "sku-1"},
+                {"path": "$.pairs[0][1]", "equals": True},
+                {"path": "$.items[1]", "equals": "sku-2"},
+            ]
+        }
         shown = load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"]
-        assert [rule["equals"] for rule in shown] == ["sku-1", True]
+        assert [rule["equals"] for rule in shown] == ["sku-1", True, "sku-2"]
+
+    async def test_an_expected_true_where_the_answer_names_a_secret_hides_no_other_true(self, run, respx_mock):
+        # `"true"` tells nothing: searched for as a secret, every `true` of the evidence was `<redacted>`.
+        body = {"env": [{"name": "DB_PASSWORD", "value": "x"}], "ready": True}
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=body))
+        check = definition([{"name": "s", "expect": {"json": [{"path": "$.env[0].value", "equals": "true"}]}}])
+        evaluation = await run(check)
+        assert evaluation.verdict == "fail"
+        assert evaluation.details["steps"][0]["body"].endswith('"ready":true}')
 
     async def test_an_expected_secret_the_answer_quotes_is_hidden(self, run, respx_mock):
         # The token expected under $.token, quoted by the answer under a name no secret's: shown in the evidence.

@@ -99,6 +99,12 @@ class TestSecrets:
             ("bypass", False),
             ("DB_PASSED", False),
             ("Passthrough", False),
+            # Not a word before another: a rate, a ratio, a header about passing through, which name no password.
+            ("canary_pass_rate", False),
+            ("canaryPassRate", False),
+            ("min_pass_ratio", False),
+            ("X-Pass-Through", False),
+            ("user_pass2", True),
         ],
     )
     def test_names(self, name, secret):
@@ -377,9 +383,15 @@ class TestHideCredentials:
             # A user's name alone is no secret (git's); a token sent as the user is.
             ("clone ssh://git@host/r.git", "clone ssh://git@host/r.git"),
             ("clone https://ghp_0a1b2c3d4e5f6a7b8c9d@github.com/r", "clone https://<redacted>@github.com/r"),
+            # Not as a login is written: four digits or more, a capital, over 20 characters.
+            ("clone https://a1b2c3d4@host/r", "clone https://<redacted>@host/r"),
+            ("see //ABCdef@host/x", "see //<redacted>@host/x"),
+            ("see //abcdefghijklmnopqrstu@host/x", "see //<redacted>@host/x"),
             # A DSN without `//`, and credentials known by their shape, in an exception's text.
             ("ORA-01017 for scott/t1ger-pw@db:1521/orcl", "ORA-01017 for scott/<redacted>@db:1521/orcl"),
             ("token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. expired", "token <redacted> expired"),
+            # A shape under no name nor scheme.
+            ("denied for AKIAIOSFODNN7EXAMPLE on s3", "denied for <redacted> on s3"),
         ],
     )
     def test_text(self, text, shown):
@@ -535,6 +547,9 @@ class TestSecretShapes:
             # A JWE's five parts, and a JWT signed with no algorithm (its signature empty).
             ("eyJhbGciOiJSU0EifQ.eyJlbmMiOiJBIn0.a.b.c", "<redacted>"),
             ("x=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "x=<redacted>"),
+            # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
+            ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
+            ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
             ("AKIAIOSFODNN7EXAMPLE/ASIA" + "Y" * 16, "<redacted>/<redacted>"),
             ("session IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH", "session <redacted>"),
             (
@@ -546,10 +561,26 @@ class TestSecretShapes:
                 "<redacted> " * 3 + "<redacted>",
             ),
             ("key=AIzaSyA0123456789abcdefghijklmnopqrstuv", "key=<redacted>"),
+            # GitLab's, npm's, Hugging Face's, OpenAI's, Anthropic's and SendGrid's tokens.
+            (
+                "glpat-abcdefghij0123456789 npm_abcdefghijklmnopqrstuvwxyz0123456789 "
+                "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH",
+                "<redacted> <redacted> <redacted>",
+            ),
+            (
+                "sk-proj-abcdefghij0123456789_abc sk-ant-api03-abcdefghij0123456789 "
+                "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                "<redacted> <redacted> <redacted>",
+            ),
             ("https://hooks.slack.com/services/T000/B000/XXXXsecret", "https://hooks.slack.com/services/<redacted>"),
             (
                 "-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEE\\n-----END EC PRIVATE KEY-----",
                 "-----BEGIN EC PRIVATE KEY-----<redacted>-----END EC PRIVATE KEY-----",
+            ),
+            # PGP's private key block.
+            (
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGS\n-----END PGP PRIVATE KEY BLOCK-----",
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----<redacted>-----END PGP PRIVATE KEY BLOCK-----",
             ),
             # A key a quote cut before its END line: to the text's end.
             (
@@ -568,6 +599,14 @@ class TestSecretShapes:
             "xAKIAIOSFODNN7EXAMPLE AKIA1234 eyJhbGci.notjson myghp_0123456789abcdefghijABCDEFGHIJ012345",
             "-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n",
             "skip_test_case xoxo-hugs",
+            # Words that start like them: too short, or no token's prefix (`sk-SK`, `npm_config_cache`).
+            "glpat-short npm_config_cache hf_hub sk-SK sk-proj-x SG.sans.serif",
+            # An AWS key id's prefix in a longer word.
+            "AKIA0123456789ABCDEFGHIJ",
+            # Stripe's and Slack's prefixes inside a longer word.
+            "task_live_0123456789abcdef unxoxb-0123456789-abcdef",
+            # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
+            "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
         ],
     )
     def test_shown(self, text):
