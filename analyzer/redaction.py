@@ -328,14 +328,7 @@ class Hider:
                     spans += self._clipped(view, starts, ends)
         if clipped:
             spans += self._clipped(text)
-        spans.sort()
-        merged: list[tuple[int, int]] = []
-        for start, end in spans:
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        return merged
+        return merged_spans(spans)
 
     def _found(
         self, view: str, starts: list[int] | None = None, ends: list[int] | None = None
@@ -624,14 +617,18 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
 
 def hide_secret_shapes(text: str) -> str:
     """`text` with every credential known by its shape hidden (`secret_shape_spans`)."""
-    spans = secret_shape_spans(text)
+    return _hidden(text, merged_spans(secret_shape_spans(text)))
+
+
+def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` in order, those that overlap or touch joined into one."""
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return _hidden(text, merged)
+    return merged
 
 
 def hide_url_secrets(text: str) -> str:

@@ -33,6 +33,7 @@ from analyzer.kinds import (
     is_credential_value,
     is_public_suffix,
     is_secret_name,
+    merged_spans,
     secret_shape_spans,
     set_cookie_attributes,
     user_info_spans,
@@ -2264,17 +2265,6 @@ def _positional_password_spans(text: str) -> list[tuple[int, int]]:
         group = next(g for g in ("single", "double", "plain") if found[g] is not None)
         spans.append(found.span(group))
     return spans
-
-
-def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`spans` in order, those that overlap or touch as one."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _hidden_spans(text: str, spans: list[tuple[int, int]]) -> str:

@@ -123,6 +123,7 @@ PUBLIC_NAMES = [
     "dsn_user_info_spans",
     "is_credential_value",
     "is_secret_name",
+    "merged_spans",
     "scrubber",
     "secret_shape_spans",
     "selector_reads",
