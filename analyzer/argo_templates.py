@@ -2876,9 +2876,9 @@ _NEGATED = "\0!"
 def _shell_parse(tokens: list[str]) -> _Lists | None:
     """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
     whether it runs in the background (`&`), its groups read (`{ analyzer run X; } || true`, `( ... )`:
-    a `_Group` in its pipeline), `!` before a pipeline as its first command, `[_NEGATED]`, and a `[[ ... ]]` test as
-    one command; None for what is not read here (a group not closed, or followed by words, a word of braces, `[[`
-    holding an operator, a function's definition)."""
+    a `_Group` in its pipeline), `!` before a pipeline (an odd count of them: each inverts again) as its first
+    command, `[_NEGATED]`, and a `[[ ... ]]` test as one command; None for what is not read here (a group not closed,
+    or followed by words, a word of braces, `[[` holding an operator, a function's definition)."""
     parsed = _parse_lists(tokens, 0, frozenset())
     return None if parsed is None else parsed[0]
 
@@ -2927,8 +2927,10 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             if nested is None or not nested[0]:
                 return None
             pipeline[-1], at = _Group(token == "\0(", nested[0]), nested[1]
-        elif token == "!" and pipeline == [[]]:
-            pipeline = [[_NEGATED], []]
+        elif token == "!" and pipeline in ([[]], [[_NEGATED], []]):
+            # Each `!` inverts again (bash: `! ! analyzer run X` exits with the check's status, and errexit stops on
+            # its failure as without any); dash refuses a second one, a syntax error (exit 2: no pass).
+            pipeline = [[]] if pipeline[:1] == [[_NEGATED]] else [[_NEGATED], []]
         elif token == "[[" and start:
             # Its words up to `]]` are the test's: `&&`, `||`, `(` within are its own, not read here.
             end = next((n for n in range(at, len(tokens)) if tokens[n] == "]]" or tokens[n].startswith("\0")), None)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -3174,6 +3175,60 @@ class TestShellLinesThatLoseTheVerdict:
         # Its verdict is lost, but the Job's success waits on the other container's: a check for information only.
         job = batch_job("Job", container("smoke", *RUN), container("info", "sh", "-c", f"{CHECK_LINE} || true"))
         assert own_job_findings(tmp_path, job) == ([], [])
+
+
+# A stand-in for `analyzer run` on a real shell's PATH: it prints a summary and exits as $STUB_VERDICT says.
+STUB_ANALYZER = """#!/bin/sh
+case "$STUB_VERDICT" in
+  pass) echo 'PASS payments-error-rate: value 0.0005 meets pass_if < 0.01'; exit 0 ;;
+  *) echo 'FAIL payments-error-rate: value 0.2 fails pass_if < 0.01'; exit 3 ;;
+esac
+"""
+
+
+def shell_exits(tmp_path: Path, shell: str, line: str, verdict: str) -> int:
+    """The status a real shell exits with running `line`, `analyzer` being a stub whose check gives `verdict`."""
+    stub = tmp_path / "bin" / "analyzer"
+    stub.parent.mkdir(exist_ok=True)
+    stub.write_text(STUB_ANALYZER)
+    stub.chmod(0o755)
+    env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "STUB_VERDICT": verdict}
+    return subprocess.run([shell, "-c", line], env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode
+
+
+class TestNegationsRepeated:
+    """`!` written more than once before a check inverts its status once for each (bash: `! !` is the status as is,
+    errexit included; dash refuses a second `!`, exit 2): validate reads the line as real shells run it."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: not read as running a check at all (`!` taken for its program), and nothing said.
+            (f"! ! {CHECK_LINE} || true", True),
+            (f"! ! ! {CHECK_LINE}", True),
+            (f"! ! ! {CHECK_LINE} || exit 1", True),
+            (f"set -e; ! ! ! {CHECK_LINE}; echo done", True),
+            (f"! ! {{ {CHECK_LINE}; }} || true", True),
+            # An even count: the check's status, which fails the line (and stops it under errexit).
+            (f"! ! {CHECK_LINE}", False),
+            (f"! ! ! ! {CHECK_LINE}", False),
+            (f"set -e; ! ! {CHECK_LINE}; echo done", False),
+            (f"! ! {CHECK_LINE} && echo passed", False),
+            (f"! ! ! {CHECK_LINE} && exit 1; exit 0", False),
+        ],
+    )
+    def test_the_check_s_status_is_inverted_once_for_each(self, tmp_path, line, loses):
+        # Real shells: a line loses the verdict when one of them exits 0 on a failed check; each passes a pass.
+        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
+        assert (0 in statuses.values()) == loses, statuses
+        found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        if loses:
+            (problem,) = found
+            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+        else:
+            assert found == []
+            assert shell_exits(tmp_path, "bash", line, "pass") == 0
 
 
 def deadline_job(active_deadline_s: int | None = None, **container_fields: Any) -> dict[str, Any]:
