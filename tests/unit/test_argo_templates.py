@@ -2139,8 +2139,24 @@ def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Where the analyzer's containers here find their catalog (the image sets none: `analyzer run` without one exits 6).
+CATALOG_ENV = {"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}
+
+
+def with_catalog(fields: dict[str, Any]) -> dict[str, Any]:
+    """A container's fields with ANALYZER_CATALOG first in its env, unless its env names it."""
+    env = list(fields.get("env") or [])
+    named = any(isinstance(v, dict) and v.get("name") == CATALOG_ENV["name"] for v in env)
+    return fields | {"env": env if named else [CATALOG_ENV, *env]}
+
+
 def analyzer_container(*args: Any, **container: Any) -> dict[str, Any]:
-    return {"name": "check", "image": "registry.example.com/platform/analyzer:0.1.0", "args": list(args)} | container
+    """A container of the analyzer's image given these args, its catalog set by ANALYZER_CATALOG."""
+    return {
+        "name": "check",
+        "image": "registry.example.com/platform/analyzer:0.1.0",
+        "args": list(args),
+    } | with_catalog(container)
 
 
 JOB_EXIT_2 = (
@@ -2593,9 +2609,10 @@ def own_job_findings(
 
 
 def container(name: str, *command: str, **fields: Any) -> dict[str, Any]:
-    """A container of the analyzer's image running `command` (its entrypoint's args when the first word is `run`)."""
+    """A container of the analyzer's image running `command` (its entrypoint's args when the first word is `run`), its
+    catalog set by ANALYZER_CATALOG."""
     words = {"args": list(command)} if command[:1] == ("run",) else {"command": list(command)}
-    return {"name": name, "image": IMAGE, **words} | fields
+    return {"name": name, "image": IMAGE, **words} | with_catalog(fields)
 
 
 def with_init(job: dict[str, Any], *init: dict[str, Any]) -> dict[str, Any]:
@@ -3719,6 +3736,97 @@ class TestContainersOfOtherImages:
     def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
         job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
         assert own_job_findings(tmp_path, job) == ([], [])
+
+
+def catalogless(*command: str, **fields: Any) -> dict[str, Any]:
+    """A container of the analyzer's image running `command` (args after `run`), with these fields and no env of its
+    own unless they give one (`container` adds ANALYZER_CATALOG)."""
+    words = {"args": list(command)} if command[:1] == ("run",) else {"command": list(command)}
+    return {"name": "smoke", "image": IMAGE, **words, **fields}
+
+
+NO_CATALOG = (
+    "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` given no catalog: no --catalog, and {said}, so "
+    "every run exits 6 (a config error: no catalog) before evaluating, whatever the check finds, a failed Job, and no "
+    "verdict; add `--catalog PATH` to its args, or an env variable ANALYZER_CATALOG with that PATH (the catalog's file "
+    "or directory as mounted in the pod, a ConfigMap's volume)"
+)
+
+
+class TestRunsWithoutACatalog:
+    """A container of the analyzer's image that runs `analyzer run` with neither --catalog nor ANALYZER_CATALOG (the
+    image sets none) exits 6 at every run: a failed Job whatever the check finds, every rollout aborted."""
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            catalogless(*RUN),
+            catalogless("analyzer", *RUN),
+            catalogless("python3", "-m", "analyzer", *RUN),
+            # Settings other than the catalog's do not give one.
+            catalogless(*RUN, env=[{"name": "ANALYZER_DEADLINE_S", "value": "20"}]),
+        ],
+    )
+    def test_it_is_a_problem(self, tmp_path, check):
+        # Before: no problem, and validate exited 0 on a Job that fails at every run.
+        found = own_job_findings(tmp_path, batch_job("Job", check))[0]
+        said = "no ANALYZER_CATALOG in its env or an envFrom (the analyzer's image sets none)"
+        assert found == [NO_CATALOG.format(said=said)]
+
+    @pytest.mark.parametrize(
+        "env",
+        [
+            [{"name": "ANALYZER_CATALOG", "value": ""}],
+            [{"name": "ANALYZER_CATALOG"}],
+            # Kubernetes takes the last of a name given twice.
+            [{"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}, {"name": "ANALYZER_CATALOG", "value": ""}],
+        ],
+    )
+    def test_an_empty_analyzer_catalog_gives_none(self, tmp_path, env):
+        found = own_job_findings(tmp_path, batch_job("Job", catalogless(*RUN, env=env)))[0]
+        said = "its env sets ANALYZER_CATALOG empty, which `analyzer run` reads as unset"
+        assert found == [NO_CATALOG.format(said=said)]
+
+    def test_a_job_metric_s_is_a_problem(self, tmp_path):
+        (found,) = problems(tmp_path, *crd_valid(job_template(catalogless(*RUN))))
+        assert (
+            "metric 'errors': the Job's container runs `analyzer run` given no catalog: no --catalog, and no" in found
+        )
+        assert (
+            "a failed Job (Argo reads it as Failed, and the rollout aborts); add `--catalog PATH` to its args" in found
+        )
+
+    def test_validate_exits_6_naming_it(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", catalogless(*RUN))))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "add `--catalog PATH` to its args, or an env variable ANALYZER_CATALOG" in result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            catalogless(*RUN, "--catalog", "/etc/analyzer/catalog"),
+            catalogless(*RUN, "--catalog=/etc/analyzer/catalog"),
+            # An abbreviation, which `analyzer run` takes.
+            catalogless(*RUN, "--cat", "/etc/analyzer/catalog"),
+            catalogless(*RUN, "--catalog", "$(CATALOG_PATH)"),
+            catalogless(*RUN, env=[{"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}]),
+            catalogless(*RUN, env=[{"name": "ANALYZER_CATALOG", "value": "$(CATALOG_PATH)"}]),
+            catalogless(
+                *RUN,
+                env=[
+                    {"name": "ANALYZER_CATALOG", "valueFrom": {"configMapKeyRef": {"name": "gate", "key": "catalog"}}}
+                ],
+            ),
+            # Known only in the cluster: it may set ANALYZER_CATALOG.
+            catalogless(*RUN, envFrom=[{"configMapRef": {"name": "analyzer-settings"}}]),
+            # Another image's environment is its own: it may set ANALYZER_CATALOG.
+            catalogless(*RUN, image="registry.example.com/team/smoke-gate:1.4", command=["analyzer"]),
+        ],
+    )
+    def test_a_catalog_given_or_that_may_be_is_fine(self, tmp_path, check):
+        assert own_job_findings(tmp_path, batch_job("Job", check)) == ([], [])
 
 
 def settings_job(*env: dict[str, Any], **fields: Any) -> dict[str, Any]:
