@@ -1917,8 +1917,12 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
             problems.append(f"{found.runs}, {passed if found.ends == 'exit 0' else failed}")
     problems += [
         problem
-        for is_init, container, _ in checks
-        for problem in _settings_problems(container, _container_label(container, is_init, named), own)
+        for is_init, container, run_words in checks
+        for label in [_container_label(container, is_init, named)]
+        for problem in [
+            *_catalog_problems(container, run_words, label, own),
+            *_settings_problems(container, label, own),
+        ]
     ]
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
@@ -2245,6 +2249,42 @@ def _active_deadline_s(spec: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _catalog_problems(container: dict[str, Any], words: list[str], label: str, own: bool) -> list[str]:
+    """A problem when a container of the analyzer's image runs `analyzer run` (these words after `run`) given no
+    catalog: no `--catalog`, no ANALYZER_CATALOG in its `env`, no `envFrom` that may set it (the image sets none, see
+    the Dockerfile); every run then exits 6 (no catalog) before evaluating. Another image's environment is unknown."""
+    from analyzer.cli_args import add_run_arguments, with_dash_values
+
+    if not _of_analyzer(container) or container.get("envFrom"):
+        return []
+    reader = _RunWords(prog="analyzer run", add_help=False)
+    reader.add_argument("-h", "--help", action="store_true")
+    add_run_arguments(reader)
+    try:
+        parsed = reader.parse_known_args(with_dash_values(words))[0]
+    except ValueError:
+        # Said by `_run_words_problems` (`--catalog ""` too).
+        return []
+    if parsed.catalog is not None or parsed.help:
+        return []
+    given = [v for v in _listed(container.get("env")) if isinstance(v, dict) and v.get("name") == "ANALYZER_CATALOG"]
+    # Kubernetes takes the last of a name given twice; an empty value (or none) is unset as `analyzer run` reads it.
+    if given and ("valueFrom" in given[-1] or given[-1].get("value") not in (None, "")):
+        return []
+    said = (
+        "its env sets ANALYZER_CATALOG empty, which `analyzer run` reads as unset"
+        if given
+        else "no ANALYZER_CATALOG in its env or an envFrom (the analyzer's image sets none)"
+    )
+    ends = "a failed Job, and no verdict" if own else "a failed Job (Argo reads it as Failed, and the rollout aborts)"
+    return [
+        f"{label} runs `analyzer run` given no catalog: no --catalog, and {said}, so every run exits 6 (a config "
+        f"error: no catalog) before evaluating, whatever the check finds, {ends}; add `--catalog PATH` to its args, "
+        "or an env variable ANALYZER_CATALOG with that PATH (the catalog's file or directory as mounted in the pod, "
+        "a ConfigMap's volume)"
+    ]
 
 
 def _settings_problems(container: dict[str, Any], label: str, own: bool) -> list[str]:
@@ -2876,9 +2916,9 @@ _NEGATED = "\0!"
 def _shell_parse(tokens: list[str]) -> _Lists | None:
     """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
     whether it runs in the background (`&`), its groups read (`{ analyzer run X; } || true`, `( ... )`:
-    a `_Group` in its pipeline), `!` before a pipeline as its first command, `[_NEGATED]`, and a `[[ ... ]]` test as
-    one command; None for what is not read here (a group not closed, or followed by words, a word of braces, `[[`
-    holding an operator, a function's definition)."""
+    a `_Group` in its pipeline), `!` before a pipeline (an odd count of them: each inverts again) as its first
+    command, `[_NEGATED]`, and a `[[ ... ]]` test as one command; None for what is not read here (a group not closed,
+    or followed by words, a word of braces, `[[` holding an operator, a function's definition)."""
     parsed = _parse_lists(tokens, 0, frozenset())
     return None if parsed is None else parsed[0]
 
@@ -2927,8 +2967,10 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             if nested is None or not nested[0]:
                 return None
             pipeline[-1], at = _Group(token == "\0(", nested[0]), nested[1]
-        elif token == "!" and pipeline == [[]]:
-            pipeline = [[_NEGATED], []]
+        elif token == "!" and pipeline in ([[]], [[_NEGATED], []]):
+            # Each `!` inverts again (bash: `! ! analyzer run X` exits with the check's status, and errexit stops on
+            # its failure as without any); dash refuses a second one, a syntax error (exit 2: no pass).
+            pipeline = [[]] if pipeline[:1] == [[_NEGATED]] else [[_NEGATED], []]
         elif token == "[[" and start:
             # Its words up to `]]` are the test's: `&&`, `||`, `(` within are its own, not read here.
             end = next((n for n in range(at, len(tokens)) if tokens[n] == "]]" or tokens[n].startswith("\0")), None)

@@ -9,6 +9,7 @@ import errno
 import gc
 import json
 import os
+import re
 import signal
 import stat
 import sys
@@ -67,9 +68,47 @@ def build_parser() -> argparse.ArgumentParser:
     return _parsers()[0]
 
 
+class _AnalyzerParser(argparse.ArgumentParser):
+    """`analyzer`'s own parser, whose usage error for a word read as its command that is none quotes it only when it
+    is a command misspelt (see `_unknown_command`): the word may be a value, `analyzer --token s3cret run X`."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.dest == "command" and action.choices is not None and value not in action.choices:
+            raise argparse.ArgumentError(action, _unknown_command(str(value), [str(c) for c in action.choices]))
+        super()._check_value(action, value)
+
+
+def _unknown_command(word: str, commands: list[str]) -> str:
+    """What `analyzer` says of `word` read as its command, which none is: the word and the command it is one edit
+    from (`rnu`: did you mean 'run'?), else the word left out, as a value given before the command may be a secret."""
+    listed = ", ".join(commands)
+    close = [command for command in commands if _one_edit(word.lower(), command)]
+    if re.fullmatch(r"[A-Za-z]+", word) and close:
+        return f"unknown command {word!r}: did you mean {close[0]!r}? (the commands: {listed})"
+    if word == "--":
+        return f"'--' where the command goes: write the command first ({listed})"
+    return (
+        f"an unknown word where the command goes, none of its commands ({listed}); not shown, as it may be a value "
+        "(a token given to an option before the command): `analyzer` takes no option there but --help and "
+        "--version, so write options after the command (`analyzer run NAME --json`)"
+    )
+
+
+def _one_edit(word: str, name: str) -> bool:
+    """Whether `word` is `name`, or `name` with one letter changed, added, removed, or two beside each other swapped."""
+    if word == name:
+        return True
+    if len(word) == len(name):
+        differ = [i for i, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
+        swapped = len(differ) == 2 and differ[1] == differ[0] + 1 and word[differ[0]] == name[differ[1]]
+        return len(differ) == 1 or (swapped and word[differ[1]] == name[differ[0]])
+    shorter, longer = sorted((word, name), key=len)
+    return len(longer) - len(shorter) == 1 and any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The argument parser of the `analyzer` command, and its commands' own by name."""
-    parser = argparse.ArgumentParser(
+    parser = _AnalyzerParser(
         prog="analyzer",
         description="Release analysis verdicts for Argo Rollouts, Kubernetes Jobs and SREs.",
         epilog=_EPILOG,
@@ -77,7 +116,9 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     )
     # The version a bug report and docs/upgrading.md's releases are read by; argparse prints it and exits 0.
     parser.add_argument("--version", action="version", version=f"analyzer {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
 
     serve = commands.add_parser("serve", help="run the HTTP API (SIGHUP reloads the catalog, SIGTERM drains)")
     serve.add_argument(
@@ -193,6 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{args.given_twice} given twice: it takes one file or directory; put the catalog's files in one "
                 "directory and give that"
             )
+        if args.before_command:
+            # Not quoted whole: `--token=s3cret` before the command is an option's name and its value, maybe a secret.
+            shown = ", ".join(_option_name(word) for word in args.before_command)
+            _usage_parser(args).error(
+                f"unrecognized arguments before the command: {shown}; `analyzer` takes no option there but --help and "
+                f"--version: write options after the command (`analyzer {args.command} ... --json`)"
+            )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
             _usage_parser(args).error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
@@ -205,6 +253,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         (gc.enable if collecting else gc.disable)()
+
+
+def _option_name(word: str) -> str:
+    """A word given before the command as an error shows it: an option's name (`--token` of `--token=s3cret`), else
+    `a word` (a value, maybe a secret)."""
+    name = word.partition("=")[0]
+    if re.fullmatch(r"--?[A-Za-z]+(?:[-_][A-Za-z]+)*", name):
+        return f"{name}=..." if "=" in word else name
+    return "a word"
 
 
 def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:

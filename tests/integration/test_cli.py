@@ -1260,6 +1260,64 @@ class TestUsageLines:
         assert f"\n{error}" in result.stderr
 
 
+class TestTopLevelUsageErrorsHideValues:
+    """A usage error of `analyzer` itself quotes a word read as its command only when it is a command misspelt, and of
+    a word before the command only an option's name: such a word may be a secret (`analyzer --token s3cret run X`)."""
+
+    @pytest.mark.parametrize(
+        ("words", "error"),
+        [
+            # Before: `argument COMMAND: invalid choice: 's3cret' (choose from ...)`: the secret in a Job's log.
+            (["--token", "s3cret", "run", "p"], "analyzer: error: argument COMMAND: an unknown word where the command"),
+            (["--token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "list"], "an unknown word where the command goes"),
+            (["s3cret"], "none of its commands (serve, run, validate, import, list); not shown, as it may be a value"),
+            # Before: `unrecognized arguments: --token=s3cret`.
+            (["--token=s3cret", "list"], "analyzer: error: unrecognized arguments before the command: --token=...; "),
+            (["-s3cret", "run", "p"], "analyzer: error: unrecognized arguments before the command: a word; "),
+        ],
+    )
+    def test_a_value_is_not_shown(self, words, error):
+        result = analyzer(*words)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr.startswith("usage: analyzer [-h] [--version] COMMAND ...\n"), result.stderr
+        assert error in result.stderr
+        assert "s3cret" not in result.stderr and "ghp_" not in result.stderr, result.stderr
+
+    @pytest.mark.parametrize(
+        ("word", "meant"),
+        [
+            ("rnu", "run"),
+            ("Run", "run"),
+            ("valdate", "validate"),
+            ("lst", "list"),
+            ("serv", "serve"),
+            ("imports", "import"),
+        ],
+    )
+    def test_a_misspelt_command_is_named_with_the_one_meant(self, word, meant):
+        result = analyzer(word, "p")
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert (
+            f"analyzer: error: argument COMMAND: unknown command {word!r}: did you mean {meant!r}? (the commands: "
+            "serve, run, validate, import, list)\n"
+        ) in result.stderr
+
+    def test_an_option_before_the_command_is_named_with_where_it_goes(self):
+        result = analyzer("--json", "run", "p")
+        assert result.returncode == 2, result.stderr
+        assert (
+            "analyzer: error: unrecognized arguments before the command: --json; `analyzer` takes no option there but "
+            "--help and --version: write options after the command (`analyzer run ... --json`)\n"
+        ) in result.stderr
+
+    def test_a_double_dash_first_is_said_to_come_after_the_command(self):
+        result = analyzer("--", "run", "p")
+        assert result.returncode == 2, result.stderr
+        assert (
+            "analyzer: error: argument COMMAND: '--' where the command goes: write the command first" in result.stderr
+        )
+
+
 class TestNoCatalog:
     """A command given no catalog exits 6 (a setting missing, as job-mode.md's table says), naming the flag and the
     variable to set, and why the variable a Job sets gives none."""

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -2138,8 +2139,24 @@ def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Where the analyzer's containers here find their catalog (the image sets none: `analyzer run` without one exits 6).
+CATALOG_ENV = {"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}
+
+
+def with_catalog(fields: dict[str, Any]) -> dict[str, Any]:
+    """A container's fields with ANALYZER_CATALOG first in its env, unless its env names it."""
+    env = list(fields.get("env") or [])
+    named = any(isinstance(v, dict) and v.get("name") == CATALOG_ENV["name"] for v in env)
+    return fields | {"env": env if named else [CATALOG_ENV, *env]}
+
+
 def analyzer_container(*args: Any, **container: Any) -> dict[str, Any]:
-    return {"name": "check", "image": "registry.example.com/platform/analyzer:0.1.0", "args": list(args)} | container
+    """A container of the analyzer's image given these args, its catalog set by ANALYZER_CATALOG."""
+    return {
+        "name": "check",
+        "image": "registry.example.com/platform/analyzer:0.1.0",
+        "args": list(args),
+    } | with_catalog(container)
 
 
 JOB_EXIT_2 = (
@@ -2592,9 +2609,10 @@ def own_job_findings(
 
 
 def container(name: str, *command: str, **fields: Any) -> dict[str, Any]:
-    """A container of the analyzer's image running `command` (its entrypoint's args when the first word is `run`)."""
+    """A container of the analyzer's image running `command` (its entrypoint's args when the first word is `run`), its
+    catalog set by ANALYZER_CATALOG."""
     words = {"args": list(command)} if command[:1] == ("run",) else {"command": list(command)}
-    return {"name": name, "image": IMAGE, **words} | fields
+    return {"name": name, "image": IMAGE, **words} | with_catalog(fields)
 
 
 def with_init(job: dict[str, Any], *init: dict[str, Any]) -> dict[str, Any]:
@@ -3176,6 +3194,60 @@ class TestShellLinesThatLoseTheVerdict:
         assert own_job_findings(tmp_path, job) == ([], [])
 
 
+# A stand-in for `analyzer run` on a real shell's PATH: it prints a summary and exits as $STUB_VERDICT says.
+STUB_ANALYZER = """#!/bin/sh
+case "$STUB_VERDICT" in
+  pass) echo 'PASS payments-error-rate: value 0.0005 meets pass_if < 0.01'; exit 0 ;;
+  *) echo 'FAIL payments-error-rate: value 0.2 fails pass_if < 0.01'; exit 3 ;;
+esac
+"""
+
+
+def shell_exits(tmp_path: Path, shell: str, line: str, verdict: str) -> int:
+    """The status a real shell exits with running `line`, `analyzer` being a stub whose check gives `verdict`."""
+    stub = tmp_path / "bin" / "analyzer"
+    stub.parent.mkdir(exist_ok=True)
+    stub.write_text(STUB_ANALYZER)
+    stub.chmod(0o755)
+    env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "STUB_VERDICT": verdict}
+    return subprocess.run([shell, "-c", line], env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode
+
+
+class TestNegationsRepeated:
+    """`!` written more than once before a check inverts its status once for each (bash: `! !` is the status as is,
+    errexit included; dash refuses a second `!`, exit 2): validate reads the line as real shells run it."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: not read as running a check at all (`!` taken for its program), and nothing said.
+            (f"! ! {CHECK_LINE} || true", True),
+            (f"! ! ! {CHECK_LINE}", True),
+            (f"! ! ! {CHECK_LINE} || exit 1", True),
+            (f"set -e; ! ! ! {CHECK_LINE}; echo done", True),
+            (f"! ! {{ {CHECK_LINE}; }} || true", True),
+            # An even count: the check's status, which fails the line (and stops it under errexit).
+            (f"! ! {CHECK_LINE}", False),
+            (f"! ! ! ! {CHECK_LINE}", False),
+            (f"set -e; ! ! {CHECK_LINE}; echo done", False),
+            (f"! ! {CHECK_LINE} && echo passed", False),
+            (f"! ! ! {CHECK_LINE} && exit 1; exit 0", False),
+        ],
+    )
+    def test_the_check_s_status_is_inverted_once_for_each(self, tmp_path, line, loses):
+        # Real shells: a line loses the verdict when one of them exits 0 on a failed check; each passes a pass.
+        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
+        assert (0 in statuses.values()) == loses, statuses
+        found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        if loses:
+            (problem,) = found
+            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+        else:
+            assert found == []
+            assert shell_exits(tmp_path, "bash", line, "pass") == 0
+
+
 def deadline_job(active_deadline_s: int | None = None, **container_fields: Any) -> dict[str, Any]:
     """A Job of its own running the check, with this activeDeadlineSeconds."""
     job = batch_job("Job", container("smoke", *RUN, **container_fields))
@@ -3664,6 +3736,97 @@ class TestContainersOfOtherImages:
     def test_a_job_of_other_images_only_is_not_read(self, tmp_path):
         job = batch_job("Job", BUSYBOX_SLEEP, {"name": "idle", "image": "busybox:1.36", "command": ["sh", "-c", ""]})
         assert own_job_findings(tmp_path, job) == ([], [])
+
+
+def catalogless(*command: str, **fields: Any) -> dict[str, Any]:
+    """A container of the analyzer's image running `command` (args after `run`), with these fields and no env of its
+    own unless they give one (`container` adds ANALYZER_CATALOG)."""
+    words = {"args": list(command)} if command[:1] == ("run",) else {"command": list(command)}
+    return {"name": "smoke", "image": IMAGE, **words, **fields}
+
+
+NO_CATALOG = (
+    "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` given no catalog: no --catalog, and {said}, so "
+    "every run exits 6 (a config error: no catalog) before evaluating, whatever the check finds, a failed Job, and no "
+    "verdict; add `--catalog PATH` to its args, or an env variable ANALYZER_CATALOG with that PATH (the catalog's file "
+    "or directory as mounted in the pod, a ConfigMap's volume)"
+)
+
+
+class TestRunsWithoutACatalog:
+    """A container of the analyzer's image that runs `analyzer run` with neither --catalog nor ANALYZER_CATALOG (the
+    image sets none) exits 6 at every run: a failed Job whatever the check finds, every rollout aborted."""
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            catalogless(*RUN),
+            catalogless("analyzer", *RUN),
+            catalogless("python3", "-m", "analyzer", *RUN),
+            # Settings other than the catalog's do not give one.
+            catalogless(*RUN, env=[{"name": "ANALYZER_DEADLINE_S", "value": "20"}]),
+        ],
+    )
+    def test_it_is_a_problem(self, tmp_path, check):
+        # Before: no problem, and validate exited 0 on a Job that fails at every run.
+        found = own_job_findings(tmp_path, batch_job("Job", check))[0]
+        said = "no ANALYZER_CATALOG in its env or an envFrom (the analyzer's image sets none)"
+        assert found == [NO_CATALOG.format(said=said)]
+
+    @pytest.mark.parametrize(
+        "env",
+        [
+            [{"name": "ANALYZER_CATALOG", "value": ""}],
+            [{"name": "ANALYZER_CATALOG"}],
+            # Kubernetes takes the last of a name given twice.
+            [{"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}, {"name": "ANALYZER_CATALOG", "value": ""}],
+        ],
+    )
+    def test_an_empty_analyzer_catalog_gives_none(self, tmp_path, env):
+        found = own_job_findings(tmp_path, batch_job("Job", catalogless(*RUN, env=env)))[0]
+        said = "its env sets ANALYZER_CATALOG empty, which `analyzer run` reads as unset"
+        assert found == [NO_CATALOG.format(said=said)]
+
+    def test_a_job_metric_s_is_a_problem(self, tmp_path):
+        (found,) = problems(tmp_path, *crd_valid(job_template(catalogless(*RUN))))
+        assert (
+            "metric 'errors': the Job's container runs `analyzer run` given no catalog: no --catalog, and no" in found
+        )
+        assert (
+            "a failed Job (Argo reads it as Failed, and the rollout aborts); add `--catalog PATH` to its args" in found
+        )
+
+    def test_validate_exits_6_naming_it(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", catalogless(*RUN))))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "add `--catalog PATH` to its args, or an env variable ANALYZER_CATALOG" in result.stdout + result.stderr
+
+    @pytest.mark.parametrize(
+        "check",
+        [
+            catalogless(*RUN, "--catalog", "/etc/analyzer/catalog"),
+            catalogless(*RUN, "--catalog=/etc/analyzer/catalog"),
+            # An abbreviation, which `analyzer run` takes.
+            catalogless(*RUN, "--cat", "/etc/analyzer/catalog"),
+            catalogless(*RUN, "--catalog", "$(CATALOG_PATH)"),
+            catalogless(*RUN, env=[{"name": "ANALYZER_CATALOG", "value": "/etc/analyzer/catalog"}]),
+            catalogless(*RUN, env=[{"name": "ANALYZER_CATALOG", "value": "$(CATALOG_PATH)"}]),
+            catalogless(
+                *RUN,
+                env=[
+                    {"name": "ANALYZER_CATALOG", "valueFrom": {"configMapKeyRef": {"name": "gate", "key": "catalog"}}}
+                ],
+            ),
+            # Known only in the cluster: it may set ANALYZER_CATALOG.
+            catalogless(*RUN, envFrom=[{"configMapRef": {"name": "analyzer-settings"}}]),
+            # Another image's environment is its own: it may set ANALYZER_CATALOG.
+            catalogless(*RUN, image="registry.example.com/team/smoke-gate:1.4", command=["analyzer"]),
+        ],
+    )
+    def test_a_catalog_given_or_that_may_be_is_fine(self, tmp_path, check):
+        assert own_job_findings(tmp_path, batch_job("Job", check)) == ([], [])
 
 
 def settings_job(*env: dict[str, Any], **fields: Any) -> dict[str, Any]:
