@@ -242,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"--version: write options after the command (`analyzer {args.command} ... --json`)"
             )
         if unrecognized and not (_valueless_keys(args) or _keyed_words(args) or _flag_values(args)):
-            _usage_parser(args).error(f"unrecognized arguments: {' '.join(unrecognized)}{_catalog_hint(args)}")
+            shown = " ".join(_shown_unrecognized(unrecognized))
+            _usage_parser(args).error(f"unrecognized arguments: {shown}{_catalog_hint(args)}")
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
@@ -264,6 +265,25 @@ def _option_name(word: str) -> str:
     return "a word"
 
 
+def _shown_unrecognized(words: list[str]) -> list[str]:
+    """The words a command did not recognize as its usage error shows them: an option by its name (`--token=...`),
+    the word after an option without `=` as `...` (its value, maybe a secret: `analyzer list --token s3cret`), any
+    other word as given (a path)."""
+    return [
+        "..." if _is_option_value(words, index) else _option_name(word) if _is_option(word) else word
+        for index, word in enumerate(words)
+    ]
+
+
+def _is_option(word: str) -> bool:
+    return word.startswith("-") and word != "-"
+
+
+def _is_option_value(words: list[str], index: int) -> bool:
+    """Whether `words[index]` may be the value of an option before it (`--token s3cret`)."""
+    return index > 0 and _is_option(words[index - 1]) and "=" not in words[index - 1] and not _is_option(words[index])
+
+
 def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
     """The parser whose usage a usage error about `args` shows: its command's (`usage: analyzer run [-h] ...`,
     then `analyzer run: error: ...`), or `analyzer`'s when a word it did not recognize came before the command."""
@@ -273,7 +293,11 @@ def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
 
 def _catalog_hint(args: argparse.Namespace) -> str:
     """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog."""
-    paths = [word for word in args.unrecognized if not word.startswith("-")]
+    paths = [
+        word
+        for index, word in enumerate(args.unrecognized)
+        if not _is_option(word) and not _is_option_value(args.unrecognized, index)
+    ]
     if args.command != "list" or args.catalog is not None or len(paths) != 1:
         return ""
     return f" (list takes the catalog with --catalog, where validate takes paths: analyzer list --catalog {paths[0]})"

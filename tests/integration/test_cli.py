@@ -1284,6 +1284,28 @@ class TestTopLevelUsageErrorsHideValues:
         assert "s3cret" not in result.stderr and "ghp_" not in result.stderr, result.stderr
 
     @pytest.mark.parametrize(
+        ("words", "error"),
+        [
+            # Before: `unrecognized arguments: --token s3cret`, and list's hint `analyzer list --catalog s3cret`.
+            (["list", "--token", "s3cret"], "analyzer list: error: unrecognized arguments: --token ...\n"),
+            (
+                ["validate", "catalog.yaml", "--token=s3cret"],
+                "analyzer validate: error: unrecognized arguments: --token=...",
+            ),
+            (
+                ["serve", "--password", "s3cret", "--bogus"],
+                "analyzer serve: error: unrecognized arguments: --password ... --bogus",
+            ),
+        ],
+    )
+    def test_a_value_after_the_command_is_not_shown(self, tmp_path, words, error):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"checks": [PROMETHEUS_CHECK]}))
+        result = analyzer(*words, cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert error in result.stderr
+        assert "s3cret" not in result.stderr, result.stderr
+
+    @pytest.mark.parametrize(
         ("word", "meant"),
         [
             ("rnu", "run"),
