@@ -3237,22 +3237,13 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
     if not (on_exit or on_stop) or action in ("", "-"):
         # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
         return {False}
-    tokens = None if _SHELL_OPAQUE_RE.search(action) else _shell_tokens(action)
+    # Its glob characters and test brackets read as a line's are (`rm -f /tmp/*; exit 0`).
+    tokens = None if _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
     parsed = _shell_parse(tokens)
-    if parsed is None:
-        return None
-    # A simple command a list, as the tokens let through: a group (`{ exit 0; }`), `!` before one (`! exit 0` exits
-    # 0 all the same) or an empty command (a `;` ending none) is not read here.
-    commands = [
-        command
-        for items, _ in parsed
-        if len(items) == 1 and len(items[0]) == 1
-        for command in items[0]
-        if isinstance(command, list) and command and command != [_NEGATED]
-    ]
-    if len(commands) != len(parsed):
+    commands = None if parsed is None else _trap_commands(parsed)
+    if commands is None:
         return None
     if any(_is_check(c) or c[0] in _SHELL_FLOW or c[0] == "trap" for c in commands):
         return None
@@ -3264,6 +3255,20 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
         # Another code fails every run (no pass, nor a verdict): not what is judged here.
         return None
     return {True} if on_exit else {True, False}
+
+
+def _trap_commands(lists: _Lists) -> list[list[str]] | None:
+    """The simple commands a trap's action runs, in order, a `!` before one set aside (`! exit 0` exits 0 all the
+    same); None for what is not read here (a group, an empty command)."""
+    commands: list[list[str]] = []
+    for items, _ in lists:
+        # The action's tokens hold no `&&`, `||` or `|`: each list is one pipeline, a `!` its only other command.
+        for command in items[0]:
+            if isinstance(command, _Group) or not command:
+                return None
+            if command != [_NEGATED]:
+                commands.append(command)
+    return commands
 
 
 # The signals that stop a pod's containers (Kubernetes sends TERM; an image's STOPSIGNAL may be INT or HUP), by name in

@@ -4105,6 +4105,11 @@ class TestTrapsOnExit:
             f"trap 'exit 0' exit; {CHECK_LINE}",
             f"trap 'exit 0' Exit; {CHECK_LINE}",
             f"trap 'exit 0' 00; {CHECK_LINE}",
+            # `!` does not undo an exit, nor a glob or a test before it (dash and bash exit 0 after a failed check).
+            # Before: not read, and validate said nothing.
+            f"trap '! exit 0' EXIT; {CHECK_LINE}",
+            f"trap 'rm -f /tmp/*; exit 0' EXIT; {CHECK_LINE}",
+            f"trap '[ -f /tmp/lock ]; exit 0' TERM; {CHECK_LINE}",
         ],
     )
     def test_one_that_exits_0_is_a_problem(self, tmp_path, line):
@@ -4137,6 +4142,7 @@ class TestTrapsOnExit:
             f"trap 'echo stopped; exit' TERM; {CHECK_LINE}",
             f"trap 'exit $rc' EXIT; {CHECK_LINE}",
             f"trap 'exit 0; {CHECK_LINE}' EXIT; {CHECK_LINE}",
+            f"trap '! echo bye' EXIT; {CHECK_LINE}",
         ],
     )
     def test_one_that_leaves_the_status_is_fine(self, tmp_path, line):
