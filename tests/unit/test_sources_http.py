@@ -1227,3 +1227,51 @@ class TestBadLocations:
                 )
         finally:
             await http.aclose()
+
+
+class TestInternationalizedHosts:
+    """A host is judged by its name as it is resolved, in A-labels (`xn--...`), as host patterns are written."""
+
+    @pytest.fixture
+    async def client(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS), resolver=StubResolver({}))
+        yield http
+        await http.aclose()
+
+    def test_a_host_listed_in_a_labels_is_allowed_however_the_url_spells_it(self, client):
+        # httpx's `host` decodes A-labels (`bücher.shop.svc`), which no pattern holds: the listed name matched none.
+        listed = HostAllowList.parse(["xn--bcher-kva.shop.svc"])
+        assert client.refusal("http://xn--bcher-kva.shop.svc/", listed) is None
+        assert client.refusal("http://bücher.shop.svc/", listed) is None
+        assert client.refusal("http://buecher.shop.svc/", listed) == (
+            "host 'buecher.shop.svc' is not in the check's allowed_hosts (xn--bcher-kva.shop.svc)"
+        )
+
+    def test_a_label_that_is_no_idna_is_refused_by_name(self, client):
+        # `xn--zz` is a DNS label (a Service may be named so) but no IDNA A-label, which httpx cannot put in a Host
+        # header: decoding it raised IDNAError, a crash of the check.
+        assert client.refusal("http://xn--zz.shop.svc/", HostAllowList.parse(["*.shop.svc"])) == (
+            "host 'xn--zz.shop.svc' has an xn-- label that is no IDNA A-label (Invalid A-label), which no HTTP "
+            "request can name"
+        )
+
+    @pytest.mark.parametrize("follow_redirects", [True, False])
+    async def test_a_location_whose_host_is_no_idna_is_a_bad_answer_not_a_crash(
+        self, client, respx_mock, follow_redirects
+    ):
+        # httpx decodes the host of every 3xx's Location, followed or not: its IDNAError escaped as a crash.
+        respx_mock.get("http://a.shop.svc/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "http://xn--zz.shop.svc/"})
+        )
+        with pytest.raises(TargetBadAnswer) as caught:
+            await client.exchange(
+                HttpRequest("GET", "http://a.shop.svc/x"),
+                where="w",
+                check_hosts=HostAllowList.parse(["*.shop.svc"]),
+                timeout_s=2,
+                follow_redirects=follow_redirects,
+            )
+        assert caught.value.message == (
+            "w: invalid answer: a Location whose host is no internationalized domain name (an xn-- label that is no "
+            "IDNA A-label): Invalid A-label"
+        )
