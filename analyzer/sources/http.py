@@ -849,7 +849,15 @@ class HttpClient:
             return f"scheme {parsed.scheme!r} is not http or https"
         if parsed.userinfo:
             return "the URL carries user info (user@host)"
-        host = parsed.host
+        host = _resolved_host(parsed)
+        try:
+            # httpx names the host of every request it builds (its Host header) as it decodes it.
+            parsed.host  # noqa: B018 (decoded for the error it may raise)
+        except UnicodeError as exc:
+            return (
+                f"host {host!r} has an xn-- label that is no IDNA A-label ({short_reason(exc)}), which no HTTP "
+                "request can name"
+            )
         if not check_hosts.allows(host):
             return f"host {host!r} is not in the check's allowed_hosts ({check_hosts})"
         if not self.policy.allowed_hosts.allows(host):
@@ -1242,6 +1250,14 @@ class HttpClient:
                 raise TargetBadAnswer(
                     f"{where}: invalid answer: a Location that is not a URL: {_url_problem(short_reason(exc))}"
                 ) from exc
+            except UnicodeError as exc:
+                # httpx reads the host of every 3xx's Location, followed or not, decoding its A-labels with the idna
+                # package, whose IDNAError is a UnicodeError: `http://xn--zz.shop.svc/` (a DNS label, but no IDNA)
+                # escaped as a crash of the check.
+                raise TargetBadAnswer(
+                    f"{where}: invalid answer: a Location whose host is no internationalized domain name (an xn-- "
+                    f"label that is no IDNA A-label): {short_reason(exc)}"
+                ) from exc
 
     @staticmethod
     async def _read(response: httpx.Response, reader: _BodyReader, drain_over_cap: bool, where: str) -> None:
@@ -1265,10 +1281,16 @@ class HttpClient:
             reader.finish()
 
 
+def _resolved_host(url: httpx.URL) -> str:
+    """A URL's host as it is resolved and dialled, in A-labels (`xn--bcher-kva.svc`), as host patterns are written:
+    httpx's `host` decodes them (`bücher.svc`), which matched no pattern."""
+    return url.raw_host.decode("ascii")
+
+
 def _shown_origin(url: str) -> str:
     """`host:port` of a URL, its port written out."""
     parsed = httpx.URL(url)
-    return _host_port(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    return _host_port(_resolved_host(parsed), parsed.port or (443 if parsed.scheme == "https" else 80))
 
 
 def _declared_length(headers: httpx.Headers) -> int | None:

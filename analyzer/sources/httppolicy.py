@@ -257,10 +257,24 @@ def _network_or_none(text: str) -> IPNetwork | None:
 
 
 # Never dialled unless the operator lists them in the allowed networks (checked on the IPv4 address an IPv6
-# address embeds, so ::ffff:127.0.0.1 is judged as IPv4).
+# address embeds, so ::ffff:127.0.0.1 is judged as IPv4). The IPv6 ones are unique-local addresses, which cluster
+# ranges use, so no range rule refuses them: AWS's IMDS and EKS Pod Identity Agent (which hands out credentials),
+# Google Cloud's, Oracle Cloud's, Scaleway's and Akamai's (Linode) metadata servers, as their SDKs and cloud-init
+# name them.
 _METADATA = tuple(
     ipaddress.ip_network(n)
-    for n in ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32", "168.63.129.16/32")
+    for n in (
+        "169.254.169.254/32",
+        "100.100.100.200/32",
+        "192.0.0.192/32",
+        "168.63.129.16/32",
+        "fd00:ec2::254/128",
+        "fd00:ec2::23/128",
+        "fd20:ce::254/128",
+        "fd00:c1::a9fe:a9fe/128",
+        "fd00:42::42/128",
+        "fd00:a9fe:a9fe::1/128",
+    )
 )
 _SITE_LOCAL = ipaddress.ip_network("fec0::/10")
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")

@@ -191,6 +191,9 @@ RESOLVER = StubResolver(
         "nat64.shop.svc": ["64:ff9b::a9fe:a9fe"],
         "sixtofour.shop.svc": ["2002:a01:203::1"],
         "teredo.shop.svc": ["2001:0:4136:e378:8000:63bf:3fff:fdd2"],
+        # Services named by an IDNA A-label (bücher) and by a DNS label that is no A-label.
+        "xn--bcher-kva.shop.svc": ["127.0.0.1"],
+        "xn--zz.shop.svc": ["127.0.0.1"],
     }
 )
 
@@ -687,6 +690,36 @@ class TestResponses:
         }
         assert (await run(definition, client, {"svc": "preview"})).verdict == "pass"
         assert (await run(definition, client, {"svc": "mapped"})).verdict == "pass"
+
+    async def test_a_service_named_by_an_a_label_listed_in_allowed_hosts_is_reached(self, target, client):
+        # Patterns are written in A-labels; the host was judged as httpx decodes it (bücher.shop.svc): refused.
+        definition = {
+            "name": "named",
+            "kind": "http_smoke",
+            "base_url": f"http://{{{{ svc }}}}.shop.svc:{target.port}",
+            "params": {"svc": {"type": "dns_label", "required": True}},
+            "allowed_hosts": ["xn--bcher-kva.shop.svc"],
+            "steps": [{"name": "ok", "path": "/ok"}],
+        }
+        evaluation = await run(definition, client, {"svc": "xn--bcher-kva"})
+        assert evaluation.verdict == "pass", evaluation.reason
+
+    async def test_a_dns_label_arg_that_is_no_a_label_is_refused_by_name(self, target, client):
+        # `xn--zz` is a DNS label (a Service's name may be one) but no IDNA, which httpx cannot name in a request:
+        # decoding it crashed the check (`internal error ... IDNAError: Invalid A-label`).
+        definition = {
+            "name": "named",
+            "kind": "http_smoke",
+            "base_url": f"http://{{{{ svc }}}}.shop.svc:{target.port}",
+            "params": {"svc": {"type": "dns_label", "required": True}},
+            "steps": [{"name": "ok", "path": "/ok"}],
+        }
+        evaluation = await run(definition, client, {"svc": "xn--zz"})
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused"), evaluation.reason
+        assert evaluation.reason == (
+            f"step 'ok' (1/1): refused http://xn--zz.shop.svc:{target.port}/ok: host 'xn--zz.shop.svc' has an xn-- "
+            "label that is no IDNA A-label (Invalid A-label), which no HTTP request can name"
+        )
 
 
 class TestCharsetLabels:
@@ -2918,6 +2951,33 @@ class TestTlsHandshakeStalls:
         assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
         assert evaluation.reason.endswith(
             f"the TLS handshake with 127.0.0.1:{port} did not finish within timeout_s 0.5 (the TCP connection was made)"
+        ), evaluation.reason
+
+    async def test_a_stalled_handshake_names_the_host_in_a_labels(self, client):
+        # As it is dialled and as every other reason names it: it read `bücher.shop.svc`, as httpx decodes it.
+        release = asyncio.Event()
+
+        async def never_answer_hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await release.wait()
+            writer.close()
+
+        server = await asyncio.start_server(never_answer_hello, "127.0.0.1", 0)
+        try:
+            port = server.sockets[0].getsockname()[1]
+            check = {
+                **smoke(port, [{"name": "a", "retries": 0, "timeout_s": 0.5}]),
+                "base_url": f"https://xn--bcher-kva.shop.svc:{port}",
+                "allowed_hosts": ["*.shop.svc"],
+            }
+            evaluation = await run(check, client)
+        finally:
+            release.set()
+            server.close()
+            await server.wait_closed()
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_timeout"), evaluation.reason
+        assert evaluation.reason.endswith(
+            f"the TLS handshake with xn--bcher-kva.shop.svc:{port} did not finish within timeout_s 0.5 (the TCP "
+            "connection was made)"
         ), evaluation.reason
 
     async def test_a_stalled_handshake_on_a_redirect_hop_says_so(self, client):

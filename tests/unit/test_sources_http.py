@@ -403,6 +403,12 @@ class TestAddressRefusal:
         [
             ("169.254.169.254", "cloud metadata"),
             ("fd00:ec2::254", "cloud metadata"),
+            # Outside every range refused as a whole (ULA, fc00::/7, which clusters use): each refused by its address.
+            ("fd00:ec2::23", "cloud metadata"),  # AWS EKS Pod Identity Agent (credentials), as 169.254.170.23
+            ("fd20:ce::254", "cloud metadata"),  # Google Cloud, IPv6-only instances
+            ("fd00:c1::a9fe:a9fe", "cloud metadata"),  # Oracle Cloud Infrastructure
+            ("fd00:42::42", "cloud metadata"),  # Scaleway
+            ("fd00:a9fe:a9fe::1", "cloud metadata"),  # Akamai (Linode)
             ("100.100.100.200", "cloud metadata"),
             ("127.0.0.1", "loopback"),
             ("127.9.9.9", "loopback"),
@@ -438,7 +444,20 @@ class TestAddressRefusal:
 
     @pytest.mark.parametrize(
         "address",
-        ["10.1.2.3", "192.168.1.1", "172.16.0.1", "2001:db8::1", "100.63.255.255", "100.128.0.0", "fd12::1", "2600::1"],
+        [
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "2001:db8::1",
+            "100.63.255.255",
+            "100.128.0.0",
+            "fd12::1",
+            "2600::1",
+            # The neighbours of the IPv6 metadata addresses: unique-local addresses a cluster may use.
+            "fd20:ce::253",
+            "fd00:c1::a9fe:a9ff",
+            "fd00:ec2::22",
+        ],
     )
     def test_cluster_and_public_addresses_pass(self, address):
         assert address_refusal(address, ()) is None
@@ -973,6 +992,20 @@ class TestGuardedBackend:
             await self.backend({"a.svc": ["10.0.0.7", "169.254.169.254"]}, dialer).connect_tcp("a.svc", 80, timeout=1)
         assert dialer.dialled == []
 
+    async def test_a_service_name_for_an_ipv6_metadata_address_is_refused_before_dialling(self):
+        # An ExternalName Service, or one whose endpoints an author wrote, may name the metadata server of an IPv6-only
+        # node: a unique-local address, which cluster ranges use, so no range rule refuses it.
+        dialer = _FakeDialer(refuse=set())
+        with pytest.raises(TargetRefused) as caught:
+            await self.backend({"metadata.shop.svc": ["fd20:ce::254"]}, dialer).connect_tcp(
+                "metadata.shop.svc", 80, timeout=1
+            )
+        assert caught.value.message == (
+            "refused to connect to metadata.shop.svc: its address fd20:ce::254 is a cloud metadata address; add the "
+            "network to ANALYZER_HTTP_ALLOWED_NETWORKS to allow it"
+        )
+        assert dialer.dialled == []
+
     async def test_a_forbidden_peer_is_closed_and_refused(self):
         dialer = _FakeDialer(refuse=set(), peer_override=("127.0.0.1", 80))
         with pytest.raises(TargetRefused, match=r"127\.0\.0\.1 is a loopback address"):
@@ -1194,3 +1227,51 @@ class TestBadLocations:
                 )
         finally:
             await http.aclose()
+
+
+class TestInternationalizedHosts:
+    """A host is judged by its name as it is resolved, in A-labels (`xn--...`), as host patterns are written."""
+
+    @pytest.fixture
+    async def client(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=ALL_HOSTS), resolver=StubResolver({}))
+        yield http
+        await http.aclose()
+
+    def test_a_host_listed_in_a_labels_is_allowed_however_the_url_spells_it(self, client):
+        # httpx's `host` decodes A-labels (`bücher.shop.svc`), which no pattern holds: the listed name matched none.
+        listed = HostAllowList.parse(["xn--bcher-kva.shop.svc"])
+        assert client.refusal("http://xn--bcher-kva.shop.svc/", listed) is None
+        assert client.refusal("http://bücher.shop.svc/", listed) is None
+        assert client.refusal("http://buecher.shop.svc/", listed) == (
+            "host 'buecher.shop.svc' is not in the check's allowed_hosts (xn--bcher-kva.shop.svc)"
+        )
+
+    def test_a_label_that_is_no_idna_is_refused_by_name(self, client):
+        # `xn--zz` is a DNS label (a Service may be named so) but no IDNA A-label, which httpx cannot put in a Host
+        # header: decoding it raised IDNAError, a crash of the check.
+        assert client.refusal("http://xn--zz.shop.svc/", HostAllowList.parse(["*.shop.svc"])) == (
+            "host 'xn--zz.shop.svc' has an xn-- label that is no IDNA A-label (Invalid A-label), which no HTTP "
+            "request can name"
+        )
+
+    @pytest.mark.parametrize("follow_redirects", [True, False])
+    async def test_a_location_whose_host_is_no_idna_is_a_bad_answer_not_a_crash(
+        self, client, respx_mock, follow_redirects
+    ):
+        # httpx decodes the host of every 3xx's Location, followed or not: its IDNAError escaped as a crash.
+        respx_mock.get("http://a.shop.svc/x").mock(
+            return_value=httpx.Response(302, headers={"Location": "http://xn--zz.shop.svc/"})
+        )
+        with pytest.raises(TargetBadAnswer) as caught:
+            await client.exchange(
+                HttpRequest("GET", "http://a.shop.svc/x"),
+                where="w",
+                check_hosts=HostAllowList.parse(["*.shop.svc"]),
+                timeout_s=2,
+                follow_redirects=follow_redirects,
+            )
+        assert caught.value.message == (
+            "w: invalid answer: a Location whose host is no internationalized domain name (an xn-- label that is no "
+            "IDNA A-label): Invalid A-label"
+        )
