@@ -903,9 +903,10 @@ class PyrraReader:
         if not found:
             found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
             what = "increase rule"
-            # Pyrra groups its increase rules by pyrra.errors' labels that the total lacks and by the total's regex
-            # matchers' labels (slo/rules.go, increaseRulesRatio), and labels a latency SLO's success rule with its
-            # le: known only with pyrra.errors or a declared latency SLO, without which no label is held against them.
+            # Pyrra groups a ratio SLO's increase rules by pyrra.errors' labels that the total lacks and by the total's
+            # regex matchers' labels (slo/rules.go, increaseRulesRatio): known only with pyrra.errors, without which no
+            # label is held against them (a latency SLO's, whose success rule may be grouped by more than its le, need
+            # not be: its absent burnrate is no data whatever its increase rules show).
             increase_known = self._increase_labels()
             told = None if increase_known is None else explained | increase_known
             if not found or any(
@@ -928,10 +929,10 @@ class PyrraReader:
 
     def _increase_labels(self) -> frozenset[str] | None:
         """The labels Pyrra's increase rules of the SLO carry beyond its burnrates' (see _own_slo); None: unknown."""
-        if self._sli.total is None or (self._sli.errors is None and self._sli.indicator != "latency"):
+        if self._sli.total is None or self._sli.errors is None:
             return None
-        spelt = [self._sli.total, *([] if self._sli.errors is None else [self._sli.errors])]
-        return frozenset({"le"}) | {label for text in spelt for label, _, _ in vector_selectors(text)[0].matchers}
+        spelt = (self._sli.total, self._sli.errors)
+        return frozenset(label for text in spelt for label, _, _ in vector_selectors(text)[0].matchers)
 
     def _refuse_other(
         self, series: Series, what: str, wanted: Sequence[tuple[str, str]], explained: Collection[str] | None

@@ -2989,40 +2989,35 @@ class TestPyrraSupersetTwin:
         )
         assert window.error_ratio == 0.0, window.note
 
-    def test_a_latency_slos_success_rule_carries_its_le(self):
-        # A declared latency SLO: its success increase rule's le is Pyrra's own, not another SLO's label.
-        window = self.measure(
-            "1h",
-            {
-                "ratio": [self.series(0.01, slo="api", job="api")],
-                "total": [self.series(10.0)],
-            },
-            total='req_count{job="api"}',
-            indicator="latency",
-        )
-        assert window.error_ratio == 0.01, window.note
-        with pytest.raises(CheckMisconfigured, match=re.escape('it has handler="/x"')):
-            self.measure(
-                "1h",
-                {
-                    "total": [self.series(10.0)],
-                    "rules": [
-                        self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x", le="0.5")
-                    ],
-                },
-                total='req_count{job="api"}',
-                indicator="latency",
-            )
+    def test_a_declared_latency_slos_increase_rules_are_not_held_to_it(self):
+        # Its success increase rule is grouped by the success selector's labels the total lacks (le, and any other),
+        # which the check cannot know; an absent burnrate of a latency SLO is no data whatever its increase rules show.
         window = self.measure(
             "1h",
             {
                 "total": [self.series(10.0)],
-                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", le="0.5")],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200", le="0.5")],
             },
             total='req_count{job="api"}',
             indicator="latency",
         )
         assert window.error_ratio is None and "indicator: latency" in window.note, window.note
+
+    def test_a_latency_slos_burnrate_is_held_to_it(self):
+        with pytest.raises(CheckMisconfigured, match=re.escape('it has handler="/x"')):
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]},
+                total='req_count{job="api"}',
+                indicator="latency",
+            )
+        window = self.measure(
+            "1h",
+            {"ratio": [self.series(0.01, slo="api", job="api")], "total": [self.series(10.0)]},
+            total='req_count{job="api"}',
+            indicator="latency",
+        )
+        assert window.error_ratio == 0.01, window.note
 
 
 class TestSameObjective:
