@@ -23,6 +23,7 @@ from analyzer.kinds import (
     ParamType,
     PromQLTemplate,
     QueryResult,
+    Series,
     SourceRejected,
     escape_promql_string,
     event_form,
@@ -685,6 +686,9 @@ class PyrraReader:
             # the rules found are this SLO's or a same-name SLO's of another namespace (see _own_slo).
             queries["rules"] = self._rule(self._period_rule, args)
             queries["rules_5m"] = self._rule("increase5m", args)
+            # The period's own pyrra_availability query (sent once): the labels of its series are the SLO's propagated
+            # ones and those its ruler or querier adds, which the SLO's other rules carry too (see _own_slo).
+            queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
         if self._generic_errors:
@@ -836,10 +840,12 @@ class PyrraReader:
                     ),
                 )
             return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
+        if "total" in queries:
+            # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one
+            # SLO's series to aggregate.
+            self._own_slo(window, queries, results)
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
-        if "total" in queries:
-            self._own_slo(window, queries, results)
         if value is None and rule_window(window) not in self._recorded_windows:
             return WindowRatio(
                 window,
@@ -879,29 +885,61 @@ class PyrraReader:
         )
 
     def _own_slo(self, window: str, queries: Mapping[str, str], results: Results) -> None:
-        """CheckMisconfigured when the burnrate series read, or every increase rule series found, belongs to another
+        """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
         generates, over the propagated labels (slo/rules.go, ruleLabels; a grouped label keeps the matcher's value
         from the series), so a series that lacks one of pyrra.total's labels, or carries another value, is a
-        same-name SLO's (another namespace's: Pyrra's rules carry no namespace of the SLO). Read as this SLO's,
-        another's burn failed a clean canary, and another's rules stood for rules not loaded, so that a burning
-        service without a burnrate series passed at 0x."""
+        same-name SLO's (another namespace's: Pyrra's rules carry no namespace of the SLO); and a series with a label
+        that none of the check's fields name may be one whose total adds a matcher to pyrra.total's (see
+        _unexplained). Read as this SLO's, another's burn failed a clean canary, and another's burn or rules stood
+        for this SLO's rules not loaded here, so that a burning service passed at 0x."""
         wanted = _equalities(queries["total"])
-        if not wanted:
-            return
-        # The burnrate read, if any, is judged alone; else a series of the SLO's among the increase rules found
-        # proves its rules.
+        explained = self._explained(queries, results)
+        # None: which labels the series may carry is not known (no label is held against it).
+        told: frozenset[str] | None = explained
+        # Each burnrate read is judged; else a series of the SLO's among the increase rules found proves its rules.
         found = results[queries["ratio"]].series
         what = f"burnrate{window}"
         if not found:
             found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
             what = "increase rule"
-            if any(_contradiction(series.labels, wanted) is None for series in found):
+            # Pyrra groups a ratio SLO's increase rules by pyrra.errors' labels that the total lacks and by the total's
+            # regex matchers' labels (slo/rules.go, increaseRulesRatio): known only with pyrra.errors, without which no
+            # label is held against them (a latency SLO's, whose success rule may be grouped by more than its le, need
+            # not be: its absent burnrate is no data whatever its increase rules show).
+            increase_known = self._increase_labels()
+            told = None if increase_known is None else explained | increase_known
+            if not found or any(
+                _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told) for s in found
+            ):
                 return
         for series in found:
-            contradicted = _contradiction(series.labels, wanted)
-            if contradicted is None:
-                continue
+            self._refuse_other(series, what, wanted, told)
+
+    def _explained(self, queries: Mapping[str, str], results: Results) -> frozenset[str]:
+        """The labels a series of this SLO's rules may carry as far as the check knows: `slo`, pyrra.total's equality
+        matchers', those pyrra.selectors and pyrra.availability_selectors name, and those of the SLO's
+        pyrra_availability series (--generic-rules), which Pyrra labels with `slo` and the propagated labels only, so
+        that it carries besides only what the ruler or the querier adds to every series (Thanos' external labels)."""
+        named = {label for label, _, _ in vector_selectors(queries["ratio"])[0].matchers}
+        named |= {label for label, _, _ in vector_selectors(queries["generic_labels"])[0].matchers}
+        named |= {label for label, _ in _equalities(queries["total"])}
+        named |= {label for series in results[queries["generic_labels"]].series for label in series.labels}
+        return frozenset(named | {"__name__"})
+
+    def _increase_labels(self) -> frozenset[str] | None:
+        """The labels Pyrra's increase rules of the SLO carry beyond its burnrates' (see _own_slo); None: unknown."""
+        if self._sli.total is None or self._sli.errors is None:
+            return None
+        spelt = (self._sli.total, self._sli.errors)
+        return frozenset(label for text in spelt for label, _, _ in vector_selectors(text)[0].matchers)
+
+    def _refuse_other(
+        self, series: Series, what: str, wanted: Sequence[tuple[str, str]], explained: Collection[str] | None
+    ) -> None:
+        """CheckMisconfigured naming how `series` shows another SLO's (see _own_slo); nothing when it does not."""
+        contradicted = _contradiction(series.labels, wanted)
+        if contradicted is not None:
             label, value = contradicted
             matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
             if label in series.labels:
@@ -919,6 +957,21 @@ class PyrraReader:
                 "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
                 f"({_spec_total_field(self._sli)})"
             )
+        extra = _unexplained(series.labels, explained)
+        if extra is None:
+            return
+        label, value = extra
+        matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
+        raise CheckMisconfigured(
+            f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} may be another SLO\'s: it has '
+            f"{matcher}, a label that neither pyrra.total's equality matchers nor pyrra.selectors nor "
+            "pyrra.availability_selectors name, while Pyrra writes onto an SLO's rules only those matchers, its "
+            "grouping labels and its propagated (pyrra.dev/) labels: a same-name SLO in another namespace whose total "
+            f"selects {matcher} besides pyrra.total's matchers writes it, and its series cannot be told from this "
+            f"SLO's otherwise: if the series is another SLO's, add {label}=\"\" to pyrra.selectors; if every series of "
+            "this SLO carries it (a grouping or propagated label, or one its ruler or querier adds, as Thanos' "
+            f"external labels), add {matcher} to pyrra.selectors"
+        )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """A window without a burnrate series while pyrra.total (a _count or bucket) counts traffic, for an SLO without
@@ -1036,6 +1089,18 @@ def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]])
     for label, value in wanted:
         if labels.get(label, value if label == "le" else "") != value:
             return label, value
+    return None
+
+
+def _unexplained(labels: Mapping[str, str], explained: Collection[str] | None) -> tuple[str, str] | None:
+    """The first (label, value) of `labels`, by name, that `explained` does not name; None when all are (or when
+    `explained` is None: not known). A series of another same-name SLO whose total adds a matcher to ours carries
+    every label ours does, and that matcher's besides: the one label that tells them apart."""
+    if explained is None:
+        return None
+    for label in sorted(labels):
+        if label not in explained and labels[label]:
+            return label, labels[label]
     return None
 
 

@@ -74,6 +74,13 @@ namespace: a check on SLO ebr-twin over job burn, whose own rules are not loaded
 `ebr_http_requests_total{service="ebr-checkout"}` (no job): 10 req/s 200; Pyrra SLO `ebr-twin-apart` over it (all
 three groups) stands for a same-name SLO whose total shares no label with a check's over job burn.
 
+`ebr_http_requests_total{job="ebr-wide", handler}`: handler /x 10 req/s 200 and a 500 series that never grows (no
+errors), handler /y 9 req/s 200 and 1 req/s 500 (5% errors over the job). Pyrra SLO `ebr-wide` over `{handler="/x",
+job="ebr-wide"}` (all three groups) stands for a same-name SLO of another namespace whose total adds a matcher to a
+check's over job wide: its rules carry job="ebr-wide" too, and handler="/x" besides. Pyrra SLOs `ebr-wides` over
+`{job="ebr-wide"}` and over `{handler="/x", job="ebr-wide"}` (burnrate and increase groups) are two such SLOs both
+loaded.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
@@ -127,6 +134,12 @@ TWIN_SLO = "ebr-twin"
 TWINS_SLO = "ebr-twins"
 # A same-name SLO of another namespace over service ebr-checkout: its rules carry no job label at all.
 APART_SLO = "ebr-twin-apart"
+# A same-name SLO of another namespace whose total is {handler="/x", job="ebr-wide"}, a check's over job wide's whole:
+# its rules carry the check's job label too.
+WIDE_SLO = "ebr-wide"
+WIDE_ALSO = ("handler", "/x")
+# Two Pyrra SLOs of that name in two namespaces, over job wide's whole and its handler /x alone, both loaded here.
+WIDES_SLO = "ebr-wides"
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -171,6 +184,15 @@ def build(om: OpenMetrics, anchor: float) -> None:
     om.add_counter_rate(
         "ebr_http_requests_total", {"service": "ebr-checkout", "code": "200"}, lambda t: 10.0, start, end, MINUTE
     )
+    for handler, code, rate in (("/x", "200", 10.0), ("/x", "500", 0.0), ("/y", "200", 9.0), ("/y", "500", 1.0)):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": "ebr-wide", "handler": handler, "code": code},
+            lambda t, r=rate: r,
+            start,
+            end,
+            MINUTE,
+        )
     # Scraped every 30 s: a 1m window has two samples, so its rate is known.
     counter("fine", "200", 9.5, step=MINUTE / 2)
     counter("fine", "500", 0.5, step=MINUTE / 2)
@@ -189,27 +211,34 @@ def build(om: OpenMetrics, anchor: float) -> None:
     )
 
 
-def pyrra_rules(job: str, slo: str = "", *, generic: bool = True, label: str = "job") -> str:
+def pyrra_rules(
+    job: str, slo: str = "", *, generic: bool = True, label: str = "job", also: tuple[str, str] | None = None
+) -> str:
     """Pyrra's rule groups for SLO <slo> (ebr-<job> unless given) over the counters of <label> (job unless given)
     ebr-<job>, as slo/rules_test.go's "http-ratio" case writes them (the --generic-rules group unless not `generic`):
-    the total's equality matcher is a label of every rule."""
-    slo, total = slo or f"ebr-{job}", f'ebr_http_requests_total{{{label}="ebr-{job}"}}'
-    errors = f'ebr_http_requests_total{{code=~"5..",{label}="ebr-{job}"}}'
-    labels = f"    labels:\n      {label}: ebr-{job}\n      slo: {slo}\n"
+    the total's equality matcher is a label of every rule. `also`: one more equality matcher (name, value) of the
+    SLO's total (and errors), a label of every rule too."""
+    slo, selected = slo or f"ebr-{job}", f'{label}="ebr-{job}"'
+    more = "" if also is None else f"      {also[0]}: {also[1]}\n"
+    if also is not None:
+        selected = ",".join(sorted([selected, f'{also[0]}="{also[1]}"']))
+    total = f"ebr_http_requests_total{{{selected}}}"
+    errors = f'ebr_http_requests_total{{code=~"5..",{selected}}}'
+    labels = f"    labels:\n{more}      {label}: ebr-{job}\n      slo: {slo}\n"
     out = "" if job in STOPPED else f"- name: {slo}\n  interval: 30s\n  rules:\n"
     for window in () if job in STOPPED else PYRRA_WINDOWS:
         out += (
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
         )
-    matchers = f'{label}="ebr-{job}",slo="{slo}"'
+    matchers = f'{selected},slo="{slo}"'
     for short, long, factor, wait, severity, exhaustion in () if job in STOPPED else PYRRA_ALERTS:
         out += (
             f"  - alert: ErrorBudgetBurn\n"
             f"    expr: ebr_http_requests:burnrate{short}{{{matchers}}} > ({factor} * (1-0.999)) and "
             f"ebr_http_requests:burnrate{long}{{{matchers}}} > ({factor} * (1-0.999))\n"
             f"    for: {wait}\n"
-            f"    labels:\n      exhaustion: {exhaustion}\n      {label}: ebr-{job}\n      long: {long}\n"
+            f"    labels:\n      exhaustion: {exhaustion}\n{more}      {label}: ebr-{job}\n      long: {long}\n"
             f"      severity: {severity}\n      short: {short}\n      slo: {slo}\n"
         )
     out += (
@@ -218,7 +247,7 @@ def pyrra_rules(job: str, slo: str = "", *, generic: bool = True, label: str = "
         f"    expr: sum by (code) (increase({total}[4w]))\n"
         + labels
         + f"  - alert: SLOMetricAbsent\n    expr: absent({total}) == 1\n    for: 10m\n"
-        f"    labels:\n      {label}: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
+        f"    labels:\n{more}      {label}: ebr-{job}\n      severity: critical\n      slo: {slo}\n"
     )
     if not generic:
         return out
@@ -228,8 +257,8 @@ def pyrra_rules(job: str, slo: str = "", *, generic: bool = True, label: str = "
         f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
         f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
         f"  - record: pyrra_availability\n    expr: 1 - sum(ebr_http_requests:increase4w"
-        f'{{code=~"5..",{label}="ebr-{job}",slo="{slo}"}} or vector(0)) / '
-        f'sum(ebr_http_requests:increase4w{{{label}="ebr-{job}",slo="{slo}"}})\n{only_slo}'
+        f'{{code=~"5..",{selected},slo="{slo}"}} or vector(0)) / '
+        f'sum(ebr_http_requests:increase4w{{{selected},slo="{slo}"}})\n{only_slo}'
         f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
     )
@@ -490,4 +519,9 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += pyrra_rules("checkout", APART_SLO, label="service")
     text += pyrra_rules("clean", TWINS_SLO, generic=False)
     text += pyrra_rules("burn", TWINS_SLO, generic=False).replace(f"- name: {TWINS_SLO}", f"- name: other-{TWINS_SLO}")
+    text += pyrra_rules("wide", WIDE_SLO, also=WIDE_ALSO)
+    text += pyrra_rules("wide", WIDES_SLO, generic=False)
+    text += pyrra_rules("wide", WIDES_SLO, generic=False, also=WIDE_ALSO).replace(
+        f"- name: {WIDES_SLO}", f"- name: other-{WIDES_SLO}"
+    )
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

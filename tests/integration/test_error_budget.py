@@ -707,6 +707,42 @@ CHECKS = [
             ("ebr-pyrra-twin-apart-itself", 'ebr_http_requests_total{service="ebr-checkout"}', {}),
         )
     ),
+    # SLO ebr-wide over job wide (5% errors), whose rules are not loaded; a same-name SLO's over its handler /x (no
+    # errors) are: they carry job="ebr-wide" too, and handler="/x" besides.
+    *(
+        {
+            "name": name,
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "pyrra": {"slo": slo, "metric": "ebr_http_requests", "total": total, **more},
+        }
+        for name, slo, total, more in (
+            ("ebr-pyrra-wide-no-errors", "ebr-wide", 'ebr_http_requests_total{job="ebr-wide"}', {}),
+            (
+                "ebr-pyrra-wide",
+                "ebr-wide",
+                'ebr_http_requests_total{job="ebr-wide"}',
+                {"errors": 'ebr_http_requests_total{job="ebr-wide",code=~"5.."}'},
+            ),
+            # The other SLO itself: its total names handler.
+            ("ebr-pyrra-wide-itself", "ebr-wide", 'ebr_http_requests_total{handler="/x",job="ebr-wide"}', {}),
+            # SLO ebr-wides over job wide, its rules loaded beside the same-name SLO's over handler /x.
+            (
+                "ebr-pyrra-wides",
+                "ebr-wides",
+                'ebr_http_requests_total{job="ebr-wide"}',
+                {"errors": 'ebr_http_requests_total{job="ebr-wide",code=~"5.."}'},
+            ),
+            # As the error says to write: handler="" selects this SLO's series alone.
+            (
+                "ebr-pyrra-wides-apart",
+                "ebr-wides",
+                'ebr_http_requests_total{job="ebr-wide"}',
+                {"errors": 'ebr_http_requests_total{job="ebr-wide",code=~"5.."}', "selectors": 'handler=""'},
+            ),
+        )
+    ),
     # The ebr-twins SLO over job clean, beside a same-name SLO over job burn (5% errors), both loaded.
     {
         "name": "ebr-pyrra-twins-clean",
@@ -1997,7 +2033,31 @@ class TestSameNameSlos:
         assert "it has no label job, which Pyrra writes onto every rule of an SLO whose total selects " in result.reason
         assert 'add job="ebr-burn" to pyrra.selectors' in result.reason
 
-    @pytest.mark.parametrize("name", ["ebr-pyrra-twin-itself", "ebr-pyrra-twin-apart-itself"])
+    @pytest.mark.parametrize("name", ["ebr-pyrra-wide-no-errors", "ebr-pyrra-wide"])
+    async def test_another_namespaces_rules_with_a_label_more_are_not_read_as_the_slos(self, evaluate, name):
+        # The other SLO's total adds handler="/x" to the check's job="ebr-wide": its rules carry job="ebr-wide" too,
+        # and no label contradicts the check's. Before: its burnrate (0: handler /x has no errors) was this SLO's, a
+        # pass at 0x over job wide's 5% errors (50x).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('Pyrra SLO {slo="ebr-wide"}: the burnrate'), result.reason
+        assert 'may be another SLO\'s: it has handler="/x"' in result.reason
+        assert 'add handler="" to pyrra.selectors' in result.reason
+
+    async def test_two_slos_burnrates_loaded_together_are_named_as_two_slos(self, evaluate):
+        # Both SLOs' rules loaded: each window's burnrate answer holds both. Before: "returned 2 series ... aggregate
+        # it to one, e.g. with sum(...)", which adds the other SLO's ratio to this one's.
+        result = await evaluate("ebr-pyrra-wides")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith('Pyrra SLO {slo="ebr-wides"}: the burnrate'), result.reason
+        assert 'may be another SLO\'s: it has handler="/x"' in result.reason
+        assert "aggregate" not in result.reason
+
+    async def test_what_the_error_says_to_write_reads_the_slos_own_series(self, evaluate):
+        result = await evaluate("ebr-pyrra-wides-apart")
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-twin-itself", "ebr-pyrra-twin-apart-itself", "ebr-pyrra-wide-itself"])
     async def test_the_slo_itself_is_judged_as_before(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason

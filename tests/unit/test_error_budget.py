@@ -2880,6 +2880,146 @@ class TestPyrraReaderMeasure:
             )
 
 
+class TestPyrraSupersetTwin:
+    """A same-name Pyrra SLO whose total adds a matcher to pyrra.total's writes every label the SLO's rules carry and
+    that matcher's besides: a label none of the check's fields name makes the series another SLO's, or ambiguous."""
+
+    measure = staticmethod(TestPyrraReaderMeasure.measure)
+    series = staticmethod(TestPyrraReaderMeasure.series)
+    OURS = {"total": 'req_total{job="api"}', "errors": 'req_total{job="api", code=~"5.."}'}
+
+    def test_a_burnrate_with_a_label_no_field_names_is_not_judged_as_the_slos(self):
+        # Another namespace's SLO api over {job="api", handler="/x"}, healthy (0), is all that records here: this SLO's
+        # rules are not loaded. Before: its 0 was this SLO's burn, a pass at 0x whatever this service does.
+        with pytest.raises(CheckMisconfigured) as raised:
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]},
+                **self.OURS,
+            )
+        assert str(raised.value) == (
+            'Pyrra SLO {slo="api"}: the burnrate1h series {handler="/x", job="api", slo="api"} may be another SLO\'s: '
+            'it has handler="/x", a label that neither pyrra.total\'s equality matchers nor pyrra.selectors nor '
+            "pyrra.availability_selectors name, while Pyrra writes onto an SLO's rules only those matchers, its "
+            "grouping labels and its propagated (pyrra.dev/) labels: a same-name SLO in another namespace whose total "
+            'selects handler="/x" besides pyrra.total\'s matchers writes it, and its series cannot be told from this '
+            "SLO's otherwise: if the series is another SLO's, add handler=\"\" to pyrra.selectors; if every series of "
+            "this SLO carries it (a grouping or propagated label, or one its ruler or querier adds, as Thanos' "
+            'external labels), add handler="/x" to pyrra.selectors'
+        )
+
+    def test_two_slos_burnrates_in_one_answer_name_the_other_slo_not_an_aggregation(self):
+        # Both SLOs' rules loaded, both record: the answer holds two SLOs' series. Before: "aggregate it to one, e.g.
+        # with sum(...)", which would add another SLO's error ratio to this one's.
+        both = [self.series(0.05, slo="api", job="api"), self.series(0.0, slo="api", job="api", handler="/x")]
+        with pytest.raises(CheckMisconfigured, match=re.escape('add handler="" to pyrra.selectors')) as raised:
+            self.measure("1h", {"ratio": both, "total": [self.series(10.0)]}, **self.OURS)
+        assert "aggregate" not in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("answers", "fields"),
+        [
+            # Named by pyrra.selectors: one group of a grouped SLO, or a label the querier adds.
+            ({}, {"selectors": 'job="api", handler="/x"'}),
+            ({}, {"selectors": 'handler=~"/.+"'}),
+            # Named by pyrra.availability_selectors: a propagated label.
+            ({}, {"availability_selectors": 'handler="/x"'}),
+            # Carried by the SLO's pyrra_availability: propagated (pyrra.dev/handler), or the ruler's or querier's.
+            ({"generic_labels": [Series({"slo": "api", "handler": "/x"}, [(1.0, 0.99)])]}, {}),
+        ],
+    )
+    def test_a_label_the_checks_fields_or_the_slos_generic_series_carry_is_the_slos(self, answers, fields):
+        window = self.measure(
+            "1h",
+            {"ratio": [self.series(0.05, slo="api", job="api", handler="/x")], "total": [self.series(10.0)], **answers},
+            **self.OURS,
+            **fields,
+        )
+        assert window.error_ratio == 0.05, window.note
+
+    def test_a_label_of_the_empty_value_is_no_label(self):
+        # Prometheus shows no label of the empty value; an answer spelling one out holds nothing to tell apart.
+        window = self.measure(
+            "1h",
+            {"ratio": [self.series(0.05, slo="api", job="api", handler="")], "total": [self.series(10.0)]},
+            **self.OURS,
+        )
+        assert window.error_ratio == 0.05, window.note
+
+    def test_increase_rules_with_a_label_no_field_names_do_not_prove_the_slos_rules(self):
+        # The other SLO without error series (no burnrate), its increase rule alone here. Before: it proved "the"
+        # rules, and every window read as zero errors.
+        with pytest.raises(
+            CheckMisconfigured, match=r'the increase rule series .* may be another SLO\'s: it has handler="/x"'
+        ):
+            self.measure(
+                "1h",
+                {
+                    "total": [self.series(10.0)],
+                    "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x")],
+                    "errors": [self.series(0.0)],
+                },
+                **self.OURS,
+            )
+
+    def test_the_slos_own_increase_rule_beside_the_other_slos_proves_its_rules(self):
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200"),
+        ]
+        window = self.measure(
+            "1h", {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]}, **self.OURS
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_without_pyrra_errors_no_label_is_held_against_an_increase_rule(self):
+        # Pyrra groups the increase rules by the errors' labels the total lacks (code): without pyrra.errors the check
+        # cannot know them, and an SLO's own rules must still prove it (the generic group counts no errors here).
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200")],
+                "generic_errors": [self.series(0.0, slo="api")],
+                "generic_now": [self.series(0.0, slo="api")],
+                "generic_recent": [self.series(0.0, slo="api")],
+                "latency_rule": [self.series(0.0)],
+            },
+            total='req_total{job="api"}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_declared_latency_slos_increase_rules_are_not_held_to_it(self):
+        # Its success increase rule is grouped by the success selector's labels the total lacks (le, and any other),
+        # which the check cannot know; an absent burnrate of a latency SLO is no data whatever its increase rules show.
+        window = self.measure(
+            "1h",
+            {
+                "total": [self.series(10.0)],
+                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200", le="0.5")],
+            },
+            total='req_count{job="api"}',
+            indicator="latency",
+        )
+        assert window.error_ratio is None and "indicator: latency" in window.note, window.note
+
+    def test_a_latency_slos_burnrate_is_held_to_it(self):
+        with pytest.raises(CheckMisconfigured, match=re.escape('it has handler="/x"')):
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]},
+                total='req_count{job="api"}',
+                indicator="latency",
+            )
+        window = self.measure(
+            "1h",
+            {"ratio": [self.series(0.01, slo="api", job="api")], "total": [self.series(10.0)]},
+            total='req_count{job="api"}',
+            indicator="latency",
+        )
+        assert window.error_ratio == 0.01, window.note
+
+
 class TestSameObjective:
     """The objective an SLO tool records (a ratio) must be the check's (percent) up to float noise: another one
     judges burn against another budget than the SLO's alerts."""

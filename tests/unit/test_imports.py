@@ -188,6 +188,8 @@ class TestPyrra:
             # The increase rules the existence probe reads, whose labels tell the SLO's from a same-name one's.
             "rules": 'http_requests:increase4w{slo="api-errors", job="api"}',
             "rules_5m": 'http_requests:increase5m{slo="api-errors", job="api"}',
+            # The period's own query: its series' labels (propagated, or the ruler's) are the SLO's rules' too.
+            "generic_labels": 'pyrra_availability{slo="api-errors"}',
         }
 
     def test_latency_uses_the_count_metric_prefix(self):
