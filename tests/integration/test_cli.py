@@ -18,7 +18,6 @@ import structlog
 import trustme
 import yaml
 
-from analyzer.testing import free_port
 from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 from tests.ports import refused_port
@@ -855,9 +854,7 @@ class TestPlugins:
 
     @pytest.mark.integration
     def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
-        result = analyzer(
-            "serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(), env=broken_plugin
-        )
+        result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", "0", env=broken_plugin)
         assert result.returncode == 6
         assert (
             "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library"
@@ -1086,7 +1083,7 @@ class TestJobCollector:
             print(json.dumps({"code": code, **seen}))
         """)
         result = subprocess.run(
-            [sys.executable, "-c", script, str(catalog), str(free_port())], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script, str(catalog), "0"], capture_output=True, text=True, timeout=60
         )
         body = json.loads(result.stdout.splitlines()[-1])
         assert body == {"code": 0, "collecting": True}, result.stderr
