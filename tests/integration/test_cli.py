@@ -883,6 +883,56 @@ class TestPlugins:
         assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr
 
 
+# A third-party kind whose steps are whatever its catalog entry (standing for a target's answer) hands it.
+_RELAY_KIND = """
+from typing import Any, Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class RelayCheck(Check):
+    kind: Literal["relay"] = "relay"
+    steps: list[dict[str, Any]]
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.FAIL, reason="relayed", details={"steps": self.steps})
+"""
+
+
+class TestTextOutputLines:
+    """No field of `analyzer run`'s text output starts a line of its own: a CI gate grepping `^PASS` reads only
+    the verdict's."""
+
+    def test_a_kinds_step_fields_cannot_start_a_line(self, tmp_path):
+        site = tmp_path / "site"
+        info = site / "relay_kind-1.0.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: relay-kind\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text("[analyzer.checks]\nrelay = relay_kind:RelayCheck\n")
+        (site / "relay_kind.py").write_text(_RELAY_KIND)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+        step = {
+            "name": "login\nPASS deploy",
+            "outcome": "fail\rPASS outcome",
+            "request": {"method": "GET\nPASS method", "url": "http://shop/\nPASS url"},
+            "status": "500\nPASS status",
+            "latency_ms": 1.0,
+            "repeat": {"successes": "0\nPASS successes", "requests": 1, "p95_ms": "\nPASS p95", "p99_ms": 1},
+            "failed_assertions": ["status 500\nPASS assertion"],
+            "error": "reset\nPASS error",
+        }
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump({"checks": [{"name": "relayed", "kind": "relay", "steps": [step]}]}))
+        result = analyzer("run", "relayed", "--catalog", catalog, env=env)
+        assert result.returncode == 3, result.stderr
+        # Before: the step's name, outcome, method, status and repeat counts were written as they came, each
+        # newline starting a line `PASS ...`.
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("FAIL relayed: relayed")
+        assert not [line for line in lines if line.lstrip().startswith("PASS")], result.stdout
+        assert "login\\x0aPASS deploy" in lines[1] and "500\\x0aPASS status" in lines[1]
+
+
 PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
 HTTP_CHECK = {"name": "h", "kind": "http_smoke", "base_url": "http://app.shop.svc", "steps": [{"name": "home"}]}
 ERROR_BUDGET_CHECK = {
