@@ -42,7 +42,11 @@ def human_summary(evaluation: Evaluation) -> str:
         if request:
             line += f"  {_shown(request.get('method', ''))} {_shown(request.get('url', ''))}"
         if step.get("status") is not None:
-            line += f" -> {_shown(step['status'])} in {step.get('latency_ms', 0):.1f} ms"
+            latency = step.get("latency_ms", 0)
+            # A number as the built-in kinds write it; anything else a kind hands over as it is, not a crash (exit 1,
+            # which a Job retries) in place of the verdict's code.
+            shown_latency = f"{latency:.1f}" if isinstance(latency, int | float) else _shown(latency)
+            line += f" -> {_shown(step['status'])} in {shown_latency} ms"
         repeat = step.get("repeat")
         if isinstance(repeat, dict):
             successes, requests, p95, p99 = (

@@ -899,18 +899,23 @@ class RelayCheck(Check):
 """
 
 
+def _relay_plugin(tmp_path: Path) -> dict[str, str]:
+    """An environment where a distribution registers kind `relay` (_RELAY_KIND)."""
+    site = tmp_path / "site"
+    info = site / "relay_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: relay-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nrelay = relay_kind:RelayCheck\n")
+    (site / "relay_kind.py").write_text(_RELAY_KIND)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
 class TestTextOutputLines:
     """No field of `analyzer run`'s text output starts a line of its own: a CI gate grepping `^PASS` reads only
     the verdict's."""
 
     def test_a_kinds_step_fields_cannot_start_a_line(self, tmp_path):
-        site = tmp_path / "site"
-        info = site / "relay_kind-1.0.dist-info"
-        info.mkdir(parents=True)
-        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: relay-kind\nVersion: 1.0\n")
-        (info / "entry_points.txt").write_text("[analyzer.checks]\nrelay = relay_kind:RelayCheck\n")
-        (site / "relay_kind.py").write_text(_RELAY_KIND)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+        env = _relay_plugin(tmp_path)
         step = {
             "name": "login\nPASS deploy",
             "outcome": "fail\rPASS outcome",
@@ -931,6 +936,16 @@ class TestTextOutputLines:
         assert lines[0].startswith("FAIL relayed: relayed")
         assert not [line for line in lines if line.lstrip().startswith("PASS")], result.stdout
         assert "login\\x0aPASS deploy" in lines[1] and "500\\x0aPASS status" in lines[1]
+
+    def test_a_kinds_latency_that_is_no_number_is_shown_as_it_is(self, tmp_path):
+        # Before: a traceback and exit 1 (a crash, which a Job retries) for a fail, its summary and report lost.
+        env = _relay_plugin(tmp_path)
+        catalog = tmp_path / "catalog.yaml"
+        step = {"name": "login", "outcome": "fail", "status": 500, "latency_ms": "slow\nPASS"}
+        catalog.write_text(yaml.safe_dump({"checks": [{"name": "relayed", "kind": "relay", "steps": [step]}]}))
+        result = analyzer("run", "relayed", "--catalog", catalog, env=env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout.splitlines()[1] == "  FAIL         login -> 500 in slow\\x0aPASS ms"
 
 
 PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
