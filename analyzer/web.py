@@ -532,7 +532,8 @@ async def run_evaluation(
         options, raw_args = _split_query(request, check)
         # A chunked body's length is known once read (as a POST's, bounded): a proxy in front (Envoy with some
         # filters, linkerd's) may make a GET that had no body a chunked one of no bytes, which is served.
-        if request.method == "GET" and request.body_exists and (request.content_length or await _body_bytes(request)):
+        # As sent: a GET's body is never decoded, and one of no bytes is served whatever its Content-Encoding says.
+        if request.method == "GET" and request.body_exists and (request.content_length or await _body_as_sent(request)):
             # `requests.get(url, json=args)` sends one: never read, its args were dropped without a word.
             raise ArgError(
                 "a GET's body is not read, and this one has a body: give the args in the query string, or send the "
@@ -714,7 +715,16 @@ def _no_constants(name: str) -> Any:
 
 
 async def _body_bytes(request: web.Request) -> bytes:
-    """The request's body as received (decoded from its Content-Encoding), read once: aiohttp keeps it."""
+    """The request's body decoded from its Content-Encoding (_decoded)."""
+    return _decoded(
+        await _body_as_sent(request),
+        request.headers.getall(hdrs.CONTENT_ENCODING, []),
+        request.app[SETTINGS].max_body_bytes,
+    )
+
+
+async def _body_as_sent(request: web.Request) -> bytes:
+    """The request's body as received, read once: aiohttp keeps it."""
     settings = request.app[SETTINGS]
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
@@ -732,7 +742,7 @@ async def _body_bytes(request: web.Request) -> bytes:
         # unhandled exception); the connection closes after the answer.
         request.content.feed_eof()
         raise ArgError("the request body is broken (its chunks cut short or malformed); send it whole") from None
-    return _decoded(raw, request.headers.getall(hdrs.CONTENT_ENCODING, []), settings.max_body_bytes)
+    return raw
 
 
 # zlib's window bits for each Content-Encoding a request body is decoded from (deflate's: chosen by its first bytes).

@@ -659,13 +659,31 @@ class TestCutBodies:
         answer = await self.post(server, gzip.compress(b" " * (64 * 1024) + self.ARGS), "gzip")
         assert (answer.status, answer.json()["error"]) == (413, "body_too_large")
 
-    async def test_json_cut_mid_string_is_a_400_naming_the_cut(self, server):
+    @pytest.mark.parametrize("kept", [20, -1], ids=["mid-string", "before-the-brace"])
+    async def test_json_cut_short_is_a_400_naming_the_cut(self, server, kept):
         # Its Content-Length cut with it: nothing but the JSON tells.
-        answer = await self.post(server, self.ARGS[:20])
+        answer = await self.post(server, self.ARGS[:kept])
         assert (answer.status, answer.json()["message"]) == (
             400,
             "the request body ends before its JSON does: the body was cut short, or the JSON is; send a flat JSON "
             "object of args whole",
+        )
+
+    async def test_a_get_with_a_chunked_body_of_no_bytes_is_served_whatever_its_encoding(self, server):
+        # What a proxy may make of a GET without a body: never decoded (an empty gzip stream is no gzip stream).
+        head = rawhttp.request(
+            "GET", self.RUN + "?canary_hash=c0ffee1", {"Transfer-Encoding": "chunked", "Content-Encoding": "gzip"}
+        )
+        answer = await rawhttp.send("127.0.0.1", server.port, head, (b"0\r\n\r\n",), limit_s=HANG_GUARD_S)
+        assert (answer.status, answer.json()["args"]) == (200, {"canary_hash": "c0ffee1"}), answer.body
+
+    async def test_a_get_with_a_compressed_body_is_refused_as_a_get_with_a_body(self, server):
+        head = rawhttp.request("GET", self.RUN, {"Content-Encoding": "gzip"}, gzip.compress(self.ARGS))
+        answer = await rawhttp.send("127.0.0.1", server.port, head, limit_s=HANG_GUARD_S)
+        assert (answer.status, answer.json()["message"]) == (
+            400,
+            "a GET's body is not read, and this one has a body: give the args in the query string, or send the body "
+            "with POST",
         )
 
     async def test_a_body_shorter_than_its_content_length_is_a_408_once_its_time_is_up(self, server):
