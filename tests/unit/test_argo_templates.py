@@ -3918,7 +3918,9 @@ class TestSettingsTheRunRefuses:
 
     def test_a_container_running_no_check_is_not_read(self, tmp_path):
         # The settings of `analyzer validate` are not the run's, and a note says what it does.
-        job = batch_job("Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "0"}]))
+        job = batch_job(
+            "Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "65536"}])
+        )
         assert own_job_findings(tmp_path, job)[0] == []
 
 
