@@ -129,7 +129,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         help="catalog file or directory (ANALYZER_CATALOG)",
     )
     serve.add_argument("--host", help="listen address (ANALYZER_HOST, default 0.0.0.0)")
-    serve.add_argument("--port", type=int, help="listen port (ANALYZER_PORT, default 8080)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="listen port (ANALYZER_PORT, default 8080; 0: one the OS picks, printed once listening)",
+    )
     serve.add_argument(
         "--log-format",
         choices=["json", "console"],
@@ -493,7 +497,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         catalog=args.catalog, host=args.host, port=args.port, log_format=args.log_format, serving=True
     )
-    if settings.probe_port == settings.port:
+    if settings.probe_port and settings.probe_port == settings.port:
         # Both listen on the same host: the probes' would find the port taken, by this very process. Not a Settings
         # rule: `analyzer run` listens on neither, and a Job copying the service's env must not stop at it.
         raise ConfigError(

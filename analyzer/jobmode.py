@@ -31,26 +31,38 @@ def human_summary(evaluation: Evaluation) -> str:
     """The verdict line, then one line per step with its status, latency and failed assertions."""
     lines = [evaluation.to_text()]
     steps = steps_of(evaluation)
-    width = max((len(step["name"]) for step in steps), default=0)
-    for step in steps:
+    # Every field a kind hands over is written `printable`: a newline in one (a third-party kind's step named from
+    # a target's answer) would start a line of its own, `PASS ...` to a CI gate grepping `^PASS`.
+    names = [printable(step["name"]) for step in steps]
+    width = max(map(len, names), default=0)
+    for step, name in zip(steps, names, strict=True):
         outcome = str(step.get("outcome", ""))
         request = step.get("request") or {}
-        line = f"  {_LABELS.get(outcome, outcome.upper()):<12} {step['name']:<{width}}"
+        line = f"  {printable(_LABELS.get(outcome, outcome.upper())):<12} {name:<{width}}"
         if request:
-            line += f"  {request.get('method', '')} {printable(str(request.get('url', '')))}"
+            line += f"  {_shown(request.get('method', ''))} {_shown(request.get('url', ''))}"
         if step.get("status") is not None:
-            line += f" -> {step['status']} in {step.get('latency_ms', 0):.1f} ms"
+            latency = step.get("latency_ms", 0)
+            # A number as the built-in kinds write it; anything else a kind hands over as it is, not a crash (exit 1,
+            # which a Job retries) in place of the verdict's code.
+            shown_latency = f"{latency:.1f}" if isinstance(latency, int | float) else _shown(latency)
+            line += f" -> {_shown(step['status'])} in {shown_latency} ms"
         repeat = step.get("repeat")
         if isinstance(repeat, dict):
-            line += (
-                f" ({repeat.get('successes')}/{repeat.get('requests')} passed, p95 {repeat.get('p95_ms')} ms, "
-                f"p99 {repeat.get('p99_ms')} ms)"
+            successes, requests, p95, p99 = (
+                _shown(repeat.get(key)) for key in ("successes", "requests", "p95_ms", "p99_ms")
             )
+            line += f" ({successes}/{requests} passed, p95 {p95} ms, p99 {p99} ms)"
         lines.append(line.rstrip())
         lines.extend(f"               - {printable(str(failure))}" for failure in step.get("failed_assertions") or [])
         if step.get("error"):
             lines.append(f"               - {printable(str(step['error']))}")
     return "\n".join(lines)
+
+
+def _shown(value: object) -> str:
+    """`value` as a step line writes it: its text, `printable`."""
+    return printable(str(value))
 
 
 def junit_xml(evaluation: Evaluation) -> bytes:

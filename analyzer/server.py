@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from typing import Any, cast
 
@@ -335,6 +336,9 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         await warming
         settle_collector()
         await _listen(site, settings.host, settings.port, "ANALYZER_PORT (--port)")
+        urls = [_url(address) for address in runner.addresses]
+        if settings.port == 0:
+            _say_listening(urls)
         if probes is not None:
             await _listen(
                 web.TCPSite(probes, settings.host, settings.probe_port),
@@ -345,7 +349,9 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         logger.info(
             "analyzer_listening",
             host=settings.host,
-            port=settings.port,
+            # The port bound: the one the OS picked when ANALYZER_PORT (--port) is 0.
+            port=runner.addresses[0][1],
+            urls=urls,
             probe_port=settings.probe_port,
             catalog_version=live.current.catalog.version,
             checks=len(live.current.catalog.checks),
@@ -400,6 +406,26 @@ async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None
         raise AnalyzerError(
             f"cannot listen on {host}:{port}: {reason} (set by {wrong}){_listen_next_step(exc, host, port, setting)}"
         ) from None
+
+
+def _url(address: tuple[Any, ...]) -> str:
+    """The URL of a bound socket's address (host, port[, flowinfo, scope_id]), an IPv6 host in brackets."""
+    host, port = address[0], address[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _say_listening(urls: list[str]) -> None:
+    """`listening on URL` on stdout for each of `urls`: the port the OS picked, for whoever started `serve` with port 0
+    (a test, a local run) to read without parsing the log. Never written for a port given: a pod's stdout goes to its
+    log with stderr's JSON lines, where a line of text is one a log pipeline cannot parse."""
+    if sys.stdout is None:
+        return
+    try:
+        for url in urls:
+            print(f"listening on {url}", flush=True)
+    except OSError:
+        # Closed or gone (`>&-`, a reader that exited): the log event analyzer_listening still names the port.
+        pass
 
 
 def _listen_next_step(exc: OSError, host: str, port: int, port_setting: str) -> str:

@@ -69,7 +69,13 @@ class Settings(BaseModel):
 
     catalog: Path | None = Field(default=None, description="catalog file or directory")
     host: str = Field(default="0.0.0.0", description="address to listen on")  # noqa: S104 (a pod's port)
-    port: int = Field(default=8080, ge=1, le=65535, description="port to listen on")
+    port: int = Field(
+        default=8080,
+        ge=0,
+        le=65535,
+        description="port to listen on; 0: a free one the OS picks, which `serve` names once it listens (a line "
+        "`listening on http://HOST:PORT` on stdout, and analyzer_listening's port)",
+    )
     deadline_s: float = Field(
         default=8.0, gt=0, le=300, description="default evaluation deadline; below Argo's 10 s web timeout"
     )

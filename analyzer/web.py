@@ -14,6 +14,7 @@ import json
 import os
 import re
 import traceback
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -123,6 +124,10 @@ def create_app(
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[_request_server(live, history, settings.max_query_bytes, tokens)],
+        # A body is decoded from its Content-Encoding by _body_bytes, which refuses one cut short: aiohttp's own
+        # decoding read a gzip body cut after its header as empty (the params' defaults then used, silently), and one
+        # cut before its checksum as whole. An app setting, so every server of the app (tests' too) leaves it so.
+        handler_args={"auto_decompress": False},
     )
     app[SETTINGS] = settings
     app[METRICS] = metrics
@@ -527,7 +532,8 @@ async def run_evaluation(
         options, raw_args = _split_query(request, check)
         # A chunked body's length is known once read (as a POST's, bounded): a proxy in front (Envoy with some
         # filters, linkerd's) may make a GET that had no body a chunked one of no bytes, which is served.
-        if request.method == "GET" and request.body_exists and (request.content_length or await _body_bytes(request)):
+        # As sent: a GET's body is never decoded, and one of no bytes is served whatever its Content-Encoding says.
+        if request.method == "GET" and request.body_exists and (request.content_length or await _body_as_sent(request)):
             # `requests.get(url, json=args)` sends one: never read, its args were dropped without a word.
             raise ArgError(
                 "a GET's body is not read, and this one has a body: give the args in the query string, or send the "
@@ -709,7 +715,16 @@ def _no_constants(name: str) -> Any:
 
 
 async def _body_bytes(request: web.Request) -> bytes:
-    """The request's body as received (decoded from its Content-Encoding), read once: aiohttp keeps it."""
+    """The request's body decoded from its Content-Encoding (_decoded)."""
+    return _decoded(
+        await _body_as_sent(request),
+        request.headers.getall(hdrs.CONTENT_ENCODING, []),
+        request.app[SETTINGS].max_body_bytes,
+    )
+
+
+async def _body_as_sent(request: web.Request) -> bytes:
+    """The request's body as received, read once: aiohttp keeps it."""
     settings = request.app[SETTINGS]
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
@@ -722,14 +737,63 @@ async def _body_bytes(request: web.Request) -> bytes:
     except web.HTTPRequestEntityTooLarge:
         raise BodyTooLarge(f"request body is larger than {settings.max_body_bytes} bytes") from None
     except web.RequestPayloadError:
-        # A body its Content-Encoding does not decode (gzip that is not gzip): the client's mistake, not a crash.
-        # Nothing more of it can be read: marked as ended, so that aiohttp does not read on after the answer (and
-        # log the same error again as an unhandled exception); the connection closes after the answer.
+        # Its framing broken (a chunk cut short): the client's mistake, not a crash. Nothing more of it can be read:
+        # marked as ended, so that aiohttp does not read on after the answer (and log the same error again as an
+        # unhandled exception); the connection closes after the answer.
         request.content.feed_eof()
-        encoding = request.headers.get("Content-Encoding")
-        what = f"does not decode as its Content-Encoding {printable(clip(encoding, 40))!r}" if encoding else "is broken"
-        raise ArgError(f"the request body {what}; send a flat JSON object of args") from None
+        raise ArgError("the request body is broken (its chunks cut short or malformed); send it whole") from None
     return raw
+
+
+# zlib's window bits for each Content-Encoding a request body is decoded from (deflate's: chosen by its first bytes).
+_BODY_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _decoded(raw: bytes, encodings: list[str], cap_bytes: int) -> bytes:
+    """`raw` decoded from the Content-Encoding `encodings` (none or identity: as it is), at most `cap_bytes`; ArgError
+    for a body cut before its end marker, corrupt, followed by other bytes, or in an encoding not decoded."""
+    encoding = ",".join(encodings).strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    shown = printable(clip(encoding, 40))
+    if encoding not in _BODY_WBITS:
+        # Before, an encoding aiohttp did not know was read as no encoding at all, and br or zstd refused as
+        # "malformed HTTP request".
+        raise ArgError(
+            f"the request body's Content-Encoding {shown!r} is not decoded: send it as gzip, deflate, or without one"
+        )
+    if not raw:
+        # Not even a stream's header: cut at its start (a compressed empty body is 20 bytes of gzip, 8 of deflate).
+        raise ArgError(f"the request body was cut short: its {shown} stream is empty; send it whole")
+    body = bytearray()
+    rest = raw
+    while True:
+        # RFC 9110 deflate is zlib-wrapped; some clients send raw deflate. A zlib header has compression method 8
+        # and a check value that makes the first two bytes a multiple of 31.
+        raw_deflate = encoding == "deflate" and not (
+            len(rest) >= 2 and rest[0] & 0x0F == 8 and (rest[0] << 8 | rest[1]) % 31 == 0
+        )
+        decoder = zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else _BODY_WBITS[encoding])
+        try:
+            # One byte past the room left tells a body over the cap (a gzip bomb costs no more than the cap).
+            body += decoder.decompress(rest, cap_bytes - len(body) + 1)
+        except zlib.error:
+            raise ArgError(
+                f"the request body does not decode as its Content-Encoding {shown!r}; send a flat JSON object of args"
+            ) from None
+        if len(body) > cap_bytes:
+            raise BodyTooLarge(f"request body is larger than {cap_bytes} bytes once decoded from {shown}")
+        if not decoder.eof:
+            raise ArgError(
+                f"the request body was cut short: its {shown} stream ends before its end marker; send it whole"
+            )
+        rest = decoder.unused_data
+        if not rest:
+            return bytes(body)
+        # A gzip body may be several members one after another (RFC 1952), each with its own end marker.
+        if encoding == "deflate" or not rest.startswith(_GZIP_MAGIC[: len(rest)]):
+            raise ArgError(f"the request body has bytes after the end marker of its {shown} stream")
 
 
 def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
@@ -738,13 +802,21 @@ def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError) as exc:
         if request.content_type == "application/x-www-form-urlencoded":
             # What `curl -d 'canary_hash=c0ffee1'` sends: its default Content-Type, a form.
             raise ArgError(
                 "the request body is a form (Content-Type application/x-www-form-urlencoded, what curl -d sends), "
                 'not JSON; send a flat JSON object of args: curl --json \'{"KEY": "VALUE"}\', or -H '
                 "'Content-Type: application/json' -d '{\"KEY\": \"VALUE\"}'"
+            ) from None
+        if isinstance(exc, json.JSONDecodeError) and (
+            exc.msg.startswith("Unterminated string") or 0 < len(exc.doc.rstrip()) <= exc.pos
+        ):
+            # `{"canary_hash": "c0f`: what a body cut short reads as (its Content-Length cut with it).
+            raise ArgError(
+                "the request body ends before its JSON does: the body was cut short, or the JSON is; send a flat "
+                "JSON object of args whole"
             ) from None
         raise ArgError("the request body is not valid JSON; send a flat JSON object of args") from None
     except RecursionError:

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import aiohttp_jinja2
 import jinja2
 import structlog
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_request import FileField
 from markupsafe import Markup, escape
@@ -51,7 +51,16 @@ from analyzer.errors import (
     Unauthorized,
 )
 from analyzer.history import HISTORY_VERDICTS, Recorded
-from analyzer.models import Evaluation, format_number, format_threshold, format_time, json_safe, shown
+from analyzer.models import (
+    Evaluation,
+    clip,
+    format_number,
+    format_threshold,
+    format_time,
+    json_safe,
+    printable,
+    shown,
+)
 from analyzer.params import RESERVED_ARG_NAMES, parse_time, require_text
 from analyzer.redaction import REDACTED
 from analyzer.sources import SourceConfig
@@ -955,6 +964,13 @@ async def login_form(request: web.Request) -> dict[str, Any]:
 async def _posted_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
     """The posted form, read within the body timeout: as the API's run endpoint, a client that stalls half way
     through its body does not hold the request."""
+    encoding = ",".join(request.headers.getall(hdrs.CONTENT_ENCODING, [])).strip().lower()
+    if encoding not in ("", "identity"):
+        # The app decodes no body on its own (analyzer.web: the API's run endpoint decodes its JSON itself), and a
+        # browser never compresses a form: read as it came, its fields would be garbage, or none.
+        raise ArgError(
+            f"a form is not read from Content-Encoding {printable(clip(encoding, 40))!r}; send it without one"
+        )
     timeout_s = request.app[SETTINGS].body_read_timeout_s
     try:
         async with asyncio.timeout(timeout_s):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import io
 import json
 import logging
 import socket
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -25,6 +27,7 @@ from analyzer.web import create_app, create_probe_app
 from tests.api import rawhttp
 from tests.fakes import holding_prometheus
 from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.gatekind import GATES, Gate
 
 CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
 # Bounds a hung test only; nothing here asserts how long anything took.
@@ -513,3 +516,190 @@ class TestHangingUp:
         finally:
             prometheus.close()
             await prometheus.wait_closed()
+
+
+class TestCutBodies:
+    """A request body cut short (its compressed stream, its framing, its JSON) is a clear 400 or 408, never read as
+    whole: a check whose params all have defaults would run with them, silently, on a body read as empty."""
+
+    ARGS = b'{"canary_hash": "c0ffee1"}'
+    RUN = "/api/v1/checks/defaults/run"
+
+    @pytest.fixture
+    async def server(self, serve):
+        GATES["cut-bodies"] = gate = Gate()
+        gate.open()
+        check = {
+            "name": "defaults",
+            "kind": "gate",
+            "gate": "cut-bodies",
+            "params": {"canary_hash": {"type": "label_value", "default": "stable"}},
+        }
+        settings = Settings(probe_sources=False, body_read_timeout_s=0.5)
+        yield await serve(settings, create_app(settings, gate_catalog(check), REGISTRY))
+        del GATES["cut-bodies"]
+
+    async def post(self, server, body: bytes, encoding: str | None = None) -> rawhttp.RawResponse:
+        headers = {"Content-Type": "application/json", **({"Content-Encoding": encoding} if encoding else {})}
+        head = rawhttp.request("POST", self.RUN, headers, content_length=len(body))
+        return await rawhttp.send("127.0.0.1", server.port, head, (body,), limit_s=HANG_GUARD_S)
+
+    @staticmethod
+    def evaluations() -> int:
+        """How many evaluations of the check ran (each comes to its gate)."""
+        return GATES["cut-bodies"].entered
+
+    @pytest.mark.parametrize(
+        ("encoding", "body"),
+        [
+            ("gzip", gzip.compress(ARGS)),
+            ("GZIP", gzip.compress(ARGS)),
+            ("x-gzip", gzip.compress(ARGS)),
+            # RFC 1952: members one after another are one body.
+            ("gzip", gzip.compress(ARGS[:10]) + gzip.compress(ARGS[10:])),
+            ("deflate", zlib.compress(ARGS)),
+            # Raw deflate, without zlib's wrapper: what some clients send as deflate.
+            ("deflate", zlib.compress(ARGS, wbits=-zlib.MAX_WBITS)),
+            ("identity", ARGS),
+        ],
+    )
+    async def test_a_whole_body_is_read_in_each_encoding(self, server, encoding, body):
+        answer = await self.post(server, body, encoding)
+        assert (answer.status, answer.json()["args"]) == (200, {"canary_hash": "c0ffee1"}), answer.body
+
+    @pytest.mark.parametrize(
+        ("encoding", "body"),
+        [
+            # Before: 200, run with the default canary_hash "stable", the body read as empty.
+            ("gzip", gzip.compress(ARGS)[:10]),
+            # Before: 400 "not valid JSON", which named no cut.
+            ("gzip", gzip.compress(ARGS)[:20]),
+            # Before: 200, its checksum and length never checked.
+            ("gzip", gzip.compress(ARGS)[:-8]),
+            ("gzip", gzip.compress(ARGS)[:-1]),
+            ("gzip", gzip.compress(ARGS[:10]) + gzip.compress(ARGS[10:])[:12]),
+            # Before: 400 "malformed HTTP request (ContentEncodingError)".
+            ("deflate", zlib.compress(ARGS)[:-2]),
+            ("deflate", zlib.compress(ARGS)[:2]),
+        ],
+        ids=[
+            "gzip-header-only",
+            "gzip-mid-stream",
+            "gzip-no-trailer",
+            "gzip-trailer-cut",
+            "gzip-second-member",
+            "deflate-no-checksum",
+            "deflate-header-only",
+        ],
+    )
+    async def test_a_compressed_body_cut_short_is_a_400_naming_the_cut(self, server, encoding, body):
+        answer = await self.post(server, body, encoding)
+        assert (answer.status, answer.json()) == (
+            400,
+            {
+                "error": "bad_arg",
+                "message": f"the request body was cut short: its {encoding} stream ends before its end marker; send "
+                "it whole",
+            },
+        )
+        assert self.evaluations() == 0
+
+    async def test_an_empty_compressed_body_is_a_cut_too(self, server):
+        # Before: 200 with the defaults. A compressed empty body is not empty (gzip's is 20 bytes).
+        answer = await self.post(server, b"", "gzip")
+        assert (answer.status, answer.json()["message"]) == (
+            400,
+            "the request body was cut short: its gzip stream is empty; send it whole",
+        )
+        assert self.evaluations() == 0
+
+    @pytest.mark.parametrize(
+        ("encoding", "body", "message"),
+        [
+            # Before: 400 for these bytes (zlib kept them unread, aiohttp found them), 200 for the first byte of
+            # a gzip member's magic.
+            ("gzip", gzip.compress(ARGS) + b"xx", "the request body has bytes after the end marker of its gzip stream"),
+            (
+                "deflate",
+                zlib.compress(ARGS) + b"x",
+                "the request body has bytes after the end marker of its deflate stream",
+            ),
+            (
+                "gzip",
+                ARGS,
+                "the request body does not decode as its Content-Encoding 'gzip'; send a flat JSON object of args",
+            ),
+            # Before: read as if it had no Content-Encoding (a 200 here), or "malformed HTTP request" for br.
+            (
+                "compress",
+                ARGS,
+                "the request body's Content-Encoding 'compress' is not decoded: send it as gzip, "
+                "deflate, or without one",
+            ),
+            (
+                "br",
+                ARGS,
+                "the request body's Content-Encoding 'br' is not decoded: send it as gzip, deflate, or without one",
+            ),
+            (
+                "gzip, gzip",
+                gzip.compress(gzip.compress(ARGS)),
+                "the request body's Content-Encoding 'gzip, gzip' is "
+                "not decoded: send it as gzip, deflate, or without one",
+            ),
+        ],
+        ids=["gzip-then-bytes", "deflate-then-bytes", "gzip-not-gzip", "compress", "br", "gzip-twice"],
+    )
+    async def test_a_body_its_encoding_does_not_decode_whole_is_a_400(self, server, encoding, body, message):
+        answer = await self.post(server, body, encoding)
+        assert (answer.status, answer.json()) == (400, {"error": "bad_arg", "message": message})
+        assert self.evaluations() == 0
+
+    async def test_a_compressed_body_past_the_cap_once_decoded_is_a_413(self, server):
+        answer = await self.post(server, gzip.compress(b" " * (64 * 1024) + self.ARGS), "gzip")
+        assert (answer.status, answer.json()["error"]) == (413, "body_too_large")
+
+    @pytest.mark.parametrize("kept", [20, -1], ids=["mid-string", "before-the-brace"])
+    async def test_json_cut_short_is_a_400_naming_the_cut(self, server, kept):
+        # Its Content-Length cut with it: nothing but the JSON tells.
+        answer = await self.post(server, self.ARGS[:kept])
+        assert (answer.status, answer.json()["message"]) == (
+            400,
+            "the request body ends before its JSON does: the body was cut short, or the JSON is; send a flat JSON "
+            "object of args whole",
+        )
+
+    async def test_a_get_with_a_chunked_body_of_no_bytes_is_served_whatever_its_encoding(self, server):
+        # What a proxy may make of a GET without a body: never decoded (an empty gzip stream is no gzip stream).
+        head = rawhttp.request(
+            "GET", self.RUN + "?canary_hash=c0ffee1", {"Transfer-Encoding": "chunked", "Content-Encoding": "gzip"}
+        )
+        answer = await rawhttp.send("127.0.0.1", server.port, head, (b"0\r\n\r\n",), limit_s=HANG_GUARD_S)
+        assert (answer.status, answer.json()["args"]) == (200, {"canary_hash": "c0ffee1"}), answer.body
+
+    async def test_a_get_with_a_compressed_body_is_refused_as_a_get_with_a_body(self, server):
+        head = rawhttp.request("GET", self.RUN, {"Content-Encoding": "gzip"}, gzip.compress(self.ARGS))
+        answer = await rawhttp.send("127.0.0.1", server.port, head, limit_s=HANG_GUARD_S)
+        assert (answer.status, answer.json()["message"]) == (
+            400,
+            "a GET's body is not read, and this one has a body: give the args in the query string, or send the body "
+            "with POST",
+        )
+
+    async def test_a_body_shorter_than_its_content_length_is_a_408_once_its_time_is_up(self, server):
+        # The client waits: the rest may still come, until the body's time is up.
+        head = rawhttp.request("POST", self.RUN, {"Content-Type": "application/json"}, content_length=len(self.ARGS))
+        answer = await rawhttp.send("127.0.0.1", server.port, head, (self.ARGS[:10],), limit_s=HANG_GUARD_S)
+        assert (answer.status, answer.json()["error"]) == (408, "body_timeout")
+        assert self.evaluations() == 0
+
+    async def test_a_body_shorter_than_its_content_length_then_a_half_close_runs_nothing(self, server):
+        # The client says it sent all (a half-close): aiohttp closes the connection without an answer; nothing runs.
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        head = rawhttp.request("POST", self.RUN, {"Content-Type": "application/json"}, content_length=len(self.ARGS))
+        writer.write(head + self.ARGS[:10])
+        writer.write_eof()
+        async with asyncio.timeout(HANG_GUARD_S):
+            assert await reader.read() == b""
+        writer.close()
+        assert self.evaluations() == 0

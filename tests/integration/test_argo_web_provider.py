@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import time
@@ -10,7 +11,6 @@ import httpx
 import pytest
 import yaml
 
-from analyzer.testing import free_port
 from tests.argo import (
     ERROR,
     FAILED,
@@ -45,7 +45,6 @@ def served(tmp_path_factory, prometheus):
             }
         )
     )
-    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -57,14 +56,15 @@ def served(tmp_path_factory, prometheus):
             "--host",
             "127.0.0.1",
             "--port",
-            str(port),
+            "0",
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     # Ready within a minute, however loaded the machine (300 tries of at least 0.05 s each were 15 s; an answer other
     # than 200 was tried again at once).
     deadline = time.monotonic() + 60
+    port = _listening_port(process, deadline)
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -78,6 +78,22 @@ def served(tmp_path_factory, prometheus):
     yield port
     process.terminate()
     assert process.wait(timeout=20) == 0
+
+
+def _listening_port(process: subprocess.Popen[bytes], deadline: float) -> int:
+    """The port `serve --port 0` names on its stdout once it listens (the OS picked it: no other test's server can
+    take it between a pick and the bind)."""
+    assert process.stdout is not None
+    readable, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+    # Nothing in time, or end of output (the process died): its stderr says why.
+    line = process.stdout.readline().decode() if readable else ""
+    prefix = "listening on http://127.0.0.1:"
+    if not line.startswith(prefix):
+        process.kill()
+        raise RuntimeError(
+            f"serve did not start ({line!r}): {process.stderr.read().decode() if process.stderr else ''}"
+        )
+    return int(line.removeprefix(prefix))
 
 
 class TestWebProvider:

@@ -18,7 +18,6 @@ import structlog
 import trustme
 import yaml
 
-from analyzer.testing import free_port
 from tests.integration.test_lint import Answering, asked_prometheus, serving
 from tests.integration.test_prometheus_check import CANARY, ERROR_RATIO
 from tests.ports import refused_port
@@ -855,9 +854,7 @@ class TestPlugins:
 
     @pytest.mark.integration
     def test_serve_refuses_to_start_with_a_broken_plugin(self, catalog_file, broken_plugin):
-        result = analyzer(
-            "serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", free_port(), env=broken_plugin
-        )
+        result = analyzer("serve", "--catalog", catalog_file(), "--host", "127.0.0.1", "--port", "0", env=broken_plugin)
         assert result.returncode == 6
         assert (
             "check kind plugin 'broken' (broken_kind:BrokenCheck) failed to load: broken_kind needs a library"
@@ -884,6 +881,71 @@ class TestPlugins:
         result = analyzer("validate", path, env=broken_plugin)
         assert result.returncode == 6
         assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr
+
+
+# A third-party kind whose steps are whatever its catalog entry (standing for a target's answer) hands it.
+_RELAY_KIND = """
+from typing import Any, Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class RelayCheck(Check):
+    kind: Literal["relay"] = "relay"
+    steps: list[dict[str, Any]]
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.FAIL, reason="relayed", details={"steps": self.steps})
+"""
+
+
+def _relay_plugin(tmp_path: Path) -> dict[str, str]:
+    """An environment where a distribution registers kind `relay` (_RELAY_KIND)."""
+    site = tmp_path / "site"
+    info = site / "relay_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: relay-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nrelay = relay_kind:RelayCheck\n")
+    (site / "relay_kind.py").write_text(_RELAY_KIND)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+class TestTextOutputLines:
+    """No field of `analyzer run`'s text output starts a line of its own: a CI gate grepping `^PASS` reads only
+    the verdict's."""
+
+    def test_a_kinds_step_fields_cannot_start_a_line(self, tmp_path):
+        env = _relay_plugin(tmp_path)
+        step = {
+            "name": "login\nPASS deploy",
+            "outcome": "fail\rPASS outcome",
+            "request": {"method": "GET\nPASS method", "url": "http://shop/\nPASS url"},
+            "status": "500\nPASS status",
+            "latency_ms": 1.0,
+            "repeat": {"successes": "0\nPASS successes", "requests": 1, "p95_ms": "\nPASS p95", "p99_ms": 1},
+            "failed_assertions": ["status 500\nPASS assertion"],
+            "error": "reset\nPASS error",
+        }
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(yaml.safe_dump({"checks": [{"name": "relayed", "kind": "relay", "steps": [step]}]}))
+        result = analyzer("run", "relayed", "--catalog", catalog, env=env)
+        assert result.returncode == 3, result.stderr
+        # Before: the step's name, outcome, method, status and repeat counts were written as they came, each
+        # newline starting a line `PASS ...`.
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("FAIL relayed: relayed")
+        assert not [line for line in lines if line.lstrip().startswith("PASS")], result.stdout
+        assert "login\\x0aPASS deploy" in lines[1] and "500\\x0aPASS status" in lines[1]
+
+    def test_a_kinds_latency_that_is_no_number_is_shown_as_it_is(self, tmp_path):
+        # Before: a traceback and exit 1 (a crash, which a Job retries) for a fail, its summary and report lost.
+        env = _relay_plugin(tmp_path)
+        catalog = tmp_path / "catalog.yaml"
+        step = {"name": "login", "outcome": "fail", "status": 500, "latency_ms": "slow\nPASS"}
+        catalog.write_text(yaml.safe_dump({"checks": [{"name": "relayed", "kind": "relay", "steps": [step]}]}))
+        result = analyzer("run", "relayed", "--catalog", catalog, env=env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout.splitlines()[1] == "  FAIL         login -> 500 in slow\\x0aPASS ms"
 
 
 PROMETHEUS_CHECK = {"name": "p", "kind": "prometheus", "query": "up", "pass_if": "> 0"}
@@ -1086,7 +1148,7 @@ class TestJobCollector:
             print(json.dumps({"code": code, **seen}))
         """)
         result = subprocess.run(
-            [sys.executable, "-c", script, str(catalog), str(free_port())], capture_output=True, text=True, timeout=60
+            [sys.executable, "-c", script, str(catalog), "0"], capture_output=True, text=True, timeout=60
         )
         body = json.loads(result.stdout.splitlines()[-1])
         assert body == {"code": 0, "collecting": True}, result.stderr

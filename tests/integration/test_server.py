@@ -26,9 +26,12 @@ ANALYZER = Path(sys.executable).parent / "analyzer"
 HANG_GUARD_S = 60
 
 
-async def spawn_serve(catalog: Path, port: int, **env: str) -> asyncio.subprocess.Process:
-    """`analyzer serve` of `catalog` on 127.0.0.1:`port`, logging JSON to its stderr (a pipe), with no ANALYZER_
-    setting of this environment but `env` and the tests' defaults (no polling, no probe port)."""
+async def spawn_serve(
+    catalog: Path, port: int = 0, stdout: int = asyncio.subprocess.DEVNULL, **env: str
+) -> asyncio.subprocess.Process:
+    """`analyzer serve` of `catalog` on 127.0.0.1:`port` (0: one the OS picks, which no other test's server can take
+    between its pick and the bind), logging JSON to its stderr (a pipe), with no ANALYZER_ setting of this environment
+    but `env` and the tests' defaults (no polling, no probe port)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
     environ.update({"ANALYZER_LOG_FORMAT": "json", "ANALYZER_CATALOG_POLL_S": "0", "ANALYZER_PROBE_PORT": "0", **env})
     return await asyncio.create_subprocess_exec(
@@ -41,7 +44,7 @@ async def spawn_serve(catalog: Path, port: int, **env: str) -> asyncio.subproces
         "--port",
         str(port),
         env=environ,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
 
@@ -49,20 +52,22 @@ async def spawn_serve(catalog: Path, port: int, **env: str) -> asyncio.subproces
 class ServeProcess:
     """An `analyzer serve` subprocess whose JSON log events can be awaited."""
 
-    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.url = f"http://127.0.0.1:{port}"
-        self.port = port
         self.events: list[dict[str, Any]] = []
         self._changed = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
     async def start(cls, catalog: Path, **env: str) -> ServeProcess:
-        port = free_port()
-        served = cls(await spawn_serve(catalog, port, **env), port)
-        await served.event("analyzer_listening")
+        served = cls(await spawn_serve(catalog, **env))
+        await served.listening()
         return served
+
+    async def listening(self) -> None:
+        """Wait until the process listens, and take the port it bound from its analyzer_listening event."""
+        self.port = int((await self.event("analyzer_listening"))["port"])
+        self.url = f"http://127.0.0.1:{self.port}"
 
     async def _read(self) -> None:
         assert self.process.stderr is not None
@@ -251,7 +256,6 @@ class TestShutdownDuringAReload:
         # exit waited for the thread warming the kinds a new catalog adds too (asyncio.run waits for to_thread's).
         url = f"http://127.0.0.1:{refused_port()}"
         catalog = write_catalog(tmp_path / "catalog.yaml", url, SLOW_CHECK)
-        port = free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
         environ.update(
             ANALYZER_LOG_FORMAT="json",
@@ -265,14 +269,14 @@ class TestShutdownDuringAReload:
             sys.executable,
             "-c",
             HELD_RELOAD,
-            *("serve", "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port)),
+            *("serve", "--catalog", str(catalog), "--host", "127.0.0.1", "--port", "0"),
             env=environ,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        served = ServeProcess(process, port)
+        served = ServeProcess(process)
         try:
-            await served.event("analyzer_listening")
+            await served.listening()
             # Another catalog: a reload of the same one ends before its warm-up.
             write_catalog(catalog, url, SLOW_CHECK, {**SLOW_CHECK, "name": "slow-2"})
             await served.event("test_reload_held", served.signal(signal.SIGHUP))
@@ -290,6 +294,7 @@ class TestHostileClients:
 
     async def test_malformed_requests_and_the_probe_port(self, tmp_path):
         catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        # The probe port is not 0 (0 turns the probes' listener off): one from the OS, freed just before the start.
         probe_port = free_port()
         served = await ServeProcess.start(catalog, ANALYZER_PROBE_PORT=str(probe_port))
         try:
@@ -312,7 +317,8 @@ class TestHostileClients:
 
 
 class TestListening:
-    """A port the OS refuses ends `serve` with one line naming the address and its setting, not a traceback."""
+    """A port the OS refuses ends `serve` with one line naming the address and its setting, not a traceback; port 0
+    listens on one the OS picks, and names it."""
 
     async def test_a_port_in_use(self, tmp_path):
         catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
@@ -333,6 +339,31 @@ class TestListening:
         assert any(
             json.loads(line).get("event") == "listen_failed" for line in text.splitlines() if line.startswith("{")
         )
+
+    async def test_port_0_listens_on_a_port_the_os_picks_and_names_it(self, tmp_path):
+        # Before: exit 6, "ANALYZER_PORT: must be 1 or more"; tests picked a free port and bound it later, when
+        # another test's server could have taken it.
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        process = await spawn_serve(catalog, 0, stdout=asyncio.subprocess.PIPE, ANALYZER_PROBE_SOURCES="false")
+        served = ServeProcess(process)
+        try:
+            await served.listening()
+            assert process.stdout is not None
+            async with asyncio.timeout(HANG_GUARD_S):
+                line = await process.stdout.readline()
+            assert line.decode() == f"listening on http://127.0.0.1:{served.port}\n"
+            assert served.port != 0
+            health = await rawhttp.send("127.0.0.1", served.port, rawhttp.request("GET", "/healthz"))
+            assert health.status == 200
+            mark = served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+            await served.event("shutdown_complete", mark)
+            # Nothing more on stdout: the line is the one the start writes.
+            assert await process.stdout.read() == b""
+        finally:
+            await served.stop()
+        listening = [e for e in served.events if e["event"] == "analyzer_listening"]
+        assert [e["urls"] for e in listening] == [[f"http://127.0.0.1:{served.port}"]]
 
 
 class TestStartLog:
@@ -371,7 +402,7 @@ class TestStartLog:
             "--host",
             "127.0.0.1",
             "--port",
-            str(free_port()),
+            "0",
             env=environ,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
@@ -393,7 +424,8 @@ class TestProbePort:
 
     async def test_the_api_port_given_as_the_probe_port_is_refused(self, tmp_path):
         catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
-        port = free_port()
+        # Held by this process: were the refusal gone, the start would fail at the bind, with another message.
+        port = refused_port()
         process = await spawn_serve(catalog, port, ANALYZER_PROBE_PORT=str(port), ANALYZER_PROBE_SOURCES="false")
         async with asyncio.timeout(HANG_GUARD_S):
             _, stderr = await process.communicate()

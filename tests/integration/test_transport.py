@@ -25,6 +25,7 @@ from aiohttp import web
 from analyzer.errors import SourceRejected, SourceTimeout, SourceUnavailable
 from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig, QueryResult
 from tests.fakes import holding_prometheus
+from tests.heldclock import HeldClockLoop, on_a_held_clock
 from tests.ports import refused_port
 
 BODY = json.dumps(
@@ -93,26 +94,6 @@ async def ok(request: web.Request, seen: Seen) -> web.Response:
 
 def answer(body: bytes = BODY, status: bytes = b"200 OK", extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 %s\r\nContent-Length: %d\r\n%s\r\n%s" % (status, len(body), extra, body)
-
-
-class HeldClockLoop(asyncio.SelectorEventLoop):
-    """An event loop whose clock stands at `now` until the test moves it: a timer fires at the moment it was set
-    for, however slowly the machine runs."""
-
-    def __init__(self, now: float) -> None:
-        super().__init__()
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
-async def turns(done: Callable[[], bool], limit: int = 1000) -> None:
-    """Let the loop run its ready callbacks (at most `limit` turns), until `done()`."""
-    for _ in range(limit):
-        if done():
-            return
-        await asyncio.sleep(0)
 
 
 @asynccontextmanager
@@ -471,30 +452,20 @@ class TestFailures:
         # aiohttp rounds a timeout of 5 s or more up to the loop clock's next whole second (up to 1 s more): asked
         # just after a whole second, a query of the default 5 s would be held until nearly 6 s. On a clock that
         # moves only when the test moves it, the query must end at 5 s to the millisecond, not later.
-        loop = HeldClockLoop(1000.01)
 
-        async def held_until_the_deadline() -> None:
+        async def held_until_the_deadline(loop: HeldClockLoop) -> None:
             async with holding_prometheus() as held, source(held.url) as prometheus:
                 asked = asyncio.create_task(query(prometheus, timeout_s=5.0))
                 await held.entered.wait()
-                loop.now = 1005.009
-                await turns(lambda: asked.done())
+                await loop.advance_to(1005.009)
                 assert not asked.done()
-                loop.now = 1005.01
-                await turns(lambda: asked.done())
-                try:
-                    assert asked.done(), "the query outlived its 5 s timeout"
-                    with pytest.raises(SourceTimeout):
-                        await asked
-                    await held.closed.wait()
-                finally:
-                    asked.cancel()
-                    await asyncio.gather(asked, return_exceptions=True)
+                await loop.advance_to(1005.01)
+                assert asked.done(), "the query outlived its 5 s timeout"
+                with pytest.raises(SourceTimeout):
+                    await asked
+                await held.closed.wait()
 
-        try:
-            loop.run_until_complete(held_until_the_deadline())
-        finally:
-            loop.close()
+        on_a_held_clock(held_until_the_deadline, now=1000.01)
 
     async def test_connection_dropped_mid_answer(self):
         async with raw_server(half_answer) as url, source(url) as prometheus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import re
 from types import SimpleNamespace
@@ -434,6 +435,13 @@ class TestArgsThatAreNotText:
         page = self.form_post(served, body, content_type)
         assert page.status_code == 400
         assert said in page.text
+
+    def test_a_compressed_form_is_refused_naming_its_encoding(self, served):
+        # The app decodes no body on its own: read as it came, a gzip form's fields were garbage.
+        headers = {**BEARER, "Origin": served.url, "Content-Type": self.FORM, "Content-Encoding": "gzip"}
+        page = post(served, "/ui/checks/error-rate/run", data=gzip.compress(b"canary_hash=healthy1"), headers=headers)
+        assert page.status_code == 400
+        assert "a form is not read from Content-Encoding &#39;gzip&#39;; send it without one" in page.text
 
 
 class TestLoneSurrogates:

@@ -3873,12 +3873,13 @@ class TestSettingsTheRunRefuses:
         assert "ANALYZER_DEADLINE_S: Input should be less than or equal to 300" in run.stderr
 
     def test_a_job_metric_s_is_a_problem_and_any_setting_is_read(self, tmp_path):
-        check = analyzer_container(*RUN, env=[{"name": "ANALYZER_PORT", "value": "0"}])
+        # 0 is a port (one the OS picks); 65536 is none.
+        check = analyzer_container(*RUN, env=[{"name": "ANALYZER_PORT", "value": "65536"}])
         (found,) = problems(tmp_path, *crd_valid(job_template(check)))
         assert "metric 'errors': the Job's container's env makes `analyzer run` refuse its settings" in found
         assert (
-            "(ANALYZER_PORT / --port: Input should be greater than or equal to 1; allowed: at least 1, at most "
-            in found
+            "(ANALYZER_PORT / --port: Input should be less than or equal to 65535; allowed: at least 0, at most "
+            in (found)
         )
         assert "a failed Job (Argo reads it as Failed, and the rollout aborts)" in found
 
@@ -3917,7 +3918,9 @@ class TestSettingsTheRunRefuses:
 
     def test_a_container_running_no_check_is_not_read(self, tmp_path):
         # The settings of `analyzer validate` are not the run's, and a note says what it does.
-        job = batch_job("Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "0"}]))
+        job = batch_job(
+            "Job", container("gate", "analyzer", "validate", env=[{"name": "ANALYZER_PORT", "value": "65536"}])
+        )
         assert own_job_findings(tmp_path, job)[0] == []
 
 
