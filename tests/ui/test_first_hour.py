@@ -138,7 +138,9 @@ class TestOneRowPerEvaluation:
         # not, each is its own row: either way every request is counted once.
         evaluations = {answer["duration_ms"] for answer in answers}
         assert len(rows) == len(evaluations)
-        counted = sum(int(m.group(1)) if (m := re.search(r"answered to (\d+) identical", row)) else 1 for row in rows)
+        counted = sum(
+            int(m.group(1)) if (m := re.search(r"one evaluation for (\d+) requests", row)) else 1 for row in rows
+        )
         assert counted == 3
 
 
@@ -193,3 +195,14 @@ class TestInTheBrowser:
         assert queries.text == "Queries, as configured"
         shown = [q.text for q in browser.find_elements(By.CSS_SELECTOR, "pre.query")]
         assert any('http_request_total{rollouts_pod_template_hash="broken1"' in q for q in shown)
+
+    def test_the_list_comes_before_the_catalog_and_its_first_row_within_one_screen(self, browser, first_served):
+        from selenium.webdriver.common.by import By
+
+        run(first_served, "error-rate", "canary_hash=broken1")
+        browser.get(first_served.url + "/ui/?check=error-rate&verdict=fail")
+        first_row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        # Before: the whole catalog came first, and a troubleshooting link's answers were below it.
+        assert first_row.location["y"] < browser.find_element(By.ID, "checks").location["y"]
+        assert first_row.location["y"] + first_row.size["height"] < browser.execute_script("return window.innerHeight")
+        assert first_row.find_element(By.CSS_SELECTOR, "a.verdict").text == "FAIL"
