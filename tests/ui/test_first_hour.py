@@ -43,6 +43,14 @@ MISCONFIGURED_CHECKS = (
             "total": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
         },
     },
+    {
+        # Port 9 (discard) on loopback refuses: the first step fails, the second is not run.
+        "name": "refused-smoke",
+        "kind": "http_smoke",
+        "base_url": "http://127.0.0.1:9",
+        "allowed_hosts": ["127.0.0.1"],
+        "steps": [{"name": "health", "path": "/health"}, {"name": "read order", "path": "/orders/1"}],
+    },
 )
 
 
@@ -206,3 +214,21 @@ class TestInTheBrowser:
         assert first_row.location["y"] < browser.find_element(By.ID, "checks").location["y"]
         assert first_row.location["y"] + first_row.size["height"] < browser.execute_script("return window.innerHeight")
         assert first_row.find_element(By.CSS_SELECTOR, "a.verdict").text == "FAIL"
+
+
+class TestStepOutcomes:
+    """An http_smoke step's outcome reads as words on its page: "not run", not the code "not_run"."""
+
+    def test_the_timeline_writes_words_and_keeps_the_code_as_its_class(self):
+        from analyzer.ui.plots import Step, timeline
+
+        svg = str(timeline([Step("read order", "not_run", None, "")], label="steps"))
+        assert ">not run <" in svg
+        assert 'class="status not_run"' in svg
+
+    def test_the_steps_table_writes_words(self, first_served):
+        body = run(first_served, "refused-smoke", "")
+        page = get(first_served, body["ui_url"]).text
+        table = page.split('class="steps"', 1)[1].split("</table>", 1)[0]
+        outcomes = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
+        assert ("read order", "not run") in outcomes
