@@ -161,6 +161,8 @@ class TestMisconfigured:
         page = get(first_served, body["ui_url"]).text
         assert 'id="misconfigured"' in page
         assert 'id="configured-queries"' in page
+        # Before: "value none", as an inconclusive NaN shows it; an error measured nothing.
+        assert '<span id="value">none</span> <span class="muted" id="value-means">no measurement was taken' in page
         assert "ratio: its errors query over 1h" in page
         assert "http_request_total{rollouts_pod_template_hash=&#34;broken1&#34;" in page
 
