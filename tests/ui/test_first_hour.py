@@ -86,6 +86,13 @@ class TestOneTime:
         assert said is not None
         assert said.group(1) > body["evaluated_at"]
 
+    def test_a_refused_request_shows_when_it_was_recorded_alone(self, first_served):
+        # A refusal has no evaluation time: its one time is the recording's, with no "earlier time" to explain.
+        assert get(first_served, "/api/v1/checks/error-rate/run?canary_hsh=broken1").status_code == 400
+        (entry,) = get(first_served, "/api/v1/verdicts?verdict=rejected&limit=1").json()["entries"]
+        page = get(first_served, f"/ui/verdicts/{entry['seq']}").text
+        assert f"The answer as this replica recorded it at {entry['recorded_at']}." in page
+
     @pytest.mark.parametrize(
         ("recorded_after_s", "apart"),
         [(0.0, False), (1.9, False), (2.2, True), (-2.2, True), (600.0, True)],
