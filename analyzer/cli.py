@@ -53,6 +53,13 @@ _EPILOG = """exit codes of `run`: 0 pass, 3 fail, 4 inconclusive, 5 error (no me
 and ANALYZER_LOG_FORMAT; the flags of `run` (--arg, --at, --json, --explain, --junit, --prometheus, --ca-file)
 have none.
 `serve` reads more settings from ANALYZER_* variables (auth, limits, reload, history): see docs/settings.md."""
+# `analyzer run --help`'s own: what a Job's author needs (its exit codes, an example), not serve's settings.
+_RUN_EPILOG = """exit codes: 0 pass, 3 fail, 4 inconclusive, 5 error (no measurement), 2 usage error (unknown
+check, bad arg), 6 invalid catalog or settings, or none given, 1 crash, 143 / 130 stopped by SIGTERM / SIGINT
+before a verdict.
+--catalog can also be set by ANALYZER_CATALOG; the other flags have no variable. The settings the checks use
+(ANALYZER_DEADLINE_S, ANALYZER_HTTP_ALLOWED_HOSTS, ...) are read as `serve` reads them: see docs/settings.md.
+example: analyzer run payments-error-rate --catalog catalog/ --arg canary_hash=c0ffee1 --junit junit.xml"""
 
 
 def _source_name(text: str) -> str:
@@ -143,7 +150,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     run = commands.add_parser(
         "run",
         help="evaluate one check and exit with its verdict's code",
-        epilog=_EPILOG,
+        epilog=_RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_run_arguments(run)

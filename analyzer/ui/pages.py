@@ -44,6 +44,7 @@ from analyzer.errors import (
     AnalyzerError,
     ArgError,
     BodyTimeout,
+    CheckMisconfigured,
     CheckNotFound,
     Forbidden,
     Overloaded,
@@ -89,6 +90,9 @@ _PAGE_PARAMETERS = {
 _IGNORED_NAMED = 5
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
+# A recorded answer whose recording is within its duration and the reuse window of its evaluation time, and this
+# much more (a busy loop between the end and the recording), shows one time: it was evaluated as of then.
+_CLOCK_SLACK_S = 1.0
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -291,10 +295,7 @@ async def index(request: web.Request) -> dict[str, Any]:
     limit = _history_limit(request.query.get("limit"), history.capacity)
     # One more than shown: whether older matching answers are held that the list leaves out.
     matching = history.query(check=check, verdict=verdict, limit=limit + 1, visible=visible)
-    entries = [
-        {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args)}
-        for seen in (entry.seen_by(principal) for entry in matching[:limit])
-    ]
+    entries = _one_row_per_evaluation([entry.seen_by(principal) for entry in matching[:limit]])
     checks = [c for c in catalog.checks.values() if visible(c.name)]
     filters = {name: value for name, value in (("check", check), ("verdict", verdict)) if value is not None}
     return {
@@ -306,6 +307,7 @@ async def index(request: web.Request) -> dict[str, Any]:
         "verdicts": HISTORY_VERDICTS,
         "capacity": history.capacity,
         "more_held": len(matching) > limit,
+        "answers_shown": min(len(matching), limit),
         "limit_given": request.query.get("limit") or None,
         "all_held_url": f"{UI_PREFIX}?{urlencode(filters | {'limit': history.capacity})}#verdicts",
         "catalog_version": catalog.version,
@@ -313,6 +315,26 @@ async def index(request: web.Request) -> dict[str, Any]:
         "format_number": format_number,
         **_common(request),
     }
+
+
+def _one_row_per_evaluation(seen: list[Recorded]) -> list[dict[str, Any]]:
+    """The history list's rows, newest first: one per evaluation, counting the requests it answered. Requests that
+    shared one evaluation (coalesced while it ran, or within the reuse window after) each have an entry, which the
+    list would show as the same answer twice."""
+    rows: list[dict[str, Any]] = []
+    # By the evaluation's identity: two evaluations that answered alike (the same args as of the same time, asked
+    # twice seconds apart) measured twice, and stay two rows.
+    by_evaluation: dict[tuple[int, bool], dict[str, Any]] = {}
+    for entry in seen:
+        key = (id(entry.answer), entry.redacted)
+        row = by_evaluation.get(key) if isinstance(entry.answer, Evaluation) else None
+        if row is not None:
+            row["requests"] += 1
+            continue
+        row = {**entry.fields(), "args_hidden": entry.redacted, "args_text": _args_text(entry.args), "requests": 1}
+        by_evaluation[key] = row
+        rows.append(row)
+    return rows
 
 
 def _history_limit(text: str | None, capacity: int) -> int:
@@ -761,7 +783,12 @@ async def _render_verdict(
     plots: list[Figure] = []
     # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
     hidden = bool(entry.get("redacted"))
-    if entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
+    misconfigured = entry["error"] == CheckMisconfigured.code
+    if misconfigured:
+        # The query as written is what the analyzer refused to judge (a misspelt name beside `or vector(0)` plots a
+        # flat 0, which reads as a perfect canary): no plot of it, and no range query sent for one.
+        plots = [Figure("Plots", None, "not drawn: the check is misconfigured, so its queries' values are no evidence")]
+    elif entry["verdict"] != "rejected" and at is not None and entry.get("kind") and not hidden:
         evidence = Evidence(
             entry["check"],
             entry["kind"],
@@ -798,16 +825,23 @@ async def _render_verdict(
     )
     value = entry["value"]
     args_hidden = bool(entry.get("args_hidden")) and (decided_by is None or bool(decided_by.params))
+    configured = (
+        _configured_queries(decided_by, entry["args"])
+        if not queries and entry["verdict"] == "error" and decided_by is not None and not hidden and not args_hidden
+        else []
+    )
     context = {
         "entry": entry,
         "origin": origin,
         "figures": plots,
         "queries": list(zip(query_roles, queries, strict=True)),
+        "configured_queries": configured,
+        "misconfigured": misconfigured,
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
         "measures": _measures(entry),
         "evaluated_at": format_time(at) if at is not None else "",
-        "recorded_at": format_time(entry["recorded_at"]) if entry.get("recorded_at") else "",
+        "recorded_at": _recorded_apart(entry, settings.reuse_window_s),
         "args": {k: arg_text(v) for k, v in entry["args"].items()},
         "secret_args": sorted(k for k, v in entry["args"].items() if v == REDACTED),
         "details_json": json.dumps(json_safe(details), indent=2, default=str),
@@ -823,6 +857,36 @@ async def _render_verdict(
         **_common(request),
     }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+def _configured_queries(check: Check, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The PromQL `check` sends with these args, each with the field it comes from, for an error answer that recorded
+    none (it stopped before its queries ran, or the kind records none on an error); none for args holding a secret,
+    which the answer keeps only as <redacted>, or that its definition no longer takes."""
+    if any(value == REDACTED for value in args.values()):
+        return []
+    try:
+        bound = check.bind_args(args)
+    except ArgError:
+        return []
+    return check.promql(bound)
+
+
+def _recorded_apart(entry: Mapping[str, Any], reuse_window_s: float) -> str:
+    """When the answer was recorded, if that says more than its evaluation time: an evaluation as of a past time
+    (`at=`), recorded later; else "" (the page shows one time, the evaluation's)."""
+    recorded_at: datetime | None = entry.get("recorded_at")
+    evaluated_at: datetime | None = entry["evaluated_at"]
+    if recorded_at is None:
+        return ""
+    if evaluated_at is None:
+        return format_time(recorded_at)
+    # An evaluation of the present is recorded once it ends, and given to identical requests until the reuse window
+    # after it ends (coalesced): those differ from its time by its duration and that window, not by what it measured.
+    same_moment_s = (entry["duration_ms"] or 0.0) / 1000 + reuse_window_s + _CLOCK_SLACK_S
+    if abs((recorded_at - evaluated_at).total_seconds()) <= same_moment_s:
+        return ""
+    return format_time(recorded_at)
 
 
 def _measures(entry: Mapping[str, Any]) -> dict[str, str]:

@@ -341,7 +341,8 @@ def timeline(steps: Sequence[Step], *, label: str) -> Markup:
     for index, step in enumerate(steps):
         top = _TOP + index * row
         svg.text(8, top + 14, step.name, class_="step-name")
-        svg.text(8, top + 28, f"{step.outcome} {step.detail}", class_=f"status {step.outcome}")
+        # Read as words ("not run"); the class keeps the outcome's code, which the stylesheet colours by.
+        svg.text(8, top + 28, f"{step.outcome.replace('_', ' ')} {step.detail}", class_=f"status {step.outcome}")
         if step.latency_ms is not None and math.isfinite(step.latency_ms):
             svg.rect(
                 x(start),

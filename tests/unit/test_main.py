@@ -54,6 +54,17 @@ class TestModule:
         # Wrapped to the terminal's width: compared with its words joined.
         assert "the check to evaluate (`analyzer list --catalog PATH` names them)" in " ".join(result.stdout.split())
 
+    def test_run_help_has_its_own_epilog(self):
+        # Before: `run --help` ended with the top-level epilog, serve's --host, --port and ANALYZER_PORT among it.
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer", "run", "--help"], capture_output=True, text=True, timeout=60
+        )
+        text = " ".join(result.stdout.split())
+        assert result.returncode == 0
+        assert text.count("0 pass, 3 fail, 4 inconclusive, 5 error") == 1
+        assert "ANALYZER_PORT" not in text and "--host" not in text
+        assert "example: analyzer run payments-error-rate --catalog catalog/ --arg canary_hash=c0ffee1" in text
+
     def test_exits_as_the_command_does(self):
         command = [sys.executable, "-m", "analyzer", "run", "no-such-check", "--catalog", str(ROOT / "deploy" / "demo")]
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)

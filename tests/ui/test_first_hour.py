@@ -1,0 +1,243 @@
+"""What an SRE whose rollout stopped reads first: one time per answer, one row per evaluation, and a misconfigured
+check's page that shows what was configured, in a real headless browser and over HTTP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from analyzer.history import Recorded
+from analyzer.models import Evaluation, Outcome
+from analyzer.ui.pages import _one_row_per_evaluation, _recorded_apart
+from tests.integration.chromium import headless_chromium
+from tests.ui.support import CANARY, Served, serve
+
+pytestmark = pytest.mark.integration
+
+# A misspelt metric (http_request_total) beside a fallback, and in an error_budget's errors: both answer
+# check_misconfigured, the error_budget one recording no queries of its own.
+MISCONFIGURED_CHECKS = (
+    {
+        "name": "typo-ratio",
+        "kind": "prometheus",
+        "params": CANARY,
+        "query": '(sum(rate(http_request_total{rollouts_pod_template_hash="{{ canary_hash }}",code=~"5.."}[5m]))'
+        ' or vector(0)) / sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[5m]))',
+        "pass_if": "< 0.01",
+    },
+    {
+        "name": "typo-budget",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": {
+            "errors": 'sum(rate(http_request_total{rollouts_pod_template_hash="{{ canary_hash }}", code=~"5.."}'
+            "[{{ window }}]))",
+            "total": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}"}[{{ window }}]))',
+        },
+    },
+    {
+        # Port 9 (discard) on loopback refuses: the first step fails, the second is not run.
+        "name": "refused-smoke",
+        "kind": "http_smoke",
+        "base_url": "http://127.0.0.1:9",
+        "allowed_hosts": ["127.0.0.1"],
+        "steps": [{"name": "health", "path": "/health"}, {"name": "read order", "path": "/orders/1"}],
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def first_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The UI catalog and the misconfigured checks, auth off, as the demo serves them."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-first"), auth=False, extra_checks=MISCONFIGURED_CHECKS) as s:
+        yield s
+
+
+def get(served: Served, path: str) -> requests.Response:
+    return requests.get(served.url + path, allow_redirects=False, timeout=60)
+
+
+def run(served: Served, check: str, args: str) -> dict[str, Any]:
+    return get(served, f"/api/v1/checks/{check}/run?{args}").json()
+
+
+class TestOneTime:
+    """A verdict page shows one time for an answer recorded as it was evaluated, and says why when there are two."""
+
+    def test_an_answer_of_the_present_shows_its_evaluation_time_alone(self, first_served):
+        body = run(first_served, "error-rate", "canary_hash=broken1")
+        page = get(first_served, body["ui_url"]).text
+        assert "The answer as this replica recorded it." in page
+        assert "recorded it at" not in page
+        assert f'id="evaluated-at">{body["evaluated_at"]}<' in page
+
+    def test_an_answer_asked_of_the_past_says_when_it_was_recorded(self, first_served, prometheus):
+        body = run(first_served, "error-rate", f"canary_hash=broken1&at={prometheus.anchor - 600}")
+        page = get(first_served, body["ui_url"]).text
+        said = re.search(r"recorded it at (\S+), for a request that asked for it as of an earlier time", page)
+        assert said is not None
+        assert said.group(1) > body["evaluated_at"]
+
+    def test_a_refused_request_shows_when_it_was_recorded_alone(self, first_served):
+        # A refusal has no evaluation time: its one time is the recording's, with no "earlier time" to explain.
+        assert get(first_served, "/api/v1/checks/error-rate/run?canary_hsh=broken1").status_code == 400
+        (entry,) = get(first_served, "/api/v1/verdicts?verdict=rejected&limit=1").json()["entries"]
+        page = get(first_served, f"/ui/verdicts/{entry['seq']}").text
+        assert f"The answer as this replica recorded it at {entry['recorded_at']}." in page
+
+    @pytest.mark.parametrize(
+        ("recorded_after_s", "apart"),
+        [(0.0, False), (1.9, False), (2.2, True), (-2.2, True), (600.0, True)],
+    )
+    def test_two_times_only_beyond_the_duration_and_the_reuse_window(self, recorded_after_s, apart):
+        evaluated_at = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+        entry = {
+            "evaluated_at": evaluated_at,
+            "recorded_at": datetime.fromtimestamp(evaluated_at.timestamp() + recorded_after_s, UTC),
+            "duration_ms": 100.0,
+        }
+        # 0.1 s of evaluation, a reuse window of 1 s and a second of slack: 2.1 s.
+        assert (_recorded_apart(entry, reuse_window_s=1.0) != "") is apart
+
+
+def _evaluation(value: float) -> Evaluation:
+    return Evaluation(
+        check="error-rate",
+        kind="prometheus",
+        verdict=Outcome.FAIL,
+        reason=f"value {value} does not meet pass_if < 0.01",
+        value=value,
+        args={"canary_hash": "broken1"},
+        evaluated_at=datetime(2026, 12, 4, 14, 0, tzinfo=UTC),
+        duration_ms=2.0,
+    )
+
+
+def _recorded(seq: int, evaluation: Evaluation) -> Recorded:
+    return Recorded(seq, 1_796_392_800.0 + seq, f"r-{seq}", "v1", None, "curl", evaluation)
+
+
+class TestOneRowPerEvaluation:
+    """The history list shows an evaluation that answered several requests once, counting them."""
+
+    def test_requests_sharing_an_evaluation_are_one_row(self):
+        shared, other = _evaluation(0.08), _evaluation(0.08)
+        rows = _one_row_per_evaluation([_recorded(3, shared), _recorded(2, other), _recorded(1, shared)])
+        # Two evaluations that answered alike measured twice: two rows; the shared one is listed where it was last
+        # recorded, newest first.
+        assert [(row["seq"], row["requests"]) for row in rows] == [(3, 2), (2, 1)]
+
+    def test_an_entry_shown_redacted_is_not_merged_with_one_shown_whole(self):
+        shared = _evaluation(0.08)
+        rows = _one_row_per_evaluation([_recorded(2, shared).redact(), _recorded(1, shared)])
+        assert [(row["seq"], row["args_hidden"]) for row in rows] == [(2, True), (1, False)]
+
+    def test_the_list_counts_the_requests_of_a_shared_evaluation(self, first_served, prometheus):
+        at = prometheus.anchor - 300
+        session = requests.Session()
+        answers = [
+            session.get(f"{first_served.url}/api/v1/checks/error-rate/run?canary_hash=slow1&at={at}", timeout=60).json()
+            for _ in range(3)
+        ]
+        table = get(first_served, "/ui/?check=error-rate").text.split('class="verdicts"', 1)[1]
+        rows = [row for row in table.split("</tr>") if "canary_hash=slow1" in row]
+        # Within the reuse window (1 s) the three requests share one evaluation; on a machine so busy that they did
+        # not, each is its own row: either way every request is counted once.
+        evaluations = {answer["duration_ms"] for answer in answers}
+        assert len(rows) == len(evaluations)
+        counted = sum(
+            int(m.group(1)) if (m := re.search(r"one evaluation for (\d+) requests", row)) else 1 for row in rows
+        )
+        assert counted == 3
+
+
+class TestMisconfigured:
+    """A check_misconfigured answer's page says the check is wrong, shows its queries as configured, plots nothing."""
+
+    def test_an_error_budget_without_recorded_queries_shows_them_as_configured(self, first_served):
+        body = run(first_served, "typo-budget", "canary_hash=broken1")
+        assert body["error"] == "check_misconfigured"
+        page = get(first_served, body["ui_url"]).text
+        assert 'id="misconfigured"' in page
+        assert 'id="configured-queries"' in page
+        # Before: "value none", as an inconclusive NaN shows it; an error measured nothing.
+        assert '<span id="value">none</span> <span class="muted" id="value-means">no measurement was taken' in page
+        assert "ratio: its errors query over 1h" in page
+        assert "http_request_total{rollouts_pod_template_hash=&#34;broken1&#34;" in page
+
+    def test_a_fallback_over_a_misspelt_name_is_not_plotted_as_zero(self, first_served):
+        body = run(first_served, "typo-ratio", "canary_hash=broken1")
+        assert body["error"] == "check_misconfigured"
+        page = get(first_served, body["ui_url"]).text
+        # Before: the query's value over time, a flat 0 (the fallback), which reads as a perfect canary.
+        assert "<svg" not in page
+        assert "not drawn: the check is misconfigured" in page
+
+    def test_an_answer_that_measured_shows_no_configured_queries(self, first_served):
+        body = run(first_served, "error-rate", "canary_hash=broken1")
+        page = get(first_served, body["ui_url"]).text
+        assert 'id="misconfigured"' not in page and 'id="configured-queries"' not in page
+        assert "<svg" in page
+
+
+@pytest.fixture(scope="module")
+def browser(first_served) -> Iterator[Any]:
+    """Headless chromium at 1280 x 1000 that reaches nothing but 127.0.0.1."""
+    with headless_chromium(window_size=(1280, 1000)) as driver:
+        yield driver
+
+
+class TestInTheBrowser:
+    """What chromium shows of a misconfigured check's page: what to fix, above the fold, and the queries."""
+
+    def test_the_misconfigured_page_says_what_to_fix_within_one_screen(self, browser, first_served, tmp_path: Path):
+        from selenium.webdriver.common.by import By
+
+        body = run(first_served, "typo-budget", "canary_hash=broken1")
+        browser.get(first_served.url + body["ui_url"])
+        browser.save_screenshot(str(tmp_path / "misconfigured.png"))
+        note = browser.find_element(By.ID, "misconfigured")
+        assert note.text.startswith("The check's definition is wrong, not the release")
+        # Above the fold of a 1000 px window: read before any scrolling.
+        assert note.location["y"] + note.size["height"] < browser.execute_script("return window.innerHeight")
+        queries = browser.find_element(By.ID, "configured-queries")
+        assert queries.text == "Queries, as configured"
+        shown = [q.text for q in browser.find_elements(By.CSS_SELECTOR, "pre.query")]
+        assert any('http_request_total{rollouts_pod_template_hash="broken1"' in q for q in shown)
+
+    def test_the_list_comes_before_the_catalog_and_its_first_row_within_one_screen(self, browser, first_served):
+        from selenium.webdriver.common.by import By
+
+        run(first_served, "error-rate", "canary_hash=broken1")
+        browser.get(first_served.url + "/ui/?check=error-rate&verdict=fail")
+        first_row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        # Before: the whole catalog came first, and a troubleshooting link's answers were below it.
+        assert first_row.location["y"] < browser.find_element(By.ID, "checks").location["y"]
+        assert first_row.location["y"] + first_row.size["height"] < browser.execute_script("return window.innerHeight")
+        assert first_row.find_element(By.CSS_SELECTOR, "a.verdict").text == "FAIL"
+
+
+class TestStepOutcomes:
+    """An http_smoke step's outcome reads as words on its page: "not run", not the code "not_run"."""
+
+    def test_the_timeline_writes_words_and_keeps_the_code_as_its_class(self):
+        from analyzer.ui.plots import Step, timeline
+
+        svg = str(timeline([Step("read order", "not_run", None, "")], label="steps"))
+        assert ">not run <" in svg
+        assert 'class="status not_run"' in svg
+
+    def test_the_steps_table_writes_words(self, first_served):
+        body = run(first_served, "refused-smoke", "")
+        page = get(first_served, body["ui_url"]).text
+        table = page.split('class="steps"', 1)[1].split("</table>", 1)[0]
+        outcomes = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
+        assert ("read order", "not run") in outcomes
