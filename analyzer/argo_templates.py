@@ -2719,6 +2719,14 @@ _GLOBS = {"*": "\x02", "?": "\x03", "[": "\x04", "]": "\x05"}
 _GLOB_MARKS = frozenset(_GLOBS.values())
 _GLOBBED = str.maketrans({mark: char for char, mark in _GLOBS.items()})
 _TEST_BRACKETS = frozenset({"[", "]", "[[", "]]"})
+# A brace outside quotes, as `_shell_tokens` marks it: a group's (`{ LIST; }`, a word of its own), or brace expansion's
+# (`{a,b}`: not read). Quoted, it is a character (`echo '{'`).
+_BRACES = {"{": "\x06", "}": "\x07"}
+_OPEN, _CLOSE = _BRACES["{"], _BRACES["}"]
+_UNBRACED = str.maketrans({mark: char for char, mark in _BRACES.items()})
+# The reserved words `_parse_lists` reads, and the mark of one quoted (see `_shell_tokens`).
+_RESERVED = frozenset({"!", "case", "in", "esac", "[[", "]]"})
+_QUOTED = "\x08"
 # Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
@@ -2880,9 +2888,16 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
 def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
     """A shell line's words and operators (`;`, a newline, `&`, `&&`, `||`, `|`, `(`, `)`, `;;`), quotes read as the
     shell reads them (no expansion is left in the line); None for an unclosed quote. An operator is marked by a
-    leading NUL; with `globs`, a glob character outside quotes by its mark (see `_GLOBS`)."""
+    leading NUL, a brace outside quotes by its mark (see `_BRACES`), a reserved word quoted (`'!'`, `"case"`: a
+    command's name, no keyword) by a leading `_QUOTED`; with `globs`, a glob character outside quotes by its mark (see
+    `_GLOBS`)."""
     tokens: list[str] = []
     word: str | None = None
+    quoted = False
+
+    def ended(word: str) -> str:
+        return _QUOTED + word if quoted and word in _RESERVED else word
+
     at = 0
     while at < len(text):
         char = text[at]
@@ -2890,12 +2905,12 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
             end = text.find(char, at + 1)
             if end < 0:
                 return None
-            word, at = (word or "") + text[at + 1 : end], end + 1
+            word, at, quoted = (word or "") + text[at + 1 : end], end + 1, True
             continue
         if char in " \t" or char in ";&|\n()":
             if word is not None:
-                tokens.append(word)
-                word = None
+                tokens.append(ended(word))
+                word, quoted = None, False
             if char in " \t":
                 at += 1
                 continue
@@ -2903,9 +2918,11 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
             tokens.append("\0" + operator)
             at += len(operator)
             continue
-        word, at = (word or "") + (_GLOBS.get(char, char) if globs else char), at + 1
+        # Quoted, a brace or a glob character is a character (`trap '{ exit 0; }' EXIT` sets an action, not a group).
+        char = _BRACES.get(char, _GLOBS.get(char, char) if globs else char)
+        word, at = (word or "") + char, at + 1
     if word is not None:
-        tokens.append(word)
+        tokens.append(ended(word))
     return tokens
 
 
@@ -2925,7 +2942,8 @@ def _shell_parse(tokens: list[str]) -> _Lists | None:
 
 def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_Lists, int] | None:
     """The lists from `tokens[at]` up to one of `closers` (`\0)`, `\0;;`, or `}`, `esac` at a command's start) or the
-    line's end, and where the rest starts, after the closer (see `_shell_parse`)."""
+    line's end, and where the rest starts, after the closer (see `_shell_parse`; a group's braces are marked, see
+    `_BRACES`)."""
     lists: _Lists = []
     items: list[list[list[str] | _Group]] = []
     pipeline: list[list[str] | _Group] = [[]]
@@ -2962,8 +2980,8 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             if parsed_case is None:
                 return None
             pipeline[-1], at = parsed_case
-        elif token in ("\0(", "{") and start:
-            nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else "}"}))
+        elif token in ("\0(", _OPEN) and start:
+            nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else _CLOSE}))
             if nested is None or not nested[0]:
                 return None
             pipeline[-1], at = _Group(token == "\0(", nested[0]), nested[1]
@@ -2976,16 +2994,20 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             end = next((n for n in range(at, len(tokens)) if tokens[n] == "]]" or tokens[n].startswith("\0")), None)
             if end is None or tokens[end] != "]]":
                 return None
-            last += tokens[at - 1 : end + 1]
+            # A brace there is a character (`[[ $OUT == {* ]]`: no brace expansion within).
+            last += [token.translate(_UNBRACED) for token in tokens[at - 1 : end + 1]]
             at = end + 1
-        elif ("{" in token or "}" in token) and token not in ("{", "}"):
-            # Brace expansion (`{a,b}`), or braces quoted: not told apart here.
+        elif set(token) & {_OPEN, _CLOSE}:
+            # Brace expansion (`{a,b}`), or a group's brace where no command starts: not read. Quoted, a brace is a
+            # character (`echo '{'`), and no token holds its mark.
             return None
         elif set(token) & _GLOB_MARKS:
             # A file name's glob (`rm /tmp/*`): not read.
             return None
         else:
-            last.append(token)
+            # A reserved word quoted is a command's name where a command starts (`'!' analyzer run X` runs `!`, not
+            # found), and a word as any other after it (`echo '!'`).
+            last.append(token if start else token.removeprefix(_QUOTED))
 
 
 def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
@@ -2993,7 +3015,7 @@ def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
     None for what is not read (a pattern that is no word, bash's `;&` and `;;&`)."""
     if tokens[at + 1 : at + 2] != ["in"] or tokens[at].startswith("\0"):
         return None
-    word, at = tokens[at], at + 2
+    word, at = tokens[at].translate(_UNBRACED), at + 2
     arms: list[tuple[tuple[str, ...], _Lists]] = []
     while True:
         while tokens[at : at + 1] == ["\0\n"]:
@@ -3007,6 +3029,8 @@ def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
             patterns, at = patterns + tokens[at + 1 : at + 2], at + 2
         if tokens[at : at + 1] != ["\0)"] or not patterns or any(pattern.startswith("\0") for pattern in patterns):
             return None
+        # A brace in a pattern is a character (`{*)` matches JSON): no brace expansion there.
+        patterns = [pattern.translate(_UNBRACED) for pattern in patterns]
         body = _parse_lists(tokens, at + 1, frozenset({"\0;;", "esac"}))
         if body is None:
             return None
@@ -3259,14 +3283,20 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
 
 def _trap_commands(lists: _Lists) -> list[list[str]] | None:
     """The simple commands a trap's action runs, in order, a `!` before one set aside (`! exit 0` exits 0 all the
-    same); None for what is not read here (a group, an empty command)."""
+    same), those of a `{ }` group too (`trap '{ exit 0; }' EXIT`: run by the shell itself, its `exit` exits it);
+    None for what is not read here (a subshell, whose `exit` ends it alone, a `case`, an empty command)."""
     commands: list[list[str]] = []
     for items, _ in lists:
         # The action's tokens hold no `&&`, `||` or `|`: each list is one pipeline, a `!` its only other command.
         for command in items[0]:
-            if isinstance(command, _Group) or not command:
+            if isinstance(command, _Group):
+                grouped = None if command.subshell or command.word is not None else _trap_commands(command.lists)
+                if grouped is None:
+                    return None
+                commands += grouped
+            elif not command:
                 return None
-            if command != [_NEGATED]:
+            elif command != [_NEGATED]:
                 commands.append(command)
     return commands
 

@@ -4199,3 +4199,63 @@ class TestChecksInLifecycleHooks:
     )
     def test_a_hook_running_no_check_is_fine(self, tmp_path, hook):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", *RUN, **hook))) == ([], [])
+
+
+class TestQuotedCharacters:
+    """A brace, an operator or a reserved word within quotes is a character (`trap '{ exit 0; }' EXIT`, `echo "a;b"`,
+    `'!'`): validate reads a line where real shells read it, its unquoted ones alone as groups, lists and keywords."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # A trap's action in a group: it exits 0 whatever the check said. Before: a quoted brace was taken for
+            # brace expansion, the line not read, and validate silent (a wrong pass).
+            (f"trap '{{ exit 0; }}' EXIT; {CHECK_LINE}", True),
+            (f'trap "{{ echo bye; exit 0; }}" EXIT; {CHECK_LINE}', True),
+            # A quoted brace beside a check that loses its verdict. Before: not read.
+            (f"echo 'a}}'; {CHECK_LINE} || true", True),
+            (f'echo "{{a,b}}"; {CHECK_LINE} || true', True),
+            # Quoted operators are characters: one command before the check, which is last.
+            (f'echo "a;b"; {CHECK_LINE}', False),
+            (f'echo "a || true"; {CHECK_LINE}', False),
+            (f"echo '#'; {CHECK_LINE}", False),
+            (f'echo "(x)" "!"; {CHECK_LINE} && echo \'}}\'', False),
+            (f"{{ {CHECK_LINE}; }} && echo '{{'", False),
+            # A trap's group that exits with another code, or leaves the status.
+            (f"trap '{{ echo bye; }}' EXIT; {CHECK_LINE}", False),
+            (f"trap '{{ exit 1; }}' EXIT; {CHECK_LINE}", False),
+        ],
+    )
+    def test_a_quoted_character_is_read_as_one(self, tmp_path, line, loses):
+        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
+        assert (0 in statuses.values()) == loses, statuses
+        problems, notes = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
+        if loses:
+            (problem,) = problems
+            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+        else:
+            assert (problems, notes) == ([], [])
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # A quoted `!` is a command's name (not found, 127): no negation. Before: read as `! analyzer run X`, a
+            # spurious problem.
+            f"'!' {CHECK_LINE}",
+            f'"!" {CHECK_LINE} || exit 1',
+        ],
+    )
+    def test_a_quoted_reserved_word_is_no_keyword(self, tmp_path, line):
+        # Real shells: `!` is not found, whatever the check would say; the line never exits 0.
+        statuses = {shell_exits(tmp_path, shell, line, "pass") for shell in ("dash", "bash")}
+        assert 0 not in statuses, statuses
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+
+    def test_a_brace_in_a_case_pattern_is_a_character(self, tmp_path):
+        # `{*)` matches the JSON of any verdict. Before the braces were marked: read as a pattern no failing output
+        # matches once marked, and fine (a wrong pass); before that, not read.
+        line = f'OUT=$({CHECK_LINE} --json); case "$OUT" in {{*) ;; *) exit 1;; esac'
+        (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
