@@ -704,6 +704,12 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
             )
         found += _unauthenticated(spec.get("metrics"))
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
+        for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
+            provider = metric.get("provider")
+            job = provider.get("job") if isinstance(provider, dict) else None
+            unread = _unread_lines(job.get("spec")) if isinstance(job, dict) else []
+            where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
+            notes += [f"{where}: {note}" for note in unread]
     for origin, given in _documents(paths, (_RUN_KIND,)):
         spec = given.get("spec") or {}
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
@@ -1926,7 +1932,40 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     ]
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
-    return problems, notes
+    return problems, notes + _unread_lines(spec, own)
+
+
+def _unread_lines(spec: Any, own: bool = False) -> list[str]:
+    """A note for each container (or init container) of a Job's `spec` of the analyzer's image whose shell line may
+    run a check and is not read for what it does with its exit (see `_shell_unread`), unless another container runs
+    `analyzer run` itself, whose exit then decides the Job with it: what it holds, and what to write instead."""
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    pod = pod if isinstance(pod, dict) else {}
+    init = [(True, c) for c in _listed(pod.get("initContainers")) if isinstance(c, dict)]
+    main = [(False, c) for c in _listed(pod.get("containers")) if isinstance(c, dict)]
+    if any(_analyzer_run_words(container) is not None for _, container in init + main):
+        return []
+    notes = []
+    for is_init, container in init + main:
+        words = _container_words(container)
+        program_words = [] if words is None or not _of_analyzer(container) else _program_words(words)
+        construct = (
+            _shell_unread(program_words[1:])
+            if program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
+            else None
+        )
+        if construct is None:
+            continue
+        label = _container_label(container, is_init, len(init) + len(main) > 1)
+        passed = "the Job is Successful without a verdict" if own else "Argo reads the Job as Successful, a pass"
+        notes.append(
+            f"{label} runs `{shlex.join(program_words)}`, a shell line validate does not read for what it does with "
+            f"the check's exit ({construct}): where it may exit 0 though the check fails, {passed}; make the check "
+            "the container's command (`args: [run, NAME, --arg, KEY=VALUE]`), or the line's last command run by "
+            "`exec` (`...; exec analyzer run NAME ...`), or write the line in a form validate reads "
+            "(docs/job-mode.md)"
+        )
+    return notes
 
 
 # Why a check run in a container's lifecycle hook does not decide its Job.
@@ -2725,7 +2764,7 @@ _BRACES = {"{": "\x06", "}": "\x07"}
 _OPEN, _CLOSE = _BRACES["{"], _BRACES["}"]
 _UNBRACED = str.maketrans({mark: char for char, mark in _BRACES.items()})
 # The reserved words `_parse_lists` reads, and the mark of one quoted (see `_shell_tokens`).
-_RESERVED = frozenset({"!", "case", "in", "esac", "[[", "]]"})
+_RESERVED = frozenset({"!", "case", "in", "esac", "[[", "]]", "if", "then", "elif", "else", "fi"})
 _QUOTED = "\x08"
 # Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
@@ -2740,12 +2779,15 @@ _Way = tuple[bool, bool, bool, bool]
 class _Group:
     """A group on a shell line: `{ LIST; }`, run by the shell itself, or `( LIST )`, by a subshell (whose `exit` and
     `set` end or set it alone); its `lists` as `_shell_parse` gives them. A `case` is one whose lists are its arms'
-    (`arms`: each one's patterns and lists), chosen by its `word`."""
+    (`arms`: each one's patterns and lists), chosen by its `word`; an `if`, one whose lists are its `branches` (each
+    its condition's and its body's: `if`, then each `elif`) and its `else` body (`otherwise`)."""
 
     subshell: bool
     lists: _Lists
     word: str | None = None
     arms: tuple[tuple[tuple[str, ...], _Lists], ...] = ()
+    branches: tuple[tuple[_Lists, _Lists], ...] = ()
+    otherwise: _Lists | None = None
 
 
 # A line's (or a group's) and-or lists: each its items (pipelines of commands, then `[["\0&&"]]` or `[["\0||"]]`,
@@ -2773,17 +2815,45 @@ def _shell_discards(words: list[str]) -> str | None:
     """The check a shell given these words (after its program) runs, `sh -c "analyzer run X || true"`, when the shell
     may exit 0 though every check on its line fails or is skipped (`|| true`, `; exit 0`, `; echo done`, `&`, a pipe
     to `tee`, `exit 0` first, `! analyzer run X`): its exit is no verdict. None when each way to exit 0 passes a
-    check, or the line is not read (see `_LINE_OPAQUE_RE`, `_SHELL_FLOW`)."""
+    check, or the line is not read (see `_shell_unread`)."""
+    found = _shell_reading(words)
+    return found if isinstance(found, str) else None
+
+
+def _shell_unread(words: list[str]) -> str | None:
+    """What keeps the `-c` line of a shell given these words (after its program), one that may run `analyzer run`,
+    from being read for what it does with the check's exit (an `if`, a redirection: see `_unread_construct`);
+    None for a line read (see `_shell_discards`), without a check, or no line at all (a script: another program)."""
+    found = _shell_reading(words)
+    return found.construct if isinstance(found, _Unread) else None
+
+
+@dataclass(frozen=True)
+class _Unread:
+    """A shell line that may run a check and is not read (see `_shell_unread`): what keeps it from being read."""
+
+    construct: str
+
+
+def _shell_reading(words: list[str]) -> str | _Unread | None:
+    """The check whose verdict a shell's line may lose (see `_shell_discards`), or why a line that may run one is not
+    read (see `_shell_unread`); None otherwise."""
     read = _shell_line(words)
+    # Read coarsely where its options are not: the first word that is no option, after one holding `c`.
+    given_c = any(re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", word) for word in words)
+    line = next((word for word in words if word[:1] not in ("-", "+")), None) if given_c else None
+    line = read[0] if read is not None else line
+    may_check = line is not None and _runs_the_analyzer(["sh", "-c", line])
+    unread = _Unread(_unread_construct(read[0])) if may_check and read is not None else None
     if read is None:
-        return None
+        return _Unread("the shell's options") if may_check else None
     expanded = _shell_expansions(read[0])
     if expanded is None:
-        return None
+        return unread and _Unread(_unread_construct(read[0], expansions=False))
     (text, substituted, names), errexit, pipefail = expanded, read[1], read[2]
     # Quoted, these are characters (`grep -q '^PASS'`).
     if _LINE_OPAQUE_RE.search(_unquoted(text)):
-        return None
+        return unread
     tokens = _shell_tokens(text, globs=True)
     # A test's brackets are no glob (`[ -n "$OUT" ]`).
     tokens = tokens and [
@@ -2791,23 +2861,101 @@ def _shell_discards(words: list[str]) -> str | None:
     ]
     lists = None if tokens is None else _shell_parse(tokens)
     if lists is None:
-        return None
+        return unread
     commands = list(_simple_commands(lists))
     if not all(commands):
-        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
+        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2, a failure.
         return None
     exact, within = _check_outputs(commands, substituted, names)
     if sum(command[0] == "trap" for command in commands) > 1:
         # One may undo another (`trap - EXIT`): not read.
-        return None
+        return unread and _Unread("more than one `trap`")
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
     facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands))
     ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
-    if not checks or ways is None or not any(ok for ok, *_ in ways):
+    if ways is None:
+        return unread
+    if not checks or not any(ok for ok, *_ in ways):
         return None
-    return shlex.join(["analyzer", *_program_words(_assigned(checks[0]))[1:]])
+    return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+
+
+# What keeps a line from being read (see `_unread_construct`), by the word that starts a command.
+_UNREAD_KEYWORDS = {
+    **dict.fromkeys(("while", "until", "for", "select", "do", "done"), "a loop (`while`, `until`, `for`)"),
+    "function": "a function",
+    "eval": "`eval`",
+    "source": "a sourced file (`source`)",
+    ".": "a sourced file (`.`)",
+    "exec": "`exec`",
+    "time": "`time`",
+    "coproc": "`coproc`",
+    **dict.fromkeys(("return", "break", "continue"), "`return`, `break` or `continue` outside a function or loop"),
+    "wait": "`wait` given a job (`wait $!`)",
+}
+
+
+def _unread_construct(line: str, expansions: bool = True) -> str:
+    """What in a shell line keeps it from being read for what it does with a check's exit, named for a user: the first
+    of arithmetic, a keyword (`if`, a loop, `eval`: see `_UNREAD_KEYWORDS`), the check run through another program
+    (`timeout 60 analyzer run X`), a function, a redirection, its status read from `$?`, a comment, an escape, brace
+    expansion or a glob, an expansion it does not read (unless its `expansions` are read); else a test or a use of the
+    check's output it does not read."""
+    unquoted = _unquoted(line)
+    if "$((" in unquoted:
+        return "arithmetic (`$((...))`)"
+    if re.search(r"\w\s*\(\s*\)", unquoted):
+        return "a function"
+    tokens = _shell_tokens(line) or []
+    starting = True
+    for token in tokens:
+        if token.startswith("\0") or token in (_OPEN, _CLOSE, "if", "then", "do", "else", "elif", "!"):
+            found = _UNREAD_KEYWORDS.get(token)
+            if found is not None and token != "exec":
+                return found
+            starting = True
+            continue
+        if starting and token in _UNREAD_KEYWORDS:
+            return _UNREAD_KEYWORDS[token]
+        starting = False
+    command: list[str] = []
+    for token in [*tokens, "\0"]:
+        if not token.startswith("\0") and token not in (_OPEN, _CLOSE):
+            command.append(token)
+            continue
+        program = _assigned(command)
+        while program[:1] and program[0] in ("if", "then", "elif", "else", "do", "!"):
+            # Keywords before a command (`if analyzer run X`): no program of their own.
+            program = program[1:]
+        if len(program) > 1 and program[0] != "analyzer" and "analyzer" in program[1:]:
+            return f"the check run through another program (`{program[0].removeprefix(_QUOTED)}`)"
+        command = []
+    for pattern, construct in _UNREAD_CHARACTERS[: None if not expansions else -2]:
+        if re.search(pattern, unquoted):
+            return construct
+    return (
+        "a test of the check's output or status, a use of it, a `trap` or a group it does not read"
+        if expansions
+        else "an expansion it does not read"
+    )
+
+
+# What keeps a line from being read (see `_unread_construct`), by what its unquoted text holds, in this order.
+_UNREAD_CHARACTERS = (
+    (r"<<", "a here-document (`<<`)"),
+    (r"[<>]", "a redirection (`>`, `2>&1`, `<`)"),
+    (r"\$\?", "its status read from `$?`"),
+    (r"(?:^|\s)#", "a comment (`#`)"),
+    (r"\\", "an escape (`\\`)"),
+    (r"\{[^}]*,", "brace expansion (`{a,b}`)"),
+    (r"(?:^|[\s;&|(])case\s", "a `case` it does not read (a pattern made of an expansion, bash's `;&`)"),
+    (r"\[\[", "a `[[` test it does not read (a pattern: `[[ $OUT != PASS* ]]`)"),
+    (r"[*?]|\[[^\s\[]", "a glob (`*`, `?`, `[...]`) outside a `case` pattern or a test"),
+    (r"\$\{[^}]*[^A-Za-z0-9_}]", "a parameter's expansion with an operator (`${VAR:-...}`)"),
+    (r"\$\(|`", "a command substitution within another, or of more than one command"),
+)
 
 
 def _unquoted(text: str) -> str:
@@ -2859,6 +3007,11 @@ def _simple_commands(lists: _Lists) -> Iterator[list[str]]:
                     yield ["case", command.word]
                     for _, arm in command.arms:
                         yield from _simple_commands(arm)
+                elif isinstance(command, _Group) and command.branches:
+                    for condition, body in command.branches:
+                        yield from _simple_commands(condition)
+                        yield from _simple_commands(body)
+                    yield from _simple_commands(command.otherwise or [])
                 elif isinstance(command, _Group):
                     yield from _simple_commands(command.lists)
                 elif command != [_NEGATED]:
@@ -2975,11 +3128,11 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
         elif isinstance(last, _Group) or token in ("\0)", "\0;;") or (token == "\0(" and not start):
             # Words after a group (a redirection's, or a syntax error), a `)` or `;;` closing none, `f()` (a function).
             return None
-        elif token == "case" and start:
-            parsed_case = _parse_case(tokens, at)
-            if parsed_case is None:
+        elif token in ("case", "if") and start:
+            parsed = _parse_case(tokens, at) if token == "case" else _parse_if(tokens, at)
+            if parsed is None:
                 return None
-            pipeline[-1], at = parsed_case
+            pipeline[-1], at = parsed
         elif token in ("\0(", _OPEN) and start:
             nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else _CLOSE}))
             if nested is None or not nested[0]:
@@ -3008,6 +3161,29 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             # A reserved word quoted is a command's name where a command starts (`'!' analyzer run X` runs `!`, not
             # found), and a word as any other after it (`echo '!'`).
             last.append(token if start else token.removeprefix(_QUOTED))
+
+
+def _parse_if(tokens: list[str], at: int) -> tuple[_Group, int] | None:
+    """An `if` whose condition starts at `tokens[at]` (after `if`), as a `_Group`, and where the rest starts, after its
+    `fi`; None for what is not read (an empty condition or body: a syntax error)."""
+    branches: list[tuple[_Lists, _Lists]] = []
+    while True:
+        condition = _parse_lists(tokens, at, frozenset({"then"}))
+        if condition is None or not condition[0]:
+            return None
+        body = _parse_lists(tokens, condition[1], frozenset({"elif", "else", "fi"}))
+        if body is None or not body[0]:
+            return None
+        branches.append((condition[0], body[0]))
+        at = body[1]
+        closer = tokens[at - 1]
+        if closer == "fi":
+            return _Group(False, [], branches=tuple(branches)), at
+        if closer == "else":
+            otherwise = _parse_lists(tokens, at, frozenset({"fi"}))
+            if otherwise is None or not otherwise[0]:
+                return None
+            return _Group(False, [], branches=tuple(branches), otherwise=otherwise[0]), otherwise[1]
 
 
 def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
@@ -3124,6 +3300,10 @@ def _shell_pipeline(
         flags = _shell_set(command[1:], errexit, pipefail)
         # Where errexit is ignored (see `_group_ways`), `set -e` leaves it off.
         return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1])}
+    if _execed(command) != command:
+        # The shell is replaced: nothing after it runs, not even a trap on EXIT, and it exits as that command does.
+        found = _shell_command(command, facts)
+        return None if found is None else {(status, True, errexit, pipefail) for status in found}
     if command[0] == "exit":
         code = command[1:]
         if code and not (len(code) == 1 and code[0].isdigit()):
@@ -3146,7 +3326,9 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     resets = tested and any(command[0] == "set" for command in commands)
     facts = replace(facts, errexit_ignored=True) if tested else facts
     start = (ok, False, errexit and not tested, pipefail)
-    if group.word is None:
+    if group.branches:
+        ways = _if_ways(group, start, facts)
+    elif group.word is None:
         ways = _shell_ways(group.lists, {start}, facts)
     else:
         ways = _case_ways(group.word, group.arms, start, facts)
@@ -3158,6 +3340,42 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
         (ok_now, exited, (errexit and not resets) if tested else errexit_now, pipefail_now)
         for ok_now, exited, errexit_now, pipefail_now in ways
     }
+
+
+def _if_ways(group: _Group, start: _Way, facts: _LineFacts) -> set[_Way] | None:
+    """The ways out of an `if` (see `_group_ways`) from `start`: each condition run with errexit off (its status is
+    tested), then the body of the first that is true; none true, the `else` body, or out with 0 (POSIX)."""
+    errexit = start[2]
+    if any(command[0] == "set" for condition, _ in group.branches for command in _simple_commands(condition)):
+        # errexit set within a condition takes effect after it: not read.
+        return None
+    ways: set[_Way] = set()
+    pending = {start}
+    for condition, body in group.branches:
+        tested = _shell_ways(
+            condition,
+            {(ok, False, False, pipefail) for ok, _, _, pipefail in pending},
+            replace(facts, errexit_ignored=True),
+        )
+        if tested is None:
+            return None
+        pending = set()
+        for ok, exited, _, pipefail in tested:
+            if exited:
+                ways.add((ok, exited, errexit, pipefail))
+            elif ok:
+                ran = _shell_ways(body, {(ok, False, errexit, pipefail)}, facts)
+                if ran is None:
+                    return None
+                ways |= ran
+            else:
+                pending.add((ok, False, errexit, pipefail))
+    if not pending:
+        return ways
+    if not group.otherwise:
+        return ways | {(True, False, errexit, pipefail) for _, _, _, pipefail in pending}
+    ran = _shell_ways(group.otherwise, pending, facts)
+    return None if ran is None else ways | ran
 
 
 def _case_ways(
@@ -3290,7 +3508,11 @@ def _trap_commands(lists: _Lists) -> list[list[str]] | None:
         # The action's tokens hold no `&&`, `||` or `|`: each list is one pipeline, a `!` its only other command.
         for command in items[0]:
             if isinstance(command, _Group):
-                grouped = None if command.subshell or command.word is not None else _trap_commands(command.lists)
+                grouped = (
+                    None
+                    if command.subshell or command.word is not None or command.branches
+                    else _trap_commands(command.lists)
+                )
                 if grouped is None:
                     return None
                 commands += grouped
@@ -3329,9 +3551,16 @@ def _assigned(command: list[str]) -> list[str]:
     return words
 
 
+def _execed(words: list[str]) -> list[str]:
+    """A simple command's words after `exec`, which runs them in the shell's stead (`exec analyzer run X`); as they
+    are without it, or with an option of bash's `exec` (`-a NAME`: not read)."""
+    return words[1:] if words[:1] == ["exec"] and words[1:2] and not words[1].startswith("-") else words
+
+
 def _is_check(command: list[str]) -> bool:
-    """Whether a shell line's simple command runs `analyzer run` (`python3 -m analyzer run X` too)."""
-    program = _program_words(_assigned(command))
+    """Whether a shell line's simple command runs `analyzer run` (`python3 -m analyzer run X`, `exec analyzer run X`
+    too)."""
+    program = _program_words(_execed(_assigned(command)))
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
@@ -3339,7 +3568,8 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
     `_shell_expansions`, `_LineFacts`); None when it is not read (a check wrapped in another program, `timeout 30
     analyzer run X`, a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" -eq ... ]`)."""
-    words = _assigned(command)
+    # What `exec` runs exits with its own status (the shell's, which it replaces).
+    words = _execed(_assigned(command))
     tested = _output_test(words, facts)
     if tested is not None:
         return tested
