@@ -2752,7 +2752,7 @@ def _no_ops(text: str) -> bool:
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
 # What a whole line (see `_shell_discards`) must not hold outside quotes: its groups, `{ ...; }` and `( ... )`, are
 # read (see `_shell_parse`), its glob characters in a `case` pattern or a test's brackets (`[`, `[[`) only.
-_LINE_OPAQUE_RE = re.compile(r"[$`<>\\~#]")
+_LINE_OPAQUE_RE = re.compile(r"[$`\\~#]")
 # A glob character outside quotes, as `_shell_tokens` marks it: a pattern's (`case`), or a file name's (not read).
 _GLOBS = {"*": "\x02", "?": "\x03", "[": "\x04", "]": "\x05"}
 _GLOB_MARKS = frozenset(_GLOBS.values())
@@ -2945,7 +2945,7 @@ def _unread_construct(line: str, expansions: bool = True) -> str:
 # What keeps a line from being read (see `_unread_construct`), by what its unquoted text holds, in this order.
 _UNREAD_CHARACTERS = (
     (r"<<", "a here-document (`<<`)"),
-    (r"[<>]", "a redirection (`>`, `2>&1`, `<`)"),
+    (r"[<>]", "a redirection it does not read (a group's, `{ ...; } > FILE`, bash's `&>`)"),
     (r"\$\?", "its status read from `$?`"),
     (r"(?:^|\s)#", "a comment (`#`)"),
     (r"\\", "an escape (`\\`)"),
@@ -3015,7 +3015,8 @@ def _simple_commands(lists: _Lists) -> Iterator[list[str]]:
                 elif isinstance(command, _Group):
                     yield from _simple_commands(command.lists)
                 elif command != [_NEGATED]:
-                    yield command
+                    # Its redirections left out; one of them alone is a command (`> FILE`).
+                    yield [word for word in command if word != _REDIRECTED] or command
 
 
 def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
@@ -3060,6 +3061,20 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
                 return None
             word, at, quoted = (word or "") + text[at + 1 : end], end + 1, True
             continue
+        if char in "<>" or text.startswith("&>", at):
+            # A redirection: its fd's number (`2>&1`) and its file are no words of the command, which keeps its
+            # status (or fails, when the file cannot be opened). A here-document (`<<`) is not read, nor bash's `&>`
+            # (dash: `&`, then `>`), nor a file that is no word (`<(...)`).
+            fd = word is not None and word.isdigit() and not quoted
+            if word is not None and not fd:
+                tokens.append(ended(word))
+            word, quoted = None, False
+            found = _REDIRECTION_RE.match(text, at)
+            if found is None:
+                return None
+            tokens.append(_REDIRECTED)
+            at = found.end()
+            continue
         if char in " \t" or char in ";&|\n()":
             if word is not None:
                 tokens.append(ended(word))
@@ -3079,6 +3094,10 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
     return tokens
 
 
+# A redirection (see `_shell_tokens`): its operator, then its file, a word (quoted in part or not).
+_REDIRECTION_RE = re.compile(r"""(?:>>|>&|<&|>\||<>|<(?![<(])|>(?!\())[ \t]*(?:'[^']*'|"[^"]*"|[^\s;&|()<>'"])+""")
+# What a command redirected holds, last of its words (see `_parse_lists`).
+_REDIRECTED = "\0>"
 # `!` before a pipeline (see `_shell_parse`): its first command, whose status it inverts.
 _NEGATED = "\0!"
 
@@ -3125,6 +3144,12 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             pipeline = [[]]
         elif token == "\0|":
             pipeline.append([])
+        elif token == _REDIRECTED:
+            if isinstance(last, _Group):
+                # A group's (`{ ...; } > FILE`): not read.
+                return None
+            # Kept last of the command's words, once (see `_REDIRECTED`).
+            last += [] if _REDIRECTED in last else [_REDIRECTED]
         elif isinstance(last, _Group) or token in ("\0)", "\0;;") or (token == "\0(" and not start):
             # Words after a group (a redirection's, or a syntax error), a `)` or `;;` closing none, `f()` (a function).
             return None
@@ -3160,7 +3185,8 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
         else:
             # A reserved word quoted is a command's name where a command starts (`'!' analyzer run X` runs `!`, not
             # found), and a word as any other after it (`echo '!'`).
-            last.append(token if start else token.removeprefix(_QUOTED))
+            word = token if start else token.removeprefix(_QUOTED)
+            last.insert(len(last) - (_REDIRECTED in last), word)
 
 
 def _parse_if(tokens: list[str], at: int) -> tuple[_Group, int] | None:
@@ -3289,6 +3315,10 @@ def _shell_pipeline(
     (command,) = commands
     if isinstance(command, _Group):
         return _group_ways(command, state, tested, facts)
+    # A builtin's redirection that fails makes it fail (a special builtin's, `exit 0 > FILE`, ends the shell with a
+    # failure): read as without it, its own status being 0 at most as often.
+    redirected = _REDIRECTED in command
+    command = [word for word in command if word != _REDIRECTED] or command
     if command[0] == "trap":
         zeroes = _shell_trap(command[1:])
         # Whatever runs after it, the shell exits 0: as if it exited here (or may, on a signal that stops the pod).
@@ -3300,16 +3330,19 @@ def _shell_pipeline(
         flags = _shell_set(command[1:], errexit, pipefail)
         # Where errexit is ignored (see `_group_ways`), `set -e` leaves it off.
         return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1])}
+    if command == ["exec"] and redirected:
+        # Redirections alone, kept for what follows (`exec > /tmp/log 2>&1`): a command's status stays its own.
+        return {(True, False, errexit, pipefail), (False, False, errexit, pipefail)}
     if _execed(command) != command:
         # The shell is replaced: nothing after it runs, not even a trap on EXIT, and it exits as that command does.
-        found = _shell_command(command, facts)
+        found = _shell_command(command + [_REDIRECTED] * redirected, facts)
         return None if found is None else {(status, True, errexit, pipefail) for status in found}
     if command[0] == "exit":
         code = command[1:]
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command, facts)
+    found = _shell_command(command + [_REDIRECTED] * redirected, facts)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
 
 
@@ -3480,7 +3513,7 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
         # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
         return {False}
     # Its glob characters and test brackets read as a line's are (`rm -f /tmp/*; exit 0`).
-    tokens = None if _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
+    tokens = None if re.search("[<>]", action) or _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
     parsed = _shell_parse(tokens)
@@ -3568,6 +3601,11 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
     `_shell_expansions`, `_LineFacts`); None when it is not read (a check wrapped in another program, `timeout 30
     analyzer run X`, a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" -eq ... ]`)."""
+    if _REDIRECTED in command:
+        # A redirection keeps the command's status, or fails it when its file cannot be opened.
+        unredirected = [word for word in command if word != _REDIRECTED]
+        found = _shell_command(unredirected, facts) if unredirected else {True}
+        return None if found is None else found | {False}
     # What `exec` runs exits with its own status (the shell's, which it replaces).
     words = _execed(_assigned(command))
     tested = _output_test(words, facts)
@@ -3717,6 +3755,9 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     (through `tee` too); `grep -v fail`, `grep -q PASS` (a step's line of a failed check), `grep '"verdict": "pass"'`
     (a member's verdict), `echo "$OUT" | grep -q '^PASS'` (dash's echo) or `jq -e` (given no JSON, as when the check
     printed nothing, it exits 0) are not."""
+    if any(isinstance(command, list) and _REDIRECTED in command for command in pipeline):
+        # Its output sent elsewhere or joined by stderr (`2>&1`), or the filter reading a file (`< old.txt`).
+        return False
     *before, last = pipeline
     while before and isinstance(before[-1], list) and before[-1][:1] == ["tee"]:
         before.pop()

@@ -4243,6 +4243,8 @@ def unread_note(line: str, construct: str, label: str = "the Job's container", s
     )
 
 
+# What a note names of a line holding a redirection that is not read.
+REDIRECTION = "a redirection it does not read (a group's, `{ ...; } > FILE`, bash's `&>`)"
 # What a note names of a line holding a test, a use of the check's output, a trap or a group that is not read.
 NOT_READ = "a test of the check's output or status, a use of it, a `trap` or a group it does not read"
 
@@ -4258,7 +4260,7 @@ class TestLinesNotRead:
             (f"timeout 60 {CHECK_LINE}; true", "the check run through another program (`timeout`)"),
             (f"for c in a b; do {CHECK_LINE}; done; echo done", "a loop (`while`, `until`, `for`)"),
             (f"while [ -f /nonexistent ]; do sleep 1; done; {CHECK_LINE} || true", "a loop (`while`, `until`, `for`)"),
-            (f"{CHECK_LINE} 2>&1 | tee /dev/null", "a redirection (`>`, `2>&1`, `<`)"),
+            (f"{{ {CHECK_LINE}; }} > /dev/null; true", REDIRECTION),
             (f"echo $((1 + 2)); {CHECK_LINE} || true", "arithmetic (`$((...))`)"),
             (f"check() {{ {CHECK_LINE}; }}; check; true", "a function"),
             (f'eval "{CHECK_LINE}"; true', "`eval`"),
@@ -4281,7 +4283,7 @@ class TestLinesNotRead:
             (f"{CHECK_LINE} & wait %1", "`wait` given a job (`wait $!`)"),
             (f"timeout 60 {CHECK_LINE}; true", "the check run through another program (`timeout`)"),
             (f"timeout 60 {CHECK_LINE} || {CHECK_LINE}", "the check run through another program (`timeout`)"),
-            (f"{CHECK_LINE} > /reports/smoke.txt", "a redirection (`>`, `2>&1`, `<`)"),
+            (f"{CHECK_LINE} &> /reports/smoke.txt", REDIRECTION),
             (f'[ "$({CHECK_LINE} --format text | cut -d" " -f1)" = PASS ]', "an expansion it does not read"),
             (
                 f'OUT=$({CHECK_LINE}); OUT=; [ -n "$OUT" ] || exit 1',
@@ -4337,7 +4339,7 @@ class TestLinesNotRead:
                 f'OUT=$({CHECK_LINE}); case "$OUT" in PASS*) ;& *) exit 1;; esac',
                 "a `case` it does not read (a pattern made of an expansion, bash's `;&`)",
             ),
-            (f"{CHECK_LINE} || (echo failed >&2; exit 1)", "a redirection (`>`, `2>&1`, `<`)"),
+            (f"cat <<EOF\nstarting\nEOF\n{CHECK_LINE}", "a here-document (`<<`)"),
             (
                 f"{{ {CHECK_LINE} }} || true",
                 NOT_READ,
@@ -4474,3 +4476,57 @@ class TestIfAndExec:
     def test_what_it_does_not_read_is_noted(self, tmp_path, line, construct):
         found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
         assert found == ([], [unread_note(line, construct)])
+
+
+class TestRedirections:
+    """A command's redirection keeps its status (or fails it, when the file cannot be opened), and takes its output
+    from a filter that would read it (`2>&1` joins stderr): validate reads a redirected line as real shells run it."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: not read (a redirection), and validate silent.
+            (f"{CHECK_LINE} 2>&1 | tee reports.txt", True),
+            (f"{CHECK_LINE} > smoke.txt; true", True),
+            (f"{CHECK_LINE} > /nonexistent/smoke.txt || true", True),
+            (f"echo skipped > /nonexistent/x || exit 0; {CHECK_LINE}", True),
+            (f"{CHECK_LINE}; > marker", True),
+            (f"{CHECK_LINE} > smoke.txt", False),
+            (f"{CHECK_LINE}>smoke.txt 2>&1", False),
+            (f'{CHECK_LINE} >> "smoke log.txt" 2>/dev/null', False),
+            (f"{CHECK_LINE} >/dev/null 2>&1 || exit 1", False),
+            (f"{CHECK_LINE} 2>err || {{ cat err; exit 1; }}", False),
+            (f"{CHECK_LINE} || (echo failed >&2; exit 1)", False),
+            (f"echo start >&2; {CHECK_LINE}", False),
+            (f"> marker; {CHECK_LINE}", False),
+            (f"exec > log 2>&1; {CHECK_LINE}", False),
+            (f"exec 2>&1; {CHECK_LINE} | grep -q '^PASS'", False),
+            (f"{CHECK_LINE} --arg 'k=a>b'", False),
+        ],
+    )
+    def test_a_redirected_line_is_read_as_real_shells_run_it(self, tmp_path, line, loses):
+        # Its files are written in tmp_path, the shell's working directory.
+        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
+        assert (0 in statuses.values()) == loses, statuses
+        found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
+        if loses:
+            (problem,) = found[0]
+            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+            assert "`analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails" in problem
+        else:
+            assert found == ([], [])
+            assert shell_exits(tmp_path, "bash", line, "pass") == 0
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # A filter whose input is not the check's output alone, or is another file: not read as a pass-only test.
+            f"{CHECK_LINE} 2>&1 | grep -q '^PASS'",
+            f"{CHECK_LINE} | grep -q '^PASS' < /reports/old.txt",
+            f"{CHECK_LINE} | tee out > /dev/null | grep -q '^PASS'",
+        ],
+    )
+    def test_a_filter_of_a_redirected_pipe_is_no_pass_only_test(self, tmp_path, line):
+        (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
