@@ -3446,6 +3446,11 @@ def _may_match_no_pass(pattern: str) -> bool:
     """Whether a `case` pattern may match the output of a check that did not pass: its text up to its first wildcard
     may start that output (`FAIL*`, `*`, `ERROR*|INCONCLUSIVE*`), or is the whole pattern and holds a blank (the output
     always does: `PASS` alone never matches it), or is empty (no output)."""
+    # A bracket of plain characters is one of them (`[P]*`, `[Pp]ASS*`): each read as the pattern it makes.
+    bracket = re.search("\x04([^\x02-\x05!^\\[:-]+)\x05", pattern)
+    if bracket is not None:
+        before, after = pattern[: bracket.start()], pattern[bracket.end() :]
+        return any(_may_match_no_pass(before + char + after) for char in bracket[1])
     # Its glob characters are marked (see `_GLOBS`); quoted, they are characters.
     literal = re.split("[\x02\x03\x04]", pattern, maxsplit=1)[0].translate(_GLOBBED)
     if literal == pattern.translate(_GLOBBED):
@@ -3761,7 +3766,7 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     *before, last = pipeline
     while before and isinstance(before[-1], list) and before[-1][:1] == ["tee"]:
         before.pop()
-    source = before[-1] if before else None
+    source = _alone(before[-1]) if before else None
     if isinstance(last, _Group) or not isinstance(source, list) or any(_EXPANSION_RE.search(word) for word in last):
         return False
     reads_output = _is_check(source) or (
@@ -3783,6 +3788,22 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     if re.fullmatch(_GREP_PASS_JSON_RE.pattern, operands[0], flags):
         return True
     return source[0] != "echo" and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
+
+
+def _alone(command: list[str] | _Group) -> list[str] | _Group:
+    """The one simple command a `{ }` or `( )` group runs and nothing else (`{ analyzer run X; } | grep -q '^PASS'`:
+    its output is that command's), else the command or group as it is."""
+    while (
+        isinstance(command, _Group)
+        and command.word is None
+        and not command.branches
+        and len(command.lists) == 1
+        and not command.lists[0][1]
+        and len(command.lists[0][0]) == 1
+        and len(command.lists[0][0][0]) == 1
+    ):
+        command = command.lists[0][0][0][0]
+    return command
 
 
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's

@@ -4530,3 +4530,42 @@ class TestRedirections:
     def test_a_filter_of_a_redirected_pipe_is_no_pass_only_test(self, tmp_path, line):
         (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+
+
+class TestPassOnlyGatesReadThrough:
+    """A pass-only gate written through a group or a bracket pattern is read as one (a spurious problem blocks a
+    correct Job); one that lets another verdict through stays a problem."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # A group that runs the check alone prints its output alone. Before: a problem.
+            f"{{ {CHECK_LINE}; }} | grep -q '^PASS'",
+            f"({CHECK_LINE}) | tee smoke.txt | grep -q '^PASS'",
+            # A bracket of plain characters is one of them. Before: a problem.
+            f'OUT=$({CHECK_LINE}); case "$OUT" in [P]*) ;; *) exit 1;; esac',
+            f'OUT=$({CHECK_LINE}); case "$OUT" in [Pp][Aa]SS*) echo passed;; *) exit 1;; esac',
+        ],
+    )
+    def test_it_is_fine(self, tmp_path, line):
+        assert {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")} == {
+            "dash": 1,
+            "bash": 1,
+        }
+        assert shell_exits(tmp_path, "bash", line, "pass") == 0
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Another command's output joins the check's, or a bracket holds the first letter of another verdict.
+            f"{{ {CHECK_LINE}; echo PASS; }} | grep -q '^PASS'",
+            f'OUT=$({CHECK_LINE}); case "$OUT" in [PF]*) ;; *) exit 1;; esac',
+            f'OUT=$({CHECK_LINE}); case "$OUT" in [!F]*) ;; *) exit 1;; esac',
+            f'OUT=$({CHECK_LINE}); case "$OUT" in [A-Z]*) ;; *) exit 1;; esac',
+        ],
+    )
+    def test_one_that_lets_another_verdict_through_is_a_problem(self, tmp_path, line):
+        (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
