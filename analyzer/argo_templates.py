@@ -2577,7 +2577,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             )
     if program in _SHELLS:
         # What its startup files run (BASH_ENV's, a login shell's) leaves what its line does with the check's exit.
-        discarded = _shell_discards(program_words[1:])
+        # bash's `echo` prints backslashes as they are, unless a startup file may set `shopt -s xpg_echo`.
+        discarded = _shell_discards(program_words[1:], echo_escapes=program != "bash" or reads_more)
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
@@ -2809,14 +2810,17 @@ class _LineFacts:
     assigned: frozenset[str] | None
     # Within a group whose status is tested, where `set -e` takes no effect (see `_group_ways`).
     errexit_ignored: bool = False
+    # Whether the shell's `echo` turns a `\n` into a line (dash's, zsh's), which may start with PASS.
+    echo_escapes: bool = True
 
 
-def _shell_discards(words: list[str]) -> str | None:
+def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
     """The check a shell given these words (after its program) runs, `sh -c "analyzer run X || true"`, when the shell
     may exit 0 though every check on its line fails or is skipped (`|| true`, `; exit 0`, `; echo done`, `&`, a pipe
     to `tee`, `exit 0` first, `! analyzer run X`): its exit is no verdict. None when each way to exit 0 passes a
-    check, or the line is not read (see `_shell_unread`)."""
-    found = _shell_reading(words)
+    check, or the line is not read (see `_shell_unread`). `echo_escapes`: the shell's `echo` reads backslashes (dash's,
+    zsh's; not bash's)."""
+    found = _shell_reading(words, echo_escapes)
     return found if isinstance(found, str) else None
 
 
@@ -2835,7 +2839,7 @@ class _Unread:
     construct: str
 
 
-def _shell_reading(words: list[str]) -> str | _Unread | None:
+def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread | None:
     """The check whose verdict a shell's line may lose (see `_shell_discards`), or why a line that may run one is not
     read (see `_shell_unread`); None otherwise."""
     read = _shell_line(words)
@@ -2873,7 +2877,7 @@ def _shell_reading(words: list[str]) -> str | _Unread | None:
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
-    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands))
+    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes)
     ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
     if ways is None:
         return unread
@@ -3787,7 +3791,9 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     flags = re.IGNORECASE if "i" in letters or "--ignore-case" in long else 0
     if re.fullmatch(_GREP_PASS_JSON_RE.pattern, operands[0], flags):
         return True
-    return source[0] != "echo" and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
+    # dash's echo turns a reason's `\n` into a line of its own, which may start with PASS; bash's prints it as is.
+    text = source[0] != "echo" or not facts.echo_escapes
+    return text and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
 
 
 def _alone(command: list[str] | _Group) -> list[str] | _Group:

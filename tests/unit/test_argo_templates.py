@@ -4569,3 +4569,28 @@ class TestPassOnlyGatesReadThrough:
     def test_one_that_lets_another_verdict_through_is_a_problem(self, tmp_path, line):
         (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    def test_echo_of_the_output_is_a_pass_only_test_in_bash_alone(self, tmp_path):
+        # bash's echo prints a reason's `\n` as it is; dash's makes it a line, which may start with PASS.
+        line = f"OUT=$({CHECK_LINE}); echo \"$OUT\" | grep -q '^PASS'"
+        stub = 'printf "%s\\n" \'FAIL payments-error-rate: expected "ok", got "a\\nPASS b"\'; exit 3'
+        (tmp_path / "bin").mkdir()
+        (tmp_path / "bin" / "analyzer").write_text(f"#!/bin/sh\n{stub}\n")
+        (tmp_path / "bin" / "analyzer").chmod(0o755)
+        env = {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"}
+        exits = {
+            shell: subprocess.run([shell, "-c", line], env=env, capture_output=True, timeout=30).returncode
+            for shell in ("dash", "bash")
+        }
+        assert exits == {"dash": 0, "bash": 1}
+        # Before: a problem of `bash -c` too.
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "bash", "-c", line))) == ([], [])
+        # A startup file may set `shopt -s xpg_echo`: read as dash's.
+        for job in (
+            batch_job("Job", container("smoke", "sh", "-c", line)),
+            batch_job("Job", container("smoke", "bash", "-l", "-c", line)),
+            batch_job("Job", container("smoke", "bash", "-c", line, env=[{"name": "BASH_ENV", "value": "/etc/x"}])),
+        ):
+            (problem,) = own_job_findings(tmp_path, job)[0]
+            assert "the check's verdict is lost" in problem
