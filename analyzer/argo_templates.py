@@ -2583,7 +2583,8 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without "
-                "pipefail, `!` before it, its output substituted in another command's words, `echo $(analyzer run "
+                "pipefail, `!` before it, an `if` without `else`, its output substituted in another command's words, "
+                "`echo $(analyzer run "
                 '...)`, or tested in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, '
                 'against a word it never is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another '
                 'verdict through, `grep -v fail`, `grep -q PASS` (a passed step\'s line), `echo "$OUT" | grep -q '

@@ -2986,7 +2986,8 @@ class TestShellLinesThatLoseTheVerdict:
         assert (
             "` fails "
             "or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without pipefail, "
-            "`!` before it, its output substituted in another command's words, `echo $(analyzer run ...)`, or tested "
+            "`!` before it, an `if` without `else`, its output substituted in another command's words, `echo "
+            "$(analyzer run ...)`, or tested "
             'in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, against a word it never '
             'is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another verdict through, `grep -v fail`, '
             "`grep -q PASS` (a passed step's line), `echo \"$OUT\" | grep -q '^PASS'` (dash's echo turns a reason's "
