@@ -704,6 +704,12 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
             )
         found += _unauthenticated(spec.get("metrics"))
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
+        for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
+            provider = metric.get("provider")
+            job = provider.get("job") if isinstance(provider, dict) else None
+            unread = _unread_lines(job.get("spec")) if isinstance(job, dict) else []
+            where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
+            notes += [f"{where}: {note}" for note in unread]
     for origin, given in _documents(paths, (_RUN_KIND,)):
         spec = given.get("spec") or {}
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
@@ -1926,7 +1932,40 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     ]
     problems += _deadline_problems(spec, pod, checks, catalog, own)
     problems += _retry_problems(spec, pod, checks, named, own)
-    return problems, notes
+    return problems, notes + _unread_lines(spec, own)
+
+
+def _unread_lines(spec: Any, own: bool = False) -> list[str]:
+    """A note for each container (or init container) of a Job's `spec` of the analyzer's image whose shell line may
+    run a check and is not read for what it does with its exit (see `_shell_unread`), unless another container runs
+    `analyzer run` itself, whose exit then decides the Job with it: what it holds, and what to write instead."""
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    pod = pod if isinstance(pod, dict) else {}
+    init = [(True, c) for c in _listed(pod.get("initContainers")) if isinstance(c, dict)]
+    main = [(False, c) for c in _listed(pod.get("containers")) if isinstance(c, dict)]
+    if any(_analyzer_run_words(container) is not None for _, container in init + main):
+        return []
+    notes = []
+    for is_init, container in init + main:
+        words = _container_words(container)
+        program_words = [] if words is None or not _of_analyzer(container) else _program_words(words)
+        construct = (
+            _shell_unread(program_words[1:])
+            if program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
+            else None
+        )
+        if construct is None:
+            continue
+        label = _container_label(container, is_init, len(init) + len(main) > 1)
+        passed = "the Job is Successful without a verdict" if own else "Argo reads the Job as Successful, a pass"
+        notes.append(
+            f"{label} runs `{shlex.join(program_words)}`, a shell line validate does not read for what it does with "
+            f"the check's exit ({construct}): where it may exit 0 though the check fails, {passed}; make the check "
+            "the container's command (`args: [run, NAME, --arg, KEY=VALUE]`), or the line's last command run by "
+            "`exec` (`...; exec analyzer run NAME ...`), or write the line in a form validate reads "
+            "(docs/job-mode.md)"
+        )
+    return notes
 
 
 # Why a check run in a container's lifecycle hook does not decide its Job.
@@ -2538,12 +2577,14 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
             )
     if program in _SHELLS:
         # What its startup files run (BASH_ENV's, a login shell's) leaves what its line does with the check's exit.
-        discarded = _shell_discards(program_words[1:])
+        # bash's `echo` prints backslashes as they are, unless a startup file may set `shopt -s xpg_echo`.
+        discarded = _shell_discards(program_words[1:], echo_escapes=program != "bash" or reads_more)
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
                 "fails or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without "
-                "pipefail, `!` before it, its output substituted in another command's words, `echo $(analyzer run "
+                "pipefail, `!` before it, an `if` without `else`, its output substituted in another command's words, "
+                "`echo $(analyzer run "
                 '...)`, or tested in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, '
                 'against a word it never is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another '
                 'verdict through, `grep -v fail`, `grep -q PASS` (a passed step\'s line), `echo "$OUT" | grep -q '
@@ -2713,12 +2754,20 @@ def _no_ops(text: str) -> bool:
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
 # What a whole line (see `_shell_discards`) must not hold outside quotes: its groups, `{ ...; }` and `( ... )`, are
 # read (see `_shell_parse`), its glob characters in a `case` pattern or a test's brackets (`[`, `[[`) only.
-_LINE_OPAQUE_RE = re.compile(r"[$`<>\\~#]")
+_LINE_OPAQUE_RE = re.compile(r"[$`\\~#]")
 # A glob character outside quotes, as `_shell_tokens` marks it: a pattern's (`case`), or a file name's (not read).
 _GLOBS = {"*": "\x02", "?": "\x03", "[": "\x04", "]": "\x05"}
 _GLOB_MARKS = frozenset(_GLOBS.values())
 _GLOBBED = str.maketrans({mark: char for char, mark in _GLOBS.items()})
 _TEST_BRACKETS = frozenset({"[", "]", "[[", "]]"})
+# A brace outside quotes, as `_shell_tokens` marks it: a group's (`{ LIST; }`, a word of its own), or brace expansion's
+# (`{a,b}`: not read). Quoted, it is a character (`echo '{'`).
+_BRACES = {"{": "\x06", "}": "\x07"}
+_OPEN, _CLOSE = _BRACES["{"], _BRACES["}"]
+_UNBRACED = str.maketrans({mark: char for char, mark in _BRACES.items()})
+# The reserved words `_parse_lists` reads, and the mark of one quoted (see `_shell_tokens`).
+_RESERVED = frozenset({"!", "case", "in", "esac", "[[", "]]", "if", "then", "elif", "else", "fi"})
+_QUOTED = "\x08"
 # Words that make a line's flow more than a list of commands (conditionals, loops, sourced files; `trap` is read).
 _SHELL_FLOW = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
@@ -2732,12 +2781,15 @@ _Way = tuple[bool, bool, bool, bool]
 class _Group:
     """A group on a shell line: `{ LIST; }`, run by the shell itself, or `( LIST )`, by a subshell (whose `exit` and
     `set` end or set it alone); its `lists` as `_shell_parse` gives them. A `case` is one whose lists are its arms'
-    (`arms`: each one's patterns and lists), chosen by its `word`."""
+    (`arms`: each one's patterns and lists), chosen by its `word`; an `if`, one whose lists are its `branches` (each
+    its condition's and its body's: `if`, then each `elif`) and its `else` body (`otherwise`)."""
 
     subshell: bool
     lists: _Lists
     word: str | None = None
     arms: tuple[tuple[tuple[str, ...], _Lists], ...] = ()
+    branches: tuple[tuple[_Lists, _Lists], ...] = ()
+    otherwise: _Lists | None = None
 
 
 # A line's (or a group's) and-or lists: each its items (pipelines of commands, then `[["\0&&"]]` or `[["\0||"]]`,
@@ -2759,23 +2811,54 @@ class _LineFacts:
     assigned: frozenset[str] | None
     # Within a group whose status is tested, where `set -e` takes no effect (see `_group_ways`).
     errexit_ignored: bool = False
+    # Whether the shell's `echo` turns a `\n` into a line (dash's, zsh's), which may start with PASS.
+    echo_escapes: bool = True
 
 
-def _shell_discards(words: list[str]) -> str | None:
+def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
     """The check a shell given these words (after its program) runs, `sh -c "analyzer run X || true"`, when the shell
     may exit 0 though every check on its line fails or is skipped (`|| true`, `; exit 0`, `; echo done`, `&`, a pipe
     to `tee`, `exit 0` first, `! analyzer run X`): its exit is no verdict. None when each way to exit 0 passes a
-    check, or the line is not read (see `_LINE_OPAQUE_RE`, `_SHELL_FLOW`)."""
+    check, or the line is not read (see `_shell_unread`). `echo_escapes`: the shell's `echo` reads backslashes (dash's,
+    zsh's; not bash's)."""
+    found = _shell_reading(words, echo_escapes)
+    return found if isinstance(found, str) else None
+
+
+def _shell_unread(words: list[str]) -> str | None:
+    """What keeps the `-c` line of a shell given these words (after its program), one that may run `analyzer run`,
+    from being read for what it does with the check's exit (an `if`, a redirection: see `_unread_construct`);
+    None for a line read (see `_shell_discards`), without a check, or no line at all (a script: another program)."""
+    found = _shell_reading(words)
+    return found.construct if isinstance(found, _Unread) else None
+
+
+@dataclass(frozen=True)
+class _Unread:
+    """A shell line that may run a check and is not read (see `_shell_unread`): what keeps it from being read."""
+
+    construct: str
+
+
+def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread | None:
+    """The check whose verdict a shell's line may lose (see `_shell_discards`), or why a line that may run one is not
+    read (see `_shell_unread`); None otherwise."""
     read = _shell_line(words)
+    # Read coarsely where its options are not: the first word that is no option, after one holding `c`.
+    given_c = any(re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", word) for word in words)
+    line = next((word for word in words if word[:1] not in ("-", "+")), None) if given_c else None
+    line = read[0] if read is not None else line
+    may_check = line is not None and _runs_the_analyzer(["sh", "-c", line])
+    unread = _Unread(_unread_construct(read[0])) if may_check and read is not None else None
     if read is None:
-        return None
+        return _Unread("the shell's options") if may_check else None
     expanded = _shell_expansions(read[0])
     if expanded is None:
-        return None
+        return unread and _Unread(_unread_construct(read[0], expansions=False))
     (text, substituted, names), errexit, pipefail = expanded, read[1], read[2]
     # Quoted, these are characters (`grep -q '^PASS'`).
     if _LINE_OPAQUE_RE.search(_unquoted(text)):
-        return None
+        return unread
     tokens = _shell_tokens(text, globs=True)
     # A test's brackets are no glob (`[ -n "$OUT" ]`).
     tokens = tokens and [
@@ -2783,23 +2866,101 @@ def _shell_discards(words: list[str]) -> str | None:
     ]
     lists = None if tokens is None else _shell_parse(tokens)
     if lists is None:
-        return None
+        return unread
     commands = list(_simple_commands(lists))
     if not all(commands):
-        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2.
+        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2, a failure.
         return None
     exact, within = _check_outputs(commands, substituted, names)
     if sum(command[0] == "trap" for command in commands) > 1:
         # One may undo another (`trap - EXIT`): not read.
-        return None
+        return unread and _Unread("more than one `trap`")
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
-    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands))
+    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes)
     ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
-    if not checks or ways is None or not any(ok for ok, *_ in ways):
+    if ways is None:
+        return unread
+    if not checks or not any(ok for ok, *_ in ways):
         return None
-    return shlex.join(["analyzer", *_program_words(_assigned(checks[0]))[1:]])
+    return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+
+
+# What keeps a line from being read (see `_unread_construct`), by the word that starts a command.
+_UNREAD_KEYWORDS = {
+    **dict.fromkeys(("while", "until", "for", "select", "do", "done"), "a loop (`while`, `until`, `for`)"),
+    "function": "a function",
+    "eval": "`eval`",
+    "source": "a sourced file (`source`)",
+    ".": "a sourced file (`.`)",
+    "exec": "`exec`",
+    "time": "`time`",
+    "coproc": "`coproc`",
+    **dict.fromkeys(("return", "break", "continue"), "`return`, `break` or `continue` outside a function or loop"),
+    "wait": "`wait` given a job (`wait $!`)",
+}
+
+
+def _unread_construct(line: str, expansions: bool = True) -> str:
+    """What in a shell line keeps it from being read for what it does with a check's exit, named for a user: the first
+    of arithmetic, a keyword (`if`, a loop, `eval`: see `_UNREAD_KEYWORDS`), the check run through another program
+    (`timeout 60 analyzer run X`), a function, a redirection, its status read from `$?`, a comment, an escape, brace
+    expansion or a glob, an expansion it does not read (unless its `expansions` are read); else a test or a use of the
+    check's output it does not read."""
+    unquoted = _unquoted(line)
+    if "$((" in unquoted:
+        return "arithmetic (`$((...))`)"
+    if re.search(r"\w\s*\(\s*\)", unquoted):
+        return "a function"
+    tokens = _shell_tokens(line) or []
+    starting = True
+    for token in tokens:
+        if token.startswith("\0") or token in (_OPEN, _CLOSE, "if", "then", "do", "else", "elif", "!"):
+            found = _UNREAD_KEYWORDS.get(token)
+            if found is not None and token != "exec":
+                return found
+            starting = True
+            continue
+        if starting and token in _UNREAD_KEYWORDS:
+            return _UNREAD_KEYWORDS[token]
+        starting = False
+    command: list[str] = []
+    for token in [*tokens, "\0"]:
+        if not token.startswith("\0") and token not in (_OPEN, _CLOSE):
+            command.append(token)
+            continue
+        program = _assigned(command)
+        while program[:1] and program[0] in ("if", "then", "elif", "else", "do", "!"):
+            # Keywords before a command (`if analyzer run X`): no program of their own.
+            program = program[1:]
+        if len(program) > 1 and program[0] != "analyzer" and "analyzer" in program[1:]:
+            return f"the check run through another program (`{program[0].removeprefix(_QUOTED)}`)"
+        command = []
+    for pattern, construct in _UNREAD_CHARACTERS[: None if not expansions else -2]:
+        if re.search(pattern, unquoted):
+            return construct
+    return (
+        "a test of the check's output or status, a use of it, a `trap` or a group it does not read"
+        if expansions
+        else "an expansion it does not read"
+    )
+
+
+# What keeps a line from being read (see `_unread_construct`), by what its unquoted text holds, in this order.
+_UNREAD_CHARACTERS = (
+    (r"<<", "a here-document (`<<`)"),
+    (r"[<>]", "a redirection it does not read (a group's, `{ ...; } > FILE`, bash's `&>`)"),
+    (r"\$\?", "its status read from `$?`"),
+    (r"(?:^|\s)#", "a comment (`#`)"),
+    (r"\\", "an escape (`\\`)"),
+    (r"\{[^}]*,", "brace expansion (`{a,b}`)"),
+    (r"(?:^|[\s;&|(])case\s", "a `case` it does not read (a pattern made of an expansion, bash's `;&`)"),
+    (r"\[\[", "a `[[` test it does not read (a pattern: `[[ $OUT != PASS* ]]`)"),
+    (r"[*?]|\[[^\s\[]", "a glob (`*`, `?`, `[...]`) outside a `case` pattern or a test"),
+    (r"\$\{[^}]*[^A-Za-z0-9_}]", "a parameter's expansion with an operator (`${VAR:-...}`)"),
+    (r"\$\(|`", "a command substitution within another, or of more than one command"),
+)
 
 
 def _unquoted(text: str) -> str:
@@ -2851,10 +3012,16 @@ def _simple_commands(lists: _Lists) -> Iterator[list[str]]:
                     yield ["case", command.word]
                     for _, arm in command.arms:
                         yield from _simple_commands(arm)
+                elif isinstance(command, _Group) and command.branches:
+                    for condition, body in command.branches:
+                        yield from _simple_commands(condition)
+                        yield from _simple_commands(body)
+                    yield from _simple_commands(command.otherwise or [])
                 elif isinstance(command, _Group):
                     yield from _simple_commands(command.lists)
                 elif command != [_NEGATED]:
-                    yield command
+                    # Its redirections left out; one of them alone is a command (`> FILE`).
+                    yield [word for word in command if word != _REDIRECTED] or command
 
 
 def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
@@ -2880,9 +3047,16 @@ def _shell_line(words: list[str]) -> tuple[str, bool, bool] | None:
 def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
     """A shell line's words and operators (`;`, a newline, `&`, `&&`, `||`, `|`, `(`, `)`, `;;`), quotes read as the
     shell reads them (no expansion is left in the line); None for an unclosed quote. An operator is marked by a
-    leading NUL; with `globs`, a glob character outside quotes by its mark (see `_GLOBS`)."""
+    leading NUL, a brace outside quotes by its mark (see `_BRACES`), a reserved word quoted (`'!'`, `"case"`: a
+    command's name, no keyword) by a leading `_QUOTED`; with `globs`, a glob character outside quotes by its mark (see
+    `_GLOBS`)."""
     tokens: list[str] = []
     word: str | None = None
+    quoted = False
+
+    def ended(word: str) -> str:
+        return _QUOTED + word if quoted and word in _RESERVED else word
+
     at = 0
     while at < len(text):
         char = text[at]
@@ -2890,12 +3064,26 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
             end = text.find(char, at + 1)
             if end < 0:
                 return None
-            word, at = (word or "") + text[at + 1 : end], end + 1
+            word, at, quoted = (word or "") + text[at + 1 : end], end + 1, True
+            continue
+        if char in "<>" or text.startswith("&>", at):
+            # A redirection: its fd's number (`2>&1`) and its file are no words of the command, which keeps its
+            # status (or fails, when the file cannot be opened). A here-document (`<<`) is not read, nor bash's `&>`
+            # (dash: `&`, then `>`), nor a file that is no word (`<(...)`).
+            fd = word is not None and word.isdigit() and not quoted
+            if word is not None and not fd:
+                tokens.append(ended(word))
+            word, quoted = None, False
+            found = _REDIRECTION_RE.match(text, at)
+            if found is None:
+                return None
+            tokens.append(_REDIRECTED)
+            at = found.end()
             continue
         if char in " \t" or char in ";&|\n()":
             if word is not None:
-                tokens.append(word)
-                word = None
+                tokens.append(ended(word))
+                word, quoted = None, False
             if char in " \t":
                 at += 1
                 continue
@@ -2903,12 +3091,18 @@ def _shell_tokens(text: str, globs: bool = False) -> list[str] | None:
             tokens.append("\0" + operator)
             at += len(operator)
             continue
-        word, at = (word or "") + (_GLOBS.get(char, char) if globs else char), at + 1
+        # Quoted, a brace or a glob character is a character (`trap '{ exit 0; }' EXIT` sets an action, not a group).
+        char = _BRACES.get(char, _GLOBS.get(char, char) if globs else char)
+        word, at = (word or "") + char, at + 1
     if word is not None:
-        tokens.append(word)
+        tokens.append(ended(word))
     return tokens
 
 
+# A redirection (see `_shell_tokens`): its operator, then its file, a word (quoted in part or not).
+_REDIRECTION_RE = re.compile(r"""(?:>>|>&|<&|>\||<>|<(?![<(])|>(?!\())[ \t]*(?:'[^']*'|"[^"]*"|[^\s;&|()<>'"])+""")
+# What a command redirected holds, last of its words (see `_parse_lists`).
+_REDIRECTED = "\0>"
 # `!` before a pipeline (see `_shell_parse`): its first command, whose status it inverts.
 _NEGATED = "\0!"
 
@@ -2925,7 +3119,8 @@ def _shell_parse(tokens: list[str]) -> _Lists | None:
 
 def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_Lists, int] | None:
     """The lists from `tokens[at]` up to one of `closers` (`\0)`, `\0;;`, or `}`, `esac` at a command's start) or the
-    line's end, and where the rest starts, after the closer (see `_shell_parse`)."""
+    line's end, and where the rest starts, after the closer (see `_shell_parse`; a group's braces are marked, see
+    `_BRACES`)."""
     lists: _Lists = []
     items: list[list[list[str] | _Group]] = []
     pipeline: list[list[str] | _Group] = [[]]
@@ -2954,16 +3149,22 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             pipeline = [[]]
         elif token == "\0|":
             pipeline.append([])
+        elif token == _REDIRECTED:
+            if isinstance(last, _Group):
+                # A group's (`{ ...; } > FILE`): not read.
+                return None
+            # Kept last of the command's words, once (see `_REDIRECTED`).
+            last += [] if _REDIRECTED in last else [_REDIRECTED]
         elif isinstance(last, _Group) or token in ("\0)", "\0;;") or (token == "\0(" and not start):
             # Words after a group (a redirection's, or a syntax error), a `)` or `;;` closing none, `f()` (a function).
             return None
-        elif token == "case" and start:
-            parsed_case = _parse_case(tokens, at)
-            if parsed_case is None:
+        elif token in ("case", "if") and start:
+            parsed = _parse_case(tokens, at) if token == "case" else _parse_if(tokens, at)
+            if parsed is None:
                 return None
-            pipeline[-1], at = parsed_case
-        elif token in ("\0(", "{") and start:
-            nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else "}"}))
+            pipeline[-1], at = parsed
+        elif token in ("\0(", _OPEN) and start:
+            nested = _parse_lists(tokens, at, frozenset({"\0)" if token == "\0(" else _CLOSE}))
             if nested is None or not nested[0]:
                 return None
             pipeline[-1], at = _Group(token == "\0(", nested[0]), nested[1]
@@ -2976,16 +3177,44 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             end = next((n for n in range(at, len(tokens)) if tokens[n] == "]]" or tokens[n].startswith("\0")), None)
             if end is None or tokens[end] != "]]":
                 return None
-            last += tokens[at - 1 : end + 1]
+            # A brace there is a character (`[[ $OUT == {* ]]`: no brace expansion within).
+            last += [token.translate(_UNBRACED) for token in tokens[at - 1 : end + 1]]
             at = end + 1
-        elif ("{" in token or "}" in token) and token not in ("{", "}"):
-            # Brace expansion (`{a,b}`), or braces quoted: not told apart here.
+        elif set(token) & {_OPEN, _CLOSE}:
+            # Brace expansion (`{a,b}`), or a group's brace where no command starts: not read. Quoted, a brace is a
+            # character (`echo '{'`), and no token holds its mark.
             return None
         elif set(token) & _GLOB_MARKS:
             # A file name's glob (`rm /tmp/*`): not read.
             return None
         else:
-            last.append(token)
+            # A reserved word quoted is a command's name where a command starts (`'!' analyzer run X` runs `!`, not
+            # found), and a word as any other after it (`echo '!'`).
+            word = token if start else token.removeprefix(_QUOTED)
+            last.insert(len(last) - (_REDIRECTED in last), word)
+
+
+def _parse_if(tokens: list[str], at: int) -> tuple[_Group, int] | None:
+    """An `if` whose condition starts at `tokens[at]` (after `if`), as a `_Group`, and where the rest starts, after its
+    `fi`; None for what is not read (an empty condition or body: a syntax error)."""
+    branches: list[tuple[_Lists, _Lists]] = []
+    while True:
+        condition = _parse_lists(tokens, at, frozenset({"then"}))
+        if condition is None or not condition[0]:
+            return None
+        body = _parse_lists(tokens, condition[1], frozenset({"elif", "else", "fi"}))
+        if body is None or not body[0]:
+            return None
+        branches.append((condition[0], body[0]))
+        at = body[1]
+        closer = tokens[at - 1]
+        if closer == "fi":
+            return _Group(False, [], branches=tuple(branches)), at
+        if closer == "else":
+            otherwise = _parse_lists(tokens, at, frozenset({"fi"}))
+            if otherwise is None or not otherwise[0]:
+                return None
+            return _Group(False, [], branches=tuple(branches), otherwise=otherwise[0]), otherwise[1]
 
 
 def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
@@ -2993,7 +3222,7 @@ def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
     None for what is not read (a pattern that is no word, bash's `;&` and `;;&`)."""
     if tokens[at + 1 : at + 2] != ["in"] or tokens[at].startswith("\0"):
         return None
-    word, at = tokens[at], at + 2
+    word, at = tokens[at].translate(_UNBRACED), at + 2
     arms: list[tuple[tuple[str, ...], _Lists]] = []
     while True:
         while tokens[at : at + 1] == ["\0\n"]:
@@ -3007,6 +3236,8 @@ def _parse_case(tokens: list[str], at: int) -> tuple[_Group, int] | None:
             patterns, at = patterns + tokens[at + 1 : at + 2], at + 2
         if tokens[at : at + 1] != ["\0)"] or not patterns or any(pattern.startswith("\0") for pattern in patterns):
             return None
+        # A brace in a pattern is a character (`{*)` matches JSON): no brace expansion there.
+        patterns = [pattern.translate(_UNBRACED) for pattern in patterns]
         body = _parse_lists(tokens, at + 1, frozenset({"\0;;", "esac"}))
         if body is None:
             return None
@@ -3089,6 +3320,10 @@ def _shell_pipeline(
     (command,) = commands
     if isinstance(command, _Group):
         return _group_ways(command, state, tested, facts)
+    # A builtin's redirection that fails makes it fail (a special builtin's, `exit 0 > FILE`, ends the shell with a
+    # failure): read as without it, its own status being 0 at most as often.
+    redirected = _REDIRECTED in command
+    command = [word for word in command if word != _REDIRECTED] or command
     if command[0] == "trap":
         zeroes = _shell_trap(command[1:])
         # Whatever runs after it, the shell exits 0: as if it exited here (or may, on a signal that stops the pod).
@@ -3100,12 +3335,19 @@ def _shell_pipeline(
         flags = _shell_set(command[1:], errexit, pipefail)
         # Where errexit is ignored (see `_group_ways`), `set -e` leaves it off.
         return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1])}
+    if command == ["exec"] and redirected:
+        # Redirections alone, kept for what follows (`exec > /tmp/log 2>&1`): a command's status stays its own.
+        return {(True, False, errexit, pipefail), (False, False, errexit, pipefail)}
+    if _execed(command) != command:
+        # The shell is replaced: nothing after it runs, not even a trap on EXIT, and it exits as that command does.
+        found = _shell_command(command + [_REDIRECTED] * redirected, facts)
+        return None if found is None else {(status, True, errexit, pipefail) for status in found}
     if command[0] == "exit":
         code = command[1:]
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
         return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command, facts)
+    found = _shell_command(command + [_REDIRECTED] * redirected, facts)
     return None if found is None else {(status, False, errexit, pipefail) for status in found}
 
 
@@ -3122,7 +3364,9 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     resets = tested and any(command[0] == "set" for command in commands)
     facts = replace(facts, errexit_ignored=True) if tested else facts
     start = (ok, False, errexit and not tested, pipefail)
-    if group.word is None:
+    if group.branches:
+        ways = _if_ways(group, start, facts)
+    elif group.word is None:
         ways = _shell_ways(group.lists, {start}, facts)
     else:
         ways = _case_ways(group.word, group.arms, start, facts)
@@ -3134,6 +3378,42 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
         (ok_now, exited, (errexit and not resets) if tested else errexit_now, pipefail_now)
         for ok_now, exited, errexit_now, pipefail_now in ways
     }
+
+
+def _if_ways(group: _Group, start: _Way, facts: _LineFacts) -> set[_Way] | None:
+    """The ways out of an `if` (see `_group_ways`) from `start`: each condition run with errexit off (its status is
+    tested), then the body of the first that is true; none true, the `else` body, or out with 0 (POSIX)."""
+    errexit = start[2]
+    if any(command[0] == "set" for condition, _ in group.branches for command in _simple_commands(condition)):
+        # errexit set within a condition takes effect after it: not read.
+        return None
+    ways: set[_Way] = set()
+    pending = {start}
+    for condition, body in group.branches:
+        tested = _shell_ways(
+            condition,
+            {(ok, False, False, pipefail) for ok, _, _, pipefail in pending},
+            replace(facts, errexit_ignored=True),
+        )
+        if tested is None:
+            return None
+        pending = set()
+        for ok, exited, _, pipefail in tested:
+            if exited:
+                ways.add((ok, exited, errexit, pipefail))
+            elif ok:
+                ran = _shell_ways(body, {(ok, False, errexit, pipefail)}, facts)
+                if ran is None:
+                    return None
+                ways |= ran
+            else:
+                pending.add((ok, False, errexit, pipefail))
+    if not pending:
+        return ways
+    if not group.otherwise:
+        return ways | {(True, False, errexit, pipefail) for _, _, _, pipefail in pending}
+    ran = _shell_ways(group.otherwise, pending, facts)
+    return None if ran is None else ways | ran
 
 
 def _case_ways(
@@ -3171,6 +3451,11 @@ def _may_match_no_pass(pattern: str) -> bool:
     """Whether a `case` pattern may match the output of a check that did not pass: its text up to its first wildcard
     may start that output (`FAIL*`, `*`, `ERROR*|INCONCLUSIVE*`), or is the whole pattern and holds a blank (the output
     always does: `PASS` alone never matches it), or is empty (no output)."""
+    # A bracket of plain characters is one of them (`[P]*`, `[Pp]ASS*`): each read as the pattern it makes.
+    bracket = re.search("\x04([^\x02-\x05!^\\[:-]+)\x05", pattern)
+    if bracket is not None:
+        before, after = pattern[: bracket.start()], pattern[bracket.end() :]
+        return any(_may_match_no_pass(before + char + after) for char in bracket[1])
     # Its glob characters are marked (see `_GLOBS`); quoted, they are characters.
     literal = re.split("[\x02\x03\x04]", pattern, maxsplit=1)[0].translate(_GLOBBED)
     if literal == pattern.translate(_GLOBBED):
@@ -3238,7 +3523,7 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
         # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
         return {False}
     # Its glob characters and test brackets read as a line's are (`rm -f /tmp/*; exit 0`).
-    tokens = None if _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
+    tokens = None if re.search("[<>]", action) or _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
     parsed = _shell_parse(tokens)
@@ -3259,14 +3544,24 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
 
 def _trap_commands(lists: _Lists) -> list[list[str]] | None:
     """The simple commands a trap's action runs, in order, a `!` before one set aside (`! exit 0` exits 0 all the
-    same); None for what is not read here (a group, an empty command)."""
+    same), those of a `{ }` group too (`trap '{ exit 0; }' EXIT`: run by the shell itself, its `exit` exits it);
+    None for what is not read here (a subshell, whose `exit` ends it alone, a `case`, an empty command)."""
     commands: list[list[str]] = []
     for items, _ in lists:
         # The action's tokens hold no `&&`, `||` or `|`: each list is one pipeline, a `!` its only other command.
         for command in items[0]:
-            if isinstance(command, _Group) or not command:
+            if isinstance(command, _Group):
+                grouped = (
+                    None
+                    if command.subshell or command.word is not None or command.branches
+                    else _trap_commands(command.lists)
+                )
+                if grouped is None:
+                    return None
+                commands += grouped
+            elif not command:
                 return None
-            if command != [_NEGATED]:
+            elif command != [_NEGATED]:
                 commands.append(command)
     return commands
 
@@ -3299,9 +3594,16 @@ def _assigned(command: list[str]) -> list[str]:
     return words
 
 
+def _execed(words: list[str]) -> list[str]:
+    """A simple command's words after `exec`, which runs them in the shell's stead (`exec analyzer run X`); as they
+    are without it, or with an option of bash's `exec` (`-a NAME`: not read)."""
+    return words[1:] if words[:1] == ["exec"] and words[1:2] and not words[1].startswith("-") else words
+
+
 def _is_check(command: list[str]) -> bool:
-    """Whether a shell line's simple command runs `analyzer run` (`python3 -m analyzer run X` too)."""
-    program = _program_words(_assigned(command))
+    """Whether a shell line's simple command runs `analyzer run` (`python3 -m analyzer run X`, `exec analyzer run X`
+    too)."""
+    program = _program_words(_execed(_assigned(command)))
     return bool(program) and program[0].rpartition("/")[2] == "analyzer" and program[1:2] == ["run"]
 
 
@@ -3309,7 +3611,13 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     """The statuses a simple command may exit with (True: 0), a check failing, its expansions marked (see
     `_shell_expansions`, `_LineFacts`); None when it is not read (a check wrapped in another program, `timeout 30
     analyzer run X`, a flow keyword, a program or a test made of an expansion, `[ "$(analyzer run X)" -eq ... ]`)."""
-    words = _assigned(command)
+    if _REDIRECTED in command:
+        # A redirection keeps the command's status, or fails it when its file cannot be opened.
+        unredirected = [word for word in command if word != _REDIRECTED]
+        found = _shell_command(unredirected, facts) if unredirected else {True}
+        return None if found is None else found | {False}
+    # What `exec` runs exits with its own status (the shell's, which it replaces).
+    words = _execed(_assigned(command))
     tested = _output_test(words, facts)
     if tested is not None:
         return tested
@@ -3457,10 +3765,13 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     (through `tee` too); `grep -v fail`, `grep -q PASS` (a step's line of a failed check), `grep '"verdict": "pass"'`
     (a member's verdict), `echo "$OUT" | grep -q '^PASS'` (dash's echo) or `jq -e` (given no JSON, as when the check
     printed nothing, it exits 0) are not."""
+    if any(isinstance(command, list) and _REDIRECTED in command for command in pipeline):
+        # Its output sent elsewhere or joined by stderr (`2>&1`), or the filter reading a file (`< old.txt`).
+        return False
     *before, last = pipeline
     while before and isinstance(before[-1], list) and before[-1][:1] == ["tee"]:
         before.pop()
-    source = before[-1] if before else None
+    source = _alone(before[-1]) if before else None
     if isinstance(last, _Group) or not isinstance(source, list) or any(_EXPANSION_RE.search(word) for word in last):
         return False
     reads_output = _is_check(source) or (
@@ -3481,7 +3792,25 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     flags = re.IGNORECASE if "i" in letters or "--ignore-case" in long else 0
     if re.fullmatch(_GREP_PASS_JSON_RE.pattern, operands[0], flags):
         return True
-    return source[0] != "echo" and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
+    # dash's echo turns a reason's `\n` into a line of its own, which may start with PASS; bash's prints it as is.
+    text = source[0] != "echo" or not facts.echo_escapes
+    return text and re.fullmatch(_GREP_PASS_TEXT_RE.pattern, operands[0], flags) is not None
+
+
+def _alone(command: list[str] | _Group) -> list[str] | _Group:
+    """The one simple command a `{ }` or `( )` group runs and nothing else (`{ analyzer run X; } | grep -q '^PASS'`:
+    its output is that command's), else the command or group as it is."""
+    while (
+        isinstance(command, _Group)
+        and command.word is None
+        and not command.branches
+        and len(command.lists) == 1
+        and not command.lists[0][1]
+        and len(command.lists[0][0]) == 1
+        and len(command.lists[0][0][0]) == 1
+    ):
+        command = command.lists[0][0][0][0]
+    return command
 
 
 # Builtins that exit 0 whatever the substitutions in their words exit with (`export OUT=$(analyzer run X)`; bash's
