@@ -28,6 +28,10 @@ PAD = "<!-- " + "x" * 1100 + " -->"
 PAGES = {
     "in the prescan's bytes": f"<html><head>{META}</head><body>{ERROR}",
     "in the body, in the prescan's bytes": f"<html><head></head><body><b></b>{META}{PAD}{ERROR}",
+    "in the prescan's bytes, in a script": f"<html><head><script>document.write('{META}')</script><body>{ERROR}",
+    "in the prescan's bytes, in a title": f"<html><head><title>&lt;x {META}</title></head><body>{ERROR}",
+    "in the prescan's bytes, in a style": f"<html><head><style>/* {META} */</style></head><body>{ERROR}",
+    "in the prescan's bytes, in a textarea": f"<html><head></head><body><textarea>{META}</textarea>{ERROR}",
     "past them, after a comment in the head": f"<html><head>{PAD}{META}</head><body>{ERROR}",
     "past them, after a script in the head": f"<html><head><script>var p='{'x' * 1100}'</script>{META}<body>{ERROR}",
     "past them, after a link, an object and a base": f"<html><head>{PAD}<link rel=x href=y><object></object>"

@@ -3713,6 +3713,23 @@ class TestJudgeMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
         assert failures.failures == []
 
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # In the prescan's bytes too, a meta in the text of a script, title, style or textarea names nothing: Chrome
+            # reads them with its tokenizer (each as Debian's chromium read it). WHATWG's byte prescan read this UTF-8
+            # error page as Shift_JIS, and it passed body_not_contains.
+            "<script>document.write('<meta charset=shift_jis>')</script>",
+            "<title>&lt;x <meta charset=shift_jis></title>",
+            "<style>/* <meta charset=shift_jis> */</style>",
+            "</head><body><textarea><meta charset=shift_jis></textarea>",
+        ],
+    )
+    def test_a_meta_in_the_text_of_a_script_names_nothing(self, head):
+        page = f"<html><head>{head}</head><body>{self.ERROR} 500</body></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
     def test_a_utf16_meta_means_utf8(self):
         page = f'<meta charset="utf-16">{self.ERROR}'.encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
