@@ -4164,6 +4164,12 @@ class TestRepeatedJudging:
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
 
+    def test_a_slow_step_with_no_timeout_counts_its_responses(self):
+        # Refused requests have no latency: the percentiles are over the answers alone, and say so.
+        problem = TargetConnectFailed("step 's' (1/1): cannot connect to app.shop.svc:80: Connection refused")
+        result = summarized([150.0] * 19, min_success_ratio=0.9, max_p95_ms=100, problems=[problem])
+        assert [str(f) for f in result.failures] == ["max_p95_ms: expected <= 100 ms, got 150 ms (over 19 responses)"]
+
     def test_one_timed_out_request_is_named_in_the_singular(self):
         problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
         result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
