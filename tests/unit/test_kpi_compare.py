@@ -1051,6 +1051,21 @@ class TestJudgeProportion:
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
 
+    def test_a_rise_beyond_the_tolerance_that_is_not_significant_is_inconclusive_not_fail(self):
+        # 3 errors in 100 against 10 in 1,000: a rise of 2 points (the tolerance is 1), p 0.08. Chance may explain it,
+        # so it blocks nothing yet; neither does it pass, as the interval allows a rise beyond the tolerance.
+        judged = judge(
+            "proportion",
+            canary={"success": 3, "total": 100},
+            baseline={"success": 10, "total": 1000},
+            max_relative_change=None,
+            max_absolute_change=0.01,
+        )
+        assert judged.value == pytest.approx(0.02)
+        assert judged.details["significant"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("power ")
+
     def test_the_reason_gives_the_interval_in_order_and_the_rule_at_the_confidence(self):
         judged = judge(
             "proportion",
