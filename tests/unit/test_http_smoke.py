@@ -4170,6 +4170,13 @@ class TestRepeatedJudging:
         result = summarized([150.0] * 19, min_success_ratio=0.9, max_p95_ms=100, problems=[problem])
         assert [str(f) for f in result.failures] == ["max_p95_ms: expected <= 100 ms, got 150 ms (over 19 responses)"]
 
+    def test_a_refused_request_is_a_transport_error_not_a_body_over_the_cap_nor_a_retry(self):
+        problem = TargetConnectFailed("step 's' (2/2): cannot connect to app.shop.svc:80: Connection refused")
+        attempts = [_Attempt(status=200, latency_ms=10.0, kept_as="first", evidence={}), _Attempt(problem=problem)]
+        result = _summarize(Step.model_validate({"name": "s", "repeat": 2}), {}, attempts)
+        repeat = result.evidence["repeat"]
+        assert (repeat["transport_errors"], repeat["bodies_over_cap"], repeat["connect_retries"]) == (1, 0, 0)
+
     def test_one_timed_out_request_is_named_in_the_singular(self):
         problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
         result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
