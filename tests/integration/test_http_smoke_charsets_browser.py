@@ -55,6 +55,12 @@ PAGES = {
     f"</head><body>{ERROR}",
     "past them, after a script's <!-- <!--> <script>": f"<html><head>{PAD}<script><!-- <!--> <script></script>{META}"
     f"</head><body>{ERROR}",
+    "past them, in a script's <!--<script><!--": f"<html><head>{PAD}<script><!--<script><!--</script>{META}-->"
+    f"</script></head><body>{ERROR}",
+    "past them, after a script's <!--<script><!-->": f"<html><head>{PAD}<script><!--<script><!--></script>{META}"
+    f"</head><body>{ERROR}",
+    "past them, after a script's <!--<script></script>": f"<html><head>{PAD}<script><!--<script></script></script>"
+    f"{META}</head><body>{ERROR}",
     "in the body, in the prescan's bytes, after --!>": f"<html><head></head><body><!-- x --!>{META}{PAD}{ERROR}",
     "past them, in a comment holding >": f"<html><head>{PAD}<!-- a > b {META} --></head><body>{ERROR}",
     "past 64 KiB, after a long script": f"<html><head><script>var p='{'x' * 70_000}'</script>{META}<body>{ERROR}",

@@ -3801,6 +3801,10 @@ class TestJudgeLateMetaCharsets:
             PAD + "<script><!-- document.write(1) </script><meta charset=Shift_JIS>",
             PAD + "<script><!-- document.write('<script src=x>') --></script><meta charset=Shift_JIS>",
             PAD + "<script><!-- x <!--> '<script>' </script><meta charset=Shift_JIS>",
+            # A `<!-->` in a script's double escape ends every escape, and a `</script>` then ends the script; a second
+            # `</script>` after the one that ends the double escape ends it too (each as chromium read it).
+            PAD + "<script><!--<script><!--></script><meta charset=Shift_JIS>",
+            PAD + "<script><!--<script></script></script><meta charset=Shift_JIS>",
             # In the prescan's bytes after a comment ended by `--!>`, which the prescan does not end: the head has
             # ended, but Chrome reads on to byte 1024.
             "</head><body><!-- x --!><meta charset=Shift_JIS>" + PAD,
@@ -3828,6 +3832,8 @@ class TestJudgeLateMetaCharsets:
             # A `<script>` written inside a script's `<!--`: its `</script>` ends that one, not the script (the
             # tokenizer's double-escaped state), so the meta after it is still script text.
             "<html><head>" + PAD + "<script><!--document.write('<script></script><meta charset=shift_jis>')-->",
+            # A `<!--` in the double escape changes nothing: its `</script>` ends the double escape alone.
+            "<html><head>" + PAD + "<script><!--<script><!--</script><meta charset=shift_jis>--></script>",
             "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
             "<html><head>" + PAD + "<!-- a > b <meta charset=shift_jis> -->",
