@@ -1176,6 +1176,24 @@ class TestJudgeProportion:
         with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
             judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
 
+    @pytest.mark.parametrize(("success", "shown"), [(-5.0, "-5"), (math.nan, "NaN")])
+    def test_successes_below_zero_or_not_a_number_are_a_misconfiguration(self, success, shown):
+        # Counted, -5 errors in 1,000 were a rate below 0, and NaN a comparison that is never true.
+        with pytest.raises(CheckMisconfigured, match=f"^canary: success {shown} is not between 0 and total 1000"):
+            judge("proportion", canary={"success": success, "total": 1000}, baseline={"success": 10, "total": 1000})
+
+    def test_a_partial_answer_holding_both_series_is_judged(self):
+        # Only an absent success series is no evidence in a partial answer; present counts are judged.
+        judged = judge(
+            "proportion",
+            canary={"success": 20, "total": 2000},
+            baseline={"success": 100, "total": 2000},
+            partial=("store 2 down",),
+            max_relative_change=None,
+            max_absolute_change=0.03,
+        )
+        assert judged.outcome is Outcome.PASS
+
 
 class TestJudgeMannWhitney:
     """Range samples: the shift's interval keeps its sign, and the tolerance bounds the harm side."""
