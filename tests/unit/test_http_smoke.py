@@ -4195,6 +4195,10 @@ class TestRepeatedJudging:
         result = summarized([10.0, 50.0, 20.0])
         assert result.evidence["latency_ms"] == 50.0
 
+    def test_latencies_are_shown_to_the_microsecond(self):
+        result = summarized([10.0, 50.12345, 20.0])
+        assert result.evidence["latency_ms"] == 50.123
+
     @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
     def test_success_ratio(self, failed, passes):
         result = summarized([10.0] * 20, failed=failed, min_success_ratio=0.95)

@@ -1803,6 +1803,13 @@ class TestMannWhitneyEdges:
         assert "widened for autocorrelation: 50 and 60 samples count as 0 and 42)" in judged.reason
         assert judged.outcome is Outcome.INCONCLUSIVE
 
+    def test_one_autocorrelated_variant_is_enough_to_say_the_interval_was_widened(self):
+        # The baseline alternates (no positive autocorrelation: it counts as all its samples), the canary trends.
+        canary = [0.15 + 0.0005 * i for i in range(50)]
+        baseline = [0.10 + 0.01 * (i % 2) for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, baseline))
+        assert "widened for autocorrelation: 50 and 60 samples count as 0 and 60)" in judged.reason
+
     def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
         judged = judge(
             "mann_whitney", "either", samples=(around(0.13, count=20, spread=0.08), around(0.10, count=20, spread=0.08))
