@@ -3730,6 +3730,12 @@ class TestJudgeMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
+    def test_a_meta_after_a_doctype_declares_it(self):
+        # The page as most are written: a doctype (a tag of no name, skipped up to its `>`) first.
+        page = f'<!DOCTYPE html><html><head><meta charset="Shift_JIS"><title>{self.ERROR}</title>'.encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
     def test_a_utf16_meta_means_utf8(self):
         page = f'<meta charset="utf-16">{self.ERROR}'.encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
@@ -3767,6 +3773,9 @@ class TestJudgeMetaCharsets:
             # A comment browsers end at once, then a meta; a label no charset has is passed over.
             '<!--><meta charset="Shift_JIS">',
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
+            # A `<` in text that starts no tag, and a processing instruction, end nothing: the meta after is read.
+            "1 < 2 <meta charset=Shift_JIS>",
+            '<?xml version="1.0"?><meta charset=Shift_JIS>',
         ],
     )
     def test_the_meta_browsers_read_declares_it(self, head):
