@@ -1446,6 +1446,21 @@ class TestMinCanaryEvents:
     def test_no_minimum_judges_any_traffic(self):
         assert judge_events(1, 0).outcome is Outcome.FAIL
 
+    def test_the_minimum_is_the_canarys_alone(self):
+        # A baseline that counts fewer events than the canary's minimum (a small stable pool) is still judged.
+        loaded = load(
+            check(
+                canary={"query": CANARY, "events": EVENTS},
+                baseline={"query": BASELINE, "events": EVENTS.replace("canary_hash", "stable_hash")},
+                min_canary_events=100,
+            )
+        )
+        kpi = loaded.checks["kpi"]
+        queries = {"canary": {"query": "q", "events": "e"}, "baseline": {"query": "q", "events": "e"}}
+        values = {("canary", "query"): 0.4, ("baseline", "query"): 0.2, ("canary", "events"): 500}
+        judged = kpi.judge(Measured(queries, values | {("baseline", "events"): 50}, {}))
+        assert judged.outcome is Outcome.FAIL
+
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
     @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN")])
     def test_no_traffic_is_no_data_without_a_minimum_too(self, method, events, shown):
