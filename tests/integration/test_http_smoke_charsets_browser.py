@@ -30,6 +30,8 @@ PAGES = {
     "in the prescan's bytes, after a doctype": f"<!DOCTYPE html><html><head>{META}</head><body>{ERROR}",
     "in the prescan's bytes, after text holding <": f"<html><head><title>t</title>1 < 2 {META}</head><body>{ERROR}",
     "past them, after text holding <": f"<html><head>{PAD}1 < 2 {META}</head><body>{ERROR}",
+    "in the prescan's bytes, after text ending in <": f"<html><head><title>t</title>1 <{META}</head><body>{ERROR}",
+    "in the prescan's bytes, an end tag </meta charset>": f"<html><head></meta charset=shift_jis></head><body>{ERROR}",
     "in the body, in the prescan's bytes": f"<html><head></head><body><b></b>{META}{PAD}{ERROR}",
     "in the prescan's bytes, in a script": f"<html><head><script>document.write('{META}')</script><body>{ERROR}",
     "in the prescan's bytes, in a title": f"<html><head><title>&lt;x {META}</title></head><body>{ERROR}",

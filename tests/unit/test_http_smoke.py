@@ -3775,6 +3775,7 @@ class TestJudgeMetaCharsets:
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
             # A `<` in text that starts no tag, and a processing instruction, end nothing: the meta after is read.
             "1 < 2 <meta charset=Shift_JIS>",
+            "1 <<meta charset=Shift_JIS>",
             '<?xml version="1.0"?><meta charset=Shift_JIS>',
         ],
     )
@@ -3850,6 +3851,9 @@ class TestJudgeLateMetaCharsets:
             "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
             "<html><head>" + PAD + "<meta charset=no-such-charset>",
+            # An end tag is no meta, whatever attributes it holds.
+            "<html><head>" + PAD + "</meta charset=shift_jis>",
+            "<html><head></meta charset=shift_jis>",
         ],
     )
     def test_a_meta_chrome_does_not_read_names_nothing(self, page):
