@@ -3862,6 +3862,26 @@ class TestJudgeLateMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
+    @pytest.mark.parametrize("text", ["", "y"])
+    @pytest.mark.parametrize(("at", "read"), [(1023, True), (1024, False)])
+    def test_once_the_head_has_ended_a_meta_is_read_up_to_byte_1024(self, at, read, text):
+        # Each as chromium read it: the meta's `<` at byte 1023 names the charset, at byte 1024 nothing, a comment or
+        # text before it.
+        before = "<html><head><title>t</title></head><body><!-- "
+        page = f"{before}{'x' * (at - len(before) - 4 - len(text))} -->{text}<meta charset=shift_jis>{self.ERROR}"
+        page = page.encode()
+        assert page.index(b"<meta") == at
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        # Read as Shift_JIS, the UTF-8 page holds no エラー.
+        assert (failures.failures == []) is read
+
+    def test_a_head_tag_after_the_head_has_ended_does_not_reopen_it(self):
+        page = f"<html><head><title>t</title></head><body><link>{self.PAD}<meta charset=shift_jis>{self.ERROR}"
+        failures = judged(
+            {"body_not_contains": [self.ERROR]}, body=page.encode(), headers={"Content-Type": "text/html"}
+        )
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
     def test_a_head_of_more_tags_than_are_read_names_nothing(self):
         # Bounded work for a page of a million tags (about a second each judged answer, read whole).
         # `<html>`, `<head>` and 8190 links: the meta is the 8193rd tag.
