@@ -297,11 +297,15 @@ def _whatwg_replace(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
-# The bytes of an HTML page that browsers search for a `<meta>` naming its charset (WHATWG HTML's prescan), and that
-# meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed `body_not_contains: [エラー]`.
+# The bytes of an HTML page that browsers search whole for a `<meta>` naming its charset (WHATWG HTML's prescan),
+# and that meta: read as Shift_JIS by browsers and as UTF-8 here, a Japanese error page passed
+# `body_not_contains: [エラー]`.
+# Chrome reads them with its tokenizer, not WHATWG's byte prescan: a meta in the text of a script, title, style or
+# textarea names nothing there either (seen in Debian's chromium; the byte prescan read a UTF-8 error page holding
+# `document.write('<meta charset=shift_jis>')` as Shift_JIS, and it passed `body_not_contains: [エラー]`).
 _META_PRESCAN_BYTES = 1024
-# The prescan skips comments and other tags whole, their attributes too (a `<meta` quoted in an `<img alt>` is text),
-# and reads a `<meta>`'s attributes (the first of a name counts): only a `charset`, or the `content` of an
+# Comments and other tags are skipped whole, their attributes too (a `<meta` quoted in an `<img alt>` is text), and a
+# `<meta>`'s attributes read (the first of a name counts): only a `charset`, or the `content` of an
 # `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL, a meta commented
 # out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
 # `body_not_contains: [エラー]`.
@@ -309,8 +313,6 @@ _PRESCAN_SPACES = b"\t\n\x0c\r "
 _PRESCAN_SPACE_BYTES = frozenset(_PRESCAN_SPACES)
 _PRESCAN_SPACES_SLASH = frozenset(_PRESCAN_SPACES + b"/")
 _PRESCAN_SPACES_GT = frozenset(_PRESCAN_SPACES + b">")
-# What may follow `<meta` for the prescan to read it as one.
-_META_ENDS = frozenset(bytes([b]) for b in _PRESCAN_SPACES + b"/")
 # Past those bytes Chrome reads on while the page is still in its head (Blink's HTMLMetaCharsetParser, a tokenizer):
 # a `<meta>` after a long comment, script or style in `<head>` names the charset too (seen in Debian's chromium: a
 # Shift_JIS error page whose meta stood at byte 1100 showed its エラー, read as UTF-8 here it passed
@@ -1297,7 +1299,7 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
     # A label WHATWG Encoding does not know is ignored, as browsers ignore it: an HTML page's meta names the charset.
     encoding = _LABEL_CODECS.get(match.group(1).lower()) if match else None
     if encoding is None and content_type.split(";")[0].strip().lower() == "text/html":
-        encoding = _meta_charset(body[:_META_PRESCAN_BYTES]) or _late_meta_charset(body)
+        encoding = _meta_charset(body)
     if encoding == "x-user-defined":
         return body.decode("latin-1").translate(_X_USER_DEFINED)
     if encoding in (None, "replacement"):
@@ -1311,46 +1313,11 @@ def _text(body: bytes | bytearray, exchange: HttpExchange) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _meta_charset(head: bytes | bytearray) -> str | None:
-    """The codec an HTML page's `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`)
-    names in its first bytes, as browsers read a page whose Content-Type names none (WHATWG HTML's prescan: a
-    UTF-16 label means UTF-8 there); None when none does, or when a tag runs past those bytes (the prescan aborts)."""
-    head = bytes(head)
-    at = 0
-    while at < len(head):
-        if head.startswith(b"<!--", at):
-            # Ends at the first `-->` whose `>` follows the `<`: `<!-->` is a whole comment.
-            at = head.find(b"-->", at + 2) + 2
-            if at < 2:
-                break
-        elif head[at : at + 5].lower() == b"<meta" and head[at + 5 : at + 6] in _META_ENDS:
-            meta = _meta_tag(head, at + 5)
-            if meta is None:
-                break
-            encoding, at = meta
-            if encoding is not None:
-                return _META_CODECS.get(encoding, encoding)
-        elif head[at : at + 1] == b"<" and re.match(rb"</?[A-Za-z]", head[at : at + 3]):
-            # Another tag, skipped with its attributes: a `<meta` or a `>` quoted in one is its text.
-            while at < len(head) and head[at] not in b"\t\n\x0c\r >":
-                at += 1
-            while (attribute := _prescan_attribute(head, at)) is not None and attribute[0] is not None:
-                at = attribute[2]
-            if attribute is None:
-                break
-            at = attribute[2]
-        elif head[at : at + 2] in (b"<!", b"</", b"<?"):
-            at = head.find(b">", at)
-            if at < 0:
-                break
-        at += 1
-    return None
-
-
-def _late_meta_charset(page: bytes | bytearray) -> str | None:
-    """The codec a `<meta>` in an HTML page's head names, read as Chrome reads on past the prescan's bytes (see
-    _HEAD_TAGS); None when none does before the head ends past those bytes, or before `page` ends (or in its first
-    _LATE_META_SCAN_TAGS tags)."""
+def _meta_charset(page: bytes | bytearray) -> str | None:
+    """The codec a `<meta charset>` (or `<meta http-equiv=Content-Type content="...; charset=...">`) of an HTML page
+    names, read as Chrome's tokenizer reads it (see _HEAD_TAGS): anywhere in the prescan's first bytes, past them while
+    the page is in its head; never in a comment or the text of a title, script or style (a UTF-16 label means UTF-8);
+    None when none does (or in its first _LATE_META_SCAN_TAGS tags), or when a tag or a comment runs past `page`."""
     page = bytes(page)
     at, in_head, tags = 0, True, 0
     while (in_head or at < _META_PRESCAN_BYTES) and tags < _LATE_META_SCAN_TAGS:

@@ -27,7 +27,16 @@ PAD = "<!-- " + "x" * 1100 + " -->"
 # Shift_JIS: its characterSet says whether it read the meta.
 PAGES = {
     "in the prescan's bytes": f"<html><head>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, after a doctype": f"<!DOCTYPE html><html><head>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, after text holding <": f"<html><head><title>t</title>1 < 2 {META}</head><body>{ERROR}",
+    "past them, after text holding <": f"<html><head>{PAD}1 < 2 {META}</head><body>{ERROR}",
+    "in the prescan's bytes, after text ending in <": f"<html><head><title>t</title>1 <{META}</head><body>{ERROR}",
+    "in the prescan's bytes, an end tag </meta charset>": f"<html><head></meta charset=shift_jis></head><body>{ERROR}",
     "in the body, in the prescan's bytes": f"<html><head></head><body><b></b>{META}{PAD}{ERROR}",
+    "in the prescan's bytes, in a script": f"<html><head><script>document.write('{META}')</script><body>{ERROR}",
+    "in the prescan's bytes, in a title": f"<html><head><title>&lt;x {META}</title></head><body>{ERROR}",
+    "in the prescan's bytes, in a style": f"<html><head><style>/* {META} */</style></head><body>{ERROR}",
+    "in the prescan's bytes, in a textarea": f"<html><head></head><body><textarea>{META}</textarea>{ERROR}",
     "past them, after a comment in the head": f"<html><head>{PAD}{META}</head><body>{ERROR}",
     "past them, after a script in the head": f"<html><head><script>var p='{'x' * 1100}'</script>{META}<body>{ERROR}",
     "past them, after a link, an object and a base": f"<html><head>{PAD}<link rel=x href=y><object></object>"
@@ -37,6 +46,11 @@ PAGES = {
     "past them, after a long attribute": f"<html><head><link href='{'x' * 1100}'>{META}</head><body>{ERROR}",
     "past them, in the body": f"<html><head><title>t</title></head><body>{PAD}{META}{ERROR}",
     "past them, after text in the body": f"<body>{' ' * 2000}{META}{ERROR}",
+    "past them, a link after the head has ended": f"<html><head><title>t</title></head><body><link>{PAD}{META}{ERROR}",
+    "at byte 1023, text before it": f"<html><head><title>t</title></head><body><!-- {'x' * 972} -->y{META}{ERROR}",
+    "at byte 1024, text before it": f"<html><head><title>t</title></head><body><!-- {'x' * 973} -->y{META}{ERROR}",
+    "at byte 1023, the head ended": f"<html><head><title>t</title></head><body><!-- {'x' * 973} -->{META}{ERROR}",
+    "at byte 1024, the head ended": f"<html><head><title>t</title></head><body><!-- {'x' * 974} -->{META}{ERROR}",
     "past them, after a tag of no head": f"<html><head><div></div>{PAD}{META}{ERROR}",
     "past them, after a template": f"<html><head>{PAD}<template></template>{META}{ERROR}",
     "past them, after the head's end tag": f"<html><head>{PAD}<title>t</title></head>{META}<body>{ERROR}",
@@ -51,6 +65,12 @@ PAGES = {
     f"</head><body>{ERROR}",
     "past them, after a script's <!-- <!--> <script>": f"<html><head>{PAD}<script><!-- <!--> <script></script>{META}"
     f"</head><body>{ERROR}",
+    "past them, in a script's <!--<script><!--": f"<html><head>{PAD}<script><!--<script><!--</script>{META}-->"
+    f"</script></head><body>{ERROR}",
+    "past them, after a script's <!--<script><!-->": f"<html><head>{PAD}<script><!--<script><!--></script>{META}"
+    f"</head><body>{ERROR}",
+    "past them, after a script's <!--<script></script>": f"<html><head>{PAD}<script><!--<script></script></script>"
+    f"{META}</head><body>{ERROR}",
     "in the body, in the prescan's bytes, after --!>": f"<html><head></head><body><!-- x --!>{META}{PAD}{ERROR}",
     "past them, in a comment holding >": f"<html><head>{PAD}<!-- a > b {META} --></head><body>{ERROR}",
     "past 64 KiB, after a long script": f"<html><head><script>var p='{'x' * 70_000}'</script>{META}<body>{ERROR}",

@@ -3713,6 +3713,29 @@ class TestJudgeMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": content_type})
         assert failures.failures == []
 
+    @pytest.mark.parametrize(
+        "head",
+        [
+            # In the prescan's bytes too, a meta in the text of a script, title, style or textarea names nothing: Chrome
+            # reads them with its tokenizer (each as Debian's chromium read it). WHATWG's byte prescan read this UTF-8
+            # error page as Shift_JIS, and it passed body_not_contains.
+            "<script>document.write('<meta charset=shift_jis>')</script>",
+            "<title>&lt;x <meta charset=shift_jis></title>",
+            "<style>/* <meta charset=shift_jis> */</style>",
+            "</head><body><textarea><meta charset=shift_jis></textarea>",
+        ],
+    )
+    def test_a_meta_in_the_text_of_a_script_names_nothing(self, head):
+        page = f"<html><head>{head}</head><body>{self.ERROR} 500</body></html>".encode()
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    def test_a_meta_after_a_doctype_declares_it(self):
+        # The page as most are written: a doctype (a tag of no name, skipped up to its `>`) first.
+        page = f'<!DOCTYPE html><html><head><meta charset="Shift_JIS"><title>{self.ERROR}</title>'.encode("cp932")
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
     def test_a_utf16_meta_means_utf8(self):
         page = f'<meta charset="utf-16">{self.ERROR}'.encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
@@ -3750,6 +3773,10 @@ class TestJudgeMetaCharsets:
             # A comment browsers end at once, then a meta; a label no charset has is passed over.
             '<!--><meta charset="Shift_JIS">',
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
+            # A `<` in text that starts no tag, and a processing instruction, end nothing: the meta after is read.
+            "1 < 2 <meta charset=Shift_JIS>",
+            "1 <<meta charset=Shift_JIS>",
+            '<?xml version="1.0"?><meta charset=Shift_JIS>',
         ],
     )
     def test_the_meta_browsers_read_declares_it(self, head):
@@ -3784,6 +3811,10 @@ class TestJudgeLateMetaCharsets:
             PAD + "<script><!-- document.write(1) </script><meta charset=Shift_JIS>",
             PAD + "<script><!-- document.write('<script src=x>') --></script><meta charset=Shift_JIS>",
             PAD + "<script><!-- x <!--> '<script>' </script><meta charset=Shift_JIS>",
+            # A `<!-->` in a script's double escape ends every escape, and a `</script>` then ends the script; a second
+            # `</script>` after the one that ends the double escape ends it too (each as chromium read it).
+            PAD + "<script><!--<script><!--></script><meta charset=Shift_JIS>",
+            PAD + "<script><!--<script></script></script><meta charset=Shift_JIS>",
             # In the prescan's bytes after a comment ended by `--!>`, which the prescan does not end: the head has
             # ended, but Chrome reads on to byte 1024.
             "</head><body><!-- x --!><meta charset=Shift_JIS>" + PAD,
@@ -3811,6 +3842,8 @@ class TestJudgeLateMetaCharsets:
             # A `<script>` written inside a script's `<!--`: its `</script>` ends that one, not the script (the
             # tokenizer's double-escaped state), so the meta after it is still script text.
             "<html><head>" + PAD + "<script><!--document.write('<script></script><meta charset=shift_jis>')-->",
+            # A `<!--` in the double escape changes nothing: its `</script>` ends the double escape alone.
+            "<html><head>" + PAD + "<script><!--<script><!--</script><meta charset=shift_jis>--></script>",
             "<html><head>" + PAD + "<STYLE>/* <meta charset=shift_jis> */</style >",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis> -->",
             "<html><head>" + PAD + "<!-- a > b <meta charset=shift_jis> -->",
@@ -3818,12 +3851,35 @@ class TestJudgeLateMetaCharsets:
             "<html><head>" + PAD + "<link href='<meta charset=shift_jis>",
             "<html><head>" + PAD + "<!-- <meta charset=shift_jis>",
             "<html><head>" + PAD + "<meta charset=no-such-charset>",
+            # An end tag is no meta, whatever attributes it holds.
+            "<html><head>" + PAD + "</meta charset=shift_jis>",
+            "<html><head></meta charset=shift_jis>",
         ],
     )
     def test_a_meta_chrome_does_not_read_names_nothing(self, page):
         # A UTF-8 error page read as Shift_JIS would hold no エラー.
         body = f"{page}{self.ERROR}".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=body, headers={"Content-Type": "text/html"})
+        assert [f.assertion for f in failures.failures] == ["body_not_contains"]
+
+    @pytest.mark.parametrize("text", ["", "y"])
+    @pytest.mark.parametrize(("at", "read"), [(1023, True), (1024, False)])
+    def test_once_the_head_has_ended_a_meta_is_read_up_to_byte_1024(self, at, read, text):
+        # Each as chromium read it: the meta's `<` at byte 1023 names the charset, at byte 1024 nothing, a comment or
+        # text before it.
+        before = "<html><head><title>t</title></head><body><!-- "
+        page = f"{before}{'x' * (at - len(before) - 4 - len(text))} -->{text}<meta charset=shift_jis>{self.ERROR}"
+        page = page.encode()
+        assert page.index(b"<meta") == at
+        failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
+        # Read as Shift_JIS, the UTF-8 page holds no エラー.
+        assert (failures.failures == []) is read
+
+    def test_a_head_tag_after_the_head_has_ended_does_not_reopen_it(self):
+        page = f"<html><head><title>t</title></head><body><link>{self.PAD}<meta charset=shift_jis>{self.ERROR}"
+        failures = judged(
+            {"body_not_contains": [self.ERROR]}, body=page.encode(), headers={"Content-Type": "text/html"}
+        )
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
     def test_a_head_of_more_tags_than_are_read_names_nothing(self):
@@ -4147,6 +4203,19 @@ class TestRepeatedJudging:
         assert [f.assertion for f in result.failures] == ([] if passes else [bound])
         assert result.evidence["outcome"] == result.outcome.value
 
+    def test_a_slow_step_with_no_timeout_counts_its_responses(self):
+        # Refused requests have no latency: the percentiles are over the answers alone, and say so.
+        problem = TargetConnectFailed("step 's' (1/1): cannot connect to app.shop.svc:80: Connection refused")
+        result = summarized([150.0] * 19, min_success_ratio=0.9, max_p95_ms=100, problems=[problem])
+        assert [str(f) for f in result.failures] == ["max_p95_ms: expected <= 100 ms, got 150 ms (over 19 responses)"]
+
+    def test_a_refused_request_is_a_transport_error_not_a_body_over_the_cap_nor_a_retry(self):
+        problem = TargetConnectFailed("step 's' (2/2): cannot connect to app.shop.svc:80: Connection refused")
+        attempts = [_Attempt(status=200, latency_ms=10.0, kept_as="first", evidence={}), _Attempt(problem=problem)]
+        result = _summarize(Step.model_validate({"name": "s", "repeat": 2}), {}, attempts)
+        repeat = result.evidence["repeat"]
+        assert (repeat["transport_errors"], repeat["bodies_over_cap"], repeat["connect_retries"]) == (1, 0, 0)
+
     def test_one_timed_out_request_is_named_in_the_singular(self):
         problem = TargetTimeout("step 's' (1/1): no complete answer within timeout_s 1")
         result = summarized([10.0] * 19, min_success_ratio=0.9, max_p99_ms=100, timeout_s=1, problems=[problem])
@@ -4158,6 +4227,10 @@ class TestRepeatedJudging:
     def test_the_step_shows_its_slowest_response(self):
         result = summarized([10.0, 50.0, 20.0])
         assert result.evidence["latency_ms"] == 50.0
+
+    def test_latencies_are_shown_to_the_microsecond(self):
+        result = summarized([10.0, 50.12345, 20.0])
+        assert result.evidence["latency_ms"] == 50.123
 
     @pytest.mark.parametrize(("failed", "passes"), [(0, True), (1, True), (2, False)])
     def test_success_ratio(self, failed, passes):

@@ -1051,6 +1051,21 @@ class TestJudgeProportion:
         assert 0 < low < judged.value < high
         assert judged.value == pytest.approx(0.04)
 
+    def test_a_rise_beyond_the_tolerance_that_is_not_significant_is_inconclusive_not_fail(self):
+        # 3 errors in 100 against 10 in 1,000: a rise of 2 points (the tolerance is 1), p 0.08. Chance may explain it,
+        # so it blocks nothing yet; neither does it pass, as the interval allows a rise beyond the tolerance.
+        judged = judge(
+            "proportion",
+            canary={"success": 3, "total": 100},
+            baseline={"success": 10, "total": 1000},
+            max_relative_change=None,
+            max_absolute_change=0.01,
+        )
+        assert judged.value == pytest.approx(0.02)
+        assert judged.details["significant"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith("power ")
+
     def test_the_reason_gives_the_interval_in_order_and_the_rule_at_the_confidence(self):
         judged = judge(
             "proportion",
@@ -1160,6 +1175,24 @@ class TestJudgeProportion:
     def test_successes_above_the_total_are_a_misconfiguration(self):
         with pytest.raises(CheckMisconfigured, match="success 20 is not between 0 and total 10"):
             judge("proportion", canary={"success": 20, "total": 10}, baseline={"success": 1, "total": 10})
+
+    @pytest.mark.parametrize(("success", "shown"), [(-5.0, "-5"), (math.nan, "NaN")])
+    def test_successes_below_zero_or_not_a_number_are_a_misconfiguration(self, success, shown):
+        # Counted, -5 errors in 1,000 were a rate below 0, and NaN a comparison that is never true.
+        with pytest.raises(CheckMisconfigured, match=f"^canary: success {shown} is not between 0 and total 1000"):
+            judge("proportion", canary={"success": success, "total": 1000}, baseline={"success": 10, "total": 1000})
+
+    def test_a_partial_answer_holding_both_series_is_judged(self):
+        # Only an absent success series is no evidence in a partial answer; present counts are judged.
+        judged = judge(
+            "proportion",
+            canary={"success": 20, "total": 2000},
+            baseline={"success": 100, "total": 2000},
+            partial=("store 2 down",),
+            max_relative_change=None,
+            max_absolute_change=0.03,
+        )
+        assert judged.outcome is Outcome.PASS
 
 
 class TestJudgeMannWhitney:
@@ -1412,6 +1445,21 @@ class TestMinCanaryEvents:
 
     def test_no_minimum_judges_any_traffic(self):
         assert judge_events(1, 0).outcome is Outcome.FAIL
+
+    def test_the_minimum_is_the_canarys_alone(self):
+        # A baseline that counts fewer events than the canary's minimum (a small stable pool) is still judged.
+        loaded = load(
+            check(
+                canary={"query": CANARY, "events": EVENTS},
+                baseline={"query": BASELINE, "events": EVENTS.replace("canary_hash", "stable_hash")},
+                min_canary_events=100,
+            )
+        )
+        kpi = loaded.checks["kpi"]
+        queries = {"canary": {"query": "q", "events": "e"}, "baseline": {"query": "q", "events": "e"}}
+        values = {("canary", "query"): 0.4, ("baseline", "query"): 0.2, ("canary", "events"): 500}
+        judged = kpi.judge(Measured(queries, values | {("baseline", "events"): 50}, {}))
+        assert judged.outcome is Outcome.FAIL
 
     @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
     @pytest.mark.parametrize(("events", "shown"), [(0, "0"), (None, "no series"), (math.nan, "NaN")])
@@ -1769,6 +1817,13 @@ class TestMannWhitneyEdges:
         judged = judge("mann_whitney", samples=(canary, around(0.10)))
         assert "widened for autocorrelation: 50 and 60 samples count as 0 and 42)" in judged.reason
         assert judged.outcome is Outcome.INCONCLUSIVE
+
+    def test_one_autocorrelated_variant_is_enough_to_say_the_interval_was_widened(self):
+        # The baseline alternates (no positive autocorrelation: it counts as all its samples), the canary trends.
+        canary = [0.15 + 0.0005 * i for i in range(50)]
+        baseline = [0.10 + 0.01 * (i % 2) for i in range(60)]
+        judged = judge("mann_whitney", samples=(canary, baseline))
+        assert "widened for autocorrelation: 50 and 60 samples count as 0 and 60)" in judged.reason
 
     def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
         judged = judge(

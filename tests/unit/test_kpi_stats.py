@@ -266,6 +266,13 @@ class TestSideOfZero:
         assert hodges_lehmann(canary, baseline, 0.95, serial=False).side_of_zero == side
         assert hodges_lehmann(baseline, canary, 0.95, serial=False).side_of_zero == -side
 
+    def test_the_smallest_bounded_interval_has_a_side(self):
+        # 4 samples each: C = 1, the interval runs from the lowest of the 16 differences to the highest, all above 0.
+        result = hodges_lehmann([5.0, 6.0, 7.0, 8.0], [1.0, 2.0, 3.0, 4.0], 0.95, serial=False)
+        assert result.interval == (1.0, 7.0)
+        assert result.side_of_zero == 1
+        assert hodges_lehmann([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], 0.95, serial=False).side_of_zero == -1
+
     def test_an_unbounded_interval_has_no_side(self):
         assert hodges_lehmann([1.0, 2.0], [3.0, 4.0], 0.95).side_of_zero == 0
 
