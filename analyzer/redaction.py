@@ -712,7 +712,12 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     if "Secret" not in text or _KUBERNETES_SECRET_RE.search(text) is None:
         return []
     spans: list[tuple[int, int]] = []
+    # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
+    # thousands of nested ones scanned every line after it).
+    covered = 0
     for found in _YAML_DATA_RE.finditer(text):
+        if found.start() < covered:
+            continue
         rest = found["rest"]
         if rest.strip() and not _YAML_BLOCK_VALUE_RE.fullmatch(rest):
             # A flow mapping (`{...}`) or a value on the line: the rest of the line.
@@ -737,11 +742,16 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
                 start = at + 1 + (entry.end() if entry is not None else indent)
                 if entry is None or not _YAML_BLOCK_VALUE_RE.fullmatch(line, entry.end()):
                     spans.append((start, at + 1 + len(line)))
+                covered = at + 1 + len(line)
             at = line_end
+    covered = 0
     for found in _JSON_DATA_RE.finditer(text):
         start = found.end() - 1
+        if start < covered:
+            continue
         if not found[1]:
-            spans.append((start + 1, max(container_end(text, start) - 1, start + 1)))
+            covered = container_end(text, start)
+            spans.append((start + 1, max(covered - 1, start + 1)))
             continue
         # Inside a JSON string, quotes are escaped: brackets are counted (a value holding one is cut there).
         depth, at = 0, start
@@ -752,6 +762,7 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
                 break
             at += 1
         spans.append((start + 1, at))
+        covered = at
     return spans
 
 

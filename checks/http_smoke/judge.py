@@ -2197,6 +2197,9 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
     if "map[" in text:
         read_to = 0
         for go_map in _GO_MAP_RE.finditer(text):
+            if go_map.start() < read_to:
+                # Its line's maps were read with the first of them.
+                continue
             line_end = text.find("\n", go_map.end())
             line_end = len(text) if line_end < 0 else line_end
             entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
