@@ -452,6 +452,15 @@ _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
 )
 
+# A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
+# repr's `password='...'`) and a quoted name's object or list (Spring's `"db.password": {"value": ...}`) under a
+# secret name: a quoted value inside its quotes, a bare one to the next space, `&`, `;`, `,`, quote or bracket, an
+# object or a list whole. (Not a line's `token: ...`: a traceback's source line `token: str = ...` is code.)
+_SECRET_PAIR_RE = re.compile(
+    r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+)
+_QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
@@ -503,13 +512,15 @@ def hide_credentials(text: str) -> str:
     (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`),
     what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
-    mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
+    mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
+    object under a secret name (`_named_value_spans`)."""
     text = _hide_user_info(text)
     if "@" in text:
         text = _hidden(text, dsn_user_info_spans(text))
     text = hide_secret_shapes(text)
     text = _hidden(text, merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text)]))
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
+    text = _hidden(text, merged_spans(_named_value_spans(text)))
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
             f"{found[1]}{found[2]}{found[3]}{REDACTED}"
@@ -524,6 +535,25 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
+
+
+def _named_value_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of `text`'s `name=value` pairs and quoted names' objects or lists under a secret name stand
+    (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
+    spans: list[tuple[int, int]] = []
+    if "=" in text:
+        spans += [
+            found.span(next(group for group in ("double", "single", "bare") if found[group] is not None))
+            for found in _SECRET_PAIR_RE.finditer(text)
+            if is_secret_name(found["name"])
+        ]
+    if ":" in text:
+        covered = 0
+        for found in _QUOTED_CONTAINER_RE.finditer(text):
+            if found.start() >= covered and is_secret_name(found["name"]):
+                covered = container_end(text, found.end() - 1)
+                spans.append((found.end() - 1, covered))
+    return spans
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,

@@ -680,6 +680,7 @@ REDACTION_TEXTS = {
     "aws-key-ids": "AKIAAAAAAAAAAAAAAAAA Aa/",
     "secret-data": 'kind: Secret\n data:\n  \\"data\\":{"data": {',
     "transcripts": "AUTH LOGIN\nmachine h login u password ",
+    "named-values": 'password=   "token": {"a": [',
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {

@@ -402,6 +402,20 @@ class TestHideCredentials:
             ("token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. expired", "token <redacted> expired"),
             # A shape under no name nor scheme.
             ("denied for AKIAIOSFODNN7EXAMPLE on s3", "denied for <redacted> on s3"),
+            # `name=value` pairs under a secret name: libpq's DSN, JDBC's, a JAAS line's, a repr's; others shown.
+            (
+                "host=db password=s3cr3t-1 user=app; jdbc:sqlserver://db;user=sa;password=s3cr3t-2;encrypt=true",
+                "host=db password=<redacted> user=app; jdbc:sqlserver://db;user=sa;password=<redacted>;encrypt=true",
+            ),
+            (
+                'PlainLoginModule required username="bob" password="s3 cr3t"; <Client token=\'s3cr3t-3\' n=1>',
+                'PlainLoginModule required username="bob" password="<redacted>"; <Client token=\'<redacted>\' n=1>',
+            ),
+            # A quoted secret name's object (Spring Boot's /env): whole.
+            (
+                '{"spring.datasource.password": {"value": "s3cr3t-4"}, "server.port": {"value": 8080}}',
+                '{"spring.datasource.password": <redacted>, "server.port": {"value": 8080}}',
+            ),
         ],
     )
     def test_text(self, text, shown):
