@@ -545,7 +545,8 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         spans += [
             found.span(next(group for group in ("double", "single", "bare") if found[group] is not None))
             for found in _SECRET_PAIR_RE.finditer(text)
-            if is_secret_name(found["name"])
+            # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
+            if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end())
         ]
     if ":" in text:
         covered = 0

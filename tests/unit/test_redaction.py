@@ -411,6 +411,8 @@ class TestHideCredentials:
                 'PlainLoginModule required username="bob" password="s3 cr3t"; <Client token=\'s3cr3t-3\' n=1>',
                 'PlainLoginModule required username="bob" password="<redacted>"; <Client token=\'<redacted>\' n=1>',
             ),
+            # A pair's value hidden already, percent-quoted: left as it is.
+            ("forbidden: jwt=%22<redacted>%22", "forbidden: jwt=%22<redacted>%22"),
             # A quoted secret name's object (Spring Boot's /env): whole.
             (
                 '{"spring.datasource.password": {"value": "s3cr3t-4"}, "server.port": {"value": 8080}}',
