@@ -24,8 +24,11 @@ _SECRET_WORDS = (
     r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
     r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
 )
-# Alternatives sharing a start are written as one: each is tried at every position of a name.
-_SECRET_LONG_WORDS = r"auth|token|key|secret|cookie|passw(?:or)?d|sess(?:ion|id)|credential|signature|jwt"
+# Alternatives sharing a start are written as one: each is tried at every position of a name. A passphrase and a
+# passcode are passwords.
+_SECRET_LONG_WORDS = (
+    r"auth|token|key|secret|cookie|pass(?:w(?:or)?d|phrase|code)|sess(?:ion|id)|credential|signature|jwt"
+)
 _SECRET_NAME_RE = re.compile(rf"{_SECRET_LONG_WORDS}|{_SECRET_WORDS}", re.IGNORECASE)
 # The other words alone: a name holding none of them may be listed as holding no secret (`may_be_shown`). Searched
 # for with its short words left in: taken out, `sigNature` and `sesSid` held no `signature` or `sessid` any more.
@@ -449,6 +452,36 @@ _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
 )
 
+# A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
+# repr's `password='...'`) and a quoted name's object or list (Spring's `"db.password": {"value": ...}`) under a
+# secret name: a quoted value inside its quotes, a bare one to the next space, `&`, `;`, `,`, quote or bracket, an
+# object or a list whole. (Not a line's `token: ...`: a traceback's source line `token: str = ...` is code.)
+_SECRET_PAIR_RE = re.compile(
+    r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+)
+_QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
+
+# What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
+_CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+
+
+def container_end(text: str, start: int) -> int:
+    """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
+    text when it is cut before."""
+    depth = 0
+    # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
+    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
+        start = token.end()
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return len(text)
+
 
 def user_info_spans(text: str) -> list[tuple[int, int]]:
     """Where the user info of every URL written with `//` in `text` stands (`user:password`, without its `@`), in
@@ -475,14 +508,19 @@ def _hide_user_info(text: str) -> str:
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
-    its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), what follows an HTTP auth scheme
+    its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
+    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`),
+    what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
-    mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`) under a secret name."""
+    mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
+    object under a secret name (`_named_value_spans`)."""
     text = _hide_user_info(text)
     if "@" in text:
         text = _hidden(text, dsn_user_info_spans(text))
     text = hide_secret_shapes(text)
+    text = _hidden(text, merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text)]))
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
+    text = _hidden(text, merged_spans(_named_value_spans(text)))
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
             f"{found[1]}{found[2]}{found[3]}{REDACTED}"
@@ -497,6 +535,26 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
+
+
+def _named_value_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of `text`'s `name=value` pairs and quoted names' objects or lists under a secret name stand
+    (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
+    spans: list[tuple[int, int]] = []
+    if "=" in text:
+        spans += [
+            found.span(next(group for group in ("double", "single", "bare") if found[group] is not None))
+            for found in _SECRET_PAIR_RE.finditer(text)
+            # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
+            if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end())
+        ]
+    if ":" in text:
+        covered = 0
+        for found in _QUOTED_CONTAINER_RE.finditer(text):
+            if found.start() >= covered and is_secret_name(found["name"]):
+                covered = container_end(text, found.end() - 1)
+                spans.append((found.end() - 1, covered))
+    return spans
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
@@ -595,7 +653,28 @@ _SECRET_SHAPE_RE = re.compile(
     r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
     r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
     r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
+    r"|(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{20,}"
+    r"|(?<![\w$])\$(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
+    r"|argon2(?:id|i|d)\$[^\s'\"]{20,})"
 )
+# A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
+# Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
+# `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
+# `{"offset": 20}` holds none).
+_BASE64_JSON_RE = re.compile(
+    r"(?<![A-Za-z0-9+/_.=-])(?:eyJ|eyAi|ewo|e30)[A-Za-z0-9+/_-]{13,}={0,2}(?![A-Za-z0-9+/=_-])(?!\.eyJ)"
+)
+_JSON_NAME_RE = re.compile(r'"((?:[^"\\\r\n]|\\.){1,100})"\s*:')
+# How much of a base64 blob is decoded to read its names: a registry's config is a few hundred characters.
+_BASE64_JSON_READ_CHARS = 65536
+# An AWS secret access key beside its key id (`AKIA...`, `ASIA...`): 40 characters of base64's alphabet with a capital
+# and a small letter (a git commit's 40 hex digits have none of the first), within _AWS_SECRET_REACH_CHARS of the id
+# either way (in prose, a CSV's row, a credentials file).
+_AWS_KEY_ID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_AWS_SECRET_KEY_RE = re.compile(
+    r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+)
+_AWS_SECRET_REACH_CHARS = 200
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
@@ -604,8 +683,17 @@ _PEM_END = "-----END "
 
 def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential known by its shape stands in `text` (`_SECRET_SHAPE_RE`: a JWT, an AWS key id, a GitHub,
-    Slack or Stripe token...), and the body of every PEM private key, in order."""
+    Slack, Stripe or Vault token, a password's hash...), a base64 JSON object holding a secret name (a registry's
+    `{"auths": ...}`), an AWS secret access key beside its key id, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    if "e" in text:
+        spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
+    searched_to = 0
+    for key_id in _AWS_KEY_ID_RE.finditer(text):
+        # Each stretch of text searched once, however many key ids stand close together.
+        low = max(key_id.start() - _AWS_SECRET_REACH_CHARS, searched_to)
+        searched_to = min(key_id.end() + _AWS_SECRET_REACH_CHARS, len(text))
+        spans += [found.span() for found in _AWS_SECRET_KEY_RE.finditer(text, low, searched_to)]
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -615,9 +703,172 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def _names_a_secret(blob: str) -> bool:
+    """Whether the base64 (or base64url) JSON object `blob` holds a member under a secret name (`auths`, `password`)."""
+    blob = blob[:_BASE64_JSON_READ_CHARS].rstrip("=").replace("-", "+").replace("_", "/")
+    blob = blob[: len(blob) - len(blob) % 4 if len(blob) % 4 == 1 else len(blob)]
+    try:
+        decoded = base64.b64decode(blob + "=" * (-len(blob) % 4)).decode("utf-8", "replace")
+    except ValueError:
+        return False
+    return any(is_secret_name(found[1]) for found in _JSON_NAME_RE.finditer(decoded))
+
+
 def hide_secret_shapes(text: str) -> str:
     """`text` with every credential known by its shape hidden (`secret_shape_spans`)."""
     return _hidden(text, merged_spans(secret_shape_spans(text)))
+
+
+# A Kubernetes Secret (`kind: Secret` as YAML, or as JSON, in a JSON string too: kubectl's last-applied-configuration):
+# every value of its `data` (base64) and `stringData` is a secret whatever its key (`username`, `config`,
+# `.dockerconfigjson`, `tls.crt`), so where a text holds one, every `data` and `stringData` in it is hidden (a
+# ConfigMap's beside it in a list too: its values shown are worth less than a Secret's leaked).
+_KUBERNETES_SECRET_RE = re.compile(
+    r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$|(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
+)
+# A YAML mapping's `data:` or `stringData:` line (a list's item too): its values are the lines indented under it, or a
+# flow mapping after it (`data: {a: b}`).
+_YAML_DATA_RE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?(?P<key>data|stringData):[ \t]*(?P<rest>[^\r\n]*)")
+_YAML_BLOCK_VALUE_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
+# A block's entry: its key, its `:` and its value.
+_YAML_DATA_ENTRY_RE = re.compile(r"[ \t]*(?:[^\s:#][^:\r\n]*|\"[^\"\r\n]*\"|'[^'\r\n]*'):(?:[ \t]+|(?=\r?$))")
+# A JSON `data` or `stringData` member opening its object, its quotes escaped in a JSON string or not.
+_JSON_DATA_RE = re.compile(r'(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
+
+
+def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of a Kubernetes Secret's `data` and `stringData` stand in `text`, when it holds a Secret
+    (`_KUBERNETES_SECRET_RE`): in YAML each value under such a line (a block scalar's lines whole), in JSON the
+    object's inside; unordered."""
+    if "Secret" not in text or _KUBERNETES_SECRET_RE.search(text) is None:
+        return []
+    spans: list[tuple[int, int]] = []
+    # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
+    # thousands of nested ones scanned every line after it).
+    covered = 0
+    for found in _YAML_DATA_RE.finditer(text):
+        if found.start() < covered:
+            continue
+        rest = found["rest"]
+        if rest.strip() and not _YAML_BLOCK_VALUE_RE.fullmatch(rest):
+            # A flow mapping (`{...}`) or a value on the line: the rest of the line.
+            spans.append(found.span("rest"))
+            continue
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        column = found.start("key") - line_start
+        at = found.end()
+        entry_column = -1
+        while at < len(text):
+            line_end = text.find("\n", at + 1)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[at + 1 : line_end].rstrip("\r")
+            stripped = line.lstrip(" \t")
+            indent = len(line) - len(stripped)
+            if stripped and indent <= column:
+                break
+            if stripped:
+                entry_column = indent if entry_column < 0 else entry_column
+                entry = _YAML_DATA_ENTRY_RE.match(line) if indent == entry_column else None
+                # An entry's value (not a block scalar's indicator: its lines below are hidden), or a line of a value.
+                start = at + 1 + (entry.end() if entry is not None else indent)
+                if entry is None or not _YAML_BLOCK_VALUE_RE.fullmatch(line, entry.end()):
+                    spans.append((start, at + 1 + len(line)))
+                covered = at + 1 + len(line)
+            at = line_end
+    covered = 0
+    for found in _JSON_DATA_RE.finditer(text):
+        start = found.end() - 1
+        if start < covered:
+            continue
+        if not found[1]:
+            covered = container_end(text, start)
+            spans.append((start + 1, max(covered - 1, start + 1)))
+            continue
+        # Inside a JSON string, quotes are escaped: brackets are counted (a value holding one is cut there).
+        depth, at = 0, start
+        while at < len(text):
+            char = text[at]
+            depth += (char == "{") - (char == "}")
+            if depth == 0:
+                break
+            at += 1
+        spans.append((start + 1, at))
+        covered = at
+    return spans
+
+
+# A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
+# `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals, any
+# case after a prompt), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's
+# `PASS ...`, IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's too).
+_LINE_PREFIX = r"(?m)^[ \t]*(?:(?P<prompt>[\w.\[\]:-]{1,100}>)[ \t]*|(?:[CcSs]:|[<>]|Command:)[ \t]*)?"
+_AUTH_LINE_RE = re.compile(
+    _LINE_PREFIX + r"(?(prompt)(?i:auth)|AUTH)[ \t]+(?P<first>\S+)(?:[ \t]+(?P<second>\S+))?[ \t]*\r?$"
+)
+_SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
+# An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
+_SASL_ANSWER_LINES = 6
+_SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
+_PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
+_IMAP_LOGIN_RE = re.compile(
+    _LINE_PREFIX + r'[A-Za-z0-9.]{1,20}[ \t]+LOGIN[ \t]+(?:"(?:[^"\\\r\n]|\\.)*"|\S+)[ \t]+'
+    r'(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>\S+))'
+)
+_MONITOR_AUTH_RE = re.compile(r'"(?i:auth)"[ \t]+"((?:[^"\\\r\n]|\\.)*)"(?:[ \t]+"((?:[^"\\\r\n]|\\.)*)")?')
+# A .netrc's entries (`machine host login user password pw`, on one line or several; `default` for any host), starting
+# a line (or a quoted string): the value after each `password`, read token by token up to a word that is no keyword of
+# the entry (in prose, `the default password policy` starts none).
+_NETRC_ENTRY_RE = re.compile(r"""(?m)(?:^|(?<=["'>]))[ \t]*(machine|default)(?!\S)""")
+_NETRC_TOKEN_RE = re.compile(r"\S+")
+_NETRC_KEYWORDS = frozenset({"login", "password", "account", "port"})
+
+
+def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where a password stands in a protocol's transcript or a client's file quoted in `text`: Redis' and SMTP's
+    `AUTH`, FTP's `PASS`, IMAP's `LOGIN`, Redis MONITOR's `"AUTH"` and a .netrc's `password`; unordered."""
+    spans: list[tuple[int, int]] = []
+    if "AUTH" in text or "auth" in text or "Auth" in text:
+        for found in _AUTH_LINE_RE.finditer(text):
+            if found["second"] is not None:
+                spans.append(found.span("second"))
+            elif found["first"].upper() not in _SASL_MECHANISMS:
+                spans.append(found.span("first"))
+            else:
+                at = found.end()
+                for _ in range(_SASL_ANSWER_LINES):
+                    line_end = text.find("\n", at + 1)
+                    line_end = len(text) if line_end < 0 else line_end
+                    answer = _SASL_ANSWER_RE.fullmatch(text, at + 1, line_end)
+                    if answer is not None:
+                        spans.append(answer.span(1))
+                    at = line_end
+        spans += [
+            found.span(group)
+            for found in _MONITOR_AUTH_RE.finditer(text)
+            for group in (2 if found[2] is not None else 1,)
+        ]
+    if "PASS" in text:
+        spans += [found.span("password") for found in _PASS_LINE_RE.finditer(text)]
+    if "LOGIN" in text:
+        spans += [
+            found.span("quoted" if found["quoted"] is not None else "bare") for found in _IMAP_LOGIN_RE.finditer(text)
+        ]
+    read_to = 0
+    for entry in _NETRC_ENTRY_RE.finditer(text):
+        if entry.start() < read_to:
+            continue
+        tokens = _NETRC_TOKEN_RE.finditer(text, entry.end())
+        if entry[1] == "machine" and next(tokens, None) is None:
+            break
+        read_to = entry.end()
+        for keyword in tokens:
+            value = next(tokens, None) if keyword[0] in _NETRC_KEYWORDS else None
+            if value is None:
+                break
+            if keyword[0] == "password":
+                spans.append(value.span())
+            read_to = value.end()
+    return spans
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

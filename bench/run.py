@@ -676,6 +676,11 @@ REDACTION_TEXTS = {
     "aws-like": "AKIA" + "A" * 15,
     "github-prefixes": "ghp_",
     "pairs": "[('password', ",
+    "base64-json": "eyJhdXRocyI6e30 ",
+    "aws-key-ids": "AKIAAAAAAAAAAAAAAAAA Aa/",
+    "secret-data": 'kind: Secret\n data:\n  \\"data\\":{"data": {',
+    "transcripts": "AUTH LOGIN\nmachine h login u password ",
+    "named-values": 'password=   "token": {"a": [',
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -685,6 +690,10 @@ BODY_TEXTS = {
     "password-calls": "PDO->__construct(',",
     "mysql": "mysql -p",
     "graphql-arguments": 'x(password: \\"a, ',
+    "print-r-values": "[token] => a b ",
+    "go-maps": "map[token:a ",
+    "connection-strings": ";Password=a b",
+    "invalid-values": "data.x: Invalid value: ",
 }
 LARGE_TEXT_BOUND = 16.0
 

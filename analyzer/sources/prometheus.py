@@ -42,6 +42,7 @@ from analyzer.redaction import (
     REDACTED,
     Hider,
     credential_forms,
+    hide_credentials,
     hide_url_secrets,
     is_credential_value,
     is_secret_name,
@@ -487,17 +488,14 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
 
 
 def quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
-    """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does: the cut is made
-    in `text` itself and moves past a value it would split, so no part of one shows."""
-    text = text[:_ERROR_TEXT_CHARS]
-    hider = _hider(secrets, words)
-    spans = hider.spans(text)
+    """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does and without a credential
+    that says what it is (`hide_credentials`: a proxy or a misrouted url's service may answer with a debug page, a
+    DSN, a Secret's manifest): the cut is made in the hidden text and moves past a REDACTED it would split."""
+    text = hide_credentials(_hider(secrets, words).hide(text[:_ERROR_TEXT_CHARS]))
     cut = _ERROR_SNIPPET_CHARS
-    for start, end in spans:
-        # Merged and in order: a value the cut would split ends the quote.
-        if start < cut < end:
-            cut = end
-    return hider.hide(text[:cut], [span for span in spans if span[1] <= cut])
+    # A REDACTED the cut would split ends the quote.
+    split = text.find(REDACTED, max(cut - len(REDACTED) + 1, 0), cut + len(REDACTED) - 1)
+    return text[: split + len(REDACTED) if split >= 0 else cut]
 
 
 # Prometheus answers a query it refuses with 400 or 422 and a JSON error, never with 404: a 404 is the url's

@@ -23,6 +23,7 @@ from analyzer.kinds import (
     HttpExchange,
     TargetBadAnswer,
     answer_date_s,
+    container_end,
     cookie_domain,
     cookie_life_s,
     cookie_path,
@@ -33,9 +34,11 @@ from analyzer.kinds import (
     is_credential_value,
     is_public_suffix,
     is_secret_name,
+    kubernetes_secret_spans,
     merged_spans,
     secret_shape_spans,
     set_cookie_attributes,
+    transcript_secret_spans,
     user_info_spans,
 )
 from checks.http_smoke.jsonpath import JsonPath, json_equal
@@ -403,8 +406,6 @@ _JSON_MEMBER_RE = re.compile(
 _ESCAPED_MEMBER_RE = re.compile(
     r'\\"((?:[^"\\\n]|\\\\){1,100})\\"(\s*:\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\"|\\?\Z)|-?\d[\d.eE+-]*)'
 )
-# What decides where an object or a list ends in a body's text: a string (whose brackets are text) or a bracket.
-_CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
 # An XML element's start tag (SOAP's `<wsse:Password Type="...">`, `<BinarySecurityToken>`), its name with its prefix
 # and without; one that closes itself (`<token/>`) holds nothing.
 _XML_START_TAG_RE = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*))(?:\s[^<>]*)?(?<!/)>")
@@ -440,14 +441,15 @@ def _is_value_member(name: str) -> bool:
     return name.lower() in _VALUE_ATTRIBUTES or _VALUE_PREFIXED_RE.fullmatch(name) is not None
 
 
-# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `,
+# A line's `name: value` (YAML's block mapping, an HTTP header echoed as text, `token: abc`; after a YAML list's `- `
+# or a list's in a list's `- - `,
 # or curl -v's `> ` and `< ` before the headers it sent and got)
 # or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
 # any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
 # space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
 # check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
 _LINE_ENTRY_RE = re.compile(
-    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+|[<>][ \t]+)?"
+    r"(?m)^(?P<indent>[ \t]*)(?:(?:-[ \t]+){1,8}|[<>][ \t]+)?"
     r"(?P<key>'(?P<single>[^'\r\n]{1,100})'|\"(?P<double>[^\"\r\n]{1,100})\"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"
     r"(?:[ \t]*:(?!:)[ \t]*|[ \t]+=[ \t]*)"
     r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
@@ -600,6 +602,10 @@ _PASSWORD_CALL_RE = re.compile(
 # Go's `%+v` of a struct (`&{Host:db User:app Password:... Port:5432}`): an exported field's name, its `:` and its value
 # to the next space or brace.
 _GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
+# Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`): on the line after its
+# `map[`, an entry's key, any case, and its value, a slice's brackets whole.
+_GO_MAP_RE = re.compile(r"\bmap\[")
+_GO_MAP_ENTRY_RE = re.compile(r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+)")
 # A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
 # `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`),
 # within 256 characters of its command's name: read to the line's end, each `mysql` of a minified JSON listing databases
@@ -625,13 +631,22 @@ _CLIENT_PASSWORD_RE = re.compile(
     r"|redis-cli\b[^\r\n]{0,256}?[ \t]-a[ \t]+['\"]?)(?P<password>[^\s'\"]+)"
 )
 # PHP's array entries, as source writes them (`['password' => '...']`: a double-quoted one is a JSON member's reading),
-# as print_r dumps them (`[password] => ...`, to the next space) and as var_dump does
+# as print_r dumps them (`[password] => two words`: to the line's end, or to the next entry or the array's `)` where a
+# page runs its lines together: `Array ( [password] => a b [user] => bob )`) and as var_dump does
 # (`["password"]=> string(10) "..."`).
 _PHP_ENTRY_RE = re.compile(
     r"""'(?P<source>[\w.-]{1,100})'[ \t]*=>[ \t]*'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
-    r"""|\[(?P<print_r>[\w.-]{1,100})\][ \t]*=>[ \t]*(?P<bare>[^\s'"]+)"""
+    r"""|\[(?P<print_r>[\w.-]{1,100})\][ \t]*=>[ \t]*"""
+    r"""(?P<bare>[^\s](?:(?![ \t]{1,8}(?:\[[\w.-]{1,100}\][ \t]*=>|\)))[^\r\n]){0,511})"""
     r"""|\["(?P<var_dump>[\w.-]{1,100})"\]=>\s*string\([0-9]{1,9}\)[ \t]*"(?P<double>[^\r\n]{0,512}?)"(?=\s|$)"""
 )
+# Kubernetes' refusal of a field's value (`data[password]: Invalid value: "..."`, `spec...env[0].value: Invalid value`):
+# hidden when a part of its path is a secret's name, or the path is a Secret's `data` or `stringData`.
+_INVALID_VALUE_RE = re.compile(
+    r"""(?P<path>[\w.\[\]/-]{1,200}):[ \t]+Invalid value:[ \t]+"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){0,512})"|'(?P<single>[^'\r\n]{0,512})'|(?P<bare>[^\s,]+))"""
+)
+_FIELD_PATH_RE = re.compile(r"[.\[\]]+")
 # A quoted value right after a secret's name in a sentence (`invalid token 'abc...'`, `unknown session "..."`): not
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
@@ -1539,6 +1554,8 @@ def _masked(text: str, secret_names: SecretNames) -> str:
         *markup_secret_spans(masked, secret_names.hide),
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
+        *kubernetes_secret_spans(masked),
+        *transcript_secret_spans(masked),
         *_positional_password_spans(masked),
         *_free_text_secret_spans(masked, secret_names.hide),
     ]
@@ -1551,6 +1568,10 @@ def _masked(text: str, secret_names: SecretNames) -> str:
     return _hidden_spans(masked, merged_spans(spans)) if spans else masked
 
 
+# A value that runs on past a space: to a `}` after a `{` that opens it, else to the next `;`, quote or line's end.
+_RUN_ON_VALUE_RE = re.compile(r"""\{[^}\r\n]{0,512}\}?|[^;"\r\n]{0,512}""")
+
+
 def _hidden_parameters(text: str, secret_names: SecretNames) -> str:
     """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_RE`)."""
     shown: list[str] = []
@@ -1561,8 +1582,19 @@ def _hidden_parameters(text: str, secret_names: SecretNames) -> str:
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
         if secret_names.hide(name) and not (group == "quoted" and _is_naming_member(name)):
+            end = found.end(group)
+            if group == "bare":
+                before = found.start(1) - 1
+                while before >= 0 and text[before] in " \t":
+                    before -= 1
+                if before >= 0 and text[before] in ';"':
+                    # A connection string's pair (`;Password=a b;`, ODBC's `PWD={a b};`) or an env entry in a JSON
+                    # string (`"SECRET_KEY=a b"`): its value runs to the next `;` or quote, spaces and all.
+                    run_on = _RUN_ON_VALUE_RE.match(text, found.start(group))
+                    assert run_on is not None  # it matches an empty value too
+                    end = max(end, run_on.end())
             shown += (text[done : found.start(group)], REDACTED)
-            done = at = found.end(group)
+            done = at = end
         else:
             # Its value is searched too: a link's `href="/cb?session=..."`.
             at = found.start(group)
@@ -2129,6 +2161,22 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
     spans = []
     if "{" in text:
         spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
+    if "map[" in text:
+        read_to = 0
+        for go_map in _GO_MAP_RE.finditer(text):
+            if go_map.start() < read_to:
+                # Its line's maps were read with the first of them.
+                continue
+            line_end = text.find("\n", go_map.end())
+            line_end = len(text) if line_end < 0 else line_end
+            entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
+            spans += [found.span(2) for found in entries if hide(found[1])]
+            read_to = line_end
+    if "Invalid value" in text:
+        for found in _INVALID_VALUE_RE.finditer(text):
+            path = found["path"]
+            if path.startswith(("data", "stringData")) or any(hide(part) for part in _FIELD_PATH_RE.split(path)):
+                spans.append(_value_span(found))
     if "--" in text:
         spans += [_value_span(found) for found in _OPTION_VALUE_RE.finditer(text) if hide(found[1])]
     if "-p" in text:
@@ -2243,23 +2291,6 @@ def _hidden_spans(text: str, spans: list[tuple[int, int]]) -> str:
             shown += (text[done:start], REDACTED)
             done = end
     return "".join(shown) + text[done:]
-
-
-def container_end(text: str, start: int) -> int:
-    """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
-    text when it is cut before."""
-    depth = 0
-    # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
-    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
-        start = token.end()
-        bracket = token.group()
-        if bracket in ("[", "{"):
-            depth += 1
-        elif bracket in ("]", "}"):
-            depth -= 1
-            if depth == 0:
-                return token.end()
-    return len(text)
 
 
 def quote(text: str, limit: int, secret_names: SecretNames = NO_SECRET_NAMES) -> str:

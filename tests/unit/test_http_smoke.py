@@ -17,6 +17,7 @@ import structlog
 import yaml
 from pydantic import ValidationError
 
+from analyzer import redaction as redaction_module
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
@@ -2707,7 +2708,6 @@ class TestJudgeSecretsInMarkup:
             "_FLOW_TOKEN_RE",
             "_FLOW_KEY_RE",
             "_FLOW_VALUE_RE",
-            "_CONTAINER_TOKEN_RE",
             "_CELL_TAG_RE",
             "_PIPE_LINE_RE",
             "_PIPE_RE",
@@ -2723,6 +2723,10 @@ class TestJudgeSecretsInMarkup:
             "_COLUMN_NAME_RE",
         ):
             monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+        # Where an object or a list ends is read by the shared redaction's container_end.
+        monkeypatch.setattr(
+            redaction_module, "_CONTAINER_TOKEN_RE", _CountingPattern(redaction_module._CONTAINER_TOKEN_RE, counter)
+        )
         cell_label = judge_module._cell_label
 
         def counted_cell_label(cell: str) -> str | None:
@@ -2852,6 +2856,51 @@ class TestJudgeSecretsWhateverNamesThem:
                 "<td>{&#x27;PASSWORD&#x27;: &#x27;<redacted>&#x27;, &#x27;HOST&#x27;: &#x27;db&#x27;}</td>"
                 "<pre>{&quot;token&quot;:&quot;<redacted>&quot;, &quot;n&quot;: 1}</pre>",
             ),
+            # print_r's value holding spaces: to its line's end, or to the next entry where a page joins the lines.
+            (
+                "Array\n(\n    [password] => two s3cr3t words\n    [user] => bob\n)\n"
+                "Array ( [db_password] => s3cr3t flat [user] => bob ) Array ( [token] => a s3cr3t )",
+                "Array\n(\n    [password] => <redacted>\n    [user] => bob\n)\n"
+                "Array ( [db_password] => <redacted> [user] => bob ) Array ( [token] => <redacted> )",
+            ),
+            # A secret's key in a list's item, in a list in a list; a passphrase is a password.
+            (
+                "users:\n  - name: bob\n    password: s3cr3t-1\n- - token: s3cr3t-2\n-   passphrase: s3cr3t 3\n",
+                "users:\n  - name: bob\n    password: <redacted>\n- - token: <redacted>\n-   passphrase: <redacted>\n",
+            ),
+            # Go's `%v` of a map, of an http.Header's too.
+            (
+                "opts map[password:s3cr3t-m user:bob]\nhdr map[Authorization:[Bearer s3cr3t-b] X-Api-Key:[s3cr3t-k]]",
+                "opts map[password:<redacted> user:bob]\nhdr map[Authorization:<redacted> X-Api-Key:<redacted>]",
+            ),
+            # ADO.NET's and ODBC's connection strings: a value runs to its `;`, ODBC's braced one to its `}`.
+            (
+                "Data Source=db;User ID=sa;Password=s3cr3t two words;Encrypt=True\n"
+                "UID=sa;PWD={s3cr3t odbc;x};Server=db",
+                "Data Source=db;User ID=sa;Password=<redacted>;Encrypt=True\nUID=sa;PWD=<redacted>;Server=db",
+            ),
+            # docker inspect's environment: an entry in a JSON string runs to its quote.
+            (
+                '"Env": ["DB_PASSWORD=s3cr3t-d", "SECRET_KEY=s3cr3t with space", "PATH=/usr/bin"]',
+                '"Env": ["DB_PASSWORD=<redacted>", "SECRET_KEY=<redacted>", "PATH=/usr/bin"]',
+            ),
+            # Kubernetes refusing a Secret's or a secret-named field's value quotes it.
+            (
+                'Secret "db" is invalid: data[password]: Invalid value: "s3cr3t-v": a valid config key must be...\n'
+                "App is invalid: spec.auth.token: Invalid value: s3cr3t-w, stringData.x: Invalid value: 's3cr3t x'",
+                'Secret "db" is invalid: data[password]: Invalid value: "<redacted>": a valid config key must be...\n'
+                "App is invalid: spec.auth.token: Invalid value: <redacted>, stringData.x: Invalid value: '<redacted>'",
+            ),
+            # `kubectl get secret -o yaml`: every value of its data, whatever its key.
+            (
+                "apiVersion: v1\nkind: Secret\ndata:\n  username: czNjcjN0LXU=\n  config: czNjcjN0LWM=\n",
+                "apiVersion: v1\nkind: Secret\ndata:\n  username: <redacted>\n  config: <redacted>\n",
+            ),
+            (
+                "127.0.0.1:6379> AUTH s3cr3t-r\nmachine h login u password s3cr3t-n\n"
+                "AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYs3cr3tKEYX",
+                "127.0.0.1:6379> AUTH <redacted>\nmachine h login u password <redacted>\n<redacted> <redacted>",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -2880,6 +2929,14 @@ class TestJudgeSecretsWhateverNamesThem:
             "quoted-after-a-secret-name",
             "source-assignments",
             "html-escaped-quotes",
+            "php-print-r-values-with-spaces",
+            "yaml-lists-of-lists-and-passphrases",
+            "go-maps",
+            "connection-strings",
+            "env-entries-in-json-strings",
+            "kubernetes-invalid-values",
+            "kubernetes-secret",
+            "transcripts-and-aws-secret-keys",
         ],
     )
     def test_hidden(self, body, shown):
@@ -2917,6 +2974,10 @@ class TestJudgeSecretsWhateverNamesThem:
             "missing key 'region' in config\ndocker login --password-stdin -u bob --region eu\nmysql -u root -p shop",
             # curl's user alone (it asks for the password), another command's -u and -a.
             "curl -u bob https://x\nuseradd -u 1001:1001 app\nls -a /tmp/x:y\n",
+            # A Go map's and a connection string's values under other names, spaces and all; an env entry's in a string.
+            'map[mode:prod user:bob] Server=db;Database=my app;Encrypt=True\n["PATH=/usr/bin x"]',
+            # Kubernetes refusing a value of no secret's field; another kind's data.
+            'spec.replicas: Invalid value: "-1"\nkind: ConfigMap\ndata:\n  mode: prod\n',
             # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
             '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
         ],

@@ -240,6 +240,27 @@ class TestAnswerFailures:
             read_answer(self.WHERE, 503, b"busy", ("tok-s3cr3t-0123",), (), retry_after="Bearer tok-s3cr3t-0123")
         assert raised.value.message == f"{self.WHERE} is failing (HTTP 503: busy; Retry-After 'Bearer <redacted>')"
 
+    def test_credentials_an_error_quotes_that_the_request_did_not_carry_are_hidden(self):
+        # A proxy or a misrouted url's service answers with what it holds: a remote store's URL, a Secret's manifest.
+        error = 'remote_read: Post "https://reader:s3cr3t-1@thanos/api/v1/read": Authorization: Bearer s3cr3t-2x'
+        body = json.dumps({"status": "error", "errorType": "internal", "error": error}).encode()
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 500, body)
+        assert raised.value.message == (
+            f'{self.WHERE} is failing (HTTP 500 internal: remote_read: Post "https://<redacted>@thanos/api/v1/read": '
+            "Authorization: Bearer <redacted>)"
+        )
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 501, b"kind: Secret\ndata:\n  username: czNjcjN0LTM=\n")
+        assert (
+            raised.value.message == f"{self.WHERE} is failing (HTTP 501: kind: Secret\ndata:\n  username: <redacted>)"
+        )
+
+    def test_the_quote_ends_after_a_hidden_value_its_cut_would_split(self):
+        with pytest.raises(SourceUnavailable) as raised:
+            read_answer(self.WHERE, 500, b"x" * 290 + b" //u:s3cr3t@host and more")
+        assert raised.value.message == f"{self.WHERE} is failing (HTTP 500: {'x' * 290} //<redacted>)"
+
     def test_an_empty_retry_after_asks_for_no_wait(self):
         with pytest.raises(ResendableFailure):
             read_answer(self.WHERE, 503, b"busy", retry_after=" ")

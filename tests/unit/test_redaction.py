@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from urllib.parse import quote, quote_plus
@@ -23,6 +24,12 @@ from analyzer.redaction import (
     scrubber,
     url_for_message,
 )
+
+# A registry's login as `docker login` writes it, and as a Kubernetes Secret's `.dockerconfigjson` holds it.
+DOCKER_CONFIG = {
+    "auths": {"registry.example.com": {"username": "bob", "password": "s3cr3t", "auth": "Ym9iOnMzY3IzdA=="}}
+}
+DOCKER_CONFIG_B64 = base64.b64encode(json.dumps(DOCKER_CONFIG).encode()).decode()
 
 
 class TestSecrets:
@@ -58,6 +65,9 @@ class TestSecrets:
             ("author_token", True),
             ("access_tokens", True),
             ("authorize", True),
+            # A passphrase and a passcode are passwords.
+            ("ssh_passphrase", True),
+            ("passcode", True),
             # `sig`, `sid` and `pwd` as a camelCase word: `userPwd` was shown, a param sent under it no secret arg.
             ("userPwd", True),
             ("loginPwd", True),
@@ -392,6 +402,22 @@ class TestHideCredentials:
             ("token eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. expired", "token <redacted> expired"),
             # A shape under no name nor scheme.
             ("denied for AKIAIOSFODNN7EXAMPLE on s3", "denied for <redacted> on s3"),
+            # `name=value` pairs under a secret name: libpq's DSN, JDBC's, a JAAS line's, a repr's; others shown.
+            (
+                "host=db password=s3cr3t-1 user=app; jdbc:sqlserver://db;user=sa;password=s3cr3t-2;encrypt=true",
+                "host=db password=<redacted> user=app; jdbc:sqlserver://db;user=sa;password=<redacted>;encrypt=true",
+            ),
+            (
+                'PlainLoginModule required username="bob" password="s3 cr3t"; <Client token=\'s3cr3t-3\' n=1>',
+                'PlainLoginModule required username="bob" password="<redacted>"; <Client token=\'<redacted>\' n=1>',
+            ),
+            # A pair's value hidden already, percent-quoted: left as it is.
+            ("forbidden: jwt=%22<redacted>%22", "forbidden: jwt=%22<redacted>%22"),
+            # A quoted secret name's object (Spring Boot's /env): whole.
+            (
+                '{"spring.datasource.password": {"value": "s3cr3t-4"}, "server.port": {"value": 8080}}',
+                '{"spring.datasource.password": <redacted>, "server.port": {"value": 8080}}',
+            ),
         ],
     )
     def test_text(self, text, shown):
@@ -582,6 +608,23 @@ class TestSecretShapes:
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGS\n-----END PGP PRIVATE KEY BLOCK-----",
                 "-----BEGIN PGP PRIVATE KEY BLOCK-----<redacted>-----END PGP PRIVATE KEY BLOCK-----",
             ),
+            # A registry's login as a Kubernetes Secret's `.dockerconfigjson` holds it: base64 JSON in one part, compact
+            # or pretty-printed, whose members are a secret's (`auths`).
+            (f"cfg {DOCKER_CONFIG_B64} ok", "cfg <redacted> ok"),
+            (f"cfg {base64.b64encode(json.dumps(DOCKER_CONFIG, indent=2).encode()).decode()}.", "cfg <redacted>."),
+            # An AWS secret access key beside its key id, in prose or a CSV row (the key id hidden too).
+            (
+                "keys AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY for s3",
+                "keys <redacted> and <redacted> for s3",
+            ),
+            ("bob,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "bob,<redacted>,<redacted>\n"),
+            # A Vault token; a password's hash as htpasswd, /etc/shadow and bcrypt write it.
+            ("X-Vault-Token: hvs.CAESIJmKz0123456789abcdefghij", "X-Vault-Token: <redacted>"),
+            (
+                "bob:$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/ root:$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2"
+                "/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/:19000 $2y$10$abcdefghijklmnopqrstuuvwxyz0123456789ABCD",
+                "bob:<redacted> root:<redacted>:19000 <redacted>",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
@@ -607,10 +650,109 @@ class TestSecretShapes:
             "task_live_0123456789abcdef unxoxb-0123456789-abcdef",
             # A JWT's look-alike inside a longer word, or with a payload that is no JSON.
             "xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln eyJhbGciOiJIUzI1NiJ9.bm90LWpzb24tYXQtYWxs.c2ln",
+            # Base64 JSON naming no secret: a pagination cursor.
+            '{"next": "eyJvZmZzZXQiOjIwLCJsaW1pdCI6MTB9"}',
+            # 40 characters beside an AWS key id that are a git commit's hex digits; far from any, base64 of 40.
+            "AKIAIOSFODNN7EXAMPLE at 0123456789abcdef0123456789abcdef01234567 wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"[
+                20:
+            ],
+            # A price in dollars, Vault's word alone.
+            "costs $1$ or $6 hvs.short",
         ],
     )
     def test_shown(self, text):
         assert hide_secret_shapes(text) == text
+
+
+class TestKubernetesSecrets:
+    """Every value of a Kubernetes Secret's `data` and `stringData` is hidden, whatever its key; another kind's
+    data is shown."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            (
+                "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n"
+                f"  .dockerconfigjson: {DOCKER_CONFIG_B64}\n  username: YWRtaW4=\n  tls.crt: LS0tLS1CRUdJTg==\n"
+                "stringData:\n  config.ini: |\n    [db]\n    conn = s3cr3t\n  plain: s3cr3t-p\nmetadata:\n  name: x\n",
+                "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n"
+                "  .dockerconfigjson: <redacted>\n  username: <redacted>\n  tls.crt: <redacted>\n"
+                "stringData:\n  config.ini: |\n    <redacted>\n    <redacted>\n  plain: <redacted>\n"
+                "metadata:\n  name: x\n",
+            ),
+            # kubectl's JSON, `kind` after `data`; a flow mapping in YAML; a list's item.
+            (
+                '{"apiVersion": "v1", "data": {"username": "YWRtaW4=", "config": "czNjcjN0"}, "kind": "Secret"}',
+                '{"apiVersion": "v1", "data": {<redacted>}, "kind": "Secret"}',
+            ),
+            ("items:\n- kind: Secret\n  data: {username: YWRtaW4=}\n", "items:\n- kind: Secret\n  data: <redacted>\n"),
+            # The last-applied configuration, JSON in a JSON string.
+            (
+                '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
+                '\\"stringData\\":{\\"config\\":\\"s3cr3t\\"}}"}',
+                '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
+                '\\"stringData\\":{<redacted>}}"}',
+            ),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    def test_another_kinds_data_is_shown(self):
+        text = 'kind: ConfigMap\ndata:\n  mode: prod\n{"kind": "SecretProviderClass", "data": {"a": "b"}}'
+        assert hide_credentials(text) == text
+
+
+class TestTranscripts:
+    """A password a protocol's transcript (Redis, SMTP, FTP, IMAP) or a .netrc shows is hidden; prose naming those
+    commands is not."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            (
+                "127.0.0.1:6379> auth s3cr3t-1\nOK\n127.0.0.1:6379> AUTH default s3cr3t-2\nAUTH s3cr3t-3\n",
+                "127.0.0.1:6379> auth <redacted>\nOK\n127.0.0.1:6379> AUTH default <redacted>\nAUTH <redacted>\n",
+            ),
+            # Redis MONITOR's quoted commands, HELLO's AUTH too.
+            (
+                '1.2 [0 10.0.0.1:5555] "AUTH" "s3cr3t-4"\n1.3 [0 lua] "HELLO" "3" "auth" "u" "s3cr3t-5"',
+                '1.2 [0 10.0.0.1:5555] "AUTH" "<redacted>"\n1.3 [0 lua] "HELLO" "3" "auth" "u" "<redacted>"',
+            ),
+            # SMTP's AUTH PLAIN and the answers to an AUTH LOGIN (not the server's challenges).
+            (
+                "C: AUTH PLAIN AGJvYgBzM2NyM3Q=\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: Ym9i\nS: 334 UGFzc3dvcmQ6\n"
+                "C: czNjcjN0\nS: 235 ok",
+                "C: AUTH PLAIN <redacted>\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted>\nS: 334 UGFzc3dvcmQ6\n"
+                "C: <redacted>\nS: 235 ok",
+            ),
+            (
+                'USER bob\r\nPASS s3cr3t 6\r\n530 no\r\na001 LOGIN bob s3cr3t-7\r\na002 LOGIN bob "s3 cr3t"',
+                'USER bob\r\nPASS <redacted>\r\n530 no\r\na001 LOGIN bob <redacted>\r\na002 LOGIN bob "<redacted>"',
+            ),
+            # A .netrc on one line or several, `default` too.
+            (
+                "machine api.example.com login bob password s3cr3t-8\nmachine h2\n  login alice\n"
+                "  password s3cr3t-9\n"
+                "default login anonymous password s3cr3t-10",
+                "machine api.example.com login bob password <redacted>\nmachine h2\n  login alice\n"
+                "  password <redacted>\n"
+                "default login anonymous password <redacted>",
+            ),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "auth failed for user bob\nAUTH mechanisms: PLAIN LOGIN\nERR AUTH <password> called without password",
+            "the machine is down; the default password policy applies\nPASSWORD RESET\nLOGIN page",
+        ],
+    )
+    def test_shown(self, text):
+        assert hide_credentials(text) == text
 
 
 # The time each reader of free text takes on 1 MB of a text built to make it go back over the text (linear, not
