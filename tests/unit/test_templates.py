@@ -1,4 +1,5 @@
 import random
+import re
 
 import pytest
 
@@ -137,6 +138,15 @@ class TestEscaping:
     def test_regex_matcher_quotes_metacharacters(self):
         rendered = PromQLTemplate('up{a=~"{{ h }}"}', LABEL).render({"h": ".*|x"})
         assert rendered == 'up{a=~"\\\\.\\\\*\\\\|x"}'
+
+    @pytest.mark.parametrize("value", ["a\\d", "x{2}", "a^b", "a$b", "(a|b)", "[ab]", "a+?", "a.*b"])
+    def test_a_regex_matcher_matches_its_value_only(self, value):
+        # Each metacharacter of RE2 (`\d` matches a digit, `x{2}` xx, `^` and `$` anchor nothing in between):
+        # the value read back from the string as a regex matches itself, and not its letters alone.
+        rendered = PromQLTemplate('up{a=~"{{ h }}"}', LABEL).render({"h": value})
+        pattern = re.compile(rendered.removeprefix('up{a=~"').removesuffix('"}').replace("\\\\", "\\"))
+        assert pattern.fullmatch(value)
+        assert not pattern.fullmatch("".join(char for char in value if char.isalnum()))
 
     def test_negative_regex_matcher_too(self):
         assert PromQLTemplate('up{a!~ "{{ h }}"}', LABEL).render({"h": "a.b"}) == 'up{a!~ "a\\\\.b"}'
