@@ -44,6 +44,25 @@ class TestPlacementRule:
     def test_strict_types_may_stand_bare(self, text, kind):
         template(text, w=kind)
 
+    @pytest.mark.parametrize(
+        "text", ["sum(rate(errors_total[5m])) / {{ d }}", "{{ d }}_errors_total", "x offset {{ d }}", "x # a\n{{ d }}"]
+    )
+    def test_a_dns_label_may_not_stand_bare(self, text):
+        # A DNS label bare is no name: `/ {{ d }}` given inf divided the errors down to 0 (a pass of `< 0.05`), given
+        # 100 or 1e5 by that number; `web-1_errors_total` subtracts.
+        with pytest.raises(ValueError) as raised:
+            template(text, d={"type": "dns_label"})
+        assert str(raised.value) == (
+            "{{ d }} (dns_label) stands outside quotes, where PromQL reads a DNS label as a number (100, 1e5, inf) "
+            "or a subtraction (web-1), not as a name; declare an identifier param for a metric or label name, or quote "
+            'it: label="{{ d }}"'
+        )
+
+    def test_a_dns_label_may_stand_in_quotes(self):
+        assert template('x{svc="{{ d }}", b=~"{{ d }}"}', d={"type": "dns_label"}).render({"d": "web-1"}) == (
+            'x{svc="web-1", b=~"web-1"}'
+        )
+
     def test_enum_with_unsafe_value_may_not_stand_bare(self):
         with pytest.raises(ValueError, match="bare token"):
             template("x > {{ w }}", w={"type": "enum", "values": ["1", "1 or vector(1)"]})
