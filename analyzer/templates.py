@@ -266,6 +266,13 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
                 f"{where} stands outside a quoted string; a {param_type.value} may only "
                 'appear inside quotes, e.g. label="{{ ' + slot.name + ' }}"'
             )
+        if param_type is ParamType.DNS_LABEL:
+            # Its grammar holds PromQL's numbers and minus: `/ {{ d }}` given inf made an error ratio 0, a pass.
+            raise ValueError(
+                f"{where} stands outside quotes, where PromQL reads a DNS label as a number (100, 1e5, inf) or a "
+                "subtraction (web-1), not as a name; declare an identifier param for a metric or label name, or quote "
+                f'it: label="{{{{ {slot.name} }}}}"'
+            )
         if param_type is ParamType.ENUM and param is not None:
             unsafe = [v for v in param.values or [] if not _ENUM_BARE_RE.fullmatch(v)]
             if unsafe:

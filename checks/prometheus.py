@@ -1259,15 +1259,15 @@ def _arg_may_write_grouping(check: PrometheusCheck) -> bool:
 
 
 def _may_write_word(param: Param) -> bool:
-    """Whether an arg of `param` may write a bare word into a query (an operator, a keyword): an identifier, a DNS
-    label or an enum (whose bare values are tokens)."""
-    return param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL, ParamType.ENUM)
+    """Whether an arg of `param` may write a bare word into a query (an operator, a keyword): an identifier or an enum
+    (whose bare values are tokens); a DNS label stands only in quotes."""
+    return param.type in (ParamType.IDENTIFIER, ParamType.ENUM)
 
 
 def _may_write_or(param: Param) -> bool:
-    """Whether an arg of `param` may write an `or` into a query: an identifier or a DNS label is any word, placed
-    bare; an enum, one of its values (a label value is always quoted, a number or a duration none)."""
-    if param.type in (ParamType.IDENTIFIER, ParamType.DNS_LABEL):
+    """Whether an arg of `param` may write an `or` into a query: an identifier is any word, placed bare; an enum, one
+    of its values (a label value or a DNS label is always quoted, a number or a duration none)."""
+    if param.type is ParamType.IDENTIFIER:
         return True
     return any(_OR_WORD_RE.search(value) for value in param.values or ())
 

@@ -275,6 +275,9 @@ class TestToleranceScale:
             (0.0, 0.0, False),
             (math.nan, 1.0, True),
             (1.0, math.nan, True),
+            # An infinite value against a NaN bound takes exceeds' infinite path: still the negation of at_most.
+            (math.inf, math.nan, True),
+            (-math.inf, math.nan, True),
         ],
     )
     def test_exceeds_is_the_negation(self, value, bound, expected):

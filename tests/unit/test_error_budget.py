@@ -930,6 +930,13 @@ class TestNoData:
         unknown = check.judge({}, WindowRatio("30d", None, note="no traffic over 30d"))
         assert unknown.outcome is Outcome.INCONCLUSIVE
 
+    def test_budget_remaining_at_the_gate_is_not_above_it(self):
+        # 0.05% errors at a 0.1% budget leave exactly half: a gate of 50% needs more than that.
+        check = make(tiers=[], min_budget_remaining=0.5)
+        verdict = check.judge({}, WindowRatio("30d", 0.0005))
+        assert verdict.outcome is Outcome.FAIL and verdict.value == 0.5
+        assert verdict.reason.startswith("budget remaining 50% is not above min_budget_remaining 50%")
+
 
 def counted(check, by_window, period=None):
     """WindowRatio for every window from (error ratio, events) pairs; the rest an explicit no-traffic gap."""
@@ -1251,6 +1258,13 @@ class TestUnjudgedTiers:
             "judged (accept_unjudged_tiers: true accepts the rest) (no_data policy: "
             "inconclusive)"
         )
+
+    def test_a_window_burning_at_its_factor_is_not_burning(self):
+        # 30m burns 6x, the 6h/30m tier's factor: the tier fires only above it, whatever the missing 6h says.
+        check = make(accept_unjudged_tiers=True)
+        verdict = check.judge(*ratios(check, {**QUIET_5M, "5m": 0.001, "6h": None, "30m": 0.006}, 0.001))
+        assert verdict.outcome is Outcome.PASS, verdict.reason
+        assert verdict.reason.endswith("; accepted without judging: 6h/30m (6h: no traffic)")
 
     def test_accept_unjudged_tiers_passes_on_the_judged_ones(self):
         check = make(accept_unjudged_tiers=True)
@@ -2233,6 +2247,18 @@ class TestReconcileAbsences:
         }
         _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
         assert period.error_ratio == 0.0 and period.events == 3600.0
+
+    def test_a_window_without_traffic_beside_one_with_it_does_not_stop_the_rules(self):
+        # 5m counted no traffic (and so no errors): only raw errors its rule did not record say the rules stopped.
+        windows = {"5m": recorded("5m", None, absent=True), "1h": recorded("1h", 0.0, absent=True, events=3600.0)}
+        _, period = reconcile_absences(windows, recorded("30d", None, absent=True, note="no p"))
+        assert period.error_ratio == 0.0 and period.events == 3600.0
+
+    def test_a_period_recorded_absent_with_its_own_traffic_keeps_its_events(self):
+        # The period's own total counted its events: the busiest window's are not put in their place.
+        windows = {"5m": recorded("5m", 0.0, absent=True, events=300.0)}
+        _, period = reconcile_absences(windows, recorded("30d", 0.0, absent=True, events=1e6))
+        assert period.error_ratio == 0.0 and period.events == 1e6
 
     @pytest.mark.parametrize(
         "windows",

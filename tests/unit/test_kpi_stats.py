@@ -309,6 +309,9 @@ class TestShiftedRankZ:
         # 0.33 - 0.03 is 0.30000000000000004.
         assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 0.0) > 5
         assert shifted_rank_z([0.33] * 20, [0.3] * 20, 0.03, 1e-9) == 0.0
+        # At exactly tied_within apart (0.5 and 0.25 are exact in binary): tied too, "within" includes the edge.
+        assert shifted_rank_z([1.5] * 20, [1.0] * 20, 0.0, 0.5) == 0.0
+        assert shifted_rank_z([1.5] * 20, [1.0] * 20, 0.0, 0.25) > 5
 
     def test_a_value_rounded_below_or_above_its_baseline_value_is_tied_with_it(self):
         # 0.3 - 0.1 is 0.19999999999999998, just below the baseline's 0.2; 0.33 - 0.03 just above its 0.3: each ties

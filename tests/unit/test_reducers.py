@@ -22,6 +22,8 @@ class TestReducer:
             ("quantile(1)", 4),
             ("quantile(0)", 1),
             ("quantile(0.9)", 3.7),
+            # Nearer its lower neighbour (rank 0.3): weighed still, not that neighbour.
+            ("quantile(0.1)", 1.3),
         ],
     )
     def test_apply(self, text, expected):

@@ -1,4 +1,5 @@
 import random
+import re
 
 import pytest
 
@@ -42,6 +43,25 @@ class TestPlacementRule:
     )
     def test_strict_types_may_stand_bare(self, text, kind):
         template(text, w=kind)
+
+    @pytest.mark.parametrize(
+        "text", ["sum(rate(errors_total[5m])) / {{ d }}", "{{ d }}_errors_total", "x offset {{ d }}", "x # a\n{{ d }}"]
+    )
+    def test_a_dns_label_may_not_stand_bare(self, text):
+        # A DNS label bare is no name: `/ {{ d }}` given inf divided the errors down to 0 (a pass of `< 0.05`), given
+        # 100 or 1e5 by that number; `web-1_errors_total` subtracts.
+        with pytest.raises(ValueError) as raised:
+            template(text, d={"type": "dns_label"})
+        assert str(raised.value) == (
+            "{{ d }} (dns_label) stands outside quotes, where PromQL reads a DNS label as a number (100, 1e5, inf) "
+            "or a subtraction (web-1), not as a name; declare an identifier param for a metric or label name, or quote "
+            'it: label="{{ d }}"'
+        )
+
+    def test_a_dns_label_may_stand_in_quotes(self):
+        assert template('x{svc="{{ d }}", b=~"{{ d }}"}', d={"type": "dns_label"}).render({"d": "web-1"}) == (
+            'x{svc="web-1", b=~"web-1"}'
+        )
 
     def test_enum_with_unsafe_value_may_not_stand_bare(self):
         with pytest.raises(ValueError, match="bare token"):
@@ -137,6 +157,15 @@ class TestEscaping:
     def test_regex_matcher_quotes_metacharacters(self):
         rendered = PromQLTemplate('up{a=~"{{ h }}"}', LABEL).render({"h": ".*|x"})
         assert rendered == 'up{a=~"\\\\.\\\\*\\\\|x"}'
+
+    @pytest.mark.parametrize("value", ["a\\d", "x{2}", "a^b", "a$b", "(a|b)", "[ab]", "a+?", "a.*b"])
+    def test_a_regex_matcher_matches_its_value_only(self, value):
+        # Each metacharacter of RE2 (`\d` matches a digit, `x{2}` xx, `^` and `$` anchor nothing in between):
+        # the value read back from the string as a regex matches itself, and not its letters alone.
+        rendered = PromQLTemplate('up{a=~"{{ h }}"}', LABEL).render({"h": value})
+        pattern = re.compile(rendered.removeprefix('up{a=~"').removesuffix('"}').replace("\\\\", "\\"))
+        assert pattern.fullmatch(value)
+        assert not pattern.fullmatch("".join(char for char in value if char.isalnum()))
 
     def test_negative_regex_matcher_too(self):
         assert PromQLTemplate('up{a!~ "{{ h }}"}', LABEL).render({"h": "a.b"}) == 'up{a!~ "a\\\\.b"}'
