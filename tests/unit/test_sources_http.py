@@ -156,6 +156,24 @@ class TestHostAllowList:
         with pytest.raises(ValueError, match="not a host pattern"):
             HostAllowList.parse([pattern])
 
+    @pytest.mark.parametrize(
+        ("pattern", "written"),
+        [("bücher.shop.svc", "xn--bcher-kva.shop.svc"), ("*.Bücher.svc.", "*.xn--bcher-kva.svc")],
+    )
+    def test_a_name_written_in_unicode_is_rejected_naming_its_a_labels(self, pattern, written):
+        # Hosts are matched in A-labels, as they are resolved: the error named no form that would be accepted.
+        with pytest.raises(ValueError) as caught:
+            HostAllowList.parse([pattern])
+        assert str(caught.value) == (
+            f"{pattern!r} is not a host pattern (name, *.suffix, *, IP address or CIDR); write an internationalized "
+            f"name in its A-labels, as hosts are matched: {written!r}"
+        )
+
+    def test_a_unicode_name_that_is_no_idna_gets_no_a_labels(self):
+        with pytest.raises(ValueError) as caught:
+            HostAllowList.parse(["☃.svc"])
+        assert str(caught.value) == "'☃.svc' is not a host pattern (name, *.suffix, *, IP address or CIDR)"
+
 
 class TestCookieExpiry:
     """A Set-Cookie's Expires is read as browsers read a cookie-date (RFC 6265 5.1.1): its first time, day, month and
