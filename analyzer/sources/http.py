@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+import idna
 
 from analyzer import __version__
 from analyzer.catalog_paths import FileVersion, file_version
@@ -855,8 +856,8 @@ class HttpClient:
             parsed.host  # noqa: B018 (decoded for the error it may raise)
         except UnicodeError as exc:
             return (
-                f"host {host!r} has an xn-- label that is no IDNA A-label ({short_reason(exc)}), which no HTTP "
-                "request can name"
+                f"host {host!r} {_idna_problem(host, exc)}: no HTTP request can name it (httpx decodes every label of "
+                "a name whose first label starts with xn--)"
             )
         if not check_hosts.allows(host):
             return f"host {host!r} is not in the check's allowed_hosts ({check_hosts})"
@@ -1251,12 +1252,14 @@ class HttpClient:
                     f"{where}: invalid answer: a Location that is not a URL: {_url_problem(short_reason(exc))}"
                 ) from exc
             except UnicodeError as exc:
-                # httpx reads the host of every 3xx's Location, followed or not, decoding its A-labels with the idna
-                # package, whose IDNAError is a UnicodeError: `http://xn--zz.shop.svc/` (a DNS label, but no IDNA)
-                # escaped as a crash of the check.
+                # httpx reads the host of every 3xx's Location, followed or not, decoding every label of a name whose
+                # first label starts with xn-- with the idna package, whose IDNAError is a UnicodeError:
+                # `http://xn--zz.shop.svc/` (a DNS label, but no IDNA) escaped as a crash of the check. The label at
+                # fault may be another one (`Empty Label`), and the Location is gone with the answer: named in general.
                 raise TargetBadAnswer(
-                    f"{where}: invalid answer: a Location whose host is no internationalized domain name (an xn-- "
-                    f"label that is no IDNA A-label): {short_reason(exc)}"
+                    f"{where}: invalid answer: a Location whose host httpx cannot decode as an internationalized "
+                    "domain name (it decodes every label of a name whose first label starts with xn--): "
+                    f"{short_reason(exc)}"
                 ) from exc
 
     @staticmethod
@@ -1285,6 +1288,21 @@ def _resolved_host(url: httpx.URL) -> str:
     """A URL's host as it is resolved and dialled, in A-labels (`xn--bcher-kva.svc`), as host patterns are written:
     httpx's `host` decodes them (`bücher.svc`), which matched no pattern."""
     return url.raw_host.decode("ascii")
+
+
+def _idna_problem(host: str, exc: UnicodeError) -> str:
+    """Which label of `host` httpx could not decode as IDNA (`exc`, its error), by name: the error names none, and
+    may be about a label other than the xn-- one (`Empty Label` for two dots in a row)."""
+    for label in host.removesuffix(".").split("."):
+        if not label:
+            return "has an empty label (two dots in a row)"
+        try:
+            idna.decode(label)
+        except UnicodeError as refused:
+            kind = "A-label" if label.startswith("xn--") else "label"
+            return f"has the label {label!r}, which is no IDNA {kind} ({short_reason(refused)})"
+    # idna judges a name label by label, so one of them failed above; should a later idna judge the whole name too.
+    return f"is no internationalized domain name ({short_reason(exc)})"
 
 
 def _shown_origin(url: str) -> str:

@@ -43,7 +43,9 @@ class HostAllowList:
             if pattern.endswith(".") and pattern != "*.":
                 pattern = pattern[:-1]
             if pattern != "*" and not _valid_pattern(pattern):
-                raise ValueError(f"{raw!r} is not a host pattern (name, *.suffix, *, IP address or CIDR)")
+                raise ValueError(
+                    f"{raw!r} is not a host pattern (name, *.suffix, *, IP address or CIDR){_a_labels_hint(pattern)}"
+                )
             cleaned.append(pattern)
         return cls(tuple(cleaned))
 
@@ -69,6 +71,22 @@ class HostAllowList:
 
     def __str__(self) -> str:
         return ", ".join(self.patterns) or "nothing"
+
+
+def _a_labels_hint(pattern: str) -> str:
+    """For a bad pattern that is an internationalized name written in Unicode (`bücher.shop.svc`), what to write: its
+    A-labels, as httpx encodes a URL's host and as hosts are matched; "" for any other bad pattern."""
+    if pattern.isascii():
+        return ""
+    # Imported here: its tables take a few ms, which settings without such a pattern never pay.
+    import idna
+
+    wildcard, name = ("*.", pattern[2:]) if pattern.startswith("*.") else ("", pattern)
+    try:
+        written = wildcard + idna.encode(name).decode("ascii")
+    except UnicodeError:
+        return ""
+    return f"; write an internationalized name in its A-labels, as hosts are matched: {written!r}"
 
 
 def _valid_pattern(pattern: str) -> bool:

@@ -156,6 +156,24 @@ class TestHostAllowList:
         with pytest.raises(ValueError, match="not a host pattern"):
             HostAllowList.parse([pattern])
 
+    @pytest.mark.parametrize(
+        ("pattern", "written"),
+        [("bücher.shop.svc", "xn--bcher-kva.shop.svc"), ("*.Bücher.svc.", "*.xn--bcher-kva.svc")],
+    )
+    def test_a_name_written_in_unicode_is_rejected_naming_its_a_labels(self, pattern, written):
+        # Hosts are matched in A-labels, as they are resolved: the error named no form that would be accepted.
+        with pytest.raises(ValueError) as caught:
+            HostAllowList.parse([pattern])
+        assert str(caught.value) == (
+            f"{pattern!r} is not a host pattern (name, *.suffix, *, IP address or CIDR); write an internationalized "
+            f"name in its A-labels, as hosts are matched: {written!r}"
+        )
+
+    def test_a_unicode_name_that_is_no_idna_gets_no_a_labels(self):
+        with pytest.raises(ValueError) as caught:
+            HostAllowList.parse(["☃.svc"])
+        assert str(caught.value) == "'☃.svc' is not a host pattern (name, *.suffix, *, IP address or CIDR)"
+
 
 class TestCookieExpiry:
     """A Set-Cookie's Expires is read as browsers read a cookie-date (RFC 6265 5.1.1): its first time, day, month and
@@ -1251,18 +1269,48 @@ class TestInternationalizedHosts:
         # `xn--zz` is a DNS label (a Service may be named so) but no IDNA A-label, which httpx cannot put in a Host
         # header: decoding it raised IDNAError, a crash of the check.
         assert client.refusal("http://xn--zz.shop.svc/", HostAllowList.parse(["*.shop.svc"])) == (
-            "host 'xn--zz.shop.svc' has an xn-- label that is no IDNA A-label (Invalid A-label), which no HTTP "
-            "request can name"
+            "host 'xn--zz.shop.svc' has the label 'xn--zz', which is no IDNA A-label (Invalid A-label): no HTTP "
+            "request can name it (httpx decodes every label of a name whose first label starts with xn--)"
         )
 
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("http://xn--bcher-kva.xn--zz.svc/", "has the label 'xn--zz', which is no IDNA A-label (Invalid A-label)"),
+            # Not an xn-- label: it read "has an xn-- label that is no IDNA A-label (Empty Label)".
+            ("http://xn--bcher-kva..shop.svc/", "has an empty label (two dots in a row)"),
+            ("http://xn--bcher-kva.shop.svc../", "has an empty label (two dots in a row)"),
+            (
+                "http://xn--bcher-kva.-a.svc/",
+                "has the label '-a', which is no IDNA label (Label must not start or end with a hyphen)",
+            ),
+        ],
+    )
+    def test_a_refusal_names_the_label_that_cannot_be_decoded(self, client, url, problem):
+        host = url.removeprefix("http://").removesuffix("/")
+        assert client.refusal(url, ALL_HOSTS) == (
+            f"host {host!r} {problem}: no HTTP request can name it (httpx decodes every label of a name whose first "
+            "label starts with xn--)"
+        )
+
+    def test_a_later_label_that_is_no_idna_is_requested_as_written(self, client):
+        # httpx decodes a name only when its first label starts with xn--: this one it names in a request as it is.
+        assert client.refusal("http://a.xn--zz.shop.svc/", HostAllowList.parse(["*.shop.svc"])) is None
+
     @pytest.mark.parametrize("follow_redirects", [True, False])
+    @pytest.mark.parametrize(
+        ("location", "reason"),
+        [
+            ("http://xn--zz.shop.svc/", "Invalid A-label"),
+            # No xn-- label is wrong here: it read "(an xn-- label that is no IDNA A-label): Empty Label".
+            ("http://xn--bcher-kva..shop.svc/", "Empty Label"),
+        ],
+    )
     async def test_a_location_whose_host_is_no_idna_is_a_bad_answer_not_a_crash(
-        self, client, respx_mock, follow_redirects
+        self, client, respx_mock, follow_redirects, location, reason
     ):
         # httpx decodes the host of every 3xx's Location, followed or not: its IDNAError escaped as a crash.
-        respx_mock.get("http://a.shop.svc/x").mock(
-            return_value=httpx.Response(302, headers={"Location": "http://xn--zz.shop.svc/"})
-        )
+        respx_mock.get("http://a.shop.svc/x").mock(return_value=httpx.Response(302, headers={"Location": location}))
         with pytest.raises(TargetBadAnswer) as caught:
             await client.exchange(
                 HttpRequest("GET", "http://a.shop.svc/x"),
@@ -1272,6 +1320,6 @@ class TestInternationalizedHosts:
                 follow_redirects=follow_redirects,
             )
         assert caught.value.message == (
-            "w: invalid answer: a Location whose host is no internationalized domain name (an xn-- label that is no "
-            "IDNA A-label): Invalid A-label"
+            "w: invalid answer: a Location whose host httpx cannot decode as an internationalized domain name (it "
+            f"decodes every label of a name whose first label starts with xn--): {reason}"
         )
