@@ -3,6 +3,7 @@ Checks whose details hold `steps` (http_smoke) get one line and one test case pe
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +40,12 @@ def human_summary(evaluation: Evaluation) -> str:
         outcome = str(step.get("outcome", ""))
         request = step.get("request") or {}
         line = f"  {printable(_LABELS.get(outcome, outcome.upper())):<12} {name:<{width}}"
-        if request:
+        if isinstance(request, dict) and request:
             line += f"  {_shown(request.get('method', ''))} {_shown(request.get('url', ''))}"
+        elif request:
+            # A kind's request that is no object (its own text of it): shown as it is, not a crash in place of the
+            # verdict's code.
+            line += f"  {_shown(request)}"
         if step.get("status") is not None:
             latency = step.get("latency_ms", 0)
             # A number as the built-in kinds write it; anything else a kind hands over as it is, not a crash (exit 1,
@@ -135,11 +140,16 @@ def _step_case(evaluation: Evaluation, step: dict[str, Any]) -> ET.Element:
     import xml.etree.ElementTree as ET
 
     latency_ms = step.get("latency_ms")
+    if not (isinstance(latency_ms, int | float) and math.isfinite(latency_ms)):
+        # A kind's latency that is no number (a crash, exit 1 in place of the verdict's code), or NaN or infinity
+        # (a time a CI server's parser refuses): no time.
+        latency_ms = 0
     case = ET.Element(
         "testcase",
         classname=f"analyzer.{evaluation.kind}.{evaluation.check}",
-        name=step["name"],
-        time=f"{(latency_ms or 0) / 1000:.3f}",
+        # A kind's step name, as a target's answer may have made it: the report stays XML.
+        name=_xml_text(step["name"]),
+        time=f"{latency_ms / 1000:.3f}",
     )
     outcome = str(step.get("outcome", ""))
     failures = [str(f) for f in step.get("failed_assertions") or []]
@@ -158,7 +168,7 @@ def _mark(case: ET.Element, outcome: str, message: str, kind: str, text: str = "
     if outcome == Outcome.PASS.value:
         return
     tag = "error" if outcome == Outcome.ERROR.value else "failure"
-    element = ET.SubElement(case, tag, message=_xml_text(message), type=kind)
+    element = ET.SubElement(case, tag, message=_xml_text(message), type=_xml_text(kind))
     element.text = _xml_text(text or message)
 
 

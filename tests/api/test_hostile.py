@@ -560,6 +560,9 @@ class TestCutBodies:
             ("deflate", zlib.compress(ARGS)),
             # Raw deflate, without zlib's wrapper: what some clients send as deflate.
             ("deflate", zlib.compress(ARGS, wbits=-zlib.MAX_WBITS)),
+            # Raw deflate whose first two bytes (0x5350) are a multiple of 31, as a zlib header's are: its first
+            # nibble (3, not zlib's method 8) tells it is none.
+            ("deflate", zlib.compress(b"  " + ARGS, wbits=-zlib.MAX_WBITS)),
             ("identity", ARGS),
         ],
     )
@@ -581,6 +584,8 @@ class TestCutBodies:
             # Before: 400 "malformed HTTP request (ContentEncodingError)".
             ("deflate", zlib.compress(ARGS)[:-2]),
             ("deflate", zlib.compress(ARGS)[:2]),
+            # The first byte of a second member's magic: a member cut at its start.
+            ("gzip", gzip.compress(ARGS) + b"\x1f"),
         ],
         ids=[
             "gzip-header-only",
@@ -590,6 +595,7 @@ class TestCutBodies:
             "gzip-second-member",
             "deflate-no-checksum",
             "deflate-header-only",
+            "gzip-second-member-magic-only",
         ],
     )
     async def test_a_compressed_body_cut_short_is_a_400_naming_the_cut(self, server, encoding, body):
@@ -624,6 +630,12 @@ class TestCutBodies:
                 zlib.compress(ARGS) + b"x",
                 "the request body has bytes after the end marker of its deflate stream",
             ),
+            # deflate has no members: a gzip one after it is bytes after its end, as any.
+            (
+                "deflate",
+                zlib.compress(ARGS) + gzip.compress(ARGS),
+                "the request body has bytes after the end marker of its deflate stream",
+            ),
             (
                 "gzip",
                 ARGS,
@@ -648,7 +660,15 @@ class TestCutBodies:
                 "not decoded: send it as gzip, deflate, or without one",
             ),
         ],
-        ids=["gzip-then-bytes", "deflate-then-bytes", "gzip-not-gzip", "compress", "br", "gzip-twice"],
+        ids=[
+            "gzip-then-bytes",
+            "deflate-then-bytes",
+            "deflate-then-gzip",
+            "gzip-not-gzip",
+            "compress",
+            "br",
+            "gzip-twice",
+        ],
     )
     async def test_a_body_its_encoding_does_not_decode_whole_is_a_400(self, server, encoding, body, message):
         answer = await self.post(server, body, encoding)

@@ -167,6 +167,30 @@ class TestMalformedSteps:
         assert human_summary(judged).splitlines()[1:] == ["  PASS         a"]
         assert [c.get("name") for c in ET.fromstring(junit_xml(judged)).findall("./testsuite/testcase")] == ["a"]
 
+    def test_a_step_name_or_outcome_xml_cannot_hold_leaves_the_report_readable(self):
+        # A third-party kind's step named from a target's answer. Before: written as it came, a report no XML parser
+        # reads (the CI server showed no result of the Job).
+        judged = evaluation(Outcome.FAIL, "step failed", {"steps": [{"name": "a\x1b[31m\x00", "outcome": "fail\x07"}]})
+        case = ET.fromstring(junit_xml(judged)).find("./testsuite/testcase")
+        assert case is not None and case.get("name") == "a\ufffd[31m\ufffd"
+        failure = case.find("failure")
+        assert failure is not None and failure.get("type") == "fail\ufffd"
+
+    @pytest.mark.parametrize("latency", ["slow", None, float("nan"), float("inf")])
+    def test_a_latency_that_is_no_finite_number_is_a_case_of_no_time(self, latency):
+        # Before: a string was a TypeError (exit 1, which a Job retries, in place of the verdict's code), NaN and
+        # infinity a time="nan" / "inf" a CI server's number parser refuses.
+        step = {"name": "a", "outcome": "fail", "status": 200, "latency_ms": latency}
+        case = ET.fromstring(junit_xml(evaluation(Outcome.FAIL, "step failed", {"steps": [step]})))
+        assert [c.get("time") for c in case.findall("./testsuite/testcase")] == ["0.000"]
+
+    def test_a_request_that_is_no_object_is_shown_as_it_is(self):
+        # Before: an AttributeError from the summary (and the JUnit report's system-out), the verdict's code lost.
+        step = {"name": "a", "outcome": "fail", "request": "GET /\nPASS all", "status": 500, "latency_ms": 3.0}
+        judged = evaluation(Outcome.FAIL, "step failed", {"steps": [step]})
+        assert human_summary(judged).splitlines()[1:] == ["  FAIL         a  GET /\\x0aPASS all -> 500 in 3.0 ms"]
+        assert ET.fromstring(junit_xml(judged)).find("./testsuite/testcase/failure") is not None
+
 
 class TestErrorStepMessage:
     """An errored step's case carries the step's own error, and the verdict's reason when the step has none."""
