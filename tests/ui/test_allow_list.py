@@ -106,3 +106,54 @@ class TestAMemberLinkOfAnotherCallersComposite:
         # Evaluated again for the team (which may run error-rate), never Argo's recorded evidence passed on.
         assert "as its composite" not in team
         assert "Evaluated again as of" in team
+
+
+# An error_budget whose errors query misspells its metric (check_misconfigured, no queries recorded), every param
+# defaulted, one a secret: the args of a hidden answer are {}, which its definition would bind to its defaults.
+DEFAULTED_TYPO = {
+    "name": "error-typo",
+    "kind": "error_budget",
+    "objective": 99.9,
+    "period": "30d",
+    "params": {
+        "canary_hash": {"type": "label_value", "default": "broken1"},
+        "tenant_token": {"type": "label_value", "default": "tenant0secret0default", "secret": True},
+    },
+    "ratio": {
+        "errors": 'sum(rate(http_request_total{rollouts_pod_template_hash="{{ canary_hash }}", '
+        'tenant="{{ tenant_token }}", code=~"5.."}[{{ window }}]))',
+        "total": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}", '
+        'tenant="{{ tenant_token }}"}[{{ window }}]))',
+    },
+}
+
+
+@pytest.fixture
+async def typo_client(aiohttp_client, prometheus, tmp_path):
+    """The misconfigured error-typo check, which the team's token may use: Argo Rollouts' answers are hidden from it."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tokens / "team-a").write_text(TEAM_TOKEN)
+    (tokens / "argo").write_text(ARGO_TOKEN)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('team-a: ["error-*"]\nargo: ["*"]\n')
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [DEFAULTED_TYPO]}))
+    settings = Settings(auth_tokens=tokens, auth_allow=allow, catalog=path, catalog_poll_s=0)
+    return await aiohttp_client(create_app(settings, load_catalog(path, Registry.default()), Registry.default()))
+
+
+class TestAnotherCallersMisconfiguredAnswer:
+    """A misconfigured check's page of another caller's answer renders no queries from args it does not hold."""
+
+    async def test_no_queries_as_configured_from_the_defaults(self, typo_client):
+        ran = await typo_client.get("/api/v1/checks/error-typo/run", headers=bearer(ARGO_TOKEN))
+        assert (await ran.json())["error"] == "check_misconfigured"
+        index = await (await typo_client.get("/ui/", headers=bearer(TEAM_TOKEN))).text()
+        seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
+        page = await (await typo_client.get(f"/ui/verdicts/{seq}", headers=bearer(TEAM_TOKEN))).text()
+        assert 'id="misconfigured"' in page
+        # Rendered from {} (the args it may not see), the queries would show the secret's default and args it did
+        # not ask with, as if they were the answer's.
+        assert "tenant0secret0default" not in page
+        assert 'id="configured-queries"' not in page

@@ -44,6 +44,24 @@ MISCONFIGURED_CHECKS = (
         },
     },
     {
+        # A secret param with a default, which the args an answer keeps hold only as <redacted>: the queries as
+        # configured must not be rendered with the default in their place.
+        "name": "typo-budget-secret",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": {
+            **CANARY,
+            "tenant_token": {"type": "label_value", "default": "tenant0secret0default", "secret": True},
+        },
+        "ratio": {
+            "errors": 'sum(rate(http_request_total{rollouts_pod_template_hash="{{ canary_hash }}", '
+            'tenant="{{ tenant_token }}", code=~"5.."}[{{ window }}]))',
+            "total": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}", '
+            'tenant="{{ tenant_token }}"}[{{ window }}]))',
+        },
+    },
+    {
         # Port 9 (discard) on loopback refuses: the first step fails, the second is not run.
         "name": "refused-smoke",
         "kind": "http_smoke",
@@ -107,13 +125,24 @@ class TestOneTime:
         # 0.1 s of evaluation, a reuse window of 1 s and a second of slack: 2.1 s.
         assert (_recorded_apart(entry, reuse_window_s=1.0) != "") is apart
 
+    @pytest.mark.parametrize(("recorded_after_s", "apart"), [(30.0, False), (31.9, False), (32.2, True)])
+    def test_a_long_evaluation_of_the_present_shows_one_time(self, recorded_after_s, apart):
+        # A 30 s http_smoke is recorded as it ends, 30 s after the time it was evaluated as of: still one moment.
+        evaluated_at = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+        entry = {
+            "evaluated_at": evaluated_at,
+            "recorded_at": datetime.fromtimestamp(evaluated_at.timestamp() + recorded_after_s, UTC),
+            "duration_ms": 30_000.0,
+        }
+        assert (_recorded_apart(entry, reuse_window_s=1.0) != "") is apart
 
-def _evaluation(value: float) -> Evaluation:
+
+def _evaluation(value: float, verdict: Outcome = Outcome.FAIL) -> Evaluation:
     return Evaluation(
         check="error-rate",
         kind="prometheus",
-        verdict=Outcome.FAIL,
-        reason=f"value {value} does not meet pass_if < 0.01",
+        verdict=verdict,
+        reason=f"value {value} {'meets' if verdict is Outcome.PASS else 'does not meet'} pass_if < 0.01",
         value=value,
         args={"canary_hash": "broken1"},
         evaluated_at=datetime(2026, 12, 4, 14, 0, tzinfo=UTC),
@@ -134,6 +163,13 @@ class TestOneRowPerEvaluation:
         # Two evaluations that answered alike measured twice: two rows; the shared one is listed where it was last
         # recorded, newest first.
         assert [(row["seq"], row["requests"]) for row in rows] == [(3, 2), (2, 1)]
+
+    def test_evaluations_of_the_same_args_and_time_that_differ_are_never_one_row(self):
+        # The same check, args and evaluation time, but two evaluations (a reload between them, or a source that
+        # answered differently): the fail is its own row, never counted into the pass's.
+        passed, failed = _evaluation(0.001, Outcome.PASS), _evaluation(0.08)
+        rows = _one_row_per_evaluation([_recorded(4, passed), _recorded(3, failed), _recorded(2, passed)])
+        assert [(row["seq"], row["verdict"], row["requests"]) for row in rows] == [(4, "pass", 2), (3, "fail", 1)]
 
     def test_an_entry_shown_redacted_is_not_merged_with_one_shown_whole(self):
         shared = _evaluation(0.08)
@@ -172,6 +208,15 @@ class TestMisconfigured:
         assert '<span id="value">none</span> <span class="muted" id="value-means">no measurement was taken' in page
         assert "ratio: its errors query over 1h" in page
         assert "http_request_total{rollouts_pod_template_hash=&#34;broken1&#34;" in page
+
+    def test_the_queries_as_configured_never_show_a_secret_default(self, first_served):
+        body = run(first_served, "typo-budget-secret", "canary_hash=broken1")
+        assert body["error"] == "check_misconfigured"
+        page = get(first_served, body["ui_url"]).text
+        assert "tenant0secret0default" not in page
+        # Its args hold the secret as <redacted>: no rendering of them would be the queries that ran.
+        assert 'id="configured-queries"' not in page
+        assert 'id="misconfigured"' in page
 
     def test_a_fallback_over_a_misspelt_name_is_not_plotted_as_zero(self, first_served):
         body = run(first_served, "typo-ratio", "canary_hash=broken1")
