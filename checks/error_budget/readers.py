@@ -918,11 +918,12 @@ class PyrraReader:
 
     def _explained(self, queries: Mapping[str, str], results: Results) -> frozenset[str]:
         """The labels a series of this SLO's rules may carry as far as the check knows: `slo`, pyrra.total's equality
-        matchers', those pyrra.selectors and pyrra.availability_selectors name, and those of the SLO's
-        pyrra_availability series (--generic-rules), which Pyrra labels with `slo` and the propagated labels only, so
-        that it carries besides only what the ruler or the querier adds to every series (Thanos' external labels)."""
-        named = {label for label, _, _ in vector_selectors(queries["ratio"])[0].matchers}
-        named |= {label for label, _, _ in vector_selectors(queries["generic_labels"])[0].matchers}
+        matchers', those pyrra.selectors and pyrra.availability_selectors require (a matcher that matches the empty
+        value, as handler!="/y", selects a series without the label too, so it tells nothing of the SLO's), and those
+        of the SLO's pyrra_availability series (--generic-rules), which Pyrra labels with `slo` and the propagated
+        labels only, so that it carries besides only what the ruler or the querier adds to every series (Thanos'
+        external labels)."""
+        named = {*needed_labels(queries["ratio"]), *needed_labels(queries["generic_labels"])}
         named |= {label for label, _ in _equalities(queries["total"])}
         named |= {label for series in results[queries["generic_labels"]].series for label in series.labels}
         return frozenset(named | {"__name__"})

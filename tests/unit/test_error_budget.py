@@ -2937,6 +2937,39 @@ class TestPyrraSupersetTwin:
         )
         assert window.error_ratio == 0.05, window.note
 
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"selectors": 'handler!="/y"'},
+            {"selectors": 'handler=~"/x|"'},
+            {"selectors": 'handler=~".*"'},
+            {"availability_selectors": 'handler!="/y"'},
+        ],
+    )
+    def test_a_matcher_that_matches_no_label_does_not_name_it(self, fields):
+        # handler!="/y" (written to set apart a same-name SLO over handler /y) selects this SLO's series without a
+        # handler as well as another's over handler /x: it says nothing of whether this SLO's series carry one.
+        # Before: it named handler, and the other SLO's healthy burnrate passed this service at 0x.
+        with pytest.raises(CheckMisconfigured, match=re.escape('may be another SLO\'s: it has handler="/x"')):
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]},
+                **self.OURS,
+                **fields,
+            )
+
+    def test_the_labels_of_a_regex_total_matcher_on_its_increase_rules_are_the_slos(self):
+        # Pyrra groups the increase rules by the total's regex matchers' labels too (slo/rules.go, increaseRulesRatio),
+        # even where pyrra.errors lacks them: handler here, code from the errors.
+        rules = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x", code="200")]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job="api", handler=~"/x|/y"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
     def test_a_label_of_the_empty_value_is_no_label(self):
         # Prometheus shows no label of the empty value; an answer spelling one out holds nothing to tell apart.
         window = self.measure(
