@@ -2979,6 +2979,15 @@ class TestPyrraSupersetTwin:
         )
         assert window.error_ratio == 0.0, window.note
 
+    def test_a_grouped_slos_group_named_in_selectors_as_the_docs_say_is_read(self):
+        # Pyrra's grouping: [handler] records a burnrate per handler, each labelled with it (slo/rules.go deletes the
+        # grouped label from the rule labels and sums by it); the docs: put the group's labels in selectors.
+        groups = [self.series(0.05, slo="api", job="api", handler="/x")]
+        window = self.measure(
+            "1h", {"ratio": groups, "total": [self.series(10.0)]}, **self.OURS, selectors='job="api", handler="/x"'
+        )
+        assert window.error_ratio == 0.05, window.note
+
     def test_a_label_of_the_empty_value_is_no_label(self):
         # Prometheus shows no label of the empty value; an answer spelling one out holds nothing to tell apart.
         window = self.measure(
