@@ -924,7 +924,7 @@ class PyrraReader:
             # not be: its absent burnrate is no data whatever its increase rules show).
             increase_known = self._increase_labels()
             told = None if increase_known is None else explained | increase_known
-            if not found or any(
+            if any(
                 _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, vouched) for s in found
             ):
                 return
