@@ -73,6 +73,9 @@ from checks.error_budget.readers import (
     Results,
     SlothReader,
     SlothSLI,
+    UnexplainedLabels,
+    vouch_query,
+    vouched_by,
 )
 
 PROBE_WINDOW = "exists"
@@ -582,7 +585,10 @@ class ErrorBudgetCheck(Check):
             partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
             infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
         try:
-            windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            try:
+                windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            except UnexplainedLabels as exc:
+                windows = await self._measure_vouched(ctx, plan, results, exc)
             if unmeasured is None:
                 period = self._measure_period(plan, results)
             else:
@@ -630,6 +636,26 @@ class ErrorBudgetCheck(Check):
             f"{SPARSE_HINT}",
             query,
         )
+
+    async def _measure_vouched(
+        self, ctx: EvalContext, plan: MeasurementPlan, results: Results, unexplained: UnexplainedLabels
+    ) -> dict[str, WindowRatio]:
+        """The windows measured again once the raw series of pyrra.total, over the longest window, show that each of
+        them carries the labels a Pyrra rule series had that no field names, with their values (a Thanos external
+        label, an enforced namespace, a service's one handler): a same-name SLO whose total adds those matchers
+        selects the same series. Else, when that query fails, or when another window's series has other such labels
+        (all the SLO's rules carry the same), the CheckMisconfigured stands: one more query, sent only on this path."""
+        assert isinstance(self._kept.reader, PyrraReader)
+        reader = self._kept.reader
+        query = vouch_query(unexplained, max(parse_duration(window) for window in plan.windows))
+        try:
+            answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        except CheckError:
+            raise unexplained from None
+        vouched = vouched_by(unexplained, answer)
+        if not vouched:
+            raise unexplained
+        return {window: reader.measure(window, qs, results, vouched) for window, qs in plan.windows.items()}
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

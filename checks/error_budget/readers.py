@@ -69,6 +69,17 @@ _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=
 _TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
 
 
+class UnexplainedLabels(CheckMisconfigured):
+    """A Pyrra rule series whose labels no field of the check names (see PyrraReader._own_slo): `labels`, each with
+    its value, are the ones a same-name SLO whose total adds matchers to pyrra.total's would carry, and `total` is
+    pyrra.total's selector, whose raw series may show that every series of this SLO carries them (see vouch_query)."""
+
+    def __init__(self, message: str, labels: Mapping[str, str], total: str) -> None:
+        super().__init__(message)
+        self.labels = dict(labels)
+        self.total = total
+
+
 def le_pattern(bound: float) -> str:
     """An RE2 pattern matching every spelling of a histogram bucket bound: for 0.5 `0.5`, `0.50`, `.5`,
     `5e-01`; for 1 `1`, `1.0`, `1e+00`. Exposition formats and Prometheus versions write `le` differently."""
@@ -826,7 +837,11 @@ class PyrraReader:
             )
         return found
 
-    def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+    def measure(
+        self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str] | None = None
+    ) -> WindowRatio:
+        """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
+        carries over the windows judged (see vouched_by), which a rule series may carry as this SLO's."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -843,7 +858,7 @@ class PyrraReader:
         if "total" in queries:
             # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one
             # SLO's series to aggregate.
-            self._own_slo(window, queries, results)
+            self._own_slo(window, queries, results, vouched or {})
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
         if value is None and rule_window(window) not in self._recorded_windows:
@@ -884,7 +899,7 @@ class PyrraReader:
             "pyrra.total" if "total" in queries else None,
         )
 
-    def _own_slo(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+    def _own_slo(self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str]) -> None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
         generates, over the propagated labels (slo/rules.go, ruleLabels; a grouped label keeps the matcher's value
@@ -909,20 +924,21 @@ class PyrraReader:
             # not be: its absent burnrate is no data whatever its increase rules show).
             increase_known = self._increase_labels()
             told = None if increase_known is None else explained | increase_known
-            if not found or any(
-                _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told) for s in found
+            if any(
+                _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, vouched) for s in found
             ):
                 return
         for series in found:
-            self._refuse_other(series, what, wanted, told)
+            self._refuse_other(series, what, wanted, told, vouched, queries["total"])
 
     def _explained(self, queries: Mapping[str, str], results: Results) -> frozenset[str]:
         """The labels a series of this SLO's rules may carry as far as the check knows: `slo`, pyrra.total's equality
-        matchers', those pyrra.selectors and pyrra.availability_selectors name, and those of the SLO's
-        pyrra_availability series (--generic-rules), which Pyrra labels with `slo` and the propagated labels only, so
-        that it carries besides only what the ruler or the querier adds to every series (Thanos' external labels)."""
-        named = {label for label, _, _ in vector_selectors(queries["ratio"])[0].matchers}
-        named |= {label for label, _, _ in vector_selectors(queries["generic_labels"])[0].matchers}
+        matchers', those pyrra.selectors and pyrra.availability_selectors require (a matcher that matches the empty
+        value, as handler!="/y", selects a series without the label too, so it tells nothing of the SLO's), and those
+        of the SLO's pyrra_availability series (--generic-rules), which Pyrra labels with `slo` and the propagated
+        labels only, so that it carries besides only what the ruler or the querier adds to every series (Thanos'
+        external labels)."""
+        named = {*needed_labels(queries["ratio"]), *needed_labels(queries["generic_labels"])}
         named |= {label for label, _ in _equalities(queries["total"])}
         named |= {label for series in results[queries["generic_labels"]].series for label in series.labels}
         return frozenset(named | {"__name__"})
@@ -935,7 +951,13 @@ class PyrraReader:
         return frozenset(label for text in spelt for label, _, _ in vector_selectors(text)[0].matchers)
 
     def _refuse_other(
-        self, series: Series, what: str, wanted: Sequence[tuple[str, str]], explained: Collection[str] | None
+        self,
+        series: Series,
+        what: str,
+        wanted: Sequence[tuple[str, str]],
+        explained: Collection[str] | None,
+        vouched: Mapping[str, str],
+        total_query: str,
     ) -> None:
         """CheckMisconfigured naming how `series` shows another SLO's (see _own_slo); nothing when it does not."""
         contradicted = _contradiction(series.labels, wanted)
@@ -957,12 +979,15 @@ class PyrraReader:
                 "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
                 f"({_spec_total_field(self._sli)})"
             )
-        extra = _unexplained(series.labels, explained)
+        extra = _unexplained(series.labels, explained, vouched)
         if extra is None:
             return
         label, value = extra
         matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
-        raise CheckMisconfigured(
+        unexplained = {
+            name: text for name, text in series.labels.items() if _unexplained({name: text}, explained, vouched)
+        }
+        raise UnexplainedLabels(
             f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} may be another SLO\'s: it has '
             f"{matcher}, a label that neither pyrra.total's equality matchers nor pyrra.selectors nor "
             "pyrra.availability_selectors name, while Pyrra writes onto an SLO's rules only those matchers, its "
@@ -970,7 +995,10 @@ class PyrraReader:
             f"selects {matcher} besides pyrra.total's matchers writes it, and its series cannot be told from this "
             f"SLO's otherwise: if the series is another SLO's, add {label}=\"\" to pyrra.selectors; if every series of "
             "this SLO carries it (a grouping or propagated label, or one its ruler or querier adds, as Thanos' "
-            f"external labels), add {matcher} to pyrra.selectors"
+            f"external labels), add {matcher} to pyrra.selectors",
+            unexplained,
+            # sum(rate(<total>[<window>])): the window holds no bracket.
+            total_query.removeprefix("sum(rate(").rpartition("[")[0],
         )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -1092,16 +1120,41 @@ def _contradiction(labels: Mapping[str, str], wanted: Sequence[tuple[str, str]])
     return None
 
 
-def _unexplained(labels: Mapping[str, str], explained: Collection[str] | None) -> tuple[str, str] | None:
-    """The first (label, value) of `labels`, by name, that `explained` does not name; None when all are (or when
-    `explained` is None: not known). A series of another same-name SLO whose total adds a matcher to ours carries
-    every label ours does, and that matcher's besides: the one label that tells them apart."""
+def _unexplained(
+    labels: Mapping[str, str], explained: Collection[str] | None, vouched: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """The first (label, value) of `labels`, by name, that `explained` does not name and `vouched` does not give that
+    value; None when all are (or when `explained` is None: not known). A series of another same-name SLO whose total
+    adds a matcher to ours carries every label ours does, and that matcher's besides: the one label that tells them
+    apart, unless every series our total selects carries it with that value (then both totals select the same)."""
     if explained is None:
         return None
     for label in sorted(labels):
-        if label not in explained and labels[label]:
+        if label not in explained and labels[label] and vouched.get(label) != labels[label]:
             return label, labels[label]
     return None
+
+
+def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
+    """The query whose answer tells whether every raw series of pyrra.total over the last `range_s` carries the
+    unexplained labels with their values (see vouched_by)."""
+    by = ", ".join(sorted(unexplained.labels))
+    return f"count by ({by}) (last_over_time({unexplained.total}[{prometheus_duration(range_s)}]))"
+
+
+def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str, str]:
+    """The unexplained labels, with their values, when `answer` (vouch_query's) shows that every raw series of
+    pyrra.total carries each with that value: a same-name SLO whose total adds those matchers then selects the very
+    series ours does, and its rules are as good as ours; empty when a series lacks one or has another value, when
+    there is none (no traffic: nothing shows which series the SLO's total selects), or when the answer may lack
+    series (a partial answer: a Thanos store down holds those without the labels perhaps)."""
+    if (
+        answer.series
+        and not answer.storage_warnings
+        and all(series.labels == unexplained.labels for series in answer.series)
+    ):
+        return unexplained.labels
+    return {}
 
 
 def _generic_over(generic: str, window_s: float) -> str:

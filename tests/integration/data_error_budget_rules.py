@@ -81,6 +81,13 @@ check's over job wide: its rules carry job="ebr-wide" too, and handler="/x" besi
 `{job="ebr-wide"}` and over `{handler="/x", job="ebr-wide"}` (burnrate and increase groups) are two such SLOs both
 loaded.
 
+`ebr_http_requests_total{job="ebr-ext", cluster="eu1"}`: 9.5 req/s 200 and 0.5 req/s 500 (5% errors), every series
+with the label a Thanos Querier adds from its Prometheus' external labels. Pyrra SLO `ebr-ext` over `{job="ebr-ext"}`
+(burnrate and increase groups) has its rules labelled cluster="eu1" too, as they read through that querier.
+`ebr_http_requests_total{job="ebr-exto"}` is the same with cluster="eu1", and a 200 series without it that stopped 3h
+before the anchor (within the 6h and 4d windows, not the 1h); Pyrra SLO `ebr-exto` over `{cluster="eu1",
+job="ebr-exto"}` stands for a same-name SLO whose total adds cluster="eu1": over 4d it selects fewer series.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
@@ -140,6 +147,9 @@ WIDE_SLO = "ebr-wide"
 WIDE_ALSO = ("handler", "/x")
 # Two Pyrra SLOs of that name in two namespaces, over job wide's whole and its handler /x alone, both loaded here.
 WIDES_SLO = "ebr-wides"
+# A Pyrra SLO whose raw and rule series all carry cluster="eu1", as read through a Thanos Querier.
+EXT_SLO = "ebr-ext"
+EXT_LABEL = ("cluster", "eu1")
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -193,6 +203,23 @@ def build(om: OpenMetrics, anchor: float) -> None:
             end,
             MINUTE,
         )
+    for job, code, rate in (
+        ("ebr-ext", "200", 9.5),
+        ("ebr-ext", "500", 0.5),
+        ("ebr-exto", "200", 9.5),
+        ("ebr-exto", "500", 0.5),
+    ):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": job, EXT_LABEL[0]: EXT_LABEL[1], "code": code},
+            lambda t, r=rate: r,
+            start,
+            end,
+            MINUTE,
+        )
+    om.add_counter_rate(
+        "ebr_http_requests_total", {"job": "ebr-exto", "code": "200"}, lambda t: 5.0, start, anchor - 3 * HOUR, MINUTE
+    )
     # Scraped every 30 s: a 1m window has two samples, so its rate is known.
     counter("fine", "200", 9.5, step=MINUTE / 2)
     counter("fine", "500", 0.5, step=MINUTE / 2)
@@ -524,4 +551,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += pyrra_rules("wide", WIDES_SLO, generic=False, also=WIDE_ALSO).replace(
         f"- name: {WIDES_SLO}", f"- name: other-{WIDES_SLO}"
     )
+    # The querier's label on every rule series: as the total's matcher it selects the same series and labels the rules.
+    text += pyrra_rules("ext", EXT_SLO, generic=False, also=EXT_LABEL)
+    text += pyrra_rules("exto", generic=False, also=EXT_LABEL)
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
-from analyzer.kinds import format_number, parse_duration
+from analyzer.kinds import SourceRejected, format_number, parse_duration
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.promql_batch import QueryBatch
@@ -743,6 +743,32 @@ CHECKS = [
             ),
         )
     ),
+    # SLO ebr-ext over job ext (5% errors): its raw and rule series all carry the querier's cluster="eu1".
+    {
+        "name": "ebr-pyrra-ext",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": "ebr-ext",
+            "metric": "ebr_http_requests",
+            "total": 'ebr_http_requests_total{job="ebr-ext"}',
+            "errors": 'ebr_http_requests_total{job="ebr-ext",code=~"5.."}',
+        },
+    },
+    # SLO ebr-exto over job exto, whose rules are not loaded; a same-name SLO's over its cluster="eu1" series are.
+    {
+        "name": "ebr-pyrra-exto",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {
+            "slo": "ebr-exto",
+            "metric": "ebr_http_requests",
+            "total": 'ebr_http_requests_total{job="ebr-exto"}',
+            "errors": 'ebr_http_requests_total{job="ebr-exto",code=~"5.."}',
+        },
+    },
     # The ebr-twins SLO over job clean, beside a same-name SLO over job burn (5% errors), both loaded.
     {
         "name": "ebr-pyrra-twins-clean",
@@ -2052,6 +2078,69 @@ class TestSameNameSlos:
         assert result.reason.startswith('Pyrra SLO {slo="ebr-wides"}: the burnrate'), result.reason
         assert 'may be another SLO\'s: it has handler="/x"' in result.reason
         assert "aggregate" not in result.reason
+
+    async def test_a_label_every_raw_series_of_the_total_carries_is_the_slos(self, evaluate):
+        # cluster="eu1" on every rule series, named by no field: every raw series of pyrra.total carries it too, so a
+        # same-name SLO whose total adds cluster="eu1" selects the same series. Before: check_misconfigured at every
+        # evaluation until cluster="eu1" was written into pyrra.selectors.
+        result = await evaluate("ebr-pyrra-ext")
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
+
+    async def test_a_label_a_raw_series_of_the_total_lacked_within_the_longest_window_is_still_refused(self, evaluate):
+        # A series of job exto without cluster stopped 3h ago: over 4d pyrra.total selects it, the other SLO's
+        # total (cluster="eu1" added) does not, so their burnrates differ, though over 1h they are the same.
+        result = await evaluate("ebr-pyrra-exto")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert 'it has cluster="eu1"' in result.reason
+
+    @staticmethod
+    async def evaluate_asking(catalog, prometheus, name, answer=None):
+        """The check's verdict and the queries over the total's raw series it sent; `answer`: "refused" or
+        "partial" (a store down) makes those fail or come back partial, on the real Prometheus."""
+        asked = []
+
+        class Prometheus(PrometheusSource):
+            async def query(self, promql, at, timeout_s, **kwargs):
+                found = await super().query(promql, at, timeout_s, **kwargs)
+                if not promql.startswith("count by ("):
+                    return found
+                asked.append(promql)
+                if answer == "refused":
+                    raise SourceRejected(f"query refused: {promql}")
+                if answer == "partial":
+                    return QueryResult(found.query, found.result_type, found.series, [STORE_DOWN])
+                return found
+
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: Prometheus(source, config))
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            return await runner.evaluate(catalog.get(name), {}, at), asked
+        finally:
+            await sources.aclose()
+
+    @pytest.mark.parametrize("answer", ["refused", "partial"])
+    async def test_a_label_the_raw_series_cannot_be_asked_about_is_still_refused(self, catalog, prometheus, answer):
+        # Nothing shows every series carries cluster="eu1": the error stands, never a verdict.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-ext", answer)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert 'it has cluster="eu1"' in result.reason and 'add cluster="eu1" to pyrra.selectors' in result.reason
+        assert asked == ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']
+
+    @pytest.mark.parametrize(
+        ("name", "sent"),
+        [
+            # The label's query is sent once, on the rare path only, and not again when it shows another SLO's.
+            ("ebr-pyrra-wide", ['count by (handler) (last_over_time(ebr_http_requests_total{job="ebr-wide"}[4d]))']),
+            ("ebr-pyrra-ext", ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']),
+            ("ebr-pyrra-wide-itself", []),
+        ],
+    )
+    async def test_the_raw_series_are_asked_once_and_only_for_an_unexplained_label(
+        self, catalog, prometheus, name, sent
+    ):
+        _, asked = await self.evaluate_asking(catalog, prometheus, name)
+        assert asked == sent
 
     async def test_what_the_error_says_to_write_reads_the_slos_own_series(self, evaluate):
         result = await evaluate("ebr-pyrra-wides-apart")

@@ -39,7 +39,16 @@ from checks.error_budget import (
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
-from checks.error_budget.readers import LatencyReader, LatencySLI, PyrraReader, SlothReader, same_objective
+from checks.error_budget.readers import (
+    LatencyReader,
+    LatencySLI,
+    PyrraReader,
+    SlothReader,
+    UnexplainedLabels,
+    same_objective,
+    vouch_query,
+    vouched_by,
+)
 
 RATIO = {"errors": 'sum(rate(req_total{code=~"5.."}[{{ window }}]))', "total": "sum(rate(req_total[{{ window }}]))"}
 
@@ -2963,6 +2972,48 @@ class TestPyrraSupersetTwin:
         )
         assert window.error_ratio == 0.05, window.note
 
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"selectors": 'handler!="/y"'},
+            {"selectors": 'handler=~"/x|"'},
+            {"selectors": 'handler=~".*"'},
+            {"availability_selectors": 'handler!="/y"'},
+        ],
+    )
+    def test_a_matcher_that_matches_no_label_does_not_name_it(self, fields):
+        # handler!="/y" (written to set apart a same-name SLO over handler /y) selects this SLO's series without a
+        # handler as well as another's over handler /x: it says nothing of whether this SLO's series carry one.
+        # Before: it named handler, and the other SLO's healthy burnrate passed this service at 0x.
+        with pytest.raises(CheckMisconfigured, match=re.escape('may be another SLO\'s: it has handler="/x"')):
+            self.measure(
+                "1h",
+                {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]},
+                **self.OURS,
+                **fields,
+            )
+
+    def test_the_labels_of_a_regex_total_matcher_on_its_increase_rules_are_the_slos(self):
+        # Pyrra groups the increase rules by the total's regex matchers' labels too (slo/rules.go, increaseRulesRatio),
+        # even where pyrra.errors lacks them: handler here, code from the errors.
+        rules = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", handler="/x", code="200")]
+        window = self.measure(
+            "1h",
+            {"total": [self.series(10.0)], "rules": rules, "errors": [self.series(0.0)]},
+            total='req_total{job="api", handler=~"/x|/y"}',
+            errors='req_total{job="api", code=~"5.."}',
+        )
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_grouped_slos_group_named_in_selectors_as_the_docs_say_is_read(self):
+        # Pyrra's grouping: [handler] records a burnrate per handler, each labelled with it (slo/rules.go deletes the
+        # grouped label from the rule labels and sums by it); the docs: put the group's labels in selectors.
+        groups = [self.series(0.05, slo="api", job="api", handler="/x")]
+        window = self.measure(
+            "1h", {"ratio": groups, "total": [self.series(10.0)]}, **self.OURS, selectors='job="api", handler="/x"'
+        )
+        assert window.error_ratio == 0.05, window.note
+
     def test_a_label_of_the_empty_value_is_no_label(self):
         # Prometheus shows no label of the empty value; an answer spelling one out holds nothing to tell apart.
         window = self.measure(
@@ -3044,6 +3095,97 @@ class TestPyrraSupersetTwin:
             indicator="latency",
         )
         assert window.error_ratio == 0.01, window.note
+
+
+class TestPyrraVouchedLabels:
+    """A label no field names is the SLO's when every raw series of pyrra.total carries it with that value (a Thanos
+    external label, an enforced namespace): a same-name SLO whose total adds it selects the same series."""
+
+    series = staticmethod(TestPyrraReaderMeasure.series)
+    OURS = {"total": 'req_total{job="api"}', "errors": 'req_total{job="api", code=~"5.."}'}
+
+    def measure(self, answers, vouched=None, **fields):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", **self.OURS, **fields}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("1h", queries, results, vouched)
+
+    def burning(self, **labels):
+        return {"ratio": [self.series(0.05, slo="api", job="api", **labels)], "total": [self.series(10.0)]}
+
+    def test_the_error_carries_every_unexplained_label_and_the_totals_selector(self):
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure(self.burning(cluster="eu1", handler="/x"))
+        assert raised.value.labels == {"cluster": "eu1", "handler": "/x"}
+        assert raised.value.total == 'req_total{job="api"}'
+        assert vouch_query(raised.value, 4 * 86400.0) == (
+            'count by (cluster, handler) (last_over_time(req_total{job="api"}[4d]))'
+        )
+
+    def test_a_vouched_label_with_its_value_is_the_slos(self):
+        window = self.measure(self.burning(cluster="eu1"), {"cluster": "eu1"})
+        assert window.error_ratio == 0.05, window.note
+
+    @pytest.mark.parametrize(
+        ("labels", "vouched"),
+        [
+            # Vouched with another value: the raw series carry cluster="eu2", the rule series eu1.
+            ({"cluster": "eu1"}, {"cluster": "eu2"}),
+            # One of two labels vouched: handler still tells another SLO.
+            ({"cluster": "eu1", "handler": "/x"}, {"cluster": "eu1"}),
+            ({"handler": "/x"}, {}),
+        ],
+    )
+    def test_a_label_not_vouched_with_its_value_is_still_refused(self, labels, vouched):
+        with pytest.raises(UnexplainedLabels):
+            self.measure(self.burning(**labels), vouched)
+
+    def test_increase_rules_with_a_vouched_label_prove_the_slos_rules(self):
+        rule = self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200", cluster="eu1")
+        answers = {"total": [self.series(10.0)], "rules": [rule], "errors": [self.series(0.0)]}
+        with pytest.raises(UnexplainedLabels, match="the increase rule series"):
+            self.measure(answers)
+        assert self.measure(answers, {"cluster": "eu1"}).error_ratio == 0.0
+        # The SLO's own increase rule, once vouched, proves its rules beside a same-name SLO's of another job.
+        other = self.series(1.0, __name__="req:increase4w", slo="api", job="web", code="200", cluster="eu1")
+        answers["rules"] = [other, rule]
+        assert self.measure(answers, {"cluster": "eu1"}).error_ratio == 0.0
+
+    @pytest.mark.parametrize(
+        ("raw", "vouched"),
+        [
+            # Every raw series carries cluster="eu1" (count by (cluster) answers one series): vouched.
+            ([{"cluster": "eu1"}], {"cluster": "eu1"}),
+            # A raw series without it, or with another value: the other SLO's total selects fewer series.
+            ([{"cluster": "eu1"}, {}], {}),
+            ([{"cluster": "eu1"}, {"cluster": "eu2"}], {}),
+            ([{"cluster": "eu2"}], {}),
+            # No raw series over the window: nothing shows which series the SLO's total selects.
+            ([], {}),
+        ],
+    )
+    def test_vouched_by_the_raw_series_of_the_total(self, raw, vouched):
+        unexplained = UnexplainedLabels("refused", {"cluster": "eu1"}, 'req_total{job="api"}')
+        answer = QueryResult("q", "vector", [Series(labels, [(1.0, 3.0)]) for labels in raw])
+        assert vouched_by(unexplained, answer) == vouched
+
+    def test_a_partial_answer_vouches_for_nothing(self):
+        # A Thanos store down: the raw series it holds, without cluster="eu1" perhaps, are missing from the answer.
+        unexplained = UnexplainedLabels("refused", {"cluster": "eu1"}, 'req_total{job="api"}')
+        series = [Series({"cluster": "eu1"}, [(1.0, 3.0)])]
+        answer = QueryResult("q", "vector", series, ["partial response: store 2 down"])
+        assert vouched_by(unexplained, answer) == {}
+        # PromQL's own annotations judge the query, not the data.
+        answer = QueryResult("q", "vector", series, ["PromQL warning: something"])
+        assert vouched_by(unexplained, answer) == {"cluster": "eu1"}
+
+    def test_several_labels_are_vouched_only_together(self):
+        unexplained = UnexplainedLabels("refused", {"cluster": "eu1", "handler": "/x"}, 'req_total{job="api"}')
+        both = QueryResult("q", "vector", [Series({"cluster": "eu1", "handler": "/x"}, [(1.0, 3.0)])])
+        assert vouched_by(unexplained, both) == {"cluster": "eu1", "handler": "/x"}
+        split = [Series({"cluster": "eu1", "handler": "/x"}, [(1.0, 3.0)]), Series({"cluster": "eu1"}, [(1.0, 1.0)])]
+        assert vouched_by(unexplained, QueryResult("q", "vector", split)) == {}
 
 
 class TestSameObjective:
