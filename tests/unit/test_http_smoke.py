@@ -3784,6 +3784,9 @@ class TestJudgeMetaCharsets:
             "<title>&lt;x <meta charset=shift_jis></title>",
             "<style>/* <meta charset=shift_jis> */</style>",
             "</head><body><textarea><meta charset=shift_jis></textarea>",
+            # Past a `<plaintext>` the whole page is its text: no end tag ends it (the meta was read).
+            "</head><body><plaintext><meta charset=shift_jis>",
+            "</head><body><PLAINTEXT class=x></plaintext><meta charset=shift_jis>",
         ],
     )
     def test_a_meta_in_the_text_of_a_script_names_nothing(self, head):
@@ -3838,6 +3841,13 @@ class TestJudgeMetaCharsets:
             "1 < 2 <meta charset=Shift_JIS>",
             "1 <<meta charset=Shift_JIS>",
             '<?xml version="1.0"?><meta charset=Shift_JIS>',
+            # Chrome's tokenizer decodes character references in attribute values, the meta's too (each as Debian's
+            # chromium read it): read as no label, this Shift_JIS error page was UTF-8 and passed body_not_contains.
+            "<meta charset='shift&#95;jis'>",
+            "<meta charset=&#x53;hift_JIS>",
+            "<meta charset=shift&UnderBar;jis>",
+            "<meta http-equiv=content-type content='text/html;charset&equals;shift_jis'>",
+            '<meta http-equiv="Content&#45;Type" content="text/html; charset=Shift_JIS">',
         ],
     )
     def test_the_meta_browsers_read_declares_it(self, head):
