@@ -309,7 +309,7 @@ codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # `document.write('<meta charset=shift_jis>')` as Shift_JIS, and it passed `body_not_contains: [エラー]`).
 _META_PRESCAN_BYTES = 1024
 # Comments and other tags are skipped whole, their attributes too (a `<meta` quoted in an `<img alt>` is text), and a
-# `<meta>`'s attributes read (the first of a name counts): only a `charset`, or the `content` of an
+# `<meta>`'s attributes read (see _meta_tag): only a `charset`, or the `content` of an
 # `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL, a meta commented
 # out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
 # `body_not_contains: [エラー]`.
@@ -1412,7 +1412,6 @@ def _script_end(page: bytes, at: int) -> int | None:
 def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
     """The codec the `<meta>` whose attributes start at `at` declares (None when it declares none), and where it
     ends (at its `>`); None when it runs past `head`."""
-    seen: set[bytes] = set()
     got_pragma = False
     need_pragma: bool | None = None
     # None: not named; "": a label no codec has (the meta then declares none).
@@ -1424,17 +1423,18 @@ def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
         name, written, at = attribute
         if name is None:
             break
-        if name in seen:
-            continue
         # Chrome's tokenizer decodes the character references of an attribute's value: `charset=shift&#95;jis` names
         # Shift_JIS (read as no label, such a Shift_JIS error page was UTF-8 here and passed body_not_contains).
         value = html.unescape(written.decode("latin-1")).encode("utf-8").lower()
-        seen.add(name)
+        # Every attribute counts, a name's later ones too, as Chrome reads a meta (Debian's chromium read
+        # `<meta charset="utf-8" charset="shift_jis">` as Shift_JIS, not by WHATWG's first of a name): a charset
+        # attribute wins over what came before, an empty or unknown label too; a content naming a known charset counts
+        # only while no charset attribute or earlier content has named one.
         if name == b"http-equiv":
             got_pragma = got_pragma or value == b"content-type"
         elif name == b"content":
             declared = _content_charset(value)
-            if declared is not None and charset is None:
+            if declared and charset is None:
                 charset, need_pragma = declared, True
         elif name == b"charset":
             charset, need_pragma = _charset_label(value), False

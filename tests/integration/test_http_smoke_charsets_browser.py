@@ -90,6 +90,25 @@ PAGES = {
     f'content="text/html; charset=Shift_JIS"></head><body>{ERROR}',
     "in the prescan's bytes, after a plaintext's end tag": f"<html><head></head><body><plaintext></plaintext>{META}"
     f"{ERROR}",
+    "in the prescan's bytes, after a plaintext end tag alone": f"<html><head></plaintext>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, an empty charset before the pragma": '<html><head><meta charset="" http-equiv='
+    f'"Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, an empty charset twice": '<html><head><meta charset="" charset="shift_jis">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, an unknown charset before the pragma": '<html><head><meta charset="x-no" http-equiv='
+    f'"Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, a charset then another": '<html><head><meta charset="utf-8" charset="shift_jis">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, a charset after another": '<html><head><meta charset="shift_jis" charset="utf-8">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, an empty charset after the pragma": '<html><head><meta http-equiv="Content-Type" '
+    f'content="text/html; charset=shift_jis" charset=""></head><body>{ERROR}',
+    "in the prescan's bytes, a content naming none, then one": '<html><head><meta http-equiv="Content-Type" '
+    f'content="text/html" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, an unknown label's content, then one": '<html><head><meta http-equiv="Content-Type" '
+    f'content="charset=x-no" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, a refresh, then the pragma": '<html><head><meta http-equiv="refresh" '
+    f'http-equiv="Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
     "in the prescan's bytes, in a noembed": f"<html><head></head><body><noembed>{META}</noembed>{ERROR}",
     "in the prescan's bytes, in an iframe": f"<html><head></head><body><iframe>{META}</iframe>{ERROR}",
     "in the prescan's bytes, in an xmp": f"<html><head></head><body><xmp>{META}</xmp>{ERROR}",

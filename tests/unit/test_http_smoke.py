@@ -3818,6 +3818,10 @@ class TestJudgeMetaCharsets:
             # A charset attribute beats the pragma's content whatever their order (WHATWG: content counts only while
             # no charset is named).
             '<meta charset="utf-8" http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
+            # A later charset attribute wins, an empty one too, over an earlier one and over the pragma (as chromium).
+            '<meta charset="Shift_JIS" charset="utf-8">',
+            '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS" charset="">',
+            '<meta charset="" http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
         ],
     )
     def test_a_charset_no_meta_declares_is_not_read(self, head):
@@ -3833,7 +3837,13 @@ class TestJudgeMetaCharsets:
             "<meta http-equiv=content-type content='text/html;charset=\"shift_jis\"'>",
             '<meta name="viewport" content="width=device-width"><meta charset=Shift_JIS><meta charset="utf-8">',
             '<meta/charset="Shift_JIS">',
-            '<meta charset="Shift_JIS" charset="utf-8">',
+            # Chrome reads every attribute of a meta, a name's last charset too (as Debian's chromium read each): read
+            # by the first of a name, these Shift_JIS error pages were UTF-8 and passed body_not_contains.
+            '<meta charset="utf-8" charset="Shift_JIS">',
+            '<meta charset="" charset="Shift_JIS">',
+            '<meta http-equiv="Content-Type" content="text/html" content="text/html; charset=Shift_JIS">',
+            '<meta http-equiv="Content-Type" content="charset=x-no" content="text/html; charset=Shift_JIS">',
+            '<meta http-equiv="refresh" http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
             # A comment browsers end at once, then a meta; a label no charset has is passed over.
             '<!--><meta charset="Shift_JIS">',
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
