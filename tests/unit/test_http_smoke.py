@@ -3853,6 +3853,8 @@ class TestJudgeMetaCharsets:
             '<?xml version="1.0"?><meta charset=Shift_JIS>',
             # Chrome's tokenizer decodes character references in attribute values, the meta's too (each as Debian's
             # chromium read it): read as no label, this Shift_JIS error page was UTF-8 and passed body_not_contains.
+            # An end tag `</plaintext>` alone starts no text (as chromium).
+            "</plaintext><meta charset=Shift_JIS>",
             "<meta charset='shift&#95;jis'>",
             "<meta charset=&#x53;hift_JIS>",
             "<meta charset=shift&UnderBar;jis>",
