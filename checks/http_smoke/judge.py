@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import contextlib
+import html
 import json
 import re
 import threading
@@ -308,7 +309,7 @@ codecs.register_error(_LEGACY_ERRORS, _whatwg_replace)
 # `document.write('<meta charset=shift_jis>')` as Shift_JIS, and it passed `body_not_contains: [エラー]`).
 _META_PRESCAN_BYTES = 1024
 # Comments and other tags are skipped whole, their attributes too (a `<meta` quoted in an `<img alt>` is text), and a
-# `<meta>`'s attributes read (the first of a name counts): only a `charset`, or the `content` of an
+# `<meta>`'s attributes read (see _meta_tag): only a `charset`, or the `content` of an
 # `http-equiv="Content-Type"`, declares one; a charset quoted elsewhere (a description, a refresh URL, a meta commented
 # out or inside another tag's attribute) read a UTF-8 error page in another charset, which then passed
 # `body_not_contains: [エラー]`.
@@ -1369,6 +1370,10 @@ def _meta_charset(page: bytes | bytearray) -> str | None:
                 if attribute is None:
                     return None
                 at = attribute[2] + 1
+                if name == b"plaintext" and not closing:
+                    # The rest of the page is its text, no end tag ends it (a meta after it named Shift_JIS here, and
+                    # Chrome read that UTF-8 error page as windows-1252).
+                    return None
                 if name in _TEXT_ONLY_TAGS and not closing:
                     # Its text runs to its end tag: a `<meta` in a script's string is no meta.
                     text_end = (
@@ -1407,7 +1412,6 @@ def _script_end(page: bytes, at: int) -> int | None:
 def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
     """The codec the `<meta>` whose attributes start at `at` declares (None when it declares none), and where it
     ends (at its `>`); None when it runs past `head`."""
-    seen: set[bytes] = set()
     got_pragma = False
     need_pragma: bool | None = None
     # None: not named; "": a label no codec has (the meta then declares none).
@@ -1416,17 +1420,21 @@ def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
         attribute = _prescan_attribute(head, at)
         if attribute is None:
             return None
-        name, value, at = attribute
+        name, written, at = attribute
         if name is None:
             break
-        if name in seen:
-            continue
-        seen.add(name)
+        # Chrome's tokenizer decodes the character references of an attribute's value: `charset=shift&#95;jis` names
+        # Shift_JIS (read as no label, such a Shift_JIS error page was UTF-8 here and passed body_not_contains).
+        value = html.unescape(written.decode("latin-1")).encode("utf-8").lower()
+        # Every attribute counts, a name's later ones too, as Chrome reads a meta (Debian's chromium read
+        # `<meta charset="utf-8" charset="shift_jis">` as Shift_JIS, not by WHATWG's first of a name): a charset
+        # attribute wins over what came before, an empty or unknown label too; a content naming a known charset counts
+        # only while no charset attribute or earlier content has named one.
         if name == b"http-equiv":
             got_pragma = got_pragma or value == b"content-type"
         elif name == b"content":
             declared = _content_charset(value)
-            if declared is not None and charset is None:
+            if declared and charset is None:
                 charset, need_pragma = declared, True
         elif name == b"charset":
             charset, need_pragma = _charset_label(value), False
@@ -1436,8 +1444,8 @@ def _meta_tag(head: bytes, at: int) -> tuple[str | None, int] | None:
 
 
 def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int] | None:
-    """The next attribute of a tag at `at` (WHATWG HTML's "get an attribute"): its name and value in ASCII lower
-    case and where reading stopped; no name at the tag's `>`; None when it runs past `head`."""
+    """The next attribute of a tag at `at` (WHATWG HTML's "get an attribute"): its name in ASCII lower case, its value
+    as written and where reading stopped; no name at the tag's `>`; None when it runs past `head`."""
 
     def byte(position: int) -> int:
         # Past the end: -1, in none of the sets of bytes below.
@@ -1475,13 +1483,13 @@ def _prescan_attribute(head: bytes, at: int) -> tuple[bytes | None, bytes, int] 
         return None
     if quote in (ord('"'), ord("'")):
         close = head.find(bytes([quote]), at + 1)
-        return None if close < 0 else (bytes(name).lower(), head[at + 1 : close].lower(), close + 1)
+        return None if close < 0 else (bytes(name).lower(), head[at + 1 : close], close + 1)
     if quote == ord(">"):
         return bytes(name).lower(), b"", at
     start = at
     while byte(at) >= 0 and byte(at) not in _PRESCAN_SPACES_GT:
         at += 1
-    return None if byte(at) < 0 else (bytes(name).lower(), head[start:at].lower(), at)
+    return None if byte(at) < 0 else (bytes(name).lower(), head[start:at], at)
 
 
 def _content_charset(content: bytes) -> str | None:

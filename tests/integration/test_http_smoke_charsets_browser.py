@@ -72,6 +72,50 @@ PAGES = {
     "past them, after a script's <!--<script></script>": f"<html><head>{PAD}<script><!--<script></script></script>"
     f"{META}</head><body>{ERROR}",
     "in the body, in the prescan's bytes, after --!>": f"<html><head></head><body><!-- x --!>{META}{PAD}{ERROR}",
+    "in the prescan's bytes, after a comment": f"<!-- a > b --><html><head>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, in a noscript": f"<html><head><noscript>{META}</noscript></head><body>{ERROR}",
+    "in the prescan's bytes, after an html tag quoting >": f"<html lang='a>b' data-x=\"<meta charset=euc-jp>\">"
+    f"<head>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, in a template": f"<html><head><template>{META}</template></head><body>{ERROR}",
+    "in the prescan's bytes, after a plaintext": f"<html><head></head><body><plaintext>{META}{ERROR}",
+    "in the prescan's bytes, a character reference in its label": "<html><head><meta charset='shift&#95;jis'>"
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, a named reference in its content": "<html><head><meta http-equiv=content-type "
+    f"content='text/html;charset&equals;shift_jis'></head><body>{ERROR}",
+    "in the prescan's bytes, a hex reference in its label": "<html><head><meta charset=&#x53;hift_JIS>"
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, a named reference in its label": "<html><head><meta charset=shift&UnderBar;jis>"
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, a reference in its http-equiv": '<html><head><meta http-equiv="Content&#45;Type" '
+    f'content="text/html; charset=Shift_JIS"></head><body>{ERROR}',
+    "in the prescan's bytes, after a plaintext's end tag": f"<html><head></head><body><plaintext></plaintext>{META}"
+    f"{ERROR}",
+    "in the prescan's bytes, after a plaintext end tag alone": f"<html><head></plaintext>{META}</head><body>{ERROR}",
+    "in the prescan's bytes, an empty charset before the pragma": '<html><head><meta charset="" http-equiv='
+    f'"Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, an empty charset twice": '<html><head><meta charset="" charset="shift_jis">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, an unknown charset before the pragma": '<html><head><meta charset="x-no" http-equiv='
+    f'"Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, a charset then another": '<html><head><meta charset="utf-8" charset="shift_jis">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, a charset after another": '<html><head><meta charset="shift_jis" charset="utf-8">'
+    f"</head><body>{ERROR}",
+    "in the prescan's bytes, an empty charset after the pragma": '<html><head><meta http-equiv="Content-Type" '
+    f'content="text/html; charset=shift_jis" charset=""></head><body>{ERROR}',
+    "in the prescan's bytes, a content naming none, then one": '<html><head><meta http-equiv="Content-Type" '
+    f'content="text/html" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, an unknown label's content, then one": '<html><head><meta http-equiv="Content-Type" '
+    f'content="charset=x-no" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, a refresh, then the pragma": '<html><head><meta http-equiv="refresh" '
+    f'http-equiv="Content-Type" content="text/html; charset=shift_jis"></head><body>{ERROR}',
+    "in the prescan's bytes, in a noembed": f"<html><head></head><body><noembed>{META}</noembed>{ERROR}",
+    "in the prescan's bytes, in an iframe": f"<html><head></head><body><iframe>{META}</iframe>{ERROR}",
+    "in the prescan's bytes, in an xmp": f"<html><head></head><body><xmp>{META}</xmp>{ERROR}",
+    "in the prescan's bytes, in a noframes": f"<html><head></head><body><noframes>{META}</noframes>{ERROR}",
+    "in the prescan's bytes, in a CDATA section": f"<html><head></head><body><![CDATA[{META}]]>{ERROR}",
+    "in the prescan's bytes, in an svg title": f"<html><head></head><body><svg><title>{META}</title></svg>{ERROR}",
+    "in the prescan's bytes, after a BOM": f"\ufeff<html><head>{META}</head><body>{ERROR}",
     "past them, in a comment holding >": f"<html><head>{PAD}<!-- a > b {META} --></head><body>{ERROR}",
     "past 64 KiB, after a long script": f"<html><head><script>var p='{'x' * 70_000}'</script>{META}<body>{ERROR}",
 }

@@ -3784,6 +3784,9 @@ class TestJudgeMetaCharsets:
             "<title>&lt;x <meta charset=shift_jis></title>",
             "<style>/* <meta charset=shift_jis> */</style>",
             "</head><body><textarea><meta charset=shift_jis></textarea>",
+            # Past a `<plaintext>` the whole page is its text: no end tag ends it (the meta was read).
+            "</head><body><plaintext><meta charset=shift_jis>",
+            "</head><body><PLAINTEXT class=x></plaintext><meta charset=shift_jis>",
         ],
     )
     def test_a_meta_in_the_text_of_a_script_names_nothing(self, head):
@@ -3815,6 +3818,10 @@ class TestJudgeMetaCharsets:
             # A charset attribute beats the pragma's content whatever their order (WHATWG: content counts only while
             # no charset is named).
             '<meta charset="utf-8" http-equiv="Content-Type" content="text/html; charset=iso-8859-1">',
+            # A later charset attribute wins, an empty one too, over an earlier one and over the pragma (as chromium).
+            '<meta charset="Shift_JIS" charset="utf-8">',
+            '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS" charset="">',
+            '<meta charset="" http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
         ],
     )
     def test_a_charset_no_meta_declares_is_not_read(self, head):
@@ -3830,7 +3837,13 @@ class TestJudgeMetaCharsets:
             "<meta http-equiv=content-type content='text/html;charset=\"shift_jis\"'>",
             '<meta name="viewport" content="width=device-width"><meta charset=Shift_JIS><meta charset="utf-8">',
             '<meta/charset="Shift_JIS">',
-            '<meta charset="Shift_JIS" charset="utf-8">',
+            # Chrome reads every attribute of a meta, a name's last charset too (as Debian's chromium read each): read
+            # by the first of a name, these Shift_JIS error pages were UTF-8 and passed body_not_contains.
+            '<meta charset="utf-8" charset="Shift_JIS">',
+            '<meta charset="" charset="Shift_JIS">',
+            '<meta http-equiv="Content-Type" content="text/html" content="text/html; charset=Shift_JIS">',
+            '<meta http-equiv="Content-Type" content="charset=x-no" content="text/html; charset=Shift_JIS">',
+            '<meta http-equiv="refresh" http-equiv="Content-Type" content="text/html; charset=Shift_JIS">',
             # A comment browsers end at once, then a meta; a label no charset has is passed over.
             '<!--><meta charset="Shift_JIS">',
             '<meta charset="shift\x00jis"><meta charset="Shift_JIS">',
@@ -3838,6 +3851,15 @@ class TestJudgeMetaCharsets:
             "1 < 2 <meta charset=Shift_JIS>",
             "1 <<meta charset=Shift_JIS>",
             '<?xml version="1.0"?><meta charset=Shift_JIS>',
+            # Chrome's tokenizer decodes character references in attribute values, the meta's too (each as Debian's
+            # chromium read it): read as no label, this Shift_JIS error page was UTF-8 and passed body_not_contains.
+            # An end tag `</plaintext>` alone starts no text (as chromium).
+            "</plaintext><meta charset=Shift_JIS>",
+            "<meta charset='shift&#95;jis'>",
+            "<meta charset=&#x53;hift_JIS>",
+            "<meta charset=shift&UnderBar;jis>",
+            "<meta http-equiv=content-type content='text/html;charset&equals;shift_jis'>",
+            '<meta http-equiv="Content&#45;Type" content="text/html; charset=Shift_JIS">',
         ],
     )
     def test_the_meta_browsers_read_declares_it(self, head):

@@ -1940,6 +1940,16 @@ class TestMannWhitneyTies:
         assert judged.reason.startswith("tied samples: with the differences at 0 counted half")
         assert judged.details["significant"] is True
 
+    @pytest.mark.parametrize("shift", [0.5, -0.5])
+    def test_a_canary_changed_either_way_without_ties_fails_on_its_interval_alone(self, shift):
+        # The reason blames no ties when the interval lies off 0 on either side (mut26h: the harm's low end read on
+        # the wrong side of 0 said "tied samples" for a canary changed by half and no sample tied).
+        # Distinct values in no order (a ramp is autocorrelated: its interval widened to everything).
+        baseline = [1.0 + 0.01 * (i * 37 % 61) for i in range(61)]
+        judged = judge("mann_whitney", "either", samples=([b + shift for b in baseline], baseline))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert not judged.reason.startswith("tied samples"), judged.reason
+
     def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
         baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
         judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 60, baseline))

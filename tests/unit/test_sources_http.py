@@ -34,6 +34,7 @@ from analyzer.sources.http import (
     _deletes_written,
     _deletion,
     _GuardedBackend,
+    _HopCookies,
     address_refusal,
     map_httpx_errors,
 )
@@ -1323,3 +1324,23 @@ class TestInternationalizedHosts:
             "w: invalid answer: a Location whose host httpx cannot decode as an internationalized domain name (it "
             f"decodes every label of a name whose first label starts with xn--): {reason}"
         )
+
+
+class TestHopCookieOrder:
+    """The cookies a request's hops set go out in the order of Chromium's store: the longer Path first, then the
+    earlier set, a cookie set again with its value keeping its place."""
+
+    @pytest.mark.parametrize(
+        ("again", "sent"),
+        [
+            # rev26h: the count of lines taken not kept survived; every cookie then went out in the order last set.
+            ("session=s1; Path=/", ["session=s1", "theme=dark"]),
+            ("session=s2; Path=/", ["theme=dark", "session=s2"]),
+        ],
+    )
+    def test_a_cookie_set_again_with_its_value_keeps_its_place(self, again, sent):
+        hops = _HopCookies()
+        request = httpx.Request("GET", "http://shop.svc/login")
+        for line in ("session=s1; Path=/", "theme=dark; Path=/", again):
+            hops.take(line, 302, "http://shop.svc/login", request)
+        assert [held.pair for held in hops.sent_to("http://shop.svc/app")] == sent
