@@ -318,6 +318,10 @@ def _is_number(text: str) -> bool:
 _MODIFIER_TAIL_RE = re.compile(r"(?:@|(?<![A-Za-z0-9_:])offset)\s*$", re.IGNORECASE)
 
 
+# The function name right before a `(` (PromQL allows space between them).
+_CALL_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
 class _LexState:
     """Just enough of the PromQL lexer to know if a position is in code, a string or a comment."""
 
@@ -327,6 +331,8 @@ class _LexState:
         self.regex = False
         self._escaped = False
         self._code_tail = ""
+        # Per open bracket, the function it calls ("" for none, `[`, `{`) and the commas read in it so far.
+        self._calls: list[tuple[str, int]] = []
 
     def context(self) -> PromQLContext:
         if self.in_comment:
@@ -353,11 +359,28 @@ class _LexState:
                     self.quote = ""
             elif char in "\"'`":
                 self.quote = char
-                self.regex = self._code_tail.rstrip().endswith(("=~", "!~"))
+                self.regex = self._code_tail.rstrip().endswith(("=~", "!~")) or (
+                    # label_replace's fifth argument is a regex (fully anchored, as a matcher's).
+                    self._calls[-1:] == [("label_replace", 4)]
+                )
             elif char == "#":
                 self.in_comment = True
             else:
+                self._track_call(char)
                 self._code_tail = (self._code_tail + char)[-32:]
+
+    def _track_call(self, char: str) -> None:
+        """Follow the brackets and the commas between them, to know which argument of which call a string is."""
+        if char in "([{":
+            name = _CALL_NAME_RE.search(self._code_tail) if char == "(" else None
+            self._calls.append((name[1] if name else "", 0))
+        elif char in ")]}":
+            # An unbalanced close is Prometheus' to refuse; here it ends nothing.
+            if self._calls:
+                self._calls.pop()
+        elif char == "," and self._calls:
+            called, commas = self._calls[-1]
+            self._calls[-1] = (called, commas + 1)
 
 
 # By the template's identity (a reloaded catalog's templates are new objects, whose renders are never found under an
