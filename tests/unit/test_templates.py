@@ -386,3 +386,45 @@ class TestLabelReplaceRegex:
     )
     def test_a_value_elsewhere_is_placed_as_it_is(self, text):
         assert "a.b" in PromQLTemplate(text, LABEL).render({"h": "a.b"})
+
+
+class TestAnIdentifierMakingANumber:
+    """A bare identifier beside what makes it a number with its value (another bare value, letters of Inf or NaN,
+    digits) is refused at load: an arg alone may not be Inf, and neither may the word it writes."""
+
+    IDS = {"a": {"type": "identifier"}, "b": {"type": "identifier"}}
+
+    @pytest.mark.parametrize(
+        ("text", "said"),
+        [
+            # Before: given I and nf, the errors over Inf made a ratio of 0, a pass of `< 0.05`.
+            ("sum(rate(e[5m])) / {{ a }}{{ b }}", "{{ a }} (identifier) stands right beside {{ b }}"),
+            ("sum(rate(e[5m])) / {{ a }}nf", "the word {{ a }}nf, which a value completes into inf"),
+            ("sum(rate(e[5m])) / N{{ a }}", "the word n{{ a }}, which a value completes into nan"),
+            ("sum(rate(e[5m])) / i{{ a }}f", "the word i{{ a }}f, which a value completes into inf"),
+            ("sum(rate(e[5m])) / 1{{ a }}", "{{ a }} (identifier) stands right after '1'"),
+            ("sum(rate(e[5m])) / 1.{{ a }}", "{{ a }} (identifier) stands right after '1.'"),
+            ("sum(rate(e[5m])) / .5{{ a }}", "{{ a }} (identifier) stands right after '.5'"),
+        ],
+    )
+    def test_a_word_that_may_be_a_number_is_refused(self, text, said):
+        with pytest.raises(ValueError) as raised:
+            template(text, **self.IDS)
+        assert said in str(raised.value)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "sum(rate({{ a }}_errors_total[5m])) / sum(rate({{ a }}_total[5m]))",
+            "{{ a }}:{{ b }}",
+            "x / {{ a }}",
+            "x_1{{ a }}",
+            "ix{{ a }}",
+            "{{ a }}inf",
+            'x{j="{{ b }}"}{{ a }}',
+            "{{ a }}_{{ b }}",
+            'x{j="i{{ a }}"}',
+        ],
+    )
+    def test_a_word_that_cannot_be_a_number_stands(self, text):
+        template(text, a={"type": "identifier"}, b={"type": "label_value"} if '"' in text else {"type": "identifier"})
