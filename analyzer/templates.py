@@ -179,6 +179,7 @@ class PromQLTemplate:
         self._literals: list[str] = []
         self._slots: list[_Slot] = []
         state = _LexState()
+        typed: list[tuple[_Slot, ParamType]] = []
         for part in parts:
             if isinstance(part, str):
                 state.feed(part)
@@ -190,8 +191,10 @@ class PromQLTemplate:
             param_type = extra[part.name] if part.name in extra else params[part.name].type
             _check_placement(slot, param_type, params.get(part.name))
             self._slots.append(slot)
+            typed.append((slot, param_type))
         if state.quote:
             raise ValueError(f"unterminated {state.quote} string in the query")
+        _check_words(self._literals, typed)
         # Percent-encoding is per character, so the constant parts are encoded once, here.
         self._encoded_literals = [quote(literal) for literal in self._literals]
         # A value placed twice alike (a canary hash in the numerator and the denominator) is escaped and
@@ -283,6 +286,51 @@ def _check_placement(slot: _Slot, param_type: ParamType, param: Param | None) ->
         raise ValueError(f"{where} stands inside a `backtick` string, which cannot escape; use double quotes")
 
 
+# The words PromQL reads as numbers, whatever their case: an identifier arg alone is refused them (see params).
+_NUMBER_WORDS = ("inf", "nan")
+# The part of a word that stands right before and right after a placeholder (`.` too: `1.e5` is a number).
+_WORD_TAIL_RE = re.compile(r"[A-Za-z0-9_:.]*$")
+_WORD_HEAD_RE = re.compile(r"[A-Za-z0-9_:]*")
+
+
+def _check_words(literals: list[str], typed: list[tuple[_Slot, ParamType]]) -> None:
+    """Refuse a bare identifier that may write a number with what stands beside it: another bare value (`{{ a }}{{ b
+    }}` given I and nf writes Inf), letters a value completes into Inf or NaN (`{{ a }}nf`), or digits (`1{{ a }}`
+    given e5 writes 1e5)."""
+    for index, (slot, param_type) in enumerate(typed):
+        if slot.context is not PromQLContext.BARE or param_type is not ParamType.IDENTIFIER:
+            continue
+        where = f"{{{{ {slot.name} }}}} (identifier)"
+        before, after = literals[index], literals[index + 1]
+        for neighbour, between in ((index - 1, before), (index + 1, after)):
+            # Nothing between: the neighbour stands bare too.
+            if between == "" and 0 <= neighbour < len(typed):
+                raise ValueError(
+                    f"{where} stands right beside {{{{ {typed[neighbour][0].name} }}}}: their values make one word, "
+                    "which PromQL reads as a number when it is Inf or NaN (I and nf write Inf); put a _ between them"
+                )
+        prefix = _WORD_TAIL_RE.search(before)[0].lower()  # type: ignore[index]
+        suffix = _WORD_HEAD_RE.match(after)[0].lower()  # type: ignore[index]
+        if prefix[:1].isdigit() or prefix[:1] == ".":
+            raise ValueError(
+                f"{where} stands right after {prefix!r}, which PromQL reads as the start of a number (1 and e5 "
+                "write 1e5): put an operator or a space between them"
+            )
+        completes = [
+            word
+            for word in _NUMBER_WORDS
+            if (prefix or suffix)
+            and len(prefix) + len(suffix) < len(word)
+            and word.startswith(prefix)
+            and word.endswith(suffix)
+        ]
+        if completes:
+            raise ValueError(
+                f"{where} stands in the word {prefix}{{{{ {slot.name} }}}}{suffix}, which a value completes into "
+                f"{completes[0]}, a number to PromQL: name the metric with a param holding the whole word"
+            )
+
+
 def promql_forms(text: str) -> set[str]:
     """`text` and the forms a template may write it in inside a PromQL string (either quote or backticks,
     regex-quoted or not): what a secret value looks like in a query a check shows."""
@@ -318,6 +366,10 @@ def _is_number(text: str) -> bool:
 _MODIFIER_TAIL_RE = re.compile(r"(?:@|(?<![A-Za-z0-9_:])offset)\s*$", re.IGNORECASE)
 
 
+# The function name right before a `(` (PromQL allows space between them).
+_CALL_NAME_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
 class _LexState:
     """Just enough of the PromQL lexer to know if a position is in code, a string or a comment."""
 
@@ -327,6 +379,8 @@ class _LexState:
         self.regex = False
         self._escaped = False
         self._code_tail = ""
+        # Per open bracket, the function it calls ("" for none, `[`, `{`) and the commas read in it so far.
+        self._calls: list[tuple[str, int]] = []
 
     def context(self) -> PromQLContext:
         if self.in_comment:
@@ -353,11 +407,28 @@ class _LexState:
                     self.quote = ""
             elif char in "\"'`":
                 self.quote = char
-                self.regex = self._code_tail.rstrip().endswith(("=~", "!~"))
+                self.regex = self._code_tail.rstrip().endswith(("=~", "!~")) or (
+                    # label_replace's fifth argument is a regex (fully anchored, as a matcher's).
+                    self._calls[-1:] == [("label_replace", 4)]
+                )
             elif char == "#":
                 self.in_comment = True
             else:
+                self._track_call(char)
                 self._code_tail = (self._code_tail + char)[-32:]
+
+    def _track_call(self, char: str) -> None:
+        """Follow the brackets and the commas between them, to know which argument of which call a string is."""
+        if char in "([{":
+            name = _CALL_NAME_RE.search(self._code_tail) if char == "(" else None
+            self._calls.append((name[1] if name else "", 0))
+        elif char in ")]}":
+            # An unbalanced close is Prometheus' to refuse; here it ends nothing.
+            if self._calls:
+                self._calls.pop()
+        elif char == "," and self._calls:
+            called, commas = self._calls[-1]
+            self._calls[-1] = (called, commas + 1)
 
 
 # By the template's identity (a reloaded catalog's templates are new objects, whose renders are never found under an

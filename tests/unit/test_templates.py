@@ -347,3 +347,84 @@ class TestLexer:
     def test_a_backslash_in_backticks_escapes_nothing(self):
         rendered = PromQLTemplate('x{a=~`q\\`, b="{{ h }}"}', LABEL).render({"h": "v"})
         assert rendered == 'x{a=~`q\\`, b="v"}'
+
+
+class TestLabelReplaceRegex:
+    """A value placed in label_replace's regex argument is regex-quoted, as after `=~`; in its other arguments, or a
+    label_join's, it is not."""
+
+    @pytest.mark.parametrize(
+        ("value", "other"), [("a.b", "axb"), ("(a|b)", "a"), ("x{2}", "xx"), ("a.*", "abc"), ("a\\d", "a1")]
+    )
+    @pytest.mark.parametrize(
+        "text",
+        [
+            'label_replace(rate(x{a="1", b=~"2"}[5m]), "dst", "$1", "src", "{{ h }}-(.*)")',
+            "sum by (dst) (label_replace (x, 'dst', '$1', 'src', '{{ h }}-(.*)'))",
+            'label_replace(label_replace(x, "a", "b", "c", "d"), "dst", "$1", "src", "{{ h }}-(.*)")',
+        ],
+    )
+    def test_a_value_in_the_regex_matches_itself_only(self, text, value, other):
+        # Before: placed as written, `a.*` matched any hash starting with a, whose series then took the label.
+        rendered = PromQLTemplate(text, LABEL).render({"h": value})
+        written = re.search(r"[\"']([^\"']*-\(\.\*\))[\"']\)", rendered)
+        assert written is not None, rendered
+        pattern = re.compile(written[1].replace("\\\\", "\\"))
+        assert pattern.fullmatch(value + "-1")
+        assert not pattern.fullmatch(other + "-1")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            'label_replace(x, "dst", "{{ h }}", "src", "(.*)")',
+            'label_replace(x, "{{ h }}", "$1", "src", "(.*)")',
+            'label_replace(x, "dst", "$1", "{{ h }}", "(.*)")',
+            'label_join(x, "dst", ",", "a", "{{ h }}")',
+            'label_replace(label_replace(x, "a", "{{ h }}", "c", "d"), "e", "f", "g", "h")',
+            'label_replace(x, "dst", "$1", "src", "(.*)") / on() group_left() y{a="{{ h }}"}',
+        ],
+    )
+    def test_a_value_elsewhere_is_placed_as_it_is(self, text):
+        assert "a.b" in PromQLTemplate(text, LABEL).render({"h": "a.b"})
+
+
+class TestAnIdentifierMakingANumber:
+    """A bare identifier beside what makes it a number with its value (another bare value, letters of Inf or NaN,
+    digits) is refused at load: an arg alone may not be Inf, and neither may the word it writes."""
+
+    IDS = {"a": {"type": "identifier"}, "b": {"type": "identifier"}}
+
+    @pytest.mark.parametrize(
+        ("text", "said"),
+        [
+            # Before: given I and nf, the errors over Inf made a ratio of 0, a pass of `< 0.05`.
+            ("sum(rate(e[5m])) / {{ a }}{{ b }}", "{{ a }} (identifier) stands right beside {{ b }}"),
+            ("sum(rate(e[5m])) / {{ a }}nf", "the word {{ a }}nf, which a value completes into inf"),
+            ("sum(rate(e[5m])) / N{{ a }}", "the word n{{ a }}, which a value completes into nan"),
+            ("sum(rate(e[5m])) / i{{ a }}f", "the word i{{ a }}f, which a value completes into inf"),
+            ("sum(rate(e[5m])) / 1{{ a }}", "{{ a }} (identifier) stands right after '1'"),
+            ("sum(rate(e[5m])) / 1.{{ a }}", "{{ a }} (identifier) stands right after '1.'"),
+            ("sum(rate(e[5m])) / .5{{ a }}", "{{ a }} (identifier) stands right after '.5'"),
+        ],
+    )
+    def test_a_word_that_may_be_a_number_is_refused(self, text, said):
+        with pytest.raises(ValueError) as raised:
+            template(text, **self.IDS)
+        assert said in str(raised.value)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "sum(rate({{ a }}_errors_total[5m])) / sum(rate({{ a }}_total[5m]))",
+            "{{ a }}:{{ b }}",
+            "x / {{ a }}",
+            "x_1{{ a }}",
+            "ix{{ a }}",
+            "{{ a }}inf",
+            'x{j="{{ b }}"}{{ a }}',
+            "{{ a }}_{{ b }}",
+            'x{j="i{{ a }}"}',
+        ],
+    )
+    def test_a_word_that_cannot_be_a_number_stands(self, text):
+        template(text, a={"type": "identifier"}, b={"type": "label_value"} if '"' in text else {"type": "identifier"})
