@@ -2961,7 +2961,9 @@ def _unread_construct(line: str, expansions: bool = True) -> str:
         while program[:1] and program[0] in ("if", "then", "elif", "else", "do", "!"):
             # Keywords before a command (`if analyzer run X`): no program of their own.
             program = program[1:]
-        if len(program) > 1 and program[0] != "analyzer" and "analyzer" in program[1:]:
+        # A shell's line within another's is one word (`sh -c "analyzer run X || true"`).
+        nested = program[:1] and program[0].rpartition("/")[2] in _SHELLS and _runs_the_analyzer(program)
+        if len(program) > 1 and program[0] != "analyzer" and ("analyzer" in program[1:] or nested):
             return f"the check run through another program (`{program[0].removeprefix(_QUOTED)}`)"
         command = []
     for pattern, construct in _UNREAD_CHARACTERS[: None if not expansions else -2]:
@@ -3677,8 +3679,9 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     if any(_EXPANSION_RE.search(word) for word in command) and not _of_the_environment(command, facts):
         # What another command does with an expansion (a test of the check's output, or of its status) is not read.
         return None
-    if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
-        # The analyzer run by another program: its exit may be the check's.
+    if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]) or _runs_the_analyzer(words):
+        # The analyzer run by another program, a shell's line too (`sh -c "analyzer run X || true"`): its exit may be
+        # the check's, or not.
         return None
     return {True, False}
 

@@ -4350,6 +4350,9 @@ class TestLinesNotRead:
             (f"check() {{ {CHECK_LINE}; }}; check; true", "a function"),
             (f'eval "{CHECK_LINE}"; true', "`eval`"),
             (f"{CHECK_LINE} || true # keep going", "a comment (`#`)"),
+            # A shell's line within another's: its words are one operand. Before: read as running no check, silent.
+            (f'sh -c "{CHECK_LINE} || true"', "the check run through another program (`sh`)"),
+            (f"bash -c '{CHECK_LINE}; echo done'", "the check run through another program (`bash`)"),
         ],
     )
     def test_a_line_real_shells_pass_on_a_failed_check_is_noted(self, tmp_path, line, construct):
