@@ -4559,6 +4559,9 @@ class TestIfAndExec:
             (f"if {CHECK_LINE}; then echo ok", NOT_READ),
             (f"if {CHECK_LINE}; then fi", NOT_READ),
             (f"exec -a smoke {CHECK_LINE}", "`exec`"),
+            # `set -e` in a condition takes effect after it: dash and bash exit 3 after the failed check (a problem
+            # would be a spurious block).
+            (f"if set -e; then :; fi; {CHECK_LINE}; echo done", NOT_READ),
         ],
     )
     def test_what_it_does_not_read_is_noted(self, tmp_path, line, construct):
