@@ -2582,11 +2582,12 @@ def _runs_no_check(container: dict[str, Any], label: str = "the Job's container"
         if discarded is not None:
             return _Idle(
                 f"{label} runs `{shlex.join(program_words)}`, a shell whose line may exit 0 though `{discarded}` "
-                "fails or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without "
-                "pipefail, `!` before it, an `if` without `else`, its output substituted in another command's words, "
-                "`echo $(analyzer run "
-                '...)`, or tested in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, '
-                'against a word it never is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another '
+                "fails or is skipped (`|| true`, `exit 0` or another command after it, another check after it that "
+                "passes (`analyzer run a; analyzer run b`: write `analyzer run a && analyzer run b`, or `set -e` "
+                "first), `&` or `wait`, a pipe without pipefail, `!` before it, an `if` without `else`, its output "
+                "substituted in another command's words, `echo $(analyzer run ...)`, or tested in a way true for "
+                'another verdict than pass: for being printed, `[ -n "$OUT" ]`, against a word it never is, `[ "$OUT" '
+                "!= fail ]`, by a `case`, `grep` or `jq` that lets another "
                 'verdict through, `grep -v fail`, `grep -q PASS` (a passed step\'s line), `echo "$OUT" | grep -q '
                 "'^PASS'` (dash's echo turns a reason's `\\n` into a line), `jq -e` (given no JSON, as when the check "
                 "prints nothing, it exits 0); a `trap` that exits 0 on EXIT or on a signal that stops the pod, TERM, "
@@ -2813,6 +2814,10 @@ class _LineFacts:
     errexit_ignored: bool = False
     # Whether the shell's `echo` turns a `\n` into a line (dash's, zsh's), which may start with PASS.
     echo_escapes: bool = True
+    # The checks that fail (see `_check_key`), the others passing or not; None: every check on the line. `skipped`:
+    # those are not run at all, every way through one of them left out (see `_shell_reading`).
+    failing: frozenset[tuple[str, ...]] | None = None
+    skipped: bool = False
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -2882,9 +2887,31 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
     ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
     if ways is None:
         return unread
-    if not checks or not any(ok for ok, *_ in ways):
+    if not checks:
         return None
-    return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+    if any(ok for ok, *_ in ways):
+        return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+    # One check failing while another passes (`analyzer run a; analyzer run b`: b's pass hides a's failure); the
+    # same check run again fails with it (`analyzer run X || analyzer run X`, a retry).
+    # A way that exits 0 without running that check (another `case` arm's check passing) is no loss of its verdict:
+    # only when every way that exits 0 runs it, is its failure lost (a way may be reached both through it and not).
+    for check in checks:
+        failing = replace(facts, failing=frozenset({_check_key(check, facts)}))
+        alone = _shell_ways(lists, {(True, False, errexit, pipefail)}, failing)
+        if alone is None:
+            return unread
+        unrun = _shell_ways(lists, {(True, False, errexit, pipefail)}, replace(failing, skipped=True))
+        if any(ok for ok, *_ in alone) and unrun is not None and not any(ok for ok, *_ in unrun):
+            return shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
+    return None
+
+
+def _check_key(command: list[str], facts: _LineFacts) -> tuple[str, ...]:
+    """What tells one check on a line from another: its words from `analyzer` on, each expansion named by its
+    parameter's name (a substitution's by none), so that one run again is the same check (`analyzer run X --arg
+    "u=$URL" || analyzer run X --arg "u=$URL"`)."""
+    words = _program_words(_execed(_assigned(command)))
+    return tuple(_EXPANSION_RE.sub(lambda found: f"${{{facts.names[int(found[1])] or ''}}}", word) for word in words)
 
 
 # What keeps a line from being read (see `_unread_construct`), by the word that starts a command.
@@ -2934,7 +2961,9 @@ def _unread_construct(line: str, expansions: bool = True) -> str:
         while program[:1] and program[0] in ("if", "then", "elif", "else", "do", "!"):
             # Keywords before a command (`if analyzer run X`): no program of their own.
             program = program[1:]
-        if len(program) > 1 and program[0] != "analyzer" and "analyzer" in program[1:]:
+        # A shell's line within another's is one word (`sh -c "analyzer run X || true"`).
+        nested = program[:1] and program[0].rpartition("/")[2] in _SHELLS and _runs_the_analyzer(program)
+        if len(program) > 1 and program[0] != "analyzer" and ("analyzer" in program[1:] or nested):
             return f"the check run through another program (`{program[0].removeprefix(_QUOTED)}`)"
         command = []
     for pattern, construct in _UNREAD_CHARACTERS[: None if not expansions else -2]:
@@ -3279,8 +3308,8 @@ def _shell_and_or(
                 after.add((ok_now, stop, errexit_now, pipefail_now))
         ways = after
     if background:
-        # Started, not waited for: the list's status is 0 whatever its commands do.
-        return {(True, False, way[2], way[3])}
+        # Started, not waited for: the list's status is 0 whatever its commands do (none, through a check not run).
+        return {(True, False, way[2], way[3])} if ways else set()
     return ways
 
 
@@ -3311,6 +3340,9 @@ def _shell_pipeline(
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
+        if not all(known):
+            # A check not run (see `_LineFacts.skipped`): no way through its pipeline.
+            return set()
         statuses = known[-1]
         if pipefail:
             # 0 only when every command may exit 0; a failure when any may fail.
@@ -3626,11 +3658,11 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # as the check does), else 0 (POSIX).
         ran = [facts.substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
         last = [*filter(None, ran)][-1:]
-        return {True} if not last else {False} if _is_check(last[0]) else {True, False}
+        return {True} if not last else _check_status(last[0], facts) if _is_check(last[0]) else {True, False}
     if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
     if _is_check(words):
-        return {False}
+        return _check_status(words, facts)
     # A substitution in their words leaves their status theirs (`echo $(analyzer run X)` exits 0: echo's).
     if words[0] in _SHELL_NO_OPS or words[0] in _SHELL_DECLARATIONS:
         return {True}
@@ -3647,9 +3679,20 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     if any(_EXPANSION_RE.search(word) for word in command) and not _of_the_environment(command, facts):
         # What another command does with an expansion (a test of the check's output, or of its status) is not read.
         return None
-    if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]):
-        # The analyzer run by another program: its exit may be the check's.
+    if any(word.rpartition("/")[2] in _ANALYZER_MODULES for word in words[1:]) or _runs_the_analyzer(words):
+        # The analyzer run by another program, a shell's line too (`sh -c "analyzer run X || true"`): its exit may be
+        # the check's, or not.
         return None
+    return {True, False}
+
+
+def _check_status(command: list[str], facts: _LineFacts) -> set[bool]:
+    """The statuses of a check run by a command: it fails when it is one of the `failing` (see `_LineFacts`), else it
+    may pass too."""
+    if facts.failing is None:
+        return {False}
+    if _check_key(command, facts) in facts.failing:
+        return set() if facts.skipped else {False}
     return {True, False}
 
 
@@ -3774,7 +3817,8 @@ def _filters_for_a_pass(pipeline: list[list[str] | _Group], facts: _LineFacts) -
     source = _alone(before[-1]) if before else None
     if isinstance(last, _Group) or not isinstance(source, list) or any(_EXPANSION_RE.search(word) for word in last):
         return False
-    reads_output = _is_check(source) or (
+    # Of a check that may pass (another than the one failing, see `_LineFacts`), the filter may pass too.
+    reads_output = (_is_check(source) and _check_status(source, facts) == {False}) or (
         source[:1] in (["echo"], ["printf"])
         and source[1:-1] in ([], ["%s\\n"], ["%s"])
         and (source[0] == "echo") == (len(source) == 2)

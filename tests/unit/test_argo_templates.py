@@ -2985,9 +2985,10 @@ class TestShellLinesThatLoseTheVerdict:
         )
         assert (
             "` fails "
-            "or is skipped (`|| true`, `exit 0` or another command after it, `&` or `wait`, a pipe without pipefail, "
-            "`!` before it, an `if` without `else`, its output substituted in another command's words, `echo "
-            "$(analyzer run ...)`, or tested "
+            "or is skipped (`|| true`, `exit 0` or another command after it, another check after it that passes "
+            "(`analyzer run a; analyzer run b`: write `analyzer run a && analyzer run b`, or `set -e` first), `&` or "
+            "`wait`, a pipe without pipefail, `!` before it, an `if` without `else`, its output substituted in "
+            "another command's words, `echo $(analyzer run ...)`, or tested "
             'in a way true for another verdict than pass: for being printed, `[ -n "$OUT" ]`, against a word it never '
             'is, `[ "$OUT" != fail ]`, by a `case`, `grep` or `jq` that lets another verdict through, `grep -v fail`, '
             "`grep -q PASS` (a passed step's line), `echo \"$OUT\" | grep -q '^PASS'` (dash's echo turns a reason's "
@@ -3167,6 +3168,86 @@ def shell_exits(tmp_path: Path, shell: str, line: str, verdict: str) -> int:
     stub.chmod(0o755)
     env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "STUB_VERDICT": verdict}
     return subprocess.run([shell, "-c", line], env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode
+
+
+# A stand-in for `analyzer run NAME` whose verdict for each check is its own: $VERDICT_A for `a`, $VERDICT_B for `b`.
+STUB_ANALYZERS = """#!/bin/sh
+if [ "$2" = a ]; then verdict=$VERDICT_A; else verdict=$VERDICT_B; fi
+case "$verdict" in
+  pass) echo "PASS $2: value 0.0005 meets pass_if < 0.01"; exit 0 ;;
+  *) echo "FAIL $2: value 0.2 fails pass_if < 0.01"; exit 3 ;;
+esac
+"""
+
+
+def shell_exits_of_two(tmp_path: Path, shell: str, line: str, a: str, b: str) -> int:
+    """The status a real shell exits with running `line`, checks `a` and `b` giving the verdicts `a` and `b`."""
+    stub = tmp_path / "bin2" / "analyzer"
+    stub.parent.mkdir(exist_ok=True)
+    stub.write_text(STUB_ANALYZERS)
+    stub.chmod(0o755)
+    env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "VERDICT_A": a, "VERDICT_B": b}
+    return subprocess.run([shell, "-c", line], env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode
+
+
+class TestChecksOneAfterAnother:
+    """A line whose shell may exit 0 though one of its checks fails, another passing after it, is a problem naming the
+    one that fails; a retry of the same check, and checks whose failures all end the line, are fine."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: fine (every check was read as failing at once), though b's pass hides a's failure.
+            "analyzer run a; analyzer run b",
+            "analyzer run a\nanalyzer run b",
+            "{ analyzer run a; analyzer run b; }",
+            "analyzer run a || analyzer run b",
+            "OUT=$(analyzer run a); analyzer run b",
+            "analyzer run a | tee a.txt; analyzer run b",
+            "analyzer run a & analyzer run b",
+            # A filter for a pass of b's output: b may pass, whatever a did.
+            "analyzer run a | grep -q '^PASS'; analyzer run b | grep -q '^PASS'",
+        ],
+    )
+    def test_a_check_whose_failure_another_s_pass_hides_is_a_problem(self, tmp_path, line):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run a` fails" in found, found
+        assert "write `analyzer run a && analyzer run b`, or `set -e` first" in found
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "analyzer run a && analyzer run b",
+            "set -e; analyzer run a; analyzer run b",
+            "analyzer run a || exit 1; analyzer run b",
+            "if analyzer run a; then analyzer run b; else exit 1; fi",
+            "set -o pipefail; analyzer run a | tee a.txt && analyzer run b | tee b.txt",
+            "analyzer run a | grep -q '^PASS' && analyzer run b | grep -q '^PASS'",
+        ],
+    )
+    def test_checks_whose_failures_all_end_the_line_are_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+        for shell in ("dash", "bash"):
+            for a, b in (("fail", "pass"), ("pass", "fail"), ("fail", "fail")):
+                assert shell_exits_of_two(tmp_path, shell, line, a, b) != 0, (shell, a, b)
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # A retry: the same check run again, whose failure is the first one's.
+            "analyzer run a || analyzer run a",
+            'analyzer run a --arg "url=$URL" || { sleep 30; analyzer run a --arg "url=$URL"; }',
+            # One check or the other, never both: each one's exit is the line's.
+            'case "$MODE" in smoke) analyzer run a;; *) analyzer run b;; esac',
+            'if [ "$MODE" = smoke ]; then analyzer run a; else analyzer run b; fi',
+        ],
+    )
+    def test_a_retry_or_a_choice_of_checks_is_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
 
 
 class TestNegationsRepeated:
@@ -4269,6 +4350,9 @@ class TestLinesNotRead:
             (f"check() {{ {CHECK_LINE}; }}; check; true", "a function"),
             (f'eval "{CHECK_LINE}"; true', "`eval`"),
             (f"{CHECK_LINE} || true # keep going", "a comment (`#`)"),
+            # A shell's line within another's: its words are one operand. Before: read as running no check, silent.
+            (f'sh -c "{CHECK_LINE} || true"', "the check run through another program (`sh`)"),
+            (f"bash -c '{CHECK_LINE}; echo done'", "the check run through another program (`bash`)"),
         ],
     )
     def test_a_line_real_shells_pass_on_a_failed_check_is_noted(self, tmp_path, line, construct):
@@ -4475,6 +4559,9 @@ class TestIfAndExec:
             (f"if {CHECK_LINE}; then echo ok", NOT_READ),
             (f"if {CHECK_LINE}; then fi", NOT_READ),
             (f"exec -a smoke {CHECK_LINE}", "`exec`"),
+            # `set -e` in a condition takes effect after it: dash and bash exit 3 after the failed check (a problem
+            # would be a spurious block).
+            (f"if set -e; then :; fi; {CHECK_LINE}; echo done", NOT_READ),
         ],
     )
     def test_what_it_does_not_read_is_noted(self, tmp_path, line, construct):
