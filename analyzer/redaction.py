@@ -726,7 +726,9 @@ def hide_secret_shapes(text: str) -> str:
 # `.dockerconfigjson`, `tls.crt`), so where a text holds one, every `data` and `stringData` in it is hidden (a
 # ConfigMap's beside it in a list too: its values shown are worth less than a Secret's leaked).
 _KUBERNETES_SECRET_RE = re.compile(
-    r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$|(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
+    r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$"""
+    # A run of backslashes read from its start (read from each of its backslashes, a long one took quadratic time).
+    r"""|(?<!\\)(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
 )
 # A YAML mapping's `data:` or `stringData:` line (a list's item too): its values are the lines indented under it, or a
 # flow mapping after it (`data: {a: b}`).
@@ -735,7 +737,7 @@ _YAML_BLOCK_VALUE_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # A block's entry: its key, its `:` and its value.
 _YAML_DATA_ENTRY_RE = re.compile(r"[ \t]*(?:[^\s:#][^:\r\n]*|\"[^\"\r\n]*\"|'[^'\r\n]*'):(?:[ \t]+|(?=\r?$))")
 # A JSON `data` or `stringData` member opening its object, its quotes escaped in a JSON string or not.
-_JSON_DATA_RE = re.compile(r'(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
+_JSON_DATA_RE = re.compile(r'(?<!\\)(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
 # In a JSON string: a run of backslashes (whole: a quote after one is a string's bound when the run escapes as the
 # string's own quotes are) or a bracket.
 _ESCAPED_TOKEN_RE = re.compile(r'(\\+)("?)|[{}]')

@@ -623,6 +623,8 @@ class TestSecretShapes:
                 "keys <redacted> and <redacted> for s3",
             ),
             ("bob,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "bob,<redacted>,<redacted>\n"),
+            # The secret before its key id (a CSV's columns the other way round).
+            ("bob,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY,AKIAIOSFODNN7EXAMPLE\n", "bob,<redacted>,<redacted>\n"),
             # A Vault token; a password's hash as htpasswd, /etc/shadow and bcrypt write it.
             ("X-Vault-Token: hvs.CAESIJmKz0123456789abcdefghij", "X-Vault-Token: <redacted>"),
             (
@@ -691,6 +693,11 @@ class TestKubernetesSecrets:
                 '{"apiVersion": "v1", "data": {<redacted>}, "kind": "Secret"}',
             ),
             ("items:\n- kind: Secret\n  data: {username: YWRtaW4=}\n", "items:\n- kind: Secret\n  data: <redacted>\n"),
+            # A comment after `data:` (no value on its line: the lines under it are its values).
+            (
+                "kind: Secret\ndata: # base64\n  config: czNjcjN0\n",
+                "kind: Secret\ndata: # base64\n  config: <redacted>\n",
+            ),
             # A flow mapping over several lines; a comment at the line's start inside `data` (it ends no mapping).
             (
                 "kind: Secret\ndata: {\n  username: YWRtaW4=,\n  config: czNjcjN0\n}\nmetadata:\n  name: x\n",
