@@ -458,7 +458,9 @@ _QUOTED_ENTRY_RE = re.compile(
 # object or a list whole. (Not a line's `token: ...`: a traceback's source line `token: str = ...` is code.)
 _SECRET_PAIR_RE = re.compile(
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'"""
+    # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
+    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
@@ -543,7 +545,7 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if "=" in text:
         spans += [
-            found.span(next(group for group in ("double", "single", "bare") if found[group] is not None))
+            found.span(next(group for group in ("double", "single", "escaped", "bare") if found[group] is not None))
             for found in _SECRET_PAIR_RE.finditer(text)
             # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
             if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end())
@@ -724,7 +726,9 @@ def hide_secret_shapes(text: str) -> str:
 # `.dockerconfigjson`, `tls.crt`), so where a text holds one, every `data` and `stringData` in it is hidden (a
 # ConfigMap's beside it in a list too: its values shown are worth less than a Secret's leaked).
 _KUBERNETES_SECRET_RE = re.compile(
-    r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$|(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
+    r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$"""
+    # A run of backslashes read from its start (read from each of its backslashes, a long one took quadratic time).
+    r"""|(?<!\\)(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
 )
 # A YAML mapping's `data:` or `stringData:` line (a list's item too): its values are the lines indented under it, or a
 # flow mapping after it (`data: {a: b}`).
@@ -733,7 +737,10 @@ _YAML_BLOCK_VALUE_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # A block's entry: its key, its `:` and its value.
 _YAML_DATA_ENTRY_RE = re.compile(r"[ \t]*(?:[^\s:#][^:\r\n]*|\"[^\"\r\n]*\"|'[^'\r\n]*'):(?:[ \t]+|(?=\r?$))")
 # A JSON `data` or `stringData` member opening its object, its quotes escaped in a JSON string or not.
-_JSON_DATA_RE = re.compile(r'(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
+_JSON_DATA_RE = re.compile(r'(?<!\\)(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
+# In a JSON string: a run of backslashes (whole: a quote after one is a string's bound when the run escapes as the
+# string's own quotes are) or a bracket.
+_ESCAPED_TOKEN_RE = re.compile(r'(\\+)("?)|[{}]')
 
 
 def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -751,8 +758,12 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
             continue
         rest = found["rest"]
         if rest.strip() and not _YAML_BLOCK_VALUE_RE.fullmatch(rest):
-            # A flow mapping (`{...}`) or a value on the line: the rest of the line.
-            spans.append(found.span("rest"))
+            # A flow mapping (`{...}`, to its `}` however many lines it spans) or a value on the line: the rest of the
+            # line.
+            end = found.end("rest")
+            if rest.startswith("{"):
+                end = covered = max(end, container_end(text, found.start("rest")))
+            spans.append((found.start("rest"), end))
             continue
         line_start = text.rfind("\n", 0, found.start()) + 1
         column = found.start("key") - line_start
@@ -765,8 +776,10 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
             stripped = line.lstrip(" \t")
             indent = len(line) - len(stripped)
             if stripped and indent <= column:
-                break
-            if stripped:
+                # A comment at the line's start ends no mapping.
+                if not stripped.startswith("#"):
+                    break
+            elif stripped:
                 entry_column = indent if entry_column < 0 else entry_column
                 entry = _YAML_DATA_ENTRY_RE.match(line) if indent == entry_column else None
                 # An entry's value (not a block scalar's indicator: its lines below are hidden), or a line of a value.
@@ -784,14 +797,16 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
             covered = container_end(text, start)
             spans.append((start + 1, max(covered - 1, start + 1)))
             continue
-        # Inside a JSON string, quotes are escaped: brackets are counted (a value holding one is cut there).
-        depth, at = 0, start
-        while at < len(text):
-            char = text[at]
-            depth += (char == "{") - (char == "}")
-            if depth == 0:
-                break
-            at += 1
+        # Inside a JSON string, quotes are escaped as `data`'s are: a bracket inside a string escaped so is text.
+        depth, in_string, at = 0, False, len(text)
+        for token in _ESCAPED_TOKEN_RE.finditer(text, start):
+            if token[1] is not None:
+                in_string ^= token[1] == found[1] and token[2] == '"'
+            elif not in_string:
+                depth += 1 if token[0] == "{" else -1
+                if depth == 0:
+                    at = token.start()
+                    break
         spans.append((start + 1, at))
         covered = at
     return spans

@@ -679,6 +679,7 @@ REDACTION_TEXTS = {
     "base64-json": "eyJhdXRocyI6e30 ",
     "aws-key-ids": "AKIAAAAAAAAAAAAAAAAA Aa/",
     "secret-data": 'kind: Secret\n data:\n  \\"data\\":{"data": {',
+    "secret-backslashes": "Secret\\\\",
     "transcripts": "AUTH LOGIN\nmachine h login u password ",
     "named-values": 'password=   "token": {"a": [',
 }

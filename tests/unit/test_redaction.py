@@ -411,6 +411,11 @@ class TestHideCredentials:
                 'PlainLoginModule required username="bob" password="s3 cr3t"; <Client token=\'s3cr3t-3\' n=1>',
                 'PlainLoginModule required username="bob" password="<redacted>"; <Client token=\'<redacted>\' n=1>',
             ),
+            # A JAAS line in a JSON string (Kafka Connect's `sasl.jaas.config`): its quotes escaped, the value inside.
+            (
+                '{"sasl.jaas.config": "PlainLoginModule required username=\\"bob\\" password=\\"s3 cr3t\\";"}',
+                '{"sasl.jaas.config": "PlainLoginModule required username=\\"bob\\" password=\\"<redacted>\\";"}',
+            ),
             # A pair's value hidden already, percent-quoted: left as it is.
             ("forbidden: jwt=%22<redacted>%22", "forbidden: jwt=%22<redacted>%22"),
             # A quoted secret name's object (Spring Boot's /env): whole.
@@ -618,6 +623,8 @@ class TestSecretShapes:
                 "keys <redacted> and <redacted> for s3",
             ),
             ("bob,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "bob,<redacted>,<redacted>\n"),
+            # The secret before its key id (a CSV's columns the other way round).
+            ("bob,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY,AKIAIOSFODNN7EXAMPLE\n", "bob,<redacted>,<redacted>\n"),
             # A Vault token; a password's hash as htpasswd, /etc/shadow and bcrypt write it.
             ("X-Vault-Token: hvs.CAESIJmKz0123456789abcdefghij", "X-Vault-Token: <redacted>"),
             (
@@ -686,12 +693,31 @@ class TestKubernetesSecrets:
                 '{"apiVersion": "v1", "data": {<redacted>}, "kind": "Secret"}',
             ),
             ("items:\n- kind: Secret\n  data: {username: YWRtaW4=}\n", "items:\n- kind: Secret\n  data: <redacted>\n"),
+            # A comment after `data:` (no value on its line: the lines under it are its values).
+            (
+                "kind: Secret\ndata: # base64\n  config: czNjcjN0\n",
+                "kind: Secret\ndata: # base64\n  config: <redacted>\n",
+            ),
+            # A flow mapping over several lines; a comment at the line's start inside `data` (it ends no mapping).
+            (
+                "kind: Secret\ndata: {\n  username: YWRtaW4=,\n  config: czNjcjN0\n}\nmetadata:\n  name: x\n",
+                "kind: Secret\ndata: <redacted>\nmetadata:\n  name: x\n",
+            ),
+            (
+                "kind: Secret\ndata:\n# the database's\n  config: czNjcjN0\nmetadata:\n  name: x\n",
+                "kind: Secret\ndata:\n# the database's\n  config: <redacted>\nmetadata:\n  name: x\n",
+            ),
             # The last-applied configuration, JSON in a JSON string.
             (
                 '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
                 '\\"stringData\\":{\\"config\\":\\"s3cr3t\\"}}"}',
                 '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
                 '\\"stringData\\":{<redacted>}}"}',
+            ),
+            # A value holding a `}` (its quotes counted): the values after it hidden too.
+            (
+                '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{\\"a\\":\\"x}y\\",\\"b\\":\\"s3\\"}}"}',
+                '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{<redacted>}}"}',
             ),
         ],
     )
