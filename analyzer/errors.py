@@ -30,6 +30,7 @@ verdict of a check carries its error's `code`; the status applies where the API 
     - DeadlineExceeded (504)
     - CheckMisconfigured (500)
       . MissingBucket (500): no histogram bucket bound equals the latency threshold (error_budget)
+      . UnexplainedLabels (500): a Pyrra rule series carries labels no field of the check names (error_budget)
       . NoSeriesFound (500): no series of a metric (or with a label) the check reads, where it looked
     - MemberError (the member's status): a composite's member failed and its policy makes that an error
 
@@ -41,7 +42,7 @@ sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,17 @@ class MissingBucket(CheckMisconfigured):
     def __init__(self, query: str) -> None:
         super().__init__(f"the histogram has traffic but no bucket matches the threshold ({query})")
         self.query = query
+
+
+class UnexplainedLabels(CheckMisconfigured):
+    """A Pyrra rule series whose labels no field of the check names (error_budget): `labels`, each with its value, are
+    the ones a same-name SLO whose total adds matchers to pyrra.total's would carry, and `total` is pyrra.total's
+    selector, whose raw series may show that every series of this SLO carries them."""
+
+    def __init__(self, message: str, labels: Mapping[str, str], total: str) -> None:
+        super().__init__(message)
+        self.labels = dict(labels)
+        self.total = total
 
 
 # How the note the runner ends a NoSeriesFound's reason with starts, as of a past time whose names have series now

@@ -33,6 +33,7 @@ from analyzer.errors import (
     SourceUnavailable,
     TargetBadAnswer,
     TargetRefused,
+    UnexplainedLabels,
 )
 from analyzer.models import (
     SEVERITY,
@@ -323,6 +324,7 @@ __all__ = [
     "TargetBadAnswer",
     "TargetRefused",
     "Threshold",
+    "UnexplainedLabels",
     "Variant",
     "Verdict",
     "WrittenNumber",

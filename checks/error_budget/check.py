@@ -29,6 +29,7 @@ from analyzer.kinds import (
     QueryBatch,
     QueryResult,
     SourceRejected,
+    UnexplainedLabels,
     Verdict,
     clip,
     contradicting_name_warnings,
@@ -73,7 +74,6 @@ from checks.error_budget.readers import (
     Results,
     SlothReader,
     SlothSLI,
-    UnexplainedLabels,
     vouch_query,
     vouched_by,
 )

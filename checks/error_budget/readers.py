@@ -25,6 +25,7 @@ from analyzer.kinds import (
     QueryResult,
     Series,
     SourceRejected,
+    UnexplainedLabels,
     escape_promql_string,
     event_form,
     exceeds,
@@ -67,17 +68,6 @@ _MATCHER = (
 _SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
 _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
 _TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
-
-
-class UnexplainedLabels(CheckMisconfigured):
-    """A Pyrra rule series whose labels no field of the check names (see PyrraReader._own_slo): `labels`, each with
-    its value, are the ones a same-name SLO whose total adds matchers to pyrra.total's would carry, and `total` is
-    pyrra.total's selector, whose raw series may show that every series of this SLO carries them (see vouch_query)."""
-
-    def __init__(self, message: str, labels: Mapping[str, str], total: str) -> None:
-        super().__init__(message)
-        self.labels = dict(labels)
-        self.total = total
 
 
 def le_pattern(bound: float) -> str:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
 from analyzer.comparison import exceeds
-from analyzer.errors import CheckMisconfigured, MissingBucket, SourceRejected
+from analyzer.errors import CheckMisconfigured, MissingBucket, SourceRejected, UnexplainedLabels
 from analyzer.imports import convert
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -44,7 +44,6 @@ from checks.error_budget.readers import (
     LatencySLI,
     PyrraReader,
     SlothReader,
-    UnexplainedLabels,
     same_objective,
     vouch_query,
     vouched_by,

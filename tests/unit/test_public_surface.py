@@ -69,6 +69,7 @@ PUBLIC_NAMES = [
     "TargetBadAnswer",
     "TargetRefused",
     "Threshold",
+    "UnexplainedLabels",
     "Variant",
     "Verdict",
     "WrittenNumber",
