@@ -4317,6 +4317,21 @@ class TestQuotedCharacters:
         assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
 
 
+def assert_read_as_shells_run(tmp_path: Path, line: str, loses: bool) -> None:
+    """`line` exits 0 on a failed check in dash or bash exactly when `loses`, and validate says so (a problem naming
+    the check) or nothing (and bash exits 0 on a pass)."""
+    statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
+    assert (0 in statuses.values()) == loses, statuses
+    found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
+    if loses:
+        (problem,) = found[0]
+        assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+        assert "`analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails" in problem
+    else:
+        assert found == ([], [])
+        assert shell_exits(tmp_path, "bash", line, "pass") == 0
+
+
 def unread_note(line: str, construct: str, label: str = "the Job's container", shell: str = "sh") -> str:
     """The note `validate` gives of a Job of its own whose shell line, running the check, it does not read."""
     return (
@@ -4541,16 +4556,7 @@ class TestIfAndExec:
         ],
     )
     def test_it_is_read_as_real_shells_run_it(self, tmp_path, line, loses):
-        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
-        assert (0 in statuses.values()) == loses, statuses
-        found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
-        if loses:
-            (problem,) = found[0]
-            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
-            assert "`analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails" in problem
-        else:
-            assert found == ([], [])
-            assert shell_exits(tmp_path, "bash", line, "pass") == 0
+        assert_read_as_shells_run(tmp_path, line, loses)
 
     @pytest.mark.parametrize(
         ("line", "construct"),
@@ -4598,16 +4604,7 @@ class TestRedirections:
     )
     def test_a_redirected_line_is_read_as_real_shells_run_it(self, tmp_path, line, loses):
         # Its files are written in tmp_path, the shell's working directory.
-        statuses = {shell: shell_exits(tmp_path, shell, line, "fail") for shell in ("dash", "bash")}
-        assert (0 in statuses.values()) == loses, statuses
-        found = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
-        if loses:
-            (problem,) = found[0]
-            assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
-            assert "`analyzer run payments-error-rate --arg canary_hash=c0ffee1` fails" in problem
-        else:
-            assert found == ([], [])
-            assert shell_exits(tmp_path, "bash", line, "pass") == 0
+        assert_read_as_shells_run(tmp_path, line, loses)
 
     @pytest.mark.parametrize(
         "line",
