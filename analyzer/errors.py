@@ -197,6 +197,14 @@ class CheckMisconfigured(CheckError):
     code = "check_misconfigured"
     http_status = 500
 
+    def __init__(self, message: str, details: dict[str, Any] | None = None, *, at_fault: str = "check") -> None:
+        # Where to look, for whoever reads the page: "check" (its definition in the catalog), "file" (a file it
+        # names, such as a ca_file, unreadable where it is mounted now), "request" (the request as built from the
+        # check and the call's args, which httpx refuses: the args first when there are any). A verdict page words
+        # its advice by it.
+        super().__init__(message, details)
+        self.at_fault = at_fault
+
 
 class Unauthorized(AnalyzerError):
     """No valid bearer token (HTTP 401)."""
