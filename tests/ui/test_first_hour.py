@@ -85,10 +85,24 @@ class RequestFaultCheck(Check):
         )
 
 
+# A reason as long as a scorecard's of many members: at 390 px its words fill a column about 80 px wide.
+LONG_REASON = " ".join(f"member-{n} fail (value {n}.5 does not meet pass_if < 0.01);" for n in range(40))
+
+
+class LongReasonCheck(Check):
+    """A kind that fails with LONG_REASON."""
+
+    kind: Literal["long_reason"] = "long_reason"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.FAIL, reason=LONG_REASON, value=1.0, threshold=0.0)
+
+
 @pytest.fixture(scope="module")
 def fault_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Two check_misconfigured answers whose catalog is right: an http_smoke whose ca_file is gone once loaded (as a
-    Secret unmounted or rotated away), and a request built from an arg that cannot be sent."""
+    Secret unmounted or rotated away), and a request built from an arg that cannot be sent; and a check failing with
+    LONG_REASON."""
     tmp = tmp_path_factory.mktemp("ui-fault")
     trustme.CA().cert_pem.write_to_path(str(tmp / "ca.pem"))
     gone_ca = {
@@ -105,8 +119,9 @@ def fault_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "params": {"target": {"type": "label_value", "required": True}},
     }
     fixed_url = {"name": "arg-url-fixed", "kind": "request_fault"}
-    faults = (gone_ca, arg_url, fixed_url)
-    with serve(prometheus.url, tmp, auth=False, extra_checks=faults, extra_kinds=(RequestFaultCheck,)) as served:
+    faults = (gone_ca, arg_url, fixed_url, {"name": "long-reason", "kind": "long_reason"})
+    kinds = (RequestFaultCheck, LongReasonCheck)
+    with serve(prometheus.url, tmp, auth=False, extra_checks=faults, extra_kinds=kinds) as served:
         (tmp / "ca.pem").unlink()
         yield served
 
@@ -370,3 +385,41 @@ class TestStepOutcomes:
         table = page.split('class="steps"', 1)[1].split("</table>", 1)[0]
         outcomes = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
         assert ("read order", "not run") in outcomes
+
+
+@pytest.fixture(scope="module")
+def phone(fault_served) -> Iterator[Any]:
+    """Headless chromium 390 px wide (a phone's CSS pixels), 844 px high."""
+    with headless_chromium(window_size=(390, 844)) as driver:
+        yield driver
+
+
+class TestLongReasonOnAPhone:
+    """A long reason in the history list is clamped on a phone, opens whole on a tap, and is read whole aloud."""
+
+    def test_a_long_reason_keeps_its_row_within_a_screen_and_opens_on_a_tap(self, phone, fault_served):
+        from selenium.webdriver.common.by import By
+
+        run(fault_served, "long-reason", "")
+        phone.get(fault_served.url + "/ui/?check=long-reason")
+        screen_px = phone.execute_script("return window.innerHeight")
+        row = phone.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        reason = row.find_element(By.CSS_SELECTOR, "td.reason summary")
+        # Before: the row was several screens tall, and the rows after it out of sight.
+        assert row.size["height"] < screen_px / 2, row.size
+        # Clamped, not cut: the text is whole in the page, and is the summary's name a screen reader reads.
+        assert reason.get_attribute("textContent") == LONG_REASON
+        assert reason.accessible_name == LONG_REASON
+        clamped_px = reason.size["height"]
+        reason.click()
+        assert row.find_element(By.CSS_SELECTOR, "details.reason").get_attribute("open") is not None
+        assert reason.size["height"] > 3 * clamped_px
+        assert reason.text.replace("\n", " ") == LONG_REASON
+
+    def test_a_desktop_shows_the_reason_whole(self, browser, fault_served):
+        from selenium.webdriver.common.by import By
+
+        run(fault_served, "long-reason", "")
+        browser.get(fault_served.url + "/ui/?check=long-reason")
+        reason = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr td.reason summary")
+        assert reason.text.replace("\n", " ") == LONG_REASON
