@@ -192,7 +192,7 @@ class DeadlineExceeded(CheckError):
 
 
 class CheckMisconfigured(CheckError):
-    """The check's definition cannot judge what the source returned, e.g. several series unreduced."""
+    """The check cannot be evaluated as configured: its definition, a file it names or its request (`at_fault`)."""
 
     code = "check_misconfigured"
     http_status = 500
