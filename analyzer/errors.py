@@ -192,10 +192,18 @@ class DeadlineExceeded(CheckError):
 
 
 class CheckMisconfigured(CheckError):
-    """The check's definition cannot judge what the source returned, e.g. several series unreduced."""
+    """The check cannot be evaluated as configured: its definition, a file it names or its request (`at_fault`)."""
 
     code = "check_misconfigured"
     http_status = 500
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, *, at_fault: str = "check") -> None:
+        # Where to look, for whoever reads the page: "check" (its definition in the catalog), "file" (a file it
+        # names, such as a ca_file, unreadable where it is mounted now), "request" (the request as built from the
+        # check and the call's args, which httpx refuses: the args first when there are any). A verdict page words
+        # its advice by it.
+        super().__init__(message, details)
+        self.at_fault = at_fault
 
 
 class Unauthorized(AnalyzerError):

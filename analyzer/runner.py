@@ -19,7 +19,14 @@ import structlog
 from analyzer.admission import Admission
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import PAST_TIME_NOTE, ArgError, CheckError, DeadlineExceeded, NoSeriesFound
+from analyzer.errors import (
+    PAST_TIME_NOTE,
+    ArgError,
+    CheckError,
+    CheckMisconfigured,
+    DeadlineExceeded,
+    NoSeriesFound,
+)
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
@@ -809,7 +816,11 @@ def _no_pass_before_the_data(verdict: Verdict, said: str, to_do: str = "evaluate
 
 
 def _error_verdict(exc: CheckError) -> Verdict:
-    return Verdict(outcome=Outcome.ERROR, reason=exc.message, details=exc.details)
+    details = exc.details
+    if isinstance(exc, CheckMisconfigured) and exc.at_fault != "check":
+        # Kept with the answer: its page, drawn later from the history, words its advice by where the fault is.
+        details = {**details, "at_fault": exc.at_fault}
+    return Verdict(outcome=Outcome.ERROR, reason=exc.message, details=details)
 
 
 def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:

@@ -349,9 +349,7 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         logger.info(
             "analyzer_listening",
             host=settings.host,
-            # The port bound: the one the OS picked when ANALYZER_PORT (--port) is 0.
-            port=runner.addresses[0][1],
-            urls=urls,
+            **_bound(runner.addresses),
             probe_port=settings.probe_port,
             catalog_version=live.current.catalog.version,
             checks=len(live.current.catalog.checks),
@@ -406,6 +404,17 @@ async def _listen(site: web.TCPSite, host: str, port: int, setting: str) -> None
         raise AnalyzerError(
             f"cannot listen on {host}:{port}: {reason} (set by {wrong}){_listen_next_step(exc, host, port, setting)}"
         ) from None
+
+
+def _bound(addresses: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """analyzer_listening's fields for the sockets bound: `urls`, every one; `port`, the port they share, or `ports`,
+    each socket's in the order of `urls` when they differ (port 0 on a name with several addresses: the OS picks one
+    per socket), never the first socket's alone."""
+    ports = [address[1] for address in addresses]
+    urls = [_url(address) for address in addresses]
+    if len(set(ports)) == 1:
+        return {"port": ports[0], "urls": urls}
+    return {"ports": ports, "urls": urls}
 
 
 def _url(address: tuple[Any, ...]) -> str:

@@ -73,8 +73,9 @@ class Settings(BaseModel):
         default=8080,
         ge=0,
         le=65535,
-        description="port to listen on; 0: a free one the OS picks, which `serve` names once it listens (a line "
-        "`listening on http://HOST:PORT` on stdout, and analyzer_listening's port)",
+        description="port to listen on; --port 0: a free one the OS picks, which `serve` names once it listens (a "
+        "line `listening on http://HOST:PORT` on stdout, and analyzer_listening's port); ANALYZER_PORT=0 is refused "
+        "(a pod no Service could reach)",
     )
     deadline_s: float = Field(
         default=8.0, gt=0, le=300, description="default evaluation deadline; below Argo's 10 s web timeout"
@@ -247,6 +248,14 @@ class Settings(BaseModel):
                 empty.append(f"{key} is set but empty, {_REFUSED_EMPTY[name]}")
             elif key in environ and environ[key] != "" and not _service_link(name, environ[key]):
                 values[name] = environ[key]
+        if serving and overrides.get("port") is None and _is_zero(values.get("port")):
+            # A Deployment's env saying 0 starts a pod listening on a port no Service, probe or Argo url can name:
+            # refused, not warned (a warning in a pod's log is read after the rollout stalled). --port 0 stays: a
+            # test or a local run reads the port serve prints.
+            empty.append(
+                f"{ENV_PREFIX}PORT is 0, a free port the OS picks, which no Service or probe can name: write the port "
+                "the Service targets (8080), or give --port 0 on the command line for a local run"
+            )
         if empty:
             raise ConfigError("invalid settings", empty)
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -260,6 +269,14 @@ class Settings(BaseModel):
                 for err in exc.errors()
             ]
             raise ConfigError("invalid settings", problems) from None
+
+
+def _is_zero(value: Any) -> bool:
+    """Whether an environment variable's text is the number 0 (`0`, `00`, ` 0 `), as the int field would read it."""
+    try:
+        return int(str(value).strip()) == 0
+    except ValueError:
+        return False
 
 
 def _service_link(name: str, value: str) -> bool:

@@ -110,7 +110,7 @@ def map_httpx_errors(where: str) -> Iterator[None]:
         raise TargetBadAnswer(f"{where}: invalid answer: {reason}") from exc
     except httpx.InvalidURL as exc:
         raise CheckMisconfigured(
-            f"{where}: cannot send the request: InvalidURL: {_url_problem(short_reason(exc))}"
+            f"{where}: cannot send the request: InvalidURL: {_url_problem(short_reason(exc))}", at_fault="request"
         ) from exc
     except (httpx.UnsupportedProtocol, httpx.CookieConflict, httpx.StreamError) as exc:
         raise CheckMisconfigured(
@@ -985,10 +985,12 @@ class HttpClient:
             self._ca_contexts[path] = loaded
         except ssl.SSLError as exc:
             raise CheckMisconfigured(
-                f"{where}: ca_file {str(path)!r} is not a usable CA bundle: {ca_problem(exc)}"
+                f"{where}: ca_file {str(path)!r} is not a usable CA bundle: {ca_problem(exc)}", at_fault="file"
             ) from exc
         except OSError as exc:
-            raise CheckMisconfigured(f"{where}: cannot read ca_file {str(path)!r}: {exc.strerror or exc}") from exc
+            raise CheckMisconfigured(
+                f"{where}: cannot read ca_file {str(path)!r}: {exc.strerror or exc}", at_fault="file"
+            ) from exc
         return loaded[1]
 
     async def _exchange(

@@ -333,11 +333,16 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
             # pass colour beside a verdict that failed on the gate read as a budget in good health. NaN passes
             # neither comparison: never drawn as good.
             passing = remaining > 0 if gate is None else remaining > gate and exceeds(remaining, gate)
+            # Overspent, said as the reason says it: budgets spent, beside the share the bar's scale draws.
+            legend = (
+                f"budget exhausted: {format_number(1 - remaining)}x the budget spent "
+                f"(remaining {plots.percent_label(remaining)})"
+                if remaining <= 0
+                else None
+            )
+            css = "pass" if passing else "fail"
             found.append(
-                Figure(
-                    title,
-                    plots.meter(remaining, label="budget remaining", css="pass" if passing else "fail", rule=rule),
-                )
+                Figure(title, plots.meter(remaining, label="budget remaining", css=css, rule=rule, legend=legend))
             )
         else:
             found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))

@@ -784,6 +784,9 @@ async def _render_verdict(
     # Another caller's answer, shown without its evidence (the allow-list's rule): nothing to plot it from.
     hidden = bool(entry.get("redacted"))
     misconfigured = entry["error"] == CheckMisconfigured.code
+    # Where the fault is (CheckMisconfigured.at_fault), which the advice names: the check's definition unless the
+    # answer says a file it names or the request built from the call's args.
+    at_fault = details.get("at_fault") if misconfigured and isinstance(details, dict) else None
     if misconfigured:
         # The query as written is what the analyzer refused to judge (a misspelt name beside `or vector(0)` plots a
         # flat 0, which reads as a perfect canary): no plot of it, and no range query sent for one.
@@ -837,6 +840,8 @@ async def _render_verdict(
         "queries": list(zip(query_roles, queries, strict=True)),
         "configured_queries": configured,
         "misconfigured": misconfigured,
+        # A request built without args is the check's own, as the catalog writes it.
+        "at_fault": at_fault if at_fault == "file" or (at_fault == "request" and entry["args"]) else "check",
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
         "measures": _measures(entry),

@@ -419,9 +419,10 @@ def percent_label(share: float) -> str:
     return f"{format_number(round(share * 100, 4))}%"
 
 
-def meter(value: float, *, label: str, css: str, rule: Rule | None = None) -> Markup:
+def meter(value: float, *, label: str, css: str, rule: Rule | None = None, legend: str | None = None) -> Markup:
     """A share from 0 to 1 (it may be negative: overspent) as a bar filled in `css` (`pass`, `fail`: the caller
-    knows what the share is judged against), with an optional rule."""
+    knows what the share is judged against), with an optional rule; `legend` is written above it (default: `label`
+    and the share)."""
     low = min(value, 0.0, rule.value if rule is not None else 0.0)
     x = Scale(low, 1.0, _LEFT, _RIGHT)
     svg = Svg(
@@ -436,7 +437,7 @@ def meter(value: float, *, label: str, css: str, rule: Rule | None = None) -> Ma
     svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
     left, right = sorted((x(0.0), x(value)))
     svg.rect(left, 20, right - left, 22, class_=f"bar {css}", data_value=repr(value))
-    svg.text(_LEFT, 14, f"{label}: {percent_label(value)}", class_="legend")
+    svg.text(_LEFT, 14, legend or f"{label}: {percent_label(value)}", class_="legend")
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")

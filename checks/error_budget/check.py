@@ -766,7 +766,7 @@ class ErrorBudgetCheck(Check):
                 value=remaining,
                 threshold=gate,
                 details=details,
-                reason=f"budget remaining {_percent(remaining)} is not above min_budget_remaining "
+                reason=f"{_gate_text(remaining)} is not above min_budget_remaining "
                 f"{_percent(gate)} (error ratio {format_number(period.error_ratio)} over "
                 f"{self.period} at objective {format_number(self.objective)}%)",
             )
@@ -981,7 +981,23 @@ def _percent(share: float) -> str:
 def _budget_text(remaining: float | None, period: str) -> str:
     if remaining is None:
         return f"budget remaining over {period} unknown"
+    if remaining <= 0:
+        return f"{_exhausted(remaining)} over {period}"
     return f"budget remaining {_percent(remaining)} over {period}"
+
+
+def _gate_text(remaining: float) -> str:
+    """The remaining budget a min_budget_remaining gate compares, said as exhausted when none is left."""
+    if remaining <= 0:
+        # The verdict's value is the remaining share: keep it beside the words, so value and reason agree.
+        return f"{_exhausted(remaining)}; budget remaining {_percent(remaining)}"
+    return f"budget remaining {_percent(remaining)}"
+
+
+def _exhausted(remaining: float) -> str:
+    """An overspent budget as an SRE says it: how many budgets were spent, not a negative percentage left."""
+    # Remaining is 1 - spent (in budgets), unclamped: -79 is 80 budgets spent.
+    return f"budget exhausted: {format_number(1 - remaining)}x the budget spent"
 
 
 def _bound_order(le: str) -> float:

@@ -1214,7 +1214,10 @@ class TestServiceBudget:
         assert result.verdict is Outcome.FAIL
         assert result.value == pytest.approx(remaining, rel=1e-6) and result.threshold == 0
         assert result.details["budget"]["error_ratio"] == pytest.approx(period_ratio, rel=1e-6)
-        assert result.reason.startswith("budget remaining -38.5714% is not above min_budget_remaining 0%")
+        assert result.reason.startswith(
+            "budget exhausted: 1.38571x the budget spent; budget remaining -38.5714% is not above "
+            "min_budget_remaining 0%"
+        )
 
     async def test_slow_burn_after_an_incident_warns_but_passes(self, evaluate):
         result = await evaluate("eb-billing-burn")

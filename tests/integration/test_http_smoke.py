@@ -2926,6 +2926,8 @@ class TestPrivateCA:
         )
         assert (evaluation.verdict, evaluation.error) == ("error", "check_misconfigured"), evaluation.reason
         assert f"cannot read ca_file {str(tmp_path / 'ca.pem')!r}: No such file or directory" in evaluation.reason
+        # The file where it is mounted is at fault, not the check: its page says so.
+        assert evaluation.details is not None and evaluation.details["at_fault"] == "file"
 
 
 class TestTlsHandshakeStalls:

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
+from analyzer.kinds import Check
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.web import create_app, server_options
@@ -163,10 +164,15 @@ class Served:
 
 @contextmanager
 def serve(
-    prometheus_url: str, tmp: Path, *, auth: bool, extra_checks: tuple[dict[str, Any], ...] = ()
+    prometheus_url: str,
+    tmp: Path,
+    *,
+    auth: bool,
+    extra_checks: tuple[dict[str, Any], ...] = (),
+    extra_kinds: tuple[type[Check], ...] = (),
 ) -> Iterator[Served]:
-    """Start the analyzer with the UI test catalog (and `extra_checks`); auth on means TOKEN is the one accepted
-    token."""
+    """Start the analyzer with the UI test catalog (and `extra_checks`, of the built-in kinds and `extra_kinds`); auth
+    on means TOKEN is the one accepted token."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="ui-server", daemon=True)
     thread.start()
@@ -190,6 +196,7 @@ def serve(
         (tmp / "tokens" / "sre").write_text(TOKEN)
         settings_args["auth_tokens"] = tmp / "tokens"
     settings = Settings(**settings_args)
+    registry = Registry([*Registry.default().kinds.values(), *extra_kinds]) if extra_kinds else Registry.default()
     catalog = build_catalog(
         [
             (
@@ -197,11 +204,11 @@ def serve(
                 {"sources": {"default": {"url": prometheus_url}}, "checks": [*checks(target_url), *extra_checks]},
             )
         ],
-        Registry.default(),
+        registry,
     )
 
     async def make_app() -> web.Application:
-        return create_app(settings, catalog, Registry.default())
+        return create_app(settings, catalog, registry)
 
     app = asyncio.run_coroutine_threadsafe(make_app(), loop).result(timeout=30)
     url = asyncio.run_coroutine_threadsafe(start(app, **server_options(settings)), loop).result(timeout=30)

@@ -52,6 +52,13 @@ class TestBudgetMeter:
     def test_colour_against_the_gate(self, remaining, gate, colour):
         assert meter_class(budget_evidence("fail", remaining, gate)) == colour
 
+    def test_an_overspent_budget_is_written_in_budgets_spent(self):
+        # Before: "budget remaining: -7900%" above the bar, as the reason wrote it.
+        (figure,) = _error_budget(budget_evidence("fail", -79.0, None))
+        assert ">budget exhausted: 80x the budget spent (remaining -7900%)</text>" in str(figure.svg)
+        (figure,) = _error_budget(budget_evidence("fail", 0.5, None))
+        assert ">budget remaining: 50%</text>" in str(figure.svg)
+
     def test_the_gate_is_written_as_the_reason_writes_it(self):
         (figure,) = _error_budget(budget_evidence("fail", 0.99994, 0.99995))
         assert ">min_budget_remaining 99.995%</text>" in str(figure.svg)

@@ -7,12 +7,14 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import requests
+import trustme
 
 from analyzer.history import Recorded
+from analyzer.kinds import Check, CheckMisconfigured, EvalContext, Verdict
 from analyzer.models import Evaluation, Outcome
 from analyzer.ui.pages import _one_row_per_evaluation, _recorded_apart
 from tests.integration.chromium import headless_chromium
@@ -70,6 +72,58 @@ MISCONFIGURED_CHECKS = (
         "steps": [{"name": "health", "path": "/health"}, {"name": "read order", "path": "/orders/1"}],
     },
 )
+
+
+class RequestFaultCheck(Check):
+    """A kind whose request, built from the call's arg, cannot be sent: what httpx's InvalidURL becomes."""
+
+    kind: Literal["request_fault"] = "request_fault"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        raise CheckMisconfigured(
+            "step 'read' (1/1): cannot send the request: InvalidURL: Invalid port", at_fault="request"
+        )
+
+
+# A reason as long as a scorecard's of many members: at 390 px its words fill a column about 80 px wide.
+LONG_REASON = " ".join(f"member-{n} fail (value {n}.5 does not meet pass_if < 0.01);" for n in range(40))
+
+
+class LongReasonCheck(Check):
+    """A kind that fails with LONG_REASON."""
+
+    kind: Literal["long_reason"] = "long_reason"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.FAIL, reason=LONG_REASON, value=1.0, threshold=0.0)
+
+
+@pytest.fixture(scope="module")
+def fault_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Two check_misconfigured answers whose catalog is right: an http_smoke whose ca_file is gone once loaded (as a
+    Secret unmounted or rotated away), and a request built from an arg that cannot be sent; and a check failing with
+    LONG_REASON."""
+    tmp = tmp_path_factory.mktemp("ui-fault")
+    trustme.CA().cert_pem.write_to_path(str(tmp / "ca.pem"))
+    gone_ca = {
+        "name": "gone-ca-smoke",
+        "kind": "http_smoke",
+        "base_url": "https://127.0.0.1:9",
+        "allowed_hosts": ["127.0.0.1"],
+        "ca_file": str(tmp / "ca.pem"),
+        "steps": [{"name": "health", "path": "/health"}],
+    }
+    arg_url = {
+        "name": "arg-url",
+        "kind": "request_fault",
+        "params": {"target": {"type": "label_value", "required": True}},
+    }
+    fixed_url = {"name": "arg-url-fixed", "kind": "request_fault"}
+    faults = (gone_ca, arg_url, fixed_url, {"name": "long-reason", "kind": "long_reason"})
+    kinds = (RequestFaultCheck, LongReasonCheck)
+    with serve(prometheus.url, tmp, auth=False, extra_checks=faults, extra_kinds=kinds) as served:
+        (tmp / "ca.pem").unlink()
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +287,41 @@ class TestMisconfigured:
         assert "<svg" in page
 
 
+class TestMisconfiguredWhere:
+    """A check_misconfigured page words its advice by where the fault is: the check, a file it names, or the request
+    built from the call's args."""
+
+    def test_an_unreadable_ca_file_points_at_the_file_not_the_check(self, fault_served):
+        body = get(fault_served, "/api/v1/checks/gone-ca-smoke/run?explain=true").json()
+        assert (body["error"], body["details"]["at_fault"]) == ("check_misconfigured", "file")
+        assert "cannot read ca_file" in body["reason"]
+        page = get(fault_served, body["ui_url"]).text
+        # Before: "Fix the check in the catalog", where nothing is wrong: the mounted file is.
+        assert 'data-at-fault="file"' in page
+        assert "A file the check names cannot be used where the analyzer runs" in page
+        assert "Fix the check in the catalog" not in page
+
+    def test_a_request_built_from_an_arg_points_at_the_args_first(self, fault_served):
+        body = run(fault_served, "arg-url", "target=x9")
+        assert body["error"] == "check_misconfigured"
+        page = get(fault_served, body["ui_url"]).text
+        assert 'data-at-fault="request"' in page
+        assert "Look first at the args the caller gave" in page
+        assert "Fix the check in the catalog" not in page
+
+    def test_a_request_built_without_args_points_at_the_check(self, fault_served):
+        # No arg placed anything: what httpx refused is the check's base_url and path as written.
+        body = run(fault_served, "arg-url-fixed", "")
+        page = get(fault_served, body["ui_url"]).text
+        assert 'data-at-fault="check"' in page and "Fix the check in the catalog" in page
+
+    def test_a_wrong_definition_still_points_at_the_check(self, first_served):
+        body = get(first_served, "/api/v1/checks/typo-ratio/run?canary_hash=broken1&explain=true").json()
+        assert body["error"] == "check_misconfigured" and "at_fault" not in body["details"]
+        page = get(first_served, body["ui_url"]).text
+        assert 'data-at-fault="check"' in page and "Fix the check in the catalog" in page
+
+
 @pytest.fixture(scope="module")
 def browser(first_served) -> Iterator[Any]:
     """Headless chromium at 1280 x 1000 that reaches nothing but 127.0.0.1."""
@@ -257,6 +346,16 @@ class TestInTheBrowser:
         assert queries.text == "Queries, as configured"
         shown = [q.text for q in browser.find_elements(By.CSS_SELECTOR, "pre.query")]
         assert any('http_request_total{rollouts_pod_template_hash="broken1"' in q for q in shown)
+
+    def test_a_gone_ca_file_page_says_to_fix_the_file_within_one_screen(self, browser, fault_served):
+        from selenium.webdriver.common.by import By
+
+        body = run(fault_served, "gone-ca-smoke", "")
+        browser.get(fault_served.url + body["ui_url"])
+        note = browser.find_element(By.ID, "misconfigured")
+        assert note.text.startswith("A file the check names cannot be used where the analyzer runs, not the release")
+        assert "The catalog may be right" in note.text
+        assert note.location["y"] + note.size["height"] < browser.execute_script("return window.innerHeight")
 
     def test_the_list_comes_before_the_catalog_and_its_first_row_within_one_screen(self, browser, first_served):
         from selenium.webdriver.common.by import By
@@ -286,3 +385,41 @@ class TestStepOutcomes:
         table = page.split('class="steps"', 1)[1].split("</table>", 1)[0]
         outcomes = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
         assert ("read order", "not run") in outcomes
+
+
+@pytest.fixture(scope="module")
+def phone(fault_served) -> Iterator[Any]:
+    """Headless chromium 390 px wide (a phone's CSS pixels), 844 px high."""
+    with headless_chromium(window_size=(390, 844)) as driver:
+        yield driver
+
+
+class TestLongReasonOnAPhone:
+    """A long reason in the history list is clamped on a phone, opens whole on a tap, and is read whole aloud."""
+
+    def test_a_long_reason_keeps_its_row_within_a_screen_and_opens_on_a_tap(self, phone, fault_served):
+        from selenium.webdriver.common.by import By
+
+        run(fault_served, "long-reason", "")
+        phone.get(fault_served.url + "/ui/?check=long-reason")
+        screen_px = phone.execute_script("return window.innerHeight")
+        row = phone.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        reason = row.find_element(By.CSS_SELECTOR, "td.reason summary")
+        # Before: the row was several screens tall, and the rows after it out of sight.
+        assert row.size["height"] < screen_px / 2, row.size
+        # Clamped, not cut: the text is whole in the page, and is the summary's name a screen reader reads.
+        assert reason.get_attribute("textContent") == LONG_REASON
+        assert reason.accessible_name == LONG_REASON
+        clamped_px = reason.size["height"]
+        reason.click()
+        assert row.find_element(By.CSS_SELECTOR, "details.reason").get_attribute("open") is not None
+        assert reason.size["height"] > 3 * clamped_px
+        assert reason.text.replace("\n", " ") == LONG_REASON
+
+    def test_a_desktop_shows_the_reason_whole(self, browser, fault_served):
+        from selenium.webdriver.common.by import By
+
+        run(fault_served, "long-reason", "")
+        browser.get(fault_served.url + "/ui/?check=long-reason")
+        reason = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr td.reason summary")
+        assert reason.text.replace("\n", " ") == LONG_REASON

@@ -841,15 +841,35 @@ class TestWorkedExamples:
         verdict = burn_gate.judge(windows, period)
         assert verdict.outcome is Outcome.PASS
         assert verdict.details["budget"]["remaining"] == pytest.approx(-0.5)
-        assert "budget remaining -50% over 30d" in verdict.reason
+        # Said as an SRE says it (1.5 budgets spent), not as a negative share left.
+        assert "budget exhausted: 1.5x the budget spent over 30d" in verdict.reason
+        assert "remaining -" not in verdict.reason
         gated = make(min_budget_remaining=0)
         verdict = gated.judge(windows, period)
         assert verdict.outcome is Outcome.FAIL
         assert verdict.value == pytest.approx(-0.5) and verdict.threshold == 0
         assert verdict.reason == (
-            "budget remaining -50% is not above min_budget_remaining 0% (error ratio 0.0015 "
-            "over 30d at objective 99.9%)"
+            "budget exhausted: 1.5x the budget spent; budget remaining -50% is not above min_budget_remaining 0% "
+            "(error ratio 0.0015 over 30d at objective 99.9%)"
         )
+
+    @pytest.mark.parametrize(
+        ("period_ratio", "said"),
+        [
+            (0.08, "budget exhausted: 80x the budget spent over 30d"),
+            (0.001, "budget exhausted: 1x the budget spent over 30d"),
+            (0.0005, "budget remaining 50% over 30d"),
+        ],
+    )
+    def test_an_overspent_budget_is_said_in_budgets_spent(self, period_ratio, said):
+        # An 8% error ratio at a 0.1% budget spent 80 budgets (remaining -79, which a reader took for -7900%
+        # left); exactly one budget spent is exhausted too; a budget half left is still said as remaining.
+        check = make()
+        burning = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 0.08)
+        verdict = check.judge(*ratios(check, burning, period=period_ratio))
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.endswith(f"; {said}")
+        assert verdict.details["budget"]["remaining"] == pytest.approx(1 - period_ratio / 0.001)
 
     def test_28d_period_fires_where_30d_does_not(self):
         # Burn 14 on both 1h and 5m: above 13.44 (28d) but below 14.4 (30d).

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from analyzer.errors import AnalyzerError
-from analyzer.server import _listen
+from analyzer.server import _bound, _listen
 
 
 class _UnresolvableSite:
@@ -94,3 +94,16 @@ class TestListenNextStep:
             "cannot listen on 127.0.0.1:8080:8080: Name or service not known (set by ANALYZER_HOST (--host)); the "
             "host is an address alone: write 127.0.0.1, and give the port 8080 in ANALYZER_PORT (--port)"
         )
+
+
+class TestListeningLog:
+    """analyzer_listening names every socket bound, and a port only when every socket has it."""
+
+    def test_one_port_shared_by_every_socket_is_the_port(self):
+        fields = _bound([("127.0.0.1", 8080), ("::1", 8080, 0, 0)])
+        assert fields == {"port": 8080, "urls": ["http://127.0.0.1:8080", "http://[::1]:8080"]}
+
+    def test_sockets_on_different_ports_are_each_named(self):
+        # Port 0 on a name with two addresses: the OS picks a port per socket. Before: `port` was the first's alone.
+        fields = _bound([("127.0.0.1", 41001), ("::1", 41002, 0, 0)])
+        assert fields == {"ports": [41001, 41002], "urls": ["http://127.0.0.1:41001", "http://[::1]:41002"]}

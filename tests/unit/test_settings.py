@@ -50,6 +50,25 @@ class TestFromEnv:
         # `analyzer run` reads no auth setting: an env block shared with the Deployment must not fail the Job.
         assert Settings.from_env({"ANALYZER_AUTH_TOKENS": "", "ANALYZER_AUTH_ALLOW": ""}).auth_tokens is None
 
+    @pytest.mark.parametrize("written", ["0", "00", " 0 "])
+    def test_port_0_from_the_environment_is_refused_to_serve(self, written):
+        # Before: accepted, so a Deployment written with it started listening on a port no Service could name.
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({"ANALYZER_PORT": written}, serving=True)
+        (problem,) = caught.value.problems
+        assert problem.startswith("ANALYZER_PORT is 0, a free port the OS picks, which no Service or probe can name")
+        assert "--port 0 on the command line" in problem
+
+    def test_port_0_on_the_command_line_is_kept(self):
+        # --port 0 (a test, a local run) wins over the variable, as every flag does.
+        assert Settings.from_env({"ANALYZER_PORT": "0"}, serving=True, port=0).port == 0
+        assert Settings.from_env({}, serving=True, port=0).port == 0
+        assert Settings.from_env({"ANALYZER_PORT": "8081"}, serving=True).port == 8081
+
+    def test_port_0_from_the_environment_is_no_concern_of_a_job(self):
+        # `analyzer run` listens on nothing: an env block shared with the Deployment must not fail the Job.
+        assert Settings.from_env({"ANALYZER_PORT": "0"}).port == 0
+
     def test_other_variables_set_but_empty_keep_their_default(self):
         assert Settings.from_env({"ANALYZER_PORT": "", "ANALYZER_CATALOG_POLL_S": ""}).port == Settings().port
 

@@ -122,6 +122,12 @@ class TestMapHttpxErrors:
             raise error
         assert caught.value.message.endswith(named) and "pw7k" not in caught.value.message
 
+    def test_a_request_httpx_cannot_send_is_the_requests_fault(self):
+        # Built from the check and the call's args: the page points at the args first, not at the catalog alone.
+        with pytest.raises(CheckMisconfigured) as caught, map_httpx_errors("here"):
+            raise httpx.InvalidURL("Invalid port: '99999'")
+        assert caught.value.at_fault == "request"
+
     def test_only_connect_failures_are_retryable(self):
         assert not issubclass(TargetTimeout, TargetConnectFailed)
         assert not issubclass(TargetUnreachable, TargetConnectFailed)
