@@ -636,7 +636,11 @@ class TestCutBodies:
                 "the request body has bytes after the end marker of its gzip stream",
             ),
             # deflate is no file format: no writer pads it, and zlib's own tools refuse what follows its end.
-            ("deflate", zlib.compress(ARGS) + bytes(4), "the request body has bytes after the end marker of its deflate stream"),
+            (
+                "deflate",
+                zlib.compress(ARGS) + bytes(4),
+                "the request body has bytes after the end marker of its deflate stream",
+            ),
             (
                 "deflate",
                 zlib.compress(ARGS) + b"x",
