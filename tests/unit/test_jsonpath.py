@@ -321,6 +321,17 @@ class TestAssertionValuesYamlRewrites:
             ("1000", '{"v": "1e3"}', False),
             ("1.0e+3", '{"v": 1000}', True),
             ("1.0e+3", '{"v": "1e3"}', False),
+            # YAML's explicit tags say which the writer meant, as quotes do: `!!str` the text (before: refused,
+            # "quote it ('1e3') to mean the text"), `!!float` the number.
+            ("!!str 1e3", '{"v": "1e3"}', True),
+            ("!!str 1e3", '{"v": 1000}', False),
+            ("[!!str 1.5E3]", '{"v": ["1.5E3"]}', True),
+            ("{n: !!str -2e+3}", '{"v": {"n": "-2e+3"}}', True),
+            ("!!float 1e3", '{"v": 1000}', True),
+            ("!!float 1e3", '{"v": "1e3"}', False),
+            ("!!bool yes", '{"v": true}', True),
+            ("!!str yes", '{"v": "yes"}', True),
+            ("!!null ''", '{"v": null}', True),
             # Text no number is, plain, is that text.
             ("e3", '{"v": "e3"}', True),
             # Kept as a float under `default:`, 9007199254740993 equalled 9007199254740992.
