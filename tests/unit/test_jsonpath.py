@@ -271,6 +271,8 @@ class TestAssertionValuesYamlRewrites:
             ("{path: $.t, equals: 1:30}", "equals is 1:30, which YAML reads unquoted as the number 90"),
             ("{path: $.v, equals: {n: 0x10}}", "equals.n is 0x10, which YAML reads unquoted as the number 16"),
             ("{path: $.v, equals: [1_000]}", "equals[0] is 1_000, which YAML reads unquoted as the number 1000"),
+            # Tagged, a number's digits are still read as YAML 1.1 reads them.
+            ("{path: $.v, equals: !!int 012}", "equals is 012, which YAML reads unquoted as the number 10"),
             ("{path: $.v, equals: {default: 012}}", "equals.default is 012, which YAML reads unquoted as the number"),
             (
                 "{path: $.state, equals: on}",
