@@ -130,6 +130,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicate mapping keys instead of keeping the last one silently, and a document
     whose aliases refer to a node holding them or expand it by more than MAX_ALIAS_EXPANSION_NODES nodes."""
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # The ids of the scalar nodes written with an explicit tag (`!!str 1e3`): the node keeps only the tag, the
+        # same one YAML resolves for `1e3` plain.
+        self.tagged_scalars: set[int] = set()
+
+    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+        """The scalar node, its id kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # the stubs leave the parser's methods untyped
+        node = super().compose_scalar_node(anchor)
+        if event.tag not in (None, "!"):
+            self.tagged_scalars.add(id(node))
+        return node
+
     def construct_document(self, node: yaml.Node) -> Any:
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
@@ -249,6 +263,10 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
     # written as nothing (WrittenScalar):
     # `equals: on` passed on `true`, where `on` may have been meant; the kind refuses what JSON would not read alike.
     value = container[key]
+    if id(node) in loader.tagged_scalars and (isinstance(value, bool) or not isinstance(value, int | float)):
+        # `!!str 1e3`, `!!bool yes`: the writer said which it meant, as quoting says text. (A tagged number keeps
+        # its doubt: `!!int 012` is still 10 to YAML 1.1, and 12 to a reader.)
+        return
     if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
         for key_node, item_node in node.value:
             item_key = loader.construct_object(key_node)

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import traceback
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +31,7 @@ from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import AnalyzerError, ArgError, BodyTimeout, BodyTooLarge, ShuttingDown, Unauthorized
 from analyzer.history import HISTORY_VERDICTS, VerdictHistory
+from analyzer.inflate import WBITS, Inflater
 from analyzer.live import Generation, LiveCatalog, crash_scrubber
 from analyzer.metrics import Metrics
 from analyzer.models import (
@@ -745,55 +745,34 @@ async def _body_as_sent(request: web.Request) -> bytes:
     return raw
 
 
-# zlib's window bits for each Content-Encoding a request body is decoded from (deflate's: chosen by its first bytes).
-_BODY_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
 def _decoded(raw: bytes, encodings: list[str], cap_bytes: int) -> bytes:
-    """`raw` decoded from the Content-Encoding `encodings` (none or identity: as it is), at most `cap_bytes`; ArgError
-    for a body cut before its end marker, corrupt, followed by other bytes, or in an encoding not decoded."""
+    """`raw` decoded from the Content-Encoding `encodings` (none or identity: as it is), at most `cap_bytes`, as
+    analyzer.inflate accepts it; ArgError for a body cut before its end marker, corrupt, followed by other bytes,
+    or in an encoding not decoded."""
     encoding = ",".join(encodings).strip().lower()
     if encoding in ("", "identity"):
         return raw
     shown = printable(clip(encoding, 40))
-    if encoding not in _BODY_WBITS:
+    if encoding not in WBITS:
         # Before, an encoding aiohttp did not know was read as no encoding at all, and br or zstd refused as
         # "malformed HTTP request".
         raise ArgError(
             f"the request body's Content-Encoding {shown!r} is not decoded: send it as gzip, deflate, or without one"
         )
-    if not raw:
-        # Not even a stream's header: cut at its start (a compressed empty body is 20 bytes of gzip, 8 of deflate).
-        raise ArgError(f"the request body was cut short: its {shown} stream is empty; send it whole")
-    body = bytearray()
-    rest = raw
-    while True:
-        # RFC 9110 deflate is zlib-wrapped; some clients send raw deflate. A zlib header has compression method 8
-        # and a check value that makes the first two bytes a multiple of 31.
-        raw_deflate = encoding == "deflate" and not (
-            len(rest) >= 2 and rest[0] & 0x0F == 8 and (rest[0] << 8 | rest[1]) % 31 == 0
-        )
-        decoder = zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else _BODY_WBITS[encoding])
-        try:
-            # One byte past the room left tells a body over the cap (a gzip bomb costs no more than the cap).
-            body += decoder.decompress(rest, cap_bytes - len(body) + 1)
-        except zlib.error:
-            raise ArgError(
-                f"the request body does not decode as its Content-Encoding {shown!r}; send a flat JSON object of args"
-            ) from None
-        if len(body) > cap_bytes:
-            raise BodyTooLarge(f"request body is larger than {cap_bytes} bytes once decoded from {shown}")
-        if not decoder.eof:
-            raise ArgError(
-                f"the request body was cut short: its {shown} stream ends before its end marker; send it whole"
-            )
-        rest = decoder.unused_data
-        if not rest:
-            return bytes(body)
-        # A gzip body may be several members one after another (RFC 1952), each with its own end marker.
-        if encoding == "deflate" or not rest.startswith(_GZIP_MAGIC[: len(rest)]):
-            raise ArgError(f"the request body has bytes after the end marker of its {shown} stream")
+    faults = {
+        "corrupt": f"the request body does not decode as its Content-Encoding {shown!r}; send a flat JSON object "
+        "of args",
+        "cut": f"the request body was cut short: its {shown} stream ends before its end marker; send it whole",
+        "trailing": f"the request body has bytes after the end marker of its {shown} stream",
+    }
+    inflater = Inflater(encoding, lambda fault: ArgError(faults[fault]))
+    # One byte past the cap tells a body over it (a gzip bomb costs no more than the cap).
+    body = inflater.feed(raw, cap_bytes)
+    if len(body) <= cap_bytes:
+        body += inflater.finish(cap_bytes - len(body))
+    if len(body) > cap_bytes:
+        raise BodyTooLarge(f"request body is larger than {cap_bytes} bytes once decoded from {shown}")
+    return body
 
 
 def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:

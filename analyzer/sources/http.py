@@ -13,7 +13,6 @@ import socket
 import ssl
 import time
 import urllib.request
-import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from analyzer.errors import (
     TargetUnreachable,
     short_reason,
 )
+from analyzer.inflate import WBITS, Inflater
 from analyzer.redaction import REDACTED
 from analyzer.sources.httppolicy import (
     RETRY_PAUSE_S,
@@ -81,8 +81,6 @@ _CHECK_TLS: contextvars.ContextVar[ssl.SSLContext | None] = contextvars.ContextV
 # wake-up and anyio queues every read, so a fast sender could park megabytes per connection in that queue,
 # outside the body budget; a small kernel buffer bounds what one wake-up can take (Linux doubles it).
 _RECEIVE_BUFFER_BYTES = 128 * 1024
-# Encodings we decode ourselves, with a bound (wbits for zlib: 16+ is gzip, plain is zlib-wrapped deflate).
-_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 @contextmanager
@@ -434,9 +432,6 @@ def _shown(url: str) -> str:
     return shown[:200]
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
 class _BodyReader:
     """Decodes a body as it arrives (Content-Encoding gzip or deflate, with the cap as output bound, so a gzip
     bomb costs at most the cap) into one buffer of at most `cap` bytes, and counts every byte on the wire."""
@@ -453,7 +448,7 @@ class _BodyReader:
         # Refused at the first body byte: the encoding of an answer without a body (a 204, a HEAD's) names no byte.
         self._refusal = (
             ""
-            if encoding in ("", "identity", *_ZLIB_WBITS)
+            if encoding in ("", "identity", *WBITS)
             else f"{where}: the body has Content-Encoding {encoding!r}; only gzip and deflate are decoded ({asked_for})"
         )
         if "," in encoding:
@@ -469,9 +464,12 @@ class _BodyReader:
         self.body = bytearray()
         self.over_cap = False
         self.wire_bytes = 0
-        self._decoder: Any = None
-        # The first bytes of a deflate body, until its two-byte header tells zlib-wrapped from raw deflate.
-        self._head = b""
+        faults = {
+            "corrupt": f"{where}: the {encoding} body is corrupt",
+            "cut": f"{where}: the {encoding} body ended before its end marker: the response was cut",
+            "trailing": f"{where}: the {encoding} body has bytes after its end marker",
+        }
+        self._inflater = Inflater(encoding, lambda fault: TargetBadAnswer(faults[fault])) if encoding in WBITS else None
 
     def feed(self, chunk: bytes) -> None:
         """Take one chunk off the wire; past the cap it is only counted."""
@@ -481,62 +479,22 @@ class _BodyReader:
         if self.over_cap:
             return
         room = self.cap - len(self.body)
-        if not self.encoding:
-            if len(chunk) > room:
-                self.body += memoryview(chunk)[:room]
-                self.over_cap = True
-            else:
-                self.body += chunk
-            return
-        if self._decoder is None:
-            self._head += chunk
-            if self.encoding == "deflate" and len(self._head) < 2:
-                return
-            chunk, self._head = self._head, b""
-            self._decoder = zlib.decompressobj(self._wbits(chunk))
-        self._decode(chunk, room)
+        self._take(chunk if self._inflater is None else self._inflater.feed(chunk, room), room)
 
     def finish(self) -> None:
         """The wire ended: decode what a deflate body too short for its header left, and refuse a compressed
         body whose stream stopped before its end marker (a cut answer must never be judged as whole)."""
-        if self._head:
-            head, self._head = self._head, b""
-            self._decoder = zlib.decompressobj(self._wbits(head))
-            self._decode(head, self.cap - len(self.body))
         # Past the cap the rest is not decoded, so its end marker is never reached; that body fails on the cap.
-        if self._decoder is not None and not self.over_cap and not self._decoder.eof:
-            raise TargetBadAnswer(
-                f"{self.where}: the {self.encoding} body ended before its end marker: the response was cut"
-            )
-
-    def _decode(self, chunk: bytes, room: int) -> None:
-        while True:
-            try:
-                decoded = self._decoder.decompress(chunk, room + 1)
-            except zlib.error:
-                raise TargetBadAnswer(f"{self.where}: the {self.encoding} body is corrupt") from None
-            if len(decoded) > room:
-                self.body += memoryview(decoded)[:room]
-                self.over_cap = True
-                return
-            self.body += decoded
-            if not (self._decoder.eof and self._decoder.unused_data):
-                return
-            # A gzip body may be several members one after another (RFC 1952), each with its own end marker.
-            # Anything else after the end is refused, checked per chunk: zlib would keep it without bound.
-            chunk = self._decoder.unused_data
-            if self.encoding not in ("gzip", "x-gzip") or not _GZIP_MAGIC.startswith(chunk[:2]):
-                raise TargetBadAnswer(f"{self.where}: the {self.encoding} body has bytes after its end marker")
-            self._decoder = zlib.decompressobj(_ZLIB_WBITS["gzip"])
+        if self._inflater is not None and not self.over_cap:
             room = self.cap - len(self.body)
+            self._take(self._inflater.finish(room), room)
 
-    def _wbits(self, head: bytes) -> int:
-        if self.encoding != "deflate":
-            return _ZLIB_WBITS[self.encoding]
-        # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate. A zlib header has compression
-        # method 8 and a check value that makes the first two bytes a multiple of 31.
-        wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
-        return zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+    def _take(self, decoded: bytes, room: int) -> None:
+        if len(decoded) > room:
+            self.body += memoryview(decoded)[:room]
+            self.over_cap = True
+        else:
+            self.body += decoded
 
 
 # What tells one cookie from another of its name in browsers' store (RFC 6265bis 5.7): whether it is for its host

@@ -161,6 +161,8 @@ class WindowRatio:
     events: float | None = None
     # A recording rule recorded no series for this window (error_ratio is 0 when the total showed traffic).
     recorded_absent: bool = False
+    # How old the recorded ratio's latest sample was at the evaluation time (None: no recorded ratio read).
+    recorded_age_s: float | None = None
 
 
 def measured_ratio(window: str, ratio: float, errors: float | None, total: float, events: float) -> WindowRatio:
@@ -168,7 +170,14 @@ def measured_ratio(window: str, ratio: float, errors: float | None, total: float
     dataclass's `__init__` (a frame and seven `object.__setattr__`): every window measured is one."""
     made = object.__new__(WindowRatio)
     made.__dict__.update(
-        window=window, error_ratio=ratio, errors=errors, total=total, note="", events=events, recorded_absent=False
+        window=window,
+        error_ratio=ratio,
+        errors=errors,
+        total=total,
+        note="",
+        events=events,
+        recorded_absent=False,
+        recorded_age_s=None,
     )
     return made
 

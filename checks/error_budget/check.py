@@ -969,6 +969,8 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
         entry["total"] = total if math.isfinite(total) else None
     if events is not None:
         entry["events"] = events if math.isfinite(events) else None
+    if window.recorded_age_s is not None:
+        entry["recorded_age_s"] = window.recorded_age_s
     if window.note:
         entry["note"] = window.note
     return entry

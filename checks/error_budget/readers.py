@@ -65,6 +65,14 @@ _MATCHER = (
     r"\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"
     r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*')\s*"
 )
+# How old a recorded ratio's latest sample may be at the evaluation time. Prometheus serves a series' last sample for
+# 5 minutes (its look-back) after its ruler stopped, so a dead ruler's last ratios read as live until then (a canary's
+# errors since unseen: a pass). A live group's latest sample is at most one interval old, plus its evaluation's run
+# time and any evaluation delay: Pyrra's groups run every 30 s, Sloth's at the ruler's evaluation_interval
+# (Prometheus' default 1 m), and Mimir's ruler stamps its samples 1 m in the past by default (as Prometheus'
+# query_offset does when set): up to 2 m. Three minutes blocks none of these defaults, and leaves a dead ruler's
+# values read as live for 3 minutes instead of 5 (past 5 the series are absent, and read as such).
+MAX_RECORDED_AGE_S = 180.0
 _SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
 _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
 _TOTAL_SELECTOR_RE = re.compile(rf"[A-Za-z_:][A-Za-z0-9_:]*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?")
@@ -631,6 +639,9 @@ class PyrraReader:
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._longest_recorded_s = max(parse_duration(w) for w in self._recorded_windows)
+        # The burnrate group's age is read on its shortest window's rule, which every SLO window has (one query for all
+        # windows: the group records them together, and stops together).
+        self._age_rule = f"burnrate{min(self._recorded_windows, key=parse_duration)}"
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(
             sli.availability_selectors, params, "pyrra.availability_selectors", frozenset({"slo"})
@@ -677,10 +688,14 @@ class PyrraReader:
             # it, with the same labels.
             return {
                 "availability": f"pyrra_availability{{{matchers}}}",
+                "availability_age": age_query(f"pyrra_availability{{{matchers}}}"),
                 "objective": f"pyrra_objective{{{matchers}}}",
                 "window": f"pyrra_window{{{matchers}}}",
             }
-        queries = {"ratio": self._rule(f"burnrate{rule_window(window)}", args)}
+        queries = {
+            "ratio": self._rule(f"burnrate{rule_window(window)}", args),
+            "ratio_age": age_query(self._rule(self._age_rule, args)),
+        }
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
             # The increase rules the existence probe reads (the same queries: sent once), whose labels tell whether
@@ -844,7 +859,12 @@ class PyrraReader:
                         "group)"
                     ),
                 )
-            return _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}")
+            return aged(
+                _recorded_ratio(window, 1.0 - availability, f"1 - pyrra_availability {format_number(availability)}"),
+                "Pyrra's --generic-rules group",
+                "pyrra_availability",
+                results[queries["availability_age"]].single_value("pyrra_availability age query"),
+            )
         if "total" in queries:
             # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one
             # SLO's series to aggregate.
@@ -882,11 +902,16 @@ class PyrraReader:
             if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
                 return self._latency_absent(absent, queries, results)
             return absent
-        return _with_total(
-            _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
-            window,
-            total,
-            "pyrra.total" if "total" in queries else None,
+        return aged(
+            _with_total(
+                _recorded_ratio(window, value, f"Pyrra burnrate{window}"),
+                window,
+                total,
+                "pyrra.total" if "total" in queries else None,
+            ),
+            "Pyrra's burnrate rule group",
+            f"Pyrra {self._age_rule}",
+            results[queries["ratio_age"]].single_value(f"Pyrra {self._age_rule} age query"),
         )
 
     def _own_slo(self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str]) -> None:
@@ -1246,6 +1271,32 @@ def _days_text(seconds: float) -> str:
     return f"{days}d" if days > 0 and rest == 0 else prometheus_duration(seconds)
 
 
+def age_query(selector: str) -> str:
+    """The age in seconds, at the query's time, of the oldest latest sample among `selector`'s series (a vector
+    selector: `timestamp` of one gives its sample's time, not the query's)."""
+    return f"max(time() - timestamp({selector}))"
+
+
+def aged(measured: WindowRatio, group: str, rule: str, age_s: float | None) -> WindowRatio:
+    """`measured` (a ratio `group` recorded) with the age of the latest sample of `rule`, one of the group's (`age_s`,
+    None when it has no series); no data when that is older than MAX_RECORDED_AGE_S: the group stopped recording,
+    and its last values tell nothing of the minutes since (a canary's errors that began after)."""
+    if age_s is None:
+        return measured
+    if not age_s > MAX_RECORDED_AGE_S:
+        return replace(measured, recorded_age_s=age_s)
+    return WindowRatio(
+        measured.window,
+        None,
+        total=measured.total,
+        recorded_age_s=age_s,
+        note=f"no data ({group} stopped recording: {rule}'s latest sample is {format_number(round(age_s))} s old at "
+        f"the evaluation time, older than the {format_number(MAX_RECORDED_AGE_S)} s a group that evaluates leaves it "
+        "(its ruler gone?), and Prometheus serves a series' last value for 5 minutes after; no evidence of the "
+        "minutes since)",
+    )
+
+
 def _recorded_ratio(window: str, value: float, source: str) -> WindowRatio:
     """A recording rule's error ratio: NaN is no traffic (the rule divided 0 by 0), the rest must be a ratio."""
     if math.isnan(value):
@@ -1371,7 +1422,11 @@ class SlothReader:
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         name = rule_window(window)
-        queries = {"ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}"}
+        queries = {
+            "ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}",
+            # The group's age, read on its 5m rule (one query for all windows: the group records them together).
+            "ratio_age": age_query(f"slo:sli_error:ratio_rate5m{{{self._matchers(args)}}}"),
+        }
         if period:
             # Sloth records the SLO's period and objective beside its rules: more names in the rules' selector
             # (the objective's is the existence probe's query, sent once).
@@ -1429,12 +1484,17 @@ class SlothReader:
                 _raw_errors(queries, results, "sloth.errors_query"),
                 counted=self._total_counted,
             )
-        return _with_total(
-            _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
-            window,
-            total,
-            "sloth.total_query" if "total" in queries else None,
-            counted=self._total_counted,
+        return aged(
+            _with_total(
+                _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
+                window,
+                total,
+                "sloth.total_query" if "total" in queries else None,
+                counted=self._total_counted,
+            ),
+            "Sloth's sli-recordings rule group",
+            "Sloth ratio_rate5m",
+            results[queries["ratio_age"]].single_value("Sloth ratio_rate5m age query"),
         )
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:

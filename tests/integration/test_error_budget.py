@@ -792,6 +792,10 @@ CHECKS = [
             "availability_selectors": 'no_generic_rules="1"',
         },
     },
+    # data_error_budget_stale.py: the ruler died at A-4m, 5% errors since A-3m; the rules' last values are 0.
+    pyrra_check("dead"),
+    pyrra_check("dead", name="ebr-pyrra-dead-no-errors", errors=None),
+    sloth_check("dead"),
 ]
 
 
@@ -1038,6 +1042,14 @@ def labelled(query, window, part):
     )
 
 
+def with_ages(group, *ages):
+    """A group's selector and the age queries of its rule groups (`ages`: (selector, window, part) each), which
+    ride in the same query: `max(time() - timestamp(...))` is no selector to group."""
+    return " or ".join(
+        [group, *(labelled(f"max(time() - timestamp({selector}))", window, part) for selector, window, part in ages)]
+    )
+
+
 PYRRA_28D = ("1h", "5m", "6h", "30m", "1d", "2h", "4d")
 SLOTH_30D = ("1h", "5m", "6h", "30m", "1d", "2h", "3d")
 
@@ -1051,16 +1063,20 @@ class TestGroupedSelectors:
         result = await evaluate("ebb-pyrra-api")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.details["sent_queries"] == [
-            grouped(
-                [
-                    *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
-                    "pyrra_availability",
-                    "pyrra_objective",
-                    "pyrra_window",
-                    "ebb_api:increase4w",
-                    "ebb_api:increase5m",
-                ],
-                'slo="ebb-api"',
+            with_ages(
+                grouped(
+                    [
+                        *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
+                        "pyrra_availability",
+                        "pyrra_objective",
+                        "pyrra_window",
+                        "ebb_api:increase4w",
+                        "ebb_api:increase5m",
+                    ],
+                    'slo="ebb-api"',
+                ),
+                ('ebb_api:burnrate5m{slo="ebb-api"}', "1h", "ratio_age"),
+                ('pyrra_availability{slo="ebb-api"}', "28d", "availability_age"),
             )
         ]
         # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
@@ -1074,16 +1090,20 @@ class TestGroupedSelectors:
         # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
         assert result.details["sent_queries"] == [
-            grouped(
-                [
-                    *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
-                    "pyrra_availability",
-                    "pyrra_objective",
-                    "pyrra_window",
-                    "ebb_api:increase4w",
-                    "ebb_api:increase5m",
-                ],
-                'slo="ebb-api"',
+            with_ages(
+                grouped(
+                    [
+                        *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
+                        "pyrra_availability",
+                        "pyrra_objective",
+                        "pyrra_window",
+                        "ebb_api:increase4w",
+                        "ebb_api:increase5m",
+                    ],
+                    'slo="ebb-api"',
+                ),
+                ('ebb_api:burnrate5m{slo="ebb-api"}', "1h", "ratio_age"),
+                ('pyrra_availability{slo="ebb-api"}', "28d", "availability_age"),
             )
         ]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
@@ -1092,47 +1112,59 @@ class TestGroupedSelectors:
     async def test_the_existing_pyrra_and_sloth_checks_send_one_selector(self, evaluate):
         pyrra = await evaluate("eb-pyrra-api")
         assert pyrra.details["sent_queries"] == [
-            grouped(
-                [
-                    *(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D),
-                    "pyrra_availability",
-                    "pyrra_objective",
-                    "pyrra_window",
-                    "eb_http_requests:increase4w",
-                    "eb_http_requests:increase5m",
-                ],
-                'slo="eb-pyrra-api"',
+            with_ages(
+                grouped(
+                    [
+                        *(f"eb_http_requests:burnrate{w}" for w in PYRRA_28D),
+                        "pyrra_availability",
+                        "pyrra_objective",
+                        "pyrra_window",
+                        "eb_http_requests:increase4w",
+                        "eb_http_requests:increase5m",
+                    ],
+                    'slo="eb-pyrra-api"',
+                ),
+                ('eb_http_requests:burnrate5m{slo="eb-pyrra-api"}', "1h", "ratio_age"),
+                ('pyrra_availability{slo="eb-pyrra-api"}', "28d", "availability_age"),
             )
         ]
         sloth = await evaluate("eb-sloth-budget")
+        matchers = 'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"'
         assert sloth.details["sent_queries"] == [
-            grouped(
-                [
-                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
-                    "slo:time_period:days",
-                    "slo:objective:ratio",
-                ],
-                'sloth_service="eb-sloth", sloth_slo="availability", owner="eb-team"',
+            with_ages(
+                grouped(
+                    [
+                        *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                        "slo:time_period:days",
+                        "slo:objective:ratio",
+                    ],
+                    matchers,
+                ),
+                (f"slo:sli_error:ratio_rate5m{{{matchers}}}", "1h", "ratio_age"),
             )
         ]
 
     async def test_pyrra_without_a_metric_name_keeps_its_labelled_parts(self, evaluate):
         result = await evaluate("eb-pyrra-api-any-metric")
         assert '__name__=~"eb_http_requests' not in result.details["sent_queries"][0]
-        # Seven burnrate windows, the rules' probe and its 5m increase rule (performanceOverAccuracy), each in its
-        # labelled part (pyrra_availability and pyrra_objective share their matchers: one group).
-        assert result.details["sent_queries"][0].count('"analyzer_window"') == 9
+        # Seven burnrate windows, the burnrate and generic groups' ages, the rules' probe and its 5m increase rule
+        # (performanceOverAccuracy), each in its labelled part (pyrra_availability and pyrra_objective share their
+        # matchers: one group).
+        assert result.details["sent_queries"][0].count('"analyzer_window"') == 11
 
     async def test_matcher_values_with_brace_quote_bar_and_backslash(self, evaluate):
         result = await evaluate("ebb-sloth-weird")
         assert result.details["sent_queries"] == [
-            grouped(
-                [
-                    *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
-                    "slo:time_period:days",
-                    "slo:objective:ratio",
-                ],
-                f'sloth_id="ebb-weird", {WEIRD_MATCHER}',
+            with_ages(
+                grouped(
+                    [
+                        *(f"slo:sli_error:ratio_rate{w}" for w in (*SLOTH_30D, "30d")),
+                        "slo:time_period:days",
+                        "slo:objective:ratio",
+                    ],
+                    f'sloth_id="ebb-weird", {WEIRD_MATCHER}',
+                ),
+                (f'slo:sli_error:ratio_rate5m{{sloth_id="ebb-weird", {WEIRD_MATCHER}}}', "1h", "ratio_age"),
             )
         ]
         # The decoy note="a" burns at 500x: reading it, or both, would fail or error.
@@ -2672,3 +2704,41 @@ class TestPyrraBudgetGate:
         assert evaluation.reason.startswith(
             'no recording rule of Pyrra SLO slo="eb-pyrra-nope" has a series (not even the increase rule over 28d)'
         ), evaluation.reason
+
+
+class TestStaleRecordedRatios:
+    """A recorded ratio whose latest sample is older than a live rule group leaves it (its ruler died minutes ago,
+    and Prometheus serves its last value for 5 minutes) is no evidence of the minutes since."""
+
+    @pytest.mark.parametrize(
+        ("name", "group", "rule"),
+        [
+            ("ebr-pyrra-dead", "Pyrra's burnrate rule group", "Pyrra burnrate5m"),
+            ("ebr-pyrra-dead-no-errors", "Pyrra's burnrate rule group", "Pyrra burnrate5m"),
+            ("ebr-sloth-dead", "Sloth's sli-recordings rule group", "Sloth ratio_rate5m"),
+        ],
+    )
+    async def test_a_ratio_recorded_minutes_before_the_evaluation_is_no_data(self, evaluate, name, group, rule):
+        # The ruler died at A-4m, the canary errs 5% since A-3m. Before: pass at 0x on the ratios recorded before
+        # the errors began, 4 to 5 minutes old, which Prometheus still served as the series' values.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason.startswith("no page tier can judge (1h/5m: 1h: no data ("), result.reason
+        for window, measured in windows(result).items():
+            assert measured["error_ratio"] is None, window
+            assert 4 * 60 <= measured["recorded_age_s"] <= 5 * 60, measured
+            assert measured["note"].startswith(
+                f"no data ({group} stopped recording: {rule}'s latest sample is {round(measured['recorded_age_s'])} "
+                "s old at the evaluation time, older than the 180 s a group that evaluates leaves it (its ruler "
+                "gone?), and Prometheus serves a series' last value for 5 minutes after; no evidence of the minutes "
+                "since)"
+            ), measured["note"]
+
+    @pytest.mark.parametrize(("name", "interval_s"), [("ebr-pyrra-burn", 30), ("ebr-sloth-burn", 60)])
+    async def test_a_live_ratio_is_judged_with_its_age_shown(self, evaluate, name, interval_s):
+        # Rules recorded up to A+10m: each window's latest sample at A is at most one evaluation interval old.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.FAIL, result.reason
+        for window, measured in windows(result).items():
+            assert measured["error_ratio"] is not None, window
+            assert 0 <= measured["recorded_age_s"] <= interval_s, measured

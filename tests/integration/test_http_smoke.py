@@ -58,6 +58,7 @@ GZIP_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))
 # proxy that sets a matching Content-Length delivers when its upstream connection broke.
 WHOLE_GZIP = gzip.compress(b"ready " + b"".join(hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(200)))
 CUT_GZIP = WHOLE_GZIP[: len(WHOLE_GZIP) * 2 // 3]
+LAST_HASH = hashlib.sha256(b"199").hexdigest()
 # The clock of a server that runs an hour ahead of ours, and an HTTP-date as its Date and Expires write one.
 AHEAD_S = time.time() + 3600
 
@@ -139,6 +140,12 @@ def target_app(hold: asyncio.Event) -> web.Application:
             body=WHOLE_GZIP + b"garbage", headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
         )
 
+    async def gzip_padded(request: web.Request) -> web.Response:
+        # Zero bytes after the member, as a block-sized writer (a tape-era archiver, a cache) pads a file.
+        return web.Response(
+            body=WHOLE_GZIP + bytes(300), headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+        )
+
     async def flaky(request: web.Request) -> web.Response:
         counters["flaky"] += 1
         return web.json_response({"n": counters["flaky"]}, status=503 if counters["flaky"] % 4 == 0 else 200)
@@ -169,6 +176,7 @@ def target_app(hold: asyncio.Event) -> web.Application:
     app.router.add_get("/corrupt-gzip", corrupt_gzip)
     app.router.add_get("/cut-gzip", cut_gzip)
     app.router.add_get("/gzip-then-garbage", gzip_then_garbage)
+    app.router.add_get("/gzip-padded", gzip_padded)
     return app
 
 
@@ -554,6 +562,18 @@ class TestResponses:
         )
         assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
         assert "the gzip body has bytes after its end marker" in evaluation.reason
+
+    async def test_gzip_body_padded_with_zero_bytes_is_read_whole(self, target, client):
+        # Before: error "bytes after its end marker", where Python's gzip module and chromium read the page.
+        evaluation = await run(
+            smoke(
+                target.port,
+                # The first and the last of the body: all of it read.
+                [{"name": "padded", "path": "/gzip-padded", "expect": {"body_contains": ["ready", LAST_HASH]}}],
+            ),
+            client,
+        )
+        assert evaluation.verdict == "pass", evaluation.reason
 
     async def test_malformed_json_fails_json_assertions(self, target, client):
         evaluation = await run(

@@ -2970,3 +2970,40 @@ class TestRuleShapesWithLabelLists:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "q", at=prometheus.anchor, explain="true")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+
+@pytest.mark.integration
+class TestStaleRecordedSeries:
+    """A recorded series whose ruler died minutes ago (data_error_budget_stale.py: at A-4m, 5% errors since A-3m)
+    reads at its last sample; the rule's age, asked as docs/kinds/prometheus.md says, holds a composite to a live
+    rule."""
+
+    RATIO = {
+        "name": "dead-ratio",
+        "kind": "prometheus",
+        "query": 'ebr_http_requests:burnrate5m{slo="ebr-dead"}',
+        "pass_if": "< 0.001",
+    }
+    AGE = {
+        "name": "dead-ratio-age",
+        "kind": "prometheus",
+        "query": 'time() - timestamp(ebr_http_requests:burnrate5m{slo="ebr-dead"})',
+        "pass_if": "<= 180",
+        "no_data": "fail",
+    }
+    BOTH = {
+        "name": "dead-ratio-live",
+        "kind": "composite",
+        "members": [{"check": "dead-ratio", "critical": True}, {"check": "dead-ratio-age", "critical": True}],
+    }
+
+    async def test_the_last_value_passes_alone_and_its_age_fails_the_composite(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.RATIO, self.AGE, self.BOTH)
+        # The kind reads the value the dead ruler left (0, from before the errors): what the docs warn of.
+        status, body = await run(client, "dead-ratio", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", 0)
+        status, body = await run(client, "dead-ratio-age", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail") and 240 <= body["value"] <= 300, body
+        status, body = await run(client, "dead-ratio-live", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "fail"), body
+        assert "critical member 'dead-ratio-age' failed" in body["reason"], body["reason"]

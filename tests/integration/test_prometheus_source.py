@@ -502,6 +502,77 @@ class TestAnswers:
         assert evaluation.verdict.value == "inconclusive"
         assert "the answer may be partial (the answer is partial (isPartial: true)" in evaluation.reason
 
+    @pytest.mark.parametrize(
+        ("status", "body", "error", "quoted"),
+        [
+            # VictoriaMetrics (app/vmselect: sendPrometheusError) answers a query it refuses 422, its errorType the
+            # status code as text.
+            (
+                422,
+                {"status": "error", "errorType": "422", "error": 'cannot parse "x[": unexpected end'},
+                "source_rejected",
+                'rejected the query (HTTP 422 422: cannot parse "x[": unexpected end)',
+            ),
+            # Mimir and Cortex: a query over a tenant's limits is a 422 execution error; a bad one 400 bad_data.
+            (
+                422,
+                {
+                    "status": "error",
+                    "errorType": "execution",
+                    "error": "the query exceeded the maximum number of chunks (limit: 2000000 chunks) "
+                    "(err-mimir-max-chunks-per-query)",
+                },
+                "source_rejected",
+                "(HTTP 422 execution: the query exceeded the maximum number of chunks",
+            ),
+            (
+                400,
+                {"status": "error", "errorType": "bad_data", "error": 'invalid parameter "query": 1:2: parse error'},
+                "source_rejected",
+                'rejected the query (HTTP 400 bad_data: invalid parameter "query": 1:2: parse error)',
+            ),
+            # VictoriaMetrics past -search.maxQueryDuration: a 503 whose errorType is "503".
+            (
+                503,
+                {"status": "error", "errorType": "503", "error": "cannot execute query: timeout exceeded"},
+                "source_unavailable",
+                "is failing (HTTP 503 503: cannot execute query: timeout exceeded)",
+            ),
+        ],
+        ids=["victoriametrics-422", "mimir-422-limit", "cortex-400", "victoriametrics-503"],
+    )
+    @pytest.mark.parametrize("no_data", ["pass", "fail"])
+    async def test_a_refusal_of_a_prometheus_compatible_server_is_an_error_quoting_it(
+        self, status, body, error, quoted, no_data
+    ):
+        # Whatever no_data says: the server answered no data, it refused the query.
+        async with recording_prometheus() as fake:
+            fake.replies = [(status, body)] * 4
+            check = {"kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": no_data}
+            evaluation = await evaluated_against(fake.url, check)
+        assert (evaluation.verdict.value, evaluation.error) == ("error", error), evaluation.reason
+        assert quoted in evaluation.reason
+
+    @pytest.mark.parametrize(
+        "result",
+        [[], [{"metric": {"pod": "a"}, "value": [1, "0.5"]}]],
+        ids=["no-series", "a-passing-series"],
+    )
+    async def test_a_partial_answer_as_thanos_marks_it_is_no_pass(self, result):
+        # Thanos' querier with partial responses allowed answers 200 with what the stores that answered hold and a
+        # warning naming the one that did not: a series missing there may be the one over the threshold.
+        answer = {
+            "status": "success",
+            "data": {"resultType": "vector", "result": result},
+            "warnings": ["receive series from Addr: 10.0.0.7:10901: rpc error: code = Unavailable"],
+        }
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, answer)] * 4
+            check = {"kind": "prometheus", "query": "x", "pass_if": "< 1", "no_data": "pass"}
+            evaluation = await evaluated_against(fake.url, check, datetime.fromtimestamp(1, UTC))
+        assert evaluation.verdict.value == "inconclusive", evaluation.reason
+        assert "10.0.0.7:10901" in evaluation.reason
+
     async def test_an_answer_as_victoriametrics_writes_it_is_read(self):
         # Times with milliseconds, `isPartial: false` and `stats` beside the data, as vmselect writes them.
         answer = {

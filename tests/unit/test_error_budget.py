@@ -40,10 +40,12 @@ from checks.error_budget import (
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
 from checks.error_budget.check import PLANS_KEPT
 from checks.error_budget.readers import (
+    MAX_RECORDED_AGE_S,
     LatencyReader,
     LatencySLI,
     PyrraReader,
     SlothReader,
+    aged,
     same_objective,
     vouch_query,
     vouched_by,
@@ -1446,8 +1448,10 @@ class TestQueryBatch:
         assert [b.queries for b in plan.batches] == [
             [
                 'm:burnrate4w{slo="api"}',
+                'max(time() - timestamp(m:burnrate5m{slo="api"}))',
                 'm:burnrate1d{slo="api"}',
                 'pyrra_availability{slo="api"}',
+                'max(time() - timestamp(pyrra_availability{slo="api"}))',
                 'pyrra_objective{slo="api"}',
                 'pyrra_window{slo="api"}',
                 'm:increase4w{slo="api"}',
@@ -1487,18 +1491,28 @@ class TestGroupedSelectors:
     def test_sloth_windows_and_period_are_one_selector(self):
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
-            'sloth_id="svc-slo"',
+        assert batch.promql == (
+            group_of(
+                [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+                'sloth_id="svc-slo"',
+            )
+            # The rule group's age, one query for every window: no selector, so no member of the group.
+            + " or "
+            + labelled('max(time() - timestamp(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}))', "1h", "ratio_age")
         )
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
         # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
-        assert batch.promql == group_of(
-            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
-            'sloth_id="svc-slo"',
+        assert batch.promql == (
+            group_of(
+                [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+                'sloth_id="svc-slo"',
+            )
+            # The rule group's age, one query for every window: no selector, so no member of the group.
+            + " or "
+            + labelled('max(time() - timestamp(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}))', "1h", "ratio_age")
         )
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
@@ -1509,9 +1523,15 @@ class TestGroupedSelectors:
         check = make(period="28d", pyrra={"slo": "api", "metric": "m"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
         names = [f"m:burnrate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "4d")]
-        assert batch.promql == group_of(
-            [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w", "m:increase5m"],
-            'slo="api"',
+        assert batch.promql == (
+            group_of(
+                [*names, "pyrra_availability", "pyrra_objective", "pyrra_window", "m:increase4w", "m:increase5m"],
+                'slo="api"',
+            )
+            + " or "
+            + labelled('max(time() - timestamp(m:burnrate5m{slo="api"}))', "1h", "ratio_age")
+            + " or "
+            + labelled('max(time() - timestamp(pyrra_availability{slo="api"}))', "28d", "availability_age")
         )
 
     def test_pyrra_availability_with_other_matchers_stays_apart(self):
@@ -1521,7 +1541,11 @@ class TestGroupedSelectors:
         assert batch.promql == (
             group_of([*names, "m:increase4w", "m:increase5m"], 'slo="api", job="a"')
             + " or "
+            + labelled('max(time() - timestamp(m:burnrate5m{slo="api", job="a"}))', "1h", "ratio_age")
+            + " or "
             + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"', "group1")
+            + " or "
+            + labelled('max(time() - timestamp(pyrra_availability{slo="api"}))', "28d", "availability_age")
         )
 
     def test_pyrra_without_a_metric_name_is_not_grouped(self):
@@ -1530,9 +1554,13 @@ class TestGroupedSelectors:
         assert batch.promql == (
             labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio")
             + " or "
+            + labelled('max(time() - timestamp({__name__=~".+:burnrate5m", slo="api"}))', "1h", "ratio_age")
+            + " or "
             + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
             + " or "
             + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"')
+            + " or "
+            + labelled('max(time() - timestamp(pyrra_availability{slo="api"}))', "28d", "availability_age")
             + " or "
             + labelled('{__name__=~".+:increase4w", slo="api"}', "exists", "probe0")
             # performanceOverAccuracy's 5m increase rule (with pyrra_window, already sent) stands for it.
@@ -1982,9 +2010,14 @@ class TestPyrraQueries:
             min_budget_remaining=0,
         )
         plan = check.plan({})
-        assert plan.windows["1h"] == {"ratio": 'http_requests:burnrate1h{slo="api", job="a"}'}
+        assert plan.windows["1h"] == {
+            "ratio": 'http_requests:burnrate1h{slo="api", job="a"}',
+            # The burnrate group's age, on its shortest window's rule: one query for every window.
+            "ratio_age": 'max(time() - timestamp(http_requests:burnrate5m{slo="api", job="a"}))',
+        }
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api"}',
+            "availability_age": 'max(time() - timestamp(pyrra_availability{slo="api"}))',
             "objective": 'pyrra_objective{slo="api"}',
             "window": 'pyrra_window{slo="api"}',
         }
@@ -2000,9 +2033,13 @@ class TestPyrraQueries:
             },
         )
         plan = check.plan({})
-        assert plan.windows["5m"] == {"ratio": 'http_requests:burnrate5m{slo="api", job="a"}'}
+        assert plan.windows["5m"] == {
+            "ratio": 'http_requests:burnrate5m{slo="api", job="a"}',
+            "ratio_age": 'max(time() - timestamp(http_requests:burnrate5m{slo="api", job="a"}))',
+        }
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api", team="x"}',
+            "availability_age": 'max(time() - timestamp(pyrra_availability{slo="api", team="x"}))',
             "objective": 'pyrra_objective{slo="api", team="x"}',
             "window": 'pyrra_window{slo="api", team="x"}',
         }
@@ -3438,3 +3475,32 @@ class TestQueryBatchPartsNamedAlike:
         batch = QueryBatch.of({"5m": {"errors": "a", "errors.1": "b"}}, {"5m": {"errors": "c"}})
         assert batch.queries == ["a", "b", "c"]
         assert batch.parts == {("5m", "errors"): "a", ("5m", "errors.1"): "b", ("5m", "errors.2"): "c"}
+
+
+class TestRecordedAge:
+    """A recorded ratio is judged while its group's latest sample is at most MAX_RECORDED_AGE_S old, and is no data
+    beyond: Prometheus serves a dead ruler's last values for 5 minutes."""
+
+    LIVE = WindowRatio("5m", 0.0, None, 9.8, events=2940.0)
+
+    def test_an_unknown_age_leaves_the_ratio_as_it_was(self):
+        assert aged(self.LIVE, "g", "r", None) is self.LIVE
+
+    @pytest.mark.parametrize("age_s", [0.0, 30.0, MAX_RECORDED_AGE_S])
+    def test_up_to_the_limit_the_ratio_is_judged_with_its_age(self, age_s):
+        assert aged(self.LIVE, "g", "r", age_s) == WindowRatio(
+            "5m", 0.0, None, 9.8, events=2940.0, recorded_age_s=age_s
+        )
+
+    @pytest.mark.parametrize("age_s", [MAX_RECORDED_AGE_S + 0.5, 299.0])
+    def test_past_the_limit_the_ratio_is_no_data(self, age_s):
+        stale = aged(self.LIVE, "Pyrra's burnrate rule group", "Pyrra burnrate5m", age_s)
+        assert (stale.error_ratio, stale.total, stale.events, stale.recorded_age_s) == (None, 9.8, None, age_s)
+        assert stale.note.startswith(
+            f"no data (Pyrra's burnrate rule group stopped recording: Pyrra burnrate5m's latest sample is "
+            f"{round(age_s)} s old at the evaluation time, older than the 180 s a group that evaluates leaves it"
+        ), stale.note
+
+    def test_a_stale_ratio_of_every_event_bad_is_no_data_too(self):
+        # Stale is stale whichever way it reads: its value is of minutes before the evaluation.
+        assert aged(WindowRatio("5m", 1.0, None, 9.8), "g", "r", 200.0).error_ratio is None

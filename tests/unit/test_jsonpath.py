@@ -271,6 +271,8 @@ class TestAssertionValuesYamlRewrites:
             ("{path: $.t, equals: 1:30}", "equals is 1:30, which YAML reads unquoted as the number 90"),
             ("{path: $.v, equals: {n: 0x10}}", "equals.n is 0x10, which YAML reads unquoted as the number 16"),
             ("{path: $.v, equals: [1_000]}", "equals[0] is 1_000, which YAML reads unquoted as the number 1000"),
+            # Tagged, a number's digits are still read as YAML 1.1 reads them.
+            ("{path: $.v, equals: !!int 012}", "equals is 012, which YAML reads unquoted as the number 10"),
             ("{path: $.v, equals: {default: 012}}", "equals.default is 012, which YAML reads unquoted as the number"),
             (
                 "{path: $.state, equals: on}",
@@ -321,6 +323,17 @@ class TestAssertionValuesYamlRewrites:
             ("1000", '{"v": "1e3"}', False),
             ("1.0e+3", '{"v": 1000}', True),
             ("1.0e+3", '{"v": "1e3"}', False),
+            # YAML's explicit tags say which the writer meant, as quotes do: `!!str` the text (before: refused,
+            # "quote it ('1e3') to mean the text"), `!!float` the number.
+            ("!!str 1e3", '{"v": "1e3"}', True),
+            ("!!str 1e3", '{"v": 1000}', False),
+            ("[!!str 1.5E3]", '{"v": ["1.5E3"]}', True),
+            ("{n: !!str -2e+3}", '{"v": {"n": "-2e+3"}}', True),
+            ("!!float 1e3", '{"v": 1000}', True),
+            ("!!float 1e3", '{"v": "1e3"}', False),
+            ("!!bool yes", '{"v": true}', True),
+            ("!!str yes", '{"v": "yes"}', True),
+            ("!!null ''", '{"v": null}', True),
             # Text no number is, plain, is that text.
             ("e3", '{"v": "e3"}', True),
             # Kept as a float under `default:`, 9007199254740993 equalled 9007199254740992.

@@ -1166,6 +1166,31 @@ class TestEncodedBodies:
             reader.finish()
             assert bytes(reader.body) == b"first second third"
 
+    def test_zero_bytes_after_a_gzip_member_are_skipped_wherever_the_chunks_split(self):
+        # Python's gzip module skips them (block-sized writers pad); before, "bytes after its end marker".
+        whole = gzip.compress(b"first ") + bytes(5) + gzip.compress(b"second") + bytes(7)
+        for size in (1, 3, len(whole)):
+            reader = _BodyReader("gzip", 4096, "w")
+            for start in range(0, len(whole), size):
+                reader.feed(whole[start : start + size])
+            reader.finish()
+            assert bytes(reader.body) == b"first second"
+
+    @pytest.mark.parametrize(
+        ("tail", "message"),
+        [
+            (bytes(5) + b"x", "w: the gzip body has bytes after its end marker"),
+            (bytes(5) + b"\x1f", "w: the gzip body ended before its end marker: the response was cut"),
+        ],
+    )
+    def test_after_zero_padding_only_a_whole_member_may_follow(self, tail, message):
+        for chunks in ([gzip.compress(b"ok") + tail], [gzip.compress(b"ok"), bytes(2), tail]):
+            reader = _BodyReader("gzip", 4096, "w")
+            with pytest.raises(TargetBadAnswer, match=message):
+                for chunk in chunks:
+                    reader.feed(chunk)
+                reader.finish()
+
     def test_a_second_gzip_member_cut_short_is_a_bad_answer(self):
         second = gzip.compress(b"second member" * 50)
         reader = _BodyReader("gzip", 4096, "w")
