@@ -3209,6 +3209,9 @@ class TestChecksOneAfterAnother:
             "OUT=$(analyzer run a); analyzer run b",
             "analyzer run a | tee a.txt; analyzer run b",
             "analyzer run a & analyzer run b",
+            # The check's run carried out of a subshell and out of an `if` whose condition it is.
+            "(analyzer run a); analyzer run b",
+            "if analyzer run a; then echo ok; fi; analyzer run b",
             # A filter for a pass of b's output: b may pass, whatever a did.
             "analyzer run a | grep -q '^PASS'; analyzer run b | grep -q '^PASS'",
         ],
