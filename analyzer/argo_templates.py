@@ -3011,8 +3011,8 @@ _DOUBLE_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 def _uncommented(text: str) -> str | None:
     """A shell line without its comments: from a `#` that starts a word outside quotes up to the end of its line
     (`analyzer run X || true # done`), as dash and bash read them; a `#` within a word is a character (`a#b`, `$#`,
-    `${#VAR}`). None when a comment may stand within a command substitution (whose own words it ends) or a quote is
-    not closed: not read."""
+    `${#VAR}`). A substitution is kept whole, a `#` within it left to its reader (`_shell_expansions` reads none);
+    None when a quote or a substitution is not closed: not read."""
     if "#" not in text:
         return text
     out: list[str] = []
@@ -3035,11 +3035,9 @@ def _uncommented(text: str) -> str | None:
         elif char == "`" or text.startswith("$(", at):
             closed = _substitution_end(text, at + (1 if char == "`" else 2), "`" if char == "`" else ")")
             end = 0 if closed is None else closed + 1
-        piece = text[at:end]
-        if end <= at or ("#" in piece and ("$(" in piece or "`" in piece)):
-            # Unclosed, or a `#` within a substitution, which may start a comment there.
+        if end <= at:
             return None
-        out.append(piece)
+        out.append(text[at:end])
         starts = char in " \t\n;&|()<>"
         at = end
     return "".join(out)

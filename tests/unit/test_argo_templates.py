@@ -4724,8 +4724,12 @@ class TestCommentsAndGlobs:
     def test_a_syntax_error_after_a_line_break_ends_the_line_after_the_lines_before(self, tmp_path):
         # The shells run the lines before an empty command (`exit 0`), then stop with 2. Before comments were read
         # this line was only noted; read as a syntax error that runs nothing, it would be fine (a wrong pass).
-        line = f"[ -f /nonexistent ] || exit 0 # done\n; {CHECK_LINE}"
-        assert_read_as_shells_run(tmp_path, line, loses=True)
+        for line in (
+            f"[ -f /nonexistent ] || exit 0 # done\n; {CHECK_LINE}",
+            # Every whole line before it runs, not only the first.
+            f"echo start\n[ -f /nonexistent ] || exit 0 # done\n; {CHECK_LINE}",
+        ):
+            assert_read_as_shells_run(tmp_path, line, loses=True)
         # The check failing on the line before: 2 whatever it says, so its verdict is never a pass.
         line = f"{CHECK_LINE} || true # done\n; true"
         assert {
