@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import functools
+import itertools
 import json
 import re
 import shlex
@@ -2734,9 +2735,12 @@ _SHELL_MORE_RE = re.compile(r"[$`<>|&(){}\\*?\[\]~#]")
 
 
 def _no_ops(text: str) -> bool:
-    """Whether a shell line certainly runs only no-ops (`true`, `:; echo done`, `echo ok && exit 0`)."""
-    if _SHELL_MORE_RE.search(text.replace("&&", ";")):
+    """Whether a shell line certainly runs only no-ops (`true`, `:; echo done`, `echo ok && exit 0`), its comments
+    left out (`true # analyzer run X`)."""
+    uncommented = _uncommented(text)
+    if uncommented is None or _SHELL_MORE_RE.search(uncommented.replace("&&", ";")):
         return False
+    text = uncommented
     try:
         commands = [shlex.split(part) for part in re.split(r"[;\n]", text.replace("&&", ";"))]
     except ValueError:
@@ -2753,9 +2757,10 @@ def _no_ops(text: str) -> bool:
 # What a line must not hold to be read for what it does with a check's exit: expansions, redirections, groups, globs,
 # comments, escapes (a line holding one is not judged; a whole line reads groups and globs: see `_LINE_OPAQUE_RE`).
 _SHELL_OPAQUE_RE = re.compile(r"[$`<>(){}\\*?\[\]~#]")
-# What a whole line (see `_shell_discards`) must not hold outside quotes: its groups, `{ ...; }` and `( ... )`, are
-# read (see `_shell_parse`), its glob characters in a `case` pattern or a test's brackets (`[`, `[[`) only.
-_LINE_OPAQUE_RE = re.compile(r"[$`\\~#]")
+# What a whole line (see `_shell_discards`) must not hold outside quotes once its comments are left out (see
+# `_uncommented`): its groups, `{ ...; }` and `( ... )`, are read (see `_shell_parse`), its glob characters too (a
+# `case` pattern, a test's brackets, a file name's: see `_shell_command`).
+_LINE_OPAQUE_RE = re.compile(r"[$`\\~]")
 # A glob character outside quotes, as `_shell_tokens` marks it: a pattern's (`case`), or a file name's (not read).
 _GLOBS = {"*": "\x02", "?": "\x03", "[": "\x04", "]": "\x05"}
 _GLOB_MARKS = frozenset(_GLOBS.values())
@@ -2774,8 +2779,8 @@ _SHELL_FLOW = frozenset(
     {"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "!", "eval"}
     | {"source", ".", "return", "break", "continue", "function", "select", "time", "coproc", "exec"}
 )
-# A way through a line: (its status is 0, it exited, errexit, pipefail), every check on it failing.
-_Way = tuple[bool, bool, bool, bool]
+# A way through a line: (its status is 0, it exited, errexit, pipefail, a failing check ran on it; see `_LineFacts`).
+_Way = tuple[bool, bool, bool, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -2814,10 +2819,8 @@ class _LineFacts:
     errexit_ignored: bool = False
     # Whether the shell's `echo` turns a `\n` into a line (dash's, zsh's), which may start with PASS.
     echo_escapes: bool = True
-    # The checks that fail (see `_check_key`), the others passing or not; None: every check on the line. `skipped`:
-    # those are not run at all, every way through one of them left out (see `_shell_reading`).
+    # The checks that fail (see `_check_key`), the others passing or not; None: every check on the line.
     failing: frozenset[tuple[str, ...]] | None = None
-    skipped: bool = False
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -2854,12 +2857,13 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
     line = next((word for word in words if word[:1] not in ("-", "+")), None) if given_c else None
     line = read[0] if read is not None else line
     may_check = line is not None and _runs_the_analyzer(["sh", "-c", line])
-    unread = _Unread(_unread_construct(read[0])) if may_check and read is not None else None
     if read is None:
         return _Unread("the shell's options") if may_check else None
-    expanded = _shell_expansions(read[0])
-    if expanded is None:
-        return unread and _Unread(_unread_construct(read[0], expansions=False))
+    text = _uncommented(read[0])
+    unread = _Unread(_unread_construct(read[0] if text is None else text)) if may_check else None
+    expanded = None if text is None else _shell_expansions(text)
+    if text is None or expanded is None:
+        return unread and _Unread(_unread_construct(read[0] if text is None else text, expansions=False))
     (text, substituted, names), errexit, pipefail = expanded, read[1], read[2]
     # Quoted, these are characters (`grep -q '^PASS'`).
     if _LINE_OPAQUE_RE.search(_unquoted(text)):
@@ -2874,17 +2878,25 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
         return unread
     commands = list(_simple_commands(lists))
     if not all(commands):
-        # A syntax error (`;;`, `&& ;`): the shell runs nothing and exits 2, a failure.
-        return None
+        # A syntax error (`;;`, `&& ;`): the shell exits 2, a failure, once it ran the commands of the lines before it
+        # (`[ -f /skip ] || exit 0\n; analyzer run X` exits 0): read as those, the longest run of whole lines that
+        # parses, then `exit 2`. Its checks are all the line's, run or not.
+        assert tokens is not None
+        cuts = [at for at, token in enumerate(tokens) if token == "\0\n"]
+        parsed = (_shell_parse(tokens[:at]) for at in reversed(cuts))
+        ran = next((lists for lists in parsed if lists is not None and all(_simple_commands(lists))), [])
+        lists = [*ran, ([[["exit", "2"]]], False)]
+        commands = [command for command in commands if command]
     exact, within = _check_outputs(commands, substituted, names)
     if sum(command[0] == "trap" for command in commands) > 1:
         # One may undo another (`trap - EXIT`): not read.
         return unread and _Unread("more than one `trap`")
     # Those on the line, whether they run or not (`exit 0; analyzer run X`), substituted ones too (`echo $(...)`).
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
-    # Every way through the line, as (exit status is 0, exited, errexit, pipefail), the checks all failing.
+    # Every way through the line, as (exit status is 0, exited, errexit, pipefail, a check ran), the checks all
+    # failing.
     facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes)
-    ways = _shell_ways(lists, {(True, False, errexit, pipefail)}, facts)
+    ways = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, facts)
     if ways is None:
         return unread
     if not checks:
@@ -2892,16 +2904,16 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
     if any(ok for ok, *_ in ways):
         return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
     # One check failing while another passes (`analyzer run a; analyzer run b`: b's pass hides a's failure); the
-    # same check run again fails with it (`analyzer run X || analyzer run X`, a retry).
-    # A way that exits 0 without running that check (another `case` arm's check passing) is no loss of its verdict:
-    # only when every way that exits 0 runs it, is its failure lost (a way may be reached both through it and not).
+    # same check run again fails with it (`analyzer run X || analyzer run X`, a retry). Its failure is lost on a way
+    # that runs it and exits 0 (`if [ -n "$M" ]; then analyzer run a; fi; analyzer run b`), whatever other ways do;
+    # a way that skips it and exits 0 on another check's pass is the line's choice of check (a `case` arm, an `if`
+    # on the Job's environment), and one that runs no check at all was found above.
     for check in checks:
         failing = replace(facts, failing=frozenset({_check_key(check, facts)}))
-        alone = _shell_ways(lists, {(True, False, errexit, pipefail)}, failing)
+        alone = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, failing)
         if alone is None:
             return unread
-        unrun = _shell_ways(lists, {(True, False, errexit, pipefail)}, replace(failing, skipped=True))
-        if any(ok for ok, *_ in alone) and unrun is not None and not any(ok for ok, *_ in unrun):
+        if any(ok and ran for ok, _, _, _, ran in alone):
             return shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
     return None
 
@@ -2986,10 +2998,49 @@ _UNREAD_CHARACTERS = (
     (r"\{[^}]*,", "brace expansion (`{a,b}`)"),
     (r"(?:^|[\s;&|(])case\s", "a `case` it does not read (a pattern made of an expansion, bash's `;&`)"),
     (r"\[\[", "a `[[` test it does not read (a pattern: `[[ $OUT != PASS* ]]`)"),
-    (r"[*?]|\[[^\s\[]", "a glob (`*`, `?`, `[...]`) outside a `case` pattern or a test"),
+    (r"[*?]|\[[^\s\[]", "a glob (`*`, `?`, `[...]`) naming a program, or given to one that may run a check"),
     (r"\$\{[^}]*[^A-Za-z0-9_}]", "a parameter's expansion with an operator (`${VAR:-...}`)"),
     (r"\$\(|`", "a command substitution within another, or of more than one command"),
 )
+
+
+# A double-quoted string, its escapes read (`"a \\" # b"` is one string).
+_DOUBLE_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _uncommented(text: str) -> str | None:
+    """A shell line without its comments: from a `#` that starts a word outside quotes up to the end of its line
+    (`analyzer run X || true # done`), as dash and bash read them; a `#` within a word is a character (`a#b`, `$#`,
+    `${#VAR}`). A substitution is kept whole, a `#` within it left to its reader (`_shell_expansions` reads none);
+    None when a quote or a substitution is not closed: not read."""
+    if "#" not in text:
+        return text
+    out: list[str] = []
+    at = 0
+    starts = True
+    while at < len(text):
+        char = text[at]
+        if char == "#" and starts:
+            end = text.find("\n", at)
+            at = len(text) if end < 0 else end
+            continue
+        end = at + 1
+        if char == "\\":
+            end = at + 2
+        elif char == "'":
+            end = text.find("'", at + 1) + 1
+        elif char == '"':
+            found = _DOUBLE_QUOTED_RE.match(text, at)
+            end = found.end() if found else 0
+        elif char == "`" or text.startswith("$(", at):
+            closed = _substitution_end(text, at + (1 if char == "`" else 2), "`" if char == "`" else ")")
+            end = 0 if closed is None else closed + 1
+        if end <= at:
+            return None
+        out.append(text[at:end])
+        starts = char in " \t\n;&|()<>"
+        at = end
+    return "".join(out)
 
 
 def _unquoted(text: str) -> str:
@@ -3213,9 +3264,6 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             # Brace expansion (`{a,b}`), or a group's brace where no command starts: not read. Quoted, a brace is a
             # character (`echo '{'`), and no token holds its mark.
             return None
-        elif set(token) & _GLOB_MARKS:
-            # A file name's glob (`rm /tmp/*`): not read.
-            return None
         else:
             # A reserved word quoted is a command's name where a command starts (`'!' analyzer run X` runs `!`, not
             # found), and a word as any other after it (`echo '!'`).
@@ -3291,25 +3339,26 @@ def _shell_and_or(
         # errexit is off within a pipeline whose status is tested: left of `&&` or `||`, or after `!` (POSIX).
         tested = not last or negated
         after: set[_Way] = set()
-        for ok, exited, errexit, pipefail in ways:
+        for ok, exited, errexit, pipefail, checked in ways:
             if exited or (operator == [["\0&&"]] and not ok) or (operator == [["\0||"]] and ok):
-                after.add((ok, exited, errexit, pipefail))
+                after.add((ok, exited, errexit, pipefail, checked))
                 continue
             ran = _shell_pipeline(pipeline, (ok, errexit, pipefail), background, tested, facts)
             if ran is None:
                 return None
-            for ok_now, exited_now, errexit_now, pipefail_now in ran:
+            for ok_now, exited_now, errexit_now, pipefail_now, checked_now in ran:
                 # `!` inverts the status of a pipeline that ends without exiting the shell (`! exit 1` exits 1).
                 ok_now = ok_now != (negated and not exited_now)
                 # errexit ends the shell on a failure, except of a command whose status is tested (POSIX), or of a
                 # `{ }` group or `case` whose failure did not end it within: one where errexit was ignored (`{
                 # analyzer run X && echo ok; }`), which bash and dash go on after.
                 stop = exited_now or (errexit_now and not ok_now and not tested and not background and not compound)
-                after.add((ok_now, stop, errexit_now, pipefail_now))
+                # A failing check that ran stays run on the way on.
+                after.add((ok_now, stop, errexit_now, pipefail_now, checked or checked_now))
         ways = after
     if background:
-        # Started, not waited for: the list's status is 0 whatever its commands do (none, through a check not run).
-        return {(True, False, way[2], way[3])} if ways else set()
+        # Started, not waited for: the list's status is 0 whatever its commands do (a check started there lost).
+        return {(True, False, way[2], way[3], checked) for *_, checked in ways}
     return ways
 
 
@@ -3320,8 +3369,8 @@ def _shell_pipeline(
     tested: bool,
     facts: _LineFacts,
 ) -> set[_Way] | None:
-    """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail); `tested`: its
-    status is (see `_shell_and_or`)."""
+    """The ways out of a pipeline (see `_shell_discards`) from (last status is 0, errexit, pipefail), each saying
+    whether a failing check ran within it; `tested`: its status is (see `_shell_and_or`)."""
     ok, errexit, pipefail = state
     if not commands:
         # `!` alone: not read.
@@ -3330,25 +3379,24 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        ends: list[set[bool] | None] = [
-            _group_statuses(command, state, facts) if isinstance(command, _Group) else _shell_command(command, facts)
+        ends: list[set[tuple[bool, bool]] | None] = [
+            _group_statuses(command, state, facts) if isinstance(command, _Group) else _command_ends(command, facts)
             for command in commands
         ]
         if _filters_for_a_pass(commands, facts):
             # Exit 0 only for a pass: what a failed check printed never matches.
-            ends[-1] = {False}
+            ends[-1] = {(False, False)}
         known = [end for end in ends if end is not None]
         if len(known) < len(ends):
             return None
-        if not all(known):
-            # A check not run (see `_LineFacts.skipped`): no way through its pipeline.
-            return set()
-        statuses = known[-1]
-        if pipefail:
-            # 0 only when every command may exit 0; a failure when any may fail.
-            statuses = {True} if all(True in end for end in known) else set()
-            statuses |= {False} if any(False in end for end in known) else set()
-        return {(status, False, errexit, pipefail) for status in statuses}
+        # Every command runs, whatever the others exit with: a failing check ran when it ran in any of them.
+        ways: set[_Way] = set()
+        for each in itertools.product(*known):
+            checked = any(ran for _, ran in each)
+            # pipefail: 0 only when every command exits 0.
+            status = all(ok for ok, _ in each) if pipefail else each[-1][0]
+            ways.add((status, False, errexit, pipefail, checked))
+        return ways
     (command,) = commands
     if isinstance(command, _Group):
         return _group_ways(command, state, tested, facts)
@@ -3359,28 +3407,28 @@ def _shell_pipeline(
     if command[0] == "trap":
         zeroes = _shell_trap(command[1:])
         # Whatever runs after it, the shell exits 0: as if it exited here (or may, on a signal that stops the pod).
-        return None if zeroes is None else {(True, exited, errexit, pipefail) for exited in zeroes}
+        return None if zeroes is None else {(True, exited, errexit, pipefail, False) for exited in zeroes}
     if command[0] == "set" and _shell_noexec(command[1:]):
         # Nothing after it runs: the shell exits with `set`'s status, 0.
-        return {(True, True, errexit, pipefail)}
+        return {(True, True, errexit, pipefail, False)}
     if command[0] == "set":
         flags = _shell_set(command[1:], errexit, pipefail)
         # Where errexit is ignored (see `_group_ways`), `set -e` leaves it off.
-        return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1])}
+        return None if flags is None else {(True, False, flags[0] and not facts.errexit_ignored, flags[1], False)}
     if command == ["exec"] and redirected:
         # Redirections alone, kept for what follows (`exec > /tmp/log 2>&1`): a command's status stays its own.
-        return {(True, False, errexit, pipefail), (False, False, errexit, pipefail)}
+        return {(True, False, errexit, pipefail, False), (False, False, errexit, pipefail, False)}
     if _execed(command) != command:
         # The shell is replaced: nothing after it runs, not even a trap on EXIT, and it exits as that command does.
-        found = _shell_command(command + [_REDIRECTED] * redirected, facts)
-        return None if found is None else {(status, True, errexit, pipefail) for status in found}
+        found = _command_ends(command + [_REDIRECTED] * redirected, facts)
+        return None if found is None else {(status, True, errexit, pipefail, ran) for status, ran in found}
     if command[0] == "exit":
         code = command[1:]
         if code and not (len(code) == 1 and code[0].isdigit()):
             return None
-        return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail)}
-    found = _shell_command(command + [_REDIRECTED] * redirected, facts)
-    return None if found is None else {(status, False, errexit, pipefail) for status in found}
+        return {(ok if not code else int(code[0]) % 256 == 0, True, errexit, pipefail, False)}
+    found = _command_ends(command + [_REDIRECTED] * redirected, facts)
+    return None if found is None else {(status, False, errexit, pipefail, ran) for status, ran in found}
 
 
 def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, facts: _LineFacts) -> set[_Way] | None:
@@ -3395,7 +3443,7 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     # run X; echo done) && ...` goes on after the check), and for what follows a `{ }` group: read as off there.
     resets = tested and any(command[0] == "set" for command in commands)
     facts = replace(facts, errexit_ignored=True) if tested else facts
-    start = (ok, False, errexit and not tested, pipefail)
+    start = (ok, False, errexit and not tested, pipefail, False)
     if group.branches:
         ways = _if_ways(group, start, facts)
     elif group.word is None:
@@ -3405,10 +3453,10 @@ def _group_ways(group: _Group, state: tuple[bool, bool, bool], tested: bool, fac
     if ways is None:
         return None
     if group.subshell:
-        return {(ok_now, False, errexit, pipefail) for ok_now, *_ in ways}
+        return {(ok_now, False, errexit, pipefail, checked) for ok_now, *_, checked in ways}
     return {
-        (ok_now, exited, (errexit and not resets) if tested else errexit_now, pipefail_now)
-        for ok_now, exited, errexit_now, pipefail_now in ways
+        (ok_now, exited, (errexit and not resets) if tested else errexit_now, pipefail_now, checked)
+        for ok_now, exited, errexit_now, pipefail_now, checked in ways
     }
 
 
@@ -3424,26 +3472,26 @@ def _if_ways(group: _Group, start: _Way, facts: _LineFacts) -> set[_Way] | None:
     for condition, body in group.branches:
         tested = _shell_ways(
             condition,
-            {(ok, False, False, pipefail) for ok, _, _, pipefail in pending},
+            {(ok, False, False, pipefail, checked) for ok, _, _, pipefail, checked in pending},
             replace(facts, errexit_ignored=True),
         )
         if tested is None:
             return None
         pending = set()
-        for ok, exited, _, pipefail in tested:
+        for ok, exited, _, pipefail, checked in tested:
             if exited:
-                ways.add((ok, exited, errexit, pipefail))
+                ways.add((ok, exited, errexit, pipefail, checked))
             elif ok:
-                ran = _shell_ways(body, {(ok, False, errexit, pipefail)}, facts)
+                ran = _shell_ways(body, {(ok, False, errexit, pipefail, checked)}, facts)
                 if ran is None:
                     return None
                 ways |= ran
             else:
-                pending.add((ok, False, errexit, pipefail))
+                pending.add((ok, False, errexit, pipefail, checked))
     if not pending:
         return ways
     if not group.otherwise:
-        return ways | {(True, False, errexit, pipefail) for _, _, _, pipefail in pending}
+        return ways | {(True, False, errexit, pipefail, checked) for _, _, _, pipefail, checked in pending}
     ran = _shell_ways(group.otherwise, pending, facts)
     return None if ran is None else ways | ran
 
@@ -3466,13 +3514,13 @@ def _case_ways(
             return None
         if not output or any(pattern == _GLOBS["*"] or _may_match_no_pass(pattern) for pattern in patterns):
             # An arm without commands exits 0.
-            ran = _shell_ways(lists, {start}, facts) if lists else {(True, False, start[2], start[3])}
+            ran = _shell_ways(lists, {start}, facts) if lists else {(True, False, start[2], start[3], start[4])}
             if ran is None:
                 return None
             ways |= ran
         if _GLOBS["*"] in patterns:
             return ways
-    return ways | {(True, False, start[2], start[3])}
+    return ways | {(True, False, start[2], start[3], start[4])}
 
 
 # How the output of a check that did not pass starts: its summary's verdict (`FAIL NAME: ...`), or JSON's brace.
@@ -3495,10 +3543,11 @@ def _may_match_no_pass(pattern: str) -> bool:
     return any(start.startswith(literal) or literal.startswith(start) for start in _NO_PASS_STARTS)
 
 
-def _group_statuses(group: _Group, state: tuple[bool, bool, bool], facts: _LineFacts) -> set[bool] | None:
-    """The statuses a group of a pipeline of several commands may exit with: it runs in a subshell of its own."""
+def _group_statuses(group: _Group, state: tuple[bool, bool, bool], facts: _LineFacts) -> set[tuple[bool, bool]] | None:
+    """The statuses a group of a pipeline of several commands may exit with, each with whether a failing check ran
+    in it: it runs in a subshell of its own."""
     ways = _group_ways(replace(group, subshell=True), state, False, facts)
-    return None if ways is None else {ok for ok, *_ in ways}
+    return None if ways is None else {(ok, checked) for ok, *_, checked in ways}
 
 
 def _shell_set(words: list[str], errexit: bool, pipefail: bool) -> tuple[bool, bool] | None:
@@ -3554,8 +3603,9 @@ def _shell_trap(words: list[str]) -> set[bool] | None:
     if not (on_exit or on_stop) or action in ("", "-"):
         # Another signal's (USR1, QUIT) does not come with a pod's stop: the line that ends by itself is read on.
         return {False}
-    # Its glob characters and test brackets read as a line's are (`rm -f /tmp/*; exit 0`).
-    tokens = None if re.search("[<>]", action) or _LINE_OPAQUE_RE.search(action) else _shell_tokens(action)
+    # Its glob characters and test brackets read as a line's are (`rm -f /tmp/*; exit 0`), its comments left out.
+    read = _uncommented(action)
+    tokens = None if read is None or re.search("[<>]", read) or _LINE_OPAQUE_RE.search(read) else _shell_tokens(read)
     if tokens is None or any(token in ("\0&", "\0&&", "\0||", "\0|", "\0;;") for token in tokens):
         return None
     parsed = _shell_parse(tokens)
@@ -3661,6 +3711,12 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         return {True} if not last else _check_status(last[0], facts) if _is_check(last[0]) else {True, False}
     if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
+    if any(set(word) & _GLOB_MARKS for word in words) and (
+        set(words[0]) & _GLOB_MARKS or not (words[0] in _NOT_RUNNING or _is_check(words))
+    ):
+        # A file name's glob (`rm -f /tmp/*`) leaves the status of a command that only reads, writes or shows files
+        # its own; as its program (`/opt/*/analyzer`), or given another, it may run a check: not read.
+        return None
     if _is_check(words):
         return _check_status(words, facts)
     # A substitution in their words leaves their status theirs (`echo $(analyzer run X)` exits 0: echo's).
@@ -3686,13 +3742,26 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
     return {True, False}
 
 
+def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:
+    """The statuses a simple command may exit with (see `_shell_command`), each with whether a failing check (see
+    `_LineFacts`) ran: the command is one, or one of its substitutions (`OUT=$(analyzer run X)`, `echo
+    $(analyzer run X)`); None when it is not read."""
+    found = _shell_command(command, facts)
+    if found is None:
+        return None
+    substituted = [facts.substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
+    ran = any(
+        _is_check(ran) and (facts.failing is None or _check_key(ran, facts) in facts.failing)
+        for ran in [_execed(_assigned(command)), *filter(None, substituted)]
+    )
+    return {(status, ran) for status in found}
+
+
 def _check_status(command: list[str], facts: _LineFacts) -> set[bool]:
     """The statuses of a check run by a command: it fails when it is one of the `failing` (see `_LineFacts`), else it
     may pass too."""
-    if facts.failing is None:
+    if facts.failing is None or _check_key(command, facts) in facts.failing:
         return {False}
-    if _check_key(command, facts) in facts.failing:
-        return set() if facts.skipped else {False}
     return {True, False}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ _OTHER_PLACEHOLDERS: dict[ParamType, ArgValue] = {
     ParamType.DURATION: "1h",
     ParamType.DNS_LABEL: "y",
 }
+# Other words an identifier param without `example` or default may be where `x` does not parse: `run` renders the
+# arg it is given, a binary operator (`(...) {{ op }} on() vector(1)`), an aggregation, a grouping or matching
+# keyword, a function of a range or of an instant vector.
+_IDENTIFIER_WORDS = ("or", "atan2", "sum", "by", "on", "bool", "rate", "abs")
+# The most identifier params whose every combination of words is tried (9 ** 3 parses at most).
+_MOST_IDENTIFIERS_TRIED = 3
 # What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
 # missing here costs a hint, never a verdict).
 _FUNCTIONS = [
@@ -228,6 +235,23 @@ def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, 
     return tuple(found)
 
 
+def _parses_as_other_words(check: Check, args: dict[str, ArgValue], field: str) -> bool:
+    """Whether the query of `field` parses once its identifier params without `example` or default stand for other
+    words (`_IDENTIFIER_WORDS`): an arg `run` is given may make it parse, so its syntax is no finding."""
+    placed = [
+        name
+        for name, param in check.params.items()
+        if param.type is ParamType.IDENTIFIER and param.example is None and param.default is None
+    ]
+    if not placed or len(placed) > _MOST_IDENTIFIERS_TRIED:
+        return False
+    for words in itertools.product(("x", *_IDENTIFIER_WORDS), repeat=len(placed)):
+        query = dict(check.promql({**args, **dict(zip(placed, words, strict=True))})).get(field)
+        if query is not None and parse_error(query) is None:
+            return True
+    return False
+
+
 def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
     if param.type is ParamType.ENUM:
         return next((value for value in param.values or [] if value != first), None)
@@ -283,7 +307,7 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
         args = sample_args(check)
         for field, query in check.promql(args):
             message = parse_error(query)
-            if message is not None:
+            if message is not None and not _parses_as_other_words(check, args, field):
                 origin, failed_on = (
                     catalog.origins.get(name, "catalog"),
                     placeholders_failed_on(check, args, field, message),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -2711,6 +2712,8 @@ class TestCommandsThatRunNoCheck:
             # What follows `exit` never runs. Before: left alone, as a line that may run a check.
             (["sh", "-c", "exit 0; analyzer run payments-error-rate"], "a shell whose line runs no check"),
             (["sh", "-c", "echo analyzer run payments-error-rate"], "a shell whose line runs no check"),
+            # The check named in a comment only. Before: a note (a comment not read), as if the line might run it.
+            (["sh", "-c", "true # analyzer run payments-error-rate"], "a shell whose line runs no check"),
             # `-o` takes a value. Before: `errexit` was read as the line, and the Job left alone.
             (["sh", "-o", "errexit", "-c", "true"], "a shell whose line runs no check"),
             (["bash", "-euo", "pipefail", "-c", ""], "a shell given no command to run"),
@@ -2748,7 +2751,6 @@ class TestCommandsThatRunNoCheck:
         "command",
         [
             ["sh", "-c", "true; analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
-            ["sh", "-c", "true # analyzer run x"],
             # Literal in single quotes: nothing is substituted, nor run.
             ["sh", "-c", "echo '$(analyzer run x)'"],
             ["sh", "-c", "exit 3"],
@@ -3180,13 +3182,14 @@ esac
 """
 
 
-def shell_exits_of_two(tmp_path: Path, shell: str, line: str, a: str, b: str) -> int:
-    """The status a real shell exits with running `line`, checks `a` and `b` giving the verdicts `a` and `b`."""
+def shell_exits_of_two(tmp_path: Path, shell: str, line: str, a: str, b: str, mode: str = "") -> int:
+    """The status a real shell exits with running `line`, checks `a` and `b` giving the verdicts `a` and `b`, and
+    `$MODE` set to `mode`."""
     stub = tmp_path / "bin2" / "analyzer"
     stub.parent.mkdir(exist_ok=True)
     stub.write_text(STUB_ANALYZERS)
     stub.chmod(0o755)
-    env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "VERDICT_A": a, "VERDICT_B": b}
+    env = {"PATH": f"{stub.parent}:/usr/bin:/bin", "VERDICT_A": a, "VERDICT_B": b, "MODE": mode}
     return subprocess.run([shell, "-c", line], env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode
 
 
@@ -3206,6 +3209,9 @@ class TestChecksOneAfterAnother:
             "OUT=$(analyzer run a); analyzer run b",
             "analyzer run a | tee a.txt; analyzer run b",
             "analyzer run a & analyzer run b",
+            # The check's run carried out of a subshell and out of an `if` whose condition it is.
+            "(analyzer run a); analyzer run b",
+            "if analyzer run a; then echo ok; fi; analyzer run b",
             # A filter for a pass of b's output: b may pass, whatever a did.
             "analyzer run a | grep -q '^PASS'; analyzer run b | grep -q '^PASS'",
         ],
@@ -3248,6 +3254,46 @@ class TestChecksOneAfterAnother:
     )
     def test_a_retry_or_a_choice_of_checks_is_fine(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+
+
+class TestChecksSkippedOnSomeWays:
+    """A check the line may skip (an `if` without `else` on the Job's environment) is the line's choice; where it runs,
+    its failure must still end the line: one that another check's pass hides on that way is a problem."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: fine (a way skipping a, then b passing, was taken for every way that exits 0 without a).
+            'if [ -n "$MODE" ]; then analyzer run a; fi; analyzer run b',
+            '[ -n "$MODE" ] && analyzer run a; analyzer run b',
+            'case "$MODE" in smoke) analyzer run a;; esac; analyzer run b',
+            'if [ -z "$MODE" ]; then :; else analyzer run a; fi\nanalyzer run b',
+        ],
+    )
+    def test_a_check_run_on_one_way_whose_failure_another_s_pass_hides_is_a_problem(self, tmp_path, line):
+        (found,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
+        assert "a shell whose line may exit 0 though `analyzer run a` fails" in found, found
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass", mode="smoke") == 0, shell
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            'if [ -n "$MODE" ]; then analyzer run a || exit 1; fi; analyzer run b',
+            'if [ -n "$MODE" ]; then analyzer run a; fi && analyzer run b',
+            'set -e; if [ -n "$MODE" ]; then analyzer run a; fi; analyzer run b',
+            '[ -z "$MODE" ] || analyzer run a || exit 1; analyzer run b',
+        ],
+    )
+    def test_a_check_skipped_on_one_way_whose_failure_ends_the_line_where_it_runs_is_fine(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+        for shell, mode in itertools.product(("dash", "bash"), ("smoke", "")):
+            for a, b in (("fail", "pass"), ("pass", "fail"), ("fail", "fail")):
+                status = shell_exits_of_two(tmp_path, shell, line, a, b, mode=mode)
+                # With MODE empty a never runs: only b's verdict decides.
+                assert status != 0 or (not mode and b == "pass"), (shell, mode, a, b)
 
 
 class TestNegationsRepeated:
@@ -4364,7 +4410,8 @@ class TestLinesNotRead:
             (f"echo $((1 + 2)); {CHECK_LINE} || true", "arithmetic (`$((...))`)"),
             (f"check() {{ {CHECK_LINE}; }}; check; true", "a function"),
             (f'eval "{CHECK_LINE}"; true', "`eval`"),
-            (f"{CHECK_LINE} || true # keep going", "a comment (`#`)"),
+            # A comment within a substitution ends its words there: not read.
+            (f'OUT=$({CHECK_LINE} # keep going\n); echo "$OUT"', "a comment (`#`)"),
             # A shell's line within another's: its words are one operand. Before: read as running no check, silent.
             (f'sh -c "{CHECK_LINE} || true"', "the check run through another program (`sh`)"),
             (f"bash -c '{CHECK_LINE}; echo done'", "the check run through another program (`bash`)"),
@@ -4420,7 +4467,10 @@ class TestLinesNotRead:
                 f'OUT=$({CHECK_LINE}); COPY=$OUT; COPY=; [ -n "$COPY" ] || exit 1',
                 NOT_READ,
             ),
-            (f"[ -f /skip ] || {CHECK_LINE} [x]", "a glob (`*`, `?`, `[...]`) outside a `case` pattern or a test"),
+            (
+                f"{CHECK_LINE} || tar czf /tmp/out.tgz /tmp/[x]*",
+                "a glob (`*`, `?`, `[...]`) naming a program, or given to one that may run a check",
+            ),
             (
                 f"echo $({CHECK_LINE}; true); exit 3",
                 "a command substitution within another, or of more than one command",
@@ -4618,6 +4668,74 @@ class TestRedirections:
     def test_a_filter_of_a_redirected_pipe_is_no_pass_only_test(self, tmp_path, line):
         (problem,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[0]
         assert "the check's verdict is lost, and it exits 0, a Successful Job, and no verdict" in problem
+
+
+class TestCommentsAndGlobs:
+    """A comment (`#` starting a word, outside quotes) is left out as real shells leave it, and a glob in a file name
+    leaves the status of a command that only reads, writes or shows files its own: validate reads past both."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: only noted (a comment, a glob: the line not read), though real shells lose the verdict.
+            (f"{CHECK_LINE} || true # done", True),
+            (f"{CHECK_LINE} || true; rm -f ./*.tmp", True),
+            (f"{CHECK_LINE} # don't stop\nexit 0", True),
+            (f"# smoke test\n{CHECK_LINE}; echo [ab]*", True),
+            (f"{CHECK_LINE} || true; touch ./*.done #", True),
+            # Before: noted; the comment hides what would lose the verdict, the glob's command runs before the check.
+            (f"{CHECK_LINE} # || true", False),
+            (f"{CHECK_LINE}; # exit 0", False),
+            (f"rm -f ./*.tmp; {CHECK_LINE}", False),
+            (f"ls ./*.none; {CHECK_LINE} # the check last", False),
+            # A `#` within a word, or quoted, is a character: no comment.
+            (f"echo '#' start && {CHECK_LINE}", False),
+            (f"echo a#b && {CHECK_LINE}", False),
+            (f'echo "$#" && {CHECK_LINE}', False),
+            (f"{CHECK_LINE} && echo a#b", False),
+            (f'{CHECK_LINE} || {{ echo "# failed"; exit 1; }}', False),
+        ],
+    )
+    def test_a_line_with_comments_or_globs_is_read_as_real_shells_run_it(self, tmp_path, line, loses):
+        assert_read_as_shells_run(tmp_path, line, loses)
+
+    @pytest.mark.parametrize(
+        ("line", "construct"),
+        [
+            # A glob that may name the program run, or be given to one that runs others: not read.
+            (
+                f"/opt/*/{CHECK_LINE} || true",
+                "a glob (`*`, `?`, `[...]`) naming a program, or given to one that may run a check",
+            ),
+            (
+                f"{CHECK_LINE} || true; python3 ./*.py",
+                "a glob (`*`, `?`, `[...]`) naming a program, or given to one that may run a check",
+            ),
+        ],
+    )
+    def test_a_glob_that_may_run_a_check_is_noted(self, tmp_path, line, construct):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == (
+            [],
+            [unread_note(line, construct)],
+        )
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    def test_a_syntax_error_after_a_line_break_ends_the_line_after_the_lines_before(self, tmp_path):
+        # The shells run the lines before an empty command (`exit 0`), then stop with 2. Before comments were read
+        # this line was only noted; read as a syntax error that runs nothing, it would be fine (a wrong pass).
+        for line in (
+            f"[ -f /nonexistent ] || exit 0 # done\n; {CHECK_LINE}",
+            # Every whole line before it runs, not only the first.
+            f"echo start\n[ -f /nonexistent ] || exit 0 # done\n; {CHECK_LINE}",
+        ):
+            assert_read_as_shells_run(tmp_path, line, loses=True)
+        # The check failing on the line before: 2 whatever it says, so its verdict is never a pass.
+        line = f"{CHECK_LINE} || true # done\n; true"
+        assert {
+            shell_exits(tmp_path, shell, line, verdict) for shell in ("dash", "bash") for verdict in ("pass", "fail")
+        } == {2}
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
 
 
 class TestPassOnlyGatesReadThrough:

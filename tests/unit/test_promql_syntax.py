@@ -168,8 +168,9 @@ class TestPrometheusKind:
         assert problems(prometheus_check(query, params=params)) == []
 
     def test_a_placeholder_that_does_not_parse_names_its_params(self):
-        # An identifier as a function name renders `x`: the finding says it may be the placeholder, not the query.
-        query = '{{ fn }}(http_requests_total{hash="{{ canary_hash }}"}[{{ window }}])'
+        # An identifier as the name of a function given a range and a number renders `x(...)`, which no other word
+        # tried parses either: the finding says it may be the placeholder, not the query.
+        query = '{{ fn }}(http_requests_total{hash="{{ canary_hash }}"}[{{ window }}], 2)'
         params = {
             **CANARY,
             "fn": {"type": "identifier", "required": True},
@@ -177,12 +178,42 @@ class TestPrometheusKind:
         }
         assert problems(prometheus_check(query, params=params)) == [
             "catalog.yaml: check 'q': query: the PromQL does not parse (unknown function with name 'x'): "
-            "x(http_requests_total{hash=\"c0ffee1\"}[5m]); param 'fn' has neither `example` nor default, so it was "
-            "rendered with a placeholder, which may be what does not parse (another fails otherwise): give it an "
+            "x(http_requests_total{hash=\"c0ffee1\"}[5m], 2); param 'fn' has neither `example` nor default, so it "
+            "was rendered with a placeholder, which may be what does not parse (another fails otherwise): give it an "
             "`example`"
         ]
-        params["fn"]["example"] = "rate"
+        params["fn"]["example"] = "predict_linear"
         assert problems(prometheus_check(query, params=params)) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Before: "does not parse" (`x` and `y` fail alike), though `run` runs it given op=or (exit 6 on a
+            # catalog whose check works).
+            "(sum(rate(http_requests_total[5m]))) {{ op }} on() vector(1)",
+            "sum(rate(http_requests_total[5m])) {{ op }} sum(rate(http_requests_total[1h]))",
+            '{{ fn }}(http_requests_total{hash="{{ canary_hash }}"}[5m])',
+            "sum {{ grouping }} (pod) (rate(http_requests_total[5m]))",
+            "{{ agg }}(rate({{ metric }}[5m])) {{ op }} on() vector(0)",
+        ],
+    )
+    def test_an_identifier_without_example_that_another_word_makes_parse_is_no_finding(self, query):
+        params = {
+            name: {"type": "identifier", "required": True}
+            for name in ("op", "fn", "grouping", "agg", "metric")
+            if "{{ " + name + " }}" in query
+        }
+        params |= CANARY if "canary_hash" in query else {}
+        assert problems(prometheus_check(query, params=params)) == []
+
+    def test_a_query_no_identifier_word_makes_parse_is_a_finding(self):
+        # Unclosed whatever the identifier is: the query, not the placeholder, is at fault.
+        query = "(sum(rate(http_requests_total[5m])) {{ op }} on() vector(1)"
+        params = {"op": {"type": "identifier", "required": True}}
+        assert problems(prometheus_check(query, params=params)) == [
+            "catalog.yaml: check 'q': query: the PromQL does not parse (unclosed left parenthesis; the '(' of "
+            "'(' is closed by no ')'): (sum(rate(http_requests_total[5m])) x on() vector(1)"
+        ]
 
     def test_a_placeholder_the_query_fails_with_and_without_is_not_named(self):
         query = 'sum(rat(http_requests_total{hash="{{ canary_hash }}"}[{{ window }}]))'
