@@ -157,6 +157,28 @@ class TestUserAgent:
         assert agents[2] == "Go-http-client/1.1"
 
 
+class TestEntryNumbers:
+    """An entry's number names it across histories (replicas, restarts): each history draws its first number."""
+
+    def test_two_histories_number_their_entries_apart(self):
+        first, second = VerdictHistory(10), VerdictHistory(10)
+        for history in (first, second):
+            for _ in range(3):
+                history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
+        numbers = [{entry.seq for entry in history.query()} for history in (first, second)]
+        assert not numbers[0] & numbers[1]
+        # Within the 12 digits the page's route takes, each history's numbers increasing by one.
+        for found in numbers:
+            assert max(found) < 10**12
+            assert sorted(found) == list(range(min(found), min(found) + 3))
+
+    def test_a_given_first_number_is_the_first_entrys(self):
+        history = VerdictHistory(10, first_seq=1)
+        history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
+        history.record_evaluation(evaluation("b", Outcome.PASS), **WHERE)
+        assert [entry.seq for entry in history.query()] == [2, 1]
+
+
 class TestEntryJson:
     """An entry lists its fields in the documented order, with evidence spelt as in the run endpoint's answer."""
 
