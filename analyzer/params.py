@@ -559,6 +559,18 @@ class Param(BaseModel):
             # JSON's 1e999 overflows to an infinity (YAML writes .inf, .nan): the caller never sent the text "inf".
             raise ArgError(f"arg {name!r} must be text or a finite number, got a number that is not finite", name)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
+        if isinstance(raw, WrittenNumber) and raw.written != text:
+            # A JSON body's `{"version": 1.10}` reads as the number 1.1: sent on as "1.1", it selected another
+            # version's series (and `1e3` selected "1000"). The text as written is kept by the body's reader.
+            kind = self.type.value
+            raise ArgError(
+                f"arg {name!r} is a JSON number that a {kind} param sends otherwise than written: give it as a JSON "
+                "string"
+                if hidden
+                else f"arg {name!r} is the JSON number {raw.written}, which a {kind} param sends as {text!r}: give "
+                f'it as the JSON string "{raw.written}" to send it as written',
+                name,
+            )
         if len(text) > rules.max_length:
             raise ArgError(f"arg {name!r} is longer than {rules.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):
