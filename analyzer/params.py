@@ -562,12 +562,12 @@ class Param(BaseModel):
         if isinstance(raw, WrittenNumber) and raw.written != text:
             # A JSON body's `{"version": 1.10}` reads as the number 1.1: sent on as "1.1", it selected another
             # version's series (and `1e3` selected "1000"). The text as written is kept by the body's reader.
-            kind = self.type.value
+            kind = ("an " if self.type.value[0] in "aeiou" else "a ") + self.type.value
             raise ArgError(
-                f"arg {name!r} is a JSON number that a {kind} param sends otherwise than written: give it as a JSON "
+                f"arg {name!r} is a JSON number that {kind} param sends otherwise than written: give it as a JSON "
                 "string"
                 if hidden
-                else f"arg {name!r} is the JSON number {raw.written}, which a {kind} param sends as {text!r}: give "
+                else f"arg {name!r} is the JSON number {raw.written}, which {kind} param sends as {text!r}: give "
                 f'it as the JSON string "{raw.written}" to send it as written',
                 name,
             )

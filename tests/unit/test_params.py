@@ -531,6 +531,11 @@ class TestJsonNumbersWritten:
         values = ["1.5", "b"]
         assert Param(type=ParamType.ENUM, values=values, required=True).parse("v", WrittenNumber(1.5, "1.5")) == "1.5"
 
+    def test_the_refusal_names_the_param_type_with_its_article(self):
+        param = Param(type=ParamType.ENUM, values=["1", "2"], required=True)
+        with pytest.raises(ArgError, match="which an enum param sends as '1'"):
+            param.parse("v", WrittenNumber(1.0, "1.0"))
+
     def test_a_number_param_reads_the_number(self):
         assert Param(type=ParamType.NUMBER, required=True).parse("limit", WrittenNumber(1000.0, "1e3")) == 1000.0
 
