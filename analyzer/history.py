@@ -224,9 +224,8 @@ class VerdictHistory:
     out its own entries, never those of a caller holding fewer. With one caller, a ring of its last `capacity`
     entries."""
 
-    def __init__(self, capacity: int, first_seq: int | None = None) -> None:
-        """An empty history of at most `capacity` entries, numbered from `first_seq` (default: a number drawn at
-        random, see _FIRST_SEQ_BLOCKS)."""
+    def __init__(self, capacity: int) -> None:
+        """An empty history of at most `capacity` entries, numbered from one drawn at random (_FIRST_SEQ_BLOCKS)."""
         self.capacity = capacity
         # By seq, oldest first: a dict keeps insertion order and drops any entry in O(1).
         self._entries: dict[int, Recorded] = {}
@@ -236,9 +235,7 @@ class VerdictHistory:
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
         low, high = _FIRST_SEQ_BLOCKS
-        self._seq = itertools.count(
-            first_seq if first_seq is not None else (low + secrets.randbelow(high - low)) * 1000 + 1
-        )
+        self._seq = itertools.count((low + secrets.randbelow(high - low)) * 1000 + 1)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -172,12 +172,6 @@ class TestEntryNumbers:
             assert max(found) < 10**12
             assert sorted(found) == list(range(min(found), min(found) + 3))
 
-    def test_a_given_first_number_is_the_first_entrys(self):
-        history = VerdictHistory(10, first_seq=1)
-        history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
-        history.record_evaluation(evaluation("b", Outcome.PASS), **WHERE)
-        assert [entry.seq for entry in history.query()] == [2, 1]
-
 
 class TestEntryJson:
     """An entry lists its fields in the documented order, with evidence spelt as in the run endpoint's answer."""
