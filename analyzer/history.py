@@ -33,7 +33,8 @@ _FORBIDDEN_FOR_ANOTHER = "another caller's token may not use this check (see the
 # A history's first entry number is drawn from [10^9, 10^11) (a multiple of 1000, plus 1): `/ui/verdicts/N` names an
 # entry of the replica that serves it, and a link made by another replica or before a restart named another answer
 # there (its verdict 5 a pass where the link's was a fail). Two histories' numbers meet only if they start within as
-# many entries of each other: about one chance in 10^5 per million entries. At most 11 digits: the route takes 12.
+# many entries of each other: for two processes that number a million entries each, about 2 chances in 10^5. At most
+# 11 digits: the route takes 12. The bounds are of the first number / 1000.
 _FIRST_SEQ_BLOCKS = (10**6, 10**8)
 
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
