@@ -300,6 +300,10 @@ class TestShiftedRankZ:
     def test_every_value_tied_is_zero(self):
         assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, 0.0) == 0.0
 
+    def test_a_variance_below_one_is_a_variance(self):
+        # One canary sample above both of two baseline samples: U 2 of a mean 1, Var(U) 2/3 (below 1, and no tie).
+        assert shifted_rank_z([1.0], [0.0, 0.5], 0.0, 0.0) == pytest.approx(math.sqrt(1.5), rel=1e-12)
+
     def test_the_shift_moves_the_canary(self):
         # Shifted down by 0.025, every erring sample ties with the baseline and the rest rank below it.
         canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
