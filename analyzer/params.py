@@ -151,7 +151,8 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 class WrittenNumber(float):
     """A number the catalog's YAML read from text it does not render as (`012` as 10, `1.10` as 1.1, `1_000` as
-    1000): `written` holds the text, which a param sent as text would not be sent, and `read` the number YAML read."""
+    1000), or a run request's JSON body read with a fraction or exponent (`1.10`, `1e3`, `1.5`): `written` holds the
+    text, which a param sent as text is not sent as unless it renders so, and `read` the number read."""
 
     written: str
     # The number as YAML read it, an int kept whole: a JSON value written under a `default:` key is sent as it.
