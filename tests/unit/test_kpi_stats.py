@@ -300,6 +300,12 @@ class TestShiftedRankZ:
     def test_every_value_tied_is_zero(self):
         assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, 0.0) == 0.0
 
+    def test_a_value_rounded_above_the_lone_smallest_baseline_value_is_tied_with_it(self):
+        # 0.33 - 0.03 is 0.30000000000000004: just above the baseline's one 0.3, the first of its sorted values.
+        baseline = [0.3] + [0.4] * 59
+        tied = shifted_rank_z([0.3] * 60, baseline, 0.0, 0.0)
+        assert shifted_rank_z([0.33] * 60, baseline, 0.03, 1e-10) == pytest.approx(tied, rel=1e-12)
+
     def test_a_variance_below_one_is_a_variance(self):
         # One canary sample above both of two baseline samples: U 2 of a mean 1, Var(U) 2/3 (below 1, and no tie).
         assert shifted_rank_z([1.0], [0.0, 0.5], 0.0, 0.0) == pytest.approx(math.sqrt(1.5), rel=1e-12)
