@@ -8,6 +8,7 @@ was an Error: the verdict and reason, or the client error that refused the reque
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,6 +30,12 @@ REJECTED = "rejected"
 _MAX_ARGS = 32
 _MAX_ARG_CHARS = 256
 _FORBIDDEN_FOR_ANOTHER = "another caller's token may not use this check (see the auth allow-list)"
+# A history's first entry number is drawn from [10^9, 10^11) (a multiple of 1000, plus 1): `/ui/verdicts/N` names an
+# entry of the replica that serves it, and a link made by another replica or before a restart named another answer
+# there (its verdict 5 a pass where the link's was a fail). Two histories' numbers meet only if they start within as
+# many entries of each other: for two processes that number a million entries each, about 2 chances in 10^5. At most
+# 11 digits: the route takes 12. The bounds are of the first number / 1000.
+_FIRST_SEQ_BLOCKS = (10**6, 10**8)
 
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 
@@ -37,7 +44,10 @@ HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 class HistoryEntry(BaseModel):
     """The JSON of one answer of the run endpoint, for the OpenAPI document (entries are kept as `Recorded`)."""
 
-    seq: int = Field(description="increasing number of the entry in this process")
+    seq: int = Field(
+        description="increasing number of the entry in this process, from a first number drawn at start: a number "
+        "names one entry across restarts and replicas, and another's finds none (/ui/verdicts/N)"
+    )
     recorded_at: datetime
     request_id: str
     check: str
@@ -216,6 +226,7 @@ class VerdictHistory:
     entries."""
 
     def __init__(self, capacity: int) -> None:
+        """An empty history of at most `capacity` entries, numbered from one drawn at random (_FIRST_SEQ_BLOCKS)."""
         self.capacity = capacity
         # By seq, oldest first: a dict keeps insertion order and drops any entry in O(1).
         self._entries: dict[int, Recorded] = {}
@@ -224,7 +235,8 @@ class VerdictHistory:
         # The callers holding n entries, by n, in the order they reached n (dicts as ordered sets).
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
-        self._seq = itertools.count(1)
+        low, high = _FIRST_SEQ_BLOCKS
+        self._seq = itertools.count((low + secrets.randbelow(high - low)) * 1000 + 1)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -151,7 +151,8 @@ Bound = Annotated[float | str, PlainValidator(_bound)]
 
 class WrittenNumber(float):
     """A number the catalog's YAML read from text it does not render as (`012` as 10, `1.10` as 1.1, `1_000` as
-    1000): `written` holds the text, which a param sent as text would not be sent, and `read` the number YAML read."""
+    1000), or a run request's JSON body read with a fraction or exponent (`1.10`, `1e3`, `1.5`): `written` holds the
+    text, which a param sent as text is not sent as unless it renders so, and `read` the number read."""
 
     written: str
     # The number as YAML read it, an int kept whole: a JSON value written under a `default:` key is sent as it.
@@ -559,6 +560,18 @@ class Param(BaseModel):
             # JSON's 1e999 overflows to an infinity (YAML writes .inf, .nan): the caller never sent the text "inf".
             raise ArgError(f"arg {name!r} must be text or a finite number, got a number that is not finite", name)
         text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else render_value(raw)
+        if isinstance(raw, WrittenNumber) and raw.written != text:
+            # A JSON body's `{"version": 1.10}` reads as the number 1.1: sent on as "1.1", it selected another
+            # version's series (and `1e3` selected "1000"). The text as written is kept by the body's reader.
+            kind = ("an " if self.type.value[0] in "aeiou" else "a ") + self.type.value
+            raise ArgError(
+                f"arg {name!r} is a JSON number that {kind} param sends otherwise than written: give it as a JSON "
+                "string"
+                if hidden
+                else f"arg {name!r} is the JSON number {raw.written}, which {kind} param sends as {text!r}: give "
+                f'it as the JSON string "{raw.written}" to send it as written',
+                name,
+            )
         if len(text) > rules.max_length:
             raise ArgError(f"arg {name!r} is longer than {rules.max_length} characters", name)
         if rules.grammar is not None and not rules.grammar[0].fullmatch(text):

@@ -48,6 +48,7 @@ from analyzer.models import (
 from analyzer.params import (
     RESERVED_ARG_NAMES,
     GivenArgs,
+    WrittenNumber,
     json_type,
     parse_flag,
     parse_time,
@@ -709,6 +710,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return body
 
 
+def _written_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, with the text it was written as: a text param given `1.10` sends
+    "1.1" (Param.parse refuses it)."""
+    return WrittenNumber(float(text), text)
+
+
 def _no_constants(name: str) -> Any:
     """NaN and Infinity are not JSON; Python's parser would accept them."""
     raise ValueError(f"{name} is not valid JSON")
@@ -780,7 +787,7 @@ def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants, parse_float=_written_float)
     except (ValueError, UnicodeDecodeError) as exc:
         if request.content_type == "application/x-www-form-urlencoded":
             # What `curl -d 'canary_hash=c0ffee1'` sends: its default Content-Type, a form.

@@ -761,7 +761,8 @@ async def verdict_page(request: web.Request) -> web.Response:
     entry = next((e for e in history.query(limit=history.capacity, visible=visible) if e.seq == seq), None)
     if entry is None:
         raise web.HTTPNotFound(
-            reason=f"verdict {seq} is not in this replica's history (it keeps {history.capacity} answers)"
+            reason=f"verdict {seq} is not in this replica's history (it keeps {history.capacity} answers; a number of "
+            "another replica's, or from before a restart, names none here)"
         )
     catalog = request[GENERATION].catalog
     check = catalog.checks.get(entry.check)

@@ -184,8 +184,11 @@ class TestInjection:
         assert (answer.status, answer.json().get("verdict")) in ((200, "inconclusive"), (400, None)), answer.body
 
     async def test_a_json_number_for_a_label_value_is_text_not_code(self, client, prometheus):
-        answer = await run(client, "by-hash", {"h": 1e3}, prometheus.anchor, post=True)
+        answer = await run(client, "by-hash", {"h": 1000}, prometheus.anchor, post=True)
         assert (await answer.json())["verdict"] == "inconclusive"
+        # One it would send otherwise than written (1000.0 as "1000") is refused: it may have meant other text.
+        answer = await run(client, "by-hash", {"h": 1e3}, prometheus.anchor, post=True)
+        assert (answer.status, (await answer.json())["arg"]) == (400, "h")
 
 
 @pytest.mark.integration

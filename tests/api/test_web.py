@@ -273,6 +273,24 @@ class TestClientErrors:
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
         assert text in body["message"]
 
+    @pytest.mark.parametrize(("written", "sent"), [("1e3", "1000"), ("1.10", "1.1"), ("7.0", "7")])
+    async def test_a_json_number_for_a_text_param_is_sent_as_written_or_refused(self, client, written, sent):
+        # `{"canary_hash": 1e3}` was evaluated with the label value "1000" (a version 1.10 as 1.1: another version's
+        # series); the number as written is kept, and refused for a param sent as text.
+        response = await client.post("/api/v1/checks/error-rate/run", data=f'{{"canary_hash": {written}}}'.encode())
+        assert (await error_of(response, 400))["message"] == (
+            f"arg 'canary_hash' is the JSON number {written}, which a label_value param sends as '{sent}': give it as "
+            f'the JSON string "{written}" to send it as written'
+        )
+        listed = await (await client.get("/api/v1/verdicts?limit=1")).json()
+        assert listed["entries"][0]["args"] == {"canary_hash": float(written)}
+
+    async def test_a_number_param_takes_a_json_number_as_it_reads(self, client, prometheus):
+        response = await client.post(
+            f"/api/v1/checks/error-rate/run?at={prometheus.anchor}", data=b'{"canary_hash": "abc", "limit": 1e-2}'
+        )
+        assert (await response.json())["args"] == {"canary_hash": "abc", "window": "5m", "limit": 0.01}
+
     async def test_a_form_is_told_to_be_sent_as_json(self, client):
         # What curl -d 'canary_hash=c0ffee1' sends: "not valid JSON" said nothing of curl's default Content-Type.
         response = await client.post(

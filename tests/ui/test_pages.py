@@ -18,7 +18,7 @@ from analyzer.settings import Settings
 from analyzer.ui.pages import _changed_since, _measures
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
-from tests.ui.support import TOKEN
+from tests.ui.support import TOKEN, serve
 
 pytestmark = pytest.mark.integration
 
@@ -194,6 +194,17 @@ class TestLinks:
         rows = table.split("</thead>", 1)[1].split("</tr>")
         assert any(">FAIL</a>" in row and '<td class="args">canary_hash=broken1</td>' in row for row in rows)
         assert any(">PASS</a>" in row and '<td class="args">canary_hash=healthy1</td>' in row for row in rows)
+
+    def test_a_verdict_link_of_another_replica_finds_no_answer_there(self, served, prometheus, tmp_path):
+        # Two replicas (the HPA keeps at least two), or one before and after a restart: each numbered its answers
+        # from 1, so another replica's verdict 1 (here a FAIL) opened this one's verdict 1 (a PASS of another canary).
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}", headers=BEARER)
+        listed = get(served, "/api/v1/verdicts?limit=1", headers=BEARER).json()["entries"][0]
+        with serve(prometheus.url, tmp_path, auth=True) as other:
+            get(other, f"/api/v1/checks/error-rate/run?canary_hash=healthy1&at={prometheus.anchor}", headers=BEARER)
+            page = get(other, f"/ui/verdicts/{listed['seq']}", headers=BEARER)
+        assert (listed["verdict"], page.status_code) == ("fail", 404), page.text
+        assert "from before a restart, names none here" in page.text
 
     def test_a_filter_on_a_check_not_in_the_catalog_shows_in_the_form(self, served):
         # A mistyped link (or a check a reload removed) lists nothing: the form must not say "any" meanwhile.

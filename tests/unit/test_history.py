@@ -61,12 +61,25 @@ class TestVerdictHistory:
         assert [e.check for e in history.query(verdict="error", visible=lambda name: name == "a")] == ["a"]
         assert len(history.query(limit=2)) == 2
 
+    def test_an_entry_is_listed_when_every_check_it_ran_is_visible(self):
+        # A composite's answer holds its members' verdicts and reasons: hidden with a member the caller may not use.
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("gate", Outcome.PASS), **WHERE, reached=frozenset({"member"}))
+        assert [e.check for e in history.query(visible=lambda name: name == "gate")] == []
+        assert [e.check for e in history.query(visible=lambda name: name in ("gate", "member"))] == ["gate"]
+
     def test_an_error_entry_keeps_status_code_and_reason(self):
         history = VerdictHistory(10)
         history.record_evaluation(evaluation("a", Outcome.ERROR, 503), **WHERE)
         entry = history.query()[0]
         assert (entry.http_status, entry.error, entry.reason) == (503, "source_unavailable", "a error")
         assert entry.to_json(explain=False)["recorded_at"].endswith("Z")
+
+    def test_a_rejected_boolean_arg_is_kept_as_text(self):
+        # The entry's args are text or numbers (HistoryEntry): a JSON body's true, refused, is not a number.
+        history = VerdictHistory(10)
+        history.record_rejection("a", http_status=400, error="bad_arg", message="m", args={"x": True, "y": 2}, **WHERE)
+        assert history.query()[0].args == {"x": "True", "y": 2}
 
     def test_rejected_args_are_truncated(self):
         history = VerdictHistory(10)
@@ -112,6 +125,16 @@ class TestFairShare:
         self.record(history, "team-c", "c1")
         assert [e.check for e in history.query()] == ["c1", "b1", "b0", "a1", "a0"]
 
+    def test_a_caller_growing_past_another_small_one_still_evicts_the_largest(self):
+        # team-b leaving the count of 1 must not make 2 the most any caller holds while team-a holds 5: team-b's third
+        # entry then dropped its own first instead of team-a's.
+        history = VerdictHistory(7)
+        for index in range(5):
+            self.record(history, "team-a", f"a{index}")
+        for index in range(3):
+            self.record(history, "team-b", f"b{index}")
+        assert [e.check for e in history.query()] == ["b2", "b1", "b0", "a4", "a3", "a2", "a1"]
+
     def test_a_new_caller_keeps_its_entry_when_every_caller_holds_one(self):
         history = VerdictHistory(2)
         for caller in ("team-a", "team-b", "team-c", "team-d"):
@@ -155,6 +178,22 @@ class TestUserAgent:
         assert agents[0] is None
         assert agents[1] and set(agents[1]) == {"x"} and len(agents[1]) < 10_000
         assert agents[2] == "Go-http-client/1.1"
+
+
+class TestEntryNumbers:
+    """An entry's number names it across histories (replicas, restarts): each history draws its first number."""
+
+    def test_two_histories_number_their_entries_apart(self):
+        first, second = VerdictHistory(10), VerdictHistory(10)
+        for history in (first, second):
+            for _ in range(3):
+                history.record_evaluation(evaluation("a", Outcome.PASS), **WHERE)
+        numbers = [{entry.seq for entry in history.query()} for history in (first, second)]
+        assert not numbers[0] & numbers[1]
+        # Within the 12 digits the page's route takes, each history's numbers increasing by one.
+        for found in numbers:
+            assert max(found) < 10**12
+            assert sorted(found) == list(range(min(found), min(found) + 3))
 
 
 class TestEntryJson:

@@ -1860,6 +1860,19 @@ class TestMannWhitneyRoundingOfTheCanarysValues:
     """mann_whitney forgives the rounding of differences computed from the canary's values too, not only from the
     baseline's median: a canary exactly at the tolerance is not beyond it."""
 
+    def test_the_tie_test_forgives_the_rounding_of_the_values_not_of_the_tolerance(self):
+        # 1e9 + 0.7 less the tolerance 0.4 is not 1e9 + 0.3 in floats: they differ by about 1e-7, 1e-9 of the values'
+        # scale but 250 of the tolerance's (1e-9 of the smaller of the two read the canary as beyond the tolerance at
+        # every step: z 10.9, a spurious inconclusive).
+        judged = judge(
+            "mann_whitney",
+            samples=([1e9 + 0.7] * 60, [1e9 + 0.3] * 60),
+            max_relative_change=None,
+            max_absolute_change=0.4,
+        )
+        assert judged.details["tolerance_test_z"] == 0.0
+        assert judged.outcome is Outcome.PASS, judged.reason
+
     def test_a_shift_at_the_tolerance_between_large_values_passes(self):
         # Six in ten canary samples are 1e9 (the baseline's four in ten are 1e9 + 0.1), the rest 1 (1.1): each
         # variant's pairs differ by the tolerance 0.1, but 1e9 - (1e9 + 0.1) is -0.10000002384185791 in floats.

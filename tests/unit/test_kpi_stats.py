@@ -300,6 +300,25 @@ class TestShiftedRankZ:
     def test_every_value_tied_is_zero(self):
         assert shifted_rank_z([0.0] * 20, [0.0] * 20, 0.0, 0.0) == 0.0
 
+    @pytest.mark.parametrize(
+        ("canary", "shift", "baseline", "exact"),
+        [
+            # 0.33 - 0.03 is 0.30000000000000004: just above the baseline's one 0.3, the first of its sorted values...
+            (0.33, 0.03, [0.3] + [0.4] * 59, 0.3),
+            # ... or one between others (its neighbour below is then not the value two below it)...
+            (0.33, 0.03, [0.1] * 30 + [0.3] + [0.4] * 29, 0.3),
+            # ... and 0.3 - 0.1 is 0.19999999999999998: just below the baseline's one 0.2, the last of its values.
+            (0.3, 0.1, [0.1] * 59 + [0.2], 0.2),
+        ],
+    )
+    def test_a_value_rounded_beside_a_lone_baseline_value_is_tied_with_it(self, canary, shift, baseline, exact):
+        tied = shifted_rank_z([exact] * 60, baseline, 0.0, 0.0)
+        assert shifted_rank_z([canary] * 60, baseline, shift, 1e-10) == pytest.approx(tied, rel=1e-12)
+
+    def test_a_variance_below_one_is_a_variance(self):
+        # One canary sample above both of two baseline samples: U 2 of a mean 1, Var(U) 2/3 (below 1, and no tie).
+        assert shifted_rank_z([1.0], [0.0, 0.5], 0.0, 0.0) == pytest.approx(math.sqrt(1.5), rel=1e-12)
+
     def test_the_shift_moves_the_canary(self):
         # Shifted down by 0.025, every erring sample ties with the baseline and the rest rank below it.
         canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]

@@ -12,6 +12,8 @@ from analyzer.params import (
     GivenArgs,
     Param,
     ParamName,
+    ParamType,
+    WrittenNumber,
     bind_args,
     json_type,
     parse_duration,
@@ -513,6 +515,39 @@ class TestParamValues:
             Param.model_validate({**declaration, "required": True}).parse("canary_hash", raw)
         assert caught.value.arg == "canary_hash"
         assert "canary_hash" in caught.value.message
+
+
+class TestJsonNumbersWritten:
+    """A JSON body's number keeps its text: a text param takes it when it is sent as written, else refuses it."""
+
+    @pytest.mark.parametrize("param_type", ["label_value", "identifier", "dns_label"])
+    def test_a_number_sent_otherwise_than_written_is_refused(self, param_type):
+        with pytest.raises(ArgError, match=re.escape('give it as the JSON string "1.10"')) as caught:
+            Param(type=ParamType(param_type), required=True).parse("version", WrittenNumber(1.1, "1.10"))
+        assert caught.value.arg == "version"
+
+    def test_a_number_sent_as_written_is_the_text(self):
+        assert Param(type=ParamType.LABEL_VALUE, required=True).parse("version", WrittenNumber(1.5, "1.5")) == "1.5"
+        values = ["1.5", "b"]
+        assert Param(type=ParamType.ENUM, values=values, required=True).parse("v", WrittenNumber(1.5, "1.5")) == "1.5"
+
+    def test_the_refusal_names_the_param_type_with_its_article(self):
+        param = Param(type=ParamType.ENUM, values=["1", "2"], required=True)
+        with pytest.raises(ArgError, match="which an enum param sends as '1'"):
+            param.parse("v", WrittenNumber(1.0, "1.0"))
+
+    def test_a_number_param_reads_the_number(self):
+        assert Param(type=ParamType.NUMBER, required=True).parse("limit", WrittenNumber(1000.0, "1e3")) == 1000.0
+
+    def test_a_secret_param_is_refused_without_its_value(self):
+        param = Param(type=ParamType.LABEL_VALUE, required=True, secret=True)
+        with pytest.raises(ArgError) as caught:
+            param.parse("token", WrittenNumber(1.1, "1.10"))
+        assert "1.1" not in caught.value.message
+        assert caught.value.message == (
+            "arg 'token' is a JSON number that a label_value param sends otherwise than written: give it as a JSON "
+            "string"
+        )
 
 
 class TestPercentWritten:
