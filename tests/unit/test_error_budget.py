@@ -3257,12 +3257,30 @@ class TestPyrraIncreaseRulesWithoutErrors:
         with pytest.raises(UnexplainedLabels):
             self.measure([{"code": "200", "handler": "/x"}], vouched)
 
-    def test_a_regex_matchers_label_is_asked_even_where_the_rules_lack_it(self):
+    @pytest.mark.parametrize("matcher", ['handler=~"/y"', 'handler!~"/x"'])
+    def test_a_regex_matchers_label_is_asked_even_where_the_rules_lack_it(self, matcher):
         # This SLO's rules are grouped by handler (the total's regex matcher); a same-name SLO's over the whole job lack
         # it. Before: nothing was held against them, a pass at 0x.
         with pytest.raises(UnexplainedLabels, match=re.escape('they carry code="200", handler=(none)')) as raised:
-            self.measure([{"code": "200"}], total='req_total{job="api", handler=~"/y"}')
+            self.measure([{"code": "200"}], total=f'req_total{{job="api", {matcher}}}')
         assert raised.value.groups == ({"code": "200", "handler": ""},)
+
+    def test_a_label_of_the_empty_value_is_not_asked(self):
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200", "handler": ""}])
+        assert raised.value.groups == ({"code": "200"},)
+
+    def test_rules_with_no_label_to_ask_beside_another_windows_vouched_burnrate_are_the_slos(self):
+        # A burnrate of another window had cluster="eu1" vouched for; these increase rules carry nothing to ask.
+        window = self.measure([{}], {"cluster": "eu1"})
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_raw_series_without_a_label_matches_a_group_without_it(self):
+        unexplained = UnexplainedLabels(
+            "refused", {"code": "200", "handler": ""}, "t", [{"code": "200", "handler": ""}]
+        )
+        answer = QueryResult("q", "vector", [Series({"code": "200"}, [(1.0, 3.0)])])
+        assert vouched_by(unexplained, answer) == {"code": "200", "handler": ""}
 
     @pytest.mark.parametrize("matcher", ['handler!="/x"', 'handler=""'])
     def test_a_total_matcher_pyrra_writes_nowhere_cannot_be_proven(self, matcher):
