@@ -42,7 +42,7 @@ sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -294,12 +294,24 @@ class MissingBucket(CheckMisconfigured):
 class UnexplainedLabels(CheckMisconfigured):
     """A Pyrra rule series whose labels no field of the check names (error_budget): `labels`, each with its value, are
     the ones a same-name SLO whose total adds matchers to pyrra.total's would carry, and `total` is pyrra.total's
-    selector, whose raw series may show that every series of this SLO carries them."""
+    selector, whose raw series may show that every series of this SLO carries them; `groups`: the values of those
+    labels that this SLO's rule series may carry, one mapping per series ("" for a label it lacks; `labels` alone
+    unless given), which every raw series must show for the rules to be this SLO's; `range_s`: how far back the raw
+    series are asked (None: over the longest window the check judges)."""
 
-    def __init__(self, message: str, labels: Mapping[str, str], total: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        labels: Mapping[str, str],
+        total: str,
+        groups: Sequence[Mapping[str, str]] = (),
+        range_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.labels = dict(labels)
         self.total = total
+        self.groups = tuple(dict(group) for group in groups) or (self.labels,)
+        self.range_s = range_s
 
 
 # How the note the runner ends a NoSeriesFound's reason with starts, as of a past time whose names have series now

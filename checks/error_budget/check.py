@@ -647,7 +647,8 @@ class ErrorBudgetCheck(Check):
         (all the SLO's rules carry the same), the CheckMisconfigured stands: one more query, sent only on this path."""
         assert isinstance(self._kept.reader, PyrraReader)
         reader = self._kept.reader
-        query = vouch_query(unexplained, max(parse_duration(window) for window in plan.windows))
+        longest_s = max(parse_duration(window) for window in plan.windows)
+        query = vouch_query(unexplained, longest_s if unexplained.range_s is None else unexplained.range_s)
         try:
             answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
         except CheckError:

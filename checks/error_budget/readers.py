@@ -938,6 +938,12 @@ class PyrraReader:
             # label is held against them (a latency SLO's, whose success rule may be grouped by more than its le, need
             # not be: its absent burnrate is no data whatever its increase rules show).
             increase_known = self._increase_labels()
+            if increase_known is None and self._sli.indicator != "latency":
+                # Only 5m increase rules (performanceOverAccuracy, its rule over the SLO window elsewhere): they group
+                # the series of the last 5 minutes alone, and the raw series are asked over as long.
+                recent_only = not results[queries["rules"]].series
+                self._own_increase_rules(window, found, wanted, explained, vouched, queries["total"], recent_only)
+                return
             told = None if increase_known is None else explained | increase_known
             if any(
                 _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, vouched) for s in found
@@ -945,6 +951,80 @@ class PyrraReader:
                 return
         for series in found:
             self._refuse_other(series, what, wanted, told, vouched, queries["total"])
+
+    def _own_increase_rules(
+        self,
+        window: str,
+        found: Sequence[Series],
+        wanted: Sequence[tuple[str, str]],
+        explained: frozenset[str],
+        vouched: Mapping[str, str],
+        total_query: str,
+        recent_only: bool,
+    ) -> None:
+        """Without pyrra.errors, CheckMisconfigured unless the increase rule series `found` (no burnrate recorded) show
+        the rules of an SLO whose total selects what pyrra.total does: their labels that no field names (Pyrra groups
+        the rules by its errors' labels that its total lacks, unknown here, and by its total's regex matchers' labels),
+        with those regex matchers' labels, take on every raw series of pyrra.total values some rule series carries
+        (`vouched` tells, see vouched_by). Else the rules may be those of a same-name SLO whose total adds or drops a
+        matcher and whose errors have no series: its absent burnrate, read as this SLO's zero errors, passed a burning
+        service at 0x. No rule tells a total matcher Pyrra writes nowhere (`!=`, `=""`): then nothing proves them."""
+        ours = [series for series in found if _contradiction(series.labels, wanted) is None]
+        if not ours:
+            for series in found:
+                self._refuse_other(series, "increase rule", wanted, None, vouched, total_query)
+            return
+        slo = f'Pyrra SLO {{slo="{self._sli.slo}"}}: no burnrate{window} series, and'
+        errors = (
+            "set pyrra.errors (the SLO's indicator.ratio.errors.metric, which `analyzer import` writes): the check "
+            "then judges a window without a burnrate series by the raw errors"
+        )
+        total = total_query.removeprefix("sum(rate(").rpartition("[")[0]
+        matchers = vector_selectors(total)[0].matchers
+        traceless = [(label, op, value) for label, op, value in matchers if op == "!=" or (op == "=" and not value)]
+        if traceless:
+            written = ", ".join(
+                f'{label}{op}"{escape_promql_string(value, chr(34))}"' for label, op, value in traceless
+            )
+            raise CheckMisconfigured(
+                f"{slo} no increase rule can show this SLO's: pyrra.total's {written} leaves no label on Pyrra's rules "
+                "(it writes a total's equality matchers onto them and groups them by its regex matchers' labels), so "
+                "those of a same-name SLO whose total lacks it look the same, and its absent burnrate says nothing of "
+                f"this SLO's errors; {errors}"
+            )
+        regex_labels = {label for label, op, _ in matchers if op in ("=~", "!~")}
+        # An increase rule with an le makes the window no data whatever SLO it is (see _latency_absent): not asked.
+        unnamed = {label for s in ours for label, v in s.labels.items() if v and label not in explained} - {"le"}
+        names = sorted(unnamed | regex_labels)
+        if not names:
+            return
+        groups = list(dict.fromkeys(tuple(s.labels.get(name, "") for name in names) for s in ours))
+        # One value per label where every series agrees, else "": the same mapping whenever these series are found,
+        # and one with "" is never a burnrate's (whose unexplained labels have values).
+        labels = {
+            name: values.pop() if len(values := {g[i] for g in groups}) == 1 else "" for i, name in enumerate(names)
+        }
+        if vouched == labels:
+            return
+        carried = ", ".join(
+            f"{name}="
+            + "/".join(
+                f'"{escape_promql_string(v, chr(34))}"' if v else "(none)" for v in sorted({g[i] for g in groups})
+            )
+            for i, name in enumerate(names)
+        )
+        raise UnexplainedLabels(
+            f"{slo} the increase rule series found ({'; '.join(s.describe() for s in ours[:3])}) may be another "
+            f"SLO's: they carry {carried}, which no field of the check names (Pyrra groups an SLO's increase rules by "
+            "its errors' labels that its total lacks, unknown without pyrra.errors, and by its total's regex matchers' "
+            "labels), and the raw series of pyrra.total do not all carry values some of them carry: a same-name SLO "
+            "whose total adds or drops a matcher records them, and its absent burnrate says nothing of this SLO's "
+            f"errors; {errors}",
+            labels,
+            total,
+            [dict(zip(names, group, strict=True)) for group in groups],
+            _INCREASE_5M_S if recent_only else None,
+        )
 
     def _explained(self, queries: Mapping[str, str], results: Results) -> frozenset[str]:
         """The labels a series of this SLO's rules may carry as far as the check knows: `slo`, pyrra.total's equality
@@ -994,23 +1074,28 @@ class PyrraReader:
                 "pyrra.selectors; if pyrra.total selects more than the SLO's spec does, write it as the spec writes it "
                 f"({_spec_total_field(self._sli)})"
             )
-        extra = _unexplained(series.labels, explained, vouched)
-        if extra is None:
+        if _unexplained(series.labels, explained, vouched) is None:
             return
-        label, value = extra
-        matcher = f'{label}="{escape_promql_string(value, chr(34))}"'
         unexplained = {
-            name: text for name, text in series.labels.items() if _unexplained({name: text}, explained, vouched)
+            name: series.labels[name]
+            for name in sorted(series.labels)
+            if _unexplained({name: series.labels[name]}, explained, vouched)
         }
+        # Every label named, not the first alone: a user who writes what one names meets the next at the next run.
+        matchers = ", ".join(f'{name}="{escape_promql_string(text, chr(34))}"' for name, text in unexplained.items())
+        one = len(unexplained) == 1
+        them, lack = ("it", "") if one else ("them", " (one this SLO's series lack)")
         raise UnexplainedLabels(
             f'Pyrra SLO {{slo="{self._sli.slo}"}}: the {what} series {series.describe()} may be another SLO\'s: it has '
-            f"{matcher}, a label that neither pyrra.total's equality matchers nor pyrra.selectors nor "
-            "pyrra.availability_selectors name, while Pyrra writes onto an SLO's rules only those matchers, its "
-            "grouping labels and its propagated (pyrra.dev/) labels: a same-name SLO in another namespace whose total "
-            f"selects {matcher} besides pyrra.total's matchers writes it, and its series cannot be told from this "
-            f"SLO's otherwise: if the series is another SLO's, add {label}=\"\" to pyrra.selectors; if every series of "
-            "this SLO carries it (a grouping or propagated label, or one its ruler or querier adds, as Thanos' "
-            f"external labels), add {matcher} to pyrra.selectors",
+            f"{matchers}, {'a label' if one else 'labels'} that neither pyrra.total's equality matchers nor "
+            "pyrra.selectors nor pyrra.availability_selectors name, while Pyrra writes onto an SLO's rules only "
+            "those matchers, its grouping labels and its propagated (pyrra.dev/) labels: a same-name SLO in another "
+            f"namespace whose total selects {matchers} besides pyrra.total's matchers writes {them}, and its series "
+            "cannot be told from this SLO's otherwise: if the series is another SLO's, add "
+            + " or ".join(f'{name}=""' for name in unexplained)
+            + f" to pyrra.selectors{lack}; if every series of this SLO "
+            f"carries {them} (a grouping or propagated label, or one its ruler or querier adds, as Thanos' external "
+            f"labels), add {matchers} to pyrra.selectors",
             unexplained,
             # sum(rate(<total>[<window>])): the window holds no bracket.
             total_query.removeprefix("sum(rate(").rpartition("[")[0],
@@ -1068,6 +1153,9 @@ class PyrraReader:
             "of zero errors)",
         )
 
+
+# The window of Pyrra's increase5m rule (performanceOverAccuracy), which groups the series of that window alone.
+_INCREASE_5M_S = 300.0
 
 # Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
 # for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the
@@ -1163,10 +1251,11 @@ def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str,
     series ours does, and its rules are as good as ours; empty when a series lacks one or has another value, when
     there is none (no traffic: nothing shows which series the SLO's total selects), or when the answer may lack
     series (a partial answer: a Thanos store down holds those without the labels perhaps)."""
+    names = sorted(unexplained.labels)
     if (
         answer.series
         and not answer.storage_warnings
-        and all(series.labels == unexplained.labels for series in answer.series)
+        and all({name: series.labels.get(name, "") for name in names} in unexplained.groups for series in answer.series)
     ):
         return unexplained.labels
     return {}

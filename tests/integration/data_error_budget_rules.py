@@ -88,6 +88,11 @@ with the label a Thanos Querier adds from its Prometheus' external labels. Pyrra
 before the anchor (within the 6h and 4d windows, not the 1h); Pyrra SLO `ebr-exto` over `{cluster="eu1",
 job="ebr-exto"}` stands for a same-name SLO whose total adds cluster="eu1": over 4d it selects fewer series.
 
+Pyrra SLOs without error series (errors `code=~"4.."`: no burnrate records; burnrate and increase groups), each standing
+for a same-name SLO of another namespace where the check's own rules are not loaded: `ebr-wider` over `{handler="/x",
+job="ebr-wide"}` (its total adds a matcher to a check's over job wide, 5% errors), `ebr-narrow` over `{job="ebr-wide"}`
+(its total drops a check's regex matcher `handler=~"/y"`, 10% errors). Their increase rules are grouped by `code`.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
@@ -150,6 +155,8 @@ WIDES_SLO = "ebr-wides"
 # A Pyrra SLO whose raw and rule series all carry cluster="eu1", as read through a Thanos Querier.
 EXT_SLO = "ebr-ext"
 EXT_LABEL = ("cluster", "eu1")
+# Same-name SLOs without error series (no burnrate records): {slo: the equality matchers of its total}.
+ERRORLESS = {"ebr-wider": 'handler="/x",job="ebr-wide"', "ebr-narrow": 'job="ebr-wide"'}
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -290,6 +297,28 @@ def pyrra_rules(
         f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
     )
     return out
+
+
+def pyrra_errorless_rules(slo: str, selected: str) -> str:
+    """Pyrra's burnrate and increase groups for ratio SLO <slo> over `selected` (its total's equality matchers) whose
+    errors, `code=~"4.."`, have no series, as slo/rules.go writes them: no burnrate records, the increase rule (grouped
+    by `code`, the errors' own label) does."""
+    total = f"ebr_http_requests_total{{{selected}}}"
+    errors = f'ebr_http_requests_total{{code=~"4..",{selected}}}'
+    labels = "    labels:\n" + "".join(
+        f"      {name}: {value.strip(chr(34))}\n"
+        for name, _, value in sorted((*(m.partition("=") for m in selected.split(",")), ("slo", "=", slo)))
+    )
+    out = f"- name: {slo}\n  interval: 30s\n  rules:\n"
+    for window in PYRRA_WINDOWS:
+        out += (
+            f"  - record: ebr_http_requests:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
+        )
+    return out + (
+        f"- name: {slo}-increase\n  interval: 2m30s\n  rules:\n"
+        f"  - record: ebr_http_requests:increase4w\n    expr: sum by (code) (increase({total}[4w]))\n" + labels
+    )
 
 
 def pyrra_increase_only_rules(slo: str, job: str) -> str:
@@ -554,4 +583,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
     # The querier's label on every rule series: as the total's matcher it selects the same series and labels the rules.
     text += pyrra_rules("ext", EXT_SLO, generic=False, also=EXT_LABEL)
     text += pyrra_rules("exto", generic=False, also=EXT_LABEL)
+    text += "".join(pyrra_errorless_rules(slo, selected) for slo, selected in ERRORLESS.items())
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -743,6 +743,24 @@ CHECKS = [
             ),
         )
     ),
+    # Without pyrra.errors, over job wide: SLO ebr-wider's (total {job="ebr-wide"}, 5% errors) and ebr-narrow's (total
+    # {handler=~"/y",job="ebr-wide"}, 10% errors) rules are not loaded; same-name SLOs' without error series are.
+    *(
+        {
+            "name": name,
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "pyrra": {"slo": slo, "metric": "ebr_http_requests", "total": total},
+        }
+        for name, slo, total in (
+            ("ebr-pyrra-wider-no-errors", "ebr-wider", 'ebr_http_requests_total{job="ebr-wide"}'),
+            ("ebr-pyrra-narrow-no-errors", "ebr-narrow", 'ebr_http_requests_total{handler=~"/y",job="ebr-wide"}'),
+            # The other SLOs themselves: their own totals.
+            ("ebr-pyrra-wider-itself", "ebr-wider", 'ebr_http_requests_total{handler="/x",job="ebr-wide"}'),
+            ("ebr-pyrra-narrow-itself", "ebr-narrow", 'ebr_http_requests_total{job="ebr-wide"}'),
+        )
+    ),
     # SLO ebr-ext over job ext (5% errors): its raw and rule series all carry the querier's cluster="eu1".
     {
         "name": "ebr-pyrra-ext",
@@ -2104,6 +2122,30 @@ class TestSameNameSlos:
         assert result.reason.startswith('Pyrra SLO {slo="ebr-wide"}: the burnrate'), result.reason
         assert 'may be another SLO\'s: it has handler="/x"' in result.reason
         assert 'add handler="" to pyrra.selectors' in result.reason
+
+    @pytest.mark.parametrize(
+        ("name", "carried"),
+        [("ebr-pyrra-wider-no-errors", 'handler="/x"'), ("ebr-pyrra-narrow-no-errors", "handler=(none)")],
+    )
+    async def test_without_pyrra_errors_increase_rules_of_a_total_with_a_matcher_more_or_less_are_refused(
+        self, evaluate, name, carried
+    ):
+        # The other SLO's errors have no series: no burnrate records, its increase rule (grouped by code) does. Before:
+        # without pyrra.errors no label was held against it, it proved "the" rules, and every window read as zero
+        # errors: a pass at 0x over job wide's 5% errors (50x), and over handler /y's 10% (100x).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert "no burnrate1h series, and the increase rule series found" in result.reason
+        assert carried in result.reason and "set pyrra.errors" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-wider-itself", "ebr-pyrra-narrow-itself"])
+    async def test_without_pyrra_errors_the_slos_own_increase_rules_still_prove_zero_errors(
+        self, catalog, prometheus, name
+    ):
+        # Every raw series of its total carries a code its increase rules carry: the rules are the SLO's own.
+        result, asked = await self.evaluate_asking(catalog, prometheus, name)
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert len(asked) == 1 and asked[0].startswith("count by (code") and "[4d]))" in asked[0], asked
 
     async def test_two_slos_burnrates_loaded_together_are_named_as_two_slos(self, evaluate):
         # Both SLOs' rules loaded: each window's burnrate answer holds both. Before: "returned 2 series ... aggregate

@@ -3105,22 +3105,12 @@ class TestPyrraSupersetTwin:
         )
         assert window.error_ratio == 0.0, window.note
 
-    def test_without_pyrra_errors_no_label_is_held_against_an_increase_rule(self):
+    def test_without_pyrra_errors_an_increase_rules_labels_are_asked_of_the_raw_series(self):
         # Pyrra groups the increase rules by the errors' labels the total lacks (code): without pyrra.errors the check
-        # cannot know them, and an SLO's own rules must still prove it (the generic group counts no errors here).
-        window = self.measure(
-            "1h",
-            {
-                "total": [self.series(10.0)],
-                "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200")],
-                "generic_errors": [self.series(0.0, slo="api")],
-                "generic_now": [self.series(0.0, slo="api")],
-                "generic_recent": [self.series(0.0, slo="api")],
-                "latency_rule": [self.series(0.0)],
-            },
-            total='req_total{job="api"}',
-        )
-        assert window.error_ratio == 0.0, window.note
+        # cannot know them, so the raw series of the total must show them (see TestPyrraIncreaseRulesWithoutErrors).
+        with pytest.raises(UnexplainedLabels) as raised:
+            TestPyrraIncreaseRulesWithoutErrors().measure([{"code": "200"}])
+        assert raised.value.labels == {"code": "200"} and raised.value.groups == ({"code": "200"},)
 
     def test_a_declared_latency_slos_increase_rules_are_not_held_to_it(self):
         # Its success increase rule is grouped by the success selector's labels the total lacks (le, and any other),
@@ -3236,12 +3226,156 @@ class TestPyrraVouchedLabels:
         answer = QueryResult("q", "vector", series, ["PromQL warning: something"])
         assert vouched_by(unexplained, answer) == {"cluster": "eu1"}
 
+    def test_the_error_names_every_unexplained_label(self):
+        # Before: it named handler="/x" alone, and the user who wrote it met cluster="eu1" at the next run.
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure(self.burning(cluster="eu1", handler="/x"))
+        message = str(raised.value)
+        assert 'it has cluster="eu1", handler="/x", labels that neither' in message
+        assert 'add cluster="" or handler="" to pyrra.selectors (one this SLO\'s series lack)' in message
+        assert message.endswith('add cluster="eu1", handler="/x" to pyrra.selectors')
+
     def test_several_labels_are_vouched_only_together(self):
         unexplained = UnexplainedLabels("refused", {"cluster": "eu1", "handler": "/x"}, 'req_total{job="api"}')
         both = QueryResult("q", "vector", [Series({"cluster": "eu1", "handler": "/x"}, [(1.0, 3.0)])])
         assert vouched_by(unexplained, both) == {"cluster": "eu1", "handler": "/x"}
         split = [Series({"cluster": "eu1", "handler": "/x"}, [(1.0, 3.0)]), Series({"cluster": "eu1"}, [(1.0, 1.0)])]
         assert vouched_by(unexplained, QueryResult("q", "vector", split)) == {}
+
+
+class TestPyrraIncreaseRulesWithoutErrors:
+    """Without pyrra.errors, increase rule series (no burnrate recorded) are the SLO's own only when every raw series of
+    pyrra.total carries, of the labels no field names and of its regex matchers' labels, values some rule series
+    carries: a same-name SLO whose total adds or drops a matcher records others, and its absent burnrate is no zero."""
+
+    series = staticmethod(TestPyrraReaderMeasure.series)
+
+    def measure(self, rules, vouched=None, total='req_total{job="api"}', latency=0.0, part="rules", **fields):
+        """The 1h window with increase rule series of SLO api over job api carrying `rules`' labels besides
+        (`latency`: the latency_rule query's answer, 1 for an increase rule with an le)."""
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": total, **fields}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        found = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", **labels) for labels in rules]
+        answers = {
+            "total": [self.series(10.0)],
+            part: found,
+            "generic_now": [self.series(0.0, slo="api")],
+            "latency_rule": [self.series(latency)],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("1h", queries, results, vouched)
+
+    def test_a_same_name_slo_whose_total_adds_a_matcher_is_asked_about(self):
+        # Before: no label was held against an increase rule without pyrra.errors: this one proved "the" rules and
+        # the absent burnrate read as zero errors, a pass at 0x whatever this service does.
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200", "handler": "/x"}, {"code": "500", "handler": "/x"}])
+        assert raised.value.labels == {"code": "", "handler": "/x"}
+        assert raised.value.groups == ({"code": "200", "handler": "/x"}, {"code": "500", "handler": "/x"})
+        assert vouch_query(raised.value, 4 * 86400.0) == (
+            'count by (code, handler) (last_over_time(req_total{job="api"}[4d]))'
+        )
+        assert str(raised.value).startswith(
+            'Pyrra SLO {slo="api"}: no burnrate1h series, and the increase rule series found (req:increase4w{code="200"'
+        )
+        assert 'they carry code="200"/"500", handler="/x", which no field of the check names' in str(raised.value)
+        assert str(raised.value).endswith(
+            "set pyrra.errors (the SLO's indicator.ratio.errors.metric, which `analyzer import` writes): the check "
+            "then judges a window without a burnrate series by the raw errors"
+        )
+
+    def test_five_minute_increase_rules_alone_are_held_to_the_raw_series_of_five_minutes(self):
+        # performanceOverAccuracy, its rule over the SLO window elsewhere: increase5m groups the last 5 minutes' series
+        # alone. Before: asked over 4d, a code whose series ended an hour ago refused the SLO's own rules.
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200"}], part="rules_5m")
+        assert raised.value.range_s == 300.0
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200"}])
+        assert raised.value.range_s is None
+
+    def test_rules_vouched_for_by_the_raw_series_prove_zero_errors(self):
+        window = self.measure([{"code": "200"}, {"code": "500"}], {"code": ""})
+        assert window.error_ratio == 0.0, window.note
+        window = self.measure([{"code": "200", "handler": "/x"}], {"code": "200", "handler": "/x"})
+        assert window.error_ratio == 0.0, window.note
+
+    @pytest.mark.parametrize(
+        "vouched",
+        [
+            {},
+            # A burnrate's vouched label alone, or with another value: not these rules' labels.
+            {"code": "200"},
+            {"code": "500", "handler": "/x"},
+        ],
+    )
+    def test_rules_not_vouched_for_are_refused(self, vouched):
+        with pytest.raises(UnexplainedLabels):
+            self.measure([{"code": "200", "handler": "/x"}], vouched)
+
+    @pytest.mark.parametrize("matcher", ['handler=~"/y"', 'handler!~"/x"'])
+    def test_a_regex_matchers_label_is_asked_even_where_the_rules_lack_it(self, matcher):
+        # This SLO's rules are grouped by handler (the total's regex matcher); a same-name SLO's over the whole job lack
+        # it. Before: nothing was held against them, a pass at 0x.
+        with pytest.raises(UnexplainedLabels, match=re.escape('they carry code="200", handler=(none)')) as raised:
+            self.measure([{"code": "200"}], total=f'req_total{{job="api", {matcher}}}')
+        assert raised.value.groups == ({"code": "200", "handler": ""},)
+
+    def test_a_label_of_the_empty_value_is_not_asked(self):
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200", "handler": ""}])
+        assert raised.value.groups == ({"code": "200"},)
+
+    def test_rules_with_no_label_to_ask_beside_another_windows_vouched_burnrate_are_the_slos(self):
+        # A burnrate of another window had cluster="eu1" vouched for; these increase rules carry nothing to ask.
+        window = self.measure([{}], {"cluster": "eu1"})
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_raw_series_without_a_label_matches_a_group_without_it(self):
+        unexplained = UnexplainedLabels(
+            "refused", {"code": "200", "handler": ""}, "t", [{"code": "200", "handler": ""}]
+        )
+        answer = QueryResult("q", "vector", [Series({"code": "200"}, [(1.0, 3.0)])])
+        assert vouched_by(unexplained, answer) == {"code": "200", "handler": ""}
+
+    @pytest.mark.parametrize("matcher", ['handler!="/x"', 'handler=""'])
+    def test_a_total_matcher_pyrra_writes_nowhere_cannot_be_proven(self, matcher):
+        # A same-name SLO whose total lacks it records the very same labels: nothing proves the rules this SLO's.
+        with pytest.raises(CheckMisconfigured, match=re.escape(f"pyrra.total's {matcher} leaves no label")) as raised:
+            self.measure([{"code": "200"}], total=f'req_total{{job="api", {matcher}}}')
+        assert not isinstance(raised.value, UnexplainedLabels)
+        assert "set pyrra.errors" in str(raised.value)
+
+    def test_rules_with_every_label_named_need_no_raw_series(self):
+        window = self.measure([{"code": "200"}], total='req_total{job="api", code="200"}')
+        assert window.error_ratio == 0.0, window.note
+
+    def test_a_declared_latency_slo_is_not_asked(self):
+        window = self.measure([{"le": "0.5", "code": "200"}], total='req_count{job="api"}', indicator="latency")
+        assert window.error_ratio is None, window.note
+
+    def test_an_le_is_not_asked_about(self):
+        # An increase rule with an le makes the window no data whatever SLO it is (a latency SLO's success rule).
+        window = self.measure([{"le": "0.5"}], total='req_count{job="api"}', latency=1.0)
+        assert window.error_ratio is None, window.note
+
+    @pytest.mark.parametrize(
+        ("raw", "vouched"),
+        [
+            ([{"code": "200"}, {"code": "500"}], {"code": ""}),
+            ([{"code": "200"}], {"code": ""}),
+            # A raw series with a code no rule series carries, or without code: another SLO's rules.
+            ([{"code": "200"}, {"code": "404"}], {}),
+            ([{"code": "200"}, {}], {}),
+            ([], {}),
+        ],
+    )
+    def test_vouched_by_every_raw_series_in_a_group(self, raw, vouched):
+        groups = [{"code": "200"}, {"code": "500"}]
+        unexplained = UnexplainedLabels("refused", {"code": ""}, 'req_total{job="api"}', groups)
+        answer = QueryResult("q", "vector", [Series(labels, [(1.0, 3.0)]) for labels in raw])
+        assert vouched_by(unexplained, answer) == vouched
 
 
 class TestSameObjective:
