@@ -80,6 +80,9 @@ class CheckReport:
     placeholders: tuple[str, ...] = ()
     # The secret ones in the forms a query holds them: no problem or note quotes them.
     secrets: tuple[str, ...] = ()
+    # Why Prometheus answered none of some queries of the dry run (a 5xx, a timeout): what they would have shown
+    # (a refusal, a misconfiguration, the queries sent after them) is not known, so the check is not known clean.
+    unanswered: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -108,15 +111,21 @@ class _AttributingRunner(Runner):
 
 class _RecordingSource(PrometheusSource):
     """A Prometheus source that also records the PromQL it is asked to run, with the check sending it and its own
-    name, in `sent`."""
+    name, in `sent`, and why Prometheus did not answer one, in `unanswered` (a member's failure may be judged
+    around, so the evaluation alone does not tell)."""
 
     sent: list[tuple[str, str, str]]
+    unanswered: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
-        return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+        try:
+            return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+        except SourceUnavailable as exc:
+            self.unanswered.append(exc.message)
+            raise
 
     async def query_range(
         self,
@@ -129,7 +138,11 @@ class _RecordingSource(PrometheusSource):
         encoded_promql: str | None = None,
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
-        return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+        try:
+            return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+        except SourceUnavailable as exc:
+            self.unanswered.append(exc.message)
+            raise
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
@@ -204,10 +217,11 @@ async def dry_run(
 ) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
     sent: list[tuple[str, str, str]] = []
+    unanswered: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent = sent
+        source.sent, source.unanswered = sent, unanswered
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -240,11 +254,16 @@ async def dry_run(
             # As the queries hold them: a number example written 1234.0 is sent as 1234.
             report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
+            unanswered.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
             # sources close.
             await runner.drain()
+            if report.evaluation.error in _UNANSWERED:
+                # A deadline cancels the queries out: Prometheus did not answer them either.
+                unanswered.append(report.evaluation.reason)
+            report.unanswered = list(dict.fromkeys(unanswered))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -1045,10 +1064,17 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
                 + (f" (args: {args})" if args else "")
             )
         lines.extend(f"    problem: {printable(problem)}" for problem in report.problems)
+        lines.extend(
+            f"    not checked: Prometheus did not answer the dry run ({printable(reason)}), so what it would have "
+            "refused or answered is not known"
+            for reason in report.unanswered
+        )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
+    unchecked = len(unchecked_checks(reports))
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"
+        + (f"; {unchecked} not checked in full (Prometheus did not answer)" if unchecked else "")
     )
     return "\n".join(lines)
 
@@ -1056,3 +1082,8 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
 def clean(reports: list[CheckReport]) -> bool:
     """True when no check reads anything this Prometheus lacks, and it refuses no check's query."""
     return not any(report.problems for report in reports)
+
+
+def unchecked_checks(reports: list[CheckReport]) -> list[str]:
+    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout): not known clean."""
+    return [report.check for report in reports if report.unanswered]

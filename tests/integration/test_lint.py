@@ -1025,6 +1025,58 @@ class TestLiveLintAsks:
 
 
 @contextmanager
+def failing_queries(prometheus_url: str, how: str) -> Iterator[str]:
+    """A querier in front of Prometheus that answers every question about names, labels and series, but fails every
+    query: `how` is "503" (answered at once) or "slow" (answered after 3 s). Yields its URL."""
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            if not self.path.startswith("/api/v1/query"):
+                return asked_prometheus(prometheus_url, self.path)
+            if how == "503":
+                return 503, b"upstream connect error\n"
+            threading.Event().wait(3.0)
+            return asked_prometheus(prometheus_url, self.path)
+
+    with serving(Querier) as url:
+        yield url
+
+
+@pytest.mark.integration
+class TestLiveLintUnanswered:
+    """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
+
+    @pytest.mark.parametrize(("how", "said"), [("503", "is failing (HTTP 503"), ("slow", "did not answer in time")])
+    def test_a_query_failing_mid_lint_is_exit_5(self, tmp_path, prometheus, how, said):
+        # Before: the names were all there, so "0 problems", exit 0, for a check whose query was never judged.
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with failing_queries(prometheus.url, how) as url:
+            result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert f"not checked: Prometheus did not answer the dry run (Prometheus source 'default' ({url}) {said}" in (
+            result.stdout
+        )
+        assert "0 problems in 1 check; 1 not checked in full (Prometheus did not answer)" in result.stdout
+        assert "did not answer every query of the dry run of error-rate" in result.stderr
+
+    def test_a_members_query_failing_is_exit_5(self, tmp_path, prometheus):
+        member = {**GOOD[0], "name": "member", "params": {}, "query": 'sum(rate(http_requests_total{code="500"}[5m]))'}
+        composite = {"name": "both", "kind": "composite", "members": [{"check": "member"}]}
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, member, composite, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "did not answer every query of the dry run of member, both" in result.stderr
+
+    def test_problems_found_are_still_exit_6(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+
+
+@contextmanager
 def echoing_refusal(status: int) -> Iterator[str]:
     """A proxy on 127.0.0.1 that refuses every GET with `status`, quoting the request's headers in its body: its
     base URL."""
