@@ -260,9 +260,6 @@ async def dry_run(
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
             # sources close.
             await runner.drain()
-            if report.evaluation.error in _UNANSWERED:
-                # A deadline cancels the queries out: Prometheus did not answer them either.
-                unanswered.append(report.evaluation.reason)
             report.unanswered = list(dict.fromkeys(unanswered))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
@@ -1065,8 +1062,8 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
             )
         lines.extend(f"    problem: {printable(problem)}" for problem in report.problems)
         lines.extend(
-            f"    not checked: Prometheus did not answer the dry run ({printable(reason)}), so what it would have "
-            "refused or answered is not known"
+            f"    not checked: Prometheus did not answer a query of the dry run ({printable(reason)}), so what it "
+            "would have refused or answered is not known"
             for reason in report.unanswered
         )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)

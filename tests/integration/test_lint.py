@@ -1025,13 +1025,14 @@ class TestLiveLintAsks:
 
 
 @contextmanager
-def failing_queries(prometheus_url: str, how: str) -> Iterator[str]:
+def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
     """A querier in front of Prometheus that answers every question about names, labels and series, but fails every
-    query: `how` is "503" (answered at once) or "slow" (answered after 3 s). Yields its URL."""
+    query (holding `holding`): `how` is "503" (answered at once) or "slow" (answered after 3 s). Yields its URL."""
 
     class Querier(Answering):
         def answer(self) -> tuple[int, bytes]:
-            if not self.path.startswith("/api/v1/query"):
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
+            if not self.path.startswith("/api/v1/query") or holding not in asked:
                 return asked_prometheus(prometheus_url, self.path)
             if how == "503":
                 return 503, b"upstream connect error\n"
@@ -1053,8 +1054,9 @@ class TestLiveLintUnanswered:
         with failing_queries(prometheus.url, how) as url:
             result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor, catalog=catalog)
         assert result.returncode == 5, result.stdout + result.stderr
-        assert f"not checked: Prometheus did not answer the dry run (Prometheus source 'default' ({url}) {said}" in (
-            result.stdout
+        assert (
+            f"not checked: Prometheus did not answer a query of the dry run (Prometheus source 'default' ({url}) {said}"
+            in (result.stdout)
         )
         assert "0 problems in 1 check; 1 not checked in full (Prometheus did not answer)" in result.stdout
         assert "did not answer every query of the dry run of error-rate" in result.stderr
@@ -1067,6 +1069,15 @@ class TestLiveLintUnanswered:
             result = validate(tmp_path, url, member, composite, at=prometheus.anchor, catalog=catalog)
         assert result.returncode == 5, result.stdout + result.stderr
         assert "did not answer every query of the dry run of member, both" in result.stderr
+
+    def test_a_query_failing_that_the_check_judges_around_is_exit_5(self, tmp_path, prometheus):
+        # The period's query of an error_budget without a budget gate is evidence only: its 503 leaves the verdict
+        # FAIL, no error, and before it left the lint "0 problems", exit 0.
+        with failing_queries(prometheus.url, "503", holding="[30d]") as url:
+            result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "api-latency: FAIL" in result.stdout and "budget remaining over 30d unknown" in result.stdout
+        assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
 
     def test_problems_found_are_still_exit_6(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
