@@ -1061,6 +1061,12 @@ class TestLiveLintUnanswered:
         assert "0 problems in 1 check; 1 not checked in full (Prometheus did not answer)" in result.stdout
         assert "did not answer every query of the dry run of error-rate" in result.stderr
 
+    def test_a_range_query_failing_mid_lint_is_exit_5(self, tmp_path, prometheus):
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, {**GOOD[0], "range": "10m"}, at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
+
     def test_a_members_query_failing_is_exit_5(self, tmp_path, prometheus):
         member = {**GOOD[0], "name": "member", "params": {}, "query": 'sum(rate(http_requests_total{code="500"}[5m]))'}
         composite = {"name": "both", "kind": "composite", "members": [{"check": "member"}]}
