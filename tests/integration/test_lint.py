@@ -181,6 +181,21 @@ class TestLiveLint:
                 "ignoring (cdoe)",
             ),
             ("sum by (cdoe) (rate(http_requests_total[5m]))", {"each": True}, "by (cdoe)"),
+            # Before these: 0 problems, exit 0. Below the top, a by that does nothing makes one group (the max of one
+            # sum: every service's errors as one); an on that does nothing matches each side's series whatever their
+            # labels (one service's errors over another's requests, or many-to-many once there are two).
+            ("max(sum by (cdoe) (rate(http_requests_total[5m])))", {}, "by (cdoe)"),
+            (
+                'sum by (code) (rate(http_requests_total{code="500"}[5m])) / on (cdoe) '
+                "sum by (code) (rate(http_requests_total[5m]))",
+                {"reduce": "max"},
+                "on (cdoe)",
+            ),
+            (
+                "max_over_time((sum by (cdoe) (rate(http_requests_total[5m])))[10m:1m])",
+                {"each": True},
+                "by (cdoe)",
+            ),
         ],
     )
     def test_a_label_list_that_does_nothing_is_a_problem(self, tmp_path, prometheus, query, extra, written):
@@ -191,6 +206,41 @@ class TestLiveLint:
         assert (
             f"problem: label list {written}: no series of metric http_requests_total has label cdoe, so the list does "
             "nothing (their labels: code, rollouts_pod_template_hash, service)"
+        ) in result.stdout
+
+    def test_a_list_read_at_the_top_and_where_it_stands_is_one_problem(self, tmp_path, prometheus):
+        # The answer's list is read on the labels the on () keeps (cdoe), the list where it stands on all of them.
+        query = (
+            "sum by (cdoe, pdo) (rate(http_requests_total[5m])) / on (cdoe) "
+            "sum by (cdoe, pdo) (rate(http_requests_total[5m]))"
+        )
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "reduce": "max"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert result.stdout.count("problem: label list by (cdoe, pdo):") == 1, result.stdout
+        assert "problem: label list on (cdoe): no series of metric http_requests_total has label cdoe" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            (
+                'max by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "servce", "(.*)"))',
+                'label_replace(..., "servce", ...)',
+            ),
+            (
+                'max by (svc) (label_join(rate(http_requests_total[5m]), "svc", "-", "servce"))',
+                'label_join(..., "servce", ...)',
+            ),
+        ],
+    )
+    def test_a_relabelling_from_a_label_no_series_has_is_a_problem(self, tmp_path, prometheus, query, written):
+        # Before: 0 problems, exit 0, while svc was empty on every series: one group, every service's rate as one.
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "reduce": "max"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f"problem: {written}: no series of metric http_requests_total has label servce, so it writes its target "
+            "label from nothing (their labels: code, rollouts_pod_template_hash, service)"
         ) in result.stdout
 
     def test_a_label_beside_le_that_does_nothing_is_a_problem(self, tmp_path, prometheus):
@@ -204,9 +254,27 @@ class TestLiveLint:
             "the list does nothing (their labels: le, service)"
         ) in result.stdout
 
-    def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus):
-        query = "sum by (cluster, code) (rate(http_requests_total[5m]))"
-        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "each": True}
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (cluster, code) (rate(http_requests_total[5m]))",
+            "max(sum by (cluster, code) (rate(http_requests_total[5m])))",
+            'max(sum by (code) (rate(http_requests_total{code="500"}[5m])) / on (code) '
+            "sum by (code) (rate(http_requests_total[5m])))",
+            # A label dropped that no series carries is dropped already, as meant (a recorded rule without instance).
+            "max(sum without (instance) (rate(http_requests_total[5m])))",
+            'max(sum by (code) (rate(http_requests_total{code="500"}[5m])) / ignoring (instance) '
+            "sum by (code) (rate(http_requests_total[5m])))",
+            # A label the query writes itself is there; a constant written from no label reads none.
+            'max(sum by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "service", "(.*)")))',
+            'max(label_replace(label_replace(rate(http_requests_total[5m]), "a", "$1", "service", "(.*)"), '
+            '"b", "$1", "a", "(.*)"))',
+            'max(label_replace(rate(http_requests_total[5m]), "team", "payments", "", ""))',
+        ],
+    )
+    def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus, query):
+        each = {"each": True} if query.startswith("sum by") else {}
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", **each}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -546,6 +614,21 @@ class TestLiveLint:
         assert 'have no series with slo="ebr-claen" (did you mean ebr-clean?)' in report
         assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
         assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
+
+    @pytest.mark.parametrize(("slo", "problem"), [("availability", True), ("burn", False)])
+    def test_sloth_labels_of_two_slos_are_a_problem_together(self, tmp_path, prometheus, slo, problem):
+        # sloth_service="ebr-sloth" is on rules of ebr-sloth's SLOs, sloth_slo="availability" on eb-sloth's: each
+        # value exists, no series has both. Before: 0 problems, exit 0, and `or vector(0)` passed for ever.
+        query = f'max(slo:sli_error:ratio_rate5m{{sloth_service="ebr-sloth", sloth_slo="{slo}"}}) or vector(0)'
+        check = {"name": "crossed", "kind": "prometheus", "query": query, "pass_if": "< 1", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == (6 if problem else 0), result.stdout + result.stderr
+        said = (
+            "problem: the recording rules the check reads (slo:sli_error:ratio_rate5m) have no series with "
+            'sloth_service="ebr-sloth", sloth_slo="availability" together, though each of these values is on some of '
+            "them (another SLO's)"
+        )
+        assert (said in result.stdout) == problem, result.stdout
 
     def test_a_rule_group_not_loaded_is_one_problem_not_one_per_window(self, tmp_path, prometheus):
         # Pyrra's rules under a metric prefix nothing here records (no close name to suggest): one cause, one line.
