@@ -28,7 +28,13 @@ from analyzer.check import Check
 from analyzer.errors import ArgError, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
-from analyzer.promql_groups import answer_label_list, bucket_reads, fallback_label_lists
+from analyzer.promql_groups import (
+    answer_label_list,
+    bucket_reads,
+    fallback_label_lists,
+    grouping_label_lists,
+    relabelled_sources,
+)
 from analyzer.promql_names import needed_labels, range_durations, reads_as_regex, vector_selectors
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
@@ -80,6 +86,9 @@ class CheckReport:
     placeholders: tuple[str, ...] = ()
     # The secret ones in the forms a query holds them: no problem or note quotes them.
     secrets: tuple[str, ...] = ()
+    # Why Prometheus answered none of some queries of the dry run (a 5xx, a timeout): what they would have shown
+    # (a refusal, a misconfiguration, the queries sent after them) is not known, so the check is not known clean.
+    unanswered: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -108,15 +117,21 @@ class _AttributingRunner(Runner):
 
 class _RecordingSource(PrometheusSource):
     """A Prometheus source that also records the PromQL it is asked to run, with the check sending it and its own
-    name, in `sent`."""
+    name, in `sent`, and why Prometheus did not answer one, in `unanswered` (a member's failure may be judged
+    around, so the evaluation alone does not tell)."""
 
     sent: list[tuple[str, str, str]]
+    unanswered: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
-        return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+        try:
+            return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+        except SourceUnavailable as exc:
+            self.unanswered.append(exc.message)
+            raise
 
     async def query_range(
         self,
@@ -129,7 +144,11 @@ class _RecordingSource(PrometheusSource):
         encoded_promql: str | None = None,
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
-        return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+        try:
+            return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+        except SourceUnavailable as exc:
+            self.unanswered.append(exc.message)
+            raise
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
@@ -204,10 +223,11 @@ async def dry_run(
 ) -> list[CheckReport]:
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
     sent: list[tuple[str, str, str]] = []
+    unanswered: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent = sent
+        source.sent, source.unanswered = sent, unanswered
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -240,11 +260,13 @@ async def dry_run(
             # As the queries hold them: a number example written 1234.0 is sent as 1234.
             report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
+            unanswered.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
             # sources close.
             await runner.drain()
+            report.unanswered = list(dict.fromkeys(unanswered))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -486,11 +508,19 @@ def _list_problems(
     query: str, prometheus: PrometheusCatalog, optional: Mapping[str, str], placeholders: Sequence[str] = ()
 ) -> list[str]:
     """The label lists the check itself calls misspelt (beside a fallback: `ignoring (cdoe)`; a `by` at the query's
-    top), none of whose labels any series of the metrics under them has: the list does nothing. A list over an
-    optional name is not read, as the check does not; a missing name is a problem of its own."""
-    lists = [*fallback_label_lists(query), *filter(None, [answer_label_list(query)])]
+    top; a `by` or `on` anywhere: `max(sum by (servce) (x))`), none of whose labels any series of the metrics under
+    them has: the list does nothing. A list over an optional name is not read, as the check does not; a missing name
+    is a problem of its own. So are the source labels of a label_replace() or label_join(): none there, it writes
+    its target from nothing."""
+    lists = [*fallback_label_lists(query), *filter(None, [answer_label_list(query)]), *grouping_label_lists(query)]
+    relabelling = relabelled_sources(query)
     found = []
-    for listed in dict.fromkeys(lists):
+    seen: set[tuple[str, object]] = set()
+    for listed in [*lists, *relabelling]:
+        # A list read twice (at the top of the answer, and where it stands) is said once, as first read.
+        if (listed.written, listed.reads) in seen:
+            continue
+        seen.add((listed.written, listed.reads))
         names = sorted({name for names, _ in listed.reads for name in names})
         known = [name for name in names if name in prometheus.names()]
         if not known or any(name in optional for name in names):
@@ -499,9 +529,14 @@ def _list_problems(
         if any(label in labels or _placeheld(label, placeholders) for label in listed.labels):
             continue
         listed_labels = ", ".join(listed.labels)
+        written, effect = (
+            (listed.written, "so it writes its target label from nothing")
+            if listed in relabelling
+            else (f"label list {listed.written}", "so the list does nothing")
+        )
         found.append(
-            f"label list {listed.written}: no series of metric {' or '.join(known)} has "
-            f"{'label' if len(listed.labels) == 1 else 'any of labels'} {listed_labels}, so the list does nothing "
+            f"{written}: no series of metric {' or '.join(known)} has "
+            f"{'label' if len(listed.labels) == 1 else 'any of labels'} {listed_labels}, {effect} "
             f"(their labels: {', '.join(labels)})"
         )
     return found
@@ -665,19 +700,34 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
     under it has: that SLO's rules are not recorded (a misspelled SLO name, a rule group not loaded). One rule
     having it is enough: a burnrate rule records nothing for a service without errors, while Pyrra's increase
     rule and Sloth's slo:objective:ratio record for every loaded SLO. `placeholders`: values of a check not run (see
-    problems_of), no SLO's name."""
+    problems_of), no SLO's name. Several such labels of one selector (Sloth's `sloth_service` and `sloth_slo`) must
+    be on one series together: each value may be another SLO's."""
     rules: dict[tuple[str, str], list[str]] = {}
+    together: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for query in queries:
         try:
             read = vector_selectors(query)
         except ValueError:
             continue  # reported by problems_of
         for selector in read:
-            for label, op, value in selector.matchers:
-                if op == "=" and value and label in _SLO_LABELS and not _placeheld(value, placeholders):
-                    names = rules.setdefault((label, value), [])
-                    names += [name for name in selector.names if _RECORDED_MARK in name and name not in names]
+            recorded = [name for name in selector.names if _RECORDED_MARK in name]
+            pairs = tuple(
+                sorted(
+                    {
+                        (label, value)
+                        for label, op, value in selector.matchers
+                        if op == "=" and value and label in _SLO_LABELS and not _placeheld(value, placeholders)
+                    }
+                )
+            )
+            for pair in pairs:
+                names = rules.setdefault(pair, [])
+                names += [name for name in recorded if name not in names]
+            if len(pairs) > 1:
+                names = together.setdefault(pairs, [])
+                names += [name for name in recorded if name not in names]
     found = []
+    missing: set[tuple[str, str]] = set()
     for (label, value), names in rules.items():
         known = [name for name in names if name in prometheus.names()]  # a missing name is a problem of its own
         if not known:
@@ -685,6 +735,7 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
         values = sorted({found for name in known for found in prometheus.values(label, name)})
         if value in values:
             continue
+        missing.add((label, value))
         close = difflib.get_close_matches(value, values, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         shown = ", ".join(values[:_SHOWN_VALUES]) + (", ..." if len(values) > _SHOWN_VALUES else "")
@@ -693,6 +744,21 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
             f"the recording rules the check reads ({rules_read}) have no series with "
             f"{label}={json.dumps(value)}{hint}; they have {label}: {shown or 'none'}. Is that SLO's rule group "
             "(Pyrra, Sloth) loaded?"
+        )
+    for pairs, names in together.items():
+        known = [name for name in names if name in prometheus.names()]
+        # A value no rule has is said above; each value on some rule may still be another SLO's.
+        if not known or missing & set(pairs):
+            continue
+        matchers = tuple((label, "=", value) for label, value in pairs)
+        if any(prometheus.series(_selector(name, matchers)) for name in known):
+            continue
+        rules_read = known[0] if len(known) == 1 else f"{known[0]} and {len(known) - 1} more"
+        written = ", ".join(f"{label}={json.dumps(value)}" for label, value in pairs)
+        found.append(
+            f"the recording rules the check reads ({rules_read}) have no series with {written} together, though "
+            "each of these values is on some of them (another SLO's): is that SLO's rule group (Pyrra, Sloth) "
+            "loaded, and are these its names?"
         )
     return found
 
@@ -1045,10 +1111,17 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
                 + (f" (args: {args})" if args else "")
             )
         lines.extend(f"    problem: {printable(problem)}" for problem in report.problems)
+        lines.extend(
+            f"    not checked: Prometheus did not answer a query of the dry run ({printable(reason)}), so what it "
+            "would have refused or answered is not known"
+            for reason in report.unanswered
+        )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
+    unchecked = len(unchecked_checks(reports))
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"
+        + (f"; {unchecked} not checked in full (Prometheus did not answer)" if unchecked else "")
     )
     return "\n".join(lines)
 
@@ -1056,3 +1129,8 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
 def clean(reports: list[CheckReport]) -> bool:
     """True when no check reads anything this Prometheus lacks, and it refuses no check's query."""
     return not any(report.problems for report in reports)
+
+
+def unchecked_checks(reports: list[CheckReport]) -> list[str]:
+    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout): not known clean."""
+    return [report.check for report in reports if report.unanswered]

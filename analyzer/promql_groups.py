@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -1264,6 +1265,82 @@ def fallback_label_lists(query: str) -> tuple[LabelList, ...]:
             continue
         found.append(LabelList(f"{mode} ({', '.join(modifier.labels)})", labels, reads))
     return tuple(dict.fromkeys(found))
+
+
+def grouping_label_lists(query: str) -> tuple[LabelList, ...]:
+    """The `by` lists of every aggregation of `query` and the `on` lists of every binary operator, wherever they stand
+    (`max(sum by (service) (x))`, `x / on (service) y`), each with its labels but _LISTED_ANYWAY's: one none of whose
+    labels a series under it carries makes one group, or matches every series of one side with every one of the
+    other, which no list was written for. Not `without` or `ignoring`: a label they drop that no series carries is
+    dropped already (a recording rule's series without `instance`), as meant. Left out as in fallback_label_lists;
+    () for a query promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        root = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return ()
+    found: list[LabelList] = []
+    for node, around in _beside_fallbacks(root, lists=True, every=True):
+        if type(node).__name__ == "AggregateExpr":
+            modifier, mode, over = node.modifier, "by", node.expr
+            grouping = str(modifier.type).endswith("By")
+        else:
+            modifier, mode, over = node.modifier.matching, "on", node
+            grouping = str(modifier.type).endswith("Include")
+        labels = _checked(tuple(modifier.labels))
+        if not grouping or not labels:
+            continue
+        reads, written = _reads_under(over, around)
+        if reads is None or written & set(labels):
+            continue
+        found.append(LabelList(f"{mode} ({', '.join(modifier.labels)})", labels, reads))
+    return tuple(dict.fromkeys(found))
+
+
+def relabelled_sources(query: str) -> tuple[LabelList, ...]:
+    """The source labels of each label_replace() and label_join() of `query` (not the empty name, which sets a
+    constant, nor `__name__`), written `label_replace(..., "servce", ...)`, with the metric names of the selectors
+    under it: none of them on a series read, the call writes its target from nothing (empty, or not at all), and a
+    `by` of that target makes one group. Left out: sources the query writes below the call, and calls over a selector
+    whose names cannot be told; () for a query promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        root = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return ()
+    found: list[LabelList] = []
+    pending: list[Any] = [root]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "Call" and node.func.name in _RELABELLING and node.args:
+            sources = tuple(
+                arg.val
+                for arg in node.args[_RELABELLING[node.func.name]]
+                if isinstance(getattr(arg, "val", None), str) and arg.val and arg.val != "__name__"
+            )
+            reads, written = _reads_under(node.args[0], Reach(0.0, 0.0, None))
+            if sources and reads is not None and not written & set(sources):
+                shown = ", ".join(json.dumps(source) for source in sources)
+                found.append(LabelList(f"{node.func.name}(..., {shown}, ...)", sources, reads))
+        pending += [child for child in _children(node) if child is not None]
+    return tuple(dict.fromkeys(found))
+
+
+def _children(node: Any) -> list[Any]:
+    """The expressions directly under `node`."""
+    kind = type(node).__name__
+    if kind == "BinaryExpr":
+        return [node.lhs, node.rhs]
+    if kind in ("ParenExpr", "UnaryExpr", "AggregateExpr", "SubqueryExpr"):
+        return [node.expr]
+    if kind == "Call":
+        return list(node.args)
+    return []
 
 
 def _reads_under(root: Any, around: Reach) -> tuple[tuple[tuple[tuple[str, ...], Reach], ...] | None, set[str]]:

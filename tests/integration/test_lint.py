@@ -181,6 +181,21 @@ class TestLiveLint:
                 "ignoring (cdoe)",
             ),
             ("sum by (cdoe) (rate(http_requests_total[5m]))", {"each": True}, "by (cdoe)"),
+            # Before these: 0 problems, exit 0. Below the top, a by that does nothing makes one group (the max of one
+            # sum: every service's errors as one); an on that does nothing matches each side's series whatever their
+            # labels (one service's errors over another's requests, or many-to-many once there are two).
+            ("max(sum by (cdoe) (rate(http_requests_total[5m])))", {}, "by (cdoe)"),
+            (
+                'sum by (code) (rate(http_requests_total{code="500"}[5m])) / on (cdoe) '
+                "sum by (code) (rate(http_requests_total[5m]))",
+                {"reduce": "max"},
+                "on (cdoe)",
+            ),
+            (
+                "max_over_time((sum by (cdoe) (rate(http_requests_total[5m])))[10m:1m])",
+                {"each": True},
+                "by (cdoe)",
+            ),
         ],
     )
     def test_a_label_list_that_does_nothing_is_a_problem(self, tmp_path, prometheus, query, extra, written):
@@ -191,6 +206,41 @@ class TestLiveLint:
         assert (
             f"problem: label list {written}: no series of metric http_requests_total has label cdoe, so the list does "
             "nothing (their labels: code, rollouts_pod_template_hash, service)"
+        ) in result.stdout
+
+    def test_a_list_read_at_the_top_and_where_it_stands_is_one_problem(self, tmp_path, prometheus):
+        # The answer's list is read on the labels the on () keeps (cdoe), the list where it stands on all of them.
+        query = (
+            "sum by (cdoe, pdo) (rate(http_requests_total[5m])) / on (cdoe) "
+            "sum by (cdoe, pdo) (rate(http_requests_total[5m]))"
+        )
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "reduce": "max"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert result.stdout.count("problem: label list by (cdoe, pdo):") == 1, result.stdout
+        assert "problem: label list on (cdoe): no series of metric http_requests_total has label cdoe" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("query", "written"),
+        [
+            (
+                'max by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "servce", "(.*)"))',
+                'label_replace(..., "servce", ...)',
+            ),
+            (
+                'max by (svc) (label_join(rate(http_requests_total[5m]), "svc", "-", "servce"))',
+                'label_join(..., "servce", ...)',
+            ),
+        ],
+    )
+    def test_a_relabelling_from_a_label_no_series_has_is_a_problem(self, tmp_path, prometheus, query, written):
+        # Before: 0 problems, exit 0, while svc was empty on every series: one group, every service's rate as one.
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "reduce": "max"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f"problem: {written}: no series of metric http_requests_total has label servce, so it writes its target "
+            "label from nothing (their labels: code, rollouts_pod_template_hash, service)"
         ) in result.stdout
 
     def test_a_label_beside_le_that_does_nothing_is_a_problem(self, tmp_path, prometheus):
@@ -204,9 +254,27 @@ class TestLiveLint:
             "the list does nothing (their labels: le, service)"
         ) in result.stdout
 
-    def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus):
-        query = "sum by (cluster, code) (rate(http_requests_total[5m]))"
-        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "each": True}
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (cluster, code) (rate(http_requests_total[5m]))",
+            "max(sum by (cluster, code) (rate(http_requests_total[5m])))",
+            'max(sum by (code) (rate(http_requests_total{code="500"}[5m])) / on (code) '
+            "sum by (code) (rate(http_requests_total[5m])))",
+            # A label dropped that no series carries is dropped already, as meant (a recorded rule without instance).
+            "max(sum without (instance) (rate(http_requests_total[5m])))",
+            'max(sum by (code) (rate(http_requests_total{code="500"}[5m])) / ignoring (instance) '
+            "sum by (code) (rate(http_requests_total[5m])))",
+            # A label the query writes itself is there; a constant written from no label reads none.
+            'max(sum by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "service", "(.*)")))',
+            'max(label_replace(label_replace(rate(http_requests_total[5m]), "a", "$1", "service", "(.*)"), '
+            '"b", "$1", "a", "(.*)"))',
+            'max(label_replace(rate(http_requests_total[5m]), "team", "payments", "", ""))',
+        ],
+    )
+    def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus, query):
+        each = {"each": True} if query.startswith("sum by") else {}
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", **each}
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -546,6 +614,21 @@ class TestLiveLint:
         assert 'have no series with slo="ebr-claen" (did you mean ebr-clean?)' in report
         assert 'have no series with sloth_id="ebr-sloth-claen" (did you mean ebr-sloth-clean?)' in report
         assert report.count("Is that SLO's rule group (Pyrra, Sloth) loaded?") == 2
+
+    @pytest.mark.parametrize(("slo", "problem"), [("availability", True), ("burn", False)])
+    def test_sloth_labels_of_two_slos_are_a_problem_together(self, tmp_path, prometheus, slo, problem):
+        # sloth_service="ebr-sloth" is on rules of ebr-sloth's SLOs, sloth_slo="availability" on eb-sloth's: each
+        # value exists, no series has both. Before: 0 problems, exit 0, and `or vector(0)` passed for ever.
+        query = f'max(slo:sli_error:ratio_rate5m{{sloth_service="ebr-sloth", sloth_slo="{slo}"}}) or vector(0)'
+        check = {"name": "crossed", "kind": "prometheus", "query": query, "pass_if": "< 1", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == (6 if problem else 0), result.stdout + result.stderr
+        said = (
+            "problem: the recording rules the check reads (slo:sli_error:ratio_rate5m) have no series with "
+            'sloth_service="ebr-sloth", sloth_slo="availability" together, though each of these values is on some of '
+            "them (another SLO's)"
+        )
+        assert (said in result.stdout) == problem, result.stdout
 
     def test_a_rule_group_not_loaded_is_one_problem_not_one_per_window(self, tmp_path, prometheus):
         # Pyrra's rules under a metric prefix nothing here records (no close name to suggest): one cause, one line.
@@ -1022,6 +1105,75 @@ class TestLiveLintAsks:
         assert refused
         assert result.returncode == 5, result.stdout + result.stderr
         assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
+
+
+@contextmanager
+def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
+    """A querier in front of Prometheus that answers every question about names, labels and series, but fails every
+    query (holding `holding`): `how` is "503" (answered at once) or "slow" (answered after 3 s). Yields its URL."""
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
+            if not self.path.startswith("/api/v1/query") or holding not in asked:
+                return asked_prometheus(prometheus_url, self.path)
+            if how == "503":
+                return 503, b"upstream connect error\n"
+            threading.Event().wait(3.0)
+            return asked_prometheus(prometheus_url, self.path)
+
+    with serving(Querier) as url:
+        yield url
+
+
+@pytest.mark.integration
+class TestLiveLintUnanswered:
+    """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
+
+    @pytest.mark.parametrize(("how", "said"), [("503", "is failing (HTTP 503"), ("slow", "did not answer in time")])
+    def test_a_query_failing_mid_lint_is_exit_5(self, tmp_path, prometheus, how, said):
+        # Before: the names were all there, so "0 problems", exit 0, for a check whose query was never judged.
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with failing_queries(prometheus.url, how) as url:
+            result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            f"not checked: Prometheus did not answer a query of the dry run (Prometheus source 'default' ({url}) {said}"
+            in (result.stdout)
+        )
+        assert "0 problems in 1 check; 1 not checked in full (Prometheus did not answer)" in result.stdout
+        assert "did not answer every query of the dry run of error-rate" in result.stderr
+
+    def test_a_range_query_failing_mid_lint_is_exit_5(self, tmp_path, prometheus):
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, {**GOOD[0], "range": "10m"}, at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
+
+    def test_a_members_query_failing_is_exit_5(self, tmp_path, prometheus):
+        member = {**GOOD[0], "name": "member", "params": {}, "query": 'sum(rate(http_requests_total{code="500"}[5m]))'}
+        composite = {"name": "both", "kind": "composite", "members": [{"check": "member"}]}
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, member, composite, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "did not answer every query of the dry run of member, both" in result.stderr
+
+    def test_a_query_failing_that_the_check_judges_around_is_exit_5(self, tmp_path, prometheus):
+        # The period's query of an error_budget without a budget gate is evidence only: its 503 leaves the verdict
+        # FAIL, no error, and before it left the lint "0 problems", exit 0.
+        with failing_queries(prometheus.url, "503", holding="[30d]") as url:
+            result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "api-latency: FAIL" in result.stdout and "budget remaining over 30d unknown" in result.stdout
+        assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
+
+    def test_problems_found_are_still_exit_6(self, tmp_path, prometheus):
+        check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        with failing_queries(prometheus.url, "503") as url:
+            result = validate(tmp_path, url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
 
 
 @contextmanager
