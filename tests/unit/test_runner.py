@@ -1015,6 +1015,27 @@ class TestHangingUp:
         await asyncio.wait([shared])
         assert shared.cancelled()
 
+    async def test_the_first_caller_hanging_up_leaves_no_finished_answer_for_later_requests(self, gate):
+        # On a busy runner the evaluation runs in a task of its own, and its first caller is answered by the callback
+        # that also takes it out of the in-flight table. Relayed to that caller after it hung up (mut27: `_relay`
+        # not seeing the caller gone survived), the callback raised there, the evaluation stayed in the table, and
+        # every later identical request was answered the verdict finished before it asked, never evaluated again.
+        run = gated_runner(Admission())
+        busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
+        await gate.wait_entered(1)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(2)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        gate.open()
+        assert (await joined).verdict is Outcome.PASS
+        await busy
+        assert run._in_flight == {} and run._callers == {}
+        later = await run.evaluate(run.catalog.get("slow"), {})
+        assert later.verdict is Outcome.PASS and gate.entered == 3
+
     async def test_a_request_after_the_last_caller_left_starts_afresh(self, gate):
         run = gated_runner(Admission())
         first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
