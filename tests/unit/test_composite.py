@@ -536,6 +536,12 @@ class TestReasonsNameTheFirstMember:
         evaluation = await judge(self.more(members), ["p", "!i", "!i2"], mode="any")
         assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet"), evaluation.reason
 
+    async def test_of_critical_members_failing(self, members):
+        # mut27: the last one named survived (a member that errored counts as failed here).
+        evaluation = await judge(self.more(members), ["p", "!e", "!f", "!e2"], mode="any", on_member_error="fail")
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason.startswith("critical member 'e' failed"), evaluation.reason
+
 
 class TestMemberReasonsQuotedClipped:
     """A member's reason quoted in the composite's is cut to 160 characters."""
