@@ -197,6 +197,12 @@ class TestErrorMapping:
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.ERROR, status, code)
         assert reason in evaluation.reason
 
+    async def test_one_exception_is_named_alone(self):
+        # mut27: the count of others said always survived: "(and 0 other exception)" after every crash.
+        runner, catalog = runner_for("crash")
+        evaluation = await runner.evaluate(catalog.get("crash"), {})
+        assert evaluation.reason == "internal error in check 'crash': ZeroDivisionError: division by zero"
+
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
         evaluation = await runner.evaluate(catalog.get("slow"), {})
