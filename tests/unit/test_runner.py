@@ -107,6 +107,9 @@ class ScriptedCheck(Check):
             WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
+        if self.name in ("inf-fail", "inf-inconclusive"):
+            # A measurement that is no finite number (a burn rate over no traffic), judged other than pass.
+            return Verdict(outcome=Outcome(self.name[4:]), reason="burning", value=math.inf, threshold=14.4)
         if self.name == "inf-threshold":
             return Verdict(outcome=Outcome.FAIL, reason="over", value=2.0, threshold=math.inf)
         if self.name == "inf-interval":
@@ -196,6 +199,15 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get(name), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.ERROR, status, code)
         assert reason in evaluation.reason
+
+    @pytest.mark.parametrize("name", ["inf-fail", "inf-inconclusive"])
+    async def test_a_verdict_other_than_pass_on_a_non_finite_value_stands(self, name):
+        # Only a pass needs a finite value (mut27: refusing every verdict on one survived: a fail at an infinite burn
+        # rate became an error, which Argo Rollouts counts as an Error measurement and retries, not as a Failed one).
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome(name[4:]), 200, None)
+        assert evaluation.reason == "burning"
 
     async def test_one_exception_is_named_alone(self):
         # mut27: the count of others said always survived: "(and 0 other exception)" after every crash.
