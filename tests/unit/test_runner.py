@@ -143,6 +143,12 @@ class ScriptedCheck(Check):
                 threshold=1.0,
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
+        if self.name.startswith("shaped-warnings-"):
+            # A pass whose kind wrote the warnings otherwise than as a list (a plugin may).
+            shape = self.name.removeprefix("shaped-warnings-")
+            warning = WARNINGS["partial"]
+            written = {"text": warning, "tuple": (warning,), "mapping": {"store": warning}, "number": 2}[shape]
+            return Verdict(outcome=Outcome.PASS, reason="judged", details={"prometheus_warnings": written})
         if self.name == "reads-no-rules":
             raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
         if self.name.startswith("reads-"):
@@ -312,6 +318,19 @@ class TestSecretArgs:
             assert "ValueError: cannot use <redacted>" in crash["exception"]
         assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
 
+    async def test_the_crash_log_line_as_written_holds_no_secret(self):
+        # Through the service's own log processors, which render an `exc_info` as the raw traceback over the scrubbed
+        # one (mut27: logging the crash with exc_info survived, seen only through capture_logs, which renders none).
+        params = {"token": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "crash-secret", "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        with json_logs("info") as stream:
+            runner = Runner(catalog, Sources({}), Metrics(), 5.0)
+            await runner.evaluate(catalog.get("crash-secret"), {"token": "tok-3f9a1c7e"})
+        assert "3f9a1c7e" not in stream.getvalue()
+        crash = next(e for e in map(json.loads, stream.getvalue().splitlines()) if e["event"] == "check_crashed")
+        assert "ValueError: cannot use <redacted>" in crash["exception"], crash
+
     @pytest.mark.parametrize(("token", "reason"), [("42", "saw 42"), ("a42", "saw a42"), ("s3c4", "saw <redacted>")])
     async def test_a_value_under_four_characters_is_shown_args_aside(self, token, reason):
         # Hidden as a word, a secret "42" would blank every 42 of the evidence (a value, a threshold) for a value that
@@ -380,6 +399,24 @@ class TestPartialAnswers:
         evaluation = await runner.evaluate(catalog.get("warned-fail-partial"), {})
         assert (evaluation.verdict, evaluation.http_status) == (Outcome.FAIL, 200)
         assert evaluation.reason == "judged (judged on an answer that may be partial: partial response: store 2 down)"
+
+    @pytest.mark.parametrize("shape", ["text", "tuple"])
+    async def test_a_pass_on_a_warning_written_as_text_or_a_tuple_is_inconclusive(self, shape):
+        # Read only from a list, a plugin's pass on an answer that may be partial stood (mut27: reading any shape
+        # survived, which showed it).
+        name = f"shaped-warnings-{shape}"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith("judged, but the answer may be partial (partial response: store 2 down)")
+
+    @pytest.mark.parametrize("shape", ["mapping", "number"])
+    async def test_warnings_in_no_shape_of_warnings_are_an_internal_error_not_a_pass(self, shape):
+        name = f"shaped-warnings-{shape}"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "internal_error"), evaluation.reason
+        assert "details.prometheus_warnings is" in evaluation.reason and "not a list of warnings" in evaluation.reason
 
     @pytest.mark.parametrize("outcome", ["pass", "fail"])
     async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
