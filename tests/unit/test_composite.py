@@ -323,6 +323,27 @@ class TestCombining:
         evaluation = await judge(members, names, mode=mode)
         assert evaluation.verdict == verdict
 
+    async def test_a_member_given_a_number_is_judged_with_it(self, members):
+        # A literal number is no template (mut27: reading it as one survived: the composite crashed, an internal
+        # error where its member's error counts as failed).
+        numeric = {
+            "name": "n",
+            "kind": "prometheus",
+            "source": "down",
+            "params": {"limit": {"type": "number", "required": True}},
+            "query": "sum(up) * {{ limit }}",
+            "pass_if": "> 0",
+        }
+        runner, _ = card(members, ["p"])
+        fields = {"members": [{"check": "p"}, {"check": "n", "args": {"limit": 5}}], "on_member_error": "fail"}
+        catalog = gate_catalog(
+            *members, numeric, {"name": "card", "kind": "composite", **fields}, sources=runner.catalog.sources
+        )
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(catalog.get("card"), {})
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = evaluation.to_json(explain=True)["details"]["members"][1]
+        assert (shown["verdict"], shown["args"]) == ("error", {"limit": 5}), shown
+
     async def test_all_reports_passed_of_total(self, members):
         verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
         assert (verdict["value"], verdict["threshold"]) == (2, 3)
