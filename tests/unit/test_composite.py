@@ -255,6 +255,20 @@ class TestBindArgs:
             "member 'strict' (members[1]) rejects its args: arg 'canary_hash' must match the pattern"
         )
 
+    def test_the_arg_error_names_the_composites_arg_the_value_came_from(self):
+        # What the caller gave (the CLI suggests `--arg` by this name), not the member's name for it (mut27: the
+        # member arg's name survived, both being canary_hash in the test above).
+        strict = leaf("strict", {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]{8}"}})
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"build": {"type": "label_value", "required": True}},
+            "members": [{"check": "strict", "args": {"canary_hash": "{{ build }}"}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, card).checks["card"].bind_args({"build": "not-a-hash"})
+        assert caught.value.arg == "build"
+
     def test_text_around_a_placeholder_is_validated_too(self):
         numbered = leaf("n", {"pod": {"type": "dns_label", "required": True}})
         card = load(numbered, composite("card", [{"check": "n", "args": {"pod": "web-{{ canary_hash }}"}}])).checks[
