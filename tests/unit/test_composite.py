@@ -358,6 +358,33 @@ class TestCombining:
         shown = evaluation.to_json(explain=True)["details"]["members"][1]
         assert (shown["verdict"], shown["args"]) == ("error", {"limit": 5}), shown
 
+    async def test_a_number_made_of_a_secret_is_hidden_in_the_members_args(self, members):
+        # A number escapes the scrubbing of text: the member's args shown hide it as the composite's secret even
+        # where the member does not declare it one (mut27: showing it survived).
+        numeric = {
+            "name": "n",
+            "kind": "prometheus",
+            "source": "down",
+            "params": {"limit": {"type": "number", "required": True}},
+            "query": "sum(up) * {{ limit }}",
+            "pass_if": "> 0",
+        }
+        runner, _ = card(members, ["p"])
+        card_check = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"pin": {"type": "number", "required": True, "secret": True}},
+            "members": [{"check": "n", "args": {"limit": "{{ pin }}"}}],
+            "on_member_error": "fail",
+        }
+        catalog = gate_catalog(*members, numeric, card_check, sources=runner.catalog.sources)
+        check = catalog.get("card")
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
+            check, check.bind_args({"pin": 424242})
+        )
+        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"limit": "<redacted>"}
+        assert "424242" not in evaluation.model_dump_json()
+
     async def test_all_reports_passed_of_total(self, members):
         verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
         assert (verdict["value"], verdict["threshold"]) == (2, 3)
