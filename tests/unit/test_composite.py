@@ -385,6 +385,25 @@ class TestCombining:
         assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"limit": "<redacted>"}
         assert "424242" not in evaluation.model_dump_json()
 
+    async def test_a_member_arg_of_text_around_a_placeholder_is_given_the_whole_text(self, members):
+        # mut27: reading every arg as a lone placeholder survived: the member got `build`'s value without the text
+        # around it, and judged other series than the catalog says.
+        labelled = {**leaf("l"), "source": "down"}
+        runner, _ = card(members, ["p"])
+        card_check = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"build": {"type": "label_value", "required": True}},
+            "members": [{"check": "l", "args": {"canary_hash": "v-{{ build }}-1"}}],
+            "on_member_error": "fail",
+        }
+        catalog = gate_catalog(*members, labelled, card_check, sources=runner.catalog.sources)
+        check = catalog.get("card")
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
+            check, check.bind_args({"build": "7f3a"})
+        )
+        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"canary_hash": "v-7f3a-1"}
+
     async def test_all_reports_passed_of_total(self, members):
         verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
         assert (verdict["value"], verdict["threshold"]) == (2, 3)
