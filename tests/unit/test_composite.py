@@ -385,7 +385,16 @@ class TestCombining:
         assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"limit": "<redacted>"}
         assert "424242" not in evaluation.model_dump_json()
 
-    async def test_a_member_arg_of_text_around_a_placeholder_is_given_the_whole_text(self, members):
+    @pytest.mark.parametrize(
+        ("written", "given"),
+        [
+            ("v-{{ build }}-1", "v-7f3a-1"),
+            ("v-{{ build }}", "v-7f3a"),
+            ("{{ build }}-1", "7f3a-1"),
+            ("{{ build }}{{ build }}", "7f3a7f3a"),
+        ],
+    )
+    async def test_a_member_arg_of_text_around_a_placeholder_is_given_the_whole_text(self, members, written, given):
         # mut27: reading every arg as a lone placeholder survived: the member got `build`'s value without the text
         # around it, and judged other series than the catalog says.
         labelled = {**leaf("l"), "source": "down"}
@@ -394,7 +403,7 @@ class TestCombining:
             "name": "card",
             "kind": "composite",
             "params": {"build": {"type": "label_value", "required": True}},
-            "members": [{"check": "l", "args": {"canary_hash": "v-{{ build }}-1"}}],
+            "members": [{"check": "l", "args": {"canary_hash": written}}],
             "on_member_error": "fail",
         }
         catalog = gate_catalog(*members, labelled, card_check, sources=runner.catalog.sources)
@@ -402,7 +411,7 @@ class TestCombining:
         evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
             check, check.bind_args({"build": "7f3a"})
         )
-        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"canary_hash": "v-7f3a-1"}
+        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"canary_hash": given}
 
     async def test_all_reports_passed_of_total(self, members):
         verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
