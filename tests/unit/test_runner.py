@@ -1562,6 +1562,32 @@ class _ParentPassing(Check):
         return Verdict(outcome=member.verdict, reason="member said so")
 
 
+class _MiddlePassing(Check):
+    """A combining kind passing its `tenant` arg (no secret of its own) on to the member-echo check."""
+
+    kind: Literal["middle-passing"] = "middle-passing"
+
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"echo"})
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        member = await ctx.run_check("echo", {"tenant": ctx.args["tenant"]})
+        return Verdict(outcome=member.verdict, reason="member said so")
+
+
+class _OuterPassing(Check):
+    """A combining kind passing its secret `token` to the middle-passing check as its `tenant`."""
+
+    kind: Literal["outer-passing"] = "outer-passing"
+
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"middle"})
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        member = await ctx.run_check("middle", {"tenant": ctx.args["token"]})
+        return Verdict(outcome=member.verdict, reason="member said so")
+
+
 class TestParentSecretsInMembers:
     """A parent's secret arg a member gets as an arg it does not declare secret is hidden in what the member shows
     from four characters on, as the member's own secrets are."""
@@ -1584,6 +1610,31 @@ class TestParentSecretsInMembers:
         member = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
         assert evaluation.verdict is Outcome.FAIL and member["args"] == {"tenant": "<redacted>"}
         assert member["reason"] == reason
+
+    async def test_a_member_of_a_member_hides_it_too(self):
+        # The middle check gets the secret as an arg it does not declare secret, and passes it on: the member it runs
+        # hides it as the outer's (mut27: the secrets a member passes on without its parent's survived; the
+        # innermost log line showed the token and its reason quoting it).
+        tenant = {"tenant": {"type": "label_value", "required": True}}
+        checks = [
+            {"name": "echo", "kind": "member-echo", "params": tenant},
+            {"name": "middle", "kind": "middle-passing", "params": tenant},
+            {
+                "name": "outer",
+                "kind": "outer-passing",
+                "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            },
+        ]
+        registry = Registry([_MemberEcho, _MiddlePassing, _OuterPassing])
+        catalog = build_catalog([("t", {"checks": checks})], registry)
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources({}), None, 5.0).evaluate(
+                catalog.get("outer"), {"token": "tok-5e6f7a"}
+            )
+        assert evaluation.verdict is Outcome.FAIL
+        assert "5e6f7a" not in json.dumps(logs, default=str)
+        echo = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
+        assert echo["args"] == {"tenant": "<redacted>"} and echo["reason"] == "saw <redacted>"
 
 
 class TestMembersNotKeptForReuse:
