@@ -849,9 +849,16 @@ def _refuse_unjudged_pass(verdict: Verdict) -> Verdict:
 def _judged_on_a_partial_answer(verdict: Verdict) -> Verdict:
     """A pass or fail whose answers carry a warning that they may be partial (a store that did not answer: Thanos,
     Mimir, remote read, VictoriaMetrics' `isPartial`): a pass becomes inconclusive, since the lost store may hold
-    what fails the check (the canary's errors); a fail stands, saying so. Others as they are."""
+    what fails the check (the canary's errors); a fail stands, saying so. Others as they are. Warnings in no shape
+    of warnings (text, or a list or tuple of text) are a TypeError: an internal error, never a pass."""
     warnings = verdict.details["prometheus_warnings"]
-    partial = storage_warnings(warnings) if isinstance(warnings, list) else []
+    # A plugin may write one warning as text, or a tuple: read only from a list, its pass on an answer that may be
+    # partial stood. Any other shape says nothing readable, and no pass rests on it.
+    if isinstance(warnings, str):
+        warnings = [warnings]
+    if not isinstance(warnings, list | tuple) or not all(isinstance(warning, str) for warning in warnings):
+        raise TypeError(f"the check's details.prometheus_warnings is {warnings!r}, not a list of warnings")
+    partial = storage_warnings(list(warnings))
     if not partial:
         return verdict  # PromQL's own annotations ("metric might not be a counter") judge the query, not the data
     lost = "; ".join(partial)

@@ -76,7 +76,7 @@ class _Result:
     args: dict[str, ArgValue]
     outcome: Outcome
     reason: str
-    evaluation: Evaluation | None
+    evaluation: Evaluation
     http_status: int
     error: str | None
 
@@ -497,9 +497,8 @@ def _member_details(result: _Result) -> dict[str, Any]:
         "weight": result.member.weight,
         "critical": result.member.critical,
     }
-    if result.evaluation is not None:
-        body = result.evaluation.to_json(explain=True)
-        entry.update(value=body.get("value"), threshold=body.get("threshold"), details=body.get("details"))
+    body = result.evaluation.to_json(explain=True)
+    entry.update(value=body.get("value"), threshold=body.get("threshold"), details=body.get("details"))
     if result.error is not None:
         entry["error"] = result.error
     return entry

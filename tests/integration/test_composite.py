@@ -218,6 +218,8 @@ class TestMemberErrors:
         body = await run(client, prometheus, "error-fail", "kpiequal")
         assert body["verdict"] == "fail"
         assert body["details"]["members"][1]["error"] == "source_unavailable"
+        # Only a member that errored has an error (mut27: `"error": null` on every member survived).
+        assert "error" not in body["details"]["members"][0], body["details"]["members"][0]
 
     async def test_ignore_policy_counts_it_as_unknown_and_says_so(self, client, prometheus):
         # p95 passes, but the member whose Prometheus is down might have failed: the rollout pauses.

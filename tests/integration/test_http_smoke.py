@@ -2360,6 +2360,42 @@ class TestCapturedCookiesAcrossOrigins:
         assert b"session=" not in heads[-1], heads
         assert heads[-1].startswith(b"get /back " if then == "/bounce" else b"get /x "), heads
 
+    @pytest.mark.parametrize(
+        ("set_cookie", "hop_sets", "then", "host", "sent"),
+        [
+            # The redirect's session of the written one's Domain and Path replaces it (browsers' store holds a cookie
+            # by name, Domain and Path): b gets the guest's alone. Held by the host that set it (a.example.test), not
+            # its Domain, it replaced nothing, and b got the signed-in session first (mut27: `domain or host` read
+            # as the host survived).
+            (
+                b"session=s3ss10n; Domain=example.test; Path=/",
+                b"session=gu3st; Domain=example.test; Path=/",
+                "/orders",
+                b"b",
+                b"session=gu3st",
+            ),
+            # Of another Domain it is another cookie: back on a, browsers send both, the one of the same Path length
+            # set earlier first, the written one (mut27: a hop cookie of a Path as long as the written one's went
+            # first and a server reading the first session read the guest's).
+            (
+                b"session=s3ss10n; Path=/",
+                b"session=gu3st; Domain=example.test; Path=/",
+                "/bounce",
+                b"a",
+                b"session=s3ss10n; session=gu3st",
+            ),
+        ],
+    )
+    async def test_a_session_a_hop_sets_for_a_domain_goes_as_browsers_hold_it(
+        self, sites_client, set_cookie, hop_sets, then, host, sent
+    ):
+        heads: list[bytes] = []
+        async with listening(self.site(heads, set_cookie, then, hop_sets)) as port:
+            evaluation = await run(self.check(port, "session={{ sid }}"), sites_client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert b"\r\nhost: " + host + b".example.test:" in heads[-1], heads
+        assert b"\r\ncookie: " + sent + b"\r\n" in heads[-1], heads
+
     async def test_a_secure_cookie_does_not_go_over_http(self, sites_client):
         # Set over http, a Secure cookie is refused at capture: the login step fails, nothing goes anywhere.
         heads: list[bytes] = []

@@ -255,6 +255,20 @@ class TestBindArgs:
             "member 'strict' (members[1]) rejects its args: arg 'canary_hash' must match the pattern"
         )
 
+    def test_the_arg_error_names_the_composites_arg_the_value_came_from(self):
+        # What the caller gave (the CLI suggests `--arg` by this name), not the member's name for it (mut27: the
+        # member arg's name survived, both being canary_hash in the test above).
+        strict = leaf("strict", {"canary_hash": {"type": "label_value", "required": True, "pattern": "[a-f0-9]{8}"}})
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"build": {"type": "label_value", "required": True}},
+            "members": [{"check": "strict", "args": {"canary_hash": "{{ build }}"}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, card).checks["card"].bind_args({"build": "not-a-hash"})
+        assert caught.value.arg == "build"
+
     def test_text_around_a_placeholder_is_validated_too(self):
         numbered = leaf("n", {"pod": {"type": "dns_label", "required": True}})
         card = load(numbered, composite("card", [{"check": "n", "args": {"pod": "web-{{ canary_hash }}"}}])).checks[
@@ -322,6 +336,82 @@ class TestCombining:
     async def test_modes(self, members, names, mode, verdict):
         evaluation = await judge(members, names, mode=mode)
         assert evaluation.verdict == verdict
+
+    async def test_a_member_given_a_number_is_judged_with_it(self, members):
+        # A literal number is no template (mut27: reading it as one survived: the composite crashed, an internal
+        # error where its member's error counts as failed).
+        numeric = {
+            "name": "n",
+            "kind": "prometheus",
+            "source": "down",
+            "params": {"limit": {"type": "number", "required": True}},
+            "query": "sum(up) * {{ limit }}",
+            "pass_if": "> 0",
+        }
+        runner, _ = card(members, ["p"])
+        fields = {"members": [{"check": "p"}, {"check": "n", "args": {"limit": 5}}], "on_member_error": "fail"}
+        catalog = gate_catalog(
+            *members, numeric, {"name": "card", "kind": "composite", **fields}, sources=runner.catalog.sources
+        )
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(catalog.get("card"), {})
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = evaluation.to_json(explain=True)["details"]["members"][1]
+        assert (shown["verdict"], shown["args"]) == ("error", {"limit": 5}), shown
+
+    async def test_a_number_made_of_a_secret_is_hidden_in_the_members_args(self, members):
+        # A number escapes the scrubbing of text: the member's args shown hide it as the composite's secret even
+        # where the member does not declare it one (mut27: showing it survived).
+        numeric = {
+            "name": "n",
+            "kind": "prometheus",
+            "source": "down",
+            "params": {"limit": {"type": "number", "required": True}},
+            "query": "sum(up) * {{ limit }}",
+            "pass_if": "> 0",
+        }
+        runner, _ = card(members, ["p"])
+        card_check = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"pin": {"type": "number", "required": True, "secret": True}},
+            "members": [{"check": "n", "args": {"limit": "{{ pin }}"}}],
+            "on_member_error": "fail",
+        }
+        catalog = gate_catalog(*members, numeric, card_check, sources=runner.catalog.sources)
+        check = catalog.get("card")
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
+            check, check.bind_args({"pin": 424242})
+        )
+        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"limit": "<redacted>"}
+        assert "424242" not in evaluation.model_dump_json()
+
+    @pytest.mark.parametrize(
+        ("written", "given"),
+        [
+            ("v-{{ build }}-1", "v-7f3a-1"),
+            ("v-{{ build }}", "v-7f3a"),
+            ("{{ build }}-1", "7f3a-1"),
+            ("{{ build }}{{ build }}", "7f3a7f3a"),
+        ],
+    )
+    async def test_a_member_arg_of_text_around_a_placeholder_is_given_the_whole_text(self, members, written, given):
+        # mut27: reading every arg as a lone placeholder survived: the member got `build`'s value without the text
+        # around it, and judged other series than the catalog says.
+        labelled = {**leaf("l"), "source": "down"}
+        runner, _ = card(members, ["p"])
+        card_check = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"build": {"type": "label_value", "required": True}},
+            "members": [{"check": "l", "args": {"canary_hash": written}}],
+            "on_member_error": "fail",
+        }
+        catalog = gate_catalog(*members, labelled, card_check, sources=runner.catalog.sources)
+        check = catalog.get("card")
+        evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
+            check, check.bind_args({"build": "7f3a"})
+        )
+        assert evaluation.to_json(explain=True)["details"]["members"][0]["args"] == {"canary_hash": given}
 
     async def test_all_reports_passed_of_total(self, members):
         verdict = (await judge(members, ["p", "p2", "i"])).to_json(explain=True)
@@ -536,6 +626,12 @@ class TestReasonsNameTheFirstMember:
         evaluation = await judge(self.more(members), ["p", "!i", "!i2"], mode="any")
         assert evaluation.reason.startswith("critical member 'i' is inconclusive, so no pass yet"), evaluation.reason
 
+    async def test_of_critical_members_failing(self, members):
+        # mut27: the last one named survived (a member that errored counts as failed here).
+        evaluation = await judge(self.more(members), ["p", "!e", "!f", "!e2"], mode="any", on_member_error="fail")
+        assert evaluation.verdict == "fail"
+        assert evaluation.reason.startswith("critical member 'e' failed"), evaluation.reason
+
 
 class TestMemberReasonsQuotedClipped:
     """A member's reason quoted in the composite's is cut to 160 characters."""
@@ -603,6 +699,19 @@ class TestMemberDeadline:
         (member_deadline,) = GATES[HELD].deadlines
         # 0.05 s before the composite's 0.5 s from 1000.0, not its own 60 s.
         assert member_deadline == pytest.approx(1000.45)
+
+    def test_a_member_of_a_shorter_deadline_ends_by_its_own(self, members):
+        # mut27: the composite's deadline taken for every member survived: a member of a 0.2 s deadline waited up to
+        # its composite's 5 s, and its error named the composite's deadline, not its own.
+        GATES[HELD] = Gate()
+        try:
+            short = [*members, {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 0.2}]
+            evaluation = self.cut(short, ["p", "h"], deadline_s=5)
+            (member_deadline,) = GATES[HELD].deadlines
+        finally:
+            GATES.pop(HELD, None)
+        assert member_deadline == pytest.approx(1000.2)
+        assert "member 'h' could not be evaluated: no verdict within the 0.2 s deadline" in evaluation.reason
 
     def test_a_composite_shorter_than_the_margin_leaves_its_member_time(self, members):
         # A 0.04 s composite of members answering at once: a member ending 0.05 s before it would end before it

@@ -88,6 +88,15 @@ class TestJsonEqual:
             ({"a": 1}, "a", False),
             ({"a": 1}, ["a"], False),
             (["a"], {"a": 1}, False),
+            # Either side (mut27: each of these unequal pairs was equal with a mutant that survived: the boolean
+            # read on the left alone, booleans or strings compared by type alone, lists by length or by Python's
+            # ==, where True == 1).
+            (1, True, False),
+            (0, False, False),
+            (True, False, False),
+            ("x", "y", False),
+            ([1], [2], False),
+            ([True], [1], False),
         ],
     )
     def test_equality(self, left, right, equal):

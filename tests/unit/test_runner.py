@@ -107,6 +107,9 @@ class ScriptedCheck(Check):
             WHERE.append(asyncio.current_task())
         if self.name == "nan-pass":
             return Verdict(outcome=Outcome.PASS, reason="oops", value=math.nan)
+        if self.name in ("inf-fail", "inf-inconclusive"):
+            # A measurement that is no finite number (a burn rate over no traffic), judged other than pass.
+            return Verdict(outcome=Outcome(self.name[4:]), reason="burning", value=math.inf, threshold=14.4)
         if self.name == "inf-threshold":
             return Verdict(outcome=Outcome.FAIL, reason="over", value=2.0, threshold=math.inf)
         if self.name == "inf-interval":
@@ -140,6 +143,12 @@ class ScriptedCheck(Check):
                 threshold=1.0,
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
+        if self.name.startswith("shaped-warnings-"):
+            # A pass whose kind wrote the warnings otherwise than as a list (a plugin may).
+            shape = self.name.removeprefix("shaped-warnings-")
+            warning = WARNINGS["partial"]
+            written = {"text": warning, "tuple": (warning,), "mapping": {"store": warning}, "number": 2}[shape]
+            return Verdict(outcome=Outcome.PASS, reason="judged", details={"prometheus_warnings": written})
         if self.name == "reads-no-rules":
             raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
         if self.name.startswith("reads-"):
@@ -196,6 +205,21 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get(name), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.ERROR, status, code)
         assert reason in evaluation.reason
+
+    @pytest.mark.parametrize("name", ["inf-fail", "inf-inconclusive"])
+    async def test_a_verdict_other_than_pass_on_a_non_finite_value_stands(self, name):
+        # Only a pass needs a finite value (mut27: refusing every verdict on one survived: a fail at an infinite burn
+        # rate became an error, which Argo Rollouts counts as an Error measurement and retries, not as a Failed one).
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome(name[4:]), 200, None)
+        assert evaluation.reason == "burning"
+
+    async def test_one_exception_is_named_alone(self):
+        # mut27: the count of others said always survived: "(and 0 other exception)" after every crash.
+        runner, catalog = runner_for("crash")
+        evaluation = await runner.evaluate(catalog.get("crash"), {})
+        assert evaluation.reason == "internal error in check 'crash': ZeroDivisionError: division by zero"
 
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
@@ -294,6 +318,19 @@ class TestSecretArgs:
             assert "ValueError: cannot use <redacted>" in crash["exception"]
         assert reason in evaluation.reason and evaluation.args == {"token": "<redacted>"}
 
+    async def test_the_crash_log_line_as_written_holds_no_secret(self):
+        # Through the service's own log processors, which render an `exc_info` as the raw traceback over the scrubbed
+        # one (mut27: logging the crash with exc_info survived, seen only through capture_logs, which renders none).
+        params = {"token": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "crash-secret", "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        with json_logs("info") as stream:
+            runner = Runner(catalog, Sources({}), Metrics(), 5.0)
+            await runner.evaluate(catalog.get("crash-secret"), {"token": "tok-3f9a1c7e"})
+        assert "3f9a1c7e" not in stream.getvalue()
+        crash = next(e for e in map(json.loads, stream.getvalue().splitlines()) if e["event"] == "check_crashed")
+        assert "ValueError: cannot use <redacted>" in crash["exception"], crash
+
     @pytest.mark.parametrize(("token", "reason"), [("42", "saw 42"), ("a42", "saw a42"), ("s3c4", "saw <redacted>")])
     async def test_a_value_under_four_characters_is_shown_args_aside(self, token, reason):
         # Hidden as a word, a secret "42" would blank every 42 of the evidence (a value, a threshold) for a value that
@@ -362,6 +399,24 @@ class TestPartialAnswers:
         evaluation = await runner.evaluate(catalog.get("warned-fail-partial"), {})
         assert (evaluation.verdict, evaluation.http_status) == (Outcome.FAIL, 200)
         assert evaluation.reason == "judged (judged on an answer that may be partial: partial response: store 2 down)"
+
+    @pytest.mark.parametrize("shape", ["text", "tuple"])
+    async def test_a_pass_on_a_warning_written_as_text_or_a_tuple_is_inconclusive(self, shape):
+        # Read only from a list, a plugin's pass on an answer that may be partial stood (mut27: reading any shape
+        # survived, which showed it).
+        name = f"shaped-warnings-{shape}"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith("judged, but the answer may be partial (partial response: store 2 down)")
+
+    @pytest.mark.parametrize("shape", ["mapping", "number"])
+    async def test_warnings_in_no_shape_of_warnings_are_an_internal_error_not_a_pass(self, shape):
+        name = f"shaped-warnings-{shape}"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "internal_error"), evaluation.reason
+        assert "details.prometheus_warnings is" in evaluation.reason and "not a list of warnings" in evaluation.reason
 
     @pytest.mark.parametrize("outcome", ["pass", "fail"])
     async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
@@ -1015,6 +1070,27 @@ class TestHangingUp:
         await asyncio.wait([shared])
         assert shared.cancelled()
 
+    async def test_the_first_caller_hanging_up_leaves_no_finished_answer_for_later_requests(self, gate):
+        # On a busy runner the evaluation runs in a task of its own, and its first caller is answered by the callback
+        # that also takes it out of the in-flight table. Relayed to that caller after it hung up (mut27: `_relay`
+        # not seeing the caller gone survived), the callback raised there, the evaluation stayed in the table, and
+        # every later identical request was answered the verdict finished before it asked, never evaluated again.
+        run = gated_runner(Admission())
+        busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
+        await gate.wait_entered(1)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(2)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        gate.open()
+        assert (await joined).verdict is Outcome.PASS
+        await busy
+        assert run._in_flight == {} and run._callers == {}
+        later = await run.evaluate(run.catalog.get("slow"), {})
+        assert later.verdict is Outcome.PASS and gate.entered == 3
+
     async def test_a_request_after_the_last_caller_left_starts_afresh(self, gate):
         run = gated_runner(Admission())
         first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
@@ -1486,6 +1562,32 @@ class _ParentPassing(Check):
         return Verdict(outcome=member.verdict, reason="member said so")
 
 
+class _MiddlePassing(Check):
+    """A combining kind passing its `tenant` arg (no secret of its own) on to the member-echo check."""
+
+    kind: Literal["middle-passing"] = "middle-passing"
+
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"echo"})
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        member = await ctx.run_check("echo", {"tenant": ctx.args["tenant"]})
+        return Verdict(outcome=member.verdict, reason="member said so")
+
+
+class _OuterPassing(Check):
+    """A combining kind passing its secret `token` to the middle-passing check as its `tenant`."""
+
+    kind: Literal["outer-passing"] = "outer-passing"
+
+    def member_names(self) -> frozenset[str]:
+        return frozenset({"middle"})
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        member = await ctx.run_check("middle", {"tenant": ctx.args["token"]})
+        return Verdict(outcome=member.verdict, reason="member said so")
+
+
 class TestParentSecretsInMembers:
     """A parent's secret arg a member gets as an arg it does not declare secret is hidden in what the member shows
     from four characters on, as the member's own secrets are."""
@@ -1508,6 +1610,31 @@ class TestParentSecretsInMembers:
         member = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
         assert evaluation.verdict is Outcome.FAIL and member["args"] == {"tenant": "<redacted>"}
         assert member["reason"] == reason
+
+    async def test_a_member_of_a_member_hides_it_too(self):
+        # The middle check gets the secret as an arg it does not declare secret, and passes it on: the member it runs
+        # hides it as the outer's (mut27: the secrets a member passes on without its parent's survived; the
+        # innermost log line showed the token and its reason quoting it).
+        tenant = {"tenant": {"type": "label_value", "required": True}}
+        checks = [
+            {"name": "echo", "kind": "member-echo", "params": tenant},
+            {"name": "middle", "kind": "middle-passing", "params": tenant},
+            {
+                "name": "outer",
+                "kind": "outer-passing",
+                "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            },
+        ]
+        registry = Registry([_MemberEcho, _MiddlePassing, _OuterPassing])
+        catalog = build_catalog([("t", {"checks": checks})], registry)
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources({}), None, 5.0).evaluate(
+                catalog.get("outer"), {"token": "tok-5e6f7a"}
+            )
+        assert evaluation.verdict is Outcome.FAIL
+        assert "5e6f7a" not in json.dumps(logs, default=str)
+        echo = next(e for e in logs if e["event"] == "check_evaluated" and e["check"] == "echo")
+        assert echo["args"] == {"tenant": "<redacted>"} and echo["reason"] == "saw <redacted>"
 
 
 class TestMembersNotKeptForReuse:

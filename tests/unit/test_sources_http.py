@@ -1375,3 +1375,12 @@ class TestHopCookieOrder:
         for line in ("session=s1; Path=/", "theme=dark; Path=/", again):
             hops.take(line, 302, "http://shop.svc/login", request)
         assert [held.pair for held in hops.sent_to("http://shop.svc/app")] == sent
+
+    def test_a_cookie_of_a_longer_path_goes_first_though_set_later(self):
+        # Chromium sorts by the Path's length, not the host's (mut27: the identity's host read for its Path survived:
+        # cookies of one host then went in the order set, and a server reading the first session read the older one).
+        hops = _HopCookies()
+        request = httpx.Request("GET", "http://shop.svc/login")
+        for line in ("session=site; Path=/", "session=app; Path=/app"):
+            hops.take(line, 302, "http://shop.svc/login", request)
+        assert [held.pair for held in hops.sent_to("http://shop.svc/app/cart")] == ["session=app", "session=site"]
