@@ -17,6 +17,7 @@ import structlog
 import yaml
 from pydantic import ValidationError
 
+from analyzer import _body_secrets as body_secrets
 from analyzer import redaction as redaction_module
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
@@ -29,9 +30,8 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke import judge as judge_module
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
-from checks.http_smoke.judge import CookieScope, Failure, judge_exchange, markup_secret_spans
+from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -2618,7 +2618,7 @@ class TestJudgeSecretsInMarkup:
         # The characters the scan's `find` calls pass over, counted (a time limit is no test): at most a few times
         # the text's length, not its square.
         counted = _CountingText(text)
-        markup_secret_spans(counted, is_secret_name)
+        body_secrets._markup_secret_spans(counted, is_secret_name)
         assert counted.visited_chars <= 4 * len(text)
 
     @pytest.mark.parametrize(
@@ -2722,20 +2722,20 @@ class TestJudgeSecretsInMarkup:
             "_COLUMNS_HEADER_RE",
             "_COLUMN_NAME_RE",
         ):
-            monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+            monkeypatch.setattr(body_secrets, name, _CountingPattern(getattr(body_secrets, name), counter))
         # Where an object or a list ends is read by the shared redaction's container_end.
         monkeypatch.setattr(
             redaction_module, "_CONTAINER_TOKEN_RE", _CountingPattern(redaction_module._CONTAINER_TOKEN_RE, counter)
         )
-        cell_label = judge_module._cell_label
+        cell_label = body_secrets._cell_label
 
         def counted_cell_label(cell: str) -> str | None:
             # A cell's text, cut out of the answer, is passed over too.
             counter[0] += len(cell)
             return cell_label(cell)
 
-        monkeypatch.setattr(judge_module, "_cell_label", counted_cell_label)
-        markup_secret_spans(text, is_secret_name)
+        monkeypatch.setattr(body_secrets, "_cell_label", counted_cell_label)
+        body_secrets._markup_secret_spans(text, is_secret_name)
         assert 0 < counter[0] <= 8 * len(text)
 
 
