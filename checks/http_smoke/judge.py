@@ -378,6 +378,12 @@ _TELLS_NOTHING = frozenset({"true", "false", "null", "bearer", "basic", "digest"
 _TOKEN_TYPE_URI = "urn:ietf:params:oauth:token-type:"
 
 
+# Spring Boot's env endpoint for one property (`/actuator/env/{name}`, under any base path): the property's name is
+# the path's last segment, and its answer (`{"property": {"source": ..., "value": ...}, "propertySources": [...]}`)
+# holds the value under `value` alone.
+_SPRING_ENV_ENTRY_RE = re.compile(r"/env/([^/]+)/?$")
+
+
 @dataclass(frozen=True)
 class SecretNames:
     """The names whose values a check hides: every secret name (`is_secret_name`) but those it lists in
@@ -459,6 +465,10 @@ def judge_exchange(
     `secret_names`: the check's own secret names, lower case (a header under one is quoted as REDACTED);
     `shown_names`: its `not_secret_names`, as written."""
     names = SecretNames(secret_names, shown_names)
+    env_entry = _SPRING_ENV_ENTRY_RE.search(urllib.parse.urlsplit(exchange.url).path)
+    if env_entry is not None and names.hide(urllib.parse.unquote(env_entry[1])):
+        # The one property's value stands under `value` (twice: its summary's and its source's), its name in the URL.
+        names = SecretNames(secret_names | {"value"}, shown_names)
     # The whole body is decoded only when an assertion reads it: a text copy can take up to 4 bytes a byte.
     text = _text(exchange.body, exchange) if needs_body(step) and not exchange.body_truncated else None
     failures, captured, secrets = _assess(step, exchange, text or "", where, names)

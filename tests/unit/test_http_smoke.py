@@ -2944,6 +2944,25 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_spring_boots_env_entry_of_a_secret_name_is_hidden(self):
+        # Spring Boot's /actuator/env/{name}: the name is in the URL alone, the value under `value`, twice.
+        body = (
+            '{"property": {"source": "systemEnvironment", "value": "s3cr3t-spring"}, "activeProfiles": [], '
+            '"propertySources": [{"name": "systemEnvironment", '
+            '"property": {"value": "s3cr3t-spring", "origin": "env"}}]}'
+        )
+        result = judged(
+            {"body_contains": ["ready"]}, body=body.encode(), url=f"{BASE}/actuator/env/spring.datasource.password"
+        )
+        assert result.evidence["body"] == body.replace("s3cr3t-spring", "<redacted>")
+        # Another name's value is shown, as the check's not_secret_names shows a name's it lists.
+        assert (
+            judged({"body_contains": ["ready"]}, body=body.encode(), url=f"{BASE}/actuator/env/server.port").evidence[
+                "body"
+            ]
+            == body
+        )
+
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
         result = judged(
             {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
@@ -2980,6 +2999,8 @@ class TestJudgeSecretsWhateverNamesThem:
             'spec.replicas: Invalid value: "-1"\nkind: ConfigMap\ndata:\n  mode: prod\n',
             # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
             '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
+            # A test runner's report (Jest's): the test file that passed, no FTP password.
+            "PASS src/app.test.js\nTests:       3 passed, 3 total\n",
         ],
     )
     def test_shown(self, body):
