@@ -760,10 +760,13 @@ _ESCAPED_TOKEN_RE = re.compile(r'(\\+)("?)|[{}]')
 def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of a Kubernetes Secret's `data` and `stringData` stand in `text`, when it holds a Secret
     (`_KUBERNETES_SECRET_RE`): in YAML each value under such a line (a block scalar's lines whole), in JSON the
-    object's inside; unordered."""
-    if "Secret" not in text or _KUBERNETES_SECRET_RE.search(text) is None:
+    object's inside, and in a JSON string holding a YAML one its escapes decoded (`_escaped_secret_spans`);
+    unordered."""
+    if "Secret" not in text:
         return []
-    spans: list[tuple[int, int]] = []
+    spans = _escaped_secret_spans(text) if "\\n" in text else []
+    if _KUBERNETES_SECRET_RE.search(text) is None:
+        return spans
     # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
     # thousands of nested ones scanned every line after it).
     covered = 0
@@ -823,6 +826,27 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
                     break
         spans.append((start + 1, at))
         covered = at
+    return spans
+
+
+# A JSON string's text, inside its quotes.
+_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
+
+
+def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of a Kubernetes Secret stand in `text`'s JSON strings that hold one with its lines joined by
+    escaped newlines (`"kind: Secret\\ndata:\\n  a: ..."`, which the YAML reader, reading lines, cannot see): each
+    such string read with its escapes decoded; unordered."""
+    spans: list[tuple[int, int]] = []
+    for found in _JSON_STRING_RE.finditer(text):
+        inner = found[1]
+        if "Secret" not in inner or "\\n" not in inner:
+            continue
+        view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
+        at = found.start(1)
+        spans += [
+            (at + starts[start], at + ends[end - 1]) for start, end in kubernetes_secret_spans(view) if end > start
+        ]
     return spans
 
 

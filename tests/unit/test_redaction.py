@@ -728,6 +728,18 @@ class TestKubernetesSecrets:
                 '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
                 '\\"stringData\\":{<redacted>}}"}',
             ),
+            # A YAML Secret in a JSON string, its lines joined by escaped newlines (a manifest an API echoes).
+            (
+                '{"manifest": "apiVersion: v1\\nkind: Secret\\ndata:\\n  dburl: cG9zdGdyZXM6Ly91OnBAaA==\\n'
+                '  user: \\"YWRtaW4=\\"\\nmetadata:\\n  name: db\\n"}',
+                '{"manifest": "apiVersion: v1\\nkind: Secret\\ndata:\\n  dburl: <redacted>\\n'
+                '  user: <redacted>\\nmetadata:\\n  name: db\\n"}',
+            ),
+            # A JSON Secret in a YAML block scalar.
+            (
+                'manifest: |\n  {"kind": "Secret", "data": {"dburl": "cG9zdGdyZXM6Ly91OnBAaA=="}}\nname: db\n',
+                'manifest: |\n  {"kind": "Secret", "data": {<redacted>}}\nname: db\n',
+            ),
             # A value holding a `}` (its quotes counted): the values after it hidden too.
             (
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{\\"a\\":\\"x}y\\",\\"b\\":\\"s3\\"}}"}',
@@ -740,6 +752,9 @@ class TestKubernetesSecrets:
 
     def test_another_kinds_data_is_shown(self):
         text = 'kind: ConfigMap\ndata:\n  mode: prod\n{"kind": "SecretProviderClass", "data": {"a": "b"}}'
+        assert hide_credentials(text) == text
+        # In a JSON string too, beside a string naming a Secret that is no manifest.
+        text = '{"manifest": "kind: ConfigMap\\ndata:\\n  mode: prod\\n", "note": "a Secret\\nis elsewhere"}'
         assert hide_credentials(text) == text
 
 
