@@ -31,10 +31,11 @@ from analyzer.redaction import (
 # Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
 # `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
 # at most 512 characters far, past a quote a backslash escapes (`"a\"b"`), and another name's is searched for
-# parameters too (`href="/cb?session=..."`).
-_PARAMETER_RE = re.compile(
-    r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})="
-    r"""(?:(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+))"""
+# parameters too (`href="/cb?session=..."`). The value is read only under a secret name: read under every name, each
+# `x=` of a run of them (`x=y@x=y@...`) read its bare value to the run's end again (3 s for 64 KiB).
+_PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
+_PARAMETER_VALUE_RE = re.compile(
+    r"""(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+)"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -364,18 +365,23 @@ _RUN_ON_VALUE_RE = re.compile(r"""\{[^}\r\n]{0,512}\}?|[^;"\r\n]{0,512}""")
 
 
 def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
-    """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_RE`)."""
+    """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_NAME_RE`)."""
     shown: list[str] = []
     done = at = 0
-    while (found := _PARAMETER_RE.search(text, at)) is not None:
+    while (named := _PARAMETER_NAME_RE.search(text, at)) is not None:
+        # Another name's value is searched too (a link's `href="/cb?session=..."`): from past its `=`.
+        at = named.end()
+        name = decoded_name(named[1])
+        found = _PARAMETER_VALUE_RE.match(text, at) if hide(name) else None
+        if found is None:
+            continue
         group = "quoted" if found["quoted"] is not None else "bare"
-        name = decoded_name(found[1])
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
-        if hide(name) and not (group == "quoted" and _is_naming_member(name)):
+        if not (group == "quoted" and _is_naming_member(name)):
             end = found.end(group)
             if group == "bare":
-                before = found.start(1) - 1
+                before = named.start(1) - 1
                 while before >= 0 and text[before] in " \t":
                     before -= 1
                 if before >= 0 and text[before] in ';"':
@@ -386,9 +392,6 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
                     end = max(end, run_on.end())
             shown += (text[done : found.start(group)], REDACTED)
             done = at = end
-        else:
-            # Its value is searched too: a link's `href="/cb?session=..."`.
-            at = found.start(group)
     return "".join(shown) + text[done:] if shown else text
 
 

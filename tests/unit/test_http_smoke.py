@@ -2621,6 +2621,16 @@ class TestJudgeSecretsInMarkup:
         body_secrets._markup_secret_spans(counted, is_secret_name)
         assert counted.visited_chars <= 4 * len(text)
 
+    def test_parameters_are_read_in_one_pass(self, monkeypatch):
+        # Each `x=` of a run of parameters read its bare value to the run's end again (3 s for 64 KiB): the
+        # characters the searches pass over, counted, stay a few times the text's length.
+        text = "//u:8080?x=y@" * 2000
+        counter = [0]
+        for name in ("_PARAMETER_NAME_RE", "_PARAMETER_VALUE_RE"):
+            monkeypatch.setattr(body_secrets, name, _CountingPattern(getattr(body_secrets, name), counter))
+        body_secrets._hidden_parameters(text, is_secret_name)
+        assert 0 < counter[0] <= 4 * len(text)
+
     @pytest.mark.parametrize(
         "text",
         [
