@@ -682,6 +682,10 @@ REDACTION_TEXTS = {
     "secret-backslashes": "Secret\\\\",
     "transcripts": "AUTH LOGIN\nmachine h login u password ",
     "named-values": 'password=   "token": {"a": [',
+    "mid-line-auths": "redis-cli x AUTH a b c ",
+    "ftp-test-passes": "PASS a/b.test.js\n",
+    "twilio-sids": "AC" + "0" * 32 + " a",
+    "escaped-secrets": '"kind: Secret\\ndata:\\n  a: b\\n',
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -695,6 +699,7 @@ BODY_TEXTS = {
     "go-maps": "map[token:a ",
     "connection-strings": ";Password=a b",
     "invalid-values": "data.x: Invalid value: ",
+    "parameter-runs": "//u:8080?x=y@",
 }
 LARGE_TEXT_BOUND = 16.0
 
