@@ -373,7 +373,8 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         at = named.end()
         name = decoded_name(named[1])
         found = _PARAMETER_VALUE_RE.match(text, at) if hide(name) else None
-        if found is None:
+        # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
+        if found is None or text.startswith(REDACTED, found.end()):
             continue
         group = "quoted" if found["quoted"] is not None else "bare"
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
