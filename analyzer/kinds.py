@@ -12,6 +12,12 @@ import functools
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# http_smoke's reading of a body's secrets, shared with the Prometheus source's error quotes: imported by the built-in
+# kind under its private names, outside the contract (`__all__`), which third-party kinds may not rely on.
+from analyzer._body_secrets import _is_naming_member as _is_naming_member
+from analyzer._body_secrets import _is_value_member as _is_value_member
+from analyzer._body_secrets import _markup_secret_spans as _markup_secret_spans
+from analyzer._body_secrets import _masked as _masked
 from analyzer.check import CatalogView, Check, CheckName, EvalContext
 from analyzer.comparison import Condition, ConditionField, at_most, exceeds
 from analyzer.errors import (

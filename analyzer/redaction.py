@@ -641,7 +641,8 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
 # `ghs_`, `ghr_`, `github_pat_`), GitLab's (`glpat-`), npm's (`npm_`), Hugging Face's (`hf_`), OpenAI's and Anthropic's
 # keys (`sk-proj-`, `sk-ant-`...), SendGrid's (`SG.` and two parts), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret,
-# restricted and webhook keys, a Google API key, and the path of a Slack webhook URL. Each starts with fixed letters:
+# restricted and webhook keys, a Google API key, Mailgun's private API key (`key-` and 32 hex digits), and the path of
+# a Slack webhook URL. Each starts with fixed letters:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
@@ -654,6 +655,7 @@ _SECRET_SHAPE_RE = re.compile(
     r"|(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,}"
     r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
     r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
+    r"|(?<![A-Za-z0-9])key-[0-9a-f]{32}(?![A-Za-z0-9])"
     r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
     r"|(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{20,}"
     r"|(?<![\w$])\$(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
@@ -677,6 +679,12 @@ _AWS_SECRET_KEY_RE = re.compile(
     r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
 )
 _AWS_SECRET_REACH_CHARS = 200
+# A Twilio auth token or API key secret (32 letters and digits, a digit among them) beside an Account SID (`AC`) or an
+# API key's SID (`SK`, 32 hex digits after either), within _TWILIO_SECRET_REACH_CHARS either way: the SIDs are
+# identifiers (every Twilio URL holds the account's) and are shown.
+_TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
+_TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
+_TWILIO_SECRET_REACH_CHARS = 200
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
@@ -685,8 +693,9 @@ _PEM_END = "-----END "
 
 def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential known by its shape stands in `text` (`_SECRET_SHAPE_RE`: a JWT, an AWS key id, a GitHub,
-    Slack, Stripe or Vault token, a password's hash...), a base64 JSON object holding a secret name (a registry's
-    `{"auths": ...}`), an AWS secret access key beside its key id, and the body of every PEM private key, in order."""
+    Slack, Stripe, Vault or Mailgun token, a password's hash...), a base64 JSON object holding a secret name (a
+    registry's `{"auths": ...}`), an AWS secret access key beside its key id, a Twilio auth token or API key secret
+    beside a SID, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
@@ -696,6 +705,11 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
         low = max(key_id.start() - _AWS_SECRET_REACH_CHARS, searched_to)
         searched_to = min(key_id.end() + _AWS_SECRET_REACH_CHARS, len(text))
         spans += [found.span() for found in _AWS_SECRET_KEY_RE.finditer(text, low, searched_to)]
+    searched_to = 0
+    for sid in _TWILIO_SID_RE.finditer(text):
+        low = max(sid.start() - _TWILIO_SECRET_REACH_CHARS, searched_to)
+        searched_to = min(sid.end() + _TWILIO_SECRET_REACH_CHARS, len(text))
+        spans += [found.span() for found in _TWILIO_SECRET_RE.finditer(text, low, searched_to)]
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -746,10 +760,13 @@ _ESCAPED_TOKEN_RE = re.compile(r'(\\+)("?)|[{}]')
 def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of a Kubernetes Secret's `data` and `stringData` stand in `text`, when it holds a Secret
     (`_KUBERNETES_SECRET_RE`): in YAML each value under such a line (a block scalar's lines whole), in JSON the
-    object's inside; unordered."""
-    if "Secret" not in text or _KUBERNETES_SECRET_RE.search(text) is None:
+    object's inside, and in a JSON string holding a YAML one its escapes decoded (`_escaped_secret_spans`);
+    unordered."""
+    if "Secret" not in text:
         return []
-    spans: list[tuple[int, int]] = []
+    spans = _escaped_secret_spans(text) if "\\n" in text else []
+    if _KUBERNETES_SECRET_RE.search(text) is None:
+        return spans
     # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
     # thousands of nested ones scanned every line after it).
     covered = 0
@@ -812,19 +829,61 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A JSON string's text, inside its quotes.
+_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
+
+
+def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of a Kubernetes Secret stand in `text`'s JSON strings that hold one with its lines joined by
+    escaped newlines (`"kind: Secret\\ndata:\\n  a: ..."`, which the YAML reader, reading lines, cannot see): each
+    such string read with its escapes decoded; unordered."""
+    spans: list[tuple[int, int]] = []
+    for found in _JSON_STRING_RE.finditer(text):
+        inner = found[1]
+        if "Secret" not in inner or "\\n" not in inner:
+            continue
+        view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
+        at = found.start(1)
+        spans += [
+            (at + starts[start], at + ends[end - 1]) for start, end in kubernetes_secret_spans(view) if end > start
+        ]
+    return spans
+
+
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
 # `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals, any
-# case after a prompt), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's
-# `PASS ...`, IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's too).
-_LINE_PREFIX = r"(?m)^[ \t]*(?:(?P<prompt>[\w.\[\]:-]{1,100}>)[ \t]*|(?:[CcSs]:|[<>]|Command:)[ \t]*)?"
+# case after a prompt), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
+# FTP's `PASS ...` (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user"
+# "password"` (HELLO's too).
+_LINE_PREFIX = r"(?m)^[ \t]*(?:(?P<prompt>[\w.\[\]:-]{1,100}>)[ \t]*|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
 _AUTH_LINE_RE = re.compile(
     _LINE_PREFIX + r"(?(prompt)(?i:auth)|AUTH)[ \t]+(?P<first>\S+)(?:[ \t]+(?P<second>\S+))?[ \t]*\r?$"
+)
+# Redis' AUTH inside a longer line: a logged redis-cli command's (`redis-cli -h h AUTH s3cret`, within 256 characters
+# of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`); its
+# values end the line or come before a shell's operator (`&&`, `|`, `;`), so that prose naming AUTH is no command.
+_MID_LINE_AUTH_RE = re.compile(
+    r"(?:\bredis-cli\b[^\r\n]{0,256}?[ \t](?i:auth)|(?<!\S)(?:[\w.\[\]:-]{1,100}>[ \t]*(?i:auth)|>[ \t]*AUTH))"
+    r"[ \t]+(?P<first>[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>[^\s;&|<>'\"]+))?(?=[ \t]*(?:[;&|<>]|\r?$))",
+    re.MULTILINE,
 )
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
 # An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
 _SASL_ANSWER_LINES = 6
 _SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
 _PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
+# What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`): a file's path, in a folder or
+# named as a test, and the time it took. Such a line is read as FTP's only in a transcript's context: a client's
+# marker or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
+_TEST_FILE_RE = re.compile(
+    r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
+    r"(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
+)
+_FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
+_FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)
+# How far above a PASS line its USER is looked for: a few lines, at most so many characters.
+_FTP_USER_LINES = 3
+_FTP_USER_REACH_CHARS = 256
 _IMAP_LOGIN_RE = re.compile(
     _LINE_PREFIX + r'[A-Za-z0-9.]{1,20}[ \t]+LOGIN[ \t]+(?:"(?:[^"\\\r\n]|\\.)*"|\S+)[ \t]+'
     r'(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>\S+))'
@@ -858,12 +917,17 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                         spans.append(answer.span(1))
                     at = line_end
         spans += [
+            found.span("second" if found["second"] is not None else "first")
+            for found in _MID_LINE_AUTH_RE.finditer(text)
+            if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS
+        ]
+        spans += [
             found.span(group)
             for found in _MONITOR_AUTH_RE.finditer(text)
             for group in (2 if found[2] is not None else 1,)
         ]
     if "PASS" in text:
-        spans += [found.span("password") for found in _PASS_LINE_RE.finditer(text)]
+        spans += [found.span("password") for found in _PASS_LINE_RE.finditer(text) if _is_ftp_pass(text, found)]
     if "LOGIN" in text:
         spans += [
             found.span("quoted" if found["quoted"] is not None else "bare") for found in _IMAP_LOGIN_RE.finditer(text)
@@ -884,6 +948,25 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                 spans.append(value.span())
             read_to = value.end()
     return spans
+
+
+def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
+    """Whether the `PASS` line `found` (`_PASS_LINE_RE`) is FTP's: after a client's marker or prompt, with a value no
+    test runner writes (`_TEST_FILE_RE`), or in a transcript (its USER a few lines above, a reply code below)."""
+    if found["prompt"] or found["marker"] or not _TEST_FILE_RE.fullmatch(found["password"]):
+        return True
+    line_start = found.start("password")
+    low = max(0, line_start - _FTP_USER_REACH_CHARS)
+    # Back to the newline before the PASS line's own, then before each of the lines above it.
+    for _ in range(_FTP_USER_LINES + 1):
+        line_start = text.rfind("\n", low, line_start)
+        if line_start < 0:
+            line_start = low
+            break
+    if _FTP_USER_LINE_RE.search(text, line_start, found.start("password")):
+        return True
+    next_line = text.find("\n", found.end())
+    return next_line >= 0 and _FTP_REPLY_RE.match(text, next_line + 1) is not None
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

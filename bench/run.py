@@ -682,6 +682,10 @@ REDACTION_TEXTS = {
     "secret-backslashes": "Secret\\\\",
     "transcripts": "AUTH LOGIN\nmachine h login u password ",
     "named-values": 'password=   "token": {"a": [',
+    "mid-line-auths": "redis-cli x AUTH a b c ",
+    "ftp-test-passes": "PASS a/b.test.js\n",
+    "twilio-sids": "AC" + "0" * 32 + " a",
+    "escaped-secrets": '"kind: Secret\\ndata:\\n  a: b\\n',
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -695,6 +699,7 @@ BODY_TEXTS = {
     "go-maps": "map[token:a ",
     "connection-strings": ";Password=a b",
     "invalid-values": "data.x: Invalid value: ",
+    "parameter-runs": "//u:8080?x=y@",
 }
 LARGE_TEXT_BOUND = 16.0
 
@@ -711,15 +716,15 @@ def cpu_best(read: Callable[[str], object], text: str, runs: int) -> float:
 
 def large_texts() -> list[Row]:
     """Each reader of free text on 1 MB of each adversarial text against 128 KB of it: the worst ratio of each."""
-    from analyzer.redaction import dsn_user_info_spans, hide_credentials
-    from checks.http_smoke import judge as judge_module
+    from analyzer import _body_secrets
+    from analyzer.redaction import dsn_user_info_spans, hide_credentials, is_secret_name
 
     def redaction(text: str) -> None:
         hide_credentials(text)
         dsn_user_info_spans(text)
 
     def body(text: str) -> None:
-        judge_module._masked(text, judge_module.NO_SECRET_NAMES)
+        _body_secrets._masked(text, is_secret_name)
 
     def graphql(unit: str, count: int) -> str:
         # A GraphQL document's arguments, in one `query` string.

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import from_json
 from yarl import URL
 
+from analyzer._body_secrets import _masked
 from analyzer.catalog_paths import FileVersion, file_state, file_version
 from analyzer.errors import (
     CheckError,
@@ -490,8 +491,10 @@ def header_secrets(headers: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[s
 def quoted(text: str, secrets: tuple[str, ...], words: tuple[str, ...]) -> str:
     """About the first _ERROR_SNIPPET_CHARS characters of `text`, hidden as `_hidden` does and without a credential
     that says what it is (`hide_credentials`: a proxy or a misrouted url's service may answer with a debug page, a
-    DSN, a Secret's manifest): the cut is made in the hidden text and moves past a REDACTED it would split."""
-    text = hide_credentials(_hider(secrets, words).hide(text[:_ERROR_TEXT_CHARS]))
+    DSN, a Secret's manifest) or a value under a secret name, read as http_smoke reads an answer's body (`_masked`: a
+    JSON member, a form's parameter, markup, a table): the cut is made in the hidden text and moves past a REDACTED it
+    would split."""
+    text = hide_credentials(_masked(_hider(secrets, words).hide(text[:_ERROR_TEXT_CHARS]), is_secret_name))
     cut = _ERROR_SNIPPET_CHARS
     # A REDACTED the cut would split ends the quote.
     split = text.find(REDACTED, max(cut - len(REDACTED) + 1, 0), cut + len(REDACTED) - 1)

@@ -38,6 +38,7 @@ from analyzer.kinds import (
     TargetBadAnswer,
     TargetRefused,
     Verdict,
+    _markup_secret_spans,
     ca_file_problem,
     container_end,
     credential_forms,
@@ -62,7 +63,6 @@ from checks.http_smoke.judge import (
     json_path_is_secret,
     json_path_may_name_a_secret,
     judge_exchange,
-    markup_secret_spans,
     needs_body,
     shown_needle,
     snippet,
@@ -894,7 +894,7 @@ class HttpSmokeCheck(Check):
     def _secret_pair_spans(self, text: str, *, merge: bool = True) -> list[tuple[int, int]]:
         """Where the values of the `name=value` pairs (a form's `password=...`, its name percent-encoded or not), of
         the JSON members (`"password": "..."`: JSON sent as text) and of the XML elements and attributes and YAML or
-        header lines (`<password>...</password>`, `token: ...`: `markup_secret_spans`) under a secret name stand in a
+        header lines (`<password>...</password>`, `token: ...`: `_markup_secret_spans`) under a secret name stand in a
         text body, in order, overlapping ones merged (unless not `merge`: each reading's, as found)."""
         spans = []
         at = 0
@@ -922,7 +922,7 @@ class HttpSmokeCheck(Check):
                 spans.append((start, end))
             at = max(end, member.end())
         # Written as XML (a SOAP login's `<wsse:Password>`), YAML or header lines (`token: ...`).
-        spans += [(start, end) for start, end in markup_secret_spans(text, self._is_secret) if end > start]
+        spans += [(start, end) for start, end in _markup_secret_spans(text, self._is_secret) if end > start]
         if not merge:
             return spans
         return merged_spans(spans)

@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from aiohttp import web
 
 from analyzer.appkeys import METRICS
 from analyzer.catalog import build_catalog
@@ -1196,6 +1197,29 @@ class TestSourceFailures:
             status, body = await run(client, "up", explain="true")
         assert (status, body["verdict"]) == (200, "pass")
         assert body["details"]["prometheus_warnings"] == [ANNOTATION_WARNING]
+
+    async def test_a_secret_in_a_proxys_error_page_is_hidden_as_http_smoke_hides_it(self, client_for, aiohttp_server):
+        # A proxy before Prometheus failing with a debug page: a table row, an exporter's config line and a JSON
+        # number under a secret name, which only http_smoke's body reader knew (the quote showed all three).
+        page = (
+            "<table><tr><td>password</td><td>s3cr3t-td</td></tr></table>\n"
+            "remote_write:\n  password: s3cr3t-yaml\n"
+            '{"upstream": {"pin": 4711, "secret": 982451653}}'
+        )
+
+        async def proxy(request: web.Request) -> web.Response:
+            return web.Response(status=500, text=page, content_type="text/html")
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", proxy)
+        server = await aiohttp_server(app, host="127.0.0.1")
+        client = await client_for(f"http://127.0.0.1:{server.port}", self.check, retry=False)
+        status, body = await run(client, "up")
+        assert (status, body["verdict"], body["error"]) == (503, "error", "source_unavailable")
+        shown = json.dumps(body)
+        assert "s3cr3t" not in shown and "982451653" not in shown, body["reason"]
+        assert "<td>password</td><td><redacted></td>" in body["reason"]
+        assert '"pin": 4711' in body["reason"]
 
     @pytest.mark.integration
     async def test_query_rejected_by_prometheus_is_502_with_its_message(self, prometheus, client_for):

@@ -17,6 +17,7 @@ import structlog
 import yaml
 from pydantic import ValidationError
 
+from analyzer import _body_secrets as body_secrets
 from analyzer import redaction as redaction_module
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
@@ -29,9 +30,8 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
-from checks.http_smoke import judge as judge_module
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
-from checks.http_smoke.judge import CookieScope, Failure, judge_exchange, markup_secret_spans
+from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
@@ -2618,8 +2618,18 @@ class TestJudgeSecretsInMarkup:
         # The characters the scan's `find` calls pass over, counted (a time limit is no test): at most a few times
         # the text's length, not its square.
         counted = _CountingText(text)
-        markup_secret_spans(counted, is_secret_name)
+        body_secrets._markup_secret_spans(counted, is_secret_name)
         assert counted.visited_chars <= 4 * len(text)
+
+    def test_parameters_are_read_in_one_pass(self, monkeypatch):
+        # Each `x=` of a run of parameters read its bare value to the run's end again (3 s for 64 KiB): the
+        # characters the searches pass over, counted, stay a few times the text's length.
+        text = "//u:8080?x=y@" * 2000
+        counter = [0]
+        for name in ("_PARAMETER_NAME_RE", "_PARAMETER_VALUE_RE"):
+            monkeypatch.setattr(body_secrets, name, _CountingPattern(getattr(body_secrets, name), counter))
+        body_secrets._hidden_parameters(text, is_secret_name)
+        assert 0 < counter[0] <= 4 * len(text)
 
     @pytest.mark.parametrize(
         "text",
@@ -2722,20 +2732,20 @@ class TestJudgeSecretsInMarkup:
             "_COLUMNS_HEADER_RE",
             "_COLUMN_NAME_RE",
         ):
-            monkeypatch.setattr(judge_module, name, _CountingPattern(getattr(judge_module, name), counter))
+            monkeypatch.setattr(body_secrets, name, _CountingPattern(getattr(body_secrets, name), counter))
         # Where an object or a list ends is read by the shared redaction's container_end.
         monkeypatch.setattr(
             redaction_module, "_CONTAINER_TOKEN_RE", _CountingPattern(redaction_module._CONTAINER_TOKEN_RE, counter)
         )
-        cell_label = judge_module._cell_label
+        cell_label = body_secrets._cell_label
 
         def counted_cell_label(cell: str) -> str | None:
             # A cell's text, cut out of the answer, is passed over too.
             counter[0] += len(cell)
             return cell_label(cell)
 
-        monkeypatch.setattr(judge_module, "_cell_label", counted_cell_label)
-        markup_secret_spans(text, is_secret_name)
+        monkeypatch.setattr(body_secrets, "_cell_label", counted_cell_label)
+        body_secrets._markup_secret_spans(text, is_secret_name)
         assert 0 < counter[0] <= 8 * len(text)
 
 
@@ -2944,6 +2954,25 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_spring_boots_env_entry_of_a_secret_name_is_hidden(self):
+        # Spring Boot's /actuator/env/{name}: the name is in the URL alone, the value under `value`, twice.
+        body = (
+            '{"property": {"source": "systemEnvironment", "value": "s3cr3t-spring"}, "activeProfiles": [], '
+            '"propertySources": [{"name": "systemEnvironment", '
+            '"property": {"value": "s3cr3t-spring", "origin": "env"}}]}'
+        )
+        result = judged(
+            {"body_contains": ["ready"]}, body=body.encode(), url=f"{BASE}/actuator/env/spring.datasource.password"
+        )
+        assert result.evidence["body"] == body.replace("s3cr3t-spring", "<redacted>")
+        # Another name's value is shown, as the check's not_secret_names shows a name's it lists.
+        assert (
+            judged({"body_contains": ["ready"]}, body=body.encode(), url=f"{BASE}/actuator/env/server.port").evidence[
+                "body"
+            ]
+            == body
+        )
+
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
         result = judged(
             {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
@@ -2980,6 +3009,8 @@ class TestJudgeSecretsWhateverNamesThem:
             'spec.replicas: Invalid value: "-1"\nkind: ConfigMap\ndata:\n  mode: prod\n',
             # A `-p` far from a `mysql` on one long line (a minified JSON): another command's (a port published).
             '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
+            # A test runner's report (Jest's): the test file that passed, no FTP password.
+            "PASS src/app.test.js\nTests:       3 passed, 3 total\n",
         ],
     )
     def test_shown(self, body):

@@ -632,6 +632,14 @@ class TestSecretShapes:
                 "/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/:19000 $2y$10$abcdefghijklmnopqrstuuvwxyz0123456789ABCD",
                 "bob:<redacted> root:<redacted>:19000 <redacted>",
             ),
+            # Mailgun's private API key; a Twilio Account SID's auth token and an API key's secret beside its SID
+            # (the SIDs, identifiers, shown).
+            ("MAILGUN key-0123456789abcdef0123456789abcdef ok", "MAILGUN <redacted> ok"),
+            (
+                "twilio AC0123456789abcdef0123456789abcdef 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
+                "SK0123456789abcdef0123456789abcdef,Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA",
+                "twilio AC0123456789abcdef0123456789abcdef <redacted>\nSK0123456789abcdef0123456789abcdef,<redacted>",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
@@ -665,6 +673,12 @@ class TestSecretShapes:
             ],
             # A price in dollars, Vault's word alone.
             "costs $1$ or $6 hvs.short",
+            # Mailgun's public key and a key too short; a Twilio SID alone, and 32 characters far from any SID or of
+            # letters alone beside one.
+            "pubkey-0123456789abcdef0123456789abcdef key-0123456789abcdef",
+            "AC0123456789abcdef0123456789abcdef sent; "
+            "SK0123456789abcdef0123456789abcdef abcdefghijklmnopqrstuvwxyzabcdef",
+            "trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
         ],
     )
     def test_shown(self, text):
@@ -714,6 +728,18 @@ class TestKubernetesSecrets:
                 '{"kubectl.kubernetes.io/last-applied-configuration": "{\\"kind\\":\\"Secret\\",'
                 '\\"stringData\\":{<redacted>}}"}',
             ),
+            # A YAML Secret in a JSON string, its lines joined by escaped newlines (a manifest an API echoes).
+            (
+                '{"manifest": "apiVersion: v1\\nkind: Secret\\ndata:\\n  dburl: cG9zdGdyZXM6Ly91OnBAaA==\\n'
+                '  user: \\"YWRtaW4=\\"\\nmetadata:\\n  name: db\\n"}',
+                '{"manifest": "apiVersion: v1\\nkind: Secret\\ndata:\\n  dburl: <redacted>\\n'
+                '  user: <redacted>\\nmetadata:\\n  name: db\\n"}',
+            ),
+            # A JSON Secret in a YAML block scalar.
+            (
+                'manifest: |\n  {"kind": "Secret", "data": {"dburl": "cG9zdGdyZXM6Ly91OnBAaA=="}}\nname: db\n',
+                'manifest: |\n  {"kind": "Secret", "data": {<redacted>}}\nname: db\n',
+            ),
             # A value holding a `}` (its quotes counted): the values after it hidden too.
             (
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{\\"a\\":\\"x}y\\",\\"b\\":\\"s3\\"}}"}',
@@ -726,6 +752,9 @@ class TestKubernetesSecrets:
 
     def test_another_kinds_data_is_shown(self):
         text = 'kind: ConfigMap\ndata:\n  mode: prod\n{"kind": "SecretProviderClass", "data": {"a": "b"}}'
+        assert hide_credentials(text) == text
+        # In a JSON string too, beside a string naming a Secret that is no manifest.
+        text = '{"manifest": "kind: ConfigMap\\ndata:\\n  mode: prod\\n", "note": "a Secret\\nis elsewhere"}'
         assert hide_credentials(text) == text
 
 
@@ -756,6 +785,24 @@ class TestTranscripts:
                 'USER bob\r\nPASS s3cr3t 6\r\n530 no\r\na001 LOGIN bob s3cr3t-7\r\na002 LOGIN bob "s3 cr3t"',
                 'USER bob\r\nPASS <redacted>\r\n530 no\r\na001 LOGIN bob <redacted>\r\na002 LOGIN bob "<redacted>"',
             ),
+            # FTP's PASS after its USER line, with a reply code after it, or after a client's marker, whatever the
+            # password looks like (a path too).
+            (
+                "USER bob\nPASS src/app.test.js\n230 ok\nPASS s3cr3t/x.js\r\n530 Login incorrect.\n"
+                "Command:\tPASS a/b.js\n> PASS c/d.ts",
+                "USER bob\nPASS <redacted>\n230 ok\nPASS <redacted>\r\n530 Login incorrect.\n"
+                "Command:\tPASS <redacted>\n> PASS <redacted>",
+            ),
+            # Without such context, a PASS before what no test runner names: a password still.
+            ("log: x\nPASS hunter2\n", "log: x\nPASS <redacted>\n"),
+            # Redis' AUTH inside a longer line: a logged redis-cli command (before a shell's `&&` too), a prompt or
+            # a `>` mid-line.
+            (
+                "exec: redis-cli -h h AUTH s3cr3t-r1\nrun redis-cli -h h auth default s3cr3t-r2 && redis-cli ping\n"
+                "10:00 redis:6379> AUTH bob s3cr3t-r3\n[client] > AUTH s3cr3t-r4\n",
+                "exec: redis-cli -h h AUTH <redacted>\nrun redis-cli -h h auth default <redacted> && redis-cli ping\n"
+                "10:00 redis:6379> AUTH bob <redacted>\n[client] > AUTH <redacted>\n",
+            ),
             # A .netrc on one line or several, `default` too.
             (
                 "machine api.example.com login bob password s3cr3t-8\nmachine h2\n  login alice\n"
@@ -775,6 +822,10 @@ class TestTranscripts:
         [
             "auth failed for user bob\nAUTH mechanisms: PLAIN LOGIN\nERR AUTH <password> called without password",
             "the machine is down; the default password policy applies\nPASSWORD RESET\nLOGIN page",
+            # redis-cli and AUTH in prose: no value ends the line after AUTH.
+            "run redis-cli and type AUTH followed by your password\nredis-cli says NOAUTH > AUTH is required first",
+            # A test runner's line naming the test file that passed (Jest's, with its time), not an FTP password.
+            "PASS src/app.test.js\nPASS  packages/ui/Button.spec.tsx (5.2 s)\nFAIL src/b.test.js\nPASS app.test.ts",
         ],
     )
     def test_shown(self, text):
