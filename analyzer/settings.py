@@ -272,9 +272,10 @@ class Settings(BaseModel):
 
 
 def _is_zero(value: Any) -> bool:
-    """Whether an environment variable's text is the number 0 (`0`, `00`, ` 0 `), as the int field would read it."""
+    """Whether an environment variable's text is the number 0 (`0`, `00`, ` 0 `, `0.0`), as the int field reads it."""
     try:
-        return int(str(value).strip()) == 0
+        # As a float: pydantic's int field reads "0.0" as 0, which int() refuses.
+        return float(str(value).strip()) == 0
     except ValueError:
         return False
 

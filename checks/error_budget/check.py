@@ -797,8 +797,7 @@ class ErrorBudgetCheck(Check):
                 value=remaining,
                 threshold=gate,
                 details=details,
-                reason=f"budget remaining {_percent(remaining)} is above min_budget_remaining "
-                f"{_percent(gate)} over {self.period}",
+                reason=f"{_gate_text(remaining)} is above min_budget_remaining {_percent(gate)} over {self.period}",
             )
         worst = max(gating_judged, key=lambda t: t.pressure)
         extra = (

@@ -2985,6 +2985,21 @@ class TestPrivateCA:
         # The file where it is mounted is at fault, not the check: its page says so.
         assert evaluation.details is not None and evaluation.details["at_fault"] == "file"
 
+    async def test_a_ca_file_rewritten_unusable_after_load_is_the_files_fault(self, client, tmp_path):
+        # A Secret rotated to something that is no CA bundle: the mounted file is at fault, as when it is gone.
+        trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        catalog = build_catalog(
+            [("test", {"checks": [self.check(8443, tmp_path / "ca.pem")]})], Registry([HttpSmokeCheck])
+        )
+        (tmp_path / "ca.pem").write_text("not a certificate\n")
+        check = catalog.get("smoke")
+        evaluation = await Runner(catalog, Sources({}, http=client), Metrics(), 8.0).evaluate(
+            check, check.bind_args({})
+        )
+        assert (evaluation.verdict, evaluation.error) == ("error", "check_misconfigured"), evaluation.reason
+        assert f"ca_file {str(tmp_path / 'ca.pem')!r} is not a usable CA bundle" in evaluation.reason
+        assert evaluation.details is not None and evaluation.details["at_fault"] == "file"
+
 
 class TestTlsHandshakeStalls:
     """A TLS handshake that never finishes is named as such, not as a connection never made."""

@@ -58,6 +58,9 @@ class TestBudgetMeter:
         assert ">budget exhausted: 80x the budget spent (remaining -7900%)</text>" in str(figure.svg)
         (figure,) = _error_budget(budget_evidence("fail", 0.5, None))
         assert ">budget remaining: 50%</text>" in str(figure.svg)
+        # A budget spent exactly is exhausted too, as the reason says it.
+        (figure,) = _error_budget(budget_evidence("fail", 0.0, None))
+        assert ">budget exhausted: 1x the budget spent (remaining 0%)</text>" in str(figure.svg)
 
     def test_the_gate_is_written_as_the_reason_writes_it(self):
         (figure,) = _error_budget(budget_evidence("fail", 0.99994, 0.99995))

@@ -873,6 +873,25 @@ class TestWorkedExamples:
         assert verdict.reason.endswith(f"; {said}")
         assert verdict.details["budget"]["remaining"] == pytest.approx(1 - period_ratio / 0.001)
 
+    def test_a_budget_spent_exactly_fails_the_gate_said_exhausted(self):
+        # Remaining exactly 0 is no budget left: the gate's reason says so, not "budget remaining 0%" alone.
+        gated = make(tiers=[], min_budget_remaining=0)
+        verdict = gated.judge(*ratios(gated, {}, period=0.001))
+        assert (verdict.outcome, verdict.value) == (Outcome.FAIL, 0.0)
+        assert verdict.reason.startswith(
+            "budget exhausted: 1x the budget spent; budget remaining 0% is not above min_budget_remaining 0%"
+        )
+
+    def test_an_overspent_budget_a_negative_gate_tolerates_is_said_exhausted_too(self):
+        # min_budget_remaining -0.5 tolerates half a budget overspent: the pass still says the budget is exhausted.
+        # Before: "budget remaining -40% is above ...", the form every other reason stopped using.
+        gated = make(tiers=[], min_budget_remaining=-0.5)
+        verdict = gated.judge(*ratios(gated, {}, period=0.0014))
+        assert verdict.outcome is Outcome.PASS and verdict.value == pytest.approx(-0.4)
+        assert verdict.reason == (
+            "budget exhausted: 1.4x the budget spent; budget remaining -40% is above min_budget_remaining -50% over 30d"
+        )
+
     def test_28d_period_fires_where_30d_does_not(self):
         # Burn 14 on both 1h and 5m: above 13.44 (28d) but below 14.4 (30d).
         burning = {"1h": 0.014, "5m": 0.014, "6h": 0.001, "30m": 0.001, "1d": 0.001, "2h": 0.001, "3d": 0.0005}

@@ -50,8 +50,9 @@ class TestFromEnv:
         # `analyzer run` reads no auth setting: an env block shared with the Deployment must not fail the Job.
         assert Settings.from_env({"ANALYZER_AUTH_TOKENS": "", "ANALYZER_AUTH_ALLOW": ""}).auth_tokens is None
 
-    @pytest.mark.parametrize("written", ["0", "00", " 0 "])
+    @pytest.mark.parametrize("written", ["0", "00", " 0 ", "+0", "0.0", "-0.0"])
     def test_port_0_from_the_environment_is_refused_to_serve(self, written):
+        # "0.0" too: pydantic reads it as the int 0 (a port the OS picks), which int() alone did not see.
         # Before: accepted, so a Deployment written with it started listening on a port no Service could name.
         with pytest.raises(ConfigError) as caught:
             Settings.from_env({"ANALYZER_PORT": written}, serving=True)
