@@ -737,7 +737,9 @@ class ErrorBudgetCheck(Check):
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._kept.tiers, windows, budget)
-        remaining = None if period.error_ratio is None else budget_remaining(period.error_ratio, budget)
+        # A NaN ratio is no measurement: read as a number, the gate below would find NaN above any minimum.
+        measured = period.error_ratio is not None and not math.isnan(period.error_ratio)
+        remaining = budget_remaining(period.error_ratio, budget) if measured else None
         details = self._details(windows, period, tiers, remaining, queries, sent)
         failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
         warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
@@ -789,7 +791,8 @@ class ErrorBudgetCheck(Check):
                 partial,
             )
         if gate is not None and remaining is None:
-            return self._unjudged(f"budget remaining is unknown: {period.note}", details, partial, threshold=gate)
+            unknown = period.note or f"the error ratio over {self.period} is NaN"
+            return self._unjudged(f"budget remaining is unknown: {unknown}", details, partial, threshold=gate)
         if not gating:
             assert remaining is not None and gate is not None
             return Verdict(

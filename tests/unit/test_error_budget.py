@@ -882,6 +882,15 @@ class TestWorkedExamples:
             "budget exhausted: 1x the budget spent; budget remaining 0% is not above min_budget_remaining 0%"
         )
 
+    @pytest.mark.parametrize("tiers", [None, []])
+    def test_a_nan_period_ratio_never_passes_the_gate(self, tiers):
+        # NaN read as a number exceeds every minimum: before, the gate passed with "budget remaining NaN%".
+        gated = make(min_budget_remaining=0.2) if tiers is None else make(tiers=tiers, min_budget_remaining=0.2)
+        calm = dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], 0.0)
+        verdict = gated.judge(*ratios(gated, calm, period=math.nan))
+        assert verdict.outcome is Outcome.INCONCLUSIVE
+        assert "budget remaining is unknown: the error ratio over 30d is NaN" in verdict.reason
+
     def test_an_overspent_budget_a_negative_gate_tolerates_is_said_exhausted_too(self):
         # min_budget_remaining -0.5 tolerates half a budget overspent: the pass still says the budget is exhausted.
         # Before: "budget remaining -40% is above ...", the form every other reason stopped using.
