@@ -738,8 +738,8 @@ class ErrorBudgetCheck(Check):
         period = with_min_events(period, self.min_events_per_window)
         tiers = judge_tiers(self._kept.tiers, windows, budget)
         # A NaN ratio is no measurement: read as a number, the gate below would find NaN above any minimum.
-        measured = period.error_ratio is not None and not math.isnan(period.error_ratio)
-        remaining = budget_remaining(period.error_ratio, budget) if measured else None
+        ratio = period.error_ratio
+        remaining = None if ratio is None or math.isnan(ratio) else budget_remaining(ratio, budget)
         details = self._details(windows, period, tiers, remaining, queries, sent)
         failing = [t for t in tiers if t.fired and t.tier.severity in self.fail_on]
         warned = [t for t in tiers if t.fired and t.tier.severity not in self.fail_on]
