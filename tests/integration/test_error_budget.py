@@ -2171,6 +2171,12 @@ class TestSameNameSlos:
         result = await evaluate("ebr-pyrra-ext")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
 
+    async def test_five_minute_increase_rules_alone_are_asked_of_five_minutes_of_raw_series(self, catalog, prometheus):
+        # performanceOverAccuracy, its rule over the SLO window elsewhere: increase5m groups the last 5 minutes alone.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert asked == ['count by (code) (last_over_time(ebr_http_requests_total{job="ebr-clean"}[5m]))']
+
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus
     ):
