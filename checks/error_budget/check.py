@@ -643,20 +643,31 @@ class ErrorBudgetCheck(Check):
         """The windows measured again once the raw series of pyrra.total, over the longest window, show that each of
         them carries the labels a Pyrra rule series had that no field names, with their values (a Thanos external
         label, an enforced namespace, a service's one handler): a same-name SLO whose total adds those matchers
-        selects the same series. Else, when that query fails, or when another window's series has other such labels
-        (all the SLO's rules carry the same), the CheckMisconfigured stands: one more query, sent only on this path."""
+        selects the same series; once more when the windows measured so ask of other labels (a window without a
+        burnrate asks of its increase rules' labels, which carry the burnrate's and the errors' grouping labels). Else,
+        when that query fails or tells nothing new, the CheckMisconfigured stands: one or two more queries, sent only
+        on this path."""
         assert isinstance(self._kept.reader, PyrraReader)
         reader = self._kept.reader
         longest_s = max(parse_duration(window) for window in plan.windows)
-        query = vouch_query(unexplained, longest_s if unexplained.range_s is None else unexplained.range_s)
-        try:
-            answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
-        except CheckError:
-            raise unexplained from None
-        vouched = vouched_by(unexplained, answer)
-        if not vouched:
-            raise unexplained
-        return {window: reader.measure(window, qs, results, vouched) for window, qs in plan.windows.items()}
+        vouched: dict[str, str] = {}
+        # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
+        # windows measured again with the first vouched may ask of the second, once each.
+        for _ in range(2):
+            query = vouch_query(unexplained, longest_s if unexplained.range_s is None else unexplained.range_s)
+            try:
+                answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+            except CheckError:
+                raise unexplained from None
+            more = vouched_by(unexplained, answer)
+            if not more or more.items() <= vouched.items():
+                raise unexplained
+            vouched = {**vouched, **more}
+            try:
+                return {window: reader.measure(window, qs, results, vouched) for window, qs in plan.windows.items()}
+            except UnexplainedLabels as again:
+                unexplained = again
+        raise unexplained
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

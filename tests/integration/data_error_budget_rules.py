@@ -87,6 +87,9 @@ with the label a Thanos Querier adds from its Prometheus' external labels. Pyrra
 `ebr_http_requests_total{job="ebr-exto"}` is the same with cluster="eu1", and a 200 series without it that stopped 3h
 before the anchor (within the 6h and 4d windows, not the 1h); Pyrra SLO `ebr-exto` over `{cluster="eu1",
 job="ebr-exto"}` stands for a same-name SLO whose total adds cluster="eu1": over 4d it selects fewer series.
+`ebr_http_requests_total{job="ebr-extl", cluster="eu1"}` is job ext's but for its 500 series, which stopped 20
+minutes before the anchor: Pyrra SLO `ebr-extl` (rules with cluster="eu1" as ebr-ext's) records a burnrate over 1h,
+none over 5m.
 
 Pyrra SLOs without error series (errors `code=~"4.."`: no burnrate records; burnrate and increase groups), each standing
 for a same-name SLO of another namespace where the check's own rules are not loaded: `ebr-wider` over `{handler="/x",
@@ -227,6 +230,15 @@ def build(om: OpenMetrics, anchor: float) -> None:
     om.add_counter_rate(
         "ebr_http_requests_total", {"job": "ebr-exto", "code": "200"}, lambda t: 5.0, start, anchor - 3 * HOUR, MINUTE
     )
+    for code, rate, until in (("200", 9.5, end), ("500", 0.5, anchor - 20 * MINUTE + 1)):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": "ebr-extl", EXT_LABEL[0]: EXT_LABEL[1], "code": code},
+            lambda t, r=rate: r,
+            start,
+            until,
+            MINUTE,
+        )
     # Scraped every 30 s: a 1m window has two samples, so its rate is known.
     counter("fine", "200", 9.5, step=MINUTE / 2)
     counter("fine", "500", 0.5, step=MINUTE / 2)
@@ -583,5 +595,6 @@ def rules(anchor: float) -> tuple[str, float, float]:
     # The querier's label on every rule series: as the total's matcher it selects the same series and labels the rules.
     text += pyrra_rules("ext", EXT_SLO, generic=False, also=EXT_LABEL)
     text += pyrra_rules("exto", generic=False, also=EXT_LABEL)
+    text += pyrra_rules("extl", generic=False, also=EXT_LABEL)
     text += "".join(pyrra_errorless_rules(slo, selected) for slo, selected in ERRORLESS.items())
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

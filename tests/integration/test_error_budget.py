@@ -774,6 +774,14 @@ CHECKS = [
             "errors": 'ebr_http_requests_total{job="ebr-ext",code=~"5.."}',
         },
     },
+    # SLO ebr-extl over job extl (its errors stopped 20 minutes ago), without pyrra.errors: cluster="eu1" as ebr-ext.
+    {
+        "name": "ebr-pyrra-extl-no-errors",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "pyrra": {"slo": "ebr-extl", "metric": "ebr_http_requests", "total": 'ebr_http_requests_total{job="ebr-extl"}'},
+    },
     # SLO ebr-exto over job exto, whose rules are not loaded; a same-name SLO's over its cluster="eu1" series are.
     {
         "name": "ebr-pyrra-exto",
@@ -2162,6 +2170,26 @@ class TestSameNameSlos:
         # evaluation until cluster="eu1" was written into pyrra.selectors.
         result = await evaluate("ebr-pyrra-ext")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
+
+    async def test_five_minute_increase_rules_alone_are_asked_of_five_minutes_of_raw_series(self, catalog, prometheus):
+        # performanceOverAccuracy, its rule over the SLO window elsewhere: increase5m groups the last 5 minutes alone.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert asked == ['count by (code) (last_over_time(ebr_http_requests_total{job="ebr-clean"}[5m]))']
+
+    async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
+        self, catalog, prometheus
+    ):
+        # The 1h window's burnrate asks of cluster="eu1"; measured again, the 5m window (no burnrate: the errors
+        # stopped) asks of its increase rules' cluster and code. Before: that second ask was check_misconfigured, so a
+        # burning SLO whose every label the raw series vouch for blocked with "set pyrra.errors".
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-extl-no-errors")
+        assert result.verdict is Outcome.FAIL, result.reason
+        total = 'ebr_http_requests_total{job="ebr-extl"}[4d]'
+        assert asked == [
+            f"count by (cluster) (last_over_time({total}))",
+            f"count by (cluster, code) (last_over_time({total}))",
+        ]
 
     async def test_a_label_a_raw_series_of_the_total_lacked_within_the_longest_window_is_still_refused(self, evaluate):
         # A series of job exto without cluster stopped 3h ago: over 4d pyrra.total selects it, the other SLO's

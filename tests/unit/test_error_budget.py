@@ -3254,10 +3254,12 @@ class TestPyrraVouchedLabels:
         answer = QueryResult("q", "vector", series, ["PromQL warning: something"])
         assert vouched_by(unexplained, answer) == {"cluster": "eu1"}
 
-    def test_the_error_names_every_unexplained_label(self):
-        # Before: it named handler="/x" alone, and the user who wrote it met cluster="eu1" at the next run.
+    @pytest.mark.parametrize("labels", [{"cluster": "eu1", "handler": "/x"}, {"handler": "/x", "cluster": "eu1"}])
+    def test_the_error_names_every_unexplained_label(self, labels):
+        # Before: it named handler="/x" alone, and the user who wrote it met cluster="eu1" at the next run. By name,
+        # whatever order the answer holds them in.
         with pytest.raises(UnexplainedLabels) as raised:
-            self.measure(self.burning(cluster="eu1", handler="/x"))
+            self.measure(self.burning(**labels))
         message = str(raised.value)
         assert 'it has cluster="eu1", handler="/x", labels that neither' in message
         assert 'add cluster="" or handler="" to pyrra.selectors (one this SLO\'s series lack)' in message
@@ -3353,6 +3355,29 @@ class TestPyrraIncreaseRulesWithoutErrors:
     def test_a_label_of_the_empty_value_is_not_asked(self):
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200", "handler": ""}])
+        assert raised.value.groups == ({"code": "200"},)
+
+    @pytest.mark.parametrize("vouched", [None, {"cluster": "eu1"}])
+    def test_rules_whose_every_asked_label_differs_among_them_are_refused_unvouched(self, vouched):
+        # Their labels as one mapping hold "" alone ({code: ""}): nothing in it is a value to match, but the raw series
+        # must still show codes the rules carry (another window's burnrate vouched for another label, or none).
+        with pytest.raises(UnexplainedLabels) as raised:
+            self.measure([{"code": "200"}, {"code": "500"}], vouched)
+        assert raised.value.labels == {"code": ""}
+
+    def test_another_slos_increase_rule_series_are_no_group_of_this_slos(self):
+        # A series of job web contradicts pyrra.total's job="api": its code="404" is no value the raw series may show.
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        rules = [
+            self.series(1.0, __name__="req:increase4w", slo="api", job="api", code="200"),
+            self.series(1.0, __name__="req:increase4w", slo="api", job="web", code="404"),
+        ]
+        answers = {"total": [self.series(10.0)], "rules": rules, "latency_rule": [self.series(0.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(UnexplainedLabels) as raised:
+            reader.measure("1h", queries, results)
         assert raised.value.groups == ({"code": "200"},)
 
     def test_rules_with_no_label_to_ask_beside_another_windows_vouched_burnrate_are_the_slos(self):
