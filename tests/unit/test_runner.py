@@ -144,11 +144,20 @@ class ScriptedCheck(Check):
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
         if self.name.startswith("shaped-warnings-"):
-            # A pass whose kind wrote the warnings otherwise than as a list (a plugin may).
-            shape = self.name.removeprefix("shaped-warnings-")
+            # "shaped-warnings-<shape>[-fail]": a pass (or fail) whose kind wrote the warnings otherwise than as a
+            # list of text (a plugin may).
+            shape, _, outcome = self.name.removeprefix("shaped-warnings-").partition("-")
             warning = WARNINGS["partial"]
-            written = {"text": warning, "tuple": (warning,), "mapping": {"store": warning}, "number": 2}[shape]
-            return Verdict(outcome=Outcome.PASS, reason="judged", details={"prometheus_warnings": written})
+            written = {
+                "text": warning,
+                "tuple": (warning,),
+                "mapping": {"store": warning},
+                "number": 2,
+                "nontext": [warning, 2],
+            }[shape]
+            return Verdict(
+                outcome=Outcome(outcome or "pass"), reason="judged", details={"prometheus_warnings": written}
+            )
         if self.name == "reads-no-rules":
             raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
         if self.name.startswith("reads-"):
@@ -410,13 +419,27 @@ class TestPartialAnswers:
         assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
         assert evaluation.reason.startswith("judged, but the answer may be partial (partial response: store 2 down)")
 
-    @pytest.mark.parametrize("shape", ["mapping", "number"])
+    @pytest.mark.parametrize("shape", ["mapping", "number", "nontext"])
     async def test_warnings_in_no_shape_of_warnings_are_an_internal_error_not_a_pass(self, shape):
         name = f"shaped-warnings-{shape}"
         runner, catalog = runner_for(name)
         evaluation = await runner.evaluate(catalog.get(name), {})
         assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "internal_error"), evaluation.reason
-        assert "details.prometheus_warnings is" in evaluation.reason and "not a list of warnings" in evaluation.reason
+        assert (
+            "details.prometheus_warnings is" in evaluation.reason
+            and "not a list of warnings: write a list of strings" in evaluation.reason
+        )
+
+    @pytest.mark.parametrize("shape", ["mapping", "number", "nontext"])
+    async def test_a_fail_on_warnings_in_no_shape_of_warnings_stands(self, shape):
+        # An internal error (HTTP 500) is Argo's Error, measured again up to consecutiveErrorLimit times before the
+        # rollout aborts: the canary would go on taking traffic that the fail takes it off now (rev27g: mut27's
+        # shape check made it one).
+        name = f"shaped-warnings-{shape}-fail"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.error, evaluation.http_status) == (Outcome.FAIL, None, 200)
+        assert evaluation.reason == "judged"
 
     @pytest.mark.parametrize("outcome", ["pass", "fail"])
     async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
