@@ -198,6 +198,19 @@ class TestDefinition:
         definition = load(leaf("keyed", {"bearer": bearer}), card).checks["card"].definition()
         assert definition["members"][0]["args"] == {"bearer": shown}
 
+    def test_a_members_secret_number_written_in_the_catalog(self):
+        # A literal number has no template parts (rev27g: reading them without the test for none crashed here).
+        pinned = {
+            "name": "pinned",
+            "kind": "prometheus",
+            "params": {"pin": {"type": "number", "required": True, "secret": True}},
+            "query": "sum(up) * {{ pin }}",
+            "pass_if": "> 0",
+        }
+        card = {"name": "card", "kind": "composite", "members": [{"check": "pinned", "args": {"pin": 4242}}]}
+        definition = load(pinned, card).checks["card"].definition()
+        assert definition["members"][0]["args"] == {"pin": "<redacted>"}
+
 
 class TestMeasuresThePast:
     """A composite can be evaluated as of a past time only when every member can."""
