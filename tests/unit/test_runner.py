@@ -181,6 +181,16 @@ async def turns_until(condition: Callable[[], bool]) -> None:
     raise AssertionError("the condition did not come to hold")
 
 
+def unwinding_probe() -> SimpleNamespace:
+    """The events of a "closes-slowly" evaluation: entered, held until `hold`, closing its queries when cancelled
+    until `closed`."""
+    probe = SimpleNamespace(
+        entered=asyncio.Event(), hold=asyncio.Event(), closing=asyncio.Event(), closed=asyncio.Event(), log=[]
+    )
+    CLOSING["probe"] = probe
+    return probe
+
+
 def runner_for(*names, deadline_s=5.0):
     registry = Registry([ScriptedCheck])
     catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in names]})], registry)
@@ -1052,6 +1062,30 @@ class TestDrain:
         await drained
         assert probe.log == ["closed", "drained"]
 
+    async def test_drain_waits_for_an_evaluation_of_its_own_task_unwinding(self):
+        # On a busy runner the evaluation runs in a task of its own, out of the in-flight table once its last caller
+        # hung up (rev27g: not keeping it among those unwinding survived: the test above runs on an idle runner).
+        probe = unwinding_probe()
+        run, catalog = runner_for("slow", "closes-slowly")
+        busy = asyncio.create_task(run.evaluate(catalog.get("slow"), {}))
+        await turns_until(lambda: len(run._in_flight) == 1)
+        caller = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await probe.entered.wait()
+        caller.cancel()
+        await probe.closing.wait()
+        busy.cancel()
+        await asyncio.wait([busy])
+
+        async def drain() -> None:
+            await run.drain()
+            probe.log.append("drained")
+
+        drained = asyncio.create_task(drain())
+        await turns_until(lambda: not run._in_flight)
+        probe.closed.set()
+        await drained
+        assert probe.log == ["closed", "drained"]
+
 
 class TestHangingUp:
     """The last caller to stop waiting ends the evaluation; while one still waits, it runs on."""
@@ -1126,6 +1160,29 @@ class TestHangingUp:
         gate.open()
         assert (await again).verdict is Outcome.PASS
         assert abandoned.cancelled()
+
+    async def test_a_request_while_an_abandoned_evaluation_unwinds_starts_afresh_on_a_busy_runner(self):
+        # There the evaluation runs in a task of its own, and the last caller leaving ends it, which may take turns to
+        # close its queries. Left in the in-flight table meanwhile (rev27g: `_left` keeping it there survived: the
+        # test above runs on an idle runner), a request then joined it and was answered with no verdict.
+        probe = unwinding_probe()
+        run, catalog = runner_for("slow", "closes-slowly")
+        busy = asyncio.create_task(run.evaluate(catalog.get("slow"), {}))
+        await turns_until(lambda: len(run._in_flight) == 1)
+        first = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await probe.entered.wait()
+        first.cancel()
+        await probe.closing.wait()
+        probe.entered.clear()
+        again = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await turns_until(lambda: again.done() or probe.entered.is_set())
+        probe.closed.set()
+        probe.hold.set()
+        await asyncio.wait([again])
+        busy.cancel()
+        await asyncio.wait([busy])
+        assert not again.cancelled() and again.exception() is None, again
+        assert again.result().verdict is Outcome.PASS and probe.log == ["closed"]
 
     async def test_a_parent_ended_ends_its_members(self, gate):
         run = gated_runner(Admission())
