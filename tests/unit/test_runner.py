@@ -1380,6 +1380,22 @@ class TestReuseWindow:
         clock[0] += 0.5
         assert await runner.evaluate(catalog.get("ok"), {}, at) is not second
 
+    async def test_a_result_evaluated_again_for_those_that_joined_is_reused(self, gate):
+        # Its first caller hung up, so the callers that joined were answered by an evaluation run again (rev27g: its
+        # result not kept survived: the next identical request evaluated once more).
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        await turns_until(lambda: gate.entered == 2)
+        gate.open()
+        answered = await joined
+        assert await run.evaluate(run.catalog.get("slow"), {}) is answered
+        assert gate.entered == 2
+
     async def test_a_members_result_is_not_kept(self):
         # A member's key holds its parent's deadline, so no request ever matches it: kept, such results filled the
         # table's bound (64 members a scorecard), past which no request's result was kept any more.
