@@ -1396,6 +1396,20 @@ class TestReuseWindow:
         assert await run.evaluate(run.catalog.get("slow"), {}) is answered
         assert gate.entered == 2
 
+    async def test_a_result_of_a_busy_runner_is_reused(self, gate):
+        # There the evaluation runs in a task of its own, kept by the callback that forgets it (rev27g: not keeping
+        # it survived: the tests above run on an idle runner).
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
+        await gate.wait_entered(1)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(2)
+        gate.open()
+        answered = await first
+        assert await run.evaluate(run.catalog.get("slow"), {}) is answered
+        assert gate.entered == 2
+        await busy
+
     async def test_a_members_result_is_not_kept(self):
         # A member's key holds its parent's deadline, so no request ever matches it: kept, such results filled the
         # table's bound (64 members a scorecard), past which no request's result was kept any more.
