@@ -1275,6 +1275,19 @@ class TestIdleRunner:
         assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
         assert runner.admission.running == 0
 
+    async def test_the_only_caller_hanging_up_on_a_kind_that_answers_it_runs_nothing_again(self):
+        # No one joined: evaluated again, it would run the kind's queries for no one and hold the slot (rev27g:
+        # running it again with one caller survived).
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await probe.entered.wait()
+        first.cancel()
+        await asyncio.wait([first])
+        probe.hold.set()
+        assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
+        assert runner.admission.running == 0
+
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
