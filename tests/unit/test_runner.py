@@ -1409,17 +1409,19 @@ class TestReuseWindow:
         assert await run.evaluate(run.catalog.get("slow"), {}) is answered
         assert gate.entered == 2
 
-    async def test_a_result_of_a_busy_runner_is_reused(self, gate):
-        # There the evaluation runs in a task of its own, kept by the callback that forgets it (rev27g: not keeping
-        # it survived: the tests above run on an idle runner).
+    @pytest.mark.parametrize("at", [None, datetime(2026, 11, 20, 6, 30, tzinfo=UTC)])
+    async def test_a_result_of_a_busy_runner_is_reused(self, gate, at):
+        # There the evaluation runs in a task of its own, kept by the callback that forgets it unless a member's
+        # (rev27g: not keeping it, and a request's key at a time written as a member's, survived: the tests above
+        # run on an idle runner).
         run = Runner(gated_runner(Admission()).catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
         busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
         await gate.wait_entered(1)
-        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, at))
         await gate.wait_entered(2)
         gate.open()
         answered = await first
-        assert await run.evaluate(run.catalog.get("slow"), {}) is answered
+        assert await run.evaluate(run.catalog.get("slow"), {}, at) is answered
         assert gate.entered == 2
         await busy
 
