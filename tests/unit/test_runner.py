@@ -1288,6 +1288,24 @@ class TestIdleRunner:
         assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
         assert runner.admission.running == 0
 
+    async def test_the_last_caller_hanging_up_ends_what_runs_again_after_a_kind_answered_a_cancellation(self):
+        # The first caller's leaving is counted there too (rev27g: not counting it survived: the evaluation run again
+        # ran on for no one once the callers that joined had all hung up, holding its slot).
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await probe.entered.wait()
+        joined = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await turns_until(lambda: 2 in runner._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        await turns_until(lambda: bool(runner._restarted))
+        joined.cancel()
+        await asyncio.wait([joined])
+        await turns_until(lambda: not runner._restarted)
+        assert runner._in_flight == {} and runner._callers == {} and runner.admission.running == 0
+        probe.hold.set()
+
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
         callers = [asyncio.create_task(run.evaluate(run.catalog.get("slow"), {})) for _ in range(2)]
