@@ -240,6 +240,17 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get("crash"), {})
         assert evaluation.reason == "internal error in check 'crash': ZeroDivisionError: division by zero"
 
+    async def test_a_checks_own_deadline_ends_it_on_an_idle_runner(self):
+        # Shorter than the runner's default: the caller's own task keeps the check's (rev27g: the default taken there
+        # survived, the reason still naming the check's).
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": "slow", "kind": "scripted", "deadline_s": 0.05}]})], registry
+        )
+        runner = Runner(catalog, Sources({}), Metrics(), 30.0)
+        evaluation = await asyncio.wait_for(runner.evaluate(catalog.get("slow"), {}), 10)
+        assert (evaluation.error, evaluation.reason) == ("deadline_exceeded", "no verdict within the 0.05 s deadline")
+
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
         evaluation = await runner.evaluate(catalog.get("slow"), {})
@@ -1481,6 +1492,18 @@ class TestWithoutMetrics:
         catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in {name, "ok"}]})], registry)
         runner = Runner(catalog, Sources({}), None, 5.0)
         assert (await runner.evaluate(catalog.get(name), {})).verdict is verdict
+
+    async def test_a_request_joining_one_in_flight(self, gate):
+        # rev27g: counting the join on metrics that are not there survived (the tests here end each evaluation
+        # before the next request starts): the request that joined crashed.
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), None, 5.0)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        gate.open()
+        assert (await first).verdict is (await joined).verdict is Outcome.PASS
+        assert gate.entered == 1
 
     async def test_reuse_window(self):
         registry = Registry([ScriptedCheck])
