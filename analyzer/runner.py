@@ -850,14 +850,21 @@ def _judged_on_a_partial_answer(verdict: Verdict) -> Verdict:
     """A pass or fail whose answers carry a warning that they may be partial (a store that did not answer: Thanos,
     Mimir, remote read, VictoriaMetrics' `isPartial`): a pass becomes inconclusive, since the lost store may hold
     what fails the check (the canary's errors); a fail stands, saying so. Others as they are. Warnings in no shape
-    of warnings (text, or a list or tuple of text) are a TypeError: an internal error, never a pass."""
+    of warnings (text, or a list or tuple of text) under a pass are a TypeError: an internal error, never a pass;
+    under a fail, the fail stands."""
     warnings = verdict.details["prometheus_warnings"]
     # A plugin may write one warning as text, or a tuple: read only from a list, its pass on an answer that may be
     # partial stood. Any other shape says nothing readable, and no pass rests on it.
     if isinstance(warnings, str):
         warnings = [warnings]
     if not isinstance(warnings, list | tuple) or not all(isinstance(warning, str) for warning in warnings):
-        raise TypeError(f"the check's details.prometheus_warnings is {warnings!r}, not a list of warnings")
+        if verdict.outcome is Outcome.FAIL:
+            # An internal error is Argo's Error, measured again up to consecutiveErrorLimit times before the rollout
+            # aborts: the canary would take traffic that the fail takes it off now.
+            return verdict
+        raise TypeError(
+            f"the check's details.prometheus_warnings is {warnings!r}, not a list of warnings: write a list of strings"
+        )
     partial = storage_warnings(list(warnings))
     if not partial:
         return verdict  # PromQL's own annotations ("metric might not be a counter") judge the query, not the data

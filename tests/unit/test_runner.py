@@ -144,11 +144,20 @@ class ScriptedCheck(Check):
                 details={"prometheus_warnings": [WARNINGS[warning]]},
             )
         if self.name.startswith("shaped-warnings-"):
-            # A pass whose kind wrote the warnings otherwise than as a list (a plugin may).
-            shape = self.name.removeprefix("shaped-warnings-")
+            # "shaped-warnings-<shape>[-fail]": a pass (or fail) whose kind wrote the warnings otherwise than as a
+            # list of text (a plugin may).
+            shape, _, outcome = self.name.removeprefix("shaped-warnings-").partition("-")
             warning = WARNINGS["partial"]
-            written = {"text": warning, "tuple": (warning,), "mapping": {"store": warning}, "number": 2}[shape]
-            return Verdict(outcome=Outcome.PASS, reason="judged", details={"prometheus_warnings": written})
+            written = {
+                "text": warning,
+                "tuple": (warning,),
+                "mapping": {"store": warning},
+                "number": 2,
+                "nontext": [warning, 2],
+            }[shape]
+            return Verdict(
+                outcome=Outcome(outcome or "pass"), reason="judged", details={"prometheus_warnings": written}
+            )
         if self.name == "reads-no-rules":
             raise NoSeriesFound("no recording rule has a series", source=ctx.prometheus("default"))
         if self.name.startswith("reads-"):
@@ -170,6 +179,16 @@ async def turns_until(condition: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("the condition did not come to hold")
+
+
+def unwinding_probe() -> SimpleNamespace:
+    """The events of a "closes-slowly" evaluation: entered, held until `hold`, closing its queries when cancelled
+    until `closed`."""
+    probe = SimpleNamespace(
+        entered=asyncio.Event(), hold=asyncio.Event(), closing=asyncio.Event(), closed=asyncio.Event(), log=[]
+    )
+    CLOSING["probe"] = probe
+    return probe
 
 
 def runner_for(*names, deadline_s=5.0):
@@ -220,6 +239,17 @@ class TestErrorMapping:
         runner, catalog = runner_for("crash")
         evaluation = await runner.evaluate(catalog.get("crash"), {})
         assert evaluation.reason == "internal error in check 'crash': ZeroDivisionError: division by zero"
+
+    async def test_a_checks_own_deadline_ends_it_on_an_idle_runner(self):
+        # Shorter than the runner's default: the caller's own task keeps the check's (rev27g: the default taken there
+        # survived, the reason still naming the check's).
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog(
+            [("t", {"checks": [{"name": "slow", "kind": "scripted", "deadline_s": 0.05}]})], registry
+        )
+        runner = Runner(catalog, Sources({}), Metrics(), 30.0)
+        evaluation = await asyncio.wait_for(runner.evaluate(catalog.get("slow"), {}), 10)
+        assert (evaluation.error, evaluation.reason) == ("deadline_exceeded", "no verdict within the 0.05 s deadline")
 
     async def test_deadline(self):
         runner, catalog = runner_for("slow", deadline_s=0.05)
@@ -410,13 +440,27 @@ class TestPartialAnswers:
         assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
         assert evaluation.reason.startswith("judged, but the answer may be partial (partial response: store 2 down)")
 
-    @pytest.mark.parametrize("shape", ["mapping", "number"])
+    @pytest.mark.parametrize("shape", ["mapping", "number", "nontext"])
     async def test_warnings_in_no_shape_of_warnings_are_an_internal_error_not_a_pass(self, shape):
         name = f"shaped-warnings-{shape}"
         runner, catalog = runner_for(name)
         evaluation = await runner.evaluate(catalog.get(name), {})
         assert (evaluation.verdict, evaluation.error) == (Outcome.ERROR, "internal_error"), evaluation.reason
-        assert "details.prometheus_warnings is" in evaluation.reason and "not a list of warnings" in evaluation.reason
+        assert (
+            "details.prometheus_warnings is" in evaluation.reason
+            and "not a list of warnings: write a list of strings" in evaluation.reason
+        )
+
+    @pytest.mark.parametrize("shape", ["mapping", "number", "nontext"])
+    async def test_a_fail_on_warnings_in_no_shape_of_warnings_stands(self, shape):
+        # An internal error (HTTP 500) is Argo's Error, measured again up to consecutiveErrorLimit times before the
+        # rollout aborts: the canary would go on taking traffic that the fail takes it off now (rev27g: mut27's
+        # shape check made it one).
+        name = f"shaped-warnings-{shape}-fail"
+        runner, catalog = runner_for(name)
+        evaluation = await runner.evaluate(catalog.get(name), {})
+        assert (evaluation.verdict, evaluation.error, evaluation.http_status) == (Outcome.FAIL, None, 200)
+        assert evaluation.reason == "judged"
 
     @pytest.mark.parametrize("outcome", ["pass", "fail"])
     async def test_a_promql_annotation_leaves_the_verdict_alone(self, outcome):
@@ -1029,6 +1073,30 @@ class TestDrain:
         await drained
         assert probe.log == ["closed", "drained"]
 
+    async def test_drain_waits_for_an_evaluation_of_its_own_task_unwinding(self):
+        # On a busy runner the evaluation runs in a task of its own, out of the in-flight table once its last caller
+        # hung up (rev27g: not keeping it among those unwinding survived: the test above runs on an idle runner).
+        probe = unwinding_probe()
+        run, catalog = runner_for("slow", "closes-slowly")
+        busy = asyncio.create_task(run.evaluate(catalog.get("slow"), {}))
+        await turns_until(lambda: len(run._in_flight) == 1)
+        caller = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await probe.entered.wait()
+        caller.cancel()
+        await probe.closing.wait()
+        busy.cancel()
+        await asyncio.wait([busy])
+
+        async def drain() -> None:
+            await run.drain()
+            probe.log.append("drained")
+
+        drained = asyncio.create_task(drain())
+        await turns_until(lambda: not run._in_flight)
+        probe.closed.set()
+        await drained
+        assert probe.log == ["closed", "drained"]
+
 
 class TestHangingUp:
     """The last caller to stop waiting ends the evaluation; while one still waits, it runs on."""
@@ -1103,6 +1171,29 @@ class TestHangingUp:
         gate.open()
         assert (await again).verdict is Outcome.PASS
         assert abandoned.cancelled()
+
+    async def test_a_request_while_an_abandoned_evaluation_unwinds_starts_afresh_on_a_busy_runner(self):
+        # There the evaluation runs in a task of its own, and the last caller leaving ends it, which may take turns to
+        # close its queries. Left in the in-flight table meanwhile (rev27g: `_left` keeping it there survived: the
+        # test above runs on an idle runner), a request then joined it and was answered with no verdict.
+        probe = unwinding_probe()
+        run, catalog = runner_for("slow", "closes-slowly")
+        busy = asyncio.create_task(run.evaluate(catalog.get("slow"), {}))
+        await turns_until(lambda: len(run._in_flight) == 1)
+        first = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await probe.entered.wait()
+        first.cancel()
+        await probe.closing.wait()
+        probe.entered.clear()
+        again = asyncio.create_task(run.evaluate(catalog.get("closes-slowly"), {}))
+        await turns_until(lambda: again.done() or probe.entered.is_set())
+        probe.closed.set()
+        probe.hold.set()
+        await asyncio.wait([again])
+        busy.cancel()
+        await asyncio.wait([busy])
+        assert not again.cancelled() and again.exception() is None, again
+        assert again.result().verdict is Outcome.PASS and probe.log == ["closed"]
 
     async def test_a_parent_ended_ends_its_members(self, gate):
         run = gated_runner(Admission())
@@ -1194,6 +1285,37 @@ class TestIdleRunner:
         assert evaluation.verdict is Outcome.PASS
         assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
         assert runner.admission.running == 0
+
+    async def test_the_only_caller_hanging_up_on_a_kind_that_answers_it_runs_nothing_again(self):
+        # No one joined: evaluated again, it would run the kind's queries for no one and hold the slot (rev27g:
+        # running it again with one caller survived).
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await probe.entered.wait()
+        first.cancel()
+        await asyncio.wait([first])
+        probe.hold.set()
+        assert runner._in_flight == {} and runner._callers == {} and runner._restarted == {}
+        assert runner.admission.running == 0
+
+    async def test_the_last_caller_hanging_up_ends_what_runs_again_after_a_kind_answered_a_cancellation(self):
+        # The first caller's leaving is counted there too (rev27g: not counting it survived: the evaluation run again
+        # ran on for no one once the callers that joined had all hung up, holding its slot).
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        runner, catalog = runner_for("swallows-cancel")
+        first = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await probe.entered.wait()
+        joined = asyncio.create_task(runner.evaluate(catalog.get("swallows-cancel"), {}))
+        await turns_until(lambda: 2 in runner._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        await turns_until(lambda: bool(runner._restarted))
+        joined.cancel()
+        await asyncio.wait([joined])
+        await turns_until(lambda: not runner._restarted)
+        assert runner._in_flight == {} and runner._callers == {} and runner.admission.running == 0
+        probe.hold.set()
 
     async def test_the_last_caller_hanging_up_ends_the_evaluation_run_again(self, gate):
         run = gated_runner(Admission(limit=1))
@@ -1300,6 +1422,38 @@ class TestReuseWindow:
         clock[0] += 0.5
         assert await runner.evaluate(catalog.get("ok"), {}, at) is not second
 
+    async def test_a_result_evaluated_again_for_those_that_joined_is_reused(self, gate):
+        # Its first caller hung up, so the callers that joined were answered by an evaluation run again (rev27g: its
+        # result not kept survived: the next identical request evaluated once more).
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        await turns_until(lambda: gate.entered == 2)
+        gate.open()
+        answered = await joined
+        assert await run.evaluate(run.catalog.get("slow"), {}) is answered
+        assert gate.entered == 2
+
+    @pytest.mark.parametrize("at", [None, datetime(2026, 11, 20, 6, 30, tzinfo=UTC)])
+    async def test_a_result_of_a_busy_runner_is_reused(self, gate, at):
+        # There the evaluation runs in a task of its own, kept by the callback that forgets it unless a member's
+        # (rev27g: not keeping it, and a request's key at a time written as a member's, survived: the tests above
+        # run on an idle runner).
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        busy = asyncio.create_task(run.evaluate(run.catalog.get("other"), {}))
+        await gate.wait_entered(1)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}, at))
+        await gate.wait_entered(2)
+        gate.open()
+        answered = await first
+        assert await run.evaluate(run.catalog.get("slow"), {}, at) is answered
+        assert gate.entered == 2
+        await busy
+
     async def test_a_members_result_is_not_kept(self):
         # A member's key holds its parent's deadline, so no request ever matches it: kept, such results filled the
         # table's bound (64 members a scorecard), past which no request's result was kept any more.
@@ -1338,6 +1492,18 @@ class TestWithoutMetrics:
         catalog = build_catalog([("t", {"checks": [{"name": n, "kind": "scripted"} for n in {name, "ok"}]})], registry)
         runner = Runner(catalog, Sources({}), None, 5.0)
         assert (await runner.evaluate(catalog.get(name), {})).verdict is verdict
+
+    async def test_a_request_joining_one_in_flight(self, gate):
+        # rev27g: counting the join on metrics that are not there survived (the tests here end each evaluation
+        # before the next request starts): the request that joined crashed.
+        run = Runner(gated_runner(Admission()).catalog, Sources({}), None, 5.0)
+        first = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        joined = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await turns_until(lambda: 2 in run._callers.values())
+        gate.open()
+        assert (await first).verdict is (await joined).verdict is Outcome.PASS
+        assert gate.entered == 1
 
     async def test_reuse_window(self):
         registry = Registry([ScriptedCheck])
