@@ -284,6 +284,8 @@ class TestClientErrors:
             # Written as the param refuses it as text too: told to send "1.10" as a string, a caller was refused again.
             ("1.10", "must match the pattern '[0-9a-z]{1,12}', got '1.10'"),
             ("7.0", "must match the pattern '[0-9a-z]{1,12}', got '7.0'"),
+            # An int drops the sign of -0: the label value "0" was evaluated.
+            ("-0", "must match the pattern '[0-9a-z]{1,12}', got '-0'"),
         ],
     )
     async def test_a_json_number_for_a_text_param_is_sent_as_written_or_refused(self, client, written, refusal):
