@@ -545,10 +545,12 @@ class TestJsonNumbersWritten:
         assert f"got '{written}'" in caught.value.message
         assert "JSON string" not in caught.value.message
 
-    def test_a_secret_number_whose_text_the_param_refuses_is_refused_without_it(self):
-        param = Param(type=ParamType.IDENTIFIER, required=True, secret=True)
+    @pytest.mark.parametrize("declared", [True, False])
+    def test_a_secret_number_whose_text_the_param_refuses_is_refused_without_it(self, declared):
+        # Secret as declared, or as its check decides (a param a header's value takes).
+        param = Param(type=ParamType.IDENTIFIER, required=True, secret=declared)
         with pytest.raises(ArgError) as caught:
-            param.parse("token", WrittenNumber(1.1, "1.10"))
+            param.parse("token", WrittenNumber(1.1, "1.10"), secret=not declared)
         assert "1.1" not in caught.value.message
         assert "must be an identifier" in caught.value.message
 
