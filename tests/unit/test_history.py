@@ -68,6 +68,13 @@ class TestVerdictHistory:
         assert [e.check for e in history.query(visible=lambda name: name == "gate")] == []
         assert [e.check for e in history.query(visible=lambda name: name in ("gate", "member"))] == ["gate"]
 
+    def test_an_entry_is_hidden_when_one_of_the_checks_it_ran_is_not_visible(self):
+        # One member the caller may use is not enough: the answer holds the other member's verdict and reason too.
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("gate", Outcome.PASS), **WHERE, reached=frozenset({"mine", "theirs"}))
+        assert [e.check for e in history.query(visible=lambda name: name in ("gate", "mine"))] == []
+        assert [e.check for e in history.query(visible=lambda name: name in ("gate", "mine", "theirs"))] == ["gate"]
+
     def test_an_error_entry_keeps_status_code_and_reason(self):
         history = VerdictHistory(10)
         history.record_evaluation(evaluation("a", Outcome.ERROR, 503), **WHERE)
