@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime
 
-from analyzer.history import VerdictHistory
+from analyzer.history import HistoryEntry, VerdictHistory
 from analyzer.models import Evaluation, Outcome, strict_json
 
 
@@ -201,6 +201,16 @@ class TestEntryNumbers:
         for found in numbers:
             assert max(found) < 10**12
             assert sorted(found) == list(range(min(found), min(found) + 3))
+
+    def test_the_schema_says_int64(self):
+        # openapi-generator's Java, Go and C# clients read an `integer` without a format as 32-bit: an entry numbered
+        # 48213000017 overflowed them.
+        assert HistoryEntry.model_json_schema()["properties"]["seq"] == {
+            "description": HistoryEntry.model_fields["seq"].description,
+            "format": "int64",
+            "title": "Seq",
+            "type": "integer",
+        }
 
 
 class TestEntryJson:
