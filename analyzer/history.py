@@ -46,7 +46,10 @@ class HistoryEntry(BaseModel):
 
     seq: int = Field(
         description="increasing number of the entry in this process, from a first number drawn at start: a number "
-        "names one entry across restarts and replicas, and another's finds none (/ui/verdicts/N)"
+        "names one entry across restarts and replicas, and another's finds none (/ui/verdicts/N)",
+        # Past 2^31 from the first entry: without a format, client generators read `integer` as int32 (Java's
+        # Integer, Go's int32), which overflows on every entry.
+        json_schema_extra={"format": "int64"},
     )
     recorded_at: datetime
     request_id: str

@@ -563,6 +563,9 @@ class Param(BaseModel):
         if isinstance(raw, WrittenNumber) and raw.written != text:
             # A JSON body's `{"version": 1.10}` reads as the number 1.1: sent on as "1.1", it selected another
             # version's series (and `1e3` selected "1000"). The text as written is kept by the body's reader.
+            # Refused for the text as written when the param refuses that too: told to send `1.10` as the string
+            # "1.10", a caller of an identifier param was refused again.
+            self.parse(name, raw.written, secret=secret)
             kind = ("an " if self.type.value[0] in "aeiou" else "a ") + self.type.value
             raise ArgError(
                 f"arg {name!r} is a JSON number that {kind} param sends otherwise than written: give it as a JSON "

@@ -716,6 +716,12 @@ def _written_float(text: str) -> float:
     return WrittenNumber(float(text), text)
 
 
+def _written_int(text: str) -> int | float:
+    """A JSON number without a fraction or exponent: an int, but `-0` with its text (an int drops its sign, and a text
+    param would send "0")."""
+    return WrittenNumber(0, text) if text == "-0" else int(text)
+
+
 def _no_constants(name: str) -> Any:
     """NaN and Infinity are not JSON; Python's parser would accept them."""
     raise ValueError(f"{name} is not valid JSON")
@@ -787,7 +793,13 @@ def _body_args(request: web.Request, raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constants, parse_float=_written_float)
+        body = json.loads(
+            raw,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constants,
+            parse_float=_written_float,
+            parse_int=_written_int,
+        )
     except (ValueError, UnicodeDecodeError) as exc:
         if request.content_type == "application/x-www-form-urlencoded":
             # What `curl -d 'canary_hash=c0ffee1'` sends: its default Content-Type, a form.

@@ -273,15 +273,26 @@ class TestClientErrors:
         body = await error_of(await client.post("/api/v1/checks/error-rate/run", data=payload), 400)
         assert text in body["message"]
 
-    @pytest.mark.parametrize(("written", "sent"), [("1e3", "1000"), ("1.10", "1.1"), ("7.0", "7")])
-    async def test_a_json_number_for_a_text_param_is_sent_as_written_or_refused(self, client, written, sent):
+    @pytest.mark.parametrize(
+        ("written", "refusal"),
+        [
+            (
+                "1e3",
+                "is the JSON number 1e3, which a label_value param sends as '1000': give it as the JSON string "
+                '"1e3" to send it as written',
+            ),
+            # Written as the param refuses it as text too: told to send "1.10" as a string, a caller was refused again.
+            ("1.10", "must match the pattern '[0-9a-z]{1,12}', got '1.10'"),
+            ("7.0", "must match the pattern '[0-9a-z]{1,12}', got '7.0'"),
+            # An int drops the sign of -0: the label value "0" was evaluated.
+            ("-0", "must match the pattern '[0-9a-z]{1,12}', got '-0'"),
+        ],
+    )
+    async def test_a_json_number_for_a_text_param_is_sent_as_written_or_refused(self, client, written, refusal):
         # `{"canary_hash": 1e3}` was evaluated with the label value "1000" (a version 1.10 as 1.1: another version's
         # series); the number as written is kept, and refused for a param sent as text.
         response = await client.post("/api/v1/checks/error-rate/run", data=f'{{"canary_hash": {written}}}'.encode())
-        assert (await error_of(response, 400))["message"] == (
-            f"arg 'canary_hash' is the JSON number {written}, which a label_value param sends as '{sent}': give it as "
-            f'the JSON string "{written}" to send it as written'
-        )
+        assert (await error_of(response, 400))["message"] == f"arg 'canary_hash' {refusal}"
         listed = await (await client.get("/api/v1/verdicts?limit=1")).json()
         assert listed["entries"][0]["args"] == {"canary_hash": float(written)}
 

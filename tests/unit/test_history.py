@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime
 
-from analyzer.history import VerdictHistory
+from analyzer.history import HistoryEntry, VerdictHistory
 from analyzer.models import Evaluation, Outcome, strict_json
 
 
@@ -67,6 +67,13 @@ class TestVerdictHistory:
         history.record_evaluation(evaluation("gate", Outcome.PASS), **WHERE, reached=frozenset({"member"}))
         assert [e.check for e in history.query(visible=lambda name: name == "gate")] == []
         assert [e.check for e in history.query(visible=lambda name: name in ("gate", "member"))] == ["gate"]
+
+    def test_an_entry_is_hidden_when_one_of_the_checks_it_ran_is_not_visible(self):
+        # One member the caller may use is not enough: the answer holds the other member's verdict and reason too.
+        history = VerdictHistory(10)
+        history.record_evaluation(evaluation("gate", Outcome.PASS), **WHERE, reached=frozenset({"mine", "theirs"}))
+        assert [e.check for e in history.query(visible=lambda name: name in ("gate", "mine"))] == []
+        assert [e.check for e in history.query(visible=lambda name: name in ("gate", "mine", "theirs"))] == ["gate"]
 
     def test_an_error_entry_keeps_status_code_and_reason(self):
         history = VerdictHistory(10)
@@ -194,6 +201,16 @@ class TestEntryNumbers:
         for found in numbers:
             assert max(found) < 10**12
             assert sorted(found) == list(range(min(found), min(found) + 3))
+
+    def test_the_schema_says_int64(self):
+        # openapi-generator's Java, Go and C# clients read an `integer` without a format as 32-bit: an entry numbered
+        # 48213000017 overflowed them.
+        assert HistoryEntry.model_json_schema()["properties"]["seq"] == {
+            "description": HistoryEntry.model_fields["seq"].description,
+            "format": "int64",
+            "title": "Seq",
+            "type": "integer",
+        }
 
 
 class TestEntryJson:

@@ -520,11 +520,39 @@ class TestParamValues:
 class TestJsonNumbersWritten:
     """A JSON body's number keeps its text: a text param takes it when it is sent as written, else refuses it."""
 
-    @pytest.mark.parametrize("param_type", ["label_value", "identifier", "dns_label"])
-    def test_a_number_sent_otherwise_than_written_is_refused(self, param_type):
-        with pytest.raises(ArgError, match=re.escape('give it as the JSON string "1.10"')) as caught:
-            Param(type=ParamType(param_type), required=True).parse("version", WrittenNumber(1.1, "1.10"))
+    @pytest.mark.parametrize(("param_type", "written"), [("label_value", "1.10"), ("dns_label", "1e3")])
+    def test_a_number_sent_otherwise_than_written_is_refused(self, param_type, written):
+        with pytest.raises(ArgError, match=re.escape(f'give it as the JSON string "{written}"')) as caught:
+            Param(type=ParamType(param_type), required=True).parse("version", WrittenNumber(float(written), written))
         assert caught.value.arg == "version"
+
+    @pytest.mark.parametrize(
+        ("param_type", "written", "problem"),
+        [
+            ("identifier", "1.10", "must be an identifier"),
+            ("dns_label", "1.10", "must be a DNS label"),
+            ("duration", "1e3", "must be a duration"),
+            ("enum", "1.0", "must be one of a, b"),
+        ],
+    )
+    def test_a_number_whose_text_the_param_refuses_is_refused_for_its_text(self, param_type, written, problem):
+        # Told to send `1.10` as the JSON string "1.10" for an identifier, a caller was refused again: the text as
+        # written is what the refusal is about.
+        param = Param(type=ParamType(param_type), values=["a", "b"] if param_type == "enum" else None, required=True)
+        with pytest.raises(ArgError) as caught:
+            param.parse("version", WrittenNumber(float(written), written))
+        assert problem in caught.value.message
+        assert f"got '{written}'" in caught.value.message
+        assert "JSON string" not in caught.value.message
+
+    @pytest.mark.parametrize("declared", [True, False])
+    def test_a_secret_number_whose_text_the_param_refuses_is_refused_without_it(self, declared):
+        # Secret as declared, or as its check decides (a param a header's value takes).
+        param = Param(type=ParamType.IDENTIFIER, required=True, secret=declared)
+        with pytest.raises(ArgError) as caught:
+            param.parse("token", WrittenNumber(1.1, "1.10"), secret=not declared)
+        assert "1.1" not in caught.value.message
+        assert "must be an identifier" in caught.value.message
 
     def test_a_number_sent_as_written_is_the_text(self):
         assert Param(type=ParamType.LABEL_VALUE, required=True).parse("version", WrittenNumber(1.5, "1.5")) == "1.5"
@@ -532,7 +560,7 @@ class TestJsonNumbersWritten:
         assert Param(type=ParamType.ENUM, values=values, required=True).parse("v", WrittenNumber(1.5, "1.5")) == "1.5"
 
     def test_the_refusal_names_the_param_type_with_its_article(self):
-        param = Param(type=ParamType.ENUM, values=["1", "2"], required=True)
+        param = Param(type=ParamType.ENUM, values=["1.0", "2"], required=True)
         with pytest.raises(ArgError, match="which an enum param sends as '1'"):
             param.parse("v", WrittenNumber(1.0, "1.0"))
 
