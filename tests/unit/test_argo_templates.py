@@ -4738,6 +4738,29 @@ class TestCommentsAndGlobs:
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
 
 
+class TestLineBreaksAfterOperators:
+    """A line break after `&&`, `||` or `|` continues the list, as real shells read it (not a syntax error that runs
+    nothing): what follows it decides the line's status."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: fine (an empty command read, a syntax error: exit 2), though both shells exit 0 on a failure.
+            (f"{CHECK_LINE} ||\ntrue", True),
+            (f"{CHECK_LINE} ||\n\n  true", True),
+            (f"{CHECK_LINE} |\ncat", True),
+            # A comment read since valid27 leaves the line break alone. Before: fine, a wrong pass.
+            (f"{CHECK_LINE} || # keep going\ntrue", True),
+            (f"{CHECK_LINE} | # keep the output\ntee /dev/null", True),
+            (f"true &&\n{CHECK_LINE}", False),
+            (f"{CHECK_LINE} &&\necho passed", False),
+        ],
+    )
+    def test_a_line_break_after_an_operator_continues_the_list(self, tmp_path, line, loses):
+        assert_read_as_shells_run(tmp_path, line, loses)
+
+
 class TestPassOnlyGatesReadThrough:
     """A pass-only gate written through a group or a bracket pattern is read as one (a spurious problem blocks a
     correct Job); one that lets another verdict through stays a problem."""
