@@ -23,6 +23,7 @@ from analyzer.catalog import Catalog, sample_secrets
 from analyzer.check import Check
 from analyzer.models import clip, printable
 from analyzer.params import ArgValue, Param, ParamType, parse_duration
+from analyzer.promql_text import promql_blanked
 from analyzer.redaction import scrubber
 from analyzer.templates import escape_promql_string
 
@@ -235,21 +236,43 @@ def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, 
     return tuple(found)
 
 
-def _parses_as_other_words(check: Check, args: dict[str, ArgValue], field: str) -> bool:
-    """Whether the query of `field` parses once its identifier params without `example` or default stand for other
-    words (`_IDENTIFIER_WORDS`): an arg `run` is given may make it parse, so its syntax is no finding."""
+def _parses_as_other_words(check: Check, args: dict[str, ArgValue]) -> bool:
+    """Whether every query of the check parses once its identifier params without `example` or default that stand in
+    its syntax stand for other words (`_IDENTIFIER_WORDS`), the same word in each: an arg `run` is given may make them
+    all parse, so their syntax is no finding."""
     placed = [
         name
         for name, param in check.params.items()
-        if param.type is ParamType.IDENTIFIER and param.example is None and param.default is None
+        if param.type is ParamType.IDENTIFIER
+        and param.example is None
+        and param.default is None
+        and _stands_in_syntax(check, args, name)
     ]
     if not placed or len(placed) > _MOST_IDENTIFIERS_TRIED:
         return False
     for words in itertools.product(("x", *_IDENTIFIER_WORDS), repeat=len(placed)):
-        query = dict(check.promql({**args, **dict(zip(placed, words, strict=True))})).get(field)
-        if query is not None and parse_error(query) is None:
+        queries = check.promql({**args, **dict(zip(placed, words, strict=True))})
+        if all(_parses(query) for _, query in queries):
             return True
     return False
+
+
+def _stands_in_syntax(check: Check, args: dict[str, ArgValue], name: str) -> bool:
+    """Whether param `name` stands outside the strings and comments of the check's queries: within them only, no
+    word it stands for changes what parses (a label's value: `job="{{ job }}"`), and none is tried."""
+    other = {**args, name: _OTHER_PLACEHOLDERS[ParamType.IDENTIFIER]}
+    return [promql_blanked(query) for _, query in check.promql(args)] != [
+        promql_blanked(query) for _, query in check.promql(other)
+    ]
+
+
+def _parses(query: str) -> bool:
+    """Whether promql-parser parses `query` (its message, and the hints `parse_error` adds, not built)."""
+    try:
+        parsed(query)
+    except ValueError:
+        return False
+    return True
 
 
 def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
@@ -307,7 +330,7 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
         args = sample_args(check)
         for field, query in check.promql(args):
             message = parse_error(query)
-            if message is not None and not _parses_as_other_words(check, args, field):
+            if message is not None and not _parses_as_other_words(check, args):
                 origin, failed_on = (
                     catalog.origins.get(name, "catalog"),
                     placeholders_failed_on(check, args, field, message),
