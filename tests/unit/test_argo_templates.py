@@ -4687,6 +4687,9 @@ class TestCommentsAndGlobs:
             # Before: noted; the comment hides what would lose the verdict, the glob's command runs before the check.
             (f"{CHECK_LINE} # || true", False),
             (f"{CHECK_LINE}; # exit 0", False),
+            # Right after `;` or `|`, a `#` starts a word, a comment (mutants reading it as a command survived).
+            (f"{CHECK_LINE};# || true", False),
+            (f"{CHECK_LINE}|# only a pass matches\ngrep -q '^PASS'", False),
             (f"rm -f ./*.tmp; {CHECK_LINE}", False),
             (f"ls ./*.none; {CHECK_LINE} # the check last", False),
             # A `#` within a word, or quoted, is a character: no comment.
