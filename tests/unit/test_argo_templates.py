@@ -3212,6 +3212,8 @@ class TestChecksOneAfterAnother:
             # The check's run carried out of a subshell and out of an `if` whose condition it is.
             "(analyzer run a); analyzer run b",
             "if analyzer run a; then echo ok; fi; analyzer run b",
+            # Out of a group in a pipeline of several commands (a mutant dropping the run there survived).
+            "{ analyzer run a; } | tee a.txt; analyzer run b",
             # A filter for a pass of b's output: b may pass, whatever a did.
             "analyzer run a | grep -q '^PASS'; analyzer run b | grep -q '^PASS'",
         ],
@@ -3269,6 +3271,10 @@ class TestChecksSkippedOnSomeWays:
             '[ -n "$MODE" ] && analyzer run a; analyzer run b',
             'case "$MODE" in smoke) analyzer run a;; esac; analyzer run b',
             'if [ -z "$MODE" ]; then :; else analyzer run a; fi\nanalyzer run b',
+            # The check's run carried through a `case` arm without commands, and a `case` no arm of which matches
+            # (mutants dropping it there survived).
+            'analyzer run a; case "$MODE" in smoke) ;; *) exit 1;; esac; analyzer run b',
+            'analyzer run a; case "$MODE" in canary) exit 1;; esac; analyzer run b',
         ],
     )
     def test_a_check_run_on_one_way_whose_failure_another_s_pass_hides_is_a_problem(self, tmp_path, line):
@@ -4527,6 +4533,8 @@ class TestLinesNotRead:
                 NOT_READ,
             ),
             (f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}", "more than one `trap`"),
+            # An action whose quote is not closed once its comments are left out (a mutant reading it crashed).
+            (f'trap "echo \'bye; exit 0" EXIT; {CHECK_LINE}', NOT_READ),
             (
                 f"trap '( exit 0 )' EXIT; {CHECK_LINE} || true",
                 NOT_READ,
