@@ -4534,7 +4534,7 @@ class TestLinesNotRead:
             ),
             (f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}", "more than one `trap`"),
             # An action whose quote is not closed once its comments are left out (a mutant reading it crashed).
-            (f'trap "echo \'bye; exit 0" EXIT; {CHECK_LINE}', NOT_READ),
+            (f'trap "echo \'# bye; exit 0" EXIT; {CHECK_LINE}', NOT_READ),
             (
                 f"trap '( exit 0 )' EXIT; {CHECK_LINE} || true",
                 NOT_READ,
