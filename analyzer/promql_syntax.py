@@ -47,6 +47,9 @@ _OTHER_PLACEHOLDERS: dict[ParamType, ArgValue] = {
 # arg it is given, a binary operator (`(...) {{ op }} on() vector(1)`), an aggregation, a grouping or matching
 # keyword, a function of a range or of an instant vector.
 _IDENTIFIER_WORDS = ("or", "atan2", "sum", "by", "on", "bool", "rate", "abs")
+# An identifier param's value that shows where it stands (see `_stands_as_a_word`), and that value as a word.
+_WORD_MARK = "q7z3w_mark"
+_WORD_MARK_RE = re.compile(rf"(?<![A-Za-z0-9_:]){_WORD_MARK}(?![A-Za-z0-9_:])")
 # The most identifier params whose every combination of words is tried (9 ** 3 parses at most).
 _MOST_IDENTIFIERS_TRIED = 3
 # What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
@@ -237,16 +240,16 @@ def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, 
 
 
 def _parses_as_other_words(check: Check, args: dict[str, ArgValue]) -> bool:
-    """Whether every query of the check parses once its identifier params without `example` or default that stand in
-    its syntax stand for other words (`_IDENTIFIER_WORDS`), the same word in each: an arg `run` is given may make them
-    all parse, so their syntax is no finding."""
+    """Whether every query of the check parses once its identifier params without `example` or default that stand
+    as words of their own in its syntax stand for other words (`_IDENTIFIER_WORDS`), the same word in each: an arg
+    `run` is given may make them all parse, so their syntax is no finding."""
     placed = [
         name
         for name, param in check.params.items()
         if param.type is ParamType.IDENTIFIER
         and param.example is None
         and param.default is None
-        and _stands_in_syntax(check, args, name)
+        and _stands_as_a_word(check, args, name)
     ]
     if not placed or len(placed) > _MOST_IDENTIFIERS_TRIED:
         return False
@@ -257,13 +260,12 @@ def _parses_as_other_words(check: Check, args: dict[str, ArgValue]) -> bool:
     return False
 
 
-def _stands_in_syntax(check: Check, args: dict[str, ArgValue], name: str) -> bool:
-    """Whether param `name` stands outside the strings and comments of the check's queries: within them only, no
-    word it stands for changes what parses (a label's value: `job="{{ job }}"`), and none is tried."""
-    other = {**args, name: _OTHER_PLACEHOLDERS[ParamType.IDENTIFIER]}
-    return [promql_blanked(query) for _, query in check.promql(args)] != [
-        promql_blanked(query) for _, query in check.promql(other)
-    ]
+def _stands_as_a_word(check: Check, args: dict[str, ArgValue], name: str) -> bool:
+    """Whether param `name` stands as a word of its own in the syntax of the check's queries: within their strings
+    or comments (a label's value: `job="{{ job }}"`), or within a longer name (`http_{{ app }}_total`), no word it
+    stands for changes what parses, and none is tried."""
+    marked = check.promql({**args, name: _WORD_MARK})
+    return any(_WORD_MARK_RE.search(promql_blanked(query)) for _, query in marked)
 
 
 def _parses(query: str) -> bool:
