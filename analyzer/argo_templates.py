@@ -3187,6 +3187,10 @@ _REDIRECTED = "\0>"
 _NEGATED = "\0!"
 
 
+# The items that join a list's pipelines (see `_shell_parse`).
+_AND_OR = ([[["\0&&"]]], [[["\0||"]]])
+
+
 def _shell_parse(tokens: list[str]) -> _Lists | None:
     """A line's and-or lists in order, each as its items (a pipeline's commands, then `\0&&` or `\0||`, ...) and
     whether it runs in the background (`&`), its groups read (`{ analyzer run X; } || true`, `( ... )`:
@@ -3218,6 +3222,9 @@ def _parse_lists(tokens: list[str], at: int, closers: frozenset[str]) -> tuple[_
             return lists, at + 1
         at += 1
         last = pipeline[-1]
+        if token == "\0\n" and last == [] and (pipeline[:-1] not in ([], [[_NEGATED]]) or items[-1:] in _AND_OR):
+            # A line break after `&&`, `||` or `|` continues the list (`analyzer run X ||\n  true` exits 0).
+            continue
         if token in ("\0;", "\0&", "\0\n"):
             # A blank line is no command; `;` or `&` must end one.
             if pipeline != [[]] or items or token != "\0\n":

@@ -23,6 +23,7 @@ from analyzer.catalog import Catalog, sample_secrets
 from analyzer.check import Check
 from analyzer.models import clip, printable
 from analyzer.params import ArgValue, Param, ParamType, parse_duration
+from analyzer.promql_text import promql_blanked
 from analyzer.redaction import scrubber
 from analyzer.templates import escape_promql_string
 
@@ -46,6 +47,9 @@ _OTHER_PLACEHOLDERS: dict[ParamType, ArgValue] = {
 # arg it is given, a binary operator (`(...) {{ op }} on() vector(1)`), an aggregation, a grouping or matching
 # keyword, a function of a range or of an instant vector.
 _IDENTIFIER_WORDS = ("or", "atan2", "sum", "by", "on", "bool", "rate", "abs")
+# An identifier param's value that shows where it stands (see `_stands_as_a_word`), and that value as a word.
+_WORD_MARK = "q7z3w_mark"
+_WORD_MARK_RE = re.compile(rf"(?<![A-Za-z0-9_:]){_WORD_MARK}(?![A-Za-z0-9_:])")
 # The most identifier params whose every combination of words is tried (9 ** 3 parses at most).
 _MOST_IDENTIFIERS_TRIED = 3
 # What an unknown function most likely meant: Prometheus' functions and aggregations (suggestions only: a name
@@ -235,21 +239,42 @@ def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, 
     return tuple(found)
 
 
-def _parses_as_other_words(check: Check, args: dict[str, ArgValue], field: str) -> bool:
-    """Whether the query of `field` parses once its identifier params without `example` or default stand for other
-    words (`_IDENTIFIER_WORDS`): an arg `run` is given may make it parse, so its syntax is no finding."""
+def _parses_as_other_words(check: Check, args: dict[str, ArgValue]) -> bool:
+    """Whether every query of the check parses once its identifier params without `example` or default that stand
+    as words of their own in its syntax stand for other words (`_IDENTIFIER_WORDS`), the same word in each: an arg
+    `run` is given may make them all parse, so their syntax is no finding."""
     placed = [
         name
         for name, param in check.params.items()
-        if param.type is ParamType.IDENTIFIER and param.example is None and param.default is None
+        if param.type is ParamType.IDENTIFIER
+        and param.example is None
+        and param.default is None
+        and _stands_as_a_word(check, args, name)
     ]
     if not placed or len(placed) > _MOST_IDENTIFIERS_TRIED:
         return False
     for words in itertools.product(("x", *_IDENTIFIER_WORDS), repeat=len(placed)):
-        query = dict(check.promql({**args, **dict(zip(placed, words, strict=True))})).get(field)
-        if query is not None and parse_error(query) is None:
+        queries = check.promql({**args, **dict(zip(placed, words, strict=True))})
+        if all(_parses(query) for _, query in queries):
             return True
     return False
+
+
+def _stands_as_a_word(check: Check, args: dict[str, ArgValue], name: str) -> bool:
+    """Whether param `name` stands as a word of its own in the syntax of the check's queries: within their strings
+    or comments (a label's value: `job="{{ job }}"`), or within a longer name (`http_{{ app }}_total`), no word it
+    stands for changes what parses, and none is tried."""
+    marked = check.promql({**args, name: _WORD_MARK})
+    return any(_WORD_MARK_RE.search(promql_blanked(query)) for _, query in marked)
+
+
+def _parses(query: str) -> bool:
+    """Whether promql-parser parses `query` (its message, and the hints `parse_error` adds, not built)."""
+    try:
+        parsed(query)
+    except ValueError:
+        return False
+    return True
 
 
 def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
@@ -307,7 +332,7 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
         args = sample_args(check)
         for field, query in check.promql(args):
             message = parse_error(query)
-            if message is not None and not _parses_as_other_words(check, args, field):
+            if message is not None and not _parses_as_other_words(check, args):
                 origin, failed_on = (
                     catalog.origins.get(name, "catalog"),
                     placeholders_failed_on(check, args, field, message),

@@ -3212,6 +3212,8 @@ class TestChecksOneAfterAnother:
             # The check's run carried out of a subshell and out of an `if` whose condition it is.
             "(analyzer run a); analyzer run b",
             "if analyzer run a; then echo ok; fi; analyzer run b",
+            # Out of a group in a pipeline of several commands (a mutant dropping the run there survived).
+            "{ analyzer run a; } | tee a.txt; analyzer run b",
             # A filter for a pass of b's output: b may pass, whatever a did.
             "analyzer run a | grep -q '^PASS'; analyzer run b | grep -q '^PASS'",
         ],
@@ -3269,6 +3271,10 @@ class TestChecksSkippedOnSomeWays:
             '[ -n "$MODE" ] && analyzer run a; analyzer run b',
             'case "$MODE" in smoke) analyzer run a;; esac; analyzer run b',
             'if [ -z "$MODE" ]; then :; else analyzer run a; fi\nanalyzer run b',
+            # The check's run carried through a `case` arm without commands, and a `case` no arm of which matches
+            # (mutants dropping it there survived).
+            'analyzer run a; case "$MODE" in smoke) ;; *) exit 1;; esac; analyzer run b',
+            'analyzer run a; case "$MODE" in canary) exit 1;; esac; analyzer run b',
         ],
     )
     def test_a_check_run_on_one_way_whose_failure_another_s_pass_hides_is_a_problem(self, tmp_path, line):
@@ -4527,6 +4533,8 @@ class TestLinesNotRead:
                 NOT_READ,
             ),
             (f"trap 'exit 0' EXIT; trap - EXIT; {CHECK_LINE}", "more than one `trap`"),
+            # An action whose quote is not closed once its comments are left out (a mutant reading it crashed).
+            (f'trap "echo \'# bye; exit 0" EXIT; {CHECK_LINE}', NOT_READ),
             (
                 f"trap '( exit 0 )' EXIT; {CHECK_LINE} || true",
                 NOT_READ,
@@ -4687,6 +4695,9 @@ class TestCommentsAndGlobs:
             # Before: noted; the comment hides what would lose the verdict, the glob's command runs before the check.
             (f"{CHECK_LINE} # || true", False),
             (f"{CHECK_LINE}; # exit 0", False),
+            # Right after `;` or `|`, a `#` starts a word, a comment (mutants reading it as a command survived).
+            (f"{CHECK_LINE};# || true", False),
+            (f"{CHECK_LINE}|# only a pass matches\ngrep -q '^PASS'", False),
             (f"rm -f ./*.tmp; {CHECK_LINE}", False),
             (f"ls ./*.none; {CHECK_LINE} # the check last", False),
             # A `#` within a word, or quoted, is a character: no comment.
@@ -4736,6 +4747,29 @@ class TestCommentsAndGlobs:
             shell_exits(tmp_path, shell, line, verdict) for shell in ("dash", "bash") for verdict in ("pass", "fail")
         } == {2}
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+
+
+class TestLineBreaksAfterOperators:
+    """A line break after `&&`, `||` or `|` continues the list, as real shells read it (not a syntax error that runs
+    nothing): what follows it decides the line's status."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        ("line", "loses"),
+        [
+            # Before: fine (an empty command read, a syntax error: exit 2), though both shells exit 0 on a failure.
+            (f"{CHECK_LINE} ||\ntrue", True),
+            (f"{CHECK_LINE} ||\n\n  true", True),
+            (f"{CHECK_LINE} |\ncat", True),
+            # A comment read since valid27 leaves the line break alone. Before: fine, a wrong pass.
+            (f"{CHECK_LINE} || # keep going\ntrue", True),
+            (f"{CHECK_LINE} | # keep the output\ntee /dev/null", True),
+            (f"true &&\n{CHECK_LINE}", False),
+            (f"{CHECK_LINE} &&\necho passed", False),
+        ],
+    )
+    def test_a_line_break_after_an_operator_continues_the_list(self, tmp_path, line, loses):
+        assert_read_as_shells_run(tmp_path, line, loses)
 
 
 class TestPassOnlyGatesReadThrough:
