@@ -971,7 +971,7 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
     if events is not None:
         entry["events"] = events if math.isfinite(events) else None
     if window.recorded_age_s is not None:
-        entry["recorded_age_s"] = window.recorded_age_s
+        entry["recorded_age_s"] = window.recorded_age_s if math.isfinite(window.recorded_age_s) else None
     if window.note:
         entry["note"] = window.note
     return entry

@@ -1372,14 +1372,16 @@ def aged(measured: WindowRatio, group: str, rule: str, age_s: float | None) -> W
     and its last values tell nothing of the minutes since (a canary's errors that began after)."""
     if age_s is None:
         return measured
-    if not age_s > MAX_RECORDED_AGE_S:
+    # Asked so that an age that is no number (NaN) is no evidence of a live group either.
+    if age_s <= MAX_RECORDED_AGE_S:
         return replace(measured, recorded_age_s=age_s)
+    old = f"{format_number(round(age_s))} s old" if math.isfinite(age_s) else f"{age_s} s old"
     return WindowRatio(
         measured.window,
         None,
         total=measured.total,
         recorded_age_s=age_s,
-        note=f"no data ({group} stopped recording: {rule}'s latest sample is {format_number(round(age_s))} s old at "
+        note=f"no data ({group} stopped recording: {rule}'s latest sample is {old} at "
         f"the evaluation time, older than the {format_number(MAX_RECORDED_AGE_S)} s a group that evaluates leaves it "
         "(its ruler gone?), and Prometheus serves a series' last value for 5 minutes after; no evidence of the "
         "minutes since)",

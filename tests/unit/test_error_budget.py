@@ -38,7 +38,7 @@ from checks.error_budget import (
     workbook_tiers,
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
-from checks.error_budget.check import PLANS_KEPT
+from checks.error_budget.check import PLANS_KEPT, _window_details
 from checks.error_budget.readers import (
     MAX_RECORDED_AGE_S,
     LatencyReader,
@@ -3634,6 +3634,15 @@ class TestRecordedAge:
             f"no data (Pyrra's burnrate rule group stopped recording: Pyrra burnrate5m's latest sample is "
             f"{round(age_s)} s old at the evaluation time, older than the 180 s a group that evaluates leaves it"
         ), stale.note
+
+    def test_an_age_that_is_no_number_is_no_data(self):
+        # Before: `not age_s > 180` let NaN through, judging the ratio as live.
+        assert aged(self.LIVE, "g", "r", math.nan).error_ratio is None
+
+    def test_an_age_that_is_no_number_shows_as_null(self):
+        # NaN is no JSON: the details an API answer and a verdict page carry hold null.
+        stale = aged(self.LIVE, "g", "r", math.nan)
+        assert _window_details(stale, 0.001)["recorded_age_s"] is None
 
     def test_a_stale_ratio_of_every_event_bad_is_no_data_too(self):
         # Stale is stale whichever way it reads: its value is of minutes before the evaluation.
