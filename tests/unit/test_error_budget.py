@@ -3667,6 +3667,24 @@ class TestRecordedAge:
         assert measured(make(**sli, period="28d", max_recorded_age_s=420)).error_ratio == 0.0
         assert measured(make(**sli, period="28d")).error_ratio is None
 
+    def test_pyrra_availability_over_the_period_is_held_to_the_bound_too(self):
+        # pyrra_availability (--generic-rules) is its own group's: read stale, its period's budget was a dead
+        # ruler's.
+        def measured(**fields):
+            reader = make(pyrra={"slo": "api", "metric": "req"}, period="28d", **fields)._reader
+            queries = reader.queries("28d", {}, period=True)
+            answers = {"availability": 0.999, "availability_age": 290.0}
+            results = {
+                query: QueryResult(query, "vector", [Series({}, [(1.0, answers[part])])] if part in answers else [])
+                for part, query in queries.items()
+            }
+            return reader.measure("28d", queries, results)
+
+        stale = measured()
+        assert (stale.error_ratio, stale.recorded_age_s) == (None, 290.0)
+        assert stale.note.startswith("no data (Pyrra's --generic-rules group stopped recording: pyrra_availability's")
+        assert close(measured(max_recorded_age_s=420).error_ratio, 0.001)
+
     @pytest.mark.parametrize("value", [0, -1, "inf"])
     def test_a_bound_that_is_no_positive_number_is_refused(self, value):
         with pytest.raises(ValidationError, match="max_recorded_age_s"):
