@@ -145,6 +145,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             self.tagged_scalars.add(node)
         return node
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """The node's value; a ConstructorError at the node when its written tag cannot read its text (`!!bool maybe`,
+        `!!int abc`), where PyYAML's own constructors raise KeyError or ValueError, naming no line."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            if not isinstance(node, yaml.ScalarNode):
+                raise
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{tag} cannot read {clip(node.value, 40)!r}: write a value of that type, or quote the text "
+                "without the tag",
+                node.start_mark,
+            ) from None
+
     def construct_document(self, node: yaml.Node) -> Any:
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
