@@ -132,17 +132,35 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        # The ids of the scalar nodes written with an explicit tag (`!!str 1e3`): the node keeps only the tag, the
-        # same one YAML resolves for `1e3` plain.
-        self.tagged_scalars: set[int] = set()
+        # The scalar nodes written with an explicit tag (`!!str 1e3`): the node keeps only the tag, the same one YAML
+        # resolves for `1e3` plain. The nodes, not their ids: a document's nodes are freed once it is read, and a
+        # later document's plain `yes` could take a freed tagged node's id.
+        self.tagged_scalars: set[yaml.Node] = set()
 
     def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
-        """The scalar node, its id kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
+        """The scalar node, kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
         event = self.peek_event()  # type: ignore[no-untyped-call]  # the stubs leave the parser's methods untyped
         node = super().compose_scalar_node(anchor)
         if event.tag not in (None, "!"):
-            self.tagged_scalars.add(id(node))
+            self.tagged_scalars.add(node)
         return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """The node's value; a ConstructorError at the node when its written tag cannot read its text (`!!bool maybe`,
+        `!!int abc`), where PyYAML's own constructors raise KeyError or ValueError, naming no line."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            if not isinstance(node, yaml.ScalarNode):
+                raise
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{tag} cannot read {clip(node.value, 40)!r}: write a value of that type, or quote the text "
+                "without the tag",
+                node.start_mark,
+            ) from None
 
     def construct_document(self, node: yaml.Node) -> Any:
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
@@ -263,7 +281,7 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
     # written as nothing (WrittenScalar):
     # `equals: on` passed on `true`, where `on` may have been meant; the kind refuses what JSON would not read alike.
     value = container[key]
-    if id(node) in loader.tagged_scalars and (isinstance(value, bool) or not isinstance(value, int | float)):
+    if node in loader.tagged_scalars and (isinstance(value, bool) or not isinstance(value, int | float)):
         # `!!str 1e3`, `!!bool yes`: the writer said which it meant, as quoting says text. (A tagged number keeps
         # its doubt: `!!int 012` is still 10 to YAML 1.1, and 12 to a reader.)
         return

@@ -32,8 +32,6 @@ class Inflater:
         self._decoder: Any = None
         # The first bytes of a deflate body, until its two-byte header tells zlib-wrapped from raw deflate.
         self._head = b""
-        # Zero bytes after a gzip member: skipped; only a new member's magic or the end may follow them.
-        self._padding = False
 
     def feed(self, chunk: bytes, room: int) -> bytes:
         """The bytes `chunk` decodes to, at most `room` + 1 (one past the room tells the caller it is over it)."""
@@ -47,7 +45,8 @@ class Inflater:
             self._decoder = zlib.decompressobj(self._wbits(chunk))
         out = bytearray()
         while chunk:
-            if self._padding or self._decoder.eof:
+            # After an end marker (zero padding after one leaves it the decoder): what follows is checked.
+            if self._decoder.eof:
                 chunk = self._after_end(chunk)
                 if not chunk:
                     break
@@ -78,8 +77,8 @@ class Inflater:
         if self.encoding == "deflate":
             # deflate has no members and no padding: anything after its end is not its.
             raise self._fault("trailing")
+        # Zero bytes after a gzip member: skipped; only a new member's magic or the end may follow them.
         rest = chunk.lstrip(b"\x00")
-        self._padding = not rest
         if rest and not _GZIP_MAGIC.startswith(rest[:2]):
             raise self._fault("trailing")
         if rest:

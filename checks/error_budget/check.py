@@ -62,6 +62,7 @@ from checks.error_budget.burn import (
     workbook_tiers,
 )
 from checks.error_budget.readers import (
+    MAX_RECORDED_AGE_S,
     SLOTH_WINDOWS,
     LatencyReader,
     LatencySLI,
@@ -174,6 +175,15 @@ class ErrorBudgetCheck(Check):
         "its factor; by default a pass needs every fail_on tier judged",
     )
 
+    max_recorded_age_s: float = Field(
+        default=MAX_RECORDED_AGE_S,
+        gt=0,
+        allow_inf_nan=False,
+        description="a pyrra or sloth SLI's windows are no data when their rule group's latest sample is older than "
+        "this at the evaluation time (a dead ruler's last values); raise it above the group's evaluation interval "
+        "plus the ruler's delay (query_offset, Mimir's evaluation delay) where that passes 180 s",
+    )
+
     _reader: Reader = PrivateAttr()
     _tiers: list[BurnTier] = PrivateAttr()
     _plans: OrderedDict[tuple[tuple[str, ArgValue], ...], MeasurementPlan] = PrivateAttr(default_factory=OrderedDict)
@@ -208,15 +218,20 @@ class ErrorBudgetCheck(Check):
         if error_budget(self.objective) <= 0:
             raise ValueError(f"objective {self.objective} leaves no error budget")
         period_s = parse_duration(self.period)
+        if "max_recorded_age_s" in self.model_fields_set and self.pyrra is None and self.sloth is None:
+            raise ValueError(
+                "max_recorded_age_s bounds the age of Pyrra's or Sloth's recorded ratios: a ratio or latency SLI "
+                "reads raw series, remove it"
+            )
         if self.ratio is not None:
             self._reader = RatioReader(self.ratio, self.params)
         elif self.latency is not None:
             self._reader = LatencyReader(self.latency, self.params)
         elif self.pyrra is not None:
-            self._reader = PyrraReader(self.pyrra, self.params, period_s, self.objective)
+            self._reader = PyrraReader(self.pyrra, self.params, period_s, self.objective, self.max_recorded_age_s)
         else:
             assert self.sloth is not None
-            self._reader = SlothReader(self.sloth, self.params, period_s, self.objective)
+            self._reader = SlothReader(self.sloth, self.params, period_s, self.objective, self.max_recorded_age_s)
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:
@@ -984,7 +999,7 @@ def _window_details(window: WindowRatio, budget: float) -> dict[str, Any]:
     if events is not None:
         entry["events"] = events if math.isfinite(events) else None
     if window.recorded_age_s is not None:
-        entry["recorded_age_s"] = window.recorded_age_s
+        entry["recorded_age_s"] = window.recorded_age_s if math.isfinite(window.recorded_age_s) else None
     if window.note:
         entry["note"] = window.note
     return entry

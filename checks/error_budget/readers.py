@@ -71,7 +71,9 @@ _MATCHER = (
 # time and any evaluation delay: Pyrra's groups run every 30 s, Sloth's at the ruler's evaluation_interval
 # (Prometheus' default 1 m), and Mimir's ruler stamps its samples 1 m in the past by default (as Prometheus'
 # query_offset does when set): up to 2 m. Three minutes blocks none of these defaults, and leaves a dead ruler's
-# values read as live for 3 minutes instead of 5 (past 5 the series are absent, and read as such).
+# values read as live for 3 minutes instead of 5 (past 5 the series are absent, and read as such). The default of
+# the check's max_recorded_age_s: Sloth's rule_intervals plugin, a global evaluation_interval of 2m or 5m, or a
+# longer query_offset leave a live group's latest sample older, and its writer raises it.
 MAX_RECORDED_AGE_S = 180.0
 _SELECTORS_RE = re.compile(rf"^(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*$")
 _MATCHER_NAME_RE = re.compile(r"(?:^|,)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
@@ -631,11 +633,19 @@ class LatencyReader:
 class PyrraReader:
     recorded = True
 
-    def __init__(self, sli: PyrraSLI, params: Mapping[str, Param], period_s: float, objective: float) -> None:
+    def __init__(
+        self,
+        sli: PyrraSLI,
+        params: Mapping[str, Param],
+        period_s: float,
+        objective: float,
+        max_recorded_age_s: float = MAX_RECORDED_AGE_S,
+    ) -> None:
         if sli.metric is not None and not METRIC_RE.fullmatch(sli.metric):
             raise ValueError(f"pyrra.metric: {sli.metric!r} is not a metric name")
         self._sli = sli
         self._objective = objective
+        self._max_recorded_age_s = max_recorded_age_s
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._longest_recorded_s = max(parse_duration(w) for w in self._recorded_windows)
@@ -864,6 +874,7 @@ class PyrraReader:
                 "Pyrra's --generic-rules group",
                 "pyrra_availability",
                 results[queries["availability_age"]].single_value("pyrra_availability age query"),
+                max_age_s=self._max_recorded_age_s,
             )
         if "total" in queries:
             # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one
@@ -912,6 +923,7 @@ class PyrraReader:
             "Pyrra's burnrate rule group",
             f"Pyrra {self._age_rule}",
             results[queries["ratio_age"]].single_value(f"Pyrra {self._age_rule} age query"),
+            max_age_s=self._max_recorded_age_s,
         )
 
     def _own_slo(self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str]) -> None:
@@ -1366,23 +1378,26 @@ def age_query(selector: str) -> str:
     return f"max(time() - timestamp({selector}))"
 
 
-def aged(measured: WindowRatio, group: str, rule: str, age_s: float | None) -> WindowRatio:
+def aged(measured: WindowRatio, group: str, rule: str, age_s: float | None, *, max_age_s: float) -> WindowRatio:
     """`measured` (a ratio `group` recorded) with the age of the latest sample of `rule`, one of the group's (`age_s`,
-    None when it has no series); no data when that is older than MAX_RECORDED_AGE_S: the group stopped recording,
-    and its last values tell nothing of the minutes since (a canary's errors that began after)."""
+    None when it has no series); no data when that is older than `max_age_s`: the group stopped recording, and its
+    last values tell nothing of the minutes since (a canary's errors that began after)."""
     if age_s is None:
         return measured
-    if not age_s > MAX_RECORDED_AGE_S:
+    # Asked so that an age that is no number (NaN) is no evidence of a live group either.
+    if age_s <= max_age_s:
         return replace(measured, recorded_age_s=age_s)
+    old = f"{format_number(round(age_s))} s old" if math.isfinite(age_s) else f"{age_s} s old"
     return WindowRatio(
         measured.window,
         None,
         total=measured.total,
         recorded_age_s=age_s,
-        note=f"no data ({group} stopped recording: {rule}'s latest sample is {format_number(round(age_s))} s old at "
-        f"the evaluation time, older than the {format_number(MAX_RECORDED_AGE_S)} s a group that evaluates leaves it "
+        note=f"no data ({group} stopped recording: {rule}'s latest sample is {old} at "
+        f"the evaluation time, older than the {format_number(max_age_s)} s a group that evaluates leaves it "
         "(its ruler gone?), and Prometheus serves a series' last value for 5 minutes after; no evidence of the "
-        "minutes since)",
+        "minutes since; a ruler that evaluates the group less often or later needs max_recorded_age_s above its "
+        "interval plus its delay)",
     )
 
 
@@ -1478,9 +1493,17 @@ def _absent_ratio(
 class SlothReader:
     recorded = True
 
-    def __init__(self, sli: SlothSLI, params: Mapping[str, Param], period_s: float, objective: float) -> None:
+    def __init__(
+        self,
+        sli: SlothSLI,
+        params: Mapping[str, Param],
+        period_s: float,
+        objective: float,
+        max_recorded_age_s: float = MAX_RECORDED_AGE_S,
+    ) -> None:
         self._sli = sli
         self._objective = objective
+        self._max_recorded_age_s = max_recorded_age_s
         # Only a window Sloth records can be absent for want of error series.
         self._recorded_windows = SLOTH_WINDOWS | {prometheus_duration(period_s)}
         self._selectors = _selector_template(
@@ -1584,6 +1607,7 @@ class SlothReader:
             "Sloth's sli-recordings rule group",
             "Sloth ratio_rate5m",
             results[queries["ratio_age"]].single_value("Sloth ratio_rate5m age query"),
+            max_age_s=self._max_recorded_age_s,
         )
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:

@@ -2801,7 +2801,8 @@ class TestStaleRecordedRatios:
                 f"no data ({group} stopped recording: {rule}'s latest sample is {round(measured['recorded_age_s'])} "
                 "s old at the evaluation time, older than the 180 s a group that evaluates leaves it (its ruler "
                 "gone?), and Prometheus serves a series' last value for 5 minutes after; no evidence of the minutes "
-                "since)"
+                "since; a ruler that evaluates the group less often or later needs max_recorded_age_s above its "
+                "interval plus its delay)"
             ), measured["note"]
 
     @pytest.mark.parametrize(("name", "interval_s"), [("ebr-pyrra-burn", 30), ("ebr-sloth-burn", 60)])

@@ -54,6 +54,24 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
             load_catalog(path, Registry.default())
 
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ("!!bool maybe", "!!bool cannot read 'maybe'"),
+            ("!!int abc", "!!int cannot read 'abc'"),
+            ("!!float 1x", "!!float cannot read '1x'"),
+            ("!!timestamp soon", "!!timestamp cannot read 'soon'"),
+        ],
+    )
+    def test_a_tag_that_cannot_read_its_text_names_the_line(self, tmp_path, value, problem):
+        # Before: PyYAML's KeyError or ValueError escaped the loader, a crash naming no file or line.
+        path = tmp_path / "c.yaml"
+        path.write_text(f"checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: {value}\n")
+        assert problems_of_file(path) == [
+            f"{path}: invalid YAML at line 5, column 12: {problem}: write a value of that type, or quote the text "
+            "without the tag"
+        ]
+
     def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")

@@ -38,7 +38,7 @@ from checks.error_budget import (
     workbook_tiers,
 )
 from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
-from checks.error_budget.check import PLANS_KEPT
+from checks.error_budget.check import PLANS_KEPT, _window_details
 from checks.error_budget.readers import (
     MAX_RECORDED_AGE_S,
     LatencyReader,
@@ -3671,23 +3671,84 @@ class TestRecordedAge:
     LIVE = WindowRatio("5m", 0.0, None, 9.8, events=2940.0)
 
     def test_an_unknown_age_leaves_the_ratio_as_it_was(self):
-        assert aged(self.LIVE, "g", "r", None) is self.LIVE
+        assert aged(self.LIVE, "g", "r", None, max_age_s=MAX_RECORDED_AGE_S) is self.LIVE
 
     @pytest.mark.parametrize("age_s", [0.0, 30.0, MAX_RECORDED_AGE_S])
     def test_up_to_the_limit_the_ratio_is_judged_with_its_age(self, age_s):
-        assert aged(self.LIVE, "g", "r", age_s) == WindowRatio(
+        assert aged(self.LIVE, "g", "r", age_s, max_age_s=MAX_RECORDED_AGE_S) == WindowRatio(
             "5m", 0.0, None, 9.8, events=2940.0, recorded_age_s=age_s
         )
 
     @pytest.mark.parametrize("age_s", [MAX_RECORDED_AGE_S + 0.5, 299.0])
     def test_past_the_limit_the_ratio_is_no_data(self, age_s):
-        stale = aged(self.LIVE, "Pyrra's burnrate rule group", "Pyrra burnrate5m", age_s)
+        stale = aged(self.LIVE, "Pyrra's burnrate rule group", "Pyrra burnrate5m", age_s, max_age_s=MAX_RECORDED_AGE_S)
         assert (stale.error_ratio, stale.total, stale.events, stale.recorded_age_s) == (None, 9.8, None, age_s)
         assert stale.note.startswith(
             f"no data (Pyrra's burnrate rule group stopped recording: Pyrra burnrate5m's latest sample is "
             f"{round(age_s)} s old at the evaluation time, older than the 180 s a group that evaluates leaves it"
         ), stale.note
 
+    def test_an_age_that_is_no_number_is_no_data(self):
+        # Before: `not age_s > 180` let NaN through, judging the ratio as live.
+        assert aged(self.LIVE, "g", "r", math.nan, max_age_s=MAX_RECORDED_AGE_S).error_ratio is None
+
+    def test_an_age_that_is_no_number_shows_as_null(self):
+        # NaN is no JSON: the details an API answer and a verdict page carry hold null.
+        stale = aged(self.LIVE, "g", "r", math.nan, max_age_s=MAX_RECORDED_AGE_S)
+        assert _window_details(stale, 0.001)["recorded_age_s"] is None
+
+    def test_a_ruler_that_evaluates_less_often_is_judged_under_its_own_bound(self):
+        # Sloth's group at a 5m evaluation_interval: its latest sample is up to 300 s old while it records. Before:
+        # no data past 180 s whatever the check said, so such a release paused on every other evaluation.
+        assert aged(self.LIVE, "g", "r", 290.0, max_age_s=420.0).error_ratio == 0.0
+        stale = aged(self.LIVE, "g", "r", 421.0, max_age_s=420.0)
+        assert stale.error_ratio is None
+        assert "older than the 420 s" in stale.note and "needs max_recorded_age_s above its interval" in stale.note
+
+    @pytest.mark.parametrize("sli", [{"sloth": {"sloth_id": "a-b"}}, {"pyrra": {"slo": "api", "metric": "req"}}])
+    def test_the_checks_bound_holds_its_readers_windows(self, sli):
+        def measured(check):
+            reader = check._reader
+            queries = reader.queries("1h", {}, period=False)
+            answers = {"ratio": 0.0, "ratio_age": 290.0}
+            results = {
+                query: QueryResult(query, "vector", [Series({}, [(1.0, answers[part])])] if part in answers else [])
+                for part, query in queries.items()
+            }
+            return reader.measure("1h", queries, results)
+
+        assert measured(make(**sli, period="28d", max_recorded_age_s=420)).error_ratio == 0.0
+        assert measured(make(**sli, period="28d")).error_ratio is None
+
+    def test_pyrra_availability_over_the_period_is_held_to_the_bound_too(self):
+        # pyrra_availability (--generic-rules) is its own group's: read stale, its period's budget was a dead
+        # ruler's.
+        def measured(**fields):
+            reader = make(pyrra={"slo": "api", "metric": "req"}, period="28d", **fields)._reader
+            queries = reader.queries("28d", {}, period=True)
+            answers = {"availability": 0.999, "availability_age": 290.0}
+            results = {
+                query: QueryResult(query, "vector", [Series({}, [(1.0, answers[part])])] if part in answers else [])
+                for part, query in queries.items()
+            }
+            return reader.measure("28d", queries, results)
+
+        stale = measured()
+        assert (stale.error_ratio, stale.recorded_age_s) == (None, 290.0)
+        assert stale.note.startswith("no data (Pyrra's --generic-rules group stopped recording: pyrra_availability's")
+        assert close(measured(max_recorded_age_s=420).error_ratio, 0.001)
+
+    @pytest.mark.parametrize("value", [0, -1, "inf"])
+    def test_a_bound_that_is_no_positive_number_is_refused(self, value):
+        with pytest.raises(ValidationError, match="max_recorded_age_s"):
+            make(sloth={"sloth_id": "a-b"}, max_recorded_age_s=value)
+
+    def test_a_bound_beside_a_raw_sli_is_refused(self):
+        with pytest.raises(ValidationError, match="max_recorded_age_s bounds the age of Pyrra's or Sloth's"):
+            make(max_recorded_age_s=420)
+
     def test_a_stale_ratio_of_every_event_bad_is_no_data_too(self):
         # Stale is stale whichever way it reads: its value is of minutes before the evaluation.
-        assert aged(WindowRatio("5m", 1.0, None, 9.8), "g", "r", 200.0).error_ratio is None
+        assert (
+            aged(WindowRatio("5m", 1.0, None, 9.8), "g", "r", 200.0, max_age_s=MAX_RECORDED_AGE_S).error_ratio is None
+        )

@@ -36,6 +36,22 @@ class TestWhatIsAccepted:
         assert inflated("gzip", [body]) == gzip.decompress(body) == b"ab"
         assert inflated("gzip", [body[i : i + 1] for i in range(len(body))]) == b"ab"
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            zlib.compress(b"ab"),
+            zlib.compress(b"ab", wbits=-zlib.MAX_WBITS),
+            # Raw, its first nibble zlib's method 8 (a stored block whose padding bits are not zero): the check
+            # value, not a multiple of 31, tells it from a zlib header.
+            b"\x08\x02\x00\xfd\xffab\x03\x00",
+        ],
+        ids=["zlib-wrapped", "raw", "raw-with-method-nibble"],
+    )
+    def test_deflate_wrapped_or_raw(self, body):
+        # RFC 9110's deflate is zlib-wrapped; some peers send it raw: its first two bytes tell which.
+        assert inflated("deflate", [body]) == b"ab"
+        assert inflated("deflate", [body[i : i + 1] for i in range(len(body))]) == b"ab"
+
     @pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate"])
     def test_an_empty_body_is_empty(self, encoding):
         assert inflated(encoding, [b""]) == b""
@@ -73,3 +89,9 @@ class TestRoom:
     def test_members_share_the_room(self):
         inflater = Inflater("gzip", Fault)
         assert inflater.feed(gzip.compress(b"abc") + gzip.compress(b"def"), 4) == b"abcde"
+
+    def test_a_member_that_passes_the_room_leaves_the_next_undecoded(self):
+        # Past the room at its end marker, the next member would be decoded with no bound left (zlib reads a
+        # max_length of 0 as none).
+        inflater = Inflater("gzip", Fault)
+        assert inflater.feed(gzip.compress(b"hello") + gzip.compress(bytes(10_000_000)), 4) == b"hello"

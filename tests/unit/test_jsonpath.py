@@ -314,6 +314,26 @@ class TestAssertionValuesYamlRewrites:
             load(tmp_path, f"expect: {{json: [{rule}]}}")
         assert any(problem in p for p in refused.value.problems), refused.value.problems
 
+    def test_a_plain_value_after_a_document_of_tagged_ones_is_still_refused(self, tmp_path):
+        # Before: the loader kept the tagged nodes' ids; document 1's nodes, freed once read, left their ids to
+        # document 2's, and some plain `yes` (16 of these 300 in one run) loaded as true unrefused.
+        headers = ", ".join(f"h{i}: !!str x" for i in range(300))
+        assertions = ", ".join(f"{{path: $.v{i}, equals: yes}}" for i in range(300))
+
+        def document(name: str, fields: str) -> str:
+            return (
+                f"checks:\n- name: {name}\n  kind: http_smoke\n  base_url: http://a.svc\n"
+                f"  steps:\n  - {{name: a, method: GET, path: /, {fields}}}\n"
+            )
+
+        (tmp_path / "catalog.yaml").write_text(
+            document("one", f"headers: {{{headers}}}") + "---\n" + document("two", f"expect: {{json: [{assertions}]}}"),
+            encoding="utf-8",
+        )
+        with pytest.raises(ConfigError) as refused:
+            load_catalog(tmp_path / "catalog.yaml", Registry([HttpSmokeCheck]))
+        assert len([p for p in refused.value.problems if "equals is yes, which YAML reads" in p]) == 300
+
     @pytest.mark.parametrize(
         ("equals", "body", "passed"),
         [
