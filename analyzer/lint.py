@@ -528,6 +528,8 @@ def _list_problems(
         labels = sorted({label for name in known for label in prometheus.labels(name)} - {"__name__"})
         if any(label in labels or _placeheld(label, placeholders) for label in listed.labels):
             continue
+        if listed.kept and (listed.kept in labels or _placeheld(listed.kept, placeholders)):
+            continue  # a series without the source keeps its target: a fallback (`pod_name` or else `pod`)
         listed_labels = ", ".join(listed.labels)
         written, effect = (
             (listed.written, "so it writes its target label from nothing")

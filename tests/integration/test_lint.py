@@ -231,6 +231,11 @@ class TestLiveLint:
                 'max by (svc) (label_join(rate(http_requests_total[5m]), "svc", "-", "servce"))',
                 'label_join(..., "servce", ...)',
             ),
+            # A regex needing a value keeps the target, but no series has svc either.
+            (
+                'max by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "servce", "(.+)"))',
+                'label_replace(..., "servce", ...)',
+            ),
         ],
     )
     def test_a_relabelling_from_a_label_no_series_has_is_a_problem(self, tmp_path, prometheus, query, written):
@@ -270,6 +275,10 @@ class TestLiveLint:
             'max(label_replace(label_replace(rate(http_requests_total[5m]), "a", "$1", "service", "(.*)"), '
             '"b", "$1", "a", "(.*)"))',
             'max(label_replace(rate(http_requests_total[5m]), "team", "payments", "", ""))',
+            # A source no series has yet, whose regex needs a value: each series keeps its service (a rename's
+            # fallback, as dashboards read cAdvisor's pod_name or pod). Before: a problem, exit 6.
+            'sum by (service) (label_replace(rate(http_requests_total[5m]), "service", "$1", "exported_service", '
+            '"(.+)"))',
         ],
     )
     def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus, query):

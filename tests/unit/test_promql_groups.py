@@ -29,6 +29,7 @@ from analyzer.promql_groups import (
     nan_probe,
     pinned_start,
     presence_over,
+    relabelled_sources,
     share_of_failures,
     share_of_itself,
 )
@@ -877,6 +878,55 @@ class TestFallbackLabelLists:
     def test_a_list_reads_where_its_selectors_read(self):
         (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
         assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
+
+
+class TestRelabelledSources:
+    """Each label_replace() and label_join() source label with the names it is read from; a label_replace() whose
+    regex does not match the empty value keeps its target where the source is missing."""
+
+    def sources(self, query: str) -> list[tuple[str, tuple[str, ...], str]]:
+        return [(listed.written, listed.labels, listed.kept) for listed in relabelled_sources(query)]
+
+    @pytest.mark.parametrize(
+        ("regex", "kept"),
+        [
+            # Before: every source was read as writing its target from nothing; a series without pod_name keeps pod.
+            ("(.+)", "pod"),
+            ("[a-z]+-[0-9]+", "pod"),
+            # These match the empty value: a missing source writes pod from it.
+            ("(.*)", ""),
+            ("", ""),
+            ("(?i)(.*)", ""),
+            # Go's \pL, which Python's re cannot read: read as matching.
+            ("\\\\pL+", ""),
+        ],
+    )
+    def test_a_regex_not_matching_the_empty_value_keeps_the_target(self, regex, kept):
+        query = f'label_replace(x, "pod", "$1", "pod_name", "{regex}")'
+        assert self.sources(query) == [('label_replace(..., "pod_name", ...)', ("pod_name",), kept)]
+
+    def test_label_join_always_writes(self):
+        assert self.sources('label_join(x, "pod", "-", "a", "b")') == [
+            ('label_join(..., "a", "b", ...)', ("a", "b"), "")
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "checked"),
+        [
+            ('label_replace(x, "team", "payments", "", "")', []),
+            ('label_replace(x, "n", "$1", "__name__", "(.*)")', []),
+            # A source written below the call is there: only the inner call's source is read.
+            (
+                'label_replace(label_replace(x, "a", "$1", "b", "(.*)"), "c", "$1", "a", "(.*)")',
+                [('label_replace(..., "b", ...)', ("b",), "")],
+            ),
+            # So is a kept target written below it.
+            ('label_replace(label_replace(x, "pod", "p", "", ""), "pod", "$1", "pod_name", "(.+)")', []),
+            ('label_replace({__name__=~"x.*"}, "a", "$1", "b", "(.*)")', []),
+        ],
+    )
+    def test_sources_not_checked(self, query, checked):
+        assert self.sources(query) == checked
 
 
 class TestAnswerLabelList:
