@@ -24,6 +24,7 @@ from analyzer.promql_groups import (
     fallback_reads,
     fallback_selectors,
     fallback_unreadable,
+    grouping_label_lists,
     nan_hiding_operand,
     nan_hiding_operands,
     nan_probe,
@@ -905,6 +906,17 @@ class TestRelabelledSources:
         query = f'label_replace(x, "pod", "$1", "pod_name", "{regex}")'
         assert self.sources(query) == [('label_replace(..., "pod_name", ...)', ("pod_name",), kept)]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'max_over_time(label_replace(x, "a", "$1", "b", "(.*)")[10m:1m] offset 5m)',
+            'vector(0) or label_replace(x, "a", "$1", "b", "(.*)")',
+            'y / on () label_replace(x, "a", "$1", "b", "(.*)")',
+        ],
+    )
+    def test_a_call_anywhere_is_read(self, query):
+        assert self.sources(query) == [('label_replace(..., "b", ...)', ("b",), "")]
+
     def test_label_join_always_writes(self):
         assert self.sources('label_join(x, "pod", "-", "a", "b")') == [
             ('label_join(..., "a", "b", ...)', ("a", "b"), "")
@@ -927,6 +939,46 @@ class TestRelabelledSources:
     )
     def test_sources_not_checked(self, query, checked):
         assert self.sources(query) == checked
+
+
+class TestGroupingLabelLists:
+    """Every `by` and `on` list wherever it stands, with the names under it; `without`, `ignoring`, a list of only
+    le, quantile or __name__, a label the query writes, and a list over a regex name are not read."""
+
+    def lists(self, query: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        return [
+            (listed.written, listed.labels, tuple(sorted({name for names, _ in listed.reads for name in names})))
+            for listed in grouping_label_lists(query)
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("max(sum by (servce) (x))", [("by (servce)", ("servce",), ("x",))]),
+            ("max(x / on (servce) y)", [("on (servce)", ("servce",), ("x", "y"))]),
+            ("max_over_time((sum by (le, pdo) (x))[10m:1m] offset 1h)", [("by (le, pdo)", ("pdo",), ("x",))]),
+            ("max(sum by (pod) (rate(x[5m])) or vector(0))", [("by (pod)", ("pod",), ("x",))]),
+        ],
+    )
+    def test_by_and_on_anywhere(self, query, found):
+        assert self.lists(query) == found
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max(sum without (instance) (x))",
+            "max(x / ignoring (instance) y)",
+            "max(x / on () y)",
+            "max(sum by (le) (x))",
+            'max(sum by (svc) (label_replace(x, "svc", "$1", "service", "(.*)")))',
+            'max(count by (v) (count_values("v", x)))',
+            'max(sum by (pod) ({__name__=~"x.*"}))',
+            "max(sum by (pod) (vector(1)))",
+        ],
+    )
+    def test_lists_not_read(self, query):
+        # A list over what reads no series (vector(1)) has no names to ask about.
+        assert all(not names for _, _, names in self.lists(query))
 
 
 class TestAnswerLabelList:
