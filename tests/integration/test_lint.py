@@ -1177,6 +1177,14 @@ class TestLiveLintUnanswered:
         assert "api-latency: FAIL" in result.stdout and "budget remaining over 30d unknown" in result.stdout
         assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
 
+    def test_only_the_check_whose_query_failed_is_not_checked(self, tmp_path, prometheus):
+        # What one check's dry run was not answered is not carried to the checks run after it.
+        with failing_queries(prometheus.url, "503", holding="[30d]") as url:
+            result = validate(tmp_path, url, GOOD[1], GOOD[0], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "0 problems in 2 checks; 1 not checked in full" in result.stdout
+        assert "did not answer every query of the dry run of api-latency (said above)" in result.stderr
+
     def test_problems_found_are_still_exit_6(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
         with failing_queries(prometheus.url, "503") as url:
