@@ -172,7 +172,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         metavar="URL",
         help="also check the catalog against this Prometheus: "
         "metric, label and bucket names its queries read exist, and each check's verdict now "
-        "with its params' example args (exit 6 if anything is missing, 5 if it cannot be asked)",
+        "with its params' example args (exit 6 if anything is missing, 5 if it cannot be asked or did not answer a "
+        "query of the dry run)",
     )
     validate.add_argument("--at", help="with --prometheus: dry-run as of this time (RFC 3339 or unix seconds)")
     validate.add_argument(

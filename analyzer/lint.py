@@ -528,6 +528,8 @@ def _list_problems(
         labels = sorted({label for name in known for label in prometheus.labels(name)} - {"__name__"})
         if any(label in labels or _placeheld(label, placeholders) for label in listed.labels):
             continue
+        if listed.kept and (listed.kept in labels or _placeheld(listed.kept, placeholders)):
+            continue  # a series without the source keeps its target: a fallback (`pod_name` or else `pod`)
         listed_labels = ", ".join(listed.labels)
         written, effect = (
             (listed.written, "so it writes its target label from nothing")
@@ -1114,7 +1116,7 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
         lines.extend(
             f"    not checked: Prometheus did not answer a query of the dry run ({printable(reason)}), so what it "
             "would have refused or answered is not known"
-            for reason in report.unanswered
+            for reason in _unanswered(report)
         )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
@@ -1132,5 +1134,15 @@ def clean(reports: list[CheckReport]) -> bool:
 
 
 def unchecked_checks(reports: list[CheckReport]) -> list[str]:
-    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout): not known clean."""
-    return [report.check for report in reports if report.unanswered]
+    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout, the deadline): not
+    known clean."""
+    return [report.check for report in reports if _unanswered(report)]
+
+
+def _unanswered(report: CheckReport) -> list[str]:
+    """Why Prometheus did not answer some of the check's dry-run queries: the reasons its source recorded, else the
+    evaluation's own when it ended so (the deadline cancels a query in flight, which raises nothing to record)."""
+    evaluation = report.evaluation
+    if report.unanswered or evaluation is None or evaluation.error not in _UNANSWERED:
+        return report.unanswered
+    return [evaluation.reason]

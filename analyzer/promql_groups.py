@@ -1232,6 +1232,9 @@ class LabelList:
     reads: tuple[tuple[tuple[str, ...], Reach], ...]
     # Whether the answer holds every group (answer_label_list's): not past a filter (`> 0.5`, `and`, topk).
     whole: bool = True
+    # A label_replace()'s target when its regex does not match the empty value: a series without the source label is
+    # left as read, its target kept (`label_replace(x, "pod", "$1", "pod_name", "(.+)")` falls back to pod).
+    kept: str = ""
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
@@ -1302,8 +1305,9 @@ def relabelled_sources(query: str) -> tuple[LabelList, ...]:
     """The source labels of each label_replace() and label_join() of `query` (not the empty name, which sets a
     constant, nor `__name__`), written `label_replace(..., "servce", ...)`, with the metric names of the selectors
     under it: none of them on a series read, the call writes its target from nothing (empty, or not at all), and a
-    `by` of that target makes one group. Left out: sources the query writes below the call, and calls over a selector
-    whose names cannot be told; () for a query promql-parser cannot parse."""
+    `by` of that target makes one group; but a target `kept` (see LabelList) that a series read has is a fallback,
+    as meant. Left out: sources or a kept target the query writes below the call, and calls over a selector whose
+    names cannot be told; () for a query promql-parser cannot parse."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -1324,11 +1328,27 @@ def relabelled_sources(query: str) -> tuple[LabelList, ...]:
                 if isinstance(getattr(arg, "val", None), str) and arg.val and arg.val != "__name__"
             )
             reads, written = _reads_under(node.args[0], Reach(0.0, 0.0, None))
-            if sources and reads is not None and not written & set(sources):
+            kept = _kept_target(node)
+            if sources and reads is not None and not written & set(sources) and kept not in written:
                 shown = ", ".join(json.dumps(source) for source in sources)
-                found.append(LabelList(f"{node.func.name}(..., {shown}, ...)", sources, reads))
+                found.append(LabelList(f"{node.func.name}(..., {shown}, ...)", sources, reads, kept=kept))
         pending += [child for child in _children(node) if child is not None]
     return tuple(dict.fromkeys(found))
+
+
+def _kept_target(call: Any) -> str:
+    """The target label of label_replace() `call` when its regex does not match the empty value, which a missing
+    source label reads as: Prometheus leaves such a series as it is ("" for label_join(), which always writes, and
+    for a regex Python cannot read, as if it matched)."""
+    if call.func.name != "label_replace" or len(call.args) != 5:
+        return ""
+    target, regex = (getattr(call.args[i], "val", None) for i in (1, 4))
+    if not isinstance(target, str) or not isinstance(regex, str):
+        return ""
+    try:
+        return "" if re.fullmatch(regex, "") else target
+    except re.error:
+        return ""
 
 
 def _children(node: Any) -> list[Any]:

@@ -231,6 +231,11 @@ class TestLiveLint:
                 'max by (svc) (label_join(rate(http_requests_total[5m]), "svc", "-", "servce"))',
                 'label_join(..., "servce", ...)',
             ),
+            # A regex needing a value keeps the target, but no series has svc either.
+            (
+                'max by (svc) (label_replace(rate(http_requests_total[5m]), "svc", "$1", "servce", "(.+)"))',
+                'label_replace(..., "servce", ...)',
+            ),
         ],
     )
     def test_a_relabelling_from_a_label_no_series_has_is_a_problem(self, tmp_path, prometheus, query, written):
@@ -270,6 +275,10 @@ class TestLiveLint:
             'max(label_replace(label_replace(rate(http_requests_total[5m]), "a", "$1", "service", "(.*)"), '
             '"b", "$1", "a", "(.*)"))',
             'max(label_replace(rate(http_requests_total[5m]), "team", "payments", "", ""))',
+            # A source no series has yet, whose regex needs a value: each series keeps its service (a rename's
+            # fallback, as dashboards read cAdvisor's pod_name or pod). Before: a problem, exit 6.
+            'sum by (service) (label_replace(rate(http_requests_total[5m]), "service", "$1", "exported_service", '
+            '"(.+)"))',
         ],
     )
     def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus, query):
@@ -1167,6 +1176,14 @@ class TestLiveLintUnanswered:
         assert result.returncode == 5, result.stdout + result.stderr
         assert "api-latency: FAIL" in result.stdout and "budget remaining over 30d unknown" in result.stdout
         assert "not checked: Prometheus did not answer a query of the dry run" in result.stdout
+
+    def test_only_the_check_whose_query_failed_is_not_checked(self, tmp_path, prometheus):
+        # What one check's dry run was not answered is not carried to the checks run after it.
+        with failing_queries(prometheus.url, "503", holding="[30d]") as url:
+            result = validate(tmp_path, url, GOOD[1], GOOD[0], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "0 problems in 2 checks; 1 not checked in full" in result.stdout
+        assert "did not answer every query of the dry run of api-latency (said above)" in result.stderr
 
     def test_problems_found_are_still_exit_6(self, tmp_path, prometheus):
         check = {**GOOD[0], "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}

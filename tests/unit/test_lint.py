@@ -12,8 +12,10 @@ from analyzer.lint import (
     _selector,
     _value_problems,
     example_args,
+    format_report,
     parser_findings,
     retention_problems,
+    unchecked_checks,
 )
 from analyzer.models import Evaluation, Outcome
 from analyzer.params import Param, ParamType
@@ -227,6 +229,58 @@ class TestParserFindings:
         problems, notes = parser_findings(self.report(error, reason), self.UNPARSED)
         assert notes == []
         assert len(problems) == 1 and said in problems[0] and "illegal regex for \\Qb\\E" in problems[0]
+
+
+class TestUnchecked:
+    """A check whose dry run Prometheus did not answer in full is not checked, whether a query said so or the
+    deadline cancelled it in flight; one answered, if with a verdict of error, is checked."""
+
+    def report(self, error: str | None, reason: str, unanswered: tuple[str, ...] = ()) -> CheckReport:
+        evaluation = Evaluation.model_validate(
+            {
+                "check": "c",
+                "kind": "prometheus",
+                "verdict": Outcome.ERROR if error else Outcome.PASS,
+                "reason": reason,
+                "error": error,
+                "evaluated_at": "2026-12-05T00:00:00Z",
+                "duration_ms": 1.0,
+            }
+        )
+        return CheckReport("c", evaluation=evaluation, unanswered=list(unanswered))
+
+    @pytest.mark.parametrize(
+        ("error", "reason"),
+        [
+            # Before: 0 problems, exit 0. The deadline's cancellation raises no SourceUnavailable to record.
+            ("deadline_exceeded", "no verdict within the 1 s deadline"),
+            ("source_timeout", "Prometheus source 'default' (http://p) did not answer in time"),
+            ("source_unavailable", "Prometheus source 'default' (http://p) is failing (HTTP 503)"),
+        ],
+    )
+    def test_an_evaluation_prometheus_did_not_answer_is_not_checked(self, error, reason):
+        report = self.report(error, reason)
+        assert unchecked_checks([report]) == ["c"]
+        assert f"not checked: Prometheus did not answer a query of the dry run ({reason})" in format_report(
+            [report], "http://p", None
+        )
+
+    def test_a_recorded_reason_is_said_once(self):
+        report = self.report("source_unavailable", "failing", unanswered=("failing",))
+        assert format_report([report], "http://p", None).count("not checked:") == 1
+
+    @pytest.mark.parametrize(
+        ("error", "reason"),
+        [
+            (None, "value 1 meets pass_if < 2"),
+            ("check_misconfigured", "the query returned 2 series"),
+            ("source_rejected", "source 'default' rejected the query (HTTP 422 execution: too many samples)"),
+        ],
+    )
+    def test_an_evaluation_prometheus_answered_is_checked(self, error, reason):
+        report = self.report(error, reason)
+        assert unchecked_checks([report]) == []
+        assert "not checked" not in format_report([report], "http://p", None)
 
 
 class TestSelectorOfMatchers:

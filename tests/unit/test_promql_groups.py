@@ -24,11 +24,13 @@ from analyzer.promql_groups import (
     fallback_reads,
     fallback_selectors,
     fallback_unreadable,
+    grouping_label_lists,
     nan_hiding_operand,
     nan_hiding_operands,
     nan_probe,
     pinned_start,
     presence_over,
+    relabelled_sources,
     share_of_failures,
     share_of_itself,
 )
@@ -877,6 +879,106 @@ class TestFallbackLabelLists:
     def test_a_list_reads_where_its_selectors_read(self):
         (listed,) = fallback_label_lists("sum by (pod) (rate(x[10m] offset 1h)) or vector(0)")
         assert [(names, reach.range_s, reach.offset_s) for names, reach in listed.reads] == [(("x",), 600.0, 3600.0)]
+
+
+class TestRelabelledSources:
+    """Each label_replace() and label_join() source label with the names it is read from; a label_replace() whose
+    regex does not match the empty value keeps its target where the source is missing."""
+
+    def sources(self, query: str) -> list[tuple[str, tuple[str, ...], str]]:
+        return [(listed.written, listed.labels, listed.kept) for listed in relabelled_sources(query)]
+
+    @pytest.mark.parametrize(
+        ("regex", "kept"),
+        [
+            # Before: every source was read as writing its target from nothing; a series without pod_name keeps pod.
+            ("(.+)", "pod"),
+            ("[a-z]+-[0-9]+", "pod"),
+            # These match the empty value: a missing source writes pod from it.
+            ("(.*)", ""),
+            ("", ""),
+            ("(?i)(.*)", ""),
+            # Go's \pL, which Python's re cannot read: read as matching.
+            ("\\\\pL+", ""),
+        ],
+    )
+    def test_a_regex_not_matching_the_empty_value_keeps_the_target(self, regex, kept):
+        query = f'label_replace(x, "pod", "$1", "pod_name", "{regex}")'
+        assert self.sources(query) == [('label_replace(..., "pod_name", ...)', ("pod_name",), kept)]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'max_over_time(label_replace(x, "a", "$1", "b", "(.*)")[10m:1m] offset 5m)',
+            'vector(0) or label_replace(x, "a", "$1", "b", "(.*)")',
+            'y / on () label_replace(x, "a", "$1", "b", "(.*)")',
+        ],
+    )
+    def test_a_call_anywhere_is_read(self, query):
+        assert self.sources(query) == [('label_replace(..., "b", ...)', ("b",), "")]
+
+    def test_label_join_always_writes(self):
+        assert self.sources('label_join(x, "pod", "-", "a", "b")') == [
+            ('label_join(..., "a", "b", ...)', ("a", "b"), "")
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "checked"),
+        [
+            ('label_replace(x, "team", "payments", "", "")', []),
+            ('label_replace(x, "n", "$1", "__name__", "(.*)")', []),
+            # A source written below the call is there: only the inner call's source is read.
+            (
+                'label_replace(label_replace(x, "a", "$1", "b", "(.*)"), "c", "$1", "a", "(.*)")',
+                [('label_replace(..., "b", ...)', ("b",), "")],
+            ),
+            # So is a kept target written below it.
+            ('label_replace(label_replace(x, "pod", "p", "", ""), "pod", "$1", "pod_name", "(.+)")', []),
+            ('label_replace({__name__=~"x.*"}, "a", "$1", "b", "(.*)")', []),
+        ],
+    )
+    def test_sources_not_checked(self, query, checked):
+        assert self.sources(query) == checked
+
+
+class TestGroupingLabelLists:
+    """Every `by` and `on` list wherever it stands, with the names under it; `without`, `ignoring`, a list of only
+    le, quantile or __name__, a label the query writes, and a list over a regex name are not read."""
+
+    def lists(self, query: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        return [
+            (listed.written, listed.labels, tuple(sorted({name for names, _ in listed.reads for name in names})))
+            for listed in grouping_label_lists(query)
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ("max(sum by (servce) (x))", [("by (servce)", ("servce",), ("x",))]),
+            ("max(x / on (servce) y)", [("on (servce)", ("servce",), ("x", "y"))]),
+            ("max_over_time((sum by (le, pdo) (x))[10m:1m] offset 1h)", [("by (le, pdo)", ("pdo",), ("x",))]),
+            ("max(sum by (pod) (rate(x[5m])) or vector(0))", [("by (pod)", ("pod",), ("x",))]),
+        ],
+    )
+    def test_by_and_on_anywhere(self, query, found):
+        assert self.lists(query) == found
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max(sum without (instance) (x))",
+            "max(x / ignoring (instance) y)",
+            "max(x / on () y)",
+            "max(sum by (le) (x))",
+            'max(sum by (svc) (label_replace(x, "svc", "$1", "service", "(.*)")))',
+            'max(count by (v) (count_values("v", x)))',
+            'max(sum by (pod) ({__name__=~"x.*"}))',
+            "max(sum by (pod) (vector(1)))",
+        ],
+    )
+    def test_lists_not_read(self, query):
+        # A list over what reads no series (vector(1)) has no names to ask about.
+        assert all(not names for _, _, names in self.lists(query))
 
 
 class TestAnswerLabelList:
