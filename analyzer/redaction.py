@@ -446,10 +446,14 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
 # follows a `(`: a list of names has none) in a list or a tuple of pairs: after its bracket, or a comma after an item
 # (a bracket, a quote, a digit), not after a call's argument (`print(foo, ("password", "x"))` holds no pair).
+# The value runs to its first quote no backslash escapes or, where its line holds none (a value ending in a backslash:
+# `'C:\'`), to the line's last quote. A backslash is read one way only: read as an escape or as itself, each of a
+# value's escapes doubled the ways tried where no quote closed it (a quote cut inside a JSON string of escaped lines,
+# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes).
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
+    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v))"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a

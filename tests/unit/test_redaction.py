@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
+import time
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -423,10 +425,31 @@ class TestHideCredentials:
                 '{"spring.datasource.password": {"value": "s3cr3t-4"}, "server.port": {"value": 8080}}',
                 '{"spring.datasource.password": <redacted>, "server.port": {"value": 8080}}',
             ),
+            # A value ending in a backslash, no quote after it on its line: to the line's last quote.
+            ("{'password': 'C:\\'}\nnext", "{'password': '<redacted>'}\nnext"),
+            # Another name's value no quote closes (a quote cut inside a JSON string of escaped lines): as it is.
+            ('{"manifest": "a\\nb\\n', '{"manifest": "a\\nb\\n'),
         ],
     )
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
+
+    def test_a_value_no_quote_closes_is_read_in_linear_time(self):
+        # A JSON string of escaped lines cut before its closing quote (a Prometheus error quote is cut at 64 KiB):
+        # each escape, read as an escape or as a backslash and a letter, doubled the ways its value was tried (2**n:
+        # minutes for 40). The least CPU time of twice the escapes is about twice, not 256 times (a time alone, on a
+        # loaded machine, would fail by chance).
+        def cpu_s(escapes: int) -> float:
+            text = '{"manifest": "kind: Secret' + "\\n  a: b" * escapes
+            best = math.inf
+            for _ in range(3):
+                started = time.process_time()
+                for _ in range(50):
+                    hide_credentials(text)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(16) <= 8 * cpu_s(8)
 
 
 class TestUrlForMessage:
