@@ -703,17 +703,8 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
-    searched_to = 0
-    for key_id in _AWS_KEY_ID_RE.finditer(text):
-        # Each stretch of text searched once, however many key ids stand close together.
-        low = max(key_id.start() - _AWS_SECRET_REACH_CHARS, searched_to)
-        searched_to = min(key_id.end() + _AWS_SECRET_REACH_CHARS, len(text))
-        spans += [found.span() for found in _AWS_SECRET_KEY_RE.finditer(text, low, searched_to)]
-    searched_to = 0
-    for sid in _TWILIO_SID_RE.finditer(text):
-        low = max(sid.start() - _TWILIO_SECRET_REACH_CHARS, searched_to)
-        searched_to = min(sid.end() + _TWILIO_SECRET_REACH_CHARS, len(text))
-        spans += [found.span() for found in _TWILIO_SECRET_RE.finditer(text, low, searched_to)]
+    spans += _spans_beside(text, _AWS_KEY_ID_RE, _AWS_SECRET_KEY_RE, _AWS_SECRET_REACH_CHARS)
+    spans += _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -721,6 +712,21 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
         spans.append((begin.end(), end))
         at = end
     return sorted(spans)
+
+
+def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reach_chars: int) -> list[tuple[int, int]]:
+    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID)."""
+    spans: list[tuple[int, int]] = []
+    # The stretches within reach of ids close together are searched as one, each once: a secret between two ids,
+    # searched in two stretches that cut it in two, was shown.
+    low = high = 0
+    for found in ids.finditer(text):
+        start = max(found.start() - reach_chars, 0)
+        if start > high:
+            spans += [match.span() for match in secret.finditer(text, low, high)]
+            low = start
+        high = min(found.end() + reach_chars, len(text))
+    return spans + [match.span() for match in secret.finditer(text, low, high)]
 
 
 def _names_a_secret(blob: str) -> bool:

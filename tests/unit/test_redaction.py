@@ -663,6 +663,20 @@ class TestSecretShapes:
                 "SK0123456789abcdef0123456789abcdef,Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA",
                 "twilio AC0123456789abcdef0123456789abcdef <redacted>\nSK0123456789abcdef0123456789abcdef,<redacted>",
             ),
+            # A secret between two ids, further than the reach from the first and within it from the second: hidden (the
+            # first's stretch of text cut it, and the second's began after the first's, past its start).
+            (
+                "AC0123456789abcdef0123456789abcdef"
+                + " " * 186
+                + "9f8e7d6c5b4a39281706f5e4d3c2b1aZ "
+                + "AC"
+                + "f" * 32,
+                "AC0123456789abcdef0123456789abcdef" + " " * 186 + "<redacted> " + "AC" + "f" * 32,
+            ),
+            (
+                "AKIAIOSFODNN7EXAMPLE" + " " * 190 + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AKIAIOSFODNN7EXAMPL2",
+                "<redacted>" + " " * 190 + "<redacted> <redacted>",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
