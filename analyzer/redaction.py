@@ -839,8 +839,11 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# A JSON string's text, inside its quotes.
-_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
+# A JSON string's text, inside its quotes, or to the text's end where a cut left it open (`end`: none where a line's
+# end broke it, no JSON string). Read so, no quote is a start again: a quote the search began at that no quote closed
+# (a quote cut inside a string) made the search begin again at each of the string's escaped quotes, reading on to the
+# text's end each time (64 KiB of escaped YAML lines: 2 s).
+_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)(?P<end>"|\\?\Z)?')
 
 
 def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -850,7 +853,7 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for found in _JSON_STRING_RE.finditer(text):
         inner = found[1]
-        if "Secret" not in inner or "\\n" not in inner:
+        if found["end"] is None or "Secret" not in inner or "\\n" not in inner:
             continue
         view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
         at = found.start(1)
