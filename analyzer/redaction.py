@@ -774,7 +774,7 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     unordered."""
     if "Secret" not in text:
         return []
-    spans = _escaped_secret_spans(text) if "\\n" in text else []
+    spans = _escaped_secret_spans(text) if _ESCAPED_NEWLINE_RE.search(text) else []
     if _KUBERNETES_SECRET_RE.search(text) is None:
         return spans
     # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
@@ -843,6 +843,8 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
 # end broke it, no JSON string). Read so, no quote is a start again: a quote the search began at that no quote closed
 # (a quote cut inside a string) made the search begin again at each of the string's escaped quotes, reading on to the
 # text's end each time (64 KiB of escaped YAML lines: 2 s).
+# A newline as a JSON string escapes it: `\n`, or `\u000a` as an encoder escaping every control character writes it.
+_ESCAPED_NEWLINE_RE = re.compile(r"\\(?:n|u000[aA])")
 _JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)(?P<end>"|\\?\Z)?')
 
 
@@ -853,7 +855,7 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for found in _JSON_STRING_RE.finditer(text):
         inner = found[1]
-        if found["end"] is None or "Secret" not in inner or "\\n" not in inner:
+        if found["end"] is None or "Secret" not in inner or not _ESCAPED_NEWLINE_RE.search(inner):
             continue
         view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
         at = found.start(1)

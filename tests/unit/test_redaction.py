@@ -782,6 +782,11 @@ class TestKubernetesSecrets:
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{\\"a\\":\\"x}y\\",\\"b\\":\\"s3\\"}}"}',
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{<redacted>}}"}',
             ),
+            # Its newlines escaped as `\u000a`, as an encoder escaping every control character writes them.
+            (
+                '{"manifest": "kind: Secret\\u000adata:\\u000A  a: YWRtaW4=\\u000a"}',
+                '{"manifest": "kind: Secret\\u000adata:\\u000A  a: <redacted>\\u000a"}',
+            ),
             # Such a JSON string cut before its closing quote (a Prometheus error quote is cut at 64 KiB): to its end.
             (
                 '{"manifest": "kind: Secret\\ndata:\\n  a: \\"YWRtaW4=\\"\\n  b: cG9zdGdy',
