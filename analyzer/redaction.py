@@ -839,13 +839,12 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# A JSON string's text, inside its quotes, or to the text's end where a cut left it open (`end`: none where a line's
-# end broke it, no JSON string). Read so, no quote is a start again: a quote the search began at that no quote closed
-# (a quote cut inside a string) made the search begin again at each of the string's escaped quotes, reading on to the
-# text's end each time (64 KiB of escaped YAML lines: 2 s).
 # A newline as a JSON string escapes it: `\n`, or `\u000a` as an encoder escaping every control character writes it.
 _ESCAPED_NEWLINE_RE = re.compile(r"\\(?:n|u000[aA])")
-_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)(?P<end>"|\\?\Z)?')
+# A JSON string's text, inside its quotes or to where a cut (the text's end) or a line's end left it open. Read so, no
+# quote is a start again: a quote that no quote closed (a quote cut inside a string) made the search begin again at
+# each of the string's escaped quotes, reading on to the text's end each time (64 KiB of escaped YAML lines: 2 s).
+_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"?')
 
 
 def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -855,7 +854,7 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for found in _JSON_STRING_RE.finditer(text):
         inner = found[1]
-        if found["end"] is None or "Secret" not in inner or not _ESCAPED_NEWLINE_RE.search(inner):
+        if "Secret" not in inner or not _ESCAPED_NEWLINE_RE.search(inner):
             continue
         view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
         at = found.start(1)
