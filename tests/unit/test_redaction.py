@@ -716,6 +716,9 @@ class TestSecretShapes:
             "AC0123456789abcdef0123456789abcdef sent; "
             "SK0123456789abcdef0123456789abcdef abcdefghijklmnopqrstuvwxyzabcdef",
             "trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            # Hex digits running on after Mailgun's 32, and 32 characters out of a SID's reach.
+            "key-0123456789abcdef0123456789abcdef0",
+            "AC0123456789abcdef0123456789abcdef" + " " * 201 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
         ],
     )
     def test_shown(self, text):
@@ -855,6 +858,10 @@ class TestTranscripts:
                 "USER bob\nPASS <redacted>\n230 ok\nPASS <redacted>\r\n530 Login incorrect.\n"
                 "Command:\tPASS <redacted>\n> PASS <redacted>",
             ),
+            # Each context alone: its USER three lines above, the server's reply code after it, a client's prompt.
+            ("USER bob\nNOOP\n200 ok\nPASS a/b.test.js", "USER bob\nNOOP\n200 ok\nPASS <redacted>"),
+            ("log: x\nPASS a/b.test.js\n530 Login incorrect.", "log: x\nPASS <redacted>\n530 Login incorrect."),
+            ("ftp> PASS a/b.test.js", "ftp> PASS <redacted>"),
             # Without such context, a PASS before what no test runner names: a password still.
             ("log: x\nPASS hunter2\n", "log: x\nPASS <redacted>\n"),
             # Redis' AUTH inside a longer line: a logged redis-cli command (before a shell's `&&` too), a prompt or
@@ -888,6 +895,8 @@ class TestTranscripts:
             "run redis-cli and type AUTH followed by your password\nredis-cli says NOAUTH > AUTH is required first",
             # A test runner's line naming the test file that passed (Jest's, with its time), not an FTP password.
             "PASS src/app.test.js\nPASS  packages/ui/Button.spec.tsx (5.2 s)\nFAIL src/b.test.js\nPASS app.test.ts",
+            # A mechanism's name after AUTH mid-line (SMTP's), and AUTH far from a redis-cli on its line.
+            "10:00 smtp> AUTH PLAIN\nredis-cli" + " -x" * 90 + " AUTH required",
         ],
     )
     def test_shown(self, text):
