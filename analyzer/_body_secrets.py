@@ -268,11 +268,11 @@ _ENV_LINE_RE = re.compile(
     r"(?m)^[ \t]*(?:export[ \t]+)?([A-Z_][A-Z0-9_]{0,99})="
     r"""(?:"(?P<double>(?:\\.|[^"\\\r\n]){1,512})"|'(?P<single>[^'\r\n]{1,512})'|(?P<bare>[^\r\n]+))"""
 )
-# curl's `-u user:password` (`--user`, joined or not, quoted or not) and redis-cli's `-a password`, within 256
-# characters of their command's name (`ls -a`, `useradd -u 1001:1001` are other commands').
+# curl's `-u user:password` (`--user`, joined or not, quoted or not) and redis-cli's `-a password` (`--pass`), within
+# 256 characters of their command's name (`ls -a`, `useradd -u 1001:1001` are other commands').
 _CLIENT_PASSWORD_RE = re.compile(
     r"\b(?:curl\b[^\r\n]{0,256}?[ \t](?:-u[ \t]*|--user[ \t]+|--user=)['\"]?[^\s:'\"]*:"
-    r"|redis-cli\b[^\r\n]{0,256}?[ \t]-a[ \t]+['\"]?)(?P<password>[^\s'\"]+)"
+    r"|redis-cli\b[^\r\n]{0,256}?[ \t](?:-a|--pass)[ \t]+['\"]?)(?P<password>[^\s'\"]+)"
 )
 # PHP's array entries, as source writes them (`['password' => '...']`: a double-quoted one is a JSON member's reading),
 # as print_r dumps them (`[password] => two words`: to the line's end, or to the next entry or the array's `)` where a

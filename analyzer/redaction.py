@@ -446,10 +446,14 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
 # follows a `(`: a list of names has none) in a list or a tuple of pairs: after its bracket, or a comma after an item
 # (a bracket, a quote, a digit), not after a call's argument (`print(foo, ("password", "x"))` holds no pair).
+# The value runs to its first quote no backslash escapes or, where its line holds none (a value ending in a backslash:
+# `'C:\'`), to the line's last quote. A backslash is read one way only: read as an escape or as itself, each of a
+# value's escapes doubled the ways tried where no quote closed it (a quote cut inside a JSON string of escaped lines,
+# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes).
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    r"""(?P<open>b?(?P<v>['"]))(?:\\.|(?!(?P=v)).)*(?P=v)"""
+    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v))"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
@@ -699,17 +703,8 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
-    searched_to = 0
-    for key_id in _AWS_KEY_ID_RE.finditer(text):
-        # Each stretch of text searched once, however many key ids stand close together.
-        low = max(key_id.start() - _AWS_SECRET_REACH_CHARS, searched_to)
-        searched_to = min(key_id.end() + _AWS_SECRET_REACH_CHARS, len(text))
-        spans += [found.span() for found in _AWS_SECRET_KEY_RE.finditer(text, low, searched_to)]
-    searched_to = 0
-    for sid in _TWILIO_SID_RE.finditer(text):
-        low = max(sid.start() - _TWILIO_SECRET_REACH_CHARS, searched_to)
-        searched_to = min(sid.end() + _TWILIO_SECRET_REACH_CHARS, len(text))
-        spans += [found.span() for found in _TWILIO_SECRET_RE.finditer(text, low, searched_to)]
+    spans += _spans_beside(text, _AWS_KEY_ID_RE, _AWS_SECRET_KEY_RE, _AWS_SECRET_REACH_CHARS)
+    spans += _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -717,6 +712,21 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
         spans.append((begin.end(), end))
         at = end
     return sorted(spans)
+
+
+def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reach_chars: int) -> list[tuple[int, int]]:
+    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID)."""
+    spans: list[tuple[int, int]] = []
+    # The stretches within reach of ids close together are searched as one, each once: a secret between two ids,
+    # searched in two stretches that cut it in two, was shown.
+    low = high = 0
+    for found in ids.finditer(text):
+        start = max(found.start() - reach_chars, 0)
+        if start > high:
+            spans += [match.span() for match in secret.finditer(text, low, high)]
+            low = start
+        high = min(found.end() + reach_chars, len(text))
+    return spans + [match.span() for match in secret.finditer(text, low, high)]
 
 
 def _names_a_secret(blob: str) -> bool:
@@ -764,7 +774,7 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     unordered."""
     if "Secret" not in text:
         return []
-    spans = _escaped_secret_spans(text) if "\\n" in text else []
+    spans = _escaped_secret_spans(text) if _ESCAPED_NEWLINE_RE.search(text) else []
     if _KUBERNETES_SECRET_RE.search(text) is None:
         return spans
     # Where the last value hidden ends: a `data` inside it is hidden with it, and not read again (read, each of
@@ -829,8 +839,12 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# A JSON string's text, inside its quotes.
-_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
+# A newline as a JSON string escapes it: `\n`, or `\u000a` as an encoder escaping every control character writes it.
+_ESCAPED_NEWLINE_RE = re.compile(r"\\(?:n|u000[aA])")
+# A JSON string's text, inside its quotes or to where a cut (the text's end) or a line's end left it open. Read so, no
+# quote is a start again: a quote that no quote closed (a quote cut inside a string) made the search begin again at
+# each of the string's escaped quotes, reading on to the text's end each time (64 KiB of escaped YAML lines: 2 s).
+_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"?')
 
 
 def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -840,7 +854,7 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for found in _JSON_STRING_RE.finditer(text):
         inner = found[1]
-        if "Secret" not in inner or "\\n" not in inner:
+        if "Secret" not in inner or not _ESCAPED_NEWLINE_RE.search(inner):
             continue
         view, starts, ends = _decoded(inner, plus_as_space=False, encoding="json")
         at = found.start(1)

@@ -2849,9 +2849,9 @@ class TestJudgeSecretsWhateverNamesThem:
             # curl's user and password, redis-cli's password.
             (
                 "$ curl -u bob:s3cr3t-c1 https://x\n$ curl -s --user 'bob:s3cr3t-c2' x\n"
-                "$ redis-cli -h r -a s3cr3t-r1 ping",
+                "$ redis-cli -h r -a s3cr3t-r1 ping\n$ redis-cli --user bob --pass s3cr3t-r2 ping",
                 "$ curl -u bob:<redacted> https://x\n$ curl -s --user 'bob:<redacted>' x\n"
-                "$ redis-cli -h r -a <redacted> ping",
+                "$ redis-cli -h r -a <redacted> ping\n$ redis-cli --user bob --pass <redacted> ping",
             ),
             ("ERROR: token 's3cr3t-t' rejected", "ERROR: token '<redacted>' rejected"),
             # Source lines an error overlay or a trace shows: assignments of string literals; a comparison is none.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
+import time
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -423,10 +425,31 @@ class TestHideCredentials:
                 '{"spring.datasource.password": {"value": "s3cr3t-4"}, "server.port": {"value": 8080}}',
                 '{"spring.datasource.password": <redacted>, "server.port": {"value": 8080}}',
             ),
+            # A value ending in a backslash, no quote after it on its line: to the line's last quote.
+            ("{'password': 'C:\\'}\nnext", "{'password': '<redacted>'}\nnext"),
+            # Another name's value no quote closes (a quote cut inside a JSON string of escaped lines): as it is.
+            ('{"manifest": "a\\nb\\n', '{"manifest": "a\\nb\\n'),
         ],
     )
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
+
+    def test_a_value_no_quote_closes_is_read_in_linear_time(self):
+        # A JSON string of escaped lines cut before its closing quote (a Prometheus error quote is cut at 64 KiB):
+        # each escape, read as an escape or as a backslash and a letter, doubled the ways its value was tried (2**n:
+        # minutes for 40). The least CPU time of twice the escapes is about twice, not 256 times (a time alone, on a
+        # loaded machine, would fail by chance).
+        def cpu_s(escapes: int) -> float:
+            text = '{"manifest": "kind: Secret' + "\\n  a: b" * escapes
+            best = math.inf
+            for _ in range(3):
+                started = time.process_time()
+                for _ in range(50):
+                    hide_credentials(text)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(16) <= 8 * cpu_s(8)
 
 
 class TestUrlForMessage:
@@ -640,6 +663,20 @@ class TestSecretShapes:
                 "SK0123456789abcdef0123456789abcdef,Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA",
                 "twilio AC0123456789abcdef0123456789abcdef <redacted>\nSK0123456789abcdef0123456789abcdef,<redacted>",
             ),
+            # A secret between two ids, further than the reach from the first and within it from the second: hidden (the
+            # first's stretch of text cut it, and the second's began after the first's, past its start).
+            (
+                "AC0123456789abcdef0123456789abcdef"
+                + " " * 186
+                + "9f8e7d6c5b4a39281706f5e4d3c2b1aZ "
+                + "AC"
+                + "f" * 32,
+                "AC0123456789abcdef0123456789abcdef" + " " * 186 + "<redacted> " + "AC" + "f" * 32,
+            ),
+            (
+                "AKIAIOSFODNN7EXAMPLE" + " " * 190 + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AKIAIOSFODNN7EXAMPL2",
+                "<redacted>" + " " * 190 + "<redacted> <redacted>",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
@@ -679,6 +716,9 @@ class TestSecretShapes:
             "AC0123456789abcdef0123456789abcdef sent; "
             "SK0123456789abcdef0123456789abcdef abcdefghijklmnopqrstuvwxyzabcdef",
             "trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            # Hex digits running on after Mailgun's 32, and 32 characters out of a SID's reach.
+            "key-0123456789abcdef0123456789abcdef0",
+            "AC0123456789abcdef0123456789abcdef" + " " * 201 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
         ],
     )
     def test_shown(self, text):
@@ -745,10 +785,35 @@ class TestKubernetesSecrets:
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{\\"a\\":\\"x}y\\",\\"b\\":\\"s3\\"}}"}',
                 '{"last-applied": "{\\"kind\\":\\"Secret\\",\\"stringData\\":{<redacted>}}"}',
             ),
+            # Its newlines escaped as `\u000a`, as an encoder escaping every control character writes them.
+            (
+                '{"manifest": "kind: Secret\\u000adata:\\u000A  a: YWRtaW4=\\u000a"}',
+                '{"manifest": "kind: Secret\\u000adata:\\u000A  a: <redacted>\\u000a"}',
+            ),
+            # Such a JSON string cut before its closing quote (a Prometheus error quote is cut at 64 KiB): to its end.
+            (
+                '{"manifest": "kind: Secret\\ndata:\\n  a: \\"YWRtaW4=\\"\\n  b: cG9zdGdy',
+                '{"manifest": "kind: Secret\\ndata:\\n  a: <redacted>\\n  b: <redacted>',
+            ),
         ],
     )
     def test_hidden(self, text, shown):
         assert hide_credentials(text) == shown
+
+    def test_a_cut_json_string_is_read_in_linear_time(self):
+        # A JSON string of escaped YAML lines holding quotes, cut before its closing quote: each escaped quote began
+        # the search for a string again, read on to the text's end (2 s for 64 KiB). The least CPU time of 8 times
+        # the text is about 8 times, not 64 (a time alone, on a loaded machine, would fail by chance).
+        def cpu_s(lines: int) -> float:
+            text = '{"manifest": "kind: Secret\\n' + 'a: \\"b\\"\\n' * lines
+            best = math.inf
+            for _ in range(3):
+                started = time.process_time()
+                hide_credentials(text)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(4000) <= 24 * cpu_s(500)
 
     def test_another_kinds_data_is_shown(self):
         text = 'kind: ConfigMap\ndata:\n  mode: prod\n{"kind": "SecretProviderClass", "data": {"a": "b"}}'
@@ -793,6 +858,10 @@ class TestTranscripts:
                 "USER bob\nPASS <redacted>\n230 ok\nPASS <redacted>\r\n530 Login incorrect.\n"
                 "Command:\tPASS <redacted>\n> PASS <redacted>",
             ),
+            # Each context alone: its USER three lines above, the server's reply code after it, a client's prompt.
+            ("USER bob\nNOOP\n200 ok\nPASS a/b.test.js", "USER bob\nNOOP\n200 ok\nPASS <redacted>"),
+            ("log: x\nPASS a/b.test.js\n530 Login incorrect.", "log: x\nPASS <redacted>\n530 Login incorrect."),
+            ("ftp> PASS a/b.test.js", "ftp> PASS <redacted>"),
             # Without such context, a PASS before what no test runner names: a password still.
             ("log: x\nPASS hunter2\n", "log: x\nPASS <redacted>\n"),
             # Redis' AUTH inside a longer line: a logged redis-cli command (before a shell's `&&` too), a prompt or
@@ -826,6 +895,8 @@ class TestTranscripts:
             "run redis-cli and type AUTH followed by your password\nredis-cli says NOAUTH > AUTH is required first",
             # A test runner's line naming the test file that passed (Jest's, with its time), not an FTP password.
             "PASS src/app.test.js\nPASS  packages/ui/Button.spec.tsx (5.2 s)\nFAIL src/b.test.js\nPASS app.test.ts",
+            # A mechanism's name after AUTH mid-line (SMTP's), and AUTH far from a redis-cli on its line.
+            "10:00 smtp> AUTH PLAIN\nredis-cli" + " -x" * 90 + " AUTH required",
         ],
     )
     def test_shown(self, text):
