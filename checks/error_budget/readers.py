@@ -649,9 +649,10 @@ class PyrraReader:
         # Only a window Pyrra records can be absent for want of error series.
         self._recorded_windows = frozenset(w for tier in pyrra_tiers(period_s) for w in (tier.long, tier.short))
         self._longest_recorded_s = max(parse_duration(w) for w in self._recorded_windows)
-        # The burnrate group's age is read on its shortest window's rule, which every SLO window has (one query for all
-        # windows: the group records them together, and stops together).
-        self._age_rule = f"burnrate{min(self._recorded_windows, key=parse_duration)}"
+        # The burnrate group's age is read on its windows' rules, the shortest first (one query for all windows: the
+        # group records them together, and stops together). A rule has no series while its errors have none
+        # (burnrate5m after the erring pods' series went stale, beside a 1h one still served): no one rule would do.
+        self._age_windows = sorted(self._recorded_windows, key=parse_duration)
         self._selectors = _selector_template(sli.selectors, params, "pyrra.selectors", frozenset({"slo"}))
         self._availability_selectors = _selector_template(
             sli.availability_selectors, params, "pyrra.availability_selectors", frozenset({"slo"})
@@ -704,7 +705,7 @@ class PyrraReader:
             }
         queries = {
             "ratio": self._rule(f"burnrate{rule_window(window)}", args),
-            "ratio_age": age_query(self._rule(self._age_rule, args)),
+            "ratio_age": age_query(*(self._rule(f"burnrate{w}", args) for w in self._age_windows)),
         }
         if self._total is not None:
             queries["total"] = f"sum(rate({self._total.render(args)}[{window}]))"
@@ -921,8 +922,8 @@ class PyrraReader:
                 "pyrra.total" if "total" in queries else None,
             ),
             "Pyrra's burnrate rule group",
-            f"Pyrra {self._age_rule}",
-            results[queries["ratio_age"]].single_value(f"Pyrra {self._age_rule} age query"),
+            "Pyrra burnrate*",
+            results[queries["ratio_age"]].single_value("Pyrra burnrate* age query"),
             max_age_s=self._max_recorded_age_s,
         )
 
@@ -1372,10 +1373,11 @@ def _days_text(seconds: float) -> str:
     return f"{days}d" if days > 0 and rest == 0 else prometheus_duration(seconds)
 
 
-def age_query(selector: str) -> str:
-    """The age in seconds, at the query's time, of the oldest latest sample among `selector`'s series (a vector
-    selector: `timestamp` of one gives its sample's time, not the query's)."""
-    return f"max(time() - timestamp({selector}))"
+def age_query(*selectors: str) -> str:
+    """The age in seconds, at the query's time, of the oldest latest sample among the first of `selectors` (vector
+    selectors: `timestamp` of one gives its sample's time, not the query's) with series, and of the next where its
+    series' labels differ (`or`: one timestamp() of several names would hold two series of one label set, an error)."""
+    return "max(" + " or ".join(f"time() - timestamp({selector})" for selector in selectors) + ")"
 
 
 def aged(measured: WindowRatio, group: str, rule: str, age_s: float | None, *, max_age_s: float) -> WindowRatio:
@@ -1536,8 +1538,14 @@ class SlothReader:
         name = rule_window(window)
         queries = {
             "ratio": f"slo:sli_error:ratio_rate{name}{{{self._matchers(args)}}}",
-            # The group's age, read on its 5m rule (one query for all windows: the group records them together).
-            "ratio_age": age_query(f"slo:sli_error:ratio_rate5m{{{self._matchers(args)}}}"),
+            # The group's age, read on its windows' rules, the shortest first (one query for all windows: the group
+            # records them together; a rule has no series while its errors have none, so no one rule would do).
+            "ratio_age": age_query(
+                *(
+                    f"slo:sli_error:ratio_rate{w}{{{self._matchers(args)}}}"
+                    for w in sorted(SLOTH_WINDOWS, key=parse_duration)
+                )
+            ),
         }
         if period:
             # Sloth records the SLO's period and objective beside its rules: more names in the rules' selector
@@ -1605,8 +1613,8 @@ class SlothReader:
                 counted=self._total_counted,
             ),
             "Sloth's sli-recordings rule group",
-            "Sloth ratio_rate5m",
-            results[queries["ratio_age"]].single_value("Sloth ratio_rate5m age query"),
+            "Sloth ratio_rate*",
+            results[queries["ratio_age"]].single_value("Sloth ratio_rate* age query"),
             max_age_s=self._max_recorded_age_s,
         )
 

@@ -8,7 +8,12 @@ exists throughout, so Pyrra's burnrate and Sloth's ratio rules record 0 until th
 Pyrra SLO `ebr-dead` (ratio, 99.9%, 28d, burnrate and increase groups (the latter every 30 s), no --generic-rules)
 and Sloth SLO `ebr-sloth-dead` (99.9%, 30d), in the forms of data_error_budget_rules.py, evaluated from A-40m to A-4m
 only: their ruler died at A-4m, a minute before the errors began. At A every recorded ratio is 0, and 4 to 5 minutes
-old."""
+old.
+
+`ebr_http_requests_total{job="ebr-dead-gone"}`: the same ruler's death, where the errors before it came from pods
+replaced since: their code="500" series (0.005 req/s, 0.05% errors) ends at A-10m, so from A-5m no 5m rule has a series
+(burnrate5m, ratio_rate5m) while the longer windows' still do, at 0.5x; a new pod's code="500" series errs at 0.5
+req/s from A-3m. Pyrra SLO `ebr-dead-gone` and Sloth SLO `ebr-sloth-dead-gone`, their ruler dead at A-4m too."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from tests.integration.data_error_budget_rules import pyrra_rules, sloth_rules
 MINUTE = 60.0
 HOUR = 3600.0
 JOB = "dead"
+GONE_JOB = "dead-gone"
 ERRORS_SINCE_S = 3 * MINUTE
 RULER_DIED_S = 4 * MINUTE
 
@@ -35,6 +41,20 @@ def build(om: OpenMetrics, anchor: float) -> None:
         end,
         MINUTE,
     )
+    gone = {"job": f"ebr-{GONE_JOB}"}
+    om.add_counter_rate("ebr_http_requests_total", {**gone, "code": "200"}, lambda t: 9.995, start, end, MINUTE)
+    replaced_s = anchor - 10 * MINUTE
+    om.add_counter_rate(
+        "ebr_http_requests_total", {**gone, "code": "500", "pod": "old"}, lambda t: 0.005, start, replaced_s, MINUTE
+    )
+    om.add_counter_rate(
+        "ebr_http_requests_total",
+        {**gone, "code": "500", "pod": "new"},
+        lambda t: 0.5,
+        anchor - ERRORS_SINCE_S,
+        end,
+        MINUTE,
+    )
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
@@ -42,5 +62,6 @@ def rules(anchor: float) -> tuple[str, float, float]:
     # Pyrra's increase group runs every 2m30s: its last sample before A-4m may lie past the look-back at A, and the
     # rules' existence check then fails (an error, no pass either). Every 30 s here, the groups' death alone decides.
     pyrra = pyrra_rules(JOB, generic=False).replace("interval: 2m30s", "interval: 30s")
-    text = "groups:\n" + pyrra + sloth_rules(JOB)
+    gone = pyrra_rules(GONE_JOB, generic=False).replace("interval: 2m30s", "interval: 30s")
+    text = "groups:\n" + pyrra + sloth_rules(JOB) + gone + sloth_rules(GONE_JOB)
     return text, anchor - 40 * MINUTE, anchor - RULER_DIED_S

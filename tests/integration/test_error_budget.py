@@ -822,6 +822,9 @@ CHECKS = [
     pyrra_check("dead"),
     pyrra_check("dead", name="ebr-pyrra-dead-no-errors", errors=None),
     sloth_check("dead"),
+    # The same, the errors before it from pods replaced since: no 5m rule has a series, the longer windows' do.
+    pyrra_check("dead-gone"),
+    sloth_check("dead-gone"),
 ]
 
 
@@ -1068,12 +1071,25 @@ def labelled(query, window, part):
     )
 
 
+def age_of(selector):
+    """The age query of `selector`: of a 5m ratio rule, the query over every window's rule of its group (a 28d Pyrra
+    SLO's, a Sloth SLO's), the shortest first."""
+    for rule, windows in (
+        ("burnrate5m", ("5m", "30m", "1h", "2h", "6h", "1d", "4d")),
+        ("ratio_rate5m", ("5m", "30m", "1h", "2h", "6h", "1d", "3d")),
+    ):
+        if rule in selector:
+            stem = rule.removesuffix("5m")
+            return (
+                "max(" + " or ".join(f"time() - timestamp({selector.replace(rule, stem + w)})" for w in windows) + ")"
+            )
+    return f"max(time() - timestamp({selector}))"
+
+
 def with_ages(group, *ages):
     """A group's selector and the age queries of its rule groups (`ages`: (selector, window, part) each), which
     ride in the same query: `max(time() - timestamp(...))` is no selector to group."""
-    return " or ".join(
-        [group, *(labelled(f"max(time() - timestamp({selector}))", window, part) for selector, window, part in ages)]
-    )
+    return " or ".join([group, *(labelled(age_of(selector), window, part) for selector, window, part in ages)])
 
 
 PYRRA_28D = ("1h", "5m", "6h", "30m", "1d", "2h", "4d")
@@ -2783,9 +2799,9 @@ class TestStaleRecordedRatios:
     @pytest.mark.parametrize(
         ("name", "group", "rule"),
         [
-            ("ebr-pyrra-dead", "Pyrra's burnrate rule group", "Pyrra burnrate5m"),
-            ("ebr-pyrra-dead-no-errors", "Pyrra's burnrate rule group", "Pyrra burnrate5m"),
-            ("ebr-sloth-dead", "Sloth's sli-recordings rule group", "Sloth ratio_rate5m"),
+            ("ebr-pyrra-dead", "Pyrra's burnrate rule group", "Pyrra burnrate*"),
+            ("ebr-pyrra-dead-no-errors", "Pyrra's burnrate rule group", "Pyrra burnrate*"),
+            ("ebr-sloth-dead", "Sloth's sli-recordings rule group", "Sloth ratio_rate*"),
         ],
     )
     async def test_a_ratio_recorded_minutes_before_the_evaluation_is_no_data(self, evaluate, name, group, rule):
@@ -2804,6 +2820,20 @@ class TestStaleRecordedRatios:
                 "since; a ruler that evaluates the group less often or later needs max_recorded_age_s above its "
                 "interval plus its delay)"
             ), measured["note"]
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-dead-gone", "ebr-sloth-dead-gone"])
+    async def test_a_dead_group_without_its_5m_rule_is_no_data_by_its_other_rules(self, evaluate, name):
+        # The errors before the ruler died came from pods replaced since: no 5m rule has a series, the 1h one (0.5x)
+        # does. Before: the age was read on the 5m rule alone, so no window's was known and the 1h window's value,
+        # 4 minutes old, was judged as live (the verdict stayed inconclusive only because the raw 5m errors showed the
+        # 5m rule missing; with none in the last 5 minutes, nothing told the stale windows apart).
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        recorded = {w: m for w, m in windows(result).items() if m.get("recorded_age_s") is not None}
+        assert "1h" in recorded, windows(result)
+        for window, measured in recorded.items():
+            assert measured["error_ratio"] is None, window
+            assert 4 * 60 <= measured["recorded_age_s"] <= 5 * 60, measured
 
     @pytest.mark.parametrize(("name", "interval_s"), [("ebr-pyrra-burn", 30), ("ebr-sloth-burn", 60)])
     async def test_a_live_ratio_is_judged_with_its_age_shown(self, evaluate, name, interval_s):

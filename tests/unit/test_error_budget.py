@@ -65,6 +65,15 @@ def make(**fields):
     return ErrorBudgetCheck.model_validate({**base, **fields})
 
 
+PYRRA_28D_AGE_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
+SLOTH_AGE_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+def ages(selector, windows=PYRRA_28D_AGE_WINDOWS):
+    """The rule group's age query: `selector` (a format string of {w}) over `windows`, the shortest first."""
+    return "max(" + " or ".join(f"time() - timestamp({selector.format(w=w)})" for w in windows) + ")"
+
+
 def ratios(check, by_window, period=None):
     """WindowRatio for every window the check judges: given ratios, the rest an explicit no-traffic gap."""
     windows = {}
@@ -1476,7 +1485,7 @@ class TestQueryBatch:
         assert [b.queries for b in plan.batches] == [
             [
                 'm:burnrate4w{slo="api"}',
-                'max(time() - timestamp(m:burnrate5m{slo="api"}))',
+                ages('m:burnrate{w}{{slo="api"}}'),
                 'm:burnrate1d{slo="api"}',
                 'pyrra_availability{slo="api"}',
                 'max(time() - timestamp(pyrra_availability{slo="api"}))',
@@ -1526,7 +1535,7 @@ class TestGroupedSelectors:
             )
             # The rule group's age, one query for every window: no selector, so no member of the group.
             + " or "
-            + labelled('max(time() - timestamp(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}))', "1h", "ratio_age")
+            + labelled(ages('slo:sli_error:ratio_rate{w}{{sloth_id="svc-slo"}}', SLOTH_AGE_WINDOWS), "1h", "ratio_age")
         )
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
@@ -1540,7 +1549,7 @@ class TestGroupedSelectors:
             )
             # The rule group's age, one query for every window: no selector, so no member of the group.
             + " or "
-            + labelled('max(time() - timestamp(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}))', "1h", "ratio_age")
+            + labelled(ages('slo:sli_error:ratio_rate{w}{{sloth_id="svc-slo"}}', SLOTH_AGE_WINDOWS), "1h", "ratio_age")
         )
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
@@ -1557,7 +1566,7 @@ class TestGroupedSelectors:
                 'slo="api"',
             )
             + " or "
-            + labelled('max(time() - timestamp(m:burnrate5m{slo="api"}))', "1h", "ratio_age")
+            + labelled(ages('m:burnrate{w}{{slo="api"}}'), "1h", "ratio_age")
             + " or "
             + labelled('max(time() - timestamp(pyrra_availability{slo="api"}))', "28d", "availability_age")
         )
@@ -1569,7 +1578,7 @@ class TestGroupedSelectors:
         assert batch.promql == (
             group_of([*names, "m:increase4w", "m:increase5m"], 'slo="api", job="a"')
             + " or "
-            + labelled('max(time() - timestamp(m:burnrate5m{slo="api", job="a"}))', "1h", "ratio_age")
+            + labelled(ages('m:burnrate{w}{{slo="api", job="a"}}'), "1h", "ratio_age")
             + " or "
             + group_of(["pyrra_availability", "pyrra_objective", "pyrra_window"], 'slo="api"', "group1")
             + " or "
@@ -1582,7 +1591,7 @@ class TestGroupedSelectors:
         assert batch.promql == (
             labelled('{__name__=~".+:burnrate1h", slo="api"}', "1h", "ratio")
             + " or "
-            + labelled('max(time() - timestamp({__name__=~".+:burnrate5m", slo="api"}))', "1h", "ratio_age")
+            + labelled(ages('{{__name__=~".+:burnrate{w}", slo="api"}}'), "1h", "ratio_age")
             + " or "
             + labelled('{__name__=~".+:burnrate5m", slo="api"}', "5m", "ratio")
             + " or "
@@ -2040,8 +2049,8 @@ class TestPyrraQueries:
         plan = check.plan({})
         assert plan.windows["1h"] == {
             "ratio": 'http_requests:burnrate1h{slo="api", job="a"}',
-            # The burnrate group's age, on its shortest window's rule: one query for every window.
-            "ratio_age": 'max(time() - timestamp(http_requests:burnrate5m{slo="api", job="a"}))',
+            # The burnrate group's age, on its windows' rules, the shortest first: one query for every window.
+            "ratio_age": ages('http_requests:burnrate{w}{{slo="api", job="a"}}'),
         }
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api"}',
@@ -2063,7 +2072,7 @@ class TestPyrraQueries:
         plan = check.plan({})
         assert plan.windows["5m"] == {
             "ratio": 'http_requests:burnrate5m{slo="api", job="a"}',
-            "ratio_age": 'max(time() - timestamp(http_requests:burnrate5m{slo="api", job="a"}))',
+            "ratio_age": ages('http_requests:burnrate{w}{{slo="api", job="a"}}'),
         }
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api", team="x"}',
