@@ -178,11 +178,19 @@ class TestPyrra:
         plan = validated([{**check, "min_budget_remaining": 0}])["api-errors"].plan({})
         assert plan.period == {
             "availability": 'pyrra_availability{slo="api-errors"}',
+            "availability_age": 'max(time() - timestamp(pyrra_availability{slo="api-errors"}))',
             "objective": 'pyrra_objective{slo="api-errors"}',
             "window": 'pyrra_window{slo="api-errors"}',
         }
         assert plan.windows["1h"] == {
             "ratio": 'http_requests:burnrate1h{slo="api-errors", job="api"}',
+            # The burnrate group's age, on every window's rule, the shortest first.
+            "ratio_age": "max("
+            + " or ".join(
+                f'time() - timestamp(http_requests:burnrate{w}{{slo="api-errors", job="api"}})'
+                for w in ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
+            )
+            + ")",
             "total": 'sum(rate(http_requests_total{job="api"}[1h]))',
             "errors": 'sum(rate(http_requests_total{job="api", code=~"5.."}[1h]))',
             # The increase rules the existence probe reads, whose labels tell the SLO's from a same-name one's.
