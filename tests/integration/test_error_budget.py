@@ -1096,6 +1096,25 @@ PYRRA_28D = ("1h", "5m", "6h", "30m", "1d", "2h", "4d")
 SLOTH_30D = ("1h", "5m", "6h", "30m", "1d", "2h", "3d")
 
 
+def ebb_api_query():
+    """The one query the `ebb-api` Pyrra checks send: their rules' selector and the two rule groups' ages."""
+    return with_ages(
+        grouped(
+            [
+                *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
+                "pyrra_availability",
+                "pyrra_objective",
+                "pyrra_window",
+                "ebb_api:increase4w",
+                "ebb_api:increase5m",
+            ],
+            'slo="ebb-api"',
+        ),
+        ('ebb_api:burnrate5m{slo="ebb-api"}', "1h", "ratio_age"),
+        ('pyrra_availability{slo="ebb-api"}', "28d", "availability_age"),
+    )
+
+
 class TestGroupedSelectors:
     """Recording-rule windows go out as one `{__name__=~...}` selector and come back to the right window,
     with the verdicts and values the per-window queries give."""
@@ -1104,23 +1123,7 @@ class TestGroupedSelectors:
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("ebb-pyrra-api")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
-        assert result.details["sent_queries"] == [
-            with_ages(
-                grouped(
-                    [
-                        *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
-                        "pyrra_availability",
-                        "pyrra_objective",
-                        "pyrra_window",
-                        "ebb_api:increase4w",
-                        "ebb_api:increase5m",
-                    ],
-                    'slo="ebb-api"',
-                ),
-                ('ebb_api:burnrate5m{slo="ebb-api"}', "1h", "ratio_age"),
-                ('pyrra_availability{slo="ebb-api"}', "28d", "availability_age"),
-            )
-        ]
+        assert result.details["sent_queries"] == [ebb_api_query()]
         # Every series has the label set {slo="ebb-api"}: each window still reads its own value.
         assert {w: v["error_ratio"] for w, v in windows(result).items()} == pytest.approx(PYRRA_BATCH)
         assert result.verdict is Outcome.FAIL
@@ -1131,23 +1134,7 @@ class TestGroupedSelectors:
     async def test_availability_as_evidence_joins_the_selector(self, evaluate):
         # Without a budget gate too: a recorded period costs what a window costs, so no second query.
         result = await evaluate("ebb-pyrra-api-evidence")
-        assert result.details["sent_queries"] == [
-            with_ages(
-                grouped(
-                    [
-                        *(f"ebb_api:burnrate{w}" for w in PYRRA_28D),
-                        "pyrra_availability",
-                        "pyrra_objective",
-                        "pyrra_window",
-                        "ebb_api:increase4w",
-                        "ebb_api:increase5m",
-                    ],
-                    'slo="ebb-api"',
-                ),
-                ('ebb_api:burnrate5m{slo="ebb-api"}', "1h", "ratio_age"),
-                ('pyrra_availability{slo="ebb-api"}', "28d", "availability_age"),
-            )
-        ]
+        assert result.details["sent_queries"] == [ebb_api_query()]
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(15, rel=1e-6)
         assert result.details["budget"]["remaining"] == pytest.approx(0.6, rel=1e-6)
 

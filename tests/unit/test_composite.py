@@ -55,6 +55,17 @@ def problems(*checks: dict[str, Any]) -> str:
     return "\n".join(caught.value.problems)
 
 
+# A member whose param is a number: a literal number in the composite's args is no template.
+NUMERIC_MEMBER = {
+    "name": "n",
+    "kind": "prometheus",
+    "source": "down",
+    "params": {"limit": {"type": "number", "required": True}},
+    "query": "sum(up) * {{ limit }}",
+    "pass_if": "> 0",
+}
+
+
 class TestLinking:
     """Members must exist, receive every required arg of a compatible type, and never form a cycle."""
 
@@ -384,18 +395,10 @@ class TestCombining:
     async def test_a_member_given_a_number_is_judged_with_it(self, members):
         # A literal number is no template (mut27: reading it as one survived: the composite crashed, an internal
         # error where its member's error counts as failed).
-        numeric = {
-            "name": "n",
-            "kind": "prometheus",
-            "source": "down",
-            "params": {"limit": {"type": "number", "required": True}},
-            "query": "sum(up) * {{ limit }}",
-            "pass_if": "> 0",
-        }
         runner, _ = card(members, ["p"])
         fields = {"members": [{"check": "p"}, {"check": "n", "args": {"limit": 5}}], "on_member_error": "fail"}
         catalog = gate_catalog(
-            *members, numeric, {"name": "card", "kind": "composite", **fields}, sources=runner.catalog.sources
+            *members, NUMERIC_MEMBER, {"name": "card", "kind": "composite", **fields}, sources=runner.catalog.sources
         )
         evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(catalog.get("card"), {})
         assert evaluation.verdict == "fail", evaluation.reason
@@ -405,14 +408,6 @@ class TestCombining:
     async def test_a_number_made_of_a_secret_is_hidden_in_the_members_args(self, members):
         # A number escapes the scrubbing of text: the member's args shown hide it as the composite's secret even
         # where the member does not declare it one (mut27: showing it survived).
-        numeric = {
-            "name": "n",
-            "kind": "prometheus",
-            "source": "down",
-            "params": {"limit": {"type": "number", "required": True}},
-            "query": "sum(up) * {{ limit }}",
-            "pass_if": "> 0",
-        }
         runner, _ = card(members, ["p"])
         card_check = {
             "name": "card",
@@ -421,7 +416,7 @@ class TestCombining:
             "members": [{"check": "n", "args": {"limit": "{{ pin }}"}}],
             "on_member_error": "fail",
         }
-        catalog = gate_catalog(*members, numeric, card_check, sources=runner.catalog.sources)
+        catalog = gate_catalog(*members, NUMERIC_MEMBER, card_check, sources=runner.catalog.sources)
         check = catalog.get("card")
         evaluation = await Runner(catalog, Sources(catalog.sources), Metrics(), 5.0).evaluate(
             check, check.bind_args({"pin": 424242})
