@@ -78,7 +78,7 @@ class TestAnotherCallersAnswer:
         assert 'id="verdict">FAIL<' in page
         assert "Link to this verdict" not in page  # was /ui/checks/error-rate/run?at=...: a run without its args
         assert "your token's allow-list shows it without its args, evidence and plots" in page
-        assert '<td class="args"><span class="muted">hidden</span></td>' in index
+        assert 'data-label="args" class="args"><span class="muted">hidden</span></td>' in index
         assert "broken1" not in index
 
     async def test_its_own_answers_are_shown_whole(self, client, prometheus):
