@@ -425,7 +425,6 @@ class TestLongReasonOnAPhone:
         assert reason.text.replace("\n", " ") == LONG_REASON
 
 
-SHOTS = Path("/work/notes/pages28")
 # An arg of one unbroken word longer than a phone is wide (a hash, a URL with its query).
 LONG_ARG = "sha256-" + "0123456789abcdef" * 6
 
@@ -470,7 +469,6 @@ class TestTheHistoryOnAPhone:
                 label = phone.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
                 assert label == f'"{cell.get_attribute("data-label")}" / ""', label
         assert LONG_ARG in table.text.replace("\n", "")
-        phone.save_screenshot(str(SHOTS / "history-phone.png"))
 
     def test_a_screen_reader_still_reads_a_table(self, phone, fault_served):
         from selenium.webdriver.common.by import By
