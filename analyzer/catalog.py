@@ -147,20 +147,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         """The node's value; a ConstructorError at the node when its written tag cannot read its text (`!!bool maybe`,
-        `!!int abc`), where PyYAML's own constructors raise KeyError or ValueError, naming no line."""
+        `!!int abc`, where PyYAML's own constructors raise KeyError or ValueError, naming no line; `!!null foo`, which
+        PyYAML reads as null), or reads a value no field takes (`!!binary`, `!!timestamp`)."""
+        if isinstance(node, yaml.ScalarNode) and node in self.tagged_scalars:
+            _refuse_tagged_scalar(node)
         try:
             return super().construct_object(node, deep)
         except (ValueError, KeyError, TypeError, AttributeError):
             if not isinstance(node, yaml.ScalarNode):
                 raise
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{tag} cannot read {clip(node.value, 40)!r}: write a value of that type, or quote the text "
-                "without the tag",
-                node.start_mark,
-            ) from None
+            raise _cannot_read(node) from None
 
     def construct_document(self, node: yaml.Node) -> Any:
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
@@ -172,6 +168,89 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for mapping, equals_node in self.json_assertions:
             _mark_json_rewrites(self, mapping, "equals", equals_node)
         return data
+
+
+# What each YAML tag a catalog reads takes, as the advice to a value it cannot read says it.
+_TAG_VALUES = {
+    "!!bool": "true or false",
+    "!!int": "a whole number such as 3",
+    "!!float": "a number such as 0.5",
+    "!!null": "null, ~ or nothing",
+}
+# Tags whose values no field of a catalog takes: `!!binary aGk=` reached a condition as b'hi', `!!timestamp
+# 2024-01-01` as datetime.date(2024, 1, 1), refused there in Python's words.
+_NO_FIELD_TAGS = {"!!binary": "binary data", "!!timestamp": "a date and time"}
+_NULL_TEXTS = frozenset({"", "~", "null", "Null", "NULL"})
+_TAG_NAME_RE = re.compile(r"!!?[A-Za-z][A-Za-z0-9_./:-]*")
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as it is written in YAML (`!!int`, not `tag:yaml.org,2002:int`)."""
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _quoted(text: str) -> str:
+    """`text` as a single-quoted YAML scalar, which reads it as that text whatever it holds."""
+    return "'" + clip(text, 40).replace("'", "''") + "'"
+
+
+def _as_text(node: yaml.ScalarNode) -> str:
+    """The advice to keep a scalar's text: quoted without its tag."""
+    return f"to keep the text, quote it without the tag: {_quoted(node.value)}"
+
+
+def _written(node: yaml.Node) -> str:
+    """The node's text as the file writes it, tag included, when the reader kept the file's text (else its value)."""
+    start, end = node.start_mark, node.end_mark
+    if (
+        isinstance(start.buffer, str)
+        and start.pointer < end.pointer
+        and "\n" not in start.buffer[start.pointer : end.pointer]
+    ):
+        return start.buffer[start.pointer : end.pointer]
+    return f"{_short_tag(node.tag)} {node.value}" if isinstance(node, yaml.ScalarNode) else _short_tag(node.tag)
+
+
+def _refuse_tagged_scalar(node: yaml.ScalarNode) -> None:
+    """ConstructorError for a scalar whose written tag reads a value no field takes, or reads its text as what it is
+    not (PyYAML reads `!!null foo` as null, dropping `foo`)."""
+    tag = _short_tag(node.tag)
+    if tag in _NO_FIELD_TAGS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"{tag} reads {_NO_FIELD_TAGS[tag]}, which no field of a catalog takes: {_as_text(node)}",
+            node.start_mark,
+        )
+    if tag == "!!null" and node.value not in _NULL_TEXTS:
+        raise _cannot_read(node)
+
+
+def _cannot_read(node: yaml.ScalarNode) -> yaml.constructor.ConstructorError:
+    """The error for a scalar whose written tag cannot read its text: what the tag takes, and how to keep the text."""
+    tag = _short_tag(node.tag)
+    takes = f"write {_TAG_VALUES[tag]}, or, {_as_text(node)}" if tag in _TAG_VALUES else _as_text(node)
+    return yaml.constructor.ConstructorError(
+        None, None, f"{tag} cannot read {clip(node.value, 40)!r}: {takes}", node.start_mark
+    )
+
+
+def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
+    """A ConstructorError for a tag that is not YAML's own (`!foo`, CloudFormation's `!Ref`, and `!=` in an unquoted
+    `pass_if: != 0`), saying what to write instead of PyYAML's "could not determine a constructor"."""
+    tag = _short_tag(node.tag)
+    problem = (
+        f"{tag} is read as a YAML tag (an unquoted value that starts with ! starts with one), and a catalog reads "
+        "only YAML's own (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map)"
+    )
+    if isinstance(node, yaml.ScalarNode):
+        advice = f"to write the text, quote it: {_quoted(_written(node))}"
+        # A tag's name (`!foo bar`), not the start of a condition (`!= 0`, whose `0` alone is no condition).
+        if node.value and _TAG_NAME_RE.fullmatch(tag):
+            advice += f"; or write the value without the tag: {_quoted(node.value)}"
+    else:
+        advice = "write the value without the tag"
+    raise yaml.constructor.ConstructorError(None, None, f"{problem}: {advice}", node.start_mark)
 
 
 def _refuse_alias_bombs(root: yaml.Node) -> None:
@@ -310,6 +389,7 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor(None, _construct_unknown_tag)
 
 
 def catalog_reads(path: Path) -> list[tuple[Path, Path]]:

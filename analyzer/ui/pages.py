@@ -841,8 +841,7 @@ async def _render_verdict(
         "queries": list(zip(query_roles, queries, strict=True)),
         "configured_queries": configured,
         "misconfigured": misconfigured,
-        # A request built without args is the check's own, as the catalog writes it.
-        "at_fault": at_fault if at_fault == "file" or (at_fault == "request" and entry["args"]) else "check",
+        "at_fault": _advised_fault(at_fault, entry["args"], hidden),
         "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
         "threshold": format_threshold(entry["threshold"]),
         "measures": _measures(entry),
@@ -863,6 +862,16 @@ async def _render_verdict(
         **_common(request),
     }
     return aiohttp_jinja2.render_template("verdict.html", request, context)
+
+
+def _advised_fault(at_fault: object, args: Mapping[str, Any], hidden: bool) -> str:
+    """Where a check_misconfigured page's advice says the fault is: "file", "request" or "check" as the answer's
+    `at_fault` says, or "unknown" for another caller's answer, seen without the evidence that holds it (advice naming
+    the check sent an SRE to fix a catalog that was right: a ca_file gone where the analyzer runs)."""
+    if hidden:
+        return "unknown"
+    # A request built without args is the check's own, as the catalog writes it.
+    return str(at_fault) if at_fault == "file" or (at_fault == "request" and args) else "check"
 
 
 def _configured_queries(check: Check, args: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from analyzer.models import format_number
-from analyzer.ui.svg import Scale, Svg, domain, labelled_ticks, time_label
+from analyzer.ui.svg import LabelPlacer, Scale, Svg, domain, labelled_ticks, time_label
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
-# The height of a row of label text, px: two labels closer than this on one spot overlap.
-_TEXT_ROW = 14.0
 # The least distance, px, from the centre of a meter's "0%" or rule label to the far edge of a label at an end of its
 # scale ("100%", or an overspent low end) for both to be read.
 _METER_TICK_GAP = 40.0
@@ -183,56 +181,84 @@ class BarGroup:
     rule: Rule | None = None
 
 
-def _rule_label_y(wanted: float, taken: Sequence[float]) -> float:
-    """Where a group's rule label goes: just above its rule, unless a bar's label is on that line (a rule level with
-    the bars' tops), then above the bars' labels, or below the rule when that leaves the plot."""
-    if all(abs(wanted - at) >= _TEXT_ROW for at in taken):
-        return wanted
-    above = min(taken) - _TEXT_ROW
-    return above if above >= _TEXT_ROW else wanted + _TEXT_ROW + 4
+# Font sizes, px, of the texts a bar plot places (ui.css: svg text, .rule-label).
+_LABEL_PX, _RULE_LABEL_PX = 12.0, 11.0
+# The least room, px, kept between the picture's edge and a label moved off another.
+_EDGE = 2.0
 
 
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
-    """Grouped bars from 0 with a rule per group, each group labelled with its status in words."""
+    """Grouped bars from 0 with a rule per group, each group labelled with its status in words. No label is written
+    over another: a bar's label wider than its bar (`1h: 21.2502`, `3d: 7.30556` beside `6h: 7.30556`), a rule level
+    with the bars' tops, or many groups side by side, moves up (the labels under the plot, down) off those placed
+    first; the picture grows to hold them."""
     values = [b.value for g in groups for b in g.bars if b.value is not None] + [
         g.rule.value for g in groups if g.rule is not None
     ]
     y_low, y_high = domain(values, include_zero=True)
     y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
-    height = int(_TOP + _PLOT_HEIGHT + 64)
-    svg = Svg(WIDTH, height, label, **_scale_attrs(None, y))
+    width = (_RIGHT - _LEFT) / max(len(groups), 1)
+    placer = LabelPlacer(_LEFT + _EDGE, WIDTH - _EDGE)
+    # Placed first, they stay beside their bars; the rules' labels, then the groups' names and statuses, move off them.
+    bar_labels: list[list[tuple[float, float, str]]] = []
+    for index, group in enumerate(groups):
+        left = _LEFT + index * width
+        bar_width = (width - 24) / max(len(group.bars), 1)
+        placed = []
+        for position, bar in enumerate(group.bars):
+            middle = left + 12 + position * bar_width + bar_width / 2
+            if bar.value is None or not math.isfinite(bar.value):
+                text, wanted = f"{bar.label}: no data", y(0.0) - 6
+            else:
+                text, wanted = f"{bar.label}: {format_number(bar.value)}", y.clamped(max(bar.value, 0.0)) - 4
+            placed.append((*placer.place(middle, wanted, text, anchor="middle", font_px=_LABEL_PX), text))
+        bar_labels.append(placed)
+    rule_labels = [
+        placer.place(
+            _LEFT + (index + 1) * width - 8,
+            y(group.rule.value) - 4,
+            group.rule.label,
+            anchor="end",
+            font_px=_RULE_LABEL_PX,
+        )
+        if group.rule is not None
+        else None
+        for index, group in enumerate(groups)
+    ]
+    names = [
+        placer.place(_LEFT + (i + 0.5) * width, y.start + 18, g.label, anchor="middle", font_px=_LABEL_PX, down=True)
+        for i, g in enumerate(groups)
+    ]
+    statuses = [
+        placer.place(
+            _LEFT + (i + 0.5) * width, y.start + 36, g.status, anchor="middle", font_px=_LABEL_PX, bold=True, down=True
+        )
+        for i, g in enumerate(groups)
+    ]
+    lowest = max((box.bottom for box in placer.boxes), default=0.0)
+    svg = Svg(WIDTH, max(int(_TOP + _PLOT_HEIGHT + 64), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y))
+    svg.top = min(0, math.floor(min((box.top for box in placer.boxes), default=0.0) - _EDGE))
     _y_axis(svg, y, y_title)
     svg.line(_LEFT, y(0.0), _RIGHT, y(0.0), class_="axis")
-    width = (_RIGHT - _LEFT) / max(len(groups), 1)
     for index, group in enumerate(groups):
         left = _LEFT + index * width
         svg.open("g", class_=f"group {group.css}", data_label=group.label)
         bar_width = (width - 24) / max(len(group.bars), 1)
-        label_ys: list[float] = []
         for position, bar in enumerate(group.bars):
-            bar_left = left + 12 + position * bar_width
-            if bar.value is None or not math.isfinite(bar.value):
-                svg.text(
-                    bar_left + bar_width / 2,
-                    y(0.0) - 6,
-                    f"{bar.label}: no data",
-                    class_="bar-label",
-                    text_anchor="middle",
+            if bar.value is not None and math.isfinite(bar.value):
+                top = y.clamped(max(bar.value, 0.0))
+                svg.rect(
+                    left + 12 + position * bar_width + 2,
+                    top,
+                    bar_width - 4,
+                    y(0.0) - top,
+                    class_=f"bar {bar.css}",
+                    data_value=repr(bar.value),
                 )
-                continue
-            top = y.clamped(max(bar.value, 0.0))
-            svg.rect(
-                bar_left + 2, top, bar_width - 4, y(0.0) - top, class_=f"bar {bar.css}", data_value=repr(bar.value)
-            )
-            svg.text(
-                bar_left + bar_width / 2,
-                top - 4,
-                f"{bar.label}: {format_number(bar.value)}",
-                class_="bar-label",
-                text_anchor="middle",
-            )
-            label_ys.append(top - 4)
-        if group.rule is not None:
+        for x, at, text in bar_labels[index]:
+            svg.text(x, at, text, class_="bar-label", text_anchor="middle")
+        rule_label = rule_labels[index]
+        if group.rule is not None and rule_label is not None:
             svg.line(
                 left + 6,
                 y(group.rule.value),
@@ -241,15 +267,9 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
                 class_=f"rule {group.rule.css}",
                 data_value=repr(group.rule.value),
             )
-            svg.text(
-                left + width - 8,
-                _rule_label_y(y(group.rule.value) - 4, label_ys),
-                group.rule.label,
-                class_="rule-label",
-                text_anchor="end",
-            )
-        svg.text(left + width / 2, y.start + 18, group.label, class_="tick", text_anchor="middle")
-        svg.text(left + width / 2, y.start + 36, group.status, class_=f"status {group.css}", text_anchor="middle")
+            svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="end")
+        svg.text(*names[index], group.label, class_="tick", text_anchor="middle")
+        svg.text(*statuses[index], group.status, class_=f"status {group.css}", text_anchor="middle")
         svg.close("g")
     return svg.render()
 

@@ -42,6 +42,8 @@ class Svg:
     def __init__(self, width: int, height: int, label: str, **attrs: object) -> None:
         self.width = width
         self.height = height
+        # The viewBox's top: above 0 when labels moved off each other rise above the picture's first row.
+        self.top = 0
         self._root = {"role": "img", "aria_label": label, "class_": "plot", **attrs}
         self._parts: list[str] = [f"<title>{escape(shown(label))}</title>"]
 
@@ -81,8 +83,67 @@ class Svg:
         """The picture as markup, safe to put into a template unescaped (everything in it was escaped)."""
         body = "".join(self._parts)
         # S704 (Markup of an f-string): every interpolated part was escaped when it was added.
-        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}"'
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {self.top} {self.width} {self.height - self.top}"'
         return Markup(f"{svg}{attributes(self._root)}>{body}</svg>")  # noqa: S704
+
+
+# A label's width per character, in ems, generous: an estimated box is never narrower than the text a browser draws
+# (DejaVu Sans, the widest usual system-ui font, draws a digit 0.64 em wide, "m" 0.97 em, "f" and ":" 0.35 em).
+_NARROW_CHARS = frozenset(" .,:;!|'()[]fijlrt")
+_WIDE_CHARS = frozenset("mwMW@%")
+# A bold label is wider by up to this share (DejaVu Sans Bold's digits: 0.70 em).
+_BOLD_WIDENS = 1.12
+# A label's box above and below its baseline, in ems (DejaVu Sans: ascent 0.93, descent 0.24).
+_ASCENT_EM, _DESCENT_EM = 0.95, 0.3
+
+
+def text_width(text: str, font_px: float, *, bold: bool = False) -> float:
+    """The most width, px, that `text` takes drawn at `font_px` (the server cannot measure it: the browser's font
+    draws it)."""
+    ems = sum(0.42 if c in _NARROW_CHARS else 1.0 if c in _WIDE_CHARS else 0.8 if c.isupper() else 0.66 for c in text)
+    return ems * font_px * (_BOLD_WIDENS if bold else 1.0)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A label's estimated extent, px."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        """Whether the two boxes share any area (boxes that touch do not)."""
+        return (
+            self.left < other.right and other.left < self.right and self.top < other.bottom and other.top < self.bottom
+        )
+
+
+class LabelPlacer:
+    """Label positions within one picture, each moved off the labels placed before it: up (or down) by its own height
+    until its estimated box overlaps none, and sideways into [left, right] when it would stick out there."""
+
+    def __init__(self, left: float, right: float) -> None:
+        self._left = left
+        self._right = right
+        self.boxes: list[Box] = []
+
+    def place(
+        self, x: float, y: float, text: str, *, anchor: str, font_px: float, bold: bool = False, down: bool = False
+    ) -> tuple[float, float]:
+        """Where to write `text` (its anchor point, as `text-anchor` reads it: "start", "middle" or "end") wanted at
+        (x, y): there if that is free, else the nearest free row above (below when `down`)."""
+        width = text_width(text, font_px, bold=bold)
+        offset = {"start": 0.0, "middle": width / 2, "end": width}[anchor]
+        start = min(max(x - offset, self._left), self._right - width)
+        step = (_ASCENT_EM + _DESCENT_EM) * font_px * (1 if down else -1)
+        while True:
+            box = Box(start, y - _ASCENT_EM * font_px, start + width, y + _DESCENT_EM * font_px)
+            if not any(box.overlaps(other) for other in self.boxes):
+                self.boxes.append(box)
+                return start + offset, y
+            y += step
 
 
 @dataclass(frozen=True)

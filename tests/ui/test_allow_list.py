@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+import trustme
 import yaml
 
 from analyzer.catalog import load_catalog
@@ -77,7 +78,7 @@ class TestAnotherCallersAnswer:
         assert 'id="verdict">FAIL<' in page
         assert "Link to this verdict" not in page  # was /ui/checks/error-rate/run?at=...: a run without its args
         assert "your token's allow-list shows it without its args, evidence and plots" in page
-        assert '<td class="args"><span class="muted">hidden</span></td>' in index
+        assert 'data-label="args" class="args"><span class="muted">hidden</span></td>' in index
         assert "broken1" not in index
 
     async def test_its_own_answers_are_shown_whole(self, client, prometheus):
@@ -157,3 +158,55 @@ class TestAnotherCallersMisconfiguredAnswer:
         # not ask with, as if they were the answer's.
         assert "tenant0secret0default" not in page
         assert 'id="configured-queries"' not in page
+
+
+@pytest.fixture
+async def gone_ca_client(aiohttp_client, prometheus, tmp_path):
+    """An http_smoke check whose ca_file is gone once loaded (check_misconfigured, at_fault "file"), which the
+    team's token may use: Argo Rollouts' answers are hidden from it."""
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    (tokens / "team-a").write_text(TEAM_TOKEN)
+    (tokens / "argo").write_text(ARGO_TOKEN)
+    allow = tmp_path / "allow.yaml"
+    allow.write_text('team-a: ["error-*"]\nargo: ["*"]\n')
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    gone_ca = {
+        "name": "error-ca-smoke",
+        "kind": "http_smoke",
+        "base_url": "https://127.0.0.1:9",
+        "allowed_hosts": ["127.0.0.1"],
+        "ca_file": str(tmp_path / "ca.pem"),
+        "steps": [{"name": "health", "path": "/health"}],
+    }
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": [gone_ca]}))
+    settings = Settings(auth_tokens=tokens, auth_allow=allow, catalog=path, catalog_poll_s=0)
+    app = create_app(settings, load_catalog(path, Registry.default()), Registry.default())
+    (tmp_path / "ca.pem").unlink()
+    return await aiohttp_client(app)
+
+
+class TestAnotherCallersFaultElsewhere:
+    """The advice on another caller's check_misconfigured answer, whose evidence (and so where the fault is) a
+    restricted token does not see, names no place to fix: the reason says what is wrong."""
+
+    async def test_a_file_fault_is_not_advised_as_the_check_s(self, gone_ca_client):
+        ran = await gone_ca_client.get("/api/v1/checks/error-ca-smoke/run?explain=true", headers=bearer(ARGO_TOKEN))
+        body = await ran.json()
+        assert (body["error"], body["details"]["at_fault"]) == ("check_misconfigured", "file")
+        index = await (await gone_ca_client.get("/ui/", headers=bearer(TEAM_TOKEN))).text()
+        seq = re.search(r'href="/ui/verdicts/(\d+)"', index).group(1)
+        for address in (f"/ui/verdicts/{seq}", body["ui_url"]):
+            page = html.unescape(await (await gone_ca_client.get(address, headers=bearer(TEAM_TOKEN))).text())
+            assert 'data-at-fault="unknown"' in page
+            # Before: "Fix the check in the catalog", where the catalog is right and the mounted file is gone.
+            assert "Fix the check in the catalog" not in page
+            assert "A file the check names" not in page and "Look first at the args" not in page
+            assert "which your token's allow-list does not show: the reason above says what is wrong" in page
+            assert "cannot read ca_file" in page  # the reason, which a restricted caller sees, as before
+            assert "your token's allow-list shows it without its" in page
+            assert "&#34;at_fault&#34;" not in page and '"at_fault"' not in page
+        # The caller who asked sees where the fault is.
+        own = await (await gone_ca_client.get(body["ui_url"], headers=bearer(ARGO_TOKEN))).text()
+        assert 'data-at-fault="file"' in own

@@ -453,6 +453,28 @@ JUDGED_CHECKS = (
     },
 )
 
+# Six tiers, their factors level with the tops of the bars beside them (burn1 at the anchor burns about 21x over 1h,
+# 25x over 5m and 30m, 10.7x over 2h): bars of like heights side by side, narrow, and rules among their labels.
+JUDGED_CHECKS += (
+    {
+        "name": "shop-crowded-tiers",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": [
+            {"long": "1h", "short": "5m", "factor": 21},
+            {"long": "1h", "short": "30m", "factor": 25},
+            {"long": "2h", "short": "30m", "factor": 10.7},
+            {"long": "2h", "short": "5m", "factor": 20, "severity": "ticket"},
+            {"long": "6h", "short": "30m", "factor": 6, "severity": "ticket"},
+            {"long": "1d", "short": "2h", "factor": 3, "severity": "ticket"},
+            {"long": "30m", "short": "5m", "factor": 25, "severity": "ticket"},
+        ],
+    },
+)
+
 # Nine pods, of which the last in label order fails: the plot draws eight series.
 PODS = {pod: 0.001 for pod in "abcdefgh"} | {"i": 0.5}
 JUDGED_CHECKS += (
@@ -603,6 +625,49 @@ class TestErrorBudgetAsJudged:
             # Smaller y is higher: the last point of each window's line stands above the factor, as the tier fired.
             assert last_y < y(8.0)
         screenshot(browser, shots, "error_budget-tier")
+
+
+# The widths a page is read at, px: a desktop, the phone breakpoint and below, the narrowest phone.
+READ_WIDTHS = (1280, 900, 600, 390, 320)
+
+
+def overlapping_texts(browser, svg) -> list[tuple[str, str]]:
+    """The pairs of the svg's texts whose boxes, as chromium lays them out, overlap; and any text outside the svg."""
+    box, texts = browser.execute_script(
+        "const box = arguments[0].getBoundingClientRect();"
+        "return [[box.left, box.top, box.right, box.bottom], [...arguments[0].querySelectorAll('text')].map(t => {"
+        "  const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; })];",
+        svg,
+    )
+    found = [(text, "outside the plot") for text, *r in texts if r[0] < box[0] or r[2] > box[2] or r[1] < box[1]]
+    for index, (text, left, top, right, bottom) in enumerate(texts):
+        for other, o_left, o_top, o_right, o_bottom in texts[index + 1 :]:
+            # Half a pixel of overlap is antialiasing, not two texts over each other.
+            if min(right, o_right) - max(left, o_left) > 0.5 and min(bottom, o_bottom) - max(top, o_top) > 0.5:
+                found.append((text, other))
+    return found
+
+
+class TestBurnRateLabels:
+    """No label of the burn-rate bars is written over another, at any width a page is read at: bars of like heights
+    side by side, a tier's factor level with its bars' tops, six tiers in one plot."""
+
+    @pytest.mark.parametrize("check", ["shop-budget", "shop-crowded-tiers", "shop-slow-tier"])
+    def test_no_two_labels_overlap(self, browser, judged_served, prometheus, check):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
+        labels = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.bar-label")]
+        assert len(labels) >= 4 and all(": " in label for label in labels)
+        try:
+            for width in READ_WIDTHS:
+                browser.set_window_size(width, 1000)
+                # Before: "1h: 21.2502" and "5m: 25.0003" side by side, each wider than its bar, and a factor's label
+                # beside them, written over each other.
+                assert overlapping_texts(browser, svg) == [], width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
 class TestPrometheusAsJudged:

@@ -423,3 +423,80 @@ class TestLongReasonOnAPhone:
         browser.get(fault_served.url + "/ui/?check=long-reason")
         reason = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr td.reason summary")
         assert reason.text.replace("\n", " ") == LONG_REASON
+
+
+# An arg of one unbroken word longer than a phone is wide (a hash, a URL with its query).
+LONG_ARG = "sha256-" + "0123456789abcdef" * 6
+
+
+class TestTheHistoryOnAPhone:
+    """At 390 px the history list is one card per answer, stacked, each value under its column's name: nothing
+    scrolls sideways, the page nor the list, and a screen reader still reads a table of rows and cells."""
+
+    @staticmethod
+    def fill_history(served: Served) -> None:
+        run(served, "long-reason", "")
+        run(served, "arg-url", f"target={LONG_ARG}")
+        run(served, "gone-ca-smoke", "")
+        # A refusal: its undeclared arg's name and value are kept, and listed.
+        assert get(served, f"/api/v1/checks/arg-url/run?target=x&{LONG_ARG}={LONG_ARG}").status_code == 400
+
+    def test_nothing_scrolls_sideways_and_each_value_is_named(self, phone, fault_served):
+        from selenium.webdriver.common.by import By
+
+        self.fill_history(fault_served)
+        phone.get(fault_served.url + "/ui/")
+        assert phone.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+        table = phone.find_element(By.CSS_SELECTOR, "table.verdicts")
+        container = table.find_element(By.XPATH, "..")
+        # Before: the list's box scrolled sideways by about 400 px (six columns), the reason and args out of sight.
+        assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", container)
+        assert phone.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", table)
+        rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert len(rows) >= 4
+        width_px = phone.execute_script("return window.innerWidth")
+        for row in rows:
+            cells = row.find_elements(By.TAG_NAME, "td")
+            shown = [cell for cell in cells if cell.size["height"] > 0]
+            # Stacked: each shown cell below the one before, each within the screen.
+            tops = [cell.location["y"] for cell in shown]
+            assert tops == sorted(tops) and len(set(tops)) == len(tops), tops
+            assert all(
+                cell.location["x"] >= 0 and cell.location["x"] + cell.size["width"] <= width_px for cell in shown
+            )
+            # Each value after its column's name, for the eye only (`/ ""`: a screen reader has the headers).
+            for cell in shown[1:]:
+                label = phone.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
+                assert label == f'"{cell.get_attribute("data-label")}" / ""', label
+        assert LONG_ARG in table.text.replace("\n", "")
+
+    def test_a_screen_reader_still_reads_a_table(self, phone, fault_served):
+        from selenium.webdriver.common.by import By
+
+        self.fill_history(fault_served)
+        phone.get(fault_served.url + "/ui/")
+        table = phone.find_element(By.CSS_SELECTOR, "table.verdicts")
+        assert table.aria_role == "table"
+        headers = table.find_elements(By.CSS_SELECTOR, "thead th")
+        assert [h.aria_role for h in headers] == ["columnheader"] * 6
+        assert [h.get_attribute("textContent") for h in headers] == [
+            "verdict",
+            "check",
+            "args",
+            "evaluated at (UTC)",
+            "value",
+            "reason",
+        ]
+        row = table.find_element(By.CSS_SELECTOR, "tbody tr")
+        assert row.aria_role == "row"
+        assert {cell.aria_role for cell in row.find_elements(By.TAG_NAME, "td")} == {"cell"}
+
+    def test_a_desktop_keeps_the_columns(self, browser, fault_served):
+        from selenium.webdriver.common.by import By
+
+        self.fill_history(fault_served)
+        browser.get(fault_served.url + "/ui/")
+        row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        tops = {cell.location["y"] for cell in row.find_elements(By.TAG_NAME, "td")}
+        assert len(tops) == 1
+        assert browser.find_element(By.CSS_SELECTOR, "table.verdicts thead").is_displayed()

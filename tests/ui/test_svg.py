@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analyzer.ui import plots
-from analyzer.ui.svg import Scale, Svg, attributes, domain, labelled_ticks, ticks
+from analyzer.ui.svg import Box, LabelPlacer, Scale, Svg, attributes, domain, labelled_ticks, text_width, ticks
 
 
 class TestEscaping:
@@ -198,6 +198,92 @@ class TestPlots:
         assert rows["4d: 0.4"] - rows["factor 1x"] >= 14
         # A rule far from its bars keeps its label just above it.
         assert rows["1h: 0.4"] - rows["factor 14x"] > 100
+
+
+class TestLabelPlacer:
+    """A label is written where it is wanted if that is free, else on the nearest free row, never over another."""
+
+    def test_a_free_spot_is_kept(self):
+        placer = LabelPlacer(0.0, 720.0)
+        assert placer.place(100.0, 50.0, "1h: 21.2502", anchor="middle", font_px=12.0) == (100.0, 50.0)
+        assert placer.place(300.0, 50.0, "5m: 25", anchor="middle", font_px=12.0) == (300.0, 50.0)
+
+    @pytest.mark.parametrize(("down", "moved"), [(False, -15.0), (True, 15.0)])
+    def test_a_label_over_another_moves_one_row(self, down, moved):
+        placer = LabelPlacer(0.0, 720.0)
+        placer.place(100.0, 50.0, "3d: 7.30556", anchor="middle", font_px=12.0)
+        # Its neighbour's label, 66 px to the right and as wide as its bar or wider: over the first.
+        x, y = placer.place(166.0, 50.0, "6h: 7.30556", anchor="middle", font_px=12.0, down=down)
+        assert (x, y) == (166.0, 50.0 + moved)
+        first, second = placer.boxes
+        assert not first.overlaps(second)
+        # A third over both moves past both.
+        assert placer.place(130.0, 50.0, "factor 6x", anchor="middle", font_px=11.0, down=down)[1] != y
+
+    def test_a_label_sticking_out_is_moved_inside(self):
+        placer = LabelPlacer(74.0, 718.0)
+        x, _ = placer.place(80.0, 50.0, "1h: 21.2502", anchor="middle", font_px=12.0)
+        assert placer.boxes[0].left == 74.0 and x > 80.0
+        x, _ = placer.place(718.0, 90.0, "factor 14.4x", anchor="end", font_px=11.0)
+        assert placer.boxes[1].right == 718.0 and x == 718.0
+
+    def test_boxes_that_touch_do_not_overlap(self):
+        assert not Box(0, 0, 10, 10).overlaps(Box(10, 0, 20, 10))
+        assert not Box(0, 0, 10, 10).overlaps(Box(0, 10, 10, 20))
+        assert Box(0, 0, 10, 10).overlaps(Box(9, 9, 20, 20))
+
+    def test_a_width_is_never_under_what_a_wide_font_draws(self):
+        # DejaVu Sans at 12 px: digits 7.63 px, "m" 11.69 px, ":" and " " under 4.1 px.
+        assert text_width("21.2502", 12.0) >= 5 * 7.63 + 2 * 3.82
+        assert text_width("mm", 12.0) >= 2 * 11.69
+        assert text_width("FIRED: fails", 12.0, bold=True) > text_width("FIRED: fails", 12.0)
+
+
+class TestBarLabels:
+    """No two labels of a bar plot are written over each other (by their estimated boxes; the browser test measures
+    them as drawn)."""
+
+    @staticmethod
+    def texts(markup: str) -> list[tuple[float, float, str, str]]:
+        return [
+            (float(x), float(y), css, text)
+            for x, y, css, text in re.findall(
+                r'<text x="([-0-9.]+)" y="([-0-9.]+)" class="([^"]+)"[^>]*>([^<]*)<', markup
+            )
+        ]
+
+    def test_bars_of_one_height_in_narrow_groups_label_on_rows_of_their_own(self):
+        groups = [
+            plots.BarGroup(
+                f"ticket {n}d/6h",
+                "FIRED: warning",
+                "warned",
+                [plots.Bar(f"{n}d", 7.30556, "long"), plots.Bar("6h", 7.30556, "short")],
+                plots.Rule(7.3, "factor 7.3x", "factor"),
+            )
+            for n in range(1, 7)
+        ]
+        markup = str(plots.bar_groups(groups, label="b", y_title="burn"))
+        placed = [t for t in self.texts(markup) if t[2] in ("bar-label", "rule-label", "tick", "status warned")]
+        boxes = []
+        for x, y, css, text in placed:
+            # A rule's label is written from its end, 11 px; the others from their middle, 12 px.
+            font_px = 11.0 if css == "rule-label" else 12.0
+            width = text_width(text, font_px, bold=css.startswith("status"))
+            left = x - width if css == "rule-label" else x - width / 2
+            boxes.append(Box(left, y - 0.95 * font_px, left + width, y + 0.3 * font_px))
+        # Before: each group's two labels (about 75 px) on one row, their bars' centres 40 px apart.
+        assert [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)] == []
+        assert sum(1 for t in placed if t[2] == "bar-label") == 12
+
+    def test_labels_risen_above_the_picture_widen_its_view(self):
+        groups = [
+            plots.BarGroup("g", "s", "quiet", [plots.Bar(w, 10.0, "long") for w in ("1h", "5m", "30m", "2h")], None)
+            for _ in range(4)
+        ]
+        markup = str(plots.bar_groups(groups, label="b", y_title="burn"))
+        top = float(re.search(r'viewBox="0 (-?[0-9.]+) ', markup).group(1))
+        assert min(y for _, y, css, _ in self.texts(markup) if css == "bar-label") - 12 >= top
 
 
 class TestMeter:

@@ -54,22 +54,74 @@ class TestLoadFiles:
         with pytest.raises(ConfigError, match="duplicate key 'pass_if'"):
             load_catalog(path, Registry.default())
 
+    @staticmethod
+    def pass_if_problems(tmp_path, value: str) -> list[str]:
+        """The problems of a catalog whose one check's `pass_if` is written `value`, its file named F."""
+        path = tmp_path / "c.yaml"
+        path.write_text(f"checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: {value}\n")
+        return [problem.replace(str(path), "F") for problem in problems_of_file(path)]
+
     @pytest.mark.parametrize(
         ("value", "problem"),
         [
-            ("!!bool maybe", "!!bool cannot read 'maybe'"),
-            ("!!int abc", "!!int cannot read 'abc'"),
-            ("!!float 1x", "!!float cannot read '1x'"),
-            ("!!timestamp soon", "!!timestamp cannot read 'soon'"),
+            ("!!bool maybe", "!!bool cannot read 'maybe': write true or false"),
+            ("!!int abc", "!!int cannot read 'abc': write a whole number such as 3"),
+            ("!!float 1x", "!!float cannot read '1x': write a number such as 0.5"),
+            # Before: PyYAML read it as null, dropping `foo`, and the condition was refused as "got None".
+            ("!!null foo", "!!null cannot read 'foo': write null, ~ or nothing"),
         ],
     )
-    def test_a_tag_that_cannot_read_its_text_names_the_line(self, tmp_path, value, problem):
-        # Before: PyYAML's KeyError or ValueError escaped the loader, a crash naming no file or line.
-        path = tmp_path / "c.yaml"
-        path.write_text(f"checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: {value}\n")
-        assert problems_of_file(path) == [
-            f"{path}: invalid YAML at line 5, column 12: {problem}: write a value of that type, or quote the text "
-            "without the tag"
+    def test_a_tag_that_cannot_read_its_text_says_what_it_takes(self, tmp_path, value, problem):
+        # Before: PyYAML's KeyError or ValueError escaped the loader, a crash naming no file or line; then "write a
+        # value of that type", which named no value.
+        text = value.split()[1]
+        assert self.pass_if_problems(tmp_path, value) == [
+            f"F: invalid YAML at line 5, column 12: {problem}, or, to keep the text, quote it without the tag: '{text}'"
+        ]
+
+    @pytest.mark.parametrize("value", ["!!null", "!!null ~", "!!null NULL"])
+    def test_a_null_tag_reads_a_null(self, tmp_path, value):
+        assert self.pass_if_problems(tmp_path, value) == [
+            "F: check 'x' (checks[0]): pass_if: a condition is a string such as '< 0.01', got None"
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ("!!binary aGk=", "!!binary reads binary data"),
+            ("!!timestamp 2024-01-01", "!!timestamp reads a date and time"),
+            ("!!timestamp soon", "!!timestamp reads a date and time"),
+        ],
+    )
+    def test_a_tag_of_a_value_no_field_takes_is_refused_where_it_is_written(self, tmp_path, value, problem):
+        # Before: `!!binary aGk=` reached pass_if as b'hi' and `!!timestamp 2024-01-01` as datetime.date(2024, 1, 1),
+        # refused in Python's words naming no line; `!!timestamp soon` was told to "write a value of that type".
+        text = value.split()[1]
+        assert self.pass_if_problems(tmp_path, value) == [
+            f"F: invalid YAML at line 5, column 12: {problem}, which no field of a catalog takes: to keep the text, "
+            f"quote it without the tag: '{text}'"
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "tag", "advice"),
+        [
+            # A condition written unquoted: YAML reads its `!=` as a tag, and `0` alone is no condition.
+            ("!= 0", "!=", "to write the text, quote it: '!= 0'"),
+            ("!foo bar", "!foo", "to write the text, quote it: '!foo bar'; or write the value without the tag: 'bar'"),
+            (
+                "!foo it's",
+                "!foo",
+                "to write the text, quote it: '!foo it''s'; or write the value without the tag: 'it''s'",
+            ),
+            ("!Ref {a: 1}", "!Ref", "write the value without the tag"),
+        ],
+    )
+    def test_a_tag_the_catalog_does_not_read_says_what_to_write(self, tmp_path, value, tag, advice):
+        # Before: "could not determine a constructor for the tag '!foo'", which named the tag but not what to write.
+        assert self.pass_if_problems(tmp_path, value) == [
+            f"F: invalid YAML at line 5, column 12: {tag} is read as a YAML tag (an unquoted value that starts with ! "
+            "starts with one), and a catalog reads only YAML's own (!!str, !!int, !!float, !!bool, !!null, !!seq, "
+            f"!!map): {advice}"
         ]
 
     def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
