@@ -95,7 +95,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         spec = template.get("spec") or {}
         ref = (str(template["kind"]), str(name))
         found_alone = (
-            _refused_rules(_listed(spec.get(_DRY_RUN)))
+            _typed_value_problems(spec.get("args"))
+            + _refused_rules(_listed(spec.get(_DRY_RUN)))
             + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
             + _named_twice(spec)
             + (_doubled_args(spec, name) if ref in gated else [])
@@ -184,6 +185,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         f"{where}: {problem}"
         for problem in _refused_rules(_listed(spec.get(_DRY_RUN)))
         + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+        + _typed_value_problems(spec.get("args"))
     ]
     for arg in _listed(spec.get("args")):
         if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
@@ -366,7 +368,7 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
     `valueFrom` is dropped (experiments/experiment.go). None: a value only the cluster knows (a `valueFrom`, a value
     holding a placeholder, as an experiment's `{{templates.baseline.podTemplateHash}}`)."""
     passed: dict[str, str | None] = {}
-    problems: list[str] = []
+    problems: list[str] = _typed_value_problems(entries)
     dropped: set[str] = set()
     for entry in _listed(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -402,6 +404,28 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
         else:
             passed[name] = value if isinstance(value, str) and "{{" not in value else None
     return passed, problems, frozenset(dropped)
+
+
+def _typed_value_problems(entries: Any) -> list[str]:
+    """A problem for each arg whose `value` Kubernetes reads as no text (an unquoted `1e3`, `5`, `y`, `true`): Argo's
+    CRDs type an arg's value as a string, and the API server refuses the object."""
+    return [
+        f"arg {entry['name']!r} has the value {_go_shown(entry['value'])}, a "
+        f"{'boolean' if isinstance(entry['value'], bool) else 'number'} as Kubernetes reads the unquoted YAML "
+        "(go-yaml: 1e3 and y are not text), while Argo's CRD takes an arg's value as a string: the API server "
+        f"refuses the object (value in body must be of type string); quote it"
+        for entry in _listed(entries)
+        if isinstance(entry, dict)
+        and isinstance(entry.get("name"), str)
+        and isinstance(entry.get("value"), bool | int | float)
+    ]
+
+
+def _go_shown(value: bool | int | float) -> str:
+    """A value as JSON writes it (Go's encoding/json: 1000 for 1e3)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format(value, "g") if isinstance(value, float) and not value.is_integer() else str(int(value))
 
 
 def _run_problems(
@@ -2120,10 +2144,19 @@ def _unread_lines(spec: Any, own: bool = False) -> list[str]:
             if program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
             else None
         )
-        if construct is None:
-            continue
         label = _container_label(container, is_init, len(init) + len(main) > 1)
         passed = "the Job is Successful without a verdict" if own else "Argo reads the Job as Successful, a pass"
+        shell = program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
+        skipped = _shell_skipped(program_words[1:]) if construct is None and shell else None
+        if skipped is not None:
+            notes.append(
+                f"{label} runs `{shlex.join(program_words)}`, a shell line that skips `{skipped}` when a command "
+                "before it fails (an outage that command meets too) and may then exit 0 on another check's pass: the "
+                f"Job passes without `{skipped}`'s verdict; end the line when that command fails (`CMD || exit 1`), "
+                "or run the check whatever it does"
+            )
+        if construct is None:
+            continue
         notes.append(
             f"{label} runs `{shlex.join(program_words)}`, a shell line validate does not read for what it does with "
             f"the check's exit ({construct}): where it may exit 0 though the check fails, {passed}; make the check "
@@ -2986,6 +3019,9 @@ class _LineFacts:
     echo_escapes: bool = True
     # The checks that fail (see `_check_key`), the others passing or not; None: every check on the line.
     failing: frozenset[tuple[str, ...]] | None = None
+    # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
+    # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
+    commands_succeed: bool = False
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -3013,9 +3049,19 @@ class _Unread:
     construct: str
 
 
-def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread | None:
-    """The check whose verdict a shell's line may lose (see `_shell_discards`), or why a line that may run one is not
-    read (see `_shell_unread`); None otherwise."""
+def _shell_skipped(words: list[str]) -> str | None:
+    """The check a shell's line (given these words after its program) may skip because a command before it failed,
+    and exit 0 on another check's pass (`curl -f URL && analyzer run a; analyzer run b`: a's failure ends nothing,
+    and an outage curl meets skips it): the Job then passes without that check. None when no failing command can
+    skip one so, a check whose verdict the line loses being `_shell_discards`'s."""
+    found = _shell_reading(words, skips=True)
+    return found if isinstance(found, str) else None
+
+
+def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = False) -> str | _Unread | None:
+    """The check whose verdict a shell's line may lose (see `_shell_discards`), or with `skips`, the one it may skip
+    on a command's failure (see `_shell_skipped`), or why a line that may run one is not read (see
+    `_shell_unread`); None otherwise."""
     read = _shell_line(words)
     # Read coarsely where its options are not: the first word that is no option, after one holding `c`.
     given_c = any(re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", word) for word in words)
@@ -3079,6 +3125,18 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
         if alone is None:
             return unread
         if any(ok and ran for ok, _, _, _, ran in alone):
+            return None if skips else shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
+    for check in checks if skips else []:
+        # Skipped on a way out with status 0, and on none where every command but the checks and tests exits 0.
+        failing = replace(facts, failing=frozenset({_check_key(check, facts)}))
+        start = {(True, False, errexit, pipefail, False)}
+        skipped = _shell_ways(lists, start, failing) or set()
+        calm = _shell_ways(lists, start, replace(failing, commands_succeed=True))
+        if (
+            any(ok and not ran for ok, *_, ran in skipped)
+            and calm is not None
+            and not any(ok and not ran for ok, *_, ran in calm)
+        ):
             return shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
     return None
 
@@ -3911,7 +3969,11 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # The analyzer run by another program, a shell's line too (`sh -c "analyzer run X || true"`): its exit may be
         # the check's, or not.
         return None
-    return {True, False}
+    return {True} if facts.commands_succeed and words[0] not in _TEST_COMMANDS else {True, False}
+
+
+# The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
+_TEST_COMMANDS = frozenset({"[", "test", "[["})
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -4974,3 +4974,62 @@ class TestManifestsReadAsKubernetesReadsThem:
     def test_quoted_scalars_and_keys(self):
         loaded = yaml.load('a: "1e3"\nb: !!str y\ny: 1\n1: 2\n<<: {c: 3}', Loader=argo_templates._GoYamlLoader)
         assert loaded == {"a": "1e3", "b": "y", "true": 1, "1": 2, "c": 3}
+
+    @pytest.mark.parametrize(("value", "shown"), [("1e3", "1000"), ("5", "5"), ("y", "true"), ("0.50", "0.5")])
+    def test_an_arg_value_kubernetes_reads_as_no_text_is_a_problem(self, tmp_path, value, shown):
+        # Before: 1e3 and y were text to YAML 1.1 and checked as such; 5 and 0.50 were left unchecked. The API server
+        # refuses each, in a template's args as in a Rollout's (Argo's CRDs type an arg's value as a string).
+        documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
+        text = yaml.safe_dump_all(documents).replace("VALUE", value)
+        found = [p for p in raw_problems(tmp_path, text) if "must be of type string" in p]
+        expected = (
+            f"arg {{name}} has the value {shown}, a {'boolean' if value == 'y' else 'number'} as Kubernetes reads"
+        )
+        assert [expected.format(name=name) in p for p, name in zip(found, ("'limit'", "'check'"), strict=True)] == [
+            True,
+            True,
+        ], found
+        quoted = yaml.safe_dump_all(documents).replace("VALUE", f"'{value}'")
+        assert crd_valid(*yaml.safe_load_all(quoted)), "quoted, the CRDs take it"
+
+    def test_a_quoted_arg_value_is_text(self, tmp_path):
+        documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
+        text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
+        assert [p for p in raw_problems(tmp_path, text) if "must be of type string" in p] == []
+
+
+class TestChecksSkippedOnAFailure:
+    """A check a line skips when a command before it fails (not a test of the environment), the line then exiting 0
+    on another check's pass, is noted: the outage that command meets passes the Job without that check."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: nothing said (a skip was read as the line's choice of check, as a test's is).
+            "if ls ready; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_a_check_skipped_when_a_command_fails_is_noted(self, tmp_path, line):
+        problems, notes = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
+        assert problems == []
+        (note,) = notes
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        assert "end the line when that command fails (`CMD || exit 1`)" in note
+        # `ready` is missing: a is skipped, and b's pass is the line's exit, whatever a would have said.
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "ls ready || exit 1; analyzer run a && analyzer run b",
+            "ls ready && analyzer run a && analyzer run b",
+            # A test of the environment skipping it is the line's choice (TestChecksSkippedOnSomeWays).
+            'if [ -n "$MODE" ]; then analyzer run a || exit 1; fi; analyzer run b',
+            'test -n "$MODE" && { analyzer run a || exit 1; }; analyzer run b',
+        ],
+    )
+    def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
