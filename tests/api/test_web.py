@@ -20,6 +20,7 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.gatekind import GateCheck
 from tests.logcapture import json_logs
 
 pytestmark = pytest.mark.integration
@@ -697,3 +698,25 @@ class TestCrashLog:
             answer = await client.get("/api/v1/checks/capped/run?limit=2.5e3")
         assert answer.status == 500
         assert "RuntimeError: cannot plan <redacted>" in crashed_line(stream)["exception"]
+
+    @pytest.mark.parametrize("limit", ["1.5e3", "1500"])
+    async def test_a_secret_number_a_kind_quotes_as_python_writes_it_is_hidden(
+        self, aiohttp_client, monkeypatch, limit
+    ):
+        # Before: a secret number was searched for as a query renders it (1500) alone; a kind's f-string of the
+        # number it was given (1500.0) was quoted whole in the crash's reason and log: 1500 then ends no word.
+        params = {"limit": {"type": "number", "required": True, "secret": True}}
+        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        async def crashing(self, ctx):
+            raise RuntimeError(f"cannot cap at {ctx.args['limit']}")
+
+        monkeypatch.setattr(GateCheck, "evaluate", crashing)
+        with json_logs() as stream:
+            answer = await client.get(f"/api/v1/checks/capped/run?limit={limit}")
+        assert answer.status == 500
+        assert (await answer.json())[
+            "reason"
+        ] == "internal error in check 'capped': RuntimeError: cannot cap at <redacted>"
+        assert "1500" not in stream.getvalue()
