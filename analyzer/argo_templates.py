@@ -1607,7 +1607,16 @@ def _go_key(key: Any) -> Any:
 
 
 def _construct_go_plain(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    return go_plain_scalar(loader.construct_scalar(node))
+    """A plain scalar as the API server stores it: as go-yaml reads it, then as Go's encoding/json writes that, a
+    whole float below 1e21 in its digits (`1e3` is 1000, which an int field such as `count` takes)."""
+    read = go_plain_scalar(loader.construct_scalar(node))
+    if isinstance(read, float) and read.is_integer() and abs(read) < _GO_JSON_DIGITS_BELOW:
+        return int(read)
+    return read
+
+
+# Go's encoding/json writes a float64 below this in its digits (`1000`), at or above it with an exponent (`1e+21`).
+_GO_JSON_DIGITS_BELOW = 1e21
 
 
 _GoYamlLoader.add_constructor(_GO_PLAIN_TAG, _construct_go_plain)

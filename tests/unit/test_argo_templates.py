@@ -5033,3 +5033,19 @@ class TestChecksSkippedOnAFailure:
     )
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+
+
+class TestNumbersAsTheApiServerStoresThem:
+    """A number Kubernetes reads from an unquoted `3e1` is stored as JSON writes it (30): an int field takes it."""
+
+    def test_a_timeout_written_with_an_exponent_is_its_number(self, tmp_path):
+        # Before (read as go-yaml's float, no int): taken for no timeoutSeconds (10 s), below the check's 21 s.
+        slow = {**CHECK, "name": "slow", "deadline_s": 20}
+        url = f"{ANALYZER}/api/v1/checks/slow/run?canary_hash={{{{args.canary-hash}}}}"
+        text = yaml.safe_dump(template(url, timeoutSeconds="TIMEOUT")).replace("TIMEOUT", "3e1")
+        assert raw_problems(tmp_path, text, slow) == []
+        assert raw_problems(tmp_path, text.replace("3e1", "2e1"), slow) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': timeoutSeconds 20, while "
+            "check 'slow' may answer after 21 s (its 20 s deadline, plus up to 1 s waiting for an evaluation slot): a "
+            "slower answer is an Error, whatever the verdict; set timeoutSeconds above 21"
+        ]
