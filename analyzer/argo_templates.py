@@ -3122,7 +3122,8 @@ def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = Fa
     if not checks:
         return None
     if any(ok for ok, *_ in ways):
-        return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+        # A line that may exit 0 running no check (`exit 0; analyzer run X`): `_shell_discards`'s, not a skip.
+        return None if skips else shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
     # One check failing while another passes (`analyzer run a; analyzer run b`: b's pass hides a's failure); the
     # same check run again fails with it (`analyzer run X || analyzer run X`, a retry). Its failure is lost on a way
     # that runs it and exits 0 (`if [ -n "$M" ]; then analyzer run a; fi; analyzer run b`), whatever other ways do;
@@ -3618,6 +3619,8 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
+        # A pipeline's commands read what the others write (a check's output): each may fail.
+        facts = replace(facts, commands_succeed=False)
         ends: list[set[tuple[bool, bool]] | None] = [
             _group_statuses(command, state, facts) if isinstance(command, _Group) else _command_ends(command, facts)
             for command in commands
@@ -3978,6 +3981,7 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # The analyzer run by another program, a shell's line too (`sh -c "analyzer run X || true"`): its exit may be
         # the check's, or not.
         return None
+    # Its expansions, if any, are of the environment (see above): its status is its own.
     return {True} if facts.commands_succeed and words[0] not in _TEST_COMMANDS else {True, False}
 
 

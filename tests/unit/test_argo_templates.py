@@ -5009,6 +5009,8 @@ class TestChecksSkippedOnAFailure:
             # Before: nothing said (a skip was read as the line's choice of check, as a test's is).
             "if ls ready; then analyzer run a || exit 1; fi; analyzer run b",
             "ls ready && { analyzer run a || exit 1; }; analyzer run b",
+            # A variable of the Job's environment in the command leaves its status its own (`curl -f "$URL"`).
+            'if ls "$READY_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
         ],
     )
     def test_a_check_skipped_when_a_command_fails_is_noted(self, tmp_path, line):
@@ -5029,10 +5031,14 @@ class TestChecksSkippedOnAFailure:
             # A test of the environment skipping it is the line's choice (TestChecksSkippedOnSomeWays).
             'if [ -n "$MODE" ]; then analyzer run a || exit 1; fi; analyzer run b',
             'test -n "$MODE" && { analyzer run a || exit 1; }; analyzer run b',
+            # A line that runs no check at all on some way is a problem of its own (TestCommandsThatRunNoCheck).
+            "exit 0; analyzer run a",
+            # A filter of the check's output in a pipeline reads the check's verdict, not an outage.
+            "analyzer run a | grep -q '^PASS' && analyzer run b",
         ],
     )
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
-        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line))) == ([], [])
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
 
 
 class TestNumbersAsTheApiServerStoresThem:
