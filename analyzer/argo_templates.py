@@ -20,8 +20,9 @@ import json
 import re
 import shlex
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -33,7 +34,7 @@ from analyzer.catalog import Catalog
 from analyzer.catalog_paths import MANIFEST_SUFFIXES
 from analyzer.check import Check
 from analyzer.errors import ArgError, ConfigError
-from analyzer.params import bind_args, parse_flag, parse_time, repeated_arg, require_text
+from analyzer.params import ParamType, bind_args, parse_flag, parse_time, repeated_arg, require_text
 from analyzer.settings import ENV_PREFIX, Settings
 
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
@@ -94,7 +95,8 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         spec = template.get("spec") or {}
         ref = (str(template["kind"]), str(name))
         found_alone = (
-            _refused_rules(_listed(spec.get(_DRY_RUN)))
+            _typed_value_problems(spec.get("args"))
+            + _refused_rules(_listed(spec.get(_DRY_RUN)))
             + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
             + _named_twice(spec)
             + (_doubled_args(spec, name) if ref in gated else [])
@@ -183,6 +185,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
         f"{where}: {problem}"
         for problem in _refused_rules(_listed(spec.get(_DRY_RUN)))
         + _refused_rules(_listed(spec.get(_RETENTION)), _RETENTION)
+        + _typed_value_problems(spec.get("args"))
     ]
     for arg in _listed(spec.get("args")):
         if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
@@ -365,7 +368,7 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
     `valueFrom` is dropped (experiments/experiment.go). None: a value only the cluster knows (a `valueFrom`, a value
     holding a placeholder, as an experiment's `{{templates.baseline.podTemplateHash}}`)."""
     passed: dict[str, str | None] = {}
-    problems: list[str] = []
+    problems: list[str] = _typed_value_problems(entries)
     dropped: set[str] = set()
     for entry in _listed(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -401,6 +404,28 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
         else:
             passed[name] = value if isinstance(value, str) and "{{" not in value else None
     return passed, problems, frozenset(dropped)
+
+
+def _typed_value_problems(entries: Any) -> list[str]:
+    """A problem for each arg whose `value` Kubernetes reads as no text (an unquoted `1e3`, `5`, `y`, `true`): Argo's
+    CRDs type an arg's value as a string, and the API server refuses the object."""
+    return [
+        f"arg {entry['name']!r} has the value {_go_shown(entry['value'])}, a "
+        f"{'boolean' if isinstance(entry['value'], bool) else 'number'} as Kubernetes reads the unquoted YAML "
+        "(go-yaml: 1e3 and y are not text), while Argo's CRD takes an arg's value as a string: the API server "
+        f"refuses the object (value in body must be of type string); quote it"
+        for entry in _listed(entries)
+        if isinstance(entry, dict)
+        and isinstance(entry.get("name"), str)
+        and isinstance(entry.get("value"), bool | int | float)
+    ]
+
+
+def _go_shown(value: bool | int | float) -> str:
+    """A value as JSON writes it (Go's encoding/json: 1000 for 1e3)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format(value, "g") if isinstance(value, float) and not value.is_integer() else str(int(value))
 
 
 def _run_problems(
@@ -660,11 +685,12 @@ def _template_meant(ref: _Ref, templates: list[tuple[str, dict[str, Any]]]) -> s
     return f"; did you mean {close[0]!r} ({given[kind, close[0]]})?" if close else ""
 
 
-def template_notes(paths: Sequence[Path]) -> list[str]:
+def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> list[str]:
     """What `validate` leaves unchecked among the files under `paths`, said without failing: a template that an
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
     several times with different content; a dryRun or measurementRetention rule (of a template, an analysis or an
-    AnalysisRun) Go reads and validate cannot."""
+    AnalysisRun) Go reads and validate cannot; a string body that gives a text param of a `catalog`'s check an
+    unquoted `{{args.x}}`, right only for some values of it."""
     templates = list(_templates(paths))
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
@@ -709,6 +735,8 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
             provider = metric.get("provider")
             job = provider.get("job") if isinstance(provider, dict) else None
             unread = _unread_lines(job.get("spec")) if isinstance(job, dict) else []
+            web = provider.get("web") if isinstance(provider, dict) else None
+            unread += _unquoted_body_args(web, catalog) if isinstance(web, dict) and catalog is not None else []
             where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
             notes += [f"{where}: {note}" for note in unread]
     for origin, given in _documents(paths, (_RUN_KIND,)):
@@ -717,6 +745,56 @@ def template_notes(paths: Sequence[Path]) -> list[str]:
         name = (given.get("metadata") or {}).get("name", "?")
         notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
     return notes
+
+
+# What stands for the i-th `{{args.x}}` of a string body while it is read as JSON: a number, so that one outside a
+# JSON string reads as one (`_unquoted_body_args`), and text inside one.
+_BARE_TAG = "9876543210123{:06d}"
+
+
+def _unquoted_body_args(web: dict[str, Any], catalog: Catalog) -> list[str]:
+    """A warning for each arg a web metric's string `body` gives as a `{{args.x}}` outside a JSON string to a param
+    the check it runs takes as text: Argo puts the arg's text in as it is (the CRD's `body` is a string), so a hash
+    with letters is no JSON, and `1.10` or `1e3` a JSON number the run endpoint refuses for a text param (a 400, an
+    Error measurement); right only for the values that are numbers written as sent."""
+    text, url = web.get("body"), web.get("url")
+    if not isinstance(text, str) or not isinstance(url, str):
+        return []
+    path = urlsplit(url).path
+    if _RUN_PATH_PREFIX not in path or not path.endswith(_RUN_PATH_SUFFIX):
+        return []
+    check = catalog.checks.get(unquote(path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX)))
+    tags = _TAG_RE.findall(text)
+    if check is None or not tags:
+        return []
+    marks = {_BARE_TAG.format(index): index for index in range(len(tags))}
+    counter = itertools.count()
+    try:
+        body = json.loads(
+            _TAG_RE.sub(lambda _: _BARE_TAG.format(next(counter)), text),
+            parse_int=lambda digits: _Bare(marks[digits]) if digits in marks else int(digits),
+        )
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    return [
+        f"the body gives {key!r} as {{{{{tags[value.index]}}}}} outside quotes, while check {check.name!r} takes "
+        f"{key!r} as text (a {param.type.value} param): Argo puts the arg's text into the body as it is, so a value "
+        f"with letters (a pod template hash) is no JSON and 1.10 or 1e3 a number the run endpoint refuses for text, "
+        f'each a 400 and an Error measurement; quote it: "{key}": "{{{{{tags[value.index]}}}}}"'
+        for key, value in body.items()
+        if isinstance(value, _Bare)
+        and (param := check.params.get(key)) is not None
+        and param.type is not ParamType.NUMBER
+    ]
+
+
+@dataclass(frozen=True)
+class _Bare:
+    """The i-th `{{args.x}}` of a string body, read where JSON reads a number."""
+
+    index: int
 
 
 def _unauthenticated(metrics: Any) -> list[str]:
@@ -1424,6 +1502,126 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
     return _documents(paths, _TEMPLATE_KINDS, patches_too=patches_too)
 
 
+# go-yaml v2's reading of a plain scalar (resolve.go), which kubectl, Helm and Argo CD read manifests with (through
+# sigs.k8s.io/yaml) before the API server stores them as JSON; PyYAML reads YAML 1.1, which differs: `1e3` and `1.0e3`
+# are numbers there (text here), `y` and `n` booleans, `0o17` an int, `08` a float, `1:30` text (90 here), a timestamp
+# the JSON string of a Go time. Resolved in the order go-yaml tries them.
+_GO_BOOLS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+_GO_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_GO_SPECIAL_FLOATS = {
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
+}
+# strconv.ParseInt(text, 0, 64)'s syntax once go-yaml took the `_` out: a 0x, 0o, 0b or bare 0 prefix sets the base.
+_GO_INT_RE = re.compile(r"([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]?([0-7]+)|0[bB]([01]+)|([1-9][0-9]*|0))")
+_GO_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+# A float go-yaml reads from a scalar that starts with `.` (strconv.ParseFloat alone: no `_`).
+_GO_DOT_FLOAT_RE = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+# go-yaml's timestamp layouts (allowedTimestampFormats): a `T` form with its zone, a space form without one, a date.
+_GO_TIMESTAMP_RE = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2})"
+    r"| ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(\.[0-9]+)?)?"
+)
+_GO_MIN_INT, _GO_MAX_UINT = -(2**63), 2**64 - 1
+_GO_PLAIN_TAG = "tag:analyzer,2026:go-plain"
+
+
+def go_plain_scalar(text: str) -> Any:
+    """A plain (unquoted) YAML scalar as go-yaml v2 reads it, and so as the API server gets it: a bool, None, an int,
+    a float, or text (a timestamp as the JSON text of the Go time it reads)."""
+    if text in _GO_NULLS:
+        return None
+    if text[0] in "yYnNtTfFoO~" or text[0] == ".":
+        if text in _GO_BOOLS:
+            return _GO_BOOLS[text]
+        if text in _GO_SPECIAL_FLOATS:
+            return _GO_SPECIAL_FLOATS[text]
+        return float(text) if _GO_DOT_FLOAT_RE.fullmatch(text) else text
+    if text[0] not in "+-0123456789":
+        return text
+    if (stamp := _GO_TIMESTAMP_RE.fullmatch(text)) is not None and (shown := _go_time_text(stamp)) is not None:
+        return shown
+    plain = text.replace("_", "")
+    if (found := _GO_INT_RE.fullmatch(plain)) is not None:
+        sign, hexadecimal, octal, binary, decimal = found.groups()
+        digits, base = next((d, b) for d, b in ((hexadecimal, 16), (octal, 8), (binary, 2), (decimal, 10)) if d)
+        number = int(sign + digits, base)
+        if _GO_MIN_INT <= number <= _GO_MAX_UINT:
+            return number
+    if _GO_FLOAT_RE.fullmatch(plain):
+        return float(plain)
+    return text
+
+
+def _go_time_text(stamp: re.Match[str]) -> str | None:
+    """The JSON text of the Go time a timestamp reads as (RFC 3339, trailing zeros of its fraction cut, `Z` for UTC);
+    None for a date Go's time.Parse refuses (the scalar is then text)."""
+    year, month, day = (int(stamp.group(index)) for index in (1, 2, 3))
+    clock = stamp.groups()[3:7] if stamp.group(4) is not None else stamp.groups()[8:12]
+    hour, minute, second = (int(part or 0) for part in clock[:3])
+    fraction = (clock[3] or "").rstrip("0").rstrip(".")
+    zone = stamp.group(8) or "Z"
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60):
+        return None
+    try:
+        date = datetime(year, month, day)  # a day past its month's end (2026-02-30)
+    except ValueError:
+        return None
+    zone = "Z" if zone in ("Z", "+00:00", "-00:00") else zone
+    return f"{date:%Y-%m-%d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+
+
+class _GoYamlLoader(yaml.SafeLoader):
+    """A YAML reader whose plain scalars read as go-yaml v2 reads them (`go_plain_scalar`), and whose mapping keys
+    that read as a bool or a number are the text sigs.k8s.io/yaml makes of them (`y:` is "true")."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and value != "<<":
+            return _GO_PLAIN_TAG
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Each key made text as it is read: made after, `y` (True) and `1` were one Python key.
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _go_key(self.construct_object(key_node, deep=deep))
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _go_key(key: Any) -> Any:
+    """A mapping key as sigs.k8s.io/yaml makes JSON of it: a bool as true or false, an int as its digits."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key) if isinstance(key, int) else key
+
+
+def _construct_go_plain(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A plain scalar as the API server stores it: as go-yaml reads it, then as Go's encoding/json writes that, a
+    whole float below 1e21 in its digits (`1e3` is 1000, which an int field such as `count` takes)."""
+    read = go_plain_scalar(loader.construct_scalar(node))
+    if isinstance(read, float) and read.is_integer() and abs(read) < _GO_JSON_DIGITS_BELOW:
+        return int(read)
+    return read
+
+
+# Go's encoding/json writes a float64 below this in its digits (`1000`), at or above it with an exponent (`1e+21`).
+_GO_JSON_DIGITS_BELOW = 1e21
+
+
+_GoYamlLoader.add_constructor(_GO_PLAIN_TAG, _construct_go_plain)
+
+
 def _documents(
     paths: Sequence[Path], kinds: tuple[str, ...], *, patches_too: bool = False
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -1434,7 +1632,7 @@ def _documents(
             if file.resolve() in patches:
                 continue
             try:
-                documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
+                documents = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_GoYamlLoader))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             for item in (item for document in documents for item in _applied(document)):
@@ -1955,10 +2153,19 @@ def _unread_lines(spec: Any, own: bool = False) -> list[str]:
             if program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
             else None
         )
-        if construct is None:
-            continue
         label = _container_label(container, is_init, len(init) + len(main) > 1)
         passed = "the Job is Successful without a verdict" if own else "Argo reads the Job as Successful, a pass"
+        shell = program_words[:1] and program_words[0].rpartition("/")[2] in _SHELLS
+        skipped = _shell_skipped(program_words[1:]) if construct is None and shell else None
+        if skipped is not None:
+            notes.append(
+                f"{label} runs `{shlex.join(program_words)}`, a shell line that skips `{skipped}` when a command "
+                "before it fails (an outage that command meets too) and may then exit 0 on another check's pass: the "
+                f"Job passes without `{skipped}`'s verdict; end the line when that command fails (`CMD || exit 1`), "
+                "or run the check whatever it does"
+            )
+        if construct is None:
+            continue
         notes.append(
             f"{label} runs `{shlex.join(program_words)}`, a shell line validate does not read for what it does with "
             f"the check's exit ({construct}): where it may exit 0 though the check fails, {passed}; make the check "
@@ -2821,6 +3028,9 @@ class _LineFacts:
     echo_escapes: bool = True
     # The checks that fail (see `_check_key`), the others passing or not; None: every check on the line.
     failing: frozenset[tuple[str, ...]] | None = None
+    # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
+    # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
+    commands_succeed: bool = False
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -2848,9 +3058,19 @@ class _Unread:
     construct: str
 
 
-def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread | None:
-    """The check whose verdict a shell's line may lose (see `_shell_discards`), or why a line that may run one is not
-    read (see `_shell_unread`); None otherwise."""
+def _shell_skipped(words: list[str]) -> str | None:
+    """The check a shell's line (given these words after its program) may skip because a command before it failed,
+    and exit 0 on another check's pass (`curl -f URL && analyzer run a; analyzer run b`: a's failure ends nothing,
+    and an outage curl meets skips it): the Job then passes without that check. None when no failing command can
+    skip one so, a check whose verdict the line loses being `_shell_discards`'s."""
+    found = _shell_reading(words, skips=True)
+    return found if isinstance(found, str) else None
+
+
+def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = False) -> str | _Unread | None:
+    """The check whose verdict a shell's line may lose (see `_shell_discards`), or with `skips`, the one it may skip
+    on a command's failure (see `_shell_skipped`), or why a line that may run one is not read (see
+    `_shell_unread`); None otherwise."""
     read = _shell_line(words)
     # Read coarsely where its options are not: the first word that is no option, after one holding `c`.
     given_c = any(re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", word) for word in words)
@@ -2902,7 +3122,8 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
     if not checks:
         return None
     if any(ok for ok, *_ in ways):
-        return shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
+        # A line that may exit 0 running no check (`exit 0; analyzer run X`): `_shell_discards`'s, not a skip.
+        return None if skips else shlex.join(["analyzer", *_program_words(_execed(_assigned(checks[0])))[1:]])
     # One check failing while another passes (`analyzer run a; analyzer run b`: b's pass hides a's failure); the
     # same check run again fails with it (`analyzer run X || analyzer run X`, a retry). Its failure is lost on a way
     # that runs it and exits 0 (`if [ -n "$M" ]; then analyzer run a; fi; analyzer run b`), whatever other ways do;
@@ -2914,6 +3135,18 @@ def _shell_reading(words: list[str], echo_escapes: bool = True) -> str | _Unread
         if alone is None:
             return unread
         if any(ok and ran for ok, _, _, _, ran in alone):
+            return None if skips else shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
+    for check in checks if skips else []:
+        # Skipped on a way out with status 0, and on none where every command but the checks and tests exits 0.
+        failing = replace(facts, failing=frozenset({_check_key(check, facts)}))
+        start = {(True, False, errexit, pipefail, False)}
+        skipped = _shell_ways(lists, start, failing) or set()
+        calm = _shell_ways(lists, start, replace(failing, commands_succeed=True))
+        if (
+            any(ok and not ran for ok, *_, ran in skipped)
+            and calm is not None
+            and not any(ok and not ran for ok, *_, ran in calm)
+        ):
             return shlex.join(["analyzer", *_program_words(_execed(_assigned(check)))[1:]])
     return None
 
@@ -3386,6 +3619,8 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
+        # A pipeline's commands read what the others write (a check's output): each may fail.
+        facts = replace(facts, commands_succeed=False)
         ends: list[set[tuple[bool, bool]] | None] = [
             _group_statuses(command, state, facts) if isinstance(command, _Group) else _command_ends(command, facts)
             for command in commands
@@ -3746,7 +3981,12 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # The analyzer run by another program, a shell's line too (`sh -c "analyzer run X || true"`): its exit may be
         # the check's, or not.
         return None
-    return {True, False}
+    # Its expansions, if any, are of the environment (see above): its status is its own.
+    return {True} if facts.commands_succeed and words[0] not in _TEST_COMMANDS else {True, False}
+
+
+# The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
+_TEST_COMMANDS = frozenset({"[", "test", "[["})
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -1050,7 +1050,7 @@ def _templates_invalid(paths: list[Path], catalog: Catalog) -> bool:
     )
     from analyzer.settings import Settings
 
-    for note in template_notes(paths) + job_notes(paths, catalog):
+    for note in template_notes(paths, catalog) + job_notes(paths, catalog):
         _say(f"note: {note}")
     # The service's deadline and queue wait, as ANALYZER_* set them where `validate` runs (defaults otherwise).
     settings = Settings.from_env()

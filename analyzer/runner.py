@@ -96,8 +96,13 @@ class ArgsPlan:
         # answers, all but a value too short to tell anything (redaction.MIN_HIDDEN_CHARS).
         self.secret_values: tuple[str, ...] = ()
         self.searched: tuple[str, ...] = ()
-        for text in (render_value(args[name]) for name in secret if name in args) if secret else ():
+        for value in (args[name] for name in secret if name in args) if secret else ():
+            text = render_value(value)
             forms = tuple(promql_forms(text))
+            if isinstance(value, float) and str(value) != text:
+                # A number as Python writes it (1500.0), what a kind's f-string of it quotes: its rendered 1500 then
+                # ends no word there, and was not hidden.
+                forms += (str(value),)
             self.secret_values += forms
             if len(text) >= MIN_HIDDEN_CHARS:
                 self.searched += forms

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import itertools
 import json
+import math
 import os
 import re
 import traceback
@@ -52,6 +53,7 @@ from analyzer.params import (
     json_type,
     parse_flag,
     parse_time,
+    render_value,
     repeated_arg,
     require_text,
     secret_pieces,
@@ -74,6 +76,8 @@ _JSON_HEADERS = CIMultiDictProxy(
 )
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 RUN_ROUTE = "/api/v1/checks/{name}/run"
+# A number as a query or form may write one: its forms are searched for in a crash's text too (_number_texts).
+_NUMBER_TEXT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Request ids only need to be unique, not secret: a per-process prefix and a counter cost nothing, where
 # uuid4() asks the kernel for randomness on every request.
@@ -401,8 +405,28 @@ def request_texts(request: web.BaseRequest, args: Iterable[object] = ()) -> list
     texts += [value for name, value in request.headers.items() if is_secret_name(name) or name.lower() == "cookie"]
     texts += request.cookies.values()
     # A JSON body's number or string; true and false tell nothing.
-    texts += [str(value) for value in args if isinstance(value, str | int | float) and not isinstance(value, bool)]
+    texts += [value for value in args if isinstance(value, str)]
+    numbers: list[int | float | str] = [
+        value for value in args if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    texts += [text for value in [*numbers, *texts] for text in _number_texts(value)]
     return texts
+
+
+def _number_texts(value: int | float | str) -> list[str]:
+    """The texts a number arg may stand as in a crash's text besides the text sent: as a JSON body wrote it (`1.5e3`,
+    `0.10`), as Python writes it (`1500.0`) and as a param binds and a template renders it (`1500`); none for text
+    that is no number."""
+    if isinstance(value, str) and not _NUMBER_TEXT_RE.fullmatch(value.strip()):
+        return []
+    texts = [] if isinstance(value, str) else [str(value)]
+    if isinstance(value, WrittenNumber):
+        texts.append(value.written)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past a float's range: bound as none, and written as str() wrote it
+        return texts
+    return [*texts, str(number), render_value(number)] if math.isfinite(number) else texts
 
 
 def crash_fields(

@@ -20,6 +20,7 @@ from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.web import CATALOG_VERSION_HEADER, TEXT_NOT_PASSED_STATUS, _text_status, create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.gatekind import GateCheck
 from tests.logcapture import json_logs
 
 pytestmark = pytest.mark.integration
@@ -651,3 +652,71 @@ class TestCrashLog:
         assert answer.status == 500
         assert "hdr-key-1f2e3d" not in stream.getvalue()
         assert "RuntimeError: a key <redacted>" in crashed_line(stream)["exception"]
+
+    @pytest.mark.parametrize(
+        ("written", "message"),
+        [
+            # An exponent: only str() of the number read (1500.0) was searched for, not 1.5e3 nor its rendered 1500.
+            ("1.5e3", "cannot plan <redacted> rendered as <redacted>"),
+            # A trailing zero: 0.10 was searched for as 0.1, too short to be (redaction.MIN_HIDDEN_CHARS), as its
+            # rendered 0.1 still is.
+            ("0.10", "cannot plan <redacted> rendered as 0.1"),
+            ("12.50", "cannot plan <redacted> rendered as <redacted>"),
+        ],
+    )
+    async def test_a_body_number_is_hidden_as_written_and_as_rendered(
+        self, aiohttp_client, monkeypatch, written, message
+    ):
+        params = {"limit": {"type": "number", "required": True}}
+        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        def crashing(self, check, raw_args):
+            # The body's text as a parser's message quotes it, and the number as a template renders it.
+            raise RuntimeError(f"cannot plan {written} rendered as {check.bind_args(raw_args)['limit']:g}")
+
+        monkeypatch.setattr(Runner, "plan", crashing)
+        with json_logs() as stream:
+            answer = await client.post(
+                "/api/v1/checks/capped/run",
+                data=f'{{"limit": {written}}}',
+                headers={"Content-Type": "application/json"},
+            )
+        assert answer.status == 500
+        assert f"RuntimeError: {message}" in crashed_line(stream)["exception"]
+
+    async def test_a_query_number_is_hidden_as_rendered(self, aiohttp_client, monkeypatch):
+        params = {"limit": {"type": "number", "required": True}}
+        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        def crashing(self, check, raw_args):
+            raise RuntimeError(f"cannot plan {check.bind_args(raw_args)['limit']:g}")
+
+        monkeypatch.setattr(Runner, "plan", crashing)
+        with json_logs() as stream:
+            answer = await client.get("/api/v1/checks/capped/run?limit=2.5e3")
+        assert answer.status == 500
+        assert "RuntimeError: cannot plan <redacted>" in crashed_line(stream)["exception"]
+
+    @pytest.mark.parametrize("limit", ["1.5e3", "1500"])
+    async def test_a_secret_number_a_kind_quotes_as_python_writes_it_is_hidden(
+        self, aiohttp_client, monkeypatch, limit
+    ):
+        # Before: a secret number was searched for as a query renders it (1500) alone; a kind's f-string of the
+        # number it was given (1500.0) was quoted whole in the crash's reason and log: 1500 then ends no word.
+        params = {"limit": {"type": "number", "required": True, "secret": True}}
+        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        async def crashing(self, ctx):
+            raise RuntimeError(f"cannot cap at {ctx.args['limit']}")
+
+        monkeypatch.setattr(GateCheck, "evaluate", crashing)
+        with json_logs() as stream:
+            answer = await client.get(f"/api/v1/checks/capped/run?limit={limit}")
+        assert answer.status == 500
+        assert (await answer.json())[
+            "reason"
+        ] == "internal error in check 'capped': RuntimeError: cannot cap at <redacted>"
+        assert "1500" not in stream.getvalue()

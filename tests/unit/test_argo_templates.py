@@ -4834,3 +4834,224 @@ class TestPassOnlyGatesReadThrough:
         ):
             (problem,) = own_job_findings(tmp_path, job)[0]
             assert "the check's verdict is lost" in problem
+
+
+RUN_URL = f"{ANALYZER}/api/v1/checks/payments-error-rate/run"
+LIMITED = {
+    **CHECK,
+    "name": "limited",
+    "params": {**HASH, "limit": {"type": "number", "default": 1}},
+    "query": 'sum(up{h="{{ canary_hash }}"}) + 0 * {{ limit }}',
+}
+
+
+def body_notes(tmp_path: Path, body: str) -> list[str]:
+    """The notes of a template whose metric POSTs `body` (a string, as Argo's CRD types it) to the check `limited`."""
+    written = template(RUN_URL.replace("payments-error-rate", "limited"), method="POST", body=body)
+    written["spec"]["args"].append({"name": "limit"})
+    (tmp_path / "template.yaml").write_text(yaml.safe_dump(crd_valid(written)[0]))
+    catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, LIMITED]})], Registry.default())
+    return template_notes([tmp_path], catalog)
+
+
+class TestUnquotedArgsOfAStringBody:
+    """A string body giving a text param a `{{args.x}}` outside JSON quotes is noted with what to write: Argo puts the
+    arg's text in as it is, which is JSON only when it is a number, and a number the run endpoint may refuse."""
+
+    @pytest.mark.parametrize("tag", ["{{args.canary-hash}}", "{{ args.canary-hash }}"])
+    def test_a_text_param_given_a_bare_arg_is_noted(self, tmp_path, tag):
+        # Before: nothing said; a hash with letters made every measurement a 400, and 1e3 or 1.10 one too.
+        (note,) = body_notes(tmp_path, f'{{"canary_hash": {tag}}}')
+        inner = tag.strip("{}")
+        assert note.endswith(
+            f"metric 'errors': the body gives 'canary_hash' as {{{{{inner}}}}} outside quotes, while check 'limited' "
+            "takes 'canary_hash' as text (a label_value param): Argo puts the arg's text into the body as it is, so a "
+            "value with letters (a pod template hash) is no JSON and 1.10 or 1e3 a number the run endpoint refuses for "
+            f'text, each a 400 and an Error measurement; quote it: "canary_hash": "{{{{{inner}}}}}"'
+        ), note
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"canary_hash": "{{args.canary-hash}}"}',
+            # A number param takes a JSON number: a bare arg is what it is sent as.
+            '{"canary_hash": "{{args.canary-hash}}", "limit": {{args.limit}}}',
+            # Inside a string, with other text.
+            '{"canary_hash": "c-{{args.canary-hash}}"}',
+        ],
+    )
+    def test_a_quoted_arg_or_a_number_param_is_not(self, tmp_path, body):
+        assert body_notes(tmp_path, body) == []
+
+    def test_only_the_bare_one_of_several_is_noted(self, tmp_path):
+        (note,) = body_notes(tmp_path, '{"limit": {{args.limit}}, "canary_hash": {{args.canary-hash}}}')
+        assert "the body gives 'canary_hash' as {{args.canary-hash}} outside quotes" in note
+
+
+def raw_problems(tmp_path: Path, text: str, *checks: dict[str, Any]) -> list[str]:
+    """The problems of templates written as YAML `text` (its scalars as written, not as a dump quotes them)."""
+    (tmp_path / "templates.yaml").write_text(text)
+    catalog = build_catalog([("catalog.yaml", {**CATALOG, "checks": [CHECK, *checks]})], Registry.default())
+    return template_problems([tmp_path], catalog)
+
+
+RELEASE = {
+    **CHECK,
+    "name": "release",
+    "params": {"release": {"type": "enum", "values": ["1000", "1:30", "true"], "required": True}},
+    "query": 'sum(up{release="{{ release }}"})',
+}
+JSON_BODY_TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {{name: release}}
+spec:
+  metrics:
+  - name: errors
+    successCondition: result == "pass"
+    failureCondition: result == "fail"
+    provider:
+      web:
+        url: http://analyzer.argo-rollouts.svc:8080/api/v1/checks/release/run
+        method: POST
+        jsonPath: "{{$.verdict}}"
+        headers: [{{key: Authorization, value: Bearer t0k3n}}]
+        jsonBody: {{release: {value}}}
+"""
+
+
+class TestManifestsReadAsKubernetesReadsThem:
+    """Manifests are read as go-yaml v2 reads them (what kubectl, Helm and Argo CD read them with before the API
+    server stores their JSON), not as YAML 1.1 does: each scalar the two read apart is judged as Argo gets it."""
+
+    @pytest.mark.parametrize(
+        ("value", "sent"),
+        [
+            # An exponent without a dot or a sign: a number to Go (JSON 1000), text to YAML 1.1.
+            ("1e3", "1000"),
+            ("1.0e3", "1000"),
+            # Sexagesimal: text to Go, the int 90 to YAML 1.1.
+            ("1:30", "1:30"),
+        ],
+    )
+    def test_a_json_body_value_is_sent_as_go_reads_it(self, tmp_path, value, sent):
+        # Before: 1e3 was checked as the text "1e3" and 1:30 as the number 90, both refused by the enum: problems
+        # for a body Argo sends as {"release": 1000} and {"release": "1:30"}, which the check takes.
+        assert raw_problems(tmp_path, JSON_BODY_TEMPLATE.format(value=value), RELEASE) == []
+        assert argo_templates.go_plain_scalar(value) in (float(sent) if sent.isdigit() else sent,)
+
+    @pytest.mark.parametrize("value", ["y", "N", "Y"])
+    def test_a_one_letter_boolean_is_a_boolean(self, tmp_path, value):
+        # Before: y read as the text "y"; Argo sends true, which the run endpoint refuses: a 400 at every measurement.
+        (problem,) = raw_problems(tmp_path, JSON_BODY_TEMPLATE.format(value=value), RELEASE)
+        assert "arg 'release' must be a string or a number, got " in problem, problem
+
+    @pytest.mark.parametrize(
+        ("text", "read"),
+        [
+            ("1e3", 1000.0),
+            ("0o17", 15),
+            ("08", 8.0),
+            ("012", 10),
+            ("0x1F", 31),
+            ("1_000", 1000),
+            (".5", 0.5),
+            ("1:30", "1:30"),
+            ("y", True),
+            ("off", False),
+            ("~", None),
+            ("2026-01-02", "2026-01-02T00:00:00Z"),
+            ("2026-1-2 3:04:05.500", "2026-01-02T03:04:05.5Z"),
+            ("2026-02-30", "2026-02-30"),
+            ("1.10", 1.1),
+            ("abc1e3", "abc1e3"),
+        ],
+    )
+    def test_plain_scalars_read_as_go_yaml_v2_reads_them(self, text, read):
+        assert argo_templates.go_plain_scalar(text) == read
+        assert type(argo_templates.go_plain_scalar(text)) is type(read)
+
+    def test_quoted_scalars_and_keys(self):
+        loaded = yaml.load('a: "1e3"\nb: !!str y\ny: 1\n1: 2\n<<: {c: 3}', Loader=argo_templates._GoYamlLoader)
+        assert loaded == {"a": "1e3", "b": "y", "true": 1, "1": 2, "c": 3}
+
+    @pytest.mark.parametrize(("value", "shown"), [("1e3", "1000"), ("5", "5"), ("y", "true"), ("0.50", "0.5")])
+    def test_an_arg_value_kubernetes_reads_as_no_text_is_a_problem(self, tmp_path, value, shown):
+        # Before: 1e3 and y were text to YAML 1.1 and checked as such; 5 and 0.50 were left unchecked. The API server
+        # refuses each, in a template's args as in a Rollout's (Argo's CRDs type an arg's value as a string).
+        documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
+        text = yaml.safe_dump_all(documents).replace("VALUE", value)
+        found = [p for p in raw_problems(tmp_path, text) if "must be of type string" in p]
+        expected = (
+            f"arg {{name}} has the value {shown}, a {'boolean' if value == 'y' else 'number'} as Kubernetes reads"
+        )
+        assert [expected.format(name=name) in p for p, name in zip(found, ("'limit'", "'check'"), strict=True)] == [
+            True,
+            True,
+        ], found
+        quoted = yaml.safe_dump_all(documents).replace("VALUE", f"'{value}'")
+        assert crd_valid(*yaml.safe_load_all(quoted)), "quoted, the CRDs take it"
+
+    def test_a_quoted_arg_value_is_text(self, tmp_path):
+        documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
+        text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
+        assert [p for p in raw_problems(tmp_path, text) if "must be of type string" in p] == []
+
+
+class TestChecksSkippedOnAFailure:
+    """A check a line skips when a command before it fails (not a test of the environment), the line then exiting 0
+    on another check's pass, is noted: the outage that command meets passes the Job without that check."""
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: nothing said (a skip was read as the line's choice of check, as a test's is).
+            "if ls ready; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready && { analyzer run a || exit 1; }; analyzer run b",
+            # A variable of the Job's environment in the command leaves its status its own (`curl -f "$URL"`).
+            'if ls "$READY_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
+        ],
+    )
+    def test_a_check_skipped_when_a_command_fails_is_noted(self, tmp_path, line):
+        problems, notes = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))
+        assert problems == []
+        (note,) = notes
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        assert "end the line when that command fails (`CMD || exit 1`)" in note
+        # `ready` is missing: a is skipped, and b's pass is the line's exit, whatever a would have said.
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "ls ready || exit 1; analyzer run a && analyzer run b",
+            "ls ready && analyzer run a && analyzer run b",
+            # A test of the environment skipping it is the line's choice (TestChecksSkippedOnSomeWays).
+            'if [ -n "$MODE" ]; then analyzer run a || exit 1; fi; analyzer run b',
+            'test -n "$MODE" && { analyzer run a || exit 1; }; analyzer run b',
+            # A line that runs no check at all on some way is a problem of its own (TestCommandsThatRunNoCheck).
+            "exit 0; analyzer run a",
+            # A filter of the check's output in a pipeline reads the check's verdict, not an outage.
+            "analyzer run a | grep -q '^PASS' && analyzer run b",
+        ],
+    )
+    def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
+
+
+class TestNumbersAsTheApiServerStoresThem:
+    """A number Kubernetes reads from an unquoted `3e1` is stored as JSON writes it (30): an int field takes it."""
+
+    def test_a_timeout_written_with_an_exponent_is_its_number(self, tmp_path):
+        # Before (read as go-yaml's float, no int): taken for no timeoutSeconds (10 s), below the check's 21 s.
+        slow = {**CHECK, "name": "slow", "deadline_s": 20}
+        url = f"{ANALYZER}/api/v1/checks/slow/run?canary_hash={{{{args.canary-hash}}}}"
+        text = yaml.safe_dump(template(url, timeoutSeconds="TIMEOUT")).replace("TIMEOUT", "3e1")
+        assert raw_problems(tmp_path, text, slow) == []
+        assert raw_problems(tmp_path, text.replace("3e1", "2e1"), slow) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': timeoutSeconds 20, while "
+            "check 'slow' may answer after 21 s (its 20 s deadline, plus up to 1 s waiting for an evaluation slot): a "
+            "slower answer is an Error, whatever the verdict; set timeoutSeconds above 21"
+        ]
