@@ -639,13 +639,37 @@ class TestPassesBeforeTheData:
             "(have the source answer GET /api/v1/labels within the check's deadline_s)"
         )
 
-    async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner):
+    async def test_a_source_not_answering_in_time_makes_it_inconclusive(self, labels_source, reading_runner):
+        # The source's timeout and the check's deadline are set to the same instant (its budget is the time left):
+        # either ends the call, and the reason names what did.
         labels_source.answer = "hang"
         runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "could not be told from its label-names API (GET /api/v1/labels: " in evaluation.reason
         assert evaluation.reason.endswith("(have the source answer GET /api/v1/labels within the check's deadline_s)")
+
+    async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner, monkeypatch):
+        # A call only the check's deadline ends (it awaits what never comes, with no timeout of its own): the
+        # deadline's TimeoutError, which carries no message of a source's error, every run.
+        runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
+        asked = asyncio.Event()
+
+        async def never_answers(start: datetime, end: datetime, timeout_s: float) -> bool:
+            asked.set()
+            await asyncio.Event().wait()
+            raise AssertionError("the deadline ends this call")
+
+        monkeypatch.setattr(runner.sources.prometheus("default"), "holds_data", never_answers)
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert asked.is_set()
+        assert (evaluation.verdict, evaluation.error) == (Outcome.INCONCLUSIVE, None)
+        assert evaluation.reason == (
+            f"no series; but whether Prometheus source 'default' holds data at {format_time(self.BEFORE)} could not "
+            "be told from its label-names API (GET /api/v1/labels: no time left in the check's deadline), and "
+            "no_data: pass does not apply where a source holds no data, as no series there is nothing read (have the "
+            "source answer GET /api/v1/labels within the check's deadline_s)"
+        )
 
     async def test_every_source_read_is_asked(self, labels_source, reading_runner):
         # The first holds data then; the second, holding none, makes the pass inconclusive all the same.
