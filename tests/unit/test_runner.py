@@ -777,6 +777,19 @@ class TestLogging:
         assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
         assert events[1]["error"] == "source_unavailable"
 
+    async def test_the_duration_is_the_time_the_evaluation_took(self):
+        # mut28: the duration written as the clock plus the start (a sum of two clock readings) survived: the answer,
+        # its page and the log line would show hours for a check that took milliseconds.
+        from structlog.testing import capture_logs
+
+        runner, catalog = runner_for("ok")
+        started = time.perf_counter()
+        with capture_logs() as logs:
+            evaluation = await runner.evaluate(catalog.get("ok"), {})
+        took_ms = (time.perf_counter() - started) * 1000
+        assert 0 <= evaluation.duration_ms <= took_ms
+        assert [e["duration_ms"] for e in logs if e["event"] == "check_evaluated"] == [evaluation.duration_ms]
+
     async def test_at_warning_only_errors_are_logged(self):
         with json_logs("warning") as stream:
             runner, catalog = runner_for("ok", "unavailable")
