@@ -321,6 +321,38 @@ class TestSeriesMissingInThePast:
             "no series of metric http_requests_total exist at all (a misspelled metric name?)",
         )
 
+    async def test_an_evaluation_now_asks_nothing_more(self, aiohttp_server):
+        # mut28: the presence query sent on a live evaluation too (its `backtest` test dropped) survived: a series that
+        # appeared since the kind's query made the reason call the time of a live evaluation "a past time", before
+        # the oldest data the source keeps.
+        asked: list[str] = []
+
+        async def query(request: web.Request) -> web.Response:
+            asked.append(request.path)
+            series = {"metric": {"__name__": "http_requests_total"}, "value": [time.time(), "1"]}
+            return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [series]}})
+
+        app = web.Application()
+        app.router.add_route("*", "/api/v1/query", query)
+        server = await aiohttp_server(app)
+        documents = [
+            (
+                "t",
+                {
+                    "sources": {"default": {"url": str(server.make_url("")).rstrip("/"), "retry": False}},
+                    "checks": [{"name": "no-series-asked", "kind": "scripted"}],
+                },
+            )
+        ]
+        catalog = build_catalog(documents, Registry([ScriptedCheck]))
+        sources = Sources(catalog.sources)
+        try:
+            evaluation = await Runner(catalog, sources, Metrics(), 5.0).evaluate(catalog.get("no-series-asked"), {})
+        finally:
+            await sources.aclose()
+        assert evaluation.reason == "no series of metric http_requests_total exist at all (a misspelled metric name?)"
+        assert asked == []
+
     async def test_another_misconfiguration_in_the_past_is_the_kinds(self):
         runner, catalog = runner_for("several-series")
         evaluation = await runner.evaluate(catalog.get("several-series"), {}, self.BEFORE)
