@@ -321,10 +321,10 @@ class TestSeriesMissingInThePast:
             "no series of metric http_requests_total exist at all (a misspelled metric name?)",
         )
 
-    async def test_an_evaluation_now_asks_nothing_more(self, aiohttp_server):
-        # mut28: the presence query sent on a live evaluation too (its `backtest` test dropped) survived: a series that
-        # appeared since the kind's query made the reason call the time of a live evaluation "a past time", before
-        # the oldest data the source keeps.
+    @pytest.fixture
+    async def present_now(self, aiohttp_server):
+        """A runner of `no-series-asked` reading a source whose every query finds a series of http_requests_total
+        now, and the paths it was asked."""
         asked: list[str] = []
 
         async def query(request: web.Request) -> web.Response:
@@ -346,10 +346,27 @@ class TestSeriesMissingInThePast:
         ]
         catalog = build_catalog(documents, Registry([ScriptedCheck]))
         sources = Sources(catalog.sources)
-        try:
-            evaluation = await Runner(catalog, sources, Metrics(), 5.0).evaluate(catalog.get("no-series-asked"), {})
-        finally:
-            await sources.aclose()
+        yield Runner(catalog, sources, Metrics(), 5.0), catalog.get("no-series-asked"), asked
+        await sources.aclose()
+
+    async def test_names_with_series_now_say_the_time_is_likely_before_the_oldest_data(self, present_now):
+        # mut28: the names not asked for (as if the kind had named none) survived: the reason was the kind's alone.
+        runner, check, asked = present_now
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert (evaluation.error, evaluation.reason) == (
+            "check_misconfigured",
+            "no series of metric http_requests_total exist at all (a misspelled metric name?); evaluated as of "
+            "1971-01-01T00:00:00.000Z, a past time: metric http_requests_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention)",
+        )
+        assert asked == ["/api/v1/query"]
+
+    async def test_an_evaluation_now_asks_nothing_more(self, present_now):
+        # mut28: the presence query sent on a live evaluation too (its `backtest` test dropped) survived: a series that
+        # appeared since the kind's query made the reason call the time of a live evaluation "a past time", before
+        # the oldest data the source keeps.
+        runner, check, asked = present_now
+        evaluation = await runner.evaluate(check, {})
         assert evaluation.reason == "no series of metric http_requests_total exist at all (a misspelled metric name?)"
         assert asked == []
 
