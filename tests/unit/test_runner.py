@@ -851,6 +851,18 @@ class TestLogging:
         evaluation = await runner.evaluate(catalog.get("ok"), {})
         assert evaluation.duration_ms == 234.568
 
+    async def test_a_value_that_is_no_finite_number_is_logged_as_text(self):
+        # mut28: the float logged as it is survived: the JSON line then held `Infinity`, which is no JSON (a log
+        # shipper parsing it strictly drops the line of a failing check).
+        def no_constant(constant: str) -> None:
+            raise AssertionError(f"{constant} in a JSON log line")
+
+        with json_logs("info") as stream:
+            runner, catalog = runner_for("inf-fail")
+            await runner.evaluate(catalog.get("inf-fail"), {})
+        events = [json.loads(line, parse_constant=no_constant) for line in stream.getvalue().splitlines()]
+        assert [(e["event"], e["verdict"], e["value"]) for e in events] == [("check_evaluated", "fail", "inf")]
+
     async def test_at_warning_only_errors_are_logged(self):
         with json_logs("warning") as stream:
             runner, catalog = runner_for("ok", "unavailable")
