@@ -739,18 +739,30 @@ class TestMemberDeadline:
         # 0.05 s before the composite's 0.5 s from 1000.0, not its own 60 s.
         assert member_deadline == pytest.approx(1000.45)
 
-    def test_a_member_of_a_shorter_deadline_ends_by_its_own(self, members):
+    @pytest.mark.parametrize(
+        ("member_deadline_s", "composite_deadline_s"),
+        [
+            (0.2, 5),
+            # mut28: its own deadline the same instant as its composite's less the margin (1000.45): still its own
+            # that ends it (the cut taken on a tie named the composite's deadline).
+            (0.45, 0.5),
+        ],
+    )
+    def test_a_member_of_a_shorter_deadline_ends_by_its_own(self, members, member_deadline_s, composite_deadline_s):
         # mut27: the composite's deadline taken for every member survived: a member of a 0.2 s deadline waited up to
         # its composite's 5 s, and its error named the composite's deadline, not its own.
         GATES[HELD] = Gate()
         try:
-            short = [*members, {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": 0.2}]
-            evaluation = self.cut(short, ["p", "h"], deadline_s=5)
+            short = [*members, {"name": "h", "kind": "gate", "gate": HELD, "deadline_s": member_deadline_s}]
+            evaluation = self.cut(short, ["p", "h"], deadline_s=composite_deadline_s)
             (member_deadline,) = GATES[HELD].deadlines
         finally:
             GATES.pop(HELD, None)
-        assert member_deadline == pytest.approx(1000.2)
-        assert "member 'h' could not be evaluated: no verdict within the 0.2 s deadline" in evaluation.reason
+        assert member_deadline == pytest.approx(1000 + member_deadline_s)
+        assert (
+            f"member 'h' could not be evaluated: no verdict within the {member_deadline_s:g} s deadline"
+            in evaluation.reason
+        )
 
     def test_a_composite_shorter_than_the_margin_leaves_its_member_time(self, members):
         # A 0.04 s composite of members answering at once: a member ending 0.05 s before it would end before it

@@ -321,6 +321,55 @@ class TestSeriesMissingInThePast:
             "no series of metric http_requests_total exist at all (a misspelled metric name?)",
         )
 
+    @pytest.fixture
+    async def present_now(self, aiohttp_server):
+        """A runner of `no-series-asked` reading a source whose every query finds a series of http_requests_total
+        now, and the paths it was asked."""
+        asked: list[str] = []
+
+        async def query(request: web.Request) -> web.Response:
+            asked.append(request.path)
+            series = {"metric": {"__name__": "http_requests_total"}, "value": [time.time(), "1"]}
+            return web.json_response({"status": "success", "data": {"resultType": "vector", "result": [series]}})
+
+        app = web.Application()
+        app.router.add_route("*", "/api/v1/query", query)
+        server = await aiohttp_server(app)
+        documents = [
+            (
+                "t",
+                {
+                    "sources": {"default": {"url": str(server.make_url("")).rstrip("/"), "retry": False}},
+                    "checks": [{"name": "no-series-asked", "kind": "scripted"}],
+                },
+            )
+        ]
+        catalog = build_catalog(documents, Registry([ScriptedCheck]))
+        sources = Sources(catalog.sources)
+        yield Runner(catalog, sources, Metrics(), 5.0), catalog.get("no-series-asked"), asked
+        await sources.aclose()
+
+    async def test_names_with_series_now_say_the_time_is_likely_before_the_oldest_data(self, present_now):
+        # mut28: the names not asked for (as if the kind had named none) survived: the reason was the kind's alone.
+        runner, check, asked = present_now
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert (evaluation.error, evaluation.reason) == (
+            "check_misconfigured",
+            "no series of metric http_requests_total exist at all (a misspelled metric name?); evaluated as of "
+            "1971-01-01T00:00:00.000Z, a past time: metric http_requests_total has series now, so "
+            "1971-01-01T00:00:00.000Z is likely before the oldest data the source keeps (its retention)",
+        )
+        assert asked == ["/api/v1/query"]
+
+    async def test_an_evaluation_now_asks_nothing_more(self, present_now):
+        # mut28: the presence query sent on a live evaluation too (its `backtest` test dropped) survived: a series that
+        # appeared since the kind's query made the reason call the time of a live evaluation "a past time", before
+        # the oldest data the source keeps.
+        runner, check, asked = present_now
+        evaluation = await runner.evaluate(check, {})
+        assert evaluation.reason == "no series of metric http_requests_total exist at all (a misspelled metric name?)"
+        assert asked == []
+
     async def test_another_misconfiguration_in_the_past_is_the_kinds(self):
         runner, catalog = runner_for("several-series")
         evaluation = await runner.evaluate(catalog.get("several-series"), {}, self.BEFORE)
@@ -639,13 +688,37 @@ class TestPassesBeforeTheData:
             "(have the source answer GET /api/v1/labels within the check's deadline_s)"
         )
 
-    async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner):
+    async def test_a_source_not_answering_in_time_makes_it_inconclusive(self, labels_source, reading_runner):
+        # The source's timeout and the check's deadline are set to the same instant (its budget is the time left):
+        # either ends the call, and the reason names what did.
         labels_source.answer = "hang"
         runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
         evaluation = await runner.evaluate(check, {}, self.BEFORE)
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert "could not be told from its label-names API (GET /api/v1/labels: " in evaluation.reason
         assert evaluation.reason.endswith("(have the source answer GET /api/v1/labels within the check's deadline_s)")
+
+    async def test_no_time_left_makes_it_inconclusive(self, labels_source, reading_runner, monkeypatch):
+        # A call only the check's deadline ends (it awaits what never comes, with no timeout of its own): the
+        # deadline's TimeoutError, which carries no message of a source's error, every run.
+        runner, check = reading_runner(labels_source.url, "reads-pass", deadline_s=0.3)
+        asked = asyncio.Event()
+
+        async def never_answers(start: datetime, end: datetime, timeout_s: float) -> bool:
+            asked.set()
+            await asyncio.Event().wait()
+            raise AssertionError("the deadline ends this call")
+
+        monkeypatch.setattr(runner.sources.prometheus("default"), "holds_data", never_answers)
+        evaluation = await runner.evaluate(check, {}, self.BEFORE)
+        assert asked.is_set()
+        assert (evaluation.verdict, evaluation.error) == (Outcome.INCONCLUSIVE, None)
+        assert evaluation.reason == (
+            f"no series; but whether Prometheus source 'default' holds data at {format_time(self.BEFORE)} could not "
+            "be told from its label-names API (GET /api/v1/labels: no time left in the check's deadline), and "
+            "no_data: pass does not apply where a source holds no data, as no series there is nothing read (have the "
+            "source answer GET /api/v1/labels within the check's deadline_s)"
+        )
 
     async def test_every_source_read_is_asked(self, labels_source, reading_runner):
         # The first holds data then; the second, holding none, makes the pass inconclusive all the same.
@@ -752,6 +825,43 @@ class TestLogging:
         ]
         assert events[0]["value"] == 1.0 and events[0]["duration_ms"] >= 0
         assert events[1]["error"] == "source_unavailable"
+
+    async def test_the_duration_is_the_time_the_evaluation_took(self):
+        # mut28: the duration written as the clock plus the start (a sum of two clock readings) survived: the answer,
+        # its page and the log line would show hours for a check that took milliseconds.
+        from structlog.testing import capture_logs
+
+        runner, catalog = runner_for("ok")
+        started = time.perf_counter()
+        with capture_logs() as logs:
+            evaluation = await runner.evaluate(catalog.get("ok"), {})
+        took_ms = (time.perf_counter() - started) * 1000
+        assert 0 <= evaluation.duration_ms <= took_ms
+        assert [e["duration_ms"] for e in logs if e["event"] == "check_evaluated"] == [evaluation.duration_ms]
+
+    async def test_the_duration_is_in_milliseconds_to_the_microsecond(self, monkeypatch):
+        # mut28: the seconds divided by 1000, scaled by 999 or 1001, or rounded to 2 or 4 places survived the test
+        # above. On a clock the test reads out, an evaluation of 0.2345678 s took 234.568 ms.
+        import analyzer.runner
+
+        readings = iter([10.0, 10.2345678])
+        clock = SimpleNamespace(perf_counter=lambda: next(readings), time=time.time, monotonic=time.monotonic)
+        monkeypatch.setattr(analyzer.runner, "time", clock)
+        runner, catalog = runner_for("ok")
+        evaluation = await runner.evaluate(catalog.get("ok"), {})
+        assert evaluation.duration_ms == 234.568
+
+    async def test_a_value_that_is_no_finite_number_is_logged_as_text(self):
+        # mut28: the float logged as it is survived: the JSON line then held `Infinity`, which is no JSON (a log
+        # shipper parsing it strictly drops the line of a failing check).
+        def no_constant(constant: str) -> None:
+            raise AssertionError(f"{constant} in a JSON log line")
+
+        with json_logs("info") as stream:
+            runner, catalog = runner_for("inf-fail")
+            await runner.evaluate(catalog.get("inf-fail"), {})
+        events = [json.loads(line, parse_constant=no_constant) for line in stream.getvalue().splitlines()]
+        assert [(e["event"], e["verdict"], e["value"]) for e in events] == [("check_evaluated", "fail", "inf")]
 
     async def test_at_warning_only_errors_are_logged(self):
         with json_logs("warning") as stream:
