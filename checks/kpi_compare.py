@@ -106,6 +106,16 @@ _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
 _COUNTER_AT_OFFSET_RE = re.compile(
     r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*offset\b"
 )
+# A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
+# (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
+_FAILURE_WORDS_RE = re.compile(
+    r"(?:^|[_:])(errors?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
+    r"|exceptions?|5xx)(?=$|[_:])"
+)
+_SUCCESS_WORDS_RE = re.compile(
+    r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
+)
+_5XX_MATCHER_RE = re.compile(r"\b(?:code|status|status_code|response_code)\s*=~?\s*[\"'`]5")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
 _STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
@@ -430,6 +440,8 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
+            if (swapped := _direction_against_names(self.direction, self._canary["success"].text)) is not None:
+                found.append(swapped)
         else:
             found += [
                 warning
@@ -1601,6 +1613,30 @@ def _not_a_count(field: str, query: str) -> str | None:
             f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
             "increase(...[{{ lookback }}])"
+        )
+    return None
+
+
+def _direction_against_names(direction: Direction, query: str) -> str | None:
+    """A warning when a proportion's canary `success` query counts, by its metric names (or a 5xx matcher), the
+    opposite of what `direction` calls better: failures better higher, or successes better lower (a direction swapped:
+    every regression passes)."""
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    failures = [name for name in names if _FAILURE_WORDS_RE.search(name)]
+    # A 5xx matcher counts failures unless they are taken away from something (`all - 5xx`: the successes).
+    picks_5xx = _5XX_MATCHER_RE.search(query) is not None and "-" not in promql_blanked(query)
+    if direction == "higher_is_better" and names and (len(failures) == len(names) or picks_5xx):
+        counted = f"{failures[0]}, by its name" if len(failures) == len(names) else f"{names[0]} with a 5xx matcher"
+        return (
+            f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        )
+    successes = [name for name in names if _SUCCESS_WORDS_RE.search(name)]
+    if direction == "lower_is_better" and names and not failures and len(successes) == len(names):
+        return (
+            f"canary.success counts successes ({successes[0]}, by its name) and direction lower_is_better calls a "
+            "lower rate of them better: a canary converting less would pass; if success counts successes, write "
+            "direction: higher_is_better"
         )
     return None
 

@@ -380,6 +380,80 @@ class TestTrafficScaledKpi:
         assert self.warned(check(canary={"query": CANARY, "events": events}, baseline=BASELINE)) == []
 
 
+def counted(selector: str) -> str:
+    """A proportion's count of `selector`'s events over the lookback."""
+    return f"sum(increase({selector}[{{{{ lookback }}}}]))"
+
+
+class TestDirectionAgainstTheSuccessCount:
+    """A proportion whose success counts failures by its metric name (or a 5xx matcher) better higher, or successes
+    better lower, is a load warning naming the direction meant: a swapped direction passes every regression."""
+
+    CANARY = 'h="{{ canary_hash }}"'
+    ALL_REQUESTS = f"http_requests_total{{{CANARY}}}"
+
+    def warned(self, direction: str, success: str) -> list[str]:
+        canary = {"success": success, "total": TOTAL}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        definition = check(method="proportion", direction=direction, canary=canary, baseline=baseline)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "direction" in w]
+
+    @pytest.mark.parametrize(
+        ("selector", "what"),
+        [
+            (f"kpi_failed_payments_total{{{CANARY}}}", "kpi_failed_payments_total, by its name"),
+            (f"http_server_errors_total{{{CANARY}}}", "http_server_errors_total, by its name"),
+            (f'http_requests_total{{{CANARY}, code=~"5.."}}', "http_requests_total with a 5xx matcher"),
+        ],
+    )
+    def test_failures_better_higher_are_warned(self, selector, what):
+        # Before: no warning; with failed payments better higher, a canary failing 2.5% of its payments against a
+        # baseline failing 0.5% passes (its rate is higher: "better"; see test_a_swapped_direction_passes_a_regression).
+        assert self.warned("higher_is_better", counted(selector)) == [
+            f"canary.success counts failures ({what}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        ]
+
+    def test_a_swapped_direction_passes_a_regression(self):
+        # What the warning is for: the judge cannot tell a swapped direction from a meant one.
+        counts = {"canary": {"success": 2500, "total": 100000}, "baseline": {"success": 2000, "total": 400000}}
+        judged = judge("proportion", "higher_is_better", **counts, max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.PASS
+
+    def test_successes_better_lower_are_warned(self):
+        assert self.warned("lower_is_better", counted(f"checkout_orders_total{{{self.CANARY}}}")) == [
+            "canary.success counts successes (checkout_orders_total, by its name) and direction lower_is_better calls "
+            "a lower rate of them better: a canary converting less would pass; if success counts successes, write "
+            "direction: higher_is_better"
+        ]
+
+    @pytest.mark.parametrize(
+        ("direction", "success"),
+        [
+            ("lower_is_better", counted(f"kpi_failed_payments_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"checkout_orders_total{{{CANARY}}}")),
+            ("lower_is_better", counted(f"failed_orders_total{{{CANARY}}}")),
+            ("either", counted(f"errors_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"errorless_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"config_defaults_total{{{CANARY}}}")),  # "faults" within a word
+            ("higher_is_better", "vector(0)"),  # no metric name to read
+            ("either", counted(f"checkout_orders_total{{{CANARY}}}")),
+            (
+                "lower_is_better",
+                counted(f"checkout_orders_total{{{CANARY}}}") + " - " + counted(f"refunds_total{{{CANARY}}}"),
+            ),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, code!~"5.."}}')),
+            (
+                "higher_is_better",
+                counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, code=~"5.."}}'),
+            ),
+            ("higher_is_better", counted(ALL_REQUESTS) + " - " + counted(f"errors_total{{{CANARY}}}")),
+        ],
+    )
+    def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
+        assert self.warned(direction, success) == []
+
+
 class TestRatioToleranceInPercent:
     """A max_relative_change of 1 or more (5 written for 5%) is a load warning, said for its direction: a KPI never
     below 0 cannot drop by more than all of itself, so no drop fails; a rise of 500% lets a canary at 6 times pass."""
