@@ -109,7 +109,7 @@ _COUNTER_AT_OFFSET_RE = re.compile(
 # A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
 _FAILURE_WORDS_RE = re.compile(
-    r"(?:^|[_:])(errors?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
+    r"(?:^|[_:])(errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
     r"|exceptions?|5xx)(?=$|[_:])"
 )
 _SUCCESS_WORDS_RE = re.compile(
@@ -1302,7 +1302,14 @@ async def _instant_values(
     answers themselves (for their warnings)."""
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
-    values = {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    values = {}
+    for key, result in zip(keys, results, strict=True):
+        what = f"{key[0]}.{key[1]} query"
+        if key[1] == "query" and result.result_type != "matrix" and len(result.series) > 1:
+            # A KPI (a ratio, a latency) summed over its series is no KPI: per-pod error ratios summed over stable's ten
+            # pods against the canary's one read ten times stable's ratio. avg, as a mann_whitney range query's says.
+            result.only_series(what, aggregate="avg")
+        values[key] = result.single_value(what)
     return values, list(results)
 
 

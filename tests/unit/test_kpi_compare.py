@@ -403,6 +403,7 @@ class TestDirectionAgainstTheSuccessCount:
         [
             (f"kpi_failed_payments_total{{{CANARY}}}", "kpi_failed_payments_total, by its name"),
             (f"http_server_errors_total{{{CANARY}}}", "http_server_errors_total, by its name"),
+            (f"payment_err_total{{{CANARY}}}", "payment_err_total, by its name"),
             (f'http_requests_total{{{CANARY}, code=~"5.."}}', "http_requests_total with a 5xx matcher"),
         ],
     )
@@ -2350,11 +2351,13 @@ class TestInstantValues:
     """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
 
     class Source:
-        """Answers query "two" with two series, any other with one of value 0.5."""
+        """Answers query "two" with two series, "raw" with two series of raw samples, any other with one of value
+        0.5."""
 
         async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-            if promql == "two":
-                return QueryResult(promql, "vector", [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
+            if promql in ("two", "raw"):
+                kind = "vector" if promql == "two" else "matrix"
+                return QueryResult(promql, kind, [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
             return QueryResult(promql, "vector", [Series({}, [(1.0, 0.5)])])
 
     @staticmethod
@@ -2376,6 +2379,18 @@ class TestInstantValues:
     def test_a_query_answering_more_than_one_series_is_named_by_variant_and_role(self):
         with pytest.raises(CheckMisconfigured, match=r"^the baseline\.events query returned 2 series"):
             self.read({("canary", "query"): "c", ("baseline", "events"): "two"})
+
+    def test_a_kpi_answering_more_than_one_series_is_told_to_average_and_a_count_to_sum(self):
+        # Before: "e.g. with sum(...)" for the KPI too: per-pod error ratios summed over stable's ten pods against the
+        # canary's one read ten times stable's ratio, so a canary erring five times as often would pass.
+        with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with avg\(\.\.\.\)"):
+            self.read({("canary", "query"): "two", ("baseline", "query"): "b"})
+        with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with sum\(\.\.\.\)"):
+            self.read({("canary", "success"): "two", ("canary", "total"): "b"})
+
+    def test_a_kpi_answering_raw_samples_is_told_to_reduce_its_window(self):
+        with pytest.raises(CheckMisconfigured, match=r"returned a range vector \(raw samples\)"):
+            self.read({("canary", "query"): "raw", ("baseline", "query"): "b"})
 
 
 def fallback_measured(method: str, found: dict[str, bool], canary: float, baseline: float) -> Measured:
