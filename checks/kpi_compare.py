@@ -101,6 +101,21 @@ _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
+# A counter's selector read at an instant `offset` (no range between them: `x_total{...} offset 30m`), in a query with
+# strings and comments blanked: its value then, which a difference with its value now counts across a reset as a drop.
+_COUNTER_AT_OFFSET_RE = re.compile(
+    r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*offset\b"
+)
+# A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
+# (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
+_FAILURE_WORDS_RE = re.compile(
+    r"(?:^|[_:])(errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
+    r"|exceptions?|5xx)(?=$|[_:])"
+)
+_SUCCESS_WORDS_RE = re.compile(
+    r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
+)
+_5XX_MATCHER_RE = re.compile(r"\b(?:code|status|status_code|response_code)\s*=~?\s*[\"'`]5")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
 _STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
@@ -412,12 +427,26 @@ class KpiCompareCheck(Check):
             )
             for warning in warnings(f"{side}.{name}", template.text)
         ]
+        found += [
+            warning
+            for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+            for name, template in templates.items()
+            if (warning := _reset_blind_difference(f"{side}.{name}", template.text)) is not None
+        ]
         if self.method == "proportion":
             found += [
                 warning
                 for side, templates in (("canary", self._canary), ("baseline", self._baseline))
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
+            ]
+            if (swapped := _direction_against_names(self.direction, self._canary["success"].text)) is not None:
+                found.append(swapped)
+        else:
+            found += [
+                warning
+                for side, templates in (("canary", self._canary), ("baseline", self._baseline))
+                if (warning := _traffic_scaled(f"{side}.query", templates["query"].text)) is not None
             ]
         if self.max_relative_change is not None and self.max_relative_change >= 1:
             if not self.large_relative_change:
@@ -831,7 +860,14 @@ class KpiCompareCheck(Check):
             success, total = found[(side, "success")], found[(side, "total")]
             if total is None or not math.isfinite(total):
                 return self._no_data(f"the {self._name(side)} total query returned {_describe(total)}", details)
-            if total <= 0:
+            if total < 0:
+                # Not "no traffic": a count below 0 is a counter read across a reset (`x_total - x_total offset 30m`).
+                return self._no_data(
+                    f"the {self._name(side)} total query returned {format_number(total)}, a negative count (a counter "
+                    "less its value at an offset, across a reset?), which says nothing of its traffic",
+                    details,
+                )
+            if total == 0:
                 return self._no_data(
                     f"the {self._name(side)} has no traffic {self._counted_over(measured, side, 'total')} (total "
                     f"{format_number(total)})",
@@ -1266,7 +1302,14 @@ async def _instant_values(
     answers themselves (for their warnings)."""
     keys = list(queries)
     results = await asyncio.gather(*(source.query(queries[key], ctx.evaluation_time, ctx.timeout_s()) for key in keys))
-    values = {key: result.single_value(f"{key[0]}.{key[1]} query") for key, result in zip(keys, results, strict=True)}
+    values = {}
+    for key, result in zip(keys, results, strict=True):
+        what = f"{key[0]}.{key[1]} query"
+        if key[1] == "query" and result.result_type != "matrix" and len(result.series) > 1:
+            # A KPI (a ratio, a latency) summed over its series is no KPI: per-pod error ratios summed over stable's ten
+            # pods against the canary's one read ten times stable's ratio. avg, as a mann_whitney range query's says.
+            result.only_series(what, aggregate="avg")
+        values[key] = result.single_value(what)
     return values, list(results)
 
 
@@ -1553,7 +1596,8 @@ def _not_a_count(field: str, query: str) -> str | None:
     form = event_form(query)
     syntax = promql_blanked(query)
     # A rate times seconds (`rate(x[30m]) * 1800`, increase() as Prometheus computes it) is a count, and so is a
-    # counter less its value a lookback ago (`x_total - x_total offset 30m`).
+    # counter less its value a lookback ago (`x_total - x_total offset 30m`), though blind to resets (warned apart:
+    # _reset_blind_difference).
     if form == "per_second" and "*" not in syntax:
         return (
             f"{field} is per second (rate() or irate()), and method proportion counts events: the test reads the "
@@ -1578,6 +1622,67 @@ def _not_a_count(field: str, query: str) -> str | None:
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _direction_against_names(direction: Direction, query: str) -> str | None:
+    """A warning when a proportion's canary `success` query counts, by its metric names (or a 5xx matcher), the
+    opposite of what `direction` calls better: failures better higher, or successes better lower (a direction swapped:
+    every regression passes)."""
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    failures = [name for name in names if _FAILURE_WORDS_RE.search(name)]
+    # A 5xx matcher counts failures unless they are taken away from something (`all - 5xx`: the successes).
+    picks_5xx = _5XX_MATCHER_RE.search(query) is not None and "-" not in promql_blanked(query)
+    if direction == "higher_is_better" and names and (len(failures) == len(names) or picks_5xx):
+        counted = f"{failures[0]}, by its name" if len(failures) == len(names) else f"{names[0]} with a 5xx matcher"
+        return (
+            f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        )
+    successes = [name for name in names if _SUCCESS_WORDS_RE.search(name)]
+    if direction == "lower_is_better" and names and not failures and len(successes) == len(names):
+        return (
+            f"canary.success counts successes ({successes[0]}, by its name) and direction lower_is_better calls a "
+            "lower rate of them better: a canary converting less would pass; if success counts successes, write "
+            "direction: higher_is_better"
+        )
+    return None
+
+
+def _reset_blind_difference(field: str, query: str) -> str | None:
+    """A warning when `query` counts a counter as its value now less its value at an `offset` (`x_total -
+    x_total offset 30m`): blind to a reset, it loses what a pod that restarted within the window had counted before."""
+    syntax = promql_blanked(query)
+    if "offset" not in syntax or "-" not in syntax:
+        return None
+    found = _COUNTER_AT_OFFSET_RE.search(syntax)
+    if found is None:
+        return None
+    name = found.group(1)
+    return (
+        f"{field} counts {name} as its value now less its value at an offset, which does not see a counter reset: a "
+        "pod that restarted within the window (a crash-looping canary) loses what it counted before, so a canary "
+        "erring on a restarting pod can count no errors and pass; write increase(...[{{ lookback }}]), which counts "
+        "on from 0 after a reset"
+    )
+
+
+def _traffic_scaled(field: str, query: str) -> str | None:
+    """A warning when a ratio or mann_whitney `query` is a count or rate of events with no division
+    (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
+    quality."""
+    syntax = promql_blanked(query)
+    if "/" in syntax or "quantile" in syntax.lower():
+        return None
+    recorded = any(_RECORDED_RATE_RE.fullmatch(name) for selector in metric_selectors(query) for name in selector.names)
+    if event_form(query) is None and not recorded:
+        return None
+    return (
+        f"{field} counts events (rate(), irate(), increase(), count_over_time() or a recorded rate, without a "
+        "division): the count grows with the variant's traffic, which the canary's weight sets, so a canary at 10% of "
+        "the traffic erring ten times as often as the baseline counts as many errors per second, and one without "
+        "traffic counts none: both pass where lower is better; compare a ratio, sum(rate(errors[5m])) / "
+        "sum(rate(requests[5m])), or use method proportion"
+    )
 
 
 def _no_drop_fails(relative: float, method: Method) -> str:

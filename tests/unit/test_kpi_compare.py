@@ -281,6 +281,180 @@ class TestProportionOfNoCounts:
         assert self.warned(self.definition(SUCCESS, total)) == []
 
 
+class TestResetBlindDifference:
+    """A count written as a counter less its value at an offset, which a pod's restart within the window turns into a
+    loss of what it counted, is a load warning naming increase(), whatever the method and role."""
+
+    DIFFERENCE = 'sum(err_total{h="{{ canary_hash }}"}) - sum(err_total{h="{{ canary_hash }}"} offset {{ lookback }})'
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "counter reset" in w]
+
+    def test_a_proportions_success_less_its_offset_is_warned(self):
+        # Measured against a real Prometheus: a canary of a healthy pod and a pod failing half its requests that
+        # restarted 10 minutes before the end counted 0 errors over 30m (the failing pod's count now equals its count
+        # 30 minutes back) and passed, where increase() counted a 25% error ratio and failed.
+        canary = {"success": self.DIFFERENCE, "total": TOTAL}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        definition = check(method="proportion", canary=canary, baseline=baseline, max_absolute_change=0.005)
+        assert self.warned(definition) == [
+            f"{side}.success counts err_total as its value now less its value at an offset, which does not see a "
+            "counter reset: a pod that restarted within the window (a crash-looping canary) loses what it counted "
+            "before, so a canary erring on a restarting pod can count no errors and pass; write "
+            "increase(...[{{ lookback }}]), which counts on from 0 after a reset"
+            for side in ("canary", "baseline")
+        ]
+
+    def test_a_ratios_query_and_events_are_warned_too(self):
+        difference = self.DIFFERENCE.replace("err_total", "all_total")
+        ratio = f"({self.DIFFERENCE}) / ({difference})"
+        definition = check(canary={"query": ratio, "events": difference}, baseline=ratio.replace("canary", "stable"))
+        assert [warning.partition(" counts ")[0] for warning in self.warned(definition)] == [
+            "canary.events",
+            "canary.query",
+            "baseline.query",
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            SUCCESS,
+            'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}] offset 1h))',
+            'sum(kpi{h="{{ canary_hash }}"}) - sum(kpi{h="{{ canary_hash }}"} offset 1h)',  # a gauge's change
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m] offset 1h)) - sum(rate(err_total{h="x"}[5m]))',
+            'sum(err_total{h="{{ canary_hash }}", note="- offset"})',
+            'sum(err_total{h="{{ canary_hash }}"} offset 1h)',  # no difference
+        ],
+    )
+    def test_counts_that_see_a_reset_are_not_warned(self, query):
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        assert self.warned(definition) == []
+
+
+class TestTrafficScaledKpi:
+    """A ratio or mann_whitney KPI that counts events without dividing them by the traffic (`sum(rate(errors[5m]))`)
+    is a load warning: it compares the variants' traffic, which the canary's weight sets, not their quality."""
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "traffic" in w]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m]))',
+            '(sum(irate(err_total{h="{{ canary_hash }}"}[1m])) or vector(0))',
+            'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
+            'sum(job:errors:rate5m{h="{{ canary_hash }}"})',
+        ],
+    )
+    def test_a_count_of_events_is_warned(self, method, query):
+        # Measured against a real Prometheus with sum(rate(errors[5m])): a canary at a tenth of stable's traffic
+        # erring ten times as often (0.2 errors a second each) passed, and so did a canary without traffic.
+        definition = check(method=method, canary=query, baseline=query.replace("canary", "stable"))
+        assert self.warned(definition) == [
+            f"{side}.query counts events (rate(), irate(), increase(), count_over_time() or a recorded rate, without a "
+            "division): the count grows with the variant's traffic, which the canary's weight sets, so a canary at "
+            "10% of the traffic erring ten times as often as the baseline counts as many errors per second, and one "
+            "without traffic counts none: both pass where lower is better; compare a ratio, sum(rate(errors[5m])) / "
+            "sum(rate(requests[5m])), or use method proportion"
+            for side in ("canary", "baseline")
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / sum(rate(all_total{h="{{ canary_hash }}"}[5m]))',
+            'histogram_quantile(0.95, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))',
+            'avg(kpi{h="{{ canary_hash }}"})',
+            'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',
+        ],
+    )
+    def test_a_ratio_a_quantile_or_a_gauge_is_not_warned(self, query):
+        assert self.warned(check(canary=query, baseline=query.replace("canary", "stable"))) == []
+
+    def test_a_proportions_counts_and_a_ratios_events_are_not_warned(self):
+        events = 'sum(increase(all_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+        proportion = {"success": SUCCESS, "total": TOTAL}
+        assert self.warned(check(method="proportion", canary=proportion, baseline=proportion)) == []
+        assert self.warned(check(canary={"query": CANARY, "events": events}, baseline=BASELINE)) == []
+
+
+def counted(selector: str) -> str:
+    """A proportion's count of `selector`'s events over the lookback."""
+    return f"sum(increase({selector}[{{{{ lookback }}}}]))"
+
+
+class TestDirectionAgainstTheSuccessCount:
+    """A proportion whose success counts failures by its metric name (or a 5xx matcher) better higher, or successes
+    better lower, is a load warning naming the direction meant: a swapped direction passes every regression."""
+
+    CANARY = 'h="{{ canary_hash }}"'
+    ALL_REQUESTS = f"http_requests_total{{{CANARY}}}"
+
+    def warned(self, direction: str, success: str) -> list[str]:
+        canary = {"success": success, "total": TOTAL}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        definition = check(method="proportion", direction=direction, canary=canary, baseline=baseline)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "direction" in w]
+
+    @pytest.mark.parametrize(
+        ("selector", "what"),
+        [
+            (f"kpi_failed_payments_total{{{CANARY}}}", "kpi_failed_payments_total, by its name"),
+            (f"http_server_errors_total{{{CANARY}}}", "http_server_errors_total, by its name"),
+            (f"payment_err_total{{{CANARY}}}", "payment_err_total, by its name"),
+            (f'http_requests_total{{{CANARY}, code=~"5.."}}', "http_requests_total with a 5xx matcher"),
+        ],
+    )
+    def test_failures_better_higher_are_warned(self, selector, what):
+        # Before: no warning; with failed payments better higher, a canary failing 2.5% of its payments against a
+        # baseline failing 0.5% passes (its rate is higher: "better"; see test_a_swapped_direction_passes_a_regression).
+        assert self.warned("higher_is_better", counted(selector)) == [
+            f"canary.success counts failures ({what}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        ]
+
+    def test_a_swapped_direction_passes_a_regression(self):
+        # What the warning is for: the judge cannot tell a swapped direction from a meant one.
+        counts = {"canary": {"success": 2500, "total": 100000}, "baseline": {"success": 2000, "total": 400000}}
+        judged = judge("proportion", "higher_is_better", **counts, max_relative_change=None, max_absolute_change=0.001)
+        assert judged.outcome is Outcome.PASS
+
+    def test_successes_better_lower_are_warned(self):
+        assert self.warned("lower_is_better", counted(f"checkout_orders_total{{{self.CANARY}}}")) == [
+            "canary.success counts successes (checkout_orders_total, by its name) and direction lower_is_better calls "
+            "a lower rate of them better: a canary converting less would pass; if success counts successes, write "
+            "direction: higher_is_better"
+        ]
+
+    @pytest.mark.parametrize(
+        ("direction", "success"),
+        [
+            ("lower_is_better", counted(f"kpi_failed_payments_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"checkout_orders_total{{{CANARY}}}")),
+            ("lower_is_better", counted(f"failed_orders_total{{{CANARY}}}")),
+            ("either", counted(f"errors_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"errorless_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"config_defaults_total{{{CANARY}}}")),  # "faults" within a word
+            ("higher_is_better", "vector(0)"),  # no metric name to read
+            ("either", counted(f"checkout_orders_total{{{CANARY}}}")),
+            (
+                "lower_is_better",
+                counted(f"checkout_orders_total{{{CANARY}}}") + " - " + counted(f"refunds_total{{{CANARY}}}"),
+            ),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, code!~"5.."}}')),
+            (
+                "higher_is_better",
+                counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, code=~"5.."}}'),
+            ),
+            ("higher_is_better", counted(ALL_REQUESTS) + " - " + counted(f"errors_total{{{CANARY}}}")),
+        ],
+    )
+    def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
+        assert self.warned(direction, success) == []
+
+
 class TestRatioToleranceInPercent:
     """A max_relative_change of 1 or more (5 written for 5%) is a load warning, said for its direction: a KPI never
     below 0 cannot drop by more than all of itself, so no drop fails; a rise of 500% lets a canary at 6 times pass."""
@@ -1614,6 +1788,17 @@ class TestProportionCounts:
         assert judged.outcome is Outcome.INCONCLUSIVE
         assert "has no traffic over 10m" in judged.reason
 
+    @pytest.mark.parametrize(("total", "shown"), [(-96000, "-96000"), (-0.001, "-0.001")])
+    def test_a_negative_total_is_no_data_and_not_called_no_traffic(self, total, shown):
+        # `x_total - x_total offset 30m` across a pod's restart. Before: "the canary has no traffic over 10m (total
+        # -96000)", for a canary serving 20 requests a second.
+        judged = judge("proportion", canary={"success": 0, "total": total}, baseline={"success": 10, "total": 1e4})
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert judged.reason.startswith(
+            f"the canary total query returned {shown}, a negative count (a counter less its value at an offset, across "
+            "a reset?), which says nothing of its traffic"
+        ), judged.reason
+
     def test_a_total_of_one_is_traffic(self):
         judged = judge("proportion", canary={"success": 0, "total": 1}, baseline={"success": 10, "total": 1e4})
         assert "no traffic" not in judged.reason
@@ -2166,11 +2351,13 @@ class TestInstantValues:
     """Each instant query's answer is its variant and role's one value, and a refusal names that variant and role."""
 
     class Source:
-        """Answers query "two" with two series, any other with one of value 0.5."""
+        """Answers query "two" with two series, "raw" with two series of raw samples, any other with one of value
+        0.5."""
 
         async def query(self, promql: str, at: datetime, timeout_s: float) -> QueryResult:
-            if promql == "two":
-                return QueryResult(promql, "vector", [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
+            if promql in ("two", "raw"):
+                kind = "vector" if promql == "two" else "matrix"
+                return QueryResult(promql, kind, [Series({"pod": p}, [(1.0, 1.0)]) for p in ("a", "b")])
             return QueryResult(promql, "vector", [Series({}, [(1.0, 0.5)])])
 
     @staticmethod
@@ -2192,6 +2379,18 @@ class TestInstantValues:
     def test_a_query_answering_more_than_one_series_is_named_by_variant_and_role(self):
         with pytest.raises(CheckMisconfigured, match=r"^the baseline\.events query returned 2 series"):
             self.read({("canary", "query"): "c", ("baseline", "events"): "two"})
+
+    def test_a_kpi_answering_more_than_one_series_is_told_to_average_and_a_count_to_sum(self):
+        # Before: "e.g. with sum(...)" for the KPI too: per-pod error ratios summed over stable's ten pods against the
+        # canary's one read ten times stable's ratio, so a canary erring five times as often would pass.
+        with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with avg\(\.\.\.\)"):
+            self.read({("canary", "query"): "two", ("baseline", "query"): "b"})
+        with pytest.raises(CheckMisconfigured, match=r"aggregate it to one, e\.g\. with sum\(\.\.\.\)"):
+            self.read({("canary", "success"): "two", ("canary", "total"): "b"})
+
+    def test_a_kpi_answering_raw_samples_is_told_to_reduce_its_window(self):
+        with pytest.raises(CheckMisconfigured, match=r"returned a range vector \(raw samples\)"):
+            self.read({("canary", "query"): "raw", ("baseline", "query"): "b"})
 
 
 def fallback_measured(method: str, found: dict[str, bool], canary: float, baseline: float) -> Measured:
