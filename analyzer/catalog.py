@@ -238,6 +238,16 @@ def _cannot_read(node: yaml.ScalarNode) -> yaml.constructor.ConstructorError:
 def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
     """A ConstructorError for a tag that is not YAML's own (`!foo`, CloudFormation's `!Ref`, and `!=` in an unquoted
     `pass_if: != 0`), saying what to write instead of PyYAML's "could not determine a constructor"."""
+    if node.tag == "tag:yaml.org,2002:merge":
+        # `<<`, which YAML resolves to this tag unwritten: quoting it, as the advice to a tag says, makes an unknown
+        # field of it.
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            "a catalog does not read YAML merge keys (<<): write the keys of the mapping it merges out here, or alias "
+            "a whole value (params: *shared)",
+            node.start_mark,
+        )
     tag = _short_tag(node.tag)
     problem = (
         f"{tag} is read as a YAML tag (an unquoted value that starts with ! starts with one), and a catalog reads "

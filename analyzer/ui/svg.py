@@ -138,9 +138,12 @@ class LabelPlacer:
         offset = {"start": 0.0, "middle": width / 2, "end": width}[anchor]
         start = min(max(x - offset, self._left), self._right - width)
         step = (_ASCENT_EM + _DESCENT_EM) * font_px * (1 if down else -1)
+        # Only the boxes beside it in x can be in its way, wherever it moves up or down: with hundreds of tiers,
+        # testing every box at every row took seconds of the event loop for one page.
+        beside = [other for other in self.boxes if start < other.right and other.left < start + width]
         while True:
             box = Box(start, y - _ASCENT_EM * font_px, start + width, y + _DESCENT_EM * font_px)
-            if not any(box.overlaps(other) for other in self.boxes):
+            if not any(box.overlaps(other) for other in beside):
                 self.boxes.append(box)
                 return start + offset, y
             y += step

@@ -278,12 +278,19 @@ class TestBarLabels:
 
     def test_labels_risen_above_the_picture_widen_its_view(self):
         groups = [
-            plots.BarGroup("g", "s", "quiet", [plots.Bar(w, 10.0, "long") for w in ("1h", "5m", "30m", "2h")], None)
-            for _ in range(4)
+            plots.BarGroup(
+                "g", "s", "quiet", [plots.Bar(w, 10.0, "long") for w in ("1h", "5m", "30m", "2h", "6h", "1d")]
+            )
+            for _ in range(6)
         ]
         markup = str(plots.bar_groups(groups, label="b", y_title="burn"))
-        top = float(re.search(r'viewBox="0 (-?[0-9.]+) ', markup).group(1))
-        assert min(y for _, y, css, _ in self.texts(markup) if css == "bar-label") - 12 >= top
+        top, height = map(float, re.search(r'viewBox="0 (-?[0-9.]+) [0-9]+ ([0-9.]+)"', markup).groups())
+        highest = min(y for _, y, css, _ in self.texts(markup) if css == "bar-label")
+        # Four bars and four groups (before) rose no label above the picture's first row: the test held with no view
+        # widened at all.
+        assert highest - 12 < 0
+        assert highest - 12 >= top
+        assert top + height >= 288  # the rows under the plot kept
 
 
 class TestMeter:

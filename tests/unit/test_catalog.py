@@ -124,6 +124,16 @@ class TestLoadFiles:
             f"!!map): {advice}"
         ]
 
+    def test_a_merge_key_is_not_advised_as_a_tag_to_quote(self, tmp_path):
+        # `<<` wrote no tag: it was told "!!merge is read as a YAML tag ... quote it: '<<'", and a quoted '<<' is an
+        # unknown field.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- &d {name: y, kind: prometheus, query: up, pass_if: '< 1'}\n- <<: *d\n  name: x\n")
+        assert [problem.replace(str(path), "F") for problem in problems_of_file(path)] == [
+            "F: invalid YAML at line 3, column 3: a catalog does not read YAML merge keys (<<): write the keys of the "
+            "mapping it merges out here, or alias a whole value (params: *shared)"
+        ]
+
     def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")
