@@ -34,8 +34,11 @@ from analyzer.redaction import (
 # parameters too (`href="/cb?session=..."`). The value is read only under a secret name: read under every name, each
 # `x=` of a run of them (`x=y@x=y@...`) read its bare value to the run's end again (3 s for 64 KiB).
 _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
+# A Python repr's value may be bytes (`password=b'...'`) or an object's repr (`Secret('...')`, hidden whole); a quoted
+# value no quote closes before the text's end (a quote cut it) runs to that end.
 _PARAMETER_VALUE_RE = re.compile(
-    r"""(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+)"""
+    r"""b?(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)"""
+    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -120,6 +123,9 @@ _FLOW_VALUE_RE = re.compile(
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
     r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
+# A single-quoted value as a Python repr writes one that holds both quotes (`'it\'s "x"'`: a backslash escapes its
+# quote, which in YAML's reading ends it), on its line.
+_REPR_SINGLE_RE = re.compile(r"""b?'(?:[^'\\\r\n]|''|\\.)*'""")
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
 # bytes holding a `'` in double quotes `b"..."`,
 # JSON's `[["password", "..."]]`): its bracket after a list's bracket, or after a comma after an item (a bracket, a
@@ -136,8 +142,10 @@ _GRAPHQL_STRING_ARGUMENT_RE = re.compile(
 _PAIR_START_RE = re.compile(
     r"""(?:[\[(]|(?:[\])"'\d]|\b(?:null|true|false|None))\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
+# A quoted value no quote closes before the text's end (a quote cut the list there) runs to that end.
 _PAIR_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|b?"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+    r"""|b?["'](?P<cut>[^\r\n]+)\Z"""
 )
 _PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
@@ -376,7 +384,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue
-        group = "quoted" if found["quoted"] is not None else "bare"
+        group = next(g for g in ("quoted", "cut", "call", "bare") if found[g] is not None)
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
         if not (group == "quoted" and _is_naming_member(name)):
@@ -565,13 +573,22 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         assert value is not None  # a plain value may be empty
         group = next(g for g in ("single", "double", "escaped", "plain") if value[g] is not None)
         value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
+        # A repr's `\'` inside a single-quoted value: read both ways, a secret is hidden to the further end (read as
+        # YAML's alone, `'it\'s s3cr3t'` showed `s s3cr3t'`); another name's is read on from YAML's.
+        repr_end = value.end()
+        if group == "single" and "\\" in value[group]:
+            read = _REPR_SINGLE_RE.match(text, key.end())
+            repr_end = max(repr_end, -1 if read is None else read.end())
         if (
             hide(name)
             and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
             and value_span[1] > value_span[0]
             and not _is_validation_message(value[group])
         ):
-            spans.append(value_span)
+            spans.append(value_span if repr_end <= value.end() else (value_span[0], repr_end - 1))
+            if repr_end > value.end():
+                at = repr_end
+                continue
         elif group != "plain" and "{" in value[group]:
             # A mapping quoted in a string (an error quoting what it was sent: `"bad request: {'api_key': '...'}"`),
             # read on its own (a string holds no unescaped quote of its kind: quoted strings nest a few deep at most,
@@ -627,9 +644,9 @@ def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]
             at = end
             continue
         value = _PAIR_VALUE_RE.match(text, at)
-        if value is None or _PAIR_END_RE.match(text, value.end()) is None:
+        if value is None or (value["cut"] is None and _PAIR_END_RE.match(text, value.end()) is None):
             continue
-        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        group = next(g for g in ("single", "double", "plain", "cut") if value[g] is not None)
         if value[group] and not _is_validation_message(value[group]):
             spans.append(value.span(group))
         at = value.end()

@@ -437,8 +437,12 @@ _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 _USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
+# A token68 after a scheme's name is any but a word of small letters alone shorter than 20 (a message's: `OAUTH token
+# refreshed`, `Bearer token expired`, `requires Basic authentication.`); an exception's text is no prose, so a short
+# one (`Bearer t0k`) is hidden still, where the body reader asks more of it.
 _SCHEME_CREDENTIAL_RE = re.compile(
-    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*|[A-Za-z0-9._~+/-]+=*)"
+    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
+    r"|(?-i:(?![a-z]{1,19}(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
@@ -449,23 +453,31 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # The value runs to its first quote no backslash escapes or, where its line holds none (a value ending in a backslash:
 # `'C:\'`), to the line's last quote. A backslash is read one way only: read as an escape or as itself, each of a
 # value's escapes doubled the ways tried where no quote closed it (a quote cut inside a JSON string of escaped lines,
-# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes).
+# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes). A value no quote closes before the text's end (a quote
+# cut it) runs to that end, as the body reader reads one.
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v))"""
+    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
 # repr's `password='...'`) and a quoted name's object or list (Spring's `"db.password": {"value": ...}`) under a
 # secret name: a quoted value inside its quotes, a bare one to the next space, `&`, `;`, `,`, quote or bracket, an
 # object or a list whole. (Not a line's `token: ...`: a traceback's source line `token: str = ...` is code.)
+# A Python repr's value may be bytes (`password=b'...'`), escape its quote (`'it\'s "x"'`) or be an object's repr
+# (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
+# text's end (a quote cut it) to that end.
 _SECRET_PAIR_RE = re.compile(
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'"""
+    r"""(?:b?"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|b?'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
+    r"""|b?'(?P<backslashed>[^'\r\n]{1,512})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
-    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|b?\\?["'](?P<cut>[^\r\n]+)\Z"""
+    # A repr's object holding it (`password=Secret('...')`): whole.
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
+_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
@@ -535,25 +547,32 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
-    return _QUOTED_ENTRY_RE.sub(
-        lambda found: (
-            f"{found['name']}{found['open']}{REDACTED}{found['v']}" if is_secret_name(found["key"]) else found[0]
-        ),
-        text,
-    )
+    return _QUOTED_ENTRY_RE.sub(_hidden_entry, text)
+
+
+def _hidden_entry(found: re.Match[str]) -> str:
+    """A quoted mapping entry or pair (`_QUOTED_ENTRY_RE`) with its value hidden when its name is a secret's; a value
+    the text's end cut is left without the closing quote it never had."""
+    if not is_secret_name(found["key"]):
+        return found[0]
+    closed = found[0].endswith(found["v"])
+    return f"{found['name']}{found['open']}{REDACTED}{found['v'] if closed else ''}"
 
 
 def _named_value_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of `text`'s `name=value` pairs and quoted names' objects or lists under a secret name stand
     (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
     spans: list[tuple[int, int]] = []
-    if "=" in text:
-        spans += [
-            found.span(next(group for group in ("double", "single", "escaped", "bare") if found[group] is not None))
-            for found in _SECRET_PAIR_RE.finditer(text)
-            # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
-            if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end())
-        ]
+    at = 0 if "=" in text else len(text)
+    while (found := _SECRET_PAIR_RE.search(text, at)) is not None:
+        group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
+        at = found.end()
+        # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
+        if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
+            spans.append(found.span(group))
+        elif group == "call":
+            # Another name's object: its arguments are read (`db=DB(password='...')`); they hold no bracket.
+            at = text.index("(", found.start(group)) + 1
     if ":" in text:
         covered = 0
         for found in _QUOTED_CONTAINER_RE.finditer(text):
@@ -645,8 +664,9 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
 # `ghs_`, `ghr_`, `github_pat_`), GitLab's (`glpat-`), npm's (`npm_`), Hugging Face's (`hf_`), OpenAI's and Anthropic's
 # keys (`sk-proj-`, `sk-ant-`...), SendGrid's (`SG.` and two parts), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret,
-# restricted and webhook keys, a Google API key, Mailgun's private API key (`key-` and 32 hex digits), and the path of
-# a Slack webhook URL. Each starts with fixed letters:
+# restricted and webhook keys, a Google API key, Mailgun's private API keys (`key-` and 32 hex digits; the newer shape,
+# 32, 8 and 8 hex digits joined by `-`, its sending keys' too: no UUID's 8-4-4-4-12 nor a traceparent's 32-16), and the
+# path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
@@ -660,6 +680,7 @@ _SECRET_SHAPE_RE = re.compile(
     r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
     r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
     r"|(?<![A-Za-z0-9])key-[0-9a-f]{32}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9-])[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])"
     r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
     r"|(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{20,}"
     r"|(?<![\w$])\$(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
@@ -689,6 +710,14 @@ _AWS_SECRET_REACH_CHARS = 200
 _TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_REACH_CHARS = 200
+# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio token may be) is no secret where it says what it is: a
+# name holding `trace` (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), a request's or a correlation's id
+# right before it, or a traceparent's `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone).
+_TRACE_ID_LABEL_RE = re.compile(
+    r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
+)
+_TRACE_ID_LABEL_CHARS = 64
+_TRACEPARENT_AROUND_RE = re.compile(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
@@ -704,7 +733,11 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
     spans += _spans_beside(text, _AWS_KEY_ID_RE, _AWS_SECRET_KEY_RE, _AWS_SECRET_REACH_CHARS)
-    spans += _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
+    spans += [
+        span
+        for span in _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
+        if not _is_trace_id(text, *span)
+    ]
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -715,18 +748,32 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reach_chars: int) -> list[tuple[int, int]]:
-    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID)."""
+    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID), a
+    match that the reach's bound crosses too."""
     spans: list[tuple[int, int]] = []
+
+    def search(low: int, high: int) -> list[tuple[int, int]]:
+        # Past the stretch's bounds by the reach again (more than any secret's length), kept where it overlaps the
+        # stretch: searched within it alone, a secret the bound cut in two matched on neither side and was shown.
+        found = secret.finditer(text, max(low - reach_chars, 0), min(high + reach_chars, len(text)))
+        return [match.span() for match in found if match.end() > low and match.start() < high]
+
     # The stretches within reach of ids close together are searched as one, each once: a secret between two ids,
     # searched in two stretches that cut it in two, was shown.
     low = high = 0
     for found in ids.finditer(text):
         start = max(found.start() - reach_chars, 0)
         if start > high:
-            spans += [match.span() for match in secret.finditer(text, low, high)]
+            spans += search(low, high)
             low = start
         high = min(found.end() + reach_chars, len(text))
-    return spans + [match.span() for match in secret.finditer(text, low, high)]
+    return spans + search(low, high)
+
+
+def _is_trace_id(text: str, start: int, end: int) -> bool:
+    """Whether the 32 characters at `start` to `end` in `text` are a trace's id by what stands around them."""
+    label = _TRACE_ID_LABEL_RE.search(text, max(start - _TRACE_ID_LABEL_CHARS, 0), start)
+    return label is not None or _TRACEPARENT_AROUND_RE.match(text, start, min(end + 21, len(text))) is not None
 
 
 def _names_a_secret(blob: str) -> bool:
@@ -865,20 +912,30 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
 
 
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
-# `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals, any
-# case after a prompt), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
+# `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals; any
+# case after redis-cli's prompt, `host:port>` or `host:port[db]>`: after another, a shell's or an app's, `auth enabled`
+# is a line of its own), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
 # FTP's `PASS ...` (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user"
 # "password"` (HELLO's too).
-_LINE_PREFIX = r"(?m)^[ \t]*(?:(?P<prompt>[\w.\[\]:-]{1,100}>)[ \t]*|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
+_REDIS_PROMPT = r"[\w.\[\]:-]{0,100}:[0-9]{1,5}(?:\[[0-9]{1,5}\])?>"
+_LINE_PREFIX = (
+    rf"(?m)^[ \t]*(?:(?P<prompt>(?P<redis>{_REDIS_PROMPT})|[\w.\[\]:-]{{1,100}}>)[ \t]*"
+    r"|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
+)
+# An AUTH's value: quoted (a shell's `AUTH 's3 cr3t'`, hidden inside its quotes) or bare.
+_AUTH_VALUE = r"'[^'\r\n]*'" + r'|"(?:[^"\\\r\n]|\\.)*"'
 _AUTH_LINE_RE = re.compile(
-    _LINE_PREFIX + r"(?(prompt)(?i:auth)|AUTH)[ \t]+(?P<first>\S+)(?:[ \t]+(?P<second>\S+))?[ \t]*\r?$"
+    _LINE_PREFIX + rf"(?(redis)(?i:auth)|AUTH)[ \t]+(?P<first>{_AUTH_VALUE}|\S+)"
+    rf"(?:[ \t]+(?P<second>{_AUTH_VALUE}|\S+))?[ \t]*\r?$"
 )
 # Redis' AUTH inside a longer line: a logged redis-cli command's (`redis-cli -h h AUTH s3cret`, within 256 characters
 # of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`); its
 # values end the line or come before a shell's operator (`&&`, `|`, `;`), so that prose naming AUTH is no command.
 _MID_LINE_AUTH_RE = re.compile(
-    r"(?:\bredis-cli\b[^\r\n]{0,256}?[ \t](?i:auth)|(?<!\S)(?:[\w.\[\]:-]{1,100}>[ \t]*(?i:auth)|>[ \t]*AUTH))"
-    r"[ \t]+(?P<first>[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>[^\s;&|<>'\"]+))?(?=[ \t]*(?:[;&|<>]|\r?$))",
+    rf"(?:\bredis-cli\b[^\r\n]{{0,256}}?[ \t](?i:auth)|(?<!\S)(?:{_REDIS_PROMPT}[ \t]*(?i:auth)"
+    r"|[\w.\[\]:-]{1,100}>[ \t]*AUTH|>[ \t]*AUTH))"
+    rf"[ \t]+(?P<first>{_AUTH_VALUE}|[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>{_AUTH_VALUE}|[^\s;&|<>'\"]+))?"
+    r"(?=[ \t]*(?:[;&|<>]|\r?$))",
     re.MULTILINE,
 )
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
@@ -886,12 +943,13 @@ _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-
 _SASL_ANSWER_LINES = 6
 _SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
 _PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
-# What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`): a file's path, in a folder or
-# named as a test, and the time it took. Such a line is read as FTP's only in a transcript's context: a client's
-# marker or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
+# What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`, pytest's node id `PASS
+# tests/test_app.py::TestX::test_y[a-1]`): a file's path, in a folder or named as a test, a test's name in it, and the
+# time it took. Such a line is read as FTP's only in a transcript's context: a client's marker or prompt before it, its
+# USER among the few lines above, or the server's reply code on the line after.
 _TEST_FILE_RE = re.compile(
     r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
-    r"(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
+    r"(?:::[^\s:]+)*(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
 )
 _FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
 _FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)
@@ -918,9 +976,9 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
     if "AUTH" in text or "auth" in text or "Auth" in text:
         for found in _AUTH_LINE_RE.finditer(text):
             if found["second"] is not None:
-                spans.append(found.span("second"))
+                spans.append(_unquoted_span(found, "second"))
             elif found["first"].upper() not in _SASL_MECHANISMS:
-                spans.append(found.span("first"))
+                spans.append(_unquoted_span(found, "first"))
             else:
                 at = found.end()
                 for _ in range(_SASL_ANSWER_LINES):
@@ -931,7 +989,7 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                         spans.append(answer.span(1))
                     at = line_end
         spans += [
-            found.span("second" if found["second"] is not None else "first")
+            _unquoted_span(found, "second" if found["second"] is not None else "first")
             for found in _MID_LINE_AUTH_RE.finditer(text)
             if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS
         ]
@@ -962,6 +1020,14 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                 spans.append(value.span())
             read_to = value.end()
     return spans
+
+
+def _unquoted_span(found: re.Match[str], group: str) -> tuple[int, int]:
+    """Where `found`'s `group` stands, inside its quotes when a pair of them encloses it."""
+    start, end = found.span(group)
+    value = found[group]
+    quoted = len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]
+    return (start + 1, end - 1) if quoted else (start, end)
 
 
 def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
