@@ -19,6 +19,7 @@ from analyzer.redaction import (
     dsn_user_info_spans,
     kubernetes_secret_spans,
     merged_spans,
+    pydantic_input_spans,
     secret_shape_spans,
     transcript_secret_spans,
     user_info_spans,
@@ -123,6 +124,11 @@ _FLOW_VALUE_RE = re.compile(
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
     r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
+# A validation error's `loc`: a list (JSON) or a tuple (a repr of pydantic's `errors()`) of a few names and indexes,
+# and each name in it, double-quoted or single.
+_LOCATION_ITEM = r"""(?:"(?:[^"\\\r\n]|\\.){0,100}"|'[^'\r\n]{0,100}'|-?[0-9]{1,9})"""
+_LOCATION_RE = re.compile(rf"[\[(](?:\s*{_LOCATION_ITEM}\s*,){{0,16}}\s*{_LOCATION_ITEM}?\s*[)\]]")
+_LOCATION_PART_RE = re.compile(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
 # A single-quoted value as a Python repr writes one that holds both quotes (`'it\'s "x"'`: a backslash escapes its
 # quote, which in YAML's reading ends it), on its line.
 _REPR_SINGLE_RE = re.compile(r"""b?'(?:[^'\\\r\n]|''|\\.)*'""")
@@ -356,6 +362,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
         *transcript_secret_spans(masked),
+        *pydantic_input_spans(masked),
         *_positional_password_spans(masked),
         *_free_text_secret_spans(masked, hide),
     ]
@@ -516,19 +523,23 @@ def _markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[i
 class _FlowFrame:
     """An object or a list a flow mapping's text opened at `start`: whether it is a mapping, whether an entry naming it
     names a secret (`{name: DB_PASSWORD, ...}`), where its `value`/`content` entries' values stand, and the frame
-    whose `value` it is, if any (its span known once it closes)."""
+    whose `value` it is, if any (its span known once it closes); a validation error's (pydantic's `errors()`, FastAPI's
+    422: `{"loc": ["body", "password"], "input": "..."}`) too, whose `loc` names the field its `input` was sent for."""
 
     start: int
     mapping: bool
     named: bool = False
     values: list[tuple[int, int]] = field(default_factory=list)
     value_of: _FlowFrame | None = None
+    located: bool = False
+    inputs: list[tuple[int, int]] = field(default_factory=list)
 
     def closed(self, end: int) -> list[tuple[int, int]]:
-        """The spans it hides once closed at `end`: its values when named; its own span joins its parent's values."""
+        """The spans it hides once closed at `end`: its values when named, its inputs when its `loc` names a secret;
+        its own span joins its parent's values."""
         if self.value_of is not None:
             self.value_of.values.append((self.start, end))
-        return self.values if self.named else []
+        return (self.values if self.named else []) + (self.inputs if self.located else [])
 
 
 def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -558,6 +569,12 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if key is None:
             continue
         name = key["single"] or key["double"] or key["bare"] or key["escaped"].replace("\\\\", "\\")
+        if name == "loc" and (location := _LOCATION_RE.match(text, key.end())) is not None:
+            # A validation error's location: a secret's field anywhere in it (`["body", "user", "password"]`, a repr's
+            # tuple `('password',)`).
+            frames[-1].located |= any(
+                hide(part[1] or part[2]) for part in _LOCATION_PART_RE.finditer(text, *location.span())
+            )
         if key.end() < len(text) and text[key.end()] in "{[":
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
@@ -600,6 +617,8 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             frames[-1].named = True
         if _is_value_member(name):
             frames[-1].values.append(value_span)
+        elif name == "input":
+            frames[-1].inputs.append(value_span)
         at = value.end()
     # An answer cut inside a mapping: what its naming entry named is still a secret.
     while frames:

@@ -527,7 +527,8 @@ def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
-    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`),
+    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
+    pydantic validation error's input under a secret field (`pydantic_input_spans`),
     what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
     mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
@@ -536,7 +537,10 @@ def hide_credentials(text: str) -> str:
     if "@" in text:
         text = _hidden(text, dsn_user_info_spans(text))
     text = hide_secret_shapes(text)
-    text = _hidden(text, merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text)]))
+    text = _hidden(
+        text,
+        merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text), *pydantic_input_spans(text)]),
+    )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
     text = _HEADER_FIELD_LINE_RE.sub(
@@ -1047,6 +1051,30 @@ def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
         return True
     next_line = text.find("\n", found.end())
     return next_line >= 0 and _FTP_REPLY_RE.match(text, next_line + 1) is not None
+
+
+# A pydantic (v2) validation error's line under its field's location (`password` or `body.password` on the line above):
+# `  String should have at least 12 characters [type=string_too_short, input_value='...', input_type=str]`; the value
+# runs to the line's last `, input_type=`, or to its end (a quote cut it).
+_PYDANTIC_INPUT_RE = re.compile(
+    r"(?m)^[ \t]+[^\r\n]*?\[type=[\w.-]+, input_value="
+    r"(?P<value>[^\r\n]*(?=, input_type=[\w.-]+\][ \t]*\r?$)|[^\r\n]*)"
+)
+_PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
+
+
+def pydantic_input_spans(text: str) -> list[tuple[int, int]]:
+    """Where a pydantic validation error's input stands in `text` when its field's location (the line above it) names
+    a secret (`password`, `body.api_key`): a service answering 422 with the error's text quotes what it was sent."""
+    if "input_value=" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for found in _PYDANTIC_INPUT_RE.finditer(text):
+        above_end = found.start() - 1
+        above = text[text.rfind("\n", 0, max(above_end, 0)) + 1 : max(above_end, 0)]
+        if above_end > 0 and any(is_secret_name(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
+            spans.append(_unquoted_span(found, "value"))
+    return spans
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -2924,6 +2924,22 @@ class TestJudgeSecretsWhateverNamesThem:
             ),
             ("error: Settings(host='db', password=\"s3cr3t", "error: Settings(host='db', password=\"<redacted>"),
             ("headers [('x-api-key', 's3cr3t", "headers [('x-api-key', '<redacted>"),
+            # A validation error quoting the input of a secret field: FastAPI's 422, a repr of pydantic's `errors()`,
+            # pydantic's text; another field's input is shown.
+            (
+                '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"String should have at least 12'
+                ' characters","input":"s3cr3t-f","ctx":{"min_length":12}},{"type":"missing","loc":["body","user"],'
+                '"msg":"Field required","input":"bob"}]}\n'
+                "[{'type': 'int_parsing', 'loc': ('api_key',), 'input': 's3cr3t-r'}]\n"
+                "token\n  String should have at least 40 characters [type=string_too_short, input_value='s3cr3t-t', "
+                "input_type=str]",
+                '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"String should have at least 12'
+                ' characters","input":"<redacted>","ctx":{"min_length":12}},{"type":"missing","loc":["body","user"],'
+                '"msg":"Field required","input":"bob"}]}\n'
+                "[{'type': 'int_parsing', 'loc': ('api_key',), 'input': '<redacted>'}]\n"
+                "token\n  String should have at least 40 characters [type=string_too_short, input_value='<redacted>', "
+                "input_type=str]",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -2964,6 +2980,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "quoted-redis-auths",
             "a-parameter-cut-by-the-end",
             "a-pair-cut-by-the-end",
+            "validation-errors-inputs",
         ],
     )
     def test_hidden(self, body, shown):

@@ -449,6 +449,18 @@ class TestHideCredentials:
             ("Config(db=DB(password='s3cr3t'), n=1)", "Config(db=DB(password='<redacted>'), n=1)"),
             # Another name's object is shown.
             ("Config(db=DB(host='db'), n=1)", "Config(db=DB(host='db'), n=1)"),
+            # A pydantic validation error's input under a secret field (its location on the line above); another
+            # field's is shown.
+            (
+                "2 validation errors for Login\nuser\n  String should have at least 5 characters [type=string_too_short"
+                ", input_value='bob', input_type=str]\nbody.api_key\n  Input should be a valid integer, unable to"
+                " parse string as an integer [type=int_parsing, input_value='s3cr3t, input_type=x', input_type=str]\n"
+                "password\n  String should have at least 12 characters [type=string_too_short, input_value='s3cr",
+                "2 validation errors for Login\nuser\n  String should have at least 5 characters [type=string_too_short"
+                ", input_value='bob', input_type=str]\nbody.api_key\n  Input should be a valid integer, unable to"
+                " parse string as an integer [type=int_parsing, input_value='<redacted>', input_type=str]\n"
+                "password\n  String should have at least 12 characters [type=string_too_short, input_value=<redacted>",
+            ),
             # A scheme's name before a message's word of small letters: no credential.
             (
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
