@@ -673,23 +673,32 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
-    r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9+/])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=]{20,}"
-    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"
-    r"|(?<![A-Za-z0-9_-])(?:glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,})"
-    r"|(?<![A-Za-z0-9_-])sk-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}"
-    r"|(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{30,}"
-    r"|(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,}"
-    r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
-    r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
-    r"|(?<![A-Za-z0-9])key-[0-9a-f]{32}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9-])[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])"
-    r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
-    r"|(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{20,}"
-    r"|(?<![\w$])\$(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
+    r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
+    r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
+    r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
+    r"|g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{30,}|ithub_pat_[A-Za-z0-9_]{22,})"
+    r"|g(?<![A-Za-z0-9_-]g)lpat-[A-Za-z0-9_-]{20,}"
+    r"|n(?<![A-Za-z0-9_-]n)pm_[A-Za-z0-9]{36}"
+    r"|h(?<![A-Za-z0-9_-]h)f_[A-Za-z0-9]{30,}"
+    r"|s(?<![A-Za-z0-9_-]s)k-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}"
+    r"|S(?<![A-Za-z0-9_-]S)G\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{30,}"
+    r"|x(?<![A-Za-z0-9-]x)ox[abposre]-[A-Za-z0-9-]{10,}"
+    r"|s(?<![A-Za-z0-9_]s)k_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|r(?<![A-Za-z0-9_]r)k_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|w(?<![A-Za-z0-9_]w)hsec_[A-Za-z0-9]{10,}"
+    r"|A(?<![A-Za-z0-9_-]A)Iza[0-9A-Za-z_-]{35}"
+    r"|k(?<![A-Za-z0-9]k)ey-[0-9a-f]{32}(?![A-Za-z0-9])"
+    r"|h(?<![A-Za-z0-9_.-]h)v[sbr]\.[A-Za-z0-9_-]{20,}"
+    r"|\$(?<![\w$]\$)(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
     r"|argon2(?:id|i|d)\$[^\s'\"]{20,})"
 )
+# Mailgun's newer keys, found from their first `-` (a literal the search skips to) back to their 32 hex digits, and a
+# Slack webhook URL's path: each a pass of its own, so that every alternative above starts with a letter and the
+# search skips the characters that start none.
+_MAILGUN_KEY_RE = re.compile(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
+_MAILGUN_HEAD_CHARS = 32
+_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/([A-Za-z0-9/]+)")
 # A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
 # Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
 # `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
@@ -734,6 +743,10 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     registry's `{"auths": ...}`), an AWS secret access key beside its key id, a Twilio auth token or API key secret
     beside a SID, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    if "-" in text:
+        spans += [(found.start() - _MAILGUN_HEAD_CHARS, found.end()) for found in _MAILGUN_KEY_RE.finditer(text)]
+    if "hooks.slack.com" in text:
+        spans += [found.span(1) for found in _SLACK_WEBHOOK_RE.finditer(text)]
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
     spans += _spans_beside(text, _AWS_KEY_ID_RE, _AWS_SECRET_KEY_RE, _AWS_SECRET_REACH_CHARS)
@@ -935,13 +948,15 @@ _AUTH_LINE_RE = re.compile(
 # Redis' AUTH inside a longer line: a logged redis-cli command's (`redis-cli -h h AUTH s3cret`, within 256 characters
 # of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`); its
 # values end the line or come before a shell's operator (`&&`, `|`, `;`), so that prose naming AUTH is no command.
+# A prompt's `auth` in small letters is kept after redis-cli's prompt alone (`_REDIS_PROMPT_RE`, looked at once
+# matched: one alternative for every prompt, tried at each word of the text).
 _MID_LINE_AUTH_RE = re.compile(
-    rf"(?:\bredis-cli\b[^\r\n]{{0,256}}?[ \t](?i:auth)|(?<!\S)(?:{_REDIS_PROMPT}[ \t]*(?i:auth)"
-    r"|[\w.\[\]:-]{1,100}>[ \t]*AUTH|>[ \t]*AUTH))"
+    r"(?:\bredis-cli\b[^\r\n]{0,256}?[ \t](?i:auth)|(?<!\S)(?P<prompt>[\w.\[\]:-]{0,100}>)[ \t]*(?P<auth>(?i:auth)))"
     rf"[ \t]+(?P<first>{_AUTH_VALUE}|[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>{_AUTH_VALUE}|[^\s;&|<>'\"]+))?"
     r"(?=[ \t]*(?:[;&|<>]|\r?$))",
     re.MULTILINE,
 )
+_REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
 # An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
 _SASL_ANSWER_LINES = 6
@@ -995,7 +1010,8 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
         spans += [
             _unquoted_span(found, "second" if found["second"] is not None else "first")
             for found in _MID_LINE_AUTH_RE.finditer(text)
-            if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS
+            if (found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS)
+            and (found["prompt"] is None or found["auth"] == "AUTH" or _REDIS_PROMPT_RE.fullmatch(found["prompt"]))
         ]
         spans += [
             found.span(group)

@@ -697,6 +697,7 @@ class TestSecretShapes:
             ("MAILGUN key-0123456789abcdef0123456789abcdef ok", "MAILGUN <redacted> ok"),
             # Mailgun's newer private and sending keys: 32, 8 and 8 hex digits.
             ("api:0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b@", "api:<redacted>@"),
+            ("0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b", "<redacted>"),
             (
                 "twilio AC0123456789abcdef0123456789abcdef 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
                 "SK0123456789abcdef0123456789abcdef,Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA",
