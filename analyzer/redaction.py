@@ -4,6 +4,7 @@ Prometheus source's error quotes and http_smoke's evidence."""
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -946,17 +947,23 @@ _AUTH_LINE_RE = re.compile(
     rf"(?:[ \t]+(?P<second>{_AUTH_VALUE}|\S+))?[ \t]*\r?$"
 )
 # Redis' AUTH inside a longer line: a logged redis-cli command's (`redis-cli -h h AUTH s3cret`, within 256 characters
-# of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`); its
-# values end the line or come before a shell's operator (`&&`, `|`, `;`), so that prose naming AUTH is no command.
-# A prompt's `auth` in small letters is kept after redis-cli's prompt alone (`_REDIS_PROMPT_RE`, looked at once
-# matched: one alternative for every prompt, tried at each word of the text).
+# of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`; in
+# small letters after redis-cli's prompt alone); its values end the line or come before a shell's operator (`&&`,
+# `|`, `;`), so that prose naming AUTH is no command. The command is searched for from its `a` (a letter the search
+# skips to), what stands before it looked at once found (`_mid_line_auth_context`): searched from each redis-cli and
+# each word that could be a prompt, the text around each was read again and again.
 _MID_LINE_AUTH_RE = re.compile(
-    r"(?:\bredis-cli\b[^\r\n]{0,256}?[ \t](?i:auth)|(?<!\S)(?P<prompt>[\w.\[\]:-]{0,100}>)[ \t]*(?P<auth>(?i:auth)))"
+    r"[Aa](?<=[ \t>][Aa])(?P<auth>(?i:uth))"
     rf"[ \t]+(?P<first>{_AUTH_VALUE}|[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>{_AUTH_VALUE}|[^\s;&|<>'\"]+))?"
     r"(?=[ \t]*(?:[;&|<>]|\r?$))",
     re.MULTILINE,
 )
+_REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
+_LINE_BREAK_RE = re.compile(r"[\r\n]")
+_REDIS_CLI_REACH_CHARS = 256
 _REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
+_PROMPT_MAX_CHARS = 100
+_PROMPT_WORD_CHARS = frozenset("_.[]:-")
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
 # An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
 _SASL_ANSWER_LINES = 6
@@ -1007,12 +1014,17 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                     if answer is not None:
                         spans.append(answer.span(1))
                     at = line_end
-        spans += [
-            _unquoted_span(found, "second" if found["second"] is not None else "first")
-            for found in _MID_LINE_AUTH_RE.finditer(text)
-            if (found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS)
-            and (found["prompt"] is None or found["auth"] == "AUTH" or _REDIS_PROMPT_RE.fullmatch(found["prompt"]))
-        ]
+        cli_ends = [found.end() for found in _REDIS_CLI_RE.finditer(text)] if "redis-cli" in text else []
+        at = 0
+        while (found := _MID_LINE_AUTH_RE.search(text, at)) is not None:
+            capitals = text.startswith("AUTH", found.start())
+            if not _mid_line_auth_context(text, found.start(), cli_ends, capitals=capitals):
+                # No command: its values may be one's AUTH (`"> Auth AUTH s3cr3t`).
+                at = found.start() + 1
+                continue
+            if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS:
+                spans.append(_unquoted_span(found, "second" if found["second"] is not None else "first"))
+            at = found.end()
         spans += [
             found.span(group)
             for found in _MONITOR_AUTH_RE.finditer(text)
@@ -1040,6 +1052,33 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                 spans.append(value.span())
             read_to = value.end()
     return spans
+
+
+def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capitals: bool) -> bool:
+    """Whether the AUTH at `start` in `text` is Redis' command: within _REDIS_CLI_REACH_CHARS of a redis-cli before it
+    on its line (`cli_ends`: where each redis-cli in `text` ends, in order; a space right before the AUTH), or after a
+    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, a space or the text's start before it, spaces after
+    it): any prompt for `AUTH`, redis-cli's for another case."""
+    if cli_ends and text[start - 1] in " \t":
+        # The nearest redis-cli before it: on another line or out of reach, so are the others.
+        nearest = bisect.bisect_right(cli_ends, start - 1) - 1
+        cli_end = cli_ends[nearest] if nearest >= 0 else -_REDIS_CLI_REACH_CHARS - 2
+        if cli_end >= start - 1 - _REDIS_CLI_REACH_CHARS and not _LINE_BREAK_RE.search(text, cli_end, start):
+            return True
+    end = start
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    if end == 0 or text[end - 1] != ">":
+        return False
+    prompt_start = end - 1
+    while prompt_start > 0 and end - 1 - prompt_start <= _PROMPT_MAX_CHARS:
+        char = text[prompt_start - 1]
+        if not (char.isalnum() or char in _PROMPT_WORD_CHARS):
+            break
+        prompt_start -= 1
+    if end - 1 - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
+        return False
+    return capitals or _REDIS_PROMPT_RE.fullmatch(text, prompt_start, end) is not None
 
 
 def _unquoted_span(found: re.Match[str], group: str) -> tuple[int, int]:

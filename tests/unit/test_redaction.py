@@ -947,6 +947,8 @@ class TestTranscripts:
                 "$ redis-cli -h h AUTH default '<redacted>'\n127.0.0.1:6379> AUTH \"<redacted>\"\n"
                 "[::1]:6379[2]> auth '<redacted>'",
             ),
+            # An AUTH that is no command before one that is (a value it took is read again as a command).
+            ('redis-cli -x ">AUTH AUTH s3cr3t-sw', 'redis-cli -x ">AUTH AUTH <redacted>'),
             # AUTH in capitals after another prompt is Redis' command still.
             ("app> AUTH s3cr3t-p\n10:00 sh> AUTH s3cr3t-q", "app> AUTH <redacted>\n10:00 sh> AUTH <redacted>"),
             # A .netrc on one line or several, `default` too.
