@@ -1016,15 +1016,15 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                     at = line_end
         cli_ends = [found.end() for found in _REDIS_CLI_RE.finditer(text)] if "redis-cli" in text else []
         at = 0
-        while (found := _MID_LINE_AUTH_RE.search(text, at)) is not None:
-            capitals = text.startswith("AUTH", found.start())
-            if not _mid_line_auth_context(text, found.start(), cli_ends, capitals=capitals):
+        while (command := _MID_LINE_AUTH_RE.search(text, at)) is not None:
+            capitals = text.startswith("AUTH", command.start())
+            if not _mid_line_auth_context(text, command.start(), cli_ends, capitals=capitals):
                 # No command: its values may be one's AUTH (`"> Auth AUTH s3cr3t`).
-                at = found.start() + 1
+                at = command.start() + 1
                 continue
-            if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS:
-                spans.append(_unquoted_span(found, "second" if found["second"] is not None else "first"))
-            at = found.end()
+            if command["second"] is not None or command["first"].upper() not in _SASL_MECHANISMS:
+                spans.append(_unquoted_span(command, "second" if command["second"] is not None else "first"))
+            at = command.end()
         spans += [
             found.span(group)
             for found in _MONITOR_AUTH_RE.finditer(text)
