@@ -461,6 +461,11 @@ class TestHideCredentials:
                 " parse string as an integer [type=int_parsing, input_value='<redacted>', input_type=str]\n"
                 "password\n  String should have at least 12 characters [type=string_too_short, input_value=<redacted>",
             ),
+            # Small letters alone: a credential from 20 of them, or with a `.` between them.
+            (
+                "sent Bearer abcdefghijklmnopqrstuvwxyz to; Token abc.def.ghi",
+                "sent Bearer <redacted> to; Token <redacted>",
+            ),
             # A scheme's name before a message's word of small letters: no credential.
             (
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
@@ -978,6 +983,8 @@ class TestTranscripts:
             "10:00 smtp> AUTH PLAIN\nredis-cli" + " -x" * 90 + " AUTH required",
             # `auth` in small letters after a prompt that is no redis-cli's (a shell's, an app's): its own words.
             "bash-5.1> auth enabled\napp> auth enabled\n10:00 app> auth enabled\nsh> Auth disabled",
+            # A redis-cli on the line above is another command's.
+            "redis-cli ping\nthen AUTH required",
             # pytest's node ids after a runner's PASS.
             "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
         ],
