@@ -19,6 +19,7 @@ from analyzer.redaction import (
     dsn_user_info_spans,
     kubernetes_secret_spans,
     merged_spans,
+    pydantic_input_spans,
     secret_shape_spans,
     transcript_secret_spans,
     user_info_spans,
@@ -34,8 +35,11 @@ from analyzer.redaction import (
 # parameters too (`href="/cb?session=..."`). The value is read only under a secret name: read under every name, each
 # `x=` of a run of them (`x=y@x=y@...`) read its bare value to the run's end again (3 s for 64 KiB).
 _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
+# A Python repr's value may be bytes (`password=b'...'`) or an object's repr (`Secret('...')`, hidden whole); a quoted
+# value no quote closes before the text's end (a quote cut it) runs to that end.
 _PARAMETER_VALUE_RE = re.compile(
-    r"""(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)|(?P<bare>[^&\s\"'<>#;]+)"""
+    r"""b?(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)"""
+    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -120,6 +124,14 @@ _FLOW_VALUE_RE = re.compile(
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
     r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
 )
+# A validation error's `loc`: a list (JSON) or a tuple (a repr of pydantic's `errors()`) of a few names and indexes,
+# and each name in it, double-quoted or single.
+_LOCATION_ITEM = r"""(?:"(?:[^"\\\r\n]|\\.){0,100}"|'[^'\r\n]{0,100}'|-?[0-9]{1,9})"""
+_LOCATION_RE = re.compile(rf"[\[(](?:\s*{_LOCATION_ITEM}\s*,){{0,16}}\s*{_LOCATION_ITEM}?\s*[)\]]")
+_LOCATION_PART_RE = re.compile(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
+# A single-quoted value as a Python repr writes one that holds both quotes (`'it\'s "x"'`: a backslash escapes its
+# quote, which in YAML's reading ends it), on its line.
+_REPR_SINGLE_RE = re.compile(r"""b?'(?:[^'\\\r\n]|''|\\.)*'""")
 # A pair in a list of pairs (a Python list of header tuples' repr, `[(b'x-api-key', b'...')]`, `[('password', '...')]`,
 # bytes holding a `'` in double quotes `b"..."`,
 # JSON's `[["password", "..."]]`): its bracket after a list's bracket, or after a comma after an item (a bracket, a
@@ -136,8 +148,10 @@ _GRAPHQL_STRING_ARGUMENT_RE = re.compile(
 _PAIR_START_RE = re.compile(
     r"""(?:[\[(]|(?:[\])"'\d]|\b(?:null|true|false|None))\s*,)\s*[\[(]\s*(?:b?'(?P<single>[^'\\\r\n]{1,100})'|b?"(?P<double>(?:[^"\\\r\n]|\\.){1,100})")\s*,\s*"""
 )
+# A quoted value no quote closes before the text's end (a quote cut the list there) runs to that end.
 _PAIR_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^'\\\r\n]|\\.)*)'|b?"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>-?\d[\w.+-]*)"""
+    r"""|b?["'](?P<cut>[^\r\n]+)\Z"""
 )
 _PAIR_END_RE = re.compile(r"\s*[\])]")
 # A table's cell, a definition list's term or description (`<td>`, `<th>`, `<dt>`, `<dd>`), and what starts or ends a
@@ -348,6 +362,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
         *transcript_secret_spans(masked),
+        *pydantic_input_spans(masked),
         *_positional_password_spans(masked),
         *_free_text_secret_spans(masked, hide),
     ]
@@ -376,7 +391,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue
-        group = "quoted" if found["quoted"] is not None else "bare"
+        group = next(g for g in ("quoted", "cut", "call", "bare") if found[g] is not None)
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
         if not (group == "quoted" and _is_naming_member(name)):
@@ -508,19 +523,23 @@ def _markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[i
 class _FlowFrame:
     """An object or a list a flow mapping's text opened at `start`: whether it is a mapping, whether an entry naming it
     names a secret (`{name: DB_PASSWORD, ...}`), where its `value`/`content` entries' values stand, and the frame
-    whose `value` it is, if any (its span known once it closes)."""
+    whose `value` it is, if any (its span known once it closes); a validation error's (pydantic's `errors()`, FastAPI's
+    422: `{"loc": ["body", "password"], "input": "..."}`) too, whose `loc` names the field its `input` was sent for."""
 
     start: int
     mapping: bool
     named: bool = False
     values: list[tuple[int, int]] = field(default_factory=list)
     value_of: _FlowFrame | None = None
+    located: bool = False
+    inputs: list[tuple[int, int]] = field(default_factory=list)
 
     def closed(self, end: int) -> list[tuple[int, int]]:
-        """The spans it hides once closed at `end`: its values when named; its own span joins its parent's values."""
+        """The spans it hides once closed at `end`: its values when named, its inputs when its `loc` names a secret;
+        its own span joins its parent's values."""
         if self.value_of is not None:
             self.value_of.values.append((self.start, end))
-        return self.values if self.named else []
+        return (self.values if self.named else []) + (self.inputs if self.located else [])
 
 
 def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -550,6 +569,12 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if key is None:
             continue
         name = key["single"] or key["double"] or key["bare"] or key["escaped"].replace("\\\\", "\\")
+        if name == "loc" and (location := _LOCATION_RE.match(text, key.end())) is not None:
+            # A validation error's location: a secret's field anywhere in it (`["body", "user", "password"]`, a repr's
+            # tuple `('password',)`).
+            frames[-1].located |= any(
+                hide(part[1] or part[2]) for part in _LOCATION_PART_RE.finditer(text, *location.span())
+            )
         if key.end() < len(text) and text[key.end()] in "{[":
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
@@ -565,13 +590,22 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         assert value is not None  # a plain value may be empty
         group = next(g for g in ("single", "double", "escaped", "plain") if value[g] is not None)
         value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
+        # A repr's `\'` inside a single-quoted value: read both ways, a secret is hidden to the further end (read as
+        # YAML's alone, `'it\'s s3cr3t'` showed `s s3cr3t'`); another name's is read on from YAML's.
+        repr_end = value.end()
+        if group == "single" and "\\" in value[group]:
+            read = _REPR_SINGLE_RE.match(text, key.end())
+            repr_end = max(repr_end, -1 if read is None else read.end())
         if (
             hide(name)
             and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
             and value_span[1] > value_span[0]
             and not _is_validation_message(value[group])
         ):
-            spans.append(value_span)
+            spans.append(value_span if repr_end <= value.end() else (value_span[0], repr_end - 1))
+            if repr_end > value.end():
+                at = repr_end
+                continue
         elif group != "plain" and "{" in value[group]:
             # A mapping quoted in a string (an error quoting what it was sent: `"bad request: {'api_key': '...'}"`),
             # read on its own (a string holds no unescaped quote of its kind: quoted strings nest a few deep at most,
@@ -583,6 +617,8 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             frames[-1].named = True
         if _is_value_member(name):
             frames[-1].values.append(value_span)
+        elif name == "input":
+            frames[-1].inputs.append(value_span)
         at = value.end()
     # An answer cut inside a mapping: what its naming entry named is still a secret.
     while frames:
@@ -627,9 +663,9 @@ def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]
             at = end
             continue
         value = _PAIR_VALUE_RE.match(text, at)
-        if value is None or _PAIR_END_RE.match(text, value.end()) is None:
+        if value is None or (value["cut"] is None and _PAIR_END_RE.match(text, value.end()) is None):
             continue
-        group = next(g for g in ("single", "double", "plain") if value[g] is not None)
+        group = next(g for g in ("single", "double", "plain", "cut") if value[g] is not None)
         if value[group] and not _is_validation_message(value[group]):
             spans.append(value.span(group))
         at = value.end()

@@ -4,6 +4,7 @@ Prometheus source's error quotes and http_smoke's evidence."""
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -437,8 +438,12 @@ _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 _USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
+# A token68 after a scheme's name is any but a word of small letters alone shorter than 20 (a message's: `OAUTH token
+# refreshed`, `Bearer token expired`, `requires Basic authentication.`); an exception's text is no prose, so a short
+# one (`Bearer t0k`) is hidden still, where the body reader asks more of it.
 _SCHEME_CREDENTIAL_RE = re.compile(
-    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*|[A-Za-z0-9._~+/-]+=*)"
+    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
+    r"|(?-i:(?![a-z]{1,19}(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
@@ -449,23 +454,31 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # The value runs to its first quote no backslash escapes or, where its line holds none (a value ending in a backslash:
 # `'C:\'`), to the line's last quote. A backslash is read one way only: read as an escape or as itself, each of a
 # value's escapes doubled the ways tried where no quote closed it (a quote cut inside a JSON string of escaped lines,
-# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes).
+# `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes). A value no quote closes before the text's end (a quote
+# cut it) runs to that end, as the body reader reads one.
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v))"""
+    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
 # repr's `password='...'`) and a quoted name's object or list (Spring's `"db.password": {"value": ...}`) under a
 # secret name: a quoted value inside its quotes, a bare one to the next space, `&`, `;`, `,`, quote or bracket, an
 # object or a list whole. (Not a line's `token: ...`: a traceback's source line `token: str = ...` is code.)
+# A Python repr's value may be bytes (`password=b'...'`), escape its quote (`'it\'s "x"'`) or be an object's repr
+# (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
+# text's end (a quote cut it) to that end.
 _SECRET_PAIR_RE = re.compile(
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|'(?P<single>[^'\r\n]{1,512})'"""
+    r"""(?:b?"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|b?'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
+    r"""|b?'(?P<backslashed>[^'\r\n]{1,512})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
-    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|b?\\?["'](?P<cut>[^\r\n]+)\Z"""
+    # A repr's object holding it (`password=Secret('...')`): whole.
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
+_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
@@ -515,7 +528,8 @@ def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
-    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`),
+    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
+    pydantic validation error's input under a secret field (`pydantic_input_spans`),
     what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
     mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
@@ -524,7 +538,10 @@ def hide_credentials(text: str) -> str:
     if "@" in text:
         text = _hidden(text, dsn_user_info_spans(text))
     text = hide_secret_shapes(text)
-    text = _hidden(text, merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text)]))
+    text = _hidden(
+        text,
+        merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text), *pydantic_input_spans(text)]),
+    )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
     text = _HEADER_FIELD_LINE_RE.sub(
@@ -535,25 +552,32 @@ def hide_credentials(text: str) -> str:
         ),
         text,
     )
-    return _QUOTED_ENTRY_RE.sub(
-        lambda found: (
-            f"{found['name']}{found['open']}{REDACTED}{found['v']}" if is_secret_name(found["key"]) else found[0]
-        ),
-        text,
-    )
+    return _QUOTED_ENTRY_RE.sub(_hidden_entry, text)
+
+
+def _hidden_entry(found: re.Match[str]) -> str:
+    """A quoted mapping entry or pair (`_QUOTED_ENTRY_RE`) with its value hidden when its name is a secret's; a value
+    the text's end cut is left without the closing quote it never had."""
+    if not is_secret_name(found["key"]):
+        return found[0]
+    closed = found[0].endswith(found["v"])
+    return f"{found['name']}{found['open']}{REDACTED}{found['v'] if closed else ''}"
 
 
 def _named_value_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of `text`'s `name=value` pairs and quoted names' objects or lists under a secret name stand
     (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
     spans: list[tuple[int, int]] = []
-    if "=" in text:
-        spans += [
-            found.span(next(group for group in ("double", "single", "escaped", "bare") if found[group] is not None))
-            for found in _SECRET_PAIR_RE.finditer(text)
-            # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
-            if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end())
-        ]
+    at = 0 if "=" in text else len(text)
+    while (found := _SECRET_PAIR_RE.search(text, at)) is not None:
+        group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
+        at = found.end()
+        # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
+        if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
+            spans.append(found.span(group))
+        elif group == "call":
+            # Another name's object: its arguments are read (`db=DB(password='...')`); they hold no bracket.
+            at = text.index("(", found.start(group)) + 1
     if ":" in text:
         covered = 0
         for found in _QUOTED_CONTAINER_RE.finditer(text):
@@ -645,26 +669,37 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
 # `ghs_`, `ghr_`, `github_pat_`), GitLab's (`glpat-`), npm's (`npm_`), Hugging Face's (`hf_`), OpenAI's and Anthropic's
 # keys (`sk-proj-`, `sk-ant-`...), SendGrid's (`SG.` and two parts), Slack's (`xoxb-`, `xoxp-`...), Stripe's secret,
-# restricted and webhook keys, a Google API key, Mailgun's private API key (`key-` and 32 hex digits), and the path of
-# a Slack webhook URL. Each starts with fixed letters:
+# restricted and webhook keys, a Google API key, Mailgun's private API keys (`key-` and 32 hex digits; the newer shape,
+# 32, 8 and 8 hex digits joined by `-`, its sending keys' too: no UUID's 8-4-4-4-12 nor a traceparent's 32-16), and the
+# path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
-    r"|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9+/])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/=]{20,}"
-    r"|(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"
-    r"|(?<![A-Za-z0-9_-])(?:glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,})"
-    r"|(?<![A-Za-z0-9_-])sk-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}"
-    r"|(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{30,}"
-    r"|(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,}"
-    r"|(?<![A-Za-z0-9_])(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{10,}"
-    r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"
-    r"|(?<![A-Za-z0-9])key-[0-9a-f]{32}(?![A-Za-z0-9])"
-    r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]+"
-    r"|(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{20,}"
-    r"|(?<![\w$])\$(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
+    r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
+    r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
+    r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
+    r"|g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{30,}|ithub_pat_[A-Za-z0-9_]{22,})"
+    r"|g(?<![A-Za-z0-9_-]g)lpat-[A-Za-z0-9_-]{20,}"
+    r"|n(?<![A-Za-z0-9_-]n)pm_[A-Za-z0-9]{36}"
+    r"|h(?<![A-Za-z0-9_-]h)f_[A-Za-z0-9]{30,}"
+    r"|s(?<![A-Za-z0-9_-]s)k-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}"
+    r"|S(?<![A-Za-z0-9_-]S)G\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{30,}"
+    r"|x(?<![A-Za-z0-9-]x)ox[abposre]-[A-Za-z0-9-]{10,}"
+    r"|s(?<![A-Za-z0-9_]s)k_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|r(?<![A-Za-z0-9_]r)k_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|w(?<![A-Za-z0-9_]w)hsec_[A-Za-z0-9]{10,}"
+    r"|A(?<![A-Za-z0-9_-]A)Iza[0-9A-Za-z_-]{35}"
+    r"|k(?<![A-Za-z0-9]k)ey-[0-9a-f]{32}(?![A-Za-z0-9])"
+    r"|h(?<![A-Za-z0-9_.-]h)v[sbr]\.[A-Za-z0-9_-]{20,}"
+    r"|\$(?<![\w$]\$)(?:2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{20,}|(?:apr1|1|5|6)\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{16,}"
     r"|argon2(?:id|i|d)\$[^\s'\"]{20,})"
 )
+# Mailgun's newer keys, found from their first `-` (a literal the search skips to) back to their 32 hex digits, and a
+# Slack webhook URL's path: each a pass of its own, so that every alternative above starts with a letter and the
+# search skips the characters that start none.
+_MAILGUN_KEY_RE = re.compile(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
+_MAILGUN_HEAD_CHARS = 32
+_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/([A-Za-z0-9/]+)")
 # A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
 # Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
 # `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
@@ -689,6 +724,14 @@ _AWS_SECRET_REACH_CHARS = 200
 _TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_REACH_CHARS = 200
+# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio token may be) is no secret where it says what it is: a
+# name holding `trace` (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), a request's or a correlation's id
+# right before it, or a traceparent's `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone).
+_TRACE_ID_LABEL_RE = re.compile(
+    r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
+)
+_TRACE_ID_LABEL_CHARS = 64
+_TRACEPARENT_AROUND_RE = re.compile(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
@@ -701,10 +744,18 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     registry's `{"auths": ...}`), an AWS secret access key beside its key id, a Twilio auth token or API key secret
     beside a SID, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    if "-" in text:
+        spans += [(found.start() - _MAILGUN_HEAD_CHARS, found.end()) for found in _MAILGUN_KEY_RE.finditer(text)]
+    if "hooks.slack.com" in text:
+        spans += [found.span(1) for found in _SLACK_WEBHOOK_RE.finditer(text)]
     if "e" in text:
         spans += [found.span() for found in _BASE64_JSON_RE.finditer(text) if _names_a_secret(found[0])]
     spans += _spans_beside(text, _AWS_KEY_ID_RE, _AWS_SECRET_KEY_RE, _AWS_SECRET_REACH_CHARS)
-    spans += _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
+    spans += [
+        span
+        for span in _spans_beside(text, _TWILIO_SID_RE, _TWILIO_SECRET_RE, _TWILIO_SECRET_REACH_CHARS)
+        if not _is_trace_id(text, *span)
+    ]
     at = 0
     while (begin := _PEM_BEGIN_RE.search(text, at)) is not None:
         end = text.find(_PEM_END, begin.end())
@@ -715,18 +766,32 @@ def secret_shape_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reach_chars: int) -> list[tuple[int, int]]:
-    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID)."""
+    """Where `secret` matches in `text` within `reach_chars` of a match of `ids` (a key's id, an account's SID), a
+    match that the reach's bound crosses too."""
     spans: list[tuple[int, int]] = []
+
+    def search(low: int, high: int) -> list[tuple[int, int]]:
+        # Past the stretch's bounds by the reach again (more than any secret's length), kept where it overlaps the
+        # stretch: searched within it alone, a secret the bound cut in two matched on neither side and was shown.
+        found = secret.finditer(text, max(low - reach_chars, 0), min(high + reach_chars, len(text)))
+        return [match.span() for match in found if match.end() > low and match.start() < high]
+
     # The stretches within reach of ids close together are searched as one, each once: a secret between two ids,
     # searched in two stretches that cut it in two, was shown.
     low = high = 0
     for found in ids.finditer(text):
         start = max(found.start() - reach_chars, 0)
         if start > high:
-            spans += [match.span() for match in secret.finditer(text, low, high)]
+            spans += search(low, high)
             low = start
         high = min(found.end() + reach_chars, len(text))
-    return spans + [match.span() for match in secret.finditer(text, low, high)]
+    return spans + search(low, high)
+
+
+def _is_trace_id(text: str, start: int, end: int) -> bool:
+    """Whether the 32 characters at `start` to `end` in `text` are a trace's id by what stands around them."""
+    label = _TRACE_ID_LABEL_RE.search(text, max(start - _TRACE_ID_LABEL_CHARS, 0), start)
+    return label is not None or _TRACEPARENT_AROUND_RE.match(text, start, min(end + 21, len(text))) is not None
 
 
 def _names_a_secret(blob: str) -> bool:
@@ -865,33 +930,52 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
 
 
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
-# `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals, any
-# case after a prompt), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
+# `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals; any
+# case after redis-cli's prompt, `host:port>` or `host:port[db]>`: after another, a shell's or an app's, `auth enabled`
+# is a line of its own), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
 # FTP's `PASS ...` (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user"
 # "password"` (HELLO's too).
-_LINE_PREFIX = r"(?m)^[ \t]*(?:(?P<prompt>[\w.\[\]:-]{1,100}>)[ \t]*|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
+_REDIS_PROMPT = r"[\w.\[\]:-]{0,100}:[0-9]{1,5}(?:\[[0-9]{1,5}\])?>"
+_LINE_PREFIX = (
+    rf"(?m)^[ \t]*(?:(?P<prompt>(?P<redis>{_REDIS_PROMPT})|[\w.\[\]:-]{{1,100}}>)[ \t]*"
+    r"|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
+)
+# An AUTH's value: quoted (a shell's `AUTH 's3 cr3t'`, hidden inside its quotes) or bare.
+_AUTH_VALUE = r"'[^'\r\n]*'" + r'|"(?:[^"\\\r\n]|\\.)*"'
 _AUTH_LINE_RE = re.compile(
-    _LINE_PREFIX + r"(?(prompt)(?i:auth)|AUTH)[ \t]+(?P<first>\S+)(?:[ \t]+(?P<second>\S+))?[ \t]*\r?$"
+    _LINE_PREFIX + rf"(?(redis)(?i:auth)|AUTH)[ \t]+(?P<first>{_AUTH_VALUE}|\S+)"
+    rf"(?:[ \t]+(?P<second>{_AUTH_VALUE}|\S+))?[ \t]*\r?$"
 )
 # Redis' AUTH inside a longer line: a logged redis-cli command's (`redis-cli -h h AUTH s3cret`, within 256 characters
-# of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`); its
-# values end the line or come before a shell's operator (`&&`, `|`, `;`), so that prose naming AUTH is no command.
+# of its name, any case), or after a prompt or a `>` that follows a space mid-line (`10:00 redis:6379> AUTH u p`; in
+# small letters after redis-cli's prompt alone); its values end the line or come before a shell's operator (`&&`,
+# `|`, `;`), so that prose naming AUTH is no command. The command is searched for from its `a` (a letter the search
+# skips to), what stands before it looked at once found (`_mid_line_auth_context`): searched from each redis-cli and
+# each word that could be a prompt, the text around each was read again and again.
 _MID_LINE_AUTH_RE = re.compile(
-    r"(?:\bredis-cli\b[^\r\n]{0,256}?[ \t](?i:auth)|(?<!\S)(?:[\w.\[\]:-]{1,100}>[ \t]*(?i:auth)|>[ \t]*AUTH))"
-    r"[ \t]+(?P<first>[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>[^\s;&|<>'\"]+))?(?=[ \t]*(?:[;&|<>]|\r?$))",
+    r"[Aa](?<=[ \t>][Aa])(?P<auth>(?i:uth))"
+    rf"[ \t]+(?P<first>{_AUTH_VALUE}|[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>{_AUTH_VALUE}|[^\s;&|<>'\"]+))?"
+    r"(?=[ \t]*(?:[;&|<>]|\r?$))",
     re.MULTILINE,
 )
+_REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
+_LINE_BREAK_RE = re.compile(r"[\r\n]")
+_REDIS_CLI_REACH_CHARS = 256
+_REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
+_PROMPT_MAX_CHARS = 100
+_PROMPT_WORD_CHARS = frozenset("_.[]:-")
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
 # An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
 _SASL_ANSWER_LINES = 6
 _SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
 _PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
-# What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`): a file's path, in a folder or
-# named as a test, and the time it took. Such a line is read as FTP's only in a transcript's context: a client's
-# marker or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
+# What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`, pytest's node id `PASS
+# tests/test_app.py::TestX::test_y[a-1]`): a file's path, in a folder or named as a test, a test's name in it, and the
+# time it took. Such a line is read as FTP's only in a transcript's context: a client's marker or prompt before it, its
+# USER among the few lines above, or the server's reply code on the line after.
 _TEST_FILE_RE = re.compile(
     r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
-    r"(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
+    r"(?:::[^\s:]+)*(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
 )
 _FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
 _FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)
@@ -918,9 +1002,9 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
     if "AUTH" in text or "auth" in text or "Auth" in text:
         for found in _AUTH_LINE_RE.finditer(text):
             if found["second"] is not None:
-                spans.append(found.span("second"))
+                spans.append(_unquoted_span(found, "second"))
             elif found["first"].upper() not in _SASL_MECHANISMS:
-                spans.append(found.span("first"))
+                spans.append(_unquoted_span(found, "first"))
             else:
                 at = found.end()
                 for _ in range(_SASL_ANSWER_LINES):
@@ -930,11 +1014,17 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
                     if answer is not None:
                         spans.append(answer.span(1))
                     at = line_end
-        spans += [
-            found.span("second" if found["second"] is not None else "first")
-            for found in _MID_LINE_AUTH_RE.finditer(text)
-            if found["second"] is not None or found["first"].upper() not in _SASL_MECHANISMS
-        ]
+        cli_ends = [found.end() for found in _REDIS_CLI_RE.finditer(text)] if "redis-cli" in text else []
+        at = 0
+        while (command := _MID_LINE_AUTH_RE.search(text, at)) is not None:
+            capitals = text.startswith("AUTH", command.start())
+            if not _mid_line_auth_context(text, command.start(), cli_ends, capitals=capitals):
+                # No command: its values may be one's AUTH (`"> Auth AUTH s3cr3t`).
+                at = command.start() + 1
+                continue
+            if command["second"] is not None or command["first"].upper() not in _SASL_MECHANISMS:
+                spans.append(_unquoted_span(command, "second" if command["second"] is not None else "first"))
+            at = command.end()
         spans += [
             found.span(group)
             for found in _MONITOR_AUTH_RE.finditer(text)
@@ -964,6 +1054,41 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capitals: bool) -> bool:
+    """Whether the AUTH at `start` in `text` is Redis' command: within _REDIS_CLI_REACH_CHARS of a redis-cli before it
+    on its line (`cli_ends`: where each redis-cli in `text` ends, in order; a space right before the AUTH), or after a
+    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, a space or the text's start before it, spaces after
+    it): any prompt for `AUTH`, redis-cli's for another case."""
+    if cli_ends and text[start - 1] in " \t":
+        # The nearest redis-cli before it: on another line or out of reach, so are the others.
+        nearest = bisect.bisect_right(cli_ends, start - 1) - 1
+        cli_end = cli_ends[nearest] if nearest >= 0 else -_REDIS_CLI_REACH_CHARS - 2
+        if cli_end >= start - 1 - _REDIS_CLI_REACH_CHARS and not _LINE_BREAK_RE.search(text, cli_end, start):
+            return True
+    end = start
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    if end == 0 or text[end - 1] != ">":
+        return False
+    prompt_start = end - 1
+    while prompt_start > 0 and end - 1 - prompt_start <= _PROMPT_MAX_CHARS:
+        char = text[prompt_start - 1]
+        if not (char.isalnum() or char in _PROMPT_WORD_CHARS):
+            break
+        prompt_start -= 1
+    if end - 1 - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
+        return False
+    return capitals or _REDIS_PROMPT_RE.fullmatch(text, prompt_start, end) is not None
+
+
+def _unquoted_span(found: re.Match[str], group: str) -> tuple[int, int]:
+    """Where `found`'s `group` stands, inside its quotes when a pair of them encloses it."""
+    start, end = found.span(group)
+    value = found[group]
+    quoted = len(value) > 1 and value[0] in "'\"" and value[-1] == value[0]
+    return (start + 1, end - 1) if quoted else (start, end)
+
+
 def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
     """Whether the `PASS` line `found` (`_PASS_LINE_RE`) is FTP's: after a client's marker or prompt, with a value no
     test runner writes (`_TEST_FILE_RE`), or in a transcript (its USER a few lines above, a reply code below)."""
@@ -981,6 +1106,30 @@ def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
         return True
     next_line = text.find("\n", found.end())
     return next_line >= 0 and _FTP_REPLY_RE.match(text, next_line + 1) is not None
+
+
+# A pydantic (v2) validation error's line under its field's location (`password` or `body.password` on the line above):
+# `  String should have at least 12 characters [type=string_too_short, input_value='...', input_type=str]`; the value
+# runs to the line's last `, input_type=`, or to its end (a quote cut it).
+_PYDANTIC_INPUT_RE = re.compile(
+    r"(?m)^[ \t]+[^\r\n]*?\[type=[\w.-]+, input_value="
+    r"(?P<value>[^\r\n]*(?=, input_type=[\w.-]+\][ \t]*\r?$)|[^\r\n]*)"
+)
+_PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
+
+
+def pydantic_input_spans(text: str) -> list[tuple[int, int]]:
+    """Where a pydantic validation error's input stands in `text` when its field's location (the line above it) names
+    a secret (`password`, `body.api_key`): a service answering 422 with the error's text quotes what it was sent."""
+    if "input_value=" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for found in _PYDANTIC_INPUT_RE.finditer(text):
+        above_end = found.start() - 1
+        above = text[text.rfind("\n", 0, max(above_end, 0)) + 1 : max(above_end, 0)]
+        if above_end > 0 and any(is_secret_name(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
+            spans.append(_unquoted_span(found, "value"))
+    return spans
 
 
 def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -2911,6 +2911,35 @@ class TestJudgeSecretsWhateverNamesThem:
                 "AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYs3cr3tKEYX",
                 "127.0.0.1:6379> AUTH <redacted>\nmachine h login u password <redacted>\n<redacted> <redacted>",
             ),
+            # A Python repr's values: bytes, a quote escaped in one holding both, an object's repr.
+            (
+                "Settings(password=b's3cr3t-b', token='it\\'s \"s3cr3t\"', api_key=Wrapped('s3cr3t-w'), n=1)\n"
+                "{'token': 'it\\'s s3cr3t', 'user': 'bob'}\n{path: 'C:\\', password: 's3cr3t-y'}",
+                "Settings(password=b'<redacted>', token='<redacted>', api_key=<redacted>, n=1)\n"
+                "{'token': '<redacted>', 'user': 'bob'}\n{path: 'C:\\', password: '<redacted>'}",
+            ),
+            (
+                "$ redis-cli -h h AUTH default 's3 cr3t'\n$ redis-cli AUTH \"s3cr3t-q\" && ping",
+                "$ redis-cli -h h AUTH default '<redacted>'\n$ redis-cli AUTH \"<redacted>\" && ping",
+            ),
+            ("error: Settings(host='db', password=\"s3cr3t", "error: Settings(host='db', password=\"<redacted>"),
+            ("headers [('x-api-key', 's3cr3t", "headers [('x-api-key', '<redacted>"),
+            # A validation error quoting the input of a secret field: FastAPI's 422, a repr of pydantic's `errors()`,
+            # pydantic's text; another field's input is shown.
+            (
+                '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"String should have at least 12'
+                ' characters","input":"s3cr3t-f","ctx":{"min_length":12}},{"type":"missing","loc":["body","user"],'
+                '"msg":"Field required","input":"bob"}]}\n'
+                "[{'type': 'int_parsing', 'loc': ('api_key',), 'input': 's3cr3t-r'}]\n"
+                "token\n  String should have at least 40 characters [type=string_too_short, input_value='s3cr3t-t', "
+                "input_type=str]",
+                '{"detail":[{"type":"string_too_short","loc":["body","password"],"msg":"String should have at least 12'
+                ' characters","input":"<redacted>","ctx":{"min_length":12}},{"type":"missing","loc":["body","user"],'
+                '"msg":"Field required","input":"bob"}]}\n'
+                "[{'type': 'int_parsing', 'loc': ('api_key',), 'input': '<redacted>'}]\n"
+                "token\n  String should have at least 40 characters [type=string_too_short, input_value='<redacted>', "
+                "input_type=str]",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -2947,6 +2976,11 @@ class TestJudgeSecretsWhateverNamesThem:
             "kubernetes-invalid-values",
             "kubernetes-secret",
             "transcripts-and-aws-secret-keys",
+            "python-reprs",
+            "quoted-redis-auths",
+            "a-parameter-cut-by-the-end",
+            "a-pair-cut-by-the-end",
+            "validation-errors-inputs",
         ],
     )
     def test_hidden(self, body, shown):
@@ -3011,6 +3045,12 @@ class TestJudgeSecretsWhateverNamesThem:
             '{"engines": ["mysql"], "notes": "' + "x" * 300 + ' then docker run -p8080:80 web"}',
             # A test runner's report (Jest's): the test file that passed, no FTP password.
             "PASS src/app.test.js\nTests:       3 passed, 3 total\n",
+            # pytest's node ids; `auth` after an app's prompt; a trace's id beside a Twilio SID.
+            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1]\n",
+            "app> auth enabled\nbash-5.1> auth enabled\n",
+            "AC0123456789abcdef0123456789abcdef sent; trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            # Another name's object in a repr, its value no secret's; a YAML value ending in a backslash.
+            "Config(db=DB(host='db'), n=1)\n{path: 'C:\\', mode: 'x'}",
         ],
     )
     def test_shown(self, body):

@@ -429,6 +429,48 @@ class TestHideCredentials:
             ("{'password': 'C:\\'}\nnext", "{'password': '<redacted>'}\nnext"),
             # Another name's value no quote closes (a quote cut inside a JSON string of escaped lines): as it is.
             ('{"manifest": "a\\nb\\n', '{"manifest": "a\\nb\\n'),
+            # A secret's value no quote closes before the text's end (a quote cut it), as the body reader reads one.
+            ('{"password": "s3cr3t', '{"password": "<redacted>'),
+            ("{'X-Api-Key': 's3cr3t", "{'X-Api-Key': '<redacted>"),
+            ("[('password', 's3cr3t", "[('password', '<redacted>"),
+            ("Settings(host='db', password=\"s3cr3t", "Settings(host='db', password=\"<redacted>"),
+            ("{'password': '", "{'password': '"),
+            # A Python repr's values: bytes, a quote escaped in one holding both, an object's repr (nested in
+            # another's too), a dataclass's and a pydantic model's `name='...'`.
+            (
+                "Settings(host='db', password=b's3cr3t', port=5432)",
+                "Settings(host='db', password=b'<redacted>', port=5432)",
+            ),
+            (
+                "D(password='it\\'s \"s3cr3t\"', token=b'a\\'b\"s3cr3t', user='bob')",
+                "D(password='<redacted>', token=b'<redacted>', user='bob')",
+            ),
+            ("DB(password=Wrapped('s3cr3t'), user='bob')", "DB(password=<redacted>, user='bob')"),
+            ("Config(db=DB(password='s3cr3t'), n=1)", "Config(db=DB(password='<redacted>'), n=1)"),
+            # Another name's object is shown.
+            ("Config(db=DB(host='db'), n=1)", "Config(db=DB(host='db'), n=1)"),
+            # A pydantic validation error's input under a secret field (its location on the line above); another
+            # field's is shown.
+            (
+                "2 validation errors for Login\nuser\n  String should have at least 5 characters [type=string_too_short"
+                ", input_value='bob', input_type=str]\nbody.api_key\n  Input should be a valid integer, unable to"
+                " parse string as an integer [type=int_parsing, input_value='s3cr3t, input_type=x', input_type=str]\n"
+                "password\n  String should have at least 12 characters [type=string_too_short, input_value='s3cr",
+                "2 validation errors for Login\nuser\n  String should have at least 5 characters [type=string_too_short"
+                ", input_value='bob', input_type=str]\nbody.api_key\n  Input should be a valid integer, unable to"
+                " parse string as an integer [type=int_parsing, input_value='<redacted>', input_type=str]\n"
+                "password\n  String should have at least 12 characters [type=string_too_short, input_value=<redacted>",
+            ),
+            # Small letters alone: a credential from 20 of them, or with a `.` between them.
+            (
+                "sent Bearer abcdefghijklmnopqrstuvwxyz to; Token abc.def.ghi",
+                "sent Bearer <redacted> to; Token <redacted>",
+            ),
+            # A scheme's name before a message's word of small letters: no credential.
+            (
+                "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
+                "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
+            ),
         ],
     )
     def test_text(self, text, shown):
@@ -658,6 +700,9 @@ class TestSecretShapes:
             # Mailgun's private API key; a Twilio Account SID's auth token and an API key's secret beside its SID
             # (the SIDs, identifiers, shown).
             ("MAILGUN key-0123456789abcdef0123456789abcdef ok", "MAILGUN <redacted> ok"),
+            # Mailgun's newer private and sending keys: 32, 8 and 8 hex digits.
+            ("api:0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b@", "api:<redacted>@"),
+            ("0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b", "<redacted>"),
             (
                 "twilio AC0123456789abcdef0123456789abcdef 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
                 "SK0123456789abcdef0123456789abcdef,Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA",
@@ -676,6 +721,24 @@ class TestSecretShapes:
             (
                 "AKIAIOSFODNN7EXAMPLE" + " " * 190 + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AKIAIOSFODNN7EXAMPL2",
                 "<redacted>" + " " * 190 + "<redacted> <redacted>",
+            ),
+            # A secret that the reach's bound crosses, after its id or before it: hidden whole.
+            (
+                "AKIAIOSFODNN7EXAMPLE" + " " * 185 + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end",
+                "<redacted>" + " " * 185 + "<redacted> end",
+            ),
+            (
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" + " " * 185 + "AKIAIOSFODNN7EXAMPLE",
+                "<redacted>" + " " * 185 + "<redacted>",
+            ),
+            (
+                "AC0123456789abcdef0123456789abcdef" + " " * 190 + "9f8e7d6c5b4a39281706f5e4d3c2b1aZ end",
+                "AC0123456789abcdef0123456789abcdef" + " " * 190 + "<redacted> end",
+            ),
+            # 32 characters beside a SID under no trace's label, or a label of no trace before it.
+            (
+                "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
+                "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
             ),
             # A key a quote cut before its END line: to the text's end.
             (
@@ -719,6 +782,14 @@ class TestSecretShapes:
             # Hex digits running on after Mailgun's 32, and 32 characters out of a SID's reach.
             "key-0123456789abcdef0123456789abcdef0",
             "AC0123456789abcdef0123456789abcdef" + " " * 201 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            # A trace's id of 32 hex digits beside a SID: labelled as one, or in a traceparent.
+            "AC0123456789abcdef0123456789abcdef sent; trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            'AC0123456789abcdef0123456789abcdef {"traceId": "9f8e7d6c5b4a39281706f5e4d3c2b1a0", '
+            '"trace_id":"0af7651916cd43dd8448eb211c80319c"} X-B3-TraceId: 463ac35c9f6413ad48485a3953bb6124 '
+            "X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1 request_id=5f0c3a9e8b7d41c2a6e9d8f7c6b5a4d3",
+            "AC0123456789abcdef0123456789abcdef 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            # A UUID; 32, 8 and 8 hex digits inside a longer id.
+            "123e4567-e89b-12d3-a456-426614174000 0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b-9c8d",
         ],
     )
     def test_shown(self, text):
@@ -872,6 +943,19 @@ class TestTranscripts:
                 "exec: redis-cli -h h AUTH <redacted>\nrun redis-cli -h h auth default <redacted> && redis-cli ping\n"
                 "10:00 redis:6379> AUTH bob <redacted>\n[client] > AUTH <redacted>\n",
             ),
+            # AUTH's values quoted, as a shell writes one holding a space (hidden inside their quotes).
+            (
+                "$ redis-cli -h h AUTH 's3cr3t-q1'\n$ redis-cli -h h AUTH \"s3 cr3t\" && x\n"
+                "$ redis-cli -h h AUTH default 's3 cr3t'\n127.0.0.1:6379> AUTH \"s3cr3t-q2\"\n"
+                "[::1]:6379[2]> auth 's3cr3t-q3'",
+                "$ redis-cli -h h AUTH '<redacted>'\n$ redis-cli -h h AUTH \"<redacted>\" && x\n"
+                "$ redis-cli -h h AUTH default '<redacted>'\n127.0.0.1:6379> AUTH \"<redacted>\"\n"
+                "[::1]:6379[2]> auth '<redacted>'",
+            ),
+            # An AUTH that is no command before one that is (a value it took is read again as a command).
+            ('redis-cli -x ">AUTH AUTH s3cr3t-sw', 'redis-cli -x ">AUTH AUTH <redacted>'),
+            # AUTH in capitals after another prompt is Redis' command still.
+            ("app> AUTH s3cr3t-p\n10:00 sh> AUTH s3cr3t-q", "app> AUTH <redacted>\n10:00 sh> AUTH <redacted>"),
             # A .netrc on one line or several, `default` too.
             (
                 "machine api.example.com login bob password s3cr3t-8\nmachine h2\n  login alice\n"
@@ -897,6 +981,12 @@ class TestTranscripts:
             "PASS src/app.test.js\nPASS  packages/ui/Button.spec.tsx (5.2 s)\nFAIL src/b.test.js\nPASS app.test.ts",
             # A mechanism's name after AUTH mid-line (SMTP's), and AUTH far from a redis-cli on its line.
             "10:00 smtp> AUTH PLAIN\nredis-cli" + " -x" * 90 + " AUTH required",
+            # `auth` in small letters after a prompt that is no redis-cli's (a shell's, an app's): its own words.
+            "bash-5.1> auth enabled\napp> auth enabled\n10:00 app> auth enabled\nsh> Auth disabled",
+            # A redis-cli on the line above is another command's.
+            "redis-cli ping\nthen AUTH required",
+            # pytest's node ids after a runner's PASS.
+            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
         ],
     )
     def test_shown(self, text):
