@@ -684,8 +684,9 @@ class ErrorBudgetCheck(Check):
             for range_s in ranges:
                 answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained)
                 if more := vouched_by(unexplained, answer):
-                    if unexplained.rules:
-                        vouched_s = None if range_s == longest_s else range_s
+                    # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
+                    if range_s < longest_s:
+                        vouched_s = range_s
                     break
             else:
                 pending = await self._newborn(ctx, unexplained, ranges[-1], answer)
@@ -711,13 +712,13 @@ class ErrorBudgetCheck(Check):
 
     async def _newborn(self, ctx: EvalContext, unexplained: UnexplainedLabels, range_s: float, now: QueryResult) -> str:
         """newborn_note for increase rules the raw series (`now`, over `range_s`) did not vouch for: "" for a burnrate's
-        labels, or when the rules' last evaluation cannot be told."""
+        labels, or when the rules' last evaluation cannot be told (no series: they are gone)."""
         if not unexplained.rules:
             return ""
         evaluated = (await self._ask_raw(ctx, evaluated_query(unexplained), unexplained)).single_value(
             "Pyrra increase rule timestamp query"
         )
-        if evaluated is None or not math.isfinite(evaluated):
+        if evaluated is None:
             return ""
         seen = await self._ask_raw(ctx, seen_query(unexplained, range_s, evaluated), unexplained)
         return newborn_note(unexplained, now, seen, ctx.evaluation_time.timestamp() - evaluated)
