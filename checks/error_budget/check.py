@@ -682,7 +682,13 @@ class ErrorBudgetCheck(Check):
             if unexplained.range_s is not None and unexplained.range_s < longest_s:
                 ranges.append(unexplained.range_s)
             for range_s in ranges:
-                answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained)
+                try:
+                    answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained)
+                except UnexplainedLabels:
+                    if range_s == ranges[-1]:
+                        raise
+                    # The longest range refused (a querier's limit on samples or range): the shorter one may answer.
+                    continue
                 if more := vouched_by(unexplained, answer):
                     # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
                     if range_s < longest_s:

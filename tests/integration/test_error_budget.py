@@ -2187,6 +2187,17 @@ class TestSameNameSlos:
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
         assert asked == ['count by (code) (last_over_time(ebr_http_requests_total{job="ebr-clean"}[4d]))']
 
+    async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_where_4d_is_refused(
+        self, catalog, prometheus
+    ):
+        # A querier that refuses 4d of raw samples (its limits): the last 5 minutes prove the 5m window alone. Before
+        # this fallback: check_misconfigured where the 5m query alone had answered.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "refused-4d")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert [query[-5:] for query in asked] == ["[4d]))", "[5m]))"]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0 and measured["1h"]["error_ratio"] is None, measured
+
     async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_too(self, catalog, prometheus):
         # Job ended's 500 series ended 20 minutes ago: over 4d the raw series carry a code the 5m rules no longer carry,
         # over 5 minutes they do not, and the windows longer than 5 minutes keep the errors the generic rule counted.
@@ -2260,7 +2271,8 @@ class TestSameNameSlos:
     @staticmethod
     async def evaluate_asking(catalog, prometheus, name, answer=None):
         """The check's verdict and the queries over the total's raw series it sent; `answer`: "refused" or
-        "partial" (a store down) makes those fail or come back partial, on the real Prometheus."""
+        "partial" (a store down) makes those fail or come back partial, on the real Prometheus ("refused-4d": those
+        over 4d alone fail)."""
         asked = []
 
         class Prometheus(PrometheusSource):
@@ -2269,7 +2281,7 @@ class TestSameNameSlos:
                 if not promql.startswith("count by ("):
                     return found
                 asked.append(promql)
-                if answer == "refused":
+                if answer == "refused" or (answer == "refused-4d" and "[4d]" in promql):
                     raise SourceRejected(f"query refused: {promql}")
                 if answer == "partial":
                     return QueryResult(found.query, found.result_type, found.series, [STORE_DOWN])
