@@ -2194,7 +2194,7 @@ class TestSameNameSlos:
         # this fallback: check_misconfigured where the 5m query alone had answered.
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "refused-4d")
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert [query[-5:] for query in asked] == ["[4d]))", "[5m]))"]
+        assert [query[-6:] for query in asked] == ["[4d]))", "[5m]))"]
         measured = windows(result)
         assert measured["5m"]["error_ratio"] == 0.0 and measured["1h"]["error_ratio"] is None, measured
 
