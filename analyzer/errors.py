@@ -297,7 +297,8 @@ class UnexplainedLabels(CheckMisconfigured):
     selector, whose raw series may show that every series of this SLO carries them; `groups`: the values of those
     labels that this SLO's rule series may carry, one mapping per series ("" for a label it lacks; `labels` alone
     unless given), which every raw series must show for the rules to be this SLO's; `range_s`: how far back the raw
-    series are asked (None: over the longest window the check judges)."""
+    series are asked (None: over the longest window the check judges); `rules`: the query of the increase rule series
+    whose labels these are ("" for a burnrate's), whose latest sample tells when their group last evaluated."""
 
     def __init__(
         self,
@@ -306,12 +307,14 @@ class UnexplainedLabels(CheckMisconfigured):
         total: str,
         groups: Sequence[Mapping[str, str]] = (),
         range_s: float | None = None,
+        rules: str = "",
     ) -> None:
         super().__init__(message)
         self.labels = dict(labels)
         self.total = total
         self.groups = tuple(dict(group) for group in groups) or (self.labels,)
         self.range_s = range_s
+        self.rules = rules
 
 
 # How the note the runner ends a NoSeriesFound's reason with starts, as of a past time whose names have series now

@@ -75,6 +75,9 @@ from checks.error_budget.readers import (
     Results,
     SlothReader,
     SlothSLI,
+    evaluated_query,
+    newborn_note,
+    seen_query,
     vouch_query,
     vouched_by,
 )
@@ -661,28 +664,70 @@ class ErrorBudgetCheck(Check):
         selects the same series; once more when the windows measured so ask of other labels (a window without a
         burnrate asks of its increase rules' labels, which carry the burnrate's and the errors' grouping labels). Else,
         when that query fails or tells nothing new, the CheckMisconfigured stands: one or two more queries, sent only
-        on this path."""
+        on this path. Increase rules that group the last 5 minutes alone (performanceOverAccuracy) not vouched for
+        over the longest window are asked of the last 5 minutes' raw series too, which prove the windows within them;
+        increase rules not vouched for are asked whether the raw series they could group at their last evaluation
+        were (two more queries): then the values they lack are born since, and the windows they prove wait for their
+        next evaluation (no data)."""
         assert isinstance(self._kept.reader, PyrraReader)
         reader = self._kept.reader
         longest_s = max(parse_duration(window) for window in plan.windows)
         vouched: dict[str, str] = {}
+        vouched_s: float | None = None
+        pending = ""
         # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
         # windows measured again with the first vouched may ask of the second, once each.
         for _ in range(2):
-            query = vouch_query(unexplained, longest_s if unexplained.range_s is None else unexplained.range_s)
-            try:
-                answer = await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
-            except CheckError:
-                raise unexplained from None
-            more = vouched_by(unexplained, answer)
+            ranges = [longest_s]
+            if unexplained.range_s is not None and unexplained.range_s < longest_s:
+                ranges.append(unexplained.range_s)
+            for range_s in ranges:
+                try:
+                    answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained)
+                except UnexplainedLabels:
+                    if range_s == ranges[-1]:
+                        raise
+                    # The longest range refused (a querier's limit on samples or range): the shorter one may answer.
+                    continue
+                if more := vouched_by(unexplained, answer):
+                    # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
+                    if range_s < longest_s:
+                        vouched_s = range_s
+                    break
+            else:
+                pending = await self._newborn(ctx, unexplained, ranges[-1], answer)
+                more = unexplained.labels if pending else {}
             if not more or more.items() <= vouched.items():
                 raise unexplained
             vouched = {**vouched, **more}
             try:
-                return {window: reader.measure(window, qs, results, vouched) for window, qs in plan.windows.items()}
+                return {
+                    window: reader.measure(window, qs, results, vouched, vouched_s=vouched_s, pending=pending)
+                    for window, qs in plan.windows.items()
+                }
             except UnexplainedLabels as again:
                 unexplained = again
         raise unexplained
+
+    async def _ask_raw(self, ctx: EvalContext, query: str, unexplained: UnexplainedLabels) -> QueryResult:
+        """The answer to a query of the vouching path; a failed one leaves `unexplained` standing."""
+        try:
+            return await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+        except CheckError:
+            raise unexplained from None
+
+    async def _newborn(self, ctx: EvalContext, unexplained: UnexplainedLabels, range_s: float, now: QueryResult) -> str:
+        """newborn_note for increase rules the raw series (`now`, over `range_s`) did not vouch for: "" for a burnrate's
+        labels, or when the rules' last evaluation cannot be told (no series: they are gone)."""
+        if not unexplained.rules:
+            return ""
+        evaluated = (await self._ask_raw(ctx, evaluated_query(unexplained), unexplained)).single_value(
+            "Pyrra increase rule timestamp query"
+        )
+        if evaluated is None:
+            return ""
+        seen = await self._ask_raw(ctx, seen_query(unexplained, range_s, evaluated), unexplained)
+        return newborn_note(unexplained, now, seen, ctx.evaluation_time.timestamp() - evaluated)
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

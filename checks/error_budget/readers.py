@@ -854,10 +854,20 @@ class PyrraReader:
         return found
 
     def measure(
-        self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str] | None = None
+        self,
+        window: str,
+        queries: Mapping[str, str],
+        results: Results,
+        vouched: Mapping[str, str] | None = None,
+        *,
+        vouched_s: float | None = None,
+        pending: str = "",
     ) -> WindowRatio:
         """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
-        carries over the windows judged (see vouched_by), which a rule series may carry as this SLO's."""
+        carries (see vouched_by), which a rule series may carry as this SLO's; `vouched_s`: how many seconds back they
+        were asked (None: over the longest window judged), past which they prove no increase rules; `pending`: why
+        increase rules are proven only once their group evaluates again (see newborn_note), which leaves a window they
+        alone would prove no data."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -877,10 +887,13 @@ class PyrraReader:
                 results[queries["availability_age"]].single_value("pyrra_availability age query"),
                 max_age_s=self._max_recorded_age_s,
             )
-        if "total" in queries:
-            # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one
-            # SLO's series to aggregate.
-            self._own_slo(window, queries, results, vouched or {})
+        # Before the burnrate's value is read: two SLOs' burnrates in its answer are told as such, not as one SLO's
+        # series to aggregate.
+        unproven = (
+            None
+            if "total" not in queries
+            else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending)
+        )
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
         if value is None and rule_window(window) not in self._recorded_windows:
@@ -912,7 +925,11 @@ class PyrraReader:
             if absent.error_ratio is not None and "generic_now" in queries:
                 absent = _generic_stopped(absent, window, queries, results, self._longest_recorded_s)
             if (self._sli.latency or "latency_rule" in queries) and absent.error_ratio is not None:
-                return self._latency_absent(absent, queries, results)
+                absent = self._latency_absent(absent, queries, results)
+            if unproven is not None and absent.error_ratio is not None:
+                # Zero errors read from increase rules not proven this SLO's over the window (see _own_increase_rules);
+                # any other reading (errors the generic rule counted) stands.
+                return replace(absent, error_ratio=None, events=None, note=unproven)
             return absent
         return aged(
             _with_total(
@@ -927,7 +944,15 @@ class PyrraReader:
             max_age_s=self._max_recorded_age_s,
         )
 
-    def _own_slo(self, window: str, queries: Mapping[str, str], results: Results, vouched: Mapping[str, str]) -> None:
+    def _own_slo(
+        self,
+        window: str,
+        queries: Mapping[str, str],
+        results: Results,
+        vouched: Mapping[str, str],
+        vouched_s: float | None = None,
+        pending: str = "",
+    ) -> str | None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
         generates, over the propagated labels (slo/rules.go, ruleLabels; a grouped label keeps the matcher's value
@@ -935,7 +960,9 @@ class PyrraReader:
         same-name SLO's (another namespace's: Pyrra's rules carry no namespace of the SLO); and a series with a label
         that none of the check's fields name may be one whose total adds a matcher to pyrra.total's (see
         _unexplained). Read as this SLO's, another's burn failed a clean canary, and another's burn or rules stood
-        for this SLO's rules not loaded here, so that a burning service passed at 0x."""
+        for this SLO's rules not loaded here, so that a burning service passed at 0x. A note (no data) when the
+        increase rules found are vouched for but not over this window, or only once they evaluate again (see
+        _own_increase_rules); None when the series read are this SLO's."""
         wanted = _equalities(queries["total"])
         explained = self._explained(queries, results)
         # None: which labels the series may carry is not known (no label is held against it).
@@ -955,15 +982,18 @@ class PyrraReader:
                 # Only 5m increase rules (performanceOverAccuracy, its rule over the SLO window elsewhere): they group
                 # the series of the last 5 minutes alone, and the raw series are asked over as long.
                 recent_only = not results[queries["rules"]].series
-                self._own_increase_rules(window, found, wanted, explained, vouched, queries["total"], recent_only)
-                return
+                rules = queries["rules_5m" if recent_only else "rules"]
+                return self._own_increase_rules(
+                    window, found, wanted, explained, vouched, queries["total"], rules, recent_only, vouched_s, pending
+                )
             told = None if increase_known is None else explained | increase_known
             if any(
                 _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, vouched) for s in found
             ):
-                return
+                return None
         for series in found:
             self._refuse_other(series, what, wanted, told, vouched, queries["total"])
+        return None
 
     def _own_increase_rules(
         self,
@@ -973,20 +1003,27 @@ class PyrraReader:
         explained: frozenset[str],
         vouched: Mapping[str, str],
         total_query: str,
+        rules_query: str,
         recent_only: bool,
-    ) -> None:
+        vouched_s: float | None,
+        pending: str,
+    ) -> str | None:
         """Without pyrra.errors, CheckMisconfigured unless the increase rule series `found` (no burnrate recorded) show
         the rules of an SLO whose total selects what pyrra.total does: their labels that no field names (Pyrra groups
         the rules by its errors' labels that its total lacks, unknown here, and by its total's regex matchers' labels),
         with those regex matchers' labels, take on every raw series of pyrra.total values some rule series carries
         (`vouched` tells, see vouched_by). Else the rules may be those of a same-name SLO whose total adds or drops a
         matcher and whose errors have no series: its absent burnrate, read as this SLO's zero errors, passed a burning
-        service at 0x. No rule tells a total matcher Pyrra writes nowhere (`!=`, `=""`): then nothing proves them."""
+        service at 0x. No rule tells a total matcher Pyrra writes nowhere (`!=`, `=""`): then nothing proves them.
+        Raw series vouched over `vouched_s` alone prove no longer window (performanceOverAccuracy's 5m increase rules
+        group the last 5 minutes' series alone), where the same-name SLO's total may select fewer series (the others
+        ended since), nor does a `pending` vouch (values born since the rules' last evaluation): a note (no data) then;
+        None when proven. `rules_query`: the rule series' query, whose latest sample tells when they last evaluated."""
         ours = [series for series in found if _contradiction(series.labels, wanted) is None]
         if not ours:
             for series in found:
                 self._refuse_other(series, "increase rule", wanted, None, vouched, total_query)
-            return
+            return None
         slo = f'Pyrra SLO {{slo="{self._sli.slo}"}}: no burnrate{window} series, and'
         errors = (
             "set pyrra.errors (the SLO's indicator.ratio.errors.metric, which `analyzer import` writes): the check "
@@ -1010,7 +1047,7 @@ class PyrraReader:
         unnamed = {label for s in ours for label, v in s.labels.items() if v and label not in explained} - {"le"}
         names = sorted(unnamed | regex_labels)
         if not names:
-            return
+            return None
         groups = list(dict.fromkeys(tuple(s.labels.get(name, "") for name in names) for s in ours))
         # One value per label where every series agrees, else "": the same mapping whenever these series are found,
         # and one with "" is never a burnrate's (whose unexplained labels have values).
@@ -1018,14 +1055,20 @@ class PyrraReader:
             name: values.pop() if len(values := {g[i] for g in groups}) == 1 else "" for i, name in enumerate(names)
         }
         if vouched == labels:
-            return
-        carried = ", ".join(
-            f"{name}="
-            + "/".join(
-                f'"{escape_promql_string(v, chr(34))}"' if v else "(none)" for v in sorted({g[i] for g in groups})
-            )
-            for i, name in enumerate(names)
-        )
+            if pending:
+                return f"no data (no burnrate{window} series, and {pending})"
+            if vouched_s is not None and parse_duration(window) > vouched_s:
+                over = prometheus_duration(vouched_s)
+                return (
+                    f"no data (no burnrate{window} series, and the increase rule series found carry "
+                    f"{_carried(names, groups)}, which no field of the check names: every raw series of pyrra.total "
+                    f"carries values some of them carry over the last {over} only, not over {window}, where it "
+                    "selected series they do not group (ended since): a same-name SLO whose total adds a matcher "
+                    f"records such rules, and its absent burnrate says nothing of this SLO's errors over {window}; "
+                    f"{errors})"
+                )
+            return None
+        carried = _carried(names, groups)
         raise UnexplainedLabels(
             f"{slo} the increase rule series found ({'; '.join(s.describe() for s in ours[:3])}) may be another "
             f"SLO's: they carry {carried}, which no field of the check names (Pyrra groups an SLO's increase rules by "
@@ -1037,6 +1080,7 @@ class PyrraReader:
             total,
             [dict(zip(names, group, strict=True)) for group in groups],
             _INCREASE_5M_S if recent_only else None,
+            rules_query,
         )
 
     def _explained(self, queries: Mapping[str, str], results: Results) -> frozenset[str]:
@@ -1177,6 +1221,15 @@ _GENERIC_ERRORS = "pyrra_errors:rate5m"
 _GENERIC_ERRORS_S = 300.0
 
 
+def _carried(names: Sequence[str], groups: Sequence[tuple[str, ...]]) -> str:
+    """The values of labels `names` that rule series carry (`groups`: one tuple of values per series)."""
+    return ", ".join(
+        f"{name}="
+        + "/".join(f'"{escape_promql_string(v, chr(34))}"' if v else "(none)" for v in sorted({g[i] for g in groups}))
+        for i, name in enumerate(names)
+    )
+
+
 def _burnrate_labels_only(selectors: str, total: str, errors: str) -> None:
     """ValueError when pyrra.selectors needs a label of pyrra.errors that pyrra.total lacks: Pyrra groups its increase
     rules by such labels (slo/rules.go, groupingLabels), not its burnrates, which then match nothing while the increase
@@ -1272,6 +1325,56 @@ def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str,
     ):
         return unexplained.labels
     return {}
+
+
+def evaluated_query(unexplained: UnexplainedLabels) -> str:
+    """The query of the time (seconds) of the latest sample of the increase rule series whose labels are unexplained:
+    their group's last evaluation."""
+    return f"max(timestamp({unexplained.rules}))"
+
+
+def seen_query(unexplained: UnexplainedLabels, range_s: float, evaluated_s: float) -> str:
+    """vouch_query as of the increase rules' last evaluation (`evaluated_s`), over the raw series they could group
+    then: increase() counts a series with two samples in its range at least."""
+    by = ", ".join(sorted(unexplained.labels))
+    over = f"{unexplained.total}[{prometheus_duration(range_s)}] @ {evaluated_s:.3f}"
+    return f"count by ({by}) (count_over_time({over}) > 1)"
+
+
+def newborn_note(unexplained: UnexplainedLabels, now: QueryResult, seen: QueryResult, age_s: float) -> str:
+    """Why increase rules whose labels the raw series of pyrra.total do not vouch for now (`now`: vouch_query's answer)
+    are not yet shown another SLO's: every raw series they could group at their last evaluation, `age_s` before the
+    evaluation time, carried values some of them carry (`seen`: seen_query's answer), and the values none carries
+    belong to series born since, which the group records at its next evaluation (Pyrra's every 30 s to 2m30s); ""
+    when not so (a value the rules could have grouped and did not: another SLO's, or an answer that may be partial)."""
+    # A partial `now` lacks series, never adds one: the values it shows were born since all the same.
+    if not vouched_by(unexplained, seen):
+        return ""
+    names = sorted(unexplained.labels)
+    born = sorted(
+        {
+            tuple(series.labels.get(name, "") for name in names)
+            for series in now.series
+            if {name: series.labels.get(name, "") for name in names} not in unexplained.groups
+        }
+    )
+    if not born:
+        return ""
+    values = "; ".join(
+        ", ".join(
+            f'{name}="{escape_promql_string(value, chr(34))}"' if value else f"no {name}"
+            for name, value in zip(names, group, strict=True)
+        )
+        for group in born[:3]
+    )
+    return (
+        f"pyrra.total's raw series carry {values}, which none of the increase rule series found carries, while every "
+        f"raw series they could group at their last evaluation ({format_number(round(age_s))} s before the evaluation "
+        "time) carried values some of them carry: series born since, which the increase group records when it "
+        "evaluates again (Pyrra's every 30 s to 2m30s), and until then nothing shows those rules are this SLO's; wait "
+        "for the next rule evaluation, or set pyrra.errors (the SLO's indicator.ratio.errors.metric) to judge by the "
+        "raw errors"
+    )
 
 
 def _generic_over(generic: str, window_s: float) -> str:

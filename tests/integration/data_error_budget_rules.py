@@ -96,6 +96,13 @@ for a same-name SLO of another namespace where the check's own rules are not loa
 job="ebr-wide"}` (its total adds a matcher to a check's over job wide, 5% errors), `ebr-narrow` over `{job="ebr-wide"}`
 (its total drops a check's regex matcher `handler=~"/y"`, 10% errors). Their increase rules are grouped by `code`.
 
+`ebr_http_requests_total{job="ebr-pgone", handler, code}`: handler /x 10 req/s 200 on; handler /y 9 req/s 200 and 1
+req/s 500 until 10 minutes before the anchor (its pods gone). Pyrra SLO `ebr-pgone` with `performanceOverAccuracy:
+true` over `{handler="/x", job="ebr-pgone"}` (its 5m increase, burnrate and generic groups; errors `code=~"5.."`, none
+of /x's: no burnrate records) stands for a same-name SLO of another namespace whose total adds handler="/x" to a check's
+over job pgone, whose own rules are not loaded here: over the last 5 minutes both totals select the same series, over
+30m and longer the check's selects /y's errors too.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 """
@@ -160,6 +167,10 @@ EXT_SLO = "ebr-ext"
 EXT_LABEL = ("cluster", "eu1")
 # Same-name SLOs without error series (no burnrate records): {slo: the equality matchers of its total}.
 ERRORLESS = {"ebr-wider": 'handler="/x",job="ebr-wide"', "ebr-narrow": 'job="ebr-wide"'}
+# A same-name SLO with performanceOverAccuracy whose total adds handler="/x" to a check's over job pgone, whose /y
+# series ended this long before the anchor: within every window but the 5m one.
+PGONE_SLO = "ebr-pgone"
+PGONE_ENDED_S = 10 * MINUTE
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -234,6 +245,19 @@ def build(om: OpenMetrics, anchor: float) -> None:
         om.add_counter_rate(
             "ebr_http_requests_total",
             {"job": "ebr-extl", EXT_LABEL[0]: EXT_LABEL[1], "code": code},
+            lambda t, r=rate: r,
+            start,
+            until,
+            MINUTE,
+        )
+    for handler, code, rate, until in (
+        ("/x", "200", 10.0, end),
+        ("/y", "200", 9.0, anchor - PGONE_ENDED_S + 1),
+        ("/y", "500", 1.0, anchor - PGONE_ENDED_S + 1),
+    ):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": "ebr-pgone", "handler": handler, "code": code},
             lambda t, r=rate: r,
             start,
             until,
@@ -503,6 +527,33 @@ def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True, 
     return out
 
 
+def pyrra_performance_wider_rules() -> str:
+    """Pyrra's 5m increase, burnrate and --generic-rules groups for SLO ebr-pgone with `performanceOverAccuracy:
+    true` over `{handler="/x", job="ebr-pgone"}` (errors `code=~"5.."`, which /x has none of: no burnrate records), as
+    pyrra_performance_rules writes them; its -long group runs elsewhere."""
+    selected = 'handler="/x",job="ebr-pgone"'
+    total, errors = f"ebr_http_requests_total{{{selected}}}", f'ebr_http_requests_total{{code=~"5..",{selected}}}'
+    labels = f"    labels:\n      handler: /x\n      job: ebr-pgone\n      slo: {PGONE_SLO}\n"
+    out = (
+        f"- name: {PGONE_SLO}-increase\n  interval: 30s\n  rules:\n"
+        f"  - record: ebr_http_requests:increase5m\n    expr: sum by (code) (increase({total}[5m]))\n{labels}"
+        f"- name: {PGONE_SLO}\n  interval: 30s\n  rules:\n"
+    )
+    for window in PYRRA_WINDOWS:
+        out += (
+            f"  - record: ebr_http_requests:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
+        )
+    only_slo = f"    labels:\n      slo: {PGONE_SLO}\n"
+    return out + (
+        f"- name: {PGONE_SLO}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
+    )
+
+
 def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS) -> str:
     """Sloth's rule groups for SLO ebr-sloth-<name> (<job> unless given) over job ebr-<job>'s counters, as
     examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only."""
@@ -597,4 +648,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += pyrra_rules("exto", generic=False, also=EXT_LABEL)
     text += pyrra_rules("extl", generic=False, also=EXT_LABEL)
     text += "".join(pyrra_errorless_rules(slo, selected) for slo, selected in ERRORLESS.items())
+    text += pyrra_performance_wider_rules()
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -642,6 +642,10 @@ CHECKS = [
     ),
     pyrra_check("clean", name="ebr-pyrra-perf-clean-no-errors", slo="ebr-perf-clean", errors=None),
     pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors", slo="ebr-perf-ended", errors=None),
+    # A same-name SLO with performanceOverAccuracy whose total adds handler="/x": job pgone's /y errors ended 10m ago.
+    pyrra_check("pgone", name="ebr-pyrra-pgone-no-errors", slo="ebr-pgone", errors=None),
+    # A first 404 since the SLO's increase group last evaluated (data_error_budget_newborn.py).
+    pyrra_check("newborn", name="ebr-pyrra-newborn-no-errors", errors=None),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2174,11 +2178,74 @@ class TestSameNameSlos:
         result = await evaluate("ebr-pyrra-ext")
         assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
 
-    async def test_five_minute_increase_rules_alone_are_asked_of_five_minutes_of_raw_series(self, catalog, prometheus):
-        # performanceOverAccuracy, its rule over the SLO window elsewhere: increase5m groups the last 5 minutes alone.
+    async def test_five_minute_increase_rules_alone_vouched_for_over_the_longest_window_prove_every_window(
+        self, catalog, prometheus
+    ):
+        # performanceOverAccuracy, its rule over the SLO window elsewhere: increase5m groups the last 5 minutes alone,
+        # and job clean's raw series over 4d carry the one code they carry: one query proves every window.
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
-        assert asked == ['count by (code) (last_over_time(ebr_http_requests_total{job="ebr-clean"}[5m]))']
+        assert asked == ['count by (code) (last_over_time(ebr_http_requests_total{job="ebr-clean"}[4d]))']
+
+    async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_where_4d_is_refused(
+        self, catalog, prometheus
+    ):
+        # A querier that refuses 4d of raw samples (its limits): the last 5 minutes prove the 5m window alone. Before
+        # this fallback: check_misconfigured where the 5m query alone had answered.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "refused-4d")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert [query[-6:] for query in asked] == ["[4d]))", "[5m]))"]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0 and measured["1h"]["error_ratio"] is None, measured
+
+    async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_too(self, catalog, prometheus):
+        # Job ended's 500 series ended 20 minutes ago: over 4d the raw series carry a code the 5m rules no longer carry,
+        # over 5 minutes they do not, and the windows longer than 5 minutes keep the errors the generic rule counted.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-ended-no-errors")
+        total = 'ebr_http_requests_total{job="ebr-ended"}'
+        assert asked == [
+            f"count by (code) (last_over_time({total}[4d]))",
+            f"count by (code) (last_over_time({total}[5m]))",
+        ]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
+        assert "pyrra_errors:rate5m (--generic-rules) counted up to" in measured["30m"]["note"], measured["30m"]
+
+    async def test_five_minutes_of_raw_series_vouch_for_no_longer_window(self, catalog, prometheus):
+        # A same-name SLO's 5m increase rules carry handler="/x", and over the last 5 minutes so does every raw series
+        # of pyrra.total; over 30m and longer it selects /y's errors too, which the other SLO's absent burnrates do not
+        # count. Before: those 5 minutes vouched for every window, all read as zero errors: a pass at 0x.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgone-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        total = 'ebr_http_requests_total{job="ebr-pgone"}'
+        assert asked == [
+            f"count by (code, handler) (last_over_time({total}[4d]))",
+            f"count by (code, handler) (last_over_time({total}[5m]))",
+        ]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
+        for window in ("30m", "1h", "6h", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert "over the last 5m only, not over " + window in measured[window]["note"], measured[window]["note"]
+
+    async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
+        self, catalog, prometheus
+    ):
+        # The service's first 404 came after its increase group last evaluated: the rules, this SLO's own, carry 200
+        # alone. Before: check_misconfigured ("may be another SLO's ... set pyrra.errors") until the group evaluated
+        # again, an Error that Argo counts towards aborting the rollout.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-newborn-no-errors")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        note = windows(result)["5m"]["note"]
+        assert note.startswith(
+            'no data (no burnrate5m series, and pyrra.total\'s raw series carry code="404", which none of the increase '
+            "rule series found carries"
+        ), note
+        assert "wait for the next rule evaluation" in note
+        total = 'ebr_http_requests_total{job="ebr-newborn"}'
+        assert asked[0] == f"count by (code) (last_over_time({total}[4d]))"
+        assert asked[1].startswith(f"count by (code) (count_over_time({total}[4d] @ ")
+        assert len(asked) == 2, asked
 
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus
@@ -2204,7 +2271,8 @@ class TestSameNameSlos:
     @staticmethod
     async def evaluate_asking(catalog, prometheus, name, answer=None):
         """The check's verdict and the queries over the total's raw series it sent; `answer`: "refused" or
-        "partial" (a store down) makes those fail or come back partial, on the real Prometheus."""
+        "partial" (a store down) makes those fail or come back partial, on the real Prometheus ("refused-4d": those
+        over 4d alone fail)."""
         asked = []
 
         class Prometheus(PrometheusSource):
@@ -2213,7 +2281,7 @@ class TestSameNameSlos:
                 if not promql.startswith("count by ("):
                     return found
                 asked.append(promql)
-                if answer == "refused":
+                if answer == "refused" or (answer == "refused-4d" and "[4d]" in promql):
                     raise SourceRejected(f"query refused: {promql}")
                 if answer == "partial":
                     return QueryResult(found.query, found.result_type, found.series, [STORE_DOWN])

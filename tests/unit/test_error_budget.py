@@ -46,7 +46,10 @@ from checks.error_budget.readers import (
     PyrraReader,
     SlothReader,
     aged,
+    evaluated_query,
+    newborn_note,
     same_objective,
+    seen_query,
     vouch_query,
     vouched_by,
 )
@@ -3289,12 +3292,23 @@ class TestPyrraIncreaseRulesWithoutErrors:
 
     series = staticmethod(TestPyrraReaderMeasure.series)
 
-    def measure(self, rules, vouched=None, total='req_total{job="api"}', latency=0.0, part="rules", **fields):
-        """The 1h window with increase rule series of SLO api over job api carrying `rules`' labels besides
-        (`latency`: the latency_rule query's answer, 1 for an increase rule with an le)."""
+    def measure(
+        self,
+        rules,
+        vouched=None,
+        total='req_total{job="api"}',
+        latency=0.0,
+        part="rules",
+        window="1h",
+        vouched_s=None,
+        pending="",
+        **fields,
+    ):
+        """The window (1h unless given) with increase rule series of SLO api over job api carrying `rules`' labels
+        besides (`latency`: the latency_rule query's answer, 1 for an increase rule with an le)."""
         sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": total, **fields}).pyrra
         reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
-        queries = reader.queries("1h", {}, period=False)
+        queries = reader.queries(window, {}, period=False)
         found = [self.series(1.0, __name__="req:increase4w", slo="api", job="api", **labels) for labels in rules]
         answers = {
             "total": [self.series(10.0)],
@@ -3303,7 +3317,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
             "latency_rule": [self.series(latency)],
         }
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
-        return reader.measure("1h", queries, results, vouched)
+        return reader.measure(window, queries, results, vouched, vouched_s=vouched_s, pending=pending)
 
     def test_a_same_name_slo_whose_total_adds_a_matcher_is_asked_about(self):
         # Before: no label was held against an increase rule without pyrra.errors: this one proved "the" rules and
@@ -3330,9 +3344,47 @@ class TestPyrraIncreaseRulesWithoutErrors:
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}], part="rules_5m")
         assert raised.value.range_s == 300.0
+        assert raised.value.rules == 'req:increase5m{slo="api"}'
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}])
         assert raised.value.range_s is None
+        assert raised.value.rules == 'req:increase4w{slo="api"}'
+
+    @pytest.mark.parametrize("window", ["1h", "30m"])
+    def test_raw_series_vouched_over_five_minutes_prove_no_longer_window(self, window):
+        # A same-name SLO whose total adds handler="/x": over the last 5 minutes every raw series carries it, over the
+        # hour /y's errors (ended since) too. Before: those 5 minutes vouched for the hour, read as zero errors.
+        measured = self.measure(
+            [{"code": "200", "handler": "/x"}],
+            {"code": "200", "handler": "/x"},
+            window=window,
+            vouched_s=300.0,
+            part="rules_5m",
+        )
+        assert measured.error_ratio is None and measured.recorded_absent, measured
+        assert measured.note.startswith(
+            f"no data (no burnrate{window} series, and the increase rule series found "
+            'carry code="200", handler="/x", which no field of the check names'
+        )
+        assert f"over the last 5m only, not over {window}" in measured.note and "set pyrra.errors" in measured.note
+
+    @pytest.mark.parametrize(("window", "vouched_s"), [("5m", 300.0), ("30m", 1800.0), ("1h", None), ("1h", 3600.0)])
+    def test_raw_series_vouched_over_a_window_prove_it(self, window, vouched_s):
+        measured = self.measure(
+            [{"code": "200", "handler": "/x"}],
+            {"code": "200", "handler": "/x"},
+            window=window,
+            vouched_s=vouched_s,
+            part="rules_5m",
+        )
+        assert measured.error_ratio == 0.0, measured.note
+
+    def test_rules_vouched_only_once_they_evaluate_again_prove_nothing_yet(self):
+        measured = self.measure([{"code": "200"}], {"code": "200"}, pending="values born since")
+        assert measured.error_ratio is None and measured.note == "no data (no burnrate1h series, and values born since)"
+        # Not vouched at all: refused as before, pending or not.
+        with pytest.raises(UnexplainedLabels):
+            self.measure([{"code": "200"}], {}, pending="values born since")
 
     def test_rules_vouched_for_by_the_raw_series_prove_zero_errors(self):
         window = self.measure([{"code": "200"}, {"code": "500"}], {"code": ""})
@@ -3393,6 +3445,49 @@ class TestPyrraIncreaseRulesWithoutErrors:
         # A burnrate of another window had cluster="eu1" vouched for; these increase rules carry nothing to ask.
         window = self.measure([{}], {"cluster": "eu1"})
         assert window.error_ratio == 0.0, window.note
+
+    @staticmethod
+    def raw(*codes, warnings=()):
+        return QueryResult("q", "vector", [Series({"code": code}, [(1.0, 1.0)]) for code in codes], list(warnings))
+
+    def test_a_value_born_since_the_rules_last_evaluation_waits_for_the_next(self):
+        # code="404" appeared after the increase group last evaluated: the rules cannot carry it yet. Before: an error
+        # (check_misconfigured, "set pyrra.errors") until the group evaluated again.
+        unexplained = UnexplainedLabels("refused", {"code": ""}, 'req_total{job="api"}', [{"code": "200"}], rules="r")
+        note = newborn_note(unexplained, self.raw("200", "404"), self.raw("200"), 42.4)
+        assert note.startswith('pyrra.total\'s raw series carry code="404", which none of the increase rule series')
+        assert "at their last evaluation (42 s before the evaluation time)" in note
+        assert "wait for the next rule evaluation" in note
+
+    @pytest.mark.parametrize(
+        ("now", "seen"),
+        [
+            # The rules could group code="404" at their last evaluation and did not: another SLO's.
+            (("200", "404"), ("200", "404")),
+            # Nothing born since that they lack.
+            (("200",), ("200",)),
+            # Nothing the rules could group then: nothing shows them this SLO's.
+            (("200", "404"), ()),
+        ],
+    )
+    def test_a_value_the_rules_could_have_grouped_is_not_waited_for(self, now, seen):
+        unexplained = UnexplainedLabels("refused", {"code": ""}, 'req_total{job="api"}', [{"code": "200"}], rules="r")
+        assert newborn_note(unexplained, self.raw(*now), self.raw(*seen), 10.0) == ""
+
+    def test_a_partial_answer_of_what_the_rules_could_group_shows_no_value_born_since(self):
+        # A store down may hold the raw series with code="404" that the rules could have grouped then.
+        unexplained = UnexplainedLabels("refused", {"code": ""}, "t", [{"code": "200"}], rules="r")
+        partial = self.raw("200", warnings=["partial response: store 2 down"])
+        assert newborn_note(unexplained, self.raw("200", "404"), partial, 1.0) == ""
+
+    def test_the_rules_last_evaluation_and_what_they_could_group_then_are_asked(self):
+        unexplained = UnexplainedLabels(
+            "refused", {"code": "", "handler": "/x"}, 'req_total{job="api"}', rules='req:increase5m{slo="api"}'
+        )
+        assert evaluated_query(unexplained) == 'max(timestamp(req:increase5m{slo="api"}))'
+        assert seen_query(unexplained, 300.0, 1796614860.5) == (
+            'count by (code, handler) (count_over_time(req_total{job="api"}[5m] @ 1796614860.500) > 1)'
+        )
 
     def test_a_raw_series_without_a_label_matches_a_group_without_it(self):
         unexplained = UnexplainedLabels(
