@@ -4960,9 +4960,19 @@ class TestManifestsReadAsKubernetesReadsThem:
             ("y", True),
             ("off", False),
             ("~", None),
-            ("2026-01-02", "2026-01-02T00:00:00Z"),
-            ("2026-1-2 3:04:05.500", "2026-01-02T03:04:05.5Z"),
+            # A timestamp decoded into interface{} is its text as written (go-yaml v2's decode.go, for backward
+            # compatibility): no Go time's RFC 3339.
+            ("2026-01-02", "2026-01-02"),
+            ("2026-1-2 3:04:05.500", "2026-1-2 3:04:05.500"),
+            ("2026-01-02t10:00:00+01:00", "2026-01-02t10:00:00+01:00"),
             ("2026-02-30", "2026-02-30"),
+            # resolveMap is looked up for a sign first too: -.inf is a float, not the text "-.inf".
+            ("-.inf", float("-inf")),
+            ("+.Inf", float("inf")),
+            # strconv.ParseFloat's range error: go-yaml keeps the text.
+            ("1e400", "1e400"),
+            (".1e400", ".1e400"),
+            ("-1" + "0" * 400, "-1" + "0" * 400),
             ("1.10", 1.1),
             ("abc1e3", "abc1e3"),
         ],
@@ -4970,6 +4980,26 @@ class TestManifestsReadAsKubernetesReadsThem:
     def test_plain_scalars_read_as_go_yaml_v2_reads_them(self, text, read):
         assert argo_templates.go_plain_scalar(text) == read
         assert type(argo_templates.go_plain_scalar(text)) is type(read)
+
+    def test_a_json_body_date_is_sent_as_written(self, tmp_path):
+        # Before: read as the Go time's text 2026-01-02T00:00:00Z, while Argo sends "2026-01-02" (go-yaml v2 keeps a
+        # timestamp's text in an interface{}): a problem for a body the check takes, none for one it refuses.
+        text = JSON_BODY_TEMPLATE.format(value="2026-01-02")
+        dated = {**RELEASE, "params": {"release": {"type": "enum", "values": ["2026-01-02"], "required": True}}}
+        assert raw_problems(tmp_path, text, dated) == []
+        stamped = {
+            **RELEASE,
+            "params": {"release": {"type": "enum", "values": ["2026-01-02T00:00:00Z"], "required": True}},
+        }
+        (problem,) = raw_problems(tmp_path, text, stamped)
+        assert "'2026-01-02'" in problem, problem
+
+    def test_an_arg_value_of_an_infinity_is_a_problem(self, tmp_path):
+        # Before: -.inf read as text; go-yaml reads the float -Inf, which no JSON holds: kubectl refuses the object.
+        (problem,) = raw_problems(
+            tmp_path, yaml.safe_dump(generic({"name": "limit", "value": "VALUE"})).replace("VALUE", "-.inf")
+        )
+        assert "arg 'limit' has the value -inf, a number as Kubernetes reads the unquoted YAML" in problem, problem
 
     def test_quoted_scalars_and_keys(self):
         loaded = yaml.load('a: "1e3"\nb: !!str y\ny: 1\n1: 2\n<<: {c: 3}', Loader=argo_templates._GoYamlLoader)
