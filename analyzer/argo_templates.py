@@ -3594,8 +3594,15 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        # A pipeline's commands read what the others write (a check's output): each may fail.
-        facts = replace(facts, commands_succeed=False)
+        # A pipeline's commands read what the others write: where one may run a check (`analyzer run a | grep -q
+        # PASS`), each may fail on the check's verdict, not an outage only.
+        if any(
+            isinstance(command, _Group)
+            or _is_check(_execed(_assigned(command)))
+            or any(_EXPANSION_RE.search(word) for word in command)
+            for command in commands
+        ):
+            facts = replace(facts, commands_succeed=False)
         ends: list[set[tuple[bool, bool]] | None] = [
             _group_statuses(command, state, facts) if isinstance(command, _Group) else _command_ends(command, facts)
             for command in commands

@@ -5041,6 +5041,9 @@ class TestChecksSkippedOnAFailure:
             "ls ready && { analyzer run a || exit 1; }; analyzer run b",
             # A variable of the Job's environment in the command leaves its status its own (`curl -f "$URL"`).
             'if ls "$READY_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
+            # Before: nothing said, a pipeline's commands each taken to read a check's output (`curl -fsS URL | grep
+            # -q ok`): one running no check fails on an outage as a command alone does.
+            "ls ready | grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
         ],
     )
     def test_a_check_skipped_when_a_command_fails_is_noted(self, tmp_path, line):
