@@ -5022,6 +5022,27 @@ class TestManifestsReadAsKubernetesReadsThem:
         quoted = yaml.safe_dump_all(documents).replace("VALUE", f"'{value}'")
         assert crd_valid(*yaml.safe_load_all(quoted)), "quoted, the CRDs take it"
 
+    def test_an_analysis_run_arg_value_kubernetes_reads_as_no_text_is_a_problem(self, tmp_path):
+        # An AnalysisRun's args are typed as a template's: no test held one (a survivor of dropping the check there).
+        run = analysis_run(
+            TestAnalysisRuns.URL,
+            {"name": "check", "value": "payments-error-rate"},
+            {"name": "limit"},
+            TestAnalysisRuns.HASH,
+        )
+        run["spec"]["args"][1]["value"] = "VALUE"
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run).replace("VALUE", "5"))
+        (problem,) = analysis_run_problems([tmp_path], catalog)
+        assert "AnalysisRun 'payments-1': arg 'limit' has the value 5, a number as Kubernetes reads" in problem, problem
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run).replace("VALUE", "'5'"))
+        assert analysis_run_problems([tmp_path], catalog) == []
+
+    def test_a_whole_float_from_1e21_stays_a_float(self):
+        # Go's encoding/json writes 1e21 as 1e+21, no digits: an int field (count) does not take it.
+        assert yaml.load("a: 1e21\nb: 1e20", Loader=argo_templates._GoYamlLoader) == {"a": 1e21, "b": 10**20}
+        assert type(yaml.load("a: 1e21", Loader=argo_templates._GoYamlLoader)["a"]) is float
+
     def test_a_quoted_arg_value_is_text(self, tmp_path):
         documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
         text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
@@ -5068,6 +5089,9 @@ class TestChecksSkippedOnAFailure:
             "exit 0; analyzer run a",
             # A filter of the check's output in a pipeline reads the check's verdict, not an outage.
             "analyzer run a | grep -q '^PASS' && analyzer run b",
+            "analyzer run a | grep -q '^PASS' && { analyzer run b || exit 1; }; analyzer run c",
+            # No command but the checks: a's verdict lost is `_shell_discards`'s, no skip.
+            "analyzer run a; analyzer run b",
         ],
     )
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
