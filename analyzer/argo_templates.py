@@ -17,12 +17,12 @@ import difflib
 import functools
 import itertools
 import json
+import math
 import re
 import shlex
 from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -1505,7 +1505,7 @@ def _templates(paths: Sequence[Path], *, patches_too: bool = False) -> Iterator[
 # go-yaml v2's reading of a plain scalar (resolve.go), which kubectl, Helm and Argo CD read manifests with (through
 # sigs.k8s.io/yaml) before the API server stores them as JSON; PyYAML reads YAML 1.1, which differs: `1e3` and `1.0e3`
 # are numbers there (text here), `y` and `n` booleans, `0o17` an int, `08` a float, `1:30` text (90 here), a timestamp
-# the JSON string of a Go time. Resolved in the order go-yaml tries them.
+# its text as written (decode.go keeps it so in an interface{}, not a time). Resolved in the order go-yaml tries them.
 _GO_BOOLS = {
     **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
     **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
@@ -1521,30 +1521,25 @@ _GO_INT_RE = re.compile(r"([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]?([0-7]+)|0[bB]([01
 _GO_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 # A float go-yaml reads from a scalar that starts with `.` (strconv.ParseFloat alone: no `_`).
 _GO_DOT_FLOAT_RE = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
-# go-yaml's timestamp layouts (allowedTimestampFormats): a `T` form with its zone, a space form without one, a date.
-_GO_TIMESTAMP_RE = re.compile(
-    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2})"
-    r"| ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(\.[0-9]+)?)?"
-)
 _GO_MIN_INT, _GO_MAX_UINT = -(2**63), 2**64 - 1
 _GO_PLAIN_TAG = "tag:analyzer,2026:go-plain"
 
 
 def go_plain_scalar(text: str) -> Any:
     """A plain (unquoted) YAML scalar as go-yaml v2 reads it, and so as the API server gets it: a bool, None, an int,
-    a float, or text (a timestamp as the JSON text of the Go time it reads)."""
+    a float, or text (a timestamp as written)."""
     if text in _GO_NULLS:
         return None
-    if text[0] in "yYnNtTfFoO~" or text[0] == ".":
-        if text in _GO_BOOLS:
-            return _GO_BOOLS[text]
-        if text in _GO_SPECIAL_FLOATS:
-            return _GO_SPECIAL_FLOATS[text]
-        return float(text) if _GO_DOT_FLOAT_RE.fullmatch(text) else text
+    # resolveMap, looked up before any other reading whatever the first character (`-.inf` too).
+    if text in _GO_BOOLS:
+        return _GO_BOOLS[text]
+    if text in _GO_SPECIAL_FLOATS:
+        return _GO_SPECIAL_FLOATS[text]
+    # strconv.ParseFloat fails on a number past a float64's range (`1e400`): the scalar is then text.
+    if text[0] == ".":
+        return number if _GO_DOT_FLOAT_RE.fullmatch(text) and math.isfinite(number := float(text)) else text
     if text[0] not in "+-0123456789":
         return text
-    if (stamp := _GO_TIMESTAMP_RE.fullmatch(text)) is not None and (shown := _go_time_text(stamp)) is not None:
-        return shown
     plain = text.replace("_", "")
     if (found := _GO_INT_RE.fullmatch(plain)) is not None:
         sign, hexadecimal, octal, binary, decimal = found.groups()
@@ -1552,27 +1547,7 @@ def go_plain_scalar(text: str) -> Any:
         number = int(sign + digits, base)
         if _GO_MIN_INT <= number <= _GO_MAX_UINT:
             return number
-    if _GO_FLOAT_RE.fullmatch(plain):
-        return float(plain)
-    return text
-
-
-def _go_time_text(stamp: re.Match[str]) -> str | None:
-    """The JSON text of the Go time a timestamp reads as (RFC 3339, trailing zeros of its fraction cut, `Z` for UTC);
-    None for a date Go's time.Parse refuses (the scalar is then text)."""
-    year, month, day = (int(stamp.group(index)) for index in (1, 2, 3))
-    clock = stamp.groups()[3:7] if stamp.group(4) is not None else stamp.groups()[8:12]
-    hour, minute, second = (int(part or 0) for part in clock[:3])
-    fraction = (clock[3] or "").rstrip("0").rstrip(".")
-    zone = stamp.group(8) or "Z"
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 60):
-        return None
-    try:
-        date = datetime(year, month, day)  # a day past its month's end (2026-02-30)
-    except ValueError:
-        return None
-    zone = "Z" if zone in ("Z", "+00:00", "-00:00") else zone
-    return f"{date:%Y-%m-%d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+    return number if _GO_FLOAT_RE.fullmatch(plain) and math.isfinite(number := float(plain)) else text
 
 
 class _GoYamlLoader(yaml.SafeLoader):
@@ -3619,8 +3594,15 @@ def _shell_pipeline(
         # In a subshell each: `exit`, `set` and `trap` there end or set that subshell only.
         if any(not isinstance(command, _Group) and command[0] in ("exit", "set", "trap") for command in commands):
             return None
-        # A pipeline's commands read what the others write (a check's output): each may fail.
-        facts = replace(facts, commands_succeed=False)
+        # A pipeline's commands read what the others write: where one may run a check (`analyzer run a | grep -q
+        # PASS`), each may fail on the check's verdict, not an outage only.
+        if any(
+            isinstance(command, _Group)
+            or _is_check(_execed(_assigned(command)))
+            or any(_EXPANSION_RE.search(word) for word in command)
+            for command in commands
+        ):
+            facts = replace(facts, commands_succeed=False)
         ends: list[set[tuple[bool, bool]] | None] = [
             _group_statuses(command, state, facts) if isinstance(command, _Group) else _command_ends(command, facts)
             for command in commands

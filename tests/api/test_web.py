@@ -699,6 +699,21 @@ class TestCrashLog:
         assert answer.status == 500
         assert "RuntimeError: cannot plan <redacted>" in crashed_line(stream)["exception"]
 
+    async def test_a_query_number_is_hidden_as_python_writes_it(self, aiohttp_client, monkeypatch):
+        # A query's 1500 quoted as the float bound (1500.0): 1500 ends no word there (no test held it).
+        params = {"limit": {"type": "number", "required": True}}
+        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
+        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
+
+        def crashing(self, check, raw_args):
+            raise RuntimeError(f"cannot plan {check.bind_args(raw_args)['limit']}")
+
+        monkeypatch.setattr(Runner, "plan", crashing)
+        with json_logs() as stream:
+            answer = await client.get("/api/v1/checks/capped/run?limit=1500")
+        assert answer.status == 500
+        assert "RuntimeError: cannot plan <redacted>\n" in crashed_line(stream)["exception"] + "\n"
+
     @pytest.mark.parametrize("limit", ["1.5e3", "1500"])
     async def test_a_secret_number_a_kind_quotes_as_python_writes_it_is_hidden(
         self, aiohttp_client, monkeypatch, limit

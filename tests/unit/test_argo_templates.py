@@ -4960,9 +4960,19 @@ class TestManifestsReadAsKubernetesReadsThem:
             ("y", True),
             ("off", False),
             ("~", None),
-            ("2026-01-02", "2026-01-02T00:00:00Z"),
-            ("2026-1-2 3:04:05.500", "2026-01-02T03:04:05.5Z"),
+            # A timestamp decoded into interface{} is its text as written (go-yaml v2's decode.go, for backward
+            # compatibility): no Go time's RFC 3339.
+            ("2026-01-02", "2026-01-02"),
+            ("2026-1-2 3:04:05.500", "2026-1-2 3:04:05.500"),
+            ("2026-01-02t10:00:00+01:00", "2026-01-02t10:00:00+01:00"),
             ("2026-02-30", "2026-02-30"),
+            # resolveMap is looked up for a sign first too: -.inf is a float, not the text "-.inf".
+            ("-.inf", float("-inf")),
+            ("+.Inf", float("inf")),
+            # strconv.ParseFloat's range error: go-yaml keeps the text.
+            ("1e400", "1e400"),
+            (".1e400", ".1e400"),
+            ("-1" + "0" * 400, "-1" + "0" * 400),
             ("1.10", 1.1),
             ("abc1e3", "abc1e3"),
         ],
@@ -4970,6 +4980,26 @@ class TestManifestsReadAsKubernetesReadsThem:
     def test_plain_scalars_read_as_go_yaml_v2_reads_them(self, text, read):
         assert argo_templates.go_plain_scalar(text) == read
         assert type(argo_templates.go_plain_scalar(text)) is type(read)
+
+    def test_a_json_body_date_is_sent_as_written(self, tmp_path):
+        # Before: read as the Go time's text 2026-01-02T00:00:00Z, while Argo sends "2026-01-02" (go-yaml v2 keeps a
+        # timestamp's text in an interface{}): a problem for a body the check takes, none for one it refuses.
+        text = JSON_BODY_TEMPLATE.format(value="2026-01-02")
+        dated = {**RELEASE, "params": {"release": {"type": "enum", "values": ["2026-01-02"], "required": True}}}
+        assert raw_problems(tmp_path, text, dated) == []
+        stamped = {
+            **RELEASE,
+            "params": {"release": {"type": "enum", "values": ["2026-01-02T00:00:00Z"], "required": True}},
+        }
+        (problem,) = raw_problems(tmp_path, text, stamped)
+        assert "'2026-01-02'" in problem, problem
+
+    def test_an_arg_value_of_an_infinity_is_a_problem(self, tmp_path):
+        # Before: -.inf read as text; go-yaml reads the float -Inf, which no JSON holds: kubectl refuses the object.
+        (problem,) = raw_problems(
+            tmp_path, yaml.safe_dump(generic({"name": "limit", "value": "VALUE"})).replace("VALUE", "-.inf")
+        )
+        assert "arg 'limit' has the value -inf, a number as Kubernetes reads the unquoted YAML" in problem, problem
 
     def test_quoted_scalars_and_keys(self):
         loaded = yaml.load('a: "1e3"\nb: !!str y\ny: 1\n1: 2\n<<: {c: 3}', Loader=argo_templates._GoYamlLoader)
@@ -4992,6 +5022,27 @@ class TestManifestsReadAsKubernetesReadsThem:
         quoted = yaml.safe_dump_all(documents).replace("VALUE", f"'{value}'")
         assert crd_valid(*yaml.safe_load_all(quoted)), "quoted, the CRDs take it"
 
+    def test_an_analysis_run_arg_value_kubernetes_reads_as_no_text_is_a_problem(self, tmp_path):
+        # An AnalysisRun's args are typed as a template's: no test held one (a survivor of dropping the check there).
+        run = analysis_run(
+            TestAnalysisRuns.URL,
+            {"name": "check", "value": "payments-error-rate"},
+            {"name": "limit"},
+            TestAnalysisRuns.HASH,
+        )
+        run["spec"]["args"][1]["value"] = "VALUE"
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run).replace("VALUE", "5"))
+        (problem,) = analysis_run_problems([tmp_path], catalog)
+        assert "AnalysisRun 'payments-1': arg 'limit' has the value 5, a number as Kubernetes reads" in problem, problem
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump(run).replace("VALUE", "'5'"))
+        assert analysis_run_problems([tmp_path], catalog) == []
+
+    def test_a_whole_float_from_1e21_stays_a_float(self):
+        # Go's encoding/json writes 1e21 as 1e+21, no digits: an int field (count) does not take it.
+        assert yaml.load("a: 1e21\nb: 1e20", Loader=argo_templates._GoYamlLoader) == {"a": 1e21, "b": 10**20}
+        assert type(yaml.load("a: 1e21", Loader=argo_templates._GoYamlLoader)["a"]) is float
+
     def test_a_quoted_arg_value_is_text(self, tmp_path):
         documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
         text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
@@ -5011,6 +5062,9 @@ class TestChecksSkippedOnAFailure:
             "ls ready && { analyzer run a || exit 1; }; analyzer run b",
             # A variable of the Job's environment in the command leaves its status its own (`curl -f "$URL"`).
             'if ls "$READY_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
+            # Before: nothing said, a pipeline's commands each taken to read a check's output (`curl -fsS URL | grep
+            # -q ok`): one running no check fails on an outage as a command alone does.
+            "ls ready | grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
         ],
     )
     def test_a_check_skipped_when_a_command_fails_is_noted(self, tmp_path, line):
@@ -5035,6 +5089,9 @@ class TestChecksSkippedOnAFailure:
             "exit 0; analyzer run a",
             # A filter of the check's output in a pipeline reads the check's verdict, not an outage.
             "analyzer run a | grep -q '^PASS' && analyzer run b",
+            "analyzer run a | grep -q '^PASS' && { analyzer run b || exit 1; }; analyzer run c",
+            # No command but the checks: a's verdict lost is `_shell_discards`'s, no skip.
+            "analyzer run a; analyzer run b",
         ],
     )
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
