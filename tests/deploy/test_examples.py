@@ -20,6 +20,7 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.check import Check
 from analyzer.registry import Registry
+from analyzer.server import CLOSE_RESERVE_S
 from analyzer.settings import Settings
 from tests.argo_semantics import (
     BACKGROUND,
@@ -579,6 +580,21 @@ class TestArgoReceivesTheVerdict:
         deadline_s = definition.deadline_s or settings.deadline_s
         assert deadline_s + settings.queue_timeout_s < timeout_s, (
             f"{check}: deadline {deadline_s:g} s + queue {settings.queue_timeout_s:g} s, Argo waits {timeout_s:g} s"
+        )
+
+
+class TestStoppingReplicaAnswers:
+    """A replica stopping (the analyzer's own rollout, a scale-down, a node drain) lets every evaluation a template
+    asks for finish in the base's drain: one cut off at its end is an Error to Argo instead of the verdict due."""
+
+    @pytest.mark.parametrize(("where", "check", "timeout_s"), TIMED_CALLS, ids=[w for w, _, _ in TIMED_CALLS])
+    def test_the_drain_lets_an_evaluation_in_flight_finish(self, where, check, timeout_s):
+        settings = Settings.from_env(BASE_ENV)
+        ((_, definition),) = shipped_checks()[check]
+        needed_s = (definition.deadline_s or settings.deadline_s) + settings.queue_timeout_s
+        drain_s = settings.shutdown_timeout_s - CLOSE_RESERVE_S
+        assert needed_s <= drain_s, (
+            f"{check}: deadline + queue {needed_s:g} s, the base's drain {drain_s:g} s (ANALYZER_SHUTDOWN_TIMEOUT_S)"
         )
 
 
