@@ -20,7 +20,6 @@ import yaml
 from analyzer.catalog import build_catalog
 from analyzer.check import Check
 from analyzer.registry import Registry
-from analyzer.server import CLOSE_RESERVE_S
 from analyzer.settings import Settings
 from tests.argo_semantics import (
     BACKGROUND,
@@ -592,7 +591,7 @@ class TestStoppingReplicaAnswers:
         settings = Settings.from_env(BASE_ENV)
         ((_, definition),) = shipped_checks()[check]
         needed_s = (definition.deadline_s or settings.deadline_s) + settings.queue_timeout_s
-        drain_s = settings.shutdown_timeout_s - CLOSE_RESERVE_S
+        drain_s = settings.drain_s
         assert needed_s <= drain_s, (
             f"{check}: deadline + queue {needed_s:g} s, the base's drain {drain_s:g} s (ANALYZER_SHUTDOWN_TIMEOUT_S)"
         )
