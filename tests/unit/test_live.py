@@ -103,6 +103,24 @@ class TestReload:
         assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
         await live.close(timeout_s=5)
 
+    async def test_a_refused_reload_of_a_directory_names_the_file_and_the_line(self, tmp_path):
+        directory = tmp_path / "catalog"
+        directory.mkdir()
+        (directory / "a.yaml").write_text(gate_yaml("one"))
+        (directory / "b.yaml").write_text(gate_yaml("two"))
+        live = live_for(directory)
+        serving = live.current
+        (directory / "b.yaml").write_text(gate_yaml("two") + "- name: three\n  kind: gate\n")  # no gate field
+        with capture_logs() as logs:
+            assert await live.reload("test") == "rejected"
+        assert live.current is serving
+        (failed,) = [event for event in logs if event["event"] == "catalog_reload_failed"]
+        assert failed["problems"] == live.status.last_error["problems"]
+        assert [problem.split(": gate")[0] for problem in failed["problems"]] == [
+            f"{directory / 'b.yaml'}: check 'three' (checks[1], line 5)"
+        ]
+        await live.close(timeout_s=5)
+
     @pytest.mark.parametrize("text", ["", "# every check moved to another file\n", "checks: []\n"])
     async def test_a_catalog_emptied_of_checks_is_rejected(self, catalog_file, text):
         metrics = Metrics()
