@@ -162,6 +162,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
         _refuse_alias_bombs(node)
+        self.check_lines = _check_lines(node)
         self.json_assertions: list[tuple[dict[Any, Any], yaml.Node]] = []
         data = super().construct_document(node)
         # After the document: a list is filled only then, and an assertion's `equals` may hold one.
@@ -261,6 +262,22 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
     else:
         advice = "write the value without the tag"
     raise yaml.constructor.ConstructorError(None, None, f"{problem}: {advice}", node.start_mark)
+
+
+class Origin(str):
+    """Where a document was read (a file, a ConfigMap's key), with the line of each item of its `checks` list
+    (`check_lines`, counted from 1 in the text read), so that a refusal names the line of the check it is about."""
+
+    check_lines: tuple[int, ...] = ()
+
+
+def _check_lines(root: yaml.Node) -> tuple[int, ...]:
+    """The line (from 1) where each item of the document's top-level `checks` list starts; none when it has none."""
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in root.value:
+            if key_node.value == "checks" and isinstance(value_node, yaml.SequenceNode):
+                return tuple(item.start_mark.line + 1 for item in value_node.value)
+    return ()
 
 
 def _refuse_alias_bombs(root: yaml.Node) -> None:
@@ -488,13 +505,22 @@ _UNQUOTED_CONTEXTS = frozenset(
 )
 
 
-def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
-    """The non-empty YAML documents of `text`, each with its origin; a YAML error is added to `problems`."""
+def _parse_documents(origin: str, text: str, problems: list[str], *, lines: bool = True) -> list[tuple[str, Any]]:
+    """The non-empty YAML documents of `text`, each with its origin (with its checks' lines unless not `lines`); a
+    YAML error is added to `problems`."""
     documents: list[tuple[str, Any]] = []
+    # yaml.load_all's loop, with the loader at hand: each document's check lines are read from it.
+    loader = _UniqueKeyLoader(text)
     try:
-        for index, data in enumerate(yaml.load_all(text, Loader=_UniqueKeyLoader)):
+        index = 0
+        while loader.check_data():  # type: ignore[no-untyped-call]  # the stubs leave check_data untyped
+            data = loader.get_data()
             if data is not None:
-                documents.append((origin + (f" (document {index + 1})" if index else ""), data))
+                located = Origin(origin + (f" (document {index + 1})" if index else ""))
+                if lines:
+                    located.check_lines = loader.check_lines
+                documents.append((located, data))
+            index += 1
     except yaml.MarkedYAMLError as exc:
         # PyYAML's own text spans lines and names the stream "<unicode string>"; the file is named already.
         mark = exc.problem_mark or exc.context_mark
@@ -525,6 +551,8 @@ def _parse_documents(origin: str, text: str, problems: list[str]) -> list[tuple[
     except RecursionError:
         # PyYAML composes nested collections recursively: thousands of `[` were a crash naming no file.
         problems.append(f"{origin}: invalid YAML: collections nested too deeply to read")
+    finally:
+        loader.dispose()
     return documents
 
 
@@ -550,7 +578,8 @@ def _configmap_documents(origin: str, configmap: dict[str, Any], problems: list[
         if not isinstance(text, str):
             problems.append(f"{origin}:{name}/{key}: expected the file's text, got {type(text).__name__}")
             continue
-        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems))
+        # No lines: a line of the key's text is not the line of the manifest an author would look at.
+        documents.extend(_parse_documents(f"{origin}:{name}/{key}", text, problems, lines=False))
     return documents
 
 
@@ -579,8 +608,10 @@ def build_catalog(
     sources: dict[str, SourceConfig] = {}
     checks: dict[str, Check] = {}
     origins: dict[str, str] = {}
-    positions: dict[str, int] = {}  # where each check is in its file: a duplicate names the first
-    raw_checks: list[tuple[str, str, Any]] = []  # with `only`: (origin, label, definition), read on demand
+    positions: dict[str, str] = {}  # where each check is in its file: a duplicate names the first
+    lines: dict[str, int] = {}  # the line each check read from a file starts at
+    # With `only`: (origin, label, line, definition), read on demand.
+    raw_checks: list[tuple[str, str, int | None, Any]] = []
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
@@ -639,10 +670,12 @@ def build_catalog(
                     f"{origin}: source {source_name!r}: {_format_error(err, tag='type', model=SourceConfig)}"
                     for err in exc.errors()
                 )
+        check_lines = getattr(origin, "check_lines", ())
         for index, raw_check in enumerate(document.checks):
-            label = _check_label(raw_check, index)
+            line = check_lines[index] if index < len(check_lines) else None
+            label = _check_label(raw_check, index, line)
             if only is not None:
-                raw_checks.append((origin, label, raw_check))
+                raw_checks.append((origin, label, line, raw_check))
                 continue
             try:
                 check = registry.parse_check(raw_check, context)
@@ -661,12 +694,14 @@ def build_catalog(
                 problems.extend(f"{origin}: {label}: {problem}" for problem in unplaced)
                 flawed.add(check.name)
             if check.name in checks:
-                first = f"{origins[check.name]} (checks[{positions[check.name]}])"
+                first = f"{origins[check.name]} ({positions[check.name]})"
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
                 continue
             checks[check.name] = check
             origins[check.name] = origin
-            positions[check.name] = index
+            positions[check.name] = _position(index, line)
+            if line is not None:
+                lines[check.name] = line
     if version is None:
         assert digest is not None
         version = digest.hexdigest()[:12]
@@ -681,7 +716,8 @@ def build_catalog(
         except ValueError as exc:
             # A member refused above exists: "no check named" it would send its author looking for a typo.
             if not check.source_names() & invalid_sources and not check.member_names() & invalid_checks:
-                problems.append(f"{origins[name]}: check {name!r}: {exc}")
+                at = f" (line {lines[name]})" if name in lines else ""
+                problems.append(f"{origins[name]}: check {name!r}{at}: {exc}")
             flawed.add(name)
             continue
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in _warnings(check))
@@ -749,7 +785,7 @@ def _expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tu
 
 
 def _build_on_demand(
-    raw_checks: list[tuple[str, str, Any]],
+    raw_checks: list[tuple[str, str, int | None, Any]],
     registry: Registry,
     sources: dict[str, SourceConfig],
     version: str,
@@ -757,16 +793,16 @@ def _build_on_demand(
 ) -> Catalog:
     """The catalog of a Job: every check known by name, `only` validated and linked now, and each check a
     link looks up validated and linked when it is first looked up."""
-    raws: dict[str, tuple[str, str, Any]] = {}
+    raws: dict[str, tuple[str, str, int | None, Any]] = {}
     problems: list[str] = []
-    for origin, label, raw in raw_checks:
+    for origin, label, line, raw in raw_checks:
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str):
             continue  # no name to be looked up by: only `analyzer validate` and the service read it
         if name in raws:
             problems.append(f"{origin}: {label}: duplicate check name, also defined in {raws[name][0]}")
             continue
-        raws[name] = (origin, label, raw)
+        raws[name] = (origin, label, line, raw)
     if problems:
         raise ConfigError("the catalog is invalid", problems)
     checks = _OnDemandChecks(raws, registry)
@@ -779,8 +815,8 @@ def _build_on_demand(
 class _OnDemandChecks(Mapping[str, Check]):
     """Checks by name, each validated and linked when first looked up; ConfigError when it is invalid."""
 
-    def __init__(self, raws: dict[str, tuple[str, str, Any]], registry: Registry) -> None:
-        """Check definitions by name (origin, label, definition); `catalog` is set before the first lookup."""
+    def __init__(self, raws: dict[str, tuple[str, str, int | None, Any]], registry: Registry) -> None:
+        """Check definitions by name (origin, label, line, definition); `catalog` is set before the first lookup."""
         self._raws = raws
         self._registry = registry
         self._built: dict[str, Check] = {}
@@ -790,7 +826,7 @@ class _OnDemandChecks(Mapping[str, Check]):
         check = self._built.get(name)
         if check is not None:
             return check
-        origin, label, raw = self._raws[name]
+        origin, label, line, raw = self._raws[name]
         try:
             check = self._registry.parse_check(raw)
         except ValidationError as exc:
@@ -812,7 +848,8 @@ class _OnDemandChecks(Mapping[str, Check]):
             check.link(self.catalog)
         except ValueError as exc:
             del self._built[name]
-            raise ConfigError("the catalog is invalid", [f"{origin}: check {name!r}: {exc}"]) from None
+            at = "" if line is None else f" (line {line})"
+            raise ConfigError("the catalog is invalid", [f"{origin}: check {name!r}{at}: {exc}"]) from None
         self.catalog.warnings.extend(f"{origin}: check {name!r}: {w}" for w in _warnings(check))
         return check
 
@@ -881,9 +918,16 @@ def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:
     return registry.load(kind) if isinstance(kind, str) and kind in registry.names else None
 
 
-def _check_label(raw: Any, index: int) -> str:
+def _position(index: int, line: int | None) -> str:
+    """Where a check is in its document: its index in `checks`, and its line when it was read from text."""
+    return f"checks[{index}]" + ("" if line is None else f", line {line}")
+
+
+def _check_label(raw: Any, index: int, line: int | None = None) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
-    return f"check {name!r} (checks[{index}])" if isinstance(name, str) else f"checks[{index}]"
+    if isinstance(name, str):
+        return f"check {name!r} ({_position(index, line)})"
+    return f"checks[{index}]" + ("" if line is None else f" (line {line})")
 
 
 def _format_error(

@@ -37,15 +37,16 @@ from analyzer.reachability import SourceProbes
 from analyzer.redaction import credential_scrubber
 from analyzer.registry import Registry, warm_kinds
 from analyzer.runner import Runner
-from analyzer.settings import Settings
+from analyzer.settings import CLOSE_RESERVE_S, Settings
 from analyzer.sources import SourceConfig, Sources
 
 logger = structlog.get_logger("analyzer.live")
 
 # An old generation whose evaluations outlive this is closed anyway (the longest deadline is 300 s).
 _DRAIN_LIMIT_S = 330.0
-# Names a catalog_checks_removed line lists (the count says how many in all): a log line stays readable.
-_REMOVED_NAMES_LOGGED = 50
+# Names a catalog_checks_removed or checks_outlast_drain line lists (the count says how many in all): a log line
+# stays readable.
+_NAMES_LOGGED = 50
 # Catalog versions whose sources a verdict page can compare with today's (a few bytes each; most reloads in a
 # history's lifetime are fewer).
 _SOURCE_VERSIONS_KEPT = 64
@@ -313,6 +314,7 @@ class LiveCatalog:
         (when there is one and polling is on)."""
         if self.settings.probe_sources:
             self.current.probes.start(previous=None)
+        self._warn_outlasting_drain(self.current.catalog)
         if self.path is not None and mounted_alone(self.path):
             # Said at start: neither a poll nor SIGHUP can ever tell, as the file never changes.
             logger.warning(
@@ -391,6 +393,7 @@ class LiveCatalog:
             self.metrics.catalog_reloads.labels("success").inc()
             for warning in catalog.warnings:
                 logger.warning("catalog_warning", warning=warning)
+            self._warn_outlasting_drain(catalog)
             logger.info(
                 "catalog_reloaded",
                 reason=reason,
@@ -403,7 +406,7 @@ class LiveCatalog:
             if removed:
                 # A template still naming one gets a 404, an Error measurement: a truncated team file in a
                 # ConfigMap looks like this, so the names are said where an operator looks.
-                logger.warning("catalog_checks_removed", checks=removed[:_REMOVED_NAMES_LOGGED], count=len(removed))
+                logger.warning("catalog_checks_removed", checks=removed[:_NAMES_LOGGED], count=len(removed))
             self._retire(previous)
             return "reloaded"
 
@@ -438,6 +441,31 @@ class LiveCatalog:
         current = self.current
         current.close()
         await current.probes.wait()
+
+    def _warn_outlasting_drain(self, catalog: Catalog) -> None:
+        """Log the checks whose evaluation, queued then run to its deadline, outlasts a shutdown's drain: a replica
+        stopping (a rollout of the analyzer, a scale-down, a node drain) cuts one off, an Error to Argo."""
+        settings = self.settings
+        longest_s = settings.drain_s - settings.queue_timeout_s
+        outlasting = {
+            name: deadline_s
+            for name, check in catalog.checks.items()
+            if (deadline_s := check.deadline_s or settings.deadline_s) > longest_s
+        }
+        if outlasting:
+            needed_s = max(outlasting.values()) + settings.queue_timeout_s + CLOSE_RESERVE_S
+            logger.warning(
+                "checks_outlast_drain",
+                checks=sorted(outlasting)[:_NAMES_LOGGED],
+                count=len(outlasting),
+                longest_deadline_s=max(outlasting.values()),
+                drain_s=settings.drain_s,
+                effect="an evaluation of one still running when this replica stops is cut off at the end of the "
+                "drain: its caller gets no verdict (an Error to Argo)",
+                fix=f"set ANALYZER_SHUTDOWN_TIMEOUT_S to {needed_s:g} or more (the deadline, the queue's "
+                "ANALYZER_QUEUE_TIMEOUT_S and 0.5 s to close), and the pod's terminationGracePeriodSeconds above it "
+                "and its preStop",
+            )
 
     def _generation(self, catalog: Catalog) -> Generation:
         return Generation(catalog, self.make_sources(catalog), self.settings, self.metrics, self.admission)

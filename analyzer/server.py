@@ -41,9 +41,6 @@ logger = structlog.get_logger("analyzer.server")
 # After the drain, what the HTTP server may still take to write the last answers and close connections.
 # aiohttp waits for it twice per connection (for the handler, then for its cancellation): each gets half.
 _FINAL_CLOSE_S = 0.3
-# What the shutdown keeps of shutdown_timeout_s for after the drain: the final close, closing the sources and
-# exiting (0.33 s measured), so that the whole shutdown, not only its drain, ends within the timeout.
-CLOSE_RESERVE_S = 0.5
 # What a client must take of an answer in every ANALYZER_SEND_TIMEOUT_S (2 KiB/s at the default 30 s): reading a byte
 # now and then would hold a connection and the answer's bytes as long as reading nothing did.
 MIN_SEND_PROGRESS_BYTES = 64 * 1024
@@ -358,7 +355,7 @@ async def serve(settings: Settings, catalog: Catalog, registry: Registry) -> Non
         )
         await stop.wait()
         started_at = time.monotonic()
-        drain_s = max(0.0, settings.shutdown_timeout_s - CLOSE_RESERVE_S)
+        drain_s = settings.drain_s
         drain_deadline = loop.time() + drain_s
         live.draining = True
         await site.stop()

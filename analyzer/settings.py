@@ -58,6 +58,10 @@ def _networks(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(str(network) for network in parse_networks(value))
 
 
+# What a shutdown keeps of shutdown_timeout_s for after the drain: the final close, closing the sources and exiting
+# (0.33 s measured), so that the whole shutdown, not only its drain, ends within the timeout.
+CLOSE_RESERVE_S = 0.5
+
 HostPatterns = Annotated[tuple[str, ...], BeforeValidator(_split_commas), AfterValidator(_host_patterns)]
 Networks = Annotated[tuple[str, ...], BeforeValidator(_split_commas), AfterValidator(_networks)]
 
@@ -223,6 +227,11 @@ class Settings(BaseModel):
                 "body and its text would fit"
             )
         return self
+
+    @property
+    def drain_s(self) -> float:
+        """How long a shutdown lets in-flight evaluations finish: shutdown_timeout_s but CLOSE_RESERVE_S."""
+        return max(0.0, self.shutdown_timeout_s - CLOSE_RESERVE_S)
 
     def http_policy(self) -> HttpPolicy:
         """The limits every HTTP check runs under."""

@@ -582,6 +582,21 @@ class TestArgoReceivesTheVerdict:
         )
 
 
+class TestStoppingReplicaAnswers:
+    """A replica stopping (the analyzer's own rollout, a scale-down, a node drain) lets every evaluation a template
+    asks for finish in the base's drain: one cut off at its end is an Error to Argo instead of the verdict due."""
+
+    @pytest.mark.parametrize(("where", "check", "timeout_s"), TIMED_CALLS, ids=[w for w, _, _ in TIMED_CALLS])
+    def test_the_drain_lets_an_evaluation_in_flight_finish(self, where, check, timeout_s):
+        settings = Settings.from_env(BASE_ENV)
+        ((_, definition),) = shipped_checks()[check]
+        needed_s = (definition.deadline_s or settings.deadline_s) + settings.queue_timeout_s
+        drain_s = settings.drain_s
+        assert needed_s <= drain_s, (
+            f"{check}: deadline + queue {needed_s:g} s, the base's drain {drain_s:g} s (ANALYZER_SHUTDOWN_TIMEOUT_S)"
+        )
+
+
 class TestFirstMeasurements:
     """No Rollout asks about its canary's traffic before there is any: every release would pause there."""
 

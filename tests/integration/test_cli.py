@@ -7,6 +7,7 @@ import http.server
 import json
 import logging
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -700,7 +701,7 @@ class TestValidateAndList:
         )
         result = analyzer("validate", path)
         assert result.returncode == 6
-        assert "bad.yaml: check 'a' (checks[0]): query:" in result.stderr
+        assert "bad.yaml: check 'a' (checks[0], line 2): query:" in result.stderr
         assert "pass_if:" in result.stderr
 
     @pytest.mark.parametrize(
@@ -761,8 +762,8 @@ class TestValidateAndList:
         lines = result.stderr.splitlines()
         assert lines[:4] == [
             "analyzer: the catalog is invalid:",
-            f"  - {path}: check 'b' (checks[1]): params.h: set required: true or give a default",
-            f"  - {path}: check 'c' (checks[2]): params.h: set required: true or give a default",
+            f"  - {path}: check 'b' (checks[1], line 4): params.h: set required: true or give a default",
+            f"  - {path}: check 'c' (checks[2], line 5): params.h: set required: true or give a default",
             f"  - {path}: check 'a': query: the PromQL does not parse (unclosed left parenthesis; the '(' of 'sum(' "
             "is closed by no ')'): sum(rate(x[5m])",
         ]
@@ -776,7 +777,9 @@ class TestValidateAndList:
         )
         result = analyzer("validate", path)
         assert result.returncode == 6
-        assert result.stderr.startswith(f"analyzer: {path}: check 'a' (checks[0]): pass_if: '<< 1' is not a condition")
+        assert result.stderr.startswith(
+            f"analyzer: {path}: check 'a' (checks[0], line 3): pass_if: '<< 1' is not a condition"
+        )
         assert "promql-parser" not in result.stderr
 
     @pytest.mark.integration
@@ -1045,10 +1048,10 @@ class TestJobImports:
         assert "checks.http_smoke" not in modules
         code, stderr, _ = analyzer_modules(tmp_path, catalog, "run", "broken", "--catalog", "CATALOG")
         assert code == 6
-        assert "check 'broken' (checks[4]): pass_if: '<< 1' is not a condition" in stderr
+        assert re.search(r"check 'broken' \(checks\[4\], line \d+\): pass_if: '<< 1' is not a condition", stderr)
         code, stderr, _ = analyzer_modules(tmp_path, catalog, "validate", "CATALOG")
         assert code == 6
-        assert "check 'broken' (checks[4]): pass_if:" in stderr
+        assert re.search(r"check 'broken' \(checks\[4\], line \d+\): pass_if:", stderr)
 
     def test_a_catalog_using_a_kind_imports_it(self, tmp_path):
         code, stderr, modules = analyzer_modules(tmp_path, [PROMETHEUS_CHECK, HTTP_CHECK], "validate", "CATALOG")
@@ -1471,9 +1474,9 @@ class TestImportedChecksWithoutSources:
         assert (result.returncode, result.stdout) == (6, ""), result.stderr
         snippet = f'`sources: {{default: {{url: "{closed}"}}}}`'
         assert result.stderr == (
-            "analyzer: slo-checks.yaml: check 'api-errors': source 'default' is not defined in `sources` (defined: "
-            f"none); add it to a catalog file: {snippet} (the address the service reaches it at, if not this one, "
-            "which --prometheus has this command ask instead)\n"
+            "analyzer: slo-checks.yaml: check 'api-errors' (line 3): source 'default' is not defined in `sources` "
+            f"(defined: none); add it to a catalog file: {snippet} (the address the service reaches it at, if not this "
+            "one, which --prometheus has this command ask instead)\n"
         )
         # The snippet is YAML that defines the source, as written.
         (tmp_path / "sources.yaml").write_text(snippet.strip("`") + "\n")

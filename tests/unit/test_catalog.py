@@ -9,7 +9,7 @@ from analyzer import catalog as catalog_module
 from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
-from tests.gatecatalog import gate_catalog
+from tests.gatecatalog import REGISTRY, gate_catalog
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 CHECK = {"name": "error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"}
@@ -19,6 +19,47 @@ def problems_of(documents):
     with pytest.raises(ConfigError) as caught:
         build_catalog(documents, Registry.default())
     return caught.value.problems
+
+
+class TestProblemLines:
+    """A problem about a check read from a file names the line the check starts at; a ConfigMap manifest's key,
+    whose lines are not the manifest's, names none."""
+
+    def test_each_check_is_named_with_its_line(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "# team checks\nchecks:\n- name: a\n  kind: nope\n\n-   name: b\n    kind: composite\n"
+            "    members: [{check: missing}]\n- kind: prometheus\n---\nchecks:\n- {name: a, kind: nope}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        # Each label once: a check without a name has a problem for each of its missing fields.
+        assert list(dict.fromkeys(problem.split(": ")[1] for problem in caught.value.problems)) == [
+            "check 'a' (checks[0], line 3)",
+            "checks[2] (line 9)",
+            "check 'a' (checks[0], line 12)",
+            "check 'b' (line 6)",
+        ]
+
+    def test_a_duplicate_names_the_line_of_the_first(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "a", "kind": "gate", "gate": "g"}]}))
+        (tmp_path / "d.yaml").write_text("\n\n" + path.read_text())
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, REGISTRY)
+        assert caught.value.problems == [
+            f"{tmp_path / 'd.yaml'}: check 'a' (checks[0], line 4): duplicate check name, also defined in "
+            f"{path} (checks[0], line 2)"
+        ]
+
+    def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
+        path = tmp_path / "cm.yaml"
+        text = "checks:\n- {name: a, kind: nope}\n"
+        manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cat"}, "data": {"c.yaml": text}}
+        path.write_text(yaml.safe_dump(manifest))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ")[1] for problem in caught.value.problems] == ["check 'a' (checks[0])"]
 
 
 class TestLoadFiles:
@@ -187,8 +228,8 @@ class TestLoadFiles:
         with pytest.raises(ConfigError) as caught:
             load_catalog(path, Registry.default())
         assert caught.value.problems == [
-            f"{path}: check 'a' (checks[0]): pass_if: Field required; the text of query holds a line `pass_if:`, "
-            "indented as deep as the lines of its `|` block, which took it in: indent pass_if as query is"
+            f"{path}: check 'a' (checks[0], line 2): pass_if: Field required; the text of query holds a line "
+            "`pass_if:`, indented as deep as the lines of its `|` block, which took it in: indent pass_if as query is"
         ]
 
     @pytest.mark.parametrize(

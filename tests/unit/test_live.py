@@ -103,6 +103,24 @@ class TestReload:
         assert live.status.last_error is None and sample(metrics, "analyzer_catalog_reload_failing") == 0
         await live.close(timeout_s=5)
 
+    async def test_a_refused_reload_of_a_directory_names_the_file_and_the_line(self, tmp_path):
+        directory = tmp_path / "catalog"
+        directory.mkdir()
+        (directory / "a.yaml").write_text(gate_yaml("one"))
+        (directory / "b.yaml").write_text(gate_yaml("two"))
+        live = live_for(directory)
+        serving = live.current
+        (directory / "b.yaml").write_text(gate_yaml("two") + "- name: three\n  kind: gate\n")  # no gate field
+        with capture_logs() as logs:
+            assert await live.reload("test") == "rejected"
+        assert live.current is serving
+        (failed,) = [event for event in logs if event["event"] == "catalog_reload_failed"]
+        assert failed["problems"] == live.status.last_error["problems"]
+        assert [problem.split(": gate")[0] for problem in failed["problems"]] == [
+            f"{directory / 'b.yaml'}: check 'three' (checks[1], line 5)"
+        ]
+        await live.close(timeout_s=5)
+
     @pytest.mark.parametrize("text", ["", "# every check moved to another file\n", "checks: []\n"])
     async def test_a_catalog_emptied_of_checks_is_rejected(self, catalog_file, text):
         metrics = Metrics()
@@ -479,6 +497,66 @@ class TestMountedAlone:
         warned = [e for e in logs if e["event"] == "catalog_file_mounted_alone"]
         assert [e["path"] for e in warned] == ([str(catalog_file)] if alone else [])
         assert all("subPath" in e["effect"] for e in warned)
+
+
+def timed_gates(**deadlines_s: float | None) -> str:
+    """A gate catalog of these checks, each with its deadline_s (None: the service's)."""
+    checks = [
+        {"name": name, "kind": "gate", "gate": "g", **({} if deadline_s is None else {"deadline_s": deadline_s})}
+        for name, deadline_s in deadlines_s.items()
+    ]
+    return yaml.safe_dump({"checks": checks})
+
+
+def outlasting_warnings(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [event for event in logs if event["event"] == "checks_outlast_drain"]
+
+
+class TestChecksOutlastingTheDrain:
+    """The checks an evaluation of which, queued then run to its deadline, outlasts a shutdown's drain are named at
+    start and at each reload that serves them: a replica stopping cuts such an evaluation off."""
+
+    async def test_they_are_named_at_start_with_the_timeout_that_fits(self, catalog_file):
+        # The drain is 19.5 s of the 20 s shutdown, of which the queue may take 1 s: 18.5 s fits, 18.6 s does not.
+        catalog_file.write_text(timed_gates(fits=18.5, slow=18.6, slower=25, default=None))
+        settings = Settings(catalog=catalog_file, catalog_poll_s=0, shutdown_timeout_s=20, queue_timeout_s=1)
+        live = LiveCatalog(load_catalog(catalog_file, REGISTRY), REGISTRY, settings, Metrics())
+        with capture_logs() as logs:
+            live.start()
+        await live.close(timeout_s=5)
+        (warned,) = outlasting_warnings(logs)
+        assert (warned["checks"], warned["count"], warned["longest_deadline_s"], warned["drain_s"]) == (
+            ["slow", "slower"],
+            2,
+            25,
+            19.5,
+        )
+        assert "ANALYZER_SHUTDOWN_TIMEOUT_S to 26.5 or more" in warned["fix"]
+
+    async def test_the_service_deadline_counts_for_a_check_without_its_own(self, catalog_file):
+        catalog_file.write_text(timed_gates(default=None))
+        settings = Settings(catalog=catalog_file, catalog_poll_s=0, shutdown_timeout_s=9, deadline_s=8)
+        live = LiveCatalog(load_catalog(catalog_file, REGISTRY), REGISTRY, settings, Metrics())
+        with capture_logs() as logs:
+            live.start()
+        await live.close(timeout_s=5)
+        assert [event["checks"] for event in outlasting_warnings(logs)] == [["default"]]
+
+    async def test_none_is_said_when_every_check_fits(self, catalog_file):
+        catalog_file.write_text(timed_gates(slow=25, default=None))
+        settings = Settings(catalog=catalog_file, catalog_poll_s=0, shutdown_timeout_s=26.5, queue_timeout_s=1)
+        live = LiveCatalog(load_catalog(catalog_file, REGISTRY), REGISTRY, settings, Metrics())
+        with capture_logs() as logs:
+            live.start()
+        await live.close(timeout_s=5)
+        assert outlasting_warnings(logs) == []
+
+    async def test_a_reload_that_serves_one_names_it(self, catalog_file):
+        live = live_for(catalog_file)
+        catalog_file.write_text(timed_gates(one=None, slow=60))
+        with capture_logs() as logs:
+            assert await live.reload(reason="test") == "reloaded"
+        assert [event["checks"] for event in outlasting_warnings(logs)] == [["slow"]]
 
 
 def write_catalog_naming(catalog_file: Path, ca_file: Path) -> None:
