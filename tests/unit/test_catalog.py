@@ -123,7 +123,7 @@ class TestLoadFiles:
     @pytest.mark.parametrize("value", ["!!null", "!!null ~", "!!null NULL"])
     def test_a_null_tag_reads_a_null(self, tmp_path, value):
         assert self.pass_if_problems(tmp_path, value) == [
-            "F: check 'x' (checks[0]): pass_if: a condition is a string such as '< 0.01', got None"
+            "F: check 'x' (checks[0], line 2): pass_if: a condition is a string such as '< 0.01', got None"
         ]
 
     @pytest.mark.parametrize(

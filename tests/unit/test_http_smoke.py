@@ -4836,7 +4836,8 @@ class TestJsonBodyAsYamlReadsIt:
             # Sent as Python wrote them: `{"True":1}`, `{"None":1}`, `{"b'hi'":1}`, neither as written nor as JSON.
             ("{yes: 1}", "json_body has the key true, which is no string (YAML reads yes, no, on, off, true, false"),
             ("{a: {~: 1}}", "json_body.a has the key null, which is no string"),
-            ("{!!binary aGk=: 1}", "json_body has the key b'hi', which is no string"),
+            # Refused where it is written: no field takes binary data.
+            ("{!!binary aGk=: 1}", "!!binary reads binary data, which no field of a catalog takes"),
             ("{2026-12-06T10:00:00Z: 1}", "json_body has the key 2026-12-06 10:00:00+00:00, which is no string"),
         ],
     )
