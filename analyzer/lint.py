@@ -89,6 +89,9 @@ class CheckReport:
     # Why Prometheus answered none of some queries of the dry run (a 5xx, a timeout): what they would have shown
     # (a refusal, a misconfiguration, the queries sent after them) is not known, so the check is not known clean.
     unanswered: list[str] = field(default_factory=list)
+    # The problems of the queries of a check not run that no rendering the lint tries parses (`_placeholder_reads`):
+    # the names they read are not checked, which is said, never a silent "0 problems".
+    unread: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -175,7 +178,7 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     placeholder is no name or value a series must have, while a default is read as the check reads it. A newcomer's
     first check has no `example`: its misspelt metric then passed as "0 problems"."""
     from analyzer.catalog import sample_secrets
-    from analyzer.promql_syntax import parse_error, sample_args
+    from analyzer.promql_syntax import parse_error, parsing_words, sample_args
 
     sources = check.source_names()
     if len(sources) != 1:
@@ -183,10 +186,23 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     args = sample_args(check)
     placed = [name for name, param in check.params.items() if param.example is None and param.default is None]
     # Not the offline parse's `x`, which a written value may hold (code=~"5xx"): a value holding PLACEHOLDER is a
-    # param's, so the names and values the check writes itself are all checked.
-    args |= {name: PLACEHOLDER for name in placed if check.params[name].type in _NAMING_TYPES}
-    # A query that does not parse is the offline parse's finding, which says so.
-    queries = [query for _, query in check.promql(args) if parse_error(query) is None]
+    # param's, so the names and values the check writes itself are all checked. An operator param stays a word
+    # under which the queries parse (`op=or`).
+    args = parsing_words(
+        check, args | {name: PLACEHOLDER for name in placed if check.params[name].type in _NAMING_TYPES}
+    )
+    rendered = list(dict.fromkeys(query for _, query in check.promql(args)))
+    queries = [query for query in rendered if parse_error(query) is None]
+    # Its problems quote the queries, with the secret defaults in them.
+    report.secrets += sample_secrets(check)
+    shown = ", ".join(repr(name) for name in placed)
+    report.unread = [
+        f"the names this query reads are not checked: promql-parser cannot parse it with placeholders for the "
+        f"params without `example` ({shown}): give them an `example` so the check is run here, and Prometheus "
+        f"decides: {clip(' '.join(query.split()), 300)}"
+        for query in rendered
+        if query not in queries
+    ]
     if not queries:
         return
     (source,) = sources
@@ -198,7 +214,6 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
         render_value(args[name]) for name, param in check.params.items() if param.example is not None
     )
     report.placeholders = tuple(render_value(args[name]) for name in placed)
-    report.secrets += sample_secrets(check)
 
 
 def _secret_forms(values: Iterable[str]) -> tuple[str, ...]:
@@ -994,6 +1009,9 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        if report.check not in by_check:
+            # The offline parse's finding says it already, unless the check skips that parse.
+            report.problems += report.unread
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))

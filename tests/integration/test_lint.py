@@ -810,6 +810,37 @@ class TestLiveLint:
         assert "error-rate: not run: param 'canary_hash' is required" in result.stdout
         assert f"    problem: {problem}" in result.stdout
 
+    def test_a_check_not_run_with_an_operator_param_has_its_names_checked(self, tmp_path, prometheus):
+        # Its placeholder stood where an operator goes, which does not parse: the query was dropped, its misspelt
+        # metric never looked up, "0 problems", exit 0. Read with op=or, it is.
+        params = {"op": {"type": "identifier", "required": True}}
+        query = 'sum(rate(http_request_total{code="500"}[5m])) {{ op }} vector(0)'
+        check = {"name": "c", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 1"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "c: not run: param 'op' is required" in result.stdout
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "cannot parse" not in result.stdout + result.stderr
+
+    def test_a_check_not_run_whose_query_the_lint_cannot_parse_is_a_problem(self, tmp_path, prometheus):
+        # skip_promql_parse leaves the offline parse, which said so, out: the names it reads were silently unchecked.
+        params = {"op": {"type": "identifier", "required": True}}
+        query = 'sum(rate(http_requests_total{code="500"}[5m])) {{ op }} {{ op }} vector(0)'
+        check = {
+            "name": "c",
+            "kind": "prometheus",
+            "params": params,
+            "query": query,
+            "pass_if": "< 1",
+            "skip_promql_parse": True,
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: the names this query reads are not checked: promql-parser cannot parse it with placeholders for "
+            "the params without `example` ('op'): give them an `example`"
+        ) in result.stdout
+
     def test_a_check_not_run_is_no_slo_its_placeholder_names(self, tmp_path, prometheus):
         # Its param rendered with a placeholder (x) selects a Pyrra SLO: no SLO named x is no problem of the catalog.
         params = {"slo": {"type": "label_value", "required": True}}
