@@ -25,7 +25,7 @@ from typing import Any
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import ArgError, SourceUnavailable, short_reason
+from analyzer.errors import ArgError, SourceRejected, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
@@ -92,6 +92,8 @@ class CheckReport:
     # The problems of the queries of a check not run that no rendering the lint tries parses (`_placeholder_reads`):
     # the names they read are not checked, which is said, never a silent "0 problems".
     unread: list[str] = field(default_factory=list)
+    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused.
+    refused: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -118,6 +120,10 @@ class _AttributingRunner(Runner):
             _SENDER.reset(token)
 
 
+# A refusal of the query that is a refusal of who asks (a proxy guarding the query path alone), not of the query.
+_AUTH_REFUSED_RE = re.compile(r"rejected the query \(HTTP 40[13]\b")
+
+
 class _RecordingSource(PrometheusSource):
     """A Prometheus source that also records the PromQL it is asked to run, with the check sending it and its own
     name, in `sent`, and why Prometheus did not answer one, in `unanswered` (a member's failure may be judged
@@ -125,6 +131,7 @@ class _RecordingSource(PrometheusSource):
 
     sent: list[tuple[str, str, str]]
     unanswered: list[str]
+    refused: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
@@ -134,6 +141,10 @@ class _RecordingSource(PrometheusSource):
             return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
+            raise
+        except SourceRejected as exc:
+            if _AUTH_REFUSED_RE.search(exc.message):
+                self.refused.append(exc.message)
             raise
 
     async def query_range(
@@ -151,6 +162,10 @@ class _RecordingSource(PrometheusSource):
             return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
+            raise
+        except SourceRejected as exc:
+            if _AUTH_REFUSED_RE.search(exc.message):
+                self.refused.append(exc.message)
             raise
 
 
@@ -239,10 +254,11 @@ async def dry_run(
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
     sent: list[tuple[str, str, str]] = []
     unanswered: list[str] = []
+    refused: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent, source.unanswered = sent, unanswered
+        source.sent, source.unanswered, source.refused = sent, unanswered, refused
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -276,12 +292,14 @@ async def dry_run(
             report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
             unanswered.clear()
+            refused.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
             # sources close.
             await runner.drain()
             report.unanswered = list(dict.fromkeys(unanswered))
+            report.refused = list(dict.fromkeys(refused))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -1006,6 +1024,15 @@ def lint(
                 problems, notes = problems_of(queries, asking[name], optional, report.arg_values, report.placeholders)
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
+    refused = [scrubber(report.secrets)(reason) for report in reports for reason in report.refused]
+    if refused:
+        # Refused for who asks (the query path guarded alone, the names and labels answered): the catalog is not what
+        # is wrong, and the queries refused were not judged.
+        raise SourceUnavailable(
+            f"cannot ask Prometheus at {url}: its query API refuses the lint's requests (HTTP 401 or 403 on "
+            f"/api/v1/query), so the dry run's queries were not judged: {refused[0]}; the lint sends each source's "
+            "headers, but not its bearer_token_file (it lives in the pod)"
+        )
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)

@@ -1146,6 +1146,26 @@ class TestLiveLintAsks:
         assert result.returncode == 5, result.stdout + result.stderr
         assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
 
+    @pytest.mark.parametrize("status", [401, 403])
+    def test_a_proxy_refusing_the_query_path_alone_is_exit_5_saying_so(self, tmp_path, prometheus, status):
+        # Before: exit 6, "the source refuses the check's query ...: fix its PromQL", for a correct catalog whose
+        # lint's credentials a proxy refused on /api/v1/query only (the metadata APIs answered).
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query"):
+                    return status, b"unauthorized\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            f"cannot ask Prometheus at {url}: its query API refuses the lint's requests (HTTP 401 or 403 on "
+            f"/api/v1/query), so the dry run's queries were not judged: Prometheus source 'default' ({url}) rejected "
+            f"the query (HTTP {status}: unauthorized)"
+        ) in result.stderr
+        assert "fix its PromQL" not in result.stdout + result.stderr
+
 
 @contextmanager
 def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
