@@ -31,6 +31,7 @@ from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
     answer_label_list,
     bucket_reads,
+    dropped_list_labels,
     fallback_label_lists,
     grouping_label_lists,
     relabelled_sources,
@@ -492,10 +493,12 @@ def problems_of(
     optional: Mapping[str, str] | None = None,
     arg_values: Sequence[str] = (),
     placeholders: Sequence[str] = (),
+    written: str = "",
 ) -> tuple[list[str], list[str]]:
     """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
     name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note
-    (none when it means nothing: "");
+    (none when it means nothing: ""), and one of a name regex's alternatives `written` (the check's definition, as
+    text) holds while another exists, a note too;
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
     the values a check not run was rendered with (`_placeholder_reads`), which no name, label, value, bucket bound or
     SLO need be."""
@@ -511,9 +514,24 @@ def problems_of(
         # A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
         quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
+            # `{__name__=~"old|new"}` the catalog wrote reads whichever exists: one missing is a note, all missing a
+            # problem. Not one a kind built (a presence query asking for each name it reads, each of which it needs).
+            alternatives = (
+                len(selector.names) > 1
+                and "|".join(selector.names) in written
+                and any(name in prometheus.names() for name in selector.names)
+            )
             for name in selector.names:
                 if _placeheld(name, placeholders):
                     continue  # a param's metric name (an identifier), which the check run with its arg reads
+                if alternatives and name not in prometheus.names():
+                    if name not in optional:
+                        notes.append(
+                            f"metric {name} does not exist in this Prometheus{_close_name(name, prometheus.names())}: "
+                            f"the selector reads {' or '.join(n for n in selector.names if n in prometheus.names())} "
+                            "instead, another name of its regex (a name to come, or one gone?)"
+                        )
+                    continue
                 if name in optional and name not in prometheus.names():
                     if not optional[name]:
                         continue  # an absence that is normal: nothing to note
@@ -526,9 +544,14 @@ def problems_of(
                     found += _name_problems(
                         name, selector.matchers, prometheus, arg_values, quantile=quantile, placeholders=placeholders
                     )
+                    notes += _alternative_notes(name, selector.matchers, prometheus, arg_values, placeholders)
     found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
+    for query in queries:
+        problems, dropped_notes = _dropped_problems(query, placeholders)
+        found += problems
+        notes += dropped_notes
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
 
@@ -575,6 +598,76 @@ def _list_problems(
             f"(their labels: {', '.join(labels)})"
         )
     return found
+
+
+def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """(problems, notes): the `by` lists naming labels an aggregation under them dropped already (`max(sum by
+    (service) (sum by (code) (x)))`), which no series read there has, whatever the metric has: a list keeping none of
+    its labels makes one group (a problem: a bad service is averaged with the good), one keeping some groups by those
+    alone (a note)."""
+    problems, notes = [], []
+    for dropped in dropped_list_labels(query):
+        if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *dropped.carried)):
+            continue  # a label a param names: the placeholder is not it
+        labels = ", ".join(dropped.dropped)
+        kept = ", ".join(sorted(dropped.carried)) or "none"
+        said = (
+            f"label list {dropped.written}: the aggregation under it drops {labels} (the series it reads carry at "
+            f"most: {kept})"
+        )
+        if dropped.does_nothing:
+            problems.append(f"{said}, so the list does nothing: one group; group the inner aggregation by {labels} too")
+        else:
+            notes.append(f"{said}, so it groups by the others alone")
+    return problems, notes
+
+
+def _alternative_notes(
+    name: str,
+    matchers: tuple[tuple[str, str, str], ...],
+    prometheus: PrometheusCatalog,
+    arg_values: Sequence[str] = (),
+    placeholders: Sequence[str] = (),
+) -> list[str]:
+    """The alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value of `label` on
+    `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an alternative may be a
+    value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives (`code=~"500|503"`)
+    are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which may match later."""
+    found = []
+    for label, op, value in matchers:
+        if (
+            op != "=~"
+            or "|" not in value
+            or label in _SLO_LABELS
+            or label == "le"
+            or _placeheld(value, placeholders)
+            or any(arg in value for arg in arg_values if arg)
+            or _REGEX_GROUPING_RE.search(value)
+        ):
+            continue
+        values = prometheus.values(label, name)
+        if not values:
+            continue  # the label is on none of its series: a problem of its own when needed
+        for alternative in value.split("|"):
+            if (
+                not alternative
+                or alternative.isdigit()
+                or reads_as_regex(alternative)
+                or any(_full_match(alternative, known) for known in values)
+            ):
+                continue
+            close = difflib.get_close_matches(alternative, values, n=1, cutoff=_VALUE_CUTOFF)
+            hint = f" (did you mean {json.dumps(close[0])}?)" if close else ""
+            found.append(
+                f"metric {name} has no series with {label} {json.dumps(alternative)}, an alternative of "
+                f"{label}=~{json.dumps(value)}{hint}: a slip there selects nothing for it; a value still to come "
+                "needs no change"
+            )
+    return found
+
+
+# A regex whose alternatives are not the top level's split at `|`: groups, classes, escapes.
+_REGEX_GROUPING_RE = re.compile(r"[()\[\]\\]")
 
 
 def _group_problems(query: str, prometheus: PrometheusCatalog, placeholders: Sequence[str] = ()) -> list[str]:
@@ -767,7 +860,9 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
         known = [name for name in names if name in prometheus.names()]  # a missing name is a problem of its own
         if not known:
             continue
-        values = sorted({found for name in known for found in prometheus.values(label, name)})
+        values = sorted(
+            {found for name in _slo_rules(label, known, prometheus) for found in prometheus.values(label, name)}
+        )
         if value in values:
             continue
         missing.add((label, value))
@@ -786,7 +881,10 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
         if not known or missing & set(pairs):
             continue
         matchers = tuple((label, "=", value) for label, value in pairs)
-        if any(prometheus.series(_selector(name, matchers)) for name in known):
+        if any(
+            prometheus.series(_selector(name, matchers))
+            for name in _slo_rules(min(label for label, _ in pairs), known, prometheus)
+        ):
             continue
         rules_read = known[0] if len(known) == 1 else f"{known[0]} and {len(known) - 1} more"
         written = ", ".join(f"{label}={json.dumps(value)}" for label, value in pairs)
@@ -796,6 +894,22 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
             "loaded, and are these its names?"
         )
     return found
+
+
+def _slo_rules(label: str, known: list[str], prometheus: PrometheusCatalog) -> list[str]:
+    """The recording rules an SLO label's values are looked up on: those the check reads (`known`, which exist), and
+    for Sloth's labels (`sloth_id`, `sloth_service`, `sloth_slo`) the rules Sloth records for each SLO it loads,
+    `slo:objective:ratio`, and its error ratios over every window: a ratio rule the check reads has no series while
+    its SLO's errors have none (errors / requests over no error series is empty), which is no SLO missing."""
+    if not label.startswith("sloth_"):
+        return known
+    recorded = sorted(name for name in prometheus.names() if name in _SLOTH_RULES or name.startswith(_SLOTH_RATIOS))
+    return list(dict.fromkeys([*known, *recorded]))
+
+
+# The rules Sloth records for every SLO it loads, whatever its errors, and the prefix of its error ratio rules.
+_SLOTH_RULES = frozenset({"slo:objective:ratio"})
+_SLOTH_RATIOS = "slo:sli_error:ratio_rate"
 
 
 def _name_problems(
@@ -1020,8 +1134,11 @@ def lint(
             report.problems = _rejected(report)
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
+            written = repr(catalog.checks[sender].model_dump()) if sender in catalog.checks else ""
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional, report.arg_values, report.placeholders)
+                problems, notes = problems_of(
+                    queries, asking[name], optional, report.arg_values, report.placeholders, written
+                )
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     refused = [scrubber(report.secrets)(reason) for report in reports for reason in report.refused]
