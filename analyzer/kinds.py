@@ -138,7 +138,7 @@ if TYPE_CHECKING:
         regex_name_selectors,
         vector_selectors,
     )
-    from analyzer.promql_syntax import sample_args
+    from analyzer.promql_syntax import parsing_words, sample_args
     from analyzer.sources.http import HttpClient, HttpExchange, HttpRequest
     from analyzer.sources.httppolicy import (
         HostAllowList,
@@ -198,6 +198,7 @@ _ON_FIRST_USE = {
         ),
         "analyzer.promql_groups",
     ),
+    "parsing_words": "analyzer.promql_syntax",
     "sample_args": "analyzer.promql_syntax",
     **dict.fromkeys(
         (
@@ -386,6 +387,7 @@ __all__ = [
     "nan_probe",
     "needed_labels",
     "parse_duration",
+    "parsing_words",
     "pinned_start",
     "presence_over",
     "presence_piece",

@@ -25,12 +25,13 @@ from typing import Any
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import ArgError, SourceUnavailable, short_reason
+from analyzer.errors import ArgError, SourceRejected, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
     answer_label_list,
     bucket_reads,
+    dropped_list_labels,
     fallback_label_lists,
     grouping_label_lists,
     relabelled_sources,
@@ -89,6 +90,11 @@ class CheckReport:
     # Why Prometheus answered none of some queries of the dry run (a 5xx, a timeout): what they would have shown
     # (a refusal, a misconfiguration, the queries sent after them) is not known, so the check is not known clean.
     unanswered: list[str] = field(default_factory=list)
+    # The problems of the queries of a check not run that no rendering the lint tries parses (`_placeholder_reads`):
+    # the names they read are not checked, which is said, never a silent "0 problems".
+    unread: list[str] = field(default_factory=list)
+    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused.
+    refused: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -115,6 +121,10 @@ class _AttributingRunner(Runner):
             _SENDER.reset(token)
 
 
+# A refusal of the query that is a refusal of who asks (a proxy guarding the query path alone), not of the query.
+_AUTH_REFUSED_RE = re.compile(r"rejected the query \(HTTP 40[13]\b")
+
+
 class _RecordingSource(PrometheusSource):
     """A Prometheus source that also records the PromQL it is asked to run, with the check sending it and its own
     name, in `sent`, and why Prometheus did not answer one, in `unanswered` (a member's failure may be judged
@@ -122,6 +132,7 @@ class _RecordingSource(PrometheusSource):
 
     sent: list[tuple[str, str, str]]
     unanswered: list[str]
+    refused: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
@@ -131,6 +142,10 @@ class _RecordingSource(PrometheusSource):
             return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
+            raise
+        except SourceRejected as exc:
+            if _AUTH_REFUSED_RE.search(exc.message):
+                self.refused.append(exc.message)
             raise
 
     async def query_range(
@@ -148,6 +163,10 @@ class _RecordingSource(PrometheusSource):
             return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
+            raise
+        except SourceRejected as exc:
+            if _AUTH_REFUSED_RE.search(exc.message):
+                self.refused.append(exc.message)
             raise
 
 
@@ -175,7 +194,7 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     placeholder is no name or value a series must have, while a default is read as the check reads it. A newcomer's
     first check has no `example`: its misspelt metric then passed as "0 problems"."""
     from analyzer.catalog import sample_secrets
-    from analyzer.promql_syntax import parse_error, sample_args
+    from analyzer.promql_syntax import parse_error, parsing_words, sample_args
 
     sources = check.source_names()
     if len(sources) != 1:
@@ -183,10 +202,23 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
     args = sample_args(check)
     placed = [name for name, param in check.params.items() if param.example is None and param.default is None]
     # Not the offline parse's `x`, which a written value may hold (code=~"5xx"): a value holding PLACEHOLDER is a
-    # param's, so the names and values the check writes itself are all checked.
-    args |= {name: PLACEHOLDER for name in placed if check.params[name].type in _NAMING_TYPES}
-    # A query that does not parse is the offline parse's finding, which says so.
-    queries = [query for _, query in check.promql(args) if parse_error(query) is None]
+    # param's, so the names and values the check writes itself are all checked. An operator param stays a word
+    # under which the queries parse (`op=or`).
+    args = parsing_words(
+        check, args | {name: PLACEHOLDER for name in placed if check.params[name].type in _NAMING_TYPES}
+    )
+    rendered = list(dict.fromkeys(query for _, query in check.promql(args)))
+    queries = [query for query in rendered if parse_error(query) is None]
+    # Its problems quote the queries, with the secret defaults in them.
+    report.secrets += sample_secrets(check)
+    shown = ", ".join(repr(name) for name in placed)
+    report.unread = [
+        f"the names this query reads are not checked: promql-parser cannot parse it with placeholders for the "
+        f"params without `example` ({shown}): give them an `example` so the check is run here, and Prometheus "
+        f"decides: {clip(' '.join(query.split()), 300)}"
+        for query in rendered
+        if query not in queries
+    ]
     if not queries:
         return
     (source,) = sources
@@ -198,7 +230,6 @@ def _placeholder_reads(check: Check, report: CheckReport) -> None:
         render_value(args[name]) for name, param in check.params.items() if param.example is not None
     )
     report.placeholders = tuple(render_value(args[name]) for name in placed)
-    report.secrets += sample_secrets(check)
 
 
 def _secret_forms(values: Iterable[str]) -> tuple[str, ...]:
@@ -224,10 +255,11 @@ async def dry_run(
     """Evaluate every check with its example args against `url`, one after the other, recording its queries."""
     sent: list[tuple[str, str, str]] = []
     unanswered: list[str] = []
+    refused: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent, source.unanswered = sent, unanswered
+        source.sent, source.unanswered, source.refused = sent, unanswered, refused
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -261,12 +293,14 @@ async def dry_run(
             report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
             unanswered.clear()
+            refused.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
             # sources close.
             await runner.drain()
             report.unanswered = list(dict.fromkeys(unanswered))
+            report.refused = list(dict.fromkeys(refused))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -459,10 +493,12 @@ def problems_of(
     optional: Mapping[str, str] | None = None,
     arg_values: Sequence[str] = (),
     placeholders: Sequence[str] = (),
+    written: str = "",
 ) -> tuple[list[str], list[str]]:
     """(problems, notes): every name, label and bound the queries read that this Prometheus does not have, but a
     name in `optional` (the check's `optional_names()`: name -> what its absence means), whose absence is a note
-    (none when it means nothing: "");
+    (none when it means nothing: ""), and one of a name regex's alternatives `written` (the check's definition, as
+    text) holds while another exists, a note too;
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
     the values a check not run was rendered with (`_placeholder_reads`), which no name, label, value, bucket bound or
     SLO need be."""
@@ -478,9 +514,24 @@ def problems_of(
         # A quantile reads buckets under any name: a recording rule's (`job:latency_seconds_bucket:rate5m`) too.
         quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
+            # `{__name__=~"old|new"}` the catalog wrote reads whichever exists: one missing is a note, all missing a
+            # problem. Not one a kind built (a presence query asking for each name it reads, each of which it needs).
+            alternatives = (
+                len(selector.names) > 1
+                and "|".join(selector.names) in written
+                and any(name in prometheus.names() for name in selector.names)
+            )
             for name in selector.names:
                 if _placeheld(name, placeholders):
                     continue  # a param's metric name (an identifier), which the check run with its arg reads
+                if alternatives and name not in prometheus.names():
+                    if name not in optional:
+                        notes.append(
+                            f"metric {name} does not exist in this Prometheus{_close_name(name, prometheus.names())}: "
+                            f"the selector reads {' or '.join(n for n in selector.names if n in prometheus.names())} "
+                            "instead, another name of its regex (a name to come, or one gone?)"
+                        )
+                    continue
                 if name in optional and name not in prometheus.names():
                     if not optional[name]:
                         continue  # an absence that is normal: nothing to note
@@ -493,9 +544,14 @@ def problems_of(
                     found += _name_problems(
                         name, selector.matchers, prometheus, arg_values, quantile=quantile, placeholders=placeholders
                     )
+                    notes += _alternative_notes(name, selector.matchers, prometheus, arg_values, placeholders)
     found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
+    for query in queries:
+        problems, dropped_notes = _dropped_problems(query, placeholders)
+        found += problems
+        notes += dropped_notes
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
 
 
@@ -542,6 +598,76 @@ def _list_problems(
             f"(their labels: {', '.join(labels)})"
         )
     return found
+
+
+def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """(problems, notes): the `by` lists naming labels an aggregation under them dropped already (`max(sum by
+    (service) (sum by (code) (x)))`), which no series read there has, whatever the metric has: a list keeping none of
+    its labels makes one group (a problem: a bad service is averaged with the good), one keeping some groups by those
+    alone (a note)."""
+    problems, notes = [], []
+    for dropped in dropped_list_labels(query):
+        if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *dropped.carried)):
+            continue  # a label a param names: the placeholder is not it
+        labels = ", ".join(dropped.dropped)
+        kept = ", ".join(sorted(dropped.carried)) or "none"
+        said = (
+            f"label list {dropped.written}: the aggregation under it drops {labels} (the series it reads carry at "
+            f"most: {kept})"
+        )
+        if dropped.does_nothing:
+            problems.append(f"{said}, so the list does nothing: one group; group the inner aggregation by {labels} too")
+        else:
+            notes.append(f"{said}, so it groups by the others alone")
+    return problems, notes
+
+
+def _alternative_notes(
+    name: str,
+    matchers: tuple[tuple[str, str, str], ...],
+    prometheus: PrometheusCatalog,
+    arg_values: Sequence[str] = (),
+    placeholders: Sequence[str] = (),
+) -> list[str]:
+    """The alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value of `label` on
+    `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an alternative may be a
+    value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives (`code=~"500|503"`)
+    are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which may match later."""
+    found = []
+    for label, op, value in matchers:
+        if (
+            op != "=~"
+            or "|" not in value
+            or label in _SLO_LABELS
+            or label == "le"
+            or _placeheld(value, placeholders)
+            or any(arg in value for arg in arg_values if arg)
+            or _REGEX_GROUPING_RE.search(value)
+        ):
+            continue
+        values = prometheus.values(label, name)
+        if not values:
+            continue  # the label is on none of its series: a problem of its own when needed
+        for alternative in value.split("|"):
+            if (
+                not alternative
+                or alternative.isdigit()
+                or reads_as_regex(alternative)
+                or any(_full_match(alternative, known) for known in values)
+            ):
+                continue
+            close = difflib.get_close_matches(alternative, values, n=1, cutoff=_VALUE_CUTOFF)
+            hint = f" (did you mean {json.dumps(close[0])}?)" if close else ""
+            found.append(
+                f"metric {name} has no series with {label} {json.dumps(alternative)}, an alternative of "
+                f"{label}=~{json.dumps(value)}{hint}: a slip there selects nothing for it; a value still to come "
+                "needs no change"
+            )
+    return found
+
+
+# A regex whose alternatives are not the top level's split at `|`: groups, classes, escapes.
+_REGEX_GROUPING_RE = re.compile(r"[()\[\]\\]")
 
 
 def _group_problems(query: str, prometheus: PrometheusCatalog, placeholders: Sequence[str] = ()) -> list[str]:
@@ -734,7 +860,9 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
         known = [name for name in names if name in prometheus.names()]  # a missing name is a problem of its own
         if not known:
             continue
-        values = sorted({found for name in known for found in prometheus.values(label, name)})
+        values = sorted(
+            {found for name in _slo_rules(label, known, prometheus) for found in prometheus.values(label, name)}
+        )
         if value in values:
             continue
         missing.add((label, value))
@@ -753,7 +881,10 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
         if not known or missing & set(pairs):
             continue
         matchers = tuple((label, "=", value) for label, value in pairs)
-        if any(prometheus.series(_selector(name, matchers)) for name in known):
+        if any(
+            prometheus.series(_selector(name, matchers))
+            for name in _slo_rules(min(label for label, _ in pairs), known, prometheus)
+        ):
             continue
         rules_read = known[0] if len(known) == 1 else f"{known[0]} and {len(known) - 1} more"
         written = ", ".join(f"{label}={json.dumps(value)}" for label, value in pairs)
@@ -763,6 +894,22 @@ def _slo_problems(queries: list[str], prometheus: PrometheusCatalog, placeholder
             "loaded, and are these its names?"
         )
     return found
+
+
+def _slo_rules(label: str, known: list[str], prometheus: PrometheusCatalog) -> list[str]:
+    """The recording rules an SLO label's values are looked up on: those the check reads (`known`, which exist), and
+    for Sloth's labels (`sloth_id`, `sloth_service`, `sloth_slo`) the rules Sloth records for each SLO it loads,
+    `slo:objective:ratio`, and its error ratios over every window: a ratio rule the check reads has no series while
+    its SLO's errors have none (errors / requests over no error series is empty), which is no SLO missing."""
+    if not label.startswith("sloth_"):
+        return known
+    recorded = sorted(name for name in prometheus.names() if name in _SLOTH_RULES or name.startswith(_SLOTH_RATIOS))
+    return list(dict.fromkeys([*known, *recorded]))
+
+
+# The rules Sloth records for every SLO it loads, whatever its errors, and the prefix of its error ratio rules.
+_SLOTH_RULES = frozenset({"slo:objective:ratio"})
+_SLOTH_RATIOS = "slo:sli_error:ratio_rate"
 
 
 def _name_problems(
@@ -987,13 +1134,28 @@ def lint(
             report.problems = _rejected(report)
         for sender, by_source in report.sent_by.items():
             optional = catalog.checks[sender].optional_names() if sender in catalog.checks else {}
+            written = repr(catalog.checks[sender].model_dump()) if sender in catalog.checks else ""
             for name, queries in by_source.items():
-                problems, notes = problems_of(queries, asking[name], optional, report.arg_values, report.placeholders)
+                problems, notes = problems_of(
+                    queries, asking[name], optional, report.arg_values, report.placeholders, written
+                )
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
+    refused = [scrubber(report.secrets)(reason) for report in reports for reason in report.refused]
+    if refused:
+        # Refused for who asks (the query path guarded alone, the names and labels answered): the catalog is not what
+        # is wrong, and the queries refused were not judged.
+        raise SourceUnavailable(
+            f"cannot ask Prometheus at {url}: its query API refuses the lint's requests (HTTP 401 or 403 on "
+            f"/api/v1/query), so the dry run's queries were not judged: {refused[0]}; the lint sends each source's "
+            "headers, but not its bearer_token_file (it lives in the pod)"
+        )
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        if report.check not in by_check:
+            # The offline parse's finding says it already, unless the check skips that parse.
+            report.problems += report.unread
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))

@@ -1301,6 +1301,50 @@ def grouping_label_lists(query: str) -> tuple[LabelList, ...]:
     return tuple(dict.fromkeys(found))
 
 
+@dataclass(frozen=True)
+class DroppedLabels:
+    """A `by` list (`by (service)`, as written) some of whose labels the expression under it cannot carry, as
+    `_labels_at_most` tells (an inner `sum by (code)` keeps `code` alone): those labels, and those it carries."""
+
+    written: str
+    dropped: tuple[str, ...]
+    carried: frozenset[str]
+    # Whether the list keeps none of its labels (but _LISTED_ANYWAY's): it makes one group.
+    does_nothing: bool
+
+
+def dropped_list_labels(query: str) -> tuple[DroppedLabels, ...]:
+    """The `by` lists of `query`'s aggregations naming labels an aggregation under them dropped already
+    (`max(sum by (service) (sum by (code) (x)))`: service is on no series the outer sum reads, whatever the metric
+    has); () for a query promql-parser cannot parse."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        root = parsed(query)
+    except ValueError:  # the offline parse reports it
+        return ()
+    found: list[DroppedLabels] = []
+    pending: list[Any] = [root]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node = pending.pop()
+        pending += _children(node)
+        if type(node).__name__ != "AggregateExpr" or node.modifier is None:
+            continue
+        labels = _checked(tuple(node.modifier.labels))
+        if not str(node.modifier.type).endswith("By") or not labels:
+            continue
+        carried = _labels_at_most(node.expr)
+        if carried is None:
+            continue
+        dropped = tuple(label for label in labels if label not in carried)
+        if dropped:
+            written = f"by ({', '.join(node.modifier.labels)})"
+            found.append(DroppedLabels(written, dropped, carried, len(dropped) == len(labels)))
+    return tuple(dict.fromkeys(found))
+
+
 def relabelled_sources(query: str) -> tuple[LabelList, ...]:
     """The source labels of each label_replace() and label_join() of `query` (not the empty name, which sets a
     constant, nor `__name__`), written `label_replace(..., "servce", ...)`, with the metric names of the selectors

@@ -239,25 +239,29 @@ def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, 
     return tuple(found)
 
 
-def _parses_as_other_words(check: Check, args: dict[str, ArgValue]) -> bool:
-    """Whether every query of the check parses once its identifier params without `example` or default that stand
-    as words of their own in its syntax stand for other words (`_IDENTIFIER_WORDS`), the same word in each: an arg
-    `run` is given may make them all parse, so their syntax is no finding."""
+def parsing_words(check: Check, args: dict[str, ArgValue]) -> dict[str, ArgValue]:
+    """`args`, but when some query of the check does not parse with them: its identifier params without `example` or
+    default that stand as words of their own in its syntax given the first words (`_IDENTIFIER_WORDS`, or their
+    value in `args`) under which every query parses. An operator param (`(...) {{ op }} vector(0)`, `op=or`) does
+    not parse as a name: its placeholder made the check's syntax a finding and hid the names it reads. `args` as
+    given when they parse, or when no words make every query parse."""
     placed = [
         name
         for name, param in check.params.items()
-        if param.type is ParamType.IDENTIFIER
-        and param.example is None
-        and param.default is None
-        and _stands_as_a_word(check, args, name)
+        if param.type is ParamType.IDENTIFIER and param.example is None and param.default is None
     ]
+    # Most checks have none such: no query is rendered or parsed.
+    if not placed or all(_parses(query) for _, query in check.promql(args)):
+        return args
+    placed = [name for name in placed if _stands_as_a_word(check, args, name)]
     if not placed or len(placed) > _MOST_IDENTIFIERS_TRIED:
-        return False
-    for words in itertools.product(("x", *_IDENTIFIER_WORDS), repeat=len(placed)):
-        queries = check.promql({**args, **dict(zip(placed, words, strict=True))})
-        if all(_parses(query) for _, query in queries):
-            return True
-    return False
+        return args
+    choices = [(args[name], *(word for word in _IDENTIFIER_WORDS if word != args[name])) for name in placed]
+    for words in itertools.product(*choices):
+        tried = {**args, **dict(zip(placed, words, strict=True))}
+        if all(_parses(query) for _, query in check.promql(tried)):
+            return tried
+    return args
 
 
 def _stands_as_a_word(check: Check, args: dict[str, ArgValue], name: str) -> bool:
@@ -329,10 +333,10 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
     for name, check in catalog.checks.items():
         if check.skip_promql_parse:
             continue
-        args = sample_args(check)
+        args = parsing_words(check, sample_args(check))
         for field, query in check.promql(args):
             message = parse_error(query)
-            if message is not None and not _parses_as_other_words(check, args):
+            if message is not None:
                 origin, failed_on = (
                     catalog.origins.get(name, "catalog"),
                     placeholders_failed_on(check, args, field, message),

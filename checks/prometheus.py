@@ -243,7 +243,10 @@ class PrometheusCheck(Check):
         found += self._variant_misdeclared()
         if "__name__" in self.query:
             found += kinds.contradicting_name_warnings("query", self.query)
-        rendered = self._template.render(kinds.sample_args(self)) if self._judging.fallback else ""
+        # With an operator param's word (`{{ op }}` as `or`), not a name there, which does not parse.
+        rendered = (
+            self._template.render(kinds.parsing_words(self, kinds.sample_args(self))) if self._judging.fallback else ""
+        )
         beside = kinds.fallback_selectors(rendered) if rendered else ()
         if rendered and (unreadable := kinds.fallback_unreadable(rendered)) is not None:
             return [

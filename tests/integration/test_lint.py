@@ -287,6 +287,62 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
 
+    @pytest.mark.parametrize(
+        ("query", "outcome"),
+        [
+            (
+                "max(sum by (service) (sum by (code) (rate(http_requests_total[5m]))))",
+                "problem: label list by (service): the aggregation under it drops service (the series it reads carry "
+                "at most: code), so the list does nothing: one group",
+            ),
+            (
+                "max(sum by (service, code) (sum by (code) (rate(http_requests_total[5m]))))",
+                "note: label list by (service, code): the aggregation under it drops service (the series it reads "
+                "carry at most: code), so it groups by the others alone",
+            ),
+        ],
+    )
+    def test_a_by_label_an_inner_aggregation_dropped(self, tmp_path, prometheus, query, outcome):
+        # Before: http_requests_total has service, so the outer list passed, though no series it reads has it.
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == (6 if outcome.startswith("problem") else 0), result.stdout + result.stderr
+        assert f"    {outcome}" in result.stdout
+
+    def test_a_regex_alternative_no_series_has_is_a_note(self, tmp_path, prometheus):
+        # Before: not a word. A note, not a problem: an alternative may be a service still to come.
+        # Nor a digit-only alternative (a code not seen yet), nor a regex one (canary-.+), which may match later.
+        query = 'sum(rate(http_requests_total{service=~"checkout|chekout|payments-v2|canary-.+", code=~"500|599"}[5m]))'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        notes = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("note:")]
+        assert notes == [
+            'note: metric http_requests_total has no series with service "chekout", an alternative of '
+            'service=~"checkout|chekout|payments-v2|canary-.+" (did you mean "checkout"?): a slip there selects '
+            "nothing for it; a value still to come needs no change",
+            'note: metric http_requests_total has no series with service "payments-v2", an alternative of '
+            'service=~"checkout|chekout|payments-v2|canary-.+": a slip there selects nothing for it; a value still '
+            "to come needs no change",
+        ]
+
+    def test_a_name_regex_reads_whichever_name_exists(self, tmp_path, prometheus):
+        # Before: "metric http_requests_old_total does not exist", exit 6, for a selector reading the other name.
+        query = 'sum(rate({__name__=~"http_requests_total|http_requests_old_total", code="500"}[5m]))'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (
+            "    note: metric http_requests_old_total does not exist in this Prometheus (did you mean "
+            "http_requests_total?): the selector reads http_requests_total instead"
+        ) in result.stdout
+        # Every name missing is still a problem, each.
+        missing = {**check, "query": query.replace("http_requests_total|", "http_request_total|")}
+        result = validate(tmp_path, prometheus.url, missing, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "problem: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
+
     def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
         # service="checkot" selects no 5xx series, which `or vector(0)` reads as zero errors: before, the dry run
         # said PASS with 0 problems (exit 0), and every rollout of that check would have passed whatever its errors.
@@ -639,6 +695,22 @@ class TestLiveLint:
         )
         assert (said in result.stdout) == problem, result.stdout
 
+    @pytest.mark.parametrize("selector", ['sloth_service="ebr-sloth", sloth_slo="clean"', 'sloth_id="ebr-sloth-clean"'])
+    def test_a_sloth_slo_without_errors_is_no_problem(self, tmp_path, prometheus, selector):
+        # ebr-sloth-clean has had no error: Sloth's error ratio rules (errors / requests) record no series for it,
+        # while its slo:objective:ratio does. Before: "have no series with sloth_slo="clean"", exit 6, a correct
+        # check blocked.
+        query = f"max(slo:sli_error:ratio_rate5m{{{selector}}}) or vector(0)"
+        check = {"name": "clean", "kind": "prometheus", "query": query, "pass_if": "< 1", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "problem" not in result.stdout.replace("0 problems", "")
+        # Misspelt, it is still one: no rule Sloth records has it.
+        typo = {**check, "query": query.replace("clean", "claen")}
+        result = validate(tmp_path, prometheus.url, typo, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "(did you mean" in result.stdout and "clean" in result.stdout
+
     def test_a_rule_group_not_loaded_is_one_problem_not_one_per_window(self, tmp_path, prometheus):
         # Pyrra's rules under a metric prefix nothing here records (no close name to suggest): one cause, one line.
         check = pyrra_check("clean", "pyrra-unloaded", metric="qq_unloaded", total=None)
@@ -810,6 +882,37 @@ class TestLiveLint:
         assert "error-rate: not run: param 'canary_hash' is required" in result.stdout
         assert f"    problem: {problem}" in result.stdout
 
+    def test_a_check_not_run_with_an_operator_param_has_its_names_checked(self, tmp_path, prometheus):
+        # Its placeholder stood where an operator goes, which does not parse: the query was dropped, its misspelt
+        # metric never looked up, "0 problems", exit 0. Read with op=or, it is.
+        params = {"op": {"type": "identifier", "required": True}}
+        query = 'sum(rate(http_request_total{code="500"}[5m])) {{ op }} vector(0)'
+        check = {"name": "c", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 1"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "c: not run: param 'op' is required" in result.stdout
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "cannot parse" not in result.stdout + result.stderr
+
+    def test_a_check_not_run_whose_query_the_lint_cannot_parse_is_a_problem(self, tmp_path, prometheus):
+        # skip_promql_parse leaves the offline parse, which said so, out: the names it reads were silently unchecked.
+        params = {"op": {"type": "identifier", "required": True}}
+        query = 'sum(rate(http_requests_total{code="500"}[5m])) {{ op }} {{ op }} vector(0)'
+        check = {
+            "name": "c",
+            "kind": "prometheus",
+            "params": params,
+            "query": query,
+            "pass_if": "< 1",
+            "skip_promql_parse": True,
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: the names this query reads are not checked: promql-parser cannot parse it with placeholders for "
+            "the params without `example` ('op'): give them an `example`"
+        ) in result.stdout
+
     def test_a_check_not_run_is_no_slo_its_placeholder_names(self, tmp_path, prometheus):
         # Its param rendered with a placeholder (x) selects a Pyrra SLO: no SLO named x is no problem of the catalog.
         params = {"slo": {"type": "label_value", "required": True}}
@@ -830,6 +933,8 @@ class TestLiveLint:
             ('sum(rate({{ p }}{service="checkout"}[5m]))', {"type": "identifier"}),
             ('sum(rate(http_requests_total{ {{ p }}="checkout"}[5m]))', {"type": "identifier"}),
             ('sum by ({{ p }}) (rate(http_requests_total{service="checkout"}[5m]))', {"type": "identifier"}),
+            # The inner aggregation's label is the param's: the outer one may be it.
+            ("max(sum by (service) (sum by ({{ p }}) (rate(http_requests_total[5m]))))", {"type": "identifier"}),
             # A bucket bound given as an arg: the placeholder is no bound the histogram need have.
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "label_value"}),
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "number"}),
@@ -1114,6 +1219,26 @@ class TestLiveLintAsks:
         assert refused
         assert result.returncode == 5, result.stdout + result.stderr
         assert f"cannot ask Prometheus at {url}" in result.stderr and "401" in result.stderr
+
+    @pytest.mark.parametrize("status", [401, 403])
+    def test_a_proxy_refusing_the_query_path_alone_is_exit_5_saying_so(self, tmp_path, prometheus, status):
+        # Before: exit 6, "the source refuses the check's query ...: fix its PromQL", for a correct catalog whose
+        # lint's credentials a proxy refused on /api/v1/query only (the metadata APIs answered).
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query"):
+                    return status, b"unauthorized\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            f"cannot ask Prometheus at {url}: its query API refuses the lint's requests (HTTP 401 or 403 on "
+            f"/api/v1/query), so the dry run's queries were not judged: Prometheus source 'default' ({url}) rejected "
+            f"the query (HTTP {status}: unauthorized)"
+        ) in result.stderr
+        assert "fix its PromQL" not in result.stdout + result.stderr
 
 
 @contextmanager

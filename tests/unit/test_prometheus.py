@@ -278,6 +278,18 @@ class TestPresenceQuery:
             "one reads as the fallback's value (a pass); `analyzer validate --prometheus` checks every name it reads"
         ]
 
+    def test_an_operator_param_is_no_query_promql_parser_cannot_parse(self):
+        # Its placeholder `x` stood where an operator goes. Before: "promql-parser cannot parse it" for a query that
+        # parses with op=or, and no name beside its fallback was said to be checked.
+        params = {"op": {"type": "identifier", "required": True}}
+        query = "sum(rate(errors_total[5m])) {{ op }} vector(0)"
+        assert self.check(query=query, params=params).warnings() == []
+        # Read as the query with `or`: an optional name is one it reads beside the fallback.
+        assert self.check(query=query, params=params, optional_metrics=["errors_totl"]).warnings() == [
+            "optional_metrics: 'errors_totl' is not a metric name read beside a fallback of the query (`x or "
+            "vector(0)`), so it changes nothing: a misspelt name?"
+        ]
+
     def test_an_optional_metric_beside_the_fallback_is_not_warned(self):
         assert self.check(query=self.FALLBACK, optional_metrics=["errors_total"]).warnings() == []
 

@@ -13,12 +13,14 @@ import yaml
 from analyzer.promql_groups import (
     EACH_SERIES,
     BucketRead,
+    DroppedLabels,
     Grouping,
     Reach,
     answer_label_list,
     bucket_group_labels,
     bucket_reads,
     constant_value,
+    dropped_list_labels,
     fallback_constant,
     fallback_label_lists,
     fallback_reads,
@@ -1210,3 +1212,38 @@ class TestConstantValue:
     @pytest.mark.parametrize("expression", ["scalar(x)", "time()", "scalar(sum(x)) / 100", "1 +"])
     def test_none(self, expression):
         assert constant_value(expression) is None
+
+
+class TestDroppedListLabels:
+    """A `by` list naming a label an aggregation under it dropped is found, with what that aggregation keeps."""
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            (
+                "max(sum by (service) (sum by (code) (rate(x[5m]))))",
+                DroppedLabels("by (service)", ("service",), frozenset({"code"}), does_nothing=True),
+            ),
+            (
+                "sum by (service, code) (abs(sum by (code) (x)))",
+                DroppedLabels("by (service, code)", ("service",), frozenset({"code"}), does_nothing=False),
+            ),
+            ("sum by (service) (max(x))", DroppedLabels("by (service)", ("service",), frozenset(), does_nothing=True)),
+        ],
+    )
+    def test_found(self, query, expected):
+        assert dropped_list_labels(query) == (expected,)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum by (service) (rate(x[5m]))",
+            "max(sum by (service) (sum by (service, code) (x)))",
+            "max(sum by (service) (sum without (code) (x)))",
+            'sum by (service) (label_replace(sum by (code) (x), "service", "a", "", ""))',
+            "sum by (le) (sum by (code) (x))",
+            "sum by (service) (",
+        ],
+    )
+    def test_not_found(self, query):
+        assert dropped_list_labels(query) == ()

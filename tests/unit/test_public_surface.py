@@ -151,6 +151,7 @@ PUBLIC_NAMES = [
     "cookie_path",
     "answer_date_s",
     "is_public_suffix",
+    "parsing_words",
     "sample_args",
     "split_template",
     "vector_selectors",
