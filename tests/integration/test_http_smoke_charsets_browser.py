@@ -119,6 +119,29 @@ PAGES = {
     "past them, in a comment holding >": f"<html><head>{PAD}<!-- a > b {META} --></head><body>{ERROR}",
     "past 64 KiB, after a long script": f"<html><head><script>var p='{'x' * 70_000}'</script>{META}<body>{ERROR}",
 }
+# The attribute forms of mut28's unit tests (TestJudgeMetaCharsets), each a meta chromium reads or one it does not.
+PAGES.update(
+    {
+        f"in the prescan's bytes, a meta written {head!r}": f"<html><head>{head}</head><body>{ERROR}"
+        for head in (
+            '<meta charset = "Shift_JIS">',
+            '<meta charset ="Shift_JIS">',
+            "<meta charset= Shift_JIS>",
+            '<link crossorigin><meta charset="Shift_JIS">',
+            '<link crossorigin href=x><meta charset="Shift_JIS">',
+            '<meta itemprop charset="Shift_JIS">',
+            '<link title=><meta charset="Shift_JIS">',
+            '<link title=\x00x><meta charset="Shift_JIS">',
+            '<link x\x00><meta charset="Shift_JIS">',
+            '<link x \x00y><meta charset="Shift_JIS">',
+            '<meta content="a>" charset="Shift_JIS">',
+            '<meta content="a"charset="Shift_JIS">',
+            "<meta charset=Shift_JIS\x00>",
+            '<meta charset=Shift_JIS title="x>',
+            '<meta =">" charset="Shift_JIS">',
+        )
+    }
+)
 
 
 @pytest.fixture(scope="module")

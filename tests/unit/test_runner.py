@@ -594,6 +594,19 @@ async def reading_runner():
         await sources.aclose()
 
 
+def exactly_an_hour_ago(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """An `at` exactly an hour before the runner's wall clock, held from now on at the whole second it reads."""
+    import analyzer.runner
+
+    now_s = float(int(time.time()))
+    monkeypatch.setattr(
+        analyzer.runner,
+        "time",
+        SimpleNamespace(perf_counter=time.perf_counter, time=lambda: now_s, monotonic=time.monotonic),
+    )
+    return datetime.fromtimestamp(now_s - 3600, UTC)
+
+
 class TestPassesBeforeTheData:
     """A pass that `no_data: pass` gave at a time older than an hour stands only where the source holds data then;
     no other evaluation asks."""
@@ -736,6 +749,16 @@ class TestPassesBeforeTheData:
         assert evaluation.verdict is Outcome.INCONCLUSIVE
         assert labels_source.calls[0] == (at - timedelta(minutes=5), at)
 
+    async def test_a_time_exactly_an_hour_ago_does_not_ask(self, labels_source, reading_runner, monkeypatch):
+        # mut28's R#106 (`<` read `<=`, called unreachable: two float timestamps equal) on a clock the test holds: an
+        # `at` exactly an hour ago is not "more than an hour" old, as docs/upgrading.md says; its pass stands.
+        labels_source.answer = "empty"
+        at = exactly_an_hour_ago(monkeypatch)
+        runner, check = reading_runner(labels_source.url, "reads-pass")
+        evaluation = await runner.evaluate(check, {}, at)
+        assert (evaluation.verdict, evaluation.reason) == (Outcome.PASS, "no series")
+        assert labels_source.calls == []
+
     @pytest.mark.parametrize(
         ("name", "no_data", "hours_ago"),
         [
@@ -791,6 +814,15 @@ class TestNothingFoundBeforeTheData:
     async def test_within_the_last_hour_nothing_is_asked(self, labels_source, reading_runner):
         runner, check = reading_runner(labels_source.url, "reads-no-rules")
         evaluation = await runner.evaluate(check, {}, datetime.now(UTC) - timedelta(minutes=50))
+        assert evaluation.reason == "no recording rule has a series"
+        assert labels_source.calls == []
+
+    async def test_exactly_an_hour_ago_nothing_is_asked(self, labels_source, reading_runner, monkeypatch):
+        # mut28's R#149 (`<` read `<=`) on a clock the test holds: not more than an hour old, nothing noted.
+        labels_source.answer = "empty"
+        at = exactly_an_hour_ago(monkeypatch)
+        runner, check = reading_runner(labels_source.url, "reads-no-rules")
+        evaluation = await runner.evaluate(check, {}, at)
         assert evaluation.reason == "no recording rule has a series"
         assert labels_source.calls == []
 
