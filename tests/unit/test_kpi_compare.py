@@ -478,6 +478,12 @@ class TestDirectionAgainstTheSuccessCount:
             ("lower_is_better", counted(f"purchase_refunds_total{{{CANARY}}}")),
             ("lower_is_better", counted(f"checkout_abandoned_total{{{CANARY}}}")),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, code=~"2..|3.."}}')),
+            ("lower_is_better", "vector(0)"),  # no metric name to read, either way
+            # One name says successes, the other neither: the sum counts more than successes.
+            (
+                "lower_is_better",
+                counted(f"checkout_orders_total{{{CANARY}}}") + " + " + counted(f"kpi_visits_total{{{CANARY}}}"),
+            ),
         ],
     )
     def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
