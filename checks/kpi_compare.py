@@ -105,17 +105,21 @@ _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
 # query with strings and comments blanked: its value then, which a difference with its value now counts across a reset
 # as a drop.
 _COUNTER_AT_OFFSET_RE = re.compile(
-    r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*(?:offset\b|@)"
+    r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*(offset\b|@)"
 )
 # A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
-_FAILURE_WORDS_RE = re.compile(
-    r"(?:^|[_:])(errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
-    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines)(?=$|[_:])"
+_FAILURE_WORD = (
+    r"(?:errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
+    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines)"
 )
-# A word that negates a failure word beside it (`error_free_sessions_total`, `non_error_total`, `no_timeout_total`,
-# `requests_without_errors_total`): such a name counts successes, so it says neither failures nor successes here.
-_NEGATION_WORDS_RE = re.compile(r"(?:^|[_:])(?:no|non|not|without|zero|free)(?=$|[_:])")
+_FAILURE_WORDS_RE = re.compile(rf"(?:^|[_:]){_FAILURE_WORD}(?=$|[_:])")
+# A failure word negated by the word beside it (`error_free_sessions_total`, `non_error_total`, `no_timeout_total`,
+# `requests_without_errors_total`): such a name counts successes, so it says neither failures nor successes here. Only
+# beside it: `http_not_found_errors_total` counts errors.
+_NEGATED_FAILURE_RE = re.compile(
+    rf"(?:^|[_:])(?:no|non|not|without|zero)[_:]{_FAILURE_WORD}(?=$|[_:])|(?:^|[_:]){_FAILURE_WORD}[_:]free(?=$|[_:])"
+)
 # A label matcher that picks by value (`=`, `=~`), its value unquoted: `status="failed"` makes `orders_total` count
 # failed orders.
 _PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*)\"|'((?:\\.|[^'\\])*)'|`([^`]*)`)")
@@ -1641,7 +1645,7 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     opposite of what `direction` calls better: failures better higher, or successes better lower (a direction swapped:
     every regression passes)."""
     names = [name for selector in metric_selectors(query) for name in selector.names]
-    said = [name for name in names if not _NEGATION_WORDS_RE.search(name)]
+    said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
     failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
     # A 5xx matcher counts failures unless they are taken away from something (`all - 5xx`: the successes).
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and "-" not in promql_blanked(query)
@@ -1679,9 +1683,9 @@ def _reset_blind_difference(field: str, query: str) -> str | None:
     found = _COUNTER_AT_OFFSET_RE.search(syntax)
     if found is None:
         return None
-    name = found.group(1)
+    name, then = found.group(1), "an offset" if found.group(2) == "offset" else "an @ time"
     return (
-        f"{field} counts {name} as its value now less its value at an offset, which does not see a counter reset: a "
+        f"{field} counts {name} as its value now less its value at {then}, which does not see a counter reset: a "
         "pod that restarted within the window (a crash-looping canary) loses what it counted before, so a canary "
         "erring on a restarting pod can count no errors and pass; write increase(...[{{ lookback }}]), which counts "
         "on from 0 after a reset"

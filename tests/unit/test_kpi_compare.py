@@ -319,9 +319,9 @@ class TestResetBlindDifference:
         # Before: silent; `@` reads the counter at a fixed time as offset does a lookback back, as blind to a reset.
         query = 'sum(err_total{h="{{ canary_hash }}"}) - sum(err_total{h="{{ canary_hash }}"} @ 1700000000)'
         definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
-        assert [warning.partition(" counts ")[0] for warning in self.warned(definition)] == [
-            "canary.query",
-            "baseline.query",
+        assert [warning.partition(", which")[0] for warning in self.warned(definition)] == [
+            f"{side}.query counts err_total as its value now less its value at an @ time"
+            for side in ("canary", "baseline")
         ]
 
     @pytest.mark.parametrize(
@@ -424,6 +424,9 @@ class TestDirectionAgainstTheSuccessCount:
             (f'http_requests_total{{{CANARY}, code=~"(5..)"}}', "http_requests_total with a 5xx matcher"),
             (f'http_requests_total{{{CANARY}, http_status=~"5.."}}', "http_requests_total with a 5xx matcher"),
             (f"checkout_abandoned_total{{{CANARY}}}", "checkout_abandoned_total, by its name"),
+            # A negation beside another word negates no failure: these count errors.
+            (f"http_not_found_errors_total{{{CANARY}}}", "http_not_found_errors_total, by its name"),
+            (f"no_route_errors_total{{{CANARY}}}", "no_route_errors_total, by its name"),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
