@@ -101,21 +101,37 @@ _SELECTOR_CHARS = 200
 # A range selector `[5m]` or subquery range `[1h:1m]`, with `{{ lookback }}` already put in.
 _RANGE_SELECTOR_RE = re.compile(r"\[\s*((?:\d+(?:ms|[smhdwy]))+)\s*(?::[^\]]*)?\]")
 _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
-# A counter's selector read at an instant `offset` (no range between them: `x_total{...} offset 30m`), in a query with
-# strings and comments blanked: its value then, which a difference with its value now counts across a reset as a drop.
+# A counter's selector read at an instant `offset` or `@` time (no range between them: `x_total{...} offset 30m`), in a
+# query with strings and comments blanked: its value then, which a difference with its value now counts across a reset
+# as a drop.
 _COUNTER_AT_OFFSET_RE = re.compile(
-    r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*offset\b"
+    r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*(offset\b|@)"
 )
 # A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
-_FAILURE_WORDS_RE = re.compile(
-    r"(?:^|[_:])(errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
-    r"|exceptions?|5xx)(?=$|[_:])"
+_FAILURE_WORD = (
+    r"(?:errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
+    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines)"
 )
+_FAILURE_WORDS_RE = re.compile(rf"(?:^|[_:]){_FAILURE_WORD}(?=$|[_:])")
+# A failure word negated by the word beside it (`error_free_sessions_total`, `non_error_total`, `no_timeout_total`,
+# `requests_without_errors_total`): such a name counts successes, so it says neither failures nor successes here. Only
+# beside it: `http_not_found_errors_total` counts errors.
+_NEGATED_FAILURE_RE = re.compile(
+    rf"(?:^|[_:])(?:no|non|not|without|zero)[_:]{_FAILURE_WORD}(?=$|[_:])|(?:^|[_:]){_FAILURE_WORD}[_:]free(?=$|[_:])"
+)
+# A label matcher that picks by value (`=`, `=~`), its value unquoted: `status="failed"` makes `orders_total` count
+# failed orders.
+_PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*)\"|'((?:\\.|[^'\\])*)'|`([^`]*)`)")
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
 )
-_5XX_MATCHER_RE = re.compile(r"\b(?:code|status|status_code|response_code)\s*=~?\s*[\"'`]5")
+# The 5 may open any alternative of a regex (`4..|5..`), in a group or a class (`(5..)`, `[45]..`).
+_5XX_MATCHER_RE = re.compile(
+    r"\b(?:[A-Za-z]\w*_)?(?:code|status)(?:_code|_class)?\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5"
+)
+# A division by a number (`/ 60`, a rate per minute), which scales a count, not divides it by the traffic.
+_BY_A_NUMBER_RE = re.compile(r"/\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w.(\[])")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
 _STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
@@ -1629,7 +1645,8 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     opposite of what `direction` calls better: failures better higher, or successes better lower (a direction swapped:
     every regression passes)."""
     names = [name for selector in metric_selectors(query) for name in selector.names]
-    failures = [name for name in names if _FAILURE_WORDS_RE.search(name)]
+    said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
+    failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
     # A 5xx matcher counts failures unless they are taken away from something (`all - 5xx`: the successes).
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and "-" not in promql_blanked(query)
     if direction == "higher_is_better" and names and (len(failures) == len(names) or picks_5xx):
@@ -1638,8 +1655,17 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
             f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
             "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
         )
-    successes = [name for name in names if _SUCCESS_WORDS_RE.search(name)]
-    if direction == "lower_is_better" and names and not failures and len(successes) == len(names):
+    successes = [name for name in said if _SUCCESS_WORDS_RE.search(name)]
+    # `orders_total{status="failed"}` counts failed orders: a matcher's value that says failures overrules the name.
+    picked = [value.lower() for found in _PICKING_MATCHER_RE.finditer(query) for value in found.groups() if value]
+    picks_failures = any(_FAILURE_WORDS_RE.search(part) for value in picked for part in value.split("|"))
+    if (
+        direction == "lower_is_better"
+        and names
+        and not failures
+        and len(successes) == len(names)
+        and not picks_failures
+    ):
         return (
             f"canary.success counts successes ({successes[0]}, by its name) and direction lower_is_better calls a "
             "lower rate of them better: a canary converting less would pass; if success counts successes, write "
@@ -1649,17 +1675,17 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
 
 
 def _reset_blind_difference(field: str, query: str) -> str | None:
-    """A warning when `query` counts a counter as its value now less its value at an `offset` (`x_total -
+    """A warning when `query` counts a counter as its value now less its value at an `offset` or `@` time (`x_total -
     x_total offset 30m`): blind to a reset, it loses what a pod that restarted within the window had counted before."""
     syntax = promql_blanked(query)
-    if "offset" not in syntax or "-" not in syntax:
+    if ("offset" not in syntax and "@" not in syntax) or "-" not in syntax:
         return None
     found = _COUNTER_AT_OFFSET_RE.search(syntax)
     if found is None:
         return None
-    name = found.group(1)
+    name, then = found.group(1), "an offset" if found.group(2) == "offset" else "an @ time"
     return (
-        f"{field} counts {name} as its value now less its value at an offset, which does not see a counter reset: a "
+        f"{field} counts {name} as its value now less its value at {then}, which does not see a counter reset: a "
         "pod that restarted within the window (a crash-looping canary) loses what it counted before, so a canary "
         "erring on a restarting pod can count no errors and pass; write increase(...[{{ lookback }}]), which counts "
         "on from 0 after a reset"
@@ -1671,7 +1697,7 @@ def _traffic_scaled(field: str, query: str) -> str | None:
     (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
     quality."""
     syntax = promql_blanked(query)
-    if "/" in syntax or "quantile" in syntax.lower():
+    if "/" in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
         return None
     recorded = any(_RECORDED_RATE_RE.fullmatch(name) for selector in metric_selectors(query) for name in selector.names)
     if event_form(query) is None and not recorded:

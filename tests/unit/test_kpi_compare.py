@@ -315,6 +315,15 @@ class TestResetBlindDifference:
             "baseline.query",
         ]
 
+    def test_a_counter_less_its_value_at_an_at_time_is_warned(self):
+        # Before: silent; `@` reads the counter at a fixed time as offset does a lookback back, as blind to a reset.
+        query = 'sum(err_total{h="{{ canary_hash }}"}) - sum(err_total{h="{{ canary_hash }}"} @ 1700000000)'
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        assert [warning.partition(", which")[0] for warning in self.warned(definition)] == [
+            f"{side}.query counts err_total as its value now less its value at an @ time"
+            for side in ("canary", "baseline")
+        ]
+
     @pytest.mark.parametrize(
         "query",
         [
@@ -346,6 +355,9 @@ class TestTrafficScaledKpi:
             '(sum(irate(err_total{h="{{ canary_hash }}"}[1m])) or vector(0))',
             'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}]))',
             'sum(job:errors:rate5m{h="{{ canary_hash }}"})',
+            # A division by a number scales the count (errors per minute), it does not divide it by the traffic.
+            'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}])) / 30',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / 1e-3',
         ],
     )
     def test_a_count_of_events_is_warned(self, method, query):
@@ -368,6 +380,8 @@ class TestTrafficScaledKpi:
             'histogram_quantile(0.95, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))',
             'avg(kpi{h="{{ canary_hash }}"})',
             'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / 60 / sum(rate(all_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / on() sum(job:requests:rate5m{h="{{ canary_hash }}"})',
         ],
     )
     def test_a_ratio_a_quantile_or_a_gauge_is_not_warned(self, query):
@@ -405,6 +419,14 @@ class TestDirectionAgainstTheSuccessCount:
             (f"http_server_errors_total{{{CANARY}}}", "http_server_errors_total, by its name"),
             (f"payment_err_total{{{CANARY}}}", "payment_err_total, by its name"),
             (f'http_requests_total{{{CANARY}, code=~"5.."}}', "http_requests_total with a 5xx matcher"),
+            # Before: silent, 5xx counted after 4xx, in a group or through another label's name.
+            (f'http_requests_total{{{CANARY}, code=~"4..|5.."}}', "http_requests_total with a 5xx matcher"),
+            (f'http_requests_total{{{CANARY}, code=~"(5..)"}}', "http_requests_total with a 5xx matcher"),
+            (f'http_requests_total{{{CANARY}, http_status=~"5.."}}', "http_requests_total with a 5xx matcher"),
+            (f"checkout_abandoned_total{{{CANARY}}}", "checkout_abandoned_total, by its name"),
+            # A negation beside another word negates no failure: these count errors.
+            (f"http_not_found_errors_total{{{CANARY}}}", "http_not_found_errors_total, by its name"),
+            (f"no_route_errors_total{{{CANARY}}}", "no_route_errors_total, by its name"),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
@@ -449,6 +471,22 @@ class TestDirectionAgainstTheSuccessCount:
                 counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, code=~"5.."}}'),
             ),
             ("higher_is_better", counted(ALL_REQUESTS) + " - " + counted(f"errors_total{{{CANARY}}}")),
+            # Before: warned. A negated failure word counts successes; a matcher saying failures makes orders failed.
+            ("higher_is_better", counted(f"error_free_sessions_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"non_error_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"no_timeout_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f"requests_without_errors_total{{{CANARY}}}")),
+            ("lower_is_better", counted(f'orders_total{{{CANARY}, status="failed"}}')),
+            ("lower_is_better", counted(f'orders_total{{{CANARY}, status=~"cancelled|declined"}}')),
+            ("lower_is_better", counted(f"purchase_refunds_total{{{CANARY}}}")),
+            ("lower_is_better", counted(f"checkout_abandoned_total{{{CANARY}}}")),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, code=~"2..|3.."}}')),
+            ("lower_is_better", "vector(0)"),  # no metric name to read, either way
+            # One name says successes, the other neither: the sum counts more than successes.
+            (
+                "lower_is_better",
+                counted(f"checkout_orders_total{{{CANARY}}}") + " + " + counted(f"kpi_visits_total{{{CANARY}}}"),
+            ),
         ],
     )
     def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
