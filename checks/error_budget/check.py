@@ -683,7 +683,10 @@ class ErrorBudgetCheck(Check):
                 ranges.append(unexplained.range_s)
             for range_s in ranges:
                 try:
-                    answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained)
+                    # Half the time left at most when a shorter range follows: a querier too slow for 4d of raw
+                    # samples leaves the shorter query time to answer.
+                    share = 0.5 if range_s != ranges[-1] else 1.0
+                    answer = await self._ask_raw(ctx, vouch_query(unexplained, range_s), unexplained, share)
                 except UnexplainedLabels:
                     if range_s == ranges[-1]:
                         raise
@@ -709,10 +712,13 @@ class ErrorBudgetCheck(Check):
                 unexplained = again
         raise unexplained
 
-    async def _ask_raw(self, ctx: EvalContext, query: str, unexplained: UnexplainedLabels) -> QueryResult:
-        """The answer to a query of the vouching path; a failed one leaves `unexplained` standing."""
+    async def _ask_raw(
+        self, ctx: EvalContext, query: str, unexplained: UnexplainedLabels, share: float = 1.0
+    ) -> QueryResult:
+        """The answer to a query of the vouching path, given `share` of the time left; a failed one leaves
+        `unexplained` standing."""
         try:
-            return await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s())
+            return await ctx.prometheus(self.source).query(query, ctx.evaluation_time, ctx.timeout_s() * share)
         except CheckError:
             raise unexplained from None
 

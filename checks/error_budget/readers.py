@@ -992,7 +992,9 @@ class PyrraReader:
             ):
                 return None
         for series in found:
-            self._refuse_other(series, what, wanted, told, vouched, queries["total"])
+            # A pending vouch proves no label yet (the raw series carry values the rules lack): a same-name SLO's
+            # burnrate carrying the rules' labels is not this SLO's on its word.
+            self._refuse_other(series, what, wanted, told, {} if pending else vouched, queries["total"])
         return None
 
     def _own_increase_rules(

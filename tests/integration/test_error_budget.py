@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from analyzer.catalog import build_catalog
-from analyzer.kinds import SourceRejected, format_number, parse_duration
+from analyzer.kinds import SourceRejected, SourceTimeout, format_number, parse_duration
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
 from analyzer.promql_batch import QueryBatch
@@ -2198,6 +2198,14 @@ class TestSameNameSlos:
         measured = windows(result)
         assert measured["5m"]["error_ratio"] == 0.0 and measured["1h"]["error_ratio"] is None, measured
 
+    async def test_a_querier_too_slow_for_4d_leaves_time_for_the_5m_vouch(self, catalog, prometheus):
+        # The 4d query was given all the time left, so the 5m one that the 5m window needs never ran. Before: the
+        # timeout left check_misconfigured ("may be another SLO's") where the 5m query alone had vouched for the rules.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "slow-4d")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert [query[-6:] for query in asked] == ["[4d]))", "[5m]))"]
+        assert windows(result)["5m"]["error_ratio"] == 0.0, windows(result)["5m"]
+
     async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_too(self, catalog, prometheus):
         # Job ended's 500 series ended 20 minutes ago: over 4d the raw series carry a code the 5m rules no longer carry,
         # over 5 minutes they do not, and the windows longer than 5 minutes keep the errors the generic rule counted.
@@ -2272,7 +2280,7 @@ class TestSameNameSlos:
     async def evaluate_asking(catalog, prometheus, name, answer=None):
         """The check's verdict and the queries over the total's raw series it sent; `answer`: "refused" or
         "partial" (a store down) makes those fail or come back partial, on the real Prometheus ("refused-4d": those
-        over 4d alone fail)."""
+        over 4d alone fail; "slow-4d": those over 4d alone time out, taking all the time they are given)."""
         asked = []
 
         class Prometheus(PrometheusSource):
@@ -2283,6 +2291,10 @@ class TestSameNameSlos:
                 asked.append(promql)
                 if answer == "refused" or (answer == "refused-4d" and "[4d]" in promql):
                     raise SourceRejected(f"query refused: {promql}")
+                if answer == "slow-4d" and "[4d]" in promql:
+                    # A querier too slow for 4d of raw samples: it answers nothing within the time it was given.
+                    await asyncio.sleep(timeout_s)
+                    raise SourceTimeout(f"no answer in {timeout_s} s: {promql}")
                 if answer == "partial":
                     return QueryResult(found.query, found.result_type, found.series, [STORE_DOWN])
                 return found

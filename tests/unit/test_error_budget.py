@@ -3386,6 +3386,23 @@ class TestPyrraIncreaseRulesWithoutErrors:
         with pytest.raises(UnexplainedLabels):
             self.measure([{"code": "200"}], {}, pending="values born since")
 
+    @pytest.mark.parametrize("window", ["5m", "6h"])
+    def test_rules_vouched_only_once_they_evaluate_again_explain_no_burnrate(self, window):
+        # A same-name SLO whose total adds handler="/x" (its burnrate over the windows its errors still span): its
+        # increase rules, waiting for values born since, vouched for handler="/x". Before: its burnrate read as this
+        # SLO's zero errors where the unproven rules had been check_misconfigured.
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        answers = {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        vouched = {"code": "200", "handler": "/x"}
+        with pytest.raises(UnexplainedLabels) as raised:
+            reader.measure(window, queries, results, vouched, pending="values born since")
+        assert raised.value.labels == {"handler": "/x"} and raised.value.rules == ""
+        # Vouched for by the raw series: this SLO's as before.
+        assert reader.measure(window, queries, results, vouched).error_ratio == 0.0
+
     def test_rules_vouched_for_by_the_raw_series_prove_zero_errors(self):
         window = self.measure([{"code": "200"}, {"code": "500"}], {"code": ""})
         assert window.error_ratio == 0.0, window.note
