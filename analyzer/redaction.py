@@ -699,7 +699,9 @@ _SECRET_SHAPE_RE = re.compile(
 # search skips the characters that start none.
 _MAILGUN_KEY_RE = re.compile(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
 _MAILGUN_HEAD_CHARS = 32
-_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/([A-Za-z0-9/]+)")
+# The path is read ahead of a match, not taken by it: a path running into another URL's host (`.../XXXXhooks.slack...`)
+# would take that host's name, and the next URL's path be shown.
+_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/(?=([A-Za-z0-9/]+))")
 # A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
 # Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
 # `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
@@ -731,6 +733,8 @@ _TRACE_ID_LABEL_RE = re.compile(
     r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
 )
 _TRACE_ID_LABEL_CHARS = 64
+# A trace's id is hex, in one case: 32 characters mixing cases (an API key secret's) are no trace's whatever names them.
+_TRACE_ID_RE = re.compile(r"[0-9a-f]{32}|[0-9A-F]{32}")
 _TRACEPARENT_AROUND_RE = re.compile(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
@@ -790,6 +794,8 @@ def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reac
 
 def _is_trace_id(text: str, start: int, end: int) -> bool:
     """Whether the 32 characters at `start` to `end` in `text` are a trace's id by what stands around them."""
+    if _TRACE_ID_RE.fullmatch(text, start, end) is None:
+        return False
     label = _TRACE_ID_LABEL_RE.search(text, max(start - _TRACE_ID_LABEL_CHARS, 0), start)
     return label is not None or _TRACEPARENT_AROUND_RE.match(text, start, min(end + 21, len(text))) is not None
 
@@ -931,11 +937,13 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
 
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
 # `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals; any
-# case after redis-cli's prompt, `host:port>` or `host:port[db]>`: after another, a shell's or an app's, `auth enabled`
-# is a line of its own), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
-# FTP's `PASS ...` (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user"
-# "password"` (HELLO's too).
-_REDIS_PROMPT = r"[\w.\[\]:-]{0,100}:[0-9]{1,5}(?:\[[0-9]{1,5}\])?>"
+# case after redis-cli's prompt, `host:port>`, `host:port[db]>`, in a transaction `host:port(TX)>`, over a Unix socket
+# `redis /path>`: after another, a shell's or an app's, `auth enabled` is a line of its own), SMTP's `AUTH PLAIN
+# <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's `PASS ...` (`_is_ftp_pass`), IMAP's
+# `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's too).
+_REDIS_PROMPT_SUFFIX = r"(?:\[[0-9]{1,5}\])?(?:\(TX\))?>"
+_REDIS_SOCKET_PROMPT = r"redis [^\s>\[]{1,100}" + _REDIS_PROMPT_SUFFIX
+_REDIS_PROMPT = rf"(?:[\w.\[\]:-]{{0,100}}:[0-9]{{1,5}}{_REDIS_PROMPT_SUFFIX}|{_REDIS_SOCKET_PROMPT})"
 _LINE_PREFIX = (
     rf"(?m)^[ \t]*(?:(?P<prompt>(?P<redis>{_REDIS_PROMPT})|[\w.\[\]:-]{{1,100}}>)[ \t]*"
     r"|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
@@ -962,6 +970,9 @@ _REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
 _LINE_BREAK_RE = re.compile(r"[\r\n]")
 _REDIS_CLI_REACH_CHARS = 256
 _REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
+_REDIS_SOCKET_PROMPT_RE = re.compile(_REDIS_SOCKET_PROMPT)
+_REDIS_SOCKET_PROMPT_CHARS = 128
+_TRANSACTION_MARK = "(TX)"
 _PROMPT_MAX_CHARS = 100
 _PROMPT_WORD_CHARS = frozenset("_.[]:-")
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
@@ -1057,8 +1068,9 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
 def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capitals: bool) -> bool:
     """Whether the AUTH at `start` in `text` is Redis' command: within _REDIS_CLI_REACH_CHARS of a redis-cli before it
     on its line (`cli_ends`: where each redis-cli in `text` ends, in order; a space right before the AUTH), or after a
-    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, a space or the text's start before it, spaces after
-    it): any prompt for `AUTH`, redis-cli's for another case."""
+    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, or `(TX)>` in a transaction, a space or the text's start
+    before it, spaces after it): any prompt for `AUTH`, redis-cli's (a Unix socket's `redis /path>` too) for another
+    case."""
     if cli_ends and text[start - 1] in " \t":
         # The nearest redis-cli before it: on another line or out of reach, so are the others.
         nearest = bisect.bisect_right(cli_ends, start - 1) - 1
@@ -1070,13 +1082,20 @@ def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capita
         end -= 1
     if end == 0 or text[end - 1] != ">":
         return False
-    prompt_start = end - 1
-    while prompt_start > 0 and end - 1 - prompt_start <= _PROMPT_MAX_CHARS:
+    # Over a Unix socket, redis-cli's prompt holds a space and the socket's path (`redis /tmp/redis.sock>`).
+    socket = text.rfind("redis ", max(end - _REDIS_SOCKET_PROMPT_CHARS, 0), end)
+    if (socket == 0 or (socket > 0 and text[socket - 1].isspace())) and _REDIS_SOCKET_PROMPT_RE.fullmatch(
+        text, socket, end
+    ):
+        return True
+    word_end = end - 1 - (len(_TRANSACTION_MARK) if text.endswith(_TRANSACTION_MARK, 0, end - 1) else 0)
+    prompt_start = word_end
+    while prompt_start > 0 and word_end - prompt_start <= _PROMPT_MAX_CHARS:
         char = text[prompt_start - 1]
         if not (char.isalnum() or char in _PROMPT_WORD_CHARS):
             break
         prompt_start -= 1
-    if end - 1 - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
+    if word_end - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
         return False
     return capitals or _REDIS_PROMPT_RE.fullmatch(text, prompt_start, end) is not None
 

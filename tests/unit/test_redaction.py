@@ -740,6 +740,18 @@ class TestSecretShapes:
                 "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
                 "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
             ),
+            # A trace's label before 32 characters that are no hex (an API key secret's mixed case): no trace's id.
+            (
+                "SK0123456789abcdef0123456789abcdef request_id=Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA\n"
+                "AC0123456789abcdef0123456789abcdef trace: 9f8e7d6c5b4a39281706f5e4d3c2b1aZ",
+                "SK0123456789abcdef0123456789abcdef request_id=<redacted>\n"
+                "AC0123456789abcdef0123456789abcdef trace: <redacted>",
+            ),
+            # A Slack webhook URL's path running into another one's host: both paths.
+            (
+                "hooks.slack.com/services/T000/B000/XXXXahooks.slack.com/services/T111/B111/YYYY",
+                "hooks.slack.com/services/<redacted>.slack.com/services/<redacted>",
+            ),
             # A key a quote cut before its END line: to the text's end.
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...",
@@ -954,6 +966,15 @@ class TestTranscripts:
             ),
             # An AUTH that is no command before one that is (a value it took is read again as a command).
             ('redis-cli -x ">AUTH AUTH s3cr3t-sw', 'redis-cli -x ">AUTH AUTH <redacted>'),
+            # redis-cli's prompt in a transaction (`(TX)`, after a database's `[2]` too) and over a Unix socket.
+            (
+                "127.0.0.1:6379(TX)> auth s3cr3t-t1\n127.0.0.1:6379[2](TX)> AUTH s3cr3t-t2\n"
+                "10:00 127.0.0.1:6379(TX)> AUTH s3cr3t-t3\nredis /tmp/redis.sock> auth s3cr3t-t4\n"
+                "10:00 redis /var/run/redis.sock[1]> auth default s3cr3t-t5",
+                "127.0.0.1:6379(TX)> auth <redacted>\n127.0.0.1:6379[2](TX)> AUTH <redacted>\n"
+                "10:00 127.0.0.1:6379(TX)> AUTH <redacted>\nredis /tmp/redis.sock> auth <redacted>\n"
+                "10:00 redis /var/run/redis.sock[1]> auth default <redacted>",
+            ),
             # AUTH in capitals after another prompt is Redis' command still.
             ("app> AUTH s3cr3t-p\n10:00 sh> AUTH s3cr3t-q", "app> AUTH <redacted>\n10:00 sh> AUTH <redacted>"),
             # A .netrc on one line or several, `default` too.
