@@ -1137,16 +1137,17 @@ _PYDANTIC_INPUT_RE = re.compile(
 _PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
 
 
-def pydantic_input_spans(text: str) -> list[tuple[int, int]]:
+def pydantic_input_spans(text: str, hide: Callable[[str], bool] = is_secret_name) -> list[tuple[int, int]]:
     """Where a pydantic validation error's input stands in `text` when its field's location (the line above it) names
-    a secret (`password`, `body.api_key`): a service answering 422 with the error's text quotes what it was sent."""
+    a secret (a name `hide` hides: `password`, `body.api_key`): a service answering 422 with the error's text quotes
+    what it was sent."""
     if "input_value=" not in text:
         return []
     spans: list[tuple[int, int]] = []
     for found in _PYDANTIC_INPUT_RE.finditer(text):
         above_end = found.start() - 1
         above = text[text.rfind("\n", 0, max(above_end, 0)) + 1 : max(above_end, 0)]
-        if above_end > 0 and any(is_secret_name(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
+        if above_end > 0 and any(hide(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
             spans.append(_unquoted_span(found, "value"))
     return spans
 
