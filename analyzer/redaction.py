@@ -529,7 +529,8 @@ def hide_credentials(text: str) -> str:
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
     (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
-    pydantic validation error's input under a secret field (`pydantic_input_spans`),
+    validation error's input under a secret field (pydantic's text: `pydantic_input_spans`; a repr of its `errors()`,
+    FastAPI's 422),
     what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
     mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
@@ -540,7 +541,14 @@ def hide_credentials(text: str) -> str:
     text = hide_secret_shapes(text)
     text = _hidden(
         text,
-        merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text), *pydantic_input_spans(text)]),
+        merged_spans(
+            [
+                *kubernetes_secret_spans(text),
+                *transcript_secret_spans(text),
+                *pydantic_input_spans(text),
+                *_validation_input_spans(text),
+            ]
+        ),
     )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
@@ -1135,6 +1143,34 @@ _PYDANTIC_INPUT_RE = re.compile(
     r"(?P<value>[^\r\n]*(?=, input_type=[\w.-]+\][ \t]*\r?$)|[^\r\n]*)"
 )
 _PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
+
+
+# A validation error as a repr of pydantic's `errors()` or FastAPI's 422 writes one: its `loc` (a tuple or a list of
+# names and indexes), its `msg` and its `input`, in that order (the body reader reads them as mappings). Each string
+# is read for at most _VALIDATION_STRING_CHARS: unbounded, a line of `'loc': (), 'msg': "` read each to the line's end
+# (quadratic); an input is hidden that far, closed or cut.
+_VALIDATION_INPUT_RE = re.compile(
+    r"""(?P<lq>["'])loc(?P=lq)[ \t]*:[ \t]*(?P<loc>[\[(][^\[\]()\r\n]{0,512}[\])])[ \t]*,[ \t]*"""
+    r"""(?:(?P<mq>["'])msg(?P=mq)[ \t]*:[ \t]*"""
+    r"""(?:"(?:[^"\\\r\n]|\\.){0,1024}"|'(?:[^'\\\r\n]|\\.){0,1024}')[ \t]*,[ \t]*)?"""
+    r"""(?P<iq>["'])input(?P=iq)[ \t]*:[ \t]*"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){0,1024})|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})"""
+    r"""|(?P<plain>-?[0-9][\w.+-]*))"""
+)
+_VALIDATION_LOCATION_PART_RE = re.compile(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
+
+
+def _validation_input_spans(text: str) -> list[tuple[int, int]]:
+    """Where a validation error's input (`_VALIDATION_INPUT_RE`) stands in `text` when a name in its `loc` is a
+    secret's (`('password',)`, `["body", "creds", "api_key"]`)."""
+    if "loc" not in text or "input" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for found in _VALIDATION_INPUT_RE.finditer(text):
+        parts = _VALIDATION_LOCATION_PART_RE.finditer(found["loc"])
+        if any(is_secret_name(part[1] or part[2]) for part in parts):
+            spans.append(found.span(next(g for g in ("double", "single", "plain") if found[g] is not None)))
+    return spans
 
 
 def pydantic_input_spans(text: str, hide: Callable[[str], bool] = is_secret_name) -> list[tuple[int, int]]:

@@ -449,6 +449,24 @@ class TestHideCredentials:
             ("Config(db=DB(password='s3cr3t'), n=1)", "Config(db=DB(password='<redacted>'), n=1)"),
             # Another name's object is shown.
             ("Config(db=DB(host='db'), n=1)", "Config(db=DB(host='db'), n=1)"),
+            # A validation error as pydantic's `errors()` repr and FastAPI's 422 write one, its `loc` naming a secret's
+            # field: its input is hidden; another field's is shown.
+            (
+                "ValueError: [{'type': 'string_too_short', 'loc': ('password',), 'msg': 'String should have at least"
+                " 12 characters', 'input': 's3cr3t-r', 'ctx': {'min_length': 12}}, {'type': 'x', 'loc': ('user',),"
+                " 'msg': 'm', 'input': 'bob'}]",
+                "ValueError: [{'type': 'string_too_short', 'loc': ('password',), 'msg': 'String should have at least"
+                " 12 characters', 'input': '<redacted>', 'ctx': {'min_length': 12}}, {'type': 'x', 'loc': ('user',),"
+                " 'msg': 'm', 'input': 'bob'}]",
+            ),
+            (
+                'upstream 422: {"detail":[{"type":"int_parsing","loc":["body","creds","api_key"],"msg":"say \\"x\\"",'
+                '"input":"s3cr3t-f"},{"loc":["query","pin_code"],"input":1234}]}',
+                'upstream 422: {"detail":[{"type":"int_parsing","loc":["body","creds","api_key"],"msg":"say \\"x\\"",'
+                '"input":"<redacted>"},{"loc":["query","pin_code"],"input":1234}]}',
+            ),
+            # Its input cut by the text's end.
+            ("[{'loc': ('body', 'token'), 'input': 's3cr3t", "[{'loc': ('body', 'token'), 'input': '<redacted>"),
             # A pydantic validation error's input under a secret field (its location on the line above); another
             # field's is shown.
             (
