@@ -438,12 +438,18 @@ _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 _USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
-# A token68 after a scheme's name is any but a word of small letters alone shorter than 20 (a message's: `OAUTH token
+# A token68 after a scheme's name is any but a word a message writes after one, in small letters (`OAUTH token
 # refreshed`, `Bearer token expired`, `requires Basic authentication.`); an exception's text is no prose, so a short
-# one (`Bearer t0k`) is hidden still, where the body reader asks more of it.
+# one (`Bearer t0k`) is hidden still, where the body reader asks more of it. A word list, not any word of small letters
+# shorter than 20: a token of small letters alone (`curl -H "Authorization: Bearer qwertyuiopasdf"`) is one still.
+_SCHEME_MESSAGE_WORDS = (
+    "tokens?|auth|authentication|authorization|authorized|unauthorized|credentials?|schemes?|realm"
+    "|headers?|challenge|access|login|required|expired|invalid|missing|failed|refreshed|rejected|error|is|was"
+    "|are|not|and|or|to|for|with|the|an?|of|in|on|only|supported|unsupported|mode|flow|grant|type"
+)
 _SCHEME_CREDENTIAL_RE = re.compile(
     rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
-    r"|(?-i:(?![a-z]{1,19}(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
+    rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).

@@ -484,6 +484,12 @@ class TestHideCredentials:
                 "sent Bearer abcdefghijklmnopqrstuvwxyz to; Token abc.def.ghi",
                 "sent Bearer <redacted> to; Token <redacted>",
             ),
+            # A short credential of small letters alone is one still (in a logged curl command, as a parameter's
+            # value): only a message's words after a scheme are none.
+            (
+                'curl -H "Authorization: Bearer qwertyuiopasdf" h; Authorization=Bearer qwertyuiopasdf; ApiKey abcdefg',
+                'curl -H "Authorization: Bearer <redacted>" h; Authorization=<redacted> <redacted>; ApiKey <redacted>',
+            ),
             # A scheme's name before a message's word of small letters: no credential.
             (
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
