@@ -952,11 +952,13 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
 # `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals; any
 # case after redis-cli's prompt, `host:port>`, `host:port[db]>`, in a transaction `host:port(TX)>`, over a Unix socket
-# `redis /path>`: after another, a shell's or an app's, `auth enabled` is a line of its own), SMTP's `AUTH PLAIN
-# <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's `PASS ...` (`_is_ftp_pass`), IMAP's
-# `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's too).
+# `redis /path>`, redis.io's `redis>`: after another, a shell's or an app's, `auth enabled` is a line of its own),
+# SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's `PASS ...`
+# (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's
+# too).
 _REDIS_PROMPT_SUFFIX = r"(?:\[[0-9]{1,5}\])?(?:\(TX\))?>"
-_REDIS_SOCKET_PROMPT = r"redis [^\s>\[]{1,100}" + _REDIS_PROMPT_SUFFIX
+# Over a Unix socket (`redis /tmp/redis.sock>`), and as redis.io's examples write it (`redis>`).
+_REDIS_SOCKET_PROMPT = r"redis(?: [^\s>\[]{1,100})?" + _REDIS_PROMPT_SUFFIX
 _REDIS_PROMPT = rf"(?:[\w.\[\]:-]{{0,100}}:[0-9]{{1,5}}{_REDIS_PROMPT_SUFFIX}|{_REDIS_SOCKET_PROMPT})"
 _LINE_PREFIX = (
     rf"(?m)^[ \t]*(?:(?P<prompt>(?P<redis>{_REDIS_PROMPT})|[\w.\[\]:-]{{1,100}}>)[ \t]*"
@@ -984,7 +986,8 @@ _REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
 _LINE_BREAK_RE = re.compile(r"[\r\n]")
 _REDIS_CLI_REACH_CHARS = 256
 _REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
-_REDIS_SOCKET_PROMPT_RE = re.compile(_REDIS_SOCKET_PROMPT)
+# Ending where the AUTH's spaces start, a space or the text's start before it.
+_REDIS_SOCKET_PROMPT_RE = re.compile(rf"(?<!\S){_REDIS_SOCKET_PROMPT}\Z")
 _REDIS_SOCKET_PROMPT_CHARS = 128
 _TRANSACTION_MARK = "(TX)"
 _PROMPT_MAX_CHARS = 100
@@ -1097,10 +1100,7 @@ def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capita
     if end == 0 or text[end - 1] != ">":
         return False
     # Over a Unix socket, redis-cli's prompt holds a space and the socket's path (`redis /tmp/redis.sock>`).
-    socket = text.rfind("redis ", max(end - _REDIS_SOCKET_PROMPT_CHARS, 0), end)
-    if (socket == 0 or (socket > 0 and text[socket - 1].isspace())) and _REDIS_SOCKET_PROMPT_RE.fullmatch(
-        text, socket, end
-    ):
+    if _REDIS_SOCKET_PROMPT_RE.search(text, max(end - _REDIS_SOCKET_PROMPT_CHARS, 0), end) is not None:
         return True
     word_end = end - 1 - (len(_TRANSACTION_MARK) if text.endswith(_TRANSACTION_MARK, 0, end - 1) else 0)
     prompt_start = word_end

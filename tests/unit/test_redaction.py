@@ -994,10 +994,12 @@ class TestTranscripts:
             (
                 "127.0.0.1:6379(TX)> auth s3cr3t-t1\n127.0.0.1:6379[2](TX)> AUTH s3cr3t-t2\n"
                 "10:00 127.0.0.1:6379(TX)> AUTH s3cr3t-t3\nredis /tmp/redis.sock> auth s3cr3t-t4\n"
-                "10:00 redis /var/run/redis.sock[1]> auth default s3cr3t-t5",
+                "10:00 redis /var/run/redis.sock[1]> auth default s3cr3t-t5\n"
+                "redis> auth s3cr3t-t6\n10:00 redis> auth s3cr3t-t7",
                 "127.0.0.1:6379(TX)> auth <redacted>\n127.0.0.1:6379[2](TX)> AUTH <redacted>\n"
                 "10:00 127.0.0.1:6379(TX)> AUTH <redacted>\nredis /tmp/redis.sock> auth <redacted>\n"
-                "10:00 redis /var/run/redis.sock[1]> auth default <redacted>",
+                "10:00 redis /var/run/redis.sock[1]> auth default <redacted>\n"
+                "redis> auth <redacted>\n10:00 redis> auth <redacted>",
             ),
             # AUTH in capitals after another prompt is Redis' command still.
             ("app> AUTH s3cr3t-p\n10:00 sh> AUTH s3cr3t-q", "app> AUTH <redacted>\n10:00 sh> AUTH <redacted>"),
