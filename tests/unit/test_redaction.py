@@ -759,7 +759,14 @@ class TestSecretShapes:
                 "AC0123456789abcdef0123456789abcdef" + " " * 190 + "9f8e7d6c5b4a39281706f5e4d3c2b1aZ end",
                 "AC0123456789abcdef0123456789abcdef" + " " * 190 + "<redacted> end",
             ),
-            # 32 characters beside a SID under no trace's label, or a label of no trace before it.
+            # 32 characters beside a SID under no trace's label, or a label of no trace before it; a trace's label
+            # before another word; a traceparent's shape running on into a word.
+            (
+                "AC0123456789abcdef0123456789abcdef trace_id=1 token 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
+                "AC0123456789abcdef0123456789abcdef 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01ab",
+                "AC0123456789abcdef0123456789abcdef trace_id=1 token <redacted>\n"
+                "AC0123456789abcdef0123456789abcdef 00-<redacted>-00f067aa0ba902b7-01ab",
+            ),
             (
                 "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
                 "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
@@ -1034,6 +1041,8 @@ class TestTranscripts:
             "redis-cli ping\nthen AUTH required",
             # pytest's node ids after a runner's PASS.
             "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
+            # AUTH after a tag's `>` (a word with no space before it is no prompt).
+            "<b>AUTH required</b>",
         ],
     )
     def test_shown(self, text):
