@@ -362,7 +362,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
         *transcript_secret_spans(masked),
-        *pydantic_input_spans(masked),
+        *pydantic_input_spans(masked, hide),
         *_positional_password_spans(masked),
         *_free_text_secret_spans(masked, hide),
     ]

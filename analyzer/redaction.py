@@ -438,12 +438,18 @@ _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 _USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
-# A token68 after a scheme's name is any but a word of small letters alone shorter than 20 (a message's: `OAUTH token
+# A token68 after a scheme's name is any but a word a message writes after one, in small letters (`OAUTH token
 # refreshed`, `Bearer token expired`, `requires Basic authentication.`); an exception's text is no prose, so a short
-# one (`Bearer t0k`) is hidden still, where the body reader asks more of it.
+# one (`Bearer t0k`) is hidden still, where the body reader asks more of it. A word list, not any word of small letters
+# shorter than 20: a token of small letters alone (`curl -H "Authorization: Bearer qwertyuiopasdf"`) is one still.
+_SCHEME_MESSAGE_WORDS = (
+    "tokens?|auth|authentication|authorization|authorized|unauthorized|credentials?|schemes?|realm"
+    "|headers?|challenge|access|login|required|expired|invalid|missing|failed|refreshed|rejected|error|is|was"
+    "|are|not|and|or|to|for|with|the|an?|of|in|on|only|supported|unsupported|mode|flow|grant|type"
+)
 _SCHEME_CREDENTIAL_RE = re.compile(
     rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
-    r"|(?-i:(?![a-z]{1,19}(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
+    rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
@@ -529,7 +535,8 @@ def hide_credentials(text: str) -> str:
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
     (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
-    pydantic validation error's input under a secret field (`pydantic_input_spans`),
+    validation error's input under a secret field (pydantic's text: `pydantic_input_spans`; a repr of its `errors()`,
+    FastAPI's 422),
     what follows an HTTP auth scheme
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
     mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
@@ -540,7 +547,14 @@ def hide_credentials(text: str) -> str:
     text = hide_secret_shapes(text)
     text = _hidden(
         text,
-        merged_spans([*kubernetes_secret_spans(text), *transcript_secret_spans(text), *pydantic_input_spans(text)]),
+        merged_spans(
+            [
+                *kubernetes_secret_spans(text),
+                *transcript_secret_spans(text),
+                *pydantic_input_spans(text),
+                *_validation_input_spans(text),
+            ]
+        ),
     )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
@@ -699,7 +713,9 @@ _SECRET_SHAPE_RE = re.compile(
 # search skips the characters that start none.
 _MAILGUN_KEY_RE = re.compile(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
 _MAILGUN_HEAD_CHARS = 32
-_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/([A-Za-z0-9/]+)")
+# The path is read ahead of a match, not taken by it: a path running into another URL's host (`.../XXXXhooks.slack...`)
+# would take that host's name, and the next URL's path be shown.
+_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/(?=([A-Za-z0-9/]+))")
 # A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
 # Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
 # `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
@@ -731,6 +747,8 @@ _TRACE_ID_LABEL_RE = re.compile(
     r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
 )
 _TRACE_ID_LABEL_CHARS = 64
+# A trace's id is hex, in one case: 32 characters mixing cases (an API key secret's) are no trace's whatever names them.
+_TRACE_ID_RE = re.compile(r"[0-9a-f]{32}|[0-9A-F]{32}")
 _TRACEPARENT_AROUND_RE = re.compile(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
@@ -790,6 +808,8 @@ def _spans_beside(text: str, ids: re.Pattern[str], secret: re.Pattern[str], reac
 
 def _is_trace_id(text: str, start: int, end: int) -> bool:
     """Whether the 32 characters at `start` to `end` in `text` are a trace's id by what stands around them."""
+    if _TRACE_ID_RE.fullmatch(text, start, end) is None:
+        return False
     label = _TRACE_ID_LABEL_RE.search(text, max(start - _TRACE_ID_LABEL_CHARS, 0), start)
     return label is not None or _TRACEPARENT_AROUND_RE.match(text, start, min(end + 21, len(text))) is not None
 
@@ -931,11 +951,15 @@ def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
 
 # A password a protocol's transcript or a command's echo shows, on a line of its own after a prompt (redis-cli's
 # `host:6379>`), a transcript's `C:` or `>`: Redis' `AUTH password` and `AUTH user password` (`AUTH` in capitals; any
-# case after redis-cli's prompt, `host:port>` or `host:port[db]>`: after another, a shell's or an app's, `auth enabled`
-# is a line of its own), SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it),
-# FTP's `PASS ...` (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user"
-# "password"` (HELLO's too).
-_REDIS_PROMPT = r"[\w.\[\]:-]{0,100}:[0-9]{1,5}(?:\[[0-9]{1,5}\])?>"
+# case after redis-cli's prompt, `host:port>`, `host:port[db]>`, in a transaction `host:port(TX)>`, over a Unix socket
+# `redis /path>`, redis.io's `redis>`: after another, a shell's or an app's, `auth enabled` is a line of its own),
+# SMTP's `AUTH PLAIN <base64>` (and an `AUTH LOGIN`'s base64 answers on the lines after it), FTP's `PASS ...`
+# (`_is_ftp_pass`), IMAP's `tag LOGIN user password`; and Redis MONITOR's quoted `"AUTH" "user" "password"` (HELLO's
+# too).
+_REDIS_PROMPT_SUFFIX = r"(?:\[[0-9]{1,5}\])?(?:\(TX\))?>"
+# Over a Unix socket (`redis /tmp/redis.sock>`), and as redis.io's examples write it (`redis>`).
+_REDIS_SOCKET_PROMPT = r"redis(?: [^\s>\[]{1,100})?" + _REDIS_PROMPT_SUFFIX
+_REDIS_PROMPT = rf"(?:[\w.\[\]:-]{{0,100}}:[0-9]{{1,5}}{_REDIS_PROMPT_SUFFIX}|{_REDIS_SOCKET_PROMPT})"
 _LINE_PREFIX = (
     rf"(?m)^[ \t]*(?:(?P<prompt>(?P<redis>{_REDIS_PROMPT})|[\w.\[\]:-]{{1,100}}>)[ \t]*"
     r"|(?P<marker>[CcSs]:|[<>]|Command:)[ \t]*)?"
@@ -962,6 +986,10 @@ _REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
 _LINE_BREAK_RE = re.compile(r"[\r\n]")
 _REDIS_CLI_REACH_CHARS = 256
 _REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
+# Ending where the AUTH's spaces start, a space or the text's start before it.
+_REDIS_SOCKET_PROMPT_RE = re.compile(rf"(?<!\S){_REDIS_SOCKET_PROMPT}\Z")
+_REDIS_SOCKET_PROMPT_CHARS = 128
+_TRANSACTION_MARK = "(TX)"
 _PROMPT_MAX_CHARS = 100
 _PROMPT_WORD_CHARS = frozenset("_.[]:-")
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
@@ -1057,8 +1085,9 @@ def transcript_secret_spans(text: str) -> list[tuple[int, int]]:
 def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capitals: bool) -> bool:
     """Whether the AUTH at `start` in `text` is Redis' command: within _REDIS_CLI_REACH_CHARS of a redis-cli before it
     on its line (`cli_ends`: where each redis-cli in `text` ends, in order; a space right before the AUTH), or after a
-    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, a space or the text's start before it, spaces after
-    it): any prompt for `AUTH`, redis-cli's for another case."""
+    prompt (a word of at most _PROMPT_MAX_CHARS ending in `>`, or `(TX)>` in a transaction, a space or the text's start
+    before it, spaces after it): any prompt for `AUTH`, redis-cli's (a Unix socket's `redis /path>` too) for another
+    case."""
     if cli_ends and text[start - 1] in " \t":
         # The nearest redis-cli before it: on another line or out of reach, so are the others.
         nearest = bisect.bisect_right(cli_ends, start - 1) - 1
@@ -1070,13 +1099,17 @@ def _mid_line_auth_context(text: str, start: int, cli_ends: list[int], *, capita
         end -= 1
     if end == 0 or text[end - 1] != ">":
         return False
-    prompt_start = end - 1
-    while prompt_start > 0 and end - 1 - prompt_start <= _PROMPT_MAX_CHARS:
+    # Over a Unix socket, redis-cli's prompt holds a space and the socket's path (`redis /tmp/redis.sock>`).
+    if _REDIS_SOCKET_PROMPT_RE.search(text, max(end - _REDIS_SOCKET_PROMPT_CHARS, 0), end) is not None:
+        return True
+    word_end = end - 1 - (len(_TRANSACTION_MARK) if text.endswith(_TRANSACTION_MARK, 0, end - 1) else 0)
+    prompt_start = word_end
+    while prompt_start > 0 and word_end - prompt_start <= _PROMPT_MAX_CHARS:
         char = text[prompt_start - 1]
         if not (char.isalnum() or char in _PROMPT_WORD_CHARS):
             break
         prompt_start -= 1
-    if end - 1 - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
+    if word_end - prompt_start > _PROMPT_MAX_CHARS or (prompt_start > 0 and not text[prompt_start - 1].isspace()):
         return False
     return capitals or _REDIS_PROMPT_RE.fullmatch(text, prompt_start, end) is not None
 
@@ -1118,16 +1151,45 @@ _PYDANTIC_INPUT_RE = re.compile(
 _PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
 
 
-def pydantic_input_spans(text: str) -> list[tuple[int, int]]:
+# A validation error as a repr of pydantic's `errors()` or FastAPI's 422 writes one: its `loc` (a tuple or a list of
+# names and indexes), its `msg` and its `input`, in that order (the body reader reads them as mappings). Each string
+# is read for at most _VALIDATION_STRING_CHARS: unbounded, a line of `'loc': (), 'msg': "` read each to the line's end
+# (quadratic); an input is hidden that far, closed or cut.
+_VALIDATION_INPUT_RE = re.compile(
+    r"""(?P<lq>["'])loc(?P=lq)[ \t]*:[ \t]*(?P<loc>[\[(][^\[\]()\r\n]{0,512}[\])])[ \t]*,[ \t]*"""
+    r"""(?:(?P<mq>["'])msg(?P=mq)[ \t]*:[ \t]*"""
+    r"""(?:"(?:[^"\\\r\n]|\\.){0,1024}"|'(?:[^'\\\r\n]|\\.){0,1024}')[ \t]*,[ \t]*)?"""
+    r"""(?P<iq>["'])input(?P=iq)[ \t]*:[ \t]*"""
+    r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){0,1024})|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})"""
+    r"""|(?P<plain>-?[0-9][\w.+-]*))"""
+)
+_VALIDATION_LOCATION_PART_RE = re.compile(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
+
+
+def _validation_input_spans(text: str) -> list[tuple[int, int]]:
+    """Where a validation error's input (`_VALIDATION_INPUT_RE`) stands in `text` when a name in its `loc` is a
+    secret's (`('password',)`, `["body", "creds", "api_key"]`)."""
+    if "loc" not in text or "input" not in text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for found in _VALIDATION_INPUT_RE.finditer(text):
+        parts = _VALIDATION_LOCATION_PART_RE.finditer(found["loc"])
+        if any(is_secret_name(part[1] or part[2]) for part in parts):
+            spans.append(found.span(next(g for g in ("double", "single", "plain") if found[g] is not None)))
+    return spans
+
+
+def pydantic_input_spans(text: str, hide: Callable[[str], bool] = is_secret_name) -> list[tuple[int, int]]:
     """Where a pydantic validation error's input stands in `text` when its field's location (the line above it) names
-    a secret (`password`, `body.api_key`): a service answering 422 with the error's text quotes what it was sent."""
+    a secret (a name `hide` hides: `password`, `body.api_key`): a service answering 422 with the error's text quotes
+    what it was sent."""
     if "input_value=" not in text:
         return []
     spans: list[tuple[int, int]] = []
     for found in _PYDANTIC_INPUT_RE.finditer(text):
         above_end = found.start() - 1
         above = text[text.rfind("\n", 0, max(above_end, 0)) + 1 : max(above_end, 0)]
-        if above_end > 0 and any(is_secret_name(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
+        if above_end > 0 and any(hide(part) for part in _PYDANTIC_LOCATION_PART_RE.findall(above)):
             spans.append(_unquoted_span(found, "value"))
     return spans
 

@@ -2082,8 +2082,19 @@ class TestJudgeSecretMembers:
                 b'{"error": "upstream said: {\\"pin\\": \\"4711\\"}"}',
                 '{"error": "upstream said: {\\"pin\\": \\"<redacted>\\"}"}',
             ),
+            # A validation error's input for the field: pydantic's text (its location on the line above), FastAPI's 422.
+            (
+                b"1 validation error for Login\npin\n  String should have at least 6 characters [type=string_too_short,"
+                b" input_value='4711', input_type=str]",
+                "1 validation error for Login\npin\n  String should have at least 6 characters [type=string_too_short,"
+                " input_value='<redacted>', input_type=str]",
+            ),
+            (
+                b'{"detail":[{"type":"string_too_short","loc":["body","pin"],"msg":"m","input":"4711"}]}',
+                '{"detail":[{"type":"string_too_short","loc":["body","pin"],"msg":"m","input":"<redacted>"}]}',
+            ),
         ],
-        ids=["parameter", "member-inside-a-string"],
+        ids=["parameter", "member-inside-a-string", "pydantic-validation-error", "fastapi-validation-error"],
     )
     def test_a_name_of_the_checks_secret_names_is_redacted(self, body, shown):
         # secret_names: ["pin"], a name no default pattern knows: only its name tells its value is a secret.

@@ -449,6 +449,24 @@ class TestHideCredentials:
             ("Config(db=DB(password='s3cr3t'), n=1)", "Config(db=DB(password='<redacted>'), n=1)"),
             # Another name's object is shown.
             ("Config(db=DB(host='db'), n=1)", "Config(db=DB(host='db'), n=1)"),
+            # A validation error as pydantic's `errors()` repr and FastAPI's 422 write one, its `loc` naming a secret's
+            # field: its input is hidden; another field's is shown.
+            (
+                "ValueError: [{'type': 'string_too_short', 'loc': ('password',), 'msg': 'String should have at least"
+                " 12 characters', 'input': 's3cr3t-r', 'ctx': {'min_length': 12}}, {'type': 'x', 'loc': ('user',),"
+                " 'msg': 'm', 'input': 'bob'}]",
+                "ValueError: [{'type': 'string_too_short', 'loc': ('password',), 'msg': 'String should have at least"
+                " 12 characters', 'input': '<redacted>', 'ctx': {'min_length': 12}}, {'type': 'x', 'loc': ('user',),"
+                " 'msg': 'm', 'input': 'bob'}]",
+            ),
+            (
+                'upstream 422: {"detail":[{"type":"int_parsing","loc":["body","creds","api_key"],"msg":"say \\"x\\"",'
+                '"input":"s3cr3t-f"},{"loc":["query","pin_code"],"input":1234}]}',
+                'upstream 422: {"detail":[{"type":"int_parsing","loc":["body","creds","api_key"],"msg":"say \\"x\\"",'
+                '"input":"<redacted>"},{"loc":["query","pin_code"],"input":1234}]}',
+            ),
+            # Its input cut by the text's end.
+            ("[{'loc': ('body', 'token'), 'input': 's3cr3t", "[{'loc': ('body', 'token'), 'input': '<redacted>"),
             # A pydantic validation error's input under a secret field (its location on the line above); another
             # field's is shown.
             (
@@ -465,6 +483,12 @@ class TestHideCredentials:
             (
                 "sent Bearer abcdefghijklmnopqrstuvwxyz to; Token abc.def.ghi",
                 "sent Bearer <redacted> to; Token <redacted>",
+            ),
+            # A short credential of small letters alone is one still (in a logged curl command, as a parameter's
+            # value): only a message's words after a scheme are none.
+            (
+                'curl -H "Authorization: Bearer qwertyuiopasdf" h; Authorization=Bearer qwertyuiopasdf; ApiKey abcdefg',
+                'curl -H "Authorization: Bearer <redacted>" h; Authorization=<redacted> <redacted>; ApiKey <redacted>',
             ),
             # A scheme's name before a message's word of small letters: no credential.
             (
@@ -735,10 +759,29 @@ class TestSecretShapes:
                 "AC0123456789abcdef0123456789abcdef" + " " * 190 + "9f8e7d6c5b4a39281706f5e4d3c2b1aZ end",
                 "AC0123456789abcdef0123456789abcdef" + " " * 190 + "<redacted> end",
             ),
-            # 32 characters beside a SID under no trace's label, or a label of no trace before it.
+            # 32 characters beside a SID under no trace's label, or a label of no trace before it; a trace's label
+            # before another word; a traceparent's shape running on into a word.
+            (
+                "AC0123456789abcdef0123456789abcdef trace_id=1 token 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
+                "AC0123456789abcdef0123456789abcdef 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01ab",
+                "AC0123456789abcdef0123456789abcdef trace_id=1 token <redacted>\n"
+                "AC0123456789abcdef0123456789abcdef 00-<redacted>-00f067aa0ba902b7-01ab",
+            ),
             (
                 "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
                 "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
+            ),
+            # A trace's label before 32 characters that are no hex (an API key secret's mixed case): no trace's id.
+            (
+                "SK0123456789abcdef0123456789abcdef request_id=Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA\n"
+                "AC0123456789abcdef0123456789abcdef trace: 9f8e7d6c5b4a39281706f5e4d3c2b1aZ",
+                "SK0123456789abcdef0123456789abcdef request_id=<redacted>\n"
+                "AC0123456789abcdef0123456789abcdef trace: <redacted>",
+            ),
+            # A Slack webhook URL's path running into another one's host: both paths.
+            (
+                "hooks.slack.com/services/T000/B000/XXXXahooks.slack.com/services/T111/B111/YYYY",
+                "hooks.slack.com/services/<redacted>.slack.com/services/<redacted>",
             ),
             # A key a quote cut before its END line: to the text's end.
             (
@@ -954,6 +997,17 @@ class TestTranscripts:
             ),
             # An AUTH that is no command before one that is (a value it took is read again as a command).
             ('redis-cli -x ">AUTH AUTH s3cr3t-sw', 'redis-cli -x ">AUTH AUTH <redacted>'),
+            # redis-cli's prompt in a transaction (`(TX)`, after a database's `[2]` too) and over a Unix socket.
+            (
+                "127.0.0.1:6379(TX)> auth s3cr3t-t1\n127.0.0.1:6379[2](TX)> AUTH s3cr3t-t2\n"
+                "10:00 127.0.0.1:6379(TX)> AUTH s3cr3t-t3\nredis /tmp/redis.sock> auth s3cr3t-t4\n"
+                "10:00 redis /var/run/redis.sock[1]> auth default s3cr3t-t5\n"
+                "redis> auth s3cr3t-t6\n10:00 redis> auth s3cr3t-t7",
+                "127.0.0.1:6379(TX)> auth <redacted>\n127.0.0.1:6379[2](TX)> AUTH <redacted>\n"
+                "10:00 127.0.0.1:6379(TX)> AUTH <redacted>\nredis /tmp/redis.sock> auth <redacted>\n"
+                "10:00 redis /var/run/redis.sock[1]> auth default <redacted>\n"
+                "redis> auth <redacted>\n10:00 redis> auth <redacted>",
+            ),
             # AUTH in capitals after another prompt is Redis' command still.
             ("app> AUTH s3cr3t-p\n10:00 sh> AUTH s3cr3t-q", "app> AUTH <redacted>\n10:00 sh> AUTH <redacted>"),
             # A .netrc on one line or several, `default` too.
@@ -987,6 +1041,8 @@ class TestTranscripts:
             "redis-cli ping\nthen AUTH required",
             # pytest's node ids after a runner's PASS.
             "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
+            # AUTH after a tag's `>` (a word with no space before it is no prompt).
+            "<b>AUTH required</b>",
         ],
     )
     def test_shown(self, text):
