@@ -63,6 +63,7 @@ from analyzer.kinds import (
     stopped_reporting,
 )
 from checks.kpi_stats import (
+    MIN_EFFECTIVE_SAMPLES,
     ProportionTest,
     hodges_lehmann,
     preload,
@@ -1068,6 +1069,8 @@ class KpiCompareCheck(Check):
                 f"samples count as {estimate.effective_samples[0]:.3g} and "
                 f"{estimate.effective_samples[1]:.3g}"
             )
+            if min(estimate.effective_samples) < MIN_EFFECTIVE_SAMPLES:
+                widened += f", fewer than {MIN_EFFECTIVE_SAMPLES:g} effective samples: no interval"
         text = (
             f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
             f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "

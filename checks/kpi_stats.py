@@ -90,6 +90,13 @@ def proportion_power(
     return float(norm.cdf(delta / se - norm.ppf(0.5 + confidence / 2)))
 
 
+# Below this many effective samples in a variant the autocorrelation behind them is too uncertain for any interval:
+# the equivalent-sample-size test with an estimated autocorrelation is too liberal in small samples (Zwiers & von
+# Storch, Taking serial correlation into account in tests of the mean, J. Climate 8, 1995), and t with 3 degrees of
+# freedom is already 3.18 wide at 95%.
+MIN_EFFECTIVE_SAMPLES = 4.0
+
+
 @dataclass(frozen=True)
 class ShiftEstimate:
     """Hodges-Lehmann shift of canary vs baseline, its Moses interval and the Mann-Whitney U test.
@@ -125,12 +132,16 @@ def hodges_lehmann(
     for the canary and n2 * n1^2 / 12 for the baseline (Hoeffding's projection: each of a variant's samples ranks
     against all of the other's), is multiplied by the AR(1) variance inflation (1 + rho) / (1 - rho) of that
     variant's lag-1 rank autocorrelation rho, estimated with Kendall's small-sample bias correction
-    rho + (1 + 3 rho) / n and floored at 0 (never narrower than for independent samples). The p-value is then
-    the normal approximation with the same variance; without autocorrelation it is scipy's two-sided Mann-Whitney
-    U test (exact for small samples without ties).
+    rho + (1 + 3 rho) / n and floored at 0 (never narrower than for independent samples). That inflation is itself
+    estimated from the samples, so the limits then take Student's t quantile instead of the normal one, with the
+    Welch-Satterthwaite degrees of freedom of the two shares, each with its variant's effective samples n / inflation
+    less 1 (the equivalent-sample-size t test, Wilks, Statistical Methods in the Atmospheric Sciences, 3rd ed. 2011,
+    section 5.2.4); with fewer than MIN_EFFECTIVE_SAMPLES effective samples in a variant the interval is unbounded.
+    The p-value is then t's with the same variance and degrees of freedom; without autocorrelation it is scipy's
+    two-sided Mann-Whitney U test (exact for small samples without ties).
     """
     import numpy as np
-    from scipy.stats import mannwhitneyu, norm
+    from scipy.stats import mannwhitneyu, norm, t
 
     n1, n2 = len(canary), len(baseline)
     differences = np.sort(np.subtract.outer(np.asarray(canary, float), np.asarray(baseline, float)), axis=None)
@@ -143,9 +154,13 @@ def hodges_lehmann(
         shift = below_middle / 2 + above_middle / 2
     rho = (_lag1_rank_autocorrelation(canary), _lag1_rank_autocorrelation(baseline)) if serial else (0.0, 0.0)
     inflation = tuple(math.inf if r >= 1 else (1 + r) / (1 - r) for r in rho)
-    variance = n1 * n2 * (n2 * inflation[0] + n1 * inflation[1] + 1) / 12
-    z = float(norm.ppf(0.5 + confidence / 2))
-    c = math.floor(m / 2 - z * math.sqrt(variance)) if math.isfinite(variance) else 0
+    shares = (n2 * inflation[0], n1 * inflation[1])
+    variance = n1 * n2 * (shares[0] + shares[1] + 1) / 12
+    effective = (n1 / inflation[0], n2 / inflation[1])
+    degrees = _degrees_of_freedom(shares, effective) if rho != (0.0, 0.0) else math.inf
+    z = float(norm.ppf(0.5 + confidence / 2)) if math.isinf(degrees) else float(t.ppf(0.5 + confidence / 2, degrees))
+    bounded = math.isfinite(variance) and min(effective) >= MIN_EFFECTIVE_SAMPLES
+    c = math.floor(m / 2 - z * math.sqrt(variance)) if bounded else 0
     interval = (float(differences[c - 1]), float(differences[m - c])) if c >= 1 else (-math.inf, math.inf)
     # The interval lies above 0 when fewer than C differences are at or below it (D(C) > 0); so counted with those at 0
     # split, and the same below.
@@ -159,8 +174,7 @@ def hodges_lehmann(
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
     p_value = float(test.pvalue)
     if rho != (0.0, 0.0):
-        p_value = float(2 * norm.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance)))
-    effective = (n1 / inflation[0], n2 / inflation[1])
+        p_value = float(2 * t.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance), degrees))
     return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero)
 
 
@@ -201,6 +215,15 @@ def shifted_rank_z(
     if variance <= 0:
         return 0.0
     return (u - n1 * n2 / 2) / math.sqrt(variance)
+
+
+def _degrees_of_freedom(shares: tuple[float, float], effective: tuple[float, float]) -> float:
+    """Welch-Satterthwaite degrees of freedom of Var(U)'s two shares, each with its variant's effective samples
+    less 1 (at least a small positive number: below MIN_EFFECTIVE_SAMPLES the interval is unbounded anyway)."""
+    canary, baseline = shares
+    return (canary + baseline) ** 2 / (
+        canary**2 / max(effective[0] - 1, 1e-9) + baseline**2 / max(effective[1] - 1, 1e-9)
+    )
 
 
 def _lag1_rank_autocorrelation(values: Sequence[float]) -> float:

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 
 from analyzer.catalog import build_catalog
@@ -2038,7 +2039,10 @@ class TestMannWhitneyEdges:
         # The canary trends (each sample repeats its neighbour: it counts as none), the baseline barely.
         canary = [0.15 + 0.0005 * i for i in range(50)]
         judged = judge("mann_whitney", samples=(canary, around(0.10)))
-        assert "widened for autocorrelation: 50 and 60 samples count as 0 and 42)" in judged.reason
+        assert (
+            "widened for autocorrelation: 50 and 60 samples count as 0 and 42, "
+            "fewer than 4 effective samples: no interval)" in judged.reason
+        )
         assert judged.outcome is Outcome.INCONCLUSIVE
 
     def test_one_autocorrelated_variant_is_enough_to_say_the_interval_was_widened(self):
@@ -2046,7 +2050,10 @@ class TestMannWhitneyEdges:
         canary = [0.15 + 0.0005 * i for i in range(50)]
         baseline = [0.10 + 0.01 * (i % 2) for i in range(60)]
         judged = judge("mann_whitney", samples=(canary, baseline))
-        assert "widened for autocorrelation: 50 and 60 samples count as 0 and 60)" in judged.reason
+        assert (
+            "widened for autocorrelation: 50 and 60 samples count as 0 and 60, "
+            "fewer than 4 effective samples: no interval)" in judged.reason
+        )
 
     def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
         judged = judge(
@@ -2118,6 +2125,41 @@ class TestMannWhitneyRoundingOfTheCanarysValues:
 def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
     """An error ratio that is 0 at every step but one in `every`, where it is `value`: tied samples."""
     return [value if i % every == 0 else 0.0 for i in range(count)]
+
+
+def ar1(rng: np.random.Generator, count: int, rho: float) -> list[float]:
+    """Stationary AR(1) samples with unit variance and lag-1 autocorrelation rho."""
+    value, out = rng.normal(), []
+    for _ in range(count):
+        value = rho * value + math.sqrt(1 - rho * rho) * rng.normal()
+        out.append(value)
+    return out
+
+
+class TestMannWhitneyAutocorrelatedRates:
+    """Over a few hundred seeded draws of AR(1) samples at rho 0.9, 20 per variant, the judge fails a canary that did
+    not change at most about as often as its one-sided 2.5%, and passes one twice the tolerance worse more rarely.
+
+    With the normal quantile and no floor on the effective samples it failed 18 of 300 unchanged canaries (6%) and
+    passed 10 of 300 at twice the tolerance (3.3%)."""
+
+    @pytest.mark.parametrize(("shift", "outcome", "most"), [(0.0, Outcome.FAIL, 9), (1.0, Outcome.PASS, 4)])
+    def test_the_rate(self, shift, outcome, most):
+        rng = np.random.default_rng([28, 9, 20, int(2 * shift)])
+        seen = 0
+        for _ in range(300):
+            canary = [10.0 + shift + x for x in ar1(rng, 20, 0.9)]
+            baseline = [10.0 + x for x in ar1(rng, 20, 0.9)]
+            judged = judge(
+                "mann_whitney",
+                samples=(canary, baseline),
+                max_absolute_change=0.5,
+                max_relative_change=None,
+                lookback="10m",
+                step="10s",
+            )
+            seen += judged.outcome is outcome
+        assert seen <= most
 
 
 class TestMannWhitneyTies:
@@ -2199,14 +2241,25 @@ class TestMannWhitneyTies:
 
     @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
     def test_one_burst_of_errors_against_a_baseline_at_zero_does_not_pass(self, direction):
-        # 8 consecutive steps (4 minutes) at 2.5%: widened for their autocorrelation as the interval is, the test read
-        # z=0.87 and the canary passed; widening makes this gate's pass easier, so it takes the samples as independent.
-        canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        # Two bursts of 4 consecutive steps (2 minutes each) at 2.5%: widened for their autocorrelation as the interval
+        # is, the test read z=0.87 and the canary passed; widening makes this gate's pass easier, so it takes the
+        # samples as independent.
+        canary = [0.025 if 20 <= i < 24 or 40 <= i < 44 else 0.0 for i in range(61)]
         judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 61))
         assert judged.details["interval"] == [0.0, 0.0]
-        assert judged.details["canary"]["autocorrelation"] > 0.9
+        assert judged.details["canary"]["autocorrelation"] > 0.7
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.details["tolerance_test_z"] == pytest.approx(2.914, abs=1e-3)
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_one_long_burst_leaves_too_few_effective_samples_for_an_interval(self, direction):
+        # 8 consecutive steps at 2.5%: the canary's 61 samples count as fewer than 4, too few for any interval.
+        canary = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", direction, samples=(canary, [0.0] * 61))
+        assert judged.details["canary"]["effective_samples"] < 4
+        assert judged.details["interval"] == [None, None]
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert "fewer than 4 effective samples" in judged.reason
 
     def test_samples_without_ties_judge_as_before(self):
         judged = judge("mann_whitney", samples=(around(0.104, spread=0.001), around(0.10, spread=0.001)))

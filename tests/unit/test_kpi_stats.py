@@ -9,7 +9,13 @@ import sys
 import numpy as np
 import pytest
 
-from checks.kpi_stats import hodges_lehmann, proportion_power, shifted_rank_z, two_proportion_test
+from checks.kpi_stats import (
+    MIN_EFFECTIVE_SAMPLES,
+    hodges_lehmann,
+    proportion_power,
+    shifted_rank_z,
+    two_proportion_test,
+)
 
 # Hollander & Wolfe's chicken data, as used by the PHUSE CAMIS comparison of R and SAS
 # (psiaims.github.io/CAMIS, "Non-parametric point estimation"): group A and group B.
@@ -186,8 +192,14 @@ class TestAutocorrelatedPValue:
         assert result.autocorrelation[0] > 0 and result.autocorrelation[1] == 0.0
         n1, n2 = canary_count, baseline_count
         rho = result.autocorrelation[0]
-        variance = n1 * n2 * (n2 * (1 + rho) / (1 - rho) + n1 + 1) / 12
-        c = math.floor(n1 * n2 / 2 - 1.959963984540054 * math.sqrt(variance))
+        inflation = (1 + rho) / (1 - rho)
+        variance = n1 * n2 * (n2 * inflation + n1 + 1) / 12
+        # Student's t with the Welch-Satterthwaite degrees of freedom of the two shares (effective samples less 1).
+        shares = (n2 * inflation, n1)
+        degrees = sum(shares) ** 2 / (shares[0] ** 2 / (n1 / inflation - 1) + shares[1] ** 2 / (n2 - 1))
+        from scipy.stats import t
+
+        c = math.floor(n1 * n2 / 2 - t.ppf(0.975, degrees) * math.sqrt(variance))
         differences = sorted(x - y for x in canary for y in alternating)
         assert result.interval == pytest.approx((differences[c - 1], differences[n1 * n2 - c]))
 
@@ -204,6 +216,45 @@ class TestAutocorrelatedPValue:
         # Ranks 1..4: lag-1 autocorrelation 1.25 / 5 = 0.25, plus (1 + 3 * 0.25) / 4.
         result = hodges_lehmann([1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 2.0], 0.95)
         assert result.autocorrelation[0] == pytest.approx(0.6875)
+
+
+def ar1(rng: np.random.Generator, count: int, rho: float) -> list[float]:
+    """Stationary AR(1) samples with unit variance and lag-1 autocorrelation rho."""
+    value, out = rng.normal(), []
+    for _ in range(count):
+        value = rho * value + math.sqrt(1 - rho * rho) * rng.normal()
+        out.append(value)
+    return out
+
+
+class TestEstimatedInflation:
+    """The inflation for autocorrelation is estimated from the samples: the limits take Student's t with the effective
+    samples' degrees of freedom, and too few effective samples leave the interval unbounded."""
+
+    def test_the_p_value_is_students_t_with_the_welch_satterthwaite_degrees(self):
+        canary, baseline = autoregressive(60, 5), autoregressive(40, 0)
+        result = hodges_lehmann(canary, baseline, 0.95)
+        (n1, n2), (e1, e2) = (60, 40), result.effective_samples
+        shares = (n2 * n1 / e1, n1 * n2 / e2)
+        degrees = sum(shares) ** 2 / (shares[0] ** 2 / (e1 - 1) + shares[1] ** 2 / (e2 - 1))
+        from scipy.stats import t
+
+        z = abs(result.u_statistic - n1 * n2 / 2) / math.sqrt(n1 * n2 * (sum(shares) + 1) / 12)
+        assert result.p_value == pytest.approx(2 * t.sf(z, degrees))
+        assert result.p_value > 2 * t.sf(z, math.inf)
+
+    def test_fewer_effective_samples_than_the_floor_leave_the_interval_unbounded(self):
+        # AR(1) at 0.7, 20 samples: the estimate leaves some pairs below 4 effective samples and some above (31 and
+        # 19 of these 50), the canary shifted far above (a difference any bounded interval finds).
+        rng = np.random.default_rng(7)
+        for _ in range(50):
+            canary, baseline = ar1(rng, 20, 0.7), ar1(rng, 20, 0.7)
+            result = hodges_lehmann([x + 100 for x in canary], baseline, 0.95)
+            if min(result.effective_samples) < MIN_EFFECTIVE_SAMPLES:
+                assert result.interval == (-math.inf, math.inf)
+                assert result.side_of_zero == 0
+            else:
+                assert result.interval[0] > 90
 
 
 class TestAutocorrelatedPValueIsTwoSided:
