@@ -52,6 +52,16 @@ class TestProblemLines:
             f"{path} (checks[0], line 2)"
         ]
 
+    def test_an_alias_is_named_with_its_own_line_not_its_anchors(self, tmp_path):
+        # The alias's item is the anchored node: its line was the anchor's, where the first check is.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- &a {name: a, kind: gate, gate: g}\n\n- *a\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, REGISTRY)
+        assert caught.value.problems == [
+            f"{path}: check 'a' (checks[1], line 4): duplicate check name, also defined in {path} (checks[0], line 2)"
+        ]
+
     def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
         path = tmp_path / "cm.yaml"
         text = "checks:\n- {name: a, kind: nope}\n"
