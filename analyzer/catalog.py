@@ -451,10 +451,17 @@ def load_catalog(
     `check_files=False` skips checking that files the catalog names (a source's ca_file) exist here.
     `only` validates one check and those it references, as `build_catalog` says.
     """
+    roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
+    return _load_catalog(roots, registry, check_files=check_files, only=only, reread=True)
+
+
+def _load_catalog(
+    roots: list[Path], registry: Registry, *, check_files: bool, only: str | None, reread: bool
+) -> Catalog:
+    """`load_catalog`, read again once (`reread`) when a file listed is removed before it is read (an old version)."""
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
     digest = hashlib.sha256()
-    roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
     files = [f for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
@@ -471,6 +478,10 @@ def load_catalog(
                 break
             text = read_from.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
+            if reread and isinstance(exc, FileNotFoundError):
+                # Removed since the listing: the kubelet removes a ConfigMap's old version once it swapped ..data to
+                # the new one, whose files are all there (a refusal waited for the next poll to read them).
+                return _load_catalog(roots, registry, check_files=check_files, only=only, reread=False)
             problems.append(f"{file}: cannot read: {exc}")
             # A file that cannot be read now may be read later (a permission fixed changes none of what the
             # watcher compares): the refusal is not the text's alone.
