@@ -62,6 +62,16 @@ class TestProblemLines:
             f"{path}: check 'a' (checks[1], line 4): duplicate check name, also defined in {path} (checks[0], line 2)"
         ]
 
+    def test_a_jobs_check_names_its_line_in_a_link_problem(self, tmp_path):
+        # A Job's catalog (`only`) links the check it runs on demand, apart from the service's.
+        path = tmp_path / "c.yaml"
+        path.write_text("# a Job's check\nchecks:\n- name: a\n  kind: composite\n  members: [{check: missing}]\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems == [
+            f"{path}: check 'a' (line 3): members[0] ('missing'): no check named 'missing' in the catalog"
+        ]
+
     def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
         path = tmp_path / "cm.yaml"
         text = "checks:\n- {name: a, kind: nope}\n"
