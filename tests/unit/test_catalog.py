@@ -62,6 +62,20 @@ class TestProblemLines:
             f"{path}: check 'a' (checks[1], line 4): duplicate check name, also defined in {path} (checks[0], line 2)"
         ]
 
+    def test_a_line_is_counted_as_grep_counts_it(self, tmp_path):
+        # PyYAML counts a U+2028 (pasted into a description) as a line break: every later check was a line off.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            'checks:\n- {name: a, kind: gate, gate: g, description: "one\u2028two"}\n- {name: b, kind: nope}\n'
+            "---\nchecks:\n- {name: c, kind: nope}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, REGISTRY)
+        assert [problem.split(": ")[1] for problem in caught.value.problems] == [
+            "check 'b' (checks[1], line 3)",
+            "check 'c' (checks[0], line 6)",
+        ]
+
     def test_a_jobs_check_names_its_line_in_a_link_problem(self, tmp_path):
         # A Job's catalog (`only`) links the check it runs on demand, apart from the service's.
         path = tmp_path / "c.yaml"
