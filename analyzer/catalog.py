@@ -136,6 +136,30 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         # resolves for `1e3` plain. The nodes, not their ids: a document's nodes are freed once it is read, and a
         # later document's plain `yes` could take a freed tagged node's id.
         self.tagged_scalars: set[yaml.Node] = set()
+        # Where (the index in the text) each alias written as a list's item is, by (list, index): the item's node is
+        # the anchored one, which is where the anchor is written, not the alias. Emptied once its document is read (it
+        # holds its nodes).
+        self.alias_marks: dict[tuple[yaml.Node, int], int] = {}
+        self._counted = (1, 0)  # the line at an index of the text, where `_lines_at` counts on from
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """The node, with where an alias written as a list's item is kept in `alias_marks`."""
+        if isinstance(parent, yaml.SequenceNode) and self.check_event(yaml.AliasEvent):
+            self.alias_marks[parent, index] = self.peek_event().start_mark.index  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
+
+    def _lines_at(self, indices: list[int]) -> tuple[int, ...]:
+        """The line (from 1) of each index of the text, counting its newlines as grep, editors and GitHub do, not as
+        PyYAML's marks, which also count a U+2028, U+2029 or U+0085 (in a pasted description, say)."""
+        lines = [0] * len(indices)
+        # Counted on from the last document's: the text is counted through once, however many documents it holds.
+        line, counted_to = self._counted
+        for position in sorted(range(len(indices)), key=indices.__getitem__):
+            line += self.buffer.count("\n", counted_to, indices[position])
+            counted_to = indices[position]
+            lines[position] = line
+        self._counted = (line, counted_to)
+        return tuple(lines)
 
     def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
         """The scalar node, kept in `tagged_scalars` when its tag was written (neither absent nor `!`)."""
@@ -162,7 +186,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         """The document's data, once its aliases are known to expand to a bounded tree, with the values YAML read
         otherwise than JSON would in each JSON assertion's `equals` marked (`_mark_json_rewrites`)."""
         _refuse_alias_bombs(node)
-        self.check_lines = _check_lines(node)
+        self.check_lines = self._lines_at(_check_marks(node, self.alias_marks))
+        self.alias_marks = {}
         self.json_assertions: list[tuple[dict[Any, Any], yaml.Node]] = []
         data = super().construct_document(node)
         # After the document: a list is filled only then, and an assertion's `equals` may hold one.
@@ -271,13 +296,17 @@ class Origin(str):
     check_lines: tuple[int, ...] = ()
 
 
-def _check_lines(root: yaml.Node) -> tuple[int, ...]:
-    """The line (from 1) where each item of the document's top-level `checks` list starts; none when it has none."""
+def _check_marks(root: yaml.Node, alias_marks: Mapping[tuple[yaml.Node, int], int]) -> list[int]:
+    """Where (the index in the text) each item of the document's top-level `checks` list starts (an alias where it is
+    written, not its anchor); none when it has none."""
     if isinstance(root, yaml.MappingNode):
         for key_node, value_node in root.value:
             if key_node.value == "checks" and isinstance(value_node, yaml.SequenceNode):
-                return tuple(item.start_mark.line + 1 for item in value_node.value)
-    return ()
+                return [
+                    alias_marks.get((value_node, index), item.start_mark.index)
+                    for index, item in enumerate(value_node.value)
+                ]
+    return []
 
 
 def _refuse_alias_bombs(root: yaml.Node) -> None:
@@ -436,10 +465,17 @@ def load_catalog(
     `check_files=False` skips checking that files the catalog names (a source's ca_file) exist here.
     `only` validates one check and those it references, as `build_catalog` says.
     """
+    roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
+    return _load_catalog(roots, registry, check_files=check_files, only=only, reread=True)
+
+
+def _load_catalog(
+    roots: list[Path], registry: Registry, *, check_files: bool, only: str | None, reread: bool
+) -> Catalog:
+    """`load_catalog`, read again once (`reread`) when a file listed is removed before it is read (an old version)."""
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
     digest = hashlib.sha256()
-    roots = [paths] if isinstance(paths, Path) else [Path(p) for p in paths]
     files = [f for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
@@ -456,6 +492,10 @@ def load_catalog(
                 break
             text = read_from.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
+            if reread and isinstance(exc, FileNotFoundError):
+                # Removed since the listing: the kubelet removes a ConfigMap's old version once it swapped ..data to
+                # the new one, whose files are all there (a refusal waited for the next poll to read them).
+                return _load_catalog(roots, registry, check_files=check_files, only=only, reread=False)
             problems.append(f"{file}: cannot read: {exc}")
             # A file that cannot be read now may be read later (a permission fixed changes none of what the
             # watcher compares): the refusal is not the text's alone.

@@ -52,6 +52,40 @@ class TestProblemLines:
             f"{path} (checks[0], line 2)"
         ]
 
+    def test_an_alias_is_named_with_its_own_line_not_its_anchors(self, tmp_path):
+        # The alias's item is the anchored node: its line was the anchor's, where the first check is.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- &a {name: a, kind: gate, gate: g}\n\n- *a\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, REGISTRY)
+        assert caught.value.problems == [
+            f"{path}: check 'a' (checks[1], line 4): duplicate check name, also defined in {path} (checks[0], line 2)"
+        ]
+
+    def test_a_line_is_counted_as_grep_counts_it(self, tmp_path):
+        # PyYAML counts a U+2028 (pasted into a description) as a line break: every later check was a line off.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            'checks:\n- {name: a, kind: gate, gate: g, description: "one\u2028two"}\n- {name: b, kind: nope}\n'
+            "---\nchecks:\n- {name: c, kind: nope}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, REGISTRY)
+        assert [problem.split(": ")[1] for problem in caught.value.problems] == [
+            "check 'b' (checks[1], line 3)",
+            "check 'c' (checks[0], line 6)",
+        ]
+
+    def test_a_jobs_check_names_its_line_in_a_link_problem(self, tmp_path):
+        # A Job's catalog (`only`) links the check it runs on demand, apart from the service's.
+        path = tmp_path / "c.yaml"
+        path.write_text("# a Job's check\nchecks:\n- name: a\n  kind: composite\n  members: [{check: missing}]\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems == [
+            f"{path}: check 'a' (line 3): members[0] ('missing'): no check named 'missing' in the catalog"
+        ]
+
     def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
         path = tmp_path / "cm.yaml"
         text = "checks:\n- {name: a, kind: nope}\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import threading
 import time
 import tracemalloc
@@ -796,6 +797,43 @@ class TestConfigMapUpdates:
         assert sorted(load_catalog(root, REGISTRY).checks) == ["a1", "b1"]
         monkeypatch.undo()
         assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
+
+    def test_a_version_removed_while_it_is_read_is_read_again_from_the_new_one(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a1"), "b.yaml": gate_yaml("b1")}, "v1")
+        read_text = Path.read_text
+
+        def swapped_and_removed_after_the_first_read(self, *args, **kwargs):
+            text = read_text(self, *args, **kwargs)
+            if not (root / "..v2").exists():
+                # The kubelet: the new version, the swap of ..data, then the old version removed.
+                swap_data(root, {"a.yaml": gate_yaml("a2"), "b.yaml": gate_yaml("b2")}, "v2")
+                shutil.rmtree(root / "..v1")
+            return text
+
+        monkeypatch.setattr(Path, "read_text", swapped_and_removed_after_the_first_read)
+        # b.yaml of v1 was gone: a refused reload ("cannot read"), until the next poll.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
+
+    def test_a_version_removed_again_while_read_again_is_refused_for_the_next_poll(self, tmp_path, monkeypatch):
+        root = configmap_dir(tmp_path / "catalog", {"a.yaml": gate_yaml("a0")}, "v0")
+        read_text = Path.read_text
+        versions = iter(range(1, 10))
+
+        def each_read_outdated(self, *args, **kwargs):
+            # The kubelet updates the ConfigMap between the listing and each read: the version listed is gone.
+            old = os.readlink(root / "..data")
+            swap_data(root, {"a.yaml": gate_yaml("a")}, f"v{next(versions)}")
+            shutil.rmtree(root / old)
+            return read_text(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "read_text", each_read_outdated)
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, REGISTRY)
+        # Read again once, not until a version stays: a reload does not chase a ConfigMap updated without end.
+        assert next(versions) == 3
+        assert caught.value.problems == [
+            f"{root / 'a.yaml'}: cannot read: [Errno 2] No such file or directory: '{root / '..v1' / 'a.yaml'}'"
+        ]
 
 
 class TestHugeFile:

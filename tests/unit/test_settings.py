@@ -108,6 +108,15 @@ class TestFromEnv:
             Settings.from_env({"ANALYZER_AUTH_ALLOW": "/allow.yaml"})
 
 
+class TestDrain:
+    """A shutdown's drain is its timeout but the 0.5 s kept for closing, and never below nothing."""
+
+    @pytest.mark.parametrize(("shutdown_timeout_s", "drain_s"), [(30, 29.5), (0.5, 0), (0.3, 0), (0, 0)])
+    def test_the_drain_keeps_the_close_its_time(self, shutdown_timeout_s, drain_s):
+        # Under 0.5 s no drain, not a negative one: shutdown_started and checks_outlast_drain log drain_s.
+        assert Settings(shutdown_timeout_s=shutdown_timeout_s).drain_s == drain_s
+
+
 class TestServiceLinks:
     """The variables Kubernetes writes for a Service named `analyzer` (deploy/base's) are not read as settings."""
 
