@@ -1062,15 +1062,18 @@ class KpiCompareCheck(Check):
             tolerance=tolerance,
         )
         level = _percent(self.confidence)
+        counts = f"{len(samples['canary'])} and {len(samples['baseline'])} samples"
         widened = ""
         if any(estimate.autocorrelation):
             widened = (
-                f", widened for autocorrelation: {len(samples['canary'])} and {len(samples['baseline'])} "
-                f"samples count as {estimate.effective_samples[0]:.3g} and "
+                f", widened for autocorrelation: {counts} count as {estimate.effective_samples[0]:.3g} and "
                 f"{estimate.effective_samples[1]:.3g}"
             )
-            if min(estimate.effective_samples) < MIN_EFFECTIVE_SAMPLES:
-                widened += f", fewer than {MIN_EFFECTIVE_SAMPLES:g} effective samples: no interval"
+        if min(estimate.effective_samples) < MIN_EFFECTIVE_SAMPLES:
+            # Without autocorrelation only min_samples below 4 lets so few through: the counts say which variant.
+            widened = (
+                widened or f", {counts}"
+            ) + f", fewer than {MIN_EFFECTIVE_SAMPLES:g} effective samples: no interval"
         text = (
             f"{self._name('canary')} shifted {_signed_change(estimate.shift, median_b)} from "
             f"{self._name('baseline')} median {format_number(median_b)} (Hodges-Lehmann, {level} CI "

@@ -136,9 +136,9 @@ def hodges_lehmann(
     estimated from the samples, so the limits then take Student's t quantile instead of the normal one, with the
     Welch-Satterthwaite degrees of freedom of the two shares, each with its variant's effective samples n / inflation
     less 1 (the equivalent-sample-size t test, Wilks, Statistical Methods in the Atmospheric Sciences, 3rd ed. 2011,
-    section 5.2.4); with fewer than MIN_EFFECTIVE_SAMPLES effective samples in a variant the interval is unbounded.
-    The p-value is then t's with the same variance and degrees of freedom; without autocorrelation it is scipy's
-    two-sided Mann-Whitney U test (exact for small samples without ties).
+    section 5.2.4); with fewer than MIN_EFFECTIVE_SAMPLES effective samples in a variant (when `serial`) the interval
+    is unbounded and the p-value NaN. The p-value is otherwise t's with the same variance and degrees of freedom;
+    without autocorrelation it is scipy's two-sided Mann-Whitney U test (exact for small samples without ties).
     """
     import numpy as np
     from scipy.stats import mannwhitneyu, norm, t
@@ -159,7 +159,7 @@ def hodges_lehmann(
     effective = (n1 / inflation[0], n2 / inflation[1])
     degrees = _degrees_of_freedom(shares, effective) if rho != (0.0, 0.0) else math.inf
     z = float(norm.ppf(0.5 + confidence / 2)) if math.isinf(degrees) else float(t.ppf(0.5 + confidence / 2, degrees))
-    bounded = math.isfinite(variance) and min(effective) >= MIN_EFFECTIVE_SAMPLES
+    bounded = math.isfinite(variance) and (not serial or min(effective) >= MIN_EFFECTIVE_SAMPLES)
     c = math.floor(m / 2 - z * math.sqrt(variance)) if bounded else 0
     interval = (float(differences[c - 1]), float(differences[m - c])) if c >= 1 else (-math.inf, math.inf)
     # The interval lies above 0 when fewer than C differences are at or below it (D(C) > 0); so counted with those at 0
@@ -173,7 +173,11 @@ def hodges_lehmann(
         side_of_zero = -1
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
     p_value = float(test.pvalue)
-    if rho != (0.0, 0.0):
+    if not bounded:
+        # Too few effective samples for an interval are too few for the test it inverts (its p-value read as
+        # significant where the interval held every shift).
+        p_value = math.nan
+    elif rho != (0.0, 0.0):
         p_value = float(2 * t.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance), degrees))
     return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero)
 

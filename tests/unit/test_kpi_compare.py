@@ -2055,6 +2055,26 @@ class TestMannWhitneyEdges:
             "fewer than 4 effective samples: no interval)" in judged.reason
         )
 
+    def test_too_few_samples_for_an_interval_say_so_without_autocorrelation(self):
+        # 3 canary samples in an order without positive autocorrelation (min_samples 3 lets them through), the baseline
+        # alternating: they count as 3, too few for an interval, and the reason says so rather than only "too wide".
+        baseline = [0.10 + 0.01 * (i % 2) for i in range(30)]
+        judged = judge("mann_whitney", samples=([0.30, 0.10, 0.20], baseline), min_samples=3)
+        assert judged.details["canary"]["autocorrelation"] == judged.details["baseline"]["autocorrelation"] == 0.0
+        assert judged.details["interval"] == [None, None]
+        assert judged.details["p_value"] is None
+        assert judged.outcome is Outcome.INCONCLUSIVE
+        assert (
+            "(Hodges-Lehmann, 95% CI [-inf, inf], 3 and 30 samples, fewer than 4 effective samples: no interval)"
+            in (judged.reason)
+        )
+
+    def test_exactly_4_effective_samples_give_an_interval(self):
+        judged = judge("mann_whitney", samples=([0.40, 0.10, 0.30, 0.20], around(0.10, count=30)), min_samples=3)
+        assert judged.details["canary"]["effective_samples"] == 4.0
+        assert judged.details["interval"][0] is not None
+        assert "no interval" not in judged.reason
+
     def test_either_with_an_interval_across_zero_is_inconclusive_whatever_the_estimate(self):
         judged = judge(
             "mann_whitney", "either", samples=(around(0.13, count=20, spread=0.08), around(0.10, count=20, spread=0.08))

@@ -256,6 +256,37 @@ class TestEstimatedInflation:
             else:
                 assert result.interval[0] > 90
 
+    def test_without_an_interval_there_is_no_p_value(self):
+        # The first of the draws above: 4.31 and 3.96 effective samples, too few for an interval; the t test with
+        # the same degrees of freedom read p=0.046, significant at 95% where the interval held everything.
+        rng = np.random.default_rng(7)
+        canary, baseline = ar1(rng, 20, 0.7), ar1(rng, 20, 0.7)
+        result = hodges_lehmann([x + 100 for x in canary], baseline, 0.95)
+        assert min(result.effective_samples) < MIN_EFFECTIVE_SAMPLES
+        assert result.interval == (-math.inf, math.inf)
+        assert math.isnan(result.p_value)
+
+    def test_exactly_the_floor_in_effective_samples_keeps_the_interval(self):
+        # 4 samples in an order without positive autocorrelation count as 4.
+        canary = [14.0, 11.0, 13.0, 12.0]
+        baseline = [float(i % 7) for i in range(30)]
+        result = hodges_lehmann(canary, baseline, 0.95)
+        assert result.effective_samples[0] == MIN_EFFECTIVE_SAMPLES
+        low, high = result.interval
+        assert 4 < low <= high < 15
+        assert result.p_value < 0.05
+
+    def test_independent_samples_have_no_floor(self):
+        # 3 samples against 30 taken as independent: the Moses interval of Hollander & Wolfe, C = floor(45 - 1.96 *
+        # sqrt(3 * 30 * 34 / 12)) = 13, as before the floor on effective samples, which is for estimated
+        # autocorrelation.
+        canary = [15.0, 11.0, 13.0]
+        baseline = [float(i % 7) for i in range(30)]
+        result = hodges_lehmann(canary, baseline, 0.95, serial=False)
+        differences = sorted(x - y for x in canary for y in baseline)
+        assert result.interval == (differences[12], differences[90 - 13])
+        assert result.side_of_zero == 1
+
 
 class TestAutocorrelatedPValueIsTwoSided:
     """With autocorrelation the p-value is two-sided: a canary below the baseline is as significant as one above it
