@@ -544,7 +544,11 @@ def problems_of(
                     found += _name_problems(
                         name, selector.matchers, prometheus, arg_values, quantile=quantile, placeholders=placeholders
                     )
-                    notes += _alternative_notes(name, selector.matchers, prometheus, arg_values, placeholders)
+                    problems, alternative_notes = _alternative_findings(
+                        name, selector.matchers, prometheus, arg_values, placeholders
+                    )
+                    found += problems
+                    notes += alternative_notes
     found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
@@ -622,18 +626,20 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
     return problems, notes
 
 
-def _alternative_notes(
+def _alternative_findings(
     name: str,
     matchers: tuple[tuple[str, str, str], ...],
     prometheus: PrometheusCatalog,
     arg_values: Sequence[str] = (),
     placeholders: Sequence[str] = (),
-) -> list[str]:
-    """The alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value of `label` on
-    `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an alternative may be a
-    value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives (`code=~"500|503"`)
-    are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which may match later."""
-    found = []
+) -> tuple[list[str], list[str]]:
+    """(problems, notes): the alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value
+    of `label` on `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an
+    alternative may be a value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives
+    (`code=~"500|503"`) are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which
+    may match later. A regex no value matches at all, one of whose alternatives has a near twin (`=~"chekout|paymnts"`
+    beside checkout), selects nothing, as `service="chekout"` does: a problem naming the twins."""
+    problems, notes = [], []
     for label, op, value in matchers:
         if (
             op != "=~"
@@ -648,22 +654,33 @@ def _alternative_notes(
         values = prometheus.values(label, name)
         if not values:
             continue  # the label is on none of its series: a problem of its own when needed
-        for alternative in value.split("|"):
-            if (
-                not alternative
-                or alternative.isdigit()
-                or reads_as_regex(alternative)
-                or any(_full_match(alternative, known) for known in values)
-            ):
-                continue
+        missing = [
+            alternative
+            for alternative in value.split("|")
+            if alternative
+            and not alternative.isdigit()
+            and not reads_as_regex(alternative)
+            and not any(_full_match(alternative, known) for known in values)
+        ]
+        # Every alternative a slip or a value to come: the selector matches nothing now, which a near twin says is
+        # a slip (a pass for ever under `or vector(0)`), as for a value written after `=`.
+        twins = {alternative: twin for alternative in missing if (twin := _near_twin(alternative, values)) is not None}
+        if twins and not any(_full_match(value, known) for known in values):
+            meant = ", ".join(f"{json.dumps(slip)}: did you mean {json.dumps(twin)}?" for slip, twin in twins.items())
+            problems.append(
+                f"metric {name} has no series with {label}=~{json.dumps(value)}, no alternative matching ({meant}): "
+                "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+            )
+            continue
+        for alternative in missing:
             close = difflib.get_close_matches(alternative, values, n=1, cutoff=_VALUE_CUTOFF)
             hint = f" (did you mean {json.dumps(close[0])}?)" if close else ""
-            found.append(
+            notes.append(
                 f"metric {name} has no series with {label} {json.dumps(alternative)}, an alternative of "
                 f"{label}=~{json.dumps(value)}{hint}: a slip there selects nothing for it; a value still to come "
                 "needs no change"
             )
-    return found
+    return problems, notes
 
 
 # A regex whose alternatives are not the top level's split at `|`: groups, classes, escapes.
@@ -1031,17 +1048,23 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
             f"{', ...' if len(matched) > _SHOWN_VALUES else ''}: did you mean {label}=~{json.dumps(value)}? A "
             "selector that matches nothing reads as no data, or as zero under `or vector(0)`"
         ]
-    # A twin that differs only in digits is another of a numbered family, not a slip: version="v1.2.4" beside
-    # v1.2.3 (not deployed yet), code="5000", env="prod2", a hash beside another.
+    twin = _near_twin(value, values)
+    if twin is None:
+        return []
+    return [
+        f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(twin)}?): "
+        "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+    ]
+
+
+def _near_twin(value: str, values: Iterable[str]) -> str | None:
+    """The value of `values` that `value` is most likely a slip for, or None. A twin that differs only in digits is
+    another of a numbered family, not a slip: version="v1.2.4" beside v1.2.3 (not deployed yet), code="5000",
+    env="prod2", a hash beside another."""
     skeleton = _DIGITS_RE.sub("", value)
     twins = [known for known in values if _DIGITS_RE.sub("", known) != skeleton]
     close = difflib.get_close_matches(value, twins, n=1, cutoff=_VALUE_CUTOFF)
-    if not close:
-        return []
-    return [
-        f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(close[0])}?): "
-        "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
-    ]
+    return close[0] if close else None
 
 
 def _status_class_problems(name: str, label: str, op: str, value: str, prometheus: PrometheusCatalog) -> list[str]:

@@ -326,6 +326,25 @@ class TestLiveLint:
             "to come needs no change",
         ]
 
+    @pytest.mark.parametrize("fallback", ["", " or vector(0)"])
+    def test_a_regex_no_alternative_of_which_matches_is_a_problem(self, tmp_path, prometheus, fallback):
+        # Before: two notes and exit 0, a PASS for ever under `or vector(0)`, for a selector matching nothing, as
+        # service="chekout" does, which is a problem.
+        query = f'sum(rate(http_requests_total{{service=~"chekout|paymnts", code="500"}}[5m])){fallback}'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            '    problem: metric http_requests_total has no series with service=~"chekout|paymnts", no alternative '
+            'matching ("chekout": did you mean "checkout"?): a selector that matches nothing reads as no data, or as '
+            "zero under `or vector(0)`"
+        ) in result.stdout
+        # Without a near twin, values still to come: notes, as a value written after `=` without one is no problem.
+        to_come = {**check, "query": query.replace("chekout", "orders")}
+        result = validate(tmp_path, prometheus.url, to_come, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert 'note: metric http_requests_total has no series with service "orders"' in result.stdout
+
     def test_a_name_regex_reads_whichever_name_exists(self, tmp_path, prometheus):
         # Before: "metric http_requests_old_total does not exist", exit 6, for a selector reading the other name.
         query = 'sum(rate({__name__=~"http_requests_total|http_requests_old_total", code="500"}[5m]))'
