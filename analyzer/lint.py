@@ -93,8 +93,12 @@ class CheckReport:
     # The problems of the queries of a check not run that no rendering the lint tries parses (`_placeholder_reads`):
     # the names they read are not checked, which is said, never a silent "0 problems".
     unread: list[str] = field(default_factory=list)
-    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused.
+    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused,
+    # unless it answered other queries of the dry run (`answered`): then the refusal is of the query (a proxy's
+    # policy on what a tenant may read).
     refused: list[str] = field(default_factory=list)
+    # Whether the source answered a query of this check's dry run.
+    answered: bool = False
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -133,13 +137,14 @@ class _RecordingSource(PrometheusSource):
     sent: list[tuple[str, str, str]]
     unanswered: list[str]
     refused: list[str]
+    answered: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
-            return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+            result = await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             raise
@@ -147,6 +152,8 @@ class _RecordingSource(PrometheusSource):
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
             raise
+        self.answered.append(promql)
+        return result
 
     async def query_range(
         self,
@@ -160,7 +167,7 @@ class _RecordingSource(PrometheusSource):
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
-            return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+            result = await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             raise
@@ -168,6 +175,8 @@ class _RecordingSource(PrometheusSource):
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
             raise
+        self.answered.append(promql)
+        return result
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
@@ -256,10 +265,11 @@ async def dry_run(
     sent: list[tuple[str, str, str]] = []
     unanswered: list[str] = []
     refused: list[str] = []
+    answered: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent, source.unanswered, source.refused = sent, unanswered, refused
+        source.sent, source.unanswered, source.refused, source.answered = sent, unanswered, refused, answered
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -294,6 +304,7 @@ async def dry_run(
             sent.clear()
             unanswered.clear()
             refused.clear()
+            answered.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
@@ -301,6 +312,7 @@ async def dry_run(
             await runner.drain()
             report.unanswered = list(dict.fromkeys(unanswered))
             report.refused = list(dict.fromkeys(refused))
+            report.answered = bool(answered)
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -1165,7 +1177,9 @@ def lint(
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     refused = [scrubber(report.secrets)(reason) for report in reports for reason in report.refused]
-    if refused:
+    # The query path answering some query (another check's, another tenant's), a refusal is of the query: the check's
+    # problem (`_rejected`), the others' problems still said.
+    if refused and not any(report.answered for report in reports):
         # Refused for who asks (the query path guarded alone, the names and labels answered): the catalog is not what
         # is wrong, and the queries refused were not judged.
         raise SourceUnavailable(

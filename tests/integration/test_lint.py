@@ -1259,6 +1259,26 @@ class TestLiveLintAsks:
         ) in result.stderr
         assert "fix its PromQL" not in result.stdout + result.stderr
 
+    def test_a_proxy_refusing_one_checks_query_while_answering_the_others_is_that_checks_problem(
+        self, tmp_path, prometheus
+    ):
+        # A proxy's policy on what may be read (a metric a tenant may not query): the query path answers the lint.
+        # Before: exit 5, "its query API refuses the lint's requests", and no other check's problem was said (the
+        # misspelt metric of `typo` went unreported).
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "eb_latency" in self.path:
+                    return 403, b"forbidden metric\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        typo = {**GOOD[0], "name": "typo", "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], GOOD[1], typo, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "its query API refuses" not in result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "problem: the source refuses the check's query (quoted above)" in result.stdout
+
 
 @contextmanager
 def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
