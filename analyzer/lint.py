@@ -514,6 +514,7 @@ def problems_of(
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
     the values a check not run was rendered with (`_placeholder_reads`), which no name, label, value, bucket bound or
     SLO need be."""
+    written_regexes = [frozenset(regex.split("|")) for regex in _WRITTEN_NAME_REGEX_RE.findall(written)]
     optional = optional or {}
     found: list[str] = []
     notes: list[str] = []
@@ -527,16 +528,18 @@ def problems_of(
         quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
             # `{__name__=~"old|new"}` the catalog wrote reads whichever exists: one missing is a note, all missing a
-            # problem. Not one a kind built (a presence query asking for each name it reads, each of which it needs).
-            alternatives = (
-                len(selector.names) > 1
-                and "|".join(selector.names) in written
-                and any(name in prometheus.names() for name in selector.names)
-            )
+            # problem. Not a name a kind's regex holds alone (a presence query asking for each name it reads, each of
+            # which it needs), but one of the check's regex it holds too (the names beside its fallback, in order).
+            present = [name for name in selector.names if name in prometheus.names()]
+            alternatives = [
+                written_regex
+                for written_regex in written_regexes
+                if len(selector.names) > 1 and any(name in written_regex for name in present)
+            ]
             for name in selector.names:
                 if _placeheld(name, placeholders):
                     continue  # a param's metric name (an identifier), which the check run with its arg reads
-                if alternatives and name not in prometheus.names():
+                if name not in prometheus.names() and any(name in written_regex for written_regex in alternatives):
                     if name not in optional:
                         notes.append(
                             f"metric {name} does not exist in this Prometheus{_close_name(name, prometheus.names())}: "
@@ -569,6 +572,10 @@ def problems_of(
         found += problems
         notes += dropped_notes
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
+
+
+# A name regex of literal names in the check's definition as text (its repr: a quote may be escaped).
+_WRITTEN_NAME_REGEX_RE = re.compile(r"""__name__\s*=~\s*\\?["']([A-Za-z0-9_:|]+)\\?["']""")
 
 
 def _placeheld(text: str, placeholders: Sequence[str]) -> bool:

@@ -362,6 +362,24 @@ class TestLiveLint:
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
         assert "problem: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
 
+    def test_a_name_regex_beside_a_fallback_reads_whichever_name_exists(self, tmp_path, prometheus):
+        # The presence query beside the fallback lists the names sorted: before, "problem: metric
+        # http_requests_old_total does not exist" beside the note saying the selector reads the other name, exit 6.
+        query = (
+            '(sum(rate({__name__=~"http_requests_total|http_requests_old_total", code="500"}[5m])) or vector(0))'
+            " / sum(rate(http_requests_total[5m]))"
+        )
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "problem" not in result.stdout.replace("0 problems", "")
+        assert "note: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
+        # A name the check reads alone is needed, whatever regex holds it too.
+        alone = {**check, "query": query.replace("rate(http_requests_total[5m])", "rate(http_requests_old_total[5m])")}
+        result = validate(tmp_path, prometheus.url, alone, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "problem: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
+
     def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
         # service="checkot" selects no 5xx series, which `or vector(0)` reads as zero errors: before, the dry run
         # said PASS with 0 problems (exit 0), and every rollout of that check would have passed whatever its errors.
