@@ -532,9 +532,7 @@ def problems_of(
             # which it needs), but one of the check's regex it holds too (the names beside its fallback, in order).
             present = [name for name in selector.names if name in prometheus.names()]
             alternatives = [
-                written_regex
-                for written_regex in written_regexes
-                if len(selector.names) > 1 and any(name in written_regex for name in present)
+                written_regex for written_regex in written_regexes if any(name in written_regex for name in present)
             ]
             for name in selector.names:
                 if _placeheld(name, placeholders):
