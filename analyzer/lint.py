@@ -627,6 +627,8 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
     its labels makes one group (a problem: a bad service is averaged with the good), one keeping some groups by those
     alone (a note)."""
     problems, notes = [], []
+    if "by" in placeholders:
+        return [], []  # a param's word for `by` or `without` (`sum {{ mod }} (service) (...)`): either may be meant
     for dropped in dropped_list_labels(query):
         if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *dropped.carried)):
             continue  # a label a param names: the placeholder is not it

@@ -972,6 +972,8 @@ class TestLiveLint:
             ('sum by ({{ p }}) (rate(http_requests_total{service="checkout"}[5m]))', {"type": "identifier"}),
             # The inner aggregation's label is the param's: the outer one may be it.
             ("max(sum by (service) (sum by ({{ p }}) (rate(http_requests_total[5m]))))", {"type": "identifier"}),
+            # Its grouping keyword is the param's, rendered `by` to parse: `without` would keep service.
+            ("max(sum {{ p }} (service) (sum by (code) (rate(http_requests_total[5m]))))", {"type": "identifier"}),
             # A bucket bound given as an arg: the placeholder is no bound the histogram need have.
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "label_value"}),
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "number"}),
