@@ -1197,6 +1197,13 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        if report.refused and not _rejected(report):
+            # Refused while the query API answers others, and judged around (an error_budget period's): not judged.
+            report.problems.append(
+                f"the source refuses a query of the check ({scrubber(report.secrets)(report.refused[0])}), which it "
+                "judges around, so what it would answer is not checked: fix the query, or the source's headers if the "
+                "refusal is not about it"
+            )
         if report.check not in by_check:
             # The offline parse's finding says it already, unless the check skips that parse.
             report.problems += report.unread

@@ -1299,6 +1299,23 @@ class TestLiveLintAsks:
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
         assert "problem: the source refuses the check's query (quoted above)" in result.stdout
 
+    def test_a_refused_query_the_check_judges_around_is_a_problem(self, tmp_path, prometheus):
+        # The error_budget period's query, evidence only: before, "budget remaining over 30d unknown", 0 problems,
+        # exit 0, the refusal said nowhere, while the query API answered the other queries.
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "30d" in self.path:
+                    return 403, b"forbidden range\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f"problem: the source refuses a query of the check (Prometheus source 'default' ({url}) rejected the "
+            "query (HTTP 403: forbidden range)), which it judges around, so what it would answer is not checked"
+        ) in result.stdout
+
 
 @contextmanager
 def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
