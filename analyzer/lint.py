@@ -93,8 +93,12 @@ class CheckReport:
     # The problems of the queries of a check not run that no rendering the lint tries parses (`_placeholder_reads`):
     # the names they read are not checked, which is said, never a silent "0 problems".
     unread: list[str] = field(default_factory=list)
-    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused.
+    # The dry run's queries the source refused with 401 or 403: the lint's credentials, not the check, are refused,
+    # unless it answered other queries of the dry run (`answered`): then the refusal is of the query (a proxy's
+    # policy on what a tenant may read).
     refused: list[str] = field(default_factory=list)
+    # Whether the source answered a query of this check's dry run.
+    answered: bool = False
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -133,13 +137,14 @@ class _RecordingSource(PrometheusSource):
     sent: list[tuple[str, str, str]]
     unanswered: list[str]
     refused: list[str]
+    answered: list[str]
 
     async def query(
         self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
-            return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+            result = await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             raise
@@ -147,6 +152,8 @@ class _RecordingSource(PrometheusSource):
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
             raise
+        self.answered.append(promql)
+        return result
 
     async def query_range(
         self,
@@ -160,7 +167,7 @@ class _RecordingSource(PrometheusSource):
     ) -> QueryResult:
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
-            return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+            result = await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             raise
@@ -168,6 +175,8 @@ class _RecordingSource(PrometheusSource):
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
             raise
+        self.answered.append(promql)
+        return result
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
@@ -256,10 +265,11 @@ async def dry_run(
     sent: list[tuple[str, str, str]] = []
     unanswered: list[str] = []
     refused: list[str] = []
+    answered: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
-        source.sent, source.unanswered, source.refused = sent, unanswered, refused
+        source.sent, source.unanswered, source.refused, source.answered = sent, unanswered, refused, answered
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -294,6 +304,7 @@ async def dry_run(
             sent.clear()
             unanswered.clear()
             refused.clear()
+            answered.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
@@ -301,6 +312,7 @@ async def dry_run(
             await runner.drain()
             report.unanswered = list(dict.fromkeys(unanswered))
             report.refused = list(dict.fromkeys(refused))
+            report.answered = bool(answered)
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -502,6 +514,7 @@ def problems_of(
     `arg_values`: the dry run's args, whose values a label need not have yet (a canary not deployed); `placeholders`:
     the values a check not run was rendered with (`_placeholder_reads`), which no name, label, value, bucket bound or
     SLO need be."""
+    written_regexes = [frozenset(regex.split("|")) for regex in _WRITTEN_NAME_REGEX_RE.findall(written)]
     optional = optional or {}
     found: list[str] = []
     notes: list[str] = []
@@ -515,16 +528,16 @@ def problems_of(
         quantile = _HISTOGRAM_QUANTILE_RE.search(query) is not None
         for selector in read:
             # `{__name__=~"old|new"}` the catalog wrote reads whichever exists: one missing is a note, all missing a
-            # problem. Not one a kind built (a presence query asking for each name it reads, each of which it needs).
-            alternatives = (
-                len(selector.names) > 1
-                and "|".join(selector.names) in written
-                and any(name in prometheus.names() for name in selector.names)
-            )
+            # problem. Not a name a kind's regex holds alone (a presence query asking for each name it reads, each of
+            # which it needs), but one of the check's regex it holds too (the names beside its fallback, in order).
+            present = [name for name in selector.names if name in prometheus.names()]
+            alternatives = [
+                written_regex for written_regex in written_regexes if any(name in written_regex for name in present)
+            ]
             for name in selector.names:
                 if _placeheld(name, placeholders):
                     continue  # a param's metric name (an identifier), which the check run with its arg reads
-                if alternatives and name not in prometheus.names():
+                if name not in prometheus.names() and any(name in written_regex for written_regex in alternatives):
                     if name not in optional:
                         notes.append(
                             f"metric {name} does not exist in this Prometheus{_close_name(name, prometheus.names())}: "
@@ -544,7 +557,11 @@ def problems_of(
                     found += _name_problems(
                         name, selector.matchers, prometheus, arg_values, quantile=quantile, placeholders=placeholders
                     )
-                    notes += _alternative_notes(name, selector.matchers, prometheus, arg_values, placeholders)
+                    problems, alternative_notes = _alternative_findings(
+                        name, selector.matchers, prometheus, arg_values, placeholders
+                    )
+                    found += problems
+                    notes += alternative_notes
     found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
@@ -553,6 +570,10 @@ def problems_of(
         found += problems
         notes += dropped_notes
     return _one_line_for_a_missing_rule_group(list(dict.fromkeys(found))), list(dict.fromkeys(notes))
+
+
+# A name regex of literal names in the check's definition as text (its repr: a quote may be escaped).
+_WRITTEN_NAME_REGEX_RE = re.compile(r"""__name__\s*=~\s*\\?["']([A-Za-z0-9_:|]+)\\?["']""")
 
 
 def _placeheld(text: str, placeholders: Sequence[str]) -> bool:
@@ -606,6 +627,8 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
     its labels makes one group (a problem: a bad service is averaged with the good), one keeping some groups by those
     alone (a note)."""
     problems, notes = [], []
+    if "by" in placeholders:
+        return [], []  # a param's word for `by` or `without` (`sum {{ mod }} (service) (...)`): either may be meant
     for dropped in dropped_list_labels(query):
         if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *dropped.carried)):
             continue  # a label a param names: the placeholder is not it
@@ -622,18 +645,20 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
     return problems, notes
 
 
-def _alternative_notes(
+def _alternative_findings(
     name: str,
     matchers: tuple[tuple[str, str, str], ...],
     prometheus: PrometheusCatalog,
     arg_values: Sequence[str] = (),
     placeholders: Sequence[str] = (),
-) -> list[str]:
-    """The alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value of `label` on
-    `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an alternative may be a
-    value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives (`code=~"500|503"`)
-    are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which may match later."""
-    found = []
+) -> tuple[list[str], list[str]]:
+    """(problems, notes): the alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value
+    of `label` on `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an
+    alternative may be a value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives
+    (`code=~"500|503"`) are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which
+    may match later. A regex no value matches at all, one of whose alternatives has a near twin (`=~"chekout|paymnts"`
+    beside checkout), selects nothing, as `service="chekout"` does: a problem naming the twins."""
+    problems, notes = [], []
     for label, op, value in matchers:
         if (
             op != "=~"
@@ -648,22 +673,33 @@ def _alternative_notes(
         values = prometheus.values(label, name)
         if not values:
             continue  # the label is on none of its series: a problem of its own when needed
-        for alternative in value.split("|"):
-            if (
-                not alternative
-                or alternative.isdigit()
-                or reads_as_regex(alternative)
-                or any(_full_match(alternative, known) for known in values)
-            ):
-                continue
+        missing = [
+            alternative
+            for alternative in value.split("|")
+            if alternative
+            and not alternative.isdigit()
+            and not reads_as_regex(alternative)
+            and not any(_full_match(alternative, known) for known in values)
+        ]
+        # Every alternative a slip or a value to come: the selector matches nothing now, which a near twin says is
+        # a slip (a pass for ever under `or vector(0)`), as for a value written after `=`.
+        twins = {alternative: twin for alternative in missing if (twin := _near_twin(alternative, values)) is not None}
+        if twins and not any(_full_match(value, known) for known in values):
+            meant = ", ".join(f"{json.dumps(slip)}: did you mean {json.dumps(twin)}?" for slip, twin in twins.items())
+            problems.append(
+                f"metric {name} has no series with {label}=~{json.dumps(value)}, no alternative matching ({meant}): "
+                "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+            )
+            continue
+        for alternative in missing:
             close = difflib.get_close_matches(alternative, values, n=1, cutoff=_VALUE_CUTOFF)
             hint = f" (did you mean {json.dumps(close[0])}?)" if close else ""
-            found.append(
+            notes.append(
                 f"metric {name} has no series with {label} {json.dumps(alternative)}, an alternative of "
                 f"{label}=~{json.dumps(value)}{hint}: a slip there selects nothing for it; a value still to come "
                 "needs no change"
             )
-    return found
+    return problems, notes
 
 
 # A regex whose alternatives are not the top level's split at `|`: groups, classes, escapes.
@@ -1031,17 +1067,23 @@ def _value_problems(name: str, label: str, value: str, prometheus: PrometheusCat
             f"{', ...' if len(matched) > _SHOWN_VALUES else ''}: did you mean {label}=~{json.dumps(value)}? A "
             "selector that matches nothing reads as no data, or as zero under `or vector(0)`"
         ]
-    # A twin that differs only in digits is another of a numbered family, not a slip: version="v1.2.4" beside
-    # v1.2.3 (not deployed yet), code="5000", env="prod2", a hash beside another.
+    twin = _near_twin(value, values)
+    if twin is None:
+        return []
+    return [
+        f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(twin)}?): "
+        "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+    ]
+
+
+def _near_twin(value: str, values: Iterable[str]) -> str | None:
+    """The value of `values` that `value` is most likely a slip for, or None. A twin that differs only in digits is
+    another of a numbered family, not a slip: version="v1.2.4" beside v1.2.3 (not deployed yet), code="5000",
+    env="prod2", a hash beside another."""
     skeleton = _DIGITS_RE.sub("", value)
     twins = [known for known in values if _DIGITS_RE.sub("", known) != skeleton]
     close = difflib.get_close_matches(value, twins, n=1, cutoff=_VALUE_CUTOFF)
-    if not close:
-        return []
-    return [
-        f"metric {name} has no series with {label}={json.dumps(value)} (did you mean {json.dumps(close[0])}?): "
-        "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
-    ]
+    return close[0] if close else None
 
 
 def _status_class_problems(name: str, label: str, op: str, value: str, prometheus: PrometheusCatalog) -> list[str]:
@@ -1142,7 +1184,9 @@ def lint(
                 report.problems += problems
                 report.notes = list(dict.fromkeys([*report.notes, *notes]))
     refused = [scrubber(report.secrets)(reason) for report in reports for reason in report.refused]
-    if refused:
+    # The query path answering some query (another check's, another tenant's), a refusal is of the query: the check's
+    # problem (`_rejected`), the others' problems still said.
+    if refused and not any(report.answered for report in reports):
         # Refused for who asks (the query path guarded alone, the names and labels answered): the catalog is not what
         # is wrong, and the queries refused were not judged.
         raise SourceUnavailable(
@@ -1153,6 +1197,13 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        if report.refused and not _rejected(report):
+            # Refused while the query API answers others, and judged around (an error_budget period's): not judged.
+            report.problems.append(
+                f"the source refuses a query of the check ({scrubber(report.secrets)(report.refused[0])}), which it "
+                "judges around, so what it would answer is not checked: fix the query, or the source's headers if the "
+                "refusal is not about it"
+            )
         if report.check not in by_check:
             # The offline parse's finding says it already, unless the check skips that parse.
             report.problems += report.unread

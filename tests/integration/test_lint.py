@@ -326,6 +326,25 @@ class TestLiveLint:
             "to come needs no change",
         ]
 
+    @pytest.mark.parametrize("fallback", ["", " or vector(0)"])
+    def test_a_regex_no_alternative_of_which_matches_is_a_problem(self, tmp_path, prometheus, fallback):
+        # Before: two notes and exit 0, a PASS for ever under `or vector(0)`, for a selector matching nothing, as
+        # service="chekout" does, which is a problem.
+        query = f'sum(rate(http_requests_total{{service=~"chekout|paymnts", code="500"}}[5m])){fallback}'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            '    problem: metric http_requests_total has no series with service=~"chekout|paymnts", no alternative '
+            'matching ("chekout": did you mean "checkout"?): a selector that matches nothing reads as no data, or as '
+            "zero under `or vector(0)`"
+        ) in result.stdout
+        # Without a near twin, values still to come: notes, as a value written after `=` without one is no problem.
+        to_come = {**check, "query": query.replace("chekout", "orders")}
+        result = validate(tmp_path, prometheus.url, to_come, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert 'note: metric http_requests_total has no series with service "orders"' in result.stdout
+
     def test_a_name_regex_reads_whichever_name_exists(self, tmp_path, prometheus):
         # Before: "metric http_requests_old_total does not exist", exit 6, for a selector reading the other name.
         query = 'sum(rate({__name__=~"http_requests_total|http_requests_old_total", code="500"}[5m]))'
@@ -341,6 +360,24 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, missing, at=prometheus.anchor)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "problem: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
+
+    def test_a_name_regex_beside_a_fallback_reads_whichever_name_exists(self, tmp_path, prometheus):
+        # The presence query beside the fallback lists the names sorted: before, "problem: metric
+        # http_requests_old_total does not exist" beside the note saying the selector reads the other name, exit 6.
+        query = (
+            '(sum(rate({__name__=~"http_requests_total|http_requests_old_total", code="500"}[5m])) or vector(0))'
+            " / sum(rate(http_requests_total[5m]))"
+        )
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "problem" not in result.stdout.replace("0 problems", "")
+        assert "note: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
+        # A name the check reads alone is needed, whatever regex holds it too.
+        alone = {**check, "query": query.replace("rate(http_requests_total[5m])", "rate(http_requests_old_total[5m])")}
+        result = validate(tmp_path, prometheus.url, alone, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_requests_old_total does not exist in this Prometheus" in result.stdout
 
     def test_misspelled_label_value_under_or_vector_0(self, tmp_path, prometheus):
@@ -935,6 +972,8 @@ class TestLiveLint:
             ('sum by ({{ p }}) (rate(http_requests_total{service="checkout"}[5m]))', {"type": "identifier"}),
             # The inner aggregation's label is the param's: the outer one may be it.
             ("max(sum by (service) (sum by ({{ p }}) (rate(http_requests_total[5m]))))", {"type": "identifier"}),
+            # Its grouping keyword is the param's, rendered `by` to parse: `without` would keep service.
+            ("max(sum {{ p }} (service) (sum by (code) (rate(http_requests_total[5m]))))", {"type": "identifier"}),
             # A bucket bound given as an arg: the placeholder is no bound the histogram need have.
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "label_value"}),
             ('sum(rate(eb_latency_seconds_bucket{service="eb-api",le="{{ p }}"}[5m]))', {"type": "number"}),
@@ -1239,6 +1278,43 @@ class TestLiveLintAsks:
             f"the query (HTTP {status}: unauthorized)"
         ) in result.stderr
         assert "fix its PromQL" not in result.stdout + result.stderr
+
+    def test_a_proxy_refusing_one_checks_query_while_answering_the_others_is_that_checks_problem(
+        self, tmp_path, prometheus
+    ):
+        # A proxy's policy on what may be read (a metric a tenant may not query): the query path answers the lint.
+        # Before: exit 5, "its query API refuses the lint's requests", and no other check's problem was said (the
+        # misspelt metric of `typo` went unreported).
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "eb_latency" in self.path:
+                    return 403, b"forbidden metric\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        typo = {**GOOD[0], "name": "typo", "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], GOOD[1], typo, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "its query API refuses" not in result.stderr
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "problem: the source refuses the check's query (quoted above)" in result.stdout
+
+    def test_a_refused_query_the_check_judges_around_is_a_problem(self, tmp_path, prometheus):
+        # The error_budget period's query, evidence only: before, "budget remaining over 30d unknown", 0 problems,
+        # exit 0, the refusal said nowhere, while the query API answered the other queries.
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "30d" in self.path:
+                    return 403, b"forbidden range\n"
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[0], GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            f"problem: the source refuses a query of the check (Prometheus source 'default' ({url}) rejected the "
+            "query (HTTP 403: forbidden range)), which it judges around, so what it would answer is not checked"
+        ) in result.stdout
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from analyzer.catalog import build_catalog
-from analyzer.promql_syntax import parse_error, raw_strings_quoted, sample_args, syntax_problems
+from analyzer.promql_syntax import parse_error, parsing_words, raw_strings_quoted, sample_args, syntax_problems
 from analyzer.registry import Registry
 from checks.prometheus import PrometheusCheck
 from tests.gatecatalog import gate_catalog
@@ -92,6 +92,38 @@ class TestSampleArgs:
             "plain": 1.0,
             "op": "max",
         }
+
+
+class TestParsingWords:
+    """An identifier param without example standing as a word (an operator) is given one under which every query
+    parses; a name, label or value keeps its placeholder, so a query never reads another metric than its own."""
+
+    IDENTIFIER = {"type": "identifier", "required": True}
+
+    def words(self, query: str, names: tuple[str, ...]) -> dict:
+        params = {name: self.IDENTIFIER for name in names}
+        check = PrometheusCheck.model_validate(
+            {"name": "q", "kind": "prometheus", "params": params, "query": query, "pass_if": "< 1"}
+        )
+        return parsing_words(check, sample_args(check))
+
+    @pytest.mark.parametrize("names", [("m", "op"), ("op", "m")])
+    def test_a_metric_param_keeps_its_placeholder_beside_an_operator(self, names):
+        # Not a word (`sum(rate(by[5m])) or vector(0)`): the metric read is the placeholder's, which no series has.
+        assert self.words("sum(rate({{ m }}[5m])) {{ op }} vector(0)", names) == {"m": "x", "op": "or"}
+
+    def test_params_in_strings_and_names_are_not_tried(self):
+        # Only `op` stands as a word: three others in a name and in values leave it within the three params tried.
+        query = 'sum(rate(http_{{ a }}_total{x="{{ b }}", y="{{ c }}"}[5m])) {{ op }} vector(0)'
+        assert self.words(query, ("a", "b", "c", "op")) == {"a": "x", "b": "x", "c": "x", "op": "or"}
+
+    def test_more_than_three_words_are_not_tried(self):
+        # 9 ** 4 parses: the query stays as given, the offline parse's finding.
+        query = "a {{ o1 }} b {{ o2 }} c {{ o3 }} d {{ o4 }} vector(0)"
+        assert self.words(query, ("o1", "o2", "o3", "o4")) == dict.fromkeys(("o1", "o2", "o3", "o4"), "x")
+
+    def test_a_query_that_parses_is_rendered_as_given(self):
+        assert self.words('sum(rate(x_total{job="{{ j }}"}[5m]))', ("j",)) == {"j": "x"}
 
 
 class TestPrometheusKind:
