@@ -16,7 +16,8 @@ import difflib
 import json
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -139,12 +140,12 @@ class _RecordingSource(PrometheusSource):
     refused: list[str]
     answered: list[str]
 
-    async def query(
-        self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
-    ) -> QueryResult:
+    @contextmanager
+    def _recorded(self, promql: str) -> Iterator[None]:
+        """Records `promql` as sent by the current check, then as answered, unanswered or refused by who asks."""
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
-            result = await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
+            yield
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             raise
@@ -153,7 +154,12 @@ class _RecordingSource(PrometheusSource):
                 self.refused.append(exc.message)
             raise
         self.answered.append(promql)
-        return result
+
+    async def query(
+        self, promql: str, at: datetime, timeout_s: float, *, encoded_promql: str | None = None
+    ) -> QueryResult:
+        with self._recorded(promql):
+            return await super().query(promql, at, timeout_s, encoded_promql=encoded_promql)
 
     async def query_range(
         self,
@@ -165,18 +171,8 @@ class _RecordingSource(PrometheusSource):
         *,
         encoded_promql: str | None = None,
     ) -> QueryResult:
-        self.sent.append((_SENDER.get(), self.name, promql))
-        try:
-            result = await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
-        except SourceUnavailable as exc:
-            self.unanswered.append(exc.message)
-            raise
-        except SourceRejected as exc:
-            if _AUTH_REFUSED_RE.search(exc.message):
-                self.refused.append(exc.message)
-            raise
-        self.answered.append(promql)
-        return result
+        with self._recorded(promql):
+            return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each

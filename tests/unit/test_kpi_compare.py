@@ -34,6 +34,7 @@ from checks.kpi_compare import (
     _window_text,
     _windows_read,
 )
+from tests.autocorrelated import ar1
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -2145,15 +2146,6 @@ class TestMannWhitneyRoundingOfTheCanarysValues:
 def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
     """An error ratio that is 0 at every step but one in `every`, where it is `value`: tied samples."""
     return [value if i % every == 0 else 0.0 for i in range(count)]
-
-
-def ar1(rng: np.random.Generator, count: int, rho: float) -> list[float]:
-    """Stationary AR(1) samples with unit variance and lag-1 autocorrelation rho."""
-    value, out = rng.normal(), []
-    for _ in range(count):
-        value = rho * value + math.sqrt(1 - rho * rho) * rng.normal()
-        out.append(value)
-    return out
 
 
 class TestMannWhitneyAutocorrelatedRates:

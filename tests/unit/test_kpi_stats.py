@@ -16,6 +16,7 @@ from checks.kpi_stats import (
     shifted_rank_z,
     two_proportion_test,
 )
+from tests.autocorrelated import ar1
 
 # Hollander & Wolfe's chicken data, as used by the PHUSE CAMIS comparison of R and SAS
 # (psiaims.github.io/CAMIS, "Non-parametric point estimation"): group A and group B.
@@ -216,15 +217,6 @@ class TestAutocorrelatedPValue:
         # Ranks 1..4: lag-1 autocorrelation 1.25 / 5 = 0.25, plus (1 + 3 * 0.25) / 4.
         result = hodges_lehmann([1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 2.0], 0.95)
         assert result.autocorrelation[0] == pytest.approx(0.6875)
-
-
-def ar1(rng: np.random.Generator, count: int, rho: float) -> list[float]:
-    """Stationary AR(1) samples with unit variance and lag-1 autocorrelation rho."""
-    value, out = rng.normal(), []
-    for _ in range(count):
-        value = rho * value + math.sqrt(1 - rho * rho) * rng.normal()
-        out.append(value)
-    return out
 
 
 class TestEstimatedInflation:
