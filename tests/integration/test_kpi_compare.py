@@ -4,6 +4,7 @@ through the HTTP API the way Argo's web provider calls it."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -907,14 +908,17 @@ class TestTiedSamples:
             assert body["reason"].startswith("tied samples: the interval rules out an increase")
 
     async def test_a_canary_erring_at_most_steps_in_long_bursts_is_no_pass(self, client, prometheus):
-        # Its errors come in runs of 11 steps (61 samples count as 5.2), so the interval takes Student's t with about 5
-        # degrees of freedom and its low end stays at 0: inconclusive, never a pass. (With the normal quantile, before
-        # the t, the differences at 0 counted half put the interval above 0: a fail.)
+        # Its errors come in runs of 11 steps (61 samples count as about 5, by the step grid's phase), so the interval
+        # takes Student's t with about 4 degrees of freedom and its low end stays at 0: inconclusive, never a pass.
+        # (With the normal quantile, before the t, the differences at 0 counted half put the interval above 0: a fail.)
         body = await run(client, prometheus, "payment-error-most-steps", "kpiworse")
         assert body["verdict"] == "inconclusive", body["reason"]
         assert body["details"]["interval"] == [0.0, pytest.approx(0.025)]
         assert body["reason"].startswith("the interval is too wide: canary shifted +0.025 from baseline median 0")
-        assert "61 and 61 samples count as 5.2 and 61" in body["reason"]
+        # About 61 samples each (the step grid's phase moves one in or out), the canary's counting as about 5.
+        assert re.search(
+            r"widened for autocorrelation: \d+ and \d+ samples count as [4-7](\.\d+)? and \d+\)", body["reason"]
+        )
 
 
 class TestNearTheFloatRange:
