@@ -15,6 +15,7 @@ from analyzer.sources.http import HttpExchange
 from checks.http_smoke.judge import judge_exchange
 from checks.http_smoke.spec import Step
 from tests.integration.chromium import headless_chromium
+from tests.unit.test_http_smoke import META_HEADS_DECLARING, META_HEADS_NAMING_NOTHING
 
 pytestmark = pytest.mark.integration
 
@@ -123,23 +124,7 @@ PAGES = {
 PAGES.update(
     {
         f"in the prescan's bytes, a meta written {head!r}": f"<html><head>{head}</head><body>{ERROR}"
-        for head in (
-            '<meta charset = "Shift_JIS">',
-            '<meta charset ="Shift_JIS">',
-            "<meta charset= Shift_JIS>",
-            '<link crossorigin><meta charset="Shift_JIS">',
-            '<link crossorigin href=x><meta charset="Shift_JIS">',
-            '<meta itemprop charset="Shift_JIS">',
-            '<link title=><meta charset="Shift_JIS">',
-            '<link title=\x00x><meta charset="Shift_JIS">',
-            '<link x\x00><meta charset="Shift_JIS">',
-            '<link x \x00y><meta charset="Shift_JIS">',
-            '<meta content="a>" charset="Shift_JIS">',
-            '<meta content="a"charset="Shift_JIS">',
-            "<meta charset=Shift_JIS\x00>",
-            '<meta charset=Shift_JIS title="x>',
-            '<meta =">" charset="Shift_JIS">',
-        )
+        for head in (*META_HEADS_DECLARING, *META_HEADS_NAMING_NOTHING)
     }
 )
 

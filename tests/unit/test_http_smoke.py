@@ -3823,6 +3823,37 @@ class TestJudgeMetaContentWithMoreAfterTheCharset:
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
 
+# mut28: each attribute form as HTML's tokenizer reads it, before a meta that declares Shift_JIS (each read otherwise
+# survived: the Shift_JIS error page then read in another charset PASSED body_not_contains). Also loaded in real
+# chromium by tests/integration/test_http_smoke_charsets_browser.py.
+META_HEADS_DECLARING = [
+    # Spaces around `=`:
+    '<meta charset = "Shift_JIS">',
+    '<meta charset ="Shift_JIS">',
+    "<meta charset= Shift_JIS>",
+    # An attribute of no value ends at `>`, or at a space with no `=` after it, an empty one at `>`; one of a
+    # NUL byte goes on; a `>` in a quoted value ends no tag.
+    '<link crossorigin><meta charset="Shift_JIS">',
+    '<link crossorigin href=x><meta charset="Shift_JIS">',
+    '<meta itemprop charset="Shift_JIS">',
+    '<link title=><meta charset="Shift_JIS">',
+    '<link title=\x00x><meta charset="Shift_JIS">',
+    '<link x\x00><meta charset="Shift_JIS">',
+    '<link x \x00y><meta charset="Shift_JIS">',
+    '<meta content="a>" charset="Shift_JIS">',
+    '<meta content="a"charset="Shift_JIS">',
+]
+# Metas of those forms that name no charset (mut28).
+META_HEADS_NAMING_NOTHING = [
+    # A label with a NUL byte in it is no label (the tokenizer reads U+FFFD there): this UTF-8 error
+    # page read as Shift_JIS passed. A meta whose quote never closes never ends: what it names is not read.
+    "<meta charset=Shift_JIS\x00>",
+    '<meta charset=Shift_JIS title="x>',
+    # A `=` before a name starts the name, and `>` ends it and the tag (the charset is past the meta).
+    '<meta =">" charset="Shift_JIS">',
+]
+
+
 class TestJudgeMetaCharsets:
     """An HTML page whose Content-Type names no charset is read in the one its `<meta>` names, as browsers read it."""
 
@@ -3876,43 +3907,13 @@ class TestJudgeMetaCharsets:
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
-    @pytest.mark.parametrize(
-        "head",
-        [
-            # mut28: each attribute form as HTML's tokenizer reads it (each read otherwise survived; the Shift_JIS error
-            # page then read in another charset PASSED body_not_contains). Spaces around `=`:
-            '<meta charset = "Shift_JIS">',
-            '<meta charset ="Shift_JIS">',
-            "<meta charset= Shift_JIS>",
-            # An attribute of no value ends at `>`, or at a space with no `=` after it, an empty one at `>`; one of a
-            # NUL byte goes on; a `>` in a quoted value ends no tag.
-            '<link crossorigin><meta charset="Shift_JIS">',
-            '<link crossorigin href=x><meta charset="Shift_JIS">',
-            '<meta itemprop charset="Shift_JIS">',
-            '<link title=><meta charset="Shift_JIS">',
-            '<link title=\x00x><meta charset="Shift_JIS">',
-            '<link x\x00><meta charset="Shift_JIS">',
-            '<link x \x00y><meta charset="Shift_JIS">',
-            '<meta content="a>" charset="Shift_JIS">',
-            '<meta content="a"charset="Shift_JIS">',
-        ],
-    )
+    @pytest.mark.parametrize("head", META_HEADS_DECLARING)
     def test_a_meta_after_attributes_of_every_form_declares_it(self, head):
         page = f"<html><head>{head}<title>{self.ERROR} 500</title></head></html>".encode("cp932")
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
         assert [f.assertion for f in failures.failures] == ["body_not_contains"]
 
-    @pytest.mark.parametrize(
-        "head",
-        [
-            # mut28: a label with a NUL byte in it is no label (the tokenizer reads U+FFFD there): this UTF-8 error
-            # page read as Shift_JIS passed. A meta whose quote never closes never ends: what it names is not read.
-            "<meta charset=Shift_JIS\x00>",
-            '<meta charset=Shift_JIS title="x>',
-            # A `=` before a name starts the name, and `>` ends it and the tag (the charset is past the meta).
-            '<meta =">" charset="Shift_JIS">',
-        ],
-    )
+    @pytest.mark.parametrize("head", META_HEADS_NAMING_NOTHING)
     def test_a_meta_of_no_label_names_nothing(self, head):
         page = f"<html><head>{head}</head><body>{self.ERROR} 500</body></html>".encode()
         failures = judged({"body_not_contains": [self.ERROR]}, body=page, headers={"Content-Type": "text/html"})
