@@ -685,32 +685,27 @@ class TestCrashLog:
         assert answer.status == 500
         assert f"RuntimeError: {message}" in crashed_line(stream)["exception"]
 
-    async def test_a_query_number_is_hidden_as_rendered(self, aiohttp_client, monkeypatch):
+    @pytest.mark.parametrize(
+        ("query", "quoted"),
+        [
+            ("2.5e3", "{:g}"),  # as rendered: 2500
+            # A query's 1500 quoted as the float bound (1500.0): 1500 ends no word there (no test held it).
+            ("1500", "{}"),
+        ],
+    )
+    async def test_a_query_number_is_hidden_as_rendered_and_as_python_writes_it(
+        self, aiohttp_client, monkeypatch, query, quoted
+    ):
         params = {"limit": {"type": "number", "required": True}}
         catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
         client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
 
         def crashing(self, check, raw_args):
-            raise RuntimeError(f"cannot plan {check.bind_args(raw_args)['limit']:g}")
+            raise RuntimeError("cannot plan " + quoted.format(check.bind_args(raw_args)["limit"]))
 
         monkeypatch.setattr(Runner, "plan", crashing)
         with json_logs() as stream:
-            answer = await client.get("/api/v1/checks/capped/run?limit=2.5e3")
-        assert answer.status == 500
-        assert "RuntimeError: cannot plan <redacted>" in crashed_line(stream)["exception"]
-
-    async def test_a_query_number_is_hidden_as_python_writes_it(self, aiohttp_client, monkeypatch):
-        # A query's 1500 quoted as the float bound (1500.0): 1500 ends no word there (no test held it).
-        params = {"limit": {"type": "number", "required": True}}
-        catalog = gate_catalog({"name": "capped", "kind": "gate", "gate": "g", "params": params})
-        client = await aiohttp_client(create_app(Settings(), catalog, REGISTRY))
-
-        def crashing(self, check, raw_args):
-            raise RuntimeError(f"cannot plan {check.bind_args(raw_args)['limit']}")
-
-        monkeypatch.setattr(Runner, "plan", crashing)
-        with json_logs() as stream:
-            answer = await client.get("/api/v1/checks/capped/run?limit=1500")
+            answer = await client.get(f"/api/v1/checks/capped/run?limit={query}")
         assert answer.status == 500
         assert "RuntimeError: cannot plan <redacted>\n" in crashed_line(stream)["exception"] + "\n"
 

@@ -1524,6 +1524,19 @@ def labelled(query, window, part):
 SLOTH_NAMES = [f"slo:sli_error:ratio_rate{w}" for w in ("1h", "5m", "6h", "30m", "1d", "2h", "3d")]
 
 
+def sloth_svc_slo_batch() -> str:
+    """The one query of Sloth SLO `svc-slo`'s windows, period and objective, and its rule group's age."""
+    return (
+        group_of(
+            [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
+            'sloth_id="svc-slo"',
+        )
+        # The rule group's age, one query for every window: no selector, so no member of the group.
+        + " or "
+        + labelled(ages('slo:sli_error:ratio_rate{w}{{sloth_id="svc-slo"}}', SLOTH_AGE_WINDOWS), "1h", "ratio_age")
+    )
+
+
 class TestGroupedSelectors:
     """Bare selectors of literal names with the same matcher text go out as one `{__name__=~...}` selector with
     a group marker; a lone one and every other query keep their labelled part."""
@@ -1531,29 +1544,13 @@ class TestGroupedSelectors:
     def test_sloth_windows_and_period_are_one_selector(self):
         check = make(sloth={"sloth_id": "svc-slo"}, min_budget_remaining=0)
         [batch] = check.plan({}).batches
-        assert batch.promql == (
-            group_of(
-                [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
-                'sloth_id="svc-slo"',
-            )
-            # The rule group's age, one query for every window: no selector, so no member of the group.
-            + " or "
-            + labelled(ages('slo:sli_error:ratio_rate{w}{{sloth_id="svc-slo"}}', SLOTH_AGE_WINDOWS), "1h", "ratio_age")
-        )
+        assert batch.promql == sloth_svc_slo_batch()
 
     def test_recorded_period_without_a_gate_rides_in_the_same_selector(self):
         # A recording rule's period costs what a window costs: no second query for the evidence.
         check = make(sloth={"sloth_id": "svc-slo"})
         [batch] = check.plan({}).batches
-        assert batch.promql == (
-            group_of(
-                [*SLOTH_NAMES, "slo:sli_error:ratio_rate30d", "slo:time_period:days", "slo:objective:ratio"],
-                'sloth_id="svc-slo"',
-            )
-            # The rule group's age, one query for every window: no selector, so no member of the group.
-            + " or "
-            + labelled(ages('slo:sli_error:ratio_rate{w}{{sloth_id="svc-slo"}}', SLOTH_AGE_WINDOWS), "1h", "ratio_age")
-        )
+        assert batch.promql == sloth_svc_slo_batch()
 
     def test_a_lone_selector_keeps_its_labelled_part(self):
         batch = QueryBatch.of({"30d": {"ratio": 'slo:sli_error:ratio_rate30d{sloth_id="svc-slo"}'}})
