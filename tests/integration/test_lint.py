@@ -1421,6 +1421,21 @@ class TestLiveLintAsks:
         assert "; the query: label_replace(label_replace(sum(rate(eb_latency_seconds_bucket{" in problem
         assert "[30d]" in problem
 
+    def test_an_execution_error_of_a_query_the_check_judges_around_is_no_problem(self, tmp_path, prometheus):
+        # Prometheus' execution error (too many samples over 30d) is a state of the data, not of the catalog.
+        body = {"status": "error", "errorType": "execution", "error": "query processing would load too many samples"}
+
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "30d" in self.path:
+                    return 422, json.dumps(body).encode()
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 1 check\n" in result.stdout
+
 
 @contextmanager
 def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
