@@ -100,6 +100,10 @@ class CheckReport:
     refused: list[str] = field(default_factory=list)
     # Whether the source answered a query of this check's dry run.
     answered: bool = False
+    # Every query of the dry run the source refused otherwise than with Prometheus' execution error (a state of the
+    # data), with the refusal: 401 and 403 as above, a 400 bad_data, a 422, a proxy's 4xx, a redirect. A check that
+    # judges around one (an error_budget period's) still answers, so its evaluation alone does not tell.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -138,6 +142,7 @@ class _RecordingSource(PrometheusSource):
     sent: list[tuple[str, str, str]]
     unanswered: list[str]
     refused: list[str]
+    rejected: list[tuple[str, str]]
     answered: list[str]
 
     @contextmanager
@@ -152,6 +157,8 @@ class _RecordingSource(PrometheusSource):
         except SourceRejected as exc:
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
+            if not _EXECUTION_FAILED_RE.search(exc.message):
+                self.rejected.append((promql, exc.message))
             raise
         self.answered.append(promql)
 
@@ -261,11 +268,13 @@ async def dry_run(
     sent: list[tuple[str, str, str]] = []
     unanswered: list[str] = []
     refused: list[str] = []
+    rejected: list[tuple[str, str]] = []
     answered: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
         source.sent, source.unanswered, source.refused, source.answered = sent, unanswered, refused, answered
+        source.rejected = rejected
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
@@ -300,6 +309,7 @@ async def dry_run(
             sent.clear()
             unanswered.clear()
             refused.clear()
+            rejected.clear()
             answered.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
@@ -308,6 +318,7 @@ async def dry_run(
             await runner.drain()
             report.unanswered = list(dict.fromkeys(unanswered))
             report.refused = list(dict.fromkeys(refused))
+            report.rejected = list(dict.fromkeys(rejected))
             report.answered = bool(answered)
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
@@ -619,23 +630,29 @@ def _list_problems(
 
 def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """(problems, notes): the `by` lists naming labels an aggregation under them dropped already (`max(sum by
-    (service) (sum by (code) (x)))`), which no series read there has, whatever the metric has: a list keeping none of
-    its labels makes one group (a problem: a bad service is averaged with the good), one keeping some groups by those
-    alone (a note)."""
+    (service) (sum by (code) (x)))`, a `without (service)` under them, a histogram_quantile over `sum by (le)`), which
+    no series read there has, whatever the metric has: a list keeping none of its labels makes one group (a problem: a
+    bad service is averaged with the good), one keeping some groups by those alone (a note)."""
     problems, notes = [], []
     if "by" in placeholders:
         return [], []  # a param's word for `by` or `without` (`sum {{ mod }} (service) (...)`): either may be meant
     for dropped in dropped_list_labels(query):
-        if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *dropped.carried)):
+        if any(_placeheld(label, placeholders) for label in (*dropped.dropped, *(dropped.carried or ()))):
             continue  # a label a param names: the placeholder is not it
         labels = ", ".join(dropped.dropped)
-        kept = ", ".join(sorted(dropped.carried)) or "none"
-        said = (
-            f"label list {dropped.written}: the aggregation under it drops {labels} (the series it reads carry at "
-            f"most: {kept})"
-        )
+        if dropped.carried is None:
+            # Removed by a `without` (or histogram_quantile's `le`): every other label is carried.
+            said = f"label list {dropped.written}: the expression under it removes {labels} (a `without` list)"
+            fix = f"take {labels} out of the inner `without`"
+        else:
+            kept = ", ".join(sorted(dropped.carried)) or "none"
+            said = (
+                f"label list {dropped.written}: the aggregation under it drops {labels} (the series it reads carry at "
+                f"most: {kept})"
+            )
+            fix = f"group the inner aggregation by {labels} too"
         if dropped.does_nothing:
-            problems.append(f"{said}, so the list does nothing: one group; group the inner aggregation by {labels} too")
+            problems.append(f"{said}, so the list does nothing: one group; {fix}")
         else:
             notes.append(f"{said}, so it groups by the others alone")
     return problems, notes
@@ -651,14 +668,14 @@ def _alternative_findings(
     """(problems, notes): the alternatives of a regex the catalog wrote (`service=~"checkout|chekout"`) that no value
     of `label` on `name` matches: a slip selects nothing for that alternative, read as no traffic there, but an
     alternative may be a value to come (a service not deployed yet), so a note, not a problem. Digit-only alternatives
-    (`code=~"500|503"`) are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`), which
-    may match later. A regex no value matches at all, one of whose alternatives has a near twin (`=~"chekout|paymnts"`
-    beside checkout), selects nothing, as `service="chekout"` does: a problem naming the twins."""
+    (`code=~"500|503"`) are left out, a code or a port not seen yet being the usual case, and regex ones (`5..`,
+    `chekout.*`), which may match later. A regex no value matches at all, one of whose alternatives has a near twin
+    (`=~"chekout|paymnts"` beside checkout), selects nothing, as `service="chekout"` does: a problem naming the twins.
+    A regex of one literal value (`=~"chekout"`) is a list of one."""
     problems, notes = [], []
     for label, op, value in matchers:
         if (
             op != "=~"
-            or "|" not in value
             or label in _SLO_LABELS
             or label == "le"
             or _placeheld(value, placeholders)
@@ -682,18 +699,28 @@ def _alternative_findings(
         twins = {alternative: twin for alternative in missing if (twin := _near_twin(alternative, values)) is not None}
         if twins and not any(_full_match(value, known) for known in values):
             meant = ", ".join(f"{json.dumps(slip)}: did you mean {json.dumps(twin)}?" for slip, twin in twins.items())
+            # One literal value (`=~"chekout"`) is said as `service="chekout"` is.
+            which = (
+                f" (did you mean {json.dumps(twins[value])}?)"
+                if value in twins
+                else f", no alternative matching ({meant})"
+            )
             problems.append(
-                f"metric {name} has no series with {label}=~{json.dumps(value)}, no alternative matching ({meant}): "
-                "a selector that matches nothing reads as no data, or as zero under `or vector(0)`"
+                f"metric {name} has no series with {label}=~{json.dumps(value)}{which}: a selector that matches "
+                "nothing reads as no data, or as zero under `or vector(0)`"
             )
             continue
         for alternative in missing:
             close = difflib.get_close_matches(alternative, values, n=1, cutoff=_VALUE_CUTOFF)
             hint = f" (did you mean {json.dumps(close[0])}?)" if close else ""
+            which = (
+                f"{label}=~{json.dumps(value)}"
+                if alternative == value
+                else f"{label} {json.dumps(alternative)}, an alternative of {label}=~{json.dumps(value)}"
+            )
             notes.append(
-                f"metric {name} has no series with {label} {json.dumps(alternative)}, an alternative of "
-                f"{label}=~{json.dumps(value)}{hint}: a slip there selects nothing for it; a value still to come "
-                "needs no change"
+                f"metric {name} has no series with {which}{hint}: a slip there selects nothing for it; a value still "
+                "to come needs no change"
             )
     return problems, notes
 
@@ -1193,16 +1220,21 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
-        if report.refused and not _rejected(report):
-            # Refused while the query API answers others, and judged around (an error_budget period's): not judged.
+        if report.rejected and not _rejected(report):
+            # Refused (while the query API answers others), and judged around (an error_budget period's): the check
+            # still answered, but what that query would give is not checked, and every evaluation is refused it too.
+            query, reason = report.rejected[0]
+            shown = clip(" ".join(query.split()), 300)
             report.problems.append(
-                f"the source refuses a query of the check ({scrubber(report.secrets)(report.refused[0])}), which it "
-                "judges around, so what it would answer is not checked: fix the query, or the source's headers if the "
-                "refusal is not about it"
+                f"the source refuses a query of the check ({reason}), which it judges around, so what it would "
+                "answer is not checked: fix the query (a 400 bad_data or VictoriaMetrics' 422 is its PromQL), or the "
+                f"source's headers or address if the refusal is not about it; the query: {shown}"
             )
         if report.check not in by_check:
-            # The offline parse's finding says it already, unless the check skips that parse.
-            report.problems += report.unread
+            # A check that skips the offline parse on purpose (skip_promql_parse) and has no `example` to run: its
+            # queries are not read, which is said, but nothing is found missing (the offline parse's finding says it
+            # of a check that does not skip it).
+            report.notes += report.unread
         for name, queries in report.sent_to.items():
             report.problems += retention_problems(queries, retentions[id(asking[name])])
         report.problems = list(dict.fromkeys(report.problems))

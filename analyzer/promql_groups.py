@@ -1130,6 +1130,10 @@ def _labels_at_most(node: Any) -> frozenset[str] | None:
         name, args = node.func.name, node.args
         if name == "vector":
             return frozenset()
+        if name == "histogram_quantile" and len(args) == 2:
+            # Each quantile keeps its buckets' labels but `le`.
+            below = _labels_at_most(args[1])
+            return below - {"le"} if below is not None else None
         written = getattr(args[1], "val", None) if name in _RELABELLING and len(args) > 1 else None
         below = _labels_at_most(args[0]) if isinstance(written, str) else None
         return below | {written} if below is not None and isinstance(written, str) else None
@@ -1304,11 +1308,12 @@ def grouping_label_lists(query: str) -> tuple[LabelList, ...]:
 @dataclass(frozen=True)
 class DroppedLabels:
     """A `by` list (`by (service)`, as written) some of whose labels the expression under it cannot carry, as
-    `_labels_at_most` tells (an inner `sum by (code)` keeps `code` alone): those labels, and those it carries."""
+    `_labels_at_most` tells (an inner `sum by (code)` keeps `code` alone) or `_labels_removed` (an inner `sum without
+    (service)`): those labels, and those it carries at most (None: any other label, under a `without`)."""
 
     written: str
     dropped: tuple[str, ...]
-    carried: frozenset[str]
+    carried: frozenset[str] | None
     # Whether the list keeps none of its labels (but _LISTED_ANYWAY's): it makes one group.
     does_nothing: bool
 
@@ -1336,13 +1341,53 @@ def dropped_list_labels(query: str) -> tuple[DroppedLabels, ...]:
         if not str(node.modifier.type).endswith("By") or not labels:
             continue
         carried = _labels_at_most(node.expr)
-        if carried is None:
-            continue
-        dropped = tuple(label for label in labels if label not in carried)
+        removed = _labels_removed(node.expr) if carried is None else frozenset()
+        dropped = tuple(label for label in labels if label not in carried) if carried is not None else ()
+        dropped = dropped or tuple(label for label in labels if label in removed)
         if dropped:
             written = f"by ({', '.join(node.modifier.labels)})"
             found.append(DroppedLabels(written, dropped, carried, len(dropped) == len(labels)))
     return tuple(dict.fromkeys(found))
+
+
+def _labels_removed(node: Any) -> frozenset[str]:
+    """The label names no element `node` answers carries, for certain: those a `without` aggregation under it removed
+    (`sum without (service) (x)`), and `le` under histogram_quantile, unless written back above it (label_replace);
+    none when unsure. What `_labels_at_most` cannot bound (a `without` keeps every other label)."""
+    removed: set[str] = set()
+    for _ in range(_MAX_LAYERS):
+        kind = type(node).__name__
+        if kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+            node = node.expr
+        elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
+            node = node.args[0]
+        elif kind == "Call" and node.func.name == "histogram_quantile" and len(node.args) == 2:
+            removed.add("le")
+            node = node.args[1]
+        else:
+            break
+    if kind == "Call" and node.func.name in _RELABELLING and len(node.args) > 1:
+        written = getattr(node.args[1], "val", None)
+        # A label written here is on its elements again, whatever was removed under the call.
+        below = _labels_removed(node.args[0]) if isinstance(written, str) else frozenset()
+        return frozenset(removed | (below - {written}))
+    if kind == "AggregateExpr":
+        op, modifier = str(node.op).lower(), node.modifier
+        if op not in _GROUPING:
+            # topk, bottomk, limitk keep their operand's elements; count_values writes a label of its own.
+            return frozenset(removed | _labels_removed(node.expr)) if op != "count_values" else frozenset(removed)
+        if modifier is not None and not str(modifier.type).endswith("By"):
+            return frozenset(removed | set(modifier.labels) | _labels_removed(node.expr))
+        return frozenset(removed)
+    if kind == "BinaryExpr":
+        if str(node.op).lower() in _LEFT_SIDE:
+            return frozenset(removed | _labels_removed(node.lhs))
+        # An element of the answer carries labels of one side (or both: `or`, a group_left's copies): a label is gone
+        # only where both sides removed it (a side without labels, a number or vector(0), removes every one).
+        sides = [side for side in (node.lhs, node.rhs) if _labels_at_most(side) != frozenset()]
+        gone = frozenset.intersection(*(_labels_removed(side) for side in sides)) if sides else frozenset()
+        return frozenset(removed | gone)
+    return frozenset(removed)
 
 
 def relabelled_sources(query: str) -> tuple[LabelList, ...]:

@@ -105,6 +105,9 @@ over job pgone, whose own rules are not loaded here: over the last 5 minutes bot
 
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
+
+Sloth SLO `ebr-sloth-past-nometa` reads job past's counters as ebr-sloth-past does, but its meta-recordings group
+(slo:objective:ratio, sloth_slo_info, ...) is not loaded: only its ratio rules over 6h and longer carry its labels.
 """
 
 from __future__ import annotations
@@ -147,6 +150,8 @@ PERFORMANCE_STOPPED = ("stopped", "ended")
 PERFORMANCE_STOPPED_WINDOWS = (("stopped", "1w"), ("fine", "2d"))
 # The windows whose ratio rule Sloth SLO ebr-sloth-partial (over ebr-burn) does not record: those rules fail.
 SLOTH_PARTIAL_UNRECORDED = ("1h", "6h")
+# A Sloth SLO (over job past) whose meta-recordings group is not loaded: no slo:objective:ratio of its own.
+SLOTH_NO_META = "past-nometa"
 PYRRA_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "4d")
 SLOTH_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # A Pyrra SLO of another namespace over job clean, named as a check that reads job burn names its own SLO, whose
@@ -554,9 +559,10 @@ def pyrra_performance_wider_rules() -> str:
     )
 
 
-def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS) -> str:
+def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS, meta: bool = True) -> str:
     """Sloth's rule groups for SLO ebr-sloth-<name> (<job> unless given) over job ebr-<job>'s counters, as
-    examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only."""
+    examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only; without its
+    meta-recordings group (slo:objective:ratio and the rest) unless `meta`."""
     service, name = "ebr-sloth", name or job
     sloth_id = f"{service}-{name}"
     labels = (
@@ -583,6 +589,8 @@ def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDO
             f"    labels:\n{labels}      sloth_window: 30d\n"
         )
     )
+    if not meta:
+        return out
     out += (
         f"- name: sloth-slo-meta-recordings-{sloth_id}\n  rules:\n"
         f"  - record: slo:objective:ratio\n    expr: vector(0.9990000000000001)\n    labels:\n{labels}"
@@ -627,6 +635,7 @@ def rules(anchor: float) -> tuple[str, float, float]:
         for job, slo_window in PERFORMANCE_STOPPED_WINDOWS
     )
     text += sloth_rules("burn", "partial", tuple(w for w in SLOTH_WINDOWS if w not in SLOTH_PARTIAL_UNRECORDED))
+    text += sloth_rules("past", SLOTH_NO_META, meta=False)
     text += pyrra_generic_only_rules("burn")
     text += pyrra_increase_only_rules("ebr-generic-stopped", "late")
     # Its generic group switched off 20 minutes ago (data_error_budget_generic.py has it until then).

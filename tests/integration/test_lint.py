@@ -279,6 +279,13 @@ class TestLiveLint:
             # fallback, as dashboards read cAdvisor's pod_name or pod). Before: a problem, exit 6.
             'sum by (service) (label_replace(rate(http_requests_total[5m]), "service", "$1", "exported_service", '
             '"(.+)"))',
+            # Labels that survive a `without` of others, or histogram_quantile (which drops le alone).
+            "max(sum by (service) (sum without (code) (rate(http_requests_total[5m]))))",
+            "max(max by (service) (histogram_quantile(0.9, sum by (le, service) "
+            "(rate(eb_latency_seconds_bucket[5m])))))",
+            "max(max by (service) (histogram_quantile(0.9, rate(eb_latency_seconds_bucket[5m]))))",
+            'max(sum by (service) (label_replace(sum without (service) (rate(http_requests_total[5m])), "service", '
+            '"$1", "code", "(.*)")))',
         ],
     )
     def test_a_label_list_with_a_label_there_is_no_problem(self, tmp_path, prometheus, query):
@@ -299,6 +306,28 @@ class TestLiveLint:
                 "max(sum by (service, code) (sum by (code) (rate(http_requests_total[5m]))))",
                 "note: label list by (service, code): the aggregation under it drops service (the series it reads "
                 "carry at most: code), so it groups by the others alone",
+            ),
+            # Before these: 0 problems, exit 0 (only `by` under a `by` was read).
+            (
+                "max(sum by (service) (sum without (service) (rate(http_requests_total[5m]))))",
+                "problem: label list by (service): the expression under it removes service (a `without` list), so "
+                "the list does nothing: one group; take service out of the inner `without`",
+            ),
+            (
+                "max(sum by (service, code) (sum without (service) (rate(http_requests_total[5m]))))",
+                "note: label list by (service, code): the expression under it removes service (a `without` list), so "
+                "it groups by the others alone",
+            ),
+            (
+                "max(max by (service) (histogram_quantile(0.9, sum by (le) (rate(eb_latency_seconds_bucket[5m])))))",
+                "problem: label list by (service): the aggregation under it drops service (the series it reads carry "
+                "at most: none), so the list does nothing: one group; group the inner aggregation by service too",
+            ),
+            (
+                "max(max by (service) (histogram_quantile(0.9, sum without (service) "
+                "(rate(eb_latency_seconds_bucket[5m])))))",
+                "problem: label list by (service): the expression under it removes service (a `without` list), so "
+                "the list does nothing: one group; take service out of the inner `without`",
             ),
         ],
     )
@@ -344,6 +373,35 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, to_come, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
         assert 'note: metric http_requests_total has no series with service "orders"' in result.stdout
+
+    @pytest.mark.parametrize(
+        ("regex", "outcome"),
+        [
+            # Before: 0 problems, exit 0, a PASS for ever under `or vector(0)`, while `=~"chekout|paymnts"` was one.
+            (
+                "chekout",
+                'problem: metric http_requests_total has no series with service=~"chekout" (did you mean '
+                '"checkout"?): a selector that matches nothing reads as no data, or as zero under `or vector(0)`',
+            ),
+            (
+                "orders",
+                'note: metric http_requests_total has no series with service=~"orders": a slip there selects nothing '
+                "for it; a value still to come needs no change",
+            ),
+            # A regex may match values to come (`checkout-.*` for canaries not deployed yet): never judged.
+            ("chekout.*", None),
+            ("checkout-.*", None),
+            ("checkout", None),
+            ("check.*", None),
+        ],
+    )
+    def test_a_regex_of_one_value_is_a_list_of_one(self, tmp_path, prometheus, regex, outcome):
+        query = f'sum(rate(http_requests_total{{service=~"{regex}", code="500"}}[5m])) or vector(0)'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == (6 if outcome and outcome.startswith("problem") else 0), result.stdout
+        findings = [line.strip() for line in result.stdout.splitlines() if line.startswith("    ")]
+        assert findings == ([outcome] if outcome else []), result.stdout
 
     def test_a_name_regex_reads_whichever_name_exists(self, tmp_path, prometheus):
         # Before: "metric http_requests_old_total does not exist", exit 6, for a selector reading the other name.
@@ -748,6 +806,15 @@ class TestLiveLint:
         assert result.returncode == 6, result.stdout + result.stderr
         assert "(did you mean" in result.stdout and "clean" in result.stdout
 
+    def test_a_sloth_slo_without_its_meta_rules_is_found_on_its_other_ratio_rules(self, tmp_path, prometheus):
+        # ebr-sloth-past-nometa has had no error for 3 hours (no 5m..2h ratio series) and its meta-recordings group
+        # (slo:objective:ratio) is not loaded: only its ratio rules over 6h and longer carry its labels.
+        query = 'max(slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-past-nometa"}) or vector(0)'
+        check = {"name": "past", "kind": "prometheus", "query": query, "pass_if": "< 1", "no_data": "pass"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "problem" not in result.stdout.replace("0 problems", "")
+
     def test_a_rule_group_not_loaded_is_one_problem_not_one_per_window(self, tmp_path, prometheus):
         # Pyrra's rules under a metric prefix nothing here records (no close name to suggest): one cause, one line.
         check = pyrra_check("clean", "pyrra-unloaded", metric="qq_unloaded", total=None)
@@ -931,8 +998,10 @@ class TestLiveLint:
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
         assert "cannot parse" not in result.stdout + result.stderr
 
-    def test_a_check_not_run_whose_query_the_lint_cannot_parse_is_a_problem(self, tmp_path, prometheus):
-        # skip_promql_parse leaves the offline parse, which said so, out: the names it reads were silently unchecked.
+    def test_a_check_not_run_whose_query_the_lint_cannot_parse_is_a_note_naming_it(self, tmp_path, prometheus):
+        # skip_promql_parse leaves the offline parse out on purpose: the names it reads are not checked, which is said
+        # (they were silently unchecked once), but nothing is found missing. Before: a problem, exit 6, a CI blocked
+        # where nothing is wrong, as no other check not run is.
         params = {"op": {"type": "identifier", "required": True}}
         query = 'sum(rate(http_requests_total{code="500"}[5m])) {{ op }} {{ op }} vector(0)'
         check = {
@@ -944,11 +1013,13 @@ class TestLiveLint:
             "skip_promql_parse": True,
         }
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
-        assert result.returncode == 6, result.stdout + result.stderr
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "c: not run: param 'op' is required" in result.stdout
         assert (
-            "problem: the names this query reads are not checked: promql-parser cannot parse it with placeholders for "
+            "    note: the names this query reads are not checked: promql-parser cannot parse it with placeholders for "
             "the params without `example` ('op'): give them an `example`"
         ) in result.stdout
+        assert "0 problems in 1 check\n" in result.stdout
 
     def test_a_check_not_run_is_no_slo_its_placeholder_names(self, tmp_path, prometheus):
         # Its param rendered with a placeholder (x) selects a Pyrra SLO: no SLO named x is no problem of the catalog.
@@ -1315,6 +1386,55 @@ class TestLiveLintAsks:
             f"problem: the source refuses a query of the check (Prometheus source 'default' ({url}) rejected the "
             "query (HTTP 403: forbidden range)), which it judges around, so what it would answer is not checked"
         ) in result.stdout
+
+    @pytest.mark.parametrize(
+        ("status", "body", "said"),
+        [
+            (
+                400,
+                {"status": "error", "errorType": "bad_data", "error": "parse error"},
+                "HTTP 400 bad_data: parse error",
+            ),
+            (422, {"status": "error", "errorType": "422", "error": "unsupported"}, "HTTP 422 422: unsupported"),
+        ],
+    )
+    def test_a_query_refused_as_invalid_that_the_check_judges_around_is_a_problem(
+        self, tmp_path, prometheus, status, body, said
+    ):
+        # A 400 or 422 (bad PromQL for Prometheus, or VictoriaMetrics) of the error_budget period's query: before,
+        # "budget remaining over 30d unknown", 0 problems, exit 0, the refusal said nowhere.
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "30d" in self.path:
+                    return status, json.dumps(body).encode()
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "api-latency: FAIL" in result.stdout
+        [problem] = [line.strip() for line in result.stdout.splitlines() if line.startswith("    problem:")]
+        assert problem.startswith(
+            f"problem: the source refuses a query of the check (Prometheus source 'default' ({url}) rejected the "
+            f"query ({said})), which it judges around, so what it would answer is not checked: fix the query"
+        ), problem
+        assert "; the query: label_replace(label_replace(sum(rate(eb_latency_seconds_bucket{" in problem
+        assert "[30d]" in problem
+
+    def test_an_execution_error_of_a_query_the_check_judges_around_is_no_problem(self, tmp_path, prometheus):
+        # Prometheus' execution error (too many samples over 30d) is a state of the data, not of the catalog.
+        body = {"status": "error", "errorType": "execution", "error": "query processing would load too many samples"}
+
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith("/api/v1/query") and "30d" in self.path:
+                    return 422, json.dumps(body).encode()
+                return asked_prometheus(prometheus.url, self.path)
+
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 1 check\n" in result.stdout
 
 
 @contextmanager

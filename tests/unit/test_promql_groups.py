@@ -1229,6 +1229,39 @@ class TestDroppedListLabels:
                 DroppedLabels("by (service, code)", ("service",), frozenset({"code"}), does_nothing=False),
             ),
             ("sum by (service) (max(x))", DroppedLabels("by (service)", ("service",), frozenset(), does_nothing=True)),
+            (
+                "max by (service) (sum without (service) (rate(x[5m])))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service, code) (abs(sum without (service) (x)) * 100)",
+                DroppedLabels("by (service, code)", ("service",), None, does_nothing=False),
+            ),
+            (
+                "max by (service) (topk(3, sum without (service) (x)) or vector(0))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service) (histogram_quantile(0.9, sum without (service) (rate(x_bucket[5m]))))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service) (sum without (service) (x) unless y)",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service) (sum without (service) (x) / on (code) group_left (service) "
+                "sum without (service) (y))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service) (histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m]))))",
+                DroppedLabels("by (service)", ("service",), frozenset(), does_nothing=True),
+            ),
+            (
+                "max by (service, code) (histogram_quantile(0.9, sum by (le, code) (rate(x_bucket[5m]))))",
+                DroppedLabels("by (service, code)", ("service",), frozenset({"code"}), does_nothing=False),
+            ),
         ],
     )
     def test_found(self, query, expected):
@@ -1245,6 +1278,15 @@ class TestDroppedListLabels:
             'sum by (service) (label_replace(sum by (code) (x), "service", "a", "", ""))',
             "sum by (le) (sum by (code) (x))",
             "sum by (service) (",
+            # A label that survives a `without` of others, histogram_quantile, or is written back above it.
+            "max by (service) (sum without (code) (x))",
+            "max by (service) (histogram_quantile(0.9, sum by (le, service) (rate(x_bucket[5m]))))",
+            "max by (service) (histogram_quantile(0.9, rate(x_bucket[5m])))",
+            'max by (service) (label_replace(sum without (service) (x), "service", "$1", "code", "(.*)"))',
+            "max by (service) (sum without (service) (x) or y)",
+            "max by (service) (sum without (service) (x) / on (code) group_left (service) y)",
+            'max by (service) (count_values("service", sum without (service) (x)))',
+            "max by (service) (y unless sum without (service) (x))",
         ],
     )
     def test_not_found(self, query):
