@@ -670,6 +670,66 @@ class TestBurnRateLabels:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
+def bar_plot_layout(browser, svg) -> dict[str, list]:
+    """The burn-rate plot's texts, bars and rules as chromium lays them out, in the picture's own units."""
+    return browser.execute_script(
+        "const svg = arguments[0], box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;"
+        "const unit = view.width / box.width;"
+        "const at = e => { const r = e.getBoundingClientRect();"
+        "  return [(r.left - box.left) * unit, (r.top - box.top) * unit + view.y,"
+        "          (r.right - box.left) * unit, (r.bottom - box.top) * unit + view.y]; };"
+        "return {"
+        "  texts: [...svg.querySelectorAll('text.bar-label, text.rule-label, text.tick, text.status')]"
+        "    .map(t => [t.getAttribute('class'), t.textContent, ...at(t)]),"
+        "  bars: [...svg.querySelectorAll('rect.bar')].map(r => [r.getAttribute('data-value'), ...at(r)]),"
+        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)),"
+        "};",
+        svg,
+    )
+
+
+class TestBurnRateLabelsBesideWhatTheyName:
+    """Each label of the burn-rate bars is written next to what it names and over no bar, as chromium draws it."""
+
+    @pytest.mark.parametrize("check", ["shop-budget", "shop-crowded-tiers", "shop-slow-tier"])
+    def test_labels_beside_their_lines_and_over_no_bar(self, browser, judged_served, prometheus, check):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
+        try:
+            for width in READ_WIDTHS:
+                browser.set_window_size(width, 1000)
+                layout = bar_plot_layout(browser, svg)
+                # Half a unit of overlap is antialiasing.
+                over = [
+                    (text, value)
+                    for _, text, *t in layout["texts"]
+                    for value, *b in layout["bars"]
+                    if min(t[2], b[2]) - max(t[0], b[0]) > 0.5 and min(t[3], b[3]) - max(t[1], b[1]) > 0.5
+                ]
+                # Before: every fired tier's "factor ...x" over its short window's bar, which burns above the factor.
+                assert over == [], width
+                rule_labels = [t for css, _, *t in layout["texts"] if css == "rule-label"]
+                assert len(rule_labels) == len(layout["rules"]) >= 2
+                for (left, top, _, bottom), (_, line_top, line_right, line_bottom) in zip(
+                    rule_labels, layout["rules"], strict=True
+                ):
+                    # Level with its line (before: rows above it, moved off the bars' labels), right after its end.
+                    assert abs((top + bottom) / 2 - (line_top + line_bottom) / 2) <= 3, width
+                    assert -1 <= left - line_right <= 6, width
+                bar_labels = [t for css, _, *t in layout["texts"] if css == "bar-label"]
+                assert len(bar_labels) == len(layout["bars"])
+                for (left, _, right, bottom), (_, bar_left, bar_top, bar_right, _) in zip(
+                    bar_labels, layout["bars"], strict=True
+                ):
+                    # Just above its own bar, over its middle.
+                    assert -1 <= bar_top - bottom <= 8, width
+                    assert abs((left + right) / 2 - (bar_left + bar_right) / 2) <= 2, width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
 class TestPrometheusAsJudged:
     """A prometheus page draws the series the verdict judged, whatever their order in Prometheus' answer."""
 
