@@ -381,6 +381,55 @@ class TestLongNames:
         screenshot(browser, shots, name)
 
 
+# A phone's viewport, CSS pixels (an iPhone SE's).
+PHONE_SE = (375, 667)
+
+
+class TestTheCatalogOnAPhone:
+    """At 375 px the catalog is one card per check, its cells stacked: nothing scrolls sideways, the page nor the
+    catalog's box, and a screen reader still reads a table."""
+
+    def test_nothing_scrolls_sideways_and_each_value_is_named(self, browser, long_served):
+        from selenium.webdriver.common.by import By
+
+        try:
+            browser.set_window_size(*PHONE_SE)
+            browser.get(long_served.url + "/ui/")
+            width_px = browser.execute_script("return window.innerWidth")
+            assert width_px <= PHONE_SE[0]
+            assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+            table = browser.find_element(By.CSS_SELECTOR, "table.catalog")
+            container = table.find_element(By.XPATH, "..")
+            # Before: the catalog's box scrolled sideways (three columns, a 300-character description), the
+            # description out of sight.
+            assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", container)
+            assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", table)
+            rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+            assert len(rows) >= 8
+            for row in rows:
+                cells = row.find_elements(By.TAG_NAME, "td")
+                tops = [cell.location["y"] for cell in cells]
+                # Stacked: each cell below the one before, each within the screen.
+                assert tops == sorted(tops) and len(set(tops)) == len(tops), tops
+                assert all(c.location["x"] >= 0 and c.location["x"] + c.size["width"] <= width_px for c in cells)
+                for cell in cells[1:]:
+                    label = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
+                    assert label == f'"{cell.get_attribute("data-label")}" / ""', label
+            assert LONG_CHECK in table.text.replace("\n", "")
+            assert table.aria_role == "table"
+            assert [h.aria_role for h in table.find_elements(By.CSS_SELECTOR, "thead th")] == ["columnheader"] * 3
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+    def test_a_desktop_keeps_the_columns(self, browser, long_served):
+        from selenium.webdriver.common.by import By
+
+        browser.get(long_served.url + "/ui/")
+        row = browser.find_element(By.CSS_SELECTOR, "table.catalog tbody tr")
+        assert len({cell.location["y"] for cell in row.find_elements(By.TAG_NAME, "td")}) == 1
+        assert browser.find_element(By.CSS_SELECTOR, "table.catalog thead").is_displayed()
+
+
 # eb-search serves 0.02% errors for 7 days (tests/integration/data_error_budget.py): at 99.9% it keeps 80% of its
 # budget, which a gate of 90% fails.
 SEARCH_REMAINING, SEARCH_GATE = 0.8, 0.9
