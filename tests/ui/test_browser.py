@@ -301,6 +301,41 @@ class TestPages:
         assert verdict_of(signed_in) == "FAIL"
 
 
+class TestWhichMemberDecided:
+    """A composite's page and each member's page say which member decided the composite's verdict, and why."""
+
+    def test_the_composite_and_its_members_name_the_member_that_decided(self, signed_in, served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        page = f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}"
+        signed_in.get(page)
+        assert verdict_of(signed_in) == "FAIL"
+        # Both members fail; error-rate, critical, decided (the reason names it first).
+        decided = signed_in.find_element(By.ID, "decided-by").text
+        assert decided == (
+            "Decided by member error-rate: it is critical and failed: a critical member's fail fails the whole."
+        )
+        rows = {
+            row.find_element(By.CSS_SELECTOR, "td a").text: row.find_element(By.CSS_SELECTOR, "td.decided").text
+            for row in signed_in.find_elements(By.CSS_SELECTOR, "table.members tbody tr")
+        }
+        assert rows == {"error-rate": "decided the verdict", "shop-budget": ""}
+        links = {a.text: a.get_attribute("href") for a in signed_in.find_elements(By.CSS_SELECTOR, "table.members a")}
+        signed_in.get(links["error-rate"])
+        assert verdict_of(signed_in) == "FAIL"
+        # Before: the member's page named its composite, not whether its answer decided the composite's verdict.
+        assert signed_in.find_element(By.ID, "decided").text == (
+            "This member decided its composite's verdict: it is critical and failed: a critical member's fail fails "
+            "the whole."
+        )
+        signed_in.get(links["shop-budget"])
+        assert verdict_of(signed_in) == "FAIL"
+        assert signed_in.find_element(By.ID, "decided").text == (
+            "This member did not decide its composite's verdict: member error-rate did (it is critical and failed: a "
+            "critical member's fail fails the whole)."
+        )
+
+
 class TestEscaping:
     """What a target or a series says is shown as text: no script from it ever runs."""
 
