@@ -250,9 +250,9 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
             middle = left + _GROUP_PAD + (position + 0.5) * columns[index]
             top = y.clamped(max(bar.value, 0.0)) if bar.value is not None and math.isfinite(bar.value) else y(0.0)
             text = texts[index][position]
-            # Upright, the text's middle is over the bar's middle.
+            # Upright, it reads from its bar's top upwards, its middle over the bar's middle.
             at = (middle + baseline_offset(_LABEL_PX) if upright else middle, top - _BESIDE)
-            placer.keep(label_box(*at, text, _LABEL_PX, anchor="middle", upright=upright))
+            placer.keep(label_box(*at, text, _LABEL_PX, anchor="start" if upright else "middle", upright=upright))
             placed.append(at)
         bar_labels.append(placed)
         if group.rule is None:

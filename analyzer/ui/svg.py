@@ -122,7 +122,8 @@ class Box:
 
 def label_box(x: float, y: float, text: str, font_px: float, *, anchor: str, upright: bool = False) -> Box:
     """The estimated box of `text` written at (x, y) with `text-anchor` `anchor`; `upright`: turned to read bottom to
-    top (rotate(-90) about (x, y)), its baseline at x, from y upwards (anchor "start")."""
+    top (rotate(-90) about (x, y)), its baseline at x, from y upwards (anchor "start", the only one upright labels
+    take)."""
     width = text_width(text, font_px)
     if upright:
         return Box(x - _ASCENT_EM * font_px, y - width, x + _DESCENT_EM * font_px, y)

@@ -299,7 +299,8 @@ def drawn(markup: str) -> tuple[list[tuple[str, str, Box]], list[Box], list[tupl
     for text in root.iter(f"{SVG}text"):
         x, y, css = float(text.get("x", 0)), float(text.get("y", 0)), text.get("class", "")
         font_px = 11.0 if css in ("rule-label", "axis-title") else 12.0
-        upright = "rotate(-90" in text.get("transform", "")
+        # The value axis' title is turned too, about its middle: left out by the tests, which read the labels.
+        upright = css == "bar-label" and "rotate(-90" in text.get("transform", "")
         box = label_box(x, y, text.text or "", font_px, anchor=text.get("text-anchor", "start"), upright=upright)
         texts.append((css, text.text or "", box))
     bars = [
