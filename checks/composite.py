@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
@@ -281,6 +281,13 @@ class CompositeCheck(Check):
         critical_errors = [r for r in errors if r.member.critical]
         if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
             first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
+            _mark_decided(
+                details,
+                results,
+                [first],
+                f"it could not be evaluated (on_member_error: {self.on_member_error}"
+                f"{', and it is critical' if first.member.critical else ''})",
+            )
             raise MemberError(
                 f"member {first.member.check!r} could not be evaluated: "
                 f"{_quoted(first.reason)} "
@@ -299,6 +306,7 @@ class CompositeCheck(Check):
         if ignored:
             details["ignored"] = [r.member.check for r in ignored]
         if not judged:
+            _mark_decided(details, results, results, "it errored and was ignored, as every member was")
             reason = f"every member errored and on_member_error is ignore ({_summary(results)})"
             if self.no_data is NoDataPolicy.PASS:
                 # `no_data: pass` reads absent data as good news; members that errored measured nothing at all.
@@ -312,6 +320,9 @@ class CompositeCheck(Check):
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
+            _mark_decided(
+                details, results, [first], "it is critical and failed: a critical member's fail fails the whole"
+            )
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,
@@ -321,6 +332,12 @@ class CompositeCheck(Check):
             )
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
+            _mark_decided(
+                details,
+                results,
+                [unsure_critical[0]],
+                f"it is critical and {unsure_critical[0].outcome.value}: the whole cannot pass until it does",
+            )
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.INCONCLUSIVE,
@@ -328,6 +345,7 @@ class CompositeCheck(Check):
                     f"{unsure_critical[0].outcome.value}, so no pass yet; {verdict.reason}",
                 }
             )
+        _mark_by_mode(details, results, {id(r): outcome for r, outcome in judged}, self.mode, verdict.outcome)
         return verdict
 
     def _combine(
@@ -393,6 +411,7 @@ class CompositeCheck(Check):
         else:
             outcome = Outcome.INCONCLUSIVE
         details.update(score=score, best_possible_score=best, pass_score=self.pass_score, warning_score=warning)
+
         rule = f"pass at {format_number(self.pass_score)}"
         if warning < self.pass_score:
             rule += f", inconclusive from {format_number(warning)}"
@@ -502,6 +521,47 @@ def _member_details(result: _Result) -> dict[str, Any]:
     if result.error is not None:
         entry["error"] = result.error
     return entry
+
+
+def _mark_decided(details: dict[str, Any], results: list[_Result], deciding: list[_Result], why: str) -> None:
+    """Write `why` as `decided` on the entries in `details["members"]` of the members that decided the verdict (a
+    member's page, and the composite's, say which decided and why)."""
+    for index, result in enumerate(results):
+        if any(result is one for one in deciding):
+            details["members"][index]["decided"] = why
+
+
+# Per mode and verdict: whether a member judged so decided it, and the rule that made it decide.
+_DECIDING: dict[tuple[str, Outcome], tuple[Callable[[Outcome], bool], str]] = {
+    ("all", Outcome.PASS): (lambda _: True, "and all must pass"),
+    ("all", Outcome.FAIL): (lambda o: o is Outcome.FAIL, "and all must pass"),
+    ("all", Outcome.INCONCLUSIVE): (lambda o: o is Outcome.INCONCLUSIVE, "and all must pass"),
+    ("any", Outcome.PASS): (lambda o: o is Outcome.PASS, "and one must pass"),
+    ("any", Outcome.FAIL): (lambda _: True, "as every member did, and one must pass"),
+    ("any", Outcome.INCONCLUSIVE): (lambda o: o is not Outcome.FAIL, "and none passed yet"),
+    ("score", Outcome.PASS): (lambda o: o is Outcome.PASS, "its weight counted in the score"),
+    ("score", Outcome.FAIL): (lambda o: o is not Outcome.PASS, "its weight left out of the score"),
+    ("score", Outcome.INCONCLUSIVE): (lambda o: o is not Outcome.PASS, "its weight left out of the score"),
+}
+
+
+def _mark_by_mode(
+    details: dict[str, Any], results: list[_Result], judged: Mapping[int, Outcome], mode: str, verdict: Outcome
+) -> None:
+    """Mark as deciding (`_mark_decided`'s `decided`) each member whose outcome as the mode counts it (`judged`, by
+    the id of its result; an ignored member's: inconclusive) decided `verdict` by the mode's rule."""
+    decides, rule = _DECIDING[(mode, verdict)]
+    for index, result in enumerate(results):
+        outcome = judged.get(id(result), Outcome.INCONCLUSIVE)
+        if not decides(outcome):
+            continue
+        if id(result) not in judged:
+            what = "it errored and was ignored as unknown (on_member_error: ignore)"
+        elif result.outcome is Outcome.ERROR:
+            what = "it errored, counted as failed (on_member_error: fail)"
+        else:
+            what = {Outcome.PASS: "it passed", Outcome.FAIL: "it failed"}.get(outcome, f"it is {outcome.value}")
+        details["members"][index]["decided"] = f"{what}, {rule}"
 
 
 def _summary(results: list[_Result]) -> str:

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from analyzer.models import format_number
-from analyzer.ui.svg import LabelPlacer, Scale, Svg, domain, labelled_ticks, time_label
+from analyzer.ui.svg import (
+    LabelPlacer,
+    Scale,
+    Svg,
+    baseline_offset,
+    domain,
+    label_box,
+    labelled_ticks,
+    text_width,
+    time_label,
+)
 
 WIDTH = 720
 _LEFT, _RIGHT, _TOP = 72.0, WIDTH - 24.0, 24.0
@@ -75,9 +85,9 @@ def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
     return attrs
 
 
-def _y_axis(svg: Svg, y: Scale, title: str) -> None:
+def _y_axis(svg: Svg, y: Scale, title: str, *, right: float = _RIGHT) -> None:
     for tick, text in labelled_ticks(y.low, y.high):
-        svg.line(_LEFT, y(tick), _RIGHT, y(tick), class_="grid")
+        svg.line(_LEFT, y(tick), right, y(tick), class_="grid")
         svg.text(_LEFT - 6, y(tick) + 4, text, class_="tick", text_anchor="end")
     svg.line(_LEFT, y.start, _LEFT, y.end, class_="axis")
     svg.text(
@@ -185,46 +195,76 @@ class BarGroup:
 _LABEL_PX, _RULE_LABEL_PX = 12.0, 11.0
 # The least room, px, kept between the picture's edge and a label moved off another.
 _EDGE = 2.0
+# A group's room, px, left and right of its bars; a bar's gap to the next; the least width of a bar's column (a label
+# turned upright, 1.25 em wide, fits over the bar).
+_GROUP_PAD, _BAR_GAP, _MIN_COLUMN = 12.0, 4.0, 20.0
+# Written 4 px from the line or bar it names.
+_BESIDE = 4.0
 
 
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
-    """Grouped bars from 0 with a rule per group, each group labelled with its status in words. No label is written
-    over another: a bar's label wider than its bar (`1h: 21.2502`, `3d: 7.30556` beside `6h: 7.30556`), a rule level
-    with the bars' tops, or many groups side by side, moves up (the labels under the plot, down) off those placed
-    first; the picture grows to hold them."""
+    """Grouped bars from 0 with a rule per group, each group labelled with its status in words. Each label is written
+    next to what it names and over no bar: a bar's value just above its bar (turned upright when a label does not fit
+    its bar's width), a rule's label level with the rule's end, right of the bars; the groups' names and statuses under
+    the plot move down off each other. Groups too many for the picture's width widen it."""
     values = [b.value for g in groups for b in g.bars if b.value is not None] + [
         g.rule.value for g in groups if g.rule is not None
     ]
     y_low, y_high = domain(values, include_zero=True)
     y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
-    width = (_RIGHT - _LEFT) / max(len(groups), 1)
-    placer = LabelPlacer(_LEFT + _EDGE, WIDTH - _EDGE)
-    # Placed first, they stay beside their bars; the rules' labels, then the groups' names and statuses, move off them.
-    bar_labels: list[list[tuple[float, float, str]]] = []
+    # Each rule's label takes a strip of its group right of the bars: written over the bars' span, it lay over a bar
+    # that burns above its factor (every tier that fired), or was moved rows above its line, off the bars' labels.
+    strips = [0.0 if g.rule is None else text_width(g.rule.label, _RULE_LABEL_PX) + 2 * _BESIDE for g in groups]
+    needed = max(
+        (2 * _GROUP_PAD + strip + _MIN_COLUMN * max(len(g.bars), 1) for g, strip in zip(groups, strips, strict=True)),
+        default=0.0,
+    )
+    width = max((_RIGHT - _LEFT) / max(len(groups), 1), needed)
+    right = _LEFT + width * len(groups)
+    picture_width = math.ceil(right + WIDTH - _RIGHT)
+    columns = [
+        (width - 2 * _GROUP_PAD - strip) / max(len(group.bars), 1) for group, strip in zip(groups, strips, strict=True)
+    ]
+    texts = [
+        [
+            f"{bar.label}: {format_number(bar.value)}"
+            if bar.value is not None and math.isfinite(bar.value)
+            else f"{bar.label}: no data"
+            for bar in g.bars
+        ]
+        for g in groups
+    ]
+    # Upright when any label is wider than its bar: beside each other, such labels were written over the next bar.
+    upright = any(
+        text_width(text, _LABEL_PX) > column - _BAR_GAP
+        for column, group_texts in zip(columns, texts, strict=True)
+        for text in group_texts
+    )
+    placer = LabelPlacer(_LEFT + _EDGE, picture_width - _EDGE)
+    bar_labels: list[list[tuple[float, float]]] = []
+    rule_labels: list[tuple[float, float] | None] = []
     for index, group in enumerate(groups):
         left = _LEFT + index * width
-        bar_width = (width - 24) / max(len(group.bars), 1)
         placed = []
         for position, bar in enumerate(group.bars):
-            middle = left + 12 + position * bar_width + bar_width / 2
-            if bar.value is None or not math.isfinite(bar.value):
-                text, wanted = f"{bar.label}: no data", y(0.0) - 6
-            else:
-                text, wanted = f"{bar.label}: {format_number(bar.value)}", y.clamped(max(bar.value, 0.0)) - 4
-            placed.append((*placer.place(middle, wanted, text, anchor="middle", font_px=_LABEL_PX), text))
+            middle = left + _GROUP_PAD + (position + 0.5) * columns[index]
+            top = y.clamped(max(bar.value, 0.0)) if bar.value is not None and math.isfinite(bar.value) else y(0.0)
+            text = texts[index][position]
+            # Upright, it reads from its bar's top upwards, its middle over the bar's middle.
+            at = (middle + baseline_offset(_LABEL_PX) if upright else middle, top - _BESIDE)
+            placer.keep(label_box(*at, text, _LABEL_PX, anchor="start" if upright else "middle", upright=upright))
+            placed.append(at)
         bar_labels.append(placed)
-    rule_labels = [
-        placer.place(
-            _LEFT + (index + 1) * width - 8,
-            y(group.rule.value) - 4,
-            group.rule.label,
-            anchor="end",
-            font_px=_RULE_LABEL_PX,
+        if group.rule is None:
+            rule_labels.append(None)
+            continue
+        # Level with its line: the text's middle on it.
+        at = (
+            left + width - _GROUP_PAD - strips[index] + _BESIDE,
+            y(group.rule.value) + baseline_offset(_RULE_LABEL_PX),
         )
-        if group.rule is not None
-        else None
-        for index, group in enumerate(groups)
-    ]
+        placer.keep(label_box(*at, group.rule.label, _RULE_LABEL_PX, anchor="start"))
+        rule_labels.append(at)
     names = [
         placer.place(_LEFT + (i + 0.5) * width, y.start + 18, g.label, anchor="middle", font_px=_LABEL_PX, down=True)
         for i, g in enumerate(groups)
@@ -236,38 +276,44 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
         for i, g in enumerate(groups)
     ]
     lowest = max((box.bottom for box in placer.boxes), default=0.0)
-    svg = Svg(WIDTH, max(int(_TOP + _PLOT_HEIGHT + 64), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y))
+    svg = Svg(
+        picture_width, max(int(_TOP + _PLOT_HEIGHT + 64), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y)
+    )
     svg.top = min(0, math.floor(min((box.top for box in placer.boxes), default=0.0) - _EDGE))
-    _y_axis(svg, y, y_title)
-    svg.line(_LEFT, y(0.0), _RIGHT, y(0.0), class_="axis")
+    _y_axis(svg, y, y_title, right=right)
+    svg.line(_LEFT, y(0.0), right, y(0.0), class_="axis")
     for index, group in enumerate(groups):
         left = _LEFT + index * width
         svg.open("g", class_=f"group {group.css}", data_label=group.label)
-        bar_width = (width - 24) / max(len(group.bars), 1)
+        column = columns[index]
         for position, bar in enumerate(group.bars):
             if bar.value is not None and math.isfinite(bar.value):
                 top = y.clamped(max(bar.value, 0.0))
                 svg.rect(
-                    left + 12 + position * bar_width + 2,
+                    left + _GROUP_PAD + position * column + _BAR_GAP / 2,
                     top,
-                    bar_width - 4,
+                    column - _BAR_GAP,
                     y(0.0) - top,
                     class_=f"bar {bar.css}",
                     data_value=repr(bar.value),
                 )
-        for x, at, text in bar_labels[index]:
-            svg.text(x, at, text, class_="bar-label", text_anchor="middle")
+        for (x, baseline), text in zip(bar_labels[index], texts[index], strict=True):
+            if upright:
+                turn = f"rotate(-90 {x:.2f} {baseline:.2f})"
+                svg.text(x, baseline, text, class_="bar-label", text_anchor="start", transform=turn)
+            else:
+                svg.text(x, baseline, text, class_="bar-label", text_anchor="middle")
         rule_label = rule_labels[index]
         if group.rule is not None and rule_label is not None:
             svg.line(
-                left + 6,
+                left + _GROUP_PAD / 2,
                 y(group.rule.value),
-                left + width - 6,
+                rule_label[0] - _BESIDE / 2,
                 y(group.rule.value),
                 class_=f"rule {group.rule.css}",
                 data_value=repr(group.rule.value),
             )
-            svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="end")
+            svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="start")
         svg.text(*names[index], group.label, class_="tick", text_anchor="middle")
         svg.text(*statuses[index], group.status, class_=f"status {group.css}", text_anchor="middle")
         svg.close("g")

@@ -120,6 +120,23 @@ class Box:
         )
 
 
+def label_box(x: float, y: float, text: str, font_px: float, *, anchor: str, upright: bool = False) -> Box:
+    """The estimated box of `text` written at (x, y) with `text-anchor` `anchor`; `upright`: turned to read bottom to
+    top (rotate(-90) about (x, y)), its baseline at x, from y upwards (anchor "start", the only one upright labels
+    take)."""
+    width = text_width(text, font_px)
+    if upright:
+        return Box(x - _ASCENT_EM * font_px, y - width, x + _DESCENT_EM * font_px, y)
+    left = x - {"start": 0.0, "middle": width / 2, "end": width}[anchor]
+    return Box(left, y - _ASCENT_EM * font_px, left + width, y + _DESCENT_EM * font_px)
+
+
+def baseline_offset(font_px: float) -> float:
+    """How far, px, a text's baseline is below (upright: right of) the middle of its estimated box: written there, the
+    text's middle is level with a line."""
+    return (_ASCENT_EM - _DESCENT_EM) * font_px / 2
+
+
 class LabelPlacer:
     """Label positions within one picture, each moved off the labels placed before it: up (or down) by its own height
     until its estimated box overlaps none, and sideways into [left, right] when it would stick out there."""
@@ -129,24 +146,39 @@ class LabelPlacer:
         self._right = right
         self.boxes: list[Box] = []
 
+    def keep(self, box: Box) -> None:
+        """Hold `box` as taken: a label written there by the caller, which the labels placed after it move off."""
+        self.boxes.append(box)
+
     def place(
         self, x: float, y: float, text: str, *, anchor: str, font_px: float, bold: bool = False, down: bool = False
     ) -> tuple[float, float]:
         """Where to write `text` (its anchor point, as `text-anchor` reads it: "start", "middle" or "end") wanted at
         (x, y): there if that is free, else the nearest free row above (below when `down`)."""
+        if not 0 < font_px < math.inf:
+            raise ValueError(f"font_px must be a positive number of pixels, not {font_px!r}")
         width = text_width(text, font_px, bold=bold)
         offset = {"start": 0.0, "middle": width / 2, "end": width}[anchor]
         start = min(max(x - offset, self._left), self._right - width)
-        step = (_ASCENT_EM + _DESCENT_EM) * font_px * (1 if down else -1)
+        row = (_ASCENT_EM + _DESCENT_EM) * font_px
         # Only the boxes beside it in x can be in its way, wherever it moves up or down: with hundreds of tiers,
         # testing every box at every row took seconds of the event loop for one page.
         beside = [other for other in self.boxes if start < other.right and other.left < start + width]
-        while True:
+        # A box of height h is in the way of at most ceil(h / row) + 1 rows of this label, so one of these rows is
+        # free. The cap holds where that arithmetic does not (a row too small to move a label at y = 1e18 away from
+        # its spot): the label is then written where it was wanted, over another, and the page still answers.
+        heights = (other.bottom - other.top for other in beside)
+        # A box of no finite height (NaN: it overlaps nothing) counts one row.
+        rows = 1 + sum(math.ceil(h / row) + 1 if math.isfinite(h) else 1 for h in heights)
+        wanted = y
+        for _ in range(rows):
             box = Box(start, y - _ASCENT_EM * font_px, start + width, y + _DESCENT_EM * font_px)
             if not any(box.overlaps(other) for other in beside):
                 self.boxes.append(box)
                 return start + offset, y
-            y += step
+            y += row if down else -row
+        self.boxes.append(Box(start, wanted - _ASCENT_EM * font_px, start + width, wanted + _DESCENT_EM * font_px))
+        return start + offset, wanted
 
 
 @dataclass(frozen=True)

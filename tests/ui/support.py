@@ -156,6 +156,7 @@ class Served:
     url: str
     target_url: str
     loop: asyncio.AbstractEventLoop
+    app: web.Application
 
     def call(self, coroutine: Any) -> Any:
         """Run a coroutine on the server's loop and wait for it."""
@@ -213,7 +214,7 @@ def serve(
     app = asyncio.run_coroutine_threadsafe(make_app(), loop).result(timeout=30)
     url = asyncio.run_coroutine_threadsafe(start(app, **server_options(settings)), loop).result(timeout=30)
     try:
-        yield Served(url, target_url, loop)
+        yield Served(url, target_url, loop, app)
     finally:
 
         async def stop() -> None:

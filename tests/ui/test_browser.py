@@ -301,6 +301,41 @@ class TestPages:
         assert verdict_of(signed_in) == "FAIL"
 
 
+class TestWhichMemberDecided:
+    """A composite's page and each member's page say which member decided the composite's verdict, and why."""
+
+    def test_the_composite_and_its_members_name_the_member_that_decided(self, signed_in, served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        page = f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}"
+        signed_in.get(page)
+        assert verdict_of(signed_in) == "FAIL"
+        # Both members fail; error-rate, critical, decided (the reason names it first).
+        decided = signed_in.find_element(By.ID, "decided-by").text
+        assert decided == (
+            "Decided by member error-rate: it is critical and failed: a critical member's fail fails the whole."
+        )
+        rows = {
+            row.find_element(By.CSS_SELECTOR, "td a").text: row.find_element(By.CSS_SELECTOR, "td.decided").text
+            for row in signed_in.find_elements(By.CSS_SELECTOR, "table.members tbody tr")
+        }
+        assert rows == {"error-rate": "decided the verdict", "shop-budget": ""}
+        links = {a.text: a.get_attribute("href") for a in signed_in.find_elements(By.CSS_SELECTOR, "table.members a")}
+        signed_in.get(links["error-rate"])
+        assert verdict_of(signed_in) == "FAIL"
+        # Before: the member's page named its composite, not whether its answer decided the composite's verdict.
+        assert signed_in.find_element(By.ID, "decided").text == (
+            "This member decided its composite's verdict: it is critical and failed: a critical member's fail fails "
+            "the whole."
+        )
+        signed_in.get(links["shop-budget"])
+        assert verdict_of(signed_in) == "FAIL"
+        assert signed_in.find_element(By.ID, "decided").text == (
+            "This member did not decide its composite's verdict: member error-rate did (it is critical and failed: a "
+            "critical member's fail fails the whole)."
+        )
+
+
 class TestEscaping:
     """What a target or a series says is shown as text: no script from it ever runs."""
 
@@ -379,6 +414,55 @@ class TestLongNames:
     def test_its_pages_fit_a_phone(self, browser, long_served, shots, name, path):
         browser.get(long_served.url + path)
         screenshot(browser, shots, name)
+
+
+# A phone's viewport, CSS pixels (an iPhone SE's).
+PHONE_SE = (375, 667)
+
+
+class TestTheCatalogOnAPhone:
+    """At 375 px the catalog is one card per check, its cells stacked: nothing scrolls sideways, the page nor the
+    catalog's box, and a screen reader still reads a table."""
+
+    def test_nothing_scrolls_sideways_and_each_value_is_named(self, browser, long_served):
+        from selenium.webdriver.common.by import By
+
+        try:
+            browser.set_window_size(*PHONE_SE)
+            browser.get(long_served.url + "/ui/")
+            width_px = browser.execute_script("return window.innerWidth")
+            assert width_px <= PHONE_SE[0]
+            assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+            table = browser.find_element(By.CSS_SELECTOR, "table.catalog")
+            container = table.find_element(By.XPATH, "..")
+            # Before: the catalog's box scrolled sideways (three columns, a 300-character description), the
+            # description out of sight.
+            assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", container)
+            assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", table)
+            rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+            assert len(rows) >= 8
+            for row in rows:
+                cells = row.find_elements(By.TAG_NAME, "td")
+                tops = [cell.location["y"] for cell in cells]
+                # Stacked: each cell below the one before, each within the screen.
+                assert tops == sorted(tops) and len(set(tops)) == len(tops), tops
+                assert all(c.location["x"] >= 0 and c.location["x"] + c.size["width"] <= width_px for c in cells)
+                for cell in cells[1:]:
+                    label = browser.execute_script("return getComputedStyle(arguments[0], '::before').content", cell)
+                    assert label == f'"{cell.get_attribute("data-label")}" / ""', label
+            assert LONG_CHECK in table.text.replace("\n", "")
+            assert table.aria_role == "table"
+            assert [h.aria_role for h in table.find_elements(By.CSS_SELECTOR, "thead th")] == ["columnheader"] * 3
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+    def test_a_desktop_keeps_the_columns(self, browser, long_served):
+        from selenium.webdriver.common.by import By
+
+        browser.get(long_served.url + "/ui/")
+        row = browser.find_element(By.CSS_SELECTOR, "table.catalog tbody tr")
+        assert len({cell.location["y"] for cell in row.find_elements(By.TAG_NAME, "td")}) == 1
+        assert browser.find_element(By.CSS_SELECTOR, "table.catalog thead").is_displayed()
 
 
 # eb-search serves 0.02% errors for 7 days (tests/integration/data_error_budget.py): at 99.9% it keeps 80% of its
@@ -666,6 +750,66 @@ class TestBurnRateLabels:
                 # Before: "1h: 21.2502" and "5m: 25.0003" side by side, each wider than its bar, and a factor's label
                 # beside them, written over each other.
                 assert overlapping_texts(browser, svg) == [], width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
+def bar_plot_layout(browser, svg) -> dict[str, list]:
+    """The burn-rate plot's texts, bars and rules as chromium lays them out, in the picture's own units."""
+    return browser.execute_script(
+        "const svg = arguments[0], box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;"
+        "const unit = view.width / box.width;"
+        "const at = e => { const r = e.getBoundingClientRect();"
+        "  return [(r.left - box.left) * unit, (r.top - box.top) * unit + view.y,"
+        "          (r.right - box.left) * unit, (r.bottom - box.top) * unit + view.y]; };"
+        "return {"
+        "  texts: [...svg.querySelectorAll('text.bar-label, text.rule-label, text.tick, text.status')]"
+        "    .map(t => [t.getAttribute('class'), t.textContent, ...at(t)]),"
+        "  bars: [...svg.querySelectorAll('rect.bar')].map(r => [r.getAttribute('data-value'), ...at(r)]),"
+        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)),"
+        "};",
+        svg,
+    )
+
+
+class TestBurnRateLabelsBesideWhatTheyName:
+    """Each label of the burn-rate bars is written next to what it names and over no bar, as chromium draws it."""
+
+    @pytest.mark.parametrize("check", ["shop-budget", "shop-crowded-tiers", "shop-slow-tier"])
+    def test_labels_beside_their_lines_and_over_no_bar(self, browser, judged_served, prometheus, check):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
+        try:
+            for width in READ_WIDTHS:
+                browser.set_window_size(width, 1000)
+                layout = bar_plot_layout(browser, svg)
+                # Half a unit of overlap is antialiasing.
+                over = [
+                    (text, value)
+                    for _, text, *t in layout["texts"]
+                    for value, *b in layout["bars"]
+                    if min(t[2], b[2]) - max(t[0], b[0]) > 0.5 and min(t[3], b[3]) - max(t[1], b[1]) > 0.5
+                ]
+                # Before: every fired tier's "factor ...x" over its short window's bar, which burns above the factor.
+                assert over == [], width
+                rule_labels = [t for css, _, *t in layout["texts"] if css == "rule-label"]
+                assert len(rule_labels) == len(layout["rules"]) >= 2
+                for (left, top, _, bottom), (_, line_top, line_right, line_bottom) in zip(
+                    rule_labels, layout["rules"], strict=True
+                ):
+                    # Level with its line (before: rows above it, moved off the bars' labels), right after its end.
+                    assert abs((top + bottom) / 2 - (line_top + line_bottom) / 2) <= 3, width
+                    assert -1 <= left - line_right <= 6, width
+                bar_labels = [t for css, _, *t in layout["texts"] if css == "bar-label"]
+                assert len(bar_labels) == len(layout["bars"])
+                for (left, _, right, bottom), (_, bar_left, bar_top, bar_right, _) in zip(
+                    bar_labels, layout["bars"], strict=True
+                ):
+                    # Just above its own bar, over its middle.
+                    assert -1 <= bar_top - bottom <= 8, width
+                    assert abs((left + right) / 2 - (bar_left + bar_right) / 2) <= 2, width
         finally:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 

@@ -887,3 +887,67 @@ class TestMemberDeadlineCoalescing:
         assert evaluation.verdict == "inconclusive", evaluation.reason
         members = evaluation.to_json(explain=True)["details"]["members"]
         assert [member["verdict"] for member in members] == ["inconclusive", "error"]
+
+
+class TestWhichMembersDecided:
+    """`decided` on a member's entry says that it decided the composite's verdict, and why; no other member has it."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "decided"),
+        [
+            (["p", "f"], {"mode": "all"}, "fail", {"f": "it failed, and all must pass"}),
+            (["p", "i", "f"], {"mode": "all"}, "fail", {"f": "it failed, and all must pass"}),
+            (["p", "i"], {"mode": "all"}, "inconclusive", {"i": "it is inconclusive, and all must pass"}),
+            (
+                ["p", "p2"],
+                {"mode": "all"},
+                "pass",
+                {"p": "it passed, and all must pass", "p2": "it passed, and all must pass"},
+            ),
+            (["f", "p"], {"mode": "any"}, "pass", {"p": "it passed, and one must pass"}),
+            (["f", "i"], {"mode": "any"}, "inconclusive", {"i": "it is inconclusive, and none passed yet"}),
+            (
+                ["p", "!f"],
+                {"mode": "any"},
+                "fail",
+                {"f": "it is critical and failed: a critical member's fail fails the whole"},
+            ),
+            (
+                ["p", "!i"],
+                {"mode": "any"},
+                "inconclusive",
+                {"i": "it is critical and inconclusive: the whole cannot pass until it does"},
+            ),
+            (
+                ["p:1", "f:3"],
+                {"mode": "score", "pass_score": 50},
+                "fail",
+                {"f": "it failed, its weight left out of the score"},
+            ),
+            (
+                ["p:3", "f:1"],
+                {"mode": "score", "pass_score": 50},
+                "pass",
+                {"p": "it passed, its weight counted in the score"},
+            ),
+            (
+                ["p", "e"],
+                {"mode": "all", "on_member_error": "fail"},
+                "fail",
+                {"e": "it errored, counted as failed (on_member_error: fail), and all must pass"},
+            ),
+            (
+                ["p", "e"],
+                {"mode": "all", "on_member_error": "ignore"},
+                "inconclusive",
+                {"e": "it errored and was ignored as unknown (on_member_error: ignore), and all must pass"},
+            ),
+            (["p", "e"], {"mode": "all"}, "error", {"e": "it could not be evaluated (on_member_error: error)"}),
+        ],
+    )
+    async def test_the_members_that_decided(self, members, names, fields, verdict, decided):
+        evaluation = await judge(members, names, **fields)
+        assert evaluation.verdict == verdict, evaluation.reason
+        shown = evaluation.to_json(explain=True)["details"]["members"]
+        # Before: no member said it decided; a member's page could not tell whether its fail failed the release.
+        assert {m["check"]: m["decided"] for m in shown if "decided" in m} == decided

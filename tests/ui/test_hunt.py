@@ -1,0 +1,170 @@
+"""Every page kind with input at its limits, in a real headless chromium: a 200-character check name, an answer of 5,000
+series, an arg of `<script>` with right-to-left and emoji text, an answer without evidence, a history of 1,000 answers.
+No page scrolls sideways on a phone, no script runs, and each page's size is bounded (elements and rows counted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from analyzer.appkeys import HISTORY, LIVE
+from analyzer.models import Evaluation, Outcome
+from tests.integration.chromium import headless_chromium
+from tests.ui.support import Served, serve
+
+pytestmark = pytest.mark.integration
+
+PHONE = (375, 667)
+LONG_NAME = "n" * 200
+SERIES = 5000
+HISTORY_RUNS = 1000
+# The most elements a page may hold: a verdict page of the UI catalog holds about 400, the list of 100 answers about
+# 1,700. A page that grew with its evidence or the whole history would hold tens of thousands.
+MOST_ELEMENTS = 3000
+# `<script>` that would set window.__xss, a right-to-left override that would turn the text after it around, and an
+# emoji, which is text to show as it is.
+HOSTILE_ARG = "<script>window.__xss=4</script>\u202eliaf\U0001f680ok"
+
+
+@pytest.fixture(scope="module")
+def hunt_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off and the UI catalog, its history holding the answers of the hunt."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-hunt"), auth=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def phone(hunt_served) -> Iterator[Any]:
+    """Headless chromium at a phone's width."""
+    with headless_chromium(window_size=PHONE) as driver:
+        yield driver
+
+
+def record(served: Served, evaluation: Evaluation) -> int:
+    """Keep `evaluation` in the served analyzer's history, as the run endpoint keeps an answer; its number."""
+
+    async def keep() -> int:
+        history = served.app[HISTORY]
+        version = served.app[LIVE].current.catalog.version
+        history.record_evaluation(evaluation, "hunt", "r-hunt", version, None, "hunt")
+        return history.query(limit=1)[0].seq
+
+    return int(served.call(keep()))
+
+
+def answer(**fields: Any) -> Evaluation:
+    """An answer of the UI catalog's error-rate check (a prometheus check), with `fields` changed."""
+    given: dict[str, Any] = {
+        "check": "error-rate",
+        "kind": "prometheus",
+        "verdict": Outcome.FAIL,
+        "reason": "value 0.1 does not meet pass_if < 0.01",
+        "value": 0.1,
+        "args": {"canary_hash": "broken1"},
+        "evaluated_at": datetime.now(UTC),
+        "duration_ms": 2.0,
+    }
+    return Evaluation(**(given | fields))
+
+
+def bounded(browser) -> dict[str, int]:
+    """What a page costs and how it fits: its elements, how far it scrolls sideways; asserts no script ran."""
+    from selenium.webdriver.common.by import By
+
+    assert browser.execute_script("return window.__xss === undefined")
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    elements, sideways = browser.execute_script(
+        "return [document.getElementsByTagName('*').length, document.scrollingElement.scrollWidth - window.innerWidth]"
+    )
+    assert elements <= MOST_ELEMENTS, elements
+    assert sideways <= 1, f"the page scrolls sideways by {sideways} px on a phone"
+    return {"elements": elements}
+
+
+class TestPagesAtTheirLimits:
+    """Each page fits a phone, runs no script and stays bounded, whatever its input."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            f"/ui/checks/{LONG_NAME}",
+            f"/ui/checks/{LONG_NAME}/run?canary_hash=x",
+            f"/ui/?check={LONG_NAME}",
+            f"/ui/?check={LONG_NAME}&verdict=fail&limit=5",
+        ],
+        ids=["check", "run", "filter", "filter-limit"],
+    )
+    def test_a_200_character_check_name(self, phone, hunt_served, path):
+        from selenium.webdriver.common.by import By
+
+        phone.get(hunt_served.url + path)
+        bounded(phone)
+        # Named where the page names it (no check has it: the catalog takes names up to 128 characters; a 404 clips
+        # it).
+        assert LONG_NAME[:120] in phone.find_element(By.TAG_NAME, "main").text.replace("\n", "")
+
+    def test_an_answer_of_5000_series(self, phone, hunt_served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        series = [
+            {
+                "labels": {"pod": f"pod-{i:04d}-" + "x" * 40},
+                "value": 0.5 if i == SERIES - 1 else 0.001,
+                "verdict": "pass",
+            }
+            for i in range(SERIES)
+        ]
+        series[-1]["verdict"] = "fail"
+        details = {"series": series, "queries": ["sum(up)"], "pass_if": "< 0.01", "each": True}
+        seq = record(hunt_served, answer(value=0.5, details=details))
+        phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+        assert phone.find_element(By.ID, "verdict").text == "FAIL"
+        cost = bounded(phone)
+        # The evidence is one block of text, whole; the plot draws at most 8 series.
+        evidence = phone.find_element(By.ID, "evidence").get_attribute("textContent")
+        assert evidence.count('"pod"') == SERIES
+        assert len(phone.find_elements(By.CSS_SELECTOR, "svg polyline.series")) <= 8
+        assert cost["elements"] < 1000
+
+    def test_an_arg_of_script_right_to_left_and_emoji_text(self, phone, hunt_served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        phone.get(f"{hunt_served.url}/ui/checks/error-rate/run?canary_hash={quote(HOSTILE_ARG)}&at={prometheus.anchor}")
+        bounded(phone)
+        facts = phone.find_element(By.CSS_SELECTOR, "table.facts").text
+        # The script is text; the override is shown as its escape (obeyed, the rest would read "ko...liaf").
+        assert "<script>window.__xss=4</script>\\u202eliaf\U0001f680ok" in facts
+        assert "\u202e" not in phone.find_element(By.TAG_NAME, "body").text
+        phone.get(f"{hunt_served.url}/ui/?check=error-rate")
+        bounded(phone)
+        assert "\u202e" not in phone.find_element(By.TAG_NAME, "body").text
+
+    def test_an_answer_without_evidence(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+
+        seq = record(hunt_served, answer(details=None))
+        phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+        assert phone.find_element(By.ID, "verdict").text == "FAIL"
+        bounded(phone)
+        assert phone.find_element(By.ID, "reason").text == "value 0.1 does not meet pass_if < 0.01"
+
+    def test_a_history_of_1000_answers(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+
+        for index in range(HISTORY_RUNS):
+            record(hunt_served, answer(args={"canary_hash": f"run{index:04d}"}, reason=f"run {index} " + "r" * 300))
+        phone.get(f"{hunt_served.url}/ui/")
+        cost = bounded(phone)
+        # The newest 100, and a link to the others.
+        assert len(phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")) == 100
+        assert phone.find_element(By.ID, "more-held").is_displayed()
+        assert cost["elements"] <= MOST_ELEMENTS
+        phone.get(f"{hunt_served.url}/ui/?limit=5000")
+        # Asked for more than it holds: the whole history, which ANALYZER_HISTORY_SIZE bounds (1,000 by default).
+        rows = phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")
+        assert len(rows) <= hunt_served.app[LIVE].settings.history_size
+        assert phone.execute_script("return document.scrollingElement.scrollWidth - window.innerWidth") <= 1
