@@ -1316,9 +1316,15 @@ def _unexplained(
 
 def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     """The query whose answer tells whether every raw series of pyrra.total over the last `range_s` carries the
-    unexplained labels with their values (see vouched_by)."""
+    unexplained labels with their values (see vouched_by). Over the increase rules' own range (their 5 minutes), only
+    the series they can group, as seen_query: increase() needs two samples in its range, so a target scraped every 5
+    minutes or less often is in no 5m rule of this SLO's or another's, and it would wait for the next evaluation
+    forever as a value born since (see newborn_note)."""
     by = ", ".join(sorted(unexplained.labels))
-    return f"count by ({by}) (last_over_time({unexplained.total}[{prometheus_duration(range_s)}]))"
+    over = f"{unexplained.total}[{prometheus_duration(range_s)}]"
+    if range_s == unexplained.range_s:
+        return f"count by ({by}) (count_over_time({over}) > 1)"
+    return f"count by ({by}) (last_over_time({over}))"
 
 
 def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str, str]:

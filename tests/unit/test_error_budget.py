@@ -3342,6 +3342,9 @@ class TestPyrraIncreaseRulesWithoutErrors:
             self.measure([{"code": "200"}], part="rules_5m")
         assert raised.value.range_s == 300.0
         assert raised.value.rules == 'req:increase5m{slo="api"}'
+        # Over their 5 minutes, the series they can group (two samples): not a target scraped every 5m or less often.
+        assert vouch_query(raised.value, 300.0) == 'count by (code) (count_over_time(req_total{job="api"}[5m]) > 1)'
+        assert vouch_query(raised.value, 4 * 86400.0) == 'count by (code) (last_over_time(req_total{job="api"}[4d]))'
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}])
         assert raised.value.range_s is None
