@@ -668,11 +668,14 @@ class ErrorBudgetCheck(Check):
         over the longest window are asked of the last 5 minutes' raw series too, which prove the windows within them;
         increase rules not vouched for are asked whether the raw series they could group at their last evaluation
         were (two more queries): then the values they lack are born since, and the windows they prove wait for their
-        next evaluation (no data)."""
+        next evaluation (no data). Labels vouched for over the last 5 minutes, or pending, explain no burnrate of a
+        longer window: one that carries them asks of them over the longest window."""
         assert isinstance(self._kept.reader, PyrraReader)
         reader = self._kept.reader
         longest_s = max(parse_duration(window) for window in plan.windows)
         vouched: dict[str, str] = {}
+        # Those of `vouched` asked over the longest window: they explain every window's rule series.
+        lasting: dict[str, str] = {}
         vouched_s: float | None = None
         pending = ""
         # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
@@ -681,6 +684,7 @@ class ErrorBudgetCheck(Check):
             ranges = [longest_s]
             if unexplained.range_s is not None and unexplained.range_s < longest_s:
                 ranges.append(unexplained.range_s)
+            whole = False
             for range_s in ranges:
                 try:
                     # Half the time left at most when a shorter range follows: a querier too slow for 4d of raw
@@ -696,16 +700,22 @@ class ErrorBudgetCheck(Check):
                     # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
                     if range_s < longest_s:
                         vouched_s = range_s
+                    whole = range_s == longest_s
                     break
             else:
                 pending = await self._newborn(ctx, unexplained, ranges[-1], answer)
                 more = unexplained.labels if pending else {}
-            if not more or more.items() <= vouched.items():
+            # A burnrate's labels the last 5 minutes vouched for are asked again, over the longest window.
+            if not more or more.items() <= (lasting if whole else vouched).items():
                 raise unexplained
             vouched = {**vouched, **more}
+            if whole:
+                lasting = {**lasting, **more}
             try:
                 return {
-                    window: reader.measure(window, qs, results, vouched, vouched_s=vouched_s, pending=pending)
+                    window: reader.measure(
+                        window, qs, results, vouched, vouched_s=vouched_s, pending=pending, lasting=lasting
+                    )
                     for window, qs in plan.windows.items()
                 }
             except UnexplainedLabels as again:

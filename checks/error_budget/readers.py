@@ -862,12 +862,14 @@ class PyrraReader:
         *,
         vouched_s: float | None = None,
         pending: str = "",
+        lasting: Mapping[str, str] | None = None,
     ) -> WindowRatio:
         """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
         carries (see vouched_by), which a rule series may carry as this SLO's; `vouched_s`: how many seconds back they
-        were asked (None: over the longest window judged), past which they prove no increase rules; `pending`: why
+        were asked (None: over the longest window judged), past which they prove no rule series; `pending`: why
         increase rules are proven only once their group evaluates again (see newborn_note), which leaves a window they
-        alone would prove no data."""
+        alone would prove no data, and explains no burnrate; `lasting`: those of `vouched` asked over the longest
+        window, which explain a rule series of any window whatever `vouched_s` and `pending` say."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -892,7 +894,7 @@ class PyrraReader:
         unproven = (
             None
             if "total" not in queries
-            else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending)
+            else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting)
         )
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
@@ -952,6 +954,7 @@ class PyrraReader:
         vouched: Mapping[str, str],
         vouched_s: float | None = None,
         pending: str = "",
+        lasting: Mapping[str, str] | None = None,
     ) -> str | None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
@@ -967,6 +970,13 @@ class PyrraReader:
         explained = self._explained(queries, results)
         # None: which labels the series may carry is not known (no label is held against it).
         told: frozenset[str] | None = explained
+        # A pending vouch proves no label yet (the raw series carry values the rules lack), and one over the last
+        # vouched_s proves none over a longer window, where pyrra.total selected series that have ended since (a
+        # same-name SLO whose total adds handler="/x": its burnrate6h leaves out the errors of /y, ended an hour ago):
+        # a series is not this SLO's on their word, only on the labels asked over the longest window.
+        proven = (
+            vouched if not pending and (vouched_s is None or parse_duration(window) <= vouched_s) else lasting or {}
+        )
         # Each burnrate read is judged; else a series of the SLO's among the increase rules found proves its rules.
         found = results[queries["ratio"]].series
         what = f"burnrate{window}"
@@ -988,13 +998,11 @@ class PyrraReader:
                 )
             told = None if increase_known is None else explained | increase_known
             if any(
-                _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, vouched) for s in found
+                _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, proven) for s in found
             ):
                 return None
         for series in found:
-            # A pending vouch proves no label yet (the raw series carry values the rules lack): a same-name SLO's
-            # burnrate carrying the rules' labels is not this SLO's on its word.
-            self._refuse_other(series, what, wanted, told, {} if pending else vouched, queries["total"])
+            self._refuse_other(series, what, wanted, told, proven, queries["total"])
         return None
 
     def _own_increase_rules(
@@ -1308,9 +1316,15 @@ def _unexplained(
 
 def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     """The query whose answer tells whether every raw series of pyrra.total over the last `range_s` carries the
-    unexplained labels with their values (see vouched_by)."""
+    unexplained labels with their values (see vouched_by). Over the increase rules' own range (their 5 minutes), only
+    the series they can group, as seen_query: increase() needs two samples in its range, so a target scraped every 5
+    minutes or less often is in no 5m rule of this SLO's or another's, and it would wait for the next evaluation
+    forever as a value born since (see newborn_note)."""
     by = ", ".join(sorted(unexplained.labels))
-    return f"count by ({by}) (last_over_time({unexplained.total}[{prometheus_duration(range_s)}]))"
+    over = f"{unexplained.total}[{prometheus_duration(range_s)}]"
+    if range_s == unexplained.range_s:
+        return f"count by ({by}) (count_over_time({over}) > 1)"
+    return f"count by ({by}) (last_over_time({over}))"
 
 
 def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str, str]:

@@ -103,6 +103,15 @@ of /x's: no burnrate records) stands for a same-name SLO of another namespace wh
 over job pgone, whose own rules are not loaded here: over the last 5 minutes both totals select the same series, over
 30m and longer the check's selects /y's errors too.
 
+`ebr_http_requests_total{job="ebr-pgburn", handler, code}` is job pgone's, with a /x 500 series of 0.002 req/s besides
+that ended 90 minutes before the anchor. Pyrra SLO `ebr-pgburn` over `{handler="/x", job="ebr-pgburn"}`, ebr-pgone's
+rules, records burnrates over 2h and longer (about 0.02% errors: 0.2x), none over 5m, 30m and 1h; over those longer
+windows a check's total over job pgburn counts /y's 5% errors too.
+
+`ebr_http_requests_total{job="ebr-pgext", cluster="eu1", code}`: 200 at 10 req/s on, 500 at 0.002 req/s until 90 minutes
+before the anchor. Pyrra SLO `ebr-pgext` over `{cluster="eu1", job="ebr-pgext"}` (ebr-pgone's rules with cluster for
+handler), as read through a Thanos Querier that adds cluster="eu1" to every series: its own rules.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 
@@ -174,8 +183,10 @@ EXT_LABEL = ("cluster", "eu1")
 ERRORLESS = {"ebr-wider": 'handler="/x",job="ebr-wide"', "ebr-narrow": 'job="ebr-wide"'}
 # A same-name SLO with performanceOverAccuracy whose total adds handler="/x" to a check's over job pgone, whose /y
 # series ended this long before the anchor: within every window but the 5m one.
-PGONE_SLO = "ebr-pgone"
 PGONE_ENDED_S = 10 * MINUTE
+# Job pgburn's /x errors ended this long before the anchor: SLO ebr-pgburn (over its /x) records burnrates over 2h and
+# longer, none over 1h or less.
+PGBURN_ERRORS_ENDED_S = 90 * MINUTE
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -255,14 +266,30 @@ def build(om: OpenMetrics, anchor: float) -> None:
             until,
             MINUTE,
         )
-    for handler, code, rate, until in (
-        ("/x", "200", 10.0, end),
-        ("/y", "200", 9.0, anchor - PGONE_ENDED_S + 1),
-        ("/y", "500", 1.0, anchor - PGONE_ENDED_S + 1),
+    for job, handler, code, rate, until in (
+        *(
+            (job, handler, code, rate, until)
+            for job in ("ebr-pgone", "ebr-pgburn")
+            for handler, code, rate, until in (
+                ("/x", "200", 10.0, end),
+                ("/y", "200", 9.0, anchor - PGONE_ENDED_S + 1),
+                ("/y", "500", 1.0, anchor - PGONE_ENDED_S + 1),
+            )
+        ),
+        ("ebr-pgburn", "/x", "500", 0.002, anchor - PGBURN_ERRORS_ENDED_S + 1),
     ):
         om.add_counter_rate(
             "ebr_http_requests_total",
-            {"job": "ebr-pgone", "handler": handler, "code": code},
+            {"job": job, "handler": handler, "code": code},
+            lambda t, r=rate: r,
+            start,
+            until,
+            MINUTE,
+        )
+    for code, rate, until in (("200", 10.0, end), ("500", 0.002, anchor - PGBURN_ERRORS_ENDED_S + 1)):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": "ebr-pgext", EXT_LABEL[0]: EXT_LABEL[1], "code": code},
             lambda t, r=rate: r,
             start,
             until,
@@ -532,26 +559,27 @@ def pyrra_performance_rules(job: str, *, generic: bool, burnrates: bool = True, 
     return out
 
 
-def pyrra_performance_wider_rules() -> str:
-    """Pyrra's 5m increase, burnrate and --generic-rules groups for SLO ebr-pgone with `performanceOverAccuracy:
-    true` over `{handler="/x", job="ebr-pgone"}` (errors `code=~"5.."`, which /x has none of: no burnrate records), as
-    pyrra_performance_rules writes them; its -long group runs elsewhere."""
-    selected = 'handler="/x",job="ebr-pgone"'
+def pyrra_performance_wider_rules(job: str = "pgone", also: tuple[str, str] = WIDE_ALSO) -> str:
+    """Pyrra's 5m increase, burnrate and --generic-rules groups for SLO ebr-<job> with `performanceOverAccuracy: true`
+    over `{<also>, job="ebr-<job>"}` (handler="/x" unless given; errors `code=~"5.."`: job pgone's /x has none, no
+    burnrate records), as pyrra_performance_rules writes them; its -long group runs elsewhere."""
+    slo = f"ebr-{job}"
+    selected = f'{also[0]}="{also[1]}",job="ebr-{job}"'
     total, errors = f"ebr_http_requests_total{{{selected}}}", f'ebr_http_requests_total{{code=~"5..",{selected}}}'
-    labels = f"    labels:\n      handler: /x\n      job: ebr-pgone\n      slo: {PGONE_SLO}\n"
+    labels = f"    labels:\n      {also[0]}: {also[1]}\n      job: ebr-{job}\n      slo: {slo}\n"
     out = (
-        f"- name: {PGONE_SLO}-increase\n  interval: 30s\n  rules:\n"
+        f"- name: {slo}-increase\n  interval: 30s\n  rules:\n"
         f"  - record: ebr_http_requests:increase5m\n    expr: sum by (code) (increase({total}[5m]))\n{labels}"
-        f"- name: {PGONE_SLO}\n  interval: 30s\n  rules:\n"
+        f"- name: {slo}\n  interval: 30s\n  rules:\n"
     )
     for window in PYRRA_WINDOWS:
         out += (
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
         )
-    only_slo = f"    labels:\n      slo: {PGONE_SLO}\n"
+    only_slo = f"    labels:\n      slo: {slo}\n"
     return out + (
-        f"- name: {PGONE_SLO}-generic\n  interval: 30s\n  rules:\n"
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
         f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
         f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
         f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
@@ -658,4 +686,6 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += pyrra_rules("extl", generic=False, also=EXT_LABEL)
     text += "".join(pyrra_errorless_rules(slo, selected) for slo, selected in ERRORLESS.items())
     text += pyrra_performance_wider_rules()
+    text += pyrra_performance_wider_rules("pgburn")
+    text += pyrra_performance_wider_rules("pgext", EXT_LABEL)
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -644,8 +644,28 @@ CHECKS = [
     pyrra_check("ended", name="ebr-pyrra-perf-ended-no-errors", slo="ebr-perf-ended", errors=None),
     # A same-name SLO with performanceOverAccuracy whose total adds handler="/x": job pgone's /y errors ended 10m ago.
     pyrra_check("pgone", name="ebr-pyrra-pgone-no-errors", slo="ebr-pgone", errors=None),
+    # Its twin whose /x errors ended 90m ago: that SLO's burnrates over 2h and longer, its 5m increase rules, and a pass
+    # on a tier those burnrates alone judge.
+    pyrra_check(
+        "pgburn",
+        name="ebr-pyrra-pgburn-no-errors-accept",
+        slo="ebr-pgburn",
+        errors=None,
+        fail_on=["page", "ticket"],
+        accept_unjudged_tiers=True,
+    ),
+    # Its rules all carry the querier's cluster="eu1", as every raw series does; its errors ended 90m ago.
+    pyrra_check(
+        "pgext",
+        name="ebr-pyrra-pgext-no-errors-accept",
+        errors=None,
+        fail_on=["page", "ticket"],
+        accept_unjudged_tiers=True,
+    ),
     # A first 404 since the SLO's increase group last evaluated (data_error_budget_newborn.py).
     pyrra_check("newborn", name="ebr-pyrra-newborn-no-errors", errors=None),
+    # A 404 target scraped every 5 minutes, which its 5m increase rules never group (data_error_budget_sparse.py).
+    pyrra_check("sparse", name="ebr-pyrra-sparse-no-errors", errors=None),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2194,7 +2214,7 @@ class TestSameNameSlos:
         # this fallback: check_misconfigured where the 5m query alone had answered.
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "refused-4d")
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert [query[-6:] for query in asked] == ["[4d]))", "[5m]))"]
+        assert [query.partition("[")[2][:3] for query in asked] == ["4d]", "5m]"]
         measured = windows(result)
         assert measured["5m"]["error_ratio"] == 0.0 and measured["1h"]["error_ratio"] is None, measured
 
@@ -2203,7 +2223,7 @@ class TestSameNameSlos:
         # timeout left check_misconfigured ("may be another SLO's") where the 5m query alone had vouched for the rules.
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-perf-clean-no-errors", "slow-4d")
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert [query[-6:] for query in asked] == ["[4d]))", "[5m]))"]
+        assert [query.partition("[")[2][:3] for query in asked] == ["4d]", "5m]"]
         assert windows(result)["5m"]["error_ratio"] == 0.0, windows(result)["5m"]
 
     async def test_five_minute_increase_rules_are_asked_of_five_minutes_of_raw_series_too(self, catalog, prometheus):
@@ -2213,7 +2233,7 @@ class TestSameNameSlos:
         total = 'ebr_http_requests_total{job="ebr-ended"}'
         assert asked == [
             f"count by (code) (last_over_time({total}[4d]))",
-            f"count by (code) (last_over_time({total}[5m]))",
+            f"count by (code) (count_over_time({total}[5m]) > 1)",
         ]
         measured = windows(result)
         assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
@@ -2228,13 +2248,51 @@ class TestSameNameSlos:
         total = 'ebr_http_requests_total{job="ebr-pgone"}'
         assert asked == [
             f"count by (code, handler) (last_over_time({total}[4d]))",
-            f"count by (code, handler) (last_over_time({total}[5m]))",
+            f"count by (code, handler) (count_over_time({total}[5m]) > 1)",
         ]
         measured = windows(result)
         assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
         for window in ("30m", "1h", "6h", "4d"):
             assert measured[window]["error_ratio"] is None, measured[window]
             assert "over the last 5m only, not over " + window in measured[window]["note"], measured[window]["note"]
+
+    async def test_five_minutes_of_raw_series_vouch_for_no_longer_windows_burnrate(self, catalog, prometheus):
+        # The same-name SLO's 5m increase rules (handler="/x", code="200") are vouched for by the last 5 minutes' raw
+        # series, as job pgone's; its burnrates over 2h and longer carry handler="/x" too (its /x errors ended 90m
+        # ago), while over those windows pyrra.total counts /y's 5% errors. Before: the 5 minutes vouched for those
+        # burnrates, read as this SLO's 0.2x, and accept_unjudged_tiers passed on them.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgburn-no-errors-accept")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Pyrra SLO {slo="ebr-pgburn"}: the burnrate6h series ebr_http_requests:burnrate6h{handler="/x", '
+        ), result.reason
+        assert 'add handler="" to pyrra.selectors' in result.reason
+        # The 5 minutes that vouched for the increase rules, then the burnrate's label asked over 4d, where /y's series
+        # lack it.
+        total = 'ebr_http_requests_total{job="ebr-pgburn"}'
+        assert asked == [
+            f"count by (code, handler) (last_over_time({total}[4d]))",
+            f"count by (code, handler) (count_over_time({total}[5m]) > 1)",
+            f"count by (handler) (last_over_time({total}[4d]))",
+        ]
+
+    async def test_a_burnrates_label_the_five_minutes_vouched_for_is_asked_over_the_longest_window(
+        self, catalog, prometheus
+    ):
+        # As job pgburn, but the label is the querier's cluster="eu1", on every raw series over 4d: asked again over
+        # 4d, it shows the burnrates this SLO's, which judge the ticket tiers.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgext-no-errors-accept")
+        assert result.verdict is Outcome.PASS, result.reason
+        total = 'ebr_http_requests_total{job="ebr-pgext"}'
+        assert asked == [
+            f"count by (cluster, code) (last_over_time({total}[4d]))",
+            f"count by (cluster, code) (count_over_time({total}[5m]) > 1)",
+            f"count by (cluster) (last_over_time({total}[4d]))",
+        ]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
+        assert measured["6h"]["error_ratio"] > 0, measured["6h"]
+        assert "over the last 5m only, not over 1h" in measured["1h"]["note"], measured["1h"]
 
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus
@@ -2254,6 +2312,23 @@ class TestSameNameSlos:
         assert asked[0] == f"count by (code) (last_over_time({total}[4d]))"
         assert asked[1].startswith(f"count by (code) (count_over_time({total}[4d] @ ")
         assert len(asked) == 2, asked
+
+    async def test_a_series_the_five_minute_increase_rules_cannot_group_is_not_waited_for(self, catalog, prometheus):
+        # A 404 target scraped every 5 minutes: one sample in any 5 minutes, so the SLO's own 5m increase rules never
+        # group it. Before: every window "series born since ...; wait for the next rule evaluation", at every
+        # evaluation, though the group had evaluated a second before and the series was hours old.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-sparse-no-errors")
+        total = 'ebr_http_requests_total{job="ebr-sparse"}'
+        assert asked == [
+            f"count by (code) (last_over_time({total}[4d]))",
+            f"count by (code) (count_over_time({total}[5m]) > 1)",
+        ]
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
+        # Longer windows: the 5 minutes prove no more (the 5m rules leave out the 404 target there too).
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "over the last 5m only, not over 1h" in measured["1h"]["note"], measured["1h"]
+        assert "wait for the next rule evaluation" not in result.reason
 
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus

@@ -3342,6 +3342,9 @@ class TestPyrraIncreaseRulesWithoutErrors:
             self.measure([{"code": "200"}], part="rules_5m")
         assert raised.value.range_s == 300.0
         assert raised.value.rules == 'req:increase5m{slo="api"}'
+        # Over their 5 minutes, the series they can group (two samples): not a target scraped every 5m or less often.
+        assert vouch_query(raised.value, 300.0) == 'count by (code) (count_over_time(req_total{job="api"}[5m]) > 1)'
+        assert vouch_query(raised.value, 4 * 86400.0) == 'count by (code) (last_over_time(req_total{job="api"}[4d]))'
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}])
         assert raised.value.range_s is None
@@ -3399,6 +3402,45 @@ class TestPyrraIncreaseRulesWithoutErrors:
         assert raised.value.labels == {"handler": "/x"} and raised.value.rules == ""
         # Vouched for by the raw series: this SLO's as before.
         assert reader.measure(window, queries, results, vouched).error_ratio == 0.0
+
+    @pytest.mark.parametrize(
+        ("window", "vouched_s", "pending", "lasting", "read"),
+        [
+            # Vouched over the last 5 minutes: a 5m burnrate, not a 6h one (the same-name SLO whose total adds
+            # handler="/x" leaves out /y's errors, ended an hour ago). Before: read as this SLO's 0x.
+            ("5m", 300.0, "", None, True),
+            ("6h", 300.0, "", None, False),
+            ("6h", 21600.0, "", None, True),
+            ("6h", None, "", None, True),
+            # Pending: no burnrate, of any window.
+            ("5m", None, "values born since", None, False),
+            # The label asked over the longest window: every window's.
+            ("6h", 300.0, "", {"handler": "/x"}, True),
+            ("6h", None, "values born since", {"handler": "/x"}, True),
+            ("6h", 300.0, "", {"handler": "/y"}, False),
+        ],
+    )
+    def test_a_burnrate_is_explained_by_labels_vouched_over_its_window_only(
+        self, window, vouched_s, pending, lasting, read
+    ):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        answers = {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        vouched = {"code": "200", "handler": "/x"}
+
+        def measure():
+            return reader.measure(
+                window, queries, results, vouched, vouched_s=vouched_s, pending=pending, lasting=lasting
+            )
+
+        if read:
+            assert measure().error_ratio == 0.0
+        else:
+            with pytest.raises(UnexplainedLabels) as raised:
+                measure()
+            assert raised.value.labels == {"handler": "/x"} and raised.value.range_s is None
 
     def test_rules_vouched_for_by_the_raw_series_prove_zero_errors(self):
         window = self.measure([{"code": "200"}, {"code": "500"}], {"code": ""})
