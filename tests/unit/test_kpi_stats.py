@@ -11,6 +11,7 @@ import pytest
 
 from checks.kpi_stats import (
     MIN_EFFECTIVE_SAMPLES,
+    beyond_constant,
     hodges_lehmann,
     proportion_power,
     shifted_rank_z,
@@ -305,6 +306,74 @@ class TestShiftNearTheFloatRange:
 
     def test_subnormal_differences_are_not_halved_to_zero(self):
         assert hodges_lehmann([5e-324] * 4, [0.0] * 4, 0.95, serial=False).shift == 5e-324
+
+
+class TestBeyondConstant:
+    """Against a baseline constant over its samples, the canary lies beyond it when the Wilson lower bound of its
+    share beyond it exceeds q / (1 - q), q the baseline's Clopper-Pearson bound for none of its samples off it."""
+
+    # Errors in runs of 11 steps in 20, 33 of 61 steps: the canary of the integration test's payment-error-most-steps.
+    LONG_RUNS = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+
+    def test_the_baseline_bound_is_clopper_pearsons_for_none_seen(self):
+        result = beyond_constant([1.0] * 10, 0.0, 61, 10.0, 0.975)
+        assert result.baseline_high == pytest.approx(1 - 0.025 ** (1 / 61))
+        assert result.baseline_high == pytest.approx(0.0587, abs=1e-4)
+
+    def test_the_canary_share_bound_is_wilsons_over_its_effective_samples(self):
+        # 12 of 60 above: Wilson's lower bound at z 1.96 over 30 samples (6 of 30), 0.0951.
+        result = beyond_constant([1.0] * 12 + [0.0] * 48, 0.0, 61, 30.0, 0.975)
+        assert (result.side, result.share) == (1, 0.2)
+        assert result.share_low == pytest.approx(0.09505, abs=1e-5)
+
+    @pytest.mark.parametrize(("effective", "side"), [(11.2, 0), (12.0, 1)])
+    def test_the_share_must_exceed_q_over_1_minus_q_not_q(self, effective, side):
+        # At 11.2 effective samples the bound, 0.0606, lies between q = 0.0587 and q / (1 - q) = 0.0623: beyond
+        # q, not beyond what the baseline can hold.
+        result = beyond_constant([1.0] * 12 + [0.0] * 48, 0.0, 61, effective, 0.975)
+        assert result.side == side
+
+    def test_a_canary_on_both_sides_is_not_beyond(self):
+        canary = [*self.LONG_RUNS[:-1], -0.001]
+        assert beyond_constant(canary, 0.0, 61, 61.0, 0.975).side == 0
+
+    def test_a_canary_below_a_ceiling_is_beyond_below(self):
+        result = beyond_constant([1 - x for x in self.LONG_RUNS], 1.0, 61, 5.0, 0.975)
+        assert result.side == -1
+        assert result.value == 1.0
+
+    def test_a_canary_at_the_constant_is_not_beyond(self):
+        assert beyond_constant([0.0] * 61, 0.0, 61, 61.0, 0.975).side == 0
+
+    def test_the_long_runs_canary_is_beyond_its_baseline_where_the_interval_holds_0(self):
+        # The interval's t quantile takes about 5 degrees of freedom from the canary's 5.4 effective samples, and
+        # the differences at 0 counted half keep 0 in the interval; the canary's share above 0, 33 of 61, over
+        # its effective samples shrunk by (z / t)^2 for their 4.4 degrees of freedom (Korn & Graubard), is at
+        # least 14%, beyond the baseline's 5.9% for none in 61.
+        result = hodges_lehmann(self.LONG_RUNS, [0.0] * 61, 0.95)
+        assert result.side_of_zero == 0
+        assert result.constant_baseline is not None
+        from scipy.stats import norm, t
+
+        effective = result.effective_samples[0]
+        counted = effective * (norm.ppf(0.975) / t.ppf(0.975, effective - 1)) ** 2
+        expected = beyond_constant(self.LONG_RUNS, 0.0, 61, counted, 0.975)
+        assert result.constant_baseline == expected
+        assert expected.side == 1
+        assert expected.share_low == pytest.approx(0.140, abs=1e-3)
+
+    def test_independent_samples_count_whole(self):
+        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
+        result = hodges_lehmann(canary, [0.0] * 61, 0.95)
+        assert result.autocorrelation[0] == 0.0
+        assert result.constant_baseline == beyond_constant(canary, 0.0, 61, 61.0, 0.975)
+
+    def test_a_baseline_that_varies_or_too_few_effective_samples_give_none(self):
+        assert hodges_lehmann(self.LONG_RUNS, [0.0] * 60 + [0.001], 0.95).constant_baseline is None
+        burst = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        result = hodges_lehmann(burst, [0.0] * 61, 0.95)
+        assert result.effective_samples[0] < MIN_EFFECTIVE_SAMPLES
+        assert result.constant_baseline is None
 
 
 class TestSideOfZero:
