@@ -1062,8 +1062,8 @@ class KpiCompareCheck(Check):
             significant=significant,
             tolerance=tolerance,
         )
-        if estimate.constant_baseline is not None:
-            constant = estimate.constant_baseline
+        constant = estimate.constant_baseline
+        if constant is not None:
             details["constant_baseline"] = {
                 "value": constant.value,
                 "canary_share": constant.share,
@@ -1111,14 +1111,13 @@ class KpiCompareCheck(Check):
         # A canary beyond a constant baseline more often than that baseline can be fails too where the interval's t
         # quantile, with the canary's few effective samples as its degrees of freedom, holds 0 (see beyond_constant).
         # It only adds fails: a pass still needs the interval within the tolerance.
-        constant = estimate.constant_baseline
         beyond = constant.side if constant is not None and not significant else 0
-        side = estimate.side_of_zero or beyond
-        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, side)
+        lies = estimate.side_of_zero or beyond
+        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, lies)
         # The reason leads with what a fail or inconclusive one rests on beyond the interval, if anything; the
         # verdict's word is the evaluation's own.
         why = ""
-        if side != 0 and side == worse_side and not at_most(harm, tolerance, scale):
+        if lies != 0 and lies == worse_side and not at_most(harm, tolerance, scale):
             outcome = Outcome.FAIL
             if constant is not None and beyond:
                 counted = (len(samples["canary"]), len(samples["baseline"]))
