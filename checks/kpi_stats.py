@@ -221,8 +221,10 @@ def beyond_constant(
     the rule of three's kin). With neither variant beyond the other side of `value`, 2 theta - 1 >= a (1 - q) - q for
     the canary's share a above it, so theta > 1/2 (the canary ranks above) once a > q / (1 - q). a's lower bound is
     Wilson's over `effective_canary` samples (the canary's effective samples, reduced for their degrees of freedom by
-    the caller). The two bounds need not be joined: wrongly exceeding needs both the baseline to show none off `value`
-    while its share is above q (at most 1 - level) and the canary to exceed a wrong bound.
+    the caller). The two bounds need no Bonferroni split: were the canary's share no more than the baseline's, then
+    either the baseline's is within q and the canary's bound is wrong, or it is above q and none of the baseline's
+    samples off `value` has a chance below 1 - level (for independent samples: a constant series shows no
+    autocorrelation to widen by, so `baseline_count` counts whole).
     """
     from scipy.stats import norm
 
