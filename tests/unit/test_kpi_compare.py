@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import random
 import subprocess
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pytest
 
 from analyzer.catalog import build_catalog
@@ -2149,17 +2149,18 @@ def bursts(every: int, value: float = 0.025, count: int = 61) -> list[float]:
 
 
 class TestMannWhitneyAutocorrelatedRates:
-    """Over a few hundred seeded draws of AR(1) samples at rho 0.9, 20 per variant, the judge fails a canary that did
-    not change at most about as often as its one-sided 2.5%, and passes one twice the tolerance worse more rarely.
+    """Over 600 seeded draws of AR(1) samples at rho 0.9, 20 per variant, the judge fails a canary that did not change
+    at most about as often as its one-sided 2.5%, and passes one twice the tolerance worse more rarely.
 
-    With the normal quantile and no floor on the effective samples it failed 18 of 300 unchanged canaries (6%) and
-    passed 10 of 300 at twice the tolerance (3.3%)."""
+    The draws come from Python's random (tests/autocorrelated.py), whose stream no numpy upgrade changes. These draws
+    see 14 fails and 8 passes; with the normal quantile and no floor on the effective samples (before the
+    twenty-eighth session) 38 fails (6.3%) and 14 passes (2.3%)."""
 
-    @pytest.mark.parametrize(("shift", "outcome", "most"), [(0.0, Outcome.FAIL, 9), (1.0, Outcome.PASS, 4)])
+    @pytest.mark.parametrize(("shift", "outcome", "most"), [(0.0, Outcome.FAIL, 20), (1.0, Outcome.PASS, 11)])
     def test_the_rate(self, shift, outcome, most):
-        rng = np.random.default_rng([28, 9, 20, int(2 * shift)])
+        rng = random.Random(2809200 + int(2 * shift))
         seen = 0
-        for _ in range(300):
+        for _ in range(600):
             canary = [10.0 + shift + x for x in ar1(rng, 20, 0.9)]
             baseline = [10.0 + x for x in ar1(rng, 20, 0.9)]
             judged = judge(
