@@ -64,6 +64,7 @@ from analyzer.kinds import (
 )
 from checks.kpi_stats import (
     MIN_EFFECTIVE_SAMPLES,
+    BeyondConstant,
     ProportionTest,
     hodges_lehmann,
     preload,
@@ -1061,6 +1062,15 @@ class KpiCompareCheck(Check):
             significant=significant,
             tolerance=tolerance,
         )
+        constant = estimate.constant_baseline
+        if constant is not None:
+            details["constant_baseline"] = {
+                "value": constant.value,
+                "canary_share": constant.share,
+                "canary_share_low": constant.share_low,
+                "baseline_share_high": constant.baseline_high,
+                "beyond": constant.side != 0,
+            }
         level = _percent(self.confidence)
         counts = f"{len(samples['canary'])} and {len(samples['baseline'])} samples"
         widened = ""
@@ -1098,13 +1108,21 @@ class KpiCompareCheck(Check):
             f"{self._worse_noun(True)} beyond the tolerance"
         )
         details["decision_rule"] = rule
-        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, estimate.side_of_zero)
+        # A canary beyond a constant baseline more often than that baseline can be fails too where the interval's t
+        # quantile, with the canary's few effective samples as its degrees of freedom, holds 0 (see beyond_constant).
+        # It only adds fails: a pass still needs the interval within the tolerance.
+        beyond = constant.side if constant is not None and not significant else 0
+        lies = estimate.side_of_zero or beyond
+        worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, lies)
         # The reason leads with what a fail or inconclusive one rests on beyond the interval, if anything; the
         # verdict's word is the evaluation's own.
         why = ""
-        if significant and estimate.side_of_zero == worse_side and not at_most(harm, tolerance, scale):
+        if lies != 0 and lies == worse_side and not at_most(harm, tolerance, scale):
             outcome = Outcome.FAIL
-            if harm_low <= 0:
+            if constant is not None and beyond:
+                counted = (len(samples["canary"]), len(samples["baseline"]))
+                why = self._beyond_constant_reason(constant, counted, estimate.effective_samples[0])
+            elif harm_low <= 0:
                 why = (
                     "tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
                     f"the interval lies {self._worse_side()}: "
@@ -1130,6 +1148,16 @@ class KpiCompareCheck(Check):
             value=estimate.shift,
             threshold=tolerance,
             details=details,
+        )
+
+    def _beyond_constant_reason(self, constant: BeyondConstant, counts: tuple[int, int], effective: float) -> str:
+        """The head of a fail resting on the canary lying beyond a constant baseline more often than it can."""
+        where = "above" if constant.side > 0 else "below"
+        return (
+            f"the {self._name('baseline')} is {format_number(constant.value)} at all {counts[1]} samples and the "
+            f"{self._name('canary')} {where} it at {round(constant.share * counts[0])} of {counts[0]} (at least "
+            f"{constant.share_low:.1%} of the time over its {effective:.3g} effective samples), more often than the "
+            f"{self._name('baseline')} can be (at most {constant.baseline_high:.1%}, none of {counts[1]}): "
         )
 
     def _worse_beyond_tolerance(

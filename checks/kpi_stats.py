@@ -115,6 +115,20 @@ class ShiftEstimate:
     autocorrelation: tuple[float, float]
     effective_samples: tuple[float, float]
     side_of_zero: int
+    constant_baseline: BeyondConstant | None = None
+
+
+@dataclass(frozen=True)
+class BeyondConstant:
+    """A canary against a baseline constant at `value` (see `beyond_constant`): `side` is 1 when the canary lies above
+    it more often than the baseline can, -1 below, 0 when that is not shown; `share` is the canary's samples' share on
+    that side, `share_low` its lower confidence bound and `baseline_high` the baseline's upper bound."""
+
+    value: float
+    side: int
+    share: float
+    share_low: float
+    baseline_high: float
 
 
 def hodges_lehmann(
@@ -171,6 +185,16 @@ def hodges_lehmann(
         side_of_zero = 1
     elif c >= 1 and m - at_or_below + at / 2 < c:
         side_of_zero = -1
+    constant = None
+    if bounded and min(baseline) == max(baseline):
+        # The baseline's share is not estimated, so the canary's effective samples less 1 are the degrees of freedom;
+        # Korn & Graubard shrink a proportion's effective sample count by (z / t)^2 for them (Confidence intervals
+        # for proportions with small expected number of positive counts estimated from survey data, Survey
+        # Methodology 24, 1998).
+        level = 0.5 + confidence / 2
+        shrink = (float(norm.ppf(level)) / float(t.ppf(level, effective[0] - 1))) ** 2 if rho[0] > 0 else 1.0
+        counted = effective[0] * shrink
+        constant = beyond_constant(canary, float(baseline[0]), n2, counted, level)
     test = mannwhitneyu(canary, baseline, alternative="two-sided")
     p_value = float(test.pvalue)
     if not bounded:
@@ -179,7 +203,39 @@ def hodges_lehmann(
         p_value = math.nan
     elif rho != (0.0, 0.0):
         p_value = float(2 * t.sf(abs(float(test.statistic) - m / 2) / math.sqrt(variance), degrees))
-    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero)
+    return ShiftEstimate(shift, interval, float(test.statistic), p_value, rho, effective, side_of_zero, constant)
+
+
+def beyond_constant(
+    canary: Sequence[float], value: float, baseline_count: int, effective_canary: float, level: float
+) -> BeyondConstant:
+    """Whether the canary lies on one side of a baseline constant at `value` more often than that baseline can, at the
+    one-sided confidence `level`; only a canary with no sample on the other side can (`value` taken as a floor or a
+    ceiling, as 0 is an error ratio's).
+
+    With every sample at `value` the Mann-Whitney's tie-split share of pairs, theta = P(X > Y) + P(X = Y) / 2, rests on
+    the canary alone, and the Moses interval's t quantile takes the canary's few effective samples as the degrees of
+    freedom of both (a canary erring in long runs against a baseline without errors: no significance however often it
+    erred). The baseline's share q of samples off `value` is unknown only to its sampling error: at most the
+    Clopper-Pearson bound for none in `baseline_count`, 1 - (1 - level) ** (1 / baseline_count) (3.7 / n at 97.5%,
+    the rule of three's kin). With neither variant beyond the other side of `value`, 2 theta - 1 >= a (1 - q) - q for
+    the canary's share a above it, so theta > 1/2 (the canary ranks above) once a > q / (1 - q). a's lower bound is
+    Wilson's over `effective_canary` samples (the canary's effective samples, reduced for their degrees of freedom by
+    the caller). The two bounds need no Bonferroni split: were the canary's share no more than the baseline's, then
+    either the baseline's is within q and the canary's bound is wrong, or it is above q and none of the baseline's
+    samples off `value` has a chance below 1 - level (for independent samples: a constant series shows no
+    autocorrelation to widen by, so `baseline_count` counts whole).
+    """
+    from scipy.stats import norm
+
+    above = sum(1 for x in canary if x > value)
+    below = sum(1 for x in canary if x < value)
+    side = 1 if below == 0 < above else -1 if above == 0 < below else 0
+    share = max(above, below) / len(canary)
+    share_low, _ = _wilson(share * effective_canary, effective_canary, float(norm.ppf(level)))
+    baseline_high = 1 - (1 - level) ** (1 / baseline_count)
+    shown = share_low > baseline_high / (1 - baseline_high)
+    return BeyondConstant(value, side if shown else 0, share, share_low, baseline_high)
 
 
 def shifted_rank_z(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import subprocess
 import sys
 
@@ -11,12 +12,13 @@ import pytest
 
 from checks.kpi_stats import (
     MIN_EFFECTIVE_SAMPLES,
+    beyond_constant,
     hodges_lehmann,
     proportion_power,
     shifted_rank_z,
     two_proportion_test,
 )
-from tests.autocorrelated import ar1
+from tests.autocorrelated import ar1, normal
 
 # Hollander & Wolfe's chicken data, as used by the PHUSE CAMIS comparison of R and SAS
 # (psiaims.github.io/CAMIS, "Non-parametric point estimation"): group A and group B.
@@ -62,10 +64,10 @@ class TestHodgesLehmann:
         assert wide[0] < narrow[0] and wide[1] > narrow[1]
 
 
-def moving_average(rng: np.random.Generator, mean: float, samples: int = 61, window: int = 30) -> list[float]:
+def moving_average(rng: random.Random, mean: float, samples: int = 61, window: int = 30) -> list[float]:
     """What a range query of rate(x[5m]) sampled every 10 s looks like: each sample averages 30 buckets, of
     which it shares 29 with the next."""
-    raw = rng.normal(mean, 1, samples + window - 1)
+    raw = [normal(rng, mean) for _ in range(samples + window - 1)]
     return list(np.convolve(raw, np.ones(window) / window, "valid"))
 
 
@@ -76,7 +78,7 @@ class TestAutocorrelation:
     def test_overlapping_windows_do_not_make_a_regression_pass(self):
         # The reviewer's reproducer: the canary is 0.25 worse, the tolerance 0.1; a gate passes when the upper
         # end of the interval is within the tolerance. Taken as independent, 18 of these 200 pairs passed.
-        rng = np.random.default_rng(3)
+        rng = random.Random(3)
         passes = sum(
             hodges_lehmann(moving_average(rng, 0.25), moving_average(rng, 0.0), 0.95).interval[1] <= 0.1
             for _ in range(200)
@@ -85,7 +87,7 @@ class TestAutocorrelation:
 
     def test_the_interval_covers_the_true_shift_at_about_its_confidence(self):
         # Taken as independent, the nominal 95% interval covered the shift 25% of the time.
-        rng = np.random.default_rng(2)
+        rng = random.Random(2)
         covered = 0
         for _ in range(200):
             low, high = hodges_lehmann(moving_average(rng, 0.1), moving_average(rng, 0.0), 0.95).interval
@@ -93,9 +95,10 @@ class TestAutocorrelation:
         assert covered >= 0.9 * 200
 
     def test_autocorrelation_and_effective_samples_are_reported(self):
-        rng = np.random.default_rng(5)
+        rng = random.Random(5)
         result = hodges_lehmann(moving_average(rng, 0.0), moving_average(rng, 0.0), 0.95)
-        assert all(0.8 < rho <= 1 for rho in result.autocorrelation)
+        # 30-sample windows moved by one: lag-1 autocorrelation 29/30, its rank estimate over 61 samples 0.79 and 0.86.
+        assert all(0.7 < rho <= 1 for rho in result.autocorrelation)
         assert all(effective < 61 / 5 for effective in result.effective_samples)
 
     def test_alternating_samples_keep_the_textbook_interval(self):
@@ -129,12 +132,12 @@ class TestAutocorrelationOfUnequalVariants:
         # The canary's share of Var(U) is n1 * n2^2 / 12 (each of its n1 samples ranks against n2): its inflation
         # given to the baseline's share, n2 * n1^2 / 12, the interval covered the shift 131 times in 200, and let a
         # canary 0.25 worse pass a 0.1 tolerance 3 times.
-        rng = np.random.default_rng(4)
+        rng = random.Random(4)
         covered = passes = 0
         for _ in range(200):
             canary = moving_average(rng, 0.25)
             # Independent samples with the spread of one of the canary's 30-bucket averages.
-            baseline = list(rng.normal(0.0, 1 / math.sqrt(30), 600))
+            baseline = [normal(rng, 0.0, 1 / math.sqrt(30)) for _ in range(600)]
             low, high = hodges_lehmann(canary, baseline, 0.95).interval
             covered += low <= 0.25 <= high
             passes += high <= 0.1
@@ -236,9 +239,9 @@ class TestEstimatedInflation:
         assert result.p_value > 2 * t.sf(z, math.inf)
 
     def test_fewer_effective_samples_than_the_floor_leave_the_interval_unbounded(self):
-        # AR(1) at 0.7, 20 samples: the estimate leaves some pairs below 4 effective samples and some above (31 and
-        # 19 of these 50), the canary shifted far above (a difference any bounded interval finds).
-        rng = np.random.default_rng(7)
+        # AR(1) at 0.7, 20 samples: the estimate leaves some pairs below 4 effective samples and some above (40 and
+        # 10 of these 50), the canary shifted far above (a difference any bounded interval finds).
+        rng = random.Random(7)
         for _ in range(50):
             canary, baseline = ar1(rng, 20, 0.7), ar1(rng, 20, 0.7)
             result = hodges_lehmann([x + 100 for x in canary], baseline, 0.95)
@@ -249,9 +252,9 @@ class TestEstimatedInflation:
                 assert result.interval[0] > 90
 
     def test_without_an_interval_there_is_no_p_value(self):
-        # The first of the draws above: 4.31 and 3.96 effective samples, too few for an interval; the t test with
-        # the same degrees of freedom read p=0.046, significant at 95% where the interval held everything.
-        rng = np.random.default_rng(7)
+        # The first of the draws above: 3.98 and 4.39 effective samples, too few for an interval; the t test with
+        # the same degrees of freedom read p=0.045, significant at 95% where the interval held everything.
+        rng = random.Random(7)
         canary, baseline = ar1(rng, 20, 0.7), ar1(rng, 20, 0.7)
         result = hodges_lehmann([x + 100 for x in canary], baseline, 0.95)
         assert min(result.effective_samples) < MIN_EFFECTIVE_SAMPLES
@@ -305,6 +308,74 @@ class TestShiftNearTheFloatRange:
 
     def test_subnormal_differences_are_not_halved_to_zero(self):
         assert hodges_lehmann([5e-324] * 4, [0.0] * 4, 0.95, serial=False).shift == 5e-324
+
+
+class TestBeyondConstant:
+    """Against a baseline constant over its samples, the canary lies beyond it when the Wilson lower bound of its
+    share beyond it exceeds q / (1 - q), q the baseline's Clopper-Pearson bound for none of its samples off it."""
+
+    # Errors in runs of 11 steps in 20, 33 of 61 steps: the canary of the integration test's payment-error-most-steps.
+    LONG_RUNS = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+
+    def test_the_baseline_bound_is_clopper_pearsons_for_none_seen(self):
+        result = beyond_constant([1.0] * 10, 0.0, 61, 10.0, 0.975)
+        assert result.baseline_high == pytest.approx(1 - 0.025 ** (1 / 61))
+        assert result.baseline_high == pytest.approx(0.0587, abs=1e-4)
+
+    def test_the_canary_share_bound_is_wilsons_over_its_effective_samples(self):
+        # 12 of 60 above: Wilson's lower bound at z 1.96 over 30 samples (6 of 30), 0.0951.
+        result = beyond_constant([1.0] * 12 + [0.0] * 48, 0.0, 61, 30.0, 0.975)
+        assert (result.side, result.share) == (1, 0.2)
+        assert result.share_low == pytest.approx(0.09505, abs=1e-5)
+
+    @pytest.mark.parametrize(("effective", "side"), [(11.2, 0), (12.0, 1)])
+    def test_the_share_must_exceed_q_over_1_minus_q_not_q(self, effective, side):
+        # At 11.2 effective samples the bound, 0.0606, lies between q = 0.0587 and q / (1 - q) = 0.0623: beyond
+        # q, not beyond what the baseline can hold.
+        result = beyond_constant([1.0] * 12 + [0.0] * 48, 0.0, 61, effective, 0.975)
+        assert result.side == side
+
+    def test_a_canary_on_both_sides_is_not_beyond(self):
+        canary = [*self.LONG_RUNS[:-1], -0.001]
+        assert beyond_constant(canary, 0.0, 61, 61.0, 0.975).side == 0
+
+    def test_a_canary_below_a_ceiling_is_beyond_below(self):
+        result = beyond_constant([1 - x for x in self.LONG_RUNS], 1.0, 61, 5.0, 0.975)
+        assert result.side == -1
+        assert result.value == 1.0
+
+    def test_a_canary_at_the_constant_is_not_beyond(self):
+        assert beyond_constant([0.0] * 61, 0.0, 61, 61.0, 0.975).side == 0
+
+    def test_the_long_runs_canary_is_beyond_its_baseline_where_the_interval_holds_0(self):
+        # The interval's t quantile takes about 5 degrees of freedom from the canary's 5.4 effective samples, and
+        # the differences at 0 counted half keep 0 in the interval; the canary's share above 0, 33 of 61, over
+        # its effective samples shrunk by (z / t)^2 for their 4.4 degrees of freedom (Korn & Graubard), is at
+        # least 14%, beyond the baseline's 5.9% for none in 61.
+        result = hodges_lehmann(self.LONG_RUNS, [0.0] * 61, 0.95)
+        assert result.side_of_zero == 0
+        assert result.constant_baseline is not None
+        from scipy.stats import norm, t
+
+        effective = result.effective_samples[0]
+        counted = effective * (norm.ppf(0.975) / t.ppf(0.975, effective - 1)) ** 2
+        expected = beyond_constant(self.LONG_RUNS, 0.0, 61, counted, 0.975)
+        assert result.constant_baseline == expected
+        assert expected.side == 1
+        assert expected.share_low == pytest.approx(0.140, abs=1e-3)
+
+    def test_independent_samples_count_whole(self):
+        canary = [0.025 if i % 3 == 0 else 0.0 for i in range(61)]
+        result = hodges_lehmann(canary, [0.0] * 61, 0.95)
+        assert result.autocorrelation[0] == 0.0
+        assert result.constant_baseline == beyond_constant(canary, 0.0, 61, 61.0, 0.975)
+
+    def test_a_baseline_that_varies_or_too_few_effective_samples_give_none(self):
+        assert hodges_lehmann(self.LONG_RUNS, [0.0] * 60 + [0.001], 0.95).constant_baseline is None
+        burst = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
+        result = hodges_lehmann(burst, [0.0] * 61, 0.95)
+        assert result.effective_samples[0] < MIN_EFFECTIVE_SAMPLES
+        assert result.constant_baseline is None
 
 
 class TestSideOfZero:
