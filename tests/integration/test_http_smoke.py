@@ -839,6 +839,47 @@ class TestSecretArgsEchoed:
         assert "<redacted>" in evaluation.details["steps"][0]["body"]
 
 
+class TestCredentialsTheCheckSends:
+    """A credential the check sends that says what it is (a URL's user info, a DSN's password, a JWT, an AWS key id)
+    is hidden in the request's evidence and wherever the target echoes it, whatever header, query or body name
+    carries it, as it is in an answer."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+    async def test_they_are_hidden_in_the_request_and_its_echo(self, target, client):
+        step = {
+            "name": "echo",
+            "method": "POST",
+            "path": "/echo/x",
+            "headers": {"X-Upstream": "https://svc:hdr-p4ssw0rd@backend.svc/", "X-Context": self.JWT},
+            "query": {"callback": "https://hook:qry-p4ssw0rd@hooks.svc/"},
+            "json_body": {"dsn": "postgres://app:bdy-p4ssw0rd@db:5432/app", "aws": "AKIAIOSFODNN7EXAMPLE"},
+            "expect": {"body_contains": ["never there"]},
+        }
+        evaluation = await run(smoke(target.port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        for secret in ("p4ssw0rd", self.JWT[40:], "AKIAIOSFODNN7EXAMPLE"):
+            assert secret not in shown
+        request = evaluation.details["steps"][0]["request"]
+        # What is no credential stays readable: the host a URL names, the DSN's user and database.
+        assert request["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+        assert json.loads(request["body"])["dsn"] == "postgres://<redacted>@db:5432/app"
+
+    async def test_an_arg_placed_in_one_is_hidden_as_sent(self, target, client):
+        step = {
+            "name": "echo",
+            "path": "/echo/x",
+            "headers": {"X-Upstream": "https://svc:{{ pw }}@backend.svc/"},
+            "expect": {"body_contains": ["never there"]},
+        }
+        definition = smoke(target.port, [step], params={"pw": {"type": "label_value", "required": True}})
+        evaluation = await run(definition, client, {"pw": "arg-p4ssw0rd"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "p4ssw0rd" not in json.dumps(evaluation.details) + evaluation.reason
+        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+
+
 class TestSecretsTheTargetSends:
     """A secret an answer holds under a secret name (a token a login returns, a password a debug page shows) is
     shown nowhere, though no capture asked for it."""

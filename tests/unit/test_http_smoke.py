@@ -937,6 +937,53 @@ class TestNotSecretNames:
         ]
 
 
+class TestCredentialsByWhatTheyAre:
+    """A credential the check sends that says what it is (a URL's user info, a DSN's password, a JWT, an AWS key id)
+    is a written secret whatever names it: hidden in the definition and in a crash's traceback."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    RAW = definition(
+        [
+            {
+                "name": "s",
+                "method": "POST",
+                "headers": {"X-Upstream": "https://svc:hdr-p4ssw0rd@backend.svc/"},
+                "query": {"callback": "https://hook:qry-p4ssw0rd@hooks.svc/", "page": "1"},
+                "json_body": {"dsn": "postgres://app:bdy-p4ssw0rd@db:5432/app", "aws": ["AKIAIOSFODNN7EXAMPLE"]},
+            },
+            # Go's MySQL driver writes its DSN without `//`.
+            {"name": "u", "method": "POST", "json_body": {"mysql": "app:go-p4ssw0rd@tcp(db:3306)/app"}},
+            {"name": "t", "method": "POST", "text_body": "db=mysql://app:txt-p4ssw0rd@db/app&user=bob"},
+        ],
+        headers={"X-Context": JWT},
+    )
+
+    def test_the_definition_hides_them_and_shows_the_rest(self):
+        shown = load(self.RAW).definition()
+        assert shown["headers"] == {"X-Context": "<redacted>"}
+        first, go, text = shown["steps"]
+        assert first["headers"] == {"X-Upstream": "https://<redacted>@backend.svc/"}
+        assert first["query"] == {"callback": "https://<redacted>@hooks.svc/", "page": "1"}
+        assert first["json_body"] == {"dsn": "postgres://<redacted>@db:5432/app", "aws": ["<redacted>"]}
+        assert text["text_body"] == "db=mysql://<redacted>@db/app&user=bob"
+        assert go["json_body"] == {"mysql": "app:<redacted>@tcp(db:3306)/app"}
+
+    def test_they_are_written_secrets(self):
+        found = load(self.RAW).literal_secrets()
+        user_infos = ("svc:hdr-p4ssw0rd", "hook:qry-p4ssw0rd", "app:bdy-p4ssw0rd", "app:txt-p4ssw0rd")
+        for secret in (*user_infos, "go-p4ssw0rd", "AKIAIOSFODNN7EXAMPLE", self.JWT):
+            assert secret in found
+
+    def test_a_value_holding_none_adds_none(self):
+        # A user's name alone (`ssh://git@host`) is no credential, nor is a URL without user info.
+        check = definition([{"name": "s", "headers": {"X-Repo": "ssh://git@git.svc/app", "X-Docs": "https://d.svc/"}}])
+        assert load(check).literal_secrets() == []
+        assert load(check).definition()["steps"][0]["headers"] == {
+            "X-Repo": "ssh://git@git.svc/app",
+            "X-Docs": "https://d.svc/",
+        }
+
+
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
 
