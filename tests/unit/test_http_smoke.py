@@ -414,6 +414,41 @@ class TestLoadValidation:
         assert shown["steps"][0]["capture"] == {"v": {"json": "$.v", "secret": True}}
 
 
+class TestBodyRegexThatMatchesEveryText:
+    """A body_regex that matches every body (it may match nothing, and nothing in it can fail) is a load error, as an
+    empty one is: the step passed on any answer, an error page included."""
+
+    @pytest.mark.parametrize("pattern", [".*", "(?s).*", "x*", "(?:)", "ok|", "(?i)(?:healthy)?", "[a-z]*+", "a{0,3}"])
+    def test_refused(self, pattern):
+        with pytest.raises(ConfigError, match=f"body_regex {re.escape(repr(pattern))} matches every text"):
+            load(definition([{"name": "a", "expect": {"body_regex": pattern}}]))
+
+    @pytest.mark.parametrize(
+        "pattern",
+        [
+            "ok",
+            "o*k",
+            "^$",
+            "^(?!.*error)",
+            r"(?:(a?)x|y?)\1",
+            # Each kind of part that may fail, alone, and inside each kind of group.
+            "(?=ok)",
+            "(?!ok)",
+            "(a)?(?(1)|x)",
+            r"(\b)",
+            r"(?:\b)+",
+            r"ok|\B",
+            r"(?>\b)",
+            # Syntax only the regex package reads is left to it.
+            r"\p{L}*",
+        ],
+    )
+    def test_a_pattern_that_can_fail_loads(self, pattern):
+        assert (
+            load(definition([{"name": "a", "expect": {"body_regex": pattern}}])).steps[0].expect.body_regex == pattern
+        )
+
+
 class TestWarm:
     """`analyzer serve` reads the Public Suffix List when it warms the kind, not on the event loop of a redirect."""
 
