@@ -41,7 +41,7 @@ from analyzer.errors import (
     short_reason,
 )
 from analyzer.inflate import WBITS, Inflater
-from analyzer.redaction import REDACTED
+from analyzer.redaction import url_for_message
 from analyzer.sources.httppolicy import (
     RETRY_PAUSE_S,
     HostAllowList,
@@ -419,17 +419,22 @@ class BodyBudget:
             future.set_result(None)
 
 
-# The user info of a URL: what follows the scheme's `//` up to the last `@` before the path.
-_USER_INFO_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@")
+# A path segment's parameters (`;jsessionid=...`, as Java servlets write a session into URLs).
+_PATH_PARAMETERS_RE = re.compile(r";[^/]*")
+# Where a URL's query or fragment starts.
+_QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 
 
 def _shown(url: str) -> str:
-    """A URL for an error message: no query string and no user info (either may carry secrets; a target's redirect
-    to `http://user:password@host/` is refused, and quoted), at most 200 characters."""
-    shown = url.split("?", 1)[0]
-    if "@" in shown:
-        shown = _USER_INFO_RE.sub(rf"\1{REDACTED}@", shown, count=1)
-    return shown[:200]
+    """A URL for an error message: its user info as REDACTED, and no query string, fragment (an OAuth implicit flow's
+    `#access_token=`) or path parameters (`;jsessionid=`): each may carry secrets, and a refused hop's message is
+    logged before any answer tells what to hide (a target's redirect to `http://user:password@host/` is refused, and
+    quoted); at most 200 characters."""
+    # url_for_message reads user info as URL parsers do (a password holding a `?` or `#` included) and shows the
+    # query or fragment as REDACTED, which is left out here.
+    shown = _QUERY_OR_FRAGMENT_RE.split(url_for_message(url), maxsplit=1)[0]
+    # A host holds no `;`, and user info is hidden already: every `;` left starts a segment's parameters.
+    return _PATH_PARAMETERS_RE.sub("", shown)[:200]
 
 
 class _BodyReader:

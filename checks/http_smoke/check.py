@@ -43,6 +43,7 @@ from analyzer.kinds import (
     container_end,
     credential_forms,
     decoded_name,
+    dsn_user_info_spans,
     format_number,
     is_credential_value,
     is_public_suffix,
@@ -52,6 +53,8 @@ from analyzer.kinds import (
     render_value,
     retry_pauses_s,
     scrubber,
+    secret_shape_spans,
+    user_info_spans,
 )
 from checks.http_smoke.jsonpath import JsonPath
 from checks.http_smoke.judge import (
@@ -369,6 +372,17 @@ class HttpSmokeCheck(Check):
             if step.json_body is not None:
                 found += self._secret_leaves(step.json_body, secret=step.secret_body)
             found += self._expected_secrets(step)
+            # Whatever names them: a credential that says what it is (`X-Upstream: https://svc:pw@backend/`).
+            found += [
+                credential
+                for text in [
+                    *(header.text for header in compiled.headers),
+                    *step.query.values(),
+                    *([step.text_body] if step.text_body is not None else []),
+                    *self._secret_leaves(step.json_body, secret=True),
+                ]
+                for credential in _shaped_credentials(text)
+            ]
         # A placeholder's text is no secret: the value it stands for is the arg's or the capture's.
         return [value for value in found if value and _PLACEHOLDER not in value]
 
@@ -519,15 +533,18 @@ class HttpSmokeCheck(Check):
         """The check as the catalog spells it (allowed_hosts as in force), with secret values hidden."""
         data = self.hide_secret_params(self.model_dump(mode="json", exclude_none=True, by_alias=True))
         data["allowed_hosts"] = list(self._hosts.patterns)
-        data["headers"] = self._redact_headers(data.get("headers", {}))
         written = scrubber(value for value in self.literal_secrets() if len(value) >= MIN_HIDDEN_CHARS)
+        # A credential that says what it is (`https://svc:pw@backend/`, a JWT) is hidden under any name.
+        data["headers"] = written(self._redact_headers(data.get("headers", {})))
         for step in data.get("steps", []):
-            step["headers"] = self._redact_headers(step.get("headers", {}))
-            step["query"] = self._redact(step.get("query", {}))
+            step["headers"] = written(self._redact_headers(step.get("headers", {})))
+            step["query"] = written(self._redact(step.get("query", {})))
             if "json_body" in step:
-                step["json_body"] = REDACTED if step["secret_body"] else self._redact_json(step["json_body"])
+                step["json_body"] = REDACTED if step["secret_body"] else written(self._redact_json(step["json_body"]))
             if "text_body" in step:
-                step["text_body"] = REDACTED if step["secret_body"] else self._hide_secret_pairs(step["text_body"])
+                step["text_body"] = (
+                    REDACTED if step["secret_body"] else written(self._hide_secret_pairs(step["text_body"]))
+                )
             expect = step.get("expect", {})
             # A needle is shown as a failure quotes it, without a secret the check sends (asserted to come back, or
             # not to leak), which no field of its own hides.
@@ -872,8 +889,16 @@ class HttpSmokeCheck(Check):
         ]
         query = urlsplit(request.url).query
         found += [value for key, value in parse_qsl(query, keep_blank_values=False) if self._is_secret(key)]
+        # Whatever names them: a credential that says what it is, as an answer's are found (a URL's user info in a
+        # header, a JWT in a query value), the values of args and captures placed in them included.
+        found += [
+            credential
+            for value in [*request.headers.values(), *(value for _, value in parse_qsl(query))]
+            for credential in _shaped_credentials(value)
+        ]
         if request.content is not None:
             text = request.content.decode("utf-8", "replace")
+            found += _shaped_credentials(text)
             if step.secret_body:
                 found.append(text)
             elif step.json_body is not None:
@@ -1023,6 +1048,16 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _shaped_credentials(text: str) -> list[str]:
+    """The credentials in `text` that say what they are, as an answer's are found: a URL's user info
+    (`https://svc:pw@backend/`: `svc:pw`), a DSN's password, and a credential known by its shape (a JWT, an AWS key
+    id)."""
+    spans = [*user_info_spans(text), *secret_shape_spans(text)]
+    if "@" in text:
+        spans += dsn_user_info_spans(text)
+    return [text[start:end] for start, end in merged_spans(spans)]
 
 
 def _cookie_carriers(

@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
+
+# The standard library's own regex parser, to tell a pattern that matches every text (typeshed stubs it only under its
+# deprecated names, sre_constants and sre_parse, which warn when imported).
+import re._constants as _sre  # type: ignore[import-not-found]
+import re._parser as _sre_parse  # type: ignore[import-not-found]
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -242,6 +247,11 @@ class Expect(_Strict):
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
             _compile("body_regex", value)
+            if _matches_every_text(value):
+                raise ValueError(
+                    f"body_regex {value!r} matches every text (it may match nothing, and holds no anchor, lookaround "
+                    "or backreference that could fail), so it could never fail; write what the body must hold"
+                )
         return value
 
 
@@ -353,6 +363,41 @@ def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
         return regex.compile(pattern)
     except regex.error as exc:
         raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
+
+
+# What can make a pattern that may match nothing fail at some place of a text: an anchor or word boundary, a
+# lookaround, a backreference (to a group that did not take part) or a condition on one.
+_MAY_FAIL_OPCODES = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT, _sre.GROUPREF, _sre.GROUPREF_EXISTS})
+
+
+def _matches_every_text(pattern: str) -> bool:
+    """Whether `pattern` finds a match in every text: it may match nothing, and nothing in it can fail (see
+    _MAY_FAIL_OPCODES), so it matches at the text's start. False when unsure: syntax only the regex package reads."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
+        return False
+    return parsed.getwidth()[0] == 0 and not _may_fail(parsed)
+
+
+def _may_fail(items: Any) -> bool:
+    """Whether a parsed pattern (re's parser's items) holds anything that may fail without consuming text."""
+    for opcode, argument in items:
+        if opcode in _MAY_FAIL_OPCODES:
+            return True
+        if opcode is _sre.SUBPATTERN:
+            nested = [argument[-1]]
+        elif opcode in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            nested = [argument[2]]
+        elif opcode is _sre.BRANCH:
+            nested = list(argument[1])
+        elif opcode is _sre.ATOMIC_GROUP:
+            nested = [argument]
+        else:
+            continue
+        if any(_may_fail(part) for part in nested):
+            return True
+    return False
 
 
 _T = TypeVar("_T")

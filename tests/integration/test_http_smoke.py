@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
+import structlog
 import trustme
 import yaml
 from aiohttp import web
@@ -839,6 +840,47 @@ class TestSecretArgsEchoed:
         assert "<redacted>" in evaluation.details["steps"][0]["body"]
 
 
+class TestCredentialsTheCheckSends:
+    """A credential the check sends that says what it is (a URL's user info, a DSN's password, a JWT, an AWS key id)
+    is hidden in the request's evidence and wherever the target echoes it, whatever header, query or body name
+    carries it, as it is in an answer."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+    async def test_they_are_hidden_in_the_request_and_its_echo(self, target, client):
+        step = {
+            "name": "echo",
+            "method": "POST",
+            "path": "/echo/x",
+            "headers": {"X-Upstream": "https://svc:hdr-p4ssw0rd@backend.svc/", "X-Context": self.JWT},
+            "query": {"callback": "https://hook:qry-p4ssw0rd@hooks.svc/"},
+            "json_body": {"dsn": "postgres://app:bdy-p4ssw0rd@db:5432/app", "aws": "AKIAIOSFODNN7EXAMPLE"},
+            "expect": {"body_contains": ["never there"]},
+        }
+        evaluation = await run(smoke(target.port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        for secret in ("p4ssw0rd", self.JWT[40:], "AKIAIOSFODNN7EXAMPLE"):
+            assert secret not in shown
+        request = evaluation.details["steps"][0]["request"]
+        # What is no credential stays readable: the host a URL names, the DSN's user and database.
+        assert request["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+        assert json.loads(request["body"])["dsn"] == "postgres://<redacted>@db:5432/app"
+
+    async def test_an_arg_placed_in_one_is_hidden_as_sent(self, target, client):
+        step = {
+            "name": "echo",
+            "path": "/echo/x",
+            "headers": {"X-Upstream": "https://svc:{{ pw }}@backend.svc/"},
+            "expect": {"body_contains": ["never there"]},
+        }
+        definition = smoke(target.port, [step], params={"pw": {"type": "label_value", "required": True}})
+        evaluation = await run(definition, client, {"pw": "arg-p4ssw0rd"})
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert "p4ssw0rd" not in json.dumps(evaluation.details) + evaluation.reason
+        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+
+
 class TestSecretsTheTargetSends:
     """A secret an answer holds under a secret name (a token a login returns, a password a debug page shows) is
     shown nowhere, though no capture asked for it."""
@@ -1181,6 +1223,49 @@ class TestOAuthCodesInRedirects:
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.details["steps"][0]["response_headers"]["location"] == "/error?code=500"
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
+
+
+class TestRefusedHopsShowNoCredential:
+    """A redirect hop that is refused or fails is named without its query, fragment or path parameters, where an
+    OAuth implicit flow's token, an authorization code or a servlet's session id stands: such a reason is logged and
+    kept in history before any answer could tell the check what to hide."""
+
+    @pytest.mark.parametrize(
+        ("location", "shown"),
+        [
+            (b"http://evil.example.com/cb#access_token=opaqueTok3n12345&state=x", "http://evil.example.com/cb"),
+            (b"http://evil.example.com/cb#code=opaqueTok3n12345", "http://evil.example.com/cb"),
+            (b"http://evil.example.com/app;jsessionid=opaqueTok3n12345/cb", "http://evil.example.com/app/cb"),
+            (b"http://evil.example.com/cb;jsessionid=opaqueTok3n12345?x=1", "http://evil.example.com/cb"),
+        ],
+    )
+    async def test_a_refused_hop(self, client, location, shown):
+        async with listening(TestOAuthCodesInRedirects.redirecting(location)) as port:
+            step = {"name": "login", "path": "/login", "follow_redirects": True}
+            with structlog.testing.capture_logs() as logs:
+                evaluation = await run(smoke(port, [step]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_refused")
+        assert evaluation.reason == (
+            f"step 'login' (1/1), redirect 1 (from http://127.0.0.1:{port}/login to {shown}): refused {shown}: host "
+            "'evil.example.com' is not in the check's allowed_hosts (127.0.0.1)"
+        )
+        assert "opaqueTok3n" not in json.dumps(evaluation.model_dump(mode="json")) + repr(logs)
+
+    async def test_a_hop_with_user_info(self, client):
+        location = b"http://bob:opaqueTok3n12345@evil.example.com/cb#state=x"
+        async with listening(TestOAuthCodesInRedirects.redirecting(location)) as port:
+            evaluation = await run(smoke(port, [{"name": "login", "path": "/login", "follow_redirects": True}]), client)
+        assert evaluation.reason == (
+            f"step 'login' (1/1), redirect 1 (from http://127.0.0.1:{port}/login to http://<redacted>@evil.example.com/cb):"
+            " refused http://<redacted>@evil.example.com/cb: the URL carries user info (user@host)"
+        )
+
+    async def test_one_past_max_redirects(self, client):
+        async with listening(TestOAuthCodesInRedirects.redirecting(b"/login#access_token=opaqueTok3n12345")) as port:
+            step = {"name": "login", "path": "/login", "follow_redirects": True, "max_redirects": 1}
+            evaluation = await run(smoke(port, [step]), client)
+        assert (evaluation.verdict, evaluation.error) == ("error", "target_bad_answer")
+        assert evaluation.reason == "step 'login' (1/1): more than 1 redirects (the last to /login)"
 
 
 class TestNamesThatHoldNoSecret:

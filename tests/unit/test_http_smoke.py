@@ -414,6 +414,41 @@ class TestLoadValidation:
         assert shown["steps"][0]["capture"] == {"v": {"json": "$.v", "secret": True}}
 
 
+class TestBodyRegexThatMatchesEveryText:
+    """A body_regex that matches every body (it may match nothing, and nothing in it can fail) is a load error, as an
+    empty one is: the step passed on any answer, an error page included."""
+
+    @pytest.mark.parametrize("pattern", [".*", "(?s).*", "x*", "(?:)", "ok|", "(?i)(?:healthy)?", "[a-z]*+", "a{0,3}"])
+    def test_refused(self, pattern):
+        with pytest.raises(ConfigError, match=f"body_regex {re.escape(repr(pattern))} matches every text"):
+            load(definition([{"name": "a", "expect": {"body_regex": pattern}}]))
+
+    @pytest.mark.parametrize(
+        "pattern",
+        [
+            "ok",
+            "o*k",
+            "^$",
+            "^(?!.*error)",
+            r"(?:(a?)x|y?)\1",
+            # Each kind of part that may fail, alone, and inside each kind of group.
+            "(?=ok)",
+            "(?!ok)",
+            "(a)?(?(1)|x)",
+            r"(\b)",
+            r"(?:\b)+",
+            r"ok|\B",
+            r"(?>\b)",
+            # Syntax only the regex package reads is left to it.
+            r"\p{L}*",
+        ],
+    )
+    def test_a_pattern_that_can_fail_loads(self, pattern):
+        assert (
+            load(definition([{"name": "a", "expect": {"body_regex": pattern}}])).steps[0].expect.body_regex == pattern
+        )
+
+
 class TestWarm:
     """`analyzer serve` reads the Public Suffix List when it warms the kind, not on the event loop of a redirect."""
 
@@ -935,6 +970,53 @@ class TestNotSecretNames:
         assert [w for w in check.warnings() if "not_secret_names" in w] == [
             "not_secret_names: 'page' is no secret name, so its values are shown without it; remove it"
         ]
+
+
+class TestCredentialsByWhatTheyAre:
+    """A credential the check sends that says what it is (a URL's user info, a DSN's password, a JWT, an AWS key id)
+    is a written secret whatever names it: hidden in the definition and in a crash's traceback."""
+
+    JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    RAW = definition(
+        [
+            {
+                "name": "s",
+                "method": "POST",
+                "headers": {"X-Upstream": "https://svc:hdr-p4ssw0rd@backend.svc/"},
+                "query": {"callback": "https://hook:qry-p4ssw0rd@hooks.svc/", "page": "1"},
+                "json_body": {"dsn": "postgres://app:bdy-p4ssw0rd@db:5432/app", "aws": ["AKIAIOSFODNN7EXAMPLE"]},
+            },
+            # Go's MySQL driver writes its DSN without `//`.
+            {"name": "u", "method": "POST", "json_body": {"mysql": "app:go-p4ssw0rd@tcp(db:3306)/app"}},
+            {"name": "t", "method": "POST", "text_body": "db=mysql://app:txt-p4ssw0rd@db/app&user=bob"},
+        ],
+        headers={"X-Context": JWT},
+    )
+
+    def test_the_definition_hides_them_and_shows_the_rest(self):
+        shown = load(self.RAW).definition()
+        assert shown["headers"] == {"X-Context": "<redacted>"}
+        first, go, text = shown["steps"]
+        assert first["headers"] == {"X-Upstream": "https://<redacted>@backend.svc/"}
+        assert first["query"] == {"callback": "https://<redacted>@hooks.svc/", "page": "1"}
+        assert first["json_body"] == {"dsn": "postgres://<redacted>@db:5432/app", "aws": ["<redacted>"]}
+        assert text["text_body"] == "db=mysql://<redacted>@db/app&user=bob"
+        assert go["json_body"] == {"mysql": "app:<redacted>@tcp(db:3306)/app"}
+
+    def test_they_are_written_secrets(self):
+        found = load(self.RAW).literal_secrets()
+        user_infos = ("svc:hdr-p4ssw0rd", "hook:qry-p4ssw0rd", "app:bdy-p4ssw0rd", "app:txt-p4ssw0rd")
+        for secret in (*user_infos, "go-p4ssw0rd", "AKIAIOSFODNN7EXAMPLE", self.JWT):
+            assert secret in found
+
+    def test_a_value_holding_none_adds_none(self):
+        # A user's name alone (`ssh://git@host`) is no credential, nor is a URL without user info.
+        check = definition([{"name": "s", "headers": {"X-Repo": "ssh://git@git.svc/app", "X-Docs": "https://d.svc/"}}])
+        assert load(check).literal_secrets() == []
+        assert load(check).definition()["steps"][0]["headers"] == {
+            "X-Repo": "ssh://git@git.svc/app",
+            "X-Docs": "https://d.svc/",
+        }
 
 
 class TestCrashSecrets:
