@@ -8,7 +8,6 @@ As data_error_budget_sparse.py otherwise; the check on it reads its own rules.""
 from __future__ import annotations
 
 from analyzer.testing import OpenMetrics
-
 from tests.integration import data_error_budget_sparse as sparse
 
 MINUTE = 60.0
