@@ -75,6 +75,8 @@ from checks.error_budget.readers import (
     Results,
     SlothReader,
     SlothSLI,
+    blind_note,
+    blind_query,
     evaluated_query,
     newborn_note,
     seen_query,
@@ -700,6 +702,9 @@ class ErrorBudgetCheck(Check):
                     # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
                     if range_s < longest_s:
                         vouched_s = range_s
+                        # Those rules cannot count a series scraped too seldom, whose errors burn unseen there.
+                        blind = await self._ask_raw(ctx, blind_query(unexplained, range_s), unexplained, share)
+                        pending = blind_note(blind, range_s)
                     whole = range_s == longest_s
                     break
             else:

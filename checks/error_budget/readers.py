@@ -1327,6 +1327,29 @@ def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     return f"count by ({by}) (last_over_time({over}))"
 
 
+def blind_query(unexplained: UnexplainedLabels, range_s: float) -> str:
+    """The query of how many raw series of pyrra.total hold one sample over the last `range_s`, and one at least over
+    the `range_s` before (a target scraped that seldom, not a series just born)."""
+    over = f"{unexplained.total}[{prometheus_duration(range_s)}]"
+    return f"count(count_over_time({over}) < 2 and count_over_time({over} offset {prometheus_duration(range_s)}))"
+
+
+def blind_note(answer: QueryResult, range_s: float) -> str:
+    """Why increase rules over `range_s` prove no window, when `answer` (blind_query's) counts a raw series of
+    pyrra.total they cannot group (increase() needs two samples in its range): its errors go uncounted there; ""
+    when none."""
+    count = answer.single_value("pyrra.total sample count query")
+    if not count:
+        return ""
+    over = prometheus_duration(range_s)
+    return (
+        f"{format_number(count)} raw series of pyrra.total hold a single sample over the last {over} (scraped every "
+        f"{over} or less often): increase() needs two in its range, so the {over} increase rules and burnrate{over} "
+        f"count none of their errors, and a clean {over} says nothing of them; scrape those targets at least twice "
+        f"per {over}"
+    )
+
+
 def vouched_by(unexplained: UnexplainedLabels, answer: QueryResult) -> dict[str, str]:
     """The unexplained labels, with their values, when `answer` (vouch_query's) shows that every raw series of
     pyrra.total carries each with that value: a same-name SLO whose total adds those matchers then selects the very

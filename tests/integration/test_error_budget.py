@@ -666,6 +666,8 @@ CHECKS = [
     pyrra_check("newborn", name="ebr-pyrra-newborn-no-errors", errors=None),
     # A 404 target scraped every 5 minutes, which its 5m increase rules never group (data_error_budget_sparse.py).
     pyrra_check("sparse", name="ebr-pyrra-sparse-no-errors", errors=None),
+    # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
+    pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2324,11 +2326,23 @@ class TestSameNameSlos:
             f"count by (code) (count_over_time({total}[5m]) > 1)",
         ]
         measured = windows(result)
-        assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
-        # Longer windows: the 5 minutes prove no more (the 5m rules leave out the 404 target there too).
+        # Nor does the 5m window judge: those rules cannot count that target's errors (a 500 would burn unseen).
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert "1 raw series of pyrra.total hold a single sample over the last 5m" in measured["5m"]["note"]
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
-        assert "over the last 5m only, not over 1h" in measured["1h"]["note"], measured["1h"]
+        assert measured["1h"]["error_ratio"] is None, measured["1h"]
         assert "wait for the next rule evaluation" not in result.reason
+
+    async def test_a_five_minute_window_blind_to_a_series_judges_no_tier(self, catalog, prometheus):
+        # The 500s come from a target scraped every 5 minutes: the 5m increase rules, and Pyrra's burnrate5m, cannot
+        # count them, while 1h burns at 20x. Before: the 5m window read 0 errors, so the 1h/5m page tier judged "not
+        # firing" and the check passed a service burning 29x over its last 30 minutes.
+        result, _ = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-spburn-no-errors-page")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert "hold a single sample over the last 5m" in measured["5m"]["note"], measured["5m"]
+        assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
 
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus

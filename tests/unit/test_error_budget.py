@@ -46,6 +46,8 @@ from checks.error_budget.readers import (
     PyrraReader,
     SlothReader,
     aged,
+    blind_note,
+    blind_query,
     evaluated_query,
     newborn_note,
     same_objective,
@@ -3345,6 +3347,11 @@ class TestPyrraIncreaseRulesWithoutErrors:
         # Over their 5 minutes, the series they can group (two samples): not a target scraped every 5m or less often.
         assert vouch_query(raised.value, 300.0) == 'count by (code) (count_over_time(req_total{job="api"}[5m]) > 1)'
         assert vouch_query(raised.value, 4 * 86400.0) == 'count by (code) (last_over_time(req_total{job="api"}[4d]))'
+        # And how many it cannot group though they are not new: a target scraped every 5m, whose errors go unseen.
+        assert blind_query(raised.value, 300.0) == (
+            'count(count_over_time(req_total{job="api"}[5m]) < 2 and count_over_time(req_total{job="api"}[5m] '
+            "offset 5m))"
+        )
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}])
         assert raised.value.range_s is None
@@ -3441,6 +3448,14 @@ class TestPyrraIncreaseRulesWithoutErrors:
             with pytest.raises(UnexplainedLabels) as raised:
                 measure()
             assert raised.value.labels == {"handler": "/x"} and raised.value.range_s is None
+
+    @pytest.mark.parametrize(("answer", "blind"), [([], False), ([0.0], False), ([1.0], True), ([3.0], True)])
+    def test_a_series_the_five_minute_rules_cannot_group_leaves_their_windows_unproven(self, answer, blind):
+        note = blind_note(QueryResult("q", "vector", [self.series(value) for value in answer]), 300.0)
+        assert bool(note) is blind, note
+        if blind:
+            assert note.startswith(f"{answer[0]:g} raw series of pyrra.total hold a single sample over the last 5m")
+            assert note.endswith("scrape those targets at least twice per 5m")
 
     def test_rules_vouched_for_by_the_raw_series_prove_zero_errors(self):
         window = self.measure([{"code": "200"}, {"code": "500"}], {"code": ""})
