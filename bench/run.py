@@ -700,6 +700,9 @@ BODY_TEXTS = {
     "connection-strings": ";Password=a b",
     "invalid-values": "data.x: Invalid value: ",
     "parameter-runs": "//u:8080?x=y@",
+    # Mappings and lists never closed (a validation error's `loc` in each): every bracket is read.
+    "validation-locations": '{"loc": [',
+    "brackets": "{[",
 }
 LARGE_TEXT_BOUND = 16.0
 

@@ -2642,6 +2642,26 @@ class TestJudgeSecretsInMarkup:
         body_secrets._hidden_parameters(text, is_secret_name)
         assert 0 < counter[0] <= 4 * len(text)
 
+    def test_mappings_are_read_once_when_hiding_changed_nothing(self, monkeypatch):
+        # Read before the members were hidden and again after, a body of thousands of unclosed `{"loc": [` took
+        # twice the time: read again only where hiding changed the text.
+        readings = []
+        read = body_secrets._flow_mapping_spans
+
+        def counted(text: str, hide: Any) -> list[tuple[int, int]]:
+            readings.append(text)
+            return read(text, hide)
+
+        monkeypatch.setattr(body_secrets, "_flow_mapping_spans", counted)
+        text = '{"loc": [' * 1000
+        assert body_secrets._masked(text, is_secret_name) == text
+        assert readings == [text]
+
+    def test_mappings_are_read_again_where_hiding_changed_the_text(self):
+        # A value's list closed by the mapping's brace: read again once hidden, the rest is the value's too.
+        shown = body_secrets._masked("{name: api_key, value: [}s3cr3t}", is_secret_name)
+        assert shown == "{name: api_key, value: <redacted>}"
+
     @pytest.mark.parametrize(
         "text",
         [
