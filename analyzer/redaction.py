@@ -740,12 +740,11 @@ _AWS_SECRET_REACH_CHARS = 200
 _TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_REACH_CHARS = 200
-# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio token may be) is no secret where it says what it is: a
-# name holding `trace` (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), a request's or a correlation's id
-# right before it, or a traceparent's `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone).
-_TRACE_ID_LABEL_RE = re.compile(
-    r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
-)
+# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio auth token is) is no secret where it says what it is: a
+# name holding `trace` right before it (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), or a traceparent's
+# `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone). Not a request's or a correlation's id:
+# no standard gives one a shape (Twilio's own start with `RQ`), so 32 hex digits labelled so may be the token.
+_TRACE_ID_LABEL_RE = re.compile(r"(?i)trace[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z")
 _TRACE_ID_LABEL_CHARS = 64
 # A trace's id is hex, in one case: 32 characters mixing cases (an API key secret's) are no trace's whatever names them.
 _TRACE_ID_RE = re.compile(r"[0-9a-f]{32}|[0-9A-F]{32}")
@@ -999,11 +998,13 @@ _SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})
 _PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
 # What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`, pytest's node id `PASS
 # tests/test_app.py::TestX::test_y[a-1]`): a file's path, in a folder or named as a test, a test's name in it, and the
-# time it took. Such a line is read as FTP's only in a transcript's context: a client's marker or prompt before it, its
-# USER among the few lines above, or the server's reply code on the line after.
+# time it took. The test's name as pytest and unittest collect one (their default: `test` first), after its classes
+# (a capital first: unittest's cases are named anyhow) and before its parameters' id; any other word there
+# (`a/b.py::s3cr3t`) may be a password. Such a line is read as FTP's only in a transcript's context: a client's marker
+# or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
 _TEST_FILE_RE = re.compile(
     r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
-    r"(?:::[^\s:]+)*(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
+    r"(?:(?:::[A-Z]\w*)*::test\w*(?:\[[^\s\]]*\])?)?(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
 )
 _FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
 _FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)

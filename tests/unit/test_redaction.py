@@ -771,6 +771,15 @@ class TestSecretShapes:
                 "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
                 "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
             ),
+            # A request's or a correlation's id of 32 hex digits, as a Twilio auth token is written: no standard says
+            # what shape one has (a trace id's is W3C's and B3's), and Twilio's own request ids start with `RQ`.
+            (
+                "AC0123456789abcdef0123456789abcdef request_id=9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
+                "AC0123456789abcdef0123456789abcdef X-Request-Id: 0af7651916cd43dd8448eb211c80319c "
+                "correlation_id=463ac35c9f6413ad48485a3953bb6124",
+                "AC0123456789abcdef0123456789abcdef request_id=<redacted>\n"
+                "AC0123456789abcdef0123456789abcdef X-Request-Id: <redacted> correlation_id=<redacted>",
+            ),
             # A trace's label before 32 characters that are no hex (an API key secret's mixed case): no trace's id.
             (
                 "SK0123456789abcdef0123456789abcdef request_id=Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA\n"
@@ -829,7 +838,8 @@ class TestSecretShapes:
             "AC0123456789abcdef0123456789abcdef sent; trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             'AC0123456789abcdef0123456789abcdef {"traceId": "9f8e7d6c5b4a39281706f5e4d3c2b1a0", '
             '"trace_id":"0af7651916cd43dd8448eb211c80319c"} X-B3-TraceId: 463ac35c9f6413ad48485a3953bb6124 '
-            "X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1 request_id=5f0c3a9e8b7d41c2a6e9d8f7c6b5a4d3",
+            "X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1",
+            "AC0123456789abcdef0123456789abcdef RQ9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             "AC0123456789abcdef0123456789abcdef 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             # A UUID; 32, 8 and 8 hex digits inside a longer id.
             "123e4567-e89b-12d3-a456-426614174000 0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b-9c8d",
@@ -978,6 +988,12 @@ class TestTranscripts:
             ("ftp> PASS a/b.test.js", "ftp> PASS <redacted>"),
             # Without such context, a PASS before what no test runner names: a password still.
             ("log: x\nPASS hunter2\n", "log: x\nPASS <redacted>\n"),
+            # After a test file's path, what no pytest node id holds: a test's name starts with `test`, a class's
+            # (before it) with a capital.
+            (
+                "PASS a/b.py::s3cr3t\nPASS s3cr3t/x.py::y\nPASS a/b.py::s3cr3t::test_x\nPASS a/b.py::Test::s3cr3t[x]",
+                "PASS <redacted>\nPASS <redacted>\nPASS <redacted>\nPASS <redacted>",
+            ),
             # Redis' AUTH inside a longer line: a logged redis-cli command (before a shell's `&&` too), a prompt or
             # a `>` mid-line.
             (
@@ -1039,8 +1055,9 @@ class TestTranscripts:
             "bash-5.1> auth enabled\napp> auth enabled\n10:00 app> auth enabled\nsh> Auth disabled",
             # A redis-cli on the line above is another command's.
             "redis-cli ping\nthen AUTH required",
-            # pytest's node ids after a runner's PASS.
-            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
+            # pytest's node ids after a runner's PASS: a unittest case's class named anyhow, a parameter's id.
+            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)\n"
+            "PASS app/tests.py::UserModelTests::test_login\nPASS t/test_u.py::test_url[http://a/b?c=1]",
             # AUTH after a tag's `>` (a word with no space before it is no prompt).
             "<b>AUTH required</b>",
         ],
