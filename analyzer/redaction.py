@@ -598,7 +598,74 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
             if found.start() >= covered and is_secret_name(found["name"]):
                 covered = container_end(text, found.end() - 1)
                 spans.append((found.end() - 1, covered))
+    if "{" in text:
+        spans += _flow_entry_spans(text)
     return spans
+
+
+# A flow mapping's brackets and commas (YAML's `{password: abc}`, Node's util.inspect `{ user: 'bob', password: '...' }`
+# over lines too, a repr of pydantic's `errors()`): after a `{`, or a `,` inside one, an entry may start. Its name,
+# bare (a `:` and a space after it, as YAML needs after a plain key and util.inspect writes: not a format spec's
+# `{token:>8}`) or quoted, and its value: quoted (past an escaped quote, `'it\'s'`; to the text's end where a cut left
+# it open), a validation error's `loc` (a short list or tuple), an object or a list, or plain (to the next `,`,
+# bracket or line's end). A quoted value is read past at once: its brackets and commas are text.
+_FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
+_FLOW_ENTRY_RE = re.compile(
+    r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
+    r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
+    r"""|(?P<loc>[\[(][^\[\]{}()\r\n]{0,512}[\])])|(?P<container>[\[{])|(?P<plain>[^,{}\[\]\r\n]*))"""
+)
+
+
+def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, an
+    object or a list under one whole), and a validation error's `input` in a mapping whose `loc` names a secret's
+    field, wherever it stands in the mapping and however long its `msg`; unordered."""
+    spans: list[tuple[int, int]] = []
+    # The brackets open, the innermost last: whether each is a mapping, or once an entry of it is a validation error's
+    # `loc` or `input`, whether its `loc` names a secret's field and where its inputs stand (a list made for each
+    # bracket, thousands of them cost seconds).
+    frames: list[bool | tuple[list[bool], list[tuple[int, int]]]] = []
+    at = 0
+    while (token := _FLOW_MAPPING_TOKEN_RE.search(text, at)) is not None:
+        at = token.end()
+        if token[0] in "}]":
+            if frames and not isinstance(frame := frames.pop(), bool) and frame[0]:
+                spans += frame[1]
+            continue
+        if token[0] in "{[":
+            frames.append(token[0] == "{")
+        if not frames or frames[-1] is False or (entry := _FLOW_ENTRY_RE.match(text, at)) is None:
+            continue
+        name = entry["bare"] or entry["quoted"]
+        value = next(group for group in ("single", "double", "loc", "container", "plain") if entry[group] is not None)
+        if value == "container":
+            if entry["bare"] and is_secret_name(name):
+                at = container_end(text, entry.start(value))
+                spans.append((entry.start(value), at))
+            else:
+                at = entry.start(value)
+            continue
+        if value == "loc" and name == "loc":
+            parts = _VALIDATION_LOCATION_PART_RE.finditer(entry[value])
+            if any(is_secret_name(part[1] or part[2]) for part in parts):
+                _validation_error(frames)[0].append(True)
+        elif entry[value].strip() and (name == "input" or (entry["bare"] and is_secret_name(name))):
+            span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))
+            (_validation_error(frames)[1] if name == "input" else spans).append(span)
+        at = entry.end()
+    # A text cut inside a validation error: its input is still the secret field's.
+    return spans + [span for frame in frames if not isinstance(frame, bool) and frame[0] for span in frame[1]]
+
+
+def _validation_error(
+    frames: list[bool | tuple[list[bool], list[tuple[int, int]]]],
+) -> tuple[list[bool], list[tuple[int, int]]]:
+    """The innermost open mapping's validation error state, made on its first `loc` or `input`."""
+    top = frames[-1]
+    if isinstance(top, bool):
+        top = frames[-1] = ([], [])
+    return top
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,

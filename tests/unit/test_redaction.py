@@ -467,6 +467,14 @@ class TestHideCredentials:
             ),
             # Its input cut by the text's end.
             ("[{'loc': ('body', 'token'), 'input': 's3cr3t", "[{'loc': ('body', 'token'), 'input': '<redacted>"),
+            # Its `msg` of more than 1,024 characters (a validator's long message), its input before its `loc`, a
+            # mapping inside it before its input.
+            (
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': 's3cr3t-m'}, {'input': 's3cr3t-n', "
+                "'ctx': {'a': 1}, 'loc': ('body', 'api_key')}, {'loc': ('user',), 'input': 'bob'}]",
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': '<redacted>'}, {'input': '<redacted>', "
+                "'ctx': {'a': 1}, 'loc': ('body', 'api_key')}, {'loc': ('user',), 'input': 'bob'}]",
+            ),
             # A pydantic validation error's input under a secret field (its location on the line above); another
             # field's is shown.
             (
@@ -495,6 +503,21 @@ class TestHideCredentials:
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
             ),
+            # A flow mapping's entry under a secret's bare name, as YAML and Node's util.inspect write one: its value
+            # quoted (inside its quotes) or plain (to the next `,` or bracket), an object or a list whole; another
+            # name's shown.
+            (
+                "bad config {password: 'x'} {token: abc} {user: bob, api_key: \"k3y, 9\", n: 3} {a: [{token: 1}]}",
+                "bad config {password: '<redacted>'} {token: <redacted>} {user: bob, api_key: \"<redacted>\", n: 3}"
+                " {a: [{token: <redacted>}]}",
+            ),
+            (
+                "Error: login failed {\n  user: 'bob',\n  password: 'it\\'s s3cr3t',\n  auth: { kind: 'basic' }\n}",
+                "Error: login failed {\n  user: 'bob',\n  password: '<redacted>',\n  auth: <redacted>\n}",
+            ),
+            # Cut by the text's end, inside its quotes or not.
+            ("{ user: 'bob', session: 's3cr3t", "{ user: 'bob', session: '<redacted>"),
+            ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
         ],
     )
     def test_text(self, text, shown):
