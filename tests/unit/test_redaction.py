@@ -100,6 +100,26 @@ class TestSecrets:
             ("active_session", True),
             ("sessions", True),
             ("session_count_token", True),
+            # Tokens counted: the plural with a count's word after it (`tokens used`, as a quantity is labelled), a
+            # number's (`num_tokens`), a rate limit's headers (OpenAI's `x-ratelimit-remaining-tokens`, Anthropic's
+            # `anthropic-ratelimit-tokens-remaining`); their values were hidden.
+            ("tokens_used", False),
+            ("tokensUsedToday", False),
+            ("tokens_remaining", False),
+            ("tokens_per_second", False),
+            ("num_tokens", False),
+            ("x-ratelimit-remaining-tokens", False),
+            ("x-ratelimit-reset-tokens", False),
+            ("anthropic-ratelimit-tokens-reset", False),
+            ("access_tokens_used", False),
+            # A token that was used or the tokens used up (a one-time token's store), a list of tokens, and another
+            # secret's word beside a count: secrets.
+            ("token_used", True),
+            ("used_token", True),
+            ("used_tokens", True),
+            ("remaining_tokens", True),
+            ("tokens", True),
+            ("tokens_used_for_auth", True),
             # `pass` as a name's last word after another: an .env file's or an INI's password; not alone or first (a
             # result, a bound), nor inside a word.
             ("DB_PASS", True),
