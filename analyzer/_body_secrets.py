@@ -28,6 +28,8 @@ from analyzer.redaction import (
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
 # server may write any character of it, and is read decoded.
+# Its value may be a list, as Java's Map.toString writes a header's values (`{Authorization=[Basic ...]}`): hidden
+# inside its brackets.
 # Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
 # `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
 # at most 512 characters far, past a quote a backslash escapes (`"a\"b"`), and another name's is searched for
@@ -38,7 +40,8 @@ _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-
 # value no quote closes before the text's end (a quote cut it) runs to that end.
 _PARAMETER_VALUE_RE = re.compile(
     r"""b?(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)"""
-    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
+    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -389,7 +392,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue
-        group = next(g for g in ("quoted", "cut", "call", "bare") if found[g] is not None)
+        group = next(g for g in ("quoted", "cut", "listed", "call", "bare") if found[g] is not None)
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
         if not (group == "quoted" and _is_naming_member(name)):

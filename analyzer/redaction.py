@@ -487,10 +487,12 @@ _SECRET_PAIR_RE = re.compile(
     r"""|b?'(?P<backslashed>[^'\r\n]{1,512})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
     r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|b?\\?["'](?P<cut>[^\r\n]+)\Z"""
+    # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets.
+    r"""|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
-_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "call", "bare")
+_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "listed", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
@@ -595,9 +597,10 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
             spans.append(found.span(group))
-        elif group == "call":
-            # Another name's object: its arguments are read (`db=DB(password='...')`); they hold no bracket.
-            at = text.index("(", found.start(group)) + 1
+        elif group in ("call", "listed"):
+            # Another name's object or list: its arguments or items are read (`db=DB(password='...')`, `a=[token=...]`);
+            # they hold no bracket.
+            at = found.start("listed") if group == "listed" else text.index("(", found.start(group)) + 1
     if ":" in text:
         covered = 0
         for found in _QUOTED_CONTAINER_RE.finditer(text):
@@ -606,7 +609,20 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((found.end() - 1, covered))
     if "{" in text:
         spans += _flow_entry_spans(text)
+        spans += [
+            found.span("quoted" if found["quoted"] is not None else "bare")
+            for found in _GO_FIELD_RE.finditer(text)
+            if is_secret_name(found["name"])
+        ]
     return spans
+
+
+# Go's `%+v` and `%#v` of a struct, as a panic or an error quotes a config (`&{Host:db Password:... Port:5432}`,
+# `main.Config{Host:"db", Password:"..."}`): an exported field's name after a `{` or a space, its `:` and its value,
+# quoted (inside its quotes) or to the next space, comma or brace.
+_GO_FIELD_RE = re.compile(
+    r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>[^\s{},"]+))"""
+)
 
 
 # A flow mapping's brackets and commas (YAML's `{password: abc}`, Node's util.inspect `{ user: 'bob', password: '...' }`

@@ -2971,6 +2971,13 @@ class TestJudgeSecretsWhateverNamesThem:
                 "token\n  String should have at least 40 characters [type=string_too_short, input_value='<redacted>', "
                 "input_type=str]",
             ),
+            # A list under a secret name as Java's Map.toString writes one (`{Authorization=[Basic ...]}`, Spring's
+            # headers): hidden to its `]`, the credential after a scheme's name too.
+            (
+                "headers={Authorization=[Basic Ym9iOnMzY3IzdC1iMw==], X-Api-Key=[s3cr3t-j a], Accept=[*/*]}"
+                " token=[a, b]",
+                "headers={Authorization=[<redacted>], X-Api-Key=[<redacted>], Accept=[*/*]} token=[<redacted>]",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -3012,6 +3019,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "a-parameter-cut-by-the-end",
             "a-pair-cut-by-the-end",
             "validation-errors-inputs",
+            "java-map-lists",
         ],
     )
     def test_hidden(self, body, shown):

@@ -537,6 +537,20 @@ class TestHideCredentials:
             ),
             # Cut by the text's end, inside its quotes or not.
             ("{ user: 'bob', session: 's3cr3t", "{ user: 'bob', session: '<redacted>"),
+            # A list under a secret name as Java's Map.toString writes one (`{X-Api-Key=[...]}`), inside its brackets;
+            # another name's list is read.
+            (
+                "{X-Api-Key=[k3y-abc def], Authorization=[Bearer abc.def-ghi], Accept=[*/*], a=[token=x]}",
+                "{X-Api-Key=[<redacted>], Authorization=[<redacted>], Accept=[*/*], a=[token=<redacted>]}",
+            ),
+            # Go's `%+v` and `%#v` of a struct: an exported field under a secret name, its value to the next space or
+            # brace, or inside its quotes.
+            (
+                "panic: connect: &{Host:db Creds:{User:app Password:s3cr3t-g1} Port:5432}\n"
+                'config: main.Config{Host:"db", APIKey:"s3cr3t \\"g2", Port:5432}',
+                "panic: connect: &{Host:db Creds:{User:app Password:<redacted>} Port:5432}\n"
+                'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
+            ),
             ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
         ],
     )
