@@ -767,6 +767,10 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(shown) + text[done:] if shown else text
 
 
+# A JWT's `.`, a line break (or a JSON string's `\n`) before or after it where its parts are printed a line each.
+_JWT_DOT = r"(?:\\n|\r?\n)?\.(?:\\n|\r?\n)?"
+
+
 # Credentials that say what they are by their shape, whatever names them (or nothing does: a log line, a stack trace):
 # a JWT (a JSON header and payload, base64url: `eyJ...` twice, then its signature; a JWE's five parts too), an AWS
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
@@ -777,7 +781,8 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
+    rf"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{{8,}}={{0,2}}{_JWT_DOT}eyJ[A-Za-z0-9_-]{{8,}}={{0,2}}"
+    rf"(?:{_JWT_DOT}[A-Za-z0-9_+/-]*={{0,2}}){{1,3}}"
     r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
     r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"

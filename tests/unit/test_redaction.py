@@ -724,6 +724,13 @@ class TestSecretShapes:
             # A JWE's five parts, and a JWT signed with no algorithm (its signature empty).
             ("eyJhbGciOiJSU0EifQ.eyJlbmMiOiJBIn0.a.b.c", "<redacted>"),
             ("x=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "x=<redacted>"),
+            # Its parts on lines of their own, a line break (or a JSON string's `\n`) before or after each `.`; the
+            # next line's word after its end is not its.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.\neyJzdWIiOiIxIn0.\nc2lnbmF0dXJl\nnext\n"
+                '"eyJhbGciOiJIUzI1NiJ9\\n.eyJzdWIiOiIxIn0\\n.c2lnbmF0dXJl"',
+                't: <redacted>\nnext\n"<redacted>"',
+            ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
