@@ -487,6 +487,11 @@ class TestHideCredentials:
             ),
             # Its input cut by the text's end.
             ("[{'loc': ('body', 'token'), 'input': 's3cr3t", "[{'loc': ('body', 'token'), 'input': '<redacted>"),
+            # Its `msg` of more than 1,024 characters (a validator's long message), its input cut by the text's end.
+            (
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': 's3cr3t-c",
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': '<redacted>",
+            ),
             # Its `msg` of more than 1,024 characters (a validator's long message), its input before its `loc`, a
             # mapping inside it before its input.
             (
@@ -534,6 +539,11 @@ class TestHideCredentials:
             (
                 "Error: login failed {\n  user: 'bob',\n  password: 'it\\'s s3cr3t',\n  auth: { kind: 'basic' }\n}",
                 "Error: login failed {\n  user: 'bob',\n  password: '<redacted>',\n  auth: <redacted>\n}",
+            ),
+            # A quoted value's brackets and commas are its text; a format spec's `:` (no space after it) is no entry's.
+            (
+                "{note: 'a}, b', password: s3cr3t} print(f\"{token:>8}\")",
+                "{note: 'a}, b', password: <redacted>} print(f\"{token:>8}\")",
             ),
             # Cut by the text's end, inside its quotes or not.
             ("{ user: 'bob', session: 's3cr3t", "{ user: 'bob', session: '<redacted>"),
