@@ -5,7 +5,6 @@ in core so that both hide the same."""
 from __future__ import annotations
 
 import bisect
-import contextlib
 import json
 import re
 import unicodedata
@@ -29,6 +28,8 @@ from analyzer.redaction import (
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
 # link carrying a session); its name may be percent-encoded (`client%5Fsecret`, `pass%77ord`), as a form encoder or a
 # server may write any character of it, and is read decoded.
+# Its value may be a list, as Java's Map.toString writes a header's values (`{Authorization=[Basic ...]}`): hidden
+# inside its brackets.
 # Its value may be quoted, as a shell, an .env file or a properties dump writes one (`export API_SECRET='...'`,
 # `DB_PASSWORD="..."`), in a JSON string too (`token=\\"...\\"`): hidden inside its quotes; a quoted value is read
 # at most 512 characters far, past a quote a backslash escapes (`"a\"b"`), and another name's is searched for
@@ -39,7 +40,8 @@ _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-
 # value no quote closes before the text's end (a quote cut it) runs to that end.
 _PARAMETER_VALUE_RE = re.compile(
     r"""b?(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)"""
-    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
+    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
 )
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
@@ -326,16 +328,15 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
     page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, a member
     quoted inside a JSON string too, and a URL's user info."""
 
-    if "{" in text:
-        # Its mappings first: a naming member hidden as JSON's (`{"key": "password", "value": "..."}`: `key` is a
-        # secret's name) no longer names the value beside it.
-        text = _hidden_spans(text, merged_spans(_flow_mapping_spans(text, hide)))
+    read = text
+    flow_spans = _flow_mapping_spans(text, hide) if "{" in text else []
+    # Its mappings first: a naming member hidden as JSON's (`{"key": "password", "value": "..."}`: `key` is a
+    # secret's name) no longer names the value beside it.
+    text = _hidden_spans(text, merged_spans(flow_spans))
     parts: list[str] = []
     shown_to = searched_to = 0
     while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
-        name = match.group(1)
-        with contextlib.suppress(ValueError):
-            name = json.loads(f'"{name}"')
+        name = _json_string_text(match.group(1))
         opens_container = match.group(3) in ("[", "{")
         if not hide(name) or _is_message_string(match.group(3)):
             # The members of an object under another name are searched too.
@@ -348,16 +349,16 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
 
     def escaped(match: re.Match[str]) -> str:
         # The name as the string quoting it holds it, then as its own JSON reads it (`pass\\u0077ord`: `password`).
-        name = match.group(1).replace("\\\\", "\\")
-        with contextlib.suppress(ValueError):
-            name = json.loads(f'"{name}"')
+        name = _json_string_text(match.group(1).replace("\\\\", "\\"))
         if not hide(name):
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
     masked = _hidden_parameters(_ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)), hide)
     spans = [
-        *_markup_secret_spans(masked, hide),
+        # The mappings are read again where hiding changed the text (a value's brackets or quotes gone may show
+        # mappings); else they hide nothing more (read twice, a body of thousands of brackets took twice the time).
+        *_markup_secret_spans(masked, hide, flow_spans=None if flow_spans or masked != read else []),
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
@@ -391,7 +392,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue
-        group = next(g for g in ("quoted", "cut", "call", "bare") if found[g] is not None)
+        group = next(g for g in ("quoted", "cut", "listed", "call", "bare") if found[g] is not None)
         # A tag's quoted naming attribute holds a name (`<add key="StripeKey" value="...">`), which the markup's
         # reading needs to hide the value it names.
         if not (group == "quoted" and _is_naming_member(name)):
@@ -411,6 +412,20 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
     return "".join(shown) + text[done:] if shown else text
 
 
+def _json_string_text(inner: str) -> str:
+    """The text of a JSON string whose inside is `inner`, its escapes read (`pass\\u0077ord`: `password`); `inner`
+    itself when it holds none, or is no JSON string's inside."""
+    if "\\" not in inner:
+        # Read by json.loads, each of thousands of names cost a call; without an escape it reads as written (or a
+        # control character in it is refused, and it is kept as written all the same).
+        return inner
+    try:
+        text: str = json.loads(f'"{inner}"')
+    except ValueError:
+        return inner
+    return text
+
+
 def _is_message_string(value: str) -> bool:
     """Whether a JSON member's value is a string holding a validation error's message (`_is_validation_message`)."""
     if not value.startswith('"') or len(value) > 2 * _MESSAGE_MAX_CHARS:
@@ -421,7 +436,9 @@ def _is_message_string(value: str) -> bool:
         return False
 
 
-def _markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+def _markup_secret_spans(
+    text: str, hide: Callable[[str], bool], flow_spans: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
     or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
     text's end), the value of such an attribute or of the `value` an attribute names (`<input name="csrf_token"
@@ -463,7 +480,9 @@ def _markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[i
                 # section `<div id="session">` names keeps its own elements.
                 text_end = text.find("<", tag.end())
                 spans.append((tag.end(), len(text) if text_end < 0 else text_end))
-    if "{" in text:
+    if flow_spans is not None:
+        spans += flow_spans
+    elif "{" in text:
         spans += _flow_mapping_spans(text, hide)
     if "," in text:
         spans += _pair_spans(text, hide)
@@ -519,7 +538,7 @@ def _markup_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[i
     return spans
 
 
-@dataclass
+@dataclass(slots=True)
 class _FlowFrame:
     """An object or a list a flow mapping's text opened at `start`: whether it is a mapping, whether an entry naming it
     names a secret (`{name: DB_PASSWORD, ...}`), where its `value`/`content` entries' values stand, and the frame
@@ -548,33 +567,36 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
     mapping whose `name`, `key`, `id` or `property` is a secret's (Kubernetes' env list as JSON: `{"name":
     "DB_PASSWORD", "value": "..."}`), wherever it stands in the mapping."""
     spans: list[tuple[int, int]] = []
-    frames: list[_FlowFrame] = []
+    # The objects and lists open, the innermost last: each where its bracket stands until an entry notes something in
+    # it (`_noting`), as most never do (a frame made for each bracket cost a body of thousands of them twice the time).
+    frames: list[_FlowFrame | int] = []
     # Where an object or a list that is a `value` entry's starts, and the mapping it is the value of.
     value_start, value_of = -1, None
     at = 0
     while (token := _FLOW_TOKEN_RE.search(text, at)) is not None:
         at = token.end()
-        if token[0] in "}]":
-            if frames:
-                spans += frames.pop().closed(token.end())
+        bracket = token[0]
+        if bracket in "}]":
+            if frames and not isinstance(frame := frames.pop(), int):
+                spans += frame.closed(at)
             continue
-        if token[0] in "{[":
-            frame = _FlowFrame(token.start(), mapping=token[0] == "{")
-            if token.start() == value_start:
-                frame.value_of = value_of
-            frames.append(frame)
-        if not frames or not frames[-1].mapping:
+        if bracket in "{[":
+            start = token.start()
+            frames.append(_FlowFrame(start, bracket == "{", value_of=value_of) if start == value_start else start)
+        if not frames or not (text[top] == "{" if isinstance(top := frames[-1], int) else top.mapping):
             continue
         key = _FLOW_KEY_RE.match(text, at)
         if key is None:
             continue
         name = key["single"] or key["double"] or key["bare"] or key["escaped"].replace("\\\\", "\\")
-        if name == "loc" and (location := _LOCATION_RE.match(text, key.end())) is not None:
+        if (
+            name == "loc"
+            and (location := _LOCATION_RE.match(text, key.end())) is not None
             # A validation error's location: a secret's field anywhere in it (`["body", "user", "password"]`, a repr's
             # tuple `('password',)`).
-            frames[-1].located |= any(
-                hide(part[1] or part[2]) for part in _LOCATION_PART_RE.finditer(text, *location.span())
-            )
+            and any(hide(part[1] or part[2]) for part in _LOCATION_PART_RE.finditer(text, *location.span()))
+        ):
+            _noting(frames).located = True
         if key.end() < len(text) and text[key.end()] in "{[":
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
@@ -584,7 +606,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
                 at = end
             elif _is_value_member(name):
                 # Read as the text's own (its entries searched too): its span is known when it closes.
-                value_start, value_of = key.end(), frames[-1]
+                value_start, value_of = key.end(), _noting(frames)
             continue
         value = _FLOW_VALUE_RE.match(text, key.end())
         assert value is not None  # a plain value may be empty
@@ -614,16 +636,26 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             inner = _graphql_spans if _is_graphql(name, value[group]) else _flow_mapping_spans
             spans += [(start + a, start + b) for a, b in inner(value[group], hide)]
         if _is_naming_member(name) and hide(value[group].strip()):
-            frames[-1].named = True
+            _noting(frames).named = True
         if _is_value_member(name):
-            frames[-1].values.append(value_span)
+            _noting(frames).values.append(value_span)
         elif name == "input":
-            frames[-1].inputs.append(value_span)
+            _noting(frames).inputs.append(value_span)
         at = value.end()
-    # An answer cut inside a mapping: what its naming entry named is still a secret.
-    while frames:
-        spans += frames.pop().closed(len(text))
+    # An answer cut inside a mapping: what its naming entry named is still a secret (closed innermost first, as a
+    # frame's span joins its parent's values).
+    for frame in reversed(frames):
+        if not isinstance(frame, int):
+            spans += frame.closed(len(text))
     return spans
+
+
+def _noting(frames: list[_FlowFrame | int]) -> _FlowFrame:
+    """The innermost open mapping of `frames`, made a frame to note an entry's finding in if it was its start still."""
+    top = frames[-1]
+    if isinstance(top, int):
+        top = frames[-1] = _FlowFrame(top, mapping=True)
+    return top
 
 
 def _is_graphql(name: str, value: str) -> bool:
@@ -649,10 +681,7 @@ def _pair_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]
     at = 0
     while (pair := _PAIR_START_RE.search(text, at)) is not None:
         at = pair.end()
-        name = pair["single"] or pair["double"]
-        if pair["double"]:
-            with contextlib.suppress(ValueError):
-                name = json.loads(f'"{name}"')
+        name = pair["single"] or _json_string_text(pair["double"])
         if not hide(name):
             continue
         if text.startswith(("[", "{"), at):
@@ -1050,9 +1079,7 @@ def _json_member_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int
     at = 0
     while (match := _JSON_MEMBER_RE.search(text, at)) is not None:
         opens_container = match.group(3) in ("[", "{")
-        name = match.group(1)
-        with contextlib.suppress(ValueError):
-            name = json.loads(f'"{name}"')
+        name = _json_string_text(match.group(1))
         if not hide(name) or _is_message_string(match.group(3)):
             at = match.end() if not opens_container else match.end(3)
             continue

@@ -47,6 +47,10 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
 # it, or a capital), so that `renew_tokens` is not `new_tokens`.
+# So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
+# `tokensRemaining`, `tokens_per_second`; not `used_tokens` nor `token_used`, the tokens used or one used, which a
+# one-time token's store may hold), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
+# `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
@@ -54,6 +58,8 @@ _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
+    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per[_-]?[a-z])|(?:num|n)[_-]?tokens"
+    r"|ratelimit[_-](?:remaining|limit|reset)[_-]tokens"
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
     r"|sessions?[_-]?(?:open(?:ed)?|active|count|total|max|limit|timeout|ttl|duration|length|started|closed|expired)"
@@ -481,10 +487,12 @@ _SECRET_PAIR_RE = re.compile(
     r"""|b?'(?P<backslashed>[^'\r\n]{1,512})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
     r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|b?\\?["'](?P<cut>[^\r\n]+)\Z"""
+    # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets.
+    r"""|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
-_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "call", "bare")
+_SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "listed", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
@@ -589,16 +597,97 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
             spans.append(found.span(group))
-        elif group == "call":
-            # Another name's object: its arguments are read (`db=DB(password='...')`); they hold no bracket.
-            at = text.index("(", found.start(group)) + 1
+        elif group in ("call", "listed"):
+            # Another name's object or list: its arguments or items are read (`db=DB(password='...')`, `a=[token=...]`);
+            # they hold no bracket.
+            at = found.start("listed") if group == "listed" else text.index("(", found.start(group)) + 1
     if ":" in text:
         covered = 0
         for found in _QUOTED_CONTAINER_RE.finditer(text):
             if found.start() >= covered and is_secret_name(found["name"]):
                 covered = container_end(text, found.end() - 1)
                 spans.append((found.end() - 1, covered))
+    if "{" in text:
+        spans += _flow_entry_spans(text)
+        spans += [
+            found.span("quoted" if found["quoted"] is not None else "bare")
+            for found in _GO_FIELD_RE.finditer(text)
+            if is_secret_name(found["name"])
+        ]
     return spans
+
+
+# Go's `%+v` and `%#v` of a struct, as a panic or an error quotes a config (`&{Host:db Password:... Port:5432}`,
+# `main.Config{Host:"db", Password:"..."}`): an exported field's name after a `{` or a space, its `:` and its value,
+# quoted (inside its quotes) or to the next space, comma or brace.
+_GO_FIELD_RE = re.compile(
+    r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>[^\s{},"]+))"""
+)
+
+
+# A flow mapping's brackets and commas (YAML's `{password: abc}`, Node's util.inspect `{ user: 'bob', password: '...' }`
+# over lines too, a repr of pydantic's `errors()`): after a `{`, or a `,` inside one, an entry may start. Its name,
+# bare (a `:` and a space after it, as YAML needs after a plain key and util.inspect writes: not a format spec's
+# `{token:>8}`) or quoted, and its value: quoted (past an escaped quote, `'it\'s'`; to the text's end where a cut left
+# it open), a validation error's `loc` (a short list or tuple), an object or a list, or plain (to the next `,`,
+# bracket or line's end). A quoted value is read past at once: its brackets and commas are text.
+_FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
+_FLOW_ENTRY_RE = re.compile(
+    r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
+    r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
+    r"""|(?P<loc>[\[(][^\[\]{}()\r\n]{0,512}[\])])|(?P<container>[\[{])|(?P<plain>[^,{}\[\]\r\n]*))"""
+)
+
+
+def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
+    """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, an
+    object or a list under one whole), and a validation error's `input` in a mapping whose `loc` names a secret's
+    field, wherever it stands in the mapping and however long its `msg`; unordered."""
+    spans: list[tuple[int, int]] = []
+    # The brackets open, the innermost last: whether each is a mapping, or once an entry of it is a validation error's
+    # `loc` or `input`, whether its `loc` names a secret's field and where its inputs stand (a list made for each
+    # bracket, thousands of them cost seconds).
+    frames: list[bool | tuple[list[bool], list[tuple[int, int]]]] = []
+    at = 0
+    while (token := _FLOW_MAPPING_TOKEN_RE.search(text, at)) is not None:
+        at = token.end()
+        if token[0] in "}]":
+            if frames and not isinstance(frame := frames.pop(), bool) and frame[0]:
+                spans += frame[1]
+            continue
+        if token[0] in "{[":
+            frames.append(token[0] == "{")
+        if not frames or frames[-1] is False or (entry := _FLOW_ENTRY_RE.match(text, at)) is None:
+            continue
+        name = entry["bare"] or entry["quoted"]
+        value = next(group for group in ("single", "double", "loc", "container", "plain") if entry[group] is not None)
+        if value == "container":
+            if entry["bare"] and is_secret_name(name):
+                at = container_end(text, entry.start(value))
+                spans.append((entry.start(value), at))
+            else:
+                at = entry.start(value)
+            continue
+        if value == "loc" and name == "loc":
+            parts = _VALIDATION_LOCATION_PART_RE.finditer(entry[value])
+            if any(is_secret_name(part[1] or part[2]) for part in parts):
+                _validation_error(frames)[0].append(True)
+        elif entry[value].strip() and (name == "input" or (entry["bare"] and is_secret_name(name))):
+            span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))
+            (_validation_error(frames)[1] if name == "input" else spans).append(span)
+        at = entry.end()
+    # A text cut inside a validation error: its input is still the secret field's.
+    return spans + [span for frame in frames if not isinstance(frame, bool) and frame[0] for span in frame[1]]
+
+
+def _validation_error(
+    frames: list[bool | tuple[list[bool], list[tuple[int, int]]]],
+) -> tuple[list[bool], list[tuple[int, int]]]:
+    """The innermost open mapping's validation error state, made on its first `loc` or `input`."""
+    top = frames[-1]
+    if isinstance(top, bool):
+        top = frames[-1] = ([], [])
+    return top
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
@@ -678,6 +767,10 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(shown) + text[done:] if shown else text
 
 
+# A JWT's `.`, a line break (or a JSON string's `\n`) before or after it where its parts are printed a line each.
+_JWT_DOT = r"(?:\\n|\r?\n)?\.(?:\\n|\r?\n)?"
+
+
 # Credentials that say what they are by their shape, whatever names them (or nothing does: a log line, a stack trace):
 # a JWT (a JSON header and payload, base64url: `eyJ...` twice, then its signature; a JWE's five parts too), an AWS
 # access key id (`AKIA` long-lived, `ASIA` temporary) and an STS session token, GitHub's tokens (`ghp_`, `gho_`, `ghu_`,
@@ -688,7 +781,8 @@ def _hidden(text: str, spans: list[tuple[int, int]]) -> str:
 # path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
 _SECRET_SHAPE_RE = re.compile(
-    r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}={0,2}\.eyJ[A-Za-z0-9_-]{8,}={0,2}(?:\.[A-Za-z0-9_+/-]*={0,2}){1,3}"
+    rf"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{{8,}}={{0,2}}{_JWT_DOT}eyJ[A-Za-z0-9_-]{{8,}}={{0,2}}"
+    rf"(?:{_JWT_DOT}[A-Za-z0-9_+/-]*={{0,2}}){{1,3}}"
     r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
     r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
@@ -740,12 +834,11 @@ _AWS_SECRET_REACH_CHARS = 200
 _TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_REACH_CHARS = 200
-# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio token may be) is no secret where it says what it is: a
-# name holding `trace` (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), a request's or a correlation's id
-# right before it, or a traceparent's `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone).
-_TRACE_ID_LABEL_RE = re.compile(
-    r"(?i)(?:trace|request[_-]?id|correlation[_-]?id)[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z"
-)
+# A trace's id (W3C's and B3's are 32 hex digits, as a Twilio auth token is) is no secret where it says what it is: a
+# name holding `trace` right before it (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), or a traceparent's
+# `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone). Not a request's or a correlation's id:
+# no standard gives one a shape (Twilio's own start with `RQ`), so 32 hex digits labelled so may be the token.
+_TRACE_ID_LABEL_RE = re.compile(r"(?i)trace[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z")
 _TRACE_ID_LABEL_CHARS = 64
 # A trace's id is hex, in one case: 32 characters mixing cases (an API key secret's) are no trace's whatever names them.
 _TRACE_ID_RE = re.compile(r"[0-9a-f]{32}|[0-9A-F]{32}")
@@ -999,11 +1092,13 @@ _SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})
 _PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
 # What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`, pytest's node id `PASS
 # tests/test_app.py::TestX::test_y[a-1]`): a file's path, in a folder or named as a test, a test's name in it, and the
-# time it took. Such a line is read as FTP's only in a transcript's context: a client's marker or prompt before it, its
-# USER among the few lines above, or the server's reply code on the line after.
+# time it took. The test's name as pytest and unittest collect one (their default: `test` first), after its classes
+# (a capital first: unittest's cases are named anyhow) and before its parameters' id; any other word there
+# (`a/b.py::s3cr3t`) may be a password. Such a line is read as FTP's only in a transcript's context: a client's marker
+# or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
 _TEST_FILE_RE = re.compile(
     r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
-    r"(?:::[^\s:]+)*(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
+    r"(?:(?:::[A-Z]\w*)*::test\w*(?:\[[^\s\]]*\])?)?(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
 )
 _FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
 _FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)

@@ -686,6 +686,7 @@ REDACTION_TEXTS = {
     "ftp-test-passes": "PASS a/b.test.js\n",
     "twilio-sids": "AC" + "0" * 32 + " a",
     "escaped-secrets": '"kind: Secret\\ndata:\\n  a: b\\n',
+    "flow-entries": "{a: b, {'loc': (), 'input': '",
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -700,6 +701,9 @@ BODY_TEXTS = {
     "connection-strings": ";Password=a b",
     "invalid-values": "data.x: Invalid value: ",
     "parameter-runs": "//u:8080?x=y@",
+    # Mappings and lists never closed (a validation error's `loc` in each): every bracket is read.
+    "validation-locations": '{"loc": [',
+    "brackets": "{[",
 }
 LARGE_TEXT_BOUND = 16.0
 

@@ -2724,6 +2724,26 @@ class TestJudgeSecretsInMarkup:
         body_secrets._hidden_parameters(text, is_secret_name)
         assert 0 < counter[0] <= 4 * len(text)
 
+    def test_mappings_are_read_once_when_hiding_changed_nothing(self, monkeypatch):
+        # Read before the members were hidden and again after, a body of thousands of unclosed `{"loc": [` took
+        # twice the time: read again only where hiding changed the text.
+        readings = []
+        read = body_secrets._flow_mapping_spans
+
+        def counted(text: str, hide: Any) -> list[tuple[int, int]]:
+            readings.append(text)
+            return read(text, hide)
+
+        monkeypatch.setattr(body_secrets, "_flow_mapping_spans", counted)
+        text = '{"loc": [' * 1000
+        assert body_secrets._masked(text, is_secret_name) == text
+        assert readings == [text]
+
+    def test_mappings_are_read_again_where_hiding_changed_the_text(self):
+        # A value's list closed by the mapping's brace: read again once hidden, the rest is the value's too.
+        shown = body_secrets._masked("{name: api_key, value: [}s3cr3t}", is_secret_name)
+        assert shown == "{name: api_key, value: <redacted>}"
+
     @pytest.mark.parametrize(
         "text",
         [
@@ -3033,6 +3053,13 @@ class TestJudgeSecretsWhateverNamesThem:
                 "token\n  String should have at least 40 characters [type=string_too_short, input_value='<redacted>', "
                 "input_type=str]",
             ),
+            # A list under a secret name as Java's Map.toString writes one (`{Authorization=[Basic ...]}`, Spring's
+            # headers): hidden to its `]`, the credential after a scheme's name too.
+            (
+                "headers={Authorization=[Basic Ym9iOnMzY3IzdC1iMw==], X-Api-Key=[s3cr3t-j a], Accept=[*/*]}"
+                " token=[a, b]",
+                "headers={Authorization=[<redacted>], X-Api-Key=[<redacted>], Accept=[*/*]} token=[<redacted>]",
+            ),
         ],
         ids=[
             "oracle-dsn",
@@ -3074,6 +3101,7 @@ class TestJudgeSecretsWhateverNamesThem:
             "a-parameter-cut-by-the-end",
             "a-pair-cut-by-the-end",
             "validation-errors-inputs",
+            "java-map-lists",
         ],
     )
     def test_hidden(self, body, shown):

@@ -100,6 +100,26 @@ class TestSecrets:
             ("active_session", True),
             ("sessions", True),
             ("session_count_token", True),
+            # Tokens counted: the plural with a count's word after it (`tokens used`, as a quantity is labelled), a
+            # number's (`num_tokens`), a rate limit's headers (OpenAI's `x-ratelimit-remaining-tokens`, Anthropic's
+            # `anthropic-ratelimit-tokens-remaining`); their values were hidden.
+            ("tokens_used", False),
+            ("tokensUsedToday", False),
+            ("tokens_remaining", False),
+            ("tokens_per_second", False),
+            ("num_tokens", False),
+            ("x-ratelimit-remaining-tokens", False),
+            ("x-ratelimit-reset-tokens", False),
+            ("anthropic-ratelimit-tokens-reset", False),
+            ("access_tokens_used", False),
+            # A token that was used or the tokens used up (a one-time token's store), a list of tokens, and another
+            # secret's word beside a count: secrets.
+            ("token_used", True),
+            ("used_token", True),
+            ("used_tokens", True),
+            ("remaining_tokens", True),
+            ("tokens", True),
+            ("tokens_used_for_auth", True),
             # `pass` as a name's last word after another: an .env file's or an INI's password; not alone or first (a
             # result, a bound), nor inside a word.
             ("DB_PASS", True),
@@ -467,6 +487,19 @@ class TestHideCredentials:
             ),
             # Its input cut by the text's end.
             ("[{'loc': ('body', 'token'), 'input': 's3cr3t", "[{'loc': ('body', 'token'), 'input': '<redacted>"),
+            # Its `msg` of more than 1,024 characters (a validator's long message), its input cut by the text's end.
+            (
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': 's3cr3t-c",
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': '<redacted>",
+            ),
+            # Its `msg` of more than 1,024 characters (a validator's long message), its input before its `loc`, a
+            # mapping inside it before its input.
+            (
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': 's3cr3t-m'}, {'input': 's3cr3t-n', "
+                "'ctx': {'a': 1}, 'loc': ('body', 'api_key')}, {'loc': ('user',), 'input': 'bob'}]",
+                "[{'loc': ('password',), 'msg': '" + "m" * 1100 + "', 'input': '<redacted>'}, {'input': '<redacted>', "
+                "'ctx': {'a': 1}, 'loc': ('body', 'api_key')}, {'loc': ('user',), 'input': 'bob'}]",
+            ),
             # A pydantic validation error's input under a secret field (its location on the line above); another
             # field's is shown.
             (
@@ -495,6 +528,40 @@ class TestHideCredentials:
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
                 "OAUTH token refreshed; Bearer token expired; requires Basic authentication.",
             ),
+            # A flow mapping's entry under a secret's bare name, as YAML and Node's util.inspect write one: its value
+            # quoted (inside its quotes) or plain (to the next `,` or bracket), an object or a list whole; another
+            # name's shown.
+            (
+                "bad config {password: 'x'} {token: abc} {user: bob, api_key: \"k3y, 9\", n: 3} {a: [{token: 1}]}",
+                "bad config {password: '<redacted>'} {token: <redacted>} {user: bob, api_key: \"<redacted>\", n: 3}"
+                " {a: [{token: <redacted>}]}",
+            ),
+            (
+                "Error: login failed {\n  user: 'bob',\n  password: 'it\\'s s3cr3t',\n  auth: { kind: 'basic' }\n}",
+                "Error: login failed {\n  user: 'bob',\n  password: '<redacted>',\n  auth: <redacted>\n}",
+            ),
+            # A quoted value's brackets and commas are its text; a format spec's `:` (no space after it) is no entry's.
+            (
+                "{note: 'a}, b', password: s3cr3t} print(f\"{token:>8}\")",
+                "{note: 'a}, b', password: <redacted>} print(f\"{token:>8}\")",
+            ),
+            # Cut by the text's end, inside its quotes or not.
+            ("{ user: 'bob', session: 's3cr3t", "{ user: 'bob', session: '<redacted>"),
+            # A list under a secret name as Java's Map.toString writes one (`{X-Api-Key=[...]}`), inside its brackets;
+            # another name's list is read.
+            (
+                "{X-Api-Key=[k3y-abc def], Authorization=[Bearer abc.def-ghi], Accept=[*/*], a=[token=x]}",
+                "{X-Api-Key=[<redacted>], Authorization=[<redacted>], Accept=[*/*], a=[token=<redacted>]}",
+            ),
+            # Go's `%+v` and `%#v` of a struct: an exported field under a secret name, its value to the next space or
+            # brace, or inside its quotes.
+            (
+                "panic: connect: &{Host:db Creds:{User:app Password:s3cr3t-g1} Port:5432}\n"
+                'config: main.Config{Host:"db", APIKey:"s3cr3t \\"g2", Port:5432}',
+                "panic: connect: &{Host:db Creds:{User:app Password:<redacted>} Port:5432}\n"
+                'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
+            ),
+            ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
         ],
     )
     def test_text(self, text, shown):
@@ -667,6 +734,13 @@ class TestSecretShapes:
             # A JWE's five parts, and a JWT signed with no algorithm (its signature empty).
             ("eyJhbGciOiJSU0EifQ.eyJlbmMiOiJBIn0.a.b.c", "<redacted>"),
             ("x=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "x=<redacted>"),
+            # Its parts on lines of their own, a line break (or a JSON string's `\n`) before or after each `.`; the
+            # next line's word after its end is not its.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.\neyJzdWIiOiIxIn0.\nc2lnbmF0dXJl\nnext\n"
+                '"eyJhbGciOiJIUzI1NiJ9\\n.eyJzdWIiOiIxIn0\\n.c2lnbmF0dXJl"',
+                't: <redacted>\nnext\n"<redacted>"',
+            ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
@@ -771,6 +845,15 @@ class TestSecretShapes:
                 "AC0123456789abcdef0123456789abcdef token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 for trace view",
                 "AC0123456789abcdef0123456789abcdef token <redacted> for trace view",
             ),
+            # A request's or a correlation's id of 32 hex digits, as a Twilio auth token is written: no standard says
+            # what shape one has (a trace id's is W3C's and B3's), and Twilio's own request ids start with `RQ`.
+            (
+                "AC0123456789abcdef0123456789abcdef request_id=9f8e7d6c5b4a39281706f5e4d3c2b1a0\n"
+                "AC0123456789abcdef0123456789abcdef X-Request-Id: 0af7651916cd43dd8448eb211c80319c "
+                "correlation_id=463ac35c9f6413ad48485a3953bb6124",
+                "AC0123456789abcdef0123456789abcdef request_id=<redacted>\n"
+                "AC0123456789abcdef0123456789abcdef X-Request-Id: <redacted> correlation_id=<redacted>",
+            ),
             # A trace's label before 32 characters that are no hex (an API key secret's mixed case): no trace's id.
             (
                 "SK0123456789abcdef0123456789abcdef request_id=Xy7qR2mN9pL4kT1vB8cD3fG6hJ0sW5zA\n"
@@ -829,7 +912,8 @@ class TestSecretShapes:
             "AC0123456789abcdef0123456789abcdef sent; trace 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             'AC0123456789abcdef0123456789abcdef {"traceId": "9f8e7d6c5b4a39281706f5e4d3c2b1a0", '
             '"trace_id":"0af7651916cd43dd8448eb211c80319c"} X-B3-TraceId: 463ac35c9f6413ad48485a3953bb6124 '
-            "X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1 request_id=5f0c3a9e8b7d41c2a6e9d8f7c6b5a4d3",
+            "X-Cloud-Trace-Context: 105445aa7843bc8bf206b12000100000/1;o=1",
+            "AC0123456789abcdef0123456789abcdef RQ9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             "AC0123456789abcdef0123456789abcdef 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             # A UUID; 32, 8 and 8 hex digits inside a longer id.
             "123e4567-e89b-12d3-a456-426614174000 0123456789abcdef0123456789abcdef-0a1b2c3d-4e5f6a7b-9c8d",
@@ -978,6 +1062,12 @@ class TestTranscripts:
             ("ftp> PASS a/b.test.js", "ftp> PASS <redacted>"),
             # Without such context, a PASS before what no test runner names: a password still.
             ("log: x\nPASS hunter2\n", "log: x\nPASS <redacted>\n"),
+            # After a test file's path, what no pytest node id holds: a test's name starts with `test`, a class's
+            # (before it) with a capital.
+            (
+                "PASS a/b.py::s3cr3t\nPASS s3cr3t/x.py::y\nPASS a/b.py::s3cr3t::test_x\nPASS a/b.py::Test::s3cr3t[x]",
+                "PASS <redacted>\nPASS <redacted>\nPASS <redacted>\nPASS <redacted>",
+            ),
             # Redis' AUTH inside a longer line: a logged redis-cli command (before a shell's `&&` too), a prompt or
             # a `>` mid-line.
             (
@@ -1039,8 +1129,9 @@ class TestTranscripts:
             "bash-5.1> auth enabled\napp> auth enabled\n10:00 app> auth enabled\nsh> Auth disabled",
             # A redis-cli on the line above is another command's.
             "redis-cli ping\nthen AUTH required",
-            # pytest's node ids after a runner's PASS.
-            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)",
+            # pytest's node ids after a runner's PASS: a unittest case's class named anyhow, a parameter's id.
+            "PASS tests/test_app.py::test_x\nPASS tests/test_app.py::TestX::test_y[a-1] (0.2 s)\n"
+            "PASS app/tests.py::UserModelTests::test_login\nPASS t/test_u.py::test_url[http://a/b?c=1]",
             # AUTH after a tag's `>` (a word with no space before it is no prompt).
             "<b>AUTH required</b>",
         ],
