@@ -138,11 +138,11 @@ _5XX_MATCHER_RE = re.compile(
     r"\b(?:[A-Za-z]\w*_)?(?:code|status)(?:_code|_class)?\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5"
 )
 # Label names that say what an event's outcome was, by a word between underscores (`outcome`, `status_code`,
-# `grpc_code`, `error_type`): a matcher on one picks events by outcome, where one on `job` or `service` (a service
-# named `errors`) picks a workload.
+# `grpc_code`, `error_type`, linkerd's `classification`): a matcher on one picks events by outcome, where one on `job`
+# or `service` (a service named `errors`) picks a workload.
 _OUTCOME_LABEL_RE = re.compile(
     r"(?:^|_)(?:outcome|result|status|code|state|success|successful|succeeded|ok|errors?|err|fail(?:ed|ure)?|reason"
-    r"|type|class|kind)(?=$|_)",
+    r"|type|class|classification|kind)(?=$|_)",
     re.IGNORECASE,
 )
 # An outcome label that says success or failure itself (`success="false"`, `error="true"`), and its values.
@@ -1831,7 +1831,9 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     if form is None and not recorded:
         return None
     name = (recorded or names or ["events_total"])[0]
-    unit = _counted_unit(name)
+    # A matcher picking failures (`code=~"5.."`, `outcome="SERVER_ERROR"`) makes a count of requests one of errors.
+    picks_failures = _5XX_MATCHER_RE.search(query) or any(said == "failures" for _, said in _outcomes_picked(query))
+    unit = "errors" if picks_failures else _counted_unit(name)
     amount = f"{unit} per second" if form == "per_second" or (form is None and recorded) else unit
     heavier = f"a canary at 10% of the traffic with ten times the baseline's {unit} per request counts as many {amount}"
     lighter = f"a canary at 10% of the traffic, as good as the baseline, counts a tenth of its {amount}"

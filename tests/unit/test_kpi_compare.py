@@ -492,6 +492,14 @@ class TestTrafficScaledKpi:
         assert warning.endswith(f"; {advice}")
         assert "error" not in warning
 
+    @pytest.mark.parametrize("matcher", ['code=~"[45].."', 'outcome="SERVER_ERROR"', 'response_code!~"[123].."'])
+    def test_a_count_of_requests_a_matcher_picks_failures_of_is_said_in_errors(self, matcher):
+        # Kayenta's sample request_error, sum(rate(http_requests_total{code=~"[45].."}[5m])): errors, not the traffic.
+        query = f'sum(rate(http_requests_total{{h="{{{{ canary_hash }}}}", {matcher}}}[5m]))'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert "counts as many errors per second as the baseline and passes" in warning
+        assert warning.endswith(", or use method proportion")
+
     def test_a_count_of_requests_is_said_to_compare_the_split(self):
         query = 'sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))'
         (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
@@ -594,6 +602,7 @@ class TestDirectionAgainstTheSuccessCount:
             (f'http_requests_total{{{CANARY}, code=~"4.."}}', 'http_requests_total with code=~"4.."'),
             (f'http_requests_total{{{CANARY}, outcome!="SUCCESS"}}', 'http_requests_total with outcome!="SUCCESS"'),
             (f'rpc_calls_total{{{CANARY}, status_code!~"2.."}}', 'rpc_calls_total with status_code!~"2.."'),
+            (f'response_total{{{CANARY}, classification="failure"}}', 'response_total with classification="failure"'),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
@@ -668,6 +677,7 @@ class TestDirectionAgainstTheSuccessCount:
             ("lower_is_better", counted(f'payments_total{{{CANARY}, success="false"}}')),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, job="error-reporter"}}')),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, service="errors"}}')),
+            ("higher_is_better", counted(f'response_total{{{CANARY}, classification!="failure"}}')),  # linkerd's
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, outcome=~"SUCCESS|SERVER_ERROR"}}')),
             ("lower_is_better", counted(f'http_requests_total{{{CANARY}, service="orders"}}')),
             (
