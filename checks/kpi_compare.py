@@ -109,10 +109,10 @@ _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
 _COUNTER_AT_OFFSET_RE = re.compile(
     r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*(offset\b|@)"
 )
-# A counter's max_over_time() or min_over_time() (`max_over_time(x_total[10m]) - min_over_time(x_total[10m])`), which
-# a difference of the two reads as the range's count: across a reset the max is the count before it and the min 0.
+# A counter's max_over_time() (`max_over_time(x_total[10m]) - min_over_time(x_total[10m])`), which a difference with its
+# min_over_time() reads as the range's count: across a reset the max is the count before it and the min 0.
 _COUNTER_SPREAD_RE = re.compile(
-    r"\b(?:max|min)_over_time\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])"
+    r"\bmax_over_time\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])"
 )
 # A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
@@ -1877,8 +1877,7 @@ def _counted_unit(name: str) -> str:
 
 def _counter_of(name: str) -> str:
     """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records, or `name` itself."""
-    parts = name.split(":")
-    return parts[1] if len(parts) == 3 and _RECORDED_RATE_RE.fullmatch(name) else name
+    return name.split(":")[-2] if _RECORDED_RATE_RE.fullmatch(name) else name
 
 
 def _no_drop_fails(relative: float, method: Method) -> str:

@@ -353,6 +353,7 @@ class TestResetBlindDifference:
             # A gauge's spread over the window (its swing), and a counter's max alone (no difference), see no reset.
             'max_over_time(kpi{h="{{ canary_hash }}"}[10m]) - min_over_time(kpi{h="{{ canary_hash }}"}[10m])',
             'max_over_time(err_total{h="{{ canary_hash }}"}[10m])',
+            'max_over_time(err_total{h="{{ canary_hash }}"}[10m]) - 1',  # no min_over_time taken away
             'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}] offset 1h))',
             'sum(kpi{h="{{ canary_hash }}"}) - sum(kpi{h="{{ canary_hash }}"} offset 1h)',  # a gauge's change
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m] offset 1h)) - sum(rate(err_total{h="x"}[5m]))',
@@ -378,6 +379,11 @@ class TestCanaryReadBack:
             ('last_over_time(kpi{h="{{ canary_hash }}"}[1m] offset 30m)', "30m back (offset 30m)"),
             ('max_over_time(avg(kpi{h="{{ canary_hash }}"})[10m:1m] offset 1h)', "1h back (offset 1h)"),
             ('avg(kpi{h="{{ canary_hash }}"} @ 1700000000)', "at a fixed time (@ 1700000000)"),
+            # The read nearest now is named.
+            (
+                'avg(kpi{h="{{ canary_hash }}"} offset 1h) - avg(kpi{h="{{ canary_hash }}"} offset 30m)',
+                "30m back (offset 30m)",
+            ),
             (
                 'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}] offset {{ lookback }}))',
                 "10m back (offset 10m)",
@@ -418,6 +424,7 @@ class TestCanaryReadBack:
             ),
             ('avg(kpi{h="{{ canary_hash }}"} @ end())', 'avg(kpi{h="{{ stable_hash }}"} @ end())'),
             ('avg(kpi{h="{{ canary_hash }}"} offset -10m)', 'avg(kpi{h="{{ stable_hash }}"})'),
+            ("vector(1)  # no selector, read at no offset", 'avg(kpi{h="{{ stable_hash }}"})'),
         ],
     )
     def test_a_canary_read_now_is_not_warned(self, canary, baseline):
@@ -477,6 +484,11 @@ class TestTrafficScaledKpi:
                 "sum(rate(requests[5m]))",
             ),
             (
+                "job:http_response_size_bytes:rate5m",
+                "bytes per second",
+                "divide it by the variant's traffic, sum(rate(http_response_size_bytes[5m])) / sum(rate(requests[5m]))",
+            ),
+            (
                 "checkout_orders_total",
                 "checkout_orders events per second",
                 "divide it by the variant's traffic, sum(rate(checkout_orders_total[5m])) / sum(rate(requests[5m]))",
@@ -486,7 +498,8 @@ class TestTrafficScaledKpi:
     def test_the_warning_says_what_the_query_counts(self, metric, amount, advice):
         # Before: every count was said in errors per second ("erring ten times as often") and told to use a
         # proportion, which a CPU KPI has no successes for.
-        query = f'avg(rate({metric}{{h="{{{{ canary_hash }}}}"}}[5m]))'
+        selector = f'{metric}{{h="{{{{ canary_hash }}}}"}}'
+        query = f"avg({selector})" if ":" in metric else f"avg(rate({selector}[5m]))"  # a recorded rate read as is
         (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
         assert f"counts as many {amount} as the baseline and passes" in warning
         assert warning.endswith(f"; {advice}")
@@ -500,8 +513,12 @@ class TestTrafficScaledKpi:
         assert "counts as many errors per second as the baseline and passes" in warning
         assert warning.endswith(", or use method proportion")
 
-    def test_a_count_of_requests_is_said_to_compare_the_split(self):
-        query = 'sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))'
+    @pytest.mark.parametrize(
+        "metric", ["http_requests_total", "http_request_duration_seconds_count", "error_free_requests_total"]
+    )
+    def test_a_count_of_requests_is_said_to_compare_the_split(self, metric):
+        # A histogram's _count counts requests, not seconds; a negated failure word counts no errors.
+        query = f'sum(rate({metric}{{h="{{{{ canary_hash }}}}"}}[5m]))'
         (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
         assert warning.endswith(
             "not with its quality: it compares the traffic split: a canary at 10% of the traffic counts a tenth of "
@@ -629,6 +646,7 @@ class TestDirectionAgainstTheSuccessCount:
             (f'grpc_server_handled_total{{{CANARY}, grpc_code="OK"}}', 'grpc_server_handled_total with grpc_code="OK"'),
             (f'http_requests_total{{{CANARY}, code=~"2..|3.."}}', 'http_requests_total with code=~"2..|3.."'),
             (f'http_requests_total{{{CANARY}, status!~"5.."}}', 'http_requests_total with status!~"5.."'),
+            (f'http_requests_total{{{CANARY}, outcome=~"^SUCCESS$"}}', 'http_requests_total with outcome=~"^SUCCESS$"'),
         ],
     )
     def test_successes_better_lower_are_warned(self, selector, what):
@@ -678,6 +696,17 @@ class TestDirectionAgainstTheSuccessCount:
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, job="error-reporter"}}')),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, service="errors"}}')),
             ("higher_is_better", counted(f'response_total{{{CANARY}, classification!="failure"}}')),  # linkerd's
+            # Alternatives that say both, either way; a failure word negated; a number on a label that is no code.
+            ("higher_is_better", counted(f'payments_total{{{CANARY}, success=~"true|false"}}')),
+            ("lower_is_better", counted(f'payments_total{{{CANARY}, success=~"true|false"}}')),
+            ("higher_is_better", counted(f'jobs_total{{{CANARY}, result="no_error"}}')),
+            ("higher_is_better", counted(f'jobs_total{{{CANARY}, state="5"}}')),
+            # Successes by their name picked failed by a flag; successes taken away from all requests.
+            ("lower_is_better", counted(f'checkout_orders_total{{{CANARY}, success="false"}}')),
+            (
+                "lower_is_better",
+                counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}'),
+            ),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, outcome=~"SUCCESS|SERVER_ERROR"}}')),
             ("lower_is_better", counted(f'http_requests_total{{{CANARY}, service="orders"}}')),
             (
