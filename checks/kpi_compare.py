@@ -1830,21 +1830,12 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     form = event_form(query)
     if form is None and not recorded:
         return None
-    name = (recorded or names or ["events_total"])[0]
+    # The name said, and the counter in the ratio to write: none for names a regex picks (`{__name__=~"err.*"}`).
+    name = (recorded or names or [""])[0]
     # A matcher picking failures (`code=~"5.."`, `outcome="SERVER_ERROR"`) makes a count of requests one of errors.
     picks_failures = _5XX_MATCHER_RE.search(query) or any(said == "failures" for _, said in _outcomes_picked(query))
-    unit = "errors" if picks_failures else _counted_unit(name)
+    unit = "errors" if picks_failures else _counted_unit(name) if name else "events"
     amount = f"{unit} per second" if form == "per_second" or (form is None and recorded) else unit
-    heavier = f"a canary at 10% of the traffic with ten times the baseline's {unit} per request counts as many {amount}"
-    lighter = f"a canary at 10% of the traffic, as good as the baseline, counts a tenth of its {amount}"
-    said = {
-        "lower_is_better": f"{heavier} as the baseline and passes, as one without traffic does (it counts none)",
-        "higher_is_better": f"{lighter} and fails, as one without traffic does (it counts none)",
-        "either": f"{heavier} and passes, and one as good as the baseline counts a tenth of them and fails",
-    }[direction]
-    advice = f"divide it by the variant's traffic, sum(rate({_counter_of(name)}[5m])) / sum(rate(requests[5m]))" + (
-        ", or use method proportion" if unit == "errors" else ""
-    )
     if unit == "requests":
         # A count of the requests themselves measures the split alone: dividing it by the traffic leaves 1.
         said = (
@@ -1853,8 +1844,23 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
         advice = (
             "compare what the requests did instead: an error ratio, sum(rate(errors[5m])) / sum(rate(requests[5m]))"
         )
+    else:
+        heavier = (
+            f"a canary at 10% of the traffic with ten times the baseline's {unit} per request counts as many {amount}"
+        )
+        lighter = f"a canary at 10% of the traffic, as good as the baseline, counts a tenth of its {amount}"
+        said = {
+            "lower_is_better": f"{heavier} as the baseline and passes, as one without traffic does (it counts none)",
+            "higher_is_better": f"{lighter} and fails, as one without traffic does (it counts none)",
+            "either": f"{heavier} and passes, and one as good as the baseline counts a tenth of them and fails",
+        }[direction]
+        counter = _counter_of(name) if name else "events"
+        advice = f"divide it by the variant's traffic, sum(rate({counter}[5m])) / sum(rate(requests[5m]))" + (
+            ", or use method proportion" if unit == "errors" else ""
+        )
+    through = f"{name} through " if name else ""
     return (
-        f"{field} counts events ({name} through rate(), irate(), increase(), count_over_time() or a recorded rate, "
+        f"{field} counts events ({through}rate(), irate(), increase(), count_over_time() or a recorded rate, "
         f"without a division): the count grows with the variant's traffic, which the canary's weight sets, not with "
         f"its quality: {said}; {advice}"
     )

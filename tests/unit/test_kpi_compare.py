@@ -505,6 +505,13 @@ class TestTrafficScaledKpi:
         assert warning.endswith(f"; {advice}")
         assert "error" not in warning
 
+    def test_a_count_of_names_a_regex_picks_names_no_counter(self):
+        query = 'sum(rate({__name__=~"kpi_.*", h="{{ canary_hash }}"}[5m]))'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert warning.startswith("canary.query counts events (rate(), irate(), increase(), count_over_time() or a")
+        assert "counts as many events per second as the baseline and passes" in warning
+        assert warning.endswith("; divide it by the variant's traffic, sum(rate(events[5m])) / sum(rate(requests[5m]))")
+
     @pytest.mark.parametrize("matcher", ['code=~"[45].."', 'outcome="SERVER_ERROR"', 'response_code!~"[123].."'])
     def test_a_count_of_requests_a_matcher_picks_failures_of_is_said_in_errors(self, matcher):
         # Kayenta's sample request_error, sum(rate(http_requests_total{code=~"[45].."}[5m])): errors, not the traffic.
