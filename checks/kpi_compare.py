@@ -61,6 +61,7 @@ from analyzer.kinds import (
     selector_reads,
     silence_s,
     stopped_reporting,
+    vector_selectors,
 )
 from checks.kpi_stats import (
     MIN_EFFECTIVE_SAMPLES,
@@ -109,6 +110,11 @@ _LOOKBACK_PLACEHOLDER_RE = re.compile(r"\{\{\s*lookback\s*\}\}")
 _COUNTER_AT_OFFSET_RE = re.compile(
     r"\b([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])\s*(?:\{[^{}]*\})?\s*(offset\b|@)"
 )
+# A counter's max_over_time() (`max_over_time(x_total[10m]) - min_over_time(x_total[10m])`), which a difference with its
+# min_over_time() reads as the range's count: across a reset the max is the count before it and the min 0.
+_COUNTER_SPREAD_RE = re.compile(
+    r"\bmax_over_time\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*(?:_total|_count|_sum|_bucket))(?![A-Za-z0-9_:])"
+)
 # A metric name that says it counts failures (`payment_failures_total`, `http_errors_total`) or successes
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
 _FAILURE_WORD = (
@@ -132,6 +138,25 @@ _SUCCESS_WORDS_RE = re.compile(
 _5XX_MATCHER_RE = re.compile(
     r"\b(?:[A-Za-z]\w*_)?(?:code|status)(?:_code|_class)?\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5"
 )
+# Label names that say what an event's outcome was, by a word between underscores (`outcome`, `status_code`,
+# `grpc_code`, `error_type`, linkerd's `classification`): a matcher on one picks events by outcome, where one on `job`
+# or `service` (a service named `errors`) picks a workload.
+_OUTCOME_LABEL_RE = re.compile(
+    r"(?:^|_)(?:outcome|result|status|code|state|success|successful|succeeded|ok|errors?|err|fail(?:ed|ure)?|reason"
+    r"|type|class|classification|kind)(?=$|_)",
+    re.IGNORECASE,
+)
+# An outcome label that says success or failure itself (`success="false"`, `error="true"`), and its values.
+_SUCCESS_FLAG_RE = re.compile(r"(?:^|_)(?:success|successful|succeeded|ok)$", re.IGNORECASE)
+_FAILURE_FLAG_RE = re.compile(r"(?:^|_)(?:errors?|err|fail(?:ed|ure)?|timeout)$", re.IGNORECASE)
+_TRUE_VALUES = frozenset({"true", "1", "yes"})
+_FALSE_VALUES = frozenset({"false", "0", "no"})
+# An outcome's value that says success (`outcome="SUCCESS"`, `result="ok"`), read lowercased.
+_SUCCESS_VALUE_RE = re.compile(r"(?:^|_)(?:success(?:es|ful)?|succeeded|ok|completed)(?=$|_)")
+# A code label's (`code`, `status`, `status_code`, `http_status`) alternative by its first digit, as a regex writes
+# it (`5..`, `^5.*`, `(5..)`, `[45]..`): 4 and 5 are failures, 1 to 3 successes.
+_CODE_LABEL_RE = re.compile(r"(?:^|_)(?:code|status)(?:_code|_class)?$", re.IGNORECASE)
+_CODE_VALUE_RE = re.compile(r"[(^]*(?:\[([0-9]+)\]|([0-9]))")
 # A division by a number (`/ 60`, a rate per minute), which scales a count, not divides it by the traffic.
 _BY_A_NUMBER_RE = re.compile(r"/\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w.(\[])")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
@@ -451,6 +476,7 @@ class KpiCompareCheck(Check):
             for name, template in templates.items()
             if (warning := _reset_blind_difference(f"{side}.{name}", template.text)) is not None
         ]
+        found += self._canary_read_back()
         if self.method == "proportion":
             found += [
                 warning
@@ -464,7 +490,7 @@ class KpiCompareCheck(Check):
             found += [
                 warning
                 for side, templates in (("canary", self._canary), ("baseline", self._baseline))
-                if (warning := _traffic_scaled(f"{side}.query", templates["query"].text)) is not None
+                if (warning := _traffic_scaled(f"{side}.query", templates["query"].text, self.direction)) is not None
             ]
         if self.max_relative_change is not None and self.max_relative_change >= 1:
             if not self.large_relative_change:
@@ -483,6 +509,19 @@ class KpiCompareCheck(Check):
                         "consecutive samples share data and the interval is widened for it; a step of at least "
                         f"{selector} (and a lookback of min_samples x {selector}) gives independent samples"
                     )
+        return found
+
+    def _canary_read_back(self) -> list[str]:
+        """A warning for each canary query that reads its selectors only in the past (see _read_back), rendered with
+        the params' sample values; the text of one with no `offset` or `@` is enough to tell it reads now."""
+        values: dict[str, ArgValue] | None = None
+        found = []
+        for name, template in self._canary.items():
+            if "offset" not in template.text.lower() and "@" not in template.text:
+                continue
+            values = {**sample_args(self), _LOOKBACK: self.lookback} if values is None else values
+            if (warning := _read_back(f"canary.{name}", template.render(values))) is not None:
+                found.append(warning)
         return found
 
     def promql(self, args: Mapping[str, ArgValue]) -> list[tuple[str, str]]:
@@ -1675,44 +1714,106 @@ def _not_a_count(field: str, query: str) -> str | None:
 
 
 def _direction_against_names(direction: Direction, query: str) -> str | None:
-    """A warning when a proportion's canary `success` query counts, by its metric names (or a 5xx matcher), the
-    opposite of what `direction` calls better: failures better higher, or successes better lower (a direction swapped:
-    every regression passes)."""
+    """A warning when a proportion's canary `success` query counts, by its metric names or a matcher's value on an
+    outcome label (`outcome="SERVER_ERROR"`, `code=~"5.."`, `success="false"`), the opposite of what `direction`
+    calls better: failures better higher, or successes better lower (a direction swapped: every regression passes)."""
     names = [name for selector in metric_selectors(query) for name in selector.names]
     said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
     failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
-    # A 5xx matcher counts failures unless they are taken away from something (`all - 5xx`: the successes).
-    picks_5xx = _5XX_MATCHER_RE.search(query) is not None and "-" not in promql_blanked(query)
-    if direction == "higher_is_better" and names and (len(failures) == len(names) or picks_5xx):
-        counted = f"{failures[0]}, by its name" if len(failures) == len(names) else f"{names[0]} with a 5xx matcher"
+    # A matcher picking failures counts them unless they are taken away from something (`all - 5xx`: the successes).
+    subtracted = "-" in promql_blanked(query)
+    picks_5xx = _5XX_MATCHER_RE.search(query) is not None and not subtracted
+    picked = _outcomes_picked(query)
+    picking_failures = next((shown for shown, outcome in picked if outcome == "failures"), None)
+    if direction == "higher_is_better" and names:
+        if len(failures) == len(names):
+            counted = f"{failures[0]}, by its name"
+        elif picks_5xx:
+            counted = f"{names[0]} with a 5xx matcher"
+        elif picking_failures is not None and not subtracted:
+            counted = f"{names[0]} with {picking_failures}"
+        else:
+            return None
         return (
             f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
             "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
         )
     successes = [name for name in said if _SUCCESS_WORDS_RE.search(name)]
     # `orders_total{status="failed"}` counts failed orders: a matcher's value that says failures overrules the name.
-    picked = [value.lower() for found in _PICKING_MATCHER_RE.finditer(query) for value in found.groups() if value]
-    picks_failures = any(_FAILURE_WORDS_RE.search(part) for value in picked for part in value.split("|"))
-    if (
-        direction == "lower_is_better"
-        and names
-        and not failures
-        and len(successes) == len(names)
-        and not picks_failures
-    ):
-        return (
-            f"canary.success counts successes ({successes[0]}, by its name) and direction lower_is_better calls a "
-            "lower rate of them better: a canary converting less would pass; if success counts successes, write "
-            "direction: higher_is_better"
-        )
-    return None
+    values = [value.lower() for found in _PICKING_MATCHER_RE.finditer(query) for value in found.groups() if value]
+    picks_failures = any(_FAILURE_WORDS_RE.search(part) for value in values for part in value.split("|"))
+    if direction != "lower_is_better" or not names or failures or picks_failures or picking_failures is not None:
+        return None
+    picking_successes = next((shown for shown, outcome in picked if outcome == "successes"), None)
+    if len(successes) == len(names):
+        counted = f"{successes[0]}, by its name"
+    elif picking_successes is not None and not subtracted:
+        counted = f"{names[0]} with {picking_successes}"
+    else:
+        return None
+    return (
+        f"canary.success counts successes ({counted}) and direction lower_is_better calls a lower rate of them "
+        "better: a canary converting less would pass; if success counts successes, write direction: "
+        "higher_is_better"
+    )
+
+
+def _outcomes_picked(query: str) -> list[tuple[str, Literal["failures", "successes"]]]:
+    """Each matcher of `query` on an outcome label that picks failures or successes alone, as written
+    (`outcome="SERVER_ERROR"`), with which: a value each of whose alternatives says failures (a failure word, a 4xx or
+    5xx code, a success flag false) or successes; a negative matcher (`code!~"5.."`) picks the other."""
+    try:
+        selectors = vector_selectors(query)
+    except ValueError:  # not PromQL as the lexer reads it: the parser says so at load
+        return []
+    found: list[tuple[str, Literal["failures", "successes"]]] = []
+    for selector in selectors:
+        for label, op, value in selector.matchers:
+            said = {_outcome_said(label, part) for part in (value.split("|") if "~" in op else [value])}
+            if len(said) != 1 or (outcome := said.pop()) is None:
+                continue
+            if op.startswith("!"):
+                outcome = "successes" if outcome == "failures" else "failures"
+            escaped = escape_promql_string(value, '"')
+            found.append((f'{label}{op}"{escaped}"', outcome))
+    return found
+
+
+def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | None:
+    """What one value (one alternative of a regex) of an outcome `label` says the events were, if anything."""
+    if not _OUTCOME_LABEL_RE.search(label):
+        return None
+    lowered = value.lower().strip("^$()")
+    if _SUCCESS_FLAG_RE.search(label) and lowered in _TRUE_VALUES | _FALSE_VALUES:
+        return "successes" if lowered in _TRUE_VALUES else "failures"
+    if _FAILURE_FLAG_RE.search(label) and lowered in _TRUE_VALUES | _FALSE_VALUES:
+        return "failures" if lowered in _TRUE_VALUES else "successes"
+    if _CODE_LABEL_RE.search(label) and (digit := _CODE_VALUE_RE.match(value)) is not None:
+        first = set(digit.group(1) or digit.group(2))
+        if first <= set("45"):
+            return "failures"
+        return "successes" if first <= set("123") else None
+    if _FAILURE_WORDS_RE.search(lowered) and not _NEGATED_FAILURE_RE.search(lowered):
+        return "failures"
+    return "successes" if _SUCCESS_VALUE_RE.search(lowered) else None
 
 
 def _reset_blind_difference(field: str, query: str) -> str | None:
     """A warning when `query` counts a counter as its value now less its value at an `offset` or `@` time (`x_total -
-    x_total offset 30m`): blind to a reset, it loses what a pod that restarted within the window had counted before."""
+    x_total offset 30m`): blind to a reset, it loses what a pod that restarted within the window had counted before;
+    or as its max_over_time() less its min_over_time(), which across a reset reads the count before it less 0."""
     syntax = promql_blanked(query)
-    if ("offset" not in syntax and "@" not in syntax) or "-" not in syntax:
+    if "-" not in syntax:
+        return None
+    if "max_over_time" in syntax and "min_over_time" in syntax and (spread := _COUNTER_SPREAD_RE.search(syntax)):
+        return (
+            f"{field} counts {spread.group(1)} as its max_over_time() less its min_over_time(), which does not see a "
+            "counter reset: a pod that restarted within the window reads as everything it counted since it first "
+            "started (the max before the restart) less 0 (the min after it), not the window's events, so the count "
+            "is far too large (a total that hides a canary's errors, or errors that fail a sound canary); write "
+            "increase(...[{{ lookback }}]), which counts on from 0 after a reset"
+        )
+    if "offset" not in syntax and "@" not in syntax:
         return None
     found = _COUNTER_AT_OFFSET_RE.search(syntax)
     if found is None:
@@ -1726,23 +1827,91 @@ def _reset_blind_difference(field: str, query: str) -> str | None:
     )
 
 
-def _traffic_scaled(field: str, query: str) -> str | None:
+def _read_back(field: str, query: str) -> str | None:
+    """A warning when every selector a canary's rendered `query` reads is read before the evaluation time by more than
+    Prometheus' look-back (`last_over_time(x[1m] offset 30m)`), or at a fixed `@` time: the verdict then judges the
+    canary as it was, not as it is. A baseline read back (last week's) is a comparison meant, and not warned."""
+    reaches = [reach for _, found in selector_reads(query) for reach in found]
+    if not reaches or any(reach.at_s is None and reach.offset_s <= LOOKBACK_S for reach in reaches):
+        return None
+    offsets = [reach.offset_s for reach in reaches if reach.at_s is None]
+    if offsets:
+        then = f"{_window_text(min(offsets))} back (offset {_window_text(min(offsets))})"
+    else:
+        then = f"at a fixed time (@ {min(reach.at_s for reach in reaches if reach.at_s is not None):.15g})"
+    return (
+        f"{field} reads the canary only {then}, not now: every evaluation judges the canary as it was then (before "
+        "its pods started, or before a regression began), so a canary failing now passes on its past; read it now, "
+        "without the offset or @ (to compare the canary with the past, put the offset in the baseline's query alone)"
+    )
+
+
+def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     """A warning when a ratio or mann_whitney `query` is a count or rate of events with no division
     (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
-    quality."""
+    quality. Said in what the query's first metric name counts (errors, CPU seconds, bytes, requests)."""
     syntax = promql_blanked(query)
     if "/" in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
         return None
-    recorded = any(_RECORDED_RATE_RE.fullmatch(name) for selector in metric_selectors(query) for name in selector.names)
-    if event_form(query) is None and not recorded:
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    recorded = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]
+    form = event_form(query)
+    if form is None and not recorded:
         return None
+    # The name said, and the counter in the ratio to write: none for names a regex picks (`{__name__=~"err.*"}`).
+    name = (recorded or names or [""])[0]
+    # A matcher picking failures (`code=~"5.."`, `outcome="SERVER_ERROR"`) makes a count of requests one of errors.
+    picks_failures = _5XX_MATCHER_RE.search(query) or any(said == "failures" for _, said in _outcomes_picked(query))
+    unit = "errors" if picks_failures else _counted_unit(name) if name else "events"
+    amount = f"{unit} per second" if form == "per_second" or (form is None and recorded) else unit
+    if unit == "requests":
+        # A count of the requests themselves measures the split alone: dividing it by the traffic leaves 1.
+        said = (
+            f"it compares the traffic split: a canary at 10% of the traffic counts a tenth of the baseline's {amount}"
+        )
+        advice = (
+            "compare what the requests did instead: an error ratio, sum(rate(errors[5m])) / sum(rate(requests[5m]))"
+        )
+    else:
+        heavier = (
+            f"a canary at 10% of the traffic with ten times the baseline's {unit} per request counts as many {amount}"
+        )
+        lighter = f"a canary at 10% of the traffic, as good as the baseline, counts a tenth of its {amount}"
+        said = {
+            "lower_is_better": f"{heavier} as the baseline and passes, as one without traffic does (it counts none)",
+            "higher_is_better": f"{lighter} and fails, as one without traffic does (it counts none)",
+            "either": f"{heavier} and passes, and one as good as the baseline counts a tenth of them and fails",
+        }[direction]
+        counter = _counter_of(name) if name else "events"
+        advice = f"divide it by the variant's traffic, sum(rate({counter}[5m])) / sum(rate(requests[5m]))" + (
+            ", or use method proportion" if unit == "errors" else ""
+        )
+    through = f"{name} through " if name else ""
     return (
-        f"{field} counts events (rate(), irate(), increase(), count_over_time() or a recorded rate, without a "
-        "division): the count grows with the variant's traffic, which the canary's weight sets, so a canary at 10% of "
-        "the traffic erring ten times as often as the baseline counts as many errors per second, and one without "
-        "traffic counts none: both pass where lower is better; compare a ratio, sum(rate(errors[5m])) / "
-        "sum(rate(requests[5m])), or use method proportion"
+        f"{field} counts events ({through}rate(), irate(), increase(), count_over_time() or a recorded rate, "
+        f"without a division): the count grows with the variant's traffic, which the canary's weight sets, not with "
+        f"its quality: {said}; {advice}"
     )
+
+
+def _counted_unit(name: str) -> str:
+    """What a counter (or a recorded rate of one) named `name` counts, by its name: errors, CPU seconds, seconds,
+    bytes, requests, else the events of `name`."""
+    base = _counter_of(name).removesuffix("_total").removesuffix("_count").removesuffix("_sum")
+    if _FAILURE_WORDS_RE.search(base) and not _NEGATED_FAILURE_RE.search(base):
+        return "errors"
+    if base.endswith("_seconds") and not name.endswith("_count"):
+        return "CPU seconds" if "cpu" in base.lower() else "seconds"
+    if base.endswith("_bytes"):
+        return "bytes"
+    if re.search(r"(?:^|[_:])requests?(?=$|[_:])", base):
+        return "requests"
+    return f"{base} events"
+
+
+def _counter_of(name: str) -> str:
+    """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records, or `name` itself."""
+    return name.split(":")[-2] if _RECORDED_RATE_RE.fullmatch(name) else name
 
 
 def _no_drop_fails(relative: float, method: Method) -> str:

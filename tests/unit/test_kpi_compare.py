@@ -228,7 +228,9 @@ class TestProportionOfNoCounts:
 
     def warned(self, definition: dict[str, Any]) -> list[str]:
         return [
-            w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "proportion" in w or "range" in w
+            w.partition(": check 'kpi': ")[2]
+            for w in load(definition).warnings
+            if "method proportion counts events" in w or "without a range" in w
         ]
 
     def test_rate_warned(self):
@@ -326,10 +328,32 @@ class TestResetBlindDifference:
             for side in ("canary", "baseline")
         ]
 
+    @pytest.mark.parametrize("counter", ["err_total", "rpc_duration_seconds_count"])
+    def test_a_counters_max_less_its_min_over_a_range_is_warned(self, counter):
+        # Before: silent. Across a restart the max is all the pod counted since it first started and the min 0: a
+        # total of every visit since then hides the canary's errors of the window.
+        spread = (
+            f'sum(max_over_time({counter}{{h="{{{{ canary_hash }}}}"}}[10m]) - '
+            f'min_over_time({counter}{{h="{{{{ canary_hash }}}}"}}[10m]))'
+        )
+        definition = check(canary=spread, baseline=spread.replace("canary", "stable"), max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            f"{side}.query counts {counter} as its max_over_time() less its min_over_time(), which does not see a "
+            "counter reset: a pod that restarted within the window reads as everything it counted since it first "
+            "started (the max before the restart) less 0 (the min after it), not the window's events, so the count is "
+            "far too large (a total that hides a canary's errors, or errors that fail a sound canary); write "
+            "increase(...[{{ lookback }}]), which counts on from 0 after a reset"
+            for side in ("canary", "baseline")
+        ]
+
     @pytest.mark.parametrize(
         "query",
         [
             SUCCESS,
+            # A gauge's spread over the window (its swing), and a counter's max alone (no difference), see no reset.
+            'max_over_time(kpi{h="{{ canary_hash }}"}[10m]) - min_over_time(kpi{h="{{ canary_hash }}"}[10m])',
+            'max_over_time(err_total{h="{{ canary_hash }}"}[10m])',
+            'max_over_time(err_total{h="{{ canary_hash }}"}[10m]) - 1',  # no min_over_time taken away
             'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}] offset 1h))',
             'sum(kpi{h="{{ canary_hash }}"}) - sum(kpi{h="{{ canary_hash }}"} offset 1h)',  # a gauge's change
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m] offset 1h)) - sum(rate(err_total{h="x"}[5m]))',
@@ -340,6 +364,71 @@ class TestResetBlindDifference:
     def test_counts_that_see_a_reset_are_not_warned(self, query):
         definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
         assert self.warned(definition) == []
+
+
+class TestCanaryReadBack:
+    """A canary query that reads all its selectors further back than Prometheus' look-back (an offset) or at a fixed
+    `@` time is a load warning: every evaluation judges the canary as it was, not as it is."""
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "not now" in w]
+
+    @pytest.mark.parametrize(
+        ("query", "then"),
+        [
+            ('last_over_time(kpi{h="{{ canary_hash }}"}[1m] offset 30m)', "30m back (offset 30m)"),
+            ('max_over_time(avg(kpi{h="{{ canary_hash }}"})[10m:1m] offset 1h)', "1h back (offset 1h)"),
+            ('avg(kpi{h="{{ canary_hash }}"} @ 1700000000)', "at a fixed time (@ 1700000000)"),
+            # The read nearest now is named.
+            (
+                'avg(kpi{h="{{ canary_hash }}"} offset 1h) - avg(kpi{h="{{ canary_hash }}"} offset 30m)',
+                "30m back (offset 30m)",
+            ),
+            (
+                'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}] offset {{ lookback }}))',
+                "10m back (offset 10m)",
+            ),
+        ],
+    )
+    def test_a_canary_read_only_in_the_past_is_warned(self, query, then):
+        # Before: silent; a canary that began failing 20 minutes ago passed on what it measured 30 minutes ago.
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            f"canary.query reads the canary only {then}, not now: every evaluation judges the canary as it was then "
+            "(before its pods started, or before a regression began), so a canary failing now passes on its past; "
+            "read it now, without the offset or @ (to compare the canary with the past, put the offset in the "
+            "baseline's query alone)"
+        ]
+
+    def test_each_role_of_a_proportion_is_named(self):
+        back = SUCCESS.replace("[{{ lookback }}]", "[{{ lookback }}] offset 1h")
+        canary = {"success": back, "total": TOTAL.replace("[{{ lookback }}]", "[{{ lookback }}] offset 1h")}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        definition = check(method="proportion", canary=canary, baseline=baseline, max_absolute_change=0.001)
+        assert [warning.partition(" reads")[0] for warning in self.warned(definition)] == [
+            "canary.success",
+            "canary.total",
+        ]
+
+    @pytest.mark.parametrize(
+        ("canary", "baseline"),
+        [
+            # A few minutes back, within the look-back (waiting for late scrapes), reads now.
+            ('avg(kpi{h="{{ canary_hash }}"} offset 5m)', 'avg(kpi{h="{{ stable_hash }}"} offset 5m)'),
+            # Now against a week ago: the baseline's past is the comparison meant.
+            ('avg(kpi{h="{{ canary_hash }}"})', 'avg(kpi{h="{{ canary_hash }}"} offset 1w)'),
+            # A difference with the past reads now too.
+            (
+                'avg(kpi{h="{{ canary_hash }}"}) - avg(kpi{h="{{ canary_hash }}"} offset 1h)',
+                'avg(kpi{h="{{ stable_hash }}"}) - avg(kpi{h="{{ stable_hash }}"} offset 1h)',
+            ),
+            ('avg(kpi{h="{{ canary_hash }}"} @ end())', 'avg(kpi{h="{{ stable_hash }}"} @ end())'),
+            ('avg(kpi{h="{{ canary_hash }}"} offset -10m)', 'avg(kpi{h="{{ stable_hash }}"})'),
+            ("vector(1)  # no selector, read at no offset", 'avg(kpi{h="{{ stable_hash }}"})'),
+        ],
+    )
+    def test_a_canary_read_now_is_not_warned(self, canary, baseline):
+        assert self.warned(check(canary=canary, baseline=baseline, max_absolute_change=0.001)) == []
 
 
 class TestTrafficScaledKpi:
@@ -366,14 +455,106 @@ class TestTrafficScaledKpi:
         # Measured against a real Prometheus with sum(rate(errors[5m])): a canary at a tenth of stable's traffic
         # erring ten times as often (0.2 errors a second each) passed, and so did a canary without traffic.
         definition = check(method=method, canary=query, baseline=query.replace("canary", "stable"))
+        name = "job:errors:rate5m" if "job:" in query else "err_total"
+        counter = "errors" if "job:" in query else "err_total"
+        amount = "errors per second" if "rate" in query else "errors"
         assert self.warned(definition) == [
-            f"{side}.query counts events (rate(), irate(), increase(), count_over_time() or a recorded rate, without a "
-            "division): the count grows with the variant's traffic, which the canary's weight sets, so a canary at "
-            "10% of the traffic erring ten times as often as the baseline counts as many errors per second, and one "
-            "without traffic counts none: both pass where lower is better; compare a ratio, sum(rate(errors[5m])) / "
-            "sum(rate(requests[5m])), or use method proportion"
+            f"{side}.query counts events ({name} through rate(), irate(), increase(), count_over_time() or a recorded "
+            "rate, without a division): the count grows with the variant's traffic, which the canary's weight sets, "
+            "not with its quality: a canary at 10% of the traffic with ten times the baseline's errors per request "
+            f"counts as many {amount} as the baseline and passes, as one without traffic does (it counts none); "
+            f"divide it by the variant's traffic, sum(rate({counter}[5m])) / sum(rate(requests[5m])), or use method "
+            "proportion"
             for side in ("canary", "baseline")
         ]
+
+    @pytest.mark.parametrize(
+        ("metric", "amount", "advice"),
+        [
+            (
+                "container_cpu_usage_seconds_total",
+                "CPU seconds per second",
+                "divide it by the variant's traffic, sum(rate(container_cpu_usage_seconds_total[5m])) / "
+                "sum(rate(requests[5m]))",
+            ),
+            (
+                "http_response_size_bytes_total",
+                "bytes per second",
+                "divide it by the variant's traffic, sum(rate(http_response_size_bytes_total[5m])) / "
+                "sum(rate(requests[5m]))",
+            ),
+            (
+                "job:http_response_size_bytes:rate5m",
+                "bytes per second",
+                "divide it by the variant's traffic, sum(rate(http_response_size_bytes[5m])) / sum(rate(requests[5m]))",
+            ),
+            (
+                "checkout_orders_total",
+                "checkout_orders events per second",
+                "divide it by the variant's traffic, sum(rate(checkout_orders_total[5m])) / sum(rate(requests[5m]))",
+            ),
+        ],
+    )
+    def test_the_warning_says_what_the_query_counts(self, metric, amount, advice):
+        # Before: every count was said in errors per second ("erring ten times as often") and told to use a
+        # proportion, which a CPU KPI has no successes for.
+        selector = f'{metric}{{h="{{{{ canary_hash }}}}"}}'
+        query = f"avg({selector})" if ":" in metric else f"avg(rate({selector}[5m]))"  # a recorded rate read as is
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert f"counts as many {amount} as the baseline and passes" in warning
+        assert warning.endswith(f"; {advice}")
+        assert "error" not in warning
+
+    def test_a_count_of_names_a_regex_picks_names_no_counter(self):
+        query = 'sum(rate({__name__=~"kpi_.*", h="{{ canary_hash }}"}[5m]))'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert warning.startswith("canary.query counts events (rate(), irate(), increase(), count_over_time() or a")
+        assert "counts as many events per second as the baseline and passes" in warning
+        assert warning.endswith("; divide it by the variant's traffic, sum(rate(events[5m])) / sum(rate(requests[5m]))")
+
+    @pytest.mark.parametrize("matcher", ['code=~"[45].."', 'outcome="SERVER_ERROR"', 'response_code!~"[123].."'])
+    def test_a_count_of_requests_a_matcher_picks_failures_of_is_said_in_errors(self, matcher):
+        # Kayenta's sample request_error, sum(rate(http_requests_total{code=~"[45].."}[5m])): errors, not the traffic.
+        query = f'sum(rate(http_requests_total{{h="{{{{ canary_hash }}}}", {matcher}}}[5m]))'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert "counts as many errors per second as the baseline and passes" in warning
+        assert warning.endswith(", or use method proportion")
+
+    @pytest.mark.parametrize(
+        "metric", ["http_requests_total", "http_request_duration_seconds_count", "error_free_requests_total"]
+    )
+    def test_a_count_of_requests_is_said_to_compare_the_split(self, metric):
+        # A histogram's _count counts requests, not seconds; a negated failure word counts no errors.
+        query = f'sum(rate({metric}{{h="{{{{ canary_hash }}}}"}}[5m]))'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert warning.endswith(
+            "not with its quality: it compares the traffic split: a canary at 10% of the traffic counts a tenth of "
+            "the baseline's requests per second; compare what the requests did instead: an error ratio, "
+            "sum(rate(errors[5m])) / sum(rate(requests[5m]))"
+        )
+
+    @pytest.mark.parametrize(
+        ("direction", "said"),
+        [
+            (
+                "higher_is_better",
+                "a canary at 10% of the traffic, as good as the baseline, counts a tenth of its checkout_orders events "
+                "per second and fails, as one without traffic does (it counts none)",
+            ),
+            (
+                "either",
+                "a canary at 10% of the traffic with ten times the baseline's checkout_orders events per request "
+                "counts as many checkout_orders events per second and passes, and one as good as the baseline counts "
+                "a tenth of them and fails",
+            ),
+        ],
+    )
+    def test_the_harm_said_follows_the_direction(self, direction, said):
+        # Before: "both pass where lower is better" whatever the direction; better higher, the count fails instead.
+        query = 'sum(rate(checkout_orders_total{h="{{ canary_hash }}"}[5m]))'
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), direction=direction)
+        (warning, _) = self.warned(definition)
+        assert f"not with its quality: {said}; divide" in warning
 
     @pytest.mark.parametrize(
         "query",
@@ -429,6 +610,23 @@ class TestDirectionAgainstTheSuccessCount:
             # A negation beside another word negates no failure: these count errors.
             (f"http_not_found_errors_total{{{CANARY}}}", "http_not_found_errors_total, by its name"),
             (f"no_route_errors_total{{{CANARY}}}", "no_route_errors_total, by its name"),
+            # Before: silent. A matcher's value on an outcome label picks failures (Spring Boot's outcome, a
+            # result, a success flag false, an error flag true, 4xx codes), as does excluding the successes.
+            (
+                f'http_requests_total{{{CANARY}, outcome="SERVER_ERROR"}}',
+                'http_requests_total with outcome="SERVER_ERROR"',
+            ),
+            (
+                f'http_requests_total{{{CANARY}, outcome=~"CLIENT_ERROR|SERVER_ERROR"}}',
+                'http_requests_total with outcome=~"CLIENT_ERROR|SERVER_ERROR"',
+            ),
+            (f'payments_total{{{CANARY}, result="failure"}}', 'payments_total with result="failure"'),
+            (f'payments_total{{{CANARY}, success="false"}}', 'payments_total with success="false"'),
+            (f'jobs_total{{{CANARY}, error="true"}}', 'jobs_total with error="true"'),
+            (f'http_requests_total{{{CANARY}, code=~"4.."}}', 'http_requests_total with code=~"4.."'),
+            (f'http_requests_total{{{CANARY}, outcome!="SUCCESS"}}', 'http_requests_total with outcome!="SUCCESS"'),
+            (f'rpc_calls_total{{{CANARY}, status_code!~"2.."}}', 'rpc_calls_total with status_code!~"2.."'),
+            (f'response_total{{{CANARY}, classification="failure"}}', 'response_total with classification="failure"'),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
@@ -445,9 +643,22 @@ class TestDirectionAgainstTheSuccessCount:
         judged = judge("proportion", "higher_is_better", **counts, max_relative_change=None, max_absolute_change=0.001)
         assert judged.outcome is Outcome.PASS
 
-    def test_successes_better_lower_are_warned(self):
-        assert self.warned("lower_is_better", counted(f"checkout_orders_total{{{self.CANARY}}}")) == [
-            "canary.success counts successes (checkout_orders_total, by its name) and direction lower_is_better calls "
+    @pytest.mark.parametrize(
+        ("selector", "what"),
+        [
+            (f"checkout_orders_total{{{CANARY}}}", "checkout_orders_total, by its name"),
+            # Before: silent. A matcher's value on an outcome label picks successes, as does excluding the failures.
+            (f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}', 'http_requests_total with outcome="SUCCESS"'),
+            (f'payments_total{{{CANARY}, success="true"}}', 'payments_total with success="true"'),
+            (f'grpc_server_handled_total{{{CANARY}, grpc_code="OK"}}', 'grpc_server_handled_total with grpc_code="OK"'),
+            (f'http_requests_total{{{CANARY}, code=~"2..|3.."}}', 'http_requests_total with code=~"2..|3.."'),
+            (f'http_requests_total{{{CANARY}, status!~"5.."}}', 'http_requests_total with status!~"5.."'),
+            (f'http_requests_total{{{CANARY}, outcome=~"^SUCCESS$"}}', 'http_requests_total with outcome=~"^SUCCESS$"'),
+        ],
+    )
+    def test_successes_better_lower_are_warned(self, selector, what):
+        assert self.warned("lower_is_better", counted(selector)) == [
+            f"canary.success counts successes ({what}) and direction lower_is_better calls "
             "a lower rate of them better: a canary converting less would pass; if success counts successes, write "
             "direction: higher_is_better"
         ]
@@ -484,6 +695,31 @@ class TestDirectionAgainstTheSuccessCount:
             ("lower_is_better", counted(f"checkout_abandoned_total{{{CANARY}}}")),
             ("higher_is_better", counted(f'http_requests_total{{{CANARY}, code=~"2..|3.."}}')),
             ("lower_is_better", "vector(0)"),  # no metric name to read, either way
+            # Label values that agree with the direction, or name a workload rather than an outcome.
+            ("lower_is_better", counted(f'http_requests_total{{{CANARY}, outcome="SERVER_ERROR"}}')),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}')),
+            ("higher_is_better", counted(f'payments_total{{{CANARY}, success="true"}}')),
+            ("lower_is_better", counted(f'payments_total{{{CANARY}, success="false"}}')),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, job="error-reporter"}}')),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, service="errors"}}')),
+            ("higher_is_better", counted(f'response_total{{{CANARY}, classification!="failure"}}')),  # linkerd's
+            # Alternatives that say both, either way; a failure word negated; a number on a label that is no code.
+            ("higher_is_better", counted(f'payments_total{{{CANARY}, success=~"true|false"}}')),
+            ("lower_is_better", counted(f'payments_total{{{CANARY}, success=~"true|false"}}')),
+            ("higher_is_better", counted(f'jobs_total{{{CANARY}, result="no_error"}}')),
+            ("higher_is_better", counted(f'jobs_total{{{CANARY}, state="5"}}')),
+            # Successes by their name picked failed by a flag; successes taken away from all requests.
+            ("lower_is_better", counted(f'checkout_orders_total{{{CANARY}, success="false"}}')),
+            (
+                "lower_is_better",
+                counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}'),
+            ),
+            ("higher_is_better", counted(f'http_requests_total{{{CANARY}, outcome=~"SUCCESS|SERVER_ERROR"}}')),
+            ("lower_is_better", counted(f'http_requests_total{{{CANARY}, service="orders"}}')),
+            (
+                "higher_is_better",
+                counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, outcome="SERVER_ERROR"}}'),
+            ),
             # One name says successes, the other neither: the sum counts more than successes.
             (
                 "lower_is_better",
