@@ -15,6 +15,7 @@ from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
+from checks import composite as composite_kind
 from tests.gatecatalog import gate_catalog
 from tests.gatekind import GATES, Gate
 from tests.heldclock import HeldClockLoop, on_a_held_clock
@@ -1009,6 +1010,25 @@ class TestWhichMembersDecided:
                     "e2": "it could not be evaluated (on_member_error: error)",
                 },
             ),
+            # Below the pass score, above the warning: what failed and what may still pass decide it.
+            (
+                ["p:1", "i:1", "f:1"],
+                {"mode": "score", "pass_score": 50},
+                "inconclusive",
+                {
+                    "i": "it is inconclusive, its weight left out of the score",
+                    "f": "it failed, its weight left out of the score",
+                },
+            ),
+            (
+                ["e", "e2"],
+                {"mode": "any", "on_member_error": "ignore"},
+                "inconclusive",
+                {
+                    "e": "it errored and was ignored, as every member was",
+                    "e2": "it errored and was ignored, as every member was",
+                },
+            ),
             # Ignored, a non-critical error decides nothing; each critical one makes the whole an error.
             (
                 ["p", "e", "!e2"],
@@ -1031,3 +1051,47 @@ class TestWhichMembersDecided:
         # and in mode score an inconclusive member whose pass would not have passed the whole was said to decide a
         # fail.
         assert {m["check"]: m["decided"] for m in shown if "decided" in m} == decided
+
+
+class TestDecidedChangesNothingElse:
+    """Marking the members that decided adds `decided` to their entries and changes nothing else of the answer."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields"),
+        [
+            (["p", "f", "i"], {"mode": "all"}),
+            (["p", "p2"], {"mode": "all"}),
+            (["p", "i"], {"mode": "all"}),
+            (["f", "i"], {"mode": "any"}),
+            (["f", "p"], {"mode": "any"}),
+            (["f", "f"], {"mode": "any"}),
+            (["p:1", "i:1", "f:1"], {"mode": "score", "pass_score": 50}),
+            (["p:3", "f:1"], {"mode": "score", "pass_score": 50}),
+            (["p:1", "f:3"], {"mode": "score", "pass_score": 50}),
+            (["p", "!f"], {"mode": "any"}),
+            (["p", "!i"], {"mode": "any"}),
+            (["p", "e"], {"mode": "all"}),
+            (["p", "e"], {"mode": "all", "on_member_error": "fail"}),
+            (["p", "e"], {"mode": "all", "on_member_error": "ignore"}),
+            (["e"], {"mode": "all", "on_member_error": "ignore"}),
+            (["p", "!e"], {"mode": "all", "on_member_error": "ignore"}),
+        ],
+    )
+    async def test_the_answer_is_the_same_without_it(self, members, names, fields, monkeypatch):
+        runner, check = card(members, names, **fields)
+        marked = await runner.evaluate(check, {})
+        monkeypatch.setattr(composite_kind, "_mark_decided", lambda *_: None)
+        monkeypatch.setattr(composite_kind, "_mark_by_mode", lambda *_: None)
+        unmarked = await runner.evaluate(check, {})
+
+        def answer(evaluation: Evaluation) -> dict[str, Any]:
+            body = evaluation.to_json(explain=True)
+            for moment in ("evaluated_at", "duration_ms", "ui_url"):
+                body.pop(moment, None)
+            for entry in body["details"]["members"]:
+                entry.pop("decided", None)
+            return body
+
+        assert any("decided" in m for m in marked.to_json(explain=True)["details"]["members"])
+        # The verdict, reason, value and every other detail as they were before `decided` was written.
+        assert answer(marked) == answer(unmarked)
