@@ -280,14 +280,17 @@ class CompositeCheck(Check):
         errors = [r for r in results if r.outcome is Outcome.ERROR]
         critical_errors = [r for r in errors if r.member.critical]
         if errors and (self.on_member_error == "error" or (self.on_member_error == "ignore" and critical_errors)):
-            first = critical_errors[0] if critical_errors and self.on_member_error == "ignore" else errors[0]
-            _mark_decided(
-                details,
-                results,
-                [first],
-                f"it could not be evaluated (on_member_error: {self.on_member_error}"
-                f"{', and it is critical' if first.member.critical else ''})",
-            )
+            fatal = critical_errors if self.on_member_error == "ignore" else errors
+            first = fatal[0]
+            # Each of these alone makes the whole an error: the reason names the first, every one decided it.
+            for result in fatal:
+                _mark_decided(
+                    details,
+                    results,
+                    [result],
+                    f"it could not be evaluated (on_member_error: {self.on_member_error}"
+                    f"{', and it is critical' if result.member.critical else ''})",
+                )
             raise MemberError(
                 f"member {first.member.check!r} could not be evaluated: "
                 f"{_quoted(first.reason)} "
@@ -320,8 +323,12 @@ class CompositeCheck(Check):
         failed_critical = [r for r, outcome in judged if r.member.critical and outcome is Outcome.FAIL]
         if failed_critical:
             first = failed_critical[0]
+            # Each critical fail alone fails the whole, and so, where the mode's rule fails it too, do the members
+            # that rule counted: the reason names the first, every one decided it.
+            if verdict.outcome is Outcome.FAIL:
+                _mark_by_mode(details, results, {id(r): outcome for r, outcome in judged}, self.mode, verdict.outcome)
             _mark_decided(
-                details, results, [first], "it is critical and failed: a critical member's fail fails the whole"
+                details, results, failed_critical, "it is critical and failed: a critical member's fail fails the whole"
             )
             return verdict.model_copy(
                 update={
@@ -332,12 +339,14 @@ class CompositeCheck(Check):
             )
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
         if verdict.outcome is Outcome.PASS and unsure_critical:
-            _mark_decided(
-                details,
-                results,
-                [unsure_critical[0]],
-                f"it is critical and {unsure_critical[0].outcome.value}: the whole cannot pass until it does",
-            )
+            # Each alone keeps the whole from passing: the reason names the first, every one decided it.
+            for result in unsure_critical:
+                _mark_decided(
+                    details,
+                    results,
+                    [result],
+                    f"it is critical and {result.outcome.value}: the whole cannot pass until it does",
+                )
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.INCONCLUSIVE,
@@ -411,7 +420,6 @@ class CompositeCheck(Check):
         else:
             outcome = Outcome.INCONCLUSIVE
         details.update(score=score, best_possible_score=best, pass_score=self.pass_score, warning_score=warning)
-
         rule = f"pass at {format_number(self.pass_score)}"
         if warning < self.pass_score:
             rule += f", inconclusive from {format_number(warning)}"
@@ -540,7 +548,8 @@ _DECIDING: dict[tuple[str, Outcome], tuple[Callable[[Outcome], bool], str]] = {
     ("any", Outcome.FAIL): (lambda _: True, "as every member did, and one must pass"),
     ("any", Outcome.INCONCLUSIVE): (lambda o: o is not Outcome.FAIL, "and none passed yet"),
     ("score", Outcome.PASS): (lambda o: o is Outcome.PASS, "its weight counted in the score"),
-    ("score", Outcome.FAIL): (lambda o: o is not Outcome.PASS, "its weight left out of the score"),
+    # A fail is the failing members' alone: the best score counts the inconclusive and ignored as passing.
+    ("score", Outcome.FAIL): (lambda o: o is Outcome.FAIL, "its weight left out of the score"),
     ("score", Outcome.INCONCLUSIVE): (lambda o: o is not Outcome.PASS, "its weight left out of the score"),
 }
 

@@ -575,7 +575,7 @@ def _recorded_as_member(
     wanted = format_time(at)
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
-    matching: list[tuple[Recorded, dict[str, Any], Check | None, list[Any]]] = []
+    matching: list[tuple[Recorded, dict[str, Any], Check | None, list[Any], str | None]] = []
     for entry in history.query(limit=history.capacity, visible=visible):
         if name not in entry.reached or entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
@@ -587,11 +587,13 @@ def _recorded_as_member(
             matching.append((entry, *found))
     if not matching:
         return None
-    entry, member, definition, siblings = matching[0]
+    entry, member, definition, siblings, within = matching[0]
     shown = _as_member(request, entry, member, definition)
     # Whether its answer made its composite's (the composite recorded which members decided, and why).
     decided = member.get("decided")
     shown["decided"] = decided if isinstance(decided, str) else None
+    # A member of a member decided (or not) that member's verdict, not the one of the composite the page names.
+    shown["decided_in"] = within
     shown["deciding_members"] = [
         (str(other.get("check")), str(other["decided"]))
         for other in siblings
@@ -601,7 +603,7 @@ def _recorded_as_member(
     # reload): shown alone, the newest read as the member's answer in the composite whose page linked it.
     shown["also_matching"] = [
         (other.seq, str(answer.get("verdict")), f"as composite verdict {other.seq} recorded it")
-        for other, answer, _, _ in matching[1:]
+        for other, answer, _, _, _ in matching[1:]
         if (answer.get("verdict"), answer.get("reason")) != (member.get("verdict"), member.get("reason"))
     ]
     return shown
@@ -646,10 +648,10 @@ def _as_member(
 
 def _member_in(
     details: object, name: str, args_in: Mapping[str, str], definition: Check | None
-) -> tuple[dict[str, Any], Check | None, list[Any]] | None:
+) -> tuple[dict[str, Any], Check | None, list[Any], str | None] | None:
     """The member entry of `name` with the args `args_in` (as a link writes them) in a composite's `details`, or in
-    its members' own, with the member's definition of then (None when its kind does not give it) and the entries of
-    the composite's members it is one of."""
+    its members' own, with the member's definition of then (None when its kind does not give it), the entries of
+    the composite's members it is one of, and that composite's name when it is a member's (None: `details`' own)."""
     members = details.get("members") if isinstance(details, dict) else None
     if not isinstance(members, list):
         return None
@@ -660,10 +662,11 @@ def _member_in(
         given = member.get("args")
         args = given if isinstance(given, dict) else {}
         if member.get("check") == name and {key: arg_text(value) for key, value in args.items()} == dict(args_in):
-            return member, linked.get(name), members
+            return member, linked.get(name), members, None
         nested = _member_in(member.get("details"), name, args_in, linked.get(str(member.get("check"))))
         if nested is not None:
-            return nested
+            found, known, siblings, within = nested
+            return found, known, siblings, within or str(member.get("check"))
     return None
 
 

@@ -310,16 +310,18 @@ class TestWhichMemberDecided:
         page = f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}"
         signed_in.get(page)
         assert verdict_of(signed_in) == "FAIL"
-        # Both members fail; error-rate, critical, decided (the reason names it first).
+        # Both members fail, and each fail alone fails the scorecard: error-rate is critical (the reason names it),
+        # and shop-budget's weight, 2 of 3, left out of the score keeps it under 90 whatever error-rate says.
         decided = signed_in.find_element(By.ID, "decided-by").text
         assert decided == (
-            "Decided by member error-rate: it is critical and failed: a critical member's fail fails the whole."
+            "Decided by member error-rate: it is critical and failed: a critical member's fail fails the whole; "
+            "member shop-budget: it failed, its weight left out of the score."
         )
         rows = {
             row.find_element(By.CSS_SELECTOR, "td a").text: row.find_element(By.CSS_SELECTOR, "td.decided").text
             for row in signed_in.find_elements(By.CSS_SELECTOR, "table.members tbody tr")
         }
-        assert rows == {"error-rate": "decided the verdict", "shop-budget": ""}
+        assert rows == {"error-rate": "decided the verdict", "shop-budget": "decided the verdict"}
         links = {a.text: a.get_attribute("href") for a in signed_in.find_elements(By.CSS_SELECTOR, "table.members a")}
         signed_in.get(links["error-rate"])
         assert verdict_of(signed_in) == "FAIL"
@@ -330,9 +332,10 @@ class TestWhichMemberDecided:
         )
         signed_in.get(links["shop-budget"])
         assert verdict_of(signed_in) == "FAIL"
+        # Before: "This member did not decide its composite's verdict: member error-rate did", though its fail alone
+        # failed the scorecard.
         assert signed_in.find_element(By.ID, "decided").text == (
-            "This member did not decide its composite's verdict: member error-rate did (it is critical and failed: a "
-            "critical member's fail fails the whole)."
+            "This member decided its composite's verdict: it failed, its weight left out of the score."
         )
 
 

@@ -11,14 +11,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import yaml
 
-from analyzer.catalog import build_catalog
+from analyzer.catalog import build_catalog, load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
 from analyzer.ui.pages import _changed_since, _measures
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
-from tests.ui.support import TOKEN, serve
+from tests.ui.support import TOKEN, checks, serve
 
 pytestmark = pytest.mark.integration
 
@@ -530,3 +531,51 @@ class TestFormExamples:
         assert 'placeholder="e.g. c0ffee1"' in fields["canary_hash"]
         assert 'placeholder="default 5m"' in fields["window"]
         assert 'placeholder=""' in fields["token"] and "s3cr3t-ex" not in page
+
+
+class TestTheMemberOfAMemberDecided:
+    """A member of a composite's member says whether it decided that member's verdict, naming it: not the verdict of
+    the composite whose page linked it."""
+
+    @pytest.fixture
+    async def client(self, aiohttp_client, prometheus, tmp_path):
+        """`outer` passes when one member passes: `inner`, which fails with its member error-rate on broken1, or
+        error-rate on healthy1."""
+        tokens = tmp_path / "tokens"
+        tokens.mkdir()
+        (tokens / "sre").write_text(TOKEN)
+        chosen = [c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate"]
+        chosen += [
+            {
+                "name": "inner",
+                "kind": "composite",
+                "members": [{"check": "error-rate", "args": {"canary_hash": "broken1"}}],
+            },
+            {
+                "name": "outer",
+                "kind": "composite",
+                "mode": "any",
+                "members": [{"check": "inner"}, {"check": "error-rate", "args": {"canary_hash": "healthy1"}}],
+            },
+        ]
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": prometheus.url}}, "checks": chosen}))
+        settings = Settings(auth_tokens=tokens, catalog=path, catalog_poll_s=0)
+        return await aiohttp_client(create_app(settings, load_catalog(path, Registry.default()), Registry.default()))
+
+    async def test_its_page_names_the_member_whose_verdict_it_decided(self, client, prometheus):
+        ran = await client.get(f"/api/v1/checks/outer/run?at={prometheus.anchor}", headers=BEARER)
+        body = await ran.json()
+        assert body["verdict"] == "pass", body["reason"]
+        at = body["ui_url"].rsplit("at=", 1)[1]
+        page = await (await client.get(f"/ui/checks/error-rate/run?canary_hash=broken1&at={at}", headers=BEARER)).text()
+        assert 'id="member-of">outer (verdict' in page
+        # Before: "This member decided its composite's verdict", under a link to outer, which passed.
+        assert (
+            '<p id="decided">This member decided the verdict of composite inner, a member of outer: it failed, and all '
+            "must pass.</p>"
+        ) in page
+        page = await (
+            await client.get(f"/ui/checks/error-rate/run?canary_hash=healthy1&at={at}", headers=BEARER)
+        ).text()
+        assert '<p id="decided">This member decided its composite\'s verdict: it passed, and one must pass.</p>' in page

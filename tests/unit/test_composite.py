@@ -15,6 +15,7 @@ from analyzer.models import Evaluation
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
+from checks import composite as composite_kind
 from tests.gatecatalog import gate_catalog
 from tests.gatekind import GATES, Gate
 from tests.heldclock import HeldClockLoop, on_a_held_clock
@@ -951,3 +952,146 @@ class TestWhichMembersDecided:
         shown = evaluation.to_json(explain=True)["details"]["members"]
         # Before: no member said it decided; a member's page could not tell whether its fail failed the release.
         assert {m["check"]: m["decided"] for m in shown if "decided" in m} == decided
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "decided"),
+        [
+            # Had `i` passed, the score (40) is still under 50: only the failing member's weight failed it.
+            (
+                ["p:1", "i:1", "f:3"],
+                {"mode": "score", "pass_score": 50},
+                "fail",
+                {"f": "it failed, its weight left out of the score"},
+            ),
+            # Either critical fail alone fails the whole.
+            (
+                ["p", "!f", "!f2"],
+                {"mode": "any"},
+                "fail",
+                {
+                    "f": "it is critical and failed: a critical member's fail fails the whole",
+                    "f2": "it is critical and failed: a critical member's fail fails the whole",
+                },
+            ),
+            # In mode all a fail alone fails the whole, critical or not.
+            (
+                ["!f", "f2"],
+                {"mode": "all"},
+                "fail",
+                {
+                    "f": "it is critical and failed: a critical member's fail fails the whole",
+                    "f2": "it failed, and all must pass",
+                },
+            ),
+            # In mode any a pass outweighs a non-critical fail: only the critical one decided.
+            (
+                ["p", "!f", "f2"],
+                {"mode": "any"},
+                "fail",
+                {"f": "it is critical and failed: a critical member's fail fails the whole"},
+            ),
+            # Either critical inconclusive alone keeps the whole from passing.
+            (
+                ["p", "!i", "!i2"],
+                {"mode": "any"},
+                "inconclusive",
+                {
+                    "i": "it is critical and inconclusive: the whole cannot pass until it does",
+                    "i2": "it is critical and inconclusive: the whole cannot pass until it does",
+                },
+            ),
+            # Either error alone makes the whole an error.
+            (
+                ["p", "e", "e2"],
+                {"mode": "all"},
+                "error",
+                {
+                    "e": "it could not be evaluated (on_member_error: error)",
+                    "e2": "it could not be evaluated (on_member_error: error)",
+                },
+            ),
+            # Below the pass score, above the warning: what failed and what may still pass decide it.
+            (
+                ["p:1", "i:1", "f:1"],
+                {"mode": "score", "pass_score": 50},
+                "inconclusive",
+                {
+                    "i": "it is inconclusive, its weight left out of the score",
+                    "f": "it failed, its weight left out of the score",
+                },
+            ),
+            (
+                ["e", "e2"],
+                {"mode": "any", "on_member_error": "ignore"},
+                "inconclusive",
+                {
+                    "e": "it errored and was ignored, as every member was",
+                    "e2": "it errored and was ignored, as every member was",
+                },
+            ),
+            # Ignored, a non-critical error decides nothing; each critical one makes the whole an error.
+            (
+                ["p", "e", "!e2"],
+                {"mode": "all", "on_member_error": "ignore"},
+                "error",
+                {"e2": "it could not be evaluated (on_member_error: ignore, and it is critical)"},
+            ),
+        ],
+    )
+    async def test_every_member_that_decided_and_no_other(self, members, names, fields, verdict, decided):
+        more = [
+            {"name": "f2", "kind": "gate", "gate": OPEN, "outcome": "fail"},
+            {"name": "i2", "kind": "gate", "gate": OPEN, "outcome": "inconclusive"},
+            {"name": "e2", "kind": "prometheus", "source": "down", "query": "sum(up)", "pass_if": "> 0"},
+        ]
+        evaluation = await judge([*members, *more], names, **fields)
+        assert evaluation.verdict == verdict, evaluation.reason
+        shown = evaluation.to_json(explain=True)["details"]["members"]
+        # Before: a member whose answer alone decided the verdict was said not to (its page named another member),
+        # and in mode score an inconclusive member whose pass would not have passed the whole was said to decide a
+        # fail.
+        assert {m["check"]: m["decided"] for m in shown if "decided" in m} == decided
+
+
+class TestDecidedChangesNothingElse:
+    """Marking the members that decided adds `decided` to their entries and changes nothing else of the answer."""
+
+    @pytest.mark.parametrize(
+        ("names", "fields"),
+        [
+            (["p", "f", "i"], {"mode": "all"}),
+            (["p", "p2"], {"mode": "all"}),
+            (["p", "i"], {"mode": "all"}),
+            (["f", "i"], {"mode": "any"}),
+            (["f", "p"], {"mode": "any"}),
+            (["f", "f"], {"mode": "any"}),
+            (["p:1", "i:1", "f:1"], {"mode": "score", "pass_score": 50}),
+            (["p:3", "f:1"], {"mode": "score", "pass_score": 50}),
+            (["p:1", "f:3"], {"mode": "score", "pass_score": 50}),
+            (["p", "!f"], {"mode": "any"}),
+            (["p", "!i"], {"mode": "any"}),
+            (["p", "e"], {"mode": "all"}),
+            (["p", "e"], {"mode": "all", "on_member_error": "fail"}),
+            (["p", "e"], {"mode": "all", "on_member_error": "ignore"}),
+            (["e"], {"mode": "all", "on_member_error": "ignore"}),
+            (["p", "!e"], {"mode": "all", "on_member_error": "ignore"}),
+        ],
+    )
+    async def test_the_answer_is_the_same_without_it(self, members, names, fields, monkeypatch):
+        runner, check = card(members, names, **fields)
+        marked = await runner.evaluate(check, {})
+        monkeypatch.setattr(composite_kind, "_mark_decided", lambda *_: None)
+        monkeypatch.setattr(composite_kind, "_mark_by_mode", lambda *_: None)
+        unmarked = await runner.evaluate(check, {})
+
+        def answer(evaluation: Evaluation) -> dict[str, Any]:
+            body = evaluation.to_json(explain=True)
+            for moment in ("evaluated_at", "duration_ms", "ui_url"):
+                body.pop(moment, None)
+            for entry in body["details"]["members"]:
+                entry.pop("decided", None)
+            return body
+
+        assert any("decided" in m for m in marked.to_json(explain=True)["details"]["members"])
+        # The verdict, reason, value and every other detail as they were before `decided` was written.
+        assert answer(marked) == answer(unmarked)
