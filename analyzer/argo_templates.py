@@ -407,9 +407,14 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
 
 
 def _typed_value_problems(entries: Any) -> list[str]:
-    """A problem for each arg whose `value` Kubernetes reads as no text (an unquoted `1e3`, `5`, `y`, `true`): Argo's
-    CRDs type an arg's value as a string, and the API server refuses the object."""
+    """A problem for each arg whose `name` or `value` Kubernetes reads as no text (an unquoted `n`, `1e3`, `5`, `y`,
+    `true`): Argo's CRDs type both as strings, and the API server refuses the object."""
     return [
+        f"an arg's name is {_go_shown(entry['name'])}, a {_unquoted_reading(entry['name'])}, while Argo's CRD takes "
+        "an arg's name as a string: the API server refuses the object (name in body must be of type string); quote it"
+        for entry in _listed(entries)
+        if isinstance(entry, dict) and isinstance(entry.get("name"), bool | int | float)
+    ] + [
         f"arg {entry['name']!r} has the value {_go_shown(entry['value'])}, a "
         f"{'boolean' if isinstance(entry['value'], bool) else 'number'} as Kubernetes reads the unquoted YAML "
         "(go-yaml: 1e3 and y are not text), while Argo's CRD takes an arg's value as a string: the API server "
@@ -419,6 +424,16 @@ def _typed_value_problems(entries: Any) -> list[str]:
         and isinstance(entry.get("name"), str)
         and isinstance(entry.get("value"), bool | int | float)
     ]
+
+
+def _unquoted_reading(value: bool | int | float) -> str:
+    """How Kubernetes came to read an unquoted scalar as this boolean or number, and its other spellings."""
+    if isinstance(value, bool):
+        spellings = "y, yes, on or true" if value else "n, no, off or false"
+        return (
+            f"boolean as Kubernetes reads the unquoted YAML ({spellings}: YAML 1.1's booleans, which go-yaml v2 reads)"
+        )
+    return "number as Kubernetes reads the unquoted YAML (go-yaml v2 reads 1e3, 0x1F or 5 as numbers)"
 
 
 def _go_shown(value: bool | int | float) -> str:
@@ -941,10 +956,21 @@ def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: b
 
 
 def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
-    """The names of the args a template declares."""
+    """The names of the args a template declares; one Kubernetes reads as a boolean under each unquoted spelling of
+    it, so that `{{args.n}}` is not also called undeclared (the name is `_typed_value_problems`'s to name)."""
     return frozenset(
-        str(arg["name"]) for arg in _listed(spec.get("args")) if isinstance(arg, dict) and arg.get("name") is not None
+        spelling
+        for arg in _listed(spec.get("args"))
+        if isinstance(arg, dict) and arg.get("name") is not None
+        for spelling in _spellings(arg["name"])
     )
+
+
+def _spellings(name: Any) -> list[str]:
+    """The texts an arg's `name` is written as in a `{{args.x}}`: itself, or each unquoted spelling of a boolean."""
+    if isinstance(name, bool):
+        return [text for text, read in _GO_BOOLS.items() if read is name]
+    return [str(name)]
 
 
 def _undeclared_problems(

@@ -5043,6 +5043,53 @@ class TestManifestsReadAsKubernetesReadsThem:
         assert yaml.load("a: 1e21\nb: 1e20", Loader=argo_templates._GoYamlLoader) == {"a": 1e21, "b": 10**20}
         assert type(yaml.load("a: 1e21", Loader=argo_templates._GoYamlLoader)["a"]) is float
 
+    @pytest.mark.parametrize(
+        ("name", "shown", "spellings"),
+        [("n", "false", "n, no, off or false"), ("y", "true", "y, yes, on or true"), ("off", "false", None)],
+    )
+    def test_an_arg_name_kubernetes_reads_as_a_boolean_is_a_problem(self, tmp_path, name, shown, spellings):
+        # Before: exit 0 for an arg no metric uses, and for one a metric uses "it uses {{args.n}}, which the template
+        # does not declare": kubectl sends `"name": false` (sigs.k8s.io/yaml's YAMLToJSON, no typed target), which
+        # the CRD's `name: {type: string}` refuses, so the template never reaches the cluster.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.NAME}}}}"
+        used = template(url)
+        used["spec"]["args"] = [{"name": "NAME"}]
+        unused = template(url.replace("{{args.NAME}}", "abc"))
+        unused["metadata"]["name"] = "unused"
+        unused["spec"]["args"] = [{"name": "NAME", "value": "abc"}]
+        text = yaml.safe_dump_all([used, unused]).replace("NAME", name)
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "templates.yaml").write_text(text)
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "templates.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        found = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+        expected = (
+            f"an arg's name is {shown}, a boolean as Kubernetes reads the unquoted YAML "
+            f"({spellings or 'n, no, off or false'}: YAML 1.1's booleans, which go-yaml v2 reads), while Argo's CRD "
+            "takes an arg's name as a string: the API server refuses the object (name in body must be of type "
+            "string); quote it"
+        )
+        assert found == [
+            f"  - {tmp_path / 'templates.yaml'}: AnalysisTemplate {template_name!r}: {expected}"
+            for template_name in ("payments", "unused")
+        ]
+        with pytest.raises(AssertionError):
+            crd_valid(*yaml.load_all(text, Loader=argo_templates._GoYamlLoader))
+        quoted = text.replace(f"name: {name}\n", f"name: '{name}'\n")
+        assert crd_valid(*yaml.load_all(quoted, Loader=argo_templates._GoYamlLoader))
+        (tmp_path / "templates.yaml").write_text(quoted)
+        assert validate(tmp_path / "catalog.yaml", tmp_path / "templates.yaml").returncode == 0
+
+    def test_an_arg_name_read_as_a_number_in_a_rollout_is_a_problem(self, tmp_path):
+        # A Rollout's analysis args are typed as a template's (the same `_typed_value_problems`).
+        text = yaml.safe_dump_all([rollout([step({"name": "NAME", "value": "x"})]), generic()]).replace("NAME", "1e3")
+        found = [p for p in raw_problems(tmp_path, text) if "an arg's name" in p]
+        assert [p.split(": ", 2)[2] for p in found] == [
+            "an arg's name is 1000, a number as Kubernetes reads the unquoted YAML (go-yaml v2 reads 1e3, 0x1F or 5 "
+            "as numbers), while Argo's CRD takes an arg's name as a string: the API server refuses the object (name "
+            "in body must be of type string); quote it"
+        ], found
+
     def test_a_quoted_arg_value_is_text(self, tmp_path):
         documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
         text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
