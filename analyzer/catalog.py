@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -444,8 +444,32 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
         _mark_written_number(container, key, node)
 
 
+# Collection tags of YAML 1.1 whose values no field of a catalog takes: `!!set {a, b}` reached an enum's `values` as a
+# Python set (in the order its hashing chose), `!!omap` and `!!pairs` a field as a list of tuples.
+_NO_FIELD_COLLECTIONS = {
+    "!!set": "a set (keys without values, in no order)",
+    "!!omap": "an ordered mapping as a list of pairs",
+    "!!pairs": "a list of pairs",
+}
+
+
+def _refuse_collection_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> NoReturn:
+    """A ConstructorError at a collection whose tag reads a value no field takes (see `_NO_FIELD_COLLECTIONS`)."""
+    tag = _short_tag(node.tag)
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"{tag} reads {_NO_FIELD_COLLECTIONS[tag]}, which no field of a catalog takes: write a list of `- ` items or "
+        "a mapping of `key: value` lines, without the tag",
+        node.start_mark,
+    )
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _UniqueKeyLoader.add_constructor(None, _construct_unknown_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:set", _refuse_collection_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:omap", _refuse_collection_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:pairs", _refuse_collection_tag)
 
 
 def catalog_reads(path: Path) -> list[tuple[Path, Path]]:

@@ -178,6 +178,34 @@ class TestLoadFiles:
         ]
 
     @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ("!!set {a, b}", "!!set reads a set (keys without values, in no order)"),
+            ("!!omap [a: 1, b: 2]", "!!omap reads an ordered mapping as a list of pairs"),
+            ("!!pairs [a: 1, a: 2]", "!!pairs reads a list of pairs"),
+        ],
+    )
+    def test_a_collection_tag_no_field_takes_is_refused_where_it_is_written(self, tmp_path, value, problem):
+        # Before: they reached the fields, refused there as a list where a condition goes, or taken: an enum's
+        # `values: !!set {a, b}` loaded, its values in an order Python's hashing chose.
+        assert self.pass_if_problems(tmp_path, value) == [
+            f"F: invalid YAML at line 5, column 12: {problem}, which no field of a catalog takes: write a list of `- ` "
+            "items or a mapping of `key: value` lines, without the tag"
+        ]
+
+    def test_a_set_of_enum_values_is_refused_at_its_line(self, tmp_path):
+        # Before: exit 0, the enum's values a Python set.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: x\n  kind: prometheus\n  query: up{h=\"{{ h }}\"}\n  pass_if: '> 0'\n  params:\n"
+            "    h:\n      type: enum\n      required: true\n      values: !!set\n        ? a\n        ? b\n"
+        )
+        assert [problem.replace(str(path), "F") for problem in problems_of_file(path)] == [
+            "F: invalid YAML at line 10, column 15: !!set reads a set (keys without values, in no order), which no "
+            "field of a catalog takes: write a list of `- ` items or a mapping of `key: value` lines, without the tag"
+        ]
+
+    @pytest.mark.parametrize(
         ("value", "tag", "advice"),
         [
             # A condition written unquoted: YAML reads its `!=` as a tag, and `0` alone is no condition.
