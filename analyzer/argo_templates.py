@@ -3958,7 +3958,10 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # as the check does), else 0 (POSIX).
         ran = [facts.substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
         last = [*filter(None, ran)][-1:]
-        return {True} if not last else _check_status(last[0], facts) if _is_check(last[0]) else {True, False}
+        if not last:
+            return {True}
+        # A command's own status, a check's, or another's (`x=$(curl -f URL) && ...` fails as curl does).
+        return _check_status(last[0], facts) if _is_check(last[0]) else _own_status(last[0], facts)
     if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
     if any(set(word) & _GLOB_MARKS for word in words) and (
@@ -3990,11 +3993,61 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # the check's, or not.
         return None
     # Its expansions, if any, are of the environment (see above): its status is its own.
-    return {True} if facts.commands_succeed and words[0] not in _TEST_COMMANDS else {True, False}
+    return _own_status(words, facts)
+
+
+def _own_status(words: list[str], facts: _LineFacts) -> set[bool]:
+    """The statuses of a command that is no check: 0 only where commands succeed (see `_LineFacts`), unless it tests
+    the Job's environment, which goes either way."""
+    return {True} if facts.commands_succeed and not _tests_the_environment(words) else {True, False}
 
 
 # The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
 _TEST_COMMANDS = frozenset({"[", "test", "[["})
+_GREPS = frozenset({"grep", "egrep", "fgrep"})
+# grep's options that take a value (GNU's and busybox's), as the next word unless joined (`-m1`, `--max-count=1`).
+_GREP_VALUED = frozenset("efmABCDd")
+_GREP_VALUED_LONG = frozenset(
+    {"--regexp", "--file", "--max-count", "--after-context", "--before-context", "--context", "--devices"}
+    | {"--directories", "--label", "--binary-files", "--include", "--exclude", "--exclude-dir", "--exclude-from"}
+    | {"--group-separator"}
+)
+
+
+def _tests_the_environment(words: list[str]) -> bool:
+    """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
+    grep reading only files it names (`grep -q canary /etc/podinfo/labels`: the pod's labels, a Downward API file);
+    not grep reading its input (`curl URL | grep -q ok`, `-` or `-f -`), which may be what an outage printed, nor
+    `grep -r` naming no file."""
+    if words[0] in _TEST_COMMANDS:
+        return True
+    if words[0].rpartition("/")[2] not in _GREPS:
+        return False
+    operands: list[str] = []
+    patterns_given = False
+    rest = iter(words[1:])
+    for word in rest:
+        if word == "--":
+            operands += rest
+        elif word.startswith("--"):
+            name, joined, value = word.partition("=")
+            if name in _GREP_VALUED_LONG:
+                value = value if joined else next(rest, "")
+                patterns_given |= name in ("--regexp", "--file")
+                if name == "--file" and value == "-":
+                    return False
+        elif word.startswith("-") and word != "-":
+            for at, letter in enumerate(word[1:], 1):
+                if letter in _GREP_VALUED:
+                    value = word[at + 1 :] or next(rest, "")
+                    patterns_given |= letter in "ef"
+                    if letter == "f" and value == "-":
+                        return False
+                    break
+        else:
+            operands.append(word)
+    files = operands if patterns_given else operands[1:]
+    return bool(files) and "-" not in files
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -5144,6 +5144,67 @@ class TestChecksSkippedOnAFailure:
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
 
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: nothing said. An assignment's status is its substitution's: curl's failure skips a as curl's
+            # own does (`curl -f URL && ...`), and b's pass is the line's exit.
+            "x=$(ls ready) && { analyzer run a || exit 1; }; analyzer run b",
+            "if x=$(ls ready); then analyzer run a || exit 1; fi; analyzer run b",
+        ],
+    )
+    def test_a_check_skipped_when_a_substitution_fails_is_noted(self, tmp_path, line):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOGUE_OF_TWO))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("smoke", "sh", "-c", line))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        (note,) = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: noted as a command that fails on an outage. grep reading a file the pod mounts (the Downward
+            # API's labels) tests the pod's environment as `[ -f FILE ]` does: the line's choice of check.
+            "if grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "grep -qs -e canary -e preview /etc/podinfo/labels && { analyzer run a || exit 1; }; analyzer run b",
+            'if grep -Fxq "track=canary" "$LABELS_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
+            "if grep -q -- -canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+        ],
+    )
+    def test_grep_of_a_file_is_a_test_of_the_environment(self, tmp_path, line):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOGUE_OF_TWO))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("smoke", "sh", "-c", line))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "note: " not in result.stdout, result.stdout
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # grep reading its stdin (a pipe's, the pod's): what it reads may be an outage's output.
+            "curl -fsS http://svc/ready | grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q ready - && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q -e ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -r -q ready && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_grep_of_its_input_is_still_a_command_that_may_fail(self, tmp_path, line):
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+
+
+CATALOGUE_OF_TWO = {
+    **CATALOG,
+    "checks": [{**CHECK, "name": name, "params": {}, "query": "sum(up)"} for name in ("a", "b")],
+}
+
 
 class TestNumbersAsTheApiServerStoresThem:
     """A number Kubernetes reads from an unquoted `3e1` is stored as JSON writes it (30): an int field takes it."""
