@@ -5173,6 +5173,7 @@ class TestChecksSkippedOnAFailure:
             "grep -qs -e canary -e preview /etc/podinfo/labels && { analyzer run a || exit 1; }; analyzer run b",
             'if grep -Fxq "track=canary" "$LABELS_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
             "if grep -q -- -canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "if grep -qm1 canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
             "analyzer run b",
         ],
@@ -5190,7 +5191,11 @@ class TestChecksSkippedOnAFailure:
             # grep reading its stdin (a pipe's, the pod's): what it reads may be an outage's output.
             "curl -fsS http://svc/ready | grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
             "grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
-            "grep -q ready - && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q ready /etc/podinfo/labels - && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -fsS http://svc/want | grep -q -f - /etc/podinfo/labels && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+            "curl -fsS http://svc/want | grep -q --file=- /etc/podinfo/labels && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
             "grep -q -e ready && { analyzer run a || exit 1; }; analyzer run b",
             "grep -r -q ready && { analyzer run a || exit 1; }; analyzer run b",
         ],
