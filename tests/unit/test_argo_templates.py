@@ -5174,6 +5174,8 @@ class TestChecksSkippedOnAFailure:
             'if grep -Fxq "track=canary" "$LABELS_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
             "if grep -q -- -canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             "if grep -qm1 canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            # A long option's value is the next word, a `-` too: a pattern, no file.
+            "if grep -q --regexp - /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
             "analyzer run b",
         ],

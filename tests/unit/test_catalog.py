@@ -151,6 +151,12 @@ class TestProblemLines:
             f"{path}: check 'a' (checks[0], line 2): pass_if (line 5): a condition is a string such as '< 0.01', got 5"
         ]
 
+    def test_an_index_past_a_written_list_names_the_deepest_line_known(self):
+        # A validator may make a list longer than the one written: its line is then the list's.
+        origin = catalog_module.Origin("c.yaml")
+        origin.text = "checks:\n- name: a\n  steps:\n  - {path: /}\n"
+        assert catalog_module._FieldLines().of(origin, ["checks", 0, "steps", 3, "path"]) == 3
+
     def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
         path = tmp_path / "cm.yaml"
         text = "checks:\n- {name: a, kind: nope}\n"
