@@ -508,7 +508,7 @@ class TestValidateCommand:
         (tmp_path / "catalog" / "kustomization.yaml").write_text("checks: []\nsourcs: {}\n")
         result = validate(tmp_path / "catalog", tmp_path / "rollouts")
         assert result.returncode == 6, result.stdout + result.stderr
-        assert "sourcs: unknown field" in result.stderr
+        assert "sourcs (line 2): unknown field" in result.stderr
 
     def test_json_manifests_in_a_directory(self, tmp_path):
         # kubectl applies *.json manifests as it does *.yaml. Before: the directory's at.json was never read, and
