@@ -407,9 +407,14 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
 
 
 def _typed_value_problems(entries: Any) -> list[str]:
-    """A problem for each arg whose `value` Kubernetes reads as no text (an unquoted `1e3`, `5`, `y`, `true`): Argo's
-    CRDs type an arg's value as a string, and the API server refuses the object."""
+    """A problem for each arg whose `name` or `value` Kubernetes reads as no text (an unquoted `n`, `1e3`, `5`, `y`,
+    `true`): Argo's CRDs type both as strings, and the API server refuses the object."""
     return [
+        f"an arg's name is {_go_shown(entry['name'])}, a {_unquoted_reading(entry['name'])}, while Argo's CRD takes "
+        "an arg's name as a string: the API server refuses the object (name in body must be of type string); quote it"
+        for entry in _listed(entries)
+        if isinstance(entry, dict) and isinstance(entry.get("name"), bool | int | float)
+    ] + [
         f"arg {entry['name']!r} has the value {_go_shown(entry['value'])}, a "
         f"{'boolean' if isinstance(entry['value'], bool) else 'number'} as Kubernetes reads the unquoted YAML "
         "(go-yaml: 1e3 and y are not text), while Argo's CRD takes an arg's value as a string: the API server "
@@ -419,6 +424,16 @@ def _typed_value_problems(entries: Any) -> list[str]:
         and isinstance(entry.get("name"), str)
         and isinstance(entry.get("value"), bool | int | float)
     ]
+
+
+def _unquoted_reading(value: bool | int | float) -> str:
+    """How Kubernetes came to read an unquoted scalar as this boolean or number, and its other spellings."""
+    if isinstance(value, bool):
+        spellings = "y, yes, on or true" if value else "n, no, off or false"
+        return (
+            f"boolean as Kubernetes reads the unquoted YAML ({spellings}: YAML 1.1's booleans, which go-yaml v2 reads)"
+        )
+    return "number as Kubernetes reads the unquoted YAML (go-yaml v2 reads 1e3, 0x1F or 5 as numbers)"
 
 
 def _go_shown(value: bool | int | float) -> str:
@@ -941,10 +956,21 @@ def _filled(node: Any, args: dict[str, str | None], used: dict[str, str], url: b
 
 
 def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
-    """The names of the args a template declares."""
+    """The names of the args a template declares; one Kubernetes reads as a boolean under each unquoted spelling of
+    it, so that `{{args.n}}` is not also called undeclared (the name is `_typed_value_problems`'s to name)."""
     return frozenset(
-        str(arg["name"]) for arg in _listed(spec.get("args")) if isinstance(arg, dict) and arg.get("name") is not None
+        spelling
+        for arg in _listed(spec.get("args"))
+        if isinstance(arg, dict) and arg.get("name") is not None
+        for spelling in _spellings(arg["name"])
     )
+
+
+def _spellings(name: Any) -> list[str]:
+    """The texts an arg's `name` is written as in a `{{args.x}}`: itself, or each unquoted spelling of a boolean."""
+    if isinstance(name, bool):
+        return [text for text, read in _GO_BOOLS.items() if read is name]
+    return [str(name)]
 
 
 def _undeclared_problems(
@@ -3932,7 +3958,10 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # as the check does), else 0 (POSIX).
         ran = [facts.substituted[int(n)] for word in command for n in _EXPANSION_RE.findall(word)]
         last = [*filter(None, ran)][-1:]
-        return {True} if not last else _check_status(last[0], facts) if _is_check(last[0]) else {True, False}
+        if not last:
+            return {True}
+        # A command's own status, a check's, or another's (`x=$(curl -f URL) && ...` fails as curl does).
+        return _check_status(last[0], facts) if _is_check(last[0]) else _own_status(last[0], facts)
     if _EXPANSION_RE.search(words[0]) or words[0] in _SHELL_FLOW:
         return None
     if any(set(word) & _GLOB_MARKS for word in words) and (
@@ -3964,11 +3993,61 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
         # the check's, or not.
         return None
     # Its expansions, if any, are of the environment (see above): its status is its own.
-    return {True} if facts.commands_succeed and words[0] not in _TEST_COMMANDS else {True, False}
+    return _own_status(words, facts)
+
+
+def _own_status(words: list[str], facts: _LineFacts) -> set[bool]:
+    """The statuses of a command that is no check: 0 only where commands succeed (see `_LineFacts`), unless it tests
+    the Job's environment, which goes either way."""
+    return {True} if facts.commands_succeed and not _tests_the_environment(words) else {True, False}
 
 
 # The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
 _TEST_COMMANDS = frozenset({"[", "test", "[["})
+_GREPS = frozenset({"grep", "egrep", "fgrep"})
+# grep's options that take a value (GNU's and busybox's), as the next word unless joined (`-m1`, `--max-count=1`).
+_GREP_VALUED = frozenset("efmABCDd")
+_GREP_VALUED_LONG = frozenset(
+    {"--regexp", "--file", "--max-count", "--after-context", "--before-context", "--context", "--devices"}
+    | {"--directories", "--label", "--binary-files", "--include", "--exclude", "--exclude-dir", "--exclude-from"}
+    | {"--group-separator"}
+)
+
+
+def _tests_the_environment(words: list[str]) -> bool:
+    """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
+    grep reading only files it names (`grep -q canary /etc/podinfo/labels`: the pod's labels, a Downward API file);
+    not grep reading its input (`curl URL | grep -q ok`, `-` or `-f -`), which may be what an outage printed, nor
+    `grep -r` naming no file."""
+    if words[0] in _TEST_COMMANDS:
+        return True
+    if words[0].rpartition("/")[2] not in _GREPS:
+        return False
+    operands: list[str] = []
+    patterns_given = False
+    rest = iter(words[1:])
+    for word in rest:
+        if word == "--":
+            operands += rest
+        elif word.startswith("--"):
+            name, joined, value = word.partition("=")
+            if name in _GREP_VALUED_LONG:
+                value = value if joined else next(rest, "")
+                patterns_given |= name in ("--regexp", "--file")
+                if name == "--file" and value == "-":
+                    return False
+        elif word.startswith("-") and word != "-":
+            for at, letter in enumerate(word[1:], 1):
+                if letter in _GREP_VALUED:
+                    value = word[at + 1 :] or next(rest, "")
+                    patterns_given |= letter in "ef"
+                    if letter == "f" and value == "-":
+                        return False
+                    break
+        else:
+            operands.append(word)
+    files = operands if patterns_given else operands[1:]
+    return bool(files) and "-" not in files
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

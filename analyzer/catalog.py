@@ -7,10 +7,10 @@ import hashlib
 import itertools
 import re
 import types
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -291,9 +291,56 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
 
 class Origin(str):
     """Where a document was read (a file, a ConfigMap's key), with the line of each item of its `checks` list
-    (`check_lines`, counted from 1 in the text read), so that a refusal names the line of the check it is about."""
+    (`check_lines`, counted from 1 in the text read), so that a refusal names the line of the check it is about, and
+    the text it was read from with its index there (`text`, `document`), so that one names its field's (`_FieldLines`).
+    A catalog keeps its origins as plain text: the text is not kept past the validation."""
 
     check_lines: tuple[int, ...] = ()
+    text: str | None = None
+    document: int = 0
+
+
+class _FieldLines:
+    """The line (counted from 1, as `_lines_at` counts) of a field of a document read from text (an `Origin`'s):
+    each document composed again the first time a problem of it asks, so a valid catalog pays nothing."""
+
+    def __init__(self) -> None:
+        self._roots: dict[str, yaml.Node | None] = {}
+
+    def of(self, origin: str, path: Sequence[Any]) -> int | None:
+        """The line of the deepest node of `path` (keys and list indices from the document's root) the text writes:
+        a field's key, a list's item; None without the text, or when not even the path's first part is written."""
+        text = getattr(origin, "text", None)
+        if text is None:
+            return None
+        if origin not in self._roots:
+            self._roots[origin] = _composed(text, getattr(origin, "document", 0))
+        node, index = self._roots[origin], None
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                found = next((pair for pair in node.value if pair[0].value == str(part)), None)
+                if found is None:
+                    break
+                index, node = found[0].start_mark.index, found[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                index = node.start_mark.index
+            else:
+                break
+        return None if index is None else text.count("\n", 0, index) + 1
+
+
+def _composed(text: str, document: int) -> yaml.Node | None:
+    """The node tree of the `document`-th document (from 0, empty ones counted) of a text the catalog's loader read
+    (which composes it as it did, without an error)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root: yaml.Node | None = None
+        for _ in range(document + 1):
+            root = loader.get_node() if loader.check_node() else None
+        return root
+    finally:
+        loader.dispose()
 
 
 def _check_marks(root: yaml.Node, alias_marks: Mapping[tuple[yaml.Node, int], int]) -> list[int]:
@@ -444,8 +491,32 @@ def _mark_json_rewrites(loader: _UniqueKeyLoader, container: Any, key: Any, node
         _mark_written_number(container, key, node)
 
 
+# Collection tags of YAML 1.1 whose values no field of a catalog takes: `!!set {a, b}` reached an enum's `values` as a
+# Python set (in the order its hashing chose), `!!omap` and `!!pairs` a field as a list of tuples.
+_NO_FIELD_COLLECTIONS = {
+    "!!set": "a set (keys without values, in no order)",
+    "!!omap": "an ordered mapping as a list of pairs",
+    "!!pairs": "a list of pairs",
+}
+
+
+def _refuse_collection_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> NoReturn:
+    """A ConstructorError at a collection whose tag reads a value no field takes (see `_NO_FIELD_COLLECTIONS`)."""
+    tag = _short_tag(node.tag)
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"{tag} reads {_NO_FIELD_COLLECTIONS[tag]}, which no field of a catalog takes: write a list of `- ` items or "
+        "a mapping of `key: value` lines, without the tag",
+        node.start_mark,
+    )
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _UniqueKeyLoader.add_constructor(None, _construct_unknown_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:set", _refuse_collection_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:omap", _refuse_collection_tag)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:pairs", _refuse_collection_tag)
 
 
 def catalog_reads(path: Path) -> list[tuple[Path, Path]]:
@@ -559,6 +630,7 @@ def _parse_documents(origin: str, text: str, problems: list[str], *, lines: bool
                 located = Origin(origin + (f" (document {index + 1})" if index else ""))
                 if lines:
                     located.check_lines = loader.check_lines
+                    located.text, located.document = text, index
                 documents.append((located, data))
             index += 1
     except yaml.MarkedYAMLError as exc:
@@ -650,13 +722,14 @@ def build_catalog(
     origins: dict[str, str] = {}
     positions: dict[str, str] = {}  # where each check is in its file: a duplicate names the first
     lines: dict[str, int] = {}  # the line each check read from a file starts at
-    # With `only`: (origin, label, line, definition), read on demand.
-    raw_checks: list[tuple[str, str, int | None, Any]] = []
+    # With `only`: (origin, label, line, definition, its fields' lines), read on demand.
+    raw_checks: list[_RawCheck] = []
     source_origins: dict[str, str] = {}
     invalid_sources: set[str] = set()  # listed as problems already: not "not defined" again for each check
     invalid_checks: set[str] = set()  # the same for a composite's member refused above: not "no check named" it
     flawed: set[str] = set()  # checks that were built, each with a problem of its own
     context: dict[str, Any] = {"check_files": check_files}
+    field_lines = _FieldLines()
     if named_files is not None:
         context["named_files"] = named_files
     # Only without a version given: a repr walks every alias as a copy.
@@ -677,7 +750,10 @@ def build_catalog(
         try:
             document = _CatalogDocument.model_validate(data)
         except ValidationError as exc:
-            problems.extend(f"{origin}: {_format_error(err, model=_CatalogDocument)}" for err in exc.errors())
+            line_of = _under(field_lines, origin, [])
+            problems.extend(
+                f"{origin}: {_format_error(err, model=_CatalogDocument, line_of=line_of)}" for err in exc.errors()
+            )
             continue
         for source_name, raw_source in document.sources.items():
             if isinstance(raw_source, dict):
@@ -706,16 +782,19 @@ def build_catalog(
                 source_origins[source_name] = origin
             except ValidationError as exc:
                 invalid_sources.add(source_name)
+                line_of = _under(field_lines, origin, ["sources", source_name])
                 problems.extend(
-                    f"{origin}: source {source_name!r}: {_format_error(err, tag='type', model=SourceConfig)}"
+                    f"{origin}: source {source_name!r}: "
+                    + _format_error(err, tag="type", model=SourceConfig, line_of=line_of)
                     for err in exc.errors()
                 )
         check_lines = getattr(origin, "check_lines", ())
         for index, raw_check in enumerate(document.checks):
             line = check_lines[index] if index < len(check_lines) else None
             label = _check_label(raw_check, index, line)
+            line_of = _under(field_lines, origin, ["checks", index], line)
             if only is not None:
-                raw_checks.append((origin, label, line, raw_check))
+                raw_checks.append((origin, label, line, raw_check, line_of))
                 continue
             try:
                 check = registry.parse_check(raw_check, context)
@@ -725,7 +804,7 @@ def build_catalog(
                 kind = _kind_of(raw_check, registry)
                 problems.extend(
                     f"{origin}: {label}: "
-                    + _format_error(err, tag="kind", tag_in_location=False, model=kind, raw=raw_check)
+                    + _format_error(err, tag="kind", tag_in_location=False, model=kind, raw=raw_check, line_of=line_of)
                     for err in exc.errors()
                 )
                 continue
@@ -738,7 +817,8 @@ def build_catalog(
                 problems.append(f"{origin}: {label}: duplicate check name, also defined in {first}")
                 continue
             checks[check.name] = check
-            origins[check.name] = origin
+            # As plain text: an Origin holds the text it was read from, which the catalog has no use for.
+            origins[check.name] = str(origin)
             positions[check.name] = _position(index, line)
             if line is not None:
                 lines[check.name] = line
@@ -824,8 +904,12 @@ def _expand_slo_documents(documents: Iterable[tuple[str, Any]]) -> tuple[list[tu
     return expand_slo_documents(documents)
 
 
+# A check read on demand (a Job's): where it was read, its label, its line, its definition, and its fields' lines.
+_RawCheck = tuple[str, str, int | None, Any, Callable[[Sequence[Any]], int | None]]
+
+
 def _build_on_demand(
-    raw_checks: list[tuple[str, str, int | None, Any]],
+    raw_checks: list[_RawCheck],
     registry: Registry,
     sources: dict[str, SourceConfig],
     version: str,
@@ -833,16 +917,16 @@ def _build_on_demand(
 ) -> Catalog:
     """The catalog of a Job: every check known by name, `only` validated and linked now, and each check a
     link looks up validated and linked when it is first looked up."""
-    raws: dict[str, tuple[str, str, int | None, Any]] = {}
+    raws: dict[str, _RawCheck] = {}
     problems: list[str] = []
-    for origin, label, line, raw in raw_checks:
+    for origin, label, line, raw, line_of in raw_checks:
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str):
             continue  # no name to be looked up by: only `analyzer validate` and the service read it
         if name in raws:
             problems.append(f"{origin}: {label}: duplicate check name, also defined in {raws[name][0]}")
             continue
-        raws[name] = (origin, label, line, raw)
+        raws[name] = (origin, label, line, raw, line_of)
     if problems:
         raise ConfigError("the catalog is invalid", problems)
     checks = _OnDemandChecks(raws, registry)
@@ -855,8 +939,8 @@ def _build_on_demand(
 class _OnDemandChecks(Mapping[str, Check]):
     """Checks by name, each validated and linked when first looked up; ConfigError when it is invalid."""
 
-    def __init__(self, raws: dict[str, tuple[str, str, int | None, Any]], registry: Registry) -> None:
-        """Check definitions by name (origin, label, line, definition); `catalog` is set before the first lookup."""
+    def __init__(self, raws: dict[str, _RawCheck], registry: Registry) -> None:
+        """Check definitions by name (see `_RawCheck`); `catalog` is set before the first lookup."""
         self._raws = raws
         self._registry = registry
         self._built: dict[str, Check] = {}
@@ -866,7 +950,7 @@ class _OnDemandChecks(Mapping[str, Check]):
         check = self._built.get(name)
         if check is not None:
             return check
-        origin, label, line, raw = self._raws[name]
+        origin, label, line, raw, line_of = self._raws[name]
         try:
             check = self._registry.parse_check(raw)
         except ValidationError as exc:
@@ -874,7 +958,14 @@ class _OnDemandChecks(Mapping[str, Check]):
                 "the catalog is invalid",
                 [
                     f"{origin}: {label}: "
-                    + _format_error(e, tag="kind", tag_in_location=False, model=_kind_of(raw, self._registry), raw=raw)
+                    + _format_error(
+                        e,
+                        tag="kind",
+                        tag_in_location=False,
+                        model=_kind_of(raw, self._registry),
+                        raw=raw,
+                        line_of=line_of,
+                    )
                     for e in exc.errors()
                 ],
             ) from None
@@ -958,6 +1049,19 @@ def _kind_of(raw: Any, registry: Registry) -> type[Check] | None:
     return registry.load(kind) if isinstance(kind, str) and kind in registry.names else None
 
 
+def _under(
+    field_lines: _FieldLines, origin: str, prefix: list[Any], start: int | None = None
+) -> Callable[[Sequence[Any]], int | None]:
+    """The line of a field under `prefix` of the document read as `origin` (see `_FieldLines`), None when it is
+    `start`, the line its check is named with already."""
+
+    def line_of(location: Sequence[Any]) -> int | None:
+        line = field_lines.of(origin, [*prefix, *location])
+        return None if line == start else line
+
+    return line_of
+
+
 def _position(index: int, line: int | None) -> str:
     """Where a check is in its document: its index in `checks`, and its line when it was read from text."""
     return f"checks[{index}]" + ("" if line is None else f", line {line}")
@@ -977,11 +1081,13 @@ def _format_error(
     tag_in_location: bool = True,
     model: Any = None,
     raw: Any = None,
+    line_of: Callable[[Sequence[Any]], int | None] | None = None,
 ) -> str:
-    """One pydantic error as `field.path: message`; `tag` names the discriminator of a union, whose value
-    pydantic puts first in the location unless `tag_in_location` is false (the registry's kind dispatch).
-    `model` (the type validated) lets a misspelt field name the field it most likely meant; `raw` (what was
-    validated) lets a missing field name the block that swallowed it."""
+    """One pydantic error as `field.path: message`, or `field.path (line N): message` when `line_of` gives the line
+    its field (or the list item, the mapping that lacks it) is written at; `tag` names the discriminator of a union,
+    whose value pydantic puts first in the location unless `tag_in_location` is false (the registry's kind
+    dispatch). `model` (the type validated) lets a misspelt field name the field it most likely meant; `raw` (what
+    was validated) lets a missing field name the block that swallowed it."""
     location = list(error.get("loc", ()))
     if (
         tag
@@ -1037,7 +1143,8 @@ def _format_error(
             # Clipped: the problem goes to the log and /readyz, and what was written may be a pasted block.
             message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
     path = ".".join(str(part) for part in location)
-    return f"{path}: {message}" if path else message
+    line = line_of(location) if line_of is not None and path else None
+    return f"{path}{'' if line is None else f' (line {line})'}: {message}" if path else message
 
 
 def _keyed_by_name(field: str, items: list[Any]) -> str:

@@ -52,18 +52,39 @@ def file_version(path: Path, known: FileVersion | None) -> tuple[FileVersion, bo
 
 
 def listed_catalog_files(path: Path) -> list[Path] | None:
-    """The YAML files a catalog path stands for: the file itself, or a directory's visible *.yaml/*.yml; None when
-    it is neither.
+    """The YAML files a catalog path stands for: the file itself, or a directory's visible *.yaml/*.yml, and for a
+    mounted ConfigMap's those of its visible subdirectories too (see `catalog_file_reads`); None when it is neither.
 
     Hidden entries are skipped, which also skips the `..data` machinery of a mounted ConfigMap.
     """
     if path.is_dir():
-        return sorted(
-            p for p in path.iterdir() if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file()
-        )
+        data = path / "..data"
+        nested = _nested_files(Path(os.path.realpath(data))) if data.is_symlink() else []
+        return sorted({*_visible_files(path), *(path / file for file in nested)})
     if path.is_file():
         return [path]
     return None
+
+
+def _visible_files(directory: Path) -> list[Path]:
+    """The visible *.yaml/*.yml files of a directory itself."""
+    return [
+        p for p in directory.iterdir() if p.suffix in CATALOG_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    ]
+
+
+def _nested_files(directory: Path) -> list[Path]:
+    """The visible *.yaml/*.yml files under a directory's visible subdirectories, relative to it: a ConfigMap
+    mounted with `items:` whose `path` holds a `/` (`teams/payments.yaml`) writes its file there. None under what is
+    no directory (`..data` linking to nothing: rglob finds nothing there)."""
+    return [
+        file.relative_to(directory)
+        for file in directory.rglob("*")
+        if len(file.relative_to(directory).parts) > 1
+        and not any(part.startswith(".") for part in file.relative_to(directory).parts)
+        and file.suffix in CATALOG_SUFFIXES
+        and file.is_file()
+    ]
 
 
 def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
@@ -73,7 +94,9 @@ def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
     A directory mounted from a ConfigMap is read through its `..data` link, resolved once: the kubelet updates every
     file at once by swapping that link, then adds the links of new keys and removes those of keys gone. Files read
     on both sides of a swap would make one catalog of two versions, and a key's link left until the kubelet
-    removes it would name a file that is gone.
+    removes it would name a file that is gone. So are the files of its subdirectories, which `items:` paths holding
+    a `/` make (the kubelet links only their first part, `teams -> ..data/teams`); a plain directory's
+    subdirectories are not the catalog's.
     """
     listed = listed_catalog_files(path)
     if listed is None:
@@ -81,12 +104,13 @@ def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
     data = path / "..data"
     if not data.is_symlink():
         return [(file, file) for file in listed]
-    snapshot = listed_catalog_files(Path(os.path.realpath(data)))
-    if snapshot is None:
+    snapshot = Path(os.path.realpath(data))
+    if not snapshot.is_dir():
         return [(file, file) for file in listed]  # a link to nothing: the files say what is wrong when read
     # A file of the directory itself (not a ConfigMap key's link) is read as it is.
-    own = [(file, file) for file in listed if not _links_into_data(file)]
-    return sorted([*own, *((path / file.name, file) for file in snapshot)])
+    own = [(file, file) for file in listed if file.parent == path and not _links_into_data(file)]
+    read = [*(file.relative_to(snapshot) for file in _visible_files(snapshot)), *_nested_files(snapshot)]
+    return sorted([*own, *((path / file, snapshot / file) for file in read)])
 
 
 def _links_into_data(file: Path) -> bool:

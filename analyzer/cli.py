@@ -1114,7 +1114,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     skipped: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and (path / "..data").is_symlink():
+            # A mounted ConfigMap (the catalog's, in a pod): read as the service reads it, one version whole, the
+            # files of its `items:` subdirectories too, which a search of the directory would not follow the links to.
+            files.append(path)
+        elif path.is_dir():
             found, others = _catalog_files_under(path)
             # A directory of AnalysisTemplates (or of the Rollouts that fill them in) only (`validate catalog/
             # rollouts/`): they are checked against the catalog of the other paths.

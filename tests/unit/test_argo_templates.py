@@ -508,7 +508,7 @@ class TestValidateCommand:
         (tmp_path / "catalog" / "kustomization.yaml").write_text("checks: []\nsourcs: {}\n")
         result = validate(tmp_path / "catalog", tmp_path / "rollouts")
         assert result.returncode == 6, result.stdout + result.stderr
-        assert "sourcs: unknown field" in result.stderr
+        assert "sourcs (line 2): unknown field" in result.stderr
 
     def test_json_manifests_in_a_directory(self, tmp_path):
         # kubectl applies *.json manifests as it does *.yaml. Before: the directory's at.json was never read, and
@@ -5043,6 +5043,53 @@ class TestManifestsReadAsKubernetesReadsThem:
         assert yaml.load("a: 1e21\nb: 1e20", Loader=argo_templates._GoYamlLoader) == {"a": 1e21, "b": 10**20}
         assert type(yaml.load("a: 1e21", Loader=argo_templates._GoYamlLoader)["a"]) is float
 
+    @pytest.mark.parametrize(
+        ("name", "shown", "spellings"),
+        [("n", "false", "n, no, off or false"), ("y", "true", "y, yes, on or true"), ("off", "false", None)],
+    )
+    def test_an_arg_name_kubernetes_reads_as_a_boolean_is_a_problem(self, tmp_path, name, shown, spellings):
+        # Before: exit 0 for an arg no metric uses, and for one a metric uses "it uses {{args.n}}, which the template
+        # does not declare": kubectl sends `"name": false` (sigs.k8s.io/yaml's YAMLToJSON, no typed target), which
+        # the CRD's `name: {type: string}` refuses, so the template never reaches the cluster.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.NAME}}}}"
+        used = template(url)
+        used["spec"]["args"] = [{"name": "NAME"}]
+        unused = template(url.replace("{{args.NAME}}", "abc"))
+        unused["metadata"]["name"] = "unused"
+        unused["spec"]["args"] = [{"name": "NAME", "value": "abc"}]
+        text = yaml.safe_dump_all([used, unused]).replace("NAME", name)
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "templates.yaml").write_text(text)
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "templates.yaml")
+        assert result.returncode == 6, result.stdout + result.stderr
+        found = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+        expected = (
+            f"an arg's name is {shown}, a boolean as Kubernetes reads the unquoted YAML "
+            f"({spellings or 'n, no, off or false'}: YAML 1.1's booleans, which go-yaml v2 reads), while Argo's CRD "
+            "takes an arg's name as a string: the API server refuses the object (name in body must be of type "
+            "string); quote it"
+        )
+        assert found == [
+            f"  - {tmp_path / 'templates.yaml'}: AnalysisTemplate {template_name!r}: {expected}"
+            for template_name in ("payments", "unused")
+        ]
+        with pytest.raises(AssertionError):
+            crd_valid(*yaml.load_all(text, Loader=argo_templates._GoYamlLoader))
+        quoted = text.replace(f"name: {name}\n", f"name: '{name}'\n")
+        assert crd_valid(*yaml.load_all(quoted, Loader=argo_templates._GoYamlLoader))
+        (tmp_path / "templates.yaml").write_text(quoted)
+        assert validate(tmp_path / "catalog.yaml", tmp_path / "templates.yaml").returncode == 0
+
+    def test_an_arg_name_read_as_a_number_in_a_rollout_is_a_problem(self, tmp_path):
+        # A Rollout's analysis args are typed as a template's (the same `_typed_value_problems`).
+        text = yaml.safe_dump_all([rollout([step({"name": "NAME", "value": "x"})]), generic()]).replace("NAME", "1e3")
+        found = [p for p in raw_problems(tmp_path, text) if "an arg's name" in p]
+        assert [p.split(": ", 2)[2] for p in found] == [
+            "an arg's name is 1000, a number as Kubernetes reads the unquoted YAML (go-yaml v2 reads 1e3, 0x1F or 5 "
+            "as numbers), while Argo's CRD takes an arg's name as a string: the API server refuses the object (name "
+            "in body must be of type string); quote it"
+        ], found
+
     def test_a_quoted_arg_value_is_text(self, tmp_path):
         documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
         text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
@@ -5096,6 +5143,74 @@ class TestChecksSkippedOnAFailure:
     )
     def test_a_failure_that_ends_the_line_or_a_test_is_not(self, tmp_path, line):
         assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: nothing said. An assignment's status is its substitution's: curl's failure skips a as curl's
+            # own does (`curl -f URL && ...`), and b's pass is the line's exit.
+            "x=$(ls ready) && { analyzer run a || exit 1; }; analyzer run b",
+            "if x=$(ls ready); then analyzer run a || exit 1; fi; analyzer run b",
+        ],
+    )
+    def test_a_check_skipped_when_a_substitution_fails_is_noted(self, tmp_path, line):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOGUE_OF_TWO))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("smoke", "sh", "-c", line))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        (note,) = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: noted as a command that fails on an outage. grep reading a file the pod mounts (the Downward
+            # API's labels) tests the pod's environment as `[ -f FILE ]` does: the line's choice of check.
+            "if grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "grep -qs -e canary -e preview /etc/podinfo/labels && { analyzer run a || exit 1; }; analyzer run b",
+            'if grep -Fxq "track=canary" "$LABELS_FILE"; then analyzer run a || exit 1; fi; analyzer run b',
+            "if grep -q -- -canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "if grep -qm1 canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            # A long option's value is the next word, a `-` too: a pattern, no file.
+            "if grep -q --regexp - /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+        ],
+    )
+    def test_grep_of_a_file_is_a_test_of_the_environment(self, tmp_path, line):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOGUE_OF_TWO))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("smoke", "sh", "-c", line))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "note: " not in result.stdout, result.stdout
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # grep reading its stdin (a pipe's, the pod's): what it reads may be an outage's output.
+            "curl -fsS http://svc/ready | grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -q ready /etc/podinfo/labels - && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -fsS http://svc/want | grep -q -f - /etc/podinfo/labels && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+            "curl -fsS http://svc/want | grep -q --file=- /etc/podinfo/labels && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+            "grep -q -e ready && { analyzer run a || exit 1; }; analyzer run b",
+            "grep -r -q ready && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_grep_of_its_input_is_still_a_command_that_may_fail(self, tmp_path, line):
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+
+
+CATALOGUE_OF_TWO = {
+    **CATALOG,
+    "checks": [{**CHECK, "name": name, "params": {}, "query": "sum(up)"} for name in ("a", "b")],
+}
 
 
 class TestNumbersAsTheApiServerStoresThem:

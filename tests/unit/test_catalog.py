@@ -1,5 +1,7 @@
 import copy
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from analyzer.catalog import MAX_CATALOG_BYTES, build_catalog, load_catalog
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.registry import BUILTIN_KINDS, KindRef, Registry
 from tests.gatecatalog import REGISTRY, gate_catalog
+from tests.unit.test_catalog_paths import configmap_items_mount
 
 SOURCES = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
 CHECK = {"name": "error-rate", "kind": "prometheus", "query": "vector(0)", "pass_if": "< 1"}
@@ -86,6 +89,74 @@ class TestProblemLines:
             f"{path}: check 'a' (line 3): members[0] ('missing'): no check named 'missing' in the catalog"
         ]
 
+    def test_a_field_s_problem_names_the_field_s_line(self, tmp_path):
+        # Before: each named only the line its check (or nothing, for a source) starts at: line 6 for a timeout_s
+        # written at line 14, an author left to find it in a long check.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default:\n    url: http://prometheus:9090\n    timeout_s: -1\n"
+            "checks:\n  - name: checkout-smoke\n    kind: http_smoke\n    base_url: http://checkout.shop.svc\n"
+            "    steps:\n      - name: home\n        path: /\n      - name: cart\n        path: /cart\n"
+            "        timeout_s: -1\n        expect:\n          status:\n            - 200\n            - 99\n"
+            "      - path: /pay\n        method: POST\n        retries: many\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(path)], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert [line.removeprefix(f"  - {path}: ") for line in result.stderr.splitlines()[1:]] == [
+            "source 'default': timeout_s (line 4): Input should be greater than 0",
+            "check 'checkout-smoke' (checks[0], line 6): steps.1.timeout_s (line 14): Input should be greater than 0",
+            "check 'checkout-smoke' (checks[0], line 6): steps.1.expect.status (line 16): status 99 is not an HTTP "
+            "status (100-599)",
+            # The item of the list, where the field it lacks belongs.
+            "check 'checkout-smoke' (checks[0], line 6): steps.2.name (line 19): Field required",
+            "check 'checkout-smoke' (checks[0], line 6): steps.2.retries (line 21): Input should be a valid integer, "
+            "unable to parse string as an integer, got 'many'",
+        ]
+
+    def test_a_field_on_the_check_s_own_line_names_it_once(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- {name: a, kind: prometheus, query: up, pass_if: '< 1', step: -5}\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 1)[1] for problem in caught.value.problems] == [
+            "check 'a' (checks[0], line 2): step: -5 has no unit: write a duration of whole units such as '30s', '5m' "
+            "or '1h30m'"
+        ]
+
+    def test_a_field_of_a_later_document_names_its_line_in_the_file(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n---\n---\n"
+            'checks:\n- name: b\n  kind: prometheus\n  description: "one\u2028two"\n  pass_if: 5\n  query: up\n'
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 1)[1] for problem in caught.value.problems] == [
+            # Counted as grep counts lines: PyYAML's own count takes the U+2028 for a line break.
+            "check 'b' (checks[0], line 5): pass_if (line 8): a condition is a string such as '< 0.01', got 5"
+        ]
+        # The catalog keeps where each check is as plain text, not the text it was read from.
+        path.write_text(path.read_text().replace("pass_if: 5", "pass_if: '< 1'"))
+        assert type(load_catalog(path, Registry.default()).origins["b"]) is str
+
+    def test_a_jobs_check_names_its_field_s_line(self, tmp_path):
+        # A Job's catalog (`only`) validates the check it runs on demand, apart from the service's.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- name: a\n  kind: prometheus\n  query: up\n  pass_if: 5\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems == [
+            f"{path}: check 'a' (checks[0], line 2): pass_if (line 5): a condition is a string such as '< 0.01', got 5"
+        ]
+
+    def test_an_index_past_a_written_list_names_the_deepest_line_known(self):
+        # A validator may make a list longer than the one written: its line is then the list's.
+        origin = catalog_module.Origin("c.yaml")
+        origin.text = "checks:\n- name: a\n  steps:\n  - {path: /}\n"
+        assert catalog_module._FieldLines().of(origin, ["checks", 0, "steps", 3, "path"]) == 3
+
     def test_a_configmap_manifest_key_names_no_line(self, tmp_path):
         path = tmp_path / "cm.yaml"
         text = "checks:\n- {name: a, kind: nope}\n"
@@ -98,6 +169,27 @@ class TestProblemLines:
 
 class TestLoadFiles:
     """A catalog is a YAML file or a directory of them; hidden entries (ConfigMap internals) are skipped."""
+
+    def test_a_configmap_mounted_with_items_in_subdirectories_loads_whole(self, tmp_path):
+        # `items: [{key: sources.yaml, path: sources.yaml}, {key: payments.yaml, path: teams/payments.yaml}]`. Before:
+        # the checks under teams/ were never read: the service served none of them, and validate said "ok: 0 checks".
+        sources = yaml.safe_dump({"sources": SOURCES})
+        root = configmap_items_mount(
+            tmp_path / "catalog", {"sources.yaml": sources, "teams/payments.yaml": yaml.safe_dump({"checks": [CHECK]})}
+        )
+        assert list(load_catalog(root, Registry.default()).checks) == ["error-rate"]
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(root)], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("ok: 1 check, 1 source"), result.stdout
+        # A problem there names the file by the path the pod sees.
+        bad = configmap_items_mount(
+            tmp_path / "bad", {"sources.yaml": sources, "teams/payments.yaml": "checks: [{name: x, kind: nope}]\n"}
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(bad, Registry.default())
+        assert caught.value.problems[0].startswith(f"{bad / 'teams' / 'payments.yaml'}: check 'x' (checks[0], line 1)")
 
     def test_directory_merges_files(self, tmp_path):
         (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
@@ -157,7 +249,7 @@ class TestLoadFiles:
     @pytest.mark.parametrize("value", ["!!null", "!!null ~", "!!null NULL"])
     def test_a_null_tag_reads_a_null(self, tmp_path, value):
         assert self.pass_if_problems(tmp_path, value) == [
-            "F: check 'x' (checks[0], line 2): pass_if: a condition is a string such as '< 0.01', got None"
+            "F: check 'x' (checks[0], line 2): pass_if (line 5): a condition is a string such as '< 0.01', got None"
         ]
 
     @pytest.mark.parametrize(
@@ -175,6 +267,34 @@ class TestLoadFiles:
         assert self.pass_if_problems(tmp_path, value) == [
             f"F: invalid YAML at line 5, column 12: {problem}, which no field of a catalog takes: to keep the text, "
             f"quote it without the tag: '{text}'"
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            ("!!set {a, b}", "!!set reads a set (keys without values, in no order)"),
+            ("!!omap [a: 1, b: 2]", "!!omap reads an ordered mapping as a list of pairs"),
+            ("!!pairs [a: 1, a: 2]", "!!pairs reads a list of pairs"),
+        ],
+    )
+    def test_a_collection_tag_no_field_takes_is_refused_where_it_is_written(self, tmp_path, value, problem):
+        # Before: they reached the fields, refused there as a list where a condition goes, or taken: an enum's
+        # `values: !!set {a, b}` loaded, its values in an order Python's hashing chose.
+        assert self.pass_if_problems(tmp_path, value) == [
+            f"F: invalid YAML at line 5, column 12: {problem}, which no field of a catalog takes: write a list of `- ` "
+            "items or a mapping of `key: value` lines, without the tag"
+        ]
+
+    def test_a_set_of_enum_values_is_refused_at_its_line(self, tmp_path):
+        # Before: exit 0, the enum's values a Python set.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: x\n  kind: prometheus\n  query: up{h=\"{{ h }}\"}\n  pass_if: '> 0'\n  params:\n"
+            "    h:\n      type: enum\n      required: true\n      values: !!set\n        ? a\n        ? b\n"
+        )
+        assert [problem.replace(str(path), "F") for problem in problems_of_file(path)] == [
+            "F: invalid YAML at line 10, column 15: !!set reads a set (keys without values, in no order), which no "
+            "field of a catalog takes: write a list of `- ` items or a mapping of `key: value` lines, without the tag"
         ]
 
     @pytest.mark.parametrize(
@@ -428,8 +548,8 @@ class TestYAMLThatExpands:
         path = tmp_path / "c.yaml"
         path.write_text(f"x-params: &p {{{block}}}\nx-uses: [{', '.join(['*p'] * 3000)}]\n")
         assert problems_of_file(path) == [
-            f"{path}: x-params: unknown field (the fields here: sources, checks)",
-            f"{path}: x-uses: unknown field (the fields here: sources, checks)",
+            f"{path}: x-params (line 1): unknown field (the fields here: sources, checks)",
+            f"{path}: x-uses (line 2): unknown field (the fields here: sources, checks)",
         ]
 
     @pytest.mark.parametrize(("bound", "refused"), [(7, True), (8, False)])

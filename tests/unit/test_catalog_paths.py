@@ -167,3 +167,63 @@ class TestMountedAlone:
             assert not catalog_paths.mounted_alone(source)
         finally:
             os.system(f"umount '{catalog}'")
+
+
+def configmap_items_mount(root: Path, items: dict[str, str], revision: str = "..2026_12_07_06_00_00.1") -> Path:
+    """A ConfigMap volume with `items:` as the kubelet writes it (its atomic writer): each item's file at its `path`
+    under a timestamped directory, `..data` linking to that directory, and a link for the first part of each path
+    (`teams -> ..data/teams` for `path: teams/payments.yaml`)."""
+    root.mkdir(exist_ok=True)
+    for path, text in items.items():
+        (root / revision / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / revision / path).write_text(text)
+    (root / "..data_tmp").symlink_to(revision)
+    os.replace(root / "..data_tmp", root / "..data")
+    for first in dict.fromkeys(path.split("/")[0] for path in items):
+        if not (root / first).is_symlink():
+            (root / first).symlink_to(f"..data/{first}")
+    return root
+
+
+class TestConfigMapItems:
+    """A ConfigMap mounted with `items:` whose paths hold a `/` writes its files in subdirectories of the mount: they
+    are the catalog's, read from the one version `..data` links to."""
+
+    ITEMS = {"sources.yaml": "sources: {}\n", "teams/payments.yaml": "checks: []\n", "teams/a/b.yml": "checks: []\n"}
+
+    def test_the_files_of_subdirectories_are_read_through_data(self, tmp_path):
+        # Before: sources.yaml alone; the checks under teams/ were never read, and the catalog loaded without them.
+        root = configmap_items_mount(tmp_path / "catalog", self.ITEMS)
+        snapshot = os.path.realpath(root / "..data")
+        assert catalog_paths.catalog_file_reads(root) == [
+            (root / "sources.yaml", Path(snapshot) / "sources.yaml"),
+            (root / "teams" / "a" / "b.yml", Path(snapshot) / "teams" / "a" / "b.yml"),
+            (root / "teams" / "payments.yaml", Path(snapshot) / "teams" / "payments.yaml"),
+        ]
+        assert catalog_paths.listed_catalog_files(root) == [
+            root / "sources.yaml",
+            root / "teams" / "a" / "b.yml",
+            root / "teams" / "payments.yaml",
+        ]
+
+    def test_a_new_version_is_read_whole(self, tmp_path):
+        root = configmap_items_mount(tmp_path / "catalog", self.ITEMS)
+        # The kubelet's swap: ..data links to the new version before the links of its new first parts are made.
+        configmap_items_mount(root, {"sources.yaml": "sources: {}\n", "ops/x.yaml": "checks: []\n"}, "..2026_2")
+        (root / "ops").unlink()
+        reads = catalog_paths.catalog_file_reads(root)
+        assert [(file.relative_to(root), read.parent.name) for file, read in reads] == [
+            (Path("ops/x.yaml"), "ops"),
+            (Path("sources.yaml"), "..2026_2"),
+        ]
+
+    def test_a_subdirectory_of_a_plain_directory_is_not_the_catalog_s(self, tmp_path):
+        # A directory of the catalog's files alone (a checkout's `catalog/`) keeps its subdirectories to itself.
+        (tmp_path / "old").mkdir()
+        (tmp_path / "old" / "checks.yaml").write_text("checks: []\n")
+        (tmp_path / "checks.yaml").write_text("checks: []\n")
+        assert catalog_paths.catalog_file_reads(tmp_path) == [(tmp_path / "checks.yaml", tmp_path / "checks.yaml")]
+
+    def test_hidden_subdirectories_are_skipped(self, tmp_path):
+        root = configmap_items_mount(tmp_path / "catalog", {"a.yaml": "checks: []\n", ".git/b.yaml": "x: 1\n"})
+        assert [file.name for file, _ in catalog_paths.catalog_file_reads(root)] == ["a.yaml"]
