@@ -641,7 +641,7 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
             continue  # a label a param names: the placeholder is not it
         labels = ", ".join(dropped.dropped)
         if dropped.carried is None:
-            # Removed by a `without` (or histogram_quantile's `le`): every other label is carried.
+            # Removed by a `without`: every other label is carried.
             said = f"label list {dropped.written}: the expression under it removes {labels} (a `without` list)"
             fix = f"take {labels} out of the inner `without`"
         else:
