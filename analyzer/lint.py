@@ -132,6 +132,8 @@ class _AttributingRunner(Runner):
 
 # A refusal of the query that is a refusal of who asks (a proxy guarding the query path alone), not of the query.
 _AUTH_REFUSED_RE = re.compile(r"rejected the query \(HTTP 40[13]\b")
+# A request timeout: the server (a proxy) did not take the request, sent again once already; no answer to the query.
+_NOT_TAKEN_RE = re.compile(r"rejected the query \(HTTP 408\b")
 
 
 class _RecordingSource(PrometheusSource):
@@ -155,6 +157,9 @@ class _RecordingSource(PrometheusSource):
             self.unanswered.append(exc.message)
             raise
         except SourceRejected as exc:
+            if _NOT_TAKEN_RE.search(exc.message):
+                self.unanswered.append(exc.message)
+                raise
             if _AUTH_REFUSED_RE.search(exc.message):
                 self.refused.append(exc.message)
             if not _EXECUTION_FAILED_RE.search(exc.message):
@@ -641,7 +646,7 @@ def _dropped_problems(query: str, placeholders: Sequence[str] = ()) -> tuple[lis
             continue  # a label a param names: the placeholder is not it
         labels = ", ".join(dropped.dropped)
         if dropped.carried is None:
-            # Removed by a `without` (or histogram_quantile's `le`): every other label is carried.
+            # Removed by a `without`: every other label is carried.
             said = f"label list {dropped.written}: the expression under it removes {labels} (a `without` list)"
             fix = f"take {labels} out of the inner `without`"
         else:
@@ -1287,6 +1292,8 @@ def _rejected(report: CheckReport) -> list[str]:
     evaluation = report.evaluation
     if evaluation is None or evaluation.error != "source_rejected" or _EXECUTION_FAILED_RE.search(evaluation.reason):
         return []
+    if _NOT_TAKEN_RE.search(evaluation.reason):
+        return []  # not checked (`_unanswered`), as a 5xx is: no refusal of the query
     return [
         "the source refuses the check's query (quoted above), so every evaluation against it is an error: fix its "
         "PromQL (VictoriaMetrics answers 422 to a query it cannot parse), or the address if the refusal is not about "

@@ -1352,9 +1352,8 @@ def dropped_list_labels(query: str) -> tuple[DroppedLabels, ...]:
 
 def _labels_removed(node: Any) -> frozenset[str]:
     """The label names no element `node` answers carries, for certain: those a `without` aggregation under it removed
-    (`sum without (service) (x)`), and `le` under histogram_quantile, unless written back above it (label_replace);
-    none when unsure. What `_labels_at_most` cannot bound (a `without` keeps every other label)."""
-    removed: set[str] = set()
+    (`sum without (service) (x)`), unless written back above it (label_replace); none when unsure. What
+    `_labels_at_most` cannot bound (a `without` keeps every other label)."""
     for _ in range(_MAX_LAYERS):
         kind = type(node).__name__
         if kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
@@ -1362,32 +1361,33 @@ def _labels_removed(node: Any) -> frozenset[str]:
         elif kind == "Call" and node.func.name in _KEEPING_LABELS and node.args:
             node = node.args[0]
         elif kind == "Call" and node.func.name == "histogram_quantile" and len(node.args) == 2:
-            removed.add("le")
-            node = node.args[1]
+            node = node.args[1]  # each quantile keeps its buckets' labels; `le`, which it drops, no list is judged on
+        elif kind == "Call" and node.func.name in _OVER_A_SUBQUERY and node.args:
+            # Each series of its range keeps its labels (`max_over_time(sum without (service) (x)[10m:1m])`).
+            node = node.args[-1]
         else:
             break
     if kind == "Call" and node.func.name in _RELABELLING and len(node.args) > 1:
         written = getattr(node.args[1], "val", None)
         # A label written here is on its elements again, whatever was removed under the call.
         below = _labels_removed(node.args[0]) if isinstance(written, str) else frozenset()
-        return frozenset(removed | (below - {written}))
+        return below - {written}
     if kind == "AggregateExpr":
         op, modifier = str(node.op).lower(), node.modifier
         if op not in _GROUPING:
             # topk, bottomk, limitk keep their operand's elements; count_values writes a label of its own.
-            return frozenset(removed | _labels_removed(node.expr)) if op != "count_values" else frozenset(removed)
+            return _labels_removed(node.expr) if op != "count_values" else frozenset()
         if modifier is not None and not str(modifier.type).endswith("By"):
-            return frozenset(removed | set(modifier.labels) | _labels_removed(node.expr))
-        return frozenset(removed)
+            return frozenset(modifier.labels) | _labels_removed(node.expr)
+        return frozenset()
     if kind == "BinaryExpr":
         if str(node.op).lower() in _LEFT_SIDE:
-            return frozenset(removed | _labels_removed(node.lhs))
+            return _labels_removed(node.lhs)
         # An element of the answer carries labels of one side (or both: `or`, a group_left's copies): a label is gone
         # only where both sides removed it (a side without labels, a number or vector(0), removes every one).
         sides = [side for side in (node.lhs, node.rhs) if _labels_at_most(side) != frozenset()]
-        gone = frozenset.intersection(*(_labels_removed(side) for side in sides)) if sides else frozenset()
-        return frozenset(removed | gone)
-    return frozenset(removed)
+        return frozenset.intersection(*(_labels_removed(side) for side in sides)) if sides else frozenset()
+    return frozenset()
 
 
 def relabelled_sources(query: str) -> tuple[LabelList, ...]:

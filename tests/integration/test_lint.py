@@ -1440,15 +1440,16 @@ class TestLiveLintAsks:
 @contextmanager
 def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterator[str]:
     """A querier in front of Prometheus that answers every question about names, labels and series, but fails every
-    query (holding `holding`): `how` is "503" (answered at once) or "slow" (answered after 3 s). Yields its URL."""
+    query (holding `holding`): `how` is an HTTP status ("503", "429": answered at once) or "slow" (answered after
+    3 s). Yields its URL."""
 
     class Querier(Answering):
         def answer(self) -> tuple[int, bytes]:
             asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
             if not self.path.startswith("/api/v1/query") or holding not in asked:
                 return asked_prometheus(prometheus_url, self.path)
-            if how == "503":
-                return 503, b"upstream connect error\n"
+            if how.isdigit():
+                return int(how), b"upstream connect error\n"
             threading.Event().wait(3.0)
             return asked_prometheus(prometheus_url, self.path)
 
@@ -1460,7 +1461,15 @@ def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterato
 class TestLiveLintUnanswered:
     """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
 
-    @pytest.mark.parametrize(("how", "said"), [("503", "is failing (HTTP 503"), ("slow", "did not answer in time")])
+    @pytest.mark.parametrize(
+        ("how", "said"),
+        [
+            ("503", "is failing (HTTP 503"),
+            ("slow", "did not answer in time"),
+            # A proxy's request timeout, sent again once: no answer to the query. Before: a problem, "fix its PromQL".
+            ("408", "rejected the query (HTTP 408"),
+        ],
+    )
     def test_a_query_failing_mid_lint_is_exit_5(self, tmp_path, prometheus, how, said):
         # Before: the names were all there, so "0 problems", exit 0, for a check whose query was never judged.
         catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
@@ -1489,10 +1498,13 @@ class TestLiveLintUnanswered:
         assert result.returncode == 5, result.stdout + result.stderr
         assert "did not answer every query of the dry run of member, both" in result.stderr
 
-    def test_a_query_failing_that_the_check_judges_around_is_exit_5(self, tmp_path, prometheus):
+    # A querier's or proxy's rate limit (429) and a request timeout (408) are no fault of the query either: not
+    # checked, never "fix the query". Before: a 408 was a problem, exit 6, "fix the query".
+    @pytest.mark.parametrize("status", ["503", "429", "408"])
+    def test_a_query_failing_that_the_check_judges_around_is_exit_5(self, tmp_path, prometheus, status):
         # The period's query of an error_budget without a budget gate is evidence only: its 503 leaves the verdict
         # FAIL, no error, and before it left the lint "0 problems", exit 0.
-        with failing_queries(prometheus.url, "503", holding="[30d]") as url:
+        with failing_queries(prometheus.url, status, holding="[30d]") as url:
             result = validate(tmp_path, url, GOOD[1], at=prometheus.anchor)
         assert result.returncode == 5, result.stdout + result.stderr
         assert "api-latency: FAIL" in result.stdout and "budget remaining over 30d unknown" in result.stdout

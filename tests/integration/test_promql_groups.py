@@ -92,6 +92,20 @@ class TestFallbackConstant:
         assert constant is not None
         assert [(element["metric"], float(element["value"][1])) for element in answer] == [({}, constant)]
 
+    def test_a_quantile_without_labels_beside_a_constant_never_answers(self, prometheus):
+        # The quantile has no label left to tell it from vector(0)'s element: `or` drops it, measured or not.
+        quantile = "histogram_quantile(0.9, sum by (le) (rate(eb_latency_seconds_bucket[5m])))"
+        query = f"vector(0) or {quantile}"
+        answers = [
+            requests.get(
+                f"{prometheus.url}/api/v1/query", params={"query": asked, "time": prometheus.anchor}, timeout=5
+            ).json()["data"]["result"]
+            for asked in (quantile, query)
+        ]
+        assert [element["metric"] for element in answers[0]] == [{}]  # measured: the buckets have series
+        assert [(element["metric"], float(element["value"][1])) for element in answers[1]] == [({}, 0.0)]
+        assert fallback_constant(query) == 0.0
+
     @pytest.mark.parametrize(
         "query",
         [

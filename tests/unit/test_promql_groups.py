@@ -312,6 +312,9 @@ class TestFallbackConstant:
             # Every label it may carry ignored: each of its elements matches the constant's.
             ("vector(0) or ignoring (pod, __name__) max by (pod, __name__) (x)", 0.0),
             ("vector(0) or topk(1, max(x))", 0.0),
+            # A quantile of buckets summed by `le` alone has no label left: 0 is all the query ever answers, a pass
+            # for ever under `< 0.5`, now warned at load. Before: None.
+            ("vector(0) or histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))", 0.0),
         ],
     )
     def test_constant(self, query, constant):
@@ -323,6 +326,8 @@ class TestFallbackConstant:
             # Labelled elements on the right side are not matched by the constant's: they answer beside it.
             "vector(0) or (x * max(y))",
             "vector(0) or (max(x) * y)",
+            # Each pod's quantile keeps its pod: it answers beside the constant.
+            "vector(0) or histogram_quantile(0.9, sum by (le, pod) (rate(x_bucket[5m])))",
             "vector(0) or x",
             'vector(0) or label_replace(x, "a", "$1", "b", "(.*)")',
             'vector(0) or count_values("v", max(x))',
@@ -1258,6 +1263,16 @@ class TestDroppedListLabels:
                 "max by (service) (histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m]))))",
                 DroppedLabels("by (service)", ("service",), frozenset(), does_nothing=True),
             ),
+            # Removed under another `without`, or under a function over a subquery of it. Before: not found (a
+            # `without` read alone; the subquery's function not read through).
+            (
+                "max by (service) (sum without (pod) (sum without (service) (x)))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
+            (
+                "max by (service) (max_over_time(sum without (service) (rate(x[5m]))[10m:1m]))",
+                DroppedLabels("by (service)", ("service",), None, does_nothing=True),
+            ),
             (
                 "max by (service, code) (histogram_quantile(0.9, sum by (le, code) (rate(x_bucket[5m]))))",
                 DroppedLabels("by (service, code)", ("service",), frozenset({"code"}), does_nothing=False),
@@ -1287,6 +1302,13 @@ class TestDroppedListLabels:
             "max by (service) (sum without (service) (x) / on (code) group_left (service) y)",
             'max by (service) (count_values("service", sum without (service) (x)))',
             "max by (service) (y unless sum without (service) (x))",
+            # A side that groups by the label carries it: the other side's `without` does not remove it.
+            "max by (service) (sum by (service) (x) or sum without (service) (y))",
+            # Copied by group_left (group_right) from the one side, which has it.
+            "sum by (service) (sum without (service) (x) * on (pod) group_left (service) max by (pod, service) (y))",
+            "sum by (service) (sum without (service) (x) * on (pod) group_left (service) sum without (team) (y))",
+            "sum by (service) (y * on (pod) group_right (service) sum without (service) (x))",
+            "max by (service) (max_over_time(sum without (code) (x)[10m:1m]))",
         ],
     )
     def test_not_found(self, query):
