@@ -1049,7 +1049,7 @@ class TestYamlNumbers:
         with pytest.raises(ConfigError) as caught:
             self.load(tmp_path, param_type, field, written)
         (problem,) = caught.value.problems
-        assert f"params.v: {field}: YAML reads {written} unquoted as the number " in problem
+        assert f"params.v (line 5): {field}: YAML reads {written} unquoted as the number " in problem
         assert f"quote it ('{written}')" in problem
 
     @pytest.mark.parametrize(("written", "kept"), [("10", "10"), ("1.5", "1.5"), ("0", "0"), ("-3", "-3")])
