@@ -720,6 +720,26 @@ class TestDirectionAgainstTheSuccessCount:
                 "higher_is_better",
                 counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, outcome="SERVER_ERROR"}}'),
             ),
+            # Before: warned. A number is an HTTP code only as one is written: an exit or error code 1 and a gRPC
+            # status 14 (Istio's grpc_response_status) count failures, not 1xx responses.
+            ("lower_is_better", counted(f'jobs_total{{{CANARY}, exit_code="1"}}')),
+            ("lower_is_better", counted(f'rpc_total{{{CANARY}, error_code=~"1|2"}}')),
+            ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status="14"}}')),
+            ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status=~"1[34]"}}')),
+            # Before: warned. A sum of successes and failures the team accepts (client errors, a lookup's 404) says
+            # neither, as a regex's alternatives that disagree do.
+            (
+                "higher_is_better",
+                counted(f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}')
+                + " + "
+                + counted(f'http_requests_total{{{CANARY}, outcome="CLIENT_ERROR"}}'),
+            ),
+            (
+                "higher_is_better",
+                counted(f'http_requests_total{{{CANARY}, code=~"2.."}}')
+                + " + "
+                + counted(f'http_requests_total{{{CANARY}, code="404"}}'),
+            ),
             # One name says successes, the other neither: the sum counts more than successes.
             (
                 "lower_is_better",
@@ -729,6 +749,39 @@ class TestDirectionAgainstTheSuccessCount:
     )
     def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
         assert self.warned(direction, success) == []
+
+    @pytest.mark.parametrize(
+        ("selector", "what"),
+        [
+            (f'http_requests_total{{{CANARY}, code="503"}}', "http_requests_total with a 5xx matcher"),
+            (f'http_requests_total{{{CANARY}, code="404"}}', 'http_requests_total with code="404"'),
+            (
+                f'envoy_cluster_upstream_rq_xx{{{CANARY}, envoy_response_code_class="4"}}',
+                'envoy_cluster_upstream_rq_xx with envoy_response_code_class="4"',
+            ),
+        ],
+    )
+    def test_a_code_written_as_an_http_status_is_read(self, selector, what):
+        assert self.warned("higher_is_better", counted(selector)) == [
+            f"canary.success counts failures ({what}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        ]
+
+    def test_a_param_outside_a_string_does_not_hide_the_matchers(self):
+        # Before: silent. `offset {{ shift }}` is no PromQL until rendered, so the outcome matchers went unread and a
+        # failure count better higher loaded without a warning.
+        success = counted('http_requests_total{h="{{ canary_hash }}", outcome="SERVER_ERROR"}').replace(
+            "]", "] offset {{ shift }}"
+        )
+        canary = {"success": success, "total": TOTAL}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        params = {**PARAMS, "shift": {"type": "duration", "default": "1m"}}
+        definition = check(
+            method="proportion", direction="higher_is_better", params=params, canary=canary, baseline=baseline
+        )
+        assert [
+            w.partition(": check 'kpi': ")[2].partition(")")[0] for w in load(definition).warnings if "direction" in w
+        ] == ['canary.success counts failures (http_requests_total with outcome="SERVER_ERROR"']
 
 
 class TestRatioToleranceInPercent:
