@@ -1916,7 +1916,7 @@ def _counted_unit(name: str) -> str:
     base = _counter_of(name).removesuffix("_total").removesuffix("_count").removesuffix("_sum")
     if _FAILURE_WORDS_RE.search(base) and not _NEGATED_FAILURE_RE.search(base):
         return "errors"
-    if base.endswith("_seconds") and not name.endswith("_count"):
+    if base.endswith("_seconds") and not _counter_of(name).endswith("_count"):
         return "CPU seconds" if "cpu" in base.lower() else "seconds"
     if base.endswith("_bytes"):
         return "bytes"
@@ -1926,8 +1926,13 @@ def _counted_unit(name: str) -> str:
 
 
 def _counter_of(name: str) -> str:
-    """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records, or `name` itself."""
-    return name.split(":")[-2] if _RECORDED_RATE_RE.fullmatch(name) else name
+    """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records (`http_errors_total`), or `name`
+    itself."""
+    if not _RECORDED_RATE_RE.fullmatch(name):
+        return name
+    # Prometheus' naming practice strips a counter's _total in a recorded rate's name; a _count or _sum stays.
+    metric = name.split(":")[-2]
+    return metric if metric.endswith(("_total", "_count", "_sum")) else f"{metric}_total"
 
 
 def _no_drop_fails(relative: float, method: Method) -> str:

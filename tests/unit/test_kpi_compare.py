@@ -456,7 +456,8 @@ class TestTrafficScaledKpi:
         # erring ten times as often (0.2 errors a second each) passed, and so did a canary without traffic.
         definition = check(method=method, canary=query, baseline=query.replace("canary", "stable"))
         name = "job:errors:rate5m" if "job:" in query else "err_total"
-        counter = "errors" if "job:" in query else "err_total"
+        # Before: errors, a name no series has (a recorded rate's name drops its counter's _total).
+        counter = "errors_total" if "job:" in query else "err_total"
         amount = "errors per second" if "rate" in query else "errors"
         assert self.warned(definition) == [
             f"{side}.query counts events ({name} through rate(), irate(), increase(), count_over_time() or a recorded "
@@ -486,7 +487,8 @@ class TestTrafficScaledKpi:
             (
                 "job:http_response_size_bytes:rate5m",
                 "bytes per second",
-                "divide it by the variant's traffic, sum(rate(http_response_size_bytes[5m])) / sum(rate(requests[5m]))",
+                "divide it by the variant's traffic, sum(rate(http_response_size_bytes_total[5m])) / "
+                "sum(rate(requests[5m]))",
             ),
             (
                 "checkout_orders_total",
@@ -504,6 +506,15 @@ class TestTrafficScaledKpi:
         assert f"counts as many {amount} as the baseline and passes" in warning
         assert warning.endswith(f"; {advice}")
         assert "error" not in warning
+
+    def test_a_recorded_rate_of_a_histograms_count_is_said_in_requests(self):
+        # Before: said in seconds, by the recorded name's missing _count.
+        query = 'sum(job:http_request_duration_seconds_count:rate5m{h="{{ canary_hash }}"})'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert "it compares the traffic split: a canary at 10% of the traffic counts a tenth of the baseline's " in (
+            warning
+        )
+        assert "seconds per second" not in warning
 
     def test_a_count_of_names_a_regex_picks_names_no_counter(self):
         query = 'sum(rate({__name__=~"kpi_.*", h="{{ canary_hash }}"}[5m]))'
