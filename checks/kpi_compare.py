@@ -157,6 +157,8 @@ _SUCCESS_VALUE_RE = re.compile(r"(?:^|_)(?:success(?:es|ful)?|succeeded|ok|compl
 # it (`5..`, `^5.*`, `(5..)`, `[45]..`): 4 and 5 are failures, 1 to 3 successes.
 _CODE_LABEL_RE = re.compile(r"(?:^|_)(?:code|status)(?:_code|_class)?$", re.IGNORECASE)
 _CODE_VALUE_RE = re.compile(r"[(^]*(?:\[([0-9]+)\]|([0-9]))")
+# A gRPC status label (Istio's `grpc_response_status="14"`): its numbers are gRPC codes (14 Unavailable), no HTTP class.
+_GRPC_LABEL_RE = re.compile(r"(?:^|_)grpc(?=$|_)", re.IGNORECASE)
 # A division by a number (`/ 60`, a rate per minute), which scales a count, not divides it by the traffic.
 _BY_A_NUMBER_RE = re.compile(r"/\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w.(\[])")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
@@ -484,7 +486,9 @@ class KpiCompareCheck(Check):
                 for name in ("success", "total")
                 if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
             ]
-            if (swapped := _direction_against_names(self.direction, self._canary["success"].text)) is not None:
+            # Rendered: a param outside a string (`offset {{ shift }}`) is no PromQL the matchers can be read from.
+            success = self._canary["success"].render({**sample_args(self), _LOOKBACK: self.lookback})
+            if (swapped := _direction_against_names(self.direction, success)) is not None:
                 found.append(swapped)
         else:
             found += [
@@ -1724,6 +1728,10 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     subtracted = "-" in promql_blanked(query)
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and not subtracted
     picked = _outcomes_picked(query)
+    if len({outcome for _, outcome in picked}) > 1:
+        # Successes summed with failures the team accepts (`outcome="SUCCESS"` + `outcome="CLIENT_ERROR"`) say neither,
+        # as a regex's alternatives that disagree do.
+        picked = []
     picking_failures = next((shown for shown, outcome in picked if outcome == "failures"), None)
     if direction == "higher_is_better" and names:
         if len(failures) == len(names):
@@ -1788,7 +1796,15 @@ def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | 
         return "successes" if lowered in _TRUE_VALUES else "failures"
     if _FAILURE_FLAG_RE.search(label) and lowered in _TRUE_VALUES | _FALSE_VALUES:
         return "failures" if lowered in _TRUE_VALUES else "successes"
-    if _CODE_LABEL_RE.search(label) and (digit := _CODE_VALUE_RE.match(value)) is not None:
+    # A plain number is an HTTP code only with three digits (`503`), or one on a class label (Envoy's `5`): an exit
+    # or error code `1` counts failures.
+    number = lowered.isdigit() and len(lowered) != (1 if label.lower().endswith("_class") else 3)
+    if (
+        _CODE_LABEL_RE.search(label)
+        and not _GRPC_LABEL_RE.search(label)
+        and not number
+        and (digit := _CODE_VALUE_RE.match(value)) is not None
+    ):
         first = set(digit.group(1) or digit.group(2))
         if first <= set("45"):
             return "failures"
@@ -1900,7 +1916,7 @@ def _counted_unit(name: str) -> str:
     base = _counter_of(name).removesuffix("_total").removesuffix("_count").removesuffix("_sum")
     if _FAILURE_WORDS_RE.search(base) and not _NEGATED_FAILURE_RE.search(base):
         return "errors"
-    if base.endswith("_seconds") and not name.endswith("_count"):
+    if base.endswith("_seconds") and not _counter_of(name).endswith("_count"):
         return "CPU seconds" if "cpu" in base.lower() else "seconds"
     if base.endswith("_bytes"):
         return "bytes"
@@ -1910,8 +1926,13 @@ def _counted_unit(name: str) -> str:
 
 
 def _counter_of(name: str) -> str:
-    """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records, or `name` itself."""
-    return name.split(":")[-2] if _RECORDED_RATE_RE.fullmatch(name) else name
+    """The counter a recorded rate's name (`job:http_errors:rate5m`) says it records (`http_errors_total`), or `name`
+    itself."""
+    if not _RECORDED_RATE_RE.fullmatch(name):
+        return name
+    # Prometheus' naming practice strips a counter's _total in a recorded rate's name; a _count or _sum stays.
+    metric = name.split(":")[-2]
+    return metric if metric.endswith(("_total", "_count", "_sum")) else f"{metric}_total"
 
 
 def _no_drop_fails(relative: float, method: Method) -> str:

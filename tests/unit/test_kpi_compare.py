@@ -456,7 +456,8 @@ class TestTrafficScaledKpi:
         # erring ten times as often (0.2 errors a second each) passed, and so did a canary without traffic.
         definition = check(method=method, canary=query, baseline=query.replace("canary", "stable"))
         name = "job:errors:rate5m" if "job:" in query else "err_total"
-        counter = "errors" if "job:" in query else "err_total"
+        # Before: errors, a name no series has (a recorded rate's name drops its counter's _total).
+        counter = "errors_total" if "job:" in query else "err_total"
         amount = "errors per second" if "rate" in query else "errors"
         assert self.warned(definition) == [
             f"{side}.query counts events ({name} through rate(), irate(), increase(), count_over_time() or a recorded "
@@ -486,7 +487,8 @@ class TestTrafficScaledKpi:
             (
                 "job:http_response_size_bytes:rate5m",
                 "bytes per second",
-                "divide it by the variant's traffic, sum(rate(http_response_size_bytes[5m])) / sum(rate(requests[5m]))",
+                "divide it by the variant's traffic, sum(rate(http_response_size_bytes_total[5m])) / "
+                "sum(rate(requests[5m]))",
             ),
             (
                 "checkout_orders_total",
@@ -504,6 +506,15 @@ class TestTrafficScaledKpi:
         assert f"counts as many {amount} as the baseline and passes" in warning
         assert warning.endswith(f"; {advice}")
         assert "error" not in warning
+
+    def test_a_recorded_rate_of_a_histograms_count_is_said_in_requests(self):
+        # Before: said in seconds, by the recorded name's missing _count.
+        query = 'sum(job:http_request_duration_seconds_count:rate5m{h="{{ canary_hash }}"})'
+        (warning, _) = self.warned(check(canary=query, baseline=query.replace("canary", "stable")))
+        assert "it compares the traffic split: a canary at 10% of the traffic counts a tenth of the baseline's " in (
+            warning
+        )
+        assert "seconds per second" not in warning
 
     def test_a_count_of_names_a_regex_picks_names_no_counter(self):
         query = 'sum(rate({__name__=~"kpi_.*", h="{{ canary_hash }}"}[5m]))'
@@ -720,6 +731,26 @@ class TestDirectionAgainstTheSuccessCount:
                 "higher_is_better",
                 counted(ALL_REQUESTS) + " - " + counted(f'http_requests_total{{{CANARY}, outcome="SERVER_ERROR"}}'),
             ),
+            # Before: warned. A number is an HTTP code only as one is written: an exit or error code 1 and a gRPC
+            # status 14 (Istio's grpc_response_status) count failures, not 1xx responses.
+            ("lower_is_better", counted(f'jobs_total{{{CANARY}, exit_code="1"}}')),
+            ("lower_is_better", counted(f'rpc_total{{{CANARY}, error_code=~"1|2"}}')),
+            ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status="14"}}')),
+            ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status=~"1[34]"}}')),
+            # Before: warned. A sum of successes and failures the team accepts (client errors, a lookup's 404) says
+            # neither, as a regex's alternatives that disagree do.
+            (
+                "higher_is_better",
+                counted(f'http_requests_total{{{CANARY}, outcome="SUCCESS"}}')
+                + " + "
+                + counted(f'http_requests_total{{{CANARY}, outcome="CLIENT_ERROR"}}'),
+            ),
+            (
+                "higher_is_better",
+                counted(f'http_requests_total{{{CANARY}, code=~"2.."}}')
+                + " + "
+                + counted(f'http_requests_total{{{CANARY}, code="404"}}'),
+            ),
             # One name says successes, the other neither: the sum counts more than successes.
             (
                 "lower_is_better",
@@ -729,6 +760,39 @@ class TestDirectionAgainstTheSuccessCount:
     )
     def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):
         assert self.warned(direction, success) == []
+
+    @pytest.mark.parametrize(
+        ("selector", "what"),
+        [
+            (f'http_requests_total{{{CANARY}, code="503"}}', "http_requests_total with a 5xx matcher"),
+            (f'http_requests_total{{{CANARY}, code="404"}}', 'http_requests_total with code="404"'),
+            (
+                f'envoy_cluster_upstream_rq_xx{{{CANARY}, envoy_response_code_class="4"}}',
+                'envoy_cluster_upstream_rq_xx with envoy_response_code_class="4"',
+            ),
+        ],
+    )
+    def test_a_code_written_as_an_http_status_is_read(self, selector, what):
+        assert self.warned("higher_is_better", counted(selector)) == [
+            f"canary.success counts failures ({what}) and direction higher_is_better calls a higher rate of them "
+            "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
+        ]
+
+    def test_a_param_outside_a_string_does_not_hide_the_matchers(self):
+        # Before: silent. `offset {{ shift }}` is no PromQL until rendered, so the outcome matchers went unread and a
+        # failure count better higher loaded without a warning.
+        success = counted('http_requests_total{h="{{ canary_hash }}", outcome="SERVER_ERROR"}').replace(
+            "]", "] offset {{ shift }}"
+        )
+        canary = {"success": success, "total": TOTAL}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        params = {**PARAMS, "shift": {"type": "duration", "default": "1m"}}
+        definition = check(
+            method="proportion", direction="higher_is_better", params=params, canary=canary, baseline=baseline
+        )
+        assert [
+            w.partition(": check 'kpi': ")[2].partition(")")[0] for w in load(definition).warnings if "direction" in w
+        ] == ['canary.success counts failures (http_requests_total with outcome="SERVER_ERROR"']
 
 
 class TestRatioToleranceInPercent:
