@@ -48,8 +48,9 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
 # it, or a capital), so that `renew_tokens` is not `new_tokens`.
 # So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
-# `tokensRemaining`, `tokens_per_second`; not `used_tokens` nor `token_used`, the tokens used or one used, which a
-# one-time token's store may hold), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
+# `tokensRemaining`, `tokens_per_second`, `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one
+# used, which a one-time token's store may hold, nor `tokens_persisted` or `tokensPersonal`, where `per` only starts a
+# word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
@@ -58,7 +59,7 @@ _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
-    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per[_-]?[a-z])|(?:num|n)[_-]?tokens"
+    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
     r"|ratelimit[_-](?:remaining|limit|reset)[_-]tokens"
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"

@@ -120,6 +120,13 @@ class TestSecrets:
             ("remaining_tokens", True),
             ("tokens", True),
             ("tokens_used_for_auth", True),
+            # A word after the plural that only starts like `per_...` (a store's tokens persisted, a user's personal
+            # ones): no count.
+            ("tokens_persisted", True),
+            ("tokensPersonal", True),
+            ("tokens_permanent", True),
+            ("tokensPerSecond", False),
+            ("TOKENS_PER_DAY", False),
             # `pass` as a name's last word after another: an .env file's or an INI's password; not alone or first (a
             # result, a bound), nor inside a word.
             ("DB_PASS", True),
