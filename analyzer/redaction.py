@@ -633,6 +633,9 @@ _GO_FIELD_RE = re.compile(
 # it open), a validation error's `loc` (a short list or tuple), an object or a list, or plain (to the next `,`,
 # bracket or line's end). A quoted value is read past at once: its brackets and commas are text.
 _FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
+# A string literal's start, its prefix too (`b'...'`, `f"..."`, `rb'...'`), or a value that holds no secret: a
+# language's none or boolean, which says what went wrong (`{'token': None}`: none was configured).
+_NO_QUOTED_SECRET_RE = re.compile(r"""[bBrRuUfF]{0,2}['"]|(?:None|null|nil|undefined|True|False|true|false)[ \t]*\Z""")
 _FLOW_ENTRY_RE = re.compile(
     r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
@@ -642,8 +645,9 @@ _FLOW_ENTRY_RE = re.compile(
 
 def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, an
-    object or a list under one whole), and a validation error's `input` in a mapping whose `loc` names a secret's
-    field, wherever it stands in the mapping and however long its `msg`; unordered."""
+    object or a list under one whole) or under a quoted one when no quote holds them (`{'password': 123456}`), and a
+    validation error's `input` in a mapping whose `loc` names a secret's field, wherever it stands in the mapping and
+    however long its `msg`; unordered."""
     spans: list[tuple[int, int]] = []
     # The brackets open, the innermost last: whether each is a mapping, or once an entry of it is a validation error's
     # `loc` or `input`, whether its `loc` names a secret's field and where its inputs stand (a list made for each
@@ -673,7 +677,16 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
             parts = _VALIDATION_LOCATION_PART_RE.finditer(entry[value])
             if any(is_secret_name(part[1] or part[2]) for part in parts):
                 _validation_error(frames)[0].append(True)
-        elif entry[value].strip() and (name == "input" or (entry["bare"] and is_secret_name(name))):
+        elif entry[value].strip() and (
+            name == "input"
+            # A quoted name's quoted value is its entry's (`_QUOTED_ENTRY_RE`: bytes, a value ending in a backslash,
+            # an f-string in a source line); one no quote starts is not (`{'password': 123456}`, a repr's
+            # `'api_key': UUID('...')`), but a none or a boolean is shown.
+            or (
+                (entry["bare"] or (value in ("loc", "plain") and _NO_QUOTED_SECRET_RE.match(entry[value]) is None))
+                and is_secret_name(name)
+            )
+        ):
             span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))
             (_validation_error(frames)[1] if name == "input" else spans).append(span)
         at = entry.end()

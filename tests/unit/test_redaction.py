@@ -569,6 +569,17 @@ class TestHideCredentials:
                 'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
             ),
             ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
+            # Under a quoted secret name, a value no quote holds: a Python dict's number (a YAML password read as an
+            # int, a repr in pydantic's `input_value={...}`), an object's repr, a JSON number; a none or a boolean,
+            # which says what went wrong, shown.
+            (
+                "bad config {'user': 'bob', 'password': 123456, 'port': 5432} {'api_key': UUID('3f2a9c1e-1b2c')} "
+                '{"pin_password": 987654, "n": 1} {\'token\': None, "session": false, \'key\': Nonesuch}'
+                " {'api_key': ('k3y-1', 'k3y-2')}",
+                "bad config {'user': 'bob', 'password': <redacted>, 'port': 5432} {'api_key': <redacted>} "
+                '{"pin_password": <redacted>, "n": 1} {\'token\': None, "session": false, \'key\': <redacted>}'
+                " {'api_key': <redacted>}",
+            ),
         ],
     )
     def test_text(self, text, shown):
