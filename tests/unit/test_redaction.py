@@ -569,6 +569,11 @@ class TestHideCredentials:
                 'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
             ),
             ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
+            # An empty value holds nothing to hide; a path's `::` after a field's name is no Go field (Rust's, C++'s).
+            (
+                "{token: , user: bob} at TokenStore::get (src/lib.rs:3)",
+                "{token: , user: bob} at TokenStore::get (src/lib.rs:3)",
+            ),
             # Under a quoted secret name, a value no quote holds: a Python dict's number (a YAML password read as an
             # int, a repr in pydantic's `input_value={...}`), an object's repr, a JSON number; a none or a boolean,
             # which says what went wrong, shown.
