@@ -498,14 +498,18 @@ _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+# In a flow mapping a single-quoted string's brackets are text too (YAML's, Node's util.inspect: `{ match: '[^}]+' }`);
+# an apostrophe no quote closes runs to the text's end, hiding more, never less.
+_FLOW_CONTAINER_TOKEN_RE = re.compile(r"""(["'])(?:(?!\1)[^\\]|\\.)*(?:\1|\\?\Z)|[\[\]{}]""")
 
 
-def container_end(text: str, start: int) -> int:
+def container_end(text: str, start: int, *, single_quoted: bool = False) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
-    text when it is cut before."""
+    text when it is cut before; a single-quoted string's brackets are text too when `single_quoted`."""
     depth = 0
+    tokens = _FLOW_CONTAINER_TOKEN_RE if single_quoted else _CONTAINER_TOKEN_RE
     # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
-    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
+    while (token := tokens.search(text, start)) is not None:
         start = token.end()
         bracket = token.group()
         if bracket in ("[", "{"):
@@ -668,7 +672,7 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
         value = next(group for group in ("single", "double", "loc", "container", "plain") if entry[group] is not None)
         if value == "container":
             if entry["bare"] and is_secret_name(name):
-                at = container_end(text, entry.start(value))
+                at = container_end(text, entry.start(value), single_quoted=True)
                 spans.append((entry.start(value), at))
             else:
                 at = entry.start(value)

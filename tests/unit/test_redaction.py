@@ -569,6 +569,12 @@ class TestHideCredentials:
                 'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
             ),
             ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
+            # An object under a secret name holding a single-quoted `}` (Node's util.inspect quotes so): its end is
+            # past that string, and the entries after it are read.
+            (
+                "{ session: { match: '[^}]+' }, password: 's3cr3t' }",
+                "{ session: <redacted>, password: '<redacted>' }",
+            ),
             # An empty value holds nothing to hide; a path's `::` after a field's name is no Go field (Rust's, C++'s).
             (
                 "{token: , user: bob} at TokenStore::get (src/lib.rs:3)",
