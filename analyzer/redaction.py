@@ -46,7 +46,8 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # `usage.total_tokens`, `promptTokenCount`) and an author or authority (`authorization`, `authorize` stay secret).
 # Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
-# it, or a capital), so that `renew_tokens` is not `new_tokens`.
+# it, or a capital after a small letter or a digit), so that `renew_tokens` is not `new_tokens`, nor `ADMIN_TOKENS`
+# (each capital a word's start, an env var of admin tokens was shown as `N_TOKENS`, a count).
 # So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
 # `tokensRemaining`, `tokens_per_second`, `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one
 # used, which a one-time token's store may hold, nor `tokens_persisted` or `tokensPersonal`, where `per` only starts a
@@ -56,7 +57,7 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
 _NO_SECRET_WORD_RE = re.compile(
-    r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
+    r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
     r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"

@@ -122,6 +122,16 @@ class TestSecrets:
             ("tokens_used_for_auth", True),
             # A word after the plural that only starts like `per_...` (a store's tokens persisted, a user's personal
             # ones): no count.
+            # An upper-case name's words start after a `_`, not at each capital: `ADMIN_TOKENS` (an env var of admin
+            # tokens) holds no `N_TOKENS`, `RENEW_TOKENS` no `NEW_TOKENS`; `NUM_TOKENS`, `MAX_TOKENS` are counts.
+            ("ADMIN_TOKENS", True),
+            ("SWARM_JOIN_TOKENS", True),
+            ("SESSION_TOKENS", True),
+            ("RENEW_TOKENS", True),
+            ("NUM_TOKENS", False),
+            ("N_TOKENS", False),
+            ("OPENAI_MAX_TOKENS", False),
+            ("usageNumTokens", False),
             ("tokens_persisted", True),
             ("tokensPersonal", True),
             ("tokens_permanent", True),
