@@ -601,7 +601,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             if hide(name) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
                 # hidden as JSON (`"<redacted>"`, `_masked`).
-                end = container_end(text, key.end())
+                end = container_end(text, key.end(), single_quoted=True)
                 spans.append((key.end(), end))
                 at = end
             elif _is_value_member(name):

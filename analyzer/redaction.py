@@ -46,19 +46,21 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # `usage.total_tokens`, `promptTokenCount`) and an author or authority (`authorization`, `authorize` stay secret).
 # Taken out of a name before it is searched, so that `author_token` is still a secret's: hidden, the number or name a
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
-# it, or a capital), so that `renew_tokens` is not `new_tokens`.
+# it, or a capital after a small letter or a digit), so that `renew_tokens` is not `new_tokens`, nor `ADMIN_TOKENS`
+# (each capital a word's start, an env var of admin tokens was shown as `N_TOKENS`, a count).
 # So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
-# `tokensRemaining`, `tokens_per_second`; not `used_tokens` nor `token_used`, the tokens used or one used, which a
-# one-time token's store may hold), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
+# `tokensRemaining`, `tokens_per_second`, `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one
+# used, which a one-time token's store may hold, nor `tokens_persisted` or `tokensPersonal`, where `per` only starts a
+# word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
 _NO_SECRET_WORD_RE = re.compile(
-    r"(?:(?<![a-z])|(?-i:(?=[A-Z])))"
+    r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
-    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per[_-]?[a-z])|(?:num|n)[_-]?tokens"
+    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
     r"|ratelimit[_-](?:remaining|limit|reset)[_-]tokens"
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
@@ -497,14 +499,18 @@ _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
 _CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+# In a flow mapping a single-quoted string's brackets are text too (YAML's, Node's util.inspect: `{ match: '[^}]+' }`);
+# an apostrophe no quote closes runs to the text's end, hiding more, never less.
+_FLOW_CONTAINER_TOKEN_RE = re.compile(r"""(["'])(?:(?!\1)[^\\]|\\.)*(?:\1|\\?\Z)|[\[\]{}]""")
 
 
-def container_end(text: str, start: int) -> int:
+def container_end(text: str, start: int, *, single_quoted: bool = False) -> int:
     """Where the object or list opening at `start` ends in `text` (past its closing bracket), or the end of the
-    text when it is cut before."""
+    text when it is cut before; a single-quoted string's brackets are text too when `single_quoted`."""
     depth = 0
+    tokens = _FLOW_CONTAINER_TOKEN_RE if single_quoted else _CONTAINER_TOKEN_RE
     # Token by token (not `finditer`): a search passes over the text up to its closing bracket, no further.
-    while (token := _CONTAINER_TOKEN_RE.search(text, start)) is not None:
+    while (token := tokens.search(text, start)) is not None:
         start = token.end()
         bracket = token.group()
         if bracket in ("[", "{"):
@@ -632,6 +638,9 @@ _GO_FIELD_RE = re.compile(
 # it open), a validation error's `loc` (a short list or tuple), an object or a list, or plain (to the next `,`,
 # bracket or line's end). A quoted value is read past at once: its brackets and commas are text.
 _FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
+# A string literal's start, its prefix too (`b'...'`, `f"..."`, `rb'...'`), or a value that holds no secret: a
+# language's none or boolean, which says what went wrong (`{'token': None}`: none was configured).
+_NO_QUOTED_SECRET_RE = re.compile(r"""[bBrRuUfF]{0,2}['"]|(?:None|null|nil|undefined|True|False|true|false)[ \t]*\Z""")
 _FLOW_ENTRY_RE = re.compile(
     r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
@@ -641,8 +650,9 @@ _FLOW_ENTRY_RE = re.compile(
 
 def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
     """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, an
-    object or a list under one whole), and a validation error's `input` in a mapping whose `loc` names a secret's
-    field, wherever it stands in the mapping and however long its `msg`; unordered."""
+    object or a list under one whole) or under a quoted one when no quote holds them (`{'password': 123456}`), and a
+    validation error's `input` in a mapping whose `loc` names a secret's field, wherever it stands in the mapping and
+    however long its `msg`; unordered."""
     spans: list[tuple[int, int]] = []
     # The brackets open, the innermost last: whether each is a mapping, or once an entry of it is a validation error's
     # `loc` or `input`, whether its `loc` names a secret's field and where its inputs stand (a list made for each
@@ -663,7 +673,7 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
         value = next(group for group in ("single", "double", "loc", "container", "plain") if entry[group] is not None)
         if value == "container":
             if entry["bare"] and is_secret_name(name):
-                at = container_end(text, entry.start(value))
+                at = container_end(text, entry.start(value), single_quoted=True)
                 spans.append((entry.start(value), at))
             else:
                 at = entry.start(value)
@@ -672,7 +682,16 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
             parts = _VALIDATION_LOCATION_PART_RE.finditer(entry[value])
             if any(is_secret_name(part[1] or part[2]) for part in parts):
                 _validation_error(frames)[0].append(True)
-        elif entry[value].strip() and (name == "input" or (entry["bare"] and is_secret_name(name))):
+        elif entry[value].strip() and (
+            name == "input"
+            # A quoted name's quoted value is its entry's (`_QUOTED_ENTRY_RE`: bytes, a value ending in a backslash,
+            # an f-string in a source line); one no quote starts is not (`{'password': 123456}`, a repr's
+            # `'api_key': UUID('...')`), but a none or a boolean is shown.
+            or (
+                (entry["bare"] or (value in ("loc", "plain") and _NO_QUOTED_SECRET_RE.match(entry[value]) is None))
+                and is_secret_name(name)
+            )
+        ):
             span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))
             (_validation_error(frames)[1] if name == "input" else spans).append(span)
         at = entry.end()

@@ -2744,6 +2744,24 @@ class TestJudgeSecretsInMarkup:
         shown = body_secrets._masked("{name: api_key, value: [}s3cr3t}", is_secret_name)
         assert shown == "{name: api_key, value: <redacted>}"
 
+    def test_mappings_are_read_again_where_hiding_outside_them_changed_the_text(self):
+        # Read first, the mapping holds a list a parameter's value opened and found nothing; that value hidden (its
+        # `[` with it), the mapping's entries name a secret: read again though the first reading found nothing.
+        shown = body_secrets._masked("{token=[abc b, name: api_key, value: s3cr3t}", is_secret_name)
+        assert shown == "{token=<redacted> b, name: api_key, value: <redacted>}"
+
+    def test_an_object_under_a_secret_name_ends_past_its_single_quoted_brackets(self):
+        # A `}` in a single-quoted string (YAML's, Node's util.inspect) ended the object early and the mapping's next
+        # entries were read as outside it: the password after it was shown.
+        shown = body_secrets._masked("{ session: { match: '[^}]+' }, password: s3cr3t }", is_secret_name)
+        assert shown == "{ session: <redacted>, password: <redacted> }"
+
+    def test_a_value_cut_inside_its_list_is_hidden_with_its_mapping(self):
+        # The text cut inside a named mapping's `value` list: the list is closed first, joining the mapping's values,
+        # then the mapping (closed outermost first, the list's span came too late and the value was shown).
+        shown = body_secrets._masked("{name: api_key, value: [s3cr3t, x", is_secret_name)
+        assert shown == "{name: api_key, value: <redacted>"
+
     @pytest.mark.parametrize(
         "text",
         [

@@ -120,6 +120,23 @@ class TestSecrets:
             ("remaining_tokens", True),
             ("tokens", True),
             ("tokens_used_for_auth", True),
+            # A word after the plural that only starts like `per_...` (a store's tokens persisted, a user's personal
+            # ones): no count.
+            # An upper-case name's words start after a `_`, not at each capital: `ADMIN_TOKENS` (an env var of admin
+            # tokens) holds no `N_TOKENS`, `RENEW_TOKENS` no `NEW_TOKENS`; `NUM_TOKENS`, `MAX_TOKENS` are counts.
+            ("ADMIN_TOKENS", True),
+            ("SWARM_JOIN_TOKENS", True),
+            ("SESSION_TOKENS", True),
+            ("RENEW_TOKENS", True),
+            ("NUM_TOKENS", False),
+            ("N_TOKENS", False),
+            ("OPENAI_MAX_TOKENS", False),
+            ("usageNumTokens", False),
+            ("tokens_persisted", True),
+            ("tokensPersonal", True),
+            ("tokens_permanent", True),
+            ("tokensPerSecond", False),
+            ("TOKENS_PER_DAY", False),
             # `pass` as a name's last word after another: an .env file's or an INI's password; not alone or first (a
             # result, a bound), nor inside a word.
             ("DB_PASS", True),
@@ -562,6 +579,28 @@ class TestHideCredentials:
                 'config: main.Config{Host:"db", APIKey:"<redacted>", Port:5432}',
             ),
             ("{ user: 'bob', session: s3cr3t", "{ user: 'bob', session: <redacted>"),
+            # An object under a secret name holding a single-quoted `}` (Node's util.inspect quotes so): its end is
+            # past that string, and the entries after it are read.
+            (
+                "{ session: { match: '[^}]+' }, password: 's3cr3t' }",
+                "{ session: <redacted>, password: '<redacted>' }",
+            ),
+            # An empty value holds nothing to hide; a path's `::` after a field's name is no Go field (Rust's, C++'s).
+            (
+                "{token: , user: bob} at TokenStore::get (src/lib.rs:3)",
+                "{token: , user: bob} at TokenStore::get (src/lib.rs:3)",
+            ),
+            # Under a quoted secret name, a value no quote holds: a Python dict's number (a YAML password read as an
+            # int, a repr in pydantic's `input_value={...}`), an object's repr, a JSON number; a none or a boolean,
+            # which says what went wrong, shown.
+            (
+                "bad config {'user': 'bob', 'password': 123456, 'port': 5432} {'api_key': UUID('3f2a9c1e-1b2c')} "
+                '{"pin_password": 987654, "n": 1} {\'token\': None, "session": false, \'key\': Nonesuch}'
+                " {'api_key': ('k3y-1', 'k3y-2')}",
+                "bad config {'user': 'bob', 'password': <redacted>, 'port': 5432} {'api_key': <redacted>} "
+                '{"pin_password": <redacted>, "n": 1} {\'token\': None, "session": false, \'key\': <redacted>}'
+                " {'api_key': <redacted>}",
+            ),
         ],
     )
     def test_text(self, text, shown):
