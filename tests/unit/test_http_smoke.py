@@ -486,6 +486,9 @@ class TestBodyRegexThatMatchesEveryText:
             # Kept to its first match at the start, it may take what the anchor after it needed.
             "x*+^",
             "(?>x*)^",
+            # At the end, where it takes nothing, it needs text all the same.
+            "x++$",
+            "(?>x)$",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
