@@ -4643,6 +4643,17 @@ class TestSecretParams:
             # A block's line that cuts a placeholder: every param of the body is a secret.
             ({"method": "POST", "text_body": "token:\n  - {{ p\n}}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
+            # A credential that says what it is, under any name: a URL's user info, a DSN's password.
+            ({"headers": {"X-Upstream": "https://svc:{{ p }}@backend.svc/"}}, True),
+            ({"headers": {"X-Upstream": "https://{{ p }}@backend.svc/"}}, True),
+            ({"query": {"callback": "https://hook:{{ p }}@hooks.svc/"}}, True),
+            ({"method": "POST", "json_body": {"db": [{"dsn": "postgres://app:{{ p }}@db:5432/app"}]}}, True),
+            ({"method": "POST", "json_body": {"mysql": "app:{{ p }}@tcp(db:3306)/app"}}, True),
+            ({"method": "POST", "text_body": "db=mysql://app:{{ p }}@db/app&user=bob"}, True),
+            # Beside one, or in a URL without one, a value is no credential.
+            ({"headers": {"X-Upstream": "https://svc:pw@backend.svc/{{ p }}"}}, False),
+            ({"headers": {"X-Repo": "ssh://git@git.svc/{{ p }}"}}, False),
+            ({"method": "POST", "json_body": {"dsn": "postgres://app:pw@db:5432/{{ p }}", "n": 1}}, False),
         ],
     )
     def test_inferred(self, step, secret):
