@@ -41,7 +41,7 @@ from analyzer.errors import (
     short_reason,
 )
 from analyzer.inflate import WBITS, Inflater
-from analyzer.redaction import url_for_message
+from analyzer.redaction import hide_credentials, url_for_message
 from analyzer.sources.httppolicy import (
     RETRY_PAUSE_S,
     HostAllowList,
@@ -429,12 +429,13 @@ def _shown(url: str) -> str:
     """A URL for an error message: its user info as REDACTED, and no query string, fragment (an OAuth implicit flow's
     `#access_token=`) or path parameters (`;jsessionid=`): each may carry secrets, and a refused hop's message is
     logged before any answer tells what to hide (a target's redirect to `http://user:password@host/` is refused, and
-    quoted); at most 200 characters."""
+    quoted); a credential known by its shape in its path as REDACTED; at most 200 characters."""
     # url_for_message reads user info as URL parsers do (a password holding a `?` or `#` included) and shows the
     # query or fragment as REDACTED, which is left out here.
     shown = _QUERY_OR_FRAGMENT_RE.split(url_for_message(url), maxsplit=1)[0]
-    # A host holds no `;`, and user info is hidden already: every `;` left starts a segment's parameters.
-    return _PATH_PARAMETERS_RE.sub("", shown)[:200]
+    # A host holds no `;`, and user info is hidden already: every `;` left starts a segment's parameters. A credential
+    # that says what it is may stand in the path too (a magic link's `/login/<JWT>`).
+    return hide_credentials(_PATH_PARAMETERS_RE.sub("", shown))[:200]
 
 
 class _BodyReader:

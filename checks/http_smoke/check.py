@@ -319,6 +319,16 @@ class HttpSmokeCheck(Check):
                         # A value that cuts a placeholder (a line break inside one ending a YAML block): every param
                         # of the body is placed as a secret, as a secret_body's are, never one of them shown.
                         found |= compiled.text_body.param_names
+            # A credential that says what it is, whatever names it (`https://svc:{{ pw }}@backend/`): hidden as sent,
+            # and so in args, the page link and history too.
+            texts: list[HeaderTemplate | TextTemplate] = [*compiled.headers, *compiled.query.values()]
+            if compiled.text_body is not None:
+                texts.append(compiled.text_body)
+            if step.json_body is not None:
+                texts += [
+                    TextTemplate(leaf, self.params, compiled.captures_before) for leaf in _string_leaves(step.json_body)
+                ]
+            found |= {name for template in texts for name in _placed_in_credentials(template)}
         return frozenset(found & self.params.keys())
 
     def _secret_slots(self, node: Any, captures: frozenset[str], *, secret: bool) -> set[str]:
@@ -1048,6 +1058,23 @@ class HttpSmokeCheck(Check):
             name: value.replace(_CAPTURE_SENTINEL, REDACTED) for name, value in shown["headers"].items()
         }
         return shown
+
+
+def _placed_in_credentials(template: HeaderTemplate | TextTemplate) -> set[str]:
+    """The placeholders `template` places in a credential that says what it is (`_shaped_credentials`), as the
+    rendered text reads: each rendered as a mark of its own, no login's name (`ssh://git@host` is no credential)."""
+    marks = {name: f"PLACED{index}QZX" for index, name in enumerate(sorted(template.param_names))}
+    credentials = _shaped_credentials(template.render(marks)) if marks else []
+    return {name for name, mark in marks.items() if any(mark in credential for credential in credentials)}
+
+
+def _string_leaves(node: Any) -> list[str]:
+    """The strings of a JSON body template's values, nested ones included."""
+    if isinstance(node, dict):
+        return [leaf for value in node.values() for leaf in _string_leaves(value)]
+    if isinstance(node, list):
+        return [leaf for item in node for leaf in _string_leaves(item)]
+    return [node] if isinstance(node, str) else []
 
 
 def _shaped_credentials(text: str) -> list[str]:

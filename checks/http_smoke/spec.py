@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-
-# The standard library's own regex parser, to tell a pattern that matches every text (typeshed stubs it only under its
-# deprecated names, sre_constants and sre_parse, which warn when imported).
-import re._constants as _sre  # type: ignore[import-not-found]
-import re._parser as _sre_parse  # type: ignore[import-not-found]
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -249,8 +244,8 @@ class Expect(_Strict):
             _compile("body_regex", value)
             if _matches_every_text(value):
                 raise ValueError(
-                    f"body_regex {value!r} matches every text (it may match nothing, and holds no anchor, lookaround "
-                    "or backreference that could fail), so it could never fail; write what the body must hold"
+                    f"body_regex {value!r} matches every text (it matches the empty string at the start or the end of "
+                    "any text), so it could never fail; write what the body must hold"
                 )
         return value
 
@@ -365,38 +360,65 @@ def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
         raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
 
 
-# What can make a pattern that may match nothing fail at some place of a text: an anchor or word boundary, a
-# lookaround, a backreference (to a group that did not take part) or a condition on one.
-_MAY_FAIL_OPCODES = frozenset({_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT, _sre.GROUPREF, _sre.GROUPREF_EXISTS})
+# The standard library's own regex parser, to tell a pattern that matches every text (typeshed stubs it only under its
+# deprecated names, sre_constants and sre_parse, which warn when imported). Private: a Python without it refuses no
+# pattern by that rule (every pattern loads, as before it), rather than failing to load the kind, and every check of it.
+try:
+    import re._constants as _sre  # type: ignore[import-not-found]
+    import re._parser as _sre_parse  # type: ignore[import-not-found]
+except ImportError:  # Python 3.11 to 3.14 have it
+    _sre = _sre_parse = None
+
+# Where an anchor always matches: at every text's start (`^`, `\A`, `(?m)^`), and at its end (`$`, `\Z`, `(?m)$`:
+# multi-line mode is the compiler's choice, not the parser's).
+_AT_START = frozenset() if _sre is None else frozenset({_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING})
+_AT_END = frozenset() if _sre is None else frozenset({_sre.AT_END, _sre.AT_END_STRING})
 
 
 def _matches_every_text(pattern: str) -> bool:
-    """Whether `pattern` finds a match in every text: it may match nothing, and nothing in it can fail (see
-    _MAY_FAIL_OPCODES), so it matches at the text's start. False when unsure: syntax only the regex package reads."""
+    """Whether `pattern` surely finds a match in every text: it surely matches the empty string at every text's start,
+    or at its end (where there is no text left to need). False when unsure: syntax only the regex package reads, a part
+    this reading does not know."""
+    if _sre_parse is None:
+        return False
     try:
         parsed = _sre_parse.parse(pattern)
-    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
+        return _matches_empty_at(parsed, at_end=False) or _matches_empty_at(parsed, at_end=True)
+    except Exception:  # noqa: BLE001 (a parser that reads otherwise than this one refuses nothing: the pattern loads)
         return False
-    return parsed.getwidth()[0] == 0 and not _may_fail(parsed)
 
 
-def _may_fail(items: Any) -> bool:
-    """Whether a parsed pattern (re's parser's items) holds anything that may fail without consuming text."""
-    for opcode, argument in items:
-        if opcode in _MAY_FAIL_OPCODES:
-            return True
-        if opcode is _sre.SUBPATTERN:
-            nested = [argument[-1]]
-        elif opcode in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            nested = [argument[2]]
-        elif opcode is _sre.BRANCH:
-            nested = list(argument[1])
-        elif opcode is _sre.ATOMIC_GROUP:
-            nested = [argument]
-        else:
-            continue
-        if any(_may_fail(part) for part in nested):
-            return True
+def _matches_empty_at(items: Any, *, at_end: bool) -> bool:
+    """Whether parsed items (re's parser's) surely match the empty string at every text's start (or end)."""
+    return all(_item_matches_empty_at(opcode, argument, at_end=at_end) for opcode, argument in items)
+
+
+def _item_matches_empty_at(opcode: Any, argument: Any, *, at_end: bool) -> bool:
+    """Whether one parsed item surely matches the empty string at every text's start (or end); False when unsure."""
+    if opcode is _sre.AT:
+        return bool(argument in (_AT_END if at_end else _AT_START))
+    if opcode is _sre.SUBPATTERN:
+        return _matches_empty_at(argument[-1], at_end=at_end)
+    if opcode in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        # What follows gets back what a repeat took: the engine backtracks to fewer rounds.
+        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=at_end)
+    if opcode in (_sre.POSSESSIVE_REPEAT, _sre.ATOMIC_GROUP):
+        # Kept to its first match, which at the start may take the text that what follows needed; at the end there is
+        # none to take.
+        if not at_end:
+            return False
+        if opcode is _sre.ATOMIC_GROUP:
+            return _matches_empty_at(argument, at_end=True)
+        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=True)
+    if opcode is _sre.BRANCH:
+        return any(_matches_empty_at(branch, at_end=at_end) for branch in argument[1])
+    if opcode is _sre.ASSERT:
+        return _matches_empty_at(argument[1], at_end=at_end)
+    if opcode is _sre.ASSERT_NOT:
+        # What must not follow the end (`(?!x)`) or precede the start (`(?<!x)`) needs text there, and there is none.
+        direction, refused = argument
+        return (direction == 1) == at_end and int(refused.getwidth()[0]) > 0
+    # Text to match, a backreference or a condition on a group (which may have matched text), or a part not known here.
     return False
 
 

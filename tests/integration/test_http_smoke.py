@@ -877,8 +877,12 @@ class TestCredentialsTheCheckSends:
         definition = smoke(target.port, [step], params={"pw": {"type": "label_value", "required": True}})
         evaluation = await run(definition, client, {"pw": "arg-p4ssw0rd"})
         assert evaluation.verdict == "fail", evaluation.reason
-        assert "p4ssw0rd" not in json.dumps(evaluation.details) + evaluation.reason
-        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+        assert "p4ssw0rd" not in json.dumps(evaluation.model_dump(mode="json"))
+        # A secret arg: hidden where it stands, and in args, the page link and history too.
+        assert (
+            evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://svc:<redacted>@backend.svc/"
+        )
+        assert evaluation.args == {"pw": "<redacted>"}
 
 
 class TestSecretsTheTargetSends:

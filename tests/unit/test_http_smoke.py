@@ -13,6 +13,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+import regex
 import structlog
 import yaml
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ from analyzer.sources import Sources
 from analyzer.sources.http import HttpClient, HttpExchange, HttpPolicy, _as_browsers_read, _HopCookieRules
 from analyzer.sources.httppolicy import HostAllowList, _public_suffix_list, answer_date_s
 from checks.http_smoke import MAX_REGEX_CHARS, HttpSmokeCheck
+from checks.http_smoke import spec as spec_module
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
@@ -415,13 +417,48 @@ class TestLoadValidation:
 
 
 class TestBodyRegexThatMatchesEveryText:
-    """A body_regex that matches every body (it may match nothing, and nothing in it can fail) is a load error, as an
-    empty one is: the step passed on any answer, an error page included."""
+    """A body_regex that matches every body (it surely matches the empty string at every text's start or end) is a load
+    error, as an empty one is: the step passed on any answer, an error page included."""
 
-    @pytest.mark.parametrize("pattern", [".*", "(?s).*", "x*", "(?:)", "ok|", "(?i)(?:healthy)?", "[a-z]*+", "a{0,3}"])
+    REFUSED = [
+        ".*",
+        "(?s).*",
+        "x*",
+        "(?:)",
+        "ok|",
+        "(?i)(?:healthy)?",
+        "[a-z]*+",
+        "a{0,3}",
+        # An anchor that holds at every text's start or end, alone or in what else may match nothing there.
+        "^",
+        r"\A",
+        "$",
+        r"\Z",
+        "(?m)$",
+        r"\bok\b|",
+        "ok|$",
+        "^x*",
+        "x*+$",
+        "(?>x*)$",
+        # A lookaround that holds there: nothing follows the end, nothing precedes the start.
+        "(?=)",
+        "(?=x*)",
+        "(?!ok)",
+        "(?!x).*",
+        "(?<!ok)",
+        "(?<=^)",
+    ]
+
+    @pytest.mark.parametrize("pattern", REFUSED)
     def test_refused(self, pattern):
         with pytest.raises(ConfigError, match=f"body_regex {re.escape(repr(pattern))} matches every text"):
             load(definition([{"name": "a", "expect": {"body_regex": pattern}}]))
+
+    @pytest.mark.parametrize("pattern", REFUSED)
+    def test_each_refused_pattern_matches_what_an_error_page_holds(self, pattern):
+        # Refusing is sure: the engine the check searches with finds each in any body, an empty one included.
+        for body in ("", "ok", "x", "\n", "okx\nx", "<h1>502 Bad Gateway</h1>\n"):
+            assert regex.search(pattern, body) is not None
 
     @pytest.mark.parametrize(
         "pattern",
@@ -429,24 +466,52 @@ class TestBodyRegexThatMatchesEveryText:
             "ok",
             "o*k",
             "^$",
+            r"\A\Z",
             "^(?!.*error)",
             r"(?:(a?)x|y?)\1",
             # Each kind of part that may fail, alone, and inside each kind of group.
             "(?=ok)",
-            "(?!ok)",
+            "(?!)",
             "(a)?(?(1)|x)",
             r"(\b)",
             r"(?:\b)+",
             r"ok|\B",
             r"(?>\b)",
-            # Syntax only the regex package reads is left to it.
-            r"\p{L}*",
+            # An anchor or a lookaround that holds at one end, where something else may fail.
+            "^ok",
+            "ok$",
+            "(?!ok)^",
+            "(?<!ok)$",
+            "$(?<=ok)",
+            # Kept to its first match at the start, it may take what the anchor after it needed.
+            "x*+^",
+            "(?>x*)^",
+            # At the end, where it takes nothing, it needs text all the same.
+            "x++$",
+            "(?>x)$",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
         assert (
             load(definition([{"name": "a", "expect": {"body_regex": pattern}}])).steps[0].expect.body_regex == pattern
         )
+        assert any(regex.search(pattern, body) is None for body in ("", "ok", "x", "\n", "okx\nx", "an error"))
+
+    def test_syntax_only_the_regex_package_reads_loads(self):
+        # The standard library's parser cannot read it, so it is not surely one that matches every text (this one is).
+        check = load(definition([{"name": "a", "expect": {"body_regex": r"\p{L}*"}}]))
+        assert check.steps[0].expect.body_regex == r"\p{L}*"
+
+    def test_a_python_without_the_parser_loads_every_pattern(self, monkeypatch):
+        # As before the rule: not a kind that fails to load, and every check of it with it.
+        monkeypatch.setattr(spec_module, "_sre_parse", None)
+        assert load(definition([{"name": "a", "expect": {"body_regex": ".*"}}])).steps[0].expect.body_regex == ".*"
+
+    @pytest.mark.parametrize("parsed", [[("NEW_OPCODE", None)], [(None,)], None])
+    def test_a_parser_that_reads_otherwise_refuses_nothing(self, monkeypatch, parsed):
+        # A later Python's parser with a part unknown here, or items of another shape.
+        monkeypatch.setattr(spec_module._sre_parse, "parse", lambda pattern: parsed)
+        assert load(definition([{"name": "a", "expect": {"body_regex": ".*"}}])).steps[0].expect.body_regex == ".*"
 
 
 class TestWarm:
@@ -4624,6 +4689,17 @@ class TestSecretParams:
             # A block's line that cuts a placeholder: every param of the body is a secret.
             ({"method": "POST", "text_body": "token:\n  - {{ p\n}}\nuser: bob\n"}, True),
             ({"path": "/orders/{{ p }}"}, False),
+            # A credential that says what it is, under any name: a URL's user info, a DSN's password.
+            ({"headers": {"X-Upstream": "https://svc:{{ p }}@backend.svc/"}}, True),
+            ({"headers": {"X-Upstream": "https://{{ p }}@backend.svc/"}}, True),
+            ({"query": {"callback": "https://hook:{{ p }}@hooks.svc/"}}, True),
+            ({"method": "POST", "json_body": {"db": [{"dsn": "postgres://app:{{ p }}@db:5432/app"}]}}, True),
+            ({"method": "POST", "json_body": {"mysql": "app:{{ p }}@tcp(db:3306)/app"}}, True),
+            ({"method": "POST", "text_body": "db=mysql://app:{{ p }}@db/app&user=bob"}, True),
+            # Beside one, or in a URL without one, a value is no credential.
+            ({"headers": {"X-Upstream": "https://svc:pw@backend.svc/{{ p }}"}}, False),
+            ({"headers": {"X-Repo": "ssh://git@git.svc/{{ p }}"}}, False),
+            ({"method": "POST", "json_body": {"dsn": "postgres://app:pw@db:5432/{{ p }}", "n": 1}}, False),
         ],
     )
     def test_inferred(self, step, secret):

@@ -35,6 +35,7 @@ from analyzer.sources.http import (
     _deletion,
     _GuardedBackend,
     _HopCookies,
+    _shown,
     address_refusal,
     map_httpx_errors,
 )
@@ -1384,3 +1385,31 @@ class TestHopCookieOrder:
         for line in ("session=site; Path=/", "session=app; Path=/app"):
             hops.take(line, 302, "http://shop.svc/login", request)
         assert [held.pair for held in hops.sent_to("http://shop.svc/app/cart")] == ["session=app", "session=site"]
+
+
+class TestShownHop:
+    """A redirect hop an error names shows its host and path, the SRE's lead to the redirect, and no credential."""
+
+    @pytest.mark.parametrize(
+        ("url", "shown"),
+        [
+            ("https://auth.shop.svc/login/callback?state=x", "https://auth.shop.svc/login/callback"),
+            # A git SHA or a UUID in a path says which object, and is no credential.
+            (
+                "https://git.shop.svc/commit/33a64df551425fcc55e4d42a148795d9f25f89d4",
+                "https://git.shop.svc/commit/33a64df551425fcc55e4d42a148795d9f25f89d4",
+            ),
+            (
+                "https://shop.svc/orders/550e8400-e29b-41d4-a716-446655440000",
+                "https://shop.svc/orders/550e8400-e29b-41d4-a716-446655440000",
+            ),
+            # A magic link's token in the path: no query to drop it with.
+            (
+                "https://auth.shop.svc/magic/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+                "https://auth.shop.svc/magic/<redacted>",
+            ),
+            ("https://s3.shop.svc/AKIAIOSFODNN7EXAMPLE/report", "https://s3.shop.svc/<redacted>/report"),
+        ],
+    )
+    def test_shown(self, url, shown):
+        assert _shown(url) == shown
