@@ -235,7 +235,8 @@ def beyond_constant(
     share_low, _ = _wilson(share * effective_canary, effective_canary, float(norm.ppf(level)))
     baseline_high = 1 - (1 - level) ** (1 / baseline_count)
     shown = share_low > baseline_high / (1 - baseline_high)
-    return BeyondConstant(value, side if shown else 0, share, share_low, baseline_high)
+    # A baseline at -0.0 (-sum(...) of no errors) is at 0: + 0.0 makes it read so in the reason and the details.
+    return BeyondConstant(value + 0.0, side if shown else 0, share, share_low, baseline_high)
 
 
 def shifted_rank_z(

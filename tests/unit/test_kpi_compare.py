@@ -2582,6 +2582,30 @@ class TestMannWhitneyTies:
         assert worse.outcome is Outcome.FAIL, worse.reason
         assert worse.reason.startswith("the baseline is 1 at all 61 samples and the canary below it at 33 of 61")
 
+    @pytest.mark.parametrize(
+        "canary",
+        [[0.0] * 61, [*([0.025 if i % 3 == 0 else 0.0 for i in range(60)]), -0.001]],
+        ids=["at-the-constant", "on-both-sides"],
+    )
+    def test_a_canary_not_beyond_a_constant_baseline_is_reported_so(self, canary):
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61))
+        assert judged.details["constant_baseline"]["beyond"] is False
+        assert not judged.reason.startswith("the baseline is"), judged.reason
+
+    def test_the_reason_counts_the_canary_samples_beyond_exactly(self):
+        # 28 of 55 above 0: 28 / 55 * 55 is 27.999999999999996, which truncated would read 27.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(55)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 55))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the baseline is 0 at all 55 samples and the canary above it at 28 of 55 ")
+
+    def test_a_baseline_at_negative_zero_reads_0(self):
+        # -sum(...) of no errors is -0.0: the reason and details say 0, as a human reads it.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [-0.0] * 61))
+        assert judged.reason.startswith("the baseline is 0 at all 61 samples"), judged.reason
+        assert math.copysign(1.0, judged.details["constant_baseline"]["value"]) == 1.0
+
     def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
         baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
         judged = judge("mann_whitney", "higher_is_better", samples=([0.0] * 60, baseline))

@@ -370,6 +370,14 @@ class TestBeyondConstant:
         assert result.autocorrelation[0] == 0.0
         assert result.constant_baseline == beyond_constant(canary, 0.0, 61, 61.0, 0.975)
 
+    def test_the_share_of_a_canary_on_both_sides_is_its_larger_side(self):
+        result = beyond_constant([1.0] * 33 + [-1.0] * 2 + [0.0] * 26, 0.0, 61, 61.0, 0.975)
+        assert (result.side, result.share) == (0, 33 / 61)
+
+    def test_a_constant_at_negative_zero_is_0(self):
+        value = beyond_constant(self.LONG_RUNS, -0.0, 61, 5.0, 0.975).value
+        assert math.copysign(1.0, value) == 1.0
+
     def test_a_baseline_that_varies_or_too_few_effective_samples_give_none(self):
         assert hodges_lehmann(self.LONG_RUNS, [0.0] * 60 + [0.001], 0.95).constant_baseline is None
         burst = [0.025 if 20 <= i < 28 else 0.0 for i in range(61)]
