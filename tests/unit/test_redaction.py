@@ -632,6 +632,10 @@ class TestHideCredentials:
                 "&{Password:correct horse battery staple Port:5432} &{User:app Token:a b c}",
                 "&{Password:<redacted> Port:5432} &{User:app Token:<redacted>}",
             ),
+            # A bare value's comma and quote are its text (`%+v` writes a string as it is).
+            ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted> Port:1}"),
+            # A repr holding a bracket is no object's repr read whole: the mapping in it is read.
+            ("{a: f({password: s3cr3t-6})}", "{a: f({password: <redacted>})}"),
             # With neither after it on its line (a text cut inside the struct): its first word, as before.
             ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
