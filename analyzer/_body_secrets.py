@@ -16,6 +16,7 @@ from analyzer.redaction import (
     container_end,
     decoded_name,
     dsn_user_info_spans,
+    go_value_spans,
     kubernetes_secret_spans,
     merged_spans,
     pydantic_input_spans,
@@ -118,13 +119,15 @@ _FLOW_KEY_RE = re.compile(
     r"[ \t]*(?::(?!:)|=>)\s*"
 )
 # An entry's value: quoted (to its closing quote, escaped too, whose text may hold quotes escaped twice, `\\\"`, a
-# string quoted in it; its text in group `single`, `double` or `escaped`), or
-# plain (to the next `,` or bracket); either may run over lines, as YAML folds one longer than a line (cut at the
-# line's end, the rest was shown); an object or a list starts with its bracket, read as the text's own.
+# string quoted in it; its text in group `single`, `double` or `escaped`), an object's repr (`Secret('a, b')`: whole,
+# its commas in it; no bracket in it), or plain (to the next `,` or bracket); either may run over lines, as YAML folds
+# one longer than a line (cut at the line's end, the rest was shown); an object or a list starts with its bracket, read
+# as the text's own.
 _FLOW_VALUE_RE = re.compile(
     r"""b?'(?P<single>(?:[^']|'')*)'|"""
     r'"(?P<double>(?:[^"\\]|\\[\s\S])*)"'
-    r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|(?P<plain>[^,{}\[\]]*)"""
+    r"""|\\"(?P<escaped>(?:[^"\\]|\\\\(?:\\\\|\\"|[^"\\])|\\[^"\\])*)\\"|"""
+    r"""(?P<call>[A-Za-z_][\w.]{0,99}\([^()\[\]{}\r\n]{0,512}\))|(?P<plain>[^,{}\[\]]*)"""
 )
 # A validation error's `loc`: a list (JSON) or a tuple (a repr of pydantic's `errors()`) of a few names and indexes,
 # and each name in it, double-quoted or single.
@@ -259,13 +262,6 @@ _PASSWORD_CALL_RE = re.compile(
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)'|"(?P<double>(?:[^"\\\r\n]|\\.)*)"|(?P<plain>[^,()'"\s]+))"""
 )
 
-# Go's `%+v` of a struct (`&{Host:db User:app Password:... Port:5432}`): an exported field's name, its `:` and its value
-# to the next space or brace.
-_GO_FIELD_RE = re.compile(r"(?<=[{ ])([A-Z]\w{0,99}):(?![/:\s])([^\s{}]+)")
-# Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`): on the line after its
-# `map[`, an entry's key, any case, and its value, a slice's brackets whole.
-_GO_MAP_RE = re.compile(r"\bmap\[")
-_GO_MAP_ENTRY_RE = re.compile(r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+)")
 # A command line's option under a secret name and its value after a space (`--password s3cr3t`, `--api-key ...`; not
 # `--password-stdin` before the next option), and MySQL's `-p` with the password joined to it (`mysql -u root -p...`),
 # within 256 characters of its command's name: read to the line's end, each `mysql` of a minified JSON listing databases
@@ -610,7 +606,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             continue
         value = _FLOW_VALUE_RE.match(text, key.end())
         assert value is not None  # a plain value may be empty
-        group = next(g for g in ("single", "double", "escaped", "plain") if value[g] is not None)
+        group = next(g for g in ("single", "double", "escaped", "call", "plain") if value[g] is not None)
         value_span = (value.start(group), value.start(group) + len(value[group].rstrip()))
         # A repr's `\'` inside a single-quoted value: read both ways, a secret is hidden to the further end (read as
         # YAML's alone, `'it\'s s3cr3t'` showed `s s3cr3t'`); another name's is read on from YAML's.
@@ -618,12 +614,13 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         if group == "single" and "\\" in value[group]:
             read = _REPR_SINGLE_RE.match(text, key.end())
             repr_end = max(repr_end, -1 if read is None else read.end())
-        if (
+        hidden = (
             hide(name)
             and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
             and value_span[1] > value_span[0]
             and not _is_validation_message(value[group])
-        ):
+        )
+        if hidden:
             spans.append(value_span if repr_end <= value.end() else (value_span[0], repr_end - 1))
             if repr_end > value.end():
                 at = repr_end
@@ -641,7 +638,9 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             _noting(frames).values.append(value_span)
         elif name == "input":
             _noting(frames).inputs.append(value_span)
-        at = value.end()
+        # Another name's object's repr: its arguments are read as entries, as a plain value's commas start them
+        # (`{a: f(x, password: y)}`).
+        at = value.start(group) if group == "call" and not hidden else value.end()
     # An answer cut inside a mapping: what its naming entry named is still a secret (closed innermost first, as a
     # frame's span joins its parent's values).
     for frame in reversed(frames):
@@ -1018,20 +1017,7 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
     """Where a secret named in free text stands: a Go struct's field (`Password:...`), a command line's option
     (`--password ...`, MySQL's `-p...`) and a quoted value after a secret's name in a sentence (`invalid token
     '...'`)."""
-    spans = []
-    if "{" in text:
-        spans += [found.span(2) for found in _GO_FIELD_RE.finditer(text) if hide(found[1])]
-    if "map[" in text:
-        read_to = 0
-        for go_map in _GO_MAP_RE.finditer(text):
-            if go_map.start() < read_to:
-                # Its line's maps were read with the first of them.
-                continue
-            line_end = text.find("\n", go_map.end())
-            line_end = len(text) if line_end < 0 else line_end
-            entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
-            spans += [found.span(2) for found in entries if hide(found[1])]
-            read_to = line_end
+    spans = go_value_spans(text, hide)
     if "Invalid value" in text:
         for found in _INVALID_VALUE_RE.finditer(text):
             path = found["path"]

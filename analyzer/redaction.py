@@ -470,10 +470,13 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # value's escapes doubled the ways tried where no quote closed it (a quote cut inside a JSON string of escaped lines,
 # `"manifest": "a\nb\n...`: 2**n tries, minutes for 40 escapes). A value no quote closes before the text's end (a quote
 # cut it) runs to that end, as the body reader reads one.
+# A string literal's prefix as a repr or a source line writes one: bytes, raw, both, or Python 2's unicode (`b'...'`,
+# `rb"..."`, `u'...'`); not an f-string's (a source line's code, `f"Bearer {token}"`).
+_STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    r"""(?P<open>b?(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
+    rf"""(?P<open>{_STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
@@ -485,12 +488,13 @@ _QUOTED_ENTRY_RE = re.compile(
 # text's end (a quote cut it) to that end.
 _SECRET_PAIR_RE = re.compile(
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    r"""(?:b?"(?P<double>(?:[^"\\\r\n]|\\.){1,512})"|b?'(?P<single>(?:[^'\\\r\n]|\\.){1,512})'"""
-    r"""|b?'(?P<backslashed>[^'\r\n]{1,512})'"""
+    rf"""(?:{_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
+    rf"""|{_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
-    r"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){1,512})\\"|b?\\?["'](?P<cut>[^\r\n]+)\Z"""
-    # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets.
-    r"""|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
+    rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"|{_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""
+    # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets,
+    # however long (a read stops at the next bracket: another list's start stops it).
+    r"""|\[(?P<listed>[^\[\]\r\n]+)\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
@@ -615,28 +619,56 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((found.end() - 1, covered))
     if "{" in text:
         spans += _flow_entry_spans(text)
-        spans += [
-            found.span("quoted" if found["quoted"] is not None else "bare")
-            for found in _GO_FIELD_RE.finditer(text)
-            if is_secret_name(found["name"])
-        ]
-    return spans
+    return spans + go_value_spans(text, is_secret_name)
 
 
 # Go's `%+v` and `%#v` of a struct, as a panic or an error quotes a config (`&{Host:db Password:... Port:5432}`,
 # `main.Config{Host:"db", Password:"..."}`): an exported field's name after a `{` or a space, its `:` and its value,
-# quoted (inside its quotes) or to the next space, comma or brace.
+# quoted (inside its quotes) or bare. `%+v` writes a string as it is and one space before the next field's name
+# (fmt's printValue), so a bare value holding spaces (a passphrase, `Password:correct horse battery Port:5432`) runs
+# over words up to a ` Name:` or the struct's `}` after it; with neither before its line's end it is its first word.
 _GO_FIELD_RE = re.compile(
-    r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>[^\s{},"]+))"""
+    r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
+    r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
+# Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
+# `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
+# brackets whole.
+_GO_MAP_RE = re.compile(r"\bmap\[")
+_GO_MAP_ENTRY_RE = re.compile(r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+)")
+
+
+def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the values a Go struct's fields (`_GO_FIELD_RE`) and a Go map's entries (`_GO_MAP_ENTRY_RE`) hold under a
+    name `hide` hides stand in `text`; unordered."""
+    spans = []
+    if "{" in text:
+        spans += [
+            found.span("quoted" if found["quoted"] is not None else "bare")
+            for found in _GO_FIELD_RE.finditer(text)
+            if hide(found["name"])
+        ]
+    if "map[" in text:
+        read_to = 0
+        for go_map in _GO_MAP_RE.finditer(text):
+            if go_map.start() < read_to:
+                # Its line's maps were read with the first of them.
+                continue
+            line_end = text.find("\n", go_map.end())
+            line_end = len(text) if line_end < 0 else line_end
+            entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
+            spans += [found.span(2) for found in entries if hide(found[1])]
+            read_to = line_end
+    return spans
 
 
 # A flow mapping's brackets and commas (YAML's `{password: abc}`, Node's util.inspect `{ user: 'bob', password: '...' }`
-# over lines too, a repr of pydantic's `errors()`): after a `{`, or a `,` inside one, an entry may start. Its name,
-# bare (a `:` and a space after it, as YAML needs after a plain key and util.inspect writes: not a format spec's
+# over lines too, a repr of pydantic's `errors()`): after a `{`, or a `,` inside one, an entry may start. Its name, bare
+# (a `:` and a space after it, as YAML needs after a plain key and util.inspect writes: not a format spec's
 # `{token:>8}`) or quoted, and its value: quoted (past an escaped quote, `'it\'s'`; to the text's end where a cut left
-# it open), a validation error's `loc` (a short list or tuple), an object or a list, or plain (to the next `,`,
-# bracket or line's end). A quoted value is read past at once: its brackets and commas are text.
+# it open), a validation error's `loc` (a short list or tuple), an object or a list, an object's repr (`Secret('a, b')`:
+# whole, its commas in it; no bracket in it), or plain (to the next `,`, bracket or line's end). A quoted value is read
+# past at once: its brackets and commas are text.
 _FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
 # A string literal's start, its prefix too (`b'...'`, `f"..."`, `rb'...'`), or a value that holds no secret: a
 # language's none or boolean, which says what went wrong (`{'token': None}`: none was configured).
@@ -644,7 +676,8 @@ _NO_QUOTED_SECRET_RE = re.compile(r"""[bBrRuUfF]{0,2}['"]|(?:None|null|nil|undef
 _FLOW_ENTRY_RE = re.compile(
     r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
-    r"""|(?P<loc>[\[(][^\[\]{}()\r\n]{0,512}[\])])|(?P<container>[\[{])|(?P<plain>[^,{}\[\]\r\n]*))"""
+    r"""|(?P<loc>[\[(][^\[\]{}()\r\n]{0,512}[\])])|(?P<container>[\[{])"""
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\[\]{}\r\n]{0,512}\))|(?P<plain>[^,{}\[\]\r\n]*))"""
 )
 
 
@@ -670,7 +703,9 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
         if not frames or frames[-1] is False or (entry := _FLOW_ENTRY_RE.match(text, at)) is None:
             continue
         name = entry["bare"] or entry["quoted"]
-        value = next(group for group in ("single", "double", "loc", "container", "plain") if entry[group] is not None)
+        value = next(
+            group for group in ("single", "double", "loc", "container", "call", "plain") if entry[group] is not None
+        )
         if value == "container":
             if entry["bare"] and is_secret_name(name):
                 at = container_end(text, entry.start(value), single_quoted=True)
@@ -688,12 +723,20 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
             # an f-string in a source line); one no quote starts is not (`{'password': 123456}`, a repr's
             # `'api_key': UUID('...')`), but a none or a boolean is shown.
             or (
-                (entry["bare"] or (value in ("loc", "plain") and _NO_QUOTED_SECRET_RE.match(entry[value]) is None))
+                (
+                    entry["bare"]
+                    or (value in ("loc", "call", "plain") and _NO_QUOTED_SECRET_RE.match(entry[value]) is None)
+                )
                 and is_secret_name(name)
             )
         ):
             span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))
             (_validation_error(frames)[1] if name == "input" else spans).append(span)
+        elif value == "call":
+            # Another name's object's repr: its arguments are read as entries, as a plain value's commas start them
+            # (`{a: f(x, password: y)}`).
+            at = entry.start(value)
+            continue
         at = entry.end()
     # A text cut inside a validation error: its input is still the secret field's.
     return spans + [span for frame in frames if not isinstance(frame, bool) and frame[0] for span in frame[1]]
@@ -1266,13 +1309,14 @@ _PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
 
 
 # A validation error as a repr of pydantic's `errors()` or FastAPI's 422 writes one: its `loc` (a tuple or a list of
-# names and indexes), its `msg` and its `input`, in that order (the body reader reads them as mappings). Each string
-# is read for at most _VALIDATION_STRING_CHARS: unbounded, a line of `'loc': (), 'msg': "` read each to the line's end
-# (quadratic); an input is hidden that far, closed or cut.
+# names and indexes), its `msg` and its `input`, in that order (the body reader reads them as mappings). A `msg` is read
+# to its closing quote however long (a validator's message of thousands of characters, in a text cut before the
+# mapping's `{`): a read stops at the next quote of its kind, which the next `msg`'s opening is, so a line of unclosed
+# `'loc': (), 'msg': "` is read once. An input is read for at most 1,024 characters, hidden that far, closed or cut.
 _VALIDATION_INPUT_RE = re.compile(
     r"""(?P<lq>["'])loc(?P=lq)[ \t]*:[ \t]*(?P<loc>[\[(][^\[\]()\r\n]{0,512}[\])])[ \t]*,[ \t]*"""
     r"""(?:(?P<mq>["'])msg(?P=mq)[ \t]*:[ \t]*"""
-    r"""(?:"(?:[^"\\\r\n]|\\.){0,1024}"|'(?:[^'\\\r\n]|\\.){0,1024}')[ \t]*,[ \t]*)?"""
+    r"""(?:"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')[ \t]*,[ \t]*)?"""
     r"""(?P<iq>["'])input(?P=iq)[ \t]*:[ \t]*"""
     r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){0,1024})|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})"""
     r"""|(?P<plain>-?[0-9][\w.+-]*))"""

@@ -3192,6 +3192,26 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
+            # mapping).
+            ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
+            (
+                "{'password': Password('s3cr3t, 2')} {a: f(x, password: s3cr3t-5)}",
+                "{'password': <redacted>} {a: f(x, password: <redacted>}",
+            ),
+            # Another name's object's repr under a `value` entry its naming entry names a secret: hidden whole.
+            ('{"name": "password", "value": S(\'s3cr3t, 2\')}', '{"name": "password", "value": <redacted>}'),
+        ],
+    )
+    def test_go_passphrases_and_reprs_hidden(self, body, shown):
+        result = judged({"body_contains": ["ready"]}, body=body.encode())
+        assert result.evidence["body"] == shown
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_spring_boots_env_entry_of_a_secret_name_is_hidden(self):
         # Spring Boot's /actuator/env/{name}: the name is in the URL alone, the value under `value`, twice.
         body = (

@@ -606,6 +606,53 @@ class TestHideCredentials:
     def test_text(self, text, shown):
         assert hide_credentials(text) == shown
 
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # Go's `%v` of a map: an entry under a secret name, a slice whole, a map in a map.
+            (
+                "opts map[password:s3cr3t-m user:bob] hdr map[token:[s3cr3t-t]] cfg map[db:map[password:s3cr3t-n]]",
+                "opts map[password:<redacted> user:bob] hdr map[token:<redacted>] cfg map[db:map[password:<redacted>]]",
+            ),
+            # A string literal's prefixes in a repr or a source line: raw bytes, raw, unicode.
+            (
+                "{'password': rb\"s3cr3t-1\"} {'token': br's3cr3t-2'} {'api_key': u's3cr3t-3'} "
+                "{'session': b's3cr3t-4'}",
+                "{'password': rb\"<redacted>\"} {'token': br'<redacted>'} {'api_key': u'<redacted>'} "
+                "{'session': b'<redacted>'}",
+            ),
+            (
+                "Settings(password=rb's3cr3t', token=u\"s3cr3t\")",
+                "Settings(password=rb'<redacted>', token=u\"<redacted>\")",
+            ),
+            # A Java Map.toString list over 512 characters under a secret name.
+            ("{X-Api-Key=[" + "k" * 600 + "], Accept=[*/*]}", "{X-Api-Key=[<redacted>], Accept=[*/*]}"),
+            # Go's `%+v`: a passphrase holding spaces, to the next field's name or the struct's end.
+            (
+                "&{Password:correct horse battery staple Port:5432} &{User:app Token:a b c}",
+                "&{Password:<redacted> Port:5432} &{User:app Token:<redacted>}",
+            ),
+            # A bare value's comma and quote are its text (`%+v` writes a string as it is).
+            ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted> Port:1}"),
+            # A repr holding a bracket is no object's repr read whole: the mapping in it is read.
+            ("{a: f({password: s3cr3t-6})}", "{a: f({password: <redacted>})}"),
+            # With neither after it on its line (a text cut inside the struct): its first word, as before.
+            ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
+            # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
+            (
+                "{'password': Password('s3cr3t, 2')} {a: f(x, password: s3cr3t-5)}",
+                "{'password': <redacted>} {a: f(x, password: <redacted>}",
+            ),
+            # A validation error quoted from mid-mapping (no `{` before it), its `msg` over 1,024 characters.
+            (
+                "'loc': ('body', 'password'), 'msg': '" + "m" * 1100 + "', 'input': 's3cr3t-v'}",
+                "'loc': ('body', 'password'), 'msg': '" + "m" * 1100 + "', 'input': '<redacted>'}",
+            ),
+        ],
+    )
+    def test_go_values_prefixes_long_lists_and_calls(self, text, shown):
+        assert hide_credentials(text) == shown
+
     def test_a_value_no_quote_closes_is_read_in_linear_time(self):
         # A JSON string of escaped lines cut before its closing quote (a Prometheus error quote is cut at 64 KiB):
         # each escape, read as an escape or as a backslash and a letter, doubled the ways its value was tried (2**n:
