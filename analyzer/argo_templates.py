@@ -3032,6 +3032,9 @@ class _LineFacts:
     # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
     # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
     commands_succeed: bool = False
+    # The line as written (its expansions as written), where a file a command reads may be named again as one another
+    # writes (see `_named_once`).
+    line: str = ""
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -3116,7 +3119,9 @@ def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = Fa
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail, a check ran), the checks all
     # failing.
-    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes)
+    facts = _LineFacts(
+        substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes, line=read[0]
+    )
     ways = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, facts)
     if ways is None:
         return unread
@@ -3999,7 +4004,7 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
 def _own_status(words: list[str], facts: _LineFacts) -> set[bool]:
     """The statuses of a command that is no check: 0 only where commands succeed (see `_LineFacts`), unless it tests
     the Job's environment, which goes either way."""
-    return {True} if facts.commands_succeed and not _tests_the_environment(words) else {True, False}
+    return {True} if facts.commands_succeed and not _tests_the_environment(words, facts) else {True, False}
 
 
 # The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
@@ -4014,11 +4019,12 @@ _GREP_VALUED_LONG = frozenset(
 )
 
 
-def _tests_the_environment(words: list[str]) -> bool:
+def _tests_the_environment(words: list[str], facts: _LineFacts) -> bool:
     """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
-    grep reading only files it names (`grep -q canary /etc/podinfo/labels`: the pod's labels, a Downward API file);
-    not grep reading its input (`curl URL | grep -q ok`, `-` or `-f -`), which may be what an outage printed, nor
-    `grep -r` naming no file."""
+    grep reading only files it names that the line names nowhere else (`grep -q canary /etc/podinfo/labels`: the
+    pod's labels, a Downward API file); not grep reading its input (`curl URL | grep -q ok`, `-`, `-f -`,
+    `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r URL; grep -q ok
+    /tmp/r`, `> "$OUT"`), nor `grep -r` naming no file."""
     if words[0] in _TEST_COMMANDS:
         return True
     if words[0].rpartition("/")[2] not in _GREPS:
@@ -4047,7 +4053,24 @@ def _tests_the_environment(words: list[str]) -> bool:
         else:
             operands.append(word)
     files = operands if patterns_given else operands[1:]
-    return bool(files) and "-" not in files
+    return bool(files) and all(file not in _INPUT_FILES and _named_once(file, facts) for file in files)
+
+
+# The names of a process's standard input: grep reads a pipe's through them as through `-`.
+_INPUT_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def _named_once(file: str, facts: _LineFacts) -> bool:
+    """Whether the line names a file a command reads (each parameter in its name, by its name) there alone: one it
+    names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an outage printed."""
+    parts = _EXPANSION_RE.split(file)
+    parameters = [facts.names[int(index)] for index in parts[1::2]]
+    if not parameters:
+        return facts.line.count(file) == 1
+    # A substitution's output as a file's name, or a parameter named again (written, or set), is not the pod's own.
+    return all(
+        name is not None and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == 1 for name in parameters
+    )
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -5200,6 +5200,12 @@ class TestChecksSkippedOnAFailure:
             "analyzer run b",
             "grep -q -e ready && { analyzer run a || exit 1; }; analyzer run b",
             "grep -r -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -fsS http://svc/ready | grep -q ready /dev/stdin && { analyzer run a || exit 1; }; analyzer run b",
+            # A file the line writes first holds what an outage printed (before: no note, the check's loss unseen).
+            "curl -s -o /tmp/r http://svc/ready; if grep -q ready /tmp/r; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+            "curl -s http://svc/ready > /tmp/r; grep -q ready /tmp/r && { analyzer run a || exit 1; }; analyzer run b",
+            'curl -s http://svc/ready > "$OUT"; grep -q ready "$OUT" && { analyzer run a || exit 1; }; analyzer run b',
         ],
     )
     def test_grep_of_its_input_is_still_a_command_that_may_fail(self, tmp_path, line):
