@@ -5208,8 +5208,9 @@ class TestChecksSkippedOnAFailure:
             "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
             "analyzer run b",
             "if grep -q -f /etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
-            # A joined value ends its word, whatever letters it holds (`d` takes a value too), and grep's path.
-            "if grep -q -edeploy /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            # A joined value ends its word, whatever letters it holds (`-ebuild`: its `d` takes a value too); grep's
+            # path.
+            "if grep -q -ebuild /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             "if /bin/grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             # A file two greps read, and no other command names.
             "if grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1\n"
