@@ -408,7 +408,19 @@ def _passed(entries: Any, *, rollout: bool) -> tuple[dict[str, str | None], list
 
 def _typed_value_problems(entries: Any) -> list[str]:
     """A problem for each arg whose `name` or `value` Kubernetes reads as no text (an unquoted `n`, `1e3`, `5`, `y`,
-    `true`): Argo's CRDs type both as strings, and the API server refuses the object."""
+    `true`), or without a name (`name: null`): Argo's CRDs type both as strings, require the name, and the API server
+    refuses the object."""
+    unnamed = [
+        "an arg has no name (none written, or an unquoted null or ~, which Kubernetes reads as none), while Argo's CRD "
+        "requires one: the API server refuses the object (name: Required value); name it"
+        for entry in _listed(entries)
+        if isinstance(entry, dict) and entry.get("name") is None
+    ]
+    return unnamed + _typed_problems(entries)
+
+
+def _typed_problems(entries: Any) -> list[str]:
+    """The problems of `_typed_value_problems` of the args with a name."""
     return [
         f"an arg's name is {_go_shown(entry['name'])}, a {_unquoted_reading(entry['name'])}, while Argo's CRD takes "
         "an arg's name as a string: the API server refuses the object (name in body must be of type string); quote it"
@@ -967,10 +979,19 @@ def _arg_names(spec: dict[str, Any]) -> frozenset[str]:
 
 
 def _spellings(name: Any) -> list[str]:
-    """The texts an arg's `name` is written as in a `{{args.x}}`: itself, or each unquoted spelling of a boolean."""
+    """The texts an arg's `name` is written as in a `{{args.x}}`: itself, each unquoted spelling of a boolean, or for
+    a number the key of its reading (see `_number_key`), as `0x1F`, `1_000` or `1e3` may be written for it."""
     if isinstance(name, bool):
         return [text for text, read in _GO_BOOLS.items() if read is name]
+    if isinstance(name, int | float):
+        return [str(name), _number_key(name)]
     return [str(name)]
+
+
+def _number_key(number: int | float) -> str:
+    """Among the names a template declares, the key of one Kubernetes read as this number (as JSON writes it: 1e3 is
+    read as 1000.0 alone, as 1000 in a mapping): no text names an arg so."""
+    return f"\0{_go_shown(number)}"
 
 
 def _undeclared_problems(
@@ -997,8 +1018,15 @@ def _undeclared_problems(
             "(InvalidSpec), a background or an Experiment's AnalysisRun ends in Error"
         )
         for name in used
-        if name not in declared
+        if name not in declared and not _read_as_declared(name, declared)
     ]
+
+
+def _read_as_declared(name: str, declared: frozenset[str]) -> bool:
+    """Whether `{{args.NAME}}` names an arg whose name Kubernetes read as the number this text reads as (`1e3`):
+    `_typed_value_problems` names that arg, which is declared, though not as text."""
+    read = go_plain_scalar(name) if name else None
+    return isinstance(read, int | float) and not isinstance(read, bool) and _number_key(read) in declared
 
 
 def _foreign_tag_problems(metric: dict[str, Any], declared: frozenset[str]) -> list[str]:
@@ -3032,6 +3060,18 @@ class _LineFacts:
     # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
     # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
     commands_succeed: bool = False
+    # The line as written (its expansions as written), where a file grep reads may be named again as one another
+    # command writes, and the files its greps read, each parameter in them as `$NAME` (see `_read_alone`).
+    line: str = ""
+    grep_files: tuple[str, ...] = ()
+
+
+def _grep_file_names(commands: list[list[str]], names: list[str | None]) -> Iterator[str]:
+    """The files the greps of a line's commands read: as written, or each parameter in one as `$NAME` alone."""
+    for command in commands:
+        for file in _grep_files(command):
+            found = _EXPANSION_RE.findall(file)
+            yield from (f"${names[int(index)]}" for index in found) if found else [file]
 
 
 def _shell_discards(words: list[str], echo_escapes: bool = True) -> str | None:
@@ -3116,7 +3156,16 @@ def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = Fa
     checks = [command for command in [*commands, *filter(None, substituted)] if _is_check(command)]
     # Every way through the line, as (exit status is 0, exited, errexit, pipefail, a check ran), the checks all
     # failing.
-    facts = _LineFacts(substituted, names, exact, within, _assigned_names(commands), echo_escapes=echo_escapes)
+    facts = _LineFacts(
+        substituted,
+        names,
+        exact,
+        within,
+        _assigned_names(commands),
+        echo_escapes=echo_escapes,
+        line=read[0],
+        grep_files=tuple(_grep_file_names(commands, names)),
+    )
     ways = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, facts)
     if ways is None:
         return unread
@@ -3999,7 +4048,7 @@ def _shell_command(command: list[str], facts: _LineFacts) -> set[bool] | None:
 def _own_status(words: list[str], facts: _LineFacts) -> set[bool]:
     """The statuses of a command that is no check: 0 only where commands succeed (see `_LineFacts`), unless it tests
     the Job's environment, which goes either way."""
-    return {True} if facts.commands_succeed and not _tests_the_environment(words) else {True, False}
+    return {True} if facts.commands_succeed and not _tests_the_environment(words, facts) else {True, False}
 
 
 # The commands that test the Job's environment (a variable, a file): a check they skip is the line's choice.
@@ -4014,15 +4063,22 @@ _GREP_VALUED_LONG = frozenset(
 )
 
 
-def _tests_the_environment(words: list[str]) -> bool:
+def _tests_the_environment(words: list[str], facts: _LineFacts) -> bool:
     """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
-    grep reading only files it names (`grep -q canary /etc/podinfo/labels`: the pod's labels, a Downward API file);
-    not grep reading its input (`curl URL | grep -q ok`, `-` or `-f -`), which may be what an outage printed, nor
-    `grep -r` naming no file."""
+    grep reading only files it names that the line names nowhere but in greps (`grep -q canary /etc/podinfo/labels`:
+    the pod's labels, a Downward API file); not grep reading its input (`curl URL | grep -q ok`, `-`, `-f -`,
+    `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r URL; grep -q ok
+    /tmp/r`, `> "$OUT"`), nor `grep -r` naming no file."""
     if words[0] in _TEST_COMMANDS:
         return True
+    files = _grep_files(words)
+    return bool(files) and all(file not in _INPUT_FILES and _read_alone(file, facts) for file in files)
+
+
+def _grep_files(words: list[str]) -> list[str]:
+    """The files a grep command reads (`-` for its input, `-f -` too), none for another command."""
     if words[0].rpartition("/")[2] not in _GREPS:
-        return False
+        return []
     operands: list[str] = []
     patterns_given = False
     rest = iter(words[1:])
@@ -4035,19 +4091,36 @@ def _tests_the_environment(words: list[str]) -> bool:
                 value = value if joined else next(rest, "")
                 patterns_given |= name in ("--regexp", "--file")
                 if name == "--file" and value == "-":
-                    return False
+                    return ["-"]
         elif word.startswith("-") and word != "-":
             for at, letter in enumerate(word[1:], 1):
                 if letter in _GREP_VALUED:
                     value = word[at + 1 :] or next(rest, "")
                     patterns_given |= letter in "ef"
                     if letter == "f" and value == "-":
-                        return False
+                        return ["-"]
                     break
         else:
             operands.append(word)
-    files = operands if patterns_given else operands[1:]
-    return bool(files) and "-" not in files
+    return operands if patterns_given else operands[1:]
+
+
+# The names of a process's standard input: grep reads a pipe's through them as through `-`.
+_INPUT_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def _read_alone(file: str, facts: _LineFacts) -> bool:
+    """Whether the line names a file grep reads (each parameter in its name, by its name) in greps' files alone: one
+    it names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an outage printed."""
+    parameters = [facts.names[int(index)] for index in _EXPANSION_RE.findall(file)]
+    if not parameters:
+        return facts.line.count(file) == facts.grep_files.count(file)
+    # A substitution's output as a file's name, or a parameter named elsewhere (written, or set), is not the pod's own.
+    return all(
+        name is not None
+        and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.grep_files.count("$" + name)
+        for name in parameters
+    )
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -5090,6 +5090,35 @@ class TestManifestsReadAsKubernetesReadsThem:
             "in body must be of type string); quote it"
         ], found
 
+    @pytest.mark.parametrize(("written", "shown"), [("0x1F", "31"), ("1_000", "1000"), ("1e3", "1000"), ("0o17", "15")])
+    def test_a_number_arg_name_used_is_named_once(self, tmp_path, written, shown):
+        # Before: also "it uses {{args.0x1F}}, which the template does not declare", misleading: it is declared,
+        # and quoting its name is the one fix. A quoted "31" declares no {{args.0x1F}}.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.NAME}}}}"
+        used = template(url)
+        used["spec"]["args"] = [{"name": "NAME"}]
+        text = yaml.safe_dump(used).replace("args.NAME", f"args.{written}")
+        problems = raw_problems(tmp_path, text.replace("name: NAME", f"name: {written}"))
+        assert [p.split(": ", 2)[2].startswith(f"an arg's name is {shown}, a number") for p in problems] == [True], (
+            problems
+        )
+        (undeclared,) = raw_problems(tmp_path, text.replace("name: NAME", f"name: '{shown}'"))
+        assert f"it uses {{{{args.{written}}}}}, which the template does not declare" in undeclared
+
+    @pytest.mark.parametrize("written", ["name: null", "name: ~", "name:", "value: x"])
+    def test_an_arg_without_a_name_is_a_problem(self, tmp_path, written):
+        # Before: exit 0, though Argo's CRD requires an arg's name (kubectl sends null or nothing): the API server
+        # refuses the template.
+        unnamed = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash=abc")
+        unnamed["spec"]["args"] = [{"name": "NAME"}]
+        with pytest.raises(AssertionError):
+            crd_valid(yaml.safe_load(yaml.safe_dump(unnamed).replace("name: NAME", written)))
+        problems = raw_problems(tmp_path, yaml.safe_dump(unnamed).replace("name: NAME", written))
+        assert [p.split(": ", 2)[2] for p in problems] == [
+            "an arg has no name (none written, or an unquoted null or ~, which Kubernetes reads as none), while "
+            "Argo's CRD requires one: the API server refuses the object (name: Required value); name it"
+        ], problems
+
     def test_a_quoted_arg_value_is_text(self, tmp_path):
         documents = [rollout([step({"name": "check", "value": "VALUE"})]), generic({"name": "limit", "value": "VALUE"})]
         text = yaml.safe_dump_all(documents).replace("VALUE", "'1e3'")
@@ -5178,6 +5207,15 @@ class TestChecksSkippedOnAFailure:
             "if grep -q --regexp - /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
             "if grep -q --file=/etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
             "analyzer run b",
+            "if grep -q -f /etc/gate/patterns /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            # A joined value ends its word, whatever letters it holds (`-ebuild`: its `d` takes a value too); grep's
+            # path.
+            "if grep -q -ebuild /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            "if /bin/grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi; analyzer run b",
+            # A file two greps read, and no other command names.
+            "if grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1\n"
+            "elif grep -q preview /etc/podinfo/labels; then analyzer run b || exit 1; fi; analyzer run b",
+            'if grep -q canary "$LABELS"; then analyzer run a || exit 1; fi; grep -q x "${LABELS}"; analyzer run b',
         ],
     )
     def test_grep_of_a_file_is_a_test_of_the_environment(self, tmp_path, line):
@@ -5200,6 +5238,12 @@ class TestChecksSkippedOnAFailure:
             "analyzer run b",
             "grep -q -e ready && { analyzer run a || exit 1; }; analyzer run b",
             "grep -r -q ready && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -fsS http://svc/ready | grep -q ready /dev/stdin && { analyzer run a || exit 1; }; analyzer run b",
+            # A file the line writes first holds what an outage printed (before: no note, the check's loss unseen).
+            "curl -s -o /tmp/r http://svc/ready; if grep -q ready /tmp/r; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+            "curl -s http://svc/ready > /tmp/r; grep -q ready /tmp/r && { analyzer run a || exit 1; }; analyzer run b",
+            'curl -s http://svc/ready > "$OUT"; grep -q ready "$OUT" && { analyzer run a || exit 1; }; analyzer run b',
         ],
     )
     def test_grep_of_its_input_is_still_a_command_that_may_fail(self, tmp_path, line):
