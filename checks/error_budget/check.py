@@ -703,7 +703,7 @@ class ErrorBudgetCheck(Check):
                     if range_s < longest_s:
                         vouched_s = range_s
                         # Those rules cannot count a series scraped too seldom, whose errors burn unseen there.
-                        blind = await self._ask_raw(ctx, blind_query(unexplained, range_s), unexplained, share)
+                        blind = await self._ask_raw(ctx, blind_query(unexplained.total, range_s), unexplained, share)
                         pending = blind_note(blind, range_s)
                     whole = range_s == longest_s
                     break

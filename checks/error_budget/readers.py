@@ -718,6 +718,10 @@ class PyrraReader:
             queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
+            if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
+                # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate
+                # nor the raw errors of a 5m window, which read 0 while its errors burn (see blind_note).
+                queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
         if self._generic_errors:
             # Errors the rule counted over 5 minutes that lie within the window, or hold it: its burnrate records if
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
@@ -896,6 +900,8 @@ class PyrraReader:
             if "total" not in queries
             else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting)
         )
+        if "blind" in queries and (blind := blind_note(results[queries["blind"]], parse_duration(window))):
+            return WindowRatio(window, None, note=f"no data ({blind})")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
         if value is None and rule_window(window) not in self._recorded_windows:
@@ -1223,6 +1229,10 @@ class PyrraReader:
 
 # The window of Pyrra's increase5m rule (performanceOverAccuracy), which groups the series of that window alone.
 _INCREASE_5M_S = 300.0
+# The longest window asked whether a raw series of pyrra.total holds a single sample in it (with pyrra.errors): 5
+# minutes, the look-back past which an instant query no longer sees a target between its scrapes; over a longer window
+# the query costs more (every raw sample read), and a target scraped that seldom is rare.
+_BLIND_WINDOW_S = 300.0
 
 # Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
 # for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the
@@ -1327,10 +1337,10 @@ def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     return f"count by ({by}) (last_over_time({over}))"
 
 
-def blind_query(unexplained: UnexplainedLabels, range_s: float) -> str:
-    """The query of how many raw series of pyrra.total hold one sample over the last `range_s`, and one at least over
-    the `range_s` before (a target scraped that seldom, not a series just born)."""
-    over = f"{unexplained.total}[{prometheus_duration(range_s)}]"
+def blind_query(total: str, range_s: float) -> str:
+    """The query of how many raw series of `total` (pyrra.total's selector) hold one sample over the last `range_s`,
+    and one at least over the `range_s` before (a target scraped that seldom, not a series just born)."""
+    over = f"{total}[{prometheus_duration(range_s)}]"
     return f"count(count_over_time({over}) < 2 and count_over_time({over} offset {prometheus_duration(range_s)}))"
 
 

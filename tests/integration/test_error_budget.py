@@ -662,12 +662,21 @@ CHECKS = [
         fail_on=["page", "ticket"],
         accept_unjudged_tiers=True,
     ),
+    # As pgext, but job pgdec's cluster="us1" series ended 6.5h ago: within the 1d and 4d windows, not the 6h one.
+    pyrra_check(
+        "pgdec",
+        name="ebr-pyrra-pgdec-no-errors-accept",
+        errors=None,
+        fail_on=["page", "ticket"],
+        accept_unjudged_tiers=True,
+    ),
     # A first 404 since the SLO's increase group last evaluated (data_error_budget_newborn.py).
     pyrra_check("newborn", name="ebr-pyrra-newborn-no-errors", errors=None),
     # A 404 target scraped every 5 minutes, which its 5m increase rules never group (data_error_budget_sparse.py).
     pyrra_check("sparse", name="ebr-pyrra-sparse-no-errors", errors=None),
     # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
     pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spburn", name="ebr-pyrra-spburn-page", fail_on=["page"]),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2296,6 +2305,27 @@ class TestSameNameSlos:
         assert measured["6h"]["error_ratio"] > 0, measured["6h"]
         assert "over the last 5m only, not over 1h" in measured["1h"]["note"], measured["1h"]
 
+    async def test_a_burnrates_label_is_asked_over_its_own_window_too(self, catalog, prometheus):
+        # Job pgdec's us1 series ended 6.5h ago: over 4d the raw series lack cluster="eu1", over the 6h burnrate's
+        # own window they all carry it. Before: asked over 4d alone, check_misconfigured ("may be another SLO's") at
+        # every evaluation for up to 4 days after the cluster went.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgdec-no-errors-accept")
+        assert result.error is None, result.reason
+        total = 'ebr_http_requests_total{job="ebr-pgdec"}'
+        assert asked == [
+            f"count by (cluster, code) (last_over_time({total}[4d]))",
+            f"count by (cluster, code) (count_over_time({total}[5m]) > 1)",
+            f"count by (cluster) (last_over_time({total}[4d]))",
+            f"count by (cluster) (last_over_time({total}[6h]))",
+        ]
+        measured = windows(result)
+        for window in ("2h", "6h"):
+            assert measured[window]["error_ratio"] > 0, measured[window]
+        # Over 1d and 4d pyrra.total selected the us1 series too, which the eu1 burnrates leave out: not read.
+        for window in ("1d", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert "over the last 6h only, not over " + window in measured[window]["note"], measured[window]
+
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus
     ):
@@ -2343,6 +2373,18 @@ class TestSameNameSlos:
         assert measured["5m"]["error_ratio"] is None, measured["5m"]
         assert "hold a single sample over the last 5m" in measured["5m"]["note"], measured["5m"]
         assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
+
+    async def test_with_pyrra_errors_a_five_minute_window_blind_to_a_series_judges_no_tier(self, evaluate):
+        # As above, with pyrra.errors: rate() over 5 minutes of a series scraped every 5 minutes is empty too, so the
+        # raw errors read 0 there. Before: the 5m window read 0 errors, the 1h/5m page tier judged "not firing", and
+        # the check passed a service burning 29x over its last 30 minutes.
+        result = await evaluate("ebr-pyrra-spburn-page")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert "1 raw series of pyrra.total hold a single sample over the last 5m" in measured["5m"]["note"]
+        assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
+        assert "may be firing unseen" in result.reason, result.reason
 
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus
