@@ -2278,13 +2278,14 @@ class TestSameNameSlos:
             'Pyrra SLO {slo="ebr-pgburn"}: the burnrate6h series ebr_http_requests:burnrate6h{handler="/x", '
         ), result.reason
         assert 'add handler="" to pyrra.selectors' in result.reason
-        # The 5 minutes that vouched for the increase rules, then the burnrate's label asked over 4d, where /y's series
-        # lack it.
+        # The 5 minutes that vouched for the increase rules, then the burnrate's label asked over 4d and over its own
+        # 6h, where /y's series (ended 10m ago) lack it.
         total = 'ebr_http_requests_total{job="ebr-pgburn"}'
         assert asked == [
             f"count by (code, handler) (last_over_time({total}[4d]))",
             f"count by (code, handler) (count_over_time({total}[5m]) > 1)",
             f"count by (handler) (last_over_time({total}[4d]))",
+            f"count by (handler) (last_over_time({total}[6h]))",
         ]
 
     async def test_a_burnrates_label_the_five_minutes_vouched_for_is_asked_over_the_longest_window(
@@ -2400,12 +2401,17 @@ class TestSameNameSlos:
             f"count by (cluster, code) (last_over_time({total}))",
         ]
 
-    async def test_a_label_a_raw_series_of_the_total_lacked_within_the_longest_window_is_still_refused(self, evaluate):
+    async def test_a_label_a_raw_series_of_the_total_lacked_within_a_window_leaves_that_window_unread(self, evaluate):
         # A series of job exto without cluster stopped 3h ago: over 4d pyrra.total selects it, the other SLO's
-        # total (cluster="eu1" added) does not, so their burnrates differ, though over 1h they are the same.
+        # total (cluster="eu1" added) does not, so their burnrates differ, though over 1h they are the same. Before:
+        # check_misconfigured, though over the 1h/5m tier's windows the burnrates are this SLO's (50x).
         result = await evaluate("ebr-pyrra-exto")
-        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
-        assert 'it has cluster="eu1"' in result.reason
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
+        measured = windows(result)
+        for window in ("2h", "6h", "1d", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert 'carry cluster="eu1"' in measured[window]["note"], measured[window]
+            assert "over the last 1h only, not over " + window in measured[window]["note"], measured[window]
 
     @staticmethod
     async def evaluate_asking(catalog, prometheus, name, answer=None):
@@ -2444,13 +2450,22 @@ class TestSameNameSlos:
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-ext", answer)
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
         assert 'it has cluster="eu1"' in result.reason and 'add cluster="eu1" to pyrra.selectors' in result.reason
-        assert asked == ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']
+        assert asked == [
+            f'count by (cluster) (last_over_time(ebr_http_requests_total{{job="ebr-ext"}}[{window}]))'
+            for window in ("4d", "1h")
+        ]
 
     @pytest.mark.parametrize(
         ("name", "sent"),
         [
-            # The label's query is sent once, on the rare path only, and not again when it shows another SLO's.
-            ("ebr-pyrra-wide", ['count by (handler) (last_over_time(ebr_http_requests_total{job="ebr-wide"}[4d]))']),
+            # The label's query is sent on the rare path only: over 4d, then over the burnrate's own window.
+            (
+                "ebr-pyrra-wide",
+                [
+                    f'count by (handler) (last_over_time(ebr_http_requests_total{{job="ebr-wide"}}[{window}]))'
+                    for window in ("4d", "1h")
+                ],
+            ),
             ("ebr-pyrra-ext", ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']),
             ("ebr-pyrra-wide-itself", []),
         ],
