@@ -3452,6 +3452,80 @@ class TestPyrraIncreaseRulesWithoutErrors:
                 measure()
             assert raised.value.labels == {"handler": "/x"} and raised.value.range_s is None
 
+    @pytest.mark.parametrize(
+        ("window", "brief", "brief_s", "read"),
+        [
+            # The burnrate's label every raw series carries over the last 6h only (a cluster gone since): a 6h or
+            # shorter burnrate is the SLO's, a 1d one no data. Before: check_misconfigured for every window.
+            ("6h", {"cluster": "eu1"}, 21600.0, 0.25),
+            ("2h", {"cluster": "eu1"}, 21600.0, 0.25),
+            ("1d", {"cluster": "eu1"}, 21600.0, None),
+            # Another value, or nothing asked: refused as before.
+            ("6h", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("1d", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("6h", {}, None, UnexplainedLabels),
+            # A burnrate without the label needs no vouch, over any window.
+            ("1d", {"cluster": "eu1"}, 21600.0, "no label"),
+        ],
+    )
+    def test_a_burnrates_label_vouched_over_a_shorter_window_reads_the_windows_within_it(
+        self, window, brief, brief_s, read
+    ):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        labels = {} if read == "no label" else {"cluster": "eu1"}
+        answers = {"ratio": [self.series(0.25, slo="api", job="api", **labels)], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        read = 0.25 if read == "no label" else read
+
+        def measure():
+            return reader.measure(window, queries, results, {}, brief=brief, brief_s=brief_s)
+
+        if read is UnexplainedLabels:
+            with pytest.raises(UnexplainedLabels) as raised:
+                measure()
+            assert raised.value.window_s == parse_duration(window) and raised.value.rules == ""
+            return
+        measured = measure()
+        assert measured.error_ratio == read, measured.note
+        if read is None:
+            assert measured.note == (
+                'no data (the burnrate1d series carry cluster="eu1", which no field of the check names: every raw '
+                "series of pyrra.total carries it over the last 6h only, not over 1d, where it selected series "
+                "without it (ended since), which a same-name SLO whose total adds it leaves out; if every series of "
+                'this SLO carries it now, add cluster="eu1" to pyrra.selectors)'
+            )
+
+    def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1d", {}, period=False)
+        answers = {"ratio": [self.series(0.0, slo="api", job="web", cluster="eu1")], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured) as raised:
+            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+        assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
+
+    @pytest.mark.parametrize(("window", "count", "read"), [("5m", 1.0, False), ("5m", 0.0, True), ("1h", None, True)])
+    def test_with_pyrra_errors_a_window_blind_to_a_raw_series_is_no_data(self, window, count, read):
+        # A target scraped every 5 minutes: rate() over 5m counts none of its errors, in the burnrate as in the raw
+        # errors. Before: the 5m window read 0, and the 1h/5m page tier judged "not firing" at 20x over 1h.
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        assert ("blind" in queries) is (window == "5m")
+        answers = {"ratio": [self.series(0.0, slo="api", job="api")], "total": [self.series(10.0)]}
+        if count is not None:
+            answers["blind"] = [self.series(count)]
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        measured = reader.measure(window, queries, results)
+        assert (measured.error_ratio == 0.0) is read, measured.note
+        if not read:
+            assert measured.note.startswith(
+                "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
+            )
+
     @pytest.mark.parametrize(("answer", "blind"), [([], False), ([0.0], False), ([1.0], True), ([3.0], True)])
     def test_a_series_the_five_minute_rules_cannot_group_leaves_their_windows_unproven(self, answer, blind):
         note = blind_note(QueryResult("q", "vector", [self.series(value) for value in answer]), 300.0)
