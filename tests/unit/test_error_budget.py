@@ -2344,6 +2344,16 @@ class TestReconcileAbsences:
         judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
         assert judged["1h"].error_ratio is None
 
+    def test_a_period_unread_for_another_reason_stays_unread(self):
+        # Pyrra's pyrra_availability absent (no --generic-rules) is no recorded absence: nothing shows the period's
+        # errors, whatever the windows read (mut29: with this dropped, the budget gate passed on an unread period).
+        windows = {
+            "5m": recorded("5m", 0.0, absent=True, events=300.0),
+            "1h": recorded("1h", 0.0, absent=True, events=3600.0),
+        }
+        _, period = reconcile_absences(windows, recorded("28d", None, note="no pyrra_availability series"))
+        assert period.error_ratio is None and period.note == "no pyrra_availability series"
+
     def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
         windows = {
             "5m": recorded("5m", 0.0, absent=True, events=300.0),
@@ -3496,6 +3506,22 @@ class TestPyrraIncreaseRulesWithoutErrors:
                 "without it (ended since), which a same-name SLO whose total adds it leaves out; if every series of "
                 'this SLO carries it now, add cluster="eu1" to pyrra.selectors)'
             )
+
+    def test_a_burnrates_brief_vouch_proves_no_increase_rules(self):
+        # With pyrra.errors, increase rules (no burnrate) carrying the label: the 4w rule covers more than the 6h
+        # over which the raw series carried it, so they are asked of as before (mut29: kills the brief branch taken
+        # without a burnrate found).
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {
+            "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", cluster="eu1")],
+            "total": [self.series(10.0)],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(UnexplainedLabels) as raised:
+            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+        assert raised.value.labels == {"cluster": "eu1"} and raised.value.window_s is None
 
     def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
         sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
