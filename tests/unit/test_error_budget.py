@@ -887,6 +887,15 @@ class TestWorkedExamples:
         assert verdict.reason.endswith(f"; {said}")
         assert verdict.details["budget"]["remaining"] == pytest.approx(1 - period_ratio / 0.001)
 
+    @pytest.mark.parametrize(("ratio", "said"), [(0.004, "; 2 non-failing tier(s) fire (1d/2h, 3d/6h)"), (0.0, "")])
+    def test_a_pass_names_the_non_failing_tiers_that_fire(self, ratio, said):
+        # 4x fires the ticket tiers (3x, 1x), not the page ones (14.4x, 6x) that fail_on reads: a pass that says so
+        # (mut29: the clause, or its absence, had no test).
+        check = make()
+        verdict = check.judge(*ratios(check, dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], ratio), 0.0))
+        assert verdict.outcome is Outcome.PASS, verdict.reason
+        assert verdict.reason.endswith(f"budget remaining 100% over 30d{said}"), verdict.reason
+
     def test_a_budget_spent_exactly_fails_the_gate_said_exhausted(self):
         # Remaining exactly 0 is no budget left: the gate's reason says so, not "budget remaining 0%" alone.
         gated = make(tiers=[], min_budget_remaining=0)
