@@ -1136,6 +1136,14 @@ class TestPartialAnswers:
         assert check.judge(windows, period).outcome is Outcome.PASS
         assert check.judge(windows, period, partial=["store 2 down"]).outcome is Outcome.INCONCLUSIVE
 
+    def test_a_no_data_policy_of_fail_still_fails_a_partial_answer(self):
+        # Only pass is withheld from an answer that may lack series (mut29: a partial one turned fail to inconclusive).
+        check = make(no_data="fail")
+        windows, period = ratios(check, {})
+        verdict = check.judge(windows, period, partial=["store 2 down"])
+        assert verdict.outcome is Outcome.FAIL, verdict.reason
+        assert "no_data: pass does not apply" not in verdict.reason
+
 
 class TestStoppedRules:
     """A window whose recording rule recorded nothing while its raw errors count some cannot judge; its raw burn
