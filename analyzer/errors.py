@@ -298,7 +298,9 @@ class UnexplainedLabels(CheckMisconfigured):
     labels that this SLO's rule series may carry, one mapping per series ("" for a label it lacks; `labels` alone
     unless given), which every raw series must show for the rules to be this SLO's; `range_s`: how far back the raw
     series are asked (None: over the longest window the check judges); `rules`: the query of the increase rule series
-    whose labels these are ("" for a burnrate's), whose latest sample tells when their group last evaluated."""
+    whose labels these are ("" for a burnrate's), whose latest sample tells when their group last evaluated;
+    `window_s`: the window of the burnrate whose labels these are (None for increase rules'), over which alone the raw
+    series are asked when the longest window does not vouch for them."""
 
     def __init__(
         self,
@@ -308,6 +310,7 @@ class UnexplainedLabels(CheckMisconfigured):
         groups: Sequence[Mapping[str, str]] = (),
         range_s: float | None = None,
         rules: str = "",
+        window_s: float | None = None,
     ) -> None:
         super().__init__(message)
         self.labels = dict(labels)
@@ -315,6 +318,7 @@ class UnexplainedLabels(CheckMisconfigured):
         self.groups = tuple(dict(group) for group in groups) or (self.labels,)
         self.range_s = range_s
         self.rules = rules
+        self.window_s = window_s
 
 
 # How the note the runner ends a NoSeriesFound's reason with starts, as of a past time whose names have series now

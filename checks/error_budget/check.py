@@ -679,6 +679,9 @@ class ErrorBudgetCheck(Check):
         # Those of `vouched` asked over the longest window: they explain every window's rule series.
         lasting: dict[str, str] = {}
         vouched_s: float | None = None
+        # A burnrate's labels the raw series carry over its own window, shorter than the longest (see measure).
+        brief: dict[str, str] = {}
+        brief_s: float | None = None
         pending = ""
         # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
         # windows measured again with the first vouched may ask of the second, once each.
@@ -686,7 +689,11 @@ class ErrorBudgetCheck(Check):
             ranges = [longest_s]
             if unexplained.range_s is not None and unexplained.range_s < longest_s:
                 ranges.append(unexplained.range_s)
-            whole = False
+            elif unexplained.window_s is not None and unexplained.window_s < longest_s:
+                # A burnrate's labels that a series ended within the longest window lacks (a cluster gone) are the
+                # SLO's over the burnrate's own window if every series there carries them.
+                ranges.append(unexplained.window_s)
+            whole = short = False
             for range_s in ranges:
                 try:
                     # Half the time left at most when a shorter range follows: a querier too slow for 4d of raw
@@ -699,11 +706,12 @@ class ErrorBudgetCheck(Check):
                     # The longest range refused (a querier's limit on samples or range): the shorter one may answer.
                     continue
                 if more := vouched_by(unexplained, answer):
+                    short = range_s == unexplained.window_s and range_s < longest_s
                     # Never widened again: a later round's labels (a burnrate's) prove no increase rules.
-                    if range_s < longest_s:
+                    if range_s < longest_s and not short:
                         vouched_s = range_s
                         # Those rules cannot count a series scraped too seldom, whose errors burn unseen there.
-                        blind = await self._ask_raw(ctx, blind_query(unexplained, range_s), unexplained, share)
+                        blind = await self._ask_raw(ctx, blind_query(unexplained.total, range_s), unexplained, share)
                         pending = blind_note(blind, range_s)
                     whole = range_s == longest_s
                     break
@@ -711,15 +719,26 @@ class ErrorBudgetCheck(Check):
                 pending = await self._newborn(ctx, unexplained, ranges[-1], answer)
                 more = unexplained.labels if pending else {}
             # A burnrate's labels the last 5 minutes vouched for are asked again, over the longest window.
-            if not more or more.items() <= (lasting if whole else vouched).items():
+            if not more or more.items() <= (lasting if whole else brief if short else vouched).items():
                 raise unexplained
-            vouched = {**vouched, **more}
+            if short:
+                brief, brief_s = {**brief, **more}, range_s if brief_s is None else min(brief_s, range_s)
+            else:
+                vouched = {**vouched, **more}
             if whole:
                 lasting = {**lasting, **more}
             try:
                 return {
                     window: reader.measure(
-                        window, qs, results, vouched, vouched_s=vouched_s, pending=pending, lasting=lasting
+                        window,
+                        qs,
+                        results,
+                        vouched,
+                        vouched_s=vouched_s,
+                        pending=pending,
+                        lasting=lasting,
+                        brief=brief,
+                        brief_s=brief_s,
                     )
                     for window, qs in plan.windows.items()
                 }

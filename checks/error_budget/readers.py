@@ -718,6 +718,10 @@ class PyrraReader:
             queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
+            if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
+                # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate
+                # nor the raw errors of a 5m window, which read 0 while its errors burn (see blind_note).
+                queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
         if self._generic_errors:
             # Errors the rule counted over 5 minutes that lie within the window, or hold it: its burnrate records if
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
@@ -863,13 +867,17 @@ class PyrraReader:
         vouched_s: float | None = None,
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
+        brief: Mapping[str, str] | None = None,
+        brief_s: float | None = None,
     ) -> WindowRatio:
         """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
         carries (see vouched_by), which a rule series may carry as this SLO's; `vouched_s`: how many seconds back they
         were asked (None: over the longest window judged), past which they prove no rule series; `pending`: why
         increase rules are proven only once their group evaluates again (see newborn_note), which leaves a window they
         alone would prove no data, and explains no burnrate; `lasting`: those of `vouched` asked over the longest
-        window, which explain a rule series of any window whatever `vouched_s` and `pending` say."""
+        window, which explain a rule series of any window whatever `vouched_s` and `pending` say; `brief`: a burnrate's
+        labels the raw series carry over the last `brief_s` alone, which explain the burnrates of windows within it and
+        leave a longer window's that carries them no data."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -894,9 +902,14 @@ class PyrraReader:
         unproven = (
             None
             if "total" not in queries
-            else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting)
+            else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting, brief, brief_s)
         )
+        if "blind" in queries and (blind := blind_note(results[queries["blind"]], parse_duration(window))):
+            return WindowRatio(window, None, note=f"no data ({blind})")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
+        if unproven is not None and value is not None:
+            # A burnrate whose labels the raw series carry over a shorter window only (see _own_slo).
+            return WindowRatio(window, None, note=unproven)
         total = results[queries["total"]].single_value("pyrra.total query") if "total" in queries else None
         if value is None and rule_window(window) not in self._recorded_windows:
             return WindowRatio(
@@ -955,6 +968,8 @@ class PyrraReader:
         vouched_s: float | None = None,
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
+        brief: Mapping[str, str] | None = None,
+        brief_s: float | None = None,
     ) -> str | None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
@@ -965,7 +980,8 @@ class PyrraReader:
         _unexplained). Read as this SLO's, another's burn failed a clean canary, and another's burn or rules stood
         for this SLO's rules not loaded here, so that a burning service passed at 0x. A note (no data) when the
         increase rules found are vouched for but not over this window, or only once they evaluate again (see
-        _own_increase_rules); None when the series read are this SLO's."""
+        _own_increase_rules), or when a burnrate's labels are vouched for over a shorter window only (`brief`, over
+        `brief_s`); None when the series read are this SLO's."""
         wanted = _equalities(queries["total"])
         explained = self._explained(queries, results)
         # None: which labels the series may carry is not known (no label is held against it).
@@ -980,6 +996,25 @@ class PyrraReader:
         # Each burnrate read is judged; else a series of the SLO's among the increase rules found proves its rules.
         found = results[queries["ratio"]].series
         what = f"burnrate{window}"
+        if found and brief and brief_s is not None:
+            # A burnrate's labels every raw series carries over the last brief_s only: they prove the burnrates within
+            # it; over a longer window pyrra.total selected series without them (a cluster gone), which a same-name
+            # SLO's burnrate carrying them leaves out, so that window is no data, not another SLO's.
+            widened = {**proven, **brief}
+            if parse_duration(window) <= brief_s:
+                proven = widened
+            elif any(_unexplained(s.labels, explained, proven) for s in found) and all(
+                _contradiction(s.labels, wanted) is None and _unexplained(s.labels, explained, widened) is None
+                for s in found
+            ):
+                carried = ", ".join(f'{k}="{escape_promql_string(v, chr(34))}"' for k, v in sorted(brief.items()))
+                over, it = prometheus_duration(brief_s), "it" if len(brief) == 1 else "them"
+                return (
+                    f"no data (the burnrate{window} series carry {carried}, which no field of the check names: every "
+                    f"raw series of pyrra.total carries {it} over the last {over} only, not over {window}, where it "
+                    f"selected series without {it} (ended since), which a same-name SLO whose total adds {it} leaves "
+                    f"out; if every series of this SLO carries {it} now, add {carried} to pyrra.selectors)"
+                )
         if not found:
             found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
             what = "increase rule"
@@ -1001,8 +1036,9 @@ class PyrraReader:
                 _contradiction(s.labels, wanted) is None and not _unexplained(s.labels, told, proven) for s in found
             ):
                 return None
+        window_s = parse_duration(window) if what != "increase rule" else None
         for series in found:
-            self._refuse_other(series, what, wanted, told, proven, queries["total"])
+            self._refuse_other(series, what, wanted, told, proven, queries["total"], window_s)
         return None
 
     def _own_increase_rules(
@@ -1120,8 +1156,10 @@ class PyrraReader:
         explained: Collection[str] | None,
         vouched: Mapping[str, str],
         total_query: str,
+        window_s: float | None = None,
     ) -> None:
-        """CheckMisconfigured naming how `series` shows another SLO's (see _own_slo); nothing when it does not."""
+        """CheckMisconfigured naming how `series` shows another SLO's (see _own_slo); nothing when it does not.
+        `window_s`: the window of the burnrate `series` is (None: an increase rule's)."""
         contradicted = _contradiction(series.labels, wanted)
         if contradicted is not None:
             label, value = contradicted
@@ -1166,6 +1204,7 @@ class PyrraReader:
             unexplained,
             # sum(rate(<total>[<window>])): the window holds no bracket.
             total_query.removeprefix("sum(rate(").rpartition("[")[0],
+            window_s=window_s,
         )
 
     def _latency_absent(self, absent: WindowRatio, queries: Mapping[str, str], results: Results) -> WindowRatio:
@@ -1223,6 +1262,10 @@ class PyrraReader:
 
 # The window of Pyrra's increase5m rule (performanceOverAccuracy), which groups the series of that window alone.
 _INCREASE_5M_S = 300.0
+# The longest window asked whether a raw series of pyrra.total holds a single sample in it (with pyrra.errors): 5
+# minutes, the look-back past which an instant query no longer sees a target between its scrapes; over a longer window
+# the query costs more (every raw sample read), and a target scraped that seldom is rare.
+_BLIND_WINDOW_S = 300.0
 
 # Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
 # for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the
@@ -1327,10 +1370,10 @@ def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     return f"count by ({by}) (last_over_time({over}))"
 
 
-def blind_query(unexplained: UnexplainedLabels, range_s: float) -> str:
-    """The query of how many raw series of pyrra.total hold one sample over the last `range_s`, and one at least over
-    the `range_s` before (a target scraped that seldom, not a series just born)."""
-    over = f"{unexplained.total}[{prometheus_duration(range_s)}]"
+def blind_query(total: str, range_s: float) -> str:
+    """The query of how many raw series of `total` (pyrra.total's selector) hold one sample over the last `range_s`,
+    and one at least over the `range_s` before (a target scraped that seldom, not a series just born)."""
+    over = f"{total}[{prometheus_duration(range_s)}]"
     return f"count(count_over_time({over}) < 2 and count_over_time({over} offset {prometheus_duration(range_s)}))"
 
 

@@ -112,6 +112,11 @@ windows a check's total over job pgburn counts /y's 5% errors too.
 before the anchor. Pyrra SLO `ebr-pgext` over `{cluster="eu1", job="ebr-pgext"}` (ebr-pgone's rules with cluster for
 handler), as read through a Thanos Querier that adds cluster="eu1" to every series: its own rules.
 
+`ebr_http_requests_total{job="ebr-pgdec", cluster, code}`: job pgext's cluster="eu1" series, and a cluster="us1" 200
+series at 10 req/s that ended 6.5 hours before the anchor (that cluster decommissioned). Pyrra SLO `ebr-pgdec` over
+`{cluster="eu1", job="ebr-pgdec"}` (ebr-pgext's rules): its burnrates over 2h and longer carry cluster="eu1", as every
+raw series of job pgdec does over the last 6h, not over 1d and 4d.
+
 Sloth SLO `ebr-sloth-partial` reads job burn's counters as ebr-sloth-burn does, but its ratio rules over 1h and 6h
 record nothing (they fail): its other windows, 5m and 30m included, record 5% errors.
 
@@ -187,6 +192,8 @@ PGONE_ENDED_S = 10 * MINUTE
 # Job pgburn's /x errors ended this long before the anchor: SLO ebr-pgburn (over its /x) records burnrates over 2h and
 # longer, none over 1h or less.
 PGBURN_ERRORS_ENDED_S = 90 * MINUTE
+# Job pgdec's cluster="us1" series ended this long before the anchor: within the 1d and 4d windows, not the 6h one.
+PGDEC_ENDED_S = 6.5 * HOUR
 # Job late errs from this long before the anchor on: after the generic group of SLO ebr-generic-stopped stopped.
 LATE_ERRORS_S = 15 * MINUTE
 # Pyrra's alert pairs for a 28d window: (short, long, factor, for, severity, exhaustion).
@@ -290,6 +297,20 @@ def build(om: OpenMetrics, anchor: float) -> None:
         om.add_counter_rate(
             "ebr_http_requests_total",
             {"job": "ebr-pgext", EXT_LABEL[0]: EXT_LABEL[1], "code": code},
+            lambda t, r=rate: r,
+            start,
+            until,
+            MINUTE,
+        )
+    # Job pgdec: job pgext's eu1 series, and a us1 one that ended within 1d but before the last 6h (its cluster gone).
+    for cluster, code, rate, until in (
+        ("eu1", "200", 10.0, end),
+        ("eu1", "500", 0.002, anchor - PGBURN_ERRORS_ENDED_S + 1),
+        ("us1", "200", 10.0, anchor - PGDEC_ENDED_S + 1),
+    ):
+        om.add_counter_rate(
+            "ebr_http_requests_total",
+            {"job": "ebr-pgdec", EXT_LABEL[0]: cluster, "code": code},
             lambda t, r=rate: r,
             start,
             until,
@@ -688,4 +709,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text += pyrra_performance_wider_rules()
     text += pyrra_performance_wider_rules("pgburn")
     text += pyrra_performance_wider_rules("pgext", EXT_LABEL)
+    text += pyrra_performance_wider_rules("pgdec", EXT_LABEL)
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE

@@ -662,12 +662,21 @@ CHECKS = [
         fail_on=["page", "ticket"],
         accept_unjudged_tiers=True,
     ),
+    # As pgext, but job pgdec's cluster="us1" series ended 6.5h ago: within the 1d and 4d windows, not the 6h one.
+    pyrra_check(
+        "pgdec",
+        name="ebr-pyrra-pgdec-no-errors-accept",
+        errors=None,
+        fail_on=["page", "ticket"],
+        accept_unjudged_tiers=True,
+    ),
     # A first 404 since the SLO's increase group last evaluated (data_error_budget_newborn.py).
     pyrra_check("newborn", name="ebr-pyrra-newborn-no-errors", errors=None),
     # A 404 target scraped every 5 minutes, which its 5m increase rules never group (data_error_budget_sparse.py).
     pyrra_check("sparse", name="ebr-pyrra-sparse-no-errors", errors=None),
     # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
     pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spburn", name="ebr-pyrra-spburn-page", fail_on=["page"]),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2269,13 +2278,14 @@ class TestSameNameSlos:
             'Pyrra SLO {slo="ebr-pgburn"}: the burnrate6h series ebr_http_requests:burnrate6h{handler="/x", '
         ), result.reason
         assert 'add handler="" to pyrra.selectors' in result.reason
-        # The 5 minutes that vouched for the increase rules, then the burnrate's label asked over 4d, where /y's series
-        # lack it.
+        # The 5 minutes that vouched for the increase rules, then the burnrate's label asked over 4d and over its own
+        # 6h, where /y's series (ended 10m ago) lack it.
         total = 'ebr_http_requests_total{job="ebr-pgburn"}'
         assert asked == [
             f"count by (code, handler) (last_over_time({total}[4d]))",
             f"count by (code, handler) (count_over_time({total}[5m]) > 1)",
             f"count by (handler) (last_over_time({total}[4d]))",
+            f"count by (handler) (last_over_time({total}[6h]))",
         ]
 
     async def test_a_burnrates_label_the_five_minutes_vouched_for_is_asked_over_the_longest_window(
@@ -2295,6 +2305,32 @@ class TestSameNameSlos:
         assert measured["5m"]["error_ratio"] == 0.0, measured["5m"]
         assert measured["6h"]["error_ratio"] > 0, measured["6h"]
         assert "over the last 5m only, not over 1h" in measured["1h"]["note"], measured["1h"]
+
+    async def test_a_burnrates_label_is_asked_over_its_own_window_too(self, catalog, prometheus):
+        # Job pgdec's us1 series ended 6.5h ago: over 4d the raw series lack cluster="eu1", over the 6h burnrate's
+        # own window they all carry it. Before: asked over 4d alone, check_misconfigured ("may be another SLO's") at
+        # every evaluation for up to 4 days after the cluster went.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgdec-no-errors-accept")
+        assert result.error is None, result.reason
+        total = 'ebr_http_requests_total{job="ebr-pgdec"}'
+        assert asked == [
+            f"count by (cluster, code) (last_over_time({total}[4d]))",
+            f"count by (cluster, code) (count_over_time({total}[5m]) > 1)",
+            f"count by (cluster) (last_over_time({total}[4d]))",
+            f"count by (cluster) (last_over_time({total}[6h]))",
+        ]
+        measured = windows(result)
+        for window in ("2h", "6h"):
+            assert measured[window]["error_ratio"] > 0, measured[window]
+        # The burnrate's 6h vouch widens nothing the 5 minutes proved for the increase rules (mut29: it did, so the
+        # 1h and 30m windows read 0 errors from rules vouched for over 5 minutes only).
+        for window in ("30m", "1h"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert "over the last 5m only, not over " + window in measured[window]["note"], measured[window]
+        # Over 1d and 4d pyrra.total selected the us1 series too, which the eu1 burnrates leave out: not read.
+        for window in ("1d", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert "over the last 6h only, not over " + window in measured[window]["note"], measured[window]
 
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus
@@ -2344,6 +2380,18 @@ class TestSameNameSlos:
         assert "hold a single sample over the last 5m" in measured["5m"]["note"], measured["5m"]
         assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
 
+    async def test_with_pyrra_errors_a_five_minute_window_blind_to_a_series_judges_no_tier(self, evaluate):
+        # As above, with pyrra.errors: rate() over 5 minutes of a series scraped every 5 minutes is empty too, so the
+        # raw errors read 0 there. Before: the 5m window read 0 errors, the 1h/5m page tier judged "not firing", and
+        # the check passed a service burning 29x over its last 30 minutes.
+        result = await evaluate("ebr-pyrra-spburn-page")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert "1 raw series of pyrra.total hold a single sample over the last 5m" in measured["5m"]["note"]
+        assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
+        assert "may be firing unseen" in result.reason, result.reason
+
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus
     ):
@@ -2358,12 +2406,17 @@ class TestSameNameSlos:
             f"count by (cluster, code) (last_over_time({total}))",
         ]
 
-    async def test_a_label_a_raw_series_of_the_total_lacked_within_the_longest_window_is_still_refused(self, evaluate):
+    async def test_a_label_a_raw_series_of_the_total_lacked_within_a_window_leaves_that_window_unread(self, evaluate):
         # A series of job exto without cluster stopped 3h ago: over 4d pyrra.total selects it, the other SLO's
-        # total (cluster="eu1" added) does not, so their burnrates differ, though over 1h they are the same.
+        # total (cluster="eu1" added) does not, so their burnrates differ, though over 1h they are the same. Before:
+        # check_misconfigured, though over the 1h/5m tier's windows the burnrates are this SLO's (50x).
         result = await evaluate("ebr-pyrra-exto")
-        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
-        assert 'it has cluster="eu1"' in result.reason
+        assert result.verdict is Outcome.FAIL and result.value == pytest.approx(50.0, rel=0.05), result.reason
+        measured = windows(result)
+        for window in ("2h", "6h", "1d", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert 'carry cluster="eu1"' in measured[window]["note"], measured[window]
+            assert "over the last 1h only, not over " + window in measured[window]["note"], measured[window]
 
     @staticmethod
     async def evaluate_asking(catalog, prometheus, name, answer=None):
@@ -2402,13 +2455,22 @@ class TestSameNameSlos:
         result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-ext", answer)
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
         assert 'it has cluster="eu1"' in result.reason and 'add cluster="eu1" to pyrra.selectors' in result.reason
-        assert asked == ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']
+        assert asked == [
+            f'count by (cluster) (last_over_time(ebr_http_requests_total{{job="ebr-ext"}}[{window}]))'
+            for window in ("4d", "1h")
+        ]
 
     @pytest.mark.parametrize(
         ("name", "sent"),
         [
-            # The label's query is sent once, on the rare path only, and not again when it shows another SLO's.
-            ("ebr-pyrra-wide", ['count by (handler) (last_over_time(ebr_http_requests_total{job="ebr-wide"}[4d]))']),
+            # The label's query is sent on the rare path only: over 4d, then over the burnrate's own window.
+            (
+                "ebr-pyrra-wide",
+                [
+                    f'count by (handler) (last_over_time(ebr_http_requests_total{{job="ebr-wide"}}[{window}]))'
+                    for window in ("4d", "1h")
+                ],
+            ),
             ("ebr-pyrra-ext", ['count by (cluster) (last_over_time(ebr_http_requests_total{job="ebr-ext"}[4d]))']),
             ("ebr-pyrra-wide-itself", []),
         ],

@@ -887,6 +887,15 @@ class TestWorkedExamples:
         assert verdict.reason.endswith(f"; {said}")
         assert verdict.details["budget"]["remaining"] == pytest.approx(1 - period_ratio / 0.001)
 
+    @pytest.mark.parametrize(("ratio", "said"), [(0.004, "; 2 non-failing tier(s) fire (1d/2h, 3d/6h)"), (0.0, "")])
+    def test_a_pass_names_the_non_failing_tiers_that_fire(self, ratio, said):
+        # 4x fires the ticket tiers (3x, 1x), not the page ones (14.4x, 6x) that fail_on reads: a pass that says so
+        # (mut29: the clause, or its absence, had no test).
+        check = make()
+        verdict = check.judge(*ratios(check, dict.fromkeys(["1h", "5m", "6h", "30m", "1d", "2h", "3d"], ratio), 0.0))
+        assert verdict.outcome is Outcome.PASS, verdict.reason
+        assert verdict.reason.endswith(f"budget remaining 100% over 30d{said}"), verdict.reason
+
     def test_a_budget_spent_exactly_fails_the_gate_said_exhausted(self):
         # Remaining exactly 0 is no budget left: the gate's reason says so, not "budget remaining 0%" alone.
         gated = make(tiers=[], min_budget_remaining=0)
@@ -1126,6 +1135,14 @@ class TestPartialAnswers:
         windows, period = ratios(check, {})
         assert check.judge(windows, period).outcome is Outcome.PASS
         assert check.judge(windows, period, partial=["store 2 down"]).outcome is Outcome.INCONCLUSIVE
+
+    def test_a_no_data_policy_of_fail_still_fails_a_partial_answer(self):
+        # Only pass is withheld from an answer that may lack series (mut29: a partial one turned fail to inconclusive).
+        check = make(no_data="fail")
+        windows, period = ratios(check, {})
+        verdict = check.judge(windows, period, partial=["store 2 down"])
+        assert verdict.outcome is Outcome.FAIL, verdict.reason
+        assert "no_data: pass does not apply" not in verdict.reason
 
 
 class TestStoppedRules:
@@ -2344,6 +2361,16 @@ class TestReconcileAbsences:
         judged, _ = reconcile_absences(windows, recorded("30d", 0.001))
         assert judged["1h"].error_ratio is None
 
+    def test_a_period_unread_for_another_reason_stays_unread(self):
+        # Pyrra's pyrra_availability absent (no --generic-rules) is no recorded absence: nothing shows the period's
+        # errors, whatever the windows read (mut29: with this dropped, the budget gate passed on an unread period).
+        windows = {
+            "5m": recorded("5m", 0.0, absent=True, events=300.0),
+            "1h": recorded("1h", 0.0, absent=True, events=3600.0),
+        }
+        _, period = reconcile_absences(windows, recorded("28d", None, note="no pyrra_availability series"))
+        assert period.error_ratio is None and period.note == "no pyrra_availability series"
+
     def test_the_period_is_zero_when_no_rule_recorded_and_the_windows_count_traffic(self):
         windows = {
             "5m": recorded("5m", 0.0, absent=True, events=300.0),
@@ -2490,7 +2517,10 @@ class TestRecordedTotals:
         # Both ride in the batch already, as the 5m and 4d windows' own queries: nothing more is sent.
         assert plan.windows["1h"]["generic_now"] == plan.windows["5m"]["generic_errors"]
         assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
-        assert len(plan.required.queries) == len(make(**self.PYRRA_ERRORS).plan({}).required.queries)
+        # pyrra.errors' checks send one query more: whether the 5m window is blind to a raw series (see blind_note).
+        with_errors = make(**self.PYRRA_ERRORS).plan({})
+        assert len(plan.required.queries) == len(with_errors.required.queries) - 1
+        assert "blind" in with_errors.windows["5m"] and "blind" not in plan.windows["5m"]
 
     @pytest.mark.parametrize("selectors", ['code="500"', 'job="a", code=~"5.."', 'code!=""'])
     def test_a_selector_label_only_the_increase_rules_carry_is_refused(self, selectors):
@@ -3348,7 +3378,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
         assert vouch_query(raised.value, 300.0) == 'count by (code) (count_over_time(req_total{job="api"}[5m]) > 1)'
         assert vouch_query(raised.value, 4 * 86400.0) == 'count by (code) (last_over_time(req_total{job="api"}[4d]))'
         # And how many it cannot group though they are not new: a target scraped every 5m, whose errors go unseen.
-        assert blind_query(raised.value, 300.0) == (
+        assert blind_query(raised.value.total, 300.0) == (
             'count(count_over_time(req_total{job="api"}[5m]) < 2 and count_over_time(req_total{job="api"}[5m] '
             "offset 5m))"
         )
@@ -3448,6 +3478,96 @@ class TestPyrraIncreaseRulesWithoutErrors:
             with pytest.raises(UnexplainedLabels) as raised:
                 measure()
             assert raised.value.labels == {"handler": "/x"} and raised.value.range_s is None
+
+    @pytest.mark.parametrize(
+        ("window", "brief", "brief_s", "read"),
+        [
+            # The burnrate's label every raw series carries over the last 6h only (a cluster gone since): a 6h or
+            # shorter burnrate is the SLO's, a 1d one no data. Before: check_misconfigured for every window.
+            ("6h", {"cluster": "eu1"}, 21600.0, 0.25),
+            ("2h", {"cluster": "eu1"}, 21600.0, 0.25),
+            ("1d", {"cluster": "eu1"}, 21600.0, None),
+            # Another value, or nothing asked: refused as before.
+            ("6h", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("1d", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("6h", {}, None, UnexplainedLabels),
+            # A burnrate without the label needs no vouch, over any window.
+            ("1d", {"cluster": "eu1"}, 21600.0, "no label"),
+        ],
+    )
+    def test_a_burnrates_label_vouched_over_a_shorter_window_reads_the_windows_within_it(
+        self, window, brief, brief_s, read
+    ):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        labels = {} if read == "no label" else {"cluster": "eu1"}
+        answers = {"ratio": [self.series(0.25, slo="api", job="api", **labels)], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        read = 0.25 if read == "no label" else read
+
+        def measure():
+            return reader.measure(window, queries, results, {}, brief=brief, brief_s=brief_s)
+
+        if read is UnexplainedLabels:
+            with pytest.raises(UnexplainedLabels) as raised:
+                measure()
+            assert raised.value.window_s == parse_duration(window) and raised.value.rules == ""
+            return
+        measured = measure()
+        assert measured.error_ratio == read, measured.note
+        if read is None:
+            assert measured.note == (
+                'no data (the burnrate1d series carry cluster="eu1", which no field of the check names: every raw '
+                "series of pyrra.total carries it over the last 6h only, not over 1d, where it selected series "
+                "without it (ended since), which a same-name SLO whose total adds it leaves out; if every series of "
+                'this SLO carries it now, add cluster="eu1" to pyrra.selectors)'
+            )
+
+    def test_a_burnrates_brief_vouch_proves_no_increase_rules(self):
+        # With pyrra.errors, increase rules (no burnrate) carrying the label: the 4w rule covers more than the 6h
+        # over which the raw series carried it, so they are asked of as before (mut29: kills the brief branch taken
+        # without a burnrate found).
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {
+            "rules": [self.series(1.0, __name__="req:increase4w", slo="api", job="api", cluster="eu1")],
+            "total": [self.series(10.0)],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(UnexplainedLabels) as raised:
+            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+        assert raised.value.labels == {"cluster": "eu1"} and raised.value.window_s is None
+
+    def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries("1d", {}, period=False)
+        answers = {"ratio": [self.series(0.0, slo="api", job="web", cluster="eu1")], "total": [self.series(10.0)]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured) as raised:
+            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+        assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
+
+    @pytest.mark.parametrize(("window", "count", "read"), [("5m", 1.0, False), ("5m", 0.0, True), ("1h", None, True)])
+    def test_with_pyrra_errors_a_window_blind_to_a_raw_series_is_no_data(self, window, count, read):
+        # A target scraped every 5 minutes: rate() over 5m counts none of its errors, in the burnrate as in the raw
+        # errors. Before: the 5m window read 0, and the 1h/5m page tier judged "not firing" at 20x over 1h.
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        assert ("blind" in queries) is (window == "5m")
+        answers = {"ratio": [self.series(0.0, slo="api", job="api")], "total": [self.series(10.0)]}
+        if count is not None:
+            answers["blind"] = [self.series(count)]
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        measured = reader.measure(window, queries, results)
+        assert (measured.error_ratio == 0.0) is read, measured.note
+        if not read:
+            assert measured.note.startswith(
+                "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
+            )
 
     @pytest.mark.parametrize(("answer", "blind"), [([], False), ([0.0], False), ([1.0], True), ([3.0], True)])
     def test_a_series_the_five_minute_rules_cannot_group_leaves_their_windows_unproven(self, answer, blind):
