@@ -9,12 +9,15 @@ repository's, and a file a page introduces as "`NAME.yaml`:" before a ```yaml bl
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -219,6 +222,55 @@ class TestDemo:
         assert result.returncode == 1
         assert f"did not start on port {port}" in result.stderr
         assert "stopped prometheus" in result.stdout and "stopped shop" in result.stdout
+        assert not list((tmp_path / "state").glob("*.pid"))
+
+
+class _Foreign(BaseHTTPRequestHandler):
+    """Another demo's server: 200 and JSON to every GET, as its analyzer (/readyz), its shop (/good/healthz) and its
+    Prometheus (/-/ready, /api/v1/status/flags) answer, each naming its own files and process."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "status": "success",
+                "data": {"storage.tsdb.path": "/elsewhere/.demo/tsdb"},
+                "catalog": {"path": "/elsewhere/.demo/catalog.yaml"},
+                "pid": 1,
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.integration
+class TestDemoBesideAnother:
+    """A demo given a port another demo's server answers on fails, never printing that server's verdicts."""
+
+    @pytest.mark.parametrize("part", ["prometheus", "shop", "analyzer"])
+    def test_a_port_another_demo_serves_is_not_taken_for_this_one(self, tmp_path, part):
+        foreign = ThreadingHTTPServer(("127.0.0.1", 0), _Foreign)
+        threading.Thread(target=foreign.serve_forever, daemon=True).start()
+        port = foreign.server_address[1]
+        try:
+            result = subprocess.run(
+                [sys.executable, str(DEMO), "start", "--dir", str(tmp_path / "state"), f"--{part}-port", str(port)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+        finally:
+            foreign.shutdown()
+            foreign.server_close()
+        assert result.returncode == 1, result.stdout
+        assert f"port {port}" in result.stderr
+        assert "$ curl" not in result.stdout
         assert not list((tmp_path / "state").glob("*.pid"))
 
 
