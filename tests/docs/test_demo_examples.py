@@ -10,6 +10,7 @@ repository's, and a file a page introduces as "`NAME.yaml`:" before a ```yaml bl
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -168,6 +169,22 @@ class TestDocumentedExamples:
         )
 
 
+STUBBED = ("rm", "rmdir", "unlink", "shred", "xargs", "find", "truncate")
+
+
+@pytest.mark.integration
+class TestShellOfTheExamples:
+    """The shell the examples run in cannot delete files: the tools that do are stubs that refuse."""
+
+    @pytest.mark.parametrize("command", ["rm -rf kept", "find . -name kept -delete", "echo kept | xargs rm"])
+    def test_a_deleting_command_leaves_the_file(self, demo, demo_shell, command):
+        workdir, _ = demo
+        (workdir / "kept").write_text("x")
+        result = demo_shell(command)
+        assert result.returncode != 0 and "is stubbed out" in result.stderr
+        assert (workdir / "kept").read_text() == "x"
+
+
 @pytest.fixture(scope="module")
 def demo_shell(demo):
     """Runs a documented command as a newcomer's shell would, in the demo's directory beside the repository's
@@ -178,6 +195,14 @@ def demo_shell(demo):
     for page in PAGES:
         for name, content in named_files(page):
             (workdir / name).write_text(content)
+    # The commands come from pages anyone may edit: the programs that delete files, or run others over many, are
+    # stubs that refuse, so that a slip in a page (`rm -rf $DIR/` with DIR unset) cannot delete the machine's files.
+    stubs = workdir / "stubs"
+    stubs.mkdir(exist_ok=True)
+    for tool in STUBBED:
+        (stubs / tool).write_text(f'#!/bin/sh\necho "tests/docs: {tool} is stubbed out in docs examples" >&2\nexit 1\n')
+        (stubs / tool).chmod(0o755)
+    env = {**env, "PATH": f"{stubs}{os.pathsep}{env['PATH']}"}
 
     def run(command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
