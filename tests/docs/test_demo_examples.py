@@ -290,13 +290,18 @@ class TestDemoBesideAnother:
                 timeout=180,
                 check=False,
             )
+            left_running = sorted(path.name for path in (tmp_path / "state").glob("*.pid"))
         finally:
             foreign.shutdown()
             foreign.server_close()
+            # A demo that took the other server for its own left its processes running: stopped here, pass or fail.
+            subprocess.run(
+                [sys.executable, str(DEMO), "stop", "--dir", str(tmp_path / "state")], capture_output=True, timeout=60
+            )
         assert result.returncode == 1, result.stdout
         assert f"port {port}" in result.stderr
         assert "$ curl" not in result.stdout
-        assert not list((tmp_path / "state").glob("*.pid"))
+        assert not left_running
 
 
 def _mebibytes(quantity: str) -> float:
