@@ -2671,9 +2671,12 @@ def _job_spec(job: dict[str, Any]) -> Any:
 
 
 def holds_jobs(files: Sequence[Path]) -> bool:
-    """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`, or is of the
-    analyzer and certainly runs no check."""
-    return any(_runs_analyzer(job) is not None for _, job in _documents(files, _JOB_KINDS, patches_too=True))
+    """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`, is of the
+    analyzer and certainly runs no check, or may run one (a shell line of the analyzer's image, or naming it)."""
+    return any(
+        _runs_analyzer(job) is not None or any(_may_run_analyzer(c) for c in _job_containers(job))
+        for _, job in _documents(files, _JOB_KINDS, patches_too=True)
+    )
 
 
 def holds_checking_jobs(files: Sequence[Path]) -> bool:
@@ -2684,13 +2687,26 @@ def holds_checking_jobs(files: Sequence[Path]) -> bool:
 def _runs_analyzer(job: dict[str, Any]) -> bool | None:
     """Whether a container of the Job runs `analyzer run` (an init container too); False when none does but one of
     the analyzer certainly runs no check; None when neither."""
-    spec = _job_spec(job)
-    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
-    pod = pod if isinstance(pod, dict) else {}
-    containers = [c for key in ("initContainers", "containers") for c in _listed(pod.get(key)) if isinstance(c, dict)]
+    containers = _job_containers(job)
     if any(_analyzer_run_words(c) is not None for c in containers):
         return True
     return False if any(_runs_no_check(c) is not None for c in containers) else None
+
+
+def _job_containers(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The init containers and containers of a Job's or CronJob's pod template."""
+    spec = _job_spec(job)
+    pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
+    pod = pod if isinstance(pod, dict) else {}
+    return [c for key in ("initContainers", "containers") for c in _listed(pod.get(key)) if isinstance(c, dict)]
+
+
+def _may_run_analyzer(container: dict[str, Any]) -> bool:
+    """Whether the container is of the analyzer's image or names analyzer in its words (`sh -c 'analyzer run ...'`):
+    a Job of the analyzer, read for what its line runs, though no reading says that it runs a check or that it does
+    not (a line whose exit is the check's is no finding)."""
+    words = _container_words(container) or []
+    return _of_analyzer(container) or any("analyzer" in word for word in words)
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:

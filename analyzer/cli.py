@@ -304,7 +304,13 @@ def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
 
 
 def _catalog_hint(args: argparse.Namespace) -> str:
-    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog."""
+    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog, or `validate`
+    as `run` and `list` take one, with --catalog."""
+    if args.command == "validate" and "--catalog" in args.unrecognized:
+        # `--catalog X`: X is read as the first path, and argparse names only --catalog.
+        return (
+            f" (validate takes the catalog as its first path, without --catalog: analyzer validate {args.paths[0]} ...)"
+        )
     paths = [
         word
         for index, word in enumerate(args.unrecognized)

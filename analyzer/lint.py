@@ -691,6 +691,8 @@ def _alternative_findings(
         values = prometheus.values(label, name)
         if not values:
             continue  # the label is on none of its series: a problem of its own when needed
+        if _status_class_problems(name, label, op, value, prometheus):
+            continue  # a problem of its own, which says the class can never match: no value of it is still to come
         missing = [
             alternative
             for alternative in value.split("|")

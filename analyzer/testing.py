@@ -272,14 +272,24 @@ class PrometheusProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 break
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:  # noqa: S310 (our own http URL)
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.05)
+            if self._serves_our_tsdb():
+                return self
+            time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"prometheus did not become ready: {self.log_path.read_text()[-2000:]}")
+
+    def _serves_our_tsdb(self) -> bool:
+        """Whether the Prometheus answering on the port is ready and serves this TSDB: another one that holds the port
+        (another demo's, another test's) answers /-/ready while this one fails to bind, and its data is not ours."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as answer:  # noqa: S310 (our own http URL)
+                if answer.status != 200:
+                    return False
+            with urllib.request.urlopen(f"{self.url}/api/v1/status/flags", timeout=1) as answer:  # noqa: S310
+                flags = json.load(answer)["data"]
+        except (OSError, ValueError, KeyError):
+            return False
+        return bool(flags.get("storage.tsdb.path") == str(self.tsdb_dir))
 
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL)."""

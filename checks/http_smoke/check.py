@@ -249,7 +249,18 @@ class HttpSmokeCheck(Check):
         except ValueError as exc:
             raise ValueError(f"allowed_hosts: {exc}") from None
         if self._base.literal_host is not None and not self._hosts.allows(self._base.literal_host):
-            raise ValueError(f"base_url: host {self._base.literal_host!r} is not in allowed_hosts ({self._hosts})")
+            host = self._base.literal_host
+            # The default names only cluster Services: a first check aimed at a local or external host meets it.
+            where = (
+                f"allowed_hosts ({self._hosts})"
+                if "allowed_hosts" in self.model_fields_set
+                else f"the default allowed_hosts ({self._hosts}), as the check writes none"
+            )
+            raise ValueError(
+                f"base_url: host {host!r} is not in {where}; to reach it, list it in the check's allowed_hosts "
+                f"(allowed_hosts: [{json.dumps(host)}]), which the operator's ANALYZER_HTTP_ALLOWED_HOSTS must "
+                "allow too"
+            )
         if self._base.literal_host is None:
             wide = sorted(p for p in self._hosts.patterns if _is_wide(p))
             credentials = self._sent_credentials()

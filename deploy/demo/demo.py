@@ -15,6 +15,7 @@ keeps working for hours, and again on 2026-11-26 from 08:00 to 12:00 UTC for the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -24,8 +25,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -174,16 +177,19 @@ def _pid_file(state: Path, name: str) -> Path:
     return state / f"{name}.pid"
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> bool:
-    """True once `url` answers 200; False as soon as the process has exited (a taken port) or on timeout."""
+def _wait_ready(url: str, process: subprocess.Popen[bytes], ours: Callable[[Any], bool], timeout_s: float = 30) -> bool:
+    """True once `url` answers 200 with a JSON body `ours` accepts; False as soon as the process has exited (a taken
+    port) or on timeout. Another demo's server on a taken port answers 200 too, until this one fails to bind: `ours`
+    tells this process's answer from it."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (localhost only)
-                if answer.status == 200:
+                if answer.status == 200 and ours(json.load(answer)):
                     return True
-        except OSError:
-            time.sleep(0.1)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
     return False
 
 
@@ -214,7 +220,7 @@ def start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int)
     stop whatever was started."""
     stop(state)
     try:
-        return _start(state, prometheus_port or free_port(), analyzer_port, shop_port or free_port())
+        return _start(state, prometheus_port, analyzer_port, shop_port)
     except DemoError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         stop(state)
@@ -226,14 +232,13 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     state.mkdir(parents=True, exist_ok=True)
     print("backfilling demo data with promtool ...")
     backfill(demo_data(time.time()), state / "tsdb")
-    try:
-        prometheus = PrometheusProcess(state / "tsdb", port=prometheus_port).start(detached=True)
-    except RuntimeError as exc:
-        raise DemoError(f"{exc}\n(is port {prometheus_port} taken?)") from None
+    prometheus = _start_prometheus(state, prometheus_port)
     _pid_file(state, "prometheus").write_text(str(prometheus.pid))
+    # Chosen after the backfill, which takes seconds to minutes: a port chosen before it is more likely taken since.
+    shop_port = shop_port or free_port()
     shop_url = f"http://127.0.0.1:{shop_port}"
     shop = _spawn(state, "shop", [sys.executable, str(SHOP), "--port", str(shop_port)])
-    if not _wait_ready(f"{shop_url}/good/healthz", shop):
+    if not _wait_ready(f"{shop_url}/good/healthz", shop, lambda body: body.get("pid") == shop.pid):
         raise DemoError(f"the demo shop did not start on port {shop_port}; see {state / 'shop.log'}")
     catalog = state / "catalog.yaml"
     catalog.write_text(CATALOG.read_text().replace(CATALOG_PROMETHEUS, prometheus.url).replace(CATALOG_SHOP, shop_url))
@@ -262,7 +267,7 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
             env,
         )
         base = f"http://127.0.0.1:{port}"
-        if _wait_ready(f"{base}/readyz", analyzer):
+        if _wait_ready(f"{base}/readyz", analyzer, lambda body: body["catalog"]["path"] == str(catalog)):
             break
         taken = "address already in use" in (state / "analyzer.log").read_text(errors="replace")
         if analyzer_port or not taken:
@@ -298,6 +303,18 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     )
     print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")
     return 0
+
+
+def _start_prometheus(state: Path, port: int) -> PrometheusProcess:
+    """Prometheus on `port`, or on a free one, chosen again when another process takes it before Prometheus binds."""
+    for _ in range(3):
+        process = PrometheusProcess(state / "tsdb", port=port or None)
+        try:
+            return process.start(detached=True)
+        except RuntimeError as exc:
+            if port or "address already in use" not in str(exc):
+                raise DemoError(f"{exc}\n(is port {process.port} taken?)") from None
+    raise DemoError(f"Prometheus found no free port in 3 tries; see {process.log_path}")
 
 
 def _get(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 
 from aiohttp import web
 
@@ -12,7 +13,8 @@ _ORDER_IDS = itertools.count(1)
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    # The pid tells the demo that this shop answers on its port, not another demo's that holds it.
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def _create_order(request: web.Request) -> web.Response:

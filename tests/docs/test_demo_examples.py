@@ -9,12 +9,16 @@ repository's, and a file a page introduces as "`NAME.yaml`:" before a ```yaml bl
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -165,6 +169,22 @@ class TestDocumentedExamples:
         )
 
 
+STUBBED = ("rm", "rmdir", "unlink", "shred", "xargs", "find", "truncate")
+
+
+@pytest.mark.integration
+class TestShellOfTheExamples:
+    """The shell the examples run in cannot delete files: the tools that do are stubs that refuse."""
+
+    @pytest.mark.parametrize("command", ["rm -rf kept", "find . -name kept -delete", "echo kept | xargs rm"])
+    def test_a_deleting_command_leaves_the_file(self, demo, demo_shell, command):
+        workdir, _ = demo
+        (workdir / "kept").write_text("x")
+        result = demo_shell(command)
+        assert result.returncode != 0 and "is stubbed out" in result.stderr
+        assert (workdir / "kept").read_text() == "x"
+
+
 @pytest.fixture(scope="module")
 def demo_shell(demo):
     """Runs a documented command as a newcomer's shell would, in the demo's directory beside the repository's
@@ -175,6 +195,14 @@ def demo_shell(demo):
     for page in PAGES:
         for name, content in named_files(page):
             (workdir / name).write_text(content)
+    # The commands come from pages anyone may edit: the programs that delete files, or run others over many, are
+    # stubs that refuse, so that a slip in a page (`rm -rf $DIR/` with DIR unset) cannot delete the machine's files.
+    stubs = workdir / "stubs"
+    stubs.mkdir(exist_ok=True)
+    for tool in STUBBED:
+        (stubs / tool).write_text(f'#!/bin/sh\necho "tests/docs: {tool} is stubbed out in docs examples" >&2\nexit 1\n')
+        (stubs / tool).chmod(0o755)
+    env = {**env, "PATH": f"{stubs}{os.pathsep}{env['PATH']}"}
 
     def run(command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -220,6 +248,60 @@ class TestDemo:
         assert f"did not start on port {port}" in result.stderr
         assert "stopped prometheus" in result.stdout and "stopped shop" in result.stdout
         assert not list((tmp_path / "state").glob("*.pid"))
+
+
+class _Foreign(BaseHTTPRequestHandler):
+    """Another demo's server: 200 and JSON to every GET, as its analyzer (/readyz), its shop (/good/healthz) and its
+    Prometheus (/-/ready, /api/v1/status/flags) answer, each naming its own files and process."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "status": "success",
+                "data": {"storage.tsdb.path": "/elsewhere/.demo/tsdb"},
+                "catalog": {"path": "/elsewhere/.demo/catalog.yaml"},
+                "pid": 1,
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.integration
+class TestDemoBesideAnother:
+    """A demo given a port another demo's server answers on fails, never printing that server's verdicts."""
+
+    @pytest.mark.parametrize("part", ["prometheus", "shop", "analyzer"])
+    def test_a_port_another_demo_serves_is_not_taken_for_this_one(self, tmp_path, part):
+        foreign = ThreadingHTTPServer(("127.0.0.1", 0), _Foreign)
+        threading.Thread(target=foreign.serve_forever, daemon=True).start()
+        port = foreign.server_address[1]
+        try:
+            result = subprocess.run(
+                [sys.executable, str(DEMO), "start", "--dir", str(tmp_path / "state"), f"--{part}-port", str(port)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+            left_running = sorted(path.name for path in (tmp_path / "state").glob("*.pid"))
+        finally:
+            foreign.shutdown()
+            foreign.server_close()
+            # A demo that took the other server for its own left its processes running: stopped here, pass or fail.
+            subprocess.run(
+                [sys.executable, str(DEMO), "stop", "--dir", str(tmp_path / "state")], capture_output=True, timeout=60
+            )
+        assert result.returncode == 1, result.stdout
+        assert f"port {port}" in result.stderr
+        assert "$ curl" not in result.stdout
+        assert not left_running
 
 
 def _mebibytes(quantity: str) -> float:

@@ -687,6 +687,14 @@ class TestValidateAndList:
             "analyzer list --catalog mine.yaml)\n"
         )
 
+    def test_validate_given_its_catalog_as_run_takes_one_says_to_give_a_path(self, tmp_path):
+        # As README's "analyzer run and analyzer validate still take --catalog .demo/catalog.yaml" led a newcomer to.
+        result = analyzer("validate", "--catalog", "mine.yaml", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.endswith(
+            "(validate takes the catalog as its first path, without --catalog: analyzer validate mine.yaml ...)\n"
+        ), result.stderr
+
     @pytest.mark.integration
     def test_valid(self, catalog_file):
         result = analyzer("validate", catalog_file())

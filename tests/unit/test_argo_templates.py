@@ -2780,6 +2780,27 @@ class TestCommandsThatRunNoCheck:
         assert "running no" not in result.stdout
         assert "the check's verdict is lost" in result.stderr
 
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["sh", "-c", "analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
+            ["sh", "-c", "set -e; analyzer run payments-error-rate --arg canary_hash=c0ffee1"],
+            [
+                "/bin/bash",
+                "-c",
+                'case "$MODE" in smoke) analyzer run payments-error-rate --arg canary_hash=c0ffee1;; '
+                "*) analyzer run payments-error-rate --arg canary_hash=c0ffee2;; esac",
+            ],
+        ],
+    )
+    def test_a_file_of_a_job_whose_line_keeps_the_verdict_is_validated_beside_the_catalog(self, tmp_path, command):
+        # Before: exit 6, "job.yaml: a Kubernetes Job, not a catalog", of a Job a problem in its line would have named.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", *command))))
+        result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
+
     def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))

@@ -80,7 +80,16 @@ class TestLoadValidation:
                 {"base_url": "http://{{ who }}.svc", "params": {"who": {"type": "label_value", "default": "x"}}},
                 "base_url: {{ who }} (label_value) stands in the host",
             ),
-            ({"base_url": "http://example.com"}, "base_url: host 'example.com' is not in allowed_hosts"),
+            (
+                {"base_url": "http://example.com"},
+                "base_url: host 'example.com' is not in the default allowed_hosts (*.svc, *.svc.cluster.local), as "
+                "the check writes none; to reach it, list it in the check's allowed_hosts "
+                '(allowed_hosts: ["example.com"]), which the operator\'s ANALYZER_HTTP_ALLOWED_HOSTS must allow too',
+            ),
+            (
+                {"base_url": "http://example.com", "allowed_hosts": ["*.example.org"]},
+                "base_url: host 'example.com' is not in allowed_hosts (*.example.org); to reach it, list it in",
+            ),
             ({"allowed_hosts": ["*."]}, "allowed_hosts: '*.' is not a host pattern"),
             ({"steps": [{"name": "a"}, {"name": "a"}]}, "the step name 'a' is used twice"),
             (
