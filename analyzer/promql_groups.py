@@ -1436,7 +1436,8 @@ def _kept_target(call: Any) -> str:
         return ""
     try:
         return "" if re.fullmatch(regex, "") else target
-    except re.error:
+    except (re.error, RecursionError):
+        # RecursionError: groups nested deeper than re's parser recurses, which RE2 takes (up to 1000).
         return ""
 
 

@@ -1535,6 +1535,16 @@ class TestDryRunRulesAsGoReadsThem:
             "which counts it as matching no metric (the metrics it may run dry are judged)"
         )
 
+    def test_a_rule_nested_deeper_than_this_reading_recurses_is_noted(self, tmp_path):
+        # RE2 takes 1000 nested groups; regex's parser recursed once per group: validate crashed.
+        rule = "(?:" * 300 + "e.*" + ")" * 300
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(self.unread(rule)))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"AnalysisTemplate 'payments': dryRun rule {rule!r} is read by Go's regexp and not by validate, "
+            "which counts it as matching no metric (the metrics it may run dry are judged)"
+        )
+
     UNREAD_RETENTION = (
         "measurementRetention rule 'e.*' is read by Go's regexp and not by validate, which cannot tell whether it "
         "matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
