@@ -2790,6 +2790,36 @@ class TestCommandsThatRunNoCheck:
         assert "running no" not in result.stdout
         assert "the check's verdict is lost" in result.stderr
 
+    KEPT_VERDICT = (
+        "analyzer run payments-error-rate --arg canary_hash=c0ffee1 && "
+        "analyzer run payments-error-rate --arg canary_hash=c0ffee2"
+    )
+
+    @pytest.mark.parametrize(
+        ("line", "said"),
+        [
+            # Before: exit 6, "a Kubernetes Job, not a catalog"; in a directory, "skipped ... holding no catalog".
+            (KEPT_VERDICT, None),
+            ("for c in a b; do analyzer run $c; done", "a shell line validate does not read for what it does"),
+        ],
+    )
+    def test_a_job_whose_shell_line_runs_the_check_is_read_as_a_job(self, tmp_path, line, said):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "jobs").mkdir()
+        (tmp_path / "jobs" / "job.yaml").write_text(
+            yaml.safe_dump(batch_job("Job", container("gate", "sh", "-c", line)))
+        )
+        for given in (
+            [tmp_path / "catalog.yaml", tmp_path / "jobs" / "job.yaml"],
+            [tmp_path / "catalog.yaml", tmp_path / "jobs"],
+        ):
+            result = validate(*given)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert f"{self.IDLE_FILES}: {tmp_path / 'jobs' / 'job.yaml'}" in result.stdout
+            assert "skipped" not in result.stdout
+            notes = [out for out in result.stdout.splitlines() if out.startswith("note: ")]
+            assert [said in note for note in notes] == ([] if said is None else [True]), result.stdout
+
     def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         (tmp_path / "job.yaml").write_text(yaml.safe_dump(batch_job("Job", container("gate", "analyzer", "serve"))))
