@@ -2645,7 +2645,7 @@ def _job_spec(job: dict[str, Any]) -> Any:
 
 def holds_jobs(files: Sequence[Path]) -> bool:
     """Whether any of these YAML files holds a Job or CronJob of which a container runs `analyzer run`, is of the
-    analyzer and certainly runs no check, or is a shell whose line or script may run the analyzer."""
+    analyzer and certainly runs no check, or whose words may run the analyzer otherwise (a shell line, a script)."""
     return any(_runs_analyzer(job) is not None for _, job in _documents(files, _JOB_KINDS, patches_too=True))
 
 
@@ -2656,25 +2656,18 @@ def holds_checking_jobs(files: Sequence[Path]) -> bool:
 
 def _runs_analyzer(job: dict[str, Any]) -> bool | None:
     """Whether a container of the Job runs `analyzer run` (an init container too); False when none does but one of
-    the analyzer certainly runs no check, or one is a shell whose line or script may run the analyzer; None when
-    neither."""
+    the analyzer certainly runs no check, or one's words may run the analyzer otherwise (see `_runs_the_analyzer`);
+    None when neither."""
     spec = _job_spec(job)
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
     pod = pod if isinstance(pod, dict) else {}
     containers = [c for key in ("initContainers", "containers") for c in _listed(pod.get(key)) if isinstance(c, dict)]
     if any(_analyzer_run_words(c) is not None for c in containers):
         return True
-    # A shell line that keeps the verdict (`sh -c 'analyzer run a && analyzer run b'`) runs no check by itself and
-    # certainly runs one: its Job was refused as "not a catalog", or skipped unread in a directory.
-    return False if any(_runs_no_check(c) is not None or _shell_runs_analyzer(c) for c in containers) else None
-
-
-def _shell_runs_analyzer(container: dict[str, Any]) -> bool:
-    """Whether the container's program is a shell (through an init too) whose words may run the analyzer (see
-    `_runs_the_analyzer`)."""
-    words = _container_words(container)
-    program = _init_stripped(words)[:1] if words is not None else []
-    return bool(program) and program[0].rpartition("/")[2] in _SHELLS and _runs_the_analyzer(words or [])
+    # Words that may run the analyzer otherwise (`sh -c 'analyzer run a && analyzer run b'`, a line that keeps the
+    # verdict): its Job was refused as "not a catalog", or skipped unread in a directory.
+    idle = any(_runs_no_check(c) is not None or _runs_the_analyzer(_container_words(c) or []) for c in containers)
+    return False if idle else None
 
 
 def _analyzer_run_words(container: dict[str, Any]) -> list[str] | None:

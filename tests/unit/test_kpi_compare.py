@@ -407,6 +407,8 @@ class TestCanaryReadBack:
         [
             ('avg(kpi{h="{{ canary_hash }}"} @ start())', "30m back"),
             ('avg(kpi{h="{{ canary_hash }}"} @ start() offset 10m)', "40m back"),
+            ('avg(last_over_time(kpi{h="{{ canary_hash }}"}[1m] @ start()))', "30m back"),
+            ('max_over_time(avg(kpi{h="{{ canary_hash }}"})[5m:1m] @ start())', "30m back"),
         ],
     )
     def test_a_canary_pinned_to_the_start_of_mann_whitney_s_range_is_warned(self, query, then):
@@ -425,6 +427,8 @@ class TestCanaryReadBack:
         [
             # A difference with the window's start reads now too.
             ('avg(kpi{h="{{ canary_hash }}"}) - avg(kpi{h="{{ canary_hash }}"} @ start())', MANN_WHITNEY),
+            # The range query's end is the evaluation time: now.
+            ('avg(kpi{h="{{ canary_hash }}"} @ end())', MANN_WHITNEY),
             # An instant query's start() is its evaluation time: now.
             ('avg(kpi{h="{{ canary_hash }}"} @ start())', {"method": "ratio"}),
         ],
