@@ -1217,7 +1217,8 @@ def _go_regexp(pattern: str) -> regex.Pattern[str] | _Refused | None:
         return translated
     try:
         return regex.compile(translated)
-    except regex.error:
+    except (regex.error, RecursionError):
+        # RecursionError: regex's parser recurses once per group, and RE2 takes up to 1000 nested ones.
         return None
 
 

@@ -1165,8 +1165,10 @@ def _close_name(name: str, known: set[str], cutoff: float = 0.6) -> str:
 def _full_match(pattern: str, text: str) -> bool:
     try:
         return re.fullmatch(pattern, text) is not None
-    except re.error:
-        return True  # an RE2 construct Python lacks: Prometheus accepted it, so no claim is made
+    except (re.error, RecursionError):
+        # An RE2 construct Python lacks, or groups nested deeper than re's parser recurses (RE2 takes 1000):
+        # Prometheus accepted it, so no claim is made.
+        return True
 
 
 def _bound_order(bound: str) -> float:

@@ -495,6 +495,11 @@ class Param(BaseModel):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
+            except RecursionError:
+                # re's parser recurses once per group: some 500 nested groups were a crash of the catalog load.
+                raise ValueError(
+                    "pattern: the regex nests groups too deeply to compile; write it with fewer nested groups"
+                ) from None
         self._check_bounds()
         if self.min_length != 1 and self.type is not ParamType.LABEL_VALUE:
             # The other string types have a grammar that decides their length; a number has none.

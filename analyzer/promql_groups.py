@@ -599,16 +599,22 @@ def fallback_reads(query: str, *, names: bool = False) -> tuple[tuple[MetricSele
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
-def selector_reads(query: str, *, names: bool = False) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+def selector_reads(
+    query: str, *, names: bool = False, start_s: float | None = None
+) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """Every vector selector of `query` outside absent() and absent_over_time() as fallback_reads tells them, each
     with the samples it reads: a baseline's `x offset 1d` reads x a day ago, where x may have series only then; ()
-    for a query promql-parser cannot parse (Prometheus did; `names` as for fallback_selectors)."""
-    return _reads(query, every=True, blank_names=names)
+    for a query promql-parser cannot parse (Prometheus did; `names` as for fallback_selectors). `start_s`: how long
+    before its end a range query starts, where its `@ start()` reads; None (an instant query): at the evaluation
+    time."""
+    return _reads(query, every=True, blank_names=names, start_s=start_s)
 
 
-def _reads(query: str, *, every: bool, blank_names: bool) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
+def _reads(
+    query: str, *, every: bool, blank_names: bool, start_s: float | None = None
+) -> tuple[tuple[MetricSelector, frozenset[Reach]], ...]:
     """The selectors of `query` (`every` one, or those beside a fallback) with the samples each reads (see
-    _parsed_loosely for `blank_names`)."""
+    _parsed_loosely for `blank_names`, selector_reads for `start_s`)."""
     from analyzer.promql_names import MetricSelector, lexed_selector, selectors_written
 
     try:
@@ -620,7 +626,7 @@ def _reads(query: str, *, every: bool, blank_names: bool) -> tuple[tuple[MetricS
         # Each selector as its parsed matchers write it: for one whose text the lexer reads otherwise (a value with an
         # escape JSON lacks, `code="\\x41"`), which is checked all the same.
         rewritten: dict[tuple[tuple[str, ...], frozenset[tuple[str, str, str]]], MetricSelector] = {}
-        for selector, reach in _beside_fallbacks(tree, every=every):
+        for selector, reach in _beside_fallbacks(tree, every=every, start_s=start_s):
             # Read from the parsed matchers, not from the parser's printing, which writes a Prometheus 3 label name
             # bare (`{"code.x"="5"}` as `{code.x="5"}`, which no parser reads) and values decoded (`a"b` unclosed).
             matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers)
@@ -735,13 +741,17 @@ def presence_piece(names: Iterable[str], over: str, label: str) -> str:
     )
 
 
-def _read_by(node: Any, range_s: float, around: Reach) -> Reach:
+def _read_by(node: Any, range_s: float, around: Reach, start_s: float | None = None) -> Reach:
     """The samples `node` (a selector or a subquery) reads over `range_s` with its offset and `@`, inside `around`
-    (the subqueries that hold it): an `@ T` of its own reads from T alone."""
+    (the subqueries that hold it): an `@ T` of its own reads from T alone, as does an `@ start()` of a range query
+    starting `start_s` before its end."""
     offset_s = node.offset.total_seconds() if node.offset is not None else 0.0
     at = node.at
     if at is not None and at.at is not None:
         return Reach(range_s, offset_s, at.at.timestamp())
+    if at is not None and start_s is not None and str(at.type).rpartition(".")[2] == "Start":
+        # Every step of the range query reads there: at its last, now, that is `start_s` back.
+        return Reach(range_s, start_s + offset_s, None)
     # @ start() and @ end(): the evaluation time, which a range check widens (see its presence query).
     return Reach(around.range_s + range_s, around.offset_s + offset_s, around.at_s)
 
@@ -751,11 +761,13 @@ def _key(selector: VectorSelector) -> tuple[tuple[str, ...], frozenset[tuple[str
     return selector.names, frozenset(selector.matchers)
 
 
-def _beside_fallbacks(root: Any, *, lists: bool = False, every: bool = False) -> list[tuple[Any, Reach]]:
+def _beside_fallbacks(
+    root: Any, *, lists: bool = False, every: bool = False, start_s: float | None = None
+) -> list[tuple[Any, Reach]]:
     """The vector selectors under an operand of an `or` of `root` whose other operand can answer a constant (see
     _constant), outside absent(), each with the samples it reads; with `lists`, the aggregations and binary operators
     there with a label list (`by (code)`, `ignoring (code)`), each with the samples around it, instead; with `every`,
-    every vector selector outside absent()."""
+    every vector selector outside absent() (see selector_reads for `start_s`)."""
     found: list[tuple[Any, Reach]] = []
     pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), every)]
     for _ in range(_MAX_LAYERS):
@@ -767,14 +779,15 @@ def _beside_fallbacks(root: Any, *, lists: bool = False, every: bool = False) ->
             found.append((node, around))
         if kind == "VectorSelector":
             if beside and not lists:
-                found.append((node, _read_by(node, _LOOKBACK_S, around)))
+                found.append((node, _read_by(node, _LOOKBACK_S, around, start_s)))
         elif kind == "MatrixSelector":
             if beside and not lists:
-                found.append((node.vector_selector, _read_by(node.vector_selector, node.range.total_seconds(), around)))
+                read = _read_by(node.vector_selector, node.range.total_seconds(), around, start_s)
+                found.append((node.vector_selector, read))
         elif kind == "SubqueryExpr":
             # Its first step may fall up to one step before its range (steps are aligned to multiples of it).
             step_s = node.step.total_seconds() if node.step is not None else _DEFAULT_STEP_S
-            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around), beside))
+            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around, start_s), beside))
         elif kind == "BinaryExpr":
             left = right = beside
             if str(node.op).lower() == "or":
@@ -1436,7 +1449,8 @@ def _kept_target(call: Any) -> str:
         return ""
     try:
         return "" if re.fullmatch(regex, "") else target
-    except re.error:
+    except (re.error, RecursionError):
+        # RecursionError: groups nested deeper than re's parser recurses, which RE2 takes (up to 1000).
         return ""
 
 

@@ -524,7 +524,9 @@ class KpiCompareCheck(Check):
             if "offset" not in template.text.lower() and "@" not in template.text:
                 continue
             values = {**sample_args(self), _LOOKBACK: self.lookback} if values is None else values
-            if (warning := _read_back(f"canary.{name}", template.render(values))) is not None:
+            # mann_whitney's is a range query over the lookback: its `@ start()` reads at the lookback's start.
+            start_s = parse_duration(self.lookback) if self.method == "mann_whitney" else None
+            if (warning := _read_back(f"canary.{name}", template.render(values), start_s)) is not None:
                 found.append(warning)
         return found
 
@@ -1843,15 +1845,20 @@ def _reset_blind_difference(field: str, query: str) -> str | None:
     )
 
 
-def _read_back(field: str, query: str) -> str | None:
+def _read_back(field: str, query: str, start_s: float | None = None) -> str | None:
     """A warning when every selector a canary's rendered `query` reads is read before the evaluation time by more than
-    Prometheus' look-back (`last_over_time(x[1m] offset 30m)`), or at a fixed `@` time: the verdict then judges the
-    canary as it was, not as it is. A baseline read back (last week's) is a comparison meant, and not warned."""
-    reaches = [reach for _, found in selector_reads(query) for reach in found]
+    Prometheus' look-back (`last_over_time(x[1m] offset 30m)`), or at a fixed `@` time, or at the `@ start()` of a
+    range query starting `start_s` before its end: the verdict then judges the canary as it was, not as it is. A
+    baseline read back (last week's) is a comparison meant, and not warned."""
+    reaches = [reach for _, found in selector_reads(query, start_s=start_s) for reach in found]
     if not reaches or any(reach.at_s is None and reach.offset_s <= LOOKBACK_S for reach in reaches):
         return None
     offsets = [reach.offset_s for reach in reaches if reach.at_s is None]
-    if offsets:
+    if offsets and selector_reads(query, start_s=start_s) != selector_reads(query):
+        then = (
+            f"{_window_text(min(offsets))} back (@ start(), the start of mann_whitney's range query over the lookback)"
+        )
+    elif offsets:
         then = f"{_window_text(min(offsets))} back (offset {_window_text(min(offsets))})"
     else:
         then = f"at a fixed time (@ {min(reach.at_s for reach in reaches if reach.at_s is not None):.15g})"

@@ -358,6 +358,11 @@ def _compile(field_name: str, pattern: str) -> regex.Pattern[str]:
         return regex.compile(pattern)
     except regex.error as exc:
         raise ValueError(f"{field_name} {pattern!r} is not a valid regex: {exc}") from None
+    except RecursionError:
+        # regex's parser recurses once per group: some 200 nested groups were a crash of the catalog load.
+        raise ValueError(
+            f"{field_name}: the regex nests groups too deeply to compile; write it with fewer nested groups"
+        ) from None
 
 
 # The standard library's own regex parser, to tell a pattern that matches every text (typeshed stubs it only under its

@@ -1535,6 +1535,16 @@ class TestDryRunRulesAsGoReadsThem:
             "which counts it as matching no metric (the metrics it may run dry are judged)"
         )
 
+    def test_a_rule_nested_deeper_than_this_reading_recurses_is_noted(self, tmp_path):
+        # RE2 takes 1000 nested groups; regex's parser recursed once per group: validate crashed.
+        rule = "(?:" * 300 + "e.*" + ")" * 300
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(self.unread(rule)))
+        (note,) = template_notes([tmp_path])
+        assert note.endswith(
+            f"AnalysisTemplate 'payments': dryRun rule {rule!r} is read by Go's regexp and not by validate, "
+            "which counts it as matching no metric (the metrics it may run dry are judged)"
+        )
+
     UNREAD_RETENTION = (
         "measurementRetention rule 'e.*' is read by Go's regexp and not by validate, which cannot tell whether it "
         "matches a metric (Argo ends the AnalysisRun in Error if it matches none)"
@@ -2800,6 +2810,37 @@ class TestCommandsThatRunNoCheck:
         result = validate(tmp_path / "catalog.yaml", tmp_path / "job.yaml")
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"{self.IDLE_FILES}: {tmp_path / 'job.yaml'}" in result.stdout
+
+    KEPT_VERDICT = (
+        "analyzer run payments-error-rate --arg canary_hash=c0ffee1 && "
+        "analyzer run payments-error-rate --arg canary_hash=c0ffee2"
+    )
+
+    @pytest.mark.parametrize(
+        ("command", "said"),
+        [
+            # Before: exit 6, "a Kubernetes Job, not a catalog"; in a directory, "skipped ... holding no catalog".
+            (["sh", "-c", KEPT_VERDICT], []),
+            (
+                ["sh", "-c", "for c in a b; do analyzer run $c; done"],
+                ["a shell line validate does not read for what it does with the check's exit (a loop"],
+            ),
+            # A script of the analyzer's, which may run a check: read as a Job too.
+            (["/opt/analyzer/smoke.sh"], []),
+        ],
+    )
+    def test_a_job_whose_words_may_run_the_check_is_read_as_a_job(self, tmp_path, command, said):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "jobs").mkdir()
+        job = batch_job("Job", container("gate", *command))
+        (tmp_path / "jobs" / "job.yaml").write_text(yaml.safe_dump(job))
+        for given in (tmp_path / "jobs" / "job.yaml", tmp_path / "jobs"):
+            result = validate(tmp_path / "catalog.yaml", given)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert f"{self.IDLE_FILES}: {tmp_path / 'jobs' / 'job.yaml'}" in result.stdout
+            assert "skipped" not in result.stdout
+            notes = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+            assert [next(part for part in said if part in note) for note in notes] == said, result.stdout
 
     def test_validate_reads_a_file_of_jobs_that_run_no_check_and_says_so(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))

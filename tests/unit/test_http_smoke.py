@@ -40,6 +40,8 @@ from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixtu
 pytestmark = pytest.mark.usefixtures("loopback_only")
 
 BASE = "http://app.shop.svc"
+# A valid regex whose groups nest deeper than the regex package's parser recurses.
+NESTED_REGEX = "(?:" * 200 + "x" + ")" * 200
 
 
 def definition(steps: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -126,6 +128,15 @@ class TestLoadValidation:
             ({"steps": [{"name": "a", "expect": {"body_not_contains": [""]}}]}, "an empty string is in every body"),
             ({"steps": [{"name": "a", "expect": {"body_regex": ""}}]}, "an empty regex matches every text"),
             ({"steps": [{"name": "a", "expect": {"headers": {"x": {"regex": ""}}}}]}, "an empty regex matches"),
+            # regex's parser recurses once per group: before, a RecursionError crashed the load, naming no field.
+            (
+                {"steps": [{"name": "a", "expect": {"body_regex": NESTED_REGEX}}]},
+                "body_regex: body_regex: the regex nests groups too deeply to compile",
+            ),
+            (
+                {"steps": [{"name": "a", "expect": {"headers": {"x": {"regex": NESTED_REGEX}}}}]},
+                "headers.x: regex: the regex nests groups too deeply to compile",
+            ),
             ({"steps": [{"name": "a", "query": {"{{ x }}": "1"}}]}, "query names are literal"),
             ({"steps": [{"name": "a", "query": {"x }}": "1"}}]}, "query names are literal"),
             (

@@ -400,6 +400,43 @@ class TestCanaryReadBack:
             "baseline's query alone)"
         ]
 
+    MANN_WHITNEY = {"method": "mann_whitney", "lookback": "30m", "step": "1m", "min_samples": 20}
+
+    @pytest.mark.parametrize(
+        ("query", "then"),
+        [
+            ('avg(kpi{h="{{ canary_hash }}"} @ start())', "30m back"),
+            ('avg(kpi{h="{{ canary_hash }}"} @ start() offset 10m)', "40m back"),
+            ('avg(last_over_time(kpi{h="{{ canary_hash }}"}[1m] @ start()))', "30m back"),
+            ('max_over_time(avg(kpi{h="{{ canary_hash }}"})[5m:1m] @ start())', "30m back"),
+        ],
+    )
+    def test_a_canary_pinned_to_the_start_of_mann_whitney_s_range_is_warned(self, query, then):
+        # Before: silent: `@ start()` was read as the evaluation time, which it is in an instant query only;
+        # mann_whitney asks a range query over the lookback, every sample of which read the canary at its start.
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        assert self.warned(definition | self.MANN_WHITNEY) == [
+            f"canary.query reads the canary only {then} (@ start(), the start of mann_whitney's range query over the "
+            "lookback), not now: every evaluation judges the canary as it was then (before its pods started, or "
+            "before a regression began), so a canary failing now passes on its past; read it now, without the offset "
+            "or @ (to compare the canary with the past, put the offset in the baseline's query alone)"
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "fields"),
+        [
+            # A difference with the window's start reads now too.
+            ('avg(kpi{h="{{ canary_hash }}"}) - avg(kpi{h="{{ canary_hash }}"} @ start())', MANN_WHITNEY),
+            # The range query's end is the evaluation time: now.
+            ('avg(kpi{h="{{ canary_hash }}"} @ end())', MANN_WHITNEY),
+            # An instant query's start() is its evaluation time: now.
+            ('avg(kpi{h="{{ canary_hash }}"} @ start())', {"method": "ratio"}),
+        ],
+    )
+    def test_a_canary_read_now_beside_start_or_in_an_instant_query_is_not_warned(self, query, fields):
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        assert self.warned(definition | fields) == []
+
     def test_each_role_of_a_proportion_is_named(self):
         back = SUCCESS.replace("[{{ lookback }}]", "[{{ lookback }}] offset 1h")
         canary = {"success": back, "total": TOTAL.replace("[{{ lookback }}]", "[{{ lookback }}] offset 1h")}

@@ -340,3 +340,9 @@ class TestRegexWrittenAfterEquality:
         [problem] = _value_problems("http_requests_total", "code", "5..", self.Catalog())  # type: ignore[arg-type]
         shown = ", ".join(f'"{code}"' for code in range(500, 510))
         assert f'as a regex it would match {shown}, ...: did you mean code=~"5.."?' in problem
+
+    def test_a_regex_nested_deeper_than_pythons_parser_recurses_is_no_crash(self):
+        # RE2 takes 1000 nested groups; re's parser recursed once per group, and the lint crashed.
+        nested = "(?:" * 600 + "5.." + ")" * 600
+        [problem] = _value_problems("http_requests_total", "code", nested, self.Catalog())  # type: ignore[arg-type]
+        assert "which compares for equality; as a regex it would match" in problem

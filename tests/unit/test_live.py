@@ -122,6 +122,21 @@ class TestReload:
         ]
         await live.close(timeout_s=5)
 
+    async def test_a_regex_nested_too_deeply_is_a_rejection_naming_the_field(self, catalog_file):
+        # Before: regex's RecursionError was an "internal error while loading" naming no check or field.
+        live = live_for(catalog_file)
+        serving = live.current
+        smoke = {"name": "smoke", "kind": "http_smoke", "base_url": "http://app.shop.svc"}
+        smoke["steps"] = [{"name": "a", "expect": {"body_regex": "(?:" * 200 + "x" + ")" * 200}}]
+        catalog_file.write_text(yaml.safe_dump({"checks": [{"name": "one", "kind": "gate", "gate": "g"}, smoke]}))
+        assert await live.reload("test") == "rejected"
+        assert live.current is serving
+        assert live.status.last_error["problems"] == [
+            f"{catalog_file}: check 'smoke' (checks[1], line 5): steps.0.expect.body_regex (line 10): body_regex: "
+            "the regex nests groups too deeply to compile; write it with fewer nested groups"
+        ]
+        await live.close(timeout_s=5)
+
     @pytest.mark.parametrize("text", ["", "# every check moved to another file\n", "checks: []\n"])
     async def test_a_catalog_emptied_of_checks_is_rejected(self, catalog_file, text):
         metrics = Metrics()

@@ -376,6 +376,11 @@ class TestParamDeclaration:
         with pytest.raises(ValidationError):
             Param.model_validate(raw)
 
+    def test_a_pattern_nested_too_deeply_to_compile_is_told_so(self):
+        # re's parser recurses once per group: before, a RecursionError crashed the catalog load, naming no field.
+        with pytest.raises(ValidationError, match="pattern: the regex nests groups too deeply to compile"):
+            Param.model_validate({"type": "label_value", "required": True, "pattern": "(?:" * 500 + "x" + ")" * 500})
+
     @pytest.mark.parametrize("default", [5, "5"])
     def test_a_duration_default_without_its_unit_is_told_so(self, default):
         with pytest.raises(

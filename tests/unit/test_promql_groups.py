@@ -907,6 +907,8 @@ class TestRelabelledSources:
             ("(?i)(.*)", ""),
             # Go's \pL, which Python's re cannot read: read as matching.
             ("\\\\pL+", ""),
+            # Nested deeper than re's parser recurses (RE2 takes 1000): read as matching, where it was a crash.
+            ("(?:" * 600 + ".+" + ")" * 600, ""),
         ],
     )
     def test_a_regex_not_matching_the_empty_value_keeps_the_target(self, regex, kept):
