@@ -89,6 +89,13 @@ Mode = Literal["gate", "ab"]
 
 # Samples per variant a mann_whitney range query may return: n1 * n2 differences are sorted in memory.
 _MAX_RANGE_POINTS = 1000
+# mann_whitney's constant-baseline rule (kpi_stats.beyond_constant) applies only with the baseline's events at least
+# this share of the canary's, when both are known: an error ratio's samples sit at 0 more often the less traffic they
+# hold, so against a baseline with less traffic it failed canaries erring as rarely (seeded, 1h at 1m over rate[6m],
+# both at 0.5%: 6.5% of canaries with 10x the baseline's traffic, 0.2% at 3x, none at 1x). Below 1 for the counts'
+# noise: at equal weights they differ half the time, and 180 events a side fall below 0.8 in 2% of draws.
+_CONSTANT_BASELINE_MIN_TRAFFIC = 0.8
+
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
@@ -1106,6 +1113,11 @@ class KpiCompareCheck(Check):
             tolerance=tolerance,
         )
         constant = estimate.constant_baseline
+        traffic = _traffic_ratio(found)
+        # A variant with less traffic sits at an error ratio's 0 more often for its traffic, not its quality: against
+        # a baseline with less traffic than the canary the rule below would fail canaries erring as rarely (see
+        # _CONSTANT_BASELINE_MIN_TRAFFIC); with either variant's events unknown it applies.
+        applies = traffic is None or traffic >= _CONSTANT_BASELINE_MIN_TRAFFIC
         if constant is not None:
             details["constant_baseline"] = {
                 "value": constant.value,
@@ -1113,6 +1125,8 @@ class KpiCompareCheck(Check):
                 "canary_share_low": constant.share_low,
                 "baseline_share_high": constant.baseline_high,
                 "beyond": constant.side != 0,
+                "traffic_ratio": finite_or_none(traffic),
+                "applies": applies,
             }
         level = _percent(self.confidence)
         counts = f"{len(samples['canary'])} and {len(samples['baseline'])} samples"
@@ -1154,7 +1168,7 @@ class KpiCompareCheck(Check):
         # A canary beyond a constant baseline more often than that baseline can be fails too where the interval's t
         # quantile, with the canary's few effective samples as its degrees of freedom, holds 0 (see beyond_constant).
         # It only adds fails: a pass still needs the interval within the tolerance.
-        beyond = constant.side if constant is not None and not significant else 0
+        beyond = constant.side if constant is not None and applies and not significant else 0
         lies = estimate.side_of_zero or beyond
         worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, lies)
         # The reason leads with what a fail or inconclusive one rests on beyond the interval, if anything; the
@@ -1165,6 +1179,14 @@ class KpiCompareCheck(Check):
             if constant is not None and beyond:
                 counted = (len(samples["canary"]), len(samples["baseline"]))
                 why = self._beyond_constant_reason(constant, counted, estimate.effective_samples[0])
+                rule = (
+                    f"fails when the {self._name('baseline')} is constant and the {self._name('canary')} lies "
+                    f"{'above' if beyond > 0 else 'below'} it more often than that {self._name('baseline')} can "
+                    f"(the interval holding 0) and the shift exceeds the tolerance {format_number(tolerance)}"
+                    f"{self._tolerance_note()}, passes when the interval rules out {self._worse_noun(True)} beyond "
+                    "the tolerance"
+                )
+                details["decision_rule"] = rule
             elif harm_low <= 0:
                 why = (
                     "tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
@@ -1185,6 +1207,14 @@ class KpiCompareCheck(Check):
                 outcome = Outcome.PASS
         else:
             outcome, why = Outcome.INCONCLUSIVE, "the interval is too wide: "
+            if constant is not None and constant.side != 0 and not applies and traffic is not None:
+                why = (
+                    f"the interval is too wide (the {self._name('baseline')} is {format_number(constant.value)} at "
+                    f"all {len(samples['baseline'])} samples, but with {format_number(traffic)}x the "
+                    f"{self._name('canary')}'s events, fewer than {_CONSTANT_BASELINE_MIN_TRAFFIC:g}x: a variant "
+                    "with less traffic sits at the constant more often for its traffic, so the interval alone "
+                    "judges): "
+                )
         return Verdict(
             outcome=outcome,
             reason=f"{why}{text}; {rule}",
@@ -1659,6 +1689,15 @@ def _longest_range_selector(query: str, lookback: str) -> str | None:
 def _code(query: str) -> str:
     """A query without its comments and spacing outside strings: queries that differ only there are the same."""
     return _STRING_OR_SPACE_RE.sub(lambda found: found.group(0) if found.group(0)[0] in "\"'`" else "", query)
+
+
+def _traffic_ratio(found: Mapping[tuple[str, str], float | None]) -> float | None:
+    """The baseline's events over the canary's, None unless both variants count theirs (minimum evidence has refused
+    a count that is not positive and finite)."""
+    canary, baseline = found.get(("canary", "events")), found.get(("baseline", "events"))
+    if canary is None or baseline is None:
+        return None
+    return baseline / canary
 
 
 def _median(values: Sequence[float]) -> float:

@@ -2562,6 +2562,8 @@ class TestMannWhitneyTies:
             "canary_share_low": pytest.approx(0.1402, abs=1e-4),
             "baseline_share_high": pytest.approx(0.0587, abs=1e-4),
             "beyond": True,
+            "traffic_ratio": None,
+            "applies": True,
         }
 
     def test_a_canary_beyond_a_constant_baseline_within_the_tolerance_passes(self):
@@ -2605,6 +2607,77 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(canary, [-0.0] * 61))
         assert judged.reason.startswith("the baseline is 0 at all 61 samples"), judged.reason
         assert math.copysign(1.0, judged.details["constant_baseline"]["value"]) == 1.0
+
+    def test_a_fail_on_a_constant_baseline_says_so_in_its_decision_rule(self):
+        # The interval [0, 0.025] holds 0: a rule reading "fails when the interval lies above 0" contradicted it.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["decision_rule"] == (
+            "fails when the baseline is constant and the canary lies above it more often than that baseline can (the "
+            "interval holding 0) and the shift exceeds the tolerance 0 (10% of the baseline), passes when "
+            "the interval rules out an increase beyond the tolerance"
+        )
+        assert judged.reason.endswith(f"; {judged.details['decision_rule']}")
+
+    @pytest.mark.parametrize(
+        ("events", "ratio"),
+        [({"canary": 1000.0, "baseline": 1000.0}, 1.0), ({"canary": 1000.0, "baseline": 800.0}, 0.8), (None, None)],
+        ids=["equal-traffic", "at-the-floor", "events-unknown"],
+    )
+    def test_the_constant_baseline_rule_applies_with_enough_baseline_traffic_or_unknown_traffic(self, events, ratio):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        counted = (
+            {}
+            if events is None
+            else {"canary": {"events": events["canary"]}, "baseline": {"events": events["baseline"]}}
+        )
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), **counted)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["applies"] is True
+        assert judged.details["constant_baseline"]["traffic_ratio"] == ratio
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_baseline_with_less_traffic_than_the_canary_is_judged_by_the_interval_alone(self, direction):
+        # A baseline at a tenth of the canary's traffic is at 0 more often for its traffic (seeded: the rule failed 6.5%
+        # of canaries erring as rarely): the interval [0, 0.025] holds 0, so inconclusive, and the reason says why.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge(
+            "mann_whitney",
+            direction,
+            samples=(canary, [0.0] * 61),
+            canary={"events": 1000.0},
+            baseline={"events": 100.0},
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "the interval is too wide (the baseline is 0 at all 61 samples, but with 0.1x the canary's events, fewer "
+            "than 0.8x: a variant with less traffic sits at the constant more often for its traffic, so the interval "
+            "alone judges): canary shifted +0.025"
+        ), judged.reason
+        assert judged.details["constant_baseline"]["beyond"] is True
+        assert judged.details["constant_baseline"]["applies"] is False
+        assert judged.details["constant_baseline"]["traffic_ratio"] == 0.1
+        assert judged.details["decision_rule"].startswith("fails when the interval lies ")
+
+    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self):
+        # Above 0 at 24 of 60 steps in runs of 8: not more often than the baseline can be, so the traffic changes
+        # nothing and the reason does not bring it up.
+        canary = [0.025 if i % 20 >= 12 else 0.0 for i in range(60)]
+        judged = judge(
+            "mann_whitney", samples=(canary, [0.0] * 60), canary={"events": 1000.0}, baseline={"events": 100.0}
+        )
+        assert judged.details["constant_baseline"]["beyond"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted"), judged.reason
+
+    def test_a_baseline_just_below_the_traffic_floor_is_judged_by_the_interval_alone(self):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge(
+            "mann_whitney", samples=(canary, [0.0] * 61), canary={"events": 1000.0}, baseline={"events": 799.0}
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["constant_baseline"]["applies"] is False
 
     def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
         baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
