@@ -2583,6 +2583,9 @@ class TestMannWhitneyTies:
         worse = judge("mann_whitney", "higher_is_better", samples=(canary, [1.0] * 61), max_relative_change=0.01)
         assert worse.outcome is Outcome.FAIL, worse.reason
         assert worse.reason.startswith("the baseline is 1 at all 61 samples and the canary below it at 33 of 61")
+        assert worse.details["decision_rule"].startswith(
+            "fails when the baseline is constant and the canary lies below it more often than that baseline can"
+        )
 
     @pytest.mark.parametrize(
         "canary",
@@ -2670,6 +2673,40 @@ class TestMannWhitneyTies:
         assert judged.details["constant_baseline"]["beyond"] is False
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith("the interval is too wide: canary shifted"), judged.reason
+
+    def test_the_canary_s_events_alone_leave_the_traffic_unknown(self):
+        # As the shipped examples count traffic, for min_canary_events: the baseline's is unknown, the rule applies.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), canary={"events": 1000.0})
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+        assert judged.details["constant_baseline"]["applies"] is True
+
+    def test_a_traffic_ratio_beyond_the_float_range_is_null_and_the_rule_applies(self):
+        # 1e10 events over 1e-300 is inf, which JSON cannot carry; a baseline with so much more traffic is enough.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1e-300}, "baseline": {"events": 1e10}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), **counted)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+        assert judged.details["constant_baseline"]["applies"] is True
+        json.dumps(judged.details, allow_nan=False)
+
+    def test_the_baseline_s_events_alone_leave_the_traffic_unknown(self):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), baseline={"events": 1000.0})
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+
+    def test_an_inconclusive_canary_beyond_a_baseline_with_enough_traffic_does_not_blame_the_traffic(self):
+        # Above 0 at 25 of 61 steps, beyond what the baseline can be, but its shift (the median difference) is 0,
+        # within the tolerance, and the interval [0, 0.05] is not: inconclusive, and equal traffic gated nothing.
+        canary = [0.05 if i % 20 >= 12 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1000.0}, "baseline": {"events": 1000.0}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), max_absolute_change=0.01, **counted)
+        assert judged.details["constant_baseline"]["beyond"] is True
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
 
     def test_a_baseline_just_below_the_traffic_floor_is_judged_by_the_interval_alone(self):
         canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
