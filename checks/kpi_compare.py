@@ -511,6 +511,17 @@ class KpiCompareCheck(Check):
                 # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
                 found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
+            if not ("events" in self._canary and "events" in self._baseline) and _error_ratio(
+                self._canary["query"].text
+            ):
+                found.append(
+                    "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+                    "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it "
+                    "fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
+                    "events query on both variants the verdict cannot tell a baseline at 0 for its little traffic "
+                    "from one at 0 for its quality. Use method proportion (success and total as "
+                    "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
+                )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
                 selector = _longest_range_selector(templates["query"].text, self.lookback)
@@ -1898,6 +1909,18 @@ def _read_back(field: str, query: str) -> str | None:
         f"{field} reads the canary only {then}, not now: every evaluation judges the canary as it was then (before "
         "its pods started, or before a regression began), so a canary failing now passes on its past; read it now, "
         "without the offset or @ (to compare the canary with the past, put the offset in the baseline's query alone)"
+    )
+
+
+def _error_ratio(query: str) -> bool:
+    """Whether `query` divides a count of failures (`code=~"5.."`, `outcome="SERVER_ERROR"`, `errors_total`) by
+    something other than a number: a ratio whose samples sit at 0 more often the less traffic they hold."""
+    syntax = promql_blanked(query)
+    if "/" not in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
+        return False
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    return any(said == "failures" for _, said in _outcomes_picked(query)) or any(
+        _FAILURE_WORDS_RE.search(name.lower()) for name in names
     )
 
 

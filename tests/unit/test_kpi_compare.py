@@ -431,6 +431,79 @@ class TestCanaryReadBack:
         assert self.warned(check(canary=canary, baseline=baseline, max_absolute_change=0.001)) == []
 
 
+class TestMannWhitneyErrorRatio:
+    """A mann_whitney error ratio without an events query on both variants is a load warning: it compares per-step
+    ratios, which a variant's traffic sets as much as its quality, and no verdict can tell them apart."""
+
+    RATIO = (
+        'sum(rate(http_requests_total{code=~"5..",h="{{ canary_hash }}"}[5m])) '
+        '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))'
+    )
+    EVENTS = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "error ratio" in w]
+
+    def variants(self, query: str, counted: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """Canary and baseline with `query` (the baseline's on the stable hash), `events` for those `counted`."""
+        found = {}
+        for side in ("canary", "baseline"):
+            queries = {"query": query, "events": self.EVENTS} if side in counted else {"query": query}
+            found[side] = {k: v.replace("canary", "stable") if side == "baseline" else v for k, v in queries.items()}
+        return found
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            RATIO,
+            'sum(rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(App_Errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(App_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(rpc_total{outcome="SERVER_ERROR",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(rpc_total{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["5xx", "errors-name", "outcome", "capitalised-name"],
+    )
+    @pytest.mark.parametrize("counted", [(), ("canary",), ("baseline",)], ids=["none", "canary", "baseline"])
+    def test_an_error_ratio_without_both_events_is_warned(self, query, counted):
+        # Seeded: a canary at a tenth of the baseline's traffic erring 5x as often passed 17% of the time; at 10x its
+        # traffic and the same ratio one failed 25%.
+        variants = self.variants(query, counted)
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
+            "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
+            "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or at equal "
+            "weights count both variants' traffic with events"
+        ]
+
+    @pytest.mark.parametrize(
+        ("method", "query", "events"),
+        [
+            ("mann_whitney", RATIO, True),
+            ("ratio", RATIO, False),
+            (
+                "mann_whitney",
+                'sum(rate(http_requests_total{code=~"2..",h="{{ canary_hash }}"}[5m])) '
+                '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+                False,
+            ),
+            (
+                "mann_whitney",
+                'histogram_quantile(0.95, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m]))) '
+                '/ histogram_quantile(0.5, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m])))',
+                False,
+            ),
+            ("mann_whitney", 'sum(increase(errors_total{h="{{ canary_hash }}"}[{{ lookback }}])) / 30', False),
+        ],
+        ids=["both-events", "ratio-method", "success-ratio", "quantile", "by-a-number"],
+    )
+    def test_other_kpis_or_both_events_are_not_warned(self, method, query, events):
+        variants = self.variants(query, ("canary", "baseline") if events else ())
+        assert self.warned(check(method=method, **variants, max_absolute_change=0.001)) == []
+
+
 class TestTrafficScaledKpi:
     """A ratio or mann_whitney KPI that counts events without dividing them by the traffic (`sum(rate(errors[5m]))`)
     is a load warning: it compares the variants' traffic, which the canary's weight sets, not their quality."""
