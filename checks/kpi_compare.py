@@ -89,6 +89,13 @@ Mode = Literal["gate", "ab"]
 
 # Samples per variant a mann_whitney range query may return: n1 * n2 differences are sorted in memory.
 _MAX_RANGE_POINTS = 1000
+# mann_whitney's constant-baseline rule (kpi_stats.beyond_constant) applies only with the baseline's events at least
+# this share of the canary's, when both are known: an error ratio's samples sit at 0 more often the less traffic they
+# hold, so against a baseline with less traffic it failed canaries erring as rarely (seeded, 1h at 1m over rate[6m],
+# both at 0.5%: 6.5% of canaries with 10x the baseline's traffic, 0.2% at 3x, none at 1x). Below 1 for the counts'
+# noise: at equal weights they differ half the time, and 180 events a side fall below 0.8 in 2% of draws.
+_CONSTANT_BASELINE_MIN_TRAFFIC = 0.8
+
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
@@ -504,6 +511,17 @@ class KpiCompareCheck(Check):
                 # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
                 found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
+            if not ("events" in self._canary and "events" in self._baseline) and _error_ratio(
+                self._canary["query"].text
+            ):
+                found.append(
+                    "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+                    "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it "
+                    "fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
+                    "events query on both variants the verdict cannot tell a baseline at 0 for its little traffic "
+                    "from one at 0 for its quality. Use method proportion (success and total as "
+                    "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
+                )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
                 selector = _longest_range_selector(templates["query"].text, self.lookback)
@@ -1108,6 +1126,11 @@ class KpiCompareCheck(Check):
             tolerance=tolerance,
         )
         constant = estimate.constant_baseline
+        traffic = _traffic_ratio(found)
+        # A variant with less traffic sits at an error ratio's 0 more often for its traffic, not its quality: against
+        # a baseline with less traffic than the canary the rule below would fail canaries erring as rarely (see
+        # _CONSTANT_BASELINE_MIN_TRAFFIC); with either variant's events unknown it applies.
+        applies = traffic is None or traffic >= _CONSTANT_BASELINE_MIN_TRAFFIC
         if constant is not None:
             details["constant_baseline"] = {
                 "value": constant.value,
@@ -1115,6 +1138,8 @@ class KpiCompareCheck(Check):
                 "canary_share_low": constant.share_low,
                 "baseline_share_high": constant.baseline_high,
                 "beyond": constant.side != 0,
+                "traffic_ratio": finite_or_none(traffic),
+                "applies": applies,
             }
         level = _percent(self.confidence)
         counts = f"{len(samples['canary'])} and {len(samples['baseline'])} samples"
@@ -1156,7 +1181,7 @@ class KpiCompareCheck(Check):
         # A canary beyond a constant baseline more often than that baseline can be fails too where the interval's t
         # quantile, with the canary's few effective samples as its degrees of freedom, holds 0 (see beyond_constant).
         # It only adds fails: a pass still needs the interval within the tolerance.
-        beyond = constant.side if constant is not None and not significant else 0
+        beyond = constant.side if constant is not None and applies and not significant else 0
         lies = estimate.side_of_zero or beyond
         worse_side = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, lies)
         # The reason leads with what a fail or inconclusive one rests on beyond the interval, if anything; the
@@ -1167,6 +1192,14 @@ class KpiCompareCheck(Check):
             if constant is not None and beyond:
                 counted = (len(samples["canary"]), len(samples["baseline"]))
                 why = self._beyond_constant_reason(constant, counted, estimate.effective_samples[0])
+                rule = (
+                    f"fails when the {self._name('baseline')} is constant and the {self._name('canary')} lies "
+                    f"{'above' if beyond > 0 else 'below'} it more often than that {self._name('baseline')} can "
+                    f"(the interval holding 0) and the shift exceeds the tolerance {format_number(tolerance)}"
+                    f"{self._tolerance_note()}, passes when the interval rules out {self._worse_noun(True)} beyond "
+                    "the tolerance"
+                )
+                details["decision_rule"] = rule
             elif harm_low <= 0:
                 why = (
                     "tied samples: with the differences at 0 counted half, as the test's mid-ranks count them, "
@@ -1187,6 +1220,14 @@ class KpiCompareCheck(Check):
                 outcome = Outcome.PASS
         else:
             outcome, why = Outcome.INCONCLUSIVE, "the interval is too wide: "
+            if constant is not None and constant.side != 0 and not applies and traffic is not None:
+                why = (
+                    f"the interval is too wide (the {self._name('baseline')} is {format_number(constant.value)} at "
+                    f"all {len(samples['baseline'])} samples, but with {format_number(traffic)}x the "
+                    f"{self._name('canary')}'s events, fewer than {_CONSTANT_BASELINE_MIN_TRAFFIC:g}x: a variant "
+                    "with less traffic sits at the constant more often for its traffic, so the interval alone "
+                    "judges): "
+                )
         return Verdict(
             outcome=outcome,
             reason=f"{why}{text}; {rule}",
@@ -1663,6 +1704,15 @@ def _code(query: str) -> str:
     return _STRING_OR_SPACE_RE.sub(lambda found: found.group(0) if found.group(0)[0] in "\"'`" else "", query)
 
 
+def _traffic_ratio(found: Mapping[tuple[str, str], float | None]) -> float | None:
+    """The baseline's events over the canary's, None unless both variants count theirs (minimum evidence has refused
+    a count that is not positive and finite)."""
+    canary, baseline = found.get(("canary", "events")), found.get(("baseline", "events"))
+    if canary is None or baseline is None:
+        return None
+    return baseline / canary
+
+
 def _median(values: Sequence[float]) -> float:
     """The median; of two middle values near the float range (1e308) their mean, not the infinity their sum is."""
     ordered = sorted(values)
@@ -1866,6 +1916,18 @@ def _read_back(field: str, query: str, start_s: float | None = None) -> str | No
         f"{field} reads the canary only {then}, not now: every evaluation judges the canary as it was then (before "
         "its pods started, or before a regression began), so a canary failing now passes on its past; read it now, "
         "without the offset or @ (to compare the canary with the past, put the offset in the baseline's query alone)"
+    )
+
+
+def _error_ratio(query: str) -> bool:
+    """Whether `query` divides a count of failures (`code=~"5.."`, `outcome="SERVER_ERROR"`, `errors_total`) by
+    something other than a number: a ratio whose samples sit at 0 more often the less traffic they hold."""
+    syntax = promql_blanked(query)
+    if "/" not in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
+        return False
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    return any(said == "failures" for _, said in _outcomes_picked(query)) or any(
+        _FAILURE_WORDS_RE.search(name.lower()) for name in names
     )
 
 

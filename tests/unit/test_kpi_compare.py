@@ -468,6 +468,79 @@ class TestCanaryReadBack:
         assert self.warned(check(canary=canary, baseline=baseline, max_absolute_change=0.001)) == []
 
 
+class TestMannWhitneyErrorRatio:
+    """A mann_whitney error ratio without an events query on both variants is a load warning: it compares per-step
+    ratios, which a variant's traffic sets as much as its quality, and no verdict can tell them apart."""
+
+    RATIO = (
+        'sum(rate(http_requests_total{code=~"5..",h="{{ canary_hash }}"}[5m])) '
+        '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))'
+    )
+    EVENTS = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+    def warned(self, definition: dict[str, Any]) -> list[str]:
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "error ratio" in w]
+
+    def variants(self, query: str, counted: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """Canary and baseline with `query` (the baseline's on the stable hash), `events` for those `counted`."""
+        found = {}
+        for side in ("canary", "baseline"):
+            queries = {"query": query, "events": self.EVENTS} if side in counted else {"query": query}
+            found[side] = {k: v.replace("canary", "stable") if side == "baseline" else v for k, v in queries.items()}
+        return found
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            RATIO,
+            'sum(rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(App_Errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(App_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(rpc_total{outcome="SERVER_ERROR",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(rpc_total{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["5xx", "errors-name", "outcome", "capitalised-name"],
+    )
+    @pytest.mark.parametrize("counted", [(), ("canary",), ("baseline",)], ids=["none", "canary", "baseline"])
+    def test_an_error_ratio_without_both_events_is_warned(self, query, counted):
+        # Seeded: a canary at a tenth of the baseline's traffic erring 5x as often passed 17% of the time; at 10x its
+        # traffic and the same ratio one failed 25%.
+        variants = self.variants(query, counted)
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
+            "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
+            "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or at equal "
+            "weights count both variants' traffic with events"
+        ]
+
+    @pytest.mark.parametrize(
+        ("method", "query", "events"),
+        [
+            ("mann_whitney", RATIO, True),
+            ("ratio", RATIO, False),
+            (
+                "mann_whitney",
+                'sum(rate(http_requests_total{code=~"2..",h="{{ canary_hash }}"}[5m])) '
+                '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+                False,
+            ),
+            (
+                "mann_whitney",
+                'histogram_quantile(0.95, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m]))) '
+                '/ histogram_quantile(0.5, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m])))',
+                False,
+            ),
+            ("mann_whitney", 'sum(increase(errors_total{h="{{ canary_hash }}"}[{{ lookback }}])) / 30', False),
+        ],
+        ids=["both-events", "ratio-method", "success-ratio", "quantile", "by-a-number"],
+    )
+    def test_other_kpis_or_both_events_are_not_warned(self, method, query, events):
+        variants = self.variants(query, ("canary", "baseline") if events else ())
+        assert self.warned(check(method=method, **variants, max_absolute_change=0.001)) == []
+
+
 class TestTrafficScaledKpi:
     """A ratio or mann_whitney KPI that counts events without dividing them by the traffic (`sum(rate(errors[5m]))`)
     is a load warning: it compares the variants' traffic, which the canary's weight sets, not their quality."""
@@ -2599,6 +2672,8 @@ class TestMannWhitneyTies:
             "canary_share_low": pytest.approx(0.1402, abs=1e-4),
             "baseline_share_high": pytest.approx(0.0587, abs=1e-4),
             "beyond": True,
+            "traffic_ratio": None,
+            "applies": True,
         }
 
     def test_a_canary_beyond_a_constant_baseline_within_the_tolerance_passes(self):
@@ -2618,6 +2693,9 @@ class TestMannWhitneyTies:
         worse = judge("mann_whitney", "higher_is_better", samples=(canary, [1.0] * 61), max_relative_change=0.01)
         assert worse.outcome is Outcome.FAIL, worse.reason
         assert worse.reason.startswith("the baseline is 1 at all 61 samples and the canary below it at 33 of 61")
+        assert worse.details["decision_rule"].startswith(
+            "fails when the baseline is constant and the canary lies below it more often than that baseline can"
+        )
 
     @pytest.mark.parametrize(
         "canary",
@@ -2642,6 +2720,111 @@ class TestMannWhitneyTies:
         judged = judge("mann_whitney", samples=(canary, [-0.0] * 61))
         assert judged.reason.startswith("the baseline is 0 at all 61 samples"), judged.reason
         assert math.copysign(1.0, judged.details["constant_baseline"]["value"]) == 1.0
+
+    def test_a_fail_on_a_constant_baseline_says_so_in_its_decision_rule(self):
+        # The interval [0, 0.025] holds 0: a rule reading "fails when the interval lies above 0" contradicted it.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["decision_rule"] == (
+            "fails when the baseline is constant and the canary lies above it more often than that baseline can (the "
+            "interval holding 0) and the shift exceeds the tolerance 0 (10% of the baseline), passes when "
+            "the interval rules out an increase beyond the tolerance"
+        )
+        assert judged.reason.endswith(f"; {judged.details['decision_rule']}")
+
+    @pytest.mark.parametrize(
+        ("events", "ratio"),
+        [({"canary": 1000.0, "baseline": 1000.0}, 1.0), ({"canary": 1000.0, "baseline": 800.0}, 0.8), (None, None)],
+        ids=["equal-traffic", "at-the-floor", "events-unknown"],
+    )
+    def test_the_constant_baseline_rule_applies_with_enough_baseline_traffic_or_unknown_traffic(self, events, ratio):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        counted = (
+            {}
+            if events is None
+            else {"canary": {"events": events["canary"]}, "baseline": {"events": events["baseline"]}}
+        )
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), **counted)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["applies"] is True
+        assert judged.details["constant_baseline"]["traffic_ratio"] == ratio
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_baseline_with_less_traffic_than_the_canary_is_judged_by_the_interval_alone(self, direction):
+        # A baseline at a tenth of the canary's traffic is at 0 more often for its traffic (seeded: the rule failed 6.5%
+        # of canaries erring as rarely): the interval [0, 0.025] holds 0, so inconclusive, and the reason says why.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge(
+            "mann_whitney",
+            direction,
+            samples=(canary, [0.0] * 61),
+            canary={"events": 1000.0},
+            baseline={"events": 100.0},
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "the interval is too wide (the baseline is 0 at all 61 samples, but with 0.1x the canary's events, fewer "
+            "than 0.8x: a variant with less traffic sits at the constant more often for its traffic, so the interval "
+            "alone judges): canary shifted +0.025"
+        ), judged.reason
+        assert judged.details["constant_baseline"]["beyond"] is True
+        assert judged.details["constant_baseline"]["applies"] is False
+        assert judged.details["constant_baseline"]["traffic_ratio"] == 0.1
+        assert judged.details["decision_rule"].startswith("fails when the interval lies ")
+
+    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self):
+        # Above 0 at 24 of 60 steps in runs of 8: not more often than the baseline can be, so the traffic changes
+        # nothing and the reason does not bring it up.
+        canary = [0.025 if i % 20 >= 12 else 0.0 for i in range(60)]
+        judged = judge(
+            "mann_whitney", samples=(canary, [0.0] * 60), canary={"events": 1000.0}, baseline={"events": 100.0}
+        )
+        assert judged.details["constant_baseline"]["beyond"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted"), judged.reason
+
+    def test_the_canary_s_events_alone_leave_the_traffic_unknown(self):
+        # As the shipped examples count traffic, for min_canary_events: the baseline's is unknown, the rule applies.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), canary={"events": 1000.0})
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+        assert judged.details["constant_baseline"]["applies"] is True
+
+    def test_a_traffic_ratio_beyond_the_float_range_is_null_and_the_rule_applies(self):
+        # 1e10 events over 1e-300 is inf, which JSON cannot carry; a baseline with so much more traffic is enough.
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1e-300}, "baseline": {"events": 1e10}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), **counted)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+        assert judged.details["constant_baseline"]["applies"] is True
+        json.dumps(judged.details, allow_nan=False)
+
+    def test_the_baseline_s_events_alone_leave_the_traffic_unknown(self):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), baseline={"events": 1000.0})
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["constant_baseline"]["traffic_ratio"] is None
+
+    def test_an_inconclusive_canary_beyond_a_baseline_with_enough_traffic_does_not_blame_the_traffic(self):
+        # Above 0 at 25 of 61 steps, beyond what the baseline can be, but its shift (the median difference) is 0,
+        # within the tolerance, and the interval [0, 0.05] is not: inconclusive, and equal traffic gated nothing.
+        canary = [0.05 if i % 20 >= 12 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1000.0}, "baseline": {"events": 1000.0}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), max_absolute_change=0.01, **counted)
+        assert judged.details["constant_baseline"]["beyond"] is True
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
+
+    def test_a_baseline_just_below_the_traffic_floor_is_judged_by_the_interval_alone(self):
+        canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
+        judged = judge(
+            "mann_whitney", samples=(canary, [0.0] * 61), canary={"events": 1000.0}, baseline={"events": 799.0}
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["constant_baseline"]["applies"] is False
 
     def test_a_canary_at_zero_where_the_baseline_errs_at_most_steps_fails_when_higher_is_better(self):
         baseline = [0.0 if i % 5 in (0, 2) else 0.5 for i in range(60)]
