@@ -486,18 +486,22 @@ _QUOTED_ENTRY_RE = re.compile(
 # A Python repr's value may be bytes (`password=b'...'`), escape its quote (`'it\'s "x"'`) or be an object's repr
 # (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
 # text's end (a quote cut it) to that end.
-_SECRET_PAIR_RE = re.compile(
+_SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
     rf"""(?:{_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
     rf"""|{_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
-    rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"|{_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""
+    rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"{{cut}}"""
     # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets,
     # however long (a read stops at the next bracket: another list's start stops it).
     r"""|\[(?P<listed>[^\[\]\r\n]+)\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
+_SECRET_PAIR_RE = re.compile(_SECRET_PAIR.replace("{cut}", rf"""|{_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+# The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
+# line of them read the line to its end again (quadratic: 5 s for 128 KB before a line's end).
+_SECRET_PAIR_BEFORE_LAST_LINE_RE = re.compile(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))
 _SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "listed", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
@@ -601,7 +605,11 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
     (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
     spans: list[tuple[int, int]] = []
     at = 0 if "=" in text else len(text)
-    while (found := _SECRET_PAIR_RE.search(text, at)) is not None:
+    last_line = max(text.rfind("\n"), text.rfind("\r")) + 1
+    while (
+        found := (at < last_line and _SECRET_PAIR_BEFORE_LAST_LINE_RE.search(text, at, last_line))
+        or _SECRET_PAIR_RE.search(text, max(at, last_line))
+    ) is not None:
         group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
         at = found.end()
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.

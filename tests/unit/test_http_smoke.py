@@ -2789,6 +2789,24 @@ class TestJudgeSecretsInMarkup:
         body_secrets._hidden_parameters(text, is_secret_name)
         assert 0 < counter[0] <= 4 * len(text)
 
+    def test_a_line_of_empty_quoted_values_is_read_in_linear_time(self):
+        # Each `password=""` of a line before the text's last (its quotes closing no text) was tried as a value a cut
+        # ran to the text's end, to its line's end again (4 s for 128 KB; a timed ratio: the failed match's backtracking
+        # is no search a pattern's count sees). Four times the pairs take about four times the CPU, not sixteen; the
+        # last line's value a cut left open is still hidden to the text's end.
+        def cpu_s(pairs: int) -> float:
+            text = 'password="" ' * pairs + "\n"
+            best = float("inf")
+            for _ in range(3):
+                started = time.process_time()
+                body_secrets._hidden_parameters(text, is_secret_name)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(2000) <= 8 * cpu_s(500)
+        shown = body_secrets._hidden_parameters('password="" \npassword="s3cr3t cut', is_secret_name)
+        assert shown == 'password="" \npassword="<redacted>'
+
     def test_mappings_are_read_once_when_hiding_changed_nothing(self, monkeypatch):
         # Read before the members were hidden and again after, a body of thousands of unclosed `{"loc": [` took
         # twice the time: read again only where hiding changed the text.
