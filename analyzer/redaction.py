@@ -641,9 +641,13 @@ _GO_FIELD_RE = re.compile(
 )
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
-# brackets whole.
+# brackets whole. `%v` writes a string as it is, so a value holding spaces (`map[password:correct horse user:bob]`,
+# `map[authorization:Bearer ...]`) runs over words up to the next ` key:` or the map's `]`, as a struct's field does.
 _GO_MAP_RE = re.compile(r"\bmap\[")
-_GO_MAP_ENTRY_RE = re.compile(r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+)")
+_GO_MAP_ENTRY_RE = re.compile(
+    r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
+    r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
+)
 
 
 def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:

@@ -3216,6 +3216,11 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
             # mapping).
             ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            (
+                "map[password:correct horse s3cr3t user:bob] map[api_key:two s3cr3t-words]",
+                "map[password:<redacted> user:bob] map[api_key:<redacted>]",
+            ),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
             (
                 "{'password': Password('s3cr3t, 2')} {a: f(x, password: s3cr3t-5)}",

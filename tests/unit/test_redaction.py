@@ -636,6 +636,13 @@ class TestHideCredentials:
             ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted> Port:1}"),
             # A repr holding a bracket is no object's repr read whole: the mapping in it is read.
             ("{a: f({password: s3cr3t-6})}", "{a: f({password: <redacted>})}"),
+            # A passphrase's word ending in a small letter's `:` is its text (an exported field's name is capitalised).
+            ("&{Password:correct horse: battery Port:5432}", "&{Password:<redacted> Port:5432}"),
+            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            (
+                "map[password:correct horse s3cr3t user:bob] hdr map[authorization:Bearer s3cr3t-b]",
+                "map[password:<redacted> user:bob] hdr map[authorization:<redacted>]",
+            ),
             # With neither after it on its line (a text cut inside the struct): its first word, as before.
             ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
