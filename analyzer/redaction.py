@@ -639,6 +639,13 @@ _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
     r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
+# An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
+# apart (an exported field's run over words, `Host:db password:...`, does not hide it) to the next space or brace: not a
+# format spec's alignment (`{token:>8}`), and only between braces closed on its line (`_GO_STRUCT_PART_RE`: a
+# sentence's `secret:kube-system/tls not found` is evidence).
+_GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace).
+_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})")
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
 # brackets whole. `%v` writes a string as it is, so a value holding spaces (`map[password:correct horse user:bob]`,
@@ -660,6 +667,9 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
             for found in _GO_FIELD_RE.finditer(text)
             if hide(found["name"])
         ]
+        for part in _GO_STRUCT_PART_RE.finditer(text):
+            fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
+            spans += [found.span("bare") for found in fields if hide(found["name"])]
     if "map[" in text:
         read_to = 0
         for go_map in _GO_MAP_RE.finditer(text):

@@ -3216,6 +3216,11 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
             # mapping).
             ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # An unexported field of Go's `%+v` (its name in small letters), after an exported one's run too.
+            (
+                "cfg {host:db password:s3cr3t port:5432} &{Host:db token:s3cr3t-w Port:1}",
+                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1}",
+            ),
             # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
             (
                 "map[password:correct horse s3cr3t user:bob] map[api_key:two s3cr3t-words]",

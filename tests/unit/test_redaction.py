@@ -643,6 +643,12 @@ class TestHideCredentials:
                 "map[password:correct horse s3cr3t user:bob] hdr map[authorization:Bearer s3cr3t-b]",
                 "map[password:<redacted> user:bob] hdr map[authorization:<redacted>]",
             ),
+            # An unexported field (`%+v` writes every field, its name in small letters), after an exported one's run
+            # too; a sentence's `name:value` outside a struct's braces is evidence, shown.
+            (
+                "cfg {host:db password:s3cr3t-u port:5432} &{Host:db token:s3cr3t-w Port:1} {x} secret:ns/tls gone",
+                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1} {x} secret:ns/tls gone",
+            ),
             # With neither after it on its line (a text cut inside the struct): its first word, as before.
             ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
