@@ -472,11 +472,11 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # cut it) runs to that end, as the body reader reads one.
 # A string literal's prefix as a repr or a source line writes one: bytes, raw, both, or Python 2's unicode (`b'...'`,
 # `rb"..."`, `u'...'`); not an f-string's (a source line's code, `f"Bearer {token}"`).
-_STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
+STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    rf"""(?P<open>{_STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
+    rf"""(?P<open>{STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
@@ -488,8 +488,8 @@ _QUOTED_ENTRY_RE = re.compile(
 # text's end (a quote cut it) to that end.
 _SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    rf"""(?:{_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
-    rf"""|{_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
+    rf"""(?:{STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
+    rf"""|{STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
     rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"{{cut}}"""
     # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets,
@@ -498,7 +498,7 @@ _SECRET_PAIR = (
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
-_SECRET_PAIR_RE = re.compile(_SECRET_PAIR.replace("{cut}", rf"""|{_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+_SECRET_PAIR_RE = re.compile(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
 # The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
 # line of them read the line to its end again (quadratic: 5 s for 128 KB before a line's end).
 _SECRET_PAIR_BEFORE_LAST_LINE_RE = re.compile(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))

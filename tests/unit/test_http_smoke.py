@@ -3216,6 +3216,11 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
             # mapping).
             ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # A string literal's prefix (raw, unicode, raw bytes): inside its quotes, not the prefix alone.
+            (
+                "password=u's3cr3t-u' token=r\"s3cr3t-r\" api_key=rb's3cr3t-b'",
+                "password=u'<redacted>' token=r\"<redacted>\" api_key=rb'<redacted>'",
+            ),
             # An unexported field of Go's `%+v` (its name in small letters), after an exported one's run too.
             (
                 "cfg {host:db password:s3cr3t port:5432} &{Host:db token:s3cr3t-w Port:1}",
