@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from analyzer.redaction import (
     REDACTED,
+    STRING_PREFIX,
     container_end,
     decoded_name,
     dsn_user_info_spans,
@@ -37,13 +38,18 @@ from analyzer.redaction import (
 # parameters too (`href="/cb?session=..."`). The value is read only under a secret name: read under every name, each
 # `x=` of a run of them (`x=y@x=y@...`) read its bare value to the run's end again (3 s for 64 KiB).
 _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}){1,100})=")
-# A Python repr's value may be bytes (`password=b'...'`) or an object's repr (`Secret('...')`, hidden whole); a quoted
-# value no quote closes before the text's end (a quote cut it) runs to that end.
-_PARAMETER_VALUE_RE = re.compile(
-    r"""b?(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){1,512})(?P=q)"""
-    r"""|b?\\?["'](?P<cut>[^\r\n]+)\Z|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
+# A Python repr's value may be bytes, raw or unicode (`password=b'...'`, `rb'...'`, `u'...'`: `STRING_PREFIX`) or an
+# object's repr (`Secret('...')`, hidden whole); a quoted value no quote closes before the text's end (a quote cut it)
+# runs to that end.
+_PARAMETER_VALUE = (
+    rf"""{STRING_PREFIX}(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){{1,512}})(?P=q)"""
+    r"""{cut}|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
 )
+_PARAMETER_VALUE_RE = re.compile(_PARAMETER_VALUE.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+# The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
+# line of them read the line to its end again (quadratic: 4 s for 128 KB before a line's end).
+_PARAMETER_VALUE_BEFORE_LAST_LINE_RE = re.compile(_PARAMETER_VALUE.replace("{cut}", "|(?P<cut>(?!))"))
 # Its value may be an object or a list, only the bracket that opens it matched: under a secret name (a session object,
 # a list of keys) it is hidden whole, up to the bracket that closes it (_CONTAINER_TOKEN_RE).
 # A number ends where JSON's may (a YAML value `9f8e...` under a quoted name is none: read as one, its `9` alone was
@@ -380,11 +386,13 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
     """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_NAME_RE`)."""
     shown: list[str] = []
     done = at = 0
+    last_line = max(text.rfind("\n"), text.rfind("\r")) + 1
     while (named := _PARAMETER_NAME_RE.search(text, at)) is not None:
         # Another name's value is searched too (a link's `href="/cb?session=..."`): from past its `=`.
         at = named.end()
         name = decoded_name(named[1])
-        found = _PARAMETER_VALUE_RE.match(text, at) if hide(name) else None
+        values = _PARAMETER_VALUE_RE if at >= last_line else _PARAMETER_VALUE_BEFORE_LAST_LINE_RE
+        found = values.match(text, at) if hide(name) else None
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue

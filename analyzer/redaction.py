@@ -472,11 +472,11 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # cut it) runs to that end, as the body reader reads one.
 # A string literal's prefix as a repr or a source line writes one: bytes, raw, both, or Python 2's unicode (`b'...'`,
 # `rb"..."`, `u'...'`); not an f-string's (a source line's code, `f"Bearer {token}"`).
-_STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
+STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
 _QUOTED_ENTRY_RE = re.compile(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
-    rf"""(?P<open>{_STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
+    rf"""(?P<open>{STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
 )
 
 # A `name=value` pair (a libpq DSN's `password=...`, a JDBC URL's `;password=...`, a JAAS line's `password="..."`, a
@@ -486,18 +486,22 @@ _QUOTED_ENTRY_RE = re.compile(
 # A Python repr's value may be bytes (`password=b'...'`), escape its quote (`'it\'s "x"'`) or be an object's repr
 # (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
 # text's end (a quote cut it) to that end.
-_SECRET_PAIR_RE = re.compile(
+_SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    rf"""(?:{_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
-    rf"""|{_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
+    rf"""(?:{STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
+    rf"""|{STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
-    rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"|{_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""
+    rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"{{cut}}"""
     # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets,
     # however long (a read stops at the next bracket: another list's start stops it).
     r"""|\[(?P<listed>[^\[\]\r\n]+)\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
+_SECRET_PAIR_RE = re.compile(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+# The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
+# line of them read the line to its end again (quadratic: 5 s for 128 KB before a line's end).
+_SECRET_PAIR_BEFORE_LAST_LINE_RE = re.compile(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))
 _SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "listed", "call", "bare")
 _QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
@@ -601,7 +605,11 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
     (`_SECRET_PAIR_RE`, `_QUOTED_CONTAINER_RE`); unordered."""
     spans: list[tuple[int, int]] = []
     at = 0 if "=" in text else len(text)
-    while (found := _SECRET_PAIR_RE.search(text, at)) is not None:
+    last_line = max(text.rfind("\n"), text.rfind("\r")) + 1
+    while (
+        found := (at < last_line and _SECRET_PAIR_BEFORE_LAST_LINE_RE.search(text, at, last_line))
+        or _SECRET_PAIR_RE.search(text, max(at, last_line))
+    ) is not None:
         group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
         at = found.end()
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
@@ -631,11 +639,22 @@ _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
     r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
+# An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
+# apart (an exported field's run over words, `Host:db password:...`, does not hide it) to the next space or brace: not a
+# format spec's alignment (`{token:>8}`), and only between braces closed on its line (`_GO_STRUCT_PART_RE`: a
+# sentence's `secret:kube-system/tls not found` is evidence).
+_GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace).
+_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})")
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
-# brackets whole.
+# brackets whole. `%v` writes a string as it is, so a value holding spaces (`map[password:correct horse user:bob]`,
+# `map[authorization:Bearer ...]`) runs over words up to the next ` key:` or the map's `]`, as a struct's field does.
 _GO_MAP_RE = re.compile(r"\bmap\[")
-_GO_MAP_ENTRY_RE = re.compile(r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+)")
+_GO_MAP_ENTRY_RE = re.compile(
+    r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
+    r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
+)
 
 
 def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
@@ -648,6 +667,9 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
             for found in _GO_FIELD_RE.finditer(text)
             if hide(found["name"])
         ]
+        for part in _GO_STRUCT_PART_RE.finditer(text):
+            fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
+            spans += [found.span("bare") for found in fields if hide(found["name"])]
     if "map[" in text:
         read_to = 0
         for go_map in _GO_MAP_RE.finditer(text):

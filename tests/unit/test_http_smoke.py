@@ -2809,6 +2809,24 @@ class TestJudgeSecretsInMarkup:
         body_secrets._hidden_parameters(text, is_secret_name)
         assert 0 < counter[0] <= 4 * len(text)
 
+    def test_a_line_of_empty_quoted_values_is_read_in_linear_time(self):
+        # Each `password=""` of a line before the text's last (its quotes closing no text) was tried as a value a cut
+        # ran to the text's end, to its line's end again (4 s for 128 KB; a timed ratio: the failed match's backtracking
+        # is no search a pattern's count sees). Four times the pairs take about four times the CPU, not sixteen; the
+        # last line's value a cut left open is still hidden to the text's end.
+        def cpu_s(pairs: int) -> float:
+            text = 'password="" ' * pairs + "\n"
+            best = float("inf")
+            for _ in range(3):
+                started = time.process_time()
+                body_secrets._hidden_parameters(text, is_secret_name)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(2000) <= 8 * cpu_s(500)
+        shown = body_secrets._hidden_parameters('password="" \npassword="s3cr3t cut', is_secret_name)
+        assert shown == 'password="" \npassword="<redacted>'
+
     def test_mappings_are_read_once_when_hiding_changed_nothing(self, monkeypatch):
         # Read before the members were hidden and again after, a body of thousands of unclosed `{"loc": [` took
         # twice the time: read again only where hiding changed the text.
@@ -3218,6 +3236,21 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
             # mapping).
             ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # A string literal's prefix (raw, unicode, raw bytes): inside its quotes, not the prefix alone.
+            (
+                "password=u's3cr3t-u' token=r\"s3cr3t-r\" api_key=rb's3cr3t-b'",
+                "password=u'<redacted>' token=r\"<redacted>\" api_key=rb'<redacted>'",
+            ),
+            # An unexported field of Go's `%+v` (its name in small letters), after an exported one's run too.
+            (
+                "cfg {host:db password:s3cr3t port:5432} &{Host:db token:s3cr3t-w Port:1}",
+                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1}",
+            ),
+            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            (
+                "map[password:correct horse s3cr3t user:bob] map[api_key:two s3cr3t-words]",
+                "map[password:<redacted> user:bob] map[api_key:<redacted>]",
+            ),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
             (
                 "{'password': Password('s3cr3t, 2')} {a: f(x, password: s3cr3t-5)}",

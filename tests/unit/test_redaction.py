@@ -636,6 +636,19 @@ class TestHideCredentials:
             ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted> Port:1}"),
             # A repr holding a bracket is no object's repr read whole: the mapping in it is read.
             ("{a: f({password: s3cr3t-6})}", "{a: f({password: <redacted>})}"),
+            # A passphrase's word ending in a small letter's `:` is its text (an exported field's name is capitalised).
+            ("&{Password:correct horse: battery Port:5432}", "&{Password:<redacted> Port:5432}"),
+            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            (
+                "map[password:correct horse s3cr3t user:bob] hdr map[authorization:Bearer s3cr3t-b]",
+                "map[password:<redacted> user:bob] hdr map[authorization:<redacted>]",
+            ),
+            # An unexported field (`%+v` writes every field, its name in small letters), after an exported one's run
+            # too; a sentence's `name:value` outside a struct's braces is evidence, shown.
+            (
+                "cfg {host:db password:s3cr3t-u port:5432} &{Host:db token:s3cr3t-w Port:1} {x} secret:ns/tls gone",
+                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1} {x} secret:ns/tls gone",
+            ),
             # With neither after it on its line (a text cut inside the struct): its first word, as before.
             ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
@@ -669,6 +682,22 @@ class TestHideCredentials:
             return best
 
         assert cpu_s(16) <= 8 * cpu_s(8)
+
+    def test_a_line_of_empty_quoted_values_is_read_in_linear_time(self):
+        # Each `password=""` of a line before the text's last (its quotes closing no text) was tried as a value a cut
+        # ran to the text's end, to its line's end again (5 s for 128 KB). Four times the pairs take about four times
+        # the CPU, not sixteen; the last line's value a cut left open is still hidden to the text's end.
+        def cpu_s(pairs: int) -> float:
+            text = 'password="" ' * pairs + "\n"
+            best = math.inf
+            for _ in range(3):
+                started = time.process_time()
+                hide_credentials(text)
+                best = min(best, time.process_time() - started)
+            return best
+
+        assert cpu_s(2000) <= 8 * cpu_s(500)
+        assert hide_credentials('password="" \npassword="s3cr3t cut') == 'password="" \npassword="<redacted>'
 
 
 class TestUrlForMessage:
