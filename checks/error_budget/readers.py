@@ -1372,9 +1372,12 @@ def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
 
 def blind_query(total: str, range_s: float) -> str:
     """The query of how many raw series of `total` (pyrra.total's selector) hold one sample over the last `range_s`,
-    and one at least over the `range_s` before (a target scraped that seldom, not a series just born)."""
+    and one or two over the `range_s` before: a target scraped that seldom, not a series just born, nor one that ended
+    (a pod a rollout deleted, scraped every 30 s, holds its last sample alone in the last 5m for 30 s, ten before)."""
     over = f"{total}[{prometheus_duration(range_s)}]"
-    return f"count(count_over_time({over}) < 2 and count_over_time({over} offset {prometheus_duration(range_s)}))"
+    # A target scraped more often than every range_s/2 holds two samples at least in any range_s, and one scraped
+    # every range_s/3 or more often holds three before it ended: only the rest can hold one while scraped.
+    return f"count(count_over_time({over}) < 2 and count_over_time({over} offset {prometheus_duration(range_s)}) < 3)"
 
 
 def blind_note(answer: QueryResult, range_s: float) -> str:

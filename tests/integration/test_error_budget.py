@@ -677,6 +677,10 @@ CHECKS = [
     # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
     pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("spburn", name="ebr-pyrra-spburn-page", fail_on=["page"]),
+    # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
+    pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
+    # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
+    pyrra_check("pgmix", name="ebr-pyrra-pgmix-page", fail_on=["page"]),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2332,6 +2336,27 @@ class TestSameNameSlos:
             assert measured[window]["error_ratio"] is None, measured[window]
             assert "over the last 6h only, not over " + window in measured[window]["note"], measured[window]
 
+    async def test_two_burnrates_vouched_over_their_own_windows_widen_neither_label(self, catalog, prometheus):
+        # burnrate1h carries cluster="eu1", vouched over 1h alone; burnrate1d region="r", vouched over 1d alone. The
+        # cluster="eu1" burnrate6h leaves out the 100x errors of a series without cluster that ended 3h ago: read, it
+        # passed the 6h/30m page tier at 0.83x while the SLO burns 34x over 6h (mut29's surviving mutant #285, the
+        # second vouch's 1d taken for the first label's range).
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgmix-page")
+        total = 'ebr_http_requests_total{job="ebr-pgmix"}'
+        assert asked == [
+            f"count by (cluster) (last_over_time({total}[4d]))",
+            f"count by (cluster) (last_over_time({total}[1h]))",
+            f"count by (region) (last_over_time({total}[4d]))",
+            f"count by (region) (last_over_time({total}[1d]))",
+        ]
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert "may be firing unseen" in result.reason, result.reason
+        measured = windows(result)
+        for window in ("2h", "6h", "1d", "4d"):
+            assert measured[window]["error_ratio"] is None, measured[window]
+            assert "over the last 1h only, not over " + window in measured[window]["note"], measured[window]
+        assert measured["1h"]["error_ratio"] > 0, measured["1h"]
+
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus
     ):
@@ -2391,6 +2416,15 @@ class TestSameNameSlos:
         assert "1 raw series of pyrra.total hold a single sample over the last 5m" in measured["5m"]["note"]
         assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
         assert "may be firing unseen" in result.reason, result.reason
+
+    async def test_with_pyrra_errors_a_pod_deleted_minutes_ago_blinds_no_window(self, evaluate):
+        # Pod b, scraped every 30 s, was deleted: its last sample, 4m50s ago, is its one in the last 5 minutes, as a
+        # 5m-scraped target's is, but the 5 minutes before hold ten of it, not one. Before: the 5m window was no data
+        # ("scraped every 5m or less often"), so a healthy service was inconclusive for one scrape interval after each
+        # pod a rollout deleted.
+        result = await evaluate("ebr-pyrra-podgone-page")
+        assert result.verdict is Outcome.PASS, result.reason
+        assert windows(result)["5m"]["error_ratio"] == 0.0, windows(result)["5m"]
 
     async def test_a_burnrates_vouched_label_and_another_windows_increase_rules_are_both_asked(
         self, catalog, prometheus

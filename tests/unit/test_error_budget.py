@@ -3380,7 +3380,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
         # And how many it cannot group though they are not new: a target scraped every 5m, whose errors go unseen.
         assert blind_query(raised.value.total, 300.0) == (
             'count(count_over_time(req_total{job="api"}[5m]) < 2 and count_over_time(req_total{job="api"}[5m] '
-            "offset 5m))"
+            "offset 5m) < 3)"
         )
         with pytest.raises(UnexplainedLabels) as raised:
             self.measure([{"code": "200"}])

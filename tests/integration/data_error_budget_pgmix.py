@@ -1,0 +1,57 @@
+"""Pyrra SLO `ebr-pgmix` (ratio, 28d, over `ebr_http_requests_total{job="ebr-pgmix"}`, errors `code=~"5.."`), whose
+burnrate series are two same-name SLOs' (each loaded for some windows only, the rest failing): those over 5m, 30m, 1h,
+2h, 6h and 4d carry cluster="eu1" (a total that adds it), the one over 1d region="r" (a total that adds that). Raw
+series: cluster="eu1", region="r" at 10 req/s, 1% errors (10x) over the last 30 minutes alone; region="r" without
+cluster at 10 req/s, 10% errors (100x) from 6h to 3h before the anchor, when it ended; and a series with neither at
+10 req/s that ended 2 days before the anchor. Over 6h the SLO burns 34x (its page tier 6h/30m fires), but the
+cluster="eu1" burnrate6h, which leaves the series without cluster out, reads 0.83x. Every raw series over the last hour
+carries cluster="eu1" (not over 6h), and over the last day region="r" (not over 4d)."""
+
+from __future__ import annotations
+
+from analyzer.testing import OpenMetrics
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 24 * HOUR
+SLO = "ebr-pgmix"
+
+
+def build(om: OpenMetrics, anchor: float) -> None:
+    """The counters the rules read."""
+    start, end = anchor - 3 * DAY, anchor + HOUR
+    both = {"job": SLO, "cluster": "eu1", "region": "r"}
+    regional = {"job": SLO, "region": "r"}
+    for labels, code, rate, until in (
+        (both, "200", lambda t: 10.0, end),
+        (both, "500", lambda t: 0.1 if t >= anchor - 30 * MINUTE else 0.0, end),
+        (regional, "200", lambda t: 10.0, anchor - 3 * HOUR + 1),
+        (regional, "500", lambda t: 1.0 if t >= anchor - 6 * HOUR else 0.0, anchor - 3 * HOUR + 1),
+        ({"job": SLO}, "200", lambda t: 10.0, anchor - 2 * DAY + 1),
+    ):
+        om.add_counter_rate("ebr_http_requests_total", labels | {"code": code}, rate, start, until, MINUTE / 2)
+
+
+def rules(anchor: float) -> tuple[str, float, float]:
+    """The burnrate groups of the two SLOs (each window from one of them), and the --generic-rules group."""
+    text = f"groups:\n- name: {SLO}\n  interval: 30s\n  rules:\n"
+    for window in ("5m", "30m", "1h", "2h", "6h", "1d", "4d"):
+        label, value = ("region", "r") if window == "1d" else ("cluster", "eu1")
+        total = f'ebr_http_requests_total{{job="{SLO}",{label}="{value}"}}'
+        errors = f'ebr_http_requests_total{{code=~"5..",job="{SLO}",{label}="{value}"}}'
+        text += (
+            f"  - record: ebr_http_requests:burnrate{window}\n"
+            f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n"
+            f"    labels:\n      job: {SLO}\n      slo: {SLO}\n      {label}: {value}\n"
+        )
+    total = f'ebr_http_requests_total{{job="{SLO}"}}'
+    errors = f'ebr_http_requests_total{{code=~"5..",job="{SLO}"}}'
+    only_slo = f"    labels:\n      slo: {SLO}\n"
+    text += (
+        f"- name: {SLO}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
+    )
+    return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE
