@@ -1225,7 +1225,12 @@ class KpiCompareCheck(Check):
                 outcome = Outcome.PASS
         else:
             outcome, why = Outcome.INCONCLUSIVE, "the interval is too wide: "
-            if constant is not None and constant.side != 0 and not applies and traffic is not None:
+            # The traffic is blamed only where the rule would have failed the canary (beyond on its worse side, the
+            # shift beyond the tolerance): elsewhere the gate changed nothing.
+            gated = constant.side if constant is not None and not applies and not significant else 0
+            gated_worse = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, gated)
+            blamed = gated != 0 and gated == gated_worse and not at_most(harm, tolerance, scale)
+            if constant is not None and blamed and traffic is not None:
                 why = (
                     f"the interval is too wide (the {self._name('baseline')} is {format_number(constant.value)} at "
                     f"all {len(samples['baseline'])} samples, but with {format_number(traffic)}x the "

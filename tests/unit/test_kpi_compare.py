@@ -2861,6 +2861,16 @@ class TestMannWhitneyTies:
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
 
+    def test_a_canary_the_rule_would_not_fail_does_not_blame_a_baseline_with_less_traffic(self):
+        # Beyond the constant, but its shift 0 is within the tolerance: the rule would not have failed it, so the
+        # traffic gate changed nothing and the reason is the interval's own, as at equal traffic.
+        canary = [0.05 if i % 20 >= 12 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1000.0}, "baseline": {"events": 100.0}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), max_absolute_change=0.01, **counted)
+        assert judged.details["constant_baseline"]["applies"] is False
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
+
     def test_a_baseline_just_below_the_traffic_floor_is_judged_by_the_interval_alone(self):
         canary = [0.025 if i % 20 >= 9 else 0.0 for i in range(61)]
         judged = judge(
