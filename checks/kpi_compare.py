@@ -1944,7 +1944,7 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     if "failures" in picked or any(_FAILURE_WORDS_RE.search(name.lower()) for name in names):
         return "failures"
     # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
-    return "successes" if picked == {"successes"} else None
+    return "successes" if picked else None
 
 
 def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:

@@ -2816,12 +2816,17 @@ class TestMannWhitneyTies:
         assert judged.details["constant_baseline"]["traffic_ratio"] == 0.1
         assert judged.details["decision_rule"].startswith("fails when the interval lies ")
 
-    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self):
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self, direction):
         # Above 0 at 24 of 60 steps in runs of 8: not more often than the baseline can be, so the traffic changes
         # nothing and the reason does not bring it up.
         canary = [0.025 if i % 20 >= 12 else 0.0 for i in range(60)]
         judged = judge(
-            "mann_whitney", samples=(canary, [0.0] * 60), canary={"events": 1000.0}, baseline={"events": 100.0}
+            "mann_whitney",
+            direction,
+            samples=(canary, [0.0] * 60),
+            canary={"events": 1000.0},
+            baseline={"events": 100.0},
         )
         assert judged.details["constant_baseline"]["beyond"] is False
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
