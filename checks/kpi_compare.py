@@ -511,15 +511,20 @@ class KpiCompareCheck(Check):
                 # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
                 found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
-            if not ("events" in self._canary and "events" in self._baseline) and _error_ratio(
-                self._canary["query"].text
-            ):
+            counts = _outcome_ratio(self._canary["query"].text)
+            if not ("events" in self._canary and "events" in self._baseline) and counts is not None:
+                # A success ratio sits at 1 for little traffic as an error ratio at 0 (and 1 less one at 0).
+                kind, at, there = (
+                    ("an error ratio", "0", "at 0")
+                    if counts == "failures"
+                    else ("a success ratio (or 1 less one)", "1 (or 0)", "there")
+                )
                 found.append(
-                    "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
-                    "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it "
-                    "fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
-                    "events query on both variants the verdict cannot tell a baseline at 0 for its little traffic "
-                    "from one at 0 for its quality. Use method proportion (success and total as "
+                    f"canary.query is {kind}, which method mann_whitney compares step by step, not request by "
+                    f"request: a variant with less traffic is at {at} more often and noisier, so with unequal traffic "
+                    "it fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
+                    f"events query on both variants the verdict cannot tell a baseline at {at} for its little traffic "
+                    f"from one {there} for its quality. Use method proportion (success and total as "
                     "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
                 )
             step_s = range_step_s(self.lookback, self.step)
@@ -1220,7 +1225,12 @@ class KpiCompareCheck(Check):
                 outcome = Outcome.PASS
         else:
             outcome, why = Outcome.INCONCLUSIVE, "the interval is too wide: "
-            if constant is not None and constant.side != 0 and not applies and traffic is not None:
+            # The traffic is blamed only where the rule would have failed the canary (beyond on its worse side, the
+            # shift beyond the tolerance): elsewhere the gate changed nothing.
+            gated = constant.side if constant is not None and not applies and not significant else 0
+            gated_worse = {"lower_is_better": 1, "higher_is_better": -1}.get(self.direction, gated)
+            blamed = gated != 0 and gated == gated_worse and not at_most(harm, tolerance, scale)
+            if constant is not None and blamed and traffic is not None:
                 why = (
                     f"the interval is too wide (the {self._name('baseline')} is {format_number(constant.value)} at "
                     f"all {len(samples['baseline'])} samples, but with {format_number(traffic)}x the "
@@ -1919,16 +1929,22 @@ def _read_back(field: str, query: str, start_s: float | None = None) -> str | No
     )
 
 
-def _error_ratio(query: str) -> bool:
-    """Whether `query` divides a count of failures (`code=~"5.."`, `outcome="SERVER_ERROR"`, `errors_total`) by
-    something other than a number: a ratio whose samples sit at 0 more often the less traffic they hold."""
+def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
+    """What `query` divides by something other than a number, if a count of failures (`code=~"5.."`,
+    `outcome="SERVER_ERROR"`, `errors_total`) or, by a matcher alone, of successes (`code!~"5.."`): a ratio whose
+    samples sit at 0 (or 1) more often the less traffic they hold; None for others and a measure's mean (`_sum`)."""
     syntax = promql_blanked(query)
     if "/" not in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
-        return False
+        return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
-    return any(said == "failures" for _, said in _outcomes_picked(query)) or any(
-        _FAILURE_WORDS_RE.search(name.lower()) for name in names
-    )
+    # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
+    if any(name.endswith("_sum") for name in names):
+        return None
+    picked = {said for _, said in _outcomes_picked(query)}
+    if "failures" in picked or any(_FAILURE_WORDS_RE.search(name.lower()) for name in names):
+        return "failures"
+    # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
+    return "successes" if picked else None
 
 
 def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:

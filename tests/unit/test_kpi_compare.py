@@ -479,7 +479,8 @@ class TestMannWhitneyErrorRatio:
     EVENTS = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
 
     def warned(self, definition: dict[str, Any]) -> list[str]:
-        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "error ratio" in w]
+        warnings = load(definition).warnings
+        return [w.partition(": check 'kpi': ")[2] for w in warnings if "mann_whitney compares step by step" in w]
 
     def variants(self, query: str, counted: tuple[str, ...]) -> dict[str, dict[str, str]]:
         """Canary and baseline with `query` (the baseline's on the stable hash), `events` for those `counted`."""
@@ -522,7 +523,7 @@ class TestMannWhitneyErrorRatio:
             ("ratio", RATIO, False),
             (
                 "mann_whitney",
-                'sum(rate(http_requests_total{code=~"2..",h="{{ canary_hash }}"}[5m])) '
+                'sum(rate(http_requests_total{code=~"2..|5..",h="{{ canary_hash }}"}[5m])) '
                 '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
                 False,
             ),
@@ -534,11 +535,53 @@ class TestMannWhitneyErrorRatio:
             ),
             ("mann_whitney", 'sum(increase(errors_total{h="{{ canary_hash }}"}[{{ lookback }}])) / 30', False),
         ],
-        ids=["both-events", "ratio-method", "success-ratio", "quantile", "by-a-number"],
+        ids=["both-events", "ratio-method", "mixed-outcomes", "quantile", "by-a-number"],
     )
     def test_other_kpis_or_both_events_are_not_warned(self, method, query, events):
         variants = self.variants(query, ("canary", "baseline") if events else ())
         assert self.warned(check(method=method, **variants, max_absolute_change=0.001)) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+            '1 - sum(rate(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(rpc_total{outcome="SUCCESS",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(rpc_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(http_requests_total{code=~"2..",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["not-5xx", "1-less-success", "outcome-success", "2xx"],
+    )
+    def test_a_ratio_picking_successes_is_warned_as_one(self, query):
+        # A success ratio's samples sit at 1 (no failure) more often the less traffic they hold, as an error ratio's
+        # at 0: the constant-baseline rule fails a canary against a quiet baseline at 1 alike (higher_is_better).
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            "canary.query is a success ratio (or 1 less one), which method mann_whitney compares step by step, not "
+            "request by request: a variant with less traffic is at 1 (or 0) more often and noisier, so with unequal "
+            "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; without "
+            "an events query on both variants the verdict cannot tell a baseline at 1 (or 0) for its little traffic "
+            "from one there for its quality. Use method proportion (success and total as "
+            "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(error_handler_duration_seconds_sum{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(error_handler_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(http_request_duration_seconds_sum{code=~"5..",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_request_duration_seconds_count{code=~"5..",h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["failure-word-name", "5xx-matcher"],
+    )
+    def test_a_mean_of_a_measure_is_not_an_error_ratio(self, query):
+        # A mean latency (_sum over _count) is not at 0 for little traffic, whatever its name or matchers pick.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == []
 
 
 class TestTrafficScaledKpi:
@@ -2773,12 +2816,17 @@ class TestMannWhitneyTies:
         assert judged.details["constant_baseline"]["traffic_ratio"] == 0.1
         assert judged.details["decision_rule"].startswith("fails when the interval lies ")
 
-    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self):
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_canary_not_beyond_a_baseline_with_less_traffic_is_not_said_to_be(self, direction):
         # Above 0 at 24 of 60 steps in runs of 8: not more often than the baseline can be, so the traffic changes
         # nothing and the reason does not bring it up.
         canary = [0.025 if i % 20 >= 12 else 0.0 for i in range(60)]
         judged = judge(
-            "mann_whitney", samples=(canary, [0.0] * 60), canary={"events": 1000.0}, baseline={"events": 100.0}
+            "mann_whitney",
+            direction,
+            samples=(canary, [0.0] * 60),
+            canary={"events": 1000.0},
+            baseline={"events": 100.0},
         )
         assert judged.details["constant_baseline"]["beyond"] is False
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
@@ -2815,6 +2863,16 @@ class TestMannWhitneyTies:
         counted = {"canary": {"events": 1000.0}, "baseline": {"events": 1000.0}}
         judged = judge("mann_whitney", samples=(canary, [0.0] * 61), max_absolute_change=0.01, **counted)
         assert judged.details["constant_baseline"]["beyond"] is True
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
+
+    def test_a_canary_the_rule_would_not_fail_does_not_blame_a_baseline_with_less_traffic(self):
+        # Beyond the constant, but its shift 0 is within the tolerance: the rule would not have failed it, so the
+        # traffic gate changed nothing and the reason is the interval's own, as at equal traffic.
+        canary = [0.05 if i % 20 >= 12 else 0.0 for i in range(61)]
+        counted = {"canary": {"events": 1000.0}, "baseline": {"events": 100.0}}
+        judged = judge("mann_whitney", samples=(canary, [0.0] * 61), max_absolute_change=0.01, **counted)
+        assert judged.details["constant_baseline"]["applies"] is False
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith("the interval is too wide: canary shifted +0"), judged.reason
 
