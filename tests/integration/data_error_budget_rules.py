@@ -426,6 +426,19 @@ def pyrra_increase_only_rules(slo: str, job: str) -> str:
     )
 
 
+def pyrra_generic_group(slo: str, total: str, errors: str) -> str:
+    """Pyrra's `--generic-rules` group of SLO `slo` (ratio, 99.9%, 28d) without `pyrra_availability`: its objective,
+    window, and the 5m request and error rates of `total` and `errors`."""
+    only_slo = f"    labels:\n      slo: {slo}\n"
+    return (
+        f"- name: {slo}-generic\n  interval: 30s\n  rules:\n"
+        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
+        f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
+        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
+        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
+    )
+
+
 def pyrra_generic_only_rules(job: str) -> str:
     """The generic group alone of Pyrra SLO ebr-generic-only-<job> (ratio, 28d, --generic-rules), as slo/rules.go's
     GenericRules writes it: its burnrate group and its increase group are gone."""

@@ -9,6 +9,7 @@ The check on it reads its own rules."""
 from __future__ import annotations
 
 from analyzer.testing import OpenMetrics
+from tests.integration.data_error_budget_rules import pyrra_generic_group
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -49,12 +50,5 @@ def rules(anchor: float) -> tuple[str, float, float]:
             f"  - record: ebr_http_requests:burnrate{window}\n"
             f"    expr: sum(rate({errors}[{window}])) / sum(rate({total}[{window}]))\n" + labels
         )
-    only_slo = f"    labels:\n      slo: {SLO}\n"
-    text += (
-        f"- name: {SLO}-generic\n  interval: 30s\n  rules:\n"
-        f'  - record: pyrra_objective\n    expr: "0.9990000000000001"\n{only_slo}'
-        f'  - record: pyrra_window\n    expr: "2419200"\n{only_slo}'
-        f"  - record: pyrra_requests:rate5m\n    expr: sum(rate({total}[5m]))\n{only_slo}"
-        f"  - record: pyrra_errors:rate5m\n    expr: sum(rate({errors}[5m])) or vector(0)\n{only_slo}"
-    )
+    text += pyrra_generic_group(SLO, total, errors)
     return text, anchor - 40 * MINUTE, anchor + 10 * MINUTE
