@@ -35,6 +35,7 @@ from checks.http_smoke import spec as spec_module
 from checks.http_smoke.check import _Attempt, _scrubber, _summarize, _user_info
 from checks.http_smoke.judge import CookieScope, Failure, judge_exchange
 from checks.http_smoke.spec import Step
+from tests.cpu import least_cpu_s
 from tests.network_guard import StubResolver, loopback_only  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -2816,12 +2817,7 @@ class TestJudgeSecretsInMarkup:
         # last line's value a cut left open is still hidden to the text's end.
         def cpu_s(pairs: int) -> float:
             text = 'password="" ' * pairs + "\n"
-            best = float("inf")
-            for _ in range(3):
-                started = time.process_time()
-                body_secrets._hidden_parameters(text, is_secret_name)
-                best = min(best, time.process_time() - started)
-            return best
+            return least_cpu_s(lambda: body_secrets._hidden_parameters(text, is_secret_name))
 
         assert cpu_s(2000) <= 8 * cpu_s(500)
         shown = body_secrets._hidden_parameters('password="" \npassword="s3cr3t cut', is_secret_name)
