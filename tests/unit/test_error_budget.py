@@ -2787,6 +2787,20 @@ class TestPyrraReaderMeasure:
     def series(value, **labels):
         return Series(labels, [(1.0, value)])
 
+    @staticmethod
+    def answered(window, ratio):
+        """A Pyrra reader of SLO api over req_total{job="api"} (28d, 99.9%), its queries over `window`, and their
+        answers: `ratio` as the burnrate, a total of 10."""
+        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
+        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
+        queries = reader.queries(window, {}, period=False)
+        answers = {"ratio": ratio, "total": [Series({}, [(1.0, 10.0)])]}
+        return (
+            reader,
+            queries,
+            {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()},
+        )
+
     def test_a_generic_series_whose_labels_changed_within_the_longest_window_still_records(self):
         # pyrra_errors:rate5m records now, and did under two label sets within 4d (a propagated pyrra.dev/ label
         # added to the SLO, or its description edited with ruleOutput.enableDescriptionAsLabel): the group runs.
@@ -3320,6 +3334,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
     carries: a same-name SLO whose total adds or drops a matcher records others, and its absent burnrate is no zero."""
 
     series = staticmethod(TestPyrraReaderMeasure.series)
+    answered = staticmethod(TestPyrraReaderMeasure.answered)
 
     def measure(
         self,
@@ -3428,11 +3443,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
         # A same-name SLO whose total adds handler="/x" (its burnrate over the windows its errors still span): its
         # increase rules, waiting for values born since, vouched for handler="/x". Before: its burnrate read as this
         # SLO's zero errors where the unproven rules had been check_misconfigured.
-        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
-        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
-        queries = reader.queries(window, {}, period=False)
-        answers = {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]}
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        reader, queries, results = self.answered(window, [self.series(0.0, slo="api", job="api", handler="/x")])
         vouched = {"code": "200", "handler": "/x"}
         with pytest.raises(UnexplainedLabels) as raised:
             reader.measure(window, queries, results, vouched, pending="values born since")
@@ -3460,11 +3471,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
     def test_a_burnrate_is_explained_by_labels_vouched_over_its_window_only(
         self, window, vouched_s, pending, lasting, read
     ):
-        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
-        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
-        queries = reader.queries(window, {}, period=False)
-        answers = {"ratio": [self.series(0.0, slo="api", job="api", handler="/x")], "total": [self.series(10.0)]}
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        reader, queries, results = self.answered(window, [self.series(0.0, slo="api", job="api", handler="/x")])
         vouched = {"code": "200", "handler": "/x"}
 
         def measure():
@@ -3498,12 +3505,8 @@ class TestPyrraIncreaseRulesWithoutErrors:
     def test_a_burnrates_label_vouched_over_a_shorter_window_reads_the_windows_within_it(
         self, window, brief, brief_s, read
     ):
-        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
-        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
-        queries = reader.queries(window, {}, period=False)
         labels = {} if read == "no label" else {"cluster": "eu1"}
-        answers = {"ratio": [self.series(0.25, slo="api", job="api", **labels)], "total": [self.series(10.0)]}
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        reader, queries, results = self.answered(window, [self.series(0.25, slo="api", job="api", **labels)])
         read = 0.25 if read == "no label" else read
 
         def measure():
@@ -3541,11 +3544,7 @@ class TestPyrraIncreaseRulesWithoutErrors:
         assert raised.value.labels == {"cluster": "eu1"} and raised.value.window_s is None
 
     def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
-        sli = make(period="28d", pyrra={"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}).pyrra
-        reader = PyrraReader(sli, {}, parse_duration("28d"), 99.9)
-        queries = reader.queries("1d", {}, period=False)
-        answers = {"ratio": [self.series(0.0, slo="api", job="web", cluster="eu1")], "total": [self.series(10.0)]}
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        reader, queries, results = self.answered("1d", [self.series(0.0, slo="api", job="web", cluster="eu1")])
         with pytest.raises(CheckMisconfigured) as raised:
             reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
         assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
