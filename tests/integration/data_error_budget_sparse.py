@@ -8,6 +8,8 @@ The check on it reads its own rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from analyzer.testing import OpenMetrics
 from tests.integration.data_error_budget_rules import pyrra_generic_group
 
@@ -21,16 +23,17 @@ SPARSE_OFFSET_S = 7.0
 
 def build(om: OpenMetrics, anchor: float) -> None:
     """The counters the rules read."""
+    add_counters(om, anchor, SLO, "404", lambda t: 0.1)
+
+
+def add_counters(om: OpenMetrics, anchor: float, job: str, code: str, rate: Callable[[float], float]) -> None:
+    """Job `job`'s code="200" at 10 req/s scraped every 30 s, and `code` at `rate` from the target scraped every 5
+    minutes, from 7 hours before the anchor to an hour after it."""
     start, end = anchor - 7 * HOUR, anchor + HOUR
-    labels = {"job": SLO}
+    labels = {"job": job}
     om.add_counter_rate("ebr_http_requests_total", labels | {"code": "200"}, lambda t: 10.0, start, end, MINUTE / 2)
     om.add_counter_rate(
-        "ebr_http_requests_total",
-        labels | {"code": "404"},
-        lambda t: 0.1,
-        start + SPARSE_OFFSET_S,
-        end,
-        SPARSE_STEP_S,
+        "ebr_http_requests_total", labels | {"code": code}, rate, start + SPARSE_OFFSET_S, end, SPARSE_STEP_S
     )
 
 

@@ -19,17 +19,7 @@ ERRORS_FROM_S = 40 * MINUTE
 
 def build(om: OpenMetrics, anchor: float) -> None:
     """The counters the rules read."""
-    start, end = anchor - 7 * HOUR, anchor + HOUR
-    labels = {"job": SLO}
-    om.add_counter_rate("ebr_http_requests_total", labels | {"code": "200"}, lambda t: 10.0, start, end, MINUTE / 2)
-    om.add_counter_rate(
-        "ebr_http_requests_total",
-        labels | {"code": "500"},
-        lambda t: 0.3 if t >= anchor - ERRORS_FROM_S else 0.0,
-        start + sparse.SPARSE_OFFSET_S,
-        end,
-        sparse.SPARSE_STEP_S,
-    )
+    sparse.add_counters(om, anchor, SLO, "500", lambda t: 0.3 if t >= anchor - ERRORS_FROM_S else 0.0)
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
