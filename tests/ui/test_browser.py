@@ -339,6 +339,30 @@ class TestWhichMemberDecided:
         )
 
 
+class TestDecidedFirst:
+    """A composite's page says which members decided its verdict next to its reason, and lists them first."""
+
+    def test_the_deciding_member_is_read_before_the_plots_and_the_other_members(
+        self, browser, judged_served, prometheus
+    ):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/release-all/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        decided = browser.find_element(By.ID, "decided-by")
+        assert decided.text.startswith("Decided by member pods-error-ratio: ")
+        reason = browser.find_element(By.ID, "reason")
+        facts = browser.find_element(By.CSS_SELECTOR, "table.facts")
+        plot = browser.find_element(By.CSS_SELECTOR, "figure.plot-figure")
+        # Before: under the members' plot, after the Members heading.
+        assert reason.location["y"] < decided.location["y"] < facts.location["y"] < plot.location["y"]
+        members = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.members tbody td:nth-child(2) a")]
+        # Before: in the composite's order, the member that failed it last.
+        assert members == ["pods-error-ratio", "availability", "week-error-ratio"]
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.members tbody tr")
+        assert [row.find_element(By.CSS_SELECTOR, "td.decided").text for row in rows] == ["decided the verdict", "", ""]
+
+
 class TestEscaping:
     """What a target or a series says is shown as text: no script from it ever runs."""
 
@@ -615,6 +639,18 @@ JUDGED_CHECKS += (
         "step": "1h",
         "over_time": "max",
         "pass_if": "< 0.01",
+    },
+)
+
+
+# Two members that pass, then the one that fails and decides the verdict: last in the composite's order.
+JUDGED_CHECKS += (
+    {
+        "name": "release-all",
+        "kind": "composite",
+        "description": "every gate of the release",
+        "members": [{"check": "availability"}, {"check": "week-error-ratio"}, {"check": "pods-error-ratio"}],
+        "mode": "all",
     },
 )
 
