@@ -12,11 +12,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from analyzer.models import format_number
+from analyzer.models import format_number, shown
 from analyzer.ui.svg import (
-    LabelPlacer,
+    Box,
     Scale,
     Svg,
     baseline_offset,
@@ -193,131 +193,110 @@ class BarGroup:
 
 # Font sizes, px, of the texts a bar plot places (ui.css: svg text, .rule-label).
 _LABEL_PX, _RULE_LABEL_PX = 12.0, 11.0
-# The least room, px, kept between the picture's edge and a label moved off another.
+# The least room, px, kept between the picture's edge and a label.
 _EDGE = 2.0
 # A group's room, px, left and right of its bars; a bar's gap to the next; the least width of a bar's column (a label
 # turned upright, 1.25 em wide, fits over the bar).
-_GROUP_PAD, _BAR_GAP, _MIN_COLUMN = 12.0, 4.0, 20.0
+_GROUP_PAD, _BAR_GAP, _MIN_COLUMN = 12.0, 4.0, 28.0
 # Written 4 px from the line or bar it names.
 _BESIDE = 4.0
 
 
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
-    """Grouped bars from 0 with a rule per group, each group labelled with its status in words. Each label is written
-    next to what it names and over no bar: a bar's value just above its bar (turned upright when a label does not fit
-    its bar's width), a rule's label level with the rule's end, right of the bars; the groups' names and statuses under
-    the plot move down off each other. Groups too many for the picture's width widen it."""
+    """Grouped bars from 0 with a rule per group, as small multiples: a picture per group, each on the same value
+    scale, named with its status in words above it. Each picture is drawn at its own size, never scaled, so that its
+    text keeps the stylesheet's sizes on any screen; the pictures wrap onto rows as the screen's width allows. Each
+    label is written next to what it names and over no bar: a bar's value just above its bar (turned upright when it
+    does not fit its bar's width), a rule's label level with the rule's end, right of the bars."""
     values = [b.value for g in groups for b in g.bars if b.value is not None] + [
         g.rule.value for g in groups if g.rule is not None
     ]
     y_low, y_high = domain(values, include_zero=True)
     y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
-    # Each rule's label takes a strip of its group right of the bars: written over the bars' span, it lay over a bar
-    # that burns above its factor (every tier that fired), or was moved rows above its line, off the bars' labels.
-    strips = [0.0 if g.rule is None else text_width(g.rule.label, _RULE_LABEL_PX) + 2 * _BESIDE for g in groups]
-    needed = max(
-        (2 * _GROUP_PAD + strip + _MIN_COLUMN * max(len(g.bars), 1) for g, strip in zip(groups, strips, strict=True)),
-        default=0.0,
-    )
-    width = max((_RIGHT - _LEFT) / max(len(groups), 1), needed)
-    right = _LEFT + width * len(groups)
-    picture_width = math.ceil(right + WIDTH - _RIGHT)
-    columns = [
-        (width - 2 * _GROUP_PAD - strip) / max(len(group.bars), 1) for group, strip in zip(groups, strips, strict=True)
-    ]
-    texts = [
-        [
-            f"{bar.label}: {format_number(bar.value)}"
-            if bar.value is not None and math.isfinite(bar.value)
-            else f"{bar.label}: no data"
-            for bar in g.bars
-        ]
+    pictures = "".join(
+        f'<figure class="multiple" data-label="{escape(shown(g.label))}"><figcaption>'
+        f'<span class="multiple-name">{escape(shown(g.label))}</span> '
+        f'<span class="status {escape(g.css)}">{escape(shown(g.status))}</span></figcaption>'
+        f"{_bar_group(g, y, label=f'{label}: {g.label}', y_title=y_title)}</figure>"
         for g in groups
-    ]
-    # Upright when any label is wider than its bar: beside each other, such labels were written over the next bar.
-    upright = any(
-        text_width(text, _LABEL_PX) > column - _BAR_GAP
-        for column, group_texts in zip(columns, texts, strict=True)
-        for text in group_texts
     )
-    placer = LabelPlacer(_LEFT + _EDGE, picture_width - _EDGE)
-    bar_labels: list[list[tuple[float, float]]] = []
-    rule_labels: list[tuple[float, float] | None] = []
-    for index, group in enumerate(groups):
-        left = _LEFT + index * width
-        placed = []
-        for position, bar in enumerate(group.bars):
-            middle = left + _GROUP_PAD + (position + 0.5) * columns[index]
-            top = y.clamped(max(bar.value, 0.0)) if bar.value is not None and math.isfinite(bar.value) else y(0.0)
-            text = texts[index][position]
-            # Upright, it reads from its bar's top upwards, its middle over the bar's middle.
-            at = (middle + baseline_offset(_LABEL_PX) if upright else middle, top - _BESIDE)
-            placer.keep(label_box(*at, text, _LABEL_PX, anchor="start" if upright else "middle", upright=upright))
-            placed.append(at)
-        bar_labels.append(placed)
-        if group.rule is None:
-            rule_labels.append(None)
-            continue
+    # S704 (Markup of an f-string): every interpolated part was escaped above, or is the builder's escaped markup.
+    return Markup(f'<div class="multiples">{pictures}</div>')  # noqa: S704
+
+
+def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Markup:
+    """One group's picture, at its own size, on the value scale `y`."""
+    # The rule's label takes a strip right of the bars: written over the bars' span, it lay over a bar that burns
+    # above its factor (every tier that fired), or was moved rows above its line, off the bars' labels.
+    strip = 0.0 if group.rule is None else text_width(group.rule.label, _RULE_LABEL_PX) + 2 * _BESIDE
+    count = max(len(group.bars), 1)
+    texts = [
+        f"{bar.label}: {format_number(bar.value)}"
+        if bar.value is not None and math.isfinite(bar.value)
+        else f"{bar.label}: no data"
+        for bar in group.bars
+    ]
+    # A column as wide as its widest level label, when that is narrow: else upright labels over narrow bars (beside
+    # each other, labels wider than their bars were written over the next bar).
+    widest = max((text_width(text, _LABEL_PX) + _BAR_GAP for text in texts), default=0.0)
+    upright = widest > 2 * _MIN_COLUMN
+    column = _MIN_COLUMN if upright else max(widest, _MIN_COLUMN)
+    left = _LEFT
+    right = left + 2 * _GROUP_PAD + strip + column * count
+    picture_width = math.ceil(right + _EDGE)
+    boxes: list[Box] = []
+    bar_labels: list[tuple[float, float]] = []
+    for position, bar in enumerate(group.bars):
+        middle = left + _GROUP_PAD + (position + 0.5) * column
+        top = y.clamped(max(bar.value, 0.0)) if bar.value is not None and math.isfinite(bar.value) else y(0.0)
+        # Upright, it reads from its bar's top upwards, its middle over the bar's middle.
+        at = (middle + baseline_offset(_LABEL_PX) if upright else middle, top - _BESIDE)
+        boxes.append(
+            label_box(*at, texts[position], _LABEL_PX, anchor="start" if upright else "middle", upright=upright)
+        )
+        bar_labels.append(at)
+    rule_label = None
+    if group.rule is not None:
         # Level with its line: the text's middle on it.
-        at = (
-            left + width - _GROUP_PAD - strips[index] + _BESIDE,
-            y(group.rule.value) + baseline_offset(_RULE_LABEL_PX),
-        )
-        placer.keep(label_box(*at, group.rule.label, _RULE_LABEL_PX, anchor="start"))
-        rule_labels.append(at)
-    names = [
-        placer.place(_LEFT + (i + 0.5) * width, y.start + 18, g.label, anchor="middle", font_px=_LABEL_PX, down=True)
-        for i, g in enumerate(groups)
-    ]
-    statuses = [
-        placer.place(
-            _LEFT + (i + 0.5) * width, y.start + 36, g.status, anchor="middle", font_px=_LABEL_PX, bold=True, down=True
-        )
-        for i, g in enumerate(groups)
-    ]
-    lowest = max((box.bottom for box in placer.boxes), default=0.0)
+        rule_label = (right - _GROUP_PAD - strip + _BESIDE, y(group.rule.value) + baseline_offset(_RULE_LABEL_PX))
+        boxes.append(label_box(*rule_label, group.rule.label, _RULE_LABEL_PX, anchor="start"))
+    lowest = max((box.bottom for box in boxes), default=0.0)
     svg = Svg(
-        picture_width, max(int(_TOP + _PLOT_HEIGHT + 64), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y)
+        picture_width, max(int(_TOP + _PLOT_HEIGHT + 12), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y)
     )
-    svg.top = min(0, math.floor(min((box.top for box in placer.boxes), default=0.0) - _EDGE))
+    svg.top = min(0, math.floor(min((box.top for box in boxes), default=0.0) - _EDGE))
     _y_axis(svg, y, y_title, right=right)
     svg.line(_LEFT, y(0.0), right, y(0.0), class_="axis")
-    for index, group in enumerate(groups):
-        left = _LEFT + index * width
-        svg.open("g", class_=f"group {group.css}", data_label=group.label)
-        column = columns[index]
-        for position, bar in enumerate(group.bars):
-            if bar.value is not None and math.isfinite(bar.value):
-                top = y.clamped(max(bar.value, 0.0))
-                svg.rect(
-                    left + _GROUP_PAD + position * column + _BAR_GAP / 2,
-                    top,
-                    column - _BAR_GAP,
-                    y(0.0) - top,
-                    class_=f"bar {bar.css}",
-                    data_value=repr(bar.value),
-                )
-        for (x, baseline), text in zip(bar_labels[index], texts[index], strict=True):
-            if upright:
-                turn = f"rotate(-90 {x:.2f} {baseline:.2f})"
-                svg.text(x, baseline, text, class_="bar-label", text_anchor="start", transform=turn)
-            else:
-                svg.text(x, baseline, text, class_="bar-label", text_anchor="middle")
-        rule_label = rule_labels[index]
-        if group.rule is not None and rule_label is not None:
-            svg.line(
-                left + _GROUP_PAD / 2,
-                y(group.rule.value),
-                rule_label[0] - _BESIDE / 2,
-                y(group.rule.value),
-                class_=f"rule {group.rule.css}",
-                data_value=repr(group.rule.value),
+    svg.open("g", class_=f"group {group.css}", data_label=group.label)
+    for position, bar in enumerate(group.bars):
+        if bar.value is not None and math.isfinite(bar.value):
+            top = y.clamped(max(bar.value, 0.0))
+            svg.rect(
+                left + _GROUP_PAD + position * column + _BAR_GAP / 2,
+                top,
+                column - _BAR_GAP,
+                y(0.0) - top,
+                class_=f"bar {bar.css}",
+                data_value=repr(bar.value),
             )
-            svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="start")
-        svg.text(*names[index], group.label, class_="tick", text_anchor="middle")
-        svg.text(*statuses[index], group.status, class_=f"status {group.css}", text_anchor="middle")
-        svg.close("g")
-    return svg.render()
+    for (x, baseline), text in zip(bar_labels, texts, strict=True):
+        if upright:
+            turn = f"rotate(-90 {x:.2f} {baseline:.2f})"
+            svg.text(x, baseline, text, class_="bar-label", text_anchor="start", transform=turn)
+        else:
+            svg.text(x, baseline, text, class_="bar-label", text_anchor="middle")
+    if group.rule is not None and rule_label is not None:
+        svg.line(
+            left + _GROUP_PAD / 2,
+            y(group.rule.value),
+            rule_label[0] - _BESIDE / 2,
+            y(group.rule.value),
+            class_=f"rule {group.rule.css}",
+            data_value=repr(group.rule.value),
+        )
+        svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="start")
+    svg.close("g")
+    return svg.render(sized=True)
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,14 @@ class Svg:
         """A line through the points."""
         self.add("polyline", points=" ".join(f"{x:.2f},{y:.2f}" for x, y in points), **attrs)
 
-    def render(self) -> Markup:
-        """The picture as markup, safe to put into a template unescaped (everything in it was escaped)."""
+    def render(self, *, sized: bool = False) -> Markup:
+        """The picture as markup, safe to put into a template unescaped (everything in it was escaped); `sized` writes
+        its size in px, at which the stylesheet draws it (else it is as wide as its box)."""
         body = "".join(self._parts)
         # S704 (Markup of an f-string): every interpolated part was escaped when it was added.
         svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {self.top} {self.width} {self.height - self.top}"'
+        if sized:
+            svg += f' width="{self.width}" height="{self.height - self.top}"'
         return Markup(f"{svg}{attributes(self._root)}>{body}</svg>")  # noqa: S704
 
 

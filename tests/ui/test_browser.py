@@ -204,9 +204,9 @@ class TestPages:
 
         signed_in.get(f"{served.url}/ui/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
         assert verdict_of(signed_in) == "FAIL"
-        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate']")
+        page = signed_in.find_element(By.CSS_SELECTOR, "figure.multiple[data-label='page 1h/5m']")
+        svg = page.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate']")
         y = scale(svg, "y")
-        page = svg.find_element(By.CSS_SELECTOR, "g.group[data-label='page 1h/5m']")
         factor = page.find_element(By.CSS_SELECTOR, "line.rule.factor")
         assert float(factor.get_attribute("data-value")) == pytest.approx(14.4)
         assert abs(float(factor.get_attribute("y1")) - y(14.4)) <= PIXEL_TOLERANCE
@@ -217,13 +217,13 @@ class TestPages:
         assert (
             abs(float(long_bar.get_attribute("y")) - y(float(long_bar.get_attribute("data-value")))) <= PIXEL_TOLERANCE
         )
-        assert page.find_element(By.CSS_SELECTOR, "text.status").text == "FIRED: fails"
+        assert page.find_element(By.CSS_SELECTOR, "figcaption .status").text == "FIRED: fails"
         # Every tier says FIRED exactly when both its drawn bars stand above its drawn factor.
-        for group in svg.find_elements(By.CSS_SELECTOR, "g.group"):
+        for group in signed_in.find_elements(By.CSS_SELECTOR, "figure.multiple"):
             bars = [float(b.get_attribute("data-value")) for b in group.find_elements(By.CSS_SELECTOR, "rect.bar")]
             limit = float(group.find_element(By.CSS_SELECTOR, "line.rule").get_attribute("data-value"))
             fired = len(bars) == 2 and min(bars) > limit
-            assert group.find_element(By.CSS_SELECTOR, "text.status").text.startswith("FIRED") == fired
+            assert group.find_element(By.CSS_SELECTOR, "figcaption .status").text.startswith("FIRED") == fired
         over_time = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier page']")
         y = scale(over_time, "y")
         factor = over_time.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
@@ -337,6 +337,30 @@ class TestWhichMemberDecided:
         assert signed_in.find_element(By.ID, "decided").text == (
             "This member decided its composite's verdict: it failed, its weight left out of the score."
         )
+
+
+class TestDecidedFirst:
+    """A composite's page says which members decided its verdict next to its reason, and lists them first."""
+
+    def test_the_deciding_member_is_read_before_the_plots_and_the_other_members(
+        self, browser, judged_served, prometheus
+    ):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/release-all/run?at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        decided = browser.find_element(By.ID, "decided-by")
+        assert decided.text.startswith("Decided by member pods-error-ratio: ")
+        reason = browser.find_element(By.ID, "reason")
+        facts = browser.find_element(By.CSS_SELECTOR, "table.facts")
+        plot = browser.find_element(By.CSS_SELECTOR, "figure.plot-figure")
+        # Before: under the members' plot, after the Members heading.
+        assert reason.location["y"] < decided.location["y"] < facts.location["y"] < plot.location["y"]
+        members = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.members tbody td:nth-child(2) a")]
+        # Before: in the composite's order, the member that failed it last.
+        assert members == ["pods-error-ratio", "availability", "week-error-ratio"]
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.members tbody tr")
+        assert [row.find_element(By.CSS_SELECTOR, "td.decided").text for row in rows] == ["decided the verdict", "", ""]
 
 
 class TestEscaping:
@@ -562,6 +586,31 @@ JUDGED_CHECKS += (
     },
 )
 
+# Twelve tiers of the longest severity names (32 characters), half of them page tiers that fire (factor 1 and 2 under
+# burn1's burn) and half quiet (factor 1000).
+TWELVE_TIERS = [
+    {
+        "long": long,
+        "short": short,
+        "factor": factor,
+        "severity": ("page-critical-fast-burn-checkout" if factor < 100 else "ticket-slow-burn-checkout-servic"),
+    }
+    for long, short in (("1h", "5m"), ("2h", "30m"), ("6h", "30m"))
+    for factor in (1, 2, 1000, 999)
+]
+JUDGED_CHECKS += (
+    {
+        "name": "shop-twelve-tiers",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "30d",
+        "params": CANARY,
+        "ratio": SHOP_RATIO,
+        "tiers": TWELVE_TIERS,
+        "fail_on": ["page-critical-fast-burn-checkout"],
+    },
+)
+
 # Nine pods, of which the last in label order fails: the plot draws eight series.
 PODS = {pod: 0.001 for pod in "abcdefgh"} | {"i": 0.5}
 JUDGED_CHECKS += (
@@ -590,6 +639,18 @@ JUDGED_CHECKS += (
         "step": "1h",
         "over_time": "max",
         "pass_if": "< 0.01",
+    },
+)
+
+
+# Two members that pass, then the one that fails and decides the verdict: last in the composite's order.
+JUDGED_CHECKS += (
+    {
+        "name": "release-all",
+        "kind": "composite",
+        "description": "every gate of the release",
+        "members": [{"check": "availability"}, {"check": "week-error-ratio"}, {"check": "pods-error-ratio"}],
+        "mode": "all",
     },
 )
 
@@ -685,11 +746,10 @@ class TestErrorBudgetAsJudged:
 
         browser.get(f"{judged_served.url}/ui/checks/billing-burn/run?at={prometheus.anchor}")
         assert verdict_of(browser) == "PASS"
-        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
-        fill = "return getComputedStyle(arguments[0]).fill"
+        colour = "return getComputedStyle(arguments[0]).color"
         colours = {}
-        for status in svg.find_elements(By.CSS_SELECTOR, "text.status"):
-            colours.setdefault(status.text, set()).add(browser.execute_script(fill, status))
+        for status in browser.find_elements(By.CSS_SELECTOR, "figure.multiple figcaption .status"):
+            colours.setdefault(status.text, set()).add(browser.execute_script(colour, status))
         # Before: "FIRED: warning" in the fail red (207, 34, 46) beside a PASS.
         assert colours == {"not fired": {"rgb(26, 127, 55)"}, "FIRED: warning": {"rgb(154, 103, 0)"}}
         screenshot(browser, shots, "error_budget-warning")
@@ -735,6 +795,13 @@ def overlapping_texts(browser, svg) -> list[tuple[str, str]]:
     return found
 
 
+def burn_rate_pictures(browser) -> list:
+    """The burn-rate plot's pictures, a tier each."""
+    from selenium.webdriver.common.by import By
+
+    return browser.find_elements(By.CSS_SELECTOR, "figure.multiple svg[aria-label^='Burn rate per window']")
+
+
 class TestBurnRateLabels:
     """No label of the burn-rate bars is written over another, at any width a page is read at: bars of like heights
     side by side, a tier's factor level with its bars' tops, six tiers in one plot."""
@@ -744,15 +811,68 @@ class TestBurnRateLabels:
         from selenium.webdriver.common.by import By
 
         browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
-        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
-        labels = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.bar-label")]
+        pictures = burn_rate_pictures(browser)
+        labels = [t.text for svg in pictures for t in svg.find_elements(By.CSS_SELECTOR, "text.bar-label")]
         assert len(labels) >= 4 and all(": " in label for label in labels)
         try:
             for width in READ_WIDTHS:
                 browser.set_window_size(width, 1000)
                 # Before: "1h: 21.2502" and "5m: 25.0003" side by side, each wider than its bar, and a factor's label
                 # beside them, written over each other.
-                assert overlapping_texts(browser, svg) == [], width
+                assert [overlapping_texts(browser, svg) for svg in pictures] == [[]] * len(pictures), width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
+# The smallest text the stylesheet sets, px: a rule's label and an axis title in a plot drawn at its size.
+PAGE_MIN_TEXT_PX = 11.0
+# The widths of the many-tiers test: a desktop, an iPhone SE, the narrowest phone.
+MANY_TIERS_WIDTHS = (1280, 375, 320)
+
+
+def text_sizes(browser, element) -> list[tuple[str, float, float]]:
+    """Each text in `element` (a plot's labels, a caption's words) with the px its font is drawn at (scaled with its
+    picture) and its box's height across its line (a turned label's width) as chromium lays it out."""
+    return browser.execute_script(
+        "const scaled = t => { const svg = t.ownerSVGElement;"
+        "  return svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1; };"
+        "return [...arguments[0].querySelectorAll('text, figcaption span')].map(t => {"
+        "  const r = t.getBoundingClientRect();"
+        "  const across = (t.getAttribute('transform') || '').startsWith('rotate') ? r.width : r.height;"
+        "  return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scaled(t), across];"
+        "});",
+        element,
+    )
+
+
+class TestManyTiersOnAPhone:
+    """A burn-rate plot of twelve tiers is read at the page's text size on a phone and a desktop: a picture per tier,
+    drawn at its size, no label over another, no sideways scroll."""
+
+    def test_twelve_tiers_at_320_375_and_1280_px(self, browser, judged_served, prometheus, shots):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/shop-twelve-tiers/run?canary_hash=burn1&at={prometheus.anchor}")
+        assert verdict_of(browser) == "FAIL"
+        figure = browser.find_element(By.CSS_SELECTOR, "figure.plot-figure")
+        try:
+            for width in MANY_TIERS_WIDTHS:
+                browser.set_window_size(width, 1000)
+                sizes = text_sizes(browser, figure)
+                assert len(sizes) >= 12 * 5
+                # Before: one picture 1900 px wide scaled into 300 px, its text 1.5 px high.
+                small = [(text, round(px, 1), round(side, 1)) for text, px, side in sizes if px < PAGE_MIN_TEXT_PX]
+                assert small == [], width
+                assert [text for text, _, side in sizes if side < PAGE_MIN_TEXT_PX] == [], width
+                pictures = burn_rate_pictures(browser)
+                assert len(pictures) == 12
+                assert [overlapping_texts(browser, svg) for svg in pictures] == [[]] * 12, width
+                assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+                inside = "const r = arguments[0].getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth"
+                assert all(browser.execute_script(inside, svg) for svg in pictures), width
+                names = [n.text for n in figure.find_elements(By.CSS_SELECTOR, "figcaption .multiple-name")]
+                assert names == [f"{t['severity']} {t['long']}/{t['short']}" for t in TWELVE_TIERS]
+                browser.save_screenshot(str(shots / f"error_budget-twelve-tiers-{width}.png"))
         finally:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
@@ -780,12 +900,9 @@ class TestBurnRateLabelsBesideWhatTheyName:
 
     @pytest.mark.parametrize("check", ["shop-budget", "shop-crowded-tiers", "shop-slow-tier"])
     def test_labels_beside_their_lines_and_over_no_bar(self, browser, judged_served, prometheus, check):
-        from selenium.webdriver.common.by import By
-
         browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
-        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate per window']")
         try:
-            for width in READ_WIDTHS:
+            for width, svg in ((width, svg) for width in READ_WIDTHS for svg in burn_rate_pictures(browser)):
                 browser.set_window_size(width, 1000)
                 layout = bar_plot_layout(browser, svg)
                 # Half a unit of overlap is antialiasing.
@@ -798,7 +915,7 @@ class TestBurnRateLabelsBesideWhatTheyName:
                 # Before: every fired tier's "factor ...x" over its short window's bar, which burns above the factor.
                 assert over == [], width
                 rule_labels = [t for css, _, *t in layout["texts"] if css == "rule-label"]
-                assert len(rule_labels) == len(layout["rules"]) >= 2
+                assert len(rule_labels) == len(layout["rules"]) == 1
                 for (left, top, _, bottom), (_, line_top, line_right, line_bottom) in zip(
                     rule_labels, layout["rules"], strict=True
                 ):

@@ -168,3 +168,60 @@ class TestPagesAtTheirLimits:
         rows = phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")
         assert len(rows) <= hunt_served.app[LIVE].settings.history_size
         assert phone.execute_script("return document.scrollingElement.scrollWidth - window.innerWidth") <= 1
+
+
+# An error's message of several lines, as a traceback writes them: indented, one line longer than a phone.
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/app/probe.py", line 3, in probe\n'
+    "    raise ValueError(reply)\n"
+    "ValueError: " + "z" * 200
+)
+# A label value of one word longer than any screen.
+LONG_VALUE = "v" * 300
+
+
+def boxes_scrolling_sideways(browser) -> list[list[Any]]:
+    """The boxes outside figures and code (`pre`) that scroll sideways: their class and how far, px."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll('main *')]"
+        ".filter(e => !e.closest('figure, pre') && e.scrollWidth > e.clientWidth + 1"
+        "  && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))"
+        ".map(e => [e.className, e.scrollWidth - e.clientWidth]);"
+    )
+
+
+class TestLongAndMultiLineText:
+    """A verdict page with a 300-character label value and a traceback-like error fits a phone and a desktop: nothing
+    outside a figure or code scrolls sideways, and the error keeps its lines."""
+
+    @pytest.mark.parametrize("width", [320, 375, 1280])
+    def test_an_error_with_a_traceback_and_a_long_arg(self, phone, hunt_served, width):
+        from selenium.webdriver.common.by import By
+
+        seq = record(
+            hunt_served,
+            answer(
+                verdict=Outcome.ERROR,
+                value=None,
+                error=TRACEBACK,
+                reason=TRACEBACK,
+                args={"canary_hash": LONG_VALUE},
+                details={"series": [{"labels": {"pod": LONG_VALUE}, "value": 0.1, "verdict": "error"}]},
+            ),
+        )
+        try:
+            phone.set_window_size(width, PHONE[1])
+            phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+            assert phone.title == "ERROR error-rate · analyzer"
+            bounded(phone)
+            # Before: the facts' box scrolled sideways at every width, the error and the arg cut off at its edge.
+            assert boxes_scrolling_sideways(phone) == []
+            inner = "return arguments[0].innerText"
+            # Before: one run-on line, "last): File ... in probe raise ValueError".
+            for element in (phone.find_element(By.ID, "reason"), phone.find_element(By.ID, "error")):
+                assert phone.execute_script(inner, element).startswith(TRACEBACK[:60])
+            arg = phone.find_element(By.XPATH, "//table[@class='facts']//th[.='arg canary_hash']/../td")
+            assert phone.execute_script(inner, arg).replace("\n", "") == LONG_VALUE
+        finally:
+            phone.set_window_size(*PHONE)

@@ -164,7 +164,7 @@ class TestPlots:
                 y_title="burn",
             )
         )
-        assert ">FIRED: fails</text>" in markup
+        assert '<span class="status fired">FIRED: fails</span></figcaption>' in markup
         assert ">5m: no data</text>" in markup
 
     def test_values_beside_their_limits_are_written_as_the_reason_writes_them(self):
@@ -292,9 +292,8 @@ BAR_PLOTS = {
 }
 
 
-def drawn(markup: str) -> tuple[list[tuple[str, str, Box]], list[Box], list[tuple[float, float, float]]]:
-    """A bar plot's texts (class, text, estimated box, upright ones turned), bars and rules (x1, x2, y) as drawn."""
-    root = ElementTree.fromstring(markup)
+def drawn(root: ElementTree.Element) -> tuple[list[tuple[str, str, Box]], list[Box], list[tuple[float, float, float]]]:
+    """One picture's texts (class, text, estimated box, upright ones turned), bars and rules (x1, x2, y) as drawn."""
     texts = []
     for text in root.iter(f"{SVG}text"):
         x, y, css = float(text.get("x", 0)), float(text.get("y", 0)), text.get("class", "")
@@ -320,42 +319,50 @@ def drawn(markup: str) -> tuple[list[tuple[str, str, Box]], list[Box], list[tupl
     return texts, bars, rules
 
 
+def pictures(markup: str) -> list[ElementTree.Element]:
+    """A bar plot's pictures, one per group (each in its own px)."""
+    return list(ElementTree.fromstring(markup).iter(f"{SVG}svg"))
+
+
 class TestBarLabels:
     """Each label of a bar plot is written next to what it names and over no bar and no other label (by their
     estimated boxes; the browser test measures them as drawn)."""
 
     @pytest.mark.parametrize("groups", BAR_PLOTS.values(), ids=BAR_PLOTS.keys())
     def test_no_label_is_written_over_a_bar_or_another_label(self, groups):
-        texts, bars, _ = drawn(str(plots.bar_groups(groups, label="b", y_title="burn")))
-        placed = [(css, text, box) for css, text, box in texts if css != "axis-title"]
-        # Before: the factor's label over its short window's bar on every tier that fired.
-        assert [(text, bar) for _, text, box in placed for bar in bars if box.overlaps(bar)] == []
-        assert [(a[1], b[1]) for i, a in enumerate(placed) for b in placed[i + 1 :] if a[2].overlaps(b[2])] == []
+        for picture in pictures(str(plots.bar_groups(groups, label="b", y_title="burn"))):
+            texts, bars, _ = drawn(picture)
+            placed = [(css, text, box) for css, text, box in texts if css != "axis-title"]
+            # Before: the factor's label over its short window's bar on every tier that fired.
+            assert [(text, bar) for _, text, box in placed for bar in bars if box.overlaps(bar)] == []
+            assert [(a[1], b[1]) for i, a in enumerate(placed) for b in placed[i + 1 :] if a[2].overlaps(b[2])] == []
 
     @pytest.mark.parametrize("groups", BAR_PLOTS.values(), ids=BAR_PLOTS.keys())
     def test_each_label_is_next_to_what_it_names(self, groups):
-        markup = str(plots.bar_groups(groups, label="b", y_title="burn"))
-        texts, bars, rules = drawn(markup)
-        rule_labels = [box for css, _, box in texts if css == "rule-label"]
-        assert len(rule_labels) == len(rules) == sum(1 for g in groups if g.rule is not None)
-        for box, (_, x2, y) in zip(rule_labels, rules, strict=True):
-            # Before: moved a row or more above its line, off the bars' labels.
-            assert abs((box.top + box.bottom) / 2 - y) <= 2
-            assert 0 <= box.left - x2 <= 4
-        bar_labels = [(text, box) for css, text, box in texts if css == "bar-label"]
-        assert len(bar_labels) == sum(len(g.bars) for g in groups)
-        y_zero = float(re.search(r'data-plot-bottom="([-0-9.e]+)"', markup).group(1))
-        drawn_bars = iter(bars)
-        for (text, box), bar in zip(bar_labels, (b for g in groups for b in g.bars), strict=True):
-            if bar.value is None:
-                assert 0 <= y_zero - box.bottom <= 6, text
-                continue
-            rect = next(drawn_bars)
-            # Just above its own bar, and over its middle.
-            assert 0 <= rect.top - box.bottom <= 6, text
-            assert abs((box.left + box.right) / 2 - (rect.left + rect.right) / 2) <= 1, text
+        drawn_pictures = pictures(str(plots.bar_groups(groups, label="b", y_title="burn")))
+        assert len(drawn_pictures) == len(groups)
+        for group, picture in zip(groups, drawn_pictures, strict=True):
+            texts, bars, rules = drawn(picture)
+            rule_labels = [box for css, _, box in texts if css == "rule-label"]
+            assert len(rule_labels) == len(rules) == (group.rule is not None)
+            for box, (_, x2, y) in zip(rule_labels, rules, strict=True):
+                # Before: moved a row or more above its line, off the bars' labels.
+                assert abs((box.top + box.bottom) / 2 - y) <= 2
+                assert 0 <= box.left - x2 <= 4
+            bar_labels = [(text, box) for css, text, box in texts if css == "bar-label"]
+            assert len(bar_labels) == len(group.bars)
+            y_zero = float(picture.get("data-plot-bottom"))
+            drawn_bars = iter(bars)
+            for (text, box), bar in zip(bar_labels, group.bars, strict=True):
+                if bar.value is None:
+                    assert 0 <= y_zero - box.bottom <= 6, text
+                    continue
+                rect = next(drawn_bars)
+                # Just above its own bar, and over its middle.
+                assert 0 <= rect.top - box.bottom <= 6, text
+                assert abs((box.left + box.right) / 2 - (rect.left + rect.right) / 2) <= 1, text
 
-    def test_labels_wider_than_their_bars_are_turned_upright_and_widen_the_view(self):
+    def test_labels_wider_than_their_bars_are_turned_upright_inside_the_picture(self):
         groups = [
             plots.BarGroup(
                 "g", "s", "quiet", [plots.Bar(w, 10.0, "long") for w in ("1h", "5m", "30m", "2h", "6h", "1d")]
@@ -363,14 +370,41 @@ class TestBarLabels:
             for _ in range(6)
         ]
         markup = str(plots.bar_groups(groups, label="b", y_title="burn"))
-        texts, _, _ = drawn(markup)
-        top, width, height = map(float, re.search(r'viewBox="0 (-?[0-9.]+) ([0-9]+) ([0-9.]+)"', markup).groups())
-        labels = [box for css, _, box in texts if css == "bar-label"]
-        assert len(labels) == 36 and markup.count('class="bar-label" text-anchor="start" transform="rotate(-90') == 36
-        # Thirty-six columns of at least 20 px: the picture is wider than 720 px, and holds every label.
-        assert width > 72 + 36 * 20
-        assert all(box.top >= top and box.right <= width for box in labels)
-        assert top + height >= 288  # the rows under the plot kept
+        assert markup.count('class="bar-label" text-anchor="start" transform="rotate(-90') == 36
+        for picture in pictures(markup):
+            texts, _, _ = drawn(picture)
+            top, width = map(float, picture.get("viewBox").split()[1:3])
+            labels = [box for css, _, box in texts if css == "bar-label"]
+            assert len(labels) == 6
+            assert all(box.top >= top and box.right <= width for box in labels)
+
+
+class TestSmallMultiples:
+    """A bar plot is a picture per group on one value scale, each drawn at its own size: its text never scaled."""
+
+    def test_twelve_groups_are_twelve_pictures_of_a_phone_s_width_on_one_scale(self):
+        groups = [
+            plots.BarGroup(
+                f"page-long-tier-name-{i} 1h/5m",
+                "FIRED: fails",
+                "fired",
+                [plots.Bar("1h", 14.4 * (i + 1), "long"), plots.Bar("5m", 14.4, "short")],
+                plots.Rule(1000.0 if i % 2 else 14.4, f"factor {1000 if i % 2 else 14.4}x", "factor"),
+            )
+            for i in range(12)
+        ]
+        markup = str(plots.bar_groups(groups, label="Burn rate per window", y_title="burn"))
+        drawn_pictures = pictures(markup)
+        # Before: one picture 1848 px wide, scaled into a phone's 300 px (its text 2 px high).
+        assert len(drawn_pictures) == 12
+        for picture in drawn_pictures:
+            view_width, view_height = map(float, picture.get("viewBox").split()[2:])
+            # Drawn at its size (px), which fits the narrowest phone's 300 px of page.
+            assert (float(picture.get("width")), float(picture.get("height"))) == (view_width, view_height)
+            assert view_width <= 300
+        assert {(p.get("data-y-low"), p.get("data-y-high")) for p in drawn_pictures} == {("0.0", repr(1000.0 * 1.08))}
+        names = [f.text for f in ElementTree.fromstring(markup).iter("span") if f.get("class") == "multiple-name"]
+        assert names == [g.label for g in groups]
 
 
 class TestMeter:
