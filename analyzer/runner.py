@@ -530,7 +530,17 @@ class Runner:
                     note = await _no_data_then(ctx, exc.source, evaluation_time)
                 if note:
                     verdict = verdict.model_copy(update={"reason": verdict.reason + note})
-        except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # asked of this evaluation (its caller hung up, a drain ended): it unwinds
+            # A cancellation no one asked of it: a future of a library's that the library cancelled. Unwound, the
+            # caller's connection closed without an answer, read as a hang-up, with nothing in the history.
+            verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it)
+            # SystemExit too (a library's CLI parser refusing input: argparse's error() exits) and KeyboardInterrupt:
+            # from a kind, never the process's own (serve handles its signals), and out of the event loop they
+            # stopped `analyzer serve` at once, without a drain, for every caller in flight.
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
@@ -592,7 +602,7 @@ class Runner:
             )
         return evaluation
 
-    def _crashed(self, check: Check, exc: Exception, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
+    def _crashed(self, check: Check, exc: BaseException, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
         """Log an exception no one mapped as `check_crashed`, its traceback as text, and return its error verdict,
         code and status, each without the credentials an exception may quote (`_crash_scrub`)."""
         scrub = self._crash_scrub(check, secret_values)
@@ -684,7 +694,7 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_result(done.result())
 
 
-def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
+def _crashed(check: Check, exc: BaseException) -> tuple[Verdict, str, int]:
     """The error verdict, code and status of an exception no one mapped; a group's (a TaskGroup's) is named by its
     first exception, what went wrong, with the count of the others (the log's traceback has them all)."""
     shown: BaseException = exc
@@ -693,9 +703,9 @@ def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
         others += len(shown.exceptions) - 1
         shown = shown.exceptions[0]
     more = f" (and {others} other exception{'s' if others > 1 else ''})" if others else ""
-    verdict = Verdict(
-        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(shown).__name__}: {shown}{more}"
-    )
+    # An exception without a message (KeyboardInterrupt, CancelledError) is named alone, without a colon after it.
+    what = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
+    verdict = Verdict(outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {what}{more}")
     return verdict, "internal_error", 500
 
 
