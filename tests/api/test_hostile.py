@@ -711,6 +711,20 @@ class TestCutBodies:
             "object of args whole",
         )
 
+    @pytest.mark.parametrize(
+        ("digits", "message"),
+        [
+            # The most digits Python reads as an int (sys.get_int_max_str_digits): its param refuses it.
+            (4300, "arg 'canary_hash' is longer than 256 characters"),
+            # Was "the request body is not valid JSON": it is, with a number of more digits than Python reads.
+            (4301, "the request body holds a number of 4301 digits, longer than any arg takes"),
+        ],
+    )
+    async def test_a_number_of_thousands_of_digits_is_refused_by_its_param(self, server, digits, message):
+        answer = await self.post(server, b'{"canary_hash": ' + b"7" * digits + b"}")
+        assert (answer.status, answer.json()["message"]) == (400, message)
+        assert self.evaluations() == 0
+
     async def test_a_get_with_a_chunked_body_of_no_bytes_is_served_whatever_its_encoding(self, server):
         # What a proxy may make of a GET without a body: never decoded (an empty gzip stream is no gzip stream).
         head = rawhttp.request(
