@@ -530,17 +530,16 @@ class Runner:
                     note = await _no_data_then(ctx, exc.source, evaluation_time)
                 if note:
                     verdict = verdict.model_copy(update={"reason": verdict.reason + note})
-        except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
-                raise  # asked of this evaluation (its caller hung up, a drain ended): it unwinds
-            # A cancellation no one asked of it: a future of a library's that the library cancelled. Unwound, the
-            # caller's connection closed without an answer, read as a hang-up, with nothing in the history.
-            verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
-        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it)
-            # SystemExit too (a library's CLI parser refusing input: argparse's error() exits) and KeyboardInterrupt:
-            # from a kind, never the process's own (serve handles its signals), and out of the event loop they
-            # stopped `analyzer serve` at once, without a drain, for every caller in flight.
+        except GeneratorExit:
+            raise  # the coroutine is being closed: nothing is left to answer
+        except BaseException as exc:  # the one broad catch: _crashed logs it with its traceback
+            if _asked_to_stop(exc):
+                raise
+            # Not Exceptions alone: a library's SystemExit (argparse's error() on input it refuses) or a
+            # KeyboardInterrupt, never the process's own (serve handles its signals), went out of the event loop and
+            # stopped `analyzer serve` at once, without a drain, for every caller in flight; a CancelledError no one
+            # asked of the evaluation (a library's future the library cancelled) closed the caller's connection
+            # without an answer, as a hang-up, with nothing in the history.
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
@@ -676,6 +675,17 @@ def _hiding(shown: Mapping[str, Any], hidden: tuple[str, ...]) -> dict[str, Any]
         name: REDACTED if any(value in render_value(arg) for value in hidden if value) else arg
         for name, arg in shown.items()
     }
+
+
+def _asked_to_stop(exc: BaseException) -> bool:
+    """Whether `exc` is a cancellation asked of the running task (its caller hung up, the drain ended), which must
+    unwind it: a CancelledError, or a group holding one (a plugin's task group), while the task is being cancelled."""
+    if not isinstance(exc, asyncio.CancelledError | BaseExceptionGroup):
+        return False
+    if isinstance(exc, BaseExceptionGroup) and exc.subgroup(asyncio.CancelledError) is None:
+        return False
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
 
 
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:

@@ -67,6 +67,15 @@ class ScriptedCheck(Check):
             raise SystemExit(2)
         if self.name == "crash-interrupt":
             raise KeyboardInterrupt
+        if self.name == "crash-base-group":
+            # What a task group of a plugin's may raise when a child is interrupted: a BaseExceptionGroup.
+            raise BaseExceptionGroup("children", [KeyboardInterrupt(), ValueError("second")])
+        if self.name == "group-on-cancel":
+            # A plugin's task group that answers its cancellation with a group of the children's cancellations.
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError as exc:
+                raise BaseExceptionGroup("children", [exc]) from None
         if self.name == "stray-cancel":
             # A cancellation no one asked of this evaluation: a future of a library's, cancelled by the library.
             raise asyncio.CancelledError
@@ -219,6 +228,12 @@ class TestErrorMapping:
             # loop, and `analyzer serve` stopped at once (no drain) for every caller in flight.
             ("crash-exit", 500, "internal_error", "'crash-exit': SystemExit: 2"),
             ("crash-interrupt", 500, "internal_error", "'crash-interrupt': KeyboardInterrupt"),
+            (
+                "crash-base-group",
+                500,
+                "internal_error",
+                "'crash-base-group': KeyboardInterrupt (and 1 other exception)",
+            ),
             # Before: the caller's connection was closed without an answer (read as a hang-up), nothing in the history.
             ("stray-cancel", 500, "internal_error", "'stray-cancel': CancelledError"),
             ("unavailable", 503, "source_unavailable", "unreachable"),
@@ -259,13 +274,14 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get("crash-interrupt"), {})
         assert evaluation.reason == "internal error in check 'crash-interrupt': KeyboardInterrupt"
 
-    async def test_a_cancellation_asked_of_the_evaluation_still_unwinds_it(self):
+    @pytest.mark.parametrize("name", ["slow", "group-on-cancel"])
+    async def test_a_cancellation_asked_of_the_evaluation_still_unwinds_it(self, name):
         # The stray cancellation's error verdict is for one no one asked: a caller hanging up still ends it.
-        runner, catalog = runner_for("slow")
-        task = asyncio.create_task(runner.evaluate(catalog.get("slow"), {}))
+        runner, catalog = runner_for(name)
+        task = asyncio.create_task(runner.evaluate(catalog.get(name), {}))
         await turns_until(lambda: runner.admission.running == 1)
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        with pytest.raises((asyncio.CancelledError, BaseExceptionGroup)):
             await task
 
     async def test_a_checks_own_deadline_ends_it_on_an_idle_runner(self):
