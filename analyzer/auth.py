@@ -216,6 +216,12 @@ def _content_digest(reads: list[tuple[Path, int]]) -> bytes:
     return digest.digest()
 
 
+def _token_lines(text: bytes) -> list[bytes]:
+    """The lines of `text` that are not blank, when each is a bearer token ([] when one is not)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines if all(_TOKEN68_RE.fullmatch(line.decode("ascii", "replace")) for line in lines) else []
+
+
 def read_tokens(path: Path, ignored: dict[str, str] | None = None) -> dict[str, _Token]:
     """Token name to SHA-256 of the token and its session key; a directory holds one token per visible file,
     named by it. A file that holds no token is logged and, into `ignored` if given, named with why.
@@ -234,6 +240,12 @@ def read_tokens(path: Path, ignored: dict[str, str] | None = None) -> dict[str, 
             token = raw.strip()
             if not token:
                 why = "empty file"
+            elif len(lines := _token_lines(token)) > 1:
+                # The old and the new token in one file, for a rotation: said so, not "not a bearer token".
+                why = (
+                    f"it holds {len(lines)} tokens, and a file holds one: for two during a rotation, give a directory "
+                    "with one file per token (a Secret's keys)"
+                )
             elif not _TOKEN68_RE.fullmatch(token.decode("ascii", "replace")):
                 why = "not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
             else:

@@ -530,7 +530,16 @@ class Runner:
                     note = await _no_data_then(ctx, exc.source, evaluation_time)
                 if note:
                     verdict = verdict.model_copy(update={"reason": verdict.reason + note})
-        except Exception as exc:  # noqa: BLE001 (the one broad catch: _crashed logs it with its traceback)
+        except GeneratorExit:
+            raise  # the coroutine is being closed: nothing is left to answer
+        except BaseException as exc:  # the one broad catch: _crashed logs it with its traceback
+            if _asked_to_stop(exc):
+                raise
+            # Not Exceptions alone: a library's SystemExit (argparse's error() on input it refuses) or a
+            # KeyboardInterrupt, never the process's own (serve handles its signals), went out of the event loop and
+            # stopped `analyzer serve` at once, without a drain, for every caller in flight; a CancelledError no one
+            # asked of the evaluation (a library's future the library cancelled) closed the caller's connection
+            # without an answer, as a hang-up, with nothing in the history.
             verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
@@ -592,7 +601,7 @@ class Runner:
             )
         return evaluation
 
-    def _crashed(self, check: Check, exc: Exception, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
+    def _crashed(self, check: Check, exc: BaseException, secret_values: tuple[str, ...]) -> tuple[Verdict, str, int]:
         """Log an exception no one mapped as `check_crashed`, its traceback as text, and return its error verdict,
         code and status, each without the credentials an exception may quote (`_crash_scrub`)."""
         scrub = self._crash_scrub(check, secret_values)
@@ -668,6 +677,17 @@ def _hiding(shown: Mapping[str, Any], hidden: tuple[str, ...]) -> dict[str, Any]
     }
 
 
+def _asked_to_stop(exc: BaseException) -> bool:
+    """Whether `exc` is a cancellation asked of the running task (its caller hung up, the drain ended), which must
+    unwind it: a CancelledError, or a group holding one (a plugin's task group), while the task is being cancelled."""
+    if not isinstance(exc, asyncio.CancelledError | BaseExceptionGroup):
+        return False
+    if isinstance(exc, BaseExceptionGroup) and exc.subgroup(asyncio.CancelledError) is None:
+        return False
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
+
+
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
     """Give `waiter` the outcome of `done`, unless its caller stopped waiting."""
     if waiter.cancelled():
@@ -684,7 +704,7 @@ def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation])
         waiter.set_result(done.result())
 
 
-def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
+def _crashed(check: Check, exc: BaseException) -> tuple[Verdict, str, int]:
     """The error verdict, code and status of an exception no one mapped; a group's (a TaskGroup's) is named by its
     first exception, what went wrong, with the count of the others (the log's traceback has them all)."""
     shown: BaseException = exc
@@ -693,9 +713,9 @@ def _crashed(check: Check, exc: Exception) -> tuple[Verdict, str, int]:
         others += len(shown.exceptions) - 1
         shown = shown.exceptions[0]
     more = f" (and {others} other exception{'s' if others > 1 else ''})" if others else ""
-    verdict = Verdict(
-        outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {type(shown).__name__}: {shown}{more}"
-    )
+    # An exception without a message (KeyboardInterrupt, CancelledError) is named alone, without a colon after it.
+    what = f"{type(shown).__name__}: {shown}" if str(shown) else type(shown).__name__
+    verdict = Verdict(outcome=Outcome.ERROR, reason=f"internal error in check {check.name!r}: {what}{more}")
     return verdict, "internal_error", 500
 
 

@@ -742,8 +742,17 @@ def _written_float(text: str) -> float:
 
 def _written_int(text: str) -> int | float:
     """A JSON number without a fraction or exponent: an int, but `-0` with its text (an int drops its sign, and a text
-    param would send "0")."""
-    return WrittenNumber(0, text) if text == "-0" else int(text)
+    param would send "0"); ArgError for one of more digits than Python reads as an int (4300), which the body was
+    refused for as "not valid JSON"."""
+    if text == "-0":
+        return WrittenNumber(0, text)
+    try:
+        return int(text)
+    except ValueError:
+        # No param takes so long a value (text: 4096 characters at most; a number: up to about 1.8e308).
+        raise ArgError(
+            f"the request body holds a number of {len(text.lstrip('-'))} digits, longer than any arg takes"
+        ) from None
 
 
 def _no_constants(name: str) -> Any:

@@ -711,7 +711,9 @@ def _recorded_at_link(
         return own or as_member
     # The same address answered both ways (the member asked on its own at the composite's time, after a reload):
     # shown alone, the newer read as the answer of the composite's page that linked it.
-    shown, other = (own, as_member) if own["recorded_at"] >= as_member["recorded_at"] else (as_member, own)
+    # Newer by its number, not its wall-clock time: a clock stepped back (an NTP correction) dates a later answer
+    # earlier, and the older one was shown as the answer.
+    shown, other = (own, as_member) if own["seq"] > as_member["member_of"][0] else (as_member, own)
     if (other["verdict"], other["reason"]) != (shown["verdict"], shown["reason"]):
         shown["also_matching"] = [*shown["also_matching"], _named(other)]
     return shown

@@ -512,7 +512,8 @@ class TestAuthProblemsInReadiness:
         body = await (await client.get("/readyz", headers=bearer(TOKEN_SRE))).json()
         assert body["auth"]["usable"] is True
         assert body["auth"]["problems"] == [
-            "token file 'team-c' ignored: not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
+            "token file 'team-c' ignored: it holds 2 tokens, and a file holds one: for two during a rotation, give a "
+            "directory with one file per token (a Secret's keys)"
         ]
         assert (await (await client.get("/readyz")).json())["auth"]["problems"] == 1
         assert (await (await client.get("/readyz", headers=bearer(TOKEN_A))).json())["auth"]["problems"] == 1

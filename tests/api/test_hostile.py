@@ -13,21 +13,25 @@ import logging
 import socket
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
 
 import pytest
 import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from analyzer.appkeys import LIVE, METRICS
+from analyzer.appkeys import HISTORY, LIVE, METRICS
+from analyzer.catalog import build_catalog
+from analyzer.kinds import Check, EvalContext, Verdict
 from analyzer.logs import EventSampler, configure_logging, report_dropped
+from analyzer.registry import BUILTIN_KINDS, Registry
 from analyzer.server import make_runner
 from analyzer.settings import Settings
 from analyzer.web import create_app, create_probe_app
 from tests.api import rawhttp
 from tests.fakes import holding_prometheus
 from tests.gatecatalog import REGISTRY, gate_catalog
-from tests.gatekind import GATES, Gate
+from tests.gatekind import GATES, Gate, GateCheck, GroupCheck
 
 CHECK = {"name": "always", "kind": "gate", "gate": "open-gate"}
 # Bounds a hung test only; nothing here asserts how long anything took.
@@ -707,6 +711,20 @@ class TestCutBodies:
             "object of args whole",
         )
 
+    @pytest.mark.parametrize(
+        ("digits", "message"),
+        [
+            # The most digits Python reads as an int (sys.get_int_max_str_digits): its param refuses it.
+            (4300, "arg 'canary_hash' is longer than 256 characters"),
+            # Was "the request body is not valid JSON": it is, with a number of more digits than Python reads.
+            (4301, "the request body holds a number of 4301 digits, longer than any arg takes"),
+        ],
+    )
+    async def test_a_number_of_thousands_of_digits_is_refused_by_its_param(self, server, digits, message):
+        answer = await self.post(server, b'{"canary_hash": ' + b"7" * digits + b"}")
+        assert (answer.status, answer.json()["message"]) == (400, message)
+        assert self.evaluations() == 0
+
     async def test_a_get_with_a_chunked_body_of_no_bytes_is_served_whatever_its_encoding(self, server):
         # What a proxy may make of a GET without a body: never decoded (an empty gzip stream is no gzip stream).
         head = rawhttp.request(
@@ -741,3 +759,32 @@ class TestCutBodies:
             assert await reader.read() == b""
         writer.close()
         assert self.evaluations() == 0
+
+
+class ExitingCheck(Check):
+    """A third-party kind whose library exits as a CLI parser does on input it refuses (argparse's error())."""
+
+    kind: Literal["exiting"] = "exiting"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        raise SystemExit(2)
+
+
+class TestAKindThatExits:
+    """A kind raising SystemExit is an internal error of its check; the server serves on."""
+
+    async def test_its_check_answers_500_and_the_server_serves_on(self):
+        registry = Registry([*BUILTIN_KINDS, GateCheck, GroupCheck, ExitingCheck])
+        catalog = build_catalog([("test", {"checks": [{"name": "exits", "kind": "exiting"}]})], registry)
+        settings = Settings(probe_sources=False)
+        app = create_app(settings, catalog, registry)
+        async with served_as_analyzer_serves(app, settings) as (host, port):
+            async with asyncio.timeout(HANG_GUARD_S):
+                # Before: SystemExit went out of the event loop, and `analyzer serve` stopped without an answer.
+                answer = await rawhttp.send(host, port, rawhttp.request("GET", "/api/v1/checks/exits/run"))
+                health = await rawhttp.send(host, port, rawhttp.request("GET", "/healthz"))
+        assert (answer.status, answer.json()["verdict"], answer.json()["error"]) == (500, "error", "internal_error")
+        assert answer.json()["reason"] == "internal error in check 'exits': SystemExit: 2"
+        assert health.status == 200
+        [entry] = app[HISTORY].query(limit=5)
+        assert (entry.check, entry.verdict) == ("exits", "error")

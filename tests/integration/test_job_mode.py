@@ -686,6 +686,35 @@ class TestStoppedAsTheVerdictIsReached:
         assert "analyzer: stopped by SIGTERM" in err and out == ""
 
 
+EXITING_KIND = """
+import sys
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Verdict
+
+
+class ExitingCheck(Check):
+    kind: Literal["exiting"] = "exiting"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        # What a library may do on input it does not handle: exit, with status 0 (sys.exit(), a --help).
+        sys.exit()
+"""
+
+
+class TestAKindThatExits:
+    """A kind that exits the process is an internal error of its check: the error exit code, never 0."""
+
+    async def test_sys_exit_is_an_error_not_a_pass(self, tmp_path):
+        path = tmp_path / "exits.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "exits", "kind": "exiting"}]}))
+        env = plugin_installed(tmp_path, "exiting", "ExitingCheck", EXITING_KIND)
+        code, out, _ = await analyzer_run("exits", "--catalog", str(path), env=env)
+        # Was 0 with nothing printed: the Job Complete, a Successful measurement for Argo Rollouts.
+        assert code == 5, out
+        assert out.startswith("ERROR exits: internal error in check 'exits': SystemExit ("), out
+
+
 def _largest_file_bytes(size: int) -> None:
     """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))

@@ -118,6 +118,28 @@ class TestTokenFiles:
             store.authenticate([f"Bearer {TOKEN_A}"])
         assert store.authenticate([f"Bearer {TOKEN_B}"]).name == "argo"
 
+    def test_a_file_of_two_tokens_admits_neither_and_says_why(self, tmp_path):
+        # The old and the new token written in one file for a rotation: was "not a bearer token".
+        path = tmp_path / "argo"
+        path.write_text(f"{TOKEN_A}\n{TOKEN_B}\n")
+        with capture_logs() as logs:
+            store = TokenStore(path)
+        for token in (TOKEN_A, TOKEN_B):
+            with pytest.raises(Unauthorized, match="accepts no token"):
+                store.authenticate([f"Bearer {token}"])
+        assert store.ignored == {
+            "argo": "it holds 2 tokens, and a file holds one: for two during a rotation, give a directory with one "
+            "file per token (a Secret's keys)"
+        }
+        assert [e["reason"] for e in logs if e["event"] == "auth_token_ignored"] == [store.ignored["argo"]]
+
+    def test_a_file_of_bearer_and_a_token_is_not_read_as_two_tokens(self, tmp_path):
+        path = tmp_path / "argo"
+        path.write_text(f"Bearer {TOKEN_A}\n")
+        assert TokenStore(path).ignored == {
+            "argo": "not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
+        }
+
     def test_a_same_size_rotation_within_one_timestamp_tick_is_seen(self, tmp_path):
         # Inode, size and mtime as the last look saw them (a rewrite in place in the same tick of a coarse clock):
         # the identity of a file written that recently is not trusted, so the revoked token is refused.

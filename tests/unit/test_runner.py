@@ -62,6 +62,23 @@ class ScriptedCheck(Check):
             raise ExceptionGroup("outer", [ExceptionGroup("inner", [ValueError("first")]), KeyError("second")])
         if self.name == "crash-groups":
             raise ExceptionGroup("outer", [ValueError("first"), KeyError("second"), KeyError("third")])
+        if self.name == "crash-exit":
+            # What a library's CLI parser does on input it refuses (argparse's error(), click): sys.exit(2).
+            raise SystemExit(2)
+        if self.name == "crash-interrupt":
+            raise KeyboardInterrupt
+        if self.name == "crash-base-group":
+            # What a task group of a plugin's may raise when a child is interrupted: a BaseExceptionGroup.
+            raise BaseExceptionGroup("children", [KeyboardInterrupt(), ValueError("second")])
+        if self.name == "group-on-cancel":
+            # A plugin's task group that answers its cancellation with a group of the children's cancellations.
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError as exc:
+                raise BaseExceptionGroup("children", [exc]) from None
+        if self.name == "stray-cancel":
+            # A cancellation no one asked of this evaluation: a future of a library's, cancelled by the library.
+            raise asyncio.CancelledError
         if self.name == "unavailable":
             raise SourceUnavailable("Prometheus source 'default' is unreachable")
         if self.name == "no-series":
@@ -207,6 +224,18 @@ class TestErrorMapping:
             # A TaskGroup's: named by what went wrong. Before: "ExceptionGroup: outer (2 sub-exceptions)".
             ("crash-group", 500, "internal_error", "'crash-group': ValueError: first (and 1 other exception)"),
             ("crash-groups", 500, "internal_error", "'crash-groups': ValueError: first (and 2 other exceptions)"),
+            # Not Exceptions: before, they went through the runner, the handler and aiohttp's protocol out of the event
+            # loop, and `analyzer serve` stopped at once (no drain) for every caller in flight.
+            ("crash-exit", 500, "internal_error", "'crash-exit': SystemExit: 2"),
+            ("crash-interrupt", 500, "internal_error", "'crash-interrupt': KeyboardInterrupt"),
+            (
+                "crash-base-group",
+                500,
+                "internal_error",
+                "'crash-base-group': KeyboardInterrupt (and 1 other exception)",
+            ),
+            # Before: the caller's connection was closed without an answer (read as a hang-up), nothing in the history.
+            ("stray-cancel", 500, "internal_error", "'stray-cancel': CancelledError"),
             ("unavailable", 503, "source_unavailable", "unreachable"),
             ("nan-pass", 500, "internal_error", "non-finite value nan"),
             # No answer can carry it: an error the history keeps, not an envelope that cannot be built.
@@ -239,6 +268,21 @@ class TestErrorMapping:
         runner, catalog = runner_for("crash")
         evaluation = await runner.evaluate(catalog.get("crash"), {})
         assert evaluation.reason == "internal error in check 'crash': ZeroDivisionError: division by zero"
+
+    async def test_an_exception_without_a_message_is_named_alone(self):
+        runner, catalog = runner_for("crash-interrupt")
+        evaluation = await runner.evaluate(catalog.get("crash-interrupt"), {})
+        assert evaluation.reason == "internal error in check 'crash-interrupt': KeyboardInterrupt"
+
+    @pytest.mark.parametrize("name", ["slow", "group-on-cancel"])
+    async def test_a_cancellation_asked_of_the_evaluation_still_unwinds_it(self, name):
+        # The stray cancellation's error verdict is for one no one asked: a caller hanging up still ends it.
+        runner, catalog = runner_for(name)
+        task = asyncio.create_task(runner.evaluate(catalog.get(name), {}))
+        await turns_until(lambda: runner.admission.running == 1)
+        task.cancel()
+        with pytest.raises((asyncio.CancelledError, BaseExceptionGroup)):
+            await task
 
     async def test_a_checks_own_deadline_ends_it_on_an_idle_runner(self):
         # Shorter than the runner's default: the caller's own task keeps the check's (rev27g: the default taken there
