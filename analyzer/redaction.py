@@ -633,43 +633,73 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
 # Go's `%+v` and `%#v` of a struct, as a panic or an error quotes a config (`&{Host:db Password:... Port:5432}`,
 # `main.Config{Host:"db", Password:"..."}`): an exported field's name after a `{` or a space, its `:` and its value,
 # quoted (inside its quotes) or bare. `%+v` writes a string as it is and one space before the next field's name
-# (fmt's printValue), so a bare value holding spaces (a passphrase, `Password:correct horse battery Port:5432`) runs
-# over words up to a ` Name:` or the struct's `}` after it; with neither before its line's end it is its first word.
+# (fmt's printValue), so a bare value may hold spaces and what looks like the next field (a passphrase `correct horse
+# Battery:staple`): which ` Name:` ends it the text cannot tell. Under a secret name a bare value is hidden to its
+# struct's `}` (the fields after it with it; the fields before it, a `%#v`'s quoted value and a struct nested in
+# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end.
 _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
     r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
 # An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
-# apart (an exported field's run over words, `Host:db password:...`, does not hide it) to the next space or brace: not a
-# format spec's alignment (`{token:>8}`), and only between braces closed on its line (`_GO_STRUCT_PART_RE`: a
-# sentence's `secret:kube-system/tls not found` is evidence).
+# apart (an exported field's run over words, `Host:db password:...`, does not hide it): not a format spec's alignment
+# (`{token:>8}`), and only between braces closed on its line or after a `{` the text's end cut (`_GO_STRUCT_PART_RE`:
+# a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
+# an exported field's bare value is.
 _GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
-# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace).
-_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})")
+# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
+# from a `{` to the text's end (a clip cut the struct before its `}`).
+_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
-# brackets whole. `%v` writes a string as it is, so a value holding spaces (`map[password:correct horse user:bob]`,
-# `map[authorization:Bearer ...]`) runs over words up to the next ` key:` or the map's `]`, as a struct's field does.
+# brackets whole. `%v` writes a string as it is, so a value may hold spaces and what looks like the next key
+# (`map[password:correct horse user:bob]`): under a secret name a value that is no slice is hidden to its map's `]`
+# (or its line's end), the entries after it with it (fmt sorts a map's keys: those before it are shown).
 _GO_MAP_RE = re.compile(r"\bmap\[")
 _GO_MAP_ENTRY_RE = re.compile(
     r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
     r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
 )
+_GO_BRACES_RE = re.compile(r"[{}\r\n]")
+_GO_BRACKETS_RE = re.compile(r"[\[\]\r\n]")
+
+
+def _go_value_end(text: str, start: int, brackets: re.Pattern[str]) -> int:
+    """Where the struct or map whose value starts at `start` in `text` ends: before its closing bracket (`brackets`
+    finds them and line breaks; those of a value nested in it counted), or at its line's end."""
+    depth = 0
+    while (token := brackets.search(text, start)) is not None:
+        start = token.end()
+        if token[0] in "\r\n":
+            return token.start()
+        if token[0] in "{[":
+            depth += 1
+        elif depth == 0:
+            return token.start()
+        else:
+            depth -= 1
+    return len(text)
 
 
 def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the values a Go struct's fields (`_GO_FIELD_RE`) and a Go map's entries (`_GO_MAP_ENTRY_RE`) hold under a
-    name `hide` hides stand in `text`; unordered."""
+    name `hide` hides stand in `text`, a bare one to its struct's or map's end; unordered."""
     spans = []
     if "{" in text:
-        spans += [
-            found.span("quoted" if found["quoted"] is not None else "bare")
-            for found in _GO_FIELD_RE.finditer(text)
-            if hide(found["name"])
-        ]
+        covered = 0
+        for found in _GO_FIELD_RE.finditer(text):
+            if found.start() < covered or not hide(found["name"]):
+                continue
+            if found["quoted"] is not None:
+                spans.append(found.span("quoted"))
+                continue
+            covered = max(found.end("bare"), _go_value_end(text, found.start("bare"), _GO_BRACES_RE))
+            spans.append((found.start("bare"), covered))
         for part in _GO_STRUCT_PART_RE.finditer(text):
             fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
-            spans += [found.span("bare") for found in fields if hide(found["name"])]
+            secret = next((found for found in fields if hide(found["name"])), None)
+            if secret is not None:
+                spans.append((secret.start("bare"), part.end()))
     if "map[" in text:
         read_to = 0
         for go_map in _GO_MAP_RE.finditer(text):
@@ -678,8 +708,15 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
                 continue
             line_end = text.find("\n", go_map.end())
             line_end = len(text) if line_end < 0 else line_end
-            entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
-            spans += [found.span(2) for found in entries if hide(found[1])]
+            covered = 0
+            for found in _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end):
+                if found.start() < covered or not hide(found[1]):
+                    continue
+                if found[2].startswith("["):
+                    spans.append(found.span(2))
+                    continue
+                covered = max(found.end(2), _go_value_end(text, found.start(2), _GO_BRACKETS_RE))
+                spans.append((found.start(2), covered))
             read_to = line_end
     return spans
 
