@@ -16,14 +16,15 @@ REDACTED = "<redacted>"
 
 # A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
-# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
-# camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
+# Express's `connect.sid`). `sig`, `sid`, `pwd` and `pw` only as a name's whole word, not inside `design`, `inside` or
+# `pwm`; a camelCase word is one too (`userPwd`, `dbPw`, `apiSig`, `sigValue`: a capital starts a word), hence the
+# case-sensitive part.
 # `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`, `user_pass2`), not
 # alone or first (`pass`, `pass_if`: a result, a bound), inside a word (`bypass`, `passed`, `Passthrough`) nor before
 # another (`canary_pass_rate`, `canaryPassRate`, `X-Pass-Through`: a rate, a behaviour, no password).
 _SECRET_WORDS = (
-    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
+    r"(?<![a-z])(?:si[gd]|pwd?)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
+    r"|(?-i:(?:Si[gd]|Pwd?)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd?)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
 )
 # Alternatives sharing a start are written as one: each is tried at every position of a name. A passphrase and a
 # passcode are passwords.
@@ -48,10 +49,11 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
 # it, or a capital after a small letter or a digit), so that `renew_tokens` is not `new_tokens`, nor `ADMIN_TOKENS`
 # (each capital a word's start, an env var of admin tokens was shown as `N_TOKENS`, a count).
-# So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
-# `tokensRemaining`, `tokens_per_second`, `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one
-# used, which a one-time token's store may hold, nor `tokens_persisted` or `tokensPersonal`, where `per` only starts a
-# word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
+# So is a count of tokens as a quantity is labelled, the plural and a count's word after it ending the name, or a
+# count's own word after that (`tokens_used`, `tokensRemaining`, `tokens_used_total`, `tokens_per_second`,
+# `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one used, which a one-time token's store may
+# hold, nor `tokens_used_list` or `tokensUsedIds`, which name the tokens themselves, nor `tokens_persisted` or
+# `tokensPersonal`, where `per` only starts a word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
@@ -60,7 +62,9 @@ _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
-    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
+    r"|tokens[_-]?(?:(?:used|remaining|left|consumed|spent|limit|reset)(?:[_-]?(?:total|count|sum|today|daily|hourly|weekly|monthly|ratio|rate))?"
+    r"(?![A-Za-z0-9_-])"
+    r"|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
     r"|ratelimit[_-](?:remaining|limit|reset)[_-]tokens"
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
@@ -76,6 +80,20 @@ def is_secret_name(name: str) -> bool:
     return (
         _SECRET_NAME_RE.search(name) is not None
         and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
+    )
+
+
+# `pass` alone (any case, digits after it) names a password or a result (`pass: true`, `pass=12` tests passed): a value
+# that is a number or a boolean is the result's, shown; any other a password's, hidden (`pass=hunter2`).
+_PASS_NAME_RE = re.compile(r"(?i)pass[0-9]*")
+_NUMBER_OR_BOOLEAN_RE = re.compile(r"""(["']?)(?:-?[0-9][0-9.eE+-]*|(?i:true|false|yes|no|on|off))\1""")
+
+
+def is_secret_pair(name: str, value: str) -> bool:
+    """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`), or `pass` alone's when `value` is no
+    number or boolean."""
+    return is_secret_name(name) or (
+        _PASS_NAME_RE.fullmatch(name) is not None and _NUMBER_OR_BOOLEAN_RE.fullmatch(value.strip()) is None
     )
 
 
@@ -594,9 +612,10 @@ def hide_credentials(text: str) -> str:
 def _hidden_entry(found: re.Match[str]) -> str:
     """A quoted mapping entry or pair (`_QUOTED_ENTRY_RE`) with its value hidden when its name is a secret's; a value
     the text's end cut is left without the closing quote it never had."""
-    if not is_secret_name(found["key"]):
-        return found[0]
     closed = found[0].endswith(found["v"])
+    value = found[0][found.end("open") - found.start() : len(found[0]) - (1 if closed else 0)]
+    if not is_secret_pair(found["key"], value):
+        return found[0]
     return f"{found['name']}{found['open']}{REDACTED}{found['v'] if closed else ''}"
 
 
@@ -613,7 +632,7 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
         at = found.end()
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
-        if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
+        if is_secret_pair(found["name"], found[group]) and not text.startswith(REDACTED, found.end()):
             spans.append(found.span(group))
         elif group in ("call", "listed"):
             # Another name's object or list: its arguments or items are read (`db=DB(password='...')`, `a=[token=...]`);
@@ -1435,13 +1454,14 @@ def hide_url_secrets(text: str) -> str:
     done = at = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
         at = found.end()
-        if not is_secret_name(decoded_name(found[1].replace("+", " "))):
+        name = decoded_name(found[1].replace("+", " "))
+        value = _URL_SECRET_VALUE_RE.match(text, at)
+        assert value is not None  # it matches an empty value too
+        if not is_secret_pair(name, value[0]):
             value = _URL_PARAMETER_VALUE_RE.match(text, at)
-            assert value is not None  # it matches an empty value too
+            assert value is not None
             at = value.end()
             continue
-        value = _URL_SECRET_VALUE_RE.match(text, at)
-        assert value is not None
         if value.end() > at:
             shown += (text[done:at], REDACTED)
             done = at = value.end()

@@ -3261,6 +3261,29 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # `pass` alone holding no number or boolean, `pw`, a list of the tokens used: a password's, the tokens.
+            (
+                '{"pass": "s3cr3t-p", "pw": "s3cr3t-w", "tokens_used_list": ["s3cr3t-t"], "tokens_used": 42}',
+                '{"pass": "<redacted>", "pw": "<redacted>", "tokens_used_list": "<redacted>", "tokens_used": 42}',
+            ),
+            ("login?user=bob&pass=s3cr3t-q&pw=s3cr3t-r", "login?user=bob&pass=<redacted>&pw=<redacted>"),
+            # A result's `pass` (a number, a boolean) is shown; an HTML element holding no text (`<input>`) hides none
+            # after it.
+            ('{"pass": 12, "fail": 0, "passed": true} pass=true', '{"pass": 12, "fail": 0, "passed": true} pass=true'),
+            (
+                '<input type="password" name="password" value="s3cr3t-i">Sign in',
+                '<input type="password" name="password" value="<redacted>">Sign in',
+            ),
+        ],
+    )
+    def test_short_password_names_and_token_lists(self, body, shown):
+        result = judged({"body_contains": ["ready"]}, body=body.encode())
+        assert result.evidence["body"] == shown
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
     def test_spring_boots_env_entry_of_a_secret_name_is_hidden(self):
         # Spring Boot's /actuator/env/{name}: the name is in the URL alone, the value under `value`, twice.
         body = (

@@ -153,10 +153,40 @@ class TestSecrets:
             ("min_pass_ratio", False),
             ("X-Pass-Through", False),
             ("user_pass2", True),
+            # `pw` as `pwd` is: a whole word, not inside `pwm` or `spw`.
+            ("pw", True),
+            ("db_pw", True),
+            ("userPw", True),
+            ("pwm_duty", False),
+            ("spw", False),
+            # A count of tokens is one only where its word ends the name (or a count's word follows it): a list of
+            # the tokens used names the tokens themselves.
+            ("tokens_used_list", True),
+            ("tokensUsedIds", True),
+            ("tokens_used", False),
+            ("tokens_used_total", False),
+            ("tokensRemaining", False),
         ],
     )
     def test_names(self, name, secret):
         assert is_secret_name(name) is secret
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # `pass` alone names a password when its value is no number or boolean, a result when it is one.
+            ("connect pass=hunter22 user=bob", "connect pass=<redacted> user=bob"),
+            ("{'pass': 'hunter22', 'n': 1}", "{'pass': '<redacted>', 'n': 1}"),
+            ("pass=12 pass=true PASS=False pass='3' pass_if=x", "pass=12 pass=true PASS=False pass='3' pass_if=x"),
+            ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
+            ("pw=hunter22 pwm=50", "pw=<redacted> pwm=50"),
+        ],
+    )
+    def test_short_password_names_in_text(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    def test_pass_alone_in_a_url_by_its_value(self):
+        assert hide_url_secrets("http://ftp/x?pass=hunter22&pass2=7") == "http://ftp/x?pass=<redacted>&pass2=7"
 
     @pytest.mark.parametrize(
         ("value", "credential"),
