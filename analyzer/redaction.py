@@ -920,10 +920,12 @@ _JWT_DOT = r"(?:\\n|\r?\n)?\.(?:\\n|\r?\n)?"
 # 32, 8 and 8 hex digits joined by `-`, its sending keys' too: no UUID's 8-4-4-4-12 nor a traceparent's 32-16), and the
 # path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
-_SECRET_SHAPE_RE = re.compile(
+_JWT = (
     rf"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{{8,}}={{0,2}}{_JWT_DOT}eyJ[A-Za-z0-9_-]{{8,}}={{0,2}}"
     rf"(?:{_JWT_DOT}[A-Za-z0-9_+/-]*={{0,2}}){{1,3}}"
-    r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+)
+_SECRET_SHAPE_RE = re.compile(
+    _JWT + r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
     r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
     r"|g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{30,}|ithub_pat_[A-Za-z0-9_]{22,})"
@@ -989,12 +991,60 @@ _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?---
 _PEM_END = "-----END "
 
 
+# A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
+# text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
+# is a plain word (`Next`, `done`: letters, a capital first or none) ends the signature before it: the next line's
+# first word, not the signature's rest, which a cut at an arbitrary point leaves with a digit, a `_` or a `-`, or
+# capitals inside, nearly always (a signature's rest of letters alone, shown, is not the whole signature).
+_JWT_RE = re.compile(_JWT)
+_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
+_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
+
+
+def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
+    """Where a JWT with a line break (or a JSON string's `\\n`) inside a part stands in `text`; unordered."""
+    view_at: list[int] = []
+    shifts: list[int] = []
+    pieces: list[str] = []
+    done = removed = 0
+    for found in _JWT_BREAK_RE.finditer(text):
+        pieces.append(text[done : found.start()])
+        view_at.append(found.start() - removed)
+        removed += found.end() - found.start()
+        shifts.append(removed)
+        done = found.end()
+    if not view_at:
+        return []
+    pieces.append(text[done:])
+    view = "".join(pieces)
+
+    def at(view_index: int) -> int:
+        """Where the view's character at `view_index` stands in `text`."""
+        before = bisect.bisect_right(view_at, view_index) - 1
+        return view_index + (shifts[before] if before >= 0 else 0)
+
+    spans = []
+    for found in _JWT_RE.finditer(view):
+        start, end = found.span()
+        first, last = bisect.bisect_right(view_at, start), bisect.bisect_left(view_at, end)
+        if first >= last:
+            # No break inside: the text's own search finds it.
+            continue
+        signature = view.rfind(".", start, end) + 1
+        if view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+            end = view_at[last - 1]
+        spans.append((at(start), at(end - 1) + 1))
+    return spans
+
+
 def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential known by its shape stands in `text` (`_SECRET_SHAPE_RE`: a JWT, an AWS key id, a GitHub,
     Slack, Stripe, Vault or Mailgun token, a password's hash...), a base64 JSON object holding a secret name (a
     registry's `{"auths": ...}`), an AWS secret access key beside its key id, a Twilio auth token or API key secret
     beside a SID, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    if "eyJ" in text and ("\n" in text or "\\n" in text):
+        spans += _wrapped_jwt_spans(text)
     if "-" in text:
         spans += [(found.start() - _MAILGUN_HEAD_CHARS, found.end()) for found in _MAILGUN_KEY_RE.finditer(text)]
     if "hooks.slack.com" in text:

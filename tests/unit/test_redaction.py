@@ -913,6 +913,14 @@ class TestSecretShapes:
                 '"eyJhbGciOiJIUzI1NiJ9\\n.eyJzdWIiOiIxIn0\\n.c2lnbmF0dXJl"',
                 't: <redacted>\nnext\n"<redacted>"',
             ),
+            # Wrapped at any point inside a part, by a log line's width or a JSON string's `\n`; a plain word on the
+            # line after its end (a capital first or none) is the next line's, not its.
+            (
+                "t: eyJhbGci\nOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0\nNTY3ODkwIn0.dozjgNryP4J3jVmNH\nl0w5N_XgL0n3I9PlFUP0THsR8U\n"
+                "Retrying in 5s\n"
+                '{"t": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi\\nOiIxIn0.c2lnbmF0\\ndXJl", "n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
+                't: <redacted>\nRetrying in 5s\n{"t": "<redacted>", "n": "<redacted>\\ndone"}',
+            ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
