@@ -916,9 +916,10 @@ class TestSecretShapes:
             # Wrapped at any point inside a part, by a log line's width or a JSON string's `\n`; a plain word on the
             # line after its end (a capital first or none) is the next line's, not its.
             (
-                "t: eyJhbGci\nOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0\nNTY3ODkwIn0.dozjgNryP4J3jVmNH\nl0w5N_XgL0n3I9PlFUP0THsR8U\n"
-                "Retrying in 5s\n"
-                '{"t": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi\\nOiIxIn0.c2lnbmF0\\ndXJl", "n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
+                "t: eyJhbGci\nOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0\nNTY3ODkwIn0.dozjgNryP4J3jVmNH\n"
+                "l0w5N_XgL0n3I9PlFUP0THsR8U\nRetrying in 5s\n"
+                '{"t": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi\\nOiIxIn0.c2lnbmF0\\ndXJl", '
+                '"n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
                 't: <redacted>\nRetrying in 5s\n{"t": "<redacted>", "n": "<redacted>\\ndone"}',
             ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
