@@ -15,6 +15,7 @@ from analyzer.redaction import _PASS_NAME_RE as _PASS_NAME_RE
 from analyzer.redaction import (
     REDACTED,
     STRING_PREFIX,
+    capability_path_spans,
     container_end,
     decoded_name,
     dsn_user_info_spans,
@@ -376,6 +377,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
+        *capability_path_spans(masked),
         *transcript_secret_spans(masked),
         *pydantic_input_spans(masked, hide),
         *_positional_password_spans(masked),

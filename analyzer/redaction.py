@@ -570,11 +570,39 @@ def _hide_user_info(text: str) -> str:
     return "".join(shown) + text[done:]
 
 
+# An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
+# magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
+# user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
+# to 512 characters of letters, digits, `_`, `-` or `~`, a digit and a letter among them (a word or a slug,
+# `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none). Another segment's is shown
+# (`/orders/abc123def456ghi789`: an id, no capability by name).
+_CAPABILITY_PATH_RE = re.compile(
+    r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
+    r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
+    r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
+    r"/(?P<token>[A-Za-z0-9_~-]{16,512})(?![A-Za-z0-9_~-])"
+)
+_DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
+
+
+def capability_path_spans(text: str) -> list[tuple[int, int]]:
+    """Where an opaque token stands in a URL's path after a segment naming a one-time link (`/reset/...`,
+    `/invite/...`, `/magic-link/...`: `_CAPABILITY_PATH_RE`), in order."""
+    if "/" not in text:
+        return []
+    return [
+        found.span("token")
+        for found in _CAPABILITY_PATH_RE.finditer(text)
+        if _DIGIT_AND_LETTER_RE.match(found["token"]) is not None
+    ]
+
+
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
-    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
+    (`kubernetes_secret_spans`), a one-time link's token in a URL's path (`capability_path_spans`), a password a
+    protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
     validation error's input under a secret field (pydantic's text: `pydantic_input_spans`; a repr of its `errors()`,
     FastAPI's 422),
     what follows an HTTP auth scheme
@@ -590,6 +618,7 @@ def hide_credentials(text: str) -> str:
         merged_spans(
             [
                 *kubernetes_secret_spans(text),
+                *capability_path_spans(text),
                 *transcript_secret_spans(text),
                 *pydantic_input_spans(text),
                 *_validation_input_spans(text),

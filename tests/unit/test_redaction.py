@@ -717,6 +717,26 @@ class TestHideCredentials:
         assert hide_credentials(text) == shown
 
     @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A one-time link's token after the segment naming it (any case): 16 characters or more, a digit and a
+            # letter among them; a UUID is one.
+            ("Location: /reset/abc123def456ghi789jkl?x=1", "Location: /reset/<redacted>?x=1"),
+            (
+                "go to https://app/Invite/3f2a9c1e-1b2c-4d5e-8f90-123456789abc or /magic-link/Zk3p9QxW2mN8rT5vZk3p9/",
+                "go to https://app/Invite/<redacted> or /magic-link/<redacted>/",
+            ),
+            # A word, a slug, a date, a short id, or an id under another segment's name: shown.
+            (
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+            ),
+        ],
+    )
+    def test_one_time_links_tokens_in_paths(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
         "text",
         [
             # Where nothing is ambiguous no field is lost: the fields before the secret one, a `%#v`'s quoted value,
