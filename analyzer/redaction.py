@@ -459,9 +459,14 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
-# A user's name alone, no password (`ssh://git@host`, `//deploy@host`): lower case letters with at most three digits,
-# as a login is written; a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits) is none.
-_USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
+# A user's name alone, no password (`ssh://git@host`, `//deploy@host`, `//ec2-user@host`): lower case letters with at
+# most three digits, as a login is written, and no five consonants in a row, as a name is spoken (`administrator`,
+# `jenkins`); a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits, 20 random small
+# letters `qwrtzpsdfghjklm...`) is none. One shorter than MIN_HIDDEN_CHARS is shown whatever its shape (`//X7@host`):
+# it tells next to nothing, as a secret arg that short is not searched for.
+_USER_NAME_ALONE_RE = re.compile(
+    r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})(?![a-z0-9_.-]*[b-df-hj-np-tv-xz]{5})[a-z0-9_.-]{1,20}|[^:@]{1,3}"
+)
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
 # A token68 after a scheme's name is any but a word a message writes after one, in small letters (`OAUTH token

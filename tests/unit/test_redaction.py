@@ -737,6 +737,21 @@ class TestHideCredentials:
         assert hide_credentials(text) == shown
 
     @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A token sent as the user, of small letters alone: no login is five consonants in a row.
+            ("https://qwrtzpsdfghjklmnb@git.example/x", "https://<redacted>@git.example/x"),
+            # Logins as they are written, and a user shorter than 4 characters whatever its shape: shown.
+            (
+                "ssh://git@h //administrator@h //ec2-user@h //jenkins2@h //X7@h //ab@h",
+                "ssh://git@h //administrator@h //ec2-user@h //jenkins2@h //X7@h //ab@h",
+            ),
+        ],
+    )
+    def test_a_user_alone_by_its_shape(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
         "text",
         [
             # Where nothing is ambiguous no field is lost: the fields before the secret one, a `%#v`'s quoted value,
