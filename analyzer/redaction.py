@@ -99,8 +99,8 @@ def is_secret_pair(name: str, value: str) -> bool:
 
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
-    one only by the short words `sig`, `sid`, `pwd` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`,
-    the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
+    one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
+    `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
     return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
 
