@@ -741,6 +741,8 @@ class TestHideCredentials:
         [
             # A token sent as the user, of small letters alone: no login is five consonants in a row.
             ("https://qwrtzpsdfghjklmnb@git.example/x", "https://<redacted>@git.example/x"),
+            # Percent-encoded user info, with a password or alone: no login's shape.
+            ("https://us%65r:p%40ss@host/ https://d%65ploy@host/", "https://<redacted>@host/ https://<redacted>@host/"),
             # Logins as they are written, and a user shorter than 4 characters whatever its shape: shown.
             (
                 "ssh://git@h //administrator@h //ec2-user@h //jenkins2@h //X7@h //ab@h",
