@@ -465,7 +465,7 @@ _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
 # letters `qwrtzpsdfghjklm...`) is none. One shorter than MIN_HIDDEN_CHARS is shown whatever its shape (`//X7@host`):
 # it tells next to nothing, as a secret arg that short is not searched for.
 _USER_NAME_ALONE_RE = re.compile(
-    r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})(?![a-z0-9_.-]*[b-df-hj-np-tv-xz]{5})[a-z0-9_.-]{1,20}|[^:@]{1,3}"
+    r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})(?![a-z0-9_.-]{0,15}[b-df-hj-np-tv-xz]{5})[a-z0-9_.-]{1,20}|[^:@]{1,3}"
 )
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
