@@ -987,7 +987,7 @@ REALISTIC_ANSWERS = {
         b"\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:21 +0x1d\n",
         "goroutine 1",
     ),
-    "go-struct": (b"text/plain", b"config: &{Host:db User:app Password:gostruct-S3CR3T Port:5432}", "Port:5432"),
+    "go-struct": (b"text/plain", b"config: &{Host:db User:app Password:gostruct-S3CR3T Port:5432}", "User:app"),
     "node-mongo-error": (
         b"text/plain",
         b"MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017\n  config: { uri: "
