@@ -11,13 +11,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from analyzer.redaction import _PASS_NAME_RE as _PASS_NAME_RE
 from analyzer.redaction import (
     REDACTED,
     STRING_PREFIX,
+    capability_path_spans,
     container_end,
     decoded_name,
     dsn_user_info_spans,
     go_value_spans,
+    is_secret_pair,
     kubernetes_secret_spans,
     merged_spans,
     pydantic_input_spans,
@@ -80,6 +83,10 @@ _ATTRIBUTE_RE = re.compile(
     r"""(?<![\w.:-])((?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
 )
 _NAMING_ATTRIBUTES = frozenset({"name", "key", "id", "property"})
+# HTML's elements that hold no text: what follows one's start tag is its parent's.
+_HTML_VOID_ELEMENTS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
 _VALUE_ATTRIBUTES = frozenset({"value", "content"})
 # A mapping's naming and value members as AWS and other APIs name them, a word before: CloudFormation's
 # `{"ParameterKey": "DbPassword", "ParameterValue": "..."}` and `OutputKey`/`OutputValue`, Elastic Beanstalk's
@@ -324,6 +331,12 @@ _ASSIGNMENT_RE = re.compile(
 _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
 
 
+def _hides_pair(hide: Callable[[str], bool], name: str, value: str) -> bool:
+    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no number or boolean
+    (`is_secret_pair`: `pass=hunter2`, not `pass=12`)."""
+    return hide(name) or (_PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value))
+
+
 def _masked(text: str, hide: Callable[[str], bool]) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
@@ -340,7 +353,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
     while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
         name = _json_string_text(match.group(1))
         opens_container = match.group(3) in ("[", "{")
-        if not hide(name) or _is_message_string(match.group(3)):
+        if not _hides_pair(hide, name, match.group(3)) or _is_message_string(match.group(3)):
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
@@ -364,6 +377,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
+        *capability_path_spans(masked),
         *transcript_secret_spans(masked),
         *pydantic_input_spans(masked, hide),
         *_positional_password_spans(masked),
@@ -392,7 +406,9 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         at = named.end()
         name = decoded_name(named[1])
         values = _PARAMETER_VALUE_RE if at >= last_line else _PARAMETER_VALUE_BEFORE_LAST_LINE_RE
-        found = values.match(text, at) if hide(name) else None
+        found = values.match(text, at) if hide(name) or _PASS_NAME_RE.fullmatch(name) else None
+        if found is not None and not _hides_pair(hide, name, found[0]):
+            found = None
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
             continue
@@ -479,9 +495,10 @@ def _markup_secret_spans(
                 by_name = not _is_naming_member(name) and hide(attribute[1].rpartition(":")[2])
                 if by_name or (valued and _is_value_member(name)):
                     spans.append((tag.start() + attribute.start(group), tag.start() + attribute.end(group)))
-            if named and not tag[0].endswith("/>"):
+            if named and not tag[0].endswith("/>") and tag_name[0].lower() not in _HTML_VOID_ELEMENTS:
                 # Its text too (a Java properties file's `<entry key="password">...</entry>`), up to the next tag: a
-                # section `<div id="session">` names keeps its own elements.
+                # section `<div id="session">` names keeps its own elements; an HTML element that holds no text
+                # (`<input name="pw" ...>Sign in`) has none.
                 text_end = text.find("<", tag.end())
                 spans.append((tag.end(), len(text) if text_end < 0 else text_end))
     if flow_spans is not None:

@@ -75,6 +75,7 @@ from analyzer.promql_text import QuantileArgument, gauge_of_counter_warnings, pr
 from analyzer.redaction import (
     MIN_HIDDEN_CHARS,
     REDACTED,
+    capability_path_spans,
     container_end,
     credential_forms,
     decoded_name,
@@ -345,6 +346,7 @@ __all__ = [
     "bucket_group_labels",
     "bucket_reads",
     "ca_file_problem",
+    "capability_path_spans",
     "clip",
     "constant_value",
     "container_end",

@@ -16,6 +16,8 @@ from typing import Any, Literal, TextIO
 
 import structlog
 
+from analyzer.redaction import hide_credentials
+
 LogFormat = Literal["json", "console"]
 
 # Events a client can cause as often as it likes; each is logged at most SAMPLE_BURST times per window.
@@ -127,6 +129,20 @@ def bound_untrusted(logger: Any, method: str, event_dict: MutableMapping[str, An
     return event_dict
 
 
+def hidden_credentials(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: a rendered traceback (`exception`), and a library's message, with every credential that
+    says what it is hidden (`hide_credentials`)."""
+    # A traceback quotes exception messages written by libraries (httpx's `for url 'http://user:pw@host/'`, a YAML
+    # error's line of a config), which no call site scrubbed; so does a library's own message (aiohttp's, asyncio's
+    # `Task exception was never retrieved`). Our own events are written with scrubbed fields, and cost nothing here.
+    exception = event_dict.get("exception")
+    if isinstance(exception, str):
+        event_dict["exception"] = hide_credentials(exception)
+    if "_record" in event_dict and isinstance(event_dict.get("event"), str):
+        event_dict["event"] = hide_credentials(event_dict["event"])
+    return event_dict
+
+
 def _stdlib_fields(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A stdlib record as an event: its logger name, and its level in lower case as structlog writes it."""
     record = event_dict.get("_record")
@@ -168,7 +184,12 @@ def configure_logging(
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    shared: list[structlog.types.Processor] = [timestamper, structlog.processors.format_exc_info, bound_untrusted]
+    shared: list[structlog.types.Processor] = [
+        timestamper,
+        structlog.processors.format_exc_info,
+        hidden_credentials,
+        bound_untrusted,
+    ]
     structlog.configure(
         # The sampler first: a dropped event costs nothing more.
         processors=[

@@ -16,14 +16,15 @@ REDACTED = "<redacted>"
 
 # A signed URL's signature (Azure SAS `sig`, S3's `X-Amz-Signature`, GCS's `X-Goog-Signature`) is its credential: the
 # URL with it is the object's bearer capability; so is a session id a framework writes in URLs (PHP's `PHPSESSID`,
-# Express's `connect.sid`). `sig`, `sid` and `pwd` only as a name's whole word, not inside `design` or `inside`; a
-# camelCase word is one too (`userPwd`, `apiSig`, `sigValue`: a capital starts a word), hence the case-sensitive part.
+# Express's `connect.sid`). `sig`, `sid`, `pwd` and `pw` only as a name's whole word, not inside `design`, `inside` or
+# `pwm`; a camelCase word is one too (`userPwd`, `dbPw`, `apiSig`, `sigValue`: a capital starts a word), hence the
+# case-sensitive part.
 # `pass` too, as a name's last word after another (`DB_PASS`, `smtp_pass`, `redis.pass`, `smtpPass`, `user_pass2`), not
 # alone or first (`pass`, `pass_if`: a result, a bound), inside a word (`bypass`, `passed`, `Passthrough`) nor before
 # another (`canary_pass_rate`, `canaryPassRate`, `X-Pass-Through`: a rate, a behaviour, no password).
 _SECRET_WORDS = (
-    r"(?<![a-z])(?:si[gd]|pwd)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
-    r"|(?-i:(?:Si[gd]|Pwd)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
+    r"(?<![a-z])(?:si[gd]|pwd?)(?![a-z])|(?<=[a-z0-9][_.-])pass[0-9]*(?![\w.-])"
+    r"|(?-i:(?:Si[gd]|Pwd?)(?![a-z])|(?<![A-Za-z])(?:si[gd]|pwd?)(?=[A-Z])|(?<=[a-z0-9])Pass[0-9]*(?![\w.-]))"
 )
 # Alternatives sharing a start are written as one: each is tried at every position of a name. A passphrase and a
 # passcode are passwords.
@@ -48,10 +49,11 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # failed assertion is about was `<redacted>` in its reason. A count's word only where a word starts (no letter before
 # it, or a capital after a small letter or a digit), so that `renew_tokens` is not `new_tokens`, nor `ADMIN_TOKENS`
 # (each capital a word's start, an env var of admin tokens was shown as `N_TOKENS`, a count).
-# So is a count of tokens as a quantity is labelled, the plural and a count's word after it (`tokens_used`,
-# `tokensRemaining`, `tokens_per_second`, `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one
-# used, which a one-time token's store may hold, nor `tokens_persisted` or `tokensPersonal`, where `per` only starts a
-# word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
+# So is a count of tokens as a quantity is labelled, the plural and a count's word after it ending the name, or a
+# count's own word after that (`tokens_used`, `tokensRemaining`, `tokens_used_total`, `tokens_per_second`,
+# `tokensPerDay`; not `used_tokens` nor `token_used`, the tokens used or one used, which a one-time token's store may
+# hold, nor `tokens_used_list` or `tokensUsedIds`, which name the tokens themselves, nor `tokens_persisted` or
+# `tokensPersonal`, where `per` only starts a word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
@@ -60,7 +62,9 @@ _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
-    r"|tokens[_-]?(?:used|remaining|left|consumed|spent|limit|reset|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
+    r"|tokens[_-]?(?:(?:used|remaining|left|consumed|spent|limit|reset)(?:[_-]?(?:total|count|sum|today|daily|hourly|weekly|monthly|ratio|rate))?"
+    r"(?![A-Za-z0-9_-])"
+    r"|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
     r"|ratelimit[_-](?:remaining|limit|reset)[_-]tokens"
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
@@ -79,10 +83,24 @@ def is_secret_name(name: str) -> bool:
     )
 
 
+# `pass` alone (any case, digits after it) names a password or a result (`pass: true`, `pass=12` tests passed): a value
+# that is a number or a boolean is the result's, shown; any other a password's, hidden (`pass=hunter2`).
+_PASS_NAME_RE = re.compile(r"(?i)pass[0-9]*")
+_NUMBER_OR_BOOLEAN_RE = re.compile(r"""(["']?)(?:-?[0-9][0-9.eE+-]*|(?i:true|false|yes|no|on|off))\1""")
+
+
+def is_secret_pair(name: str, value: str) -> bool:
+    """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`), or `pass` alone's when `value` is no
+    number or boolean."""
+    return is_secret_name(name) or (
+        _PASS_NAME_RE.fullmatch(name) is not None and _NUMBER_OR_BOOLEAN_RE.fullmatch(value.strip()) is None
+    )
+
+
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
-    one only by the short words `sig`, `sid`, `pwd` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's `Sid`,
-    the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
+    one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
+    `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
     return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
 
@@ -441,9 +459,14 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
-# A user's name alone, no password (`ssh://git@host`, `//deploy@host`): lower case letters with at most three digits,
-# as a login is written; a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits) is none.
-_USER_NAME_ALONE_RE = re.compile(r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})[a-z0-9_.-]{1,20}")
+# A user's name alone, no password (`ssh://git@host`, `//deploy@host`, `//ec2-user@host`): lower case letters with at
+# most three digits, as a login is written, and no five consonants in a row, as a name is spoken (`administrator`,
+# `jenkins`); a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits, 20 random small
+# letters `qwrtzpsdfghjklm...`) is none. One shorter than MIN_HIDDEN_CHARS is shown whatever its shape (`//X7@host`):
+# it tells next to nothing, as a secret arg that short is not searched for.
+_USER_NAME_ALONE_RE = re.compile(
+    r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})(?![a-z0-9_.-]{0,15}[b-df-hj-np-tv-xz]{5})[a-z0-9_.-]{1,20}|[^:@]{1,3}"
+)
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
 _AUTH_PARAM = r"""[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"|[^\s,"']+)"""
 # A token68 after a scheme's name is any but a word a message writes after one, in small letters (`OAUTH token
@@ -552,11 +575,39 @@ def _hide_user_info(text: str) -> str:
     return "".join(shown) + text[done:]
 
 
+# An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
+# magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
+# user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
+# to 512 characters of letters, digits, `_`, `-` or `~`, a digit and a letter among them (a word or a slug,
+# `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none). Another segment's is shown
+# (`/orders/abc123def456ghi789`: an id, no capability by name).
+_CAPABILITY_PATH_RE = re.compile(
+    r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
+    r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
+    r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
+    r"/(?P<token>[A-Za-z0-9_~-]{16,512})(?![A-Za-z0-9_~-])"
+)
+_DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
+
+
+def capability_path_spans(text: str) -> list[tuple[int, int]]:
+    """Where an opaque token stands in a URL's path after a segment naming a one-time link (`/reset/...`,
+    `/invite/...`, `/magic-link/...`: `_CAPABILITY_PATH_RE`), in order."""
+    if "/" not in text:
+        return []
+    return [
+        found.span("token")
+        for found in _CAPABILITY_PATH_RE.finditer(text)
+        if _DIGIT_AND_LETTER_RE.match(found["token"]) is not None
+    ]
+
+
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
     its shape (a JWT, an AWS key id, a GitHub token: `secret_shape_spans`), a Kubernetes Secret's values
-    (`kubernetes_secret_spans`), a password a protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
+    (`kubernetes_secret_spans`), a one-time link's token in a URL's path (`capability_path_spans`), a password a
+    protocol's transcript or a .netrc shows (`transcript_secret_spans`), a
     validation error's input under a secret field (pydantic's text: `pydantic_input_spans`; a repr of its `errors()`,
     FastAPI's 422),
     what follows an HTTP auth scheme
@@ -572,6 +623,7 @@ def hide_credentials(text: str) -> str:
         merged_spans(
             [
                 *kubernetes_secret_spans(text),
+                *capability_path_spans(text),
                 *transcript_secret_spans(text),
                 *pydantic_input_spans(text),
                 *_validation_input_spans(text),
@@ -594,9 +646,10 @@ def hide_credentials(text: str) -> str:
 def _hidden_entry(found: re.Match[str]) -> str:
     """A quoted mapping entry or pair (`_QUOTED_ENTRY_RE`) with its value hidden when its name is a secret's; a value
     the text's end cut is left without the closing quote it never had."""
-    if not is_secret_name(found["key"]):
-        return found[0]
     closed = found[0].endswith(found["v"])
+    value = found[0][found.end("open") - found.start() : len(found[0]) - (1 if closed else 0)]
+    if not is_secret_pair(found["key"], value):
+        return found[0]
     return f"{found['name']}{found['open']}{REDACTED}{found['v'] if closed else ''}"
 
 
@@ -613,7 +666,7 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
         at = found.end()
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
-        if is_secret_name(found["name"]) and not text.startswith(REDACTED, found.end()):
+        if is_secret_pair(found["name"], found[group]) and not text.startswith(REDACTED, found.end()):
             spans.append(found.span(group))
         elif group in ("call", "listed"):
             # Another name's object or list: its arguments or items are read (`db=DB(password='...')`, `a=[token=...]`);
@@ -633,43 +686,73 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
 # Go's `%+v` and `%#v` of a struct, as a panic or an error quotes a config (`&{Host:db Password:... Port:5432}`,
 # `main.Config{Host:"db", Password:"..."}`): an exported field's name after a `{` or a space, its `:` and its value,
 # quoted (inside its quotes) or bare. `%+v` writes a string as it is and one space before the next field's name
-# (fmt's printValue), so a bare value holding spaces (a passphrase, `Password:correct horse battery Port:5432`) runs
-# over words up to a ` Name:` or the struct's `}` after it; with neither before its line's end it is its first word.
+# (fmt's printValue), so a bare value may hold spaces and what looks like the next field (a passphrase `correct horse
+# Battery:staple`): which ` Name:` ends it the text cannot tell. Under a secret name a bare value is hidden to its
+# struct's `}` (the fields after it with it; the fields before it, a `%#v`'s quoted value and a struct nested in
+# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end.
 _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
     r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
 # An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
-# apart (an exported field's run over words, `Host:db password:...`, does not hide it) to the next space or brace: not a
-# format spec's alignment (`{token:>8}`), and only between braces closed on its line (`_GO_STRUCT_PART_RE`: a
-# sentence's `secret:kube-system/tls not found` is evidence).
+# apart (an exported field's run over words, `Host:db password:...`, does not hide it): not a format spec's alignment
+# (`{token:>8}`), and only between braces closed on its line or after a `{` the text's end cut (`_GO_STRUCT_PART_RE`:
+# a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
+# an exported field's bare value is.
 _GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
-# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace).
-_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})")
+# A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
+# from a `{` to the text's end (a clip cut the struct before its `}`).
+_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
-# brackets whole. `%v` writes a string as it is, so a value holding spaces (`map[password:correct horse user:bob]`,
-# `map[authorization:Bearer ...]`) runs over words up to the next ` key:` or the map's `]`, as a struct's field does.
+# brackets whole. `%v` writes a string as it is, so a value may hold spaces and what looks like the next key
+# (`map[password:correct horse user:bob]`): under a secret name a value that is no slice is hidden to its map's `]`
+# (or its line's end), the entries after it with it (fmt sorts a map's keys: those before it are shown).
 _GO_MAP_RE = re.compile(r"\bmap\[")
 _GO_MAP_ENTRY_RE = re.compile(
     r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
     r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
 )
+_GO_BRACES_RE = re.compile(r"[{}\r\n]")
+_GO_BRACKETS_RE = re.compile(r"[\[\]\r\n]")
+
+
+def _go_value_end(text: str, start: int, brackets: re.Pattern[str]) -> int:
+    """Where the struct or map whose value starts at `start` in `text` ends: before its closing bracket (`brackets`
+    finds them and line breaks; those of a value nested in it counted), or at its line's end."""
+    depth = 0
+    while (token := brackets.search(text, start)) is not None:
+        start = token.end()
+        if token[0] in "\r\n":
+            return token.start()
+        if token[0] in "{[":
+            depth += 1
+        elif depth == 0:
+            return token.start()
+        else:
+            depth -= 1
+    return len(text)
 
 
 def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Where the values a Go struct's fields (`_GO_FIELD_RE`) and a Go map's entries (`_GO_MAP_ENTRY_RE`) hold under a
-    name `hide` hides stand in `text`; unordered."""
+    name `hide` hides stand in `text`, a bare one to its struct's or map's end; unordered."""
     spans = []
     if "{" in text:
-        spans += [
-            found.span("quoted" if found["quoted"] is not None else "bare")
-            for found in _GO_FIELD_RE.finditer(text)
-            if hide(found["name"])
-        ]
+        covered = 0
+        for found in _GO_FIELD_RE.finditer(text):
+            if found.start() < covered or not hide(found["name"]):
+                continue
+            if found["quoted"] is not None:
+                spans.append(found.span("quoted"))
+                continue
+            covered = max(found.end("bare"), _go_value_end(text, found.start("bare"), _GO_BRACES_RE))
+            spans.append((found.start("bare"), covered))
         for part in _GO_STRUCT_PART_RE.finditer(text):
             fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
-            spans += [found.span("bare") for found in fields if hide(found["name"])]
+            secret = next((found for found in fields if hide(found["name"])), None)
+            if secret is not None:
+                spans.append((secret.start("bare"), part.end()))
     if "map[" in text:
         read_to = 0
         for go_map in _GO_MAP_RE.finditer(text):
@@ -678,8 +761,15 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
                 continue
             line_end = text.find("\n", go_map.end())
             line_end = len(text) if line_end < 0 else line_end
-            entries = _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end)
-            spans += [found.span(2) for found in entries if hide(found[1])]
+            covered = 0
+            for found in _GO_MAP_ENTRY_RE.finditer(text, max(go_map.end() - 1, read_to), line_end):
+                if found.start() < covered or not hide(found[1]):
+                    continue
+                if found[2].startswith("["):
+                    spans.append(found.span(2))
+                    continue
+                covered = max(found.end(2), _go_value_end(text, found.start(2), _GO_BRACKETS_RE))
+                spans.append((found.start(2), covered))
             read_to = line_end
     return spans
 
@@ -864,10 +954,12 @@ _JWT_DOT = r"(?:\\n|\r?\n)?\.(?:\\n|\r?\n)?"
 # 32, 8 and 8 hex digits joined by `-`, its sending keys' too: no UUID's 8-4-4-4-12 nor a traceparent's 32-16), and the
 # path of a Slack webhook URL. Each starts with fixed letters, or (Mailgun's newer keys) where a word starts:
 # one pass over the text, no backtracking.
-_SECRET_SHAPE_RE = re.compile(
+_JWT = (
     rf"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{{8,}}={{0,2}}{_JWT_DOT}eyJ[A-Za-z0-9_-]{{8,}}={{0,2}}"
     rf"(?:{_JWT_DOT}[A-Za-z0-9_+/-]*={{0,2}}){{1,3}}"
-    r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+)
+_SECRET_SHAPE_RE = re.compile(
+    _JWT + r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
     r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
     r"|g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{30,}|ithub_pat_[A-Za-z0-9_]{22,})"
@@ -933,12 +1025,60 @@ _PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?---
 _PEM_END = "-----END "
 
 
+# A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
+# text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
+# is a plain word (`Next`, `done`: letters, a capital first or none) ends the signature before it: the next line's
+# first word, not the signature's rest, which a cut at an arbitrary point leaves with a digit, a `_` or a `-`, or
+# capitals inside, nearly always (a signature's rest of letters alone, shown, is not the whole signature).
+_JWT_RE = re.compile(_JWT)
+_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
+_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
+
+
+def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
+    """Where a JWT with a line break (or a JSON string's `\\n`) inside a part stands in `text`; unordered."""
+    view_at: list[int] = []
+    shifts: list[int] = []
+    pieces: list[str] = []
+    done = removed = 0
+    for found in _JWT_BREAK_RE.finditer(text):
+        pieces.append(text[done : found.start()])
+        view_at.append(found.start() - removed)
+        removed += found.end() - found.start()
+        shifts.append(removed)
+        done = found.end()
+    if not view_at:
+        return []
+    pieces.append(text[done:])
+    view = "".join(pieces)
+
+    def at(view_index: int) -> int:
+        """Where the view's character at `view_index` stands in `text`."""
+        before = bisect.bisect_right(view_at, view_index) - 1
+        return view_index + (shifts[before] if before >= 0 else 0)
+
+    spans = []
+    for found in _JWT_RE.finditer(view):
+        start, end = found.span()
+        first, last = bisect.bisect_right(view_at, start), bisect.bisect_left(view_at, end)
+        if first >= last:
+            # No break inside: the text's own search finds it.
+            continue
+        signature = view.rfind(".", start, end) + 1
+        if view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+            end = view_at[last - 1]
+        spans.append((at(start), at(end - 1) + 1))
+    return spans
+
+
 def secret_shape_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential known by its shape stands in `text` (`_SECRET_SHAPE_RE`: a JWT, an AWS key id, a GitHub,
     Slack, Stripe, Vault or Mailgun token, a password's hash...), a base64 JSON object holding a secret name (a
     registry's `{"auths": ...}`), an AWS secret access key beside its key id, a Twilio auth token or API key secret
     beside a SID, and the body of every PEM private key, in order."""
     spans = [found.span() for found in _SECRET_SHAPE_RE.finditer(text)]
+    if "eyJ" in text and ("\n" in text or "\\n" in text):
+        spans += _wrapped_jwt_spans(text)
     if "-" in text:
         spans += [(found.start() - _MAILGUN_HEAD_CHARS, found.end()) for found in _MAILGUN_KEY_RE.finditer(text)]
     if "hooks.slack.com" in text:
@@ -1398,13 +1538,14 @@ def hide_url_secrets(text: str) -> str:
     done = at = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
         at = found.end()
-        if not is_secret_name(decoded_name(found[1].replace("+", " "))):
+        name = decoded_name(found[1].replace("+", " "))
+        value = _URL_SECRET_VALUE_RE.match(text, at)
+        assert value is not None  # it matches an empty value too
+        if not is_secret_pair(name, value[0]):
             value = _URL_PARAMETER_VALUE_RE.match(text, at)
-            assert value is not None  # it matches an empty value too
+            assert value is not None
             at = value.end()
             continue
-        value = _URL_SECRET_VALUE_RE.match(text, at)
-        assert value is not None
         if value.end() > at:
             shown += (text[done:at], REDACTED)
             done = at = value.end()

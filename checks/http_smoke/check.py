@@ -40,6 +40,7 @@ from analyzer.kinds import (
     Verdict,
     _markup_secret_spans,
     ca_file_problem,
+    capability_path_spans,
     container_end,
     credential_forms,
     decoded_name,
@@ -1019,6 +1020,8 @@ class HttpSmokeCheck(Check):
                 or (key.lower() in _REDIRECT_CREDENTIAL_PARAMS and len(value) >= _FREE_TEXT_REDACT_CHARS)
             ),
             *(_user_info(url) for url in urls if "@" in url),
+            # A one-time link's token in a path (`/reset/...`), which the evidence's Location shows.
+            *(url[start:end] for url in urls for start, end in capability_path_spans(url)),
         ]
 
     def _secret_leaves(self, node: Any, *, secret: bool) -> list[str]:

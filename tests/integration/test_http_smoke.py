@@ -987,7 +987,7 @@ REALISTIC_ANSWERS = {
         b"\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:21 +0x1d\n",
         "goroutine 1",
     ),
-    "go-struct": (b"text/plain", b"config: &{Host:db User:app Password:gostruct-S3CR3T Port:5432}", "Port:5432"),
+    "go-struct": (b"text/plain", b"config: &{Host:db User:app Password:gostruct-S3CR3T Port:5432}", "User:app"),
     "node-mongo-error": (
         b"text/plain",
         b"MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017\n  config: { uri: "
@@ -1227,6 +1227,35 @@ class TestOAuthCodesInRedirects:
         assert evaluation.verdict == "fail", evaluation.reason
         assert evaluation.details["steps"][0]["response_headers"]["location"] == "/error?code=500"
         assert evaluation.reason == "step 'a' (1/1) failed: status: expected 301, got 302"
+
+
+class TestOneTimeLinksInRedirects:
+    """A one-time link's token in a redirect's path (a password reset's, an invitation's, a magic sign-in link's) is a
+    credential by the segment before it and its shape: the hops and the Location show it as redacted, while a word or
+    a slug there stays readable."""
+
+    @pytest.mark.parametrize(
+        "location",
+        [b"/reset/abc123def456ghi789s3cr3t", b"/invite/Zk3p9QxW2mN8rT5vs3cr3t", b"/magic-link/s3cr3t-9f8e7d6c5b4a"],
+    )
+    @pytest.mark.parametrize("follow", [True, False])
+    async def test_a_one_time_links_token_is_redacted(self, client, follow, location):
+        # The path's token showed in the evidence's Location and hops, the history and JUnit: the link signs in.
+        async with listening(TestOAuthCodesInRedirects.redirecting(location)) as port:
+            expect = {} if follow else {"status": [302]}
+            step = {"name": "login", "path": "/login", "follow_redirects": follow, "expect": expect}
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        shown = json.dumps(evaluation.model_dump(mode="json"))
+        assert "s3cr3t" not in shown, shown
+        assert location.rsplit(b"/", 1)[0].decode() + "/<redacted>" in shown, shown
+
+    async def test_a_slug_after_reset_stays_readable(self, client):
+        async with listening(TestOAuthCodesInRedirects.redirecting(b"/reset/password-instructions-sent")) as port:
+            step = {"name": "a", "path": "/login", "expect": {"status": [302]}}
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert evaluation.details["steps"][0]["response_headers"]["location"] == "/reset/password-instructions-sent"
 
 
 class TestRefusedHopsShowNoCredential:

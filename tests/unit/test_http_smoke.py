@@ -3063,7 +3063,7 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%+v` of a struct, a command line's options, a sentence quoting a token.
             (
                 "panic: config &{Host:db User:app Password:s3cr3t-go Port:5432}",
-                "panic: config &{Host:db User:app Password:<redacted> Port:5432}",
+                "panic: config &{Host:db User:app Password:<redacted>}",
             ),
             (
                 "+ mysql -u root -ps3cr3t-my shop\n+ vault login --token s3cr3t-v --method=token",
@@ -3111,7 +3111,7 @@ class TestJudgeSecretsWhateverNamesThem:
             # Go's `%v` of a map, of an http.Header's too.
             (
                 "opts map[password:s3cr3t-m user:bob]\nhdr map[Authorization:[Bearer s3cr3t-b] X-Api-Key:[s3cr3t-k]]",
-                "opts map[password:<redacted> user:bob]\nhdr map[Authorization:<redacted> X-Api-Key:<redacted>]",
+                "opts map[password:<redacted>]\nhdr map[Authorization:<redacted> X-Api-Key:<redacted>]",
             ),
             # ADO.NET's and ODBC's connection strings: a value runs to its `;`, ODBC's braced one to its `}`.
             (
@@ -3229,9 +3229,9 @@ class TestJudgeSecretsWhateverNamesThem:
     @pytest.mark.parametrize(
         ("body", "shown"),
         [
-            # Go's `%+v`: a passphrase holding spaces, to the next field's name (a field after a struct, outside any
-            # mapping).
-            ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted> Port:5432"),
+            # Go's `%+v`: a passphrase holding spaces, to its line's end (a field after a struct, outside any
+            # mapping: no `}` bounds it).
+            ("cfg {Host:db} Password:correct horse s3cr3t Port:5432", "cfg {Host:db} Password:<redacted>"),
             # A string literal's prefix (raw, unicode, raw bytes): inside its quotes, not the prefix alone.
             (
                 "password=u's3cr3t-u' token=r\"s3cr3t-r\" api_key=rb's3cr3t-b'",
@@ -3240,12 +3240,12 @@ class TestJudgeSecretsWhateverNamesThem:
             # An unexported field of Go's `%+v` (its name in small letters), after an exported one's run too.
             (
                 "cfg {host:db password:s3cr3t port:5432} &{Host:db token:s3cr3t-w Port:1}",
-                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1}",
+                "cfg {host:db password:<redacted>} &{Host:db token:<redacted>}",
             ),
-            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            # Go's `%v` of a map writes a string as it is: a value holding spaces (or a ` key:`) runs to the `]`.
             (
                 "map[password:correct horse s3cr3t user:bob] map[api_key:two s3cr3t-words]",
-                "map[password:<redacted> user:bob] map[api_key:<redacted>]",
+                "map[password:<redacted>] map[api_key:<redacted>]",
             ),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
             (
@@ -3257,6 +3257,29 @@ class TestJudgeSecretsWhateverNamesThem:
         ],
     )
     def test_go_passphrases_and_reprs_hidden(self, body, shown):
+        result = judged({"body_contains": ["ready"]}, body=body.encode())
+        assert result.evidence["body"] == shown
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # `pass` alone holding no number or boolean, `pw`, a list of the tokens used: a password's, the tokens.
+            (
+                '{"pass": "s3cr3t-p", "pw": "s3cr3t-w", "tokens_used_list": ["s3cr3t-t"], "tokens_used": 42}',
+                '{"pass": "<redacted>", "pw": "<redacted>", "tokens_used_list": "<redacted>", "tokens_used": 42}',
+            ),
+            ("login?user=bob&pass=s3cr3t-q&pw=s3cr3t-r", "login?user=bob&pass=<redacted>&pw=<redacted>"),
+            # A result's `pass` (a number, a boolean) is shown; an HTML element holding no text (`<input>`) hides none
+            # after it.
+            ('{"pass": 12, "fail": 0, "passed": true} pass=true', '{"pass": 12, "fail": 0, "passed": true} pass=true'),
+            (
+                '<input type="password" name="password" value="s3cr3t-i">Sign in',
+                '<input type="password" name="password" value="<redacted>">Sign in',
+            ),
+        ],
+    )
+    def test_short_password_names_and_token_lists(self, body, shown):
         result = judged({"body_contains": ["ready"]}, body=body.encode())
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import logging
+import threading
 
+import httpx
 import pytest
 import structlog
 
@@ -109,3 +112,43 @@ class TestCachedLoggers:
         assert ('"after"' in first.getvalue()) is cached
         assert ('"after"' in second.getvalue()) is not cached
         assert '"before"' in first.getvalue()
+
+
+class TestCredentialsInLoggedExceptions:
+    """A traceback and a library's message are logged with every credential that says what it is hidden: an exception
+    a library wrote (httpx's status error quoting the URL it was given) reaches the log unscrubbed otherwise."""
+
+    @pytest.fixture
+    def refusing_url(self):
+        """A URL with user info of a real server on 127.0.0.1 that answers every request 401."""
+
+        class Refusing(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://bob:s3cr3t-pw@127.0.0.1:{server.server_address[1]}/api?api_key=s3cr3t-key"
+        server.shutdown()
+        server.server_close()
+
+    @pytest.mark.parametrize("log_format", ["json", "console"])
+    def test_a_libraries_exception_is_logged_without_its_credentials(self, reconfigured, refusing_url, log_format):
+        stream = io.StringIO()
+        configure_logging(log_format, "info", stream=stream)
+        try:
+            httpx.get(refusing_url, headers={"Authorization": "Bearer s3cr3t-token"}).raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            structlog.get_logger("test.logs").exception("catalog_watch_failed")
+            logging.getLogger("aiohttp.server").error("Error handling request to %s", exc.request.url, exc_info=True)
+        logged = stream.getvalue()
+        assert "s3cr3t" not in logged, logged
+        # What tells what failed is kept: the error, its status and where it went.
+        assert "catalog_watch_failed" in logged and "Error handling request to" in logged
+        assert logged.count("401 Unauthorized") == 2 and "127.0.0.1" in logged

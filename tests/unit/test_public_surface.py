@@ -136,6 +136,7 @@ PUBLIC_NAMES = [
     "url_for_message",
     "url_with_scheme",
     "user_info_spans",
+    "capability_path_spans",
     "silence_s",
     "stopped_reporting",
     "regex_equality_warnings",

@@ -153,10 +153,40 @@ class TestSecrets:
             ("min_pass_ratio", False),
             ("X-Pass-Through", False),
             ("user_pass2", True),
+            # `pw` as `pwd` is: a whole word, not inside `pwm` or `spw`.
+            ("pw", True),
+            ("db_pw", True),
+            ("userPw", True),
+            ("pwm_duty", False),
+            ("spw", False),
+            # A count of tokens is one only where its word ends the name (or a count's word follows it): a list of
+            # the tokens used names the tokens themselves.
+            ("tokens_used_list", True),
+            ("tokensUsedIds", True),
+            ("tokens_used", False),
+            ("tokens_used_total", False),
+            ("tokensRemaining", False),
         ],
     )
     def test_names(self, name, secret):
         assert is_secret_name(name) is secret
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # `pass` alone names a password when its value is no number or boolean, a result when it is one.
+            ("connect pass=hunter22 user=bob", "connect pass=<redacted> user=bob"),
+            ("{'pass': 'hunter22', 'n': 1}", "{'pass': '<redacted>', 'n': 1}"),
+            ("pass=12 pass=true PASS=False pass='3' pass_if=x", "pass=12 pass=true PASS=False pass='3' pass_if=x"),
+            ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
+            ("pw=hunter22 pwm=50", "pw=<redacted> pwm=50"),
+        ],
+    )
+    def test_short_password_names_in_text(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    def test_pass_alone_in_a_url_by_its_value(self):
+        assert hide_url_secrets("http://ftp/x?pass=hunter22&pass2=7") == "http://ftp/x?pass=<redacted>&pass2=7"
 
     @pytest.mark.parametrize(
         ("value", "credential"),
@@ -611,7 +641,7 @@ class TestHideCredentials:
             # Go's `%v` of a map: an entry under a secret name, a slice whole, a map in a map.
             (
                 "opts map[password:s3cr3t-m user:bob] hdr map[token:[s3cr3t-t]] cfg map[db:map[password:s3cr3t-n]]",
-                "opts map[password:<redacted> user:bob] hdr map[token:<redacted>] cfg map[db:map[password:<redacted>]]",
+                "opts map[password:<redacted>] hdr map[token:<redacted>] cfg map[db:map[password:<redacted>]]",
             ),
             # A string literal's prefixes in a repr or a source line: raw bytes, raw, unicode.
             (
@@ -626,30 +656,30 @@ class TestHideCredentials:
             ),
             # A Java Map.toString list over 512 characters under a secret name.
             ("{X-Api-Key=[" + "k" * 600 + "], Accept=[*/*]}", "{X-Api-Key=[<redacted>], Accept=[*/*]}"),
-            # Go's `%+v`: a passphrase holding spaces, to the next field's name or the struct's end.
+            # Go's `%+v`: a passphrase holding spaces (or what looks like the next field), to the struct's end.
             (
                 "&{Password:correct horse battery staple Port:5432} &{User:app Token:a b c}",
-                "&{Password:<redacted> Port:5432} &{User:app Token:<redacted>}",
+                "&{Password:<redacted>} &{User:app Token:<redacted>}",
             ),
             # A bare value's comma and quote are its text (`%+v` writes a string as it is).
-            ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted> Port:1}"),
+            ('&{APIKey:s3cr3t,"2 Port:1}', "&{APIKey:<redacted>}"),
             # A repr holding a bracket is no object's repr read whole: the mapping in it is read.
             ("{a: f({password: s3cr3t-6})}", "{a: f({password: <redacted>})}"),
             # A passphrase's word ending in a small letter's `:` is its text (an exported field's name is capitalised).
-            ("&{Password:correct horse: battery Port:5432}", "&{Password:<redacted> Port:5432}"),
-            # Go's `%v` of a map writes a string as it is: a value holding spaces runs to the next ` key:` or the `]`.
+            ("&{Password:correct horse: battery Port:5432}", "&{Password:<redacted>}"),
+            # Go's `%v` of a map writes a string as it is: a value holding spaces (or a ` key:`) runs to the `]`.
             (
                 "map[password:correct horse s3cr3t user:bob] hdr map[authorization:Bearer s3cr3t-b]",
-                "map[password:<redacted> user:bob] hdr map[authorization:<redacted>]",
+                "map[password:<redacted>] hdr map[authorization:<redacted>]",
             ),
             # An unexported field (`%+v` writes every field, its name in small letters), after an exported one's run
             # too; a sentence's `name:value` outside a struct's braces is evidence, shown.
             (
                 "cfg {host:db password:s3cr3t-u port:5432} &{Host:db token:s3cr3t-w Port:1} {x} secret:ns/tls gone",
-                "cfg {host:db password:<redacted> port:5432} &{Host:db token:<redacted> Port:1} {x} secret:ns/tls gone",
+                "cfg {host:db password:<redacted>} &{Host:db token:<redacted>} {x} secret:ns/tls gone",
             ),
-            # With neither after it on its line (a text cut inside the struct): its first word, as before.
-            ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted> rest of line\nnext"),
+            # With no `}` after it on its line (a text cut inside the struct): to the line's end.
+            ("&{Password:s3cr3t rest of line\nnext", "&{Password:<redacted>\nnext"),
             # An object's repr with a comma inside its quotes: whole; another name's arguments are read as entries.
             (
                 "{'password': Password('s3cr3t, 2')} {a: f(x, password: s3cr3t-5)}",
@@ -664,6 +694,82 @@ class TestHideCredentials:
     )
     def test_go_values_prefixes_long_lists_and_calls(self, text, shown):
         assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A passphrase holding what looks like the next field (`%+v` writes a string as it is): to the `}`.
+            (
+                "&{Host:db Password:correct horse Battery:staple Port:5432}",
+                "&{Host:db Password:<redacted>}",
+            ),
+            # A map's value holding a ` key:`: to the `]`.
+            (
+                "map[api_key:abc ab:cd-s3cr3t] map[password:s3 key:cr3t user:bob]",
+                "map[api_key:<redacted>] map[password:<redacted>]",
+            ),
+            # An unexported field of a struct a clip cut before its `}`, and one holding spaces.
+            ("cfg {host:db password:s3cr3t-cut", "cfg {host:db password:<redacted>"),
+            ("cfg {host:db password:s3cr3t two Words:x}", "cfg {host:db password:<redacted>}"),
+        ],
+    )
+    def test_go_values_are_hidden_to_their_struct_or_maps_end(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A one-time link's token after the segment naming it (any case): 16 characters or more, a digit and a
+            # letter among them; a UUID is one.
+            ("Location: /reset/abc123def456ghi789jkl?x=1", "Location: /reset/<redacted>?x=1"),
+            (
+                "go to https://app/Invite/3f2a9c1e-1b2c-4d5e-8f90-123456789abc or /magic-link/Zk3p9QxW2mN8rT5vZk3p9/",
+                "go to https://app/Invite/<redacted> or /magic-link/<redacted>/",
+            ),
+            # A word, a slug, a date, a short id, or an id under another segment's name: shown.
+            (
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+            ),
+        ],
+    )
+    def test_one_time_links_tokens_in_paths(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A token sent as the user, of small letters alone: no login is five consonants in a row.
+            ("https://qwrtzpsdfghjklmnb@git.example/x", "https://<redacted>@git.example/x"),
+            # Percent-encoded user info, with a password or alone: no login's shape.
+            ("https://us%65r:p%40ss@host/ https://d%65ploy@host/", "https://<redacted>@host/ https://<redacted>@host/"),
+            # Logins as they are written, and a user shorter than 4 characters whatever its shape: shown.
+            (
+                "ssh://git@h //administrator@h //ec2-user@h //jenkins2@h //X7@h //ab@h",
+                "ssh://git@h //administrator@h //ec2-user@h //jenkins2@h //X7@h //ab@h",
+            ),
+        ],
+    )
+    def test_a_user_alone_by_its_shape(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # Where nothing is ambiguous no field is lost: the fields before the secret one, a `%#v`'s quoted value,
+            # a struct nested in another (its `}` bounds it), an http.Header's slices, a sentence after a struct.
+            'cfg main.Config{Host:"db", Password:"<redacted>", Port:5432, Battery:"x y"}',
+            "cfg &{Host:db Creds:{User:app Password:<redacted>} Port:5432 Mode:Fast}",
+            "cfg {host:db port:5432} secret:ns/tls gone",
+            "cfg {x} secret:ns/tls not found at the end",
+        ],
+    )
+    def test_go_fields_that_no_secret_value_may_hold_are_shown(self, text):
+        assert hide_credentials(text.replace("<redacted>", "s3cr3t-g")) == text
+
+    def test_a_go_maps_slices_bound_their_values(self):
+        text = "hdr map[Authorization:[Bearer s3cr3t-g] Content-Type:[json] X-Req:[1]]"
+        assert hide_credentials(text) == "hdr map[Authorization:<redacted> Content-Type:[json] X-Req:[1]]"
 
     def test_a_value_no_quote_closes_is_read_in_linear_time(self):
         # A JSON string of escaped lines cut before its closing quote (a Prometheus error quote is cut at 64 KiB):
@@ -843,6 +949,15 @@ class TestSecretShapes:
                 "t: eyJhbGciOiJIUzI1NiJ9.\neyJzdWIiOiIxIn0.\nc2lnbmF0dXJl\nnext\n"
                 '"eyJhbGciOiJIUzI1NiJ9\\n.eyJzdWIiOiIxIn0\\n.c2lnbmF0dXJl"',
                 't: <redacted>\nnext\n"<redacted>"',
+            ),
+            # Wrapped at any point inside a part, by a log line's width or a JSON string's `\n`; a plain word on the
+            # line after its end (a capital first or none) is the next line's, not its.
+            (
+                "t: eyJhbGci\nOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0\nNTY3ODkwIn0.dozjgNryP4J3jVmNH\n"
+                "l0w5N_XgL0n3I9PlFUP0THsR8U\nRetrying in 5s\n"
+                '{"t": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi\\nOiIxIn0.c2lnbmF0\\ndXJl", '
+                '"n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
+                't: <redacted>\nRetrying in 5s\n{"t": "<redacted>", "n": "<redacted>\\ndone"}',
             ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
