@@ -58,6 +58,7 @@ from checks.error_budget.burn import (
     pyrra_tiers,
     reconcile_absences,
     rule_window,
+    settle_blind,
     with_min_events,
     workbook_tiers,
 )
@@ -847,6 +848,7 @@ class ErrorBudgetCheck(Check):
             period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
+        windows = settle_blind(self._kept.tiers, windows, budget)
         tiers = judge_tiers(self._kept.tiers, windows, budget)
         # A NaN ratio is no measurement: read as a number, the gate below would find NaN above any minimum.
         ratio = period.error_ratio

@@ -718,10 +718,11 @@ class PyrraReader:
             queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-            if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
-                # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate
-                # nor the raw errors of a 5m window, which read 0 while its errors burn (see blind_note).
-                queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
+        if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
+            # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate nor
+            # the raw errors of a 5m window, which read the other targets' errors alone (0 without them) while its
+            # errors burn (see blind_note).
+            queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
         if self._generic_errors:
             # Errors the rule counted over 5 minutes that lie within the window, or hold it: its burnrate records if
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
@@ -877,7 +878,28 @@ class PyrraReader:
         alone would prove no data, and explains no burnrate; `lasting`: those of `vouched` asked over the longest
         window, which explain a rule series of any window whatever `vouched_s` and `pending` say; `brief`: a burnrate's
         labels the raw series carry over the last `brief_s` alone, which explain the burnrates of windows within it and
-        leave a longer window's that carries them no data."""
+        leave a longer window's that carries them no data. A ratio of a window blind to a raw series (see blind_note)
+        says so (`blind`): it judges only the tiers it cannot make fire (see settle_blind)."""
+        measured = self._measure(window, queries, results, vouched, vouched_s, pending, lasting, brief, brief_s)
+        if measured.error_ratio is not None and "blind" in queries:
+            blind = blind_note(results[queries["blind"]], parse_duration(window))
+            if blind:
+                return replace(measured, blind=blind)
+        return measured
+
+    def _measure(
+        self,
+        window: str,
+        queries: Mapping[str, str],
+        results: Results,
+        vouched: Mapping[str, str] | None,
+        vouched_s: float | None,
+        pending: str,
+        lasting: Mapping[str, str] | None,
+        brief: Mapping[str, str] | None,
+        brief_s: float | None,
+    ) -> WindowRatio:
+        """measure's reading, blind or not."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -904,8 +926,6 @@ class PyrraReader:
             if "total" not in queries
             else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting, brief, brief_s)
         )
-        if "blind" in queries and (blind := blind_note(results[queries["blind"]], parse_duration(window))):
-            return WindowRatio(window, None, note=f"no data ({blind})")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         if unproven is not None and value is not None:
             # A burnrate whose labels the raw series carry over a shorter window only (see _own_slo).

@@ -677,6 +677,13 @@ CHECKS = [
     # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
     pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("spburn", name="ebr-pyrra-spburn-page", fail_on=["page"]),
+    # Every burnrate recorded from densely scraped targets' errors, while a target scraped every 5 minutes answers 500s
+    # since 40 minutes ago (ebr-spmix) or 404s (ebr-spok, healthy; data_error_budget_spmix.py): page only.
+    pyrra_check("spmix", name="ebr-pyrra-spmix-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spmix", name="ebr-pyrra-spmix-page", fail_on=["page"]),
+    pyrra_check("spok", name="ebr-pyrra-spok-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spok", name="ebr-pyrra-spok-page", fail_on=["page"]),
+    pyrra_check("sparse", name="ebr-pyrra-sparse-page", fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
@@ -2523,6 +2530,36 @@ class TestSameNameSlos:
     async def test_the_slo_itself_is_judged_as_before(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+
+class TestBlindShortWindows:
+    """A 5m window blind to a target scraped every 5 minutes judges only the tiers it cannot make fire."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-spmix-no-errors-page", "ebr-pyrra-spmix-page"])
+    async def test_a_recorded_burnrate_blind_to_a_burning_target_judges_no_tier(self, evaluate, name):
+        # The dense targets' 500s record burnrate5m at 0.2x; the sparse target's 500s burn 19x over 1h and 29x over
+        # 30m, unseen by any 5m rate(). Before, without pyrra.errors: PASS "no page tier fires: worst is page tier
+        # 6h/30m at 3.1x", the 1h/5m tier "not firing" on burnrate5m's 0.2x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert measured["5m"]["note"].startswith(
+            "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
+        ), measured["5m"]
+        assert measured["1h"]["error_ratio"] > 0.014, measured["1h"]
+        assert "page tier 1h/5m cannot judge" in result.reason and "may be firing unseen" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-spok-no-errors-page", "ebr-pyrra-spok-page", "ebr-pyrra-sparse-page"])
+    async def test_a_blind_window_whose_tier_cannot_fire_is_read(self, evaluate, name):
+        # The sparse target answers 404s: 1h burns 0.2x (ebr-spok) or 0x (ebr-sparse, no error series at all), so the
+        # 1h/5m tier cannot fire whatever 5m reads. Before, with pyrra.errors: INCONCLUSIVE at every evaluation (the
+        # 5m window no data, and for ebr-sparse every other window's absent burnrate a rule that "did not evaluate").
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is not None, five
+        assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
 
 
 class TestPartlyRecordedWindows:

@@ -37,7 +37,14 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
+from checks.error_budget.burn import (
+    BurnTier,
+    TierResult,
+    absence_unproven,
+    measured_ratio,
+    raw_burn,
+    settle_blind,
+)
 from checks.error_budget.check import PLANS_KEPT, _window_details
 from checks.error_budget.readers import (
     MAX_RECORDED_AGE_S,
@@ -2337,6 +2344,62 @@ def recorded(window, ratio=None, *, absent=False, events=None, note=""):
     return WindowRatio(window, ratio, events=events, recorded_absent=absent, note=note)
 
 
+class TestSettleBlind:
+    """A window blind to some series' errors judges only the tiers it cannot make fire."""
+
+    PAGE = BurnTier(long="1h", short="5m", factor=14.0)
+    SLOW = BurnTier(long="6h", short="5m", factor=6.0)
+    BLIND = "1 raw series of pyrra.total hold a single sample over the last 5m"
+
+    def blind(self, ratio=0.0, note=""):
+        return dataclasses.replace(recorded("5m", ratio, note=note), blind=self.BLIND)
+
+    @pytest.mark.parametrize("long_ratio", [0.0149, 0.014 * 1.01, None])
+    def test_a_blind_window_whose_tier_may_fire_is_no_data(self, long_ratio):
+        # 1h above 14x (or unknown): the 5m window's clean reading would keep the tier from firing.
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", long_ratio), "5m": self.blind()}, 0.001)
+        assert settled["5m"].error_ratio is None
+        assert settled["5m"].note == f"no data ({self.BLIND})"
+
+    @pytest.mark.parametrize(("long_ratio", "burn"), [(0.0, "0"), (0.0139, "13.9"), (0.014, "14")])
+    def test_a_blind_window_whose_tier_cannot_fire_is_read(self, long_ratio, burn):
+        # 1h at most 14x: the tier cannot fire whatever 5m reads (both windows must exceed the factor).
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", long_ratio), "5m": self.blind(0.5)}, 0.001)
+        assert settled["5m"].error_ratio == 0.5
+        assert settled["5m"].note == (
+            f"{self.BLIND}; read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns {burn}x, "
+            "limit 14x)"
+        )
+
+    def test_every_tier_of_the_blind_window_must_be_held(self):
+        # 1h holds the page tier, 6h burns above the other's factor: the window is no data for both.
+        windows = {"1h": recorded("1h", 0.0), "6h": recorded("6h", 0.007), "5m": self.blind()}
+        settled = settle_blind([self.PAGE, self.SLOW], windows, 0.001)
+        assert settled["5m"].error_ratio is None
+        held = settle_blind([self.PAGE, self.SLOW], {**windows, "6h": recorded("6h", 0.005)}, 0.001)
+        assert held["5m"].error_ratio == 0.0
+        assert held["5m"].note.endswith("(1h/5m: 1h burns 0x, limit 14x; 6h/5m: 6h burns 5x, limit 6x)")
+
+    def test_another_blind_window_holds_nothing(self):
+        tier = BurnTier(long="5m", short="1m", factor=14.0)
+        windows = {"5m": self.blind(), "1m": dataclasses.replace(recorded("1m", 0.0), blind=self.BLIND)}
+        settled = settle_blind([tier], windows, 0.001)
+        assert settled["5m"].error_ratio is None and settled["1m"].error_ratio is None
+
+    def test_a_window_that_is_not_blind_or_has_no_ratio_is_left_as_it_is(self):
+        windows = {"1h": recorded("1h", 0.5), "5m": recorded("5m", 0.0, note="x")}
+        assert settle_blind([self.PAGE], windows, 0.001) == windows
+        unread = {
+            "1h": recorded("1h", 0.0),
+            "5m": dataclasses.replace(recorded("5m", None, note="y"), blind=self.BLIND),
+        }
+        assert settle_blind([self.PAGE], unread, 0.001) == unread
+
+    def test_a_read_blind_window_keeps_its_own_note(self):
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", 0.0), "5m": self.blind(note="zero errors")}, 0.001)
+        assert settled["5m"].note.startswith(f"zero errors; {self.BLIND}; read all the same")
+
+
 class TestReconcileAbsences:
     """An absent recorded ratio is zero errors only where no error series is the one explanation."""
 
@@ -2517,10 +2580,10 @@ class TestRecordedTotals:
         # Both ride in the batch already, as the 5m and 4d windows' own queries: nothing more is sent.
         assert plan.windows["1h"]["generic_now"] == plan.windows["5m"]["generic_errors"]
         assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
-        # pyrra.errors' checks send one query more: whether the 5m window is blind to a raw series (see blind_note).
+        # With pyrra.errors or without, the 5m window asks whether it is blind to a raw series (see blind_note).
         with_errors = make(**self.PYRRA_ERRORS).plan({})
-        assert len(plan.required.queries) == len(with_errors.required.queries) - 1
-        assert "blind" in with_errors.windows["5m"] and "blind" not in plan.windows["5m"]
+        assert plan.windows["5m"]["blind"] == with_errors.windows["5m"]["blind"]
+        assert "blind" not in plan.windows["1h"] and "blind" not in with_errors.windows["1h"]
 
     @pytest.mark.parametrize("selectors", ['code="500"', 'job="a", code=~"5.."', 'code!=""'])
     def test_a_selector_label_only_the_increase_rules_carry_is_refused(self, selectors):
@@ -3549,11 +3612,15 @@ class TestPyrraIncreaseRulesWithoutErrors:
             reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
         assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
 
-    @pytest.mark.parametrize(("window", "count", "read"), [("5m", 1.0, False), ("5m", 0.0, True), ("1h", None, True)])
-    def test_with_pyrra_errors_a_window_blind_to_a_raw_series_is_no_data(self, window, count, read):
+    @pytest.mark.parametrize("errors", ['req_total{code="500"}', None])
+    @pytest.mark.parametrize(("window", "count", "blind"), [("5m", 1.0, True), ("5m", 0.0, False), ("1h", None, False)])
+    def test_a_window_blind_to_a_raw_series_says_so(self, errors, window, count, blind):
         # A target scraped every 5 minutes: rate() over 5m counts none of its errors, in the burnrate as in the raw
-        # errors. Before: the 5m window read 0, and the 1h/5m page tier judged "not firing" at 20x over 1h.
-        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        # errors; with pyrra.errors or without (a burnrate5m recorded from the other targets' errors). Before: the 5m
+        # window read as any other, and the 1h/5m page tier judged "not firing" at 19x over 1h.
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}
+        if errors is not None:
+            pyrra["errors"] = errors
         reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
         queries = reader.queries(window, {}, period=False)
         assert ("blind" in queries) is (window == "5m")
@@ -3562,11 +3629,11 @@ class TestPyrraIncreaseRulesWithoutErrors:
             answers["blind"] = [self.series(count)]
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         measured = reader.measure(window, queries, results)
-        assert (measured.error_ratio == 0.0) is read, measured.note
-        if not read:
-            assert measured.note.startswith(
-                "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
-            )
+        # The ratio stays: settle_blind tells whether a tier may read it.
+        assert measured.error_ratio == 0.0, measured.note
+        assert bool(measured.blind) is blind, measured.blind
+        if blind:
+            assert measured.blind.startswith("1 raw series of pyrra.total hold a single sample over the last 5m")
 
     @pytest.mark.parametrize(("answer", "blind"), [([], False), ([0.0], False), ([1.0], True), ([3.0], True)])
     def test_a_series_the_five_minute_rules_cannot_group_leaves_their_windows_unproven(self, answer, blind):
