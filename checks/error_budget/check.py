@@ -682,7 +682,8 @@ class ErrorBudgetCheck(Check):
         vouched_s: float | None = None
         # A burnrate's labels the raw series carry over its own window, shorter than the longest (see measure).
         brief: dict[str, str] = {}
-        brief_s: float | None = None
+        # Each of `brief`'s labels' range: the window of the burnrate that asked of it.
+        brief_s: dict[str, float] = {}
         pending = ""
         # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
         # windows measured again with the first vouched may ask of the second, once each.
@@ -723,7 +724,7 @@ class ErrorBudgetCheck(Check):
             if not more or more.items() <= (lasting if whole else brief if short else vouched).items():
                 raise unexplained
             if short:
-                brief, brief_s = {**brief, **more}, range_s if brief_s is None else min(brief_s, range_s)
+                brief, brief_s = {**brief, **more}, {**brief_s, **dict.fromkeys(more, range_s)}
             else:
                 vouched = {**vouched, **more}
             if whole:

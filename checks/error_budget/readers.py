@@ -869,7 +869,7 @@ class PyrraReader:
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
         brief: Mapping[str, str] | None = None,
-        brief_s: float | None = None,
+        brief_s: Mapping[str, float] | None = None,
     ) -> WindowRatio:
         """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
         carries (see vouched_by), which a rule series may carry as this SLO's; `vouched_s`: how many seconds back they
@@ -877,9 +877,10 @@ class PyrraReader:
         increase rules are proven only once their group evaluates again (see newborn_note), which leaves a window they
         alone would prove no data, and explains no burnrate; `lasting`: those of `vouched` asked over the longest
         window, which explain a rule series of any window whatever `vouched_s` and `pending` say; `brief`: a burnrate's
-        labels the raw series carry over the last `brief_s` alone, which explain the burnrates of windows within it and
-        leave a longer window's that carries them no data. A ratio of a window blind to a raw series (see blind_note)
-        says so (`blind`): it judges only the tiers it cannot make fire (see settle_blind)."""
+        labels the raw series carry over a shorter window alone (`brief_s`: each label's, seconds), each of which
+        explains the burnrates of windows within its own and leaves a longer window's that carries it no data. A ratio
+        of a window blind to a raw series (see blind_note) says so (`blind`): it judges only the tiers it cannot make
+        fire (see settle_blind)."""
         measured = self._measure(window, queries, results, vouched, vouched_s, pending, lasting, brief, brief_s)
         if measured.error_ratio is not None and "blind" in queries:
             blind = blind_note(results[queries["blind"]], parse_duration(window))
@@ -897,7 +898,7 @@ class PyrraReader:
         pending: str,
         lasting: Mapping[str, str] | None,
         brief: Mapping[str, str] | None,
-        brief_s: float | None,
+        brief_s: Mapping[str, float] | None,
     ) -> WindowRatio:
         """measure's reading, blind or not."""
         if "availability" in queries:
@@ -989,7 +990,7 @@ class PyrraReader:
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
         brief: Mapping[str, str] | None = None,
-        brief_s: float | None = None,
+        brief_s: Mapping[str, float] | None = None,
     ) -> str | None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
@@ -1000,8 +1001,8 @@ class PyrraReader:
         _unexplained). Read as this SLO's, another's burn failed a clean canary, and another's burn or rules stood
         for this SLO's rules not loaded here, so that a burning service passed at 0x. A note (no data) when the
         increase rules found are vouched for but not over this window, or only once they evaluate again (see
-        _own_increase_rules), or when a burnrate's labels are vouched for over a shorter window only (`brief`, over
-        `brief_s`); None when the series read are this SLO's."""
+        _own_increase_rules), or when a burnrate's labels are vouched for over a shorter window only (`brief`, each over
+        its own `brief_s`); None when the series read are this SLO's."""
         wanted = _equalities(queries["total"])
         explained = self._explained(queries, results)
         # None: which labels the series may carry is not known (no label is held against it).
@@ -1016,24 +1017,34 @@ class PyrraReader:
         # Each burnrate read is judged; else a series of the SLO's among the increase rules found proves its rules.
         found = results[queries["ratio"]].series
         what = f"burnrate{window}"
-        if found and brief and brief_s is not None:
-            # A burnrate's labels every raw series carries over the last brief_s only: they prove the burnrates within
-            # it; over a longer window pyrra.total selected series without them (a cluster gone), which a same-name
-            # SLO's burnrate carrying them leaves out, so that window is no data, not another SLO's.
+        if found and brief and brief_s:
+            # A burnrate's labels every raw series carries over the last brief_s only, each over its own: each proves
+            # the burnrates within its range; over a longer window pyrra.total selected series without it (a cluster
+            # gone), which a same-name SLO's burnrate carrying it leaves out, so that window is no data, not another
+            # SLO's.
+            within_s = parse_duration(window)
             widened = {**proven, **brief}
-            if parse_duration(window) <= brief_s:
-                proven = widened
-            elif any(_unexplained(s.labels, explained, proven) for s in found) and all(
+            proven = {**proven, **{k: v for k, v in brief.items() if within_s <= brief_s[k]}}
+            if any(_unexplained(s.labels, explained, proven) for s in found) and all(
                 _contradiction(s.labels, wanted) is None and _unexplained(s.labels, explained, widened) is None
                 for s in found
             ):
-                carried = ", ".join(f'{k}="{escape_promql_string(v, chr(34))}"' for k, v in sorted(brief.items()))
-                over, it = prometheus_duration(brief_s), "it" if len(brief) == 1 else "them"
+                # The labels of this window's series that hold over a shorter window alone, each with its range.
+                short = sorted(
+                    (k, v) for k, v in brief.items() if proven.get(k) != v and any(s.labels.get(k) == v for s in found)
+                )
+                carried = ", ".join(f'{k}="{escape_promql_string(v, chr(34))}"' for k, v in short)
+                over = " and ".join(
+                    f'{k}="{escape_promql_string(v, chr(34))}" over the last {prometheus_duration(brief_s[k])}'
+                    for k, v in short
+                )
+                it, shortest = "it" if len(short) == 1 else "them", min(brief_s[k] for k, _ in short)
                 return (
                     f"no data (the burnrate{window} series carry {carried}, which no field of the check names: every "
-                    f"raw series of pyrra.total carries {it} over the last {over} only, not over {window}, where it "
-                    f"selected series without {it} (ended since), which a same-name SLO whose total adds {it} leaves "
-                    f"out; if every series of this SLO carries {it} now, add {carried} to pyrra.selectors)"
+                    f"raw series of pyrra.total carries {over} only, not over {window}, where it selected series "
+                    f"without {it} that hold no sample over the last {prometheus_duration(shortest)} (ended since, or "
+                    f"scraped less often): a same-name SLO whose total adds {it} leaves them out; if every series of "
+                    f"this SLO carries {it} now, add {carried} to pyrra.selectors)"
                 )
         if not found:
             found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
@@ -1128,8 +1139,9 @@ class PyrraReader:
                 return (
                     f"no data (no burnrate{window} series, and the increase rule series found carry "
                     f"{_carried(names, groups)}, which no field of the check names: every raw series of pyrra.total "
-                    f"carries values some of them carry over the last {over} only, not over {window}, where it "
-                    "selected series they do not group (ended since): a same-name SLO whose total adds a matcher "
+                    f"they can group (two samples in {over}) carries values some of them carry over the last {over} "
+                    f"only, not over {window}, where it selected series they do not group now (ended since, or "
+                    f"scraped too seldom to hold two samples in {over}): a same-name SLO whose total adds a matcher "
                     f"records such rules, and its absent burnrate says nothing of this SLO's errors over {window}; "
                     f"{errors})"
                 )

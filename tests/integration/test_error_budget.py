@@ -688,6 +688,8 @@ CHECKS = [
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
     pyrra_check("pgmix", name="ebr-pyrra-pgmix-page", fail_on=["page"]),
+    # The same, the 2h burnrate carrying region="r" too (data_error_budget_pgpair.py): ticket only.
+    pyrra_check("pgpair", name="ebr-pyrra-pgpair-ticket", fail_on=["ticket"], accept_unjudged_tiers=True),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -2359,10 +2361,26 @@ class TestSameNameSlos:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "may be firing unseen" in result.reason, result.reason
         measured = windows(result)
-        for window in ("2h", "6h", "1d", "4d"):
+        for window in ("2h", "6h", "4d"):
             assert measured[window]["error_ratio"] is None, measured[window]
-            assert "over the last 1h only, not over " + window in measured[window]["note"], measured[window]
+            # The window's own label alone, with its range (before: both labels, "over the last 1h only").
+            assert 'carries cluster="eu1" over the last 1h only, not over ' + window in measured[window]["note"]
+            assert "region" not in measured[window]["note"], measured[window]
         assert measured["1h"]["error_ratio"] > 0, measured["1h"]
+        # region="r" holds over the last 1d, its own range: the 1d burnrate is this SLO's (before: no data).
+        assert measured["1d"]["error_ratio"] > 0.006, measured["1d"]
+
+    async def test_each_briefly_vouched_label_proves_the_windows_within_its_own_range(self, evaluate):
+        # As ebr-pgmix, but the 2h burnrate carries region="r" too: the 1d/2h ticket tier's windows are both the
+        # region="r" SLO's, whose label every raw series carries over the last 1d. Before: region="r" taken as
+        # vouched over cluster="eu1"'s 1h, so 2h and 1d were no data and the check inconclusive ("no ticket tier can
+        # judge") while that tier fires.
+        result = await evaluate("ebr-pyrra-pgpair-ticket")
+        assert result.verdict is Outcome.FAIL, result.reason
+        assert result.reason.startswith("ticket tier 1d/2h fires"), result.reason
+        measured = windows(result)
+        assert measured["2h"]["error_ratio"] > 0.002 and measured["1d"]["error_ratio"] > 0.006, measured
+        assert measured["4d"]["error_ratio"] is None, measured["4d"]
 
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus

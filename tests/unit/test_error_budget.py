@@ -3482,6 +3482,12 @@ class TestPyrraIncreaseRulesWithoutErrors:
             'carry code="200", handler="/x", which no field of the check names'
         )
         assert f"over the last 5m only, not over {window}" in measured.note and "set pyrra.errors" in measured.note
+        # What those series are: the 5m rules group none with fewer than two samples there, ended or alive.
+        assert (
+            "every raw series of pyrra.total they can group (two samples in 5m) carries values some of them carry "
+            f"over the last 5m only, not over {window}, where it selected series they do not group now (ended since, "
+            "or scraped too seldom to hold two samples in 5m):"
+        ) in measured.note
 
     @pytest.mark.parametrize(("window", "vouched_s"), [("5m", 300.0), ("30m", 1800.0), ("1h", None), ("1h", 3600.0)])
     def test_raw_series_vouched_over_a_window_prove_it(self, window, vouched_s):
@@ -3554,15 +3560,15 @@ class TestPyrraIncreaseRulesWithoutErrors:
         [
             # The burnrate's label every raw series carries over the last 6h only (a cluster gone since): a 6h or
             # shorter burnrate is the SLO's, a 1d one no data. Before: check_misconfigured for every window.
-            ("6h", {"cluster": "eu1"}, 21600.0, 0.25),
-            ("2h", {"cluster": "eu1"}, 21600.0, 0.25),
-            ("1d", {"cluster": "eu1"}, 21600.0, None),
+            ("6h", {"cluster": "eu1"}, {"cluster": 21600.0}, 0.25),
+            ("2h", {"cluster": "eu1"}, {"cluster": 21600.0}, 0.25),
+            ("1d", {"cluster": "eu1"}, {"cluster": 21600.0}, None),
             # Another value, or nothing asked: refused as before.
-            ("6h", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
-            ("1d", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("6h", {"cluster": "us1"}, {"cluster": 21600.0}, UnexplainedLabels),
+            ("1d", {"cluster": "us1"}, {"cluster": 21600.0}, UnexplainedLabels),
             ("6h", {}, None, UnexplainedLabels),
             # A burnrate without the label needs no vouch, over any window.
-            ("1d", {"cluster": "eu1"}, 21600.0, "no label"),
+            ("1d", {"cluster": "eu1"}, {"cluster": 21600.0}, "no label"),
         ],
     )
     def test_a_burnrates_label_vouched_over_a_shorter_window_reads_the_windows_within_it(
@@ -3585,10 +3591,63 @@ class TestPyrraIncreaseRulesWithoutErrors:
         if read is None:
             assert measured.note == (
                 'no data (the burnrate1d series carry cluster="eu1", which no field of the check names: every raw '
-                "series of pyrra.total carries it over the last 6h only, not over 1d, where it selected series "
-                "without it (ended since), which a same-name SLO whose total adds it leaves out; if every series of "
-                'this SLO carries it now, add cluster="eu1" to pyrra.selectors)'
+                'series of pyrra.total carries cluster="eu1" over the last 6h only, not over 1d, where it selected '
+                "series without it that hold no sample over the last 6h (ended since, or scraped less often): a "
+                "same-name SLO whose total adds it leaves them out; if every series of this SLO carries it now, add "
+                'cluster="eu1" to pyrra.selectors)'
             )
+
+    # cluster="eu1" vouched over the last 1h (a burnrate1h asked), region="r" over the last 1d (a burnrate1d asked).
+    BRIEF = {"cluster": "eu1", "region": "r"}
+    BRIEF_S = {"cluster": 3600.0, "region": 86400.0}
+
+    @pytest.mark.parametrize(
+        ("window", "labels", "read"),
+        [
+            # Each label proves the burnrates within its own range. Before: both over the shorter 1h, so the 2h and
+            # 1d burnrates of the region="r" SLO were no data, and its firing 1d/2h ticket tier inconclusive.
+            ("2h", {"region": "r"}, 0.25),
+            ("1d", {"region": "r"}, 0.25),
+            ("1h", {"cluster": "eu1", "region": "r"}, 0.25),
+            ("2h", {"cluster": "eu1"}, None),
+            ("4d", {"region": "r"}, None),
+        ],
+    )
+    def test_each_briefly_vouched_label_proves_the_windows_within_its_own_range(self, window, labels, read):
+        reader, queries, results = self.answered(window, [self.series(0.25, slo="api", job="api", **labels)])
+        measured = reader.measure(window, queries, results, {}, brief=self.BRIEF, brief_s=self.BRIEF_S)
+        assert measured.error_ratio == read, measured.note
+
+    @pytest.mark.parametrize(
+        ("window", "labels", "carried", "over", "shortest"),
+        [
+            # The window's own labels alone. Before: every label vouched briefly, with the shortest range.
+            ("6h", {"cluster": "eu1"}, 'cluster="eu1"', 'cluster="eu1" over the last 1h', "1h"),
+            ("4d", {"region": "r"}, 'region="r"', 'region="r" over the last 1d', "1d"),
+            ("1d", {"cluster": "eu1", "region": "r"}, 'cluster="eu1"', 'cluster="eu1" over the last 1h', "1h"),
+            (
+                "4d",
+                {"cluster": "eu1", "region": "r"},
+                'cluster="eu1", region="r"',
+                'cluster="eu1" over the last 1h and region="r" over the last 1d',
+                "1h",
+            ),
+        ],
+    )
+    def test_a_briefly_vouched_windows_note_names_its_own_labels_with_their_ranges(
+        self, window, labels, carried, over, shortest
+    ):
+        reader, queries, results = self.answered(window, [self.series(0.25, slo="api", job="api", **labels)])
+        measured = reader.measure(window, queries, results, {}, brief=self.BRIEF, brief_s=self.BRIEF_S)
+        it = "it" if "," not in carried else "them"
+        assert measured.error_ratio is None
+        assert measured.note == (
+            f"no data (the burnrate{window} series carry {carried}, which no field of the check names: every raw "
+            f"series of pyrra.total carries {over} only, not over {window}, where it selected series without {it} "
+            f"that hold no sample over the last {shortest} (ended since, or scraped less often): a same-name SLO "
+            f"whose total adds {it} leaves them out; if every series of this SLO carries {it} now, add {carried} to "
+            "pyrra.selectors)"
+        )
 
     def test_a_burnrates_brief_vouch_proves_no_increase_rules(self):
         # With pyrra.errors, increase rules (no burnrate) carrying the label: the 4w rule covers more than the 6h
@@ -3603,13 +3662,13 @@ class TestPyrraIncreaseRulesWithoutErrors:
         }
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         with pytest.raises(UnexplainedLabels) as raised:
-            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s={"cluster": 21600.0})
         assert raised.value.labels == {"cluster": "eu1"} and raised.value.window_s is None
 
     def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
         reader, queries, results = self.answered("1d", [self.series(0.0, slo="api", job="web", cluster="eu1")])
         with pytest.raises(CheckMisconfigured) as raised:
-            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s={"cluster": 21600.0})
         assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
 
     @pytest.mark.parametrize("errors", ['req_total{code="500"}', None])
