@@ -1824,6 +1824,8 @@ class SlothReader:
                 _raw_errors(queries, results, "sloth.errors_query"),
                 counted=self._total_counted,
             )
+        if "errors" in queries:
+            self._errors_matched(window, queries, results)
         return aged(
             _with_total(
                 _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
@@ -1837,6 +1839,29 @@ class SlothReader:
             results[queries["ratio_age"]].single_value("Sloth ratio_rate* age query"),
             max_age_s=self._max_recorded_age_s,
         )
+
+    def _errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when sloth.errors_query counts errors in a series whose labels no series of
+        sloth.total_query carries: Sloth records `(error_query) / (total_query)`, which matches series one-to-one on
+        their labels, so those errors match no total and the recorded ratio leaves them out (0 when the error query
+        ends in `or vector(0)`, whose label-less 0 matches the total), a burning service read as clean."""
+        totals = {_matched_labels(series.labels) for series in results[queries["total"]].series}
+        if not totals:
+            return
+        for series in results[queries["errors"]].series:
+            labels = _matched_labels(series.labels)
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out.
+            if labels not in totals and series.samples and series.samples[-1][1] > 0:
+                ratio = queries["ratio"]
+                raise CheckMisconfigured(
+                    f"Sloth SLO {{{ratio[ratio.index('{') + 1 : -1]}}}: sloth.errors_query counts "
+                    f"{format_number(series.samples[-1][1])} errors/s over {window} in {series.describe()}, whose "
+                    "labels no series of sloth.total_query carries: Sloth records (error_query) / (total_query), "
+                    "which divides series with the same labels only, so its ratio_rate"
+                    f"{rule_window(window)} leaves those errors out (Sloth's alerts never fire on them either); "
+                    "aggregate the SLO's error_query and total_query by the same labels (sum(...) both, or sum by "
+                    "(x) (...) both), and write sloth.errors_query as the SLO's error_query"
+                )
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
         """The SLO's period (slo:time_period:days) and objective (slo:objective:ratio)."""
@@ -1857,6 +1882,11 @@ class SlothReader:
             f"{format_number(days)}), not the check's period {period}: Sloth records ratio_rate{recorded}, not "
             f"ratio_rate{rule_window(period)}, and the default tiers scale with the period; set period: {recorded}"
         )
+
+
+def _matched_labels(labels: Mapping[str, str]) -> frozenset[tuple[str, str]]:
+    """The labels a binary operation matches a series on: all but the metric name."""
+    return frozenset((name, value) for name, value in labels.items() if name != "__name__")
 
 
 def same_objective(tool: str, name: str, query: str, results: Results, objective: float) -> None:

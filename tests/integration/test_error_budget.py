@@ -28,6 +28,7 @@ from analyzer.testing import PrometheusProcess
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
 from checks.prometheus import PrometheusCheck
+from tests.integration import data_error_budget_sloth_by
 from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
 from tests.integration.data_error_budget_batch import PYRRA_AVAILABILITY, WEIRD_NOTE
 from tests.integration.data_error_budget_rules import PYRRA_WINDOWS
@@ -873,6 +874,9 @@ CHECKS = [
     # The same, the errors before it from pods replaced since: no 5m rule has a series, the longer windows' do.
     pyrra_check("dead-gone"),
     sloth_check("dead-gone"),
+    # An error_query grouped by code, `or vector(0)`, over an ungrouped total: every window records 0 while 5% of
+    # requests fail (data_error_budget_sloth_by.py), the check's errors_query written as the SLO's.
+    sloth_check("slby", errors_query=data_error_budget_sloth_by.ERROR_QUERY.replace("{window}", "{{ window }}")),
 ]
 
 
@@ -1442,6 +1446,21 @@ class TestSloth:
             )
             for q in result.details["queries"]
         )
+
+
+class TestSlothErrorsMatched:
+    """Errors Sloth's ratio rule cannot divide by a total (labels the total lacks) are no clean window."""
+
+    async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, evaluate):
+        # error_query `sum by (code) (...) or vector(0)` over `sum(...)`: Sloth's `/` matches vector(0)'s 0 alone, so
+        # every ratio_rate records 0. Before: PASS "worst is page tier 1h/5m at 0x" while the service burns 50x.
+        result = await evaluate("ebr-sloth-slby")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, '
+            "whose labels no series of sloth.total_query carries"
+        ), result.reason
+        assert "aggregate the SLO's error_query and total_query by the same labels" in result.reason
 
 
 class TestRecordedZeroErrors:

@@ -2386,6 +2386,14 @@ class TestSettleBlind:
         settled = settle_blind([tier], windows, 0.001)
         assert settled["5m"].error_ratio is None and settled["1m"].error_ratio is None
 
+    def test_a_blind_long_window_is_held_by_its_short_one(self):
+        # A custom tier 5m/1m: the 1m window, not blind, at 0x keeps the tier from firing (eb30's mutant #27: the
+        # long window taken for its own other window, so a blind 5m held nothing).
+        tier = BurnTier(long="5m", short="1m", factor=14.0)
+        settled = settle_blind([tier], {"5m": self.blind(0.5), "1m": recorded("1m", 0.0)}, 0.001)
+        assert settled["5m"].error_ratio == 0.5
+        assert settled["5m"].note.endswith("(5m/1m: 1m burns 0x, limit 14x)")
+
     def test_a_window_that_is_not_blind_or_has_no_ratio_is_left_as_it_is(self):
         windows = {"1h": recorded("1h", 0.5), "5m": recorded("5m", 0.0, note="x")}
         assert settle_blind([self.PAGE], windows, 0.001) == windows
@@ -3907,6 +3915,49 @@ class TestSameObjective:
     @pytest.mark.parametrize("recorded", [None, math.nan])
     def test_an_objective_not_recorded_is_not_compared(self, recorded):
         same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)
+
+
+class TestSlothErrorsMatched:
+    """A recorded Sloth ratio whose errors_query holds errors the ratio rule cannot divide by a total is refused."""
+
+    SLOTH = {
+        "sloth_id": "svc-slo",
+        "total_query": "sum(rate(req_total[{{ window }}]))",
+        "errors_query": 'sum by (code) (rate(req_total{code="500"}[{{ window }}])) or vector(0)',
+    }
+
+    def measure(self, errors, totals, ratio=0.0):
+        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {"ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])], "errors": errors, "total": totals}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("1h", queries, results)
+
+    def test_errors_in_a_series_the_total_lacks_are_refused(self):
+        # Sloth's (error_query) / (total_query) matched vector(0)'s 0 alone: ratio_rate1h recorded 0 at 50x.
+        errors = [Series({"code": "500"}, [(1.0, 0.5)]), Series({}, [(1.0, 0.0)])]
+        with pytest.raises(CheckMisconfigured) as caught:
+            self.measure(errors, [Series({}, [(1.0, 10.0)])])
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, whose '
+            "labels no series of sloth.total_query carries: Sloth records (error_query) / (total_query), which "
+            "divides series with the same labels only, so its ratio_rate1h leaves those errors out"
+        )
+
+    @pytest.mark.parametrize(
+        ("errors", "totals"),
+        [
+            # The same labels (the metric name aside), or none: the ratio counts them.
+            ([Series({}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])]),
+            ([Series({"__name__": "x", "code": "500"}, [(1.0, 0.5)])], [Series({"code": "500"}, [(1.0, 10.0)])]),
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out.
+            ([Series({}, [(1.0, 0.0)])], [Series({"cluster": "a"}, [(1.0, 10.0)])]),
+            # No total answered: nothing to match against (the ratio's own lag), left to the windows' reading.
+            ([Series({"code": "500"}, [(1.0, 0.5)])], []),
+        ],
+    )
+    def test_errors_the_ratio_counts_are_read(self, errors, totals):
+        assert self.measure(errors, totals, ratio=0.05).error_ratio == 0.05
 
 
 class TestSamePeriod:
