@@ -163,6 +163,9 @@ class WindowRatio:
     recorded_absent: bool = False
     # How old the recorded ratio's latest sample was at the evaluation time (None: no recorded ratio read).
     recorded_age_s: float | None = None
+    # Why the ratio may leave out some series' errors (a target scraped too seldom for the window's rate()): ""
+    # when it leaves out none. Such a ratio judges only the tiers it cannot make fire (see settle_blind).
+    blind: str = ""
 
 
 def measured_ratio(window: str, ratio: float, errors: float | None, total: float, events: float) -> WindowRatio:
@@ -178,6 +181,7 @@ def measured_ratio(window: str, ratio: float, errors: float | None, total: float
         events=events,
         recorded_absent=False,
         recorded_age_s=None,
+        blind="",
     )
     return made
 
@@ -252,6 +256,37 @@ def judge_tiers(tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], b
         else:
             results.append(TierResult(tier, burn_or_none(long, budget), burn_or_none(short, budget)))
     return results
+
+
+def settle_blind(
+    tiers: Sequence[BurnTier], windows: Mapping[str, WindowRatio], budget: float
+) -> dict[str, WindowRatio]:
+    """The windows as judged: a ratio blind to some series' errors (`blind`) stays only where every tier reading it
+    has its other window measured at a burn not above the factor, so that the tier cannot fire whatever the blind
+    window reads; else that window is no data: its clean reading says nothing of the errors it cannot count."""
+    settled = dict(windows)
+    for name, window in windows.items():
+        if not window.blind or window.error_ratio is None:
+            continue
+        held = []
+        for tier in tiers:
+            if name not in (tier.long, tier.short):
+                continue
+            other = windows[tier.short if name == tier.long else tier.long]
+            # Another blind window holds nothing: what it leaves out may burn too.
+            burn = None if other.blind else burn_or_none(other, budget)
+            if burn is None or exceeds(burn, tier.factor):
+                settled[name] = replace(window, error_ratio=None, note=f"no data ({window.blind})")
+                break
+            held.append(
+                f"{tier.label}: {other.window} burns {format_number(burn)}x, limit {format_number(tier.factor)}x"
+            )
+        else:
+            note = (
+                f"{window.blind}; read all the same: no tier it judges can fire whatever it reads ({'; '.join(held)})"
+            )
+            settled[name] = replace(window, note=f"{window.note}; {note}" if window.note else note)
+    return settled
 
 
 def reconcile_absences(

@@ -58,6 +58,7 @@ from checks.error_budget.burn import (
     pyrra_tiers,
     reconcile_absences,
     rule_window,
+    settle_blind,
     with_min_events,
     workbook_tiers,
 )
@@ -681,7 +682,8 @@ class ErrorBudgetCheck(Check):
         vouched_s: float | None = None
         # A burnrate's labels the raw series carry over its own window, shorter than the longest (see measure).
         brief: dict[str, str] = {}
-        brief_s: float | None = None
+        # Each of `brief`'s labels' range: the window of the burnrate that asked of it.
+        brief_s: dict[str, float] = {}
         pending = ""
         # A window with a burnrate asks of its labels, one without of its increase rules' (and their groups'): the
         # windows measured again with the first vouched may ask of the second, once each.
@@ -722,7 +724,7 @@ class ErrorBudgetCheck(Check):
             if not more or more.items() <= (lasting if whole else brief if short else vouched).items():
                 raise unexplained
             if short:
-                brief, brief_s = {**brief, **more}, range_s if brief_s is None else min(brief_s, range_s)
+                brief, brief_s = {**brief, **more}, {**brief_s, **dict.fromkeys(more, range_s)}
             else:
                 vouched = {**vouched, **more}
             if whole:
@@ -847,6 +849,7 @@ class ErrorBudgetCheck(Check):
             period = absence_unproven(period, partial)
         windows = {name: with_min_events(w, self.min_events_per_window) for name, w in windows.items()}
         period = with_min_events(period, self.min_events_per_window)
+        windows = settle_blind(self._kept.tiers, windows, budget)
         tiers = judge_tiers(self._kept.tiers, windows, budget)
         # A NaN ratio is no measurement: read as a number, the gate below would find NaN above any minimum.
         ratio = period.error_ratio

@@ -718,10 +718,11 @@ class PyrraReader:
             queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-            if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
-                # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate
-                # nor the raw errors of a 5m window, which read 0 while its errors burn (see blind_note).
-                queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
+        if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
+            # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate nor
+            # the raw errors of a 5m window, which read the other targets' errors alone (0 without them) while its
+            # errors burn (see blind_note).
+            queries["blind"] = blind_query(self._total.render(args), parse_duration(window))
         if self._generic_errors:
             # Errors the rule counted over 5 minutes that lie within the window, or hold it: its burnrate records if
             # its group evaluates (see _generic_absent). Over 5m or less the latest value (a shorter window lies
@@ -868,7 +869,7 @@ class PyrraReader:
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
         brief: Mapping[str, str] | None = None,
-        brief_s: float | None = None,
+        brief_s: Mapping[str, float] | None = None,
     ) -> WindowRatio:
         """The window's error ratio; `vouched`: labels, each with its value, that every raw series of pyrra.total
         carries (see vouched_by), which a rule series may carry as this SLO's; `vouched_s`: how many seconds back they
@@ -876,8 +877,30 @@ class PyrraReader:
         increase rules are proven only once their group evaluates again (see newborn_note), which leaves a window they
         alone would prove no data, and explains no burnrate; `lasting`: those of `vouched` asked over the longest
         window, which explain a rule series of any window whatever `vouched_s` and `pending` say; `brief`: a burnrate's
-        labels the raw series carry over the last `brief_s` alone, which explain the burnrates of windows within it and
-        leave a longer window's that carries them no data."""
+        labels the raw series carry over a shorter window alone (`brief_s`: each label's, seconds), each of which
+        explains the burnrates of windows within its own and leaves a longer window's that carries it no data. A ratio
+        of a window blind to a raw series (see blind_note) says so (`blind`): it judges only the tiers it cannot make
+        fire (see settle_blind)."""
+        measured = self._measure(window, queries, results, vouched, vouched_s, pending, lasting, brief, brief_s)
+        if measured.error_ratio is not None and "blind" in queries:
+            blind = blind_note(results[queries["blind"]], parse_duration(window))
+            if blind:
+                return replace(measured, blind=blind)
+        return measured
+
+    def _measure(
+        self,
+        window: str,
+        queries: Mapping[str, str],
+        results: Results,
+        vouched: Mapping[str, str] | None,
+        vouched_s: float | None,
+        pending: str,
+        lasting: Mapping[str, str] | None,
+        brief: Mapping[str, str] | None,
+        brief_s: Mapping[str, float] | None,
+    ) -> WindowRatio:
+        """measure's reading, blind or not."""
         if "availability" in queries:
             availability = results[queries["availability"]].single_value("pyrra_availability query")
             if availability is None:
@@ -904,8 +927,6 @@ class PyrraReader:
             if "total" not in queries
             else self._own_slo(window, queries, results, vouched or {}, vouched_s, pending, lasting, brief, brief_s)
         )
-        if "blind" in queries and (blind := blind_note(results[queries["blind"]], parse_duration(window))):
-            return WindowRatio(window, None, note=f"no data ({blind})")
         value = results[queries["ratio"]].single_value(f"Pyrra burnrate{window} query")
         if unproven is not None and value is not None:
             # A burnrate whose labels the raw series carry over a shorter window only (see _own_slo).
@@ -969,7 +990,7 @@ class PyrraReader:
         pending: str = "",
         lasting: Mapping[str, str] | None = None,
         brief: Mapping[str, str] | None = None,
-        brief_s: float | None = None,
+        brief_s: Mapping[str, float] | None = None,
     ) -> str | None:
         """CheckMisconfigured when a burnrate series read, or every increase rule series found, belongs to another
         SLO of the same name: Pyrra writes each equality matcher of the total (its name aside) onto every rule it
@@ -980,8 +1001,8 @@ class PyrraReader:
         _unexplained). Read as this SLO's, another's burn failed a clean canary, and another's burn or rules stood
         for this SLO's rules not loaded here, so that a burning service passed at 0x. A note (no data) when the
         increase rules found are vouched for but not over this window, or only once they evaluate again (see
-        _own_increase_rules), or when a burnrate's labels are vouched for over a shorter window only (`brief`, over
-        `brief_s`); None when the series read are this SLO's."""
+        _own_increase_rules), or when a burnrate's labels are vouched for over a shorter window only (`brief`, each over
+        its own `brief_s`); None when the series read are this SLO's."""
         wanted = _equalities(queries["total"])
         explained = self._explained(queries, results)
         # None: which labels the series may carry is not known (no label is held against it).
@@ -996,24 +1017,34 @@ class PyrraReader:
         # Each burnrate read is judged; else a series of the SLO's among the increase rules found proves its rules.
         found = results[queries["ratio"]].series
         what = f"burnrate{window}"
-        if found and brief and brief_s is not None:
-            # A burnrate's labels every raw series carries over the last brief_s only: they prove the burnrates within
-            # it; over a longer window pyrra.total selected series without them (a cluster gone), which a same-name
-            # SLO's burnrate carrying them leaves out, so that window is no data, not another SLO's.
+        if found and brief and brief_s:
+            # A burnrate's labels every raw series carries over the last brief_s only, each over its own: each proves
+            # the burnrates within its range; over a longer window pyrra.total selected series without it (a cluster
+            # gone), which a same-name SLO's burnrate carrying it leaves out, so that window is no data, not another
+            # SLO's.
+            within_s = parse_duration(window)
             widened = {**proven, **brief}
-            if parse_duration(window) <= brief_s:
-                proven = widened
-            elif any(_unexplained(s.labels, explained, proven) for s in found) and all(
+            proven = {**proven, **{k: v for k, v in brief.items() if within_s <= brief_s[k]}}
+            if any(_unexplained(s.labels, explained, proven) for s in found) and all(
                 _contradiction(s.labels, wanted) is None and _unexplained(s.labels, explained, widened) is None
                 for s in found
             ):
-                carried = ", ".join(f'{k}="{escape_promql_string(v, chr(34))}"' for k, v in sorted(brief.items()))
-                over, it = prometheus_duration(brief_s), "it" if len(brief) == 1 else "them"
+                # The labels of this window's series that hold over a shorter window alone, each with its range.
+                short = sorted(
+                    (k, v) for k, v in brief.items() if proven.get(k) != v and any(s.labels.get(k) == v for s in found)
+                )
+                carried = ", ".join(f'{k}="{escape_promql_string(v, chr(34))}"' for k, v in short)
+                over = " and ".join(
+                    f'{k}="{escape_promql_string(v, chr(34))}" over the last {prometheus_duration(brief_s[k])}'
+                    for k, v in short
+                )
+                it, shortest = "it" if len(short) == 1 else "them", min(brief_s[k] for k, _ in short)
                 return (
                     f"no data (the burnrate{window} series carry {carried}, which no field of the check names: every "
-                    f"raw series of pyrra.total carries {it} over the last {over} only, not over {window}, where it "
-                    f"selected series without {it} (ended since), which a same-name SLO whose total adds {it} leaves "
-                    f"out; if every series of this SLO carries {it} now, add {carried} to pyrra.selectors)"
+                    f"raw series of pyrra.total carries {over} only, not over {window}, where it selected series "
+                    f"without {it} that hold no sample over the last {prometheus_duration(shortest)} (ended since, or "
+                    f"scraped less often): a same-name SLO whose total adds {it} leaves them out; if every series of "
+                    f"this SLO carries {it} now, add {carried} to pyrra.selectors)"
                 )
         if not found:
             found = [*results[queries["rules"]].series, *results[queries["rules_5m"]].series]
@@ -1108,8 +1139,9 @@ class PyrraReader:
                 return (
                     f"no data (no burnrate{window} series, and the increase rule series found carry "
                     f"{_carried(names, groups)}, which no field of the check names: every raw series of pyrra.total "
-                    f"carries values some of them carry over the last {over} only, not over {window}, where it "
-                    "selected series they do not group (ended since): a same-name SLO whose total adds a matcher "
+                    f"they can group (two samples in {over}) carries values some of them carry over the last {over} "
+                    f"only, not over {window}, where it selected series they do not group now (ended since, or "
+                    f"scraped too seldom to hold two samples in {over}): a same-name SLO whose total adds a matcher "
                     f"records such rules, and its absent burnrate says nothing of this SLO's errors over {window}; "
                     f"{errors})"
                 )
@@ -1792,6 +1824,8 @@ class SlothReader:
                 _raw_errors(queries, results, "sloth.errors_query"),
                 counted=self._total_counted,
             )
+        if "errors" in queries:
+            self._errors_matched(window, queries, results)
         return aged(
             _with_total(
                 _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
@@ -1805,6 +1839,29 @@ class SlothReader:
             results[queries["ratio_age"]].single_value("Sloth ratio_rate* age query"),
             max_age_s=self._max_recorded_age_s,
         )
+
+    def _errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+        """CheckMisconfigured when sloth.errors_query counts errors in a series whose labels no series of
+        sloth.total_query carries: Sloth records `(error_query) / (total_query)`, which matches series one-to-one on
+        their labels, so those errors match no total and the recorded ratio leaves them out (0 when the error query
+        ends in `or vector(0)`, whose label-less 0 matches the total), a burning service read as clean."""
+        totals = {_matched_labels(series.labels) for series in results[queries["total"]].series}
+        if not totals:
+            return
+        for series in results[queries["errors"]].series:
+            labels = _matched_labels(series.labels)
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out.
+            if labels not in totals and series.samples and series.samples[-1][1] > 0:
+                ratio = queries["ratio"]
+                raise CheckMisconfigured(
+                    f"Sloth SLO {{{ratio[ratio.index('{') + 1 : -1]}}}: sloth.errors_query counts "
+                    f"{format_number(series.samples[-1][1])} errors/s over {window} in {series.describe()}, whose "
+                    "labels no series of sloth.total_query carries: Sloth records (error_query) / (total_query), "
+                    "which divides series with the same labels only, so its ratio_rate"
+                    f"{rule_window(window)} leaves those errors out (Sloth's alerts never fire on them either); "
+                    "aggregate the SLO's error_query and total_query by the same labels (sum(...) both, or sum by "
+                    "(x) (...) both), and write sloth.errors_query as the SLO's error_query"
+                )
 
     def same_settings(self, period: str, queries: Mapping[str, str], results: Results) -> None:
         """The SLO's period (slo:time_period:days) and objective (slo:objective:ratio)."""
@@ -1825,6 +1882,11 @@ class SlothReader:
             f"{format_number(days)}), not the check's period {period}: Sloth records ratio_rate{recorded}, not "
             f"ratio_rate{rule_window(period)}, and the default tiers scale with the period; set period: {recorded}"
         )
+
+
+def _matched_labels(labels: Mapping[str, str]) -> frozenset[tuple[str, str]]:
+    """The labels a binary operation matches a series on: all but the metric name."""
+    return frozenset((name, value) for name, value in labels.items() if name != "__name__")
 
 
 def same_objective(tool: str, name: str, query: str, results: Results, objective: float) -> None:

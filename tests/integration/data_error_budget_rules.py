@@ -621,10 +621,14 @@ def pyrra_performance_wider_rules(job: str = "pgone", also: tuple[str, str] = WI
     )
 
 
-def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS, meta: bool = True) -> str:
+def sloth_rules(
+    job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDOWS, meta: bool = True, error_query: str = ""
+) -> str:
     """Sloth's rule groups for SLO ebr-sloth-<name> (<job> unless given) over job ebr-<job>'s counters, as
     examples/_gen/getting-started.yml writes them, with a ratio rule for each of `windows` only; without its
-    meta-recordings group (slo:objective:ratio and the rest) unless `meta`."""
+    meta-recordings group (slo:objective:ratio and the rest) unless `meta`. `error_query`: the SLO's
+    sli.events.error_query, `{window}` for Sloth's {{.window}} (default: the 5xx and 429 rate)."""
+    error_query = error_query or f'sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{{window}}]))'
     service, name = "ebr-sloth", name or job
     sloth_id = f"{service}-{name}"
     labels = (
@@ -635,7 +639,7 @@ def sloth_rules(job: str, name: str = "", windows: tuple[str, ...] = SLOTH_WINDO
     for window in () if job in STOPPED else windows:
         out += (
             f"  - record: slo:sli_error:ratio_rate{window}\n    expr: |\n"
-            f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{window}])))\n'
+            f"      ({error_query.replace('{window}', window)})\n"
             f"      /\n"
             f'      (sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{window}])))\n'
             f"    labels:\n{labels}      sloth_window: {window}\n"

@@ -28,6 +28,7 @@ from analyzer.testing import PrometheusProcess
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
 from checks.prometheus import PrometheusCheck
+from tests.integration import data_error_budget_sloth_by
 from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
 from tests.integration.data_error_budget_batch import PYRRA_AVAILABILITY, WEIRD_NOTE
 from tests.integration.data_error_budget_rules import PYRRA_WINDOWS
@@ -677,10 +678,19 @@ CHECKS = [
     # Its twin whose 5m-scraped target answers 500s since 40 minutes ago (data_error_budget_sparse_burn.py): page only.
     pyrra_check("spburn", name="ebr-pyrra-spburn-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("spburn", name="ebr-pyrra-spburn-page", fail_on=["page"]),
+    # Every burnrate recorded from densely scraped targets' errors, while a target scraped every 5 minutes answers 500s
+    # since 40 minutes ago (ebr-spmix) or 404s (ebr-spok, healthy; data_error_budget_spmix.py): page only.
+    pyrra_check("spmix", name="ebr-pyrra-spmix-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spmix", name="ebr-pyrra-spmix-page", fail_on=["page"]),
+    pyrra_check("spok", name="ebr-pyrra-spok-no-errors-page", errors=None, fail_on=["page"]),
+    pyrra_check("spok", name="ebr-pyrra-spok-page", fail_on=["page"]),
+    pyrra_check("sparse", name="ebr-pyrra-sparse-page", fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
     pyrra_check("pgmix", name="ebr-pyrra-pgmix-page", fail_on=["page"]),
+    # The same, the 2h burnrate carrying region="r" too (data_error_budget_pgpair.py): ticket only.
+    pyrra_check("pgpair", name="ebr-pyrra-pgpair-ticket", fail_on=["ticket"], accept_unjudged_tiers=True),
     pyrra_check("burn", name="ebr-pyrra-generic-only", slo="ebr-generic-only-burn", errors=None),
     # Where no 5m window tells the burn: errors that ended 20 minutes ago, an SLO window of 7d (no 5m window) or of 2d
     # (its page tier 4m/1m both shorter than 5 minutes), with a policy that passes without judging.
@@ -864,6 +874,9 @@ CHECKS = [
     # The same, the errors before it from pods replaced since: no 5m rule has a series, the longer windows' do.
     pyrra_check("dead-gone"),
     sloth_check("dead-gone"),
+    # An error_query grouped by code, `or vector(0)`, over an ungrouped total: every window records 0 while 5% of
+    # requests fail (data_error_budget_sloth_by.py), the check's errors_query written as the SLO's.
+    sloth_check("slby", errors_query=data_error_budget_sloth_by.ERROR_QUERY.replace("{window}", "{{ window }}")),
 ]
 
 
@@ -1433,6 +1446,21 @@ class TestSloth:
             )
             for q in result.details["queries"]
         )
+
+
+class TestSlothErrorsMatched:
+    """Errors Sloth's ratio rule cannot divide by a total (labels the total lacks) are no clean window."""
+
+    async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, evaluate):
+        # error_query `sum by (code) (...) or vector(0)` over `sum(...)`: Sloth's `/` matches vector(0)'s 0 alone, so
+        # every ratio_rate records 0. Before: PASS "worst is page tier 1h/5m at 0x" while the service burns 50x.
+        result = await evaluate("ebr-sloth-slby")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, '
+            "whose labels no series of sloth.total_query carries"
+        ), result.reason
+        assert "aggregate the SLO's error_query and total_query by the same labels" in result.reason
 
 
 class TestRecordedZeroErrors:
@@ -2352,10 +2380,26 @@ class TestSameNameSlos:
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         assert "may be firing unseen" in result.reason, result.reason
         measured = windows(result)
-        for window in ("2h", "6h", "1d", "4d"):
+        for window in ("2h", "6h", "4d"):
             assert measured[window]["error_ratio"] is None, measured[window]
-            assert "over the last 1h only, not over " + window in measured[window]["note"], measured[window]
+            # The window's own label alone, with its range (before: both labels, "over the last 1h only").
+            assert 'carries cluster="eu1" over the last 1h only, not over ' + window in measured[window]["note"]
+            assert "region" not in measured[window]["note"], measured[window]
         assert measured["1h"]["error_ratio"] > 0, measured["1h"]
+        # region="r" holds over the last 1d, its own range: the 1d burnrate is this SLO's (before: no data).
+        assert measured["1d"]["error_ratio"] > 0.006, measured["1d"]
+
+    async def test_each_briefly_vouched_label_proves_the_windows_within_its_own_range(self, evaluate):
+        # As ebr-pgmix, but the 2h burnrate carries region="r" too: the 1d/2h ticket tier's windows are both the
+        # region="r" SLO's, whose label every raw series carries over the last 1d. Before: region="r" taken as
+        # vouched over cluster="eu1"'s 1h, so 2h and 1d were no data and the check inconclusive ("no ticket tier can
+        # judge") while that tier fires.
+        result = await evaluate("ebr-pyrra-pgpair-ticket")
+        assert result.verdict is Outcome.FAIL, result.reason
+        assert result.reason.startswith("ticket tier 1d/2h fires"), result.reason
+        measured = windows(result)
+        assert measured["2h"]["error_ratio"] > 0.002 and measured["1d"]["error_ratio"] > 0.006, measured
+        assert measured["4d"]["error_ratio"] is None, measured["4d"]
 
     async def test_a_value_born_since_the_increase_rules_evaluated_waits_for_their_next_evaluation(
         self, catalog, prometheus
@@ -2523,6 +2567,36 @@ class TestSameNameSlos:
     async def test_the_slo_itself_is_judged_as_before(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+
+class TestBlindShortWindows:
+    """A 5m window blind to a target scraped every 5 minutes judges only the tiers it cannot make fire."""
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-spmix-no-errors-page", "ebr-pyrra-spmix-page"])
+    async def test_a_recorded_burnrate_blind_to_a_burning_target_judges_no_tier(self, evaluate, name):
+        # The dense targets' 500s record burnrate5m at 0.2x; the sparse target's 500s burn 19x over 1h and 29x over
+        # 30m, unseen by any 5m rate(). Before, without pyrra.errors: PASS "no page tier fires: worst is page tier
+        # 6h/30m at 3.1x", the 1h/5m tier "not firing" on burnrate5m's 0.2x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert measured["5m"]["note"].startswith(
+            "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
+        ), measured["5m"]
+        assert measured["1h"]["error_ratio"] > 0.014, measured["1h"]
+        assert "page tier 1h/5m cannot judge" in result.reason and "may be firing unseen" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-pyrra-spok-no-errors-page", "ebr-pyrra-spok-page", "ebr-pyrra-sparse-page"])
+    async def test_a_blind_window_whose_tier_cannot_fire_is_read(self, evaluate, name):
+        # The sparse target answers 404s: 1h burns 0.2x (ebr-spok) or 0x (ebr-sparse, no error series at all), so the
+        # 1h/5m tier cannot fire whatever 5m reads. Before, with pyrra.errors: INCONCLUSIVE at every evaluation (the
+        # 5m window no data, and for ebr-sparse every other window's absent burnrate a rule that "did not evaluate").
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is not None, five
+        assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
 
 
 class TestPartlyRecordedWindows:

@@ -37,7 +37,14 @@ from checks.error_budget import (
     reconcile_absences,
     workbook_tiers,
 )
-from checks.error_budget.burn import BurnTier, TierResult, absence_unproven, measured_ratio, raw_burn
+from checks.error_budget.burn import (
+    BurnTier,
+    TierResult,
+    absence_unproven,
+    measured_ratio,
+    raw_burn,
+    settle_blind,
+)
 from checks.error_budget.check import PLANS_KEPT, _window_details
 from checks.error_budget.readers import (
     MAX_RECORDED_AGE_S,
@@ -2337,6 +2344,70 @@ def recorded(window, ratio=None, *, absent=False, events=None, note=""):
     return WindowRatio(window, ratio, events=events, recorded_absent=absent, note=note)
 
 
+class TestSettleBlind:
+    """A window blind to some series' errors judges only the tiers it cannot make fire."""
+
+    PAGE = BurnTier(long="1h", short="5m", factor=14.0)
+    SLOW = BurnTier(long="6h", short="5m", factor=6.0)
+    BLIND = "1 raw series of pyrra.total hold a single sample over the last 5m"
+
+    def blind(self, ratio=0.0, note=""):
+        return dataclasses.replace(recorded("5m", ratio, note=note), blind=self.BLIND)
+
+    @pytest.mark.parametrize("long_ratio", [0.0149, 0.014 * 1.01, None])
+    def test_a_blind_window_whose_tier_may_fire_is_no_data(self, long_ratio):
+        # 1h above 14x (or unknown): the 5m window's clean reading would keep the tier from firing.
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", long_ratio), "5m": self.blind()}, 0.001)
+        assert settled["5m"].error_ratio is None
+        assert settled["5m"].note == f"no data ({self.BLIND})"
+
+    @pytest.mark.parametrize(("long_ratio", "burn"), [(0.0, "0"), (0.0139, "13.9"), (0.014, "14")])
+    def test_a_blind_window_whose_tier_cannot_fire_is_read(self, long_ratio, burn):
+        # 1h at most 14x: the tier cannot fire whatever 5m reads (both windows must exceed the factor).
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", long_ratio), "5m": self.blind(0.5)}, 0.001)
+        assert settled["5m"].error_ratio == 0.5
+        assert settled["5m"].note == (
+            f"{self.BLIND}; read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns {burn}x, "
+            "limit 14x)"
+        )
+
+    def test_every_tier_of_the_blind_window_must_be_held(self):
+        # 1h holds the page tier, 6h burns above the other's factor: the window is no data for both.
+        windows = {"1h": recorded("1h", 0.0), "6h": recorded("6h", 0.007), "5m": self.blind()}
+        settled = settle_blind([self.PAGE, self.SLOW], windows, 0.001)
+        assert settled["5m"].error_ratio is None
+        held = settle_blind([self.PAGE, self.SLOW], {**windows, "6h": recorded("6h", 0.005)}, 0.001)
+        assert held["5m"].error_ratio == 0.0
+        assert held["5m"].note.endswith("(1h/5m: 1h burns 0x, limit 14x; 6h/5m: 6h burns 5x, limit 6x)")
+
+    def test_another_blind_window_holds_nothing(self):
+        tier = BurnTier(long="5m", short="1m", factor=14.0)
+        windows = {"5m": self.blind(), "1m": dataclasses.replace(recorded("1m", 0.0), blind=self.BLIND)}
+        settled = settle_blind([tier], windows, 0.001)
+        assert settled["5m"].error_ratio is None and settled["1m"].error_ratio is None
+
+    def test_a_blind_long_window_is_held_by_its_short_one(self):
+        # A custom tier 5m/1m: the 1m window, not blind, at 0x keeps the tier from firing (eb30's mutant #27: the
+        # long window taken for its own other window, so a blind 5m held nothing).
+        tier = BurnTier(long="5m", short="1m", factor=14.0)
+        settled = settle_blind([tier], {"5m": self.blind(0.5), "1m": recorded("1m", 0.0)}, 0.001)
+        assert settled["5m"].error_ratio == 0.5
+        assert settled["5m"].note.endswith("(5m/1m: 1m burns 0x, limit 14x)")
+
+    def test_a_window_that_is_not_blind_or_has_no_ratio_is_left_as_it_is(self):
+        windows = {"1h": recorded("1h", 0.5), "5m": recorded("5m", 0.0, note="x")}
+        assert settle_blind([self.PAGE], windows, 0.001) == windows
+        unread = {
+            "1h": recorded("1h", 0.0),
+            "5m": dataclasses.replace(recorded("5m", None, note="y"), blind=self.BLIND),
+        }
+        assert settle_blind([self.PAGE], unread, 0.001) == unread
+
+    def test_a_read_blind_window_keeps_its_own_note(self):
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", 0.0), "5m": self.blind(note="zero errors")}, 0.001)
+        assert settled["5m"].note.startswith(f"zero errors; {self.BLIND}; read all the same")
+
+
 class TestReconcileAbsences:
     """An absent recorded ratio is zero errors only where no error series is the one explanation."""
 
@@ -2517,10 +2588,10 @@ class TestRecordedTotals:
         # Both ride in the batch already, as the 5m and 4d windows' own queries: nothing more is sent.
         assert plan.windows["1h"]["generic_now"] == plan.windows["5m"]["generic_errors"]
         assert plan.windows["1h"]["generic_recent"] == plan.windows["4d"]["generic_errors"]
-        # pyrra.errors' checks send one query more: whether the 5m window is blind to a raw series (see blind_note).
+        # With pyrra.errors or without, the 5m window asks whether it is blind to a raw series (see blind_note).
         with_errors = make(**self.PYRRA_ERRORS).plan({})
-        assert len(plan.required.queries) == len(with_errors.required.queries) - 1
-        assert "blind" in with_errors.windows["5m"] and "blind" not in plan.windows["5m"]
+        assert plan.windows["5m"]["blind"] == with_errors.windows["5m"]["blind"]
+        assert "blind" not in plan.windows["1h"] and "blind" not in with_errors.windows["1h"]
 
     @pytest.mark.parametrize("selectors", ['code="500"', 'job="a", code=~"5.."', 'code!=""'])
     def test_a_selector_label_only_the_increase_rules_carry_is_refused(self, selectors):
@@ -3419,6 +3490,12 @@ class TestPyrraIncreaseRulesWithoutErrors:
             'carry code="200", handler="/x", which no field of the check names'
         )
         assert f"over the last 5m only, not over {window}" in measured.note and "set pyrra.errors" in measured.note
+        # What those series are: the 5m rules group none with fewer than two samples there, ended or alive.
+        assert (
+            "every raw series of pyrra.total they can group (two samples in 5m) carries values some of them carry "
+            f"over the last 5m only, not over {window}, where it selected series they do not group now (ended since, "
+            "or scraped too seldom to hold two samples in 5m):"
+        ) in measured.note
 
     @pytest.mark.parametrize(("window", "vouched_s"), [("5m", 300.0), ("30m", 1800.0), ("1h", None), ("1h", 3600.0)])
     def test_raw_series_vouched_over_a_window_prove_it(self, window, vouched_s):
@@ -3491,15 +3568,15 @@ class TestPyrraIncreaseRulesWithoutErrors:
         [
             # The burnrate's label every raw series carries over the last 6h only (a cluster gone since): a 6h or
             # shorter burnrate is the SLO's, a 1d one no data. Before: check_misconfigured for every window.
-            ("6h", {"cluster": "eu1"}, 21600.0, 0.25),
-            ("2h", {"cluster": "eu1"}, 21600.0, 0.25),
-            ("1d", {"cluster": "eu1"}, 21600.0, None),
+            ("6h", {"cluster": "eu1"}, {"cluster": 21600.0}, 0.25),
+            ("2h", {"cluster": "eu1"}, {"cluster": 21600.0}, 0.25),
+            ("1d", {"cluster": "eu1"}, {"cluster": 21600.0}, None),
             # Another value, or nothing asked: refused as before.
-            ("6h", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
-            ("1d", {"cluster": "us1"}, 21600.0, UnexplainedLabels),
+            ("6h", {"cluster": "us1"}, {"cluster": 21600.0}, UnexplainedLabels),
+            ("1d", {"cluster": "us1"}, {"cluster": 21600.0}, UnexplainedLabels),
             ("6h", {}, None, UnexplainedLabels),
             # A burnrate without the label needs no vouch, over any window.
-            ("1d", {"cluster": "eu1"}, 21600.0, "no label"),
+            ("1d", {"cluster": "eu1"}, {"cluster": 21600.0}, "no label"),
         ],
     )
     def test_a_burnrates_label_vouched_over_a_shorter_window_reads_the_windows_within_it(
@@ -3522,10 +3599,63 @@ class TestPyrraIncreaseRulesWithoutErrors:
         if read is None:
             assert measured.note == (
                 'no data (the burnrate1d series carry cluster="eu1", which no field of the check names: every raw '
-                "series of pyrra.total carries it over the last 6h only, not over 1d, where it selected series "
-                "without it (ended since), which a same-name SLO whose total adds it leaves out; if every series of "
-                'this SLO carries it now, add cluster="eu1" to pyrra.selectors)'
+                'series of pyrra.total carries cluster="eu1" over the last 6h only, not over 1d, where it selected '
+                "series without it that hold no sample over the last 6h (ended since, or scraped less often): a "
+                "same-name SLO whose total adds it leaves them out; if every series of this SLO carries it now, add "
+                'cluster="eu1" to pyrra.selectors)'
             )
+
+    # cluster="eu1" vouched over the last 1h (a burnrate1h asked), region="r" over the last 1d (a burnrate1d asked).
+    BRIEF = {"cluster": "eu1", "region": "r"}
+    BRIEF_S = {"cluster": 3600.0, "region": 86400.0}
+
+    @pytest.mark.parametrize(
+        ("window", "labels", "read"),
+        [
+            # Each label proves the burnrates within its own range. Before: both over the shorter 1h, so the 2h and
+            # 1d burnrates of the region="r" SLO were no data, and its firing 1d/2h ticket tier inconclusive.
+            ("2h", {"region": "r"}, 0.25),
+            ("1d", {"region": "r"}, 0.25),
+            ("1h", {"cluster": "eu1", "region": "r"}, 0.25),
+            ("2h", {"cluster": "eu1"}, None),
+            ("4d", {"region": "r"}, None),
+        ],
+    )
+    def test_each_briefly_vouched_label_proves_the_windows_within_its_own_range(self, window, labels, read):
+        reader, queries, results = self.answered(window, [self.series(0.25, slo="api", job="api", **labels)])
+        measured = reader.measure(window, queries, results, {}, brief=self.BRIEF, brief_s=self.BRIEF_S)
+        assert measured.error_ratio == read, measured.note
+
+    @pytest.mark.parametrize(
+        ("window", "labels", "carried", "over", "shortest"),
+        [
+            # The window's own labels alone. Before: every label vouched briefly, with the shortest range.
+            ("6h", {"cluster": "eu1"}, 'cluster="eu1"', 'cluster="eu1" over the last 1h', "1h"),
+            ("4d", {"region": "r"}, 'region="r"', 'region="r" over the last 1d', "1d"),
+            ("1d", {"cluster": "eu1", "region": "r"}, 'cluster="eu1"', 'cluster="eu1" over the last 1h', "1h"),
+            (
+                "4d",
+                {"cluster": "eu1", "region": "r"},
+                'cluster="eu1", region="r"',
+                'cluster="eu1" over the last 1h and region="r" over the last 1d',
+                "1h",
+            ),
+        ],
+    )
+    def test_a_briefly_vouched_windows_note_names_its_own_labels_with_their_ranges(
+        self, window, labels, carried, over, shortest
+    ):
+        reader, queries, results = self.answered(window, [self.series(0.25, slo="api", job="api", **labels)])
+        measured = reader.measure(window, queries, results, {}, brief=self.BRIEF, brief_s=self.BRIEF_S)
+        it = "it" if "," not in carried else "them"
+        assert measured.error_ratio is None
+        assert measured.note == (
+            f"no data (the burnrate{window} series carry {carried}, which no field of the check names: every raw "
+            f"series of pyrra.total carries {over} only, not over {window}, where it selected series without {it} "
+            f"that hold no sample over the last {shortest} (ended since, or scraped less often): a same-name SLO "
+            f"whose total adds {it} leaves them out; if every series of this SLO carries {it} now, add {carried} to "
+            "pyrra.selectors)"
+        )
 
     def test_a_burnrates_brief_vouch_proves_no_increase_rules(self):
         # With pyrra.errors, increase rules (no burnrate) carrying the label: the 4w rule covers more than the 6h
@@ -3540,20 +3670,24 @@ class TestPyrraIncreaseRulesWithoutErrors:
         }
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         with pytest.raises(UnexplainedLabels) as raised:
-            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+            reader.measure("1h", queries, results, {}, brief={"cluster": "eu1"}, brief_s={"cluster": 21600.0})
         assert raised.value.labels == {"cluster": "eu1"} and raised.value.window_s is None
 
     def test_a_burnrate_contradicting_the_total_is_refused_whatever_was_vouched_briefly(self):
         reader, queries, results = self.answered("1d", [self.series(0.0, slo="api", job="web", cluster="eu1")])
         with pytest.raises(CheckMisconfigured) as raised:
-            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s=21600.0)
+            reader.measure("1d", queries, results, {}, brief={"cluster": "eu1"}, brief_s={"cluster": 21600.0})
         assert 'its job="web" is not pyrra.total\'s job="api"' in str(raised.value)
 
-    @pytest.mark.parametrize(("window", "count", "read"), [("5m", 1.0, False), ("5m", 0.0, True), ("1h", None, True)])
-    def test_with_pyrra_errors_a_window_blind_to_a_raw_series_is_no_data(self, window, count, read):
+    @pytest.mark.parametrize("errors", ['req_total{code="500"}', None])
+    @pytest.mark.parametrize(("window", "count", "blind"), [("5m", 1.0, True), ("5m", 0.0, False), ("1h", None, False)])
+    def test_a_window_blind_to_a_raw_series_says_so(self, errors, window, count, blind):
         # A target scraped every 5 minutes: rate() over 5m counts none of its errors, in the burnrate as in the raw
-        # errors. Before: the 5m window read 0, and the 1h/5m page tier judged "not firing" at 20x over 1h.
-        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}', "errors": 'req_total{code="500"}'}
+        # errors; with pyrra.errors or without (a burnrate5m recorded from the other targets' errors). Before: the 5m
+        # window read as any other, and the 1h/5m page tier judged "not firing" at 19x over 1h.
+        pyrra = {"slo": "api", "metric": "req", "total": 'req_total{job="api"}'}
+        if errors is not None:
+            pyrra["errors"] = errors
         reader = PyrraReader(make(period="28d", pyrra=pyrra).pyrra, {}, parse_duration("28d"), 99.9)
         queries = reader.queries(window, {}, period=False)
         assert ("blind" in queries) is (window == "5m")
@@ -3562,11 +3696,11 @@ class TestPyrraIncreaseRulesWithoutErrors:
             answers["blind"] = [self.series(count)]
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         measured = reader.measure(window, queries, results)
-        assert (measured.error_ratio == 0.0) is read, measured.note
-        if not read:
-            assert measured.note.startswith(
-                "no data (1 raw series of pyrra.total hold a single sample over the last 5m"
-            )
+        # The ratio stays: settle_blind tells whether a tier may read it.
+        assert measured.error_ratio == 0.0, measured.note
+        assert bool(measured.blind) is blind, measured.blind
+        if blind:
+            assert measured.blind.startswith("1 raw series of pyrra.total hold a single sample over the last 5m")
 
     @pytest.mark.parametrize(("answer", "blind"), [([], False), ([0.0], False), ([1.0], True), ([3.0], True)])
     def test_a_series_the_five_minute_rules_cannot_group_leaves_their_windows_unproven(self, answer, blind):
@@ -3781,6 +3915,49 @@ class TestSameObjective:
     @pytest.mark.parametrize("recorded", [None, math.nan])
     def test_an_objective_not_recorded_is_not_compared(self, recorded):
         same_objective("Pyrra", "pyrra_objective", self.QUERY, self.results(recorded), 99)
+
+
+class TestSlothErrorsMatched:
+    """A recorded Sloth ratio whose errors_query holds errors the ratio rule cannot divide by a total is refused."""
+
+    SLOTH = {
+        "sloth_id": "svc-slo",
+        "total_query": "sum(rate(req_total[{{ window }}]))",
+        "errors_query": 'sum by (code) (rate(req_total{code="500"}[{{ window }}])) or vector(0)',
+    }
+
+    def measure(self, errors, totals, ratio=0.0):
+        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {"ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])], "errors": errors, "total": totals}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("1h", queries, results)
+
+    def test_errors_in_a_series_the_total_lacks_are_refused(self):
+        # Sloth's (error_query) / (total_query) matched vector(0)'s 0 alone: ratio_rate1h recorded 0 at 50x.
+        errors = [Series({"code": "500"}, [(1.0, 0.5)]), Series({}, [(1.0, 0.0)])]
+        with pytest.raises(CheckMisconfigured) as caught:
+            self.measure(errors, [Series({}, [(1.0, 10.0)])])
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, whose '
+            "labels no series of sloth.total_query carries: Sloth records (error_query) / (total_query), which "
+            "divides series with the same labels only, so its ratio_rate1h leaves those errors out"
+        )
+
+    @pytest.mark.parametrize(
+        ("errors", "totals"),
+        [
+            # The same labels (the metric name aside), or none: the ratio counts them.
+            ([Series({}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])]),
+            ([Series({"__name__": "x", "code": "500"}, [(1.0, 0.5)])], [Series({"code": "500"}, [(1.0, 10.0)])]),
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out.
+            ([Series({}, [(1.0, 0.0)])], [Series({"cluster": "a"}, [(1.0, 10.0)])]),
+            # No total answered: nothing to match against (the ratio's own lag), left to the windows' reading.
+            ([Series({"code": "500"}, [(1.0, 0.5)])], []),
+        ],
+    )
+    def test_errors_the_ratio_counts_are_read(self, errors, totals):
+        assert self.measure(errors, totals, ratio=0.05).error_ratio == 0.05
 
 
 class TestSamePeriod:
