@@ -226,6 +226,20 @@ class TestLongAndMultiLineText:
         finally:
             phone.set_window_size(*PHONE)
 
+    def test_a_reason_of_several_lines_that_closes_its_box_and_opens_a_script(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+
+        # Its lines kept (white-space: pre-wrap), the markup in them is still text.
+        reason = "probe failed:\n  </p></pre><script>window.__xss=5</script>\n  <img src=x onerror=window.__xss=6>"
+        seq = record(
+            hunt_served,
+            answer(verdict=Outcome.ERROR, value=None, reason=reason, details={"pod": "</td><script>x</script>"}),
+        )
+        phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+        bounded(phone)
+        assert phone.find_elements(By.TAG_NAME, "img") == []
+        assert phone.execute_script("return arguments[0].innerText", phone.find_element(By.ID, "reason")) == reason
+
 
 # A composite of many members, every one of which decided its verdict (mode all: all passed).
 MEMBERS = 200
