@@ -877,6 +877,28 @@ class TestManyTiersOnAPhone:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
+class TestEveryPlotOnAPhone:
+    """Every plot of a verdict page is read at the page's text size on a phone: drawn at its own size, its figure
+    scrolling sideways, not the page."""
+
+    @pytest.mark.parametrize("width", [320, 375])
+    def test_every_text_of_every_plot_at_11_px_or_more(self, browser, judged_served, prometheus, width):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        try:
+            browser.set_window_size(width, 1000)
+            figures = browser.find_elements(By.CSS_SELECTOR, "figure.plot-figure")
+            # The burn rate per window, the budget remaining and the burn over time.
+            assert len(figures) >= 3
+            sizes = [size for figure in figures for size in text_sizes(browser, figure)]
+            # Before: a line plot of 720 px scaled into the phone's 288 px, its text 4.4 px high.
+            assert [(text, round(px, 1)) for text, px, _ in sizes if px < PAGE_MIN_TEXT_PX] == [], width
+            assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
 def rows_of_zero_lines(browser) -> list[list[float]]:
     """Where, px down the page, each burn-rate picture draws the value 0 (its `data-plot-bottom`, through its view as
     chromium scales it), the pictures side by side on one row grouped together."""
