@@ -213,19 +213,25 @@ def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Marku
     ]
     y_low, y_high = domain(values, include_zero=True)
     y = Scale(0.0 if y_low >= 0 else y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
+    drawn = [_bar_group(g, y, label=f"{label}: {g.label}", y_title=y_title) for g in groups]
+    # One view for all, as high as the highest label's and as low as the lowest's: each picture's own (from its labels
+    # rising over a tall bar) drew its zero and its factor lower than the same values in the picture beside it.
+    top, bottom = min((svg.top for svg in drawn), default=0), max((svg.height for svg in drawn), default=0)
+    for svg in drawn:
+        svg.top, svg.height = top, bottom
     pictures = "".join(
         f'<figure class="multiple" data-label="{escape(shown(g.label))}"><figcaption>'
         f'<span class="multiple-name">{escape(shown(g.label))}</span> '
         f'<span class="status {escape(g.css)}">{escape(shown(g.status))}</span></figcaption>'
-        f"{_bar_group(g, y, label=f'{label}: {g.label}', y_title=y_title)}</figure>"
-        for g in groups
+        f"{svg.render(sized=True)}</figure>"
+        for g, svg in zip(groups, drawn, strict=True)
     )
     # S704 (Markup of an f-string): every interpolated part was escaped above, or is the builder's escaped markup.
     return Markup(f'<div class="multiples">{pictures}</div>')  # noqa: S704
 
 
-def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Markup:
-    """One group's picture, at its own size, on the value scale `y`."""
+def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
+    """One group's picture, at its own width, on the value scale `y`; its view holds its labels."""
     # The rule's label takes a strip right of the bars: written over the bars' span, it lay over a bar that burns
     # above its factor (every tier that fired), or was moved rows above its line, off the bars' labels.
     strip = 0.0 if group.rule is None else text_width(group.rule.label, _RULE_LABEL_PX) + 2 * _BESIDE
@@ -296,7 +302,7 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Markup
         )
         svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="start")
     svg.close("g")
-    return svg.render(sized=True)
+    return svg
 
 
 @dataclass(frozen=True)

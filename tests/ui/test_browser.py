@@ -877,6 +877,66 @@ class TestManyTiersOnAPhone:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
+class TestEveryPlotOnAPhone:
+    """Every plot of a verdict page is read at the page's text size on a phone: drawn at its own size, its figure
+    scrolling sideways, not the page."""
+
+    @pytest.mark.parametrize("width", [320, 375])
+    def test_every_text_of_every_plot_at_11_px_or_more(self, browser, judged_served, prometheus, width):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/shop-budget/run?canary_hash=burn1&at={prometheus.anchor}")
+        try:
+            browser.set_window_size(width, 1000)
+            figures = browser.find_elements(By.CSS_SELECTOR, "figure.plot-figure")
+            # The burn rate per window, the budget remaining and the burn over time.
+            assert len(figures) >= 3
+            sizes = [size for figure in figures for size in text_sizes(browser, figure)]
+            # Before: a line plot of 720 px scaled into the phone's 288 px, its text 4.4 px high.
+            assert [(text, round(px, 1)) for text, px, _ in sizes if px < PAGE_MIN_TEXT_PX] == [], width
+            assert browser.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
+def rows_of_zero_lines(browser) -> list[list[float]]:
+    """Where, px down the page, each burn-rate picture draws the value 0 (its `data-plot-bottom`, through its view as
+    chromium scales it), the pictures side by side on one row grouped together."""
+    return browser.execute_script(
+        "const rows = [];"
+        "for (const svg of document.querySelectorAll(\"figure.multiple svg[aria-label^='Burn rate per window']\")) {"
+        "  const r = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;"
+        "  const zero = r.top + scrollY + (parseFloat(svg.dataset.plotBottom) - view.y) * r.height / view.height;"
+        "  const row = rows.find(row => row.top < r.bottom && r.top < row.bottom);"
+        "  if (row) {"
+        "    row.zeros.push(zero); row.top = Math.min(row.top, r.top); row.bottom = Math.max(row.bottom, r.bottom);"
+        "  }"
+        "  else rows.push({top: r.top, bottom: r.bottom, zeros: [zero]});"
+        "}"
+        "return rows.map(row => row.zeros);"
+    )
+
+
+class TestSmallMultiplesSideBySide:
+    """The burn-rate pictures side by side on a row draw a value at one height: their zero and factor lines line up,
+    whatever labels rise over a tall bar in one of them or however many lines a tier's name takes."""
+
+    @pytest.mark.parametrize("check", ["shop-crowded-tiers", "shop-twelve-tiers"])
+    def test_the_pictures_of_a_row_draw_zero_at_one_height(self, browser, judged_served, prometheus, check):
+        browser.get(f"{judged_served.url}/ui/checks/{check}/run?canary_hash=burn1&at={prometheus.anchor}")
+        try:
+            for width in READ_WIDTHS:
+                browser.set_window_size(width, 1000)
+                rows = rows_of_zero_lines(browser)
+                assert sum(len(row) for row in rows) == len(burn_rate_pictures(browser))
+                # Before: zero drawn up to 50 px lower in a picture whose labels rose over its tall bars than beside it.
+                assert [max(row) - min(row) for row in rows] == pytest.approx([0.0] * len(rows), abs=1.0), width
+                # Compared side by side at all: a desktop puts several on a row.
+                assert width < 900 or max(len(row) for row in rows) >= 3, width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
 def bar_plot_layout(browser, svg) -> dict[str, list]:
     """The burn-rate plot's texts, bars and rules as chromium lays them out, in the picture's own units."""
     return browser.execute_script(

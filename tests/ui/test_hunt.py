@@ -225,3 +225,63 @@ class TestLongAndMultiLineText:
             assert phone.execute_script(inner, arg).replace("\n", "") == LONG_VALUE
         finally:
             phone.set_window_size(*PHONE)
+
+    def test_a_reason_of_several_lines_that_closes_its_box_and_opens_a_script(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+
+        # Its lines kept (white-space: pre-wrap), the markup in them is still text.
+        reason = "probe failed:\n  </p></pre><script>window.__xss=5</script>\n  <img src=x onerror=window.__xss=6>"
+        seq = record(
+            hunt_served,
+            answer(verdict=Outcome.ERROR, value=None, reason=reason, details={"pod": "</td><script>x</script>"}),
+        )
+        phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+        bounded(phone)
+        assert phone.find_elements(By.TAG_NAME, "img") == []
+        assert phone.execute_script("return arguments[0].innerText", phone.find_element(By.ID, "reason")) == reason
+
+
+# A composite of many members, every one of which decided its verdict (mode all: all passed).
+MEMBERS = 200
+
+
+class TestManyDecidingMembers:
+    """A composite whose every member decided its verdict says so under its reason in a few lines, not a line a member
+    before the facts."""
+
+    def test_200_members_that_all_decided(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+
+        members = [
+            {
+                "check": f"gate-{i:03d}",
+                "verdict": "pass",
+                "weight": 1.0,
+                "reason": "value 0.001 meets pass_if < 0.01",
+                "decided": "it passed, and all must pass",
+            }
+            for i in range(MEMBERS)
+        ]
+        seq = record(
+            hunt_served,
+            answer(
+                check="release",
+                kind="composite",
+                verdict=Outcome.PASS,
+                value=None,
+                reason=f"all {MEMBERS} members passed",
+                details={"mode": "all", "members": members},
+            ),
+        )
+        phone.get(f"{hunt_served.url}/ui/verdicts/{seq}")
+        assert phone.find_element(By.ID, "verdict").text == "PASS"
+        bounded(phone)
+        decided = phone.find_element(By.ID, "decided-by")
+        # Before: 200 entries, about 5,000 px of text between the reason and the facts on a phone.
+        assert decided.size["height"] <= 6 * 22
+        assert decided.text == (
+            "Decided by member gate-000: it passed, and all must pass; member gate-001: it passed, and all must pass; "
+            "member gate-002: it passed, and all must pass; and 197 more members (first in the members table)."
+        )
+        marked = phone.find_elements(By.CSS_SELECTOR, "table.members td.decided")
+        assert [m.text for m in marked] == ["decided the verdict"] * MEMBERS

@@ -406,6 +406,79 @@ class TestSmallMultiples:
         names = [f.text for f in ElementTree.fromstring(markup).iter("span") if f.get("class") == "multiple-name"]
         assert names == [g.label for g in groups]
 
+    def test_a_value_is_drawn_at_the_same_height_in_every_picture(self):
+        # A tier burning 40x (its values' labels upright, rising above the plot) beside tiers burning 0.5x, one with no
+        # data in a window, all against the same factor.
+        groups = [
+            plots.BarGroup(
+                "page 1h/5m",
+                "FIRED: fails",
+                "fired",
+                [plots.Bar("1h", 40.1234, "long"), plots.Bar("5m", 42.5678, "short")],
+                plots.Rule(14.4, "factor 14.4x", "factor"),
+            ),
+            plots.BarGroup(
+                "ticket 6h/30m",
+                "not fired",
+                "quiet",
+                [plots.Bar("6h", 0.5, "long"), plots.Bar("30m", 0.5, "short")],
+                plots.Rule(14.4, "factor 14.4x", "factor"),
+            ),
+            plots.BarGroup(
+                "ticket 1d/2h",
+                "cannot judge",
+                "unjudged",
+                [plots.Bar("1d", 0.5, "long"), plots.Bar("2h", None, "short")],
+                plots.Rule(14.4, "factor 14.4x", "factor"),
+            ),
+        ]
+        drawn_pictures = pictures(str(plots.bar_groups(groups, label="b", y_title="burn")))
+        # Before: the first picture's view began 50 px above the others', so that, side by side, its zero and its
+        # factor line were drawn 50 px lower than the same values beside it.
+        views = {tuple(picture.get("viewBox").split()[1::2]) for picture in drawn_pictures}
+        assert len(views) == 1
+        assert {picture.get("height") for picture in drawn_pictures} == {next(iter(views))[1]}
+        for picture in drawn_pictures:
+            _, top, width, height = map(float, picture.get("viewBox").split())
+            texts, _, _ = drawn(picture)
+            # The shared view still holds each picture's labels, its factor's right of its bars.
+            assert [
+                text
+                for _, text, box in texts
+                if not (box.left >= 0 and box.right <= width and top <= box.top and box.bottom <= top + height)
+            ] == []
+
+    def test_each_picture_is_captioned_with_its_own_group_s_name_and_status(self):
+        groups = [
+            plots.BarGroup(f"tier-{i}", status, css, [plots.Bar("1h", float(i), "long")], plots.Rule(2.0, "f 2x", "f"))
+            for i, (status, css) in enumerate(
+                [("FIRED: fails", "fired"), ("not fired", "quiet"), ("FIRED: warning", "warned"), ("cannot judge", "x")]
+            )
+        ]
+        root = ElementTree.fromstring(str(plots.bar_groups(groups, label="b", y_title="burn")))
+        figures = [f for f in root.iter("figure")]
+        assert len(figures) == len(groups)
+        for group, figure in zip(groups, figures, strict=True):
+            caption = figure.find("figcaption")
+            assert caption is not None
+            name, status = caption.findall("span")
+            # Before (a mutant): every picture captioned with the first tier's status, a quiet tier read as FIRED.
+            assert (name.text, status.text, status.get("class")) == (group.label, group.status, f"status {group.css}")
+            assert figure.get("data-label") == group.label
+            assert figure.find(f"{SVG}svg").get("aria-label") == f"b: {group.label}"
+
+    def test_a_hostile_name_or_status_is_written_as_text(self):
+        hostile = "<script>alert(1)</script>\u202e"
+        markup = str(
+            plots.bar_groups(
+                [plots.BarGroup(hostile, hostile, "quiet", [plots.Bar("1h", 1.0, "long")])], label="b", y_title="burn"
+            )
+        )
+        assert "<script>" not in markup
+        caption = ElementTree.fromstring(markup).find("figure/figcaption")
+        assert caption is not None
+        assert [span.text for span in caption.findall("span")] == ["<script>alert(1)</script>\\u202e"] * 2
+
 
 class TestMeter:
     """A meter's scale labels say where its ends and zero are, none written over another."""

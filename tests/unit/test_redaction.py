@@ -932,6 +932,24 @@ class TestCredentialScrubber:
             "failed with <redacted> and abc at /x/<redacted>?q, Bearer <redacted>"
         )
 
+    def test_every_line_of_a_traceback(self):
+        # The verdict page keeps a reason's lines (a traceback reads as one): each line hidden, not the first alone.
+        scrub = credential_scrubber(["s3cr3t-Pa55w0rd-xyz"])
+        traceback = (
+            "Traceback (most recent call last):\n"
+            '  File "/app/probe.py", line 3, in probe\n'
+            '    raise ValueError("login failed for s3cr3t-Pa55w0rd-xyz")\n'
+            "ValueError: Authorization: Bearer eyJhbGciOi.abc.def\n"
+            "  url=https://admin:hunter2hunter2@prom:9090/api?token=zzzsecretzzz"
+        )
+        assert scrub(traceback) == (
+            "Traceback (most recent call last):\n"
+            '  File "/app/probe.py", line 3, in probe\n'
+            '    raise ValueError("login failed for <redacted>")\n'
+            "ValueError: Authorization: Bearer <redacted>\n"
+            "  url=https://<redacted>@prom:9090/api?token=<redacted>"
+        )
+
 
 class TestSecretShapes:
     """A credential known by its shape is hidden wherever it stands; words that only start like one are kept."""
