@@ -521,8 +521,14 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:pairs", _refuse_collection_t
 
 def catalog_reads(path: Path) -> list[tuple[Path, Path]]:
     """The YAML files a catalog path stands for, each with the path to read it from (`catalog_file_reads`: a
-    ConfigMap's files all of one version); ConfigError when there is none."""
-    files = catalog_file_reads(path)
+    ConfigMap's files all of one version); ConfigError when there is none, or when its files cannot be listed."""
+    try:
+        files = catalog_file_reads(path)
+    except FileNotFoundError as exc:
+        # Walked twice, each version removed under the walk: the next poll or SIGHUP reads the one that stays.
+        raise ConfigError(
+            f"{path}: cannot list its files: {exc} (a ConfigMap updated twice while it was read?)"
+        ) from exc
     if files is None:
         raise ConfigError(f"catalog path {str(path)!r} does not exist")
     return files
