@@ -3077,16 +3077,18 @@ class _LineFacts:
     # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
     # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
     commands_succeed: bool = False
-    # The line as written (its expansions as written), where a file grep reads may be named again as one another
-    # command writes, and the files its greps read, each parameter in them as `$NAME` (see `_read_alone`).
+    # The line as written (its expansions as written), where a file grep or a test reads may be named again as one
+    # another command writes, and the files its greps and tests read, each parameter in them as `$NAME` (see
+    # `_read_alone`).
     line: str = ""
-    grep_files: tuple[str, ...] = ()
+    read_files: tuple[str, ...] = ()
 
 
-def _grep_file_names(commands: list[list[str]], names: list[str | None]) -> Iterator[str]:
-    """The files the greps of a line's commands read: as written, or each parameter in one as `$NAME` alone."""
+def _read_file_names(commands: list[list[str]], names: list[str | None]) -> Iterator[str]:
+    """The files the greps and tests of a line's commands read: as written, or each parameter in one as `$NAME`
+    alone."""
     for command in commands:
-        for file in _grep_files(command):
+        for file in [*_grep_files(command), *_test_files(command)]:
             found = _EXPANSION_RE.findall(file)
             yield from (f"${names[int(index)]}" for index in found) if found else [file]
 
@@ -3181,7 +3183,7 @@ def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = Fa
         _assigned_names(commands),
         echo_escapes=echo_escapes,
         line=read[0],
-        grep_files=tuple(_grep_file_names(commands, names)),
+        read_files=tuple(_read_file_names(commands, names)),
     )
     ways = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, facts)
     if ways is None:
@@ -4082,14 +4084,27 @@ _GREP_VALUED_LONG = frozenset(
 
 def _tests_the_environment(words: list[str], facts: _LineFacts) -> bool:
     """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
-    grep reading only files it names that the line names nowhere but in greps (`grep -q canary /etc/podinfo/labels`:
-    the pod's labels, a Downward API file); not grep reading its input (`curl URL | grep -q ok`, `-`, `-f -`,
-    `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r URL; grep -q ok
-    /tmp/r`, `> "$OUT"`), nor `grep -r` naming no file."""
+    grep reading only files it names, each of these files named nowhere on the line but in greps and tests (`grep -q
+    canary /etc/podinfo/labels`: the pod's labels, a Downward API file); not grep reading its input (`curl URL | grep
+    -q ok`, `-`, `-f -`, `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r
+    URL; grep -q ok /tmp/r` or `[ -s /tmp/r ]`, `> "$OUT"`), nor `grep -r` naming no file."""
     if words[0] in _TEST_COMMANDS:
-        return True
+        return all(_read_alone(file, facts) for file in _test_files(words))
     files = _grep_files(words)
     return bool(files) and all(file not in _INPUT_FILES and _read_alone(file, facts) for file in files)
+
+
+def _test_files(words: list[str]) -> list[str]:
+    """The files a test command reads (`/tmp/r` of `[ -s /tmp/r ]`, of `test ! -f /tmp/r`), none for another
+    command."""
+    if words[0] not in _TEST_COMMANDS:
+        return []
+    return [file for operator, file in itertools.pairwise(words) if operator in _FILE_TESTS]
+
+
+# The unary operators of test (POSIX's, and bash's and busybox's `-G`, `-N`, `-O`) whose operand is a file; not `-a`,
+# which between two tests is "and".
+_FILE_TESTS = frozenset({f"-{letter}" for letter in "bcdefghkprsuwxGLNOS"})
 
 
 def _grep_files(words: list[str]) -> list[str]:
@@ -4127,15 +4142,16 @@ _INPUT_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def _read_alone(file: str, facts: _LineFacts) -> bool:
-    """Whether the line names a file grep reads (each parameter in its name, by its name) in greps' files alone: one
-    it names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an outage printed."""
+    """Whether the line names a file grep or a test reads (each parameter in its name, by its name) in the files of
+    greps and tests alone: one it names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an
+    outage printed."""
     parameters = [facts.names[int(index)] for index in _EXPANSION_RE.findall(file)]
     if not parameters:
-        return facts.line.count(file) == facts.grep_files.count(file)
+        return facts.line.count(file) == facts.read_files.count(file)
     # A substitution's output as a file's name, or a parameter named elsewhere (written, or set), is not the pod's own.
     return all(
         name is not None
-        and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.grep_files.count("$" + name)
+        and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.read_files.count("$" + name)
         for name in parameters
     )
 

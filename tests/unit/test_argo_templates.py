@@ -5287,6 +5287,38 @@ class TestChecksSkippedOnAFailure:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "note: " not in result.stdout, result.stdout
 
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: no note, the test of a file the line itself wrote (with what an outage printed, or nothing) read
+            # as one of the pod's environment, `[ -f /skip ]`.
+            "ls ready > ready.out; if [ -s ready.out ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready > ready.out; [ -s ready.out ] && { analyzer run a || exit 1; }; analyzer run b",
+            "ls ready > ready.out; if test -s ready.out; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready > ready.out; [[ -s ready.out ]] && { analyzer run a || exit 1; }; analyzer run b",
+            'ls ready > "$OUT"; if [ -s "${OUT}" ]; then analyzer run a || exit 1; fi; analyzer run b',
+        ],
+    )
+    def test_a_test_of_a_file_the_line_wrote_is_a_command_that_may_fail(self, tmp_path, line):
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # The pod's own files, named by tests and greps alone, `-a` between two tests no file.
+            "if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "if [ -f /etc/gate/on -a -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "if [ -s /etc/podinfo/labels ] && grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+        ],
+    )
+    def test_a_test_of_a_file_the_line_names_nowhere_else_is_of_the_environment(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
+
     @pytest.mark.parametrize(
         "line",
         [
