@@ -553,12 +553,15 @@ def _load_catalog(
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
     digest = hashlib.sha256()
-    files = [f for root in roots for f in catalog_reads(root)]
+    files = [(root, *f) for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
     total_bytes = 0
     unread = False
-    for file, read_from in files:
+    # Per mounted ConfigMap (a directory with `..data`): the Kubernetes objects its files hold ("a.yaml: Rollout
+    # 'x'"), and whether any holds catalog text; a mount of objects alone is the wrong ConfigMap, said once.
+    mounted = {root: _MountedObjects() for root in roots if root.is_dir() and (root / "..data").is_symlink()}
+    for root, file, read_from in files:
         try:
             total_bytes += read_from.stat().st_size
             if total_bytes > MAX_CATALOG_BYTES:
@@ -580,10 +583,15 @@ def _load_catalog(
             continue
         digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
         for origin, data in _parse_documents(str(file), text, problems):
+            if root in mounted:
+                mounted[root].add(file.relative_to(root), data)
             if _is_configmap(data):
                 documents.extend(_configmap_documents(origin, data, problems))
             else:
                 documents.append((origin, data))
+    for root, found in mounted.items():
+        if found.objects and not found.catalog:
+            problems.append(_mounted_objects_problem(root, found.objects))
     if problems:
         error = ConfigError("the catalog is invalid", problems)
         error.named_files = None if unread else {}
@@ -608,6 +616,51 @@ def _load_catalog(
             f"{', '.join(str(r) for r in roots)}: the catalog has no checks (an empty or truncated file?)"
         )
     return catalog
+
+
+@dataclass
+class _MountedObjects:
+    """What the files of a mounted ConfigMap hold: its Kubernetes objects, each as (file, kind, name), and whether any
+    document is catalog text (or a ConfigMap manifest, which may hold some)."""
+
+    objects: list[tuple[Path, str, str | None]] = field(default_factory=list)
+    catalog: bool = False
+
+    def add(self, file: Path, data: Any) -> None:
+        if _is_kubernetes_object(data) and not _is_configmap(data):
+            metadata = data.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            self.objects.append((file, str(data["kind"]), name if isinstance(name, str) else None))
+        else:
+            self.catalog = True
+
+
+def _is_kubernetes_object(data: Any) -> bool:
+    """Whether a document is a Kubernetes manifest and no catalog text (`apiVersion` and `kind`, no `sources` nor
+    `checks`)."""
+    return (
+        isinstance(data, dict) and "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}
+    )
+
+
+def _mounted_objects_problem(root: Path, objects: list[tuple[Path, str, str | None]]) -> str:
+    """What is said of a catalog directory that is a ConfigMap mounted with Kubernetes objects alone."""
+    named = [f"{file}: {kind}" + (f" {name!r}" if name is not None else "") for file, kind, name in objects]
+    shown = "; ".join(named[:3]) + (f"; and {len(named) - 3} more" if len(named) > 3 else "")
+    argo = (
+        "Argo Rollouts reads its objects from the cluster (kubectl apply them), and "
+        if any(kind in _ARGO_KINDS for _, kind, _ in objects)
+        else ""
+    )
+    return (
+        f"{root}: a mounted ConfigMap holding Kubernetes objects, not a catalog ({shown}): {argo}the analyzer reads "
+        "its catalog (`sources:` and `checks:`) here; mount the ConfigMap that holds the catalog at this path instead "
+        "(deploy/base's `analyzer-catalog`, whose keys are the catalog's files)"
+    )
+
+
+# The Argo Rollouts objects a user may mount by mistake where the catalog belongs.
+_ARGO_KINDS = frozenset({"AnalysisTemplate", "ClusterAnalysisTemplate", "Rollout", "Experiment", "AnalysisRun"})
 
 
 # Where PyYAML stops on an unquoted value holding YAML's own characters: `{type: x, pattern: [a-z]{1,16}}`, a `*`
@@ -746,7 +799,7 @@ def build_catalog(
         if not isinstance(data, dict):
             problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
             continue
-        if "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}:
+        if _is_kubernetes_object(data):
             # One line for a whole manifest, not one "Extra inputs" per top-level field of a Deployment.
             problems.append(
                 f"{origin}: a Kubernetes {data['kind']}, not a catalog: give the catalog's files, or the ConfigMap "

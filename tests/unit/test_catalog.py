@@ -191,6 +191,48 @@ class TestLoadFiles:
             load_catalog(bad, Registry.default())
         assert caught.value.problems[0].startswith(f"{bad / 'teams' / 'payments.yaml'}: check 'x' (checks[0], line 1)")
 
+    def test_a_configmap_mounted_with_analysis_templates_alone_names_what_to_mount(self, tmp_path):
+        # Before: one "a Kubernetes AnalysisTemplate, not a catalog: give the catalog's files, or the ConfigMap
+        # manifest holding them" per file, advice for a command line, not for a pod's volume; validate then checked
+        # the templates against an empty catalog ("the catalog does not have" each check).
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        rollout = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "shop"}}
+        text = yaml.safe_dump_all([template, {**template, "metadata": {"name": "ship"}}])
+        root = configmap_items_mount(tmp_path / "catalog", {"templates.yaml": text, "teams/r.yaml": yaml.dump(rollout)})
+        said = (
+            f"{root}: a mounted ConfigMap holding Kubernetes objects, not a catalog (teams/r.yaml: Rollout 'shop'; "
+            "templates.yaml: AnalysisTemplate 'pay'; templates.yaml: AnalysisTemplate 'ship'): Argo Rollouts reads "
+            "its objects from the cluster (kubectl apply them), and the analyzer reads its catalog (`sources:` and "
+            "`checks:`) here; mount the ConfigMap that holds the catalog at this path instead (deploy/base's "
+            "`analyzer-catalog`, whose keys are the catalog's files)"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        assert caught.value.problems == [said]
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(root)], capture_output=True, text=True, timeout=60
+        )
+        assert (result.returncode, result.stdout, result.stderr) == (6, "", f"analyzer: {said}\n")
+
+    def test_a_configmap_mounted_with_other_objects_names_them_without_argo(self, tmp_path):
+        objects = [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"s{n}"}} for n in range(5)]
+        root = configmap_items_mount(tmp_path / "catalog", {"svc.yaml": yaml.safe_dump_all(objects)})
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        (problem,) = caught.value.problems
+        assert "(svc.yaml: Service 's0'; svc.yaml: Service 's1'; svc.yaml: Service 's2'; and 2 more): the " in problem
+        assert "Argo" not in problem
+
+    def test_a_configmap_mounted_with_a_catalog_beside_an_object_names_the_object_file(self, tmp_path):
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        sources = yaml.safe_dump({"sources": SOURCES})
+        root = configmap_items_mount(tmp_path / "catalog", {"s.yaml": sources, "t.yaml": yaml.safe_dump(template)})
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        assert [problem.partition(", not")[0] for problem in caught.value.problems] == [
+            f"{root / 't.yaml'}: a Kubernetes AnalysisTemplate"
+        ]
+
     def test_directory_merges_files(self, tmp_path):
         (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
         (tmp_path / "b.yml").write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n")
