@@ -1158,10 +1158,12 @@ def _format_error(
         location = location[1:]
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
-    if error.get("type") == "union_tag_invalid":
+    if error.get("type") == "union_tag_invalid" and tag:
         expected = error.get("ctx", {}).get("expected_tags", "")
         written = error.get("input", {}).get(tag)
         message = f"unknown {tag} {written!r} (known: {expected})" + _one_of(written, expected)
+        # Said at the tag's own field (`kind:`), whose line a long check's first line would leave to be searched for.
+        location = [tag]
     if error.get("type") in ("literal_error", "enum"):
         written = error.get("input")
         message += f", got {clip(repr(written), 80)}" + _one_of(written, error.get("ctx", {}).get("expected", ""))

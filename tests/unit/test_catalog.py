@@ -107,12 +107,48 @@ class TestProblemLines:
         assert [line.removeprefix(f"  - {path}: ") for line in result.stderr.splitlines()[1:]] == [
             "source 'default': timeout_s (line 4): Input should be greater than 0",
             "check 'checkout-smoke' (checks[0], line 6): steps.1.timeout_s (line 14): Input should be greater than 0",
-            "check 'checkout-smoke' (checks[0], line 6): steps.1.expect.status (line 16): status 99 is not an HTTP "
+            # The item's own line (before: the list's, line 16, the bad one of many left to be found).
+            "check 'checkout-smoke' (checks[0], line 6): steps.1.expect.status.1 (line 18): status 99 is not an HTTP "
             "status (100-599)",
             # The item of the list, where the field it lacks belongs.
             "check 'checkout-smoke' (checks[0], line 6): steps.2.name (line 19): Field required",
             "check 'checkout-smoke' (checks[0], line 6): steps.2.retries (line 21): Input should be a valid integer, "
             "unable to parse string as an integer, got 'many'",
+        ]
+
+    def test_a_union_s_tag_names_its_own_line(self, tmp_path):
+        # Before: an unknown kind named its check's line alone, and an unknown source type no line at all.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default:\n    url: http://prometheus:9090\n    type: prometeus\n"
+            "checks:\n- name: a\n  query: up\n  pass_if: '< 1'\n  kind: promethues\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 1)[1].partition(" (known")[0] for problem in caught.value.problems] == [
+            "source 'default': type (line 4): unknown type 'prometeus'",
+            "check 'a' (checks[0], line 6): kind (line 9): unknown kind 'promethues'",
+        ]
+        # A Job's catalog (`only`) validates its check on demand, apart from the service's.
+        path.write_text("checks:\n- name: a\n  query: up\n  kind: promethues\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems[0].startswith(
+            f"{path}: check 'a' (checks[0], line 2): kind (line 4): unknown kind"
+        )
+
+    def test_expect_status_names_each_bad_item_s_line(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: s\n  kind: http_smoke\n  base_url: http://shop.svc\n  steps:\n  - name: home\n"
+            "    path: /\n    expect:\n      status:\n      - 200\n      - 7xx\n      - 204\n      - '2xx-3xx'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 2)[2] for problem in caught.value.problems] == [
+            "steps.0.expect.status.1 (line 11): status '7xx' is not a code (200), a class (2xx) or a range (200-299)",
+            "steps.0.expect.status.3 (line 13): status '2xx-3xx' is not a code (200), a class (2xx) or a range "
+            "(200-299)",
         ]
 
     def test_a_field_on_the_check_s_own_line_names_it_once(self, tmp_path):
@@ -743,9 +779,9 @@ class TestProblems:
         assert problems == [
             "t: checks[0]: Input should be a valid dictionary or object to extract fields from",
             "t: checks[1]: Input should be a valid dictionary or object to extract fields from",
-            f"t: check 'a' (checks[2]): unknown kind 5 {known}",
-            f"t: check 'c' (checks[3]): unknown kind ['x'] {known}",
-            f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
+            f"t: check 'a' (checks[2]): kind: unknown kind 5 {known}",
+            f"t: check 'c' (checks[3]): kind: unknown kind ['x'] {known}",
+            f"t: check 'j' (checks[4]): kind: unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
             f"t: check 'e' (checks[5]): missing `kind` {known}",
             "t: check 'f' (checks[6]): pass_if: Field required; a bound is written with the comparison a passing "
             'value meets, quoted: pass_if: "< 0.01"',
@@ -932,7 +968,8 @@ class TestAFirstCheckWrittenFromHabit:
     def test_a_kind_named_after_what_it_reads_names_the_kind(self, written, meant):
         problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": written}]})])
         assert problems == [
-            f"c.yaml: check 'error-rate' (checks[0]): unknown kind {written!r} {self.KNOWN}; did you mean {meant!r}?"
+            f"c.yaml: check 'error-rate' (checks[0]): kind: unknown kind {written!r} {self.KNOWN}; "
+            f"did you mean {meant!r}?"
         ]
 
     @pytest.mark.parametrize(
