@@ -21,7 +21,7 @@ import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -923,9 +923,19 @@ def _run_args(
             problems.append(
                 f"{', '.join(declaring[key])} declares arg {key!r} without a value, and the analysis does not pass "
                 f"it{dropped}: {_refusal(analysis, f'args.{key} was not resolved')}; pass it in the analysis's args, "
-                "or give the template's arg a value"
+                f"or give the template's arg a value{_passed_instead(key, analysis, args)}"
             )
     return values, problems
+
+
+def _passed_instead(key: str, analysis: _Analysis, declared: Collection[str]) -> str:
+    """What to add when the analysis passes an arg no template declares, its name close to `key`'s (`canary_hash` for
+    `canary-hash`): Argo drops an arg no template declares, unsaid, which leaves the one meant without a value."""
+    undeclared = [name for name in analysis.args if name not in declared]
+    meant = difflib.get_close_matches(key, undeclared, n=1, cutoff=0.75)
+    if not meant:
+        return ""
+    return f" (the analysis passes {meant[0]!r}, which no template declares and Argo drops: write {key!r})"
 
 
 def _refusal(analysis: _Analysis, error: str) -> str:

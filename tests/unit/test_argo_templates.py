@@ -1122,9 +1122,16 @@ class TestArgsArgoCannotResolve:
             "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
             "in the analysis's args, or give the template's arg a value"
         ]
-        # Passed under another name: Argo ignores an arg no template declares.
+        # Passed under another name: Argo ignores an arg no template declares. Before: the problem said the analysis
+        # does not pass it, where it passes it misspelt.
         (found,) = written(tmp_path, generic(), rollout([step({"name": "chek", "value": "payments-error-rate"})]))
         assert "declares arg 'check' without a value" in found
+        assert found.endswith(
+            "(the analysis passes 'chek', which no template declares and Argo drops: write 'check')"
+        ), found
+        # A name far from it is another arg: nothing said of it.
+        (found,) = written(tmp_path, generic(), rollout([step({"name": "region", "value": "eu"})]))
+        assert found.endswith("or give the template's arg a value"), found
 
     def test_a_default_or_a_value_of_another_template_resolves_it(self, tmp_path):
         defaulted = generic()
