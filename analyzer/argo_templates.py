@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import functools
+import ipaddress
 import itertools
 import json
 import math
@@ -756,7 +757,7 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
                 + _unmatched_own_rules(rules, spec.get("metrics"))
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
-        found += _unauthenticated(spec.get("metrics"))
+        found += _unauthenticated(spec.get("metrics")) + _loopback_calls(spec.get("metrics"))
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
         for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
             provider = metric.get("provider")
@@ -845,6 +846,35 @@ def _unauthenticated(metrics: Any) -> list[str]:
             '{{args.analyzer-token}}"}], the arg read from a Secret (docs/argo-rollouts.md)'
         )
     return found
+
+
+def _loopback_calls(metrics: Any) -> list[str]:
+    """A note for each web metric calling the analyzer at a loopback address (`localhost`, `127.0.0.1`: the demo's
+    `$ANALYZER`): Argo's controller sends the request from its own pod, where an analyzer answers only if it runs
+    there; a note, not a problem, for that one layout."""
+    found = []
+    for metric in _listed(metrics):
+        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        if not isinstance(web, dict) or not isinstance(web.get("url"), str):
+            continue
+        url = urlsplit(web["url"])
+        if _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
+            continue
+        found.append(
+            f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
+            "own pod, which sends the web metric's requests: unless the analyzer runs in that pod, every measurement "
+            "is an Error (connection refused), and the rollout aborts after five; call the analyzer's Service "
+            "(deploy/base: http://analyzer.argo-rollouts.svc:8080)"
+        )
+    return found
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether a URL's host names the machine itself (`localhost`, `127.0.0.1`, `::1`)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost")
 
 
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
@@ -1989,6 +2019,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         return _no_verdict_there(url.path, web, outcome) if judged else []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
+    origin = web["url"].partition(_RUN_PATH_PREFIX)[0]
+    if url.scheme.lower() not in ("http", "https") and not _given_elsewhere(origin):
+        # Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of the scheme `analyzer.argo-rollouts.svc`.
+        problems.append(
+            f"url starts {origin!r}, without http://: Argo's web provider sends nothing (unsupported protocol "
+            f"scheme) and every measurement would be {outcome}; write http://{origin.partition('://')[2] or origin}"
+            f"{_RUN_PATH_PREFIX}..."
+        )
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
     count = _effective_count(metric)
     if judged and "at" in dict(parse_qsl(url.query, keep_blank_values=True)) and count is not None and count != 1:

@@ -1339,6 +1339,45 @@ class TestUnauthenticatedMetrics:
         assert template_notes([tmp_path]) == []
 
 
+class TestWhereTheUrlLeads:
+    """A web metric's url that Argo's controller cannot send (no http://) is a problem; one calling a loopback
+    address, the controller's own pod, is noted (the exit code stays: the analyzer may run in that pod)."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    @pytest.mark.parametrize("origin", ["analyzer.argo-rollouts.svc:8080", "analyzer.argo-rollouts.svc", "analyzer"])
+    def test_a_url_without_its_scheme_is_a_problem(self, tmp_path, origin):
+        # Before: ok; Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of that scheme, and sends nothing.
+        assert problems(tmp_path, template(origin + self.RUN)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
+            "without http://: Argo's web provider sends nothing (unsupported protocol scheme) and every measurement "
+            f"would be an Error, and the rollout aborts after five; write http://{origin}/api/v1/checks/..."
+        ]
+
+    @pytest.mark.parametrize("origin", [ANALYZER, "HTTPS://analyzer.argo-rollouts.svc", "{{args.analyzer-url}}"])
+    def test_a_url_with_its_scheme_or_given_by_an_arg_is_not(self, tmp_path, origin):
+        assert problems(tmp_path, template(origin + self.RUN)) == []
+
+    @pytest.mark.parametrize(
+        "origin", ["http://127.0.0.1:33259", "http://localhost:8080", "http://[::1]:8080", "http://127.0.1.1"]
+    )
+    def test_a_loopback_address_is_noted(self, tmp_path, origin):
+        # Before: nothing said; the demo's $ANALYZER pasted into a template makes every measurement an Error.
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
+        (note,) = template_notes([tmp_path])
+        assert note.startswith(f"{tmp_path / 'template.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls ")
+        assert note.endswith(
+            ", the Argo Rollouts controller's own pod, which sends the web metric's requests: unless the analyzer runs "
+            "in that pod, every measurement is an Error (connection refused), and the rollout aborts after five; call "
+            "the analyzer's Service (deploy/base: http://analyzer.argo-rollouts.svc:8080)"
+        ), note
+
+    @pytest.mark.parametrize("origin", [ANALYZER, "http://10.0.0.7:8080", "http://localhost-proxy:8080"])
+    def test_another_address_is_not_noted(self, tmp_path, origin):
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
+        assert template_notes([tmp_path]) == []
+
+
 class TestTemplatesNotGiven:
     """An analysis naming a template that no file given holds (Argo looks it up in the cluster) is said in a note,
     which does not change the exit code: that template's metrics are not checked for it."""
