@@ -558,9 +558,10 @@ def _load_catalog(
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
     total_bytes = 0
     unread = False
-    # Per mounted ConfigMap (a directory with `..data`): the Kubernetes objects its files hold ("a.yaml: Rollout
-    # 'x'"), and whether any holds catalog text; a mount of objects alone is the wrong ConfigMap, said once.
-    mounted = {root: _MountedObjects() for root in roots if root.is_dir() and (root / "..data").is_symlink()}
+    # Per directory: the Kubernetes objects its files hold, held back from the documents, and whether any holds
+    # catalog text. A mounted ConfigMap (`..data`) of objects alone is the wrong ConfigMap, said once; objects
+    # beside a catalog are files to move out of its directory (a ConfigMap made from a whole directory holds them).
+    directories = {root: _MountedObjects() for root in roots if root.is_dir()}
     for root, file, read_from in files:
         try:
             total_bytes += read_from.stat().st_size
@@ -583,15 +584,20 @@ def _load_catalog(
             continue
         digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
         for origin, data in _parse_documents(str(file), text, problems):
-            if root in mounted:
-                mounted[root].add(file.relative_to(root), data)
+            if root in directories and directories[root].add(file.relative_to(root), origin, data):
+                continue
             if _is_configmap(data):
                 documents.extend(_configmap_documents(origin, data, problems))
             else:
                 documents.append((origin, data))
-    for root, found in mounted.items():
-        if found.objects and not found.catalog:
+    for root, found in directories.items():
+        if found.objects and found.catalog:
+            problems += [_beside_catalog_problem(root, origin, kind) for origin, (_, kind, _) in found.held]
+        elif found.objects and (root / "..data").is_symlink():
             problems.append(_mounted_objects_problem(root, found.objects))
+        else:
+            # A directory of objects alone: each is said as a file given alone says it.
+            documents += [(origin, data) for origin, (data, _, _) in found.held]
     if problems:
         error = ConfigError("the catalog is invalid", problems)
         error.named_files = None if unread else {}
@@ -620,19 +626,25 @@ def _load_catalog(
 
 @dataclass
 class _MountedObjects:
-    """What the files of a mounted ConfigMap hold: its Kubernetes objects, each as (file, kind, name), and whether any
-    document is catalog text (or a ConfigMap manifest, which may hold some)."""
+    """What the files of a catalog directory hold: its Kubernetes objects, each as (file, kind, name), the documents
+    that hold them by origin, and whether any document is catalog text (or a ConfigMap manifest, which may hold
+    some)."""
 
     objects: list[tuple[Path, str, str | None]] = field(default_factory=list)
+    held: list[tuple[str, tuple[Any, str, str | None]]] = field(default_factory=list)
     catalog: bool = False
 
-    def add(self, file: Path, data: Any) -> None:
+    def add(self, file: Path, origin: str, data: Any) -> bool:
+        """Note a document of `file`; whether it is a Kubernetes object, held back here."""
         if _is_kubernetes_object(data) and not _is_configmap(data):
             metadata = data.get("metadata")
             name = metadata.get("name") if isinstance(metadata, dict) else None
-            self.objects.append((file, str(data["kind"]), name if isinstance(name, str) else None))
-        else:
-            self.catalog = True
+            name = name if isinstance(name, str) else None
+            self.objects.append((file, str(data["kind"]), name))
+            self.held.append((origin, (data, str(data["kind"]), name)))
+            return True
+        self.catalog = True
+        return False
 
 
 def _is_kubernetes_object(data: Any) -> bool:
@@ -656,6 +668,16 @@ def _mounted_objects_problem(root: Path, objects: list[tuple[Path, str, str | No
         f"{root}: a mounted ConfigMap holding Kubernetes objects, not a catalog ({shown}): {argo}the analyzer reads "
         "its catalog (`sources:` and `checks:`) here; mount the ConfigMap that holds the catalog at this path instead "
         "(deploy/base's `analyzer-catalog`, whose keys are the catalog's files)"
+    )
+
+
+def _beside_catalog_problem(root: Path, origin: str, kind: str) -> str:
+    """What is said of a Kubernetes object in a file of the catalog's directory, beside the catalog's files."""
+    return (
+        f"{origin}: a Kubernetes {kind}, not a catalog, in the catalog's directory {root}, every *.yaml of which is "
+        "read as the catalog's: move it out of that directory (a ConfigMap made with --from-file=DIR/ takes every "
+        "file of it: make the catalog's from the catalog's files alone); `analyzer validate` given the directory "
+        "checks such a file beside the catalog instead"
     )
 
 

@@ -269,6 +269,25 @@ class TestLoadFiles:
             f"{root / 't.yaml'}: a Kubernetes AnalysisTemplate"
         ]
 
+    def test_an_object_beside_the_catalog_in_its_directory_says_to_move_it_out(self, tmp_path):
+        # Before: "give the catalog's files, or the ConfigMap manifest holding them", though the directory was given,
+        # as a ConfigMap made with --from-file=catalog/ gives it; `analyzer validate catalog/` had said ok.
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"sources": SOURCES, "checks": [CHECK]}))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'template.yaml'}: a Kubernetes AnalysisTemplate, not a catalog, in the catalog's directory "
+            f"{tmp_path}, every *.yaml of which is read as the catalog's: move it out of that directory (a ConfigMap "
+            "made with --from-file=DIR/ takes every file of it: make the catalog's from the catalog's files alone); "
+            "`analyzer validate` given the directory checks such a file beside the catalog instead"
+        ]
+        # Given alone, as a file, it is said as before.
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path / "template.yaml", Registry.default())
+        assert caught.value.problems[0].endswith("(`analyzer validate` also skips other objects of a directory)")
+
     def test_directory_merges_files(self, tmp_path):
         (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
         (tmp_path / "b.yml").write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n")
@@ -711,8 +730,9 @@ class TestConfigMapManifest:
         (tmp_path / "deployment.yaml").write_text(
             yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {}})
         )
+        # Its files given (a directory's: TestLoadFiles).
         with pytest.raises(ConfigError) as caught:
-            load_catalog(tmp_path, Registry.default())
+            load_catalog([tmp_path / "catalog.yaml", tmp_path / "deployment.yaml"], Registry.default())
         assert caught.value.problems == [
             f"{tmp_path / 'deployment.yaml'}: a Kubernetes Deployment, not a catalog: give the catalog's files, or "
             "the ConfigMap manifest holding them (`analyzer validate` also skips other objects of a directory)"
