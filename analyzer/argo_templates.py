@@ -874,7 +874,7 @@ def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost")
+        return host.lower().rstrip(".") == "localhost"
 
 
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:

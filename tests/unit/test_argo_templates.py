@@ -1359,7 +1359,14 @@ class TestWhereTheUrlLeads:
         assert problems(tmp_path, template(origin + self.RUN)) == []
 
     @pytest.mark.parametrize(
-        "origin", ["http://127.0.0.1:33259", "http://localhost:8080", "http://[::1]:8080", "http://127.0.1.1"]
+        "origin",
+        [
+            "http://127.0.0.1:33259",
+            "http://localhost:8080",
+            "http://LOCALHOST.:8080",
+            "http://[::1]:8080",
+            "http://127.0.1.1",
+        ],
     )
     def test_a_loopback_address_is_noted(self, tmp_path, origin):
         # Before: nothing said; the demo's $ANALYZER pasted into a template makes every measurement an Error.
