@@ -635,8 +635,9 @@ class _MountedObjects:
     catalog: bool = False
 
     def add(self, file: Path, origin: str, data: Any) -> bool:
-        """Note a document of `file`; whether it is a Kubernetes object, held back here."""
-        if _is_kubernetes_object(data) and not _is_configmap(data):
+        """Note a document of `file`; whether it is a Kubernetes object, held back here (not a ConfigMap manifest, nor a
+        Pyrra, Sloth or OpenSLO SLO, which hold catalog text)."""
+        if _is_kubernetes_object(data) and not _is_configmap(data) and not _is_slo_document(data):
             metadata = data.get("metadata")
             name = metadata.get("name") if isinstance(metadata, dict) else None
             name = name if isinstance(name, str) else None
@@ -669,6 +670,13 @@ def _mounted_objects_problem(root: Path, objects: list[tuple[Path, str, str | No
         "its catalog (`sources:` and `checks:`) here; mount the ConfigMap that holds the catalog at this path instead "
         "(deploy/base's `analyzer-catalog`, whose keys are the catalog's files)"
     )
+
+
+def _is_slo_document(data: Any) -> bool:
+    """Whether a Kubernetes-shaped document is a Pyrra, Sloth or OpenSLO one, which the catalog reads as checks."""
+    from analyzer.imports import detect_format  # only for a document that has `apiVersion` and `kind`
+
+    return detect_format(data) is not None
 
 
 def _beside_catalog_problem(root: Path, origin: str, kind: str) -> str:
