@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import functools
+import ipaddress
 import itertools
 import json
 import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -756,7 +757,7 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
                 + _unmatched_own_rules(rules, spec.get("metrics"))
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
-        found += _unauthenticated(spec.get("metrics"))
+        found += _unauthenticated(spec.get("metrics")) + _loopback_calls(spec.get("metrics"))
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
         for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
             provider = metric.get("provider")
@@ -847,6 +848,35 @@ def _unauthenticated(metrics: Any) -> list[str]:
     return found
 
 
+def _loopback_calls(metrics: Any) -> list[str]:
+    """A note for each web metric calling the analyzer at a loopback address (`localhost`, `127.0.0.1`: the demo's
+    `$ANALYZER`): Argo's controller sends the request from its own pod, where an analyzer answers only if it runs
+    there; a note, not a problem, for that one layout."""
+    found = []
+    for metric in _listed(metrics):
+        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        if not isinstance(web, dict) or not isinstance(web.get("url"), str):
+            continue
+        url = urlsplit(web["url"])
+        if _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
+            continue
+        found.append(
+            f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
+            "own pod, which sends the web metric's requests: unless the analyzer runs in that pod, every measurement "
+            "is an Error (connection refused), and the rollout aborts after five; call the analyzer's Service "
+            "(deploy/base: http://analyzer.argo-rollouts.svc:8080)"
+        )
+    return found
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether a URL's host names the machine itself (`localhost`, `127.0.0.1`, `::1`)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower().rstrip(".") == "localhost"
+
+
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
     """A note for each dryRun (or measurementRetention: `key`) rule of a template that matches none of its metrics:
     the templates it runs with are unknown, and may have the metric."""
@@ -923,9 +953,19 @@ def _run_args(
             problems.append(
                 f"{', '.join(declaring[key])} declares arg {key!r} without a value, and the analysis does not pass "
                 f"it{dropped}: {_refusal(analysis, f'args.{key} was not resolved')}; pass it in the analysis's args, "
-                "or give the template's arg a value"
+                f"or give the template's arg a value{_passed_instead(key, analysis, args)}"
             )
     return values, problems
+
+
+def _passed_instead(key: str, analysis: _Analysis, declared: Collection[str]) -> str:
+    """What to add when the analysis passes an arg no template declares, its name close to `key`'s (`canary_hash` for
+    `canary-hash`): Argo drops an arg no template declares, unsaid, which leaves the one meant without a value."""
+    undeclared = [name for name in analysis.args if name not in declared]
+    meant = difflib.get_close_matches(key, undeclared, n=1, cutoff=0.75)
+    if not meant:
+        return ""
+    return f" (the analysis passes {meant[0]!r}, which no template declares and Argo drops: write {key!r})"
 
 
 def _refusal(analysis: _Analysis, error: str) -> str:
@@ -1979,6 +2019,14 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
         return _no_verdict_there(url.path, web, outcome) if judged else []
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
+    origin = web["url"].partition(_RUN_PATH_PREFIX)[0]
+    if url.scheme.lower() not in ("http", "https") and not _given_elsewhere(origin):
+        # Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of the scheme `analyzer.argo-rollouts.svc`.
+        problems.append(
+            f"url starts {origin!r}, without http://: Argo's web provider sends nothing (unsupported protocol "
+            f"scheme) and every measurement would be {outcome}; write http://{origin.partition('://')[2] or origin}"
+            f"{_RUN_PATH_PREFIX}..."
+        )
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]
     count = _effective_count(metric)
     if judged and "at" in dict(parse_qsl(url.query, keep_blank_values=True)) and count is not None and count != 1:
@@ -3077,16 +3125,18 @@ class _LineFacts:
     # Whether a command that is neither a check nor a test (`[`, `test`) exits 0 only: the ways a line takes when
     # nothing it runs fails (`curl -f URL && analyzer run a`), its tests of the environment still going either way.
     commands_succeed: bool = False
-    # The line as written (its expansions as written), where a file grep reads may be named again as one another
-    # command writes, and the files its greps read, each parameter in them as `$NAME` (see `_read_alone`).
+    # The line as written (its expansions as written), where a file grep or a test reads may be named again as one
+    # another command writes, and the files its greps and tests read, each parameter in them as `$NAME` (see
+    # `_read_alone`).
     line: str = ""
-    grep_files: tuple[str, ...] = ()
+    read_files: tuple[str, ...] = ()
 
 
-def _grep_file_names(commands: list[list[str]], names: list[str | None]) -> Iterator[str]:
-    """The files the greps of a line's commands read: as written, or each parameter in one as `$NAME` alone."""
+def _read_file_names(commands: list[list[str]], names: list[str | None]) -> Iterator[str]:
+    """The files the greps and tests of a line's commands read: as written, or each parameter in one as `$NAME`
+    alone."""
     for command in commands:
-        for file in _grep_files(command):
+        for file in [*_grep_files(command), *_test_files(command)]:
             found = _EXPANSION_RE.findall(file)
             yield from (f"${names[int(index)]}" for index in found) if found else [file]
 
@@ -3181,7 +3231,7 @@ def _shell_reading(words: list[str], echo_escapes: bool = True, skips: bool = Fa
         _assigned_names(commands),
         echo_escapes=echo_escapes,
         line=read[0],
-        grep_files=tuple(_grep_file_names(commands, names)),
+        read_files=tuple(_read_file_names(commands, names)),
     )
     ways = _shell_ways(lists, {(True, False, errexit, pipefail, False)}, facts)
     if ways is None:
@@ -4082,14 +4132,27 @@ _GREP_VALUED_LONG = frozenset(
 
 def _tests_the_environment(words: list[str], facts: _LineFacts) -> bool:
     """Whether a command tests the Job's environment, whose failure is no outage: `[ -f FILE ]`, `test -n "$MODE"`, or
-    grep reading only files it names that the line names nowhere but in greps (`grep -q canary /etc/podinfo/labels`:
-    the pod's labels, a Downward API file); not grep reading its input (`curl URL | grep -q ok`, `-`, `-f -`,
-    `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r URL; grep -q ok
-    /tmp/r`, `> "$OUT"`), nor `grep -r` naming no file."""
+    grep reading only files it names, each of these files named nowhere on the line but in greps and tests (`grep -q
+    canary /etc/podinfo/labels`: the pod's labels, a Downward API file); not grep reading its input (`curl URL | grep
+    -q ok`, `-`, `-f -`, `/dev/stdin`), nor a file the line may write with what an outage printed (`curl -o /tmp/r
+    URL; grep -q ok /tmp/r` or `[ -s /tmp/r ]`, `> "$OUT"`), nor `grep -r` naming no file."""
     if words[0] in _TEST_COMMANDS:
-        return True
+        return all(_read_alone(file, facts) for file in _test_files(words))
     files = _grep_files(words)
     return bool(files) and all(file not in _INPUT_FILES and _read_alone(file, facts) for file in files)
+
+
+def _test_files(words: list[str]) -> list[str]:
+    """The files a test command reads (`/tmp/r` of `[ -s /tmp/r ]`, of `test ! -f /tmp/r`), none for another
+    command."""
+    if words[0] not in _TEST_COMMANDS:
+        return []
+    return [file for operator, file in itertools.pairwise(words) if operator in _FILE_TESTS]
+
+
+# The unary operators of test (POSIX's, and bash's and busybox's `-G`, `-N`, `-O`) whose operand is a file; not `-a`,
+# which between two tests is "and".
+_FILE_TESTS = frozenset({f"-{letter}" for letter in "bcdefghkprsuwxGLNOS"})
 
 
 def _grep_files(words: list[str]) -> list[str]:
@@ -4127,15 +4190,16 @@ _INPUT_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def _read_alone(file: str, facts: _LineFacts) -> bool:
-    """Whether the line names a file grep reads (each parameter in its name, by its name) in greps' files alone: one
-    it names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an outage printed."""
+    """Whether the line names a file grep or a test reads (each parameter in its name, by its name) in the files of
+    greps and tests alone: one it names elsewhere (`curl -o /tmp/r URL`, `> /tmp/r`, `F=$(mktemp)`) may hold what an
+    outage printed."""
     parameters = [facts.names[int(index)] for index in _EXPANSION_RE.findall(file)]
     if not parameters:
-        return facts.line.count(file) == facts.grep_files.count(file)
+        return facts.line.count(file) == facts.read_files.count(file)
     # A substitution's output as a file's name, or a parameter named elsewhere (written, or set), is not the pod's own.
     return all(
         name is not None
-        and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.grep_files.count("$" + name)
+        and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.read_files.count("$" + name)
         for name in parameters
     )
 

@@ -521,8 +521,14 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:pairs", _refuse_collection_t
 
 def catalog_reads(path: Path) -> list[tuple[Path, Path]]:
     """The YAML files a catalog path stands for, each with the path to read it from (`catalog_file_reads`: a
-    ConfigMap's files all of one version); ConfigError when there is none."""
-    files = catalog_file_reads(path)
+    ConfigMap's files all of one version); ConfigError when there is none, or when its files cannot be listed."""
+    try:
+        files = catalog_file_reads(path)
+    except FileNotFoundError as exc:
+        # Walked twice, each version removed under the walk: the next poll or SIGHUP reads the one that stays.
+        raise ConfigError(
+            f"{path}: cannot list its files: {exc} (a ConfigMap updated twice while it was read?)"
+        ) from exc
     if files is None:
         raise ConfigError(f"catalog path {str(path)!r} does not exist")
     return files
@@ -547,12 +553,16 @@ def _load_catalog(
     documents: list[tuple[str, Any]] = []
     problems: list[str] = []
     digest = hashlib.sha256()
-    files = [f for root in roots for f in catalog_reads(root)]
+    files = [(root, *f) for root in roots for f in catalog_reads(root)]
     if not files:
         raise ConfigError(f"no *.yaml or *.yml files in {', '.join(str(r) for r in roots)}")
     total_bytes = 0
     unread = False
-    for file, read_from in files:
+    # Per directory: the Kubernetes objects its files hold, held back from the documents, and whether any holds
+    # catalog text. A mounted ConfigMap (`..data`) of objects alone is the wrong ConfigMap, said once; objects
+    # beside a catalog are files to move out of its directory (a ConfigMap made from a whole directory holds them).
+    directories = {root: _MountedObjects() for root in roots if root.is_dir()}
+    for root, file, read_from in files:
         try:
             total_bytes += read_from.stat().st_size
             if total_bytes > MAX_CATALOG_BYTES:
@@ -574,10 +584,20 @@ def _load_catalog(
             continue
         digest.update(file.name.encode() + b"\0" + text.encode() + b"\0")
         for origin, data in _parse_documents(str(file), text, problems):
+            if root in directories and directories[root].add(file.relative_to(root), origin, data):
+                continue
             if _is_configmap(data):
                 documents.extend(_configmap_documents(origin, data, problems))
             else:
                 documents.append((origin, data))
+    for root, found in directories.items():
+        if found.objects and found.catalog:
+            problems += [_beside_catalog_problem(root, origin, kind) for origin, (_, kind, _) in found.held]
+        elif found.objects and (root / "..data").is_symlink():
+            problems.append(_mounted_objects_problem(root, found.objects))
+        else:
+            # A directory of objects alone: each is said as a file given alone says it.
+            documents += [(origin, data) for origin, (data, _, _) in found.held]
     if problems:
         error = ConfigError("the catalog is invalid", problems)
         error.named_files = None if unread else {}
@@ -602,6 +622,75 @@ def _load_catalog(
             f"{', '.join(str(r) for r in roots)}: the catalog has no checks (an empty or truncated file?)"
         )
     return catalog
+
+
+@dataclass
+class _MountedObjects:
+    """What the files of a catalog directory hold: its Kubernetes objects, each as (file, kind, name), the documents
+    that hold them by origin, and whether any document is catalog text (or a ConfigMap manifest, which may hold
+    some)."""
+
+    objects: list[tuple[Path, str, str | None]] = field(default_factory=list)
+    held: list[tuple[str, tuple[Any, str, str | None]]] = field(default_factory=list)
+    catalog: bool = False
+
+    def add(self, file: Path, origin: str, data: Any) -> bool:
+        """Note a document of `file`; whether it is a Kubernetes object, held back here (not a ConfigMap manifest, nor a
+        Pyrra, Sloth or OpenSLO SLO, which hold catalog text)."""
+        if _is_kubernetes_object(data) and not _is_configmap(data) and not _is_slo_document(data):
+            metadata = data.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            name = name if isinstance(name, str) else None
+            self.objects.append((file, str(data["kind"]), name))
+            self.held.append((origin, (data, str(data["kind"]), name)))
+            return True
+        self.catalog = True
+        return False
+
+
+def _is_kubernetes_object(data: Any) -> bool:
+    """Whether a document is a Kubernetes manifest and no catalog text (`apiVersion` and `kind`, no `sources` nor
+    `checks`)."""
+    return (
+        isinstance(data, dict) and "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}
+    )
+
+
+def _mounted_objects_problem(root: Path, objects: list[tuple[Path, str, str | None]]) -> str:
+    """What is said of a catalog directory that is a ConfigMap mounted with Kubernetes objects alone."""
+    named = [f"{file}: {kind}" + (f" {name!r}" if name is not None else "") for file, kind, name in objects]
+    shown = "; ".join(named[:3]) + (f"; and {len(named) - 3} more" if len(named) > 3 else "")
+    argo = (
+        "Argo Rollouts reads its objects from the cluster (kubectl apply them), and "
+        if any(kind in _ARGO_KINDS for _, kind, _ in objects)
+        else ""
+    )
+    return (
+        f"{root}: a mounted ConfigMap holding Kubernetes objects, not a catalog ({shown}): {argo}the analyzer reads "
+        "its catalog (`sources:` and `checks:`) here; mount the ConfigMap that holds the catalog at this path instead "
+        "(deploy/base's `analyzer-catalog`, whose keys are the catalog's files)"
+    )
+
+
+def _is_slo_document(data: Any) -> bool:
+    """Whether a Kubernetes-shaped document is a Pyrra, Sloth or OpenSLO one, which the catalog reads as checks."""
+    from analyzer.imports import detect_format  # only for a document that has `apiVersion` and `kind`
+
+    return detect_format(data) is not None
+
+
+def _beside_catalog_problem(root: Path, origin: str, kind: str) -> str:
+    """What is said of a Kubernetes object in a file of the catalog's directory, beside the catalog's files."""
+    return (
+        f"{origin}: a Kubernetes {kind}, not a catalog, in the catalog's directory {root}, every *.yaml of which is "
+        "read as the catalog's: move it out of that directory (a ConfigMap made with --from-file=DIR/ takes every "
+        "file of it: make the catalog's from the catalog's files alone); `analyzer validate` given the directory "
+        "checks such a file beside the catalog instead"
+    )
+
+
+# The Argo Rollouts objects a user may mount by mistake where the catalog belongs.
+_ARGO_KINDS = frozenset({"AnalysisTemplate", "ClusterAnalysisTemplate", "Rollout", "Experiment", "AnalysisRun"})
 
 
 # Where PyYAML stops on an unquoted value holding YAML's own characters: `{type: x, pattern: [a-z]{1,16}}`, a `*`
@@ -740,7 +829,7 @@ def build_catalog(
         if not isinstance(data, dict):
             problems.append(f"{origin}: expected a mapping with `sources` and `checks`, got {type(data).__name__}")
             continue
-        if "apiVersion" in data and "kind" in data and not data.keys() & {"sources", "checks"}:
+        if _is_kubernetes_object(data):
             # One line for a whole manifest, not one "Extra inputs" per top-level field of a Deployment.
             problems.append(
                 f"{origin}: a Kubernetes {data['kind']}, not a catalog: give the catalog's files, or the ConfigMap "
@@ -1099,10 +1188,12 @@ def _format_error(
         location = location[1:]
     message = str(error.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
-    if error.get("type") == "union_tag_invalid":
+    if error.get("type") == "union_tag_invalid" and tag:
         expected = error.get("ctx", {}).get("expected_tags", "")
         written = error.get("input", {}).get(tag)
         message = f"unknown {tag} {written!r} (known: {expected})" + _one_of(written, expected)
+        # Said at the tag's own field (`kind:`), whose line a long check's first line would leave to be searched for.
+        location = [tag]
     if error.get("type") in ("literal_error", "enum"):
         written = error.get("input")
         message += f", got {clip(repr(written), 80)}" + _one_of(written, error.get("ctx", {}).get("expected", ""))

@@ -97,7 +97,18 @@ def catalog_file_reads(path: Path) -> list[tuple[Path, Path]] | None:
     removes it would name a file that is gone. So are the files of its subdirectories, which `items:` paths holding
     a `/` make (the kubelet links only their first part, `teams -> ..data/teams`); a plain directory's
     subdirectories are not the catalog's.
+
+    A version removed while it is walked (the kubelet removes the old one once it swapped `..data`) is walked again
+    once, in the version swapped in; FileNotFoundError when that one is removed too.
     """
+    try:
+        return _file_reads(path)
+    except FileNotFoundError:
+        return _file_reads(path)
+
+
+def _file_reads(path: Path) -> list[tuple[Path, Path]] | None:
+    """`catalog_file_reads`, walked once."""
     listed = listed_catalog_files(path)
     if listed is None:
         return None

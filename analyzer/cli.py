@@ -228,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         joined = with_dash_values(words)
+        if (misplaced := _misplaced_catalog(joined)) is not None:
+            command, hint = misplaced
+            _parsers()[1][command].error(f"unrecognized arguments: --catalog{hint}")
         args, unrecognized = parser.parse_known_args(joined)
         args.unrecognized = unrecognized
         # `analyzer` itself takes only --help and --version, which exit: a word before the command's is one it did
@@ -304,13 +307,7 @@ def _usage_parser(args: argparse.Namespace) -> argparse.ArgumentParser:
 
 
 def _catalog_hint(args: argparse.Namespace) -> str:
-    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog, or `validate`
-    as `run` and `list` take one, with --catalog."""
-    if args.command == "validate" and "--catalog" in args.unrecognized:
-        # `--catalog X`: X is read as the first path, and argparse names only --catalog.
-        return (
-            f" (validate takes the catalog as its first path, without --catalog: analyzer validate {args.paths[0]} ...)"
-        )
+    """What to add when `list` was given its catalog as `validate` takes one, a path without --catalog."""
     paths = [
         word
         for index, word in enumerate(args.unrecognized)
@@ -319,6 +316,35 @@ def _catalog_hint(args: argparse.Namespace) -> str:
     if args.command != "list" or args.catalog is not None or len(paths) != 1:
         return ""
     return f" (list takes the catalog with --catalog, where validate takes paths: analyzer list --catalog {paths[0]})"
+
+
+def _misplaced_catalog(words: list[str]) -> tuple[str, str] | None:
+    """(the command, what to add to its usage error) when `--catalog PATH` or `--catalog=PATH` was given to a command
+    that takes none (`validate`, `import`); read before argparse, which would otherwise say of `validate
+    --catalog=PATH` only that paths are required, or name the flag and not what to write instead."""
+    # analyzer takes no option before its command but --help and --version, and those exit.
+    command = next((word for word in words if not _is_option(word)), None)
+    if command not in _NO_CATALOG_COMMANDS or "-h" in words or "--help" in words:
+        return None
+    after = words[words.index(command) + 1 :]
+    # After `--` every word is a path, even one that reads `--catalog`.
+    after = after[: after.index("--")] if "--" in after else after
+    for index, word in enumerate(after):
+        name, equals, value = word.partition("=")
+        if name != "--catalog":
+            continue
+        if not equals:
+            value = after[index + 1] if index + 1 < len(after) and not _is_option(after[index + 1]) else ""
+        return command, _NO_CATALOG_COMMANDS[command].format(path=value or "PATH")
+    return None
+
+
+# What each command that takes no --catalog says to write instead.
+_NO_CATALOG_COMMANDS = {
+    "validate": " (validate takes the catalog as its first path, without --catalog: analyzer validate {path} ...)",
+    "import": " (import reads no catalog: it prints checks as catalog YAML on stdout, to add to yours: analyzer "
+    "import FORMAT FILE > imported.yaml)",
+}
 
 
 def _valueless_keys(args: argparse.Namespace) -> list[str]:

@@ -7,10 +7,11 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import regex
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -145,6 +146,12 @@ def status_range(item: int | str) -> tuple[int, int]:
     raise ValueError(f"status {item!r} is not a code (200), a class (2xx) or a range (200-299)")
 
 
+def _status_item(item: int | str) -> int | str:
+    """An item of `expect.status` as written, refused at its own place in the list (a problem names its line)."""
+    status_range(item)
+    return item
+
+
 class HeaderExpect(_Strict):
     """One response header assertion: exactly one of equals, regex (searched) or exists."""
 
@@ -205,7 +212,7 @@ class JsonExpect(_Strict):
 class Expect(_Strict):
     """What every response of a step must show."""
 
-    status: list[int | str] = Field(
+    status: list[Annotated[int | str, AfterValidator(_status_item)]] = Field(
         default_factory=lambda: list[int | str](["2xx"]),
         description="accepted codes, classes (2xx) or ranges (200-299)",
     )
@@ -226,8 +233,6 @@ class Expect(_Strict):
     def _statuses(cls, value: list[int | str]) -> list[int | str]:
         if not value:
             raise ValueError("status needs at least one code, class or range")
-        for item in value:
-            status_range(item)
         return value
 
     @field_validator("body_contains", "body_not_contains")

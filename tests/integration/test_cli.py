@@ -695,6 +695,37 @@ class TestValidateAndList:
             "(validate takes the catalog as its first path, without --catalog: analyzer validate mine.yaml ...)\n"
         ), result.stderr
 
+    @pytest.mark.parametrize(
+        "words",
+        [
+            ["validate", "--catalog=mine.yaml"],
+            ["validate", "rollout.yaml", "--catalog=mine.yaml"],
+            ["validate", "rollout.yaml", "--catalog", "mine.yaml"],
+        ],
+    )
+    def test_validate_given_catalog_in_either_form_names_the_catalog_to_give_as_path(self, tmp_path, words):
+        # With `=`, argparse said only that paths are required; after another path, the hint named that one.
+        result = analyzer(*words, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.endswith(
+            "analyzer validate: error: unrecognized arguments: --catalog (validate takes the catalog as its first "
+            "path, without --catalog: analyzer validate mine.yaml ...)\n"
+        ), result.stderr
+
+    @pytest.mark.parametrize("catalog", [["--catalog", "mine.yaml"], ["--catalog=mine.yaml"]])
+    def test_import_given_catalog_says_it_reads_none(self, tmp_path, catalog):
+        result = analyzer("import", "pyrra", "slos.yaml", *catalog, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.endswith(
+            "analyzer import: error: unrecognized arguments: --catalog (import reads no catalog: it prints checks as "
+            "catalog YAML on stdout, to add to yours: analyzer import FORMAT FILE > imported.yaml)\n"
+        ), result.stderr
+
+    def test_catalog_after_double_dash_is_a_path(self, tmp_path):
+        result = analyzer("validate", "--", "--catalog", cwd=tmp_path)
+        assert result.returncode == 6
+        assert "'--catalog' does not exist" in result.stderr
+
     @pytest.mark.integration
     def test_valid(self, catalog_file):
         result = analyzer("validate", catalog_file())

@@ -1122,9 +1122,16 @@ class TestArgsArgoCannotResolve:
             "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
             "in the analysis's args, or give the template's arg a value"
         ]
-        # Passed under another name: Argo ignores an arg no template declares.
+        # Passed under another name: Argo ignores an arg no template declares. Before: the problem said the analysis
+        # does not pass it, where it passes it misspelt.
         (found,) = written(tmp_path, generic(), rollout([step({"name": "chek", "value": "payments-error-rate"})]))
         assert "declares arg 'check' without a value" in found
+        assert found.endswith(
+            "(the analysis passes 'chek', which no template declares and Argo drops: write 'check')"
+        ), found
+        # A name far from it is another arg: nothing said of it.
+        (found,) = written(tmp_path, generic(), rollout([step({"name": "region", "value": "eu"})]))
+        assert found.endswith("or give the template's arg a value"), found
 
     def test_a_default_or_a_value_of_another_template_resolves_it(self, tmp_path):
         defaulted = generic()
@@ -1329,6 +1336,52 @@ class TestUnauthenticatedMetrics:
         other = template("http://prometheus.monitoring:9090/api/v1/query?query=up")
         del other["spec"]["metrics"][0]["provider"]["web"]["headers"]
         (tmp_path / "template.yaml").write_text(yaml.safe_dump(other))
+        assert template_notes([tmp_path]) == []
+
+
+class TestWhereTheUrlLeads:
+    """A web metric's url that Argo's controller cannot send (no http://) is a problem; one calling a loopback
+    address, the controller's own pod, is noted (the exit code stays: the analyzer may run in that pod)."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    @pytest.mark.parametrize("origin", ["analyzer.argo-rollouts.svc:8080", "analyzer.argo-rollouts.svc", "analyzer"])
+    def test_a_url_without_its_scheme_is_a_problem(self, tmp_path, origin):
+        # Before: ok; Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of that scheme, and sends nothing.
+        assert problems(tmp_path, template(origin + self.RUN)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
+            "without http://: Argo's web provider sends nothing (unsupported protocol scheme) and every measurement "
+            f"would be an Error, and the rollout aborts after five; write http://{origin}/api/v1/checks/..."
+        ]
+
+    @pytest.mark.parametrize("origin", [ANALYZER, "HTTPS://analyzer.argo-rollouts.svc", "{{args.analyzer-url}}"])
+    def test_a_url_with_its_scheme_or_given_by_an_arg_is_not(self, tmp_path, origin):
+        assert problems(tmp_path, template(origin + self.RUN)) == []
+
+    @pytest.mark.parametrize(
+        "origin",
+        [
+            "http://127.0.0.1:33259",
+            "http://localhost:8080",
+            "http://LOCALHOST.:8080",
+            "http://[::1]:8080",
+            "http://127.0.1.1",
+        ],
+    )
+    def test_a_loopback_address_is_noted(self, tmp_path, origin):
+        # Before: nothing said; the demo's $ANALYZER pasted into a template makes every measurement an Error.
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
+        (note,) = template_notes([tmp_path])
+        assert note.startswith(f"{tmp_path / 'template.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls ")
+        assert note.endswith(
+            ", the Argo Rollouts controller's own pod, which sends the web metric's requests: unless the analyzer runs "
+            "in that pod, every measurement is an Error (connection refused), and the rollout aborts after five; call "
+            "the analyzer's Service (deploy/base: http://analyzer.argo-rollouts.svc:8080)"
+        ), note
+
+    @pytest.mark.parametrize("origin", [ANALYZER, "http://10.0.0.7:8080", "http://localhost-proxy:8080"])
+    def test_another_address_is_not_noted(self, tmp_path, origin):
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
         assert template_notes([tmp_path]) == []
 
 
@@ -5286,6 +5339,38 @@ class TestChecksSkippedOnAFailure:
         result = validate(tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "note: " not in result.stdout, result.stdout
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: no note, the test of a file the line itself wrote (with what an outage printed, or nothing) read
+            # as one of the pod's environment, `[ -f /skip ]`.
+            "ls ready > ready.out; if [ -s ready.out ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready > ready.out; [ -s ready.out ] && { analyzer run a || exit 1; }; analyzer run b",
+            "ls ready > ready.out; if test -s ready.out; then analyzer run a || exit 1; fi; analyzer run b",
+            "ls ready > ready.out; [[ -s ready.out ]] && { analyzer run a || exit 1; }; analyzer run b",
+            'ls ready > "$OUT"; if [ -s "${OUT}" ]; then analyzer run a || exit 1; fi; analyzer run b',
+        ],
+    )
+    def test_a_test_of_a_file_the_line_wrote_is_a_command_that_may_fail(self, tmp_path, line):
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # The pod's own files, named by tests and greps alone, `-a` between two tests no file.
+            "if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "if [ -f /etc/gate/on -a -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "if [ -s /etc/podinfo/labels ] && grep -q canary /etc/podinfo/labels; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+        ],
+    )
+    def test_a_test_of_a_file_the_line_names_nowhere_else_is_of_the_environment(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
 
     @pytest.mark.parametrize(
         "line",

@@ -107,12 +107,48 @@ class TestProblemLines:
         assert [line.removeprefix(f"  - {path}: ") for line in result.stderr.splitlines()[1:]] == [
             "source 'default': timeout_s (line 4): Input should be greater than 0",
             "check 'checkout-smoke' (checks[0], line 6): steps.1.timeout_s (line 14): Input should be greater than 0",
-            "check 'checkout-smoke' (checks[0], line 6): steps.1.expect.status (line 16): status 99 is not an HTTP "
+            # The item's own line (before: the list's, line 16, the bad one of many left to be found).
+            "check 'checkout-smoke' (checks[0], line 6): steps.1.expect.status.1 (line 18): status 99 is not an HTTP "
             "status (100-599)",
             # The item of the list, where the field it lacks belongs.
             "check 'checkout-smoke' (checks[0], line 6): steps.2.name (line 19): Field required",
             "check 'checkout-smoke' (checks[0], line 6): steps.2.retries (line 21): Input should be a valid integer, "
             "unable to parse string as an integer, got 'many'",
+        ]
+
+    def test_a_union_s_tag_names_its_own_line(self, tmp_path):
+        # Before: an unknown kind named its check's line alone, and an unknown source type no line at all.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default:\n    url: http://prometheus:9090\n    type: prometeus\n"
+            "checks:\n- name: a\n  query: up\n  pass_if: '< 1'\n  kind: promethues\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 1)[1].partition(" (known")[0] for problem in caught.value.problems] == [
+            "source 'default': type (line 4): unknown type 'prometeus'",
+            "check 'a' (checks[0], line 6): kind (line 9): unknown kind 'promethues'",
+        ]
+        # A Job's catalog (`only`) validates its check on demand, apart from the service's.
+        path.write_text("checks:\n- name: a\n  query: up\n  kind: promethues\n")
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only="a")
+        assert caught.value.problems[0].startswith(
+            f"{path}: check 'a' (checks[0], line 2): kind (line 4): unknown kind"
+        )
+
+    def test_expect_status_names_each_bad_item_s_line(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: s\n  kind: http_smoke\n  base_url: http://shop.svc\n  steps:\n  - name: home\n"
+            "    path: /\n    expect:\n      status:\n      - 200\n      - 7xx\n      - 204\n      - '2xx-3xx'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default())
+        assert [problem.split(": ", 2)[2] for problem in caught.value.problems] == [
+            "steps.0.expect.status.1 (line 11): status '7xx' is not a code (200), a class (2xx) or a range (200-299)",
+            "steps.0.expect.status.3 (line 13): status '2xx-3xx' is not a code (200), a class (2xx) or a range "
+            "(200-299)",
         ]
 
     def test_a_field_on_the_check_s_own_line_names_it_once(self, tmp_path):
@@ -190,6 +226,67 @@ class TestLoadFiles:
         with pytest.raises(ConfigError) as caught:
             load_catalog(bad, Registry.default())
         assert caught.value.problems[0].startswith(f"{bad / 'teams' / 'payments.yaml'}: check 'x' (checks[0], line 1)")
+
+    def test_a_configmap_mounted_with_analysis_templates_alone_names_what_to_mount(self, tmp_path):
+        # Before: one "a Kubernetes AnalysisTemplate, not a catalog: give the catalog's files, or the ConfigMap
+        # manifest holding them" per file, advice for a command line, not for a pod's volume; validate then checked
+        # the templates against an empty catalog ("the catalog does not have" each check).
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        rollout = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "shop"}}
+        text = yaml.safe_dump_all([template, {**template, "metadata": {"name": "ship"}}])
+        root = configmap_items_mount(tmp_path / "catalog", {"templates.yaml": text, "teams/r.yaml": yaml.dump(rollout)})
+        said = (
+            f"{root}: a mounted ConfigMap holding Kubernetes objects, not a catalog (teams/r.yaml: Rollout 'shop'; "
+            "templates.yaml: AnalysisTemplate 'pay'; templates.yaml: AnalysisTemplate 'ship'): Argo Rollouts reads "
+            "its objects from the cluster (kubectl apply them), and the analyzer reads its catalog (`sources:` and "
+            "`checks:`) here; mount the ConfigMap that holds the catalog at this path instead (deploy/base's "
+            "`analyzer-catalog`, whose keys are the catalog's files)"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        assert caught.value.problems == [said]
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", "validate", str(root)], capture_output=True, text=True, timeout=60
+        )
+        assert (result.returncode, result.stdout, result.stderr) == (6, "", f"analyzer: {said}\n")
+
+    def test_a_configmap_mounted_with_other_objects_names_them_without_argo(self, tmp_path):
+        objects = [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"s{n}"}} for n in range(5)]
+        root = configmap_items_mount(tmp_path / "catalog", {"svc.yaml": yaml.safe_dump_all(objects)})
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        (problem,) = caught.value.problems
+        assert "(svc.yaml: Service 's0'; svc.yaml: Service 's1'; svc.yaml: Service 's2'; and 2 more): the " in problem
+        assert "Argo" not in problem
+
+    def test_a_configmap_mounted_with_a_catalog_beside_an_object_names_the_object_file(self, tmp_path):
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        sources = yaml.safe_dump({"sources": SOURCES})
+        root = configmap_items_mount(tmp_path / "catalog", {"s.yaml": sources, "t.yaml": yaml.safe_dump(template)})
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, Registry.default())
+        assert [problem.partition(", not")[0] for problem in caught.value.problems] == [
+            f"{root / 't.yaml'}: a Kubernetes AnalysisTemplate"
+        ]
+
+    def test_an_object_beside_the_catalog_in_its_directory_says_to_move_it_out(self, tmp_path):
+        # Before: "give the catalog's files, or the ConfigMap manifest holding them", though the directory was given,
+        # as a ConfigMap made with --from-file=catalog/ gives it; `analyzer validate catalog/` had said ok.
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump({"sources": SOURCES, "checks": [CHECK]}))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'template.yaml'}: a Kubernetes AnalysisTemplate, not a catalog, in the catalog's directory "
+            f"{tmp_path}, every *.yaml of which is read as the catalog's: move it out of that directory (a ConfigMap "
+            "made with --from-file=DIR/ takes every file of it: make the catalog's from the catalog's files alone); "
+            "`analyzer validate` given the directory checks such a file beside the catalog instead"
+        ]
+        # Given alone, as a file, it is said as before.
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path / "template.yaml", Registry.default())
+        assert caught.value.problems[0].endswith("(`analyzer validate` also skips other objects of a directory)")
 
     def test_directory_merges_files(self, tmp_path):
         (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
@@ -633,8 +730,9 @@ class TestConfigMapManifest:
         (tmp_path / "deployment.yaml").write_text(
             yaml.safe_dump({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}, "spec": {}})
         )
+        # Its files given (a directory's: TestLoadFiles).
         with pytest.raises(ConfigError) as caught:
-            load_catalog(tmp_path, Registry.default())
+            load_catalog([tmp_path / "catalog.yaml", tmp_path / "deployment.yaml"], Registry.default())
         assert caught.value.problems == [
             f"{tmp_path / 'deployment.yaml'}: a Kubernetes Deployment, not a catalog: give the catalog's files, or "
             "the ConfigMap manifest holding them (`analyzer validate` also skips other objects of a directory)"
@@ -701,9 +799,9 @@ class TestProblems:
         assert problems == [
             "t: checks[0]: Input should be a valid dictionary or object to extract fields from",
             "t: checks[1]: Input should be a valid dictionary or object to extract fields from",
-            f"t: check 'a' (checks[2]): unknown kind 5 {known}",
-            f"t: check 'c' (checks[3]): unknown kind ['x'] {known}",
-            f"t: check 'j' (checks[4]): unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
+            f"t: check 'a' (checks[2]): kind: unknown kind 5 {known}",
+            f"t: check 'c' (checks[3]): kind: unknown kind ['x'] {known}",
+            f"t: check 'j' (checks[4]): kind: unknown kind 'Prometheus' {known}; did you mean 'prometheus'?",
             f"t: check 'e' (checks[5]): missing `kind` {known}",
             "t: check 'f' (checks[6]): pass_if: Field required; a bound is written with the comparison a passing "
             'value meets, quoted: pass_if: "< 0.01"',
@@ -890,7 +988,8 @@ class TestAFirstCheckWrittenFromHabit:
     def test_a_kind_named_after_what_it_reads_names_the_kind(self, written, meant):
         problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": written}]})])
         assert problems == [
-            f"c.yaml: check 'error-rate' (checks[0]): unknown kind {written!r} {self.KNOWN}; did you mean {meant!r}?"
+            f"c.yaml: check 'error-rate' (checks[0]): kind: unknown kind {written!r} {self.KNOWN}; "
+            f"did you mean {meant!r}?"
         ]
 
     @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from analyzer.errors import ConfigError
 from analyzer.imports import convert, detect_format
 from analyzer.registry import Registry
 from checks.error_budget import ErrorBudgetCheck
+from tests.unit.test_catalog_paths import configmap_items_mount
 
 EXAMPLES = Path(__file__).parent / "data"
 
@@ -527,6 +528,13 @@ class TestCatalogLoader:
         catalog = load_catalog(tmp_path, Registry.default())
         assert sorted(catalog.checks) == ["api-errors", "checkout-availability", "payments-availability"]
         assert catalog.checks["api-errors"].kind == "error_budget"
+
+    def test_a_mounted_configmap_of_slos_alone_is_a_catalog(self, tmp_path):
+        # SLO documents have an apiVersion and a kind: a mount of them alone is no "ConfigMap of Kubernetes objects".
+        root = configmap_items_mount(tmp_path / "catalog", {"pyrra.yaml": PYRRA, "teams/sloth.yaml": SLOTH_CRD})
+        (root / "..data" / "sources.yaml").write_text("sources:\n  default: {url: 'http://p:9090'}\n")
+        (root / "sources.yaml").symlink_to("..data/sources.yaml")
+        assert sorted(load_catalog(root, Registry.default()).checks) == ["api-errors", "payments-availability"]
 
     def test_unconvertible_document_names_file_and_slo(self, tmp_path):
         (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")

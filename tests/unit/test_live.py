@@ -851,6 +851,67 @@ class TestConfigMapUpdates:
         ]
 
 
+def swapped_and_removed_at_scandir(root: Path, monkeypatch: pytest.MonkeyPatch, times: int) -> None:
+    """The kubelet's update driven by the walk itself: the first `times` scandirs of the version `..data` links to
+    find it swapped for a new one and removed (a version holding `teams/b.yaml`, as `items:` paths write it)."""
+    scandir = os.scandir
+    versions = iter(range(2, 2 + times))
+
+    def outdated(path=".", *args, **kwargs):
+        current = root / os.readlink(root / "..data")
+        walked = not isinstance(path, int) and Path(os.path.realpath(path)).is_relative_to(current.resolve())
+        if walked and (version := next(versions, None)):
+            swap_data(root, {"a.yaml": gate_yaml(f"a{version}")}, f"v{version}")
+            (root / f"..v{version}" / "teams").mkdir()
+            (root / f"..v{version}" / "teams" / "b.yaml").write_text(gate_yaml(f"b{version}"))
+            shutil.rmtree(current)
+        return scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", outdated)
+
+
+def items_mount(root: Path) -> Path:
+    """A ConfigMap mounted with `items:`, `teams/b.yaml` among them: the walk of `..data` goes into `teams`."""
+    configmap_dir(root, {"a.yaml": gate_yaml("a1")}, "v1")
+    (root / "..v1" / "teams").mkdir()
+    (root / "..v1" / "teams" / "b.yaml").write_text(gate_yaml("b1"))
+    (root / "teams").symlink_to("..data/teams")
+    return root
+
+
+class TestConfigMapSwappedMidWalk:
+    """A version of a mounted ConfigMap removed while its `..data` is walked is walked again once, in the version
+    swapped in; removed again, the load is refused naming the path, and the service keeps its catalog."""
+
+    def test_a_version_removed_mid_walk_is_walked_again_in_the_new_one(self, tmp_path, monkeypatch):
+        root = items_mount(tmp_path / "catalog")
+        swapped_and_removed_at_scandir(root, monkeypatch, times=1)
+        # Before: FileNotFoundError out of the walk, which the service logged as an internal error of its load.
+        assert sorted(load_catalog(root, REGISTRY).checks) == ["a2", "b2"]
+
+    def test_a_version_removed_mid_walk_twice_is_a_problem_naming_the_path(self, tmp_path, monkeypatch):
+        root = items_mount(tmp_path / "catalog")
+        swapped_and_removed_at_scandir(root, monkeypatch, times=2)
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(root, REGISTRY)
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{root}: cannot list its files: [Errno 2] No such file or directory: "), problem
+        assert "(a ConfigMap updated twice while it was read?)" in problem
+
+    async def test_the_service_keeps_its_catalog_while_the_walk_races_updates(self, tmp_path, monkeypatch):
+        root = items_mount(tmp_path / "catalog")
+        live = live_for(root)
+        swapped_and_removed_at_scandir(root, monkeypatch, times=2)
+        assert await live.reload(reason="sighup") == "rejected"
+        assert sorted(live.current.catalog.checks) == ["a1", "b1"]
+        (problem,) = live.status.last_error["problems"]
+        assert "internal error" not in problem and "cannot list its files" in problem, problem
+        monkeypatch.undo()
+        assert await live.reload(reason="sighup") == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["a3", "b3"]
+        await live.close(timeout_s=5)
+
+
 class TestHugeFile:
     """A file far past the catalog's size bound in the catalog directory is refused without being held in memory."""
 
