@@ -170,6 +170,7 @@ _CODE_VALUE_RE = re.compile(r"[(^]*(?:\[([0-9]+)\]|([0-9]))")
 # A gRPC status label (Istio's `grpc_response_status="14"`): its numbers are gRPC codes (14 Unavailable), no HTTP class:
 # 0 is OK, any other a failure (as an HTTP 4xx is one).
 _GRPC_LABEL_RE = re.compile(r"(?:^|_)grpc(?=$|_)", re.IGNORECASE)
+# The highest gRPC status code (16 Unauthenticated): a larger number on a gRPC label is none.
 _GRPC_CODES = 16
 # The gRPC status codes but OK by name, lowercased without underscores (`Unavailable`, `DEADLINE_EXCEEDED`), on a code
 # or status label (`grpc_code`, Envoy's `code`): failures.
@@ -1896,13 +1897,13 @@ def _direction_against_ratio(direction: Direction, query: str) -> str | None:
 
 def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | None:
     """What a rendered KPI `query` is a ratio of, failures or successes, and the fragment that says so: a division
-    whose numerator picks one outcome (by a matcher on an outcome label, a 5xx matcher, or its metric names alone, see
-    _numerator_counts), read through sums and averages, scaling by numbers (`* 100`), a fallback (`or vector(0)`) and
-    a constant less it (`1 - errors / total`: the other outcome); None for anything else (a mean of a measure, a
-    quantile, a difference of queries)."""
+    whose numerator picks one outcome (by its matchers on outcome labels, `code=~"5.."`, or its metric names alone,
+    see _numerator_counts), read through sums and averages, scaling by numbers (`* 100`), a fallback (`or
+    vector(0)`) and a constant less it (`1 - errors / total`: the other outcome); None for anything else (a mean of a
+    measure, a quantile, a difference of queries)."""
     blank = promql_blanked(query)
-    if "quantile" in blank.lower() or "/" not in _by_numbers_removed(blank):
-        return None
+    if "quantile" in blank.lower():
+        return None  # a ratio of quantiles (`histogram_quantile(0.99, errors_bucket...) / ...`) is no share of events
     if any(name.endswith("_sum") for selector in metric_selectors(query) for name in selector.names):
         return None  # a mean latency (`_sum / _count`) is no share of events, whatever its name picks
     found = _said_between(query, blank, 0, len(blank))
@@ -1912,8 +1913,9 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
     ratio = f"a ratio whose numerator counts {counts}: {evidence}"
     if not less:
         return counts, ratio
-    other: Literal["failures", "successes"] = "successes" if counts == "failures" else "failures"
-    return other, f"{' less '.join(less)} less {ratio}"
+    # Each constant the ratio is taken from flips what it says (`100 - (1 - errors / total) * 100`: errors again).
+    flipped: Literal["failures", "successes"] = "successes" if counts == "failures" else "failures"
+    return counts if len(less) % 2 == 0 else flipped, f"{' less '.join(less)} less {ratio}"
 
 
 def _said_between(
@@ -1934,6 +1936,8 @@ def _said_between(
             # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
             return _said_between(query, blank, parts[0][1], parts[0][2])
         kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
+        if operators == "multiplicative" and any(blank[s:e].strip().startswith("-") for _, s, e in parts):
+            return None  # a ratio times a negative number (`* -1`) is better the other way
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])

@@ -830,6 +830,9 @@ class TestDirectionAgainstTheSuccessCount:
             # Before: said "with a 5xx matcher": an exit code 5 is no HTTP class.
             (f'jobs_total{{{CANARY}, exit_code="5"}}', 'jobs_total with exit_code="5"'),
             (f'jobs_total{{{CANARY}, exit_code!="0"}}', 'jobs_total with exit_code!="0"'),
+            # An exit code beyond gRPC's (137: killed, out of memory) or of two digits.
+            (f'jobs_total{{{CANARY}, exit_code="137"}}', 'jobs_total with exit_code="137"'),
+            (f'jobs_total{{{CANARY}, exit_code="50"}}', 'jobs_total with exit_code="50"'),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
@@ -1061,12 +1064,16 @@ class TestDirectionAgainstTheRatio:
                 rate_of("rpc_total", 'grpc_code=~"Unavailable|Internal"') + f" / {ALL}",
                 'rpc_total with grpc_code=~"Unavailable|Internal"',
             ),
+            # An exponent's sign is no subtraction.
+            (f"{ERRORS} / {ALL} * 1e-2", "errors_total, by its name"),
+            (f"100 - (1 - {ERRORS} / {ALL}) * 100", "errors_total, by its name"),
         ],
-        ids=["5xx", "errors-name-fallback", "avg-by-pod", "grpc-names"],
+        ids=["5xx", "errors-name-fallback", "avg-by-pod", "grpc-names", "percent-by-exponent", "twice-flipped"],
     )
     def test_an_error_ratio_better_higher_is_warned(self, query, what):
+        less = "100 less 1 less " if query.startswith("100 - (1") else ""
         assert self.warned("higher_is_better", query) == [
-            f"canary.query is an error ratio (a ratio whose numerator counts failures: {what}) and direction "
+            f"canary.query is an error ratio ({less}a ratio whose numerator counts failures: {what}) and direction "
             "higher_is_better calls a higher value better: a canary failing more would pass and one failing less "
             "fail; if the query is an error ratio, write direction: lower_is_better"
         ]
@@ -1103,8 +1110,13 @@ class TestDirectionAgainstTheRatio:
                 f"{rate_of('ok_total')} / ({rate_of('ok_total')} + {ERRORS})",
                 "a ratio whose numerator counts successes: ok_total, by its name",
             ),
+            # A grouping modifier before the bracketed ratio.
+            (
+                f"1 - on() ({ERRORS} / {ALL})",
+                "1 less a ratio whose numerator counts failures: errors_total, by its name",
+            ),
         ],
-        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors"],
+        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier"],
     )
     def test_a_success_ratio_better_lower_is_warned(self, query, what):
         assert self.warned("lower_is_better", query) == [
@@ -1140,6 +1152,30 @@ class TestDirectionAgainstTheRatio:
             ),
             ("lower_is_better", f"{ALL} / {ERRORS}"),
             ("higher_is_better", f"{ERRORS} / {ALL} - {ERRORS} / {ALL}"),
+            ("either", f"{ERRORS} / {ALL}"),
+            # A ratio of quantiles; a product; a number divided; a ratio times a negative number; a constant first
+            # (it answers for the query).
+            (
+                "higher_is_better",
+                'histogram_quantile(0.99, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m]))) '
+                '/ histogram_quantile(0.5, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m])))',
+            ),
+            ("higher_is_better", f"{ERRORS} * {ALL}"),
+            ("higher_is_better", f"1 / {ERRORS} / {ALL}"),
+            ("higher_is_better", f"{ERRORS} / {ALL} * -1"),
+            ("higher_is_better", f"vector(0) or {ERRORS} / {ALL}"),
+            # Numerators whose outcomes or names disagree, or a failure word negated.
+            (
+                "lower_is_better",
+                "("
+                + rate_of("checkout_orders_total", 'outcome="SUCCESS"')
+                + " + "
+                + rate_of("checkout_orders_total", 'outcome="CLIENT_ERROR"')
+                + f") / {ALL}",
+            ),
+            ("higher_is_better", f"{rate_of('error_free_sessions_total')} / {rate_of('sessions_total')}"),
+            ("higher_is_better", f"({ERRORS} + {ALL}) / {ALL}"),
+            ("lower_is_better", f"({rate_of('checkout_orders_total')} + {rate_of('visits_total')}) / {ALL}"),
         ],
     )
     def test_a_direction_the_ratio_agrees_with_or_cannot_tell_is_not_warned(self, direction, query):
