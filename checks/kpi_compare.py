@@ -210,8 +210,8 @@ _MODIFIER_RE = re.compile(
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
-# Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), not a function's argument (`vector(1)`): a number.
-_NUMBERS_BRACKETED_RE = re.compile(rf"(\w*)(\s*)\(\s*{_NUMBER}(?:\s*[-+*/%^]\s*{_NUMBER})*\s*\)")
+# Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
+_NUMBERS_BRACKETED_RE = re.compile(rf"(?:\b[A-Za-z_]\w*\s*)?\(\s*[-+]?{_NUMBER}(?:\s*[-+*/%^]\s*[-+]?{_NUMBER})*\s*\)")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
 _STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
@@ -1936,7 +1936,7 @@ def _said_between(
             # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
             return _said_between(query, blank, parts[0][1], parts[0][2])
         kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
-        if operators == "multiplicative" and any(blank[s:e].strip().startswith("-") for _, s, e in parts):
+        if operators == "multiplicative" and any(blank[s:e].lstrip("( \t\n").startswith("-") for _, s, e in parts):
             return None  # a ratio times a negative number (`* -1`) is better the other way
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
@@ -2057,9 +2057,7 @@ def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
 def _is_number(text: str) -> bool:
     """Whether `text` (strings blanked) is a number, or arithmetic of numbers alone (`(1/60)`, `60 * 60`)."""
     text = f"({text})"
-    while (
-        bracketed := _NUMBERS_BRACKETED_RE.sub(lambda found: found[0] if found[1] else f"{found[2]}1", text)
-    ) != text:
+    while (bracketed := _NUMBERS_BRACKETED_RE.sub("1", text)) != text:
         text = bracketed
     return _NUMBER_RE.fullmatch(text.strip()) is not None
 
@@ -2176,10 +2174,10 @@ def _read_back(field: str, query: str, start_s: float | None = None) -> str | No
 
 
 def _by_numbers_removed(syntax: str) -> str:
-    """A query's `syntax` (strings blanked) without its divisions by a number (`/ 60`, `/ (1/60)`), which scale a
-    count, not divide it by another query."""
+    """A query's `syntax` (strings blanked) without its divisions by a number (`/ 60`, `/ (1/60)`, `/ vector(60)`),
+    which scale a count, not divide it by another query."""
     while True:
-        bracketed = _NUMBERS_BRACKETED_RE.sub(lambda found: found[0] if found[1] else f"{found[2]}1", syntax)
+        bracketed = _NUMBERS_BRACKETED_RE.sub("1", syntax)
         if bracketed == syntax:
             return _BY_A_NUMBER_RE.sub("", syntax)
         syntax = bracketed

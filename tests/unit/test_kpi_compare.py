@@ -616,6 +616,7 @@ class TestTrafficScaledKpi:
             # Before: silent; a number in brackets is a number too.
             'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}])) / (1/60)',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) * 60 / (60 * 60)',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / vector(60)',
         ],
     )
     def test_a_count_of_events_is_warned(self, method, query):
@@ -1115,8 +1116,13 @@ class TestDirectionAgainstTheRatio:
                 f"1 - on() ({ERRORS} / {ALL})",
                 "1 less a ratio whose numerator counts failures: errors_total, by its name",
             ),
+            # A sign after an operator is no addition.
+            (
+                f"(1 - {ERRORS} / {ALL}) * +100",
+                "1 less a ratio whose numerator counts failures: errors_total, by its name",
+            ),
         ],
-        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier"],
+        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier", "unary-plus"],
     )
     def test_a_success_ratio_better_lower_is_warned(self, query, what):
         assert self.warned("lower_is_better", query) == [
@@ -1163,6 +1169,7 @@ class TestDirectionAgainstTheRatio:
             ("higher_is_better", f"{ERRORS} * {ALL}"),
             ("higher_is_better", f"1 / {ERRORS} / {ALL}"),
             ("higher_is_better", f"{ERRORS} / {ALL} * -1"),
+            ("higher_is_better", f"{ERRORS} / {ALL} * (-100)"),
             ("higher_is_better", f"vector(0) or {ERRORS} / {ALL}"),
             # Numerators whose outcomes or names disagree, or a failure word negated.
             (
