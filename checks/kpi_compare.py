@@ -141,9 +141,12 @@ _PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
 )
-# The 5 may open any alternative of a regex (`4..|5..`), in a group or a class (`(5..)`, `[45]..`).
+# The 5 may open any alternative of a regex (`4..|5..`), in a group or a class (`(5..)`, `[45]..`). A 5 alone is a
+# class only on a class label (Envoy's `response_code_class="5"`); an exit code's or a gRPC code's 5 is no 5xx.
 _5XX_MATCHER_RE = re.compile(
-    r"\b(?:[A-Za-z]\w*_)?(?:code|status)(?:_code|_class)?\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5"
+    r"\b(?!(?:\w*_)?(?:exit|grpc)_)(?:[A-Za-z]\w*_)?(?:code|status)"
+    r"(?:(?:_code)?\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5(?![\"'`|)$])"
+    r"|_class\s*=~?\s*[\"'`](?:[^\"'`|]*\|)*[(^]*(?:\[[0-4]*)?5)"
 )
 # Label names that say what an event's outcome was, by a word between underscores (`outcome`, `status_code`,
 # `grpc_code`, `error_type`, linkerd's `classification`): a matcher on one picks events by outcome, where one on `job`
@@ -164,10 +167,51 @@ _SUCCESS_VALUE_RE = re.compile(r"(?:^|_)(?:success(?:es|ful)?|succeeded|ok|compl
 # it (`5..`, `^5.*`, `(5..)`, `[45]..`): 4 and 5 are failures, 1 to 3 successes.
 _CODE_LABEL_RE = re.compile(r"(?:^|_)(?:code|status)(?:_code|_class)?$", re.IGNORECASE)
 _CODE_VALUE_RE = re.compile(r"[(^]*(?:\[([0-9]+)\]|([0-9]))")
-# A gRPC status label (Istio's `grpc_response_status="14"`): its numbers are gRPC codes (14 Unavailable), no HTTP class.
+# A gRPC status label (Istio's `grpc_response_status="14"`): its numbers are gRPC codes (14 Unavailable), no HTTP class:
+# 0 is OK, any other a failure (as an HTTP 4xx is one).
 _GRPC_LABEL_RE = re.compile(r"(?:^|_)grpc(?=$|_)", re.IGNORECASE)
+# The highest gRPC status code (16 Unauthenticated): a larger number on a gRPC label is none.
+_GRPC_CODES = 16
+# The gRPC status codes but OK by name, lowercased without underscores (`Unavailable`, `DEADLINE_EXCEEDED`), on a code
+# or status label (`grpc_code`, Envoy's `code`): failures.
+_GRPC_FAILURE_NAMES = frozenset(
+    {
+        "cancelled",
+        "canceled",
+        "unknown",
+        "invalidargument",
+        "deadlineexceeded",
+        "notfound",
+        "alreadyexists",
+        "permissiondenied",
+        "resourceexhausted",
+        "failedprecondition",
+        "aborted",
+        "outofrange",
+        "unimplemented",
+        "internal",
+        "unavailable",
+        "dataloss",
+        "unauthenticated",
+    }
+)
+# A process's exit code label (`exit_code`, `exit_status`): 0 is a success, any other number a failure.
+_EXIT_LABEL_RE = re.compile(r"(?:^|_)exit_(?:code|status)$", re.IGNORECASE)
 # A division by a number (`/ 60`, a rate per minute), which scales a count, not divides it by the traffic.
-_BY_A_NUMBER_RE = re.compile(r"/\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?![\w.(\[])")
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_BY_A_NUMBER_RE = re.compile(rf"/\s*{_NUMBER}(?![\w.(\[])")
+# Read by _ratio_said: binary operators (set operators by word), an exponent's sign, the grouping modifiers that may
+# open an operand, and an aggregation (its grouping before or after its argument) that keeps a ratio's meaning.
+_SET_OPERATOR_RE = re.compile(r"(?:or|unless|and)(?![\w:])")
+_EXPONENT_RE = re.compile(r"(?<![\w.])(?:\d+(?:\.\d*)?|\.\d+)[eE]\Z")
+_MODIFIER_RE = re.compile(
+    r"\s*(?:(?:on|ignoring|group_left|group_right)\s*\([^()]*\)|bool(?![\w:])|group_(?:left|right)(?![\w:(]))?\s*"
+)
+_AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+_GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
+_NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
+# Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
+_NUMBERS_BRACKETED_RE = re.compile(rf"(?:\b[A-Za-z_]\w*\s*)?\(\s*[-+]?{_NUMBER}(?:\s*[-+*/%^]\s*[-+]?{_NUMBER})*\s*\)")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
 _STRING_OR_SPACE_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`|#[^\n]*|\s+')
 
@@ -503,6 +547,9 @@ class KpiCompareCheck(Check):
                 for side, templates in (("canary", self._canary), ("baseline", self._baseline))
                 if (warning := _traffic_scaled(f"{side}.query", templates["query"].text, self.direction)) is not None
             ]
+            query = self._canary["query"].render({**sample_args(self), _LOOKBACK: self.lookback})
+            if (swapped := _direction_against_ratio(self.direction, query)) is not None:
+                found.append(swapped)
         if self.max_relative_change is not None and self.max_relative_change >= 1:
             if not self.large_relative_change:
                 found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
@@ -1828,6 +1875,193 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     )
 
 
+def _direction_against_ratio(direction: Direction, query: str) -> str | None:
+    """A warning when a ratio's or mann_whitney's rendered canary `query` is a ratio whose numerator counts failures
+    or successes (see _ratio_said), a constant less it (`100 - errors / started * 100`, Flagger's gRPC "error rate",
+    is a success percentage) the other, and `direction` calls better the way that passes a canary failing more."""
+    said = _ratio_said(query)
+    if said is None or direction == "either":
+        return None
+    counts, evidence = said
+    if (counts == "failures") == (direction == "lower_is_better"):
+        return None
+    kind, right = (
+        ("an error ratio", "lower_is_better") if counts == "failures" else ("a success ratio", "higher_is_better")
+    )
+    return (
+        f"canary.query is {kind} ({evidence}) and direction {direction} calls a "
+        f"{'higher' if direction == 'higher_is_better' else 'lower'} value better: a canary failing more would pass "
+        f"and one failing less fail; if the query is {kind}, write direction: {right}"
+    )
+
+
+def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | None:
+    """What a rendered KPI `query` is a ratio of, failures or successes, and the fragment that says so: a division
+    whose numerator picks one outcome (by its matchers on outcome labels, `code=~"5.."`, or its metric names alone,
+    see _numerator_counts), read through sums and averages, scaling by numbers (`* 100`), a fallback (`or
+    vector(0)`) and a constant less it (`1 - errors / total`: the other outcome); None for anything else (a mean of a
+    measure, a quantile, a difference of queries)."""
+    blank = promql_blanked(query)
+    if "quantile" in blank.lower():
+        return None  # a ratio of quantiles (`histogram_quantile(0.99, errors_bucket...) / ...`) is no share of events
+    if any(name.endswith("_sum") for selector in metric_selectors(query) for name in selector.names):
+        return None  # a mean latency (`_sum / _count`) is no share of events, whatever its name picks
+    found = _said_between(query, blank, 0, len(blank))
+    if found is None:
+        return None
+    counts, evidence, less = found
+    ratio = f"a ratio whose numerator counts {counts}: {evidence}"
+    if not less:
+        return counts, ratio
+    # Each constant the ratio is taken from flips what it says (`100 - (1 - errors / total) * 100`: errors again).
+    flipped: Literal["failures", "successes"] = "successes" if counts == "failures" else "failures"
+    return counts if len(less) % 2 == 0 else flipped, f"{' less '.join(less)} less {ratio}"
+
+
+def _said_between(
+    query: str, blank: str, start: int, end: int
+) -> tuple[Literal["failures", "successes"], str, list[str]] | None:
+    """What the expression `query[start:end]` (`blank`: the query with its strings blanked) is a ratio of (see
+    _ratio_said), the evidence, and the constants it is taken from, outermost first (each flips what it says)."""
+    start, end = _trimmed(blank, start, end)
+    if start >= end:
+        return None
+    if blank[start] == "(" and _closing(blank, start) == end - 1:
+        return _said_between(query, blank, start + 1, end - 1)
+    for operators in ("set", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        if operators == "set":
+            # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
+            return _said_between(query, blank, parts[0][1], parts[0][2])
+        kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
+        if operators == "multiplicative" and any(blank[s:e].lstrip("( \t\n").startswith("-") for _, s, e in parts):
+            return None  # a ratio times a negative number (`* -1`) is better the other way
+        ops = [op for op, _, _ in kept]
+        if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
+            counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
+            return None if counted is None else (counted[0], counted[1], [])
+        # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
+        if len(kept) != 1 or ops[0] == "/":
+            return None
+        found = _said_between(query, blank, kept[0][1], kept[0][2])
+        if found is None or ops[0] != "-":
+            return found
+        # `1 - errors / total`: the constant less the ratio says the other outcome.
+        constant = " ".join(query[parts[0][1] : parts[0][2]].split())
+        return found[0], found[1], [constant, *found[2]]
+    # An aggregation around the ratio (`sum(rate(a[5m]) / rate(b[5m]))`, `avg by (pod) (...)`).
+    call = _AGGREGATION_RE.match(blank, start)
+    if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return _said_between(query, blank, call.end(), _closing(blank, call.end() - 1))
+    return None
+
+
+def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "successes"], str] | None:
+    """What a ratio's numerator `text` (`blank`: strings blanked) counts and how it says so: the outcome its matchers
+    on outcome labels pick (`code=~"5.."`, `grpc_code!="OK"`, see _outcomes_picked), else the one its metric names all
+    say (`errors_total`, `checkout_orders_total`); None for a count taken away from another (`all - 5xx`) or one
+    that says neither or both."""
+    start, end = _trimmed(blank, 0, len(blank))
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    if any(op == "-" for op, _, _ in _split(blank, start, end, "additive")):
+        return None
+    names = [name for selector in metric_selectors(text) for name in selector.names]
+    named = names[0] if names else "its numerator"
+    picked = _outcomes_picked(text)
+    outcomes = {outcome for _, outcome in picked}
+    if len(outcomes) == 1:
+        return picked[0][1], f"{named} with {picked[0][0]}"
+    if outcomes or not names:
+        return None
+    said = [name.lower() for name in names if not _NEGATED_FAILURE_RE.search(name.lower())]
+    if len(said) == len(names) and all(_FAILURE_WORDS_RE.search(name) for name in said):
+        return "failures", f"{named}, by its name"
+    if len(said) == len(names) and all(_SUCCESS_WORDS_RE.search(name) for name in said):
+        return "successes", f"{named}, by its name"
+    return None
+
+
+def _trimmed(blank: str, start: int, end: int) -> tuple[int, int]:
+    """`start` and `end` moved past the spaces and the grouping modifiers (`on()`, `ignoring(x)`, `bool`,
+    `group_left`) that open an operand of `blank`."""
+    while True:
+        found = _MODIFIER_RE.match(blank, start, end)
+        if found is None or found.end() == start:
+            break
+        start = found.end()
+    while end > start and blank[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _closing(blank: str, at: int) -> int:
+    """The index of the bracket closing the one at `at` in `blank` (strings blanked); -1 when none does."""
+    depth = 0
+    for index in range(at, len(blank)):
+        if blank[index] in "([{":
+            depth += 1
+        elif blank[index] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _split(blank: str, start: int, end: int, operators: str) -> list[tuple[str, int, int]]:
+    """The operands of `blank[start:end]` joined by its outermost binary operators of one precedence ("set": `or`,
+    `unless`, `and`; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`), each with the operator before it ("" for
+    the first)."""
+    parts: list[tuple[str, int, int]] = []
+    depth, begun, op = 0, start, ""
+    index = start
+    while index < end:
+        char = blank[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0:
+            found = _operator_at(blank, start, index, operators)
+            if found:
+                parts.append((op, begun, index))
+                op, begun = found.strip(), index + len(found)
+                index = begun
+                continue
+        index += 1
+    parts.append((op, begun, end))
+    return parts
+
+
+def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
+    """The binary operator of the precedence `operators` (see _split) at `index` of `blank`, as written; "" for
+    none (a unary minus, an exponent's sign)."""
+    if operators == "set":
+        found = _SET_OPERATOR_RE.match(blank, index)
+        return (
+            found[0] if found and (index == 0 or not (blank[index - 1].isalnum() or blank[index - 1] in "_:")) else ""
+        )
+    char = blank[index]
+    if char not in ("+-" if operators == "additive" else "*/%"):
+        return ""
+    before = blank[start:index].rstrip()
+    if not before or before[-1] in "+-*/%^(,=<>~":
+        return ""  # unary
+    if operators == "additive" and _EXPONENT_RE.search(blank, start, index):
+        return ""  # `1e-3`
+    return char
+
+
+def _is_number(text: str) -> bool:
+    """Whether `text` (strings blanked) is a number, or arithmetic of numbers alone (`(1/60)`, `60 * 60`)."""
+    text = f"({text})"
+    while (bracketed := _NUMBERS_BRACKETED_RE.sub("1", text)) != text:
+        text = bracketed
+    return _NUMBER_RE.fullmatch(text.strip()) is not None
+
+
 def _outcomes_picked(query: str) -> list[tuple[str, Literal["failures", "successes"]]]:
     """Each matcher of `query` on an outcome label that picks failures or successes alone, as written
     (`outcome="SERVER_ERROR"`), with which: a value each of whose alternatives says failures (a failure word, a 4xx or
@@ -1858,8 +2092,14 @@ def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | 
         return "successes" if lowered in _TRUE_VALUES else "failures"
     if _FAILURE_FLAG_RE.search(label) and lowered in _TRUE_VALUES | _FALSE_VALUES:
         return "failures" if lowered in _TRUE_VALUES else "successes"
-    # A plain number is an HTTP code only with three digits (`503`), or one on a class label (Envoy's `5`): an exit
-    # or error code `1` counts failures.
+    if lowered.isdigit() and (_EXIT_LABEL_RE.search(label) or _GRPC_LABEL_RE.search(label)):
+        if int(lowered) == 0:
+            return "successes"
+        return "failures" if _EXIT_LABEL_RE.search(label) or int(lowered) <= _GRPC_CODES else None
+    if _CODE_LABEL_RE.search(label) and lowered.replace("_", "") in _GRPC_FAILURE_NAMES:
+        return "failures"
+    # A plain number is an HTTP code only with three digits (`503`), or one on a class label (Envoy's `5`): an error
+    # code `1` says nothing of HTTP.
     number = lowered.isdigit() and len(lowered) != (1 if label.lower().endswith("_class") else 3)
     if (
         _CODE_LABEL_RE.search(label)
@@ -1908,13 +2148,17 @@ def _reset_blind_difference(field: str, query: str) -> str | None:
 def _read_back(field: str, query: str, start_s: float | None = None) -> str | None:
     """A warning when every selector a canary's rendered `query` reads is read before the evaluation time by more than
     Prometheus' look-back (`last_over_time(x[1m] offset 30m)`), or at a fixed `@` time, or at the `@ start()` of a
-    range query starting `start_s` before its end: the verdict then judges the canary as it was, not as it is. A
-    baseline read back (last week's) is a comparison meant, and not warned."""
+    range query starting `start_s` before its end, however short: the verdict then judges the canary as it was, not as
+    it is. A baseline read back (last week's) is a comparison meant, and not warned."""
     reaches = [reach for _, found in selector_reads(query, start_s=start_s) for reach in found]
-    if not reaches or any(reach.at_s is None and reach.offset_s <= LOOKBACK_S for reach in reaches):
+    # Read at the range's start (`@ start()`): every step of a lookback within the look-back reads that one moment.
+    pinned = set(reaches) - {reach for _, found in selector_reads(query) for reach in found}
+    if not reaches or any(
+        reach.at_s is None and reach.offset_s <= LOOKBACK_S and reach not in pinned for reach in reaches
+    ):
         return None
     offsets = [reach.offset_s for reach in reaches if reach.at_s is None]
-    if offsets and selector_reads(query, start_s=start_s) != selector_reads(query):
+    if offsets and pinned:
         then = (
             f"{_window_text(min(offsets))} back (@ start(), the start of mann_whitney's range query over the lookback)"
         )
@@ -1929,12 +2173,22 @@ def _read_back(field: str, query: str, start_s: float | None = None) -> str | No
     )
 
 
+def _by_numbers_removed(syntax: str) -> str:
+    """A query's `syntax` (strings blanked) without its divisions by a number (`/ 60`, `/ (1/60)`, `/ vector(60)`),
+    which scale a count, not divide it by another query."""
+    while True:
+        bracketed = _NUMBERS_BRACKETED_RE.sub("1", syntax)
+        if bracketed == syntax:
+            return _BY_A_NUMBER_RE.sub("", syntax)
+        syntax = bracketed
+
+
 def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     """What `query` divides by something other than a number, if a count of failures (`code=~"5.."`,
     `outcome="SERVER_ERROR"`, `errors_total`) or, by a matcher alone, of successes (`code!~"5.."`): a ratio whose
     samples sit at 0 (or 1) more often the less traffic they hold; None for others and a measure's mean (`_sum`)."""
     syntax = promql_blanked(query)
-    if "/" not in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
+    if "/" not in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
@@ -1952,7 +2206,7 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
     quality. Said in what the query's first metric name counts (errors, CPU seconds, bytes, requests)."""
     syntax = promql_blanked(query)
-    if "/" in _BY_A_NUMBER_RE.sub("", syntax) or "quantile" in syntax.lower():
+    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     recorded = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]

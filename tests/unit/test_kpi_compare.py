@@ -422,6 +422,17 @@ class TestCanaryReadBack:
             "or @ (to compare the canary with the past, put the offset in the baseline's query alone)"
         ]
 
+    @pytest.mark.parametrize("lookback", ["5m", "3m"])
+    def test_a_canary_pinned_to_the_start_of_a_short_range_is_warned(self, lookback):
+        # Before: silent at a lookback of 5m or less, its start within Prometheus' look-back read as now: every sample
+        # of the range still reads the canary at that one moment.
+        query = 'avg(kpi{h="{{ canary_hash }}"} @ start())'
+        definition = check(canary=query, baseline=query.replace("canary", "stable"), max_absolute_change=0.001)
+        fields = self.MANN_WHITNEY | {"lookback": lookback, "step": "5s"}
+        assert [warning.partition(" (@ start()")[0] for warning in self.warned(definition | fields)] == [
+            f"canary.query reads the canary only {lookback} back"
+        ]
+
     @pytest.mark.parametrize(
         ("query", "fields"),
         [
@@ -602,6 +613,10 @@ class TestTrafficScaledKpi:
             # A division by a number scales the count (errors per minute), it does not divide it by the traffic.
             'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}])) / 30',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / 1e-3',
+            # Before: silent; a number in brackets is a number too.
+            'sum(increase(err_total{h="{{ canary_hash }}"}[{{ lookback }}])) / (1/60)',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) * 60 / (60 * 60)',
+            'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / vector(60)',
         ],
     )
     def test_a_count_of_events_is_warned(self, method, query):
@@ -791,6 +806,34 @@ class TestDirectionAgainstTheSuccessCount:
             (f'http_requests_total{{{CANARY}, outcome!="SUCCESS"}}', 'http_requests_total with outcome!="SUCCESS"'),
             (f'rpc_calls_total{{{CANARY}, status_code!~"2.."}}', 'rpc_calls_total with status_code!~"2.."'),
             (f'response_total{{{CANARY}, classification="failure"}}', 'response_total with classification="failure"'),
+            # Before: silent. gRPC codes but OK by name on a code label, and by number on a gRPC label (14
+            # Unavailable); a process's exit code but 0.
+            (
+                f'grpc_server_handled_total{{{CANARY}, grpc_code="Unavailable"}}',
+                'grpc_server_handled_total with grpc_code="Unavailable"',
+            ),
+            (
+                f'envoy_rq_total{{{CANARY}, code=~"Unavailable|Internal|DeadlineExceeded"}}',
+                'envoy_rq_total with code=~"Unavailable|Internal|DeadlineExceeded"',
+            ),
+            (
+                f'rpc_total{{{CANARY}, grpc_status=~"DEADLINE_EXCEEDED"}}',
+                'rpc_total with grpc_status=~"DEADLINE_EXCEEDED"',
+            ),
+            (
+                f'istio_requests_total{{{CANARY}, grpc_response_status="14"}}',
+                'istio_requests_total with grpc_response_status="14"',
+            ),
+            (
+                f'istio_requests_total{{{CANARY}, grpc_response_status!="0"}}',
+                'istio_requests_total with grpc_response_status!="0"',
+            ),
+            # Before: said "with a 5xx matcher": an exit code 5 is no HTTP class.
+            (f'jobs_total{{{CANARY}, exit_code="5"}}', 'jobs_total with exit_code="5"'),
+            (f'jobs_total{{{CANARY}, exit_code!="0"}}', 'jobs_total with exit_code!="0"'),
+            # An exit code beyond gRPC's (137: killed, out of memory) or of two digits.
+            (f'jobs_total{{{CANARY}, exit_code="137"}}', 'jobs_total with exit_code="137"'),
+            (f'jobs_total{{{CANARY}, exit_code="50"}}', 'jobs_total with exit_code="50"'),
         ],
     )
     def test_failures_better_higher_are_warned(self, selector, what):
@@ -818,6 +861,16 @@ class TestDirectionAgainstTheSuccessCount:
             (f'http_requests_total{{{CANARY}, code=~"2..|3.."}}', 'http_requests_total with code=~"2..|3.."'),
             (f'http_requests_total{{{CANARY}, status!~"5.."}}', 'http_requests_total with status!~"5.."'),
             (f'http_requests_total{{{CANARY}, outcome=~"^SUCCESS$"}}', 'http_requests_total with outcome=~"^SUCCESS$"'),
+            # Before: silent. gRPC's OK by number, a process's exit code 0.
+            (
+                f'istio_requests_total{{{CANARY}, grpc_response_status="0"}}',
+                'istio_requests_total with grpc_response_status="0"',
+            ),
+            (f'jobs_total{{{CANARY}, exit_code="0"}}', 'jobs_total with exit_code="0"'),
+            (
+                f'rpc_total{{{CANARY}, grpc_code!~"Unavailable|Internal"}}',
+                'rpc_total with grpc_code!~"Unavailable|Internal"',
+            ),
         ],
     )
     def test_successes_better_lower_are_warned(self, selector, what):
@@ -890,6 +943,12 @@ class TestDirectionAgainstTheSuccessCount:
             ("lower_is_better", counted(f'rpc_total{{{CANARY}, error_code=~"1|2"}}')),
             ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status="14"}}')),
             ("lower_is_better", counted(f'istio_requests_total{{{CANARY}, grpc_response_status=~"1[34]"}}')),
+            # A gRPC code by name on a label that says no code (`type="internal"`: a kind of request), a gRPC number
+            # beyond the codes, a 5 alone on a code label that is no class: neither.
+            ("higher_is_better", counted(f'rpc_total{{{CANARY}, type="internal"}}')),
+            ("higher_is_better", counted(f'rpc_total{{{CANARY}, grpc_code="17"}}')),
+            ("higher_is_better", counted(f'rpc_total{{{CANARY}, code="5"}}')),
+            ("lower_is_better", counted(f'rpc_total{{{CANARY}, grpc_code=~"OK|Unavailable"}}')),
             # Before: warned. A sum of successes and failures the team accepts (client errors, a lookup's 404) says
             # neither, as a regex's alternatives that disagree do.
             (
@@ -946,6 +1005,188 @@ class TestDirectionAgainstTheSuccessCount:
         assert [
             w.partition(": check 'kpi': ")[2].partition(")")[0] for w in load(definition).warnings if "direction" in w
         ] == ['canary.success counts failures (http_requests_total with outcome="SERVER_ERROR"']
+
+
+def rate_of(metric: str, matcher: str = "") -> str:
+    """A ratio's rate per second of the canary's `metric` events, picked by `matcher` too."""
+    picked = f", {matcher}" if matcher else ""
+    return "sum(rate(" + metric + '{h="{{ canary_hash }}"' + picked + "}[5m]))"
+
+
+class TestDirectionAgainstTheRatio:
+    """A ratio or mann_whitney KPI that is a ratio of failures better higher, or of successes better lower (a constant
+    less one says the other: Flagger's gRPC `100 - errors / started * 100`), is a load warning naming the fragment that
+    says so and the direction to write: a swapped direction passes every regression."""
+
+    ALL = rate_of("http_requests_total")
+    ERRORS = rate_of("errors_total")
+    # Flagger's documented gRPC "error rate" template (go-grpc-prometheus' counters): a success percentage.
+    FLAGGER_GRPC = (
+        "100 - " + rate_of("grpc_server_handled_total", 'grpc_code!="OK"') + " "
+        f"/ {rate_of('grpc_server_started_total')} * 100"
+    )
+
+    def warned(self, direction: str, query: str, method: str = "ratio") -> list[str]:
+        definition = check(method=method, direction=direction, canary=query, baseline=query.replace("canary", "stable"))
+        if method == "mann_whitney":
+            definition |= {"lookback": "30m", "step": "1m", "min_samples": 20}
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "calls a" in w]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_flaggers_grpc_success_percentage_better_lower_is_warned(self, method):
+        # Before: silent; judged lower_is_better (its name says "error rate"), a canary failing 5% of its calls
+        # against a baseline failing 1% reads 95 against 99: lower, "better", and passes.
+        assert self.warned("lower_is_better", self.FLAGGER_GRPC, method) == [
+            "canary.query is a success ratio (100 less a ratio whose numerator counts failures: "
+            'grpc_server_handled_total with grpc_code!="OK") and direction lower_is_better calls a lower value '
+            "better: a canary failing more would pass and one failing less fail; if the query is a success ratio, "
+            "write direction: higher_is_better"
+        ]
+
+    def test_a_swapped_direction_passes_a_regression(self):
+        # What the warning is for: the judge cannot tell a swapped direction from a meant one.
+        judged = judge("ratio", "lower_is_better", canary={"query": 95.0}, baseline={"query": 99.0})
+        assert judged.outcome is Outcome.PASS
+
+    @pytest.mark.parametrize(
+        ("query", "what"),
+        [
+            (
+                rate_of("http_requests_total", 'code=~"5.."') + f" / {ALL}",
+                'http_requests_total with code=~"5.."',
+            ),
+            (f"{ERRORS} / {ALL} or vector(0)", "errors_total, by its name"),
+            (
+                'avg by (pod) (rate(errors_total{h="{{ canary_hash }}"}[5m]) '
+                '/ rate(http_requests_total{h="{{ canary_hash }}"}[5m])) * 100',
+                "errors_total, by its name",
+            ),
+            (
+                rate_of("rpc_total", 'grpc_code=~"Unavailable|Internal"') + f" / {ALL}",
+                'rpc_total with grpc_code=~"Unavailable|Internal"',
+            ),
+            # An exponent's sign is no subtraction.
+            (f"{ERRORS} / {ALL} * 1e-2", "errors_total, by its name"),
+            (f"100 - (1 - {ERRORS} / {ALL}) * 100", "errors_total, by its name"),
+        ],
+        ids=["5xx", "errors-name-fallback", "avg-by-pod", "grpc-names", "percent-by-exponent", "twice-flipped"],
+    )
+    def test_an_error_ratio_better_higher_is_warned(self, query, what):
+        less = "100 less 1 less " if query.startswith("100 - (1") else ""
+        assert self.warned("higher_is_better", query) == [
+            f"canary.query is an error ratio ({less}a ratio whose numerator counts failures: {what}) and direction "
+            "higher_is_better calls a higher value better: a canary failing more would pass and one failing less "
+            "fail; if the query is an error ratio, write direction: lower_is_better"
+        ]
+
+    def test_flaggers_404_percentage_better_higher_is_warned(self):
+        # 100 less the share of the responses but 404: the 404s' percentage.
+        query = (
+            "100 - " + rate_of("istio_requests_total", 'response_code!="404"') + " "
+            f"/ {rate_of('istio_requests_total')} * 100"
+        )
+        assert self.warned("higher_is_better", query) == [
+            "canary.query is an error ratio (100 less a ratio whose numerator counts successes: istio_requests_total "
+            'with response_code!="404") and direction higher_is_better calls a higher value better: a canary failing '
+            "more would pass and one failing less fail; if the query is an error ratio, write direction: "
+            "lower_is_better"
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "what"),
+        [
+            (
+                rate_of("http_requests_total", 'code!~"5.."') + f" / {ALL}",
+                'a ratio whose numerator counts successes: http_requests_total with code!~"5.."',
+            ),
+            (
+                f"(1 - {ERRORS} / {ALL}) * 100",
+                "1 less a ratio whose numerator counts failures: errors_total, by its name",
+            ),
+            (
+                f"{rate_of('checkout_orders_total')} / {rate_of('checkout_visits_total')}",
+                "a ratio whose numerator counts successes: checkout_orders_total, by its name",
+            ),
+            (
+                f"{rate_of('ok_total')} / ({rate_of('ok_total')} + {ERRORS})",
+                "a ratio whose numerator counts successes: ok_total, by its name",
+            ),
+            # A grouping modifier before the bracketed ratio.
+            (
+                f"1 - on() ({ERRORS} / {ALL})",
+                "1 less a ratio whose numerator counts failures: errors_total, by its name",
+            ),
+            # A sign after an operator is no addition.
+            (
+                f"(1 - {ERRORS} / {ALL}) * +100",
+                "1 less a ratio whose numerator counts failures: errors_total, by its name",
+            ),
+        ],
+        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier", "unary-plus"],
+    )
+    def test_a_success_ratio_better_lower_is_warned(self, query, what):
+        assert self.warned("lower_is_better", query) == [
+            f"canary.query is a success ratio ({what}) and direction lower_is_better calls a lower value better: a "
+            "canary failing more would pass and one failing less fail; if the query is a success ratio, write "
+            "direction: higher_is_better"
+        ]
+
+    @pytest.mark.parametrize(
+        ("direction", "query"),
+        [
+            ("higher_is_better", FLAGGER_GRPC),
+            ("either", FLAGGER_GRPC),
+            ("lower_is_better", f"{ERRORS} / {ALL}"),
+            ("higher_is_better", f"1 - {ERRORS} / {ALL}"),
+            # A mean of a measure, a quantile, a gauge: no share of an outcome.
+            ("higher_is_better", f"{rate_of('error_handler_seconds_sum')} / {rate_of('error_handler_seconds_count')}"),
+            (
+                "higher_is_better",
+                'histogram_quantile(0.99, sum by (le) (rate(errors_bucket{h="{{ canary_hash }}"}[5m])))',
+            ),
+            ("higher_is_better", 'avg(kpi_errors{h="{{ canary_hash }}"})'),
+            # A count taken away from all requests, the inverse of a ratio, a numerator of both outcomes, the traffic
+            # over the errors, a difference of two ratios: none is a share of one outcome.
+            (
+                "higher_is_better",
+                f"({ALL} - " + rate_of("http_requests_total", 'code=~"5.."') + f") / {ALL}",
+            ),
+            ("higher_is_better", f"1 / ({ERRORS} / {ALL})"),
+            (
+                "higher_is_better",
+                rate_of("http_requests_total", 'outcome=~"SUCCESS|SERVER_ERROR"') + f" / {ALL}",
+            ),
+            ("lower_is_better", f"{ALL} / {ERRORS}"),
+            ("higher_is_better", f"{ERRORS} / {ALL} - {ERRORS} / {ALL}"),
+            ("either", f"{ERRORS} / {ALL}"),
+            # A ratio of quantiles; a product; a number divided; a ratio times a negative number; a constant first
+            # (it answers for the query).
+            (
+                "higher_is_better",
+                'histogram_quantile(0.99, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m]))) '
+                '/ histogram_quantile(0.5, sum by (le) (rate(errors_seconds_bucket{h="{{ canary_hash }}"}[5m])))',
+            ),
+            ("higher_is_better", f"{ERRORS} * {ALL}"),
+            ("higher_is_better", f"1 / {ERRORS} / {ALL}"),
+            ("higher_is_better", f"{ERRORS} / {ALL} * -1"),
+            ("higher_is_better", f"{ERRORS} / {ALL} * (-100)"),
+            ("higher_is_better", f"vector(0) or {ERRORS} / {ALL}"),
+            # Numerators whose outcomes or names disagree, or a failure word negated.
+            (
+                "lower_is_better",
+                "("
+                + rate_of("checkout_orders_total", 'outcome="SUCCESS"')
+                + " + "
+                + rate_of("checkout_orders_total", 'outcome="CLIENT_ERROR"')
+                + f") / {ALL}",
+            ),
+            ("higher_is_better", f"{rate_of('error_free_sessions_total')} / {rate_of('sessions_total')}"),
+            ("higher_is_better", f"({ERRORS} + {ALL}) / {ALL}"),
+            ("lower_is_better", f"({rate_of('checkout_orders_total')} + {rate_of('visits_total')}) / {ALL}"),
+        ],
+    )
+    def test_a_direction_the_ratio_agrees_with_or_cannot_tell_is_not_warned(self, direction, query):
+        assert self.warned(direction, query) == []
 
 
 class TestRatioToleranceInPercent:
