@@ -1292,7 +1292,7 @@ class KpiCompareCheck(Check):
             "p_value": test.p_value,
             "tolerance": tolerance,
             "harm_bound": harm_bound,
-            "traffic_ratio": traffic,
+            "traffic_ratio": finite_or_none(traffic),
             "ranks_judge": not unequal,
         }
         counts = (

@@ -3475,6 +3475,14 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})")
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
+    def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
+        # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
+        judged = judge_counted(QUIET_CANARY, (1e-300, 1e10))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["count_test"]["traffic_ratio"] is None
+        assert judged.details["count_test"]["ranks_judge"] is False
+        json.dumps(judged.details, allow_nan=False)
+
     def test_a_kpi_that_is_no_outcome_ratio_has_no_count_test(self):
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=CANARY)
         assert judged.outcome is Outcome.PASS, judged.reason
