@@ -89,6 +89,8 @@ def conditional_binomial_p(canary: float, baseline: float, share: float) -> floa
     from scipy.special import betainc
 
     total = canary + baseline
+    # P(X >= 0) and P(X <= n) are 1: the beta identities hold there only as limits (a first parameter of 0 is outside
+    # the incomplete beta's domain).
     upper_tail = 1.0 if canary <= 0 else float(betainc(canary, total - canary + 1, share))
     lower_tail = 1.0 if baseline <= 0 else float(betainc(total - canary, canary + 1, 1 - share))
     return min(1.0, 2 * min(upper_tail, lower_tail))
