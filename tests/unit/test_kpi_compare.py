@@ -3389,6 +3389,17 @@ class TestPooledCounts:
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
 
+    def test_a_fail_of_both_is_said_by_the_ranks(self):
+        # 1% against 0.1% at every step: the ranks fail it, and the counts agree, said after them.
+        judged = judge_counted(([0.01] * 61, [0.001] * 61), (10000.0, 10000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.009, +900% from baseline median 0.001"), judged.reason
+        assert judged.reason.endswith(
+            "fail it when the increase is significant (p < 0.05) and larger than the "
+            "tolerance 0.0001 (10% of the baseline)"
+        )
+        assert judged.value == pytest.approx(0.009)
+
     def test_a_fail_of_the_counts_needs_a_harm_beyond_the_tolerance(self):
         # The same counts, significant, but within an absolute tolerance of 0.005: the ranks' pass stands.
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), max_absolute_change=0.005)
