@@ -561,7 +561,19 @@ class TestConditionalBinomialP:
 
     @pytest.mark.parametrize(
         ("canary", "baseline", "share"),
-        [(3, 9, 1 / 11), (0, 5, 0.5), (5, 0, 0.5), (2, 8, 0.3), (7, 3, 0.3), (1, 30, 0.5), (40, 2, 0.9)],
+        [
+            (3, 9, 1 / 11),
+            (0, 5, 0.5),
+            (5, 0, 0.5),
+            (2, 8, 0.3),
+            (7, 3, 0.3),
+            (1, 30, 0.5),
+            (40, 2, 0.9),
+            # One error, to the variant with 1% of the traffic: p = 0.02, significant.
+            (1, 0, 0.01),
+            (1, 3, 0.01),
+            (3, 1, 0.99),
+        ],
     )
     def test_integer_counts_give_scipy_s_exact_tails(self, canary, baseline, share):
         from scipy.stats import binomtest
@@ -598,6 +610,12 @@ class TestPooledRatioTest:
         successes = pooled_ratio_test([0.99] * 4, 1000.0, [0.999] * 4, 10000.0, 0.95)
         assert successes.p_value == pytest.approx(errors.p_value, rel=1e-6)
         assert successes.difference == pytest.approx(-errors.difference)
+
+    def test_the_rarer_outcome_is_counted_below_half(self):
+        # A pooled rate of 0.4 is the rarer outcome itself: its counts, 450 and 350, not their complements.
+        result = pooled_ratio_test([0.45], 1000.0, [0.35], 1000.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(450, 350, 0.5), rel=1e-9)
+        assert result.p_value != pytest.approx(conditional_binomial_p(550, 650, 0.5), rel=1e-3)
 
     def test_a_canary_expecting_a_few_errors_is_not_failed_by_a_normal_tail(self):
         # 3 errors of 180 against 9 of 1800: the z test's p=0.054 nears significance; exactly, 3 or more of 12 fall to
