@@ -3432,6 +3432,19 @@ class TestPooledCounts:
             f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too"
         )
 
+    def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_stands_with_the_counts(self):
+        judged = judge_counted(([0.01] * 61, [0.001] * 61), (10000.0, 1000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.009, +900% from baseline median 0.001"), judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is False
+
+    def test_a_fail_of_the_ranks_within_2x_the_traffic_stands_without_the_counts(self):
+        # At equal traffic the ranks are calibrated: their fail stands where the counts find no significant harm.
+        judged = judge_counted(STEADY, (18000.0, 18000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.005 from baseline median 0"), judged.reason
+        assert judged.details["count_test"]["p_value"] > 0.05
+
     def test_a_pass_of_the_ranks_at_a_tenth_of_the_baseline_s_traffic_needs_the_counts_interval(self):
         assert judge_counted(QUIET_CANARY, None).outcome is Outcome.PASS
         judged = judge_counted(QUIET_CANARY, (180.0, 1800.0))
