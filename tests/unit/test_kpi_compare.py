@@ -3490,11 +3490,11 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})"), judged.reason
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
-    def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self):
-        # A percentage (x 100) is no ratio of the events: no counts, said so.
-        samples = tuple([100 * x for x in side] for side in RARE_BURSTS)
+    @pytest.mark.parametrize("scale", [100, -1], ids=["percent", "negative"])
+    def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self, scale):
+        # A percentage (x 100), or a ratio below 0, is no ratio of the events: no counts, said so.
+        samples = tuple([scale * x for x in side] for side in RARE_BURSTS)
         judged = judge_counted(samples, (10000.0, 10000.0))
-        assert judged.outcome is Outcome.PASS, judged.reason
         why = "no pooled counts: a sample outside 0 to 1 is no ratio of the events counted"
         assert judged.reason.endswith(f" ({why})")
         assert judged.details["count_test"] == {"applied": False, "why": why}

@@ -617,6 +617,13 @@ class TestPooledRatioTest:
         assert result.p_value == pytest.approx(conditional_binomial_p(450, 350, 0.5), rel=1e-9)
         assert result.p_value != pytest.approx(conditional_binomial_p(550, 650, 0.5), rel=1e-3)
 
+    def test_the_rarer_outcome_is_that_of_both_variants_together(self):
+        # 18 and 4 of 20 each: 22 of 40 together, so their complements, 2 and 16, are the rarer (p 0.0013, where 18
+        # and 4 give 0.0043).
+        result = pooled_ratio_test([0.9], 20.0, [0.2], 20.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(2, 16, 0.5), rel=1e-9)
+        assert result.p_value == pytest.approx(0.0013, abs=1e-4)
+
     def test_a_canary_expecting_a_few_errors_is_not_failed_by_a_normal_tail(self):
         # 3 errors of 180 against 9 of 1800: the z test's p=0.054 nears significance; exactly, 3 or more of 12 fall to
         # a variant with a tenth of the events 9% of the time.
