@@ -3490,7 +3490,7 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})"), judged.reason
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
-    @pytest.mark.parametrize("scale", [100, -1], ids=["percent", "negative"])
+    @pytest.mark.parametrize("scale", [100, 30, -1], ids=["percent", "above-1", "negative"])
     def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self, scale):
         # A percentage (x 100), or a ratio below 0, is no ratio of the events: no counts, said so.
         samples = tuple([scale * x for x in side] for side in RARE_BURSTS)
