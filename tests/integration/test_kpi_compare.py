@@ -507,6 +507,26 @@ CHECKS.extend(
             "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
         },
         {
+            # payment-error-bursts with both variants' visits counted: kpiworse and kpiequal have 20 visits/s, kpistable
+            # 50 (2.5x, beyond the 2x within which the ranks judge), so the pooled counts judge too.
+            "name": "payment-error-bursts-counted",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_absolute_change": 0.001,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": {
+                "query": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")),
+                "events": _counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "query": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+                "events": _counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+        {
             # 16 samples each: the baseline's median is the mean of two samples at 1e308, whose sum overflows.
             "name": "near-the-float-range",
             "kind": "kpi_compare",
@@ -922,6 +942,31 @@ class TestTiedSamples:
             r"time over its [4-7](\.\d+)? effective samples\), more often than the baseline can be \(at most [56]\.\d%",
             body["reason"],
         ), body["reason"]
+
+
+class TestPooledCounts:
+    """mann_whitney on an error ratio with both variants' events, against a baseline with 2.5 times the canary's
+    traffic: the pooled counts fail a canary erring at a third of its steps, which the tied ranks left inconclusive,
+    and pass one without errors only when their interval rules out an increase beyond the tolerance."""
+
+    async def test_a_canary_erring_at_some_steps_fails_by_its_counts(self, client, prometheus):
+        body = await run(client, prometheus, "payment-error-bursts-counted", "kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["reason"].startswith(
+            "the pooled counts find an increase beyond the tolerance: pooled counts canary "
+        )
+        counted = body["details"]["count_test"]
+        assert counted["traffic_ratio"] == pytest.approx(2.5, rel=0.01)
+        assert counted["ranks_judge"] is False
+        assert counted["baseline"]["rate"] == 0.0
+        # 2.5% at a third of the steps (by the step grid's phase, 20 or 21 of 61).
+        assert counted["canary"]["rate"] == pytest.approx(0.025 / 3, rel=0.1)
+        assert body["value"] == pytest.approx(counted["estimate"])
+
+    async def test_a_canary_without_errors_passes_when_the_counts_rule_out_the_tolerance(self, client, prometheus):
+        body = await run(client, prometheus, "payment-error-bursts-counted", "kpiequal")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["count_test"]["harm_bound"] < 0.001
 
 
 class TestNearTheFloatRange:

@@ -8,6 +8,7 @@ import math
 import random
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from checks.kpi_compare import (
     _windows_read,
 )
 from tests.autocorrelated import ar1
+from tests.error_ratios import windowed
 
 PARAMS = {
     "canary_hash": {"type": "label_value", "required": True},
@@ -3551,3 +3553,239 @@ class TestMissingReason:
             "that may be partial (store x did not answer): a store that did not answer may hold them, so a misspelled "
             "metric name cannot be told, and no value read without them is evidence"
         )
+
+
+ERROR_RATIO = TestMannWhitneyErrorRatio.RATIO
+REQUESTS = TestMannWhitneyErrorRatio.EVENTS
+
+
+def counted_check(
+    counted: tuple[bool, bool], direction: str = "lower_is_better", query: str = ERROR_RATIO, **overrides: Any
+) -> KpiCompareCheck:
+    """A mann_whitney check of `query` (an error ratio unless said), with an events query on the variants `counted`
+    (canary, baseline)."""
+    variants = {}
+    for side, hash_, events in (("canary", "canary_hash", counted[0]), ("baseline", "stable_hash", counted[1])):
+        queries = {"query": query, **({"events": REQUESTS} if events else {})}
+        variants[side] = {role: text.replace("canary_hash", hash_) for role, text in queries.items()}
+    kpi = load(check(method="mann_whitney", direction=direction, **variants, **overrides)).checks["kpi"]
+    assert isinstance(kpi, KpiCompareCheck)
+    return kpi
+
+
+def counted_measured(
+    samples: tuple[Sequence[float], Sequence[float]], events: tuple[float | None, float | None]
+) -> Measured:
+    """What a counted_check measured: the `samples` and the `events` of the variants that count them (not None)."""
+    counts = dict(zip(("canary", "baseline"), events, strict=True))
+    queries = {side: {"query": "q", **({"events": "e"} if n is not None else {})} for side, n in counts.items()}
+    values = {(side, "events"): n for side, n in counts.items() if n is not None}
+    return Measured(queries, values, {"canary": samples[0], "baseline": samples[1]})
+
+
+def judge_counted(
+    samples: tuple[Sequence[float], Sequence[float]],
+    events: tuple[float | None, float | None] | None,
+    direction: str = "lower_is_better",
+    query: str = ERROR_RATIO,
+    **overrides: Any,
+) -> Verdict:
+    """The verdict of a counted_check on `samples`, with `events` counted on the variants given a number (None: on
+    neither)."""
+    events = events or (None, None)
+    kpi = counted_check((events[0] is not None, events[1] is not None), direction, query, **overrides)
+    return kpi.judge(counted_measured(samples, events))
+
+
+# A canary erring at one step in 10 (5% then) against a baseline always at 0.1%: mostly below it, so the ranks pass it,
+# where over 10000 events each it counts 57 errors to the baseline's 10.
+RARE_BURSTS = ([0.05 if i % 10 == 0 else 0.0 for i in range(61)], [0.001] * 61)
+# The other way: a canary steady at 0.5% against a baseline erring at one step in 10, above it at most steps.
+STEADY = ([0.005] * 61, RARE_BURSTS[0])
+# A canary erring at one step in 20 (5%) against a baseline steady near 0.33%: below it at most steps, the ranks pass.
+QUIET_CANARY = ([0.05 if i % 20 == 0 else 0.0 for i in range(61)], [0.003 + 0.0001 * (i % 7) for i in range(61)])
+
+
+class TestPooledCounts:
+    """A mann_whitney error ratio with events on both variants is judged by its pooled counts too: their fail stands,
+    and beyond 2x the traffic either way the ranks alone neither fail nor pass."""
+
+    def test_a_fail_of_the_counts_stands_over_a_pass_of_the_ranks(self):
+        assert judge_counted(RARE_BURSTS, None).outcome is Outcome.PASS
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith(
+            "the pooled counts find an increase beyond the tolerance: pooled counts canary 0.0057377 of 10000 events "
+            "vs baseline 0.001 of 10000 (+0.0047377, +474%, 95% CI [0.00318795, 0.0064806], p="
+        ), judged.reason
+        assert "; by the ranks: canary shifted -0.001, -100% from baseline median 0.001" in judged.reason
+        counted = judged.details["count_test"]
+        assert counted["applied"] is True and counted["ranks_judge"] is True and counted["traffic_ratio"] == 1.0
+        assert counted["p_value"] < 1e-8
+        assert (judged.value, judged.threshold) == pytest.approx((counted["estimate"], 0.0001))
+        rule = (
+            "the pooled counts (each variant's mean sample times its events) fail it when the increase is significant "
+            "(p < 0.05) and larger than the tolerance 0.0001 (10% of the baseline)"
+        )
+        assert judged.reason.endswith(f"; {rule}")
+        assert judged.details["decision_rule"].endswith(f"; {rule}")
+
+    def test_a_fail_of_both_is_said_by_the_ranks(self):
+        # 1% against 0.1% at every step: the ranks fail it, and the counts agree, said after them.
+        judged = judge_counted(([0.01] * 61, [0.001] * 61), (10000.0, 10000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.009, +900% from baseline median 0.001"), judged.reason
+        assert judged.reason.endswith(
+            "fail it when the increase is significant (p < 0.05) and larger than the "
+            "tolerance 0.0001 (10% of the baseline)"
+        )
+        assert judged.value == pytest.approx(0.009)
+
+    def test_a_fail_of_the_counts_needs_a_harm_beyond_the_tolerance(self):
+        # The same counts, significant, but within an absolute tolerance of 0.005: the ranks' pass stands.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), max_absolute_change=0.005)
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.details["count_test"]["tolerance"] == 0.005
+
+    def test_a_success_ratio_dropping_fails_by_its_counts(self):
+        # 1 less each sample, better higher: the canary's success ratio is 0.9943 against 0.999, a drop beyond 0.1%.
+        query = ERROR_RATIO.replace('code=~"5.."', 'code!~"5.."')
+        samples = tuple([1 - x for x in side] for side in RARE_BURSTS)
+        judged = judge_counted(samples, (10000.0, 10000.0), "higher_is_better", query, max_relative_change=0.001)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find a drop beyond the tolerance: pooled counts canary ")
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "either"])
+    def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_needs_the_counts(self, direction):
+        assert judge_counted(STEADY, None, direction).outcome is Outcome.FAIL
+        judged = judge_counted(STEADY, (18000.0, 1800.0), direction)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "the baseline has 0.1x the canary's events, beyond 2x either way, where the per-step ratios' ranks compare "
+            "the traffic more than the ratios, and the pooled counts find no significant harm: pooled counts canary "
+            "0.005 of 18000 events vs baseline 0.0057377 of 1800 (-0.000737705, -12.9%, 95% CI [-0.00552254, "
+            "0.00209116], p=0.77"
+        ), judged.reason
+        assert "; by the ranks: canary shifted +0.005 from baseline median 0" in judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is False
+        assert judged.details["decision_rule"].endswith(
+            "; at a traffic ratio beyond 2x either way only they fail it, and a pass needs their interval to rule out "
+            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too"
+        )
+
+    def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_stands_with_the_counts(self):
+        judged = judge_counted(([0.01] * 61, [0.001] * 61), (10000.0, 1000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.009, +900% from baseline median 0.001"), judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is False
+
+    def test_a_fail_of_the_ranks_within_2x_the_traffic_stands_without_the_counts(self):
+        # At equal traffic the ranks are calibrated: their fail stands where the counts find no significant harm.
+        judged = judge_counted(STEADY, (18000.0, 18000.0))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("canary shifted +0.005 from baseline median 0"), judged.reason
+        assert judged.details["count_test"]["p_value"] > 0.05
+
+    def test_a_pass_of_the_ranks_at_a_tenth_of_the_baseline_s_traffic_needs_the_counts_interval(self):
+        assert judge_counted(QUIET_CANARY, None).outcome is Outcome.PASS
+        judged = judge_counted(QUIET_CANARY, (180.0, 1800.0))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "the baseline has 10x the canary's events, beyond 2x either way, where the per-step ratios' ranks compare "
+            "the traffic more than the ratios, and the pooled counts' interval allows an increase of 0.0237007: "
+            "pooled counts canary 0.00327869 of 180 events vs baseline 0.0032918 of 1800"
+        ), judged.reason
+        assert judged.details["count_test"]["harm_bound"] == pytest.approx(0.0237007, abs=1e-7)
+
+    def test_a_pass_of_the_ranks_with_the_counts_interval_within_the_tolerance_stands_at_any_traffic(self):
+        judged = judge_counted(QUIET_CANARY, (180000.0, 1800000.0), max_absolute_change=0.003)
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is False
+        assert judged.details["count_test"]["harm_bound"] <= 0.003
+
+    @pytest.mark.parametrize(
+        ("events", "outcome"),
+        [
+            ((900.0, 1800.0), Outcome.PASS),
+            ((899.0, 1800.0), Outcome.INCONCLUSIVE),
+            ((3600.0, 1800.0), Outcome.PASS),
+            ((3601.0, 1800.0), Outcome.INCONCLUSIVE),
+        ],
+        ids=["half", "below-half", "twice", "above-twice"],
+    )
+    def test_the_ranks_judge_within_2x_the_traffic_either_way(self, events, outcome):
+        judged = judge_counted(QUIET_CANARY, events)
+        assert judged.outcome is outcome, judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is (outcome is Outcome.PASS)
+
+    @pytest.mark.parametrize(
+        "events", [None, (1000.0, None), (None, 1000.0)], ids=["neither", "canary-only", "baseline-only"]
+    )
+    def test_without_events_on_both_the_verdict_says_the_traffic_is_unmeasured(self, events):
+        judged = judge_counted(RARE_BURSTS, events)
+        why = (
+            "traffic unmeasured: without an events query on both variants the per-step ratios are compared by rank "
+            "alone, and a variant with less traffic sits at 0 more often for its traffic, not its quality"
+        )
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+
+    @pytest.mark.parametrize("scale", [100, 30, -1], ids=["percent", "above-1", "negative"])
+    def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self, scale):
+        # A percentage (x 100), or a ratio below 0, is no ratio of the events: no counts, said so.
+        samples = tuple([scale * x for x in side] for side in RARE_BURSTS)
+        judged = judge_counted(samples, (10000.0, 10000.0))
+        why = "no pooled counts: a sample outside 0 to 1 is no ratio of the events counted"
+        assert judged.reason.endswith(f" ({why})")
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+
+    def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
+        # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
+        judged = judge_counted(QUIET_CANARY, (1e-300, 1e10))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["count_test"]["traffic_ratio"] is None
+        assert judged.details["count_test"]["ranks_judge"] is False
+        json.dumps(judged.details, allow_nan=False)
+
+    def test_a_kpi_that_is_no_outcome_ratio_has_no_count_test(self):
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=CANARY)
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert "count_test" not in judged.details
+
+    def test_mode_ab_is_judged_by_the_ranks(self):
+        judged = judge_counted(STEADY, (18000.0, 1800.0), mode="ab")
+        assert judged.details["winner"] == "baseline", judged.reason
+        assert "count_test" not in judged.details
+
+
+def outcomes(traffic: tuple[float, float], ratios: tuple[float, float], draws: int, seed: int) -> dict[Outcome, int]:
+    """How often the mann_whitney error-ratio check with events on both answers each outcome for seeded variants: 1h
+    at 1m over rate[6m], `traffic` requests per minute and the true error `ratios` (canary, baseline)."""
+    kpi = counted_check((True, True))
+    rng = random.Random(seed)
+    counted = dict.fromkeys(Outcome, 0)
+    for _ in range(draws):
+        canary, events_c = windowed(rng, traffic[0], ratios[0])
+        baseline, events_b = windowed(rng, traffic[1], ratios[1])
+        counted[kpi.judge(counted_measured((canary, baseline), (events_c, events_b))).outcome] += 1
+    return counted
+
+
+class TestPooledCountsSeeded:
+    """Seeded error ratios at unequal traffic: the ranks' wrong passes and spurious fails are gone, and at equal traffic
+    the counts add fails within alpha."""
+
+    def test_a_canary_at_a_tenth_of_the_traffic_erring_5x_as_often_never_passes(self):
+        # The ranks alone passed 19.4% of 500 (bench/kpi_traffic.py).
+        counted = outcomes((3, 30), (0.01, 0.002), 200, 3039)
+        assert counted[Outcome.PASS] == 0
+        assert counted[Outcome.FAIL] >= 30
+
+    def test_a_canary_with_10x_the_traffic_at_the_same_ratio_fails_within_alpha(self):
+        # The ranks alone failed 16.8% of 500.
+        assert outcomes((30, 3), (0.005, 0.005), 200, 3035)[Outcome.FAIL] <= 5
+
+    @pytest.mark.parametrize("traffic", [(3, 3), (30, 30)])
+    def test_at_equal_traffic_the_counts_fail_within_alpha(self, traffic):
+        assert outcomes(traffic, (0.005, 0.005), 300, 3030)[Outcome.FAIL] <= 9

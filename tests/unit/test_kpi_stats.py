@@ -13,7 +13,9 @@ import pytest
 from checks.kpi_stats import (
     MIN_EFFECTIVE_SAMPLES,
     beyond_constant,
+    conditional_binomial_p,
     hodges_lehmann,
+    pooled_ratio_test,
     proportion_power,
     shifted_rank_z,
     two_proportion_test,
@@ -552,6 +554,83 @@ class TestTwoProportionTest:
     def test_no_variance_means_no_evidence_of_a_difference(self):
         result = two_proportion_test(0, 1000, 0, 50, 0.95)
         assert (result.z, result.p_value) == (0.0, 1.0)
+
+
+class TestConditionalBinomialP:
+    """The conditional binomial test's two-sided p-value is twice the smaller exact tail, for fractional counts too."""
+
+    @pytest.mark.parametrize(
+        ("canary", "baseline", "share"),
+        [
+            (3, 9, 1 / 11),
+            (0, 5, 0.5),
+            (5, 0, 0.5),
+            (2, 8, 0.3),
+            (7, 3, 0.3),
+            (1, 30, 0.5),
+            (40, 2, 0.9),
+            # One error, to the variant with 1% of the traffic: p = 0.02, significant.
+            (1, 0, 0.01),
+            (1, 3, 0.01),
+            (3, 1, 0.99),
+        ],
+    )
+    def test_integer_counts_give_scipy_s_exact_tails(self, canary, baseline, share):
+        from scipy.stats import binomtest
+
+        total = canary + baseline
+        tails = [binomtest(canary, total, share, alternative=side).pvalue for side in ("greater", "less")]
+        assert conditional_binomial_p(canary, baseline, share) == pytest.approx(min(1.0, 2 * min(tails)), rel=1e-9)
+
+    def test_a_fractional_count_lies_between_its_integer_neighbours(self):
+        # 2.5 errors of 12.5 at a tenth of the traffic: rarer than 2 of 12, less rare than 3 of 13.
+        assert conditional_binomial_p(3, 10, 0.1) < conditional_binomial_p(2.5, 10, 0.1)
+        assert conditional_binomial_p(2.5, 10, 0.1) < conditional_binomial_p(2, 10, 0.1)
+
+    def test_no_events_at_all_is_no_evidence(self):
+        assert conditional_binomial_p(0.0, 0.0, 0.1) == 1.0
+
+
+class TestPooledRatioTest:
+    """Per-step ratios pool as each variant's mean sample times its events, tested exactly on the rarer outcome."""
+
+    def test_the_rates_are_the_mean_samples_and_the_counts_their_events(self):
+        canary, baseline = [0.0, 0.02, 0.01, 0.01], [0.001] * 4
+        result = pooled_ratio_test(canary, 1000.0, baseline, 10000.0, 0.95)
+        assert (result.rate_canary, result.rate_baseline) == pytest.approx((0.01, 0.001))
+        assert result.interval == pytest.approx(two_proportion_test(10, 1000, 10, 10000, 0.95).interval)
+        # 10 errors of 20 to a variant with 1000 of 11000 events.
+        assert result.p_value == pytest.approx(conditional_binomial_p(10, 10, 1000 / 11000), rel=1e-9)
+        assert result.p_value < 1e-4
+
+    def test_a_success_ratio_is_tested_on_its_failures(self):
+        # The same counts as their complements: a success ratio near 1 counted on its successes would read 2010
+        # successes out of 2020, which a binomial given their total cannot tell apart.
+        errors = pooled_ratio_test([0.01] * 4, 1000.0, [0.001] * 4, 10000.0, 0.95)
+        successes = pooled_ratio_test([0.99] * 4, 1000.0, [0.999] * 4, 10000.0, 0.95)
+        assert successes.p_value == pytest.approx(errors.p_value, rel=1e-6)
+        assert successes.difference == pytest.approx(-errors.difference)
+
+    def test_the_rarer_outcome_is_counted_below_half(self):
+        # A pooled rate of 0.4 is the rarer outcome itself: its counts, 450 and 350, not their complements.
+        result = pooled_ratio_test([0.45], 1000.0, [0.35], 1000.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(450, 350, 0.5), rel=1e-9)
+        assert result.p_value != pytest.approx(conditional_binomial_p(550, 650, 0.5), rel=1e-3)
+
+    def test_the_rarer_outcome_is_that_of_both_variants_together(self):
+        # 18 and 4 of 20 each: 22 of 40 together, so their complements, 2 and 16, are the rarer (p 0.0013, where 18
+        # and 4 give 0.0043).
+        result = pooled_ratio_test([0.9], 20.0, [0.2], 20.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(2, 16, 0.5), rel=1e-9)
+        assert result.p_value == pytest.approx(0.0013, abs=1e-4)
+
+    def test_a_canary_expecting_a_few_errors_is_not_failed_by_a_normal_tail(self):
+        # 3 errors of 180 against 9 of 1800: the z test's p=0.054 nears significance; exactly, 3 or more of 12 fall to
+        # a variant with a tenth of the events 9% of the time.
+        result = pooled_ratio_test([3 / 180], 180.0, [9 / 1800], 1800.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(3, 9, 180 / 1980), rel=1e-9)
+        assert result.p_value > 0.15
+        assert two_proportion_test(3, 180, 9, 1800, 0.95).p_value < 0.06
 
 
 class TestProportionPower:
