@@ -579,7 +579,8 @@ class KpiCompareCheck(Check):
                     "it fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
                     f"events query on both variants the verdict cannot tell a baseline at {at} for its little traffic "
                     f"from one {there} for its quality. Use method proportion (success and total as "
-                    "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
+                    "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts "
+                    "then judge it at any weights)"
                 )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):

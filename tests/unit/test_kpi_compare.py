@@ -525,8 +525,8 @@ class TestMannWhitneyErrorRatio:
             "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
             "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
             "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
-            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or at equal "
-            "weights count both variants' traffic with events"
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or count both "
+            "variants' traffic with events (the pooled counts then judge it at any weights)"
         ]
 
     @pytest.mark.parametrize(
@@ -578,7 +578,8 @@ class TestMannWhitneyErrorRatio:
             "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; without "
             "an events query on both variants the verdict cannot tell a baseline at 1 (or 0) for its little traffic "
             "from one there for its quality. Use method proportion (success and total as "
-            "increase(...[{{ lookback }}])), or at equal weights count both variants' traffic with events"
+            "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts then "
+            "judge it at any weights)"
         ]
 
     @pytest.mark.parametrize(
