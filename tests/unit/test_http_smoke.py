@@ -448,6 +448,9 @@ class TestBodyRegexThatMatchesEveryText:
         "(?:)",
         "ok|",
         "(?i)(?:healthy)?",
+        # A capturing group is read inside: it matches what it holds.
+        "(.*)",
+        "(^|x)",
         "[a-z]*+",
         "a{0,3}",
         # An anchor that holds at every text's start or end, alone or in what else may match nothing there.

@@ -62,6 +62,10 @@ class TestReducer:
     def test_str(self):
         assert str(Reducer.parse("quantile(0.95)")) == "quantile(0.95)"
 
+    @pytest.mark.parametrize("text", ["avg", "max", "min", "sum", "last"])
+    def test_a_named_reducer_is_written_as_its_name(self, text):
+        assert str(Reducer.parse(text)) == text
+
 
 class TestNonFiniteValues:
     """A NaN among the values makes every reduction NaN, whatever its place; infinities reduce as numbers."""
