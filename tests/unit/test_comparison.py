@@ -4,7 +4,7 @@ import random
 import pytest
 from pydantic import BaseModel
 
-from analyzer.comparison import _OPERATORS, Condition, ConditionField, _close, at_most, exceeds
+from analyzer.comparison import _OPERATORS, Condition, ConditionField, _close, at_most, exceeds, meant_condition
 
 
 class TestParse:
@@ -96,6 +96,11 @@ class TestParse:
         with pytest.raises(ValueError) as raised:
             Condition.parse(text)
         assert str(raised.value).endswith("(quote it in YAML)")
+
+    @pytest.mark.parametrize("text", ["< 0.5", ">= 1e-3", "between 1 and 2"])
+    def test_a_condition_of_the_grammar_means_no_other(self, text):
+        # The catalog's pass_if hint asks it of any text: a valid condition is shown as itself, not as one meant.
+        assert meant_condition(text) is None
 
 
 class TestBoundsTheWrongWayRoundNamed:
