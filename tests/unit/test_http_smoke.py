@@ -451,6 +451,9 @@ class TestBodyRegexThatMatchesEveryText:
         # A capturing group is read inside: it matches what it holds.
         "(.*)",
         "(^|x)",
+        # A repeat that must go round once matches nothing all the same when what it repeats may.
+        "(x*)+",
+        "(?:x*)++$",
         "[a-z]*+",
         "a{0,3}",
         # An anchor that holds at every text's start or end, alone or in what else may match nothing there.
