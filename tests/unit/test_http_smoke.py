@@ -454,6 +454,9 @@ class TestBodyRegexThatMatchesEveryText:
         # A repeat that must go round once matches nothing all the same when what it repeats may.
         "(x*)+",
         "(?:x*)++$",
+        # At the end an atomic or possessive part keeps nothing from what follows: read inside, at the end.
+        "(?>$)",
+        "($)++",
         "[a-z]*+",
         "a{0,3}",
         # An anchor that holds at every text's start or end, alone or in what else may match nothing there.
@@ -499,6 +502,8 @@ class TestBodyRegexThatMatchesEveryText:
             # Each kind of part that may fail, alone, and inside each kind of group.
             "(?=ok)",
             "(?!)",
+            # What must not follow may be empty, and the empty string follows everywhere: it never matches.
+            "(?!x*)",
             "(a)?(?(1)|x)",
             r"(\b)",
             r"(?:\b)+",
