@@ -3299,6 +3299,12 @@ class TestJudgeSecretsWhateverNamesThem:
             "header X-Context equals: expected 'none', got 'ctx <redacted> <redacted>'"
         ]
 
+    def test_a_long_header_quoted_by_a_failure_is_clipped_at_120_characters(self):
+        result = judged({"headers": {"X-Trace": {"equals": "none"}}}, headers={"X-Trace": "t" * 200})
+        assert [str(f) for f in result.failures] == [
+            f"header X-Trace equals: expected 'none', got '{'t' * 120}... (80 more characters)'"
+        ]
+
     @pytest.mark.parametrize(
         "body",
         [
