@@ -1115,6 +1115,20 @@ class TestCredentialsByWhatTheyAre:
             "X-Docs": "https://d.svc/",
         }
 
+    async def test_an_args_credential_sent_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        # The arg is the whole URL (no param placed inside a credential): the user info the request carries is found
+        # there and hidden in what the answer quotes of it, as a secret's name would hide it.
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:arg-p4ssw0rd here"))
+        steps = [{"name": "s", "path": "/x", "headers": {"X-Upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:arg-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
+        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+
 
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
