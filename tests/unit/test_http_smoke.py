@@ -1129,6 +1129,17 @@ class TestCredentialsByWhatTheyAre:
         assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
         assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
 
+    async def test_an_args_credential_a_body_sends_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:bdy-p4ssw0rd here"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "json_body": {"upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:bdy-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
+
 
 class TestCrashSecrets:
     """A crash while a step is sent logs a traceback without the secrets the catalog wrote into the check."""
