@@ -1106,6 +1106,12 @@ class TestCredentialsByWhatTheyAre:
         for secret in (*user_infos, "go-p4ssw0rd", "AKIAIOSFODNN7EXAMPLE", self.JWT):
             assert secret in found
 
+    @pytest.mark.parametrize("body", [{"json_body": {"note": "plain-words"}}, {"text_body": "plain-words"}])
+    def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
+        # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
+        shown = load(definition([{"name": "s", "method": "POST", "secret_body": True, **body}])).definition()
+        assert shown["steps"][0][next(iter(body))] == "<redacted>"
+
     def test_a_value_holding_none_adds_none(self):
         # A user's name alone (`ssh://git@host`) is no credential, nor is a URL without user info.
         check = definition([{"name": "s", "headers": {"X-Repo": "ssh://git@git.svc/app", "X-Docs": "https://d.svc/"}}])
