@@ -1106,10 +1106,20 @@ class TestCredentialsByWhatTheyAre:
         for secret in (*user_infos, "go-p4ssw0rd", "AKIAIOSFODNN7EXAMPLE", self.JWT):
             assert secret in found
 
-    @pytest.mark.parametrize("body", [{"json_body": {"note": "plain-words"}}, {"text_body": "plain-words"}])
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"json_body": {"note": "plain-words"}},
+            {"text_body": "plain-words"},
+            # A placeholder in it: the text is no written secret of its own, the body is one all the same.
+            {"text_body": "plain-words {{ n }}"},
+        ],
+    )
     def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
         # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
-        shown = load(definition([{"name": "s", "method": "POST", "secret_body": True, **body}])).definition()
+        step = {"name": "s", "method": "POST", "secret_body": True, **body}
+        params = {"params": {"n": {"type": "label_value", "default": "x"}}} if "{{ n }}" in str(body) else {}
+        shown = load(definition([step], **params)).definition()
         assert shown["steps"][0][next(iter(body))] == "<redacted>"
 
     def test_a_value_holding_none_adds_none(self):
