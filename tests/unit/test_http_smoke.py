@@ -4891,6 +4891,12 @@ class TestSecretParams:
         check = load(definition([{"name": "s", "method": "POST", "text_body": "user=bob&password=&x=1"}]))
         assert check.definition()["steps"][0]["text_body"] == "user=bob&password=&x=1"
 
+    def test_an_empty_secret_element_is_shown_empty(self):
+        # Nothing to hide, as an empty pair: no `<redacted>` the body does not send.
+        body = "<login><password></password><user>bob</user></login>"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == body
+
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "mode=a b password=hunter22"}]))
