@@ -3332,6 +3332,22 @@ class TestJudgeSecretsWhateverNamesThem:
             == body
         )
 
+    def test_spring_boots_env_entry_of_a_name_the_check_lists_as_secret_is_hidden(self):
+        # A name no word makes secret, listed in the check's secret_names: the property's name is the path's last
+        # segment, not the path.
+        body = '{"property": {"source": "applicationConfig", "value": "s1gn-v4lue"}}'
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            status=200,
+            headers=httpx.Headers(),
+            body=body.encode(),
+            latency_ms=10.0,
+            body_truncated=False,
+            url=f"{BASE}/actuator/env/shop.signing",
+        )
+        result = judge_exchange(step, exchange, "step s", secret_names=frozenset({"shop.signing"}))
+        assert result.evidence["body"] == body.replace("s1gn-v4lue", "<redacted>")
+
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
         result = judged(
             {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
