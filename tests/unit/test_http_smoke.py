@@ -1367,6 +1367,22 @@ class TestCapturedSecrets:
         assert evaluation.details["steps"][1]["body"] == "no access for order-42"
         assert evaluation.details["steps"][1]["request"]["headers"]["Authorization"] == "<redacted>"
 
+    async def test_a_secret_query_value_holding_an_opted_out_capture_is_hidden_where_the_target_echoes_it(
+        self, run, respx_mock
+    ):
+        # The capture alone is shown, as it opted out; the value under the secret name, with what the check wrote
+        # around it, is a credential all the same.
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "order-42"}))
+        respx_mock.get(url__startswith=f"{BASE}/use").mock(
+            return_value=httpx.Response(500, text="no access for order-42-k3y")
+        )
+        steps = [
+            {"name": "get", "path": "/id", "capture": {"value": {"json": "$.value", "secret": False}}},
+            {"name": "use", "path": "/use", "query": {"api_key": "{{ value }}-k3y"}},
+        ]
+        evaluation = await run(definition(steps))
+        assert evaluation.details["steps"][1]["body"] == "no access for <redacted>"
+
     def test_the_definition_shows_which_captures_are_secret(self):
         shown = load(self.chain({"json": "$.value"})).definition()
         assert shown["steps"][0]["capture"]["value"] == {"json": "$.value", "secret": True}
