@@ -1131,6 +1131,13 @@ class TestCredentialsByWhatTheyAre:
             "X-Docs": "https://d.svc/",
         }
 
+    async def test_a_secret_body_holding_an_arg_is_hidden_whole_where_the_target_echoes_it(self, run, respx_mock):
+        # Its written text is no secret of its own (it holds a placeholder): the body sent is, whole.
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="got: unlock-note v4lue-9"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "text_body": "unlock-note {{ n }}", "secret_body": True}]
+        evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
+        assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
+
     async def test_an_args_credential_sent_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
         # The arg is the whole URL (no param placed inside a credential): the user info the request carries is found
         # there and hidden in what the answer quotes of it, as a secret's name would hide it.
