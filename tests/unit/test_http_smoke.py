@@ -931,6 +931,29 @@ class TestSecrets:
         secret_names=["X-Vault-Tok", "pin"],
     )
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"json_body": {"note": "plain-words"}},
+            {"text_body": "plain-words"},
+            # A placeholder in it: the text is no written secret of its own, the body is one all the same.
+            {"text_body": "plain-words {{ n }}"},
+        ],
+    )
+    def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
+        # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
+        step = {"name": "s", "method": "POST", "secret_body": True, **body}
+        params = {"params": {"n": {"type": "label_value", "default": "x"}}} if "{{ n }}" in str(body) else {}
+        shown = load(definition([step], **params)).definition()
+        assert shown["steps"][0][next(iter(body))] == "<redacted>"
+
+    async def test_a_secret_body_holding_an_arg_is_hidden_whole_where_the_target_echoes_it(self, run, respx_mock):
+        # Its written text is no secret of its own (it holds a placeholder): the body sent is, whole.
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="got: unlock-note v4lue-9"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "text_body": "unlock-note {{ n }}", "secret_body": True}]
+        evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
+        assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
+
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
         assert "SECRET" not in json.dumps(shown)
@@ -1106,22 +1129,6 @@ class TestCredentialsByWhatTheyAre:
         for secret in (*user_infos, "go-p4ssw0rd", "AKIAIOSFODNN7EXAMPLE", self.JWT):
             assert secret in found
 
-    @pytest.mark.parametrize(
-        "body",
-        [
-            {"json_body": {"note": "plain-words"}},
-            {"text_body": "plain-words"},
-            # A placeholder in it: the text is no written secret of its own, the body is one all the same.
-            {"text_body": "plain-words {{ n }}"},
-        ],
-    )
-    def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
-        # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
-        step = {"name": "s", "method": "POST", "secret_body": True, **body}
-        params = {"params": {"n": {"type": "label_value", "default": "x"}}} if "{{ n }}" in str(body) else {}
-        shown = load(definition([step], **params)).definition()
-        assert shown["steps"][0][next(iter(body))] == "<redacted>"
-
     def test_a_value_holding_none_adds_none(self):
         # A user's name alone (`ssh://git@host`) is no credential, nor is a URL without user info.
         check = definition([{"name": "s", "headers": {"X-Repo": "ssh://git@git.svc/app", "X-Docs": "https://d.svc/"}}])
@@ -1130,13 +1137,6 @@ class TestCredentialsByWhatTheyAre:
             "X-Repo": "ssh://git@git.svc/app",
             "X-Docs": "https://d.svc/",
         }
-
-    async def test_a_secret_body_holding_an_arg_is_hidden_whole_where_the_target_echoes_it(self, run, respx_mock):
-        # Its written text is no secret of its own (it holds a placeholder): the body sent is, whole.
-        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="got: unlock-note v4lue-9"))
-        steps = [{"name": "s", "method": "POST", "path": "/x", "text_body": "unlock-note {{ n }}", "secret_body": True}]
-        evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
-        assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
 
     async def test_an_args_credential_sent_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
         # The arg is the whole URL (no param placed inside a credential): the user info the request carries is found
