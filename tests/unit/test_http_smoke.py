@@ -954,6 +954,11 @@ class TestSecrets:
         evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
         assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
 
+    def test_definition_shows_a_header_rule_without_equals_as_written(self):
+        step = {"name": "s", "expect": {"headers": {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}}}
+        shown = load(definition([step])).definition()
+        assert shown["steps"][0]["expect"]["headers"] == {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}
+
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
         assert "SECRET" not in json.dumps(shown)
