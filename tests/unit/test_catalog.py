@@ -1004,6 +1004,9 @@ class TestAFirstCheckWrittenFromHabit:
             ("threshold", "0.5", '"< 0.5", or "> 0.5" when a larger value is better'),
             # A boolean is no bound.
             ("threshold", True, '"< 0.01"'),
+            # The grammar's own operator before a bound out of range means no other (was a crash: KeyError '>=').
+            ("condition", ">= 1e999", '"< 0.01"'),
+            ("threshold", "<= 1e400", '"< 0.01"'),
         ],
     )
     def test_a_threshold_or_argo_condition_names_the_pass_if_to_write(self, field, written, pass_if):

@@ -448,6 +448,15 @@ class TestBodyRegexThatMatchesEveryText:
         "(?:)",
         "ok|",
         "(?i)(?:healthy)?",
+        # A capturing group is read inside: it matches what it holds.
+        "(.*)",
+        "(^|x)",
+        # A repeat that must go round once matches nothing all the same when what it repeats may.
+        "(x*)+",
+        "(?:x*)++$",
+        # At the end an atomic or possessive part keeps nothing from what follows: read inside, at the end.
+        "(?>$)",
+        "($)++",
         "[a-z]*+",
         "a{0,3}",
         # An anchor that holds at every text's start or end, alone or in what else may match nothing there.
@@ -493,6 +502,8 @@ class TestBodyRegexThatMatchesEveryText:
             # Each kind of part that may fail, alone, and inside each kind of group.
             "(?=ok)",
             "(?!)",
+            # What must not follow may be empty, and the empty string follows everywhere: it never matches.
+            "(?!x*)",
             "(a)?(?(1)|x)",
             r"(\b)",
             r"(?:\b)+",
@@ -920,6 +931,34 @@ class TestSecrets:
         secret_names=["X-Vault-Tok", "pin"],
     )
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"json_body": {"note": "plain-words"}},
+            {"text_body": "plain-words"},
+            # A placeholder in it: the text is no written secret of its own, the body is one all the same.
+            {"text_body": "plain-words {{ n }}"},
+        ],
+    )
+    def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
+        # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
+        step = {"name": "s", "method": "POST", "secret_body": True, **body}
+        params = {"params": {"n": {"type": "label_value", "default": "x"}}} if "{{ n }}" in str(body) else {}
+        shown = load(definition([step], **params)).definition()
+        assert shown["steps"][0][next(iter(body))] == "<redacted>"
+
+    async def test_a_secret_body_holding_an_arg_is_hidden_whole_where_the_target_echoes_it(self, run, respx_mock):
+        # Its written text is no secret of its own (it holds a placeholder): the body sent is, whole.
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="got: unlock-note v4lue-9"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "text_body": "unlock-note {{ n }}", "secret_body": True}]
+        evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
+        assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
+
+    def test_definition_shows_a_header_rule_without_equals_as_written(self):
+        step = {"name": "s", "expect": {"headers": {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}}}
+        shown = load(definition([step])).definition()
+        assert shown["steps"][0]["expect"]["headers"] == {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}
+
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
         assert "SECRET" not in json.dumps(shown)
@@ -1103,6 +1142,31 @@ class TestCredentialsByWhatTheyAre:
             "X-Repo": "ssh://git@git.svc/app",
             "X-Docs": "https://d.svc/",
         }
+
+    async def test_an_args_credential_sent_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        # The arg is the whole URL (no param placed inside a credential): the user info the request carries is found
+        # there and hidden in what the answer quotes of it, as a secret's name would hide it.
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:arg-p4ssw0rd here"))
+        steps = [{"name": "s", "path": "/x", "headers": {"X-Upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:arg-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
+        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+
+    async def test_an_args_credential_a_body_sends_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:bdy-p4ssw0rd here"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "json_body": {"upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:bdy-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
 
 
 class TestCrashSecrets:
@@ -1314,6 +1378,22 @@ class TestCapturedSecrets:
         evaluation = await run(definition(steps))
         assert evaluation.details["steps"][1]["body"] == "no access for order-42"
         assert evaluation.details["steps"][1]["request"]["headers"]["Authorization"] == "<redacted>"
+
+    async def test_a_secret_query_value_holding_an_opted_out_capture_is_hidden_where_the_target_echoes_it(
+        self, run, respx_mock
+    ):
+        # The capture alone is shown, as it opted out; the value under the secret name, with what the check wrote
+        # around it, is a credential all the same.
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "order-42"}))
+        respx_mock.get(url__startswith=f"{BASE}/use").mock(
+            return_value=httpx.Response(500, text="no access for order-42-k3y")
+        )
+        steps = [
+            {"name": "get", "path": "/id", "capture": {"value": {"json": "$.value", "secret": False}}},
+            {"name": "use", "path": "/use", "query": {"api_key": "{{ value }}-k3y"}},
+        ]
+        evaluation = await run(definition(steps))
+        assert evaluation.details["steps"][1]["body"] == "no access for <redacted>"
 
     def test_the_definition_shows_which_captures_are_secret(self):
         shown = load(self.chain({"json": "$.value"})).definition()
@@ -3303,12 +3383,34 @@ class TestJudgeSecretsWhateverNamesThem:
             == body
         )
 
+    def test_spring_boots_env_entry_of_a_name_the_check_lists_as_secret_is_hidden(self):
+        # A name no word makes secret, listed in the check's secret_names: the property's name is the path's last
+        # segment, not the path.
+        body = '{"property": {"source": "applicationConfig", "value": "s1gn-v4lue"}}'
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            status=200,
+            headers=httpx.Headers(),
+            body=body.encode(),
+            latency_ms=10.0,
+            body_truncated=False,
+            url=f"{BASE}/actuator/env/shop.signing",
+        )
+        result = judge_exchange(step, exchange, "step s", secret_names=frozenset({"shop.signing"}))
+        assert result.evidence["body"] == body.replace("s1gn-v4lue", "<redacted>")
+
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
         result = judged(
             {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
         )
         assert [str(f) for f in result.failures] == [
             "header X-Context equals: expected 'none', got 'ctx <redacted> <redacted>'"
+        ]
+
+    def test_a_long_header_quoted_by_a_failure_is_clipped_at_120_characters(self):
+        result = judged({"headers": {"X-Trace": {"equals": "none"}}}, headers={"X-Trace": "t" * 200})
+        assert [str(f) for f in result.failures] == [
+            f"header X-Trace equals: expected 'none', got '{'t' * 120}... (80 more characters)'"
         ]
 
     @pytest.mark.parametrize(
@@ -4855,6 +4957,12 @@ class TestSecretParams:
         # Nothing to hide: the definition says the form sends no password.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "user=bob&password=&x=1"}]))
         assert check.definition()["steps"][0]["text_body"] == "user=bob&password=&x=1"
+
+    def test_an_empty_secret_element_is_shown_empty(self):
+        # Nothing to hide, as an empty pair: no `<redacted>` the body does not send.
+        body = "<login><password></password><user>bob</user></login>"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == body
 
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.
