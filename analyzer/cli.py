@@ -461,6 +461,18 @@ def _command(args: argparse.Namespace) -> int:
     except AnalyzerError as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise  # a usage error's (argparse exits 2), or a plugin's that is no success either way
+        # A command returns its success, never raises it: this is a plugin's sys.exit() as it was imported or
+        # validated (a kind's evaluation is the runner's internal error), which exited 0 with nothing printed, the
+        # pass of a Job (`run`) or a valid catalog (`validate`).
+        print(
+            "analyzer: internal error: SystemExit (exit status 0) raised by plugin code (a kind's import, validator "
+            "or method), not by the analyzer: no result; fix or remove that plugin",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     finally:
         if args.command in ("validate", "import", "list"):
             # Also after an error (warnings printed, then an invalid catalog): never a failed flush at exit.
