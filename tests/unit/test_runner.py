@@ -317,6 +317,14 @@ class TestErrorMapping:
         )
         assert evaluation.reason == "no verdict within the 0.05 s deadline"
 
+    async def test_a_group_answering_the_deadline_is_its_timeout(self):
+        # A plugin's task group answering the deadline's cancellation with a group of its children's: the group left
+        # the timeout as no CancelledError, and read as a crash (500 internal_error), not the deadline it was.
+        runner, catalog = runner_for("group-on-cancel", deadline_s=0.05)
+        evaluation = await runner.evaluate(catalog.get("group-on-cancel"), {})
+        assert (evaluation.http_status, evaluation.error) == (504, "deadline_exceeded")
+        assert evaluation.reason == "no verdict within the 0.05 s deadline"
+
     async def test_pass_envelope(self):
         runner, catalog = runner_for("ok")
         evaluation = await runner.evaluate(catalog.get("ok"), {})
