@@ -36,7 +36,8 @@ _DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 60
 # Inf and NaN, in any case, are number literals to PromQL, not names: `sum(errors) / {{ metric }}` given Inf is 0.
 _IDENTIFIER_RE = re.compile(r"^(?!(?i:inf|nan)$)[A-Za-z_:][A-Za-z0-9_:]*$")
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# ASCII digits: float() also reads other scripts' ("\u0661" as 1), which no number is written in.
+_NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 # How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
