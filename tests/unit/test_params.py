@@ -124,6 +124,14 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
+    @pytest.mark.parametrize("text", ["x" * 8000, "9" * 8000, "2026-11-26T11:00:00" + "0" * 8000])
+    def test_a_refused_time_is_quoted_cut(self, text):
+        # Was quoted whole: a query string's 8 KiB in the 400, its log line and the history's entry.
+        with pytest.raises(ValueError) as caught:
+            parse_time(text)
+        assert str(caught.value).startswith(repr(text[:77] + "...") + " is ")
+        assert len(str(caught.value)) < 300
+
     def test_unix_seconds_in_other_digits_are_refused(self):
         # Arabic-Indic digits: read as the number 1795690800.5 before.
         with pytest.raises(ValueError, match="is neither RFC 3339 nor unix seconds"):
