@@ -467,9 +467,14 @@ def _command(args: argparse.Namespace) -> int:
         # A command returns its success, never raises it: this is a plugin's sys.exit() as it was imported or
         # validated (a kind's evaluation is the runner's internal error), which exited 0 with nothing printed, the
         # pass of a Job (`run`) or a valid catalog (`validate`).
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        # Where it was raised: the plugin's line that called sys.exit() (a builtin, no frame of its own).
+        at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
         print(
-            "analyzer: internal error: SystemExit (exit status 0) raised by plugin code (a kind's import, validator "
-            "or method), not by the analyzer: no result; fix or remove that plugin",
+            f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code{at} (a kind's import, "
+            "validator or method), not by the analyzer: no result; fix or remove that plugin",
             file=sys.stderr,
         )
         return EXIT_ERROR

@@ -735,7 +735,8 @@ class TestAKindThatExits:
         code, out, err = await analyzer_run("exits", "--catalog", str(path), env=env)
         # Was 0 with nothing printed, as the kind's own sys.exit() was: the Job Complete, a pass.
         assert code == 5, (out, err)
-        assert "analyzer: internal error: SystemExit (exit status 0) raised by plugin code" in err, err
+        site = tmp_path / "site" / "exiting_kind.py"
+        assert f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code at {site}:" in err, err
 
 
 def _largest_file_bytes(size: int) -> None:
