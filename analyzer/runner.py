@@ -296,7 +296,9 @@ class Runner:
                     self._restart(key, shared, caller, check, plan, at, backtest, deadline_at)
                     raise asyncio.CancelledError
             self._settled(key, shared, caller)
-            if self.reuse_window_s > 0:
+            # Not the kind's answer to its caller's hang-up (a pass from what it had seen, a plugin's may be): an
+            # answer for no one, which the window served to the next identical request as its verdict.
+            if self.reuse_window_s > 0 and not _hung_up(asyncio.current_task()):
                 self._remember(key, evaluation)
             shared.set_result(evaluation)
             return evaluation
@@ -374,7 +376,8 @@ class Runner:
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
         _relay(shared, done)
-        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+        # Not an answer to the cancellation of the last caller's leaving (`_left`): see `_shared`.
+        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None and not _hung_up(done):
             self._remember(key, done.result())
 
     def _left(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation]) -> None:
@@ -420,7 +423,14 @@ class Runner:
             del self._in_flight[key]
         # Not a member's (its key's last part a tuple, holding its parent's deadline): no later request has that key,
         # and kept it would only crowd the table's bound, past which no result is kept.
-        if self.reuse_window_s > 0 and type(key[3]) is not tuple and not done.cancelled() and done.exception() is None:
+        # Nor one the kind gave to the cancellation of the last caller's leaving (`_left`): see `_shared`.
+        if (
+            self.reuse_window_s > 0
+            and type(key[3]) is not tuple
+            and not done.cancelled()
+            and done.exception() is None
+            and not _hung_up(done)
+        ):
             self._remember(key, done.result())
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
@@ -682,6 +692,12 @@ def _asked_to_stop(exc: BaseException) -> bool:
         return False
     task = asyncio.current_task()
     return task is None or task.cancelling() > 0
+
+
+def _hung_up(task: asyncio.Future[Any] | None) -> bool:
+    """Whether `task`, an evaluation's, was asked to stop (its callers hung up, the drain ended): what it answered
+    then is no verdict to reuse. A deadline's cancellation is taken back by its timeout (`uncancel`)."""
+    return isinstance(task, asyncio.Task) and task.cancelling() > 0
 
 
 def _holds_cancellation(exc: BaseException) -> bool:
