@@ -487,6 +487,23 @@ def _command(args: argparse.Namespace) -> int:
     except AnalyzerError as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise  # a usage error's (argparse exits 2), or a plugin's that is no success either way
+        # A command returns its success, never raises it: this is a plugin's sys.exit() as it was imported or
+        # validated (a kind's evaluation is the runner's internal error), which exited 0 with nothing printed, the
+        # pass of a Job (`run`) or a valid catalog (`validate`).
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        # Where it was raised: the plugin's line that called sys.exit() (a builtin, no frame of its own).
+        at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        print(
+            f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code{at} (a kind's import, "
+            "validator or method), not by the analyzer: no result; fix or remove that plugin",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     finally:
         if args.command in ("validate", "import", "list"):
             # Also after an error (warnings printed, then an invalid catalog): never a failed flush at exit.

@@ -714,6 +714,30 @@ class TestAKindThatExits:
         assert code == 5, out
         assert out.startswith("ERROR exits: internal error in check 'exits': SystemExit ("), out
 
+    @pytest.mark.parametrize(
+        ("where", "source"),
+        [
+            # A plugin module that exits as it is imported (a CLI parser run at import on analyzer's own argv).
+            ("import", "import sys\n\nsys.exit()\n"),
+            # A plugin's validator that calls a library which exits on input it refuses.
+            (
+                "validator",
+                EXITING_KIND.replace("import sys\n", "import sys\n\nfrom pydantic import field_validator\n")
+                + "\n    @field_validator('name')\n    @classmethod\n    def _exits(cls, value):\n        sys.exit()\n",
+            ),
+        ],
+        ids=["import", "validator"],
+    )
+    async def test_sys_exit_before_the_evaluation_is_an_error_not_a_pass(self, tmp_path, where, source):
+        path = tmp_path / "exits.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "exits", "kind": "exiting"}]}))
+        env = plugin_installed(tmp_path, "exiting", "ExitingCheck", source)
+        code, out, err = await analyzer_run("exits", "--catalog", str(path), env=env)
+        # Was 0 with nothing printed, as the kind's own sys.exit() was: the Job Complete, a pass.
+        assert code == 5, (out, err)
+        site = tmp_path / "site" / "exiting_kind.py"
+        assert f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code at {site}:" in err, err
+
 
 def _largest_file_bytes(size: int) -> None:
     """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""
