@@ -726,6 +726,13 @@ class TestHideCredentials:
                 "go to https://app/Invite/3f2a9c1e-1b2c-4d5e-8f90-123456789abc or /magic-link/Zk3p9QxW2mN8rT5vZk3p9/",
                 "go to https://app/Invite/<redacted> or /magic-link/<redacted>/",
             ),
+            # A short id's segment between the name and the token: Django's `reset/<uidb64>/<token>/`, allauth's
+            # `password/reset/key/<uid>-<key>/`, Laravel's `email/verify/<id>/<hash>`.
+            (
+                "/accounts/reset/MTIz/c5r1ly-9f1b2c3d4e5f6071829/ /password/reset/key/1-4bq7x2k9mz3w8r5t1y6u/"
+                " /email/verify/12/9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b?x=1",
+                "/accounts/reset/MTIz/<redacted>/ /password/reset/key/<redacted>/ /email/verify/12/<redacted>?x=1",
+            ),
             # A word, a slug, a date, a short id, or an id under another segment's name: shown.
             (
                 "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
