@@ -691,10 +691,14 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
 # (fmt's printValue), so a bare value may hold spaces and what looks like the next field (a passphrase `correct horse
 # Battery:staple`): which ` Name:` ends it the text cannot tell. Under a secret name a bare value is hidden to its
 # struct's `}` (the fields after it with it; the fields before it, a `%#v`'s quoted value and a struct nested in
-# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end.
+# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end. A value may start with
+# a scheme's word in braces (a hashed or encoded password as LDAP and Spring write it: `{SSHA}...`, `{noop}...`), which
+# no nested struct does (its fields are named: `{User:app ...}`).
+_GO_SCHEME_PREFIX = r"(?:\{\w[\w.-]{0,19}\})?"
 _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
-    r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
+    rf"""(?P<bare>{_GO_SCHEME_PREFIX}[^\s{{}}]+"""
+    r"""(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
 # An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
 # apart (an exported field's run over words, `Host:db password:...`, does not hide it): not a format spec's alignment
@@ -713,7 +717,8 @@ _GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z"
 _GO_MAP_RE = re.compile(r"\bmap\[")
 _GO_MAP_ENTRY_RE = re.compile(
     r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
-    r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
+    rf"(\[[^\[\]\r\n]*\]|{_GO_SCHEME_PREFIX}[^\s\[\]{{}}]+"
+    r"(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
 )
 _GO_BRACES_RE = re.compile(r"[{}\r\n]")
 _GO_BRACKETS_RE = re.compile(r"[\[\]\r\n]")
