@@ -157,6 +157,7 @@ class TestSecrets:
             ("pw", True),
             ("db_pw", True),
             ("userPw", True),
+            ("pwHash", True),
             ("pwm_duty", False),
             ("spw", False),
             # A count of tokens is one only where its word ends the name (or a count's word follows it): a list of
@@ -176,6 +177,7 @@ class TestSecrets:
         [
             # `pass` alone names a password when its value is no number or boolean, a result when it is one.
             ("connect pass=hunter22 user=bob", "connect pass=<redacted> user=bob"),
+            ("connect pass=correcthorse user=bob", "connect pass=<redacted> user=bob"),
             ("{'pass': 'hunter22', 'n': 1}", "{'pass': '<redacted>', 'n': 1}"),
             ("pass=12 pass=true PASS=False pass='3' pass_if=x", "pass=12 pass=true PASS=False pass='3' pass_if=x"),
             ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
@@ -711,6 +713,13 @@ class TestHideCredentials:
             # An unexported field of a struct a clip cut before its `}`, and one holding spaces.
             ("cfg {host:db password:s3cr3t-cut", "cfg {host:db password:<redacted>"),
             ("cfg {host:db password:s3cr3t two Words:x}", "cfg {host:db password:<redacted>}"),
+            # A value holding braces (a struct's own are counted: its `}` is not the struct's).
+            ("&{Host:db Password:ab{cd ef} Port:5432}", "&{Host:db Password:<redacted>}"),
+            # A value a scheme's braces start (Spring's `{noop}`, LDAP's `{SSHA}`), as `%+v` and `%v` write it.
+            (
+                "&{Host:db Password:{SSHA}c2VjcmV0c2FsdA== Port:5432} map[pw:{noop}hunter22 user:bob]",
+                "&{Host:db Password:<redacted>} map[pw:<redacted>]",
+            ),
         ],
     )
     def test_go_values_are_hidden_to_their_struct_or_maps_end(self, text, shown):
