@@ -1034,12 +1034,13 @@ _PEM_END = "-----END "
 
 # A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
 # text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
-# is a plain word (`Next`, `done`: letters, a capital first or none) ends the signature before it: the next line's
-# first word, not the signature's rest, which a cut at an arbitrary point leaves with a digit, a `_` or a `-`, or
-# capitals inside, nearly always (a signature's rest of letters alone, shown, is not the whole signature).
+# is a plain word (`Next`, `done`: letters, a capital first or none), or such words a `-` joins as a header's name is
+# written (`Content-Type`, `x-request-id`), ends the signature before it: the next line's first word, not the
+# signature's rest, which a cut at an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always
+# (a signature's rest of letters alone, shown, is not the whole signature).
 _JWT_RE = re.compile(_JWT)
 _JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
-_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
+_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
 
 
 def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
