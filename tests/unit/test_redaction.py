@@ -744,8 +744,8 @@ class TestHideCredentials:
             ),
             # A word, a slug, a date, a short id, or an id under another segment's name: shown.
             (
-                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
-                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3d4e5f6g7h /orders/abc123def456gh",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3d4e5f6g7h /orders/abc123def456gh",
             ),
         ],
     )
@@ -974,6 +974,14 @@ class TestSecretShapes:
                 '{"t": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi\\nOiIxIn0.c2lnbmF0\\ndXJl", '
                 '"n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
                 't: <redacted>\nRetrying in 5s\n{"t": "<redacted>", "n": "<redacted>\\ndone"}',
+            ),
+            # The text's first break inside it: hidden to its last character. A signature's start on the next line is
+            # its, a word or not; a header's name (words a `-` joins) after its end is the next line's.
+            ("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0\ndXJl5 y", "x <redacted> y"),
+            ("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.\nSignature", "x <redacted>"),
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\r\nContent-Type: text/html\nx-request-id: 7",
+                "t: <redacted>\r\nContent-Type: text/html\nx-request-id: 7",
             ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
