@@ -578,16 +578,16 @@ def _hide_user_info(text: str) -> str:
 # An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
 # magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
 # user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
-# to 512 characters of letters, digits, `_`, `-` or `~`, a digit and a letter among them (a word or a slug,
-# `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none), right after the name or after
-# one short segment between (a user's id: Django's `reset/<uidb64>/<token>/`, allauth's `reset/key/<uid>-<key>/`,
-# Laravel's `verify/<id>/<hash>`). Another segment's is shown (`/orders/abc123def456ghi789`: an id, no capability by
-# name).
+# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-` or `~`, a digit and a letter
+# among them (a word or a slug, `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none),
+# right after the name or after one short segment between (a user's id: Django's `reset/<uidb64>/<token>/`,
+# allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`). Another segment's is shown
+# (`/orders/abc123def456ghi789`: an id, no capability by name).
 _CAPABILITY_PATH_RE = re.compile(
     r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
     r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
     r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
-    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~-]{16,512})(?![A-Za-z0-9_~-])"
+    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~-]{16,})"
 )
 _DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
 
