@@ -84,16 +84,19 @@ def is_secret_name(name: str) -> bool:
 
 
 # `pass` alone (any case, digits after it) names a password or a result (`pass: true`, `pass=12` tests passed): a value
-# that is a number or a boolean is the result's, shown; any other a password's, hidden (`pass=hunter2`).
+# that is a number, a count out of a total (`pass=12/12`), a boolean or none (`None`, `null`) is the result's, shown;
+# any other a password's, hidden (`pass=hunter2`).
 _PASS_NAME_RE = re.compile(r"(?i)pass[0-9]*")
-_NUMBER_OR_BOOLEAN_RE = re.compile(r"""(["']?)(?:-?[0-9][0-9.eE+-]*|(?i:true|false|yes|no|on|off))\1""")
+_RESULT_VALUE_RE = re.compile(
+    r"""(["']?)(?:-?[0-9][0-9.eE+-]*|[0-9]+/[0-9]+|(?i:true|false|yes|no|on|off|none|null|nil))\1"""
+)
 
 
 def is_secret_pair(name: str, value: str) -> bool:
     """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`), or `pass` alone's when `value` is no
-    number or boolean."""
+    result (`_RESULT_VALUE_RE`: a number, `12/12`, a boolean, `None`)."""
     return is_secret_name(name) or (
-        _PASS_NAME_RE.fullmatch(name) is not None and _NUMBER_OR_BOOLEAN_RE.fullmatch(value.strip()) is None
+        _PASS_NAME_RE.fullmatch(name) is not None and _RESULT_VALUE_RE.fullmatch(value.strip()) is None
     )
 
 

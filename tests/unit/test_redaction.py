@@ -180,6 +180,8 @@ class TestSecrets:
             ("connect pass=correcthorse user=bob", "connect pass=<redacted> user=bob"),
             ("{'pass': 'hunter22', 'n': 1}", "{'pass': '<redacted>', 'n': 1}"),
             ("pass=12 pass=true PASS=False pass='3' pass_if=x", "pass=12 pass=true PASS=False pass='3' pass_if=x"),
+            # A count of tests passed out of those run, and no value at all, are a result's too.
+            ('pass=12/12 pass=None {"pass": "3/3"}', 'pass=12/12 pass=None {"pass": "3/3"}'),
             ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
             ("pw=hunter22 pwm=50", "pw=<redacted> pwm=50"),
         ],
