@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import json
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -1044,6 +1045,32 @@ _PEM_END = "-----END "
 _JWT_RE = re.compile(_JWT)
 _JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
 _PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
+# A signature's bytes by its header's `alg` (RFC 7518: an HMAC's hash, ECDSA's two coordinates, Ed25519's 64 bytes; an
+# RSA signature is its modulus, 2048, 3072 or 4096 bits): a break after that many characters of it ends it, whatever
+# the next line starts with (`200 OK`, `ERROR`, `status=401`), which a signature's rest would have been taken for.
+_JWT_SIGNATURE_BYTES = {
+    "HS256": (32,),
+    "HS384": (48,),
+    "HS512": (64,),
+    "ES256": (64,),
+    "ES384": (96,),
+    "ES512": (132,),
+    "EdDSA": (64,),
+    **{f"{family}{bits}": (256, 384, 512) for family in ("RS", "PS") for bits in (256, 384, 512)},
+}
+
+
+def _jwt_signature_chars(header: str) -> frozenset[int]:
+    """How many characters the signature of a JWT whose first part is `header` has, in base64url (unpadded) or base64
+    (padded); none when its `alg` is not read."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, RecursionError):
+        # No base64, no JSON, or JSON nested deeper than the parser goes: a header made up, no alg to read.
+        return frozenset()
+    alg = decoded.get("alg") if isinstance(decoded, dict) else None
+    sizes = _JWT_SIGNATURE_BYTES.get(alg, ()) if isinstance(alg, str) else ()
+    return frozenset(chars for size in sizes for chars in ((size * 4 + 2) // 3, (size + 2) // 3 * 4))
 
 
 def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
@@ -1076,7 +1103,13 @@ def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
             # No break inside: the text's own search finds it.
             continue
         signature = view.rfind(".", start, end) + 1
-        if view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+        payload = view.find(".", start, end) + 1
+        lengths = _jwt_signature_chars(view[start : payload - 1])
+        signature_start = view.find(".", payload, end) + 1
+        whole = next((cut for cut in view_at[first:last] if cut - signature_start in lengths), None)
+        if whole is not None:
+            end = whole
+        elif view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
             end = view_at[last - 1]
         spans.append((at(start), at(end - 1) + 1))
     return spans

@@ -987,6 +987,13 @@ class TestSecretShapes:
                 "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\r\nContent-Type: text/html\nx-request-id: 7",
                 "t: <redacted>\r\nContent-Type: text/html\nx-request-id: 7",
             ),
+            # Its signature whole (as long as its header's alg makes it) before a break: the next line is the next
+            # line's, whatever it starts with; a break inside it (a log line's width) is still its.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n200 OK\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4f\nwpMeJf36POk6yJV_adQssw5c\nstatus=401",
+                "t: <redacted>\n200 OK\nt: <redacted>\nstatus=401",
+            ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
@@ -1167,6 +1174,12 @@ class TestSecretShapes:
     )
     def test_shown(self, text):
         assert hide_secret_shapes(text) == text
+
+    def test_a_wrapped_jwt_whose_header_nests_past_the_parser_is_hidden(self):
+        # Its alg unread (the JSON parser gives up), a hostile answer's made-up header costs no crash.
+        header = base64.urlsafe_b64encode(b'{"a":' + b"[" * 100_000).decode().rstrip("=")
+        text = f"x {header[:50]}\n{header[50:]}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\nnext"
+        assert hide_credentials(text) == "x <redacted>\nnext"
 
 
 class TestKubernetesSecrets:
