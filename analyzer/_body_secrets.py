@@ -332,7 +332,7 @@ _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
 
 
 def _hides_pair(hide: Callable[[str], bool], name: str, value: str) -> bool:
-    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no number or boolean
+    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no result
     (`is_secret_pair`: `pass=hunter2`, not `pass=12`)."""
     return hide(name) or (_PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value))
 

@@ -3306,6 +3306,12 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_one_time_links_token_in_a_body_is_hidden(self):
+        # A test environment's answer quoting the link it mailed: the link is the user's credential.
+        body = b'<a href="https://app.example/reset/MTIz/9f8e7d6c5b4as3cr3t/">Reset</a>'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == '<a href="https://app.example/reset/MTIz/<redacted>/">Reset</a>'
+
     @pytest.mark.parametrize(
         ("body", "shown"),
         [
