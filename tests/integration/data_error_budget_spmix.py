@@ -5,7 +5,9 @@ targets alone. Ratio, 28d, `performanceOverAccuracy: true`, over `ebr_http_reque
 `code=~"5.."`; the check on each reads its own rules (data_error_budget_sparse.py's groups).
 - `ebr-spmix`: the sparse target (instance="sparse") answers code="500", at 0 req/s until 40 minutes before the
   anchor, then 0.3 req/s: burnrate5m at 0.2x, 1h at about 19x, 30m at 29x: the page tier 1h/5m (14x) fires unseen.
-- `ebr-spok`: the sparse target answers code="404" at 0.1 req/s (no error): every window at 0.2x."""
+- `ebr-spok`: the sparse target answers code="404" at 0.1 req/s (no error): every window at 0.2x.
+Sloth's rules over each job (data_error_budget_rules.sloth_rules) record ratio_rate5m from the dense targets alone too.
+A raw `ratio` check reads the same rate()s."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Callable
 
 from analyzer.testing import OpenMetrics
 from tests.integration import data_error_budget_sparse as sparse
+from tests.integration.data_error_budget_rules import sloth_rules
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -46,7 +49,8 @@ def add_counters(om: OpenMetrics, anchor: float, job: str, code: str, rate: Call
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
-    """data_error_budget_sparse.py's rule groups, for both SLOs."""
+    """data_error_budget_sparse.py's rule groups, for both SLOs, and Sloth's (SLOs ebr-sloth-spmix, ebr-sloth-spok)."""
     text, start, end = sparse.rules(anchor)
     ok = text.replace(sparse.SLO, HEALTHY_SLO).removeprefix("groups:\n")
-    return text.replace(sparse.SLO, SLO) + ok, start, end
+    sloth = "".join(sloth_rules(job.removeprefix("ebr-")) for job in (SLO, HEALTHY_SLO))
+    return text.replace(sparse.SLO, SLO) + ok + sloth, start, end

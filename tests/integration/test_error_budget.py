@@ -685,6 +685,23 @@ CHECKS = [
     pyrra_check("spok", name="ebr-pyrra-spok-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("spok", name="ebr-pyrra-spok-page", fail_on=["page"]),
     pyrra_check("sparse", name="ebr-pyrra-sparse-page", fail_on=["page"]),
+    # The same targets read by a raw ratio check, and by Sloth's rules (sloth.total_query tells the raw series).
+    *(
+        {
+            "name": f"ebr-ratio-{job}-page",
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "fail_on": ["page"],
+            "ratio": {
+                "errors": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"5.."}}[{{{{ window }}}}]))',
+                "total": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))',
+            },
+        }
+        for job in ("spmix", "spok")
+    ),
+    sloth_check("spmix", name="ebr-sloth-spmix-page", fail_on=["page"]),
+    sloth_check("spok", name="ebr-sloth-spok-page", fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
@@ -2592,6 +2609,29 @@ class TestBlindShortWindows:
         # The sparse target answers 404s: 1h burns 0.2x (ebr-spok) or 0x (ebr-sparse, no error series at all), so the
         # 1h/5m tier cannot fire whatever 5m reads. Before, with pyrra.errors: INCONCLUSIVE at every evaluation (the
         # 5m window no data, and for ebr-sparse every other window's absent burnrate a rule that "did not evaluate").
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is not None, five
+        assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
+
+    @pytest.mark.parametrize(("name", "field"), [("ebr-ratio-spmix-page", "ratio"), ("ebr-sloth-spmix-page", "sloth")])
+    async def test_a_raw_ratio_blind_to_a_burning_target_judges_no_tier(self, evaluate, name, field):
+        # rate() over 5m reads the dense targets alone (0.2x) in a raw ratio as in Sloth's ratio_rate5m. Before: PASS
+        # "no page tier fires: worst is page tier 6h/30m at 3.15x" while 1h burned 18.9x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        total = "ratio.total" if field == "ratio" else "sloth.total_query"
+        assert measured["5m"]["note"].startswith(
+            f"no data (1 raw series of {total} hold a single sample over the last 5m"
+        ), measured["5m"]
+        assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
+        assert "page tier 1h/5m cannot judge" in result.reason and "may be firing unseen" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-ratio-spok-page", "ebr-sloth-spok-page"])
+    async def test_a_raw_ratio_blind_to_a_clean_target_still_passes(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS, result.reason
         five = windows(result)["5m"]
