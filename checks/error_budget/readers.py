@@ -536,7 +536,7 @@ class RatioReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         values = {**args, "window": window}
         queries = {"errors": self._errors.render(values), "total": self._total.render(values)}
-        return with_blind_query(queries, window, period=period)
+        return with_blind_query(queries, window)
 
     def probes(
         self,
@@ -562,12 +562,12 @@ class RatioReader:
         return blinded(measured, queries, results, "ratio.total", "ratio.errors and ratio.total leave out")
 
 
-def with_blind_query(queries: dict[str, str], window: str, *, period: bool) -> dict[str, str]:
+def with_blind_query(queries: dict[str, str], window: str) -> dict[str, str]:
     """`queries` and, for a window of 5 minutes or less, `blind`: blind_query of each selector that the raw total
     (`queries["total"]`) reads with rate() or the like over the window, which leaves out a target scraped that
     seldom (its errors too, while they burn)."""
     range_s = parse_duration(window)
-    if period or "total" not in queries or range_s > _BLIND_WINDOW_S:
+    if "total" not in queries or range_s > _BLIND_WINDOW_S:
         return queries
     selectors = rated_selectors(queries["total"], range_s)
     if not selectors:
@@ -1811,7 +1811,7 @@ class SlothReader:
         if self._errors is not None and not period:
             queries["errors"] = self._errors.render({**args, "window": window})
         # Sloth's ratio rule reads the SLO's raw series over the window as sloth.total_query does.
-        return with_blind_query(queries, window, period=period)
+        return with_blind_query(queries, window)
 
     def probes(
         self,

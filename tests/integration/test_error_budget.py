@@ -1023,10 +1023,11 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probes of
-        # eb_requests_total and of its labels service, rollouts_pod_template_hash and code, sent as one query for the
-        # windows and the probes and one for the (optional) period.
-        assert len(result.details["queries"]) == 12
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), the 5m window's blind
+        # query (see with_blind_query), and the probes of eb_requests_total and of its labels service,
+        # rollouts_pod_template_hash and code, sent as one query for the windows and the probes and one for the
+        # (optional) period.
+        assert len(result.details["queries"]) == 13
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -1045,8 +1046,8 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        # With the probes of eb_requests_total's labels service and code.
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 19
+        # With the 5m window's blind query and the probes of eb_requests_total's labels service and code.
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 20
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
