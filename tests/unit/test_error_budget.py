@@ -41,6 +41,7 @@ from checks.error_budget.burn import (
     BurnTier,
     TierResult,
     absence_unproven,
+    judge_tiers,
     measured_ratio,
     raw_burn,
     settle_blind,
@@ -2365,6 +2366,16 @@ class TestSettleBlind:
         settled = settle_blind([self.PAGE], {"1h": recorded("1h", long_ratio), "5m": self.blind()}, 0.001)
         assert settled["5m"].error_ratio is None
         assert settled["5m"].note == f"no data ({self.BLIND})"
+
+    def test_a_blind_reading_above_the_factor_does_not_fire_either(self):
+        # No lower bound of the true 5m ratio: the series it leaves out may add traffic without errors (dense pods at
+        # 20x, 0.2 of 10 req/s, beside a 5m-scraped pod at 100 req/s that stopped failing 10 minutes ago: 1h above
+        # 14x, the true 5m at 1.8x): a FAIL there would block a release whose tier does not fire.
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", 0.03), "5m": self.blind(0.0196)}, 0.001)
+        assert settled["5m"].error_ratio is None
+        tier = judge_tiers([self.PAGE], settled, 0.001)[0]
+        assert not tier.judged and not tier.fired and tier.note == f"5m: no data ({self.BLIND})"
+        assert tier.burning == [("1h", pytest.approx(30.0))]  # inconclusive: "may be firing unseen", not a pass
 
     @pytest.mark.parametrize(("long_ratio", "burn"), [(0.0, "0"), (0.0139, "13.9"), (0.014, "14")])
     def test_a_blind_window_whose_tier_cannot_fire_is_read(self, long_ratio, burn):
