@@ -588,7 +588,7 @@ def blinded(measured: WindowRatio, queries: Mapping[str, str], results: Results,
     return replace(
         measured,
         blind=f"{format_number(count)} raw series of {field} hold a single sample over the last {over} (scraped every "
-        f"{over} or less often): rate() needs two in its range, so {what} their events over {over}, errors included, "
+        f"{over} or less often): rate() needs two in its range, so {what} their events over {over}, bad ones included, "
         f"and a clean {over} says nothing of them; scrape those targets at least twice per {over}",
     )
 
@@ -635,10 +635,11 @@ class LatencyReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         selectors = _render_selectors(self._selectors, args)
         metric = self._sli.metric
-        return {
+        queries = {
             "good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
             "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))",
         }
+        return with_blind_query(queries, window)
 
     def probes(
         self,
@@ -647,7 +648,9 @@ class LatencyReader:
         args: Mapping[str, ArgValue],
         optional: Collection[str],
     ) -> list[Probe]:
-        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()], optional)
+        return name_probes(
+            [("latency", queries[part]) for queries in windows.values() for part in ("good", "total")], optional
+        )
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         total = results[queries["total"]].single_value("total query")
@@ -656,7 +659,9 @@ class LatencyReader:
             # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
             raise MissingBucket(queries["good"])
         errors = None if good is None or total is None else total - good
-        return _ratio_from_counts(window, errors, total)
+        measured = _ratio_from_counts(window, errors, total)
+        what = f"{self._sli.metric}_bucket and _count leave out"
+        return blinded(measured, queries, results, f"{self._sli.metric}_count", what)
 
     def buckets_query(self, args: Mapping[str, ArgValue]) -> str:
         """The query listing the histogram's bucket bounds under the selectors."""

@@ -701,6 +701,14 @@ CHECKS = [
         for job in ("spmix", "spok")
     ),
     sloth_check("spmix", name="ebr-sloth-spmix-page", fail_on=["page"]),
+    {
+        "name": "ebr-latency-spmix-page",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "fail_on": ["page"],
+        "latency": {"metric": "ebr_spmix_duration_seconds", "threshold_s": 0.5, "selectors": 'job="ebr-spmix"'},
+    },
     sloth_check("spok", name="ebr-sloth-spok-page", fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
@@ -2616,15 +2624,22 @@ class TestBlindShortWindows:
         assert five["error_ratio"] is not None, five
         assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
 
-    @pytest.mark.parametrize(("name", "field"), [("ebr-ratio-spmix-page", "ratio"), ("ebr-sloth-spmix-page", "sloth")])
-    async def test_a_raw_ratio_blind_to_a_burning_target_judges_no_tier(self, evaluate, name, field):
-        # rate() over 5m reads the dense targets alone (0.2x) in a raw ratio as in Sloth's ratio_rate5m. Before: PASS
-        # "no page tier fires: worst is page tier 6h/30m at 3.15x" while 1h burned 18.9x.
+    @pytest.mark.parametrize(
+        ("name", "total"),
+        [
+            ("ebr-ratio-spmix-page", "ratio.total"),
+            ("ebr-sloth-spmix-page", "sloth.total_query"),
+            ("ebr-latency-spmix-page", "ebr_spmix_duration_seconds_count"),
+        ],
+    )
+    async def test_a_raw_ratio_blind_to_a_burning_target_judges_no_tier(self, evaluate, name, total):
+        # rate() over 5m reads the dense targets alone (0.2x; 0x for the latency check) in a raw ratio as in Sloth's
+        # ratio_rate5m and a histogram's rates. Before: PASS "no page tier fires: worst is page tier 6h/30m at 3.15x"
+        # while 1h burned 18.9x.
         result = await evaluate(name)
         assert result.verdict is Outcome.INCONCLUSIVE, result.reason
         measured = windows(result)
         assert measured["5m"]["error_ratio"] is None, measured["5m"]
-        total = "ratio.total" if field == "ratio" else "sloth.total_query"
         assert measured["5m"]["note"].startswith(
             f"no data (1 raw series of {total} hold a single sample over the last 5m"
         ), measured["5m"]
