@@ -130,6 +130,7 @@ PUBLIC_NAMES = [
     "kubernetes_secret_spans",
     "transcript_secret_spans",
     "container_end",
+    "rated_selectors",
     "selector_reads",
     "share_of_failures",
     "share_of_itself",
