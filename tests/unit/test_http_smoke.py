@@ -477,6 +477,9 @@ class TestBodyRegexThatMatchesEveryText:
         "(?!x).*",
         "(?<!ok)",
         "(?<=^)",
+        # A lookbehind is matched backward: at the start, where it goes out of the text, a possessive part takes none.
+        "(?<=(?:x)*+)",
+        "(?<=^(?>x*))",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
@@ -521,6 +524,9 @@ class TestBodyRegexThatMatchesEveryText:
             # At the end, where it takes nothing, it needs text all the same.
             "x++$",
             "(?>x)$",
+            # In a lookbehind at the end, matched backward, it takes the text the anchor before it needed.
+            "(?<=$(?:[a-z])*+)+",
+            "(?<=$(?>[a-z]*))",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
