@@ -426,7 +426,9 @@ async def run_page(request: web.Request) -> web.Response:
         return await _render_verdict(request, check, recorded, origin=recorded.get("origin", "recorded"))
     secret = check.secret_params()
     hidden = sorted(
-        name for name, value in args_in.items() if REDACTED in value and (value == REDACTED or name not in secret)
+        name
+        for name, value in args_in.items()
+        if REDACTED in value and (value == REDACTED if name in secret else name in check.params)
     )
     if hidden:
         # A link to an answer with secret args, or an arg holding a credential it shows as <redacted>
