@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 
 from analyzer.errors import ArgError
-from analyzer.redaction import REDACTED
+from analyzer.redaction import REDACTED, hide_url_secrets
 
 ArgValue = str | float
 _V = TypeVar("_V")
@@ -833,10 +833,14 @@ def piece_refusal(secret_arg: str, params: Mapping[str, Param], problem: str = "
 
 
 def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:
-    """`args` as every output shows them: the value of a param in `secret` is REDACTED."""
-    if not secret:
-        return dict(args)
-    return {name: REDACTED if name in secret else value for name, value in args.items()}
+    """`args` as every output shows them: the value of a param in `secret` is REDACTED, and a credential a URL
+    holds in any other text (`https://svc:pw@backend/`, a DSN's password, `?api_key=...`: `hide_url_secrets`) is."""
+    # By shape, whatever the param: an arg whose whole value is a URL with its password is no secret param (only one
+    # placed inside a credential is), yet the answer, history, page link and logs are read by others than its caller.
+    return {
+        name: REDACTED if name in secret else hide_url_secrets(value) if isinstance(value, str) else value
+        for name, value in args.items()
+    }
 
 
 def require_text(name: str, value: Any) -> None:

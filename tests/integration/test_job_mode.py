@@ -403,6 +403,20 @@ class TestSecretArgs:
         properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
         assert properties["arg.token"] == "<redacted>"
 
+    @pytest.mark.parametrize("output", [(), ("--json",)])
+    async def test_a_urls_password_in_an_arg_is_redacted(self, catalog, tmp_path, output):
+        # `build` is no secret param (sent whole as X-Build): the credential its URL holds is hidden by its shape.
+        junit = tmp_path / "report.xml"
+        value = "https://ci:ciurlpw-8e2d4f6a@ci.svc/builds/7"
+        code, out, err = await analyzer_run(
+            "healthy", "--catalog", str(catalog), "--junit", str(junit), "--arg", f"build={value}", *output
+        )
+        assert code == 0, out + err
+        shown = {"out": out, "err": err, "junit": junit.read_text()}
+        assert [where for where, text in shown.items() if "ciurlpw-8e2d4f6a" in text] == []
+        properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+        assert properties["arg.build"] == "https://<redacted>@ci.svc/builds/7"
+
     @pytest.mark.parametrize(
         "words",
         [

@@ -24,7 +24,7 @@ from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, format_number
-from analyzer.redaction import is_secret_name
+from analyzer.redaction import MIN_HIDDEN_CHARS, is_secret_name
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -477,6 +477,9 @@ class TestBodyRegexThatMatchesEveryText:
         "(?!x).*",
         "(?<!ok)",
         "(?<=^)",
+        # A lookbehind is matched backward: at the start, where it goes out of the text, a possessive part takes none.
+        "(?<=(?:x)*+)",
+        "(?<=^(?>x*))",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
@@ -521,6 +524,9 @@ class TestBodyRegexThatMatchesEveryText:
             # At the end, where it takes nothing, it needs text all the same.
             "x++$",
             "(?>x)$",
+            # In a lookbehind at the end, matched backward, it takes the text the anchor before it needed.
+            "(?<=$(?:[a-z])*+)+",
+            "(?<=$(?>[a-z]*))",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
@@ -958,6 +964,20 @@ class TestSecrets:
         step = {"name": "s", "expect": {"headers": {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}}}
         shown = load(definition([step])).definition()
         assert shown["steps"][0]["expect"]["headers"] == {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}
+
+    def test_definition_shows_a_json_rule_without_equals_as_written(self):
+        # Under a secret path too: only an `equals` tells a value.
+        rules = [{"path": "$.token", "exists": True}, {"path": "$.count", "compare": "> 0"}]
+        shown = load(definition([{"name": "s", "expect": {"json": rules}}])).definition()
+        assert shown["steps"][0]["expect"]["json"] == rules
+
+    def test_a_written_secret_of_the_fewest_hidden_characters_is_hidden_where_no_field_of_its_own_hides_it(self):
+        # A body_regex is hidden only by the secrets the check writes elsewhere: one of exactly MIN_HIDDEN_CHARS.
+        assert len("7351") == MIN_HIDDEN_CHARS
+        step = {"name": "s", "query": {"api_key": "7351"}, "expect": {"body_regex": "code 7351 accepted"}}
+        shown = load(definition([step])).definition()
+        assert shown["steps"][0]["query"]["api_key"] == "<redacted>"
+        assert shown["steps"][0]["expect"]["body_regex"] == "code <redacted> accepted"
 
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
