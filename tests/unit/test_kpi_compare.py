@@ -3704,6 +3704,14 @@ class TestPooledCounts:
         assert judged.details["count_test"]["ranks_judge"] is False
         assert judged.details["count_test"]["harm_bound"] <= 0.003
 
+    def test_a_pass_of_the_ranks_needs_the_counts_interval_within_the_tolerance_itself(self):
+        # The interval's bad end 0.000549 lies within twice the tolerance 0.000329, not within it: no pass.
+        judged = judge_counted(QUIET_CANARY, (50000.0, 500000.0))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        counted = judged.details["count_test"]
+        assert counted["tolerance"] < counted["harm_bound"] <= 2 * counted["tolerance"]
+        assert "the pooled counts' interval allows an increase of 0.000549327: " in judged.reason
+
     @pytest.mark.parametrize(
         ("events", "outcome"),
         [
