@@ -101,6 +101,12 @@ def is_secret_pair(name: str, value: str) -> bool:
     )
 
 
+def may_hide(name: str) -> bool:
+    """Whether a value under `name` may be hidden: always a secret name's (`is_secret_name`), `pass` alone's when it is
+    no result (`is_secret_pair`)."""
+    return is_secret_name(name) or _PASS_NAME_RE.fullmatch(name) is not None
+
+
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
