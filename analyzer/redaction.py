@@ -716,6 +716,9 @@ _GO_FIELD_RE = re.compile(
 # a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
 # an exported field's bare value is.
 _GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+# A field's value a scheme's braces start (`password:{noop}...`), read with them as parentheses (the same length): its
+# braces would end the struct's part before the value, which no field then named.
+_GO_SCHEME_BRACES_RE = re.compile(r"(?<=:)\{(\w[\w.-]{0,19})\}")
 # A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
 # from a `{` to the text's end (a clip cut the struct before its `}`).
 _GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
@@ -765,8 +768,9 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
                 continue
             covered = max(found.end("bare"), _go_value_end(text, found.start("bare"), _GO_BRACES_RE))
             spans.append((found.start("bare"), covered))
-        for part in _GO_STRUCT_PART_RE.finditer(text):
-            fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
+        read = _GO_SCHEME_BRACES_RE.sub(r"(\1)", text) if ":{" in text else text
+        for part in _GO_STRUCT_PART_RE.finditer(read):
+            fields = _GO_UNEXPORTED_FIELD_RE.finditer(read, part.start(), part.end())
             secret = next((found for found in fields if hide(found["name"])), None)
             if secret is not None:
                 spans.append((secret.start("bare"), part.end()))

@@ -722,6 +722,11 @@ class TestHideCredentials:
                 "&{Host:db Password:{SSHA}c2VjcmV0c2FsdA== Port:5432} map[pw:{noop}hunter22 user:bob]",
                 "&{Host:db Password:<redacted>} map[pw:<redacted>]",
             ),
+            # An unexported field's too (its braces ended the struct's part before it, the password shown).
+            (
+                "{host:db password:{noop}hunter22 port:1} cfg {user:app pwd:{SSHA}c2VjcmV0 retries:3",
+                "{host:db password:<redacted>} cfg {user:app pwd:<redacted>",
+            ),
         ],
     )
     def test_go_values_are_hidden_to_their_struct_or_maps_end(self, text, shown):
@@ -781,6 +786,7 @@ class TestHideCredentials:
             'cfg main.Config{Host:"db", Password:"<redacted>", Port:5432, Battery:"x y"}',
             "cfg &{Host:db Creds:{User:app Password:<redacted>} Port:5432 Mode:Fast}",
             "cfg {host:db port:5432} secret:ns/tls gone",
+            "cfg {host:db mode:{fast}x opts:{3} port:5432} secret:ns/tls gone",
             "cfg {x} secret:ns/tls not found at the end",
         ],
     )
