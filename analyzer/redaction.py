@@ -588,16 +588,16 @@ def _hide_user_info(text: str) -> str:
 # An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
 # magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
 # user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
-# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-` or `~`, a digit and a letter
-# among them (a word or a slug, `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none),
-# right after the name or after one short segment between (a user's id: Django's `reset/<uidb64>/<token>/`,
-# allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`). Another segment's is shown
-# (`/orders/abc123def456ghi789`: an id, no capability by name).
+# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-`, `~` or standard base64's `+`
+# (and its `=` padding), a digit and a letter among them (a word or a slug, `/reset/password-instructions-sent`, a
+# date `/verify/2024-01-01`, a short id are none), right after the name or after one short segment between (a user's
+# id: Django's `reset/<uidb64>/<token>/`, allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`).
+# Another segment's is shown (`/orders/abc123def456ghi789`: an id, no capability by name).
 _CAPABILITY_PATH_RE = re.compile(
     r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
     r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
     r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
-    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~-]{16,})"
+    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~+-]{16,}={0,2})"
 )
 _DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
 
@@ -1047,13 +1047,14 @@ _PEM_END = "-----END "
 
 
 # A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
-# text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
-# is a plain word (`Next`, `done`: letters, a capital first or none), or such words a `-` joins as a header's name is
-# written (`Content-Type`, `x-request-id`), ends the signature before it: the next line's first word, not the
-# signature's rest, which a cut at an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always
-# (a signature's rest of letters alone, shown, is not the whole signature).
+# text with each line break between two of a JWT's characters taken out, the next line's indent with it (a YAML block,
+# a logger's continuation line), in one pass (linear). A part after a break that is a plain word (`Next`, `done`:
+# letters, a capital first or none), or such words a `-` joins as a header's name is written (`Content-Type`,
+# `x-request-id`), ends the signature before it: the next line's first word, not the signature's rest, which a cut at
+# an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always (a signature's rest of letters
+# alone, shown, is not the whole signature).
 _JWT_RE = re.compile(_JWT)
-_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
+_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)[ \t]*(?=[A-Za-z0-9_.=+/-])")
 _PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
 # A signature's bytes by its header's `alg` (RFC 7518: an HMAC's hash, ECDSA's two coordinates, Ed25519's 64 bytes; an
 # RSA signature is its modulus, 2048, 3072 or 4096 bits): a break after that many characters of it ends it, whatever
