@@ -101,6 +101,12 @@ def is_secret_pair(name: str, value: str) -> bool:
     )
 
 
+def may_hide(name: str) -> bool:
+    """Whether a value under `name` may be hidden: always a secret name's (`is_secret_name`), `pass` alone's when it is
+    no result (`is_secret_pair`)."""
+    return is_secret_name(name) or _PASS_NAME_RE.fullmatch(name) is not None
+
+
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
@@ -582,16 +588,16 @@ def _hide_user_info(text: str) -> str:
 # An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
 # magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
 # user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
-# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-` or `~`, a digit and a letter
-# among them (a word or a slug, `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none),
-# right after the name or after one short segment between (a user's id: Django's `reset/<uidb64>/<token>/`,
-# allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`). Another segment's is shown
-# (`/orders/abc123def456ghi789`: an id, no capability by name).
+# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-`, `~` or standard base64's `+`
+# (and its `=` padding), a digit and a letter among them (a word or a slug, `/reset/password-instructions-sent`, a
+# date `/verify/2024-01-01`, a short id are none), right after the name or after one short segment between (a user's
+# id: Django's `reset/<uidb64>/<token>/`, allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`).
+# Another segment's is shown (`/orders/abc123def456ghi789`: an id, no capability by name).
 _CAPABILITY_PATH_RE = re.compile(
     r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
     r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
     r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
-    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~-]{16,})"
+    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~+-]{16,}={0,2})"
 )
 _DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
 
@@ -710,6 +716,9 @@ _GO_FIELD_RE = re.compile(
 # a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
 # an exported field's bare value is.
 _GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+# A field's value a scheme's braces start (`password:{noop}...`), read with them as parentheses (the same length): its
+# braces would end the struct's part before the value, which no field then named.
+_GO_SCHEME_BRACES_RE = re.compile(r"(?<=:)\{(\w[\w.-]{0,19})\}")
 # A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
 # from a `{` to the text's end (a clip cut the struct before its `}`).
 _GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
@@ -759,8 +768,9 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
                 continue
             covered = max(found.end("bare"), _go_value_end(text, found.start("bare"), _GO_BRACES_RE))
             spans.append((found.start("bare"), covered))
-        for part in _GO_STRUCT_PART_RE.finditer(text):
-            fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
+        read = _GO_SCHEME_BRACES_RE.sub(r"(\1)", text) if ":{" in text else text
+        for part in _GO_STRUCT_PART_RE.finditer(read):
+            fields = _GO_UNEXPORTED_FIELD_RE.finditer(read, part.start(), part.end())
             secret = next((found for found in fields if hide(found["name"])), None)
             if secret is not None:
                 spans.append((secret.start("bare"), part.end()))
@@ -1037,13 +1047,14 @@ _PEM_END = "-----END "
 
 
 # A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
-# text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
-# is a plain word (`Next`, `done`: letters, a capital first or none), or such words a `-` joins as a header's name is
-# written (`Content-Type`, `x-request-id`), ends the signature before it: the next line's first word, not the
-# signature's rest, which a cut at an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always
-# (a signature's rest of letters alone, shown, is not the whole signature).
+# text with each line break between two of a JWT's characters taken out, the next line's indent with it (a YAML block,
+# a logger's continuation line), in one pass (linear). A part after a break that is a plain word (`Next`, `done`:
+# letters, a capital first or none), or such words a `-` joins as a header's name is written (`Content-Type`,
+# `x-request-id`), ends the signature before it: the next line's first word, not the signature's rest, which a cut at
+# an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always (a signature's rest of letters
+# alone, shown, is not the whole signature).
 _JWT_RE = re.compile(_JWT)
-_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
+_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)[ \t]*(?=[A-Za-z0-9_.=+/-])")
 _PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
 # A signature's bytes by its header's `alg` (RFC 7518: an HMAC's hash, ECDSA's two coordinates, Ed25519's 64 bytes; an
 # RSA signature is its modulus, 2048, 3072 or 4096 bits): a break after that many characters of it ends it, whatever

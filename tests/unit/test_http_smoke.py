@@ -1041,8 +1041,9 @@ class TestSecrets:
 
 
 class TestNotSecretNames:
-    """A name secret only by the word sig, sid or pwd that holds no secret may be listed as such and is shown; no
-    other secret name can be, and a credential value or a secret the check sends stays hidden all the same."""
+    """A name secret only by the word sig, sid, pwd, pw or a last pass, or pass alone, that holds no secret may be
+    listed as such and is shown; no other secret name can be, and a credential value or a secret the check sends
+    stays hidden all the same."""
 
     POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "AllowRead", "Effect": "Allow"}], "sig_figs": 3}
 
@@ -1080,6 +1081,36 @@ class TestNotSecretNames:
         )
         result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Sid"}))
         assert result.evidence["body"] == '{"Sid": "AllowRead", "sid": "<redacted>", "X-Sig": "<redacted>"}'
+
+    async def test_a_listed_pass_is_shown(self, run, respx_mock):
+        # `pass` alone names a result as often as a password: listed, its value is shown (the load's warning said so
+        # while `{"pass": "ok"}` stayed `<redacted>`, with no way to show it).
+        answer = {"pass": "ok", "pw": "full", "PASS": "pa55-s3cr3t", "db_pass": "db-s3cr3t"}
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(500, json=answer))
+        step = {"name": "s", "query": {"pass": "partial"}}
+        evaluation = await run(definition([step], not_secret_names=["pass", "pw"]))
+        shown = evaluation.details["steps"][0]
+        assert json.loads(shown["body"]) == {
+            "pass": "ok",
+            "pw": "full",
+            "PASS": "<redacted>",
+            "db_pass": "<redacted>",
+        }
+        assert shown["request"]["url"] == f"{BASE}/?pass=partial"
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    def test_an_unlisted_pass_holding_no_result_stays_hidden(self):
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        body = b'{"pass": "hunter22", "passes": "ok"} pass=hunter22&pass2=12'
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Pass"}))
+        assert result.evidence["body"] == '{"pass": "<redacted>", "passes": "ok"} pass=<redacted>&pass2=12'
+
+    def test_a_listed_pass_or_pw_is_not_warned_of(self):
+        check = load(self.smoke(not_secret_names=["pass", "pw", "Pass1"]))
+        assert [w for w in check.warnings() if "not_secret_names" in w] == []
 
     async def test_a_credential_value_and_a_secret_arg_stay_hidden(self, run, respx_mock):
         def echo(request: httpx.Request) -> httpx.Response:

@@ -99,6 +99,7 @@ PUBLIC_NAMES = [
     "event_form",
     "may_answer_without_its_series",
     "may_be_shown",
+    "may_hide",
     "metric_names",
     "label_presence_query",
     "label_written",

@@ -722,6 +722,11 @@ class TestHideCredentials:
                 "&{Host:db Password:{SSHA}c2VjcmV0c2FsdA== Port:5432} map[pw:{noop}hunter22 user:bob]",
                 "&{Host:db Password:<redacted>} map[pw:<redacted>]",
             ),
+            # An unexported field's too (its braces ended the struct's part before it, the password shown).
+            (
+                "{host:db password:{noop}hunter22 port:1} cfg {user:app pwd:{SSHA}c2VjcmV0 retries:3",
+                "{host:db password:<redacted>} cfg {user:app pwd:<redacted>",
+            ),
         ],
     )
     def test_go_values_are_hidden_to_their_struct_or_maps_end(self, text, shown):
@@ -746,6 +751,13 @@ class TestHideCredentials:
             ),
             # A token longer than any the shape names (an encrypted blob): hidden whole all the same.
             ("Location: /reset/" + "a1" * 300 + "?x=1", "Location: /reset/<redacted>?x=1"),
+            # One in standard base64: past its `+` (the start before it may be shorter than a token) and its padding.
+            (
+                "Location: /reset/abc123def456ghi789+XYZ/ /verify/Zk3p+9QxW2mN8rT5vZk3p9== /invite/ab1+cd2ef3gh4ij5kl6",
+                "Location: /reset/<redacted>/ /verify/<redacted> /invite/<redacted>",
+            ),
+            # A slug joined by `+` (no digit) or a short one: shown.
+            ("/confirm/yes+please+send+more+news /verify/ab+1", "/confirm/yes+please+send+more+news /verify/ab+1"),
             # A word, a slug, a date, a short id, or an id under another segment's name: shown.
             (
                 "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3d4e5f6g7h /orders/abc123def456gh",
@@ -781,6 +793,7 @@ class TestHideCredentials:
             'cfg main.Config{Host:"db", Password:"<redacted>", Port:5432, Battery:"x y"}',
             "cfg &{Host:db Creds:{User:app Password:<redacted>} Port:5432 Mode:Fast}",
             "cfg {host:db port:5432} secret:ns/tls gone",
+            "cfg {host:db mode:{fast}x opts:{3} port:5432} secret:ns/tls gone",
             "cfg {x} secret:ns/tls not found at the end",
         ],
     )
@@ -1011,6 +1024,14 @@ class TestSecretShapes:
                 "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n200 OK\n"
                 "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4f\nwpMeJf36POk6yJV_adQssw5c\nstatus=401",
                 "t: <redacted>\n200 OK\nt: <redacted>\nstatus=401",
+            ),
+            # Its next line indented (a YAML block, a logger's continuation): the signature's rest is still its, and
+            # an indented line after its end is the next line's.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk\n  6yJV_adQssw5c\n  next: 1\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n\t200 OK\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n    Retrying in 5s",
+                "t: <redacted>\n  next: 1\nt: <redacted>\n\t200 OK\nt: <redacted>\n    Retrying in 5s",
             ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
