@@ -1245,10 +1245,11 @@ class TestRelativeToleranceOfASuccessRatio:
             {"mode": "ab"},  # a tolerance there is a margin to win by, not a pass
             {"max_relative_change": None, "max_absolute_change": 0.001},
             {"max_relative_change": 0},
+            {"max_relative_change": 5},  # warned as a percentage written for a fraction
             {"canary": f"{rate_of('orders_total')} / {rate_of('visits_total')}"},  # a conversion, far from 1
             {"canary": f"{rate_of('errors_total')} / {ALL}"},  # an error ratio: relative to its errors
         ],
-        ids=["lower", "ab", "absolute", "zero", "conversion", "error-ratio"],
+        ids=["lower", "ab", "absolute", "zero", "percent", "conversion", "error-ratio"],
     )
     def test_others_are_not_warned(self, overrides):
         variants = self.variants(overrides.pop("canary", f"{self.OK} / {self.ALL}"))
@@ -1262,9 +1263,11 @@ class TestEventsNotCounted:
     RATIO = rate_of("http_requests_total", 'code=~"5.."') + " / " + rate_of("http_requests_total")
     COUNT = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
 
-    def warned(self, query: str, events: str, method: str = "mann_whitney", **overrides: Any) -> list[str]:
+    def warned(
+        self, query: str, events: str, method: str = "mann_whitney", counted: str = "both", **overrides: Any
+    ) -> list[str]:
         variants = {
-            side: {"query": query, "events": events} if side == "canary" or method == "mann_whitney" else query
+            side: {"query": query, "events": events} if counted in (side, "both") else {"query": query}
             for side in ("canary", "baseline")
         }
         variants["baseline"] = json.loads(json.dumps(variants["baseline"]).replace("canary", "stable"))
@@ -1306,16 +1309,24 @@ class TestEventsNotCounted:
         ]
 
     @pytest.mark.parametrize(
-        ("query", "events", "method", "minimum"),
+        ("query", "events", "method", "counted", "minimum"),
         [
-            (RATIO, COUNT, "mann_whitney", 100),  # counts
-            ('avg(latency_seconds{h="{{ canary_hash }}"})', COUNT.replace("increase(", "rate("), "mann_whitney", 0),
-            (RATIO, COUNT.replace("increase(", "rate("), "ratio", 0),  # a rate tells no traffic as well
+            (RATIO, COUNT, "mann_whitney", "both", 100),  # counts
+            (
+                'avg(latency_seconds{h="{{ canary_hash }}"})',
+                COUNT.replace("increase(", "rate("),
+                "mann_whitney",
+                "both",
+                0,
+            ),
+            # A rate tells no traffic as well: without both variants' events no pooled counts read it.
+            (RATIO, COUNT.replace("increase(", "rate("), "ratio", "both", 0),
+            (RATIO, COUNT.replace("increase(", "rate("), "mann_whitney", "canary", 0),
         ],
-        ids=["counts", "latency-without-minimum", "ratio-without-minimum"],
+        ids=["counts", "latency-without-minimum", "ratio-without-minimum", "canary-events-alone"],
     )
-    def test_others_are_not_warned(self, query, events, method, minimum):
-        assert self.warned(query, events, method, min_canary_events=minimum) == []
+    def test_others_are_not_warned(self, query, events, method, counted, minimum):
+        assert self.warned(query, events, method, counted, min_canary_events=minimum) == []
 
 
 class TestRatioToleranceInPercent:
