@@ -103,6 +103,19 @@ _CONSTANT_BASELINE_MIN_TRAFFIC = 0.8
 # 19.4% of canaries with a tenth of it erring 5 times as often.
 _RANKS_MAX_TRAFFIC_RATIO = 2.0
 
+# A request success ratio's baseline as the warning on a relative tolerance of one says it (99.9%, three nines).
+_TYPICAL_SUCCESS = 0.999
+# What a per-second count does to what reads it (see _not_a_count): a proportion's test, mann_whitney's pooled counts.
+_PROPORTION_COUNTS = (
+    "method proportion counts events: the test reads the events of one second as the lookback's, a fraction of the "
+    "evidence, and stays inconclusive where the lookback's counts would pass"
+)
+_POOLED_COUNTS = (
+    "method mann_whitney's pooled counts read it as the lookback's events: they weigh the events of one second, a "
+    "fraction of the evidence, so they hold inconclusive the passes the lookback's counts would give, and fail few "
+    "canaries erring more; min_canary_events is compared with it too"
+)
+
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
@@ -537,13 +550,8 @@ class KpiCompareCheck(Check):
             if (warning := _reset_blind_difference(f"{side}.{name}", template.text)) is not None
         ]
         found += self._canary_read_back()
+        found += self._counts_not_counted()
         if self.method == "proportion":
-            found += [
-                warning
-                for side, templates in (("canary", self._canary), ("baseline", self._baseline))
-                for name in ("success", "total")
-                if (warning := _not_a_count(f"{side}.{name}", templates[name].text)) is not None
-            ]
             # Rendered: a param outside a string (`offset {{ shift }}`) is no PromQL the matchers can be read from.
             success = self._canary["success"].render({**sample_args(self), _LOOKBACK: self.lookback})
             if (swapped := _direction_against_names(self.direction, success)) is not None:
@@ -557,6 +565,8 @@ class KpiCompareCheck(Check):
             query = self._canary["query"].render({**sample_args(self), _LOOKBACK: self.lookback})
             if (swapped := _direction_against_ratio(self.direction, query)) is not None:
                 found.append(swapped)
+        if (relative := self._relative_of_successes()) is not None:
+            found.append(relative)
         if self.max_relative_change is not None and self.max_relative_change >= 1:
             if not self.large_relative_change:
                 found.append(_tolerance_in_percent(self.max_relative_change, self.direction))
@@ -592,6 +602,70 @@ class KpiCompareCheck(Check):
                         f"{selector} (and a lookback of min_samples x {selector}) gives independent samples"
                     )
         return found
+
+    def _counts_not_counted(self) -> list[str]:
+        """A warning for each query read as the lookback's count of events that gives none (see _not_a_count): a
+        proportion's `success` and `total`; mann_whitney's `events` of an error (or success) ratio with both variants'
+        events, which the pooled counts read as counts; else the canary's `events` that min_canary_events is compared
+        with (a ratio's or mann_whitney's)."""
+        sides = (("canary", self._canary), ("baseline", self._baseline))
+        if self.method == "proportion":
+            return [
+                warning
+                for side, templates in sides
+                for name in ("success", "total")
+                if (warning := _not_a_count(f"{side}.{name}", templates[name].text, _PROPORTION_COUNTS)) is not None
+            ]
+        pooled = (
+            self.method == "mann_whitney"
+            and "events" in self._canary
+            and "events" in self._baseline
+            and _outcome_ratio(self._canary["query"].text) is not None
+        )
+        if pooled:
+            return [
+                warning
+                for side, templates in sides
+                if (warning := _not_a_count(f"{side}.events", templates["events"].text, _POOLED_COUNTS)) is not None
+            ]
+        if self.min_canary_events > 0:
+            # Else the events only tell a variant without traffic, which a rate tells as well as a count.
+            minimum = (
+                f"min_canary_events {format_number(self.min_canary_events)} is a count of the lookback's events: it "
+                "is compared with the events of one second, which holds a canary with enough traffic without a verdict"
+            )
+            warning = _not_a_count("canary.events", self._canary["events"].text, minimum)
+            return [] if warning is None else [warning]
+        return []
+
+    def _relative_of_successes(self) -> str | None:
+        """A warning when a gate's max_relative_change (above 0, below 1: larger ones are warned apart) is taken of a
+        success ratio of requests (see _success_ratio) better higher or either way: a tenth of a success rate near 1
+        is many times its failures."""
+        relative = self.max_relative_change
+        if self.mode != "gate" or self.direction == "lower_is_better" or relative is None or not 0 < relative < 1:
+            return None
+        values = {**sample_args(self), _LOOKBACK: self.lookback}
+        if self.method == "proportion":
+            # The ratio the test judges, read as a ratio query is.
+            rendered = {name: self._canary[name].render(values) for name in ("success", "total")}
+            query, field = f"({rendered['success']}) / ({rendered['total']})", "canary.success / canary.total"
+        else:
+            query, field = self._canary["query"].render(values), "canary.query"
+        evidence = _success_ratio(query)
+        if evidence is None:
+            return None
+        canary = _TYPICAL_SUCCESS * (1 - relative)
+        factor = (1 - canary) / (1 - _TYPICAL_SUCCESS)
+        return (
+            f"{field} is a success ratio ({evidence}) and max_relative_change {format_number(relative)} is taken of "
+            f"the success rate, not of the failures: at a baseline of {format_number(_TYPICAL_SUCCESS)} (failing "
+            f"{_percent(1 - _TYPICAL_SUCCESS)}) it passes a canary at {format_number(round(canary, 6))} (failing "
+            f"{_percent(round(1 - canary, 6))}, {factor:.3g}x the baseline's failures); to bound the drop of the "
+            "success rate write max_absolute_change in its units (0.001 lets 0.999 fall to 0.998, twice the "
+            f"failures) instead; to allow {_percent(relative)} more failures judge the error ratio (1 less this one) "
+            f"with direction: lower_is_better and max_relative_change {format_number(relative)}"
+        )
 
     def _canary_read_back(self) -> list[str]:
         """A warning for each canary query that reads its selectors only in the past (see _read_back), rendered with
@@ -1881,30 +1955,23 @@ def _signed_change(difference: float, baseline: float) -> str:
     return absolute if relative is None else f"{absolute}, {relative * 100:+.3g}%"
 
 
-def _not_a_count(field: str, query: str) -> str | None:
-    """A warning when a proportion's `success` or `total` query gives no count of the lookback's events: per second
-    (rate(), or a recorded rate: the events of one second, so the test weighs a fraction of the evidence and stays
-    inconclusive), or a counter read without a range (every event since the pod started, not the lookback's)."""
+def _not_a_count(field: str, query: str, counted: str) -> str | None:
+    """A warning when a query read as the lookback's count of events (a proportion's `success` or `total`, an
+    `events`) gives none: per second (rate(), or a recorded rate: the events of one second, whose effect on what reads
+    it `counted` says), or a counter read without a range (every event since the pod started, not the lookback's)."""
     form = event_form(query)
     syntax = promql_blanked(query)
     # A rate times seconds (`rate(x[30m]) * 1800`, increase() as Prometheus computes it) is a count, and so is a
     # counter less its value a lookback ago (`x_total - x_total offset 30m`), though blind to resets (warned apart:
     # _reset_blind_difference).
     if form == "per_second" and "*" not in syntax:
-        return (
-            f"{field} is per second (rate() or irate()), and method proportion counts events: the test reads the "
-            "events of one second as the lookback's, a fraction of the evidence, and stays inconclusive where the "
-            "lookback's counts would pass; "
-            "write increase(...[{{ lookback }}])"
-        )
+        return f"{field} is per second (rate() or irate()), and {counted}; write increase(...[{{{{ lookback }}}}])"
     names = [name for selector in metric_selectors(query) for name in selector.names]
     rates = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]
     if form is None and rates and "*" not in syntax:
         return (
-            f"{field} reads {rates[0]}, a recorded rate (per second, by its name), and method proportion counts "
-            "events: the test reads the events of one second as the lookback's, a fraction of the evidence, and "
-            "stays inconclusive where the lookback's counts would pass; write increase(...[{{ lookback }}]) of the "
-            "counter it records"
+            f"{field} reads {rates[0]}, a recorded rate (per second, by its name), and {counted}; write "
+            "increase(...[{{ lookback }}]) of the counter it records"
         )
     counters = [name for name in names if name.endswith(_COUNTERS)]
     if form is None and counters and "[" not in syntax and not re.search(r"\boffset\b", syntax, re.IGNORECASE):
@@ -1914,6 +1981,17 @@ def _not_a_count(field: str, query: str) -> str | None:
             "increase(...[{{ lookback }}])"
         )
     return None
+
+
+def _success_ratio(query: str) -> str | None:
+    """What says a rendered KPI `query` is a success ratio of requests (see _ratio_said): its numerator picks successes
+    by an outcome (`code!~"5.."`, `outcome="SUCCESS"`) or it is a constant less an error ratio (`1 - errors /
+    total`); None for anything else, a business KPI's ratio by a success name (`orders / visits`, a conversion far
+    from 1, where a relative tolerance is meant) included."""
+    said = _ratio_said(query)
+    if said is None or said[0] != "successes" or _outcome_ratio(query) is None:
+        return None
+    return said[1]
 
 
 def _direction_against_names(direction: Direction, query: str) -> str | None:

@@ -775,7 +775,7 @@ class TestDirectionAgainstTheSuccessCount:
         canary = {"success": success, "total": TOTAL}
         baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
         definition = check(method="proportion", direction=direction, canary=canary, baseline=baseline)
-        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "direction" in w]
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "calls a" in w]
 
     @pytest.mark.parametrize(
         ("selector", "what"),
@@ -1190,6 +1190,143 @@ class TestDirectionAgainstTheRatio:
     )
     def test_a_direction_the_ratio_agrees_with_or_cannot_tell_is_not_warned(self, direction, query):
         assert self.warned(direction, query) == []
+
+
+class TestRelativeToleranceOfASuccessRatio:
+    """A gate's max_relative_change on a success ratio of requests (better higher or either way) is a load warning
+    saying the failures it lets pass at a baseline of 0.999 and what to write: it is taken of the success rate."""
+
+    OK = rate_of("http_requests_total", 'code!~"5.."')
+    ALL = rate_of("http_requests_total")
+
+    def warned(self, **overrides: Any) -> list[str]:
+        definition = check(**{"direction": "higher_is_better", **overrides})
+        if overrides.get("method") == "mann_whitney":
+            definition |= {"lookback": "30m", "step": "5m", "min_samples": 6}
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "taken of the" in w]
+
+    def variants(self, query: str) -> dict[str, str]:
+        return {"canary": query, "baseline": query.replace("canary", "stable")}
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_success_ratio_picked_by_a_matcher_is_warned(self, method):
+        # Before: silent; judged by the ratio method, a canary at 0.95 against a baseline at 0.999 passed (its errors
+        # 50x the baseline's).
+        assert self.warned(method=method, **self.variants(f"{self.OK} / {self.ALL}")) == [
+            "canary.query is a success ratio (a ratio whose numerator counts successes: http_requests_total with "
+            'code!~"5..") and max_relative_change 0.1 is taken of the success rate, not of the failures: at a '
+            "baseline of 0.999 (failing 0.1%) it passes a canary at 0.8991 (failing 10.09%, 101x the baseline's "
+            "failures); to bound the drop of the success rate write max_absolute_change in its units (0.001 lets "
+            "0.999 fall to 0.998, twice the failures) instead; to allow 10% more failures judge the error ratio (1 "
+            "less this one) with direction: lower_is_better and max_relative_change 0.1"
+        ]
+
+    def test_the_factor_follows_the_tolerance(self):
+        # 0.999 * 0.99 = 0.98901: failing 1.099%, 11x.
+        (warning,) = self.warned(
+            direction="either", max_relative_change=0.01, **self.variants(f"1 - {rate_of('errors_total')} / {self.ALL}")
+        )
+        assert "1 less a ratio whose numerator counts failures: errors_total, by its name" in warning
+        assert "passes a canary at 0.98901 (failing 1.099%, 11x the baseline's failures)" in warning
+
+    def test_a_proportion_of_successes_is_warned(self):
+        success = 'sum(increase(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[{{ lookback }}]))'
+        total = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+        canary = {"success": success, "total": total}
+        baseline = {role: query.replace("canary", "stable") for role, query in canary.items()}
+        (warning,) = self.warned(method="proportion", canary=canary, baseline=baseline)
+        assert warning.startswith("canary.success / canary.total is a success ratio (")
+        assert "passes a canary at 0.8991" in warning
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"direction": "lower_is_better"},  # the direction warning says swap it
+            {"mode": "ab"},  # a tolerance there is a margin to win by, not a pass
+            {"max_relative_change": None, "max_absolute_change": 0.001},
+            {"max_relative_change": 0},
+            {"max_relative_change": 5},  # warned as a percentage written for a fraction
+            {"canary": f"{rate_of('orders_total')} / {rate_of('visits_total')}"},  # a conversion, far from 1
+            {"canary": f"{rate_of('errors_total')} / {ALL}"},  # an error ratio: relative to its errors
+        ],
+        ids=["lower", "ab", "absolute", "zero", "percent", "conversion", "error-ratio"],
+    )
+    def test_others_are_not_warned(self, overrides):
+        variants = self.variants(overrides.pop("canary", f"{self.OK} / {self.ALL}"))
+        assert self.warned(**{**variants, **overrides}) == []
+
+
+class TestEventsNotCounted:
+    """An `events` query per second, or a counter read without a range, is a load warning naming increase() where a
+    count is read: mann_whitney's pooled counts of an error ratio, else min_canary_events."""
+
+    RATIO = rate_of("http_requests_total", 'code=~"5.."') + " / " + rate_of("http_requests_total")
+    COUNT = 'sum(increase(http_requests_total{h="{{ canary_hash }}"}[{{ lookback }}]))'
+
+    def warned(
+        self, query: str, events: str, method: str = "mann_whitney", counted: str = "both", **overrides: Any
+    ) -> list[str]:
+        variants = {
+            side: {"query": query, "events": events} if counted in (side, "both") else {"query": query}
+            for side in ("canary", "baseline")
+        }
+        variants["baseline"] = json.loads(json.dumps(variants["baseline"]).replace("canary", "stable"))
+        definition = check(method=method, **variants, max_absolute_change=0.001, **overrides)
+        if method == "mann_whitney":
+            definition |= {"lookback": "30m", "step": "5m", "min_samples": 6}
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if ".events " in w]
+
+    def test_per_second_events_of_the_pooled_counts_are_warned(self):
+        # Before: silent; the pooled counts read 0.5 requests a second as the lookback's 0.5 events and held every pass
+        # inconclusive.
+        assert self.warned(self.RATIO, self.COUNT.replace("increase(", "rate(")) == [
+            f"{side}.events is per second (rate() or irate()), and method mann_whitney's pooled counts read it as "
+            "the lookback's events: they weigh the events of one second, a fraction of the evidence, so they hold "
+            "inconclusive the passes the lookback's counts would give, and fail few canaries erring more; "
+            "min_canary_events is compared with it too; write increase(...[{{ lookback }}])"
+            for side in ("canary", "baseline")
+        ]
+
+    def test_a_recorded_rate_and_a_bare_counter_are_warned(self):
+        recorded = self.warned(self.RATIO, 'sum(job:http_requests:rate5m{h="{{ canary_hash }}"})')
+        assert [w.partition(",")[0] for w in recorded] == [
+            f"{side}.events reads job:http_requests:rate5m" for side in ("canary", "baseline")
+        ]
+        bare = self.warned(self.RATIO, 'sum(http_requests_total{h="{{ canary_hash }}"})')
+        assert [w.partition(":")[0] for w in bare] == [
+            f"{side}.events reads the counter http_requests_total without a range" for side in ("canary", "baseline")
+        ]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_per_second_events_against_min_canary_events_are_warned(self, method):
+        # A latency: no pooled counts, but min_canary_events 100 compared with 3 requests a second never let it judge.
+        latency = 'avg(latency_seconds{h="{{ canary_hash }}"})'
+        events = self.COUNT.replace("increase(", "rate(")
+        assert self.warned(latency, events, method, min_canary_events=100) == [
+            "canary.events is per second (rate() or irate()), and min_canary_events 100 is a count of the lookback's "
+            "events: it is compared with the events of one second, which holds a canary with enough traffic without "
+            "a verdict; write increase(...[{{ lookback }}])"
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "events", "method", "counted", "minimum"),
+        [
+            (RATIO, COUNT, "mann_whitney", "both", 100),  # counts
+            (
+                'avg(latency_seconds{h="{{ canary_hash }}"})',
+                COUNT.replace("increase(", "rate("),
+                "mann_whitney",
+                "both",
+                0,
+            ),
+            # A rate tells no traffic as well: without both variants' events no pooled counts read it.
+            (RATIO, COUNT.replace("increase(", "rate("), "ratio", "both", 0),
+            (RATIO, COUNT.replace("increase(", "rate("), "mann_whitney", "canary", 0),
+        ],
+        ids=["counts", "latency-without-minimum", "ratio-without-minimum", "canary-events-alone"],
+    )
+    def test_others_are_not_warned(self, query, events, method, counted, minimum):
+        assert self.warned(query, events, method, counted, min_canary_events=minimum) == []
 
 
 class TestRatioToleranceInPercent:
