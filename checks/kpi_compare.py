@@ -1968,9 +1968,20 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
 def _direction_against_ratio(direction: Direction, query: str) -> str | None:
     """A warning when a ratio's or mann_whitney's rendered canary `query` is a ratio whose numerator counts failures
     or successes (see _ratio_said), a constant less it (`100 - errors / started * 100`, Flagger's gRPC "error rate",
-    is a success percentage) the other, and `direction` calls better the way that passes a canary failing more."""
-    said = _ratio_said(query)
-    if said is None or direction == "either":
+    is a success percentage) the other, and `direction` calls better the way that passes a canary failing more; one
+    when the query nests too deeply to be read (which is no failure of the catalog's load)."""
+    if direction == "either":
+        return None
+    try:
+        said = _ratio_said(query)
+    except RecursionError:
+        # _said_between recurses once per bracket or operator: a query a thousand levels deep crashed the load.
+        return (
+            "canary.query nests its brackets too deeply (hundreds of levels) to read whether it is an error or a "
+            f"success ratio, so its direction {direction} is not checked against it; write it with fewer nested "
+            "brackets to have it checked"
+        )
+    if said is None:
         return None
     counts, evidence = said
     if (counts == "failures") == (direction == "lower_is_better"):

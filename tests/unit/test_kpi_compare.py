@@ -1046,6 +1046,19 @@ class TestDirectionAgainstTheRatio:
             "write direction: higher_is_better"
         ]
 
+    @pytest.mark.parametrize("nested", ["(", "sum(", "1 - ("])
+    def test_a_query_nested_too_deeply_to_read_is_warned_and_loads(self, nested):
+        # Before: a RecursionError out of the catalog load (the reader recursed once per bracket): `analyzer
+        # validate` crashed with exit 1, and a reload lost the good checks beside this one.
+        query = nested * 1000 + f"{self.ERRORS} / {self.ALL}" + ")" * 1000
+        definition = check(direction="lower_is_better", canary=query, baseline=query.replace("canary", "stable"))
+        warnings = [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+        assert [w for w in warnings if "direction" in w] == [
+            "canary.query nests its brackets too deeply (hundreds of levels) to read whether it is an error or a "
+            "success ratio, so its direction lower_is_better is not checked against it; write it with fewer nested "
+            "brackets to have it checked"
+        ]
+
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
         judged = judge("ratio", "lower_is_better", canary={"query": 95.0}, baseline={"query": 99.0})
