@@ -1307,8 +1307,9 @@ class KpiCompareCheck(Check):
         count their events: a fail of the counts stands (the worse of the two), and at a traffic ratio beyond
         _RANKS_MAX_TRAFFIC_RATIO either way the ranks' fail needs the counts' and their pass the counts' interval
         within the tolerance (else inconclusive); without both events the verdict says its traffic is unmeasured."""
-        query = self._canary["query"].text
-        if _outcome_ratio(query) is None:
+        # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
+        rendered = measured.queries["canary"].get("query", "")
+        if _outcome_ratio(self._canary["query"].text) is None and _outcome_ratio(rendered) is None:
             return verdict
         samples, details = measured.samples, verdict.details
         if traffic is None:

@@ -3762,6 +3762,22 @@ class TestPooledCounts:
         assert judged.details["count_test"]["ranks_judge"] is False
         json.dumps(judged.details, allow_nan=False)
 
+    def test_an_error_ratio_picking_its_failures_by_a_param_is_judged_by_its_counts(self):
+        # Before: the count test was gated on the template, whose `code=~"{{ failing }}"` picks no outcome it can read,
+        # so the ranks alone passed a canary erring 5.7 times as often as the baseline over as many events.
+        query = ERROR_RATIO.replace('code=~"5.."', 'code=~"{{ failing }}"')
+        failing = {"type": "enum", "values": ["5..", "5..|429"], "required": True}
+        kpi = counted_check((True, True), query=query, params={**PARAMS, "failing": failing})
+        rendered = query.replace("{{ failing }}", "5..")
+        queries = {
+            side: {"query": rendered.replace("{{ canary_hash }}", hash_), "events": "e"}
+            for side, hash_ in (("canary", "c0ffee1"), ("baseline", "stable1"))
+        }
+        values = {("canary", "events"): 10000.0, ("baseline", "events"): 10000.0}
+        judged = kpi.judge(Measured(queries, values, dict(zip(("canary", "baseline"), RARE_BURSTS, strict=True))))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find an increase beyond the tolerance"), judged.reason
+
     def test_a_kpi_that_is_no_outcome_ratio_has_no_count_test(self):
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=CANARY)
         assert judged.outcome is Outcome.PASS, judged.reason
