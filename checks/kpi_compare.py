@@ -2063,13 +2063,25 @@ def _said_between(
 def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "successes"], str] | None:
     """What a ratio's numerator `text` (`blank`: strings blanked) counts and how it says so: the outcome its matchers
     on outcome labels pick (`code=~"5.."`, `grpc_code!="OK"`, see _outcomes_picked), else the one its metric names all
-    say (`errors_total`, `checkout_orders_total`); None for a count taken away from another (`all - 5xx`) or one
-    that says neither or both."""
+    say (`errors_total`, `checkout_orders_total`); of a count saying neither less one saying an outcome (`all - 5xx`),
+    the other outcome; None for other differences and a numerator that says neither or both."""
     start, end = _trimmed(blank, 0, len(blank))
     while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
         start, end = _trimmed(blank, start + 1, end - 1)
-    if any(op == "-" for op, _, _ in _split(blank, start, end, "additive")):
-        return None
+    parts = _split(blank, start, end, "additive")
+    if any(op == "-" for op, _, _ in parts):
+        if len(parts) != 2 or _is_number(blank[parts[0][1] : parts[0][2]]):
+            return None
+        (_, all_start, all_end), (_, taken_start, taken_end) = parts
+        if _numerator_counts(query_all := text[all_start:all_end], blank[all_start:all_end]) is not None:
+            return None
+        taken = _numerator_counts(text[taken_start:taken_end], blank[taken_start:taken_end])
+        all_names = [name for selector in metric_selectors(query_all) for name in selector.names]
+        if taken is None or not all_names:
+            return None
+        # `total - errors`: all the events less those of one outcome count the other.
+        other: Literal["failures", "successes"] = "successes" if taken[0] == "failures" else "failures"
+        return other, f"{all_names[0]} less {taken[1]}"
     names = [name for selector in metric_selectors(text) for name in selector.names]
     named = names[0] if names else "its numerator"
     picked = _outcomes_picked(text)

@@ -1137,8 +1137,26 @@ class TestDirectionAgainstTheRatio:
                 f"(1 - {ERRORS} / {ALL}) * +100",
                 "1 less a ratio whose numerator counts failures: errors_total, by its name",
             ),
+            # All the events less the failures: the successes (before: read as neither, a swapped direction silent).
+            (
+                f"({ALL} - {ERRORS}) / {ALL}",
+                "a ratio whose numerator counts successes: http_requests_total less errors_total, by its name",
+            ),
+            (
+                f"({ALL} - " + rate_of("http_requests_total", 'code=~"5.."') + f") / {ALL}",
+                'a ratio whose numerator counts successes: http_requests_total less http_requests_total with code=~"5.."',
+            ),
         ],
-        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier", "unary-plus"],
+        ids=[
+            "not-5xx",
+            "1-less-errors",
+            "conversion",
+            "ok-over-ok-and-errors",
+            "on-modifier",
+            "unary-plus",
+            "all-less-errors",
+            "all-less-5xx",
+        ],
     )
     def test_a_success_ratio_better_lower_is_warned(self, query, what):
         assert self.warned("lower_is_better", query) == [
