@@ -1144,7 +1144,8 @@ class TestDirectionAgainstTheRatio:
             ),
             (
                 f"({ALL} - " + rate_of("http_requests_total", 'code=~"5.."') + f") / {ALL}",
-                'a ratio whose numerator counts successes: http_requests_total less http_requests_total with code=~"5.."',
+                "a ratio whose numerator counts successes: http_requests_total less http_requests_total with "
+                'code=~"5.."',
             ),
         ],
         ids=[
