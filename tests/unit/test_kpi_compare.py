@@ -3797,6 +3797,18 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.reason.startswith("the pooled counts find an increase beyond the tolerance"), judged.reason
 
+    def test_a_success_ratio_over_both_outcomes_is_judged_the_way_its_direction_says(self):
+        # ok / (ok + errors) reads as failures to the count test's gate (its denominator names errors): the gate only
+        # decides that the counts judge, the direction written decides which way is harm (a drop here).
+        ok = 'sum(rate(ok_total{h="{{ canary_hash }}"}[5m]))'
+        query = f'{ok} / ({ok} + sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m])))'
+        samples = tuple([1 - x for x in side] for side in RARE_BURSTS)
+        judged = judge_counted(samples, (10000.0, 10000.0), "higher_is_better", query, max_relative_change=0.001)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find a drop beyond the tolerance: pooled counts canary ")
+        rose = judge_counted(samples[::-1], (10000.0, 10000.0), "higher_is_better", query, max_relative_change=0.001)
+        assert rose.outcome is Outcome.PASS, rose.reason
+
     def test_a_kpi_that_is_no_outcome_ratio_has_no_count_test(self):
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=CANARY)
         assert judged.outcome is Outcome.PASS, judged.reason
