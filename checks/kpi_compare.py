@@ -217,6 +217,8 @@ _MODIFIER_RE = re.compile(
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
+# A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
+_BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
 _NUMBERS_BRACKETED_RE = re.compile(rf"(?:\b[A-Za-z_]\w*\s*)?\(\s*[-+]?{_NUMBER}(?:\s*[-+*/%^]\s*[-+]?{_NUMBER})*\s*\)")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
@@ -2004,6 +2006,8 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
     vector(0)`) and a constant less it (`1 - errors / total`: the other outcome); None for anything else (a mean of a
     measure, a quantile, a difference of queries)."""
     blank = promql_blanked(query)
+    if _BOOL_COMPARISON_RE.search(blank):
+        return None  # an indicator whose better side its comparison sets, not what the ratio counts
     if "quantile" in blank.lower():
         return None  # a ratio of quantiles (`histogram_quantile(0.99, errors_bucket...) / ...`) is no share of events
     if any(name.endswith("_sum") for selector in metric_selectors(query) for name in selector.names):

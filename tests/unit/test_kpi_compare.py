@@ -1217,6 +1217,10 @@ class TestDirectionAgainstTheRatio:
             ),
             ("higher_is_better", f"{rate_of('error_free_sessions_total')} / {rate_of('sessions_total')}"),
             ("higher_is_better", f"({ERRORS} + {ALL}) / {ALL}"),
+            # A comparison with bool: 1 while the error ratio is under the threshold, better higher (before: warned as
+            # an error ratio, and the lower_is_better it advised would pass a canary failing more).
+            ("higher_is_better", f"{ERRORS} / {ALL} < bool 0.01"),
+            ("lower_is_better", f"{ERRORS} / {ALL} > bool 0.01"),
             ("lower_is_better", f"({rate_of('checkout_orders_total')} + {rate_of('visits_total')}) / {ALL}"),
         ],
     )
