@@ -831,6 +831,11 @@ class TestDirectionAgainstTheSuccessCount:
                 f'istio_requests_total{{{CANARY}, grpc_response_status!="0"}}',
                 'istio_requests_total with grpc_response_status!="0"',
             ),
+            # The highest gRPC code, 16 Unauthenticated (17 is none: see the names that say neither).
+            (
+                f'istio_requests_total{{{CANARY}, grpc_response_status="16"}}',
+                'istio_requests_total with grpc_response_status="16"',
+            ),
             # Before: said "with a 5xx matcher": an exit code 5 is no HTTP class.
             (f'jobs_total{{{CANARY}, exit_code="5"}}', 'jobs_total with exit_code="5"'),
             (f'jobs_total{{{CANARY}, exit_code!="0"}}', 'jobs_total with exit_code!="0"'),
