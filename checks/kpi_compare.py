@@ -567,7 +567,8 @@ class KpiCompareCheck(Check):
                 # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
                 found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
-            counts = _outcome_ratio(self._canary["query"].text)
+            # The rendered query too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks only once filled.
+            counts = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(query)
             if not ("events" in self._canary and "events" in self._baseline) and counts is not None:
                 # A success ratio sits at 1 for little traffic as an error ratio at 0 (and 1 less one at 0).
                 kind, at, there = (

@@ -529,6 +529,18 @@ class TestMannWhitneyErrorRatio:
             "variants' traffic with events (the pooled counts then judge it at any weights)"
         ]
 
+    def test_an_error_ratio_picking_its_failures_by_a_param_is_warned(self):
+        # Before: silent; the template's `code=~"{{ failing }}"` picks no outcome until the param's example fills it.
+        query = self.RATIO.replace('code=~"5.."', 'code=~"{{ failing }}"')
+        failing = {"type": "enum", "values": ["5..", "5..|429"], "example": "5..", "required": True}
+        definition = check(
+            method="mann_whitney",
+            **self.variants(query, ()),
+            params={**PARAMS, "failing": failing},
+            max_absolute_change=0.001,
+        )
+        assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
+
     @pytest.mark.parametrize(
         ("method", "query", "events"),
         [
