@@ -1159,6 +1159,15 @@ class TestDirectionAgainstTheRatio:
                 f"({ALL} - {ERRORS}) / {ALL}",
                 "a ratio whose numerator counts successes: http_requests_total less errors_total, by its name",
             ),
+            # Bare selectors: a name starting or ending in a set operator's word (`orders`, `app_error`) is no `or`.
+            (
+                '1 - order_errors_total{h="{{ canary_hash }}"} / orders_total{h="{{ canary_hash }}"}',
+                "1 less a ratio whose numerator counts failures: order_errors_total, by its name",
+            ),
+            (
+                '1 - app_error{h="{{ canary_hash }}"} / app_requests{h="{{ canary_hash }}"}',
+                "1 less a ratio whose numerator counts failures: app_error, by its name",
+            ),
             (
                 f"({ALL} - " + rate_of("http_requests_total", 'code=~"5.."') + f") / {ALL}",
                 "a ratio whose numerator counts successes: http_requests_total less http_requests_total with "
@@ -1174,6 +1183,8 @@ class TestDirectionAgainstTheRatio:
             "unary-plus",
             "all-less-errors",
             "all-less-5xx",
+            "orders-bare",
+            "error-bare",
         ],
     )
     def test_a_success_ratio_better_lower_is_warned(self, query, what):
@@ -1234,6 +1245,11 @@ class TestDirectionAgainstTheRatio:
             ),
             ("higher_is_better", f"{rate_of('error_free_sessions_total')} / {rate_of('sessions_total')}"),
             ("higher_is_better", f"({ERRORS} + {ALL}) / {ALL}"),
+            # An aggregated ratio raised to -1: its inverse, better higher.
+            ("higher_is_better", f"avg({ERRORS} / {ALL}) ^ -1"),
+            # A count of one outcome less another count of one: errors less timeouts say neither.
+            ("lower_is_better", f"({ERRORS} - {rate_of('timeouts_total')}) / {ALL}"),
+            ("higher_is_better", f"({ERRORS} - {rate_of('timeouts_total')}) / {ALL}"),
             # A comparison with bool: 1 while the error ratio is under the threshold, better higher (before: warned as
             # an error ratio, and the lower_is_better it advised would pass a canary failing more).
             ("higher_is_better", f"{ERRORS} / {ALL} < bool 0.01"),
