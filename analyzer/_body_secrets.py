@@ -331,17 +331,20 @@ _ASSIGNMENT_RE = re.compile(
 _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
 
 
-def _hides_pair(hide: Callable[[str], bool], name: str, value: str) -> bool:
-    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no number or boolean
-    (`is_secret_pair`: `pass=hunter2`, not `pass=12`)."""
-    return hide(name) or (_PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value))
+def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: frozenset[str]) -> bool:
+    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no result
+    (`is_secret_pair`: `pass=hunter2`, not `pass=12`) that `shown` (exact names as written) does not list."""
+    return hide(name) or (
+        name not in shown and _PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value)
+    )
 
 
-def _masked(text: str, hide: Callable[[str], bool]) -> str:
+def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = frozenset()) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
     page shows, a session in a link, that no capture knew of; an object or a list under such a name whole, a member
-    quoted inside a JSON string too, and a URL's user info."""
+    quoted inside a JSON string too, and a URL's user info. `shown`: names listed as holding no secret, exact (a
+    `pass` alone that `hide` cannot answer for, its value deciding)."""
 
     read = text
     flow_spans = _flow_mapping_spans(text, hide) if "{" in text else []
@@ -353,7 +356,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
     while (match := _JSON_MEMBER_RE.search(text, searched_to)) is not None:
         name = _json_string_text(match.group(1))
         opens_container = match.group(3) in ("[", "{")
-        if not _hides_pair(hide, name, match.group(3)) or _is_message_string(match.group(3)):
+        if not _hides_pair(hide, name, match.group(3), shown) or _is_message_string(match.group(3)):
             # The members of an object under another name are searched too.
             searched_to = match.end() if not opens_container else match.end(3)
             continue
@@ -369,7 +372,7 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
             return match.group(0)
         return f'\\"{match.group(1)}\\"{match.group(2)}\\"{REDACTED}\\"'
 
-    masked = _hidden_parameters(_ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)), hide)
+    masked = _hidden_parameters(_ESCAPED_MEMBER_RE.sub(escaped, "".join(parts)), hide, shown)
     spans = [
         # The mappings are read again where hiding changed the text (a value's brackets or quotes gone may show
         # mappings); else they hide nothing more (read twice, a body of thousands of brackets took twice the time).
@@ -396,8 +399,9 @@ def _masked(text: str, hide: Callable[[str], bool]) -> str:
 _RUN_ON_VALUE_RE = re.compile(r"""\{[^}\r\n]{0,512}\}?|[^;"\r\n]{0,512}""")
 
 
-def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
-    """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_NAME_RE`)."""
+def _hidden_parameters(text: str, hide: Callable[[str], bool], shown_names: frozenset[str] = frozenset()) -> str:
+    """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_NAME_RE`), a
+    `pass` alone's unless `shown_names` lists it (`_hides_pair`)."""
     shown: list[str] = []
     done = at = 0
     last_line = max(text.rfind("\n"), text.rfind("\r")) + 1
@@ -407,7 +411,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool]) -> str:
         name = decoded_name(named[1])
         values = _PARAMETER_VALUE_RE if at >= last_line else _PARAMETER_VALUE_BEFORE_LAST_LINE_RE
         found = values.match(text, at) if hide(name) or _PASS_NAME_RE.fullmatch(name) else None
-        if found is not None and not _hides_pair(hide, name, found[0]):
+        if found is not None and not _hides_pair(hide, name, found[0], shown_names):
             found = None
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):

@@ -848,6 +848,16 @@ def _unauthenticated(metrics: Any) -> list[str]:
     return found
 
 
+def _without_userinfo(origin: str) -> str:
+    """A url's start as a message shows it, its userinfo (`user:password@`) as `***`: a validate run's output is a CI
+    log, where a password is a leak."""
+    head, at, host = origin.rpartition("@")
+    if not at:
+        return origin
+    scheme, separator, _ = head.partition("://")
+    return f"{scheme}{separator}***@{host}" if separator else f"***@{host}"
+
+
 def _loopback_calls(metrics: Any) -> list[str]:
     """A note for each web metric calling the analyzer at a loopback address (`localhost`, `127.0.0.1`: the demo's
     `$ANALYZER`): Argo's controller sends the request from its own pod, where an analyzer answers only if it runs
@@ -2020,11 +2030,20 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     check_name = unquote(url.path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX))
     problems = _reading_problems(metric, web) if judged else []
     origin = web["url"].partition(_RUN_PATH_PREFIX)[0]
+    shown = _without_userinfo(origin)
     if url.scheme.lower() not in ("http", "https") and not _given_elsewhere(origin):
         # Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of the scheme `analyzer.argo-rollouts.svc`.
         problems.append(
-            f"url starts {origin!r}, without http://: Argo's web provider sends nothing (unsupported protocol "
-            f"scheme) and every measurement would be {outcome}; write http://{origin.partition('://')[2] or origin}"
+            f"url starts {shown!r}, without http://: Argo's web provider sends nothing (unsupported protocol "
+            f"scheme) and every measurement would be {outcome}; write http://"
+            f"{shown.partition('://')[2] or shown.lstrip('/')}{_RUN_PATH_PREFIX}..."
+        )
+    elif not url.netloc and not _given_elsewhere(origin):
+        # `http:analyzer:8080/...`, `http:///...`: Go's client refuses a URL without a host (no Host in request URL).
+        host = shown.partition(":")[2].lstrip("/") or "HOST:PORT"
+        problems.append(
+            f"url starts {shown!r}, without a host after {url.scheme}://: Argo's web provider sends nothing (no Host "
+            f"in request URL) and every measurement would be {outcome}; write {url.scheme}://{host}"
             f"{_RUN_PATH_PREFIX}..."
         )
     formats = [value for key, value in parse_qsl(url.query, keep_blank_values=True) if key == "format"]

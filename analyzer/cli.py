@@ -13,7 +13,9 @@ import re
 import signal
 import stat
 import sys
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from analyzer.sources.http import HttpClient
 
 EXIT_PASS = 0
+# Python's own for an uncaught exception: a bug, which the catch-all in `main` keeps, its traceback scrubbed.
+EXIT_CRASH = 1
 EXIT_USAGE = 2
 EXIT_FAIL = 3
 EXIT_INCONCLUSIVE = 4
@@ -216,13 +220,16 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     collecting = gc.isenabled()
+    words = sys.argv[1:] if argv is None else argv
+    # A thread's crash too (a plugin's own thread): Python's handler printed its traceback as it was.
+    thread_hook = threading.excepthook
+    threading.excepthook = partial(_thread_crashed, words)
     # Start-up (imports, classes, schemas, the catalog) builds objects that live until exit: the cyclic
     # collector, run every few hundred allocations, would scan them again and again and find nothing to free.
     # Paused until a command's start-up is done (`_started`), and as the caller had it on return.
     gc.disable()
     try:
         parser = build_parser()
-        words = sys.argv[1:] if argv is None else argv
         if not words:
             # argparse says only "the following arguments are required: COMMAND"; a newcomer needs the commands.
             parser.print_help(sys.stderr)
@@ -267,8 +274,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`| head`): nothing more to say, and no traceback for it.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 (a bug: shown as Python would, its credentials hidden)
+        # Python's own handler printed the traceback as it was, and a Job's log is read by many: an httpx or
+        # aiohttp error quotes the URL it was sent to, its user info or token and all.
+        import traceback
+
+        scrub = _crash_scrubber(words)
+        summary = "".join(traceback.format_exception_only(exc)).rstrip()
+        with contextlib.suppress(OSError):
+            print(
+                f"analyzer: internal error (a bug): {scrub(summary)}\n"
+                f"{scrub(''.join(traceback.format_exception(exc))).rstrip()}",
+                file=sys.stderr,
+            )
+        return EXIT_CRASH
     finally:
+        threading.excepthook = thread_hook
         (gc.enable if collecting else gc.disable)()
+
+
+def _crash_scrubber(words: Sequence[str]) -> Callable[[str], str]:
+    """What hides in a crash's traceback the credentials it may quote: every value after an `=` in the command's
+    words and after `--arg KEY` (a secret param's, which only the catalog tells), every environment variable's
+    under a secret name (a token the settings read) and any credential that says what it is."""
+    from analyzer.redaction import credential_scrubber, is_secret_name
+
+    values = [value for name, value in os.environ.items() if is_secret_name(name)]
+    for at, word in enumerate(words):
+        # Each `=`'s rest: `--arg=KEY=VALUE` holds VALUE after its second.
+        values += [word[end + 1 :] for end, char in enumerate(word) if char == "="]
+        if word == "--arg" and at + 2 < len(words) and "=" not in words[at + 1]:
+            values.append(words[at + 2])
+    return credential_scrubber(values)
+
+
+def _thread_crashed(words: Sequence[str], args: threading.ExceptHookArgs) -> None:
+    """`threading.excepthook` while a command runs: a thread's crash printed as Python prints it, its credentials
+    hidden (`_crash_scrubber`)."""
+    if args.exc_type is SystemExit or args.exc_value is None:
+        # Python's handler ignores a thread's SystemExit (a thread that ended itself).
+        return
+    import traceback
+
+    name = args.thread.name if args.thread is not None else threading.get_ident()
+    shown = _crash_scrubber(words)("".join(traceback.format_exception(args.exc_value))).rstrip()
+    with contextlib.suppress(OSError):
+        print(f"Exception in thread {name}:\n{shown}", file=sys.stderr)
 
 
 def _option_name(word: str) -> str:
@@ -487,6 +538,23 @@ def _command(args: argparse.Namespace) -> int:
     except AnalyzerError as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise  # a usage error's (argparse exits 2), or a plugin's that is no success either way
+        # A command returns its success, never raises it: this is a plugin's sys.exit() as it was imported or
+        # validated (a kind's evaluation is the runner's internal error), which exited 0 with nothing printed, the
+        # pass of a Job (`run`) or a valid catalog (`validate`).
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        # Where it was raised: the plugin's line that called sys.exit() (a builtin, no frame of its own).
+        at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        print(
+            f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code{at} (a kind's import, "
+            "validator or method), not by the analyzer: no result; fix or remove that plugin",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     finally:
         if args.command in ("validate", "import", "list"):
             # Also after an error (warnings printed, then an invalid catalog): never a failed flush at exit.

@@ -85,9 +85,10 @@ GRAMMAR = "'< N', '<= N', '> N', '>= N', '== N', '!= N', 'between A and B' or 'o
 
 
 # An operator written as another language or tool writes it (`=>`, `=`, `≤`), or in words (`less than 0.5`), then a
-# number: what it is in the grammar.
+# number: what it is in the grammar. Not the grammar's own `>=` and `<=` (a valid operator before a bound out of
+# range, `>= 1e999`, means no other).
 _OTHER_OPERATOR_RE = re.compile(
-    r"\s*(=>|>=?=|=<|<==?|=|≥|≤|<>|less than|below|under|greater than|more than|above|over|at most|at least)\s*"
+    r"\s*(=>|>==|=<|<==|=|≥|≤|<>|less than|below|under|greater than|more than|above|over|at most|at least)\s*"
     r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\s*",
     re.IGNORECASE,
 )

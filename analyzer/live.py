@@ -347,10 +347,14 @@ class LiveCatalog:
             except ConfigError as exc:
                 self._reject(reason, exc.problems, exc.named_files)
                 return "rejected"
-            except Exception as exc:  # a bug in a kind's validator must not stop the service
+            # A bug in a kind's validator must not stop the service, nor a plugin's sys.exit() there (a library's
+            # CLI parser): raised in the loading thread, never the process's own (serve handles its signals), it
+            # went out of the event loop and stopped `analyzer serve` undrained.
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:
                 # The problem is logged and shown by /readyz: neither shows a credential the exception quotes.
                 scrub = crash_scrubber(self.current)
-                problems = [scrub(f"internal error while loading: {type(exc).__name__}: {exc}")]
+                what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                problems = [scrub(f"internal error while loading: {what}")]
                 if not self._refused_as_before(reason, problems):
                     logger.exception(
                         "catalog_reload_crashed",

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 
 from analyzer.errors import ArgError
-from analyzer.redaction import REDACTED
+from analyzer.redaction import REDACTED, hide_url_secrets
 
 ArgValue = str | float
 _V = TypeVar("_V")
@@ -36,7 +36,8 @@ _DURATION_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 60
 # Inf and NaN, in any case, are number literals to PromQL, not names: `sum(errors) / {{ metric }}` given Inf is 0.
 _IDENTIFIER_RE = re.compile(r"^(?!(?i:inf|nan)$)[A-Za-z_:][A-Za-z0-9_:]*$")
 _DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# ASCII digits: float() also reads other scripts' ("\u0661" as 1), which no number is written in.
+_NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _PARAM_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 # How far `at` may lie ahead of this clock: the caller's clock may run ahead of ours by this much.
@@ -214,13 +215,15 @@ def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = 
     unix seconds, from 1970 on and not after `now` (the current time) by more than a clock's skew, which reads as
     `now`; ValueError otherwise, naming what to write (the time a relative one such as `now-1h` means now, and an
     example of each form, unless `relative_hint` is false: a time written for later, in a manifest)."""
+    # Each refusal quotes `text` cut as an arg's value is (`_show`): one of kilobytes (a query string may hold 8 KiB)
+    # was quoted whole in the 400, its log line and the history's entry.
     text = text.strip()
     # Whole seconds (what Argo Rollouts' templates send) skip the regex: ASCII digits are always a number to it.
     whole = text.isascii() and text.isdigit()
     if whole or _NUMBER_RE.fullmatch(text):
         seconds = float(text)
         if not math.isfinite(seconds) or not 0 <= seconds < 253402300800:
-            raise ValueError(f"{text!r} is out of range for unix seconds" + _in_milliseconds(seconds, now))
+            raise ValueError(f"{_show(text)} is out of range for unix seconds" + _in_milliseconds(seconds, now))
         moment = datetime.fromtimestamp(seconds, UTC)
         # Whole seconds in range are exact in a float and in a datetime: no conversion back is needed.
         moment_s = seconds if whole else moment.timestamp()
@@ -233,30 +236,31 @@ def parse_time(text: str, now: datetime | None = None, *, relative_hint: bool = 
             read = _plus_read_as_space(text)
             if read is None:
                 hint = (_relative(text, now) if relative_hint else "") or _form_hint(text, example=relative_hint)
-                raise ValueError(f"{text!r} is neither RFC 3339 nor unix seconds{hint}") from None
+                raise ValueError(f"{_show(text)} is neither RFC 3339 nor unix seconds{hint}") from None
             moment = read
         if moment.tzinfo is None:
             # Named whole: "add Z" to a date alone (`2026-11-26Z`) is no time either.
             raise ValueError(
-                f"{text!r} has no time zone offset: write {_naive_text(moment)}Z for UTC, or the offset of its zone "
-                f"({_naive_text(moment)}+01:00)"
+                f"{_show(text)} has no time zone offset: write {_naive_text(moment)}Z for UTC, or the offset of its "
+                f"zone ({_naive_text(moment)}+01:00)"
             )
         try:
             moment = moment.astimezone(UTC)
         except OverflowError:
             # 0001-01-01T00:30:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in year 10000.
-            raise ValueError(f"{text!r} is out of range once in UTC") from None
+            raise ValueError(f"{_show(text)} is out of range once in UTC") from None
         if moment < _EPOCH:
             # As for unix seconds; and a range query's start, further back, would leave the calendar.
-            raise ValueError(f"{text!r} is before 1970-01-01T00:00:00Z")
+            raise ValueError(f"{_show(text)} is before 1970-01-01T00:00:00Z")
         moment_s = moment.timestamp()
     now_s = time.time() if now is None else now.timestamp()
     if moment_s - now_s > _FUTURE_SKEW_S:
         # Nothing is measured yet at a future time: its "no series" would follow no_data, a pass under
         # `no_data: pass`.
-        shown = datetime.fromtimestamp(now_s, UTC)
+        now_shown = datetime.fromtimestamp(now_s, UTC)
         raise ValueError(
-            f"{text!r} is in the future (now is {shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate as of"
+            f"{_show(text)} is in the future (now is {now_shown:%Y-%m-%dT%H:%M:%SZ}); at is a past time to evaluate "
+            "as of"
         )
     if moment_s > now_s:
         # Ahead within the skew (a caller's clock ahead of ours): as of now. Nothing is measured past now, so a window
@@ -829,10 +833,14 @@ def piece_refusal(secret_arg: str, params: Mapping[str, Param], problem: str = "
 
 
 def shown_args(args: Mapping[str, _V], secret: frozenset[str]) -> dict[str, _V | str]:
-    """`args` as every output shows them: the value of a param in `secret` is REDACTED."""
-    if not secret:
-        return dict(args)
-    return {name: REDACTED if name in secret else value for name, value in args.items()}
+    """`args` as every output shows them: the value of a param in `secret` is REDACTED, and a credential a URL
+    holds in any other text (`https://svc:pw@backend/`, a DSN's password, `?api_key=...`: `hide_url_secrets`) is."""
+    # By shape, whatever the param: an arg whose whole value is a URL with its password is no secret param (only one
+    # placed inside a credential is), yet the answer, history, page link and logs are read by others than its caller.
+    return {
+        name: REDACTED if name in secret else hide_url_secrets(value) if isinstance(value, str) else value
+        for name, value in args.items()
+    }
 
 
 def require_text(name: str, value: Any) -> None:

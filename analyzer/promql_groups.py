@@ -659,6 +659,52 @@ def _reads(
     return tuple(found.values())
 
 
+# Functions of a range that need two samples in it: a series holding one sample there is in none of their answers.
+_TWO_SAMPLE_CALLS = frozenset({"rate", "increase", "irate", "delta", "idelta", "deriv"})
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
+    """The vector selectors of `query`, as PromQL writes them, that rate(), increase() or another function needing two
+    samples reads over the last `range_s` (no offset, no `@`, in no subquery): a series of them scraped every
+    `range_s` or less often holds one sample there, so `query` leaves it out; () when none, or when promql-parser
+    cannot parse `query`."""
+    try:
+        tree, _ = _parsed_loosely(query)
+    except ValueError:
+        return ()
+    found: dict[str, None] = {}
+    pending = [tree]
+    for _ in range(_MAX_LAYERS):
+        if not pending:
+            break
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "Call":
+            for arg in node.args:
+                if arg is None:
+                    continue
+                selector = arg.vector_selector if type(arg).__name__ == "MatrixSelector" else None
+                if (
+                    selector is not None
+                    and node.func.name in _TWO_SAMPLE_CALLS
+                    and arg.range.total_seconds() == range_s
+                    and selector.offset is None
+                    and selector.at is None
+                ):
+                    matchers = tuple(
+                        (m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers
+                    )
+                    found[_selector_text(selector.name, matchers)] = None
+                else:
+                    pending.append(arg)
+        elif kind == "BinaryExpr":
+            pending += [node.lhs, node.rhs]
+        elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
+            pending.append(node.expr)
+    return tuple(found)
+
+
 def _selector_text(name: str | None, matchers: tuple[tuple[str, str, str], ...]) -> str:
     """A selector of metric `name` (None for none) and `matchers` (label, operator, unquoted value) as PromQL
     writes it."""

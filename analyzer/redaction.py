@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import json
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -84,17 +85,26 @@ def is_secret_name(name: str) -> bool:
 
 
 # `pass` alone (any case, digits after it) names a password or a result (`pass: true`, `pass=12` tests passed): a value
-# that is a number or a boolean is the result's, shown; any other a password's, hidden (`pass=hunter2`).
+# that is a number, a count out of a total (`pass=12/12`), a boolean or none (`None`, `null`) is the result's, shown;
+# any other a password's, hidden (`pass=hunter2`).
 _PASS_NAME_RE = re.compile(r"(?i)pass[0-9]*")
-_NUMBER_OR_BOOLEAN_RE = re.compile(r"""(["']?)(?:-?[0-9][0-9.eE+-]*|(?i:true|false|yes|no|on|off))\1""")
+_RESULT_VALUE_RE = re.compile(
+    r"""(["']?)(?:-?[0-9][0-9.eE+-]*|[0-9]+/[0-9]+|(?i:true|false|yes|no|on|off|none|null|nil))\1"""
+)
 
 
 def is_secret_pair(name: str, value: str) -> bool:
     """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`), or `pass` alone's when `value` is no
-    number or boolean."""
+    result (`_RESULT_VALUE_RE`: a number, `12/12`, a boolean, `None`)."""
     return is_secret_name(name) or (
-        _PASS_NAME_RE.fullmatch(name) is not None and _NUMBER_OR_BOOLEAN_RE.fullmatch(value.strip()) is None
+        _PASS_NAME_RE.fullmatch(name) is not None and _RESULT_VALUE_RE.fullmatch(value.strip()) is None
     )
+
+
+def may_hide(name: str) -> bool:
+    """Whether a value under `name` may be hidden: always a secret name's (`is_secret_name`), `pass` alone's when it is
+    no result (`is_secret_pair`)."""
+    return is_secret_name(name) or _PASS_NAME_RE.fullmatch(name) is not None
 
 
 def may_be_shown(name: str) -> bool:
@@ -578,14 +588,16 @@ def _hide_user_info(text: str) -> str:
 # An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
 # magic sign-in link's, an address's verification, a list's unsubscribe: `Location: /reset/...`): the link is the
 # user's credential. Decided by name and shape: the segment before names such a link (any case), and the token is 16
-# to 512 characters of letters, digits, `_`, `-` or `~`, a digit and a letter among them (a word or a slug,
-# `/reset/password-instructions-sent`, a date `/verify/2024-01-01`, a short id are none). Another segment's is shown
-# (`/orders/abc123def456ghi789`: an id, no capability by name).
+# characters or more (an encrypted blob's however long) of letters, digits, `_`, `-`, `~` or standard base64's `+`
+# (and its `=` padding), a digit and a letter among them (a word or a slug, `/reset/password-instructions-sent`, a
+# date `/verify/2024-01-01`, a short id are none), right after the name or after one short segment between (a user's
+# id: Django's `reset/<uidb64>/<token>/`, allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`).
+# Another segment's is shown (`/orders/abc123def456ghi789`: an id, no capability by name).
 _CAPABILITY_PATH_RE = re.compile(
     r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
     r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
     r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
-    r"/(?P<token>[A-Za-z0-9_~-]{16,512})(?![A-Za-z0-9_~-])"
+    r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~+-]{16,}={0,2})"
 )
 _DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
 
@@ -689,10 +701,14 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
 # (fmt's printValue), so a bare value may hold spaces and what looks like the next field (a passphrase `correct horse
 # Battery:staple`): which ` Name:` ends it the text cannot tell. Under a secret name a bare value is hidden to its
 # struct's `}` (the fields after it with it; the fields before it, a `%#v`'s quoted value and a struct nested in
-# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end.
+# another bound it); with no `}` on its line (a text cut inside the struct), to the line's end. A value may start with
+# a scheme's word in braces (a hashed or encoded password as LDAP and Spring write it: `{SSHA}...`, `{noop}...`), which
+# no nested struct does (its fields are named: `{User:app ...}`).
+_GO_SCHEME_PREFIX = r"(?:\{\w[\w.-]{0,19}\})?"
 _GO_FIELD_RE = re.compile(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
-    r"""(?P<bare>[^\s{}]+(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
+    rf"""(?P<bare>{_GO_SCHEME_PREFIX}[^\s{{}}]+"""
+    r"""(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
 )
 # An unexported field's, its name in small letters (`%+v` writes every field: `{host:db password:... port:5432}`), read
 # apart (an exported field's run over words, `Host:db password:...`, does not hide it): not a format spec's alignment
@@ -700,6 +716,9 @@ _GO_FIELD_RE = re.compile(
 # a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
 # an exported field's bare value is.
 _GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+# A field's value a scheme's braces start (`password:{noop}...`), read with them as parentheses (the same length): its
+# braces would end the struct's part before the value, which no field then named.
+_GO_SCHEME_BRACES_RE = re.compile(r"(?<=:)\{(\w[\w.-]{0,19})\}")
 # A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
 # from a `{` to the text's end (a clip cut the struct before its `}`).
 _GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
@@ -711,7 +730,8 @@ _GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z"
 _GO_MAP_RE = re.compile(r"\bmap\[")
 _GO_MAP_ENTRY_RE = re.compile(
     r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
-    r"(\[[^\[\]\r\n]*\]|[^\s\[\]{}]+(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
+    rf"(\[[^\[\]\r\n]*\]|{_GO_SCHEME_PREFIX}[^\s\[\]{{}}]+"
+    r"(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
 )
 _GO_BRACES_RE = re.compile(r"[{}\r\n]")
 _GO_BRACKETS_RE = re.compile(r"[\[\]\r\n]")
@@ -748,8 +768,9 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
                 continue
             covered = max(found.end("bare"), _go_value_end(text, found.start("bare"), _GO_BRACES_RE))
             spans.append((found.start("bare"), covered))
-        for part in _GO_STRUCT_PART_RE.finditer(text):
-            fields = _GO_UNEXPORTED_FIELD_RE.finditer(text, part.start(), part.end())
+        read = _GO_SCHEME_BRACES_RE.sub(r"(\1)", text) if ":{" in text else text
+        for part in _GO_STRUCT_PART_RE.finditer(read):
+            fields = _GO_UNEXPORTED_FIELD_RE.finditer(read, part.start(), part.end())
             secret = next((found for found in fields if hide(found["name"])), None)
             if secret is not None:
                 spans.append((secret.start("bare"), part.end()))
@@ -1026,13 +1047,41 @@ _PEM_END = "-----END "
 
 
 # A JWT a log line wrapped at any point, or a JSON string holding it with a `\n` inside a part: read in a copy of the
-# text with each line break between two of a JWT's characters taken out (one pass, linear). A part after a break that
-# is a plain word (`Next`, `done`: letters, a capital first or none) ends the signature before it: the next line's
-# first word, not the signature's rest, which a cut at an arbitrary point leaves with a digit, a `_` or a `-`, or
-# capitals inside, nearly always (a signature's rest of letters alone, shown, is not the whole signature).
+# text with each line break between two of a JWT's characters taken out, the next line's indent with it (a YAML block,
+# a logger's continuation line), in one pass (linear). A part after a break that is a plain word (`Next`, `done`:
+# letters, a capital first or none), or such words a `-` joins as a header's name is written (`Content-Type`,
+# `x-request-id`), ends the signature before it: the next line's first word, not the signature's rest, which a cut at
+# an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always (a signature's rest of letters
+# alone, shown, is not the whole signature).
 _JWT_RE = re.compile(_JWT)
-_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)(?=[A-Za-z0-9_.=+/-])")
-_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
+_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)[ \t]*(?=[A-Za-z0-9_.=+/-])")
+_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
+# A signature's bytes by its header's `alg` (RFC 7518: an HMAC's hash, ECDSA's two coordinates, Ed25519's 64 bytes; an
+# RSA signature is its modulus, 2048, 3072 or 4096 bits): a break after that many characters of it ends it, whatever
+# the next line starts with (`200 OK`, `ERROR`, `status=401`), which a signature's rest would have been taken for.
+_JWT_SIGNATURE_BYTES = {
+    "HS256": (32,),
+    "HS384": (48,),
+    "HS512": (64,),
+    "ES256": (64,),
+    "ES384": (96,),
+    "ES512": (132,),
+    "EdDSA": (64,),
+    **{f"{family}{bits}": (256, 384, 512) for family in ("RS", "PS") for bits in (256, 384, 512)},
+}
+
+
+def _jwt_signature_chars(header: str) -> frozenset[int]:
+    """How many characters the signature of a JWT whose first part is `header` has, in base64url (unpadded) or base64
+    (padded); none when its `alg` is not read."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, RecursionError):
+        # No base64, no JSON, or JSON nested deeper than the parser goes: a header made up, no alg to read.
+        return frozenset()
+    alg = decoded.get("alg") if isinstance(decoded, dict) else None
+    sizes = _JWT_SIGNATURE_BYTES.get(alg, ()) if isinstance(alg, str) else ()
+    return frozenset(chars for size in sizes for chars in ((size * 4 + 2) // 3, (size + 2) // 3 * 4))
 
 
 def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
@@ -1065,7 +1114,13 @@ def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
             # No break inside: the text's own search finds it.
             continue
         signature = view.rfind(".", start, end) + 1
-        if view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+        payload = view.find(".", start, end) + 1
+        lengths = _jwt_signature_chars(view[start : payload - 1])
+        signature_start = view.find(".", payload, end) + 1
+        whole = next((cut for cut in view_at[first:last] if cut - signature_start in lengths), None)
+        if whole is not None:
+            end = whole
+        elif view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
             end = view_at[last - 1]
         spans.append((at(start), at(end - 1) + 1))
     return spans

@@ -296,7 +296,9 @@ class Runner:
                     self._restart(key, shared, caller, check, plan, at, backtest, deadline_at)
                     raise asyncio.CancelledError
             self._settled(key, shared, caller)
-            if self.reuse_window_s > 0:
+            # Not the kind's answer to its caller's hang-up (a pass from what it had seen, a plugin's may be): an
+            # answer for no one, which the window served to the next identical request as its verdict.
+            if self.reuse_window_s > 0 and not _hung_up(asyncio.current_task()):
                 self._remember(key, evaluation)
             shared.set_result(evaluation)
             return evaluation
@@ -374,7 +376,8 @@ class Runner:
         if self._in_flight.get(key) is shared:
             del self._in_flight[key]
         _relay(shared, done)
-        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None:
+        # Not an answer to the cancellation of the last caller's leaving (`_left`): see `_shared`.
+        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None and not _hung_up(done):
             self._remember(key, done.result())
 
     def _left(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation]) -> None:
@@ -420,7 +423,14 @@ class Runner:
             del self._in_flight[key]
         # Not a member's (its key's last part a tuple, holding its parent's deadline): no later request has that key,
         # and kept it would only crowd the table's bound, past which no result is kept.
-        if self.reuse_window_s > 0 and type(key[3]) is not tuple and not done.cancelled() and done.exception() is None:
+        # Nor one the kind gave to the cancellation of the last caller's leaving (`_left`): see `_shared`.
+        if (
+            self.reuse_window_s > 0
+            and type(key[3]) is not tuple
+            and not done.cancelled()
+            and done.exception() is None
+            and not _hung_up(done)
+        ):
             self._remember(key, done.result())
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
@@ -508,14 +518,7 @@ class Runner:
                 # in the source's error mapping, not a verdict on the release.
                 verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
             else:
-                deadline_s = check.deadline_s or self.default_deadline_s
-                late = DeadlineExceeded(
-                    "no verdict by the deadline of the check it is a member of (before its own "
-                    f"{deadline_s:g} s deadline)"
-                    if cut
-                    else f"no verdict within the {deadline_s:g} s deadline"
-                )
-                verdict, error_code, http_status = _error_verdict(late), late.code, late.http_status
+                verdict, error_code, http_status = _late(check.deadline_s or self.default_deadline_s, cut)
         except CheckError as exc:
             verdict, error_code, http_status = _error_verdict(exc), exc.code, exc.http_status
             if backtest and isinstance(exc, NoSeriesFound) and exc.source is not None:
@@ -535,12 +538,17 @@ class Runner:
         except BaseException as exc:  # the one broad catch: _crashed logs it with its traceback
             if _asked_to_stop(exc):
                 raise
-            # Not Exceptions alone: a library's SystemExit (argparse's error() on input it refuses) or a
-            # KeyboardInterrupt, never the process's own (serve handles its signals), went out of the event loop and
-            # stopped `analyzer serve` at once, without a drain, for every caller in flight; a CancelledError no one
-            # asked of the evaluation (a library's future the library cancelled) closed the caller's connection
-            # without an answer, as a hang-up, with nothing in the history.
-            verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
+            if deadline.expired() and _holds_cancellation(exc):
+                # A plugin's task group answering the deadline's cancellation with a group of its children's: no
+                # CancelledError, which the timeout makes a TimeoutError; it was the deadline all the same.
+                verdict, error_code, http_status = _late(check.deadline_s or self.default_deadline_s, cut)
+            else:
+                # Not Exceptions alone: a library's SystemExit (argparse's error() on input it refuses) or a
+                # KeyboardInterrupt, never the process's own (serve handles its signals), went out of the event loop
+                # and stopped `analyzer serve` at once, without a drain, for every caller in flight; a CancelledError
+                # no one asked of the evaluation (a library's future the library cancelled) closed the caller's
+                # connection without an answer, as a hang-up, with nothing in the history.
+                verdict, error_code, http_status = self._crashed(check, exc, (*searched, *ctx.crash_secrets))
         finally:
             if secrets_set is not None:
                 EVALUATION_SECRETS.reset(secrets_set)
@@ -680,12 +688,34 @@ def _hiding(shown: Mapping[str, Any], hidden: tuple[str, ...]) -> dict[str, Any]
 def _asked_to_stop(exc: BaseException) -> bool:
     """Whether `exc` is a cancellation asked of the running task (its caller hung up, the drain ended), which must
     unwind it: a CancelledError, or a group holding one (a plugin's task group), while the task is being cancelled."""
-    if not isinstance(exc, asyncio.CancelledError | BaseExceptionGroup):
-        return False
-    if isinstance(exc, BaseExceptionGroup) and exc.subgroup(asyncio.CancelledError) is None:
+    if not _holds_cancellation(exc):
         return False
     task = asyncio.current_task()
     return task is None or task.cancelling() > 0
+
+
+def _hung_up(task: asyncio.Future[Any] | None) -> bool:
+    """Whether `task`, an evaluation's, was asked to stop (its callers hung up, the drain ended): what it answered
+    then is no verdict to reuse. A deadline's cancellation is taken back by its timeout (`uncancel`)."""
+    return isinstance(task, asyncio.Task) and task.cancelling() > 0
+
+
+def _holds_cancellation(exc: BaseException) -> bool:
+    """Whether `exc` is a CancelledError or a group holding one."""
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(asyncio.CancelledError) is not None
+    return isinstance(exc, asyncio.CancelledError)
+
+
+def _late(deadline_s: float, cut: bool) -> tuple[Verdict, str, int]:
+    """The error verdict, code and status of an evaluation its deadline ended (`cut`: the deadline of the check it
+    is a member of, before its own `deadline_s`)."""
+    late = DeadlineExceeded(
+        f"no verdict by the deadline of the check it is a member of (before its own {deadline_s:g} s deadline)"
+        if cut
+        else f"no verdict within the {deadline_s:g} s deadline"
+    )
+    return _error_verdict(late), late.code, late.http_status
 
 
 def _relay(waiter: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:

@@ -271,7 +271,10 @@ def _request_server(
                 response = _refusal(request, exc)
             except web.HTTPException as exc:
                 response = _http_error(request, exc)
-            except Exception as exc:
+            # Not Exceptions alone: a plugin's SystemExit or KeyboardInterrupt (never the process's own: serve
+            # handles its signals) raised outside the runner (its measures_the_past(), its secret_params()) went
+            # out of the event loop and stopped `analyzer serve` undrained, for every caller in flight.
+            except (Exception, SystemExit, KeyboardInterrupt) as exc:
                 scrub = crash_scrubber(generation, request_texts(request))
                 logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))
                 response = _crashed()
@@ -317,7 +320,7 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return _refusal(request, exc)
     except web.HTTPException as exc:
         return _http_error(request, exc)
-    except Exception as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # as in `serve_request`
         scrub = crash_scrubber(request.app[LIVE].current, request_texts(request))
         logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))
         return _crashed()
@@ -618,7 +621,7 @@ async def run_evaluation(
             kind=check.kind if check is not None else None,
         )
         raise
-    except Exception as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # as in `serve_request`
         # A bug, not a refusal: logged here, where the args a body gave are known, so that none of them shows.
         scrub = crash_scrubber(generation, request_texts(request, raw_args.values()))
         logger.exception("request_crashed", exc_info=False, **crash_fields(request, exc, scrub))

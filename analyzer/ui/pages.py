@@ -424,16 +424,22 @@ async def run_page(request: web.Request) -> web.Response:
     recorded = _recorded_at_link(request, check.name, written, at) if at is not None else None
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin=recorded.get("origin", "recorded"))
-    hidden = sorted(name for name in check.secret_params() if args_in.get(name) == REDACTED)
+    secret = check.secret_params()
+    hidden = sorted(
+        name
+        for name, value in args_in.items()
+        if REDACTED in value and (value == REDACTED if name in secret else name in check.params)
+    )
     if hidden:
-        # A link to an answer with secret args, which this replica no longer holds: never send "<redacted>" as the
-        # secret.
+        # A link to an answer with secret args, or an arg holding a credential it shows as <redacted>
+        # (`https://<redacted>@backend/`), which this replica no longer holds: never send "<redacted>" as the value.
+        what = "is secret" if hidden[0] in secret else "holds a credential the link shows as <redacted>"
         return _form_again(
             request,
             check,
             {key: value for key, value in args_in.items() if key not in hidden} | {"at": at_text},
             {
-                hidden[0]: f"arg {hidden[0]!r} is secret: a link does not carry its value, so it cannot run the "
+                hidden[0]: f"arg {hidden[0]!r} {what}: a link does not carry its value, so it cannot run the "
                 "check again, and this replica no longer holds the answer it showed; enter the value to run it now"
             },
         )
@@ -443,11 +449,10 @@ async def run_page(request: web.Request) -> web.Response:
         return _form_again(request, check, args_in | {"at": at_text}, {exc.arg or "": exc.message})
     # The history holds a secret arg as <redacted>, whatever its value was: an answer recorded with another secret
     # would compare equal, so a secret given (or its default) is evaluated, never matched to a recorded answer.
-    recorded = (
-        _recorded(request, check.name, check.shown_args(args), at)
-        if at is not None and not check.secret_params() & args.keys()
-        else None
-    )
+    # So does an arg holding a credential the history shows as <redacted> (`shown` differs from `args` there).
+    recorded = None
+    if at is not None and not secret & args.keys() and (shown := check.shown_args(args)) == args:
+        recorded = _recorded(request, check.name, shown, at)
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:

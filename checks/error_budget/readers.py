@@ -36,6 +36,7 @@ from analyzer.kinds import (
     needed_labels,
     parse_duration,
     presence_query,
+    rated_selectors,
     vector_selectors,
 )
 from checks.error_budget.burn import (
@@ -534,7 +535,8 @@ class RatioReader:
 
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         values = {**args, "window": window}
-        return {"errors": self._errors.render(values), "total": self._total.render(values)}
+        queries = {"errors": self._errors.render(values), "total": self._total.render(values)}
+        return with_blind_query(queries, window)
 
     def probes(
         self,
@@ -545,18 +547,50 @@ class RatioReader:
     ) -> list[Probe]:
         # The period's queries name the same metrics as the windows': the windows' queries are enough.
         return name_probes(
-            [(f"ratio.{part}", query) for queries in windows.values() for part, query in queries.items()],
+            [(f"ratio.{part}", queries[part]) for queries in windows.values() for part in ("errors", "total")],
             optional,
             {"ratio.errors"},
         )
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
-        return _ratio_from_counts(
+        measured = _ratio_from_counts(
             window,
             results[queries["errors"]].single_value("errors query"),
             results[queries["total"]].single_value("total query"),
             counted=self._total_counted,
         )
+        return blinded(measured, queries, results, "ratio.total", "ratio.errors and ratio.total leave out")
+
+
+def with_blind_query(queries: dict[str, str], window: str) -> dict[str, str]:
+    """`queries` and, for a window of 5 minutes or less, `blind`: blind_query of each selector that the raw total
+    (`queries["total"]`) reads with rate() or the like over the window, which leaves out a target scraped that
+    seldom (its errors too, while they burn)."""
+    range_s = parse_duration(window)
+    if "total" not in queries or range_s > _BLIND_WINDOW_S:
+        return queries
+    selectors = rated_selectors(queries["total"], range_s)
+    if not selectors:
+        return queries
+    # Each answers one label-less count, or nothing: the first that answers tells.
+    return {**queries, "blind": " or ".join(blind_query(selector, range_s) for selector in selectors)}
+
+
+def blinded(measured: WindowRatio, queries: Mapping[str, str], results: Results, field: str, what: str) -> WindowRatio:
+    """`measured`, marked `blind` (see settle_blind) when its ratio stands and the window's blind query (see
+    with_blind_query) counts a raw series of `field` that `what` (the queries over the window) leave out."""
+    if measured.error_ratio is None or "blind" not in queries:
+        return measured
+    count = results[queries["blind"]].single_value(f"{field} sample count query")
+    if not count:
+        return measured
+    over = prometheus_duration(parse_duration(measured.window))
+    return replace(
+        measured,
+        blind=f"{format_number(count)} raw series of {field} hold a single sample over the last {over} (scraped every "
+        f"{over} or less often): rate() needs two in its range, so {what} their events over {over}, bad ones included, "
+        f"and a clean {over} says nothing of them; scrape those targets at least twice per {over}",
+    )
 
 
 def _window_template(text: str, params: Mapping[str, Param], field: str) -> PromQLTemplate:
@@ -601,10 +635,11 @@ class LatencyReader:
     def queries(self, window: str, args: Mapping[str, ArgValue], *, period: bool) -> dict[str, str]:
         selectors = _render_selectors(self._selectors, args)
         metric = self._sli.metric
-        return {
+        queries = {
             "good": f"sum(rate({metric}_bucket{{{_matchers(selectors, self.le_matcher)}}}[{window}]))",
             "total": f"sum(rate({metric}_count{{{_matchers(selectors)}}}[{window}]))",
         }
+        return with_blind_query(queries, window)
 
     def probes(
         self,
@@ -613,7 +648,9 @@ class LatencyReader:
         args: Mapping[str, ArgValue],
         optional: Collection[str],
     ) -> list[Probe]:
-        return name_probes([("latency", query) for queries in windows.values() for query in queries.values()], optional)
+        return name_probes(
+            [("latency", queries[part]) for queries in windows.values() for part in ("good", "total")], optional
+        )
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         total = results[queries["total"]].single_value("total query")
@@ -622,7 +659,9 @@ class LatencyReader:
             # Absent good events with traffic would read as 100% errors: it means the bound is not a bucket.
             raise MissingBucket(queries["good"])
         errors = None if good is None or total is None else total - good
-        return _ratio_from_counts(window, errors, total)
+        measured = _ratio_from_counts(window, errors, total)
+        what = f"{self._sli.metric}_bucket and _count leave out"
+        return blinded(measured, queries, results, f"{self._sli.metric}_count", what)
 
     def buckets_query(self, args: Mapping[str, ArgValue]) -> str:
         """The query listing the histogram's bucket bounds under the selectors."""
@@ -1776,7 +1815,8 @@ class SlothReader:
             queries["total"] = self._total.render({**args, "window": window})
         if self._errors is not None and not period:
             queries["errors"] = self._errors.render({**args, "window": window})
-        return queries
+        # Sloth's ratio rule reads the SLO's raw series over the window as sloth.total_query does.
+        return with_blind_query(queries, window)
 
     def probes(
         self,
@@ -1799,6 +1839,14 @@ class SlothReader:
         return [rules, *name_probes(_raw_queries("sloth.{}_query", windows), optional, {"sloth.errors_query"})]
 
     def measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """The window's error ratio, marked blind (see blinded) when its ratio rule leaves a raw series out."""
+        measured = self._measure(window, queries, results)
+        return blinded(
+            measured, queries, results, "sloth.total_query", f"Sloth's ratio_rate{rule_window(window)} leaves out"
+        )
+
+    def _measure(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """measure's reading, blind or not."""
         value = results[queries["ratio"]].single_value("Sloth ratio query")
         total = results[queries["total"]].single_value("sloth.total_query") if "total" in queries else None
         name = rule_window(window)

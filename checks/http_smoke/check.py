@@ -48,8 +48,8 @@ from analyzer.kinds import (
     format_number,
     is_credential_value,
     is_public_suffix,
-    is_secret_name,
     may_be_shown,
+    may_hide,
     merged_spans,
     render_value,
     retry_pauses_s,
@@ -194,8 +194,8 @@ class HttpSmokeCheck(Check):
     )
     not_secret_names: list[str] = Field(
         default_factory=lambda: [],
-        description="exact names (case included) secret only by the word sig, sid or pwd whose values are no secret "
-        "(sig_figs, ORACLE_SID, an IAM policy's Sid): shown",
+        description="exact names (case included) secret only by the word sig, sid, pwd, pw or a last pass, or pass "
+        "alone, whose values are no secret (sig_figs, ORACLE_SID, an IAM policy's Sid, a result's pass): shown",
     )
     steps: list[Step] = Field(min_length=1, max_length=50)
     ca_file: Path | None = Field(
@@ -508,7 +508,7 @@ class HttpSmokeCheck(Check):
         found = [
             f"not_secret_names: {name!r} is no secret name, so its values are shown without it; remove it"
             for name in self.not_secret_names
-            if not is_secret_name(name)
+            if not may_hide(name)
         ]
         for step in self.steps:
             for name, limit, needed in (("max_p95_ms", step.max_p95_ms, 20), ("max_p99_ms", step.max_p99_ms, 100)):

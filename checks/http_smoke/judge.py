@@ -820,7 +820,7 @@ def shown_needle(needle: str, secret_names: SecretNames = NO_SECRET_NAMES) -> st
     """A body_contains or body_not_contains needle as a failure or the definition quotes it: as an answer's text is
     quoted (`_masked`), a value under a secret name or a credential after an auth scheme hidden (a needle may be the
     very secret a page must hold, or must not leak)."""
-    return _masked(needle, secret_names.hide)
+    return _masked(needle, secret_names.hide, secret_names.shown)
 
 
 def shown_expected_json(expected: Any, secret: bool) -> str:
@@ -998,7 +998,7 @@ def _exchange_evidence(exchange: HttpExchange, text: str | None, secret_names: S
     if text is None:
         # Only the quoted start is decoded (at most 4 bytes a character); its length in characters is unknown.
         start = exchange.body[: BODY_EVIDENCE_CHARS * 4]
-        shown = _masked(_text(start, exchange), secret_names.hide)
+        shown = _masked(_text(start, exchange), secret_names.hide, secret_names.shown)
         if len(shown) > BODY_EVIDENCE_CHARS or len(start) < len(exchange.body):
             body = shown[:BODY_EVIDENCE_CHARS] + f"... ({len(exchange.body)} bytes in all)"
         elif exchange.body_truncated:
@@ -1256,7 +1256,7 @@ def quote(text: str, limit: int, secret_names: SecretNames = NO_SECRET_NAMES) ->
     to _QUOTE_WINDOW_CHARS."""
     window = limit
     while True:
-        shown = _masked(text[:window], secret_names.hide)
+        shown = _masked(text[:window], secret_names.hide, secret_names.shown)
         if len(shown) > limit or window >= len(text) or window >= _QUOTE_WINDOW_CHARS:
             break
         window = min(window * 4, _QUOTE_WINDOW_CHARS)

@@ -398,32 +398,36 @@ def _matches_every_text(pattern: str) -> bool:
         return False
 
 
-def _matches_empty_at(items: Any, *, at_end: bool) -> bool:
-    """Whether parsed items (re's parser's) surely match the empty string at every text's start (or end)."""
-    return all(_item_matches_empty_at(opcode, argument, at_end=at_end) for opcode, argument in items)
+def _matches_empty_at(items: Any, *, at_end: bool, backward: bool = False) -> bool:
+    """Whether parsed items (re's parser's) surely match the empty string at every text's start (or end); `backward`:
+    inside a lookbehind, which the regex package matches from its end back."""
+    return all(_item_matches_empty_at(opcode, argument, at_end=at_end, backward=backward) for opcode, argument in items)
 
 
-def _item_matches_empty_at(opcode: Any, argument: Any, *, at_end: bool) -> bool:
+def _item_matches_empty_at(opcode: Any, argument: Any, *, at_end: bool, backward: bool = False) -> bool:
     """Whether one parsed item surely matches the empty string at every text's start (or end); False when unsure."""
     if opcode is _sre.AT:
         return bool(argument in (_AT_END if at_end else _AT_START))
     if opcode is _sre.SUBPATTERN:
-        return _matches_empty_at(argument[-1], at_end=at_end)
+        return _matches_empty_at(argument[-1], at_end=at_end, backward=backward)
     if opcode in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
         # What follows gets back what a repeat took: the engine backtracks to fewer rounds.
-        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=at_end)
+        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=at_end, backward=backward)
     if opcode in (_sre.POSSESSIVE_REPEAT, _sre.ATOMIC_GROUP):
-        # Kept to its first match, which at the start may take the text that what follows needed; at the end there is
-        # none to take.
-        if not at_end:
+        # Kept to its first match, which may take the text that what is matched after it needed: where the engine
+        # goes there is text (at the start; in a lookbehind, matched backward, at the end); there is none to take
+        # where it goes out of the text.
+        if at_end == backward:
             return False
         if opcode is _sre.ATOMIC_GROUP:
-            return _matches_empty_at(argument, at_end=True)
-        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=True)
+            return _matches_empty_at(argument, at_end=at_end, backward=backward)
+        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=at_end, backward=backward)
     if opcode is _sre.BRANCH:
-        return any(_matches_empty_at(branch, at_end=at_end) for branch in argument[1])
+        return any(_matches_empty_at(branch, at_end=at_end, backward=backward) for branch in argument[1])
     if opcode is _sre.ASSERT:
-        return _matches_empty_at(argument[1], at_end=at_end)
+        # A lookahead is matched forward, a lookbehind (direction -1) backward, wherever it stands.
+        direction, body = argument
+        return _matches_empty_at(body, at_end=at_end, backward=direction == -1)
     if opcode is _sre.ASSERT_NOT:
         # What must not follow the end (`(?!x)`) or precede the start (`(?<!x)`) needs text there, and there is none.
         direction, refused = argument

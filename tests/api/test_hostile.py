@@ -770,6 +770,23 @@ class ExitingCheck(Check):
         raise SystemExit(2)
 
 
+class ExitingAsAskedCheck(Check):
+    """A third-party kind that exits when asked what it measures: plugin code the runner does not run."""
+
+    kind: Literal["exits-asked"] = "exits-asked"
+
+    def measures_the_past(self) -> bool:
+        raise SystemExit(2)
+
+    def bind_args(self, raw_args):
+        if "exit" in raw_args:
+            raise SystemExit(2)
+        return super().bind_args(raw_args)
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        raise AssertionError("not evaluated: its page asks measures_the_past() first")
+
+
 class TestAKindThatExits:
     """A kind raising SystemExit is an internal error of its check; the server serves on."""
 
@@ -788,3 +805,21 @@ class TestAKindThatExits:
         assert health.status == 200
         [entry] = app[HISTORY].query(limit=5)
         assert (entry.check, entry.verdict) == ("exits", "error")
+
+    @pytest.mark.parametrize(
+        "path",
+        ["/ui/checks/asked/run?at=2026-12-01T10:00:00Z", "/api/v1/checks/asked/run?exit=1"],
+        ids=["page", "run"],
+    )
+    async def test_its_code_outside_the_runner_answers_500_and_the_server_serves_on(self, path):
+        registry = Registry([*BUILTIN_KINDS, GateCheck, GroupCheck, ExitingAsAskedCheck])
+        catalog = build_catalog([("test", {"checks": [{"name": "asked", "kind": "exits-asked"}]})], registry)
+        settings = Settings(probe_sources=False)
+        app = create_app(settings, catalog, registry)
+        async with served_as_analyzer_serves(app, settings) as (host, port):
+            async with asyncio.timeout(HANG_GUARD_S):
+                # Before: SystemExit went through the middleware (Exceptions only) out of the event loop.
+                answer = await rawhttp.send(host, port, rawhttp.request("GET", path))
+                health = await rawhttp.send(host, port, rawhttp.request("GET", "/healthz"))
+        assert answer.status == 500
+        assert health.status == 200

@@ -925,6 +925,93 @@ class TestPlugins:
         assert "'broken' (broken_kind:BrokenCheck) failed to load" in result.stderr
 
 
+# A third-party kind with a bug: its validator raises what no one maps, quoting a URL with a password and a bearer
+# token as an httpx or aiohttp error's text does, in the main thread or in one of its own (`thread: true`).
+_CRASHING_KIND = """
+import os
+import threading
+from typing import Literal
+
+from pydantic import model_validator
+
+from analyzer.kinds import Check, EvalContext, Verdict
+
+
+def _fail() -> None:
+    raise RuntimeError(
+        "connecting to postgres://app:hunter22-s3cr3t@db.shop.svc:5432/app with Authorization: Bearer "
+        f"abcdef123456-s3cr3t failed (key {os.environ.get('SHOP_API_KEY')})"
+    )
+
+
+class CrashingCheck(Check):
+    kind: Literal["crashing"] = "crashing"
+    thread: bool = False
+
+    @model_validator(mode="after")
+    def _connect(self) -> "CrashingCheck":
+        if not self.thread:
+            _fail()
+        worker = threading.Thread(target=_fail)
+        worker.start()
+        worker.join()
+        return self
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        raise AssertionError("never evaluated")
+"""
+
+
+def _crashing_plugin(tmp_path: Path) -> dict[str, str]:
+    """An environment where a distribution registers kind `crashing` (_CRASHING_KIND)."""
+    site = tmp_path / "site"
+    info = site / "crashing_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crashing-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\ncrashing = crashing_kind:CrashingCheck\n")
+    (site / "crashing_kind.py").write_text(_CRASHING_KIND)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+class TestCrashes:
+    """A crash (a bug) exits 1 with its traceback on stderr, every credential that says what it is hidden there:
+    a Job's log is read by many."""
+
+    def test_a_crash_shows_its_traceback_without_credentials(self, tmp_path):
+        # Before: Python's own handler printed the traceback as it was, the database's password and the token in it.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing}\n")
+        env = {**_crashing_plugin(tmp_path), "SHOP_API_KEY": "plain-s3cr3t-text"}
+        result = analyzer("validate", catalog, env=env)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("analyzer: internal error (a bug): RuntimeError: connecting to postgres://")
+        assert "Traceback (most recent call last):" in result.stderr
+        assert 'crashing_kind.py", line 12, in _fail' in result.stderr
+        # Ordinary text stays: where it connected, and what failed.
+        assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed (key <redacted>)" in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_arg_values_are_hidden(self):
+        # A secret param's value is known as one only to the catalog, which a crash may not have read yet.
+        from analyzer.cli import _crash_scrubber
+
+        scrub = _crash_scrubber(
+            ["run", "c", "--arg", "pin", "plain-s3cr3t-1", "--arg=k=plain-s3cr3t-2", "k3=s3cr3t-3x"]
+        )
+        assert scrub("run c with plain-s3cr3t-1, plain-s3cr3t-2 and s3cr3t-3x") == (
+            "run c with <redacted>, <redacted> and <redacted>"
+        )
+
+    def test_a_threads_crash_shows_its_traceback_without_credentials(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, thread: true}\n")
+        result = analyzer("validate", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 0, result.stderr
+        assert "Exception in thread" in result.stderr
+        assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed" in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+
 # A third-party kind whose steps are whatever its catalog entry (standing for a target's answer) hands it.
 _RELAY_KIND = """
 from typing import Any, Literal

@@ -685,6 +685,31 @@ CHECKS = [
     pyrra_check("spok", name="ebr-pyrra-spok-no-errors-page", errors=None, fail_on=["page"]),
     pyrra_check("spok", name="ebr-pyrra-spok-page", fail_on=["page"]),
     pyrra_check("sparse", name="ebr-pyrra-sparse-page", fail_on=["page"]),
+    # The same targets read by a raw ratio check, and by Sloth's rules (sloth.total_query tells the raw series).
+    *(
+        {
+            "name": f"ebr-ratio-{job}-page",
+            "kind": "error_budget",
+            "objective": 99.9,
+            "period": "28d",
+            "fail_on": ["page"],
+            "ratio": {
+                "errors": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}",code=~"5.."}}[{{{{ window }}}}]))',
+                "total": f'sum(rate(ebr_http_requests_total{{job="ebr-{job}"}}[{{{{ window }}}}]))',
+            },
+        }
+        for job in ("spmix", "spok")
+    ),
+    sloth_check("spmix", name="ebr-sloth-spmix-page", fail_on=["page"]),
+    {
+        "name": "ebr-latency-spmix-page",
+        "kind": "error_budget",
+        "objective": 99.9,
+        "period": "28d",
+        "fail_on": ["page"],
+        "latency": {"metric": "ebr_spmix_duration_seconds", "threshold_s": 0.5, "selectors": 'job="ebr-spmix"'},
+    },
+    sloth_check("spok", name="ebr-sloth-spok-page", fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
@@ -1006,10 +1031,11 @@ class TestCanaryRatio:
     async def test_each_window_is_queried_once(self, evaluate, prometheus):
         before = prometheus.process.http_requests("/api/v1/query")
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
-        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), and the probes of
-        # eb_requests_total and of its labels service, rollouts_pod_template_hash and code, sent as one query for the
-        # windows and the probes and one for the (optional) period.
-        assert len(result.details["queries"]) == 12
+        # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), the 5m window's blind
+        # query (see with_blind_query), and the probes of eb_requests_total and of its labels service,
+        # rollouts_pod_template_hash and code, sent as one query for the windows and the probes and one for the
+        # (optional) period.
+        assert len(result.details["queries"]) == 13
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -1028,8 +1054,8 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        # With the probes of eb_requests_total's labels service and code.
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 19
+        # With the 5m window's blind query and the probes of eb_requests_total's labels service and code.
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 20
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
@@ -2592,6 +2618,36 @@ class TestBlindShortWindows:
         # The sparse target answers 404s: 1h burns 0.2x (ebr-spok) or 0x (ebr-sparse, no error series at all), so the
         # 1h/5m tier cannot fire whatever 5m reads. Before, with pyrra.errors: INCONCLUSIVE at every evaluation (the
         # 5m window no data, and for ebr-sparse every other window's absent burnrate a rule that "did not evaluate").
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is not None, five
+        assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
+
+    @pytest.mark.parametrize(
+        ("name", "total"),
+        [
+            ("ebr-ratio-spmix-page", "ratio.total"),
+            ("ebr-sloth-spmix-page", "sloth.total_query"),
+            ("ebr-latency-spmix-page", "ebr_spmix_duration_seconds_count"),
+        ],
+    )
+    async def test_a_raw_ratio_blind_to_a_burning_target_judges_no_tier(self, evaluate, name, total):
+        # rate() over 5m reads the dense targets alone (0.2x; 0x for the latency check) in a raw ratio as in Sloth's
+        # ratio_rate5m and a histogram's rates. Before: PASS "no page tier fires: worst is page tier 6h/30m at 3.15x"
+        # while 1h burned 18.9x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert measured["5m"]["note"].startswith(
+            f"no data (1 raw series of {total} hold a single sample over the last 5m"
+        ), measured["5m"]
+        assert measured["1h"]["error_ratio"] > 0.0144, measured["1h"]
+        assert "page tier 1h/5m cannot judge" in result.reason and "may be firing unseen" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-ratio-spok-page", "ebr-sloth-spok-page"])
+    async def test_a_raw_ratio_blind_to_a_clean_target_still_passes(self, evaluate, name):
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS, result.reason
         five = windows(result)["5m"]

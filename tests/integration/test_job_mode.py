@@ -403,6 +403,20 @@ class TestSecretArgs:
         properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
         assert properties["arg.token"] == "<redacted>"
 
+    @pytest.mark.parametrize("output", [(), ("--json",)])
+    async def test_a_urls_password_in_an_arg_is_redacted(self, catalog, tmp_path, output):
+        # `build` is no secret param (sent whole as X-Build): the credential its URL holds is hidden by its shape.
+        junit = tmp_path / "report.xml"
+        value = "https://ci:ciurlpw-8e2d4f6a@ci.svc/builds/7"
+        code, out, err = await analyzer_run(
+            "healthy", "--catalog", str(catalog), "--junit", str(junit), "--arg", f"build={value}", *output
+        )
+        assert code == 0, out + err
+        shown = {"out": out, "err": err, "junit": junit.read_text()}
+        assert [where for where, text in shown.items() if "ciurlpw-8e2d4f6a" in text] == []
+        properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+        assert properties["arg.build"] == "https://<redacted>@ci.svc/builds/7"
+
     @pytest.mark.parametrize(
         "words",
         [
@@ -713,6 +727,30 @@ class TestAKindThatExits:
         # Was 0 with nothing printed: the Job Complete, a Successful measurement for Argo Rollouts.
         assert code == 5, out
         assert out.startswith("ERROR exits: internal error in check 'exits': SystemExit ("), out
+
+    @pytest.mark.parametrize(
+        ("where", "source"),
+        [
+            # A plugin module that exits as it is imported (a CLI parser run at import on analyzer's own argv).
+            ("import", "import sys\n\nsys.exit()\n"),
+            # A plugin's validator that calls a library which exits on input it refuses.
+            (
+                "validator",
+                EXITING_KIND.replace("import sys\n", "import sys\n\nfrom pydantic import field_validator\n")
+                + "\n    @field_validator('name')\n    @classmethod\n    def _exits(cls, value):\n        sys.exit()\n",
+            ),
+        ],
+        ids=["import", "validator"],
+    )
+    async def test_sys_exit_before_the_evaluation_is_an_error_not_a_pass(self, tmp_path, where, source):
+        path = tmp_path / "exits.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "exits", "kind": "exiting"}]}))
+        env = plugin_installed(tmp_path, "exiting", "ExitingCheck", source)
+        code, out, err = await analyzer_run("exits", "--catalog", str(path), env=env)
+        # Was 0 with nothing printed, as the kind's own sys.exit() was: the Job Complete, a pass.
+        assert code == 5, (out, err)
+        site = tmp_path / "site" / "exiting_kind.py"
+        assert f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code at {site}:" in err, err
 
 
 def _largest_file_bytes(size: int) -> None:

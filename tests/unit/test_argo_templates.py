@@ -1354,6 +1354,33 @@ class TestWhereTheUrlLeads:
             f"would be an Error, and the rollout aborts after five; write http://{origin}/api/v1/checks/..."
         ]
 
+    def test_a_url_without_its_scheme_shows_no_password(self, tmp_path):
+        # Before: the problem quoted `user:s3cret@...` (Go reads `user` as the scheme), a password in a CI log.
+        (found,) = problems(tmp_path, template("user:s3cret@analyzer.argo-rollouts.svc:8080" + self.RUN))
+        assert "s3cret" not in found
+        assert "url starts '***@analyzer.argo-rollouts.svc:8080', without http://" in found, found
+        assert found.endswith("write http://***@analyzer.argo-rollouts.svc:8080/api/v1/checks/..."), found
+        # A scheme-relative url: the hint writes one http://, not four slashes.
+        (found,) = problems(tmp_path, template("//analyzer.argo-rollouts.svc:8080" + self.RUN))
+        assert found.endswith("write http://analyzer.argo-rollouts.svc:8080/api/v1/checks/..."), found
+
+    @pytest.mark.parametrize(
+        ("origin", "meant"),
+        [
+            ("http:analyzer.argo-rollouts.svc:8080", "http://analyzer.argo-rollouts.svc:8080"),
+            ("http:/analyzer.argo-rollouts.svc", "http://analyzer.argo-rollouts.svc"),
+            ("https://", "https://HOST:PORT"),
+        ],
+    )
+    def test_a_url_without_a_host_is_a_problem(self, tmp_path, origin, meant):
+        # Before: ok; Go's client sends nothing for a URL without a host ("http: no Host in request URL").
+        assert problems(tmp_path, template(origin + self.RUN)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
+            f"without a host after {origin.partition(':')[0]}://: Argo's web provider sends nothing (no Host in "
+            "request URL) and every measurement would be an Error, and the rollout aborts after five; write "
+            f"{meant}/api/v1/checks/..."
+        ]
+
     @pytest.mark.parametrize("origin", [ANALYZER, "HTTPS://analyzer.argo-rollouts.svc", "{{args.analyzer-url}}"])
     def test_a_url_with_its_scheme_or_given_by_an_arg_is_not(self, tmp_path, origin):
         assert problems(tmp_path, template(origin + self.RUN)) == []

@@ -133,9 +133,18 @@ class TestTokenFiles:
         }
         assert [e["reason"] for e in logs if e["event"] == "auth_token_ignored"] == [store.ignored["argo"]]
 
-    def test_a_file_of_bearer_and_a_token_is_not_read_as_two_tokens(self, tmp_path):
+    @pytest.mark.parametrize(
+        "text",
+        [
+            f"Bearer {TOKEN_A}\n",
+            # Two lines, one of them no token: not read as two tokens either.
+            f"{TOKEN_A}\nBearer {TOKEN_B}\n",
+        ],
+        ids=["bearer-and-token", "token-and-not-one"],
+    )
+    def test_a_file_of_bearer_and_a_token_is_not_read_as_two_tokens(self, tmp_path, text):
         path = tmp_path / "argo"
-        path.write_text(f"Bearer {TOKEN_A}\n")
+        path.write_text(text)
         assert TokenStore(path).ignored == {
             "argo": "not a bearer token (allowed: letters, digits, -._~+/ and trailing =)"
         }

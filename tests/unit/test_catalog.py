@@ -288,6 +288,29 @@ class TestLoadFiles:
             load_catalog(tmp_path / "template.yaml", Registry.default())
         assert caught.value.problems[0].endswith("(`analyzer validate` also skips other objects of a directory)")
 
+    def test_a_configmap_manifest_beside_the_catalog_in_its_directory_is_catalog_text(self, tmp_path):
+        # A ConfigMap manifest holds catalog files: read as them, not held back as an object to move out.
+        catalog = {"catalog.yaml": yaml.safe_dump({"checks": [CHECK]})}
+        manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "analyzer-catalog"}, "data": catalog}
+        (tmp_path / "configmap.yaml").write_text(yaml.safe_dump(manifest))
+        (tmp_path / "sources.yaml").write_text(yaml.safe_dump({"sources": SOURCES}))
+        assert list(load_catalog(tmp_path, Registry.default()).checks) == ["error-rate"]
+        (tmp_path / "sources.yaml").unlink()
+        manifest["data"]["sources.yaml"] = yaml.safe_dump({"sources": SOURCES})
+        (tmp_path / "configmap.yaml").write_text(yaml.safe_dump(manifest))
+        assert list(load_catalog(tmp_path, Registry.default()).checks) == ["error-rate"]
+
+    def test_a_plain_directory_of_objects_alone_is_no_mounted_configmap(self, tmp_path):
+        # Only a mount (`..data`) is said to be the wrong ConfigMap; a directory given says each object as a file does.
+        template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "pay"}}
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(tmp_path, Registry.default())
+        assert caught.value.problems == [
+            f"{tmp_path / 'template.yaml'}: a Kubernetes AnalysisTemplate, not a catalog: give the catalog's files, or "
+            "the ConfigMap manifest holding them (`analyzer validate` also skips other objects of a directory)"
+        ]
+
     def test_directory_merges_files(self, tmp_path):
         (tmp_path / "a.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://127.0.0.1:9'}\n")
         (tmp_path / "b.yml").write_text("checks:\n- {name: x, kind: prometheus, query: up, pass_if: '> 0'}\n")
@@ -1004,6 +1027,9 @@ class TestAFirstCheckWrittenFromHabit:
             ("threshold", "0.5", '"< 0.5", or "> 0.5" when a larger value is better'),
             # A boolean is no bound.
             ("threshold", True, '"< 0.01"'),
+            # The grammar's own operator before a bound out of range means no other (was a crash: KeyError '>=').
+            ("condition", ">= 1e999", '"< 0.01"'),
+            ("threshold", "<= 1e400", '"< 0.01"'),
         ],
     )
     def test_a_threshold_or_argo_condition_names_the_pass_if_to_write(self, field, written, pass_if):

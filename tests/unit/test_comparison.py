@@ -1,10 +1,11 @@
+import dataclasses
 import math
 import random
 
 import pytest
 from pydantic import BaseModel
 
-from analyzer.comparison import _OPERATORS, Condition, ConditionField, _close, at_most, exceeds
+from analyzer.comparison import _OPERATORS, Condition, ConditionField, _close, at_most, exceeds, meant_condition
 
 
 class TestParse:
@@ -96,6 +97,16 @@ class TestParse:
         with pytest.raises(ValueError) as raised:
             Condition.parse(text)
         assert str(raised.value).endswith("(quote it in YAML)")
+
+    def test_a_condition_is_immutable(self):
+        # One parsed condition serves every evaluation of its check, concurrent ones too.
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            Condition.parse("< 0.5").op = ">"  # type: ignore[misc]
+
+    @pytest.mark.parametrize("text", ["< 0.5", ">= 1e-3", "between 1 and 2"])
+    def test_a_condition_of_the_grammar_means_no_other(self, text):
+        # The catalog's pass_if hint asks it of any text: a valid condition is shown as itself, not as one meant.
+        assert meant_condition(text) is None
 
 
 class TestBoundsTheWrongWayRoundNamed:

@@ -41,6 +41,7 @@ from checks.error_budget.burn import (
     BurnTier,
     TierResult,
     absence_unproven,
+    judge_tiers,
     measured_ratio,
     raw_burn,
     settle_blind,
@@ -51,6 +52,7 @@ from checks.error_budget.readers import (
     LatencyReader,
     LatencySLI,
     PyrraReader,
+    RatioReader,
     SlothReader,
     aged,
     blind_note,
@@ -1827,6 +1829,8 @@ class FakePrometheus:
             return "30"  # Sloth's slo:time_period:days of the checks' 30d SLO
         if part == "window":
             return None  # Pyrra's pyrra_window: recorded only with --generic-rules
+        if part == "blind":
+            return None  # blind_query's count: no raw series scraped as seldom as a 5m window (count() of none)
         if part == "objective":
             # The SLO's recorded objective, the checks' 99.9% (also Sloth's existence probe: there when "rules" is).
             return None if self.answer(window, "rules") is None else "0.9990000000000001"
@@ -1872,21 +1876,23 @@ class TestQueriesRunConcurrently:
     errors, a failing optional one not."""
 
     async def test_all_windows_in_flight_at_once(self, aiohttp_server):
-        # 7 distinct windows x (errors, total) and the probes of req_total and of its code label in one query + the
-        # period's two in another, none answered before both arrive.
+        # 7 distinct windows x (errors, total), the 5m window's blind query (see with_blind_query) and the probes of
+        # req_total and of its code label in one query + the period's two in another, none answered before both arrive.
         fake = FakePrometheus(expected=2)
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO})
         assert evaluation.verdict is Outcome.FAIL  # 1 / 1: every event bad, burn 1000
         assert len(fake.queries) == 2
-        assert [len(PART_RE.findall(q)) for q in fake.queries] in ([15, 2], [2, 15])
+        assert [len(PART_RE.findall(q)) for q in fake.queries] in ([16, 2], [2, 16])
         assert sorted(fake.queries) == sorted(evaluation.details["sent_queries"])
-        assert len(evaluation.details["queries"]) == 18  # and the probes of req_total and of its code label
+        assert len(evaluation.details["queries"]) == 19  # and the probes of req_total and of its code label
 
     async def test_a_budget_gate_sends_everything_in_one_query(self, aiohttp_server):
         fake = FakePrometheus(expected=1, value="0")
         evaluation = await run_against(aiohttp_server, fake, {"ratio": RATIO, "min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.INCONCLUSIVE  # a total of 0 everywhere is no traffic
-        assert len(fake.queries) == 1 and len(PART_RE.findall(fake.queries[0])) == 17  # with the code label's probe
+        assert (
+            len(fake.queries) == 1 and len(PART_RE.findall(fake.queries[0])) == 18
+        )  # with the blind query and the code label's probe
         assert evaluation.details["sent_queries"] == fake.queries
 
     async def test_a_failing_window_query_is_the_checks_error(self, aiohttp_server):
@@ -2361,6 +2367,16 @@ class TestSettleBlind:
         assert settled["5m"].error_ratio is None
         assert settled["5m"].note == f"no data ({self.BLIND})"
 
+    def test_a_blind_reading_above_the_factor_does_not_fire_either(self):
+        # No lower bound of the true 5m ratio: the series it leaves out may add traffic without errors (dense pods at
+        # 20x, 0.2 of 10 req/s, beside a 5m-scraped pod at 100 req/s that stopped failing 10 minutes ago: 1h above
+        # 14x, the true 5m at 1.8x): a FAIL there would block a release whose tier does not fire.
+        settled = settle_blind([self.PAGE], {"1h": recorded("1h", 0.03), "5m": self.blind(0.0196)}, 0.001)
+        assert settled["5m"].error_ratio is None
+        tier = judge_tiers([self.PAGE], settled, 0.001)[0]
+        assert not tier.judged and not tier.fired and tier.note == f"5m: no data ({self.BLIND})"
+        assert tier.burning == [("1h", pytest.approx(30.0))]  # inconclusive: "may be firing unseen", not a pass
+
     @pytest.mark.parametrize(("long_ratio", "burn"), [(0.0, "0"), (0.0139, "13.9"), (0.014, "14")])
     def test_a_blind_window_whose_tier_cannot_fire_is_read(self, long_ratio, burn):
         # 1h at most 14x: the tier cannot fire whatever 5m reads (both windows must exceed the factor).
@@ -2406,6 +2422,99 @@ class TestSettleBlind:
     def test_a_read_blind_window_keeps_its_own_note(self):
         settled = settle_blind([self.PAGE], {"1h": recorded("1h", 0.0), "5m": self.blind(note="zero errors")}, 0.001)
         assert settled["5m"].note.startswith(f"zero errors; {self.BLIND}; read all the same")
+
+
+class TestRawBlindWindows:
+    """A raw ratio's or Sloth's 5m window blind to a target scraped every 5 minutes says so, as Pyrra's does."""
+
+    RATIO = {
+        "errors": 'sum(rate(req_total{job="api", code=~"5.."}[{{ window }}]))',
+        "total": 'sum(rate(req_total{job="api"}[{{ window }}]))',
+    }
+    SLOTH = {
+        "sloth_id": "svc-slo",
+        "total_query": 'sum(rate(req_total{job="api"}[{{ window }}]))',
+        "errors_query": 'sum(rate(req_total{job="api", code=~"5.."}[{{ window }}]))',
+    }
+
+    def reader(self, kind):
+        if kind == "ratio":
+            return RatioReader(make(ratio=self.RATIO).ratio, {})
+        if kind == "latency":
+            return LatencyReader(LatencySLI(metric="req", threshold_s=0.5, selectors='job="api"'), {})
+        return SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+
+    @pytest.mark.parametrize(("window", "count", "blind"), [("5m", 1.0, True), ("5m", 0.0, False), ("1h", None, False)])
+    def test_a_latency_window_blind_to_a_raw_series_says_so(self, window, count, blind):
+        # The histogram's _count over 5m leaves out a target scraped every 5 minutes, its slow requests too.
+        reader = self.reader("latency")
+        queries = reader.queries(window, {}, period=False)
+        assert ("blind" in queries) is (window == "5m")
+        if window == "5m":
+            assert queries["blind"] == blind_query('req_count{job="api"}', 300.0)
+        answers = {"good": [Series({}, [(1.0, 10.0)])], "total": [Series({}, [(1.0, 10.0)])]}
+        if count is not None:
+            answers["blind"] = [Series({}, [(1.0, count)])]
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        measured = reader.measure(window, queries, results)
+        assert measured.error_ratio == 0.0, measured.note
+        assert bool(measured.blind) is blind, measured.blind
+        if blind:
+            assert measured.blind.startswith("1 raw series of req_count hold a single sample over the last 5m"), (
+                measured.blind
+            )
+
+    @pytest.mark.parametrize("kind", ["ratio", "sloth"])
+    @pytest.mark.parametrize(("window", "count", "blind"), [("5m", 1.0, True), ("5m", 0.0, False), ("1h", None, False)])
+    def test_a_window_blind_to_a_raw_series_says_so(self, kind, window, count, blind):
+        # Before: no blind query, and a raw ratio (or Sloth's ratio_rate5m) over 5m read the dense targets alone at
+        # 0.2x while the 5m-scraped target burned 19x over 1h: PASS "worst is page tier 6h/30m at 3.15x".
+        reader = self.reader(kind)
+        queries = reader.queries(window, {}, period=False)
+        assert ("blind" in queries) is (window == "5m")
+        if window == "5m":
+            assert queries["blind"] == blind_query('req_total{job="api"}', 300.0)
+        answers = {
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({}, [(1.0, 10.0)])],
+            "ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, 0.0)])],
+            "ratio_age": [Series({}, [(1.0, 0.0)])],
+        }
+        if count is not None:
+            answers["blind"] = [Series({}, [(1.0, count)])]
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        measured = reader.measure(window, queries, results)
+        # The ratio stays: settle_blind tells whether a tier may read it.
+        assert measured.error_ratio == 0.0, measured.note
+        assert bool(measured.blind) is blind, measured.blind
+        if blind:
+            field = "ratio.total" if kind == "ratio" else "sloth.total_query"
+            assert measured.blind.startswith(f"1 raw series of {field} hold a single sample over the last 5m")
+            assert measured.blind.endswith("scrape those targets at least twice per 5m")
+
+    @pytest.mark.parametrize("kind", ["ratio", "sloth"])
+    def test_the_period_and_a_total_read_without_rate_ask_nothing(self, kind):
+        assert "blind" not in self.reader(kind).queries("30d", {}, period=True)
+        # Recorded rates read at the evaluation time (one sample does): no range for a target to fall out of.
+        recorded = {"errors": "sum(job:errors:rate{{ window }})", "total": "sum(job:requests:rate{{ window }})"}
+        reader = RatioReader(make(ratio=recorded).ratio, {})
+        assert "blind" not in reader.queries("5m", {}, period=False)
+
+    def test_several_rated_selectors_each_ask(self):
+        ratio = {**self.RATIO, "total": "sum(rate(a[{{ window }}])) + sum(rate(b[{{ window }}]))"}
+        blind = RatioReader(make(ratio=ratio).ratio, {}).queries("5m", {}, period=False)["blind"]
+        assert blind in (
+            f"{blind_query('a', 300.0)} or {blind_query('b', 300.0)}",
+            f"{blind_query('b', 300.0)} or {blind_query('a', 300.0)}",
+        )
+
+    def test_a_window_without_a_ratio_stays_unmarked(self):
+        reader = self.reader("ratio")
+        queries = reader.queries("5m", {}, period=False)
+        answers = {"errors": [Series({}, [(1.0, 0.0)])], "blind": [Series({}, [(1.0, 1.0)])]}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        measured = reader.measure("5m", queries, results)
+        assert measured.error_ratio is None and not measured.blind
 
 
 class TestReconcileAbsences:
@@ -4049,11 +4158,8 @@ class TestLatencyWindows:
         def answer(query, value):
             return QueryResult(query, "vector", [] if value is None else [Series({}, [(1.0, value)])])
 
-        return reader.measure(
-            "5m",
-            queries,
-            {queries["good"]: answer(queries["good"], good), queries["total"]: answer(queries["total"], total)},
-        )
+        answers = {"good": good, "total": total, "blind": None}
+        return reader.measure("5m", queries, {query: answer(query, answers[part]) for part, query in queries.items()})
 
     @pytest.mark.parametrize("total", [2.0, 0.5])
     def test_no_bucket_series_with_traffic_is_a_missing_bucket(self, total):

@@ -24,7 +24,7 @@ from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, format_number
-from analyzer.redaction import is_secret_name
+from analyzer.redaction import MIN_HIDDEN_CHARS, is_secret_name
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -448,6 +448,15 @@ class TestBodyRegexThatMatchesEveryText:
         "(?:)",
         "ok|",
         "(?i)(?:healthy)?",
+        # A capturing group is read inside: it matches what it holds.
+        "(.*)",
+        "(^|x)",
+        # A repeat that must go round once matches nothing all the same when what it repeats may.
+        "(x*)+",
+        "(?:x*)++$",
+        # At the end an atomic or possessive part keeps nothing from what follows: read inside, at the end.
+        "(?>$)",
+        "($)++",
         "[a-z]*+",
         "a{0,3}",
         # An anchor that holds at every text's start or end, alone or in what else may match nothing there.
@@ -468,6 +477,9 @@ class TestBodyRegexThatMatchesEveryText:
         "(?!x).*",
         "(?<!ok)",
         "(?<=^)",
+        # A lookbehind is matched backward: at the start, where it goes out of the text, a possessive part takes none.
+        "(?<=(?:x)*+)",
+        "(?<=^(?>x*))",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
@@ -493,6 +505,8 @@ class TestBodyRegexThatMatchesEveryText:
             # Each kind of part that may fail, alone, and inside each kind of group.
             "(?=ok)",
             "(?!)",
+            # What must not follow may be empty, and the empty string follows everywhere: it never matches.
+            "(?!x*)",
             "(a)?(?(1)|x)",
             r"(\b)",
             r"(?:\b)+",
@@ -510,6 +524,9 @@ class TestBodyRegexThatMatchesEveryText:
             # At the end, where it takes nothing, it needs text all the same.
             "x++$",
             "(?>x)$",
+            # In a lookbehind at the end, matched backward, it takes the text the anchor before it needed.
+            "(?<=$(?:[a-z])*+)+",
+            "(?<=$(?>[a-z]*))",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
@@ -920,6 +937,48 @@ class TestSecrets:
         secret_names=["X-Vault-Tok", "pin"],
     )
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"json_body": {"note": "plain-words"}},
+            {"text_body": "plain-words"},
+            # A placeholder in it: the text is no written secret of its own, the body is one all the same.
+            {"text_body": "plain-words {{ n }}"},
+        ],
+    )
+    def test_a_secret_body_is_hidden_whole_in_the_definition(self, body):
+        # Under no secret name and of no credential's shape: hidden as the check says the whole body is a secret.
+        step = {"name": "s", "method": "POST", "secret_body": True, **body}
+        params = {"params": {"n": {"type": "label_value", "default": "x"}}} if "{{ n }}" in str(body) else {}
+        shown = load(definition([step], **params)).definition()
+        assert shown["steps"][0][next(iter(body))] == "<redacted>"
+
+    async def test_a_secret_body_holding_an_arg_is_hidden_whole_where_the_target_echoes_it(self, run, respx_mock):
+        # Its written text is no secret of its own (it holds a placeholder): the body sent is, whole.
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="got: unlock-note v4lue-9"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "text_body": "unlock-note {{ n }}", "secret_body": True}]
+        evaluation = await run(definition(steps, params={"n": {"type": "label_value", "default": "v4lue-9"}}))
+        assert evaluation.details["steps"][0]["body"] == "got: <redacted>"
+
+    def test_definition_shows_a_header_rule_without_equals_as_written(self):
+        step = {"name": "s", "expect": {"headers": {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}}}
+        shown = load(definition([step])).definition()
+        assert shown["steps"][0]["expect"]["headers"] == {"X-Api-Key": {"exists": True}, "X-Trace": {"regex": "^t-"}}
+
+    def test_definition_shows_a_json_rule_without_equals_as_written(self):
+        # Under a secret path too: only an `equals` tells a value.
+        rules = [{"path": "$.token", "exists": True}, {"path": "$.count", "compare": "> 0"}]
+        shown = load(definition([{"name": "s", "expect": {"json": rules}}])).definition()
+        assert shown["steps"][0]["expect"]["json"] == rules
+
+    def test_a_written_secret_of_the_fewest_hidden_characters_is_hidden_where_no_field_of_its_own_hides_it(self):
+        # A body_regex is hidden only by the secrets the check writes elsewhere: one of exactly MIN_HIDDEN_CHARS.
+        assert len("7351") == MIN_HIDDEN_CHARS
+        step = {"name": "s", "query": {"api_key": "7351"}, "expect": {"body_regex": "code 7351 accepted"}}
+        shown = load(definition([step])).definition()
+        assert shown["steps"][0]["query"]["api_key"] == "<redacted>"
+        assert shown["steps"][0]["expect"]["body_regex"] == "code <redacted> accepted"
+
     def test_definition_hides_every_secret_value(self):
         shown = load(self.RAW).definition()
         assert "SECRET" not in json.dumps(shown)
@@ -982,8 +1041,9 @@ class TestSecrets:
 
 
 class TestNotSecretNames:
-    """A name secret only by the word sig, sid or pwd that holds no secret may be listed as such and is shown; no
-    other secret name can be, and a credential value or a secret the check sends stays hidden all the same."""
+    """A name secret only by the word sig, sid, pwd, pw or a last pass, or pass alone, that holds no secret may be
+    listed as such and is shown; no other secret name can be, and a credential value or a secret the check sends
+    stays hidden all the same."""
 
     POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "AllowRead", "Effect": "Allow"}], "sig_figs": 3}
 
@@ -1021,6 +1081,36 @@ class TestNotSecretNames:
         )
         result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Sid"}))
         assert result.evidence["body"] == '{"Sid": "AllowRead", "sid": "<redacted>", "X-Sig": "<redacted>"}'
+
+    async def test_a_listed_pass_is_shown(self, run, respx_mock):
+        # `pass` alone names a result as often as a password: listed, its value is shown (the load's warning said so
+        # while `{"pass": "ok"}` stayed `<redacted>`, with no way to show it).
+        answer = {"pass": "ok", "pw": "full", "PASS": "pa55-s3cr3t", "db_pass": "db-s3cr3t"}
+        respx_mock.get(url__startswith=f"{BASE}/").mock(return_value=httpx.Response(500, json=answer))
+        step = {"name": "s", "query": {"pass": "partial"}}
+        evaluation = await run(definition([step], not_secret_names=["pass", "pw"]))
+        shown = evaluation.details["steps"][0]
+        assert json.loads(shown["body"]) == {
+            "pass": "ok",
+            "pw": "full",
+            "PASS": "<redacted>",
+            "db_pass": "<redacted>",
+        }
+        assert shown["request"]["url"] == f"{BASE}/?pass=partial"
+        assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
+
+    def test_an_unlisted_pass_holding_no_result_stays_hidden(self):
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        body = b'{"pass": "hunter22", "passes": "ok"} pass=hunter22&pass2=12'
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Pass"}))
+        assert result.evidence["body"] == '{"pass": "<redacted>", "passes": "ok"} pass=<redacted>&pass2=12'
+
+    def test_a_listed_pass_or_pw_is_not_warned_of(self):
+        check = load(self.smoke(not_secret_names=["pass", "pw", "Pass1"]))
+        assert [w for w in check.warnings() if "not_secret_names" in w] == []
 
     async def test_a_credential_value_and_a_secret_arg_stay_hidden(self, run, respx_mock):
         def echo(request: httpx.Request) -> httpx.Response:
@@ -1103,6 +1193,31 @@ class TestCredentialsByWhatTheyAre:
             "X-Repo": "ssh://git@git.svc/app",
             "X-Docs": "https://d.svc/",
         }
+
+    async def test_an_args_credential_sent_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        # The arg is the whole URL (no param placed inside a credential): the user info the request carries is found
+        # there and hidden in what the answer quotes of it, as a secret's name would hide it.
+        respx_mock.get(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:arg-p4ssw0rd here"))
+        steps = [{"name": "s", "path": "/x", "headers": {"X-Upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:arg-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
+        assert evaluation.details["steps"][0]["request"]["headers"]["X-Upstream"] == "https://<redacted>@backend.svc/"
+
+    async def test_an_args_credential_a_body_sends_is_hidden_where_the_target_echoes_it_alone(self, run, respx_mock):
+        respx_mock.post(f"{BASE}/x").mock(return_value=httpx.Response(500, text="refused svc:bdy-p4ssw0rd here"))
+        steps = [{"name": "s", "method": "POST", "path": "/x", "json_body": {"upstream": "{{ up }}"}}]
+        evaluation = await run(
+            definition(
+                steps, params={"up": {"type": "label_value", "default": "https://svc:bdy-p4ssw0rd@backend.svc/"}}
+            )
+        )
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == "refused <redacted> here"
 
 
 class TestCrashSecrets:
@@ -1314,6 +1429,22 @@ class TestCapturedSecrets:
         evaluation = await run(definition(steps))
         assert evaluation.details["steps"][1]["body"] == "no access for order-42"
         assert evaluation.details["steps"][1]["request"]["headers"]["Authorization"] == "<redacted>"
+
+    async def test_a_secret_query_value_holding_an_opted_out_capture_is_hidden_where_the_target_echoes_it(
+        self, run, respx_mock
+    ):
+        # The capture alone is shown, as it opted out; the value under the secret name, with what the check wrote
+        # around it, is a credential all the same.
+        respx_mock.get(f"{BASE}/id").mock(return_value=httpx.Response(200, json={"value": "order-42"}))
+        respx_mock.get(url__startswith=f"{BASE}/use").mock(
+            return_value=httpx.Response(500, text="no access for order-42-k3y")
+        )
+        steps = [
+            {"name": "get", "path": "/id", "capture": {"value": {"json": "$.value", "secret": False}}},
+            {"name": "use", "path": "/use", "query": {"api_key": "{{ value }}-k3y"}},
+        ]
+        evaluation = await run(definition(steps))
+        assert evaluation.details["steps"][1]["body"] == "no access for <redacted>"
 
     def test_the_definition_shows_which_captures_are_secret(self):
         shown = load(self.chain({"json": "$.value"})).definition()
@@ -3226,6 +3357,12 @@ class TestJudgeSecretsWhateverNamesThem:
         assert result.evidence["body"] == shown
         assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
 
+    def test_a_one_time_links_token_in_a_body_is_hidden(self):
+        # A test environment's answer quoting the link it mailed: the link is the user's credential.
+        body = b'<a href="https://app.example/reset/MTIz/9f8e7d6c5b4as3cr3t/">Reset</a>'
+        result = judged({"body_contains": ["ready"]}, body=body)
+        assert result.evidence["body"] == '<a href="https://app.example/reset/MTIz/<redacted>/">Reset</a>'
+
     @pytest.mark.parametrize(
         ("body", "shown"),
         [
@@ -3303,12 +3440,34 @@ class TestJudgeSecretsWhateverNamesThem:
             == body
         )
 
+    def test_spring_boots_env_entry_of_a_name_the_check_lists_as_secret_is_hidden(self):
+        # A name no word makes secret, listed in the check's secret_names: the property's name is the path's last
+        # segment, not the path.
+        body = '{"property": {"source": "applicationConfig", "value": "s1gn-v4lue"}}'
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            status=200,
+            headers=httpx.Headers(),
+            body=body.encode(),
+            latency_ms=10.0,
+            body_truncated=False,
+            url=f"{BASE}/actuator/env/shop.signing",
+        )
+        result = judge_exchange(step, exchange, "step s", secret_names=frozenset({"shop.signing"}))
+        assert result.evidence["body"] == body.replace("s1gn-v4lue", "<redacted>")
+
     def test_a_header_quoted_by_a_failure_shows_no_credential_known_by_its_shape(self):
         result = judged(
             {"headers": {"X-Context": {"equals": "none"}}}, headers={"X-Context": f"ctx {self.JWT} {self.JWT}"}
         )
         assert [str(f) for f in result.failures] == [
             "header X-Context equals: expected 'none', got 'ctx <redacted> <redacted>'"
+        ]
+
+    def test_a_long_header_quoted_by_a_failure_is_clipped_at_120_characters(self):
+        result = judged({"headers": {"X-Trace": {"equals": "none"}}}, headers={"X-Trace": "t" * 200})
+        assert [str(f) for f in result.failures] == [
+            f"header X-Trace equals: expected 'none', got '{'t' * 120}... (80 more characters)'"
         ]
 
     @pytest.mark.parametrize(
@@ -4855,6 +5014,12 @@ class TestSecretParams:
         # Nothing to hide: the definition says the form sends no password.
         check = load(definition([{"name": "s", "method": "POST", "text_body": "user=bob&password=&x=1"}]))
         assert check.definition()["steps"][0]["text_body"] == "user=bob&password=&x=1"
+
+    def test_an_empty_secret_element_is_shown_empty(self):
+        # Nothing to hide, as an empty pair: no `<redacted>` the body does not send.
+        body = "<login><password></password><user>bob</user></login>"
+        check = load(definition([{"name": "s", "method": "POST", "text_body": body}]))
+        assert check.definition()["steps"][0]["text_body"] == body
 
     def test_a_secret_pair_after_another_pair_with_spaces_is_hidden(self):
         # A pair's value stops at the next `&` only under a secret name: another's does not swallow the pairs after it.

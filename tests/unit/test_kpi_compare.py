@@ -3695,7 +3695,8 @@ class TestPooledCounts:
         assert (judged.value, judged.threshold) == pytest.approx((counted["estimate"], 0.0001))
         rule = (
             "the pooled counts (each variant's mean sample times its events) fail it when the increase is significant "
-            "(p < 0.05) and larger than the tolerance 0.0001 (10% of the baseline)"
+            "(p < 0.05) and larger than the tolerance 0.0001 (10% of the baseline), and a pass needs their interval to "
+            "rule out an increase beyond the tolerance too"
         )
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
@@ -3707,15 +3708,17 @@ class TestPooledCounts:
         assert judged.reason.startswith("canary shifted +0.009, +900% from baseline median 0.001"), judged.reason
         assert judged.reason.endswith(
             "fail it when the increase is significant (p < 0.05) and larger than the "
-            "tolerance 0.0001 (10% of the baseline)"
+            "tolerance 0.0001 (10% of the baseline), and a pass needs their interval to rule out an increase beyond "
+            "the tolerance too"
         )
         assert judged.value == pytest.approx(0.009)
 
     def test_a_fail_of_the_counts_needs_a_harm_beyond_the_tolerance(self):
-        # The same counts, significant, but within an absolute tolerance of 0.005: the ranks' pass stands.
-        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), max_absolute_change=0.005)
+        # The same counts, significant, but within an absolute tolerance of 0.007, their interval too: the ranks' pass
+        # stands.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), max_absolute_change=0.007)
         assert judged.outcome is Outcome.PASS, judged.reason
-        assert judged.details["count_test"]["tolerance"] == 0.005
+        assert judged.details["count_test"]["tolerance"] == 0.007
 
     def test_a_success_ratio_dropping_fails_by_its_counts(self):
         # 1 less each sample, better higher: the canary's success ratio is 0.9943 against 0.999, a drop beyond 0.1%.
@@ -3739,8 +3742,9 @@ class TestPooledCounts:
         assert "; by the ranks: canary shifted +0.005 from baseline median 0" in judged.reason
         assert judged.details["count_test"]["ranks_judge"] is False
         assert judged.details["decision_rule"].endswith(
-            "; at a traffic ratio beyond 2x either way only they fail it, and a pass needs their interval to rule out "
-            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too"
+            ", and a pass needs their interval to rule out "
+            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too; at a traffic "
+            "ratio beyond 2x either way only they fail it"
         )
 
     def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_stands_with_the_counts(self):
@@ -3773,20 +3777,39 @@ class TestPooledCounts:
         assert judged.details["count_test"]["ranks_judge"] is False
         assert judged.details["count_test"]["harm_bound"] <= 0.003
 
+    def test_a_pass_of_the_ranks_needs_the_counts_interval_within_the_tolerance_itself(self):
+        # The interval's bad end 0.000549 lies within twice the tolerance 0.000329, not within it: no pass.
+        judged = judge_counted(QUIET_CANARY, (50000.0, 500000.0))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        counted = judged.details["count_test"]
+        assert counted["tolerance"] < counted["harm_bound"] <= 2 * counted["tolerance"]
+        assert "the pooled counts' interval allows an increase of 0.000549327: " in judged.reason
+
     @pytest.mark.parametrize(
         ("events", "outcome"),
         [
-            ((900.0, 1800.0), Outcome.PASS),
+            ((900.0, 1800.0), Outcome.FAIL),
             ((899.0, 1800.0), Outcome.INCONCLUSIVE),
-            ((3600.0, 1800.0), Outcome.PASS),
+            ((3600.0, 1800.0), Outcome.FAIL),
             ((3601.0, 1800.0), Outcome.INCONCLUSIVE),
         ],
         ids=["half", "below-half", "twice", "above-twice"],
     )
-    def test_the_ranks_judge_within_2x_the_traffic_either_way(self, events, outcome):
-        judged = judge_counted(QUIET_CANARY, events)
+    def test_the_ranks_fail_within_2x_the_traffic_either_way(self, events, outcome):
+        judged = judge_counted(STEADY, events)
         assert judged.outcome is outcome, judged.reason
-        assert judged.details["count_test"]["ranks_judge"] is (outcome is Outcome.PASS)
+        assert judged.details["count_test"]["ranks_judge"] is (outcome is Outcome.FAIL)
+
+    def test_a_pass_of_the_ranks_at_equal_traffic_needs_the_counts_interval_too(self):
+        # 180 events each cannot rule out an increase beyond 0.000329: the ranks' pass (the canary at 0 at most steps)
+        # is no evidence of it.
+        judged = judge_counted(QUIET_CANARY, (180.0, 180.0))
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "the pooled counts' interval allows an increase of 0.0238101, beyond the tolerance: "
+        ), judged.reason
+        assert ", beyond the tolerance: pooled counts canary 0.00327869 of 180 events vs baseline" in judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is True
 
     @pytest.mark.parametrize(
         "events", [None, (1000.0, None), (None, 1000.0)], ids=["neither", "canary-only", "baseline-only"]
@@ -3883,6 +3906,10 @@ class TestPooledCountsSeeded:
     def test_a_canary_with_10x_the_traffic_at_the_same_ratio_fails_within_alpha(self):
         # The ranks alone failed 16.8% of 500.
         assert outcomes((30, 3), (0.005, 0.005), 200, 3035)[Outcome.FAIL] <= 5
+
+    def test_a_canary_at_equal_low_traffic_erring_twice_as_often_never_passes(self):
+        # 3 requests a minute, 1% against 0.5%: the ranks alone passed 17% of 300 (their ties at 0).
+        assert outcomes((3, 3), (0.01, 0.005), 200, 4042)[Outcome.PASS] == 0
 
     @pytest.mark.parametrize("traffic", [(3, 3), (30, 30)])
     def test_at_equal_traffic_the_counts_fail_within_alpha(self, traffic):

@@ -746,6 +746,25 @@ class TestRejectedCatalogRetried:
         assert await live.check_for_change() is None
         await live.close(timeout_s=5)
 
+    @pytest.mark.parametrize("raised", [SystemExit(0), KeyboardInterrupt()], ids=["exit", "interrupt"])
+    async def test_a_plugin_that_exits_as_it_loads_is_a_rejection(self, catalog_file, monkeypatch, raised):
+        # A plugin's validator calling a library that exits (argparse's error(), sys.exit()) in the loading thread.
+        live = live_for(catalog_file)
+        serving = live.current
+
+        def exiting(*args, **kwargs):
+            raise raised
+
+        monkeypatch.setattr(live_module, "load_catalog", exiting)
+        catalog_file.write_text(gate_yaml("one", "three"))
+        # Before: it went out of the reload's task and out of the event loop, stopping `analyzer serve` undrained.
+        assert await live.reload(reason="sighup") == "rejected"
+        assert live.current is serving
+        assert live.status.last_error["problems"] == [
+            f"internal error while loading: {type(raised).__name__}" + (": 0" if isinstance(raised, SystemExit) else "")
+        ]
+        await live.close(timeout_s=5)
+
 
 class TestConfigMapUpdates:
     """A mounted ConfigMap is read as one version, whatever step of the kubelet's update a poll lands on."""

@@ -152,3 +152,11 @@ class TestCredentialsInLoggedExceptions:
         # What tells what failed is kept: the error, its status and where it went.
         assert "catalog_watch_failed" in logged and "Error handling request to" in logged
         assert logged.count("401 Unauthorized") == 2 and "127.0.0.1" in logged
+
+    def test_a_long_library_message_is_hidden_before_it_is_cut(self, reconfigured):
+        # Cut first, a password the cut splits from its `@` would show: nothing would say what it is any more.
+        stream = io.StringIO()
+        configure_logging("json", "info", stream=stream)
+        logging.getLogger("asyncio").error("%s connect to http://bob:s3cr3t-pw@db.internal/ failed", "x" * 480)
+        logged = stream.getvalue()
+        assert "s3cr3t" not in logged and "more chars]" in logged, logged

@@ -124,6 +124,19 @@ class TestParseTime:
     def test_unix_seconds(self):
         assert parse_time("1795690800.5").timestamp() == 1795690800.5
 
+    @pytest.mark.parametrize("text", ["x" * 8000, "9" * 8000, "2026-11-26T11:00:00" + "0" * 8000])
+    def test_a_refused_time_is_quoted_cut(self, text):
+        # Was quoted whole: a query string's 8 KiB in the 400, its log line and the history's entry.
+        with pytest.raises(ValueError) as caught:
+            parse_time(text)
+        assert str(caught.value).startswith(repr(text[:77] + "...") + " is ")
+        assert len(str(caught.value)) < 300
+
+    def test_unix_seconds_in_other_digits_are_refused(self):
+        # Arabic-Indic digits: read as the number 1795690800.5 before.
+        with pytest.raises(ValueError, match="is neither RFC 3339 nor unix seconds"):
+            parse_time("\u0661\u0667\u0669\u0665\u0666\u0669\u0660\u0668\u0660\u0660.\u0665")
+
     @pytest.mark.parametrize("text", ["2026-11-26t11:00:00z", "2026-11-26T11:00:00z", "2026-11-26t12:00:00+01:00"])
     def test_a_lower_case_t_and_z_are_rfc3339_too(self, text):
         # RFC 3339 section 5.6: "T" and "Z" may be lower case. Before: refused, as "a date alone is no time".
@@ -490,6 +503,10 @@ class TestParamValues:
             ({"type": "duration"}, "5m] or vector(1)", "duration"),
             ({"type": "number"}, "1 or vector(1)", "number"),
             ({"type": "number"}, "nan", "number"),
+            # Digits of other scripts (Arabic-Indic one, full-width 5): float() reads them; a number is written in
+            # ASCII digits, as Prometheus and PromQL write one.
+            ({"type": "number"}, "\u0661", "decimal number, got '\u0661'"),
+            ({"type": "number"}, "0.\uff15", "decimal number"),
             ({"type": "number"}, float("inf"), "finite"),
             ({"type": "number", "maximum": 1}, "2", "<= 1"),
             ({"type": "number", "minimum": 0}, "-1", ">= 0"),

@@ -32,6 +32,7 @@ from analyzer.promql_groups import (
     nan_probe,
     pinned_start,
     presence_over,
+    rated_selectors,
     relabelled_sources,
     share_of_failures,
     share_of_itself,
@@ -1315,3 +1316,34 @@ class TestDroppedListLabels:
     )
     def test_not_found(self, query):
         assert dropped_list_labels(query) == ()
+
+
+class TestRatedSelectors:
+    """The selectors a two-sample function (rate() and the like) reads over exactly the window are found."""
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            ('sum(rate(req_total{job="a"}[5m]))', ('req_total{job="a"}',)),
+            ('sum(increase({__name__=~"a|b", j="x"}[5m])) or vector(0)', ('{__name__=~"a|b", j="x"}',)),
+            ("sum(rate(a[5m])) / (sum(irate(b[5m])) + 1)", ("b", "a")),
+            ("sum by (code) (-deriv(a[5m]))", ("a",)),
+        ],
+    )
+    def test_a_range_read_by_a_two_sample_function_over_the_window_is_found(self, query, found):
+        assert sorted(rated_selectors(query, 300.0)) == sorted(found)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(rate(a[1h]))",  # another range
+            "sum(rate(a[5m] offset 1m))",  # not the last 5 minutes
+            "sum(rate(a[5m] @ 1700000000))",
+            "sum(count_over_time(a[5m]))",  # one sample counts
+            "sum(job:rate5m)",  # an instant selector: the look-back reads one sample
+            "max_over_time(sum(rate(a[5m]))[1h:1m])",  # every step of an hour, not the last 5 minutes
+            "sum(rate(a[5m]",  # unparsable
+        ],
+    )
+    def test_other_reads_are_not(self, query):
+        assert rated_selectors(query, 300.0) == ()

@@ -157,6 +157,7 @@ class TestSecrets:
             ("pw", True),
             ("db_pw", True),
             ("userPw", True),
+            ("pwHash", True),
             ("pwm_duty", False),
             ("spw", False),
             # A count of tokens is one only where its word ends the name (or a count's word follows it): a list of
@@ -176,8 +177,11 @@ class TestSecrets:
         [
             # `pass` alone names a password when its value is no number or boolean, a result when it is one.
             ("connect pass=hunter22 user=bob", "connect pass=<redacted> user=bob"),
+            ("connect pass=correcthorse user=bob", "connect pass=<redacted> user=bob"),
             ("{'pass': 'hunter22', 'n': 1}", "{'pass': '<redacted>', 'n': 1}"),
             ("pass=12 pass=true PASS=False pass='3' pass_if=x", "pass=12 pass=true PASS=False pass='3' pass_if=x"),
+            # A count of tests passed out of those run, and no value at all, are a result's too.
+            ('pass=12/12 pass=None {"pass": "3/3"}', 'pass=12/12 pass=None {"pass": "3/3"}'),
             ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
             ("pw=hunter22 pwm=50", "pw=<redacted> pwm=50"),
         ],
@@ -711,6 +715,18 @@ class TestHideCredentials:
             # An unexported field of a struct a clip cut before its `}`, and one holding spaces.
             ("cfg {host:db password:s3cr3t-cut", "cfg {host:db password:<redacted>"),
             ("cfg {host:db password:s3cr3t two Words:x}", "cfg {host:db password:<redacted>}"),
+            # A value holding braces (a struct's own are counted: its `}` is not the struct's).
+            ("&{Host:db Password:ab{cd ef} Port:5432}", "&{Host:db Password:<redacted>}"),
+            # A value a scheme's braces start (Spring's `{noop}`, LDAP's `{SSHA}`), as `%+v` and `%v` write it.
+            (
+                "&{Host:db Password:{SSHA}c2VjcmV0c2FsdA== Port:5432} map[pw:{noop}hunter22 user:bob]",
+                "&{Host:db Password:<redacted>} map[pw:<redacted>]",
+            ),
+            # An unexported field's too (its braces ended the struct's part before it, the password shown).
+            (
+                "{host:db password:{noop}hunter22 port:1} cfg {user:app pwd:{SSHA}c2VjcmV0 retries:3",
+                "{host:db password:<redacted>} cfg {user:app pwd:<redacted>",
+            ),
         ],
     )
     def test_go_values_are_hidden_to_their_struct_or_maps_end(self, text, shown):
@@ -726,10 +742,26 @@ class TestHideCredentials:
                 "go to https://app/Invite/3f2a9c1e-1b2c-4d5e-8f90-123456789abc or /magic-link/Zk3p9QxW2mN8rT5vZk3p9/",
                 "go to https://app/Invite/<redacted> or /magic-link/<redacted>/",
             ),
+            # A short id's segment between the name and the token: Django's `reset/<uidb64>/<token>/`, allauth's
+            # `password/reset/key/<uid>-<key>/`, Laravel's `email/verify/<id>/<hash>`.
+            (
+                "/accounts/reset/MTIz/c5r1ly-9f1b2c3d4e5f6071829/ /password/reset/key/1-4bq7x2k9mz3w8r5t1y6u/"
+                " /email/verify/12/9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b?x=1",
+                "/accounts/reset/MTIz/<redacted>/ /password/reset/key/<redacted>/ /email/verify/12/<redacted>?x=1",
+            ),
+            # A token longer than any the shape names (an encrypted blob): hidden whole all the same.
+            ("Location: /reset/" + "a1" * 300 + "?x=1", "Location: /reset/<redacted>?x=1"),
+            # One in standard base64: past its `+` (the start before it may be shorter than a token) and its padding.
+            (
+                "Location: /reset/abc123def456ghi789+XYZ/ /verify/Zk3p+9QxW2mN8rT5vZk3p9== /invite/ab1+cd2ef3gh4ij5kl6",
+                "Location: /reset/<redacted>/ /verify/<redacted> /invite/<redacted>",
+            ),
+            # A slug joined by `+` (no digit) or a short one: shown.
+            ("/confirm/yes+please+send+more+news /verify/ab+1", "/confirm/yes+please+send+more+news /verify/ab+1"),
             # A word, a slug, a date, a short id, or an id under another segment's name: shown.
             (
-                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
-                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3 /orders/abc123def456ghi789jkl",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3d4e5f6g7h /orders/abc123def456gh",
+                "/reset/password-instructions-sent /verify/2024-01-01 /invite/a1b2c3d4e5f6g7h /orders/abc123def456gh",
             ),
         ],
     )
@@ -761,6 +793,7 @@ class TestHideCredentials:
             'cfg main.Config{Host:"db", Password:"<redacted>", Port:5432, Battery:"x y"}',
             "cfg &{Host:db Creds:{User:app Password:<redacted>} Port:5432 Mode:Fast}",
             "cfg {host:db port:5432} secret:ns/tls gone",
+            "cfg {host:db mode:{fast}x opts:{3} port:5432} secret:ns/tls gone",
             "cfg {x} secret:ns/tls not found at the end",
         ],
     )
@@ -977,6 +1010,29 @@ class TestSecretShapes:
                 '"n": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\\ndone"}',
                 't: <redacted>\nRetrying in 5s\n{"t": "<redacted>", "n": "<redacted>\\ndone"}',
             ),
+            # The text's first break inside it: hidden to its last character. A signature's start on the next line is
+            # its, a word or not; a header's name (words a `-` joins) after its end is the next line's.
+            ("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0\ndXJl5 y", "x <redacted> y"),
+            ("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.\nSignature", "x <redacted>"),
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\r\nContent-Type: text/html\nx-request-id: 7",
+                "t: <redacted>\r\nContent-Type: text/html\nx-request-id: 7",
+            ),
+            # Its signature whole (as long as its header's alg makes it) before a break: the next line is the next
+            # line's, whatever it starts with; a break inside it (a log line's width) is still its.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n200 OK\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4f\nwpMeJf36POk6yJV_adQssw5c\nstatus=401",
+                "t: <redacted>\n200 OK\nt: <redacted>\nstatus=401",
+            ),
+            # Its next line indented (a YAML block, a logger's continuation): the signature's rest is still its, and
+            # an indented line after its end is the next line's.
+            (
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk\n  6yJV_adQssw5c\n  next: 1\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n\t200 OK\n"
+                "t: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n    Retrying in 5s",
+                "t: <redacted>\n  next: 1\nt: <redacted>\n\t200 OK\nt: <redacted>\n    Retrying in 5s",
+            ),
             # Written by a library that pads its base64 (`=`) or signs in standard base64 (`+`, `/`).
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0=.c2lnbmF0dXJlc2ln== b", "a <redacted> b"),
             ("a eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln+F0dXJl/c2lnbm b", "a <redacted> b"),
@@ -1157,6 +1213,12 @@ class TestSecretShapes:
     )
     def test_shown(self, text):
         assert hide_secret_shapes(text) == text
+
+    def test_a_wrapped_jwt_whose_header_nests_past_the_parser_is_hidden(self):
+        # Its alg unread (the JSON parser gives up), a hostile answer's made-up header costs no crash.
+        header = base64.urlsafe_b64encode(b'{"a":' + b"[" * 100_000).decode().rstrip("=")
+        text = f"x {header[:50]}\n{header[50:]}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\nnext"
+        assert hide_credentials(text) == "x <redacted>\nnext"
 
 
 class TestKubernetesSecrets:

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import random
 import struct
@@ -61,6 +62,15 @@ class TestReducer:
 
     def test_str(self):
         assert str(Reducer.parse("quantile(0.95)")) == "quantile(0.95)"
+
+    def test_a_reducer_is_immutable(self):
+        # One parsed reducer serves every evaluation of its check, concurrent ones too.
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            Reducer.parse("max").name = "min"  # type: ignore[misc]
+
+    @pytest.mark.parametrize("text", ["avg", "max", "min", "sum", "last"])
+    def test_a_named_reducer_is_written_as_its_name(self, text):
+        assert str(Reducer.parse(text)) == text
 
 
 class TestNonFiniteValues:

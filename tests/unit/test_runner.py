@@ -114,6 +114,15 @@ class ScriptedCheck(Check):
                 await probe.hold.wait()
             except asyncio.CancelledError:
                 return Verdict(outcome=Outcome.FAIL, reason="interrupted")
+        if self.name == "passes-when-hung-up":
+            # A kind that answers its caller's hang-up with what it had seen so far (a plugin may): a pass from nothing.
+            probe = CLOSING["swallow"]
+            probe.entered.set()
+            try:
+                await probe.hold.wait()
+            except asyncio.CancelledError:
+                return Verdict(outcome=Outcome.PASS, reason="no errors seen so far", value=0.0)
+            return Verdict(outcome=Outcome.FAIL, reason="errors seen", value=1.0)
         if self.name == "answers-its-deadline":
             # A kind that answers the deadline's cancellation with what it had (a plugin may): a pass from nothing.
             try:
@@ -315,6 +324,14 @@ class TestErrorMapping:
             504,
             "deadline_exceeded",
         )
+        assert evaluation.reason == "no verdict within the 0.05 s deadline"
+
+    async def test_a_group_answering_the_deadline_is_its_timeout(self):
+        # A plugin's task group answering the deadline's cancellation with a group of its children's: the group left
+        # the timeout as no CancelledError, and read as a crash (500 internal_error), not the deadline it was.
+        runner, catalog = runner_for("group-on-cancel", deadline_s=0.05)
+        evaluation = await runner.evaluate(catalog.get("group-on-cancel"), {})
+        assert (evaluation.http_status, evaluation.error) == (504, "deadline_exceeded")
         assert evaluation.reason == "no verdict within the 0.05 s deadline"
 
     async def test_pass_envelope(self):
@@ -1570,6 +1587,53 @@ class TestReuseWindow:
         assert second is first
         assert runner.metrics.evaluations.value("ok", "pass") == 1
         assert runner.metrics.coalesced.value("ok") == 1
+
+    @pytest.mark.parametrize("busy", [False, True], ids=["in-the-callers-task", "in-a-task-of-its-own"])
+    async def test_an_answer_to_a_hang_up_is_not_reused(self, busy):
+        # The only caller hung up and the kind answered that with what it had seen (a pass): an answer for no one,
+        # which the window served to the next identical request as its verdict.
+        registry = Registry([ScriptedCheck])
+        checks = [{"name": name, "kind": "scripted"} for name in ("passes-when-hung-up", "slow")]
+        catalog = build_catalog([("t", {"checks": checks})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        check = catalog.get("passes-when-hung-up")
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        # Another evaluation in flight: this one runs in a task of its own, which its caller's leaving cancels.
+        other = asyncio.create_task(runner.evaluate(catalog.get("slow"), {})) if busy else None
+        await asyncio.sleep(0)
+        first = asyncio.create_task(runner.evaluate(check, {}))
+        await probe.entered.wait()
+        first.cancel()
+        await asyncio.wait([first])
+        # Its own task, cancelled as its caller left, answers on a later turn.
+        await turns_until(lambda: not runner._unwinding)
+        probe.hold.set()
+        second = await runner.evaluate(check, {})
+        assert (second.verdict, second.reason) == (Outcome.FAIL, "errors seen")
+        if other is not None:
+            other.cancel()
+            await asyncio.wait([other])
+
+    async def test_an_answer_to_a_hang_up_of_what_ran_again_is_not_reused(self):
+        # The first caller hung up, the evaluation ran again for the one that joined, which hung up in turn.
+        registry = Registry([ScriptedCheck])
+        catalog = build_catalog([("t", {"checks": [{"name": "passes-when-hung-up", "kind": "scripted"}]})], registry)
+        runner = Runner(catalog, Sources({}), Metrics(), 5.0, reuse_window_s=60)
+        check = catalog.get("passes-when-hung-up")
+        CLOSING["swallow"] = probe = SimpleNamespace(entered=asyncio.Event(), hold=asyncio.Event())
+        first = asyncio.create_task(runner.evaluate(check, {}))
+        await probe.entered.wait()
+        joined = asyncio.create_task(runner.evaluate(check, {}))
+        await turns_until(lambda: 2 in runner._callers.values())
+        first.cancel()
+        await asyncio.wait([first])
+        await turns_until(lambda: bool(runner._restarted))
+        joined.cancel()
+        await asyncio.wait([joined])
+        await turns_until(lambda: not runner._restarted and not runner._unwinding)
+        probe.hold.set()
+        second = await runner.evaluate(check, {})
+        assert (second.verdict, second.reason) == (Outcome.FAIL, "errors seen")
 
     async def test_not_reused_without_a_window_or_with_other_args(self):
         runner, catalog = runner_for("ok")
