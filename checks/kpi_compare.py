@@ -230,6 +230,8 @@ _MODIFIER_RE = re.compile(
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
+# A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
+_BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
 _NUMBERS_BRACKETED_RE = re.compile(rf"(?:\b[A-Za-z_]\w*\s*)?\(\s*[-+]?{_NUMBER}(?:\s*[-+*/%^]\s*[-+]?{_NUMBER})*\s*\)")
 # A string literal (kept), or a comment or spacing (dropped) of a PromQL query.
@@ -575,7 +577,8 @@ class KpiCompareCheck(Check):
                 # drops it lets through are said still, since only a KPI that falls below 0 can fail on one.
                 found.append(_no_drop_fails(self.max_relative_change, self.method))
         if self.method == "mann_whitney":
-            counts = _outcome_ratio(self._canary["query"].text)
+            # The rendered query too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks only once filled.
+            counts = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(query)
             if not ("events" in self._canary and "events" in self._baseline) and counts is not None:
                 # A success ratio sits at 1 for little traffic as an error ratio at 0 (and 1 less one at 0).
                 kind, at, there = (
@@ -1381,8 +1384,9 @@ class KpiCompareCheck(Check):
         count their events: a fail of the counts stands (the worse of the two), the ranks' pass needs the counts'
         interval within the tolerance, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way their fail
         needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured."""
-        query = self._canary["query"].text
-        if _outcome_ratio(query) is None:
+        # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
+        rendered = measured.queries["canary"].get("query", "")
+        if _outcome_ratio(self._canary["query"].text) is None and _outcome_ratio(rendered) is None:
             return verdict
         samples, details = measured.samples, verdict.details
         if traffic is None:
@@ -2046,9 +2050,20 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
 def _direction_against_ratio(direction: Direction, query: str) -> str | None:
     """A warning when a ratio's or mann_whitney's rendered canary `query` is a ratio whose numerator counts failures
     or successes (see _ratio_said), a constant less it (`100 - errors / started * 100`, Flagger's gRPC "error rate",
-    is a success percentage) the other, and `direction` calls better the way that passes a canary failing more."""
-    said = _ratio_said(query)
-    if said is None or direction == "either":
+    is a success percentage) the other, and `direction` calls better the way that passes a canary failing more; one
+    when the query nests too deeply to be read (which is no failure of the catalog's load)."""
+    if direction == "either":
+        return None
+    try:
+        said = _ratio_said(query)
+    except RecursionError:
+        # _said_between recurses once per bracket or operator: a query a thousand levels deep crashed the load.
+        return (
+            "canary.query nests its brackets too deeply (hundreds of levels) to read whether it is an error or a "
+            f"success ratio, so its direction {direction} is not checked against it; write it with fewer nested "
+            "brackets to have it checked"
+        )
+    if said is None:
         return None
     counts, evidence = said
     if (counts == "failures") == (direction == "lower_is_better"):
@@ -2070,6 +2085,8 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
     vector(0)`) and a constant less it (`1 - errors / total`: the other outcome); None for anything else (a mean of a
     measure, a quantile, a difference of queries)."""
     blank = promql_blanked(query)
+    if _BOOL_COMPARISON_RE.search(blank):
+        return None  # an indicator whose better side its comparison sets, not what the ratio counts
     if "quantile" in blank.lower():
         return None  # a ratio of quantiles (`histogram_quantile(0.99, errors_bucket...) / ...`) is no share of events
     if any(name.endswith("_sum") for selector in metric_selectors(query) for name in selector.names):
@@ -2129,13 +2146,25 @@ def _said_between(
 def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "successes"], str] | None:
     """What a ratio's numerator `text` (`blank`: strings blanked) counts and how it says so: the outcome its matchers
     on outcome labels pick (`code=~"5.."`, `grpc_code!="OK"`, see _outcomes_picked), else the one its metric names all
-    say (`errors_total`, `checkout_orders_total`); None for a count taken away from another (`all - 5xx`) or one
-    that says neither or both."""
+    say (`errors_total`, `checkout_orders_total`); of a count saying neither less one saying an outcome (`all - 5xx`),
+    the other outcome; None for other differences and a numerator that says neither or both."""
     start, end = _trimmed(blank, 0, len(blank))
     while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
         start, end = _trimmed(blank, start + 1, end - 1)
-    if any(op == "-" for op, _, _ in _split(blank, start, end, "additive")):
-        return None
+    parts = _split(blank, start, end, "additive")
+    if any(op == "-" for op, _, _ in parts):
+        if len(parts) != 2 or _is_number(blank[parts[0][1] : parts[0][2]]):
+            return None
+        (_, all_start, all_end), (_, taken_start, taken_end) = parts
+        if _numerator_counts(query_all := text[all_start:all_end], blank[all_start:all_end]) is not None:
+            return None
+        taken = _numerator_counts(text[taken_start:taken_end], blank[taken_start:taken_end])
+        all_names = [name for selector in metric_selectors(query_all) for name in selector.names]
+        if taken is None or not all_names:
+            return None
+        # `total - errors`: all the events less those of one outcome count the other.
+        other: Literal["failures", "successes"] = "successes" if taken[0] == "failures" else "failures"
+        return other, f"{all_names[0]} less {taken[1]}"
     names = [name for selector in metric_selectors(text) for name in selector.names]
     named = names[0] if names else "its numerator"
     picked = _outcomes_picked(text)

@@ -529,6 +529,18 @@ class TestMannWhitneyErrorRatio:
             "variants' traffic with events (the pooled counts then judge it at any weights)"
         ]
 
+    def test_an_error_ratio_picking_its_failures_by_a_param_is_warned(self):
+        # Before: silent; the template's `code=~"{{ failing }}"` picks no outcome until the param's example fills it.
+        query = self.RATIO.replace('code=~"5.."', 'code=~"{{ failing }}"')
+        failing = {"type": "enum", "values": ["5..", "5..|429"], "example": "5..", "required": True}
+        definition = check(
+            method="mann_whitney",
+            **self.variants(query, ()),
+            params={**PARAMS, "failing": failing},
+            max_absolute_change=0.001,
+        )
+        assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
+
     @pytest.mark.parametrize(
         ("method", "query", "events"),
         [
@@ -831,6 +843,11 @@ class TestDirectionAgainstTheSuccessCount:
                 f'istio_requests_total{{{CANARY}, grpc_response_status!="0"}}',
                 'istio_requests_total with grpc_response_status!="0"',
             ),
+            # The highest gRPC code, 16 Unauthenticated (17 is none: see the names that say neither).
+            (
+                f'istio_requests_total{{{CANARY}, grpc_response_status="16"}}',
+                'istio_requests_total with grpc_response_status="16"',
+            ),
             # Before: said "with a 5xx matcher": an exit code 5 is no HTTP class.
             (f'jobs_total{{{CANARY}, exit_code="5"}}', 'jobs_total with exit_code="5"'),
             (f'jobs_total{{{CANARY}, exit_code!="0"}}', 'jobs_total with exit_code!="0"'),
@@ -1046,6 +1063,19 @@ class TestDirectionAgainstTheRatio:
             "write direction: higher_is_better"
         ]
 
+    @pytest.mark.parametrize("nested", ["(", "sum(", "1 - ("])
+    def test_a_query_nested_too_deeply_to_read_is_warned_and_loads(self, nested):
+        # Before: a RecursionError out of the catalog load (the reader recursed once per bracket): `analyzer
+        # validate` crashed with exit 1, and a reload lost the good checks beside this one.
+        query = nested * 1000 + f"{self.ERRORS} / {self.ALL}" + ")" * 1000
+        definition = check(direction="lower_is_better", canary=query, baseline=query.replace("canary", "stable"))
+        warnings = [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+        assert [w for w in warnings if "direction" in w] == [
+            "canary.query nests its brackets too deeply (hundreds of levels) to read whether it is an error or a "
+            "success ratio, so its direction lower_is_better is not checked against it; write it with fewer nested "
+            "brackets to have it checked"
+        ]
+
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
         judged = judge("ratio", "lower_is_better", canary={"query": 95.0}, baseline={"query": 99.0})
@@ -1124,8 +1154,38 @@ class TestDirectionAgainstTheRatio:
                 f"(1 - {ERRORS} / {ALL}) * +100",
                 "1 less a ratio whose numerator counts failures: errors_total, by its name",
             ),
+            # All the events less the failures: the successes (before: read as neither, a swapped direction silent).
+            (
+                f"({ALL} - {ERRORS}) / {ALL}",
+                "a ratio whose numerator counts successes: http_requests_total less errors_total, by its name",
+            ),
+            # Bare selectors: a name starting or ending in a set operator's word (`orders`, `app_error`) is no `or`.
+            (
+                '1 - order_errors_total{h="{{ canary_hash }}"} / orders_total{h="{{ canary_hash }}"}',
+                "1 less a ratio whose numerator counts failures: order_errors_total, by its name",
+            ),
+            (
+                '1 - app_error{h="{{ canary_hash }}"} / app_requests{h="{{ canary_hash }}"}',
+                "1 less a ratio whose numerator counts failures: app_error, by its name",
+            ),
+            (
+                f"({ALL} - " + rate_of("http_requests_total", 'code=~"5.."') + f") / {ALL}",
+                "a ratio whose numerator counts successes: http_requests_total less http_requests_total with "
+                'code=~"5.."',
+            ),
         ],
-        ids=["not-5xx", "1-less-errors", "conversion", "ok-over-ok-and-errors", "on-modifier", "unary-plus"],
+        ids=[
+            "not-5xx",
+            "1-less-errors",
+            "conversion",
+            "ok-over-ok-and-errors",
+            "on-modifier",
+            "unary-plus",
+            "all-less-errors",
+            "all-less-5xx",
+            "orders-bare",
+            "error-bare",
+        ],
     )
     def test_a_success_ratio_better_lower_is_warned(self, query, what):
         assert self.warned("lower_is_better", query) == [
@@ -1185,6 +1245,15 @@ class TestDirectionAgainstTheRatio:
             ),
             ("higher_is_better", f"{rate_of('error_free_sessions_total')} / {rate_of('sessions_total')}"),
             ("higher_is_better", f"({ERRORS} + {ALL}) / {ALL}"),
+            # An aggregated ratio raised to -1: its inverse, better higher.
+            ("higher_is_better", f"avg({ERRORS} / {ALL}) ^ -1"),
+            # A count of one outcome less another count of one: errors less timeouts say neither.
+            ("lower_is_better", f"({ERRORS} - {rate_of('timeouts_total')}) / {ALL}"),
+            ("higher_is_better", f"({ERRORS} - {rate_of('timeouts_total')}) / {ALL}"),
+            # A comparison with bool: 1 while the error ratio is under the threshold, better higher (before: warned as
+            # an error ratio, and the lower_is_better it advised would pass a canary failing more).
+            ("higher_is_better", f"{ERRORS} / {ALL} < bool 0.01"),
+            ("lower_is_better", f"{ERRORS} / {ALL} > bool 0.01"),
             ("lower_is_better", f"({rate_of('checkout_orders_total')} + {rate_of('visits_total')}) / {ALL}"),
         ],
     )
@@ -3908,6 +3977,34 @@ class TestPooledCounts:
         assert judged.details["count_test"]["traffic_ratio"] is None
         assert judged.details["count_test"]["ranks_judge"] is False
         json.dumps(judged.details, allow_nan=False)
+
+    def test_an_error_ratio_picking_its_failures_by_a_param_is_judged_by_its_counts(self):
+        # Before: the count test was gated on the template, whose `code=~"{{ failing }}"` picks no outcome it can read,
+        # so the ranks alone passed a canary erring 5.7 times as often as the baseline over as many events.
+        query = ERROR_RATIO.replace('code=~"5.."', 'code=~"{{ failing }}"')
+        failing = {"type": "enum", "values": ["5..", "5..|429"], "required": True}
+        kpi = counted_check((True, True), query=query, params={**PARAMS, "failing": failing})
+        rendered = query.replace("{{ failing }}", "5..")
+        queries = {
+            side: {"query": rendered.replace("{{ canary_hash }}", hash_), "events": "e"}
+            for side, hash_ in (("canary", "c0ffee1"), ("baseline", "stable1"))
+        }
+        values = {("canary", "events"): 10000.0, ("baseline", "events"): 10000.0}
+        judged = kpi.judge(Measured(queries, values, dict(zip(("canary", "baseline"), RARE_BURSTS, strict=True))))
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find an increase beyond the tolerance"), judged.reason
+
+    def test_a_success_ratio_over_both_outcomes_is_judged_the_way_its_direction_says(self):
+        # ok / (ok + errors) reads as failures to the count test's gate (its denominator names errors): the gate only
+        # decides that the counts judge, the direction written decides which way is harm (a drop here).
+        ok = 'sum(rate(ok_total{h="{{ canary_hash }}"}[5m]))'
+        query = f'{ok} / ({ok} + sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m])))'
+        samples = tuple([1 - x for x in side] for side in RARE_BURSTS)
+        judged = judge_counted(samples, (10000.0, 10000.0), "higher_is_better", query, max_relative_change=0.001)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find a drop beyond the tolerance: pooled counts canary ")
+        rose = judge_counted(samples[::-1], (10000.0, 10000.0), "higher_is_better", query, max_relative_change=0.001)
+        assert rose.outcome is Outcome.PASS, rose.reason
 
     def test_a_kpi_that_is_no_outcome_ratio_has_no_count_test(self):
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=CANARY)
