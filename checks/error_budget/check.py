@@ -1099,7 +1099,6 @@ def _unguarded(tiers: Sequence[TierResult], field: str | None) -> str:
         f"{format_number(other_burn)}x, limit {format_number(t.tier.factor)}x), whose rule leaves out any raw series "
         f"scraped every {window} or less often, errors included"
         for t in tiers
-        if t.judged
         for window, burn, other, other_burn in (
             (t.tier.short, t.short_burn, t.tier.long, t.long_burn),
             (t.tier.long, t.long_burn, t.tier.short, t.short_burn),
