@@ -63,6 +63,7 @@ from checks.error_budget.burn import (
     workbook_tiers,
 )
 from checks.error_budget.readers import (
+    BLIND_WINDOW_S,
     MAX_RECORDED_AGE_S,
     SLOTH_WINDOWS,
     LatencyReader,
@@ -311,9 +312,18 @@ class ErrorBudgetCheck(Check):
             self.sloth is not None and self.sloth.total_query is None
         ):
             field = "pyrra.total" if self.pyrra is not None else "sloth.total_query"
+            short = [w for w in self._windows() if parse_duration(w) <= BLIND_WINDOW_S]
+            blind = (
+                "; nor can "
+                + ", ".join(f"the {w} window be checked for raw series scraped every {w} or less often" for w in short)
+                + ", which the rule's rate() or increase() leaves out (one sample in its range), errors included: it "
+                "reads clean while they burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
+                if short
+                else ""
+            )
             found.append(
                 f"without {field} a window whose rule recorded nothing (a service without error series) "
-                "is no data, not zero errors, and min_events_per_window cannot apply"
+                f"is no data, not zero errors, and min_events_per_window cannot apply{blind}"
             )
         elif pyrra_windows and self.pyrra is not None and self.pyrra.latency:
             # A latency SLO's errors are the total minus a bucket, which no selector counts: pyrra.errors cannot be
@@ -531,6 +541,16 @@ class ErrorBudgetCheck(Check):
             else (None, None)
         )
         return [errors] if errors else [], [total] if total else []
+
+    @property
+    def _unguarded_field(self) -> str | None:
+        """The field whose absence leaves a window of BLIND_WINDOW_S or less unchecked for raw series scraped that
+        seldom (see with_blind_query): None when the check can ask which raw series its rules read."""
+        if self.sloth is not None and self.sloth.total_query is None:
+            return "sloth.total_query"
+        if self.pyrra is not None and self.pyrra.total is None:
+            return "pyrra.total"
+        return None
 
     def _windows(self) -> list[str]:
         """The distinct tier windows, each measured once however many tiers share it."""
@@ -925,6 +945,7 @@ class ErrorBudgetCheck(Check):
             if unjudged
             else ""
         )
+        extra += _unguarded(gating_judged, self._unguarded_field)
         return Verdict(
             outcome=Outcome.PASS,
             value=worst.burn,
@@ -1065,6 +1086,33 @@ def _unseen(
         f"so a misspelled metric {'or label ' if labels else ''}name (or rules not loaded) cannot be told, and no "
         "value read without them is evidence",
         details=details,
+    )
+
+
+def _unguarded(tiers: Sequence[TierResult], field: str | None) -> str:
+    """For a pass: the judged tiers kept from firing by a window of BLIND_WINDOW_S or less alone (the other burns above
+    the factor) that, without `field`, no query checks for raw series its rule leaves out; "" when none."""
+    if field is None:
+        return ""
+    held = [
+        f"{t.tier.label} on its {window} window alone ({format_number(burn)}x while {other} burns "
+        f"{format_number(other_burn)}x, limit {format_number(t.tier.factor)}x), whose rule leaves out any raw series "
+        f"scraped every {window} or less often, errors included"
+        for t in tiers
+        for window, burn, other, other_burn in (
+            (t.tier.short, t.short_burn, t.tier.long, t.long_burn),
+            (t.tier.long, t.long_burn, t.tier.short, t.short_burn),
+        )
+        if burn is not None
+        and other_burn is not None
+        and parse_duration(window) <= BLIND_WINDOW_S
+        and exceeds(other_burn, t.tier.factor)
+    ]
+    if not held:
+        return ""
+    return (
+        f"; unchecked: {'; '.join(held)} (rate() and increase() need two samples in their range): without {field} "
+        f"no query tells whether there is one; set {field} to have it checked"
     )
 
 

@@ -567,7 +567,7 @@ def with_blind_query(queries: dict[str, str], window: str) -> dict[str, str]:
     (`queries["total"]`) reads with rate() or the like over the window, which leaves out a target scraped that
     seldom (its errors too, while they burn)."""
     range_s = parse_duration(window)
-    if "total" not in queries or range_s > _BLIND_WINDOW_S:
+    if "total" not in queries or range_s > BLIND_WINDOW_S:
         return queries
     selectors = rated_selectors(queries["total"], range_s)
     if not selectors:
@@ -757,7 +757,7 @@ class PyrraReader:
             queries["generic_labels"] = f"pyrra_availability{{{self._generic_matchers(args)}}}"
         if self._errors is not None:
             queries["errors"] = f"sum(rate({self._errors.render(args)}[{window}]))"
-        if self._total is not None and parse_duration(window) <= _BLIND_WINDOW_S:
+        if self._total is not None and parse_duration(window) <= BLIND_WINDOW_S:
             # rate() needs two samples in its range: a target scraped every 5 minutes is in neither the burnrate nor
             # the raw errors of a 5m window, which read the other targets' errors alone (0 without them) while its
             # errors burn (see blind_note).
@@ -1336,7 +1336,7 @@ _INCREASE_5M_S = 300.0
 # The longest window asked whether a raw series of pyrra.total holds a single sample in it (with pyrra.errors): 5
 # minutes, the look-back past which an instant query no longer sees a target between its scrapes; over a longer window
 # the query costs more (every raw sample read), and a target scraped that seldom is rare.
-_BLIND_WINDOW_S = 300.0
+BLIND_WINDOW_S = 300.0
 
 # Pyrra's --generic-rules record of the SLO's errors per second over 5 minutes (`sum(rate(<errors>[5m])) or vector(0)`
 # for a ratio SLO) every 30 s, from the raw series and in the group that records pyrra_window: it stays when the

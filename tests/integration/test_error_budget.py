@@ -710,6 +710,11 @@ CHECKS = [
         "latency": {"metric": "ebr_spmix_duration_seconds", "threshold_s": 0.5, "selectors": 'job="ebr-spmix"'},
     },
     sloth_check("spok", name="ebr-sloth-spok-page", fail_on=["page"]),
+    # The same Sloth and Pyrra rules read without their raw total: no query can check their 5m windows.
+    sloth_check("spmix", name="ebr-sloth-spmix-no-total-page", total_query=None, fail_on=["page"]),
+    sloth_check("spok", name="ebr-sloth-spok-no-total-page", total_query=None, fail_on=["page"]),
+    pyrra_check("spmix", name="ebr-pyrra-spmix-no-total-page", total=None, fail_on=["page"]),
+    pyrra_check("spok", name="ebr-pyrra-spok-no-total-page", total=None, fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
@@ -2653,6 +2658,27 @@ class TestBlindShortWindows:
         five = windows(result)["5m"]
         assert five["error_ratio"] is not None, five
         assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
+
+    @pytest.mark.parametrize(
+        ("name", "field"),
+        [("ebr-sloth-spmix-no-total-page", "sloth.total_query"), ("ebr-pyrra-spmix-no-total-page", "pyrra.total")],
+    )
+    async def test_without_the_raw_total_a_pass_held_by_the_5m_window_says_so(self, evaluate, name, field):
+        # Nothing tells whether the 5m rule left a target out: the pass stands (an unchecked 5m window made no data
+        # would block every healthy service), but says which tier only the 5m window holds. Before: PASS "no page tier
+        # fires: worst is page tier 6h/30m at 3.14x" while 1h burned 18.7x, and nothing more.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        assert "; unchecked: 1h/5m on its 5m window alone (0.19996x while 1h burns " in result.reason, result.reason
+        assert result.reason.endswith(
+            f"without {field} no query tells whether there is one; set {field} to have it checked"
+        )
+        assert windows(result)["1h"]["burn_rate"] > 14.4
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-spok-no-total-page", "ebr-pyrra-spok-no-total-page"])
+    async def test_without_the_raw_total_a_clean_pass_says_nothing_more(self, evaluate, name):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS and "unchecked" not in result.reason, result.reason
 
 
 class TestPartlyRecordedWindows:

@@ -2517,6 +2517,75 @@ class TestRawBlindWindows:
         assert measured.error_ratio is None and not measured.blind
 
 
+class TestUncheckedShortWindows:
+    """Without the raw total a recorded SLI's 5m window goes unchecked for blindness: a pass it alone holds says so."""
+
+    SLOTH = {"sloth_id": "svc-slo"}
+    PYRRA = {"slo": "api", "metric": "req"}
+    # Page tiers only, as a rollout gates: 1h/5m at 14.4x (30d) or 14x (28d), 6h/30m at 6x or 7x.
+    SPMIX = {"1h": 0.0187, "5m": 0.0002, "6h": 0.0031, "30m": 0.029, "1d": 0.0027, "2h": 0.0092, "3d": 0.0027}
+
+    def check(self, kind, total=False):
+        if kind == "sloth":
+            sloth = {**self.SLOTH, "total_query": "sum(rate(req_total[{{ window }}]))"} if total else self.SLOTH
+            return make(period="30d", sloth=sloth, fail_on=["page"])
+        pyrra = {**self.PYRRA, "total": "req_total"} if total else self.PYRRA
+        return make(period="28d", pyrra=pyrra, fail_on=["page"])
+
+    @pytest.mark.parametrize(
+        ("kind", "field", "limit"), [("sloth", "sloth.total_query", "14.4"), ("pyrra", "pyrra.total", "14")]
+    )
+    def test_a_pass_held_by_an_unchecked_5m_window_says_so(self, kind, field, limit):
+        # The spmix data (tests/integration/data_error_budget_spmix.py): a target scraped every 5 minutes burns 18.7x
+        # over 1h, unseen by the 5m rule. Before: PASS "worst is page tier 6h/30m at 3.1x", nothing more.
+        check = self.check(kind)
+        windows, period = ratios(check, {**self.SPMIX, "4d": 0.0027})
+        verdict = check.judge(windows, period)
+        assert verdict.outcome is Outcome.PASS, verdict.reason
+        assert verdict.reason.endswith(
+            f"; unchecked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x, limit {limit}x), whose rule leaves "
+            "out any raw series scraped every 5m or less often, errors included (rate() and increase() need two "
+            f"samples in their range): without {field} no query tells whether there is one; set {field} to have it "
+            "checked"
+        ), verdict.reason
+
+    @pytest.mark.parametrize("kind", ["sloth", "pyrra"])
+    def test_with_the_total_or_a_long_window_within_its_factor_nothing_is_said(self, kind):
+        check = self.check(kind)
+        windows, period = ratios(check, {**self.SPMIX, "4d": 0.0027})
+        assert "unchecked" not in self.check(kind, total=True).judge(windows, period).reason
+        factor = check.tiers_in_force[0].factor
+        # 1h exactly at the factor: the tier cannot fire whatever 5m reads.
+        at_factor = {**self.SPMIX, "4d": 0.0027, "1h": factor * check.budget}
+        verdict = check.judge(*ratios(check, at_factor))
+        assert verdict.outcome is Outcome.PASS and "unchecked" not in verdict.reason, verdict.reason
+        above = {**at_factor, "1h": factor * check.budget * 1.001}
+        assert "unchecked: 1h/5m on its 5m window alone" in check.judge(*ratios(check, above)).reason
+
+    def test_a_long_window_of_5m_held_by_its_short_one_says_so_and_a_longer_short_one_does_not(self):
+        custom = [{"long": "5m", "short": "1m", "factor": 14, "severity": "page"}]
+        check = make(period="30d", sloth=self.SLOTH, tiers=custom, fail_on=["page"])
+        # 1m above the factor, 5m below: the 5m window, unchecked, holds the tier alone.
+        verdict = check.judge(*ratios(check, {"5m": 0.0002, "1m": 0.0187}))
+        assert "unchecked: 5m/1m on its 5m window alone (0.2x while 1m burns 18.7x" in verdict.reason, verdict.reason
+        longer = [{"long": "1h", "short": "6m", "factor": 14, "severity": "page"}]
+        check = make(period="30d", sloth=self.SLOTH, tiers=longer, fail_on=["page"])
+        verdict = check.judge(*ratios(check, {"1h": 0.0187, "6m": 0.0002}))
+        assert verdict.outcome is Outcome.PASS and "unchecked" not in verdict.reason, verdict.reason
+
+    @pytest.mark.parametrize(("kind", "field"), [("sloth", "sloth.total_query"), ("pyrra", "pyrra.total")])
+    def test_the_load_warns_of_the_unchecked_5m_window(self, kind, field):
+        [warning] = [w for w in self.check(kind).warnings() if w.startswith(f"without {field}")]
+        assert warning.endswith(
+            "min_events_per_window cannot apply; nor can the 5m window be checked for raw series scraped every 5m or "
+            "less often, which the rule's rate() or increase() leaves out (one sample in its range), errors included: "
+            "it reads clean while they burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
+        ), warning
+        no_short = [{"long": "1h", "short": "10m", "factor": 14, "severity": "page"}]
+        [plain] = [w for w in make(period="30d", sloth=self.SLOTH, tiers=no_short).warnings() if "without" in w]
+        assert plain.endswith("min_events_per_window cannot apply"), plain
+
+
 class TestReconcileAbsences:
     """An absent recorded ratio is zero errors only where no error series is the one explanation."""
 
