@@ -224,7 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A thread's crash too (a plugin's own thread): Python's handler printed its traceback as it was.
     thread_hook = threading.excepthook
     threading.excepthook = partial(_thread_crashed, words)
-    _command_words[:] = words
     # Start-up (imports, classes, schemas, the catalog) builds objects that live until exit: the cyclic
     # collector, run every few hundred allocations, would scan them again and again and find nothing to free.
     # Paused until a command's start-up is done (`_started`), and as the caller had it on return.
@@ -291,7 +290,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CRASH
     finally:
         threading.excepthook = thread_hook
-        _command_words.clear()
         (gc.enable if collecting else gc.disable)()
 
 
@@ -299,9 +297,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 # catalog's directory) or an error's `'catalog.yaml' does not exist` lost what the reader needs (a credential in
 # --prometheus's URL says what it is, and is hidden as such).
 _SHOWN_OPTIONS = frozenset({"--catalog", "--junit", "--ca-file", "--at", "--prometheus"})
-
-# The words of the command `main` runs, for `_error` (cleared on return).
-_command_words: list[str] = []
 
 
 def _crash_scrubber(words: Sequence[str]) -> Callable[[str], str]:
@@ -346,10 +341,11 @@ def _scrubbed_traceback(lines: Sequence[str], scrub: Callable[[str], str]) -> st
 
 
 def _error(message: str) -> None:
-    """Print `analyzer: message` on stderr, its credentials hidden as a crash's are (`_crash_scrubber`): a plugin's
-    import error or a catalog's problem may quote a URL with a password or a token, and a Job's log is read by
-    many."""
-    print(f"analyzer: {_crash_scrubber(_command_words)(message)}", file=sys.stderr)
+    """Print `analyzer: message` on stderr, its credentials hidden as a crash's are (`_crash_scrubber`) but `--arg`
+    values: a plugin's import error or a catalog's problem may quote a URL with a password or a token, and a Job's log
+    is read by many, while an arg's value a message names (`'eu-west-2' is not one of ...`) is one the analyzer
+    hides itself when the catalog calls it secret."""
+    print(f"analyzer: {_crash_scrubber(())(message)}", file=sys.stderr)
 
 
 def _thread_crashed(words: Sequence[str], args: threading.ExceptHookArgs) -> None:
