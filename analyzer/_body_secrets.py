@@ -347,7 +347,7 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
     `pass` alone that `hide` cannot answer for, its value deciding)."""
 
     read = text
-    flow_spans = _flow_mapping_spans(text, hide) if "{" in text else []
+    flow_spans = _flow_mapping_spans(text, hide, shown) if "{" in text else []
     # Its mappings first: a naming member hidden as JSON's (`{"key": "password", "value": "..."}`: `key` is a
     # secret's name) no longer names the value beside it.
     text = _hidden_spans(text, merged_spans(flow_spans))
@@ -376,7 +376,7 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
     spans = [
         # The mappings are read again where hiding changed the text (a value's brackets or quotes gone may show
         # mappings); else they hide nothing more (read twice, a body of thousands of brackets took twice the time).
-        *_markup_secret_spans(masked, hide, flow_spans=None if flow_spans or masked != read else []),
+        *_markup_secret_spans(masked, hide, flow_spans=None if flow_spans or masked != read else [], shown=shown),
         *_scheme_credential_spans(masked),
         *secret_shape_spans(masked),
         *kubernetes_secret_spans(masked),
@@ -461,7 +461,10 @@ def _is_message_string(value: str) -> bool:
 
 
 def _markup_secret_spans(
-    text: str, hide: Callable[[str], bool], flow_spans: list[tuple[int, int]] | None = None
+    text: str,
+    hide: Callable[[str], bool],
+    flow_spans: list[tuple[int, int]] | None = None,
+    shown: frozenset[str] = frozenset(),
 ) -> list[tuple[int, int]]:
     """Where the values under a name `hide` says is secret stand in `text` written as XML, HTML or YAML, or as header
     or INI lines: the content of an element of that name (`<wsse:Password>...</wsse:Password>`, to its end tag or the
@@ -508,7 +511,7 @@ def _markup_secret_spans(
     if flow_spans is not None:
         spans += flow_spans
     elif "{" in text:
-        spans += _flow_mapping_spans(text, hide)
+        spans += _flow_mapping_spans(text, hide, shown)
     if "," in text:
         spans += _pair_spans(text, hide)
     if "<" in text:
@@ -586,9 +589,12 @@ class _FlowFrame:
         return (self.values if self.named else []) + (self.inputs if self.located else [])
 
 
-def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+def _flow_mapping_spans(
+    text: str, hide: Callable[[str], bool], shown: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
     """Where the values under a name `hide` says is secret stand in the flow mappings of `text` (`{password: abc}`,
-    `{'api_key': 'abc'}`, quoted ones inside their quotes), an object or a list under one whole, and the `value` of a
+    `{'api_key': 'abc'}`, quoted ones inside their quotes), and `pass` alone's holding no result unless `shown` lists
+    it (`_hides_pair`: `{pass: hunter2}`, not `{pass: 12}`), an object or a list under one whole, and the `value` of a
     mapping whose `name`, `key`, `id` or `property` is a secret's (Kubernetes' env list as JSON: `{"name":
     "DB_PASSWORD", "value": "..."}`), wherever it stands in the mapping."""
     spans: list[tuple[int, int]] = []
@@ -623,7 +629,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
         ):
             _noting(frames).located = True
         if key.end() < len(text) and text[key.end()] in "{[":
-            if hide(name) and not key["double"]:
+            if _hides_pair(hide, name, text[key.end()], shown) and not key["double"]:
                 # Hidden whole, and not read: nothing in it is shown. Under a double-quoted name, a JSON member's:
                 # hidden as JSON (`"<redacted>"`, `_masked`).
                 end = container_end(text, key.end(), single_quoted=True)
@@ -644,7 +650,7 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             read = _REPR_SINGLE_RE.match(text, key.end())
             repr_end = max(repr_end, -1 if read is None else read.end())
         hidden = (
-            hide(name)
+            _hides_pair(hide, name, value[group], shown)
             and not (key["double"] and _JSON_VALUE_START_RE.match(value[0]))
             and value_span[1] > value_span[0]
             and not _is_validation_message(value[group])
@@ -659,8 +665,12 @@ def _flow_mapping_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[in
             # read on its own (a string holds no unescaped quote of its kind: quoted strings nest a few deep at most,
             # each read once more).
             start = value.start(group)
-            inner = _graphql_spans if _is_graphql(name, value[group]) else _flow_mapping_spans
-            spans += [(start + a, start + b) for a, b in inner(value[group], hide)]
+            inner = (
+                _graphql_spans(value[group], hide)
+                if _is_graphql(name, value[group])
+                else _flow_mapping_spans(value[group], hide, shown)
+            )
+            spans += [(start + a, start + b) for a, b in inner]
         if _is_naming_member(name) and hide(value[group].strip()):
             _noting(frames).named = True
         if _is_value_member(name):

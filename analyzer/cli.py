@@ -279,33 +279,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         # aiohttp error quotes the URL it was sent to, its user info or token and all.
         import traceback
 
-        scrub = _crash_scrubber(words)
-        summary = "".join(traceback.format_exception_only(exc)).rstrip()
+        try:
+            scrub = _crash_scrubber(words)
+            summary = "".join(traceback.format_exception_only(exc)).rstrip()
+            shown = f"{scrub(summary)}\n{_scrubbed_traceback(traceback.format_exception(exc), scrub)}"
+        except Exception:  # noqa: BLE001 (the scrubber's own bug: the crash is still said, its text unshown)
+            shown = f"{type(exc).__name__} (its message and traceback not shown: hiding their credentials failed)"
         with contextlib.suppress(OSError):
-            print(
-                f"analyzer: internal error (a bug): {scrub(summary)}\n"
-                f"{scrub(''.join(traceback.format_exception(exc))).rstrip()}",
-                file=sys.stderr,
-            )
+            print(f"analyzer: internal error (a bug): {shown}", file=sys.stderr)
         return EXIT_CRASH
     finally:
         threading.excepthook = thread_hook
         (gc.enable if collecting else gc.disable)()
 
 
+# Options whose values are files, times or an address, no secret: hidden, a traceback's file (a plugin under the
+# catalog's directory) or an error's `'catalog.yaml' does not exist` lost what the reader needs (a credential in
+# --prometheus's URL says what it is, and is hidden as such).
+_SHOWN_OPTIONS = frozenset({"--catalog", "--junit", "--ca-file", "--at", "--prometheus"})
+
+
 def _crash_scrubber(words: Sequence[str]) -> Callable[[str], str]:
-    """What hides in a crash's traceback the credentials it may quote: every value after an `=` in the command's
-    words and after `--arg KEY` (a secret param's, which only the catalog tells), every environment variable's
-    under a secret name (a token the settings read) and any credential that says what it is."""
+    """What hides in a crash's traceback or an error's message the credentials it may quote: every value after an
+    `=` in the command's words (but a file's, a time's or an address's option: `_SHOWN_OPTIONS`) and after `--arg
+    KEY` (a secret param's, which only the catalog tells), every environment variable's under a secret name (a token
+    the settings read) but a path on this machine (the shell's `PWD`), and any credential that says what it is."""
     from analyzer.redaction import credential_scrubber, is_secret_name
 
-    values = [value for name, value in os.environ.items() if is_secret_name(name)]
+    values = [
+        value
+        for name, value in os.environ.items()
+        # `PWD`, `OLDPWD`, a key file's path: where things are, which a traceback's every file starts with.
+        if is_secret_name(name) and not (os.path.isabs(value) and os.path.exists(value))
+    ]
     for at, word in enumerate(words):
+        if word.partition("=")[0] in _SHOWN_OPTIONS:
+            continue
         # Each `=`'s rest: `--arg=KEY=VALUE` holds VALUE after its second.
         values += [word[end + 1 :] for end, char in enumerate(word) if char == "="]
         if word == "--arg" and at + 2 < len(words) and "=" not in words[at + 1]:
             values.append(words[at + 2])
     return credential_scrubber(values)
+
+
+# A traceback's frame line as Python writes it: its file, line and function, none of them the data the code held.
+_FRAME_LINE_RE = re.compile(r'  File "[^"\n]*", line \d+(?:, in [^\n]*)?\n')
+
+
+def _scrubbed_traceback(lines: Sequence[str], scrub: Callable[[str], str]) -> str:
+    """A formatted traceback (`traceback.format_exception`) with `scrub` applied to all but its frames' file, line
+    and function (`_FRAME_LINE_RE`): an `--arg` value or a directory's name hidden there, where a file lives, lost
+    the bug's place."""
+    text = "".join(lines)
+    parts: list[str] = []
+    at = 0
+    for frame in _FRAME_LINE_RE.finditer(text):
+        parts += [scrub(text[at : frame.start()]), frame[0]]
+        at = frame.end()
+    parts.append(scrub(text[at:]))
+    return "".join(parts).rstrip()
+
+
+def _error(message: str) -> None:
+    """Print `analyzer: message` on stderr, its credentials hidden as a crash's are (`_crash_scrubber`) but `--arg`
+    values: a plugin's import error or a catalog's problem may quote a URL with a password or a token, and a Job's log
+    is read by many, while an arg's value a message names (`'eu-west-2' is not one of ...`) is one the analyzer
+    hides itself when the catalog calls it secret."""
+    print(f"analyzer: {_crash_scrubber(())(message)}", file=sys.stderr)
 
 
 def _thread_crashed(words: Sequence[str], args: threading.ExceptHookArgs) -> None:
@@ -317,7 +357,7 @@ def _thread_crashed(words: Sequence[str], args: threading.ExceptHookArgs) -> Non
     import traceback
 
     name = args.thread.name if args.thread is not None else threading.get_ident()
-    shown = _crash_scrubber(words)("".join(traceback.format_exception(args.exc_value))).rstrip()
+    shown = _scrubbed_traceback(traceback.format_exception(args.exc_value), _crash_scrubber(words))
     with contextlib.suppress(OSError):
         print(f"Exception in thread {name}:\n{shown}", file=sys.stderr)
 
@@ -533,26 +573,29 @@ def _command(args: argparse.Namespace) -> int:
         # What `import` and `list` print is what they are for: output lost is no success (a catalog cut short).
         return EXIT_ERROR if _stdout_lost and code == EXIT_PASS and args.command != "validate" else code
     except ConfigError as exc:
-        print(f"analyzer: {exc}", file=sys.stderr)
+        _error(str(exc))
         return EXIT_INVALID_CATALOG
     except AnalyzerError as exc:
-        print(f"analyzer: {exc.message}", file=sys.stderr)
+        _error(exc.message)
         return EXIT_USAGE
     except SystemExit as exc:
-        if exc.code not in (None, 0):
-            raise  # a usage error's (argparse exits 2), or a plugin's that is no success either way
-        # A command returns its success, never raises it: this is a plugin's sys.exit() as it was imported or
-        # validated (a kind's evaluation is the runner's internal error), which exited 0 with nothing printed, the
-        # pass of a Job (`run`) or a valid catalog (`validate`).
+        import argparse
         import traceback
 
         frames = traceback.extract_tb(exc.__traceback__)
-        # Where it was raised: the plugin's line that called sys.exit() (a builtin, no frame of its own).
-        at = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-        print(
-            f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code{at} (a kind's import, "
-            "validator or method), not by the analyzer: no result; fix or remove that plugin",
-            file=sys.stderr,
+        callers = [frame for frame in frames if frame.filename != argparse.__file__]
+        if callers and callers[-1].filename == __file__:
+            raise  # a usage error of this module's (argparse's error() exits 2)
+        # A command returns its code, never raises it: this is a plugin's sys.exit() as it was imported or validated
+        # (a kind's evaluation is the runner's internal error). Exit 0 was the pass of a Job (`run`) or a valid
+        # catalog (`validate`), 3 or 4 a fail's or an inconclusive's no check gave, and a message (`sys.exit("...")`)
+        # printed by Python as it was, a URL's password too: each is an error, its message scrubbed.
+        status = f"exit status {exc.code or 0}" if exc.code is None or isinstance(exc.code, int) else str(exc.code)
+        # Where it was raised: the plugin's line that called sys.exit() (a builtin, no frame of its own) or argparse.
+        at = f" at {callers[-1].filename}:{callers[-1].lineno}" if callers else ""
+        _error(
+            f"internal error: SystemExit ({status}) raised by plugin code{at} (a kind's import, validator or method), "
+            "not by the analyzer: no result; fix or remove that plugin"
         )
         return EXIT_ERROR
     finally:
@@ -1115,7 +1158,7 @@ def _validate(paths: list[Path]) -> int:
         if unparsed:
             _invalid([*exc.problems, *map(str, unparsed)], ADVICE)
         else:
-            print(f"analyzer: {exc}", file=sys.stderr)
+            _error(str(exc))
         _templates_invalid(paths, exc.valid_part)
         return EXIT_INVALID_CATALOG
     for warning in catalog.warnings:
@@ -1133,7 +1176,7 @@ def _validate(paths: list[Path]) -> int:
 
 def _invalid(problems: list[str], advice: str) -> int:
     """Say that the catalog is invalid, listing `problems`, then `advice`, on stderr; the exit code that says so."""
-    print("analyzer: the catalog is invalid:", *(f"  - {problem}" for problem in problems), sep="\n", file=sys.stderr)
+    _error("\n".join(["the catalog is invalid:", *(f"  - {problem}" for problem in problems)]))
     print(f"analyzer: {advice}", file=sys.stderr)
     return EXIT_INVALID_CATALOG
 

@@ -815,10 +815,10 @@ _FLOW_ENTRY_RE = re.compile(
 
 
 def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
-    """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, an
-    object or a list under one whole) or under a quoted one when no quote holds them (`{'password': 123456}`), and a
-    validation error's `input` in a mapping whose `loc` names a secret's field, wherever it stands in the mapping and
-    however long its `msg`; unordered."""
+    """Where the values of `text`'s flow mappings' entries under a bare secret name stand (`{password: '...'}`, and
+    `pass` alone's holding no result: `is_secret_pair`; an object or a list under one whole) or under a quoted one when
+    no quote holds them (`{'password': 123456}`), and a validation error's `input` in a mapping whose `loc` names a
+    secret's field, wherever it stands in the mapping and however long its `msg`; unordered."""
     spans: list[tuple[int, int]] = []
     # The brackets open, the innermost last: whether each is a mapping, or once an entry of it is a validation error's
     # `loc` or `input`, whether its `loc` names a secret's field and where its inputs stand (a list made for each
@@ -840,7 +840,7 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
             group for group in ("single", "double", "loc", "container", "call", "plain") if entry[group] is not None
         )
         if value == "container":
-            if entry["bare"] and is_secret_name(name):
+            if entry["bare"] and is_secret_pair(name, entry[value]):
                 at = container_end(text, entry.start(value), single_quoted=True)
                 spans.append((entry.start(value), at))
             else:
@@ -860,7 +860,7 @@ def _flow_entry_spans(text: str) -> list[tuple[int, int]]:
                     entry["bare"]
                     or (value in ("loc", "call", "plain") and _NO_QUOTED_SECRET_RE.match(entry[value]) is None)
                 )
-                and is_secret_name(name)
+                and is_secret_pair(name, entry[value])
             )
         ):
             span = (entry.start(value), entry.start(value) + len(entry[value].rstrip()))

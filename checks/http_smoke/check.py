@@ -592,7 +592,7 @@ class HttpSmokeCheck(Check):
     def _hides_expected_json(self, path: str, expected: Any) -> bool:
         """Whether a JSON assertion's `equals` is hidden as a secret: under a secret path, and no true, false or null
         (`tells_nothing`)."""
-        return json_path_is_secret(JsonPath.parse(path), self._names) and not tells_nothing(expected)
+        return json_path_is_secret(JsonPath.parse(path), self._names, expected) and not tells_nothing(expected)
 
     def _expected_secrets(self, step: Step) -> list[str]:
         """The strings a step's assertions expect where a secret stands (a header's `equals` under a secret name, a

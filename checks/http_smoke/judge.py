@@ -32,6 +32,8 @@ from analyzer.kinds import (
     is_credential_value,
     is_public_suffix,
     is_secret_name,
+    is_secret_pair,
+    may_hide,
     merged_spans,
     secret_shape_spans,
     set_cookie_attributes,
@@ -397,6 +399,16 @@ class SecretNames:
         """Whether a value under `name` (a header, a parameter, a JSON member) is hidden."""
         return (is_secret_name(name) and name not in self.shown) or name.lower() in self.extra
 
+    def hides_json(self, name: str, value: Any) -> bool:
+        """Whether a JSON `value` under `name` is hidden: a name `hide` hides, or `pass` alone unlisted in `shown`
+        holding no result (`is_secret_pair`: `"hunter2"`, an object; not `12`, `"12/12"`, `true`, `null`), as the
+        answer's text hides it (`_masked`)."""
+        if self.hide(name):
+            return True
+        if name in self.shown or not may_hide(name):
+            return False
+        return isinstance(value, dict | list) or is_secret_pair(name, json.dumps(value))
+
 
 NO_SECRET_NAMES = SecretNames()
 """A check that lists no secret names and shows none."""
@@ -689,10 +701,14 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
     path = JsonPath.parse(rule.path)
     # What the path found, as a failure quotes it: nothing of a value under a secret name (`$.auth.token`), nor of one
     # a naming member names as a secret's (`$.env[0].value`), as the answer's text hides both.
-    under_secret = json_path_is_secret(path, secret_names) or _names_a_secret(path, document, secret_names)
+    named_secret = _names_a_secret(path, document, secret_names)
+
+    def hidden(value: Any) -> bool:
+        # Each value by its own: `pass` alone's is a password or a result by what it holds (`"hunter2"`, `12`).
+        return named_secret or json_path_is_secret(path, secret_names, value)
 
     def got(value: Any) -> str:
-        return json.dumps(REDACTED) if under_secret else quote(json.dumps(value), 120, secret_names)
+        return json.dumps(REDACTED) if hidden(value) else quote(json.dumps(value), 120, secret_names)
 
     if parse_error:
         return Failure(f"json {path}", "a JSON body", parse_error)
@@ -716,7 +732,7 @@ def _judge_json(rule: JsonExpect, document: Any, parse_error: str, secret_names:
             if json_equal(value, rule.equals)
             else Failure(
                 f"json {path} equals",
-                shown_expected_json(rule.equals, under_secret),
+                shown_expected_json(rule.equals, hidden(rule.equals)),
                 got(value) + _string_against_number(value, rule.equals),
             )
         )
@@ -790,9 +806,15 @@ def _string_against_number(value: Any, expected: Any) -> str:
     return " (a number, where equals is a string: write equals unquoted, as JSON writes the number, to mean it)"
 
 
-def json_path_is_secret(path: JsonPath, secret_names: SecretNames) -> bool:
-    """Whether a JSON path names a value under a secret name (`$.auth.token`), or one of the check's `secret_names`."""
-    return any(isinstance(step, str) and secret_names.hide(step) for step in path.steps)
+def json_path_is_secret(path: JsonPath, secret_names: SecretNames, value: Any) -> bool:
+    """Whether a JSON path names a value under a secret name (`$.auth.token`), or one of the check's `secret_names`,
+    or under `pass` alone holding no result (`SecretNames.hides_json`): `value` is what the path finds (or expects),
+    an object the steps before the last find."""
+    last = len(path.steps) - 1
+    return any(
+        isinstance(step, str) and secret_names.hides_json(step, value if at == last else {})
+        for at, step in enumerate(path.steps)
+    )
 
 
 def json_path_may_name_a_secret(path: JsonPath) -> bool:

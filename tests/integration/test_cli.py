@@ -991,6 +991,17 @@ class TestCrashes:
         assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed (key <redacted>)" in result.stderr
         assert "s3cr3t" not in result.stderr + result.stdout
 
+    def test_an_arg_value_in_a_frames_file_leaves_the_file_shown(self, tmp_path):
+        # Before: the value of `--arg service=crashing_kind` hid the file of every frame it was in
+        # (`File ".../site/<redacted>.py"`): where the bug is was lost; the message's text still hides it.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing}\n")
+        env = {**_crashing_plugin(tmp_path), "SHOP_API_KEY": "crashing_kind"}
+        result = analyzer("run", "c", "--catalog", catalog, "--arg", "service=crashing_kind", env=env)
+        assert result.returncode == 1, result.stderr
+        assert f'File "{tmp_path}/site/crashing_kind.py", line 12, in _fail' in result.stderr
+        assert "failed (key <redacted>)" in result.stderr
+
     def test_arg_values_are_hidden(self):
         # A secret param's value is known as one only to the catalog, which a crash may not have read yet.
         from analyzer.cli import _crash_scrubber
@@ -1010,6 +1021,50 @@ class TestCrashes:
         assert "Exception in thread" in result.stderr
         assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed" in result.stderr
         assert "s3cr3t" not in result.stderr + result.stdout
+
+
+class TestErrorMessages:
+    """An error the CLI prints (an invalid catalog, a plugin that fails to load) hides every credential that says what
+    it is and each `--arg` value, as a crash's traceback does: a Job's log is read by many."""
+
+    def leaky_plugin(self, tmp_path: Path) -> dict[str, str]:
+        # A plugin whose import fails quoting what it connected to, as an httpx or a driver's error does.
+        site = tmp_path / "site"
+        info = site / "leaky_kind-1.0.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: leaky-kind\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text("[analyzer.checks]\nleaky = leaky_kind:LeakyCheck\n")
+        (site / "leaky_kind.py").write_text(
+            "raise ImportError('fetching https://ci:hunter22-s3cr3t@pkgs.shop.svc/simple/ with Authorization: "
+            "Bearer abcdef123456-s3cr3t failed (ordinary text: 404 Not Found)')\n"
+        )
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+    @pytest.mark.parametrize("command", ["validate", "run"])
+    def test_a_plugins_load_error_hides_its_credentials(self, tmp_path, command):
+        # Before: `failed to load: fetching https://ci:hunter22-s3cr3t@...` and the bearer token, as they came.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: l, kind: leaky}\n")
+        words = ["validate", catalog] if command == "validate" else ["run", "l", "--catalog", catalog]
+        result = analyzer(*words, env=self.leaky_plugin(tmp_path))
+        assert result.returncode == 6, result.stderr
+        assert "check kind plugin 'leaky' (leaky_kind:LeakyCheck) failed to load: fetching https://" in result.stderr
+        # Ordinary text stays: where it went, and what failed.
+        assert "@pkgs.shop.svc/simple/ with Authorization: Bearer <redacted> failed (ordinary text: 404 Not Found)" in (
+            result.stderr
+        )
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_an_options_file_and_the_working_directory_stay_shown(self, tmp_path, monkeypatch):
+        # Before: `--catalog=DIR` and the shell's `PWD` (a secret name by its `pwd`) were hidden wherever they stood:
+        # every file of a traceback under the working directory read `File "<redacted>/site/kind.py"`.
+        from analyzer.cli import _crash_scrubber
+
+        monkeypatch.setenv("PWD", str(tmp_path))
+        monkeypatch.setenv("DB_PWD", "plain-s3cr3t-8")
+        scrub = _crash_scrubber(["run", "c", f"--catalog={tmp_path}", "--junit=report.xml", "--arg=k=plain-s3cr3t-9"])
+        text = f'File "{tmp_path}/site/kind.py", line 3: {tmp_path} report.xml plain-s3cr3t-9 plain-s3cr3t-8'
+        assert scrub(text) == f'File "{tmp_path}/site/kind.py", line 3: {tmp_path} report.xml <redacted> <redacted>'
 
 
 # A third-party kind whose steps are whatever its catalog entry (standing for a target's answer) hands it.

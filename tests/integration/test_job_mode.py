@@ -752,6 +752,30 @@ class TestAKindThatExits:
         site = tmp_path / "site" / "exiting_kind.py"
         assert f"analyzer: internal error: SystemExit (exit status 0) raised by plugin code at {site}:" in err, err
 
+    @pytest.mark.parametrize(
+        ("status", "said"),
+        [
+            # Before: exit 3 and 4, a fail's and an inconclusive's code, with nothing printed: a verdict no check gave.
+            ("3", "exit status 3"),
+            ("4", "exit status 4"),
+            # Before: Python printed the message as it was (the URL's password too) and exited 1.
+            (
+                "'cannot reach https://ci:hunter22-s3cr3t@pkgs.shop.svc/'",
+                "cannot reach https://<redacted>@pkgs.shop.svc/",
+            ),
+        ],
+        ids=["3", "4", "message"],
+    )
+    async def test_any_sys_exit_before_the_evaluation_is_an_error(self, tmp_path, status, said):
+        path = tmp_path / "exits.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "exits", "kind": "exiting"}]}))
+        env = plugin_installed(tmp_path, "exiting", "ExitingCheck", f"import sys\n\nsys.exit({status})\n")
+        code, out, err = await analyzer_run("exits", "--catalog", str(path), env=env)
+        assert code == 5, (out, err)
+        site = tmp_path / "site" / "exiting_kind.py"
+        assert f"analyzer: internal error: SystemExit ({said}) raised by plugin code at {site}:3" in err, err
+        assert "s3cr3t" not in err + out
+
 
 def _largest_file_bytes(size: int) -> None:
     """In the child: files may grow to `size` bytes, as a full disk stops them (a write beyond fails: EFBIG)."""

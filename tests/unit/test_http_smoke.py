@@ -1108,6 +1108,52 @@ class TestNotSecretNames:
         result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"Pass"}))
         assert result.evidence["body"] == '{"pass": "<redacted>", "passes": "ok"} pass=<redacted>&pass2=12'
 
+    def test_a_json_paths_pass_is_hidden_by_its_value(self):
+        # Before: a failed `$.pass` assertion quoted the password `"hunter22"` the answer's text hid.
+        rules = [
+            {"path": "$.pass", "equals": "x"},
+            {"path": "$.n.pass", "equals": "y"},
+            {"path": "$.r.pass", "equals": 3},
+            {"path": "$.o.pass.user", "equals": "x"},
+        ]
+        step = Step.model_validate({"name": "s", "expect": {"json": rules}})
+        body = b'{"pass": "hunter22", "n": {"pass": "12/12"}, "r": {"pass": 12}, "o": {"pass": {"user": "bob"}}}'
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        failures = judge_exchange(step, exchange, "step s").failures
+        assert [str(failure) for failure in failures] == [
+            'json $.pass equals: expected "<redacted>", got "<redacted>"',
+            # A result's value is shown, as the answer's text shows it.
+            'json $.n.pass equals: expected "<redacted>", got "12/12"',
+            "json $.r.pass equals: expected 3, got 12",
+            'json $.o.pass.user equals: expected "<redacted>", got "<redacted>"',
+        ]
+        # Listed as holding no secret: shown.
+        shown = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"pass"})).failures
+        assert str(shown[0]) == 'json $.pass equals: expected "x", got "hunter22"'
+
+    def test_a_flow_mappings_pass_is_hidden_unless_listed(self):
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        exchange = HttpExchange(
+            url=f"{BASE}/",
+            status=200,
+            headers=httpx.Headers(),
+            body=b"config {pass: hunter22, n: 1} {pass: 12}",
+            latency_ms=1.0,
+            body_truncated=False,
+        )
+        hidden = judge_exchange(step, exchange, "step s").evidence["body"]
+        assert hidden == "config {pass: <redacted>, n: 1} {pass: 12}"
+        shown = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"pass"})).evidence["body"]
+        assert shown == "config {pass: hunter22, n: 1} {pass: 12}"
+
+    def test_a_json_paths_expected_pass_is_hidden_in_the_definition(self):
+        rules = [{"path": "$.pass", "equals": "hunter22"}, {"path": "$.passes", "equals": 12}]
+        check = load(definition([{"name": "s", "expect": {"json": rules}}]))
+        shown = check.definition()["steps"][0]["expect"]["json"]
+        assert [rule["equals"] for rule in shown] == ["<redacted>", 12]
+
     def test_a_listed_pass_or_pw_is_not_warned_of(self):
         check = load(self.smoke(not_secret_names=["pass", "pw", "Pass1"]))
         assert [w for w in check.warnings() if "not_secret_names" in w] == []
@@ -2960,9 +3006,9 @@ class TestJudgeSecretsInMarkup:
         readings = []
         read = body_secrets._flow_mapping_spans
 
-        def counted(text: str, hide: Any) -> list[tuple[int, int]]:
+        def counted(text: str, hide: Any, shown: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
             readings.append(text)
-            return read(text, hide)
+            return read(text, hide, shown)
 
         monkeypatch.setattr(body_secrets, "_flow_mapping_spans", counted)
         text = '{"loc": [' * 1000

@@ -100,6 +100,7 @@ PUBLIC_NAMES = [
     "may_answer_without_its_series",
     "may_be_shown",
     "may_hide",
+    "is_secret_pair",
     "metric_names",
     "label_presence_query",
     "label_written",

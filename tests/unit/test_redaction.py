@@ -184,6 +184,14 @@ class TestSecrets:
             ('pass=12/12 pass=None {"pass": "3/3"}', 'pass=12/12 pass=None {"pass": "3/3"}'),
             ("tokens_used=42 tokens_used_list=tk-s3cr3t-1", "tokens_used=42 tokens_used_list=<redacted>"),
             ("pw=hunter22 pwm=50", "pw=<redacted> pwm=50"),
+            # A flow mapping's (YAML, Node's util.inspect) by its value too: before, `{pass: hunter22}` was shown.
+            ("{pass: hunter22, n: 1} {pass: 'hunter22'}", "{pass: <redacted>, n: 1} {pass: '<redacted>'}"),
+            ("{pass: {user: bob}} {PASS2: [a]}", "{pass: <redacted>} {PASS2: <redacted>}"),
+            (
+                "{pass: 12, n: 1} {pass: true} {pass: '12/12'} {pass: null}",
+                "{pass: 12, n: 1} {pass: true} {pass: '12/12'} {pass: null}",
+            ),
+            ("{passes: hunter22, pass_if: ok}", "{passes: hunter22, pass_if: ok}"),
         ],
     )
     def test_short_password_names_in_text(self, text, shown):
@@ -825,6 +833,14 @@ class TestHideCredentials:
 
         assert cpu_s(2000) <= 8 * cpu_s(500)
         assert hide_credentials('password="" \npassword="s3cr3t cut') == 'password="" \npassword="<redacted>'
+
+    def test_flow_mappings_of_pass_are_read_in_linear_time(self):
+        # Each `pass`'s value is judged once (a number, a password), never again for every entry after it.
+        def cpu_s(entries: int) -> float:
+            text = "{" + "pass: hunter22, pass: 12, " * entries + "}"
+            return least_cpu_s(lambda: hide_credentials(text))
+
+        assert cpu_s(2000) <= 8 * cpu_s(500)
 
 
 class TestUrlForMessage:
