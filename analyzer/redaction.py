@@ -1573,11 +1573,20 @@ def hide_url_secrets(text: str) -> str:
     """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it (a
     DSN's without `//` too) and the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text`
     itself when it holds none."""
+    return url_secrets(text)[0]
+
+
+def url_secrets(text: str) -> tuple[str, list[str]]:
+    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order."""
+    hidden: list[str] = []
     if "@" in text:
-        text = _hide_user_info(text)
-        text = _hidden(text, dsn_user_info_spans(text))
+        # The DSNs' after the URLs' user info is hidden, as a URL's `user:pw@` is no DSN of its own.
+        for spans_of in (user_info_spans, dsn_user_info_spans):
+            spans = spans_of(text)
+            hidden += (text[start:end] for start, end in spans)
+            text = _hidden(text, spans)
     if "=" not in text:
-        return text
+        return text, hidden
     shown: list[str] = []
     done = at = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
@@ -1592,8 +1601,9 @@ def hide_url_secrets(text: str) -> str:
             continue
         if value.end() > at:
             shown += (text[done:at], REDACTED)
+            hidden.append(value[0])
             done = at = value.end()
-    return "".join(shown) + text[done:] if shown else text
+    return ("".join(shown) + text[done:] if shown else text), hidden
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:

@@ -1395,6 +1395,29 @@ class TestSecretArgsInQueries:
         assert "acme-s" not in body["reason"]
         assert f"{pad}%22%2Ctenant%3D%22<redacted>" in body["reason"]
 
+    async def test_a_urls_password_an_arg_holds_is_hidden_in_the_query_the_answer_quotes(self, prometheus, client_for):
+        # `target` is no secret param (a label value), yet its URL's password shows as <redacted> in the args: so it
+        # must in the query the answer, the history and the page quote, and in the reason that names the series.
+        check = {
+            "name": "probe",
+            "kind": "prometheus",
+            "params": {"target": {"type": "label_value", "required": True}},
+            "query": 'label_replace(vector(0), "instance", "{{ target }}", "", "")',
+            "each": True,
+            "pass_if": "> 0.5",
+        }
+        client = await client_for(prometheus.url, check)
+        target = "https://probe:urlpw-5c2e9a71@partner.example/health?api_key=k3y-4d81f0&region=eu"
+        status, body = await run(client, "probe", target=target, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body
+        shown = "https://<redacted>@partner.example/health?api_key=<redacted>&region=eu"
+        assert body["args"] == {"target": shown}
+        assert body["details"]["queries"] == [f'label_replace(vector(0), "instance", "{shown}", "", "")']
+        history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = await (await client.get(body["ui_url"])).text()
+        for where, text in {"answer": json.dumps(body), "history": history, "page": page}.items():
+            assert "urlpw-5c2e9a71" not in text and "k3y-4d81f0" not in text, where
+
 
 def _long_label_query(chars_log10: int) -> str:
     """A query whose one series has a label value of 10**chars_log10 characters (each label_replace repeats it
