@@ -463,6 +463,9 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
+# An image's digest after its tag (`docker://nginx:1.25@sha256:...`, skopeo's transport): the `@` ends no user info,
+# as no host is named `sha256`.
+_DIGEST_RE = re.compile(r"sha\d{3}:")
 # A user's name alone, no password (`ssh://git@host`, `//deploy@host`, `//ec2-user@host`): lower case letters with at
 # most three digits, as a login is written, and no five consonants in a row, as a name is spoken (`administrator`,
 # `jenkins`); a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits, 20 random small
@@ -564,7 +567,11 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for found in _URL_USER_INFO_ANYWHERE_RE.finditer(text):
         end = _user_info_end(found[0], port_then_query=True)
-        if end and not _USER_NAME_ALONE_RE.fullmatch(found[0], 0, end - 1):
+        if (
+            end
+            and not _USER_NAME_ALONE_RE.fullmatch(found[0], 0, end - 1)
+            and not _DIGEST_RE.match(text, found.start() + end)
+        ):
             spans.append((found.start(), found.start() + end - 1))
     return spans
 

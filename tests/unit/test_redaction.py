@@ -904,6 +904,9 @@ class TestHideUrlSecrets:
                 'ref="octo/app/.github/workflows/deploy.yml@refs/heads/main"',
             ),
             ("repo/image@sha256:0a1b", "repo/image@sha256:0a1b"),
+            # An image reference in a transport's URL (skopeo's `docker://`): a tag before a digest, no user info.
+            ("docker://nginx:1.25@sha256:0a1b", "docker://nginx:1.25@sha256:0a1b"),
+            ("docker://u:pw-1@registry.io/nginx@sha256:0a1b", "docker://<redacted>@registry.io/nginx@sha256:0a1b"),
         ],
     )
     def test_hidden(self, text, shown):
