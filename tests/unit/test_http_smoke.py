@@ -488,6 +488,8 @@ class TestBodyRegexThatMatchesEveryText:
         "(?<=(?:(?>^)))",
         "(?<=(?:x|(?>^)))",
         "(?<=(?:(?>^)){1,2})",
+        "(?<=(?:^)++)",
+        "(?<=(?:^(?:[a-z])*+)++)",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
@@ -539,6 +541,7 @@ class TestBodyRegexThatMatchesEveryText:
             "(?<=$(?:(?:[a-z])*+))+",
             "(?<=$(?:x|(?:[a-z])*+))+",
             "(?<=$(?:(?:[a-z])*+){1,2})+",
+            "(?<=$((?:[a-z])*+))+",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):
