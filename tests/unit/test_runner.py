@@ -497,6 +497,19 @@ class TestCredentialsOfURLsInArgs:
     URL = "https://svc:urlpw-7a2c@backend.svc/?api_key=k3y-91ab&region=eu"
     SHOWN = "https://<redacted>@backend.svc/?api_key=<redacted>&region=eu"
 
+    async def test_a_user_info_of_four_characters_is_hidden_too(self):
+        # As a secret arg of four characters is: `u:pw` is as long as the shortest value searched for.
+        check = {
+            "name": "echo-target",
+            "kind": "scripted",
+            "params": {"target": {"type": "label_value", "required": True}},
+        }
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        evaluation = await Runner(catalog, Sources({}), Metrics(), 5.0).evaluate(
+            catalog.get("echo-target"), {"target": "https://u:pw@backend.svc/"}
+        )
+        assert evaluation.reason == "saw https://<redacted>@backend.svc/"
+
     @pytest.mark.parametrize("name", ["echo-target", "crash-target"])
     async def test_the_reason_and_evidence_show_it_as_the_args_do(self, name):
         params = {"target": {"type": "label_value", "required": True}}
