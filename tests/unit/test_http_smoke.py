@@ -490,6 +490,9 @@ class TestBodyRegexThatMatchesEveryText:
         "(?<=(?:(?>^)){1,2})",
         "(?<=(?:^)++)",
         "(?<=(?:^(?:[a-z])*+)++)",
+        # Forward at the start as well (it loaded before).
+        "(?>^)",
+        "(?>^)|ok",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
