@@ -469,6 +469,9 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
 _URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
+# An image's digest after its tag (`docker://nginx:1.25@sha256:...`, skopeo's transport): the `@` ends no user info,
+# as no host is named `sha256`.
+_DIGEST_RE = re.compile(r"sha\d{3}:")
 # A user's name alone, no password (`ssh://git@host`, `//deploy@host`, `//ec2-user@host`): lower case letters with at
 # most three digits, as a login is written, and no five consonants in a row, as a name is spoken (`administrator`,
 # `jenkins`); a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits, 20 random small
@@ -570,7 +573,11 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for found in _URL_USER_INFO_ANYWHERE_RE.finditer(text):
         end = _user_info_end(found[0], port_then_query=True)
-        if end and not _USER_NAME_ALONE_RE.fullmatch(found[0], 0, end - 1):
+        if (
+            end
+            and not _USER_NAME_ALONE_RE.fullmatch(found[0], 0, end - 1)
+            and not _DIGEST_RE.match(text, found.start() + end)
+        ):
             spans.append((found.start(), found.start() + end - 1))
     return spans
 
@@ -1584,11 +1591,20 @@ def hide_url_secrets(text: str) -> str:
     """`text` (a series' label value: a probe's target URL in `instance`) with the user info of every URL in it (a
     DSN's without `//` too) and the value of every URL parameter under a secret name (`?api_key=...`) hidden; `text`
     itself when it holds none."""
+    return url_secrets(text)[0]
+
+
+def url_secrets(text: str) -> tuple[str, list[str]]:
+    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order."""
+    hidden: list[str] = []
     if "@" in text:
-        text = _hide_user_info(text)
-        text = _hidden(text, dsn_user_info_spans(text))
+        # The DSNs' after the URLs' user info is hidden, as a URL's `user:pw@` is no DSN of its own.
+        for spans_of in (user_info_spans, dsn_user_info_spans):
+            spans = spans_of(text)
+            hidden += (text[start:end] for start, end in spans)
+            text = _hidden(text, spans)
     if "=" not in text:
-        return text
+        return text, hidden
     shown: list[str] = []
     done = at = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
@@ -1603,8 +1619,9 @@ def hide_url_secrets(text: str) -> str:
             continue
         if value.end() > at:
             shown += (text[done:at], REDACTED)
+            hidden.append(value[0])
             done = at = value.end()
-    return "".join(shown) + text[done:] if shown else text
+    return ("".join(shown) + text[done:] if shown else text), hidden
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:

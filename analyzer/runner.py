@@ -29,7 +29,14 @@ from analyzer.errors import (
 )
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
-from analyzer.redaction import EVALUATION_SECRETS, MIN_HIDDEN_CHARS, REDACTED, credential_scrubber, scrubber
+from analyzer.redaction import (
+    EVALUATION_SECRETS,
+    MIN_HIDDEN_CHARS,
+    REDACTED,
+    credential_scrubber,
+    scrubber,
+    url_secrets,
+)
 from analyzer.sources import Sources
 from analyzer.sources.prometheus import storage_warnings
 from analyzer.templates import promql_forms
@@ -106,6 +113,14 @@ class ArgsPlan:
             self.secret_values += forms
             if len(text) >= MIN_HIDDEN_CHARS:
                 self.searched += forms
+        # The credential a URL in another arg holds, shown as REDACTED in the args (`shown_args`), is hidden where a
+        # reason or evidence quotes it too (a query built from the URL). Searched only: a member's arg holding one
+        # shows the rest of its URL, as the member's own args do.
+        for name, value in args.items():
+            if name not in secret and isinstance(value, str) and shown[name] != value:
+                for part in url_secrets(value)[1]:
+                    if len(part) >= MIN_HIDDEN_CHARS:
+                        self.searched += tuple(promql_forms(part))
         self.link_head = verdict_path_head(check.name, shown)
 
 

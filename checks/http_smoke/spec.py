@@ -416,12 +416,13 @@ def _item_matches_empty_at(opcode: Any, argument: Any, *, at_end: bool, backward
     if opcode in (_sre.POSSESSIVE_REPEAT, _sre.ATOMIC_GROUP):
         # Kept to its first match, which may take the text that what is matched after it needed: where the engine
         # goes there is text (at the start; in a lookbehind, matched backward, at the end); there is none to take
-        # where it goes out of the text.
-        if at_end == backward:
+        # where it goes out of the text, nor for a part that takes no text (`(?<=(?>$))`) wherever it goes.
+        body = argument if opcode is _sre.ATOMIC_GROUP else argument[2]
+        if at_end == backward and int(body.getwidth()[1]) > 0:
             return False
         if opcode is _sre.ATOMIC_GROUP:
-            return _matches_empty_at(argument, at_end=at_end, backward=backward)
-        return argument[0] == 0 or _matches_empty_at(argument[2], at_end=at_end, backward=backward)
+            return _matches_empty_at(body, at_end=at_end, backward=backward)
+        return argument[0] == 0 or _matches_empty_at(body, at_end=at_end, backward=backward)
     if opcode is _sre.BRANCH:
         return any(_matches_empty_at(branch, at_end=at_end, backward=backward) for branch in argument[1])
     if opcode is _sre.ASSERT:

@@ -1030,6 +1030,16 @@ class TestCredentialsInArgs:
         assert "arg 'db' holds a credential the link shows as <redacted>: a link does not carry its value" in text
         assert len(url_api.seen) == 1
 
+    async def test_an_undeclared_arg_holding_redacted_is_refused_as_undeclared(self, url_api):
+        # Only a declared arg is asked for again: asking for one the check does not take would run nothing either.
+        args = {"up": UPSTREAM, "db": DSN, "extra": "https://<redacted>@backend.svc/", "at": "2026-01-01T00:00:00Z"}
+        response = await url_api.get("/ui/checks/upstream/run", params=args)
+        text = html.unescape(await response.text())
+        assert response.status == 400, text
+        assert "holds a credential" not in text
+        assert "undeclared arg 'extra'" in text
+        assert url_api.seen == []
+
     async def test_another_password_at_a_recorded_time_is_evaluated(self, url_api):
         # The history shows both passwords as <redacted>: a form with another one must not be answered by the first.
         body = await (await url_api.post("/api/v1/checks/upstream/run", json={"up": UPSTREAM, "db": DSN})).json()

@@ -1395,6 +1395,71 @@ class TestSecretArgsInQueries:
         assert "acme-s" not in body["reason"]
         assert f"{pad}%22%2Ctenant%3D%22<redacted>" in body["reason"]
 
+    async def test_a_urls_password_an_arg_holds_is_hidden_in_the_query_the_answer_quotes(self, prometheus, client_for):
+        # `target` is no secret param (a label value), yet its URL's password shows as <redacted> in the args: so it
+        # must in the query the answer, the history and the page quote, and in the reason that names the series.
+        check = {
+            "name": "probe",
+            "kind": "prometheus",
+            "params": {"target": {"type": "label_value", "required": True}},
+            "query": 'label_replace(vector(0), "instance", "{{ target }}", "", "")',
+            "each": True,
+            "pass_if": "> 0.5",
+        }
+        client = await client_for(prometheus.url, check)
+        target = "https://probe:urlpw-5c2e9a71@partner.example/health?api_key=k3y-4d81f0&region=eu"
+        status, body = await run(client, "probe", target=target, explain="true")
+        assert (status, body["verdict"]) == (200, "fail"), body
+        shown = "https://<redacted>@partner.example/health?api_key=<redacted>&region=eu"
+        assert body["args"] == {"target": shown}
+        assert body["details"]["queries"] == [f'label_replace(vector(0), "instance", "{shown}", "", "")']
+        history = await (await client.get("/api/v1/verdicts", params={"explain": "true"})).text()
+        page = await (await client.get(body["ui_url"])).text()
+        for where, text in {"answer": json.dumps(body), "history": history, "page": page}.items():
+            assert "urlpw-5c2e9a71" not in text and "k3y-4d81f0" not in text, where
+
+
+def _right_password_query(password: str) -> str:
+    """A query with a series only when the URL in `target` holds `password`: what a check answers differently for two
+    passwords that its args, history and links show alike (`https://<redacted>@backend.svc/`)."""
+    target = 'label_replace(vector(1), "u", "{{ target }}", "", "")'
+    marked = f'label_replace({target}, "ok", "yes", "u", ".*:{password}@.*")'
+    return f'{marked} and on(ok) label_replace(vector(1), "ok", "yes", "", "")'
+
+
+@pytest.mark.integration
+class TestCredentialsInArgsKeepTheirAnswersApart:
+    """Two callers whose URL args differ only in the password they hold (shown alike) never get each other's answer:
+    not from the reuse window, nor from a page's form or link at the recorded time."""
+
+    RIGHT = "https://svc:right-pw-4e1a@backend.svc/"
+    WRONG = "https://svc:wrong-pw-9b3c@backend.svc/"
+
+    async def test_a_wrong_password_gets_its_own_answer(self, prometheus, client_for):
+        check = {
+            "name": "probe",
+            "kind": "prometheus",
+            "params": {"target": {"type": "label_value", "required": True}},
+            "query": _right_password_query("right-pw-4e1a"),
+            "pass_if": "> 0",
+            "no_data": "fail",
+        }
+        client = await client_for(prometheus.url, check, settings=Settings(reuse_window_s=60.0))
+        at = prometheus.anchor
+        status, right = await run(client, "probe", target=self.RIGHT, at=at)
+        assert (status, right["verdict"]) == (200, "pass"), right
+        # A form giving the wrong password at the recorded time: evaluated, not the right one's recorded pass.
+        page = await client.get("/ui/checks/probe/run", params={"target": self.WRONG, "at": right["evaluated_at"]})
+        text = await page.text()
+        assert page.status == 200 and 'class="verdict verdict-fail" id="verdict"' in text, text
+        # Nor the right one's answer the reuse window holds.
+        status, wrong = await run(client, "probe", target=self.WRONG, at=at)
+        assert (status, wrong["verdict"]) == (200, "fail"), wrong
+        assert wrong["args"] == right["args"] == {"target": "https://<redacted>@backend.svc/"}
+        # The link both answers share shows the newest and names the other, never one of them as the only answer.
+        linked = await (await client.get(right["ui_url"])).text()
+        assert 'id="also-matching"' in linked and "PASS (verdict" in linked, linked
+
 
 def _long_label_query(chars_log10: int) -> str:
     """A query whose one series has a label value of 10**chars_log10 characters (each label_replace repeats it

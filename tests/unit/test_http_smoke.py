@@ -480,6 +480,19 @@ class TestBodyRegexThatMatchesEveryText:
         # A lookbehind is matched backward: at the start, where it goes out of the text, a possessive part takes none.
         "(?<=(?:x)*+)",
         "(?<=^(?>x*))",
+        # A part that takes no text takes none wherever it goes: at the end in a lookbehind too (fix30 loaded these).
+        "(?<=(?>$))",
+        r"(?<=(?>\Z))",
+        "(?<=(?:$)++)",
+        # Inside a group, a branch and a repeat, a lookbehind's part is still matched backward.
+        "(?<=(?:(?>^)))",
+        "(?<=(?:x|(?>^)))",
+        "(?<=(?:(?>^)){1,2})",
+        "(?<=(?:^)++)",
+        "(?<=(?:^(?:[a-z])*+)++)",
+        # Forward at the start as well (it loaded before).
+        "(?>^)",
+        "(?>^)|ok",
     ]
 
     @pytest.mark.parametrize("pattern", REFUSED)
@@ -527,6 +540,11 @@ class TestBodyRegexThatMatchesEveryText:
             # In a lookbehind at the end, matched backward, it takes the text the anchor before it needed.
             "(?<=$(?:[a-z])*+)+",
             "(?<=$(?>[a-z]*))",
+            # So it does inside a group, a branch and a repeat.
+            "(?<=$(?:(?:[a-z])*+))+",
+            "(?<=$(?:x|(?:[a-z])*+))+",
+            "(?<=$(?:(?:[a-z])*+){1,2})+",
+            "(?<=$((?:[a-z])*+))+",
         ],
     )
     def test_a_pattern_that_can_fail_loads(self, pattern):

@@ -831,6 +831,18 @@ class TestSecretParams:
         assert shown_args(args, frozenset({"token"})) == {"token": "<redacted>", "page": 2.0}
         assert shown_args(args, frozenset()) == args
 
+    def test_shown_args_hide_a_urls_credential_and_no_image_reference(self):
+        # An image's tag before its digest is no password, nor a host before an SSH path: hidden, the page's link
+        # would ask for the value again.
+        images = {
+            "image": "registry.io:5000/app:1.25@sha256:0a1b2c3d",
+            "source": "docker://nginx:1.25@sha256:0a1b2c3d",
+            "chart": "oci://ghcr.io/org/chart:1.2.3@sha512:0a1b",
+            "repo": "git@github.com:org/repo.git",
+        }
+        args = {"up": "https://svc:pw-1@backend/", **images, "page": 2.0}
+        assert shown_args(args, frozenset()) == {"up": "https://<redacted>@backend/", **images, "page": 2.0}
+
 
 class TestJsonType:
     """A refused value's type is named as JSON calls it."""

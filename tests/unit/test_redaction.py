@@ -23,6 +23,7 @@ from analyzer.redaction import (
     parser_error_for_log,
     scrubber,
     url_for_message,
+    url_secrets,
 )
 from tests.cpu import least_cpu_s
 
@@ -932,10 +933,25 @@ class TestHideUrlSecrets:
                 'ref="octo/app/.github/workflows/deploy.yml@refs/heads/main"',
             ),
             ("repo/image@sha256:0a1b", "repo/image@sha256:0a1b"),
+            # An image reference in a transport's URL (skopeo's `docker://`): a tag before a digest, no user info.
+            ("docker://nginx:1.25@sha256:0a1b", "docker://nginx:1.25@sha256:0a1b"),
+            ("docker://u:pw-1@registry.io/nginx@sha256:0a1b", "docker://<redacted>@registry.io/nginx@sha256:0a1b"),
         ],
     )
     def test_hidden(self, text, shown):
         assert hide_url_secrets(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "parts"),
+        [
+            ("https://svc:pw-1@backend/?api_key=k3y&x=1", ["svc:pw-1", "k3y"]),
+            ("dsn root:S3CR3T@tcp(db:3306)/app", ["S3CR3T"]),
+            ("https://example.com/a?x=1", []),
+        ],
+    )
+    def test_url_secrets_names_the_parts_it_hid(self, text, parts):
+        # What the runner hides where a reason quotes the arg: each part, as the text holds it.
+        assert url_secrets(text) == (hide_url_secrets(text), parts)
 
 
 class TestDecodedName:

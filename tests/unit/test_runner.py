@@ -148,6 +148,11 @@ class ScriptedCheck(Check):
             return Verdict(outcome=Outcome.FAIL, reason=f"saw {token}", details={"queries": [f'up{{t="{token}"}}']})
         if self.name == "crash-secret":
             raise ValueError(f"cannot use {ctx.args['token']}")
+        if self.name == "echo-target":
+            target = ctx.args["target"]
+            return Verdict(outcome=Outcome.FAIL, reason=f"saw {target}", details={"queries": [f'up{{t="{target}"}}']})
+        if self.name == "crash-target":
+            raise ValueError(f"cannot use {ctx.args['target']}")
         if self.name == "crash-credentials":
             # What a library's exception may quote of the request it was making: the source's headers and token,
             # a URL with user info, a credential of another request.
@@ -483,6 +488,43 @@ class TestSecretArgs:
         )
         assert evaluation.reason == reason and evaluation.args == {"token": "<redacted>"}
         assert "token=%3Credacted%3E" in evaluation.ui_url
+
+
+class TestCredentialsOfURLsInArgs:
+    """The credential a URL in an arg that is no secret holds is hidden where the kind quotes the arg, as in the
+    args."""
+
+    URL = "https://svc:urlpw-7a2c@backend.svc/?api_key=k3y-91ab&region=eu"
+    SHOWN = "https://<redacted>@backend.svc/?api_key=<redacted>&region=eu"
+
+    async def test_a_user_info_of_four_characters_is_hidden_too(self):
+        # As a secret arg of four characters is: `u:pw` is as long as the shortest value searched for.
+        check = {
+            "name": "echo-target",
+            "kind": "scripted",
+            "params": {"target": {"type": "label_value", "required": True}},
+        }
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        evaluation = await Runner(catalog, Sources({}), Metrics(), 5.0).evaluate(
+            catalog.get("echo-target"), {"target": "https://u:pw@backend.svc/"}
+        )
+        assert evaluation.reason == "saw https://<redacted>@backend.svc/"
+
+    @pytest.mark.parametrize("name", ["echo-target", "crash-target"])
+    async def test_the_reason_and_evidence_show_it_as_the_args_do(self, name):
+        params = {"target": {"type": "label_value", "required": True}}
+        check = {"name": name, "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources({}), Metrics(), 5.0).evaluate(
+                catalog.get(name), {"target": self.URL}
+            )
+        shown = evaluation.model_dump_json() + json.dumps(logs, default=str)
+        assert "urlpw-7a2c" not in shown and "k3y-91ab" not in shown
+        assert evaluation.args == {"target": self.SHOWN}
+        assert self.SHOWN in evaluation.reason
+        if name == "echo-target":
+            assert evaluation.details == {"queries": [f'up{{t="{self.SHOWN}"}}']}
 
 
 class TestCrashCredentials:
