@@ -488,6 +488,27 @@ class TestReload:
         finally:
             await served.stop()
 
+    async def test_a_sighup_to_a_query_nested_past_the_parsers_stack_is_refused_and_the_service_serves_on(
+        self, prometheus, tmp_path
+    ):
+        # 3,000 levels of `1 - (`: promql-parser overflowed its stack on it at load (SIGSEGV), so the process died
+        # with the good catalog it held; now the load refuses the query, naming its depth.
+        catalog = write_catalog(tmp_path / "catalog.yaml", prometheus.url, HEALTHY)
+        served = await ServeProcess.start(catalog)
+        at = f"?at={prometheus.anchor}"
+        try:
+            deep = "1 - (" * 3000 + "up" + ")" * 3000
+            write_catalog(catalog, prometheus.url, HEALTHY, {**HEALTHY, "name": "deep", "query": deep})
+            failed = await served.event("catalog_reload_failed", served.signal(signal.SIGHUP))
+            assert any("nests 3000 levels of brackets; at most 200" in problem for problem in failed["problems"])
+            async with aiohttp.ClientSession() as session:
+                still = await session.get(f"{served.url}/api/v1/checks/healthy/run{at}")
+                assert (await still.json())["verdict"] == "pass"
+            served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+        finally:
+            await served.stop()
+
     async def test_a_configmap_update_is_picked_up_by_polling(self, prometheus, tmp_path):
         root = tmp_path / "catalog"
         root.mkdir()
