@@ -491,14 +491,24 @@ class TestReload:
     async def test_a_sighup_to_a_query_nested_past_the_parsers_stack_is_refused_and_the_service_serves_on(
         self, prometheus, tmp_path
     ):
-        # 3,000 levels of `1 - (`: promql-parser overflowed its stack on it at load (SIGSEGV), so the process died
-        # with the good catalog it held; now the load refuses the query, naming its depth.
+        # 3,000 levels of `1 - (`: promql-parser overflows its stack on it (SIGSEGV; `validate` died so), and the
+        # service swapped it in, a query no offline parse could check; now the load refuses it, naming its depth.
         catalog = write_catalog(tmp_path / "catalog.yaml", prometheus.url, HEALTHY)
         served = await ServeProcess.start(catalog)
         at = f"?at={prometheus.anchor}"
         try:
-            deep = "1 - (" * 3000 + "up" + ")" * 3000
-            write_catalog(catalog, prometheus.url, HEALTHY, {**HEALTHY, "name": "deep", "query": deep})
+            ratio = "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))"
+            deep = {
+                "name": "deep",
+                "kind": "kpi_compare",
+                "method": "ratio",
+                "direction": "lower_is_better",
+                "lookback": "10m",
+                "canary": "1 - (" * 2997 + ratio + ")" * 2997,
+                "baseline": ratio,
+                "max_relative_change": 0.1,
+            }
+            write_catalog(catalog, prometheus.url, HEALTHY, deep)
             failed = await served.event("catalog_reload_failed", served.signal(signal.SIGHUP))
             assert any("nests 3000 levels of brackets; at most 200" in problem for problem in failed["problems"])
             async with aiohttp.ClientSession() as session:
