@@ -929,6 +929,12 @@ def build_catalog(
                 problems.append(f"{origins[name]}: check {name!r}{at}: {exc}")
             flawed.add(name)
             continue
+        too_big = _oversized_query(check)
+        if too_big is not None:
+            at = f" (line {lines[name]})" if name in lines else ""
+            problems.append(f"{origins[name]}: check {name!r}{at}: {too_big}")
+            flawed.add(name)
+            continue
         catalog.warnings.extend(f"{origins[name]}: check {name!r}: {w}" for w in _warnings(check))
     if problems:
         valid = {name: check for name, check in checks.items() if name not in flawed}
@@ -937,6 +943,21 @@ def build_catalog(
             problems, Catalog(sources=sources, checks=valid, version=version, origins=origins, unjudged=unjudged)
         )
     return catalog
+
+
+def _oversized_query(check: Check) -> str | None:
+    """The first query of `check` (rendered with its params' examples, defaults or placeholders) too deep or long to
+    give promql-parser without overflowing its stack (promql_text.promql_size_problem), as "field: why"; None when
+    none is. Checked at load, before any lint parses it: a crash there would take `serve` down with the good
+    catalog it still held."""
+    from analyzer.promql_syntax import sample_args
+    from analyzer.promql_text import promql_size_problem
+
+    for query_field, query in check.promql(sample_args(check)):
+        problem = promql_size_problem(query)
+        if problem is not None:
+            return f"{query_field}: {problem}: write it with fewer nested brackets and operators"
+    return None
 
 
 def sample_secrets(check: Check) -> tuple[str, ...]:

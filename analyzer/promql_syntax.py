@@ -23,7 +23,7 @@ from analyzer.catalog import Catalog, sample_secrets
 from analyzer.check import Check
 from analyzer.models import clip, printable
 from analyzer.params import ArgValue, Param, ParamType, parse_duration
-from analyzer.promql_text import promql_blanked
+from analyzer.promql_text import promql_blanked, promql_size_problem
 from analyzer.redaction import scrubber
 from analyzer.templates import escape_promql_string
 
@@ -348,9 +348,13 @@ def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
 
 def parsed(query: str) -> Any:
     """promql-parser's tree of `query` read as Prometheus reads it (raw strings, Prometheus 2's functions); the
-    parser's error when it cannot parse it."""
+    parser's error when it cannot parse it, or when `query` is too deep or long to give it (promql_size_problem:
+    past its limits the parser overflows the stack and kills the process)."""
     import promql_parser
 
+    too_big = promql_size_problem(query)
+    if too_big is not None:
+        raise ValueError(too_big)
     _register_functions()
     return promql_parser.parse(raw_strings_quoted(query))
 

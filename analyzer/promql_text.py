@@ -113,3 +113,44 @@ def _argument_end(blank: str, start: int) -> int | None:
         elif char == "," and depth == 0:
             return index
     return None
+
+
+# How deep and long a query promql-parser is given: its Rust parser recurses once per level of brackets and per
+# operator of a chain on the thread's stack, and a query past a few thousand of either (2,800 levels of `1 - (`,
+# 4,200 terms of `a + b + ...`) overflows an 8 MiB stack and kills the process (SIGSEGV), which no exception
+# handler survives. These limits stay more than ten times below that; no query a person writes comes near them.
+MAX_PROMQL_NESTING = 200
+MAX_PROMQL_OPERATORS = 400
+MAX_PROMQL_CHARS = 200_000
+# An operator outside strings, comments, braces and ranges: each is a node of the tree (a unary `-` too).
+_OPERATOR_RE = re.compile(r"==|!=|<=|>=|[-+*/%^<>]|\b(?:and|or|unless|atan2)\b", re.IGNORECASE)
+
+
+def promql_size_problem(query: str) -> str | None:
+    """What makes `query` too deep or too long to give promql-parser safely (`MAX_PROMQL_NESTING` levels of
+    brackets, `MAX_PROMQL_OPERATORS` operators, `MAX_PROMQL_CHARS` characters); None when it is within them. Linear:
+    it reads the text once, without a parser."""
+    if len(query) > MAX_PROMQL_CHARS:
+        return f"the query is {len(query)} characters long; at most {MAX_PROMQL_CHARS}"
+    blank = promql_blanked(query)
+    depth = deepest = 0
+    # The text outside braces and ranges, where operators stand (`{code!="200"}` and `[5m:1m]` hold none).
+    outside: list[str] = []
+    within = 0
+    for char in blank:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if char != "(":
+                within += 1
+        elif char in ")]}":
+            depth -= 1
+            if char != ")" and within:
+                within -= 1
+        outside.append(char if not within else " ")
+    if deepest > MAX_PROMQL_NESTING:
+        return f"the query nests {deepest} levels of brackets; at most {MAX_PROMQL_NESTING}"
+    operators = len(_OPERATOR_RE.findall("".join(outside)))
+    if operators > MAX_PROMQL_OPERATORS:
+        return f"the query has {operators} operators; at most {MAX_PROMQL_OPERATORS}"
+    return None

@@ -849,6 +849,31 @@ def broken_plugin(tmp_path):
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
 
 
+class TestQueriesTooDeepForTheParser:
+    """A query nested or chained past what promql-parser's stack survives is a named problem, never a crash."""
+
+    @pytest.mark.parametrize(
+        ("query", "problem"),
+        [
+            ("1 - (" * 3000 + "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))" + ")" * 3000, "nests 3003"),
+            (" + ".join(["x"] * 10_000), "has 9999 operators"),
+        ],
+    )
+    def test_validate_exits_6_naming_the_query(self, tmp_path, query, problem):
+        # Both killed the process with SIGSEGV (exit 139) inside the parser before the limits.
+        deep = {"name": "deep", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+        good = {"name": "good", "kind": "prometheus", "query": "up", "pass_if": "< 1"}
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text(
+            yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [good, deep]})
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "analyzer", "validate", str(catalog)], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 6, result.stderr[-2000:]
+        assert "check 'deep' (line" in result.stderr and f"query: the query {problem}" in result.stderr
+
+
 class TestHelmChart:
     """A Helm chart given to `validate` is named as one, with the command that renders it, wherever it is given."""
 

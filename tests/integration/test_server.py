@@ -488,6 +488,37 @@ class TestReload:
         finally:
             await served.stop()
 
+    async def test_a_sighup_to_a_query_nested_past_the_parsers_stack_is_refused_and_the_service_serves_on(
+        self, prometheus, tmp_path
+    ):
+        # 3,000 levels of `1 - (`: promql-parser overflows its stack on it (SIGSEGV; `validate` died so), and the
+        # service swapped it in, a query no offline parse could check; now the load refuses it, naming its depth.
+        catalog = write_catalog(tmp_path / "catalog.yaml", prometheus.url, HEALTHY)
+        served = await ServeProcess.start(catalog)
+        at = f"?at={prometheus.anchor}"
+        try:
+            ratio = "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))"
+            deep = {
+                "name": "deep",
+                "kind": "kpi_compare",
+                "method": "ratio",
+                "direction": "lower_is_better",
+                "lookback": "10m",
+                "canary": "1 - (" * 2997 + ratio + ")" * 2997,
+                "baseline": ratio,
+                "max_relative_change": 0.1,
+            }
+            write_catalog(catalog, prometheus.url, HEALTHY, deep)
+            failed = await served.event("catalog_reload_failed", served.signal(signal.SIGHUP))
+            assert any("nests 3000 levels of brackets; at most 200" in problem for problem in failed["problems"])
+            async with aiohttp.ClientSession() as session:
+                still = await session.get(f"{served.url}/api/v1/checks/healthy/run{at}")
+                assert (await still.json())["verdict"] == "pass"
+            served.signal(signal.SIGTERM)
+            assert await served.wait() == 0
+        finally:
+            await served.stop()
+
     async def test_a_configmap_update_is_picked_up_by_polling(self, prometheus, tmp_path):
         root = tmp_path / "catalog"
         root.mkdir()

@@ -1381,6 +1381,31 @@ class TestValidPart:
         assert not isinstance(caught.value, InvalidCatalog)
 
 
+class TestQueriesTooDeepForTheParser:
+    """A query too deep or long to give promql-parser is a load problem naming its field; the rest stays valid."""
+
+    def test_a_query_nested_past_the_limit_is_refused_and_the_others_kept(self):
+        deep = {**CHECK, "name": "deep", "query": "sum(" * 201 + "up" + ")" * 201}
+        documents = [("a.yaml", {"sources": SOURCES, "checks": [CHECK, deep]})]
+        with pytest.raises(InvalidCatalog) as caught:
+            build_catalog(documents, Registry.default())
+        assert caught.value.problems == [
+            "a.yaml: check 'deep': query: the query nests 201 levels of brackets; at most 200: write it with fewer "
+            "nested brackets and operators"
+        ]
+        assert list(caught.value.valid_part.checks) == ["error-rate"]
+
+    def test_a_param_rendered_into_the_query_counts(self):
+        # An enum param standing for an operator is one once rendered (with its default here).
+        template = " {{ op }} ".join(["up"] * 402)
+        params = {"op": {"type": "enum", "values": ["or", "and"], "default": "or"}}
+        check = {**CHECK, "query": template, "params": params}
+        assert problems_of([("a.yaml", {"sources": SOURCES, "checks": [check]})]) == [
+            "a.yaml: check 'error-rate': query: the query has 401 operators; at most 400: write it with fewer "
+            "nested brackets and operators"
+        ]
+
+
 class TestLookup:
     """Checks are found by exact name; an unknown name is CheckNotFound."""
 

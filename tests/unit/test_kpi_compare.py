@@ -1064,12 +1064,24 @@ class TestDirectionAgainstTheRatio:
         ]
 
     @pytest.mark.parametrize("nested", ["(", "sum(", "1 - ("])
-    def test_a_query_nested_too_deeply_to_read_is_warned_and_loads(self, nested):
+    def test_a_query_nested_too_deeply_to_read_is_warned_and_loads_in_a_job(self, nested):
         # Before: a RecursionError out of the catalog load (the reader recursed once per bracket): `analyzer
-        # validate` crashed with exit 1, and a reload lost the good checks beside this one.
+        # validate` crashed with exit 1, and a reload lost the good checks beside this one. The whole catalog's
+        # load now refuses such a query (promql_size_problem); a Job's, of its one check, reads it and warns.
         query = nested * 1000 + f"{self.ERRORS} / {self.ALL}" + ")" * 1000
         definition = check(direction="lower_is_better", canary=query, baseline=query.replace("canary", "stable"))
-        warnings = [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+        with pytest.raises(ConfigError) as caught:
+            load(definition)
+        # 1,000 levels around sum(rate(x[5m])), which are 3 more.
+        assert [problem.partition(": check 'kpi': ")[2] for problem in caught.value.problems] == [
+            "canary: the query nests 1003 levels of brackets; at most 200: write it with fewer "
+            "nested brackets and operators"
+        ]
+        source = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+        job = build_catalog(
+            [("test.yaml", {"sources": source, "checks": [definition]})], Registry.default(), only="kpi"
+        )
+        warnings = [w.partition(": check 'kpi': ")[2] for w in job.warnings]
         assert [w for w in warnings if "direction" in w] == [
             "canary.query nests its brackets too deeply (hundreds of levels) to read whether it is an error or a "
             "success ratio, so its direction lower_is_better is not checked against it; write it with fewer nested "

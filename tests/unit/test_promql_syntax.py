@@ -56,6 +56,21 @@ def kpi_check(canary, baseline, **fields) -> dict:
     }
 
 
+class TestTooDeepForTheParser:
+    """A query past promql_size_problem's limits never reaches promql-parser, whose stack it would overflow."""
+
+    def test_a_query_nested_past_the_parsers_stack_is_refused_by_name(self):
+        # 3,000 levels of `1 - (` killed this process (SIGSEGV) inside the parser.
+        assert parse_error("1 - (" * 3000 + "up" + ")" * 3000) == "the query nests 3000 levels of brackets; at most 200"
+
+    def test_an_operator_chain_past_the_parsers_stack_is_refused_by_name(self):
+        assert parse_error(" or ".join(["up"] * 10_000)) == "the query has 9999 operators; at most 400"
+
+    def test_a_query_at_the_limits_is_parsed(self):
+        assert parse_error("1 - (" * 200 + "up" + ")" * 200) is None
+        assert parse_error(" + ".join(["up"] * 201)) is None
+
+
 class TestSampleArgs:
     """Each param gets its example, else its default, else a placeholder that fits where its type may stand."""
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.promql_text import QuantileArgument, gauge_of_counter_warnings, promql_blanked, quantile_arguments
+from analyzer.promql_text import (
+    MAX_PROMQL_CHARS,
+    MAX_PROMQL_NESTING,
+    MAX_PROMQL_OPERATORS,
+    QuantileArgument,
+    gauge_of_counter_warnings,
+    promql_blanked,
+    promql_size_problem,
+    quantile_arguments,
+)
 
 
 class TestPromqlBlanked:
@@ -71,3 +80,44 @@ class TestGaugeOfCounterWarnings:
     def test_warned(self, query, functions):
         warnings = gauge_of_counter_warnings("query", query)
         assert [warning.split("(", 1)[0].removeprefix("query: ") for warning in warnings] == functions
+
+
+class TestPromqlSizeProblem:
+    """A query past the limits promql-parser's stack survives is named with its depth, operators or length."""
+
+    @pytest.mark.parametrize("open_", ["(", "sum(", "1 - (", "abs(", "vector("])
+    def test_brackets_at_the_limit_pass_and_one_more_is_named(self, open_):
+        def nested(levels: int) -> str:
+            return open_ * levels + "x" + ")" * levels
+
+        assert promql_size_problem(nested(MAX_PROMQL_NESTING)) is None
+        assert promql_size_problem(nested(MAX_PROMQL_NESTING + 1)) == (
+            f"the query nests {MAX_PROMQL_NESTING + 1} levels of brackets; at most {MAX_PROMQL_NESTING}"
+        )
+
+    @pytest.mark.parametrize("op", [" + ", " or ", " ^ ", " == ", " and ", " atan2 "])
+    def test_an_operator_chain_past_the_limit_is_named(self, op):
+        assert promql_size_problem(op.join(["x"] * (MAX_PROMQL_OPERATORS + 1))) is None
+        assert promql_size_problem(op.join(["x"] * (MAX_PROMQL_OPERATORS + 2))) == (
+            f"the query has {MAX_PROMQL_OPERATORS + 1} operators; at most {MAX_PROMQL_OPERATORS}"
+        )
+
+    def test_a_subquerys_range_counts_as_a_level(self):
+        assert promql_size_problem("max_over_time(" * 200 + "x" + "[5m:1m])" * 200) == (
+            f"the query nests 201 levels of brackets; at most {MAX_PROMQL_NESTING}"
+        )
+
+    def test_a_unary_chain_counts_each_minus(self):
+        assert promql_size_problem("-" * (MAX_PROMQL_OPERATORS + 1) + "x") is not None
+        assert promql_size_problem("-" * MAX_PROMQL_OPERATORS + "x") is None
+
+    def test_brackets_and_operators_in_strings_comments_matchers_and_ranges_do_not_count(self):
+        text = "(" * 1000 + "-" * 1000
+        query = f'sum(rate(x{{a="{text}", b!="-", c=~"a|b"}}[5m:1m])) # {text}\n / 2'
+        assert promql_size_problem(query) is None
+
+    def test_a_query_past_the_length_limit_is_named(self):
+        assert promql_size_problem("x" * (MAX_PROMQL_CHARS + 1)) == (
+            f"the query is {MAX_PROMQL_CHARS + 1} characters long; at most {MAX_PROMQL_CHARS}"
+        )
+        assert promql_size_problem("x" * MAX_PROMQL_CHARS) is None
