@@ -19,7 +19,7 @@ from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
 from analyzer.check import Check
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
-from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value
+from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value, sample_values
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.registry import Registry
 from analyzer.sources import SourceConfig
@@ -950,10 +950,9 @@ def _oversized_query(check: Check) -> str | None:
     give promql-parser without overflowing its stack (promql_text.promql_size_problem), as "field: why"; None when
     none is. Checked at load, before any lint parses it: a crash there would take `serve` down with the good
     catalog it still held."""
-    from analyzer.promql_syntax import sample_args
     from analyzer.promql_text import promql_size_problem
 
-    for query_field, query in check.promql(sample_args(check)):
+    for query_field, query in check.promql(sample_values(check.params)):
         problem = promql_size_problem(query)
         if problem is not None:
             return f"{query_field}: {problem}: write it with fewer nested brackets and operators"

@@ -857,3 +857,51 @@ def require_text(name: str, value: Any) -> None:
             raise ArgError(f"arg {shown!r} contains a lone surrogate, which is not text", shown) from None
         if "\ufffd" in text:
             raise ArgError(f"arg {name[:64]!r} is not valid UTF-8 (it contains U+FFFD)", name[:64])
+
+
+# A placeholder of each type that keeps a template's syntax where a param has neither example nor default.
+_PLACEHOLDERS: dict[ParamType, ArgValue] = {
+    ParamType.LABEL_VALUE: "x",
+    ParamType.IDENTIFIER: "x",
+    ParamType.DURATION: "5m",
+    ParamType.DNS_LABEL: "x",
+}
+
+
+def sample_values(params: Mapping[str, Param]) -> dict[str, ArgValue]:
+    """A value for each of `params` keeping a template's syntax: its example, else its default, else a placeholder."""
+    values: dict[str, ArgValue] = {}
+    for name, param in params.items():
+        raw = param.example if param.example is not None else param.default
+        # Both were validated against the param when the catalog loaded.
+        values[name] = param.parse(name, raw) if raw is not None else placeholder_value(param)
+    return values
+
+
+def placeholder_value(param: Param) -> ArgValue:
+    """A value of `param`'s type within its bounds keeping a template's syntax (no example or default given)."""
+    if param.type is ParamType.ENUM:
+        assert param.values  # an enum has values (Param's own validation)
+        return param.values[0]
+    if param.type is ParamType.NUMBER:
+        # 1 where the range allows: a 0 is no duration (`offset {{ n }}m`), nor a range, nor a divisor.
+        low, high = param.bounds
+        if (low is None or low <= 1) and (high is None or high >= 1):
+            return 1.0
+        bound = low if low is not None and low > 1 else high
+        assert bound is not None  # 1 is outside the range, so one of its bounds excludes it
+        return float(bound)
+    return bounded_placeholder(param, _PLACEHOLDERS[param.type])
+
+
+def bounded_placeholder(param: Param, placeholder: ArgValue) -> ArgValue:
+    """A duration placeholder within the param's bounds: the nearer bound when it lies outside them."""
+    if param.type is not ParamType.DURATION or not isinstance(placeholder, str):
+        return placeholder
+    seconds = parse_duration(placeholder)
+    low, high = param.bounds
+    if low is not None and seconds < low:
+        return str(param.minimum)
+    if high is not None and seconds > high:
+        return str(param.maximum)
+    return placeholder

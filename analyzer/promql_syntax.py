@@ -22,7 +22,7 @@ from typing import Any
 from analyzer.catalog import Catalog, sample_secrets
 from analyzer.check import Check
 from analyzer.models import clip, printable
-from analyzer.params import ArgValue, Param, ParamType, parse_duration
+from analyzer.params import ArgValue, Param, ParamType, bounded_placeholder, parse_duration, sample_values
 from analyzer.promql_text import promql_blanked, promql_size_problem
 from analyzer.redaction import scrubber
 from analyzer.templates import escape_promql_string
@@ -30,12 +30,6 @@ from analyzer.templates import escape_promql_string
 # What a query shows of itself in a finding: a batch of an error_budget check is kilobytes.
 _SHOWN_QUERY_CHARS = 600
 # Values of a required param without `example` or default; each fits wherever its type may stand.
-_PLACEHOLDERS: dict[ParamType, ArgValue] = {
-    ParamType.LABEL_VALUE: "x",
-    ParamType.IDENTIFIER: "x",
-    ParamType.DURATION: "5m",
-    ParamType.DNS_LABEL: "x",
-}
 # A second value of each type, to tell whether a placeholder is what a query fails on.
 _OTHER_PLACEHOLDERS: dict[ParamType, ArgValue] = {
     ParamType.LABEL_VALUE: "y",
@@ -214,13 +208,8 @@ class SyntaxProblem:
 
 
 def sample_args(check: Check) -> dict[str, ArgValue]:
-    """A value for each param that keeps a template's syntax: its example, else its default, else a placeholder."""
-    values: dict[str, ArgValue] = {}
-    for name, param in check.params.items():
-        raw = param.example if param.example is not None else param.default
-        # Both were validated against the param when the catalog loaded.
-        values[name] = param.parse(name, raw) if raw is not None else _placeholder(param)
-    return values
+    """A value for each param of `check` that keeps a template's syntax (params.sample_values)."""
+    return sample_values(check.params)
 
 
 def placeholders_failed_on(check: Check, args: dict[str, ArgValue], field: str, message: str) -> tuple[str, ...]:
@@ -295,35 +284,7 @@ def _other_placeholder(param: Param, first: ArgValue) -> ArgValue | None:
             and (high is None or value <= high)
         )
         return next(fits, None)
-    return _bounded(param, _OTHER_PLACEHOLDERS[param.type])
-
-
-def _placeholder(param: Param) -> ArgValue:
-    if param.type is ParamType.ENUM:
-        assert param.values  # an enum has values (Param's own validation)
-        return param.values[0]
-    if param.type is ParamType.NUMBER:
-        # 1 where the range allows: a 0 is no duration (`offset {{ n }}m`), nor a range, nor a divisor.
-        low, high = param.bounds
-        if (low is None or low <= 1) and (high is None or high >= 1):
-            return 1.0
-        bound = low if low is not None and low > 1 else high
-        assert bound is not None  # 1 is outside the range, so one of its bounds excludes it
-        return float(bound)
-    return _bounded(param, _PLACEHOLDERS[param.type])
-
-
-def _bounded(param: Param, placeholder: ArgValue) -> ArgValue:
-    """A duration placeholder within the param's bounds: the nearer bound when it lies outside them."""
-    if param.type is not ParamType.DURATION or not isinstance(placeholder, str):
-        return placeholder
-    seconds = parse_duration(placeholder)
-    low, high = param.bounds
-    if low is not None and seconds < low:
-        return str(param.minimum)
-    if high is not None and seconds > high:
-        return str(param.maximum)
-    return placeholder
+    return bounded_placeholder(param, _OTHER_PLACEHOLDERS[param.type])
 
 
 def syntax_problems(catalog: Catalog) -> list[SyntaxProblem]:
