@@ -392,7 +392,7 @@ class Runner:
             del self._in_flight[key]
         _relay(shared, done)
         # Not an answer to the cancellation of the last caller's leaving (`_left`): see `_shared`.
-        if self.reuse_window_s > 0 and not done.cancelled() and done.exception() is None and not _hung_up(done):
+        if self.reuse_window_s > 0 and _reusable(done):
             self._remember(key, done.result())
 
     def _left(self, key: _CoalesceKey, shared: asyncio.Future[Evaluation]) -> None:
@@ -439,13 +439,7 @@ class Runner:
         # Not a member's (its key's last part a tuple, holding its parent's deadline): no later request has that key,
         # and kept it would only crowd the table's bound, past which no result is kept.
         # Nor one the kind gave to the cancellation of the last caller's leaving (`_left`): see `_shared`.
-        if (
-            self.reuse_window_s > 0
-            and type(key[3]) is not tuple
-            and not done.cancelled()
-            and done.exception() is None
-            and not _hung_up(done)
-        ):
+        if self.reuse_window_s > 0 and type(key[3]) is not tuple and _reusable(done):
             self._remember(key, done.result())
 
     def _remember(self, key: _CoalesceKey, evaluation: Evaluation) -> None:
@@ -713,6 +707,12 @@ def _hung_up(task: asyncio.Future[Any] | None) -> bool:
     """Whether `task`, an evaluation's, was asked to stop (its callers hung up, the drain ended): what it answered
     then is no verdict to reuse. A deadline's cancellation is taken back by its timeout (`uncancel`)."""
     return isinstance(task, asyncio.Task) and task.cancelling() > 0
+
+
+def _reusable(done: asyncio.Future[Evaluation]) -> bool:
+    """Whether `done`, a finished evaluation, holds an answer the reuse window may serve: neither cancelled nor
+    raised, nor its answer to its callers' hang-up (`_hung_up`)."""
+    return not done.cancelled() and done.exception() is None and not _hung_up(done)
 
 
 def _holds_cancellation(exc: BaseException) -> bool:

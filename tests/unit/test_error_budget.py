@@ -2453,10 +2453,7 @@ class TestRawBlindWindows:
         if window == "5m":
             assert queries["blind"] == blind_query('req_count{job="api"}', 300.0)
         answers = {"good": [Series({}, [(1.0, 10.0)])], "total": [Series({}, [(1.0, 10.0)])]}
-        if count is not None:
-            answers["blind"] = [Series({}, [(1.0, count)])]
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
-        measured = reader.measure(window, queries, results)
+        measured = _measured_with_blind(reader, window, queries, answers, count)
         assert measured.error_ratio == 0.0, measured.note
         assert bool(measured.blind) is blind, measured.blind
         if blind:
@@ -2480,10 +2477,7 @@ class TestRawBlindWindows:
             "ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, 0.0)])],
             "ratio_age": [Series({}, [(1.0, 0.0)])],
         }
-        if count is not None:
-            answers["blind"] = [Series({}, [(1.0, count)])]
-        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
-        measured = reader.measure(window, queries, results)
+        measured = _measured_with_blind(reader, window, queries, answers, count)
         # The ratio stays: settle_blind tells whether a tier may read it.
         assert measured.error_ratio == 0.0, measured.note
         assert bool(measured.blind) is blind, measured.blind
@@ -4398,3 +4392,12 @@ class TestRecordedAge:
         assert (
             aged(WindowRatio("5m", 1.0, None, 9.8), "g", "r", 200.0, max_age_s=MAX_RECORDED_AGE_S).error_ratio is None
         )
+
+
+def _measured_with_blind(reader, window, queries, answers, count):
+    """The reader's window measured from `answers` (by query part), the blind query answering `count` (None: no
+    series)."""
+    if count is not None:
+        answers = {**answers, "blind": [Series({}, [(1.0, count)])]}
+    results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+    return reader.measure(window, queries, results)
