@@ -1211,7 +1211,9 @@ def _format_error(
     if error.get("type") == "union_tag_invalid" and tag:
         expected = error.get("ctx", {}).get("expected_tags", "")
         written = error.get("input", {}).get(tag)
-        message = f"unknown {tag} {written!r} (known: {expected})" + _one_of(written, expected)
+        message = f"unknown {tag} {written!r} (known: {expected})" + (
+            _one_of(written, expected) or _plugin_kind(tag, written)
+        )
         # Said at the tag's own field (`kind:`), whose line a long check's first line would leave to be searched for.
         location = [tag]
     if error.get("type") in ("literal_error", "enum"):
@@ -1405,6 +1407,21 @@ _OTHER_TOOLS_WORDS = {
     "burnrate": "error_budget",
     "scorecard": "composite",
 }
+
+
+def _plugin_kind(tag: str, written: Any) -> str:
+    """What to do about a kind no installed package provides, when it is named like one: install the plugin."""
+    import re  # only for an invalid catalog
+
+    if tag != "kind" or not isinstance(written, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", written):
+        return ""
+    # A third-party kind is known only where its package is installed: the laptop that wrote the catalog may
+    # have it while the CI runner or the image does not.
+    return (
+        f"; a kind of your own is known once its package, registering {written!r} in the entry-point group "
+        "analyzer.checks, is installed in the same Python environment as analyzer (pip install YOUR-PACKAGE; in "
+        "the image too): see Writing a check kind"
+    )
 
 
 def _one_of(written: Any, expected: Any) -> str:
