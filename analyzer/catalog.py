@@ -1389,7 +1389,8 @@ def _count(number: int, noun: str) -> str:
 
 
 # Other tools' words for a value, which resemble no option by their letters: another schema's name of a param type
-# (JSON Schema's, Python's), and a check kind named after what it reads or judges (`promql`, `slo`).
+# (JSON Schema's, Python's), a check kind named after what it reads or judges (`promql`, `slo`), a composite's mode
+# named after how it judges (`weighted`).
 _OTHER_TOOLS_WORDS = {
     "string": "label_value",
     "str": "label_value",
@@ -1406,6 +1407,9 @@ _OTHER_TOOLS_WORDS = {
     "burn_rate": "error_budget",
     "burnrate": "error_budget",
     "scorecard": "composite",
+    # A composite's mode named after how it judges: Kayenta's and Keptn's weighted scores.
+    "weighted": "score",
+    "weights": "score",
 }
 
 

@@ -1026,6 +1026,22 @@ class TestAFirstCheckWrittenFromHabit:
             "in the image too): see Writing a check kind"
         ]
 
+    @pytest.mark.parametrize("written", ["weighted", "Weighted", "weights"])
+    def test_a_weighted_scorecard_s_mode_names_score(self, written):
+        # Before: "Input should be 'all', 'any' or 'score', got 'weighted'", which left the weighted one to be guessed.
+        composite = {
+            "name": "gate",
+            "kind": "composite",
+            "mode": written,
+            "pass_score": 80,
+            "members": [{"check": "x"}],
+        }
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problems == [
+            f"c.yaml: check 'gate' (checks[1]): mode: Input should be 'all', 'any' or 'score', got {written!r}; "
+            "did you mean 'score'?"
+        ]
+
     @pytest.mark.parametrize("written", ["Prometheus", "promql", 5, "a b"])
     def test_a_kind_that_is_no_plugin_s_name_draws_no_plugin_advice(self, written):
         # A typo of a built-in is answered with the built-in; a value no entry point could be named is not a plugin.
