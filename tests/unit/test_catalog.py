@@ -1026,6 +1026,13 @@ class TestAFirstCheckWrittenFromHabit:
             "in the image too): see Writing a check kind"
         ]
 
+    def test_an_unknown_source_type_draws_no_plugin_advice(self):
+        # Plugins add kinds, not source types: the advice would send its reader installing a package for nothing.
+        sources = {"default": {"type": "influxdb", "url": "http://127.0.0.1:9"}}
+        (problem,) = problems_of([("c.yaml", {"sources": sources, "checks": [CHECK]})])
+        assert "unknown type 'influxdb'" in problem
+        assert "entry-point group" not in problem
+
     @pytest.mark.parametrize("written", ["weighted", "Weighted", "weights"])
     def test_a_weighted_scorecard_s_mode_names_score(self, written):
         # Before: "Input should be 'all', 'any' or 'score', got 'weighted'", which left the weighted one to be guessed.
