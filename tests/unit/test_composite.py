@@ -274,6 +274,8 @@ class TestModes:
             ({"mode": "score"}, "mode score needs pass_score"),
             ({"mode": "score", "pass_score": 60, "warning_score": 70}, "warning_score 70 is above pass_score 60"),
             ({"mode": "all", "pass_score": 60}, "pass_score only applies to mode score"),
+            # A scorecard's threshold on a check that scores nothing would read as a rule that never applies.
+            ({"mode": "any", "warning_score": 60}, "warning_score only applies to mode score"),
             # pass_score 0 passed a scorecard whose members all failed.
             ({"mode": "score", "pass_score": 0}, "pass_score: Input should be greater than 0"),
             ({"mode": "score", "pass_score": 50, "warning_score": 0}, "warning_score: Input should be greater than 0"),
