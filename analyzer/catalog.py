@@ -1211,7 +1211,9 @@ def _format_error(
     if error.get("type") == "union_tag_invalid" and tag:
         expected = error.get("ctx", {}).get("expected_tags", "")
         written = error.get("input", {}).get(tag)
-        message = f"unknown {tag} {written!r} (known: {expected})" + _one_of(written, expected)
+        message = f"unknown {tag} {written!r} (known: {expected})" + (
+            _one_of(written, expected) or _plugin_kind(tag, written)
+        )
         # Said at the tag's own field (`kind:`), whose line a long check's first line would leave to be searched for.
         location = [tag]
     if error.get("type") in ("literal_error", "enum"):
@@ -1387,7 +1389,8 @@ def _count(number: int, noun: str) -> str:
 
 
 # Other tools' words for a value, which resemble no option by their letters: another schema's name of a param type
-# (JSON Schema's, Python's), and a check kind named after what it reads or judges (`promql`, `slo`).
+# (JSON Schema's, Python's), a check kind named after what it reads or judges (`promql`, `slo`), a composite's mode
+# named after how it judges (`weighted`).
 _OTHER_TOOLS_WORDS = {
     "string": "label_value",
     "str": "label_value",
@@ -1404,7 +1407,25 @@ _OTHER_TOOLS_WORDS = {
     "burn_rate": "error_budget",
     "burnrate": "error_budget",
     "scorecard": "composite",
+    # A composite's mode named after how it judges: Kayenta's and Keptn's weighted scores.
+    "weighted": "score",
+    "weights": "score",
 }
+
+
+def _plugin_kind(tag: str, written: Any) -> str:
+    """What to do about a kind no installed package provides, when it is named like one: install the plugin."""
+    import re  # only for an invalid catalog
+
+    if tag != "kind" or not isinstance(written, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", written):
+        return ""
+    # A third-party kind is known only where its package is installed: the laptop that wrote the catalog may
+    # have it while the CI runner or the image does not.
+    return (
+        f"; a kind of your own is known once its package, registering {written!r} in the entry-point group "
+        "analyzer.checks, is installed in the same Python environment as analyzer (pip install YOUR-PACKAGE; in "
+        "the image too): see Writing a check kind"
+    )
 
 
 def _one_of(written: Any, expected: Any) -> str:

@@ -167,9 +167,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     validate.add_argument(
         "paths",
         nargs="+",
+        metavar="PATH",
         type=path_argument,
-        help="catalog files or directories; AnalysisTemplates, Rollouts and Experiments given among them are checked "
-        "against the catalog (check names, args, conditions, timeoutSeconds)",
+        help="catalog files or directories (analyzer validate catalog/); AnalysisTemplates, Rollouts, Experiments "
+        "and Jobs running analyzer run given among them are checked against the catalog (check names, args, "
+        "conditions, timeoutSeconds, a Job's retries)",
     )
     validate.add_argument(
         "--prometheus",

@@ -148,6 +148,17 @@ class CompositeCheck(Check):
             self._arg_parts.append(parts)
         return self
 
+    def warnings(self) -> list[str]:
+        """A pass_score or warning_score of 1 or less: a fraction (or "all of it") written where the score is out of
+        100, which lets a scorecard pass on a sliver of its weight."""
+        return [
+            f"{name} {format_number(value)} is out of 100: a score of {format_number(value)} is "
+            f"{format_number(value)}% of the members' weight passing, which one passing member of several reaches; "
+            f"a fraction written for a percentage? {format_number(value)} of 1 is {format_number(value * 100)}"
+            for name in ("pass_score", "warning_score")
+            if (value := getattr(self, name)) is not None and value <= 1
+        ]
+
     def member_names(self) -> frozenset[str]:
         """The members' names."""
         return frozenset(member.check for member in self.members)

@@ -389,13 +389,21 @@ class KpiCompareCheck(Check):
             )
         has_tolerance = self.max_relative_change is not None or self.max_absolute_change is not None
         if self.method != "proportion" and not has_tolerance:
-            raise ValueError(f"method {self.method} needs max_relative_change and/or max_absolute_change")
+            raise ValueError(
+                f"method {self.method} needs the change it tolerates: max_relative_change (a fraction of the "
+                "baseline's value: 0.05 for 5%) and/or max_absolute_change (in the KPI's own units)"
+            )
         if (
             self.method == "proportion"
             and self.min_detectable_effect is None
             and not (self.max_relative_change or self.max_absolute_change)
         ):
-            raise ValueError("method proportion needs min_detectable_effect, or a tolerance above 0 to use as it")
+            raise ValueError(
+                "method proportion needs the change it tolerates: max_relative_change (a fraction of the baseline's "
+                "rate: 0.05 for 5%) and/or max_absolute_change (in the rate's own units: 0.01 for one percentage "
+                "point); or, tolerating none, min_detectable_effect (the relative change the test must be able to "
+                "detect before it may pass: 0.05 for 5%)"
+            )
         if self.method == "proportion":
             self._proportion_in_fractions()
         if self.method == "mann_whitney":

@@ -826,9 +826,12 @@ class HttpClient:
         if not check_hosts.allows(host):
             return f"host {host!r} is not in the check's allowed_hosts ({check_hosts})"
         if not self.policy.allowed_hosts.allows(host):
+            # The setting is the service's, not the catalog's: a check's own allowed_hosts cannot widen it, so the
+            # refusal says where it is set (Settings has the syntax).
             return (
                 f"host {host!r} is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS "
-                f"({self.policy.allowed_hosts})"
+                f"({self.policy.allowed_hosts}); if checks may reach it, add it to that variable where the analyzer "
+                f"runs (comma-separated: {','.join((*self.policy.allowed_hosts.patterns, host))})"
             )
         return None
 

@@ -721,7 +721,10 @@ class HttpSmokeCheck(Check):
             outcome=Outcome.PASS,
             value=len(self.steps),
             threshold=len(self.steps),
-            reason=f"all {len(self.steps)} steps passed ({requests} requests{slowest}{notes})",
+            reason=(
+                f"{f'all {len(self.steps)} steps' if len(self.steps) > 1 else 'its 1 step'} passed "
+                f"({requests} request{'s' if requests != 1 else ''}{slowest}{notes})"
+            ),
             details=scrub(self._details(shown_base, evidence, len(self.steps))),
         )
 

@@ -107,7 +107,7 @@ class TestNoBacktest:
         page = await api.get("/ui/checks/smoke/run", params={"svc": "preview", "at": "2026-01-01T00:00:00Z"})
         text = html.unescape(await page.text())
         assert "measures only the present" in text
-        assert "all 1 steps passed" not in text
+        assert "its 1 step passed" not in text
 
 
 class TestDefinition:

@@ -129,6 +129,17 @@ class TestEntryPoint:
     """The page's pyproject.toml snippet registers under the entry-point group the registry reads."""
 
     def test_group(self):
-        (block,) = re.findall(r"^```toml\n(.*?)^```", PAGE.read_text(), re.S | re.M)
-        groups = tomllib.loads(block)["project"]["entry-points"]
+        groups = tomllib.loads(_block("toml"))["project"]["entry-points"]
         assert list(groups) == [ENTRY_POINT_GROUP]
+
+    def test_it_registers_the_worked_example_in_a_project_pip_can_build(self, kind):
+        # Before: a two-line snippet naming my_kind and MyKindCheck, no project around it: pip refuses a
+        # pyproject.toml without [project] name and version, and the names matched nothing on the page.
+        pyproject = tomllib.loads(_block("toml"))
+        assert pyproject["build-system"]["build-backend"] and pyproject["build-system"]["requires"]
+        assert pyproject["project"]["name"] and pyproject["project"]["version"]
+        ((name, target),) = pyproject["project"]["entry-points"][ENTRY_POINT_GROUP].items()
+        assert name == kind.model_fields["kind"].default
+        module, _, attribute = target.partition(":")
+        assert attribute == kind.__name__
+        assert f"`src/{module.replace('.', '/')}.py`" in _prose()

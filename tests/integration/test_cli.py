@@ -668,7 +668,8 @@ class TestValidateAndList:
             # What CI gives validate beside the catalog, and what it checks there, said where a newcomer looks.
             (
                 "validate",
-                "AnalysisTemplates, Rollouts and Experiments given among them are checked against the catalog",
+                "AnalysisTemplates, Rollouts, Experiments and Jobs running analyzer run given among them are checked "
+                "against the catalog",
             ),
             ("list", "--json the checks as a JSON array"),
             ("serve", "--log-format {json,console} log lines as JSON"),
@@ -678,6 +679,13 @@ class TestValidateAndList:
         result = analyzer(command, "--help")
         assert result.returncode == 0
         assert said in " ".join(result.stdout.split())
+
+    def test_validate_given_nothing_names_the_path_it_needs(self):
+        # Before: "the following arguments are required: paths", the name of a variable, under `paths [paths ...]`.
+        result = analyzer("validate")
+        assert result.returncode == 2
+        assert "usage: analyzer validate [-h] [--prometheus URL] [--at AT] [--ca-file PATH]" in result.stderr
+        assert result.stderr.endswith("analyzer validate: error: the following arguments are required: PATH\n")
 
     def test_list_given_a_path_as_validate_takes_one_names_catalog(self, tmp_path):
         result = analyzer("list", "mine.yaml", cwd=tmp_path)

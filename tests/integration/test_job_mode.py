@@ -145,7 +145,7 @@ class TestExitCodes:
         junit = tmp_path / "report.xml"
         code, out, _ = await analyzer_run("healthy", "--catalog", str(catalog), "--junit", str(junit))
         assert code == 0, out
-        assert out.startswith("PASS healthy: all 1 steps passed")
+        assert out.startswith("PASS healthy: its 1 step passed (1 request, slowest response ")
         assert "  PASS         ok  GET http://127.0.0.1:" in out
         suite = ET.parse(junit).getroot().find("testsuite")
         assert suite is not None and suite.get("tests") == "1" and suite.get("failures") == "0"

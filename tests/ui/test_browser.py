@@ -363,6 +363,44 @@ class TestDecidedFirst:
         assert [row.find_element(By.CSS_SELECTOR, "td.decided").text for row in rows] == ["decided the verdict", "", ""]
 
 
+LONG_KPI_REASON = (
+    "canary rate 0.05 vs baseline 0.1 (-0.05, -50%, 95% CI [-0.0524253, -0.0475797], p=0); fails when the drop is "
+    "significant (p < 0.05) and larger than the tolerance 0.01 (10% of the baseline), passes when the interval rules "
+    "out a drop beyond the tolerance and the test has power 0.8 to detect a drop of 0.01"
+)
+# How many lines each heading of a table's head is drawn on.
+HEADING_LINES = (
+    "return [...arguments[0].querySelectorAll('thead th')].map(th => {"
+    "  const range = document.createRange(); range.selectNodeContents(th);"
+    "  return [th.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]; });"
+)
+
+
+class TestHeadingsKeptWhole:
+    """A table's column headings are words kept whole at a desktop's width, beside however long a reason."""
+
+    def test_the_members_headings_are_one_line_each(self, browser, judged_served, prometheus):
+        from selenium.webdriver.common.by import By
+
+        browser.get(f"{judged_served.url}/ui/checks/release-all/run?at={prometheus.anchor}")
+        table = browser.find_element(By.CSS_SELECTOR, "table.members")
+        # A kpi_compare member's reason, as long as they come: its estimate, interval and decision rule.
+        browser.execute_script(
+            "arguments[0].textContent = arguments[1]", table.find_element(By.CSS_SELECTOR, "td.reason"), LONG_KPI_REASON
+        )
+        # Before: "weight" and "decided" were each broken over three lines beside a long member reason.
+        assert browser.execute_script(HEADING_LINES, table) == [
+            ["verdict", 1],
+            ["member", 1],
+            ["weight", 1],
+            ["decided", 1],
+            ["reason", 1],
+        ]
+        for cell in table.find_elements(By.CSS_SELECTOR, "tbody td.decided"):
+            # A cell of the column is as wide as its heading at least: "decided" is never broken inside the word.
+            assert not cell.text or cell.text.split("\n")[0].startswith("decided")
+
+
 class TestEscaping:
     """What a target or a series says is shown as text: no script from it ever runs."""
 

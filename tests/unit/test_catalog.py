@@ -1015,6 +1015,46 @@ class TestAFirstCheckWrittenFromHabit:
             f"did you mean {meant!r}?"
         ]
 
+    def test_a_kind_no_installed_package_provides_says_how_a_plugin_kind_is_installed(self):
+        # Before: "unknown kind 'series_count' (known: ...)" alone, where the plugin was installed on the laptop that
+        # wrote the catalog but not in the environment validating it: nothing said what makes a kind known.
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": "series_count"}]})])
+        assert problems == [
+            f"c.yaml: check 'error-rate' (checks[0]): kind: unknown kind 'series_count' {self.KNOWN}; a kind of "
+            "your own is known once its package, registering 'series_count' in the entry-point group "
+            "analyzer.checks, is installed in the same Python environment as analyzer (pip install YOUR-PACKAGE; "
+            "in the image too): see Writing a check kind"
+        ]
+
+    def test_an_unknown_source_type_draws_no_plugin_advice(self):
+        # Plugins add kinds, not source types: the advice would send its reader installing a package for nothing.
+        sources = {"default": {"type": "influxdb", "url": "http://127.0.0.1:9"}}
+        (problem,) = problems_of([("c.yaml", {"sources": sources, "checks": [CHECK]})])
+        assert "unknown type 'influxdb'" in problem
+        assert "entry-point group" not in problem
+
+    @pytest.mark.parametrize("written", ["weighted", "Weighted", "weights"])
+    def test_a_weighted_scorecard_s_mode_names_score(self, written):
+        # Before: "Input should be 'all', 'any' or 'score', got 'weighted'", which left the weighted one to be guessed.
+        composite = {
+            "name": "gate",
+            "kind": "composite",
+            "mode": written,
+            "pass_score": 80,
+            "members": [{"check": "x"}],
+        }
+        problems = problems_of([("c.yaml", {"sources": SOURCES, "checks": [CHECK, composite]})])
+        assert problems == [
+            f"c.yaml: check 'gate' (checks[1]): mode: Input should be 'all', 'any' or 'score', got {written!r}; "
+            "did you mean 'score'?"
+        ]
+
+    @pytest.mark.parametrize("written", ["Prometheus", "promql", 5, "a b"])
+    def test_a_kind_that_is_no_plugin_s_name_draws_no_plugin_advice(self, written):
+        # A typo of a built-in is answered with the built-in; a value no entry point could be named is not a plugin.
+        (problem,) = problems_of([("c.yaml", {"sources": SOURCES, "checks": [{**CHECK, "kind": written}]})])
+        assert "entry-point group" not in problem
+
     @pytest.mark.parametrize(
         ("field", "written", "pass_if"),
         [

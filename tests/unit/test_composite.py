@@ -180,6 +180,30 @@ class TestLinking:
         assert member.args == {"limit": 1000}
 
 
+class TestScoreWrittenAsAFraction:
+    """A pass_score or warning_score of 1 or less, a fraction written where the score is out of 100, is warned."""
+
+    def warned(self, **fields: Any) -> list[str]:
+        card = composite("card", [member("a"), member("b")], mode="score", **fields)
+        return [
+            w.partition(": check 'card': ")[2] for w in load(leaf("a"), leaf("b"), card).warnings if "out of 100" in w
+        ]
+
+    def test_a_fraction_is_warned(self):
+        # Before: loaded silently; with pass_score 0.8 one of two members passing (score 50) passed the scorecard.
+        assert self.warned(pass_score=0.8, warning_score=0.5) == [
+            "pass_score 0.8 is out of 100: a score of 0.8 is 0.8% of the members' weight passing, which one passing "
+            "member of several reaches; a fraction written for a percentage? 0.8 of 1 is 80",
+            "warning_score 0.5 is out of 100: a score of 0.5 is 0.5% of the members' weight passing, which one "
+            "passing member of several reaches; a fraction written for a percentage? 0.5 of 1 is 50",
+        ]
+
+    @pytest.mark.parametrize(("pass_score", "warned"), [(1, True), (1.01, False), (80, False)])
+    def test_from_1_up(self, pass_score, warned):
+        # 1 is "all of it" written as a fraction: a 1% bar.
+        assert bool(self.warned(pass_score=pass_score)) is warned
+
+
 class TestDefinition:
     """A composite's definition hides a member's secret arg unless the arg only names one of the composite's params."""
 
@@ -250,6 +274,8 @@ class TestModes:
             ({"mode": "score"}, "mode score needs pass_score"),
             ({"mode": "score", "pass_score": 60, "warning_score": 70}, "warning_score 70 is above pass_score 60"),
             ({"mode": "all", "pass_score": 60}, "pass_score only applies to mode score"),
+            # A scorecard's threshold on a check that scores nothing would read as a rule that never applies.
+            ({"mode": "any", "warning_score": 60}, "warning_score only applies to mode score"),
             # pass_score 0 passed a scorecard whose members all failed.
             ({"mode": "score", "pass_score": 0}, "pass_score: Input should be greater than 0"),
             ({"mode": "score", "pass_score": 50, "warning_score": 0}, "warning_score: Input should be greater than 0"),

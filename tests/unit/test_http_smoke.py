@@ -723,6 +723,17 @@ class TestAssertions:
         slowest = max(step["latency_ms"] for step in evaluation.details["steps"])
         assert evaluation.reason == f"all 2 steps passed (4 requests, slowest response {format_number(slowest)} ms)"
 
+    async def test_a_pass_of_one_step_and_one_request_says_each_in_the_singular(self, run, respx_mock):
+        # Before: "all 1 steps passed (1 requests, ...)", a health check's reason, the first one a new user reads.
+        respx_mock.get(f"{BASE}/a").mock(return_value=httpx.Response(200))
+        evaluation = await run(definition([{"name": "a", "path": "/a"}]))
+        assert evaluation.verdict == "pass"
+        slowest = evaluation.details["steps"][0]["latency_ms"]
+        assert evaluation.reason == f"its 1 step passed (1 request, slowest response {format_number(slowest)} ms)"
+        assert (evaluation.value, evaluation.threshold) == (1, 1)
+        repeated = await run(definition([{"name": "a", "path": "/a", "repeat": 3}]))
+        assert repeated.reason.startswith("its 1 step passed (3 requests, slowest response ")
+
 
 class TestTransportFailures:
     """Unreachable targets are errors; under repeat, partial transport failures count as failed requests."""

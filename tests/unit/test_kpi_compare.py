@@ -1536,7 +1536,11 @@ class TestRejected:
         [
             ({"mode": "ab", "direction": "either"}, "mode: ab needs direction higher_is_better or lower_is_better"),
             ({"no_data": "pass"}, "no_data: pass is not allowed"),
-            ({"max_relative_change": None}, "method ratio needs max_relative_change and/or max_absolute_change"),
+            (
+                {"max_relative_change": None},
+                "method ratio needs the change it tolerates: max_relative_change (a fraction of the baseline's value: "
+                "0.05 for 5%) and/or max_absolute_change (in the KPI's own units)",
+            ),
             ({"method": "proportion"}, "canary: method proportion needs success and total"),
             ({"confidence": 0.9}, "confidence only applies to method proportion and mann_whitney, not ratio"),
             ({"power": 0.9, "method": "mann_whitney"}, "power only applies to method proportion"),
@@ -1592,9 +1596,18 @@ class TestRejected:
 
     def test_proportion_needs_an_effect_to_detect(self):
         variant = {"success": SUCCESS, "total": TOTAL}
-        assert "method proportion needs min_detectable_effect" in problem(
-            check(method="proportion", canary=variant, baseline=variant, max_relative_change=None)
-        )
+        # Before: "needs min_detectable_effect, or a tolerance above 0 to use as it", naming no field to write.
+        refusal = problem(check(method="proportion", canary=variant, baseline=variant, max_relative_change=None))
+        assert (
+            "method proportion needs the change it tolerates: max_relative_change (a fraction of the baseline's rate: "
+            "0.05 for 5%) and/or max_absolute_change (in the rate's own units: 0.01 for one percentage point); or, "
+            "tolerating none, min_detectable_effect"
+        ) in refusal
+        for written in ({"max_relative_change": 0.05}, {"max_absolute_change": 0.01}, {"min_detectable_effect": 0.05}):
+            # Each field the refusal names is one that makes the check load.
+            load(
+                check(method="proportion", canary=variant, baseline=variant, **{"max_relative_change": None, **written})
+            )
 
     def test_proportion_has_no_events_query(self):
         variant = {"success": SUCCESS, "total": TOTAL, "events": TOTAL}

@@ -1358,6 +1358,23 @@ class TestInternationalizedHosts:
         )
 
 
+class TestGlobalAllowList:
+    """A host outside the service's allow-list is refused naming the variable and the value that would allow it."""
+
+    async def test_the_refusal_says_what_to_set(self):
+        http = HttpClient(HttpPolicy(allowed_hosts=HostAllowList.parse(["*.svc", "*.svc.cluster.local"])))
+        try:
+            refusal = http.refusal("http://127.0.0.1:8000/healthz", ALL_HOSTS)
+        finally:
+            await http.aclose()
+        # Before: it ended at the list, the first refusal a local smoke test meets naming nothing to do.
+        assert refusal == (
+            "host '127.0.0.1' is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS (*.svc, "
+            "*.svc.cluster.local); if checks may reach it, add it to that variable where the analyzer runs "
+            "(comma-separated: *.svc,*.svc.cluster.local,127.0.0.1)"
+        )
+
+
 class TestHopCookieOrder:
     """The cookies a request's hops set go out in the order of Chromium's store: the longer Path first, then the
     earlier set, a cookie set again with its value keeping its place."""
