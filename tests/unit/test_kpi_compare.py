@@ -245,9 +245,11 @@ class TestProportionOfNoCounts:
             for side in ("canary", "baseline")
         ]
 
-    def test_a_counter_at_a_negative_offset_is_warned_without_a_range(self):
-        # Before: warned as a counter less its value at an offset (the minus of `offset -5m`), which it is not.
-        shifted = 'sum(all_total{h="{{ canary_hash }}"} offset -5m)'
+    @pytest.mark.parametrize("offset", ["-5m", "5m"])
+    def test_a_counter_at_an_offset_is_warned_without_a_range(self, offset):
+        # Before: at -5m warned as a counter less its value at an offset (the minus of `offset -5m`), which it is not;
+        # at 5m not warned at all (any offset was taken for a difference).
+        shifted = f'sum(all_total{{h="{{{{ canary_hash }}}}"}} offset {offset})'
         assert self.warned(self.definition(SUCCESS, shifted)) == [
             f"{side}.total reads the counter all_total without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
@@ -4260,10 +4262,13 @@ class TestPooledCountsAB:
         assert judged.value == pytest.approx(-0.009)
 
     def test_a_canary_win_of_the_counts_alone_is_no_win(self):
-        # The counts can stop a win, never make one: the ranks see no difference here.
-        judged = judge_counted(([0.001] * 61, [0.001] * 61), (10000.0, 100000.0), mode="ab")
+        # The counts can stop a win, never make one: the canary's 0.001 lies between the baseline's 0 and 0.01, so the
+        # ranks' interval holds 0 where the counts (0.001 against 0.005 over 100000 events each) name the canary.
+        baseline = [0.0 if i % 2 else 0.01 for i in range(61)]
+        judged = judge_counted(([0.001] * 61, baseline), (100000.0, 100000.0), mode="ab")
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
-        assert judged.reason.startswith("no winner yet: canary shifted +0")
+        assert judged.details["count_test"]["winner"] == "canary"
+        assert judged.reason.startswith("no winner yet: canary shifted -0.009, -90% from baseline median 0.01")
 
     def test_a_baseline_win_of_the_ranks_at_10x_the_canary_s_traffic_needs_the_counts(self):
         # Before: "baseline wins" by the ranks, the baseline at 0 at most steps for its tenth of the traffic.
@@ -4322,7 +4327,7 @@ class TestPooledCountsSeeded:
         assert outcomes(traffic, (0.005, 0.005), 300, 3030)[Outcome.FAIL] <= 9
 
     def test_in_mode_ab_a_canary_at_a_thirtieth_of_the_traffic_erring_5x_as_often_never_wins(self):
-        # The ranks alone named it the winner 9.8% of 500 (bench/kpi_traffic.py --mode ab).
+        # The ranks alone named it the winner 7.8% of 500 (bench/kpi_traffic.py --mode ab).
         counted = outcomes((1, 30), (0.025, 0.005), 200, 3045, mode="ab")
         assert counted[Outcome.PASS] == 0
 
