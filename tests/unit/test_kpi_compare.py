@@ -650,6 +650,18 @@ class TestMannWhitneyErrorRatio:
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
 
+    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self):
+        # A Job loads its one check past the size guard: the numerator is not read (it recursed once per bracket),
+        # and the ratio is still an error ratio by its 5xx matcher.
+        query = "(" * 1000 + self.RATIO + ")" * 1000
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        source = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+        job = build_catalog(
+            [("test.yaml", {"sources": source, "checks": [definition]})], Registry.default(), only="kpi"
+        )
+        warned = [w.partition(": check 'kpi': ")[2] for w in job.warnings if "mann_whitney compares step by step" in w]
+        assert [w[:40] for w in warned] == ["canary.query is an error ratio, which me"]
+
     @pytest.mark.parametrize(
         "query",
         [
