@@ -3,6 +3,8 @@ inconclusive for seeded variants (tests/error_ratios.py), with `events` on both 
 
     .venv/bin/python -m bench.kpi_traffic --draws 500 --seed 3030
 
+`--mode ab` judges the same pairs as an A/B check: `pass` is the canary winning, `fail` the baseline.
+
 Each cell draws `--draws` canary/baseline pairs from its own random.Random(seed + cell number): 1h of samples at 1m
 over `rate(...[6m])`, the requests per minute and the true error ratios of the cell's name.
 """
@@ -40,11 +42,14 @@ CELLS: list[tuple[str, float | tuple[float, float], float, float, float]] = [
     ("1 : 1, 3/min, canary erring 5x (2.5% vs 0.5%)", 3, 3, 0.025, 0.005),
     ("1 : 10, 30/min, same 0.5%", 30, 300, 0.005, 0.005),
     ("1 : 10, 30/min, canary erring 5x (2.5% vs 0.5%)", 30, 300, 0.025, 0.005),
+    ("1 : 30, canary erring 5x (2.5% vs 0.5%)", 1, 30, 0.025, 0.005),
+    ("1 : 30, canary erring 5x (1% vs 0.2%)", 3, 90, 0.01, 0.002),
 ]
 
 
 def gate(events: bool, **overrides: Any) -> KpiCompareCheck:
-    """The error-ratio gate the cells are judged by: mann_whitney over 1h at 1m, max_relative_change 0.1."""
+    """The error-ratio check the cells are judged by: mann_whitney over 1h at 1m, max_relative_change 0.1 (a gate
+    unless `overrides` say `mode: ab`)."""
     variants = {}
     for side, hash_ in (("canary", "canary_hash"), ("baseline", "stable_hash")):
         query = f"{_ERRORS.format(hash=hash_)} / {_REQUESTS.format(hash=hash_)}"
@@ -95,11 +100,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3030)
     parser.add_argument("--no-events", action="store_true", help="no events query on either variant")
     parser.add_argument("--max-absolute-change", type=float, help="beside max_relative_change 0.1")
+    parser.add_argument("--mode", choices=["gate", "ab"], default="gate", help="ab: pass is the canary winning")
     options = parser.parse_args()
     events = not options.no_events
     absolute = options.max_absolute_change
-    check = gate(events) if absolute is None else gate(events, max_absolute_change=absolute)
-    print(f"events on both: {events}, max_absolute_change {absolute}, {options.draws} draws, seed {options.seed}")
+    overrides: dict[str, Any] = {"mode": options.mode}
+    if absolute is not None:
+        overrides["max_absolute_change"] = absolute
+    check = gate(events, **overrides)
+    print(
+        f"mode {options.mode}, events on both: {events}, max_absolute_change {absolute}, {options.draws} draws, "
+        f"seed {options.seed}"
+    )
     print("| cell | fail | pass | inconclusive |")
     print("| --- | --- | --- | --- |")
     for number, (name, traffic_c, traffic_b, ratio_c, ratio_b) in enumerate(CELLS):

@@ -158,6 +158,12 @@ _NEGATED_FAILURE_RE = re.compile(
 # A label matcher that picks by value (`=`, `=~`), its value unquoted: `status="failed"` makes `orders_total` count
 # failed orders.
 _PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*)\"|'((?:\\.|[^'\\])*)'|`([^`]*)`)")
+# A recording rule's name for a ratio (`job:errors:ratio5m`, Sloth's `slo:sli_error:ratio_rate5m`), read by its words:
+# a failure word makes it an error ratio, a success word a success ratio; a budget or a burn rate is neither (Sloth's
+# `slo:period_error_budget_remaining:ratio` is no share of events).
+_RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]*:\w*ratio\w*:\w+")
+_NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
+_RECORDED_SUCCESS_RE = re.compile(r"(?:^|[_:])(?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])")
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
 )
@@ -230,6 +236,11 @@ _MODIFIER_RE = re.compile(
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
+# The `offset` keyword ending the text before a minus, which is then a negative offset's sign (`x[5m] offset -5m`).
+_OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
+# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
+# inside one says what it said outside.
+_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort)\s*\(")
 # A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
 _BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
@@ -1306,7 +1317,7 @@ class KpiCompareCheck(Check):
         )
         scale = max(abs(details["canary"]["median"]), abs(median_b))
         if self.mode == "ab":
-            return self._ab_statistical(
+            ranked = self._ab_statistical(
                 estimate.shift,
                 significant,
                 tolerance,
@@ -1315,6 +1326,7 @@ class KpiCompareCheck(Check):
                 details,
                 "the interval excludes 0, differences at 0 counted half",
             )
+            return self._count_checked(ranked, measured, traffic)
         harm_low, harm_high = self._harm_interval(low, high)
         harm = self._harm(estimate.shift)
         rule = (
@@ -1388,19 +1400,23 @@ class KpiCompareCheck(Check):
         return self._count_checked(verdict, measured, traffic)
 
     def _count_checked(self, verdict: Verdict, measured: Measured, traffic: float | None) -> Verdict:
-        """The ranks' gate `verdict` of an error (or success) ratio judged by the pooled counts too when both variants
+        """The ranks' `verdict` of an error (or success) ratio judged by the pooled counts too when both variants
         count their events: a fail of the counts stands (the worse of the two), the ranks' pass needs the counts'
-        interval within the tolerance, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way their fail
-        needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured."""
+        interval within the tolerance (in mode ab: the counts' canary win), and at a traffic ratio beyond
+        _RANKS_MAX_TRAFFIC_RATIO either way their fail needs the counts' (else inconclusive); without both events the
+        verdict says its traffic is unmeasured."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
-        if _outcome_ratio(self._canary["query"].text) is None and _outcome_ratio(rendered) is None:
+        counted = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(rendered)
+        if counted is None:
             return verdict
         samples, details = measured.samples, verdict.details
         if traffic is None:
+            # A success ratio without failures is 1, as an error ratio without any is 0.
             why = (
                 "traffic unmeasured: without an events query on both variants the per-step ratios are compared by "
-                "rank alone, and a variant with less traffic sits at 0 more often for its traffic, not its quality"
+                f"rank alone, and a variant with less traffic sits at {0 if counted == 'failures' else 1} more often "
+                "for its traffic, not its quality"
             )
             details["count_test"] = {"applied": False, "why": why}
             return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
@@ -1446,6 +1462,8 @@ class KpiCompareCheck(Check):
             f"{_RANKS_MAX_TRAFFIC_RATIO:g}x either way, where the per-step ratios' ranks compare the traffic more than "
             "the ratios"
         )
+        if self.mode == "ab":
+            return self._ab_count_checked(verdict, test, tolerance, scale, counts, ratio if unequal else None)
         if unequal:
             rule += f"; at a traffic ratio beyond {_RANKS_MAX_TRAFFIC_RATIO:g}x either way only they fail it"
         details["decision_rule"] = f"{details['decision_rule']}; {rule}"
@@ -1461,6 +1479,54 @@ class KpiCompareCheck(Check):
             head = f"{ratio}, and {allows}" if unequal else f"{allows}, beyond the tolerance"
         else:
             return verdict.model_copy(update={"reason": f"{verdict.reason}; {rule}", "details": details})
+        return Verdict(
+            outcome=outcome,
+            reason=f"{head}: {counts}; by the ranks: {verdict.reason}; {rule}",
+            value=test.difference,
+            threshold=tolerance,
+            details=details,
+        )
+
+    def _ab_count_checked(
+        self,
+        verdict: Verdict,
+        test: ProportionTest,
+        tolerance: float,
+        scale: float,
+        counts: str,
+        unequal: str | None,
+    ) -> Verdict:
+        """The ranks' A/B `verdict` judged by the pooled counts `test` too: their baseline win stands (the worse of the
+        two), the ranks' canary win needs theirs (else no winner), and at a traffic ratio beyond
+        _RANKS_MAX_TRAFFIC_RATIO either way (`unequal` says it) the ranks' baseline win needs theirs too."""
+        details = verdict.details
+        larger = not at_most(abs(test.difference), tolerance, scale)
+        counted = self._winner(test.difference) if test.p_value < 1 - self.confidence and larger else None
+        details["count_test"]["winner"] = None if counted is None else self._name(counted)
+        ranked = {Outcome.PASS: "canary", Outcome.FAIL: "baseline"}.get(verdict.outcome)
+        rule = (
+            "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
+            f"significant (p < {format_number(1 - self.confidence)}) and larger than the tolerance "
+            f"{format_number(tolerance)}{self._tolerance_note()}; their {self._name('baseline')} win stands, and the "
+            f"{self._name('canary')} wins only when they name it too"
+        )
+        if unequal is not None:
+            rule += (
+                f"; at a traffic ratio beyond {_RANKS_MAX_TRAFFIC_RATIO:g}x either way the {self._name('baseline')} "
+                "wins only when they name it"
+            )
+        details["decision_rule"] = f"{details['decision_rule']}; {rule}"
+        if counted == "baseline" and ranked != "baseline":
+            winner: str | None = "baseline"
+            head = f"{self._name('baseline')} wins by the pooled counts"
+        elif ranked == "canary" and counted != "canary":
+            winner, head = None, f"no winner yet: the pooled counts do not find the {self._name('canary')} better"
+        elif ranked == "baseline" and unequal is not None and counted != "baseline":
+            winner, head = None, f"no winner yet: {unequal}, and the pooled counts find no significant difference"
+        else:
+            return verdict.model_copy(update={"reason": f"{verdict.reason}; {rule}", "details": details})
+        details["winner"] = None if winner is None else self._name(winner)
+        outcome = Outcome.INCONCLUSIVE if winner is None else Outcome.FAIL
         return Verdict(
             outcome=outcome,
             reason=f"{head}: {counts}; by the ranks: {verdict.reason}; {rule}",
@@ -1986,7 +2052,9 @@ def _not_a_count(field: str, query: str, counted: str) -> str | None:
             "increase(...[{{ lookback }}]) of the counter it records"
         )
     counters = [name for name in names if name.endswith(_COUNTERS)]
-    if form is None and counters and "[" not in syntax and not re.search(r"\boffset\b", syntax, re.IGNORECASE):
+    # Read back in time without a difference (`x_total offset -5m`), a counter still counts since its start.
+    then = re.search(r"\boffset\b|@", syntax, re.IGNORECASE) is not None
+    if form is None and counters and "[" not in syntax and not (then and _subtracts(syntax)):
         return (
             f"{field} reads the counter {counters[0]} without a range: its value counts every event since the "
             "process started, not the lookback's, and a restart starts it again from 0; write "
@@ -2014,7 +2082,7 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
     failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
     # A matcher picking failures counts them unless they are taken away from something (`all - 5xx`: the successes).
-    subtracted = "-" in promql_blanked(query)
+    subtracted = _subtracts(promql_blanked(query))
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and not subtracted
     picked = _outcomes_picked(query)
     if len({outcome for _, outcome in picked}) > 1:
@@ -2148,6 +2216,11 @@ def _said_between(
     call = _AGGREGATION_RE.match(blank, start)
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         return _said_between(query, blank, call.end(), _closing(blank, call.end() - 1))
+    # A function keeping its first argument's values (`label_replace(ratio, ...)`, `clamp_max(ratio, 1)`).
+    call = _VALUE_KEEPING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        first = _split(blank, call.end(), end - 1, "comma")[0]
+        return _said_between(query, blank, first[1], first[2])
     return None
 
 
@@ -2181,12 +2254,21 @@ def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "succe
         return picked[0][1], f"{named} with {picked[0][0]}"
     if outcomes or not names:
         return None
-    said = [name.lower() for name in names if not _NEGATED_FAILURE_RE.search(name.lower())]
-    if len(said) == len(names) and all(_FAILURE_WORDS_RE.search(name) for name in said):
-        return "failures", f"{named}, by its name"
-    if len(said) == len(names) and all(_SUCCESS_WORDS_RE.search(name) for name in said):
-        return "successes", f"{named}, by its name"
-    return None
+    said = {_named_outcome(name) for name in names}
+    if len(said) != 1 or (outcome := said.pop()) is None:
+        return None
+    return outcome, f"{named}, by its name"
+
+
+def _named_outcome(name: str) -> Literal["failures", "successes"] | None:
+    """What a metric name says its events were: successes by a negated failure word (`error_free_sessions_total`) or a
+    success word (`checkout_orders_total`), failures by a failure word (`errors_total`)."""
+    lowered = name.lower()
+    if _NEGATED_FAILURE_RE.search(lowered):
+        return "successes"
+    if _FAILURE_WORDS_RE.search(lowered):
+        return "failures"
+    return "successes" if _SUCCESS_WORDS_RE.search(lowered) else None
 
 
 def _trimmed(blank: str, start: int, end: int) -> tuple[int, int]:
@@ -2217,8 +2299,8 @@ def _closing(blank: str, at: int) -> int:
 
 def _split(blank: str, start: int, end: int, operators: str) -> list[tuple[str, int, int]]:
     """The operands of `blank[start:end]` joined by its outermost binary operators of one precedence ("set": `or`,
-    `unless`, `and`; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`), each with the operator before it ("" for
-    the first)."""
+    `unless`, `and`; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`; "comma": a function's arguments), each
+    with the operator before it ("" for the first)."""
     parts: list[tuple[str, int, int]] = []
     depth, begun, op = 0, start, ""
     index = start
@@ -2243,6 +2325,8 @@ def _split(blank: str, start: int, end: int, operators: str) -> list[tuple[str, 
 def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
     """The binary operator of the precedence `operators` (see _split) at `index` of `blank`, as written; "" for
     none (a unary minus, an exponent's sign)."""
+    if operators == "comma":
+        return "," if blank[index] == "," else ""
     if operators == "set":
         found = _SET_OPERATOR_RE.match(blank, index)
         return (
@@ -2252,11 +2336,17 @@ def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
     if char not in ("+-" if operators == "additive" else "*/%"):
         return ""
     before = blank[start:index].rstrip()
-    if not before or before[-1] in "+-*/%^(,=<>~":
-        return ""  # unary
+    if not before or before[-1] in "+-*/%^(,=<>~@" or _OFFSET_END_RE.search(before):
+        return ""  # unary, or a negative offset (`offset -5m`) or time (`@ -60`)
     if operators == "additive" and _EXPONENT_RE.search(blank, start, index):
         return ""  # `1e-3`
     return char
+
+
+def _subtracts(blank: str) -> bool:
+    """Whether `blank` (a query with its strings blanked) subtracts anywhere: a binary minus, not a sign (`-1`,
+    `offset -5m`)."""
+    return any(char == "-" and _operator_at(blank, 0, index, "additive") for index, char in enumerate(blank))
 
 
 def _is_number(text: str) -> bool:
@@ -2289,7 +2379,10 @@ def _outcomes_picked(query: str) -> list[tuple[str, Literal["failures", "success
 
 
 def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | None:
-    """What one value (one alternative of a regex) of an outcome `label` says the events were, if anything."""
+    """What one value (one alternative of a regex) of an outcome `label` says the events were, if anything; a
+    histogram bucket's finite `le` picks the events no slower (or no larger) than it, a latency SLI's successes."""
+    if label == "le":
+        return "successes" if _is_finite_number(value) else None
     if not _OUTCOME_LABEL_RE.search(label):
         return None
     lowered = value.lower().strip("^$()")
@@ -2321,12 +2414,20 @@ def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | 
     return "successes" if _SUCCESS_VALUE_RE.search(lowered) else None
 
 
+def _is_finite_number(text: str) -> bool:
+    """Whether `text` is a finite number as Prometheus writes a bucket's bound (`0.3`, `1e-3`), not `+Inf`."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _reset_blind_difference(field: str, query: str) -> str | None:
     """A warning when `query` counts a counter as its value now less its value at an `offset` or `@` time (`x_total -
     x_total offset 30m`): blind to a reset, it loses what a pod that restarted within the window had counted before;
     or as its max_over_time() less its min_over_time(), which across a reset reads the count before it less 0."""
     syntax = promql_blanked(query)
-    if "-" not in syntax:
+    if not _subtracts(syntax):
         return None
     if "max_over_time" in syntax and "min_over_time" in syntax and (spread := _COUNTER_SPREAD_RE.search(syntax)):
         return (
@@ -2389,21 +2490,57 @@ def _by_numbers_removed(syntax: str) -> str:
 
 
 def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
-    """What `query` divides by something other than a number, if a count of failures (`code=~"5.."`,
-    `outcome="SERVER_ERROR"`, `errors_total`) or, by a matcher alone, of successes (`code!~"5.."`): a ratio whose
-    samples sit at 0 (or 1) more often the less traffic they hold; None for others and a measure's mean (`_sum`)."""
+    """Whether `query` is a ratio of one outcome of events, whose samples sit at 0 (or 1) more often the less traffic
+    they hold, and what its numerator counts: a division by something other than a number with a count of failures
+    (`code=~"5.."`, `outcome="SERVER_ERROR"`, `errors_total`) or, by a matcher alone, of successes (`code!~"5.."`, a
+    latency SLI's `le="0.3"` bucket, a negated failure name `error_free_sessions_total`) in it, or a recorded ratio by
+    its name (`job:errors:ratio5m`); what the numerator counts as _ratio_said reads it (`ok / (ok + errors)` counts
+    successes), else by those words. None for others and a measure's mean (`_sum`)."""
     syntax = promql_blanked(query)
-    if "/" not in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
+    if "quantile" in syntax.lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
+    if "/" not in _by_numbers_removed(syntax):
+        return _recorded_ratio(names)
     # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
     if any(name.endswith("_sum") for name in names):
         return None
     picked = {said for _, said in _outcomes_picked(query)}
-    if "failures" in picked or any(_FAILURE_WORDS_RE.search(name.lower()) for name in names):
+    negated = [name for name in names if _NEGATED_FAILURE_RE.search(name.lower())]
+    failing = any(_FAILURE_WORDS_RE.search(name.lower()) for name in names if name not in negated)
+    if not (failing or picked or negated):
+        # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
+        return None
+    said = _said_within_reach(query)
+    if said is not None:
+        return said[0]
+    return "failures" if "failures" in picked or failing else "successes"
+
+
+def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], str] | None:
+    """_ratio_said of `query`, None for one nesting too deeply to read (see _direction_against_ratio)."""
+    try:
+        return _ratio_said(query)
+    except RecursionError:
+        return None
+
+
+def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | None:
+    """What a query without a division reading recorded ratios alone (`job:errors:ratio5m`, see _RECORDED_RATIO_RE)
+    counts by their names, when they agree: failures by a failure word, successes by a success word or a negated
+    failure word (`job:error_free_requests:ratio5m`); None otherwise."""
+    said: set[str | None] = set()
+    for name in names:
+        lowered = name.lower()
+        if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered):
+            return None
+        if _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
+            said.add("successes" if not _FAILURE_WORDS_RE.search(_NEGATED_FAILURE_RE.sub("", lowered)) else None)
+        else:
+            said.add("failures" if _FAILURE_WORDS_RE.search(lowered) else None)
+    if said == {"failures"}:
         return "failures"
-    # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
-    return "successes" if picked else None
+    return "successes" if said == {"successes"} else None
 
 
 def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:

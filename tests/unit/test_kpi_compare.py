@@ -245,6 +245,19 @@ class TestProportionOfNoCounts:
             for side in ("canary", "baseline")
         ]
 
+    @pytest.mark.parametrize("offset", ["-5m", "5m"])
+    def test_a_counter_at_an_offset_is_warned_without_a_range(self, offset):
+        # Before: at -5m warned as a counter less its value at an offset (the minus of `offset -5m`), which it is not;
+        # at 5m not warned at all (any offset was taken for a difference).
+        shifted = f'sum(all_total{{h="{{{{ canary_hash }}}}"}} offset {offset})'
+        assert self.warned(self.definition(SUCCESS, shifted)) == [
+            f"{side}.total reads the counter all_total without a range: its value counts every event since the "
+            "process started, not the lookback's, and a restart starts it again from 0; write "
+            "increase(...[{{ lookback }}])"
+            for side in ("canary", "baseline")
+        ]
+        assert not [w for w in load(self.definition(SUCCESS, shifted)).warnings if "counter reset" in w]
+
     def test_recorded_rate_warned(self):
         recorded = 'sum(job:all:rate5m{h="{{ canary_hash }}"})'
         # Before: no warning, as a recorded count; the rule records rate(), per second, as its name says.
@@ -571,14 +584,37 @@ class TestMannWhitneyErrorRatio:
         [
             'sum(rate(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[5m])) '
             '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
-            '1 - sum(rate(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[5m])) '
-            '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(rpc_total{outcome="SUCCESS",h="{{ canary_hash }}"}[5m])) '
             '/ sum(rate(rpc_total{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(http_requests_total{code=~"2..",h="{{ canary_hash }}"}[5m])) '
             '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+            # Before: called "an error ratio" (its denominator names errors), at 0 where it sits at 1.
+            'sum(rate(ok_total{h="{{ canary_hash }}"}[5m])) / (sum(rate(ok_total{h="{{ canary_hash }}"}[5m])) '
+            '+ sum(rate(errors_total{h="{{ canary_hash }}"}[5m])))',
+            # Before: called "an error ratio" (a failure word, negated, in the numerator's name).
+            'sum(rate(error_free_sessions_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(sessions_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(non_error_requests_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(requests_without_errors_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+            # Before: not warned: a latency SLI, the share of requests within 0.3 s, sits at 1 alike.
+            'sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
+            # Before: not warned: a recorded success ratio, by its name.
+            'avg(job:http_success:ratio_rate5m{h="{{ canary_hash }}"})',
         ],
-        ids=["not-5xx", "1-less-success", "outcome-success", "2xx"],
+        ids=[
+            "not-5xx",
+            "outcome-success",
+            "2xx",
+            "ok-over-both",
+            "error-free",
+            "non-error",
+            "without-errors",
+            "latency-sli",
+            "recorded-success",
+        ],
     )
     def test_a_ratio_picking_successes_is_warned_as_one(self, query):
         # A success ratio's samples sit at 1 (no failure) more often the less traffic they hold, as an error ratio's
@@ -593,6 +629,57 @@ class TestMannWhitneyErrorRatio:
             "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts then "
             "judge it at any weights)"
         ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # 1 less a success ratio is an error ratio, at 0 for little traffic.
+            '1 - sum(rate(http_requests_total{code!~"5..",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m]))',
+            # Before: not warned: recorded error ratios (`level:metric:operations`), by their names.
+            'avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
+            'avg(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',
+            'max(job:http_error_ratio:rate5m{h="{{ canary_hash }}"})',
+            # Before: not warned: 1 less the share of requests within 0.3 s, the slow ones.
+            '1 - sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["1-less-success", "recorded", "recorded-sloth", "recorded-ratio-metric", "1-less-latency-sli"],
+    )
+    def test_an_error_ratio_read_through_its_form_is_warned_as_one(self, query):
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
+
+    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self):
+        # A Job loads its one check past the size guard: the numerator is not read (it recursed once per bracket),
+        # and the ratio is still an error ratio by its 5xx matcher.
+        query = "(" * 1000 + self.RATIO + ")" * 1000
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        source = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
+        job = build_catalog(
+            [("test.yaml", {"sources": source, "checks": [definition]})], Registry.default(), only="kpi"
+        )
+        warned = [w.partition(": check 'kpi': ")[2] for w in job.warnings if "mann_whitney compares step by step" in w]
+        assert [w[:40] for w in warned] == ["canary.query is an error ratio, which me"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # Recorded, but no share of events: a burn rate, an error budget, a recorded rate, no outcome by name.
+            'avg(slo:current_burn_rate:ratio{h="{{ canary_hash }}"})',
+            'avg(slo:period_error_budget_remaining:ratio{h="{{ canary_hash }}"})',
+            'avg(job:errors:rate5m{h="{{ canary_hash }}"})',
+            'avg(job:cache_hits:ratio5m{h="{{ canary_hash }}"})',
+            'avg(job:errors:ratio5m{h="{{ canary_hash }}"}) + avg(job:cache_hits:ratio5m{h="{{ canary_hash }}"})',
+            # The infinite bucket holds every request.
+            'sum(rate(http_request_duration_seconds_bucket{le="+Inf",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["burn-rate", "budget", "recorded-rate", "no-outcome", "mixed", "inf-bucket"],
+    )
+    def test_other_recorded_series_and_buckets_are_not_warned(self, query):
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == []
 
     @pytest.mark.parametrize(
         "query",
@@ -864,6 +951,13 @@ class TestDirectionAgainstTheSuccessCount:
             "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
         ]
 
+    def test_a_negative_offset_is_no_subtraction(self):
+        # Before: silent; the minus of `offset -5m` read as `all - 5xx`, the successes.
+        success = f'sum(increase(http_requests_total{{{self.CANARY}, code=~"5.."}}[{{{{ lookback }}}}] offset -5m))'
+        assert [w[:75] for w in self.warned("higher_is_better", success)] == [
+            "canary.success counts failures (http_requests_total with a 5xx matcher) and"
+        ]
+
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
         counts = {"canary": {"success": 2500, "total": 100000}, "baseline": {"success": 2000, "total": 400000}}
@@ -1087,6 +1181,57 @@ class TestDirectionAgainstTheRatio:
             "success ratio, so its direction lower_is_better is not checked against it; write it with fewer nested "
             "brackets to have it checked"
         ]
+
+    @pytest.mark.parametrize(
+        "numerator", ["error_free_sessions_total", "non_error_requests_total", "requests_without_errors_total"]
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_negated_failure_name_counts_successes(self, numerator, method):
+        # Before: neither way warned (a negated failure word said nothing), and mann_whitney's load warning called
+        # it an error ratio, at 0 for little traffic.
+        query = f"{rate_of(numerator)} / {self.ALL}"
+        assert self.warned("higher_is_better", query, method) == []
+        assert self.warned("lower_is_better", query, method) == [
+            f"canary.query is a success ratio (a ratio whose numerator counts successes: {numerator}, by its name) and "
+            "direction lower_is_better calls a lower value better: a canary failing more would pass and one failing "
+            "less fail; if the query is a success ratio, write direction: higher_is_better"
+        ]
+
+    @pytest.mark.parametrize(
+        "wrapped",
+        [
+            'label_replace({}, "kpi", "errors", "", "")',
+            'label_join({}, "kpi", ",", "h")',
+            "clamp_max({}, 1)",
+            "clamp_min({}, 0)",
+            "clamp({}, 0, 1)",
+            "sort({})",
+        ],
+    )
+    def test_a_ratio_inside_a_function_keeping_its_values_is_read(self, wrapped):
+        # Before: read as neither, so a swapped direction went unwarned.
+        query = wrapped.format(rate_of("http_requests_total", 'code=~"5.."') + f" / {self.ALL}")
+        assert self.warned("lower_is_better", query) == []
+        assert self.warned("higher_is_better", query) == [
+            "canary.query is an error ratio (a ratio whose numerator counts failures: http_requests_total with "
+            'code=~"5..") and direction higher_is_better calls a higher value better: a canary failing more would '
+            "pass and one failing less fail; if the query is an error ratio, write direction: lower_is_better"
+        ]
+
+    def test_a_negative_offset_is_no_subtraction(self):
+        # Before: `offset -5m` split the query at its minus, and the ratio read as neither.
+        query = (
+            'http_requests_total{code=~"5..",h="{{ canary_hash }}"} offset -5m '
+            '/ http_requests_total{h="{{ canary_hash }}"} offset -5m'
+        )
+        assert self.warned("lower_is_better", query) == []
+        assert [w[:60] for w in self.warned("higher_is_better", query)] == [
+            "canary.query is an error ratio (a ratio whose numerator coun"
+        ]
+
+    def test_a_function_changing_the_values_is_not_read_through(self):
+        query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
+        assert self.warned("higher_is_better", query) == []
 
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
@@ -4036,16 +4181,145 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.PASS, judged.reason
         assert "count_test" not in judged.details
 
-    def test_mode_ab_is_judged_by_the_ranks(self):
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
+            '1 - sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["recorded", "slow-share"],
+    )
+    def test_a_recorded_ratio_or_a_latency_sli_is_judged_by_its_counts(self, query):
+        # Before: judged by the ranks alone, with no note: a pass of the canary at 0 at most steps over 180 events.
+        judged = judge_counted(QUIET_CANARY, (180.0, 180.0), query=query)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the pooled counts' interval allows an increase of 0.0238101, beyond the ")
+        unmeasured = judge_counted(QUIET_CANARY, None, query=query)
+        assert unmeasured.reason.endswith(
+            "a variant with less traffic sits at 0 more often for its traffic, not its quality)"
+        ), unmeasured.reason
+
+    def test_a_latency_sli_s_slow_canary_fails_by_its_counts(self):
+        # Before: a pass. The share of requests within 0.3 s, better higher: the canary is at 1 (no slow request) at 3
+        # steps in 4 and 0.95 at the fourth, the baseline at 0.9975 throughout; over 18000 requests each the canary
+        # had 5 times the baseline's slow requests.
+        samples = tuple([1 - x for x in side] for side in SLOW_BURSTS)
+        judged = judge_counted(samples, (18000.0, 18000.0), "higher_is_better", LATENCY_SLI, **ABSOLUTE)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith(
+            "the pooled counts find a drop beyond the tolerance: pooled counts canary "
+            "0.986885 of 18000 events vs baseline 0.9975 of 18000"
+        ), judged.reason
+        unmeasured = judge_counted(samples, None, "higher_is_better", LATENCY_SLI, **ABSOLUTE)
+        assert unmeasured.outcome is Outcome.PASS
+        assert unmeasured.reason.endswith(
+            "a variant with less traffic sits at 1 more often for its traffic, not its quality)"
+        ), unmeasured.reason
+
+
+LATENCY_SLI = (
+    'sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m])) '
+    '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))'
+)
+# An absolute tolerance alone, 0.1 percentage points.
+ABSOLUTE = {"max_relative_change": None, "max_absolute_change": 0.001}
+# A canary erring (or slow) at one step in 4 (5% then) against a baseline always at 0.25%: below it at most steps, so
+# the ranks have it better, where its mean, 0.0131, is 5 times the baseline's.
+SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
+
+
+class TestPooledCountsAB:
+    """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
+    baseline win stands, the canary wins only when they name it too, and beyond 2x the traffic either way the baseline
+    wins only when they name it."""
+
+    def test_a_canary_erring_5x_as_often_wins_by_the_ranks_alone(self):
+        # What the counts are for: the canary's ties at 0 rank it below the baseline.
+        judged = judge_counted(SLOW_BURSTS, None, mode="ab")
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.details["winner"] == "canary"
+        assert judged.reason.endswith(
+            " (traffic unmeasured: without an events query on both variants the per-step ratios are compared by rank "
+            "alone, and a variant with less traffic sits at 0 more often for its traffic, not its quality)"
+        )
+        assert judged.details["count_test"]["applied"] is False
+
+    def test_a_baseline_win_of_the_counts_stands_over_a_canary_win_of_the_ranks(self):
+        # Before: "canary wins" over 18000 events each, the canary erring 5 times as often.
+        judged = judge_counted(SLOW_BURSTS, (18000.0, 18000.0), mode="ab")
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+        assert judged.details["count_test"]["winner"] == "baseline"
+        assert judged.reason.startswith(
+            "baseline wins by the pooled counts: pooled counts canary 0.0131148 of 18000 events vs baseline 0.0025 of "
+            "18000 (+0.0106148, +425%, 95% CI [0.0088404, 0.0124929], p="
+        ), judged.reason
+        assert "; by the ranks: canary wins: canary shifted -0.0025, -100% from baseline median 0.0025" in judged.reason
+        rule = (
+            "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
+            "significant (p < 0.05) and larger than the tolerance 0.00025 (10% of the baseline); their baseline win "
+            "stands, and the canary wins only when they name it too"
+        )
+        assert judged.reason.endswith(f"; {rule}")
+        assert judged.details["decision_rule"].endswith(f"; {rule}")
+        assert (judged.value, judged.threshold) == pytest.approx((0.0106148, 0.00025), rel=1e-5)
+
+    def test_a_canary_win_of_the_ranks_needs_the_counts(self):
+        # At a tenth of the baseline's traffic the counts (p=0.13) name no winner: before, "canary wins".
+        judged = judge_counted(SLOW_BURSTS, (180.0, 1800.0), mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["winner"] is None
+        assert judged.reason.startswith(
+            "no winner yet: the pooled counts do not find the canary better: pooled counts canary 0.0131148 of 180 "
+            "events vs baseline 0.0025 of 1800"
+        ), judged.reason
+        assert judged.details["count_test"]["ranks_judge"] is False
+        assert judged.details["decision_rule"].endswith(
+            "; at a traffic ratio beyond 2x either way the baseline wins only when they name it"
+        )
+
+    def test_a_canary_win_of_both_stands(self):
+        judged = judge_counted(([0.001] * 61, [0.01] * 61), (10000.0, 10000.0), mode="ab")
+        assert judged.outcome is Outcome.PASS, judged.reason
+        assert judged.reason.startswith("canary wins: canary shifted -0.009, -90% from baseline median 0.01")
+        assert judged.details["count_test"]["winner"] == "canary"
+        assert judged.value == pytest.approx(-0.009)
+
+    def test_a_canary_win_of_the_counts_alone_is_no_win(self):
+        # The counts can stop a win, never make one: the canary's 0.001 lies between the baseline's 0 and 0.01, so the
+        # ranks' interval holds 0 where the counts (0.001 against 0.005 over 100000 events each) name the canary.
+        baseline = [0.0 if i % 2 else 0.01 for i in range(61)]
+        judged = judge_counted(([0.001] * 61, baseline), (100000.0, 100000.0), mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["count_test"]["winner"] == "canary"
+        assert judged.reason.startswith("no winner yet: canary shifted -0.009, -90% from baseline median 0.01")
+
+    def test_a_baseline_win_of_the_ranks_at_10x_the_canary_s_traffic_needs_the_counts(self):
+        # Before: "baseline wins" by the ranks, the baseline at 0 at most steps for its tenth of the traffic.
         judged = judge_counted(STEADY, (18000.0, 1800.0), mode="ab")
-        assert judged.details["winner"] == "baseline", judged.reason
-        assert "count_test" not in judged.details
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["winner"] is None
+        assert judged.reason.startswith(
+            "no winner yet: the baseline has 0.1x the canary's events, beyond 2x either way, where the per-step "
+            "ratios' ranks compare the traffic more than the ratios, and the pooled counts find no significant "
+            "difference: pooled counts canary 0.005 of 18000 events"
+        ), judged.reason
+
+    def test_a_baseline_win_of_the_ranks_within_2x_the_traffic_stands(self):
+        judged = judge_counted(STEADY, (18000.0, 18000.0), mode="ab")
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("baseline wins: canary shifted +0.005 from baseline median 0"), judged.reason
+        assert judged.details["count_test"]["winner"] is None
+        assert judged.value == 0.005
 
 
-def outcomes(traffic: tuple[float, float], ratios: tuple[float, float], draws: int, seed: int) -> dict[Outcome, int]:
+def outcomes(
+    traffic: tuple[float, float], ratios: tuple[float, float], draws: int, seed: int, **overrides: Any
+) -> dict[Outcome, int]:
     """How often the mann_whitney error-ratio check with events on both answers each outcome for seeded variants: 1h
     at 1m over rate[6m], `traffic` requests per minute and the true error `ratios` (canary, baseline)."""
-    kpi = counted_check((True, True))
+    kpi = counted_check((True, True), **overrides)
     rng = random.Random(seed)
     counted = dict.fromkeys(Outcome, 0)
     for _ in range(draws):
@@ -4076,3 +4350,12 @@ class TestPooledCountsSeeded:
     @pytest.mark.parametrize("traffic", [(3, 3), (30, 30)])
     def test_at_equal_traffic_the_counts_fail_within_alpha(self, traffic):
         assert outcomes(traffic, (0.005, 0.005), 300, 3030)[Outcome.FAIL] <= 9
+
+    def test_in_mode_ab_a_canary_at_a_thirtieth_of_the_traffic_erring_5x_as_often_never_wins(self):
+        # The ranks alone named it the winner 7.8% of 500 (bench/kpi_traffic.py --mode ab).
+        counted = outcomes((1, 30), (0.025, 0.005), 200, 3045, mode="ab")
+        assert counted[Outcome.PASS] == 0
+
+    def test_in_mode_ab_a_canary_at_a_tenth_of_the_traffic_at_the_same_ratio_wins_within_alpha(self):
+        # The ranks alone named it the winner 17.6% of 500.
+        assert outcomes((3, 30), (0.005, 0.005), 200, 3037, mode="ab")[Outcome.PASS] <= 5
