@@ -26,7 +26,7 @@ from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 import regex
 import yaml
@@ -788,7 +788,8 @@ def _unquoted_body_args(web: dict[str, Any], catalog: Catalog) -> list[str]:
     text, url = web.get("body"), web.get("url")
     if not isinstance(text, str) or not isinstance(url, str):
         return []
-    path = urlsplit(url).path
+    split = _split_url(url)
+    path = split.path if split is not None else ""
     if _RUN_PATH_PREFIX not in path or not path.endswith(_RUN_PATH_SUFFIX):
         return []
     check = catalog.checks.get(unquote(path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX)))
@@ -834,7 +835,8 @@ def _unauthenticated(metrics: Any) -> list[str]:
         web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
-        if _RUN_PATH_PREFIX not in urlsplit(web["url"]).path:
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path:
             continue
         keys = [str(h.get("key", "")) for h in _listed(web.get("headers")) if isinstance(h, dict)]
         if any(key.lower() == "authorization" or _given_elsewhere(key) for key in keys):
@@ -867,8 +869,8 @@ def _loopback_calls(metrics: Any) -> list[str]:
         web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
-        url = urlsplit(web["url"])
-        if _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
             continue
         found.append(
             f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
@@ -880,11 +882,68 @@ def _loopback_calls(metrics: Any) -> list[str]:
 
 
 def _is_loopback(host: str) -> bool:
-    """Whether a URL's host names the machine itself (`localhost`, `127.0.0.1`, `::1`)."""
+    """Whether a URL's host names the machine itself, as a connection from the controller's pod reaches it: `localhost`
+    (`localhost.` too), `127.0.0.1` and its short forms (`127.1`, as inet_aton reads them), `::1`, and the unspecified
+    addresses `0.0.0.0` and `::`, which Linux connects to the machine itself."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    address = _ip_address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and (address.is_loopback or address.is_unspecified)
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a URL's host writes, inet_aton's short and based forms too (`127.1`, `0x7f.1`, `2130706433`,
+    which the resolver of glibc, and so the controller's, reads as 127.0.0.1); None for a name."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host)
     except ValueError:
-        return host.lower().rstrip(".") == "localhost"
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(part) for part in parts):
+        return None
+    numbers = [int(part, 16) if part[:2].lower() == "0x" else int(part, 8 if part[:1] == "0" else 10) for part in parts]
+    # Each part but the last is one byte; the last fills the bytes left.
+    last_bits = 8 * (5 - len(parts))
+    if any(number > 255 for number in numbers[:-1]) or numbers[-1] >= 1 << last_bits:
+        return None
+    value = numbers[-1]
+    for index, number in enumerate(numbers[:-1]):
+        value |= number << (24 - 8 * index)
+    return ipaddress.IPv4Address(value)
+
+
+_INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
+
+
+def _split_url(text: str) -> SplitResult | None:
+    """The parts of a url as urlsplit reads them, or None when it cannot (an unclosed `[` of an IPv6 host)."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return None
+
+
+def _go_url_refusal(text: str) -> str | None:
+    """Why Go's url.Parse (which Argo's web provider reads a metric's url with, sending nothing when it refuses it)
+    or its connection refuses `text`, or None: urlsplit takes out what Go refuses (a leading space, a tab, a block
+    scalar's line break), so these are read from the text as written."""
+    control = next((c for c in text if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if control is not None:
+        # A block scalar (`url: >-` without the `-`) ends its text with a line break.
+        return f"holds the control character {control!r} (net/url: invalid control character in URL)"
+    if text[:1] == " ":
+        return "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)"
+    split = _split_url(text)
+    if split is None:
+        return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
+    if not _given_elsewhere(split.netloc):
+        try:
+            split.port  # noqa: B018 - read for the ValueError it raises on a port that is no number up to 65535
+        except ValueError:
+            return f"has a port Go cannot read (invalid port {':' + split.netloc.rpartition(':')[2]!r} after host)"
+    return None
 
 
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
@@ -2018,8 +2077,17 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
     web = (metric.get("provider") or {}).get("web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
-    url = urlsplit(web["url"])
     outcome = _error_outcome(metric, judged)
+    refusal = _go_url_refusal(web["url"])
+    url = _split_url(web["url"])
+    if (refusal is not None or url is None) and (_CHECK_PATH_RE.search(web["url"]) or _PAGE_PATH_PREFIX in web["url"]):
+        # Go sends nothing, whatever else the url says.
+        return [
+            f"url {_without_userinfo(web['url'])!r} {refusal}: Argo's web provider sends nothing and every "
+            f"measurement would be {outcome}"
+        ]
+    if url is None:
+        return []
     if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
         return [
             f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "

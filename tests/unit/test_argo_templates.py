@@ -1393,6 +1393,14 @@ class TestWhereTheUrlLeads:
             "http://LOCALHOST.:8080",
             "http://[::1]:8080",
             "http://127.0.1.1",
+            # Before: not noted. inet_aton's short forms, and the unspecified addresses Linux connects to itself.
+            "http://127.1:8080",
+            "http://0x7f.1:8080",
+            "http://2130706433:8080",
+            "http://0.0.0.0:8080",
+            "http://[::]:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "http://localhost.:8080",
         ],
     )
     def test_a_loopback_address_is_noted(self, tmp_path, origin):
@@ -1406,10 +1414,73 @@ class TestWhereTheUrlLeads:
             "the analyzer's Service (deploy/base: http://analyzer.argo-rollouts.svc:8080)"
         ), note
 
-    @pytest.mark.parametrize("origin", [ANALYZER, "http://10.0.0.7:8080", "http://localhost-proxy:8080"])
+    @pytest.mark.parametrize(
+        "origin",
+        [
+            ANALYZER,
+            "http://10.0.0.7:8080",
+            "http://localhost-proxy:8080",
+            "http://128.1:8080",
+            "http://0.1:8080",
+            "http://127.256.1.1:8080",
+            "http://[::2]:8080",
+            "http://127.1.analyzer:8080",
+        ],
+    )
     def test_another_address_is_not_noted(self, tmp_path, origin):
         (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
         assert template_notes([tmp_path]) == []
+
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            # Before: ok; urlsplit drops the leading space, Go reads no scheme before it.
+            (
+                " " + ANALYZER,
+                "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)",
+            ),
+            # Before: ok; a block scalar's line break, which urlsplit drops too.
+            (ANALYZER + "\n", "holds the control character '\\n' (net/url: invalid control character in URL)"),
+            (
+                ANALYZER.replace("//", "//\t"),
+                "holds the control character '\\t' (net/url: invalid control character in URL)",
+            ),
+            # Before: validate crashed (ValueError: Invalid IPv6 URL).
+            ("http://[::1", "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"),
+            ("http://analyzer:80a", "has a port Go cannot read (invalid port ':80a' after host)"),
+        ],
+    )
+    def test_a_url_go_refuses_is_a_problem(self, tmp_path, url, reason):
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + self.RUN)))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url + self.RUN!r} "
+            f"{reason}: Argo's web provider sends nothing and every measurement would be an Error, and the rollout "
+            "aborts after five"
+        ]
+        assert template_notes([tmp_path], catalog) == []
+
+    def test_a_leading_space_in_a_quoted_url_fails_validate(self, tmp_path):
+        # Before: exit 0; Argo fails every measurement of it (first path segment in URL cannot contain colon).
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        written = yaml.safe_dump(template(ANALYZER + self.RUN), width=1000)
+        (tmp_path / "template.yaml").write_text(written.replace("url: ", "url: ' ", 1).replace("}}\n", "}}'\n", 1))
+        assert yaml.safe_load((tmp_path / "template.yaml").read_text()) == template(" " + ANALYZER + self.RUN)
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"url ' {ANALYZER}/api/v1/checks/payments-error-rate/run" in result.stderr, result.stderr
+        assert "starts with a space" in result.stderr
+
+    @pytest.mark.parametrize("url", ["http://[::1", "http://analyzer:80a", " http://analyzer:8080"])
+    def test_a_url_go_refuses_in_another_metric_is_left_alone(self, tmp_path, url):
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + "/healthz")))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        assert template_notes([tmp_path], catalog) == []
+
+    @pytest.mark.parametrize("origin", ["http://analyzer:{{args.port}}", "http://{{args.host}}:8080"])
+    def test_a_host_or_port_given_by_an_arg_is_not_refused(self, tmp_path, origin):
+        assert problems(tmp_path, template(origin + self.RUN)) == []
 
 
 class TestTemplatesNotGiven:
