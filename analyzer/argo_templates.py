@@ -67,6 +67,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     settings = settings or Settings()
     problems: list[str] = []
     templates = list(_templates(paths))
+    services = _services(paths)
     by_ref = {
         (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
     }
@@ -127,12 +128,12 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared
                     + _foreign_tag_problems(metric, known)
                     + _argo_refusals(metric)
-                    + _metric_problems(metric, catalog, judged, settings)
+                    + _metric_problems(metric, catalog, judged, settings, services)
                     + _job_problems(metric, catalog)
                 )
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
-        problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+        problems += _run_problems(origin, document, analysis, templates, catalog, settings, services)
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     return problems
 
@@ -141,10 +142,11 @@ def analysis_run_problems(paths: Sequence[Path], catalog: Catalog, settings: Set
     """A problem for each AnalysisRun under `paths` (one Argo made, saved with kubectl) whose metrics, with its own
     args filled in, call the catalog wrongly, as template_problems says of a template's."""
     settings = settings or Settings()
+    services = _services(paths)
     return [
         problem
         for origin, run in _documents(paths, (_RUN_KIND,))
-        for problem in _analysis_run_problems(origin, run, catalog, settings)
+        for problem in _analysis_run_problems(origin, run, catalog, settings, services)
     ]
 
 
@@ -175,7 +177,9 @@ def _job_findings(paths: Sequence[Path], catalog: Catalog) -> tuple[list[str], l
 _RUN_KIND = "AnalysisRun"
 
 
-def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings) -> list[str]:
+def _analysis_run_problems(
+    origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings, services: Sequence[_Service]
+) -> list[str]:
     """The problems of an AnalysisRun, as Argo runs it: its metrics with its own args filled in (a Secret's value
     only the cluster knows), judged unless its own dryRun names them; an arg without a value, which Argo's
     AnalysisRun controller fails to resolve."""
@@ -223,7 +227,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
             _undeclared_problems(metric, frozenset(args))
             + _foreign_tag_problems(metric, frozenset(args))
             + _argo_refusals(filled)
-            + _metric_problems(filled, catalog, judged, settings)
+            + _metric_problems(filled, catalog, judged, settings, services)
         )
         problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
@@ -463,6 +467,7 @@ def _run_problems(
     templates: list[tuple[str, dict[str, Any]]],
     catalog: Catalog,
     settings: Settings,
+    services: Sequence[_Service],
 ) -> list[str]:
     """The problems of this analysis's args (one Argo refuses to resolve), and those that the metrics of the
     templates given show once it fills their `{{args.x}}` in (a check named `{{args.check}}`, an arg's name, a
@@ -505,11 +510,11 @@ def _run_problems(
                 continue
             judged = complete and not _in_dry_run(str(metric.get("name", "")), rules)
             # What the template alone shows is said once, of the template.
-            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings))
+            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings, services))
             shown = ", ".join(f"{arg}={value!r}" for arg, value in used.items())
             problems += [
                 f"{where}: {kind} {name!r}, metric {metric.get('name', '?')!r} (args: {shown}): {problem}"
-                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings)
+                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings, services)
                 if problem not in own
             ]
     return problems
@@ -915,6 +920,77 @@ def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
 
 
 _INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class _Service:
+    """A Service among the files given: where, its name, its namespace (None: set where it is applied) and ports."""
+
+    origin: str
+    name: str
+    namespace: str | None
+    ports: tuple[int, ...]
+
+
+def _services(paths: Sequence[Path]) -> list[_Service]:
+    """The Services under `paths` whose cluster address serves their own ports: not a headless one (its name leads to
+    the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
+    beside it."""
+    found = []
+    for origin, service in _documents(paths, ("Service",)):
+        metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not isinstance(name, str) or not isinstance(spec, dict):
+            continue
+        if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
+            continue
+        ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
+        namespace = metadata.get("namespace") or _kustomized_namespace(Path(origin).parent)
+        if ports:
+            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
+    return found
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kustomized_namespace(directory: Path) -> str | None:
+    """The `namespace` a kustomization in `directory` sets, or None."""
+    for name in KUSTOMIZATION_FILE_NAMES:
+        try:
+            document = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        namespace = document.get("namespace") if isinstance(document, dict) else None
+        return namespace if isinstance(namespace, str) else None
+    return None
+
+
+def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str) -> str | None:
+    """A problem when the url's host names a Service given (`NAME`, `NAME.NAMESPACE`, `NAME.NAMESPACE.svc...`) and
+    none of the Services so named serves the url's port (80 or 443 when it writes none)."""
+    host = (url.hostname or "").rstrip(".")
+    labels = host.split(".")
+    if _given_elsewhere(url.netloc) or not host or (len(labels) > 2 and labels[2] != "svc"):
+        return None
+    name, namespace = labels[0], labels[1] if len(labels) > 1 else None
+    named = [
+        service
+        for service in services
+        if service.name == name and (namespace is None or service.namespace in (None, namespace))
+    ]
+    port = url.port or (443 if url.scheme.lower() == "https" else 80)
+    if not named or any(port in service.ports for service in named):
+        return None
+    served = sorted({p for service in named for p in service.ports})
+    written = f"port {port}" if url.port else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
+    origins = ", ".join(dict.fromkeys(service.origin for service in named))
+    return (
+        f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "
+        f"{', '.join(map(str, served))}): the connection reaches no pod, and every measurement would be {outcome}; "
+        f"write {url.scheme}://{host}:{served[0]}{_RUN_PATH_PREFIX}..."
+    )
 
 
 def _split_url(text: str) -> SplitResult | None:
@@ -2071,9 +2147,11 @@ def _yaml_files(root: Path) -> list[Path]:
     ]
 
 
-def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, settings: Settings) -> list[str]:
+def _metric_problems(
+    metric: dict[str, Any], catalog: Catalog, judged: bool, settings: Settings, services: Sequence[_Service] = ()
+) -> list[str]:
     """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
-    (only the check it calls and its args are checked)."""
+    (only the check it calls and its args are checked); its url's port checked against the `services` given."""
     web = (metric.get("provider") or {}).get("web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
@@ -2106,6 +2184,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
             f"scheme) and every measurement would be {outcome}; write http://"
             f"{shown.partition('://')[2] or shown.lstrip('/')}{_RUN_PATH_PREFIX}..."
         )
+    elif (unserved := _unserved_port(url, services, outcome)) is not None:
+        problems.append(unserved)
     elif not url.netloc and not _given_elsewhere(origin):
         # `http:analyzer:8080/...`, `http:///...`: Go's client refuses a URL without a host (no Host in request URL).
         host = shown.partition(":")[2].lstrip("/") or "HOST:PORT"

@@ -1483,6 +1483,108 @@ class TestWhereTheUrlLeads:
         assert problems(tmp_path, template(origin + self.RUN)) == []
 
 
+def service(name: str = "analyzer", *ports: int, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"ports": [{"name": f"p{port}", "port": port} for port in ports or (8080,)], **spec},
+    }
+
+
+class TestPortsOfTheServiceGiven:
+    """A url calling a Service given among the files on a port it does not serve (80 when the url writes none) is a
+    problem: the connection reaches no pod; without the Service given, nothing is said of the port."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    def found(self, tmp_path: Path, url: str, *services: dict[str, Any], namespace: str | None = None) -> list[str]:
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        if services:
+            (tmp_path / "service.yaml").write_text(yaml.safe_dump_all(services))
+        if namespace is not None:
+            kustomization = {"namespace": namespace, "resources": ["templates.yaml", "service.yaml"]}
+            (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        return template_problems([tmp_path], catalog)
+
+    @pytest.mark.parametrize(
+        "host",
+        [
+            "analyzer",
+            "analyzer.argo-rollouts",
+            "analyzer.argo-rollouts.svc",
+            "analyzer.argo-rollouts.svc.cluster.local",
+        ],
+    )
+    def test_a_url_without_a_port_calls_port_80(self, tmp_path, host):
+        # Before: ok; every measurement connects to port 80 of a Service serving 8080 only.
+        assert self.found(tmp_path, f"http://{host}{self.RUN}", service(), namespace="argo-rollouts") == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls {host} on port 80 "
+            f"(http's, the url writing none), which Service 'analyzer' ({tmp_path / 'service.yaml'}) does not serve "
+            "(its ports: 8080): the connection reaches no pod, and every measurement would be an Error, and the "
+            f"rollout aborts after five; write http://{host}:8080/api/v1/checks/..."
+        ]
+
+    def test_a_port_the_service_does_not_serve(self, tmp_path):
+        (found,) = self.found(
+            tmp_path, f"https://analyzer.argo-rollouts.svc:8081{self.RUN}", service("analyzer", 8080, 9090)
+        )
+        assert "url calls analyzer.argo-rollouts.svc on port 8081, which Service 'analyzer'" in found, found
+        assert "(its ports: 8080, 9090)" in found, found
+        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", service())
+        assert "on port 443 (https's, the url writing none)" in found, found
+
+    def test_the_analyzers_own_deploy_manifests(self, tmp_path):
+        base = Path(__file__).parents[2] / "deploy" / "base"
+        (tmp_path / "templates.yaml").write_text(
+            yaml.safe_dump(template(f"http://analyzer.argo-rollouts.svc{self.RUN}"))
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path, base], catalog)
+        assert f"which Service 'analyzer' ({base / 'service.yaml'}) does not serve (its ports: 8080)" in found, found
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(ANALYZER + self.RUN)))
+        assert template_problems([tmp_path, base], catalog) == []
+
+    @pytest.mark.parametrize(
+        ("url", "services", "namespace"),
+        [
+            (f"{ANALYZER}{RUN}", [service()], None),
+            ("http://analyzer.argo-rollouts.svc:80" + RUN, [service("analyzer", 80)], None),
+            # None given, or none of that name, or one in another namespace: the one called is not known.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service("analyzer-canary")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service()], "payments"),
+            ("http://analyzer.argo-rollouts" + RUN, [service()], "payments"),
+            # Not a Service's name in the cluster.
+            ("http://analyzer.example.com" + RUN, [service()], None),
+            # A headless Service leads to the pods, on their own ports; an ExternalName elsewhere.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(clusterIP="None")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(type="ExternalName", externalName="x.example")], None),
+            # A base and its overlay: one of them serves it.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(), service("analyzer", 80)], None),
+            ("http://analyzer:{{args.port}}" + RUN, [service()], None),
+        ],
+    )
+    def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
+        assert self.found(tmp_path, url, *services, namespace=namespace) == []
+
+    def test_an_analysis_run_too(self, tmp_path):
+        run = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisRun",
+            "metadata": {"name": "payments-1"},
+            "spec": {
+                "args": [{"name": "canary-hash", "value": "abc"}],
+                "metrics": template("http://analyzer.argo-rollouts.svc" + self.RUN)["spec"]["metrics"],
+            },
+        }
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, service()]))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = analysis_run_problems([tmp_path], catalog)
+        assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
+
+
 class TestTemplatesNotGiven:
     """An analysis naming a template that no file given holds (Argo looks it up in the cluster) is said in a note,
     which does not change the exit code: that template's metrics are not checked for it."""
