@@ -4362,13 +4362,29 @@ def _read_alone(file: str, facts: _LineFacts) -> bool:
     outage printed."""
     parameters = [facts.names[int(index)] for index in _EXPANSION_RE.findall(file)]
     if not parameters:
-        return facts.line.count(file) == facts.read_files.count(file)
+        return facts.line.count(file) == facts.read_files.count(file) and not _written_relative(file, facts.line)
     # A substitution's output as a file's name, or a parameter named elsewhere (written, or set), is not the pod's own.
     return all(
         name is not None
         and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.read_files.count("$" + name)
         for name in parameters
     )
+
+
+# A `cd` starting a command: after it a relative name may be any file of its directory.
+_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)")
+
+
+def _written_relative(file: str, line: str) -> bool:
+    """Whether a line that changes directory (`cd /out && curl -o r URL; [ -s /out/r ]`) names a relative path ending
+    in the last part of `file`, an absolute one, which may then be `file`: which directory it is in is not read."""
+    base = file.rstrip("/").rpartition("/")[2]
+    if not file.startswith("/") or not base or not _CD_RE.search(line):
+        return False
+    relative = (
+        rf"(?:(?<=^)|(?<=[\s'\"=<>;&|(]))(?:[^\s'\"/;&|()<>][^\s'\";&|()<>]*/)?{re.escape(base)}(?=$|[\s'\";&|)<>])"
+    )
+    return re.search(relative, line) is not None
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

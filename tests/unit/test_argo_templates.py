@@ -5597,6 +5597,38 @@ class TestChecksSkippedOnAFailure:
         (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
         assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
 
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: no note; the file tested by its absolute name is the one written by its relative name after cd.
+            "cd OUT && curl -s -o r http://127.0.0.1:9/ready; if [ -s OUT/r ]; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+            "cd OUT; ls ready > r; grep -q ready OUT/r && { analyzer run a || exit 1; }; analyzer run b",
+            "(cd OUT && ls ready >sub/r); [ -s OUT/sub/r ] && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_a_file_written_by_a_relative_name_after_cd_is_the_lines(self, tmp_path, line):
+        out = tmp_path / "out"
+        (out / "sub").mkdir(parents=True)
+        line = line.replace("OUT", str(out))
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # No cd, or no relative name ending as the file does: the pod's own file.
+            "cd /work; if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "cd /work; ls > labels.txt; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+            "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
+
 
 CATALOGUE_OF_TWO = {
     **CATALOG,
