@@ -4371,13 +4371,15 @@ def _read_alone(file: str, facts: _LineFacts) -> bool:
     )
 
 
-# A `cd` starting a command: after it a relative name may be any file of its directory.
-_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)")
+# A `cd` starting a command, after which a relative name may be any file of its directory, or a download's directory
+# (`curl --output-dir /out -o r`, wget's `--directory-prefix`), where its relative name lands.
+_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]")
 
 
 def _written_relative(file: str, line: str) -> bool:
-    """Whether a line that changes directory (`cd /out && curl -o r URL; [ -s /out/r ]`) names a relative path ending
-    in the last part of `file`, an absolute one, which may then be `file`: which directory it is in is not read."""
+    """Whether a line that changes directory (`cd /out && curl -o r URL; [ -s /out/r ]`) or writes a download into
+    another (`curl --output-dir /out -o r URL`) names a relative path ending in the last part of `file`, an absolute
+    one, which may then be `file`: which directory it is in is not read."""
     base = file.rstrip("/").rpartition("/")[2]
     if not file.startswith("/") or not base or not _CD_RE.search(line):
         return False

@@ -5606,6 +5606,8 @@ class TestChecksSkippedOnAFailure:
             "analyzer run b",
             "cd OUT; ls ready > r; grep -q ready OUT/r && { analyzer run a || exit 1; }; analyzer run b",
             "(cd OUT && ls ready >sub/r); [ -s OUT/sub/r ] && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -s --output-dir OUT -o r http://127.0.0.1:9/ready; [ -s OUT/r ] && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
         ],
     )
     def test_a_file_written_by_a_relative_name_after_cd_is_the_lines(self, tmp_path, line):
