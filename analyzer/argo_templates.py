@@ -908,7 +908,10 @@ def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     parts = host.split(".")
     if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(part) for part in parts):
         return None
-    numbers = [int(part, 16) if part[:2].lower() == "0x" else int(part, 8 if part[:1] == "0" else 10) for part in parts]
+    numbers = [
+        int(part[2:] or "0", 16) if part[:2].lower() == "0x" else int(part, 8 if part[:1] == "0" else 10)
+        for part in parts
+    ]
     # Each part but the last is one byte; the last fills the bytes left.
     last_bits = 8 * (5 - len(parts))
     if any(number > 255 for number in numbers[:-1]) or numbers[-1] >= 1 << last_bits:

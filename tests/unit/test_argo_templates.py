@@ -1396,6 +1396,7 @@ class TestWhereTheUrlLeads:
             # Before: not noted. inet_aton's short forms, and the unspecified addresses Linux connects to itself.
             "http://127.1:8080",
             "http://0x7f.1:8080",
+            "http://0x7f.0x.0.1:8080",
             "http://2130706433:8080",
             "http://0.0.0.0:8080",
             "http://[::]:8080",
