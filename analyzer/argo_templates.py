@@ -26,7 +26,7 @@ from collections.abc import Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 import regex
 import yaml
@@ -67,6 +67,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
     settings = settings or Settings()
     problems: list[str] = []
     templates = list(_templates(paths))
+    services = _services(paths)
     by_ref = {
         (str(t["kind"]), str((t.get("metadata") or {}).get("name", ""))): t.get("spec") or {} for _, t in templates
     }
@@ -127,12 +128,12 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     undeclared
                     + _foreign_tag_problems(metric, known)
                     + _argo_refusals(metric)
-                    + _metric_problems(metric, catalog, judged, settings)
+                    + _metric_problems(metric, catalog, judged, settings, services)
                     + _job_problems(metric, catalog)
                 )
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
-        problems += _run_problems(origin, document, analysis, templates, catalog, settings)
+        problems += _run_problems(origin, document, analysis, templates, catalog, settings, services)
         problems += _step_rules_problems(origin, document, analysis, analyses, templates)
     return problems
 
@@ -141,10 +142,11 @@ def analysis_run_problems(paths: Sequence[Path], catalog: Catalog, settings: Set
     """A problem for each AnalysisRun under `paths` (one Argo made, saved with kubectl) whose metrics, with its own
     args filled in, call the catalog wrongly, as template_problems says of a template's."""
     settings = settings or Settings()
+    services = _services(paths)
     return [
         problem
         for origin, run in _documents(paths, (_RUN_KIND,))
-        for problem in _analysis_run_problems(origin, run, catalog, settings)
+        for problem in _analysis_run_problems(origin, run, catalog, settings, services)
     ]
 
 
@@ -175,7 +177,9 @@ def _job_findings(paths: Sequence[Path], catalog: Catalog) -> tuple[list[str], l
 _RUN_KIND = "AnalysisRun"
 
 
-def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings) -> list[str]:
+def _analysis_run_problems(
+    origin: str, run: dict[str, Any], catalog: Catalog, settings: Settings, services: Sequence[_Service]
+) -> list[str]:
     """The problems of an AnalysisRun, as Argo runs it: its metrics with its own args filled in (a Secret's value
     only the cluster knows), judged unless its own dryRun names them; an arg without a value, which Argo's
     AnalysisRun controller fails to resolve."""
@@ -223,7 +227,7 @@ def _analysis_run_problems(origin: str, run: dict[str, Any], catalog: Catalog, s
             _undeclared_problems(metric, frozenset(args))
             + _foreign_tag_problems(metric, frozenset(args))
             + _argo_refusals(filled)
-            + _metric_problems(filled, catalog, judged, settings)
+            + _metric_problems(filled, catalog, judged, settings, services)
         )
         problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
     return problems
@@ -463,6 +467,7 @@ def _run_problems(
     templates: list[tuple[str, dict[str, Any]]],
     catalog: Catalog,
     settings: Settings,
+    services: Sequence[_Service],
 ) -> list[str]:
     """The problems of this analysis's args (one Argo refuses to resolve), and those that the metrics of the
     templates given show once it fills their `{{args.x}}` in (a check named `{{args.check}}`, an arg's name, a
@@ -505,11 +510,11 @@ def _run_problems(
                 continue
             judged = complete and not _in_dry_run(str(metric.get("name", "")), rules)
             # What the template alone shows is said once, of the template.
-            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings))
+            own = set(_argo_refusals(metric) + _metric_problems(metric, catalog, True, settings, services))
             shown = ", ".join(f"{arg}={value!r}" for arg, value in used.items())
             problems += [
                 f"{where}: {kind} {name!r}, metric {metric.get('name', '?')!r} (args: {shown}): {problem}"
-                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings)
+                for problem in _argo_refusals(filled) + _metric_problems(filled, catalog, judged, settings, services)
                 if problem not in own
             ]
     return problems
@@ -788,7 +793,8 @@ def _unquoted_body_args(web: dict[str, Any], catalog: Catalog) -> list[str]:
     text, url = web.get("body"), web.get("url")
     if not isinstance(text, str) or not isinstance(url, str):
         return []
-    path = urlsplit(url).path
+    split = _split_url(url)
+    path = split.path if split is not None else ""
     if _RUN_PATH_PREFIX not in path or not path.endswith(_RUN_PATH_SUFFIX):
         return []
     check = catalog.checks.get(unquote(path.rsplit(_RUN_PATH_PREFIX, 1)[1].removesuffix(_RUN_PATH_SUFFIX)))
@@ -834,7 +840,8 @@ def _unauthenticated(metrics: Any) -> list[str]:
         web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
-        if _RUN_PATH_PREFIX not in urlsplit(web["url"]).path:
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path:
             continue
         keys = [str(h.get("key", "")) for h in _listed(web.get("headers")) if isinstance(h, dict)]
         if any(key.lower() == "authorization" or _given_elsewhere(key) for key in keys):
@@ -867,8 +874,8 @@ def _loopback_calls(metrics: Any) -> list[str]:
         web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
-        url = urlsplit(web["url"])
-        if _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
             continue
         found.append(
             f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
@@ -880,11 +887,142 @@ def _loopback_calls(metrics: Any) -> list[str]:
 
 
 def _is_loopback(host: str) -> bool:
-    """Whether a URL's host names the machine itself (`localhost`, `127.0.0.1`, `::1`)."""
+    """Whether a URL's host names the machine itself, as a connection from the controller's pod reaches it: `localhost`
+    (`localhost.` too), `127.0.0.1` and its short forms (`127.1`, as inet_aton reads them), `::1`, and the unspecified
+    addresses `0.0.0.0` and `::`, which Linux connects to the machine itself."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    address = _ip_address(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and (address.is_loopback or address.is_unspecified)
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a URL's host writes, inet_aton's short and based forms too (`127.1`, `0x7f.1`, `2130706433`,
+    which the resolver of glibc, and so the controller's, reads as 127.0.0.1); None for a name."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host)
     except ValueError:
-        return host.lower().rstrip(".") == "localhost"
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_INET_ATON_PART.fullmatch(part) for part in parts):
+        return None
+    numbers = [
+        int(part[2:] or "0", 16) if part[:2].lower() == "0x" else int(part, 8 if part[:1] == "0" else 10)
+        for part in parts
+    ]
+    # Each part but the last is one byte; the last fills the bytes left.
+    last_bits = 8 * (5 - len(parts))
+    if any(number > 255 for number in numbers[:-1]) or numbers[-1] >= 1 << last_bits:
+        return None
+    value = numbers[-1]
+    for index, number in enumerate(numbers[:-1]):
+        value |= number << (24 - 8 * index)
+    return ipaddress.IPv4Address(value)
+
+
+_INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class _Service:
+    """A Service among the files given: where, its name, its namespace (None: set where it is applied) and ports."""
+
+    origin: str
+    name: str
+    namespace: str | None
+    ports: tuple[int, ...]
+
+
+def _services(paths: Sequence[Path]) -> list[_Service]:
+    """The Services under `paths` whose cluster address serves their own ports: not a headless one (its name leads to
+    the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
+    beside it."""
+    found = []
+    for origin, service in _documents(paths, ("Service",)):
+        metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if not isinstance(name, str) or not isinstance(spec, dict):
+            continue
+        if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
+            continue
+        ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
+        namespace = metadata.get("namespace") or _kustomized_namespace(Path(origin).parent)
+        if ports:
+            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
+    return found
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kustomized_namespace(directory: Path) -> str | None:
+    """The `namespace` a kustomization in `directory` sets, or None."""
+    for name in KUSTOMIZATION_FILE_NAMES:
+        try:
+            document = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        namespace = document.get("namespace") if isinstance(document, dict) else None
+        return namespace if isinstance(namespace, str) else None
+    return None
+
+
+def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str) -> str | None:
+    """A problem when the url's host names a Service given (`NAME`, `NAME.NAMESPACE`, `NAME.NAMESPACE.svc...`) and
+    none of the Services so named serves the url's port (80 or 443 when it writes none)."""
+    host = (url.hostname or "").rstrip(".")
+    labels = host.split(".")
+    if _given_elsewhere(url.netloc) or not host or (len(labels) > 2 and labels[2] != "svc"):
+        return None
+    name, namespace = labels[0], labels[1] if len(labels) > 1 else None
+    named = [
+        service
+        for service in services
+        if service.name == name and (namespace is None or service.namespace in (None, namespace))
+    ]
+    port = url.port or (443 if url.scheme.lower() == "https" else 80)
+    if not named or any(port in service.ports for service in named):
+        return None
+    served = sorted({p for service in named for p in service.ports})
+    written = f"port {port}" if url.port else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
+    origins = ", ".join(dict.fromkeys(service.origin for service in named))
+    return (
+        f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "
+        f"{', '.join(map(str, served))}): the connection reaches no pod, and every measurement would be {outcome}; "
+        f"write {url.scheme}://{host}:{served[0]}{_RUN_PATH_PREFIX}..."
+    )
+
+
+def _split_url(text: str) -> SplitResult | None:
+    """The parts of a url as urlsplit reads them, or None when it cannot (an unclosed `[` of an IPv6 host)."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return None
+
+
+def _go_url_refusal(text: str) -> str | None:
+    """Why Go's url.Parse (which Argo's web provider reads a metric's url with, sending nothing when it refuses it)
+    or its connection refuses `text`, or None: urlsplit takes out what Go refuses (a leading space, a tab, a block
+    scalar's line break), so these are read from the text as written."""
+    control = next((c for c in text if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if control is not None:
+        # A block scalar (`url: >-` without the `-`) ends its text with a line break.
+        return f"holds the control character {control!r} (net/url: invalid control character in URL)"
+    if text[:1] == " ":
+        return "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)"
+    split = _split_url(text)
+    if split is None:
+        return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
+    if not _given_elsewhere(split.netloc):
+        try:
+            split.port  # noqa: B018 - read for the ValueError it raises on a port that is no number up to 65535
+        except ValueError:
+            return f"has a port Go cannot read (invalid port {':' + split.netloc.rpartition(':')[2]!r} after host)"
+    return None
 
 
 def _unmatched_own_rules(rules: list[Any], metrics: Any, key: str = _DRY_RUN) -> list[str]:
@@ -2012,14 +2150,25 @@ def _yaml_files(root: Path) -> list[Path]:
     ]
 
 
-def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, settings: Settings) -> list[str]:
+def _metric_problems(
+    metric: dict[str, Any], catalog: Catalog, judged: bool, settings: Settings, services: Sequence[_Service] = ()
+) -> list[str]:
     """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
-    (only the check it calls and its args are checked)."""
+    (only the check it calls and its args are checked); its url's port checked against the `services` given."""
     web = (metric.get("provider") or {}).get("web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
-    url = urlsplit(web["url"])
     outcome = _error_outcome(metric, judged)
+    refusal = _go_url_refusal(web["url"])
+    url = _split_url(web["url"])
+    if (refusal is not None or url is None) and (_CHECK_PATH_RE.search(web["url"]) or _PAGE_PATH_PREFIX in web["url"]):
+        # Go sends nothing, whatever else the url says.
+        return [
+            f"url {_without_userinfo(web['url'])!r} {refusal}: Argo's web provider sends nothing and every "
+            f"measurement would be {outcome}"
+        ]
+    if url is None:
+        return []
     if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
         return [
             f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "
@@ -2038,6 +2187,8 @@ def _metric_problems(metric: dict[str, Any], catalog: Catalog, judged: bool, set
             f"scheme) and every measurement would be {outcome}; write http://"
             f"{shown.partition('://')[2] or shown.lstrip('/')}{_RUN_PATH_PREFIX}..."
         )
+    elif (unserved := _unserved_port(url, services, outcome)) is not None:
+        problems.append(unserved)
     elif not url.netloc and not _given_elsewhere(origin):
         # `http:analyzer:8080/...`, `http:///...`: Go's client refuses a URL without a host (no Host in request URL).
         host = shown.partition(":")[2].lstrip("/") or "HOST:PORT"
@@ -4214,13 +4365,31 @@ def _read_alone(file: str, facts: _LineFacts) -> bool:
     outage printed."""
     parameters = [facts.names[int(index)] for index in _EXPANSION_RE.findall(file)]
     if not parameters:
-        return facts.line.count(file) == facts.read_files.count(file)
+        return facts.line.count(file) == facts.read_files.count(file) and not _written_relative(file, facts.line)
     # A substitution's output as a file's name, or a parameter named elsewhere (written, or set), is not the pod's own.
     return all(
         name is not None
         and len(re.findall(rf"\$\{{?{re.escape(name)}\b", facts.line)) == facts.read_files.count("$" + name)
         for name in parameters
     )
+
+
+# A `cd` starting a command, after which a relative name may be any file of its directory, or a download's directory
+# (`curl --output-dir /out -o r`, wget's `--directory-prefix`), where its relative name lands.
+_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]")
+
+
+def _written_relative(file: str, line: str) -> bool:
+    """Whether a line that changes directory (`cd /out && curl -o r URL; [ -s /out/r ]`) or writes a download into
+    another (`curl --output-dir /out -o r URL`) names a relative path ending in the last part of `file`, an absolute
+    one, which may then be `file`: which directory it is in is not read."""
+    base = file.rstrip("/").rpartition("/")[2]
+    if not file.startswith("/") or not base or not _CD_RE.search(line):
+        return False
+    relative = (
+        rf"(?:(?<=^)|(?<=[\s'\"=<>;&|(]))(?:[^\s'\"/;&|()<>][^\s'\";&|()<>]*/)?{re.escape(base)}(?=$|[\s'\";&|)<>])"
+    )
+    return re.search(relative, line) is not None
 
 
 def _command_ends(command: list[str], facts: _LineFacts) -> set[tuple[bool, bool]] | None:

@@ -1393,6 +1393,15 @@ class TestWhereTheUrlLeads:
             "http://LOCALHOST.:8080",
             "http://[::1]:8080",
             "http://127.0.1.1",
+            # Before: not noted. inet_aton's short forms, and the unspecified addresses Linux connects to itself.
+            "http://127.1:8080",
+            "http://0x7f.1:8080",
+            "http://0x7f.0x.0.1:8080",
+            "http://2130706433:8080",
+            "http://0.0.0.0:8080",
+            "http://[::]:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "http://localhost.:8080",
         ],
     )
     def test_a_loopback_address_is_noted(self, tmp_path, origin):
@@ -1406,10 +1415,175 @@ class TestWhereTheUrlLeads:
             "the analyzer's Service (deploy/base: http://analyzer.argo-rollouts.svc:8080)"
         ), note
 
-    @pytest.mark.parametrize("origin", [ANALYZER, "http://10.0.0.7:8080", "http://localhost-proxy:8080"])
+    @pytest.mark.parametrize(
+        "origin",
+        [
+            ANALYZER,
+            "http://10.0.0.7:8080",
+            "http://localhost-proxy:8080",
+            "http://128.1:8080",
+            "http://0.1:8080",
+            "http://127.256.1.1:8080",
+            "http://[::2]:8080",
+            "http://127.1.analyzer:8080",
+        ],
+    )
     def test_another_address_is_not_noted(self, tmp_path, origin):
         (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
         assert template_notes([tmp_path]) == []
+
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            # Before: ok; urlsplit drops the leading space, Go reads no scheme before it.
+            (
+                " " + ANALYZER,
+                "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)",
+            ),
+            # Before: ok; a block scalar's line break, which urlsplit drops too.
+            (ANALYZER + "\n", "holds the control character '\\n' (net/url: invalid control character in URL)"),
+            (
+                ANALYZER.replace("//", "//\t"),
+                "holds the control character '\\t' (net/url: invalid control character in URL)",
+            ),
+            # Before: validate crashed (ValueError: Invalid IPv6 URL).
+            ("http://[::1", "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"),
+            ("http://analyzer:80a", "has a port Go cannot read (invalid port ':80a' after host)"),
+        ],
+    )
+    def test_a_url_go_refuses_is_a_problem(self, tmp_path, url, reason):
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + self.RUN)))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url + self.RUN!r} "
+            f"{reason}: Argo's web provider sends nothing and every measurement would be an Error, and the rollout "
+            "aborts after five"
+        ]
+        assert template_notes([tmp_path], catalog) == []
+
+    def test_a_leading_space_in_a_quoted_url_fails_validate(self, tmp_path):
+        # Before: exit 0; Argo fails every measurement of it (first path segment in URL cannot contain colon).
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        written = yaml.safe_dump(template(ANALYZER + self.RUN), width=1000)
+        (tmp_path / "template.yaml").write_text(written.replace("url: ", "url: ' ", 1).replace("}}\n", "}}'\n", 1))
+        assert yaml.safe_load((tmp_path / "template.yaml").read_text()) == template(" " + ANALYZER + self.RUN)
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"url ' {ANALYZER}/api/v1/checks/payments-error-rate/run" in result.stderr, result.stderr
+        assert "starts with a space" in result.stderr
+
+    @pytest.mark.parametrize("url", ["http://[::1", "http://analyzer:80a", " http://analyzer:8080"])
+    def test_a_url_go_refuses_in_another_metric_is_left_alone(self, tmp_path, url):
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + "/healthz")))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        assert template_notes([tmp_path], catalog) == []
+
+    @pytest.mark.parametrize("origin", ["http://analyzer:{{args.port}}", "http://{{args.host}}:8080"])
+    def test_a_host_or_port_given_by_an_arg_is_not_refused(self, tmp_path, origin):
+        assert problems(tmp_path, template(origin + self.RUN)) == []
+
+
+def service(name: str = "analyzer", *ports: int, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"ports": [{"name": f"p{port}", "port": port} for port in ports or (8080,)], **spec},
+    }
+
+
+class TestPortsOfTheServiceGiven:
+    """A url calling a Service given among the files on a port it does not serve (80 when the url writes none) is a
+    problem: the connection reaches no pod; without the Service given, nothing is said of the port."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    def found(self, tmp_path: Path, url: str, *services: dict[str, Any], namespace: str | None = None) -> list[str]:
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        if services:
+            (tmp_path / "service.yaml").write_text(yaml.safe_dump_all(services))
+        if namespace is not None:
+            kustomization = {"namespace": namespace, "resources": ["templates.yaml", "service.yaml"]}
+            (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        return template_problems([tmp_path], catalog)
+
+    @pytest.mark.parametrize(
+        "host",
+        [
+            "analyzer",
+            "analyzer.argo-rollouts",
+            "analyzer.argo-rollouts.svc",
+            "analyzer.argo-rollouts.svc.cluster.local",
+        ],
+    )
+    def test_a_url_without_a_port_calls_port_80(self, tmp_path, host):
+        # Before: ok; every measurement connects to port 80 of a Service serving 8080 only.
+        assert self.found(tmp_path, f"http://{host}{self.RUN}", service(), namespace="argo-rollouts") == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls {host} on port 80 "
+            f"(http's, the url writing none), which Service 'analyzer' ({tmp_path / 'service.yaml'}) does not serve "
+            "(its ports: 8080): the connection reaches no pod, and every measurement would be an Error, and the "
+            f"rollout aborts after five; write http://{host}:8080/api/v1/checks/..."
+        ]
+
+    def test_a_port_the_service_does_not_serve(self, tmp_path):
+        (found,) = self.found(
+            tmp_path, f"https://analyzer.argo-rollouts.svc:8081{self.RUN}", service("analyzer", 8080, 9090)
+        )
+        assert "url calls analyzer.argo-rollouts.svc on port 8081, which Service 'analyzer'" in found, found
+        assert "(its ports: 8080, 9090)" in found, found
+        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", service())
+        assert "on port 443 (https's, the url writing none)" in found, found
+
+    def test_the_analyzers_own_deploy_manifests(self, tmp_path):
+        base = Path(__file__).parents[2] / "deploy" / "base"
+        (tmp_path / "templates.yaml").write_text(
+            yaml.safe_dump(template(f"http://analyzer.argo-rollouts.svc{self.RUN}"))
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path, base], catalog)
+        assert f"which Service 'analyzer' ({base / 'service.yaml'}) does not serve (its ports: 8080)" in found, found
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(ANALYZER + self.RUN)))
+        assert template_problems([tmp_path, base], catalog) == []
+
+    @pytest.mark.parametrize(
+        ("url", "services", "namespace"),
+        [
+            (f"{ANALYZER}{RUN}", [service()], None),
+            ("http://analyzer.argo-rollouts.svc:80" + RUN, [service("analyzer", 80)], None),
+            # None given, or none of that name, or one in another namespace: the one called is not known.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service("analyzer-canary")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service()], "payments"),
+            ("http://analyzer.argo-rollouts" + RUN, [service()], "payments"),
+            # Not a Service's name in the cluster.
+            ("http://analyzer.example.com" + RUN, [service()], None),
+            # A headless Service leads to the pods, on their own ports; an ExternalName elsewhere.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(clusterIP="None")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(type="ExternalName", externalName="x.example")], None),
+            # A base and its overlay: one of them serves it.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service(), service("analyzer", 80)], None),
+            ("http://analyzer:{{args.port}}" + RUN, [service()], None),
+        ],
+    )
+    def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
+        assert self.found(tmp_path, url, *services, namespace=namespace) == []
+
+    def test_an_analysis_run_too(self, tmp_path):
+        run = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisRun",
+            "metadata": {"name": "payments-1"},
+            "spec": {
+                "args": [{"name": "canary-hash", "value": "abc"}],
+                "metrics": template("http://analyzer.argo-rollouts.svc" + self.RUN)["spec"]["metrics"],
+            },
+        }
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, service()]))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = analysis_run_problems([tmp_path], catalog)
+        assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
 
 
 class TestTemplatesNotGiven:
@@ -5423,6 +5597,40 @@ class TestChecksSkippedOnAFailure:
     def test_grep_of_its_input_is_still_a_command_that_may_fail(self, tmp_path, line):
         (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
         assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+
+    @pytest.mark.skipif(not (shutil.which("dash") and shutil.which("bash")), reason="needs dash and bash")
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # Before: no note; the file tested by its absolute name is the one written by its relative name after cd.
+            "cd OUT && curl -s -o r http://127.0.0.1:9/ready; if [ -s OUT/r ]; then analyzer run a || exit 1; fi\n"
+            "analyzer run b",
+            "cd OUT; ls ready > r; grep -q ready OUT/r && { analyzer run a || exit 1; }; analyzer run b",
+            "(cd OUT && ls ready >sub/r); [ -s OUT/sub/r ] && { analyzer run a || exit 1; }; analyzer run b",
+            "curl -s --output-dir OUT -o r http://127.0.0.1:9/ready; [ -s OUT/r ] && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+        ],
+    )
+    def test_a_file_written_by_a_relative_name_after_cd_is_the_lines(self, tmp_path, line):
+        out = tmp_path / "out"
+        (out / "sub").mkdir(parents=True)
+        line = line.replace("OUT", str(out))
+        (note,) = own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1]
+        assert "a shell line that skips `analyzer run a` when a command before it fails" in note, note
+        for shell in ("dash", "bash"):
+            assert shell_exits_of_two(tmp_path, shell, line, a="fail", b="pass") == 0, shell
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            # No cd, or no relative name ending as the file does: the pod's own file.
+            "cd /work; if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            "cd /work; ls > labels.txt; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+            "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+        ],
+    )
+    def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
+        assert own_job_findings(tmp_path, batch_job("Job", container("smoke", "sh", "-c", line)))[1] == []
 
 
 CATALOGUE_OF_TWO = {
