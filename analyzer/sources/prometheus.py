@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import from_json
 from yarl import URL
@@ -50,6 +49,7 @@ from analyzer.redaction import (
     url_for_message,
     url_with_scheme,
 )
+from analyzer.sources._aiohttp import aiohttp
 
 # Cap on how much of an upstream error body is quoted in a reason, and on how much of it is read for the quote.
 _ERROR_SNIPPET_CHARS = 300
