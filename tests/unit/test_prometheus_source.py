@@ -794,6 +794,14 @@ class TestHeaderSecrets:
         shown = quoted(f"the prometheus proxy refused {basic} (user prom:prom, password prom)", secrets, words)
         assert shown == "the prometheus proxy refused <redacted> (user <redacted>, password <redacted>)"
 
+    def test_a_value_a_form_or_a_member_names_secret(self):
+        # Read as http_smoke reads a body (`_masked`, imported when an error is first quoted): a debug page's form
+        # field and a JSON member naming its secret, which no credential pattern alone sees.
+        shown = quoted(
+            '<input name="password" value="hunter2hunter2"> {"name": "api_key", "value": "abcd1234"}', (), ()
+        )
+        assert shown == '<input name="password" value="<redacted>"> {"name": "api_key", "value": "<redacted>"}'
+
 
 class TestDefaultContextsAtImport:
     """aiohttp's default TLS contexts, which no source verifies with, read no CA file when the analyzer imports
