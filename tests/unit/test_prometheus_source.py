@@ -2,11 +2,15 @@ import base64
 import inspect
 import json
 import math
+import os
 import re
 import ssl
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError, fields
 
 import aiohttp
+import certifi
 import pytest
 from aiohttp import client_exceptions
 from aiohttp.client_reqrep import ConnectionKey, RequestInfo
@@ -789,3 +793,40 @@ class TestHeaderSecrets:
         secrets, words = header_secrets({"Authorization": basic})
         shown = quoted(f"the prometheus proxy refused {basic} (user prom:prom, password prom)", secrets, words)
         assert shown == "the prometheus proxy refused <redacted> (user <redacted>, password <redacted>)"
+
+    def test_a_value_a_form_or_a_member_names_secret(self):
+        # Read as http_smoke reads a body (`_masked`, imported when an error is first quoted): a debug page's form
+        # field and a JSON member naming its secret, which no credential pattern alone sees.
+        shown = quoted(
+            '<input name="password" value="hunter2hunter2"> {"name": "api_key", "value": "abcd1234"}', (), ()
+        )
+        assert shown == '<input name="password" value="<redacted>"> {"name": "api_key", "value": "<redacted>"}'
+
+
+class TestDefaultContextsAtImport:
+    """aiohttp's default TLS contexts, which no source verifies with, read no CA file when the analyzer imports
+    aiohttp, and the environment is as it was after."""
+
+    @staticmethod
+    def imported(ssl_cert_file: str | None) -> list[str]:
+        # A fresh interpreter: aiohttp builds its default contexts once, when it is first imported.
+        env = {name: value for name, value in os.environ.items() if name != "SSL_CERT_FILE"}
+        if ssl_cert_file is not None:
+            env["SSL_CERT_FILE"] = ssl_cert_file
+        script = (
+            "import os\n"
+            "import analyzer.sources\n"
+            "from aiohttp import connector\n"
+            "print(connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+            "print(connector._SSL_CONTEXT_UNVERIFIED.cert_store_stats()['x509_ca'])\n"
+            "print(os.environ.get('SSL_CERT_FILE'))\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+        return ran.stdout.splitlines()
+
+    def test_a_bundle_named_by_ssl_cert_file_is_not_parsed_and_stays_named(self):
+        # certifi's bundle stands for OpenSSL's default file: one that surely holds CAs on any machine.
+        assert self.imported(certifi.where()) == ["0", "0", certifi.where()]
+
+    def test_an_unset_ssl_cert_file_stays_unset(self):
+        assert self.imported(None) == ["0", "0", "None"]

@@ -208,3 +208,13 @@ class TestPublicSurface:
             "k.HttpRequest; assert 'httpx' in sys.modules"
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_a_prometheus_job_does_not_import_the_body_secrets_reader_until_asked(self):
+        # A catalog's `prometheus` check and its source: what nearly every `analyzer run` Job imports.
+        code = (
+            "import sys, analyzer.kinds as k, checks.prometheus, analyzer.sources; "
+            "assert 'analyzer._body_secrets' not in sys.modules; "
+            "from analyzer.kinds import _masked; assert 'analyzer._body_secrets' in sys.modules; "
+            "assert _masked is sys.modules['analyzer._body_secrets']._masked"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
