@@ -47,6 +47,7 @@ from analyzer.sources.httppolicy import (
     HostAllowList,
     HttpPolicy,
     address_refusal,
+    address_to_allow,
     answer_date_s,
     ca_context,
     ca_problem,
@@ -832,8 +833,22 @@ class HttpClient:
                 f"host {host!r} is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS "
                 f"({self.policy.allowed_hosts}); if checks may reach it, add it to that variable where the analyzer "
                 f"runs (comma-separated: {','.join((*self.policy.allowed_hosts.patterns, host))})"
+                + self._networks_too(host)
             )
         return None
+
+    def _networks_too(self, host: str) -> str:
+        """For a host that is an address never dialled unless allowed (127.0.0.1), what else the operator must set:
+        a host allowed by name is still refused when it is dialled, which a refusal naming the host list alone left
+        to be found on the next try."""
+        if ip_or_none(host.split("%", 1)[0]) is None:
+            return ""
+        refusal = address_refusal(host, self.policy.allowed_networks)
+        if refusal is None:
+            return ""
+        address = address_to_allow(host, self.policy.allowed_networks)
+        value = f" (comma-separated: {','.join((*map(str, self.policy.allowed_networks), address))})" if address else ""
+        return f"; and, as {refusal}, add it to ANALYZER_HTTP_ALLOWED_NETWORKS too{value}"
 
     async def exchange(
         self,

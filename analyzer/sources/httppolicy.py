@@ -404,6 +404,18 @@ def address_refusal(address: str, allowed_networks: Iterable[IPNetwork]) -> str 
     return None
 
 
+def address_to_allow(address: str, allowed_networks: Iterable[IPNetwork]) -> str | None:
+    """The one address whose listing in the allowed networks would let the analyzer connect to `address` (refused
+    now): itself, or the IPv4 address it spells (::ffff:127.0.0.1 is judged as 127.0.0.1); None when no one address
+    would do (a transition address, whose IPv6 range and IPv4 address both need listing)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    allowed_networks = tuple(allowed_networks)
+    for candidate in dict.fromkeys((ip, _same_host_ipv4(ip))):
+        if address_refusal(str(ip), (*allowed_networks, ipaddress.ip_network(candidate))) is None:
+            return str(candidate)
+    return None
+
+
 def ca_context(path: Path) -> ssl.SSLContext:
     """A TLS client context that verifies servers (and their host names) against the CAs of `path` only; OSError or
     ssl.SSLError when it cannot be read or holds no PEM certificate."""

@@ -5,10 +5,13 @@ tells a kind's author to use exist."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
 import sys
 import tomllib
 import types
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,8 @@ from analyzer.registry import BUILTIN_KINDS, ENTRY_POINT_GROUP, Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "writing-a-kind.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "writing-a-kind.md"
 
 
 def _block(language: str) -> str:
@@ -143,3 +147,38 @@ class TestEntryPoint:
         module, _, attribute = target.partition(":")
         assert attribute == kind.__name__
         assert f"`src/{module.replace('.', '/')}.py`" in _prose()
+
+    def test_the_documented_package_builds_and_its_kind_is_known(self, tmp_path):
+        # The page's layout and pyproject.toml, built by pip (offline, with the setuptools at hand) into a wheel, put
+        # on the path of an analyzer run in a fresh interpreter: the kind is known, as the page says.
+        project = tmp_path / "my-analyzer-kinds"
+        (project / "src" / "my_package").mkdir(parents=True)
+        (project / "pyproject.toml").write_text(_block("toml"))
+        (project / "src" / "my_package" / "__init__.py").write_text("")
+        (project / "src" / "my_package" / "checks.py").write_text(_block("python"))
+        offline = ["--no-build-isolation", "--no-deps", "--no-index", "-q"]
+        build = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", *offline, "--wheel-dir", str(tmp_path / "wheels"), str(project)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert build.returncode == 0, build.stderr
+        (wheel,) = (tmp_path / "wheels").glob("my_analyzer_kinds-*.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(tmp_path / "site")
+        catalog = tmp_path / "catalog"
+        catalog.mkdir()
+        (catalog / "sources.yaml").write_text('sources:\n  default: {url: "http://127.0.0.1:9"}\n')
+        (catalog / "checks.yaml").write_text(_block("yaml"))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path / "site")])}
+
+        def analyzer(*args: str) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-m", "analyzer.cli", *args]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+
+        validated = analyzer("validate", str(catalog))
+        assert validated.returncode == 0 and validated.stdout.startswith("ok: 1 check, 1 source"), validated.stderr
+        listed = analyzer("list", "--catalog", str(catalog))
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.startswith("payments-pods-reporting\tseries_count\t")

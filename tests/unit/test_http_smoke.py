@@ -8,6 +8,7 @@ import re
 import sys
 import time
 from http.cookiejar import CookieJar
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -731,8 +732,9 @@ class TestAssertions:
         slowest = evaluation.details["steps"][0]["latency_ms"]
         assert evaluation.reason == f"its 1 step passed (1 request, slowest response {format_number(slowest)} ms)"
         assert (evaluation.value, evaluation.threshold) == (1, 1)
-        repeated = await run(definition([{"name": "a", "path": "/a", "repeat": 3}]))
-        assert repeated.reason.startswith("its 1 step passed (3 requests, slowest response ")
+        for repeat in (2, 3):
+            repeated = await run(definition([{"name": "a", "path": "/a", "repeat": repeat}]))
+            assert repeated.reason.startswith(f"its 1 step passed ({repeat} requests, slowest response ")
 
 
 class TestTransportFailures:
@@ -1770,6 +1772,15 @@ class TestBodiesOverTheCap:
         assert (
             "; 1 response body over max_body_bytes, drained and judged on status, latency and headers only: step 'a'"
         ) in evaluation.reason
+
+    async def test_the_pass_docs_kinds_http_smoke_quotes_is_the_one_the_check_gives(self, run, respx_mock):
+        # Before: the page quoted "all 1 steps passed (50 requests, ..." after the one-step wording changed.
+        respx_mock.get(f"{BASE}/download").mock(return_value=httpx.Response(200, text="0123456789"))
+        step = {"name": "download", "path": "/download", "repeat": 50, "concurrency": 5, "max_body_bytes": 4}
+        evaluation = await run(definition([step]))
+        assert evaluation.verdict == "pass", evaluation.reason
+        documented = re.sub(r"slowest response [0-9.]+ ms", "slowest response 820 ms", evaluation.reason)
+        assert f"`{documented}`" in (Path(__file__).parents[2] / "docs" / "kinds" / "http-smoke.md").read_text()
 
     async def test_a_secret_the_cap_cut_shows_none_of_its_start(self, run, respx_mock):
         # The kept bytes were quoted whole with no clip mark: the start of a secret the cap cut was no value the scrub

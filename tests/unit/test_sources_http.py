@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import inspect
+import re
 import zlib
 
 import httpcore
@@ -1371,8 +1372,48 @@ class TestGlobalAllowList:
         assert refusal == (
             "host '127.0.0.1' is not in the global allow-list ANALYZER_HTTP_ALLOWED_HOSTS (*.svc, "
             "*.svc.cluster.local); if checks may reach it, add it to that variable where the analyzer runs "
-            "(comma-separated: *.svc,*.svc.cluster.local,127.0.0.1)"
+            "(comma-separated: *.svc,*.svc.cluster.local,127.0.0.1); and, as 127.0.0.1 is a loopback address, add it "
+            "to ANALYZER_HTTP_ALLOWED_NETWORKS too (comma-separated: 127.0.0.1)"
         )
+
+    @pytest.mark.parametrize(
+        ("url", "networks"),
+        [
+            ("http://127.0.0.1:8000/healthz", ""),
+            ("http://127.0.0.1:8000/healthz", "10.0.0.0/8"),
+            ("http://[::1]:8000/", ""),
+            ("http://169.254.169.254/", "192.168.0.0/16"),
+            ("http://[::ffff:127.0.0.1]/", ""),
+            ("http://10.1.2.3/", ""),
+            ("http://app.example.com/", ""),
+        ],
+    )
+    async def test_doing_what_the_refusal_says_lets_the_request_through(self, url, networks):
+        # Before: the refusal of 127.0.0.1, the first a local smoke test meets, named ANALYZER_HTTP_ALLOWED_HOSTS
+        # alone; set as it said, the request was refused again, its loopback address outside
+        # ANALYZER_HTTP_ALLOWED_NETWORKS.
+        environ = {"ANALYZER_HTTP_ALLOWED_HOSTS": "*.svc", "ANALYZER_HTTP_ALLOWED_NETWORKS": networks}
+        host = httpx.URL(url).raw_host.decode()
+        told = []
+        for _ in range(3):
+            policy = Settings.from_env(environ).http_policy()
+            http = HttpClient(policy)
+            try:
+                refusal = http.refusal(url, ALL_HOSTS)
+            finally:
+                await http.aclose()
+            if refusal is None and not host[0].isalpha():
+                # The address it would connect to, judged as when it dials (a name's, as DNS answers).
+                refusal = address_refusal(host, policy.allowed_networks)
+            if refusal is None:
+                break
+            told.append(refusal)
+            values = re.findall(r"\(comma-separated: ([^)]*)\)", refusal)
+            assert values, refusal
+            environ["ANALYZER_HTTP_ALLOWED_HOSTS"] = values[0]
+            if len(values) > 1:
+                environ["ANALYZER_HTTP_ALLOWED_NETWORKS"] = values[1]
+        assert len(told) == 1, told
 
 
 class TestHopCookieOrder:
