@@ -65,6 +65,17 @@ class TestSecrets:
             ("author", False),
             ("authority", False),
             ("author_token", True),
+            # How a caller authenticates, not with what; a token or a key named after it is one still.
+            ("auth_mode", False),
+            ("authType", False),
+            ("OAUTH_PROVIDER", False),
+            ("auth_url", False),
+            ("auth_mode_token", True),
+            ("auth_token", True),
+            ("oauth_token", True),
+            ("authModeKey", True),
+            ("auth_modes", True),
+            ("auth", True),
             ("access_tokens", True),
             ("authorize", True),
             # A passphrase and a passcode are passwords.
@@ -902,6 +913,22 @@ class TestHideUrlSecrets:
             # No user info: an image's tag before its digest, a mail address.
             ("nginx:1.25@sha256:0a1b", "nginx:1.25@sha256:0a1b"),
             ("mailto:ops@example.com", "mailto:ops@example.com"),
+            # A URI whose `@` ends no password: a scheme is any case, a package URL's version, an ARN's resource, an
+            # XMPP address, a SIP address without a password; SIP's `user:password@` is hidden.
+            ("MAILTO:ops@example.com", "MAILTO:ops@example.com"),
+            ("pkg:npm/x@1.2", "pkg:npm/x@1.2"),
+            ("arn:aws:iam::123:user/x@corp", "arn:aws:iam::123:user/x@corp"),
+            ("xmpp:ops@chat.example", "xmpp:ops@chat.example"),
+            ("sip:a@b.example", "sip:a@b.example"),
+            ("SIPS:a@b.example:5061", "SIPS:a@b.example:5061"),
+            ("sip:alice:pw@pbx.example", "sip:<redacted>@pbx.example"),
+            # Only those schemes: a user named like one (`pkgx`, `arn` before no `aws` partition) is a DSN's still.
+            ("pkgx:pw@db", "pkgx:<redacted>@db"),
+            ("arn:pw@db", "arn:<redacted>@db"),
+            # An scp-like git address: a user, no password.
+            ("git@github.com:org/repo", "git@github.com:org/repo"),
+            # A parameter saying how a caller authenticates holds no credential; one named `auth` does.
+            ("http://idp/?auth_mode=sso&auth=t0k", "http://idp/?auth_mode=sso&auth=<redacted>"),
             # A name whose space is written `+`, as a form encoder writes it: `api key` is a secret's name.
             ("http://host/?api+key=k3y&x=1", "http://host/?api+key=<redacted>&x=1"),
             # A password holding a `?`: cut there, its user and the password's start showed.
