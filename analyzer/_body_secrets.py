@@ -339,6 +339,12 @@ def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: froze
     )
 
 
+def _names_pass(name: str, shown: frozenset[str]) -> bool:
+    """Whether `name` is `pass` alone (digits after it), whose value decides whether it is a password
+    (`_hides_pair`), and `shown` does not list it."""
+    return name not in shown and _PASS_NAME_RE.fullmatch(name) is not None
+
+
 def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = frozenset()) -> str:
     """`text` with the value of every JSON member (`"access_token": "..."`, `"pin": 4711`) and every `name=value`
     parameter (`session=...`) under a secret name replaced by REDACTED: a token a login answers, a password a debug
@@ -528,14 +534,21 @@ def _markup_secret_spans(
     # Where the `name:` of the mapping being read stands when its value is a secret's (Kubernetes' `- name:
     # DB_PASSWORD` then `value: ...`, as a tag's naming attribute): its `value:` at that column is hidden.
     named_column = -1
+    # What that `name:` names: `pass` alone's `value:` is hidden when it is no result (`_hides_pair`).
+    naming = ""
     for entry in _LINE_ENTRY_RE.finditer(text):
         name = entry["single"] or entry["double"] or entry["bare"]
         column = entry.start("key") - entry.start()
         if column < named_column:
             named_column = -1
         if _is_naming_member(name):
-            named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
-        named = column == named_column and _is_value_member(name)
+            naming = entry["value"].strip().strip("\"'")
+            named_column = column if hide(naming) or _names_pass(naming, shown) else -1
+        named = (
+            column == named_column
+            and _is_value_member(name)
+            and _hides_pair(hide, naming, entry["value"].strip(), shown)
+        )
         if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
@@ -580,13 +593,19 @@ class _FlowFrame:
     value_of: _FlowFrame | None = None
     located: bool = False
     inputs: list[tuple[int, int]] = field(default_factory=list)
+    # Named `pass` alone (`{"name": "pass", "value": ...}`): a password or a result, its value deciding.
+    pass_named: bool = False
 
-    def closed(self, end: int) -> list[tuple[int, int]]:
-        """The spans it hides once closed at `end`: its values when named, its inputs when its `loc` names a secret;
-        its own span joins its parent's values."""
+    def closed(self, text: str, end: int) -> list[tuple[int, int]]:
+        """The spans of `text` it hides once closed at `end`: its values when named (named `pass` alone, those that
+        are no result: `is_secret_pair`), its inputs when its `loc` names a secret; its own span joins its parent's
+        values."""
         if self.value_of is not None:
             self.value_of.values.append((self.start, end))
-        return (self.values if self.named else []) + (self.inputs if self.located else [])
+        values = self.values if self.named else []
+        if self.pass_named and not self.named:
+            values = [(a, b) for a, b in self.values if is_secret_pair("pass", text[a:b])]
+        return values + (self.inputs if self.located else [])
 
 
 def _flow_mapping_spans(
@@ -609,7 +628,7 @@ def _flow_mapping_spans(
         bracket = token[0]
         if bracket in "}]":
             if frames and not isinstance(frame := frames.pop(), int):
-                spans += frame.closed(at)
+                spans += frame.closed(text, at)
             continue
         if bracket in "{[":
             start = token.start()
@@ -673,6 +692,8 @@ def _flow_mapping_spans(
             spans += [(start + a, start + b) for a, b in inner]
         if _is_naming_member(name) and hide(value[group].strip()):
             _noting(frames).named = True
+        elif _is_naming_member(name) and _names_pass(value[group].strip(), shown):
+            _noting(frames).pass_named = True
         if _is_value_member(name):
             _noting(frames).values.append(value_span)
         elif name == "input":
@@ -684,7 +705,7 @@ def _flow_mapping_spans(
     # frame's span joins its parent's values).
     for frame in reversed(frames):
         if not isinstance(frame, int):
-            spans += frame.closed(len(text))
+            spans += frame.closed(text, len(text))
     return spans
 
 
