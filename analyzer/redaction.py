@@ -1634,6 +1634,25 @@ def url_secrets(text: str) -> tuple[str, list[str]]:
     return ("".join(shown) + text[done:] if shown else text), hidden
 
 
+def url_secret_searches(text: str) -> list[str]:
+    """What a reason or evidence quoting `text` is searched for to hide the credentials `url_secrets` hides in it: each
+    part from MIN_HIDDEN_CHARS on; a shorter one (a password `pw`) with what it stands in, `text` whole and `text` up to
+    each place the part ends (`https://u:pw`, `root:pw`: a URL rebuilt with another path), for searched alone it was
+    skipped, and shown (a short password is still a password)."""
+    searches: list[str] = []
+    for part in url_secrets(text)[1]:
+        if len(part) >= MIN_HIDDEN_CHARS:
+            searches.append(part)
+            continue
+        searches.append(text)
+        at = text.find(part)
+        while at >= 0:
+            if at + len(part) >= MIN_HIDDEN_CHARS:
+                searches.append(text[: at + len(part)])
+            at = text.find(part, at + 1)
+    return list(dict.fromkeys(searches))
+
+
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:
     """A function that hides in a text an exception's message or traceback may quote `values` (as `scrubber` does,
     those shorter than MIN_HIDDEN_CHARS aside) and every credential that says what it is (`hide_credentials`)."""

@@ -23,6 +23,7 @@ from analyzer.redaction import (
     parser_error_for_log,
     scrubber,
     url_for_message,
+    url_secret_searches,
     url_secrets,
 )
 from tests.cpu import least_cpu_s
@@ -979,6 +980,40 @@ class TestHideUrlSecrets:
     def test_url_secrets_names_the_parts_it_hid(self, text, parts):
         # What the runner hides where a reason quotes the arg: each part, as the text holds it.
         assert url_secrets(text) == (hide_url_secrets(text), parts)
+
+
+class TestUrlSecretSearches:
+    """A URL's credential is searched for alone from four characters on; a shorter one with the URL it stands in,
+    whole and up to the credential's end, so that a quote of it hides the credential and not every equal word."""
+
+    @pytest.mark.parametrize(
+        ("text", "searches"),
+        [
+            ("https://svc:pw-1@backend/?api_key=k3y9", ["svc:pw-1", "k3y9"]),
+            ("root:pw@tcp(db:3306)/app", ["root:pw@tcp(db:3306)/app", "root:pw"]),
+            ("https://a:b@backend/", ["https://a:b@backend/", "https://a:b"]),
+            ("https://host/?token=ab&x=1", ["https://host/?token=ab&x=1", "https://host/?token=ab"]),
+            # Each place the part stands: the first `pw` is the user's name.
+            ("pw:pw@db", ["pw:pw@db", "pw:pw"]),
+            ("https://host/", []),
+        ],
+    )
+    def test_searches(self, text, searches):
+        assert url_secret_searches(text) == searches
+
+    @pytest.mark.parametrize(
+        ("quote", "shown"),
+        [
+            ("GET root:pw@tcp(db:3306)/app failed", "GET <redacted> failed"),
+            # Rebuilt with another path, percent-encoded in another URL: the password goes all the same.
+            ("dial root:pw@tcp(db:3306)/other", "dial <redacted>@tcp(db:3306)/other"),
+            ("/probe?target=root%3Apw%40tcp%28db%3A3306%29%2Fapp", "/probe?target=<redacted>"),
+            # The same letters elsewhere are no password's.
+            ("pw is 2 pw", "pw is 2 pw"),
+        ],
+    )
+    def test_a_short_credential_is_hidden_where_its_url_is_quoted(self, quote, shown):
+        assert scrubber(url_secret_searches("root:pw@tcp(db:3306)/app"))(quote) == shown
 
 
 class TestDecodedName:
