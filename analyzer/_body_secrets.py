@@ -251,12 +251,13 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, 8
 # characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
 # 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
-# `\u0026`, is part of it: cut there, the rest of a token the check knows showed). Not the words of an error message
-# (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
+# `\u0026`, is part of it: cut there, the rest of a token the check knows showed), or an escaped quote (`\"`, or
+# `\\\"` escaped twice: its backslashes went with the token, the string's own quote left unescaped). Not the words of
+# an error message (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
 _SCHEME_CREDENTIAL_RE = re.compile(
     r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
     r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
-    r"[A-Za-z0-9._~+/-]+=*[^\s\"'<>,;]*)"
+    r"[A-Za-z0-9._~+/-]+=*(?:[^\s\"'<>,;\\]|\\(?!\\*\"))*)"
 )
 
 # Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly

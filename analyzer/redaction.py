@@ -1137,7 +1137,12 @@ def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
         whole = next((cut for cut in view_at[first:last] if cut - signature_start in lengths), None)
         if whole is not None:
             end = whole
-        elif view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+        elif (
+            view_at[last - 1] > signature
+            # A last line of letters that makes the signature its alg's length is the signature's rest.
+            and end - signature_start not in lengths
+            and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end)
+        ):
             end = view_at[last - 1]
         spans.append((at(start), at(end - 1) + 1))
     return spans

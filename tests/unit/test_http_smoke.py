@@ -3022,6 +3022,26 @@ class TestJudgeSecretsInMarkup:
     def test_an_env_entry_named_pass_holding_a_result_is_shown(self, body):
         assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
 
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # Its quotes escaped once or twice (a log line in a JSON string, in one again): the escape before the
+            # closing quote went with the token, and the string's quote was left unescaped (the JSON quoted no more).
+            (
+                rb'{"log": "sent \"Bearer s3cr3t123def\" to /api and got 401"}',
+                r'{"log": "sent \"Bearer <redacted>\" to /api and got 401"}',
+            ),
+            (
+                rb'{"log": "{\\\"header\\\": \\\"Bearer s3cr3t123def\\\", \\\"n\\\": 1}"}',
+                r'{"log": "{\\\"header\\\": \\\"Bearer <redacted>\\\", \\\"n\\\": 1}"}',
+            ),
+            # A backslash that escapes no quote is the token's still.
+            (rb'{"log": "Bearer s3cr3t123def\\x"}', r'{"log": "Bearer <redacted>"}'),
+        ],
+    )
+    def test_a_credential_in_an_escaped_quote_keeps_the_quote(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == shown
+
     def test_a_body_of_nested_secret_blocks_is_quoted_as_one_block(self):
         result = judged({"body_contains": ["ready"]}, body=b"- token:\n" * 7000)
         assert result.evidence["body"] == "- token:\n<redacted>\n"

@@ -1314,6 +1314,20 @@ class TestSecretShapes:
         text = f"x {header[:50]}\n{header[50:]}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\nnext"
         assert hide_credentials(text) == "x <redacted>\nnext"
 
+    @pytest.mark.parametrize("rest", ["abcdefghijklm", "Abcdefghijklm\n"])
+    def test_a_wrapped_signatures_last_line_of_letters_is_hidden_when_it_completes_the_alg_length(self, rest):
+        # An HS256 signature (43 characters) printed as 30 and 13: its last line of letters read as the next line's
+        # word (`Done`) and was shown, the rest of the signature.
+        header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
+        signature = "SflKxwRJSMeKKF2QT4fwpMeJf36POk"
+        text = f"token {header}.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{signature}\n{rest}"
+        assert hide_credentials(text) == "token <redacted>" + rest[len(rest.rstrip("\n")) :]
+        # Whole before the break, or longer than its alg's, the word after it is the next line's.
+        for whole in ("6yJVadQssw5cA", "6yJVadQssw5cAxy"):
+            assert hide_credentials(f"{header}.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{signature}{whole}\nDone") == (
+                "<redacted>\nDone"
+            )
+
 
 class TestKubernetesSecrets:
     """Every value of a Kubernetes Secret's `data` and `stringData` is hidden, whatever its key; another kind's
