@@ -251,12 +251,13 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, 8
 # characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
 # 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
-# `\u0026`, is part of it: cut there, the rest of a token the check knows showed). Not the words of an error message
-# (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
+# `\u0026`, is part of it: cut there, the rest of a token the check knows showed), or an escaped quote (`\"`, or
+# `\\\"` escaped twice: its backslashes went with the token, the string's own quote left unescaped). Not the words of
+# an error message (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
 _SCHEME_CREDENTIAL_RE = re.compile(
     r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
     r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
-    r"[A-Za-z0-9._~+/-]+=*[^\s\"'<>,;]*)"
+    r"[A-Za-z0-9._~+/-]+=*(?:[^\s\"'<>,;\\]|\\(?!\\*\"))*)"
 )
 
 # Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly
@@ -337,6 +338,12 @@ def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: froze
     return hide(name) or (
         name not in shown and _PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value)
     )
+
+
+def _names_pass(name: str, shown: frozenset[str]) -> bool:
+    """Whether `name` is `pass` alone (digits after it), whose value decides whether it is a password
+    (`_hides_pair`), and `shown` does not list it."""
+    return name not in shown and _PASS_NAME_RE.fullmatch(name) is not None
 
 
 def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = frozenset()) -> str:
@@ -528,14 +535,21 @@ def _markup_secret_spans(
     # Where the `name:` of the mapping being read stands when its value is a secret's (Kubernetes' `- name:
     # DB_PASSWORD` then `value: ...`, as a tag's naming attribute): its `value:` at that column is hidden.
     named_column = -1
+    # What that `name:` names: `pass` alone's `value:` is hidden when it is no result (`_hides_pair`).
+    naming = ""
     for entry in _LINE_ENTRY_RE.finditer(text):
         name = entry["single"] or entry["double"] or entry["bare"]
         column = entry.start("key") - entry.start()
         if column < named_column:
             named_column = -1
         if _is_naming_member(name):
-            named_column = column if hide(entry["value"].strip().strip("\"'")) else -1
-        named = column == named_column and _is_value_member(name)
+            naming = entry["value"].strip().strip("\"'")
+            named_column = column if hide(naming) or _names_pass(naming, shown) else -1
+        named = (
+            column == named_column
+            and _is_value_member(name)
+            and _hides_pair(hide, naming, entry["value"].strip(), shown)
+        )
         if entry.start() < covered or name.endswith(_EXCEPTION_SUFFIXES) or not (named or hide(name)):
             continue
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
@@ -580,13 +594,19 @@ class _FlowFrame:
     value_of: _FlowFrame | None = None
     located: bool = False
     inputs: list[tuple[int, int]] = field(default_factory=list)
+    # Named `pass` alone (`{"name": "pass", "value": ...}`): a password or a result, its value deciding.
+    pass_named: bool = False
 
-    def closed(self, end: int) -> list[tuple[int, int]]:
-        """The spans it hides once closed at `end`: its values when named, its inputs when its `loc` names a secret;
-        its own span joins its parent's values."""
+    def closed(self, text: str, end: int) -> list[tuple[int, int]]:
+        """The spans of `text` it hides once closed at `end`: its values when named (named `pass` alone, those that
+        are no result: `is_secret_pair`), its inputs when its `loc` names a secret; its own span joins its parent's
+        values."""
         if self.value_of is not None:
             self.value_of.values.append((self.start, end))
-        return (self.values if self.named else []) + (self.inputs if self.located else [])
+        values = self.values if self.named else []
+        if self.pass_named and not self.named:
+            values = [(a, b) for a, b in self.values if is_secret_pair("pass", text[a:b])]
+        return values + (self.inputs if self.located else [])
 
 
 def _flow_mapping_spans(
@@ -609,7 +629,7 @@ def _flow_mapping_spans(
         bracket = token[0]
         if bracket in "}]":
             if frames and not isinstance(frame := frames.pop(), int):
-                spans += frame.closed(at)
+                spans += frame.closed(text, at)
             continue
         if bracket in "{[":
             start = token.start()
@@ -673,6 +693,8 @@ def _flow_mapping_spans(
             spans += [(start + a, start + b) for a, b in inner]
         if _is_naming_member(name) and hide(value[group].strip()):
             _noting(frames).named = True
+        elif _is_naming_member(name) and _names_pass(value[group].strip(), shown):
+            _noting(frames).pass_named = True
         if _is_value_member(name):
             _noting(frames).values.append(value_span)
         elif name == "input":
@@ -684,7 +706,7 @@ def _flow_mapping_spans(
     # frame's span joins its parent's values).
     for frame in reversed(frames):
         if not isinstance(frame, int):
-            spans += frame.closed(len(text))
+            spans += frame.closed(text, len(text))
     return spans
 
 

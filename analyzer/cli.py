@@ -41,6 +41,8 @@ EXIT_ERROR = 5
 EXIT_INVALID_CATALOG = 6
 # What a shell reports for a command killed by SIGPIPE (128 + 13): output was cut short, no verdict implied.
 EXIT_BROKEN_PIPE = 141
+# 128 + SIGINT, as a shell reports a command Ctrl-C ended: a KeyboardInterrupt that reached `main`.
+EXIT_SIGINT = 130
 
 # By Outcome value (an Outcome is its value): this module imports no model before a command needs one.
 EXIT_CODES = {
@@ -220,7 +222,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script; `argv`: the command's words, or None for this process's own (`sys.argv`),
+    whose threads may outlive `main`: their crashes are then scrubbed after it returns too."""
     collecting = gc.isenabled()
     words = sys.argv[1:] if argv is None else argv
     # A thread's crash too (a plugin's own thread): Python's handler printed its traceback as it was.
@@ -276,23 +279,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`| head`): nothing more to say, and no traceback for it.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
-    except Exception as exc:  # noqa: BLE001 (a bug: shown as Python would, its credentials hidden)
-        # Python's own handler printed the traceback as it was, and a Job's log is read by many: an httpx or
-        # aiohttp error quotes the URL it was sent to, its user info or token and all.
-        import traceback
-
-        try:
-            scrub = _crash_scrubber(words)
-            summary = "".join(traceback.format_exception_only(exc)).rstrip()
-            shown = f"{scrub(summary)}\n{_scrubbed_traceback(traceback.format_exception(exc), scrub)}"
-        except Exception:  # noqa: BLE001 (the scrubber's own bug: the crash is still said, its text unshown)
-            shown = f"{type(exc).__name__} (its message and traceback not shown: hiding their credentials failed)"
+    except KeyboardInterrupt as exc:
+        # A Ctrl-C before `run` handles SIGINT, or a plugin's own (raised in a task, the event loop lets it out):
+        # Python's handler printed its traceback as it was, a URL's password in its message too.
         with contextlib.suppress(OSError):
-            print(f"analyzer: internal error (a bug): {shown}", file=sys.stderr)
+            print(
+                f"analyzer: stopped by KeyboardInterrupt (Ctrl-C?): no verdict, exit {EXIT_SIGINT}: "
+                f"{_scrubbed_exception(exc, words)}",
+                file=sys.stderr,
+            )
+        return EXIT_SIGINT
+    except SystemExit:
+        raise  # argparse's usage error, or a command's own exit code
+    except BaseException as exc:  # noqa: BLE001 (a bug: shown as Python would, its credentials hidden)
+        # Python's own handler printed the traceback as it was, and a Job's log is read by many: an httpx or
+        # aiohttp error quotes the URL it was sent to, its user info or token and all. Not Exceptions alone: a
+        # plugin's BaseException of its own went out of the event loop as a KeyboardInterrupt does.
+        with contextlib.suppress(OSError):
+            print(f"analyzer: internal error (a bug): {_scrubbed_exception(exc, words)}", file=sys.stderr)
         return EXIT_CRASH
     finally:
-        threading.excepthook = thread_hook
+        if argv is not None:
+            # An in-process caller's hook back; the process's own command keeps its own for threads that outlive it
+            # (a plugin's non-daemon thread crashing while the interpreter waits for it at exit).
+            threading.excepthook = thread_hook
         (gc.enable if collecting else gc.disable)()
+
+
+def _scrubbed_exception(exc: BaseException, words: Sequence[str]) -> str:
+    """`exc`'s summary line and traceback without the credentials they may quote (`_crash_scrubber`), or its type's
+    name alone when hiding them fails."""
+    import traceback
+
+    try:
+        scrub = _crash_scrubber(words)
+        summary = "".join(traceback.format_exception_only(exc)).rstrip()
+        return f"{scrub(summary)}\n{_scrubbed_traceback(traceback.format_exception(exc), scrub)}"
+    except Exception:  # noqa: BLE001 (the scrubber's own bug: the crash is still said, its text unshown)
+        return f"{type(exc).__name__} (its message and traceback not shown: hiding their credentials failed)"
 
 
 # Options whose values are files, times or an address, no secret: hidden, a traceback's file (a plugin under the

@@ -56,6 +56,8 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # hold, nor `tokens_used_list` or `tokensUsedIds`, which name the tokens themselves, nor `tokens_persisted` or
 # `tokensPersonal`, where `per` only starts a word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
+# So is what says how a caller authenticates, not with what (`auth_mode=sso`, `authType`, `oauth_provider`,
+# `auth_url`): `auth_mode_token` stays a token's.
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
@@ -63,6 +65,8 @@ _NO_SECRET_WORD_RE = re.compile(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
+    r"|o?auth[_-]?(?:mode|type|method|scheme|provider|flow|strategy|enabled|required|realm|domain|url|uri|endpoint)"
+    r"(?-i:(?![a-z]))"
     r"|tokens[_-]?(?:(?:used|remaining|left|consumed|spent|limit|reset)(?:[_-]?(?:total|count|sum|today|daily|hourly|weekly|monthly|ratio|rate))?"
     r"(?![A-Za-z0-9_-])"
     r"|per(?:[_-]|(?-i:[A-Z])))|(?:num|n)[_-]?tokens"
@@ -902,10 +906,16 @@ _URL_PARAMETER_VALUE_RE = re.compile(r"[^&;#\s\"'<>]*")
 _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
-# word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a `mailto:`.
+# word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a URI whose
+# scheme's `@` ends no password (any case): a mail address (`mailto:`), a package URL's version (`pkg:npm/x@1.2`), a
+# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's or XMPP's address, nor a SIP address whose user
+# holds no `:` (`sip:a@b.example`; `sip:alice:pw@host` is RFC 3261's user and password, hidden).
 # Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
-_DSN_USER_START_RE = re.compile(r"""(?<![^\s'"=(,;])(?!mailto:)[A-Za-z0-9_.%+-]+:(?!//)""")
+_DSN_USER_START_RE = re.compile(
+    r"""(?<![^\s'"=(,;])(?!(?i:mailto|pkg|urn|tel|xmpp|arn(?=:aws))(?i::)|(?i:sips?):[^:@]*(?:@|\Z))"""
+    r"""[A-Za-z0-9_.%+-]+:(?!//)"""
+)
 _DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
 # Oracle's `user/password@host:1521/service` (`@//host...`, `@(DESCRIPTION=...)`, a TNS alias `@orcl`): a user's
 # name (a letter, then letters, digits, `_`, `$`, `#`) where a word may start, its `/`, and a password with no `/`
@@ -1127,7 +1137,12 @@ def _wrapped_jwt_spans(text: str) -> list[tuple[int, int]]:
         whole = next((cut for cut in view_at[first:last] if cut - signature_start in lengths), None)
         if whole is not None:
             end = whole
-        elif view_at[last - 1] > signature and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end):
+        elif (
+            view_at[last - 1] > signature
+            # A last line of letters that makes the signature its alg's length is the signature's rest.
+            and end - signature_start not in lengths
+            and _PLAIN_WORD_RE.fullmatch(view, view_at[last - 1], end)
+        ):
             end = view_at[last - 1]
         spans.append((at(start), at(end - 1) + 1))
     return spans
@@ -1622,6 +1637,25 @@ def url_secrets(text: str) -> tuple[str, list[str]]:
             hidden.append(value[0])
             done = at = value.end()
     return ("".join(shown) + text[done:] if shown else text), hidden
+
+
+def url_secret_searches(text: str) -> list[str]:
+    """What a reason or evidence quoting `text` is searched for to hide the credentials `url_secrets` hides in it: each
+    part from MIN_HIDDEN_CHARS on; a shorter one (a password `pw`) with what it stands in, `text` whole and `text` up to
+    each place the part ends (`https://u:pw`, `root:pw`: a URL rebuilt with another path), for searched alone it was
+    skipped, and shown (a short password is still a password)."""
+    searches: list[str] = []
+    for part in url_secrets(text)[1]:
+        if len(part) >= MIN_HIDDEN_CHARS:
+            searches.append(part)
+            continue
+        searches.append(text)
+        at = text.find(part)
+        while at >= 0:
+            if at + len(part) >= MIN_HIDDEN_CHARS:
+                searches.append(text[: at + len(part)])
+            at = text.find(part, at + 1)
+    return list(dict.fromkeys(searches))
 
 
 def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:

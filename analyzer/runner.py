@@ -35,7 +35,7 @@ from analyzer.redaction import (
     REDACTED,
     credential_scrubber,
     scrubber,
-    url_secrets,
+    url_secret_searches,
 )
 from analyzer.sources import Sources
 from analyzer.sources.prometheus import storage_warnings
@@ -118,9 +118,8 @@ class ArgsPlan:
         # shows the rest of its URL, as the member's own args do.
         for name, value in args.items():
             if name not in secret and isinstance(value, str) and shown[name] != value:
-                for part in url_secrets(value)[1]:
-                    if len(part) >= MIN_HIDDEN_CHARS:
-                        self.searched += tuple(promql_forms(part))
+                for text in url_secret_searches(value):
+                    self.searched += tuple(promql_forms(text))
         self.link_head = verdict_path_head(check.name, shown)
 
 

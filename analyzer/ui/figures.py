@@ -56,15 +56,19 @@ class Evidence:
 class _RangeReader:
     """Range queries for plots: each bounded by the time left before the page's deadline."""
 
-    def __init__(self, sources: Sources, source: str, deadline: float) -> None:
+    def __init__(self, sources: Sources, source: str, deadline: float, args: Mapping[str, Any]) -> None:
+        """`args`: the evaluation's, as shown (`Evidence.args`), which say what a query's REDACTED stands for."""
         self._sources = sources
         self._source = source
         self._deadline = deadline
+        self._args = args
 
     async def series(self, promql: str, end: datetime, window_s: float, step_s: float) -> list[Series]:
         if REDACTED in promql:
             # Sent as it stands, the query would plot other series (`!="<redacted>"` matches them all) or none.
-            raise CheckError(f"it holds a secret arg (shown as {REDACTED}), which a page never sends again")
+            raise CheckError(
+                f"it holds {_hidden_in(promql, self._args)} (shown as {REDACTED}), which a page never sends again"
+            )
         remaining = self._deadline - asyncio.get_running_loop().time()
         start = end - timedelta(seconds=window_s)
         try:
@@ -74,6 +78,18 @@ class _RangeReader:
             raise CheckError(f"the source {self._source!r} is no longer in the catalog") from None
         result = await source.query_range(promql, start, end, step_s, remaining)
         return result.series
+
+
+def _hidden_in(promql: str, args: Mapping[str, Any]) -> str:
+    """What the REDACTED in `promql` stands for, by the args shown: a secret arg (shown as REDACTED whole), the
+    credential a URL arg held (`https://<redacted>@backend/`, quoted in the query), or a hidden value."""
+    hidden = [f"secret arg {name!r}" for name, value in args.items() if value == REDACTED]
+    hidden += [
+        f"the credential that arg {name!r} held (a URL's password or token)"
+        for name, value in args.items()
+        if isinstance(value, str) and value != REDACTED and REDACTED in value and value in promql
+    ]
+    return " and ".join(hidden) or "a hidden value"
 
 
 def _source_of(check: Check | None) -> str:
@@ -89,7 +105,7 @@ async def figures(
     evidence: Evidence, check: Check | None, sources: Sources, deadline_s: float, member_link: MemberLink
 ) -> list[Figure]:
     """The plots of one verdict; a plot whose data cannot be read says why instead (the verdict stands)."""
-    reader = _RangeReader(sources, _source_of(check), asyncio.get_running_loop().time() + deadline_s)
+    reader = _RangeReader(sources, _source_of(check), asyncio.get_running_loop().time() + deadline_s, evidence.args)
     try:
         async with asyncio.timeout(deadline_s):
             if evidence.kind == "prometheus":

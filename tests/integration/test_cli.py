@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -977,12 +978,29 @@ def _fail() -> None:
     )
 
 
+def _interrupt() -> None:
+    raise KeyboardInterrupt("connecting to postgres://app:hunter22-s3cr3t@db.shop.svc:5432/app")
+
+
+def _fail_after_main() -> None:
+    # The main thread ends once `main` returned and the interpreter waits for this one at exit.
+    threading.main_thread().join()
+    _fail()
+
+
 class CrashingCheck(Check):
     kind: Literal["crashing"] = "crashing"
     thread: bool = False
+    interrupt: bool = False
+    late_thread: bool = False
 
     @model_validator(mode="after")
     def _connect(self) -> "CrashingCheck":
+        if self.interrupt:
+            _interrupt()
+        if self.late_thread:
+            threading.Thread(target=_fail_after_main).start()
+            return self
         if not self.thread:
             _fail()
         worker = threading.Thread(target=_fail)
@@ -1034,6 +1052,37 @@ class TestCrashes:
         assert result.returncode == 1, result.stderr
         assert f'File "{tmp_path}/site/crashing_kind.py", line 12, in _fail' in result.stderr
         assert "failed (key <redacted>)" in result.stderr
+
+    def test_a_keyboard_interrupt_exits_130_with_its_traceback_without_credentials(self, tmp_path):
+        # Before: Python's own handler printed the traceback as it was, the database's password in its message.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, interrupt: true}\n")
+        result = analyzer("run", "c", "--catalog", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 130, result.stderr
+        assert result.stderr.startswith(
+            "analyzer: stopped by KeyboardInterrupt (Ctrl-C?): no verdict, exit 130: KeyboardInterrupt: connecting to "
+            "postgres://<redacted>@db.shop.svc:5432/app\nTraceback (most recent call last):"
+        )
+        assert 'crashing_kind.py", line 19, in _interrupt' in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_a_thread_crashing_after_main_returned_shows_its_traceback_without_credentials(self, tmp_path):
+        # Before: `main` put Python's hook back as it returned, and the thread's crash at exit was printed as it was.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, late_thread: true}\n")
+        result = analyzer("validate", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 0, result.stderr
+        assert "Exception in thread" in result.stderr
+        assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed" in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_an_in_process_callers_thread_hook_is_put_back(self, tmp_path):
+        # Only the process's own command (no argv given) keeps the scrubbing hook past `main`.
+        from analyzer.cli import main
+
+        hook = threading.excepthook
+        assert main(["validate", str(tmp_path / "missing.yaml")]) == 6
+        assert threading.excepthook is hook
 
     def test_arg_values_are_hidden(self):
         # A secret param's value is known as one only to the catalog, which a crash may not have read yet.

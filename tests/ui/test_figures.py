@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from analyzer.sources import Series
-from analyzer.ui.figures import Evidence, _error_budget, _error_ratio_promql, _http_smoke, _judged_first, _judged_tier
+from analyzer.ui.figures import (
+    Evidence,
+    _error_budget,
+    _error_ratio_promql,
+    _http_smoke,
+    _judged_first,
+    _judged_tier,
+    figures,
+)
 from checks.error_budget import ErrorBudgetCheck, WindowRatio, pyrra_tiers
 from checks.http_smoke import HttpSmokeCheck
 
@@ -246,3 +254,35 @@ class TestRepeatedStepLatency:
         # Before: p50, p95 and p99 alone, every one left of the max_latency line beside a step that failed on it.
         assert float(marks["max"]) == 300.0
         assert ">max_latency 100 ms</text>" in str(latency.svg)
+
+
+class TestHiddenQuery:
+    """A plot whose query holds <redacted> is not drawn, and says what the hidden part was: a secret arg, or the
+    credential a URL arg held."""
+
+    @pytest.mark.parametrize(
+        ("query", "args", "said"),
+        [
+            ('up{pod!="<redacted>"}', {"tenant": "<redacted>", "n": 2}, "secret arg 'tenant'"),
+            # Was "a secret arg": the arg is no secret, its URL's password was hidden.
+            (
+                'probe_success{instance="https://<redacted>@backend/"}',
+                {"target": "https://<redacted>@backend/", "region": "eu"},
+                "the credential that arg 'target' held (a URL's password or token)",
+            ),
+            (
+                'up{a="<redacted>", b="dsn=root:<redacted>@tcp(db)/x"}',
+                {"a": "<redacted>", "b": "dsn=root:<redacted>@tcp(db)/x", "c": "https://<redacted>@other/"},
+                "secret arg 'a' and the credential that arg 'b' held (a URL's password or token)",
+            ),
+            # A value hidden as the evaluation ran, no arg's: said as such.
+            ('up{job="<redacted>"}', {"region": "eu"}, "a hidden value"),
+        ],
+    )
+    async def test_the_refusal_says_what_was_hidden(self, query, args, said):
+        evidence = Evidence("c", "prometheus", "pass", 1.0, AT, {"queries": [query]}, args)
+        (figure,) = await figures(evidence, None, None, 5.0, lambda *_: "")
+        assert figure.svg is None
+        assert figure.note == (
+            f"the plot's range query failed: it holds {said} (shown as <redacted>), which a page never sends again"
+        )

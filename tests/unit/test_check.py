@@ -98,3 +98,15 @@ class TestSecretParamNames:
 
     def test_secret_false_shows_it(self):
         assert self.check(secret=False).secret_params() == frozenset()
+
+    def test_a_name_saying_how_a_caller_authenticates_is_no_secret(self):
+        # `auth_mode` was secret by its `auth`: its `sso` shown as <redacted>, the page's link asking for it again.
+        query = 'sum(x{m="{{ auth_mode }}", t="{{ auth_mode_token }}"})'
+        params = {
+            "auth_mode": {"type": "label_value", "default": "sso"},
+            "auth_mode_token": {"type": "label_value", "default": "tk-d3fault-v4lue"},
+        }
+        definition = {"name": "q", "kind": "prometheus", "query": query, "pass_if": "< 1", "params": params}
+        sources = {"default": {"url": "http://prometheus.monitoring:9090"}}
+        catalog = build_catalog([("test.yaml", {"sources": sources, "checks": [definition]})], Registry.default())
+        assert catalog.checks["q"].secret_params() == frozenset({"auth_mode_token"})

@@ -1130,6 +1130,20 @@ class TestNotSecretNames:
         assert shown["request"]["url"] == f"{BASE}/?pass=partial"
         assert "s3cr3t" not in json.dumps(evaluation.model_dump(mode="json"))
 
+    def test_an_env_entry_named_a_listed_pass_is_shown(self):
+        # Listed, `pass` names no password in an env entry either; `PASS` (not listed, names are exact) still does.
+        step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
+        body = (
+            b'[{"name": "pass", "value": "ok"}, {"name": "PASS", "value": "pa55-s3cr3t"}]\n- name: pass\n  value: ok\n'
+        )
+        exchange = HttpExchange(
+            url=f"{BASE}/", status=200, headers=httpx.Headers(), body=body, latency_ms=1.0, body_truncated=False
+        )
+        result = judge_exchange(step, exchange, "step s", frozenset(), frozenset({"pass"}))
+        assert result.evidence["body"] == (
+            '[{"name": "pass", "value": "ok"}, {"name": "PASS", "value": "<redacted>"}]\n- name: pass\n  value: ok\n'
+        )
+
     def test_an_unlisted_pass_holding_no_result_stays_hidden(self):
         step = Step.model_validate({"name": "s", "expect": {"body_contains": ["ready"]}})
         body = b'{"pass": "hunter22", "passes": "ok"} pass=hunter22&pass2=12'
@@ -2994,6 +3008,61 @@ class TestJudgeSecretsInMarkup:
     )
     def test_shown(self, body):
         assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # Kubernetes' env entry named `pass` alone (any case) holding a password, as JSON, a flow mapping and
+            # YAML: shown before, as `pass` alone is a result's name too; its value decides, as `pass=...` does.
+            (b'[{"name": "pass", "value": "s3cr3t"}]', '[{"name": "pass", "value": "<redacted>"}]'),
+            (b'[{"value": "s3cr3t", "name": "PASS"}]', '[{"value": "<redacted>", "name": "PASS"}]'),
+            (b"{name: pass2, value: s3cr3t}", "{name: pass2, value: <redacted>}"),
+            (
+                b"env:\n- name: pass\n  value: s3cr3t\n- name: MODE\n  value: prod\n",
+                "env:\n- name: pass\n  value: <redacted>\n- name: MODE\n  value: prod\n",
+            ),
+            (b'  - name: "Pass"\n    value: "s3cr3t"\n', '  - name: "Pass"\n    value: <redacted>\n'),
+            # A secret's name, in capitals or not, JSON or YAML, as before.
+            (
+                b'[{"name": "PASSWORD", "value": "s3cr3t"}, {"name": "api_key", "value": "s3cr3t"}]',
+                '[{"name": "PASSWORD", "value": "<redacted>"}, {"name": "api_key", "value": "<redacted>"}]',
+            ),
+            (b"- name: token\n  value: s3cr3t\n", "- name: token\n  value: <redacted>\n"),
+        ],
+    )
+    def test_an_env_entry_whose_name_says_secret_hides_its_value(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == shown
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            # `pass` alone holding a result (a number, a count out of a total, a boolean, none), a count of tokens.
+            b'[{"name": "pass", "value": 3}, {"name": "pass", "value": "12/12"}, {"name": "token_count", "value": 3}]',
+            b'- name: pass\n  value: "3"\n- name: pass\n  value: true\n- name: token_count\n  value: 3\n',
+        ],
+    )
+    def test_an_env_entry_named_pass_holding_a_result_is_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == body.decode()
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # Its quotes escaped once or twice (a log line in a JSON string, in one again): the escape before the
+            # closing quote went with the token, and the string's quote was left unescaped (the JSON quoted no more).
+            (
+                rb'{"log": "sent \"Bearer s3cr3t123def\" to /api and got 401"}',
+                r'{"log": "sent \"Bearer <redacted>\" to /api and got 401"}',
+            ),
+            (
+                rb'{"log": "{\\\"header\\\": \\\"Bearer s3cr3t123def\\\", \\\"n\\\": 1}"}',
+                r'{"log": "{\\\"header\\\": \\\"Bearer <redacted>\\\", \\\"n\\\": 1}"}',
+            ),
+            # A backslash that escapes no quote is the token's still.
+            (rb'{"log": "Bearer s3cr3t123def\\x"}', r'{"log": "Bearer <redacted>"}'),
+        ],
+    )
+    def test_a_credential_in_an_escaped_quote_keeps_the_quote(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body).evidence["body"] == shown
 
     def test_a_body_of_nested_secret_blocks_is_quoted_as_one_block(self):
         result = judged({"body_contains": ["ready"]}, body=b"- token:\n" * 7000)

@@ -843,6 +843,35 @@ class TestSecretParams:
         args = {"up": "https://svc:pw-1@backend/", **images, "page": 2.0}
         assert shown_args(args, frozenset()) == {"up": "https://<redacted>@backend/", **images, "page": 2.0}
 
+    def test_shown_args_keep_addresses_that_hold_no_password(self):
+        # Each was shown as <redacted>, and the verdict page's link asked for the value again: a package URL's
+        # version, a SIP, an ARN's or a mail address, a mode named `auth_...`, an scp-like git address.
+        kept = {
+            "package": "pkg:npm/x@1.2",
+            "phone": "sip:a@b.example",
+            "role": "arn:aws:iam::123:user/x@corp",
+            "notify": "MAILTO:ops@x.example",
+            "login": "https://idp.example/?auth_mode=sso",
+            "repo": "git@github.com:org/repo",
+        }
+        assert shown_args(kept, frozenset()) == kept
+
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            ("https://user:pw@host/", "https://<redacted>@host/"),
+            ("https://host/?token=t0k3n&x=1", "https://host/?token=<redacted>&x=1"),
+            ("https://host/?access_token=t0k3n", "https://host/?access_token=<redacted>"),
+            ("https://b.s3/k?X-Amz-Signature=abcd", "https://b.s3/k?X-Amz-Signature=<redacted>"),
+            ("https://a.blob/c?sig=abcd&se=1", "https://a.blob/c?sig=<redacted>&se=1"),
+            ("https://host/?auth_mode=sso&auth=t0k3n", "https://host/?auth_mode=sso&auth=<redacted>"),
+            ("sip:alice:pw-1@pbx.example", "sip:<redacted>@pbx.example"),
+            ("root:pw@tcp(db:3306)/app", "root:<redacted>@tcp(db:3306)/app"),
+        ],
+    )
+    def test_shown_args_still_hide_credentials(self, value, shown):
+        assert shown_args({"url": value}, frozenset()) == {"url": shown}
+
 
 class TestJsonType:
     """A refused value's type is named as JSON calls it."""

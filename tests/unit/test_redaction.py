@@ -23,6 +23,7 @@ from analyzer.redaction import (
     parser_error_for_log,
     scrubber,
     url_for_message,
+    url_secret_searches,
     url_secrets,
 )
 from tests.cpu import least_cpu_s
@@ -65,6 +66,17 @@ class TestSecrets:
             ("author", False),
             ("authority", False),
             ("author_token", True),
+            # How a caller authenticates, not with what; a token or a key named after it is one still.
+            ("auth_mode", False),
+            ("authType", False),
+            ("OAUTH_PROVIDER", False),
+            ("auth_url", False),
+            ("auth_mode_token", True),
+            ("auth_token", True),
+            ("oauth_token", True),
+            ("authModeKey", True),
+            ("auth_modes", True),
+            ("auth", True),
             ("access_tokens", True),
             ("authorize", True),
             # A passphrase and a passcode are passwords.
@@ -902,6 +914,22 @@ class TestHideUrlSecrets:
             # No user info: an image's tag before its digest, a mail address.
             ("nginx:1.25@sha256:0a1b", "nginx:1.25@sha256:0a1b"),
             ("mailto:ops@example.com", "mailto:ops@example.com"),
+            # A URI whose `@` ends no password: a scheme is any case, a package URL's version, an ARN's resource, an
+            # XMPP address, a SIP address without a password; SIP's `user:password@` is hidden.
+            ("MAILTO:ops@example.com", "MAILTO:ops@example.com"),
+            ("pkg:npm/x@1.2", "pkg:npm/x@1.2"),
+            ("arn:aws:iam::123:user/x@corp", "arn:aws:iam::123:user/x@corp"),
+            ("xmpp:ops@chat.example", "xmpp:ops@chat.example"),
+            ("sip:a@b.example", "sip:a@b.example"),
+            ("SIPS:a@b.example:5061", "SIPS:a@b.example:5061"),
+            ("sip:alice:pw@pbx.example", "sip:<redacted>@pbx.example"),
+            # Only those schemes: a user named like one (`pkgx`, `arn` before no `aws` partition) is a DSN's still.
+            ("pkgx:pw@db", "pkgx:<redacted>@db"),
+            ("arn:pw@db", "arn:<redacted>@db"),
+            # An scp-like git address: a user, no password.
+            ("git@github.com:org/repo", "git@github.com:org/repo"),
+            # A parameter saying how a caller authenticates holds no credential; one named `auth` does.
+            ("http://idp/?auth_mode=sso&auth=t0k", "http://idp/?auth_mode=sso&auth=<redacted>"),
             # A name whose space is written `+`, as a form encoder writes it: `api key` is a secret's name.
             ("http://host/?api+key=k3y&x=1", "http://host/?api+key=<redacted>&x=1"),
             # A password holding a `?`: cut there, its user and the password's start showed.
@@ -952,6 +980,40 @@ class TestHideUrlSecrets:
     def test_url_secrets_names_the_parts_it_hid(self, text, parts):
         # What the runner hides where a reason quotes the arg: each part, as the text holds it.
         assert url_secrets(text) == (hide_url_secrets(text), parts)
+
+
+class TestUrlSecretSearches:
+    """A URL's credential is searched for alone from four characters on; a shorter one with the URL it stands in,
+    whole and up to the credential's end, so that a quote of it hides the credential and not every equal word."""
+
+    @pytest.mark.parametrize(
+        ("text", "searches"),
+        [
+            ("https://svc:pw-1@backend/?api_key=k3y9", ["svc:pw-1", "k3y9"]),
+            ("root:pw@tcp(db:3306)/app", ["root:pw@tcp(db:3306)/app", "root:pw"]),
+            ("https://a:b@backend/", ["https://a:b@backend/", "https://a:b"]),
+            ("https://host/?token=ab&x=1", ["https://host/?token=ab&x=1", "https://host/?token=ab"]),
+            # Each place the part stands: the first `pw` is the user's name.
+            ("pw:pw@db", ["pw:pw@db", "pw:pw"]),
+            ("https://host/", []),
+        ],
+    )
+    def test_searches(self, text, searches):
+        assert url_secret_searches(text) == searches
+
+    @pytest.mark.parametrize(
+        ("quote", "shown"),
+        [
+            ("GET root:pw@tcp(db:3306)/app failed", "GET <redacted> failed"),
+            # Rebuilt with another path, percent-encoded in another URL: the password goes all the same.
+            ("dial root:pw@tcp(db:3306)/other", "dial <redacted>@tcp(db:3306)/other"),
+            ("/probe?target=root%3Apw%40tcp%28db%3A3306%29%2Fapp", "/probe?target=<redacted>"),
+            # The same letters elsewhere are no password's.
+            ("pw is 2 pw", "pw is 2 pw"),
+        ],
+    )
+    def test_a_short_credential_is_hidden_where_its_url_is_quoted(self, quote, shown):
+        assert scrubber(url_secret_searches("root:pw@tcp(db:3306)/app"))(quote) == shown
 
 
 class TestDecodedName:
@@ -1251,6 +1313,20 @@ class TestSecretShapes:
         header = base64.urlsafe_b64encode(b'{"a":' + b"[" * 100_000).decode().rstrip("=")
         text = f"x {header[:50]}\n{header[50:]}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\nnext"
         assert hide_credentials(text) == "x <redacted>\nnext"
+
+    @pytest.mark.parametrize("rest", ["abcdefghijklm", "Abcdefghijklm\n"])
+    def test_a_wrapped_signatures_last_line_of_letters_is_hidden_when_it_completes_the_alg_length(self, rest):
+        # An HS256 signature (43 characters) printed as 30 and 13: its last line of letters read as the next line's
+        # word (`Done`) and was shown, the rest of the signature.
+        header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
+        signature = "SflKxwRJSMeKKF2QT4fwpMeJf36POk"
+        text = f"token {header}.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{signature}\n{rest}"
+        assert hide_credentials(text) == "token <redacted>" + rest[len(rest.rstrip("\n")) :]
+        # Whole before the break, or longer than its alg's, the word after it is the next line's.
+        for whole in ("6yJVadQssw5cA", "6yJVadQssw5cAxy"):
+            assert hide_credentials(f"{header}.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{signature}{whole}\nDone") == (
+                "<redacted>\nDone"
+            )
 
 
 class TestKubernetesSecrets:

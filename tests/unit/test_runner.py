@@ -510,6 +510,32 @@ class TestCredentialsOfURLsInArgs:
         )
         assert evaluation.reason == "saw https://<redacted>@backend.svc/"
 
+    @pytest.mark.parametrize(
+        ("target", "shown"),
+        [
+            ("https://a:b@backend.svc/", "https://<redacted>@backend.svc/"),
+            ("root:pw@tcp(db:3306)/app", "root:<redacted>@tcp(db:3306)/app"),
+            ("https://backend.svc/?token=ab&x=1", "https://backend.svc/?token=<redacted>&x=1"),
+        ],
+    )
+    @pytest.mark.parametrize("name", ["echo-target", "crash-target"])
+    async def test_a_credential_under_four_characters_is_hidden_with_its_url(self, name, target, shown):
+        # Searched alone, a part under four characters was skipped (every `pw` word would go), and the reason quoted
+        # the password: now the URL that holds it is searched for, whole and up to the part's end.
+        check = {"name": name, "kind": "scripted", "params": {"target": {"type": "label_value", "required": True}}}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await Runner(catalog, Sources({}), Metrics(), 5.0).evaluate(
+                catalog.get(name), {"target": target}
+            )
+        assert evaluation.args == {"target": shown}
+        assert target not in evaluation.model_dump_json() + json.dumps(logs, default=str)
+        if name == "echo-target":
+            assert evaluation.reason == "saw <redacted>"
+            assert evaluation.details == {"queries": ['up{t="<redacted>"}']}
+        else:
+            assert evaluation.reason.endswith("ValueError: cannot use <redacted>")
+
     @pytest.mark.parametrize("name", ["echo-target", "crash-target"])
     async def test_the_reason_and_evidence_show_it_as_the_args_do(self, name):
         params = {"target": {"type": "label_value", "required": True}}
