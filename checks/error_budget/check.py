@@ -643,7 +643,7 @@ class ErrorBudgetCheck(Check):
         if verdict.outcome is Outcome.PASS and self._unguarded_field is not None:
             gating = [t for t in tiers if t.judged and t.tier.severity in self.fail_on]
             if held := list(dict.fromkeys(window for _, window, *_ in held_alone(gating))):
-                verdict = await self._read_rules(ctx, held, windows, period, plan, partial, verdict)
+                verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
             verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
@@ -660,7 +660,6 @@ class ErrorBudgetCheck(Check):
         period: WindowRatio,
         plan: MeasurementPlan,
         partial: Sequence[str],
-        verdict: Verdict,
     ) -> Verdict:
         """A pass that `held` windows (of BLIND_WINDOW_S or less, a Pyrra or Sloth SLI without its raw total) alone
         rest on, judged again once the rules API told what each one's recording rule reads: its expression's raw
