@@ -89,7 +89,7 @@ from analyzer.redaction import (
     user_info_spans,
 )
 from analyzer.reducers import Reducer, ReducerField
-from analyzer.sources import PrometheusSource, QueryResult, Series
+from analyzer.sources import PrometheusSource, QueryResult, RecordingRule, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
 from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string, split_template
 
@@ -118,6 +118,7 @@ if TYPE_CHECKING:
         presence_over,
         presence_piece,
         rated_selectors,
+        selector_matchers,
         selector_reads,
         share_of_failures,
         share_of_itself,
@@ -200,6 +201,7 @@ _ON_FIRST_USE = {
             "presence_piece",
             "constant_value",
             "rated_selectors",
+            "selector_matchers",
             "selector_reads",
             "share_of_failures",
             "share_of_itself",
@@ -330,6 +332,7 @@ __all__ = [
     "QueryBatch",
     "QueryResult",
     "Reach",
+    "RecordingRule",
     "Reducer",
     "ReducerField",
     "Series",
@@ -415,6 +418,7 @@ __all__ = [
     "sample_args",
     "scrubber",
     "secret_shape_spans",
+    "selector_matchers",
     "selector_reads",
     "set_cookie_attributes",
     "share_of_failures",

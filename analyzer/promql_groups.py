@@ -705,6 +705,19 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
     return tuple(found)
 
 
+def selector_matchers(selector: str) -> tuple[tuple[str, str, str], ...] | None:
+    """(label, operator, unquoted value) of each matcher of the vector selector `selector` (`{a="b", c=~"d"}`), the
+    metric name's as `__name__`; None when promql-parser cannot read it as one vector selector."""
+    try:
+        tree, _ = _parsed_loosely(selector)
+    except ValueError:
+        return None
+    if type(tree).__name__ != "VectorSelector":
+        return None
+    matchers = tuple((m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in tree.matchers.matchers)
+    return (("__name__", "=", tree.name), *matchers) if tree.name else matchers
+
+
 def _selector_text(name: str | None, matchers: tuple[tuple[str, str, str], ...]) -> str:
     """A selector of metric `name` (None for none) and `matchers` (label, operator, unquoted value) as PromQL
     writes it."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from analyzer.testing import OpenMetrics, PrometheusProcess, backfill, backfill_rules, unrecorded_rules
 from tests.gatekind import GATES, Gate
@@ -45,6 +46,22 @@ def recording_rules(anchor: float) -> list[tuple[str, float, float]]:
     return found
 
 
+# The evaluation interval of the rule groups the session's Prometheus loads: ten years, so that its ruler never
+# evaluates them (its first evaluation waits up to one interval) and what they record is the backfill alone.
+LOADED_INTERVAL = "87600h"
+
+
+def loaded_rules(anchor: float) -> str:
+    """The rule file the session's Prometheus loads (its rules API lists them, as a user's does): each data module's
+    `loaded_rules(anchor)` (a rule file's text), its groups never evaluated (see LOADED_INTERVAL); "" when none."""
+    groups = []
+    for path in sorted(DATA_MODULES_DIR.glob("data_*.py")):
+        module = importlib.import_module(f"tests.integration.{path.stem}")
+        if hasattr(module, "loaded_rules"):
+            groups += yaml.safe_load(module.loaded_rules(anchor))["groups"]
+    return yaml.safe_dump({"groups": [{**group, "interval": LOADED_INTERVAL} for group in groups]}) if groups else ""
+
+
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometheus]:
     """A real Prometheus on 127.0.0.1 serving the backfilled test data (started once per session)."""
@@ -60,6 +77,10 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePrometh
                 backfill_rules(rules_yaml, process.url, start, end, tsdb)
         finally:
             process.stop()
+        if loaded := loaded_rules(anchor):
+            rule_file = tsdb.parent / "loaded-rules.yml"
+            rule_file.write_text(loaded)
+            process.config += f"rule_files:\n  - {rule_file}\n"
         process.start()
         # A rule left out reads as a misconfigured SLO in some test: name it here, every session it happens.
         unrecorded = [

@@ -13,6 +13,7 @@ from analyzer.sources.prometheus import (
     PrometheusSourceConfig,
     QueryObserver,
     QueryResult,
+    RecordingRule,
     Series,
 )
 
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
 
 SourceConfig = Annotated[PrometheusSourceConfig, Field(discriminator="type")]
 
-__all__ = ["PrometheusSource", "PrometheusSourceConfig", "QueryResult", "Series", "SourceConfig", "Sources"]
+__all__ = [
+    "PrometheusSource",
+    "PrometheusSourceConfig",
+    "QueryResult",
+    "RecordingRule",
+    "Series",
+    "SourceConfig",
+    "Sources",
+]
 
 
 class Sources:

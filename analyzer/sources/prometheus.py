@@ -281,6 +281,15 @@ def storage_warnings(warnings: list[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class RecordingRule:
+    """A recording rule as the rules API lists it: the name it records, its expression, its static labels."""
+
+    name: str
+    query: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class QueryResult:
     """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
     series, and the `warnings` and `infos` Prometheus attached to it."""
@@ -515,6 +524,15 @@ _LABELS_NOT_FOUND_HINT = (
     "; no label-names API at this address, which answers queries: let GET /api/v1/labels through the proxy in front "
     "of Prometheus (prom-label-proxy: --enable-label-apis)"
 )
+# A 404 of the rules API (`recording_rules`): a querier without one (Thanos Query without --rule endpoints, Mimir
+# without its ruler), or a proxy that serves the query API alone.
+_RULES_NOT_FOUND_HINT = "; no rules API at this address, which answers queries (a querier without rules, or a proxy)"
+# How long a source keeps the recording rules its rules API listed: a rule file changes on a reload, seldom, and a
+# rollout's evaluations minutes apart read them once a minute at most.
+RULES_KEPT_S = 60.0
+# The label a rule's expression travels under between the rules API's answer and RecordingRule: Prometheus reserves
+# names starting with __ for its own use, so no rule's label has it.
+_RULE_QUERY = "__query__"
 
 
 def read_answer(
@@ -699,6 +717,29 @@ def _label_names(data: Any) -> QueryResult:
     return made_result("", "labels", [made_series({"__name__": name}, []) for name in data], [], [])
 
 
+def _recording_rules(data: Any) -> QueryResult:
+    """The `data` of a rules API answer (groups of rules) as a result of one series per recording rule: its name as
+    `__name__`, its static labels, and its expression under _RULE_QUERY; TypeError or KeyError on another shape."""
+    if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
+        raise TypeError(f"its data is {_json_shown(data)}, not an object holding a list of rule groups")
+    series: list[Series] = []
+    for group in data["groups"]:
+        rules = group["rules"] if isinstance(group, dict) else None
+        if not isinstance(rules, list):
+            raise TypeError(f"a rule group is {_json_shown(group)}, not an object holding a list of rules")
+        for rule in rules:
+            if not isinstance(rule, dict) or rule.get("type") != "recording":
+                # Alerting rules, listed by a server that does not filter on type=record.
+                continue
+            name, query, labels = rule["name"], rule["query"], rule.get("labels") or {}
+            if type(name) is not str or type(query) is not str or not isinstance(labels, dict):
+                raise TypeError(f"a recording rule is {_json_shown(rule)}, not a name, a query and labels")
+            if not _STRINGS.issuperset(map(type, labels.values())):
+                raise TypeError(f"recording rule {clip(name, 80)!r} has labels {_json_shown(labels)}, not strings")
+            series.append(made_series({**labels, "__name__": name, _RULE_QUERY: query}, []))
+    return made_result("", "rules", series, [], [])
+
+
 def _sample(pair: Any, labels: dict[str, str] | None) -> tuple[float, float]:
     """One [time, "value"] pair as floats; `_refuse_sample`'s error when it is not as Prometheus writes one."""
     try:
@@ -843,6 +884,8 @@ class PrometheusSource:
         self._api_scheme, self._api_authority, self._api_path = api.scheme, api.raw_authority, api.raw_path
         self._max_answer_bytes = config.max_answer_bytes
         self._bearer_token_file = config.bearer_token_file
+        # The last recording rules listed, and when (time.monotonic()): one answer per source, kept RULES_KEPT_S.
+        self._rules: tuple[float, tuple[RecordingRule, ...]] | None = None
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -945,11 +988,32 @@ class PrometheusSource:
         answer = await self._run("", "", "labels", params, timeout_s)
         return bool(answer.series) or bool(answer.storage_warnings)
 
+    async def recording_rules(self, timeout_s: float) -> tuple[RecordingRule, ...]:
+        """The recording rules the source's rules API (`/api/v1/rules?type=record`) lists, as it listed them within
+        the last RULES_KEPT_S (one answer kept per source, so it stays bounded); the analyzer's error when it cannot
+        list them (no rules API: a 404; a querier without rules answers an empty list)."""
+        kept = self._rules
+        if kept is not None and time.monotonic() - kept[0] < RULES_KEPT_S:
+            return kept[1]
+        answer = await self._run("", "", "rules", "type=record", timeout_s)
+        rules = tuple(
+            RecordingRule(
+                series.labels["__name__"],
+                series.labels[_RULE_QUERY],
+                {name: value for name, value in series.labels.items() if name not in ("__name__", _RULE_QUERY)},
+            )
+            for series in answer.series
+        )
+        # Failures are not kept: the next evaluation asks again.
+        self._rules = (time.monotonic(), rules)
+        return rules
+
     async def _run(
         self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float
     ) -> QueryResult:
         """`params`: the query string's other parameters, numbers only (nothing to quote); `encoded_promql` empty: an
-        endpoint that takes no query (`labels`), whose answer holds one series per label name."""
+        endpoint that takes no query: `labels`, whose answer holds one series per label name, or `rules`, one per
+        recording rule (see _recording_rules)."""
         if encoded_promql is None:
             encoded_promql = quote(promql)
         budget_s = min(timeout_s, self._timeout_s)
@@ -1053,10 +1117,23 @@ class PrometheusSource:
             _raise_mapped_hidden(self._client_errors, exc, *self._not_quoted(headers))
             raise
         secrets, words = self._not_quoted(headers)
-        not_found = _NOT_FOUND_HINT if encoded_promql else _LABELS_NOT_FOUND_HINT
+        not_found = (
+            _NOT_FOUND_HINT
+            if encoded_promql
+            else _RULES_NOT_FOUND_HINT
+            if endpoint == "rules"
+            else _LABELS_NOT_FOUND_HINT
+        )
         payload = read_answer(self._where, status, body, secrets, words, retry_after, not_found)
         try:
-            result = parse_result(promql, payload.get("data")) if encoded_promql else _label_names(payload.get("data"))
+            data = payload.get("data")
+            result = (
+                parse_result(promql, data)
+                if encoded_promql
+                else _recording_rules(data)
+                if endpoint == "rules"
+                else _label_names(data)
+            )
             # null is how a Go server without omitempty writes none (a nil slice).
             warnings, infos = payload.get("warnings") or [], payload.get("infos") or []
             if payload.get("isPartial") is True:

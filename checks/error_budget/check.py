@@ -8,7 +8,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar, Literal
 
@@ -79,8 +79,10 @@ from checks.error_budget.readers import (
     SlothSLI,
     blind_note,
     blind_query,
+    blind_rule_note,
     evaluated_query,
     newborn_note,
+    rules_blind_query,
     seen_query,
     vouch_query,
     vouched_by,
@@ -316,8 +318,9 @@ class ErrorBudgetCheck(Check):
             blind = (
                 "; nor can "
                 + ", ".join(f"the {w} window be checked for raw series scraped every {w} or less often" for w in short)
-                + ", which the rule's rate() or increase() leaves out (one sample in its range), errors included: it "
-                "reads clean while they burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
+                + ", which the rule's rate() or increase() leaves out (one sample in its range), errors included, "
+                "unless Prometheus' rules API lists the rule (its expression names them): else it reads clean while "
+                "they burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
                 if short
                 else ""
             )
@@ -636,7 +639,11 @@ class ErrorBudgetCheck(Check):
                 period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
         except MissingBucket as exc:
             raise await self._explain_missing_bucket(ctx, exc) from None
-        verdict = self.judge(windows, period, plan.queries, plan.sent, partial)
+        verdict, tiers = self._judged(windows, period, plan.queries, plan.sent, partial, RulesRead())
+        if verdict.outcome is Outcome.PASS and self._unguarded_field is not None:
+            gating = [t for t in tiers if t.judged and t.tier.severity in self.fail_on]
+            if held := list(dict.fromkeys(window for _, window, *_ in held_alone(gating))):
+                verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
             verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
@@ -644,6 +651,60 @@ class ErrorBudgetCheck(Check):
         if infos:
             verdict.details["prometheus_infos"] = infos
         return verdict
+
+    async def _read_rules(
+        self,
+        ctx: EvalContext,
+        held: Sequence[str],
+        windows: Mapping[str, WindowRatio],
+        period: WindowRatio,
+        plan: MeasurementPlan,
+        partial: Sequence[str],
+    ) -> Verdict:
+        """A pass that `held` windows (of BLIND_WINDOW_S or less, a Pyrra or Sloth SLI without its raw total) alone
+        rest on, judged again once the rules API told what each one's recording rule reads: its expression's raw
+        series, asked by the blind query the raw total's path sends (see rules_blind_query), make the window blind
+        (see settle_blind) when one holds a single sample there, and checked when none does. Where the rules API
+        cannot tell (no rules API, no such rule, an expression the check cannot read, a failed query), the pass
+        stands as judged, and its details (`rules_read`) say why: reading them never turns a pass into an error."""
+        reader = self._kept.reader
+        assert isinstance(reader, SlothReader | PyrraReader)
+        source = ctx.prometheus(self.source)
+        said: dict[str, Any] = {}
+        blinded = dict(windows)
+        checked: set[str] = set()
+        unread: dict[str, str] = {}
+        try:
+            # Half the time left at most: the blind query follows.
+            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
+        except CheckError as exc:
+            unread = dict.fromkeys(held, f"the rules could not be listed: {exc.message}")
+            rules = ()
+        for window in held if not unread else ():
+            rule, found = reader.window_rules(rules, window, ctx.args)
+            query, expressions = rules_blind_query(found, rule, parse_duration(window))
+            if query is None:
+                unread[window] = expressions
+                continue
+            try:
+                answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+                count = answer.single_value("blind query of the rule's raw series")
+            except CheckError as exc:
+                unread[window] = f"the query of {rule}'s raw series failed: {exc.message}"
+                continue
+            said[window] = {"rules": expressions, "blind_query": query, "single_sample_series": count}
+            if count:
+                blinded[window] = replace(windows[window], blind=blind_rule_note(count, window, rule))
+            elif answer.storage_warnings:
+                # No series counted in an answer that may lack some: no evidence there is none.
+                unread[window] = (
+                    f"the query of {rule}'s raw series may be partial ({'; '.join(answer.storage_warnings)})"
+                )
+            else:
+                checked.add(window)
+        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, RulesRead(frozenset(checked), unread))
+        judged.details["rules_read"] = {**said, **{window: {"unread": why} for window, why in unread.items()}}
+        return judged
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]
@@ -855,10 +916,24 @@ class ErrorBudgetCheck(Check):
         queries: Sequence[str] = (),
         sent: Sequence[str] = (),
         partial: Sequence[str] = (),
+        rules_read: RulesRead | None = None,
     ) -> Verdict:
         """The verdict from measured windows: pure arithmetic, no I/O. `queries` are the per-window queries,
         `sent` the combined queries that carried them, `partial` the storage warnings of an answer that may
-        lack series (the period's zero errors inferred from absent windows is then no evidence either)."""
+        lack series (the period's zero errors inferred from absent windows is then no evidence either),
+        `rules_read` what the rules API told of windows a pass rests on (see _read_rules)."""
+        return self._judged(windows, period, queries, sent, partial, rules_read or RulesRead())[0]
+
+    def _judged(
+        self,
+        windows: Mapping[str, WindowRatio],
+        period: WindowRatio,
+        queries: Sequence[str],
+        sent: Sequence[str],
+        partial: Sequence[str],
+        rules_read: RulesRead,
+    ) -> tuple[Verdict, list[TierResult]]:
+        """judge's verdict, and the tiers judged."""
         budget = self.budget
         # Zero errors read from an absent series, then inferred for the period from such windows, is no
         # evidence in an answer that may lack series.
@@ -871,6 +946,20 @@ class ErrorBudgetCheck(Check):
         period = with_min_events(period, self.min_events_per_window)
         windows = settle_blind(self._kept.tiers, windows, budget)
         tiers = judge_tiers(self._kept.tiers, windows, budget)
+        return self._verdict(windows, period, tiers, queries, sent, partial, rules_read), tiers
+
+    def _verdict(
+        self,
+        windows: Mapping[str, WindowRatio],
+        period: WindowRatio,
+        tiers: list[TierResult],
+        queries: Sequence[str],
+        sent: Sequence[str],
+        partial: Sequence[str],
+        rules_read: RulesRead,
+    ) -> Verdict:
+        """The verdict of the judged `tiers` and the period's budget (see _judged)."""
+        budget = self.budget
         # A NaN ratio is no measurement: read as a number, the gate below would find NaN above any minimum.
         ratio = period.error_ratio
         remaining = None if ratio is None or math.isnan(ratio) else budget_remaining(ratio, budget)
@@ -945,7 +1034,7 @@ class ErrorBudgetCheck(Check):
             if unjudged
             else ""
         )
-        extra += _unguarded(gating_judged, self._unguarded_field)
+        extra += _unguarded(gating_judged, self._unguarded_field, rules_read)
         return Verdict(
             outcome=Outcome.PASS,
             value=worst.burn,
@@ -1089,15 +1178,11 @@ def _unseen(
     )
 
 
-def _unguarded(tiers: Sequence[TierResult], field: str | None) -> str:
-    """For a pass: the judged tiers kept from firing by a window of BLIND_WINDOW_S or less alone (the other burns above
-    the factor) that, without `field`, no query checks for raw series its rule leaves out; "" when none."""
-    if field is None:
-        return ""
-    held = [
-        f"{t.tier.label} on its {window} window alone ({format_number(burn)}x while {other} burns "
-        f"{format_number(other_burn)}x, limit {format_number(t.tier.factor)}x), whose rule leaves out any raw series "
-        f"scraped every {window} or less often, errors included"
+def held_alone(tiers: Sequence[TierResult]) -> list[tuple[TierResult, str, float, str, float]]:
+    """The judged tiers kept from firing by a window of BLIND_WINDOW_S or less alone, its other window burning above
+    the factor: (tier, window, its burn, other window, its burn) of each."""
+    return [
+        (t, window, burn, other, other_burn)
         for t in tiers
         for window, burn, other, other_burn in (
             (t.tier.short, t.short_burn, t.tier.long, t.long_burn),
@@ -1108,11 +1193,48 @@ def _unguarded(tiers: Sequence[TierResult], field: str | None) -> str:
         and parse_duration(window) <= BLIND_WINDOW_S
         and exceeds(other_burn, t.tier.factor)
     ]
-    if not held:
+
+
+@dataclass(frozen=True)
+class RulesRead:
+    """What the rules API told of the windows a pass rests on alone (see held_alone): those whose rule's raw series
+    were counted and none is scraped as seldom as the window (`checked`), and why the others were not (`unread`)."""
+
+    checked: frozenset[str] = frozenset()
+    unread: Mapping[str, str] = field(default_factory=dict)
+
+
+def _unguarded(tiers: Sequence[TierResult], field_name: str | None, rules_read: RulesRead) -> str:
+    """For a pass: the judged tiers kept from firing by a window of BLIND_WINDOW_S or less alone (see held_alone) that,
+    without `field_name`, no query checks for raw series its rule leaves out unless the rules API told them
+    (`rules_read`); "" when none."""
+    if field_name is None:
         return ""
-    return (
-        f"; unchecked: {'; '.join(held)} (rate() and increase() need two samples in their range): without {field} "
-        f"no query tells whether there is one; set {field} to have it checked"
+    held = held_alone(tiers)
+    said = [
+        f"{t.tier.label} on its {window} window alone ({format_number(burn)}x while {other} burns "
+        f"{format_number(other_burn)}x, limit {format_number(t.tier.factor)}x)"
+        for t, window, burn, other, other_burn in held
+    ]
+    checked = [text for text, (_, window, *_) in zip(said, held, strict=True) if window in rules_read.checked]
+    unchecked = [
+        f"{text}, whose rule leaves out any raw series scraped every {window} or less often, errors included"
+        for text, (_, window, *_) in zip(said, held, strict=True)
+        if window not in rules_read.checked
+    ]
+    text = (
+        f"; checked: {'; '.join(checked)}, whose rule's raw series (its expression, as the rules API lists it) hold "
+        "two samples at least in the window"
+        if checked
+        else ""
+    )
+    if not unchecked:
+        return text
+    unread = "; ".join(dict.fromkeys(rules_read.unread.values()))
+    why = f" (the rules API did not tell: {unread})" if unread else ""
+    return text + (
+        f"; unchecked: {'; '.join(unchecked)} (rate() and increase() need two samples in their range): without "
+        f"{field_name} no query tells whether there is one{why}; set {field_name} to have it checked"
     )
 
 

@@ -23,9 +23,11 @@ from analyzer.kinds import (
     ParamType,
     PromQLTemplate,
     QueryResult,
+    RecordingRule,
     Series,
     SourceRejected,
     UnexplainedLabels,
+    clip,
     escape_promql_string,
     event_form,
     exceeds,
@@ -37,6 +39,7 @@ from analyzer.kinds import (
     parse_duration,
     presence_query,
     rated_selectors,
+    selector_matchers,
     vector_selectors,
 )
 from checks.error_budget.burn import (
@@ -848,6 +851,23 @@ class PyrraReader:
         metric = self._sli.metric.removesuffix("_bucket") if suffix.startswith("increase") else self._sli.metric
         return f"{metric}:{suffix}{{{matchers}}}"
 
+    def window_rules(
+        self, rules: Sequence[RecordingRule], window: str, args: Mapping[str, ArgValue]
+    ) -> tuple[str, list[RecordingRule]]:
+        """The rule the window reads (its burnrate), as named in a reason, and those of `rules` that may record its
+        series (see rules_matched)."""
+        suffix = f":burnrate{rule_window(window)}"
+        named = [
+            rule
+            for rule in rules
+            if (
+                rule.name == f"{self._sli.metric}{suffix}"
+                if self._sli.metric is not None
+                else rule.name.endswith(suffix)
+            )
+        ]
+        return self._rule(suffix[1:], args), rules_matched(named, self._burnrate_matchers(args), _PYRRA_IDENTITY)
+
     def probes(
         self,
         windows: Mapping[str, Mapping[str, str]],
@@ -1441,6 +1461,78 @@ def vouch_query(unexplained: UnexplainedLabels, range_s: float) -> str:
     return f"count by ({by}) (last_over_time({over}))"
 
 
+# The labels that name an SLO on every rule its tool generates: a rule without them is no rule of the SLO.
+_SLOTH_IDENTITY = frozenset({"sloth_id", "sloth_service", "sloth_slo"})
+_PYRRA_IDENTITY = frozenset({"slo"})
+
+
+def rules_matched(rules: Sequence[RecordingRule], matchers: str, identity: frozenset[str]) -> list[RecordingRule]:
+    """Those of `rules` whose series `matchers` (the text between a selector's braces) may select: each static label
+    a matcher names holds for it; a label a rule does not set may come from its expression's series (`sum by`), so it
+    excludes no rule, except those of `identity`, which the SLO's tool sets on every rule of the SLO. Over-inclusive
+    on purpose: each rule kept adds raw series to the blind query, which can only find more of them."""
+    parsed = selector_matchers(f"{{{matchers}}}")
+    if parsed is None:
+        return []
+    return [
+        rule
+        for rule in rules
+        if all(
+            _matcher_holds(op, value, rule.labels[label]) if label in rule.labels else label not in identity
+            for label, op, value in parsed
+        )
+    ]
+
+
+def _matcher_holds(op: str, value: str, label_value: str) -> bool:
+    """Whether the matcher `op` `value` selects a series whose label has `label_value`; True for a regex Python
+    cannot read (RE2's own syntax), which then excludes no rule."""
+    if op in ("=", "!="):
+        return (label_value == value) is (op == "=")
+    try:
+        matched = re.fullmatch(value, label_value) is not None
+    except re.error:
+        return True
+    return matched is (op == "=~")
+
+
+def rules_blind_query(found: Sequence[RecordingRule], rule: str, range_s: float) -> tuple[str | None, str]:
+    """blind_query of every selector the expressions of `found` (the rules recording `rule`, see window_rules) rate
+    over `range_s`, and what was read (their expressions); None and why not when they cannot tell: no rule found,
+    or one whose expression rates no selector over `range_s` that promql-parser can read (a rule over other rules,
+    a subquery)."""
+    if not found:
+        return None, f"the rules API lists no recording rule {rule}"
+    selectors: dict[str, None] = {}
+    for each in found:
+        rated = rated_selectors(each.query, range_s)
+        if not rated:
+            return None, (
+                f"the expression of recording rule {each.name} ({clip_text(each.query)}) rates no raw series over "
+                f"{prometheus_duration(range_s)} that the check can read"
+            )
+        selectors |= dict.fromkeys(rated)
+    expressions = "; ".join(f"{each.name}: {clip_text(each.query)}" for each in found)
+    return " or ".join(blind_query(selector, range_s) for selector in selectors), expressions
+
+
+def blind_rule_note(count: float, window: str, rule: str) -> str:
+    """Why `rule` (a tool's recorded ratio over `window`) reads clean whatever its errors, when the blind query of its
+    expression's raw series (see rules_blind_query) counts `count` of them holding a single sample there."""
+    over = prometheus_duration(parse_duration(window))
+    return (
+        f"{format_number(count)} raw series that {rule} reads (its expression, as the rules API lists it) hold a "
+        f"single sample over the last {over} (scraped every {over} or less often): rate() needs two in its range, so "
+        f"the rule leaves out their events over {over}, bad ones included, and a clean {over} says nothing of them; "
+        f"scrape those targets at least twice per {over}"
+    )
+
+
+def clip_text(query: str) -> str:
+    """A rule's expression on one line, clipped to 300 characters, as a reason quotes it."""
+    return clip(" ".join(query.split()), 300)
+
+
 def blind_query(total: str, range_s: float) -> str:
     """The query of how many raw series of `total` (pyrra.total's selector) hold one sample over the last `range_s`,
     and one or two over the `range_s` before: a target scraped that seldom, not a series just born, nor one that ended
@@ -1817,6 +1909,17 @@ class SlothReader:
             queries["errors"] = self._errors.render({**args, "window": window})
         # Sloth's ratio rule reads the SLO's raw series over the window as sloth.total_query does.
         return with_blind_query(queries, window)
+
+    def window_rules(
+        self, rules: Sequence[RecordingRule], window: str, args: Mapping[str, ArgValue]
+    ) -> tuple[str, list[RecordingRule]]:
+        """The rule the window reads, as named in a reason, and those of `rules` that may record its series (see
+        rules_matched)."""
+        name = f"slo:sli_error:ratio_rate{rule_window(window)}"
+        matchers = self._matchers(args)
+        return f"{name}{{{matchers}}}", rules_matched(
+            [rule for rule in rules if rule.name == name], matchers, _SLOTH_IDENTITY
+        )
 
     def probes(
         self,

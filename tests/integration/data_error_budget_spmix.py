@@ -7,6 +7,9 @@ targets alone. Ratio, 28d, `performanceOverAccuracy: true`, over `ebr_http_reque
   anchor, then 0.3 req/s: burnrate5m at 0.2x, 1h at about 19x, 30m at 29x: the page tier 1h/5m (14x) fires unseen.
 - `ebr-spok`: the sparse target answers code="404" at 0.1 req/s (no error): every window at 0.2x.
 Sloth's rules over each job (data_error_budget_rules.sloth_rules) record ratio_rate5m from the dense targets alone too.
+Prometheus loads these rules (see loaded_rules): its rules API lists them, as a user's does; but not those of Sloth SLO
+`ebr-sloth-spmix-elsewhere` (ebr-spmix's rules again), which stands for rules evaluated by another ruler than the one
+queried (Thanos Ruler, behind a Thanos Query without rule endpoints).
 A raw `ratio` check reads the same rate()s, a `latency` check those of HISTOGRAM (slow requests as the 500s)."""
 
 from __future__ import annotations
@@ -70,4 +73,11 @@ def rules(anchor: float) -> tuple[str, float, float]:
     text, start, end = sparse.rules(anchor)
     ok = text.replace(sparse.SLO, HEALTHY_SLO).removeprefix("groups:\n")
     sloth = "".join(sloth_rules(job.removeprefix("ebr-")) for job in (SLO, HEALTHY_SLO))
-    return text.replace(sparse.SLO, SLO) + ok + sloth, start, end
+    elsewhere = sloth_rules("spmix", name="spmix-elsewhere")
+    return text.replace(sparse.SLO, SLO) + ok + sloth + elsewhere, start, end
+
+
+def loaded_rules(anchor: float) -> str:
+    """The rule file Prometheus loads: rules()'s but Sloth SLO ebr-sloth-spmix-elsewhere's."""
+    text, _, _ = rules(anchor)
+    return text.removesuffix(sloth_rules("spmix", name="spmix-elsewhere"))

@@ -715,6 +715,17 @@ CHECKS = [
     sloth_check("spok", name="ebr-sloth-spok-no-total-page", total_query=None, fail_on=["page"]),
     pyrra_check("spmix", name="ebr-pyrra-spmix-no-total-page", total=None, fail_on=["page"]),
     pyrra_check("spok", name="ebr-pyrra-spok-no-total-page", total=None, fail_on=["page"]),
+    # ebr-spmix's Sloth rules again, evaluated by a ruler the rules API queried does not list.
+    sloth_check(
+        "spmix",
+        name="ebr-sloth-spmix-elsewhere-no-total-page",
+        sloth_id="ebr-sloth-spmix-elsewhere",
+        total_query=None,
+        fail_on=["page"],
+    ),
+    # Errors 20 to 15 minutes ago, every target dense: 1h burns 17x, 5m clean (data_error_budget_spent.py).
+    sloth_check("spent", name="ebr-sloth-spent-no-total-page", total_query=None, fail_on=["page"]),
+    pyrra_check("spent", name="ebr-pyrra-spent-no-total-page", total=None, fail_on=["page"]),
     # A healthy service one of whose pods was deleted 4m50s ago (data_error_budget_podgone.py): page only.
     pyrra_check("podgone", name="ebr-pyrra-podgone-page", fail_on=["page"]),
     # Burnrates of two same-name SLOs, each vouched for over its own window alone (data_error_budget_pgmix.py).
@@ -2660,19 +2671,55 @@ class TestBlindShortWindows:
         assert "read all the same: no tier it judges can fire whatever it reads (1h/5m: 1h burns" in five["note"]
 
     @pytest.mark.parametrize(
-        ("name", "field"),
-        [("ebr-sloth-spmix-no-total-page", "sloth.total_query"), ("ebr-pyrra-spmix-no-total-page", "pyrra.total")],
+        ("name", "rule"),
+        [
+            ("ebr-sloth-spmix-no-total-page", 'slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-spmix"}'),
+            ("ebr-pyrra-spmix-no-total-page", 'ebr_http_requests:burnrate5m{slo="ebr-spmix", job="ebr-spmix"}'),
+        ],
     )
-    async def test_without_the_raw_total_a_pass_held_by_the_5m_window_says_so(self, evaluate, name, field):
-        # Nothing tells whether the 5m rule left a target out: the pass stands (an unchecked 5m window made no data
-        # would block every healthy service), but says which tier only the 5m window holds. Before: PASS "no page tier
-        # fires: worst is page tier 6h/30m at 3.14x" while 1h burned 18.7x, and nothing more.
+    async def test_without_the_raw_total_the_rules_api_tells_the_5m_rules_raw_series(self, evaluate, name, rule):
+        # The rule's expression, as Prometheus' rules API lists it, rates the sparse target's series over 5m: the blind
+        # query of the raw total's path finds it. Before: PASS "no page tier fires: worst is page tier 6h/30m at 3.14x;
+        # unchecked: 1h/5m on its 5m window alone (0.19996x while 1h burns 18.7x ..." while 1h burned 18.7x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        measured = windows(result)
+        assert measured["5m"]["error_ratio"] is None, measured["5m"]
+        assert measured["5m"]["note"].startswith(
+            f"no data (1 raw series that {rule} reads (its expression, as the rules API lists it) hold a single sample "
+            "over the last 5m"
+        ), measured["5m"]
+        assert measured["1h"]["burn_rate"] > 14.4, measured["1h"]
+        assert "page tier 1h/5m cannot judge" in result.reason and "may be firing unseen" in result.reason
+        read = result.details["rules_read"]["5m"]
+        assert (
+            read["single_sample_series"] == 1 and 'ebr_http_requests_total{job="ebr-spmix"}[5m]' in read["blind_query"]
+        )
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-spent-no-total-page", "ebr-pyrra-spent-no-total-page"])
+    async def test_without_the_raw_total_a_5m_rule_whose_raw_series_are_dense_holds_the_pass(self, evaluate, name):
+        # Every target scraped every 30 s: the 5m rule counts every error, and its 0 holds the 1h/5m tier.
         result = await evaluate(name)
         assert result.verdict is Outcome.PASS, result.reason
+        assert "; checked: 1h/5m on its 5m window alone (0x while 1h burns " in result.reason, result.reason
+        assert "unchecked" not in result.reason, result.reason
+        assert windows(result)["1h"]["burn_rate"] > 14.4
+        read = result.details["rules_read"]["5m"]
+        assert read["single_sample_series"] is None and "[5m]" in read["blind_query"], read
+
+    async def test_without_the_raw_total_a_rule_the_rules_api_does_not_list_leaves_the_pass_as_it_was(self, evaluate):
+        # Its series are recorded (by another ruler, here the backfill), its rule is not listed: nothing tells whether
+        # the 5m rule left a target out, and the pass stands as before (an unchecked 5m window made no data would
+        # block every healthy service), saying which tier only the 5m window holds and why the rules did not tell.
+        result = await evaluate("ebr-sloth-spmix-elsewhere-no-total-page")
+        assert result.verdict is Outcome.PASS, result.reason
         assert "; unchecked: 1h/5m on its 5m window alone (0.19996x while 1h burns " in result.reason, result.reason
+        why = 'the rules API lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-spmix-elsewhere"}'
         assert result.reason.endswith(
-            f"without {field} no query tells whether there is one; set {field} to have it checked"
-        )
+            f"without sloth.total_query no query tells whether there is one (the rules API did not tell: {why}); set "
+            "sloth.total_query to have it checked"
+        ), result.reason
+        assert result.details["rules_read"] == {"5m": {"unread": why}}
         assert windows(result)["1h"]["burn_rate"] > 14.4
 
     @pytest.mark.parametrize("name", ["ebr-sloth-spok-no-total-page", "ebr-pyrra-spok-no-total-page"])

@@ -34,7 +34,7 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
-from analyzer.sources.prometheus import PrometheusSource, PrometheusSourceConfig
+from analyzer.sources.prometheus import RULES_KEPT_S, PrometheusSource, PrometheusSourceConfig, RecordingRule
 from analyzer.web import create_app
 from tests.fakes import holding_prometheus
 
@@ -91,6 +91,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
     app.router.add_get("/api/v1/query", handler)
     app.router.add_get("/api/v1/query_range", handler)
     app.router.add_get("/api/v1/labels", handler)
+    app.router.add_get("/api/v1/rules", handler)
     # A Prometheus behind a route prefix (--web.route-prefix, Thanos or a proxy path), with a character to escape.
     app.router.add_get("/under a/prefix/api/v1/query", handler)
     app.router.add_get("/under a/prefix/api/v1/query_range", handler)
@@ -340,6 +341,97 @@ class TestHoldsData:
         finally:
             await source_of.aclose()
         assert (before, within) == (False, True)
+
+
+def rules_answer(*rules):
+    """A rules API answer holding `rules` (dicts as Prometheus lists a rule) in one group."""
+    return {"status": "success", "data": {"groups": [{"name": "g", "file": "f.yml", "rules": list(rules)}]}}
+
+
+RATE_RULE = {
+    "type": "recording",
+    "name": "slo:sli_error:ratio_rate5m",
+    "query": 'sum(rate(x{code="500"}[5m])) / sum(rate(x[5m]))',
+    "labels": {"sloth_id": "a", "sloth_window": "5m"},
+    "health": "ok",
+}
+
+
+class TestRecordingRules:
+    """The recording rules a source's rules API lists, kept RULES_KEPT_S per source; an answer of another shape, or
+    none (no rules API), is the analyzer's error, and no failure is kept."""
+
+    async def test_the_rules_api_lists_them(self):
+        alert = {"type": "alerting", "name": "A", "query": "up == 0", "labels": {}}
+        unlabelled = {"type": "recording", "name": "r", "query": "sum(x)"}
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, rules_answer(RATE_RULE, alert, unlabelled))]
+            prometheus = source(fake.url)
+            rules = await prometheus.recording_rules(3)
+            again = await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        assert rules == (
+            RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"]),
+            RecordingRule("r", "sum(x)", {}),
+        )
+        # Kept: the second read asks nothing.
+        assert again == rules and fake.paths == ["/api/v1/rules"] and fake.params == [{"type": "record"}]
+
+    async def test_rules_older_than_they_are_kept_are_asked_again(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, rules_answer(RATE_RULE)), (200, rules_answer())]
+            prometheus = source(fake.url)
+            await prometheus.recording_rules(3)
+            listed_at, rules = prometheus._rules
+            prometheus._rules = (listed_at - RULES_KEPT_S, rules)
+            assert await prometheus.recording_rules(3) == ()
+            await prometheus.aclose()
+        assert fake.paths == ["/api/v1/rules", "/api/v1/rules"]
+
+    async def test_no_rules_api_is_said_and_not_kept(self):
+        async with recording_prometheus() as fake:
+            fake.replies = [(404, b"404 page not found"), (200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected) as refused:
+                await prometheus.recording_rules(3)
+            assert len(await prometheus.recording_rules(3)) == 1
+            await prometheus.aclose()
+        assert refused.value.message == (
+            f"Prometheus source 'default' ({fake.url}) rejected the query (HTTP 404: 404 page not found); no rules "
+            "API at this address, which answers queries (a querier without rules, or a proxy)"
+        )
+
+    @pytest.mark.parametrize(
+        ("data", "said"),
+        [
+            (None, "its data is null, not an object holding a list of rule groups"),
+            ({"groups": [{"name": "g"}]}, "KeyError: 'rules'"),
+            ({"groups": [{"rules": {}}]}, "a rule group is"),
+            ({"groups": [{"rules": [{**RATE_RULE, "query": None}]}]}, "not a name, a query and labels"),
+            ({"groups": [{"rules": [{**RATE_RULE, "labels": {"a": 1}}]}]}, "has labels"),
+        ],
+    )
+    async def test_another_shape_is_refused(self, data, said):
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, {"status": "success", "data": data})]
+            prometheus = source(fake.url)
+            with pytest.raises(SourceRejected, match="answered with an unexpected shape") as refused:
+                await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        assert said in refused.value.message
+
+    @pytest.mark.integration
+    async def test_a_real_prometheus_lists_the_rules_it_loaded(self, prometheus):
+        source_of = source(prometheus.url)
+        try:
+            rules = await source_of.recording_rules(3)
+        finally:
+            await source_of.aclose()
+        [rule] = [
+            r for r in rules if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "ebr-sloth-spmix"
+        ]
+        assert 'sum(rate(ebr_http_requests_total{job="ebr-spmix"}[5m]))' in rule.query
+        assert rule.labels["sloth_window"] == "5m"
 
 
 class TestHeadersRefusedAtLoad:

@@ -7,8 +7,10 @@ import dataclasses
 import math
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -23,7 +25,7 @@ from analyzer.promql_batch import QueryBatch
 from analyzer.promql_names import label_presence_query, presence_query
 from analyzer.registry import Registry
 from analyzer.runner import Runner
-from analyzer.sources import QueryResult, Series, Sources
+from analyzer.sources import QueryResult, RecordingRule, Series, Sources
 from checks.error_budget import (
     ErrorBudgetCheck,
     WindowRatio,
@@ -59,6 +61,8 @@ from checks.error_budget.readers import (
     blind_query,
     evaluated_query,
     newborn_note,
+    rules_blind_query,
+    rules_matched,
     same_objective,
     seen_query,
     vouch_query,
@@ -1837,9 +1841,13 @@ class FakePrometheus:
         return self.value(window, part) if callable(self.value) else self.value
 
 
-async def run_against(aiohttp_server, fake, check_fields):
+async def run_against(aiohttp_server, fake, check_fields, rules=None):
+    """The check `eb` with `check_fields` evaluated against `fake`; `rules`: the handler of its rules API (404
+    without)."""
     app = web.Application()
     app.router.add_route("*", "/api/v1/query", fake.handle)
+    if rules is not None:
+        app.router.add_get("/api/v1/rules", rules)
     server = await aiohttp_server(app, host="127.0.0.1")
     catalog = build_catalog(
         [
@@ -2572,12 +2580,317 @@ class TestUncheckedShortWindows:
         [warning] = [w for w in self.check(kind).warnings() if w.startswith(f"without {field}")]
         assert warning.endswith(
             "min_events_per_window cannot apply; nor can the 5m window be checked for raw series scraped every 5m or "
-            "less often, which the rule's rate() or increase() leaves out (one sample in its range), errors included: "
-            "it reads clean while they burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
+            "less often, which the rule's rate() or increase() leaves out (one sample in its range), errors included, "
+            "unless Prometheus' rules API lists the rule (its expression names them): else it reads clean while they "
+            "burn, and a tier it alone keeps from firing passes (the pass's reason says so)"
         ), warning
         no_short = [{"long": "1h", "short": "10m", "factor": 14, "severity": "page"}]
         [plain] = [w for w in make(period="30d", sloth=self.SLOTH, tiers=no_short).warnings() if "without" in w]
         assert plain.endswith("min_events_per_window cannot apply"), plain
+
+
+SLOTH_GENERATED = Path(__file__).parent / "data" / "sloth" / "out-base.yaml.tpl"
+# Pyrra's burnrate rule of a ratio SLO as its slo/rules_test.go has it ("http-ratio"): the total's equality matchers
+# and `slo` as labels.
+PYRRA_BURNRATE = RecordingRule(
+    "http_requests:burnrate5m",
+    'sum(rate(http_requests_total{code=~"5..",job="thanos-receive-default"}[5m])) / '
+    'sum(rate(http_requests_total{job="thanos-receive-default"}[5m]))',
+    {"job": "thanos-receive-default", "slo": "monitoring-http-errors"},
+)
+
+
+def sloth_generated_rules():
+    """The recording rules of Sloth's generated out-base.yaml.tpl (its template's version filled in)."""
+    text = SLOTH_GENERATED.read_text().replace("{{ .version }}", "v0.11.0")
+    return [
+        RecordingRule(rule["record"], rule["expr"], {k: str(v) for k, v in rule.get("labels", {}).items()})
+        for document in yaml.safe_load_all(text)
+        if document
+        for group in document["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    ]
+
+
+def sloth_reader(**sli):
+    return SlothReader(make(period="30d", sloth=sli).sloth, {}, parse_duration("30d"), 99.9)
+
+
+def pyrra_reader(**sli):
+    return PyrraReader(make(period="28d", pyrra=sli).pyrra, {}, parse_duration("28d"), 99.9)
+
+
+# As rated_selectors lists them: the right operand's first.
+SLOTH_5M_SELECTORS = (
+    'http_request_duration_seconds_count{job="myservice"}',
+    'http_request_duration_seconds_count{job="myservice", code=~"(5..|429)"}',
+)
+
+
+class TestRulesMatched:
+    """The recording rule a Pyrra or Sloth window reads is found among the rules API's by its name and labels, and
+    its expression's rated selectors make the blind query; a rule not found or not readable says why."""
+
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"sloth_id": "svc01-slo1"},
+            {"service": "svc01", "slo": "slo1"},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1="global01v1"'},
+            # A label the rule does not set may come from its expression's series: it excludes no rule.
+            {"sloth_id": "svc01-slo1", "selectors": 'cluster="eu1"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"global0.v1", global02k1!="x"'},
+        ],
+    )
+    def test_sloths_generated_5m_rule_is_found(self, sli):
+        rule, found = sloth_reader(**sli).window_rules(sloth_generated_rules(), "5m", {})
+        assert [(r.name, r.labels["sloth_window"]) for r in found] == [("slo:sli_error:ratio_rate5m", "5m")]
+        query, read = rules_blind_query(found, rule, 300.0)
+        assert query == " or ".join(blind_query(selector, 300.0) for selector in SLOTH_5M_SELECTORS)
+        assert read.startswith("slo:sli_error:ratio_rate5m: (sum(rate(http_request_duration_seconds_count{"), read
+
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"sloth_id": "svc01-slo2"},
+            {"service": "svc01", "slo": "slo2"},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1="other"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1!="global01v1"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"x.*"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1!~"global.*"'},
+        ],
+    )
+    def test_a_rule_whose_labels_contradict_the_sli_is_not_its_own(self, sli):
+        rule, found = sloth_reader(**sli).window_rules(sloth_generated_rules(), "5m", {})
+        assert found == []
+        assert rules_blind_query(found, rule, 300.0) == (None, f"the rules API lists no recording rule {rule}")
+
+    def test_a_rule_without_the_slos_identity_labels_is_not_its_own(self):
+        # Another tool's rule of the same name: no sloth_id, whatever its expression.
+        [five] = [
+            r
+            for r in sloth_generated_rules()
+            if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "svc01-slo1"
+        ]
+        bare = dataclasses.replace(five, labels={k: v for k, v in five.labels.items() if k != "sloth_id"})
+        assert sloth_reader(sloth_id="svc01-slo1").window_rules([bare], "5m", {})[1] == []
+        assert sloth_reader(service="svc01", slo="slo1").window_rules([bare], "5m", {})[1] == [bare]
+        pyrra = dataclasses.replace(PYRRA_BURNRATE, labels={"job": "thanos-receive-default"})
+        assert pyrra_reader(slo="monitoring-http-errors").window_rules([pyrra], "5m", {})[1] == []
+
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"slo": "monitoring-http-errors", "metric": "http_requests"},
+            {"slo": "monitoring-http-errors"},
+            {"slo": "monitoring-http-errors", "selectors": 'job="thanos-receive-default"'},
+        ],
+    )
+    def test_pyrras_burnrate_rule_is_found(self, sli):
+        other = dataclasses.replace(PYRRA_BURNRATE, labels={**PYRRA_BURNRATE.labels, "slo": "other"})
+        longer = dataclasses.replace(PYRRA_BURNRATE, name="http_requests:burnrate30m")
+        rule, found = pyrra_reader(**sli).window_rules([other, longer, PYRRA_BURNRATE], "5m", {})
+        assert found == [PYRRA_BURNRATE]
+        query, _ = rules_blind_query(found, rule, 300.0)
+        assert query == " or ".join(
+            blind_query(selector, 300.0)
+            for selector in (
+                'http_requests_total{job="thanos-receive-default"}',
+                'http_requests_total{code=~"5..", job="thanos-receive-default"}',
+            )
+        )
+
+    @pytest.mark.parametrize(
+        "sli",
+        [
+            {"slo": "monitoring-http-errors", "metric": "grpc_requests"},
+            {"slo": "monitoring-http-errors", "selectors": 'job="other"'},
+        ],
+    )
+    def test_another_pyrra_rule_is_not_found(self, sli):
+        assert pyrra_reader(**sli).window_rules([PYRRA_BURNRATE], "5m", {})[1] == []
+
+    def test_every_rule_found_adds_its_series(self):
+        # Two same-name SLOs' rules the SLI's labels cannot tell apart: both are asked of (more series asked of can
+        # only find more of them scraped seldom).
+        twin = dataclasses.replace(
+            PYRRA_BURNRATE,
+            query="sum(rate(a{job='b'}[5m])) / sum(rate(a[5m]))",
+            labels={"slo": "monitoring-http-errors"},
+        )
+        rule, found = pyrra_reader(slo="monitoring-http-errors").window_rules([PYRRA_BURNRATE, twin], "5m", {})
+        query, _ = rules_blind_query(found, rule, 300.0)
+        assert blind_query('a{job="b"}', 300.0) in query and blind_query("a", 300.0) in query
+        assert blind_query('http_requests_total{job="thanos-receive-default"}', 300.0) in query
+
+    @pytest.mark.parametrize(
+        "expression",
+        [
+            # Sloth's period rule over its 5m rule: no raw series rated over 5m.
+            'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="a"}[30d]) / count_over_time(x[30d])',
+            "sum(rate(x[1h]))",
+            "sum(rate(x[5m] offset 1m))",
+            "not promql (",
+        ],
+    )
+    def test_an_expression_that_rates_nothing_over_the_window_cannot_tell(self, expression):
+        found = [PYRRA_BURNRATE, dataclasses.replace(PYRRA_BURNRATE, query=expression)]
+        query, why = rules_blind_query(found, "r", 300.0)
+        assert query is None
+        assert why.startswith("the expression of recording rule http_requests:burnrate5m (") and why.endswith(
+            "rates no raw series over 5m that the check can read"
+        ), why
+
+    def test_a_regex_python_cannot_read_excludes_no_rule(self):
+        # RE2's \p{L} (a letter), which Python's re refuses: the rule may be the SLI's.
+        matchers = 'slo="monitoring-http-errors", job=~"\\\\p{L}+"'
+        assert rules_matched([PYRRA_BURNRATE], matchers, frozenset({"slo"})) == [PYRRA_BURNRATE]
+
+
+class RulesPrometheus(FakePrometheus):
+    """A FakePrometheus with a rules API listing `rules` (status `rules_status`), whose blind query answers `blind`
+    (None: no series), fails when `blind` is "fail", and answers no series with a store's warning when "partial"."""
+
+    def __init__(self, rules, blind=None, rules_status=200, **fields):
+        super().__init__(expected=1, **fields)
+        self.rules = rules
+        self.blind = blind
+        self.rules_status = rules_status
+        self.rules_asked = 0
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        query = form["query"]
+        if not query.startswith("count(count_over_time("):
+            return await super().handle(request)
+        self.queries.append(query)
+        if self.blind == "fail":
+            return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        if self.blind == "partial":
+            data = {"resultType": "vector", "result": []}
+            return web.json_response({"status": "success", "data": data, "warnings": ["store eu1 down"]})
+        result = [] if self.blind is None else [{"metric": {}, "value": [1700000000, self.blind]}]
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}})
+
+    async def handle_rules(self, request):
+        self.rules_asked += 1
+        if self.rules_status != 200:
+            return web.json_response({"status": "error", "errorType": "unavailable", "error": "no"}, status=503)
+        groups = [
+            {
+                "name": "g",
+                "rules": [
+                    {"type": "recording", "name": r.name, "query": r.query, "labels": dict(r.labels)}
+                    for r in self.rules
+                ],
+            }
+        ]
+        return web.json_response({"status": "success", "data": {"groups": groups}})
+
+
+class TestRulesRead:
+    """A pass that a Sloth or Pyrra SLI's 5m window alone holds, without its raw total, asks the rules API which raw
+    series the window's rule reads, and judges that window blind when one holds a single sample there; a rules API
+    that cannot tell leaves the pass as it was, and a failing verdict never asks."""
+
+    SLOTH_RULE = RecordingRule(
+        "slo:sli_error:ratio_rate5m",
+        'sum(rate(req_total{code="500"}[5m])) / sum(rate(req_total[5m]))',
+        {"sloth_id": "svc-slo", "sloth_window": "5m"},
+    )
+    # 1h burns 18.7x, 5m 0.2x: the page tier 1h/5m is held by the 5m window alone.
+    SPMIX = TestUncheckedShortWindows.SPMIX
+
+    async def run(self, aiohttp_server, fake, **fields):
+        def value(window, part):
+            if part == "total":
+                return "100"  # requests per second: every window counts traffic
+            return str(self.SPMIX.get(window, 0.0027)) if part == "ratio" else "0"
+
+        fake.value = value
+        fields = {"sloth": {"sloth_id": "svc-slo"}, "fail_on": ["page"], **fields}
+        return await run_against(aiohttp_server, fake, fields, rules=fake.handle_rules)
+
+    async def test_a_raw_series_the_5m_rule_leaves_out_makes_the_window_blind(self, aiohttp_server):
+        fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert "page tier 1h/5m cannot judge" in evaluation.reason and "may be firing unseen" in evaluation.reason
+        five = next(w for w in evaluation.details["windows"] if w["window"] == "5m")
+        assert five["error_ratio"] is None and five["note"].startswith(
+            'no data (1 raw series that slo:sli_error:ratio_rate5m{sloth_id="svc-slo"} reads'
+        ), five
+        asked = " or ".join(blind_query(s, 300.0) for s in ("req_total", 'req_total{code="500"}'))
+        assert fake.queries[-1] == asked
+        assert evaluation.details["rules_read"] == {
+            "5m": {
+                "rules": f"slo:sli_error:ratio_rate5m: {self.SLOTH_RULE.query}",
+                "blind_query": asked,
+                "single_sample_series": 1.0,
+            }
+        }
+
+    async def test_no_raw_series_left_out_checks_the_window(self, aiohttp_server):
+        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind=None))
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert "; checked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
+        assert "unchecked" not in evaluation.reason
+        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind="0"))
+        assert evaluation.verdict is Outcome.PASS and "; checked: " in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("fake", "why"),
+        [
+            (RulesPrometheus([], rules_status=503), "the rules could not be listed: Prometheus source 'default' ("),
+            (
+                RulesPrometheus([]),
+                'the rules API lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}',
+            ),
+            (
+                RulesPrometheus([SLOTH_RULE], blind="partial"),
+                'the query of slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}\'s raw series may be partial '
+                "(store eu1 down)",
+            ),
+            (
+                RulesPrometheus([SLOTH_RULE], blind="fail"),
+                'the query of slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}\'s raw series failed',
+            ),
+        ],
+    )
+    async def test_a_rules_api_that_cannot_tell_leaves_the_pass_as_it_was(self, aiohttp_server, fake, why):
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert "; unchecked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
+        assert f"(the rules API did not tell: {why}" in evaluation.reason, evaluation.reason
+        assert evaluation.details["rules_read"]["5m"]["unread"].startswith(why)
+
+    async def test_without_a_rules_api_the_pass_stands(self, aiohttp_server):
+        # run_against's Prometheus serves queries alone: its rules API answers 404.
+        fake = FakePrometheus(
+            expected=1, value=lambda window, part: str(self.SPMIX.get(window, 0.0027)) if part == "ratio" else "0"
+        )
+        evaluation = await run_against(aiohttp_server, fake, {"sloth": {"sloth_id": "svc-slo"}, "fail_on": ["page"]})
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert "no rules API at this address" in evaluation.details["rules_read"]["5m"]["unread"]
+
+    async def test_a_failing_verdict_or_a_pass_no_5m_window_holds_alone_asks_nothing(self, aiohttp_server):
+        # Both windows above the factor: read, the 5m window's rule would make it no data, hiding the firing tier.
+        fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        evaluation = await self.run(aiohttp_server, fake, tiers=[{"long": "1h", "short": "5m", "factor": 0.1}])
+        assert evaluation.verdict is Outcome.FAIL and fake.rules_asked == 0, evaluation.reason
+        assert "rules_read" not in evaluation.details
+        calm = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        evaluation = await self.run(aiohttp_server, calm, tiers=[{"long": "1h", "short": "5m", "factor": 20}])
+        assert evaluation.verdict is Outcome.PASS and calm.rules_asked == 0, evaluation.reason
+
+    async def test_with_the_raw_total_the_rules_are_not_read(self, aiohttp_server):
+        fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        sloth = {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}
+        evaluation = await self.run(aiohttp_server, fake, sloth=sloth)
+        # The raw total's own blind query (in the batch) answered no series: the pass stands, checked by it.
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_read" not in evaluation.details
 
 
 class TestReconcileAbsences:
