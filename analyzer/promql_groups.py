@@ -675,9 +675,9 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
         return ()
     found: dict[str, None] = {}
     pending = [tree]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    # Every node, not the first _MAX_LAYERS: a selector left unread asks no blind query, so its series scraped that
+    # seldom burn unseen; the size guard (promql_size_problem) bounds a parsed query's nodes.
+    while pending:
         node = pending.pop()
         kind = type(node).__name__
         if kind == "Call":

@@ -1082,6 +1082,8 @@ class TestDirectionAgainstTheSuccessCount:
                 "lower_is_better",
                 counted(f"checkout_orders_total{{{CANARY}}}") + " + " + counted(f"kpi_visits_total{{{CANARY}}}"),
             ),
+            # A success name beside a matcher whose alternatives pick both outcomes: orders completed or failed.
+            ("lower_is_better", counted(f'checkout_orders_total{{{CANARY}, status=~"completed|failed"}}')),
         ],
     )
     def test_a_direction_the_names_agree_with_or_cannot_tell_is_not_warned(self, direction, success):

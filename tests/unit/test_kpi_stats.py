@@ -611,6 +611,13 @@ class TestPooledRatioTest:
         assert successes.p_value == pytest.approx(errors.p_value, rel=1e-6)
         assert successes.difference == pytest.approx(-errors.difference)
 
+    def test_a_success_ratio_s_failures_keep_their_variants(self):
+        # 20 failures of the canary's 1000 events, 10 of the baseline's 10000: the canary's share of the 30 is tested
+        # at its tenth of the events, not the baseline's 10 at it.
+        result = pooled_ratio_test([0.98] * 4, 1000.0, [0.999] * 4, 10000.0, 0.95)
+        assert result.p_value == pytest.approx(conditional_binomial_p(20, 10, 1000 / 11000), rel=1e-6)
+        assert result.p_value != pytest.approx(conditional_binomial_p(10, 20, 1000 / 11000), rel=1e-2)
+
     def test_the_rarer_outcome_is_counted_below_half(self):
         # A pooled rate of 0.4 is the rarer outcome itself: its counts, 450 and 350, not their complements.
         result = pooled_ratio_test([0.45], 1000.0, [0.35], 1000.0, 0.95)

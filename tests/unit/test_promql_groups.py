@@ -38,6 +38,7 @@ from analyzer.promql_groups import (
     share_of_itself,
 )
 from analyzer.promql_syntax import parsed
+from analyzer.promql_text import promql_size_problem
 
 
 class TestBucketReads:
@@ -1328,6 +1329,10 @@ class TestRatedSelectors:
             ('sum(increase({__name__=~"a|b", j="x"}[5m])) or vector(0)', ('{__name__=~"a|b", j="x"}',)),
             ("sum(rate(a[5m])) / (sum(irate(b[5m])) + 1)", ("b", "a")),
             ("sum by (code) (-deriv(a[5m]))", ("a",)),
+            ("sum(delta(a[5m])) + sum(idelta(b[5m]))", ("a", "b")),
+            # Within another function's call: clamp_min() reads rate()'s answer, blind as it is.
+            ("sum(clamp_min(rate(a[5m]), 0))", ("a",)),
+            ('sum(label_replace(increase(a[5m]), "x", "$1", "y", "(.*)"))', ("a",)),
         ],
     )
     def test_a_range_read_by_a_two_sample_function_over_the_window_is_found(self, query, found):
@@ -1337,6 +1342,7 @@ class TestRatedSelectors:
         "query",
         [
             "sum(rate(a[1h]))",  # another range
+            "sum(rate(a[1m]))",  # a shorter one: what it leaves out is no series scraped every 5 minutes or less often
             "sum(rate(a[5m] offset 1m))",  # not the last 5 minutes
             "sum(rate(a[5m] @ 1700000000))",
             "sum(count_over_time(a[5m]))",  # one sample counts
@@ -1347,3 +1353,10 @@ class TestRatedSelectors:
     )
     def test_other_reads_are_not(self, query):
         assert rated_selectors(query, 300.0) == ()
+
+    def test_every_selector_of_a_query_the_size_guard_admits_is_found(self):
+        # 401 rated selectors summed, 400 operators: 1,203 nodes. Before: the walk stopped at 1,000 nodes and the first
+        # 68 selectors asked no blind query, so a target among them scraped every 5 minutes burned unseen there.
+        query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(401))
+        assert promql_size_problem(query) is None
+        assert sorted(rated_selectors(query, 300.0)) == sorted(f'x{{c="{i}"}}' for i in range(401))

@@ -95,7 +95,7 @@ class TestPromqlSizeProblem:
             f"the query nests {MAX_PROMQL_NESTING + 1} levels of brackets; at most {MAX_PROMQL_NESTING}"
         )
 
-    @pytest.mark.parametrize("op", [" + ", " or ", " ^ ", " == ", " and ", " atan2 "])
+    @pytest.mark.parametrize("op", [" + ", " or ", " ^ ", " == ", " and ", " atan2 ", " unless ", " OR ", " Unless "])
     def test_an_operator_chain_past_the_limit_is_named(self, op):
         assert promql_size_problem(op.join(["x"] * (MAX_PROMQL_OPERATORS + 1))) is None
         assert promql_size_problem(op.join(["x"] * (MAX_PROMQL_OPERATORS + 2))) == (
@@ -115,6 +115,33 @@ class TestPromqlSizeProblem:
         text = "(" * 1000 + "-" * 1000
         query = f'sum(rate(x{{a="{text}", b!="-", c=~"a|b"}}[5m:1m])) # {text}\n / 2'
         assert promql_size_problem(query) is None
+
+    def test_the_limits_are_200_levels_400_operators_and_200000_characters(self):
+        # The documented numbers themselves, each side of each: a limit moved by one passes a query the docs refuse or
+        # refuses one they admit.
+        assert promql_size_problem("(" * 200 + "x" + ")" * 200) is None
+        assert promql_size_problem("(" * 201 + "x" + ")" * 201) is not None
+        assert promql_size_problem(" + ".join(["x"] * 401)) is None
+        assert promql_size_problem(" + ".join(["x"] * 402)) is not None
+        assert promql_size_problem("x" * 200_000) is None
+        assert promql_size_problem("x" * 200_001) is not None
+
+    @pytest.mark.parametrize(
+        "around",
+        [
+            "({})",  # within parentheses
+            'x{{a="b"}} + {}',  # after a selector's braces
+            "rate(x[5m]) + {}",  # after a range
+            "sum(x[5m:1m]) + {}",  # after a subquery's
+            "x ] + {}",  # after a stray closing bracket (the parser refuses it, once given it)
+        ],
+    )
+    def test_operators_outside_braces_and_ranges_count_wherever_they_stand(self, around):
+        assert promql_size_problem(around.format(" + ".join(["x"] * 402))) is not None
+
+    def test_matchers_are_no_operators(self):
+        # 401 `!=` matchers in one selector: not one node of the tree.
+        assert promql_size_problem("x{" + ", ".join(f'a{i}!="v"' for i in range(401)) + "}") is None
 
     def test_a_query_past_the_length_limit_is_named(self):
         assert promql_size_problem("x" * (MAX_PROMQL_CHARS + 1)) == (

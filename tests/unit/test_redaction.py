@@ -790,6 +790,24 @@ class TestHideCredentials:
         assert hide_credentials(text) == shown
 
     @pytest.mark.parametrize(
+        "name",
+        [
+            "reset", "password-reset", "password_reset", "reset-password", "resetpassword", "invite", "invites",
+            "invitation", "invitations", "accept-invite", "acceptinvite", "magic", "magic-link", "magic_links",
+            "login-link", "signin-links", "log_in_link", "verify", "verify-email", "verifyemail", "verification",
+            "confirm", "confirmation", "activate", "activation", "unsubscribe", "one-time", "onetime", "ONE_TIME",
+        ],
+    )  # fmt: skip
+    def test_every_name_of_a_one_time_link_hides_its_token(self, name):
+        # A token of 16 characters exactly, and one after a segment of 15 (the longest id between).
+        text = f"/{name}/a1b2c3d4e5f6g7h8 /{name}/abcdefghijklmn1/a1b2c3d4e5f6g7h8"
+        assert hide_credentials(text) == f"/{name}/<redacted> /{name}/abcdefghijklmn1/<redacted>"
+
+    def test_a_token_without_a_letter_is_shown(self):
+        # 16 digits: an order's or a user's id, no one-time link's token.
+        assert hide_credentials("/verify/1234567890123456") == "/verify/1234567890123456"
+
+    @pytest.mark.parametrize(
         ("text", "shown"),
         [
             # A token sent as the user, of small letters alone: no login is five consonants in a row.
@@ -964,6 +982,15 @@ class TestHideUrlSecrets:
             # An image reference in a transport's URL (skopeo's `docker://`): a tag before a digest, no user info.
             ("docker://nginx:1.25@sha256:0a1b", "docker://nginx:1.25@sha256:0a1b"),
             ("docker://u:pw-1@registry.io/nginx@sha256:0a1b", "docker://<redacted>@registry.io/nginx@sha256:0a1b"),
+            # A URL in another parameter's value (a `?` may stand in a query value): its own parameters are hidden too.
+            (
+                "https://probe/?target=https://api/v1?api_key=k3y&module=http",
+                "https://probe/?target=https://api/v1?api_key=<redacted>&module=http",
+            ),
+            # A secret's value holding another secret's name: hidden once, to the next `&`.
+            ("http://host/?token=abc?password=def&x=1", "http://host/?token=<redacted>&x=1"),
+            # A long name (up to 100 characters) is read whole.
+            ("http://host/?" + "x" * 90 + "_api_key=k3y", "http://host/?" + "x" * 90 + "_api_key=<redacted>"),
         ],
     )
     def test_hidden(self, text, shown):
