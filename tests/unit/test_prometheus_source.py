@@ -830,3 +830,24 @@ class TestDefaultContextsAtImport:
 
     def test_an_unset_ssl_cert_file_stays_unset(self):
         assert self.imported(None) == ["0", "0", "None"]
+
+    def test_the_environment_is_not_touched_once_aiohttp_is_imported(self):
+        # `analyzer serve` (and a program using the analyzer as a library) imported aiohttp first: its contexts are
+        # built, and setting SSL_CERT_FILE, even for a moment, would only show another thread or a child process
+        # started meanwhile a file that does not exist.
+        script = (
+            "import os, aiohttp\n"
+            "written = []\n"
+            "class Watched(type(os.environ)):\n"
+            "    def __setitem__(self, key, value):\n"
+            "        written.append(key)\n"
+            "        super().__setitem__(key, value)\n"
+            "    def __delitem__(self, key):\n"
+            "        written.append(key)\n"
+            "        super().__delitem__(key)\n"
+            "os.environ.__class__ = Watched\n"
+            "import analyzer.sources.prometheus\n"
+            "print(written)\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout.splitlines() == ["[]"]
