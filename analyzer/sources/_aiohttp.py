@@ -9,20 +9,17 @@ import sys
 # (a quarter of an `analyzer run` Job's instructions), though a source verifies with certifi's bundle or its
 # ca_file and never with them. Without the file they look certificates up one by one in OpenSSL's default directory,
 # the same store, when (if ever) one verifies: as in the image, whose Dockerfile removes the file. A path under
-# /dev/null exists nowhere. Once aiohttp is imported (`analyzer serve` imports it first) its contexts are built, and
-# the environment is left alone: another thread, or a child process started meanwhile, would see the path too.
-if "aiohttp" in sys.modules:
+# /dev/null exists nowhere. Left as they are: a file SSL_CERT_FILE names, which may hold a CA that directory does not
+# (a plugin's own aiohttp request, verified by default, trusts it), and, once aiohttp is imported (`analyzer serve`
+# imports it first), the environment: its contexts are built, and another thread or a child process started
+# meanwhile would see the path too.
+if "aiohttp" in sys.modules or "SSL_CERT_FILE" in os.environ:
     import aiohttp
 else:
-    _NO_FILE = "/dev/null/no-default-ca-file"
-    _given = os.environ.get("SSL_CERT_FILE")
-    os.environ["SSL_CERT_FILE"] = _NO_FILE
+    os.environ["SSL_CERT_FILE"] = "/dev/null/no-default-ca-file"
     try:
         import aiohttp
     finally:
-        if _given is None:
-            del os.environ["SSL_CERT_FILE"]
-        else:
-            os.environ["SSL_CERT_FILE"] = _given
+        del os.environ["SSL_CERT_FILE"]
 
 __all__ = ["aiohttp"]
