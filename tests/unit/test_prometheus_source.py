@@ -808,7 +808,7 @@ class TestHeaderSecrets:
 
 class TestDefaultContextsAtImport:
     """aiohttp's default TLS contexts, which no source verifies with, read no CA file when the analyzer imports
-    aiohttp, and the environment is as it was after."""
+    aiohttp and SSL_CERT_FILE names none, and the environment is as it was after."""
 
     @staticmethod
     def imported(ssl_cert_file: str | None) -> list[str]:
