@@ -864,6 +864,25 @@ class TestDefaultContextsAtImport:
     def test_an_unset_ssl_cert_file_stays_unset(self):
         assert self.imported(None) == ["0", "0", "None"]
 
+    def test_the_default_file_is_read_where_the_default_directory_is_no_hashed_store(self, tmp_path):
+        # Fedora's and RHEL's directory holds no certificate by its hash: without the default file, a plugin's own
+        # aiohttp request verified by default would trust nothing. An empty SSL_CERT_DIR stands for it.
+        (tmp_path / "ca-bundle.crt").write_text("")
+        env = {name: value for name, value in os.environ.items() if name != "SSL_CERT_FILE"}
+        env["SSL_CERT_DIR"] = str(tmp_path)
+        script = (
+            "import ssl\n"
+            "import analyzer.sources\n"
+            "from aiohttp import connector\n"
+            "print(connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+            "print(ssl.create_default_context().cert_store_stats()['x509_ca'])\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+        with_analyzer, plain = ran.stdout.split()
+        if plain == "0":
+            pytest.skip("OpenSSL's default CA file holds no CA on this machine")
+        assert with_analyzer == plain
+
     def test_the_environment_is_not_touched_once_aiohttp_is_imported(self):
         # `analyzer serve` (and a program using the analyzer as a library) imported aiohttp first: its contexts are
         # built, and setting SSL_CERT_FILE, even for a moment, would only show another thread or a child process
