@@ -26,6 +26,9 @@ from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineToo
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+# Imported by a Job only when a Prometheus error answer is first quoted; the service imports it before it listens,
+# since it quotes them on its event loop, which compiling the reader's patterns (tens of ms) would hold up once.
+from analyzer._body_secrets import _masked as _masked
 from analyzer.appkeys import LIVE, METRICS
 from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, short_reason

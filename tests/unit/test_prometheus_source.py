@@ -1,4 +1,5 @@
 import base64
+import http.server
 import inspect
 import json
 import math
@@ -7,11 +8,13 @@ import re
 import ssl
 import subprocess
 import sys
+import threading
 from dataclasses import FrozenInstanceError, fields
 
 import aiohttp
 import certifi
 import pytest
+import trustme
 from aiohttp import client_exceptions
 from aiohttp.client_reqrep import ConnectionKey, RequestInfo
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -805,7 +808,7 @@ class TestHeaderSecrets:
 
 class TestDefaultContextsAtImport:
     """aiohttp's default TLS contexts, which no source verifies with, read no CA file when the analyzer imports
-    aiohttp, and the environment is as it was after."""
+    aiohttp and SSL_CERT_FILE names none, and the environment is as it was after."""
 
     @staticmethod
     def imported(ssl_cert_file: str | None) -> list[str]:
@@ -824,9 +827,79 @@ class TestDefaultContextsAtImport:
         ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
         return ran.stdout.splitlines()
 
-    def test_a_bundle_named_by_ssl_cert_file_is_not_parsed_and_stays_named(self):
-        # certifi's bundle stands for OpenSSL's default file: one that surely holds CAs on any machine.
-        assert self.imported(certifi.where()) == ["0", "0", certifi.where()]
+    def test_a_bundle_named_by_ssl_cert_file_stays_named(self):
+        # certifi's bundle: one that surely holds CAs on any machine. Named, it is what the process trusts.
+        assert self.imported(certifi.where())[2:] == [certifi.where()]
+
+    def test_aiohttp_used_beside_the_analyzer_trusts_the_bundle_ssl_cert_file_names(self, tmp_path):
+        # A plugin's own aiohttp request with its default verification, in a Job whose SSL_CERT_FILE names the CA
+        # of its server (a company's CA, which OpenSSL's default directory does not hold): it verified before the
+        # analyzer imported aiohttp with the file pointed at nothing, and verifies still.
+        authority = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(server_context)
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        (tmp_path / "no-certs").mkdir()
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+        server.socket = server_context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = {**os.environ, "SSL_CERT_FILE": str(tmp_path / "ca.pem"), "SSL_CERT_DIR": str(tmp_path / "no-certs")}
+        script = (
+            "import asyncio\n"
+            "import analyzer.sources.prometheus\n"
+            "import aiohttp\n"
+            "async def main():\n"
+            "    async with aiohttp.ClientSession() as session:\n"
+            f"        async with session.get('https://127.0.0.1:{server.server_address[1]}/') as answer:\n"
+            "            print(answer.status)\n"
+            "asyncio.run(main())\n"
+        )
+        try:
+            ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert ran.stdout.split() == ["501"], ran.stderr[-500:]
 
     def test_an_unset_ssl_cert_file_stays_unset(self):
         assert self.imported(None) == ["0", "0", "None"]
+
+    def test_the_default_file_is_read_where_the_default_directory_is_no_hashed_store(self, tmp_path):
+        # Fedora's and RHEL's directory holds no certificate by its hash: without the default file, a plugin's own
+        # aiohttp request verified by default would trust nothing. An empty SSL_CERT_DIR stands for it.
+        (tmp_path / "ca-bundle.crt").write_text("")
+        env = {name: value for name, value in os.environ.items() if name != "SSL_CERT_FILE"}
+        env["SSL_CERT_DIR"] = str(tmp_path)
+        script = (
+            "import ssl\n"
+            "import analyzer.sources\n"
+            "from aiohttp import connector\n"
+            "print(connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+            "print(ssl.create_default_context().cert_store_stats()['x509_ca'])\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+        with_analyzer, plain = ran.stdout.split()
+        if plain == "0":
+            pytest.skip("OpenSSL's default CA file holds no CA on this machine")
+        assert with_analyzer == plain
+
+    def test_the_environment_is_not_touched_once_aiohttp_is_imported(self):
+        # `analyzer serve` (and a program using the analyzer as a library) imported aiohttp first: its contexts are
+        # built, and setting SSL_CERT_FILE, even for a moment, would only show another thread or a child process
+        # started meanwhile a file that does not exist.
+        script = (
+            "import os, aiohttp\n"
+            "written = []\n"
+            "class Watched(type(os.environ)):\n"
+            "    def __setitem__(self, key, value):\n"
+            "        written.append(key)\n"
+            "        super().__setitem__(key, value)\n"
+            "    def __delitem__(self, key):\n"
+            "        written.append(key)\n"
+            "        super().__delitem__(key)\n"
+            "os.environ.__class__ = Watched\n"
+            "import analyzer.sources.prometheus\n"
+            "print(written)\n"
+        )
+        ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert ran.stdout.splitlines() == ["[]"]
