@@ -64,6 +64,16 @@ _SERIES_END = datetime(9999, 1, 1, tzinfo=UTC)
 _SHOWN_GROUPS = 3
 
 
+def _is_text(item: Any) -> bool:
+    """Whether `item` of a label lookup's `data` is a name or a value."""
+    return isinstance(item, str)
+
+
+def _is_label_set(item: Any) -> bool:
+    """Whether `item` of a series lookup's `data` is a series' label set."""
+    return isinstance(item, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
+
+
 @dataclass
 class CheckReport:
     """What the lint found for one check: its dry-run evaluation (None when it could not run), the queries
@@ -388,13 +398,21 @@ class PrometheusCatalog:
     def names(self) -> set[str]:
         """Every metric name Prometheus knows."""
         if self._names is None:
-            self._names = set(self._ask(lambda: self._client.get_label_values("__name__")))
+            self._names = set(
+                self._listed(
+                    "/api/v1/label/__name__/values", lambda: self._client.get_label_values("__name__"), _is_text
+                )
+            )
         return self._names
 
     def labels(self, name: str) -> set[str]:
         """The label names on the series of metric `name`."""
         if name not in self._labels:
-            self._labels[name] = set(self._ask(lambda: self._client.get_label_names(params={"match[]": [name]})))
+            self._labels[name] = set(
+                self._listed(
+                    "/api/v1/labels", lambda: self._client.get_label_names(params={"match[]": [name]}), _is_text
+                )
+            )
         return self._labels[name]
 
     def bounds(self, name: str) -> list[str]:
@@ -405,16 +423,20 @@ class PrometheusCatalog:
     def values(self, label: str, name: str) -> list[str]:
         """The values of `label` on the series of metric `name`."""
         if (label, name) not in self._values:
-            self._values[label, name] = list(
-                self._ask(lambda: self._client.get_label_values(label, params={"match[]": [name]}))
+            self._values[label, name] = self._listed(
+                f"/api/v1/label/{label}/values",
+                lambda: self._client.get_label_values(label, params={"match[]": [name]}),
+                _is_text,
             )
         return self._values[label, name]
 
     def series(self, selector: str) -> list[dict[str, str]]:
         """The label sets of the series `selector` matches (over the time Prometheus keeps, as the label lookups)."""
         if selector not in self._series:
-            self._series[selector] = list(
-                self._ask(lambda: self._client.get_series(_SERIES_START, _SERIES_END, params={"match[]": [selector]}))
+            self._series[selector] = self._listed(
+                "/api/v1/series",
+                lambda: self._client.get_series(_SERIES_START, _SERIES_END, params={"match[]": [selector]}),
+                _is_label_set,
             )
         return self._series[selector]
 
@@ -447,6 +469,22 @@ class PrometheusCatalog:
             except ValueError:
                 continue
         return None
+
+    def _listed(self, path: str, call: Callable[[], Any], valid: Callable[[Any], bool]) -> list[Any]:
+        """The `data` list the call's answer (to `path`) holds, each item `valid`; SourceUnavailable naming `path`
+        for any other answer: an address that answers 200 with JSON of its own (a catch-all backend, a health page,
+        `"data": null`) was a traceback, and a `data` of another shape read as a Prometheus without a single metric."""
+        try:
+            answer = self._ask(call)
+        except (KeyError, TypeError):
+            # prometheus-api-client reads `response.json()["data"]` of any 200: JSON without it, or not an object.
+            answer = None
+        if not isinstance(answer, list) or not all(valid(item) for item in answer):
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: its answer to {path} is not a Prometheus API answer (HTTP 200 "
+                "without a `data` list of what it asked for): is this the address of Prometheus' HTTP API?"
+            )
+        return answer
 
     def _note_wait(self, response: Any, *args: Any, **kwargs: Any) -> None:
         """A requests response hook: keep the Retry-After of a 429 or 503."""

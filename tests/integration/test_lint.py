@@ -1164,6 +1164,67 @@ class TestLiveLint:
         assert "Traceback" not in result.stderr
         assert f"cannot ask Prometheus at {url}: it answered JSON nested too deeply to read" in result.stderr
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"status":"success","data":null}',
+            b'{"ok":true}',
+            b"[1, 2]",
+            # A `data` of another shape read as a Prometheus holding no metric: every name "does not exist", exit 6.
+            b'{"status":"success","data":{"http_requests_total":1}}',
+            b'{"status":"success","data":[1, 2]}',
+        ],
+    )
+    def test_an_answer_that_is_not_prometheus_json_is_exit_5_naming_what_was_asked(self, tmp_path, body):
+        # Before: a traceback (KeyError 'data', TypeError: 'NoneType' object is not iterable), exit 1.
+        with answering(200, body) as (url, _):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().endswith(
+            f"cannot ask Prometheus at {url}: its answer to /api/v1/label/__name__/values is not a Prometheus API "
+            "answer (HTTP 200 without a `data` list of what it asked for): is this the address of Prometheus' HTTP "
+            "API?"
+        ), result.stderr
+
+    @pytest.mark.parametrize(
+        ("check", "path"),
+        [
+            (GOOD[0], "/api/v1/labels"),
+            ({**GOOD[0], "query": ERROR_RATIO.replace('"checkout"', '"chekout"')}, "/api/v1/label/service/values"),
+            (
+                {
+                    "name": "p99",
+                    "kind": "prometheus",
+                    "query": "histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket[5m])))",
+                    "pass_if": "< 0.5",
+                },
+                "/api/v1/series",
+            ),
+        ],
+    )
+    def test_a_lookup_answered_with_null_data_is_exit_5_naming_it(self, tmp_path, prometheus, check, path):
+        # Before: a traceback (TypeError: 'NoneType' object is not iterable), exit 1; the other questions answered.
+        with answering_null_on(prometheus.url, path) as url:
+            result = validate(tmp_path, url, check, at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot ask Prometheus at {url}: its answer to {path} is not a Prometheus API answer" in result.stderr
+
+
+@contextmanager
+def answering_null_on(prometheus_url: str, path: str) -> Iterator[str]:
+    """A querier in front of Prometheus that answers the questions on `path` with `"data": null`. Yields its URL."""
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            if urllib.parse.urlsplit(self.path).path == path:
+                return 200, b'{"status":"success","data":null}'
+            return asked_prometheus(prometheus_url, self.path)
+
+    with serving(Querier) as url:
+        yield url
+
 
 @contextmanager
 def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
