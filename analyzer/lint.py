@@ -114,6 +114,9 @@ class CheckReport:
     # data), with the refusal: 401 and 403 as above, a 400 bad_data, a 422, a proxy's 4xx, a redirect. A check that
     # judges around one (an error_budget period's) still answers, so its evaluation alone does not tell.
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    # Why the dry run of this check, or of a member it runs, crashed (a bug of its kind): the queries it would have
+    # sent after the crash were never sent, so the check is not known clean.
+    crashed: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -121,7 +124,11 @@ _SENDER: ContextVar[str] = ContextVar("lint_sender", default="")
 
 
 class _AttributingRunner(Runner):
-    """A runner that tells a recording source which check (a composite, or one of its members) sends a query."""
+    """A runner that tells a recording source which check (a composite, or one of its members) sends a query, and
+    records in `crashed` the reason of each evaluation that crashed (a member's too, which its composite may judge
+    around)."""
+
+    crashed: list[str]
 
     async def _evaluate(
         self,
@@ -135,9 +142,12 @@ class _AttributingRunner(Runner):
     ) -> Evaluation:
         token = _SENDER.set(check.name)
         try:
-            return await super()._evaluate(check, plan, at, backtest, hidden, deadline_at, within_at)
+            evaluation = await super()._evaluate(check, plan, at, backtest, hidden, deadline_at, within_at)
         finally:
             _SENDER.reset(token)
+        if evaluation.error == _CRASHED:
+            self.crashed.append(evaluation.reason)
+        return evaluation
 
 
 # A refusal of the query that is a refusal of who asks (a proxy guarding the query path alone), not of the query.
@@ -294,6 +304,7 @@ async def dry_run(
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
     runner = _AttributingRunner(catalog, sources, None, deadline_s)
+    runner.crashed = []
     reports = []
     try:
         for check in catalog.checks.values():
@@ -326,6 +337,7 @@ async def dry_run(
             refused.clear()
             rejected.clear()
             answered.clear()
+            runner.crashed.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
@@ -335,6 +347,7 @@ async def dry_run(
             report.refused = list(dict.fromkeys(refused))
             report.rejected = list(dict.fromkeys(rejected))
             report.answered = bool(answered)
+            report.crashed = list(dict.fromkeys(runner.crashed))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -1343,6 +1356,8 @@ def _rejected(report: CheckReport) -> list[str]:
     ]
 
 
+# The error of an evaluation that crashed (the runner's check_crashed).
+_CRASHED = "internal_error"
 # Errors after which Prometheus cannot have judged a query it was sent.
 _UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
 # The one refusal that says the query parsed: Prometheus failed to execute it. Any other (VictoriaMetrics' 422 for
@@ -1408,12 +1423,19 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
             "would have refused or answered is not known"
             for reason in _unanswered(report)
         )
+        lines.extend(
+            f"    not checked: the dry run crashed ({printable(reason)}), a bug of the check's kind, so the queries it "
+            "would have sent after the crash are not known"
+            for reason in report.crashed
+        )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
     unchecked = len(unchecked_checks(reports))
+    crashed = len(crashed_checks(reports))
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"
         + (f"; {unchecked} not checked in full (Prometheus did not answer)" if unchecked else "")
+        + (f"; {crashed} not checked in full (the dry run crashed)" if crashed else "")
     )
     return "\n".join(lines)
 
@@ -1427,6 +1449,11 @@ def unchecked_checks(reports: list[CheckReport]) -> list[str]:
     """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout, the deadline): not
     known clean."""
     return [report.check for report in reports if _unanswered(report)]
+
+
+def crashed_checks(reports: list[CheckReport]) -> list[str]:
+    """The checks whose dry run crashed, or a member's did: not known clean."""
+    return [report.check for report in reports if report.crashed]
 
 
 def _unanswered(report: CheckReport) -> list[str]:

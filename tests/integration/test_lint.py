@@ -1804,3 +1804,75 @@ class TestLiveLintComposites:
         assert "problem: metric lingering_last_reading does not exist in this Prometheus" in blocks["card"]
         assert "lingering_last_reading" not in blocks["error-rate"]
         assert "error-rate: PASS" in result.stdout
+
+
+# A plugin's kind whose evaluation crashes after its first query: the second, a misspelt name, is never sent.
+CRASHING_KIND = """
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Verdict
+
+
+class CrashingCheck(Check):
+    kind: Literal["crashing"] = "crashing"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        source = ctx.prometheus("default")
+        await source.query("vector(1)", ctx.evaluation_time, 5.0)
+        raise ZeroDivisionError("a bug")
+"""
+
+
+@pytest.mark.integration
+class TestLiveLintCrashes:
+    """A dry run that crashed (its kind's bug), the check's own or a member's, leaves the check not checked in full:
+    exit 5, never "0 problems", exit 0."""
+
+    def lint(self, tmp_path, prometheus, *checks):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": checks}))
+        env = {**os.environ, **plugin_installed(tmp_path, "crashing", "CrashingCheck", CRASHING_KIND)}
+        command = ["validate", str(path), "--prometheus", prometheus.url, "--at", str(prometheus.anchor)]
+        return subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", *command], capture_output=True, text=True, timeout=120, env=env
+        )
+
+    def test_a_check_whose_dry_run_crashed_is_exit_5(self, tmp_path, prometheus):
+        # Before: `crashing: ERROR internal error ...`, then "0 problems in 2 checks", exit 0.
+        result = self.lint(tmp_path, prometheus, {"name": "crashing", "kind": "crashing"}, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            "  crashing: ERROR internal error in check 'crashing': ZeroDivisionError: a bug\n"
+            "    not checked: the dry run crashed (internal error in check 'crashing': ZeroDivisionError: a bug), a "
+            "bug of the check's kind, so the queries it would have sent after the crash are not known\n"
+        ) in result.stdout
+        assert "error-rate: PASS" in result.stdout
+        assert "0 problems in 2 checks; 1 not checked in full (the dry run crashed)\n" in result.stdout
+        assert (
+            "analyzer: the dry run of crashing crashed (said above): the catalog could not be checked in full; the "
+            "crash is a bug of the check's kind (a plugin's, or the analyzer's: report it)"
+        ) in result.stderr
+
+    def test_a_member_whose_dry_run_crashed_leaves_its_composite_not_checked(self, tmp_path, prometheus):
+        # Ignored, the member's crash leaves the composite passing on the other member: its report said nothing of it.
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "any",
+            "on_member_error": "ignore",
+            "params": EXAMPLE_CANARY,
+            "members": [
+                {"check": "crashing", "args": {"reading": 1}},
+                {"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}},
+            ],
+        }
+        # Not run on its own (its param has no example): only the composite runs it.
+        crashing = {"name": "crashing", "kind": "crashing", "params": {"reading": {"type": "number", "required": True}}}
+        result = self.lint(tmp_path, prometheus, crashing, GOOD[0], card)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "  card: PASS " in result.stdout
+        assert (
+            "    not checked: the dry run crashed (internal error in check 'crashing': ZeroDivisionError: a bug)"
+        ) in result.stdout
+        assert "0 problems in 3 checks; 1 not checked in full (the dry run crashed)\n" in result.stdout
+        assert "analyzer: the dry run of card crashed (said above)" in result.stderr
