@@ -15,6 +15,7 @@ import asyncio
 import difflib
 import json
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
@@ -60,6 +62,8 @@ _RETRY_BACKOFF_S = 0.5
 # and a backfill's samples may lie ahead of now).
 _SERIES_START = datetime.fromtimestamp(0, UTC)
 _SERIES_END = datetime(9999, 1, 1, tzinfo=UTC)
+# The reads an answer's body is taken in, each within requests' timeout, all within the question's.
+_ANSWER_CHUNK_BYTES = 64 * 1024
 # How many of a histogram's groups a problem names.
 _SHOWN_GROUPS = 3
 
@@ -394,7 +398,7 @@ class PrometheusCatalog:
         self._session = requests.Session()
         # The wait the last answer asked for, said with the failure it ends in (the library's error drops headers).
         self._wait_asked: str | None = None
-        self._session.hooks["response"].append(self._note_wait)
+        self._session.hooks["response"] += [self._note_wait, self._read_by_deadline]
         # The library sets `verify` from disable_ssl only on a session of its own.
         self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
@@ -498,6 +502,25 @@ class PrometheusCatalog:
                 "without a `data` list of what it asked for): is this the address of Prometheus' HTTP API?"
             )
         return answer
+
+    def _read_by_deadline(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests response hook: the body read whole within the question's timeout, else ReadTimeout. requests'
+        timeout bounds each read alone: an answer trickling in (a byte within each timeout, a proxy streaming) kept
+        the lint waiting for ever."""
+        import requests
+
+        deadline = time.monotonic() + self._timeout_s
+        body = bytearray()
+        for chunk in response.iter_content(_ANSWER_CHUNK_BYTES):
+            body += chunk
+            if time.monotonic() > deadline:
+                response.close()
+                raise requests.exceptions.ReadTimeout(
+                    f"its answer to {urlsplit(response.url).path} was still arriving after {self._timeout_s:g} s "
+                    f"({len(body)} bytes)"
+                )
+        # Read here, the body is what requests gives the library (`response.content`, which reads it otherwise).
+        response._content = bytes(body)
 
     def _note_wait(self, response: Any, *args: Any, **kwargs: Any) -> None:
         """A requests response hook: keep the Retry-After of a 429 or 503."""

@@ -1211,6 +1211,67 @@ class TestLiveLint:
         assert "Traceback" not in result.stderr
         assert f"cannot ask Prometheus at {url}: its answer to {path} is not a Prometheus API answer" in result.stderr
 
+    def test_an_answer_trickling_in_ends_at_the_timeout(self, tmp_path):
+        # Before: requests' timeout bounds each read alone, and a byte arriving within each kept the lint waiting for
+        # ever (the dry run's own source ends at its timeout_s).
+        catalog = {"sources": {"default": {"url": "http://p:9090", "timeout_s": 1}}}
+        path = write_catalog(tmp_path, catalog, GOOD[0])
+        with trickling() as url:
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "ANALYZER_DEADLINE_S": "2"},
+            )
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            f"cannot ask Prometheus at {url}: ReadTimeout: its answer to /api/v1/label/__name__/values was still "
+            "arriving after 2 s ("
+        ) in result.stderr, result.stderr
+
+
+def write_catalog(tmp_path, catalog, *checks):
+    """The catalog file of `checks` with `catalog`'s sources."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": catalog["sources"], "checks": list(checks)}))
+    return path
+
+
+@contextmanager
+def trickling() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every GET with 200 and a JSON body it never finishes: a few bytes every
+    0.2 s, until the block ends. Yields its base URL."""
+    stopped = threading.Event()
+
+    class Trickling(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            piece = b'{"status":"success","data":["up"'
+            try:
+                while not stopped.is_set():
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                    piece = b',"up"'
+                    stopped.wait(0.2)
+            except OSError:
+                pass  # the client went away
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    # Stopped before the server closes, which waits for its handlers.
+    with serving(Trickling) as url:
+        try:
+            yield url
+        finally:
+            stopped.set()
+
 
 @contextmanager
 def answering_null_on(prometheus_url: str, path: str) -> Iterator[str]:
