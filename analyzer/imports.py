@@ -534,6 +534,12 @@ def _openslo_ratio(sli_spec: dict[str, Any]) -> dict[str, str]:
     ratio = sli_spec.get("ratioMetric")
     if not ratio:
         raise ValueError("the SLI has no ratioMetric (thresholdMetric does not convert to event counts)")
+    if "raw" in ratio:
+        # A precomputed ratio (rawType success or failure): a check needs the events' counts over each window.
+        raise ValueError(
+            "ratioMetric.raw is a precomputed ratio, which does not convert: burn rates need the events' counts, "
+            "ratioMetric good or bad, and total"
+        )
     if not ratio.get("counter", False):
         raise ValueError("ratioMetric.counter is false: only counters can be rated over each window")
     total = _windowed_rate(ratio.get("total"), "ratioMetric.total")

@@ -15,6 +15,7 @@ import asyncio
 import difflib
 import json
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
@@ -60,8 +62,20 @@ _RETRY_BACKOFF_S = 0.5
 # and a backfill's samples may lie ahead of now).
 _SERIES_START = datetime.fromtimestamp(0, UTC)
 _SERIES_END = datetime(9999, 1, 1, tzinfo=UTC)
+# The reads an answer's body is taken in, each within requests' timeout, all within the question's.
+_ANSWER_CHUNK_BYTES = 64 * 1024
 # How many of a histogram's groups a problem names.
 _SHOWN_GROUPS = 3
+
+
+def _is_text(item: Any) -> bool:
+    """Whether `item` of a label lookup's `data` is a name or a value."""
+    return isinstance(item, str)
+
+
+def _is_label_set(item: Any) -> bool:
+    """Whether `item` of a series lookup's `data` is a series' label set."""
+    return isinstance(item, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
 
 
 @dataclass
@@ -104,6 +118,9 @@ class CheckReport:
     # data), with the refusal: 401 and 403 as above, a 400 bad_data, a 422, a proxy's 4xx, a redirect. A check that
     # judges around one (an error_budget period's) still answers, so its evaluation alone does not tell.
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    # Why the dry run of this check, or of a member it runs, crashed (a bug of its kind): the queries it would have
+    # sent after the crash were never sent, so the check is not known clean.
+    crashed: list[str] = field(default_factory=list)
 
 
 # The check whose evaluation is running in this task (a member's evaluation is a task of its own).
@@ -111,7 +128,11 @@ _SENDER: ContextVar[str] = ContextVar("lint_sender", default="")
 
 
 class _AttributingRunner(Runner):
-    """A runner that tells a recording source which check (a composite, or one of its members) sends a query."""
+    """A runner that tells a recording source which check (a composite, or one of its members) sends a query, and
+    records in `crashed` the reason of each evaluation that crashed (a member's too, which its composite may judge
+    around)."""
+
+    crashed: list[str]
 
     async def _evaluate(
         self,
@@ -125,9 +146,12 @@ class _AttributingRunner(Runner):
     ) -> Evaluation:
         token = _SENDER.set(check.name)
         try:
-            return await super()._evaluate(check, plan, at, backtest, hidden, deadline_at, within_at)
+            evaluation = await super()._evaluate(check, plan, at, backtest, hidden, deadline_at, within_at)
         finally:
             _SENDER.reset(token)
+        if evaluation.error == _CRASHED:
+            self.crashed.append(evaluation.reason)
+        return evaluation
 
 
 # A refusal of the query that is a refusal of who asks (a proxy guarding the query path alone), not of the query.
@@ -284,6 +308,7 @@ async def dry_run(
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
     runner = _AttributingRunner(catalog, sources, None, deadline_s)
+    runner.crashed = []
     reports = []
     try:
         for check in catalog.checks.values():
@@ -316,6 +341,7 @@ async def dry_run(
             refused.clear()
             rejected.clear()
             answered.clear()
+            runner.crashed.clear()
             report.evaluation = await runner.evaluate(check, bound, at)
             # A composite answers at its deadline without waiting for its members to unwind their cancellation (a
             # kind may send queries as it does): they are this check's, not the next one's, and go out before the
@@ -325,6 +351,7 @@ async def dry_run(
             report.refused = list(dict.fromkeys(refused))
             report.rejected = list(dict.fromkeys(rejected))
             report.answered = bool(answered)
+            report.crashed = list(dict.fromkeys(runner.crashed))
             for sender, name, promql in dict.fromkeys(sent):
                 report.sent_by.setdefault(sender, {}).setdefault(name, []).append(promql)
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
@@ -371,7 +398,7 @@ class PrometheusCatalog:
         self._session = requests.Session()
         # The wait the last answer asked for, said with the failure it ends in (the library's error drops headers).
         self._wait_asked: str | None = None
-        self._session.hooks["response"].append(self._note_wait)
+        self._session.hooks["response"] += [self._note_wait, self._read_by_deadline]
         # The library sets `verify` from disable_ssl only on a session of its own.
         self._session.verify = False if insecure else str(ca_file) if ca_file is not None else True
         self._headers = dict(headers or {})
@@ -388,13 +415,21 @@ class PrometheusCatalog:
     def names(self) -> set[str]:
         """Every metric name Prometheus knows."""
         if self._names is None:
-            self._names = set(self._ask(lambda: self._client.get_label_values("__name__")))
+            self._names = set(
+                self._listed(
+                    "/api/v1/label/__name__/values", lambda: self._client.get_label_values("__name__"), _is_text
+                )
+            )
         return self._names
 
     def labels(self, name: str) -> set[str]:
         """The label names on the series of metric `name`."""
         if name not in self._labels:
-            self._labels[name] = set(self._ask(lambda: self._client.get_label_names(params={"match[]": [name]})))
+            self._labels[name] = set(
+                self._listed(
+                    "/api/v1/labels", lambda: self._client.get_label_names(params={"match[]": [name]}), _is_text
+                )
+            )
         return self._labels[name]
 
     def bounds(self, name: str) -> list[str]:
@@ -405,16 +440,20 @@ class PrometheusCatalog:
     def values(self, label: str, name: str) -> list[str]:
         """The values of `label` on the series of metric `name`."""
         if (label, name) not in self._values:
-            self._values[label, name] = list(
-                self._ask(lambda: self._client.get_label_values(label, params={"match[]": [name]}))
+            self._values[label, name] = self._listed(
+                f"/api/v1/label/{label}/values",
+                lambda: self._client.get_label_values(label, params={"match[]": [name]}),
+                _is_text,
             )
         return self._values[label, name]
 
     def series(self, selector: str) -> list[dict[str, str]]:
         """The label sets of the series `selector` matches (over the time Prometheus keeps, as the label lookups)."""
         if selector not in self._series:
-            self._series[selector] = list(
-                self._ask(lambda: self._client.get_series(_SERIES_START, _SERIES_END, params={"match[]": [selector]}))
+            self._series[selector] = self._listed(
+                "/api/v1/series",
+                lambda: self._client.get_series(_SERIES_START, _SERIES_END, params={"match[]": [selector]}),
+                _is_label_set,
             )
         return self._series[selector]
 
@@ -447,6 +486,41 @@ class PrometheusCatalog:
             except ValueError:
                 continue
         return None
+
+    def _listed(self, path: str, call: Callable[[], Any], valid: Callable[[Any], bool]) -> list[Any]:
+        """The `data` list the call's answer (to `path`) holds, each item `valid`; SourceUnavailable naming `path`
+        for any other answer: an address that answers 200 with JSON of its own (a catch-all backend, a health page,
+        `"data": null`) was a traceback, and a `data` of another shape read as a Prometheus without a single metric."""
+        try:
+            answer = self._ask(call)
+        except (KeyError, TypeError):
+            # prometheus-api-client reads `response.json()["data"]` of any 200: JSON without it, or not an object.
+            answer = None
+        if not isinstance(answer, list) or not all(valid(item) for item in answer):
+            raise SourceUnavailable(
+                f"cannot ask Prometheus at {self._url}: its answer to {path} is not a Prometheus API answer (HTTP 200 "
+                "without a `data` list of what it asked for): is this the address of Prometheus' HTTP API?"
+            )
+        return answer
+
+    def _read_by_deadline(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests response hook: the body read whole within the question's timeout, else ReadTimeout. requests'
+        timeout bounds each read alone: an answer trickling in (a byte within each timeout, a proxy streaming) kept
+        the lint waiting for ever."""
+        import requests
+
+        deadline = time.monotonic() + self._timeout_s
+        body = bytearray()
+        for chunk in response.iter_content(_ANSWER_CHUNK_BYTES):
+            body += chunk
+            if time.monotonic() > deadline:
+                response.close()
+                raise requests.exceptions.ReadTimeout(
+                    f"its answer to {urlsplit(response.url).path} was still arriving after {self._timeout_s:g} s "
+                    f"({len(body)} bytes)"
+                )
+        # Read here, the body is what requests gives the library (`response.content`, which reads it otherwise).
+        response._content = bytes(body)
 
     def _note_wait(self, response: Any, *args: Any, **kwargs: Any) -> None:
         """A requests response hook: keep the Retry-After of a 429 or 503."""
@@ -1305,6 +1379,8 @@ def _rejected(report: CheckReport) -> list[str]:
     ]
 
 
+# The error of an evaluation that crashed (the runner's check_crashed).
+_CRASHED = "internal_error"
 # Errors after which Prometheus cannot have judged a query it was sent.
 _UNANSWERED = frozenset({"source_unavailable", "source_timeout", "deadline_exceeded"})
 # The one refusal that says the query parsed: Prometheus failed to execute it. Any other (VictoriaMetrics' 422 for
@@ -1370,12 +1446,19 @@ def format_report(reports: list[CheckReport], url: str, at: datetime | None) -> 
             "would have refused or answered is not known"
             for reason in _unanswered(report)
         )
+        lines.extend(
+            f"    not checked: the dry run crashed ({printable(reason)}), a bug of the check's kind, so the queries it "
+            "would have sent after the crash are not known"
+            for reason in report.crashed
+        )
         lines.extend(f"    note: {printable(note)}" for note in report.notes)
     count = sum(len(r.problems) for r in reports)
     unchecked = len(unchecked_checks(reports))
+    crashed = len(crashed_checks(reports))
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(reports)} check{'s' if len(reports) != 1 else ''}"
         + (f"; {unchecked} not checked in full (Prometheus did not answer)" if unchecked else "")
+        + (f"; {crashed} not checked in full (the dry run crashed)" if crashed else "")
     )
     return "\n".join(lines)
 
@@ -1389,6 +1472,11 @@ def unchecked_checks(reports: list[CheckReport]) -> list[str]:
     """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout, the deadline): not
     known clean."""
     return [report.check for report in reports if _unanswered(report)]
+
+
+def crashed_checks(reports: list[CheckReport]) -> list[str]:
+    """The checks whose dry run crashed, or a member's did: not known clean."""
+    return [report.check for report in reports if report.crashed]
 
 
 def _unanswered(report: CheckReport) -> list[str]:

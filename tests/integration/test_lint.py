@@ -1164,6 +1164,128 @@ class TestLiveLint:
         assert "Traceback" not in result.stderr
         assert f"cannot ask Prometheus at {url}: it answered JSON nested too deeply to read" in result.stderr
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"status":"success","data":null}',
+            b'{"ok":true}',
+            b"[1, 2]",
+            # A `data` of another shape read as a Prometheus holding no metric: every name "does not exist", exit 6.
+            b'{"status":"success","data":{"http_requests_total":1}}',
+            b'{"status":"success","data":[1, 2]}',
+        ],
+    )
+    def test_an_answer_that_is_not_prometheus_json_is_exit_5_naming_what_was_asked(self, tmp_path, body):
+        # Before: a traceback (KeyError 'data', TypeError: 'NoneType' object is not iterable), exit 1.
+        with answering(200, body) as (url, _):
+            result = validate(tmp_path, url, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().endswith(
+            f"cannot ask Prometheus at {url}: its answer to /api/v1/label/__name__/values is not a Prometheus API "
+            "answer (HTTP 200 without a `data` list of what it asked for): is this the address of Prometheus' HTTP "
+            "API?"
+        ), result.stderr
+
+    @pytest.mark.parametrize(
+        ("check", "path"),
+        [
+            (GOOD[0], "/api/v1/labels"),
+            ({**GOOD[0], "query": ERROR_RATIO.replace('"checkout"', '"chekout"')}, "/api/v1/label/service/values"),
+            (
+                {
+                    "name": "p99",
+                    "kind": "prometheus",
+                    "query": "histogram_quantile(0.99, sum by (le) (rate(eb_mixed_seconds_bucket[5m])))",
+                    "pass_if": "< 0.5",
+                },
+                "/api/v1/series",
+            ),
+        ],
+    )
+    def test_a_lookup_answered_with_null_data_is_exit_5_naming_it(self, tmp_path, prometheus, check, path):
+        # Before: a traceback (TypeError: 'NoneType' object is not iterable), exit 1; the other questions answered.
+        with answering_null_on(prometheus.url, path) as url:
+            result = validate(tmp_path, url, check, at=prometheus.anchor)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"cannot ask Prometheus at {url}: its answer to {path} is not a Prometheus API answer" in result.stderr
+
+    def test_an_answer_trickling_in_ends_at_the_timeout(self, tmp_path):
+        # Before: requests' timeout bounds each read alone, and a byte arriving within each kept the lint waiting for
+        # ever (the dry run's own source ends at its timeout_s).
+        catalog = {"sources": {"default": {"url": "http://p:9090", "timeout_s": 1}}}
+        path = write_catalog(tmp_path, catalog, GOOD[0])
+        with trickling() as url:
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "ANALYZER_DEADLINE_S": "2"},
+            )
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            f"cannot ask Prometheus at {url}: ReadTimeout: its answer to /api/v1/label/__name__/values was still "
+            "arriving after 2 s ("
+        ) in result.stderr, result.stderr
+
+
+def write_catalog(tmp_path, catalog, *checks):
+    """The catalog file of `checks` with `catalog`'s sources."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"sources": catalog["sources"], "checks": list(checks)}))
+    return path
+
+
+@contextmanager
+def trickling() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every GET with 200 and a JSON body it never finishes: a few bytes every
+    0.2 s, until the block ends. Yields its base URL."""
+    stopped = threading.Event()
+
+    class Trickling(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            piece = b'{"status":"success","data":["up"'
+            try:
+                while not stopped.is_set():
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                    piece = b',"up"'
+                    stopped.wait(0.2)
+            except OSError:
+                pass  # the client went away
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    # Stopped before the server closes, which waits for its handlers.
+    with serving(Trickling) as url:
+        try:
+            yield url
+        finally:
+            stopped.set()
+
+
+@contextmanager
+def answering_null_on(prometheus_url: str, path: str) -> Iterator[str]:
+    """A querier in front of Prometheus that answers the questions on `path` with `"data": null`. Yields its URL."""
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            if urllib.parse.urlsplit(self.path).path == path:
+                return 200, b'{"status":"success","data":null}'
+            return asked_prometheus(prometheus_url, self.path)
+
+    with serving(Querier) as url:
+        yield url
+
 
 @contextmanager
 def serving(handler: type[http.server.BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
@@ -1743,3 +1865,75 @@ class TestLiveLintComposites:
         assert "problem: metric lingering_last_reading does not exist in this Prometheus" in blocks["card"]
         assert "lingering_last_reading" not in blocks["error-rate"]
         assert "error-rate: PASS" in result.stdout
+
+
+# A plugin's kind whose evaluation crashes after its first query: the second, a misspelt name, is never sent.
+CRASHING_KIND = """
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Verdict
+
+
+class CrashingCheck(Check):
+    kind: Literal["crashing"] = "crashing"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        source = ctx.prometheus("default")
+        await source.query("vector(1)", ctx.evaluation_time, 5.0)
+        raise ZeroDivisionError("a bug")
+"""
+
+
+@pytest.mark.integration
+class TestLiveLintCrashes:
+    """A dry run that crashed (its kind's bug), the check's own or a member's, leaves the check not checked in full:
+    exit 5, never "0 problems", exit 0."""
+
+    def lint(self, tmp_path, prometheus, *checks):
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://prometheus:9090"}}, "checks": checks}))
+        env = {**os.environ, **plugin_installed(tmp_path, "crashing", "CrashingCheck", CRASHING_KIND)}
+        command = ["validate", str(path), "--prometheus", prometheus.url, "--at", str(prometheus.anchor)]
+        return subprocess.run(
+            [sys.executable, "-m", "analyzer.cli", *command], capture_output=True, text=True, timeout=120, env=env
+        )
+
+    def test_a_check_whose_dry_run_crashed_is_exit_5(self, tmp_path, prometheus):
+        # Before: `crashing: ERROR internal error ...`, then "0 problems in 2 checks", exit 0.
+        result = self.lint(tmp_path, prometheus, {"name": "crashing", "kind": "crashing"}, GOOD[0])
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert (
+            "  crashing: ERROR internal error in check 'crashing': ZeroDivisionError: a bug\n"
+            "    not checked: the dry run crashed (internal error in check 'crashing': ZeroDivisionError: a bug), a "
+            "bug of the check's kind, so the queries it would have sent after the crash are not known\n"
+        ) in result.stdout
+        assert "error-rate: PASS" in result.stdout
+        assert "0 problems in 2 checks; 1 not checked in full (the dry run crashed)\n" in result.stdout
+        assert (
+            "analyzer: the dry run of crashing crashed (said above): the catalog could not be checked in full; the "
+            "crash is a bug of the check's kind (a plugin's, or the analyzer's: report it)"
+        ) in result.stderr
+
+    def test_a_member_whose_dry_run_crashed_leaves_its_composite_not_checked(self, tmp_path, prometheus):
+        # Ignored, the member's crash leaves the composite passing on the other member: its report said nothing of it.
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "mode": "any",
+            "on_member_error": "ignore",
+            "params": EXAMPLE_CANARY,
+            "members": [
+                {"check": "crashing", "args": {"reading": 1}},
+                {"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}},
+            ],
+        }
+        # Not run on its own (its param has no example): only the composite runs it.
+        crashing = {"name": "crashing", "kind": "crashing", "params": {"reading": {"type": "number", "required": True}}}
+        result = self.lint(tmp_path, prometheus, crashing, GOOD[0], card)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "  card: PASS " in result.stdout
+        assert (
+            "    not checked: the dry run crashed (internal error in check 'crashing': ZeroDivisionError: a bug)"
+        ) in result.stdout
+        assert "0 problems in 3 checks; 1 not checked in full (the dry run crashed)\n" in result.stdout
+        assert "analyzer: the dry run of card crashed (said above)" in result.stderr

@@ -516,6 +516,14 @@ class TestOpenSLO:
         with pytest.raises(ValueError, match="no ratioMetric"):
             convert([sli, slo])
 
+    def test_a_raw_ratio_is_refused_as_such(self):
+        # Before: "ratioMetric.total.metricSource.type must be Prometheus, got None", of a Prometheus raw ratio.
+        sli, slo = docs(OPENSLO)
+        query = {"metricSource": {"type": "Prometheus", "spec": {"query": "sum(rate(e[5m])) / sum(rate(t[5m]))"}}}
+        sli["spec"] = {"ratioMetric": {"counter": True, "rawType": "failure", "raw": query}}
+        with pytest.raises(ValueError, match=r"ratioMetric\.raw is a precomputed ratio, which does not convert"):
+            convert([sli, slo])
+
 
 class TestCatalogLoader:
     """A catalog directory may hold the SLO documents themselves, beside the file defining the sources."""
