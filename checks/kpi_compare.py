@@ -163,6 +163,8 @@ _PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*
 # `slo:period_error_budget_remaining:ratio` is no share of events).
 _RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]*:\w*ratio\w*:\w+")
 _NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
+# One vector selector by its metric's name (strings blanked), nothing around it.
+_BARE_SELECTOR_RE = re.compile(r"[A-Za-z_:][\w:]*\s*(?:\{[^{}]*\})?")
 _RECORDED_SUCCESS_RE = re.compile(r"(?:^|[_:])(?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])")
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
@@ -2221,6 +2223,12 @@ def _said_between(
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         first = _split(blank, call.end(), end - 1, "comma")[0]
         return _said_between(query, blank, first[1], first[2])
+    # A recorded ratio alone (`job:errors:ratio5m{...}`), by its name.
+    if _BARE_SELECTOR_RE.fullmatch(blank, start, end):
+        names = [name for selector in metric_selectors(query[start:end]) for name in selector.names]
+        recorded = _recorded_ratio(names) if names else None
+        if recorded is not None:
+            return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
 
 
@@ -2501,7 +2509,9 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     if "/" not in _by_numbers_removed(syntax):
-        return _recorded_ratio(names)
+        # `1 - job:errors:ratio5m` is a success ratio, as _ratio_said reads it.
+        recorded = _said_within_reach(query)
+        return recorded[0] if recorded is not None else _recorded_ratio(names)
     # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
     if any(name.endswith("_sum") for name in names):
         return None

@@ -1233,6 +1233,51 @@ class TestDirectionAgainstTheRatio:
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
         assert self.warned("higher_is_better", query) == []
 
+    @pytest.mark.parametrize(
+        ("query", "kind", "evidence"),
+        [
+            ("avg(job:errors:ratio5m{h})", "an error ratio", "job:errors:ratio5m"),
+            ("avg(slo:sli_error:ratio_rate5m{h})", "an error ratio", "slo:sli_error:ratio_rate5m"),
+            ("max(job:http_error_ratio:rate5m{h}) * 100", "an error ratio", "job:http_error_ratio:rate5m"),
+            ("avg(job:http_success:ratio{h})", "a success ratio", "job:http_success:ratio"),
+            ("avg(job:availability:ratio{h})", "a success ratio", "job:availability:ratio"),
+            ("1 - avg(job:errors:ratio5m{h})", "a success ratio", "1 less a ratio whose numerator counts failures: "),
+        ],
+        ids=["recorded", "sloth", "ratio-metric", "success", "availability", "1-less"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_recorded_ratio_is_read_by_its_name(self, query, kind, evidence, method):
+        # Before: read as neither, so an error ratio better higher (or a success ratio better lower), every regression
+        # passing, loaded without a warning.
+        query = query.replace("{h}", '{h="{{ canary_hash }}"}')
+        right, wrong = (
+            ("lower_is_better", "higher_is_better")
+            if kind == "an error ratio"
+            else reversed(("lower_is_better", "higher_is_better"))
+        )
+        assert self.warned(right, query, method) == []
+        [warning] = self.warned(wrong, query, method)
+        assert warning.startswith(f"canary.query is {kind} ("), warning
+        assert evidence in warning, warning
+        assert warning.endswith(f"if the query is {kind}, write direction: {right}")
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "http_requests_total:burnrate5m",
+            "slo:current_burn_rate:ratio",
+            "slo:error_budget",
+            "slo:period_error_budget_remaining:ratio",
+            "slo:objective:ratio",
+            "job:errors:rate5m",
+            "job:errors_per_success:ratio",
+        ],
+    )
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_other_recorded_series_say_no_direction(self, name, direction):
+        # A burn rate, a budget, an objective, a rate, a ratio of errors to successes: no share of one outcome.
+        assert self.warned(direction, f'avg({name}{{h="{{{{ canary_hash }}}}"}})', "mann_whitney") == []
+
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
         judged = judge("ratio", "lower_is_better", canary={"query": 95.0}, baseline={"query": 99.0})
