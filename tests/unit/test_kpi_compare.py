@@ -26,6 +26,7 @@ from checks.kpi_compare import (
     Hidden,
     KpiCompareCheck,
     Measured,
+    _direction_against_ratio,
     _fallbacks,
     _instant_values,
     _missing_reason,
@@ -603,6 +604,8 @@ class TestMannWhitneyErrorRatio:
             '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
             # Before: not warned: a recorded success ratio, by its name.
             'avg(job:http_success:ratio_rate5m{h="{{ canary_hash }}"})',
+            # Before: called "an error ratio" (its name says errors): 1 less one sits at 1.
+            '1 - avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
         ],
         ids=[
             "not-5xx",
@@ -614,6 +617,7 @@ class TestMannWhitneyErrorRatio:
             "without-errors",
             "latency-sli",
             "recorded-success",
+            "1-less-recorded",
         ],
     )
     def test_a_ratio_picking_successes_is_warned_as_one(self, query):
@@ -1228,6 +1232,15 @@ class TestDirectionAgainstTheRatio:
         assert [w[:60] for w in self.warned("higher_is_better", query)] == [
             "canary.query is an error ratio (a ratio whose numerator coun"
         ]
+
+    def test_a_negative_time_is_no_subtraction(self):
+        # The minus of `@ -60` is a sign, as an offset's is. Read directly: the catalog's load of a time before 1970
+        # panics in the PromQL parser's binding (promql_groups._read_by).
+        query = 'http_requests_total{code=~"5..",h="c"} @ -60 / http_requests_total{h="c"}'
+        assert _direction_against_ratio("lower_is_better", query) is None
+        assert (_direction_against_ratio("higher_is_better", query) or "")[:60] == (
+            "canary.query is an error ratio (a ratio whose numerator coun"
+        )
 
     def test_a_function_changing_the_values_is_not_read_through(self):
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
@@ -4339,6 +4352,16 @@ class TestPooledCountsAB:
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.details["count_test"]["winner"] == "canary"
         assert judged.reason.startswith("no winner yet: canary shifted -0.009, -90% from baseline median 0.01")
+
+    def test_a_canary_win_of_the_counts_within_the_tolerance_is_no_win(self):
+        # The canary at 0 at most steps (the ranks name it), its mean 0.0095 against the baseline's 0.01: over 10^7
+        # events each the counts find it significant, but within the tolerance 0.001.
+        canary = [0.0095 * 61 / 4 if i % 20 == 0 else 0.0 for i in range(61)]
+        judged = judge_counted((canary, [0.01] * 61), (1e7, 1e7), mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["count_test"]["winner"] is None
+        assert judged.details["count_test"]["p_value"] < 0.05, judged.details["count_test"]
+        assert judged.reason.startswith("no winner yet: the pooled counts do not find the canary better"), judged.reason
 
     def test_a_baseline_win_of_the_ranks_at_10x_the_canary_s_traffic_needs_the_counts(self):
         # Before: "baseline wins" by the ranks, the baseline at 0 at most steps for its tenth of the traffic.
