@@ -1234,13 +1234,16 @@ class TestDirectionAgainstTheRatio:
         ]
 
     def test_a_negative_time_is_no_subtraction(self):
-        # The minus of `@ -60` is a sign, as an offset's is. Read directly: the catalog's load of a time before 1970
-        # panics in the PromQL parser's binding (promql_groups._read_by).
-        query = 'http_requests_total{code=~"5..",h="c"} @ -60 / http_requests_total{h="c"}'
-        assert _direction_against_ratio("lower_is_better", query) is None
-        assert (_direction_against_ratio("higher_is_better", query) or "")[:60] == (
-            "canary.query is an error ratio (a ratio whose numerator coun"
+        # The minus of `@ -60` is a sign, as an offset's is. Before: the load crashed, a panic of the PromQL parser's
+        # binding reading a time before 1970 (promql_groups._read_by), and `analyzer validate` exited 1.
+        query = (
+            'http_requests_total{code=~"5..",h="{{ canary_hash }}"} @ -60 / http_requests_total{h="{{ canary_hash }}"}'
         )
+        assert self.warned("lower_is_better", query) == []
+        assert [w[:60] for w in self.warned("higher_is_better", query)] == [
+            "canary.query is an error ratio (a ratio whose numerator coun"
+        ]
+        assert _direction_against_ratio("lower_is_better", query) is None
 
     def test_a_function_changing_the_values_is_not_read_through(self):
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
