@@ -1508,6 +1508,15 @@ class TestRelativeToleranceOfASuccessRatio:
             "less this one) with direction: lower_is_better and max_relative_change 0.1"
         ]
 
+    @pytest.mark.parametrize(
+        "query", ['avg(job:availability:ratio{h="{{ canary_hash }}"})', "1 - avg(job:errors:ratio5m)"]
+    )
+    def test_a_recorded_success_ratio_is_warned(self, query):
+        # Before: silent (a recorded ratio was read for mann_whitney's load warning alone).
+        (warning,) = self.warned(canary=query, baseline=query.replace("canary", "stable"))
+        assert warning.startswith("canary.query is a success ratio ("), warning
+        assert "a recorded ratio by its name) and max_relative_change 0.1 is taken of the success rate" in warning
+
     def test_the_factor_follows_the_tolerance(self):
         # 0.999 * 0.99 = 0.98901: failing 1.099%, 11x.
         (warning,) = self.warned(
