@@ -165,6 +165,11 @@ _RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]
 _NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
 # One vector selector by its metric's name (strings blanked), nothing around it.
 _BARE_SELECTOR_RE = re.compile(r"[A-Za-z_:][\w:]*\s*(?:\{[^{}]*\})?")
+# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures, so a
+# name with one says no success.
+_NEGATED_SUCCESS_RE = re.compile(
+    r"(?:^|[_:])(?:no|non|not|without|zero)[_:](?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])"
+)
 _RECORDED_SUCCESS_RE = re.compile(r"(?:^|[_:])(?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])")
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
@@ -2272,6 +2277,8 @@ def _named_outcome(name: str) -> Literal["failures", "successes"] | None:
     """What a metric name says its events were: successes by a negated failure word (`error_free_sessions_total`) or a
     success word (`checkout_orders_total`), failures by a failure word (`errors_total`)."""
     lowered = name.lower()
+    if _NEGATED_SUCCESS_RE.search(lowered):
+        return None
     if _NEGATED_FAILURE_RE.search(lowered):
         return "successes"
     if _FAILURE_WORDS_RE.search(lowered):
@@ -2543,6 +2550,8 @@ def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | 
     for name in names:
         lowered = name.lower()
         if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered):
+            return None
+        if _NEGATED_SUCCESS_RE.search(lowered):
             return None
         if _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
             said.add("successes" if not _FAILURE_WORDS_RE.search(_NEGATED_FAILURE_RE.sub("", lowered)) else None)

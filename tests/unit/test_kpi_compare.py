@@ -1233,6 +1233,23 @@ class TestDirectionAgainstTheRatio:
             "canary.query is an error ratio (a ratio whose numerator coun"
         ]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'avg(job:not_ok:ratio{h="{{ canary_hash }}"})',
+            'avg(job:non_success:ratio{h="{{ canary_hash }}"})',
+            'avg(job:not_available:ratio{h="{{ canary_hash }}"})',
+            f"{rate_of('not_ok_total')} / {rate_of('requests_total')}",
+            f"{rate_of('requests_without_success_total')} / {rate_of('requests_total')}",
+        ],
+        ids=["not-ok", "non-success", "not-available", "not-ok-total", "without-success"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_negated_success_word_says_no_success(self, query, method):
+        # Before: read as a success ratio, so the right direction, lower_is_better, drew a warning to write
+        # higher_is_better (which passes every regression).
+        assert self.warned("lower_is_better", query, method) == []
+
     def test_a_negative_time_is_no_subtraction(self):
         # The minus of `@ -60` is a sign, as an offset's is. Before: the load crashed, a panic of the PromQL parser's
         # binding reading a time before 1970 (promql_groups._read_by), and `analyzer validate` exited 1.
