@@ -806,8 +806,10 @@ def _read_by(node: Any, range_s: float, around: Reach, start_s: float | None = N
     starting `start_s` before its end."""
     offset_s = node.offset.total_seconds() if node.offset is not None else 0.0
     at = node.at
-    if at is not None and at.at is not None:
-        return Reach(range_s, offset_s, at.at.timestamp())
+    if at is not None and str(at.type).rpartition(".")[2] == "At":
+        # As the binding writes it: its `at.at` panics for a time before 1970 (`@ -60`), which it writes as 0, a time
+        # that reads no samples alike.
+        return Reach(range_s, offset_s, float(str(at).removeprefix("@")))
     if at is not None and start_s is not None and str(at.type).rpartition(".")[2] == "Start":
         # Every step of the range query reads there: at its last, now, that is `start_s` back.
         return Reach(range_s, start_s + offset_s, None)

@@ -163,6 +163,13 @@ _PICKING_MATCHER_RE = re.compile(r"\b[A-Za-z_]\w*\s*=~?\s*(?:\"((?:\\.|[^\"\\])*
 # `slo:period_error_budget_remaining:ratio` is no share of events).
 _RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]*:\w*ratio\w*:\w+")
 _NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
+# One vector selector by its metric's name (strings blanked), nothing around it.
+_BARE_SELECTOR_RE = re.compile(r"[A-Za-z_:][\w:]*\s*(?:\{[^{}]*\})?")
+# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures, so a
+# name with one says no success.
+_NEGATED_SUCCESS_RE = re.compile(
+    r"(?:^|[_:])(?:no|non|not|without|zero)[_:](?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])"
+)
 _RECORDED_SUCCESS_RE = re.compile(r"(?:^|[_:])(?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])")
 _SUCCESS_WORDS_RE = re.compile(
     r"(?:^|[_:])(success(?:es|ful)?|succeeded|ok|orders?|conversions?|purchases?|signups?|checkouts?|completed)(?=$|[_:])"
@@ -2221,6 +2228,12 @@ def _said_between(
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         first = _split(blank, call.end(), end - 1, "comma")[0]
         return _said_between(query, blank, first[1], first[2])
+    # A recorded ratio alone (`job:errors:ratio5m{...}`), by its name.
+    if _BARE_SELECTOR_RE.fullmatch(blank, start, end):
+        names = [name for selector in metric_selectors(query[start:end]) for name in selector.names]
+        recorded = _recorded_ratio(names) if names else None
+        if recorded is not None:
+            return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
 
 
@@ -2264,6 +2277,8 @@ def _named_outcome(name: str) -> Literal["failures", "successes"] | None:
     """What a metric name says its events were: successes by a negated failure word (`error_free_sessions_total`) or a
     success word (`checkout_orders_total`), failures by a failure word (`errors_total`)."""
     lowered = name.lower()
+    if _NEGATED_SUCCESS_RE.search(lowered):
+        return None
     if _NEGATED_FAILURE_RE.search(lowered):
         return "successes"
     if _FAILURE_WORDS_RE.search(lowered):
@@ -2501,7 +2516,9 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     if "/" not in _by_numbers_removed(syntax):
-        return _recorded_ratio(names)
+        # `1 - job:errors:ratio5m` is a success ratio, as _ratio_said reads it.
+        recorded = _said_within_reach(query)
+        return recorded[0] if recorded is not None else _recorded_ratio(names)
     # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
     if any(name.endswith("_sum") for name in names):
         return None
@@ -2533,6 +2550,8 @@ def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | 
     for name in names:
         lowered = name.lower()
         if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered):
+            return None
+        if _NEGATED_SUCCESS_RE.search(lowered):
             return None
         if _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
             said.add("successes" if not _FAILURE_WORDS_RE.search(_NEGATED_FAILURE_RE.sub("", lowered)) else None)

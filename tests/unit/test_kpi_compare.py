@@ -26,6 +26,7 @@ from checks.kpi_compare import (
     Hidden,
     KpiCompareCheck,
     Measured,
+    _direction_against_ratio,
     _fallbacks,
     _instant_values,
     _missing_reason,
@@ -603,6 +604,8 @@ class TestMannWhitneyErrorRatio:
             '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
             # Before: not warned: a recorded success ratio, by its name.
             'avg(job:http_success:ratio_rate5m{h="{{ canary_hash }}"})',
+            # Before: called "an error ratio" (its name says errors): 1 less one sits at 1.
+            '1 - avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
         ],
         ids=[
             "not-5xx",
@@ -614,6 +617,7 @@ class TestMannWhitneyErrorRatio:
             "without-errors",
             "latency-sli",
             "recorded-success",
+            "1-less-recorded",
         ],
     )
     def test_a_ratio_picking_successes_is_warned_as_one(self, query):
@@ -1231,9 +1235,83 @@ class TestDirectionAgainstTheRatio:
             "canary.query is an error ratio (a ratio whose numerator coun"
         ]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'avg(job:not_ok:ratio{h="{{ canary_hash }}"})',
+            'avg(job:non_success:ratio{h="{{ canary_hash }}"})',
+            'avg(job:not_available:ratio{h="{{ canary_hash }}"})',
+            f"{rate_of('not_ok_total')} / {rate_of('requests_total')}",
+            f"{rate_of('requests_without_success_total')} / {rate_of('requests_total')}",
+        ],
+        ids=["not-ok", "non-success", "not-available", "not-ok-total", "without-success"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_negated_success_word_says_no_success(self, query, method):
+        # Before: read as a success ratio, so the right direction, lower_is_better, drew a warning to write
+        # higher_is_better (which passes every regression).
+        assert self.warned("lower_is_better", query, method) == []
+
+    def test_a_negative_time_is_no_subtraction(self):
+        # The minus of `@ -60` is a sign, as an offset's is. Before: the load crashed, a panic of the PromQL parser's
+        # binding reading a time before 1970 (promql_groups._read_by), and `analyzer validate` exited 1.
+        query = (
+            'http_requests_total{code=~"5..",h="{{ canary_hash }}"} @ -60 / http_requests_total{h="{{ canary_hash }}"}'
+        )
+        assert self.warned("lower_is_better", query) == []
+        assert [w[:60] for w in self.warned("higher_is_better", query)] == [
+            "canary.query is an error ratio (a ratio whose numerator coun"
+        ]
+        assert _direction_against_ratio("lower_is_better", query) is None
+
     def test_a_function_changing_the_values_is_not_read_through(self):
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
         assert self.warned("higher_is_better", query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "kind", "evidence"),
+        [
+            ("avg(job:errors:ratio5m{h})", "an error ratio", "job:errors:ratio5m"),
+            ("avg(slo:sli_error:ratio_rate5m{h})", "an error ratio", "slo:sli_error:ratio_rate5m"),
+            ("max(job:http_error_ratio:rate5m{h}) * 100", "an error ratio", "job:http_error_ratio:rate5m"),
+            ("avg(job:http_success:ratio{h})", "a success ratio", "job:http_success:ratio"),
+            ("avg(job:availability:ratio{h})", "a success ratio", "job:availability:ratio"),
+            ("1 - avg(job:errors:ratio5m{h})", "a success ratio", "1 less a ratio whose numerator counts failures: "),
+        ],
+        ids=["recorded", "sloth", "ratio-metric", "success", "availability", "1-less"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_recorded_ratio_is_read_by_its_name(self, query, kind, evidence, method):
+        # Before: read as neither, so an error ratio better higher (or a success ratio better lower), every regression
+        # passing, loaded without a warning.
+        query = query.replace("{h}", '{h="{{ canary_hash }}"}')
+        right, wrong = (
+            ("lower_is_better", "higher_is_better")
+            if kind == "an error ratio"
+            else reversed(("lower_is_better", "higher_is_better"))
+        )
+        assert self.warned(right, query, method) == []
+        [warning] = self.warned(wrong, query, method)
+        assert warning.startswith(f"canary.query is {kind} ("), warning
+        assert evidence in warning, warning
+        assert warning.endswith(f"if the query is {kind}, write direction: {right}")
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "http_requests_total:burnrate5m",
+            "slo:current_burn_rate:ratio",
+            "slo:error_budget",
+            "slo:period_error_budget_remaining:ratio",
+            "slo:objective:ratio",
+            "job:errors:rate5m",
+            "job:errors_per_success:ratio",
+        ],
+    )
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_other_recorded_series_say_no_direction(self, name, direction):
+        # A burn rate, a budget, an objective, a rate, a ratio of errors to successes: no share of one outcome.
+        assert self.warned(direction, f'avg({name}{{h="{{{{ canary_hash }}}}"}})', "mann_whitney") == []
 
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
@@ -1448,6 +1526,15 @@ class TestRelativeToleranceOfASuccessRatio:
             "0.999 fall to 0.998, twice the failures) instead; to allow 10% more failures judge the error ratio (1 "
             "less this one) with direction: lower_is_better and max_relative_change 0.1"
         ]
+
+    @pytest.mark.parametrize(
+        "query", ['avg(job:availability:ratio{h="{{ canary_hash }}"})', "1 - avg(job:errors:ratio5m)"]
+    )
+    def test_a_recorded_success_ratio_is_warned(self, query):
+        # Before: silent (a recorded ratio was read for mann_whitney's load warning alone).
+        (warning,) = self.warned(canary=query, baseline=query.replace("canary", "stable"))
+        assert warning.startswith("canary.query is a success ratio ("), warning
+        assert "a recorded ratio by its name) and max_relative_change 0.1 is taken of the success rate" in warning
 
     def test_the_factor_follows_the_tolerance(self):
         # 0.999 * 0.99 = 0.98901: failing 1.099%, 11x.
@@ -4296,6 +4383,16 @@ class TestPooledCountsAB:
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.details["count_test"]["winner"] == "canary"
         assert judged.reason.startswith("no winner yet: canary shifted -0.009, -90% from baseline median 0.01")
+
+    def test_a_canary_win_of_the_counts_within_the_tolerance_is_no_win(self):
+        # The canary at 0 at most steps (the ranks name it), its mean 0.0095 against the baseline's 0.01: over 10^7
+        # events each the counts find it significant, but within the tolerance 0.001.
+        canary = [0.0095 * 61 / 4 if i % 20 == 0 else 0.0 for i in range(61)]
+        judged = judge_counted((canary, [0.01] * 61), (1e7, 1e7), mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["count_test"]["winner"] is None
+        assert judged.details["count_test"]["p_value"] < 0.05, judged.details["count_test"]
+        assert judged.reason.startswith("no winner yet: the pooled counts do not find the canary better"), judged.reason
 
     def test_a_baseline_win_of_the_ranks_at_10x_the_canary_s_traffic_needs_the_counts(self):
         # Before: "baseline wins" by the ranks, the baseline at 0 at most steps for its tenth of the traffic.
