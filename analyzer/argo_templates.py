@@ -971,23 +971,22 @@ def _kustomized_namespace(directory: Path) -> str | None:
 
 
 def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str) -> str | None:
-    """A problem when the url's host names a Service given (`NAME`, `NAME.NAMESPACE`, `NAME.NAMESPACE.svc...`) and
-    none of the Services so named serves the url's port (80 or 443 when it writes none)."""
+    """A problem when the url's host names a Service given in its namespace (`NAME.NAMESPACE`,
+    `NAME.NAMESPACE.svc...`) and none of the Services so named serves the url's port (80 or 443 when it writes none).
+    A bare `NAME` resolves in the namespace of the controller's pod, which no file says, so it is not judged; nor is a
+    port that a Service of that name without a namespace (applied where its deploy says) serves."""
     host = (url.hostname or "").rstrip(".")
     labels = host.split(".")
-    if _given_elsewhere(url.netloc) or not host or (len(labels) > 2 and labels[2] != "svc"):
+    if _given_elsewhere(url.netloc) or len(labels) < 2 or (len(labels) > 2 and labels[2] != "svc"):
         return None
-    name, namespace = labels[0], labels[1] if len(labels) > 1 else None
-    named = [
-        service
-        for service in services
-        if service.name == name and (namespace is None or service.namespace in (None, namespace))
-    ]
-    port = url.port or (443 if url.scheme.lower() == "https" else 80)
-    if not named or any(port in service.ports for service in named):
+    name, namespace = labels[0], labels[1]
+    named = [service for service in services if service.name == name and service.namespace == namespace]
+    maybe = [service for service in services if service.name == name and service.namespace is None]
+    port = url.port if url.port is not None else (443 if url.scheme.lower() == "https" else 80)
+    if not named or any(port in service.ports for service in named + maybe):
         return None
     served = sorted({p for service in named for p in service.ports})
-    written = f"port {port}" if url.port else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
+    written = f"port {port}" if url.port is not None else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
     origins = ", ".join(dict.fromkeys(service.origin for service in named))
     return (
         f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "

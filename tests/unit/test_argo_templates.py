@@ -1493,6 +1493,10 @@ def service(name: str = "analyzer", *ports: int, **spec: Any) -> dict[str, Any]:
     }
 
 
+def in_namespace(document: dict[str, Any], namespace: str = "argo-rollouts") -> dict[str, Any]:
+    return {**document, "metadata": {**document["metadata"], "namespace": namespace}}
+
+
 class TestPortsOfTheServiceGiven:
     """A url calling a Service given among the files on a port it does not serve (80 when the url writes none) is a
     problem: the connection reaches no pod; without the Service given, nothing is said of the port."""
@@ -1512,7 +1516,6 @@ class TestPortsOfTheServiceGiven:
     @pytest.mark.parametrize(
         "host",
         [
-            "analyzer",
             "analyzer.argo-rollouts",
             "analyzer.argo-rollouts.svc",
             "analyzer.argo-rollouts.svc.cluster.local",
@@ -1529,11 +1532,33 @@ class TestPortsOfTheServiceGiven:
 
     def test_a_port_the_service_does_not_serve(self, tmp_path):
         (found,) = self.found(
-            tmp_path, f"https://analyzer.argo-rollouts.svc:8081{self.RUN}", service("analyzer", 8080, 9090)
+            tmp_path,
+            f"https://analyzer.argo-rollouts.svc:8081{self.RUN}",
+            in_namespace(service("analyzer", 8080, 9090)),
         )
         assert "url calls analyzer.argo-rollouts.svc on port 8081, which Service 'analyzer'" in found, found
         assert "(its ports: 8080, 9090)" in found, found
-        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", service())
+        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service()))
+        assert "on port 443 (https's, the url writing none)" in found, found
+        # Port 0 is written, not 80's absence: no Service serves it.
+        (found,) = self.found(
+            tmp_path, f"http://analyzer.argo-rollouts.svc:0{self.RUN}", in_namespace(service("analyzer", 80))
+        )
+        assert "url calls analyzer.argo-rollouts.svc on port 0, which Service 'analyzer'" in found, found
+        # HTTPS's default port served: nothing said; http's is not https's.
+        assert (
+            self.found(
+                tmp_path, f"HTTPS://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 443))
+            )
+            == []
+        )
+        (found,) = self.found(
+            tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 443))
+        )
+        assert "on port 80 (http's, the url writing none)" in found, found
+        (found,) = self.found(
+            tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 80))
+        )
         assert "on port 443 (https's, the url writing none)" in found, found
 
     def test_the_analyzers_own_deploy_manifests(self, tmp_path):
@@ -1559,6 +1584,14 @@ class TestPortsOfTheServiceGiven:
             ("http://analyzer.argo-rollouts" + RUN, [service()], "payments"),
             # Not a Service's name in the cluster.
             ("http://analyzer.example.com" + RUN, [service()], None),
+            # A bare name resolves in the namespace of the controller's pod, which no file says: the Service given of
+            # that name may be another namespace's (here the shop's, serving 80, beside the analyzer's serving 8080).
+            ("http://analyzer:8080" + RUN, [in_namespace(service("analyzer", 80), "shop")], None),
+            ("http://analyzer" + RUN, [service()], "argo-rollouts"),
+            ("http://analyzer" + RUN, [service()], None),
+            # A Service without a namespace is applied where its deploy says: it may not be the one the url names.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service()], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service()), service("analyzer", 80)], None),
             # A headless Service leads to the pods, on their own ports; an ExternalName elsewhere.
             ("http://analyzer.argo-rollouts.svc" + RUN, [service(clusterIP="None")], None),
             ("http://analyzer.argo-rollouts.svc" + RUN, [service(type="ExternalName", externalName="x.example")], None),
@@ -1580,7 +1613,7 @@ class TestPortsOfTheServiceGiven:
                 "metrics": template("http://analyzer.argo-rollouts.svc" + self.RUN)["spec"]["metrics"],
             },
         }
-        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, service()]))
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, in_namespace(service())]))
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         (found,) = analysis_run_problems([tmp_path], catalog)
         assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
