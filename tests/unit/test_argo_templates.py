@@ -1472,7 +1472,43 @@ class TestWhereTheUrlLeads:
         assert f"url ' {ANALYZER}/api/v1/checks/payments-error-rate/run" in result.stderr, result.stderr
         assert "starts with a space" in result.stderr
 
-    @pytest.mark.parametrize("url", ["http://[::1", "http://analyzer:80a", " http://analyzer:8080"])
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            # Before: ok. Go's url.Parse refuses a space in the host (invalid character " " in host name).
+            (
+                "http://analyzer .argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run?canary_hash={{args.x}}",
+                'has a space before its path, where Go allows none (invalid character " " in host name): Argo\'s '
+                "web provider sends nothing and",
+            ),
+            # Before: ok. Go sends the query as written: `GET /...?canary_hash= abc HTTP/1.1` is no request line.
+            (
+                "http://analyzer.argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run?canary_hash= {{args.x}}",
+                "has a space within its query, which Go sends as written: the request line it breaks is answered 400 "
+                "Bad Request, and",
+            ),
+            # Before: a wrong path said, whose space did not show. Go sends a path's space as %20: no such check.
+            (
+                "http://analyzer.argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run ?canary_hash={{args.x}}",
+                "has a space in its path, which Go sends as %20: the analyzer answers 404 Not Found, and",
+            ),
+        ],
+    )
+    def test_a_space_go_refuses_or_sends_is_a_problem(self, tmp_path, url, reason):
+        assert problems(tmp_path, template(url)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url!r} {reason} "
+            "every measurement would be an Error, and the rollout aborts after five"
+        ]
+
+    def test_spaces_ending_the_query_are_not_a_problem(self, tmp_path):
+        # Go sends them as written (`?canary_hash=abc  HTTP/1.1`); the analyzer's HTTP parser (llhttp) reads them as
+        # the request line's separator: the verdict is answered.
+        assert problems(tmp_path, template(ANALYZER + self.RUN + "  ")) == []
+
+    @pytest.mark.parametrize(
+        "url",
+        ["http://[::1", "http://analyzer:80a", " http://analyzer:8080", "http://ana lyzer:8080", "http://a:8080/x y"],
+    )
     def test_a_url_go_refuses_in_another_metric_is_left_alone(self, tmp_path, url):
         (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + "/healthz")))
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
