@@ -948,7 +948,10 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
             continue
         ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
-        namespace = metadata.get("namespace") or _kustomized_namespace(Path(origin).parent)
+        # `kubectl apply -k` puts it in its kustomization's namespace, `kubectl apply -f` in its own: either, when
+        # one is written or both agree; not known when they differ.
+        own, kustomized = metadata.get("namespace") or None, _kustomized_namespace(Path(origin).parent)
+        namespace = kustomized if own is None else own if kustomized in (None, own) else None
         if ports:
             found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
     return found

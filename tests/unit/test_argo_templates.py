@@ -1625,6 +1625,9 @@ class TestPortsOfTheServiceGiven:
             ("http://analyzer:8080" + RUN, [in_namespace(service("analyzer", 80), "shop")], None),
             ("http://analyzer" + RUN, [service()], "argo-rollouts"),
             ("http://analyzer" + RUN, [service()], None),
+            # Its own namespace and its kustomization's differ: `kubectl apply -k` puts it in the kustomization's,
+            # `kubectl apply -f` in its own.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service())], "analyzer"),
             # A Service without a namespace is applied where its deploy says: it may not be the one the url names.
             ("http://analyzer.argo-rollouts.svc" + RUN, [service()], None),
             ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service()), service("analyzer", 80)], None),
