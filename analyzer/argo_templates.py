@@ -1018,6 +1018,12 @@ def _go_url_refusal(text: str) -> str | None:
         return "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)"
     split = _split_url(text)
     if split is None:
+        # The host and port after any userinfo (a password is not shown).
+        host_port = text.partition("//")[2].partition("/")[0].partition("?")[0].rpartition("@")[2]
+        if "]" in host_port:
+            # Closed brackets, between which urlsplit finds no IPv6 address.
+            host = host_port.partition("[")[2].partition("]")[0]
+            return f"has a host in brackets that is no IPv6 address ({host!r}), which no connection reaches"
         return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
     if " " in split.netloc:
         return 'has a space before its path, where Go allows none (invalid character " " in host name)'

@@ -1448,6 +1448,8 @@ class TestWhereTheUrlLeads:
             ),
             # Before: validate crashed (ValueError: Invalid IPv6 URL).
             ("http://[::1", "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"),
+            # Before: said to be a `[` not closed.
+            ("http://[zz]:8080", "has a host in brackets that is no IPv6 address ('zz'), which no connection reaches"),
             ("http://analyzer:80a", "has a port Go cannot read (invalid port ':80a' after host)"),
         ],
     )
