@@ -940,10 +940,12 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
     the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
     beside it."""
     found = []
+    patched = _patched_services(paths)
     for origin, service in _documents(paths, ("Service",)):
         metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        if not isinstance(name, str) or not isinstance(spec, dict):
+        if not isinstance(name, str) or not isinstance(spec, dict) or patched & {name, None}:
+            # A kustomization given patches it (its ports, maybe): what it serves is not read.
             continue
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
             continue
@@ -955,6 +957,54 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
         if ports:
             found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
     return found
+
+
+def _patched_services(paths: Sequence[Path]) -> set[str | None]:
+    """The names of the Services that a kustomization under `paths` (or above a path given) patches, None for a patch
+    of Services it does not name: a `target` of kind Service (or of none), or a patch (inline or a file) of one."""
+    names: set[str | None] = set()
+    for root in paths:
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
+        if root.is_dir():
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            try:
+                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if not isinstance(document, dict):
+                continue
+            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                for entry in _listed(document.get(key)):
+                    names |= _services_patched(kustomization.parent, entry)
+    return names
+
+
+def _services_patched(directory: Path, entry: Any) -> set[str | None]:
+    """The names (None: unnamed) of the Services one kustomization's patch entry patches."""
+    target = entry.get("target") if isinstance(entry, dict) else None
+    if isinstance(target, dict) and target.get("kind") in ("Service", None):
+        name = target.get("name")
+        return {name if isinstance(name, str) and not target.get("labelSelector") else None}
+    text = entry.get("patch") if isinstance(entry, dict) else entry if isinstance(entry, str) else None
+    path = entry.get("path") if isinstance(entry, dict) else None
+    if isinstance(text, str) and "\n" not in text and path is None:
+        path, text = text, None  # patchesStrategicMerge's entries are files' paths
+    try:
+        if text is None and isinstance(path, str):
+            text = (directory / path).read_text(encoding="utf-8")
+        documents = list(yaml.safe_load_all(text)) if isinstance(text, str) else []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    return {
+        _name_of(document) for document in documents if isinstance(document, dict) and document.get("kind") == "Service"
+    }
+
+
+def _name_of(document: dict[str, Any]) -> str | None:
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _is_int(value: Any) -> bool:

@@ -1644,6 +1644,57 @@ class TestPortsOfTheServiceGiven:
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
         assert self.found(tmp_path, url, *services, namespace=namespace) == []
 
+    @pytest.mark.parametrize(
+        "patch",
+        [
+            {
+                "target": {"kind": "Service", "name": "analyzer"},
+                "patch": "- {op: replace, path: /spec/ports/0/port, value: 80}",
+            },
+            {
+                "patch": yaml.safe_dump(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Service",
+                        "metadata": {"name": "analyzer"},
+                        "spec": {"ports": [{"name": "p8080", "port": 80}]},
+                    }
+                )
+            },
+            {"path": "service-port.yaml"},
+        ],
+    )
+    def test_a_service_an_overlay_patches_is_not_judged(self, tmp_path, patch):
+        # Before: exit 6 on an overlay that serves the analyzer on 80, which the base's 8080 was judged by.
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["service.yaml"]})
+        )
+        (tmp_path / "overlay").mkdir()
+        if "path" in patch:
+            (tmp_path / "overlay" / "service-port.yaml").write_text(
+                yaml.safe_dump(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Service",
+                        "metadata": {"name": "analyzer"},
+                        "spec": {"ports": [{"name": "p8080", "port": 80}]},
+                    }
+                )
+            )
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../base"], "patches": [patch]})
+        )
+        (tmp_path / "templates.yaml").write_text(
+            yaml.safe_dump_all(declaring_what_they_use((template("http://analyzer.argo-rollouts.svc" + self.RUN),)))
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path / "templates.yaml", tmp_path / "base", tmp_path / "overlay"], catalog) == []
+        # The base alone: its port is judged.
+        (found,) = template_problems([tmp_path / "templates.yaml", tmp_path / "base"], catalog)
+        assert "on port 80 (http's, the url writing none), which Service 'analyzer'" in found, found
+
     def test_an_analysis_run_too(self, tmp_path):
         run = {
             "apiVersion": "argoproj.io/v1alpha1",
