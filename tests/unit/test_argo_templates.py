@@ -1613,11 +1613,11 @@ class TestPortsOfTheServiceGiven:
     @pytest.mark.parametrize(
         ("url", "services", "namespace"),
         [
-            (f"{ANALYZER}{RUN}", [service()], None),
-            ("http://analyzer.argo-rollouts.svc:80" + RUN, [service("analyzer", 80)], None),
+            (f"{ANALYZER}{RUN}", [in_namespace(service())], None),
+            ("http://analyzer.argo-rollouts.svc:80" + RUN, [in_namespace(service("analyzer", 80))], None),
             # None given, or none of that name, or one in another namespace: the one called is not known.
             ("http://analyzer.argo-rollouts.svc" + RUN, [], None),
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service("analyzer-canary")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service("analyzer-canary"))], None),
             ("http://analyzer.argo-rollouts.svc" + RUN, [service()], "payments"),
             ("http://analyzer.argo-rollouts" + RUN, [service()], "payments"),
             # Not a Service's name in the cluster.
@@ -1634,11 +1634,19 @@ class TestPortsOfTheServiceGiven:
             ("http://analyzer.argo-rollouts.svc" + RUN, [service()], None),
             ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service()), service("analyzer", 80)], None),
             # A headless Service leads to the pods, on their own ports; an ExternalName elsewhere.
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(clusterIP="None")], None),
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(type="ExternalName", externalName="x.example")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service(clusterIP="None"))], None),
+            (
+                "http://analyzer.argo-rollouts.svc" + RUN,
+                [in_namespace(service(type="ExternalName", externalName="x.example"))],
+                None,
+            ),
             # A base and its overlay: one of them serves it.
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(), service("analyzer", 80)], None),
-            ("http://analyzer:{{args.port}}" + RUN, [service()], None),
+            (
+                "http://analyzer.argo-rollouts.svc" + RUN,
+                [in_namespace(service()), in_namespace(service("analyzer", 80))],
+                None,
+            ),
+            ("http://analyzer.argo-rollouts:{{args.port}}" + RUN, [in_namespace(service())], None),
         ],
     )
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
