@@ -5760,6 +5760,8 @@ class TestChecksSkippedOnAFailure:
             "cd /work; if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
             "cd /work; ls > labels.txt; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
             "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+            # A relative name tested after cd, and written by none: the pod's own file there.
+            "cd /etc/podinfo; if [ -s labels ]; then analyzer run a || exit 1; fi; analyzer run b",
         ],
     )
     def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
