@@ -1424,6 +1424,9 @@ class TestWhereTheUrlLeads:
             "http://128.1:8080",
             "http://0.1:8080",
             "http://127.256.1.1:8080",
+            # One past what inet_aton's last part holds: a name, not 127.0.0.0 nor an address.
+            "http://4294967296:8080",
+            "http://127.16777216:8080",
             "http://[::2]:8080",
             "http://127.1.analyzer:8080",
         ],
