@@ -940,18 +940,71 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
     the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
     beside it."""
     found = []
+    patched = _patched_services(paths)
     for origin, service in _documents(paths, ("Service",)):
         metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        if not isinstance(name, str) or not isinstance(spec, dict):
+        if not isinstance(name, str) or not isinstance(spec, dict) or patched & {name, None}:
+            # A kustomization given patches it (its ports, maybe): what it serves is not read.
             continue
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
             continue
         ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
-        namespace = metadata.get("namespace") or _kustomized_namespace(Path(origin).parent)
+        # `kubectl apply -k` puts it in its kustomization's namespace, `kubectl apply -f` in its own: either, when
+        # one is written or both agree; not known when they differ.
+        own, kustomized = metadata.get("namespace") or None, _kustomized_namespace(Path(origin).parent)
+        namespace = kustomized if own is None else own if kustomized in (None, own) else None
         if ports:
             found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
     return found
+
+
+def _patched_services(paths: Sequence[Path]) -> set[str | None]:
+    """The names of the Services that a kustomization under `paths` (or above a path given) patches, None for a patch
+    of Services it does not name: a `target` of kind Service (or of none), or a patch (inline or a file) of one."""
+    names: set[str | None] = set()
+    for root in paths:
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
+        if root.is_dir():
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            try:
+                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if not isinstance(document, dict):
+                continue
+            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                for entry in _listed(document.get(key)):
+                    names |= _services_patched(kustomization.parent, entry)
+    return names
+
+
+def _services_patched(directory: Path, entry: Any) -> set[str | None]:
+    """The names (None: unnamed) of the Services one kustomization's patch entry patches."""
+    target = entry.get("target") if isinstance(entry, dict) else None
+    if isinstance(target, dict) and target.get("kind") in ("Service", None):
+        name = target.get("name")
+        return {name if isinstance(name, str) and not target.get("labelSelector") else None}
+    text = entry.get("patch") if isinstance(entry, dict) else entry if isinstance(entry, str) else None
+    path = entry.get("path") if isinstance(entry, dict) else None
+    if isinstance(text, str) and "\n" not in text and path is None:
+        path, text = text, None  # patchesStrategicMerge's entries are files' paths
+    try:
+        if text is None and isinstance(path, str):
+            text = (directory / path).read_text(encoding="utf-8")
+        documents = list(yaml.safe_load_all(text)) if isinstance(text, str) else []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    return {
+        _name_of(document) for document in documents if isinstance(document, dict) and document.get("kind") == "Service"
+    }
+
+
+def _name_of(document: dict[str, Any]) -> str | None:
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _is_int(value: Any) -> bool:
@@ -971,23 +1024,22 @@ def _kustomized_namespace(directory: Path) -> str | None:
 
 
 def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str) -> str | None:
-    """A problem when the url's host names a Service given (`NAME`, `NAME.NAMESPACE`, `NAME.NAMESPACE.svc...`) and
-    none of the Services so named serves the url's port (80 or 443 when it writes none)."""
+    """A problem when the url's host names a Service given in its namespace (`NAME.NAMESPACE`,
+    `NAME.NAMESPACE.svc...`) and none of the Services so named serves the url's port (80 or 443 when it writes none).
+    A bare `NAME` resolves in the namespace of the controller's pod, which no file says, so it is not judged; nor is a
+    port that a Service of that name without a namespace (applied where its deploy says) serves."""
     host = (url.hostname or "").rstrip(".")
     labels = host.split(".")
-    if _given_elsewhere(url.netloc) or not host or (len(labels) > 2 and labels[2] != "svc"):
+    if _given_elsewhere(url.netloc) or len(labels) < 2 or (len(labels) > 2 and labels[2] != "svc"):
         return None
-    name, namespace = labels[0], labels[1] if len(labels) > 1 else None
-    named = [
-        service
-        for service in services
-        if service.name == name and (namespace is None or service.namespace in (None, namespace))
-    ]
-    port = url.port or (443 if url.scheme.lower() == "https" else 80)
-    if not named or any(port in service.ports for service in named):
+    name, namespace = labels[0], labels[1]
+    named = [service for service in services if service.name == name and service.namespace == namespace]
+    maybe = [service for service in services if service.name == name and service.namespace is None]
+    port = url.port if url.port is not None else (443 if url.scheme.lower() == "https" else 80)
+    if not named or any(port in service.ports for service in named + maybe):
         return None
     served = sorted({p for service in named for p in service.ports})
-    written = f"port {port}" if url.port else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
+    written = f"port {port}" if url.port is not None else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
     origins = ", ".join(dict.fromkeys(service.origin for service in named))
     return (
         f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "
@@ -1016,12 +1068,33 @@ def _go_url_refusal(text: str) -> str | None:
         return "starts with a space, before which Go reads no scheme (first path segment in URL cannot contain colon)"
     split = _split_url(text)
     if split is None:
+        # The host and port after any userinfo (a password is not shown).
+        host_port = text.partition("//")[2].partition("/")[0].partition("?")[0].rpartition("@")[2]
+        if "]" in host_port:
+            # Closed brackets, between which urlsplit finds no IPv6 address.
+            host = host_port.partition("[")[2].partition("]")[0]
+            return f"has a host in brackets that is no IPv6 address ({host!r}), which no connection reaches"
         return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
+    if " " in split.netloc:
+        return 'has a space before its path, where Go allows none (invalid character " " in host name)'
     if not _given_elsewhere(split.netloc):
         try:
             split.port  # noqa: B018 - read for the ValueError it raises on a port that is no number up to 65535
         except ValueError:
             return f"has a port Go cannot read (invalid port {':' + split.netloc.rpartition(':')[2]!r} after host)"
+    return None
+
+
+def _space_sent(url: SplitResult) -> str | None:
+    """Why a space Go sends (it escapes one in the path, and sends the query as written) costs the answer, or None:
+    spaces ending the query only part it from `HTTP/1.1`, which the analyzer's parser reads as one separator."""
+    if " " in url.path:
+        return "has a space in its path, which Go sends as %20: the analyzer answers 404 Not Found"
+    if " " in url.query.rstrip(" "):
+        return (
+            "has a space within its query, which Go sends as written: the request line it breaks is answered 400 "
+            "Bad Request"
+        )
     return None
 
 
@@ -2169,6 +2242,8 @@ def _metric_problems(
         ]
     if url is None:
         return []
+    if (spaced := _space_sent(url)) is not None and (_CHECK_PATH_RE.search(url.path) or _PAGE_PATH_PREFIX in url.path):
+        return [f"url {_without_userinfo(web['url'])!r} {spaced}, and every measurement would be {outcome}"]
     if _PAGE_PATH_PREFIX in url.path and _RUN_PATH_PREFIX not in url.path and judged:
         return [
             f"url calls the verdict page ({_PAGE_PATH_PREFIX}NAME/run), which answers 200 whatever the verdict, so "

@@ -1397,6 +1397,7 @@ class TestWhereTheUrlLeads:
             "http://127.1:8080",
             "http://0x7f.1:8080",
             "http://0x7f.0x.0.1:8080",
+            "http://0177.1:8080",
             "http://2130706433:8080",
             "http://0.0.0.0:8080",
             "http://[::]:8080",
@@ -1424,6 +1425,9 @@ class TestWhereTheUrlLeads:
             "http://128.1:8080",
             "http://0.1:8080",
             "http://127.256.1.1:8080",
+            # One past what inet_aton's last part holds: a name, not 127.0.0.0 nor an address.
+            "http://4294967296:8080",
+            "http://127.16777216:8080",
             "http://[::2]:8080",
             "http://127.1.analyzer:8080",
         ],
@@ -1448,6 +1452,8 @@ class TestWhereTheUrlLeads:
             ),
             # Before: validate crashed (ValueError: Invalid IPv6 URL).
             ("http://[::1", "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"),
+            # Before: said to be a `[` not closed.
+            ("http://[zz]:8080", "has a host in brackets that is no IPv6 address ('zz'), which no connection reaches"),
             ("http://analyzer:80a", "has a port Go cannot read (invalid port ':80a' after host)"),
         ],
     )
@@ -1472,7 +1478,43 @@ class TestWhereTheUrlLeads:
         assert f"url ' {ANALYZER}/api/v1/checks/payments-error-rate/run" in result.stderr, result.stderr
         assert "starts with a space" in result.stderr
 
-    @pytest.mark.parametrize("url", ["http://[::1", "http://analyzer:80a", " http://analyzer:8080"])
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            # Before: ok. Go's url.Parse refuses a space in the host (invalid character " " in host name).
+            (
+                "http://analyzer .argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run?canary_hash={{args.x}}",
+                'has a space before its path, where Go allows none (invalid character " " in host name): Argo\'s '
+                "web provider sends nothing and",
+            ),
+            # Before: ok. Go sends the query as written: `GET /...?canary_hash= abc HTTP/1.1` is no request line.
+            (
+                "http://analyzer.argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run?canary_hash= {{args.x}}",
+                "has a space within its query, which Go sends as written: the request line it breaks is answered 400 "
+                "Bad Request, and",
+            ),
+            # Before: a wrong path said, whose space did not show. Go sends a path's space as %20: no such check.
+            (
+                "http://analyzer.argo-rollouts.svc:8080/api/v1/checks/payments-error-rate/run ?canary_hash={{args.x}}",
+                "has a space in its path, which Go sends as %20: the analyzer answers 404 Not Found, and",
+            ),
+        ],
+    )
+    def test_a_space_go_refuses_or_sends_is_a_problem(self, tmp_path, url, reason):
+        assert problems(tmp_path, template(url)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url!r} {reason} "
+            "every measurement would be an Error, and the rollout aborts after five"
+        ]
+
+    def test_spaces_ending_the_query_are_not_a_problem(self, tmp_path):
+        # Go sends them as written (`?canary_hash=abc  HTTP/1.1`); the analyzer's HTTP parser (llhttp) reads them as
+        # the request line's separator: the verdict is answered.
+        assert problems(tmp_path, template(ANALYZER + self.RUN + "  ")) == []
+
+    @pytest.mark.parametrize(
+        "url",
+        ["http://[::1", "http://analyzer:80a", " http://analyzer:8080", "http://ana lyzer:8080", "http://a:8080/x y"],
+    )
     def test_a_url_go_refuses_in_another_metric_is_left_alone(self, tmp_path, url):
         (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + "/healthz")))
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
@@ -1491,6 +1533,10 @@ def service(name: str = "analyzer", *ports: int, **spec: Any) -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": {"ports": [{"name": f"p{port}", "port": port} for port in ports or (8080,)], **spec},
     }
+
+
+def in_namespace(document: dict[str, Any], namespace: str = "argo-rollouts") -> dict[str, Any]:
+    return {**document, "metadata": {**document["metadata"], "namespace": namespace}}
 
 
 class TestPortsOfTheServiceGiven:
@@ -1512,7 +1558,6 @@ class TestPortsOfTheServiceGiven:
     @pytest.mark.parametrize(
         "host",
         [
-            "analyzer",
             "analyzer.argo-rollouts",
             "analyzer.argo-rollouts.svc",
             "analyzer.argo-rollouts.svc.cluster.local",
@@ -1529,11 +1574,33 @@ class TestPortsOfTheServiceGiven:
 
     def test_a_port_the_service_does_not_serve(self, tmp_path):
         (found,) = self.found(
-            tmp_path, f"https://analyzer.argo-rollouts.svc:8081{self.RUN}", service("analyzer", 8080, 9090)
+            tmp_path,
+            f"https://analyzer.argo-rollouts.svc:8081{self.RUN}",
+            in_namespace(service("analyzer", 8080, 9090)),
         )
         assert "url calls analyzer.argo-rollouts.svc on port 8081, which Service 'analyzer'" in found, found
         assert "(its ports: 8080, 9090)" in found, found
-        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", service())
+        (found,) = self.found(tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service()))
+        assert "on port 443 (https's, the url writing none)" in found, found
+        # Port 0 is written, not 80's absence: no Service serves it.
+        (found,) = self.found(
+            tmp_path, f"http://analyzer.argo-rollouts.svc:0{self.RUN}", in_namespace(service("analyzer", 80))
+        )
+        assert "url calls analyzer.argo-rollouts.svc on port 0, which Service 'analyzer'" in found, found
+        # HTTPS's default port served: nothing said; http's is not https's.
+        assert (
+            self.found(
+                tmp_path, f"HTTPS://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 443))
+            )
+            == []
+        )
+        (found,) = self.found(
+            tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 443))
+        )
+        assert "on port 80 (http's, the url writing none)" in found, found
+        (found,) = self.found(
+            tmp_path, f"https://analyzer.argo-rollouts.svc{self.RUN}", in_namespace(service("analyzer", 80))
+        )
         assert "on port 443 (https's, the url writing none)" in found, found
 
     def test_the_analyzers_own_deploy_manifests(self, tmp_path):
@@ -1550,25 +1617,95 @@ class TestPortsOfTheServiceGiven:
     @pytest.mark.parametrize(
         ("url", "services", "namespace"),
         [
-            (f"{ANALYZER}{RUN}", [service()], None),
-            ("http://analyzer.argo-rollouts.svc:80" + RUN, [service("analyzer", 80)], None),
+            (f"{ANALYZER}{RUN}", [in_namespace(service())], None),
+            ("http://analyzer.argo-rollouts.svc:80" + RUN, [in_namespace(service("analyzer", 80))], None),
             # None given, or none of that name, or one in another namespace: the one called is not known.
             ("http://analyzer.argo-rollouts.svc" + RUN, [], None),
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service("analyzer-canary")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service("analyzer-canary"))], None),
             ("http://analyzer.argo-rollouts.svc" + RUN, [service()], "payments"),
             ("http://analyzer.argo-rollouts" + RUN, [service()], "payments"),
             # Not a Service's name in the cluster.
             ("http://analyzer.example.com" + RUN, [service()], None),
+            # A bare name resolves in the namespace of the controller's pod, which no file says: the Service given of
+            # that name may be another namespace's (here the shop's, serving 80, beside the analyzer's serving 8080).
+            ("http://analyzer:8080" + RUN, [in_namespace(service("analyzer", 80), "shop")], None),
+            ("http://analyzer" + RUN, [service()], "argo-rollouts"),
+            ("http://analyzer" + RUN, [service()], None),
+            # Its own namespace and its kustomization's differ: `kubectl apply -k` puts it in the kustomization's,
+            # `kubectl apply -f` in its own.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service())], "analyzer"),
+            # A Service without a namespace is applied where its deploy says: it may not be the one the url names.
+            ("http://analyzer.argo-rollouts.svc" + RUN, [service()], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service()), service("analyzer", 80)], None),
             # A headless Service leads to the pods, on their own ports; an ExternalName elsewhere.
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(clusterIP="None")], None),
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(type="ExternalName", externalName="x.example")], None),
+            ("http://analyzer.argo-rollouts.svc" + RUN, [in_namespace(service(clusterIP="None"))], None),
+            (
+                "http://analyzer.argo-rollouts.svc" + RUN,
+                [in_namespace(service(type="ExternalName", externalName="x.example"))],
+                None,
+            ),
             # A base and its overlay: one of them serves it.
-            ("http://analyzer.argo-rollouts.svc" + RUN, [service(), service("analyzer", 80)], None),
-            ("http://analyzer:{{args.port}}" + RUN, [service()], None),
+            (
+                "http://analyzer.argo-rollouts.svc" + RUN,
+                [in_namespace(service()), in_namespace(service("analyzer", 80))],
+                None,
+            ),
+            ("http://analyzer.argo-rollouts:{{args.port}}" + RUN, [in_namespace(service())], None),
         ],
     )
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
         assert self.found(tmp_path, url, *services, namespace=namespace) == []
+
+    @pytest.mark.parametrize(
+        "patch",
+        [
+            {
+                "target": {"kind": "Service", "name": "analyzer"},
+                "patch": "- {op: replace, path: /spec/ports/0/port, value: 80}",
+            },
+            {
+                "patch": yaml.safe_dump(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Service",
+                        "metadata": {"name": "analyzer"},
+                        "spec": {"ports": [{"name": "p8080", "port": 80}]},
+                    }
+                )
+            },
+            {"path": "service-port.yaml"},
+        ],
+    )
+    def test_a_service_an_overlay_patches_is_not_judged(self, tmp_path, patch):
+        # Before: exit 6 on an overlay that serves the analyzer on 80, which the base's 8080 was judged by.
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["service.yaml"]})
+        )
+        (tmp_path / "overlay").mkdir()
+        if "path" in patch:
+            (tmp_path / "overlay" / "service-port.yaml").write_text(
+                yaml.safe_dump(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Service",
+                        "metadata": {"name": "analyzer"},
+                        "spec": {"ports": [{"name": "p8080", "port": 80}]},
+                    }
+                )
+            )
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../base"], "patches": [patch]})
+        )
+        (tmp_path / "templates.yaml").write_text(
+            yaml.safe_dump_all(declaring_what_they_use((template("http://analyzer.argo-rollouts.svc" + self.RUN),)))
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path / "templates.yaml", tmp_path / "base", tmp_path / "overlay"], catalog) == []
+        # The base alone: its port is judged.
+        (found,) = template_problems([tmp_path / "templates.yaml", tmp_path / "base"], catalog)
+        assert "on port 80 (http's, the url writing none), which Service 'analyzer'" in found, found
 
     def test_an_analysis_run_too(self, tmp_path):
         run = {
@@ -1580,7 +1717,7 @@ class TestPortsOfTheServiceGiven:
                 "metrics": template("http://analyzer.argo-rollouts.svc" + self.RUN)["spec"]["metrics"],
             },
         }
-        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, service()]))
+        (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, in_namespace(service())]))
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         (found,) = analysis_run_problems([tmp_path], catalog)
         assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
@@ -5627,6 +5764,8 @@ class TestChecksSkippedOnAFailure:
             "cd /work; if [ -s /etc/podinfo/labels ]; then analyzer run a || exit 1; fi; analyzer run b",
             "cd /work; ls > labels.txt; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
             "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
+            # A relative name tested after cd, and written by none: the pod's own file there.
+            "cd /etc/podinfo; if [ -s labels ]; then analyzer run a || exit 1; fi; analyzer run b",
         ],
     )
     def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
