@@ -34,6 +34,7 @@ from analyzer.promql_groups import (
     presence_over,
     rated_selectors,
     relabelled_sources,
+    selector_reads,
     share_of_failures,
     share_of_itself,
 )
@@ -1360,3 +1361,32 @@ class TestRatedSelectors:
         query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(401))
         assert promql_size_problem(query) is None
         assert sorted(rated_selectors(query, 300.0)) == sorted(f'x{{c="{i}"}}' for i in range(401))
+
+
+class TestWholeQueriesTheSizeGuardAdmits:
+    """A query within the size guard has more than a thousand nodes: every walk reads them all (a bound on the nodes
+    read left the rest unread, silently)."""
+
+    SUMMED = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(400))  # 1,202 nodes
+
+    def test_every_selector_is_read(self):
+        # Before: 250 of 401, a baseline's `offset 1d` or a range past the look-back of the rest unread.
+        query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m] offset 1d))' for i in range(401))
+        assert promql_size_problem(query) is None
+        assert len(selector_reads(query)) == 401
+        assert {reach for _, reaches in selector_reads(query) for reach in reaches} == {Reach(300.0, 86400.0, None)}
+
+    def test_a_fallback_of_a_long_query_is_one(self):
+        # Before: no fallback (the walk stopped), no probe sent, and a canary whose series all stopped passed on 0.
+        query = f"({self.SUMMED}) or vector(0)"
+        assert promql_size_problem(query) is None
+        assert fallback_constant(query) == 0.0
+        assert len(fallback_reads(query)) == 400
+        assert len(fallback_reads(f"vector(0) or ({self.SUMMED})")) == 400
+
+    def test_a_label_list_that_drops_what_it_names_is_found_wherever_it_stands(self):
+        # Before: found only among the last thousand nodes read.
+        rest = " + ".join(f'sum by (pod) (x{{c="{i}"}})' for i in range(399))
+        query = f"sum by (pod) (sum by (job) (y)) + {rest}"
+        assert promql_size_problem(query) is None
+        assert [dropped.written for dropped in dropped_list_labels(query)] == ["by (pod)"]
