@@ -662,16 +662,17 @@ _TWO_SAMPLE_CALLS = frozenset({"rate", "increase", "irate", "delta", "idelta", "
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
-def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
+def rated_selectors(query: str, range_s: float) -> tuple[tuple[str, float], ...]:
     """The vector selectors of `query`, as PromQL writes them, that rate(), increase() or another function needing two
-    samples reads over the last `range_s` (no offset, no `@`, in no subquery): a series of them scraped every
-    `range_s` or less often holds one sample there, so `query` leaves it out; () when none, or when promql-parser
-    cannot parse `query`."""
+    samples reads over the last `range_s` or a shorter range ending at the evaluation time (no offset, no `@`
+    but an instant query's `@ start()` or `@ end()`, in no subquery), each with that range: a series of them
+    scraped every such range or less often holds one sample there, so `query` leaves it out; () when none, or when
+    promql-parser cannot parse `query`."""
     try:
         tree, _ = _parsed_loosely(query)
     except ValueError:
         return ()
-    found: dict[str, None] = {}
+    found: dict[tuple[str, float], None] = {}
     pending = [tree]
     # Every node, not the first _MAX_LAYERS: a selector left unread asks no blind query, so its series scraped that
     # seldom burn unseen; the size guard (promql_size_problem) bounds a parsed query's nodes.
@@ -686,14 +687,13 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
                 if (
                     selector is not None
                     and node.func.name in _TWO_SAMPLE_CALLS
-                    and arg.range.total_seconds() == range_s
-                    and selector.offset is None
-                    and selector.at is None
+                    and 0 < arg.range.total_seconds() <= range_s
+                    and _read_now(selector)
                 ):
                     matchers = tuple(
                         (m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers
                     )
-                    found[_selector_text(selector.name, matchers)] = None
+                    found[(_selector_text(selector.name, matchers), arg.range.total_seconds())] = None
                 else:
                     pending.append(arg)
         elif kind == "BinaryExpr":
@@ -701,6 +701,15 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
             pending.append(node.expr)
     return tuple(found)
+
+
+def _read_now(selector: Any) -> bool:
+    """Whether `selector` reads up to the evaluation time of an instant query (a rule's): no offset (promql-parser
+    refuses `offset 0s`), no `@` but `@ start()` or `@ end()` (both that time)."""
+    at = selector.at
+    return selector.offset is None and (
+        at is None or (at.at is None and str(at.type).rpartition(".")[2] in ("Start", "End"))
+    )
 
 
 def selector_matchers(selector: str) -> tuple[tuple[str, str, str], ...] | None:

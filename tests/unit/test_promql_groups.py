@@ -1337,13 +1337,31 @@ class TestRatedSelectors:
         ],
     )
     def test_a_range_read_by_a_two_sample_function_over_the_window_is_found(self, query, found):
+        assert sorted(rated_selectors(query, 300.0)) == sorted((selector, 300.0) for selector in found)
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            # A shorter range: a target scraped every 1 to 5 minutes holds one sample in its minute, left out of the
+            # window's answer, and is asked of over that minute. Before: not asked of at all.
+            ("sum(rate(a[1m]))", (("a", 60.0),)),
+            ("sum(rate(a[1m])) / sum(rate(b[5m]))", (("a", 60.0), ("b", 300.0))),
+            ("sum(rate(a[1m])) / sum(rate(a[5m]))", (("a", 60.0), ("a", 300.0))),
+            # The evaluation time's own last 5 minutes, written out: `@` an instant query's time (`offset 0s`
+            # promql-parser refuses: the rule cannot tell, and says so).
+            ("sum(rate(a[5m] @ end()))", (("a", 300.0),)),
+            ("sum(rate(a[5m] @ start()))", (("a", 300.0),)),
+        ],
+    )
+    def test_each_read_within_the_window_is_found_with_its_range(self, query, found):
         assert sorted(rated_selectors(query, 300.0)) == sorted(found)
 
     @pytest.mark.parametrize(
         "query",
         [
             "sum(rate(a[1h]))",  # another range
-            "sum(rate(a[1m]))",  # a shorter one: what it leaves out is no series scraped every 5 minutes or less often
+            "sum(rate(a[5m] offset -1m))",  # not the last 5 minutes either
+            "sum(rate(a[5m] @ end() offset 1m))",
             "sum(rate(a[5m] offset 1m))",  # not the last 5 minutes
             "sum(rate(a[5m] @ 1700000000))",
             "sum(count_over_time(a[5m]))",  # one sample counts
@@ -1360,7 +1378,7 @@ class TestRatedSelectors:
         # 68 selectors asked no blind query, so a target among them scraped every 5 minutes burned unseen there.
         query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(401))
         assert promql_size_problem(query) is None
-        assert sorted(rated_selectors(query, 300.0)) == sorted(f'x{{c="{i}"}}' for i in range(401))
+        assert sorted(rated_selectors(query, 300.0)) == sorted((f'x{{c="{i}"}}', 300.0) for i in range(401))
 
 
 class TestWholeQueriesTheSizeGuardAdmits:
