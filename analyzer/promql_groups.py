@@ -707,9 +707,7 @@ def _read_now(selector: Any) -> bool:
     """Whether `selector` reads up to the evaluation time of an instant query (a rule's): no offset (promql-parser
     refuses `offset 0s`), no `@` but `@ start()` or `@ end()` (both that time)."""
     at = selector.at
-    return selector.offset is None and (
-        at is None or (at.at is None and str(at.type).rpartition(".")[2] in ("Start", "End"))
-    )
+    return selector.offset is None and (at is None or str(at.type).rpartition(".")[2] in ("Start", "End"))
 
 
 def selector_matchers(selector: str) -> tuple[tuple[str, str, str], ...] | None:

@@ -1401,6 +1401,10 @@ class TestWholeQueriesTheSizeGuardAdmits:
         assert fallback_constant(query) == 0.0
         assert len(fallback_reads(query)) == 400
         assert len(fallback_reads(f"vector(0) or ({self.SUMMED})")) == 400
+        # Its one selector read last, past a thousand other nodes: a fallback all the same.
+        query = "(sum(x) + " + " + ".join(["vector(1)"] * 399) + ") or vector(0)"
+        assert promql_size_problem(query) is None
+        assert fallback_constant(query) == 0.0
 
     def test_a_label_list_that_drops_what_it_names_is_found_wherever_it_stands(self):
         # Before: found only among the last thousand nodes read.
@@ -1408,3 +1412,13 @@ class TestWholeQueriesTheSizeGuardAdmits:
         query = f"sum by (pod) (sum by (job) (y)) + {rest}"
         assert promql_size_problem(query) is None
         assert [dropped.written for dropped in dropped_list_labels(query)] == ["by (pod)"]
+
+    def test_a_function_over_time_under_aggregations_is_found_wherever_it_stands(self):
+        # 1,200 aggregations below the answering ones, and one max_over_time() under them, first or last.
+        terms = [f"sum(sum(sum(x{i})))" for i in range(400)]
+        for query in (
+            " + ".join([*terms, "sum(sum(sum(max_over_time(y[5m]))))"]),
+            " + ".join(["sum(sum(sum(max_over_time(y[5m]))))", *terms]),
+        ):
+            assert promql_size_problem(query) is None
+            assert nan_hiding_operands(query) == [("max_over_time", "last_over_time(y[5m])")]
