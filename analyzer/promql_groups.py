@@ -290,9 +290,7 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     nodes = _answering(tree)
     # A function over time below an aggregation (`max(max_over_time(ratio_by_pod[10m:1m]))`) answers through it.
     below = [node.expr for node in nodes if type(node).__name__ == "AggregateExpr"]
-    for _ in range(_MAX_LAYERS):
-        if not below:
-            break
+    while below:
         for node in _answering(below.pop()):
             if type(node).__name__ == "AggregateExpr":
                 below.append(node.expr)
@@ -351,7 +349,9 @@ def fallback_constant(query: str, *, finite: bool = True) -> float | None:
         node, _ = _parsed_loosely(query)
     except ValueError:  # the offline parse reports it
         return None
-    answer = _when_empty(node, [_MAX_LAYERS])
+    # Every node (each stands on a character of its own): a fallback under a query of more than _MAX_LAYERS nodes was
+    # no fallback, its probe never sent, and a canary whose series all stopped passed on the constant.
+    answer = _when_empty(node, [len(query) + 1])
     if not isinstance(answer, tuple) or answer[0] != "vector" or (finite and not math.isfinite(answer[1])):
         return None  # an infinity or NaN is judged as no value, not as a number that passes
     return answer[1] if "VectorSelector" in _kinds_below(node) else None
@@ -532,12 +532,10 @@ def _binary_when_empty(node: Any, budget: list[int]) -> _Empty:
 
 
 def _kinds_below(node: Any) -> set[str]:
-    """The node kinds in the tree under `node` (itself included), read up to _MAX_LAYERS nodes."""
+    """The node kinds in the tree under `node` (itself included)."""
     kinds: set[str] = set()
     pending = [node]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         current = pending.pop()
         kinds.add(type(current).__name__)
         for field in ("expr", "lhs", "rhs", "vector_selector", "param"):
@@ -664,16 +662,17 @@ _TWO_SAMPLE_CALLS = frozenset({"rate", "increase", "irate", "delta", "idelta", "
 
 
 @functools.lru_cache(maxsize=_PROBES_KEPT)
-def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
+def rated_selectors(query: str, range_s: float) -> tuple[tuple[str, float], ...]:
     """The vector selectors of `query`, as PromQL writes them, that rate(), increase() or another function needing two
-    samples reads over the last `range_s` (no offset, no `@`, in no subquery): a series of them scraped every
-    `range_s` or less often holds one sample there, so `query` leaves it out; () when none, or when promql-parser
-    cannot parse `query`."""
+    samples reads over the last `range_s` or a shorter range ending at the evaluation time (no offset, no `@`
+    but an instant query's `@ start()` or `@ end()`, in no subquery), each with that range: a series of them
+    scraped every such range or less often holds one sample there, so `query` leaves it out; () when none, or when
+    promql-parser cannot parse `query`."""
     try:
         tree, _ = _parsed_loosely(query)
     except ValueError:
         return ()
-    found: dict[str, None] = {}
+    found: dict[tuple[str, float], None] = {}
     pending = [tree]
     # Every node, not the first _MAX_LAYERS: a selector left unread asks no blind query, so its series scraped that
     # seldom burn unseen; the size guard (promql_size_problem) bounds a parsed query's nodes.
@@ -688,14 +687,13 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
                 if (
                     selector is not None
                     and node.func.name in _TWO_SAMPLE_CALLS
-                    and arg.range.total_seconds() == range_s
-                    and selector.offset is None
-                    and selector.at is None
+                    and 0 < arg.range.total_seconds() <= range_s
+                    and _read_now(selector)
                 ):
                     matchers = tuple(
                         (m.name, _OPERATORS.get(str(m.op), "?"), m.value) for m in selector.matchers.matchers
                     )
-                    found[_selector_text(selector.name, matchers)] = None
+                    found[(_selector_text(selector.name, matchers), arg.range.total_seconds())] = None
                 else:
                     pending.append(arg)
         elif kind == "BinaryExpr":
@@ -703,6 +701,13 @@ def rated_selectors(query: str, range_s: float) -> tuple[str, ...]:
         elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
             pending.append(node.expr)
     return tuple(found)
+
+
+def _read_now(selector: Any) -> bool:
+    """Whether `selector` reads up to the evaluation time of an instant query (a rule's): no offset (promql-parser
+    refuses `offset 0s`), no `@` but `@ start()` or `@ end()` (both that time)."""
+    at = selector.at
+    return selector.offset is None and (at is None or str(at.type).rpartition(".")[2] in ("Start", "End"))
 
 
 def selector_matchers(selector: str) -> tuple[tuple[str, str, str], ...] | None:
@@ -831,9 +836,7 @@ def _beside_fallbacks(
     every vector selector outside absent() (see selector_reads for `start_s`)."""
     found: list[tuple[Any, Reach]] = []
     pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), every)]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         node, around, beside = pending.pop()
         kind = type(node).__name__
         if lists and beside and _label_list(node):
@@ -923,12 +926,9 @@ def _fixed(node: Any) -> bool:
 
 
 def _reads_series(node: Any) -> bool:
-    """Whether a vector selector stands under `node` outside absent() and absent_over_time() (read up to _MAX_LAYERS
-    nodes; past them, True)."""
+    """Whether a vector selector stands under `node` outside absent() and absent_over_time()."""
     pending = [node]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            return False
+    while pending:
         current = pending.pop()
         kind = type(current).__name__
         if kind == "VectorSelector":
@@ -939,7 +939,7 @@ def _reads_series(node: Any) -> bool:
             if (child := getattr(current, field, None)) is not None:
                 pending.append(child)
         pending += list(getattr(current, "args", None) or [])
-    return True
+    return False
 
 
 _Bounds = tuple[float, float]
@@ -1088,11 +1088,9 @@ _SCALAR_CALLS = frozenset({"scalar", "time", "pi"})
 
 def _scalar(node: Any) -> bool:
     """Whether `node` answers a scalar: a number, `time()`, `scalar(...)`, arithmetic on scalars (`1 - 0.999`), in
-    parentheses or signed (read up to _MAX_LAYERS nodes; past them, False)."""
+    parentheses or signed."""
     pending = [node]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            return True
+    while pending:
         current = pending.pop()
         kind = type(current).__name__
         if kind in ("ParenExpr", "UnaryExpr"):
@@ -1101,7 +1099,7 @@ def _scalar(node: Any) -> bool:
             pending += [current.lhs, current.rhs]
         elif not (kind == "NumberLiteral" or (kind == "Call" and current.func.name in _SCALAR_CALLS)):
             return False
-    return False
+    return True
 
 
 def _zero(node: Any) -> bool:
@@ -1127,9 +1125,7 @@ def _answering(root: Any) -> list[Any]:
     """The nodes whose elements make the answer of `root`, below what keeps them (see nan_hiding_operands)."""
     answering: list[Any] = []
     pending = [root]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         node = pending.pop()
         kind = type(node).__name__
         if kind in ("ParenExpr", "UnaryExpr"):
@@ -1404,9 +1400,7 @@ def dropped_list_labels(query: str) -> tuple[DroppedLabels, ...]:
         return ()
     found: list[DroppedLabels] = []
     pending: list[Any] = [root]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         node = pending.pop()
         pending += _children(node)
         if type(node).__name__ != "AggregateExpr" or node.modifier is None:
@@ -1479,9 +1473,7 @@ def relabelled_sources(query: str) -> tuple[LabelList, ...]:
         return ()
     found: list[LabelList] = []
     pending: list[Any] = [root]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         node = pending.pop()
         kind = type(node).__name__
         if kind == "Call" and node.func.name in _RELABELLING and node.args:
@@ -1536,9 +1528,7 @@ def _reads_under(root: Any, around: Reach) -> tuple[tuple[tuple[tuple[str, ...],
     reads: list[tuple[tuple[str, ...], Reach]] = []
     written: set[str] = set()
     pending: list[tuple[Any, Reach]] = [(root, around)]
-    for _ in range(_MAX_LAYERS):
-        if not pending:
-            break
+    while pending:
         node, around = pending.pop()
         kind = type(node).__name__
         if kind in ("VectorSelector", "MatrixSelector"):

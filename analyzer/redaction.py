@@ -897,11 +897,12 @@ def _validation_error(
 
 
 # A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
-# percent-encoded or not, a space in it written `+` (`?api+key=`), read decoded, up to its `=`. Another name's value
+# percent-encoded or not, a space in it written `+` (`?api+key=`), read decoded, up to its `=` (however long: runs of
+# name characters never overlap, so the search stays linear). Another name's value
 # is read on for parameters (a `;` may start the next: `?page=2;PHPSESSID=...`, a `?` a URL's own query); a secret
 # name's runs to the next `&`, `#` or space, as a query parser reads it: cut at a `;`, a quote or a `<`, its rest was
 # shown (`?token=abc;def` showed `def`).
-_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2}){1,100})=")
+_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2})+)=")
 _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the

@@ -576,7 +576,7 @@ def with_blind_query(queries: dict[str, str], window: str) -> dict[str, str]:
     if not selectors:
         return queries
     # Each answers one label-less count, or nothing: the first that answers tells.
-    return {**queries, "blind": " or ".join(blind_query(selector, range_s) for selector in selectors)}
+    return {**queries, "blind": " or ".join(blind_query(selector, over_s) for selector, over_s in selectors)}
 
 
 def blinded(measured: WindowRatio, queries: Mapping[str, str], results: Results, field: str, what: str) -> WindowRatio:
@@ -1503,7 +1503,7 @@ def rules_blind_query(found: Sequence[RecordingRule], rule: str, range_s: float)
     a subquery)."""
     if not found:
         return None, f"the rules API lists no recording rule {rule}"
-    selectors: dict[str, None] = {}
+    selectors: dict[tuple[str, float], None] = {}
     for each in found:
         rated = rated_selectors(each.query, range_s)
         if not rated:
@@ -1513,7 +1513,7 @@ def rules_blind_query(found: Sequence[RecordingRule], rule: str, range_s: float)
             )
         selectors |= dict.fromkeys(rated)
     expressions = "; ".join(f"{each.name}: {clip_text(each.query)}" for each in found)
-    return " or ".join(blind_query(selector, range_s) for selector in selectors), expressions
+    return " or ".join(blind_query(selector, over_s) for selector, over_s in selectors), expressions
 
 
 def blind_rule_note(count: float, window: str, rule: str) -> str:

@@ -2510,6 +2510,13 @@ class TestRawBlindWindows:
             f"{blind_query('b', 300.0)} or {blind_query('a', 300.0)}",
         )
 
+    def test_a_shorter_range_asks_over_its_own(self):
+        # rate(a[1m]) in the 5m window leaves out a target scraped every 1 to 5 minutes (one sample in its minute): its
+        # blind query reads that minute. Before: none sent, the window passed without its errors.
+        ratio = {**self.RATIO, "total": "sum(rate(a[1m])) + sum(rate(b[{{ window }}]))"}
+        blind = RatioReader(make(ratio=ratio).ratio, {}).queries("5m", {}, period=False)["blind"]
+        assert sorted(blind.split(" or ")) == sorted([blind_query("a", 60.0), blind_query("b", 300.0)])
+
     def test_a_window_without_a_ratio_stays_unmarked(self):
         reader = self.reader("ratio")
         queries = reader.queries("5m", {}, period=False)
@@ -2731,6 +2738,7 @@ class TestRulesMatched:
             'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="a"}[30d]) / count_over_time(x[30d])',
             "sum(rate(x[1h]))",
             "sum(rate(x[5m] offset 1m))",
+            "sum(rate(x[5m] offset 0s))",  # Prometheus reads it, promql-parser refuses it
             "not promql (",
         ],
     )
@@ -2741,6 +2749,13 @@ class TestRulesMatched:
         assert why.startswith("the expression of recording rule http_requests:burnrate5m (") and why.endswith(
             "rates no raw series over 5m that the check can read"
         ), why
+
+    def test_a_rule_reading_the_window_written_out_is_read(self):
+        # `@ end()`: the rule's evaluation time, as without it; a shorter range over its own. Before: y unread.
+        found = [dataclasses.replace(PYRRA_BURNRATE, query="sum(rate(x[5m])) / sum(rate(y[1m] @ end()))")]
+        query, _ = rules_blind_query(found, "r", 300.0)
+        assert query is not None
+        assert sorted(query.split(" or ")) == sorted([blind_query("x", 300.0), blind_query("y", 60.0)])
 
     def test_a_regex_python_cannot_read_excludes_no_rule(self):
         # RE2's \p{L} (a letter), which Python's re refuses: the rule may be the SLI's.

@@ -34,6 +34,7 @@ from analyzer.promql_groups import (
     presence_over,
     rated_selectors,
     relabelled_sources,
+    selector_reads,
     share_of_failures,
     share_of_itself,
 )
@@ -1336,13 +1337,31 @@ class TestRatedSelectors:
         ],
     )
     def test_a_range_read_by_a_two_sample_function_over_the_window_is_found(self, query, found):
+        assert sorted(rated_selectors(query, 300.0)) == sorted((selector, 300.0) for selector in found)
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            # A shorter range: a target scraped every 1 to 5 minutes holds one sample in its minute, left out of the
+            # window's answer, and is asked of over that minute. Before: not asked of at all.
+            ("sum(rate(a[1m]))", (("a", 60.0),)),
+            ("sum(rate(a[1m])) / sum(rate(b[5m]))", (("a", 60.0), ("b", 300.0))),
+            ("sum(rate(a[1m])) / sum(rate(a[5m]))", (("a", 60.0), ("a", 300.0))),
+            # The evaluation time's own last 5 minutes, written out: `@` an instant query's time (`offset 0s`
+            # promql-parser refuses: the rule cannot tell, and says so).
+            ("sum(rate(a[5m] @ end()))", (("a", 300.0),)),
+            ("sum(rate(a[5m] @ start()))", (("a", 300.0),)),
+        ],
+    )
+    def test_each_read_within_the_window_is_found_with_its_range(self, query, found):
         assert sorted(rated_selectors(query, 300.0)) == sorted(found)
 
     @pytest.mark.parametrize(
         "query",
         [
             "sum(rate(a[1h]))",  # another range
-            "sum(rate(a[1m]))",  # a shorter one: what it leaves out is no series scraped every 5 minutes or less often
+            "sum(rate(a[5m] offset -1m))",  # not the last 5 minutes either
+            "sum(rate(a[5m] @ end() offset 1m))",
             "sum(rate(a[5m] offset 1m))",  # not the last 5 minutes
             "sum(rate(a[5m] @ 1700000000))",
             "sum(count_over_time(a[5m]))",  # one sample counts
@@ -1359,4 +1378,47 @@ class TestRatedSelectors:
         # 68 selectors asked no blind query, so a target among them scraped every 5 minutes burned unseen there.
         query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(401))
         assert promql_size_problem(query) is None
-        assert sorted(rated_selectors(query, 300.0)) == sorted(f'x{{c="{i}"}}' for i in range(401))
+        assert sorted(rated_selectors(query, 300.0)) == sorted((f'x{{c="{i}"}}', 300.0) for i in range(401))
+
+
+class TestWholeQueriesTheSizeGuardAdmits:
+    """A query within the size guard has more than a thousand nodes: every walk reads them all (a bound on the nodes
+    read left the rest unread, silently)."""
+
+    SUMMED = " + ".join(f'sum(rate(x{{c="{i}"}}[5m]))' for i in range(400))  # 1,202 nodes
+
+    def test_every_selector_is_read(self):
+        # Before: 250 of 401, a baseline's `offset 1d` or a range past the look-back of the rest unread.
+        query = " + ".join(f'sum(rate(x{{c="{i}"}}[5m] offset 1d))' for i in range(401))
+        assert promql_size_problem(query) is None
+        assert len(selector_reads(query)) == 401
+        assert {reach for _, reaches in selector_reads(query) for reach in reaches} == {Reach(300.0, 86400.0, None)}
+
+    def test_a_fallback_of_a_long_query_is_one(self):
+        # Before: no fallback (the walk stopped), no probe sent, and a canary whose series all stopped passed on 0.
+        query = f"({self.SUMMED}) or vector(0)"
+        assert promql_size_problem(query) is None
+        assert fallback_constant(query) == 0.0
+        assert len(fallback_reads(query)) == 400
+        assert len(fallback_reads(f"vector(0) or ({self.SUMMED})")) == 400
+        # Its one selector read last, past a thousand other nodes: a fallback all the same.
+        query = "(sum(x) + " + " + ".join(["vector(1)"] * 399) + ") or vector(0)"
+        assert promql_size_problem(query) is None
+        assert fallback_constant(query) == 0.0
+
+    def test_a_label_list_that_drops_what_it_names_is_found_wherever_it_stands(self):
+        # Before: found only among the last thousand nodes read.
+        rest = " + ".join(f'sum by (pod) (x{{c="{i}"}})' for i in range(399))
+        query = f"sum by (pod) (sum by (job) (y)) + {rest}"
+        assert promql_size_problem(query) is None
+        assert [dropped.written for dropped in dropped_list_labels(query)] == ["by (pod)"]
+
+    def test_a_function_over_time_under_aggregations_is_found_wherever_it_stands(self):
+        # 1,200 aggregations below the answering ones, and one max_over_time() under them, first or last.
+        terms = [f"sum(sum(sum(x{i})))" for i in range(400)]
+        for query in (
+            " + ".join([*terms, "sum(sum(sum(max_over_time(y[5m]))))"]),
+            " + ".join(["sum(sum(sum(max_over_time(y[5m]))))", *terms]),
+        ):
+            assert promql_size_problem(query) is None
+            assert nan_hiding_operands(query) == [("max_over_time", "last_over_time(y[5m])")]

@@ -991,6 +991,8 @@ class TestHideUrlSecrets:
             ("http://host/?token=abc?password=def&x=1", "http://host/?token=<redacted>&x=1"),
             # A long name (up to 100 characters) is read whole.
             ("http://host/?" + "x" * 90 + "_api_key=k3y", "http://host/?" + "x" * 90 + "_api_key=<redacted>"),
+            # Longer ones too (before: past 100 characters the name was no name, its secret shown).
+            ("http://host/?" + "x" * 200 + "_api_key=k3y&a=1", "http://host/?" + "x" * 200 + "_api_key=<redacted>&a=1"),
         ],
     )
     def test_hidden(self, text, shown):
