@@ -284,6 +284,37 @@ class TestFairAdmission:
         for other in [holding[1], *waiting]:
             assert (await other).status == 200
 
+    async def test_a_post_whose_body_comes_after_the_queue_filled_is_refused_as_at_the_door(self, client, gates):
+        # Before: let in with room in the queue, then its body parsed and refused once the queue had filled meanwhile,
+        # written to the verdict history as the docs promise a request that cannot even be queued never is.
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = await hold_both_slots(client, gates, flood)
+        first = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=1", headers=flood))
+        await until(lambda: admission.queued == 1)
+        asked = asked_at_the_door(admission)
+        release = asyncio.Event()
+        late = asyncio.create_task(
+            client.post("/api/v1/checks/wait/run", data=held_body(b'{"n":', b" 3}", release), headers=flood)
+        )
+        await until(lambda: asked or late.done())
+        assert not late.done()
+        second = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=2", headers=flood))
+        await until(lambda: admission.queued == 2)
+        release.set()
+        answer = await late
+        assert (answer.status, answer.headers["Retry-After"]) == (429, "3")
+        assert (await answer.json())["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+        rejected = client.app[METRICS].registry.get_sample_value(
+            "analyzer_requests_rejected_total", {"reason": "overloaded"}
+        )
+        assert rejected == 1
+        for gate in gates.values():
+            gate.open()
+        for other in [*holding, first, second]:
+            assert (await other).status == 200
+
     async def test_a_post_whose_body_comes_after_the_drain_began_is_turned_away_as_draining(self, client, gates):
         # Before: 429 overloaded on a connection kept open to a replica shutting down (the drain was looked at only
         # before the body was read); a request turned away by the drain gets 503 and its connection closes.
