@@ -17,6 +17,9 @@ from typing import Any
 
 from analyzer.errors import Overloaded
 
+# A place in the queue: its sequence number and the future granted its slot.
+Ticket = tuple[int, "asyncio.Future[None]"]
+
 
 class Admission:
     """A limit on top-level evaluations in flight, shared by the runners of successive catalogs so that
@@ -37,7 +40,7 @@ class Admission:
         # c=1 a caller runs one evaluation at a time) cost about 6k instructions.
         self._running_of: dict[str, int] = {}
         # Each waiting caller's waiters (sequence number, future), oldest first; held only while not empty.
-        self._waiters_of: dict[str, deque[tuple[int, asyncio.Future[None]]]] = {}
+        self._waiters_of: dict[str, deque[Ticket]] = {}
         self._sequence = itertools.count()
 
     @property
@@ -60,14 +63,6 @@ class Admission:
         if self.limit is None or self._running < self.limit or self._queued < self.max_queued:
             return False
         return self._victim(caller) is None
-
-    def check(self, caller: str = "") -> None:
-        """Overloaded when a new evaluation for `caller` would be refused at once."""
-        if self.refuses(caller):
-            raise self._overloaded(
-                f"{self._running} evaluations are running and {self._queued} waiting, the "
-                f"limits are {self.limit} and {self.max_queued}"
-            )
 
     def check_free(self) -> None:
         """Overloaded unless a slot is free now: for work that would rather not happen than wait."""
@@ -93,8 +88,23 @@ class Admission:
     async def acquire(self, caller: str = "") -> None:
         """Take a slot for `caller`, waiting in the fair queue when all are busy; Overloaded when the queue
         has no room for it, when a lighter caller takes its place, or after `queue_timeout_s`."""
-        if self.take(caller):
+        ticket = self.enter(caller)
+        if ticket is None:
             return
+        try:
+            await self.wait(caller, ticket)
+        except asyncio.CancelledError:
+            self.leave(caller, ticket)
+            raise
+
+    def enter(self, caller: str = "") -> Ticket | None:
+        """A free slot taken for `caller` now (None), or its place in the fair queue taken now (the ticket to `wait`
+        with, and to `leave` with once done, however); Overloaded when the queue has no room for it."""
+        # Taken before this returns, not once a task awaits it: every request of a burst read in one turn of the
+        # loop passed the door (`refuses`) while the queue looked empty, and those beyond it were refused after
+        # parsing, into the verdict history.
+        if self.take(caller):
+            return None
         if self._queued >= self.max_queued:
             victim = self._victim(caller)
             if victim is None:
@@ -112,26 +122,34 @@ class Admission:
                     self._overloaded("a caller with fewer evaluations took this one's place in the queue")
                 )
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (next(self._sequence), waiter)
+        ticket = (next(self._sequence), waiter)
         waiters = self._waiters_of.get(caller)
         if waiters is None:
             waiters = self._waiters_of[caller] = deque()
-        waiters.append(entry)
+        waiters.append(ticket)
         self._queued += 1
+        return ticket
+
+    async def wait(self, caller: str, ticket: Ticket) -> None:
+        """Wait for the slot `ticket` (from `enter`) is granted; Overloaded when a lighter caller takes its place,
+        or after `queue_timeout_s`."""
+        waiter = ticket[1]
         try:
             async with asyncio.timeout(self.queue_timeout_s):
                 await waiter
         except TimeoutError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+            if _granted(waiter):
                 return  # the slot was granted as the time ran out
-            self._withdraw(caller, entry)
+            self._withdraw(caller, ticket)
             raise self._overloaded(f"no evaluation slot within {self.queue_timeout_s:g} s") from None
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self.release(caller)
-            else:
-                self._withdraw(caller, entry)
-            raise
+
+    def leave(self, caller: str, ticket: Ticket | None) -> None:
+        """Give back what `enter` gave `caller`: the slot, if it holds one, else its place in the queue."""
+        if ticket is None or _granted(ticket[1]):
+            self.release(caller)
+        else:
+            self._withdraw(caller, ticket)
+            ticket[1].cancel()
 
     def release(self, caller: str = "") -> None:
         """Give back `caller`'s slot; the next one goes to the waiting caller holding the fewest."""
@@ -177,7 +195,7 @@ class Admission:
         """The evaluations `caller` runs and waits for."""
         return self._running_of.get(caller, 0) + len(self._waiters_of.get(caller, ()))
 
-    def _withdraw(self, caller: str, entry: tuple[int, asyncio.Future[None]]) -> None:
+    def _withdraw(self, caller: str, entry: Ticket) -> None:
         waiters = self._waiters_of.get(caller)
         if waiters is not None and entry in waiters:
             waiters.remove(entry)
@@ -187,3 +205,8 @@ class Admission:
 
     def _overloaded(self, why: str) -> Overloaded:
         return Overloaded(f"{why}; retry in {self.retry_after_s} s", self.retry_after_s)
+
+
+def _granted(waiter: asyncio.Future[None]) -> bool:
+    """Whether a waiter's slot was granted (it holds one)."""
+    return waiter.done() and not waiter.cancelled() and waiter.exception() is None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from analyzer.admission import Admission
+from analyzer.admission import Admission, Ticket
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
 from analyzer.errors import (
@@ -323,8 +323,10 @@ class Runner:
         if future is None:
             # Members of a combining check (admit=False) ride on their parent's admission.
             if admit:
-                self.admission.check(caller)
-                future = loop.create_task(self._admitted(caller, check, plan, at, backtest))
+                ticket = self.admission.enter(caller)
+                future = loop.create_task(self._admitted(caller, ticket, check, plan, at, backtest))
+                # Given back when the task is done, even one cancelled before it first ran (its code never runs).
+                future.add_done_callback(functools.partial(_leave, self.admission, caller, ticket))
                 if query is not None:
                     self._started_for(check.name, query, key)
             else:
@@ -415,16 +417,12 @@ class Runner:
         evaluation.cancel()
 
     async def _admitted(
-        self, caller: str, check: Check, plan: ArgsPlan, at: datetime | None, backtest: bool
+        self, caller: str, ticket: Ticket | None, check: Check, plan: ArgsPlan, at: datetime | None, backtest: bool
     ) -> Evaluation:
-        # Queued as a future of its own: identical requests join it while it waits for its slot. A free slot is
-        # taken without the queue's coroutine.
-        if not self.admission.take(caller):
-            await self.admission.acquire(caller)
-        try:
-            return await self._evaluate(check, plan, at, backtest)
-        finally:
-            self.admission.release(caller)
+        # Queued as a future of its own: identical requests join it while it waits for its slot.
+        if ticket is not None:
+            await self.admission.wait(caller, ticket)
+        return await self._evaluate(check, plan, at, backtest)
 
     def _forget(self, key: _CoalesceKey, first: asyncio.Future[Evaluation], done: asyncio.Future[Evaluation]) -> None:
         """Relayed to its `first` caller, out of the in-flight table, and remembered for the reuse window (a request's,
@@ -700,6 +698,11 @@ def _asked_to_stop(exc: BaseException) -> bool:
         return False
     task = asyncio.current_task()
     return task is None or task.cancelling() > 0
+
+
+def _leave(admission: Admission, caller: str, ticket: Ticket | None, _: asyncio.Future[Evaluation]) -> None:
+    """An admitted evaluation's task is done: what `admission.enter` gave its caller goes back."""
+    admission.leave(caller, ticket)
 
 
 def _hung_up(task: asyncio.Future[Any] | None) -> bool:

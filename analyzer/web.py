@@ -573,6 +573,11 @@ async def run_evaluation(
                 raise unread
             body = await _body_bytes(request)
             query = (query_string, hash(body), len(body))
+            # Asked again once the body came, as at the door: the queue may have filled while it was read (a body sent
+            # apart from its headers), and a request that cannot even be queued is not parsed or recorded.
+            if live.admission.refuses(caller) and not generation.runner.joinable(name, query):
+                request.app[METRICS].requests_rejected.labels("overloaded").inc()
+                return _overloaded_response(request.app[SETTINGS].retry_after_s)
             for arg_name, value in _body_args(request, body).items():
                 if arg_name in raw_args:
                     refusal = check.piece_refusal(request.query, arg_name, " and is also given in the body")

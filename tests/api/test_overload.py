@@ -88,6 +88,15 @@ async def held_body(first: bytes, rest: bytes, release: asyncio.Event):
     yield rest
 
 
+async def _answer(reader: asyncio.StreamReader) -> rawhttp.RawResponse:
+    """The next answer read from a raw connection (its head, then its Content-Length of body)."""
+    async with asyncio.timeout(HANG_GUARD_S):
+        head = await reader.readuntil(b"\r\n\r\n")
+        response = rawhttp.parse(head)
+        response.body = await reader.readexactly(int(response.headers["content-length"]))
+    return response
+
+
 class TestFairAdmission:
     """A flooding caller holds its share; another caller is still admitted, ahead of the flood."""
 
@@ -132,6 +141,37 @@ class TestFairAdmission:
             gate.open()
         for answer in [holding[1], *waiting, other]:
             assert (await answer).status == 200
+
+    async def test_a_burst_beyond_the_queue_is_refused_at_the_door_and_kept_out_of_the_history(self, client, gates):
+        # Before: a request took its place in the queue only once its evaluation's task first ran, so every request of
+        # a burst read in one turn of the loop passed the door, and those beyond the queue were refused after parsing,
+        # written to the verdict history (pushing real verdicts out), as the docs promise a flood never is.
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = await hold_both_slots(client, gates, flood)
+        host, port = client.server.host, client.server.port
+        connections = [await asyncio.open_connection(host, port) for _ in range(4)]
+        try:
+            for reader, writer in connections:
+                # Each connection taken by the server and idle before the burst: their requests are read in one turn.
+                writer.write(rawhttp.request("GET", "/healthz"))
+                assert (await _answer(reader)).status == 200
+            for n, (_, writer) in enumerate(connections, start=1):
+                writer.write(rawhttp.request("GET", f"/api/v1/checks/wait/run?n={n}", headers=flood))
+            await until(lambda: admission.queued == 2)
+            refused = [await _answer(reader) for reader, _ in connections[2:]]
+            assert [answer.status for answer in refused] == [429, 429]
+            assert [answer.json()["message"] for answer in refused] == [
+                "every evaluation slot is busy and the queue is full; retry in 3 s"
+            ] * 2
+            assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+            for gate in gates.values():
+                gate.open()
+            assert [(await _answer(reader)).status for reader, _ in connections[:2]] == [200, 200]
+            assert [(await answer).status for answer in holding] == [200, 200]
+        finally:
+            for _, writer in connections:
+                writer.close()
 
     async def test_a_request_identical_to_one_in_flight_joins_it_when_the_queue_is_full(self, client, gates):
         # Before: refused with 429 at the door (queue full, the caller the heaviest) though it costs no slot: Argo
@@ -242,6 +282,37 @@ class TestFairAdmission:
         answer = await late
         assert answer.status == 200 and (await answer.json())["args"] == {"n": 3}
         for other in [holding[1], *waiting]:
+            assert (await other).status == 200
+
+    async def test_a_post_whose_body_comes_after_the_queue_filled_is_refused_as_at_the_door(self, client, gates):
+        # Before: let in with room in the queue, then its body parsed and refused once the queue had filled meanwhile,
+        # written to the verdict history as the docs promise a request that cannot even be queued never is.
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = await hold_both_slots(client, gates, flood)
+        first = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=1", headers=flood))
+        await until(lambda: admission.queued == 1)
+        asked = asked_at_the_door(admission)
+        release = asyncio.Event()
+        late = asyncio.create_task(
+            client.post("/api/v1/checks/wait/run", data=held_body(b'{"n":', b" 3}", release), headers=flood)
+        )
+        await until(lambda: asked or late.done())
+        assert not late.done()
+        second = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=2", headers=flood))
+        await until(lambda: admission.queued == 2)
+        release.set()
+        answer = await late
+        assert (answer.status, answer.headers["Retry-After"]) == (429, "3")
+        assert (await answer.json())["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+        rejected = client.app[METRICS].registry.get_sample_value(
+            "analyzer_requests_rejected_total", {"reason": "overloaded"}
+        )
+        assert rejected == 1
+        for gate in gates.values():
+            gate.open()
+        for other in [*holding, first, second]:
             assert (await other).status == 200
 
     async def test_a_post_whose_body_comes_after_the_drain_began_is_turned_away_as_draining(self, client, gates):

@@ -102,3 +102,32 @@ class TestTake:
         admission = Admission()
         assert admission.take("a") and admission.take("a")
         assert admission.shares() == {"a": (2, 0)}
+
+
+class TestEnter:
+    """A place is taken when `enter` returns, and `leave` gives back whatever it took."""
+
+    async def test_the_place_is_taken_before_anything_awaits_it(self):
+        admission = Admission(limit=1, max_queued=1, queue_timeout_s=60)
+        assert admission.enter("a") is None
+        ticket = admission.enter("b")
+        assert ticket is not None
+        assert (admission.running, admission.queued) == (1, 1)
+        # The next one is refused at once, with no task of the queued one having run.
+        assert admission.refuses("c")
+        with pytest.raises(Overloaded):
+            admission.enter("c")
+        admission.leave("b", ticket)
+        assert (admission.running, admission.queued, admission.shares()) == (1, 0, {"a": (1, 0)})
+        admission.leave("a", None)
+        assert (admission.running, admission.shares()) == (0, {})
+
+    async def test_leave_gives_back_a_slot_granted_to_a_ticket_never_waited_on(self):
+        admission = Admission(limit=1, max_queued=1, queue_timeout_s=60)
+        admission.enter("a")
+        ticket = admission.enter("b")
+        assert ticket is not None
+        admission.leave("a", None)
+        assert admission.shares() == {"b": (1, 0)}
+        admission.leave("b", ticket)
+        assert (admission.running, admission.queued, admission.shares()) == (0, 0, {})

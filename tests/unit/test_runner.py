@@ -1092,6 +1092,24 @@ class TestAdmission:
         gate.open()
         assert (await group).verdict == "pass"
 
+    async def test_a_queued_evaluation_takes_its_place_at_once_and_gives_it_back_if_left_before_it_ran(self, gate):
+        # Before: the place was taken by the evaluation's task when it first ran; a burst passed the door meanwhile.
+        run = gated_runner(Admission(limit=1, max_queued=1, queue_timeout_s=60))
+        holder = asyncio.create_task(run.evaluate(run.catalog.get("slow"), {}))
+        await gate.wait_entered(1)
+        # The caller driven by hand, to its first wait: its evaluation's task has not run yet.
+        caller = run.evaluate(run.catalog.get("other"), {})
+        caller.send(None)
+        assert run.admission.queued == 1 and run.admission.refuses("")
+        # It hangs up before that task ever ran (a task cancelled then never runs its code): the place goes back.
+        with pytest.raises(asyncio.CancelledError):
+            caller.throw(asyncio.CancelledError())
+        await turns_until(lambda: run.admission.queued == 0)
+        assert run.admission.shares() == {"": (1, 0)}
+        gate.open()
+        await holder
+        assert (run.admission.running, run.admission.shares()) == (0, {})
+
     async def test_the_limit_is_shared_by_runners_of_successive_catalogs(self, gate):
         admission = Admission(limit=1)
         old, new = gated_runner(admission), gated_runner(admission)
