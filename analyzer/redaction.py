@@ -82,9 +82,11 @@ _NO_SECRET_WORD_RE = re.compile(
 def is_secret_name(name: str) -> bool:
     """Whether a header, query or JSON key of that name holds a secret by default (any case)."""
     # Searched as it is first: most names hold no secret name's letters, and pay one search as before.
+    # A word taken out leaves a digit in its place, which a last `pass` follows as it follows a word (`auth_mode_pass`,
+    # `authUrlPass` name a password as `DB_PASS` does; a `-` there read as no word showed them).
     return (
         _SECRET_NAME_RE.search(name) is not None
-        and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
+        and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is not None
     )
 
 
@@ -116,7 +118,7 @@ def may_be_shown(name: str) -> bool:
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
     `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
-    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
+    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is None
 
 
 def is_credential_value(value: str) -> bool:
@@ -908,12 +910,13 @@ _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
 # word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a URI whose
 # scheme's `@` ends no password (any case): a mail address (`mailto:`), a package URL's version (`pkg:npm/x@1.2`), a
-# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's or XMPP's address, nor a SIP address whose user
-# holds no `:` (`sip:a@b.example`; `sip:alice:pw@host` is RFC 3261's user and password, hidden).
+# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's, XMPP's or SIP's address; but a `:` in such an
+# address's user is none of theirs (`sip:alice:pw@host` is RFC 3261's user and password, `xmpp:bob:pw@host`,
+# `Mailto:bob:pw@host` a `user:password@` all the same): hidden.
 # Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
 _DSN_USER_START_RE = re.compile(
-    r"""(?<![^\s'"=(,;])(?!(?i:mailto|pkg|urn|tel|xmpp|arn(?=:aws))(?i::)|(?i:sips?):[^:@]*(?:@|\Z))"""
+    r"""(?<![^\s'"=(,;])(?!(?i:urn|arn(?=:aws)):|(?i:mailto|pkg|tel|xmpp|sips?):[^:@]*(?:@|\Z))"""
     r"""[A-Za-z0-9_.%+-]+:(?!//)"""
 )
 _DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
@@ -1609,8 +1612,10 @@ def hide_url_secrets(text: str) -> str:
     return url_secrets(text)[0]
 
 
-def url_secrets(text: str) -> tuple[str, list[str]]:
-    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order."""
+def url_secrets(text: str, *, nested: bool = True) -> tuple[str, list[str]]:
+    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order. With `nested`, the value
+    of a parameter shown is read as a URL too, decoded when percent-encoded, and hidden whole when it holds a secret
+    (`?auth_url=https://idp/cb?token=...`, `?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`)."""
     hidden: list[str] = []
     if "@" in text:
         # The DSNs' after the URLs' user info is hidden, as a URL's `user:pw@` is no DSN of its own.
@@ -1630,8 +1635,11 @@ def url_secrets(text: str) -> tuple[str, list[str]]:
         if not is_secret_pair(name, value[0]):
             value = _URL_PARAMETER_VALUE_RE.match(text, at)
             assert value is not None
-            at = value.end()
-            continue
+            inner = unquote(value[0]) if "%" in value[0] else value[0]
+            # Read once, not nested further: a value of `?a=?a=...` read in each other was as deep as it is long.
+            if not (nested and ("@" in inner or "=" in inner) and url_secrets(inner, nested=False)[1]):
+                at = value.end()
+                continue
         if value.end() > at:
             shown += (text[done:at], REDACTED)
             hidden.append(value[0])

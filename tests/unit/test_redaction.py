@@ -77,6 +77,10 @@ class TestSecrets:
             ("authModeKey", True),
             ("auth_modes", True),
             ("auth", True),
+            # A password named after it, as `DB_PASS` is one.
+            ("auth_mode_pass", True),
+            ("authUrlPass", True),
+            ("max_tokens_pass", True),
             ("access_tokens", True),
             ("authorize", True),
             # A passphrase and a passcode are passwords.
@@ -925,11 +929,29 @@ class TestHideUrlSecrets:
             ("sip:alice:pw@pbx.example", "sip:<redacted>@pbx.example"),
             # Only those schemes: a user named like one (`pkgx`, `arn` before no `aws` partition) is a DSN's still.
             ("pkgx:pw@db", "pkgx:<redacted>@db"),
+            # Those schemes' `user:password@` is no address of theirs: a password, hidden (any case).
+            ("xmpp:bob:hunter2@chat.example", "xmpp:<redacted>@chat.example"),
+            ("Mailto:bob:hunter2@x.example", "Mailto:<redacted>@x.example"),
+            ("mailto:bob:hunter2@x.example", "mailto:<redacted>@x.example"),
+            ("TEL:bob:hunter2@x.example", "TEL:<redacted>@x.example"),
+            ("pkg:bob:hunter2@x.example", "pkg:<redacted>@x.example"),
             ("arn:pw@db", "arn:<redacted>@db"),
             # An scp-like git address: a user, no password.
             ("git@github.com:org/repo", "git@github.com:org/repo"),
             # A parameter saying how a caller authenticates holds no credential; one named `auth` does.
             ("http://idp/?auth_mode=sso&auth=t0k", "http://idp/?auth_mode=sso&auth=<redacted>"),
+            # A URL in a parameter shown (`auth_url`, `redirect_uri`) holding a secret, percent-encoded or not: the
+            # value whole; a percent-encoded value holding none is shown.
+            (
+                "http://app/?auth_url=https://idp/cb?token=abcdefgh1234&x=1",
+                "http://app/?auth_url=<redacted>&x=1",
+            ),
+            (
+                "http://app/?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3Dabcdefgh1234&x=1",
+                "http://app/?auth_url=<redacted>&x=1",
+            ),
+            ("http://app/?auth_url=https%3A%2F%2Fbob%3Ahunter22%40idp%2F", "http://app/?auth_url=<redacted>"),
+            ("http://app/?next=%2Fhome%3Fa%3D1%26b%3D2", "http://app/?next=%2Fhome%3Fa%3D1%26b%3D2"),
             # A name whose space is written `+`, as a form encoder writes it: `api key` is a secret's name.
             ("http://host/?api+key=k3y&x=1", "http://host/?api+key=<redacted>&x=1"),
             # A password holding a `?`: cut there, its user and the password's start showed.
