@@ -627,6 +627,29 @@ def capability_path_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
+# An env entry as Kubernetes writes one, its name and then its value (`{"name": "DB_PASSWORD", "value": "..."}`, a
+# repr's `{'name': ..., 'value': ...}` or `V1EnvVar(name='...', value='...')`, a flow mapping's `{name: ..., value:
+# ...}`, YAML's `- name: ...` then `value: ...` on the next line): the value, quoted (inside its quotes) or bare (to
+# a space, a comma, a bracket), is hidden when the name is a secret's (`is_secret_pair`).
+_ENV_ENTRY_RE = re.compile(
+    r"""(?<![\w])(?P<nq>["']?)name(?P=nq)[ \t]*[:=][ \t]*(?P<q>["']?)(?P<name>[\w.-]{1,100})(?P=q)"""
+    r"""(?:[ \t]*,[ \t]*|[ \t]*\r?\n[ \t]*)(?P<vq>["']?)value(?P=vq)[ \t]*[:=][ \t]*"""
+    r"""(?:(?P<open>["'])(?P<quoted>(?:\\.|(?!(?P=open))[^\\\r\n])*)(?P=open)|(?P<bare>[^\s,{}\[\]()]+))"""
+)
+
+
+def _env_entry_spans(text: str) -> list[tuple[int, int]]:
+    """Where the value of each env entry under a secret name stands in `text` (`_ENV_ENTRY_RE`), in order."""
+    if "name" not in text:
+        return []
+    spans = []
+    for found in _ENV_ENTRY_RE.finditer(text):
+        group = "quoted" if found["open"] else "bare"
+        if is_secret_pair(found["name"], found[group]):
+            spans.append(found.span(group))
+    return spans
+
+
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
@@ -652,6 +675,7 @@ def hide_credentials(text: str) -> str:
                 *transcript_secret_spans(text),
                 *pydantic_input_spans(text),
                 *_validation_input_spans(text),
+                *_env_entry_spans(text),
             ]
         ),
     )

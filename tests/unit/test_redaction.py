@@ -448,6 +448,20 @@ class TestHideCredentials:
             ("to http://svc:pw-9@prom:9090/q", "to http://<redacted>@prom:9090/q"),
             ("sent Bearer eyJ.abc-d_e== to", "sent Bearer <redacted> to"),
             ("basic dXNlcjpw", "basic <redacted>"),
+            # An env entry under a secret name, as a crash quotes a pod's spec (JSON, a repr, YAML); `pass` alone's by
+            # its value; another's shown.
+            ('{"name":"PASSWORD","value":"hunter2"}', '{"name":"PASSWORD","value":"<redacted>"}'),
+            ("V1EnvVar(name='DB_PASSWORD', value='hunter2')", "V1EnvVar(name='DB_PASSWORD', value='<redacted>')"),
+            (
+                "{'name': 'API_KEY', 'value': 'k3y', 'value_from': None}",
+                "{'name': 'API_KEY', 'value': '<redacted>', 'value_from': None}",
+            ),
+            ("env:\n- name: PASSWORD\n  value: hunter2\n", "env:\n- name: PASSWORD\n  value: <redacted>\n"),
+            (
+                "[{name: pass, value: x9}, {name: pass, value: 3}]",
+                "[{name: pass, value: <redacted>}, {name: pass, value: 3}]",
+            ),
+            ('{"name":"HOST","value":"db"}', '{"name":"HOST","value":"db"}'),
             ("{'X-Api-Key': 'k\\'3y', 'Accept': 'json'}", "{'X-Api-Key': '<redacted>', 'Accept': 'json'}"),
             ('{"password": "p"}', '{"password": "<redacted>"}'),
             ("line\nCookie: session=9e8d\nX-Scope-OrgID: t1", "line\nCookie: <redacted>\nX-Scope-OrgID: t1"),
