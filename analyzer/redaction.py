@@ -82,9 +82,11 @@ _NO_SECRET_WORD_RE = re.compile(
 def is_secret_name(name: str) -> bool:
     """Whether a header, query or JSON key of that name holds a secret by default (any case)."""
     # Searched as it is first: most names hold no secret name's letters, and pay one search as before.
+    # A word taken out leaves a digit in its place, which a last `pass` follows as it follows a word (`auth_mode_pass`,
+    # `authUrlPass` name a password as `DB_PASS` does; a `-` there read as no word showed them).
     return (
         _SECRET_NAME_RE.search(name) is not None
-        and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is not None
+        and _SECRET_NAME_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is not None
     )
 
 
@@ -116,7 +118,7 @@ def may_be_shown(name: str) -> bool:
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
     `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
-    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("-", name)) is None
+    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is None
 
 
 def is_credential_value(value: str) -> bool:
@@ -625,6 +627,29 @@ def capability_path_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
+# An env entry as Kubernetes writes one, its name and then its value (`{"name": "DB_PASSWORD", "value": "..."}`, a
+# repr's `{'name': ..., 'value': ...}` or `V1EnvVar(name='...', value='...')`, a flow mapping's `{name: ..., value:
+# ...}`, YAML's `- name: ...` then `value: ...` on the next line): the value, quoted (inside its quotes) or bare (to
+# a space, a comma, a bracket), is hidden when the name is a secret's (`is_secret_pair`).
+_ENV_ENTRY_RE = re.compile(
+    r"""(?<![\w])(?P<nq>["']?)name(?P=nq)[ \t]*[:=][ \t]*(?P<q>["']?)(?P<name>[\w.-]{1,100})(?P=q)"""
+    r"""(?:[ \t]*,[ \t]*|[ \t]*\r?\n[ \t]*)(?P<vq>["']?)value(?P=vq)[ \t]*[:=][ \t]*"""
+    r"""(?:(?P<open>["'])(?P<quoted>(?:\\.|(?!(?P=open))[^\\\r\n])*)(?P=open)|(?P<bare>[^\s,{}\[\]()]+))"""
+)
+
+
+def _env_entry_spans(text: str) -> list[tuple[int, int]]:
+    """Where the value of each env entry under a secret name stands in `text` (`_ENV_ENTRY_RE`), in order."""
+    if "name" not in text:
+        return []
+    spans = []
+    for found in _ENV_ENTRY_RE.finditer(text):
+        group = "quoted" if found["open"] else "bare"
+        if is_secret_pair(found["name"], found[group]):
+            spans.append(found.span(group))
+    return spans
+
+
 def hide_credentials(text: str) -> str:
     """`text` (an exception's message, a traceback) with every credential that says what it is hidden: the user
     info of a URL (`//user:password@`) or of a DSN (`user:password@tcp(db)`, `scott/tiger@db`), a credential known by
@@ -650,6 +675,7 @@ def hide_credentials(text: str) -> str:
                 *transcript_secret_spans(text),
                 *pydantic_input_spans(text),
                 *_validation_input_spans(text),
+                *_env_entry_spans(text),
             ]
         ),
     )
@@ -908,12 +934,13 @@ _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
 # word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a URI whose
 # scheme's `@` ends no password (any case): a mail address (`mailto:`), a package URL's version (`pkg:npm/x@1.2`), a
-# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's or XMPP's address, nor a SIP address whose user
-# holds no `:` (`sip:a@b.example`; `sip:alice:pw@host` is RFC 3261's user and password, hidden).
+# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's, XMPP's or SIP's address; but a `:` in such an
+# address's user is none of theirs (`sip:alice:pw@host` is RFC 3261's user and password, `xmpp:bob:pw@host`,
+# `Mailto:bob:pw@host` a `user:password@` all the same): hidden.
 # Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
 _DSN_USER_START_RE = re.compile(
-    r"""(?<![^\s'"=(,;])(?!(?i:mailto|pkg|urn|tel|xmpp|arn(?=:aws))(?i::)|(?i:sips?):[^:@]*(?:@|\Z))"""
+    r"""(?<![^\s'"=(,;])(?!(?i:urn|arn(?=:aws)):|(?i:mailto|pkg|tel|xmpp|sips?):[^:@]*(?:@|\Z))"""
     r"""[A-Za-z0-9_.%+-]+:(?!//)"""
 )
 _DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
@@ -1609,8 +1636,10 @@ def hide_url_secrets(text: str) -> str:
     return url_secrets(text)[0]
 
 
-def url_secrets(text: str) -> tuple[str, list[str]]:
-    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order."""
+def url_secrets(text: str, *, nested: bool = True) -> tuple[str, list[str]]:
+    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order. With `nested`, the value
+    of a parameter shown is read as a URL too, decoded when percent-encoded, and hidden whole when it holds a secret
+    (`?auth_url=https://idp/cb?token=...`, `?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`)."""
     hidden: list[str] = []
     if "@" in text:
         # The DSNs' after the URLs' user info is hidden, as a URL's `user:pw@` is no DSN of its own.
@@ -1621,20 +1650,29 @@ def url_secrets(text: str) -> tuple[str, list[str]]:
     if "=" not in text:
         return text, hidden
     shown: list[str] = []
-    done = at = 0
+    done = at = run_end = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
         at = found.end()
         name = decoded_name(found[1].replace("+", " "))
-        value = _URL_SECRET_VALUE_RE.match(text, at)
-        assert value is not None  # it matches an empty value too
-        if not is_secret_pair(name, value[0]):
-            # Read on from its `=`, not past its value: a `?` there may start a URL's own query
-            # (`?target=https://api/?api_key=...`), whose secret showed.
+        # Read on from a name's `=`, not past its value: a `?` there may start a URL's own query
+        # (`?target=https://api/?api_key=...`). A value runs to the next `&`, `#` or space, and a name within it ends
+        # where it does: each run is matched, and read decoded, once, not once for each name in it (`?a=?a=...`).
+        holds_secret = False
+        if at >= run_end:
+            run = _URL_SECRET_VALUE_RE.match(text, at)
+            assert run is not None  # it matches an empty value too
+            run_end = run.end()
+            # A percent-encoded URL there (`?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`) is hidden whole when it
+            # holds a secret; read once, not nested further.
+            if nested and text.find("%", at, run_end) >= 0:
+                inner = unquote(run[0])
+                holds_secret = ("@" in inner or "=" in inner) and bool(url_secrets(inner, nested=False)[1])
+        if not (holds_secret or (may_hide(name) and is_secret_pair(name, text[at:run_end]))):
             continue
-        if value.end() > at:
+        if run_end > at:
             shown += (text[done:at], REDACTED)
-            hidden.append(value[0])
-            done = at = value.end()
+            hidden.append(text[at:run_end])
+            done = at = run_end
     return ("".join(shown) + text[done:] if shown else text), hidden
 
 

@@ -982,6 +982,15 @@ def _interrupt() -> None:
     raise KeyboardInterrupt("connecting to postgres://app:hunter22-s3cr3t@db.shop.svc:5432/app")
 
 
+# A plugin's own BaseException, no Exception.
+class _Stopped(BaseException):
+    pass
+
+
+def _stop() -> None:
+    raise _Stopped("connecting to postgres://app:hunter22-s3cr3t@db.shop.svc:5432/app")
+
+
 def _fail_after_main() -> None:
     # The main thread ends once `main` returned and the interpreter waits for this one at exit.
     threading.main_thread().join()
@@ -993,11 +1002,14 @@ class CrashingCheck(Check):
     thread: bool = False
     interrupt: bool = False
     late_thread: bool = False
+    base_exception: bool = False
 
     @model_validator(mode="after")
     def _connect(self) -> "CrashingCheck":
         if self.interrupt:
             _interrupt()
+        if self.base_exception:
+            _stop()
         if self.late_thread:
             threading.Thread(target=_fail_after_main).start()
             return self
@@ -1064,6 +1076,18 @@ class TestCrashes:
             "postgres://<redacted>@db.shop.svc:5432/app\nTraceback (most recent call last):"
         )
         assert 'crashing_kind.py", line 19, in _interrupt' in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_a_plugins_own_base_exception_is_a_crash_without_credentials(self, tmp_path):
+        # Not caught as an Exception, Python's own handler printed it as it was, the password in its message.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, base_exception: true}\n")
+        result = analyzer("run", "c", "--catalog", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith(
+            "analyzer: internal error (a bug): crashing_kind._Stopped: connecting to "
+            "postgres://<redacted>@db.shop.svc:5432/app\nTraceback (most recent call last):"
+        )
         assert "s3cr3t" not in result.stderr + result.stdout
 
     def test_a_thread_crashing_after_main_returned_shows_its_traceback_without_credentials(self, tmp_path):

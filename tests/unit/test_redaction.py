@@ -77,6 +77,10 @@ class TestSecrets:
             ("authModeKey", True),
             ("auth_modes", True),
             ("auth", True),
+            # A password named after it, as `DB_PASS` is one.
+            ("auth_mode_pass", True),
+            ("authUrlPass", True),
+            ("max_tokens_pass", True),
             ("access_tokens", True),
             ("authorize", True),
             # A passphrase and a passcode are passwords.
@@ -444,6 +448,20 @@ class TestHideCredentials:
             ("to http://svc:pw-9@prom:9090/q", "to http://<redacted>@prom:9090/q"),
             ("sent Bearer eyJ.abc-d_e== to", "sent Bearer <redacted> to"),
             ("basic dXNlcjpw", "basic <redacted>"),
+            # An env entry under a secret name, as a crash quotes a pod's spec (JSON, a repr, YAML); `pass` alone's by
+            # its value; another's shown.
+            ('{"name":"PASSWORD","value":"hunter2"}', '{"name":"PASSWORD","value":"<redacted>"}'),
+            ("V1EnvVar(name='DB_PASSWORD', value='hunter2')", "V1EnvVar(name='DB_PASSWORD', value='<redacted>')"),
+            (
+                "{'name': 'API_KEY', 'value': 'k3y', 'value_from': None}",
+                "{'name': 'API_KEY', 'value': '<redacted>', 'value_from': None}",
+            ),
+            ("env:\n- name: PASSWORD\n  value: hunter2\n", "env:\n- name: PASSWORD\n  value: <redacted>\n"),
+            (
+                "[{name: pass, value: x9}, {name: pass, value: 3}]",
+                "[{name: pass, value: <redacted>}, {name: pass, value: 3}]",
+            ),
+            ('{"name":"HOST","value":"db"}', '{"name":"HOST","value":"db"}'),
             ("{'X-Api-Key': 'k\\'3y', 'Accept': 'json'}", "{'X-Api-Key': '<redacted>', 'Accept': 'json'}"),
             ('{"password": "p"}', '{"password": "<redacted>"}'),
             ("line\nCookie: session=9e8d\nX-Scope-OrgID: t1", "line\nCookie: <redacted>\nX-Scope-OrgID: t1"),
@@ -943,11 +961,29 @@ class TestHideUrlSecrets:
             ("sip:alice:pw@pbx.example", "sip:<redacted>@pbx.example"),
             # Only those schemes: a user named like one (`pkgx`, `arn` before no `aws` partition) is a DSN's still.
             ("pkgx:pw@db", "pkgx:<redacted>@db"),
+            # Those schemes' `user:password@` is no address of theirs: a password, hidden (any case).
+            ("xmpp:bob:hunter2@chat.example", "xmpp:<redacted>@chat.example"),
+            ("Mailto:bob:hunter2@x.example", "Mailto:<redacted>@x.example"),
+            ("mailto:bob:hunter2@x.example", "mailto:<redacted>@x.example"),
+            ("TEL:bob:hunter2@x.example", "TEL:<redacted>@x.example"),
+            ("pkg:bob:hunter2@x.example", "pkg:<redacted>@x.example"),
             ("arn:pw@db", "arn:<redacted>@db"),
             # An scp-like git address: a user, no password.
             ("git@github.com:org/repo", "git@github.com:org/repo"),
             # A parameter saying how a caller authenticates holds no credential; one named `auth` does.
             ("http://idp/?auth_mode=sso&auth=t0k", "http://idp/?auth_mode=sso&auth=<redacted>"),
+            # A URL in a parameter shown (`auth_url`, `redirect_uri`) holding a secret: its secret as the query's own;
+            # percent-encoded, the value whole; a percent-encoded value holding none is shown.
+            (
+                "http://app/?auth_url=https://idp/cb?token=abcdefgh1234&x=1",
+                "http://app/?auth_url=https://idp/cb?token=<redacted>&x=1",
+            ),
+            (
+                "http://app/?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3Dabcdefgh1234&x=1",
+                "http://app/?auth_url=<redacted>&x=1",
+            ),
+            ("http://app/?auth_url=https%3A%2F%2Fbob%3Ahunter22%40idp%2F", "http://app/?auth_url=<redacted>"),
+            ("http://app/?next=%2Fhome%3Fa%3D1%26b%3D2", "http://app/?next=%2Fhome%3Fa%3D1%26b%3D2"),
             # A name whose space is written `+`, as a form encoder writes it: `api key` is a secret's name.
             ("http://host/?api+key=k3y&x=1", "http://host/?api+key=<redacted>&x=1"),
             # A password holding a `?`: cut there, its user and the password's start showed.
