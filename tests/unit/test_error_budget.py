@@ -2884,6 +2884,18 @@ class TestRulesRead:
         evaluation = await self.run(aiohttp_server, calm, tiers=[{"long": "1h", "short": "5m", "factor": 20}])
         assert evaluation.verdict is Outcome.PASS and calm.rules_asked == 0, evaluation.reason
 
+    async def test_a_tier_fail_on_leaves_out_held_by_its_5m_window_asks_nothing(self, aiohttp_server):
+        # The ticket tier 1h/5m is held by its 5m window alone, but fail_on is page, whose 6h/30m does not burn: what
+        # the rules API would tell cannot change the verdict.
+        fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        tiers = [
+            {"long": "1h", "short": "5m", "factor": 14.4, "severity": "ticket"},
+            {"long": "6h", "short": "30m", "factor": 14.4, "severity": "page"},
+        ]
+        evaluation = await self.run(aiohttp_server, fake, tiers=tiers)
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
+        assert "rules_read" not in evaluation.details
+
     async def test_with_the_raw_total_the_rules_are_not_read(self, aiohttp_server):
         fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
         sloth = {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}
