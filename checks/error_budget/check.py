@@ -55,6 +55,7 @@ from checks.error_budget.burn import (
     error_budget,
     judge_tiers,
     max_burn_rate,
+    prometheus_duration,
     pyrra_tiers,
     reconcile_absences,
     rule_window,
@@ -699,6 +700,13 @@ class ErrorBudgetCheck(Check):
                 # No series counted in an answer that may lack some: no evidence there is none.
                 unread[window] = (
                     f"the query of {rule}'s raw series may be partial ({'; '.join(answer.storage_warnings)})"
+                )
+            elif count is None:
+                # Its selectors select nothing here: the raw series the rule reads are elsewhere (a ruler's own), or the
+                # rule found is another SLO's of the same identity. A 0 counted would show none held a single sample.
+                unread[window] = (
+                    f"no raw series that {rule} reads (its expression, as the rules API lists it) holds a sample over "
+                    f"the last {prometheus_duration(parse_duration(window))} at this source"
                 )
             else:
                 checked.add(window)

@@ -1498,7 +1498,8 @@ def _matcher_holds(op: str, value: str, label_value: str) -> bool:
 
 def rules_blind_query(found: Sequence[RecordingRule], rule: str, range_s: float) -> tuple[str | None, str]:
     """blind_query of every selector the expressions of `found` (the rules recording `rule`, see window_rules) rate
-    over `range_s`, and what was read (their expressions); None and why not when they cannot tell: no rule found,
+    over `range_s` (or 0 when none holds a single sample but some has a sample there: no series when none has, which
+    shows nothing), and what was read (their expressions); None and why not when they cannot tell: no rule found,
     or one whose expression rates no selector over `range_s` that promql-parser can read (a rule over other rules,
     a subquery)."""
     if not found:
@@ -1513,7 +1514,10 @@ def rules_blind_query(found: Sequence[RecordingRule], rule: str, range_s: float)
             )
         selectors |= dict.fromkeys(rated)
     expressions = "; ".join(f"{each.name}: {clip_text(each.query)}" for each in found)
-    return " or ".join(blind_query(selector, over_s) for selector, over_s in selectors), expressions
+    # 0 when they have samples there, none a single one; no series when they have none (no evidence either way).
+    seen = " or ".join(f"last_over_time({selector}[{prometheus_duration(over_s)}])" for selector, over_s in selectors)
+    blind = " or ".join(blind_query(selector, over_s) for selector, over_s in selectors)
+    return f"{blind} or 0 * count({seen})", expressions
 
 
 def blind_rule_note(count: float, window: str, rule: str) -> str:

@@ -2705,7 +2705,7 @@ class TestBlindShortWindows:
         assert "unchecked" not in result.reason, result.reason
         assert windows(result)["1h"]["burn_rate"] > 14.4
         read = result.details["rules_read"]["5m"]
-        assert read["single_sample_series"] is None and "[5m]" in read["blind_query"], read
+        assert read["single_sample_series"] == 0 and "[5m]" in read["blind_query"], read
 
     async def test_without_the_raw_total_a_rule_the_rules_api_does_not_list_leaves_the_pass_as_it_was(self, evaluate):
         # Its series are recorded (by another ruler, here the backfill), its rule is not listed: nothing tells whether

@@ -2635,6 +2635,12 @@ SLOTH_5M_SELECTORS = (
 )
 
 
+def rules_query(selectors):
+    """rules_blind_query's query of `selectors` over 5m: the blind query of each, or 0 when any has a sample there."""
+    seen = " or ".join(f"last_over_time({selector}[5m])" for selector in selectors)
+    return " or ".join(blind_query(selector, 300.0) for selector in selectors) + f" or 0 * count({seen})"
+
+
 class TestRulesMatched:
     """The recording rule a Pyrra or Sloth window reads is found among the rules API's by its name and labels, and
     its expression's rated selectors make the blind query; a rule not found or not readable says why."""
@@ -2654,7 +2660,7 @@ class TestRulesMatched:
         rule, found = sloth_reader(**sli).window_rules(sloth_generated_rules(), "5m", {})
         assert [(r.name, r.labels["sloth_window"]) for r in found] == [("slo:sli_error:ratio_rate5m", "5m")]
         query, read = rules_blind_query(found, rule, 300.0)
-        assert query == " or ".join(blind_query(selector, 300.0) for selector in SLOTH_5M_SELECTORS)
+        assert query == rules_query(SLOTH_5M_SELECTORS)
         assert read.startswith("slo:sli_error:ratio_rate5m: (sum(rate(http_request_duration_seconds_count{"), read
 
     @pytest.mark.parametrize(
@@ -2700,9 +2706,8 @@ class TestRulesMatched:
         rule, found = pyrra_reader(**sli).window_rules([other, longer, PYRRA_BURNRATE], "5m", {})
         assert found == [PYRRA_BURNRATE]
         query, _ = rules_blind_query(found, rule, 300.0)
-        assert query == " or ".join(
-            blind_query(selector, 300.0)
-            for selector in (
+        assert query == rules_query(
+            (
                 'http_requests_total{job="thanos-receive-default"}',
                 'http_requests_total{code=~"5..", job="thanos-receive-default"}',
             )
@@ -2755,7 +2760,10 @@ class TestRulesMatched:
         found = [dataclasses.replace(PYRRA_BURNRATE, query="sum(rate(x[5m])) / sum(rate(y[1m] @ end()))")]
         query, _ = rules_blind_query(found, "r", 300.0)
         assert query is not None
-        assert sorted(query.split(" or ")) == sorted([blind_query("x", 300.0), blind_query("y", 60.0)])
+        assert query == (
+            f"{blind_query('y', 60.0)} or {blind_query('x', 300.0)}"
+            " or 0 * count(last_over_time(y[1m]) or last_over_time(x[5m]))"
+        )
 
     def test_a_regex_python_cannot_read_excludes_no_rule(self):
         # RE2's \p{L} (a letter), which Python's re refuses: the rule may be the SLI's.
@@ -2836,7 +2844,7 @@ class TestRulesRead:
         assert five["error_ratio"] is None and five["note"].startswith(
             'no data (1 raw series that slo:sli_error:ratio_rate5m{sloth_id="svc-slo"} reads'
         ), five
-        asked = " or ".join(blind_query(s, 300.0) for s in ("req_total", 'req_total{code="500"}'))
+        asked = rules_query(("req_total", 'req_total{code="500"}'))
         assert fake.queries[-1] == asked
         assert evaluation.details["rules_read"] == {
             "5m": {
@@ -2847,12 +2855,25 @@ class TestRulesRead:
         }
 
     async def test_no_raw_series_left_out_checks_the_window(self, aiohttp_server):
-        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind=None))
+        # The query counts 0 when its series have samples there, none of them a single one.
+        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind="0"))
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert "; checked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
         assert "unchecked" not in evaluation.reason
-        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind="0"))
-        assert evaluation.verdict is Outcome.PASS and "; checked: " in evaluation.reason, evaluation.reason
+        assert evaluation.details["rules_read"]["5m"]["single_sample_series"] == 0
+
+    async def test_raw_series_the_source_does_not_hold_check_nothing(self, aiohttp_server):
+        # No series at all: the rule's raw series are not where the check asks (another SLO's rule of the same
+        # identity, or raw series kept by the ruler alone), so nothing shows they hold two samples.
+        evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind=None))
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert "checked: " not in evaluation.reason.replace("unchecked: ", ""), evaluation.reason
+        why = (
+            'no raw series that slo:sli_error:ratio_rate5m{sloth_id="svc-slo"} reads (its expression, as the rules '
+            "API lists it) holds a sample over the last 5m at this source"
+        )
+        assert f"(the rules API did not tell: {why})" in evaluation.reason, evaluation.reason
+        assert evaluation.details["rules_read"]["5m"]["unread"] == why
 
     @pytest.mark.parametrize(
         ("fake", "why"),
@@ -2898,6 +2919,18 @@ class TestRulesRead:
         calm = RulesPrometheus([self.SLOTH_RULE], blind="1")
         evaluation = await self.run(aiohttp_server, calm, tiers=[{"long": "1h", "short": "5m", "factor": 20}])
         assert evaluation.verdict is Outcome.PASS and calm.rules_asked == 0, evaluation.reason
+
+    async def test_a_tier_fail_on_leaves_out_held_by_its_5m_window_asks_nothing(self, aiohttp_server):
+        # The ticket tier 1h/5m is held by its 5m window alone, but fail_on is page, whose 6h/30m does not burn: what
+        # the rules API would tell cannot change the verdict.
+        fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
+        tiers = [
+            {"long": "1h", "short": "5m", "factor": 14.4, "severity": "ticket"},
+            {"long": "6h", "short": "30m", "factor": 14.4, "severity": "page"},
+        ]
+        evaluation = await self.run(aiohttp_server, fake, tiers=tiers)
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
+        assert "rules_read" not in evaluation.details
 
     async def test_with_the_raw_total_the_rules_are_not_read(self, aiohttp_server):
         fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
