@@ -987,7 +987,10 @@ def bar_plot_layout(browser, svg) -> dict[str, list]:
         "  texts: [...svg.querySelectorAll('text.bar-label, text.rule-label, text.tick, text.status')]"
         "    .map(t => [t.getAttribute('class'), t.textContent, ...at(t)]),"
         "  bars: [...svg.querySelectorAll('rect.bar')].map(r => [r.getAttribute('data-value'), ...at(r)]),"
-        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)),"
+        # A rule broken around the labels it would cross is one rule: from its first piece's start to its last's end.
+        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)).reduce((rules, piece) => rules.length"
+        "    ? [[Math.min(rules[0][0], piece[0]), Math.min(rules[0][1], piece[1]),"
+        "        Math.max(rules[0][2], piece[2]), Math.max(rules[0][3], piece[3])]] : [piece], []),"
         "};",
         svg,
     )
@@ -1028,6 +1031,63 @@ class TestBurnRateLabelsBesideWhatTheyName:
                     # Just above its own bar, over its middle.
                     assert -1 <= bar_top - bottom <= 8, width
                     assert abs((left + right) / 2 - (bar_left + bar_right) / 2) <= 2, width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
+def rules_across_texts(browser, svg) -> list[str]:
+    """The texts of the svg that a piece of a rule's line passes through, as chromium lays them out."""
+    return browser.execute_script(
+        "const svg = arguments[0];"
+        "const rect = e => e.getBoundingClientRect();"
+        "const lines = [...svg.querySelectorAll('line.rule')].map(rect);"
+        "return [...svg.querySelectorAll('text')].filter(t => { const r = rect(t);"
+        "  return lines.some(l => Math.min(r.right, l.right) - Math.max(r.left, l.left) > 0.5"
+        "    && r.top < (l.top + l.bottom) / 2 && (l.top + l.bottom) / 2 < r.bottom); }).map(t => t.textContent);",
+        svg,
+    )
+
+
+class TestBurnRatePicturesOnTheNarrowestPhone:
+    """Each burn-rate picture fits a 320 px phone whole, and no factor's line is drawn through a label: a canary
+    without traffic ("no data" in every window), a 28-day SLO's factors, tiers level with their bars."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "shop-budget/run?canary_hash=no-traffic",
+            "shop-budget/run?canary_hash=burn1",
+            "shop-crowded-tiers/run?canary_hash=burn1",
+            "pyrra-api/run?",
+            "billing-burn/run?",
+        ],
+    )
+    def test_inside_the_page_and_no_line_through_a_label(self, browser, judged_served, prometheus, shots, path):
+        browser.get(f"{judged_served.url}/ui/checks/{path}&at={prometheus.anchor}")
+        # As a phone draws the page: its scrollbar over the page, taking none of its width (a desktop's took 15 px).
+        browser.execute_script("document.documentElement.style.scrollbarWidth = 'none'")
+        pictures = burn_rate_pictures(browser)
+        assert pictures
+        try:
+            for width in (320, 375, 1280):
+                browser.set_window_size(width, 1000)
+                assert browser.execute_script("return document.documentElement.clientWidth") == width
+                # Before: the factor's dashed line through "30m: no data" (upright, rising from zero) and through a
+                # value's label level with it.
+                assert [rules_across_texts(browser, svg) for svg in pictures] == [[]] * len(pictures), width
+                # Inside the page, and drawn at its own size (its 1 px border around it): not scaled down, which
+                # wrote a picture 21 px too wide with its factor's label at 10.4 px.
+                inside = (
+                    "const svg = arguments[0], r = svg.getBoundingClientRect();"
+                    "return r.left >= 0 && r.right <= document.documentElement.clientWidth"
+                    "  && Math.abs(r.width - 2 - svg.viewBox.baseVal.width) < 0.5"
+                )
+                assert [browser.execute_script(inside, svg) for svg in pictures] == [True] * len(pictures), width
+                assert browser.execute_script(
+                    "return document.scrollingElement.scrollWidth <= document.documentElement.clientWidth"
+                ), width
+                name = path.split("/")[0] + "-" + path.rsplit("=", 1)[-1].strip("?")
+                browser.save_screenshot(str(shots / f"burn-{name}-{width}.png"))
         finally:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
