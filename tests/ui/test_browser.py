@@ -1187,3 +1187,97 @@ class TestKpiCompareAsJudged:
         }
         legend = [t.text for t in lines.find_elements(By.CSS_SELECTOR, "text.legend")]
         assert legend == ["new checkout", "old checkout"]
+
+
+# Args an attacker controls in an AnalysisTemplate's url: markup closing an attribute and a tag, and a quote of each
+# kind; with a secret beside them, as Argo Rollouts would send them to the API.
+HOSTILE_ARGS = {
+    "canary_hash": '"\'><script>window.__xss=1</script><img src=x onerror="window.__xss=2">',
+    "tenant": "s3cr3t-tenant-9f8e7d",
+}
+HOSTILE_CHECKS = (
+    {
+        "name": "tenant-error-rate",
+        "kind": "prometheus",
+        "description": "a tenant's canary 5xx ratio, the tenant a secret",
+        "params": {
+            "canary_hash": {"type": "label_value", "required": True},
+            "tenant": {"type": "label_value", "required": True, "secret": True},
+        },
+        "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",tenant!="{{ tenant }}",'
+        'code=~"5.."}[5m])) or vector(0)',
+        "pass_if": "< 0.01",
+    },
+    {
+        # A name of quotes' neighbours: the characters a check name may hold that a careless attribute breaks on.
+        "name": "q.uo-te_s",
+        "kind": "composite",
+        "description": "<b>bold</b> \"quoted\" 'single'",
+        "params": {"canary_hash": {"type": "label_value", "required": True}},
+        "members": [{"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}}],
+        "mode": "all",
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off, the UI catalog and checks called with hostile args and a secret."""
+    with serve(
+        prometheus.url, tmp_path_factory.mktemp("ui-hostile"), auth=False, extra_checks=HOSTILE_CHECKS
+    ) as server:
+        yield server
+
+
+class TestHostileArgsThroughTheApi:
+    """Args sent to the run endpoint (by Argo Rollouts, by anyone holding a token) are text on every page that shows
+    the answer, and a secret arg is on none of them, in its text or its markup."""
+
+    def test_the_list_the_answer_s_pages_and_the_check_s_page(self, browser, hostile_served, prometheus):
+        import requests
+        from selenium.webdriver.common.by import By
+
+        answers = [
+            requests.get(
+                f"{hostile_served.url}/api/v1/checks/tenant-error-rate/run",
+                params={**HOSTILE_ARGS, "at": prometheus.anchor},
+                timeout=60,
+            ),
+            requests.post(
+                f"{hostile_served.url}/api/v1/checks/q.uo-te_s/run?at={prometheus.anchor}",
+                json={"canary_hash": HOSTILE_ARGS["canary_hash"]},
+                timeout=60,
+            ),
+        ]
+        assert [answer.status_code for answer in answers] == [200, 200]
+        bodies = [answer.json() for answer in answers]
+        assert bodies[0]["args"]["tenant"] == "<redacted>"
+        browser.get(f"{hostile_served.url}/ui/")
+        links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.verdicts a[href]")]
+        pages = [
+            "/ui/",
+            "/ui/?check=tenant-error-rate",
+            "/ui/?check=q.uo-te_s&verdict=" + bodies[1]["verdict"],
+            "/ui/checks/tenant-error-rate",
+            "/ui/checks/q.uo-te_s",
+            *(body["ui_url"] for body in bodies),
+            *(link.removeprefix(hostile_served.url) for link in links if "/ui/verdicts/" in link),
+        ]
+        assert sum("/ui/verdicts/" in page for page in pages) >= 2
+        for page in pages:
+            raw = requests.get(hostile_served.url + page, timeout=60)
+            assert raw.status_code == 200, page
+            # Before any escaping mistake: the markup of the arg as markup, or the secret written anywhere.
+            assert HOSTILE_ARGS["tenant"] not in raw.text, page
+            assert "<script" not in raw.text and 'onerror="window' not in raw.text, page
+            browser.get(hostile_served.url + page)
+            no_script_ran(browser)
+            text = browser.find_element(By.TAG_NAME, "body").text
+            assert HOSTILE_ARGS["tenant"] not in browser.page_source, page
+            if "/ui/checks/" not in page or "run" in page:
+                # The arg is shown as the text it is, quotes and all.
+                assert "<script>window.__xss=1</script>" in text, page
+        # The check's name and description, quotes and markup, as text.
+        browser.get(f"{hostile_served.url}/ui/checks/q.uo-te_s")
+        assert "<b>bold</b> \"quoted\" 'single'" in browser.find_element(By.TAG_NAME, "body").text
+        assert browser.find_elements(By.TAG_NAME, "b") == []
