@@ -1281,3 +1281,104 @@ class TestHostileArgsThroughTheApi:
         browser.get(f"{hostile_served.url}/ui/checks/q.uo-te_s")
         assert "<b>bold</b> \"quoted\" 'single'" in browser.find_element(By.TAG_NAME, "body").text
         assert browser.find_elements(By.TAG_NAME, "b") == []
+
+
+def luminance(rgb: tuple[float, ...]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (0-255 channels)."""
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(fore: tuple[float, ...], back: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two colours."""
+    high, low = sorted((luminance(fore), luminance(back)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# Every text's colour (an svg text's fill) and the background it is drawn on: the bar it is written over, else the first
+# ancestor's opaque one.
+TEXT_COLOURS = """
+const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+const opaque = c => c.length === 3 || (c.length === 4 && c[3] === 1);
+const found = [];
+for (const e of document.querySelectorAll('body *')) {
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !e.getClientRects().length) continue;
+  const style = getComputedStyle(e);
+  if (style.visibility === 'hidden') continue;
+  const fore = rgb(e instanceof SVGElement ? style.fill : style.color);
+  let back = [255, 255, 255];
+  // A number written over its bar (a composite member's share) is read against the bar's fill.
+  const box = e.getBoundingClientRect(), x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+  const under = e instanceof SVGElement ? [...e.ownerSVGElement.querySelectorAll('rect')].filter(r => {
+    const b = r.getBoundingClientRect(); return b.left <= x && x <= b.right && b.top <= y && y <= b.bottom; }) : [];
+  if (under.length) back = rgb(getComputedStyle(under[under.length - 1]).fill);
+  else for (let a = e; a; a = a.parentElement) {
+    const c = rgb(getComputedStyle(a).backgroundColor);
+    if (opaque(c)) { back = c; break; }
+  }
+  found.push([e.textContent.trim().slice(0, 40), fore, back]);
+}
+return found;
+"""
+
+
+class TestKeyboardAndScreenReaders:
+    """The pages are used without a mouse and read aloud: every control is reached by Tab and shows its focus with the
+    page's own outline, tables name their headers' scope, and every text is at 4.5:1 contrast or more."""
+
+    PAGES = (
+        "/ui/",
+        "/ui/checks/error-rate",
+        "/ui/checks/release/run?canary_hash=bad0001&at={anchor}",
+        "/ui/checks/shop-budget/run?canary_hash=burn1&at={anchor}",
+        "/ui/checks/smoke/run?",
+    )
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_tab_reaches_every_control_and_draws_its_focus(self, browser, judged_served, prometheus, path):
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+        controls = browser.execute_script(
+            "return [...document.querySelectorAll('a[href], input:not([type=hidden]), select, button, summary')]"
+            ".filter(e => e.getClientRects().length)"
+        )
+        assert controls
+        body = browser.find_element(By.TAG_NAME, "body")
+        # From the top of the page, as a page just opened is tabbed through.
+        browser.execute_script("document.activeElement.blur(); getSelection().removeAllRanges(); scrollTo(0, 0)")
+        reached = []
+        for _ in range(len(controls) + 5):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            focused = browser.switch_to.active_element
+            if focused in reached or focused == body:
+                break
+            reached.append(focused)
+            outline = browser.execute_script(
+                "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.outlineColor]",
+                focused,
+            )
+            # Before: chromium's own ring only (auto, 1 px), which the page's stylesheet did not draw.
+            assert outline == ["solid", "3px", "rgb(5, 80, 174)"], focused.get_attribute("outerHTML")[:120]
+        assert {e.id for e in reached} >= {e.id for e in controls}
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_tables_headers_have_their_scope_and_text_its_contrast(self, browser, judged_served, prometheus, path):
+        from selenium.webdriver.common.by import By
+
+        browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+        headers = browser.find_elements(By.TAG_NAME, "th")
+        # Before: the facts' row headers and the members', steps' and windows' column headers had no scope.
+        assert [th.text for th in headers if th.get_attribute("scope") not in ("col", "row")] == []
+        low = [
+            (text, fore, back, round(contrast(fore, back), 2))
+            for text, fore, back in browser.execute_script(TEXT_COLOURS)
+            if contrast(fore, back) < 4.5
+        ]
+        assert low == []
+        # The verdict is a word, never a colour alone.
+        for verdict in browser.find_elements(By.CSS_SELECTOR, ".verdict"):
+            assert verdict.text.strip().lower() in {"pass", "fail", "inconclusive", "error", "rejected"}
