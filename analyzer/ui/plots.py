@@ -200,6 +200,11 @@ _EDGE = 2.0
 _GROUP_PAD, _BAR_GAP, _MIN_COLUMN = 12.0, 4.0, 28.0
 # Written 4 px from the line or bar it names.
 _BESIDE = 4.0
+# The widest a picture is drawn, px: a 320 px phone's page less its margins (2 x 0.6rem) and the picture's border (2 x
+# 1 px). A picture 2 px wider scrolled the page sideways there.
+_PHONE_PICTURE_PX = 298
+# The room, px, a rule's line leaves on each side of a label it would cross.
+_LINE_GAP = 2.0
 
 
 def bar_groups(groups: Sequence[BarGroup], *, label: str, y_title: str) -> Markup:
@@ -245,11 +250,15 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
     # A column as wide as its widest level label, when that is narrow: else upright labels over narrow bars (beside
     # each other, labels wider than their bars were written over the next bar).
     widest = max((text_width(text, _LABEL_PX) + _BAR_GAP for text in texts), default=0.0)
-    upright = widest > 2 * _MIN_COLUMN
-    column = _MIN_COLUMN if upright else max(widest, _MIN_COLUMN)
     left = _LEFT
+    level_right = left + 2 * _GROUP_PAD + strip + max(widest, _MIN_COLUMN) * count
+    # Upright when a level label is wider than two narrow columns, or when columns as wide as the labels would make
+    # the picture wider than a phone.
+    upright = widest > 2 * _MIN_COLUMN or math.ceil(level_right + _EDGE) > _PHONE_PICTURE_PX
+    column = _MIN_COLUMN if upright else max(widest, _MIN_COLUMN)
     right = left + 2 * _GROUP_PAD + strip + column * count
     picture_width = math.ceil(right + _EDGE)
+    level = None if group.rule is None else y(group.rule.value)
     boxes: list[Box] = []
     bar_labels: list[tuple[float, float]] = []
     for position, bar in enumerate(group.bars):
@@ -257,9 +266,14 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
         top = y.clamped(max(bar.value, 0.0)) if bar.value is not None and math.isfinite(bar.value) else y(0.0)
         # Upright, it reads from its bar's top upwards, its middle over the bar's middle.
         at = (middle + baseline_offset(_LABEL_PX) if upright else middle, top - _BESIDE)
-        boxes.append(
-            label_box(*at, texts[position], _LABEL_PX, anchor="start" if upright else "middle", upright=upright)
-        )
+        anchor = "start" if upright else "middle"
+        box = label_box(*at, texts[position], _LABEL_PX, anchor=anchor, upright=upright)
+        if not upright and level is not None and _crosses(box, level):
+            # A level label the rule would cross sits just above the rule instead: the rule runs just over its bar
+            # (broken around the label, the line of a factor level with the bars' tops was all but gone).
+            at = (at[0], at[1] - (box.bottom - level + _LINE_GAP))
+            box = label_box(*at, texts[position], _LABEL_PX, anchor=anchor, upright=upright)
+        boxes.append(box)
         bar_labels.append(at)
     rule_label = None
     if group.rule is not None:
@@ -291,18 +305,33 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
             svg.text(x, baseline, text, class_="bar-label", text_anchor="start", transform=turn)
         else:
             svg.text(x, baseline, text, class_="bar-label", text_anchor="middle")
-    if group.rule is not None and rule_label is not None:
-        svg.line(
-            left + _GROUP_PAD / 2,
-            y(group.rule.value),
-            rule_label[0] - _BESIDE / 2,
-            y(group.rule.value),
-            class_=f"rule {group.rule.css}",
-            data_value=repr(group.rule.value),
-        )
+    if group.rule is not None and rule_label is not None and level is not None:
+        # Broken where it would cross an upright label ("5m: no data" rising from zero past a low factor): drawn
+        # through it, the label could not be read.
+        crossed = [box for box in boxes[: len(group.bars)] if _crosses(box, level)]
+        for start, end in _segments(left + _GROUP_PAD / 2, rule_label[0] - _BESIDE / 2, crossed):
+            svg.line(start, level, end, level, class_=f"rule {group.rule.css}", data_value=repr(group.rule.value))
         svg.text(*rule_label, group.rule.label, class_="rule-label", text_anchor="start")
     svg.close("g")
     return svg
+
+
+def _crosses(box: Box, level: float) -> bool:
+    """Whether a horizontal line at `level` would pass through `box` or within _LINE_GAP of it."""
+    return box.top - _LINE_GAP < level < box.bottom + _LINE_GAP
+
+
+def _segments(start: float, end: float, crossed: Sequence[Box]) -> list[tuple[float, float]]:
+    """The parts of the span from `start` to `end` outside every box of `crossed` (with _LINE_GAP around each)."""
+    parts = []
+    for box in sorted(crossed, key=lambda box: box.left):
+        stop = min(box.left - _LINE_GAP, end)
+        if stop > start:
+            parts.append((start, stop))
+        start = max(start, box.right + _LINE_GAP)
+    if end > start:
+        parts.append((start, end))
+    return parts
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class TestAnotherCallersAnswer:
         page = html.unescape(await (await client.get(ui_url, headers=bearer(TEAM_TOKEN))).text())
         assert 'id="verdict">FAIL<' in page
         assert "The answer as this replica recorded it" in page
-        assert "<th>arg canary_hash</th><td>broken1</td>" in page
+        assert '<th scope="row">arg canary_hash</th><td>broken1</td>' in page
         # Was a link without canary_hash, which runs nothing but a 400 form.
         assert f'Link to this verdict: <a href="{ui_url}">' in page
         assert "your token's allow-list shows it without its evidence and plots" in page

@@ -987,7 +987,10 @@ def bar_plot_layout(browser, svg) -> dict[str, list]:
         "  texts: [...svg.querySelectorAll('text.bar-label, text.rule-label, text.tick, text.status')]"
         "    .map(t => [t.getAttribute('class'), t.textContent, ...at(t)]),"
         "  bars: [...svg.querySelectorAll('rect.bar')].map(r => [r.getAttribute('data-value'), ...at(r)]),"
-        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)),"
+        # A rule broken around the labels it would cross is one rule: from its first piece's start to its last's end.
+        "  rules: [...svg.querySelectorAll('line.rule')].map(l => at(l)).reduce((rules, piece) => rules.length"
+        "    ? [[Math.min(rules[0][0], piece[0]), Math.min(rules[0][1], piece[1]),"
+        "        Math.max(rules[0][2], piece[2]), Math.max(rules[0][3], piece[3])]] : [piece], []),"
         "};",
         svg,
     )
@@ -1028,6 +1031,63 @@ class TestBurnRateLabelsBesideWhatTheyName:
                     # Just above its own bar, over its middle.
                     assert -1 <= bar_top - bottom <= 8, width
                     assert abs((left + right) / 2 - (bar_left + bar_right) / 2) <= 2, width
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
+def rules_across_texts(browser, svg) -> list[str]:
+    """The texts of the svg that a piece of a rule's line passes through, as chromium lays them out."""
+    return browser.execute_script(
+        "const svg = arguments[0];"
+        "const rect = e => e.getBoundingClientRect();"
+        "const lines = [...svg.querySelectorAll('line.rule')].map(rect);"
+        "return [...svg.querySelectorAll('text')].filter(t => { const r = rect(t);"
+        "  return lines.some(l => Math.min(r.right, l.right) - Math.max(r.left, l.left) > 0.5"
+        "    && r.top < (l.top + l.bottom) / 2 && (l.top + l.bottom) / 2 < r.bottom); }).map(t => t.textContent);",
+        svg,
+    )
+
+
+class TestBurnRatePicturesOnTheNarrowestPhone:
+    """Each burn-rate picture fits a 320 px phone whole, and no factor's line is drawn through a label: a canary
+    without traffic ("no data" in every window), a 28-day SLO's factors, tiers level with their bars."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "shop-budget/run?canary_hash=no-traffic",
+            "shop-budget/run?canary_hash=burn1",
+            "shop-crowded-tiers/run?canary_hash=burn1",
+            "pyrra-api/run?",
+            "billing-burn/run?",
+        ],
+    )
+    def test_inside_the_page_and_no_line_through_a_label(self, browser, judged_served, prometheus, shots, path):
+        browser.get(f"{judged_served.url}/ui/checks/{path}&at={prometheus.anchor}")
+        # As a phone draws the page: its scrollbar over the page, taking none of its width (a desktop's took 15 px).
+        browser.execute_script("document.documentElement.style.scrollbarWidth = 'none'")
+        pictures = burn_rate_pictures(browser)
+        assert pictures
+        try:
+            for width in (320, 375, 1280):
+                browser.set_window_size(width, 1000)
+                assert browser.execute_script("return document.documentElement.clientWidth") == width
+                # Before: the factor's dashed line through "30m: no data" (upright, rising from zero) and through a
+                # value's label level with it.
+                assert [rules_across_texts(browser, svg) for svg in pictures] == [[]] * len(pictures), width
+                # Inside the page, and drawn at its own size (its 1 px border around it): not scaled down, which
+                # wrote a picture 21 px too wide with its factor's label at 10.4 px.
+                inside = (
+                    "const svg = arguments[0], r = svg.getBoundingClientRect();"
+                    "return r.left >= 0 && r.right <= document.documentElement.clientWidth"
+                    "  && Math.abs(r.width - 2 - svg.viewBox.baseVal.width) < 0.5"
+                )
+                assert [browser.execute_script(inside, svg) for svg in pictures] == [True] * len(pictures), width
+                assert browser.execute_script(
+                    "return document.scrollingElement.scrollWidth <= document.documentElement.clientWidth"
+                ), width
+                name = path.split("/")[0] + "-" + path.rsplit("=", 1)[-1].strip("?")
+                browser.save_screenshot(str(shots / f"burn-{name}-{width}.png"))
         finally:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
@@ -1127,3 +1187,198 @@ class TestKpiCompareAsJudged:
         }
         legend = [t.text for t in lines.find_elements(By.CSS_SELECTOR, "text.legend")]
         assert legend == ["new checkout", "old checkout"]
+
+
+# Args an attacker controls in an AnalysisTemplate's url: markup closing an attribute and a tag, and a quote of each
+# kind; with a secret beside them, as Argo Rollouts would send them to the API.
+HOSTILE_ARGS = {
+    "canary_hash": '"\'><script>window.__xss=1</script><img src=x onerror="window.__xss=2">',
+    "tenant": "s3cr3t-tenant-9f8e7d",
+}
+HOSTILE_CHECKS = (
+    {
+        "name": "tenant-error-rate",
+        "kind": "prometheus",
+        "description": "a tenant's canary 5xx ratio, the tenant a secret",
+        "params": {
+            "canary_hash": {"type": "label_value", "required": True},
+            "tenant": {"type": "label_value", "required": True, "secret": True},
+        },
+        "query": 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{ canary_hash }}",tenant!="{{ tenant }}",'
+        'code=~"5.."}[5m])) or vector(0)',
+        "pass_if": "< 0.01",
+    },
+    {
+        # A name of quotes' neighbours: the characters a check name may hold that a careless attribute breaks on.
+        "name": "q.uo-te_s",
+        "kind": "composite",
+        "description": "<b>bold</b> \"quoted\" 'single'",
+        "params": {"canary_hash": {"type": "label_value", "required": True}},
+        "members": [{"check": "error-rate", "args": {"canary_hash": "{{ canary_hash }}"}}],
+        "mode": "all",
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_served(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer with auth off, the UI catalog and checks called with hostile args and a secret."""
+    with serve(
+        prometheus.url, tmp_path_factory.mktemp("ui-hostile"), auth=False, extra_checks=HOSTILE_CHECKS
+    ) as server:
+        yield server
+
+
+class TestHostileArgsThroughTheApi:
+    """Args sent to the run endpoint (by Argo Rollouts, by anyone holding a token) are text on every page that shows
+    the answer, and a secret arg is on none of them, in its text or its markup."""
+
+    def test_the_list_the_answer_s_pages_and_the_check_s_page(self, browser, hostile_served, prometheus):
+        import requests
+        from selenium.webdriver.common.by import By
+
+        answers = [
+            requests.get(
+                f"{hostile_served.url}/api/v1/checks/tenant-error-rate/run",
+                params={**HOSTILE_ARGS, "at": prometheus.anchor},
+                timeout=60,
+            ),
+            requests.post(
+                f"{hostile_served.url}/api/v1/checks/q.uo-te_s/run?at={prometheus.anchor}",
+                json={"canary_hash": HOSTILE_ARGS["canary_hash"]},
+                timeout=60,
+            ),
+        ]
+        assert [answer.status_code for answer in answers] == [200, 200]
+        bodies = [answer.json() for answer in answers]
+        assert bodies[0]["args"]["tenant"] == "<redacted>"
+        browser.get(f"{hostile_served.url}/ui/")
+        links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.verdicts a[href]")]
+        pages = [
+            "/ui/",
+            "/ui/?check=tenant-error-rate",
+            "/ui/?check=q.uo-te_s&verdict=" + bodies[1]["verdict"],
+            "/ui/checks/tenant-error-rate",
+            "/ui/checks/q.uo-te_s",
+            *(body["ui_url"] for body in bodies),
+            *(link.removeprefix(hostile_served.url) for link in links if "/ui/verdicts/" in link),
+        ]
+        assert sum("/ui/verdicts/" in page for page in pages) >= 2
+        for page in pages:
+            raw = requests.get(hostile_served.url + page, timeout=60)
+            assert raw.status_code == 200, page
+            # Before any escaping mistake: the markup of the arg as markup, or the secret written anywhere.
+            assert HOSTILE_ARGS["tenant"] not in raw.text, page
+            assert "<script" not in raw.text and 'onerror="window' not in raw.text, page
+            browser.get(hostile_served.url + page)
+            no_script_ran(browser)
+            text = browser.find_element(By.TAG_NAME, "body").text
+            assert HOSTILE_ARGS["tenant"] not in browser.page_source, page
+            if "/ui/checks/" not in page or "run" in page:
+                # The arg is shown as the text it is, quotes and all.
+                assert "<script>window.__xss=1</script>" in text, page
+        # The check's name and description, quotes and markup, as text.
+        browser.get(f"{hostile_served.url}/ui/checks/q.uo-te_s")
+        assert "<b>bold</b> \"quoted\" 'single'" in browser.find_element(By.TAG_NAME, "body").text
+        assert browser.find_elements(By.TAG_NAME, "b") == []
+
+
+def luminance(rgb: tuple[float, ...]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (0-255 channels)."""
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(fore: tuple[float, ...], back: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two colours."""
+    high, low = sorted((luminance(fore), luminance(back)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# Every text's colour (an svg text's fill) and the background it is drawn on: the bar it is written over, else the first
+# ancestor's opaque one.
+TEXT_COLOURS = """
+const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+const opaque = c => c.length === 3 || (c.length === 4 && c[3] === 1);
+const found = [];
+for (const e of document.querySelectorAll('body *')) {
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !e.getClientRects().length) continue;
+  const style = getComputedStyle(e);
+  if (style.visibility === 'hidden') continue;
+  const fore = rgb(e instanceof SVGElement ? style.fill : style.color);
+  let back = [255, 255, 255];
+  // A number written over its bar (a composite member's share) is read against the bar's fill.
+  const box = e.getBoundingClientRect(), x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+  const under = e instanceof SVGElement ? [...e.ownerSVGElement.querySelectorAll('rect')].filter(r => {
+    const b = r.getBoundingClientRect(); return b.left <= x && x <= b.right && b.top <= y && y <= b.bottom; }) : [];
+  if (under.length) back = rgb(getComputedStyle(under[under.length - 1]).fill);
+  else for (let a = e; a; a = a.parentElement) {
+    const c = rgb(getComputedStyle(a).backgroundColor);
+    if (opaque(c)) { back = c; break; }
+  }
+  found.push([e.textContent.trim().slice(0, 40), fore, back]);
+}
+return found;
+"""
+
+
+class TestKeyboardAndScreenReaders:
+    """The pages are used without a mouse and read aloud: every control is reached by Tab and shows its focus with the
+    page's own outline, tables name their headers' scope, and every text is at 4.5:1 contrast or more."""
+
+    PAGES = (
+        "/ui/",
+        "/ui/checks/error-rate",
+        "/ui/checks/release/run?canary_hash=bad0001&at={anchor}",
+        "/ui/checks/shop-budget/run?canary_hash=burn1&at={anchor}",
+        "/ui/checks/smoke/run?",
+    )
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_tab_reaches_every_control_and_draws_its_focus(self, browser, judged_served, prometheus, path):
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+        controls = browser.execute_script(
+            "return [...document.querySelectorAll('a[href], input:not([type=hidden]), select, button, summary')]"
+            ".filter(e => e.getClientRects().length)"
+        )
+        assert controls
+        body = browser.find_element(By.TAG_NAME, "body")
+        # From the top of the page, as a page just opened is tabbed through.
+        browser.execute_script("document.activeElement.blur(); getSelection().removeAllRanges(); scrollTo(0, 0)")
+        reached = []
+        for _ in range(len(controls) + 5):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            focused = browser.switch_to.active_element
+            if focused in reached or focused == body:
+                break
+            reached.append(focused)
+            outline = browser.execute_script(
+                "const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.outlineColor]",
+                focused,
+            )
+            # Before: chromium's own ring only (auto, 1 px), which the page's stylesheet did not draw.
+            assert outline == ["solid", "3px", "rgb(5, 80, 174)"], focused.get_attribute("outerHTML")[:120]
+        assert {e.id for e in reached} >= {e.id for e in controls}
+
+    @pytest.mark.parametrize("path", PAGES)
+    def test_tables_headers_have_their_scope_and_text_its_contrast(self, browser, judged_served, prometheus, path):
+        from selenium.webdriver.common.by import By
+
+        browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+        headers = browser.find_elements(By.TAG_NAME, "th")
+        # Before: the facts' row headers and the members', steps' and windows' column headers had no scope.
+        assert [th.text for th in headers if th.get_attribute("scope") not in ("col", "row")] == []
+        low = [
+            (text, fore, back, round(contrast(fore, back), 2))
+            for text, fore, back in browser.execute_script(TEXT_COLOURS)
+            if contrast(fore, back) < 4.5
+        ]
+        assert low == []
+        # The verdict is a word, never a colour alone.
+        for verdict in browser.find_elements(By.CSS_SELECTOR, ".verdict"):
+            assert verdict.text.strip().lower() in {"pass", "fail", "inconclusive", "error", "rejected"}

@@ -64,7 +64,7 @@ class TestTheEmptyValue:
         # Was FAIL: evaluated with the default broken1, not with the empty value the link carries.
         assert verdict_of(text) == "INCONCLUSIVE"
         assert "Evaluated again as of" in text
-        assert "<th>arg canary_hash</th><td></td>" in text
+        assert '<th scope="row">arg canary_hash</th><td></td>' in text
 
     async def test_the_form_says_an_empty_field_is_a_value(self, replicas):
         # Submitted empty, the field sends "" (was: "default broken1", which it no longer means).

@@ -289,11 +289,24 @@ BAR_PLOTS = {
             plots.Rule(14.4, "factor 14.4x", "factor"),
         )
     ],
+    # A canary without traffic: every window without data, the factors low on a scale to 14.4 ("30m: no data" rising
+    # from zero past the line of factor 6).
+    "no data in any window": [
+        plots.BarGroup(
+            f"page {long}/{short}",
+            "cannot judge",
+            "unjudged",
+            [plots.Bar(long, None, "long"), plots.Bar(short, None, "short")],
+            plots.Rule(factor, f"factor {factor}x", "factor"),
+        )
+        for long, short, factor in (("1h", "5m", 14.4), ("6h", "30m", 6.0), ("1d", "2h", 3.0), ("3d", "6h", 1.0))
+    ],
 }
 
 
 def drawn(root: ElementTree.Element) -> tuple[list[tuple[str, str, Box]], list[Box], list[tuple[float, float, float]]]:
-    """One picture's texts (class, text, estimated box, upright ones turned), bars and rules (x1, x2, y) as drawn."""
+    """One picture's texts (class, text, estimated box, upright ones turned), bars and rules (x1, x2, y) as drawn: a
+    rule broken around the labels it crosses is one rule, from its first piece's start to its last piece's end."""
     texts = []
     for text in root.iter(f"{SVG}text"):
         x, y, css = float(text.get("x", 0)), float(text.get("y", 0)), text.get("class", "")
@@ -311,12 +324,20 @@ def drawn(root: ElementTree.Element) -> tuple[list[tuple[str, str, Box]], list[B
         )
         for r in root.iter(f"{SVG}rect")
     ]
-    rules = [
+    pieces: dict[float, list[tuple[float, float]]] = {}
+    for x1, x2, y in rule_pieces(root):
+        pieces.setdefault(y, []).append((x1, x2))
+    rules = [(min(x1 for x1, _ in spans), max(x2 for _, x2 in spans), y) for y, spans in pieces.items()]
+    return texts, bars, rules
+
+
+def rule_pieces(root: ElementTree.Element) -> list[tuple[float, float, float]]:
+    """The pieces (x1, x2, y) of a picture's rules, as drawn."""
+    return [
         (float(line.get("x1")), float(line.get("x2")), float(line.get("y1")))
         for line in root.iter(f"{SVG}line")
         if "rule" in line.get("class", "").split()
     ]
-    return texts, bars, rules
 
 
 def pictures(markup: str) -> list[ElementTree.Element]:
@@ -358,9 +379,48 @@ class TestBarLabels:
                     assert 0 <= y_zero - box.bottom <= 6, text
                     continue
                 rect = next(drawn_bars)
-                # Just above its own bar, and over its middle.
-                assert 0 <= rect.top - box.bottom <= 6, text
+                # Just above its own bar, or just above the rule that runs just over it; and over its middle.
+                rule_y = rules[0][2] if rules else None
+                raised = rule_y is not None and 0 <= rule_y - box.bottom <= 3 and 0 <= rect.top - rule_y <= 17
+                assert 0 <= rect.top - box.bottom <= 6 or raised, text
                 assert abs((box.left + box.right) / 2 - (rect.left + rect.right) / 2) <= 1, text
+
+    @pytest.mark.parametrize("groups", BAR_PLOTS.values(), ids=BAR_PLOTS.keys())
+    def test_no_rule_is_drawn_across_a_label(self, groups):
+        for picture in pictures(str(plots.bar_groups(groups, label="b", y_title="burn"))):
+            texts, _, rules = drawn(picture)
+            pieces = rule_pieces(picture)
+            # Before: the factor's dashed line drawn through "30m: no data" (and through a value level with it).
+            assert [
+                (text, y) for _, text, box in texts for x1, x2, y in pieces if box.overlaps(Box(x1, y - 1, x2, y + 1))
+            ] == []
+            # The line is still drawn where no label is: from left of the first bar to its label.
+            assert sum(x2 - x1 for x1, x2, _ in pieces) >= 12 * len(rules)
+
+    def test_a_rule_crossing_labels_is_broken_around_them_only(self):
+        picture = pictures(str(plots.bar_groups(BAR_PLOTS["no data in any window"], label="b", y_title="b")))[1]
+        texts, _, ((start, end, _),) = drawn(picture)
+        crossed = sorted((box for css, _, box in texts if css == "bar-label"), key=lambda box: box.left)
+        gaps = [(a[1], b[0]) for a, b in zip(rule_pieces(picture), rule_pieces(picture)[1:], strict=False)]
+        # Before the first label, between the two, after the second: three pieces, each gap just wider than its label.
+        assert len(rule_pieces(picture)) == 3
+        for (gap_start, gap_end), box in zip(gaps, crossed, strict=True):
+            assert box.left - 3 <= gap_start <= box.left and box.right <= gap_end <= box.right + 3
+        assert start < crossed[0].left and end > crossed[-1].right
+
+    @pytest.mark.parametrize("factor", [1.0, 15.4286, 0.333333, 1234567.0])
+    @pytest.mark.parametrize("burn", [2.5, 12.5, 0.125, None])
+    def test_every_picture_fits_the_narrowest_phone(self, factor, burn):
+        # Two level labels as wide as a level label can be (56 px columns) beside a long factor: 306 px before.
+        group = plots.BarGroup(
+            "page 1h/5m",
+            "not fired",
+            "quiet",
+            [plots.Bar("1h", burn, "long"), plots.Bar("5m", burn, "short")],
+            plots.Rule(factor, f"factor {plots.format_number(factor)}x", "factor"),
+        )
+        (picture,) = pictures(str(plots.bar_groups([group], label="b", y_title="burn")))
+        assert float(picture.get("width")) <= 298
 
     def test_labels_wider_than_their_bars_are_turned_upright_inside_the_picture(self):
         groups = [
