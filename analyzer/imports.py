@@ -534,7 +534,7 @@ def _openslo_ratio(sli_spec: dict[str, Any]) -> dict[str, str]:
     ratio = sli_spec.get("ratioMetric")
     if not ratio:
         raise ValueError("the SLI has no ratioMetric (thresholdMetric does not convert to event counts)")
-    if "raw" in ratio:
+    if isinstance(ratio, dict) and ratio.get("raw") is not None:
         # A precomputed ratio (rawType success or failure): a check needs the events' counts over each window.
         raise ValueError(
             "ratioMetric.raw is a precomputed ratio, which does not convert: burn rates need the events' counts, "

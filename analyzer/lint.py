@@ -378,6 +378,7 @@ class PrometheusCatalog:
         tenant, behind a private CA) answers the same."""
         import requests
         from prometheus_api_client import PrometheusConnect
+        from urllib3.exceptions import ReadTimeoutError
         from urllib3.util.retry import Retry
 
         self._url = url
@@ -390,6 +391,16 @@ class PrometheusCatalog:
 
             def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
                 return not has_retry_after and super().is_retry(method, status_code, has_retry_after)
+
+            def increment(  # type: ignore[override]
+                self, method: Any = None, url: Any = None, response: Any = None, error: Any = None, **kwargs: Any
+            ) -> Retry:
+                """urllib3's, but a read that timed out is not asked again: a Prometheus accepting and silent made
+                each question wait its timeout three times. A connection closed unanswered (a port-forward whose
+                pod is not up yet) still is."""
+                if isinstance(error, ReadTimeoutError):
+                    raise error
+                return super().increment(method, url, response, error, **kwargs)
 
         retry = RetryUnlessAskedToWait(
             total=_ATTEMPTS - 1, backoff_factor=_RETRY_BACKOFF_S, status_forcelist=(408, 429, 500, 502, 503, 504)
@@ -648,6 +659,7 @@ def problems_of(
                     )
                     found += problems
                     notes += alternative_notes
+                    notes += _vacuous_label_notes(name, selector.matchers, prometheus, placeholders)
     found += _slo_problems(queries, prometheus, placeholders)
     found += [problem for query in queries for problem in _group_problems(query, prometheus, placeholders)]
     found += [problem for query in queries for problem in _list_problems(query, prometheus, optional, placeholders)]
@@ -1126,6 +1138,31 @@ def _name_problems(
     return found
 
 
+def _vacuous_label_notes(
+    name: str, matchers: tuple[tuple[str, str, str], ...], prometheus: PrometheusCatalog, placeholders: Sequence[str]
+) -> list[str]:
+    """A note for each matcher on a label no series of `name` carries that matches the empty value (`cdoe!="500"`,
+    `cdoe!~"5.."`, `cdoe=~".*"`, `cdoe=~"5..|"`): it matches every series, so it selects nothing away. A correct
+    catalog may write one (a label some installations have), so it is no problem; but a slip of a label the series
+    do carry (`cdoe` for `code`) makes a good-events ratio count the errors as good, a pass for ever."""
+    if name not in prometheus.names():
+        return []
+    labels = prometheus.labels(name)
+    needed = needed_labels(_selector(name, matchers))
+    notes = []
+    for label, op, value in matchers:
+        if label in labels or label in needed or label == "__name__":
+            continue
+        if _placeheld(label, placeholders) or _placeheld(value, placeholders):
+            continue
+        shown = _selector(name, ((label, op, value),))[len(name) + 1 : -1]
+        notes.append(
+            f"label {label} is not on metric {name}{_close_name(label, labels - {'__name__'})}, so {shown} matches "
+            f"every series of it and selects nothing away (its labels: {', '.join(sorted(labels))})"
+        )
+    return notes
+
+
 # What to do when a label a canary check selects on is not scraped at all: Argo Rollouts labels each ReplicaSet's
 # pods rollouts-pod-template-hash, but Prometheus carries a pod's label onto its series only when the scrape says
 # so (the Prometheus Operator's podTargetLabels, or a relabel_config).
@@ -1263,7 +1300,6 @@ def lint(
     """Dry-run every check against `url` and check what its queries read exists there, and is still kept;
     `ca_file`: the CA bundle to verify an https `url` with (default: certifi's, as the service); `unparsed`: the
     offline parse's findings, which Prometheus overrules for a query it was asked (`parser_findings`)."""
-    reports = asyncio.run(dry_run(catalog, url, at, deadline_s, ca_file))
     # One client per way of asking (a source's headers and TLS choice), every source asked once at least.
     configs = live_configs(catalog, url, ca_file)
     clients: dict[tuple[tuple[tuple[str, str], ...], bool], PrometheusCatalog] = {}
@@ -1273,6 +1309,11 @@ def lint(
         if key not in clients:
             clients[key] = PrometheusCatalog(config.url, deadline_s, config.headers, config.insecure, ca_file)
         asking[name] = clients[key]
+    # Asked first: a Prometheus that does not answer (down, or accepting and silent) is said once, at its first
+    # question, rather than after each check's dry run waited out its deadline.
+    for client in clients.values():
+        client.names()
+    reports = asyncio.run(dry_run(catalog, url, at, deadline_s, ca_file))
     by_check = {problem.check: problem for problem in unparsed}
     for report in reports:
         report.problems = _refused(report)

@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -153,7 +154,7 @@ class TestLiveLint:
             "rollouts_pod_template_hash\n"
         ) in result.stdout
 
-    @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"'])
+    @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"', 'cdoe!~"5.."'])
     def test_a_matcher_that_matches_series_without_its_label_is_no_problem(self, tmp_path, prometheus, matcher):
         # Before: cdoe=~"5..|" and cdoe=~".*" were "label cdoe is not on metric http_requests_total", exit 6, while
         # they match every series without the label (as the check itself reads them, see needed_labels).
@@ -162,6 +163,31 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 problems in 1 check\n" in result.stdout
+        # Before: nothing said so, while a slip of a label the series carry (cdoe for code) in a good-events ratio
+        # counts every error as good, a pass for ever. A note (a correct catalog may select on a label some
+        # installations lack), which changes no exit code.
+        assert (
+            f"note: label cdoe is not on metric http_requests_total (did you mean code?), so {matcher} matches every "
+            "series of it and selects nothing away (its labels: __name__, code, "
+        ) in result.stdout
+
+    def test_a_matcher_on_a_label_without_a_twin_is_a_note_without_a_hint(self, tmp_path, prometheus):
+        query = 'sum(rate(http_requests_total{zone!~"eu-.*"}[5m])) or vector(0)'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "0 problems in 1 check\n" in result.stdout
+        assert (
+            'note: label zone is not on metric http_requests_total, so zone!~"eu-.*" matches every series of it and '
+            "selects nothing away (its labels: __name__, code, "
+        ) in result.stdout
+
+    def test_a_matcher_on_a_label_the_series_carry_is_no_note(self, tmp_path, prometheus):
+        query = 'sum(rate(http_requests_total{code!~"5.."}[5m])) or vector(0)'
+        check = {"name": "any", "kind": "prometheus", "query": query, "pass_if": "< 1e9"}
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "note:" not in result.stdout
 
     def test_a_not_empty_matcher_needs_its_label(self, tmp_path, prometheus):
         # Before: cdoe!="" (for code!="") was no problem: it matches no series of the metric, as the check says.
@@ -170,6 +196,8 @@ class TestLiveLint:
         result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: label cdoe is not on metric http_requests_total" in result.stdout
+        # It selects every series away, which a note saying it matches every series would contradict.
+        assert "note:" not in result.stdout
 
     @pytest.mark.parametrize(
         ("query", "extra", "written"),
@@ -1229,6 +1257,66 @@ class TestLiveLint:
             f"cannot ask Prometheus at {url}: ReadTimeout: its answer to /api/v1/label/__name__/values was still "
             "arriving after 2 s ("
         ) in result.stderr, result.stderr
+
+    def test_a_prometheus_that_never_answers_is_asked_once(self, tmp_path):
+        # Before: each check's dry run waited out its deadline, then the question about names was asked three times,
+        # each waiting out its timeout (3 checks: 44 s), to say at last that Prometheus does not answer.
+        checks = [{**GOOD[0], "name": f"error-rate-{n}"} for n in range(3)]
+        path = write_catalog(tmp_path, {"sources": {"default": {"url": "http://p:9090"}}}, *checks)
+        with silent() as (url, accepted):
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "ANALYZER_DEADLINE_S": "1"},
+            )
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert f"cannot ask Prometheus at {url}: ReadTimeout: " in result.stderr, result.stderr
+        assert "dry run" not in result.stdout + result.stderr
+        assert len(accepted) == 1
+
+    def test_a_connection_closed_unanswered_is_asked_three_times(self, tmp_path):
+        # A port-forward whose pod is not up yet accepts and closes: asked again, as a connection refused is.
+        path = write_catalog(tmp_path, {"sources": {"default": {"url": "http://p:9090"}}}, GOOD[0])
+        with silent(closing=True) as (url, accepted):
+            result = subprocess.run(
+                [sys.executable, "-m", "analyzer.cli", "validate", str(path), "--prometheus", url],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert f"cannot ask Prometheus at {url} (3 tries): ConnectionError: " in result.stderr, result.stderr
+        assert len(accepted) == 3
+
+
+@contextmanager
+def silent(closing: bool = False) -> Iterator[tuple[str, list[socket.socket]]]:
+    """A server on 127.0.0.1 that accepts every connection and never answers (`closing`: closes it at once). Yields
+    its base URL and the connections it accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+                if closing:
+                    accepted[-1].close()
+            except OSError:
+                return  # closed
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join()
+        for connection in accepted:
+            connection.close()
 
 
 def write_catalog(tmp_path, catalog, *checks):

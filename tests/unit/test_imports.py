@@ -524,6 +524,22 @@ class TestOpenSLO:
         with pytest.raises(ValueError, match=r"ratioMetric\.raw is a precomputed ratio, which does not convert"):
             convert([sli, slo])
 
+    def test_a_null_raw_beside_the_counts_converts(self):
+        # Before: `raw: null` (a serializer writing every field) was refused as a precomputed ratio, of an SLI whose
+        # good and total convert.
+        sli, slo = docs(OPENSLO)
+        sli["spec"]["ratioMetric"]["raw"] = None
+        [check] = convert([sli, slo])
+        assert check == convert(docs(OPENSLO))[0]
+
+    def test_a_ratio_metric_that_is_text_is_not_called_a_raw_ratio(self):
+        # Before: "ratioMetric.raw is a precomputed ratio", of `ratioMetric: raw-ish` (the text holds "raw").
+        sli, slo = docs(OPENSLO)
+        sli["spec"]["ratioMetric"] = "raw-ish"
+        with pytest.raises((AttributeError, TypeError, ValueError)) as raised:
+            convert([sli, slo])
+        assert "precomputed" not in str(raised.value)
+
 
 class TestCatalogLoader:
     """A catalog directory may hold the SLO documents themselves, beside the file defining the sources."""
