@@ -723,7 +723,8 @@ class ErrorBudgetCheck(Check):
         # The windows whose rule the rules API does not list, named once in the reason.
         unlisted: list[str] = []
         try:
-            rules = await ctx.prometheus(self.source).recording_rules(ctx.timeout_s())
+            # Half the time left at most: the presence query (see _stopped_now) may follow.
+            rules = await ctx.prometheus(self.source).recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
             rules = ()
