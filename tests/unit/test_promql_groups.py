@@ -1419,6 +1419,8 @@ class TestDivisionUnmatched:
             'rate(r{code=~"5.."}[5m]) / sum(rate(r[5m]))',  # a selector's labels: any
             'sum by (code) (rate(r{code=~"5.."}[5m])) / rate(r[5m])',  # the right side may carry code
             'sum without (pod) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))',
+            # A label the left side may carry (written, perhaps empty) that the right side lacks: no `by` tells.
+            'label_replace(sum(rate(e[5m])), "code", "$1", "x", "(.*)") / sum(rate(r[5m]))',
             # Sloth's 30d rule, over its 5m rule's series.
             'sum_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d]) / ignoring (sloth_window) '
             'count_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d])',
