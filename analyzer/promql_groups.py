@@ -1643,6 +1643,44 @@ def answer_label_list(query: str) -> LabelList | None:
     return LabelList(f"{'by' if by else 'without'} ({', '.join(node.modifier.labels)})", labels, reads, whole and by)
 
 
+def division_unmatched(query: str) -> tuple[str, ...] | None:
+    """The labels that every element of the left side of the division at the top of `query` carries (the `by` list
+    answering it, past a constant fallback of an `or`: `(sum by (code) (...) or vector(0)) / (sum(...))`, as Sloth
+    records a ratio), that the division matches on (as its `on` or `ignoring` says) and that no element of its right
+    side can carry: those elements match none, and the answer holds the fallback's alone; () when each label the left
+    side may carry can match; None when the query is no such division, its sides' labels cannot be told (a selector's,
+    a `without`), or promql-parser cannot parse it."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        node = _unwrapped(parsed(query))
+    except ValueError:  # the offline parse reports it
+        return None
+    if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
+        return None
+    left = _unwrapped(node.lhs)
+    if type(left).__name__ == "BinaryExpr" and str(left.op).lower() == "or" and _constant(left.rhs):
+        left = _unwrapped(left.lhs)
+    matching = node.modifier.matching if node.modifier is not None else None
+
+    def matched(labels: frozenset[str]) -> frozenset[str]:
+        if matching is None:
+            return labels
+        if str(matching.type).endswith("Include"):
+            return labels & frozenset(matching.labels)
+        return labels - frozenset(matching.labels)
+
+    listed = answer_label_list(str(left))
+    carried = frozenset(listed.labels) if listed is not None and listed.written.startswith("by") else frozenset()
+    total = _labels_at_most(node.rhs)
+    if total is not None and (unmatched := matched(carried) - total):
+        return tuple(sorted(unmatched))
+    may = _labels_at_most(left)
+    if may is not None and (not matched(may) or (total is not None and matched(may) <= total)):
+        return ()
+    return None
+
+
 def _filters(node: Any) -> bool:
     """Whether `node` may answer some of its operand's series only: a comparison without `bool`, `and`, `unless`,
     topk or bottomk."""

@@ -33,6 +33,7 @@ from analyzer.kinds import (
     Verdict,
     clip,
     contradicting_name_warnings,
+    division_unmatched,
     event_form,
     exceeds,
     format_number,
@@ -81,6 +82,7 @@ from checks.error_budget.readers import (
     blind_note,
     blind_query,
     blind_rule_note,
+    clip_text,
     evaluated_query,
     newborn_note,
     rules_blind_query,
@@ -645,6 +647,8 @@ class ErrorBudgetCheck(Check):
             gating = [t for t in tiers if t.judged and t.tier.severity in self.fail_on]
             if held := list(dict.fromkeys(window for _, window, *_ in held_alone(gating))):
                 verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
+        if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
+            verdict = await self._rules_divided(ctx, verdict)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
             verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
@@ -713,6 +717,70 @@ class ErrorBudgetCheck(Check):
         judged = self.judge(blinded, period, plan.queries, plan.sent, partial, RulesRead(frozenset(checked), unread))
         judged.details["rules_read"] = {**said, **{window: {"unread": why} for window, why in unread.items()}}
         return judged
+
+    async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
+        """A Sloth SLI's pass without sloth.errors_query once the rules API told what each window's ratio rule divides:
+        CheckMisconfigured when its errors carry a label its total cannot (see division_unmatched), which
+        _errors_matched tells from sloth.errors_query's series; where the rules API cannot tell (no rules API, no
+        such rule, an expression the check cannot read), the pass stands, and its reason and details
+        (`rules_divided`) say why: reading them never turns a pass into anything but that error."""
+        reader = self._kept.reader
+        assert isinstance(reader, SlothReader)
+        unread: dict[str, str] = {}
+        checked: list[str] = []
+        # The windows whose rule the rules API does not list, named once in the reason.
+        unlisted: list[str] = []
+        try:
+            # Half the time left at most: the presence query (see _stopped_now) may follow.
+            rules = await ctx.prometheus(self.source).recording_rules(ctx.timeout_s() * 0.5)
+        except CheckError as exc:
+            unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
+            rules = ()
+        for window in self._windows() if not unread else ():
+            rule, found = reader.window_rules(rules, window, ctx.args)
+            if not found:
+                unread[window] = f"the rules API lists no recording rule {rule}"
+                unlisted.append(window)
+            for each in found:
+                labels = division_unmatched(each.query)
+                if labels is None:
+                    unread[window] = (
+                        f"the expression of recording rule {each.name} ({clip_text(each.query)}) is no division "
+                        "whose sides' labels the check can read"
+                    )
+                elif labels:
+                    raise CheckMisconfigured(
+                        f"Sloth SLO {rule[rule.index('{') :]}: its recording rule {each.name} (as the rules API lists "
+                        f"it: {clip_text(each.query)}) divides errors grouped by {', '.join(labels)} by a total "
+                        f"without {'them' if len(labels) > 1 else 'it'}: Sloth records (error_query) / (total_query), "
+                        "which divides series with the same labels only, so those errors match no total and the "
+                        "rule records what the error query's fallback answers alone (0 for `or vector(0)`), a "
+                        "burning service read as clean (Sloth's alerts never fire on them either); aggregate the "
+                        "SLO's error_query and total_query by the same labels (sum(...) both, or sum by (x) (...) "
+                        "both)"
+                    )
+            if window not in unread:
+                checked.append(window)
+        verdict.details["rules_divided"] = {"checked": checked, "unread": unread}
+        if not unread:
+            return verdict
+        listed = [why for window, why in unread.items() if window not in unlisted]
+        if unlisted:
+            matchers = reader.window_rules((), unlisted[0], ctx.args)[0].partition("{")[2]
+            listed.insert(
+                0,
+                f"the rules API lists no recording rule slo:sli_error:ratio_rate<window>{{{matchers} over "
+                f"{', '.join(unlisted)}",
+            )
+        why = "; ".join(dict.fromkeys(listed))
+        return verdict.model_copy(
+            update={
+                "reason": f"{verdict.reason}; unchecked: whether the errors of Sloth's ratio rules over "
+                f"{', '.join(unread)} can match their total (the rules API did not tell: {why}): an error_query "
+                "grouped by a label its total_query lacks records 0 while errors burn; set sloth.errors_query to "
+                "have it checked"
+            }
+        )
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]

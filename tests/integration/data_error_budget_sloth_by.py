@@ -32,3 +32,8 @@ def build(om: OpenMetrics, anchor: float) -> None:
 def rules(anchor: float) -> tuple[str, float, float]:
     """Sloth's rule groups for the SLO, evaluated from 40 minutes before the anchor to 10 after it."""
     return "groups:\n" + sloth_rules(JOB, error_query=ERROR_QUERY), anchor - 40 * MINUTE, anchor + 10 * MINUTE
+
+
+def loaded_rules(anchor: float) -> str:
+    """The rule file Prometheus loads: rules()'s (its rules API lists the ratio rules' expressions)."""
+    return rules(anchor)[0]

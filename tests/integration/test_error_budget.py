@@ -918,6 +918,9 @@ CHECKS = [
     # An error_query grouped by code, `or vector(0)`, over an ungrouped total: every window records 0 while 5% of
     # requests fail (data_error_budget_sloth_by.py), the check's errors_query written as the SLO's.
     sloth_check("slby", errors_query=data_error_budget_sloth_by.ERROR_QUERY.replace("{window}", "{{ window }}")),
+    # The same without sloth.errors_query (with and without sloth.total_query): only the rules API's expression tells.
+    sloth_check("slby", name="ebr-sloth-slby-no-errors", errors_query=None),
+    sloth_check("slby", name="ebr-sloth-slby-no-total", total_query=None),
 ]
 
 
@@ -1503,6 +1506,25 @@ class TestSlothErrorsMatched:
             "whose labels no series of sloth.total_query carries"
         ), result.reason
         assert "aggregate the SLO's error_query and total_query by the same labels" in result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-slby-no-errors", "ebr-sloth-slby-no-total"])
+    async def test_without_errors_query_the_rules_api_tells_the_ratio_rules_division(self, evaluate, name):
+        # Before: PASS "no page tier fires: worst is page tier 1h/5m at 0x" while the service burns 50x.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+            "lists it: (sum by (code) (rate(ebr_http_requests_total{"
+        ), result.reason
+        assert (
+            ") divides errors grouped by code by a total without it: Sloth records (error_query) / (total_query)"
+            in (result.reason)
+        )
+
+    async def test_ratio_rules_dividing_alike_hold_the_pass(self, evaluate):
+        result = await evaluate("ebr-sloth-spent-no-total-page")
+        assert result.verdict is Outcome.PASS, result.reason
+        assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
 
 
 class TestRecordedZeroErrors:
@@ -2715,11 +2737,20 @@ class TestBlindShortWindows:
         assert result.verdict is Outcome.PASS, result.reason
         assert "; unchecked: 1h/5m on its 5m window alone (0.19996x while 1h burns " in result.reason, result.reason
         why = 'the rules API lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-spmix-elsewhere"}'
-        assert result.reason.endswith(
+        assert (
             f"without sloth.total_query no query tells whether there is one (the rules API did not tell: {why}); set "
-            "sloth.total_query to have it checked"
-        ), result.reason
+            "sloth.total_query to have it checked; "
+        ) in result.reason, result.reason
         assert result.details["rules_read"] == {"5m": {"unread": why}}
+        # Nor whether its ratio rules divide errors their total can match: said, the pass standing.
+        divided = result.details["rules_divided"]
+        assert divided["checked"] == [] and divided["unread"]["5m"] == why, divided
+        assert result.reason.endswith(
+            "; unchecked: whether the errors of Sloth's ratio rules over 1h, 5m, 6h, 30m, 1d, 2h, 3d can match their "
+            "total (the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
+            '{sloth_id="ebr-sloth-spmix-elsewhere"} over 1h, 5m, 6h, 30m, 1d, 2h, 3d): an error_query grouped by a '
+            "label its total_query lacks records 0 while errors burn; set sloth.errors_query to have it checked"
+        ), result.reason
         assert windows(result)["1h"]["burn_rate"] > 14.4
 
     @pytest.mark.parametrize("name", ["ebr-sloth-spok-no-total-page", "ebr-pyrra-spok-no-total-page"])

@@ -2859,7 +2859,7 @@ class TestRulesRead:
         evaluation = await self.run(aiohttp_server, RulesPrometheus([self.SLOTH_RULE], blind="0"))
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert "; checked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
-        assert "unchecked" not in evaluation.reason
+        assert "unchecked: 1h/5m" not in evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["single_sample_series"] == 0
 
     async def test_raw_series_the_source_does_not_hold_check_nothing(self, aiohttp_server):
@@ -2918,7 +2918,9 @@ class TestRulesRead:
         assert "rules_read" not in evaluation.details
         calm = RulesPrometheus([self.SLOTH_RULE], blind="1")
         evaluation = await self.run(aiohttp_server, calm, tiers=[{"long": "1h", "short": "5m", "factor": 20}])
-        assert evaluation.verdict is Outcome.PASS and calm.rules_asked == 0, evaluation.reason
+        # Listed once, for the ratio rules' division (see TestRulesDivided): no blind query.
+        assert evaluation.verdict is Outcome.PASS and calm.rules_asked == 1, evaluation.reason
+        assert "rules_read" not in evaluation.details and calm.queries[-1].startswith("label_replace(")
 
     async def test_a_tier_fail_on_leaves_out_held_by_its_5m_window_asks_nothing(self, aiohttp_server):
         # The ticket tier 1h/5m is held by its 5m window alone, but fail_on is page, whose 6h/30m does not burn: what
@@ -2929,16 +2931,123 @@ class TestRulesRead:
             {"long": "6h", "short": "30m", "factor": 14.4, "severity": "page"},
         ]
         evaluation = await self.run(aiohttp_server, fake, tiers=tiers)
-        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
+        # Listed once, for the ratio rules' division (see TestRulesDivided): no blind query.
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
         assert "rules_read" not in evaluation.details
 
     async def test_with_the_raw_total_the_rules_are_not_read(self, aiohttp_server):
         fake = RulesPrometheus([self.SLOTH_RULE], blind="1")
         sloth = {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}
         evaluation = await self.run(aiohttp_server, fake, sloth=sloth)
-        # The raw total's own blind query (in the batch) answered no series: the pass stands, checked by it.
+        # The raw total's own blind query (in the batch) answered no series: the pass stands, checked by it; the rules
+        # are listed for the ratio rules' division alone (see TestRulesDivided).
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
+        assert not any(q.startswith("count(count_over_time(") for q in fake.queries)
+        assert "unchecked: 1h/5m" not in evaluation.reason and "rules_read" not in evaluation.details
+
+
+class TestRulesDivided:
+    """A Sloth SLI's pass without sloth.errors_query reads each window's ratio rule from the rules API: errors grouped
+    by a label its total lacks match no total (the rule records 0 while they burn), a misconfigured SLO; a rules API
+    that cannot tell leaves the pass, saying so; a failing verdict, or sloth.errors_query, never asks."""
+
+    GROUPED = '(sum by (code) (rate(req_total{code=~"5.."}[{w}])) or vector(0))\n/\n(sum(rate(req_total[{w}])))'
+    WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+    def rules(self, expression):
+        return [
+            RecordingRule(
+                f"slo:sli_error:ratio_rate{w}", expression.replace("{w}", w), {"sloth_id": "svc-slo", "sloth_window": w}
+            )
+            for w in self.WINDOWS
+        ]
+
+    async def run(self, aiohttp_server, fake, ratio="0", **sloth):
+        fake.value = lambda window, part: "100" if part == "total" else ratio if part == "ratio" else "0"
+        fields = {"sloth": {"sloth_id": "svc-slo", **sloth}}
+        return await run_against(aiohttp_server, fake, fields, rules=fake.handle_rules)
+
+    @pytest.mark.parametrize("sloth", [{}, {"total_query": "sum(rate(req_total[{{ window }}]))"}])
+    async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, aiohttp_server, sloth):
+        # Before: PASS "no page tier fires: worst is page tier 1h/5m at 0x" on every window's recorded 0.
+        fake = RulesPrometheus(self.rules(self.GROUPED))
+        evaluation = await self.run(aiohttp_server, fake, **sloth)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API lists it: '
+            '(sum by (code) (rate(req_total{code=~"5.."}[1h])) or vector(0)) / (sum(rate(req_total[1h])))) divides '
+            "errors grouped by code by a total without it: "
+        ), evaluation.reason
+        assert "aggregate the SLO's error_query and total_query by the same labels" in evaluation.reason
+
+    async def test_one_window_s_grouped_rule_is_enough(self, aiohttp_server):
+        rules = self.rules('(sum(rate(req_total{code=~"5.."}[{w}]))) / (sum(rate(req_total[{w}])))')
+        rules[-1] = self.rules(self.GROUPED)[-1]
+        evaluation = await self.run(aiohttp_server, RulesPrometheus(rules))
+        assert evaluation.verdict is Outcome.ERROR and "slo:sli_error:ratio_rate3d (as" in evaluation.reason
+
+    async def test_sloth_s_generated_rules_divide_alike(self, aiohttp_server):
+        generated = [
+            dataclasses.replace(rule, labels={**rule.labels, "sloth_id": "svc-slo"})
+            for rule in sloth_generated_rules()
+            if rule.name.startswith("slo:sli_error:ratio_rate")
+        ]
+        evaluation = await self.run(aiohttp_server, RulesPrometheus(generated))
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {
+            "checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"],
+            "unread": {},
+        }
+        assert "unchecked" not in evaluation.reason
+
+    UNREADABLE = RecordingRule("slo:sli_error:ratio_rate1h", "rate(e[1h]) / sum(rate(r[1h]))", {"sloth_id": "svc-slo"})
+
+    @pytest.mark.parametrize(
+        ("fake", "why", "said"),
+        [
+            (
+                RulesPrometheus([], rules_status=503),
+                "the rules could not be listed: Prometheus source 'default' (",
+                "over 1h, 5m, 6h, 30m, 1d, 2h, 3d can match their total (the rules API did not tell: the rules could "
+                "not be listed: Prometheus source 'default' (",
+            ),
+            (
+                RulesPrometheus([]),
+                'the rules API lists no recording rule slo:sli_error:ratio_rate1h{sloth_id="svc-slo"}',
+                "over 1h, 5m, 6h, 30m, 1d, 2h, 3d can match their total (the rules API did not tell: the rules API "
+                'lists no recording rule slo:sli_error:ratio_rate<window>{sloth_id="svc-slo"} over 1h, 5m, 6h, 30m, '
+                "1d, 2h, 3d): ",
+            ),
+            (
+                RulesPrometheus([UNREADABLE]),
+                "the expression of recording rule slo:sli_error:ratio_rate1h (rate(e[1h]) / sum(rate(r[1h]))) is no "
+                "division whose sides' labels the check can read",
+                "over 1h, 5m, 6h, 30m, 1d, 2h, 3d can match their total (the rules API did not tell: the rules API "
+                'lists no recording rule slo:sli_error:ratio_rate<window>{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, '
+                "2h, 3d; the expression of recording rule slo:sli_error:ratio_rate1h (rate(e[1h]) / sum(rate(r[1h]))) "
+                "is no division whose sides' labels the check can read): ",
+            ),
+        ],
+    )
+    async def test_a_rules_api_that_cannot_tell_leaves_the_pass_saying_so(self, aiohttp_server, fake, why, said):
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert "; unchecked: whether the errors of Sloth's ratio rules over 1h, " in evaluation.reason
+        assert said in evaluation.reason, evaluation.reason
+        assert evaluation.reason.endswith("set sloth.errors_query to have it checked"), evaluation.reason
+        assert evaluation.details["rules_divided"]["unread"]["1h"].startswith(why)
+
+    async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
+        fake = RulesPrometheus(self.rules(self.GROUPED))
+        evaluation = await self.run(aiohttp_server, fake, ratio="0.5")
+        assert evaluation.verdict is Outcome.FAIL and fake.rules_asked == 0, evaluation.reason
+        fake = RulesPrometheus(self.rules(self.GROUPED))
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
-        assert "unchecked" not in evaluation.reason and "rules_read" not in evaluation.details
+        assert "rules_divided" not in evaluation.details
 
 
 class TestReconcileAbsences:

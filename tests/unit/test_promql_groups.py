@@ -20,6 +20,7 @@ from analyzer.promql_groups import (
     bucket_group_labels,
     bucket_reads,
     constant_value,
+    division_unmatched,
     dropped_list_labels,
     fallback_constant,
     fallback_label_lists,
@@ -1422,3 +1423,74 @@ class TestWholeQueriesTheSizeGuardAdmits:
         ):
             assert promql_size_problem(query) is None
             assert nan_hiding_operands(query) == [("max_over_time", "last_over_time(y[5m])")]
+
+
+def _sloth_ratio_rules(error_query: str = "") -> list[str]:
+    """The expressions of Sloth's ratio rules over each window (data_error_budget_rules.sloth_rules) for job x."""
+    from tests.integration.data_error_budget_rules import sloth_rules
+
+    groups = yaml.safe_load("groups:\n" + sloth_rules("x", error_query=error_query))["groups"]
+    return [
+        rule["expr"]
+        for group in groups
+        for rule in group["rules"]
+        if rule.get("record", "").startswith("slo:sli_error:ratio_rate") and rule["labels"]["sloth_window"] != "30d"
+    ]
+
+
+class TestDivisionUnmatched:
+    """The labels a division's left side carries that its right side cannot, on which it matches them, are found."""
+
+    def test_sloth_ratio_rules_over_a_grouped_error_query_and_an_ungrouped_total(self):
+        # `(sum by (code) (...) or vector(0)) / (sum(...))`: vector(0)'s 0 alone matches the total.
+        expressions = _sloth_ratio_rules(
+            'sum by (code) (rate(r{job="ebr-x",code=~"(5..|429)"}[{window}])) or vector(0)'
+        )
+        assert len(expressions) == 7
+        assert [division_unmatched(e) for e in expressions] == [("code",)] * 7
+
+    def test_sloth_ratio_rules_over_ungrouped_queries_match(self):
+        assert [division_unmatched(e) for e in _sloth_ratio_rules()] == [()] * 7
+
+    @pytest.mark.parametrize(
+        ("query", "unmatched"),
+        [
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', ("code",)),
+            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / sum by (job) (rate(r[5m]))', ("code",)),
+            ('(sum by (job, code) (rate(r{code=~"5.."}[5m])) or vector(0)) / (sum(rate(r[5m])))', ("code", "job")),
+            # An `on` list naming a label the right side lacks.
+            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / on (code, job) group_left sum by (job) (r)', ("code",)),
+            # A one-to-one match on the left side's way drops it from its answer.
+            ("(sum by (code, job) (rate(r[5m])) / on (job) sum by (job) (r)) / sum(rate(r[5m]))", ("job",)),
+            # Matched alike.
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum by (code) (rate(r[5m]))', ()),
+            ('sum(rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', ()),
+            ('(sum(rate(r{code=~"5.."}[5m])) or vector(0)) / sum(rate(r[5m]))', ()),
+            # `ignoring` the label, or `on` others, matches each error with its total.
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / ignoring (code) group_left sum(rate(r[5m]))', ()),
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / on () group_left sum(rate(r[5m]))', ()),
+            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / on (job) group_left sum by (job) (rate(r[5m]))', ()),
+        ],
+    )
+    def test_the_labels_the_right_side_cannot_match_are_found(self, query, unmatched):
+        assert division_unmatched(query) == unmatched
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'rate(r{code=~"5.."}[5m]) / sum(rate(r[5m]))',  # a selector's labels: any
+            'sum by (code) (rate(r{code=~"5.."}[5m])) / rate(r[5m])',  # the right side may carry code
+            'sum without (pod) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))',
+            # A label the left side may carry (written, perhaps empty) that the right side lacks: no `by` tells.
+            'label_replace(sum(rate(e[5m])), "code", "$1", "x", "(.*)") / sum(rate(r[5m]))',
+            # Sloth's 30d rule, over its 5m rule's series.
+            'sum_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d]) / ignoring (sloth_window) '
+            'count_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d])',
+            "sum(r)",  # no division
+            'sum by (code) (r{code="500"}) * sum(r)',
+            '1 - sum by (code) (r{code="500"}) / sum(r)',  # not at the top
+            "sum(rate(r[5m]) /",  # unparsable
+        ],
+    )
+    def test_what_cannot_tell_is_none(self, query):
+        assert division_unmatched(query) is None

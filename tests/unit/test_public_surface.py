@@ -135,6 +135,7 @@ PUBLIC_NAMES = [
     "container_end",
     "rated_selectors",
     "selector_matchers",
+    "division_unmatched",
     "selector_reads",
     "share_of_failures",
     "share_of_itself",
