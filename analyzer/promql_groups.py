@@ -300,42 +300,61 @@ def nan_hiding_operands(query: str) -> list[tuple[str, str]]:
     # The operand is the query's own text (its Go-only regex too): `readable` has each character where it stands.
     uncommented = promql_blanked(query, strings=False)
     blank = promql_blanked(readable)
+    hiding = [(node, word) for node in nodes if (word := _word(node)) in _HIDING_NAN | _HIDING_NAN_OVER_TIME]
+    places = _first_places(tree, blank, {word for _, word in hiding})
     found: list[tuple[int, str, str]] = []
-    for node in nodes:
-        kind = type(node).__name__
-        if kind == "AggregateExpr" and (op := str(node.op).lower()) in _HIDING_NAN:
-            written = _written(readable, uncommented, blank, node, op, node.param is not None)
-            if written is not None:
-                found.append((written[0], op, written[1]))
-        elif kind == "Call" and (name := node.func.name) in _HIDING_NAN_OVER_TIME:
+    for node, word in hiding:
+        start, operand_start, operand_end = places[word, str(node)]
+        operand = uncommented[operand_start:operand_end].strip()
+        if word in _HIDING_NAN_OVER_TIME:
             # Its elements at its last step (its range's end): one at NaN there is left out for its earlier steps, a
             # canary whose traffic stopped minutes ago judged on them (a range check's series then has no value).
-            written = _written(readable, uncommented, blank, node, name, name == "quantile_over_time")
-            if written is not None:
-                found.append((written[0], name, f"last_over_time({written[1]})"))
+            operand = f"last_over_time({operand})"
+        found.append((start, word, operand))
     return [(op, operand) for _, op, operand in sorted(found)]
 
 
-def _written(query: str, uncommented: str, blank: str, node: Any, op: str, has_param: bool) -> tuple[int, str] | None:
-    """Where aggregation `node` (`op`, parsed from `query`; a function's call, its first argument a param when
-    `has_param`) is written in `query`, and its operand as written (in
-    `uncommented`, `query`'s text as sent, in the same places): the first one written that reads as the node does (an
-    equal one may stand further on); None when none does, or its operand is empty."""
-    from analyzer.promql_syntax import parsed
+# Where an aggregation (or a function call) is written: its word's start, its operand's start and end.
+_Place = tuple[int, int, int]
 
-    for match in re.finditer(rf"\b{op}\b", blank, re.IGNORECASE):
-        found = _aggregation_at(blank, match.end(), has_param)
-        if found is None:
-            continue
-        start, end, after = found
-        try:
-            same = str(parsed(query[match.start() : after])) == str(node)
-        except ValueError:
-            same = False
-        if same:
-            operand = uncommented[start:end].strip()
-            return (match.start(), operand) if operand else None
-    return None
+
+def _word(node: Any) -> str | None:
+    """The word an aggregation or a function call `node` is written with (lowered for an aggregation, whose keyword
+    PromQL reads in any case); None for any other node."""
+    kind = type(node).__name__
+    if kind == "AggregateExpr":
+        return str(node.op).lower()
+    return str(node.func.name) if kind == "Call" else None
+
+
+def _first_places(tree: Any, blank: str, words: set[str]) -> dict[tuple[str, str], _Place]:
+    """For each aggregation and function call of `tree` written with one of `words`, by its word and its text as
+    promql-parser writes it: the place of the first one written that reads the same (an equal one may stand further
+    on). `blank` is the text `tree` was parsed from, its strings and comments blanked. Linear in the query's size:
+    the nodes of each word, read in the order written, are the places its word is written as an aggregation's, in
+    that order (a label or a metric named `max` is followed by no `(`): no part of the text is parsed again."""
+    by_word: dict[str, list[Any]] = {word: [] for word in words}
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if (word := _word(node)) in by_word:
+            by_word[word].append(node)
+        children = [getattr(node, field, None) for field in ("param", "expr", "lhs", "rhs")]
+        pending += reversed(
+            [child for child in children if child is not None] + list(getattr(node, "args", None) or [])
+        )
+    closing = _closings(blank)
+    places: dict[tuple[str, str], _Place] = {}
+    for word, nodes in by_word.items():
+        first = nodes[0]
+        has_param = first.param is not None if type(first).__name__ == "AggregateExpr" else word == "quantile_over_time"
+        written: list[_Place] = []
+        for match in re.finditer(rf"\b{word}\b", blank, re.IGNORECASE):
+            if (operand := _aggregation_at(blank, match.end(), has_param, closing)) is not None:
+                written.append((match.start(), *operand))
+        for node, place in zip(nodes, written, strict=True):
+            places.setdefault((word, str(node)), place)
+    return places
 
 
 def fallback_constant(query: str, *, finite: bool = True) -> float | None:
@@ -1231,25 +1250,21 @@ def _labels_at_most(node: Any) -> frozenset[str] | None:
 _MAX_LAYERS = 1000
 
 
-def _aggregation_at(blank: str, position: int, has_param: bool) -> tuple[int, int, int] | None:
-    """For an aggregation's name ending at `position` in `blank` (strings and comments blanked): where its operand
-    starts and ends, and where the aggregation ends (after a grouping clause written after it); None when what
-    follows is no aggregation's."""
+def _aggregation_at(blank: str, position: int, has_param: bool, closing: dict[int, int]) -> tuple[int, int] | None:
+    """For an aggregation's name ending at `position` in `blank` (strings and comments blanked, `closing` its
+    brackets, see _closings): where its operand starts and ends; None when what follows is no aggregation's."""
     if (clause := _GROUPING_CLAUSE_RE.match(blank, position)) is not None:
-        position = _closing(blank, clause.end() - 1)
+        position = closing[clause.end() - 1]
     position = _skip_space(blank, position)
     if blank[position : position + 1] != "(":
         return None
-    after = _closing(blank, position)
-    start, end = position + 1, after - 1
+    start, end = position + 1, closing[position] - 1
     if has_param:
-        comma = _top_level_comma(blank, start, end)
+        comma = _top_level_comma(blank, start, end, closing)
         if comma is None:
             return None
         start = comma + 1
-    if (clause := _GROUPING_CLAUSE_RE.match(blank, after)) is not None:
-        after = _closing(blank, clause.end() - 1)
-    return start, end, after
+    return start, end
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -1258,28 +1273,32 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def _closing(text: str, opening: int) -> int:
-    """The index just after the bracket that closes the one at `opening` (strings and comments blanked)."""
-    depth = 0
-    for index in range(opening, len(text)):
-        if text[index] in _OPENING:
-            depth += 1
-        elif text[index] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return len(text)
+_BRACKET_RE = re.compile(r"[][(){}]")
 
 
-def _top_level_comma(text: str, start: int, end: int) -> int | None:
-    depth = 0
-    for index in range(start, end):
+def _closings(text: str) -> dict[int, int]:
+    """For each bracket opened in `text` (a query promql-parser parsed, its strings and comments blanked: each one is
+    closed), the index just after the one that closes it: one scan for all of them."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for match in _BRACKET_RE.finditer(text):
+        if match[0] in _OPENING:
+            opened.append(match.start())
+        else:
+            closing[opened.pop()] = match.end()
+    return closing
+
+
+def _top_level_comma(text: str, start: int, end: int, closing: dict[int, int]) -> int | None:
+    """The first comma between `start` and `end` outside brackets, stepping over each bracketed part whole."""
+    index = start
+    while index < end:
         if text[index] in _OPENING:
-            depth += 1
-        elif text[index] in ")]}":
-            depth -= 1
-        elif text[index] == "," and depth == 0:
+            index = closing[index]
+        elif text[index] == ",":
             return index
+        else:
+            index += 1
     return None
 
 

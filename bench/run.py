@@ -764,7 +764,35 @@ def large_texts() -> list[Row]:
                 ratio <= LARGE_TEXT_BOUND,
             )
         )
+    rows.append(nan_probe_row())
     return rows
+
+
+# A term of the NaN probe's row: aggregations that hide NaN over a function over time, each of its own series.
+NAN_PROBE_TERM = 'max(max(max(max_over_time(x{{i="{i}"}}[5m]))))'
+# How much CPU the NaN probe of a query may take against promql-parser's own parse of it (which is itself superlinear
+# in a long chain of operators: 47x the CPU for 8x the terms).
+NAN_PROBE_BOUND = 4.0
+
+
+def nan_probe_row() -> Row:
+    """The NaN probe of a passing check's query (promql_groups.nan_probe, uncached) of 400 aggregations joined by
+    `+` (the size guard's most operators) against the one parse of it that it needs."""
+    from analyzer.promql_groups import nan_probe
+    from analyzer.promql_syntax import parsed
+
+    query = " + ".join(NAN_PROBE_TERM.format(i=i) for i in range(400))
+    probe_s = cpu_best(lambda text: nan_probe(text, 10), query, 3)
+    parse_s = cpu_best(parsed, query, 3)
+    ratio = probe_s / parse_s
+    return Row(
+        "NaN probe, 400 aggregations",
+        f"{probe_s * 1000:.0f} ms",
+        f"{parse_s * 1000:.0f} ms its parse",
+        ratio,
+        f"<= {NAN_PROBE_BOUND:g}x (a parse per term)",
+        ratio <= NAN_PROBE_BOUND,
+    )
 
 
 def main() -> int:

@@ -297,6 +297,61 @@ class TestNanHidingOperand:
         assert nan_hiding_operands(query) == found
 
 
+class TestNanHidingOperandsPlaces:
+    """Each aggregation found is read where it is written, the first of equal ones, from one parse of the query."""
+
+    @pytest.mark.parametrize(
+        ("query", "found"),
+        [
+            # An equal one written first lends its place and text: max(x) is listed before min(y).
+            ("max(x{a='1'}) + min(y) + MAX( x{a=\"1\"} )", [("max", "x{a='1'}"), ("max", "x{a='1'}"), ("min", "y")]),
+            ("max(a) - max(max(b))", [("max", "a"), ("max", "max(b)")]),
+            # A param's function over time is written before the operand's.
+            (
+                "topk(scalar(max_over_time(a[5m])), max_over_time(b[5m]))",
+                [("topk", "max_over_time(b[5m])"), ("max_over_time", "last_over_time(b[5m])")],
+            ),
+            (
+                "clamp_min(max_over_time(a[5m]), scalar(max_over_time(b[5m])))",
+                [("max_over_time", "last_over_time(a[5m])")],
+            ),
+            # The param's own commas, within brackets, are not the one before the operand.
+            ("topk(scalar(clamp_max(vector(2), 3)), x)", [("topk", "x")]),
+            # A metric and a label named max are no aggregation's place.
+            ('max{a="1"} + max(x) - sum by (max) (max)', [("max", "x")]),
+        ],
+    )
+    def test_read_where_written(self, query, found):
+        assert nan_hiding_operands(query) == found
+
+    @pytest.mark.parametrize(
+        "term",
+        ['max(x{{i="{i}"}})', 'max(max(max(max_over_time(x{{i="{i}"}}[5m]))))'],
+    )
+    def test_twice_the_aggregations_parse_the_query_once(self, monkeypatch, term):
+        # Before: a parse of a slice of the query per place tried, for each aggregation: 401 max(x{i="N"}) took
+        # seconds of CPU (per evaluation of a new query, on serve's event loop).
+        from analyzer import promql_syntax
+
+        real = promql_syntax.parsed
+        parsed_chars: list[int] = []
+
+        def counted(query):
+            parsed_chars.append(len(query))
+            return real(query)
+
+        monkeypatch.setattr(promql_syntax, "parsed", counted)
+        work = {}
+        for terms in (100, 200):
+            query = " + ".join(term.format(i=i) for i in range(terms))
+            parsed_chars.clear()
+            assert len(nan_hiding_operands(query)) == terms * (1 if term.startswith("max(x") else 2)
+            work[terms] = (len(parsed_chars), sum(parsed_chars), len(query))
+        # One parse, of the query itself, for 100 aggregations as for 200.
+        assert work[100][:2] == (1, work[100][2])
+        assert work[200][:2] == (1, work[200][2])
+
+
 class TestFallbackConstant:
     """The constant a query's whole answer falls back to when no series it reads exists, and none for a query whose
     answer may come from a series."""
