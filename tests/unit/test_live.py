@@ -543,6 +543,20 @@ class TestLinesCutShort:
         assert await live.check_for_change() is None
         await live.close(timeout_s=5)
 
+    async def test_a_settled_file_cut_mid_line_is_loaded_once_read_the_same_again(self, catalog_file, monkeypatch):
+        # Its writer quiet for longer than a timestamp tick: the poll trusts an unchanged stat, so one remembered
+        # from the poll that found the cut would have kept the same content from ever being read, and loaded, again.
+        live = live_for(catalog_file, poll_s=5)
+        catalog_file.write_text(gate_yaml("one", "two").rstrip("\n"))
+        old_ns = time.time_ns() - 3600 * 1_000_000_000
+        os.utime(catalog_file, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, catalog_file, old_ns)
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["one"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
     async def test_an_emptied_file_is_not_loaded_at_the_first_poll(self, tmp_path):
         root = tmp_path / "catalog"
         root.mkdir()
