@@ -315,6 +315,37 @@ class TestFairAdmission:
         for other in [*holding, first, second]:
             assert (await other).status == 200
 
+    async def test_a_get_whose_empty_chunked_body_comes_after_the_queue_filled_is_refused_as_at_the_door(
+        self, client, gates
+    ):
+        # Before: a GET made chunked with no bytes (a proxy in front may) passed the door, waited for its body's end,
+        # and was refused by admission once the queue had filled meanwhile: parsed, and written to the verdict history.
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = await hold_both_slots(client, gates, flood)
+        first = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=1", headers=flood))
+        await until(lambda: admission.queued == 1)
+        asked = asked_at_the_door(admission)
+        reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+        try:
+            writer.write(
+                rawhttp.request("GET", "/api/v1/checks/wait/run?n=3", {**flood, "Transfer-Encoding": "chunked"})
+            )
+            await until(lambda: bool(asked))
+            second = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=2", headers=flood))
+            await until(lambda: admission.queued == 2)
+            writer.write(b"0\r\n\r\n")
+            answer = await _answer(reader)
+        finally:
+            writer.close()
+        assert answer.status == 429
+        assert answer.json()["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
+        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+        for gate in gates.values():
+            gate.open()
+        for other in [*holding, first, second]:
+            assert (await other).status == 200
+
     async def test_a_post_whose_body_comes_after_the_drain_began_is_turned_away_as_draining(self, client, gates):
         # Before: 429 overloaded on a connection kept open to a replica shutting down (the drain was looked at only
         # before the body was read); a request turned away by the drain gets 503 and its connection closes.
