@@ -326,23 +326,27 @@ class TestFairAdmission:
         first = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=1", headers=flood))
         await until(lambda: admission.queued == 1)
         asked = asked_at_the_door(admission)
-        reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+        # A distinct one, and one identical to the one queued (which joins it, holding no place of its own).
+        targets = ["/api/v1/checks/wait/run?n=3", "/api/v1/checks/wait/run?n=1"]
+        connections = [await asyncio.open_connection(client.server.host, client.server.port) for _ in targets]
         try:
-            writer.write(
-                rawhttp.request("GET", "/api/v1/checks/wait/run?n=3", {**flood, "Transfer-Encoding": "chunked"})
-            )
-            await until(lambda: bool(asked))
+            for (_, writer), target in zip(connections, targets, strict=True):
+                writer.write(rawhttp.request("GET", target, {**flood, "Transfer-Encoding": "chunked"}))
+            await until(lambda: len(asked) == 2)
             second = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=2", headers=flood))
             await until(lambda: admission.queued == 2)
-            writer.write(b"0\r\n\r\n")
-            answer = await _answer(reader)
+            for _, writer in connections:
+                writer.write(b"0\r\n\r\n")
+            refused = await _answer(connections[0][0])
+            assert refused.status == 429
+            assert refused.json()["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
+            assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+            for gate in gates.values():
+                gate.open()
+            assert (await _answer(connections[1][0])).status == 200
         finally:
-            writer.close()
-        assert answer.status == 429
-        assert answer.json()["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
-        assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
-        for gate in gates.values():
-            gate.open()
+            for _, writer in connections:
+                writer.close()
         for other in [*holding, first, second]:
             assert (await other).status == 200
 
