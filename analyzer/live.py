@@ -200,6 +200,24 @@ def _stat_signature(path: Path) -> tuple[_Stat, bool]:
     return tuple(signature), settled
 
 
+def _cut_short(path: Path) -> bool:
+    """Whether a catalog file is empty or does not end in a newline (a writer in place may be paused mid-line), unless
+    it is read through a ConfigMap's `..data`, which the kubelet swaps whole."""
+    try:
+        if ((path if path.is_dir() else path.parent) / "..data").is_symlink():
+            return False
+        for _, read_from in catalog_reads(path):
+            with read_from.open("rb") as stream:
+                if stream.seek(0, os.SEEK_END) == 0:
+                    return True
+                stream.seek(-1, os.SEEK_END)
+                if stream.read(1) != b"\n":
+                    return True
+    except (OSError, ConfigError):
+        return False  # what cannot be read is the load's to report
+    return False
+
+
 def _found_as_before(named_files: dict[Path, tuple[int, ...]]) -> bool:
     """Whether each file a rejected catalog names is as its load found it."""
     return all(file_state(path) == state for path, state in named_files.items())
@@ -303,6 +321,8 @@ class LiveCatalog:
         # initial load and the first poll is not missed; it reloads only when they are not the catalog in service.
         self._seen_stat: _Stat | None = None
         self._seen_digest: str | None = None
+        # Changed content a poll found cut mid-line (`_cut_short`), loaded once a later poll reads it the same.
+        self._cut_short_digest: str | None = None
         self.rejected_retry_s = REJECTED_RETRY_S
         self.write_settle_s = WRITE_SETTLE_S
         self._retry_rejected_at = 0.0
@@ -568,12 +588,20 @@ class LiveCatalog:
         if digest == self._seen_digest:
             return await self._retry_rejected()
         first_look = self._seen_digest is None
-        self._seen_digest = digest
         if first_look and digest.startswith(self.current.catalog.version):
             # The files hold the catalog in service (its version is the start of the same digest, taken when it
             # was read): the first poll after start need not parse and validate it again. Anything else (a
             # change since, text the loader normalised) is reloaded as before.
+            self._seen_digest = digest
             return None
+        if digest != self._cut_short_digest and await asyncio.to_thread(_cut_short, path):
+            # A writer paused mid-line longer than the quiet moment: both reads agreed on a cut that may be a valid
+            # catalog (`< 0.01` read as `< 0.`). Left to the next poll, which loads it if it still reads the same.
+            self._cut_short_digest = digest
+            self._seen_stat = None
+            logger.info("catalog_change_still_being_written", reason="file_change", cut_short=True)
+            return None
+        self._seen_digest = digest
         return await self.reload(reason="file_change")
 
     async def _look(self, path: Path, *, trust_stat: bool) -> tuple[_Stat, bool, str | None, str | None] | None:

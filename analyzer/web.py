@@ -561,12 +561,18 @@ async def run_evaluation(
         # A chunked body's length is known once read (as a POST's, bounded): a proxy in front (Envoy with some
         # filters, linkerd's) may make a GET that had no body a chunked one of no bytes, which is served.
         # As sent: a GET's body is never decoded, and one of no bytes is served whatever its Content-Encoding says.
-        if request.method == "GET" and request.body_exists and (request.content_length or await _body_as_sent(request)):
-            # `requests.get(url, json=args)` sends one: never read, its args were dropped without a word.
-            raise ArgError(
-                "a GET's body is not read, and this one has a body: give the args in the query string, or send the "
-                "body with POST"
-            )
+        if request.method == "GET" and request.body_exists:
+            if request.content_length or await _body_as_sent(request):
+                # `requests.get(url, json=args)` sends one: never read, its args were dropped without a word.
+                raise ArgError(
+                    "a GET's body is not read, and this one has a body: give the args in the query string, or send "
+                    "the body with POST"
+                )
+            # Asked again once its empty body ended, as a POST's is: the queue may have filled meanwhile, and a request
+            # that cannot even be queued is not parsed or recorded.
+            if live.admission.refuses(caller) and not generation.runner.joinable(name, query_string):
+                request.app[METRICS].requests_rejected.labels("overloaded").inc()
+                return _overloaded_response(request.app[SETTINGS].retry_after_s)
         if request.method == "POST":
             query_count = len(raw_args)
             if unread is not None:

@@ -315,6 +315,41 @@ class TestFairAdmission:
         for other in [*holding, first, second]:
             assert (await other).status == 200
 
+    async def test_a_get_whose_empty_chunked_body_comes_after_the_queue_filled_is_refused_as_at_the_door(
+        self, client, gates
+    ):
+        # Before: a GET made chunked with no bytes (a proxy in front may) passed the door, waited for its body's end,
+        # and was refused by admission once the queue had filled meanwhile: parsed, and written to the verdict history.
+        admission = client.app[LIVE].admission
+        flood = bearer(TOKEN_FLOOD)
+        holding = await hold_both_slots(client, gates, flood)
+        first = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=1", headers=flood))
+        await until(lambda: admission.queued == 1)
+        asked = asked_at_the_door(admission)
+        # A distinct one, and one identical to the one queued (which joins it, holding no place of its own).
+        targets = ["/api/v1/checks/wait/run?n=3", "/api/v1/checks/wait/run?n=1"]
+        connections = [await asyncio.open_connection(client.server.host, client.server.port) for _ in targets]
+        try:
+            for (_, writer), target in zip(connections, targets, strict=True):
+                writer.write(rawhttp.request("GET", target, {**flood, "Transfer-Encoding": "chunked"}))
+            await until(lambda: len(asked) == 2)
+            second = asyncio.create_task(client.get("/api/v1/checks/wait/run?n=2", headers=flood))
+            await until(lambda: admission.queued == 2)
+            for _, writer in connections:
+                writer.write(b"0\r\n\r\n")
+            refused = await _answer(connections[0][0])
+            assert refused.status == 429
+            assert refused.json()["message"] == "every evaluation slot is busy and the queue is full; retry in 3 s"
+            assert client.app[HISTORY].query(limit=10, visible=lambda name: True) == []
+            for gate in gates.values():
+                gate.open()
+            assert (await _answer(connections[1][0])).status == 200
+        finally:
+            for _, writer in connections:
+                writer.close()
+        for other in [*holding, first, second]:
+            assert (await other).status == 200
+
     async def test_a_post_whose_body_comes_after_the_drain_began_is_turned_away_as_draining(self, client, gates):
         # Before: 429 overloaded on a connection kept open to a replica shutting down (the drain was looked at only
         # before the body was read); a request turned away by the drain gets 503 and its connection closes.

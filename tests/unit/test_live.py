@@ -495,6 +495,96 @@ class TestWritesInProgress:
         await live.close(timeout_s=5)
 
 
+class TestLinesCutShort:
+    """Changed content that does not end in a newline (or is empty) is a writer paused mid-line: loaded only once a
+    later poll reads it the same, however long the writer was quiet before the poll (its quiet moment passed)."""
+
+    async def test_a_writer_paused_mid_line_longer_than_the_quiet_moment_is_not_served(self, catalog_file):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        full = gate_yaml("one", "three")
+        assert full.endswith("name: three\n")
+        paused, resume = threading.Event(), threading.Event()
+
+        def writer() -> None:
+            # In place, as `cat > f` or an editor writing in chunks: the last bytes come after a pause.
+            with catalog_file.open("w") as stream:
+                stream.write(full[:-4])
+                stream.flush()
+                paused.set()
+                resume.wait(HANG_GUARD_S)
+                stream.write(full[-4:])
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            assert paused.wait(HANG_GUARD_S)
+            # Before: both reads agreed (the writer quiet longer than the quiet moment): `thr` was served, a valid
+            # catalog (a number cut short, `< 0.01` read as `< 0.`, a valid threshold).
+            with capture_logs() as logs:
+                assert await live.check_for_change() is None
+            assert sorted(live.current.catalog.checks) == ["one"]
+            assert "catalog_change_still_being_written" in [e["event"] for e in logs]
+        finally:
+            resume.set()
+            thread.join(HANG_GUARD_S)
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "three"]
+        await live.close(timeout_s=5)
+
+    async def test_content_without_a_final_newline_is_loaded_once_read_the_same_again(self, catalog_file):
+        live = live_for(catalog_file, poll_s=5)
+        live.write_settle_s = 0.01
+        catalog_file.write_text(gate_yaml("one", "two").rstrip("\n"))
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["one"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        assert await live.check_for_change() is None
+        await live.close(timeout_s=5)
+
+    async def test_a_settled_file_cut_mid_line_is_loaded_once_read_the_same_again(self, catalog_file, monkeypatch):
+        # Its writer quiet for longer than a timestamp tick: the poll trusts an unchanged stat, so one remembered
+        # from the poll that found the cut would have kept the same content from ever being read, and loaded, again.
+        live = live_for(catalog_file, poll_s=5)
+        catalog_file.write_text(gate_yaml("one", "two").rstrip("\n"))
+        old_ns = time.time_ns() - 3600 * 1_000_000_000
+        os.utime(catalog_file, ns=(old_ns, old_ns))
+        report_ctime(monkeypatch, catalog_file, old_ns)
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["one"]
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+    async def test_an_emptied_file_is_not_loaded_at_the_first_poll(self, tmp_path):
+        root = tmp_path / "catalog"
+        root.mkdir()
+        (root / "a.yaml").write_text(gate_yaml("a1"))
+        (root / "b.yaml").write_text(gate_yaml("b1"))
+        live = live_for(root, poll_s=5)
+        live.write_settle_s = 0.01
+        # Truncated by `cat > b.yaml`, nothing written yet: an empty file is no check, and b1 was 404ed.
+        (root / "b.yaml").write_text("")
+        assert await live.check_for_change() is None
+        assert sorted(live.current.catalog.checks) == ["a1", "b1"]
+        (root / "b.yaml").write_text(gate_yaml("b1", "b2"))
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["a1", "b1", "b2"]
+        await live.close(timeout_s=5)
+
+    async def test_a_configmap_swap_without_a_final_newline_is_loaded_at_once(self, tmp_path):
+        # The kubelet's swap of ..data is atomic: nothing read through it is half written (a Helm chart's `|-`
+        # block drops the final newline).
+        root = configmap_dir(tmp_path / "cm", {"catalog.yaml": gate_yaml("one")}, "v1")
+        live = live_for(root, poll_s=5)
+        live.write_settle_s = 0.01
+        swap_data(root, {"catalog.yaml": gate_yaml("one", "two").rstrip("\n")}, "v2")
+        assert await live.check_for_change() == "reloaded"
+        assert sorted(live.current.catalog.checks) == ["one", "two"]
+        await live.close(timeout_s=5)
+
+
 class TestMountedAlone:
     """A catalog file mounted on its own, which no update can reach, is said at start."""
 
@@ -637,10 +727,10 @@ class TestRejectedCatalogRetried:
     @pytest.mark.parametrize(
         "text",
         [
-            "checks: [",
-            "checks: [{name: x, kind: no_such_kind}]",
+            "checks: [\n",
+            "checks: [{name: x, kind: no_such_kind}]\n",
             # Names a file, present and readable: nothing outside the catalog's files refused it.
-            "sources: {tls: {url: 'https://127.0.0.1:9', ca_file: CA}}\nchecks: [{name: x, kind: no_such_kind}]",
+            "sources: {tls: {url: 'https://127.0.0.1:9', ca_file: CA}}\nchecks: [{name: x, kind: no_such_kind}]\n",
         ],
         ids=["yaml", "schema", "schema-with-a-ca-file"],
     )
@@ -741,7 +831,7 @@ class TestRejectedCatalogRetried:
     async def test_a_retry_waits_its_time(self, catalog_file):
         live = live_for(catalog_file)
         await live.check_for_change()
-        catalog_file.write_text("checks: [")
+        catalog_file.write_text("checks: [\n")
         assert await live.check_for_change() == "rejected"
         assert await live.check_for_change() is None
         await live.close(timeout_s=5)
@@ -939,7 +1029,9 @@ class TestHugeFile:
         live = live_for(tmp_path)
         await live.check_for_change()
         with (tmp_path / "dump.yaml").open("wb") as dump:
-            dump.truncate(64 * 1024 * 1024)  # sparse: no disk used
+            dump.truncate(64 * 1024 * 1024 - 1)  # sparse: no disk used
+            dump.seek(0, os.SEEK_END)
+            dump.write(b"\n")  # not a file cut mid-line, left to the next poll
         tracemalloc.start()
         try:
             assert await live.check_for_change() == "rejected"
