@@ -387,7 +387,7 @@ class TestEmptyOptionValues:
             (["run", "p", "--catalog", ""], "--catalog"),
             (["run", "p", "--catalog", "catalog.yaml", "--junit", ""], "--junit"),
             (["list", "--catalog", ""], "--catalog"),
-            (["validate", ""], "paths"),
+            (["validate", ""], "PATH"),
             (["import", "sloth", ""], "file"),
         ],
     )
