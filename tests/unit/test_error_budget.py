@@ -3185,6 +3185,7 @@ class TestRulesDivided:
         assert said in evaluation.reason, evaluation.reason
         assert evaluation.reason.endswith("set sloth.errors_query to have it checked"), evaluation.reason
         assert evaluation.details["rules_divided"]["unread"]["1h"].startswith(why)
+        assert "1h" not in evaluation.details["rules_divided"]["checked"]
 
     async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
