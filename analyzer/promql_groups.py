@@ -1702,7 +1702,41 @@ def division_sides(query: str) -> Division | None:
     for side in (node.lhs, node.rhs):
         labels = _labels_at_most(side)
         free = free and labels is not None and not (labels & set(on) if on is not None else labels - set(ignoring))
-    return Division(str(node.lhs), str(node.rhs), on, ignoring, free)
+    sides = _division_text(query)
+    return Division(*sides, on, ignoring, free) if sides is not None else None
+
+
+# What follows a division's `/` before its right side: its matching and grouping modifiers.
+_DIVISION_MODIFIERS_RE = re.compile(
+    r"\s*(?:(?:on|ignoring)\s*\([^()]*\))?\s*(?:(?:group_left|group_right)(?:\s*\([^()]*\))?)?", re.IGNORECASE
+)
+
+
+def _division_text(query: str) -> tuple[str, str] | None:
+    """The left and the right side of the division at the top of `query` (parsed as one) as written, so that their
+    strings and regular expressions are sent as the rule has them (promql-parser writes a parsed string unescaped):
+    around the last `/` outside brackets, strings and comments (`/` is left-associative, and an operator binding less
+    tightly at that depth would be the top instead); None when there is no such `/`."""
+    blank = promql_blanked(query)
+    depth, last = 0, -1
+    for index, char in enumerate(blank):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            last = index
+    if last < 0:
+        # Parenthesised whole: `((a) / (b))`.
+        stripped = blank.strip()
+        if not (stripped.startswith("(") and stripped.endswith(")")):
+            return None
+        start = blank.index("(")
+        end = blank.rindex(")")
+        return _division_text(query[:start] + " " + query[start + 1 : end] + " " + query[end + 1 :])
+    modifiers = _DIVISION_MODIFIERS_RE.match(query, last + 1)
+    right = query[modifiers.end() if modifiers is not None else last + 1 :]
+    return query[:last].strip(), right.strip()
 
 
 def _filters(node: Any) -> bool:

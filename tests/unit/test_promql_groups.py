@@ -1504,9 +1504,29 @@ class TestDivisionSides:
         assert len(expressions) == 7
         divided = [division_sides(e) for e in expressions]
         assert all(d is not None and not d.label_free and d.on is None and d.ignoring == () for d in divided)
-        # Each side as promql-parser writes it (its fallback kept: an unmatched 0 drops no error).
-        assert divided[0].errors == '(sum by (code)(rate(r{job="ebr-x",code=~"(5..|429)"}[5m])) or  vector(0))'
+        # Each side as written (its fallback kept: an unmatched 0 drops no error).
+        assert divided[0].errors == '(sum by (code) (rate(r{job="ebr-x",code=~"(5..|429)"}[5m])) or vector(0))'
         assert divided[0].total == '(sum(rate(ebr_http_requests_total{job="ebr-x"}[5m])))'
+
+    @pytest.mark.parametrize(
+        ("query", "errors", "total"),
+        [
+            # Strings as written, escapes and all (promql-parser writes a parsed string unescaped, not as PromQL).
+            (
+                'sum by (code) (rate(x{code=~"5\\\\d\\\\d",path="a\\"b/c"}[5m])) / sum(rate(x[5m])) # a / b',
+                'sum by (code) (rate(x{code=~"5\\\\d\\\\d",path="a\\"b/c"}[5m]))',
+                "sum(rate(x[5m])) # a / b",
+            ),
+            ("((a)\n/\n((b) > 0))", "(a)", "((b) > 0)"),
+            ("a / on (job) group_right (pod) b", "a", "b"),
+            ("a / ignoring (code) group_left b", "a", "b"),
+            ("a * b / c", "a * b", "c"),
+            ("a / b / c", "a / b", "c"),
+        ],
+    )
+    def test_sides_are_the_text_written(self, query, errors, total):
+        divided = division_sides(query)
+        assert (divided.errors, divided.total) == (errors, total)
 
     def test_sloth_ratio_rules_over_ungrouped_queries_are_label_free(self):
         assert [division_sides(e).label_free for e in _sloth_ratio_rules()] == [True] * 7
