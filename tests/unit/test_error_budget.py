@@ -3119,6 +3119,20 @@ class TestRulesDivided:
         evaluation = await self.run(aiohttp_server, SidesPrometheus(grouped, self.BY_CODE))
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
 
+    async def test_a_rule_over_the_5m_rule_s_series_divides_alike(self, aiohttp_server):
+        # Sloth's optimized form (its period's rule; any window a spec names the period): over the 5m rule's series,
+        # `ignoring (sloth_window)`. Its sides carry the 5m rule's labels, which match.
+        optimized = self.rules(
+            'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[{w}])\n/ ignoring (sloth_window)\n'
+            'count_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[{w}])\n'
+        )
+        labels = {"sloth_id": "svc-slo", "sloth_window": "5m"}
+        fake = SidesPrometheus(optimized, sides_of([(labels, "0.01")], [(labels, "12")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert fake.sides_asked == 1
+
     UNREADABLE = RecordingRule(
         "slo:sli_error:ratio_rate1h", "1 - sum(rate(g[1h])) / sum(rate(r[1h]))", {"sloth_id": "svc-slo"}
     )
