@@ -825,24 +825,8 @@ class ErrorBudgetCheck(Check):
                 for series in results[division.errors].series:
                     value = series.samples[-1][1] if series.samples else math.nan
                     if value > 0 and division.matched(series.labels) not in matched:
-                        raise self._dropped(reader, window, rule, series, totals)
+                        raise _dropped(reader.window_rules((), window, ctx.args)[0], window, rule, series, totals)
         return unread
-
-    def _dropped(
-        self, reader: SlothReader, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series]
-    ) -> CheckMisconfigured:
-        name = reader.window_rules((), window, {})[0]
-        shown = ", ".join(series.describe() for series in totals[:3]) + (", ..." if len(totals) > 3 else "")
-        return CheckMisconfigured(
-            f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
-            f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
-            f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
-            f"series of its total side carries ({shown}): Sloth records (error_query) / (total_query), which divides "
-            "series with the same labels only, so the rule leaves those errors out (it records the error query's "
-            "fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts never "
-            "fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) both, "
-            "or sum by (x) (...) both)"
-        )
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]
@@ -1432,3 +1416,21 @@ def _bound_order(le: str) -> float:
         return float(le)
     except ValueError:
         return math.inf
+
+
+def _dropped(
+    name: str, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series]
+) -> CheckMisconfigured:
+    """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
+    `totals` (its total side's) carries."""
+    shown = ", ".join(series.describe() for series in totals[:3]) + (", ..." if len(totals) > 3 else "")
+    return CheckMisconfigured(
+        f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
+        f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
+        f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
+        f"series of its total side carries ({shown}): Sloth records (error_query) / (total_query), which divides "
+        "series with the same labels only, so the rule leaves those errors out (it records the error query's "
+        "fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts never "
+        "fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) both, "
+        "or sum by (x) (...) both)"
+    )

@@ -1841,9 +1841,9 @@ class FakePrometheus:
         return self.value(window, part) if callable(self.value) else self.value
 
 
-async def run_against(aiohttp_server, fake, check_fields, rules=None):
-    """The check `eb` with `check_fields` evaluated against `fake`; `rules`: the handler of its rules API (404
-    without)."""
+async def run_against(aiohttp_server, fake, check_fields, rules=None, args=None):
+    """The check `eb` with `check_fields` evaluated against `fake` (with `args` when given, bound); `rules`: the
+    handler of its rules API (404 without)."""
     app = web.Application()
     app.router.add_route("*", "/api/v1/query", fake.handle)
     if rules is not None:
@@ -1872,8 +1872,9 @@ async def run_against(aiohttp_server, fake, check_fields, rules=None):
     )
     sources = Sources(catalog.sources)
     try:
+        check = catalog.get("eb")
         return await Runner(catalog, sources, Metrics(), 5.0).evaluate(
-            catalog.get("eb"), {}, datetime(2026, 11, 26, tzinfo=UTC)
+            check, {} if args is None else check.bind_args(args), datetime(2026, 11, 26, tzinfo=UTC)
         )
     finally:
         sources.close()
@@ -3087,6 +3088,20 @@ class TestRulesDivided:
         matched = sides_of(errors, [({"job": "a"}, "100")])
         evaluation = await self.run(aiohttp_server, SidesPrometheus(self.rules(expression), matched))
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
+
+    async def test_the_slo_is_named_with_the_args(self, aiohttp_server):
+        rules = [dataclasses.replace(rule, labels={**rule.labels, "env": "prod"}) for rule in self.rules(self.GROUPED)]
+        fake = SidesPrometheus(rules, self.BY_CODE)
+        fake.value = lambda window, part: "100" if part == "total" else "0"
+        fields = {
+            "params": {"env": {"type": "label_value", "required": True}},
+            "sloth": {"sloth_id": "svc-slo", "selectors": 'env="{{ env }}"'},
+        }
+        evaluation = await run_against(aiohttp_server, fake, fields, rules=fake.handle_rules, args={"env": "prod"})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason.startswith(
+            'Sloth SLO {sloth_id="svc-slo", env="prod"}: its recording rule slo:sli_error:ratio_rate1h'
+        ), evaluation.reason
 
     async def test_one_window_s_grouped_rule_is_enough(self, aiohttp_server):
         rules = self.rules('(sum(rate(req_total{code=~"5.."}[{w}]))) / (sum(rate(req_total[{w}])))')
