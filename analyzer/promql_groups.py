@@ -10,9 +10,9 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeGuard
 
 from analyzer.promql_text import promql_blanked
 
@@ -1662,13 +1662,31 @@ def answer_label_list(query: str) -> LabelList | None:
     return LabelList(f"{'by' if by else 'without'} ({', '.join(node.modifier.labels)})", labels, reads, whole and by)
 
 
-def division_unmatched(query: str) -> tuple[str, ...] | None:
-    """The labels that every element of the left side of the division at the top of `query` carries (the `by` list
-    answering it, past a constant fallback of an `or`: `(sum by (code) (...) or vector(0)) / (sum(...))`, as Sloth
-    records a ratio), that the division matches on (as its `on` or `ignoring` says) and that no element of its right
-    side can carry: those elements match none, and the answer holds the fallback's alone; () when each label the left
-    side may carry can match; None when the query is no such division, its sides' labels cannot be told (a selector's,
-    a `without`), or promql-parser cannot parse it."""
+class Division(NamedTuple):
+    """The division at the top of a query: its left (error) and right (total) sides as PromQL, and the labels it
+    matches them on (`on`: those listed; else every label but the metric name and those `ignoring` lists)."""
+
+    errors: str
+    total: str
+    on: tuple[str, ...] | None
+    ignoring: tuple[str, ...]
+    # Whether no element of either side can carry a label the division matches on (`sum(...) / sum(...)`): each
+    # error then matches the total, and no series need be read to tell.
+    label_free: bool
+
+    def matched(self, labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """What the division matches an element with `labels` on (a label it lacks matching an empty one)."""
+        if self.on is not None:
+            return tuple((name, labels.get(name, "")) for name in self.on)
+        left_out = {"__name__", *self.ignoring}
+        return tuple(sorted((name, value) for name, value in labels.items() if name not in left_out))
+
+
+def division_sides(query: str) -> Division | None:
+    """The division at the top of `query` (`(sum(rate(e[5m])) or vector(0)) / (sum(rate(r[5m])))`, as Sloth records a
+    ratio); None when the query is no division or promql-parser cannot parse it. An error element the division drops
+    is one whose matched labels (see Division.matched) no total element has: only the series each side answers tell
+    (`sum by (code) (...)` over series without `code` is one label-less group, matched)."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -1677,27 +1695,48 @@ def division_unmatched(query: str) -> tuple[str, ...] | None:
         return None
     if type(node).__name__ != "BinaryExpr" or str(node.op) != "/":
         return None
-    left = _unwrapped(node.lhs)
-    if type(left).__name__ == "BinaryExpr" and str(left.op).lower() == "or" and _constant(left.rhs):
-        left = _unwrapped(left.lhs)
     matching = node.modifier.matching if node.modifier is not None else None
+    on = tuple(matching.labels) if matching is not None and str(matching.type).endswith("Include") else None
+    ignoring = tuple(matching.labels) if matching is not None and on is None else ()
+    free = True
+    for side in (node.lhs, node.rhs):
+        labels = _labels_at_most(side)
+        free = free and labels is not None and not (labels & set(on) if on is not None else labels - set(ignoring))
+    sides = _division_text(query)
+    return Division(*sides, on, ignoring, free) if sides is not None else None
 
-    def matched(labels: frozenset[str]) -> frozenset[str]:
-        if matching is None:
-            return labels
-        if str(matching.type).endswith("Include"):
-            return labels & frozenset(matching.labels)
-        return labels - frozenset(matching.labels)
 
-    listed = answer_label_list(str(left))
-    carried = frozenset(listed.labels) if listed is not None and listed.written.startswith("by") else frozenset()
-    total = _labels_at_most(node.rhs)
-    if total is not None and (unmatched := matched(carried) - total):
-        return tuple(sorted(unmatched))
-    may = _labels_at_most(left)
-    if may is not None and (not matched(may) or (total is not None and matched(may) <= total)):
-        return ()
-    return None
+# What follows a division's `/` before its right side: its matching and grouping modifiers.
+_DIVISION_MODIFIERS_RE = re.compile(
+    r"\s*(?:(?:on|ignoring)\s*\([^()]*\))?\s*(?:(?:group_left|group_right)(?:\s*\([^()]*\))?)?", re.IGNORECASE
+)
+
+
+def _division_text(query: str) -> tuple[str, str] | None:
+    """The left and the right side of the division at the top of `query` (parsed as one) as written, so that their
+    strings and regular expressions are sent as the rule has them (promql-parser writes a parsed string unescaped):
+    around the last `/` outside brackets, strings and comments (`/` is left-associative, and an operator binding less
+    tightly at that depth would be the top instead); None when there is no such `/`."""
+    blank = promql_blanked(query)
+    depth, last = 0, -1
+    for index, char in enumerate(blank):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            last = index
+    if last < 0:
+        # Parenthesised whole: `((a) / (b))`.
+        stripped = blank.strip()
+        if not (stripped.startswith("(") and stripped.endswith(")")):
+            return None
+        start = blank.index("(")
+        end = blank.rindex(")")
+        return _division_text(query[:start] + " " + query[start + 1 : end] + " " + query[end + 1 :])
+    modifiers = _DIVISION_MODIFIERS_RE.match(query, last + 1)
+    right = query[modifiers.end() if modifiers is not None else last + 1 :]
+    return query[:last].strip(), right.strip()
 
 
 def _filters(node: Any) -> bool:

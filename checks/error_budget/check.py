@@ -19,6 +19,7 @@ from analyzer.kinds import (
     Check,
     CheckError,
     CheckMisconfigured,
+    Division,
     Duration,
     EvalContext,
     MissingBucket,
@@ -28,12 +29,14 @@ from analyzer.kinds import (
     PrometheusSource,
     QueryBatch,
     QueryResult,
+    RecordingRule,
+    Series,
     SourceRejected,
     UnexplainedLabels,
     Verdict,
     clip,
     contradicting_name_warnings,
-    division_unmatched,
+    division_sides,
     event_form,
     exceeds,
     format_number,
@@ -719,20 +722,26 @@ class ErrorBudgetCheck(Check):
         return judged
 
     async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
-        """A Sloth SLI's pass without sloth.errors_query once the rules API told what each window's ratio rule divides:
-        CheckMisconfigured when its errors carry a label its total cannot (see division_unmatched), which
-        _errors_matched tells from sloth.errors_query's series; where the rules API cannot tell (no rules API, no
-        such rule, an expression the check cannot read), the pass stands, and its reason and details
+        """A Sloth SLI's pass without sloth.errors_query once the rules API told what each window's ratio rule divides
+        (see division_sides) and its two sides' series told whether the division drops errors: CheckMisconfigured
+        when an error element with a value above 0 has labels no total element matches (Sloth's `(error_query) /
+        (total_query)` leaves it out: `sum by (code) (...) or vector(0)` over `sum(...)`, `sum(...)` over `sum by
+        (code) (...)`), as _errors_matched tells from sloth.errors_query's series. A division whose sides can carry no
+        label it matches on needs no series. Where they cannot tell (no rules API, no such rule, no division, no total
+        series at this source, a failed or partial query), the pass stands, and its reason and details
         (`rules_divided`) say why: reading them never turns a pass into anything but that error."""
         reader = self._kept.reader
         assert isinstance(reader, SlothReader)
+        source = ctx.prometheus(self.source)
         unread: dict[str, str] = {}
-        checked: list[str] = []
+        # The rules whose sides' series tell, by window; the windows told without them.
+        asked: dict[str, list[tuple[RecordingRule, Division]]] = {}
+        told: list[str] = []
         # The windows whose rule the rules API does not list, named once in the reason.
         unlisted: list[str] = []
         try:
-            # Half the time left at most: the presence query (see _stopped_now) may follow.
-            rules = await ctx.prometheus(self.source).recording_rules(ctx.timeout_s() * 0.5)
+            # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
+            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
             rules = ()
@@ -742,25 +751,19 @@ class ErrorBudgetCheck(Check):
                 unread[window] = f"the rules API lists no recording rule {rule}"
                 unlisted.append(window)
             for each in found:
-                labels = division_unmatched(each.query)
-                if labels is None:
+                division = division_sides(each.query)
+                if division is None:
                     unread[window] = (
-                        f"the expression of recording rule {each.name} ({clip_text(each.query)}) is no division "
-                        "whose sides' labels the check can read"
+                        f"the expression of recording rule {each.name} ({clip_text(each.query)}) is no division"
                     )
-                elif labels:
-                    raise CheckMisconfigured(
-                        f"Sloth SLO {rule[rule.index('{') :]}: its recording rule {each.name} (as the rules API lists "
-                        f"it: {clip_text(each.query)}) divides errors grouped by {', '.join(labels)} by a total "
-                        f"without {'them' if len(labels) > 1 else 'it'}: Sloth records (error_query) / (total_query), "
-                        "which divides series with the same labels only, so those errors match no total and the "
-                        "rule records what the error query's fallback answers alone (0 for `or vector(0)`), a "
-                        "burning service read as clean (Sloth's alerts never fire on them either); aggregate the "
-                        "SLO's error_query and total_query by the same labels (sum(...) both, or sum by (x) (...) "
-                        "both)"
-                    )
-            if window not in unread:
-                checked.append(window)
+                elif not division.label_free:
+                    asked.setdefault(window, []).append((each, division))
+            if window not in unread and window not in asked:
+                told.append(window)
+        if asked:
+            unread.update(await self._divided_apart(ctx, reader, asked))
+            unread = {window: unread[window] for window in self._windows() if window in unread}
+        checked = [window for window in self._windows() if window in told or (window in asked and window not in unread)]
         verdict.details["rules_divided"] = {"checked": checked, "unread": unread}
         if not unread:
             return verdict
@@ -781,6 +784,49 @@ class ErrorBudgetCheck(Check):
                 "have it checked"
             }
         )
+
+    async def _divided_apart(
+        self, ctx: EvalContext, reader: SlothReader, asked: Mapping[str, Sequence[tuple[RecordingRule, Division]]]
+    ) -> dict[str, str]:
+        """CheckMisconfigured when a rule of `asked` divides an error element above 0 by no total element (its two
+        sides' series, asked in one query at the evaluation time); else why each window the series cannot tell could not
+        be told."""
+        batch = QueryBatch.of(
+            {
+                window: {
+                    part: query
+                    for index, (_, division) in enumerate(pairs)
+                    for part, query in ((f"errors{index}", division.errors), (f"total{index}", division.total))
+                }
+                for window, pairs in asked.items()
+            }
+        )
+        try:
+            answer = await ctx.prometheus(self.source).query(
+                batch.promql, ctx.evaluation_time, ctx.timeout_s() * 0.5, encoded_promql=batch.encoded_promql
+            )
+            results = batch.split(answer)
+        except CheckError as exc:
+            return dict.fromkeys(asked, f"the query of the ratio rules' error and total sides failed: {exc.message}")
+        if answer.storage_warnings:
+            # A total series missing from a partial answer would show its errors dropped: no evidence either way.
+            partial = "; ".join(answer.storage_warnings)
+            return dict.fromkeys(
+                asked, f"the query of the ratio rules' error and total sides may be partial ({partial})"
+            )
+        unread: dict[str, str] = {}
+        for window, pairs in asked.items():
+            for rule, division in pairs:
+                totals = results[division.total].series
+                if not totals:
+                    unread[window] = f"the total side of recording rule {rule.name} answers no series at this source"
+                    continue
+                matched = {division.matched(series.labels) for series in totals}
+                for series in results[division.errors].series:
+                    value = series.samples[-1][1] if series.samples else math.nan
+                    if value > 0 and division.matched(series.labels) not in matched:
+                        raise _dropped(reader.window_rules((), window, ctx.args)[0], window, rule, series, totals)
+        return unread
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]
@@ -1370,3 +1416,21 @@ def _bound_order(le: str) -> float:
         return float(le)
     except ValueError:
         return math.inf
+
+
+def _dropped(
+    name: str, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series]
+) -> CheckMisconfigured:
+    """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
+    `totals` (its total side's) carries."""
+    shown = ", ".join(series.describe() for series in totals[:3]) + (", ..." if len(totals) > 3 else "")
+    return CheckMisconfigured(
+        f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
+        f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
+        f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
+        f"series of its total side carries ({shown}): Sloth records (error_query) / (total_query), which divides "
+        "series with the same labels only, so the rule leaves those errors out (it records the error query's "
+        "fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts never "
+        "fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) both, "
+        "or sum by (x) (...) both)"
+    )

@@ -921,6 +921,10 @@ CHECKS = [
     # The same without sloth.errors_query (with and without sloth.total_query): only the rules API's expression tells.
     sloth_check("slby", name="ebr-sloth-slby-no-errors", errors_query=None),
     sloth_check("slby", name="ebr-sloth-slby-no-total", total_query=None),
+    # An error_query grouped by a label no series carries (data_error_budget_sloth_by_service.py): its `by` does
+    # nothing, the rule records the true ratio (0.05x).
+    sloth_check("slsv", name="ebr-sloth-slsv-no-errors", errors_query=None),
+    sloth_check("slsv", name="ebr-sloth-slsv-no-total", total_query=None),
 ]
 
 
@@ -1517,9 +1521,21 @@ class TestSlothErrorsMatched:
             "lists it: (sum by (code) (rate(ebr_http_requests_total{"
         ), result.reason
         assert (
-            ") divides errors grouped by code by a total without it: Sloth records (error_query) / (total_query)"
-            in (result.reason)
-        )
+            ") divides errors by a total none of whose series they match: its error side answers 0.5 over 1h in "
+            '{code="500"}, whose labels no series of its total side carries ({}): Sloth records '
+            "(error_query) / (total_query)"
+        ) in result.reason, result.reason
+
+    @pytest.mark.parametrize("name", ["ebr-sloth-slsv-no-errors", "ebr-sloth-slsv-no-total"])
+    async def test_a_by_list_no_error_series_carries_holds_the_pass(self, evaluate, name):
+        # `sum by (service) (...)` over series without `service`: one label-less group, matched by the total. Before:
+        # ERROR check_misconfigured "divides errors grouped by service by a total without it", a release blocked for
+        # a rule that records the true ratio.
+        result = await evaluate(name)
+        assert result.verdict is Outcome.PASS, result.reason
+        assert 0.04 < windows(result)["1h"]["burn_rate"] < 0.06, windows(result)["1h"]
+        assert result.details["rules_divided"]["checked"] == ["1h", "5m", "6h", "30m", "1d", "2h", "3d"]
+        assert "unchecked: whether the errors" not in result.reason, result.reason
 
     async def test_ratio_rules_dividing_alike_hold_the_pass(self, evaluate):
         result = await evaluate("ebr-sloth-spent-no-total-page")

@@ -1841,9 +1841,9 @@ class FakePrometheus:
         return self.value(window, part) if callable(self.value) else self.value
 
 
-async def run_against(aiohttp_server, fake, check_fields, rules=None):
-    """The check `eb` with `check_fields` evaluated against `fake`; `rules`: the handler of its rules API (404
-    without)."""
+async def run_against(aiohttp_server, fake, check_fields, rules=None, args=None):
+    """The check `eb` with `check_fields` evaluated against `fake` (with `args` when given, bound); `rules`: the
+    handler of its rules API (404 without)."""
     app = web.Application()
     app.router.add_route("*", "/api/v1/query", fake.handle)
     if rules is not None:
@@ -1872,8 +1872,9 @@ async def run_against(aiohttp_server, fake, check_fields, rules=None):
     )
     sources = Sources(catalog.sources)
     try:
+        check = catalog.get("eb")
         return await Runner(catalog, sources, Metrics(), 5.0).evaluate(
-            catalog.get("eb"), {}, datetime(2026, 11, 26, tzinfo=UTC)
+            check, {} if args is None else check.bind_args(args), datetime(2026, 11, 26, tzinfo=UTC)
         )
     finally:
         sources.close()
@@ -2946,13 +2947,53 @@ class TestRulesRead:
         assert "unchecked: 1h/5m" not in evaluation.reason and "rules_read" not in evaluation.details
 
 
+class SidesPrometheus(RulesPrometheus):
+    """A RulesPrometheus whose ratio rules' sides' query (parts errors<N> and total<N>) answers `sides(window, part)`:
+    a list of (labels, value) per part; "fail" fails it, "partial" answers it with a store's warning."""
+
+    def __init__(self, rules, sides, answer="", **fields):
+        super().__init__(rules, **fields)
+        self.sides = sides
+        self.sides_answer = answer
+        self.sides_asked = 0
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        query = form["query"]
+        if '"analyzer_part", "errors0"' not in query:
+            return await super().handle(request)
+        self.sides_asked += 1
+        self.queries.append(query)
+        if self.sides_answer == "fail":
+            return web.json_response({"status": "error", "errorType": "execution", "error": "boom"}, status=422)
+        result = [
+            {"metric": {**labels, "analyzer_window": window, "analyzer_part": part}, "value": [1700000000, value]}
+            for window, part in PART_RE.findall(query)
+            for labels, value in self.sides(window, part)
+        ]
+        warnings = {"warnings": ["store eu1 down"]} if self.sides_answer == "partial" else {}
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
+
+
+def sides_of(errors, total):
+    """A SidesPrometheus's `sides`: every window's error side answers `errors`, its total side `total`."""
+    return lambda window, part: errors if part.startswith("errors") else total
+
+
 class TestRulesDivided:
-    """A Sloth SLI's pass without sloth.errors_query reads each window's ratio rule from the rules API: errors grouped
-    by a label its total lacks match no total (the rule records 0 while they burn), a misconfigured SLO; a rules API
-    that cannot tell leaves the pass, saying so; a failing verdict, or sloth.errors_query, never asks."""
+    """A Sloth SLI's pass without sloth.errors_query reads each window's ratio rule from the rules API and, unless
+    neither side can carry a label the division matches on, asks what its two sides answer: an error element above 0
+    that no total element matches is left out of the ratio (the rule records 0 or nothing while it burns), a
+    misconfigured SLO; sides that cannot tell leave the pass, saying so; a failing verdict, or sloth.errors_query,
+    never asks."""
 
     GROUPED = '(sum by (code) (rate(req_total{code=~"5.."}[{w}])) or vector(0))\n/\n(sum(rate(req_total[{w}])))'
+    BY_SERVICE = '(sum by (service) (rate(req_total{code=~"5.."}[{w}])) or vector(0))\n/\n(sum(rate(req_total[{w}])))'
+    REVERSE = '(sum(rate(req_total{code=~"5.."}[{w}])))\n/\n(sum by (code) (rate(req_total[{w}])))'
     WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+    ALL = ["1h", "5m", "6h", "30m", "1d", "2h", "3d"]
+    # What the SLO's series answer when 0.5 of 100 requests/s fail with code 500.
+    BY_CODE = staticmethod(sides_of([({"code": "500"}, "0.5"), ({}, "0")], [({}, "100")]))
 
     def rules(self, expression):
         return [
@@ -2970,37 +3011,146 @@ class TestRulesDivided:
     @pytest.mark.parametrize("sloth", [{}, {"total_query": "sum(rate(req_total[{{ window }}]))"}])
     async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, aiohttp_server, sloth):
         # Before: PASS "no page tier fires: worst is page tier 1h/5m at 0x" on every window's recorded 0.
-        fake = RulesPrometheus(self.rules(self.GROUPED))
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
         evaluation = await self.run(aiohttp_server, fake, **sloth)
         assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
         assert evaluation.reason.startswith(
             'Sloth SLO {sloth_id="svc-slo"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API lists it: '
             '(sum by (code) (rate(req_total{code=~"5.."}[1h])) or vector(0)) / (sum(rate(req_total[1h])))) divides '
-            "errors grouped by code by a total without it: "
+            "errors by a total none of whose series they match: its error side answers 0.5 over 1h in "
+            '{code="500"}, whose labels no series of its total side carries ({}): '
         ), evaluation.reason
         assert "aggregate the SLO's error_query and total_query by the same labels" in evaluation.reason
+        assert fake.sides_asked == 1
+        # Every window's sides in the one query: 14 parts.
+        assert len(PART_RE.findall(fake.queries[-1])) == 14
+
+    async def test_a_by_list_no_error_series_carries_holds_the_pass(self, aiohttp_server):
+        # `sum by (service)` over series without `service`: one label-less group, which the total matches. Before:
+        # ERROR check_misconfigured "divides errors grouped by service by a total without it".
+        fake = SidesPrometheus(self.rules(self.BY_SERVICE), sides_of([({}, "0.5")], [({}, "100")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert "unchecked" not in evaluation.reason and fake.sides_asked == 1
+
+    async def test_totals_grouped_by_a_label_the_errors_lack_are_a_misconfigured_slo(self, aiohttp_server):
+        # `sum(...) / sum by (code) (...)`: the label-less errors match no total; the rule records nothing. Before:
+        # PASS (the division read as matched).
+        sides = sides_of([({}, "0.5")], [({"code": "200"}, "99.5"), ({"code": "500"}, "0.5")])
+        fake = SidesPrometheus(self.rules(self.REVERSE), sides)
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert (
+            "its error side answers 0.5 over 1h in {}, whose labels no series of its total side carries "
+            '({code="200"}, {code="500"}): ' in evaluation.reason
+        ), evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("errors", "total"),
+        [
+            ([({"code": "500"}, "0"), ({}, "0")], [({}, "100")]),  # errors that exist but count none now
+            ([], [({}, "100")]),  # no error series
+            ([({"code": "500", "job": "a"}, "0.5")], [({"job": "a"}, "100"), ({"job": "b"}, "10")]),  # on (job)
+        ],
+    )
+    async def test_errors_above_0_all_matched_hold_the_pass(self, aiohttp_server, errors, total):
+        on = '(sum by (code, job) (rate(r{code=~"5.."}[{w}]))) / on (job) group_left sum by (job) (rate(r[{w}]))'
+        expression = on if "job" in total[0][0] else self.GROUPED
+        fake = SidesPrometheus(self.rules(expression), sides_of(errors, total))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+
+    @pytest.mark.parametrize(
+        ("expression", "errors", "total"),
+        [
+            # on (job): a job the total lacks.
+            (
+                '(sum by (code, job) (rate(r{code=~"5.."}[{w}]))) / on (job) group_left sum by (job) (rate(r[{w}]))',
+                [({"code": "500", "job": "a"}, "0.5")],
+                [({"job": "b"}, "100")],
+            ),
+            # ignoring (code): the job still differs.
+            (
+                '(sum by (code, job) (rate(r{code=~"5.."}[{w}]))) / ignoring (code) group_left sum by (job) '
+                "(rate(r[{w}]))",
+                [({"code": "500", "job": "a"}, "0.5")],
+                [({"job": "b"}, "100")],
+            ),
+        ],
+    )
+    async def test_on_and_ignoring_are_matched_as_prometheus_does(self, aiohttp_server, expression, errors, total):
+        fake = SidesPrometheus(self.rules(expression), sides_of(errors, total))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        # Matched on the other labels, the same errors pass.
+        matched = sides_of(errors, [({"job": "a"}, "100")])
+        evaluation = await self.run(aiohttp_server, SidesPrometheus(self.rules(expression), matched))
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+
+    async def test_the_slo_is_named_with_the_args(self, aiohttp_server):
+        rules = [dataclasses.replace(rule, labels={**rule.labels, "env": "prod"}) for rule in self.rules(self.GROUPED)]
+        fake = SidesPrometheus(rules, self.BY_CODE)
+        fake.value = lambda window, part: "100" if part == "total" else "0"
+        fields = {
+            "params": {"env": {"type": "label_value", "required": True}},
+            "sloth": {"sloth_id": "svc-slo", "selectors": 'env="{{ env }}"'},
+        }
+        evaluation = await run_against(aiohttp_server, fake, fields, rules=fake.handle_rules, args={"env": "prod"})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason.startswith(
+            'Sloth SLO {sloth_id="svc-slo", env="prod"}: its recording rule slo:sli_error:ratio_rate1h'
+        ), evaluation.reason
 
     async def test_one_window_s_grouped_rule_is_enough(self, aiohttp_server):
         rules = self.rules('(sum(rate(req_total{code=~"5.."}[{w}]))) / (sum(rate(req_total[{w}])))')
         rules[-1] = self.rules(self.GROUPED)[-1]
-        evaluation = await self.run(aiohttp_server, RulesPrometheus(rules))
+        fake = SidesPrometheus(rules, self.BY_CODE)
+        evaluation = await self.run(aiohttp_server, fake)
         assert evaluation.verdict is Outcome.ERROR and "slo:sli_error:ratio_rate3d (as" in evaluation.reason
+        # The label-free rules are not asked of: only 3d's sides are.
+        assert {window for window, _ in PART_RE.findall(fake.queries[-1])} == {"3d"}
 
-    async def test_sloth_s_generated_rules_divide_alike(self, aiohttp_server):
+    async def test_sloth_s_generated_rules_divide_alike_without_a_query(self, aiohttp_server):
         generated = [
             dataclasses.replace(rule, labels={**rule.labels, "sloth_id": "svc-slo"})
             for rule in sloth_generated_rules()
             if rule.name.startswith("slo:sli_error:ratio_rate")
         ]
-        evaluation = await self.run(aiohttp_server, RulesPrometheus(generated))
+        fake = SidesPrometheus(generated, self.BY_CODE)
+        evaluation = await self.run(aiohttp_server, fake)
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
-        assert evaluation.details["rules_divided"] == {
-            "checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"],
-            "unread": {},
-        }
-        assert "unchecked" not in evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert "unchecked" not in evaluation.reason and fake.sides_asked == 0
 
-    UNREADABLE = RecordingRule("slo:sli_error:ratio_rate1h", "rate(e[1h]) / sum(rate(r[1h]))", {"sloth_id": "svc-slo"})
+    async def test_newer_sloth_s_total_above_0_divides_alike(self, aiohttp_server):
+        # Sloth since v0.12 writes `(error_query) / ((total_query) > 0)`.
+        newer = self.rules('(sum(rate(req_total{code=~"5.."}[{w}])))\n/\n((sum(rate(req_total[{w}]))) > 0)\n')
+        fake = SidesPrometheus(newer, self.BY_CODE)
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS and fake.sides_asked == 0, evaluation.reason
+        grouped = self.rules('(sum by (code) (rate(r{code=~"5.."}[{w}])) or vector(0))\n/\n((sum(rate(r[{w}]))) > 0)')
+        evaluation = await self.run(aiohttp_server, SidesPrometheus(grouped, self.BY_CODE))
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+
+    async def test_a_rule_over_the_5m_rule_s_series_divides_alike(self, aiohttp_server):
+        # Sloth's optimized form (its period's rule; any window a spec names the period): over the 5m rule's series,
+        # `ignoring (sloth_window)`. Its sides carry the 5m rule's labels, which match.
+        optimized = self.rules(
+            'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[{w}])\n/ ignoring (sloth_window)\n'
+            'count_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[{w}])\n'
+        )
+        labels = {"sloth_id": "svc-slo", "sloth_window": "5m"}
+        fake = SidesPrometheus(optimized, sides_of([(labels, "0.01")], [(labels, "12")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert fake.sides_asked == 1
+
+    UNREADABLE = RecordingRule(
+        "slo:sli_error:ratio_rate1h", "1 - sum(rate(g[1h])) / sum(rate(r[1h]))", {"sloth_id": "svc-slo"}
+    )
 
     @pytest.mark.parametrize(
         ("fake", "why", "said"),
@@ -3020,12 +3170,40 @@ class TestRulesDivided:
             ),
             (
                 RulesPrometheus([UNREADABLE]),
-                "the expression of recording rule slo:sli_error:ratio_rate1h (rate(e[1h]) / sum(rate(r[1h]))) is no "
-                "division whose sides' labels the check can read",
+                "the expression of recording rule slo:sli_error:ratio_rate1h (1 - sum(rate(g[1h])) / sum(rate(r[1h]))) "
+                "is no division",
                 "over 1h, 5m, 6h, 30m, 1d, 2h, 3d can match their total (the rules API did not tell: the rules API "
                 'lists no recording rule slo:sli_error:ratio_rate<window>{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, '
-                "2h, 3d; the expression of recording rule slo:sli_error:ratio_rate1h (rate(e[1h]) / sum(rate(r[1h]))) "
-                "is no division whose sides' labels the check can read): ",
+                "2h, 3d; the expression of recording rule slo:sli_error:ratio_rate1h (1 - sum(rate(g[1h])) / "
+                "sum(rate(r[1h]))) is no division): ",
+            ),
+            (
+                SidesPrometheus(
+                    [dataclasses.replace(UNREADABLE, query="sum by (code) (rate(e[1h])) / sum(rate(r[1h]))")],
+                    sides_of([({"code": "500"}, "0.5")], []),
+                ),
+                "the total side of recording rule slo:sli_error:ratio_rate1h answers no series at this source",
+                "(the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
+                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the total side of recording rule '
+                "slo:sli_error:ratio_rate1h answers no series at this source): ",
+            ),
+            (
+                SidesPrometheus(
+                    [dataclasses.replace(UNREADABLE, query="sum by (code) (rate(e[1h])) / sum(rate(r[1h]))")],
+                    BY_CODE,
+                    answer="partial",
+                ),
+                "the query of the ratio rules' error and total sides may be partial (store eu1 down)",
+                "the query of the ratio rules' error and total sides may be partial (store eu1 down)): ",
+            ),
+            (
+                SidesPrometheus(
+                    [dataclasses.replace(UNREADABLE, query="sum by (code) (rate(e[1h])) / sum(rate(r[1h]))")],
+                    BY_CODE,
+                    answer="fail",
+                ),
+                "the query of the ratio rules' error and total sides failed: ",
+                "the query of the ratio rules' error and total sides failed: ",
             ),
         ],
     )
@@ -3036,18 +3214,19 @@ class TestRulesDivided:
         assert said in evaluation.reason, evaluation.reason
         assert evaluation.reason.endswith("set sloth.errors_query to have it checked"), evaluation.reason
         assert evaluation.details["rules_divided"]["unread"]["1h"].startswith(why)
+        assert "1h" not in evaluation.details["rules_divided"]["checked"]
 
     async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
-        fake = RulesPrometheus(self.rules(self.GROUPED))
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
         evaluation = await self.run(aiohttp_server, fake, ratio="0.5")
         assert evaluation.verdict is Outcome.FAIL and fake.rules_asked == 0, evaluation.reason
-        fake = RulesPrometheus(self.rules(self.GROUPED))
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
         errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
         evaluation = await self.run(
             aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
         )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
-        assert "rules_divided" not in evaluation.details
+        assert "rules_divided" not in evaluation.details and fake.sides_asked == 0
 
 
 class TestReconcileAbsences:

@@ -20,7 +20,7 @@ from analyzer.promql_groups import (
     bucket_group_labels,
     bucket_reads,
     constant_value,
-    division_unmatched,
+    division_sides,
     dropped_list_labels,
     fallback_constant,
     fallback_label_lists,
@@ -1493,59 +1493,88 @@ def _sloth_ratio_rules(error_query: str = "") -> list[str]:
     ]
 
 
-class TestDivisionUnmatched:
-    """The labels a division's left side carries that its right side cannot, on which it matches them, are found."""
+class TestDivisionSides:
+    """A division's sides and matching are read; it is label-free only when neither side can carry a label it
+    matches on (whether it drops errors otherwise, only their series tell)."""
 
     def test_sloth_ratio_rules_over_a_grouped_error_query_and_an_ungrouped_total(self):
-        # `(sum by (code) (...) or vector(0)) / (sum(...))`: vector(0)'s 0 alone matches the total.
         expressions = _sloth_ratio_rules(
             'sum by (code) (rate(r{job="ebr-x",code=~"(5..|429)"}[{window}])) or vector(0)'
         )
         assert len(expressions) == 7
-        assert [division_unmatched(e) for e in expressions] == [("code",)] * 7
-
-    def test_sloth_ratio_rules_over_ungrouped_queries_match(self):
-        assert [division_unmatched(e) for e in _sloth_ratio_rules()] == [()] * 7
+        divided = [division_sides(e) for e in expressions]
+        assert all(d is not None and not d.label_free and d.on is None and d.ignoring == () for d in divided)
+        # Each side as written (its fallback kept: an unmatched 0 drops no error).
+        assert divided[0].errors == '(sum by (code) (rate(r{job="ebr-x",code=~"(5..|429)"}[5m])) or vector(0))'
+        assert divided[0].total == '(sum(rate(ebr_http_requests_total{job="ebr-x"}[5m])))'
 
     @pytest.mark.parametrize(
-        ("query", "unmatched"),
+        ("query", "errors", "total"),
         [
-            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', ("code",)),
-            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / sum by (job) (rate(r[5m]))', ("code",)),
-            ('(sum by (job, code) (rate(r{code=~"5.."}[5m])) or vector(0)) / (sum(rate(r[5m])))', ("code", "job")),
-            # An `on` list naming a label the right side lacks.
-            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / on (code, job) group_left sum by (job) (r)', ("code",)),
-            # A one-to-one match on the left side's way drops it from its answer.
-            ("(sum by (code, job) (rate(r[5m])) / on (job) sum by (job) (r)) / sum(rate(r[5m]))", ("job",)),
-            # Matched alike.
-            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum by (code) (rate(r[5m]))', ()),
-            ('sum(rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', ()),
-            ('(sum(rate(r{code=~"5.."}[5m])) or vector(0)) / sum(rate(r[5m]))', ()),
-            # `ignoring` the label, or `on` others, matches each error with its total.
-            ('sum by (code) (rate(r{code=~"5.."}[5m])) / ignoring (code) group_left sum(rate(r[5m]))', ()),
-            ('sum by (code) (rate(r{code=~"5.."}[5m])) / on () group_left sum(rate(r[5m]))', ()),
-            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / on (job) group_left sum by (job) (rate(r[5m]))', ()),
+            # Strings as written, escapes and all (promql-parser writes a parsed string unescaped, not as PromQL).
+            (
+                'sum by (code) (rate(x{code=~"5\\\\d\\\\d",path="a\\"b/c"}[5m])) / sum(rate(x[5m])) # a / b',
+                'sum by (code) (rate(x{code=~"5\\\\d\\\\d",path="a\\"b/c"}[5m]))',
+                "sum(rate(x[5m])) # a / b",
+            ),
+            ("((a)\n/\n((b) > 0))", "(a)", "((b) > 0)"),
+            ("a / on (job) group_right (pod) b", "a", "b"),
+            ("a / ignoring (code) group_left b", "a", "b"),
+            ("a * b / c", "a * b", "c"),
+            ("a / b / c", "a / b", "c"),
         ],
     )
-    def test_the_labels_the_right_side_cannot_match_are_found(self, query, unmatched):
-        assert division_unmatched(query) == unmatched
+    def test_sides_are_the_text_written(self, query, errors, total):
+        divided = division_sides(query)
+        assert (divided.errors, divided.total) == (errors, total)
+
+    def test_sloth_ratio_rules_over_ungrouped_queries_are_label_free(self):
+        assert [division_sides(e).label_free for e in _sloth_ratio_rules()] == [True] * 7
+
+    @pytest.mark.parametrize(
+        ("query", "free"),
+        [
+            ('sum(rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', True),
+            ('(sum(rate(r{code=~"5.."}[5m])) or vector(0)) / ((sum(rate(r[5m]))) > 0)', True),
+            # A label ignored, or no label matched on.
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / ignoring (code) group_left sum(rate(r[5m]))', True),
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / on () group_left sum(rate(r[5m]))', True),
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / on (job) group_left sum(rate(r[5m]))', True),
+            # A side that may carry one matched on, either side.
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', False),
+            ('sum(rate(r{code=~"5.."}[5m])) / sum by (code) (rate(r[5m]))', False),
+            ('sum by (code) (rate(r{code=~"5.."}[5m])) / sum by (code) (rate(r[5m]))', False),
+            ('sum by (code, job) (rate(r{code=~"5.."}[5m])) / on (job) group_left sum(rate(r[5m]))', False),
+            ('sum(rate(r{code=~"5.."}[5m])) / on (job) group_left sum by (job) (rate(r[5m]))', False),
+            ("sum by (code, job) (rate(r[5m])) / ignoring (code) group_left sum(rate(r[5m]))", False),
+            ('rate(r{code=~"5.."}[5m]) / sum(rate(r[5m]))', False),  # a selector's labels: any
+            ('sum without (pod) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', False),
+            # Sloth's 30d rule, over its 5m rule's series.
+            (
+                'sum_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d]) / ignoring (sloth_window) '
+                'count_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d])',
+                False,
+            ),
+        ],
+    )
+    def test_label_free_only_when_no_side_can_carry_a_matched_label(self, query, free):
+        assert division_sides(query).label_free is free
+
+    def test_matched_labels_follow_on_and_ignoring(self):
+        labels = {"__name__": "x", "code": "500", "job": "a"}
+        assert division_sides("a / b").matched(labels) == (("code", "500"), ("job", "a"))
+        assert division_sides("a / ignoring (code) b").matched(labels) == (("job", "a"),)
+        assert division_sides("a / on (job, pod) b").matched(labels) == (("job", "a"), ("pod", ""))
+        assert division_sides("a / on () b").matched(labels) == ()
 
     @pytest.mark.parametrize(
         "query",
         [
-            'rate(r{code=~"5.."}[5m]) / sum(rate(r[5m]))',  # a selector's labels: any
-            'sum by (code) (rate(r{code=~"5.."}[5m])) / rate(r[5m])',  # the right side may carry code
-            'sum without (pod) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))',
-            # A label the left side may carry (written, perhaps empty) that the right side lacks: no `by` tells.
-            'label_replace(sum(rate(e[5m])), "code", "$1", "x", "(.*)") / sum(rate(r[5m]))',
-            # Sloth's 30d rule, over its 5m rule's series.
-            'sum_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d]) / ignoring (sloth_window) '
-            'count_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d])',
             "sum(r)",  # no division
             'sum by (code) (r{code="500"}) * sum(r)',
             '1 - sum by (code) (r{code="500"}) / sum(r)',  # not at the top
             "sum(rate(r[5m]) /",  # unparsable
         ],
     )
-    def test_what_cannot_tell_is_none(self, query):
-        assert division_unmatched(query) is None
+    def test_what_is_no_division_is_none(self, query):
+        assert division_sides(query) is None
