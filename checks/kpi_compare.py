@@ -1437,7 +1437,10 @@ class KpiCompareCheck(Check):
         tolerance = self._tolerance(test.rate_baseline)
         scale = max(test.rate_canary, test.rate_baseline)
         harm_bound = self._harm_interval(*test.interval)[1]
-        fails = test.p_value < 1 - self.confidence and not at_most(self._harm(test.difference), tolerance, scale)
+        significant = test.p_value < 1 - self.confidence
+        fails = significant and not at_most(self._harm(test.difference), tolerance, scale)
+        # The counts find the canary significantly better, which contradicts a fail (or a baseline win) of the ranks.
+        better = significant and self._harm(test.difference) < 0
         bounded = at_most(harm_bound, tolerance, scale)
         unequal = not 1 / _RANKS_MAX_TRAFFIC_RATIO <= traffic <= _RANKS_MAX_TRAFFIC_RATIO
         details["count_test"] = {
@@ -1451,6 +1454,7 @@ class KpiCompareCheck(Check):
             "harm_bound": harm_bound,
             "traffic_ratio": finite_or_none(traffic),
             "ranks_judge": not unequal,
+            "canary_better": better,
         }
         counts = (
             f"pooled counts {self._name('canary')} {format_number(test.rate_canary)} of {format_number(events_c)} "
@@ -1462,7 +1466,8 @@ class KpiCompareCheck(Check):
             f"the pooled counts (each variant's mean sample times its events) fail it when the {self._worse_noun()} is "
             f"significant (p < {format_number(1 - self.confidence)}) and larger than the tolerance "
             f"{format_number(tolerance)}{self._tolerance_note()}, and a pass needs their interval to rule out "
-            f"{self._worse_noun(True)} beyond the tolerance too"
+            f"{self._worse_noun(True)} beyond the tolerance too, and a fail of the ranks stands only when they do not "
+            f"find the {self._name('canary')} significantly better"
         )
         ratio = (
             f"the {self._name('baseline')} has {format_number(traffic)}x the {self._name('canary')}'s events, beyond "
@@ -1470,7 +1475,7 @@ class KpiCompareCheck(Check):
             "the ratios"
         )
         if self.mode == "ab":
-            return self._ab_count_checked(verdict, test, tolerance, scale, counts, ratio if unequal else None)
+            return self._ab_count_checked(verdict, test, tolerance, scale, counts, ratio if unequal else None, better)
         if unequal:
             rule += f"; at a traffic ratio beyond {_RANKS_MAX_TRAFFIC_RATIO:g}x either way only they fail it"
         details["decision_rule"] = f"{details['decision_rule']}; {rule}"
@@ -1478,6 +1483,14 @@ class KpiCompareCheck(Check):
             outcome, head = Outcome.FAIL, f"the pooled counts find {self._worse_noun(True)} beyond the tolerance"
         elif unequal and verdict.outcome is Outcome.FAIL and not fails:
             outcome, head = Outcome.INCONCLUSIVE, f"{ratio}, and the pooled counts find no significant harm"
+        elif verdict.outcome is Outcome.FAIL and better:
+            # Within 2x too: the two tests name opposite variants worse, and which one is right depends on how steady
+            # the traffic was over the lookback, which neither measures.
+            outcome = Outcome.INCONCLUSIVE
+            head = (
+                f"the ranks find {self._worse_noun(True)} beyond the tolerance, but the pooled counts find the "
+                f"{self._name('canary')} significantly better"
+            )
         elif verdict.outcome is Outcome.PASS and not bounded:
             # At any traffic: at equal traffic, 3 requests a minute and 0.5% the ranks (their ties at 0) passed 24% of
             # canaries erring at 0.75% and 17% at 1%, 5 and 10 times the tolerance 0.0005 (seeded, docs kpi-compare.md).
@@ -1502,10 +1515,12 @@ class KpiCompareCheck(Check):
         scale: float,
         counts: str,
         unequal: str | None,
+        better: bool,
     ) -> Verdict:
         """The ranks' A/B `verdict` judged by the pooled counts `test` too: their baseline win stands (the worse of the
-        two), the ranks' canary win needs theirs (else no winner), and at a traffic ratio beyond
-        _RANKS_MAX_TRAFFIC_RATIO either way (`unequal` says it) the ranks' baseline win needs theirs too."""
+        two), the ranks' canary win needs theirs (else no winner), the ranks' baseline win stands only when they do not
+        find the canary significantly better (`better`), and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either
+        way (`unequal` says it) it needs theirs."""
         details = verdict.details
         larger = not at_most(abs(test.difference), tolerance, scale)
         counted = self._winner(test.difference) if test.p_value < 1 - self.confidence and larger else None
@@ -1515,7 +1530,8 @@ class KpiCompareCheck(Check):
             "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
             f"significant (p < {format_number(1 - self.confidence)}) and larger than the tolerance "
             f"{format_number(tolerance)}{self._tolerance_note()}; their {self._name('baseline')} win stands, and the "
-            f"{self._name('canary')} wins only when they name it too"
+            f"{self._name('canary')} wins only when they name it too, and the {self._name('baseline')} only when they "
+            f"do not find the {self._name('canary')} significantly better"
         )
         if unequal is not None:
             rule += (
@@ -1528,6 +1544,14 @@ class KpiCompareCheck(Check):
             head = f"{self._name('baseline')} wins by the pooled counts"
         elif ranked == "canary" and counted != "canary":
             winner, head = None, f"no winner yet: the pooled counts do not find the {self._name('canary')} better"
+        elif ranked == "baseline" and better:
+            # Within 2x too: the two tests name opposite winners, and which one is right depends on how steady the
+            # traffic was over the lookback, which neither measures; the counts alone never make the canary win.
+            winner = None
+            head = (
+                f"no winner yet: the ranks name the {self._name('baseline')}, but the pooled counts find the "
+                f"{self._name('canary')} significantly better"
+            )
         elif ranked == "baseline" and unequal is not None and counted != "baseline":
             winner, head = None, f"no winner yet: {unequal}, and the pooled counts find no significant difference"
         else:

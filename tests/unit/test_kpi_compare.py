@@ -4071,10 +4071,21 @@ STEADY = ([0.005] * 61, RARE_BURSTS[0])
 # A canary erring at one step in 20 (5%) against a baseline steady near 0.33%: below it at most steps, the ranks pass.
 QUIET_CANARY = ([0.05 if i % 20 == 0 else 0.0 for i in range(61)], [0.003 + 0.0001 * (i % 7) for i in range(61)])
 
+# A canary steady at 0.2% against a baseline at 0 but at one step in 10 (5%): above it at most steps, so the ranks have
+# it worse, where over 100000 events each it errs a third as often (0.002 against 0.0057); and the same as success
+# ratios.
+CONTRADICTED = ([0.002] * 61, RARE_BURSTS[0])
+SUCCESS_CONTRADICTED = tuple([1 - x for x in side] for side in CONTRADICTED)
+# By direction: the query (an error ratio better lower, a success ratio better higher), and its tolerance (of a success
+# ratio near 1: 0.1% of it).
+QUERY_OF = {"lower_is_better": ERROR_RATIO, "higher_is_better": ERROR_RATIO.replace('code=~"5.."', 'code!~"5.."')}
+TOLERANCE_OF: dict[str, dict[str, Any]] = {"lower_is_better": {}, "higher_is_better": {"max_relative_change": 0.001}}
+
 
 class TestPooledCounts:
     """A mann_whitney error ratio with events on both variants is judged by its pooled counts too: their fail stands,
-    and beyond 2x the traffic either way the ranks alone neither fail nor pass."""
+    the ranks' fail not when they find the canary significantly better, and beyond 2x the traffic either way the ranks
+    alone neither fail nor pass."""
 
     def test_a_fail_of_the_counts_stands_over_a_pass_of_the_ranks(self):
         assert judge_counted(RARE_BURSTS, None).outcome is Outcome.PASS
@@ -4092,7 +4103,8 @@ class TestPooledCounts:
         rule = (
             "the pooled counts (each variant's mean sample times its events) fail it when the increase is significant "
             "(p < 0.05) and larger than the tolerance 0.0001 (10% of the baseline), and a pass needs their interval to "
-            "rule out an increase beyond the tolerance too"
+            "rule out an increase beyond the tolerance too, and a fail of the ranks stands only when they do not find "
+            "the canary significantly better"
         )
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
@@ -4105,7 +4117,8 @@ class TestPooledCounts:
         assert judged.reason.endswith(
             "fail it when the increase is significant (p < 0.05) and larger than the "
             "tolerance 0.0001 (10% of the baseline), and a pass needs their interval to rule out an increase beyond "
-            "the tolerance too"
+            "the tolerance too, and a fail of the ranks stands only when they do not find the canary significantly "
+            "better"
         )
         assert judged.value == pytest.approx(0.009)
 
@@ -4139,8 +4152,9 @@ class TestPooledCounts:
         assert judged.details["count_test"]["ranks_judge"] is False
         assert judged.details["decision_rule"].endswith(
             ", and a pass needs their interval to rule out "
-            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too; at a traffic "
-            "ratio beyond 2x either way only they fail it"
+            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too, and a fail "
+            "of the ranks stands only when they do not find the canary significantly better; at a traffic ratio "
+            "beyond 2x either way only they fail it"
         )
 
     def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_stands_with_the_counts(self):
@@ -4155,6 +4169,19 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.reason.startswith("canary shifted +0.005 from baseline median 0"), judged.reason
         assert judged.details["count_test"]["p_value"] > 0.05
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_fail_of_the_ranks_the_counts_contradict_is_inconclusive(self, direction):
+        # Before: a fail within 2x the traffic, where the counts over 100000 events each find the canary erring a third
+        # as often (p=1e-42): the two tests disagree on which variant is worse.
+        samples = CONTRADICTED if direction == "lower_is_better" else SUCCESS_CONTRADICTED
+        judged = judge_counted(samples, (100000.0, 100000.0), direction, QUERY_OF[direction], **TOLERANCE_OF[direction])
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            f"the ranks find {'an increase' if direction == 'lower_is_better' else 'a drop'} beyond the tolerance, "
+            "but the pooled counts find the canary significantly better: pooled counts canary "
+        ), judged.reason
+        assert judged.details["count_test"]["canary_better"] is True
 
     def test_a_pass_of_the_ranks_at_a_tenth_of_the_baseline_s_traffic_needs_the_counts_interval(self):
         assert judge_counted(QUIET_CANARY, None).outcome is Outcome.PASS
@@ -4320,8 +4347,8 @@ SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
 
 class TestPooledCountsAB:
     """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
-    baseline win stands, the canary wins only when they name it too, and beyond 2x the traffic either way the baseline
-    wins only when they name it."""
+    baseline win stands, the canary wins only when they name it too, the baseline's win by the ranks not when they find
+    the canary significantly better, and beyond 2x the traffic either way the baseline wins only when they name it."""
 
     def test_a_canary_erring_5x_as_often_wins_by_the_ranks_alone(self):
         # What the counts are for: the canary's ties at 0 rank it below the baseline.
@@ -4348,7 +4375,8 @@ class TestPooledCountsAB:
         rule = (
             "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
             "significant (p < 0.05) and larger than the tolerance 0.00025 (10% of the baseline); their baseline win "
-            "stands, and the canary wins only when they name it too"
+            "stands, and the canary wins only when they name it too, and the baseline only when they do not find the "
+            "canary significantly better"
         )
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
@@ -4411,6 +4439,37 @@ class TestPooledCountsAB:
         assert judged.reason.startswith("baseline wins: canary shifted +0.005 from baseline median 0"), judged.reason
         assert judged.details["count_test"]["winner"] is None
         assert judged.value == 0.005
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_baseline_win_of_the_ranks_the_counts_contradict_is_no_win(self, direction):
+        # Before: "baseline wins", a fail. The canary at 0.002 at every step, the baseline at 0 but at one step in 10
+        # (5%): the ranks have the canary worse at most steps, the counts over 100000 events each have it erring a
+        # third as often (p=1e-42). Which test is right depends on how steady the traffic was: no winner yet.
+        samples = CONTRADICTED if direction == "lower_is_better" else SUCCESS_CONTRADICTED
+        judged = judge_counted(
+            samples, (100000.0, 100000.0), direction, QUERY_OF[direction], mode="ab", **TOLERANCE_OF[direction]
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["winner"] is None
+        assert judged.details["count_test"]["winner"] == "canary"
+        assert judged.details["count_test"]["canary_better"] is True
+        assert judged.reason.startswith(
+            "no winner yet: the ranks name the baseline, but the pooled counts find the canary significantly better: "
+            "pooled counts canary "
+        ), judged.reason
+        assert "; by the ranks: baseline wins: canary shifted " in judged.reason
+        assert judged.value == pytest.approx(judged.details["count_test"]["estimate"])
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_canary_win_of_the_ranks_the_counts_contradict_is_the_counts_baseline_win(self, direction):
+        # The mirror: the counts' baseline win stands whatever the ranks found (it ships nothing).
+        samples = CONTRADICTED[::-1] if direction == "lower_is_better" else SUCCESS_CONTRADICTED[::-1]
+        judged = judge_counted(
+            samples, (100000.0, 100000.0), direction, QUERY_OF[direction], mode="ab", **TOLERANCE_OF[direction]
+        )
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+        assert judged.reason.startswith("baseline wins by the pooled counts: "), judged.reason
 
 
 def outcomes(
