@@ -122,8 +122,9 @@ _LOOKBACK = "lookback"
 # Suffixes of the names Prometheus' client libraries give counters.
 _COUNTERS = ("_total", "_count")
 # A recording rule's name for a rate, `level:metric:operations` as Prometheus' naming practice writes it
-# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate.
-_RECORDED_RATE_RE = re.compile(r".*:i?rate[^:]*")
+# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate, and so is a
+# metric part naming a ratio (`job:http_error_ratio:rate5m`: the ratio's rate5m is the window of its rates).
+_RECORDED_RATE_RE = re.compile(r"(?:.*:)?(?![^:]*?(?<![^_:])ratios?(?![^_:]))[^:]*:i?rate[^:]*")
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.

@@ -850,6 +850,9 @@ class TestTrafficScaledKpi:
             'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / 60 / sum(rate(all_total{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / on() sum(job:requests:rate5m{h="{{ canary_hash }}"})',
+            # Before: "counts events", its :rate5m read as a rate although its metric part says ratio.
+            'avg(job:http_error_ratio:rate5m{h="{{ canary_hash }}"})',
+            'avg(job:http_requests_ratio:irate1m{h="{{ canary_hash }}"})',
         ],
     )
     def test_a_ratio_a_quantile_or_a_gauge_is_not_warned(self, query):
