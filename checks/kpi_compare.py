@@ -147,7 +147,8 @@ _COUNTER_SPREAD_RE = re.compile(
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
 _FAILURE_WORD = (
     r"(?:errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
-    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines)"
+    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines"
+    r"|unsuccessful(?:ly)?)"
 )
 _FAILURE_WORDS_RE = re.compile(rf"(?:^|[_:]){_FAILURE_WORD}(?=$|[_:])")
 # A failure word negated by the word beside it (`error_free_sessions_total`, `non_error_total`, `no_timeout_total`,
@@ -166,8 +167,7 @@ _RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]
 _NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
 # One vector selector by its metric's name (strings blanked), nothing around it.
 _BARE_SELECTOR_RE = re.compile(r"[A-Za-z_:][\w:]*\s*(?:\{[^{}]*\})?")
-# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures, so a
-# name with one says no success.
+# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures.
 _NEGATED_SUCCESS_RE = re.compile(
     r"(?:^|[_:])(?:no|non|not|without|zero)[_:](?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])"
 )
@@ -2112,7 +2112,7 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     calls better: failures better higher, or successes better lower (a direction swapped: every regression passes)."""
     names = [name for selector in metric_selectors(query) for name in selector.names]
     said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
-    failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
+    failures = [name for name in said if _FAILURE_WORDS_RE.search(name) or _NEGATED_SUCCESS_RE.search(name)]
     # A matcher picking failures counts them unless they are taken away from something (`all - 5xx`: the successes).
     subtracted = _subtracts(promql_blanked(query))
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and not subtracted
@@ -2135,10 +2135,14 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
             f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
             "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
         )
-    successes = [name for name in said if _SUCCESS_WORDS_RE.search(name)]
+    successes = [name for name in said if _SUCCESS_WORDS_RE.search(name) and not _NEGATED_SUCCESS_RE.search(name)]
     # `orders_total{status="failed"}` counts failed orders: a matcher's value that says failures overrules the name.
     values = [value.lower() for found in _PICKING_MATCHER_RE.finditer(query) for value in found.groups() if value]
-    picks_failures = any(_FAILURE_WORDS_RE.search(part) for value in values for part in value.split("|"))
+    picks_failures = any(
+        _FAILURE_WORDS_RE.search(part) or _NEGATED_SUCCESS_RE.search(part)
+        for value in values
+        for part in value.split("|")
+    )
     if direction != "lower_is_better" or not names or failures or picks_failures or picking_failures is not None:
         return None
     picking_successes = next((shown for shown, outcome in picked if outcome == "successes"), None)
@@ -2300,10 +2304,11 @@ def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "succe
 
 def _named_outcome(name: str) -> Literal["failures", "successes"] | None:
     """What a metric name says its events were: successes by a negated failure word (`error_free_sessions_total`) or a
-    success word (`checkout_orders_total`), failures by a failure word (`errors_total`)."""
+    success word (`checkout_orders_total`), failures by a failure word (`errors_total`) or a negated success word
+    (`not_ok_total`)."""
     lowered = name.lower()
     if _NEGATED_SUCCESS_RE.search(lowered):
-        return None
+        return "failures"
     if _NEGATED_FAILURE_RE.search(lowered):
         return "successes"
     if _FAILURE_WORDS_RE.search(lowered):
@@ -2449,7 +2454,9 @@ def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | 
         if first <= set("45"):
             return "failures"
         return "successes" if first <= set("123") else None
-    if _FAILURE_WORDS_RE.search(lowered) and not _NEGATED_FAILURE_RE.search(lowered):
+    if (_FAILURE_WORDS_RE.search(lowered) and not _NEGATED_FAILURE_RE.search(lowered)) or _NEGATED_SUCCESS_RE.search(
+        lowered
+    ):
         return "failures"
     return "successes" if _SUCCESS_VALUE_RE.search(lowered) else None
 
@@ -2549,7 +2556,11 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
         return None
     picked = {said for _, said in _outcomes_picked(query)}
     negated = [name for name in names if _NEGATED_FAILURE_RE.search(name.lower())]
-    failing = any(_FAILURE_WORDS_RE.search(name.lower()) for name in names if name not in negated)
+    failing = any(
+        _FAILURE_WORDS_RE.search(name.lower()) or _NEGATED_SUCCESS_RE.search(name.lower())
+        for name in names
+        if name not in negated
+    )
     if not (failing or picked or negated):
         # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
         return None
@@ -2569,16 +2580,16 @@ def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], st
 
 def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | None:
     """What a query without a division reading recorded ratios alone (`job:errors:ratio5m`, see _RECORDED_RATIO_RE)
-    counts by their names, when they agree: failures by a failure word, successes by a success word or a negated
-    failure word (`job:error_free_requests:ratio5m`); None otherwise."""
+    counts by their names, when they agree: failures by a failure word or a negated success word (`job:not_ok:ratio`),
+    successes by a success word or a negated failure word (`job:error_free_requests:ratio5m`); None otherwise."""
     said: set[str | None] = set()
     for name in names:
         lowered = name.lower()
         if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered):
             return None
         if _NEGATED_SUCCESS_RE.search(lowered):
-            return None
-        if _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
+            said.add("failures")
+        elif _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
             said.add("successes" if not _FAILURE_WORDS_RE.search(_NEGATED_FAILURE_RE.sub("", lowered)) else None)
         else:
             said.add("failures" if _FAILURE_WORDS_RE.search(lowered) else None)

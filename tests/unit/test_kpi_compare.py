@@ -965,6 +965,30 @@ class TestDirectionAgainstTheSuccessCount:
             "canary.success counts failures (http_requests_total with a 5xx matcher) and"
         ]
 
+    @pytest.mark.parametrize(
+        "metric", ["payments_not_ok_total", "payments_non_success_total", "payments_unsuccessful_total"]
+    )
+    def test_a_negated_success_name_counts_failures(self, metric):
+        # Before: silent better higher, and better lower `not_ok` read as successes, warned to write higher_is_better.
+        success = counted(f"{metric}{{{self.CANARY}}}")
+        assert self.warned("lower_is_better", success) == []
+        assert self.warned("higher_is_better", success) == [
+            f"canary.success counts failures ({metric}, by its name) and direction higher_is_better calls a higher "
+            "rate of them better: a canary failing more would pass; if success counts failures, write direction: "
+            "lower_is_better"
+        ]
+
+    @pytest.mark.parametrize("value", ["NOT_OK", "non_success", "unsuccessful"])
+    def test_a_negated_success_value_picks_failures(self, value):
+        # Before: `outcome="NOT_OK"` read as successes (its ok), warned better lower.
+        success = counted(f'payments_total{{{self.CANARY}, outcome="{value}"}}')
+        assert self.warned("lower_is_better", success) == []
+        assert self.warned("higher_is_better", success) == [
+            f'canary.success counts failures (payments_total with outcome="{value}") and direction higher_is_better '
+            "calls a higher rate of them better: a canary failing more would pass; if success counts failures, write "
+            "direction: lower_is_better"
+        ]
+
     def test_a_swapped_direction_passes_a_regression(self):
         # What the warning is for: the judge cannot tell a swapped direction from a meant one.
         counts = {"canary": {"success": 2500, "total": 100000}, "baseline": {"success": 2000, "total": 400000}}
@@ -1130,6 +1154,9 @@ class TestDirectionAgainstTheSuccessCount:
         ] == ['canary.success counts failures (http_requests_total with outcome="SERVER_ERROR"']
 
 
+NOT_OK = 'outcome="NOT_OK"'
+
+
 def rate_of(metric: str, matcher: str = "") -> str:
     """A ratio's rate per second of the canary's `metric` events, picked by `matcher` too."""
     picked = f", {matcher}" if matcher else ""
@@ -1254,6 +1281,33 @@ class TestDirectionAgainstTheRatio:
         # Before: read as a success ratio, so the right direction, lower_is_better, drew a warning to write
         # higher_is_better (which passes every regression).
         assert self.warned("lower_is_better", query, method) == []
+
+    @pytest.mark.parametrize(
+        ("query", "evidence"),
+        [
+            ('avg(job:not_ok:ratio{h="{{ canary_hash }}"})', "job:not_ok:ratio, a recorded ratio by its name"),
+            (
+                'avg(job:non_success:ratio{h="{{ canary_hash }}"})',
+                "job:non_success:ratio, a recorded ratio by its name",
+            ),
+            (f"{rate_of('not_ok_total')} / {rate_of('requests_total')}", "not_ok_total, by its name"),
+            (f"{rate_of('unsuccessful_total')} / {rate_of('requests_total')}", "unsuccessful_total, by its name"),
+            (
+                f"{rate_of('requests_without_success_total')} / {rate_of('requests_total')}",
+                "requests_without_success_total, by its name",
+            ),
+            (f"{rate_of('rpc_total', NOT_OK)} / {rate_of('rpc_total')}", f"rpc_total with {NOT_OK}"),
+        ],
+        ids=["not-ok", "non-success", "not-ok-total", "unsuccessful", "without-success", "not-ok-value"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_negated_success_word_counts_failures(self, query, evidence, method):
+        # Before: neither, so an error ratio better higher drew no warning (it passes every regression).
+        assert self.warned("higher_is_better", query, method) == [
+            f"canary.query is an error ratio (a ratio whose numerator counts failures: {evidence}) and direction "
+            "higher_is_better calls a higher value better: a canary failing more would pass and one failing less "
+            "fail; if the query is an error ratio, write direction: lower_is_better"
+        ]
 
     def test_a_negative_time_is_no_subtraction(self):
         # The minus of `@ -60` is a sign, as an offset's is. Before: the load crashed, a panic of the PromQL parser's
