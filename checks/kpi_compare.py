@@ -607,20 +607,18 @@ class KpiCompareCheck(Check):
             # The rendered query too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks only once filled.
             counts = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(query)
             if not ("events" in self._canary and "events" in self._baseline) and counts is not None:
-                # A success ratio sits at 1 for little traffic as an error ratio at 0 (and 1 less one at 0).
-                kind, at, there = (
-                    ("an error ratio", "0", "at 0")
-                    if counts == "failures"
-                    else ("a success ratio (or 1 less one)", "1 (or 0)", "there")
+                # A success ratio sits at 1 (no failure) for little traffic as an error ratio sits at 0.
+                kind, at, said = (
+                    ("an error ratio", "0", "0") if counts == "failures" else ("a success ratio", "1", "1 (no failure)")
                 )
                 found.append(
                     f"canary.query is {kind}, which method mann_whitney compares step by step, not request by "
-                    f"request: a variant with less traffic is at {at} more often and noisier, so with unequal traffic "
-                    "it fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
-                    f"events query on both variants the verdict cannot tell a baseline at {at} for its little traffic "
-                    f"from one {there} for its quality. Use method proportion (success and total as "
-                    "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts "
-                    "then judge it at any weights)"
+                    f"request: a variant with less traffic is at {said} more often and noisier, so with unequal "
+                    "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; "
+                    "without an events query on both variants the verdict cannot tell a baseline at "
+                    f"{at} for its little traffic from one at {at} for its quality. Use method proportion (success and "
+                    "total as increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled "
+                    "counts then judge it at any weights)"
                 )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):

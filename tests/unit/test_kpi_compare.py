@@ -604,7 +604,7 @@ class TestMannWhitneyErrorRatio:
             '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
             # Before: not warned: a recorded success ratio, by its name.
             'avg(job:http_success:ratio_rate5m{h="{{ canary_hash }}"})',
-            # Before: called "an error ratio" (its name says errors): 1 less one sits at 1.
+            # Before: called "an error ratio" (its name says errors): 1 less an error ratio sits at 1.
             '1 - avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
         ],
         ids=[
@@ -625,11 +625,13 @@ class TestMannWhitneyErrorRatio:
         # at 0: the constant-baseline rule fails a canary against a quiet baseline at 1 alike (higher_is_better).
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert self.warned(definition) == [
-            "canary.query is a success ratio (or 1 less one), which method mann_whitney compares step by step, not "
-            "request by request: a variant with less traffic is at 1 (or 0) more often and noisier, so with unequal "
+            # Before: "a success ratio (or 1 less one)", "at 1 (or 0)": a success ratio is what it is, at 1 when no
+            # request failed.
+            "canary.query is a success ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 1 (no failure) more often and noisier, so with unequal "
             "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; without "
-            "an events query on both variants the verdict cannot tell a baseline at 1 (or 0) for its little traffic "
-            "from one there for its quality. Use method proportion (success and total as "
+            "an events query on both variants the verdict cannot tell a baseline at 1 for its little traffic from "
+            "one at 1 for its quality. Use method proportion (success and total as "
             "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts then "
             "judge it at any weights)"
         ]
