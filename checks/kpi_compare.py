@@ -248,7 +248,15 @@ _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 _OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
 # Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
 # inside one says what it said outside.
-_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort)\s*\(")
+_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round)\s*\(")
+# abs() keeps a ratio's values (never below 0), but not those of one moved by a number (`abs(ratio - 0.5)`).
+_ABS_RE = re.compile(r"abs\s*\(")
+# Functions over a range that keep a ratio's meaning (`avg_over_time(job:errors:ratio5m[1h])`), their range (and its
+# offset or @ time) after their argument.
+_OVER_TIME_KEEPING_RE = re.compile(r"(?:avg|min|max|last)_over_time\s*\(")
+_RANGE_MODIFIERS_RE = re.compile(r"\s*(?:(?:offset\s*-?\s*[\w.]+|@\s*[\w.()+-]+)\s*)*")
+# A native or classic histogram's share of observations between two bounds (`histogram_fraction(0, 0.3, ...)`).
+_FRACTION_RE = re.compile(r"histogram_fraction\s*\(")
 # A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
 _BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
@@ -1413,15 +1421,30 @@ class KpiCompareCheck(Check):
         verdict says its traffic is unmeasured."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
-        counted = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(rendered)
-        if counted is None:
-            return verdict
+        template = self._canary["query"].text
+        counted = _outcome_ratio(template) or _outcome_ratio(rendered)
         samples, details = measured.samples, verdict.details
+        if counted is None and (unnamed := _unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
+            # An error ratio and a success ratio are better opposite ways, and a recorded ratio may be no share of
+            # events at all (`instance:node_memory_utilisation:ratio`): the direction written is all there is.
+            assumed = {
+                "lower_is_better": "lower is taken as better",
+                "higher_is_better": "higher is taken as better",
+                "either": "a change either way is taken as worse",
+            }[self.direction]
+            why = (
+                f"{unnamed}, a recorded ratio, names no outcome (no failure or success word): {assumed} by direction "
+                f"{self.direction} alone, and its per-step values are compared by rank alone, without pooled counts"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+        if counted is None and not (_bucket_share(template) or _bucket_share(rendered)):
+            return verdict
         if traffic is None:
-            # A success ratio without failures is 1, as an error ratio without any is 0.
+            # A success ratio without failures is 1, as an error ratio without any is 0 (a band of buckets too).
             why = (
                 "traffic unmeasured: without an events query on both variants the per-step ratios are compared by "
-                f"rank alone, and a variant with less traffic sits at {0 if counted == 'failures' else 1} more often "
+                f"rank alone, and a variant with less traffic sits at {1 if counted == 'successes' else 0} more often "
                 "for its traffic, not its quality"
             )
             details["count_test"] = {"applied": False, "why": why}
@@ -2255,12 +2278,84 @@ def _said_between(
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         first = _split(blank, call.end(), end - 1, "comma")[0]
         return _said_between(query, blank, first[1], first[2])
+    call = _ABS_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1)
+    call = _OVER_TIME_KEEPING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        ranged = _range_opened(blank, call.end(), end - 1)
+        return None if ranged is None else _said_between(query, blank, call.end(), ranged)
+    call = _FRACTION_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        return _fraction_said(query, blank, call.end(), end - 1)
     # A recorded ratio alone (`job:errors:ratio5m{...}`), by its name.
     if _BARE_SELECTOR_RE.fullmatch(blank, start, end):
         names = [name for selector in metric_selectors(query[start:end]) for name in selector.names]
         recorded = _recorded_ratio(names) if names else None
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
+    return None
+
+
+def _moved(blank: str, start: int, end: int) -> bool:
+    """Whether the expression `blank[start:end]` (strings blanked), read as _said_between reads a ratio, adds a number
+    to it or takes one from it (`ratio - 0.5`, `1 + ratio`), which moves its values below 0 for abs() to fold; a
+    constant less it (`1 - ratio`) and scaling (`ratio * 100`) do not."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    for operators in ("set", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
+        if operators == "additive" and not (len(parts) == 2 and len(kept) == 1 and kept[0][0] == "-"):
+            return True
+        return any(_moved(blank, s, e) for _, s, e in kept)
+    call = _AGGREGATION_RE.match(blank, start) or _VALUE_KEEPING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        first = _split(blank, call.end(), end - 1, "comma")[0]
+        return _moved(blank, first[1], first[2])
+    return False
+
+
+def _range_opened(blank: str, start: int, end: int) -> int | None:
+    """Where the range (`[1h]`, a subquery's `[1h:1m]`) of a function's argument `blank[start:end]` opens, when only its
+    offset or @ time follow it; None otherwise."""
+    depth, opened = 0, None
+    for index in range(start, end):
+        if blank[index] in "([{":
+            if depth == 0 and blank[index] == "[":
+                opened = index
+            depth += 1
+        elif blank[index] in ")]}":
+            depth -= 1
+    if opened is None or opened == start:
+        return None
+    closed = _closing(blank, opened)
+    return opened if _RANGE_MODIFIERS_RE.fullmatch(blank, closed + 1, end) else None
+
+
+def _fraction_said(
+    query: str, blank: str, start: int, end: int
+) -> tuple[Literal["failures", "successes"], str, list[str]] | None:
+    """What `histogram_fraction(lower, upper, h)`'s arguments `query[start:end]` say it is a share of: the observations
+    at or below `upper` from no lower bound (0 or below: a latency SLI's fast requests), successes; those above `lower`
+    to +Inf, failures; a band between two bounds, neither."""
+    parts = _split(blank, start, end, "comma")
+    if len(parts) != 3:
+        return None
+    try:
+        lower, upper = (float(query[s:e].strip()) for _, s, e in parts[:2])
+    except ValueError:
+        return None
+    names = [name for selector in metric_selectors(query[parts[2][1] : parts[2][2]]) for name in selector.names]
+    shown = f"histogram_fraction({query[parts[0][1] : parts[0][2]].strip()}, {query[parts[1][1] : parts[1][2]].strip()}"
+    of = f", ...) of {names[0]}" if names else ", ...)"
+    if lower <= 0 and math.isfinite(upper) and upper > 0:
+        return "successes", f"{shown}{of}, the share at or below {format_number(upper)}", []
+    if upper == math.inf and math.isfinite(lower) and lower > 0:
+        return "failures", f"{shown}{of}, the share above {format_number(lower)}", []
     return None
 
 
@@ -2411,6 +2506,9 @@ def _outcomes_picked(query: str) -> list[tuple[str, Literal["failures", "success
     found: list[tuple[str, Literal["failures", "successes"]]] = []
     for selector in selectors:
         for label, op, value in selector.matchers:
+            if label == "le" and (op.startswith("!") or "|" in value):
+                # Every other bucket, or two summed, holds no one outcome: only one bucket over the count is a share.
+                continue
             said = {_outcome_said(label, part) for part in (value.split("|") if "~" in op else [value])}
             if len(said) != 1 or (outcome := said.pop()) is None:
                 continue
@@ -2565,7 +2663,12 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     said = _said_within_reach(query)
     if said is not None:
         return said[0]
-    return "failures" if "failures" in picked or failing else "successes"
+    # A bucket's bound where _ratio_said did not read it as the numerator (`count / bucket`, a band `bucket - bucket`)
+    # says no outcome: only the bucket over the count is the share within it.
+    kept = {outcome for shown, outcome in _outcomes_picked(query) if not shown.startswith("le=")}
+    if not (failing or kept or negated):
+        return None
+    return "failures" if "failures" in kept or failing else "successes"
 
 
 def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], str] | None:
@@ -2574,6 +2677,39 @@ def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], st
         return _ratio_said(query)
     except RecursionError:
         return None
+
+
+def _unnamed_recorded_ratio(query: str) -> str | None:
+    """The recorded ratio a rendered `query` without a division reads (`job:slo_sli:ratio5m`, see _RECORDED_RATIO_RE)
+    when its name says neither failures nor successes (nor a burn rate or a budget); None otherwise."""
+    syntax = promql_blanked(query)
+    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
+        return None
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    if not names or _recorded_ratio(names) is not None:
+        return None
+    for name in names:
+        lowered = name.lower()
+        if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered) or _named_outcome(lowered):
+            return None
+    return names[0]
+
+
+def _bucket_share(query: str) -> bool:
+    """Whether a rendered `query` divides and reads a histogram bucket at a finite bound (`le="0.3"`): a share of
+    the events though it says no outcome (a band, `(bucket{le="0.5"} - bucket{le="0.3"}) / count`), which the pooled
+    counts judge when its samples lie within 0 to 1."""
+    if "/" not in _by_numbers_removed(promql_blanked(query)):
+        return False
+    try:
+        selectors = vector_selectors(query)
+    except ValueError:  # not PromQL as the lexer reads it: the parser says so at load
+        return False
+    return any(
+        label == "le" and op == "=" and _is_finite_number(value)
+        for selector in selectors
+        for label, op, value in selector.matchers
+    )
 
 
 def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | None:
@@ -2601,7 +2737,7 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
     quality. Said in what the query's first metric name counts (errors, CPU seconds, bytes, requests)."""
     syntax = promql_blanked(query)
-    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
+    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower() or "histogram_fraction" in syntax.lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     recorded = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]

@@ -495,6 +495,12 @@ class TestCanaryReadBack:
         assert self.warned(check(canary=canary, baseline=baseline, max_absolute_change=0.001)) == []
 
 
+# A latency histogram's bucket at 0.3 s and its count, and its buckets' rates by le (histogram_fraction's argument).
+BUCKET = 'sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m]))'
+COUNT = 'sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))'
+BY_LE = 'sum by (le) (rate(http_request_duration_seconds_bucket{h="{{ canary_hash }}"}[5m]))'
+
+
 class TestMannWhitneyErrorRatio:
     """A mann_whitney error ratio without an events query on both variants is a load warning: it compares per-step
     ratios, which a variant's traffic sets as much as its quality, and no verdict can tell them apart."""
@@ -690,6 +696,57 @@ class TestMannWhitneyErrorRatio:
     @pytest.mark.parametrize(
         "query",
         [
+            f"{COUNT} / {BUCKET}",
+            f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}",
+            f"{BUCKET.replace('le=', 'le=~').replace('0.3', '0.3|0.5')} / {COUNT}",
+            f"{BUCKET.replace('le=', 'le!=')} / {COUNT}",
+            f"{BUCKET.replace('le=', 'le!~')} / {COUNT}",
+            f"histogram_fraction(0.1, 0.3, {BY_LE})",
+            f"histogram_fraction(0, +Inf, {BY_LE})",
+        ],
+        ids=["count-over-bucket", "band", "two-bounds", "not-a-bound", "not-a-bound-regex", "band-fraction", "all"],
+    )
+    def test_bucket_readings_that_say_no_outcome_are_not_warned(self, query):
+        # Before: each warned as a success ratio (a bucket's le anywhere in the query), `le!="0.3"` as an error ratio:
+        # the inverse of a share, the share between two bounds, two buckets summed, or every other bucket summed is no
+        # share of one outcome.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == []
+
+    @pytest.mark.parametrize(
+        ("query", "kind"),
+        [
+            (f"histogram_fraction(0, 0.3, {BY_LE})", "a success ratio"),
+            (f"histogram_fraction(-Inf, 0.3, {BY_LE})", "a success ratio"),
+            (f"histogram_fraction(0.3, +Inf, {BY_LE})", "an error ratio"),
+            (f"{BUCKET.replace('le=', 'le=~')} / {COUNT}", "a success ratio"),
+            (f"round({BUCKET} / {COUNT}, 0.001)", "a success ratio"),
+            (f"abs(1 - {BUCKET} / {COUNT})", "an error ratio"),
+            ('avg_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[1h])', "an error ratio"),
+            ('max_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[1h] offset 5m)', "an error ratio"),
+            (f"avg_over_time(({BUCKET} / {COUNT})[1h:1m])", "a success ratio"),
+        ],
+        ids=[
+            "fraction-within",
+            "fraction-from-inf",
+            "fraction-above",
+            "one-bound-regex",
+            "round",
+            "abs",
+            "avg-over-time",
+            "max-over-time-offset",
+            "subquery",
+        ],
+    )
+    def test_a_share_read_through_a_function_is_warned(self, query, kind):
+        # Before: not read (no warning), histogram_fraction() warned as a count of events.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert [w[: len(kind) + 18] for w in self.warned(definition)] == [f"canary.query is {kind}, "]
+        assert [w for w in load(definition).warnings if "counts events" in w] == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
             'sum(rate(error_handler_duration_seconds_sum{h="{{ canary_hash }}"}[5m])) '
             '/ sum(rate(error_handler_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(http_request_duration_seconds_sum{code=~"5..",h="{{ canary_hash }}"}[5m])) '
@@ -855,6 +912,8 @@ class TestTrafficScaledKpi:
             # Before: "counts events", its :rate5m read as a rate although its metric part says ratio.
             'avg(job:http_error_ratio:rate5m{h="{{ canary_hash }}"})',
             'avg(job:http_requests_ratio:irate1m{h="{{ canary_hash }}"})',
+            # Before: "counts events" (its rate() inside): a share of the requests.
+            'histogram_fraction(0, 0.3, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))',
         ],
     )
     def test_a_ratio_a_quantile_or_a_gauge_is_not_warned(self, query):
@@ -1326,6 +1385,61 @@ class TestDirectionAgainstTheRatio:
     def test_a_function_changing_the_values_is_not_read_through(self):
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
         assert self.warned("higher_is_better", query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "direction"),
+        [
+            (f"{BUCKET.replace('le=', 'le!=')} / {COUNT}", "higher_is_better"),
+            (f"{BUCKET.replace('le=', 'le=~').replace('0.3', '0.3|0.5')} / {COUNT}", "lower_is_better"),
+            (f"histogram_fraction(0.1, 0.3, {BY_LE})", "lower_is_better"),
+            (f"histogram_fraction(0.1, 0.3, {BY_LE})", "higher_is_better"),
+            (f"histogram_fraction(0, +Inf, {BY_LE})", "higher_is_better"),
+            (f"histogram_fraction(-Inf, +Inf, {BY_LE})", "lower_is_better"),
+        ],
+        ids=["not-a-bound", "two-bounds", "band-lower", "band-higher", "all-higher", "all-lower"],
+    )
+    def test_a_bucket_reading_no_outcome_is_not_warned(self, query, direction):
+        # Before: `le!="0.3"` (every other bucket) read as the slow requests, two bounds as the fast ones.
+        assert self.warned(direction, query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "direction", "evidence"),
+        [
+            (
+                f"histogram_fraction(0, 0.3, {BY_LE})",
+                "lower_is_better",
+                "a success ratio (a ratio whose numerator counts successes: histogram_fraction(0, 0.3, ...) of "
+                "http_request_duration_seconds_bucket, the share at or below 0.3)",
+            ),
+            (
+                f"histogram_fraction(0.3, +Inf, {BY_LE})",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: histogram_fraction(0.3, +Inf, ...) of "
+                "http_request_duration_seconds_bucket, the share above 0.3)",
+            ),
+            (
+                f"round({rate_of('errors_total')} / {rate_of('requests_total')}, 0.001)",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: errors_total, by its name)",
+            ),
+            (
+                f"abs({rate_of('errors_total')} / {rate_of('requests_total')})",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: errors_total, by its name)",
+            ),
+            (
+                'last_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[10m])',
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: job:errors:ratio5m, a recorded ratio by its "
+                "name)",
+            ),
+        ],
+        ids=["fraction-within", "fraction-above", "round", "abs", "last-over-time"],
+    )
+    def test_a_ratio_read_through_a_function_is_warned(self, query, direction, evidence):
+        # Before: histogram_fraction(), round(), abs() and *_over_time() were not read through: no warning.
+        (warning,) = self.warned(direction, query)
+        assert warning.startswith(f"canary.query is {evidence} and direction {direction} calls a "), warning
 
     @pytest.mark.parametrize(
         ("query", "kind", "evidence"),
@@ -4374,6 +4488,37 @@ class TestPooledCounts:
         assert unmeasured.reason.endswith(
             "a variant with less traffic sits at 0 more often for its traffic, not its quality)"
         ), unmeasured.reason
+
+    def test_a_band_of_latency_buckets_is_judged_by_its_counts(self):
+        # The share of requests between 0.3 s and 0.5 s says no outcome (no direction warning), but is a share of the
+        # events all the same: the counts judge it.
+        band = f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}"
+        judged = judge_counted(QUIET_CANARY, (180.0, 180.0), query=band)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the pooled counts' interval allows an increase of 0.0238101, beyond the ")
+
+    @pytest.mark.parametrize(
+        ("direction", "better"),
+        [
+            ("lower_is_better", "lower is taken as better"),
+            ("higher_is_better", "higher is taken as better"),
+            ("either", "a change either way is taken as worse"),
+        ],
+    )
+    @pytest.mark.parametrize("events", [None, (10000.0, 10000.0)], ids=["no-events", "events"])
+    def test_a_recorded_ratio_naming_no_outcome_says_its_direction_is_assumed(self, direction, better, events):
+        # Before: judged by the ranks alone with no word of it: whether job:slo_sli:ratio5m is an error or a success
+        # ratio (or no share of events at all) its name does not say, so only the direction written says which way is
+        # better, and no pooled counts can be taken.
+        query = 'avg(job:slo_sli:ratio5m{h="{{ canary_hash }}"})'
+        judged = judge_counted(RARE_BURSTS, events, direction, query)
+        why = (
+            f"job:slo_sli:ratio5m, a recorded ratio, names no outcome (no failure or success word): {better} by "
+            f"direction {direction} alone, and its per-step values are compared by rank alone, without pooled counts"
+        )
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+        assert judged.outcome is judge_counted(RARE_BURSTS, events, direction, CANARY).outcome
 
     def test_a_latency_sli_s_slow_canary_fails_by_its_counts(self):
         # Before: a pass. The share of requests within 0.3 s, better higher: the canary is at 1 (no slow request) at 3
