@@ -1416,9 +1416,10 @@ class KpiCompareCheck(Check):
     def _count_checked(self, verdict: Verdict, measured: Measured, traffic: float | None) -> Verdict:
         """The ranks' `verdict` of an error (or success) ratio judged by the pooled counts too when both variants
         count their events: a fail of the counts stands (the worse of the two), the ranks' pass needs the counts'
-        interval within the tolerance (in mode ab: the counts' canary win), and at a traffic ratio beyond
-        _RANKS_MAX_TRAFFIC_RATIO either way their fail needs the counts' (else inconclusive); without both events the
-        verdict says its traffic is unmeasured."""
+        interval within the tolerance (in mode ab: the counts' canary win), the ranks' fail does not stand where the
+        counts find the canary significantly better, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way
+        it needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured, and
+        of a recorded ratio naming no outcome that its direction is the one written."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
         template = self._canary["query"].text
