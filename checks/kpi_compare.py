@@ -122,8 +122,9 @@ _LOOKBACK = "lookback"
 # Suffixes of the names Prometheus' client libraries give counters.
 _COUNTERS = ("_total", "_count")
 # A recording rule's name for a rate, `level:metric:operations` as Prometheus' naming practice writes it
-# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate.
-_RECORDED_RATE_RE = re.compile(r".*:i?rate[^:]*")
+# (`job:http_requests:rate5m`); Sloth's `...:ratio_rate5m` is a ratio, Pyrra's `...:burnrate5m` a burn rate, and so is a
+# metric part naming a ratio (`job:http_error_ratio:rate5m`: the ratio's rate5m is the window of its rates).
+_RECORDED_RATE_RE = re.compile(r"(?:.*:)?(?![^:]*?(?<![^_:])ratios?(?![^_:]))[^:]*:i?rate[^:]*")
 # Elements a hidden-NaN probe answers with (the reason names one).
 _HIDDEN_SHOWN = 5
 # A selector is quoted in a reason up to this length.
@@ -146,7 +147,8 @@ _COUNTER_SPREAD_RE = re.compile(
 # (`checkout_orders_total`), by a word between its underscores or colons; and a matcher that picks 5xx responses.
 _FAILURE_WORD = (
     r"(?:errors?|errs?|fail(?:s|ed|ures?)?|faults?|timeouts?|rejected|rejections?|aborted|aborts?|panics?|crash(?:es)?"
-    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines)"
+    r"|exceptions?|5xx|refunds?|refunded|abandon(?:ed|ments?)?|cancel(?:s|led|ed|lations?)?|declined|declines"
+    r"|unsuccessful(?:ly)?)"
 )
 _FAILURE_WORDS_RE = re.compile(rf"(?:^|[_:]){_FAILURE_WORD}(?=$|[_:])")
 # A failure word negated by the word beside it (`error_free_sessions_total`, `non_error_total`, `no_timeout_total`,
@@ -165,8 +167,7 @@ _RECORDED_RATIO_RE = re.compile(r"[^:]*:[^:]*:(?:\w+_)?ratio(?:_\w+|\d\w*)?|[^:]
 _NOT_A_SHARE_RE = re.compile(r"(?:^|[_:])(?:budgets?|burn(?:rate)?|burn_rate)(?=$|[_:\d])")
 # One vector selector by its metric's name (strings blanked), nothing around it.
 _BARE_SELECTOR_RE = re.compile(r"[A-Za-z_:][\w:]*\s*(?:\{[^{}]*\})?")
-# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures, so a
-# name with one says no success.
+# A success word negated by the word before it (`not_ok`, `non_success`, `not_available`): it names failures.
 _NEGATED_SUCCESS_RE = re.compile(
     r"(?:^|[_:])(?:no|non|not|without|zero)[_:](?:success(?:es|ful)?|succeeded|ok|availability|available)(?=$|[_:])"
 )
@@ -247,7 +248,15 @@ _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 _OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
 # Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
 # inside one says what it said outside.
-_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort)\s*\(")
+_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round)\s*\(")
+# abs() keeps a ratio's values (never below 0), but not those of one moved by a number (`abs(ratio - 0.5)`).
+_ABS_RE = re.compile(r"abs\s*\(")
+# Functions over a range that keep a ratio's meaning (`avg_over_time(job:errors:ratio5m[1h])`), their range (and its
+# offset or @ time) after their argument.
+_OVER_TIME_KEEPING_RE = re.compile(r"(?:avg|min|max|last)_over_time\s*\(")
+_RANGE_MODIFIERS_RE = re.compile(r"\s*(?:(?:offset\s*-?\s*[\w.]+|@\s*[\w.()+-]+)\s*)*")
+# A native or classic histogram's share of observations between two bounds (`histogram_fraction(0, 0.3, ...)`).
+_FRACTION_RE = re.compile(r"histogram_fraction\s*\(")
 # A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
 _BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
@@ -606,20 +615,18 @@ class KpiCompareCheck(Check):
             # The rendered query too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks only once filled.
             counts = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(query)
             if not ("events" in self._canary and "events" in self._baseline) and counts is not None:
-                # A success ratio sits at 1 for little traffic as an error ratio at 0 (and 1 less one at 0).
-                kind, at, there = (
-                    ("an error ratio", "0", "at 0")
-                    if counts == "failures"
-                    else ("a success ratio (or 1 less one)", "1 (or 0)", "there")
+                # A success ratio sits at 1 (no failure) for little traffic as an error ratio sits at 0.
+                kind, at, said = (
+                    ("an error ratio", "0", "0") if counts == "failures" else ("a success ratio", "1", "1 (no failure)")
                 )
                 found.append(
                     f"canary.query is {kind}, which method mann_whitney compares step by step, not request by "
-                    f"request: a variant with less traffic is at {at} more often and noisier, so with unequal traffic "
-                    "it fails a canary erring as rarely as the baseline, or passes one erring more often; without an "
-                    f"events query on both variants the verdict cannot tell a baseline at {at} for its little traffic "
-                    f"from one {there} for its quality. Use method proportion (success and total as "
-                    "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts "
-                    "then judge it at any weights)"
+                    f"request: a variant with less traffic is at {said} more often and noisier, so with unequal "
+                    "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; "
+                    "without an events query on both variants the verdict cannot tell a baseline at "
+                    f"{at} for its little traffic from one at {at} for its quality. Use method proportion (success and "
+                    "total as increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled "
+                    "counts then judge it at any weights)"
                 )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1409,20 +1416,36 @@ class KpiCompareCheck(Check):
     def _count_checked(self, verdict: Verdict, measured: Measured, traffic: float | None) -> Verdict:
         """The ranks' `verdict` of an error (or success) ratio judged by the pooled counts too when both variants
         count their events: a fail of the counts stands (the worse of the two), the ranks' pass needs the counts'
-        interval within the tolerance (in mode ab: the counts' canary win), and at a traffic ratio beyond
-        _RANKS_MAX_TRAFFIC_RATIO either way their fail needs the counts' (else inconclusive); without both events the
-        verdict says its traffic is unmeasured."""
+        interval within the tolerance (in mode ab: the counts' canary win), the ranks' fail does not stand where the
+        counts find the canary significantly better, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way
+        it needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured, and
+        of a recorded ratio naming no outcome that its direction is the one written."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
-        counted = _outcome_ratio(self._canary["query"].text) or _outcome_ratio(rendered)
-        if counted is None:
-            return verdict
+        template = self._canary["query"].text
+        counted = _outcome_ratio(template) or _outcome_ratio(rendered)
         samples, details = measured.samples, verdict.details
+        if counted is None and (unnamed := _unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
+            # An error ratio and a success ratio are better opposite ways, and a recorded ratio may be no share of
+            # events at all (`instance:node_memory_utilisation:ratio`): the direction written is all there is.
+            assumed = {
+                "lower_is_better": "lower is taken as better",
+                "higher_is_better": "higher is taken as better",
+                "either": "a change either way is taken as worse",
+            }[self.direction]
+            why = (
+                f"{unnamed}, a recorded ratio, names no outcome (no failure or success word): {assumed} by direction "
+                f"{self.direction} alone, and its per-step values are compared by rank alone, without pooled counts"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+        if counted is None and not (_bucket_share(template) or _bucket_share(rendered)):
+            return verdict
         if traffic is None:
-            # A success ratio without failures is 1, as an error ratio without any is 0.
+            # A success ratio without failures is 1, as an error ratio without any is 0 (a band of buckets too).
             why = (
                 "traffic unmeasured: without an events query on both variants the per-step ratios are compared by "
-                f"rank alone, and a variant with less traffic sits at {0 if counted == 'failures' else 1} more often "
+                f"rank alone, and a variant with less traffic sits at {1 if counted == 'successes' else 0} more often "
                 "for its traffic, not its quality"
             )
             details["count_test"] = {"applied": False, "why": why}
@@ -1437,7 +1460,10 @@ class KpiCompareCheck(Check):
         tolerance = self._tolerance(test.rate_baseline)
         scale = max(test.rate_canary, test.rate_baseline)
         harm_bound = self._harm_interval(*test.interval)[1]
-        fails = test.p_value < 1 - self.confidence and not at_most(self._harm(test.difference), tolerance, scale)
+        significant = test.p_value < 1 - self.confidence
+        fails = significant and not at_most(self._harm(test.difference), tolerance, scale)
+        # The counts find the canary significantly better, which contradicts a fail (or a baseline win) of the ranks.
+        better = significant and self._harm(test.difference) < 0
         bounded = at_most(harm_bound, tolerance, scale)
         unequal = not 1 / _RANKS_MAX_TRAFFIC_RATIO <= traffic <= _RANKS_MAX_TRAFFIC_RATIO
         details["count_test"] = {
@@ -1451,6 +1477,7 @@ class KpiCompareCheck(Check):
             "harm_bound": harm_bound,
             "traffic_ratio": finite_or_none(traffic),
             "ranks_judge": not unequal,
+            "canary_better": better,
         }
         counts = (
             f"pooled counts {self._name('canary')} {format_number(test.rate_canary)} of {format_number(events_c)} "
@@ -1462,7 +1489,8 @@ class KpiCompareCheck(Check):
             f"the pooled counts (each variant's mean sample times its events) fail it when the {self._worse_noun()} is "
             f"significant (p < {format_number(1 - self.confidence)}) and larger than the tolerance "
             f"{format_number(tolerance)}{self._tolerance_note()}, and a pass needs their interval to rule out "
-            f"{self._worse_noun(True)} beyond the tolerance too"
+            f"{self._worse_noun(True)} beyond the tolerance too, and a fail of the ranks stands only when they do not "
+            f"find the {self._name('canary')} significantly better"
         )
         ratio = (
             f"the {self._name('baseline')} has {format_number(traffic)}x the {self._name('canary')}'s events, beyond "
@@ -1470,7 +1498,7 @@ class KpiCompareCheck(Check):
             "the ratios"
         )
         if self.mode == "ab":
-            return self._ab_count_checked(verdict, test, tolerance, scale, counts, ratio if unequal else None)
+            return self._ab_count_checked(verdict, test, tolerance, scale, counts, ratio if unequal else None, better)
         if unequal:
             rule += f"; at a traffic ratio beyond {_RANKS_MAX_TRAFFIC_RATIO:g}x either way only they fail it"
         details["decision_rule"] = f"{details['decision_rule']}; {rule}"
@@ -1478,6 +1506,14 @@ class KpiCompareCheck(Check):
             outcome, head = Outcome.FAIL, f"the pooled counts find {self._worse_noun(True)} beyond the tolerance"
         elif unequal and verdict.outcome is Outcome.FAIL and not fails:
             outcome, head = Outcome.INCONCLUSIVE, f"{ratio}, and the pooled counts find no significant harm"
+        elif verdict.outcome is Outcome.FAIL and better:
+            # Within 2x too: the two tests name opposite variants worse, and which one is right depends on how steady
+            # the traffic was over the lookback, which neither measures.
+            outcome = Outcome.INCONCLUSIVE
+            head = (
+                f"the ranks find {self._worse_noun(True)} beyond the tolerance, but the pooled counts find the "
+                f"{self._name('canary')} significantly better"
+            )
         elif verdict.outcome is Outcome.PASS and not bounded:
             # At any traffic: at equal traffic, 3 requests a minute and 0.5% the ranks (their ties at 0) passed 24% of
             # canaries erring at 0.75% and 17% at 1%, 5 and 10 times the tolerance 0.0005 (seeded, docs kpi-compare.md).
@@ -1502,10 +1538,12 @@ class KpiCompareCheck(Check):
         scale: float,
         counts: str,
         unequal: str | None,
+        better: bool,
     ) -> Verdict:
         """The ranks' A/B `verdict` judged by the pooled counts `test` too: their baseline win stands (the worse of the
-        two), the ranks' canary win needs theirs (else no winner), and at a traffic ratio beyond
-        _RANKS_MAX_TRAFFIC_RATIO either way (`unequal` says it) the ranks' baseline win needs theirs too."""
+        two), the ranks' canary win needs theirs (else no winner), the ranks' baseline win stands only when they do not
+        find the canary significantly better (`better`), and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either
+        way (`unequal` says it) it needs theirs."""
         details = verdict.details
         larger = not at_most(abs(test.difference), tolerance, scale)
         counted = self._winner(test.difference) if test.p_value < 1 - self.confidence and larger else None
@@ -1515,7 +1553,8 @@ class KpiCompareCheck(Check):
             "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
             f"significant (p < {format_number(1 - self.confidence)}) and larger than the tolerance "
             f"{format_number(tolerance)}{self._tolerance_note()}; their {self._name('baseline')} win stands, and the "
-            f"{self._name('canary')} wins only when they name it too"
+            f"{self._name('canary')} wins only when they name it too, and the {self._name('baseline')} only when they "
+            f"do not find the {self._name('canary')} significantly better"
         )
         if unequal is not None:
             rule += (
@@ -1528,6 +1567,14 @@ class KpiCompareCheck(Check):
             head = f"{self._name('baseline')} wins by the pooled counts"
         elif ranked == "canary" and counted != "canary":
             winner, head = None, f"no winner yet: the pooled counts do not find the {self._name('canary')} better"
+        elif ranked == "baseline" and better:
+            # Within 2x too: the two tests name opposite winners, and which one is right depends on how steady the
+            # traffic was over the lookback, which neither measures; the counts alone never make the canary win.
+            winner = None
+            head = (
+                f"no winner yet: the ranks name the {self._name('baseline')}, but the pooled counts find the "
+                f"{self._name('canary')} significantly better"
+            )
         elif ranked == "baseline" and unequal is not None and counted != "baseline":
             winner, head = None, f"no winner yet: {unequal}, and the pooled counts find no significant difference"
         else:
@@ -2087,7 +2134,7 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
     calls better: failures better higher, or successes better lower (a direction swapped: every regression passes)."""
     names = [name for selector in metric_selectors(query) for name in selector.names]
     said = [name for name in names if not _NEGATED_FAILURE_RE.search(name)]
-    failures = [name for name in said if _FAILURE_WORDS_RE.search(name)]
+    failures = [name for name in said if _FAILURE_WORDS_RE.search(name) or _NEGATED_SUCCESS_RE.search(name)]
     # A matcher picking failures counts them unless they are taken away from something (`all - 5xx`: the successes).
     subtracted = _subtracts(promql_blanked(query))
     picks_5xx = _5XX_MATCHER_RE.search(query) is not None and not subtracted
@@ -2110,10 +2157,14 @@ def _direction_against_names(direction: Direction, query: str) -> str | None:
             f"canary.success counts failures ({counted}) and direction higher_is_better calls a higher rate of them "
             "better: a canary failing more would pass; if success counts failures, write direction: lower_is_better"
         )
-    successes = [name for name in said if _SUCCESS_WORDS_RE.search(name)]
+    successes = [name for name in said if _SUCCESS_WORDS_RE.search(name) and not _NEGATED_SUCCESS_RE.search(name)]
     # `orders_total{status="failed"}` counts failed orders: a matcher's value that says failures overrules the name.
     values = [value.lower() for found in _PICKING_MATCHER_RE.finditer(query) for value in found.groups() if value]
-    picks_failures = any(_FAILURE_WORDS_RE.search(part) for value in values for part in value.split("|"))
+    picks_failures = any(
+        _FAILURE_WORDS_RE.search(part) or _NEGATED_SUCCESS_RE.search(part)
+        for value in values
+        for part in value.split("|")
+    )
     if direction != "lower_is_better" or not names or failures or picks_failures or picking_failures is not None:
         return None
     picking_successes = next((shown for shown, outcome in picked if outcome == "successes"), None)
@@ -2228,12 +2279,84 @@ def _said_between(
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         first = _split(blank, call.end(), end - 1, "comma")[0]
         return _said_between(query, blank, first[1], first[2])
+    call = _ABS_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1)
+    call = _OVER_TIME_KEEPING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        ranged = _range_opened(blank, call.end(), end - 1)
+        return None if ranged is None else _said_between(query, blank, call.end(), ranged)
+    call = _FRACTION_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        return _fraction_said(query, blank, call.end(), end - 1)
     # A recorded ratio alone (`job:errors:ratio5m{...}`), by its name.
     if _BARE_SELECTOR_RE.fullmatch(blank, start, end):
         names = [name for selector in metric_selectors(query[start:end]) for name in selector.names]
         recorded = _recorded_ratio(names) if names else None
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
+    return None
+
+
+def _moved(blank: str, start: int, end: int) -> bool:
+    """Whether the expression `blank[start:end]` (strings blanked), read as _said_between reads a ratio, adds a number
+    to it or takes one from it (`ratio - 0.5`, `1 + ratio`), which moves its values below 0 for abs() to fold; a
+    constant less it (`1 - ratio`) and scaling (`ratio * 100`) do not."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    for operators in ("set", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
+        if operators == "additive" and not (len(parts) == 2 and len(kept) == 1 and kept[0][0] == "-"):
+            return True
+        return any(_moved(blank, s, e) for _, s, e in kept)
+    call = _AGGREGATION_RE.match(blank, start) or _VALUE_KEEPING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        first = _split(blank, call.end(), end - 1, "comma")[0]
+        return _moved(blank, first[1], first[2])
+    return False
+
+
+def _range_opened(blank: str, start: int, end: int) -> int | None:
+    """Where the range (`[1h]`, a subquery's `[1h:1m]`) of a function's argument `blank[start:end]` opens, when only its
+    offset or @ time follow it; None otherwise."""
+    depth, opened = 0, None
+    for index in range(start, end):
+        if blank[index] in "([{":
+            if depth == 0 and blank[index] == "[":
+                opened = index
+            depth += 1
+        elif blank[index] in ")]}":
+            depth -= 1
+    if opened is None or opened == start:
+        return None
+    closed = _closing(blank, opened)
+    return opened if _RANGE_MODIFIERS_RE.fullmatch(blank, closed + 1, end) else None
+
+
+def _fraction_said(
+    query: str, blank: str, start: int, end: int
+) -> tuple[Literal["failures", "successes"], str, list[str]] | None:
+    """What `histogram_fraction(lower, upper, h)`'s arguments `query[start:end]` say it is a share of: the observations
+    at or below `upper` from no lower bound (0 or below: a latency SLI's fast requests), successes; those above `lower`
+    to +Inf, failures; a band between two bounds, neither."""
+    parts = _split(blank, start, end, "comma")
+    if len(parts) != 3:
+        return None
+    try:
+        lower, upper = (float(query[s:e].strip()) for _, s, e in parts[:2])
+    except ValueError:
+        return None
+    names = [name for selector in metric_selectors(query[parts[2][1] : parts[2][2]]) for name in selector.names]
+    shown = f"histogram_fraction({query[parts[0][1] : parts[0][2]].strip()}, {query[parts[1][1] : parts[1][2]].strip()}"
+    of = f", ...) of {names[0]}" if names else ", ...)"
+    if lower <= 0 and math.isfinite(upper) and upper > 0:
+        return "successes", f"{shown}{of}, the share at or below {format_number(upper)}", []
+    if upper == math.inf and math.isfinite(lower) and lower > 0:
+        return "failures", f"{shown}{of}, the share above {format_number(lower)}", []
     return None
 
 
@@ -2275,10 +2398,11 @@ def _numerator_counts(text: str, blank: str) -> tuple[Literal["failures", "succe
 
 def _named_outcome(name: str) -> Literal["failures", "successes"] | None:
     """What a metric name says its events were: successes by a negated failure word (`error_free_sessions_total`) or a
-    success word (`checkout_orders_total`), failures by a failure word (`errors_total`)."""
+    success word (`checkout_orders_total`), failures by a failure word (`errors_total`) or a negated success word
+    (`not_ok_total`)."""
     lowered = name.lower()
     if _NEGATED_SUCCESS_RE.search(lowered):
-        return None
+        return "failures"
     if _NEGATED_FAILURE_RE.search(lowered):
         return "successes"
     if _FAILURE_WORDS_RE.search(lowered):
@@ -2383,6 +2507,9 @@ def _outcomes_picked(query: str) -> list[tuple[str, Literal["failures", "success
     found: list[tuple[str, Literal["failures", "successes"]]] = []
     for selector in selectors:
         for label, op, value in selector.matchers:
+            if label == "le" and (op.startswith("!") or "|" in value):
+                # Every other bucket, or two summed, holds no one outcome: only one bucket over the count is a share.
+                continue
             said = {_outcome_said(label, part) for part in (value.split("|") if "~" in op else [value])}
             if len(said) != 1 or (outcome := said.pop()) is None:
                 continue
@@ -2424,7 +2551,9 @@ def _outcome_said(label: str, value: str) -> Literal["failures", "successes"] | 
         if first <= set("45"):
             return "failures"
         return "successes" if first <= set("123") else None
-    if _FAILURE_WORDS_RE.search(lowered) and not _NEGATED_FAILURE_RE.search(lowered):
+    if (_FAILURE_WORDS_RE.search(lowered) and not _NEGATED_FAILURE_RE.search(lowered)) or _NEGATED_SUCCESS_RE.search(
+        lowered
+    ):
         return "failures"
     return "successes" if _SUCCESS_VALUE_RE.search(lowered) else None
 
@@ -2524,14 +2653,23 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
         return None
     picked = {said for _, said in _outcomes_picked(query)}
     negated = [name for name in names if _NEGATED_FAILURE_RE.search(name.lower())]
-    failing = any(_FAILURE_WORDS_RE.search(name.lower()) for name in names if name not in negated)
+    failing = any(
+        _FAILURE_WORDS_RE.search(name.lower()) or _NEGATED_SUCCESS_RE.search(name.lower())
+        for name in names
+        if name not in negated
+    )
     if not (failing or picked or negated):
         # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
         return None
     said = _said_within_reach(query)
     if said is not None:
         return said[0]
-    return "failures" if "failures" in picked or failing else "successes"
+    # A bucket's bound where _ratio_said did not read it as the numerator (`count / bucket`, a band `bucket - bucket`)
+    # says no outcome: only the bucket over the count is the share within it.
+    kept = {outcome for shown, outcome in _outcomes_picked(query) if not shown.startswith("le=")}
+    if not (failing or kept or negated):
+        return None
+    return "failures" if "failures" in kept or failing else "successes"
 
 
 def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], str] | None:
@@ -2542,18 +2680,51 @@ def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], st
         return None
 
 
+def _unnamed_recorded_ratio(query: str) -> str | None:
+    """The recorded ratio a rendered `query` without a division reads (`job:slo_sli:ratio5m`, see _RECORDED_RATIO_RE)
+    when its name says neither failures nor successes (nor a burn rate or a budget); None otherwise."""
+    syntax = promql_blanked(query)
+    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
+        return None
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    if not names or _recorded_ratio(names) is not None:
+        return None
+    for name in names:
+        lowered = name.lower()
+        if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered) or _named_outcome(lowered):
+            return None
+    return names[0]
+
+
+def _bucket_share(query: str) -> bool:
+    """Whether a rendered `query` divides and reads a histogram bucket at a finite bound (`le="0.3"`): a share of
+    the events though it says no outcome (a band, `(bucket{le="0.5"} - bucket{le="0.3"}) / count`), which the pooled
+    counts judge when its samples lie within 0 to 1."""
+    if "/" not in _by_numbers_removed(promql_blanked(query)):
+        return False
+    try:
+        selectors = vector_selectors(query)
+    except ValueError:  # not PromQL as the lexer reads it: the parser says so at load
+        return False
+    return any(
+        label == "le" and op == "=" and _is_finite_number(value)
+        for selector in selectors
+        for label, op, value in selector.matchers
+    )
+
+
 def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | None:
     """What a query without a division reading recorded ratios alone (`job:errors:ratio5m`, see _RECORDED_RATIO_RE)
-    counts by their names, when they agree: failures by a failure word, successes by a success word or a negated
-    failure word (`job:error_free_requests:ratio5m`); None otherwise."""
+    counts by their names, when they agree: failures by a failure word or a negated success word (`job:not_ok:ratio`),
+    successes by a success word or a negated failure word (`job:error_free_requests:ratio5m`); None otherwise."""
     said: set[str | None] = set()
     for name in names:
         lowered = name.lower()
         if not _RECORDED_RATIO_RE.fullmatch(lowered) or _NOT_A_SHARE_RE.search(lowered):
             return None
         if _NEGATED_SUCCESS_RE.search(lowered):
-            return None
-        if _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
+            said.add("failures")
+        elif _NEGATED_FAILURE_RE.search(lowered) or _RECORDED_SUCCESS_RE.search(lowered):
             said.add("successes" if not _FAILURE_WORDS_RE.search(_NEGATED_FAILURE_RE.sub("", lowered)) else None)
         else:
             said.add("failures" if _FAILURE_WORDS_RE.search(lowered) else None)
@@ -2567,7 +2738,7 @@ def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:
     (`sum(rate(errors_total[5m]))`): it grows with the variant's traffic, which the canary's weight sets, not with its
     quality. Said in what the query's first metric name counts (errors, CPU seconds, bytes, requests)."""
     syntax = promql_blanked(query)
-    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower():
+    if "/" in _by_numbers_removed(syntax) or "quantile" in syntax.lower() or "histogram_fraction" in syntax.lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
     recorded = [name for name in names if _RECORDED_RATE_RE.fullmatch(name)]

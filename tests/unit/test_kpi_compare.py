@@ -495,6 +495,12 @@ class TestCanaryReadBack:
         assert self.warned(check(canary=canary, baseline=baseline, max_absolute_change=0.001)) == []
 
 
+# A latency histogram's bucket at 0.3 s and its count, and its buckets' rates by le (histogram_fraction's argument).
+BUCKET = 'sum(rate(http_request_duration_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m]))'
+COUNT = 'sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))'
+BY_LE = 'sum by (le) (rate(http_request_duration_seconds_bucket{h="{{ canary_hash }}"}[5m]))'
+
+
 class TestMannWhitneyErrorRatio:
     """A mann_whitney error ratio without an events query on both variants is a load warning: it compares per-step
     ratios, which a variant's traffic sets as much as its quality, and no verdict can tell them apart."""
@@ -604,7 +610,7 @@ class TestMannWhitneyErrorRatio:
             '/ sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))',
             # Before: not warned: a recorded success ratio, by its name.
             'avg(job:http_success:ratio_rate5m{h="{{ canary_hash }}"})',
-            # Before: called "an error ratio" (its name says errors): 1 less one sits at 1.
+            # Before: called "an error ratio" (its name says errors): 1 less an error ratio sits at 1.
             '1 - avg(job:errors:ratio5m{h="{{ canary_hash }}"})',
         ],
         ids=[
@@ -625,11 +631,13 @@ class TestMannWhitneyErrorRatio:
         # at 0: the constant-baseline rule fails a canary against a quiet baseline at 1 alike (higher_is_better).
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert self.warned(definition) == [
-            "canary.query is a success ratio (or 1 less one), which method mann_whitney compares step by step, not "
-            "request by request: a variant with less traffic is at 1 (or 0) more often and noisier, so with unequal "
+            # Before: "a success ratio (or 1 less one)", "at 1 (or 0)": a success ratio is what it is, at 1 when no
+            # request failed.
+            "canary.query is a success ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 1 (no failure) more often and noisier, so with unequal "
             "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; without "
-            "an events query on both variants the verdict cannot tell a baseline at 1 (or 0) for its little traffic "
-            "from one there for its quality. Use method proportion (success and total as "
+            "an events query on both variants the verdict cannot tell a baseline at 1 for its little traffic from "
+            "one at 1 for its quality. Use method proportion (success and total as "
             "increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled counts then "
             "judge it at any weights)"
         ]
@@ -684,6 +692,57 @@ class TestMannWhitneyErrorRatio:
     def test_other_recorded_series_and_buckets_are_not_warned(self, query):
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert self.warned(definition) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{COUNT} / {BUCKET}",
+            f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}",
+            f"{BUCKET.replace('le=', 'le=~').replace('0.3', '0.3|0.5')} / {COUNT}",
+            f"{BUCKET.replace('le=', 'le!=')} / {COUNT}",
+            f"{BUCKET.replace('le=', 'le!~')} / {COUNT}",
+            f"histogram_fraction(0.1, 0.3, {BY_LE})",
+            f"histogram_fraction(0, +Inf, {BY_LE})",
+        ],
+        ids=["count-over-bucket", "band", "two-bounds", "not-a-bound", "not-a-bound-regex", "band-fraction", "all"],
+    )
+    def test_bucket_readings_that_say_no_outcome_are_not_warned(self, query):
+        # Before: each warned as a success ratio (a bucket's le anywhere in the query), `le!="0.3"` as an error ratio:
+        # the inverse of a share, the share between two bounds, two buckets summed, or every other bucket summed is no
+        # share of one outcome.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == []
+
+    @pytest.mark.parametrize(
+        ("query", "kind"),
+        [
+            (f"histogram_fraction(0, 0.3, {BY_LE})", "a success ratio"),
+            (f"histogram_fraction(-Inf, 0.3, {BY_LE})", "a success ratio"),
+            (f"histogram_fraction(0.3, +Inf, {BY_LE})", "an error ratio"),
+            (f"{BUCKET.replace('le=', 'le=~')} / {COUNT}", "a success ratio"),
+            (f"round({BUCKET} / {COUNT}, 0.001)", "a success ratio"),
+            (f"abs(1 - {BUCKET} / {COUNT})", "an error ratio"),
+            ('avg_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[1h])', "an error ratio"),
+            ('max_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[1h] offset 5m)', "an error ratio"),
+            (f"avg_over_time(({BUCKET} / {COUNT})[1h:1m])", "a success ratio"),
+        ],
+        ids=[
+            "fraction-within",
+            "fraction-from-inf",
+            "fraction-above",
+            "one-bound-regex",
+            "round",
+            "abs",
+            "avg-over-time",
+            "max-over-time-offset",
+            "subquery",
+        ],
+    )
+    def test_a_share_read_through_a_function_is_warned(self, query, kind):
+        # Before: not read (no warning), histogram_fraction() warned as a count of events.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert [w[: len(kind) + 18] for w in self.warned(definition)] == [f"canary.query is {kind}, "]
+        assert [w for w in load(definition).warnings if "counts events" in w] == []
 
     @pytest.mark.parametrize(
         "query",
@@ -850,6 +909,11 @@ class TestTrafficScaledKpi:
             'sum(slo:sli_error:ratio_rate5m{h="{{ canary_hash }}"})',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / 60 / sum(rate(all_total{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(err_total{h="{{ canary_hash }}"}[5m])) / on() sum(job:requests:rate5m{h="{{ canary_hash }}"})',
+            # Before: "counts events", its :rate5m read as a rate although its metric part says ratio.
+            'avg(job:http_error_ratio:rate5m{h="{{ canary_hash }}"})',
+            'avg(job:http_requests_ratio:irate1m{h="{{ canary_hash }}"})',
+            # Before: "counts events" (its rate() inside): a share of the requests.
+            'histogram_fraction(0, 0.3, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))',
         ],
     )
     def test_a_ratio_a_quantile_or_a_gauge_is_not_warned(self, query):
@@ -960,6 +1024,30 @@ class TestDirectionAgainstTheSuccessCount:
         success = f'sum(increase(http_requests_total{{{self.CANARY}, code=~"5.."}}[{{{{ lookback }}}}] offset -5m))'
         assert [w[:75] for w in self.warned("higher_is_better", success)] == [
             "canary.success counts failures (http_requests_total with a 5xx matcher) and"
+        ]
+
+    @pytest.mark.parametrize(
+        "metric", ["payments_not_ok_total", "payments_non_success_total", "payments_unsuccessful_total"]
+    )
+    def test_a_negated_success_name_counts_failures(self, metric):
+        # Before: silent better higher, and better lower `not_ok` read as successes, warned to write higher_is_better.
+        success = counted(f"{metric}{{{self.CANARY}}}")
+        assert self.warned("lower_is_better", success) == []
+        assert self.warned("higher_is_better", success) == [
+            f"canary.success counts failures ({metric}, by its name) and direction higher_is_better calls a higher "
+            "rate of them better: a canary failing more would pass; if success counts failures, write direction: "
+            "lower_is_better"
+        ]
+
+    @pytest.mark.parametrize("value", ["NOT_OK", "non_success", "unsuccessful"])
+    def test_a_negated_success_value_picks_failures(self, value):
+        # Before: `outcome="NOT_OK"` read as successes (its ok), warned better lower.
+        success = counted(f'payments_total{{{self.CANARY}, outcome="{value}"}}')
+        assert self.warned("lower_is_better", success) == []
+        assert self.warned("higher_is_better", success) == [
+            f'canary.success counts failures (payments_total with outcome="{value}") and direction higher_is_better '
+            "calls a higher rate of them better: a canary failing more would pass; if success counts failures, write "
+            "direction: lower_is_better"
         ]
 
     def test_a_swapped_direction_passes_a_regression(self):
@@ -1127,6 +1215,9 @@ class TestDirectionAgainstTheSuccessCount:
         ] == ['canary.success counts failures (http_requests_total with outcome="SERVER_ERROR"']
 
 
+NOT_OK = 'outcome="NOT_OK"'
+
+
 def rate_of(metric: str, matcher: str = "") -> str:
     """A ratio's rate per second of the canary's `metric` events, picked by `matcher` too."""
     picked = f", {matcher}" if matcher else ""
@@ -1252,6 +1343,33 @@ class TestDirectionAgainstTheRatio:
         # higher_is_better (which passes every regression).
         assert self.warned("lower_is_better", query, method) == []
 
+    @pytest.mark.parametrize(
+        ("query", "evidence"),
+        [
+            ('avg(job:not_ok:ratio{h="{{ canary_hash }}"})', "job:not_ok:ratio, a recorded ratio by its name"),
+            (
+                'avg(job:non_success:ratio{h="{{ canary_hash }}"})',
+                "job:non_success:ratio, a recorded ratio by its name",
+            ),
+            (f"{rate_of('not_ok_total')} / {rate_of('requests_total')}", "not_ok_total, by its name"),
+            (f"{rate_of('unsuccessful_total')} / {rate_of('requests_total')}", "unsuccessful_total, by its name"),
+            (
+                f"{rate_of('requests_without_success_total')} / {rate_of('requests_total')}",
+                "requests_without_success_total, by its name",
+            ),
+            (f"{rate_of('rpc_total', NOT_OK)} / {rate_of('rpc_total')}", f"rpc_total with {NOT_OK}"),
+        ],
+        ids=["not-ok", "non-success", "not-ok-total", "unsuccessful", "without-success", "not-ok-value"],
+    )
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_negated_success_word_counts_failures(self, query, evidence, method):
+        # Before: neither, so an error ratio better higher drew no warning (it passes every regression).
+        assert self.warned("higher_is_better", query, method) == [
+            f"canary.query is an error ratio (a ratio whose numerator counts failures: {evidence}) and direction "
+            "higher_is_better calls a higher value better: a canary failing more would pass and one failing less "
+            "fail; if the query is an error ratio, write direction: lower_is_better"
+        ]
+
     def test_a_negative_time_is_no_subtraction(self):
         # The minus of `@ -60` is a sign, as an offset's is. Before: the load crashed, a panic of the PromQL parser's
         # binding reading a time before 1970 (promql_groups._read_by), and `analyzer validate` exited 1.
@@ -1267,6 +1385,61 @@ class TestDirectionAgainstTheRatio:
     def test_a_function_changing_the_values_is_not_read_through(self):
         query = f"abs({rate_of('errors_total')} / {self.ALL} - 0.5)"
         assert self.warned("higher_is_better", query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "direction"),
+        [
+            (f"{BUCKET.replace('le=', 'le!=')} / {COUNT}", "higher_is_better"),
+            (f"{BUCKET.replace('le=', 'le=~').replace('0.3', '0.3|0.5')} / {COUNT}", "lower_is_better"),
+            (f"histogram_fraction(0.1, 0.3, {BY_LE})", "lower_is_better"),
+            (f"histogram_fraction(0.1, 0.3, {BY_LE})", "higher_is_better"),
+            (f"histogram_fraction(0, +Inf, {BY_LE})", "higher_is_better"),
+            (f"histogram_fraction(-Inf, +Inf, {BY_LE})", "lower_is_better"),
+        ],
+        ids=["not-a-bound", "two-bounds", "band-lower", "band-higher", "all-higher", "all-lower"],
+    )
+    def test_a_bucket_reading_no_outcome_is_not_warned(self, query, direction):
+        # Before: `le!="0.3"` (every other bucket) read as the slow requests, two bounds as the fast ones.
+        assert self.warned(direction, query) == []
+
+    @pytest.mark.parametrize(
+        ("query", "direction", "evidence"),
+        [
+            (
+                f"histogram_fraction(0, 0.3, {BY_LE})",
+                "lower_is_better",
+                "a success ratio (a ratio whose numerator counts successes: histogram_fraction(0, 0.3, ...) of "
+                "http_request_duration_seconds_bucket, the share at or below 0.3)",
+            ),
+            (
+                f"histogram_fraction(0.3, +Inf, {BY_LE})",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: histogram_fraction(0.3, +Inf, ...) of "
+                "http_request_duration_seconds_bucket, the share above 0.3)",
+            ),
+            (
+                f"round({rate_of('errors_total')} / {rate_of('requests_total')}, 0.001)",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: errors_total, by its name)",
+            ),
+            (
+                f"abs({rate_of('errors_total')} / {rate_of('requests_total')})",
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: errors_total, by its name)",
+            ),
+            (
+                'last_over_time(job:errors:ratio5m{h="{{ canary_hash }}"}[10m])',
+                "higher_is_better",
+                "an error ratio (a ratio whose numerator counts failures: job:errors:ratio5m, a recorded ratio by its "
+                "name)",
+            ),
+        ],
+        ids=["fraction-within", "fraction-above", "round", "abs", "last-over-time"],
+    )
+    def test_a_ratio_read_through_a_function_is_warned(self, query, direction, evidence):
+        # Before: histogram_fraction(), round(), abs() and *_over_time() were not read through: no warning.
+        (warning,) = self.warned(direction, query)
+        assert warning.startswith(f"canary.query is {evidence} and direction {direction} calls a "), warning
 
     @pytest.mark.parametrize(
         ("query", "kind", "evidence"),
@@ -4071,10 +4244,21 @@ STEADY = ([0.005] * 61, RARE_BURSTS[0])
 # A canary erring at one step in 20 (5%) against a baseline steady near 0.33%: below it at most steps, the ranks pass.
 QUIET_CANARY = ([0.05 if i % 20 == 0 else 0.0 for i in range(61)], [0.003 + 0.0001 * (i % 7) for i in range(61)])
 
+# A canary steady at 0.2% against a baseline at 0 but at one step in 10 (5%): above it at most steps, so the ranks have
+# it worse, where over 100000 events each it errs a third as often (0.002 against 0.0057); and the same as success
+# ratios.
+CONTRADICTED = ([0.002] * 61, RARE_BURSTS[0])
+SUCCESS_CONTRADICTED = tuple([1 - x for x in side] for side in CONTRADICTED)
+# By direction: the query (an error ratio better lower, a success ratio better higher), and its tolerance (of a success
+# ratio near 1: 0.1% of it).
+QUERY_OF = {"lower_is_better": ERROR_RATIO, "higher_is_better": ERROR_RATIO.replace('code=~"5.."', 'code!~"5.."')}
+TOLERANCE_OF: dict[str, dict[str, Any]] = {"lower_is_better": {}, "higher_is_better": {"max_relative_change": 0.001}}
+
 
 class TestPooledCounts:
     """A mann_whitney error ratio with events on both variants is judged by its pooled counts too: their fail stands,
-    and beyond 2x the traffic either way the ranks alone neither fail nor pass."""
+    the ranks' fail not when they find the canary significantly better, and beyond 2x the traffic either way the ranks
+    alone neither fail nor pass."""
 
     def test_a_fail_of_the_counts_stands_over_a_pass_of_the_ranks(self):
         assert judge_counted(RARE_BURSTS, None).outcome is Outcome.PASS
@@ -4092,7 +4276,8 @@ class TestPooledCounts:
         rule = (
             "the pooled counts (each variant's mean sample times its events) fail it when the increase is significant "
             "(p < 0.05) and larger than the tolerance 0.0001 (10% of the baseline), and a pass needs their interval to "
-            "rule out an increase beyond the tolerance too"
+            "rule out an increase beyond the tolerance too, and a fail of the ranks stands only when they do not find "
+            "the canary significantly better"
         )
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
@@ -4105,7 +4290,8 @@ class TestPooledCounts:
         assert judged.reason.endswith(
             "fail it when the increase is significant (p < 0.05) and larger than the "
             "tolerance 0.0001 (10% of the baseline), and a pass needs their interval to rule out an increase beyond "
-            "the tolerance too"
+            "the tolerance too, and a fail of the ranks stands only when they do not find the canary significantly "
+            "better"
         )
         assert judged.value == pytest.approx(0.009)
 
@@ -4139,8 +4325,9 @@ class TestPooledCounts:
         assert judged.details["count_test"]["ranks_judge"] is False
         assert judged.details["decision_rule"].endswith(
             ", and a pass needs their interval to rule out "
-            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too; at a traffic "
-            "ratio beyond 2x either way only they fail it"
+            f"{'an increase' if direction == 'lower_is_better' else 'a change'} beyond the tolerance too, and a fail "
+            "of the ranks stands only when they do not find the canary significantly better; at a traffic ratio "
+            "beyond 2x either way only they fail it"
         )
 
     def test_a_fail_of_the_ranks_at_10x_the_canary_s_traffic_stands_with_the_counts(self):
@@ -4155,6 +4342,19 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.reason.startswith("canary shifted +0.005 from baseline median 0"), judged.reason
         assert judged.details["count_test"]["p_value"] > 0.05
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_fail_of_the_ranks_the_counts_contradict_is_inconclusive(self, direction):
+        # Before: a fail within 2x the traffic, where the counts over 100000 events each find the canary erring a third
+        # as often (p=1e-42): the two tests disagree on which variant is worse.
+        samples = CONTRADICTED if direction == "lower_is_better" else SUCCESS_CONTRADICTED
+        judged = judge_counted(samples, (100000.0, 100000.0), direction, QUERY_OF[direction], **TOLERANCE_OF[direction])
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            f"the ranks find {'an increase' if direction == 'lower_is_better' else 'a drop'} beyond the tolerance, "
+            "but the pooled counts find the canary significantly better: pooled counts canary "
+        ), judged.reason
+        assert judged.details["count_test"]["canary_better"] is True
 
     def test_a_pass_of_the_ranks_at_a_tenth_of_the_baseline_s_traffic_needs_the_counts_interval(self):
         assert judge_counted(QUIET_CANARY, None).outcome is Outcome.PASS
@@ -4289,6 +4489,37 @@ class TestPooledCounts:
             "a variant with less traffic sits at 0 more often for its traffic, not its quality)"
         ), unmeasured.reason
 
+    def test_a_band_of_latency_buckets_is_judged_by_its_counts(self):
+        # The share of requests between 0.3 s and 0.5 s says no outcome (no direction warning), but is a share of the
+        # events all the same: the counts judge it.
+        band = f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}"
+        judged = judge_counted(QUIET_CANARY, (180.0, 180.0), query=band)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("the pooled counts' interval allows an increase of 0.0238101, beyond the ")
+
+    @pytest.mark.parametrize(
+        ("direction", "better"),
+        [
+            ("lower_is_better", "lower is taken as better"),
+            ("higher_is_better", "higher is taken as better"),
+            ("either", "a change either way is taken as worse"),
+        ],
+    )
+    @pytest.mark.parametrize("events", [None, (10000.0, 10000.0)], ids=["no-events", "events"])
+    def test_a_recorded_ratio_naming_no_outcome_says_its_direction_is_assumed(self, direction, better, events):
+        # Before: judged by the ranks alone with no word of it: whether job:slo_sli:ratio5m is an error or a success
+        # ratio (or no share of events at all) its name does not say, so only the direction written says which way is
+        # better, and no pooled counts can be taken.
+        query = 'avg(job:slo_sli:ratio5m{h="{{ canary_hash }}"})'
+        judged = judge_counted(RARE_BURSTS, events, direction, query)
+        why = (
+            f"job:slo_sli:ratio5m, a recorded ratio, names no outcome (no failure or success word): {better} by "
+            f"direction {direction} alone, and its per-step values are compared by rank alone, without pooled counts"
+        )
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+        assert judged.outcome is judge_counted(RARE_BURSTS, events, direction, CANARY).outcome
+
     def test_a_latency_sli_s_slow_canary_fails_by_its_counts(self):
         # Before: a pass. The share of requests within 0.3 s, better higher: the canary is at 1 (no slow request) at 3
         # steps in 4 and 0.95 at the fourth, the baseline at 0.9975 throughout; over 18000 requests each the canary
@@ -4320,8 +4551,8 @@ SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
 
 class TestPooledCountsAB:
     """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
-    baseline win stands, the canary wins only when they name it too, and beyond 2x the traffic either way the baseline
-    wins only when they name it."""
+    baseline win stands, the canary wins only when they name it too, the baseline's win by the ranks not when they find
+    the canary significantly better, and beyond 2x the traffic either way the baseline wins only when they name it."""
 
     def test_a_canary_erring_5x_as_often_wins_by_the_ranks_alone(self):
         # What the counts are for: the canary's ties at 0 rank it below the baseline.
@@ -4348,7 +4579,8 @@ class TestPooledCountsAB:
         rule = (
             "the pooled counts (each variant's mean sample times its events) name a winner when the difference is "
             "significant (p < 0.05) and larger than the tolerance 0.00025 (10% of the baseline); their baseline win "
-            "stands, and the canary wins only when they name it too"
+            "stands, and the canary wins only when they name it too, and the baseline only when they do not find the "
+            "canary significantly better"
         )
         assert judged.reason.endswith(f"; {rule}")
         assert judged.details["decision_rule"].endswith(f"; {rule}")
@@ -4411,6 +4643,37 @@ class TestPooledCountsAB:
         assert judged.reason.startswith("baseline wins: canary shifted +0.005 from baseline median 0"), judged.reason
         assert judged.details["count_test"]["winner"] is None
         assert judged.value == 0.005
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_baseline_win_of_the_ranks_the_counts_contradict_is_no_win(self, direction):
+        # Before: "baseline wins", a fail. The canary at 0.002 at every step, the baseline at 0 but at one step in 10
+        # (5%): the ranks have the canary worse at most steps, the counts over 100000 events each have it erring a
+        # third as often (p=1e-42). Which test is right depends on how steady the traffic was: no winner yet.
+        samples = CONTRADICTED if direction == "lower_is_better" else SUCCESS_CONTRADICTED
+        judged = judge_counted(
+            samples, (100000.0, 100000.0), direction, QUERY_OF[direction], mode="ab", **TOLERANCE_OF[direction]
+        )
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.details["winner"] is None
+        assert judged.details["count_test"]["winner"] == "canary"
+        assert judged.details["count_test"]["canary_better"] is True
+        assert judged.reason.startswith(
+            "no winner yet: the ranks name the baseline, but the pooled counts find the canary significantly better: "
+            "pooled counts canary "
+        ), judged.reason
+        assert "; by the ranks: baseline wins: canary shifted " in judged.reason
+        assert judged.value == pytest.approx(judged.details["count_test"]["estimate"])
+
+    @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better"])
+    def test_a_canary_win_of_the_ranks_the_counts_contradict_is_the_counts_baseline_win(self, direction):
+        # The mirror: the counts' baseline win stands whatever the ranks found (it ships nothing).
+        samples = CONTRADICTED[::-1] if direction == "lower_is_better" else SUCCESS_CONTRADICTED[::-1]
+        judged = judge_counted(
+            samples, (100000.0, 100000.0), direction, QUERY_OF[direction], mode="ab", **TOLERANCE_OF[direction]
+        )
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+        assert judged.reason.startswith("baseline wins by the pooled counts: "), judged.reason
 
 
 def outcomes(
