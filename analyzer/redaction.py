@@ -9,8 +9,44 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
+
+
+class _LazyPattern:
+    """A regular expression compiled when first used: after that, its methods are the compiled pattern's own."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._compile(), name)
+
+    def _compile(self) -> re.Pattern[str]:
+        compiled = re.compile(*self._source)
+        # Kept on the instance, found before __getattr__ is asked again: a use costs what the compiled pattern's does.
+        self.__dict__.update((attr, getattr(compiled, attr)) for attr in dir(compiled) if not attr.startswith("_"))
+        return compiled
+
+
+_PATTERNS: list[_LazyPattern] = []
+
+
+def _lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern` compiled on its first use: Python compiles a pattern slowly, and this module's hundred took a tenth of
+    a cold `analyzer run`, which uses three."""
+    lazy = _LazyPattern(pattern, flags)
+    _PATTERNS.append(lazy)
+    return cast("re.Pattern[str]", lazy)
+
+
+def compile_patterns() -> None:
+    """Compile every pattern of this module not compiled yet: a service does it before it listens, where the first
+    use of each would hold its event loop up."""
+    for lazy in _PATTERNS:
+        if "match" not in vars(lazy):
+            lazy._compile()
+
 
 REDACTED = "<redacted>"
 """What stands in for a hidden value."""
@@ -32,16 +68,16 @@ _SECRET_WORDS = (
 _SECRET_LONG_WORDS = (
     r"auth|token|key|secret|cookie|pass(?:w(?:or)?d|phrase|code)|sess(?:ion|id)|credential|signature|jwt"
 )
-_SECRET_NAME_RE = re.compile(rf"{_SECRET_LONG_WORDS}|{_SECRET_WORDS}", re.IGNORECASE)
+_SECRET_NAME_RE = _lazy(rf"{_SECRET_LONG_WORDS}|{_SECRET_WORDS}", re.IGNORECASE)
 # The other words alone: a name holding none of them may be listed as holding no secret (`may_be_shown`). Searched
 # for with its short words left in: taken out, `sigNature` and `sesSid` held no `signature` or `sessid` any more.
-_SECRET_LONG_WORD_RE = re.compile(_SECRET_LONG_WORDS, re.IGNORECASE)
+_SECRET_LONG_WORD_RE = _lazy(_SECRET_LONG_WORDS, re.IGNORECASE)
 # The common HTTP auth schemes: a value after one is a credential, whatever the header carrying it is named (one
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
-_CREDENTIAL_VALUE_RE = re.compile(rf"(?i)({_AUTH_SCHEMES})\s+\S")
+_CREDENTIAL_VALUE_RE = _lazy(rf"(?i)({_AUTH_SCHEMES})\s+\S")
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
-_AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
+_AUTH_SCHEME_RE = _lazy(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
 
 # Words holding a secret name's letters that name no secret: a count of a language model's tokens (`max_tokens`,
@@ -61,7 +97,7 @@ _AUTH_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
-_NO_SECRET_WORD_RE = re.compile(
+_NO_SECRET_WORD_RE = _lazy(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
@@ -93,8 +129,8 @@ def is_secret_name(name: str) -> bool:
 # `pass` alone (any case, digits after it) names a password or a result (`pass: true`, `pass=12` tests passed): a value
 # that is a number, a count out of a total (`pass=12/12`), a boolean or none (`None`, `null`) is the result's, shown;
 # any other a password's, hidden (`pass=hunter2`).
-_PASS_NAME_RE = re.compile(r"(?i)pass[0-9]*")
-_RESULT_VALUE_RE = re.compile(
+_PASS_NAME_RE = _lazy(r"(?i)pass[0-9]*")
+_RESULT_VALUE_RE = _lazy(
     r"""(["']?)(?:-?[0-9][0-9.eE+-]*|[0-9]+/[0-9]+|(?i:true|false|yes|no|on|off|none|null|nil))\1"""
 )
 
@@ -127,11 +163,11 @@ def is_credential_value(value: str) -> bool:
 
 
 # A URL's scheme and `//`, optional, and its authority (to the first `/` or space); its query or fragment.
-_URL_AUTHORITY_RE = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?([^/\s]*)")
-_URL_QUERY_RE = re.compile(r"([?#]).*", re.DOTALL)
+_URL_AUTHORITY_RE = _lazy(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?([^/\s]*)")
+_URL_QUERY_RE = _lazy(r"([?#]).*", re.DOTALL)
 # A host's port: what follows a host's `:` when a `?` or `#` after it starts the query, not a password's part.
-_PORT_RE = re.compile(r"[0-9]*")
-_QUERY_START_RE = re.compile(r"[?#]")
+_PORT_RE = _lazy(r"[0-9]*")
+_QUERY_START_RE = _lazy(r"[?#]")
 
 
 def _user_info_end(authority: str, *, port_then_query: bool = False) -> int:
@@ -168,7 +204,7 @@ def url_for_message(url: str) -> str:
 
 
 # An http(s) scheme written without its `://` whole (`https//host`, `http:/host`, `https:host`): the scheme in group 1.
-_MANGLED_SCHEME_RE = re.compile(r"(https?)[:/]+(?=[^:/])", re.IGNORECASE)
+_MANGLED_SCHEME_RE = _lazy(r"(https?)[:/]+(?=[^:/])", re.IGNORECASE)
 
 
 def url_with_scheme(url: str) -> tuple[str, str] | None:
@@ -204,11 +240,11 @@ _MIN_CLIPPED_CHARS = 4
 # nor a file's extension (`abcd.json`, `abcd.tar.gz`: suffixes of a letter and 1 to 4 letters or digits ending the
 # word), which would otherwise show a secret a target put in a file name; the price is that a host label equal to a
 # short secret before a short top-level domain (`abcd.com`) is hidden too, while `abcd.example` and `abcd.5` are not.
-_WORD_BEFORE_RE = re.compile(r"(?<=\w)|(?<=\w[.-])")
-_WORD_AFTER_RE = re.compile(r"\w|-\w|(?!(?:\.[A-Za-z][A-Za-z0-9]{1,4})+(?!\w|[.-]\w))\.\w")
+_WORD_BEFORE_RE = _lazy(r"(?<=\w)|(?<=\w[.-])")
+_WORD_AFTER_RE = _lazy(r"\w|-\w|(?!(?:\.[A-Za-z][A-Za-z0-9]{1,4})+(?!\w|[.-]\w))\.\w")
 # One escape of an encoding a server or proxy may echo a value in: a run of percent-encoded bytes, a JSON `\uXXXX`
 # (a surrogate pair as two) or `\"`-style escape, an HTML character reference, and '+' (a space in a query).
-_ESCAPE_RE = re.compile(
+_ESCAPE_RE = _lazy(
     r"(?P<pct>(?:%[0-9A-Fa-f]{2})+)"
     r"|\\u(?P<u>[0-9A-Fa-f]{4})(?:\\u(?P<low>[dD][c-fC-F][0-9A-Fa-f]{2}))?"
     r"|\\(?P<json>[\"\\/bfnrt])"
@@ -232,14 +268,14 @@ _ENCODINGS = ("url", "json", "html")
 # The start of an escape that a clip cut before its end (what `_ESCAPE_RE` no longer reads), and its longest.
 # A character percent-encoded in two to four bytes that a clip cut after the first (`%C3%A9` as `%C3`) is decoded as
 # one U+FFFD a byte.
-_CUT_ESCAPE_RE = re.compile(
+_CUT_ESCAPE_RE = _lazy(
     r"\ufffd{0,3}(?:%[0-9A-Fa-f]?|\\(?:u[0-9A-Fa-f]{0,3})?|&(?:#[xX]?[0-9A-Fa-f]{0,6}|[a-z]{0,4}))?\Z"
 )
 _LONGEST_CUT_ESCAPE_CHARS = 9
 _JSON_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HTML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # A character outside URLs' unreserved ones: an encoder may write it otherwise.
-_ESCAPABLE_RE = re.compile(r"[^A-Za-z0-9_.~-]")
+_ESCAPABLE_RE = _lazy(r"[^A-Za-z0-9_.~-]")
 
 
 def credential_forms(value: str) -> list[str]:
@@ -474,16 +510,16 @@ def scrubber(values: Iterable[str], *, keep_clip_mark: bool = False) -> Callable
 # mapping entry or (name, value) pair under a secret name. A URL's user info runs to the authority's last '@', as a
 # URL parser reads it (a password holding an '@' as written), and past a quote, a '<', a '#' or a '?' a password holds
 # (stopped there, the password's start showed), as `_user_info_end` reads it.
-_URL_USER_INFO_ANYWHERE_RE = re.compile(r"(?<=//)[^\s/]+@")
+_URL_USER_INFO_ANYWHERE_RE = _lazy(r"(?<=//)[^\s/]+@")
 # An image's digest after its tag (`docker://nginx:1.25@sha256:...`, skopeo's transport): the `@` ends no user info,
 # as no host is named `sha256`.
-_DIGEST_RE = re.compile(r"sha\d{3}:")
+_DIGEST_RE = _lazy(r"sha\d{3}:")
 # A user's name alone, no password (`ssh://git@host`, `//deploy@host`, `//ec2-user@host`): lower case letters with at
 # most three digits, as a login is written, and no five consonants in a row, as a name is spoken (`administrator`,
 # `jenkins`); a token sent as the user (`https://ghp_...@github.com`, a Sentry DSN's 32 hex digits, 20 random small
 # letters `qwrtzpsdfghjklm...`) is none. One shorter than MIN_HIDDEN_CHARS is shown whatever its shape (`//X7@host`):
 # it tells next to nothing, as a secret arg that short is not searched for.
-_USER_NAME_ALONE_RE = re.compile(
+_USER_NAME_ALONE_RE = _lazy(
     r"(?=[a-z_])(?!(?:[^0-9]*[0-9]){4})(?![a-z0-9_.-]{0,15}[b-df-hj-np-tv-xz]{5})[a-z0-9_.-]{1,20}|[^:@]{1,3}"
 )
 # The credential is a token68 or, as Digest writes it, a list of auth-params (`username="bob", response="..."`).
@@ -497,11 +533,11 @@ _SCHEME_MESSAGE_WORDS = (
     "|headers?|challenge|access|login|required|expired|invalid|missing|failed|refreshed|rejected|error|is|was"
     "|are|not|and|or|to|for|with|the|an?|of|in|on|only|supported|unsupported|mode|flow|grant|type"
 )
-_SCHEME_CREDENTIAL_RE = re.compile(
+_SCHEME_CREDENTIAL_RE = _lazy(
     rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
     rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
-_HEADER_FIELD_LINE_RE = re.compile(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+_HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
@@ -515,7 +551,7 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # A string literal's prefix as a repr or a source line writes one: bytes, raw, both, or Python 2's unicode (`b'...'`,
 # `rb"..."`, `u'...'`); not an f-string's (a source line's code, `f"Bearer {token}"`).
 STRING_PREFIX = r"(?:[bB][rR]?|[rR][bB]?|[uU])?"
-_QUOTED_ENTRY_RE = re.compile(
+_QUOTED_ENTRY_RE = _lazy(
     r"""(?P<name>(?P<pair>(?:(?<=[\[(])|(?<=[\])'"\d],)|(?<=[\])'"\d],[ \t]))\s*\(\s*)?"""
     r"""b?(?P<q>['"])(?P<key>[\w-]+)(?P=q)(?(pair)\s*,\s*|\s*:\s*))"""
     rf"""(?P<open>{STRING_PREFIX}(?P<v>['"]))(?:(?:\\.|(?!(?P=v))[^\\\n])*(?P=v)|[^\n]*(?P=v)|[^\n]+\Z)"""
@@ -540,18 +576,18 @@ _SECRET_PAIR = (
     # A repr's object holding it (`password=Secret('...')`): whole.
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
 )
-_SECRET_PAIR_RE = re.compile(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+_SECRET_PAIR_RE = _lazy(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
 # The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
 # line of them read the line to its end again (quadratic: 5 s for 128 KB before a line's end).
-_SECRET_PAIR_BEFORE_LAST_LINE_RE = re.compile(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))
+_SECRET_PAIR_BEFORE_LAST_LINE_RE = _lazy(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))
 _SECRET_PAIR_VALUES = ("double", "single", "backslashed", "escaped", "cut", "listed", "call", "bare")
-_QUOTED_CONTAINER_RE = re.compile(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
+_QUOTED_CONTAINER_RE = _lazy(r"""(['"])(?P<name>[\w.-]{1,100})\1\s*:\s*[\[{]""")
 
 # What decides where an object or a list ends in a text: a string (whose brackets are text) or a bracket.
-_CONTAINER_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
+_CONTAINER_TOKEN_RE = _lazy(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]')
 # In a flow mapping a single-quoted string's brackets are text too (YAML's, Node's util.inspect: `{ match: '[^}]+' }`);
 # an apostrophe no quote closes runs to the text's end, hiding more, never less.
-_FLOW_CONTAINER_TOKEN_RE = re.compile(r"""(["'])(?:(?!\1)[^\\]|\\.)*(?:\1|\\?\Z)|[\[\]{}]""")
+_FLOW_CONTAINER_TOKEN_RE = _lazy(r"""(["'])(?:(?!\1)[^\\]|\\.)*(?:\1|\\?\Z)|[\[\]{}]""")
 
 
 def container_end(text: str, start: int, *, single_quoted: bool = False) -> int:
@@ -606,13 +642,13 @@ def _hide_user_info(text: str) -> str:
 # date `/verify/2024-01-01`, a short id are none), right after the name or after one short segment between (a user's
 # id: Django's `reset/<uidb64>/<token>/`, allauth's `reset/key/<uid>-<key>/`, Laravel's `verify/<id>/<hash>`).
 # Another segment's is shown (`/orders/abc123def456ghi789`: an id, no capability by name).
-_CAPABILITY_PATH_RE = re.compile(
+_CAPABILITY_PATH_RE = _lazy(
     r"(?i)(?<=/)(?:(?:password[_-]?)?reset(?:[_-]?password)?|invit(?:e|es|ation|ations)|accept[_-]?invite"
     r"|magic(?:[_-]?links?)?|(?:log|sign)[_-]?in[_-]?links?|verify(?:[_-]?email)?|verification|confirm(?:ation)?"
     r"|activat(?:e|ion)|unsubscribe|one[_-]?time)"
     r"/(?:[A-Za-z0-9_~-]{1,15}/)?(?P<token>[A-Za-z0-9_~+-]{16,}={0,2})"
 )
-_DIGIT_AND_LETTER_RE = re.compile(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
+_DIGIT_AND_LETTER_RE = _lazy(r"(?=[^0-9]*[0-9])(?=[^A-Za-z]*[A-Za-z])")
 
 
 def capability_path_spans(text: str) -> list[tuple[int, int]]:
@@ -631,7 +667,7 @@ def capability_path_spans(text: str) -> list[tuple[int, int]]:
 # repr's `{'name': ..., 'value': ...}` or `V1EnvVar(name='...', value='...')`, a flow mapping's `{name: ..., value:
 # ...}`, YAML's `- name: ...` then `value: ...` on the next line): the value, quoted (inside its quotes) or bare (to
 # a space, a comma, a bracket), is hidden when the name is a secret's (`is_secret_pair`).
-_ENV_ENTRY_RE = re.compile(
+_ENV_ENTRY_RE = _lazy(
     r"""(?<![\w])(?P<nq>["']?)name(?P=nq)[ \t]*[:=][ \t]*(?P<q>["']?)(?P<name>[\w.-]{1,100})(?P=q)"""
     r"""(?:[ \t]*,[ \t]*|[ \t]*\r?\n[ \t]*)(?P<vq>["']?)value(?P=vq)[ \t]*[:=][ \t]*"""
     r"""(?:(?P<open>["'])(?P<quoted>(?:\\.|(?!(?P=open))[^\\\r\n])*)(?P=open)|(?P<bare>[^\s,{}\[\]()]+))"""
@@ -742,7 +778,7 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
 # a scheme's word in braces (a hashed or encoded password as LDAP and Spring write it: `{SSHA}...`, `{noop}...`), which
 # no nested struct does (its fields are named: `{User:app ...}`).
 _GO_SCHEME_PREFIX = r"(?:\{\w[\w.-]{0,19}\})?"
-_GO_FIELD_RE = re.compile(
+_GO_FIELD_RE = _lazy(
     r"""(?<=[{ ])(?P<name>[A-Z]\w{0,99}):(?![/:\s])(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|"""
     rf"""(?P<bare>{_GO_SCHEME_PREFIX}[^\s{{}}]+"""
     r"""(?:(?: [^\s{}]+)*?(?= [A-Z]\w{0,99}:|\}))?))"""
@@ -752,26 +788,26 @@ _GO_FIELD_RE = re.compile(
 # (`{token:>8}`), and only between braces closed on its line or after a `{` the text's end cut (`_GO_STRUCT_PART_RE`:
 # a sentence's `secret:kube-system/tls not found` is evidence). Under a secret name it is hidden to the part's end, as
 # an exported field's bare value is.
-_GO_UNEXPORTED_FIELD_RE = re.compile(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
+_GO_UNEXPORTED_FIELD_RE = _lazy(r"(?<=[{ ])(?P<name>[a-z_]\w{0,99}):(?![/:\s<>^=])(?P<bare>[^\s{}]+)")
 # A field's value a scheme's braces start (`password:{noop}...`), read with them as parentheses (the same length): its
 # braces would end the struct's part before the value, which no field then named.
-_GO_SCHEME_BRACES_RE = re.compile(r"(?<=:)\{(\w[\w.-]{0,19})\}")
+_GO_SCHEME_BRACES_RE = _lazy(r"(?<=:)\{(\w[\w.-]{0,19})\}")
 # A struct's text from a brace to the next `}` on its line, no brace between (read once: each part from its brace), or
 # from a `{` to the text's end (a clip cut the struct before its `}`).
-_GO_STRUCT_PART_RE = re.compile(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
+_GO_STRUCT_PART_RE = _lazy(r"(?<=[{}])[^{}\r\n]+(?=\})|(?<=\{)[^{}\r\n]+\Z")
 # Go's `%v` of a map (`map[password:... user:bob]`, an http.Header's `map[X-Api-Key:[...]]`, a map in a map
 # `map[db:map[password:...]]`): on the line after its `map[`, an entry's key, any case, and its value, a slice's
 # brackets whole. `%v` writes a string as it is, so a value may hold spaces and what looks like the next key
 # (`map[password:correct horse user:bob]`): under a secret name a value that is no slice is hidden to its map's `]`
 # (or its line's end), the entries after it with it (fmt sorts a map's keys: those before it are shown).
-_GO_MAP_RE = re.compile(r"\bmap\[")
-_GO_MAP_ENTRY_RE = re.compile(
+_GO_MAP_RE = _lazy(r"\bmap\[")
+_GO_MAP_ENTRY_RE = _lazy(
     r"(?<=[\[ ])([A-Za-z_][\w.-]{0,99}):"
     rf"(\[[^\[\]\r\n]*\]|{_GO_SCHEME_PREFIX}[^\s\[\]{{}}]+"
     r"(?:(?: [^\s\[\]{}]+)*?(?= [A-Za-z_][\w.-]{0,99}:|\]))?)"
 )
-_GO_BRACES_RE = re.compile(r"[{}\r\n]")
-_GO_BRACKETS_RE = re.compile(r"[\[\]\r\n]")
+_GO_BRACES_RE = _lazy(r"[{}\r\n]")
+_GO_BRACKETS_RE = _lazy(r"[\[\]\r\n]")
 
 
 def _go_value_end(text: str, start: int, brackets: re.Pattern[str]) -> int:
@@ -839,11 +875,11 @@ def go_value_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, in
 # it open), a validation error's `loc` (a short list or tuple), an object or a list, an object's repr (`Secret('a, b')`:
 # whole, its commas in it; no bracket in it), or plain (to the next `,`, bracket or line's end). A quoted value is read
 # past at once: its brackets and commas are text.
-_FLOW_MAPPING_TOKEN_RE = re.compile(r"[{}\[\],]")
+_FLOW_MAPPING_TOKEN_RE = _lazy(r"[{}\[\],]")
 # A string literal's start, its prefix too (`b'...'`, `f"..."`, `rb'...'`), or a value that holds no secret: a
 # language's none or boolean, which says what went wrong (`{'token': None}`: none was configured).
-_NO_QUOTED_SECRET_RE = re.compile(r"""[bBrRuUfF]{0,2}['"]|(?:None|null|nil|undefined|True|False|true|false)[ \t]*\Z""")
-_FLOW_ENTRY_RE = re.compile(
+_NO_QUOTED_SECRET_RE = _lazy(r"""[bBrRuUfF]{0,2}['"]|(?:None|null|nil|undefined|True|False|true|false)[ \t]*\Z""")
+_FLOW_ENTRY_RE = _lazy(
     r"""\s*(?:(?P<bare>[A-Za-z_][\w.-]{0,99})[ \t]*:(?=\s)|b?(?P<q>['"])(?P<quoted>[\w.-]{1,100})(?P=q)[ \t]*:)\s*"""
     r"""(?:'(?P<single>(?:[^'\\\r\n]|\\.)*)(?:'|\Z)|"(?P<double>(?:[^"\\\r\n]|\\.)*)(?:"|\Z)"""
     r"""|(?P<loc>[\[(][^\[\]{}()\r\n]{0,512}[\])])|(?P<container>[\[{])"""
@@ -928,8 +964,8 @@ def _validation_error(
 # is read on for parameters (a `;` may start the next: `?page=2;PHPSESSID=...`, a `?` a URL's own query); a secret
 # name's runs to the next `&`, `#` or space, as a query parser reads it: cut at a `;`, a quote or a `<`, its rest was
 # shown (`?token=abc;def` showed `def`).
-_URL_PARAMETER_NAME_RE = re.compile(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2})+)=")
-_URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
+_URL_PARAMETER_NAME_RE = _lazy(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2})+)=")
+_URL_SECRET_VALUE_RE = _lazy(r"[^&#\s]*")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
 # word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a URI whose
@@ -939,18 +975,18 @@ _URL_SECRET_VALUE_RE = re.compile(r"[^&#\s]*")
 # `Mailto:bob:pw@host` a `user:password@` all the same): hidden.
 # Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
-_DSN_USER_START_RE = re.compile(
+_DSN_USER_START_RE = _lazy(
     r"""(?<![^\s'"=(,;])(?!(?i:urn|arn(?=:aws)):|(?i:mailto|pkg|tel|xmpp|sips?):[^:@]*(?:@|\Z))"""
     r"""[A-Za-z0-9_.%+-]+:(?!//)"""
 )
-_DSN_HOST_AT_RE = re.compile(r"@(?=[\w\[(])(?!sha\d{3}:)")
+_DSN_HOST_AT_RE = _lazy(r"@(?=[\w\[(])(?!sha\d{3}:)")
 # Oracle's `user/password@host:1521/service` (`@//host...`, `@(DESCRIPTION=...)`, a TNS alias `@orcl`): a user's
 # name (a letter, then letters, digits, `_`, `$`, `#`) where a word may start, its `/`, and a password with no `/`
 # before a host's `@`. Not a path to a module's version (`foo/bar@v1.2.3`: a version ends the word) or to an image's
 # double size (`img/logo@2x.png`).
-_ORACLE_USER_RE = re.compile(r"""(?<![^\s'"=(,;])[A-Za-z][\w$#]{0,127}/(?!/)""")
-_ORACLE_HOST_AT_RE = re.compile(r"""@(?://|(?=[\w\[(])(?!sha\d{3}:)(?!v?\d+(?:\.\d+)*(?:[\s'"]|\Z)|\d+x\.))""")
-_WORD_RE = re.compile(r"""[^\s'"]+""")
+_ORACLE_USER_RE = _lazy(r"""(?<![^\s'"=(,;])[A-Za-z][\w$#]{0,127}/(?!/)""")
+_ORACLE_HOST_AT_RE = _lazy(r"""@(?://|(?=[\w\[(])(?!sha\d{3}:)(?!v?\d+(?:\.\d+)*(?:[\s'"]|\Z)|\d+x\.))""")
+_WORD_RE = _lazy(r"""[^\s'"]+""")
 # How many times a name is percent-decoded at most: once more than a server that encodes twice wrote it
 # (`pass%2577ord`), a bound on a name built to be decoded forever.
 _NAME_DECODINGS = 4
@@ -1023,7 +1059,7 @@ _JWT = (
     rf"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{{8,}}={{0,2}}{_JWT_DOT}eyJ[A-Za-z0-9_-]{{8,}}={{0,2}}"
     rf"(?:{_JWT_DOT}[A-Za-z0-9_+/-]*={{0,2}}){{1,3}}"
 )
-_SECRET_SHAPE_RE = re.compile(
+_SECRET_SHAPE_RE = _lazy(
     _JWT + r"|A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
     r"|F(?<![A-Za-z0-9+/]F)woGZXIvYXdz[A-Za-z0-9+/=]{20,}"
     r"|I(?<![A-Za-z0-9+/]I)QoJb3JpZ2lu[A-Za-z0-9+/=]{20,}"
@@ -1046,47 +1082,47 @@ _SECRET_SHAPE_RE = re.compile(
 # Mailgun's newer keys, found from their first `-` (a literal the search skips to) back to their 32 hex digits, and a
 # Slack webhook URL's path: each a pass of its own, so that every alternative above starts with a letter and the
 # search skips the characters that start none.
-_MAILGUN_KEY_RE = re.compile(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
+_MAILGUN_KEY_RE = _lazy(r"-(?<=(?<![A-Za-z0-9-])[0-9a-f]{32}-)[0-9a-f]{8}-[0-9a-f]{8}(?![A-Za-z0-9]|-[A-Za-z0-9])")
 _MAILGUN_HEAD_CHARS = 32
 # The path is read ahead of a match, not taken by it: a path running into another URL's host (`.../XXXXhooks.slack...`)
 # would take that host's name, and the next URL's path be shown.
-_SLACK_WEBHOOK_RE = re.compile(r"hooks\.slack\.com/services/(?=([A-Za-z0-9/]+))")
+_SLACK_WEBHOOK_RE = _lazy(r"hooks\.slack\.com/services/(?=([A-Za-z0-9/]+))")
 # A base64 JSON object in one part (no JWT's `.` and second part) as a registry's login is stored in a Kubernetes
 # Secret's `.dockerconfigjson` or a CI variable (`{"auths": ...}` is `eyJhdXRocyI6...`, pretty-printed
 # `ewogICJhdXRocyI6...`): hidden when the JSON holds a member under a secret name, decoded (a pagination cursor's
 # `{"offset": 20}` holds none).
-_BASE64_JSON_RE = re.compile(
+_BASE64_JSON_RE = _lazy(
     r"(?<![A-Za-z0-9+/_.=-])(?:eyJ|eyAi|ewo|e30)[A-Za-z0-9+/_-]{13,}={0,2}(?![A-Za-z0-9+/=_-])(?!\.eyJ)"
 )
-_JSON_NAME_RE = re.compile(r'"((?:[^"\\\r\n]|\\.){1,100})"\s*:')
+_JSON_NAME_RE = _lazy(r'"((?:[^"\\\r\n]|\\.){1,100})"\s*:')
 # How much of a base64 blob is decoded to read its names: a registry's config is a few hundred characters.
 _BASE64_JSON_READ_CHARS = 65536
 # An AWS secret access key beside its key id (`AKIA...`, `ASIA...`): 40 characters of base64's alphabet with a capital
 # and a small letter (a git commit's 40 hex digits have none of the first), within _AWS_SECRET_REACH_CHARS of the id
 # either way (in prose, a CSV's row, a credentials file).
-_AWS_KEY_ID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])")
-_AWS_SECRET_KEY_RE = re.compile(
+_AWS_KEY_ID_RE = _lazy(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])")
+_AWS_SECRET_KEY_RE = _lazy(
     r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
 )
 _AWS_SECRET_REACH_CHARS = 200
 # A Twilio auth token or API key secret (32 letters and digits, a digit among them) beside an Account SID (`AC`) or an
 # API key's SID (`SK`, 32 hex digits after either), within _TWILIO_SECRET_REACH_CHARS either way: the SIDs are
 # identifiers (every Twilio URL holds the account's) and are shown.
-_TWILIO_SID_RE = re.compile(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
-_TWILIO_SECRET_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
+_TWILIO_SID_RE = _lazy(r"(?<![A-Za-z0-9])(?:AC|SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])")
+_TWILIO_SECRET_RE = _lazy(r"(?<![A-Za-z0-9])(?=[A-Za-z]{0,31}[0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _TWILIO_SECRET_REACH_CHARS = 200
 # A trace's id (W3C's and B3's are 32 hex digits, as a Twilio auth token is) is no secret where it says what it is: a
 # name holding `trace` right before it (`trace_id=`, `"traceId": "`, `X-Cloud-Trace-Context: `), or a traceparent's
 # `00-` before and `-` and 16 hex digits after (Twilio's tokens stand alone). Not a request's or a correlation's id:
 # no standard gives one a shape (Twilio's own start with `RQ`), so 32 hex digits labelled so may be the token.
-_TRACE_ID_LABEL_RE = re.compile(r"(?i)trace[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z")
+_TRACE_ID_LABEL_RE = _lazy(r"(?i)trace[\w.-]{0,24}[\"']?[ \t]*[:=]?[ \t]*[\"']?(?:[0-9a-f]{2}-)?\Z")
 _TRACE_ID_LABEL_CHARS = 64
 # A trace's id is hex, in one case: 32 characters mixing cases (an API key secret's) are no trace's whatever names them.
-_TRACE_ID_RE = re.compile(r"[0-9a-f]{32}|[0-9A-F]{32}")
-_TRACEPARENT_AROUND_RE = re.compile(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
+_TRACE_ID_RE = _lazy(r"[0-9a-f]{32}|[0-9A-F]{32}")
+_TRACEPARENT_AROUND_RE = _lazy(r"(?<=[0-9a-f]{2}-)[0-9a-f]{32}(?=-[0-9a-f]{16}-[0-9a-f]{2}(?![A-Za-z0-9]))")
 # A private key in PEM: its base64 between its BEGIN and END lines (or the text's end, a quote cut it), the lines
 # themselves shown (they say what was there).
-_PEM_BEGIN_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BEGIN_RE = _lazy(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = "-----END "
 
 
@@ -1097,9 +1133,9 @@ _PEM_END = "-----END "
 # `x-request-id`), ends the signature before it: the next line's first word, not the signature's rest, which a cut at
 # an arbitrary point leaves with a digit or a `_`, or capitals inside, nearly always (a signature's rest of letters
 # alone, shown, is not the whole signature).
-_JWT_RE = re.compile(_JWT)
-_JWT_BREAK_RE = re.compile(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)[ \t]*(?=[A-Za-z0-9_.=+/-])")
-_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
+_JWT_RE = _lazy(_JWT)
+_JWT_BREAK_RE = _lazy(r"(?<=[A-Za-z0-9_.=+/-])(?:\\n|\r?\n)[ \t]*(?=[A-Za-z0-9_.=+/-])")
+_PLAIN_WORD_RE = _lazy(r"[A-Z]?[a-z]+(?:-[A-Z]?[a-z]+)*")
 # A signature's bytes by its header's `alg` (RFC 7518: an HMAC's hash, ECDSA's two coordinates, Ed25519's 64 bytes; an
 # RSA signature is its modulus, 2048, 3072 or 4096 bits): a break after that many characters of it ends it, whatever
 # the next line starts with (`200 OK`, `ERROR`, `status=401`), which a signature's rest would have been taken for.
@@ -1255,22 +1291,22 @@ def hide_secret_shapes(text: str) -> str:
 # every value of its `data` (base64) and `stringData` is a secret whatever its key (`username`, `config`,
 # `.dockerconfigjson`, `tls.crt`), so where a text holds one, every `data` and `stringData` in it is hidden (a
 # ConfigMap's beside it in a list too: its values shown are worth less than a Secret's leaked).
-_KUBERNETES_SECRET_RE = re.compile(
+_KUBERNETES_SECRET_RE = _lazy(
     r"""(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(["']?)Secret\1[ \t]*(?:#.*)?\r?$"""
     # A run of backslashes read from its start (read from each of its backslashes, a long one took quadratic time).
     r"""|(?<!\\)(\\*)"kind\2"[ \t]*:[ \t]*\2"Secret\2\""""
 )
 # A YAML mapping's `data:` or `stringData:` line (a list's item too): its values are the lines indented under it, or a
 # flow mapping after it (`data: {a: b}`).
-_YAML_DATA_RE = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?(?P<key>data|stringData):[ \t]*(?P<rest>[^\r\n]*)")
-_YAML_BLOCK_VALUE_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
+_YAML_DATA_RE = _lazy(r"(?m)^[ \t]*(?:-[ \t]+)?(?P<key>data|stringData):[ \t]*(?P<rest>[^\r\n]*)")
+_YAML_BLOCK_VALUE_RE = _lazy(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # A block's entry: its key, its `:` and its value.
-_YAML_DATA_ENTRY_RE = re.compile(r"[ \t]*(?:[^\s:#][^:\r\n]*|\"[^\"\r\n]*\"|'[^'\r\n]*'):(?:[ \t]+|(?=\r?$))")
+_YAML_DATA_ENTRY_RE = _lazy(r"[ \t]*(?:[^\s:#][^:\r\n]*|\"[^\"\r\n]*\"|'[^'\r\n]*'):(?:[ \t]+|(?=\r?$))")
 # A JSON `data` or `stringData` member opening its object, its quotes escaped in a JSON string or not.
-_JSON_DATA_RE = re.compile(r'(?<!\\)(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
+_JSON_DATA_RE = _lazy(r'(?<!\\)(\\*)"(?:data|stringData)\1"[ \t]*:[ \t]*\{')
 # In a JSON string: a run of backslashes (whole: a quote after one is a string's bound when the run escapes as the
 # string's own quotes are) or a bracket.
-_ESCAPED_TOKEN_RE = re.compile(r'(\\+)("?)|[{}]')
+_ESCAPED_TOKEN_RE = _lazy(r'(\\+)("?)|[{}]')
 
 
 def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -1346,11 +1382,11 @@ def kubernetes_secret_spans(text: str) -> list[tuple[int, int]]:
 
 
 # A newline as a JSON string escapes it: `\n`, or `\u000a` as an encoder escaping every control character writes it.
-_ESCAPED_NEWLINE_RE = re.compile(r"\\(?:n|u000[aA])")
+_ESCAPED_NEWLINE_RE = _lazy(r"\\(?:n|u000[aA])")
 # A JSON string's text, inside its quotes or to where a cut (the text's end) or a line's end left it open. Read so, no
 # quote is a start again: a quote that no quote closed (a quote cut inside a string) made the search begin again at
 # each of the string's escaped quotes, reading on to the text's end each time (64 KiB of escaped YAML lines: 2 s).
-_JSON_STRING_RE = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"?')
+_JSON_STRING_RE = _lazy(r'"((?:[^"\\\r\n]|\\.)*)"?')
 
 
 def _escaped_secret_spans(text: str) -> list[tuple[int, int]]:
@@ -1387,7 +1423,7 @@ _LINE_PREFIX = (
 )
 # An AUTH's value: quoted (a shell's `AUTH 's3 cr3t'`, hidden inside its quotes) or bare.
 _AUTH_VALUE = r"'[^'\r\n]*'" + r'|"(?:[^"\\\r\n]|\\.)*"'
-_AUTH_LINE_RE = re.compile(
+_AUTH_LINE_RE = _lazy(
     _LINE_PREFIX + rf"(?(redis)(?i:auth)|AUTH)[ \t]+(?P<first>{_AUTH_VALUE}|\S+)"
     rf"(?:[ \t]+(?P<second>{_AUTH_VALUE}|\S+))?[ \t]*\r?$"
 )
@@ -1397,18 +1433,18 @@ _AUTH_LINE_RE = re.compile(
 # `|`, `;`), so that prose naming AUTH is no command. The command is searched for from its `a` (a letter the search
 # skips to), what stands before it looked at once found (`_mid_line_auth_context`): searched from each redis-cli and
 # each word that could be a prompt, the text around each was read again and again.
-_MID_LINE_AUTH_RE = re.compile(
+_MID_LINE_AUTH_RE = _lazy(
     r"[Aa](?<=[ \t>][Aa])(?P<auth>(?i:uth))"
     rf"[ \t]+(?P<first>{_AUTH_VALUE}|[^\s;&|<>'\"]+)(?:[ \t]+(?P<second>{_AUTH_VALUE}|[^\s;&|<>'\"]+))?"
     r"(?=[ \t]*(?:[;&|<>]|\r?$))",
     re.MULTILINE,
 )
-_REDIS_CLI_RE = re.compile(r"\bredis-cli\b")
-_LINE_BREAK_RE = re.compile(r"[\r\n]")
+_REDIS_CLI_RE = _lazy(r"\bredis-cli\b")
+_LINE_BREAK_RE = _lazy(r"[\r\n]")
 _REDIS_CLI_REACH_CHARS = 256
-_REDIS_PROMPT_RE = re.compile(_REDIS_PROMPT)
+_REDIS_PROMPT_RE = _lazy(_REDIS_PROMPT)
 # Ending where the AUTH's spaces start, a space or the text's start before it.
-_REDIS_SOCKET_PROMPT_RE = re.compile(rf"(?<!\S){_REDIS_SOCKET_PROMPT}\Z")
+_REDIS_SOCKET_PROMPT_RE = _lazy(rf"(?<!\S){_REDIS_SOCKET_PROMPT}\Z")
 _REDIS_SOCKET_PROMPT_CHARS = 128
 _TRANSACTION_MARK = "(TX)"
 _PROMPT_MAX_CHARS = 100
@@ -1416,33 +1452,33 @@ _PROMPT_WORD_CHARS = frozenset("_.[]:-")
 _SASL_MECHANISMS = frozenset({"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER", "CRAM-MD5", "DIGEST-MD5", "EXTERNAL"})
 # An `AUTH LOGIN`'s answers: lines of base64 alone, after a transcript's `C:` or none, among the next few lines.
 _SASL_ANSWER_LINES = 6
-_SASL_ANSWER_RE = re.compile(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
-_PASS_LINE_RE = re.compile(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
+_SASL_ANSWER_RE = _lazy(r"[ \t]*(?:[Cc]:|>)?[ \t]*([A-Za-z0-9+/]{4,}={0,2})[ \t]*\r?")
+_PASS_LINE_RE = _lazy(_LINE_PREFIX + r"PASS[ \t]+(?P<password>[^\r\n]+)")
 # What a test runner writes after its `PASS` (Jest's `PASS src/app.test.js (5.2 s)`, pytest's node id `PASS
 # tests/test_app.py::TestX::test_y[a-1]`): a file's path, in a folder or named as a test, a test's name in it, and the
 # time it took. The test's name as pytest and unittest collect one (their default: `test` first), after its classes
 # (a capital first: unittest's cases are named anyhow) and before its parameters' id; any other word there
 # (`a/b.py::s3cr3t`) may be a password. Such a line is read as FTP's only in a transcript's context: a client's marker
 # or prompt before it, its USER among the few lines above, or the server's reply code on the line after.
-_TEST_FILE_RE = re.compile(
+_TEST_FILE_RE = _lazy(
     r"(?:(?:[\w.@+-]+[/\\])+[\w.@+-]+|[\w.@+-]+\.(?:test|spec))\.[A-Za-z][A-Za-z0-9]{0,4}"
     r"(?:(?:::[A-Z]\w*)*::test\w*(?:\[[^\s\]]*\])?)?(?:[ \t]+\([^()\r\n]{1,40}\))?[ \t]*\r?"
 )
-_FTP_USER_LINE_RE = re.compile(_LINE_PREFIX + r"USER[ \t]+\S")
-_FTP_REPLY_RE = re.compile(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)
+_FTP_USER_LINE_RE = _lazy(_LINE_PREFIX + r"USER[ \t]+\S")
+_FTP_REPLY_RE = _lazy(r"[ \t]*(?:(?:[Ss]:|<|Response:)[ \t]*)?[1-5][0-9]{2}(?:[ \t-]|\r?$)", re.MULTILINE)
 # How far above a PASS line its USER is looked for: a few lines, at most so many characters.
 _FTP_USER_LINES = 3
 _FTP_USER_REACH_CHARS = 256
-_IMAP_LOGIN_RE = re.compile(
+_IMAP_LOGIN_RE = _lazy(
     _LINE_PREFIX + r'[A-Za-z0-9.]{1,20}[ \t]+LOGIN[ \t]+(?:"(?:[^"\\\r\n]|\\.)*"|\S+)[ \t]+'
     r'(?:"(?P<quoted>(?:[^"\\\r\n]|\\.)*)"|(?P<bare>\S+))'
 )
-_MONITOR_AUTH_RE = re.compile(r'"(?i:auth)"[ \t]+"((?:[^"\\\r\n]|\\.)*)"(?:[ \t]+"((?:[^"\\\r\n]|\\.)*)")?')
+_MONITOR_AUTH_RE = _lazy(r'"(?i:auth)"[ \t]+"((?:[^"\\\r\n]|\\.)*)"(?:[ \t]+"((?:[^"\\\r\n]|\\.)*)")?')
 # A .netrc's entries (`machine host login user password pw`, on one line or several; `default` for any host), starting
 # a line (or a quoted string): the value after each `password`, read token by token up to a word that is no keyword of
 # the entry (in prose, `the default password policy` starts none).
-_NETRC_ENTRY_RE = re.compile(r"""(?m)(?:^|(?<=["'>]))[ \t]*(machine|default)(?!\S)""")
-_NETRC_TOKEN_RE = re.compile(r"\S+")
+_NETRC_ENTRY_RE = _lazy(r"""(?m)(?:^|(?<=["'>]))[ \t]*(machine|default)(?!\S)""")
+_NETRC_TOKEN_RE = _lazy(r"\S+")
 _NETRC_KEYWORDS = frozenset({"login", "password", "account", "port"})
 
 
@@ -1567,11 +1603,11 @@ def _is_ftp_pass(text: str, found: re.Match[str]) -> bool:
 # A pydantic (v2) validation error's line under its field's location (`password` or `body.password` on the line above):
 # `  String should have at least 12 characters [type=string_too_short, input_value='...', input_type=str]`; the value
 # runs to the line's last `, input_type=`, or to its end (a quote cut it).
-_PYDANTIC_INPUT_RE = re.compile(
+_PYDANTIC_INPUT_RE = _lazy(
     r"(?m)^[ \t]+[^\r\n]*?\[type=[\w.-]+, input_value="
     r"(?P<value>[^\r\n]*(?=, input_type=[\w.-]+\][ \t]*\r?$)|[^\r\n]*)"
 )
-_PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
+_PYDANTIC_LOCATION_PART_RE = _lazy(r"[^.\s\[\]]+")
 
 
 # A validation error as a repr of pydantic's `errors()` or FastAPI's 422 writes one: its `loc` (a tuple or a list of
@@ -1579,7 +1615,7 @@ _PYDANTIC_LOCATION_PART_RE = re.compile(r"[^.\s\[\]]+")
 # to its closing quote however long (a validator's message of thousands of characters, in a text cut before the
 # mapping's `{`): a read stops at the next quote of its kind, which the next `msg`'s opening is, so a line of unclosed
 # `'loc': (), 'msg': "` is read once. An input is read for at most 1,024 characters, hidden that far, closed or cut.
-_VALIDATION_INPUT_RE = re.compile(
+_VALIDATION_INPUT_RE = _lazy(
     r"""(?P<lq>["'])loc(?P=lq)[ \t]*:[ \t]*(?P<loc>[\[(][^\[\]()\r\n]{0,512}[\])])[ \t]*,[ \t]*"""
     r"""(?:(?P<mq>["'])msg(?P=mq)[ \t]*:[ \t]*"""
     r"""(?:"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')[ \t]*,[ \t]*)?"""
@@ -1587,7 +1623,7 @@ _VALIDATION_INPUT_RE = re.compile(
     r"""(?:"(?P<double>(?:[^"\\\r\n]|\\.){0,1024})|'(?P<single>(?:[^'\\\r\n]|\\.){0,1024})"""
     r"""|(?P<plain>-?[0-9][\w.+-]*))"""
 )
-_VALIDATION_LOCATION_PART_RE = re.compile(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
+_VALIDATION_LOCATION_PART_RE = _lazy(r""""((?:[^"\\\r\n]|\\.){1,100})"|'([^'\r\n]{1,100})'""")
 
 
 def _validation_input_spans(text: str) -> list[tuple[int, int]]:
@@ -1709,10 +1745,10 @@ def credential_scrubber(values: Iterable[str]) -> Callable[[str], str]:
 
 # An HTTP parser's quote of the client's line, as Python writes bytes (`b'...'` or `b"..."`), and the caret
 # line under it that points into the line as it was.
-_QUOTED_LINE_RE = re.compile(r"""\bb('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
-_CARET_LINE_RE = re.compile(r"^[ \t]*\^[ \t]*\n?", re.MULTILINE)
-_HEADER_LINE_RE = re.compile(r"([^\s:]+)(\s*:\s*)(.*)", re.DOTALL)
-_QUERY_RE = re.compile(r"\?\S*")
+_QUOTED_LINE_RE = _lazy(r"""\bb('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+_CARET_LINE_RE = _lazy(r"^[ \t]*\^[ \t]*\n?", re.MULTILINE)
+_HEADER_LINE_RE = _lazy(r"([^\s:]+)(\s*:\s*)(.*)", re.DOTALL)
+_QUERY_RE = _lazy(r"\?\S*")
 
 
 def parser_error_for_log(message: str) -> str:

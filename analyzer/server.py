@@ -34,12 +34,16 @@ from analyzer.catalog import Catalog
 from analyzer.errors import AnalyzerError, short_reason
 from analyzer.logs import bound_text, report_dropped
 from analyzer.metrics import Metrics
-from analyzer.redaction import credential_scrubber, parser_error_for_log
+from analyzer.redaction import compile_patterns, credential_scrubber, parser_error_for_log
 from analyzer.registry import Registry, warm_kinds
 from analyzer.settings import Settings
 from analyzer.web import crash_fields, create_app, create_probe_app, request_texts, server_options
 
 logger = structlog.get_logger("analyzer.server")
+
+# A Job compiles redaction's patterns as it first uses each; the service compiles them before it listens, as it
+# imports the body-secrets reader above, since it hides credentials on its event loop.
+compile_patterns()
 
 # After the drain, what the HTTP server may still take to write the last answers and close connections.
 # aiohttp waits for it twice per connection (for the handler, then for its cancellation): each gets half.

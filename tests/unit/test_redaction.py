@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import html
 import json
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -27,6 +30,13 @@ from analyzer.redaction import (
     url_secrets,
 )
 from tests.cpu import least_cpu_s
+
+ROOT = Path(__file__).resolve().parents[2]
+# Counts, in a fresh interpreter, the patterns Python compiles from here on (re.compile's own cache answers the rest).
+COUNT_COMPILES = (
+    "import re, re._compiler as c; compiled = []; original = c.compile; "
+    "c.compile = lambda p, flags=0: (compiled.append(p), original(p, flags))[1]; "
+)
 
 # A registry's login as `docker login` writes it, and as a Kubernetes Secret's `.dockerconfigjson` holds it.
 DOCKER_CONFIG = {
@@ -1608,3 +1618,43 @@ class TestTranscripts:
 
 # The time each reader of free text takes on 1 MB of a text built to make it go back over the text (linear, not
 # quadratic) is measured by `make bench` (bench/run.py, large_texts), not by a timed test.
+
+
+class TestPatternsCompiledOnUse:
+    """A Job compiles only the patterns it uses; the service compiles them all before it listens."""
+
+    def test_importing_compiles_no_pattern_and_a_use_compiles_its_own(self):
+        code = (
+            "import analyzer.redaction as r; "
+            + COUNT_COMPILES
+            + "r.compile_patterns(); assert len(compiled) > 50, len(compiled); "
+            "del compiled[:]; r.compile_patterns(); assert compiled == [], compiled"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_a_job_arg_named_without_a_secret_word_is_judged_with_one_pattern_compiled(self):
+        code = (
+            "import analyzer.redaction as r; "
+            + COUNT_COMPILES
+            + "assert not r.is_secret_name('canary_hash'); assert len(compiled) == 1, compiled; "
+            "assert r.is_secret_name('db_password'); assert len(compiled) == 2, compiled"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_the_service_compiles_every_pattern_before_it_listens(self):
+        code = (
+            "import analyzer.server, analyzer.redaction as r; "
+            + COUNT_COMPILES
+            + "r.hide_credentials('GET postgres://u:p@db/x?token=a AKIAABCDEFGHIJKLMNOP'); "
+            "r.compile_patterns(); assert compiled == [], compiled"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_a_pattern_used_before_it_is_compiled_finds_what_it_would_have(self):
+        code = (
+            "import analyzer.redaction as r; "
+            "header = 'Authorization: Bearer abc.def'; "
+            "assert r.hide_credentials(header) == 'Authorization: <redacted>'; "
+            "r.compile_patterns(); assert r.hide_credentials(header) == 'Authorization: <redacted>'"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
