@@ -416,6 +416,52 @@ class TestHeadingsKeptWhole:
             assert not cell.text or cell.text.split("\n")[0].startswith("decided")
 
 
+# Each heading of a table's head: its text, scope, font size (px), and the words drawn broken over two lines.
+HEADINGS_READ = (
+    "return [...arguments[0].querySelectorAll('thead th')].map(th => {"
+    "  const text = th.firstChild, broken = [];"
+    "  for (const m of th.textContent.matchAll(/\\S+/g)) {"
+    "    const range = document.createRange();"
+    "    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);"
+    "    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(m[0]); }"
+    "  return [th.textContent, th.getAttribute('scope'), parseFloat(getComputedStyle(th).fontSize), broken]; });"
+)
+
+
+class TestStepsAndWindowsTables:
+    """The steps' and windows' tables, as the members', name their headings' scope and keep them readable at 320 px:
+    no word broken, 11 px or more, and the page scrolls not sideways (the table in its own box at most)."""
+
+    TABLES = (
+        ("/ui/checks/smoke/run?", "table.steps", ["step", "outcome", "HTTP status", "latency", "what failed"]),
+        (
+            "/ui/checks/shop-budget/run?canary_hash=burn1&at={anchor}",
+            "table.windows",
+            ["window", "error ratio", "burn rate", "note"],
+        ),
+    )
+
+    @pytest.mark.parametrize("width", [320, DESKTOP_WIDTH])
+    @pytest.mark.parametrize(("path", "selector", "headings"), TABLES)
+    def test_headings_with_scope_whole_and_readable(
+        self, browser, judged_served, prometheus, path, selector, headings, width
+    ):
+        from selenium.webdriver.common.by import By
+
+        try:
+            browser.set_window_size(width, 1000)
+            browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+            table = browser.find_element(By.CSS_SELECTOR, selector)
+            read = browser.execute_script(HEADINGS_READ, table)
+            assert [[text, scope, broken] for text, scope, _, broken in read] == [[h, "col", []] for h in headings]
+            assert min(size for _, _, size, _ in read) >= 11
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+            )
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
+
+
 class TestEscaping:
     """What a target or a series says is shown as text: no script from it ever runs."""
 
