@@ -129,10 +129,10 @@ def _heard(title: str, evidence: Evidence, *facts: str) -> str:
 
 
 def _side_value(details: Mapping[str, Any], side: str) -> str:
-    """A kpi_compare side's judged value as said: its rate (a proportion) or its value."""
+    """A kpi_compare side's judged value as said: its rate (a proportion), its value, or its samples' median."""
     given = details.get(side)
     found = given if isinstance(given, dict) else {}
-    for name in ("rate", "value"):
+    for name in ("rate", "value", "median"):
         if (value := _number(found.get(name))) is not None:
             return f"{name} {format_number(value)}"
     return "not measured"
