@@ -895,7 +895,9 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
             raise asyncio.CancelledError
         sources = Sources(configs, http=lambda: _http_client(settings))
         # No metrics: nothing scrapes a Job, and prometheus_client is not worth importing for it.
-        runner = Runner(catalog, sources, None, settings.deadline_s)
+        # No `check_evaluated`: the verdict line names an error with its reason; a log line before it (stderr is
+        # written at once, a piped stdout at exit) said the same first, with a page no Job serves.
+        runner = Runner(catalog, sources, None, settings.deadline_s, logs_evaluations=False)
         try:
             return await runner.evaluate(check, bound, at)
         finally:

@@ -140,10 +140,11 @@ class Runner:
         *,
         admission: Admission | None = None,
         reuse_window_s: float = 0.0,
+        logs_evaluations: bool = True,
     ) -> None:
         """`metrics` None records none (a Job, which nothing scrapes, then never imports prometheus_client);
         `reuse_window_s`: how long a finished evaluation still answers identical requests (0: only while in
-        flight)."""
+        flight); `logs_evaluations` False logs no `check_evaluated` (`analyzer run`, whose verdict line says it)."""
         self.catalog = catalog
         self.sources = sources
         self.metrics = metrics
@@ -155,7 +156,8 @@ class Runner:
         self._logger = logger.bind()
         # Whether `check_evaluated` of a verdict that is not an error is logged: when the level drops it (the
         # usual `warning` of a busy service), its arguments are not even built.
-        self._logs_verdicts = self._logger.is_enabled_for(logging.INFO)
+        self._logs_verdicts = logs_evaluations and self._logger.is_enabled_for(logging.INFO)
+        self._logs_errors = logs_evaluations
         self._in_flight: dict[_CoalesceKey, asyncio.Future[Evaluation]] = {}
         # How many callers wait for each evaluation in flight: the last one to hang up ends it.
         self._callers: dict[asyncio.Future[Evaluation], int] = {}
@@ -599,7 +601,7 @@ class Runner:
             # str() of a StrEnum member is its value, without the two Python calls of enum's `value` property.
             self.metrics.observe_evaluation(name, str(outcome), duration_s)
         failed = outcome is Outcome.ERROR
-        if failed or self._logs_verdicts:
+        if (failed and self._logs_errors) or self._logs_verdicts:
             (self._logger.warning if failed else self._logger.info)(
                 "check_evaluated",
                 check=name,

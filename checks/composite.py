@@ -150,14 +150,32 @@ class CompositeCheck(Check):
 
     def warnings(self) -> list[str]:
         """A pass_score or warning_score of 1 or less: a fraction (or "all of it") written where the score is out of
-        100, which lets a scorecard pass on a sliver of its weight."""
+        100, which lets a scorecard pass on a sliver of its weight; says which members passing reach it."""
         return [
             f"{name} {format_number(value)} is out of 100: a score of {format_number(value)} is "
-            f"{format_number(value)}% of the members' weight passing, which one passing member of several reaches; "
+            f"{format_number(value)}% of the members' weight passing: {self._reaching(value)}; "
             f"a fraction written for a percentage? {format_number(value)} of 1 is {format_number(value * 100)}"
             for name in ("pass_score", "warning_score")
             if (value := getattr(self, name)) is not None and value <= 1
         ]
+
+    def _reaching(self, score: float) -> str:
+        """Which members passing alone reach `score`, and the lightest's score when it does not."""
+        if len(self.members) == 1:
+            return f"its one member {self.members[0].check!r} passing reaches it"
+        total = math.fsum(member.weight for member in self.members)
+        # Heaviest first: those that reach it are named in that order.
+        shares = sorted(((100 * (member.weight / total), member.check) for member in self.members), key=lambda s: -s[0])
+        reach = [name for share, name in shares if at_most(score, share)]
+        if len(reach) == len(shares):
+            return f"any one of its {len(shares)} members passing alone reaches it"
+        # At most 64 members: the heaviest holds 1/64 of the weight or more, above any score warned of.
+        lightest_share, lightest = shares[-1]
+        shown = ", ".join(repr(name) for name in reach[:3]) + (f" and {len(reach) - 3} more" if len(reach) > 3 else "")
+        return (
+            f"{shown} passing alone {'reach' if len(reach) > 1 else 'reaches'} it, {lightest!r} alone does not "
+            f"(it scores {format_number(lightest_share)})"
+        )
 
     def member_names(self) -> frozenset[str]:
         """The members' names."""

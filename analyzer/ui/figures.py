@@ -123,6 +123,21 @@ async def figures(
     return []
 
 
+def _heard(title: str, evidence: Evidence, *facts: str) -> str:
+    """A plot's name for a screen reader: its title with the verdict (and `facts`); the plot adds what it draws."""
+    return f"{title} (verdict {evidence.verdict.upper()}{''.join('; ' + fact for fact in facts)})"
+
+
+def _side_value(details: Mapping[str, Any], side: str) -> str:
+    """A kpi_compare side's judged value as said: its rate (a proportion), its value, or its samples' median."""
+    given = details.get(side)
+    found = given if isinstance(given, dict) else {}
+    for name in ("rate", "value", "median"):
+        if (value := _number(found.get(name))) is not None:
+            return f"{name} {format_number(value)}"
+    return "not measured"
+
+
 def _condition_rules(details: Mapping[str, Any]) -> list[plots.Rule]:
     rules: list[plots.Rule] = []
     for name, css in (("pass_if", "pass-if"), ("fail_if", "fail-if")):
@@ -186,7 +201,7 @@ async def _prometheus(evidence: Evidence, reader: _RangeReader) -> list[Figure]:
         lines,
         _condition_rules(details),
         _evaluated_mark(evidence),
-        label=title,
+        label=_heard(title, evidence),
         y_title="value",
         window=(end - window_s, end),
     )
@@ -266,7 +281,21 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
             found.append(
                 Figure(
                     title,
-                    plots.time_series(lines, [], [], label=title, y_title="KPI", window=(end - window_s, end)),
+                    plots.time_series(
+                        lines,
+                        [],
+                        [],
+                        label=_heard(
+                            title,
+                            evidence,
+                            *(
+                                f"judged {getattr(variant_names, side, side)} {_side_value(details, side)}"
+                                for side in ("canary", "baseline")
+                            ),
+                        ),
+                        y_title="KPI",
+                        window=(end - window_s, end),
+                    ),
                     note,
                 )
             )
@@ -292,7 +321,11 @@ async def _kpi_compare(evidence: Evidence, check: Check | None, reader: _RangeRe
         found.append(
             Figure(
                 "Difference against the tolerance",
-                plots.interval(plots.Interval(estimate, low, high, rules), label=what, x_title="canary - baseline"),
+                plots.interval(
+                    plots.Interval(estimate, low, high, rules),
+                    label=_heard(what, evidence),
+                    x_title="canary - baseline",
+                ),
                 what,
             )
         )
@@ -332,7 +365,7 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
         found.append(
             Figure(
                 title,
-                plots.bar_groups(groups, label=title, y_title="burn rate (x budget)"),
+                plots.bar_groups(groups, label=_heard(title, evidence), y_title="burn rate (x budget)"),
                 "a tier fires when both its windows burn above its factor",
             )
         )
@@ -354,12 +387,13 @@ def _error_budget(evidence: Evidence) -> list[Figure]:
                 f"budget exhausted: {format_number(1 - remaining)}x the budget spent "
                 f"(remaining {plots.percent_label(remaining)})"
                 if remaining <= 0
-                else None
+                else f"budget remaining: {plots.percent_label(remaining)}"
             )
             css = "pass" if passing else "fail"
-            found.append(
-                Figure(title, plots.meter(remaining, label="budget remaining", css=css, rule=rule, legend=legend))
+            meter = plots.meter(
+                remaining, label=_heard("budget remaining", evidence), css=css, rule=rule, legend=legend
             )
+            found.append(Figure(title, meter))
         else:
             found.append(Figure(title, None, str(budget.get("note") or "the budget remaining was not measured")))
     return found
@@ -449,7 +483,7 @@ async def _burn_over_time(evidence: Evidence, check: Check | None, reader: _Rang
         lines,
         [plots.Rule(factor, f"factor {format_number(factor)}x", "factor")],
         [],
-        label=title,
+        label=_heard(title, evidence),
         y_title="burn rate (x budget)",
         window=(end - window_s, end),
     )
@@ -499,12 +533,14 @@ def _http_smoke(evidence: Evidence, check: Check | None) -> list[Figure]:
             rows.append(plots.LatencyRow(f"{name} ({repeat.get('requests')} requests)", points, limits + per_request))
         elif latency is not None:
             rows.append(plots.LatencyRow(name, [("latency", latency)], per_request))
-    found = [Figure("Steps", plots.timeline(timeline, label="The steps in order, with their outcome"))]
+    found = [
+        Figure("Steps", plots.timeline(timeline, label=_heard("The steps in order, with their outcome", evidence)))
+    ]
     if rows:
         found.append(
             Figure(
                 "Latency per step",
-                plots.latencies(rows, label="Latency per step against its limits"),
+                plots.latencies(rows, label=_heard("Latency per step against its limits", evidence)),
                 "repeated steps show p50, p95 and p99 against max_p95_ms and max_p99_ms; max_latency is each "
                 "request's limit (expect.max_latency_ms), against which a repeated step shows its slowest request "
                 "(max)",
@@ -535,4 +571,6 @@ def _composite(evidence: Evidence, member_link: MemberLink) -> list[Figure]:
             )
         )
     title = "Members by weight"
-    return [Figure(title, plots.shares(parts, label=title), "each member links to its own verdict page")]
+    return [
+        Figure(title, plots.shares(parts, label=_heard(title, evidence)), "each member links to its own verdict page")
+    ]

@@ -70,6 +70,17 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def _said(label: str, facts: Sequence[str]) -> str:
+    """The picture's name for a screen reader: its title, then the figures it draws (a reader hears no picture)."""
+    return f"{label}: {'; '.join(facts)}" if facts else label
+
+
+def _last(line: Line) -> str:
+    """A line's last finite value, as said."""
+    last = next((v for _, v in reversed(line.samples) if math.isfinite(v)), None)
+    return f"{line.label} {'no data' if last is None else 'last ' + format_number(last)}"
+
+
 def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:
     """The plot's scale, exact (repr), for readers and tests."""
     attrs: dict[str, object] = {
@@ -140,7 +151,8 @@ def time_series(
     y_low, y_high = domain(values)
     x = Scale(x_low, x_high, _LEFT, _RIGHT)
     y = Scale(y_low, y_high, _TOP + _PLOT_HEIGHT, _TOP)
-    svg = Svg(WIDTH, height, label, **_scale_attrs(x, y))
+    facts = [*(m.label for m in marks), *(r.label for r in rules), *(_last(line) for line in lines)]
+    svg = Svg(WIDTH, height, _said(label, facts), **_scale_attrs(x, y))
     _y_axis(svg, y, y_title)
     step = next((s for s in _TIME_STEPS_S if (x_high - x_low) / s <= 6), _TIME_STEPS_S[-1])
     tick = math.ceil(x_low / step) * step
@@ -282,7 +294,10 @@ def _bar_group(group: BarGroup, y: Scale, *, label: str, y_title: str) -> Svg:
         boxes.append(label_box(*rule_label, group.rule.label, _RULE_LABEL_PX, anchor="start"))
     lowest = max((box.bottom for box in boxes), default=0.0)
     svg = Svg(
-        picture_width, max(int(_TOP + _PLOT_HEIGHT + 12), math.ceil(lowest + _EDGE)), label, **_scale_attrs(None, y)
+        picture_width,
+        max(int(_TOP + _PLOT_HEIGHT + 12), math.ceil(lowest + _EDGE)),
+        _said(label, [group.status, *texts, *([] if group.rule is None else [group.rule.label])]),
+        **_scale_attrs(None, y),
     )
     svg.top = min(0, math.floor(min((box.top for box in boxes), default=0.0) - _EDGE))
     _y_axis(svg, y, y_title, right=right)
@@ -361,7 +376,7 @@ def interval(data: Interval, *, label: str, x_title: str) -> Markup:
     svg = Svg(
         WIDTH,
         height,
-        label,
+        _said(label, [text for _, _, text in entries]),
         data_x_low=repr(x.low),
         data_x_high=repr(x.high),
         data_plot_left=repr(x.start),
@@ -408,10 +423,11 @@ def timeline(steps: Sequence[Step], *, label: str) -> Markup:
     row = 34.0
     height = int(_TOP + row * len(steps) + 50)
     x = Scale(0.0, total, 200.0, _RIGHT)
+    said = [" ".join(filter(None, [step.name, step.outcome.replace("_", " "), step.detail])) for step in steps]
     svg = Svg(
         WIDTH,
         height,
-        label,
+        _said(label, said),
         data_x_low="0.0",
         data_x_high=repr(total),
         data_plot_left=repr(x.start),
@@ -458,10 +474,19 @@ def latencies(rows: Sequence[LatencyRow], *, label: str) -> Markup:
     row = 44.0
     kinds = list(dict.fromkeys(name for entry in rows for name, _ in entry.points))
     height = int(_TOP + row * len(rows) + 62 + _LEGEND_ROW * len(kinds))
+    said = [
+        ", ".join(
+            [
+                f"{entry.name}: " + ", ".join(f"{name} {format_number(value)} ms" for name, value in entry.points),
+                *(f"limit {name} {format_number(value)} ms" for name, value in entry.limits),
+            ]
+        )
+        for entry in rows
+    ]
     svg = Svg(
         WIDTH,
         height,
-        label,
+        _said(label, said),
         data_x_low=repr(x.low),
         data_x_high=repr(x.high),
         data_plot_left=repr(x.start),
@@ -505,10 +530,11 @@ def meter(value: float, *, label: str, css: str, rule: Rule | None = None, legen
     and the share)."""
     low = min(value, 0.0, rule.value if rule is not None else 0.0)
     x = Scale(low, 1.0, _LEFT, _RIGHT)
+    written = legend or f"{label}: {percent_label(value)}"
     svg = Svg(
         WIDTH,
         76,
-        label,
+        _said(label, [written, *([] if rule is None else [rule.label])]),
         data_x_low=repr(x.low),
         data_x_high=repr(x.high),
         data_plot_left=repr(x.start),
@@ -517,7 +543,7 @@ def meter(value: float, *, label: str, css: str, rule: Rule | None = None, legen
     svg.rect(x.start, 20, x.end - x.start, 22, class_="meter-track")
     left, right = sorted((x(0.0), x(value)))
     svg.rect(left, 20, right - left, 22, class_=f"bar {css}", data_value=repr(value))
-    svg.text(_LEFT, 14, legend or f"{label}: {percent_label(value)}", class_="legend")
+    svg.text(_LEFT, 14, written, class_="legend")
     if rule is not None:
         svg.line(x(rule.value), 14, x(rule.value), 48, class_=f"rule {rule.css}", data_value=repr(rule.value))
         svg.text(x(rule.value), 62, rule.label, class_="rule-label", text_anchor="middle")
@@ -550,7 +576,7 @@ def shares(parts: Sequence[Share], *, label: str) -> Markup:
     total = sum(p.weight for p in parts if p.weight > 0) or 1.0
     row = 24.0
     height = int(56 + row * len(parts))
-    svg = Svg(WIDTH, height, label)
+    svg = Svg(WIDTH, height, _said(label, [part.label for part in parts]))
     x = Scale(0.0, total, _LEFT, _RIGHT)
     start = 0.0
     for index, part in enumerate(parts):

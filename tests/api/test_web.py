@@ -399,6 +399,16 @@ class TestClientErrors:
         assert body["message"] == ("method DELETE is not allowed on /api/v1/checks/error-rate/run; it allows GET, POST")
         assert set(answer.headers["Allow"].split(",")) == {"GET", "POST"}
 
+    async def test_head_of_a_run_is_405_and_evaluates_nothing(self, client):
+        # A monitoring probe's HEAD: a run is an evaluation (queries, a smoke test's requests), and the status a GET
+        # gives is the verdict's, unknown without evaluating; the probes are /healthz and /readyz.
+        answer = await client.head("/api/v1/checks/error-rate/run?canary_hash=healthy1")
+        assert answer.status == 405
+        assert set(answer.headers["Allow"].split(",")) == {"GET", "POST"}
+        history = await (await client.get("/api/v1/verdicts")).json()
+        assert history["entries"] == []
+        assert [(await client.head(path)).status for path in ("/healthz", "/readyz")] == [200, 200]
+
     @pytest.mark.parametrize(
         ("path", "status", "line"),
         [

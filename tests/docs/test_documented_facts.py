@@ -612,3 +612,37 @@ class TestServingYourFirstCheck:
         with pytest.raises(ConfigError) as refused:
             load_catalog(tmp_path / ".demo" / "catalog.yaml", Registry.default())
         assert "duplicate key 'sources' (also at line 4)" in str(refused.value.problems)
+
+
+def _kubectl_logs() -> list[tuple[str, str]]:
+    """Each `kubectl ... logs ...` command the pages give, with where (its line broken at the page's wrap joined)."""
+    found = []
+    for page in PAGES:
+        text = page.read_text()
+        for match in re.finditer(r"kubectl [^`]*? logs [^`]*", text):
+            found.append((_where(page, text, match.start()), " ".join(match.group(0).split())))
+    return found
+
+
+def _pod_labels() -> dict[str, str]:
+    """The labels of deploy/base's analyzer pods."""
+    for document in yaml.safe_load_all((ROOT / "deploy/base/deployment.yaml").read_text()):
+        if document and document.get("kind") == "Deployment":
+            return document["spec"]["template"]["metadata"]["labels"]
+    raise AssertionError("deploy/base/deployment.yaml holds no Deployment")
+
+
+class TestLogsOfEveryReplica:
+    """A `kubectl logs` the pages give to find an answer reads every replica's whole log: deploy/base runs two or
+    more, `logs deploy/analyzer` reads one pod's, and a label selector alone the last 10 lines of each."""
+
+    def test_commands_were_found(self):
+        assert len(_kubectl_logs()) >= 2
+
+    @pytest.mark.parametrize(("where", "command"), _kubectl_logs())
+    def test_by_the_pods_label_and_whole(self, where, command):
+        if "check_evaluated" not in command:
+            return
+        selector = ",".join(f"{k}={v}" for k, v in _pod_labels().items())
+        assert f"-l {selector}" in command and "--tail=-1" in command, f"{where}: {command}"
+        assert "deploy/analyzer" not in command, f"{where}: {command}"

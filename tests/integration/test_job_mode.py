@@ -115,6 +115,7 @@ async def started_run(
     env: dict[str, str] | None = None,
     prefix: tuple[str, ...] = (),
     stdout: Any = asyncio.subprocess.PIPE,
+    stderr: Any = asyncio.subprocess.PIPE,
     **popen: Any,
 ) -> asyncio.subprocess.Process:
     """`python -m analyzer.cli run ...` started, as the argument of `prefix` (a command that runs another)."""
@@ -133,7 +134,7 @@ async def started_run(
         *args,
         env=environment,
         stdout=stdout,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=stderr,
         **popen,
     )
 
@@ -228,6 +229,18 @@ class TestExitCodes:
         code, out, _ = await analyzer_run("quiet", "--catalog", str(path), "--junit", str(junit))
         assert code == 4, out
         assert ET.parse(junit).getroot().find("./testsuite/testcase/failure").get("type") == "inconclusive"
+
+
+class TestAJobsLogOnAnError:
+    """A Job's log (stdout and stderr in one stream) of an `error` verdict starts with the verdict line naming it."""
+
+    async def test_the_verdict_line_first_and_no_log_line_repeating_it(self, catalog):
+        process = await started_run("down", "--catalog", str(catalog), stderr=asyncio.subprocess.STDOUT)
+        log, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 5
+        lines = log.decode().splitlines()
+        assert lines[0].startswith("ERROR down: step 'ok' (1/1): cannot connect"), lines
+        assert not [line for line in lines if "check_evaluated" in line]
 
 
 # A green report an earlier run left in a reused CI workspace.

@@ -3,6 +3,7 @@ Prometheus with known data: verdict text, plots whose lines sit where the known 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -197,6 +198,10 @@ class TestPages:
         assert y(BROKEN_ERROR_RATIO) < float(rule.get_attribute("y1")) - 100
         legend = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.legend")]
         assert "pass_if < 0.01" in legend
+        # A screen reader hears the figures, not only the plot's name (it said "The query's value over time").
+        assert svg.get_attribute("aria-label").startswith(
+            "The query's value over time (verdict FAIL): evaluated value 0.1 (fail); pass_if < 0.01; "
+        )
         screenshot(signed_in, shots, "prometheus")
 
     def test_error_budget_tiers_against_their_factors(self, signed_in, served, shots, prometheus):
@@ -256,6 +261,16 @@ class TestPages:
         assert float(tolerance.get_attribute("data-value")) == pytest.approx(-0.01)
         assert abs(float(tolerance.get_attribute("x1")) - x(-0.01)) <= PIXEL_TOLERANCE
         assert float(estimate.get_attribute("cx")) < float(tolerance.get_attribute("x1"))
+        # A screen reader hears the judged values, the estimate, its interval, the tolerance and the verdict.
+        assert lines.get_attribute("aria-label").startswith(
+            "Canary and baseline over time (verdict FAIL; judged canary rate 0.05; judged baseline rate 0.1): "
+        )
+        heard = svg.get_attribute("aria-label")
+        assert re.fullmatch(
+            r"the estimate \(canary - baseline\) with its 95% interval \(verdict FAIL\): estimate -0\.05\d*; "
+            r"interval \[-0\.0\d+, -0\.0\d+\]; no difference; -tolerance -0\.01",
+            heard,
+        ), heard
         screenshot(signed_in, shots, "kpi_compare")
 
     def test_http_smoke_timeline_latency_limits_and_a_hostile_body(self, signed_in, served, shots):
@@ -287,7 +302,7 @@ class TestPages:
 
         signed_in.get(f"{served.url}/ui/checks/release/run?canary_hash=broken1&at={prometheus.anchor}")
         assert verdict_of(signed_in) == "FAIL"
-        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label='Members by weight']")
+        svg = signed_in.find_element(By.CSS_SELECTOR, "svg[aria-label^='Members by weight']")
         labels = [t.text for t in svg.find_elements(By.CSS_SELECTOR, "text.legend")]
         assert labels == ["1 error-rate: FAIL (weight 1, critical)", "2 shop-budget: FAIL (weight 2)"]
         widths = [float(r.get_attribute("width")) for r in svg.find_elements(By.CSS_SELECTOR, "rect.share")]
@@ -399,6 +414,52 @@ class TestHeadingsKeptWhole:
         for cell in table.find_elements(By.CSS_SELECTOR, "tbody td.decided"):
             # A cell of the column is as wide as its heading at least: "decided" is never broken inside the word.
             assert not cell.text or cell.text.split("\n")[0].startswith("decided")
+
+
+# Each heading of a table's head: its text, scope, font size (px), and the words drawn broken over two lines.
+HEADINGS_READ = (
+    "return [...arguments[0].querySelectorAll('thead th')].map(th => {"
+    "  const text = th.firstChild, broken = [];"
+    "  for (const m of th.textContent.matchAll(/\\S+/g)) {"
+    "    const range = document.createRange();"
+    "    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);"
+    "    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(m[0]); }"
+    "  return [th.textContent, th.getAttribute('scope'), parseFloat(getComputedStyle(th).fontSize), broken]; });"
+)
+
+
+class TestStepsAndWindowsTables:
+    """The steps' and windows' tables, as the members', name their headings' scope and keep them readable at 320 px:
+    no word broken, 11 px or more, and the page scrolls not sideways (the table in its own box at most)."""
+
+    TABLES = (
+        ("/ui/checks/smoke/run?", "table.steps", ["step", "outcome", "HTTP status", "latency", "what failed"]),
+        (
+            "/ui/checks/shop-budget/run?canary_hash=burn1&at={anchor}",
+            "table.windows",
+            ["window", "error ratio", "burn rate", "note"],
+        ),
+    )
+
+    @pytest.mark.parametrize("width", [320, DESKTOP_WIDTH])
+    @pytest.mark.parametrize(("path", "selector", "headings"), TABLES)
+    def test_headings_with_scope_whole_and_readable(
+        self, browser, judged_served, prometheus, path, selector, headings, width
+    ):
+        from selenium.webdriver.common.by import By
+
+        try:
+            browser.set_window_size(width, 1000)
+            browser.get(judged_served.url + path.format(anchor=prometheus.anchor))
+            table = browser.find_element(By.CSS_SELECTOR, selector)
+            read = browser.execute_script(HEADINGS_READ, table)
+            assert [[text, scope, broken] for text, scope, _, broken in read] == [[h, "col", []] for h in headings]
+            assert min(size for _, _, size, _ in read) >= 11
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+            )
+        finally:
+            browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
 class TestEscaping:
@@ -751,7 +812,7 @@ class TestErrorBudgetAsJudged:
         browser.get(f"{judged_served.url}/ui/checks/search-budget-gate/run?at={prometheus.anchor}")
         assert verdict_of(browser) == "FAIL"
         assert browser.find_element(By.ID, "reason").text.startswith("budget remaining 80% is not above")
-        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='budget remaining']")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='budget remaining']")
         bar = svg.find_element(By.CSS_SELECTOR, "rect.bar[data-value]")
         assert float(bar.get_attribute("data-value")) == pytest.approx(SEARCH_REMAINING, rel=1e-3)
         # Before: green, as any budget above 0, beside a FAIL the gate decided.
@@ -770,7 +831,7 @@ class TestErrorBudgetAsJudged:
 
         browser.get(f"{judged_served.url}/ui/checks/pyrra-api/run?at={prometheus.anchor}")
         assert verdict_of(browser) == "FAIL"
-        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label='Burn rate over time of tier page 1h/5m']")
+        svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier page 1h/5m ']")
         y = scale(svg, "y")
         # Before: drawn from pyrra.errors / pyrra.total, no series: an empty plot beside a FAIL at 16x.
         for window, burn in (("long", 16.0), ("short", 20.0)):
@@ -800,7 +861,9 @@ class TestErrorBudgetAsJudged:
         assert browser.find_element(By.ID, "reason").text.startswith("page tier 2h/30m fires")
         # Before: the tier of the highest factor (1h/5m, factor 30), which did not fire: both its lines below it.
         svg = browser.find_element(By.CSS_SELECTOR, "svg[aria-label^='Burn rate over time of tier']")
-        assert svg.get_attribute("aria-label") == "Burn rate over time of tier page 2h/30m"
+        assert svg.get_attribute("aria-label").startswith(
+            "Burn rate over time of tier page 2h/30m (verdict FAIL): factor 8x;"
+        )
         factor = svg.find_element(By.CSS_SELECTOR, "line.rule.factor[data-value]")
         assert float(factor.get_attribute("data-value")) == 8
         y = scale(svg, "y")

@@ -17,6 +17,7 @@ from analyzer.ui.figures import (
     _http_smoke,
     _judged_first,
     _judged_tier,
+    _side_value,
     figures,
 )
 from checks.error_budget import ErrorBudgetCheck, WindowRatio, pyrra_tiers
@@ -35,6 +36,29 @@ def meter_class(evidence: Evidence) -> str:
     match = re.search(r'<rect [^>]*class="bar ([a-z]+)"', str(figure.svg))
     assert match is not None
     return match.group(1)
+
+
+class TestHeard:
+    """A figure's aria-label starts with its verdict, and a kpi_compare side is said by the value it was judged on."""
+
+    def test_the_budget_meter_says_the_verdict_the_share_and_the_gate(self):
+        (figure,) = _error_budget(budget_evidence("fail", 0.8, 0.9))
+        label = re.search(r'aria-label="([^"]*)"', str(figure.svg))
+        assert label is not None
+        assert label.group(1) == ("budget remaining (verdict FAIL): budget remaining: 80%; min_budget_remaining 90%")
+
+    @pytest.mark.parametrize(
+        ("side", "said"),
+        [
+            ({"success": 45, "total": 900, "rate": 0.05}, "rate 0.05"),
+            ({"value": 12.5}, "value 12.5"),
+            ({"samples": 30, "median": 0.2}, "median 0.2"),
+            ({"samples": 0}, "not measured"),
+            (None, "not measured"),
+        ],
+    )
+    def test_a_side_is_said_by_its_judged_value(self, side, said):
+        assert _side_value({"canary": side}, "canary") == said
 
 
 class TestBudgetMeter:

@@ -285,3 +285,56 @@ class TestManyDecidingMembers:
         )
         marked = phone.find_elements(By.CSS_SELECTOR, "table.members td.decided")
         assert [m.text for m in marked] == ["decided the verdict"] * MEMBERS
+
+
+LONG_HISTORY_RUNS = 300
+
+
+@pytest.fixture(scope="module")
+def long_history(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The analyzer holding hundreds of answers, each with a long arg and a long reason."""
+    with serve(prometheus.url, tmp_path_factory.mktemp("ui-long-history"), auth=False) as server:
+        for index in range(LONG_HISTORY_RUNS):
+            record(server, answer(args={"canary_hash": f"{index:04d}" + "h" * 60}, reason=f"run {index} " + "r" * 300))
+        yield server
+
+
+class TestAListOfHundredsOfAnswers:
+    """The list of hundreds of answers on the narrowest phone (320 px): the newest 100, the way to the others reached
+    by the keyboard before the 100 rows, and neither list scrolling sideways."""
+
+    def test_the_way_to_older_answers_comes_before_the_rows(self, long_history):
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        with headless_chromium(window_size=(320, 667)) as browser:
+            browser.get(f"{long_history.url}/ui/")
+            bounded(browser)
+            assert boxes_scrolling_sideways(browser) == []
+            assert len(browser.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")) == 100
+            more = browser.find_element(By.CSS_SELECTOR, "#more-held a")
+            assert more.is_displayed()
+            first_row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody a")
+            reached = []
+            for _ in range(20):
+                ActionChains(browser).send_keys(Keys.TAB).perform()
+                reached.append(browser.switch_to.active_element)
+                if reached[-1] in (more, first_row):
+                    break
+            # Before: after the 100 rows, 200 Tabs (each row's link and reason) from the top.
+            assert reached[-1] == more, [e.get_attribute("outerHTML")[:80] for e in reached]
+            more.send_keys(Keys.ENTER)
+            rows = browser.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")
+            assert len(rows) == LONG_HISTORY_RUNS
+            assert browser.find_elements(By.ID, "more-held") == []
+            assert browser.execute_script("return document.scrollingElement.scrollWidth - window.innerWidth") <= 1
+            assert boxes_scrolling_sideways(browser) == []
+            # Each answer is a card inside the screen, its cells stacked.
+            assert (
+                browser.execute_script(
+                    "return [...document.querySelectorAll('table.verdicts tbody tr')]"
+                    ".filter(r => r.getBoundingClientRect().right > window.innerWidth + 1).length"
+                )
+                == 0
+            )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from xml.etree import ElementTree
 
 import pytest
 
+from analyzer.models import format_number
 from analyzer.ui import plots
 from analyzer.ui.svg import (
     Box,
@@ -525,7 +527,10 @@ class TestSmallMultiples:
             # Before (a mutant): every picture captioned with the first tier's status, a quiet tier read as FIRED.
             assert (name.text, status.text, status.get("class")) == (group.label, group.status, f"status {group.css}")
             assert figure.get("data-label") == group.label
-            assert figure.find(f"{SVG}svg").get("aria-label") == f"b: {group.label}"
+            # A screen reader hears the picture's figures too: its status, each bar's value and the rule.
+            assert figure.find(f"{SVG}svg").get("aria-label") == (
+                f"b: {group.label}: {group.status}; 1h: {format_number(group.bars[0].value)}; f 2x"
+            )
 
     def test_a_hostile_name_or_status_is_written_as_text(self):
         hostile = "<script>alert(1)</script>\u202e"
@@ -538,6 +543,47 @@ class TestSmallMultiples:
         caption = ElementTree.fromstring(markup).find("figure/figcaption")
         assert caption is not None
         assert [span.text for span in caption.findall("span")] == ["<script>alert(1)</script>\\u202e"] * 2
+
+
+class TestHeardFigures:
+    """A plot's aria-label (what a screen reader says of the picture) names the figures it draws, not only its title."""
+
+    def label(self, markup: str) -> str:
+        return ElementTree.fromstring(str(markup)).get("aria-label") or ""
+
+    def test_time_series_says_the_evaluated_value_the_threshold_and_each_line_s_last_value(self):
+        markup = plots.time_series(
+            [plots.Line("canary", "s0", [(0.0, 0.5), (60.0, 0.08), (120.0, math.nan)])],
+            [plots.Rule(0.01, "pass_if < 0.01", "pass-if")],
+            [plots.Mark(120.0, 0.08, "evaluated value 0.08 (fail)")],
+            label="T (verdict FAIL)",
+            y_title="value",
+        )
+        assert self.label(markup) == "T (verdict FAIL): evaluated value 0.08 (fail); pass_if < 0.01; canary last 0.08"
+
+    def test_a_line_without_a_finite_value_is_said_to_have_no_data(self):
+        markup = plots.time_series([plots.Line("baseline", "s0", [(0.0, math.nan)])], [], [], label="T", y_title="v")
+        assert self.label(markup) == "T: baseline no data"
+
+    def test_interval_says_the_estimate_its_interval_and_the_tolerance(self):
+        rules = [plots.Rule(0.0, "no difference", "zero"), plots.Rule(-0.005, "-tolerance -0.005", "tolerance")]
+        markup = plots.interval(plots.Interval(-0.05, -0.052, -0.048, rules), label="E", x_title="d")
+        assert self.label(markup) == ("E: estimate -0.05; interval [-0.052, -0.048]; no difference; -tolerance -0.005")
+
+    def test_timeline_and_latencies_say_each_step(self):
+        steps = [plots.Step("login", "pass", 9.5, "HTTP 200, 9.5 ms"), plots.Step("pay", "not_run", None, "")]
+        assert self.label(plots.timeline(steps, label="S")) == "S: login pass HTTP 200, 9.5 ms; pay not run"
+        rows = [plots.LatencyRow("login", [("latency", 9.5)], [("max_latency", 5.0)])]
+        assert self.label(plots.latencies(rows, label="L")) == "L: login: latency 9.5 ms, limit max_latency 5 ms"
+
+    def test_meter_and_shares_say_their_share_and_members(self):
+        markup = plots.meter(0.5, label="budget remaining", css="pass", rule=plots.Rule(0.2, "min 20%", "gate"))
+        assert self.label(markup) == "budget remaining: budget remaining: 50%; min 20%"
+        parts = [
+            plots.Share("a: PASS (weight 1)", 1.0, "pass", "/a"),
+            plots.Share("b: FAIL (weight 3)", 3.0, "fail", "/b"),
+        ]
+        assert self.label(plots.shares(parts, label="M")) == "M: a: PASS (weight 1); b: FAIL (weight 3)"
 
 
 class TestMeter:

@@ -183,20 +183,48 @@ class TestLinking:
 class TestScoreWrittenAsAFraction:
     """A pass_score or warning_score of 1 or less, a fraction written where the score is out of 100, is warned."""
 
-    def warned(self, **fields: Any) -> list[str]:
-        card = composite("card", [member("a"), member("b")], mode="score", **fields)
+    def warned(self, weights: tuple[float, ...] = (1, 1), **fields: Any) -> list[str]:
+        names = "abcdefgh"[: len(weights)]
+        card = composite(
+            "card", [member(n, weight=w) for n, w in zip(names, weights, strict=True)], mode="score", **fields
+        )
         return [
-            w.partition(": check 'card': ")[2] for w in load(leaf("a"), leaf("b"), card).warnings if "out of 100" in w
+            w.partition(": check 'card': ")[2]
+            for w in load(*(leaf(n) for n in names), card).warnings
+            if "out of 100" in w
         ]
 
     def test_a_fraction_is_warned(self):
         # Before: loaded silently; with pass_score 0.8 one of two members passing (score 50) passed the scorecard.
         assert self.warned(pass_score=0.8, warning_score=0.5) == [
-            "pass_score 0.8 is out of 100: a score of 0.8 is 0.8% of the members' weight passing, which one passing "
-            "member of several reaches; a fraction written for a percentage? 0.8 of 1 is 80",
-            "warning_score 0.5 is out of 100: a score of 0.5 is 0.5% of the members' weight passing, which one "
-            "passing member of several reaches; a fraction written for a percentage? 0.5 of 1 is 50",
+            "pass_score 0.8 is out of 100: a score of 0.8 is 0.8% of the members' weight passing: any one of its 2 "
+            "members passing alone reaches it; a fraction written for a percentage? 0.8 of 1 is 80",
+            "warning_score 0.5 is out of 100: a score of 0.5 is 0.5% of the members' weight passing: any one of its 2 "
+            "members passing alone reaches it; a fraction written for a percentage? 0.5 of 1 is 50",
         ]
+
+    def test_with_unequal_weights_the_members_reaching_it_alone_are_named(self):
+        # 'c' weighs 1 of 301: 0.33 of 100, under 0.8; 'a' and 'b' (150 each) reach it alone.
+        assert self.warned((150, 150, 1), pass_score=0.8) == [
+            "pass_score 0.8 is out of 100: a score of 0.8 is 0.8% of the members' weight passing: 'a', 'b' passing "
+            "alone reach it, 'c' alone does not (it scores 0.332226); a fraction written for a percentage? 0.8 of 1 "
+            "is 80"
+        ]
+
+    def test_heaviest_first_and_more_than_three_counted(self):
+        assert self.warned((1, 100, 100, 300, 100, 100), pass_score=1)[0].partition("passing: ")[2] == (
+            "'d', 'b', 'c' and 2 more passing alone reach it, 'a' alone does not (it scores 0.142653); "
+            "a fraction written for a percentage? 1 of 1 is 100"
+        )
+
+    def test_a_share_equal_to_the_score_reaches_it(self):
+        # 'c' weighs 1 of 125: 0.8 of 100 exactly, which a pass at 0.8 counts as reached.
+        assert "any one of its 3 members" in self.warned((62, 62, 1), pass_score=0.8)[0]
+
+    def test_one_member(self):
+        card = composite("card", [member("a")], mode="score", pass_score=0.5)
+        (warning,) = [w for w in load(leaf("a"), card).warnings if "out of 100" in w]
+        assert "0.5% of the members' weight passing: its one member 'a' passing reaches it;" in warning
 
     @pytest.mark.parametrize(("pass_score", "warned"), [(1, True), (1.01, False), (80, False)])
     def test_from_1_up(self, pass_score, warned):
