@@ -5530,16 +5530,16 @@ class TestJudgeSecretsInUrlsAndEscapes:
         assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
 
     @pytest.mark.parametrize(
-        ("unit", "count"),
+        ("head", "unit", "count"),
         [
-            ("?a=%3Fa%3D", 3000),
-            ("password=a" + "\\n" * 40 + " ", 200),
-            ("Bearer a1" + "\\u0026" * 40 + " ", 200),
+            ("", "?a=%3Fa%3D", 3000),
+            ("password=a", "\\n", 4000),
+            ("", "Bearer a1" + "\\u0026" * 40 + " ", 200),
         ],
     )
-    def test_twice_the_text_takes_about_twice_the_time(self, unit, count):
+    def test_twice_the_text_takes_about_twice_the_time(self, head, unit, count):
         def cpu_s(units: int) -> float:
-            text = unit * units
+            text = head + unit * units
             return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
 
         assert cpu_s(2 * count) <= 3 * cpu_s(count)

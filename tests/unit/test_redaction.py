@@ -1793,18 +1793,18 @@ class TestLinearReaders:
     the text (a reader going back over the text would take four times)."""
 
     @pytest.mark.parametrize(
-        ("read", "unit", "count"),
+        ("read", "head", "unit", "count"),
         [
             # One value run of many names, percent-encoded too: each run read, and decoded, once.
-            (hide_url_secrets, "?a=%3Fa%3D", 6000),
-            (hide_credentials, "?a=%3Fa%3D", 6000),
+            (hide_url_secrets, "", "?a=%3Fa%3D", 6000),
+            (hide_credentials, "", "?a=%3Fa%3D", 6000),
             # A bare value of many escaped line breaks: each looked past a bounded stretch.
-            (hide_credentials, "password=a" + "\\n" * 40 + " ", 400),
+            (hide_credentials, "password=a", "\\n", 8000),
         ],
     )
-    def test_twice_the_text_takes_about_twice_the_time(self, read, unit, count):
+    def test_twice_the_text_takes_about_twice_the_time(self, read, head, unit, count):
         def cpu_s(units: int) -> float:
-            text = unit * units
+            text = head + unit * units
             return least_cpu_s(lambda: read(text))
 
         assert cpu_s(2 * count) <= 3 * cpu_s(count)
