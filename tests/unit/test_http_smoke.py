@@ -5532,7 +5532,7 @@ class TestJudgeSecretsInUrlsAndEscapes:
     @pytest.mark.parametrize(
         ("head", "unit", "count"),
         [
-            ("", "?a=%3Fa%3D", 3000),
+            ("", "?a=%3Fa%3D", 6000),
             ("password=a", "\\n", 4000),
             ("", "Bearer a1" + "\\u0026" * 40 + " ", 200),
         ],

@@ -1796,8 +1796,8 @@ class TestLinearReaders:
         ("read", "head", "unit", "count"),
         [
             # One value run of many names, percent-encoded too: each run read, and decoded, once.
-            (hide_url_secrets, "", "?a=%3Fa%3D", 6000),
-            (hide_credentials, "", "?a=%3Fa%3D", 6000),
+            (hide_url_secrets, "", "?a=%3Fa%3D", 12000),
+            (hide_credentials, "", "?a=%3Fa%3D", 12000),
             # A bare value of many escaped line breaks: each looked past a bounded stretch.
             (hide_credentials, "password=a", "\\n", 8000),
         ],
