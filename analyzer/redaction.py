@@ -571,10 +571,11 @@ _QUOTED_ENTRY_RE = re.compile(
 # (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
 # text's end (a quote cut it) to that end.
 # A line break as a JSON string escapes it (`\n`, `\r`, `\t`; no escaped backslash before it) before what starts the
-# next entry (a name, quoted or not, and its `=` or `:`): a bare value ends there (`"token=abc\nnext=1"`: read on, the
-# next line was hidden with it). Elsewhere the backslash is the value's own (a password `C:\new\path` is hidden whole).
+# next entry (a name, quoted or not, and its `=`, or its `:` and a space or a quote): a bare value ends there
+# (`"token=abc\nnext=1"`: read on, the next line was hidden with it). Elsewhere the backslash is the value's own (a
+# password `C:\new\path` or `C:\temp:x` is hidden whole).
 ESCAPED_LINE_BREAK = (
-    r"""(?<!\\)\\[nrt](?=(?:\\[nrt]|[ \t]){0,8}(?:\\*["'])?[A-Za-z_][\w.-]{0,99}(?:\\*["'])?[ \t]*[:=])"""
+    r"""(?<!\\)\\[nrt](?=(?:\\[nrt]|[ \t]){0,8}(?:\\*["'])?[A-Za-z_][\w.-]{0,99}(?:\\*["'])?[ \t]*(?::[ \t"'\\]|=))"""
 )
 _SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""

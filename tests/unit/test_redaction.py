@@ -1781,6 +1781,7 @@ class TestEscapedLineBreaks:
             ('"token=abc\\nnext=1"', '"token=<redacted>\\nnext=1"'),
             ('"password=abc\\n\\"next\\": 1"', '"password=<redacted>\\n\\"next\\": 1"'),
             ("password=C:\\new\\path done", "password=<redacted> done"),
+            ("password=C:\\temp:x done", "password=<redacted> done"),
             ('{"msg": "sent Bearer abc123xyz\\nnext line"}', '{"msg": "sent Bearer <redacted>\\nnext line"}'),
         ],
     )
