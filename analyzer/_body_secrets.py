@@ -13,19 +13,28 @@ from dataclasses import dataclass, field
 
 from analyzer.redaction import _PASS_NAME_RE as _PASS_NAME_RE
 from analyzer.redaction import (
+    ESCAPED_LINE_BREAK,
     REDACTED,
     STRING_PREFIX,
+    TEXT_PARAMETER_MARKS,
+    TEXT_PARAMETER_VALUE_RE,
     capability_path_spans,
     container_end,
     decoded_name,
     dsn_user_info_spans,
     go_value_spans,
+    hide_passwords_alone,
     is_secret_pair,
+    is_secret_parameter,
     kubernetes_secret_spans,
+    may_hide_parameter,
     merged_spans,
     pydantic_input_spans,
+    scheme_credential_end,
     secret_shape_spans,
     transcript_secret_spans,
+    url_parameter_spans,
+    user_info_passwords,
     user_info_spans,
 )
 
@@ -47,7 +56,8 @@ _PARAMETER_NAME_RE = re.compile(r"(?<![A-Za-z0-9_.%-])((?:[A-Za-z0-9_.-]|%[0-9A-
 _PARAMETER_VALUE = (
     rf"""{STRING_PREFIX}(?P<q>\\?["'])(?P<quoted>(?:(?!(?P=q))(?:\\[^\r\n]|[^\\\r\n])){{1,512}})(?P=q)"""
     r"""{cut}|\[(?P<listed>[^\[\]\r\n]{1,512})\]"""
-    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^&\s\"'<>#;]+)"""
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))"""
+    rf"""|(?P<bare>(?:(?!{ESCAPED_LINE_BREAK}|\\u0026)[^&\s\"'<>#;])+)"""
 )
 _PARAMETER_VALUE_RE = re.compile(_PARAMETER_VALUE.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
 # The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
@@ -252,12 +262,17 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
 # 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
 # `\u0026`, is part of it: cut there, the rest of a token the check knows showed), or an escaped quote (`\"`, or
-# `\\\"` escaped twice: its backslashes went with the token, the string's own quote left unescaped). Not the words of
-# an error message (`Bearer token expired`, `requires Basic authentication.`, `Token invalid`).
+# `\\\"` escaped twice: its backslashes went with the token, the string's own quote left unescaped). Its escapes count
+# towards those 8 (`Bearer abc123\u0026...`: counted without them, the token was shown). An escaped space or line
+# break (`\n`, `\t`, `\u000a`, `\u0020`) ends it, as a space does: no credential holds one (read on, the next line of a
+# JSON string was hidden with it). Not the words of an error message (`Bearer token expired`, `requires Basic
+# authentication.`, `Token invalid`).
+_TOKEN_CHAR = r"(?:[A-Za-z0-9._~+/-]|\\u(?!00(?:[01][0-9A-Fa-f]|2[02]))[0-9A-Fa-f]{4})"
 _SCHEME_CREDENTIAL_RE = re.compile(
     r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
-    r"((?=[A-Za-z0-9._~+/-]{8})(?:(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?=[A-Za-z0-9._~+/-]{20})|(?-i:(?=.[a-z]*[A-Z])))"
-    r"[A-Za-z0-9._~+/-]+=*(?:[^\s\"'<>,;\\]|\\(?!\\*\"))*)"
+    rf"((?={_TOKEN_CHAR}{{8}})(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
+    r"|(?-i:(?=.[a-z]*[A-Z])))"
+    r"[A-Za-z0-9._~+/-]+=*(?:[^\s\"'<>,;\\]|\\(?!\\*(?:[\"nrtbf]|u00(?:[01][0-9A-Fa-f]|2[02]))))*)"
 )
 
 # Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly
@@ -340,6 +355,12 @@ def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: froze
     )
 
 
+def _hides_parameter(hide: Callable[[str], bool], name: str, value: str, shown: frozenset[str]) -> bool:
+    """Whether a `name=value` parameter's `value` is hidden: as a pair's (`_hides_pair`), or `code` alone's holding an
+    OAuth code (`is_secret_parameter`) that `shown` does not list."""
+    return _hides_pair(hide, name, value, shown) or (name not in shown and is_secret_parameter(name, value))
+
+
 def _names_pass(name: str, shown: frozenset[str]) -> bool:
     """Whether `name` is `pass` alone (digits after it), whose value decides whether it is a password
     (`_hides_pair`), and `shown` does not list it."""
@@ -395,15 +416,29 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
     ]
     if "&" in masked:
         spans += _html_quoted_spans(masked, hide)
+    if "=" in masked:
+        # A parameter's value holding a URL or a query percent-encoded (`redirect=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`,
+        # a mail link's `?body=token%3D...`), read decoded.
+        spans += url_parameter_spans(
+            masked,
+            lambda name, value: _hides_parameter(hide, name, value, shown),
+            may_hide_name=lambda name: hide(name) or may_hide_parameter(name),
+            values=TEXT_PARAMETER_VALUE_RE,
+            marks=TEXT_PARAMETER_MARKS,
+        )
+    passwords: list[str] = []
     if "@" in masked:
         # A URL's or a DSN's user info (`postgres://app:...@db/app` in a debug page, Go's `root:...@tcp(db)`, Oracle's
-        # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it.
-        spans += user_info_spans(masked) + dsn_user_info_spans(masked)
-    return _hidden_spans(masked, merged_spans(spans)) if spans else masked
+        # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it, and hidden where it stands alone.
+        user_infos, dsns = user_info_spans(masked), dsn_user_info_spans(masked)
+        spans += user_infos + dsns
+        passwords = user_info_passwords(masked, user_infos) + [masked[start:end] for start, end in dsns]
+    masked = _hidden_spans(masked, merged_spans(spans)) if spans else masked
+    return hide_passwords_alone(masked, passwords) if passwords else masked
 
 
 # A value that runs on past a space: to a `}` after a `{` that opens it, else to the next `;`, quote or line's end.
-_RUN_ON_VALUE_RE = re.compile(r"""\{[^}\r\n]{0,512}\}?|[^;"\r\n]{0,512}""")
+_RUN_ON_VALUE_RE = re.compile(rf"""\{{[^}}\r\n]{{0,512}}\}}?|(?:(?!{ESCAPED_LINE_BREAK})[^;"\r\n]){{0,512}}""")
 
 
 def _hidden_parameters(text: str, hide: Callable[[str], bool], shown_names: frozenset[str] = frozenset()) -> str:
@@ -417,8 +452,8 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool], shown_names: froz
         at = named.end()
         name = decoded_name(named[1])
         values = _PARAMETER_VALUE_RE if at >= last_line else _PARAMETER_VALUE_BEFORE_LAST_LINE_RE
-        found = values.match(text, at) if hide(name) or _PASS_NAME_RE.fullmatch(name) else None
-        if found is not None and not _hides_pair(hide, name, found[0], shown_names):
+        found = values.match(text, at) if hide(name) or may_hide_parameter(name) else None
+        if found is not None and not _hides_parameter(hide, name, found[0], shown_names):
             found = None
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
         if found is None or text.startswith(REDACTED, found.end()):
@@ -429,6 +464,7 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool], shown_names: froz
         if not (group == "quoted" and _is_naming_member(name)):
             end = found.end(group)
             if group == "bare":
+                end = scheme_credential_end(text, found.start(group), end)
                 before = named.start(1) - 1
                 while before >= 0 and text[before] in " \t":
                     before -= 1

@@ -93,7 +93,8 @@ _AUTH_SCHEME_RE = _lazy(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # `tokensPersonal`, where `per` only starts a word), a number's (`num_tokens`) and a rate limit's headers (OpenAI's
 # `x-ratelimit-remaining-tokens`, Anthropic's `anthropic-ratelimit-tokens-reset`, a time).
 # So is what says how a caller authenticates, not with what (`auth_mode=sso`, `authType`, `oauth_provider`,
-# `auth_url`): `auth_mode_token` stays a token's.
+# `auth_url`), or where (`auth_service`, `auth_server`, `authHost`: a host's or a service's name): `auth_mode_token`,
+# `auth_service_token` stay a token's, and `auth_header` a credential's (its value is `Bearer ...` as often as not).
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
@@ -101,7 +102,8 @@ _NO_SECRET_WORD_RE = _lazy(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
     r"|tokens?[_-]?count|author(?!i[sz])"
-    r"|o?auth[_-]?(?:mode|type|method|scheme|provider|flow|strategy|enabled|required|realm|domain|url|uri|endpoint)"
+    r"|o?auth[_-]?(?:mode|type|method|scheme|provider|flow|strategy|enabled|required|realm|domain|url|uri|endpoint"
+    r"|services?|servers?|hosts?|hostname)"
     r"(?-i:(?![a-z]))"
     r"|tokens[_-]?(?:(?:used|remaining|left|consumed|spent|limit|reset)(?:[_-]?(?:total|count|sum|today|daily|hourly|weekly|monthly|ratio|rate))?"
     r"(?![A-Za-z0-9_-])"
@@ -149,12 +151,52 @@ def may_hide(name: str) -> bool:
     return is_secret_name(name) or _PASS_NAME_RE.fullmatch(name) is not None
 
 
+# `code` alone (any case) names an OAuth authorization code in a callback's query (`/callback?code=...&state=...`), a
+# credential until it is exchanged, or a status or an error (`code=200`, `code=E1234`, `code=invalid_request`,
+# `code=upstream_connect_error_503`): its value decides. An authorization server mints the code random and long (RFC
+# 6749's example `SplxlOBeZQQYbYS6WxSbIA`, GitHub's 20 hex digits, Google's `4/0Af...`, Cognito's UUID): 16 characters
+# or more of a URL's token characters with a letter and a digit side by side somewhere. A status, an error's code or
+# words joined with a number (`_503`) have neither that length nor a letter beside a digit, and are shown. Other names
+# ending in `code` (`status_code`, `error_code`, `zip_code`) hold no credential.
+_CODE_NAME_RE = _lazy(r"(?i)code")
+_OAUTH_CODE_RE = _lazy(r"(?=.*?(?:[A-Za-z][0-9]|[0-9][A-Za-z]))[A-Za-z0-9._~+/%=-]{16,}", re.DOTALL)
+
+
+def may_hide_parameter(name: str) -> bool:
+    """Whether a `name=value` parameter's value may be hidden (`may_hide`, or `code` alone: `is_secret_parameter`)."""
+    return may_hide(name) or _CODE_NAME_RE.fullmatch(name) is not None
+
+
+def is_secret_parameter(name: str, value: str) -> bool:
+    """Whether `value` under a `name=value` parameter's `name` is hidden: as a pair's (`is_secret_pair`), or `code`
+    alone's when `value` is an OAuth authorization code (`_OAUTH_CODE_RE`: `code=SplxlOBeZQQYbYS6WxSbIA`, not
+    `code=200`)."""
+    return is_secret_pair(name, value) or (
+        _CODE_NAME_RE.fullmatch(name) is not None and _OAUTH_CODE_RE.fullmatch(value.strip()) is not None
+    )
+
+
 def may_be_shown(name: str) -> bool:
     """Whether a catalog may list `name` as holding no secret (http_smoke's `not_secret_names`): no secret name, or
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
     `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
     return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is None
+
+
+# A bare value that is an auth scheme's name, and the credential after its spaces (`auth_header=Bearer abc`).
+_SCHEME_NAME_RE = _lazy(rf"(?i:{_AUTH_SCHEMES})")
+_SPACED_CREDENTIAL_RE = _lazy(r"[ \t]+[A-Za-z0-9._~+/-]+=*")
+
+
+def scheme_credential_end(text: str, start: int, end: int) -> int:
+    """Where a bare value at `start` to `end` in `text` ends when it is an auth scheme's name: past the credential
+    after it (`auth_header=Bearer abc`: the value read to its space alone, the credential was shown, as the scheme's
+    name it was read after was hidden); `end` otherwise."""
+    if _SCHEME_NAME_RE.fullmatch(text, start, end) is None:
+        return end
+    credential = _SPACED_CREDENTIAL_RE.match(text, end)
+    return end if credential is None else credential.end()
 
 
 def is_credential_value(value: str) -> bool:
@@ -564,6 +606,13 @@ _QUOTED_ENTRY_RE = _lazy(
 # A Python repr's value may be bytes (`password=b'...'`), escape its quote (`'it\'s "x"'`) or be an object's repr
 # (`Secret('...')`); one ending in a backslash (`'C:\'`) runs to its first quote; one no quote closes before the
 # text's end (a quote cut it) to that end.
+# A line break as a JSON string escapes it (`\n`, `\r`, `\t`; no escaped backslash before it) before what starts the
+# next entry (a name, quoted or not, and its `=`, or its `:` and a space or a quote): a bare value ends there
+# (`"token=abc\nnext=1"`: read on, the next line was hidden with it). Elsewhere the backslash is the value's own (a
+# password `C:\new\path` or `C:\temp:x` is hidden whole).
+ESCAPED_LINE_BREAK = (
+    r"""(?<!\\)\\[nrt](?=(?:\\[nrt]|[ \t]){0,8}(?:\\*["'])?[A-Za-z_][\w.-]{0,99}(?:\\*["'])?[ \t]*(?::[ \t"'\\]|=))"""
+)
 _SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
     rf"""(?:{STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
@@ -574,7 +623,8 @@ _SECRET_PAIR = (
     # however long (a read stops at the next bracket: another list's start stops it).
     r"""|\[(?P<listed>[^\[\]\r\n]+)\]"""
     # A repr's object holding it (`password=Secret('...')`): whole.
-    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))|(?P<bare>[^\s&;,"'<>(){}\[\]]+))"""
+    r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))"""
+    rf"""|(?P<bare>(?:(?!{ESCAPED_LINE_BREAK}|\\u0026)[^\s&;,"'<>(){{}}\[\]])+))"""
 )
 _SECRET_PAIR_RE = _lazy(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
 # The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
@@ -624,14 +674,29 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _hide_user_info(text: str) -> str:
-    """`text` with the user info of every URL written with `//` in it hidden (`user_info_spans`)."""
-    shown: list[str] = []
-    done = 0
-    for start, end in user_info_spans(text):
-        shown += (text[done:start], REDACTED)
-        done = end
-    return "".join(shown) + text[done:]
+# The most passwords of a text's URLs and DSNs searched for alone in it: each is a pass over the text, and a text of
+# thousands of URLs each with its own password would be read thousands of times.
+_MOST_PASSWORDS_ALONE = 16
+
+
+def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The passwords of the user infos at `spans` in `text` (`user_info_spans`): what follows a user's `:`, or a token
+    sent as the user (`//ghp_...@host`) whole."""
+    return [text[start:end].partition(":")[2] or text[start:end] for start, end in spans]
+
+
+def hide_passwords_alone(text: str, passwords: Iterable[str]) -> str:
+    """`text` with each of `passwords` (a URL's or a DSN's, found in it) hidden where it also stands alone (`password
+    pw12 rejected` after `https://u:pw12@h`): as a secret arg is (`scrubber`), one of MIN_HIDDEN_CHARS or more, one
+    shorter than 8 characters only as a whole word (a password `prod` hides no `production`); a shorter one is not
+    searched for (a password `pw` would blank every `pw`). At most _MOST_PASSWORDS_ALONE of them."""
+    found = list(
+        dict.fromkeys(value for value in passwords if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value)
+    )
+    if not found:
+        return text
+    hidden: str = scrubber(found[:_MOST_PASSWORDS_ALONE])(text)
+    return hidden
 
 
 # An opaque token in a URL's path after a segment naming a one-time link (a password reset's, an invitation's, a
@@ -698,14 +763,20 @@ def hide_credentials(text: str) -> str:
     (`Bearer`, `Digest`, `ApiKey`, the ones `is_credential_value` knows), and the value of a header line, a quoted
     mapping entry (`'X-Api-Key': '...'`) or pair (`(b'x-api-key', b'...')`), a `name=value` pair or a quoted name's
     object under a secret name (`_named_value_spans`)."""
-    text = _hide_user_info(text)
+    spans = user_info_spans(text)
+    passwords = user_info_passwords(text, spans)
+    text = _hidden(text, spans)
     if "@" in text:
-        text = _hidden(text, dsn_user_info_spans(text))
+        spans = dsn_user_info_spans(text)
+        passwords += (text[start:end] for start, end in spans)
+        text = _hidden(text, spans)
+    text = hide_passwords_alone(text, passwords)
     text = hide_secret_shapes(text)
     text = _hidden(
         text,
         merged_spans(
             [
+                *url_parameter_spans(text, values=TEXT_PARAMETER_VALUE_RE, marks=TEXT_PARAMETER_MARKS),
                 *kubernetes_secret_spans(text),
                 *capability_path_spans(text),
                 *transcript_secret_spans(text),
@@ -751,8 +822,9 @@ def _named_value_spans(text: str) -> list[tuple[int, int]]:
         group = next(group for group in _SECRET_PAIR_VALUES if found[group] is not None)
         at = found.end()
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.
-        if is_secret_pair(found["name"], found[group]) and not text.startswith(REDACTED, found.end()):
-            spans.append(found.span(group))
+        if is_secret_parameter(found["name"], found[group]) and not text.startswith(REDACTED, found.end()):
+            start, end = found.span(group)
+            spans.append((start, scheme_credential_end(text, start, end) if group == "bare" else end))
         elif group in ("call", "listed"):
             # Another name's object or list: its arguments or items are read (`db=DB(password='...')`, `a=[token=...]`);
             # they hold no bracket.
@@ -958,25 +1030,32 @@ def _validation_error(
     return top
 
 
-# A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`): its name,
-# percent-encoded or not, a space in it written `+` (`?api+key=`), read decoded, up to its `=` (however long: runs of
-# name characters never overlap, so the search stays linear). Another name's value
-# is read on for parameters (a `;` may start the next: `?page=2;PHPSESSID=...`, a `?` a URL's own query); a secret
-# name's runs to the next `&`, `#` or space, as a query parser reads it: cut at a `;`, a quote or a `<`, its rest was
-# shown (`?token=abc;def` showed `def`).
-_URL_PARAMETER_NAME_RE = _lazy(r"(?<=[?&;#])((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2})+)=")
-_URL_SECRET_VALUE_RE = _lazy(r"[^&#\s]*")
+# A URL's query, fragment or path parameter (`?api_key=...`, `#access_token=...`, `;jsessionid=...`), or a form's or a
+# query's written where a word starts (`redirect=...&x=1`) or right after another's `=` (a mail link's
+# `?body=token=...`, its text a query of its own): its name, percent-encoded or not, a space in it written `+`
+# (`?api+key=`), read decoded, up to its `=` (however long: runs of name characters never overlap, so the search stays
+# linear). Another name's value is read on for parameters (a `;` may start the next: `?page=2;PHPSESSID=...`, a `?` a
+# URL's own query); a secret name's runs to the next `&`, `#` or space, as a query parser reads it: cut at a `;`, a
+# quote or a `<`, its rest was shown (`?token=abc;def` showed `def`). In a JSON string it also ends at an escaped `&`
+# (Go's encoding/json writes `\u0026`) or line break (`\n`): no URL holds a backslash, and read on, the next parameter
+# or line was hidden with it.
+_URL_PARAMETER_NAME_RE = _lazy(r"""(?:(?<=[?&;#=])|(?<![^\s"'(,]))((?:[A-Za-z0-9_.+-]|%[0-9A-Fa-f]{2})+)=""")
+_URL_SECRET_VALUE_RE = _lazy(r"(?:[^&#\s\\]|\\(?!u0026|[nrt]))*")
+# A parameter's value in free text (an exception's, an answer's body) also ends where a text's `name=value` pair's does
+# (`_SECRET_PAIR`'s bare value: a JDBC URL's `;password=...;encrypt=true`, a quote, a bracket).
+TEXT_PARAMETER_VALUE_RE = _lazy(r"""(?:[^&#\s;,"'<>(){}\[\]\\]|\\(?!u0026|[nrt]))*""")
 # The user info of a DSN written without `//` (Go's MySQL `user:password@tcp(db:3306)/app`, `postgres:user:pass@db`):
 # a word that starts the text (or follows a space, a quote, `=`, `(`, `,` or `;`), then a `:` and what runs to the
 # word's last `@` before a host. Not an image's tag before its digest (`nginx:1.25@sha256:...`), nor a URI whose
 # scheme's `@` ends no password (any case): a mail address (`mailto:`), a package URL's version (`pkg:npm/x@1.2`), a
-# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's, XMPP's or SIP's address; but a `:` in such an
+# URN's or an ARN's text (`arn:aws:iam::123:user/x@corp`), a phone's, XMPP's or SIP's address, a message's or a
+# part's id (`cid:`, `mid:`, RFC 2392) or a news article's (`news:id@host`); but a `:` in such an
 # address's user is none of theirs (`sip:alice:pw@host` is RFC 3261's user and password, `xmpp:bob:pw@host`,
 # `Mailto:bob:pw@host` a `user:password@` all the same): hidden.
 # Read word by word (a word is what runs to a space or a quote): matched from each start, a word of thousands of
 # `,a:` before an `@` was read to its end from each (2.4 s for 24,000 characters).
 _DSN_USER_START_RE = _lazy(
-    r"""(?<![^\s'"=(,;])(?!(?i:urn|arn(?=:aws)):|(?i:mailto|pkg|tel|xmpp|sips?):[^:@]*(?:@|\Z))"""
+    r"""(?<![^\s'"=(,;])(?!(?i:urn|arn(?=:aws)):|(?i:mailto|pkg|tel|xmpp|sips?|cid|mid|news):[^:@]*(?:@|\Z))"""
     r"""[A-Za-z0-9_.%+-]+:(?!//)"""
 )
 _DSN_HOST_AT_RE = _lazy(r"@(?=[\w\[(])(?!sha\d{3}:)")
@@ -1672,10 +1751,9 @@ def hide_url_secrets(text: str) -> str:
     return url_secrets(text)[0]
 
 
-def url_secrets(text: str, *, nested: bool = True) -> tuple[str, list[str]]:
-    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order. With `nested`, the value
-    of a parameter shown is read as a URL too, decoded when percent-encoded, and hidden whole when it holds a secret
-    (`?auth_url=https://idp/cb?token=...`, `?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`)."""
+def url_secrets(text: str) -> tuple[str, list[str]]:
+    """`text` as `hide_url_secrets` shows it, and the parts of it shown as REDACTED, in order: user info, a DSN's
+    password, and each parameter's value `url_parameter_spans` hides."""
     hidden: list[str] = []
     if "@" in text:
         # The DSNs' after the URLs' user info is hidden, as a URL's `user:pw@` is no DSN of its own.
@@ -1683,10 +1761,36 @@ def url_secrets(text: str, *, nested: bool = True) -> tuple[str, list[str]]:
             spans = spans_of(text)
             hidden += (text[start:end] for start, end in spans)
             text = _hidden(text, spans)
+    spans = url_parameter_spans(text)
+    hidden += (text[start:end] for start, end in spans)
+    return _hidden(text, spans), hidden
+
+
+# What comes right before a parameter's name in a URL's query, fragment or path (or a query's value: `?body=token=...`).
+URL_PARAMETER_MARKS = "?&;#="
+# In free text, a `;` or a word's start before a name is also a `name=value` pair's, which its own reader reads (quoted,
+# a call...); a name right after another's `=` is inside that value, which that reader reads past.
+TEXT_PARAMETER_MARKS = "?&#="
+
+
+def url_parameter_spans(
+    text: str,
+    hides: Callable[[str, str], bool] = is_secret_parameter,
+    *,
+    may_hide_name: Callable[[str], bool] = may_hide_parameter,
+    values: re.Pattern[str] = _URL_SECRET_VALUE_RE,
+    marks: str = URL_PARAMETER_MARKS,
+    nested: bool = True,
+) -> list[tuple[int, int]]:
+    """Where the value of each URL or form parameter (`_URL_PARAMETER_NAME_RE`) stands in `text` that `hides` hides
+    (given its decoded name, one `may_hide_name` may hide, and its value) when one of `marks` comes right before its
+    name, in order, each value as `values` reads it. With `nested`, any parameter's value holding a percent-encoded
+    URL or query is read decoded, and hidden whole when it holds a secret
+    (`redirect=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`, `?body=token%3D...`)."""
     if "=" not in text:
-        return text, hidden
-    shown: list[str] = []
-    done = at = run_end = 0
+        return []
+    spans: list[tuple[int, int]] = []
+    at = run_end = 0
     while (found := _URL_PARAMETER_NAME_RE.search(text, at)) is not None:
         at = found.end()
         name = decoded_name(found[1].replace("+", " "))
@@ -1695,21 +1799,43 @@ def url_secrets(text: str, *, nested: bool = True) -> tuple[str, list[str]]:
         # where it does: each run is matched, and read decoded, once, not once for each name in it (`?a=?a=...`).
         holds_secret = False
         if at >= run_end:
-            run = _URL_SECRET_VALUE_RE.match(text, at)
+            run = values.match(text, at)
             assert run is not None  # it matches an empty value too
             run_end = run.end()
-            # A percent-encoded URL there (`?auth_url=https%3A%2F%2Fidp%2Fcb%3Ftoken%3D...`) is hidden whole when it
-            # holds a secret; read once, not nested further.
+            # A percent-encoded URL there is hidden whole when it holds a secret; read once, not nested further.
             if nested and text.find("%", at, run_end) >= 0:
                 inner = unquote(run[0])
-                holds_secret = ("@" in inner or "=" in inner) and bool(url_secrets(inner, nested=False)[1])
-        if not (holds_secret or (may_hide(name) and is_secret_pair(name, text[at:run_end]))):
-            continue
-        if run_end > at:
-            shown += (text[done:at], REDACTED)
-            hidden.append(text[at:run_end])
-            done = at = run_end
-    return ("".join(shown) + text[done:] if shown else text), hidden
+                holds_secret = ("@" in inner or "=" in inner) and _holds_url_secret(
+                    inner, hides, may_hide_name, values, marks
+                )
+        # A value hidden already (the body reader's `token=<redacted>`) is left as it is.
+        marked = found.start() > 0 and text[found.start() - 1] in marks
+        if (
+            # The value is cut out only for a name that may hide it: cut out for each name of a run, the run's rest
+            # was copied again and again.
+            (holds_secret or (marked and may_hide_name(name) and hides(name, text[at:run_end])))
+            and run_end > at
+            and not text.startswith(REDACTED, at)
+        ):
+            spans.append((at, scheme_credential_end(text, at, run_end)))
+            at = run_end
+    return spans
+
+
+def _holds_url_secret(
+    text: str,
+    hides: Callable[[str, str], bool],
+    may_hide_name: Callable[[str], bool],
+    values: re.Pattern[str],
+    marks: str,
+) -> bool:
+    """Whether `text` (a parameter's value, decoded) holds user info, a DSN's password or a parameter `hides` hides,
+    read as a query of its own (a name first is a parameter's: `token=...`)."""
+    if "@" in text and (user_info_spans(text) or dsn_user_info_spans(text)):
+        return True
+    return bool(
+        url_parameter_spans(f"?{text}", hides, may_hide_name=may_hide_name, values=values, marks=marks, nested=False)
+    )
 
 
 def url_secret_searches(text: str) -> list[str]:

@@ -687,6 +687,11 @@ REDACTION_TEXTS = {
     "twilio-sids": "AC" + "0" * 32 + " a",
     "escaped-secrets": '"kind: Secret\\ndata:\\n  a: b\\n',
     "flow-entries": "{a: b, {'loc': (), 'input': '",
+    # One parameter's value of names and percent-encoded names (url_secrets' value runs: each read, and decoded, once).
+    "url-parameter-runs": "?a=%3Fa%3D",
+    # A bare value of escaped line breaks, each looked past a bounded stretch; URLs' passwords each searched alone.
+    "escaped-breaks": "password=a\\n\\n\\n",
+    "passwords-alone": "https://u:pw12@h pw12 ",
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -704,6 +709,8 @@ BODY_TEXTS = {
     # Mappings and lists never closed (a validation error's `loc` in each): every bracket is read.
     "validation-locations": '{"loc": [',
     "brackets": "{[",
+    "url-parameter-runs": "?a=%3Fa%3D",
+    "scheme-escapes": "Bearer a1\\u0026\\u0026",
 }
 LARGE_TEXT_BOUND = 16.0
 
@@ -721,11 +728,12 @@ def cpu_best(read: Callable[[str], object], text: str, runs: int) -> float:
 def large_texts() -> list[Row]:
     """Each reader of free text on 1 MB of each adversarial text against 128 KB of it: the worst ratio of each."""
     from analyzer import _body_secrets
-    from analyzer.redaction import dsn_user_info_spans, hide_credentials, is_secret_name
+    from analyzer.redaction import dsn_user_info_spans, hide_credentials, is_secret_name, url_secrets
 
     def redaction(text: str) -> None:
         hide_credentials(text)
         dsn_user_info_spans(text)
+        url_secrets(text)
 
     def body(text: str) -> None:
         _body_secrets._masked(text, is_secret_name)

@@ -5473,3 +5473,80 @@ class TestJsonBodyAsYamlReadsIt:
         with pytest.raises(ConfigError) as refused:
             self.loaded(tmp_path, body)
         assert any(problem in p for p in refused.value.problems), refused.value.problems
+
+
+class TestJudgeSecretsInUrlsAndEscapes:
+    """An answer's body quotes no secret a URL in a parameter's value holds (percent-encoded too), no OAuth code, no
+    URL's password quoted alone, and no token before an escape; a message's id, a host's name and the next line after
+    a token are shown."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            (
+                "redirect=https://idp/cb?token=s3cr3t&x=1",
+                "redirect=https://idp/cb?token=<redacted>&x=1",
+            ),
+            ("redirect=https%3A%2F%2Fidp%2Fcb%3Ftoken%3Ds3cr3t&x=1", "redirect=<redacted>&x=1"),
+            ('<a href="mailto:ops@x?body=token%3Ds3cr3t">mail</a>', '<a href="mailto:ops@x?body=<redacted>">mail</a>'),
+            (
+                "Location: /callback?code=s3cr3tOBeZQQYbYS6WxSbIA&state=xyz",
+                "Location: /callback?code=<redacted>&state=xyz",
+            ),
+            (
+                "connect https://u:s3cr3t12@h failed; password s3cr3t12 rejected",
+                "connect https://<redacted>@h failed; password <redacted> rejected",
+            ),
+            ("auth_service=billing auth_header=Bearer s3cr3t", "auth_service=billing auth_header=<redacted>"),
+            # A token before an escaped ampersand: its escapes count towards a credential's length.
+            ('{"h": "Bearer s3cr3t\\u0026next=1"}', '{"h": "Bearer <redacted>"}'),
+            # An escaped line break after a token ends it; the next line is shown.
+            (
+                '{"msg": "Authorization: Bearer s3cr3txyz\\nnext: 1"}',
+                '{"msg": "Authorization: Bearer <redacted>\\nnext: 1"}',
+            ),
+            ('{"msg": "token=s3cr3t\\nnext=1"}', '{"msg": "token=<redacted>\\nnext=1"}'),
+            ('"token=s3cr3t\\nnext=1"', '"token=<redacted>\\nnext=1"'),
+        ],
+    )
+    def test_hidden(self, body, shown):
+        result = judged({"body_contains": ["ready"]}, body=body.encode())
+        assert result.evidence["body"] == shown
+        assert "s3cr3t" not in json.dumps([result.evidence, [str(f) for f in result.failures]])
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "see cid:part1.abc@example.com mid:960830.1639@XIson.com/partA@XIson.com news:msg123@news.example.com",
+            "GET /cb?code=200&state=xyz code=E1234 error_code=E1234 code=upstream_connect_error_503",
+            "auth_service=billing auth_server=idp.example.com auth_host=idp",
+            "redirect=https%3A%2F%2Fidp%2Fcb%3Fnext%3D1&x=1",
+            # A URL's password shorter than 4 is not searched for alone.
+            "https://u:pw1@h: pw1",
+        ],
+    )
+    def test_shown(self, body):
+        shown = body.replace("u:pw1@", "<redacted>@")
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
+
+    @pytest.mark.parametrize(
+        ("head", "unit", "count"),
+        [
+            ("", "?a=%3Fa%3D", 6000),
+            ("password=a", "\\n", 4000),
+            ("", "Bearer a1" + "\\u0026" * 40 + " ", 200),
+        ],
+    )
+    def test_twice_the_text_takes_about_twice_the_time(self, head, unit, count):
+        def cpu_s(units: int) -> float:
+            text = head + unit * units
+            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
+
+        assert cpu_s(2 * count) <= 3 * cpu_s(count)
+
+    def test_many_passwords_are_searched_for_in_bounded_time(self):
+        def cpu_s(urls: int) -> float:
+            text = " ".join(f"https://u:pw{i:06d}@h pw{i:06d}" for i in range(urls))
+            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
+
+        assert cpu_s(2000) <= 3 * cpu_s(1000)

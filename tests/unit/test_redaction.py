@@ -1658,3 +1658,212 @@ class TestPatternsCompiledOnUse:
             "r.compile_patterns(); assert r.hide_credentials(header) == 'Authorization: <redacted>'"
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+class TestUrlsInParameterValues:
+    """A parameter's value holding a URL is read for the URL's secrets, written as it is or percent-encoded."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            (
+                "GET /login?redirect=https://idp/cb?token=s3cr3tvalue&x=1 failed",
+                "GET /login?redirect=https://idp/cb?token=<redacted>&x=1 failed",
+            ),
+            ("redirect=https://idp/cb?token=s3cr3t&x=1", "redirect=https://idp/cb?token=<redacted>&x=1"),
+            ("redirect=https%3A%2F%2Fidp%2Fcb%3Ftoken%3Ds3cr3t", "redirect=<redacted>"),
+            (
+                "GET /login?redirect=https%3A%2F%2Fidp%2Fcb%3Ftoken%3Ds3cr3t&x=1 failed",
+                "GET /login?redirect=<redacted>&x=1 failed",
+            ),
+            # A mail link's body holding a query's secret, percent-encoded or not.
+            ("mailto:ops@x?body=token%3Ds3cr3t", "mailto:ops@x?body=<redacted>"),
+            ("mailto:ops@x?subject=hi&body=token=s3cr3t", "mailto:ops@x?subject=hi&body=token=<redacted>"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+        assert hide_url_secrets(text) == shown
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "redirect=https%3A%2F%2Fidp%2Fcb%3Fnext%3D1&x=1",
+            "mailto:ops@x?subject=hi&body=see%20you%3D1",
+            "GET /login?redirect=https://idp/cb?next=%2Fhome",
+        ],
+    )
+    def test_a_url_holding_no_secret_is_shown(self, text):
+        assert hide_credentials(text) == text
+        assert hide_url_secrets(text) == text
+
+
+class TestOAuthCodes:
+    """An OAuth authorization code in a parameter named `code` is hidden; a status's or an error's code is shown."""
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            # Google's, RFC 6749's example, GitHub's 20 hex digits, Cognito's UUID.
+            "4/0AfJohXkQ8w9s7dLmN3pQrStUvWx",
+            "SplxlOBeZQQYbYS6WxSbIA",
+            "3584d83530557fdd1f46",
+            "c1a2b3c4-d5e6-47f8-9a0b-1c2d3e4f5a6b",
+        ],
+    )
+    def test_an_authorization_code_is_hidden(self, code):
+        text = f"GET /callback?code={code}&state=xyz failed"
+        assert hide_credentials(text) == "GET /callback?code=<redacted>&state=xyz failed"
+        assert hide_url_secrets(text) == "GET /callback?code=<redacted>&state=xyz failed"
+        assert hide_credentials(f"callback code={code} state=xyz") == "callback code=<redacted> state=xyz"
+
+    def test_a_code_before_an_escaped_ampersand_is_hidden_to_it(self):
+        # Go's encoding/json writes `&` as \u0026.
+        text = '{"url": "https://app/cb?code=SplxlOBeZQQYbYS6WxSbIA\\u0026state=xyz"}'
+        assert hide_credentials(text) == '{"url": "https://app/cb?code=<redacted>\\u0026state=xyz"}'
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "GET /x?code=200&state=xyz",
+            "code=E1234 status_code=500 error_code=E1234",
+            "GET /cb?code=invalid_request&error=access_denied",
+            # Long, but words joined with a number: no letter beside a digit.
+            "GET /cb?code=upstream_connect_error_503",
+            # A letter beside a digit, but shorter than a minted code.
+            "GET /cb?code=SUMMER2024SALE",
+            # Another name ending in `code` holds no credential, whatever its value.
+            "GET /cb?error_code=SplxlOBeZQQYbYS6WxSbIA&zip_code=94105",
+        ],
+    )
+    def test_a_status_or_an_error_code_is_shown(self, text):
+        assert hide_credentials(text) == text
+        assert hide_url_secrets(text) == text
+
+
+class TestMessageIds:
+    """A message's or a part's id and a news article's (`cid:`, `mid:`, `news:`) hold no password: shown."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "see cid:part1.abc@example.com",
+            "mid:960830.1639@XIson.com/partA.960830.1639@XIson.com",
+            "NEWS:msg123@news.example.com and news:comp.infosystems.www.servers.unix",
+        ],
+    )
+    def test_shown(self, text):
+        assert hide_credentials(text) == text
+        assert hide_url_secrets(text) == text
+
+    def test_a_user_and_password_in_one_is_hidden(self):
+        assert hide_url_secrets("cid:bob:hunter2@x.example") == "cid:<redacted>@x.example"
+
+
+class TestWhereACallerAuthenticates:
+    """A host's or a service's name for authentication is no secret; the header's value holds one."""
+
+    @pytest.mark.parametrize(
+        ("name", "secret"),
+        [
+            ("auth_service", False),
+            ("auth_server", False),
+            ("auth_host", False),
+            ("authHost", False),
+            ("AUTH_SERVICES", False),
+            ("auth_hostname", False),
+            ("auth_service_token", True),
+            ("auth_server_key", True),
+            ("auth_header", True),
+            ("auth_serviceman", True),
+        ],
+    )
+    def test_names(self, name, secret):
+        assert is_secret_name(name) is secret
+
+    def test_the_values_are_shown_and_a_credential_after_a_scheme_hidden(self):
+        text = "auth_service=billing auth_server=idp.example.com auth_host=idp auth_header=Bearer s3cr3tabc"
+        shown = "auth_service=billing auth_server=idp.example.com auth_host=idp auth_header=<redacted>"
+        # The credential after the scheme is hidden first, then the value read to its space.
+        assert hide_credentials(text) == f"{shown} <redacted>"
+        query = text.replace(" ", "&").replace("Bearer&", "Bearer+")
+        assert hide_url_secrets(f"http://app/?{query}") == f"http://app/?{shown.replace(' ', '&')}"
+
+
+class TestPasswordsAlone:
+    """A URL's or a DSN's password is also hidden where the text quotes it alone, from 4 characters on, as a word."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            (
+                "connect https://u:pw12@h failed; password pw12 rejected",
+                "connect https://<redacted>@h failed; password <redacted> rejected",
+            ),
+            (
+                "dsn root:pw12@tcp(db:3306)/app: pw12 refused",
+                "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
+            ),
+            (
+                "https://u:l0ng-s3cr3t@h then xl0ng-s3cr3tx",
+                "https://<redacted>@h then x<redacted>x",
+            ),
+            # Shorter than 4: not searched for (a password `pw1` would blank every `pw1`).
+            ("connect https://u:pw1@h failed; password pw1 rejected", None),
+            # Shorter than 8: only as a whole word.
+            (
+                "connect https://u:prod@h in production, prod down",
+                "connect https://<redacted>@h in production, <redacted> down",
+            ),
+        ],
+    )
+    def test_text(self, text, shown):
+        expected = shown if shown is not None else text.replace("u:pw1@", "<redacted>@")
+        assert hide_credentials(text) == expected
+
+
+class TestEscapedLineBreaks:
+    """A bare value ends at a JSON string's escaped line break before the next entry; a backslash of its own stays."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('"token=abc\\nnext=1"', '"token=<redacted>\\nnext=1"'),
+            ('"password=abc\\n\\"next\\": 1"', '"password=<redacted>\\n\\"next\\": 1"'),
+            ("password=C:\\new\\path done", "password=<redacted> done"),
+            ("password=C:\\temp:x done", "password=<redacted> done"),
+            ('{"msg": "sent Bearer abc123xyz\\nnext line"}', '{"msg": "sent Bearer <redacted>\\nnext line"}'),
+        ],
+    )
+    def test_text(self, text, shown):
+        assert hide_credentials(text) == shown
+
+
+class TestLinearReaders:
+    """The readers changed for URLs in values, passwords alone and escaped line breaks take twice the time for twice
+    the text (a reader going back over the text would take four times)."""
+
+    @pytest.mark.parametrize(
+        ("read", "head", "unit", "count"),
+        [
+            # One value run of many names, percent-encoded too: each run read, and decoded, once.
+            (hide_url_secrets, "", "?a=%3Fa%3D", 12000),
+            (hide_credentials, "", "?a=%3Fa%3D", 12000),
+            # A bare value of many escaped line breaks: each looked past a bounded stretch.
+            (hide_credentials, "password=a", "\\n", 8000),
+        ],
+    )
+    def test_twice_the_text_takes_about_twice_the_time(self, read, head, unit, count):
+        def cpu_s(units: int) -> float:
+            text = head + unit * units
+            return least_cpu_s(lambda: read(text))
+
+        assert cpu_s(2 * count) <= 3 * cpu_s(count)
+
+    def test_many_passwords_are_searched_for_in_bounded_time(self):
+        # Each password searched for alone is a pass over the text: at most so many of them.
+        def cpu_s(urls: int) -> float:
+            text = " ".join(f"https://u:pw{i:06d}@h pw{i:06d}" for i in range(urls))
+            return least_cpu_s(lambda: hide_credentials(text))
+
+        assert cpu_s(4000) <= 3 * cpu_s(2000)
