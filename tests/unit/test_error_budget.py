@@ -2655,6 +2655,8 @@ class TestRulesMatched:
             # A label the rule does not set may come from its expression's series: it excludes no rule.
             {"sloth_id": "svc01-slo1", "selectors": 'cluster="eu1"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"global0.v1", global02k1!="x"'},
+            # A regex matches a value whole, as Prometheus anchors it: "v1" is not global01v1.
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1!~"v1"'},
         ],
     )
     def test_sloths_generated_5m_rule_is_found(self, sli):
@@ -2673,6 +2675,7 @@ class TestRulesMatched:
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1!="global01v1"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"x.*"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1!~"global.*"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"v1"'},
         ],
     )
     def test_a_rule_whose_labels_contradict_the_sli_is_not_its_own(self, sli):
@@ -2770,6 +2773,10 @@ class TestRulesMatched:
         # RE2's \p{L} (a letter), which Python's re refuses: the rule may be the SLI's.
         matchers = 'slo="monitoring-http-errors", job=~"\\\\p{L}+"'
         assert rules_matched([PYRRA_BURNRATE], matchers, frozenset({"slo"})) == [PYRRA_BURNRATE]
+
+    def test_matchers_the_parser_cannot_read_match_no_rule(self):
+        # No rule found is a window the rules API did not tell (the pass stands, unchecked), not an internal error.
+        assert rules_matched([PYRRA_BURNRATE], 'slo="monitoring-http-errors", job=', frozenset({"slo"})) == []
 
 
 class RulesPrometheus(FakePrometheus):
