@@ -2693,6 +2693,10 @@ class TestRulesMatched:
         bare = dataclasses.replace(five, labels={k: v for k, v in five.labels.items() if k != "sloth_id"})
         assert sloth_reader(sloth_id="svc01-slo1").window_rules([bare], "5m", {})[1] == []
         assert sloth_reader(service="svc01", slo="slo1").window_rules([bare], "5m", {})[1] == [bare]
+        unnamed = dataclasses.replace(
+            five, labels={k: v for k, v in five.labels.items() if k not in ("sloth_service", "sloth_slo")}
+        )
+        assert sloth_reader(service="svc01", slo="slo1").window_rules([unnamed], "5m", {})[1] == []
         pyrra = dataclasses.replace(PYRRA_BURNRATE, labels={"job": "thanos-receive-default"})
         assert pyrra_reader(slo="monitoring-http-errors").window_rules([pyrra], "5m", {})[1] == []
 
@@ -2746,6 +2750,7 @@ class TestRulesMatched:
             # Sloth's period rule over its 5m rule: no raw series rated over 5m.
             'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="a"}[30d]) / count_over_time(x[30d])',
             "sum(rate(x[1h]))",
+            "sum(rate(x[10m]))",  # longer than the window, as long as twice it
             "sum(rate(x[5m] offset 1m))",
             "sum(rate(x[5m] offset 0s))",  # Prometheus reads it, promql-parser refuses it
             "not promql (",
@@ -2899,6 +2904,13 @@ class TestRulesRead:
             (
                 RulesPrometheus([SLOTH_RULE], blind="fail"),
                 'the query of slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}\'s raw series failed',
+            ),
+            # A rule rating a range longer than its window reads no raw series the window's blind query can count.
+            (
+                RulesPrometheus(
+                    [dataclasses.replace(SLOTH_RULE, query=SLOTH_RULE.query.replace("[5m]", "[10m]"))], blind="1"
+                ),
+                'the expression of recording rule slo:sli_error:ratio_rate5m (sum(rate(req_total{code="500"}[10m]))',
             ),
         ],
     )
