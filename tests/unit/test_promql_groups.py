@@ -1575,6 +1575,7 @@ class TestDivisionSides:
             "sum(r)",  # no division
             'sum by (code) (r{code="500"}) * sum(r)',
             '1 - sum by (code) (r{code="500"}) / sum(r)',  # not at the top
+            'sum by (code) (r{code="500"}) / sum(r) * 100',  # a product at the top, a division within
             "sum(rate(r[5m]) /",  # unparsable
         ],
     )
