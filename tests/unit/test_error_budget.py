@@ -2655,6 +2655,8 @@ class TestRulesMatched:
             # A label the rule does not set may come from its expression's series: it excludes no rule.
             {"sloth_id": "svc01-slo1", "selectors": 'cluster="eu1"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"global0.v1", global02k1!="x"'},
+            # A regex matches a value whole, as Prometheus anchors it: "v1" is not global01v1.
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1!~"v1"'},
         ],
     )
     def test_sloths_generated_5m_rule_is_found(self, sli):
@@ -2673,6 +2675,7 @@ class TestRulesMatched:
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1!="global01v1"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"x.*"'},
             {"sloth_id": "svc01-slo1", "selectors": 'global01k1!~"global.*"'},
+            {"sloth_id": "svc01-slo1", "selectors": 'global01k1=~"v1"'},
         ],
     )
     def test_a_rule_whose_labels_contradict_the_sli_is_not_its_own(self, sli):
@@ -2690,6 +2693,10 @@ class TestRulesMatched:
         bare = dataclasses.replace(five, labels={k: v for k, v in five.labels.items() if k != "sloth_id"})
         assert sloth_reader(sloth_id="svc01-slo1").window_rules([bare], "5m", {})[1] == []
         assert sloth_reader(service="svc01", slo="slo1").window_rules([bare], "5m", {})[1] == [bare]
+        unnamed = dataclasses.replace(
+            five, labels={k: v for k, v in five.labels.items() if k not in ("sloth_service", "sloth_slo")}
+        )
+        assert sloth_reader(service="svc01", slo="slo1").window_rules([unnamed], "5m", {})[1] == []
         pyrra = dataclasses.replace(PYRRA_BURNRATE, labels={"job": "thanos-receive-default"})
         assert pyrra_reader(slo="monitoring-http-errors").window_rules([pyrra], "5m", {})[1] == []
 
@@ -2743,6 +2750,7 @@ class TestRulesMatched:
             # Sloth's period rule over its 5m rule: no raw series rated over 5m.
             'sum_over_time(slo:sli_error:ratio_rate5m{sloth_id="a"}[30d]) / count_over_time(x[30d])',
             "sum(rate(x[1h]))",
+            "sum(rate(x[10m]))",  # longer than the window, as long as twice it
             "sum(rate(x[5m] offset 1m))",
             "sum(rate(x[5m] offset 0s))",  # Prometheus reads it, promql-parser refuses it
             "not promql (",
@@ -2770,6 +2778,10 @@ class TestRulesMatched:
         # RE2's \p{L} (a letter), which Python's re refuses: the rule may be the SLI's.
         matchers = 'slo="monitoring-http-errors", job=~"\\\\p{L}+"'
         assert rules_matched([PYRRA_BURNRATE], matchers, frozenset({"slo"})) == [PYRRA_BURNRATE]
+
+    def test_matchers_the_parser_cannot_read_match_no_rule(self):
+        # No rule found is a window the rules API did not tell (the pass stands, unchecked), not an internal error.
+        assert rules_matched([PYRRA_BURNRATE], 'slo="monitoring-http-errors", job=', frozenset({"slo"})) == []
 
 
 class RulesPrometheus(FakePrometheus):
@@ -2892,6 +2904,13 @@ class TestRulesRead:
             (
                 RulesPrometheus([SLOTH_RULE], blind="fail"),
                 'the query of slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}\'s raw series failed',
+            ),
+            # A rule rating a range longer than its window reads no raw series the window's blind query can count.
+            (
+                RulesPrometheus(
+                    [dataclasses.replace(SLOTH_RULE, query=SLOTH_RULE.query.replace("[5m]", "[10m]"))], blind="1"
+                ),
+                'the expression of recording rule slo:sli_error:ratio_rate5m (sum(rate(req_total{code="500"}[10m]))',
             ),
         ],
     )

@@ -4616,6 +4616,16 @@ class TestPooledCountsAB:
         assert judged.details["count_test"]["winner"] == "canary"
         assert judged.reason.startswith("no winner yet: canary shifted -0.009, -90% from baseline median 0.01")
 
+    def test_a_baseline_win_of_the_counts_stands_where_the_ranks_name_no_winner(self):
+        # The mirror of the counts' canary win alone: the canary's 0 and 0.01 lie either side of the baseline's 0.001,
+        # so the ranks name no winner, while the counts (0.005 against 0.001 over 100000 events each) name the baseline.
+        canary = [0.0 if i % 2 else 0.01 for i in range(61)]
+        judged = judge_counted((canary, [0.001] * 61), (100000.0, 100000.0), mode="ab")
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["winner"] == "baseline"
+        assert judged.reason.startswith("baseline wins by the pooled counts: pooled counts canary "), judged.reason
+        assert "; by the ranks: no winner yet: " in judged.reason, judged.reason
+
     def test_a_canary_win_of_the_counts_within_the_tolerance_is_no_win(self):
         # The canary at 0 at most steps (the ranks name it), its mean 0.0095 against the baseline's 0.01: over 10^7
         # events each the counts find it significant, but within the tolerance 0.001.

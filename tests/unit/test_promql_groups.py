@@ -1549,6 +1549,8 @@ class TestDivisionSides:
             ("sum by (code, job) (rate(r[5m])) / ignoring (code) group_left sum(rate(r[5m]))", False),
             ('rate(r{code=~"5.."}[5m]) / sum(rate(r[5m]))', False),  # a selector's labels: any
             ('sum without (pod) (rate(r{code=~"5.."}[5m])) / sum(rate(r[5m]))', False),
+            # Either operand of an `or` may answer: its right one's labels too.
+            ('(vector(0) or sum by (code) (rate(r{code=~"5.."}[5m]))) / sum(rate(r[5m]))', False),
             # Sloth's 30d rule, over its 5m rule's series.
             (
                 'sum_over_time(slo:sli_error:ratio_rate5m{a="b"}[30d]) / ignoring (sloth_window) '
@@ -1573,6 +1575,7 @@ class TestDivisionSides:
             "sum(r)",  # no division
             'sum by (code) (r{code="500"}) * sum(r)',
             '1 - sum by (code) (r{code="500"}) / sum(r)',  # not at the top
+            'sum by (code) (r{code="500"}) / sum(r) * 100',  # a product at the top, a division within
             "sum(rate(r[5m]) /",  # unparsable
         ],
     )

@@ -1070,6 +1070,8 @@ class TestUrlSecretSearches:
             ("https://host/?token=ab&x=1", ["https://host/?token=ab&x=1", "https://host/?token=ab"]),
             # Each place the part stands: the first `pw` is the user's name.
             ("pw:pw@db", ["pw:pw@db", "pw:pw"]),
+            # Up to the credential's end is four characters: searched as a credential of four would be.
+            ("u:pw@tcp(db:3306)/app", ["u:pw@tcp(db:3306)/app", "u:pw"]),
             ("https://host/", []),
         ],
     )
