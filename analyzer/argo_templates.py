@@ -877,6 +877,8 @@ def _loopback_calls(metrics: Any) -> list[str]:
         url = _split_url(web["url"])
         if url is None or _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
             continue
+        if _go_url_refusal(web["url"]) is not None:
+            continue  # a problem already: Go sends nothing, to the loopback or elsewhere
         found.append(
             f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
             "own pod, which sends the web metric's requests: unless the analyzer runs in that pod, every measurement "
@@ -1077,6 +1079,18 @@ def _go_url_refusal(text: str) -> str | None:
         return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
     if " " in split.netloc:
         return 'has a space before its path, where Go allows none (invalid character " " in host name)'
+    host_port = split.netloc.rpartition("@")[2]
+    if "[" in host_port and not _given_elsewhere(host_port):
+        # urlsplit reads the address between the brackets whatever surrounds them; Go reads `a[::1]` as a host
+        # name, and after the `]` only `:PORT`.
+        if not host_port.startswith("["):
+            return (
+                f"has a host with text before its IPv6 address's [ ({host_port.rpartition(':')[0] or host_port!r}), "
+                "which no connection reaches"
+            )
+        after = host_port.rpartition("]")[2]
+        if after and not re.fullmatch(r":[0-9]*", after):
+            return f"has text after its IPv6 address's ] that Go cannot read (invalid port {after!r} after host)"
     if not _given_elsewhere(split.netloc):
         try:
             split.port  # noqa: B018 - read for the ValueError it raises on a port that is no number up to 65535
@@ -1086,9 +1100,8 @@ def _go_url_refusal(text: str) -> str | None:
 
 
 def _space_sent(url: SplitResult) -> str | None:
-    """Why a space Go sends (it escapes one in the path, and sends the query as written) costs the answer, or None:
-    spaces ending the query only part it from `HTTP/1.1`, which the analyzer's parser reads as one separator. A tag
-    (`{{ args.hash }}`, a Helm value) is filled in before the url is sent: spaces in it are not sent."""
+    """Why a space Go sends (it escapes one in the path, and sends the query as written) costs the answer, or None.
+    A tag (`{{ args.hash }}`, a Helm value) is filled in before the url is sent: spaces in it are not sent."""
     path, query = (_TAG_RE.sub("tag", part) for part in (url.path, url.query))
     if " " in path:
         return "has a space in its path, which Go sends as %20: the analyzer answers 404 Not Found"
@@ -1096,6 +1109,13 @@ def _space_sent(url: SplitResult) -> str | None:
         return (
             "has a space within its query, which Go sends as written: the request line it breaks is answered 400 "
             "Bad Request"
+        )
+    if query.endswith(" "):
+        # llhttp (aiohttp's C parser) reads them as one separator; its pure-Python parser, and a proxy on the way,
+        # may not: the url is sent only as it is answered everywhere.
+        return (
+            "has spaces ending its query, which Go sends as written: an HTTP parser allowing one space before "
+            "HTTP/1.1 (aiohttp's pure-Python one, a strict proxy's) answers 400 Bad Request; take them out"
         )
     return None
 
