@@ -723,8 +723,10 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
     several times with different content; a dryRun or measurementRetention rule (of a template, an analysis or an
     AnalysisRun) Go reads and validate cannot; a string body that gives a text param of a `catalog`'s check an
-    unquoted `{{args.x}}`, right only for some values of it."""
+    unquoted `{{args.x}}`, right only for some values of it; a url calling a Service's targetPort where the Service
+    it reaches is not known."""
     templates = list(_templates(paths))
+    services = _services(paths)
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
         where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
@@ -763,6 +765,7 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
         found += _unauthenticated(spec.get("metrics")) + _loopback_calls(spec.get("metrics"))
+        found += _target_port_calls(spec.get("metrics"), services)
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
         for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
             provider = metric.get("provider")
@@ -929,12 +932,14 @@ _INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
 
 @dataclass(frozen=True)
 class _Service:
-    """A Service among the files given: where, its name, its namespace (None: set where it is applied) and ports."""
+    """A Service among the files given: where, its name, its namespace (None: set where it is applied), its ports,
+    and each port's targetPort written as a number (the pods' port it leads to)."""
 
     origin: str
     name: str
     namespace: str | None
     ports: tuple[int, ...]
+    target_ports: tuple[tuple[int, int], ...] = ()
 
 
 def _services(paths: Sequence[Path]) -> list[_Service]:
@@ -952,12 +957,18 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
             continue
         ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
+        # A targetPort by name (a container port's) says no number a url could write.
+        target_ports = tuple(
+            (p["port"], p["targetPort"])
+            for p in _listed(spec.get("ports"))
+            if isinstance(p, dict) and _is_int(p.get("port")) and _is_int(p.get("targetPort"))
+        )
         # `kubectl apply -k` puts it in its kustomization's namespace, `kubectl apply -f` in its own: either, when
         # one is written or both agree; not known when they differ.
         own, kustomized = metadata.get("namespace") or None, _kustomized_namespace(Path(origin).parent)
         namespace = kustomized if own is None else own if kustomized in (None, own) else None
         if ports:
-            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
+            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports, target_ports))
     return found
 
 
@@ -1043,11 +1054,56 @@ def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str)
     served = sorted({p for service in named for p in service.ports})
     written = f"port {port}" if url.port is not None else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
     origins = ", ".join(dict.fromkeys(service.origin for service in named))
+    leading = _ports_leading_to(port, named)
+    mixed_up = (
+        f": {port} is its targetPort, the pods' port, which only the Service's port {leading[0]} leads to"
+        if leading
+        else ""
+    )
     return (
         f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "
-        f"{', '.join(map(str, served))}): the connection reaches no pod, and every measurement would be {outcome}; "
-        f"write {url.scheme}://{host}:{served[0]}{_RUN_PATH_PREFIX}..."
+        f"{', '.join(map(str, served))}){mixed_up}: the connection reaches no pod, and every measurement would be "
+        f"{outcome}; write {url.scheme}://{host}:{(leading or served)[0]}{_RUN_PATH_PREFIX}..."
     )
+
+
+def _ports_leading_to(target_port: int, services: Sequence[_Service]) -> list[int]:
+    """The ports of `services` whose targetPort is `target_port`, when none of them serves it itself."""
+    if any(target_port in service.ports for service in services):
+        return []
+    return sorted({port for service in services for port, target in service.target_ports if target == target_port})
+
+
+def _target_port_calls(metrics: Any, services: Sequence[_Service]) -> list[str]:
+    """A note for each web metric calling the analyzer on a port that a Service of the name it calls, given with no
+    namespace known to be the url's (a bare name resolves in the controller's namespace; one without its own is
+    applied where its deploy says), has as its targetPort only: likely the pods' port written for the Service's.
+    Not a problem: the Service the url reaches may be another of that name."""
+    found = []
+    for metric in _listed(metrics):
+        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        if not isinstance(web, dict) or not isinstance(web.get("url"), str) or _go_url_refusal(web["url"]):
+            continue
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path or _given_elsewhere(url.netloc):
+            continue
+        host = (url.hostname or "").rstrip(".")
+        labels = host.split(".")
+        if len(labels) > 2 and labels[2] != "svc":
+            continue
+        port = url.port if url.port is not None else (443 if url.scheme.lower() == "https" else 80)
+        known = len(labels) > 1 and any(s.name == labels[0] and s.namespace == labels[1] for s in services)
+        named = [s for s in services if s.name == labels[0] and (len(labels) == 1 or s.namespace is None)]
+        leading = [] if known else _ports_leading_to(port, named)
+        if leading:
+            origins = ", ".join(dict.fromkeys(service.origin for service in named))
+            found.append(
+                f"metric {metric.get('name', '?')!r} calls {host} on port {port}, the targetPort (the pods' port) of "
+                f"Service {labels[0]!r} ({origins}), which serves it on port {leading[0]}: if that is the Service the "
+                "url reaches, the connection reaches no pod, and every measurement is an Error; write "
+                f"{url.scheme}://{host}:{leading[0]}{_RUN_PATH_PREFIX}..."
+            )
+    return found
 
 
 def _split_url(text: str) -> SplitResult | None:

@@ -1690,6 +1690,43 @@ class TestPortsOfTheServiceGiven:
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
         assert self.found(tmp_path, url, *services, namespace=namespace) == []
 
+    def test_a_url_calling_the_target_port_says_so(self, tmp_path):
+        # Before: said as any port not served, without the mix-up (the pods' port written for the Service's).
+        targeted = in_namespace(service("analyzer", 80))
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        (found,) = self.found(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}", targeted)
+        assert (
+            "url calls analyzer.argo-rollouts.svc on port 8080, which Service 'analyzer' "
+            f"({tmp_path / 'service.yaml'}) does not serve (its ports: 80): 8080 is its targetPort, the pods' port, "
+            "which only the Service's port 80 leads to: the connection reaches no pod"
+        ) in found, found
+        assert found.endswith("write http://analyzer.argo-rollouts.svc:80/api/v1/checks/..."), found
+
+    @pytest.mark.parametrize("host", ["analyzer", "analyzer.argo-rollouts.svc"])
+    def test_the_target_port_of_a_service_whose_namespace_is_not_known_is_noted(self, tmp_path, host):
+        # Before: nothing said. The bare name resolves in the controller's namespace (no file says which), and a
+        # Service without a namespace of its own is applied where its deploy says: not judged, but the url's port is
+        # the pods' port of the Service of that name given.
+        targeted = service("analyzer", 80)
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        url = f"http://{host}:8080{self.RUN}"
+        assert self.found(tmp_path, url, targeted) == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_notes([tmp_path], catalog) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls {host} on port 8080, "
+            f"the targetPort (the pods' port) of Service 'analyzer' ({tmp_path / 'service.yaml'}), which serves it "
+            "on port 80: if that is the Service the url reaches, the connection reaches no pod, and every measurement "
+            f"is an Error; write http://{host}:80/api/v1/checks/..."
+        ]
+
+    @pytest.mark.parametrize(("port", "target"), [(8080, 8080), (8080, "http"), (80, 9090)])
+    def test_a_port_served_or_a_named_target_port_is_not_noted(self, tmp_path, port, target):
+        targeted = service("analyzer", port)
+        targeted["spec"]["ports"][0]["targetPort"] = target
+        self.found(tmp_path, f"http://analyzer:8080{self.RUN}", targeted)
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_notes([tmp_path], catalog) == []
+
     @pytest.mark.parametrize(
         "patch",
         [
