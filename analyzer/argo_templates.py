@@ -4527,9 +4527,13 @@ def _read_alone(file: str, facts: _LineFacts) -> bool:
     )
 
 
-# A `cd` starting a command, after which a relative name may be any file of its directory, or a download's directory
-# (`curl --output-dir /out -o r`, wget's `--directory-prefix`), where its relative name lands.
-_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]")
+# A `cd` (or bash's `pushd`) starting a command, after which a relative name may be any file of its directory, or a
+# download's directory (`curl --output-dir /out -o r`, wget's `--directory-prefix` or `-P`), where its relative name
+# lands.
+_CD_RE = re.compile(
+    r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*(?:cd|pushd)(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]"
+    r"|\bwget\s(?:[^;&|\n]*\s)?-[a-zA-Z]*P"
+)
 
 
 def _written_relative(file: str, line: str) -> bool:

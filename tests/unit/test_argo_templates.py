@@ -5817,6 +5817,12 @@ class TestChecksSkippedOnAFailure:
             "(cd OUT && ls ready >sub/r); [ -s OUT/sub/r ] && { analyzer run a || exit 1; }; analyzer run b",
             "curl -s --output-dir OUT -o r http://127.0.0.1:9/ready; [ -s OUT/r ] && { analyzer run a || exit 1; }\n"
             "analyzer run b",
+            # Before: no note; the directory changed by a quoted name, by pushd, or wget's -P.
+            'cd "OUT" && ls ready > r; [ -s OUT/r ] && { analyzer run a || exit 1; }; analyzer run b',
+            "pushd OUT >/dev/null; ls ready > r; [ -s OUT/r ] && { analyzer run a || exit 1; }; analyzer run b",
+            "wget -q -P OUT http://127.0.0.1:9/ready; [ -s OUT/ready ] && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+            "wget -q -POUT http://127.0.0.1:9/ready; [ -s OUT/ready ] && { analyzer run a || exit 1; }\nanalyzer run b",
         ],
     )
     def test_a_file_written_by_a_relative_name_after_cd_is_the_lines(self, tmp_path, line):
@@ -5837,6 +5843,8 @@ class TestChecksSkippedOnAFailure:
             "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
             # A relative name tested after cd, and written by none: the pod's own file there.
             "cd /etc/podinfo; if [ -s labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            # grep's -P is no directory.
+            "grep -qP ready /etc/podinfo/labels && { analyzer run a || exit 1; }; analyzer run b",
         ],
     )
     def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
