@@ -22,7 +22,7 @@ import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -780,7 +780,27 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         name = (given.get("metadata") or {}).get("name", "?")
         notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
+    called = _services_called(template for _, template in templates)
+    notes += [
+        f"{service.origin}: Service {service.name!r}: its namespace is not known ({service.namespaces_said}): a url "
+        "calling it by its namespace is not judged by its ports"
+        for service in services
+        if service.namespaces_said and service.name in called
+    ]
     return notes
+
+
+def _services_called(templates: Iterable[dict[str, Any]]) -> set[str]:
+    """The names of the Services that the web metrics of `templates` call by `NAME.NAMESPACE...`."""
+    called = set()
+    for template in templates:
+        for metric in _listed((template.get("spec") or {}).get("metrics")):
+            web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+            url = _split_url(web["url"]) if isinstance(web, dict) and isinstance(web.get("url"), str) else None
+            labels = (url.hostname or "").split(".") if url is not None else []
+            if len(labels) >= 2:
+                called.add(labels[0])
+    return called
 
 
 # What stands for the i-th `{{args.x}}` of a string body while it is read as JSON: a number, so that one outside a
@@ -940,14 +960,17 @@ class _Service:
     namespace: str | None
     ports: tuple[int, ...]
     target_ports: tuple[tuple[int, int], ...] = ()
+    # The namespaces it may be applied in, each with how, when they are several (`namespace` None then).
+    namespaces_said: str = ""
 
 
 def _services(paths: Sequence[Path]) -> list[_Service]:
     """The Services under `paths` whose cluster address serves their own ports: not a headless one (its name leads to
-    the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
-    beside it."""
+    the pods, on their ports) or an ExternalName; its namespace the one it is applied in however it is applied (its
+    own, and each that a chain of kustomizations given applying it sets), None when there are several or none."""
     found = []
     patched = _patched_services(paths)
+    listing = _kustomizations_listing(paths)
     for origin, service in _documents(paths, ("Service",)):
         metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
         name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -963,12 +986,61 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
             for p in _listed(spec.get("ports"))
             if isinstance(p, dict) and _is_int(p.get("port")) and _is_int(p.get("targetPort"))
         )
-        # `kubectl apply -k` puts it in its kustomization's namespace, `kubectl apply -f` in its own: either, when
-        # one is written or both agree; not known when they differ.
-        own, kustomized = metadata.get("namespace") or None, _kustomized_namespace(Path(origin).parent)
-        namespace = kustomized if own is None else own if kustomized in (None, own) else None
+        own = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else None
+        applied = _applied_namespaces(Path(origin), own or None, listing)
+        namespace = next(iter(applied)) if len(applied) == 1 else None
+        said = ", ".join(f"{ns} {how}" for ns, how in applied.items()) if len(applied) > 1 else ""
         if ports:
-            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports, target_ports))
+            found.append(_Service(origin, name, namespace, ports, target_ports, said))
+    return found
+
+
+def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path, str | None]]]:
+    """For each file or directory that a kustomization under `paths` (or above one given) lists in its `resources`
+    (or `bases`), the directory of each such kustomization and the namespace it sets."""
+    listing: dict[Path, list[tuple[Path, str | None]]] = {}
+    for root in paths:
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
+        if root.is_dir():
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.resolve().rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            try:
+                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if not isinstance(document, dict):
+                continue
+            namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+            for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
+                if isinstance(entry, str) and "://" not in entry:
+                    listed = (kustomization.parent / entry).resolve()
+                    listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
+    return listing
+
+
+def _applied_namespaces(
+    file: Path, own: str | None, listing: dict[Path, list[tuple[Path, str | None]]]
+) -> dict[str, str]:
+    """The namespaces a Service written in `file` (in namespace `own`, None for none) may be applied in, each with how:
+    `kubectl apply -f` or `-k` of a kustomization setting none keeps its own; a kustomization that sets one puts it
+    there, and one applying that kustomization's directory may set another over it (the outermost's wins). A
+    kustomization beside the file that lists nothing of it is taken to apply it (`-k` of its directory)."""
+    found: dict[str, str] = {}
+    if own is not None:
+        found[own] = "as written"
+
+    def applied(directory: Path, current: str | None, seen: frozenset[Path]) -> None:
+        outer = [(d, ns) for d, ns in listing.get(directory, []) if d not in seen]
+        for parent, namespace in outer:
+            applied(parent, namespace or current, seen | {parent})
+        if current is not None:
+            found.setdefault(current, f"as {directory.name} applies it")
+
+    direct = listing.get(file.resolve(), [])
+    if not direct and (beside := _kustomized_namespace(file.parent)) is not None:
+        direct = [(file.parent.resolve(), beside)]
+    for directory, namespace in direct:
+        applied(directory, namespace or own, frozenset({directory}))
     return found
 
 

@@ -1690,6 +1690,52 @@ class TestPortsOfTheServiceGiven:
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
         assert self.found(tmp_path, url, *services, namespace=namespace) == []
 
+    def overlaid(self, tmp_path: Path, url: str, served: dict[str, Any], *namespaces: str) -> list[str]:
+        """The problems of a base (a template calling `url`, the Service `served`) and an overlay of it setting each
+        of `namespaces`."""
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "base" / "service.yaml").write_text(yaml.safe_dump(served))
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["templates.yaml", "service.yaml"]})
+        )
+        for n, namespace in enumerate(namespaces):
+            (tmp_path / f"overlay{n}").mkdir()
+            (tmp_path / f"overlay{n}" / "kustomization.yaml").write_text(
+                yaml.safe_dump({"namespace": namespace, "resources": ["../base"]})
+            )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        return template_problems([tmp_path], catalog)
+
+    def test_the_namespace_an_overlay_sets_is_the_services(self, tmp_path):
+        # Before: nothing said; the overlay's namespace was not read, the Service's taken for unknown.
+        (found,) = self.overlaid(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", service(), "argo-rollouts")
+        assert found.startswith(
+            f"{tmp_path / 'base' / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls "
+            "analyzer.argo-rollouts.svc on port 80 (http's, the url writing none), which Service 'analyzer' "
+            f"({tmp_path / 'base' / 'service.yaml'}) does not serve (its ports: 8080)"
+        ), found
+
+    def test_an_overlays_namespace_overrides_the_services_own(self, tmp_path):
+        # Before: a problem (exit 6) for the Service's own namespace, which the overlay applies it out of.
+        url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
+        assert self.overlaid(tmp_path, url, in_namespace(service()), "prod") == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert (
+            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            "written, prod as overlay0 applies it): a url calling it by its namespace is not judged by its ports"
+        ) in template_notes([tmp_path], catalog)
+
+    def test_overlays_setting_different_namespaces_leave_it_unknown(self, tmp_path):
+        url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
+        assert self.overlaid(tmp_path, url, service(), "argo-rollouts", "prod") == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert (
+            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            "overlay0 applies it, prod as overlay1 applies it): a url calling it by its namespace is not judged by its "
+            "ports"
+        ) in template_notes([tmp_path], catalog)
+
     def test_a_url_calling_the_target_port_says_so(self, tmp_path):
         # Before: said as any port not served, without the mix-up (the pods' port written for the Service's).
         targeted = in_namespace(service("analyzer", 80))
