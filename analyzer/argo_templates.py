@@ -1213,7 +1213,7 @@ def _go_url_refusal(text: str) -> str | None:
         # name, and after the `]` only `:PORT`.
         if not host_port.startswith("["):
             return (
-                f"has a host with text before its IPv6 address's [ ({host_port.rpartition(':')[0] or host_port!r}), "
+                f"has a host with text before its IPv6 address's [ ({re.sub(r'(?<=]):[0-9]*$', '', host_port)!r}), "
                 "which no connection reaches"
             )
         after = host_port.rpartition("]")[2]

@@ -1473,6 +1473,10 @@ class TestWhereTheUrlLeads:
                 "http://a[::1]:8080",
                 "has a host with text before its IPv6 address's [ ('a[::1]'), which no connection reaches",
             ),
+            (
+                "http://a[::1]",
+                "has a host with text before its IPv6 address's [ ('a[::1]'), which no connection reaches",
+            ),
         ],
     )
     def test_a_url_go_refuses_is_a_problem(self, tmp_path, url, reason):
