@@ -1783,6 +1783,17 @@ class TestLiveLintUnanswered:
         assert "0 problems in 3 checks; 3 not checked in full (Prometheus did not answer)" in result.stdout
         assert "did not answer every query of the dry run of error-rate-0, error-rate-1, error-rate-2" in result.stderr
 
+    def test_a_query_held_past_the_checks_deadline_stops_the_dry_run_too(self, tmp_path, prometheus):
+        # The source's timeout longer than the deadline (8 s): the deadline ends the query in flight.
+        checks = [{**GOOD[0], "name": f"error-rate-{n}"} for n in range(2)]
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 30}}}
+        with stalling_queries(prometheus.url) as (url, queries):
+            result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert len(queries) == 1, queries
+        assert "  error-rate-1: not run: Prometheus stalled on the queries of error-rate-0 (" in result.stdout
+        assert "0 problems in 2 checks; 2 not checked in full (Prometheus did not answer)" in result.stdout
+
 
 @contextmanager
 def echoing_refusal(status: int) -> Iterator[str]:
