@@ -22,7 +22,7 @@ import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -723,8 +723,10 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
     analysis of a Rollout or Experiment names and no file given holds (Argo looks it up in the cluster), or holds
     several times with different content; a dryRun or measurementRetention rule (of a template, an analysis or an
     AnalysisRun) Go reads and validate cannot; a string body that gives a text param of a `catalog`'s check an
-    unquoted `{{args.x}}`, right only for some values of it."""
+    unquoted `{{args.x}}`, right only for some values of it; a url calling a Service's targetPort where the Service
+    it reaches is not known."""
     templates = list(_templates(paths))
+    services = _services(paths)
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
         where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
@@ -763,6 +765,7 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
                 + _unmatched_own_rules(_listed(spec.get(_RETENTION)), spec.get("metrics"), _RETENTION)
             )
         found += _unauthenticated(spec.get("metrics")) + _loopback_calls(spec.get("metrics"))
+        found += _target_port_calls(spec.get("metrics"), services)
         notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
         for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
             provider = metric.get("provider")
@@ -777,7 +780,27 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         name = (given.get("metadata") or {}).get("name", "?")
         notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
+    called = _services_called(template for _, template in templates)
+    notes += [
+        f"{service.origin}: Service {service.name!r}: its namespace is not known ({service.namespaces_said}): a url "
+        "calling it by its namespace is not judged by its ports"
+        for service in services
+        if service.namespaces_said and service.name in called
+    ]
     return notes
+
+
+def _services_called(templates: Iterable[dict[str, Any]]) -> set[str]:
+    """The names of the Services that the web metrics of `templates` call by `NAME.NAMESPACE...`."""
+    called = set()
+    for template in templates:
+        for metric in _listed((template.get("spec") or {}).get("metrics")):
+            web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+            url = _split_url(web["url"]) if isinstance(web, dict) and isinstance(web.get("url"), str) else None
+            labels = (url.hostname or "").split(".") if url is not None else []
+            if len(labels) >= 2:
+                called.add(labels[0])
+    return called
 
 
 # What stands for the i-th `{{args.x}}` of a string body while it is read as JSON: a number, so that one outside a
@@ -877,6 +900,8 @@ def _loopback_calls(metrics: Any) -> list[str]:
         url = _split_url(web["url"])
         if url is None or _RUN_PATH_PREFIX not in url.path or not _is_loopback(url.hostname or ""):
             continue
+        if _go_url_refusal(web["url"]) is not None:
+            continue  # a problem already: Go sends nothing, to the loopback or elsewhere
         found.append(
             f"metric {metric.get('name', '?')!r} calls the analyzer at {url.hostname}, the Argo Rollouts controller's "
             "own pod, which sends the web metric's requests: unless the analyzer runs in that pod, every measurement "
@@ -927,20 +952,25 @@ _INET_ATON_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
 
 @dataclass(frozen=True)
 class _Service:
-    """A Service among the files given: where, its name, its namespace (None: set where it is applied) and ports."""
+    """A Service among the files given: where, its name, its namespace (None: set where it is applied), its ports,
+    and each port's targetPort written as a number (the pods' port it leads to)."""
 
     origin: str
     name: str
     namespace: str | None
     ports: tuple[int, ...]
+    target_ports: tuple[tuple[int, int], ...] = ()
+    # The namespaces it may be applied in, each with how, when they are several (`namespace` None then).
+    namespaces_said: str = ""
 
 
 def _services(paths: Sequence[Path]) -> list[_Service]:
     """The Services under `paths` whose cluster address serves their own ports: not a headless one (its name leads to
-    the pods, on their ports) or an ExternalName; the namespace of one without its own is that of the kustomization
-    beside it."""
+    the pods, on their ports) or an ExternalName; its namespace the one it is applied in however it is applied (its
+    own, and each that a chain of kustomizations given applying it sets), None when there are several or none."""
     found = []
     patched = _patched_services(paths)
+    listing = _kustomizations_listing(paths)
     for origin, service in _documents(paths, ("Service",)):
         metadata, spec = service.get("metadata") or {}, service.get("spec") or {}
         name = metadata.get("name") if isinstance(metadata, dict) else None
@@ -950,12 +980,67 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
             continue
         ports = tuple(p["port"] for p in _listed(spec.get("ports")) if isinstance(p, dict) and _is_int(p.get("port")))
-        # `kubectl apply -k` puts it in its kustomization's namespace, `kubectl apply -f` in its own: either, when
-        # one is written or both agree; not known when they differ.
-        own, kustomized = metadata.get("namespace") or None, _kustomized_namespace(Path(origin).parent)
-        namespace = kustomized if own is None else own if kustomized in (None, own) else None
+        # A targetPort by name (a container port's) says no number a url could write.
+        target_ports = tuple(
+            (p["port"], p["targetPort"])
+            for p in _listed(spec.get("ports"))
+            if isinstance(p, dict) and _is_int(p.get("port")) and _is_int(p.get("targetPort"))
+        )
+        own = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else None
+        applied = _applied_namespaces(Path(origin), own or None, listing)
+        namespace = next(iter(applied)) if len(applied) == 1 else None
+        said = ", ".join(f"{ns} {how}" for ns, how in applied.items()) if len(applied) > 1 else ""
         if ports:
-            found.append(_Service(origin, name, namespace if isinstance(namespace, str) else None, ports))
+            found.append(_Service(origin, name, namespace, ports, target_ports, said))
+    return found
+
+
+def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path, str | None]]]:
+    """For each file or directory that a kustomization under `paths` (or above one given) lists in its `resources`
+    (or `bases`), the directory of each such kustomization and the namespace it sets."""
+    listing: dict[Path, list[tuple[Path, str | None]]] = {}
+    for root in paths:
+        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
+        if root.is_dir():
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.resolve().rglob(name)]
+        for kustomization in dict.fromkeys(candidates):
+            try:
+                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if not isinstance(document, dict):
+                continue
+            namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+            for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
+                if isinstance(entry, str) and "://" not in entry:
+                    listed = (kustomization.parent / entry).resolve()
+                    listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
+    return listing
+
+
+def _applied_namespaces(
+    file: Path, own: str | None, listing: dict[Path, list[tuple[Path, str | None]]]
+) -> dict[str, str]:
+    """The namespaces a Service written in `file` (in namespace `own`, None for none) may be applied in, each with how:
+    `kubectl apply -f` or `-k` of a kustomization setting none keeps its own; a kustomization that sets one puts it
+    there, and one applying that kustomization's directory may set another over it (the outermost's wins). A
+    kustomization beside the file that lists nothing of it is taken to apply it (`-k` of its directory)."""
+    found: dict[str, str] = {}
+    if own is not None:
+        found[own] = "as written"
+
+    def applied(directory: Path, current: str | None, seen: frozenset[Path]) -> None:
+        outer = [(d, ns) for d, ns in listing.get(directory, []) if d not in seen]
+        for parent, namespace in outer:
+            applied(parent, namespace or current, seen | {parent})
+        if current is not None:
+            found.setdefault(current, f"as {directory.name} applies it")
+
+    direct = listing.get(file.resolve(), [])
+    if not direct and (beside := _kustomized_namespace(file.parent)) is not None:
+        direct = [(file.parent.resolve(), beside)]
+    for directory, namespace in direct:
+        applied(directory, namespace or own, frozenset({directory}))
     return found
 
 
@@ -1041,11 +1126,56 @@ def _unserved_port(url: SplitResult, services: Sequence[_Service], outcome: str)
     served = sorted({p for service in named for p in service.ports})
     written = f"port {port}" if url.port is not None else f"port {port} ({url.scheme.lower()}'s, the url writing none)"
     origins = ", ".join(dict.fromkeys(service.origin for service in named))
+    leading = _ports_leading_to(port, named)
+    mixed_up = (
+        f": {port} is its targetPort, the pods' port, which only the Service's port {leading[0]} leads to"
+        if leading
+        else ""
+    )
     return (
         f"url calls {host} on {written}, which Service {name!r} ({origins}) does not serve (its ports: "
-        f"{', '.join(map(str, served))}): the connection reaches no pod, and every measurement would be {outcome}; "
-        f"write {url.scheme}://{host}:{served[0]}{_RUN_PATH_PREFIX}..."
+        f"{', '.join(map(str, served))}){mixed_up}: the connection reaches no pod, and every measurement would be "
+        f"{outcome}; write {url.scheme}://{host}:{(leading or served)[0]}{_RUN_PATH_PREFIX}..."
     )
+
+
+def _ports_leading_to(target_port: int, services: Sequence[_Service]) -> list[int]:
+    """The ports of `services` whose targetPort is `target_port`, when none of them serves it itself."""
+    if any(target_port in service.ports for service in services):
+        return []
+    return sorted({port for service in services for port, target in service.target_ports if target == target_port})
+
+
+def _target_port_calls(metrics: Any, services: Sequence[_Service]) -> list[str]:
+    """A note for each web metric calling the analyzer on a port that a Service of the name it calls, given with no
+    namespace known to be the url's (a bare name resolves in the controller's namespace; one without its own is
+    applied where its deploy says), has as its targetPort only: likely the pods' port written for the Service's.
+    Not a problem: the Service the url reaches may be another of that name."""
+    found = []
+    for metric in _listed(metrics):
+        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        if not isinstance(web, dict) or not isinstance(web.get("url"), str) or _go_url_refusal(web["url"]):
+            continue
+        url = _split_url(web["url"])
+        if url is None or _RUN_PATH_PREFIX not in url.path or _given_elsewhere(url.netloc):
+            continue
+        host = (url.hostname or "").rstrip(".")
+        labels = host.split(".")
+        if len(labels) > 2 and labels[2] != "svc":
+            continue
+        port = url.port if url.port is not None else (443 if url.scheme.lower() == "https" else 80)
+        known = len(labels) > 1 and any(s.name == labels[0] and s.namespace == labels[1] for s in services)
+        named = [s for s in services if s.name == labels[0] and (len(labels) == 1 or s.namespace is None)]
+        leading = [] if known else _ports_leading_to(port, named)
+        if leading:
+            origins = ", ".join(dict.fromkeys(service.origin for service in named))
+            found.append(
+                f"metric {metric.get('name', '?')!r} calls {host} on port {port}, the targetPort (the pods' port) of "
+                f"Service {labels[0]!r} ({origins}), which serves it on port {leading[0]}: if that is the Service the "
+                "url reaches, the connection reaches no pod, and every measurement is an Error; write "
+                f"{url.scheme}://{host}:{leading[0]}{_RUN_PATH_PREFIX}..."
+            )
+    return found
 
 
 def _split_url(text: str) -> SplitResult | None:
@@ -1077,6 +1207,18 @@ def _go_url_refusal(text: str) -> str | None:
         return "has a host Go cannot read (missing ']' in host: an IPv6 address's [ is not closed)"
     if " " in split.netloc:
         return 'has a space before its path, where Go allows none (invalid character " " in host name)'
+    host_port = split.netloc.rpartition("@")[2]
+    if "[" in host_port and not _given_elsewhere(host_port):
+        # urlsplit reads the address between the brackets whatever surrounds them; Go reads `a[::1]` as a host
+        # name, and after the `]` only `:PORT`.
+        if not host_port.startswith("["):
+            return (
+                f"has a host with text before its IPv6 address's [ ({re.sub(r'(?<=]):[0-9]*$', '', host_port)!r}), "
+                "which no connection reaches"
+            )
+        after = host_port.rpartition("]")[2]
+        if after and not re.fullmatch(r":[0-9]*", after):
+            return f"has text after its IPv6 address's ] that Go cannot read (invalid port {after!r} after host)"
     if not _given_elsewhere(split.netloc):
         try:
             split.port  # noqa: B018 - read for the ValueError it raises on a port that is no number up to 65535
@@ -1086,9 +1228,8 @@ def _go_url_refusal(text: str) -> str | None:
 
 
 def _space_sent(url: SplitResult) -> str | None:
-    """Why a space Go sends (it escapes one in the path, and sends the query as written) costs the answer, or None:
-    spaces ending the query only part it from `HTTP/1.1`, which the analyzer's parser reads as one separator. A tag
-    (`{{ args.hash }}`, a Helm value) is filled in before the url is sent: spaces in it are not sent."""
+    """Why a space Go sends (it escapes one in the path, and sends the query as written) costs the answer, or None.
+    A tag (`{{ args.hash }}`, a Helm value) is filled in before the url is sent: spaces in it are not sent."""
     path, query = (_TAG_RE.sub("tag", part) for part in (url.path, url.query))
     if " " in path:
         return "has a space in its path, which Go sends as %20: the analyzer answers 404 Not Found"
@@ -1096,6 +1237,13 @@ def _space_sent(url: SplitResult) -> str | None:
         return (
             "has a space within its query, which Go sends as written: the request line it breaks is answered 400 "
             "Bad Request"
+        )
+    if query.endswith(" "):
+        # llhttp (aiohttp's C parser) reads them as one separator; its pure-Python parser, and a proxy on the way,
+        # may not: the url is sent only as it is answered everywhere.
+        return (
+            "has spaces ending its query, which Go sends as written: an HTTP parser allowing one space before "
+            "HTTP/1.1 (aiohttp's pure-Python one, a strict proxy's) answers 400 Bad Request; take them out"
         )
     return None
 
@@ -4451,9 +4599,13 @@ def _read_alone(file: str, facts: _LineFacts) -> bool:
     )
 
 
-# A `cd` starting a command, after which a relative name may be any file of its directory, or a download's directory
-# (`curl --output-dir /out -o r`, wget's `--directory-prefix`), where its relative name lands.
-_CD_RE = re.compile(r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*cd(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]")
+# A `cd` (or bash's `pushd`) starting a command, after which a relative name may be any file of its directory, or a
+# download's directory (`curl --output-dir /out -o r`, wget's `--directory-prefix` or `-P`), where its relative name
+# lands.
+_CD_RE = re.compile(
+    r"(?:^|[;&|(\n{]|\bthen|\bdo|\belse)\s*(?:cd|pushd)(?:\s|$)|\s--(?:output-dir|directory-prefix)[=\s]"
+    r"|\bwget\s(?:[^;&|\n]*\s)?-[a-zA-Z]*P"
+)
 
 
 def _written_relative(file: str, line: str) -> bool:

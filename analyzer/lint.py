@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import ArgError, SourceRejected, SourceUnavailable, short_reason
+from analyzer.errors import ArgError, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
@@ -114,6 +114,9 @@ class CheckReport:
     refused: list[str] = field(default_factory=list)
     # Whether the source answered a query of this check's dry run.
     answered: bool = False
+    # Why this check was not dry-run though it could be: Prometheus stalled on an earlier check's queries. Not known
+    # clean.
+    skipped: str = ""
     # Every query of the dry run the source refused otherwise than with Prometheus' execution error (a state of the
     # data), with the refusal: 401 and 403 as above, a 400 bad_data, a 422, a proxy's 4xx, a redirect. A check that
     # judges around one (an error_budget period's) still answers, so its evaluation alone does not tell.
@@ -170,15 +173,19 @@ class _RecordingSource(PrometheusSource):
     refused: list[str]
     rejected: list[tuple[str, str]]
     answered: list[str]
+    stalled: list[str]
 
     @contextmanager
     def _recorded(self, promql: str) -> Iterator[None]:
-        """Records `promql` as sent by the current check, then as answered, unanswered or refused by who asks."""
+        """Records `promql` as sent by the current check, then as answered, unanswered (`stalled` too when it timed
+        out: the runner bounds its timeout by the check's deadline) or refused by who asks."""
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
             yield
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
+            if isinstance(exc, SourceTimeout):
+                self.stalled.append(exc.message)
             raise
         except SourceRejected as exc:
             if _NOT_TAKEN_RE.search(exc.message):
@@ -299,19 +306,26 @@ async def dry_run(
     refused: list[str] = []
     rejected: list[tuple[str, str]] = []
     answered: list[str] = []
+    stalled: list[str] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
         source.sent, source.unanswered, source.refused, source.answered = sent, unanswered, refused, answered
-        source.rejected = rejected
+        source.rejected, source.stalled = rejected, stalled
         return source
 
     sources = Sources(live_configs(catalog, url, ca_file), make_prometheus=recording)
     runner = _AttributingRunner(catalog, sources, None, deadline_s)
     runner.crashed = []
     reports = []
+    # Set once a check's queries stalled: a Prometheus that answers the names but holds its queries would cost each
+    # check after it its whole deadline (a catalog of 40 checks: 40 deadlines), to learn nothing more.
+    stall = ""
     try:
         for check in catalog.checks.values():
+            if stall:
+                reports.append(CheckReport(check.name, not_run=stall, skipped=stall))
+                continue
             args, why = example_args(check)
             # A kind that measures only the present sends its requests now (http_smoke, a scorecard with one).
             if not check.measures_the_past():
@@ -337,6 +351,7 @@ async def dry_run(
             # As the queries hold them: a number example written 1234.0 is sent as 1234.
             report.secrets += _secret_forms(render_value(bound[name]) for name in secret if name in bound)
             sent.clear()
+            stalled.clear()
             unanswered.clear()
             refused.clear()
             rejected.clear()
@@ -357,6 +372,11 @@ async def dry_run(
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
                 report.sent_to.setdefault(name, []).append(promql)
             report.queries = list(dict.fromkeys(promql for _, _, promql in sent))
+            if stalled:
+                stall = (
+                    f"Prometheus stalled on the queries of {check.name} ({stalled[0]}): the dry run stopped there "
+                    "rather than wait out each check's deadline; run the lint again once Prometheus answers queries"
+                )
     finally:
         await sources.aclose()
     return reports
@@ -1510,9 +1530,9 @@ def clean(reports: list[CheckReport]) -> bool:
 
 
 def unchecked_checks(reports: list[CheckReport]) -> list[str]:
-    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout, the deadline): not
-    known clean."""
-    return [report.check for report in reports if _unanswered(report)]
+    """The checks some of whose dry-run queries Prometheus did not answer (a 5xx, a timeout, the deadline), and those
+    not dry-run after it stalled: not known clean."""
+    return [report.check for report in reports if _unanswered(report) or report.skipped]
 
 
 def crashed_checks(reports: list[CheckReport]) -> list[str]:

@@ -1669,6 +1669,29 @@ def failing_queries(prometheus_url: str, how: str, holding: str = "") -> Iterato
         yield url
 
 
+@contextmanager
+def stalling_queries(prometheus_url: str) -> Iterator[tuple[str, list[str]]]:
+    """A querier in front of Prometheus that answers every question about names, labels and series, and holds every
+    query unanswered until the block ends. Yields its URL and the queries it was sent."""
+    stopped = threading.Event()
+    queries: list[str] = []
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            if not self.path.startswith("/api/v1/query"):
+                return asked_prometheus(prometheus_url, self.path)
+            queries.append(self.path)
+            stopped.wait()
+            return 503, b""
+
+    # Released before the server closes, which waits for its handlers.
+    with serving(Querier) as url:
+        try:
+            yield url, queries
+        finally:
+            stopped.set()
+
+
 @pytest.mark.integration
 class TestLiveLintUnanswered:
     """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
@@ -1736,6 +1759,40 @@ class TestLiveLintUnanswered:
             result = validate(tmp_path, url, check, at=prometheus.anchor)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+
+    def test_a_prometheus_stalling_on_queries_stops_the_dry_run_at_the_first(self, tmp_path, prometheus):
+        # Before: each of the checks sent its query and waited out its whole deadline (a catalog of 40 checks: 40
+        # deadlines), though the names were answered at once.
+        checks = [{**GOOD[0], "name": f"error-rate-{n}"} for n in range(3)]
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with stalling_queries(prometheus.url) as (url, queries):
+            result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        # Only the first check's query was sent.
+        assert len(queries) == 1, queries
+        assert (
+            "not checked: Prometheus did not answer a query of the dry run (Prometheus source 'default' "
+            f"({url}) did not answer in time)"
+        ) in result.stdout, result.stdout
+        for n in (1, 2):
+            assert (
+                f"  error-rate-{n}: not run: Prometheus stalled on the queries of error-rate-0 (Prometheus source "
+                f"'default' ({url}) did not answer in time): the dry run stopped there rather than wait out each "
+                "check's deadline; run the lint again once Prometheus answers queries"
+            ) in result.stdout, result.stdout
+        assert "0 problems in 3 checks; 3 not checked in full (Prometheus did not answer)" in result.stdout
+        assert "did not answer every query of the dry run of error-rate-0, error-rate-1, error-rate-2" in result.stderr
+
+    def test_a_query_held_past_the_checks_deadline_stops_the_dry_run_too(self, tmp_path, prometheus):
+        # The source's timeout longer than the deadline (8 s): the deadline ends the query in flight.
+        checks = [{**GOOD[0], "name": f"error-rate-{n}"} for n in range(2)]
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 30}}}
+        with stalling_queries(prometheus.url) as (url, queries):
+            result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert len(queries) == 1, queries
+        assert "  error-rate-1: not run: Prometheus stalled on the queries of error-rate-0 (" in result.stdout
+        assert "0 problems in 2 checks; 2 not checked in full (Prometheus did not answer)" in result.stdout
 
 
 @contextmanager

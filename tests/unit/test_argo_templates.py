@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -12,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
+from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.http_parser import HttpRequestParserPy
 
 from analyzer import argo_templates
 from analyzer.argo_templates import analysis_run_problems, job_problems, template_notes, template_problems
@@ -1455,6 +1459,24 @@ class TestWhereTheUrlLeads:
             # Before: said to be a `[` not closed.
             ("http://[zz]:8080", "has a host in brackets that is no IPv6 address ('zz'), which no connection reaches"),
             ("http://analyzer:80a", "has a port Go cannot read (invalid port ':80a' after host)"),
+            # Before: ok; urlsplit reads ::1 and port 8080, Go refuses what follows the `]` (invalid port).
+            (
+                "http://[::1]x:8080",
+                "has text after its IPv6 address's ] that Go cannot read (invalid port 'x:8080' after host)",
+            ),
+            (
+                "http://[fd00::7]x",
+                "has text after its IPv6 address's ] that Go cannot read (invalid port 'x' after host)",
+            ),
+            # Before: ok; urlsplit reads ::1, Go a host name `a[::1]` that no DNS resolves.
+            (
+                "http://a[::1]:8080",
+                "has a host with text before its IPv6 address's [ ('a[::1]'), which no connection reaches",
+            ),
+            (
+                "http://a[::1]",
+                "has a host with text before its IPv6 address's [ ('a[::1]'), which no connection reaches",
+            ),
         ],
     )
     def test_a_url_go_refuses_is_a_problem(self, tmp_path, url, reason):
@@ -1506,10 +1528,26 @@ class TestWhereTheUrlLeads:
             "every measurement would be an Error, and the rollout aborts after five"
         ]
 
-    def test_spaces_ending_the_query_are_not_a_problem(self, tmp_path):
-        # Go sends them as written (`?canary_hash=abc  HTTP/1.1`); the analyzer's HTTP parser (llhttp) reads them as
-        # the request line's separator: the verdict is answered.
-        assert problems(tmp_path, template(ANALYZER + self.RUN + "  ")) == []
+    def test_spaces_ending_the_query_are_a_problem(self, tmp_path):
+        # Before: ok. Go sends them as written (`?canary_hash=abc   HTTP/1.1`): a parser allowing one space between
+        # the request line's parts (aiohttp's pure-Python one, as below) answers 400.
+        url = ANALYZER + self.RUN + "   "
+        assert problems(tmp_path, template(url)) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url!r} has spaces "
+            "ending its query, which Go sends as written: an HTTP parser allowing one space before HTTP/1.1 (aiohttp's "
+            "pure-Python one, a strict proxy's) answers 400 Bad Request; take them out, and every measurement would "
+            "be an Error, and the rollout aborts after five"
+        ]
+
+    async def test_a_request_line_ending_in_spaces_is_refused_by_aiohttps_python_parser(self):
+        # What the rule above stands on: the request line Go writes for such a url.
+        parser = HttpRequestParserPy(mock.Mock(), asyncio.get_running_loop(), 2**16)
+        with pytest.raises(BadHttpMessage):
+            parser.feed_data(b"GET /api/v1/checks/x/run?canary_hash=abc   HTTP/1.1\r\nHost: a\r\n\r\n")
+
+    def test_a_space_from_a_tag_ending_the_query_is_not_judged(self, tmp_path):
+        # A tag is filled in before the url is sent: its spaces are not sent.
+        assert problems(tmp_path, template(ANALYZER + self.RUN.replace("}}", " }}"))) == []
 
     @pytest.mark.parametrize(
         "url",
@@ -1655,6 +1693,89 @@ class TestPortsOfTheServiceGiven:
     )
     def test_nothing_said_of_a_port_served_or_a_service_not_known(self, tmp_path, url, services, namespace):
         assert self.found(tmp_path, url, *services, namespace=namespace) == []
+
+    def overlaid(self, tmp_path: Path, url: str, served: dict[str, Any], *namespaces: str) -> list[str]:
+        """The problems of a base (a template calling `url`, the Service `served`) and an overlay of it setting each
+        of `namespaces`."""
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "base" / "service.yaml").write_text(yaml.safe_dump(served))
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["templates.yaml", "service.yaml"]})
+        )
+        for n, namespace in enumerate(namespaces):
+            (tmp_path / f"overlay{n}").mkdir()
+            (tmp_path / f"overlay{n}" / "kustomization.yaml").write_text(
+                yaml.safe_dump({"namespace": namespace, "resources": ["../base"]})
+            )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        return template_problems([tmp_path], catalog)
+
+    def test_the_namespace_an_overlay_sets_is_the_services(self, tmp_path):
+        # Before: nothing said; the overlay's namespace was not read, the Service's taken for unknown.
+        (found,) = self.overlaid(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", service(), "argo-rollouts")
+        assert found.startswith(
+            f"{tmp_path / 'base' / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls "
+            "analyzer.argo-rollouts.svc on port 80 (http's, the url writing none), which Service 'analyzer' "
+            f"({tmp_path / 'base' / 'service.yaml'}) does not serve (its ports: 8080)"
+        ), found
+
+    def test_an_overlays_namespace_overrides_the_services_own(self, tmp_path):
+        # Before: a problem (exit 6) for the Service's own namespace, which the overlay applies it out of.
+        url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
+        assert self.overlaid(tmp_path, url, in_namespace(service()), "prod") == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert (
+            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            "written, prod as overlay0 applies it): a url calling it by its namespace is not judged by its ports"
+        ) in template_notes([tmp_path], catalog)
+
+    def test_overlays_setting_different_namespaces_leave_it_unknown(self, tmp_path):
+        url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
+        assert self.overlaid(tmp_path, url, service(), "argo-rollouts", "prod") == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert (
+            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            "overlay0 applies it, prod as overlay1 applies it): a url calling it by its namespace is not judged by its "
+            "ports"
+        ) in template_notes([tmp_path], catalog)
+
+    def test_a_url_calling_the_target_port_says_so(self, tmp_path):
+        # Before: said as any port not served, without the mix-up (the pods' port written for the Service's).
+        targeted = in_namespace(service("analyzer", 80))
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        (found,) = self.found(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}", targeted)
+        assert (
+            "url calls analyzer.argo-rollouts.svc on port 8080, which Service 'analyzer' "
+            f"({tmp_path / 'service.yaml'}) does not serve (its ports: 80): 8080 is its targetPort, the pods' port, "
+            "which only the Service's port 80 leads to: the connection reaches no pod"
+        ) in found, found
+        assert found.endswith("write http://analyzer.argo-rollouts.svc:80/api/v1/checks/..."), found
+
+    @pytest.mark.parametrize("host", ["analyzer", "analyzer.argo-rollouts.svc"])
+    def test_the_target_port_of_a_service_whose_namespace_is_not_known_is_noted(self, tmp_path, host):
+        # Before: nothing said. The bare name resolves in the controller's namespace (no file says which), and a
+        # Service without a namespace of its own is applied where its deploy says: not judged, but the url's port is
+        # the pods' port of the Service of that name given.
+        targeted = service("analyzer", 80)
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        url = f"http://{host}:8080{self.RUN}"
+        assert self.found(tmp_path, url, targeted) == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_notes([tmp_path], catalog) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls {host} on port 8080, "
+            f"the targetPort (the pods' port) of Service 'analyzer' ({tmp_path / 'service.yaml'}), which serves it "
+            "on port 80: if that is the Service the url reaches, the connection reaches no pod, and every measurement "
+            f"is an Error; write http://{host}:80/api/v1/checks/..."
+        ]
+
+    @pytest.mark.parametrize(("port", "target"), [(8080, 8080), (8080, "http"), (80, 9090)])
+    def test_a_port_served_or_a_named_target_port_is_not_noted(self, tmp_path, port, target):
+        targeted = service("analyzer", port)
+        targeted["spec"]["ports"][0]["targetPort"] = target
+        self.found(tmp_path, f"http://analyzer:8080{self.RUN}", targeted)
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_notes([tmp_path], catalog) == []
 
     @pytest.mark.parametrize(
         "patch",
@@ -5746,6 +5867,12 @@ class TestChecksSkippedOnAFailure:
             "(cd OUT && ls ready >sub/r); [ -s OUT/sub/r ] && { analyzer run a || exit 1; }; analyzer run b",
             "curl -s --output-dir OUT -o r http://127.0.0.1:9/ready; [ -s OUT/r ] && { analyzer run a || exit 1; }\n"
             "analyzer run b",
+            # Before: no note; the directory changed by a quoted name, by pushd, or wget's -P.
+            'cd "OUT" && ls ready > r; [ -s OUT/r ] && { analyzer run a || exit 1; }; analyzer run b',
+            "pushd OUT >/dev/null; ls ready > r; [ -s OUT/r ] && { analyzer run a || exit 1; }; analyzer run b",
+            "wget -q -P OUT http://127.0.0.1:9/ready; [ -s OUT/ready ] && { analyzer run a || exit 1; }\n"
+            "analyzer run b",
+            "wget -q -POUT http://127.0.0.1:9/ready; [ -s OUT/ready ] && { analyzer run a || exit 1; }\nanalyzer run b",
         ],
     )
     def test_a_file_written_by_a_relative_name_after_cd_is_the_lines(self, tmp_path, line):
@@ -5766,6 +5893,8 @@ class TestChecksSkippedOnAFailure:
             "ls > labels; [ -s /etc/podinfo/labels ] && { analyzer run a || exit 1; }; analyzer run b",
             # A relative name tested after cd, and written by none: the pod's own file there.
             "cd /etc/podinfo; if [ -s labels ]; then analyzer run a || exit 1; fi; analyzer run b",
+            # grep's -P is no directory.
+            "grep -qP ready /etc/podinfo/labels && { analyzer run a || exit 1; }; analyzer run b",
         ],
     )
     def test_a_file_no_relative_name_may_write_is_of_the_environment(self, tmp_path, line):
