@@ -29,7 +29,8 @@ def steps_of(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 
 def human_summary(evaluation: Evaluation) -> str:
-    """The verdict line, then one line per step with its status, latency and failed assertions."""
+    """The verdict line, then one line per step with its status, latency and failed assertions, and one per member
+    of a composite that could not be evaluated."""
     lines = [evaluation.to_text()]
     steps = steps_of(evaluation)
     # Every field a kind hands over is written `printable`: a newline in one (a third-party kind's step named from
@@ -62,7 +63,31 @@ def human_summary(evaluation: Evaluation) -> str:
         lines.extend(f"               - {printable(str(failure))}" for failure in step.get("failed_assertions") or [])
         if step.get("error"):
             lines.append(f"               - {printable(str(step['error']))}")
+    lines.extend(_unevaluated_members(evaluation))
     return "\n".join(lines)
+
+
+def _unevaluated_members(evaluation: Evaluation) -> list[str]:
+    """A composite's members that could not be evaluated, one line each with its error code and whole reason: a Job
+    logs no `check_evaluated` of them, and the verdict line gives the first one's reason only, clipped."""
+    members = (evaluation.details or {}).get("members")
+    if not isinstance(members, list):
+        return []
+    found = [
+        (printable(member["check"]), member)
+        for member in members
+        if isinstance(member, dict) and isinstance(member.get("check"), str) and member.get("verdict") == "error"
+    ]
+    width = max((len(name) for name, _ in found), default=0)
+    return [
+        f"  {_LABELS['error']:<12} {name:<{width}}  "
+        + printable(
+            f"{member['error']}: " + str(member.get("reason", ""))
+            if member.get("error")
+            else str(member.get("reason", ""))
+        )
+        for name, member in found
+    ]
 
 
 def _shown(value: object) -> str:

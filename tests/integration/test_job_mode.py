@@ -242,6 +242,20 @@ class TestAJobsLogOnAnError:
         assert lines[0].startswith("ERROR down: step 'ok' (1/1): cannot connect"), lines
         assert not [line for line in lines if "check_evaluated" in line]
 
+    async def test_a_composite_names_each_member_that_could_not_be_evaluated(self, catalog, tmp_path):
+        # Before: only the verdict line, the first member's reason clipped; the log line of each member's error
+        # (its code and whole reason) had gone with `check_evaluated`.
+        written = yaml.safe_load(catalog.read_text())
+        members = [{"check": "down"}, {"check": "healthy"}]
+        written["checks"].append({"name": "card", "kind": "composite", "mode": "any", "members": members})
+        (tmp_path / "card.yaml").write_text(yaml.safe_dump(written))
+        process = await started_run("card", "--catalog", str(tmp_path / "card.yaml"), stderr=asyncio.subprocess.STDOUT)
+        log, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 5
+        lines = log.decode().splitlines()
+        assert lines[0].startswith("ERROR card: member 'down' could not be evaluated"), lines
+        assert lines[1].startswith("  ERROR        down  target_unreachable: step 'ok' (1/1): cannot connect"), lines
+
 
 # A green report an earlier run left in a reused CI workspace.
 OLDER_REPORT = (

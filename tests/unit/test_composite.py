@@ -217,6 +217,13 @@ class TestScoreWrittenAsAFraction:
             "a fraction written for a percentage? 1 of 1 is 100"
         )
 
+    def test_three_reaching_are_named_without_a_count(self):
+        assert (
+            self.warned((100, 100, 100, 1), pass_score=1)[0]
+            .partition("passing: ")[2]
+            .startswith("'a', 'b', 'c' passing alone reach it, 'd' alone does not (it scores 0.332226); ")
+        )
+
     def test_a_share_equal_to_the_score_reaches_it(self):
         # 'c' weighs 1 of 125: 0.8 of 100 exactly, which a pass at 0.8 counts as reached.
         assert "any one of its 3 members" in self.warned((62, 62, 1), pass_score=0.8)[0]

@@ -206,3 +206,31 @@ class TestErrorStepMessage:
         root = ET.fromstring(junit_xml(evaluation(Outcome.ERROR, "step 'health' errored", details, error="x")))
         error = root.find("./testsuite/testcase/error")
         assert error is not None and error.get("message") == "step 'health' errored"
+
+
+class TestMembersThatCouldNotBeEvaluated:
+    """A composite's summary names each member that could not be evaluated, with its error and whole reason: a Job
+    logs no `check_evaluated`, which said them, and the verdict line names the first one's reason, clipped."""
+
+    MEMBERS = {
+        "members": [
+            {"check": "down", "verdict": "error", "error": "target_refused", "reason": "step 'ok': refused\nPASS x"},
+            {"check": "ok", "verdict": "pass", "reason": "fine"},
+            {"check": "prom-rate", "verdict": "error", "error": "source_unavailable", "reason": "unreachable"},
+            {"check": "other", "verdict": "error", "reason": "a kind's error without code"},
+            "not a member",
+            {"verdict": "error", "reason": "no name"},
+        ]
+    }
+
+    def test_each_erroring_member_with_its_error_and_reason(self):
+        judged = evaluation(Outcome.ERROR, "member 'down' could not be evaluated: step 'ok'...", self.MEMBERS)
+        assert human_summary(judged).splitlines()[1:] == [
+            "  ERROR        down       target_refused: step 'ok': refused\\x0aPASS x",
+            "  ERROR        prom-rate  source_unavailable: unreachable",
+            "  ERROR        other      a kind's error without code",
+        ]
+
+    def test_no_member_line_when_each_was_evaluated(self):
+        members = {"members": [{"check": "a", "verdict": "fail", "reason": "r"}, {"check": "b", "verdict": "pass"}]}
+        assert human_summary(evaluation(Outcome.FAIL, "1 of 2 members pass", members)).count("\n") == 0

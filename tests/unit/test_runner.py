@@ -476,6 +476,20 @@ class TestSecretArgs:
         crash = next(e for e in map(json.loads, stream.getvalue().splitlines()) if e["event"] == "check_crashed")
         assert "ValueError: cannot use <redacted>" in crash["exception"], crash
 
+    async def test_a_job_s_runner_logs_a_crash_with_its_traceback_and_no_evaluation(self):
+        # `analyzer run` logs no `check_evaluated` (its verdict line says it): a crash (a bug) is still logged, with
+        # its traceback scrubbed, for the Job's log to show where it came from.
+        params = {"token": {"type": "label_value", "required": True, "secret": True}}
+        check = {"name": "crash-secret", "kind": "scripted", "params": params}
+        catalog = build_catalog([("t", {"checks": [check]})], Registry([ScriptedCheck]))
+        runner = Runner(catalog, Sources({}), None, 5.0, logs_evaluations=False)
+        with structlog.testing.capture_logs() as logs:
+            evaluation = await runner.evaluate(catalog.get("crash-secret"), {"token": "tok-3f9a1c7e"})
+        assert evaluation.verdict == "error"
+        assert [line["event"] for line in logs] == ["check_crashed"]
+        assert "ValueError: cannot use <redacted>" in logs[0]["exception"]
+        assert "Traceback" in logs[0]["exception"] and "3f9a1c7e" not in json.dumps(logs, default=str)
+
     @pytest.mark.parametrize(("token", "reason"), [("42", "saw 42"), ("a42", "saw a42"), ("s3c4", "saw <redacted>")])
     async def test_a_value_under_four_characters_is_shown_args_aside(self, token, reason):
         # Hidden as a word, a secret "42" would blank every 42 of the evidence (a value, a threshold) for a value that
