@@ -760,14 +760,16 @@ class ErrorBudgetCheck(Check):
                     asked.setdefault(window, []).append((each, division))
             if window not in unread and window not in asked:
                 told.append(window)
-        if asked:
-            unread.update(await self._divided_apart(ctx, reader, asked))
+        # Why the sides' series could not tell, by window: the rules API told those windows' rules.
+        untold = await self._divided_apart(ctx, reader, asked) if asked else {}
+        if untold:
+            unread.update(untold)
             unread = {window: unread[window] for window in self._windows() if window in unread}
         checked = [window for window in self._windows() if window in told or (window in asked and window not in unread)]
         verdict.details["rules_divided"] = {"checked": checked, "unread": unread}
         if not unread:
             return verdict
-        listed = [why for window, why in unread.items() if window not in unlisted]
+        listed = [why for window, why in unread.items() if window not in unlisted and window not in untold]
         if unlisted:
             matchers = reader.window_rules((), unlisted[0], ctx.args)[0].partition("{")[2]
             listed.insert(
@@ -775,11 +777,15 @@ class ErrorBudgetCheck(Check):
                 f"the rules API lists no recording rule slo:sli_error:ratio_rate<window>{{{matchers} over "
                 f"{', '.join(unlisted)}",
             )
-        why = "; ".join(dict.fromkeys(listed))
+        why = "; ".join(
+            f"{teller} did not tell: {'; '.join(dict.fromkeys(reasons))}"
+            for teller, reasons in (("the rules API", listed), ("the ratio rules' sides", untold.values()))
+            if reasons
+        )
         return verdict.model_copy(
             update={
                 "reason": f"{verdict.reason}; unchecked: whether the errors of Sloth's ratio rules over "
-                f"{', '.join(unread)} can match their total (the rules API did not tell: {why}): an error_query "
+                f"{', '.join(unread)} can match their total ({why}): an error_query "
                 "grouped by a label its total_query lacks records 0 while errors burn; set sloth.errors_query to "
                 "have it checked"
             }
@@ -822,10 +828,18 @@ class ErrorBudgetCheck(Check):
                     unread[window] = f"the total side of recording rule {rule.name} answers no series at this source"
                     continue
                 matched = {division.matched(series.labels) for series in totals}
-                for series in results[division.errors].series:
-                    value = series.samples[-1][1] if series.samples else math.nan
-                    if value > 0 and division.matched(series.labels) not in matched:
+                apart = [s for s in results[division.errors].series if division.matched(s.labels) not in matched]
+                for series in apart:
+                    if _last_value(series) > 0:
                         raise _dropped(reader.window_rules((), window, ctx.args)[0], window, rule, series, totals)
+                # Errors at 0 that no total series matches are a clean service's only while it serves requests: a
+                # total counting none shows nothing of how the rule divides errors once they count.
+                if apart and not any(_last_value(series) > 0 for series in totals):
+                    unread[window] = (
+                        f"the total side of recording rule {rule.name} counts no traffic at this source, and its error "
+                        f"side answers 0 in {apart[0].describe()}, whose labels no series of its total side carries "
+                        f"({_described(totals)})"
+                    )
         return unread
 
     async def _stopped_now(
@@ -1423,14 +1437,23 @@ def _dropped(
 ) -> CheckMisconfigured:
     """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
     `totals` (its total side's) carries."""
-    shown = ", ".join(series.describe() for series in totals[:3]) + (", ..." if len(totals) > 3 else "")
     return CheckMisconfigured(
         f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
         f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
         f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
-        f"series of its total side carries ({shown}): Sloth records (error_query) / (total_query), which divides "
-        "series with the same labels only, so the rule leaves those errors out (it records the error query's "
-        "fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts never "
-        "fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) both, "
-        "or sum by (x) (...) both)"
+        f"series of its total side carries ({_described(totals)}): Sloth records (error_query) / (total_query), "
+        "which divides series with the same labels only, so the rule leaves those errors out (it records the error "
+        "query's fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts "
+        "never fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) "
+        "both, or sum by (x) (...) both)"
     )
+
+
+def _last_value(series: Series) -> float:
+    """The value of `series`' last sample; NaN without one."""
+    return series.samples[-1][1] if series.samples else math.nan
+
+
+def _described(series: Sequence[Series]) -> str:
+    """The first three of `series` as their labels, ", ..." after them when there are more."""
+    return ", ".join(each.describe() for each in series[:3]) + (", ..." if len(series) > 3 else "")

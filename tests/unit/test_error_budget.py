@@ -3063,6 +3063,36 @@ class TestRulesDivided:
         assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
 
     @pytest.mark.parametrize(
+        "errors",
+        [
+            [({"code": "500"}, "0"), ({}, "0")],  # error series that exist but count none
+            [({}, "0")],  # an error selector matching no code the service emits: its series absent, vector(0) alone
+        ],
+    )
+    async def test_errors_at_0_hold_the_pass_only_with_traffic(self, aiohttp_server, errors):
+        # 0 errors where the total counts requests is a clean service; errors of a code the total lacks still burn
+        # unseen once they count, which the next evaluation's sides show (above 0, matched by no total series).
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides_of(errors, [({}, "100")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert "unchecked" not in evaluation.reason
+
+    async def test_errors_at_0_over_a_total_without_traffic_check_nothing(self, aiohttp_server):
+        # {code="500"} at 0 matches no total series, and the total counts no request: nothing shows those errors
+        # would be divided once they count. Before: checked.
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides_of([({"code": "500"}, "0"), ({}, "0")], [({}, "0")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            "the total side of recording rule slo:sli_error:ratio_rate1h counts no traffic at this source, and its "
+            'error side answers 0 in {code="500"}, whose labels no series of its total side carries ({})'
+        )
+        assert evaluation.details["rules_divided"]["unread"]["1h"] == why
+        assert evaluation.details["rules_divided"]["checked"] == []
+        assert f"(the ratio rules' sides did not tell: {why}" in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
         ("expression", "errors", "total"),
         [
             # on (job): a job the total lacks.
@@ -3184,8 +3214,8 @@ class TestRulesDivided:
                 ),
                 "the total side of recording rule slo:sli_error:ratio_rate1h answers no series at this source",
                 "(the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
-                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the total side of recording rule '
-                "slo:sli_error:ratio_rate1h answers no series at this source): ",
+                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the ratio rules\' sides did not tell: the total '
+                "side of recording rule slo:sli_error:ratio_rate1h answers no series at this source): ",
             ),
             (
                 SidesPrometheus(
@@ -3203,7 +3233,9 @@ class TestRulesDivided:
                     answer="fail",
                 ),
                 "the query of the ratio rules' error and total sides failed: ",
-                "the query of the ratio rules' error and total sides failed: ",
+                "(the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
+                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the ratio rules\' sides did not tell: the query of '
+                "the ratio rules' error and total sides failed: ",
             ),
         ],
     )
