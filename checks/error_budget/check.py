@@ -682,6 +682,8 @@ class ErrorBudgetCheck(Check):
         blinded = dict(windows)
         checked: set[str] = set()
         unread: dict[str, str] = {}
+        # Why the blind query of a window's rule's raw series could not tell, by window.
+        untold: dict[str, str] = {}
         try:
             # Half the time left at most: the blind query follows.
             rules = await source.recording_rules(ctx.timeout_s() * 0.5)
@@ -698,27 +700,31 @@ class ErrorBudgetCheck(Check):
                 answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
                 count = answer.single_value("blind query of the rule's raw series")
             except CheckError as exc:
-                unread[window] = f"the query of {rule}'s raw series failed: {exc.message}"
+                untold[window] = f"the query of {rule}'s raw series failed: {exc.message}"
                 continue
             said[window] = {"rules": expressions, "blind_query": query, "single_sample_series": count}
             if count:
                 blinded[window] = replace(windows[window], blind=blind_rule_note(count, window, rule))
             elif answer.storage_warnings:
                 # No series counted in an answer that may lack some: no evidence there is none.
-                unread[window] = (
+                untold[window] = (
                     f"the query of {rule}'s raw series may be partial ({'; '.join(answer.storage_warnings)})"
                 )
             elif count is None:
                 # Its selectors select nothing here: the raw series the rule reads are elsewhere (a ruler's own), or the
                 # rule found is another SLO's of the same identity. A 0 counted would show none held a single sample.
-                unread[window] = (
+                untold[window] = (
                     f"no raw series that {rule} reads (its expression, as the rules API lists it) holds a sample over "
                     f"the last {prometheus_duration(parse_duration(window))} at this source"
                 )
             else:
                 checked.add(window)
-        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, RulesRead(frozenset(checked), unread))
-        judged.details["rules_read"] = {**said, **{window: {"unread": why} for window, why in unread.items()}}
+        told = RulesRead(frozenset(checked), unread, untold)
+        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, told)
+        judged.details["rules_read"] = {
+            **said,
+            **{window: {"unread": why} for window, why in (*unread.items(), *untold.items())},
+        }
         return judged
 
     async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
@@ -1334,10 +1340,12 @@ def held_alone(tiers: Sequence[TierResult]) -> list[tuple[TierResult, str, float
 @dataclass(frozen=True)
 class RulesRead:
     """What the rules API told of the windows a pass rests on alone (see held_alone): those whose rule's raw series
-    were counted and none is scraped as seldom as the window (`checked`), and why the others were not (`unread`)."""
+    were counted and none is scraped as seldom as the window (`checked`), and why the others were not: the rules API
+    could not tell (`unread`), or the blind query of the rule's raw series could not (`untold`)."""
 
     checked: frozenset[str] = frozenset()
     unread: Mapping[str, str] = field(default_factory=dict)
+    untold: Mapping[str, str] = field(default_factory=dict)
 
 
 def _unguarded(tiers: Sequence[TierResult], field_name: str | None, rules_read: RulesRead) -> str:
@@ -1366,8 +1374,15 @@ def _unguarded(tiers: Sequence[TierResult], field_name: str | None, rules_read: 
     )
     if not unchecked:
         return text
-    unread = "; ".join(dict.fromkeys(rules_read.unread.values()))
-    why = f" (the rules API did not tell: {unread})" if unread else ""
+    why = "; ".join(
+        f"{teller} did not tell: {'; '.join(dict.fromkeys(reasons.values()))}"
+        for teller, reasons in (
+            ("the rules API", rules_read.unread),
+            ("the query of the rules' raw series", rules_read.untold),
+        )
+        if reasons
+    )
+    why = f" ({why})" if why else ""
     return text + (
         f"; unchecked: {'; '.join(unchecked)} (rate() and increase() need two samples in their range): without "
         f"{field_name} no query tells whether there is one{why}; set {field_name} to have it checked"

@@ -2873,7 +2873,7 @@ class TestRulesRead:
             'no raw series that slo:sli_error:ratio_rate5m{sloth_id="svc-slo"} reads (its expression, as the rules '
             "API lists it) holds a sample over the last 5m at this source"
         )
-        assert f"(the rules API did not tell: {why})" in evaluation.reason, evaluation.reason
+        assert f"(the query of the rules' raw series did not tell: {why})" in evaluation.reason, evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["unread"] == why
 
     @pytest.mark.parametrize(
@@ -2899,7 +2899,9 @@ class TestRulesRead:
         evaluation = await self.run(aiohttp_server, fake)
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert "; unchecked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
-        assert f"(the rules API did not tell: {why}" in evaluation.reason, evaluation.reason
+        # The rules API listed the rule when its raw series' query is what could not tell.
+        teller = "the query of the rules' raw series" if fake.blind else "the rules API"
+        assert f"({teller} did not tell: {why}" in evaluation.reason, evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["unread"].startswith(why)
 
     async def test_without_a_rules_api_the_pass_stands(self, aiohttp_server):
