@@ -30,6 +30,7 @@ from analyzer.kinds import (
     QueryBatch,
     QueryResult,
     RecordingRule,
+    RulesListed,
     Series,
     SourceRejected,
     UnexplainedLabels,
@@ -686,12 +687,15 @@ class ErrorBudgetCheck(Check):
         untold: dict[str, str] = {}
         try:
             # Half the time left at most: the blind query follows.
-            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
+            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(held, f"the rules could not be listed: {exc.message}")
-            rules = ()
+            listing = RulesListed(())
         for window in held if not unread else ():
-            rule, found = reader.window_rules(rules, window, ctx.args)
+            rule, found = reader.window_rules(listing.rules, window, ctx.args)
+            if not found and listing.partial:
+                unread[window] = _partially_listed(rule, listing)
+                continue
             query, expressions = rules_blind_query(found, rule, parse_duration(window))
             if query is None:
                 unread[window] = expressions
@@ -747,13 +751,15 @@ class ErrorBudgetCheck(Check):
         unlisted: list[str] = []
         try:
             # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
-            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
+            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
-            rules = ()
+            listing = RulesListed(())
         for window in self._windows() if not unread else ():
-            rule, found = reader.window_rules(rules, window, ctx.args)
-            if not found:
+            rule, found = reader.window_rules(listing.rules, window, ctx.args)
+            if not found and listing.partial:
+                unread[window] = _partially_listed(rule, listing)
+            elif not found:
                 unread[window] = f"the rules API lists no recording rule {rule}"
                 unlisted.append(window)
             for each in found:
@@ -1472,3 +1478,8 @@ def _last_value(series: Series) -> float:
 def _described(series: Sequence[Series]) -> str:
     """The first three of `series` as their labels, ", ..." after them when there are more."""
     return ", ".join(each.describe() for each in series[:3]) + (", ..." if len(series) > 3 else "")
+
+
+def _partially_listed(rule: str, listed: RulesListed) -> str:
+    """Why a partial rules API answer that lists no `rule` tells nothing of it."""
+    return f"the rules API's answer, which lists no recording rule {rule}, may be partial ({'; '.join(listed.partial)})"

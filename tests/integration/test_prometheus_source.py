@@ -34,7 +34,13 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
-from analyzer.sources.prometheus import RULES_KEPT_S, PrometheusSource, PrometheusSourceConfig, RecordingRule
+from analyzer.sources.prometheus import (
+    RULES_KEPT_S,
+    PrometheusSource,
+    PrometheusSourceConfig,
+    RecordingRule,
+    RulesListed,
+)
 from analyzer.web import create_app
 from tests.fakes import holding_prometheus
 
@@ -370,9 +376,11 @@ class TestRecordingRules:
             rules = await prometheus.recording_rules(3)
             again = await prometheus.recording_rules(3)
             await prometheus.aclose()
-        assert rules == (
-            RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"]),
-            RecordingRule("r", "sum(x)", {}),
+        assert rules == RulesListed(
+            (
+                RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"]),
+                RecordingRule("r", "sum(x)", {}),
+            )
         )
         # Kept: the second read asks nothing.
         assert again == rules and fake.paths == ["/api/v1/rules"] and fake.params == [{"type": "record"}]
@@ -384,8 +392,24 @@ class TestRecordingRules:
             await prometheus.recording_rules(3)
             listed_at, rules = prometheus._rules
             prometheus._rules = (listed_at - RULES_KEPT_S, rules)
-            assert await prometheus.recording_rules(3) == ()
+            assert await prometheus.recording_rules(3) == RulesListed(())
             await prometheus.aclose()
+        assert fake.paths == ["/api/v1/rules", "/api/v1/rules"]
+
+    async def test_a_partial_answer_is_said_and_not_kept(self):
+        # Thanos Query with a ruler down: the rules it lists are a part, the rest asked again by the next evaluation.
+        partial = {**rules_answer(RATE_RULE), "warnings": ["PromQL info: x", "rule endpoint ruler-1 down"]}
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, partial), (200, rules_answer(RATE_RULE)), (200, rules_answer())]
+            prometheus = source(fake.url)
+            first = await prometheus.recording_rules(3)
+            second = await prometheus.recording_rules(3)
+            third = await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        rule = RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"])
+        assert first == RulesListed((rule,), ("rule endpoint ruler-1 down",))
+        # The whole answer is kept: the third read asks nothing.
+        assert second == third == RulesListed((rule,))
         assert fake.paths == ["/api/v1/rules", "/api/v1/rules"]
 
     async def test_no_rules_api_is_said_and_not_kept(self):
@@ -394,7 +418,7 @@ class TestRecordingRules:
             prometheus = source(fake.url)
             with pytest.raises(SourceRejected) as refused:
                 await prometheus.recording_rules(3)
-            assert len(await prometheus.recording_rules(3)) == 1
+            assert len((await prometheus.recording_rules(3)).rules) == 1
             await prometheus.aclose()
         assert refused.value.message == (
             f"Prometheus source 'default' ({fake.url}) rejected the query (HTTP 404: 404 page not found); no rules "
@@ -428,7 +452,9 @@ class TestRecordingRules:
         finally:
             await source_of.aclose()
         [rule] = [
-            r for r in rules if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "ebr-sloth-spmix"
+            r
+            for r in rules.rules
+            if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "ebr-sloth-spmix"
         ]
         assert 'sum(rate(ebr_http_requests_total{job="ebr-spmix"}[5m]))' in rule.query
         assert rule.labels["sloth_window"] == "5m"

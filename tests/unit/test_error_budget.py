@@ -2776,11 +2776,12 @@ class RulesPrometheus(FakePrometheus):
     """A FakePrometheus with a rules API listing `rules` (status `rules_status`), whose blind query answers `blind`
     (None: no series), fails when `blind` is "fail", and answers no series with a store's warning when "partial"."""
 
-    def __init__(self, rules, blind=None, rules_status=200, **fields):
+    def __init__(self, rules, blind=None, rules_status=200, rules_warnings=(), **fields):
         super().__init__(expected=1, **fields)
         self.rules = rules
         self.blind = blind
         self.rules_status = rules_status
+        self.rules_warnings = list(rules_warnings)
         self.rules_asked = 0
 
     async def handle(self, request):
@@ -2810,7 +2811,8 @@ class RulesPrometheus(FakePrometheus):
                 ],
             }
         ]
-        return web.json_response({"status": "success", "data": {"groups": groups}})
+        warnings = {"warnings": self.rules_warnings} if self.rules_warnings else {}
+        return web.json_response({"status": "success", "data": {"groups": groups}, **warnings})
 
 
 class TestRulesRead:
@@ -2903,6 +2905,22 @@ class TestRulesRead:
         teller = "the query of the rules' raw series" if fake.blind else "the rules API"
         assert f"({teller} did not tell: {why}" in evaluation.reason, evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["unread"].startswith(why)
+
+    async def test_a_partial_rules_answer_without_the_rule_tells_nothing(self, aiohttp_server):
+        # Thanos with a ruler down lists the others' rules: the rule may be the down one's. Before: "lists no rule".
+        fake = RulesPrometheus([], rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            'the rules API\'s answer, which lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}, '
+            "may be partial (rule endpoint ruler-1 down)"
+        )
+        assert evaluation.details["rules_read"]["5m"]["unread"] == why
+        assert f"(the rules API did not tell: {why})" in evaluation.reason, evaluation.reason
+        # A partial answer listing the rule is read as any.
+        listed = RulesPrometheus([self.SLOTH_RULE], blind="1", rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, listed)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
 
     async def test_without_a_rules_api_the_pass_stands(self, aiohttp_server):
         # run_against's Prometheus serves queries alone: its rules API answers 404.
@@ -3249,6 +3267,22 @@ class TestRulesDivided:
         assert evaluation.reason.endswith("set sloth.errors_query to have it checked"), evaluation.reason
         assert evaluation.details["rules_divided"]["unread"]["1h"].startswith(why)
         assert "1h" not in evaluation.details["rules_divided"]["checked"]
+
+    async def test_a_partial_rules_answer_without_a_rule_tells_nothing_of_it(self, aiohttp_server):
+        rules = self.rules(self.GROUPED)[:-1]  # 3d's rule is the ruler's that is down
+        fake = SidesPrometheus(rules, self.BY_CODE, rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        fake = SidesPrometheus([], self.BY_CODE, rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            'the rules API\'s answer, which lists no recording rule slo:sli_error:ratio_rate1h{sloth_id="svc-slo"}, '
+            "may be partial (rule endpoint ruler-1 down)"
+        )
+        assert evaluation.details["rules_divided"]["unread"]["1h"] == why
+        assert "lists no recording rule slo:sli_error:ratio_rate<window>" not in evaluation.reason, evaluation.reason
+        assert f"(the rules API did not tell: {why}; " in evaluation.reason, evaluation.reason
 
     async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
