@@ -895,6 +895,9 @@ class PrometheusSource:
         self._bearer_token_file = config.bearer_token_file
         # The last recording rules listed, and when (time.monotonic()): one answer per source, kept RULES_KEPT_S.
         self._rules: tuple[float, RulesListed] | None = None
+        # The listing in flight, which every caller missing `_rules` meanwhile waits for: one request per source
+        # (each answer up to max_answer_bytes), not one per concurrent evaluation.
+        self._rules_listing: asyncio.Future[RulesListed] | None = None
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -1004,6 +1007,30 @@ class PrometheusSource:
         kept = self._rules
         if kept is not None and time.monotonic() - kept[0] < RULES_KEPT_S:
             return kept[1]
+        listing = self._rules_listing
+        if listing is None:
+            listing = self._rules_listing = asyncio.ensure_future(self._list_rules(timeout_s))
+            listing.add_done_callback(self._rules_listed)
+        try:
+            # Shielded: a caller cancelled (its evaluation's deadline) leaves the listing to those still waiting; each
+            # waits its own time at most.
+            async with asyncio.timeout(min(timeout_s, self._timeout_s)):
+                return await asyncio.shield(listing)
+        except TimeoutError:
+            if listing.done():
+                raise
+            raise SourceTimeout(f"{self._where} did not list its recording rules in time") from None
+
+    def _rules_listed(self, listing: asyncio.Future[RulesListed]) -> None:
+        """The listing in flight is done: the next miss asks again."""
+        if self._rules_listing is listing:
+            self._rules_listing = None
+        if not listing.cancelled():
+            # Retrieved, so that a failure no caller waited for to the end is not logged as never retrieved.
+            listing.exception()
+
+    async def _list_rules(self, timeout_s: float) -> RulesListed:
+        """The rules API's answer (see recording_rules), kept when whole."""
         answer = await self._run("", "", "rules", "type=record", timeout_s)
         listed = RulesListed(
             tuple(

@@ -61,6 +61,8 @@ class Recorder:
     max_in_flight: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
     hold: bool = False
+    # Set when a request reaches the fake.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @asynccontextmanager
@@ -73,6 +75,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
         recorder.paths.append(request.raw_path.partition("?")[0])
         recorder.in_flight += 1
         recorder.max_in_flight = max(recorder.max_in_flight, recorder.in_flight)
+        recorder.arrived.set()
         try:
             if recorder.hold:
                 await recorder.release.wait()
@@ -424,6 +427,52 @@ class TestRecordingRules:
             f"Prometheus source 'default' ({fake.url}) rejected the query (HTTP 404: 404 page not found); no rules "
             "API at this address, which answers queries (a querier without rules, or a proxy)"
         )
+
+    async def test_concurrent_misses_share_one_request(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            listings = [asyncio.ensure_future(prometheus.recording_rules(3)) for _ in range(8)]
+            await fake.arrived.wait()
+            fake.release.set()
+            answers = await asyncio.gather(*listings)
+            await prometheus.aclose()
+        assert fake.paths == ["/api/v1/rules"] and fake.max_in_flight == 1
+        assert len({id(answer) for answer in answers}) == 1 and len(answers[0].rules) == 1
+
+    async def test_waiters_share_the_error_and_the_next_miss_asks_again(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(404, b"404 page not found"), (200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            listings = [asyncio.ensure_future(prometheus.recording_rules(3)) for _ in range(3)]
+            await fake.arrived.wait()
+            fake.release.set()
+            failures = await asyncio.gather(*listings, return_exceptions=True)
+            again = await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        assert all(isinstance(failure, SourceRejected) for failure in failures), failures
+        assert len({failure.message for failure in failures}) == 1
+        assert len(again.rules) == 1 and fake.paths == ["/api/v1/rules", "/api/v1/rules"]
+
+    async def test_a_cancelled_first_caller_leaves_the_listing_to_the_others(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            first = asyncio.ensure_future(prometheus.recording_rules(3))
+            await fake.arrived.wait()
+            second = asyncio.ensure_future(prometheus.recording_rules(3))
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            fake.release.set()
+            listed = await second
+            # Kept: asked no more.
+            assert await prometheus.recording_rules(3) is listed
+            await prometheus.aclose()
+        assert len(listed.rules) == 1 and fake.paths == ["/api/v1/rules"]
 
     @pytest.mark.parametrize(
         ("data", "said"),
