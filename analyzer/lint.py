@@ -1344,6 +1344,9 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        rule_problems, rule_notes = _rules_findings(report)
+        report.problems += rule_problems
+        report.notes += rule_notes
         if report.rejected and not _rejected(report):
             # Refused (while the query API answers others), and judged around (an error_budget period's): the check
             # still answered, but what that query would give is not checked, and every evaluation is refused it too.
@@ -1455,6 +1458,39 @@ def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[
         f"{cannot}, but this Prometheus accepts it, and Prometheus decides; set skip_promql_parse: true on the check "
         "so that `analyzer validate` without --prometheus passes too",
     ]
+
+
+# How error_budget's reading of the rules API says a window's recording rule is not listed (its details' `unread`).
+_UNLISTED = "the rules API lists no recording rule "
+
+
+def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
+    """What the dry run's reading of this Prometheus' rules API found, in the service's own words (error_budget's
+    details `rules_read` and `rules_divided`, on a pass): as problems, a recording rule the check reads that the
+    rules API does not list, and a 5m window whose rule leaves out a raw series scraped too seldom; as notes, why the
+    rest could not be told. A Sloth rule that divides errors apart is the dry run's check_misconfigured."""
+    evaluation = report.evaluation
+    details = evaluation.details if evaluation is not None else None
+    if not details:
+        return [], []
+    problems: list[str] = []
+    notes: list[str] = []
+    for window, read in (details.get("rules_read") or {}).items():
+        if read.get("single_sample_series"):
+            note = next((w.get("note", "") for w in details.get("windows", ()) if w.get("window") == window), "")
+            problems.append(f"its {window} window's recording rule cannot count every error: {note}")
+    unread = [why for found in (details.get("rules_read") or {}).values() if (why := found.get("unread"))] + list(
+        (details.get("rules_divided") or {}).get("unread", {}).values()
+    )
+    for why in dict.fromkeys(unread):
+        if why.startswith(_UNLISTED):
+            problems.append(
+                f"{why}, which the check reads: is its rule group (Sloth, Pyrra) loaded where this Prometheus' rules "
+                "API lists it? Unlisted, the service cannot check what the rule records"
+            )
+        else:
+            notes.append(f"the rules API did not tell: {why}")
+    return problems, notes
 
 
 def _misconfigured(report: CheckReport) -> list[str]:
