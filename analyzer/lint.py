@@ -1466,8 +1466,8 @@ _UNLISTED = "the rules API lists no recording rule "
 
 def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     """What the dry run's reading of this Prometheus' rules API found, in the service's own words (error_budget's
-    details `rules_read` and `rules_divided`, on a pass): as problems, a recording rule the check reads that the
-    rules API does not list, and a 5m window whose rule leaves out a raw series scraped too seldom; as notes, why the
+    details `rules_read` and `rules_divided`, on a pass): as problems, a 5m window whose rule leaves out a raw series
+    scraped too seldom; as notes, the recording rules the check reads that the rules API does not list, and why the
     rest could not be told. A Sloth rule that divides errors apart is the dry run's check_misconfigured."""
     evaluation = report.evaluation
     details = evaluation.details if evaluation is not None else None
@@ -1482,14 +1482,15 @@ def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     unread = [why for found in (details.get("rules_read") or {}).values() if (why := found.get("unread"))] + list(
         (details.get("rules_divided") or {}).get("unread", {}).values()
     )
-    for why in dict.fromkeys(unread):
-        if why.startswith(_UNLISTED):
-            problems.append(
-                f"{why}, which the check reads: is its rule group (Sloth, Pyrra) loaded where this Prometheus' rules "
-                "API lists it? Unlisted, the service cannot check what the rule records"
-            )
-        else:
-            notes.append(f"the rules API did not tell: {why}")
+    unread = list(dict.fromkeys(unread))
+    # A rule whose series are recorded by a ruler this rules API does not list (a backfill, another Thanos ruler) is
+    # no fault of the check: said once, a note, with the rules named.
+    if unlisted := [why.removeprefix(_UNLISTED) for why in unread if why.startswith(_UNLISTED)]:
+        notes.append(
+            f"{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its raw series "
+            "scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
+        )
+    notes += [f"the rules API did not tell: {why}" for why in unread if not why.startswith(_UNLISTED)]
     return problems, notes
 
 
