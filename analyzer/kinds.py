@@ -89,7 +89,7 @@ from analyzer.redaction import (
     user_info_spans,
 )
 from analyzer.reducers import Reducer, ReducerField
-from analyzer.sources import PrometheusSource, QueryResult, RecordingRule, Series
+from analyzer.sources import PrometheusSource, QueryResult, RecordingRule, RulesListed, Series
 from analyzer.sources.hosts import DEFAULT_ALLOWED_HOSTS
 from analyzer.templates import Placeholder, PromQLTemplate, escape_promql_string, split_template
 
@@ -340,6 +340,7 @@ __all__ = [
     "RecordingRule",
     "Reducer",
     "ReducerField",
+    "RulesListed",
     "Series",
     "SourceRejected",
     "SourceTimeout",

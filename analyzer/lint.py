@@ -1364,6 +1364,9 @@ def lint(
     retentions = {id(client): client.retention() for client in clients.values()}
     for report in reports:
         report.problems += _misconfigured(report)
+        rule_problems, rule_notes = _rules_findings(report)
+        report.problems += rule_problems
+        report.notes += rule_notes
         if report.rejected and not _rejected(report):
             # Refused (while the query API answers others), and judged around (an error_budget period's): the check
             # still answered, but what that query would give is not checked, and every evaluation is refused it too.
@@ -1475,6 +1478,40 @@ def parser_findings(report: CheckReport, unparsed: SyntaxProblem) -> tuple[list[
         f"{cannot}, but this Prometheus accepts it, and Prometheus decides; set skip_promql_parse: true on the check "
         "so that `analyzer validate` without --prometheus passes too",
     ]
+
+
+# How error_budget's reading of the rules API says a window's recording rule is not listed (its details' `unread`).
+_UNLISTED = "the rules API lists no recording rule "
+
+
+def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
+    """What the dry run's reading of this Prometheus' rules API found, in the service's own words (error_budget's
+    details `rules_read` and `rules_divided`, on a pass): as problems, a 5m window whose rule leaves out a raw series
+    scraped too seldom; as notes, the recording rules the check reads that the rules API does not list, and why the
+    rest could not be told. A Sloth rule that divides errors apart is the dry run's check_misconfigured."""
+    evaluation = report.evaluation
+    details = evaluation.details if evaluation is not None else None
+    if not details:
+        return [], []
+    problems: list[str] = []
+    notes: list[str] = []
+    for window, read in (details.get("rules_read") or {}).items():
+        if read.get("single_sample_series"):
+            note = next((w.get("note", "") for w in details.get("windows", ()) if w.get("window") == window), "")
+            problems.append(f"its {window} window's recording rule cannot count every error: {note}")
+    unread = [why for found in (details.get("rules_read") or {}).values() if (why := found.get("unread"))] + list(
+        (details.get("rules_divided") or {}).get("unread", {}).values()
+    )
+    unread = list(dict.fromkeys(unread))
+    # A rule whose series are recorded by a ruler this rules API does not list (a backfill, another Thanos ruler) is
+    # no fault of the check: said once, a note, with the rules named.
+    if unlisted := [why.removeprefix(_UNLISTED) for why in unread if why.startswith(_UNLISTED)]:
+        notes.append(
+            f"{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its raw series "
+            "scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
+        )
+    notes += [f"the rules API did not tell: {why}" for why in unread if not why.startswith(_UNLISTED)]
+    return problems, notes
 
 
 def _misconfigured(report: CheckReport) -> list[str]:

@@ -14,6 +14,7 @@ from analyzer.sources.prometheus import (
     QueryObserver,
     QueryResult,
     RecordingRule,
+    RulesListed,
     Series,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "PrometheusSourceConfig",
     "QueryResult",
     "RecordingRule",
+    "RulesListed",
     "Series",
     "SourceConfig",
     "Sources",

@@ -290,6 +290,15 @@ class RecordingRule:
 
 
 @dataclass(frozen=True)
+class RulesListed:
+    """The recording rules a rules API listed, and its answer's warnings that may mean some are missing (`partial`:
+    Thanos with a ruler down)."""
+
+    rules: tuple[RecordingRule, ...]
+    partial: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class QueryResult:
     """A parsed query answer: its `resultType` (`vector`, `scalar` or `matrix`) as Prometheus sent it, its
     series, and the `warnings` and `infos` Prometheus attached to it."""
@@ -885,7 +894,10 @@ class PrometheusSource:
         self._max_answer_bytes = config.max_answer_bytes
         self._bearer_token_file = config.bearer_token_file
         # The last recording rules listed, and when (time.monotonic()): one answer per source, kept RULES_KEPT_S.
-        self._rules: tuple[float, tuple[RecordingRule, ...]] | None = None
+        self._rules: tuple[float, RulesListed] | None = None
+        # The listing in flight, which every caller missing `_rules` meanwhile waits for: one request per source
+        # (each answer up to max_answer_bytes), not one per concurrent evaluation.
+        self._rules_listing: asyncio.Future[RulesListed] | None = None
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -988,25 +1000,54 @@ class PrometheusSource:
         answer = await self._run("", "", "labels", params, timeout_s)
         return bool(answer.series) or bool(answer.storage_warnings)
 
-    async def recording_rules(self, timeout_s: float) -> tuple[RecordingRule, ...]:
+    async def recording_rules(self, timeout_s: float) -> RulesListed:
         """The recording rules the source's rules API (`/api/v1/rules?type=record`) lists, as it listed them within
-        the last RULES_KEPT_S (one answer kept per source, so it stays bounded); the analyzer's error when it cannot
-        list them (no rules API: a 404; a querier without rules answers an empty list)."""
+        the last RULES_KEPT_S (one whole answer kept per source, so it stays bounded); the analyzer's error when it
+        cannot list them (no rules API: a 404; a querier without rules answers an empty list)."""
         kept = self._rules
         if kept is not None and time.monotonic() - kept[0] < RULES_KEPT_S:
             return kept[1]
+        listing = self._rules_listing
+        if listing is None:
+            listing = self._rules_listing = asyncio.ensure_future(self._list_rules(timeout_s))
+            listing.add_done_callback(self._rules_listed)
+        try:
+            # Shielded: a caller cancelled (its evaluation's deadline) leaves the listing to those still waiting; each
+            # waits its own time at most.
+            async with asyncio.timeout(min(timeout_s, self._timeout_s)):
+                return await asyncio.shield(listing)
+        except TimeoutError:
+            if listing.done():
+                raise
+            raise SourceTimeout(f"{self._where} did not list its recording rules in time") from None
+
+    def _rules_listed(self, listing: asyncio.Future[RulesListed]) -> None:
+        """The listing in flight is done: the next miss asks again."""
+        if self._rules_listing is listing:
+            self._rules_listing = None
+        if not listing.cancelled():
+            # Retrieved, so that a failure no caller waited for to the end is not logged as never retrieved.
+            listing.exception()
+
+    async def _list_rules(self, timeout_s: float) -> RulesListed:
+        """The rules API's answer (see recording_rules), kept when whole."""
         answer = await self._run("", "", "rules", "type=record", timeout_s)
-        rules = tuple(
-            RecordingRule(
-                series.labels["__name__"],
-                series.labels[_RULE_QUERY],
-                {name: value for name, value in series.labels.items() if name not in ("__name__", _RULE_QUERY)},
-            )
-            for series in answer.series
+        listed = RulesListed(
+            tuple(
+                RecordingRule(
+                    series.labels["__name__"],
+                    series.labels[_RULE_QUERY],
+                    {name: value for name, value in series.labels.items() if name not in ("__name__", _RULE_QUERY)},
+                )
+                for series in answer.series
+            ),
+            tuple(answer.storage_warnings),
         )
-        # Failures are not kept: the next evaluation asks again.
-        self._rules = (time.monotonic(), rules)
-        return rules
+        # Failures and partial answers are not kept: the next evaluation asks again, and a ruler back up lists its
+        # rules then.
+        if not listed.partial:
+            self._rules = (time.monotonic(), listed)
+        return listed
 
     async def _run(
         self, promql: str, encoded_promql: str | None, endpoint: str, params: str, timeout_s: float

@@ -30,6 +30,7 @@ from analyzer.kinds import (
     QueryBatch,
     QueryResult,
     RecordingRule,
+    RulesListed,
     Series,
     SourceRejected,
     UnexplainedLabels,
@@ -682,14 +683,19 @@ class ErrorBudgetCheck(Check):
         blinded = dict(windows)
         checked: set[str] = set()
         unread: dict[str, str] = {}
+        # Why the blind query of a window's rule's raw series could not tell, by window.
+        untold: dict[str, str] = {}
         try:
             # Half the time left at most: the blind query follows.
-            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
+            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(held, f"the rules could not be listed: {exc.message}")
-            rules = ()
+            listing = RulesListed(())
         for window in held if not unread else ():
-            rule, found = reader.window_rules(rules, window, ctx.args)
+            rule, found = reader.window_rules(listing.rules, window, ctx.args)
+            if not found and listing.partial:
+                unread[window] = _partially_listed(rule, listing)
+                continue
             query, expressions = rules_blind_query(found, rule, parse_duration(window))
             if query is None:
                 unread[window] = expressions
@@ -698,27 +704,31 @@ class ErrorBudgetCheck(Check):
                 answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
                 count = answer.single_value("blind query of the rule's raw series")
             except CheckError as exc:
-                unread[window] = f"the query of {rule}'s raw series failed: {exc.message}"
+                untold[window] = f"the query of {rule}'s raw series failed: {exc.message}"
                 continue
             said[window] = {"rules": expressions, "blind_query": query, "single_sample_series": count}
             if count:
                 blinded[window] = replace(windows[window], blind=blind_rule_note(count, window, rule))
             elif answer.storage_warnings:
                 # No series counted in an answer that may lack some: no evidence there is none.
-                unread[window] = (
+                untold[window] = (
                     f"the query of {rule}'s raw series may be partial ({'; '.join(answer.storage_warnings)})"
                 )
             elif count is None:
                 # Its selectors select nothing here: the raw series the rule reads are elsewhere (a ruler's own), or the
                 # rule found is another SLO's of the same identity. A 0 counted would show none held a single sample.
-                unread[window] = (
+                untold[window] = (
                     f"no raw series that {rule} reads (its expression, as the rules API lists it) holds a sample over "
                     f"the last {prometheus_duration(parse_duration(window))} at this source"
                 )
             else:
                 checked.add(window)
-        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, RulesRead(frozenset(checked), unread))
-        judged.details["rules_read"] = {**said, **{window: {"unread": why} for window, why in unread.items()}}
+        told = RulesRead(frozenset(checked), unread, untold)
+        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, told)
+        judged.details["rules_read"] = {
+            **said,
+            **{window: {"unread": why} for window, why in (*unread.items(), *untold.items())},
+        }
         return judged
 
     async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
@@ -741,13 +751,15 @@ class ErrorBudgetCheck(Check):
         unlisted: list[str] = []
         try:
             # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
-            rules = await source.recording_rules(ctx.timeout_s() * 0.5)
+            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
             unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
-            rules = ()
+            listing = RulesListed(())
         for window in self._windows() if not unread else ():
-            rule, found = reader.window_rules(rules, window, ctx.args)
-            if not found:
+            rule, found = reader.window_rules(listing.rules, window, ctx.args)
+            if not found and listing.partial:
+                unread[window] = _partially_listed(rule, listing)
+            elif not found:
                 unread[window] = f"the rules API lists no recording rule {rule}"
                 unlisted.append(window)
             for each in found:
@@ -760,14 +772,16 @@ class ErrorBudgetCheck(Check):
                     asked.setdefault(window, []).append((each, division))
             if window not in unread and window not in asked:
                 told.append(window)
-        if asked:
-            unread.update(await self._divided_apart(ctx, reader, asked))
+        # Why the sides' series could not tell, by window: the rules API told those windows' rules.
+        untold = await self._divided_apart(ctx, reader, asked) if asked else {}
+        if untold:
+            unread.update(untold)
             unread = {window: unread[window] for window in self._windows() if window in unread}
         checked = [window for window in self._windows() if window in told or (window in asked and window not in unread)]
         verdict.details["rules_divided"] = {"checked": checked, "unread": unread}
         if not unread:
             return verdict
-        listed = [why for window, why in unread.items() if window not in unlisted]
+        listed = [why for window, why in unread.items() if window not in unlisted and window not in untold]
         if unlisted:
             matchers = reader.window_rules((), unlisted[0], ctx.args)[0].partition("{")[2]
             listed.insert(
@@ -775,11 +789,15 @@ class ErrorBudgetCheck(Check):
                 f"the rules API lists no recording rule slo:sli_error:ratio_rate<window>{{{matchers} over "
                 f"{', '.join(unlisted)}",
             )
-        why = "; ".join(dict.fromkeys(listed))
+        why = "; ".join(
+            f"{teller} did not tell: {'; '.join(dict.fromkeys(reasons))}"
+            for teller, reasons in (("the rules API", listed), ("the ratio rules' sides", untold.values()))
+            if reasons
+        )
         return verdict.model_copy(
             update={
                 "reason": f"{verdict.reason}; unchecked: whether the errors of Sloth's ratio rules over "
-                f"{', '.join(unread)} can match their total (the rules API did not tell: {why}): an error_query "
+                f"{', '.join(unread)} can match their total ({why}): an error_query "
                 "grouped by a label its total_query lacks records 0 while errors burn; set sloth.errors_query to "
                 "have it checked"
             }
@@ -822,10 +840,18 @@ class ErrorBudgetCheck(Check):
                     unread[window] = f"the total side of recording rule {rule.name} answers no series at this source"
                     continue
                 matched = {division.matched(series.labels) for series in totals}
-                for series in results[division.errors].series:
-                    value = series.samples[-1][1] if series.samples else math.nan
-                    if value > 0 and division.matched(series.labels) not in matched:
+                apart = [s for s in results[division.errors].series if division.matched(s.labels) not in matched]
+                for series in apart:
+                    if _last_value(series) > 0:
                         raise _dropped(reader.window_rules((), window, ctx.args)[0], window, rule, series, totals)
+                # Errors at 0 that no total series matches are a clean service's only while it serves requests: a
+                # total counting none shows nothing of how the rule divides errors once they count.
+                if apart and not any(_last_value(series) > 0 for series in totals):
+                    unread[window] = (
+                        f"the total side of recording rule {rule.name} counts no traffic at this source, and its error "
+                        f"side answers 0 in {apart[0].describe()}, whose labels no series of its total side carries "
+                        f"({_described(totals)})"
+                    )
         return unread
 
     async def _stopped_now(
@@ -1320,10 +1346,12 @@ def held_alone(tiers: Sequence[TierResult]) -> list[tuple[TierResult, str, float
 @dataclass(frozen=True)
 class RulesRead:
     """What the rules API told of the windows a pass rests on alone (see held_alone): those whose rule's raw series
-    were counted and none is scraped as seldom as the window (`checked`), and why the others were not (`unread`)."""
+    were counted and none is scraped as seldom as the window (`checked`), and why the others were not: the rules API
+    could not tell (`unread`), or the blind query of the rule's raw series could not (`untold`)."""
 
     checked: frozenset[str] = frozenset()
     unread: Mapping[str, str] = field(default_factory=dict)
+    untold: Mapping[str, str] = field(default_factory=dict)
 
 
 def _unguarded(tiers: Sequence[TierResult], field_name: str | None, rules_read: RulesRead) -> str:
@@ -1352,8 +1380,15 @@ def _unguarded(tiers: Sequence[TierResult], field_name: str | None, rules_read: 
     )
     if not unchecked:
         return text
-    unread = "; ".join(dict.fromkeys(rules_read.unread.values()))
-    why = f" (the rules API did not tell: {unread})" if unread else ""
+    why = "; ".join(
+        f"{teller} did not tell: {'; '.join(dict.fromkeys(reasons.values()))}"
+        for teller, reasons in (
+            ("the rules API", rules_read.unread),
+            ("the query of the rules' raw series", rules_read.untold),
+        )
+        if reasons
+    )
+    why = f" ({why})" if why else ""
     return text + (
         f"; unchecked: {'; '.join(unchecked)} (rate() and increase() need two samples in their range): without "
         f"{field_name} no query tells whether there is one{why}; set {field_name} to have it checked"
@@ -1423,14 +1458,28 @@ def _dropped(
 ) -> CheckMisconfigured:
     """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
     `totals` (its total side's) carries."""
-    shown = ", ".join(series.describe() for series in totals[:3]) + (", ..." if len(totals) > 3 else "")
     return CheckMisconfigured(
         f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
         f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
         f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
-        f"series of its total side carries ({shown}): Sloth records (error_query) / (total_query), which divides "
-        "series with the same labels only, so the rule leaves those errors out (it records the error query's "
-        "fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts never "
-        "fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) both, "
-        "or sum by (x) (...) both)"
+        f"series of its total side carries ({_described(totals)}): Sloth records (error_query) / (total_query), "
+        "which divides series with the same labels only, so the rule leaves those errors out (it records the error "
+        "query's fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts "
+        "never fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) "
+        "both, or sum by (x) (...) both)"
     )
+
+
+def _last_value(series: Series) -> float:
+    """The value of `series`' last sample; NaN without one."""
+    return series.samples[-1][1] if series.samples else math.nan
+
+
+def _described(series: Sequence[Series]) -> str:
+    """The first three of `series` as their labels, ", ..." after them when there are more."""
+    return ", ".join(each.describe() for each in series[:3]) + (", ..." if len(series) > 3 else "")
+
+
+def _partially_listed(rule: str, listed: RulesListed) -> str:
+    """Why a partial rules API answer that lists no `rule` tells nothing of it."""
+    return f"the rules API's answer, which lists no recording rule {rule}, may be partial ({'; '.join(listed.partial)})"

@@ -27,6 +27,7 @@ from analyzer.templates import escape_promql_string
 from analyzer.testing import PrometheusProcess
 from analyzer.web import create_app
 from checks.error_budget import ErrorBudgetCheck
+from checks.error_budget.readers import blind_query
 from checks.prometheus import PrometheusCheck
 from tests.integration import data_error_budget_sloth_by
 from tests.integration.data_error_budget_batch import PYRRA_API as PYRRA_BATCH
@@ -2379,6 +2380,20 @@ class TestSameNameSlos:
             assert measured[window]["error_ratio"] is None, measured[window]
             assert "over the last 5m only, not over " + window in measured[window]["note"], measured[window]["note"]
 
+    async def test_five_minute_increase_rules_blind_to_a_raw_series_prove_no_window(self, catalog, prometheus):
+        # As above, but a raw series of pyrra.total holds a single sample over the last 5 minutes (a target scraped
+        # every 5m): the 5m increase rules cannot count its errors, so the 5m window they proved says nothing.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-pyrra-pgone-no-errors", "blind")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert asked[-1] == blind_query('ebr_http_requests_total{job="ebr-pgone"}', 300.0)
+        five = windows(result)["5m"]
+        assert five["error_ratio"] is None, five
+        assert five["note"].startswith(
+            "no data (no burnrate5m series, and 1 raw series of pyrra.total hold a single sample over the last 5m "
+            "(scraped every 5m or less often): increase() needs two in its range, so the 5m increase rules and "
+            "burnrate5m count none of their errors"
+        ), five["note"]
+
     async def test_five_minutes_of_raw_series_vouch_for_no_longer_windows_burnrate(self, catalog, prometheus):
         # The same-name SLO's 5m increase rules (handler="/x", code="200") are vouched for by the last 5 minutes' raw
         # series, as job pgone's; its burnrates over 2h and longer carry handler="/x" too (its /x errors ended 90m
@@ -2580,12 +2595,16 @@ class TestSameNameSlos:
     async def evaluate_asking(catalog, prometheus, name, answer=None):
         """The check's verdict and the queries over the total's raw series it sent; `answer`: "refused" or
         "partial" (a store down) makes those fail or come back partial, on the real Prometheus ("refused-4d": those
-        over 4d alone fail; "slow-4d": those over 4d alone time out, taking all the time they are given)."""
+        over 4d alone fail; "slow-4d": those over 4d alone time out, taking all the time they are given; "blind": the
+        count of raw series holding a single sample, blind_query's, answers 1, a target scraped every 5 minutes)."""
         asked = []
 
         class Prometheus(PrometheusSource):
             async def query(self, promql, at, timeout_s, **kwargs):
                 found = await super().query(promql, at, timeout_s, **kwargs)
+                if answer == "blind" and promql.startswith("count(count_over_time("):
+                    asked.append(promql)
+                    return QueryResult(found.query, "vector", [Series({}, [(at.timestamp(), 1.0)])])
                 if not promql.startswith("count by ("):
                     return found
                 asked.append(promql)

@@ -892,6 +892,37 @@ class TestLiveLint:
         assert "sloth-good: FAIL" in result.stdout and "problem:" not in blocks["sloth-good"]
         assert "2 problems in 3 checks" in result.stdout
 
+    def test_the_rules_api_tells_what_the_service_cannot(self, tmp_path, prometheus):
+        # The service's querier may have no rules API (Thanos Query without rule endpoints): its pass then says the 5m
+        # window and the ratio rules' division unchecked. Pointed at a Prometheus whose rules API lists the rules,
+        # the lint reads them as the service does, and says what it found in the service's words.
+        checks = [
+            sloth_check("spmix", "sloth-sparse", total_query=None, fail_on=["page"]),
+            pyrra_check("spmix", "pyrra-sparse", total=None, fail_on=["page"]),
+            sloth_check(
+                "spmix", "sloth-unlisted", sloth_id="ebr-sloth-spmix-elsewhere", total_query=None, fail_on=["page"]
+            ),
+            sloth_check("spent", "sloth-dense", total_query=None, fail_on=["page"]),
+        ]
+        result = validate(tmp_path, prometheus.url, *checks, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        for name, rule in (
+            ("sloth-sparse", 'slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-spmix"}'),
+            ("pyrra-sparse", 'ebr_http_requests:burnrate5m{slo="ebr-spmix", job="ebr-spmix"}'),
+        ):
+            assert (
+                "problem: its 5m window's recording rule cannot count every error: no data (1 raw series that "
+                f"{rule} reads (its expression, as the rules API lists it) hold a single sample over the last 5m"
+            ) in blocks[name], blocks[name]
+        # Its series recorded by a ruler this rules API does not list: not the check's fault, said once.
+        assert (
+            'note: the rules API lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="ebr-sloth-spmix-'
+            'elsewhere"}, slo:sli_error:ratio_rate1h{sloth_id="ebr-sloth-spmix-elsewhere"}, '
+        ) in blocks["sloth-unlisted"], blocks["sloth-unlisted"]
+        assert "problem:" not in blocks["sloth-unlisted"], blocks["sloth-unlisted"]
+        assert "sloth-dense: PASS" in result.stdout and "problem:" not in blocks["sloth-dense"], blocks["sloth-dense"]
+
     @pytest.mark.parametrize(
         ("query", "parse_error"),
         [

@@ -34,7 +34,13 @@ from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.settings import Settings
 from analyzer.sources import Sources
-from analyzer.sources.prometheus import RULES_KEPT_S, PrometheusSource, PrometheusSourceConfig, RecordingRule
+from analyzer.sources.prometheus import (
+    RULES_KEPT_S,
+    PrometheusSource,
+    PrometheusSourceConfig,
+    RecordingRule,
+    RulesListed,
+)
 from analyzer.web import create_app
 from tests.fakes import holding_prometheus
 
@@ -55,6 +61,8 @@ class Recorder:
     max_in_flight: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
     hold: bool = False
+    # Set when a request reaches the fake.
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @asynccontextmanager
@@ -67,6 +75,7 @@ async def recording_prometheus(ssl_context: ssl.SSLContext | None = None) -> Asy
         recorder.paths.append(request.raw_path.partition("?")[0])
         recorder.in_flight += 1
         recorder.max_in_flight = max(recorder.max_in_flight, recorder.in_flight)
+        recorder.arrived.set()
         try:
             if recorder.hold:
                 await recorder.release.wait()
@@ -370,9 +379,11 @@ class TestRecordingRules:
             rules = await prometheus.recording_rules(3)
             again = await prometheus.recording_rules(3)
             await prometheus.aclose()
-        assert rules == (
-            RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"]),
-            RecordingRule("r", "sum(x)", {}),
+        assert rules == RulesListed(
+            (
+                RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"]),
+                RecordingRule("r", "sum(x)", {}),
+            )
         )
         # Kept: the second read asks nothing.
         assert again == rules and fake.paths == ["/api/v1/rules"] and fake.params == [{"type": "record"}]
@@ -384,8 +395,24 @@ class TestRecordingRules:
             await prometheus.recording_rules(3)
             listed_at, rules = prometheus._rules
             prometheus._rules = (listed_at - RULES_KEPT_S, rules)
-            assert await prometheus.recording_rules(3) == ()
+            assert await prometheus.recording_rules(3) == RulesListed(())
             await prometheus.aclose()
+        assert fake.paths == ["/api/v1/rules", "/api/v1/rules"]
+
+    async def test_a_partial_answer_is_said_and_not_kept(self):
+        # Thanos Query with a ruler down: the rules it lists are a part, the rest asked again by the next evaluation.
+        partial = {**rules_answer(RATE_RULE), "warnings": ["PromQL info: x", "rule endpoint ruler-1 down"]}
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, partial), (200, rules_answer(RATE_RULE)), (200, rules_answer())]
+            prometheus = source(fake.url)
+            first = await prometheus.recording_rules(3)
+            second = await prometheus.recording_rules(3)
+            third = await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        rule = RecordingRule(RATE_RULE["name"], RATE_RULE["query"], RATE_RULE["labels"])
+        assert first == RulesListed((rule,), ("rule endpoint ruler-1 down",))
+        # The whole answer is kept: the third read asks nothing.
+        assert second == third == RulesListed((rule,))
         assert fake.paths == ["/api/v1/rules", "/api/v1/rules"]
 
     async def test_no_rules_api_is_said_and_not_kept(self):
@@ -394,12 +421,58 @@ class TestRecordingRules:
             prometheus = source(fake.url)
             with pytest.raises(SourceRejected) as refused:
                 await prometheus.recording_rules(3)
-            assert len(await prometheus.recording_rules(3)) == 1
+            assert len((await prometheus.recording_rules(3)).rules) == 1
             await prometheus.aclose()
         assert refused.value.message == (
             f"Prometheus source 'default' ({fake.url}) rejected the query (HTTP 404: 404 page not found); no rules "
             "API at this address, which answers queries (a querier without rules, or a proxy)"
         )
+
+    async def test_concurrent_misses_share_one_request(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            listings = [asyncio.ensure_future(prometheus.recording_rules(3)) for _ in range(8)]
+            await fake.arrived.wait()
+            fake.release.set()
+            answers = await asyncio.gather(*listings)
+            await prometheus.aclose()
+        assert fake.paths == ["/api/v1/rules"] and fake.max_in_flight == 1
+        assert len({id(answer) for answer in answers}) == 1 and len(answers[0].rules) == 1
+
+    async def test_waiters_share_the_error_and_the_next_miss_asks_again(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(404, b"404 page not found"), (200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            listings = [asyncio.ensure_future(prometheus.recording_rules(3)) for _ in range(3)]
+            await fake.arrived.wait()
+            fake.release.set()
+            failures = await asyncio.gather(*listings, return_exceptions=True)
+            again = await prometheus.recording_rules(3)
+            await prometheus.aclose()
+        assert all(isinstance(failure, SourceRejected) for failure in failures), failures
+        assert len({failure.message for failure in failures}) == 1
+        assert len(again.rules) == 1 and fake.paths == ["/api/v1/rules", "/api/v1/rules"]
+
+    async def test_a_cancelled_first_caller_leaves_the_listing_to_the_others(self):
+        async with recording_prometheus() as fake:
+            fake.hold = True
+            fake.replies = [(200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            first = asyncio.ensure_future(prometheus.recording_rules(3))
+            await fake.arrived.wait()
+            second = asyncio.ensure_future(prometheus.recording_rules(3))
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            fake.release.set()
+            listed = await second
+            # Kept: asked no more.
+            assert await prometheus.recording_rules(3) is listed
+            await prometheus.aclose()
+        assert len(listed.rules) == 1 and fake.paths == ["/api/v1/rules"]
 
     @pytest.mark.parametrize(
         ("data", "said"),
@@ -428,7 +501,9 @@ class TestRecordingRules:
         finally:
             await source_of.aclose()
         [rule] = [
-            r for r in rules if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "ebr-sloth-spmix"
+            r
+            for r in rules.rules
+            if r.name == "slo:sli_error:ratio_rate5m" and r.labels["sloth_id"] == "ebr-sloth-spmix"
         ]
         assert 'sum(rate(ebr_http_requests_total{job="ebr-spmix"}[5m]))' in rule.query
         assert rule.labels["sloth_window"] == "5m"

@@ -2788,11 +2788,12 @@ class RulesPrometheus(FakePrometheus):
     """A FakePrometheus with a rules API listing `rules` (status `rules_status`), whose blind query answers `blind`
     (None: no series), fails when `blind` is "fail", and answers no series with a store's warning when "partial"."""
 
-    def __init__(self, rules, blind=None, rules_status=200, **fields):
+    def __init__(self, rules, blind=None, rules_status=200, rules_warnings=(), **fields):
         super().__init__(expected=1, **fields)
         self.rules = rules
         self.blind = blind
         self.rules_status = rules_status
+        self.rules_warnings = list(rules_warnings)
         self.rules_asked = 0
 
     async def handle(self, request):
@@ -2822,7 +2823,8 @@ class RulesPrometheus(FakePrometheus):
                 ],
             }
         ]
-        return web.json_response({"status": "success", "data": {"groups": groups}})
+        warnings = {"warnings": self.rules_warnings} if self.rules_warnings else {}
+        return web.json_response({"status": "success", "data": {"groups": groups}, **warnings})
 
 
 class TestRulesRead:
@@ -2885,7 +2887,7 @@ class TestRulesRead:
             'no raw series that slo:sli_error:ratio_rate5m{sloth_id="svc-slo"} reads (its expression, as the rules '
             "API lists it) holds a sample over the last 5m at this source"
         )
-        assert f"(the rules API did not tell: {why})" in evaluation.reason, evaluation.reason
+        assert f"(the query of the rules' raw series did not tell: {why})" in evaluation.reason, evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["unread"] == why
 
     @pytest.mark.parametrize(
@@ -2918,8 +2920,26 @@ class TestRulesRead:
         evaluation = await self.run(aiohttp_server, fake)
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert "; unchecked: 1h/5m on its 5m window alone (0.2x while 1h burns 18.7x" in evaluation.reason
-        assert f"(the rules API did not tell: {why}" in evaluation.reason, evaluation.reason
+        # The rules API listed the rule when its raw series' query is what could not tell.
+        teller = "the query of the rules' raw series" if fake.blind else "the rules API"
+        assert f"({teller} did not tell: {why}" in evaluation.reason, evaluation.reason
         assert evaluation.details["rules_read"]["5m"]["unread"].startswith(why)
+
+    async def test_a_partial_rules_answer_without_the_rule_tells_nothing(self, aiohttp_server):
+        # Thanos with a ruler down lists the others' rules: the rule may be the down one's. Before: "lists no rule".
+        fake = RulesPrometheus([], rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            'the rules API\'s answer, which lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}, '
+            "may be partial (rule endpoint ruler-1 down)"
+        )
+        assert evaluation.details["rules_read"]["5m"]["unread"] == why
+        assert f"(the rules API did not tell: {why})" in evaluation.reason, evaluation.reason
+        # A partial answer listing the rule is read as any.
+        listed = RulesPrometheus([self.SLOTH_RULE], blind="1", rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, listed)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
 
     async def test_without_a_rules_api_the_pass_stands(self, aiohttp_server):
         # run_against's Prometheus serves queries alone: its rules API answers 404.
@@ -3082,6 +3102,36 @@ class TestRulesDivided:
         assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
 
     @pytest.mark.parametrize(
+        "errors",
+        [
+            [({"code": "500"}, "0"), ({}, "0")],  # error series that exist but count none
+            [({}, "0")],  # an error selector matching no code the service emits: its series absent, vector(0) alone
+        ],
+    )
+    async def test_errors_at_0_hold_the_pass_only_with_traffic(self, aiohttp_server, errors):
+        # 0 errors where the total counts requests is a clean service; errors of a code the total lacks still burn
+        # unseen once they count, which the next evaluation's sides show (above 0, matched by no total series).
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides_of(errors, [({}, "100")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
+        assert "unchecked" not in evaluation.reason
+
+    async def test_errors_at_0_over_a_total_without_traffic_check_nothing(self, aiohttp_server):
+        # {code="500"} at 0 matches no total series, and the total counts no request: nothing shows those errors
+        # would be divided once they count. Before: checked.
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides_of([({"code": "500"}, "0"), ({}, "0")], [({}, "0")]))
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            "the total side of recording rule slo:sli_error:ratio_rate1h counts no traffic at this source, and its "
+            'error side answers 0 in {code="500"}, whose labels no series of its total side carries ({})'
+        )
+        assert evaluation.details["rules_divided"]["unread"]["1h"] == why
+        assert evaluation.details["rules_divided"]["checked"] == []
+        assert f"(the ratio rules' sides did not tell: {why}" in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
         ("expression", "errors", "total"),
         [
             # on (job): a job the total lacks.
@@ -3203,8 +3253,8 @@ class TestRulesDivided:
                 ),
                 "the total side of recording rule slo:sli_error:ratio_rate1h answers no series at this source",
                 "(the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
-                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the total side of recording rule '
-                "slo:sli_error:ratio_rate1h answers no series at this source): ",
+                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the ratio rules\' sides did not tell: the total '
+                "side of recording rule slo:sli_error:ratio_rate1h answers no series at this source): ",
             ),
             (
                 SidesPrometheus(
@@ -3222,7 +3272,9 @@ class TestRulesDivided:
                     answer="fail",
                 ),
                 "the query of the ratio rules' error and total sides failed: ",
-                "the query of the ratio rules' error and total sides failed: ",
+                "(the rules API did not tell: the rules API lists no recording rule slo:sli_error:ratio_rate<window>"
+                '{sloth_id="svc-slo"} over 5m, 6h, 30m, 1d, 2h, 3d; the ratio rules\' sides did not tell: the query of '
+                "the ratio rules' error and total sides failed: ",
             ),
         ],
     )
@@ -3234,6 +3286,22 @@ class TestRulesDivided:
         assert evaluation.reason.endswith("set sloth.errors_query to have it checked"), evaluation.reason
         assert evaluation.details["rules_divided"]["unread"]["1h"].startswith(why)
         assert "1h" not in evaluation.details["rules_divided"]["checked"]
+
+    async def test_a_partial_rules_answer_without_a_rule_tells_nothing_of_it(self, aiohttp_server):
+        rules = self.rules(self.GROUPED)[:-1]  # 3d's rule is the ruler's that is down
+        fake = SidesPrometheus(rules, self.BY_CODE, rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        fake = SidesPrometheus([], self.BY_CODE, rules_warnings=["rule endpoint ruler-1 down"])
+        evaluation = await self.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        why = (
+            'the rules API\'s answer, which lists no recording rule slo:sli_error:ratio_rate1h{sloth_id="svc-slo"}, '
+            "may be partial (rule endpoint ruler-1 down)"
+        )
+        assert evaluation.details["rules_divided"]["unread"]["1h"] == why
+        assert "lists no recording rule slo:sli_error:ratio_rate<window>" not in evaluation.reason, evaluation.reason
+        assert f"(the rules API did not tell: {why}; " in evaluation.reason, evaluation.reason
 
     async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)

@@ -63,6 +63,7 @@ PUBLIC_NAMES = [
     "Reach",
     "Reducer",
     "ReducerField",
+    "RulesListed",
     "Series",
     "SourceRejected",
     "SourceTimeout",
