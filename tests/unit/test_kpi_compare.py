@@ -4429,6 +4429,31 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})")
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
+    @pytest.mark.parametrize(
+        ("query", "function", "kept"),
+        [
+            (f"max_over_time(({ERROR_RATIO})[5m:1m])", "max_over_time", "highest"),
+            ('max_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])', "max_over_time", "highest"),
+            ('min_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])', "min_over_time", "lowest"),
+        ],
+        ids=["max-subquery", "max-recorded", "min-recorded"],
+    )
+    def test_a_window_s_extreme_gets_no_pooled_counts(self, query, function, kept):
+        # Each 5-minute step's worst minute: the canary errs at 1% every minute, the baseline at 0.5% bunched into one
+        # minute in 50 (at 25%), so 1 step in 10 reads 25% and the rest 0. The ranks fail the canary, rightly (1%
+        # against 0.5%); the mean of the steps' worst minutes (0.029 for the baseline) is no rate of its events. Before:
+        # the pooled counts found the canary significantly better (0.01 of 100000 events vs 0.0287): inconclusive.
+        samples = ([0.01] * 61, [0.25 if i % 10 == 0 else 0.0 for i in range(61)])
+        assert judge_counted(samples, (100000.0, 100000.0)).outcome is Outcome.INCONCLUSIVE
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query)
+        why = (
+            f"no pooled counts: {function}() keeps a window's {kept} ratio, and the mean of those times the events "
+            "counts no events"
+        )
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+
     def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
         # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
         judged = judge_counted(QUIET_CANARY, (1e-300, 1e10))
