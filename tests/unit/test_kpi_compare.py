@@ -4522,6 +4522,28 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith("the pooled counts' interval allows an increase of 0.0238101, beyond the ")
 
+    def test_a_band_of_latency_buckets_without_events_sits_at_0(self):
+        # A band's share with little traffic is 0 (no request in it), as an error ratio's is, not 1.
+        band = f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}"
+        judged = judge_counted(QUIET_CANARY, None, query=band)
+        assert judged.reason.endswith(
+            "a variant with less traffic sits at 0 more often for its traffic, not its quality)"
+        )
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'avg(slo:current_burn_rate:ratio{h="{{ canary_hash }}"})',
+            'avg(slo:period_error_budget_remaining:ratio{h="{{ canary_hash }}"})',
+        ],
+        ids=["burn-rate", "budget"],
+    )
+    def test_a_recorded_burn_rate_or_budget_draws_no_direction_note(self, query):
+        # Not a share of events that may be either outcome: a burn rate and a budget say which way is better themselves.
+        judged = judge_counted(RARE_BURSTS, None, "lower_is_better", query)
+        assert "names no outcome" not in judged.reason
+        assert "count_test" not in judged.details
+
     @pytest.mark.parametrize(
         ("direction", "better"),
         [
