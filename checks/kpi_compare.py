@@ -257,6 +257,9 @@ _OVER_TIME_KEEPING_RE = re.compile(r"(?:avg|min|max|last)_over_time\s*\(")
 _RANGE_MODIFIERS_RE = re.compile(r"\s*(?:(?:offset\s*-?\s*[\w.]+|@\s*[\w.()+-]+)\s*)*")
 # A native or classic histogram's share of observations between two bounds (`histogram_fraction(0, 0.3, ...)`).
 _FRACTION_RE = re.compile(r"histogram_fraction\s*\(")
+# A window's extreme (`max_over_time(ratio[5m:1m])`, the step's worst minute): a ratio still, but its mean is no rate of
+# the events, so the pooled counts cannot be taken from it.
+_EXTREME_OVER_TIME_RE = re.compile(r"(?<![\w:])(min|max)_over_time\s*\(")
 # A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
 _BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
@@ -1418,8 +1421,9 @@ class KpiCompareCheck(Check):
         count their events: a fail of the counts stands (the worse of the two), the ranks' pass needs the counts'
         interval within the tolerance (in mode ab: the counts' canary win), the ranks' fail does not stand where the
         counts find the canary significantly better, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way
-        it needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured, and
-        of a recorded ratio naming no outcome that its direction is the one written."""
+        it needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured, of a
+        ratio read through min_over_time or max_over_time that no counts are taken, and of a recorded ratio naming no
+        outcome that its direction is the one written."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
         template = self._canary["query"].text
@@ -1447,6 +1451,19 @@ class KpiCompareCheck(Check):
                 "traffic unmeasured: without an events query on both variants the per-step ratios are compared by "
                 f"rank alone, and a variant with less traffic sits at {1 if counted == 'successes' else 0} more often "
                 "for its traffic, not its quality"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+        extreme = _EXTREME_OVER_TIME_RE.search(promql_blanked(template)) or _EXTREME_OVER_TIME_RE.search(
+            promql_blanked(rendered)
+        )
+        if extreme is not None:
+            # Bursts bunched in few minutes raise a variant's worst minutes far above its rate (and lower its best):
+            # the counts would find a steady canary erring twice as often significantly better.
+            kept = "highest" if extreme.group(1) == "max" else "lowest"
+            why = (
+                f"no pooled counts: {extreme.group(1)}_over_time() keeps a window's {kept} ratio, and the mean of "
+                "those times the events counts no events"
             )
             details["count_test"] = {"applied": False, "why": why}
             return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})

@@ -4429,6 +4429,31 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})")
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
+    @pytest.mark.parametrize(
+        ("query", "function", "kept"),
+        [
+            (f"max_over_time(({ERROR_RATIO})[5m:1m])", "max_over_time", "highest"),
+            ('max_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])', "max_over_time", "highest"),
+            ('min_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])', "min_over_time", "lowest"),
+        ],
+        ids=["max-subquery", "max-recorded", "min-recorded"],
+    )
+    def test_a_window_s_extreme_gets_no_pooled_counts(self, query, function, kept):
+        # Each 5-minute step's worst minute: the canary errs at 1% every minute, the baseline at 0.5% bunched into one
+        # minute in 50 (at 25%), so 1 step in 10 reads 25% and the rest 0. The ranks fail the canary, rightly (1%
+        # against 0.5%); the mean of the steps' worst minutes (0.029 for the baseline) is no rate of its events. Before:
+        # the pooled counts found the canary significantly better (0.01 of 100000 events vs 0.0287): inconclusive.
+        samples = ([0.01] * 61, [0.25 if i % 10 == 0 else 0.0 for i in range(61)])
+        assert judge_counted(samples, (100000.0, 100000.0)).outcome is Outcome.INCONCLUSIVE
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query)
+        why = (
+            f"no pooled counts: {function}() keeps a window's {kept} ratio, and the mean of those times the events "
+            "counts no events"
+        )
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+
     def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
         # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
         judged = judge_counted(QUIET_CANARY, (1e-300, 1e10))
@@ -4496,6 +4521,28 @@ class TestPooledCounts:
         judged = judge_counted(QUIET_CANARY, (180.0, 180.0), query=band)
         assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
         assert judged.reason.startswith("the pooled counts' interval allows an increase of 0.0238101, beyond the ")
+
+    def test_a_band_of_latency_buckets_without_events_sits_at_0(self):
+        # A band's share with little traffic is 0 (no request in it), as an error ratio's is, not 1.
+        band = f"({BUCKET.replace('0.3', '0.5')} - {BUCKET}) / {COUNT}"
+        judged = judge_counted(QUIET_CANARY, None, query=band)
+        assert judged.reason.endswith(
+            "a variant with less traffic sits at 0 more often for its traffic, not its quality)"
+        )
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'avg(slo:current_burn_rate:ratio{h="{{ canary_hash }}"})',
+            'avg(slo:period_error_budget_remaining:ratio{h="{{ canary_hash }}"})',
+        ],
+        ids=["burn-rate", "budget"],
+    )
+    def test_a_recorded_burn_rate_or_budget_draws_no_direction_note(self, query):
+        # Not a share of events that may be either outcome: a burn rate and a budget say which way is better themselves.
+        judged = judge_counted(RARE_BURSTS, None, "lower_is_better", query)
+        assert "names no outcome" not in judged.reason
+        assert "count_test" not in judged.details
 
     @pytest.mark.parametrize(
         ("direction", "better"),
