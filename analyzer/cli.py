@@ -803,7 +803,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
         return EXIT_USAGE
     _stdout_is_not_read([path for _, path in _inputs_before_load(args)])
     settings = Settings.from_env(catalog=args.catalog)
-    configure_logging("console", "warning")
+    configure_logging("console", "warning", at_first_line=True)
     # Only the check it runs, and those it references: a Job neither pays for the rest of a shared catalog nor
     # fails on another team's mistake in it (`analyzer validate` and the service still check everything).
     # --prometheus: the files of the sources it points elsewhere live in the pod, not where this runs.

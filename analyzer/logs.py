@@ -3,20 +3,25 @@
 Every line goes through structlog, stdlib loggers included (aiohttp.*, asyncio), so a production log is
 JSON throughout. Text that may come from a client is truncated and its control characters escaped, and
 the events a hostile client can trigger at will are sampled, with a count of what was left out.
+structlog itself is imported at the first line a process logs when `configure_logging` is told to wait for it
+(`analyzer run`, which usually logs none: importing and setting it up was 5% of its instructions).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any, Literal, TextIO
-
-import structlog
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from analyzer.redaction import hide_credentials
+
+if TYPE_CHECKING:
+    import structlog
 
 LogFormat = Literal["json", "console"]
 
@@ -73,7 +78,9 @@ class EventSampler:
             return event_dict
         dropped = self.admit(event)
         if dropped is None:
-            raise structlog.DropEvent
+            from structlog import DropEvent
+
+            raise DropEvent
         if dropped:
             event_dict["dropped"] = dropped
         return event_dict
@@ -158,7 +165,7 @@ def _stdlib_fields(logger: Any, method: str, event_dict: MutableMapping[str, Any
 def report_dropped(sampler: EventSampler | None = None) -> None:
     """Log `log_events_dropped` for each sampled kind with events dropped since its last line."""
     for kind, dropped in sorted((sampler or SAMPLER).drain().items()):
-        structlog.get_logger("analyzer.logs").warning(
+        get_logger("analyzer.logs").warning(
             "log_events_dropped", kind=kind, dropped=dropped, window_s=(sampler or SAMPLER).window_s
         )
 
@@ -170,14 +177,42 @@ def configure_logging(
     sampler: EventSampler | None = None,
     stream: TextIO | None = None,
     cache_loggers: bool = False,
+    at_first_line: bool = False,
 ) -> None:
     """Route structlog and stdlib logging to `stream` (stderr) in the chosen format at the chosen level;
     `cache_loggers`: each logger keeps this configuration from its first use on (a process that configures
-    once), where otherwise every call looks the configuration up again (a later call here reaches it)."""
-    global SAMPLER
+    once), where otherwise every call looks the configuration up again (a later call here reaches it);
+    `at_first_line`: structlog is imported and set up at the first line logged (through `get_logger` or stdlib
+    logging), not now, unless something imported it already; the lines are the same."""
+    global SAMPLER, _PENDING
     stream = stream or sys.stderr
     SAMPLER = sampler or EventSampler()
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    set_up = functools.partial(_set_up_structlog, log_format, numeric_level, stream, SAMPLER, cache_loggers)
+    formatter: logging.Formatter
+    if at_first_line and "structlog" not in sys.modules:
+        formatter = _PENDING = _FirstUseFormatter(set_up)
+    else:
+        _PENDING = None
+        formatter = set_up()
+    handler = logging.StreamHandler(stream)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(SAMPLER.filter)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in _our_handlers(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    # Libraries log at warning and above: their info lines (aiohttp's access log) would double ours.
+    root.setLevel(max(numeric_level, logging.WARNING))
+
+
+def _set_up_structlog(
+    log_format: LogFormat, numeric_level: int, stream: TextIO, sampler: EventSampler, cache_loggers: bool
+) -> logging.Formatter:
+    """structlog configured as `configure_logging` says; the formatter that writes stdlib records the same way."""
+    import structlog
+
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
@@ -193,7 +228,7 @@ def configure_logging(
     structlog.configure(
         # The sampler first: a dropped event costs nothing more.
         processors=[
-            SAMPLER,
+            sampler,
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             *shared,
@@ -204,21 +239,61 @@ def configure_logging(
         # Uncached, `logger.info(...)` builds a bound logger on every call (6 us), even for a line below the level.
         cache_logger_on_first_use=cache_loggers,
     )
-    handler = logging.StreamHandler(stream)
-    handler.set_name(_HANDLER_NAME)
-    handler.addFilter(SAMPLER.filter)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[_stdlib_fields, *shared],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-        )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[_stdlib_fields, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    root = logging.getLogger()
-    for old in _our_handlers(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    # Libraries log at warning and above: their info lines (aiohttp's access log) would double ours.
-    root.setLevel(max(numeric_level, logging.WARNING))
+
+
+class _FirstUseFormatter(logging.Formatter):
+    """structlog's formatter of stdlib records, built (structlog set up) at the first record or structlog line."""
+
+    def __init__(self, set_up: Callable[[], logging.Formatter]) -> None:
+        super().__init__()
+        self._set_up = set_up
+        self._built: logging.Formatter | None = None
+        self._lock = threading.Lock()
+
+    def built(self) -> logging.Formatter:
+        """The formatter, structlog set up the first time (once, whichever thread logs first)."""
+        if self._built is not None:
+            return self._built
+        with self._lock:
+            if self._built is None:
+                self._built = self._set_up()
+            return self._built
+
+    def format(self, record: logging.LogRecord) -> str:
+        """`record` as structlog writes it."""
+        return self.built().format(record)
+
+
+# The set-up `configure_logging(at_first_line=True)` left for the first line, until a later call replaces it.
+_PENDING: _FirstUseFormatter | None = None
+
+
+class _FirstUseLogger:
+    """A structlog logger by name that sets structlog up (a pending `configure_logging`) at its first use."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._logger is None:
+            import structlog
+
+            self._logger = structlog.get_logger(self._name)
+        pending = _PENDING
+        if pending is not None:
+            pending.built()
+        return getattr(self._logger, attribute)
+
+
+def get_logger(name: str) -> Any:
+    """structlog's logger `name`, importing structlog (and setting it up, if `configure_logging` waits) at first
+    use: a module that logs only on failure costs an `analyzer run` nothing."""
+    return _FirstUseLogger(name)
 
 
 def _our_handlers(handlers: Iterable[logging.Handler]) -> list[logging.Handler]:

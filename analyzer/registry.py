@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Annotated, Any, NamedTuple, Union
 
-import structlog
 from pydantic import Field, TypeAdapter, ValidationError
 
 from analyzer.check import Check
 from analyzer.errors import ConfigError
+from analyzer.logs import get_logger
 
 ENTRY_POINT_GROUP = "analyzer.checks"
 
-logger = structlog.get_logger("analyzer.registry")
+logger = get_logger("analyzer.registry")
 
 # The built-in kinds, by name, as "module:Class": each uses the same contract as a third-party kind, and a
 # catalog imports only the kinds it uses. Dotted strings keep the core from importing the built-ins package.

@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from analyzer.admission import Admission, Ticket
 from analyzer.catalog import Catalog
 from analyzer.check import Check, EvalContext
@@ -27,6 +25,7 @@ from analyzer.errors import (
     DeadlineExceeded,
     NoSeriesFound,
 )
+from analyzer.logs import get_logger
 from analyzer.models import Evaluation, NoDataPolicy, Outcome, Verdict, envelope, format_time
 from analyzer.params import ArgValue, render_value, shown_args
 from analyzer.redaction import (
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
     from analyzer.metrics import Metrics
     from analyzer.sources.prometheus import PrometheusSource
 
-logger = structlog.get_logger("analyzer.runner")
+logger = get_logger("analyzer.runner")
 
 # The last part: the evaluation time (None: now), with a member's combining check's deadline (loop time) beside it:
 # a member is cut to that deadline, so it shares only with members cut alike (a request joining it would get a
@@ -152,8 +151,9 @@ class Runner:
         self.admission = admission or Admission()
         self.reuse_window_s = reuse_window_s
         # Bound once per runner (a catalog generation), with the logging configured when it is built: through the
-        # module's lazy proxy, every call built a new logger, even for a line the level then drops.
-        self._logger = logger.bind()
+        # module's lazy proxy, every call built a new logger, even for a line the level then drops. A runner that
+        # logs only crashes (`analyzer run`) keeps the proxy: structlog is imported at its first line, if any.
+        self._logger = logger.bind() if logs_evaluations else logger
         # Whether `check_evaluated` of a verdict that is not an error is logged: when the level drops it (the
         # usual `warning` of a busy service), its arguments are not even built.
         self._logs_verdicts = logs_evaluations and self._logger.is_enabled_for(logging.INFO)

@@ -257,6 +257,16 @@ class TestAJobsLogOnAnError:
         assert lines[1].startswith("  ERROR        down  target_unreachable: step 'ok' (1/1): cannot connect"), lines
 
 
+class TestAQuietJobImportsNoStructlog:
+    """A Job that logs no line never imports structlog (5% of a cold run's instructions)."""
+
+    async def test_a_passing_run(self, catalog):
+        code, out, err = await analyzer_run("healthy", "--catalog", str(catalog), env={"PYTHONPROFILEIMPORTTIME": "1"})
+        assert code == 0 and out.startswith("PASS healthy"), (out, err)
+        imported = [line.rpartition("|")[2].strip() for line in err.splitlines() if line.startswith("import time:")]
+        assert "analyzer.runner" in imported and "structlog" not in imported
+
+
 # A green report an earlier run left in a reused CI workspace.
 OLDER_REPORT = (
     '<testsuites><testsuite name="older" tests="1" failures="0"><testcase name="ok"/></testsuite></testsuites>'

@@ -5,13 +5,19 @@ from __future__ import annotations
 import http.server
 import io
 import logging
+import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 import structlog
 
 from analyzer.logs import EventSampler, bound_text, bound_untrusted, configure_logging
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -160,3 +166,81 @@ class TestCredentialsInLoggedExceptions:
         logging.getLogger("asyncio").error("%s connect to http://bob:s3cr3t-pw@db.internal/ failed", "x" * 480)
         logged = stream.getvalue()
         assert "s3cr3t" not in logged and "more chars]" in logged, logged
+
+
+# A process that configures as told, then logs a stdlib record and structlog lines (one with a traceback) in the
+# order given, and prints what it wrote, whether structlog was imported before the first line, and the log.
+_FIRST_LINE_SCRIPT = """
+import io, logging, sys
+from analyzer.logs import configure_logging, get_logger
+stream = io.StringIO()
+configure_logging(sys.argv[1], "info", stream=stream, at_first_line=sys.argv[2] == "deferred")
+print("structlog" in sys.modules)
+for what in sys.argv[3].split(","):
+    if what == "stdlib":
+        logging.getLogger("asyncio").error("connect to http://bob:s3cr3t@db.internal/ failed \\x07")
+    elif what == "structlog":
+        get_logger("analyzer.test").warning("check_crashed", check="c\\x1b", args={"k": "v"})
+    else:
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            get_logger("analyzer.test").exception("kind_warm_failed", kind="x")
+print(stream.getvalue(), end="")
+"""
+_TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
+
+
+def _logged(log_format: str, mode: str, order: str) -> tuple[str, str]:
+    """Whether structlog was imported before the first line, and the log with its timestamps masked."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_LINE_SCRIPT, log_format, mode, order],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    imported, _, log = done.stdout.partition("\n")
+    return imported, _TIMESTAMP_RE.sub("TIMESTAMP", log)
+
+
+class TestStructlogAtTheFirstLine:
+    """`at_first_line` imports and sets up structlog at the first line logged, which is written byte for byte as
+    configured at once, in either format, whichever kind of line comes first."""
+
+    @pytest.mark.parametrize("log_format", ["json", "console"])
+    @pytest.mark.parametrize("order", ["stdlib,structlog,exception", "structlog,stdlib,exception", "exception"])
+    def test_the_lines_are_those_configured_at_once(self, log_format, order):
+        imported_deferred, deferred = _logged(log_format, "deferred", order)
+        imported_at_once, at_once = _logged(log_format, "at_once", order)
+        assert (imported_deferred, imported_at_once) == ("False", "True")
+        assert deferred == at_once
+        assert len(deferred.splitlines()) >= len(order.split(",")) and "s3cr3t" not in deferred
+        assert "check_crashed" in deferred or order == "exception"
+
+    def test_nothing_logged_imports_no_structlog(self):
+        code = (
+            "import sys; from analyzer.logs import configure_logging; import analyzer.runner, analyzer.registry; "
+            "configure_logging('console', 'warning', at_first_line=True); assert 'structlog' not in sys.modules"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_a_process_that_imported_structlog_is_set_up_at_once(self):
+        # The service: its modules import structlog, and its first line must not set it up on the event loop.
+        code = (
+            "import structlog, analyzer.server; from analyzer.logs import configure_logging; "
+            "configure_logging('json', 'info', at_first_line=True); assert structlog.is_configured()"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+    def test_a_later_configuration_replaces_the_one_waiting(self):
+        code = (
+            "import io, logging, sys; from analyzer.logs import configure_logging, get_logger; "
+            "first, second = io.StringIO(), io.StringIO(); "
+            "configure_logging('json', 'info', stream=first, at_first_line=True); "
+            "configure_logging('console', 'info', stream=second); "
+            "get_logger('test.waiting').warning('after'); logging.getLogger('asyncio').error('library'); "
+            "print(repr(first.getvalue()), second.getvalue().count('after'), second.getvalue().count('library'))"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        assert done.stdout.split() == ["''", "1", "1"], done.stdout
