@@ -290,6 +290,15 @@ class _FirstUseLogger:
         return getattr(self._logger, attribute)
 
 
+def set_up_if_imported() -> None:
+    """Set structlog up now where `configure_logging` waits for a first line and something imported structlog (a
+    kind's module): a line it writes through structlog's own `get_logger` is then written as ours, not by
+    structlog's defaults on stdout."""
+    pending = _PENDING
+    if pending is not None and "structlog" in sys.modules:
+        pending.built()
+
+
 def get_logger(name: str) -> Any:
     """structlog's logger `name`, importing structlog (and setting it up, if `configure_logging` waits) at first
     use: a module that logs only on failure costs an `analyzer run` nothing."""

@@ -267,6 +267,39 @@ class TestAQuietJobImportsNoStructlog:
         assert "analyzer.runner" in imported and "structlog" not in imported
 
 
+STRUCTLOG_KIND = """
+from typing import Literal
+
+import structlog
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class ChattyCheck(Check):
+    kind: Literal["chatty"] = "chatty"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        structlog.get_logger("chatty_kind").warning("chatty_warned", detail="from the kind")
+        return Verdict(outcome=Outcome.PASS, reason="chatty passed", value=1.0, threshold=1.0)
+"""
+
+
+class TestAKindLoggingThroughStructlog:
+    """A kind that logs through structlog's own loggers is written as the analyzer's lines are: on stderr, in
+    the console format, before any line of the analyzer's own set structlog up."""
+
+    async def test_its_line_is_on_stderr_in_the_console_format(self, tmp_path):
+        path = tmp_path / "chatty.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "chatty", "kind": "chatty"}]}))
+        env = plugin_installed(tmp_path, "chatty", "ChattyCheck", STRUCTLOG_KIND)
+        code, out, err = await analyzer_run("chatty", "--catalog", str(path), env=env)
+        assert code == 0 and out.startswith("PASS chatty"), (out, err)
+        # structlog's defaults would print it on stdout, before the verdict line, without the level's width.
+        assert "chatty_warned" not in out, out
+        line = next(line for line in err.splitlines() if "chatty_warned" in line)
+        assert "[warning  ]" in line and "detail='from the kind'" in line, line
+
+
 # A green report an earlier run left in a reused CI workspace.
 OLDER_REPORT = (
     '<testsuites><testsuite name="older" tests="1" failures="0"><testcase name="ok"/></testsuite></testsuites>'

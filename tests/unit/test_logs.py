@@ -233,6 +233,18 @@ class TestStructlogAtTheFirstLine:
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
+    @pytest.mark.parametrize("imported", [True, False])
+    def test_set_up_if_imported_sets_up_only_where_structlog_was_imported(self, imported):
+        code = (
+            "import io, sys; from analyzer.logs import configure_logging, set_up_if_imported; "
+            "configure_logging('console', 'warning', stream=io.StringIO(), at_first_line=True); "
+            + ("import structlog; " if imported else "")
+            + "set_up_if_imported(); "
+            "print('structlog' in sys.modules and sys.modules['structlog'].is_configured())"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        assert done.stdout.strip() == str(imported), done.stdout
+
     def test_a_later_configuration_replaces_the_one_waiting(self):
         code = (
             "import io, logging, sys; from analyzer.logs import configure_logging, get_logger; "
