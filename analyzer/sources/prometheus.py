@@ -1009,7 +1009,9 @@ class PrometheusSource:
             return kept[1]
         listing = self._rules_listing
         if listing is None:
-            listing = self._rules_listing = asyncio.ensure_future(self._list_rules(timeout_s))
+            # The source's whole timeout, not the first caller's: a caller with little time left (its evaluation's
+            # deadline near) would otherwise fail the listing for every caller waiting with more.
+            listing = self._rules_listing = asyncio.ensure_future(self._list_rules(self._timeout_s))
             listing.add_done_callback(self._rules_listed)
         try:
             # Shielded: a caller cancelled (its evaluation's deadline) leaves the listing to those still waiting; each
@@ -1017,8 +1019,10 @@ class PrometheusSource:
             async with asyncio.timeout(min(timeout_s, self._timeout_s)):
                 return await asyncio.shield(listing)
         except TimeoutError:
-            if listing.done():
-                raise
+            if listing.done() and not listing.cancelled():
+                # Done in the loop turn the caller's time ran out: its answer (or the analyzer's error), never the
+                # bare TimeoutError, which no kind catches.
+                return listing.result()
             raise SourceTimeout(f"{self._where} did not list its recording rules in time") from None
 
     def _rules_listed(self, listing: asyncio.Future[RulesListed]) -> None:

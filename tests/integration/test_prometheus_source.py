@@ -456,6 +456,28 @@ class TestRecordingRules:
         assert len({failure.message for failure in failures}) == 1
         assert len(again.rules) == 1 and fake.paths == ["/api/v1/rules", "/api/v1/rules"]
 
+    async def test_a_waiter_is_not_bounded_by_the_first_callers_time(self):
+        # The first caller has no time left (its evaluation's deadline): the listing it starts is not bounded by it,
+        # so one with time left still gets the rules (and its blind-rule finding), not the first caller's timeout.
+        async with recording_prometheus() as fake:
+            fake.replies = [(200, rules_answer(RATE_RULE))]
+            prometheus = source(fake.url)
+            late = asyncio.ensure_future(prometheus.recording_rules(0))
+            fresh = asyncio.ensure_future(prometheus.recording_rules(3))
+            failed, listed = await asyncio.gather(late, fresh, return_exceptions=True)
+            await prometheus.aclose()
+        assert isinstance(failed, SourceTimeout), (failed, listed)
+        assert isinstance(listed, RulesListed) and len(listed.rules) == 1, listed
+        assert fake.paths == ["/api/v1/rules"]
+
+    async def test_a_listing_done_as_the_waiters_time_ends_answers_it(self):
+        # The listing ends (here: a closed source, at once) in the loop turn the caller's time runs out: the caller
+        # gets the listing's answer, the analyzer's error, never a bare TimeoutError (an evaluation's crash).
+        prometheus = source("http://127.0.0.1:9")
+        prometheus.close()
+        with pytest.raises(SourceUnavailable, match="is closed"):
+            await prometheus.recording_rules(0)
+
     async def test_a_cancelled_first_caller_leaves_the_listing_to_the_others(self):
         async with recording_prometheus() as fake:
             fake.hold = True

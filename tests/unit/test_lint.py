@@ -9,6 +9,7 @@ import pytest
 from analyzer.lint import (
     CheckReport,
     _quantile_group_problems,
+    _rules_findings,
     _selector,
     _value_problems,
     example_args,
@@ -346,3 +347,39 @@ class TestRegexWrittenAfterEquality:
         nested = "(?:" * 600 + "5.." + ")" * 600
         [problem] = _value_problems("http_requests_total", "code", nested, self.Catalog())  # type: ignore[arg-type]
         assert "which compares for equality; as a regex it would match" in problem
+
+
+class TestRulesFindings:
+    """What the dry run's reading of the rules API told, as the lint says it."""
+
+    def report(self, details: dict) -> CheckReport:
+        evaluation = Evaluation.model_validate(
+            {
+                "check": "c",
+                "kind": "error_budget",
+                "verdict": Outcome.PASS,
+                "reason": "r",
+                "evaluated_at": "2026-12-05T00:00:00Z",
+                "duration_ms": 1.0,
+                "details": details,
+            }
+        )
+        return CheckReport("c", evaluation=evaluation)
+
+    def test_what_the_series_could_not_tell_is_not_said_of_the_rules_api(self):
+        # The rules API listed these rules: the query of their raw series, or of the ratio rules' sides, could not
+        # tell. The service says so ("the query of the rules' raw series did not tell", "the ratio rules' sides did
+        # not tell"); the lint must not say "the rules API did not tell" of them.
+        blind = 'the query of slo:sli_error:ratio_rate5m{sloth_id="a"}\'s raw series failed: timed out'
+        sides = "the total side of recording rule slo:sli_error:ratio_rate1h counts no traffic at this source"
+        listing = "the rules could not be listed: no rules API"
+        problems, notes = _rules_findings(
+            self.report(
+                {
+                    "rules_read": {"5m": {"unread": blind}},
+                    "rules_divided": {"checked": [], "unread": {"1h": sides, "5m": listing}},
+                }
+            )
+        )
+        assert problems == []
+        assert notes == [f"not checked: {blind}", f"not checked: {sides}", f"not checked: {listing}"], notes
