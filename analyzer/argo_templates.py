@@ -1013,7 +1013,10 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
             namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
             for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
                 if isinstance(entry, str) and "://" not in entry:
-                    listed = (kustomization.parent / entry).resolve()
+                    try:
+                        listed = (kustomization.parent / entry).resolve()
+                    except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+                        continue
                     listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
     return listing
 

@@ -1730,6 +1730,15 @@ class TestPortsOfTheServiceGiven:
             "written, prod as overlay0 applies it): a url calling it by its namespace is not judged by its ports"
         ) in template_notes([tmp_path], catalog)
 
+    def test_a_kustomization_listing_a_symlink_loop_is_read_around(self, tmp_path):
+        # Before: a crash (RuntimeError: Symlink loop) reading the kustomization's resources.
+        (tmp_path / "loop").symlink_to(tmp_path / "loop")
+        (tmp_path / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["templates.yaml", "service.yaml", "loop/x"]})
+        )
+        (found,) = self.found(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", service())
+        assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
+
     def test_overlays_setting_different_namespaces_leave_it_unknown(self, tmp_path):
         url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
         assert self.overlaid(tmp_path, url, service(), "argo-rollouts", "prod") == []
