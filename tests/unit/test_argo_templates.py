@@ -1749,6 +1749,24 @@ class TestPortsOfTheServiceGiven:
             "ports"
         ) in template_notes([tmp_path], catalog)
 
+    def test_the_target_port_of_another_service_of_the_name_is_not_noted(self, tmp_path):
+        # The url's namespace holds a Service of the name serving its port: the one of unknown namespace whose
+        # targetPort it is, is not the one it reaches.
+        targeted = service("analyzer", 80)
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        assert self.found(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}", in_namespace(service())) == []
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "service.yaml").write_text(yaml.safe_dump(targeted))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert [note for note in template_notes([tmp_path], catalog) if "targetPort" in note] == []
+
+    @pytest.mark.parametrize(("host", "noted"), [("analyzer.argo-rollouts", True), ("other.argo-rollouts.svc", False)])
+    def test_a_service_of_unknown_namespace_is_noted_when_a_url_calls_it(self, tmp_path, host, noted):
+        self.overlaid(tmp_path, f"http://{host}{self.RUN}", service(), "argo-rollouts", "prod")
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        notes = [note for note in template_notes([tmp_path], catalog) if "its namespace is not known" in note]
+        assert bool(notes) is noted, notes
+
     def test_a_url_calling_the_target_port_says_so(self, tmp_path):
         # Before: said as any port not served, without the mix-up (the pods' port written for the Service's).
         targeted = in_namespace(service("analyzer", 80))
