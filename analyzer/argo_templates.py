@@ -790,12 +790,19 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
     return notes
 
 
+def _provider(metric: Any, kind: str) -> Any:
+    """A metric's provider of `kind` (`web`, `job`) as written, or None: a metric or provider of another shape has
+    none (the CRD's schema says so, not this)."""
+    provider = metric.get("provider") if isinstance(metric, dict) else None
+    return provider.get(kind) if isinstance(provider, dict) else None
+
+
 def _services_called(templates: Iterable[dict[str, Any]]) -> set[str]:
     """The names of the Services that the web metrics of `templates` call by `NAME.NAMESPACE...`."""
     called = set()
     for template in templates:
         for metric in _listed((template.get("spec") or {}).get("metrics")):
-            web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+            web = _provider(metric, "web")
             url = _split_url(web["url"]) if isinstance(web, dict) and isinstance(web.get("url"), str) else None
             labels = (url.hostname or "").split(".") if url is not None else []
             if len(labels) >= 2:
@@ -860,7 +867,7 @@ def _unauthenticated(metrics: Any) -> list[str]:
     measurement of such a metric is a 401."""
     found = []
     for metric in _listed(metrics):
-        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        web = _provider(metric, "web")
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
         url = _split_url(web["url"])
@@ -894,7 +901,7 @@ def _loopback_calls(metrics: Any) -> list[str]:
     there; a note, not a problem, for that one layout."""
     found = []
     for metric in _listed(metrics):
-        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        web = _provider(metric, "web")
         if not isinstance(web, dict) or not isinstance(web.get("url"), str):
             continue
         url = _split_url(web["url"])
@@ -1013,7 +1020,10 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
             namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
             for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
                 if isinstance(entry, str) and "://" not in entry:
-                    listed = (kustomization.parent / entry).resolve()
+                    try:
+                        listed = (kustomization.parent / entry).resolve()
+                    except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+                        continue
                     listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
     return listing
 
@@ -1153,7 +1163,7 @@ def _target_port_calls(metrics: Any, services: Sequence[_Service]) -> list[str]:
     Not a problem: the Service the url reaches may be another of that name."""
     found = []
     for metric in _listed(metrics):
-        web = (metric.get("provider") or {}).get("web") if isinstance(metric, dict) else None
+        web = _provider(metric, "web")
         if not isinstance(web, dict) or not isinstance(web.get("url"), str) or _go_url_refusal(web["url"]):
             continue
         url = _split_url(web["url"])
@@ -2378,7 +2388,7 @@ def _metric_problems(
 ) -> list[str]:
     """The metric's problems; `judged` False for a dry-run metric, whose reading of the verdict decides nothing
     (only the check it calls and its args are checked); its url's port checked against the `services` given."""
-    web = (metric.get("provider") or {}).get("web")
+    web = _provider(metric, "web")
     if not isinstance(web, dict) or not isinstance(web.get("url"), str):
         return []
     outcome = _error_outcome(metric, judged)
@@ -2521,7 +2531,7 @@ _ASKS_HELP = (
 def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
     """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
     catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
-    job = (metric.get("provider") or {}).get("job")
+    job = _provider(metric, "job")
     problems, _ = _job_spec_findings(job.get("spec") if isinstance(job, dict) else None, catalog)
     return problems
 

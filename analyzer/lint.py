@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from analyzer.catalog import Catalog
 from analyzer.check import Check
-from analyzer.errors import ArgError, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
+from analyzer.errors import ArgError, CheckError, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
 from analyzer.models import Evaluation, clip, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
@@ -161,6 +161,8 @@ class _AttributingRunner(Runner):
 _AUTH_REFUSED_RE = re.compile(r"rejected the query \(HTTP 40[13]\b")
 # A request timeout: the server (a proxy) did not take the request, sent again once already; no answer to the query.
 _NOT_TAKEN_RE = re.compile(r"rejected the query \(HTTP 408\b")
+# What a dry run asks a source whose query timed out, to tell a stalled Prometheus from one check's heavy query.
+_PROBE = "vector(1)"
 
 
 class _RecordingSource(PrometheusSource):
@@ -173,19 +175,20 @@ class _RecordingSource(PrometheusSource):
     refused: list[str]
     rejected: list[tuple[str, str]]
     answered: list[str]
-    stalled: list[str]
+    stalled: list[tuple[str, str]]
 
     @contextmanager
     def _recorded(self, promql: str) -> Iterator[None]:
-        """Records `promql` as sent by the current check, then as answered, unanswered (`stalled` too when it timed
-        out: the runner bounds its timeout by the check's deadline) or refused by who asks."""
+        """Records `promql` as sent by the current check, then as answered, unanswered (`stalled` too, with the
+        source's name, when it timed out: the runner bounds its timeout by the check's deadline) or refused by who
+        asks."""
         self.sent.append((_SENDER.get(), self.name, promql))
         try:
             yield
         except SourceUnavailable as exc:
             self.unanswered.append(exc.message)
             if isinstance(exc, SourceTimeout):
-                self.stalled.append(exc.message)
+                self.stalled.append((self.name, exc.message))
             raise
         except SourceRejected as exc:
             if _NOT_TAKEN_RE.search(exc.message):
@@ -306,7 +309,7 @@ async def dry_run(
     refused: list[str] = []
     rejected: list[tuple[str, str]] = []
     answered: list[str] = []
-    stalled: list[str] = []
+    stalled: list[tuple[str, str]] = []
 
     def recording(name: str, config: PrometheusSourceConfig) -> PrometheusSource:
         source = _RecordingSource(name, config)
@@ -372,14 +375,24 @@ async def dry_run(
             for name, promql in dict.fromkeys((name, promql) for _, name, promql in sent):
                 report.sent_to.setdefault(name, []).append(promql)
             report.queries = list(dict.fromkeys(promql for _, _, promql in sent))
-            if stalled:
+            if stalled and not await _answers_queries(sources.prometheus(stalled[0][0]), at, deadline_s):
                 stall = (
-                    f"Prometheus stalled on the queries of {check.name} ({stalled[0]}): the dry run stopped there "
+                    f"Prometheus stalled on the queries of {check.name} ({stalled[0][1]}): the dry run stopped there "
                     "rather than wait out each check's deadline; run the lint again once Prometheus answers queries"
                 )
     finally:
         await sources.aclose()
     return reports
+
+
+async def _answers_queries(source: PrometheusSource, at: datetime | None, deadline_s: float) -> bool:
+    """Whether `source` answers a query costing nothing (_PROBE) within its timeout and the check's deadline: when it
+    does, the query that timed out was too heavy for its time, and Prometheus is not stalled. Not recorded."""
+    try:
+        await PrometheusSource.query(source, _PROBE, at or datetime.now(UTC), min(source.config.timeout_s, deadline_s))
+    except CheckError:
+        return False
+    return True
 
 
 class PrometheusCatalog:

@@ -1723,6 +1723,29 @@ def stalling_queries(prometheus_url: str) -> Iterator[tuple[str, list[str]]]:
             stopped.set()
 
 
+@contextmanager
+def holding_queries(prometheus_url: str, holding: str, answer: tuple[int, bytes] | None = None) -> Iterator[str]:
+    """A querier in front of Prometheus that answers every request but the queries holding `holding`: those it answers
+    `answer` at once, or (None) holds unanswered until the block ends. Yields its URL."""
+    stopped = threading.Event()
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
+            if not self.path.startswith("/api/v1/query") or holding not in asked:
+                return asked_prometheus(prometheus_url, self.path)
+            if answer is not None:
+                return answer
+            stopped.wait()
+            return 503, b""
+
+    with serving(Querier) as url:
+        try:
+            yield url
+        finally:
+            stopped.set()
+
+
 @pytest.mark.integration
 class TestLiveLintUnanswered:
     """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
@@ -1799,8 +1822,8 @@ class TestLiveLintUnanswered:
         with stalling_queries(prometheus.url) as (url, queries):
             result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
         assert result.returncode == 5, result.stdout + result.stderr
-        # Only the first check's query was sent.
-        assert len(queries) == 1, queries
+        # Only the first check's query was sent, and then vector(1), to tell a stall from one heavy query.
+        assert len(queries) == 2 and "query=vector%281%29" in queries[1], queries
         assert (
             "not checked: Prometheus did not answer a query of the dry run (Prometheus source 'default' "
             f"({url}) did not answer in time)"
@@ -1821,9 +1844,31 @@ class TestLiveLintUnanswered:
         with stalling_queries(prometheus.url) as (url, queries):
             result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
         assert result.returncode == 5, result.stdout + result.stderr
-        assert len(queries) == 1, queries
+        assert len(queries) == 2, queries
         assert "  error-rate-1: not run: Prometheus stalled on the queries of error-rate-0 (" in result.stdout
         assert "0 problems in 2 checks; 2 not checked in full (Prometheus did not answer)" in result.stdout
+
+    # One check's query too heavy for its timeout, on a Prometheus answering the others: the later checks are still
+    # dry-run, and a problem of theirs is still exit 6. Before: each "not run: Prometheus stalled", exit 5.
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            # Prometheus' own answer at once: the query timed out in its evaluation (the check's, not a stall).
+            (503, json.dumps({"status": "error", "errorType": "timeout", "error": "query timed out"}).encode()),
+            # No answer in the source's timeout, while Prometheus answers other queries.
+            None,
+        ],
+    )
+    def test_one_check_timing_out_on_a_prometheus_answering_others_stops_nothing(self, tmp_path, prometheus, answer):
+        heavy = {**GOOD[0], "name": "heavy"}
+        later = {**GOOD[0], "name": "later", "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with holding_queries(prometheus.url, "http_requests_total", answer) as url:
+            result = validate(tmp_path, url, heavy, later, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "stalled" not in result.stdout, result.stdout
+        assert "problem: metric http_request_total does not exist in this Prometheus" in result.stdout
+        assert "  heavy: " in result.stdout and "not checked: Prometheus did not answer a query" in result.stdout
 
 
 @contextmanager

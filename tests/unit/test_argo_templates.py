@@ -84,6 +84,16 @@ def problems(tmp_path: Path, *templates: dict[str, Any], declare_used: bool = Tr
 class TestTemplateProblems:
     """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
 
+    @pytest.mark.parametrize("provider", ["web", ["web"], {"job": "x"}, {"web": "x"}])
+    def test_a_provider_of_another_shape_is_no_crash(self, tmp_path, provider):
+        # Before: a crash (AttributeError: 'str' object has no attribute 'get') for `provider: web`.
+        url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
+        odd = template(url)
+        odd["spec"]["metrics"].append({"name": "odd", "provider": provider})
+        assert problems(tmp_path, odd) == []
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_notes([tmp_path], catalog) == []
+
     def test_the_readme_template_is_fine(self, tmp_path):
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         assert problems(tmp_path, template(url)) == []
@@ -1730,6 +1740,15 @@ class TestPortsOfTheServiceGiven:
             "written, prod as overlay0 applies it): a url calling it by its namespace is not judged by its ports"
         ) in template_notes([tmp_path], catalog)
 
+    def test_a_kustomization_listing_a_symlink_loop_is_read_around(self, tmp_path):
+        # Before: a crash (RuntimeError: Symlink loop) reading the kustomization's resources.
+        (tmp_path / "loop").symlink_to(tmp_path / "loop")
+        (tmp_path / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["templates.yaml", "service.yaml", "loop/x"]})
+        )
+        (found,) = self.found(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", service())
+        assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none)" in found, found
+
     def test_overlays_setting_different_namespaces_leave_it_unknown(self, tmp_path):
         url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
         assert self.overlaid(tmp_path, url, service(), "argo-rollouts", "prod") == []
@@ -1739,6 +1758,24 @@ class TestPortsOfTheServiceGiven:
             "overlay0 applies it, prod as overlay1 applies it): a url calling it by its namespace is not judged by its "
             "ports"
         ) in template_notes([tmp_path], catalog)
+
+    def test_the_target_port_of_another_service_of_the_name_is_not_noted(self, tmp_path):
+        # The url's namespace holds a Service of the name serving its port: the one of unknown namespace whose
+        # targetPort it is, is not the one it reaches.
+        targeted = service("analyzer", 80)
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        assert self.found(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}", in_namespace(service())) == []
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "service.yaml").write_text(yaml.safe_dump(targeted))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert [note for note in template_notes([tmp_path], catalog) if "targetPort" in note] == []
+
+    @pytest.mark.parametrize(("host", "noted"), [("analyzer.argo-rollouts", True), ("other.argo-rollouts.svc", False)])
+    def test_a_service_of_unknown_namespace_is_noted_when_a_url_calls_it(self, tmp_path, host, noted):
+        self.overlaid(tmp_path, f"http://{host}{self.RUN}", service(), "argo-rollouts", "prod")
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        notes = [note for note in template_notes([tmp_path], catalog) if "its namespace is not known" in note]
+        assert bool(notes) is noted, notes
 
     def test_a_url_calling_the_target_port_says_so(self, tmp_path):
         # Before: said as any port not served, without the mix-up (the pods' port written for the Service's).
