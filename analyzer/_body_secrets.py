@@ -24,11 +24,14 @@ from analyzer.redaction import (
     dsn_user_info_spans,
     go_value_spans,
     hide_passwords_alone,
+    is_oauth_code,
     is_secret_pair,
     is_secret_parameter,
     kubernetes_secret_spans,
+    may_hide,
     may_hide_parameter,
     merged_spans,
+    oauth_code_run_end,
     pydantic_input_spans,
     scheme_credential_end,
     secret_shape_spans,
@@ -437,6 +440,8 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
     return hide_passwords_alone(masked, passwords) if passwords else masked
 
 
+# How far past a bare value's end its reading looks (an escaped line break's next name, ESCAPED_LINE_BREAK).
+_VALUE_END_LOOKAHEAD_CHARS = 256
 # A value that runs on past a space: to a `}` after a `{` that opens it, else to the next `;`, quote or line's end.
 _RUN_ON_VALUE_RE = re.compile(rf"""\{{[^}}\r\n]{{0,512}}\}}?|(?:(?!{ESCAPED_LINE_BREAK})[^;"\r\n]){{0,512}}""")
 
@@ -445,14 +450,24 @@ def _hidden_parameters(text: str, hide: Callable[[str], bool], shown_names: froz
     """`text` with the value of every `name=value` parameter under a secret name hidden (`_PARAMETER_NAME_RE`), a
     `pass` alone's unless `shown_names` lists it (`_hides_pair`)."""
     shown: list[str] = []
-    done = at = 0
+    done = at = code_run_end = 0
     last_line = max(text.rfind("\n"), text.rfind("\r")) + 1
     while (named := _PARAMETER_NAME_RE.search(text, at)) is not None:
         # Another name's value is searched too (a link's `href="/cb?session=..."`): from past its `=`.
         at = named.end()
         name = decoded_name(named[1])
         values = _PARAMETER_VALUE_RE if at >= last_line else _PARAMETER_VALUE_BEFORE_LAST_LINE_RE
-        found = values.match(text, at) if hide(name) or may_hide_parameter(name) else None
+        found = None
+        if hide(name) or may_hide(name):
+            found = values.match(text, at)
+        elif may_hide_parameter(name):
+            # `code` alone's value is hidden only as an OAuth code (`is_secret_parameter`): read only where the run of
+            # a code's characters it starts in (found once for all the names in it) is one. Read for each name, each
+            # `code=` of a run of them (`?code=code=...`) read the rest of the run again (quadratic: 35 s for 32 KB).
+            if at >= code_run_end:
+                code_run_end = oauth_code_run_end(text, at)
+            if is_oauth_code(text, at, code_run_end):
+                found = values.match(text, at, code_run_end + _VALUE_END_LOOKAHEAD_CHARS)
         if found is not None and not _hides_parameter(hide, name, found[0], shown_names):
             found = None
         # A value hidden already (`jwt=%22<redacted>%22`, a known secret percent-quoted) is left as it is.

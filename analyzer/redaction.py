@@ -158,8 +158,27 @@ def may_hide(name: str) -> bool:
 # or more of a URL's token characters with a letter and a digit side by side somewhere. A status, an error's code or
 # words joined with a number (`_503`) have neither that length nor a letter beside a digit, and are shown. Other names
 # ending in `code` (`status_code`, `error_code`, `zip_code`) hold no credential.
+# A value longer than OAUTH_CODE_MOST_CHARS is no code (Azure AD's, the longest known, run to about 1,500): read whole
+# under each name, each `code=` of a run of them (`?code=code=...`, none a code's) read the rest of the run again
+# (quadratic: 35 s for 32 KB).
 _CODE_NAME_RE = _lazy(r"(?i)code")
 _OAUTH_CODE_RE = _lazy(r"(?=.*?(?:[A-Za-z][0-9]|[0-9][A-Za-z]))[A-Za-z0-9._~+/%=-]{16,}", re.DOTALL)
+_OAUTH_CODE_RUN_RE = _lazy(r"[A-Za-z0-9._~+/%=-]*")
+OAUTH_CODE_MOST_CHARS = 4096
+
+
+def oauth_code_run_end(text: str, start: int) -> int:
+    """Where the run of an OAuth code's characters (`_OAUTH_CODE_RE`) at `start` in `text` ends: the same for every
+    position in it (a `code=` name's characters are a code's too, so a run of them is one)."""
+    run = _OAUTH_CODE_RUN_RE.match(text, start)
+    assert run is not None  # it matches an empty run too
+    return run.end()
+
+
+def is_oauth_code(text: str, start: int, run_end: int) -> bool:
+    """Whether `text` from `start` to `run_end` (`oauth_code_run_end`) is an OAuth code (`_OAUTH_CODE_RE`), no longer
+    than OAUTH_CODE_MOST_CHARS: only then may a `code=` value there be one (`is_secret_parameter`)."""
+    return run_end - start <= OAUTH_CODE_MOST_CHARS and _OAUTH_CODE_RE.fullmatch(text, start, run_end) is not None
 
 
 def may_hide_parameter(name: str) -> bool:
@@ -172,7 +191,9 @@ def is_secret_parameter(name: str, value: str) -> bool:
     alone's when `value` is an OAuth authorization code (`_OAUTH_CODE_RE`: `code=SplxlOBeZQQYbYS6WxSbIA`, not
     `code=200`)."""
     return is_secret_pair(name, value) or (
-        _CODE_NAME_RE.fullmatch(name) is not None and _OAUTH_CODE_RE.fullmatch(value.strip()) is not None
+        _CODE_NAME_RE.fullmatch(name) is not None
+        and len(value) <= OAUTH_CODE_MOST_CHARS
+        and _OAUTH_CODE_RE.fullmatch(value.strip()) is not None
     )
 
 

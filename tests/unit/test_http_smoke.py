@@ -25,7 +25,7 @@ from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, CheckError, ConfigError, TargetConnectFailed, TargetTimeout
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, format_number
-from analyzer.redaction import MIN_HIDDEN_CHARS, is_secret_name
+from analyzer.redaction import MIN_HIDDEN_CHARS, is_secret_name, oauth_code_run_end
 from analyzer.registry import Registry
 from analyzer.runner import Runner
 from analyzer.sources import Sources
@@ -5535,6 +5535,9 @@ class TestJudgeSecretsInUrlsAndEscapes:
             ("", "?a=%3Fa%3D", 6000),
             ("password=a", "\\n", 4000),
             ("", "Bearer a1" + "\\u0026" * 40 + " ", 200),
+            # A run of `code=` names, none an OAuth code's (more of them than a code's longest holds).
+            ("?", "code=", 4000),
+            ("x=", "code=", 4000),
         ],
     )
     def test_twice_the_text_takes_about_twice_the_time(self, head, unit, count):
@@ -5543,6 +5546,20 @@ class TestJudgeSecretsInUrlsAndEscapes:
             return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
 
         assert cpu_s(2 * count) <= 3 * cpu_s(count)
+
+    def test_a_run_of_code_names_is_read_to_its_end_once(self, monkeypatch):
+        # Each name of a run shares its end: found for each, the run's rest was read again and again.
+        reads: list[int] = []
+
+        def run_end(text: str, start: int) -> int:
+            reads.append(start)
+            return oauth_code_run_end(text, start)
+
+        monkeypatch.setattr(body_secrets, "oauth_code_run_end", run_end)
+        text = "?x=" + "code=" * 1000 + "a:b=code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"
+        assert body_secrets._masked(text, is_secret_name) == text.replace("SplxlOBeZQQYbYS6WxSbIA", "<redacted>")
+        # The run of `code=`s and `a`, then the code's own after the `:`.
+        assert len(reads) == 2
 
     def test_many_passwords_are_searched_for_in_bounded_time(self):
         def cpu_s(urls: int) -> float:

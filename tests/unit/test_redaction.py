@@ -12,7 +12,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from analyzer._body_secrets import _masked
 from analyzer.redaction import (
+    OAUTH_CODE_MOST_CHARS,
     Hider,
     credential_forms,
     credential_scrubber,
@@ -1719,6 +1721,22 @@ class TestOAuthCodes:
         assert hide_url_secrets(text) == "GET /callback?code=<redacted>&state=xyz failed"
         assert hide_credentials(f"callback code={code} state=xyz") == "callback code=<redacted> state=xyz"
 
+    def test_a_code_after_a_run_of_code_names_is_hidden(self):
+        # The names of a run share its end: a code ending it is still read, and hidden, after many that are not.
+        text = "?x=" + "code=" * 3000 + "a:b=code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"
+        shown = "?x=" + "code=" * 3000 + "a:b=code=<redacted>&state=xyz"
+        assert hide_credentials(text) == shown
+        assert hide_url_secrets(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_a_value_longer_than_any_code_is_shown(self):
+        # Azure AD's codes, the longest known, run to about 1,500 characters.
+        code = "a1" * (OAUTH_CODE_MOST_CHARS // 2)
+        for value, shown in ((code, "<redacted>"), (code + "b", code + "b")):
+            assert hide_credentials(f"GET /cb?code={value}&state=xyz") == f"GET /cb?code={shown}&state=xyz"
+            assert hide_url_secrets(f"GET /cb?code={value}&state=xyz") == f"GET /cb?code={shown}&state=xyz"
+            assert _masked(f"callback code={value} state=xyz", is_secret_name) == f"callback code={shown} state=xyz"
+
     def test_a_code_before_an_escaped_ampersand_is_hidden_to_it(self):
         # Go's encoding/json writes `&` as \u0026.
         text = '{"url": "https://app/cb?code=SplxlOBeZQQYbYS6WxSbIA\\u0026state=xyz"}'
@@ -1853,6 +1871,11 @@ class TestLinearReaders:
             (hide_credentials, "", "?a=%3Fa%3D", 12000),
             # A bare value of many escaped line breaks: each looked past a bounded stretch.
             (hide_credentials, "password=a", "\\n", 8000),
+            # A run of `code=` names, none an OAuth code's: each name's value is the rest of the run, not read to its
+            # end again for each.
+            (hide_url_secrets, "?", "code=", 2000),
+            (hide_credentials, "?", "code=", 2000),
+            (hide_credentials, "x=", "code=", 2000),
         ],
     )
     def test_twice_the_text_takes_about_twice_the_time(self, read, head, unit, count):
