@@ -21,6 +21,7 @@ from analyzer.redaction import (
     capability_path_spans,
     container_end,
     decoded_name,
+    dsn_passwords,
     dsn_user_info_spans,
     go_value_spans,
     hide_passwords_alone,
@@ -435,7 +436,7 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
         # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it, and hidden where it stands alone.
         user_infos, dsns = user_info_spans(masked), dsn_user_info_spans(masked)
         spans += user_infos + dsns
-        passwords = user_info_passwords(masked, user_infos) + [masked[start:end] for start, end in dsns]
+        passwords = user_info_passwords(masked, user_infos) + dsn_passwords(masked, dsns)
     masked = _hidden_spans(masked, merged_spans(spans)) if spans else masked
     return hide_passwords_alone(masked, passwords) if passwords else masked
 

@@ -1821,8 +1821,18 @@ class TestPasswordsAlone:
                 "connect https://<redacted>@h failed; password <redacted> rejected",
             ),
             (
-                "dsn root:pw12@tcp(db:3306)/app: pw12 refused",
+                "dsn root:Sup3rS3cret@tcp(db:3306)/app: Sup3rS3cret refused",
                 "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
+            ),
+            # A DSN's shorter than 8, or all digits, is not searched for alone: the DSN reading also takes a latency's
+            # `p99:1250@payments` or a mail header's `From:support@...` for a user and a password, and the evidence's
+            # figures and words would be blanked.
+            ("dsn root:pw12@tcp(db:3306)/app: pw12 refused", "dsn root:<redacted>@tcp(db:3306)/app: pw12 refused"),
+            ("p99:1250@payments observed 1250 ms", "p99:<redacted>@payments observed 1250 ms"),
+            ("p99:12500000@payments observed 12500000 ms", "p99:<redacted>@payments observed 12500000 ms"),
+            (
+                "From:support@example.com please contact support",
+                "From:<redacted>@example.com please contact support",
             ),
             (
                 "https://u:l0ng-s3cr3t@h then xl0ng-s3cr3tx",
