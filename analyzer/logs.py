@@ -10,6 +10,7 @@ structlog itself is imported at the first line a process logs when `configure_lo
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import re
 import sys
@@ -258,10 +259,18 @@ class _FirstUseFormatter(logging.Formatter):
         """The formatter, structlog set up the first time (once, whichever thread logs first)."""
         if self._built is not None:
             return self._built
-        with self._lock:
-            if self._built is None:
-                self._built = self._set_up()
-            return self._built
+        # The collector off meanwhile: importing structlog allocates enough to run it, and a finalizer that logs
+        # (aiohttp's unclosed session) would come back here on this thread and wait for this lock for ever.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._set_up()
+                return self._built
+        finally:
+            if collecting:
+                gc.enable()
 
     def format(self, record: logging.LogRecord) -> str:
         """`record` as structlog writes it."""

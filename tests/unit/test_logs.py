@@ -256,3 +256,20 @@ class TestStructlogAtTheFirstLine:
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
         assert done.stdout.split() == ["''", "1", "1"], done.stdout
+
+    def test_a_finalizer_logging_while_structlog_is_set_up_does_not_hang(self):
+        # The first line's set-up imports structlog, which allocates enough to run the cyclic collector; garbage whose
+        # finalizer logs (aiohttp's unclosed session, asyncio's unretrieved task exception) then logged from inside
+        # the set-up, on the same thread, and waited forever for the lock the set-up held (SIGTERM did not end it).
+        code = (
+            "import gc, logging, sys; from analyzer.logs import configure_logging; "
+            "configure_logging('console', 'warning', at_first_line=True); "
+            "log = lambda self: logging.getLogger('asyncio').error('unclosed'); "
+            "Unclosed = type('Unclosed', (), {'__del__': log}); "
+            "gc.collect(); garbage = Unclosed(); garbage.me = garbage; del garbage; "
+            "logging.getLogger('aiohttp.client').warning('first line'); gc.collect()"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60
+        )
+        assert done.stderr.count("first line") == 1 and done.stderr.count("unclosed") == 1, done.stderr
