@@ -127,6 +127,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                 found = (
                     undeclared
                     + _foreign_tag_problems(metric, known)
+                    + _provider_shape_problems(metric)
                     + _argo_refusals(metric)
                     + _metric_problems(metric, catalog, judged, settings, services)
                     + _job_problems(metric, catalog)
@@ -226,6 +227,7 @@ def _analysis_run_problems(
         found = (
             _undeclared_problems(metric, frozenset(args))
             + _foreign_tag_problems(metric, frozenset(args))
+            + _provider_shape_problems(metric)
             + _argo_refusals(filled)
             + _metric_problems(filled, catalog, judged, settings, services)
         )
@@ -2227,6 +2229,17 @@ def _go_duration_problem(text: str) -> str | None:
         if value_ns > _GO_DURATION_MAX_NS or total_ns > _GO_DURATION_MAX_NS:
             return too_long
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
+
+
+def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
+    """A problem when the metric's provider is given but is no object (`provider: web`, a list), which Argo
+    Rollouts' CRD schema refuses; none for an object, whatever it holds."""
+    if "provider" not in metric or isinstance(metric["provider"], dict):
+        return []
+    return [
+        f"provider is {metric['provider']!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
+        "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+    ]
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

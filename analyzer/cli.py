@@ -1524,6 +1524,10 @@ def _validate_live(args: argparse.Namespace) -> int:
         return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     _started(args, freeze=True)
+    # A Ctrl-C while Prometheus is asked (a request it holds) is recorded: a stop said in one line, where a
+    # KeyboardInterrupt of other code (a plugin's) is a crash's traceback.
+    stopped_by: list[signal.Signals] = []
+    previous = signal.signal(signal.SIGINT, partial(_interrupted, stopped_by))
     try:
         reports = lint(
             catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file, syntax_problems(catalog)
@@ -1531,6 +1535,19 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        if not stopped_by:
+            raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if stopped_by:
+        # Also a lint that returned: a kind's evaluation the SIGINT interrupted is read as its crash.
+        print(
+            f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at "
+            f"{args.prometheus}: exit {EXIT_SIGINT}",
+            file=sys.stderr,
+        )
+        return EXIT_SIGINT
     _say(format_report(reports, args.prometheus, at))
     if not clean(reports):
         return EXIT_INVALID_CATALOG
@@ -1553,6 +1570,12 @@ def _validate_live(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR if unchecked or crashed else EXIT_PASS
+
+
+def _interrupted(stopped_by: list[signal.Signals], signum: int, frame: object) -> None:
+    """A SIGINT handler: the signal recorded in `stopped_by`, then a KeyboardInterrupt raised, as Python's own does."""
+    stopped_by.append(signal.Signals(signum))
+    raise KeyboardInterrupt
 
 
 def _import(args: argparse.Namespace) -> int:

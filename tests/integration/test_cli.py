@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import signal
 import ssl
 import subprocess
 import sys
@@ -1794,3 +1795,42 @@ class TestImportedChecksWithoutSources:
         assert result.returncode == 5, result.stderr
         assert result.stdout.startswith("ok: 1 check, 1 source"), result.stdout
         assert closed in result.stderr and "prometheus.monitoring.svc" not in result.stderr, result.stderr
+
+
+class TestLiveValidateStopped:
+    """Ctrl-C while `validate --prometheus` waits for Prometheus ends it as `run` ends on SIGINT: one line, exit 130,
+    no traceback."""
+
+    @pytest.mark.parametrize("held", ["/api/v1/label/__name__/values", "/api/v1/query"], ids=["names", "query"])
+    def test_ctrl_c_while_prometheus_holds_a_request(self, tmp_path, held):
+        arrived, release = threading.Event(), threading.Event()
+
+        class Holding(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                if self.path.startswith(held):
+                    arrived.set()
+                    release.wait()
+                return 200, b'{"status": "success", "data": []}'
+
+        catalog = tmp_path / "catalog.yaml"
+        check = {"name": "errors", "kind": "prometheus", "query": "sum(rate(errors[5m]))", "pass_if": "< 1"}
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]}))
+        with serving(Holding) as url:
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "analyzer.cli", "validate", str(catalog), "--prometheus", url],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                assert arrived.wait(timeout=60)
+                process.send_signal(signal.SIGINT)
+                stdout, stderr = process.communicate(timeout=60)
+            finally:
+                release.set()
+        # Before: exit 130 with the KeyboardInterrupt's traceback, as a crash's.
+        assert process.returncode == 130, stderr
+        assert stderr.splitlines() == [
+            f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at {url}: exit 130"
+        ]
+        assert stdout == "ok: 1 check, 1 source (catalog version " + stdout.split("version ")[1]

@@ -84,9 +84,10 @@ def problems(tmp_path: Path, *templates: dict[str, Any], declare_used: bool = Tr
 class TestTemplateProblems:
     """A web metric calling the run endpoint must name a catalog check and give exactly args it accepts."""
 
-    @pytest.mark.parametrize("provider", ["web", ["web"], {"job": "x"}, {"web": "x"}])
+    @pytest.mark.parametrize("provider", [{"job": "x"}, {"web": "x"}])
     def test_a_provider_of_another_shape_is_no_crash(self, tmp_path, provider):
-        # Before: a crash (AttributeError: 'str' object has no attribute 'get') for `provider: web`.
+        # Before: a crash (AttributeError: 'str' object has no attribute 'get') for `provider: web`, now a problem of
+        # its own (TestProvidersOfAnotherShape).
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         odd = template(url)
         odd["spec"]["metrics"].append({"name": "odd", "provider": provider})
@@ -2684,6 +2685,50 @@ class TestMetricsArgoRefuses:
         run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, interval="1 m")
         (found,) = written(tmp_path, *crd_valid(run))
         assert found.endswith(self.refused("invalid interval string: '1 m' is no Go duration (30s, 1m30s)"))
+
+
+class TestProvidersOfAnotherShape:
+    """A metric whose provider is no object (`provider: web`, a list) is refused by Argo Rollouts' CRD schema, so
+    the template is never applied: a problem naming the metric and the object the schema wants."""
+
+    @staticmethod
+    def wanted(provider: Any) -> str:
+        return (
+            f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl apply "
+            "fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+        )
+
+    @pytest.mark.parametrize("provider", ["web", ["web"], None, 1], ids=["text", "list", "null", "number"])
+    def test_a_provider_that_is_no_object(self, tmp_path, provider):
+        # Before: read as a metric of no provider, nothing checked and exit 0; kubectl apply fails on the schema.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        odd["spec"]["metrics"][0]["provider"] = provider
+        validator = _crd_validator("AnalysisTemplate")
+        assert [e.message for e in validator.iter_errors(odd)] != []
+        (found,) = problems(tmp_path, odd)
+        assert found == (
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {self.wanted(provider)}"
+        )
+
+    def test_a_provider_object_is_not_said(self, tmp_path):
+        fine = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        assert problems(tmp_path, *crd_valid(fine)) == []
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        odd["spec"]["metrics"][0]["provider"] = "web"
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(odd))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"metric 'errors': {self.wanted('web')}" in result.stderr
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, provider=["web"])
+        (found,) = written(tmp_path, run)
+        assert (
+            found == f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors': {self.wanted(['web'])}"
+        )
 
 
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
