@@ -695,15 +695,21 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# The most passwords of a text's URLs and DSNs searched for alone in it: each is a pass over the text, and a text of
-# thousands of URLs each with its own password would be read thousands of times.
+# The most passwords of a text's URLs and DSNs searched for alone in it: each of their forms (as written and decoded) is
+# a pass over the text, and a text of thousands of URLs each with its own password would be read thousands of times.
 _MOST_PASSWORDS_ALONE = 16
 
 
-def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """The passwords of the user infos at `spans` in `text` (`user_info_spans`): what follows a user's `:`, or a token
-    sent as the user (`//ghp_...@host`) whole."""
-    return [text[start:end].partition(":")[2] or text[start:end] for start, end in spans]
+def _password_forms(value: str) -> tuple[str, ...]:
+    """`value` (a password as a URL or DSN writes it) and, when it holds an escape, percent-decoded: a message quotes
+    `S%40cret1` as `S@cret1`."""
+    return tuple(dict.fromkeys((value, unquote(value)))) if "%" in value else (value,)
+
+
+def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """The forms (`_password_forms`) of the passwords of the user infos at `spans` in `text` (`user_info_spans`): what
+    follows a user's `:`, or a token sent as the user (`//ghp_...@host`) whole."""
+    return [_password_forms(text[start:end].partition(":")[2] or text[start:end]) for start, end in spans]
 
 
 # The shortest DSN password searched for alone: the DSN reading also takes `p99:1250@payments` and
@@ -712,24 +718,32 @@ def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
 _MIN_DSN_PASSWORD_ALONE_CHARS = 8
 
 
-def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """The passwords of the DSN user infos at `spans` in `text` (`dsn_user_info_spans`) worth searching for alone:
-    of _MIN_DSN_PASSWORD_ALONE_CHARS or more, not all digits (a URL's, after `//`, from MIN_HIDDEN_CHARS)."""
-    found = (text[start:end] for start, end in spans)
-    return [value for value in found if len(value) >= _MIN_DSN_PASSWORD_ALONE_CHARS and not value.isdigit()]
+def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """The forms (`_password_forms`) of the passwords of the DSN user infos at `spans` in `text`
+    (`dsn_user_info_spans`) worth searching for alone: of _MIN_DSN_PASSWORD_ALONE_CHARS or more, not all digits (a
+    URL's, after `//`, from MIN_HIDDEN_CHARS)."""
+    kept = []
+    for start, end in spans:
+        forms = _password_forms(text[start:end])
+        if found := [value for value in forms if len(value) >= _MIN_DSN_PASSWORD_ALONE_CHARS and not value.isdigit()]:
+            kept.append(tuple(found))
+    return kept
 
 
-def hide_passwords_alone(text: str, passwords: Iterable[str]) -> str:
-    """`text` with each of `passwords` (a URL's or a DSN's, found in it) hidden where it also stands alone (`password
-    pw12 rejected` after `https://u:pw12@h`): as a secret arg is (`scrubber`), one of MIN_HIDDEN_CHARS or more, one
-    shorter than 8 characters only as a whole word (a password `prod` hides no `production`); a shorter one is not
-    searched for (a password `pw` would blank every `pw`). At most _MOST_PASSWORDS_ALONE of them."""
-    found = list(
-        dict.fromkeys(value for value in passwords if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value)
+def hide_passwords_alone(text: str, passwords: Iterable[tuple[str, ...]]) -> str:
+    """`text` with each form of each of `passwords` (a URL's or a DSN's found in it, as `user_info_passwords` gives
+    them) hidden where it also stands alone (`password pw12 rejected` after `https://u:pw12@h`): as a secret arg is
+    (`scrubber`), one of MIN_HIDDEN_CHARS or more, one shorter than 8 characters only as a whole word (a password `prod`
+    hides no `production`); a shorter one is not searched for (a password `pw` would blank every `pw`). The forms of at
+    most _MOST_PASSWORDS_ALONE passwords."""
+    found = dict.fromkeys(
+        kept
+        for forms in passwords
+        if (kept := tuple(value for value in forms if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value))
     )
     if not found:
         return text
-    hidden: str = scrubber(found[:_MOST_PASSWORDS_ALONE])(text)
+    hidden: str = scrubber(value for forms in list(found)[:_MOST_PASSWORDS_ALONE] for value in forms)(text)
     return hidden
 
 

@@ -5500,6 +5500,11 @@ class TestJudgeSecretsInUrlsAndEscapes:
             # A DSN's password alone from 8 characters, not all digits: `p99:1250@payments` reads as a DSN too.
             ("db app:Sup3rS3cret@tcp(db)/x: Sup3rS3cret refused", "db app:<redacted>@tcp(db)/x: <redacted> refused"),
             ("p99:1250@payments observed 1250 ms", "p99:<redacted>@payments observed 1250 ms"),
+            # Percent-encoded in the URL, quoted decoded.
+            (
+                "connect https://u:s3cr3t%4012@h failed; password s3cr3t@12 rejected",
+                "connect https://<redacted>@h failed; password <redacted> rejected",
+            ),
             ("auth_service=billing auth_header=Bearer s3cr3t", "auth_service=billing auth_header=<redacted>"),
             # A token before an escaped ampersand: its escapes count towards a credential's length.
             ('{"h": "Bearer s3cr3t\\u0026next=1"}', '{"h": "Bearer <redacted>"}'),
