@@ -1852,10 +1852,7 @@ def url_parameter_spans(
             run_end = run.end()
             # A percent-encoded URL there is hidden whole when it holds a secret; read once, not nested further.
             if nested and text.find("%", at, run_end) >= 0:
-                inner = unquote(run[0])
-                holds_secret = ("@" in inner or "=" in inner) and _holds_url_secret(
-                    inner, hides, may_hide_name, values, marks
-                )
+                holds_secret = _holds_encoded_url_secret(run[0], hides, may_hide_name, values, marks)
         # A value hidden already (the body reader's `token=<redacted>`) is left as it is.
         marked = found.start() > 0 and text[found.start() - 1] in marks
         if (
@@ -1868,6 +1865,30 @@ def url_parameter_spans(
             spans.append((at, scheme_credential_end(text, at, run_end)))
             at = run_end
     return spans
+
+
+# How many times a parameter's value is percent-decoded to read a URL in it: a redirect's target encoded again by the
+# next hop (`next=https%253A%252F%252F...`) is read; a bound, for a value built to be decoded forever.
+_VALUE_DECODINGS = 2
+
+
+def _holds_encoded_url_secret(
+    value: str,
+    hides: Callable[[str, str], bool],
+    may_hide_name: Callable[[str], bool],
+    values: re.Pattern[str],
+    marks: str,
+) -> bool:
+    """Whether `value` (a parameter's, percent-encoded) holds a secret `_holds_url_secret` finds, decoded once or,
+    encoded again, twice (at most _VALUE_DECODINGS times)."""
+    for _ in range(_VALUE_DECODINGS):
+        decoded = unquote(value)
+        if ("@" in decoded or "=" in decoded) and _holds_url_secret(decoded, hides, may_hide_name, values, marks):
+            return True
+        if "%" not in decoded or decoded == value:
+            return False
+        value = decoded
+    return False
 
 
 def _holds_url_secret(

@@ -1684,6 +1684,16 @@ class TestUrlsInParameterValues:
             # A mail link's body holding a query's secret, percent-encoded or not.
             ("mailto:ops@x?body=token%3Ds3cr3t", "mailto:ops@x?body=<redacted>"),
             ("mailto:ops@x?subject=hi&body=token=s3cr3t", "mailto:ops@x?subject=hi&body=token=<redacted>"),
+            # Percent-encoded twice (a redirect's target encoded again in the next hop's), a query's secret or a user
+            # info: decoded twice.
+            (
+                "http://app/?next=https%253A%252F%252Fidp%252Fcb%253Ftoken%253Dabcdef123456",
+                "http://app/?next=<redacted>",
+            ),
+            (
+                "http://app/?next=https%253A%252F%252Fu%253Aabcdef123456%2540db%252F&x=1",
+                "http://app/?next=<redacted>&x=1",
+            ),
         ],
     )
     def test_hidden(self, text, shown):
@@ -1696,11 +1706,30 @@ class TestUrlsInParameterValues:
             "redirect=https%3A%2F%2Fidp%2Fcb%3Fnext%3D1&x=1",
             "mailto:ops@x?subject=hi&body=see%20you%3D1",
             "GET /login?redirect=https://idp/cb?next=%2Fhome",
+            "http://app/?next=https%253A%252F%252Fidp%252Fcb%253Fnext%253D1&x=1",
         ],
     )
     def test_a_url_holding_no_secret_is_shown(self, text):
         assert hide_credentials(text) == text
         assert hide_url_secrets(text) == text
+
+    def test_a_value_is_decoded_at_most_twice(self, monkeypatch):
+        # Each run of a value encoded over and over (`%25252541...`) is decoded twice, no more: twice the runs, twice
+        # the decodings.
+        decoded: list[str] = []
+        original = redaction_module.unquote
+
+        def counting_unquote(text, *args, **options):
+            decoded.append(text)
+            return original(text, *args, **options)
+
+        monkeypatch.setattr(redaction_module, "unquote", counting_unquote)
+        counts = []
+        for runs in (100, 200):
+            decoded.clear()
+            hide_url_secrets("http://app/?" + "&".join(f"next{i}=%2525252541" for i in range(runs)))
+            counts.append(len(decoded))
+        assert counts == [200, 400]
 
 
 class TestOAuthCodes:
