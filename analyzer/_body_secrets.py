@@ -430,7 +430,7 @@ def _masked(text: str, hide: Callable[[str], bool], shown: frozenset[str] = froz
             values=TEXT_PARAMETER_VALUE_RE,
             marks=TEXT_PARAMETER_MARKS,
         )
-    passwords: list[str] = []
+    passwords: list[tuple[str, ...]] = []
     if "@" in masked:
         # A URL's or a DSN's user info (`postgres://app:...@db/app` in a debug page, Go's `root:...@tcp(db)`, Oracle's
         # `scott/...@db:1521/orcl` in a stack trace): a password whatever names it, and hidden where it stands alone.

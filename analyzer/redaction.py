@@ -695,15 +695,21 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# The most passwords of a text's URLs and DSNs searched for alone in it: each is a pass over the text, and a text of
-# thousands of URLs each with its own password would be read thousands of times.
+# The most passwords of a text's URLs and DSNs searched for alone in it: each of their forms (as written and decoded) is
+# a pass over the text, and a text of thousands of URLs each with its own password would be read thousands of times.
 _MOST_PASSWORDS_ALONE = 16
 
 
-def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """The passwords of the user infos at `spans` in `text` (`user_info_spans`): what follows a user's `:`, or a token
-    sent as the user (`//ghp_...@host`) whole."""
-    return [text[start:end].partition(":")[2] or text[start:end] for start, end in spans]
+def _password_forms(value: str) -> tuple[str, ...]:
+    """`value` (a password as a URL or DSN writes it) and, when it holds an escape, percent-decoded: a message quotes
+    `S%40cret1` as `S@cret1`."""
+    return tuple(dict.fromkeys((value, unquote(value)))) if "%" in value else (value,)
+
+
+def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """The forms (`_password_forms`) of the passwords of the user infos at `spans` in `text` (`user_info_spans`): what
+    follows a user's `:`, or a token sent as the user (`//ghp_...@host`) whole."""
+    return [_password_forms(text[start:end].partition(":")[2] or text[start:end]) for start, end in spans]
 
 
 # The shortest DSN password searched for alone: the DSN reading also takes `p99:1250@payments` and
@@ -712,24 +718,32 @@ def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
 _MIN_DSN_PASSWORD_ALONE_CHARS = 8
 
 
-def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """The passwords of the DSN user infos at `spans` in `text` (`dsn_user_info_spans`) worth searching for alone:
-    of _MIN_DSN_PASSWORD_ALONE_CHARS or more, not all digits (a URL's, after `//`, from MIN_HIDDEN_CHARS)."""
-    found = (text[start:end] for start, end in spans)
-    return [value for value in found if len(value) >= _MIN_DSN_PASSWORD_ALONE_CHARS and not value.isdigit()]
+def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """The forms (`_password_forms`) of the passwords of the DSN user infos at `spans` in `text`
+    (`dsn_user_info_spans`) worth searching for alone: of _MIN_DSN_PASSWORD_ALONE_CHARS or more, not all digits (a
+    URL's, after `//`, from MIN_HIDDEN_CHARS)."""
+    kept = []
+    for start, end in spans:
+        forms = _password_forms(text[start:end])
+        if found := [value for value in forms if len(value) >= _MIN_DSN_PASSWORD_ALONE_CHARS and not value.isdigit()]:
+            kept.append(tuple(found))
+    return kept
 
 
-def hide_passwords_alone(text: str, passwords: Iterable[str]) -> str:
-    """`text` with each of `passwords` (a URL's or a DSN's, found in it) hidden where it also stands alone (`password
-    pw12 rejected` after `https://u:pw12@h`): as a secret arg is (`scrubber`), one of MIN_HIDDEN_CHARS or more, one
-    shorter than 8 characters only as a whole word (a password `prod` hides no `production`); a shorter one is not
-    searched for (a password `pw` would blank every `pw`). At most _MOST_PASSWORDS_ALONE of them."""
-    found = list(
-        dict.fromkeys(value for value in passwords if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value)
+def hide_passwords_alone(text: str, passwords: Iterable[tuple[str, ...]]) -> str:
+    """`text` with each form of each of `passwords` (a URL's or a DSN's found in it, as `user_info_passwords` gives
+    them) hidden where it also stands alone (`password pw12 rejected` after `https://u:pw12@h`): as a secret arg is
+    (`scrubber`), one of MIN_HIDDEN_CHARS or more, one shorter than 8 characters only as a whole word (a password `prod`
+    hides no `production`); a shorter one is not searched for (a password `pw` would blank every `pw`). The forms of at
+    most _MOST_PASSWORDS_ALONE passwords."""
+    found = dict.fromkeys(
+        kept
+        for forms in passwords
+        if (kept := tuple(value for value in forms if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value))
     )
     if not found:
         return text
-    hidden: str = scrubber(found[:_MOST_PASSWORDS_ALONE])(text)
+    hidden: str = scrubber(value for forms in list(found)[:_MOST_PASSWORDS_ALONE] for value in forms)(text)
     return hidden
 
 
@@ -1838,10 +1852,7 @@ def url_parameter_spans(
             run_end = run.end()
             # A percent-encoded URL there is hidden whole when it holds a secret; read once, not nested further.
             if nested and text.find("%", at, run_end) >= 0:
-                inner = unquote(run[0])
-                holds_secret = ("@" in inner or "=" in inner) and _holds_url_secret(
-                    inner, hides, may_hide_name, values, marks
-                )
+                holds_secret = _holds_encoded_url_secret(run[0], hides, may_hide_name, values, marks)
         # A value hidden already (the body reader's `token=<redacted>`) is left as it is.
         marked = found.start() > 0 and text[found.start() - 1] in marks
         if (
@@ -1854,6 +1865,30 @@ def url_parameter_spans(
             spans.append((at, scheme_credential_end(text, at, run_end)))
             at = run_end
     return spans
+
+
+# How many times a parameter's value is percent-decoded to read a URL in it: a redirect's target encoded again by the
+# next hop (`next=https%253A%252F%252F...`) is read; a bound, for a value built to be decoded forever.
+_VALUE_DECODINGS = 2
+
+
+def _holds_encoded_url_secret(
+    value: str,
+    hides: Callable[[str, str], bool],
+    may_hide_name: Callable[[str], bool],
+    values: re.Pattern[str],
+    marks: str,
+) -> bool:
+    """Whether `value` (a parameter's, percent-encoded) holds a secret `_holds_url_secret` finds, decoded once or,
+    encoded again, twice (at most _VALUE_DECODINGS times)."""
+    for _ in range(_VALUE_DECODINGS):
+        decoded = unquote(value)
+        if ("@" in decoded or "=" in decoded) and _holds_url_secret(decoded, hides, may_hide_name, values, marks):
+            return True
+        if "%" not in decoded or decoded == value:
+            return False
+        value = decoded
+    return False
 
 
 def _holds_url_secret(

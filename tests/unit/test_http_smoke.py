@@ -5500,6 +5500,12 @@ class TestJudgeSecretsInUrlsAndEscapes:
             # A DSN's password alone from 8 characters, not all digits: `p99:1250@payments` reads as a DSN too.
             ("db app:Sup3rS3cret@tcp(db)/x: Sup3rS3cret refused", "db app:<redacted>@tcp(db)/x: <redacted> refused"),
             ("p99:1250@payments observed 1250 ms", "p99:<redacted>@payments observed 1250 ms"),
+            # Percent-encoded in the URL, quoted decoded; a URL in a value percent-encoded twice.
+            (
+                "connect https://u:s3cr3t%4012@h failed; password s3cr3t@12 rejected",
+                "connect https://<redacted>@h failed; password <redacted> rejected",
+            ),
+            ("next=https%253A%252F%252Fidp%252Fcb%253Ftoken%253Ds3cr3t12&x=1", "next=<redacted>&x=1"),
             ("auth_service=billing auth_header=Bearer s3cr3t", "auth_service=billing auth_header=<redacted>"),
             # A token before an escaped ampersand: its escapes count towards a credential's length.
             ('{"h": "Bearer s3cr3t\\u0026next=1"}', '{"h": "Bearer <redacted>"}'),
@@ -5524,6 +5530,7 @@ class TestJudgeSecretsInUrlsAndEscapes:
             "GET /cb?code=200&state=xyz code=E1234 error_code=E1234 code=upstream_connect_error_503",
             "auth_service=billing auth_server=idp.example.com auth_host=idp",
             "redirect=https%3A%2F%2Fidp%2Fcb%3Fnext%3D1&x=1",
+            "next=https%253A%252F%252Fidp%252Fcb%253Fnext%253D1&x=1",
             # A URL's password shorter than 4 is not searched for alone.
             "https://u:pw1@h: pw1",
         ],

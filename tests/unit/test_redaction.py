@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from analyzer import redaction as redaction_module
 from analyzer._body_secrets import _masked
 from analyzer.redaction import (
     OAUTH_CODE_MOST_CHARS,
@@ -1683,6 +1684,16 @@ class TestUrlsInParameterValues:
             # A mail link's body holding a query's secret, percent-encoded or not.
             ("mailto:ops@x?body=token%3Ds3cr3t", "mailto:ops@x?body=<redacted>"),
             ("mailto:ops@x?subject=hi&body=token=s3cr3t", "mailto:ops@x?subject=hi&body=token=<redacted>"),
+            # Percent-encoded twice (a redirect's target encoded again in the next hop's), a query's secret or a user
+            # info: decoded twice.
+            (
+                "http://app/?next=https%253A%252F%252Fidp%252Fcb%253Ftoken%253Dabcdef123456",
+                "http://app/?next=<redacted>",
+            ),
+            (
+                "http://app/?next=https%253A%252F%252Fu%253Aabcdef123456%2540db%252F&x=1",
+                "http://app/?next=<redacted>&x=1",
+            ),
         ],
     )
     def test_hidden(self, text, shown):
@@ -1695,11 +1706,30 @@ class TestUrlsInParameterValues:
             "redirect=https%3A%2F%2Fidp%2Fcb%3Fnext%3D1&x=1",
             "mailto:ops@x?subject=hi&body=see%20you%3D1",
             "GET /login?redirect=https://idp/cb?next=%2Fhome",
+            "http://app/?next=https%253A%252F%252Fidp%252Fcb%253Fnext%253D1&x=1",
         ],
     )
     def test_a_url_holding_no_secret_is_shown(self, text):
         assert hide_credentials(text) == text
         assert hide_url_secrets(text) == text
+
+    def test_a_value_is_decoded_at_most_twice(self, monkeypatch):
+        # Each run of a value encoded over and over (`%25252541...`) is decoded twice, no more: twice the runs, twice
+        # the decodings.
+        decoded: list[str] = []
+        original = redaction_module.unquote
+
+        def counting_unquote(text, *args, **options):
+            decoded.append(text)
+            return original(text, *args, **options)
+
+        monkeypatch.setattr(redaction_module, "unquote", counting_unquote)
+        counts = []
+        for runs in (100, 200):
+            decoded.clear()
+            hide_url_secrets("http://app/?" + "&".join(f"next{i}=%2525252541" for i in range(runs)))
+            counts.append(len(decoded))
+        assert counts == [200, 400]
 
 
 class TestOAuthCodes:
@@ -1811,7 +1841,8 @@ class TestWhereACallerAuthenticates:
 
 
 class TestPasswordsAlone:
-    """A URL's or a DSN's password is also hidden where the text quotes it alone, from 4 characters on, as a word."""
+    """A URL's or a DSN's password, as written and percent-decoded, is also hidden where the text quotes it alone, from
+    4 characters on, as a word."""
 
     @pytest.mark.parametrize(
         ("text", "shown"),
@@ -1850,6 +1881,53 @@ class TestPasswordsAlone:
     def test_text(self, text, shown):
         expected = shown if shown is not None else text.replace("u:pw1@", "<redacted>@")
         assert hide_credentials(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # Percent-encoded in the URL, quoted decoded: both forms are searched for.
+            (
+                "connect https://u:S%40cret1@db failed: password S@cret1 rejected",
+                "connect https://<redacted>@db failed: password <redacted> rejected",
+            ),
+            ("https://u:S%40cret1@db then S%40cret1", "https://<redacted>@db then <redacted>"),
+            ("https://u:l0ng%2Fs3cr3t@h then xl0ng/s3cr3tx", "https://<redacted>@h then x<redacted>x"),
+            # Decoded, the same floor rules: a URL's from 4 characters, a DSN's from 8 and not all digits.
+            ("https://u:p%40w@h then p@w", "https://<redacted>@h then p@w"),
+            (
+                "dsn root:Sup%40r1@tcp(db:3306)/app: Sup@r1 refused",
+                "dsn root:<redacted>@tcp(db:3306)/app: Sup@r1 refused",
+            ),
+            (
+                "dsn root:Sup3r%40S3cret@tcp(db:3306)/app: Sup3r@S3cret refused",
+                "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
+            ),
+        ],
+    )
+    def test_percent_encoded(self, text, shown):
+        assert hide_credentials(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_the_bound_counts_passwords_not_their_forms(self):
+        # Sixteen passwords, each percent-encoded: each one's decoded form is searched for too.
+        text = " ".join(f"https://u:pw%40{i:04d}x@h pw@{i:04d}x" for i in range(16))
+        assert hide_credentials(text) == " ".join("https://<redacted>@h <redacted>" for _ in range(16))
+        assert _masked(text, is_secret_name) == hide_credentials(text)
+
+    def test_twice_the_passwords_search_no_more_values(self, monkeypatch):
+        # Each value searched for is a pass over the text: at most two forms of each of sixteen passwords.
+        searched: list[int] = []
+        original = redaction_module.scrubber
+
+        def counting_scrubber(values, **options):
+            values = list(values)
+            searched.append(len(values))
+            return original(values, **options)
+
+        monkeypatch.setattr(redaction_module, "scrubber", counting_scrubber)
+        for urls in (100, 200):
+            hide_credentials(" ".join(f"https://u:pw%40{i:04d}x@h pw@{i:04d}x" for i in range(urls)))
+        assert searched == [32, 32]
 
 
 class TestEscapedLineBreaks:
