@@ -2318,7 +2318,7 @@ def _said_between(
     call = _QUANTILE_OVER_TIME_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         arguments = _split(blank, call.end(), end - 1, "comma")
-        if len(arguments) != 2 or not _is_number(blank[arguments[0][1] : arguments[0][2]]):
+        if len(arguments) != 2:
             return None
         ranged = _range_opened(blank, arguments[1][1], arguments[1][2])
         return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged)

@@ -699,10 +699,18 @@ class TestMannWhitneyErrorRatio:
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
 
-    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self):
+    @pytest.mark.parametrize(
+        "ratio",
+        [
+            RATIO,
+            'sum(rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["5xx", "errors-name"],
+    )
+    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self, ratio):
         # A Job loads its one check past the size guard: the numerator is not read (it recursed once per bracket),
-        # and the ratio is still an error ratio by its 5xx matcher.
-        query = "(" * 1000 + self.RATIO + ")" * 1000
+        # and the ratio is still an error ratio by its 5xx matcher or its numerator's name.
+        query = "(" * 1000 + ratio + ")" * 1000
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         source = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
         job = build_catalog(
@@ -4481,6 +4489,15 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.PASS, judged.reason
         assert judged.reason.endswith(f" ({why})"), judged.reason
         assert judged.details["count_test"] == {"applied": False, "why": why}
+
+    def test_the_inverse_of_an_error_ratio_is_not_said_to_sit_at_0(self):
+        # Before: "(traffic unmeasured: ... sits at 0 more often ...)": the requests per error sit at no 0.
+        query = (
+            'sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) / sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))'
+        )
+        judged = judge_counted(([20.0 + i % 3 for i in range(61)], [20.0] * 61), None, query=query)
+        assert "count_test" not in judged.details, judged.details
+        assert "traffic unmeasured" not in judged.reason
 
     @pytest.mark.parametrize("scale", [100, 30, -1], ids=["percent", "above-1", "negative"])
     def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self, scale):
