@@ -2711,18 +2711,24 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
 
 
 def _outcome_divides_alone(query: str, blank: str) -> bool:
-    """Whether `query` (`blank`: its strings blanked), read through brackets and sums, divides a numerator naming no
-    outcome by one that does (`requests_total / errors_total`: the requests per error, above 1, no share of events)."""
+    """Whether `query` (`blank`: its strings blanked), read through brackets, sums and avg/min/max/last_over_time,
+    divides a numerator naming no outcome by one that does (`requests_total / errors_total`: the requests per error,
+    above 1, no share of events), or a number by anything (`1 / (errors / total)`)."""
     start, end = _trimmed(blank, 0, len(blank))
     while start < end:
-        call = _AGGREGATION_RE.match(blank, start)
+        call = _AGGREGATION_RE.match(blank, start) or _OVER_TIME_KEEPING_RE.match(blank, start)
         if blank[start] == "(" and _closing(blank, start) == end - 1:
             start, end = _trimmed(blank, start + 1, end - 1)
         elif call is not None and _closing(blank, call.end() - 1) == end - 1:
-            start, end = _trimmed(blank, call.end(), end - 1)
+            ranged = _range_opened(blank, call.end(), end - 1) if "_over_time" in call[0] else end - 1
+            if ranged is None:
+                break
+            start, end = _trimmed(blank, call.end(), ranged)
         else:
             break
     kept = [(op, s, e) for op, s, e in _split(blank, start, end, "multiplicative") if not _is_number(blank[s:e])]
+    if len(kept) == 1 and kept[0][0] == "/":
+        return True
     if len(kept) != 2 or kept[0][0] not in ("", "*") or kept[1][0] != "/":
         return False
     numerator = query[kept[0][1] : kept[0][2]]

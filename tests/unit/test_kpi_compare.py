@@ -577,8 +577,11 @@ class TestMannWhitneyErrorRatio:
             'sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) / sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))',
             'sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m])) '
             '/ sum(rate(http_requests_total{code=~"5..",h="{{ canary_hash }}"}[5m]))',
+            f"1 / ({RATIO})",
+            'max_over_time((sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(errors_total{h="{{ canary_hash }}"}[5m])))[5m:1m])',
         ],
-        ids=["by-name", "by-matcher"],
+        ids=["by-name", "by-matcher", "one-over", "max-over-time"],
     )
     def test_the_inverse_of_an_error_ratio_is_not_called_one(self, query):
         # Before: "canary.query is an error ratio ... at 0 more often": the requests per error exceed 1, and a step
