@@ -255,6 +255,9 @@ _ABS_RE = re.compile(r"abs\s*\(")
 # offset or @ time) after their argument.
 _OVER_TIME_KEEPING_RE = re.compile(r"(?:avg|min|max|last)_over_time\s*\(")
 _RANGE_MODIFIERS_RE = re.compile(r"\s*(?:(?:offset\s*-?\s*[\w.]+|@\s*[\w.()+-]+)\s*)*")
+# A quantile of a range's values (`quantile_over_time(0.9, job:errors:ratio5m[10m])`): a ratio's meaning kept for its
+# direction, but, as a window's extreme, no rate of the events (_outcome_ratio stops at "quantile": no pooled counts).
+_QUANTILE_OVER_TIME_RE = re.compile(r"(?<![\w:])quantile_over_time\s*\(")
 # A native or classic histogram's share of observations between two bounds (`histogram_fraction(0, 0.3, ...)`).
 _FRACTION_RE = re.compile(r"histogram_fraction\s*\(")
 # A window's extreme (`max_over_time(ratio[5m:1m])`, the step's worst minute): a ratio still, but its mean is no rate of
@@ -622,14 +625,23 @@ class KpiCompareCheck(Check):
                 kind, at, said = (
                     ("an error ratio", "0", "0") if counts == "failures" else ("a success ratio", "1", "1 (no failure)")
                 )
+                events = "count both variants' traffic with events (the pooled counts then judge it at any weights)"
+                extreme = _EXTREME_OVER_TIME_RE.search(promql_blanked(self._canary["query"].text))
+                if (extreme := extreme or _EXTREME_OVER_TIME_RE.search(promql_blanked(query))) is not None:
+                    # _count_checked takes no counts of a window's extreme: events alone would leave the ranks judging.
+                    events = (
+                        "compare the ratio itself with events on both variants (the pooled counts then judge it at "
+                        f"any weights): {extreme.group(1)}_over_time() keeps a window's "
+                        f"{'highest' if extreme.group(1) == 'max' else 'lowest'} ratio, of which no counts are taken, "
+                        "with events or without"
+                    )
                 found.append(
                     f"canary.query is {kind}, which method mann_whitney compares step by step, not request by "
                     f"request: a variant with less traffic is at {said} more often and noisier, so with unequal "
                     "traffic it fails a canary erring as rarely as the baseline, or passes one erring more often; "
                     "without an events query on both variants the verdict cannot tell a baseline at "
                     f"{at} for its little traffic from one at {at} for its quality. Use method proportion (success and "
-                    "total as increase(...[{{ lookback }}])), or count both variants' traffic with events (the pooled "
-                    "counts then judge it at any weights)"
+                    f"total as increase(...[{{{{ lookback }}}}])), or {events}"
                 )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -2238,7 +2250,7 @@ def _ratio_said(query: str) -> tuple[Literal["failures", "successes"], str] | No
     blank = promql_blanked(query)
     if _BOOL_COMPARISON_RE.search(blank):
         return None  # an indicator whose better side its comparison sets, not what the ratio counts
-    if "quantile" in blank.lower():
+    if "quantile" in _QUANTILE_OVER_TIME_RE.sub("", blank).lower():
         return None  # a ratio of quantiles (`histogram_quantile(0.99, errors_bucket...) / ...`) is no share of events
     if any(name.endswith("_sum") for selector in metric_selectors(query) for name in selector.names):
         return None  # a mean latency (`_sum / _count`) is no share of events, whatever its name picks
@@ -2303,6 +2315,13 @@ def _said_between(
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         ranged = _range_opened(blank, call.end(), end - 1)
         return None if ranged is None else _said_between(query, blank, call.end(), ranged)
+    call = _QUANTILE_OVER_TIME_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        arguments = _split(blank, call.end(), end - 1, "comma")
+        if len(arguments) != 2:
+            return None
+        ranged = _range_opened(blank, arguments[1][1], arguments[1][2])
+        return None if ranged is None else _said_between(query, blank, arguments[1][1], ranged)
     call = _FRACTION_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         return _fraction_said(query, blank, call.end(), end - 1)
@@ -2681,12 +2700,43 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     said = _said_within_reach(query)
     if said is not None:
         return said[0]
+    if _outcome_divides_alone(query, syntax):
+        return None
     # A bucket's bound where _ratio_said did not read it as the numerator (`count / bucket`, a band `bucket - bucket`)
     # says no outcome: only the bucket over the count is the share within it.
     kept = {outcome for shown, outcome in _outcomes_picked(query) if not shown.startswith("le=")}
     if not (failing or kept or negated):
         return None
     return "failures" if "failures" in kept or failing else "successes"
+
+
+def _outcome_divides_alone(query: str, blank: str) -> bool:
+    """Whether `query` (`blank`: its strings blanked), read through brackets, sums and avg/min/max/last_over_time,
+    divides a numerator naming no outcome by one that does (`requests_total / errors_total`: the requests per error,
+    above 1, no share of events), or a number by anything (`1 / (errors / total)`)."""
+    start, end = _trimmed(blank, 0, len(blank))
+    while start < end:
+        call = _AGGREGATION_RE.match(blank, start) or _OVER_TIME_KEEPING_RE.match(blank, start)
+        if blank[start] == "(" and _closing(blank, start) == end - 1:
+            start, end = _trimmed(blank, start + 1, end - 1)
+        elif call is not None and _closing(blank, call.end() - 1) == end - 1:
+            ranged = _range_opened(blank, call.end(), end - 1) if "_over_time" in call[0] else end - 1
+            if ranged is None:
+                break
+            start, end = _trimmed(blank, call.end(), ranged)
+        else:
+            break
+    kept = [(op, s, e) for op, s, e in _split(blank, start, end, "multiplicative") if not _is_number(blank[s:e])]
+    if len(kept) == 1 and kept[0][0] == "/":
+        return True
+    if len(kept) != 2 or kept[0][0] not in ("", "*") or kept[1][0] != "/":
+        return False
+    numerator = query[kept[0][1] : kept[0][2]]
+    names = [name.lower() for selector in metric_selectors(numerator) for name in selector.names]
+    return not _outcomes_picked(numerator) and not any(
+        _FAILURE_WORDS_RE.search(name) or _NEGATED_SUCCESS_RE.search(name) or _NEGATED_FAILURE_RE.search(name)
+        for name in names
+    )
 
 
 def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], str] | None:

@@ -549,6 +549,46 @@ class TestMannWhitneyErrorRatio:
             "variants' traffic with events (the pooled counts then judge it at any weights)"
         ]
 
+    @pytest.mark.parametrize(
+        ("query", "function", "kept"),
+        [
+            (f"max_over_time(({RATIO})[5m:1m])", "max_over_time", "highest"),
+            ('min_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])', "min_over_time", "lowest"),
+        ],
+        ids=["max-subquery", "min-recorded"],
+    )
+    def test_a_window_s_extreme_is_not_advised_events(self, query, function, kept):
+        # Before: advised events on both variants "(the pooled counts then judge it at any weights)", which take no
+        # counts of a window's extreme: the ranks alone would judge it still.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == [
+            "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
+            "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
+            "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or compare the "
+            "ratio itself with events on both variants (the pooled counts then judge it at any weights): "
+            f"{function}() keeps a window's {kept} ratio, of which no counts are taken, with events or without"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) / sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))',
+            'sum(rate(http_requests_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(http_requests_total{code=~"5..",h="{{ canary_hash }}"}[5m]))',
+            f"1 / ({RATIO})",
+            'max_over_time((sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) '
+            '/ sum(rate(errors_total{h="{{ canary_hash }}"}[5m])))[5m:1m])',
+        ],
+        ids=["by-name", "by-matcher", "one-over", "max-over-time"],
+    )
+    def test_the_inverse_of_an_error_ratio_is_not_called_one(self, query):
+        # Before: "canary.query is an error ratio ... at 0 more often": the requests per error exceed 1, and a step
+        # without errors divides by zero.
+        definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
+        assert self.warned(definition) == []
+
     def test_an_error_ratio_picking_its_failures_by_a_param_is_warned(self):
         # Before: silent; the template's `code=~"{{ failing }}"` picks no outcome until the param's example fills it.
         query = self.RATIO.replace('code=~"5.."', 'code=~"{{ failing }}"')
@@ -662,10 +702,18 @@ class TestMannWhitneyErrorRatio:
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         assert [w[:40] for w in self.warned(definition)] == ["canary.query is an error ratio, which me"]
 
-    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self):
+    @pytest.mark.parametrize(
+        "ratio",
+        [
+            RATIO,
+            'sum(rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["5xx", "errors-name"],
+    )
+    def test_an_error_ratio_nested_too_deeply_to_read_is_warned_in_a_job(self, ratio):
         # A Job loads its one check past the size guard: the numerator is not read (it recursed once per bracket),
-        # and the ratio is still an error ratio by its 5xx matcher.
-        query = "(" * 1000 + self.RATIO + ")" * 1000
+        # and the ratio is still an error ratio by its 5xx matcher or its numerator's name.
+        query = "(" * 1000 + ratio + ")" * 1000
         definition = check(method="mann_whitney", **self.variants(query, ()), max_absolute_change=0.001)
         source = {"default": {"type": "prometheus", "url": "http://127.0.0.1:9"}}
         job = build_catalog(
@@ -1278,6 +1326,31 @@ class TestDirectionAgainstTheRatio:
             "success ratio, so its direction lower_is_better is not checked against it; write it with fewer nested "
             "brackets to have it checked"
         ]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    def test_a_quantile_over_time_of_a_ratio_is_read_through(self, method):
+        # Before: silent (every reading stopped at "quantile"): a step's 90th percentile of an error ratio is still
+        # better lower.
+        query = 'quantile_over_time(0.9, job:errors:ratio5m{h="{{ canary_hash }}"}[10m])'
+        assert self.warned("higher_is_better", query, method) == [
+            "canary.query is an error ratio (a ratio whose numerator counts failures: job:errors:ratio5m, a recorded "
+            "ratio by its name) and direction higher_is_better calls a higher value better: a canary failing more "
+            "would pass and one failing less fail; if the query is an error ratio, write direction: lower_is_better"
+        ]
+        assert self.warned("lower_is_better", query, method) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"quantile_over_time(0.9, ({ERRORS} / {ALL})[10m:1m])",
+            'quantile(0.9, job:errors:ratio5m{h="{{ canary_hash }}"})',
+            'quantile_over_time(0.9, histogram_quantile(0.99, rate(errors_bucket{h="{{ canary_hash }}"}[5m]))[10m:1m])',
+        ],
+        ids=["subquery", "quantile-aggregation", "of-a-latency-quantile"],
+    )
+    def test_only_a_quantile_over_time_of_a_ratio_is_read(self, query):
+        warned = self.warned("higher_is_better", query)
+        assert [w[:30] for w in warned] == (["canary.query is an error ratio"] if "over_time(0.9, (" in query else [])
 
     @pytest.mark.parametrize(
         "numerator", ["error_free_sessions_total", "non_error_requests_total", "requests_without_errors_total"]
@@ -4420,6 +4493,15 @@ class TestPooledCounts:
         assert judged.reason.endswith(f" ({why})"), judged.reason
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
+    def test_the_inverse_of_an_error_ratio_is_not_said_to_sit_at_0(self):
+        # Before: "(traffic unmeasured: ... sits at 0 more often ...)": the requests per error sit at no 0.
+        query = (
+            'sum(rate(requests_total{h="{{ canary_hash }}"}[5m])) / sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))'
+        )
+        judged = judge_counted(([20.0 + i % 3 for i in range(61)], [20.0] * 61), None, query=query)
+        assert "count_test" not in judged.details, judged.details
+        assert "traffic unmeasured" not in judged.reason
+
     @pytest.mark.parametrize("scale", [100, 30, -1], ids=["percent", "above-1", "negative"])
     def test_a_sample_outside_0_to_1_gets_no_pooled_counts(self, scale):
         # A percentage (x 100), or a ratio below 0, is no ratio of the events: no counts, said so.
@@ -4453,6 +4535,14 @@ class TestPooledCounts:
         assert judged.outcome is Outcome.FAIL, judged.reason
         assert judged.reason.endswith(f" ({why})"), judged.reason
         assert judged.details["count_test"] == {"applied": False, "why": why}
+
+    def test_a_quantile_over_time_gets_no_pooled_counts(self):
+        # A window's 90th percentile of the ratios, as its extreme, counts no events: no step-by-step warning either.
+        query = 'quantile_over_time(0.9, job:errors:ratio1m{h="{{ canary_hash }}"}[5m])'
+        samples = ([0.01] * 61, [0.25 if i % 10 == 0 else 0.0 for i in range(61)])
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert "count_test" not in judged.details
 
     def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
         # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
