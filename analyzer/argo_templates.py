@@ -1008,26 +1008,35 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
     """For each file or directory that a kustomization under `paths` (or above one given) lists in its `resources`
     (or `bases`), the directory of each such kustomization and the namespace it sets."""
     listing: dict[Path, list[tuple[Path, str | None]]] = {}
-    for root in paths:
-        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
-        if root.is_dir():
-            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.resolve().rglob(name)]
-        for kustomization in dict.fromkeys(candidates):
-            try:
-                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                continue
-            if not isinstance(document, dict):
-                continue
-            namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
-            for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
-                if isinstance(entry, str) and "://" not in entry:
-                    try:
-                        listed = (kustomization.parent / entry).resolve()
-                    except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
-                        continue
-                    listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
+    for kustomization, document in _kustomizations(paths, resolved=True):
+        namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+        for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
+            if isinstance(entry, str) and "://" not in entry:
+                try:
+                    listed = (kustomization.parent / entry).resolve()
+                except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+                    continue
+                listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
     return listing
+
+
+def _kustomizations(paths: Sequence[Path], *, resolved: bool) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each kustomization file under `paths` (a directory's, searched whole) or in a directory above one given, once,
+    with its document (one that cannot be read, or is not a mapping, left out); `resolved`: a directory's found under
+    its resolved path."""
+    candidates: list[Path] = []
+    for root in paths:
+        candidates += [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
+        if root.is_dir():
+            searched = root.resolve() if resolved else root
+            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in searched.rglob(name)]
+    for kustomization in dict.fromkeys(candidates):
+        try:
+            document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(document, dict):
+            yield kustomization, document
 
 
 def _applied_namespaces(
@@ -1060,20 +1069,10 @@ def _patched_services(paths: Sequence[Path]) -> set[str | None]:
     """The names of the Services that a kustomization under `paths` (or above a path given) patches, None for a patch
     of Services it does not name: a `target` of kind Service (or of none), or a patch (inline or a file) of one."""
     names: set[str | None] = set()
-    for root in paths:
-        candidates = [d / name for d in root.resolve().parents for name in KUSTOMIZATION_FILE_NAMES]
-        if root.is_dir():
-            candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in root.rglob(name)]
-        for kustomization in dict.fromkeys(candidates):
-            try:
-                document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                continue
-            if not isinstance(document, dict):
-                continue
-            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-                for entry in _listed(document.get(key)):
-                    names |= _services_patched(kustomization.parent, entry)
+    for kustomization, document in _kustomizations(paths, resolved=False):
+        for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+            for entry in _listed(document.get(key)):
+                names |= _services_patched(kustomization.parent, entry)
     return names
 
 
