@@ -616,11 +616,11 @@ class ErrorBudgetCheck(Check):
         required, optional = plan.required, plan.optional
         # `required` is never empty: a check without tiers must have a budget gate, whose period it carries.
         answers, failed = await self._run_all(ctx, [required], [optional] if optional.parts else [])
-        results = required.split(answers[required.promql])
+        results = required.split(answers[required.promql], owned=True)
         unmeasured = failed.get(optional.promql) if optional.parts else None
         if optional.parts and unmeasured is None:
             try:
-                results.update(optional.split(answers[optional.promql]))
+                results.update(optional.split(answers[optional.promql], owned=True))
             except SourceRejected as exc:
                 unmeasured = exc
         reader = self._kept.reader
@@ -823,7 +823,7 @@ class ErrorBudgetCheck(Check):
             answer = await ctx.prometheus(self.source).query(
                 batch.promql, ctx.evaluation_time, ctx.timeout_s() * 0.5, encoded_promql=batch.encoded_promql
             )
-            results = batch.split(answer)
+            results = batch.split(answer, owned=True)
         except CheckError as exc:
             return dict.fromkeys(asked, f"the query of the ratio rules' error and total sides failed: {exc.message}")
         if answer.storage_warnings:

@@ -1508,6 +1508,46 @@ class TestQueryBatch:
         with pytest.raises(dataclasses.FrozenInstanceError):
             results["t"].query = "x"  # type: ignore[misc]
 
+    @staticmethod
+    def labelled_answer(batch):
+        return QueryResult(
+            batch.promql,
+            "vector",
+            [
+                Series({"analyzer_window": "5m", "analyzer_part": "total", "svc": "a"}, [(1.0, 10.0)]),
+                Series({"analyzer_window": "5m", "analyzer_part": "errors", "code": "500"}, [(1.0, 1.0)]),
+            ],
+            ["w"],
+        )
+
+    def test_an_owned_answer_splits_alike_into_its_own_series(self):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        copied, owned = self.labelled_answer(batch), self.labelled_answer(batch)
+        results = batch.split(owned, owned=True)
+        assert results == batch.split(copied)
+        assert results["t"].series == [Series({"svc": "a"}, [(1.0, 10.0)])]
+        assert results["t"].series[0] is owned.series[0] and results["e"].series[0] is owned.series[1]
+
+    def test_a_copied_split_leaves_the_answer_as_it_was(self):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        answer = self.labelled_answer(batch)
+        first = batch.split(answer)
+        assert answer == self.labelled_answer(batch)
+        assert batch.split(answer) == first
+        assert first["t"].series[0] is not answer.series[0]
+
+    @pytest.mark.parametrize("owned", [False, True])
+    def test_a_series_of_no_part_is_shown_as_answered(self, owned):
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        answer = self.labelled_answer(batch)
+        answer.series.append(Series({"analyzer_window": "1h", "analyzer_part": "total", "svc": "b"}, [(1.0, 1.0)]))
+        with pytest.raises(SourceRejected) as caught:
+            batch.split(answer, owned=owned)
+        assert caught.value.message == (
+            "the combined query's answer has a series of no part asked for: "
+            '{analyzer_part="total", analyzer_window="1h", svc="b"}'
+        )
+
     def test_a_window_as_long_as_the_period_keeps_its_own_query(self):
         # Pyrra's period query differs from its 28d window's: both must be sent.
         check = make(
@@ -1684,7 +1724,8 @@ class TestGroupedSplit:
             }
         )
 
-    def test_each_series_reaches_the_query_of_its_name(self):
+    @pytest.mark.parametrize("owned", [False, True])
+    def test_each_series_reaches_the_query_of_its_name(self, owned):
         batch = self.batch()
         answer = QueryResult(
             batch.promql,
@@ -1699,7 +1740,7 @@ class TestGroupedSplit:
                 Series({"analyzer_window": "5m", "analyzer_part": "errors"}, [(1.0, 4.0)]),
             ],
         )
-        results = batch.split(answer)
+        results = batch.split(answer, owned=owned)
         assert results['m:burnrate5m{slo="x"}'].series == [
             Series({"__name__": "m:burnrate5m", "slo": "x"}, [(1.0, 0.02)])
         ]
@@ -1728,13 +1769,14 @@ class TestGroupedSplit:
         with pytest.raises(CheckMisconfigured, match=r"returned 2 series"):
             result.single_value("Sloth ratio query")
 
+    @pytest.mark.parametrize("owned", [False, True])
     @pytest.mark.parametrize("window", ["5m", "1h", "own"])
-    def test_a_grouped_series_own_window_label_is_kept(self, window):
+    def test_a_grouped_series_own_window_label_is_kept(self, window, owned):
         # The batch sets none on a group: a rule that records one (with any value, a window of the batch's too)
         # answers with it, which refused the whole answer.
         batch = self.batch()
         labels = {"__name__": "m:burnrate5m", "slo": "x", "analyzer_part": "group0", "analyzer_window": window}
-        results = batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 0.02)])]))
+        results = batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 0.02)])]), owned=owned)
         assert results['m:burnrate5m{slo="x"}'].series == [
             Series({"__name__": "m:burnrate5m", "slo": "x", "analyzer_window": window}, [(1.0, 0.02)])
         ]
@@ -1753,10 +1795,11 @@ class TestGroupedSplit:
             {"__name__": "z", "slo": "y", "analyzer_part": "lone"},  # a labelled part lacking its window
         ],
     )
-    def test_a_series_of_no_part_is_rejected(self, labels):
+    @pytest.mark.parametrize("owned", [False, True])
+    def test_a_series_of_no_part_is_rejected(self, labels, owned):
         batch = self.batch()
         with pytest.raises(SourceRejected, match="no part asked for"):
-            batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 1.0)])]))
+            batch.split(QueryResult(batch.promql, "vector", [Series(labels, [(1.0, 1.0)])]), owned=owned)
 
 
 class FakePrometheus:
