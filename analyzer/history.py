@@ -239,10 +239,18 @@ class VerdictHistory:
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
         low, high = _FIRST_SEQ_BLOCKS
-        self._seq = itertools.count((low + secrets.randbelow(high - low)) * 1000 + 1)
+        self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
+        self._seq = itertools.count(self.first_seq)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def numbered(self, seq: int) -> bool:
+        """Whether this history gave `seq` (or will give it next): a cursor made by another replica, or before a
+        restart, is not."""
+        # The newest entry is never dropped: the last number given is the newest held.
+        newest = next(reversed(self._entries), self.first_seq - 1)
+        return self.first_seq <= seq <= newest + 1
 
     def record_evaluation(
         self,
@@ -356,13 +364,18 @@ class VerdictHistory:
         verdict: str | None = None,
         limit: int = 50,
         visible: Callable[[str], bool] = lambda _: True,
+        before: int | None = None,
     ) -> list[Recorded]:
-        """Newest first, at most `limit`, filtered by exact check name and verdict; an entry is `visible` when its
-        check and every other check it ran are."""
-        return list(itertools.islice(self._matching(check, verdict, visible), limit))
+        """Newest first, at most `limit`, filtered by exact check name and verdict, numbered below `before` when
+        given; an entry is `visible` when its check and every other check it ran are."""
+        return list(itertools.islice(self._matching(check, verdict, visible, before), limit))
 
-    def _matching(self, check: str | None, verdict: str | None, visible: Callable[[str], bool]) -> Iterator[Recorded]:
+    def _matching(
+        self, check: str | None, verdict: str | None, visible: Callable[[str], bool], before: int | None = None
+    ) -> Iterator[Recorded]:
         for entry in reversed(self._entries.values()):
+            if before is not None and entry.seq >= before:
+                continue
             if check is not None and entry.check != check:
                 continue
             if verdict is not None and entry.verdict != verdict:

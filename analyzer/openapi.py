@@ -143,6 +143,14 @@ _VERDICTS_QUERY = [
         "schema": {"type": "integer", "minimum": 1, "default": 50},
     },
     {
+        "name": "before",
+        "in": "query",
+        "required": False,
+        "description": "only entries numbered below this `seq` (the last entry's of the page before, for the next "
+        "page: entries recorded since do not move it); a number of another process's history is a 400",
+        "schema": {"type": "integer", "format": "int64", "minimum": 0},
+    },
+    {
         "name": "explain",
         "in": "query",
         "required": False,

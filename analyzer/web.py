@@ -89,6 +89,7 @@ _request_numbers = itertools.count(1)
 _REQUEST_ID_VAR = structlog.contextvars.bind_contextvars(request_id=...)["request_id"].var
 _DEFAULT_HISTORY_LIMIT = 50
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
+_BEFORE_RE = re.compile(r"[0-9]{1,12}")
 _WARNING_CHECK_RE = re.compile(r": check '([^']+)'")
 # A composite's misspelt member names the catalog's closest check (catalog load, composite link), whoever's it is.
 # A composite's cycle through other composites is spelt out check by check, whoever's they are.
@@ -897,8 +898,10 @@ async def list_verdicts(request: web.Request) -> web.Response:
     history = request.app[HISTORY]
     options = {key: request.query.getall(key) for key in request.query}
     for key, values in options.items():
-        if key not in ("check", "verdict", "limit", "explain"):
-            raise ArgError(f"unknown query parameter {key[:64]!r} (known: check, verdict, limit, explain)", key[:64])
+        if key not in ("check", "verdict", "limit", "before", "explain"):
+            raise ArgError(
+                f"unknown query parameter {key[:64]!r} (known: check, verdict, limit, before, explain)", key[:64]
+            )
         if len(values) > 1:
             raise ArgError(f"{key!r} is given {len(values)} times; give it once", key)
     if request.query.get("check") == "":
@@ -910,6 +913,7 @@ async def list_verdicts(request: web.Request) -> web.Response:
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if not _LIMIT_RE.fullmatch(limit_text) or not 1 <= int(limit_text) <= history.capacity:
         raise ArgError(f"limit must be a whole number from 1 to {history.capacity}, got {limit_text[:40]!r}", "limit")
+    before = _before(request.query.get("before"), history)
     explain = _flag({k: v[0] for k, v in options.items()}, "explain")
     principal = request[PRINCIPAL]
     entries = [
@@ -919,6 +923,7 @@ async def list_verdicts(request: web.Request) -> web.Response:
             verdict=verdict,
             limit=int(limit_text),
             visible=principal.may_run(request[GENERATION].catalog),
+            before=before,
         )
     ]
     check = request.query.get("check")
@@ -928,6 +933,23 @@ async def list_verdicts(request: web.Request) -> web.Response:
     return web.Response(
         body=strict_json(body), content_type="application/json", charset="utf-8", headers={"Cache-Control": "no-store"}
     )
+
+
+def _before(text: str | None, history: VerdictHistory) -> int | None:
+    """The `before` of GET /api/v1/verdicts: an entry's `seq` of this history; None when not given."""
+    if text is None:
+        return None
+    # ASCII digits only, at most 12 as an entry's number.
+    if not _BEFORE_RE.fullmatch(text):
+        raise ArgError(f"before must be an entry's seq (a whole number), got {text[:40]!r}", "before")
+    if not history.numbered(int(text)):
+        # Listed as empty, a page behind a Service reaching another replica would read as the end of the history.
+        raise ArgError(
+            f"before {text} is no seq of this replica's history: a number of another replica, or from before a "
+            "restart (each keeps its own history, numbered from its own start)",
+            "before",
+        )
+    return int(text)
 
 
 def _require_known_check(name: str, catalog: Catalog, history: VerdictHistory, principal: Principal) -> None:

@@ -151,10 +151,11 @@ class CompositeCheck(Check):
     def warnings(self) -> list[str]:
         """A pass_score or warning_score of 1 or less: a fraction (or "all of it") written where the score is out of
         100, which lets a scorecard pass on a sliver of its weight; says which members passing reach it."""
+        # Warned, not refused: it loaded before, and a refusal at a reload or a start stops every check of the catalog.
         return [
-            f"{name} {format_number(value)} is out of 100: a score of {format_number(value)} is "
-            f"{format_number(value)}% of the members' weight passing: {self._reaching(value)}; "
-            f"a fraction written for a percentage? {format_number(value)} of 1 is {format_number(value * 100)}"
+            f"{name} is out of 100, not a fraction of 1: did you mean {name}: {format_number(value * 100)}? As "
+            f"written, {format_number(value)} is {format_number(value)}% of the members' weight passing: "
+            f"{self._reaching(value)}"
             for name in ("pass_score", "warning_score")
             if (value := getattr(self, name)) is not None and value <= 1
         ]

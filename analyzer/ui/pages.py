@@ -51,7 +51,7 @@ from analyzer.errors import (
     ShuttingDown,
     Unauthorized,
 )
-from analyzer.history import HISTORY_VERDICTS, Recorded
+from analyzer.history import HISTORY_VERDICTS, Recorded, VerdictHistory
 from analyzer.models import (
     Evaluation,
     clip,
@@ -77,19 +77,23 @@ CONTENT_SECURITY_POLICY = (
 )
 _OPEN_ROUTES = frozenset({"ui.login", "ui.login_post", "ui.logout", "ui.static", "ui.root"})
 _STATIC = Path(__file__).parent / "static"
-_HISTORY_LIMIT = 100
+# Answers a page of the history list shows, and the most it may be asked to (`limit`): 100 rows are about 1,700
+# elements; the whole history (1,000 answers by default) was about 17,000, on one page.
+_PAGE_SIZE, _PAGE_MOST = 50, 100
 # The query parameters each GET page reads (a run page reads them all, as the check's args): any other is named
 # on the page, so that a misspelt `chek=` does not silently show the whole history. Not on the sign-in page: it shows
 # nothing a parameter could filter, and a link's made-up name ("Session expired, paste your token at ...") would be
 # shown where a token is asked for.
 _PAGE_PARAMETERS = {
-    "ui.index": ("check", "verdict", "limit"),
+    "ui.index": ("check", "verdict", "limit", "before"),
     "ui.check": (),
     "ui.verdict": (),
 }
 _IGNORED_NAMED = 5
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
 _LIMIT_RE = re.compile(r"[0-9]{1,9}")
+# An answer's number: at most 12 digits, as the route of /ui/verdicts/N takes them.
+_CURSOR_RE = re.compile(r"[0-9]{1,12}")
 # A recorded answer whose recording is within its duration and the reuse window of its evaluation time, and this
 # much more (a busy loop between the end and the recording), shows one time: it was evaluated as of then.
 _CLOCK_SLACK_S = 1.0
@@ -281,9 +285,9 @@ async def _root(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(f"{UI_PREFIX}?{query}" if query else UI_PREFIX)
 
 
-@aiohttp_jinja2.template("index.html")
-async def index(request: web.Request) -> dict[str, Any]:
-    """The catalog and this replica's recent verdicts, filterable by check and verdict."""
+async def index(request: web.Request) -> web.Response:
+    """The catalog and a page of this replica's verdicts, newest first, filterable by check and verdict; `before` (an
+    answer's number, as the page's links write it) pages to older answers."""
     catalog = request[GENERATION].catalog
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(catalog)
@@ -292,57 +296,125 @@ async def index(request: web.Request) -> dict[str, Any]:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
-    limit = _history_limit(request.query.get("limit"), history.capacity)
-    # One more than shown: whether older matching answers are held that the list leaves out.
-    matching = history.query(check=check, verdict=verdict, limit=limit + 1, visible=visible)
-    entries = _one_row_per_evaluation([entry.seen_by(principal) for entry in matching[:limit]])
+    size = _page_size(request.query.get("limit"), history.capacity)
+    before = _cursor(request.query.get("before"))
+    matching = history.query(check=check, verdict=verdict, limit=history.capacity, visible=visible)
+    # Every request an evaluation answered is counted in its row, whichever page shows it.
+    rows = _one_row_per_evaluation([entry.seen_by(principal) for entry in matching])
+    # The page's rows are those numbered below the cursor: answers recorded since do not move them. A number this
+    # history never gave (another replica's, or from before a restart) shows nothing rather than other answers.
+    start = 0
+    if before is not None:
+        own = history.numbered(before)
+        start = next((index for index, (head, _) in enumerate(rows) if own and head.seq < before), len(rows))
+    shown = rows[start : start + size]
+    kept = {
+        name: value
+        for name, value in (("check", check), ("verdict", verdict), ("limit", request.query.get("limit") or None))
+        if value is not None
+    }
+    problem = (
+        _past_the_end(history, before, filtered=bool(check or verdict)) if before is not None and not shown else ""
+    )
+    older = _list_url(kept | {"before": shown[-1][0].seq}) if start + size < len(rows) else ""
+    newer = ""
+    if start > 0 and not problem:
+        # The page just newer than this one: its first row `size` rows up, the newest page when that is the first row.
+        above = start - size
+        newer = _list_url(kept | ({"before": rows[above - 1][0].seq} if above > 0 else {}))
     checks = [c for c in catalog.checks.values() if visible(c.name)]
-    filters = {name: value for name, value in (("check", check), ("verdict", verdict)) if value is not None}
-    return {
+    context = {
         "checks": checks,
         "check_names": {c.name for c in checks},
-        "entries": entries,
+        "entries": _row_fields(shown),
         "check_filter": check,
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
         "capacity": history.capacity,
-        "more_held": len(matching) > limit,
-        "answers_shown": min(len(matching), limit),
+        "rows_held": len(rows),
+        "first_shown": start + 1,
+        "last_shown": start + len(shown),
+        "newest_url": _list_url(kept) if before is not None else "",
+        "newer_url": newer,
+        "older_url": older,
+        "page_problem": problem,
         "limit_given": request.query.get("limit") or None,
-        "all_held_url": f"{UI_PREFIX}?{urlencode(filters | {'limit': history.capacity})}#verdicts",
         "catalog_version": catalog.version,
         "format_time": format_time,
         "format_number": format_number,
         **_common(request),
     }
+    return aiohttp_jinja2.render_template("index.html", request, context, status=404 if problem else 200)
 
 
-def _one_row_per_evaluation(seen: list[Recorded]) -> list[dict[str, Any]]:
-    """The history list's rows, newest first: one per evaluation, counting the requests it answered. Requests that
-    shared one evaluation (coalesced while it ran, or within the reuse window after) each have an entry, which the
-    list would show as the same answer twice."""
-    rows: list[dict[str, Any]] = []
+def _list_url(query: Mapping[str, object]) -> str:
+    """The address of a page of the history list, at the list."""
+    return f"{UI_PREFIX}?{urlencode(query)}#verdicts" if query else f"{UI_PREFIX}#verdicts"
+
+
+def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> str:
+    """What the list says of a cursor below which it shows nothing: the answers are gone, or the number is not of this
+    replica's history."""
+    if not history.numbered(before):
+        return (
+            f"No answers older than number {before} here: that number is not of this replica's history (a link made "
+            "by another replica, or before a restart: each keeps its own)."
+        )
+    matching = " that match the filter" if filtered else ""
+    return (
+        f"No answers{matching} older than number {before} are held: this replica keeps {history.capacity} answers "
+        "and drops the oldest as new ones come."
+    )
+
+
+def _one_row_per_evaluation(seen: list[Recorded]) -> list[tuple[Recorded, int]]:
+    """The history list's rows, newest first: one per evaluation, as its newest request saw it, with how many requests
+    it answered. Requests that shared one evaluation (coalesced while it ran, or within the reuse window after) each
+    have an entry, which the list would show as the same answer twice."""
     # By the evaluation's identity: two evaluations that answered alike (the same args as of the same time, asked
     # twice seconds apart) measured twice, and stay two rows.
-    by_evaluation: dict[tuple[int, bool], dict[str, Any]] = {}
+    heads: dict[object, list[Any]] = {}
     for entry in seen:
-        key = (id(entry.answer), entry.redacted)
-        row = by_evaluation.get(key) if isinstance(entry.answer, Evaluation) else None
-        if row is not None:
-            row["requests"] += 1
-            continue
-        row = {**entry.fields(), "args_hidden": entry.redacted, "args_text": _args_text(entry.args), "requests": 1}
-        by_evaluation[key] = row
-        rows.append(row)
-    return rows
+        key: object = (id(entry.answer), entry.redacted) if isinstance(entry.answer, Evaluation) else entry.seq
+        row = heads.get(key)
+        if row is None:
+            heads[key] = [entry, 1]
+        else:
+            row[1] += 1
+    return [(head, requests) for head, requests in heads.values()]
 
 
-def _history_limit(text: str | None, capacity: int) -> int:
-    """How many answers the list shows: `limit` (1 to the history's capacity, as the API reads it), else 100."""
+def _row_fields(rows: list[tuple[Recorded, int]]) -> list[dict[str, Any]]:
+    """The list's rows as the page writes them."""
+    return [
+        {**head.fields(), "args_hidden": head.redacted, "args_text": _args_text(head.args), "requests": requests}
+        for head, requests in rows
+    ]
+
+
+def _page_size(text: str | None, capacity: int) -> int:
+    """How many answers a page of the list shows: `limit` (1 to 100, and no more than the history holds), else 50."""
+    most = min(_PAGE_MOST, capacity)
     if text is None or text == "":
-        return min(_HISTORY_LIMIT, capacity)
-    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= capacity:
-        raise ArgError(f"limit must be a whole number from 1 to {capacity}, got {text[:40]!r}", "limit")
+        return min(_PAGE_SIZE, capacity)
+    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= most:
+        raise ArgError(
+            f"limit must be a whole number from 1 to {most} (answers a page; older ones are on the pages after it), "
+            f"got {text[:40]!r}",
+            "limit",
+        )
+    return int(text)
+
+
+def _cursor(text: str | None) -> int | None:
+    """The `before` of the list: the number of an answer, as the list's links write it; None when not given."""
+    if text is None or text == "":
+        return None
+    if not _CURSOR_RE.fullmatch(text):
+        raise ArgError(
+            f"before must be the number of an answer, as the list's links to older answers write it, got {text[:40]!r}",
+            "before",
+        )
     return int(text)
 
 

@@ -76,9 +76,41 @@ def _said(label: str, facts: Sequence[str]) -> str:
 
 
 def _last(line: Line) -> str:
-    """A line's last finite value, as said."""
-    last = next((v for _, v in reversed(line.samples) if math.isfinite(v)), None)
-    return f"{line.label} {'no data' if last is None else 'last ' + format_number(last)}"
+    """A line as said: its last value, or how it ends when that is no finite value (+Inf, -Inf, NaN are not drawn: the
+    line stops at its last finite value, which a reader would take for its end), and the gaps and infinite steps
+    before."""
+    values = [v for _, v in line.samples]
+    last = next((v for v in reversed(values) if math.isfinite(v)), None)
+    before = "no finite value" if last is None else f"its last finite value {format_number(last)}"
+    if not values or (last is None and all(math.isnan(v) for v in values)):
+        said = "no data"
+    elif math.isfinite(values[-1]):
+        said = f"last {format_number(values[-1])}"
+    elif math.isnan(values[-1]):
+        said = f"ends in a gap, NaN ({before})"
+    else:
+        said = f"ends at {'+Inf' if values[-1] > 0 else '-Inf'} ({before})"
+    # What breaks the line before its end (the run of steps like its last, said above): a run of NaN steps is one gap;
+    # an infinite step is named by its sign.
+    end = len(values)
+    if values and not math.isfinite(values[-1]):
+        while end and _alike(values[end - 1], values[-1]):
+            end -= 1
+    body = values[:end]
+    gaps = sum(1 for i, v in enumerate(body) if math.isnan(v) and (i == 0 or not math.isnan(body[i - 1])))
+    infinite = {sign: sum(1 for v in body if v == sign * math.inf) for sign in (1, -1)}
+    breaks = [f"{gaps} gap{'s' if gaps > 1 else ''} (NaN)"] if gaps else []
+    breaks += [
+        f"{count} step{'s' if count > 1 else ''} at {'+Inf' if sign > 0 else '-Inf'}"
+        for sign, count in infinite.items()
+        if count
+    ]
+    return f"{line.label} {said}{', ' + ', '.join(breaks) + ' before' if breaks else ''}"
+
+
+def _alike(value: float, other: float) -> bool:
+    """Both NaN, or the same number (an infinity of the same sign)."""
+    return value == other or (math.isnan(value) and math.isnan(other))
 
 
 def _scale_attrs(x: Scale | None, y: Scale) -> dict[str, object]:

@@ -307,6 +307,39 @@ class TestVerdictHistory:
         gone = await (await client.get("/api/v1/verdicts?check=gone")).json()
         assert [e["check"] for e in gone["entries"]] == ["gone"]
 
+    async def test_before_pages_to_older_entries_that_new_ones_do_not_move(self, client):
+        for index in range(4):
+            await client.get(f"/api/v1/checks/gone-{index}/run")
+        every = [e["seq"] for e in (await (await client.get("/api/v1/verdicts")).json())["entries"]]
+        page = await (await client.get("/api/v1/verdicts?limit=2")).json()
+        assert [e["seq"] for e in page["entries"]] == every[:2]
+        await client.get("/api/v1/checks/gone-new/run")
+        # The next page from the last entry's seq: the two after it, whatever was recorded since.
+        older = await (await client.get(f"/api/v1/verdicts?limit=2&before={every[1]}")).json()
+        assert [e["seq"] for e in older["entries"]] == every[2:4]
+        assert set(older) == {"capacity", "count", "entries"} and older["count"] == 2
+        filtered = await (await client.get(f"/api/v1/verdicts?check=gone-0&before={every[0]}")).json()
+        assert [e["check"] for e in filtered["entries"]] == ["gone-0"]
+        # Below the oldest held: the end of the history.
+        end = await (await client.get(f"/api/v1/verdicts?before={every[-1]}")).json()
+        assert end["count"] == 0
+
+    @pytest.mark.parametrize("before", ["x", "-1", "1" * 13, "²", ""])
+    async def test_a_before_that_is_no_seq_is_a_400_naming_it(self, client, before):
+        answer = await client.get(f"/api/v1/verdicts?before={before}")
+        assert answer.status == 400
+        body = await answer.json()
+        assert body["arg"] == "before" and "before must be an entry's seq" in body["message"]
+
+    async def test_a_before_of_another_replica_is_a_400_not_the_end_of_the_history(self, client):
+        await client.get("/api/v1/checks/gone/run")
+        (newest,) = [e["seq"] for e in (await (await client.get("/api/v1/verdicts")).json())["entries"]]
+        for before in (newest + 2, newest - 10_000):
+            answer = await client.get(f"/api/v1/verdicts?before={before}")
+            assert answer.status == 400
+            assert "is no seq of this replica's history" in (await answer.json())["message"]
+        assert (await client.get(f"/api/v1/verdicts?before={newest + 1}")).status == 200
+
     async def test_refused_args_json_cannot_hold_as_they_came_are_listed_as_strict_json(self, client):
         # 1e999 reads as infinity, "\ud800" as a lone surrogate: both refused, both kept in the history.
         for check, body in (("slow", b'{"n": 1e999}'), ("payments-error-rate", b'{"canary_hash": "a\\ud800"}')):
@@ -491,7 +524,7 @@ class TestVerdictHistory:
     async def test_the_openapi_document_describes_it(self, client):
         spec = await (await client.get("/api/v1/openapi.json")).json()
         operation = spec["paths"]["/api/v1/verdicts"]["get"]
-        assert {p["name"] for p in operation["parameters"]} == {"check", "verdict", "limit", "explain"}
+        assert {p["name"] for p in operation["parameters"]} == {"check", "verdict", "limit", "before", "explain"}
         assert "HistoryEntry" in spec["components"]["schemas"]
 
     async def test_entries_match_the_openapi_schema(self, client, gate):

@@ -1155,6 +1155,44 @@ class TestBurnRatePicturesOnTheNarrowestPhone:
             browser.set_window_size(DESKTOP_WIDTH, 1000)
 
 
+class TestLinesThatEndOffTheScale:
+    """A line whose last steps are +Inf or NaN is drawn up to its last finite value, and read aloud as ending at
+    infinity or in a gap, not by that value; a gap (NaN) before its end is said too."""
+
+    def test_the_aria_label_says_where_each_line_ends(self, browser, prometheus, tmp_path):
+        from selenium.webdriver.common.by import By
+
+        def gauge(name: str, query: str) -> dict[str, object]:
+            return {"name": name, "kind": "prometheus", "description": name, "query": query, "pass_if": "< 2"}
+
+        ten_minutes_ago, half_an_hour_ago = prometheus.anchor - 600, prometheus.anchor - 1800
+        checks = (
+            # 1 until ten minutes before the evaluation, then 1/0: +Inf.
+            gauge("to-inf", f"vector(1) / (vector(time()) < bool {ten_minutes_ago})"),
+            gauge("to-minus-inf", f"vector(-1) / (vector(time()) < bool {ten_minutes_ago})"),
+            # 0 until ten minutes before, then 0/0: NaN.
+            gauge("to-nan", f"vector(0) / (vector(time()) < bool {ten_minutes_ago})"),
+            # 0/0 from half an hour to ten minutes before, 0 around it: one gap.
+            gauge(
+                "with-gap",
+                f"vector(0) / ((vector(time()) < bool {half_an_hour_ago}) + (vector(time()) > bool {ten_minutes_ago}))",
+            ),
+        )
+        with serve(prometheus.url, tmp_path, auth=False, extra_checks=checks) as server:
+            heard = {}
+            for check in checks:
+                browser.get(f"{server.url}/ui/checks/{check['name']}/run?at={prometheus.anchor}")
+                svg = browser.find_element(By.CSS_SELECTOR, 'svg[aria-label^="The query\'s value over time"]')
+                heard[check["name"]] = svg.get_attribute("aria-label").rsplit("; ", 1)[-1]
+        # Before: "value last 1", "value last -1" and "value last 0", the last finite value read as the line's end.
+        assert heard == {
+            "to-inf": "value ends at +Inf (its last finite value 1)",
+            "to-minus-inf": "value ends at -Inf (its last finite value -1)",
+            "to-nan": "value ends in a gap, NaN (its last finite value 0)",
+            "with-gap": "value last 0, 1 gap (NaN) before",
+        }
+
+
 class TestPrometheusAsJudged:
     """A prometheus page draws the series the verdict judged, whatever their order in Prometheus' answer."""
 

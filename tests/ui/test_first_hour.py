@@ -216,19 +216,19 @@ class TestOneRowPerEvaluation:
         rows = _one_row_per_evaluation([_recorded(3, shared), _recorded(2, other), _recorded(1, shared)])
         # Two evaluations that answered alike measured twice: two rows; the shared one is listed where it was last
         # recorded, newest first.
-        assert [(row["seq"], row["requests"]) for row in rows] == [(3, 2), (2, 1)]
+        assert [(head.seq, requests) for head, requests in rows] == [(3, 2), (2, 1)]
 
     def test_evaluations_of_the_same_args_and_time_that_differ_are_never_one_row(self):
         # The same check, args and evaluation time, but two evaluations (a reload between them, or a source that
         # answered differently): the fail is its own row, never counted into the pass's.
         passed, failed = _evaluation(0.001, Outcome.PASS), _evaluation(0.08)
         rows = _one_row_per_evaluation([_recorded(4, passed), _recorded(3, failed), _recorded(2, passed)])
-        assert [(row["seq"], row["verdict"], row["requests"]) for row in rows] == [(4, "pass", 2), (3, "fail", 1)]
+        assert [(head.seq, head.verdict, requests) for head, requests in rows] == [(4, "pass", 2), (3, "fail", 1)]
 
     def test_an_entry_shown_redacted_is_not_merged_with_one_shown_whole(self):
         shared = _evaluation(0.08)
         rows = _one_row_per_evaluation([_recorded(2, shared).redact(), _recorded(1, shared)])
-        assert [(row["seq"], row["args_hidden"]) for row in rows] == [(2, True), (1, False)]
+        assert [(head.seq, head.redacted) for head, _ in rows] == [(2, True), (1, False)]
 
     def test_the_list_counts_the_requests_of_a_shared_evaluation(self, first_served, prometheus):
         at = prometheus.anchor - 300

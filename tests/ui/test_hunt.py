@@ -1,6 +1,7 @@
 """Every page kind with input at its limits, in a real headless chromium: a 200-character check name, an answer of 5,000
-series, an arg of `<script>` with right-to-left and emoji text, an answer without evidence, a history of 1,000 answers.
-No page scrolls sideways on a phone, no script runs, and each page's size is bounded (elements and rows counted)."""
+series, an arg of `<script>` with right-to-left and emoji text, an answer without evidence, a history of 1,000 answers
+walked page by page. No page scrolls sideways on a phone, no script runs, and each page's size is bounded (elements and
+rows counted)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ PHONE = (375, 667)
 LONG_NAME = "n" * 200
 SERIES = 5000
 HISTORY_RUNS = 1000
-# The most elements a page may hold: a verdict page of the UI catalog holds about 400, the list of 100 answers about
+# The most elements a page may hold: a verdict page of the UI catalog holds about 400, a page of 100 answers about
 # 1,700. A page that grew with its evidence or the whole history would hold tens of thousands.
 MOST_ELEMENTS = 3000
 # `<script>` that would set window.__xss, a right-to-left override that would turn the text after it around, and an
@@ -154,20 +155,67 @@ class TestPagesAtTheirLimits:
 
     def test_a_history_of_1000_answers(self, phone, hunt_served):
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
 
         for index in range(HISTORY_RUNS):
             record(hunt_served, answer(args={"canary_hash": f"run{index:04d}"}, reason=f"run {index} " + "r" * 300))
+        held = [entry.seq for entry in hunt_served.call(held_now(hunt_served))]
+        assert len(held) == HISTORY_RUNS
         phone.get(f"{hunt_served.url}/ui/")
-        cost = bounded(phone)
-        # The newest 100, and a link to the others.
-        assert len(phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")) == 100
-        assert phone.find_element(By.ID, "more-held").is_displayed()
-        assert cost["elements"] <= MOST_ELEMENTS
+        shown: list[int] = []
+        pages = 0
+        while True:
+            pages += 1
+            # Before: the newest 100, then a link to the whole history on one page, about 17,000 elements.
+            bounded(phone)
+            shown += rows_shown(phone)
+            if pages == 1:
+                # Answers recorded while the first page is read: the next page still follows on from it.
+                for index in range(3):
+                    record(hunt_served, answer(args={"canary_hash": f"new{index}"}))
+            older = phone.find_elements(By.CSS_SELECTOR, "nav.pages a[rel=next]")
+            if not older:
+                break
+            older[0].send_keys(Keys.ENTER)
+        # Every answer once, newest first, 50 a page; but the 3 the history dropped for the 3 recorded meanwhile (the
+        # oldest of the caller holding the most).
+        still = {entry.seq for entry in hunt_served.call(held_now(hunt_served))}
+        assert shown == [seq for seq in held if seq in still]
+        assert len(shown) == HISTORY_RUNS - 3
+        assert pages == 20
         phone.get(f"{hunt_served.url}/ui/?limit=5000")
-        # Asked for more than it holds: the whole history, which ANALYZER_HISTORY_SIZE bounds (1,000 by default).
-        rows = phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")
-        assert len(rows) <= hunt_served.app[LIVE].settings.history_size
-        assert phone.execute_script("return document.scrollingElement.scrollWidth - window.innerWidth") <= 1
+        bounded(phone)
+        assert "limit must be a whole number from 1 to 100" in phone.find_element(By.ID, "error-message").text
+
+    def test_the_filter_and_the_page_size_are_kept_across_pages(self, phone, hunt_served):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+
+        for index in range(120):
+            record(hunt_served, answer(args={"canary_hash": f"kept{index:03d}"}, verdict=Outcome.PASS, value=0.001))
+        phone.get(f"{hunt_served.url}/ui/?verdict=pass&limit=100")
+        phone.find_element(By.CSS_SELECTOR, "nav.pages a[rel=next]").send_keys(Keys.ENTER)
+        assert "verdict=pass&limit=100&before=" in phone.current_url
+        verdicts = [a.text for a in phone.find_elements(By.CSS_SELECTOR, "table.verdicts tbody a.verdict")]
+        assert verdicts and set(verdicts) == {"PASS"}
+        assert phone.find_element(By.ID, "verdict-filter").get_attribute("value") == "pass"
+        bounded(phone)
+
+
+async def held_now(served: Served) -> list[Any]:
+    """Every answer the served analyzer holds, newest first."""
+    history = served.app[HISTORY]
+    return history.query(limit=history.capacity)
+
+
+def rows_shown(browser) -> list[int]:
+    """The answers' numbers the history list shows, in its order."""
+    from selenium.webdriver.common.by import By
+
+    return [
+        int(link.get_attribute("href").rsplit("/", 1)[1])
+        for link in browser.find_elements(By.CSS_SELECTOR, "table.verdicts tbody a.verdict")
+    ]
 
 
 # An error's message of several lines, as a traceback writes them: indented, one line longer than a phone.
@@ -300,8 +348,8 @@ def long_history(prometheus, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 class TestAListOfHundredsOfAnswers:
-    """The list of hundreds of answers on the narrowest phone (320 px): the newest 100, the way to the others reached
-    by the keyboard before the 100 rows, and neither list scrolling sideways."""
+    """The list of hundreds of answers on the narrowest phone (320 px): 50 a page, the way to the older ones reached by
+    the keyboard before the rows, and neither list scrolling sideways."""
 
     def test_the_way_to_older_answers_comes_before_the_rows(self, long_history):
         from selenium.webdriver.common.action_chains import ActionChains
@@ -312,8 +360,9 @@ class TestAListOfHundredsOfAnswers:
             browser.get(f"{long_history.url}/ui/")
             bounded(browser)
             assert boxes_scrolling_sideways(browser) == []
-            assert len(browser.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")) == 100
-            more = browser.find_element(By.CSS_SELECTOR, "#more-held a")
+            first = rows_shown(browser)
+            assert len(first) == 50
+            more = browser.find_element(By.CSS_SELECTOR, "nav.pages a[rel=next]")
             assert more.is_displayed()
             first_row = browser.find_element(By.CSS_SELECTOR, "table.verdicts tbody a")
             reached = []
@@ -325,9 +374,11 @@ class TestAListOfHundredsOfAnswers:
             # Before: after the 100 rows, 200 Tabs (each row's link and reason) from the top.
             assert reached[-1] == more, [e.get_attribute("outerHTML")[:80] for e in reached]
             more.send_keys(Keys.ENTER)
-            rows = browser.find_elements(By.CSS_SELECTOR, "table.verdicts tbody tr")
-            assert len(rows) == LONG_HISTORY_RUNS
-            assert browser.find_elements(By.ID, "more-held") == []
+            second = rows_shown(browser)
+            assert len(second) == 50 and max(second) < min(first)
+            # The way back, reached by the keyboard before the rows too.
+            newer = browser.find_element(By.CSS_SELECTOR, "nav.pages a[rel=prev]")
+            assert newer.location["y"] < browser.find_element(By.CSS_SELECTOR, "table.verdicts").location["y"]
             assert browser.execute_script("return document.scrollingElement.scrollWidth - window.innerWidth") <= 1
             assert boxes_scrolling_sideways(browser) == []
             # Each answer is a card inside the screen, its cells stacked.
@@ -338,3 +389,5 @@ class TestAListOfHundredsOfAnswers:
                 )
                 == 0
             )
+            newer.send_keys(Keys.ENTER)
+            assert rows_shown(browser) == first

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 
 import pytest
 
@@ -55,43 +57,129 @@ class TestRejected:
         assert "<script" not in page
 
 
+def rows_of(page: str) -> list[int]:
+    """The answers' numbers a page of the history list links to, in its order."""
+    return [int(seq) for seq in re.findall(r'href="/ui/verdicts/([0-9]+)"', page)]
+
+
+def link_of(page: str, rel: str) -> str | None:
+    """The list's link to its newer (`prev`) or older (`next`) page, unescaped; None when it has none."""
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page)
+    return html.unescape(found[1]) if found else None
+
+
 @pytest.fixture
-async def busy(aiohttp_client, prometheus):
-    """An analyzer whose history holds 120 refused requests of the error-rate check, then one it answered."""
+async def listed(aiohttp_client):
+    """An analyzer whose history holds 120 refused requests of the error-rate check, then its error (its source
+    refuses connections)."""
     error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
-    catalog = gate_catalog(error_rate, sources={"default": {"url": prometheus.url}})
-    app = create_app(Settings(history_size=500), catalog, REGISTRY)
-    client = await aiohttp_client(app)
+    catalog = gate_catalog(error_rate, sources={"default": {"url": "http://127.0.0.1:9"}})
+    client = await aiohttp_client(create_app(Settings(history_size=500), catalog, REGISTRY))
     for _ in range(120):
         assert (await client.get("/api/v1/checks/error-rate/run?canary_hash=")).status == 400
-    assert (await client.get(f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={prometheus.anchor}")).ok
+    assert (await client.get("/api/v1/checks/error-rate/run?canary_hash=broken1")).status == 503
     return client
 
 
-class TestHistoryListLength:
-    """The recent verdicts list the newest 100 answers, say when the replica holds older ones, and list them all
-    on request."""
+async def held(client) -> list[int]:
+    """Every answer's number the history holds, newest first, as the API lists them."""
+    return [e["seq"] for e in (await (await client.get("/api/v1/verdicts?limit=500")).json())["entries"]]
 
-    async def test_older_answers_held_are_said_and_listed_on_request(self, busy):
-        page = await (await busy.get("/ui/")).text()
-        assert page.count('href="/ui/verdicts/') == 100
-        # Was silent: an SRE looking for an older answer read the list as all this replica holds.
-        assert "this replica holds older ones too" in page
-        assert 'href="/ui/?limit=500#verdicts"' in page
-        everything = await (await busy.get("/ui/?limit=500")).text()
-        assert everything.count('href="/ui/verdicts/') == 121
-        assert 'id="more-held"' not in everything
 
-    async def test_a_filter_keeps_the_limit(self, busy):
-        page = await (await busy.get("/ui/?verdict=fail")).text()
-        assert page.count('href="/ui/verdicts/') == 1 and 'id="more-held"' not in page
-        page = await (await busy.get("/ui/?verdict=rejected&limit=5")).text()
-        assert page.count('href="/ui/verdicts/') == 5
-        assert 'href="/ui/?verdict=rejected&amp;limit=500#verdicts"' in page
-        assert '<input type="hidden" name="limit" value="5">' in page
+class TestHistoryListPages:
+    """The recent verdicts are listed 50 a page, newest first, each page linking to the newer and the older one by a
+    cursor that answers recorded since do not move; the filters and the page size are kept across pages."""
 
-    @pytest.mark.parametrize("limit", ["0", "501", "²", "-1", "ten"])
-    async def test_a_limit_out_of_range_is_a_400_naming_it(self, busy, limit):
-        answer = await busy.get(f"/ui/?limit={limit}")
+    async def test_every_answer_once_newest_first_over_three_pages(self, listed):
+        every = await held(listed)
+        assert len(every) == 121
+        first = await (await listed.get("/ui/")).text()
+        # Was the newest 100, and a link to all 500 the history may hold on one page (17 elements an answer).
+        assert rows_of(first) == every[:50]
+        assert "Answers 1 to 50 of the 121 this replica holds, newest first." in first
+        assert link_of(first, "prev") is None
+        older = link_of(first, "next")
+        assert older == f"/ui/?before={every[49]}#verdicts"
+        second = await (await listed.get(older)).text()
+        assert rows_of(second) == every[50:100]
+        assert "Answers 51 to 100 of the 121" in second
+        assert link_of(second, "prev") == "/ui/#verdicts"
+        third = await (await listed.get(link_of(second, "next"))).text()
+        assert rows_of(third) == every[100:]
+        assert link_of(third, "next") is None
+        assert link_of(third, "prev") == f"/ui/?before={every[49]}#verdicts"
+        assert '<a href="/ui/#verdicts">newest</a>' in third
+
+    async def test_a_last_page_that_is_full_links_to_no_older_one(self, listed):
+        every = await held(listed)
+        # 121 answers, 11 a page: the eleventh page holds the last 11, and nothing is older.
+        page, pages = await (await listed.get("/ui/?limit=11")).text(), 1
+        while (older := link_of(page, "next")) is not None:
+            page, pages = await (await listed.get(older)).text(), pages + 1
+        assert pages == 11 and rows_of(page) == every[-11:]
+
+    async def test_answers_recorded_meanwhile_do_not_move_a_page(self, listed):
+        first = await (await listed.get("/ui/")).text()
+        shown = rows_of(first)
+        for _ in range(7):
+            assert (await listed.get("/api/v1/checks/error-rate/run?canary_hash=")).status == 400
+        second = await (await listed.get(link_of(first, "next"))).text()
+        # The 50 answers after the first page's last, none shown twice, none skipped.
+        every = await held(listed)
+        assert rows_of(second) == every[7 + 50 : 7 + 100]
+        assert not set(shown) & set(rows_of(second))
+        # Its newer page is the 50 above it: the first page as it was read, the 7 new answers on the newest.
+        newer = await (await listed.get(link_of(second, "prev"))).text()
+        assert rows_of(newer) == shown
+        assert link_of(newer, "prev") == "/ui/#verdicts"
+
+    async def test_the_filter_and_the_page_size_are_kept_across_pages(self, listed):
+        every = [
+            e["seq"]
+            for e in (await (await listed.get("/api/v1/verdicts?verdict=rejected&limit=500")).json())["entries"]
+        ]
+        page = await (await listed.get("/ui/?verdict=rejected&limit=5")).text()
+        assert rows_of(page) == every[:5]
+        assert link_of(page, "next") == f"/ui/?verdict=rejected&limit=5&before={every[4]}#verdicts"
+        second = await (await listed.get(link_of(page, "next"))).text()
+        assert rows_of(second) == every[5:10]
+        assert "Answers 6 to 10 of the 120 this replica holds that match the filter" in second
+        assert link_of(second, "prev") == "/ui/?verdict=rejected&limit=5#verdicts"
+        assert '<input type="hidden" name="limit" value="5">' in second
+        assert 'rel="prev"' not in (await (await listed.get("/ui/?verdict=error")).text())
+
+    @pytest.mark.parametrize("limit", ["0", "101", "500", "²", "-1", "ten"])
+    async def test_a_page_size_out_of_range_is_a_400_naming_it(self, listed, limit):
+        answer = await listed.get(f"/ui/?limit={limit}")
         assert answer.status == 400
-        assert "limit must be a whole number from 1 to 500" in await answer.text()
+        assert "limit must be a whole number from 1 to 100 (answers a page" in await answer.text()
+
+    @pytest.mark.parametrize("before", ["x", "-1", "1.5", "1" * 13, "²"])
+    async def test_a_cursor_that_is_no_number_is_a_400_naming_it(self, listed, before):
+        answer = await listed.get(f"/ui/?before={before}")
+        assert answer.status == 400
+        assert "before must be the number of an answer" in await answer.text()
+
+    async def test_a_cursor_of_another_replica_shows_no_answers_and_says_why(self, listed):
+        every = await held(listed)
+        # Another replica's numbers, above and below this one's: the first page's newest answers were shown as if
+        # they were older than the link's.
+        for before in (every[0] + 10_000, every[-1] - 10_000):
+            answer = await listed.get(f"/ui/?before={before}")
+            assert answer.status == 404
+            page = html.unescape(await answer.text())
+            assert rows_of(page) == []
+            assert f"No answers older than number {before} here: that number is not of this replica's history" in page
+            assert '<a href="/ui/#verdicts">The newest answers</a>' in page
+
+    async def test_a_cursor_past_the_oldest_answer_held_says_so(self, listed):
+        every = await held(listed)
+        answer = await listed.get(f"/ui/?verdict=rejected&before={every[-1]}")
+        assert answer.status == 404
+        page = await answer.text()
+        assert rows_of(page) == []
+        assert (
+            f"No answers that match the filter older than number {every[-1]} are held: this replica keeps 500 answers"
+            in page
+        )
+        assert '<a href="/ui/?verdict=rejected#verdicts">The newest answers</a>' in page

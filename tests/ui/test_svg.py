@@ -553,13 +553,34 @@ class TestHeardFigures:
 
     def test_time_series_says_the_evaluated_value_the_threshold_and_each_line_s_last_value(self):
         markup = plots.time_series(
-            [plots.Line("canary", "s0", [(0.0, 0.5), (60.0, 0.08), (120.0, math.nan)])],
+            [plots.Line("canary", "s0", [(0.0, 0.5), (60.0, 0.08)])],
             [plots.Rule(0.01, "pass_if < 0.01", "pass-if")],
             [plots.Mark(120.0, 0.08, "evaluated value 0.08 (fail)")],
             label="T (verdict FAIL)",
             y_title="value",
         )
         assert self.label(markup) == "T (verdict FAIL): evaluated value 0.08 (fail); pass_if < 0.01; canary last 0.08"
+
+    @pytest.mark.parametrize(
+        ("values", "said"),
+        [
+            ([0.5, math.inf], "canary ends at +Inf (its last finite value 0.5)"),
+            ([0.5, -math.inf, -math.inf], "canary ends at -Inf (its last finite value 0.5)"),
+            ([math.inf], "canary ends at +Inf (no finite value)"),
+            ([0.5, 0.08, math.nan, math.nan], "canary ends in a gap, NaN (its last finite value 0.08)"),
+            ([0.5, math.inf, math.nan], "canary ends in a gap, NaN (its last finite value 0.5), 1 step at +Inf before"),
+            ([0.1, math.nan, math.nan, 0.2, math.nan, 0.3], "canary last 0.3, 2 gaps (NaN) before"),
+            ([0.1, -math.inf, 0.2, -math.inf, 0.3], "canary last 0.3, 2 steps at -Inf before"),
+            (
+                [math.nan, 0.2, math.inf, -math.inf],
+                "canary ends at -Inf (its last finite value 0.2), 1 gap (NaN), 1 step at +Inf before",
+            ),
+        ],
+    )
+    def test_a_line_is_said_to_end_where_it_ends_and_its_gaps(self, values, said):
+        # Before: its last finite value, "canary last 0.5", though the line ends at +Inf (not drawn) or in a gap.
+        line = plots.Line("canary", "s0", [(60.0 * i, v) for i, v in enumerate(values)])
+        assert self.label(plots.time_series([line], [], [], label="T", y_title="v")) == f"T: {said}"
 
     def test_a_line_without_a_finite_value_is_said_to_have_no_data(self):
         markup = plots.time_series([plots.Line("baseline", "s0", [(0.0, math.nan)])], [], [], label="T", y_title="v")
