@@ -116,6 +116,12 @@ _POOLED_COUNTS = (
     "canaries erring more; min_canary_events is compared with it too"
 )
 
+# What a mann_whitney verdict judged without pooled counts says it took as better, by its direction alone.
+_ASSUMED: dict[str, str] = {
+    "lower_is_better": "lower is taken as better",
+    "higher_is_better": "higher is taken as better",
+    "either": "a change either way is taken as worse",
+}
 # increase() extrapolates, so a success counter can exceed its total by rounding; beyond this it is a bug.
 _COUNT_SLACK = 1e-6
 _LOOKBACK = "lookback"
@@ -256,13 +262,15 @@ _ABS_RE = re.compile(r"abs\s*\(")
 _OVER_TIME_KEEPING_RE = re.compile(r"(?:avg|min|max|last)_over_time\s*\(")
 _RANGE_MODIFIERS_RE = re.compile(r"\s*(?:(?:offset\s*-?\s*[\w.]+|@\s*[\w.()+-]+)\s*)*")
 # A quantile of a range's values (`quantile_over_time(0.9, job:errors:ratio5m[10m])`): a ratio's meaning kept for its
-# direction, but, as a window's extreme, no rate of the events (_outcome_ratio stops at "quantile": no pooled counts).
+# direction, but, as a window's extreme, no rate of the events (see _uncounted: no pooled counts).
 _QUANTILE_OVER_TIME_RE = re.compile(r"(?<![\w:])quantile_over_time\s*\(")
 # A native or classic histogram's share of observations between two bounds (`histogram_fraction(0, 0.3, ...)`).
 _FRACTION_RE = re.compile(r"histogram_fraction\s*\(")
 # A window's extreme (`max_over_time(ratio[5m:1m])`, the step's worst minute): a ratio still, but its mean is no rate of
 # the events, so the pooled counts cannot be taken from it.
 _EXTREME_OVER_TIME_RE = re.compile(r"(?<![\w:])(min|max)_over_time\s*\(")
+# round() keeps a ratio's direction, but not its value: `round(errors / total, 0.1)` reads 0 below 5%.
+_ROUND_RE = re.compile(r"(?<![\w:])round\s*\(")
 # A comparison with bool (`errors / total < bool 0.01`): 0 or 1 by a threshold, better on the side the threshold keeps.
 _BOOL_COMPARISON_RE = re.compile(r"(?:[<>!=]=|[<>])\s*bool(?![\w:])")
 # Arithmetic of numbers alone in brackets (`(1/60)`, `(60 * 60)`), or a function of them (`vector(60)`): a number.
@@ -626,14 +634,11 @@ class KpiCompareCheck(Check):
                     ("an error ratio", "0", "0") if counts == "failures" else ("a success ratio", "1", "1 (no failure)")
                 )
                 events = "count both variants' traffic with events (the pooled counts then judge it at any weights)"
-                extreme = _EXTREME_OVER_TIME_RE.search(promql_blanked(self._canary["query"].text))
-                if (extreme := extreme or _EXTREME_OVER_TIME_RE.search(promql_blanked(query))) is not None:
-                    # _count_checked takes no counts of a window's extreme: events alone would leave the ranks judging.
+                if (uncounted := _uncounted(self._canary["query"].text) or _uncounted(query)) is not None:
+                    # _count_checked takes no counts of it: events alone would leave the ranks judging.
                     events = (
                         "compare the ratio itself with events on both variants (the pooled counts then judge it at "
-                        f"any weights): {extreme.group(1)}_over_time() keeps a window's "
-                        f"{'highest' if extreme.group(1) == 'max' else 'lowest'} ratio, of which no counts are taken, "
-                        "with events or without"
+                        f"any weights): {uncounted}, of which no counts are taken, with events or without"
                     )
                 found.append(
                     f"canary.query is {kind}, which method mann_whitney compares step by step, not request by "
@@ -657,8 +662,8 @@ class KpiCompareCheck(Check):
     def _counts_not_counted(self) -> list[str]:
         """A warning for each query read as the lookback's count of events that gives none (see _not_a_count): a
         proportion's `success` and `total`; mann_whitney's `events` of an error (or success) ratio with both variants'
-        events, which the pooled counts read as counts; else the canary's `events` that min_canary_events is compared
-        with (a ratio's or mann_whitney's)."""
+        events, which the pooled counts read as counts (not of one they take no counts of, see _uncounted); else the
+        canary's `events` that min_canary_events is compared with (a ratio's or mann_whitney's)."""
         sides = (("canary", self._canary), ("baseline", self._baseline))
         if self.method == "proportion":
             return [
@@ -672,6 +677,7 @@ class KpiCompareCheck(Check):
             and "events" in self._canary
             and "events" in self._baseline
             and _outcome_ratio(self._canary["query"].text) is not None
+            and _uncounted(self._canary["query"].text) is None
         )
         if pooled:
             return [
@@ -1434,8 +1440,10 @@ class KpiCompareCheck(Check):
         interval within the tolerance (in mode ab: the counts' canary win), the ranks' fail does not stand where the
         counts find the canary significantly better, and at a traffic ratio beyond _RANKS_MAX_TRAFFIC_RATIO either way
         it needs the counts' (else inconclusive); without both events the verdict says its traffic is unmeasured, of a
-        ratio read through min_over_time or max_over_time that no counts are taken, and of a recorded ratio naming no
-        outcome that its direction is the one written."""
+        ratio whose samples are no rate of the events (see _uncounted) that no counts are taken, and of a recorded
+        ratio naming no outcome, or a query naming one it is not read as a ratio of (see _unread_outcome), that its
+        direction is the one written; the ranks' pass of the latter, with samples within 0 to 1 and events on both, is
+        inconclusive (no counts confirm it)."""
         # Rendered too: a matcher whose value is a param (`code=~"{{ failing }}"`) picks its outcome only once filled.
         rendered = measured.queries["canary"].get("query", "")
         template = self._canary["query"].text
@@ -1444,18 +1452,43 @@ class KpiCompareCheck(Check):
         if counted is None and (unnamed := _unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
             # An error ratio and a success ratio are better opposite ways, and a recorded ratio may be no share of
             # events at all (`instance:node_memory_utilisation:ratio`): the direction written is all there is.
-            assumed = {
-                "lower_is_better": "lower is taken as better",
-                "higher_is_better": "higher is taken as better",
-                "either": "a change either way is taken as worse",
-            }[self.direction]
             why = (
-                f"{unnamed}, a recorded ratio, names no outcome (no failure or success word): {assumed} by direction "
+                f"{unnamed}, a recorded ratio, names no outcome (no failure or success word): "
+                f"{_ASSUMED[self.direction]} by direction "
                 f"{self.direction} alone, and its per-step values are compared by rank alone, without pooled counts"
             )
             details["count_test"] = {"applied": False, "why": why}
             return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
-        if counted is None and not (_bucket_share(template) or _bucket_share(rendered)):
+        shared = _bucket_share(template) or _bucket_share(rendered)
+        if counted is None and not shared and (named := _unread_outcome(template) or _unread_outcome(rendered)):
+            # Its samples may be no share of the events it names (`ceil(errors / total)`, `(requests / errors) > 0`):
+            # counts taken of them, or a direction read from them, would judge a figure other than the one compared.
+            why = (
+                f"canary.query names an outcome ({named}) but is not read as its share of the events (a ratio read "
+                f"through sums, scaling and the functions that keep its values): {_ASSUMED[self.direction]} by "
+                f"direction {self.direction} alone, and its per-step values are compared by rank alone, without "
+                "pooled counts"
+            )
+            details["count_test"] = {"applied": False, "why": why}
+            within = all(0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side])
+            if verdict.outcome is not Outcome.PASS or traffic is None or not within:
+                return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+            # Samples within 0 to 1 with events on both are what the counts judged before this reading refused them:
+            # the ranks' ties at 0 alone passed a canary erring at 2.5% at a third of its steps against none.
+            if self.mode == "ab":
+                details["winner"] = None
+            return Verdict(
+                outcome=Outcome.INCONCLUSIVE,
+                reason=(
+                    f"no pooled counts confirm the ranks' {'canary win' if self.mode == 'ab' else 'pass'} of samples "
+                    f"within 0 to 1 with events on both variants, as every error (or success) ratio's pass needs: "
+                    f"{why}; by the ranks: {verdict.reason}"
+                ),
+                value=verdict.value,
+                threshold=verdict.threshold,
+                details=details,
+            )
+        if counted is None and not shared:
             return verdict
         if traffic is None:
             # A success ratio without failures is 1, as an error ratio without any is 0 (a band of buckets too).
@@ -1466,17 +1499,11 @@ class KpiCompareCheck(Check):
             )
             details["count_test"] = {"applied": False, "why": why}
             return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
-        extreme = _EXTREME_OVER_TIME_RE.search(promql_blanked(template)) or _EXTREME_OVER_TIME_RE.search(
-            promql_blanked(rendered)
-        )
-        if extreme is not None:
-            # Bursts bunched in few minutes raise a variant's worst minutes far above its rate (and lower its best):
-            # the counts would find a steady canary erring twice as often significantly better.
-            kept = "highest" if extreme.group(1) == "max" else "lowest"
-            why = (
-                f"no pooled counts: {extreme.group(1)}_over_time() keeps a window's {kept} ratio, and the mean of "
-                "those times the events counts no events"
-            )
+        if (uncounted := _uncounted(template) or _uncounted(rendered)) is not None:
+            # Bursts bunched in few minutes raise a variant's worst minutes far above its rate (and lower its best),
+            # and a rounding reads a steady ratio below half its step as 0: the counts would find a steady canary
+            # erring twice as often significantly better, or fail one erring less.
+            why = f"no pooled counts: {uncounted}, and the mean of those times the events counts no events"
             details["count_test"] = {"applied": False, "why": why}
             return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
         if any(not 0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side]):
@@ -2674,16 +2701,22 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     they hold, and what its numerator counts: a division by something other than a number with a count of failures
     (`code=~"5.."`, `outcome="SERVER_ERROR"`, `errors_total`) or, by a matcher alone, of successes (`code!~"5.."`, a
     latency SLI's `le="0.3"` bucket, a negated failure name `error_free_sessions_total`) in it, or a recorded ratio by
-    its name (`job:errors:ratio5m`); what the numerator counts as _ratio_said reads it (`ok / (ok + errors)` counts
-    successes), else by those words. None for others and a measure's mean (`_sum`)."""
+    its name (`job:errors:ratio5m`), or a quantile_over_time() of one; what the numerator counts as _ratio_said reads
+    it (`ok / (ok + errors)` counts successes), by those words only for a query nesting too deeply for it. None for
+    others (one _ratio_said cannot read, see _unread_outcome) and a measure's mean (`_sum`)."""
     syntax = promql_blanked(query)
-    if "quantile" in syntax.lower():
+    if "quantile" in _QUANTILE_OVER_TIME_RE.sub("", syntax).lower():
         return None
     names = [name for selector in metric_selectors(query) for name in selector.names]
+    try:
+        said, deep = _ratio_said(query), False
+    except RecursionError:
+        said, deep = None, True
     if "/" not in _by_numbers_removed(syntax):
-        # `1 - job:errors:ratio5m` is a success ratio, as _ratio_said reads it.
-        recorded = _said_within_reach(query)
-        return recorded[0] if recorded is not None else _recorded_ratio(names)
+        # `1 - job:errors:ratio5m` is a success ratio, as _ratio_said reads it; `abs(job:errors:ratio5m - 0.5)` none.
+        if said is not None:
+            return said[0]
+        return _recorded_ratio(names) if deep else None
     # A mean latency (`x_seconds_sum / x_seconds_count`) is not at 0 for little traffic, whatever its name picks.
     if any(name.endswith("_sum") for name in names):
         return None
@@ -2697,10 +2730,11 @@ def _outcome_ratio(query: str) -> Literal["failures", "successes"] | None:
     if not (failing or picked or negated):
         # A success-named metric (`orders_total`) is a business KPI's count, not one outcome of every request.
         return None
-    said = _said_within_reach(query)
     if said is not None:
         return said[0]
-    if _outcome_divides_alone(query, syntax):
+    # What _ratio_said does not read is no share of the events it names (`ceil(errors / total)`, `(requests / errors)
+    # > 0`, `abs(errors / total - 0.5)`): read by the words, its mean times the events counted no events.
+    if not deep or _outcome_divides_alone(query, syntax):
         return None
     # A bucket's bound where _ratio_said did not read it as the numerator (`count / bucket`, a band `bucket - bucket`)
     # says no outcome: only the bucket over the count is the share within it.
@@ -2739,14 +2773,6 @@ def _outcome_divides_alone(query: str, blank: str) -> bool:
     )
 
 
-def _said_within_reach(query: str) -> tuple[Literal["failures", "successes"], str] | None:
-    """_ratio_said of `query`, None for one nesting too deeply to read (see _direction_against_ratio)."""
-    try:
-        return _ratio_said(query)
-    except RecursionError:
-        return None
-
-
 def _unnamed_recorded_ratio(query: str) -> str | None:
     """The recorded ratio a rendered `query` without a division reads (`job:slo_sli:ratio5m`, see _RECORDED_RATIO_RE)
     when its name says neither failures nor successes (nor a burn rate or a budget); None otherwise."""
@@ -2763,11 +2789,55 @@ def _unnamed_recorded_ratio(query: str) -> str | None:
     return names[0]
 
 
+def _unread_outcome(query: str) -> str | None:
+    """The matcher on an outcome label (`code=~"5.."`) or the metric name (`errors_total`, `job:errors:ratio5m`) by
+    which a rendered `query` that divides, or reads a recorded ratio, names an outcome it is not read as a share of by
+    _outcome_ratio (`ceil(errors / total)`, `abs(job:errors:ratio5m - 0.5)`, `errors / total > bool 0.01`); None for a
+    query naming none, the traffic per failure (`requests / errors`, see _outcome_divides_alone), a quantile, a mean
+    (`_sum`), a burn rate and a budget."""
+    syntax = promql_blanked(query)
+    names = [name for selector in metric_selectors(query) for name in selector.names]
+    if "quantile" in _QUANTILE_OVER_TIME_RE.sub("", syntax).lower() or any(name.endswith("_sum") for name in names):
+        return None
+    if any(_NOT_A_SHARE_RE.search(name.lower()) for name in names):
+        return None  # a burn rate or a budget says which way is better itself
+    divides = "/" in _by_numbers_removed(syntax)
+    if divides and _outcome_divides_alone(query, syntax):
+        return None
+    if not divides and not any(_RECORDED_RATIO_RE.fullmatch(name.lower()) for name in names):
+        return None  # a rate of errors (`sum(rate(errors_total[5m]))`) is no share of anything
+    picked = _outcomes_picked(query)
+    if picked:
+        return picked[0][0]
+    return next(
+        (name for name in names if _named_outcome(name) == "failures" or _NEGATED_FAILURE_RE.search(name.lower())), None
+    )
+
+
+def _uncounted(query: str) -> str | None:
+    """What keeps an outcome ratio's rendered `query` from giving the ratio of its events at each step, so that the
+    mean of its samples times the events counts none: a window's extreme (`max_over_time`) or quantile
+    (`quantile_over_time`), or a rounding (`round(errors / total, 0.1)`); None when nothing does."""
+    blank = promql_blanked(query)
+    if (extreme := _EXTREME_OVER_TIME_RE.search(blank)) is not None:
+        kept = "highest" if extreme.group(1) == "max" else "lowest"
+        return f"{extreme.group(1)}_over_time() keeps a window's {kept} ratio"
+    if _QUANTILE_OVER_TIME_RE.search(blank) is not None:
+        return "quantile_over_time() keeps a quantile of a window's ratios"
+    if _ROUND_RE.search(blank) is not None:
+        return "round() keeps the ratio rounded to a multiple of its second argument (1 without one)"
+    return None
+
+
 def _bucket_share(query: str) -> bool:
-    """Whether a rendered `query` divides and reads a histogram bucket at a finite bound (`le="0.3"`): a share of
-    the events though it says no outcome (a band, `(bucket{le="0.5"} - bucket{le="0.3"}) / count`), which the pooled
-    counts judge when its samples lie within 0 to 1."""
-    if "/" not in _by_numbers_removed(promql_blanked(query)):
+    """Whether a rendered `query` divides and reads a histogram bucket at a finite bound (`le="0.3"`), or takes a
+    histogram_fraction(): a share of the events though it says no outcome (a band, `(bucket{le="0.5"} -
+    bucket{le="0.3"}) / count`, `histogram_fraction(0.3, 0.5, ...)`), which the pooled counts judge when its samples
+    lie within 0 to 1."""
+    syntax = promql_blanked(query)
+    if _FRACTION_RE.search(syntax) is not None:
+        return True
+    if "/" not in _by_numbers_removed(syntax):
         return False
     try:
         selectors = vector_selectors(query)

@@ -473,9 +473,12 @@ CHECKS.extend(
 )
 
 # Failed payments per visit over the last minute, at one step in three (the others read 0): kpiworse's 2.5% then, 0
-# otherwise, as an error ratio reads with errors in bursts; kpistable and kpiequal have none.
+# otherwise, as an error ratio reads with errors in bursts; kpistable and kpiequal have none. The failures are masked
+# in the numerator, where the reading sees an error ratio still (a ratio times a mask is no share of the events).
+PAYMENT_RATIO = "sum(rate(kpi_failed_payments_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m]))"
 PAYMENT_ERROR_RATIO = (
-    "sum(rate(kpi_failed_payments_total{{{0}}}[1m])) / sum(rate(kpi_visits_total{{{0}}}[1m])) * (time() % 90 < bool 30)"
+    "(sum(rate(kpi_failed_payments_total{{{0}}}[1m])) and on() (vector(time() % 90) < 30) or on() vector(0)) "
+    "/ sum(rate(kpi_visits_total{{{0}}}[1m]))"
 )
 CHECKS.extend(
     [
@@ -501,9 +504,7 @@ CHECKS.extend(
             "max_relative_change": 0.1,
             "lookback": "30m",
             "step": "30s",
-            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")).replace(
-                "% 90 < bool 30", "% 600 >= bool 270"
-            ),
+            "canary": PAYMENT_ERROR_RATIO.format(_selector("canary_hash")).replace("% 90) < 30", "% 600) >= 270"),
             "baseline": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
         },
         {
@@ -523,6 +524,54 @@ CHECKS.extend(
             },
             "baseline": {
                 "query": PAYMENT_ERROR_RATIO.format(_selector("stable_hash")),
+                "events": _counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+        {
+            # payment-error-bursts-counted masked by a factor, a ratio times 0 or 1: no share of the events the reading
+            # takes counts of, so the ranks' pass (their ties at 0) is inconclusive.
+            "name": "payment-error-bursts-masked",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_absolute_change": 0.001,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": {
+                "query": f"{PAYMENT_RATIO.format(_selector('canary_hash'))} * (time() % 90 < bool 30)",
+                "events": _counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "query": f"{PAYMENT_RATIO.format(_selector('stable_hash'))} * (time() % 90 < bool 30)",
+                "events": _counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+        {
+            # kpiworse's failed payments per visit (2.5%) rounded to 0.1: as the canary, 2.4 times them at one step
+            # in 5 (6%, read 0.1), 0 otherwise (1.2%); as the baseline, 1.96 times them (4.9%, read 0) and 2.4 times at
+            # one step in 12 (read 0.1): about 5%, four times the canary's.
+            "name": "payment-errors-rounded",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_absolute_change": 0.001,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": {
+                "query": (
+                    "round((sum(rate(kpi_failed_payments_total{{{0}}}[1m])) * 2.4 and on() (vector(time() % 150) < 30) "
+                    "or on() vector(0)) / sum(rate(kpi_visits_total{{{0}}}[1m])), 0.1)"
+                ).format(_selector("canary_hash")),
+                "events": _counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "query": (
+                    "round((sum(rate(kpi_failed_payments_total{{{0}}}[1m])) * 1.96 + (sum(rate("
+                    "kpi_failed_payments_total{{{0}}}[1m])) * 0.44 and on() (vector(time() % 360) < 30) or on() "
+                    "vector(0))) / sum(rate(kpi_visits_total{{{0}}}[1m])), 0.1)"
+                ).format(_selector("stable_hash")),
                 "events": _counter("kpi_visits_total", "stable_hash"),
             },
         },
@@ -967,6 +1016,31 @@ class TestPooledCounts:
         body = await run(client, prometheus, "payment-error-bursts-counted", "kpiequal")
         assert body["verdict"] == "pass", body["reason"]
         assert body["details"]["count_test"]["harm_bound"] < 0.001
+
+
+class TestPooledCountsNotTaken:
+    """mann_whitney on a query naming failures whose samples are no share of the events: no pooled counts are taken,
+    and the ranks' pass of samples within 0 to 1 with events on both is inconclusive."""
+
+    async def test_a_masked_ratio_erring_at_some_steps_does_not_pass(self, client, prometheus):
+        # The ranks' ties at 0 pass kpiworse (2.5% at a third of its steps, the baseline without errors).
+        body = await run(client, prometheus, "payment-error-bursts-masked", "kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+        assert body["details"]["count_test"]["applied"] is False
+
+    async def test_a_rounded_ratio_is_not_failed_by_counts_of_its_rounding(self, client, prometheus):
+        # Before: the pooled counts read the canary's 0.1 at a fifth of its steps as 2% of its visits failing against
+        # the baseline's 0.9% (0.1 at a twelfth) and failed the canary erring a quarter as often.
+        body = await run(client, prometheus, "payment-errors-rounded", "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "pass", body["reason"]
+        assert body["details"]["count_test"] == {
+            "applied": False,
+            "why": "no pooled counts: round() keeps the ratio rounded to a multiple of its second argument (1 without "
+            "one), and the mean of those times the events counts no events",
+        }
 
 
 class TestNearTheFloatRange:

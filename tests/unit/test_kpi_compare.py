@@ -4537,12 +4537,16 @@ class TestPooledCounts:
         assert judged.details["count_test"] == {"applied": False, "why": why}
 
     def test_a_quantile_over_time_gets_no_pooled_counts(self):
-        # A window's 90th percentile of the ratios, as its extreme, counts no events: no step-by-step warning either.
+        # A window's 90th percentile of the ratios, as its extreme, counts no events, and the verdict says so.
         query = 'quantile_over_time(0.9, job:errors:ratio1m{h="{{ canary_hash }}"}[5m])'
         samples = ([0.01] * 61, [0.25 if i % 10 == 0 else 0.0 for i in range(61)])
         judged = judge_counted(samples, (100000.0, 100000.0), query=query)
+        why = (
+            "no pooled counts: quantile_over_time() keeps a quantile of a window's ratios, and the mean of those "
+            "times the events counts no events"
+        )
         assert judged.outcome is Outcome.FAIL, judged.reason
-        assert "count_test" not in judged.details
+        assert judged.details["count_test"] == {"applied": False, "why": why}
 
     def test_a_traffic_ratio_beyond_the_float_range_is_null(self):
         # 1e10 events over 1e-300 is inf, which JSON cannot carry; the counts still judge (unequal, beyond 2x).
@@ -4684,6 +4688,200 @@ ABSOLUTE = {"max_relative_change": None, "max_absolute_change": 0.001}
 # A canary erring (or slow) at one step in 4 (5% then) against a baseline always at 0.25%: below it at most steps, so
 # the ranks have it better, where its mean, 0.0131, is 5 times the baseline's.
 SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
+
+
+REQUESTS_RATE = 'sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))'
+ERRORS_RATE = 'sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))'
+
+
+class TestRatiosTheCountsDoNotRead:
+    """A query naming an outcome whose samples are no share of the events at each step (a filter, a rounding, a
+    distance, the traffic per failure wrapped) gets no pooled counts and no step-by-step warning of an error ratio,
+    and says its direction is the one written; one whose samples are such a share gets them."""
+
+    def warned(self, query: str, counted: tuple[str, ...] = (), **overrides: Any) -> list[str]:
+        variants = TestMannWhitneyErrorRatio().variants(query, counted)
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.001, **overrides)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"({REQUESTS_RATE} / {ERRORS_RATE}) > 0",
+            f"topk(1, {REQUESTS_RATE} / {ERRORS_RATE})",
+            f"ceil({REQUESTS_RATE} / {ERRORS_RATE})",
+        ],
+        ids=["filtered", "topk", "ceil"],
+    )
+    def test_the_traffic_per_failure_wrapped_is_no_error_ratio(self, query):
+        # Before: "canary.query is an error ratio ... at 0 more often" at load and "(traffic unmeasured: ... sits at 0
+        # more often ...)" in the verdict: the requests per error are above 1, better higher.
+        assert not [w for w in self.warned(query) if "step by step" in w]
+        judged = judge_counted(([40.0 + i % 3 for i in range(61)], [40.0] * 61), None, "higher_is_better", query)
+        why = (
+            "canary.query names an outcome (errors_total) but is not read as its share of the events (a ratio read "
+            "through sums, scaling and the functions that keep its values): higher is taken as better by direction "
+            "higher_is_better alone, and its per-step values are compared by rank alone, without pooled counts"
+        )
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+
+    @pytest.mark.parametrize(
+        ("query", "named"),
+        [
+            (f"ceil({ERROR_RATIO})", 'code=~"5.."'),
+            (f"abs({ERROR_RATIO} - 0.5)", 'code=~"5.."'),
+            ('abs(job:errors:ratio5m{h="{{ canary_hash }}"} - 0.5)', "job:errors:ratio5m"),
+            (f"{ERRORS_RATE} / {REQUESTS_RATE} > bool 0.01", "errors_total"),
+        ],
+        ids=["ceil", "distance", "recorded-distance", "indicator"],
+    )
+    def test_a_figure_other_than_the_ratio_gets_no_pooled_counts(self, query, named):
+        # The canary's figure is above the baseline's at one step in 10, at 0.1 more (a step with any error, a
+        # distance from 0.5 less a tenth): the ranks pass it. Before: the pooled counts read its mean, 0.0098 more,
+        # as 98 errors in 10000 events and failed it.
+        samples = ([0.1 if i % 10 == 0 else 0.0 for i in range(61)], [0.0] * 60 + [0.1])
+        before = judge_counted(samples, (10000.0, 10000.0))
+        assert before.outcome is Outcome.FAIL, before.reason
+        judged = judge_counted(samples, (10000.0, 10000.0), query=query)
+        assert judged.details["count_test"]["applied"] is False
+        assert judged.details["count_test"]["why"].startswith(f"canary.query names an outcome ({named}) but is not")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("tied samples: the interval rules out an increase"), judged.reason
+        assert not [w for w in self.warned(query) if "step by step" in w]
+
+    @pytest.mark.parametrize("mode", ["gate", "ab"])
+    def test_the_ranks_pass_of_a_figure_not_counted_within_0_to_1_is_held(self, mode):
+        # A ratio times a mask, 0 at two steps in three: the ranks pass a canary erring at one step in 10 (5%) against
+        # a baseline steady at 0.1%, 57 errors in 10000 events to 10. Before this reading refused it the counts
+        # failed it; the ranks alone, with events on both, would pass it.
+        query = f"{ERROR_RATIO} * (time() % 90 < bool 30)"
+        assert judge_counted(RARE_BURSTS, None, query=query, mode=mode).outcome is Outcome.PASS
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query, mode=mode)
+        passed = "canary win" if mode == "ab" else "pass"
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            f"no pooled counts confirm the ranks' {passed} of samples within 0 to 1 with events on both variants, as "
+            'every error (or success) ratio\'s pass needs: canary.query names an outcome (code=~"5..") but is not read'
+        ), judged.reason
+        assert judged.details["count_test"]["applied"] is False
+        if mode == "ab":
+            assert judged.details["winner"] is None
+        # Outside 0 to 1 (a percentage) no counts were ever taken: the ranks' pass stands, with the note.
+        outside = tuple([30 * x for x in side] for side in RARE_BURSTS)
+        assert judge_counted(outside, (10000.0, 10000.0), query=query).outcome is Outcome.PASS
+
+    @pytest.mark.parametrize("precision", ["0.1", "0.001"])
+    def test_a_rounded_ratio_gets_no_pooled_counts(self, precision):
+        # A canary erring at 6% at one step in 10 (0.6%) against a baseline steadily at 4.9%, both rounded to 0.1:
+        # the canary reads 0.1 at those steps, the baseline 0 at all but one. Before: the pooled counts found the
+        # canary erring at 0.0098 against 0.0016 and failed the canary erring 8 times less. Any precision is a
+        # rounding: the reading takes no counts of one.
+        query = f"round({ERROR_RATIO}, {precision})"
+        samples = ([0.1 if i % 10 == 0 else 0.0 for i in range(61)], [0.0] * 60 + [0.1])
+        judged = judge_counted(samples, (10000.0, 10000.0), query=query)
+        why = (
+            "no pooled counts: round() keeps the ratio rounded to a multiple of its second argument (1 without one), "
+            "and the mean of those times the events counts no events"
+        )
+        assert judged.details["count_test"] == {"applied": False, "why": why}
+        assert judged.outcome is not Outcome.FAIL, judged.reason
+        assert judged.reason.endswith(f" ({why})"), judged.reason
+
+    def test_a_rounded_ratio_is_read_for_its_direction(self):
+        query = f"round({ERROR_RATIO}, 0.1)"
+        assert [w[:30] for w in self.warned(query, direction="higher_is_better") if "direction" in w] == [
+            "canary.query is an error ratio"
+        ]
+        assert [w for w in self.warned(query) if "step by step" in w] == [
+            "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
+            "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
+            "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or compare the "
+            "ratio itself with events on both variants (the pooled counts then judge it at any weights): round() "
+            "keeps the ratio rounded to a multiple of its second argument (1 without one), of which no counts are "
+            "taken, with events or without"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'quantile_over_time(0.9, job:errors:ratio5m{h="{{ canary_hash }}"}[10m])',
+            f"quantile_over_time(0.9, ({ERROR_RATIO})[10m:1m])",
+        ],
+        ids=["recorded", "subquery"],
+    )
+    def test_a_quantile_over_time_of_an_error_ratio_draws_the_step_by_step_warning(self, query):
+        # Before: none, where the ratio itself draws it: the quantile of a window's ratios is at 0 as often.
+        assert [w for w in self.warned(query) if "step by step" in w] == [
+            "canary.query is an error ratio, which method mann_whitney compares step by step, not request by "
+            "request: a variant with less traffic is at 0 more often and noisier, so with unequal traffic it fails "
+            "a canary erring as rarely as the baseline, or passes one erring more often; without an events query on "
+            "both variants the verdict cannot tell a baseline at 0 for its little traffic from one at 0 for its "
+            "quality. Use method proportion (success and total as increase(...[{{ lookback }}])), or compare the "
+            "ratio itself with events on both variants (the pooled counts then judge it at any weights): "
+            "quantile_over_time() keeps a quantile of a window's ratios, of which no counts are taken, with events "
+            "or without"
+        ]
+        judged = judge_counted(RARE_BURSTS, None, query=query)
+        assert "traffic unmeasured" in judged.details["count_test"]["why"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max_over_time(({ERROR_RATIO})[5m:1m])",
+            'min_over_time(job:errors:ratio1m{h="{{ canary_hash }}"}[5m])',
+            f"round({ERROR_RATIO}, 0.1)",
+        ],
+        ids=["max", "min", "round"],
+    )
+    def test_events_per_second_of_a_ratio_not_counted_are_not_said_to_be_counted(self, query):
+        # Before: "canary.events is per second ..., and method mann_whitney's pooled counts read it as the lookback's
+        # events", where no counts are taken of it: only the traffic ratio (per second as well) and min_canary_events
+        # read them.
+        per_second = {"events": REQUESTS_RATE}
+        variants = TestMannWhitneyErrorRatio().variants(query, ("canary", "baseline"))
+        for side in ("canary", "baseline"):
+            variants[side] |= {
+                k: v.replace("canary", "stable") if side == "baseline" else v for k, v in per_second.items()
+            }
+        warned = [
+            w.partition(": check 'kpi': ")[2]
+            for minimum in (0, 100)
+            for w in load(
+                check(method="mann_whitney", **variants, max_absolute_change=0.001, min_canary_events=minimum)
+            ).warnings
+            if ".events " in w
+        ]
+        assert warned == [
+            "canary.events is per second (rate() or irate()), and min_canary_events 100 is a count of the lookback's "
+            "events: it is compared with the events of one second, which holds a canary with enough traffic without "
+            "a verdict; write increase(...[{{ lookback }}])"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            'histogram_fraction(0.1, 0.3, sum by (le) (rate(x_seconds_bucket{h="{{ canary_hash }}"}[5m])))',
+            '(sum(rate(x_seconds_bucket{le="0.3",h="{{ canary_hash }}"}[5m])) '
+            '- sum(rate(x_seconds_bucket{le="0.1",h="{{ canary_hash }}"}[5m]))) '
+            '/ sum(rate(x_seconds_count{h="{{ canary_hash }}"}[5m]))',
+        ],
+        ids=["histogram-fraction", "buckets"],
+    )
+    def test_a_band_of_a_histogram_is_judged_by_its_counts_either_way(self, query):
+        # Before: the buckets' band was, histogram_fraction()'s the ranks alone passed (57 in the band of 10000
+        # against 10).
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query)
+        assert judged.details["count_test"]["applied"] is True
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.reason.startswith("the pooled counts find an increase beyond the tolerance"), judged.reason
+
+    def test_an_error_rate_per_second_draws_no_note(self):
+        # No share of anything: judged by the ranks as any rate is.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=ERRORS_RATE)
+        assert "count_test" not in judged.details
 
 
 class TestPooledCountsAB:
