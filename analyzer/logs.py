@@ -4,11 +4,13 @@ Every line goes through structlog, stdlib loggers included (aiohttp.*, asyncio),
 JSON throughout. Text that may come from a client is truncated and its control characters escaped, and
 the events a hostile client can trigger at will are sampled, with a count of what was left out.
 structlog itself is imported at the first line a process logs when `configure_logging` is told to wait for it
-(`analyzer run`, which usually logs none: importing and setting it up was 5% of its instructions).
+(`analyzer run`, which usually logs none: importing and setting it up was 5% of its instructions), or set up as soon
+as anything else imports it (a kind's module or evaluation).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import logging
@@ -16,12 +18,15 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from analyzer.redaction import hide_credentials
 
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
     import structlog
 
 LogFormat = Literal["json", "console"]
@@ -193,8 +198,11 @@ def configure_logging(
     formatter: logging.Formatter
     if at_first_line and "structlog" not in sys.modules:
         formatter = _PENDING = _FirstUseFormatter(set_up)
+        if _SET_UP_AT_IMPORT not in sys.meta_path:
+            sys.meta_path.insert(0, _SET_UP_AT_IMPORT)
     else:
         _PENDING = None
+        _SET_UP_AT_IMPORT.remove()
         formatter = set_up()
     handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
@@ -264,6 +272,10 @@ class _FirstUseFormatter(logging.Formatter):
         collecting = gc.isenabled()
         gc.disable()
         try:
+            # Imported before the lock is taken: a thread importing structlog holds its module's import lock until
+            # the import's own set-up (`_SetUpAtImport`) has taken and left this one.
+            import structlog  # noqa: F401
+
             with self._lock:
                 if self._built is None:
                     self._built = self._set_up()
@@ -299,13 +311,58 @@ class _FirstUseLogger:
         return getattr(self._logger, attribute)
 
 
-def set_up_if_imported() -> None:
-    """Set structlog up now where `configure_logging` waits for a first line and something imported structlog (a
-    kind's module): a line it writes through structlog's own `get_logger` is then written as ours, not by
-    structlog's defaults on stdout."""
-    pending = _PENDING
-    if pending is not None and "structlog" in sys.modules:
-        pending.built()
+class _SetUpAtImport:
+    """A meta path finder that has structlog, once imported, set up as a waiting `configure_logging` says before the
+    code that imported it goes on: a kind's module or evaluation that imports structlog and logs through its own
+    `get_logger` is then written as ours, not by structlog's defaults on stdout (before a Job's verdict)."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        """structlog's spec as the finders after this one find it, loaded by `_ThenSetUp`; None for other modules."""
+        if fullname != "structlog":
+            return None
+        for finder in list(sys.meta_path):
+            find_spec = getattr(finder, "find_spec", None)
+            if finder is self or find_spec is None:
+                continue
+            spec: ModuleSpec | None = find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _ThenSetUp(spec.loader)  # type: ignore[assignment]
+                return spec
+        return None
+
+    def remove(self) -> None:
+        """Off the meta path (structlog imported, or set up at once)."""
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+
+
+class _ThenSetUp:
+    """structlog's own loader, then the set-up `configure_logging` left for the first line."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        """The module as structlog's loader creates it."""
+        created: ModuleType | None = self._loader.create_module(spec)
+        return created
+
+    def exec_module(self, module: ModuleType) -> None:
+        """structlog run as its loader runs it (and left naming that loader), then set up."""
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        _SET_UP_AT_IMPORT.remove()
+        pending = _PENDING
+        if pending is not None:
+            pending.built()
+
+
+_SET_UP_AT_IMPORT = _SetUpAtImport()
 
 
 def get_logger(name: str) -> Any:

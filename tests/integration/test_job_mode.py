@@ -300,6 +300,79 @@ class TestAKindLoggingThroughStructlog:
         assert "[warning  ]" in line and "detail='from the kind'" in line, line
 
 
+# A kind that imports structlog only in its evaluation, as a plugin that logs only when something goes wrong may.
+LAZY_STRUCTLOG_KIND = """
+from typing import Literal
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class LazyCheck(Check):
+    kind: Literal["lazy"] = "lazy"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        import structlog
+
+        structlog.get_logger("lazy_kind").warning("lazy_warned", detail="from the evaluation")
+        return Verdict(outcome=Outcome.PASS, reason="lazy passed", value=1.0, threshold=1.0)
+"""
+
+# A kind whose module logs through structlog as it is imported (the catalog's load imports it).
+LOADING_STRUCTLOG_KIND = """
+from typing import Literal
+
+import structlog
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+structlog.get_logger("loading_kind").warning("loading_warned", detail="from the import")
+
+
+class LoadingCheck(Check):
+    kind: Literal["loading"] = "loading"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        return Verdict(outcome=Outcome.PASS, reason="loading passed", value=1.0, threshold=1.0)
+"""
+
+
+class TestAKindImportingStructlogLate:
+    """A kind that first imports structlog in its evaluation, or logs through it while its module is imported, is
+    written as the analyzer's lines are (stderr, the console format): stdout holds the verdict alone."""
+
+    @pytest.mark.parametrize(
+        ("kind", "class_name", "source", "event"),
+        [
+            ("lazy", "LazyCheck", LAZY_STRUCTLOG_KIND, "lazy_warned"),
+            ("loading", "LoadingCheck", LOADING_STRUCTLOG_KIND, "loading_warned"),
+        ],
+    )
+    async def test_stdout_is_the_verdict_alone(self, tmp_path, kind, class_name, source, event):
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": kind, "kind": kind}]}))
+        env = plugin_installed(tmp_path, kind, class_name, source)
+        code, out, err = await analyzer_run(kind, "--catalog", str(path), env=env)
+        assert code == 0 and out.startswith(f"PASS {kind}:") and len(out.splitlines()) == 1, (out, err)
+        line = next(line for line in err.splitlines() if event in line)
+        assert "[warning  ]" in line and "detail='from the" in line, line
+
+    @pytest.mark.parametrize(
+        ("kind", "class_name", "source", "event"),
+        [
+            ("lazy", "LazyCheck", LAZY_STRUCTLOG_KIND, "lazy_warned"),
+            ("loading", "LoadingCheck", LOADING_STRUCTLOG_KIND, "loading_warned"),
+        ],
+    )
+    async def test_stdout_is_the_json_document_alone(self, tmp_path, kind, class_name, source, event):
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": kind, "kind": kind}]}))
+        env = plugin_installed(tmp_path, kind, class_name, source)
+        code, out, err = await analyzer_run(kind, "--catalog", str(path), "--json", env=env)
+        assert code == 0, (out, err)
+        assert json.loads(out)["verdict"] == "pass", out
+        assert event in err, err
+
+
 # A green report an earlier run left in a reused CI workspace.
 OLDER_REPORT = (
     '<testsuites><testsuite name="older" tests="1" failures="0"><testcase name="ok"/></testsuite></testsuites>'

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import http.server
 import io
+import json
 import logging
 import re
 import subprocess
@@ -233,17 +235,51 @@ class TestStructlogAtTheFirstLine:
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
-    @pytest.mark.parametrize("imported", [True, False])
-    def test_set_up_if_imported_sets_up_only_where_structlog_was_imported(self, imported):
+    @pytest.mark.parametrize(
+        "importing",
+        [
+            "import structlog",
+            "import structlog.stdlib",
+            "from structlog import get_logger",
+            # A library asking whether structlog is installed finds its spec and imports nothing.
+            "import importlib.util; assert importlib.util.find_spec('structlog'); import structlog",
+        ],
+    )
+    @pytest.mark.parametrize("log_format", ["json", "console"])
+    def test_structlog_imported_by_other_code_is_set_up_before_it_logs(self, importing, log_format):
+        # A kind's module or evaluation that imports structlog and logs through structlog's own loggers: with its
+        # defaults, the line went to stdout (before a Job's verdict), in neither format.
         code = (
-            "import io, sys; from analyzer.logs import configure_logging, set_up_if_imported; "
-            "configure_logging('console', 'warning', stream=io.StringIO(), at_first_line=True); "
-            + ("import structlog; " if imported else "")
-            + "set_up_if_imported(); "
-            "print('structlog' in sys.modules and sys.modules['structlog'].is_configured())"
+            "import io, sys; from analyzer.logs import configure_logging; stream = io.StringIO(); "
+            f"configure_logging({log_format!r}, 'info', stream=stream, at_first_line=True); "
+            f"assert 'structlog' not in sys.modules; {importing}; "
+            "sys.modules['structlog'].get_logger('kind').warning('kind_warned', detail='from the kind'); "
+            "print(repr(stream.getvalue()))"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-        assert done.stdout.strip() == str(imported), done.stdout
+        assert done.stdout.count("kind_warned") == 1, done.stdout
+        written = ast.literal_eval(done.stdout)
+        if log_format == "json":
+            assert json.loads(written) | {"timestamp": "T"} == {
+                "event": "kind_warned",
+                "detail": "from the kind",
+                "level": "warning",
+                "timestamp": "T",
+            }
+        else:
+            # Our timestamp (UTC, ISO), where structlog's defaults write local time without the T.
+            assert _TIMESTAMP_RE.match(written) and "[warning  ] kind_warned" in written, written
+            assert "detail='from the kind'" in written, written
+
+    def test_structlog_imported_is_left_as_it_loads(self):
+        code = (
+            "import sys; from analyzer.logs import configure_logging; "
+            "configure_logging('console', 'warning', at_first_line=True); import structlog; "
+            "print(type(structlog.__loader__).__name__, type(structlog.__spec__.loader).__name__, "
+            "any(type(f).__module__ == 'analyzer.logs' for f in sys.meta_path))"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+        assert done.stdout.split() == ["SourceFileLoader", "SourceFileLoader", "False"], done.stdout
 
     def test_a_later_configuration_replaces_the_one_waiting(self):
         code = (
