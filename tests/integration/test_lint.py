@@ -2158,3 +2158,33 @@ class TestLiveLintCrashes:
         ) in result.stdout
         assert "0 problems in 3 checks; 1 not checked in full (the dry run crashed)\n" in result.stdout
         assert "analyzer: the dry run of card crashed (said above)" in result.stderr
+
+
+@pytest.mark.integration
+class TestLiveLintProbesOncePerTimeout:
+    """The dry run asks vector(1) once for each check whose query timed out, never again for the checks after it."""
+
+    def test_a_heavy_query_is_probed_once(self, tmp_path, prometheus):
+        probes: list[str] = []
+        timed_out = (503, json.dumps({"status": "error", "errorType": "timeout", "error": "query timed out"}).encode())
+
+        class Querier(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                asked = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("query", [""])[0]
+                if asked == "vector(1)":
+                    probes.append(asked)
+                if self.path.startswith("/api/v1/query") and "http_requests_total" in asked:
+                    return timed_out
+                return asked_prometheus(prometheus.url, self.path)
+
+        heavy = {**GOOD[0], "name": "heavy"}
+        later = [
+            {**GOOD[0], "name": f"later-{n}", "query": ERROR_RATIO.replace("http_requests_total", "http_request_total")}
+            for n in range(2)
+        ]
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with serving(Querier) as url:
+            result = validate(tmp_path, url, heavy, *later, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "stalled" not in result.stdout, result.stdout
+        assert probes == ["vector(1)"], probes

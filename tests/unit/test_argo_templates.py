@@ -6003,3 +6003,61 @@ class TestNumbersAsTheApiServerStoresThem:
             "check 'slow' may answer after 21 s (its 20 s deadline, plus up to 1 s waiting for an evaluation slot): a "
             "slower answer is an Error, whatever the verdict; set timeoutSeconds above 21"
         ]
+
+
+class TestIPv6HostsGoReads:
+    """A url whose host is a bracketed IPv6 address, with a port or none, is read as Go reads it: no problem."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    @pytest.mark.parametrize("origin", ["http://[fd00::7]", "http://[fd00::7]:8080", "https://[2001:db8::1]"])
+    def test_an_ipv6_address_with_or_without_a_port_is_no_problem(self, tmp_path, origin):
+        assert problems(tmp_path, template(origin + self.RUN)) == []
+
+
+class TestNamespaceOfAKustomizationBeside:
+    """A Service beside a kustomization that sets a namespace and lists nothing of it is taken to be applied there."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    def test_a_kustomization_beside_the_service_listing_none_of_it_sets_its_namespace(self, tmp_path):
+        url = f"http://analyzer.argo-rollouts.svc{self.RUN}"
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"namespace": "argo-rollouts"}))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path], catalog)
+        assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none), which Service " in found
+
+
+class TestTargetPortAdvice:
+    """A url calling a Service's targetPort is advised the port that leads to it, not the Service's first port."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    def test_the_port_leading_to_the_target_port_is_the_one_advised(self, tmp_path):
+        targeted = in_namespace(service("analyzer", 80, 9090))
+        targeted["spec"]["ports"][1]["targetPort"] = 3000
+        url = f"http://analyzer.argo-rollouts.svc:3000{self.RUN}"
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(targeted))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path], catalog)
+        assert "3000 is its targetPort, the pods' port, which only the Service's port 9090 leads to" in found, found
+        assert found.endswith("write http://analyzer.argo-rollouts.svc:9090/api/v1/checks/..."), found
+
+
+class TestTargetPortOfAnotherNamespace:
+    """A Service of the name in a namespace other than the url's is not the one it calls: its targetPort is no note."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    def test_a_service_of_the_name_in_another_namespace_is_not_noted(self, tmp_path):
+        targeted = in_namespace(service("analyzer", 80), "staging")
+        targeted["spec"]["ports"][0]["targetPort"] = 8080
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(targeted))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        assert template_notes([tmp_path], catalog) == []

@@ -5180,3 +5180,36 @@ def _measured_with_blind(reader, window, queries, answers, count):
         answers = {**answers, "blind": [Series({}, [(1.0, count)])]}
     results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
     return reader.measure(window, queries, results)
+
+
+class TestRulesDividedWindowsChecked:
+    """A Sloth ratio rule's window is checked when the rules API lists its rule, even in a partial answer, and its
+    sides show every error element matched, or errors at 0 apart from a total of which one series counts traffic."""
+
+    divided = TestRulesDivided()
+
+    async def test_a_partial_answer_listing_every_rule_checks_every_window(self, aiohttp_server):
+        # The warnings may mean a ruler's rules are missing, but none the check reads is.
+        sides = sides_of([({}, "0.5")], [({}, "100")])
+        fake = SidesPrometheus(
+            self.divided.rules(self.divided.BY_SERVICE), sides, rules_warnings=["rule endpoint ruler-1 down"]
+        )
+        evaluation = await self.divided.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.divided.ALL, "unread": {}}
+        assert "unchecked" not in evaluation.reason, evaluation.reason
+
+    async def test_errors_at_0_all_matched_are_checked_without_traffic(self, aiohttp_server):
+        # No error element is left out of the division: a total counting no request shows nothing is dropped.
+        fake = SidesPrometheus(self.divided.rules(self.divided.GROUPED), sides_of([({}, "0")], [({}, "0")]))
+        evaluation = await self.divided.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.divided.ALL, "unread": {}}
+
+    async def test_errors_at_0_apart_are_checked_when_one_total_series_counts_traffic(self, aiohttp_server):
+        # One job serves requests, the other none: the division is seen at work, and drops no error counted now.
+        totals = [({"job": "a"}, "100"), ({"job": "b"}, "0")]
+        fake = SidesPrometheus(self.divided.rules(self.divided.GROUPED), sides_of([({"code": "500"}, "0")], totals))
+        evaluation = await self.divided.run(aiohttp_server, fake)
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
+        assert evaluation.details["rules_divided"] == {"checked": self.divided.ALL, "unread": {}}

@@ -5066,3 +5066,32 @@ class TestPooledCountsSeeded:
     def test_in_mode_ab_a_canary_at_a_tenth_of_the_traffic_at_the_same_ratio_wins_within_alpha(self):
         # The ranks alone named it the winner 17.6% of 500.
         assert outcomes((3, 30), (0.005, 0.005), 200, 3037, mode="ab")[Outcome.PASS] <= 5
+
+
+class TestPooledCountsOfNegatedSuccessNames:
+    """An error ratio whose numerator's metric name negates a success word counts failures: judged by the counts."""
+
+    def test_a_not_ok_numerator_is_judged_by_the_pooled_counts(self):
+        # The ranks pass a canary erring in bursts; its 57 errors in 10000 events to the baseline's 10 fail it.
+        query = (
+            'sum(rate(checkout_not_ok_total{h="{{ canary_hash }}"}[5m])) / '
+            'sum(rate(checkout_requests_total{h="{{ canary_hash }}"}[5m]))'
+        )
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query)
+        assert judged.outcome is Outcome.FAIL, judged.reason
+        assert judged.details["count_test"]["applied"] is True
+
+
+class TestBucketsThatAreNoShare:
+    """Every bucket but one, or the +Inf bucket, over the count is no share of the events: no pooled counts, nor a
+    note of them."""
+
+    @pytest.mark.parametrize("matcher", ['le!="0.3"', 'le="+Inf"'], ids=["every-other", "inf"])
+    def test_a_bucket_reading_that_is_no_share_says_nothing_of_its_traffic(self, matcher):
+        query = (
+            f'sum(rate(http_request_duration_seconds_bucket{{{matcher},h="{{{{ canary_hash }}}}"}}[5m])) / '
+            'sum(rate(http_request_duration_seconds_count{h="{{ canary_hash }}"}[5m]))'
+        )
+        judged = judge_counted(RARE_BURSTS, None, query=query)
+        assert "count_test" not in judged.details, judged.details
+        assert "traffic unmeasured" not in judged.reason
