@@ -137,7 +137,9 @@ class QueryBatch:
     def split(self, answer: QueryResult, *, owned: bool = False) -> dict[str, QueryResult]:
         """Each query's own result, as if it had been sent alone (a grouped selector's series keep `__name__`,
         as a plain selector's do); SourceRejected for a series of no part. `owned`: nothing reads the answer's
-        series after this call, so they become the results' own, their batch labels dropped in place."""
+        series after this call, so they become the results' own (the same Series objects), their batch labels
+        dropped in place; the answer is then no batch answer any more (splitting it again is refused as series of no
+        part), and one refused leaves the series before the one of no part without their batch labels."""
         # Each Series and QueryResult is built as made_series and made_result build them, written out here:
         # a split builds one of each per series and per query, and the calls were a tenth of its instructions.
         new = object.__new__

@@ -1134,6 +1134,62 @@ class TestOneQuery:
             sources.close()
 
 
+class TestConcurrentEvaluations:
+    """Evaluations running at once, identical ones sharing one (coalesced), each split its own answers in place
+    (QueryBatch.split(owned=True)): every verdict and its evidence are the ones the evaluation gives alone."""
+
+    CASES = (
+        ("eb-shop-burn", {"canary_hash": "burn1"}),  # raw counters: the required batch and the optional period
+        ("eb-shop-burn", {"canary_hash": "ok1"}),
+        ("eb-shop-by-code", {"canary_hash": "ok1"}),  # a reason quoting the series' labels
+        ("ebr-pyrra-clean", {}),  # grouped selectors, read back by __name__
+        ("ebr-optional-errors", {}),
+        ("ebr-sloth-slby-no-errors", {}),  # the ratio rules' sides, split too, quoted with their labels
+    )
+
+    # Six evaluations at once on a loaded machine: a deadline none reaches, none timing out where it did not alone.
+    DEADLINE_S = 60.0
+
+    @staticmethod
+    def comparable(evaluation):
+        return evaluation.model_dump(exclude={"duration_ms"})
+
+    async def test_concurrent_and_coalesced_evaluations_judge_as_alone(self, catalog, prometheus):
+        at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+        alone = {}
+        for name, args in self.CASES:
+            sources = Sources(catalog.sources)
+            try:
+                check = catalog.get(name)
+                runner = Runner(catalog, sources, Metrics(), self.DEADLINE_S)
+                evaluation = await runner.evaluate(check, check.bind_args(args), at)
+                alone[(name, tuple(args.items()))] = self.comparable(evaluation)
+            finally:
+                await sources.aclose()
+        sources = Sources(catalog.sources)
+        metrics = Metrics()
+        try:
+            runner = Runner(catalog, sources, metrics, self.DEADLINE_S)
+            asked = [case for case in self.CASES for _ in range(2)]
+            found = await asyncio.gather(
+                *(runner.evaluate(catalog.get(name), catalog.get(name).bind_args(args), at) for name, args in asked)
+            )
+        finally:
+            await sources.aclose()
+        # Each pair of identical requests shared one evaluation.
+        assert sum(child[0] for child in metrics.coalesced.children.values()) == len(self.CASES)
+        for (name, args), evaluation in zip(asked, found, strict=True):
+            assert self.comparable(evaluation) == alone[(name, tuple(args.items()))], name
+            assert "analyzer_window" not in evaluation.reason and "analyzer_part" not in evaluation.reason
+        shown = {name: evaluation for (name, _), evaluation in zip(asked, found, strict=True)}
+        assert shown["eb-shop-by-code"].reason.startswith(
+            'the total query returned 2 series ({code="200"}, {code="500"}); it must return one'
+        )
+        assert 'in {code="500"}, whose labels no series of its total side carries' in (
+            shown["ebr-sloth-slby-no-errors"].reason
+        )
+
+
 class TestEncodedOnce:
     """A batch goes out percent-encoded as urllib would encode it, from the text the plan keeps."""
 

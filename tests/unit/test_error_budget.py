@@ -1536,6 +1536,15 @@ class TestQueryBatch:
         assert batch.split(answer) == first
         assert first["t"].series[0] is not answer.series[0]
 
+    @pytest.mark.parametrize("again", [False, True])
+    def test_an_answer_split_in_place_is_refused_when_split_again(self, again):
+        # Its series lost the labels that tell their part: a kind splitting it twice gets an error, never a misread.
+        batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
+        answer = self.labelled_answer(batch)
+        batch.split(answer, owned=True)
+        with pytest.raises(SourceRejected, match=r"no part asked for: \{svc=\"a\"\}"):
+            batch.split(answer, owned=again)
+
     @pytest.mark.parametrize("owned", [False, True])
     def test_a_series_of_no_part_is_shown_as_answered(self, owned):
         batch = QueryBatch.of({"5m": {"errors": "e", "total": "t"}})
