@@ -2230,15 +2230,74 @@ def _go_duration_problem(text: str) -> str | None:
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
+# The providers of Argo Rollouts' CRD (`spec.metrics[].provider`), each counted by its ValidateMetric.
+_PROVIDERS = (
+    "cloudWatch",
+    "datadog",
+    "graphite",
+    "influxdb",
+    "job",
+    "kayenta",
+    "newRelic",
+    "plugin",
+    "prometheus",
+    "skywalking",
+    "wavefront",
+    "web",
+)
+_NO_PROVIDER = "Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider specified)"
+
+
 def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
-    """A problem when the metric's provider is given but is no object (`provider: web`, a list), which Argo
-    Rollouts' CRD schema refuses; none for an object, whatever it holds."""
-    if "provider" not in metric or isinstance(metric["provider"], dict):
-        return []
-    return [
-        f"provider is {metric['provider']!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
-        "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+    """A problem when the metric's provider is one Argo Rollouts refuses: none, no object, a provider of no object
+    or a web one without its url (the CRD's schema), a key the CRD lacks (strict field validation), none or several
+    given (ValidateMetric); none for an object holding one provider."""
+    if "provider" not in metric:
+        return [
+            "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object holding "
+            "one provider, e.g. provider: {web: {url: ...}}"
+        ]
+    provider = metric["provider"]
+    if not isinstance(provider, dict):
+        return [
+            f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
+            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+        ]
+    # A null provider is dropped by the API server (not nullable); each of the plugin's entries is a provider.
+    given = [
+        key
+        for key, value in provider.items()
+        if key in _PROVIDERS and isinstance(value, dict)
+        for _ in (value if key == "plugin" else [value])
     ]
+    problems = []
+    for key, value in provider.items():
+        if key not in _PROVIDERS:
+            close = difflib.get_close_matches(str(key), _PROVIDERS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"its providers: {', '.join(_PROVIDERS)}"
+            dropped = f", and where it is dropped instead {_NO_PROVIDER}" if not given else ""
+            problems.append(
+                f"provider {key!r} is no provider of Argo Rollouts' CRD ({hint}): kubectl apply refuses the unknown "
+                f"field (strict field validation){dropped}"
+            )
+        elif value is not None and not isinstance(value, dict):
+            problems.append(
+                f"provider's {key} is {value!r}, not an object: Argo Rollouts' CRD schema refuses the document "
+                f"(kubectl apply fails); write {key}: {{...}}"
+            )
+        elif key == "web" and isinstance(value, dict) and not isinstance(value.get("url"), str):
+            wrong = "no url" if value.get("url") is None else f"url {value['url']!r}, not a string"
+            problems.append(
+                f"provider's web has {wrong}: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"
+            )
+    if not given and not problems:
+        problems.append(f"provider names none: {_NO_PROVIDER}; write one, e.g. provider: {{web: {{url: ...}}}}")
+    elif len(given) > 1:
+        problems.append(
+            f"provider gives {len(given)} ({', '.join(given)}): Argo ends every AnalysisRun of it in Error at once "
+            "(Analysis spec invalid: multiple providers specified); keep one per metric"
+        )
+    return problems
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

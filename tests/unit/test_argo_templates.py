@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import os
@@ -87,11 +88,12 @@ class TestTemplateProblems:
     @pytest.mark.parametrize("provider", [{"job": "x"}, {"web": "x"}])
     def test_a_provider_of_another_shape_is_no_crash(self, tmp_path, provider):
         # Before: a crash (AttributeError: 'str' object has no attribute 'get') for `provider: web`, now a problem of
-        # its own (TestProvidersOfAnotherShape).
+        # its own (TestProvidersOfAnotherShape) and nothing else.
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         odd = template(url)
         odd["spec"]["metrics"].append({"name": "odd", "provider": provider})
-        assert problems(tmp_path, odd) == []
+        (found,) = problems(tmp_path, odd)
+        assert "metric 'odd': provider's " in found
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_notes([tmp_path], catalog) == []
 
@@ -2713,6 +2715,104 @@ class TestProvidersOfAnotherShape:
     def test_a_provider_object_is_not_said(self, tmp_path):
         fine = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
         assert problems(tmp_path, *crd_valid(fine)) == []
+
+    NONE = "Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider specified)"
+
+    @pytest.mark.parametrize(
+        ("provider", "wanted"),
+        [
+            (
+                ...,
+                "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object "
+                "holding one provider, e.g. provider: {web: {url: ...}}",
+            ),
+            ({}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            # The API server drops a null field that is not nullable: nothing is left.
+            ({"web": None}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            ({"plugin": {}}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            (
+                {"web2": {"url": "http://x"}},
+                "provider 'web2' is no provider of Argo Rollouts' CRD (did you mean 'web'?): kubectl apply refuses the "
+                f"unknown field (strict field validation), and where it is dropped instead {NONE}",
+            ),
+            (
+                {"web": "x"},
+                "provider's web is 'x', not an object: Argo Rollouts' CRD schema refuses the document (kubectl apply "
+                "fails); write web: {...}",
+            ),
+            ({"web": {}}, "provider's web has no url: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"),
+            (
+                {"web": {"url": 5}},
+                "provider's web has url 5, not a string: Argo Rollouts' CRD schema requires a url (kubectl apply "
+                "fails)",
+            ),
+            (
+                {"web": {"url": "http://x"}, "job": {"spec": {}}},
+                "provider gives 2 (job, web): Argo ends every AnalysisRun of it in Error at once (Analysis spec "
+                "invalid: multiple providers specified); keep one per metric",
+            ),
+            (
+                {"plugin": {"argoproj-labs/a": {}, "argoproj-labs/b": {}}},
+                "provider gives 2 (plugin, plugin): Argo ends every AnalysisRun of it in Error at once (Analysis spec "
+                "invalid: multiple providers specified); keep one per metric",
+            ),
+        ],
+        ids=[
+            "missing",
+            "empty",
+            "null",
+            "no-plugin",
+            "unknown",
+            "web-text",
+            "web-no-url",
+            "url-number",
+            "two",
+            "plugins",
+        ],
+    )
+    def test_a_provider_argo_refuses(self, tmp_path, provider, wanted):
+        # Before: read as a metric of no web provider, nothing checked and exit 0; the CRD's schema or Argo's
+        # ValidateMetric refuses each.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        metric = odd["spec"]["metrics"][0]
+        if provider is ...:
+            del metric["provider"]
+        else:
+            metric["provider"] = provider
+        (found,) = problems(tmp_path, odd)
+        assert found == f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {wanted}"
+
+    def test_what_the_crd_schema_refuses(self):
+        # The shapes said to be refused by the schema are refused by it; the others are Argo's controller's.
+        validator = _crd_validator("AnalysisTemplate")
+        fine = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        for refused in (..., {"web": "x"}, {"web": {}}, {"web": {"url": 5}}):
+            odd = copy.deepcopy(fine)
+            if refused is ...:
+                del odd["spec"]["metrics"][0]["provider"]
+            else:
+                odd["spec"]["metrics"][0]["provider"] = refused
+            assert [e.message for e in validator.iter_errors(odd)] != [], refused
+        provider = validator.schema["properties"]["spec"]["properties"]["metrics"]["items"]["properties"]["provider"]
+        assert "web2" not in provider["properties"] and "web" in provider["properties"]
+
+    def test_a_dry_run_metric_too(self, tmp_path):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"] = {}
+        odd["spec"]["dryRun"] = [{"metricName": "errors"}]
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            f"metric 'errors': provider names none: {self.NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"
+        )
+
+    def test_validate_exits_6_for_two_providers(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"]["prometheus"] = {"address": "http://p:9090", "query": "up"}
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(odd))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': provider gives 2 (prometheus, web): " in result.stderr
 
     def test_validate_exits_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
