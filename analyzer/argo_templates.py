@@ -782,12 +782,20 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         name = (given.get("metadata") or {}).get("name", "?")
         notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
+    notes += [
+        f"{kustomization}: {key} entry {entry!r} is remote: validate does not read it (what it applies is not "
+        "checked); render the kustomization (kubectl kustomize DIR > rendered.yaml) and validate that"
+        for kustomization, document in _kustomizations(paths, resolved=False)
+        for key in ("resources", "bases", "components")
+        for entry in _listed(document.get(key))
+        if isinstance(entry, str) and _is_remote(entry)
+    ]
     called = _services_called(template for _, template in templates)
     notes += [
         f"{service.origin}: Service {service.name!r}: its namespace is not known ({service.namespaces_said}): a url "
         "calling it by its namespace is not judged by its ports"
         for service in services
-        if service.namespaces_said and service.name in called
+        if service.namespaces_said and service.names & called
     ]
     return notes
 
@@ -969,8 +977,11 @@ class _Service:
     namespace: str | None
     ports: tuple[int, ...]
     target_ports: tuple[tuple[int, int], ...] = ()
-    # The namespaces it may be applied in, each with how, when they are several (`namespace` None then).
+    # The namespaces (and names) it may be applied under, each with how, when they are several (`namespace` None
+    # then).
     namespaces_said: str = ""
+    # Every name it may be applied under.
+    names: frozenset[str] = frozenset()
 
 
 def _services(paths: Sequence[Path]) -> list[_Service]:
@@ -996,28 +1007,75 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
             if isinstance(p, dict) and _is_int(p.get("port")) and _is_int(p.get("targetPort"))
         )
         own = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else None
-        applied = _applied_namespaces(Path(origin), own or None, listing)
-        namespace = next(iter(applied)) if len(applied) == 1 else None
-        said = ", ".join(f"{ns} {how}" for ns, how in applied.items()) if len(applied) > 1 else ""
+        applied = _applied_as(Path(origin), own or None, name, listing)
+        namespace, renamed = next(iter(applied)) if len(applied) == 1 else (None, name)
+        said = (
+            ", ".join(f"{ns if named == name else f'{named} in {ns}'} {how}" for (ns, named), how in applied.items())
+            if len(applied) > 1
+            else ""
+        )
         if ports:
-            found.append(_Service(origin, name, namespace, ports, target_ports, said))
+            names = frozenset({name, *(named for _, named in applied)})
+            found.append(_Service(origin, renamed, namespace, ports, target_ports, said, names))
     return found
 
 
-def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path, str | None]]]:
+# A kustomization's own name edits: what it prepends and appends to the name of each resource it applies.
+_Renaming = tuple[str, str]
+
+
+def _renaming(document: dict[str, Any]) -> _Renaming:
+    """The `namePrefix` and `nameSuffix` a kustomization sets ("" for none)."""
+    prefix, suffix = document.get("namePrefix"), document.get("nameSuffix")
+    return (prefix if isinstance(prefix, str) else "", suffix if isinstance(suffix, str) else "")
+
+
+def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path, str | None, _Renaming]]]:
     """For each file or directory that a kustomization under `paths` (or above one given) lists in its `resources`
-    (or `bases`), the directory of each such kustomization and the namespace it sets."""
-    listing: dict[Path, list[tuple[Path, str | None]]] = {}
+    (or `bases`, or a local component's `resources`), the directory of each such kustomization, the namespace it
+    sets and how it renames what it applies."""
+    listing: dict[Path, list[tuple[Path, str | None, _Renaming]]] = {}
     for kustomization, document in _kustomizations(paths, resolved=True):
         namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
-        for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
-            if isinstance(entry, str) and "://" not in entry:
-                try:
-                    listed = (kustomization.parent / entry).resolve()
-                except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
-                    continue
-                listing.setdefault(listed, []).append((kustomization.parent, namespace or None))
+        for directory, entry in _resource_entries(kustomization.parent, document):
+            try:
+                listed = (directory / entry).resolve()
+            except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+                continue
+            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, _renaming(document)))
     return listing
+
+
+def _resource_entries(directory: Path, document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """The local entries (each with the directory it is relative to) of a kustomization's `resources` and `bases`,
+    and of those of the local components it includes (which add theirs to its own); a remote one is not read."""
+    for entry in _listed(document.get("resources")) + _listed(document.get("bases")):
+        if isinstance(entry, str) and not _is_remote(entry):
+            yield directory, entry
+    for component, included in _components(directory, document):
+        for entry in _listed(included.get("resources")):
+            if isinstance(entry, str) and not _is_remote(entry):
+                yield component, entry
+
+
+def _components(directory: Path, document: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The directory and kustomization document of each local component a kustomization in `directory` includes."""
+    for entry in _listed(document.get("components")):
+        if not isinstance(entry, str) or _is_remote(entry):
+            continue
+        for name in KUSTOMIZATION_FILE_NAMES:
+            try:
+                included = yaml.safe_load((directory / entry / name).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if isinstance(included, dict):
+                yield directory / entry, included
+            break
+
+
+def _is_remote(entry: str) -> bool:
+    """Whether a kustomization's entry is a remote resource (a URL, a git repository) rather than a local path."""
+    return "://" in entry or entry.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
 
 
 def _kustomizations(paths: Sequence[Path], *, resolved: bool) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -1039,29 +1097,31 @@ def _kustomizations(paths: Sequence[Path], *, resolved: bool) -> Iterator[tuple[
             yield kustomization, document
 
 
-def _applied_namespaces(
-    file: Path, own: str | None, listing: dict[Path, list[tuple[Path, str | None]]]
-) -> dict[str, str]:
-    """The namespaces a Service written in `file` (in namespace `own`, None for none) may be applied in, each with how:
-    `kubectl apply -f` or `-k` of a kustomization setting none keeps its own; a kustomization that sets one puts it
-    there, and one applying that kustomization's directory may set another over it (the outermost's wins). A
+def _applied_as(
+    file: Path, own: str | None, name: str, listing: dict[Path, list[tuple[Path, str | None, _Renaming]]]
+) -> dict[tuple[str, str], str]:
+    """The namespaces and names a Service `name` written in `file` (in namespace `own`, None for none) may be applied
+    under, each with how: `kubectl apply -f` or `-k` of a kustomization setting none keeps its own; a kustomization
+    that sets one puts it there, and one applying that kustomization's directory may set another over it (the
+    outermost's wins); each kustomization's namePrefix and nameSuffix wrap the name (the outermost's outside). A
     kustomization beside the file that lists nothing of it is taken to apply it (`-k` of its directory)."""
-    found: dict[str, str] = {}
+    found: dict[tuple[str, str], str] = {}
     if own is not None:
-        found[own] = "as written"
+        found[(own, name)] = "as written"
 
-    def applied(directory: Path, current: str | None, seen: frozenset[Path]) -> None:
-        outer = [(d, ns) for d, ns in listing.get(directory, []) if d not in seen]
-        for parent, namespace in outer:
-            applied(parent, namespace or current, seen | {parent})
+    def applied(directory: Path, current: str | None, named: str, seen: frozenset[Path]) -> None:
+        outer = [(d, ns, r) for d, ns, r in listing.get(directory, []) if d not in seen]
+        for parent, namespace, (prefix, suffix) in outer:
+            applied(parent, namespace or current, f"{prefix}{named}{suffix}", seen | {parent})
         if current is not None:
-            found.setdefault(current, f"as {directory.name} applies it")
+            found.setdefault((current, named), f"as {directory.name} applies it")
 
     direct = listing.get(file.resolve(), [])
-    if not direct and (beside := _kustomized_namespace(file.parent)) is not None:
-        direct = [(file.parent.resolve(), beside)]
-    for directory, namespace in direct:
-        applied(directory, namespace or own, frozenset({directory}))
+    beside = _kustomization_beside(file.parent)
+    if not direct and beside is not None and beside != (None, ("", "")):
+        direct = [(file.parent.resolve(), *beside)]
+    for directory, namespace, (prefix, suffix) in direct:
+        applied(directory, namespace or own, f"{prefix}{name}{suffix}", frozenset({directory}))
     return found
 
 
@@ -1070,9 +1130,11 @@ def _patched_services(paths: Sequence[Path]) -> set[str | None]:
     of Services it does not name: a `target` of kind Service (or of none), or a patch (inline or a file) of one."""
     names: set[str | None] = set()
     for kustomization, document in _kustomizations(paths, resolved=False):
-        for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-            for entry in _listed(document.get(key)):
-                names |= _services_patched(kustomization.parent, entry)
+        # A component's patches patch what the kustomization including it applies.
+        for directory, patching in [(kustomization.parent, document), *_components(kustomization.parent, document)]:
+            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                for entry in _listed(patching.get(key)):
+                    names |= _services_patched(directory, entry)
     return names
 
 
@@ -1107,15 +1169,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _kustomized_namespace(directory: Path) -> str | None:
-    """The `namespace` a kustomization in `directory` sets, or None."""
+def _kustomization_beside(directory: Path) -> tuple[str | None, _Renaming] | None:
+    """The `namespace` a kustomization in `directory` sets (None for none) and how it renames, or None without one."""
     for name in KUSTOMIZATION_FILE_NAMES:
         try:
             document = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
-        namespace = document.get("namespace") if isinstance(document, dict) else None
-        return namespace if isinstance(namespace, str) else None
+        if not isinstance(document, dict):
+            return None
+        namespace = document.get("namespace")
+        return (namespace if isinstance(namespace, str) else None), _renaming(document)
     return None
 
 
@@ -2230,15 +2294,74 @@ def _go_duration_problem(text: str) -> str | None:
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
+# The providers of Argo Rollouts' CRD (`spec.metrics[].provider`), each counted by its ValidateMetric.
+_PROVIDERS = (
+    "cloudWatch",
+    "datadog",
+    "graphite",
+    "influxdb",
+    "job",
+    "kayenta",
+    "newRelic",
+    "plugin",
+    "prometheus",
+    "skywalking",
+    "wavefront",
+    "web",
+)
+_NO_PROVIDER = "Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider specified)"
+
+
 def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
-    """A problem when the metric's provider is given but is no object (`provider: web`, a list), which Argo
-    Rollouts' CRD schema refuses; none for an object, whatever it holds."""
-    if "provider" not in metric or isinstance(metric["provider"], dict):
-        return []
-    return [
-        f"provider is {metric['provider']!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
-        "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+    """A problem when the metric's provider is one Argo Rollouts refuses: none, no object, a provider of no object
+    or a web one without its url (the CRD's schema), a key the CRD lacks (strict field validation), none or several
+    given (ValidateMetric); none for an object holding one provider."""
+    if "provider" not in metric:
+        return [
+            "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object holding "
+            "one provider, e.g. provider: {web: {url: ...}}"
+        ]
+    provider = metric["provider"]
+    if not isinstance(provider, dict):
+        return [
+            f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
+            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+        ]
+    # A null provider is dropped by the API server (not nullable); each of the plugin's entries is a provider.
+    given = [
+        key
+        for key, value in provider.items()
+        if key in _PROVIDERS and isinstance(value, dict)
+        for _ in (value if key == "plugin" else [value])
     ]
+    problems = []
+    for key, value in provider.items():
+        if key not in _PROVIDERS:
+            close = difflib.get_close_matches(str(key), _PROVIDERS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"its providers: {', '.join(_PROVIDERS)}"
+            dropped = f", and where it is dropped instead {_NO_PROVIDER}" if not given else ""
+            problems.append(
+                f"provider {key!r} is no provider of Argo Rollouts' CRD ({hint}): kubectl apply refuses the unknown "
+                f"field (strict field validation){dropped}"
+            )
+        elif value is not None and not isinstance(value, dict):
+            problems.append(
+                f"provider's {key} is {value!r}, not an object: Argo Rollouts' CRD schema refuses the document "
+                f"(kubectl apply fails); write {key}: {{...}}"
+            )
+        elif key == "web" and isinstance(value, dict) and not isinstance(value.get("url"), str):
+            wrong = "no url" if value.get("url") is None else f"url {value['url']!r}, not a string"
+            problems.append(
+                f"provider's web has {wrong}: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"
+            )
+    if not given and not problems:
+        problems.append(f"provider names none: {_NO_PROVIDER}; write one, e.g. provider: {{web: {{url: ...}}}}")
+    elif len(given) > 1:
+        problems.append(
+            f"provider gives {len(given)} ({', '.join(given)}): Argo ends every AnalysisRun of it in Error at once "
+            "(Analysis spec invalid: multiple providers specified); keep one per metric"
+        )
+    return problems
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

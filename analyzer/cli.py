@@ -233,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # collector, run every few hundred allocations, would scan them again and again and find nothing to free.
     # Paused until a command's start-up is done (`_started`), and as the caller had it on return.
     gc.disable()
+    interrupted: list[signal.Signals] = []
+    previous_sigint = _interrupt_on_sigint(interrupted)
     try:
         parser = build_parser()
         if not words:
@@ -274,14 +276,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
-        return _command(args)
+        code = _command(args)
+        if interrupted:
+            # A Ctrl-C that code of the command caught and went on from (a plugin's broad catch): nothing it said
+            # after it is trusted.
+            raise KeyboardInterrupt
+        return code
     except BrokenPipeError:
         # The reader went away (`| head`): nothing more to say, and no traceback for it.
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as exc:
-        # A Ctrl-C before `run` handles SIGINT, or a plugin's own (raised in a task, the event loop lets it out):
-        # Python's handler printed its traceback as it was, a URL's password in its message too.
+        if interrupted:
+            with contextlib.suppress(OSError):
+                print(
+                    f"analyzer: stopped by SIGINT (Ctrl-C) before {_stopped_before(words)}: exit {EXIT_SIGINT}",
+                    file=sys.stderr,
+                )
+            return EXIT_SIGINT
+        # A plugin's own (raised in a task, the event loop lets it out): Python's handler printed its traceback as
+        # it was, a URL's password in its message too.
         with contextlib.suppress(OSError):
             print(
                 f"analyzer: stopped by KeyboardInterrupt (Ctrl-C?): no verdict, exit {EXIT_SIGINT}: "
@@ -299,11 +313,57 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"analyzer: internal error (a bug): {_scrubbed_exception(exc, words)}", file=sys.stderr)
         return EXIT_CRASH
     finally:
+        if previous_sigint is not None:
+            signal.signal(signal.SIGINT, previous_sigint)
         if argv is not None:
             # An in-process caller's hook back; the process's own command keeps its own for threads that outlive it
             # (a plugin's non-daemon thread crashing while the interpreter waits for it at exit).
             threading.excepthook = thread_hook
         (gc.enable if collecting else gc.disable)()
+
+
+def _interrupt_on_sigint(interrupted: list[signal.Signals]) -> Any:
+    """A SIGINT recorded in `interrupted`, then raised as Interrupted (a KeyboardInterrupt that no check's evaluation
+    takes for its crash), for the whole command; the handler it had, or None where handlers cannot be set (a thread
+    other than the main one)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: object) -> None:
+        interrupted.append(signal.Signals(signum))
+        # Not imported here: a Ctrl-C during start-up may come while analyzer.errors is half imported. Before it is,
+        # no evaluation runs to catch a KeyboardInterrupt.
+        errors = sys.modules.get("analyzer.errors")
+        raise getattr(errors, "Interrupted", KeyboardInterrupt)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    # A handler installed by C code reads as None, which signal.signal does not take back.
+    return signal.SIG_DFL if previous is None else previous
+
+
+def _stopped_before(words: Sequence[str]) -> str:
+    """What the command a Ctrl-C stopped had not done yet, read from its `words` (it may have come before they were
+    parsed)."""
+    command = next((word for word in words if not word.startswith("-")), "")
+    if command == "validate" and (prometheus := _option_value(words, "--prometheus")) is not None:
+        return f"the catalog was checked against Prometheus at {prometheus}"
+    return {
+        "validate": "the catalog was validated",
+        "import": "the checks were imported",
+        "list": "the checks were listed",
+        "run": "the check had a verdict: no verdict",
+        "serve": "the service started",
+    }.get(command, "the command ended")
+
+
+def _option_value(words: Sequence[str], option: str) -> str | None:
+    """The value of `option` among `words` (`--prometheus URL` or `--prometheus=URL`), or None."""
+    for index, word in enumerate(words):
+        if word == option and index + 1 < len(words):
+            return words[index + 1]
+        if word.startswith(option + "="):
+            return word.partition("=")[2]
+    return None
 
 
 def _scrubbed_exception(exc: BaseException, words: Sequence[str]) -> str:
@@ -1522,10 +1582,7 @@ def _validate_live(args: argparse.Namespace) -> int:
         return EXIT_INVALID_CATALOG
     _say(_catalog_ok(catalog))
     _started(args, freeze=True)
-    # A Ctrl-C while Prometheus is asked (a request it holds) is recorded: a stop said in one line, where a
-    # KeyboardInterrupt of other code (a plugin's) is a crash's traceback.
-    stopped_by: list[signal.Signals] = []
-    previous = signal.signal(signal.SIGINT, partial(_interrupted, stopped_by))
+    # A Ctrl-C while Prometheus is asked is said by `main`, as any command's.
     try:
         reports = lint(
             catalog, args.prometheus, at, Settings.from_env().deadline_s, args.ca_file, syntax_problems(catalog)
@@ -1533,19 +1590,6 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        if not stopped_by:
-            raise
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if stopped_by:
-        # Also a lint that returned: a kind's evaluation the SIGINT interrupted is read as its crash.
-        print(
-            f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at "
-            f"{args.prometheus}: exit {EXIT_SIGINT}",
-            file=sys.stderr,
-        )
-        return EXIT_SIGINT
     _say(format_report(reports, args.prometheus, at))
     if not clean(reports):
         return EXIT_INVALID_CATALOG
@@ -1568,12 +1612,6 @@ def _validate_live(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_ERROR if unchecked or crashed else EXIT_PASS
-
-
-def _interrupted(stopped_by: list[signal.Signals], signum: int, frame: object) -> None:
-    """A SIGINT handler: the signal recorded in `stopped_by`, then a KeyboardInterrupt raised, as Python's own does."""
-    stopped_by.append(signal.Signals(signum))
-    raise KeyboardInterrupt
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -36,7 +36,8 @@ verdict of a check carries its error's `code`; the status applies where the API 
 
 Not errors of the API: ResendableFailure carries a CheckError inside the Prometheus source, to say that
 sending the query again is safe; UndeclaredMemberError (a RuntimeError) is a kind's bug, running a check its
-`member_names()` does not declare, which becomes an internal_error verdict.
+`member_names()` does not declare, which becomes an internal_error verdict; Interrupted (a KeyboardInterrupt) is
+the CLI's Ctrl-C, which ends the command whatever code it interrupts (never a check's internal error).
 """
 
 from __future__ import annotations
@@ -365,6 +366,10 @@ class ResendableFailure(Exception):
         self.error = error
         # Sent again even with `retry: false`: the request was never processed.
         self.always = always
+
+
+class Interrupted(KeyboardInterrupt):
+    """A SIGINT (Ctrl-C) the CLI received: the command stops, and no check judges it as its own crash."""
 
 
 class UndeclaredMemberError(RuntimeError):

@@ -23,6 +23,7 @@ from analyzer.errors import (
     CheckError,
     CheckMisconfigured,
     DeadlineExceeded,
+    Interrupted,
     NoSeriesFound,
 )
 from analyzer.logs import get_logger
@@ -544,7 +545,7 @@ class Runner:
         except GeneratorExit:
             raise  # the coroutine is being closed: nothing is left to answer
         except BaseException as exc:  # the one broad catch: _crashed logs it with its traceback
-            if _asked_to_stop(exc):
+            if _asked_to_stop(exc) or _interrupted(exc):
                 raise
             if deadline.expired() and _holds_cancellation(exc):
                 # A plugin's task group answering the deadline's cancellation with a group of its children's: no
@@ -700,6 +701,14 @@ def _asked_to_stop(exc: BaseException) -> bool:
         return False
     task = asyncio.current_task()
     return task is None or task.cancelling() > 0
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether `exc` is the CLI's Ctrl-C (Interrupted), or a group holding it (a plugin's task group): it ends the
+    command, where a kind's own KeyboardInterrupt is the kind's crash."""
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(Interrupted) is not None
+    return isinstance(exc, Interrupted)
 
 
 def _leave(admission: Admission, caller: str, ticket: Ticket | None, _: asyncio.Future[Evaluation]) -> None:

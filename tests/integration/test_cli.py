@@ -1834,3 +1834,125 @@ class TestLiveValidateStopped:
             f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at {url}: exit 130"
         ]
         assert stdout == "ok: 1 check, 1 source (catalog version " + stdout.split("version ")[1]
+
+
+# A third-party kind whose evaluation (or loading) reads a FIFO (blocking in the kind's own code until a writer
+# comes) or leaves a marker file saying it was evaluated.
+_BLOCKING_KIND = """
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+
+from analyzer.kinds import Check, EvalContext, Outcome, Verdict
+
+
+class BlockingCheck(Check):
+    kind: Literal["blocking"] = "blocking"
+    fifo: str = ""
+    marker: str = ""
+    load_fifo: str = ""
+
+    @model_validator(mode="after")
+    def _load(self) -> "BlockingCheck":
+        if self.load_fifo:
+            Path(self.load_fifo).read_text()
+        return self
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        if self.fifo:
+            Path(self.fifo).read_text()
+        if self.marker:
+            Path(self.marker).write_text("evaluated")
+        return Verdict(outcome=Outcome.PASS, reason="fine")
+"""
+
+
+def _blocking_plugin(tmp_path: Path) -> dict[str, str]:
+    """An environment where a distribution registers kind `blocking` (_BLOCKING_KIND)."""
+    site = tmp_path / "site"
+    info = site / "blocking_kind-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: blocking-kind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[analyzer.checks]\nblocking = blocking_kind:BlockingCheck\n")
+    (site / "blocking_kind.py").write_text(_BLOCKING_KIND)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+def _interrupted_while_reading(fifo: Path, *words: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The exit code, stdout and stderr of the command `words` given a SIGINT once it opened `fifo` to read it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "analyzer.cli", *words],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        # Opening a FIFO to write returns once the command opened it to read: it waits there for what is written.
+        with open(fifo, "w"):
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    return process.returncode, stdout, stderr
+
+
+class TestCtrlC:
+    """A Ctrl-C (SIGINT) ends any command with one line naming what it had not done, exit 130, no traceback;
+    inside a kind's evaluation too, which it ends rather than being that check's crash."""
+
+    @pytest.mark.parametrize(
+        ("words", "before"),
+        [
+            (["validate", "{fifo}"], "the catalog was validated"),
+            (["import", "sloth", "{fifo}"], "the checks were imported"),
+            # `list` reads only regular files: the catalog's check reads the FIFO as it loads.
+            (["list", "--catalog", "{catalog}"], "the checks were listed"),
+        ],
+        ids=["validate", "import", "list"],
+    )
+    def test_ctrl_c_while_a_file_is_read(self, tmp_path, words, before):
+        # Before: exit 130 with `stopped by KeyboardInterrupt (Ctrl-C?)` and its traceback, as a crash's.
+        fifo, catalog = tmp_path / "catalog.yaml", tmp_path / "blocking.yaml"
+        os.mkfifo(fifo)
+        catalog.write_text(yaml.safe_dump({"checks": [{"name": "c", "kind": "blocking", "load_fifo": str(fifo)}]}))
+        given = [word.format(fifo=fifo, catalog=catalog) for word in words]
+        code, stdout, stderr = _interrupted_while_reading(fifo, *given, env=_blocking_plugin(tmp_path))
+        assert (code, stdout) == (130, ""), stderr
+        assert stderr.splitlines() == [f"analyzer: stopped by SIGINT (Ctrl-C) before {before}: exit 130"]
+
+    def test_ctrl_c_inside_a_kinds_dry_run_ends_the_lint(self, tmp_path):
+        # Before: the interrupted evaluation was that check's crash and the lint went on to the next check.
+        fifo, marker = tmp_path / "wait", tmp_path / "evaluated"
+        os.mkfifo(fifo)
+        catalog = tmp_path / "catalog.yaml"
+        checks = [
+            {"name": "a", "kind": "blocking", "fifo": str(fifo)},
+            {"name": "b", "kind": "blocking", "marker": str(marker)},
+        ]
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": checks}))
+
+        class Empty(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                return 200, b'{"status": "success", "data": []}'
+
+        with serving(Empty) as url:
+            code, stdout, stderr = _interrupted_while_reading(
+                fifo, "validate", str(catalog), "--prometheus", url, env=_blocking_plugin(tmp_path)
+            )
+        assert code == 130, stderr
+        assert stderr.splitlines() == [
+            f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at {url}: exit 130"
+        ]
+        assert not marker.exists()
+        assert "crashed" not in stdout
+
+    def test_a_plugins_own_keyboard_interrupt_in_validate_keeps_its_traceback(self, tmp_path):
+        # No Ctrl-C came: a plugin's bug, shown as one.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, interrupt: true}\n")
+        result = analyzer("validate", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 130, result.stderr
+        assert result.stderr.startswith("analyzer: stopped by KeyboardInterrupt (Ctrl-C?): no verdict, exit 130: ")
+        assert "Traceback (most recent call last):" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import os
@@ -87,11 +88,12 @@ class TestTemplateProblems:
     @pytest.mark.parametrize("provider", [{"job": "x"}, {"web": "x"}])
     def test_a_provider_of_another_shape_is_no_crash(self, tmp_path, provider):
         # Before: a crash (AttributeError: 'str' object has no attribute 'get') for `provider: web`, now a problem of
-        # its own (TestProvidersOfAnotherShape).
+        # its own (TestProvidersOfAnotherShape) and nothing else.
         url = f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}"
         odd = template(url)
         odd["spec"]["metrics"].append({"name": "odd", "provider": provider})
-        assert problems(tmp_path, odd) == []
+        (found,) = problems(tmp_path, odd)
+        assert "metric 'odd': provider's " in found
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_notes([tmp_path], catalog) == []
 
@@ -1760,6 +1762,125 @@ class TestPortsOfTheServiceGiven:
             "ports"
         ) in template_notes([tmp_path], catalog)
 
+    def renamed(self, tmp_path: Path, url: str, **overlay: Any) -> list[str]:
+        """The problems of a base (a template calling `url`, the Service `analyzer` serving 8080) and an overlay of it
+        setting namespace argo-rollouts and `overlay`'s fields, both given."""
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "base" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["templates.yaml", "service.yaml"]})
+        )
+        (tmp_path / "overlay").mkdir()
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["../base"], **overlay})
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        return template_problems([tmp_path / "base", tmp_path / "overlay"], catalog)
+
+    @pytest.mark.parametrize(
+        ("overlay", "name"),
+        [({"namePrefix": "prod-"}, "prod-analyzer"), ({"nameSuffix": "-v2"}, "analyzer-v2")],
+        ids=["prefix", "suffix"],
+    )
+    def test_the_name_an_overlay_gives_is_the_services(self, tmp_path, overlay, name):
+        # Before: nothing said: the Service was read as `analyzer`, and a url calling its name in the cluster was
+        # taken for one calling a Service not given.
+        (found,) = self.renamed(tmp_path, f"http://{name}.argo-rollouts.svc{self.RUN}", **overlay)
+        assert (
+            f"url calls {name}.argo-rollouts.svc on port 80 (http's, the url writing none), which Service {name!r} "
+            f"({tmp_path / 'base' / 'service.yaml'}) does not serve (its ports: 8080)"
+        ) in found, found
+
+    def test_the_name_before_an_overlay_renames_it_is_not_judged(self, tmp_path):
+        # Before: a problem (exit 6) for a port of the Service `analyzer`, which the overlay applies as prod-analyzer:
+        # the url calls some other Service, not given.
+        assert self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:9090{self.RUN}", namePrefix="prod-") == []
+
+    def test_nested_overlays_wrap_the_name_outermost_outside(self, tmp_path):
+        (tmp_path / "outer").mkdir()
+        (tmp_path / "outer" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namePrefix": "eu-", "nameSuffix": "-x", "resources": ["../overlay"]})
+        )
+        url = f"http://eu-prod-analyzer-x.argo-rollouts.svc{self.RUN}"
+        # Applied by either kustomization, it has either name: not judged, and noted.
+        self.renamed(tmp_path, url, namePrefix="prod-")
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        assert (
+            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (eu-prod-analyzer-x "
+            "in argo-rollouts as outer applies it, prod-analyzer in argo-rollouts as overlay applies it): a url "
+            "calling it by its namespace is not judged by its ports"
+        ) in template_notes([tmp_path], catalog)
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namePrefix": "prod-", "resources": ["../base"]})
+        )
+        (tmp_path / "outer" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namespace": "argo-rollouts", "namePrefix": "eu-", "nameSuffix": "-x", "resources": ["../overlay"]}
+            )
+        )
+        # Only the outer one sets a namespace: the name it gives is the one a url reaches.
+        (found,) = template_problems([tmp_path], catalog)
+        assert "which Service 'eu-prod-analyzer-x' (" in found, found
+
+    def test_a_service_a_component_adds_is_the_overlays(self, tmp_path):
+        # Before: nothing said: the component's resources were not read as the overlay's, and the Service's namespace
+        # was not known.
+        (tmp_path / "component").mkdir()
+        (tmp_path / "component" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "component" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": ["service.yaml"]}
+            )
+        )
+        (tmp_path / "overlay").mkdir()
+        (tmp_path / "overlay" / "templates.yaml").write_text(
+            yaml.safe_dump_all(declaring_what_they_use((template(f"http://analyzer.argo-rollouts.svc{self.RUN}"),)))
+        )
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namespace": "argo-rollouts", "resources": ["templates.yaml"], "components": ["../component"]}
+            )
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path / "overlay", tmp_path / "component"], catalog)
+        assert "which Service 'analyzer' (" in found and "does not serve (its ports: 8080)" in found, found
+
+    def test_a_service_a_component_patches_is_not_judged(self, tmp_path):
+        # Before: a problem (exit 6) for the ports as written, which the component's patch may change (a component
+        # outside the paths given was not read).
+        (tmp_path / "component").mkdir()
+        (tmp_path / "component" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                    "kind": "Component",
+                    "patches": [{"target": {"kind": "Service", "name": "analyzer"}, "path": "port.yaml"}],
+                }
+            )
+        )
+        found = self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", components=["../component"])
+        assert found == []
+
+    def test_a_remote_resource_is_noted_as_not_read(self, tmp_path):
+        remote = "https://github.com/example/deploy//base?ref=v1"
+        self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}")
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"resources": ["../base", remote], "components": ["git@github.com:example/c.git"]})
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        notes = [note for note in template_notes([tmp_path], catalog) if "is remote" in note]
+        kustomization = tmp_path / "overlay" / "kustomization.yaml"
+        advice = (
+            "is remote: validate does not read it (what it applies is not checked); render the kustomization "
+            "(kubectl kustomize DIR > rendered.yaml) and validate that"
+        )
+        assert notes == [
+            f"{kustomization}: resources entry {remote!r} {advice}",
+            f"{kustomization}: components entry 'git@github.com:example/c.git' {advice}",
+        ]
+
     def test_the_target_port_of_another_service_of_the_name_is_not_noted(self, tmp_path):
         # The url's namespace holds a Service of the name serving its port: the one of unknown namespace whose
         # targetPort it is, is not the one it reaches.
@@ -2713,6 +2834,104 @@ class TestProvidersOfAnotherShape:
     def test_a_provider_object_is_not_said(self, tmp_path):
         fine = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
         assert problems(tmp_path, *crd_valid(fine)) == []
+
+    NONE = "Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider specified)"
+
+    @pytest.mark.parametrize(
+        ("provider", "wanted"),
+        [
+            (
+                ...,
+                "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object "
+                "holding one provider, e.g. provider: {web: {url: ...}}",
+            ),
+            ({}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            # The API server drops a null field that is not nullable: nothing is left.
+            ({"web": None}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            ({"plugin": {}}, f"provider names none: {NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"),
+            (
+                {"web2": {"url": "http://x"}},
+                "provider 'web2' is no provider of Argo Rollouts' CRD (did you mean 'web'?): kubectl apply refuses the "
+                f"unknown field (strict field validation), and where it is dropped instead {NONE}",
+            ),
+            (
+                {"web": "x"},
+                "provider's web is 'x', not an object: Argo Rollouts' CRD schema refuses the document (kubectl apply "
+                "fails); write web: {...}",
+            ),
+            ({"web": {}}, "provider's web has no url: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"),
+            (
+                {"web": {"url": 5}},
+                "provider's web has url 5, not a string: Argo Rollouts' CRD schema requires a url (kubectl apply "
+                "fails)",
+            ),
+            (
+                {"web": {"url": "http://x"}, "job": {"spec": {}}},
+                "provider gives 2 (job, web): Argo ends every AnalysisRun of it in Error at once (Analysis spec "
+                "invalid: multiple providers specified); keep one per metric",
+            ),
+            (
+                {"plugin": {"argoproj-labs/a": {}, "argoproj-labs/b": {}}},
+                "provider gives 2 (plugin, plugin): Argo ends every AnalysisRun of it in Error at once (Analysis spec "
+                "invalid: multiple providers specified); keep one per metric",
+            ),
+        ],
+        ids=[
+            "missing",
+            "empty",
+            "null",
+            "no-plugin",
+            "unknown",
+            "web-text",
+            "web-no-url",
+            "url-number",
+            "two",
+            "plugins",
+        ],
+    )
+    def test_a_provider_argo_refuses(self, tmp_path, provider, wanted):
+        # Before: read as a metric of no web provider, nothing checked and exit 0; the CRD's schema or Argo's
+        # ValidateMetric refuses each.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        metric = odd["spec"]["metrics"][0]
+        if provider is ...:
+            del metric["provider"]
+        else:
+            metric["provider"] = provider
+        (found,) = problems(tmp_path, odd)
+        assert found == f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {wanted}"
+
+    def test_what_the_crd_schema_refuses(self):
+        # The shapes said to be refused by the schema are refused by it; the others are Argo's controller's.
+        validator = _crd_validator("AnalysisTemplate")
+        fine = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        for refused in (..., {"web": "x"}, {"web": {}}, {"web": {"url": 5}}):
+            odd = copy.deepcopy(fine)
+            if refused is ...:
+                del odd["spec"]["metrics"][0]["provider"]
+            else:
+                odd["spec"]["metrics"][0]["provider"] = refused
+            assert [e.message for e in validator.iter_errors(odd)] != [], refused
+        provider = validator.schema["properties"]["spec"]["properties"]["metrics"]["items"]["properties"]["provider"]
+        assert "web2" not in provider["properties"] and "web" in provider["properties"]
+
+    def test_a_dry_run_metric_too(self, tmp_path):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"] = {}
+        odd["spec"]["dryRun"] = [{"metricName": "errors"}]
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            f"metric 'errors': provider names none: {self.NONE}; write one, e.g. provider: {{web: {{url: ...}}}}"
+        )
+
+    def test_validate_exits_6_for_two_providers(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"]["prometheus"] = {"address": "http://p:9090", "query": "up"}
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(odd))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': provider gives 2 (prometheus, web): " in result.stderr
 
     def test_validate_exits_6(self, tmp_path):
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))

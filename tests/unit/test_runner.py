@@ -20,7 +20,7 @@ from aiohttp import web
 
 from analyzer.catalog import Catalog, build_catalog
 from analyzer.check import Check, EvalContext
-from analyzer.errors import CheckMisconfigured, NoSeriesFound, Overloaded, SourceUnavailable
+from analyzer.errors import CheckMisconfigured, Interrupted, NoSeriesFound, Overloaded, SourceUnavailable
 from analyzer.metrics import Metrics
 from analyzer.models import Evaluation, Outcome, Verdict, format_time
 from analyzer.registry import Registry
@@ -67,6 +67,10 @@ class ScriptedCheck(Check):
             raise SystemExit(2)
         if self.name == "crash-interrupt":
             raise KeyboardInterrupt
+        if self.name == "ctrl-c":
+            raise Interrupted
+        if self.name == "ctrl-c-group":
+            raise BaseExceptionGroup("children", [Interrupted(), ValueError("second")])
         if self.name == "crash-base-group":
             # What a task group of a plugin's may raise when a child is interrupted: a BaseExceptionGroup.
             raise BaseExceptionGroup("children", [KeyboardInterrupt(), ValueError("second")])
@@ -267,6 +271,14 @@ class TestErrorMapping:
         evaluation = await runner.evaluate(catalog.get(name), {})
         assert (evaluation.verdict, evaluation.http_status, evaluation.error) == (Outcome.ERROR, status, code)
         assert reason in evaluation.reason
+
+    @pytest.mark.parametrize("name", ["ctrl-c", "ctrl-c-group"])
+    async def test_the_clis_ctrl_c_ends_the_evaluation(self, name):
+        # Before: the check's internal_error, and `validate --prometheus` went on to the next check's dry run.
+        runner, catalog = runner_for(name)
+        with pytest.raises((Interrupted, BaseExceptionGroup)) as raised:
+            await runner.evaluate(catalog.get(name), {})
+        assert isinstance(raised.value, Interrupted) or raised.value.subgroup(Interrupted) is not None
 
     @pytest.mark.parametrize("name", ["inf-fail", "inf-inconclusive"])
     async def test_a_verdict_other_than_pass_on_a_non_finite_value_stands(self, name):
