@@ -700,10 +700,22 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
 _MOST_PASSWORDS_ALONE = 16
 
 
+# How many times a password is percent-decoded to be searched for alone: a user info encoded again by a client that
+# took it for text (`S%2540cret1`) is quoted decoded once (`S%40cret1`) or twice (`S@cret1`); a third time too, a bound
+# on a value built to be decoded forever (each form is a pass over the text).
+_PASSWORD_DECODINGS = 3
+
+
 def _password_forms(value: str) -> tuple[str, ...]:
-    """`value` (a password as a URL or DSN writes it) and, when it holds an escape, percent-decoded: a message quotes
-    `S%40cret1` as `S@cret1`."""
-    return tuple(dict.fromkeys((value, unquote(value)))) if "%" in value else (value,)
+    """`value` (a password as a URL or DSN writes it) and, while it holds an escape, percent-decoded again (at most
+    _PASSWORD_DECODINGS times): a message quotes `S%40cret1` as `S@cret1`, `S%2540cret1` as either."""
+    forms = [value]
+    for _ in range(_PASSWORD_DECODINGS):
+        if "%" not in value or (decoded := unquote(value)) == value:
+            break
+        forms.append(decoded)
+        value = decoded
+    return tuple(forms)
 
 
 def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
@@ -730,16 +742,27 @@ def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ..
     return kept
 
 
+# The shortest password of digits alone searched for alone: a shorter one is as likely a figure of the text (`1234 ms`,
+# a count), and searched for, every equal figure was blanked.
+_MIN_DIGITS_PASSWORD_ALONE_CHARS = 8
+
+
+def _searched_alone(value: str) -> bool:
+    """Whether a form of a URL's password is searched for alone: MIN_HIDDEN_CHARS or more, and digits alone only from
+    _MIN_DIGITS_PASSWORD_ALONE_CHARS."""
+    floor = _MIN_DIGITS_PASSWORD_ALONE_CHARS if value.isdigit() else MIN_HIDDEN_CHARS
+    return len(value) >= floor and REDACTED not in value
+
+
 def hide_passwords_alone(text: str, passwords: Iterable[tuple[str, ...]]) -> str:
     """`text` with each form of each of `passwords` (a URL's or a DSN's found in it, as `user_info_passwords` gives
     them) hidden where it also stands alone (`password pw12 rejected` after `https://u:pw12@h`): as a secret arg is
-    (`scrubber`), one of MIN_HIDDEN_CHARS or more, one shorter than 8 characters only as a whole word (a password `prod`
-    hides no `production`); a shorter one is not searched for (a password `pw` would blank every `pw`). The forms of at
-    most _MOST_PASSWORDS_ALONE passwords."""
+    (`scrubber`), one of MIN_HIDDEN_CHARS or more (of digits alone, _MIN_DIGITS_PASSWORD_ALONE_CHARS), one shorter than
+    8 characters only as a whole word (a password `prod` hides no `production`); a shorter one is not searched for (a
+    password `pw` would blank every `pw`, `1234` every `1234 ms`). The forms of at most _MOST_PASSWORDS_ALONE
+    passwords."""
     found = dict.fromkeys(
-        kept
-        for forms in passwords
-        if (kept := tuple(value for value in forms if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value))
+        kept for forms in passwords if (kept := tuple(value for value in forms if _searched_alone(value)))
     )
     if not found:
         return text

@@ -1902,9 +1902,55 @@ class TestPasswordsAlone:
                 "dsn root:Sup3r%40S3cret@tcp(db:3306)/app: Sup3r@S3cret refused",
                 "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
             ),
+            # Encoded twice (a client encoding a user info already encoded): decoded once and twice, each form hidden.
+            (
+                "connect https://u:S%2540cret1x@host/ failed: password S@cret1x rejected; S%40cret1x",
+                "connect https://<redacted>@host/ failed: password <redacted> rejected; <redacted>",
+            ),
+            # Three times: decoded up to three times.
+            (
+                "https://u:S%252540cret1x@h then S@cret1x, S%40cret1x, S%2540cret1x",
+                "https://<redacted>@h then <redacted>, <redacted>, <redacted>",
+            ),
+            (
+                "dsn root:Sup3r%2540S3cret@tcp(db:3306)/app: Sup3r@S3cret refused",
+                "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
+            ),
         ],
     )
     def test_percent_encoded(self, text, shown):
+        assert hide_credentials(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_a_password_is_decoded_at_most_three_times(self, monkeypatch):
+        # Each form searched for is a pass over the text: a value built to be decoded forever gives four forms.
+        searched: list[list[str]] = []
+        original = redaction_module.scrubber
+
+        def recording_scrubber(values, **options):
+            values = list(values)
+            searched.append(values)
+            return original(values, **options)
+
+        monkeypatch.setattr(redaction_module, "scrubber", recording_scrubber)
+        encoded = ["S%" + "25" * times + "40cret1x" for times in (10, 9, 8, 7)]
+        hide_credentials(f"https://u:{encoded[0]}@h")
+        assert searched == [encoded]
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # A URL's password of digits alone is searched for alone only from 8 digits: a shorter one is as likely a
+            # figure of the evidence (a latency, a count), which it would blank; in the URL it is hidden all the same.
+            ("https://u:1234@h observed 1234 ms", "https://<redacted>@h observed 1234 ms"),
+            ("https://u:1234567@h observed 1234567 ms", "https://<redacted>@h observed 1234567 ms"),
+            ("https://u:12345678@h observed 12345678 ms", "https://<redacted>@h observed <redacted> ms"),
+            ("https://u:%31%32%33%34@h observed 1234 ms", "https://<redacted>@h observed 1234 ms"),
+            # Not digits alone: from 4 characters, as before.
+            ("https://u:1234a@h then 1234a", "https://<redacted>@h then <redacted>"),
+        ],
+    )
+    def test_digits_alone(self, text, shown):
         assert hide_credentials(text) == shown
         assert _masked(text, is_secret_name) == shown
 
