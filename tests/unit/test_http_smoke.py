@@ -5579,3 +5579,45 @@ class TestJudgeSecretsInUrlsAndEscapes:
             return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name), runs=5)
 
         assert cpu_s(8000) <= 8 * cpu_s(2000)
+
+
+class TestJudgeShortSchemeCredentials:
+    """A credential after an auth scheme's name is hidden whatever its length when it holds a digit, a symbol or a
+    capital past its first (a version aside), or stands after an `Authorization` header's name; prose's words stay."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            ("sent Authorization: Bearer abc123 upstream", "sent Authorization: Bearer <redacted> upstream"),
+            ("<td>Bearer abc123</td>", "<td>Bearer <redacted></td>"),
+            ("retry with Token a1 now", "retry with Token <redacted> now"),
+            ('{"h": "Basic YWJj"}', '{"h": "Basic <redacted>"}'),
+            ("got Bearer ab.cd from idp", "got Bearer <redacted> from idp"),
+            # Capitals alone from 8 characters (fewer are a word: `TOKEN EXPIRED`).
+            ("got Bearer ABCDEFGHJK back", "got Bearer <redacted> back"),
+            # A version's start is no version: `v1` and more.
+            ("got Bearer v1x9Zk from idp", "got Bearer <redacted> from idp"),
+            # After an Authorization header's name, letters alone too, quoted or not.
+            ("sent Authorization: Bearer abcdef upstream", "sent Authorization: Bearer <redacted> upstream"),
+            ("headers {'authorization': 'Bearer abcdef'} sent", "headers {'authorization': '<redacted>'} sent"),
+            ("sent Proxy-Authorization: Basic abcd to it", "sent Proxy-Authorization: Basic <redacted> to it"),
+            (
+                '{"msg": "sent Authorization: Basic abcd to it"}',
+                '{"msg": "sent Authorization: Basic <redacted> to it"}',
+            ),
+            ("sent authorization => 'Bearer abcdef'", "sent authorization => 'Bearer <redacted>'"),
+        ],
+    )
+    def test_hidden(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Bearer tokens are issued by the identity provider; Basic authentication is off; Token expired",
+            "API token v2 is required; send Bearer v1.2 no more, nor Bearer v1.",
+            "<p>Send a Bearer token in the Authorization header.</p>",
+        ],
+    )
+    def test_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
