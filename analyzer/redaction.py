@@ -601,8 +601,44 @@ _SCHEME_CREDENTIAL_RE = _lazy(
     rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+# A YAML line's `name: value` (a list's item too), its name in any case (`token: abc`, `API_KEY: ...`), its value the
+# rest of the line. Not a source line's annotation, which a traceback quotes as YAML writes a line (`token: str = ...`,
+# a signature's `password: Optional[str] = None,`): a type a default (` = `) or a `,` follows, or a known type alone
+# (`token: SecretStr`); a value of one word a default or a comma follows is read as code, shown.
+_YAML_LINE_RE = _lazy(
+    r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:[ \t]+(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
+)
+_TYPE = r"[A-Za-z_][\w.]{0,99}(?:\[[^\r\n]{0,200}\])?"
+_KNOWN_TYPE = (
+    r"(?:typing\.|t\.)?(?:str|bytes|int|float|bool|object|None|Any|SecretStr|SecretBytes|Optional|Union|Annotated"
+    r"|Literal|list|dict|tuple|set|List|Dict|Tuple|Set|Sequence|Mapping)(?:\[[^\r\n]{0,200}\])?"
+)
+_ANNOTATION_RE = _lazy(
+    rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]+=[ \t]+[^\r\n]*|[ \t]*,)"
+    rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*"
+)
+
+
+def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
+    """Where the value of each YAML line under a secret name (`_YAML_LINE_RE`, `is_secret_pair`) stands in `text`, an
+    exception's name (`TokenError: ...`), a source line's annotation (`_ANNOTATION_RE`) and a value hidden already
+    aside; in order."""
+    if ": " not in text and ":\t" not in text:
+        return []
+    return [
+        found.span("value")
+        for found in _YAML_LINE_RE.finditer(text)
+        if not found["name"].lower().endswith(_EXCEPTION_SUFFIXES_LOWER)
+        and is_secret_pair(found["name"], found["value"])
+        and _ANNOTATION_RE.fullmatch(found["value"]) is None
+        # A value hidden already inside its quotes (a flow mapping's over lines: `password: '<redacted>',`) keeps them.
+        and found["value"].strip("'\",") != REDACTED
+    ]
+
+
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
+_EXCEPTION_SUFFIXES_LOWER = tuple(suffix.lower() for suffix in _EXCEPTION_SUFFIXES)
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
 # follows a `(`: a list of names has none) in a list or a tuple of pairs: after its bracket, or a comma after an item
 # (a bracket, a quote, a digit), not after a call's argument (`print(foo, ("password", "x"))` holds no pair).
@@ -859,6 +895,7 @@ def hide_credentials(text: str) -> str:
     )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
+    text = _hidden(text, _yaml_line_spans(text))
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
             f"{found[1]}{found[2]}{found[3]}{REDACTED}"

@@ -2028,3 +2028,38 @@ class TestLinearReaders:
             return least_cpu_s(lambda: hide_credentials(text), runs=5)
 
         assert cpu_s(8000) <= 8 * cpu_s(2000)
+
+
+class TestYamlLinesInCrashText:
+    """A `name: value` line under a secret name, any case, has its value hidden in crash text; a source line's
+    annotation (`token: str = ...`) is code, shown."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            (
+                "Traceback (most recent call last):\n  token: abc\n  password: hunter2\nValueError: bad",
+                "Traceback (most recent call last):\n  token: <redacted>\n  password: <redacted>\nValueError: bad",
+            ),
+            ("config:\n  api_key: abcd1234\n  user: bob", "config:\n  api_key: <redacted>\n  user: bob"),
+            (
+                "- db_password: 'it is s3cr3t'\r\n- API_KEY: k3y\n",
+                "- db_password: <redacted>\r\n- API_KEY: <redacted>\n",
+            ),
+            ("secret: YWJj=", "secret: <redacted>"),
+            ("password: hunter2, user: bob", "password: <redacted>"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '  File "app.py", line 3, in Settings\n    token: str = os.environ["TOKEN"]\nKeyError: \'TOKEN\'',
+            "def connect(\n    password: Optional[str] = None,\n    api_key: str | None,\n    token: SecretStr\n)",
+            "max_tokens: 100\nauth_service: billing\ntokenerror: x",
+        ],
+    )
+    def test_shown(self, text):
+        assert hide_credentials(text) == text
