@@ -603,8 +603,9 @@ _SCHEME_CREDENTIAL_RE = _lazy(
 _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # A YAML line's `name: value` (a list's item too), its name in any case (`token: abc`, `API_KEY: ...`), its value the
 # rest of the line. Not a source line's annotation, which a traceback quotes as YAML writes a line (`token: str = ...`,
-# a signature's `password: Optional[str] = None,`): a type a default (` = `) or a `,` follows, or a known type alone
-# (`token: SecretStr`); a value of one word a default or a comma follows is read as code, shown.
+# a signature's `password: Optional[str] = None,`): a type a default (` = `) follows, or a known type alone or before a
+# `,` (`token: SecretStr`, `token: str,`); a value of one word a default follows is read as code, shown (a YAML value
+# `abc,` is not: `session: <redacted>`).
 _YAML_LINE_RE = _lazy(
     r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:[ \t]+(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
 )
@@ -614,8 +615,8 @@ _KNOWN_TYPE = (
     r"|Literal|list|dict|tuple|set|List|Dict|Tuple|Set|Sequence|Mapping)(?:\[[^\r\n]{0,200}\])?"
 )
 _ANNOTATION_RE = _lazy(
-    rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]+=[ \t]+[^\r\n]*|[ \t]*,)"
-    rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*"
+    rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
+    rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
 )
 
 

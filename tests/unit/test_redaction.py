@@ -2048,6 +2048,8 @@ class TestYamlLinesInCrashText:
             ),
             ("secret: YWJj=", "secret: <redacted>"),
             ("password: hunter2, user: bob", "password: <redacted>"),
+            # A word and a comma is no signature's annotation but for a known type's (`token: str,`).
+            ("session: abc,\ntoken: Token,", "session: <redacted>\ntoken: <redacted>"),
         ],
     )
     def test_hidden(self, text, shown):
@@ -2058,6 +2060,7 @@ class TestYamlLinesInCrashText:
         [
             '  File "app.py", line 3, in Settings\n    token: str = os.environ["TOKEN"]\nKeyError: \'TOKEN\'',
             "def connect(\n    password: Optional[str] = None,\n    api_key: str | None,\n    token: SecretStr\n)",
+            "def login(\n    token: str,\n    password: bytes,\n):",
             "max_tokens: 100\nauth_service: billing\ntokenerror: x",
         ],
     )
