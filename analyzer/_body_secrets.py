@@ -262,21 +262,28 @@ _YAML_BLOCK_START_RE = re.compile(r"(?:[|>][+-]?[0-9]?)?[ \t]*(?:#.*)?")
 # (`KeyError: 'x'`): no secret's name.
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # The credential after an HTTP auth scheme in an answer's text (`Authorization: Bearer eyJ...` quoted in an HTML
-# debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, 8
-# characters or more holding a digit, a symbol of token68 before a letter or digit, or a capital past its first, or
-# 20 characters or more; hidden up to the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it,
-# `\u0026`, is part of it: cut there, the rest of a token the check knows showed), or an escaped quote (`\"`, or
-# `\\\"` escaped twice: its backslashes went with the token, the string's own quote left unescaped). Its escapes count
-# towards those 8 (`Bearer abc123\u0026...`: counted without them, the token was shown). An escaped space or line
-# break (`\n`, `\t`, `\u000a`, `\u0020`) ends it, as a space does: no credential holds one (read on, the next line of a
-# JSON string was hidden with it). Not the words of an error message (`Bearer token expired`, `requires Basic
-# authentication.`, `Token invalid`).
+# debug page, a JSON string or a log line the check did not send): a token68 that looks like a credential, whatever its
+# length (`Bearer abc123`), holding a digit, a symbol of token68 before a letter or digit, or a capital past its first
+# (with a small letter, or of 8 characters or more: `TOKEN EXPIRED` is a word), or 20 characters or more; hidden up to
+# the next space, quote, `<`, `,` or `;` (an escape an encoder wrote in it, `\u0026`, is part of it: cut there, the
+# rest of a token the check knows showed), or an escaped quote (`\"`, or `\\\"` escaped twice: its backslashes went
+# with the token, the string's own quote left unescaped). An escaped space or line break (`\n`, `\t`, `\u000a`,
+# `\u0020`) ends it, as a space does: no credential holds one (read on, the next line of a JSON string was hidden with
+# it). Not the words of prose or an error message, small letters alone (`Bearer tokens are issued`, `Bearer token
+# expired`, `requires Basic authentication.`, `Token invalid`), nor a version (`API token v2 is required`). After an
+# `Authorization` header's name and its `:` or `=` (`sent Authorization: Bearer abcdef`), any token is the credential.
 _TOKEN_CHAR = r"(?:[A-Za-z0-9._~+/-]|\\u(?!00(?:[01][0-9A-Fa-f]|2[02]))[0-9A-Fa-f]{4})"
+_SCHEME_NAMES = r"(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
+_CREDENTIAL = r"""[A-Za-z0-9._~+/-]+=*(?:[^\s"'<>,;\\]|\\(?!\\*(?:["nrtbf]|u00(?:[01][0-9A-Fa-f]|2[02]))))*"""
 _SCHEME_CREDENTIAL_RE = re.compile(
-    r"(?i)\b(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
-    rf"((?={_TOKEN_CHAR}{{8}})(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
-    r"|(?-i:(?=.[a-z]*[A-Z])))"
-    r"[A-Za-z0-9._~+/-]+=*(?:[^\s\"'<>,;\\]|\\(?!\\*(?:[\"nrtbf]|u00(?:[01][0-9A-Fa-f]|2[02]))))*)"
+    rf"(?i)\b{_SCHEME_NAMES}"
+    r"((?!v[0-9]+(?:\.[0-9]+)*(?![A-Za-z0-9_~+/=-]|[.-][A-Za-z0-9]))"
+    rf"(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
+    rf"|(?-i:(?=.[a-z]*[A-Z])(?:(?={_TOKEN_CHAR}*[a-z])|(?={_TOKEN_CHAR}{{8}}))))"
+    rf"{_CREDENTIAL})"
+)
+_AUTHORIZATION_CREDENTIAL_RE = re.compile(
+    rf"""(?i)\b(?:proxy-)?authorization\\*["']?[ \t]*(?::|=>?)[ \t]*\\*["']?{_SCHEME_NAMES}({_CREDENTIAL})"""
 )
 
 # Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly
@@ -1123,6 +1130,8 @@ def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`, Digest's
     auth-params)."""
     spans = [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+    if "uthorization" in text or "UTHORIZATION" in text:
+        spans += [found.span(1) for found in _AUTHORIZATION_CREDENTIAL_RE.finditer(text)]
     return spans + [found.span(1) for found in _DIGEST_CREDENTIAL_RE.finditer(text)] if "=" in text else spans
 
 

@@ -601,8 +601,45 @@ _SCHEME_CREDENTIAL_RE = _lazy(
     rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
+# A YAML line's `name: value` (a list's item too), its name in any case (`token: abc`, `API_KEY: ...`), its value the
+# rest of the line. Not a source line's annotation, which a traceback quotes as YAML writes a line (`token: str = ...`,
+# a signature's `password: Optional[str] = None,`): a type a default (` = `) follows, or a known type alone or before a
+# `,` (`token: SecretStr`, `token: str,`); a value of one word a default follows is read as code, shown (a YAML value
+# `abc,` is not: `session: <redacted>`).
+_YAML_LINE_RE = _lazy(
+    r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:[ \t]+(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
+)
+_TYPE = r"[A-Za-z_][\w.]{0,99}(?:\[[^\r\n]{0,200}\])?"
+_KNOWN_TYPE = (
+    r"(?:typing\.|t\.)?(?:str|bytes|int|float|bool|object|None|Any|SecretStr|SecretBytes|Optional|Union|Annotated"
+    r"|Literal|list|dict|tuple|set|List|Dict|Tuple|Set|Sequence|Mapping)(?:\[[^\r\n]{0,200}\])?"
+)
+_ANNOTATION_RE = _lazy(
+    rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
+    rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
+)
+
+
+def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
+    """Where the value of each YAML line under a secret name (`_YAML_LINE_RE`, `is_secret_pair`) stands in `text`, an
+    exception's name (`TokenError: ...`), a source line's annotation (`_ANNOTATION_RE`) and a value hidden already
+    aside; in order."""
+    if ": " not in text and ":\t" not in text:
+        return []
+    return [
+        found.span("value")
+        for found in _YAML_LINE_RE.finditer(text)
+        if not found["name"].lower().endswith(_EXCEPTION_SUFFIXES_LOWER)
+        and is_secret_pair(found["name"], found["value"])
+        and _ANNOTATION_RE.fullmatch(found["value"]) is None
+        # A value hidden already inside its quotes (a flow mapping's over lines: `password: '<redacted>',`) keeps them.
+        and found["value"].strip("'\",") != REDACTED
+    ]
+
+
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).
 _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
+_EXCEPTION_SUFFIXES_LOWER = tuple(suffix.lower() for suffix in _EXCEPTION_SUFFIXES)
 # Quoted as text or bytes (`b'x-api-key'`): a mapping's `'name': 'value'`, a tuple's `('name', 'value')` (what
 # follows a `(`: a list of names has none) in a list or a tuple of pairs: after its bracket, or a comma after an item
 # (a bracket, a quote, a digit), not after a call's argument (`print(foo, ("password", "x"))` holds no pair).
@@ -700,10 +737,22 @@ def user_info_spans(text: str) -> list[tuple[int, int]]:
 _MOST_PASSWORDS_ALONE = 16
 
 
+# How many times a password is percent-decoded to be searched for alone: a user info encoded again by a client that
+# took it for text (`S%2540cret1`) is quoted decoded once (`S%40cret1`) or twice (`S@cret1`); a third time too, a bound
+# on a value built to be decoded forever (each form is a pass over the text).
+_PASSWORD_DECODINGS = 3
+
+
 def _password_forms(value: str) -> tuple[str, ...]:
-    """`value` (a password as a URL or DSN writes it) and, when it holds an escape, percent-decoded: a message quotes
-    `S%40cret1` as `S@cret1`."""
-    return tuple(dict.fromkeys((value, unquote(value)))) if "%" in value else (value,)
+    """`value` (a password as a URL or DSN writes it) and, while it holds an escape, percent-decoded again (at most
+    _PASSWORD_DECODINGS times): a message quotes `S%40cret1` as `S@cret1`, `S%2540cret1` as either."""
+    forms = [value]
+    for _ in range(_PASSWORD_DECODINGS):
+        if "%" not in value or (decoded := unquote(value)) == value:
+            break
+        forms.append(decoded)
+        value = decoded
+    return tuple(forms)
 
 
 def user_info_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ...]]:
@@ -730,16 +779,27 @@ def dsn_passwords(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, ..
     return kept
 
 
+# The shortest password of digits alone searched for alone: a shorter one is as likely a figure of the text (`1234 ms`,
+# a count), and searched for, every equal figure was blanked.
+_MIN_DIGITS_PASSWORD_ALONE_CHARS = 8
+
+
+def _searched_alone(value: str) -> bool:
+    """Whether a form of a URL's password is searched for alone: MIN_HIDDEN_CHARS or more, and digits alone only from
+    _MIN_DIGITS_PASSWORD_ALONE_CHARS."""
+    floor = _MIN_DIGITS_PASSWORD_ALONE_CHARS if value.isdigit() else MIN_HIDDEN_CHARS
+    return len(value) >= floor and REDACTED not in value
+
+
 def hide_passwords_alone(text: str, passwords: Iterable[tuple[str, ...]]) -> str:
     """`text` with each form of each of `passwords` (a URL's or a DSN's found in it, as `user_info_passwords` gives
     them) hidden where it also stands alone (`password pw12 rejected` after `https://u:pw12@h`): as a secret arg is
-    (`scrubber`), one of MIN_HIDDEN_CHARS or more, one shorter than 8 characters only as a whole word (a password `prod`
-    hides no `production`); a shorter one is not searched for (a password `pw` would blank every `pw`). The forms of at
-    most _MOST_PASSWORDS_ALONE passwords."""
+    (`scrubber`), one of MIN_HIDDEN_CHARS or more (of digits alone, _MIN_DIGITS_PASSWORD_ALONE_CHARS), one shorter than
+    8 characters only as a whole word (a password `prod` hides no `production`); a shorter one is not searched for (a
+    password `pw` would blank every `pw`, `1234` every `1234 ms`). The forms of at most _MOST_PASSWORDS_ALONE
+    passwords."""
     found = dict.fromkeys(
-        kept
-        for forms in passwords
-        if (kept := tuple(value for value in forms if len(value) >= MIN_HIDDEN_CHARS and REDACTED not in value))
+        kept for forms in passwords if (kept := tuple(value for value in forms if _searched_alone(value)))
     )
     if not found:
         return text
@@ -836,6 +896,7 @@ def hide_credentials(text: str) -> str:
     )
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
+    text = _hidden(text, _yaml_line_spans(text))
     text = _HEADER_FIELD_LINE_RE.sub(
         lambda found: (
             f"{found[1]}{found[2]}{found[3]}{REDACTED}"

@@ -5553,7 +5553,7 @@ class TestJudgeSecretsInUrlsAndEscapes:
     def test_twice_the_text_takes_about_twice_the_time(self, head, unit, count):
         def cpu_s(units: int) -> float:
             text = head + unit * units
-            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
+            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name), runs=5)
 
         assert cpu_s(2 * count) <= 3 * cpu_s(count)
 
@@ -5572,8 +5572,52 @@ class TestJudgeSecretsInUrlsAndEscapes:
         assert len(reads) == 2
 
     def test_many_passwords_are_searched_for_in_bounded_time(self):
+        # Four times the text, about four times the time (each password searched for, twelve times): each size's least
+        # of five runs, a bound of 8 between the two (a loaded machine only adds to a run).
         def cpu_s(urls: int) -> float:
             text = " ".join(f"https://u:pw{i:06d}@h pw{i:06d}" for i in range(urls))
-            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name))
+            return least_cpu_s(lambda: body_secrets._masked(text, is_secret_name), runs=5)
 
-        assert cpu_s(2000) <= 3 * cpu_s(1000)
+        assert cpu_s(8000) <= 8 * cpu_s(2000)
+
+
+class TestJudgeShortSchemeCredentials:
+    """A credential after an auth scheme's name is hidden whatever its length when it holds a digit, a symbol or a
+    capital past its first (a version aside), or stands after an `Authorization` header's name; prose's words stay."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            ("sent Authorization: Bearer abc123 upstream", "sent Authorization: Bearer <redacted> upstream"),
+            ("<td>Bearer abc123</td>", "<td>Bearer <redacted></td>"),
+            ("retry with Token a1 now", "retry with Token <redacted> now"),
+            ('{"h": "Basic YWJj"}', '{"h": "Basic <redacted>"}'),
+            ("got Bearer ab.cd from idp", "got Bearer <redacted> from idp"),
+            # Capitals alone from 8 characters (fewer are a word: `TOKEN EXPIRED`).
+            ("got Bearer ABCDEFGHJK back", "got Bearer <redacted> back"),
+            # A version's start is no version: `v1` and more.
+            ("got Bearer v1x9Zk from idp", "got Bearer <redacted> from idp"),
+            # After an Authorization header's name, letters alone too, quoted or not.
+            ("sent Authorization: Bearer abcdef upstream", "sent Authorization: Bearer <redacted> upstream"),
+            ("headers {'authorization': 'Bearer abcdef'} sent", "headers {'authorization': '<redacted>'} sent"),
+            ("sent Proxy-Authorization: Basic abcd to it", "sent Proxy-Authorization: Basic <redacted> to it"),
+            (
+                '{"msg": "sent Authorization: Basic abcd to it"}',
+                '{"msg": "sent Authorization: Basic <redacted> to it"}',
+            ),
+            ("sent authorization => 'Bearer abcdef'", "sent authorization => 'Bearer <redacted>'"),
+        ],
+    )
+    def test_hidden(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Bearer tokens are issued by the identity provider; Basic authentication is off; Token expired",
+            "API token v2 is required; send Bearer v1.2 no more, nor Bearer v1.",
+            "<p>Send a Bearer token in the Authorization header.</p>",
+        ],
+    )
+    def test_shown(self, body):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
