@@ -14,7 +14,7 @@ ERROR_QUERY = error_query(JOB, "service")
 
 def build(om: OpenMetrics, anchor: float) -> None:
     """The counters the rules read."""
-    build_grouped(om, anchor, JOB, {"200": 9.9995, "500": 0.0005})
+    build_grouped(om, anchor, JOB, {"200": 9.9995, "500": 0.0005}, period_ratio=False)
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
