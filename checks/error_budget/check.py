@@ -777,7 +777,10 @@ class ErrorBudgetCheck(Check):
             if window not in unread and window not in asked:
                 told.append(window)
         # Why the sides' series could not tell, by window: the rules API told those windows' rules.
-        untold = await self._divided_apart(ctx, reader, asked) if asked else {}
+        untold, budget = await self._divided_apart(ctx, reader, asked) if asked else ({}, "")
+        if budget:
+            # The windows' 0 stands (they count no errors now), the period's does not: said, not judged.
+            verdict = verdict.model_copy(update={"reason": f"{verdict.reason}; {budget}"})
         if untold:
             unread.update(untold)
             unread = {window: unread[window] for window in windows if window in unread}
@@ -809,10 +812,11 @@ class ErrorBudgetCheck(Check):
 
     async def _divided_apart(
         self, ctx: EvalContext, reader: SlothReader, asked: Mapping[str, Sequence[tuple[RecordingRule, Division]]]
-    ) -> dict[str, str]:
+    ) -> tuple[dict[str, str], str]:
         """CheckMisconfigured when a rule of `asked` divides an error element above 0 by no total element (its two
         sides' series, asked in one query at the evaluation time), or, under a budget gate, a labelled one at 0 beside
-        a total counting traffic; else why each window the series cannot tell could not be told."""
+        a total counting traffic; else why each window the series cannot tell could not be told, and, without a gate,
+        why the budget remaining the pass states is not told ("" when it is)."""
         gated = self.min_budget_remaining is not None
         batch = QueryBatch.of(
             {
@@ -830,14 +834,17 @@ class ErrorBudgetCheck(Check):
             )
             results = batch.split(answer)
         except CheckError as exc:
-            return dict.fromkeys(asked, f"the query of the ratio rules' error and total sides failed: {exc.message}")
+            return dict.fromkeys(
+                asked, f"the query of the ratio rules' error and total sides failed: {exc.message}"
+            ), ""
         if answer.storage_warnings:
             # A total series missing from a partial answer would show its errors dropped: no evidence either way.
             partial = "; ".join(answer.storage_warnings)
             return dict.fromkeys(
                 asked, f"the query of the ratio rules' error and total sides may be partial ({partial})"
-            )
+            ), ""
         unread: dict[str, str] = {}
+        budget = ""
         for window, pairs in asked.items():
             for rule, division in pairs:
                 totals = results[division.total].series
@@ -850,9 +857,17 @@ class ErrorBudgetCheck(Check):
                     # At 0, a labelled error series shows the division leaves it out whenever it counts: the period's
                     # ratio averages what the rule recorded then (vector(0)'s label-less 0 beside grouped totals
                     # leaves nothing out).
-                    if _last_value(series) > 0 or (gated and series.labels and any(_last_value(t) > 0 for t in totals)):
+                    dropped = bool(series.labels) and any(_last_value(t) > 0 for t in totals)
+                    if _last_value(series) > 0 or (gated and dropped):
                         raise _dropped(
                             reader.window_rules((), window, ctx.args)[0], window, rule, series, totals, self.period
+                        )
+                    if dropped and not budget:
+                        budget = (
+                            f"the budget remaining over {self.period} is not told: recording rule {rule.name} leaves "
+                            f"out the errors of {series.describe()} whenever they count (no series of its total side "
+                            f"carries its labels), and slo:sli_error:ratio_rate{rule_window(self.period)} averages "
+                            "what ratio_rate5m recorded"
                         )
                 # Errors at 0 that no total series matches are a clean service's only while it serves requests: a
                 # total counting none shows nothing of how the rule divides errors once they count.
@@ -862,7 +877,7 @@ class ErrorBudgetCheck(Check):
                         f"side answers 0 in {apart[0].describe()}, whose labels no series of its total side carries "
                         f"({_described(totals)})"
                     )
-        return unread
+        return unread, budget
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]

@@ -1569,6 +1569,12 @@ class TestSlothErrorsMatched:
         # Every window's error side answers 0: the windows' rules record what the raw counters say, 0 errors.
         result = await evaluate("ebr-sloth-slbp-no-errors")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        # The budget it states is what the rule recorded while those errors counted. Before: said as told.
+        assert result.reason.endswith(
+            "; the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+            'errors of {code="500"} whenever they count (no series of its total side carries its labels), and '
+            "slo:sli_error:ratio_rate30d averages what ratio_rate5m recorded"
+        ), result.reason
         assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
 
     async def test_ratio_rules_dividing_alike_hold_the_pass(self, evaluate):

@@ -3151,6 +3151,15 @@ class TestRulesDivided:
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
         assert "unchecked" not in evaluation.reason
+        # The budget the pass states averages what the rule recorded while {code="500"} counted: not told. Before: said
+        # as told. vector(0)'s label-less 0 leaves nothing out.
+        said = (
+            "; the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+            'errors of {code="500"} whenever they count (no series of its total side carries its labels), and '
+            "slo:sli_error:ratio_rate30d averages what ratio_rate5m recorded"
+        )
+        assert evaluation.reason.endswith(said) is (len(errors) == 2), evaluation.reason
+        assert ("not told" in evaluation.reason) is (len(errors) == 2), evaluation.reason
 
     async def test_errors_at_0_over_a_total_without_traffic_check_nothing(self, aiohttp_server):
         # {code="500"} at 0 matches no total series, and the total counts no request: nothing shows those errors
