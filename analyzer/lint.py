@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, CheckError, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
-from analyzer.models import Evaluation, clip, printable
+from analyzer.models import Evaluation, clip, format_number, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
     answer_label_list,
@@ -43,7 +43,7 @@ from analyzer.promql_names import needed_labels, range_durations, reads_as_regex
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.runner import ArgsPlan, Runner
-from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
+from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, RulesListed, Sources
 from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
 from analyzer.templates import promql_forms
 
@@ -176,6 +176,9 @@ class _RecordingSource(PrometheusSource):
     rejected: list[tuple[str, str]]
     answered: list[str]
     stalled: list[tuple[str, str]]
+    # Why its rules API stalled (a listing timed out), once it did: every later listing of the dry run fails at once
+    # rather than wait again (each Sloth or Pyrra check would wait half its deadline to learn nothing more).
+    rules_stalled: str = ""
 
     @contextmanager
     def _recorded(self, promql: str) -> Iterator[None]:
@@ -219,6 +222,19 @@ class _RecordingSource(PrometheusSource):
     ) -> QueryResult:
         with self._recorded(promql):
             return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+
+    async def recording_rules(self, timeout_s: float) -> RulesListed:
+        """The rules API's listing, recorded as unanswered (once per source) when it timed out: later listings fail at
+        once, saying an earlier one stalled."""
+        if self.rules_stalled:
+            raise SourceTimeout(f"{self._where}'s rules API stalled on an earlier check's listing: not asked again")
+        try:
+            return await super().recording_rules(timeout_s)
+        except SourceTimeout:
+            waited_s = min(timeout_s, self.config.timeout_s)
+            self.rules_stalled = f"{self._where}'s rules API did not answer within {format_number(waited_s)} s"
+            self.unanswered.append(self.rules_stalled)
+            raise SourceTimeout(self.rules_stalled) from None
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
