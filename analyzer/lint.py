@@ -1519,15 +1519,25 @@ def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     scraped too seldom; as notes, the recording rules the check reads that the rules API does not list, and why the
     rest could not be told. A Sloth rule that divides errors apart is the dry run's check_misconfigured."""
     evaluation = report.evaluation
-    details = evaluation.details if evaluation is not None else None
+    return _details_rules_findings(evaluation.details if evaluation is not None else None, "")
+
+
+def _details_rules_findings(details: Mapping[str, Any] | None, member: str) -> tuple[list[str], list[str]]:
+    """_rules_findings of one evaluation's `details`, and of each composite member's (what a member's pass read is the
+    composite's too), `member` naming whose before each finding ("member x: ")."""
     if not details:
         return [], []
     problems: list[str] = []
     notes: list[str] = []
+    for entry in details.get("members") or ():
+        shown = f"{member}member {entry.get('check')}: "
+        found = _details_rules_findings(entry.get("details"), shown)
+        problems += found[0]
+        notes += found[1]
     for window, read in (details.get("rules_read") or {}).items():
         if read.get("single_sample_series"):
             note = next((w.get("note", "") for w in details.get("windows", ()) if w.get("window") == window), "")
-            problems.append(f"its {window} window's recording rule cannot count every error: {note}")
+            problems.append(f"{member}its {window} window's recording rule cannot count every error: {note}")
     unread = [why for found in (details.get("rules_read") or {}).values() if (why := found.get("unread"))] + list(
         (details.get("rules_divided") or {}).get("unread", {}).values()
     )
@@ -1536,12 +1546,13 @@ def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     # no fault of the check: said once, a note, with the rules named.
     if unlisted := [why.removeprefix(_UNLISTED) for why in unread if why.startswith(_UNLISTED)]:
         notes.append(
-            f"{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its raw series "
-            "scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
+            f"{member}{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its "
+            "raw series scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the "
+            "lint asks"
         )
     # Not "the rules API did not tell": the details hold, beside its own, why the query of a listed rule's raw series
     # or sides could not tell; each reason names what failed.
-    notes += [f"not checked: {why}" for why in unread if not why.startswith(_UNLISTED)]
+    notes += [f"{member}not checked: {why}" for why in unread if not why.startswith(_UNLISTED)]
     return problems, notes
 
 
