@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from analyzer.catalog import Catalog
 from analyzer.check import Check
 from analyzer.errors import ArgError, CheckError, SourceRejected, SourceTimeout, SourceUnavailable, short_reason
-from analyzer.models import Evaluation, clip, printable
+from analyzer.models import Evaluation, clip, format_number, printable
 from analyzer.params import ParamType, parse_duration, render_value, shown_args
 from analyzer.promql_groups import (
     answer_label_list,
@@ -43,7 +43,7 @@ from analyzer.promql_names import needed_labels, range_durations, reads_as_regex
 from analyzer.promql_syntax import SyntaxProblem
 from analyzer.redaction import MIN_HIDDEN_CHARS, scrubber
 from analyzer.runner import ArgsPlan, Runner
-from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, Sources
+from analyzer.sources import PrometheusSource, PrometheusSourceConfig, QueryResult, RulesListed, Sources
 from analyzer.sources.prometheus import header_secrets, quoted, wait_asked
 from analyzer.templates import promql_forms
 
@@ -176,6 +176,9 @@ class _RecordingSource(PrometheusSource):
     rejected: list[tuple[str, str]]
     answered: list[str]
     stalled: list[tuple[str, str]]
+    # Why its rules API stalled (a listing timed out), once it did: every later listing of the dry run fails at once
+    # rather than wait again (each Sloth or Pyrra check would wait half its deadline to learn nothing more).
+    rules_stalled: str = ""
 
     @contextmanager
     def _recorded(self, promql: str) -> Iterator[None]:
@@ -219,6 +222,19 @@ class _RecordingSource(PrometheusSource):
     ) -> QueryResult:
         with self._recorded(promql):
             return await super().query_range(promql, start, end, step_s, timeout_s, encoded_promql=encoded_promql)
+
+    async def recording_rules(self, timeout_s: float) -> RulesListed:
+        """The rules API's listing, recorded as unanswered (once per source) when it timed out: later listings fail at
+        once, saying an earlier one stalled."""
+        if self.rules_stalled:
+            raise SourceTimeout(f"{self._where}'s rules API stalled on an earlier check's listing: not asked again")
+        try:
+            return await super().recording_rules(timeout_s)
+        except SourceTimeout:
+            waited_s = min(timeout_s, self.config.timeout_s)
+            self.rules_stalled = f"{self._where}'s rules API did not answer within {format_number(waited_s)} s"
+            self.unanswered.append(self.rules_stalled)
+            raise SourceTimeout(self.rules_stalled) from None
 
 
 # What a check not run is rendered with for a param that may name a metric, a label or a label value (valid as each
@@ -1503,15 +1519,25 @@ def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     scraped too seldom; as notes, the recording rules the check reads that the rules API does not list, and why the
     rest could not be told. A Sloth rule that divides errors apart is the dry run's check_misconfigured."""
     evaluation = report.evaluation
-    details = evaluation.details if evaluation is not None else None
+    return _details_rules_findings(evaluation.details if evaluation is not None else None, "")
+
+
+def _details_rules_findings(details: Mapping[str, Any] | None, member: str) -> tuple[list[str], list[str]]:
+    """_rules_findings of one evaluation's `details`, and of each composite member's (what a member's pass read is the
+    composite's too), `member` naming whose before each finding ("member x: ")."""
     if not details:
         return [], []
     problems: list[str] = []
     notes: list[str] = []
+    for entry in details.get("members") or ():
+        shown = f"{member}member {entry.get('check')}: "
+        found = _details_rules_findings(entry.get("details"), shown)
+        problems += found[0]
+        notes += found[1]
     for window, read in (details.get("rules_read") or {}).items():
         if read.get("single_sample_series"):
             note = next((w.get("note", "") for w in details.get("windows", ()) if w.get("window") == window), "")
-            problems.append(f"its {window} window's recording rule cannot count every error: {note}")
+            problems.append(f"{member}its {window} window's recording rule cannot count every error: {note}")
     unread = [why for found in (details.get("rules_read") or {}).values() if (why := found.get("unread"))] + list(
         (details.get("rules_divided") or {}).get("unread", {}).values()
     )
@@ -1520,12 +1546,13 @@ def _rules_findings(report: CheckReport) -> tuple[list[str], list[str]]:
     # no fault of the check: said once, a note, with the rules named.
     if unlisted := [why.removeprefix(_UNLISTED) for why in unread if why.startswith(_UNLISTED)]:
         notes.append(
-            f"{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its raw series "
-            "scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
+            f"{member}{_UNLISTED}{', '.join(unlisted)}, which the check reads: what it records is not checked (its "
+            "raw series scraped too seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the "
+            "lint asks"
         )
     # Not "the rules API did not tell": the details hold, beside its own, why the query of a listed rule's raw series
     # or sides could not tell; each reason names what failed.
-    notes += [f"not checked: {why}" for why in unread if not why.startswith(_UNLISTED)]
+    notes += [f"{member}not checked: {why}" for why in unread if not why.startswith(_UNLISTED)]
     return problems, notes
 
 

@@ -749,13 +749,17 @@ class ErrorBudgetCheck(Check):
         told: list[str] = []
         # The windows whose rule the rules API does not list, named once in the reason.
         unlisted: list[str] = []
+        # A budget gate reads the period's ratio, Sloth's average of what ratio_rate5m recorded: that rule's division.
+        windows = self._windows() + (
+            ["5m"] if self.min_budget_remaining is not None and "5m" not in self._windows() else []
+        )
         try:
             # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
             listing = await source.recording_rules(ctx.timeout_s() * 0.5)
         except CheckError as exc:
-            unread = dict.fromkeys(self._windows(), f"the rules could not be listed: {exc.message}")
+            unread = dict.fromkeys(windows, f"the rules could not be listed: {exc.message}")
             listing = RulesListed(())
-        for window in self._windows() if not unread else ():
+        for window in windows if not unread else ():
             rule, found = reader.window_rules(listing.rules, window, ctx.args)
             if not found and listing.partial:
                 unread[window] = _partially_listed(rule, listing)
@@ -773,11 +777,14 @@ class ErrorBudgetCheck(Check):
             if window not in unread and window not in asked:
                 told.append(window)
         # Why the sides' series could not tell, by window: the rules API told those windows' rules.
-        untold = await self._divided_apart(ctx, reader, asked) if asked else {}
+        untold, budget = await self._divided_apart(ctx, reader, asked) if asked else ({}, "")
+        if budget:
+            # The windows' 0 stands (they count no errors now), the period's does not: said, not judged.
+            verdict = verdict.model_copy(update={"reason": f"{verdict.reason}; {budget}"})
         if untold:
             unread.update(untold)
-            unread = {window: unread[window] for window in self._windows() if window in unread}
-        checked = [window for window in self._windows() if window in told or (window in asked and window not in unread)]
+            unread = {window: unread[window] for window in windows if window in unread}
+        checked = [window for window in windows if window in told or (window in asked and window not in unread)]
         verdict.details["rules_divided"] = {"checked": checked, "unread": unread}
         if not unread:
             return verdict
@@ -805,10 +812,12 @@ class ErrorBudgetCheck(Check):
 
     async def _divided_apart(
         self, ctx: EvalContext, reader: SlothReader, asked: Mapping[str, Sequence[tuple[RecordingRule, Division]]]
-    ) -> dict[str, str]:
+    ) -> tuple[dict[str, str], str]:
         """CheckMisconfigured when a rule of `asked` divides an error element above 0 by no total element (its two
-        sides' series, asked in one query at the evaluation time); else why each window the series cannot tell could not
-        be told."""
+        sides' series, asked in one query at the evaluation time), or, under a budget gate, a labelled one at 0 beside
+        a total counting traffic; else why each window the series cannot tell could not be told, and, without a gate,
+        why the budget remaining the pass states is not told ("" when it is)."""
+        gated = self.min_budget_remaining is not None
         batch = QueryBatch.of(
             {
                 window: {
@@ -825,14 +834,17 @@ class ErrorBudgetCheck(Check):
             )
             results = batch.split(answer, owned=True)
         except CheckError as exc:
-            return dict.fromkeys(asked, f"the query of the ratio rules' error and total sides failed: {exc.message}")
+            return dict.fromkeys(
+                asked, f"the query of the ratio rules' error and total sides failed: {exc.message}"
+            ), ""
         if answer.storage_warnings:
             # A total series missing from a partial answer would show its errors dropped: no evidence either way.
             partial = "; ".join(answer.storage_warnings)
             return dict.fromkeys(
                 asked, f"the query of the ratio rules' error and total sides may be partial ({partial})"
-            )
+            ), ""
         unread: dict[str, str] = {}
+        budget = ""
         for window, pairs in asked.items():
             for rule, division in pairs:
                 totals = results[division.total].series
@@ -842,8 +854,21 @@ class ErrorBudgetCheck(Check):
                 matched = {division.matched(series.labels) for series in totals}
                 apart = [s for s in results[division.errors].series if division.matched(s.labels) not in matched]
                 for series in apart:
-                    if _last_value(series) > 0:
-                        raise _dropped(reader.window_rules((), window, ctx.args)[0], window, rule, series, totals)
+                    # At 0, a labelled error series shows the division leaves it out whenever it counts: the period's
+                    # ratio averages what the rule recorded then (vector(0)'s label-less 0 beside grouped totals
+                    # leaves nothing out).
+                    dropped = bool(series.labels) and any(_last_value(t) > 0 for t in totals)
+                    if _last_value(series) > 0 or (gated and dropped):
+                        raise _dropped(
+                            reader.window_rules((), window, ctx.args)[0], window, rule, series, totals, self.period
+                        )
+                    if dropped and not budget:
+                        budget = (
+                            f"the budget remaining over {self.period} is not told: recording rule {rule.name} leaves "
+                            f"out the errors of {series.describe()} whenever they count (no series of its total side "
+                            f"carries its labels), and slo:sli_error:ratio_rate{rule_window(self.period)} averages "
+                            "what ratio_rate5m recorded"
+                        )
                 # Errors at 0 that no total series matches are a clean service's only while it serves requests: a
                 # total counting none shows nothing of how the rule divides errors once they count.
                 if apart and not any(_last_value(series) > 0 for series in totals):
@@ -852,7 +877,7 @@ class ErrorBudgetCheck(Check):
                         f"side answers 0 in {apart[0].describe()}, whose labels no series of its total side carries "
                         f"({_described(totals)})"
                     )
-        return unread
+        return unread, budget
 
     async def _stopped_now(
         self, ctx: EvalContext, plan: MeasurementPlan, windows: Mapping[str, WindowRatio]
@@ -1454,19 +1479,25 @@ def _bound_order(le: str) -> float:
 
 
 def _dropped(
-    name: str, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series]
+    name: str, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series], period: str
 ) -> CheckMisconfigured:
     """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
-    `totals` (its total side's) carries."""
+    `totals` (its total side's) carries; at 0, what the budget gate over `period` cannot tell."""
+    counted = _last_value(errors) > 0
+    burned = (
+        "a burning service read as clean (Sloth's alerts never fire on them either)"
+        if counted
+        else "so it recorded 0 whenever those errors counted, and the budget remaining cannot be told from "
+        f"slo:sli_error:ratio_rate{rule_window(period)}, Sloth's average of what ratio_rate5m recorded over {period}"
+    )
     return CheckMisconfigured(
         f"Sloth SLO {name[name.index('{') :]}: its recording rule {rule.name} (as the rules API lists it: "
         f"{clip_text(rule.query)}) divides errors by a total none of whose series they match: its error side "
         f"answers {format_number(errors.samples[-1][1])} over {window} in {errors.describe()}, whose labels no "
         f"series of its total side carries ({_described(totals)}): Sloth records (error_query) / (total_query), "
         "which divides series with the same labels only, so the rule leaves those errors out (it records the error "
-        "query's fallback alone, 0 for `or vector(0)`, or nothing), a burning service read as clean (Sloth's alerts "
-        "never fire on them either); aggregate the SLO's error_query and total_query by the same labels (sum(...) "
-        "both, or sum by (x) (...) both)"
+        f"query's fallback alone, 0 for `or vector(0)`, or nothing), {burned}; aggregate the SLO's error_query and "
+        "total_query by the same labels (sum(...) both, or sum by (x) (...) both)"
     )
 
 

@@ -6,32 +6,20 @@ the series carries: the `by` does nothing (one label-less group), so Sloth's rat
 from __future__ import annotations
 
 from analyzer.testing import OpenMetrics
-from tests.integration.data_error_budget_rules import sloth_rules
+from tests.integration.data_error_budget_sloth_by import build_grouped, error_query, grouped_rules
 
-MINUTE = 60.0
-HOUR = 3600.0
 JOB = "slsv"
-ERROR_QUERY = (
-    f'sum by (service) (rate(ebr_http_requests_total{{job="ebr-{JOB}",code=~"(5..|429)"}}[{{window}}])) or vector(0)'
-)
+ERROR_QUERY = error_query(JOB, "service")
 
 
 def build(om: OpenMetrics, anchor: float) -> None:
     """The counters the rules read."""
-    for code, rate in (("200", 9.9995), ("500", 0.0005)):
-        om.add_counter_rate(
-            "ebr_http_requests_total",
-            {"job": f"ebr-{JOB}", "code": code},
-            lambda t, r=rate: r,
-            anchor - 7 * HOUR,
-            anchor + HOUR,
-            MINUTE,
-        )
+    build_grouped(om, anchor, JOB, {"200": 9.9995, "500": 0.0005}, period_ratio=False)
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
     """Sloth's rule groups for the SLO, evaluated from 40 minutes before the anchor to 10 after it."""
-    return "groups:\n" + sloth_rules(JOB, error_query=ERROR_QUERY), anchor - 40 * MINUTE, anchor + 10 * MINUTE
+    return grouped_rules(anchor, (JOB, ERROR_QUERY))
 
 
 def loaded_rules(anchor: float) -> str:

@@ -926,6 +926,11 @@ CHECKS = [
     # nothing, the rule records the true ratio (0.05x).
     sloth_check("slsv", name="ebr-sloth-slsv-no-errors", errors_query=None),
     sloth_check("slsv", name="ebr-sloth-slsv-no-total", total_query=None),
+    # A budget gate alone on job slby's misdivided rules (its period ratio records 0 while the service burns 50x).
+    sloth_check("slby", name="ebr-sloth-slby-gate-only", errors_query=None, tiers=[], min_budget_remaining=0),
+    # The same rules over job slbp, whose errors burned before the longest tier window: every error side answers 0.
+    sloth_check("slbp", name="ebr-sloth-slbp-gate", errors_query=None, min_budget_remaining=0),
+    sloth_check("slbp", name="ebr-sloth-slbp-no-errors", errors_query=None),
 ]
 
 
@@ -1593,6 +1598,40 @@ class TestSlothErrorsMatched:
         assert 0.04 < windows(result)["1h"]["burn_rate"] < 0.06, windows(result)["1h"]
         assert result.details["rules_divided"]["checked"] == ["1h", "5m", "6h", "30m", "1d", "2h", "3d"]
         assert "unchecked: whether the errors" not in result.reason, result.reason
+
+    async def test_a_budget_gate_alone_reads_the_5m_rule_its_period_ratio_averages(self, evaluate):
+        # Before: PASS "budget remaining 100%" (no tier window, so no rule read) while the service burns 50x.
+        result = await evaluate("ebr-sloth-slby-gate-only")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: its recording rule slo:sli_error:ratio_rate5m (as the rules API '
+        ), result.reason
+        assert 'its error side answers 0.5 over 5m in {code="500"}' in result.reason, result.reason
+
+    async def test_errors_at_0_the_division_leaves_out_fail_a_budget_gate(self, evaluate):
+        # The rule recorded 0 whenever those errors counted, and the period ratio averages what it recorded. Before:
+        # PASS "budget remaining 100%", its rules "checked", whatever the errors burned before the longest window.
+        result = await evaluate("ebr-sloth-slbp-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slbp"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+        ), result.reason
+        assert (
+            'its error side answers 0 over 1h in {code="500"}, whose labels no series of its total side carries ({})'
+        ) in result.reason, result.reason
+        assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
+
+    async def test_errors_at_0_the_division_leaves_out_hold_a_tier_pass(self, evaluate):
+        # Every window's error side answers 0: the windows' rules record what the raw counters say, 0 errors.
+        result = await evaluate("ebr-sloth-slbp-no-errors")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        # The budget it states is what the rule recorded while those errors counted. Before: said as told.
+        assert result.reason.endswith(
+            "; the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+            'errors of {code="500"} whenever they count (no series of its total side carries its labels), and '
+            "slo:sli_error:ratio_rate30d averages what ratio_rate5m recorded"
+        ), result.reason
+        assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
 
     async def test_ratio_rules_dividing_alike_hold_the_pass(self, evaluate):
         result = await evaluate("ebr-sloth-spent-no-total-page")

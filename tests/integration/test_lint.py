@@ -1746,6 +1746,29 @@ def holding_queries(prometheus_url: str, holding: str, answer: tuple[int, bytes]
             stopped.set()
 
 
+@contextmanager
+def stalling_rules(prometheus_url: str) -> Iterator[tuple[str, list[str]]]:
+    """A querier in front of Prometheus that answers every request but its rules API's, which it holds unanswered
+    until the block ends. Yields its URL and the rules API requests it was sent."""
+    stopped = threading.Event()
+    asked: list[str] = []
+
+    class Querier(Answering):
+        def answer(self) -> tuple[int, bytes]:
+            if not self.path.startswith("/api/v1/rules"):
+                return asked_prometheus(prometheus_url, self.path)
+            asked.append(self.path)
+            stopped.wait()
+            return 503, b""
+
+    # Released before the server closes, which waits for its handlers.
+    with serving(Querier) as url:
+        try:
+            yield url, asked
+        finally:
+            stopped.set()
+
+
 @pytest.mark.integration
 class TestLiveLintUnanswered:
     """A dry run whose queries Prometheus did not answer is exit 5, never "0 problems" and exit 0."""
@@ -1836,6 +1859,25 @@ class TestLiveLintUnanswered:
             ) in result.stdout, result.stdout
         assert "0 problems in 3 checks; 3 not checked in full (Prometheus did not answer)" in result.stdout
         assert "did not answer every query of the dry run of error-rate-0, error-rate-1, error-rate-2" in result.stderr
+
+    def test_a_stalled_rules_api_is_asked_once_per_source(self, tmp_path, prometheus):
+        # Before: every Sloth check listed the rules again and waited out its timeout (3 requests), and the lint
+        # exited 0, each check's rules "not checked" in a note alone.
+        checks = [sloth_check("slsv", f"sloth-{n}", errors_query=None) for n in range(3)]
+        catalog = {"sources": {"default": {"url": "http://prometheus.monitoring:9090", "timeout_s": 1}}}
+        with stalling_rules(prometheus.url) as (url, asked):
+            result = validate(tmp_path, url, *checks, at=prometheus.anchor, catalog=catalog)
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert len(asked) == 1, asked
+        blocks = {block.split(":", 1)[0]: block for block in re.split(r"\n  (?=\S)", result.stdout)}
+        said = f"Prometheus source 'default' ({url})'s rules API did not answer within 1 s"
+        assert f"not checked: Prometheus did not answer a query of the dry run ({said})" in blocks["sloth-0"], blocks[
+            "sloth-0"
+        ]
+        for name in ("sloth-1", "sloth-2"):
+            assert "PASS" in blocks[name] and said not in blocks[name], blocks[name]
+            assert "rules API stalled on an earlier check's listing: not asked again" in blocks[name], blocks[name]
+        assert "0 problems in 3 checks; 1 not checked in full (Prometheus did not answer)" in result.stdout
 
     def test_a_query_held_past_the_checks_deadline_stops_the_dry_run_too(self, tmp_path, prometheus):
         # The source's timeout longer than the deadline (8 s): the deadline ends the query in flight.

@@ -3094,10 +3094,45 @@ class TestRulesDivided:
             for w in self.WINDOWS
         ]
 
-    async def run(self, aiohttp_server, fake, ratio="0", **sloth):
+    async def run(self, aiohttp_server, fake, ratio="0", gate=None, **sloth):
         fake.value = lambda window, part: "100" if part == "total" else ratio if part == "ratio" else "0"
-        fields = {"sloth": {"sloth_id": "svc-slo", **sloth}}
+        fields = {"sloth": {"sloth_id": "svc-slo", **sloth}, **(gate or {})}
         return await run_against(aiohttp_server, fake, fields, rules=fake.handle_rules)
+
+    async def test_a_budget_gate_fails_on_errors_at_0_the_division_leaves_out(self, aiohttp_server):
+        # The rule recorded 0 whenever {code="500"} counted, and the period ratio averages what it recorded. Before:
+        # PASS "budget remaining 100%", every window checked.
+        sides = sides_of([({"code": "500"}, "0"), ({}, "0")], [({}, "100")])
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides)
+        evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert (
+            'its error side answers 0 over 1h in {code="500"}, whose labels no series of its total side carries ({}): '
+        ) in evaluation.reason, evaluation.reason
+        assert (
+            "so it recorded 0 whenever those errors counted, and the budget remaining cannot be told from "
+            "slo:sli_error:ratio_rate30d, Sloth's average of what ratio_rate5m recorded over 30d; aggregate"
+        ) in evaluation.reason, evaluation.reason
+
+    async def test_a_budget_gate_alone_reads_the_5m_rule(self, aiohttp_server):
+        # No tier window: before, no rule was read and the gate passed at 100% while 0.5 of 100 requests/s failed.
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
+        evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0, "tiers": []})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert "its recording rule slo:sli_error:ratio_rate5m (as the rules API lists it: " in evaluation.reason
+        assert len(PART_RE.findall(fake.queries[-1])) == 2
+
+    @pytest.mark.parametrize(
+        ("errors", "total"),
+        [
+            ([({}, "0")], [({"code": "200"}, "100")]),  # vector(0)'s label-less 0 beside grouped totals
+            ([({"code": "500"}, "0"), ({}, "0")], [({}, "0")]),  # a total counting no traffic: unread, as without
+        ],
+    )
+    async def test_a_budget_gate_holds_on_what_leaves_nothing_out(self, aiohttp_server, errors, total):
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides_of(errors, total))
+        evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.PASS, evaluation.reason
 
     @pytest.mark.parametrize("sloth", [{}, {"total_query": "sum(rate(req_total[{{ window }}]))"}])
     async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, aiohttp_server, sloth):
@@ -3168,6 +3203,15 @@ class TestRulesDivided:
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
         assert evaluation.details["rules_divided"] == {"checked": self.ALL, "unread": {}}
         assert "unchecked" not in evaluation.reason
+        # The budget the pass states averages what the rule recorded while {code="500"} counted: not told. Before: said
+        # as told. vector(0)'s label-less 0 leaves nothing out.
+        said = (
+            "; the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+            'errors of {code="500"} whenever they count (no series of its total side carries its labels), and '
+            "slo:sli_error:ratio_rate30d averages what ratio_rate5m recorded"
+        )
+        assert evaluation.reason.endswith(said) is (len(errors) == 2), evaluation.reason
+        assert ("not told" in evaluation.reason) is (len(errors) == 2), evaluation.reason
 
     async def test_errors_at_0_over_a_total_without_traffic_check_nothing(self, aiohttp_server):
         # {code="500"} at 0 matches no total series, and the total counts no request: nothing shows those errors

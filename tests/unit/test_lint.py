@@ -383,3 +383,19 @@ class TestRulesFindings:
         )
         assert problems == []
         assert notes == [f"not checked: {blind}", f"not checked: {sides}", f"not checked: {listing}"], notes
+
+    def test_a_composites_members_rules_are_said_with_their_name(self):
+        # Before: nothing, though each member's pass read the rules API (a composite's details hold them).
+        unlisted = 'the rules API lists no recording rule slo:sli_error:ratio_rate5m{sloth_id="a"}'
+        member = {"rules_divided": {"checked": [], "unread": {"5m": unlisted}}}
+        sparse = {"rules_read": {"5m": {"single_sample_series": 1}}, "windows": [{"window": "5m", "note": "no data"}]}
+        nested = {"members": [{"check": "inner", "details": sparse}]}
+        report = self.report({"members": [{"check": "eb", "details": member}, {"check": "both", "details": nested}]})
+        problems, notes = _rules_findings(report)
+        assert problems == [
+            "member both: member inner: its 5m window's recording rule cannot count every error: no data"
+        ]
+        assert notes == [
+            f"member eb: {unlisted}, which the check reads: what it records is not checked (its raw series scraped too "
+            "seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
+        ]
