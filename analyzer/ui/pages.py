@@ -296,7 +296,9 @@ async def index(request: web.Request) -> web.Response:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
-    size = _page_size(request.query.get("limit"), history.capacity)
+    size, clamped = _page_size(request.query.get("limit"), history.capacity)
+    # Shown, and carried by the page's links and filter form, as the size the page shows.
+    limit_given = str(size) if clamped else request.query.get("limit") or None
     before = _cursor(request.query.get("before"))
     matching = history.query(check=check, verdict=verdict, limit=history.capacity, visible=visible)
     # Every request an evaluation answered is counted in its row, whichever page shows it.
@@ -310,7 +312,7 @@ async def index(request: web.Request) -> web.Response:
     shown = rows[start : start + size]
     kept = {
         name: value
-        for name, value in (("check", check), ("verdict", verdict), ("limit", request.query.get("limit") or None))
+        for name, value in (("check", check), ("verdict", verdict), ("limit", limit_given))
         if value is not None
     }
     problem = (
@@ -338,7 +340,13 @@ async def index(request: web.Request) -> web.Response:
         "newer_url": newer,
         "older_url": older,
         "page_problem": problem,
-        "limit_given": request.query.get("limit") or None,
+        "limit_given": limit_given,
+        "limit_clamped": (
+            f"limit {request.query['limit']} is more than a page shows: {size} answers a page, the older ones on the "
+            "pages after it."
+            if clamped
+            else ""
+        ),
         "catalog_version": catalog.version,
         "format_time": format_time,
         "format_number": format_number,
@@ -392,18 +400,21 @@ def _row_fields(rows: list[tuple[Recorded, int]]) -> list[dict[str, Any]]:
     ]
 
 
-def _page_size(text: str | None, capacity: int) -> int:
-    """How many answers a page of the list shows: `limit` (1 to 100, and no more than the history holds), else 50."""
+def _page_size(text: str | None, capacity: int) -> tuple[int, bool]:
+    """How many answers a page of the list shows: `limit` (from 1; 100 when more, and no more than the history holds),
+    else 50; and whether a larger `limit` was brought down to that."""
     most = min(_PAGE_MOST, capacity)
     if text is None or text == "":
-        return min(_PAGE_SIZE, capacity)
-    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= most:
+        return min(_PAGE_SIZE, capacity), False
+    if not _LIMIT_RE.fullmatch(text) or int(text) < 1:
         raise ArgError(
-            f"limit must be a whole number from 1 to {most} (answers a page; older ones are on the pages after it), "
-            f"got {text[:40]!r}",
+            f"limit must be a whole number from 1 (answers a page, at most {most}; older ones are on the pages after "
+            f"it), got {text[:40]!r}",
             "limit",
         )
-    return int(text)
+    # More than a page shows: the list's own link to every answer held was `?limit=` the history's size (1,000 by
+    # default), which bookmarks keep. The page shows its most and says so.
+    return min(int(text), most), int(text) > most
 
 
 def _cursor(text: str | None) -> int | None:
