@@ -51,7 +51,7 @@ from analyzer.errors import (
     ShuttingDown,
     Unauthorized,
 )
-from analyzer.history import HISTORY_VERDICTS, Recorded, VerdictHistory
+from analyzer.history import HISTORY_VERDICTS, Recorded, Rejection, VerdictHistory
 from analyzer.models import (
     Evaluation,
     clip,
@@ -302,7 +302,7 @@ async def index(request: web.Request) -> web.Response:
     before = _cursor(request.query.get("before"))
     matching = history.query(check=check, verdict=verdict, limit=history.capacity, visible=visible)
     # Every request an evaluation answered is counted in its row, whichever page shows it.
-    rows = _one_row_per_evaluation([entry.seen_by(principal) for entry in matching])
+    rows = _one_row_per_evaluation(matching, principal)
     # The page's rows are those numbered below the cursor: answers recorded since do not move them. A number this
     # history never gave (another replica's, or from before a restart) shows nothing rather than other answers.
     start = 0
@@ -328,7 +328,7 @@ async def index(request: web.Request) -> web.Response:
     context = {
         "checks": checks,
         "check_names": {c.name for c in checks},
-        "entries": _row_fields(shown),
+        "entries": _row_fields(shown, principal),
         "check_filter": check,
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
@@ -375,29 +375,42 @@ def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> st
     )
 
 
-def _one_row_per_evaluation(seen: list[Recorded]) -> list[tuple[Recorded, int]]:
-    """The history list's rows, newest first: one per evaluation, as its newest request saw it, with how many requests
-    it answered. Requests that shared one evaluation (coalesced while it ran, or within the reuse window after) each
-    have an entry, which the list would show as the same answer twice."""
-    # By the evaluation's identity: two evaluations that answered alike (the same args as of the same time, asked
-    # twice seconds apart) measured twice, and stay two rows.
-    heads: dict[object, list[Any]] = {}
-    for entry in seen:
-        key: object = (id(entry.answer), entry.redacted) if isinstance(entry.answer, Evaluation) else entry.seq
-        row = heads.get(key)
-        if row is None:
-            heads[key] = [entry, 1]
+def _one_row_per_evaluation(entries: list[Recorded], principal: Principal) -> list[tuple[Recorded, int]]:
+    """The history list's rows, newest first: one per evaluation, its newest request's entry (as recorded: the page
+    redacts it for `principal` when it shows it), with how many requests it answered. Requests that shared one
+    evaluation (coalesced while it ran, or within the reuse window after) each have an entry, which the list would
+    show as the same answer twice."""
+    # Every entry held is read on each view, on the event loop that answers the run endpoint: no entry is copied here
+    # (Recorded.seen_by makes a redacted copy), only the rows a page shows are (_row_fields). By the evaluation's
+    # identity and whether `principal` sees it redacted: two evaluations that answered alike (the same args as of the
+    # same time, asked twice seconds apart) measured twice, and stay two rows.
+    unrestricted, name = principal.unrestricted, principal.name
+    heads: dict[object, Recorded] = {}
+    requests: dict[object, int] = {}
+    for entry in entries:
+        answer = entry.answer
+        # Not isinstance(answer, Evaluation): a pydantic model's class checks an instance through its metaclass' hook.
+        if isinstance(answer, Rejection):
+            key: object = entry.seq
         else:
-            row[1] += 1
-    return [(head, requests) for head, requests in heads.values()]
+            key = (id(answer), not unrestricted and entry.client != name)
+            if key in requests:
+                requests[key] += 1
+                continue
+        heads[key] = entry
+        requests[key] = 1
+    return [(head, requests[key]) for key, head in heads.items()]
 
 
-def _row_fields(rows: list[tuple[Recorded, int]]) -> list[dict[str, Any]]:
-    """The list's rows as the page writes them."""
-    return [
-        {**head.fields(), "args_hidden": head.redacted, "args_text": _args_text(head.args), "requests": requests}
-        for head, requests in rows
-    ]
+def _row_fields(rows: list[tuple[Recorded, int]], principal: Principal) -> list[dict[str, Any]]:
+    """The list's rows as the page writes them, each entry as `principal` may see it."""
+    fields = []
+    for head, requests in rows:
+        seen = head.seen_by(principal)
+        fields.append(
+            {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args), "requests": requests}
+        )
+    return fields
 
 
 def _page_size(text: str | None, capacity: int) -> tuple[int, bool]:
