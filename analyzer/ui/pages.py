@@ -51,7 +51,7 @@ from analyzer.errors import (
     ShuttingDown,
     Unauthorized,
 )
-from analyzer.history import HISTORY_VERDICTS, Recorded, VerdictHistory
+from analyzer.history import HISTORY_VERDICTS, Recorded, Rejection, VerdictHistory
 from analyzer.models import (
     Evaluation,
     clip,
@@ -296,11 +296,13 @@ async def index(request: web.Request) -> web.Response:
     if verdict is not None and verdict not in HISTORY_VERDICTS:
         raise ArgError(f"verdict must be one of {', '.join(HISTORY_VERDICTS)}, got {verdict[:40]!r}", "verdict")
     history = request.app[HISTORY]
-    size = _page_size(request.query.get("limit"), history.capacity)
+    size, clamped = _page_size(request.query.get("limit"), history.capacity)
+    # Shown, and carried by the page's links and filter form, as the size the page shows.
+    limit_given = str(size) if clamped else request.query.get("limit") or None
     before = _cursor(request.query.get("before"))
     matching = history.query(check=check, verdict=verdict, limit=history.capacity, visible=visible)
     # Every request an evaluation answered is counted in its row, whichever page shows it.
-    rows = _one_row_per_evaluation([entry.seen_by(principal) for entry in matching])
+    rows = _one_row_per_evaluation(matching, principal)
     # The page's rows are those numbered below the cursor: answers recorded since do not move them. A number this
     # history never gave (another replica's, or from before a restart) shows nothing rather than other answers.
     start = 0
@@ -310,7 +312,7 @@ async def index(request: web.Request) -> web.Response:
     shown = rows[start : start + size]
     kept = {
         name: value
-        for name, value in (("check", check), ("verdict", verdict), ("limit", request.query.get("limit") or None))
+        for name, value in (("check", check), ("verdict", verdict), ("limit", limit_given))
         if value is not None
     }
     problem = (
@@ -326,7 +328,7 @@ async def index(request: web.Request) -> web.Response:
     context = {
         "checks": checks,
         "check_names": {c.name for c in checks},
-        "entries": _row_fields(shown),
+        "entries": _row_fields(shown, principal),
         "check_filter": check,
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
@@ -338,7 +340,13 @@ async def index(request: web.Request) -> web.Response:
         "newer_url": newer,
         "older_url": older,
         "page_problem": problem,
-        "limit_given": request.query.get("limit") or None,
+        "limit_given": limit_given,
+        "limit_clamped": (
+            f"limit {request.query['limit']} is more than a page shows: {size} answers a page, the older ones on the "
+            "pages after it."
+            if clamped
+            else ""
+        ),
         "catalog_version": catalog.version,
         "format_time": format_time,
         "format_number": format_number,
@@ -367,43 +375,59 @@ def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> st
     )
 
 
-def _one_row_per_evaluation(seen: list[Recorded]) -> list[tuple[Recorded, int]]:
-    """The history list's rows, newest first: one per evaluation, as its newest request saw it, with how many requests
-    it answered. Requests that shared one evaluation (coalesced while it ran, or within the reuse window after) each
-    have an entry, which the list would show as the same answer twice."""
-    # By the evaluation's identity: two evaluations that answered alike (the same args as of the same time, asked
-    # twice seconds apart) measured twice, and stay two rows.
-    heads: dict[object, list[Any]] = {}
-    for entry in seen:
-        key: object = (id(entry.answer), entry.redacted) if isinstance(entry.answer, Evaluation) else entry.seq
-        row = heads.get(key)
-        if row is None:
-            heads[key] = [entry, 1]
+def _one_row_per_evaluation(entries: list[Recorded], principal: Principal) -> list[tuple[Recorded, int]]:
+    """The history list's rows, newest first: one per evaluation, its newest request's entry (as recorded: the page
+    redacts it for `principal` when it shows it), with how many requests it answered. Requests that shared one
+    evaluation (coalesced while it ran, or within the reuse window after) each have an entry, which the list would
+    show as the same answer twice."""
+    # Every entry held is read on each view, on the event loop that answers the run endpoint: no entry is copied here
+    # (Recorded.seen_by makes a redacted copy), only the rows a page shows are (_row_fields). By the evaluation's
+    # identity and whether `principal` sees it redacted: two evaluations that answered alike (the same args as of the
+    # same time, asked twice seconds apart) measured twice, and stay two rows.
+    unrestricted, name = principal.unrestricted, principal.name
+    heads: dict[object, Recorded] = {}
+    requests: dict[object, int] = {}
+    for entry in entries:
+        answer = entry.answer
+        # Not isinstance(answer, Evaluation): a pydantic model's class checks an instance through its metaclass' hook.
+        if isinstance(answer, Rejection):
+            key: object = entry.seq
         else:
-            row[1] += 1
-    return [(head, requests) for head, requests in heads.values()]
+            key = (id(answer), not unrestricted and entry.client != name)
+            if key in requests:
+                requests[key] += 1
+                continue
+        heads[key] = entry
+        requests[key] = 1
+    return [(head, requests[key]) for key, head in heads.items()]
 
 
-def _row_fields(rows: list[tuple[Recorded, int]]) -> list[dict[str, Any]]:
-    """The list's rows as the page writes them."""
-    return [
-        {**head.fields(), "args_hidden": head.redacted, "args_text": _args_text(head.args), "requests": requests}
-        for head, requests in rows
-    ]
+def _row_fields(rows: list[tuple[Recorded, int]], principal: Principal) -> list[dict[str, Any]]:
+    """The list's rows as the page writes them, each entry as `principal` may see it."""
+    fields = []
+    for head, requests in rows:
+        seen = head.seen_by(principal)
+        fields.append(
+            {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args), "requests": requests}
+        )
+    return fields
 
 
-def _page_size(text: str | None, capacity: int) -> int:
-    """How many answers a page of the list shows: `limit` (1 to 100, and no more than the history holds), else 50."""
+def _page_size(text: str | None, capacity: int) -> tuple[int, bool]:
+    """How many answers a page of the list shows: `limit` (from 1; 100 when more, and no more than the history holds),
+    else 50; and whether a larger `limit` was brought down to that."""
     most = min(_PAGE_MOST, capacity)
     if text is None or text == "":
-        return min(_PAGE_SIZE, capacity)
-    if not _LIMIT_RE.fullmatch(text) or not 1 <= int(text) <= most:
+        return min(_PAGE_SIZE, capacity), False
+    if not _LIMIT_RE.fullmatch(text) or int(text) < 1:
         raise ArgError(
-            f"limit must be a whole number from 1 to {most} (answers a page; older ones are on the pages after it), "
-            f"got {text[:40]!r}",
+            f"limit must be a whole number from 1 (answers a page, at most {most}; older ones are on the pages after "
+            f"it), got {text[:40]!r}",
             "limit",
         )
-    return int(text)
+    # More than a page shows: the list's own link to every answer held was `?limit=` the history's size (1,000 by
+    # default), which bookmarks keep. The page shows its most and says so.
+    return min(int(text), most), int(text) > most
 
 
 def _cursor(text: str | None) -> int | None:

@@ -13,10 +13,11 @@ import pytest
 import requests
 import trustme
 
+from analyzer.auth import Principal
 from analyzer.history import Recorded
 from analyzer.kinds import Check, CheckMisconfigured, EvalContext, Verdict
 from analyzer.models import Evaluation, Outcome
-from analyzer.ui.pages import _one_row_per_evaluation, _recorded_apart
+from analyzer.ui.pages import _one_row_per_evaluation, _recorded_apart, _row_fields
 from tests.integration.chromium import headless_chromium
 from tests.ui.support import CANARY, Served, serve
 
@@ -204,8 +205,11 @@ def _evaluation(value: float, verdict: Outcome = Outcome.FAIL) -> Evaluation:
     )
 
 
-def _recorded(seq: int, evaluation: Evaluation) -> Recorded:
-    return Recorded(seq, 1_796_392_800.0 + seq, f"r-{seq}", "v1", None, "curl", evaluation)
+def _recorded(seq: int, evaluation: Evaluation, client: str | None = None) -> Recorded:
+    return Recorded(seq, 1_796_392_800.0 + seq, f"r-{seq}", "v1", client, "curl", evaluation)
+
+
+ANYONE = Principal("anonymous")
 
 
 class TestOneRowPerEvaluation:
@@ -213,7 +217,7 @@ class TestOneRowPerEvaluation:
 
     def test_requests_sharing_an_evaluation_are_one_row(self):
         shared, other = _evaluation(0.08), _evaluation(0.08)
-        rows = _one_row_per_evaluation([_recorded(3, shared), _recorded(2, other), _recorded(1, shared)])
+        rows = _one_row_per_evaluation([_recorded(3, shared), _recorded(2, other), _recorded(1, shared)], ANYONE)
         # Two evaluations that answered alike measured twice: two rows; the shared one is listed where it was last
         # recorded, newest first.
         assert [(head.seq, requests) for head, requests in rows] == [(3, 2), (2, 1)]
@@ -222,13 +226,23 @@ class TestOneRowPerEvaluation:
         # The same check, args and evaluation time, but two evaluations (a reload between them, or a source that
         # answered differently): the fail is its own row, never counted into the pass's.
         passed, failed = _evaluation(0.001, Outcome.PASS), _evaluation(0.08)
-        rows = _one_row_per_evaluation([_recorded(4, passed), _recorded(3, failed), _recorded(2, passed)])
+        rows = _one_row_per_evaluation([_recorded(4, passed), _recorded(3, failed), _recorded(2, passed)], ANYONE)
         assert [(head.seq, head.verdict, requests) for head, requests in rows] == [(4, "pass", 2), (3, "fail", 1)]
 
     def test_an_entry_shown_redacted_is_not_merged_with_one_shown_whole(self):
         shared = _evaluation(0.08)
-        rows = _one_row_per_evaluation([_recorded(2, shared).redact(), _recorded(1, shared)])
-        assert [(head.seq, head.redacted) for head, _ in rows] == [(2, True), (1, False)]
+        # A caller restricted by the allow-list sees another caller's request redacted, its own whole.
+        restricted = Principal("canary-bot", ("error-rate",))
+        entries = [_recorded(3, shared, "ci"), _recorded(2, shared, "canary-bot"), _recorded(1, shared, "ci")]
+        rows = _one_row_per_evaluation(entries, restricted)
+        assert [(head.seq, requests) for head, requests in rows] == [(3, 2), (2, 1)]
+        shown = _row_fields(rows, restricted)
+        assert [(row["args_hidden"], row["args"], row["client"]) for row in shown] == [
+            (True, {}, None),
+            (False, {"canary_hash": "broken1"}, "canary-bot"),
+        ]
+        # An unrestricted caller sees every request whole, its own and another's: one row.
+        assert [requests for _, requests in _one_row_per_evaluation(entries, Principal("ci"))] == [3]
 
     def test_the_list_counts_the_requests_of_a_shared_evaluation(self, first_served, prometheus):
         at = prometheus.anchor - 300
