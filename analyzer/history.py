@@ -7,13 +7,16 @@ was an Error: the verdict and reason, or the client error that refused the reque
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import secrets
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
@@ -216,6 +219,119 @@ class Recorded(NamedTuple):
         return body
 
 
+class _Part:
+    """One client's requests of a row (an evaluation, or a refusal), which a caller restricted by the allow-list sees
+    apart from other clients' (redacted)."""
+
+    __slots__ = ("client", "first_seq", "pos", "row", "seqs")
+
+    def __init__(self, client: str | None, first_seq: int, row: _Row) -> None:
+        """The part of `client`, whose first request is `first_seq`, in no kind's index yet."""
+        self.client = client
+        self.first_seq = first_seq
+        self.row = row
+        self.pos = -1
+        # Its requests' seqs held, oldest first (dicts as ordered sets: any one is dropped in O(1)).
+        self.seqs: dict[int, None] = {}
+
+
+class _Row:
+    """One evaluation's requests held (or one refusal), each client's apart, at its first request's place."""
+
+    __slots__ = ("holders", "key", "kind", "parts", "place", "size")
+
+    def __init__(self, key: tuple[int, frozenset[str]], kind: _Kind, place: int) -> None:
+        """An empty row of `kind` whose first request is `place`."""
+        self.key = key
+        self.kind = kind
+        self.place = place
+        self.parts: dict[str | None, _Part] = {}
+        self.size = 0
+        # Clients with at least one request held.
+        self.holders = 0
+
+    def newest(self, own: str | None, mine: bool | None) -> int:
+        """The newest seq held of the parts of client `own` (mine), of the others (not mine), or of all (None)."""
+        return max(
+            next(reversed(part.seqs))
+            for client, part in self.parts.items()
+            if part.seqs and (mine is None or (client == own) == mine)
+        )
+
+
+class _Kind:
+    """The rows of one check, verdict and set of other checks run, by place: what a filter and the allow-list select
+    together. The index is append-only (rows are placed in the order of their first requests); a dropped row leaves
+    a hole, and the index is rebuilt when it holds more holes than rows."""
+
+    __slots__ = ("check", "firsts", "holes", "only", "parts", "places", "reached", "rows", "verdict", "with_client")
+
+    def __init__(self, check: str, verdict: str, reached: frozenset[str]) -> None:
+        """An empty kind."""
+        self.check = check
+        self.verdict = verdict
+        self.reached = reached
+        # Every part of its rows, by first request (None where a row was dropped), its places, and 1 where the part is
+        # its row's first (the row's place).
+        self.parts: list[_Part | None] = []
+        self.places: list[int] = []
+        self.firsts = bytearray()
+        self.holes = 0
+        self.rows = 0
+        # Per client: the rows it holds requests of, and the rows only it holds requests of.
+        self.with_client: dict[str | None, int] = {}
+        self.only: dict[str | None, int] = {}
+
+    def add(self, part: _Part, first: bool) -> None:
+        """Index `part` (the newest part of every kind's: places only grow)."""
+        part.pos = len(self.parts)
+        self.parts.append(part)
+        self.places.append(part.first_seq)
+        self.firsts.append(first)
+
+    def drop(self, row: _Row) -> None:
+        """Unindex `row`, whose last request was dropped."""
+        self.rows -= 1
+        for part in row.parts.values():
+            self.parts[part.pos] = None
+            self.firsts[part.pos] = 0
+            self.holes += 1
+        if self.holes > len(self.parts) // 2 + 32:
+            # Rebuilt in time linear in the parts kept, after at least as many drops: amortised O(1) a drop.
+            kept = [part for part in self.parts if part is not None]
+            self.parts, self.places, self.firsts, self.holes = [*kept], [], bytearray(), 0
+            for pos, part in enumerate(kept):
+                part.pos = pos
+                self.places.append(part.first_seq)
+                self.firsts.append(part.first_seq == part.row.place)
+
+
+class ListedRow(NamedTuple):
+    """A row of the history list as one caller sees it: its newest request's entry (as recorded: redact it for that
+    caller when it is shown), how many requests it answered that the caller sees apart, and its place (the number of
+    its first request, where it stays: the cursor of the page after it)."""
+
+    head: Recorded
+    requests: int
+    place: int
+
+
+class ListPage(NamedTuple):
+    """A page of the history list: its rows, newest first, and what its links and its "N to M of the K held" need."""
+
+    rows: list[ListedRow]
+    # Rows matching the filter that the caller may see, and how many of them are newer than the page.
+    held: int
+    above: int
+    # The cursor of the page just newer than this one; None when that is the newest page (or there is none).
+    newer: int | None
+    # Whether rows older than the page are held.
+    older: bool
+
+
+_PLACE = attrgetter("first_seq")
+
+
 def _other_than(holders: Iterable[str], caller: str) -> str:
     """The first of `holders` that is not `caller`."""
     # Not a generator in `_append`: one there would make `caller` a cell on every record.
@@ -238,6 +354,11 @@ class VerdictHistory:
         # The callers holding n entries, by n, in the order they reached n (dicts as ordered sets).
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
+        # The history list's rows (each evaluation's requests held, each refusal), by the answer's identity and the
+        # other checks run, and their index by check, verdict and other checks run: kept on the recording path so
+        # that a page reads only its rows (`page`).
+        self._rows: dict[tuple[int, frozenset[str]], _Row] = {}
+        self._kinds: dict[tuple[str, str, frozenset[str]], _Kind] = {}
         low, high = _FIRST_SEQ_BLOCKS
         self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
         self._seq = itertools.count(self.first_seq)
@@ -318,6 +439,7 @@ class VerdictHistory:
                 definition,
             ),
         )
+        self._note(seq, client, outcome, reached)
         held = self._held.get(caller)
         if held is None:
             held = self._held[caller] = deque()
@@ -326,17 +448,138 @@ class VerdictHistory:
         if len(entries) > self.capacity and 1 < count >= self._most:
             # The recording caller holds the most (a tie included): it drops its own oldest, and every caller
             # holds what it held before. The path of a flood, and of a single caller's ring.
-            del entries[held.popleft()]
+            self._unnote(entries.pop(held.popleft()))
             return
         self._move(caller, count - 1, count)
         if len(entries) > self.capacity:
             # Never the entry just kept: a caller holding only that one gives way to another holding as many.
             victim = _other_than(self._holding[self._most], caller)
             victims = self._held[victim]
-            del entries[victims.popleft()]
+            self._unnote(entries.pop(victims.popleft()))
             self._move(victim, len(victims) + 1, len(victims))
             if not victims:
                 del self._held[victim]
+
+    def _note(self, seq: int, client: str | None, outcome: Evaluation | Rejection, reached: frozenset[str]) -> None:
+        """Count request `seq` of `client` in its row, placing the row (and the client's part of it) when it is the
+        first."""
+        # By the answer's identity: two evaluations that answered alike (the same args as of the same time, asked
+        # twice seconds apart) measured twice, and are two rows. A refusal is its own answer.
+        key = (id(outcome), reached)
+        row = self._rows.get(key)
+        if row is None:
+            # Not isinstance(outcome, Evaluation): a pydantic model's class checks through its metaclass' hook.
+            verdict = REJECTED if isinstance(outcome, Rejection) else outcome.verdict.value
+            kind_key = (outcome.check, verdict, reached)
+            kind = self._kinds.get(kind_key)
+            if kind is None:
+                kind = self._kinds[kind_key] = _Kind(*kind_key)
+            row = self._rows[key] = _Row(key, kind, seq)
+            kind.rows += 1
+        kind = row.kind
+        part = row.parts.get(client)
+        if part is None:
+            part = row.parts[client] = _Part(client, seq, row)
+            kind.add(part, first=seq == row.place)
+        if not part.seqs:
+            _tally(kind.with_client, 1, client)
+            row.holders += 1
+            if row.holders == 1:
+                _tally(kind.only, 1, client)
+            elif row.holders == 2:
+                _tally(kind.only, -1, next(other for other, held in row.parts.items() if held.seqs))
+        part.seqs[seq] = None
+        row.size += 1
+
+    def _unnote(self, entry: Recorded) -> None:
+        """Uncount the dropped `entry` from its row, unplacing the row when it was its last request held."""
+        row = self._rows[(id(entry.answer), entry.reached)]
+        kind, client = row.kind, entry.client
+        part = row.parts[client]
+        del part.seqs[entry.seq]
+        row.size -= 1
+        if not part.seqs:
+            _tally(kind.with_client, -1, client)
+            row.holders -= 1
+            if row.holders == 0:
+                _tally(kind.only, -1, client)
+            elif row.holders == 1:
+                _tally(kind.only, 1, next(other for other, held in row.parts.items() if held.seqs))
+        if not row.size:
+            del self._rows[row.key]
+            kind.drop(row)
+            if not kind.rows:
+                del self._kinds[(kind.check, kind.verdict, kind.reached)]
+
+    def page(
+        self,
+        principal: Principal,
+        *,
+        check: str | None,
+        verdict: str | None,
+        visible: Callable[[str], bool],
+        before: int | None,
+        size: int,
+    ) -> ListPage:
+        """The history list's rows that `principal` sees (an evaluation's requests are one row; a caller restricted
+        by the allow-list sees its own requests and the others' as two), filtered by exact check name and verdict,
+        `visible` as for `query`: at most `size` placed below `before`, newest first. A row stays at its first
+        request's place. Reads the page's rows and its neighbours' places, not every entry held."""
+        kinds = [
+            kind
+            for kind in self._kinds.values()
+            if (check is None or kind.check == check)
+            and (verdict is None or kind.verdict == verdict)
+            and visible(kind.check)
+            and all(visible(other) for other in kind.reached)
+        ]
+        own = None if principal.unrestricted else principal.name
+        if own is None:
+            held = sum(kind.rows for kind in kinds)
+        else:
+            # Its own requests of a row, and the others', are two rows.
+            held = sum(kind.rows - kind.only.get(own, 0) + kind.with_client.get(own, 0) for kind in kinds)
+        rows: list[ListedRow] = []
+        older = False
+        for part in heapq.merge(*(_down(kind, before) for kind in kinds), key=_PLACE, reverse=True):
+            requests = self._placed(part, own)
+            if not requests:
+                continue
+            if len(rows) == size:
+                older = True
+                break
+            # Its newest request: of its own part, of the others' or of all.
+            newest = part.row.newest(own, None if own is None else part.client == own)
+            rows.append(ListedRow(self._entries[newest], requests, part.first_seq))
+        if before is None:
+            return ListPage(rows, held, 0, None, older)
+        # The rows placed at `before` or above, oldest first: the page just newer is the `size` nearest.
+        above, newer = 0, None
+        for part in heapq.merge(*(_up(kind, before) for kind in kinds), key=_PLACE):
+            if not self._placed(part, own):
+                continue
+            above += 1
+            if above == size + 1:
+                newer = part.first_seq
+                if own is None:
+                    # Counted in C, a byte a row: an unrestricted caller sees a row at its first part.
+                    above = sum(kind.firsts.count(1, bisect_left(kind.places, before)) for kind in kinds)
+                    break
+        return ListPage(rows, held, above, newer, older)
+
+    @staticmethod
+    def _placed(part: _Part, own: str | None) -> int:
+        """How many requests the row that `part` places counts for a caller named `own` when it is restricted by the
+        allow-list (None when it is not); 0 when `part` places no row for it. Every part of a row is one row at the
+        first part's place; a restricted caller sees its own part, and the others' at the first of theirs."""
+        row = part.row
+        if own is None:
+            return row.size if part.first_seq == row.place else 0
+        if part.client == own:
+            return len(part.seqs)
+        mine = row.parts.get(own)
+        others = row.size - (len(mine.seqs) if mine is not None else 0)
+        return others if next(p for c, p in row.parts.items() if c != own) is part else 0
 
     def _move(self, caller: str, held_before: int, held_now: int) -> None:
         """Note that `caller` now holds `held_now` entries (one more or one fewer than `held_before`)."""
@@ -382,6 +625,32 @@ class VerdictHistory:
                 continue
             if visible(entry.check) and (not entry.reached or all(visible(other) for other in entry.reached)):
                 yield entry
+
+
+def _tally(counts: dict[str | None, int], delta: int, client: str | None) -> None:
+    """Add `delta` to `client`'s number in `counts` (which holds no zeros)."""
+    now = counts.get(client, 0) + delta
+    if now:
+        counts[client] = now
+    else:
+        del counts[client]
+
+
+def _down(kind: _Kind, before: int | None) -> Iterator[_Part]:
+    """The parts of `kind` placed below `before` (every part when None), newest first."""
+    parts = kind.parts
+    start = len(parts) if before is None else bisect_left(kind.places, before)
+    for pos in range(start - 1, -1, -1):
+        part = parts[pos]
+        if part is not None:
+            yield part
+
+
+def _up(kind: _Kind, before: int) -> Iterator[_Part]:
+    """The parts of `kind` placed at `before` or above, oldest first."""
+    for part in itertools.islice(kind.parts, bisect_left(kind.places, before), None):
+        if part is not None:
+            yield part
 
 
 HISTORY_VERDICTS: tuple[str, ...] = (*(o.value for o in Outcome), REJECTED)
