@@ -240,7 +240,7 @@ class _Row:
 
     __slots__ = ("holders", "key", "kind", "parts", "place", "size")
 
-    def __init__(self, key: tuple[int, frozenset[str]], kind: _Kind, place: int) -> None:
+    def __init__(self, key: int, kind: _Kind, place: int) -> None:
         """An empty row of `kind` whose first request is `place`."""
         self.key = key
         self.kind = kind
@@ -264,7 +264,7 @@ class _Kind:
     together. The index is append-only (rows are placed in the order of their first requests); a dropped row leaves
     a hole, and the index is rebuilt when it holds more holes than rows."""
 
-    __slots__ = ("check", "firsts", "holes", "only", "parts", "places", "reached", "rows", "verdict", "with_client")
+    __slots__ = ("check", "clients", "firsts", "holes", "parts", "places", "reached", "rows", "verdict")
 
     def __init__(self, check: str, verdict: str, reached: frozenset[str]) -> None:
         """An empty kind."""
@@ -278,16 +278,9 @@ class _Kind:
         self.firsts = bytearray()
         self.holes = 0
         self.rows = 0
-        # Per client: the rows it holds requests of, and the rows only it holds requests of.
-        self.with_client: dict[str | None, int] = {}
-        self.only: dict[str | None, int] = {}
-
-    def add(self, part: _Part, first: bool) -> None:
-        """Index `part` (the newest part of every kind's: places only grow)."""
-        part.pos = len(self.parts)
-        self.parts.append(part)
-        self.places.append(part.first_seq)
-        self.firsts.append(first)
+        # Per client: [the rows it holds requests of, the rows only it holds requests of] (zeros kept: a kind's
+        # clients are few, and it goes with its last row).
+        self.clients: dict[str | None, list[int]] = {}
 
     def drop(self, row: _Row) -> None:
         """Unindex `row`, whose last request was dropped."""
@@ -354,10 +347,10 @@ class VerdictHistory:
         # The callers holding n entries, by n, in the order they reached n (dicts as ordered sets).
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
-        # The history list's rows (each evaluation's requests held, each refusal), by the answer's identity and the
-        # other checks run, and their index by check, verdict and other checks run: kept on the recording path so
+        # The history list's rows (each evaluation's requests held, each refusal), by the answer's identity, and
+        # their index by check, verdict and other checks run: kept on the recording path so
         # that a page reads only its rows (`page`).
-        self._rows: dict[tuple[int, frozenset[str]], _Row] = {}
+        self._rows: dict[int, _Row] = {}
         self._kinds: dict[tuple[str, str, frozenset[str]], _Kind] = {}
         low, high = _FIRST_SEQ_BLOCKS
         self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
@@ -464,8 +457,9 @@ class VerdictHistory:
         """Count request `seq` of `client` in its row, placing the row (and the client's part of it) when it is the
         first."""
         # By the answer's identity: two evaluations that answered alike (the same args as of the same time, asked
-        # twice seconds apart) measured twice, and are two rows. A refusal is its own answer.
-        key = (id(outcome), reached)
+        # twice seconds apart) measured twice, and are two rows. A refusal is its own answer. The other checks run
+        # are the evaluation's (its runner's catalog), whichever request it answered.
+        key = id(outcome)
         row = self._rows.get(key)
         if row is None:
             # Not isinstance(outcome, Evaluation): a pydantic model's class checks through its metaclass' hook.
@@ -480,31 +474,39 @@ class VerdictHistory:
         part = row.parts.get(client)
         if part is None:
             part = row.parts[client] = _Part(client, seq, row)
-            kind.add(part, first=seq == row.place)
+            # Indexed here, not by a method of the kind: on every new answer's path.
+            part.pos = len(kind.parts)
+            kind.parts.append(part)
+            kind.places.append(seq)
+            kind.firsts.append(seq == row.place)
         if not part.seqs:
-            _tally(kind.with_client, 1, client)
+            counts = kind.clients.get(client)
+            if counts is None:
+                counts = kind.clients[client] = [0, 0]
+            counts[0] += 1
             row.holders += 1
             if row.holders == 1:
-                _tally(kind.only, 1, client)
+                counts[1] += 1
             elif row.holders == 2:
-                _tally(kind.only, -1, next(other for other, held in row.parts.items() if held.seqs))
+                kind.clients[next(other for other, held in row.parts.items() if held.seqs)][1] -= 1
         part.seqs[seq] = None
         row.size += 1
 
     def _unnote(self, entry: Recorded) -> None:
         """Uncount the dropped `entry` from its row, unplacing the row when it was its last request held."""
-        row = self._rows[(id(entry.answer), entry.reached)]
+        row = self._rows[id(entry.answer)]
         kind, client = row.kind, entry.client
         part = row.parts[client]
         del part.seqs[entry.seq]
         row.size -= 1
         if not part.seqs:
-            _tally(kind.with_client, -1, client)
+            counts = kind.clients[client]
+            counts[0] -= 1
             row.holders -= 1
             if row.holders == 0:
-                _tally(kind.only, -1, client)
+                counts[1] -= 1
             elif row.holders == 1:
-                _tally(kind.only, 1, next(other for other, held in row.parts.items() if held.seqs))
+                kind.clients[next(other for other, held in row.parts.items() if held.seqs)][1] += 1
         if not row.size:
             del self._rows[row.key]
             kind.drop(row)
@@ -538,7 +540,10 @@ class VerdictHistory:
             held = sum(kind.rows for kind in kinds)
         else:
             # Its own requests of a row, and the others', are two rows.
-            held = sum(kind.rows - kind.only.get(own, 0) + kind.with_client.get(own, 0) for kind in kinds)
+            held = 0
+            for kind in kinds:
+                holding, alone = kind.clients.get(own, (0, 0))
+                held += kind.rows - alone + holding
         rows: list[ListedRow] = []
         older = False
         for part in heapq.merge(*(_down(kind, before) for kind in kinds), key=_PLACE, reverse=True):
@@ -625,15 +630,6 @@ class VerdictHistory:
                 continue
             if visible(entry.check) and (not entry.reached or all(visible(other) for other in entry.reached)):
                 yield entry
-
-
-def _tally(counts: dict[str | None, int], delta: int, client: str | None) -> None:
-    """Add `delta` to `client`'s number in `counts` (which holds no zeros)."""
-    now = counts.get(client, 0) + delta
-    if now:
-        counts[client] = now
-    else:
-        del counts[client]
 
 
 def _down(kind: _Kind, before: int | None) -> Iterator[_Part]:
