@@ -254,9 +254,11 @@ _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 # The `offset` keyword ending the text before a minus, which is then a negative offset's sign (`x[5m] offset -5m`).
 _OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
-# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
-# inside one says what it said outside.
-_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round)\s*\(")
+# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`, `scalar(ratio)`
+# of one series): a ratio inside one says what it said outside.
+_VALUE_KEEPING_RE = re.compile(
+    r"(?<![\w:])(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round|scalar)\s*\("
+)
 # abs() keeps a ratio's values (never below 0), but not those of one moved by a number (`abs(ratio - 0.5)`).
 _ABS_RE = re.compile(r"abs\s*\(")
 # Functions over a range that keep a ratio's meaning (`avg_over_time(job:errors:ratio5m[1h])`), their range (and its

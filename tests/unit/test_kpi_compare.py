@@ -4883,6 +4883,26 @@ class TestRatiosTheCountsDoNotRead:
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=ERRORS_RATE)
         assert "count_test" not in judged.details
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERROR_RATIO} or on() vector(0)",
+            f"({ERROR_RATIO.partition(' / ')[0]} or on() vector(0)) / clamp_min({ERROR_RATIO.partition(' / ')[2]}, 1)",
+            f"({ERROR_RATIO.partition(' / ')[0]} and on() (vector(time() % 90) < 30) or on() vector(0)) / "
+            f"{ERROR_RATIO.partition(' / ')[2]}",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ({ERROR_RATIO.partition(' / ')[2]} > 0)",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ignoring(code) {ERROR_RATIO.partition(' / ')[2]}",
+            f"scalar({ERROR_RATIO})",
+        ],
+        ids=["fallback", "clamped", "masked-numerator", "traffic-filtered", "ignoring", "scalar"],
+    )
+    def test_the_common_shapes_of_an_error_ratio_are_counted(self, query):
+        # Flagger's, Argo Rollouts' and Kayenta's error ratios, with the fallbacks, masks and guards users add: each
+        # step's samples are the share of its events, so the counts fail the canary erring 5.7 times as often.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query)
+        assert judged.details["count_test"]["applied"] is True, judged.details["count_test"]
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
     @pytest.mark.parametrize("query", [f"{ERROR_RATIO} > 0", f"({ERROR_RATIO}) > 0", f"{ERROR_RATIO} != 0"])
     def test_a_ratio_filtered_by_a_comparison_gets_no_pooled_counts(self, query):
         # PromQL compares after it divides: `errors / total > 0` keeps each variant's steps with errors alone. A canary
