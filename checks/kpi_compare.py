@@ -243,6 +243,8 @@ _BY_A_NUMBER_RE = re.compile(rf"/\s*{_NUMBER}(?![\w.(\[])")
 # Read by _ratio_said: binary operators (set operators by word), an exponent's sign, the grouping modifiers that may
 # open an operand, and an aggregation (its grouping before or after its argument) that keeps a ratio's meaning.
 _SET_OPERATOR_RE = re.compile(r"(?:or|unless|and)(?![\w:])")
+# A comparison (a filter without bool), binding looser than arithmetic: `errors / total > 0` compares the ratio.
+_COMPARISON_RE = re.compile(r"[<>!=]=|[<>]")
 _EXPONENT_RE = re.compile(r"(?<![\w.])(?:\d+(?:\.\d*)?|\.\d+)[eE]\Z")
 _MODIFIER_RE = re.compile(
     r"\s*(?:(?:on|ignoring|group_left|group_right)\s*\([^()]*\)|bool(?![\w:])|group_(?:left|right)(?![\w:(]))?\s*"
@@ -252,9 +254,11 @@ _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 # The `offset` keyword ending the text before a minus, which is then a negative offset's sign (`x[5m] offset -5m`).
 _OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
-# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
-# inside one says what it said outside.
-_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round)\s*\(")
+# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`, `scalar(ratio)`
+# of one series): a ratio inside one says what it said outside.
+_VALUE_KEEPING_RE = re.compile(
+    r"(?<![\w:])(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round|scalar)\s*\("
+)
 # abs() keeps a ratio's values (never below 0), but not those of one moved by a number (`abs(ratio - 0.5)`).
 _ABS_RE = re.compile(r"abs\s*\(")
 # Functions over a range that keep a ratio's meaning (`avg_over_time(job:errors:ratio5m[1h])`), their range (and its
@@ -1469,25 +1473,7 @@ class KpiCompareCheck(Check):
                 f"direction {self.direction} alone, and its per-step values are compared by rank alone, without "
                 "pooled counts"
             )
-            details["count_test"] = {"applied": False, "why": why}
-            within = all(0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side])
-            if verdict.outcome is not Outcome.PASS or traffic is None or not within:
-                return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
-            # Samples within 0 to 1 with events on both are what the counts judged before this reading refused them:
-            # the ranks' ties at 0 alone passed a canary erring at 2.5% at a third of its steps against none.
-            if self.mode == "ab":
-                details["winner"] = None
-            return Verdict(
-                outcome=Outcome.INCONCLUSIVE,
-                reason=(
-                    f"no pooled counts confirm the ranks' {'canary win' if self.mode == 'ab' else 'pass'} of samples "
-                    f"within 0 to 1 with events on both variants, as every error (or success) ratio's pass needs: "
-                    f"{why}; by the ranks: {verdict.reason}"
-                ),
-                value=verdict.value,
-                threshold=verdict.threshold,
-                details=details,
-            )
+            return self._unconfirmed(verdict, why, details, samples, traffic)
         if counted is None and not shared:
             return verdict
         if traffic is None:
@@ -1504,8 +1490,7 @@ class KpiCompareCheck(Check):
             # and a rounding reads a steady ratio below half its step as 0: the counts would find a steady canary
             # erring twice as often significantly better, or fail one erring less.
             why = f"no pooled counts: {uncounted}, and the mean of those times the events counts no events"
-            details["count_test"] = {"applied": False, "why": why}
-            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+            return self._unconfirmed(verdict, why, details, samples, traffic)
         if any(not 0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side]):
             why = "no pooled counts: a sample outside 0 to 1 is no ratio of the events counted"
             details["count_test"] = {"applied": False, "why": why}
@@ -1583,6 +1568,37 @@ class KpiCompareCheck(Check):
             reason=f"{head}: {counts}; by the ranks: {verdict.reason}; {rule}",
             value=test.difference,
             threshold=tolerance,
+            details=details,
+        )
+
+    def _unconfirmed(
+        self,
+        verdict: Verdict,
+        why: str,
+        details: dict[str, Any],
+        samples: Mapping[str, Sequence[float]],
+        traffic: float | None,
+    ) -> Verdict:
+        """The ranks' `verdict` of a query naming an outcome whose samples the pooled counts do not read (`why`):
+        with the note; inconclusive where it is a pass (in mode ab a canary win) of samples within 0 to 1 with events
+        on both variants, which an error (or success) ratio's pass needs the counts to confirm."""
+        details["count_test"] = {"applied": False, "why": why}
+        within = all(0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side])
+        if verdict.outcome is not Outcome.PASS or traffic is None or not within:
+            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+        # The ranks' ties at 0 alone pass a canary erring at 2.5% at a third of its steps against none, rounded, a
+        # window's extreme or quantile, masked, or filtered.
+        if self.mode == "ab":
+            details["winner"] = None
+        return Verdict(
+            outcome=Outcome.INCONCLUSIVE,
+            reason=(
+                f"no pooled counts confirm the ranks' {'canary win' if self.mode == 'ab' else 'pass'} of samples "
+                f"within 0 to 1 with events on both variants, as every error (or success) ratio's pass needs: "
+                f"{why}; by the ranks: {verdict.reason}"
+            ),
+            value=verdict.value,
+            threshold=verdict.threshold,
             details=details,
         )
 
@@ -2303,13 +2319,17 @@ def _said_between(
         return None
     if blank[start] == "(" and _closing(blank, start) == end - 1:
         return _said_between(query, blank, start + 1, end - 1)
-    for operators in ("set", "additive", "multiplicative"):
+    for operators in ("set", "comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
             continue
         if operators == "set":
             # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
             return _said_between(query, blank, parts[0][1], parts[0][2])
+        if operators == "comparison":
+            # PromQL compares after it divides: `errors / total > 0` keeps the steps with errors alone, whose mean is
+            # no share of the events (a filter of the traffic, `errors / (total > 0)`, is read).
+            return None
         kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
         if operators == "multiplicative" and any(blank[s:e].lstrip("( \t\n").startswith("-") for _, s, e in parts):
             return None  # a ratio times a negative number (`* -1`) is better the other way
@@ -2501,8 +2521,8 @@ def _closing(blank: str, at: int) -> int:
 
 def _split(blank: str, start: int, end: int, operators: str) -> list[tuple[str, int, int]]:
     """The operands of `blank[start:end]` joined by its outermost binary operators of one precedence ("set": `or`,
-    `unless`, `and`; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`; "comma": a function's arguments), each
-    with the operator before it ("" for the first)."""
+    `unless`, `and`; "comparison": `>`, `==`, ...; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`; "comma": a
+    function's arguments), each with the operator before it ("" for the first)."""
     parts: list[tuple[str, int, int]] = []
     depth, begun, op = 0, start, ""
     index = start
@@ -2529,6 +2549,9 @@ def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
     none (a unary minus, an exponent's sign)."""
     if operators == "comma":
         return "," if blank[index] == "," else ""
+    if operators == "comparison":
+        found = _COMPARISON_RE.match(blank, index)
+        return found[0] if found else ""
     if operators == "set":
         found = _SET_OPERATOR_RE.match(blank, index)
         return (

@@ -4883,6 +4883,61 @@ class TestRatiosTheCountsDoNotRead:
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=ERRORS_RATE)
         assert "count_test" not in judged.details
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERROR_RATIO} or on() vector(0)",
+            f"({ERROR_RATIO.partition(' / ')[0]} or on() vector(0)) / clamp_min({ERROR_RATIO.partition(' / ')[2]}, 1)",
+            f"({ERROR_RATIO.partition(' / ')[0]} and on() (vector(time() % 90) < 30) or on() vector(0)) / "
+            f"{ERROR_RATIO.partition(' / ')[2]}",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ({ERROR_RATIO.partition(' / ')[2]} > 0)",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ignoring(code) {ERROR_RATIO.partition(' / ')[2]}",
+            f"scalar({ERROR_RATIO})",
+        ],
+        ids=["fallback", "clamped", "masked-numerator", "traffic-filtered", "ignoring", "scalar"],
+    )
+    def test_the_common_shapes_of_an_error_ratio_are_counted(self, query):
+        # Flagger's, Argo Rollouts' and Kayenta's error ratios, with the fallbacks, masks and guards users add: each
+        # step's samples are the share of its events, so the counts fail the canary erring 5.7 times as often.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query)
+        assert judged.details["count_test"]["applied"] is True, judged.details["count_test"]
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    @pytest.mark.parametrize("query", [f"{ERROR_RATIO} > 0", f"({ERROR_RATIO}) > 0", f"{ERROR_RATIO} != 0"])
+    def test_a_ratio_filtered_by_a_comparison_gets_no_pooled_counts(self, query):
+        # PromQL compares after it divides: `errors / total > 0` keeps each variant's steps with errors alone. A canary
+        # steady at 1% against a baseline at 2% at one step in 3 (0.67%), filtered: the baseline's 21 steps at 2%.
+        # The counts of those (2% of its events) found the canary erring 50% more than the baseline significantly
+        # better and passed it; the same as the ranks' pass, held.
+        filtered = ([0.01] * 61, [0.02] * 21)
+        judged = judge_counted(filtered, (100000.0, 100000.0), query=query)
+        assert judged.details["count_test"]["applied"] is False
+        assert judged.details["count_test"]["why"].startswith('canary.query names an outcome (code=~"5..") but is not')
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert not [w for w in self.warned(query) if "step by step" in w]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"round({ERROR_RATIO}, 0.001)",
+            f"max_over_time(({ERROR_RATIO})[5m:1m])",
+            f"quantile_over_time(0.5, ({ERROR_RATIO})[5m:1m])",
+        ],
+        ids=["round", "max", "quantile"],
+    )
+    def test_the_ranks_pass_of_a_ratio_not_counted_within_0_to_1_is_held(self, query):
+        # A canary erring at 2.5% at one step in 3 against a baseline without errors: the ranks' ties at 0 pass it
+        # within the absolute tolerance 0.001, and no counts are taken of its samples to fail it.
+        samples = ([0.025 if i % 3 == 0 else 0.0 for i in range(61)], [0.0] * 61)
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "no pooled counts confirm the ranks' pass of samples within 0 to 1 with events on both variants"
+        ), judged.reason
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: "), judged.details
+        # Without events on both the traffic is unmeasured, said, and the ranks' pass stands as before.
+        assert judge_counted(samples, None, query=query, **ABSOLUTE).outcome is Outcome.PASS
+
 
 class TestPooledCountsAB:
     """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
