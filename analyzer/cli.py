@@ -786,7 +786,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
 
     from analyzer.errors import ArgError, CheckNotFound, ConfigError
     from analyzer.jobmode import human_summary, junit_xml
-    from analyzer.logs import configure_logging
+    from analyzer.logs import configure_logging, take_structlog_back
     from analyzer.models import details_json, strict_json
     from analyzer.params import GivenArgs, parse_time, render_value
     from analyzer.runner import Runner
@@ -812,6 +812,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     except ConfigError as exc:
         _offer_prometheus(exc, args.prometheus)
         raise
+    # A kind's module that imported structlog (and so had it set up) may have configured it its own way since.
+    take_structlog_back()
     if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
         return EXIT_USAGE
     try:
