@@ -716,9 +716,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return _run_unless_stopped(args, stopped_by)
     finally:
-        # As an in-process caller had them.
+        from analyzer.logs import stop_setting_up_at_import
+
+        # As an in-process caller had them; no hook left to set structlog up (for a stderr it may have closed).
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        stop_setting_up_at_import()
 
 
 def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:

@@ -371,6 +371,12 @@ class _ThenSetUp:
 _SET_UP_AT_IMPORT = _SetUpAtImport()
 
 
+def stop_setting_up_at_import() -> None:
+    """No hook left to set structlog up at its import (a waiting `configure_logging` still sets it up at the first
+    line): an in-process caller of `analyzer run` imports it as it would have."""
+    _SET_UP_AT_IMPORT.remove()
+
+
 def take_structlog_back() -> None:
     """Where `configure_logging` waits for a first line and structlog was set up at its import since (a kind's
     module imported it), structlog set up as it says once more: a module that configured structlog its own way as
