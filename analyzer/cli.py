@@ -776,9 +776,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return _run_unless_stopped(args, stopped_by)
     finally:
-        # As an in-process caller had them.
+        from analyzer.logs import stop_setting_up_at_import
+
+        # As an in-process caller had them; no hook left to set structlog up (for a stderr it may have closed).
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        stop_setting_up_at_import()
 
 
 def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:
@@ -846,7 +849,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
 
     from analyzer.errors import ArgError, CheckNotFound, ConfigError
     from analyzer.jobmode import human_summary, junit_xml
-    from analyzer.logs import configure_logging
+    from analyzer.logs import configure_logging, take_structlog_back
     from analyzer.models import details_json, strict_json
     from analyzer.params import GivenArgs, parse_time, render_value
     from analyzer.runner import Runner
@@ -872,6 +875,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     except ConfigError as exc:
         _offer_prometheus(exc, args.prometheus)
         raise
+    # A kind's module that imported structlog (and so had it set up) may have configured it its own way since.
+    take_structlog_back()
     if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
         return EXIT_USAGE
     try:

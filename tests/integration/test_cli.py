@@ -1366,6 +1366,37 @@ class TestJobStartUp:
         assert body["tokenized"] is False
 
 
+class TestJobLeavesNoImportHook:
+    """`analyzer run` sets structlog up as anything imports it while it runs; main() in-process leaves no such hook
+    behind, which would set structlog up for a stderr the caller has closed since, at its next import."""
+
+    def test_a_later_import_of_structlog_is_the_plain_one(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        url = f"http://127.0.0.1:{refused_port()}"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [PROMETHEUS_CHECK]}))
+        script = textwrap.dedent("""
+            import contextlib, io, sys
+            from analyzer.cli import main
+            captured = io.StringIO()
+            with contextlib.redirect_stderr(captured):
+                code = main(sys.argv[1:])
+            captured.close()
+            assert "structlog" not in sys.modules, "the run logged a line: the hook was not tried"
+            hooks = [type(finder).__name__ for finder in sys.meta_path if type(finder).__module__ == "analyzer.logs"]
+            import structlog
+            print(code, hooks, structlog.is_configured())
+        """)
+        done = subprocess.run(
+            [sys.executable, "-c", script, "run", "p", "--catalog", str(catalog)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        # Before: the hook left, and `import structlog` raised ValueError (I/O operation on closed file).
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert done.stdout.splitlines()[-1].split() == ["5", "[]", "False"], done.stdout
+
+
 class TestJobCollector:
     """A command pauses the cyclic collector while it starts; a Job then freezes what start-up built, so that
     neither its evaluation nor its exit scans it, the service collects again before it settles the collector,
