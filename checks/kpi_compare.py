@@ -652,6 +652,14 @@ class KpiCompareCheck(Check):
                     f"{at} for its little traffic from one at {at} for its quality. Use method proportion (success and "
                     f"total as increase(...[{{{{ lookback }}}}])), or {events}"
                 )
+            both = "events" in self._canary and "events" in self._baseline
+            if both and (unconfirmed := _pass_unconfirmed(self._canary["query"].text, query)) is not None:
+                found.append(
+                    f"canary.query {unconfirmed}: with events on both variants the ranks' pass of its samples "
+                    "(within 0 to 1) is inconclusive, since no pooled counts confirm it, so this check cannot "
+                    "pass; compare the ratio itself (sum(rate(errors[...])) / sum(rate(total[...]))) to have it "
+                    "judged by its pooled counts"
+                )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
                 selector = _longest_range_selector(templates["query"].text, self.lookback)
@@ -2835,6 +2843,20 @@ def _unread_outcome(query: str) -> str | None:
     return next(
         (name for name in names if _named_outcome(name) == "failures" or _NEGATED_FAILURE_RE.search(name.lower())), None
     )
+
+
+def _pass_unconfirmed(template: str, rendered: str) -> str | None:
+    """Why the ranks' pass of a mann_whitney query with events on both variants is held inconclusive whenever its
+    samples lie within 0 to 1 (as _count_checked holds it): it names an outcome it is not read as a share of (see
+    _unread_outcome), or is an outcome ratio of which no counts are taken (see _uncounted); None otherwise."""
+    counted = _outcome_ratio(template) or _outcome_ratio(rendered)
+    if counted is None and (_unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
+        return None
+    if counted is None and not (_bucket_share(template) or _bucket_share(rendered)):
+        named = _unread_outcome(template) or _unread_outcome(rendered)
+        return None if named is None else f"names an outcome ({named}) but is not read as its share of the events"
+    uncounted = _uncounted(template) or _uncounted(rendered)
+    return None if uncounted is None else f"gets no pooled counts: {uncounted}"
 
 
 def _uncounted(query: str) -> str | None:

@@ -5150,3 +5150,39 @@ class TestBucketsThatAreNoShare:
         judged = judge_counted(RARE_BURSTS, None, query=query)
         assert "count_test" not in judged.details, judged.details
         assert "traffic unmeasured" not in judged.reason
+
+
+class TestAPassHeldIsWarnedAtLoad:
+    """A mann_whitney query whose ranks' pass is held inconclusive with events on both variants (no pooled counts
+    confirm it) is warned at load, so the check that cannot pass is found before a rollout pauses on it."""
+
+    def warned(self, query: str, counted: tuple[str, ...]) -> list[str]:
+        variants = TestMannWhitneyErrorRatio().variants(query, counted)
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.001)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "cannot pass" in w]
+
+    @pytest.mark.parametrize(
+        ("query", "why"),
+        [
+            (f"max_over_time(({ERROR_RATIO})[15m:1m])", "gets no pooled counts: max_over_time() keeps"),
+            (f"round({ERROR_RATIO}, 0.1)", "gets no pooled counts: round() keeps"),
+            (f"ceil({ERROR_RATIO})", 'names an outcome (code=~"5..") but is not read as its share'),
+            (f"{ERRORS_RATE} / {REQUESTS_RATE} > 0", "names an outcome (errors_total) but is not read as its share"),
+        ],
+        ids=["extreme", "rounded", "indicator", "filtered"],
+    )
+    def test_a_ratio_whose_pass_is_held_is_warned_with_both_events(self, query, why):
+        (warning,) = self.warned(query, ("canary", "baseline"))
+        assert warning.startswith(f"canary.query {why}"), warning
+        assert "compare the ratio itself" in warning
+
+    @pytest.mark.parametrize("counted", [(), ("canary",)], ids=["none", "canary"])
+    def test_without_both_events_nothing_is_held(self, counted):
+        assert self.warned(f"max_over_time(({ERROR_RATIO})[15m:1m])", counted) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [ERROR_RATIO, 'histogram_fraction(0.1, 0.3, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))'],
+    )
+    def test_a_counted_ratio_is_not_warned(self, query):
+        assert self.warned(query, ("canary", "baseline")) == []
