@@ -1040,7 +1040,7 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
         for directory, entry in _resource_entries(kustomization.parent, document):
             try:
                 listed = (directory / entry).resolve()
-            except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+            except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing kustomize reads either
                 continue
             listing.setdefault(listed, []).append((kustomization.parent, namespace or None, _renaming(document)))
     return listing
@@ -1066,7 +1066,7 @@ def _components(directory: Path, document: dict[str, Any]) -> Iterator[tuple[Pat
         for name in KUSTOMIZATION_FILE_NAMES:
             try:
                 included = yaml.safe_load((directory / entry / name).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            except (OSError, ValueError, yaml.YAMLError):  # ValueError: a NUL in the entry, or UnicodeDecodeError
                 continue
             if isinstance(included, dict):
                 yield directory / entry, included
@@ -1152,7 +1152,7 @@ def _services_patched(directory: Path, entry: Any) -> set[str | None]:
         if text is None and isinstance(path, str):
             text = (directory / path).read_text(encoding="utf-8")
         documents = list(yaml.safe_load_all(text)) if isinstance(text, str) else []
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: a NUL in the path, or UnicodeDecodeError
         return set()
     return {
         _name_of(document) for document in documents if isinstance(document, dict) and document.get("kind") == "Service"
@@ -2196,7 +2196,11 @@ def _patches_of(kustomization: Path) -> set[Path]:
         entries = document.get(key)
         if isinstance(entries, list):
             named += [entry.get("path") if isinstance(entry, dict) else entry for entry in entries]
-    return {(kustomization.parent / entry).resolve() for entry in named if isinstance(entry, str) and "\n" not in entry}
+    return {
+        (kustomization.parent / entry).resolve()
+        for entry in named
+        if isinstance(entry, str) and "\n" not in entry and "\0" not in entry
+    }
 
 
 def _shown(value: object) -> str:

@@ -276,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
+        # A Ctrl-C that code of the command caught and went on from stops it where it would start or report.
+        args.interrupted = interrupted
         code = _command(args)
         if interrupted:
             # A Ctrl-C that code of the command caught and went on from (a plugin's broad catch): nothing it said
@@ -601,12 +603,22 @@ def _arg_hint(
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
     """Start-up is done: the cyclic collector runs again; `freeze` first moves what start-up built out of its
     reach for good (a Job's whole life, its exit included: the last collection then scans only what came after).
-    Neither when main's caller had the collector off: an in-process caller that manages it keeps it as it was."""
+    Neither when main's caller had the collector off: an in-process caller that manages it keeps it as it was. A
+    Ctrl-C that start-up's code (a kind's validator) caught and went on from stops the command here (`serve` would
+    start serving)."""
+    _stop_if_interrupted(args)
     if not args.collector_was_on:
         return
     if freeze:
         gc.freeze()
     gc.enable()
+
+
+def _stop_if_interrupted(args: argparse.Namespace) -> None:
+    """KeyboardInterrupt when a Ctrl-C came during the command (`main` says the stop), even one a kind's code caught
+    and went on from: nothing it did after it is trusted."""
+    if getattr(args, "interrupted", None):
+        raise KeyboardInterrupt
 
 
 # Why stdout could not be written, once `_say` found it so (a full disk under `> catalog.yaml`).
@@ -1595,6 +1607,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
+    # A Ctrl-C a kind's dry run caught and went on from: its verdict, and the report, are not shown.
+    _stop_if_interrupted(args)
     _say(format_report(reports, args.prometheus, at))
     if not clean(reports):
         return EXIT_INVALID_CATALOG

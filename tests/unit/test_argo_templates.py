@@ -1863,6 +1863,35 @@ class TestPortsOfTheServiceGiven:
         found = self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", components=["../component"])
         assert found == []
 
+    @pytest.mark.parametrize(("called", "judged"), [("prod-analyzer", True), ("analyzer", False)])
+    def test_the_name_the_kustomization_listing_the_service_gives_is_its(self, tmp_path, called, judged):
+        # The base itself renames (no overlay given): mut rev33e, its namePrefix dropped, survived.
+        self.renamed(tmp_path, f"http://{called}.argo-rollouts.svc:9090{self.RUN}")
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namespace": "argo-rollouts", "namePrefix": "prod-", "resources": ["templates.yaml", "service.yaml"]}
+            )
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        found = template_problems([tmp_path / "base"], catalog)
+        if judged:
+            (problem,) = found
+            assert "which Service 'prod-analyzer' (" in problem, problem
+        else:
+            assert found == []
+
+    @pytest.mark.parametrize("key", ["resources", "components", "patchesStrategicMerge"])
+    def test_an_entry_holding_a_nul_is_no_crash(self, tmp_path, key):
+        # Before: a crash (ValueError: embedded null byte, exit 1), for a component's since val33: no path holds one,
+        # and kustomize reads nothing there.
+        self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}")
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["../base"], key: ["a\0b"]})
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        template_notes([tmp_path], catalog)
+
     def test_a_remote_resource_is_noted_as_not_read(self, tmp_path):
         remote = "https://github.com/example/deploy//base?ref=v1"
         self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}")
