@@ -618,6 +618,25 @@ _ANNOTATION_RE = _lazy(
     rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
     rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
 )
+# A YAML line's value under a secret name that tells no secret: a null (`token: null`, `~`), a count of tokens (a rate
+# limit's `tokens: 5`, `rate_limit_tokens: 500`: a number under a name ending in `tokens`, the singular's is hidden),
+# a Kubernetes label's prefixed key (a selector's `- key: app.kubernetes.io/name`).
+_YAML_NULL_RE = _lazy(r"null|Null|NULL|~")
+_TOKEN_COUNT_NAME_RE = _lazy(r"(?i)(?:[\w.-]*[_.-])?tokens")
+_TOKEN_COUNT_RE = _lazy(r"[0-9]{1,12}")
+_LABEL_KEY_RE = _lazy(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
+
+
+def _tells_no_secret(name: str, value: str) -> bool:
+    """Whether a YAML line's `value` under a secret `name` tells none (`_YAML_NULL_RE`, `_TOKEN_COUNT_NAME_RE`,
+    `_LABEL_KEY_RE`)."""
+    return (
+        _YAML_NULL_RE.fullmatch(value) is not None
+        or (_TOKEN_COUNT_NAME_RE.fullmatch(name) is not None and _TOKEN_COUNT_RE.fullmatch(value) is not None)
+        or (name.lower() == "key" and _LABEL_KEY_RE.fullmatch(value) is not None)
+    )
+
+
 # A YAML line under a name whose value is a block on the lines after it: a block scalar's `|` or `>` (`password: |`),
 # or nothing (`token:` then its value indented below).
 _YAML_BLOCK_LINE_RE = _lazy(
@@ -662,6 +681,7 @@ def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
         if not found["name"].lower().endswith(_EXCEPTION_SUFFIXES_LOWER)
         and is_secret_pair(found["name"], found["value"])
         and _ANNOTATION_RE.fullmatch(found["value"]) is None
+        and not _tells_no_secret(found["name"], found["value"])
         # A value hidden already inside its quotes (a flow mapping's over lines: `password: '<redacted>',`) keeps them.
         and found["value"].strip("'\",") != REDACTED
         # A block's start: its lines are hidden below.

@@ -2062,6 +2062,11 @@ class TestYamlLinesInCrashText:
             ("    API_KEY: Final = 'sk-live-abc'", "    API_KEY: Final = '<redacted>'"),
             ('    def f(password: str = "hunter2"):', '    def f(password: str = "<redacted>"):'),
             ('    token: str | None = b"abc123"', '    token: str | None = b"<redacted>"'),
+            # A key that is no label's, a count under a secret's singular name, a null's look-alike: hidden.
+            (
+                "- key: k3y/abc+def==\ntoken: 5\npassword: nullable\nsecret: corp.example/s3cr3t",
+                "- key: <redacted>\ntoken: <redacted>\npassword: <redacted>\nsecret: <redacted>",
+            ),
         ],
     )
     def test_hidden(self, text, shown):
@@ -2076,6 +2081,9 @@ class TestYamlLinesInCrashText:
             "max_tokens: 100\nauth_service: billing\ntokenerror: x",
             "user: |\n  bob\nTokenError:\n  bad",
             '    token: str = os.environ["TOKEN"]\n    password: Optional[str] = None',
+            # A count of tokens (a rate limit's), a null and a Kubernetes label's key tell no secret.
+            "limits:\n  tokens: 5\n  rate_limit_tokens: 500\n  token: null\n  password: ~",
+            "- key: app.kubernetes.io/name\n  operator: In",
         ],
     )
     def test_shown(self, text):
