@@ -5609,6 +5609,8 @@ class TestJudgeShortSchemeCredentials:
             # After `Bearer`, small letters alone are a token too (a staging token is often a word) but for prose's
             # words: `Bearer tokens`, `Bearer authentication`.
             ("sent Bearer abcdef upstream", "sent Bearer <redacted> upstream"),
+            ("SENT AUTHORIZATION: BEARER ABCDEF", "SENT AUTHORIZATION: BEARER <redacted>"),
+            ("BEARER dev here", "BEARER <redacted> here"),
             ("got bearer dev, then BEARER test.", "got bearer <redacted>, then BEARER <redacted>."),
             ('{"h": "Bearer abcdefgh"}', '{"h": "Bearer <redacted>"}'),
         ],

@@ -2057,6 +2057,7 @@ class TestYamlLinesInCrashText:
             ),
             ("- api_key: >-  # folded\n    k3y\n\n    k3y2\nx: 1", "- api_key: >-  # folded\n<redacted>\nx: 1"),
             ("token:\n  abc123\nnext: 1", "token:\n<redacted>\nnext: 1"),
+            ("secrets:\n- a1\n- b2\nx: 1", "secrets:\n<redacted>\nx: 1"),
             # A source line's literal default under a secret name is a secret in code: hidden inside its quotes.
             ('    password: str = "hunter2"', '    password: str = "<redacted>"'),
             ("    API_KEY: Final = 'sk-live-abc'", "    API_KEY: Final = '<redacted>'"),
@@ -2084,6 +2085,7 @@ class TestYamlLinesInCrashText:
             # A count of tokens (a rate limit's), a null and a Kubernetes label's key tell no secret.
             "limits:\n  tokens: 5\n  rate_limit_tokens: 500\n  token: null\n  password: ~",
             "- key: app.kubernetes.io/name\n  operator: In",
+            'pass:\n  true\nuser: str = "bob"',
         ],
     )
     def test_shown(self, text):
