@@ -5606,6 +5606,13 @@ class TestJudgeShortSchemeCredentials:
                 '{"msg": "sent Authorization: Basic <redacted> to it"}',
             ),
             ("sent authorization => 'Bearer abcdef'", "sent authorization => 'Bearer <redacted>'"),
+            # After `Bearer`, small letters alone are a token too (a staging token is often a word) but for prose's
+            # words: `Bearer tokens`, `Bearer authentication`.
+            ("sent Bearer abcdef upstream", "sent Bearer <redacted> upstream"),
+            ("SENT AUTHORIZATION: BEARER ABCDEF", "SENT AUTHORIZATION: BEARER <redacted>"),
+            ("BEARER dev here", "BEARER <redacted> here"),
+            ("got bearer dev, then BEARER test.", "got bearer <redacted>, then BEARER <redacted>."),
+            ('{"h": "Bearer abcdefgh"}', '{"h": "Bearer <redacted>"}'),
         ],
     )
     def test_hidden(self, body, shown):
@@ -5617,6 +5624,9 @@ class TestJudgeShortSchemeCredentials:
             "Bearer tokens are issued by the identity provider; Basic authentication is off; Token expired",
             "API token v2 is required; send Bearer v1.2 no more, nor Bearer v1.",
             "<p>Send a Bearer token in the Authorization header.</p>",
+            "Bearer authentication is the scheme; the Bearer scheme, a Bearer JWT, bearer auth is required",
+            # After another scheme's name small letters alone stay (`Basic usage`, `token bucket`).
+            "Basic usage: the token bucket holds a token per request",
         ],
     )
     def test_shown(self, body):
