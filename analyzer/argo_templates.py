@@ -2230,15 +2230,83 @@ def _go_duration_problem(text: str) -> str | None:
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
+# What Argo Rollouts' CRDs declare of a metric (AnalysisTemplate's and AnalysisRun's alike), of its provider and of
+# the web provider (tests/unit/test_argo_templates.py holds them to the CRDs).
+_METRIC_FIELDS = frozenset(
+    {
+        "name",
+        "interval",
+        "initialDelay",
+        "count",
+        "successCondition",
+        "failureCondition",
+        "failureLimit",
+        "inconclusiveLimit",
+        "consecutiveErrorLimit",
+        "consecutiveSuccessLimit",
+        "provider",
+    }
+)
+_PROVIDERS = frozenset(
+    {
+        "cloudWatch",
+        "datadog",
+        "graphite",
+        "influxdb",
+        "job",
+        "kayenta",
+        "newRelic",
+        "plugin",
+        "prometheus",
+        "skywalking",
+        "wavefront",
+        "web",
+    }
+)
+_WEB_FIELDS = frozenset(
+    {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath", "method", "timeoutSeconds", "url"}
+)
+_SHAPE = "write an object holding one provider, e.g. provider: {web: {url: ...}}"
+
+
 def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
-    """A problem when the metric's provider is given but is no object (`provider: web`, a list), which Argo
-    Rollouts' CRD schema refuses; none for an object, whatever it holds."""
-    if "provider" not in metric or isinstance(metric["provider"], dict):
+    """A problem when the metric has no provider, or one that is no object (`provider: web`, a list), which Argo
+    Rollouts' CRD schema refuses; and one for each field of the metric, its provider or its web provider that the CRD
+    does not declare and that is a field it declares, misspelt (`providers`, `Web`, `jsonpath`)."""
+    provider = metric.get("provider")
+    web = provider.get("web") if isinstance(provider, dict) else None
+    problems = (
+        _misspelt(metric, _METRIC_FIELDS, "", "field of an Argo Rollouts metric")
+        + _misspelt(provider, _PROVIDERS, "provider.", "provider of Argo Rollouts")
+        + _misspelt(web, _WEB_FIELDS, "provider.web.", "field of Argo Rollouts' web provider")
+    )
+    if "provider" not in metric:
+        problems.append(f"has no provider, which Argo Rollouts' CRD schema requires (kubectl apply fails); {_SHAPE}")
+    elif not isinstance(provider, dict):
+        problems.append(
+            f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl apply "
+            f"fails); {_SHAPE}"
+        )
+    return problems
+
+
+def _misspelt(fields: Any, known: frozenset[str], at: str, what: str) -> list[str]:
+    """A problem for each key of `fields` (a mapping) the CRD does not declare that is close to one it declares and
+    `fields` lacks; a key like none (a newer Argo's field) is not guessed at."""
+    if not isinstance(fields, dict):
         return []
-    return [
-        f"provider is {metric['provider']!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
-        "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
-    ]
+    absent = {name.lower(): name for name in known if name not in fields}
+    found = []
+    for key in fields:
+        if not isinstance(key, str) or key in known:
+            continue
+        meant = difflib.get_close_matches(key.lower(), list(absent), n=1, cutoff=0.8)
+        if meant:
+            found.append(
+                f"{at}{key} is no {what}; did you mean {absent[meant[0]]!r}? kubectl apply refuses a field the CRD "
+                "does not declare (strict field validation, its default), and an apply that does not validate drops it"
+            )
+    return found
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

@@ -2731,6 +2731,95 @@ class TestProvidersOfAnotherShape:
         )
 
 
+class TestFieldsMisspelt:
+    """A metric field, a provider or a web field misspelt (`providers`, `Web`, `sucessCondition`) is named with the
+    field meant: Argo Rollouts' CRD has no such field, so kubectl apply refuses the template or drops the field."""
+
+    @staticmethod
+    def misspelt(where: list[str], field: str, meant: str) -> dict[str, Any]:
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        holder = odd["spec"]["metrics"][0]
+        for key in where:
+            holder = holder[key]
+        holder[field] = holder.pop(meant)
+        return odd
+
+    @pytest.mark.parametrize(
+        ("where", "field", "meant", "what"),
+        [
+            ([], "providers", "provider", "field of an Argo Rollouts metric"),
+            ([], "Provider", "provider", "field of an Argo Rollouts metric"),
+            ([], "sucessCondition", "successCondition", "field of an Argo Rollouts metric"),
+            ([], "failureConditon", "failureCondition", "field of an Argo Rollouts metric"),
+            (["provider"], "Web", "web", "provider of Argo Rollouts"),
+            (["provider", "web"], "jsonpath", "jsonPath", "field of Argo Rollouts' web provider"),
+            (["provider", "web"], "URL", "url", "field of Argo Rollouts' web provider"),
+        ],
+    )
+    def test_named_with_the_field_meant(self, tmp_path, where, field, meant, what):
+        # Before: `providers`, `Provider`, `Web` and `URL` were exit 0 (a metric calling no check: nothing to check),
+        # `sucessCondition` and `jsonpath` said "successCondition is missing" without the field that was misspelt.
+        odd = self.misspelt(where, field, meant)
+        assert field in undeclared_fields(_crd_validator("AnalysisTemplate").schema, odd)[0]
+        found = problems(tmp_path, odd)
+        at = ".".join(["", *where, ""]).lstrip(".") if where else ""
+        assert (
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {at}{field} is no {what}; "
+            f"did you mean {meant!r}? kubectl apply refuses a field the CRD does not declare (strict field validation, "
+            "its default), and an apply that does not validate drops it"
+        ) in found
+
+    def test_a_metric_without_a_provider(self, tmp_path):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        del odd["spec"]["metrics"][0]["provider"]
+        assert [e.message for e in _crd_validator("AnalysisTemplate").iter_errors(odd)] == [
+            "'provider' is a required property"
+        ]
+        assert problems(tmp_path, odd) == [
+            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': has no provider, which Argo "
+            "Rollouts' CRD schema requires (kubectl apply fails); write an object holding one provider, e.g. provider: "
+            "{web: {url: ...}}"
+        ]
+
+    def test_fields_far_from_any_are_left_alone(self, tmp_path):
+        # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["x-team"] = "payments"
+        odd["spec"]["metrics"][0]["provider"]["web"]["retries"] = 1
+        assert problems(tmp_path, odd) == []
+
+    def test_a_present_field_is_not_meant_again(self, tmp_path):
+        # `successConditions` beside `successCondition`: not a misspelling of a field that is there.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["successConditions"] = "x"
+        assert problems(tmp_path, odd) == []
+
+    def test_the_fields_known_are_the_crds(self):
+        schema = _crd_validator("AnalysisTemplate").schema
+        metric = schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(metric["properties"]) == argo_templates._METRIC_FIELDS
+        assert set(metric["properties"]["provider"]["properties"]) == argo_templates._PROVIDERS
+        assert set(metric["properties"]["provider"]["properties"]["web"]["properties"]) == argo_templates._WEB_FIELDS
+        run = _crd_validator("AnalysisRun").schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(run["properties"]) == argo_templates._METRIC_FIELDS
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(self.misspelt([], "providers", "provider")))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': providers is no field of an Argo Rollouts metric; did you mean 'provider'?" in (
+            result.stderr
+        )
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"][0]["provider"]["Web"] = run["spec"]["metrics"][0]["provider"].pop("web")
+        (found,) = written(tmp_path, run)
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors' (args: ")
+        assert "): provider.Web is no provider of Argo Rollouts; did you mean 'web'? kubectl apply refuses" in found
+
+
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
     """An AnalysisTemplate whose metric runs a Job (Argo's job provider) of these containers."""
     job = {
