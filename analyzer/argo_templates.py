@@ -1004,6 +1004,11 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
     return found
 
 
+def service_files(paths: Sequence[Path]) -> list[str]:
+    """The files under `paths` holding a Service whose ports the urls calling it are checked against."""
+    return list(dict.fromkeys(service.origin for service in _services(paths)))
+
+
 def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path, str | None]]]:
     """For each file or directory that a kustomization under `paths` (or above one given) lists in its `resources`
     (or `bases`), the directory of each such kustomization and the namespace it sets."""

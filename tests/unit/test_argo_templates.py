@@ -1621,6 +1621,62 @@ class TestPortsOfTheServiceGiven:
             f"rollout aborts after five; write http://{host}:8080/api/v1/checks/..."
         ]
 
+    def test_validate_lists_the_service_read_apart(self, tmp_path):
+        # Before: "skipped 2 files holding no catalog document: ..., service.yaml" while its ports were read, and a
+        # port it did not serve named it as the Service called.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "deploy").mkdir()
+        (tmp_path / "deploy" / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        headless = in_namespace(service("analyzer-pods", clusterIP="None"))
+        (tmp_path / "deploy" / "headless.yaml").write_text(yaml.safe_dump(headless))
+        (tmp_path / "deploy" / "sa.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ServiceAccount"}))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert (
+            f"1 file of Services, whose ports the urls calling them are checked against: "
+            f"{tmp_path / 'deploy' / 'service.yaml'}"
+        ) in lines
+        # A headless Service's name leads to the pods, on their ports: not read, so skipped as before.
+        assert (
+            f"skipped 2 files holding no catalog document: {tmp_path / 'deploy' / 'headless.yaml'}, "
+            f"{tmp_path / 'deploy' / 'sa.yaml'}"
+        ) in lines
+        # Without a metric calling a url, the Service is read for nothing: skipped.
+        (tmp_path / "template.yaml").unlink()
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not any(line.startswith("1 file of Services") for line in result.stdout.splitlines())
+        assert f"{tmp_path / 'deploy' / 'service.yaml'}" in result.stdout
+
+    def test_validate_reads_a_service_file_given_by_name(self, tmp_path):
+        # docs/argo-rollouts.md: the templates given "beside the catalog's files, the analyzer's Service among them".
+        # Before: the Service's file given by name was read as a catalog file, refused ("a Kubernetes Service, not a
+        # catalog"), exit 6 for a template that calls it well.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        given = [tmp_path / name for name in ("catalog.yaml", "service.yaml", "template.yaml")]
+        result = validate(*given)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"1 file of Services, whose ports the urls calling them are checked against: {given[1]}" in (
+            result.stdout.splitlines()
+        )
+        # Its ports are read: a port it does not serve is named.
+        wrong = template(url.replace(":8080", ":9090"))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((wrong,))))
+        result = validate(*given)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"which Service 'analyzer' ({given[1]}) does not serve (its ports: 8080)" in result.stderr
+        assert "not a catalog" not in result.stderr
+        # Without a template calling a url, a Service given by name is still no catalog file: said, as before.
+        result = validate(given[0], given[1])
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"{given[1]}: a Kubernetes Service, not a catalog" in result.stderr
+
     def test_a_port_the_service_does_not_serve(self, tmp_path):
         (found,) = self.found(
             tmp_path,
