@@ -1028,6 +1028,11 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
     return found
 
 
+def service_files(paths: Sequence[Path]) -> list[str]:
+    """The files under `paths` holding a Service whose ports the urls calling it are checked against."""
+    return list(dict.fromkeys(service.origin for service in _services(paths)))
+
+
 # A kustomization's own name edits: what it prepends and appends to the name of each resource it applies.
 _Renaming = tuple[str, str]
 
@@ -2372,6 +2377,23 @@ def _go_duration_problem(text: str) -> str | None:
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
+# What Argo Rollouts' CRDs declare of a metric (AnalysisTemplate's and AnalysisRun's alike), of its provider and of
+# the web provider (tests/unit/test_argo_templates.py holds them to the CRDs).
+_METRIC_FIELDS = frozenset(
+    {
+        "name",
+        "interval",
+        "initialDelay",
+        "count",
+        "successCondition",
+        "failureCondition",
+        "failureLimit",
+        "inconclusiveLimit",
+        "consecutiveErrorLimit",
+        "consecutiveSuccessLimit",
+        "provider",
+    }
+)
 # The providers of Argo Rollouts' CRD (`spec.metrics[].provider`), each counted by its ValidateMetric.
 _PROVIDERS = (
     "cloudWatch",
@@ -2394,16 +2416,22 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
     """A problem when the metric's provider is one Argo Rollouts refuses: none, no object, a provider of no object
     or a web one without its url (the CRD's schema), a key the CRD lacks (strict field validation), none or several
     given (ValidateMetric); none for an object holding one provider."""
+    provider = metric.get("provider")
+    web = provider.get("web") if isinstance(provider, dict) else None
+    misspelt = _misspelt(metric, _METRIC_FIELDS, "", "field of an Argo Rollouts metric") + _misspelt(
+        web, _WEB_FIELDS, "provider.web.", "field of Argo Rollouts' web provider"
+    )
     if "provider" not in metric:
         return [
+            *misspelt,
             "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object holding "
-            "one provider, e.g. provider: {web: {url: ...}}"
+            "one provider, e.g. provider: {web: {url: ...}}",
         ]
-    provider = metric["provider"]
     if not isinstance(provider, dict):
         return [
+            *misspelt,
             f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
-            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}",
         ]
     # A null provider is dropped by the API server (not nullable); each of the plugin's entries is a provider.
     given = [
@@ -2412,7 +2440,7 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
         if key in _PROVIDERS and isinstance(value, dict)
         for _ in (value if key == "plugin" else [value])
     ]
-    problems = []
+    problems = list(misspelt)
     for key, value in provider.items():
         if key not in _PROVIDERS:
             close = difflib.get_close_matches(str(key), _PROVIDERS, n=1)
@@ -2432,7 +2460,7 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
             problems.append(
                 f"provider's web has {wrong}: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"
             )
-    if not given and not problems:
+    if not given and not problems[len(misspelt) :]:
         problems.append(f"provider names none: {_NO_PROVIDER}; write one, e.g. provider: {{web: {{url: ...}}}}")
     elif len(given) > 1:
         problems.append(
@@ -2440,6 +2468,30 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
             "(Analysis spec invalid: multiple providers specified); keep one per metric"
         )
     return problems
+
+
+_WEB_FIELDS = frozenset(
+    {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath", "method", "timeoutSeconds", "url"}
+)
+
+
+def _misspelt(fields: Any, known: frozenset[str], at: str, what: str) -> list[str]:
+    """A problem for each key of `fields` (a mapping) the CRD does not declare that is close to one it declares and
+    `fields` lacks; a key like none (a newer Argo's field) is not guessed at."""
+    if not isinstance(fields, dict):
+        return []
+    absent = {name.lower(): name for name in known if name not in fields}
+    found = []
+    for key in fields:
+        if not isinstance(key, str) or key in known:
+            continue
+        meant = difflib.get_close_matches(key.lower(), list(absent), n=1, cutoff=0.8)
+        if meant:
+            found.append(
+                f"{at}{key} is no {what}; did you mean {absent[meant[0]]!r}? kubectl apply refuses a field the CRD "
+                "does not declare (strict field validation, its default), and an apply that does not validate drops it"
+            )
+    return found
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

@@ -1346,7 +1346,14 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_checking_jobs, holds_jobs, holds_runs, holds_templates
+    from analyzer.argo_templates import (
+        holds_analyses,
+        holds_checking_jobs,
+        holds_jobs,
+        holds_runs,
+        holds_templates,
+        service_files,
+    )
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -1361,6 +1368,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         )
     files: list[Path] = []
     skipped: list[Path] = []
+    # The files of the Services that the templates' and AnalysisRuns' urls may call, whose ports are read: given by
+    # name too (docs/argo-rollouts.md: "the analyzer's Service among them"), they are no catalog file.
+    called = set(service_files(paths)) if holds_templates(paths) or holds_runs(paths) else set()
     for path in paths:
         if path.is_dir() and (path / "..data").is_symlink():
             # A mounted ConfigMap (the catalog's, in a pod): read as the service reads it, one version whole, the
@@ -1376,8 +1386,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
                 raise ConfigError(f"no catalog documents in any *.yaml, *.yml or *.json file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif any(
-            holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+        elif (
+            str(path) in called
+            or any(holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs))
         ) and _holds_no_catalog_document(path):
             skipped.append(path)
         else:
@@ -1400,7 +1411,8 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     jobs = [path for path in skipped if path not in templates + analyses + runs and holds_jobs([path])]
     idle_jobs = [path for path in jobs if not holds_checking_jobs([path])]
     jobs = [path for path in jobs if path not in idle_jobs]
-    others = [path for path in skipped if path not in templates + analyses + runs + jobs + idle_jobs]
+    services = [path for path in skipped if str(path) in called]
+    others = [path for path in skipped if path not in templates + analyses + runs + jobs + idle_jobs + services]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -1426,6 +1438,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             f"{_counted(len(idle_jobs), 'file')} of Jobs of the analyzer whose containers' commands are no `analyzer "
             f"run` (a shell line, another command), read for what they run instead: "
             f"{', '.join(str(p) for p in idle_jobs)}"
+        )
+    if services:
+        _say(
+            f"{_counted(len(services), 'file')} of Services, whose ports the urls calling them are checked against: "
+            f"{', '.join(str(p) for p in services)}"
         )
     if others:
         _say(

@@ -1831,6 +1831,62 @@ class TestPortsOfTheServiceGiven:
             f"rollout aborts after five; write http://{host}:8080/api/v1/checks/..."
         ]
 
+    def test_validate_lists_the_service_read_apart(self, tmp_path):
+        # Before: "skipped 2 files holding no catalog document: ..., service.yaml" while its ports were read, and a
+        # port it did not serve named it as the Service called.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "deploy").mkdir()
+        (tmp_path / "deploy" / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        headless = in_namespace(service("analyzer-pods", clusterIP="None"))
+        (tmp_path / "deploy" / "headless.yaml").write_text(yaml.safe_dump(headless))
+        (tmp_path / "deploy" / "sa.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ServiceAccount"}))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert (
+            f"1 file of Services, whose ports the urls calling them are checked against: "
+            f"{tmp_path / 'deploy' / 'service.yaml'}"
+        ) in lines
+        # A headless Service's name leads to the pods, on their ports: not read, so skipped as before.
+        assert (
+            f"skipped 2 files holding no catalog document: {tmp_path / 'deploy' / 'headless.yaml'}, "
+            f"{tmp_path / 'deploy' / 'sa.yaml'}"
+        ) in lines
+        # Without a metric calling a url, the Service is read for nothing: skipped.
+        (tmp_path / "template.yaml").unlink()
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not any(line.startswith("1 file of Services") for line in result.stdout.splitlines())
+        assert f"{tmp_path / 'deploy' / 'service.yaml'}" in result.stdout
+
+    def test_validate_reads_a_service_file_given_by_name(self, tmp_path):
+        # docs/argo-rollouts.md: the templates given "beside the catalog's files, the analyzer's Service among them".
+        # Before: the Service's file given by name was read as a catalog file, refused ("a Kubernetes Service, not a
+        # catalog"), exit 6 for a template that calls it well.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        given = [tmp_path / name for name in ("catalog.yaml", "service.yaml", "template.yaml")]
+        result = validate(*given)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"1 file of Services, whose ports the urls calling them are checked against: {given[1]}" in (
+            result.stdout.splitlines()
+        )
+        # Its ports are read: a port it does not serve is named.
+        wrong = template(url.replace(":8080", ":9090"))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((wrong,))))
+        result = validate(*given)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"which Service 'analyzer' ({given[1]}) does not serve (its ports: 8080)" in result.stderr
+        assert "not a catalog" not in result.stderr
+        # Without a template calling a url, a Service given by name is still no catalog file: said, as before.
+        result = validate(given[0], given[1])
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"{given[1]}: a Kubernetes Service, not a catalog" in result.stderr
+
     def test_a_port_the_service_does_not_serve(self, tmp_path):
         (found,) = self.found(
             tmp_path,
@@ -3190,6 +3246,108 @@ class TestProvidersOfAnotherShape:
             found
             == f"{tmp_path / 'manifests.yaml'}:12: AnalysisRun 'payments-1', metric 'errors': {self.wanted(['web'])}"
         )
+
+
+class TestFieldsMisspelt:
+    """A metric field, a provider or a web field misspelt (`providers`, `Web`, `sucessCondition`) is named with the
+    field meant: Argo Rollouts' CRD has no such field, so kubectl apply refuses the template or drops the field."""
+
+    @staticmethod
+    def misspelt(where: list[str], field: str, meant: str) -> dict[str, Any]:
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        holder = odd["spec"]["metrics"][0]
+        for key in where:
+            holder = holder[key]
+        holder[field] = holder.pop(meant)
+        return odd
+
+    @pytest.mark.parametrize(
+        ("where", "field", "meant", "what"),
+        [
+            ([], "providers", "provider", "field of an Argo Rollouts metric"),
+            ([], "Provider", "provider", "field of an Argo Rollouts metric"),
+            ([], "sucessCondition", "successCondition", "field of an Argo Rollouts metric"),
+            ([], "failureConditon", "failureCondition", "field of an Argo Rollouts metric"),
+            (["provider", "web"], "jsonpath", "jsonPath", "field of Argo Rollouts' web provider"),
+            (["provider", "web"], "URL", "url", "field of Argo Rollouts' web provider"),
+        ],
+    )
+    def test_named_with_the_field_meant(self, tmp_path, where, field, meant, what):
+        # Before: `providers`, `Provider`, `Web` and `URL` were exit 0 (a metric calling no check: nothing to check),
+        # `sucessCondition` and `jsonpath` said "successCondition is missing" without the field that was misspelt.
+        odd = self.misspelt(where, field, meant)
+        assert field in undeclared_fields(_crd_validator("AnalysisTemplate").schema, odd)[0]
+        found = problems(tmp_path, odd)
+        at = ".".join(["", *where, ""]).lstrip(".") if where else ""
+        said = (
+            f": AnalysisTemplate 'payments', metric 'errors': {at}{field} is no {what}; did you mean {meant!r}? "
+            "kubectl apply refuses a field the CRD does not declare (strict field validation, its default), and an "
+            "apply that does not validate drops it"
+        )
+        assert [m for m in found if m.startswith(f"{tmp_path / 'templates.yaml'}:") and m.endswith(said)], found
+
+    def test_a_provider_misspelt_is_named_with_the_provider_meant(self, tmp_path):
+        odd = self.misspelt(["provider"], "Web", "web")
+        assert "Web" in undeclared_fields(_crd_validator("AnalysisTemplate").schema, odd)[0]
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            ": AnalysisTemplate 'payments', metric 'errors': provider 'Web' is no provider of Argo Rollouts' CRD (did "
+            "you mean 'web'?): kubectl apply refuses the unknown field (strict field validation), and where it is "
+            "dropped instead Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider "
+            "specified)"
+        ), found
+
+    def test_a_metric_without_a_provider(self, tmp_path):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        del odd["spec"]["metrics"][0]["provider"]
+        assert [e.message for e in _crd_validator("AnalysisTemplate").iter_errors(odd)] == [
+            "'provider' is a required property"
+        ]
+        (found,) = problems(tmp_path, odd)
+        assert found.startswith(f"{tmp_path / 'templates.yaml'}:"), found
+        assert found.endswith(
+            ": AnalysisTemplate 'payments', metric 'errors': has no provider: Argo Rollouts' CRD schema requires one "
+            "(kubectl apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+        ), found
+
+    def test_fields_far_from_any_are_left_alone(self, tmp_path):
+        # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["x-team"] = "payments"
+        odd["spec"]["metrics"][0]["provider"]["web"]["retries"] = 1
+        assert problems(tmp_path, odd) == []
+
+    def test_a_present_field_is_not_meant_again(self, tmp_path):
+        # `successConditions` beside `successCondition`: not a misspelling of a field that is there.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["successConditions"] = "x"
+        assert problems(tmp_path, odd) == []
+
+    def test_the_fields_known_are_the_crds(self):
+        schema = _crd_validator("AnalysisTemplate").schema
+        metric = schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(metric["properties"]) == argo_templates._METRIC_FIELDS
+        assert set(metric["properties"]["provider"]["properties"]) == set(argo_templates._PROVIDERS)
+        assert set(metric["properties"]["provider"]["properties"]["web"]["properties"]) == argo_templates._WEB_FIELDS
+        run = _crd_validator("AnalysisRun").schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(run["properties"]) == argo_templates._METRIC_FIELDS
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(self.misspelt([], "providers", "provider")))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': providers is no field of an Argo Rollouts metric; did you mean 'provider'?" in (
+            result.stderr
+        )
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"][0]["provider"]["Web"] = run["spec"]["metrics"][0]["provider"].pop("web")
+        (found,) = written(tmp_path, run)
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}:"), found
+        assert ": AnalysisRun 'payments-1', metric 'errors' (args: " in found
+        assert "): provider 'Web' is no provider of Argo Rollouts' CRD (did you mean 'web'?): kubectl apply" in found
 
 
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:

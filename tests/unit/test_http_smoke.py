@@ -342,6 +342,15 @@ class TestLoadValidation:
                     "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
+            (
+                # A step left at its defaults: the warning names the timeout it did not write. Before, it said only
+                # "lower timeout_s", which the check does not hold.
+                {},
+                [
+                    "the steps may take up to 10.1 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s (step 'a' writes none: 5 s by default)"
+                ],
+            ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
             (
                 {"timeout_s": 1, "repeat": 19, "concurrency": 19, "max_p95_ms": 100},
@@ -354,6 +363,13 @@ class TestLoadValidation:
     )
     def test_warnings_start_past_the_deadline_and_below_the_requests_a_percentile_needs(self, step, warned):
         assert load(definition([{"name": "a", **step}])).warnings() == warned
+
+    def test_the_deadline_warning_names_each_step_that_writes_no_timeout(self):
+        steps = [{"name": "a"}, {"name": "b", "timeout_s": 1}, {"name": "c", "retries": 0}]
+        assert load(definition(steps)).warnings() == [
+            "the steps may take up to 17.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 5 s by default)"
+        ]
 
     @pytest.mark.parametrize(
         ("step", "warned"),
