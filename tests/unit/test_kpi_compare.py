@@ -4919,6 +4919,49 @@ class TestRatiosTheCountsDoNotRead:
     @pytest.mark.parametrize(
         "query",
         [
+            f"({ERRORS_RATE} > 0) / {REQUESTS_RATE}",
+            f'sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) > 0) / {REQUESTS_RATE}',
+            f'sum by (pod) (rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) != 0) / {REQUESTS_RATE}',
+            f"max_over_time(({ERRORS_RATE} > 0)[5m:1m]) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({ERRORS_RATE} == 0)",
+        ],
+        ids=["numerator", "within-sum", "within-sum-by", "within-subquery", "and-errors", "unless-no-errors"],
+    )
+    def test_a_ratio_kept_at_its_steps_with_errors_gets_no_pooled_counts(self, query):
+        # A filter of the failures, in the numerator or on the ratio, drops the steps without errors as `> 0` on the
+        # ratio does: the counts of the baseline's steps at 2% (of 61 at 0.67%) found the canary at 1% significantly
+        # better and passed it.
+        filtered = ([0.01] * 61, [0.02] * 21)
+        judged = judge_counted(filtered, (100000.0, 100000.0), query=query)
+        assert judged.details["count_test"]["applied"] is False
+        assert judged.details["count_test"]["why"].startswith("canary.query names an outcome (errors_total) but is not")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert not [w for w in self.warned(query) if "step by step" in w]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({REQUESTS_RATE} < 1)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({REQUESTS_RATE} > 0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
+            f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} and on() (vector(time() % 90) < 30) or on() vector(0)) / {REQUESTS_RATE}",
+        ],
+        ids=["traffic", "unless-traffic", "and-traffic", "and-errors-or-0", "numerator-or-0", "masked-or-0"],
+    )
+    def test_a_ratio_kept_by_its_traffic_or_filled_is_counted(self, query):
+        # Its steps are not chosen by their errors (or the fallback fills those dropped): the counts judge it, and
+        # fail the canary at 1% against the baseline at 0.67% the ranks passed (2% at a third of its steps).
+        samples = ([0.01] * 61, [0.02 if i % 3 == 0 else 0.0 for i in range(61)])
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["applied"] is True, judged.details
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    @pytest.mark.parametrize(
+        "query",
+        [
             f"round({ERROR_RATIO}, 0.001)",
             f"max_over_time(({ERROR_RATIO})[5m:1m])",
             f"quantile_over_time(0.5, ({ERROR_RATIO})[5m:1m])",
@@ -5168,8 +5211,9 @@ class TestAPassHeldIsWarnedAtLoad:
             (f"round({ERROR_RATIO}, 0.1)", "gets no pooled counts: round() keeps"),
             (f"ceil({ERROR_RATIO})", 'names an outcome (code=~"5..") but is not read as its share'),
             (f"{ERRORS_RATE} / {REQUESTS_RATE} > 0", "names an outcome (errors_total) but is not read as its share"),
+            (f"({ERRORS_RATE} > 0) / {REQUESTS_RATE}", "names an outcome (errors_total) but is not read as its share"),
         ],
-        ids=["extreme", "rounded", "indicator", "filtered"],
+        ids=["extreme", "rounded", "indicator", "filtered", "numerator-filtered"],
     )
     def test_a_ratio_whose_pass_is_held_is_warned_with_both_events(self, query, why):
         (warning,) = self.warned(query, ("canary", "baseline"))
