@@ -4981,6 +4981,29 @@ class TestRatiosTheCountsDoNotRead:
         # Without events on both the traffic is unmeasured, said, and the ranks' pass stands as before.
         assert judge_counted(samples, None, query=query, **ABSOLUTE).outcome is Outcome.PASS
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"round({ERROR_RATIO}, 0.001)",
+            f"max_over_time(({ERROR_RATIO})[5m:1m])",
+            f"quantile_over_time(0.5, ({ERROR_RATIO})[5m:1m])",
+        ],
+        ids=["round", "max", "quantile"],
+    )
+    def test_the_ranks_canary_win_of_a_ratio_not_counted_within_0_to_1_is_held(self, query):
+        # A canary erring at one step in 10 (5%) against a baseline steady at 0.1%: the ranks name it the winner (at 0
+        # at most steps), where it errs 5 times as often; no counts are taken of its samples to deny the win.
+        unmeasured = judge_counted(RARE_BURSTS, None, query=query, mode="ab")
+        assert unmeasured.outcome is Outcome.PASS, unmeasured.reason
+        assert unmeasured.details["winner"] == "canary"
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query, mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "no pooled counts confirm the ranks' canary win of samples within 0 to 1 with events on both variants"
+        ), judged.reason
+        assert judged.details["winner"] is None
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: "), judged.details
+
 
 class TestPooledCountsAB:
     """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
