@@ -2348,8 +2348,12 @@ def _said_between(
             return None  # a ratio times a negative number (`* -1`) is better the other way
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
-            if _outcome_filtered(query, blank, kept[0][1], kept[0][2]):
-                return None  # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`
+            # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`; nor has
+            # `errors / (total and on() (errors > 0))` (a comparison of the traffic, `errors / (total > 0)`, is read).
+            if _outcome_filtered(query, blank, kept[0][1], kept[0][2]) or _outcome_filtered(
+                query, blank, kept[1][1], kept[1][2], compared=False
+            ):
+                return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
             return None if counted is None else (counted[0], counted[1], [])
         # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
@@ -2403,10 +2407,11 @@ def _names_outcome(text: str) -> bool:
     return bool(_outcomes_picked(text)) or any(_named_outcome(name) is not None for name in names)
 
 
-def _outcome_filtered(query: str, blank: str, start: int, end: int) -> bool:
-    """Whether the count `query[start:end]` (`blank`: strings blanked) keeps its steps by its outcome, so that it has no
-    sample at the others: a comparison of one naming an outcome (`errors > 0`), or one kept by such (`errors and on()
-    (errors > 0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped."""
+def _outcome_filtered(query: str, blank: str, start: int, end: int, compared: bool = True) -> bool:
+    """Whether the count `query[start:end]` (`blank`: strings blanked) keeps its steps by an outcome, so that it has no
+    sample at the others: a comparison of one naming an outcome (`errors > 0`; not read unless `compared`: a
+    denominator's traffic names its outcomes, `(ok + errors) > 0`), or one kept by such (`total and on() (errors >
+    0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped."""
     start, end = _trimmed(blank, start, end)
     while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
         start, end = _trimmed(blank, start + 1, end - 1)
@@ -2414,7 +2419,7 @@ def _outcome_filtered(query: str, blank: str, start: int, end: int) -> bool:
     if len(parts) > 1:
         if any(op == "or" for op, _, _ in parts[1:]):
             return False
-        return _outcome_filtered(query, blank, parts[0][1], parts[0][2]) or any(
+        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared) or any(
             _names_outcome(query[s:e]) for _, s, e in parts[1:]
         )
     for operators in ("comparison", "additive", "multiplicative"):
@@ -2422,16 +2427,17 @@ def _outcome_filtered(query: str, blank: str, start: int, end: int) -> bool:
         if len(parts) == 1:
             continue
         if operators == "comparison":
-            return any(_names_outcome(query[s:e]) for _, s, e in parts)
-        return any(_outcome_filtered(query, blank, s, e) for _, s, e in parts)
+            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts)
+        return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in parts)
     if (ranged := _range_opened(blank, start, end)) is not None:
-        return _outcome_filtered(query, blank, start, ranged)  # a subquery's (`(errors > 0)[5m:1m]`)
+        return _outcome_filtered(query, blank, start, ranged, compared)  # a subquery's (`(errors > 0)[5m:1m]`)
     # Within a call (`sum(rate(errors[5m]) > 0)`, `sum by (pod) (...)`), each argument.
     call = _CALL_RE.match(blank, start)
     if call is None or not _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         return False
     closed = _closing(blank, call.end() - 1)
-    return any(_outcome_filtered(query, blank, s, e) for _, s, e in _split(blank, call.end(), closed, "comma"))
+    arguments = _split(blank, call.end(), closed, "comma")
+    return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in arguments)
 
 
 def _moved(blank: str, start: int, end: int) -> bool:

@@ -4692,6 +4692,7 @@ SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
 
 REQUESTS_RATE = 'sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))'
 ERRORS_RATE = 'sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))'
+OK_RATE = 'sum(rate(ok_total{h="{{ canary_hash }}"}[5m]))'
 
 
 class TestRatiosTheCountsDoNotRead:
@@ -4925,8 +4926,17 @@ class TestRatiosTheCountsDoNotRead:
             f"max_over_time(({ERRORS_RATE} > 0)[5m:1m]) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0)",
             f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({ERRORS_RATE} == 0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} and on() ({ERRORS_RATE} > 0))",
         ],
-        ids=["numerator", "within-sum", "within-sum-by", "within-subquery", "and-errors", "unless-no-errors"],
+        ids=[
+            "numerator",
+            "within-sum",
+            "within-sum-by",
+            "within-subquery",
+            "and-errors",
+            "unless-no-errors",
+            "denominator-and-errors",
+        ],
     )
     def test_a_ratio_kept_at_its_steps_with_errors_gets_no_pooled_counts(self, query):
         # A filter of the failures, in the numerator or on the ratio, drops the steps without errors as `> 0` on the
@@ -4948,8 +4958,17 @@ class TestRatiosTheCountsDoNotRead:
             f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
             f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} and on() (vector(time() % 90) < 30) or on() vector(0)) / {REQUESTS_RATE}",
+            f"{ERRORS_RATE} / (({OK_RATE} + {ERRORS_RATE}) > 0)",
         ],
-        ids=["traffic", "unless-traffic", "and-traffic", "and-errors-or-0", "numerator-or-0", "masked-or-0"],
+        ids=[
+            "traffic",
+            "unless-traffic",
+            "and-traffic",
+            "and-errors-or-0",
+            "numerator-or-0",
+            "masked-or-0",
+            "outcomes-traffic",
+        ],
     )
     def test_a_ratio_kept_by_its_traffic_or_filled_is_counted(self, query):
         # Its steps are not chosen by their errors (or the fallback fills those dropped): the counts judge it, and
