@@ -250,6 +250,8 @@ _MODIFIER_RE = re.compile(
     r"\s*(?:(?:on|ignoring|group_left|group_right)\s*\([^()]*\)|bool(?![\w:])|group_(?:left|right)(?![\w:(]))?\s*"
 )
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+# A call's opening (`rate(`, `sum by (pod) (`), for the arguments within.
+_CALL_RE = re.compile(r"[A-Za-z_]\w*\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 # The `offset` keyword ending the text before a minus, which is then a negative offset's sign (`x[5m] offset -5m`).
@@ -2332,7 +2334,10 @@ def _said_between(
         if len(parts) == 1:
             continue
         if operators == "set":
-            # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
+            # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand. Kept by one of its
+            # outcomes alone (`and on() (errors > 0)`), it keeps the steps with errors alone, as `> 0` does.
+            if all(op != "or" for op, _, _ in parts[1:]) and any(_names_outcome(query[s:e]) for _, s, e in parts[1:]):
+                return None
             return _said_between(query, blank, parts[0][1], parts[0][2])
         if operators == "comparison":
             # PromQL compares after it divides: `errors / total > 0` keeps the steps with errors alone, whose mean is
@@ -2343,6 +2348,12 @@ def _said_between(
             return None  # a ratio times a negative number (`* -1`) is better the other way
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
+            # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`; nor has
+            # `errors / (total and on() (errors > 0))` (a comparison of the traffic, `errors / (total > 0)`, is read).
+            if _outcome_filtered(query, blank, kept[0][1], kept[0][2]) or _outcome_filtered(
+                query, blank, kept[1][1], kept[1][2], compared=False
+            ):
+                return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
             return None if counted is None else (counted[0], counted[1], [])
         # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
@@ -2387,6 +2398,46 @@ def _said_between(
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
+
+
+def _names_outcome(text: str) -> bool:
+    """Whether the PromQL `text` names an outcome: a matcher on an outcome label picking one (`code=~"5.."`), or a
+    metric name saying failures or successes (`errors_total`)."""
+    names = [name for selector in metric_selectors(text) for name in selector.names]
+    return bool(_outcomes_picked(text)) or any(_named_outcome(name) is not None for name in names)
+
+
+def _outcome_filtered(query: str, blank: str, start: int, end: int, compared: bool = True) -> bool:
+    """Whether the count `query[start:end]` (`blank`: strings blanked) keeps its steps by an outcome, so that it has no
+    sample at the others: a comparison of one naming an outcome (`errors > 0`; not read unless `compared`: a
+    denominator's traffic names its outcomes, `(ok + errors) > 0`), or one kept by such (`total and on() (errors >
+    0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "set")
+    if len(parts) > 1:
+        if any(op == "or" for op, _, _ in parts[1:]):
+            return False
+        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared) or any(
+            _names_outcome(query[s:e]) for _, s, e in parts[1:]
+        )
+    for operators in ("comparison", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        if operators == "comparison":
+            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts)
+        return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in parts)
+    if (ranged := _range_opened(blank, start, end)) is not None:
+        return _outcome_filtered(query, blank, start, ranged, compared)  # a subquery's (`(errors > 0)[5m:1m]`)
+    # Within a call (`sum(rate(errors[5m]) > 0)`, `sum by (pod) (...)`), each argument.
+    call = _CALL_RE.match(blank, start)
+    if call is None or not _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return False
+    closed = _closing(blank, call.end() - 1)
+    arguments = _split(blank, call.end(), closed, "comma")
+    return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in arguments)
 
 
 def _moved(blank: str, start: int, end: int) -> bool:

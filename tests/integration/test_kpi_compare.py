@@ -624,6 +624,36 @@ CHECKS.append(
     }
 )
 
+# payment-errors-steady filtered inside: the numerator by a comparison (`(errors > 0) / total`), or the ratio by one of
+# its failures (`errors / total and on() (errors > 0)`), each variant's steps with errors alone; or by its traffic alone
+# (`errors / total unless on() (total < 1)`), which keeps every step with visits.
+_PAYMENTS = "sum(rate(kpi_failed_payments_total{{{0}}}[1m]))"
+_VISITS = "sum(rate(kpi_visits_total{{{0}}}[1m]))"
+_STEADY_FAILED = {
+    "canary_hash": _PAYMENTS,
+    "stable_hash": f"({_PAYMENTS} * 1.2 and on() (vector(time() % 90) < 60) or on() vector(0))",
+}
+_STEADY_FILTERS = {
+    "payment-errors-steady-numerator-filtered": "({errors} > 0) / {visits}",
+    "payment-errors-steady-and-failed": "({errors} / {visits}) and on() ({errors} > 0)",
+    "payment-errors-steady-unless-no-visits": "{errors} / {visits} unless on() ({visits} < 1)",
+    "payment-errors-steady-and-visits": "({errors} / {visits}) and on() ({visits} > 0)",
+}
+CHECKS.extend(
+    _STEADY
+    | {
+        "name": name,
+        **{
+            side: _STEADY[side]
+            | {
+                "query": shape.format(errors=_STEADY_FAILED[param], visits=_VISITS).format(_selector(param)),
+            }
+            for side, param in (("canary", "canary_hash"), ("baseline", "stable_hash"))
+        },
+    }
+    for name, shape in _STEADY_FILTERS.items()
+)
+
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
@@ -1095,6 +1125,38 @@ class TestFilteredByAComparison:
         assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
             "reason"
         ]
+
+    @pytest.mark.parametrize(
+        "check",
+        ["payment-errors-steady-numerator-filtered", "payment-errors-steady-and-failed"],
+        ids=["numerator", "and-failed"],
+    )
+    async def test_a_ratio_filtered_by_its_failures_does_not_pass(self, client, prometheus, check):
+        # The numerator's filter (or one of the failures on the ratio) drops the steps without failed payments as
+        # `> 0` on the ratio does: the baseline reads 3% at its steps with errors, and the counts of those found the
+        # canary erring 25% more significantly better and passed it.
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"] == {
+            "applied": False,
+            "why": "canary.query names an outcome (kpi_failed_payments_total) but is not read as its share of the "
+            "events (a ratio read through sums, scaling and the functions that keep its values): lower is taken as "
+            "better by direction lower_is_better alone, and its per-step values are compared by rank alone, without "
+            "pooled counts",
+        }
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    @pytest.mark.parametrize(
+        "check",
+        ["payment-errors-steady-unless-no-visits", "payment-errors-steady-and-visits"],
+        ids=["unless", "and"],
+    )
+    async def test_a_ratio_filtered_by_its_traffic_alone_is_counted(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["count_test"]["baseline"]["rate"] == pytest.approx(0.02, rel=0.1)
 
 
 class TestNearTheFloatRange:
