@@ -41,6 +41,7 @@ from analyzer.redaction import (
     url_parameter_spans,
     user_info_passwords,
     user_info_spans,
+    yaml_block_end,
 )
 
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
@@ -633,17 +634,7 @@ def _markup_secret_spans(
             continue
         # A block: the lines after it that are more indented, or a list's items at its indent, blank lines among them.
         indent = len(entry["indent"])
-        end = at = entry.end()
-        while at < len(text):
-            line_end = text.find("\n", at + 1)
-            line_end = len(text) if line_end < 0 else line_end
-            line = text[at + 1 : line_end].rstrip("\r")
-            stripped = line.lstrip(" \t")
-            if stripped and (len(line) - len(stripped) <= indent and not stripped.startswith("- ")):
-                break
-            if stripped:
-                end = at + 1 + len(line)
-            at = line_end
+        end = yaml_block_end(text, entry.end(), indent)
         if end > entry.end():
             # From the next line: the name and its `:` stay on theirs.
             spans.append((text.index("\n", entry.end()) + 1, end))

@@ -651,7 +651,7 @@ _ANNOTATED_DEFAULT_RE = _lazy(
 )
 
 
-def _yaml_block_end(text: str, start: int, indent: int) -> int:
+def yaml_block_end(text: str, start: int, indent: int) -> int:
     """Where the block of lines after `start` (a YAML line's end) ends: its lines more indented than `indent`, or a
     list's items at it, blank lines among them; `start` when there is none."""
     end = at = start
@@ -699,7 +699,7 @@ def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
         name = found["name"]
         if found.start() < covered or name.lower().endswith(_EXCEPTION_SUFFIXES_LOWER) or not may_hide(name):
             continue
-        end = _yaml_block_end(text, found.end(), len(found["indent"]))
+        end = yaml_block_end(text, found.end(), len(found["indent"]))
         if end > found.end() and is_secret_pair(name, text[found.end() : end].strip()):
             spans.append((text.index("\n", found.end()) + 1, end))
             covered = end
