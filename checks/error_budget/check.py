@@ -691,15 +691,9 @@ class ErrorBudgetCheck(Check):
         said: dict[str, Any] = {}
         blinded = dict(windows)
         checked: set[str] = set()
-        unread: dict[str, str] = {}
         # Why the blind query of a window's rule's raw series could not tell, by window.
         untold: dict[str, str] = {}
-        try:
-            # Half the time left at most: the blind query follows.
-            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
-        except CheckError as exc:
-            unread = dict.fromkeys(held, f"the rules could not be listed: {exc.message}")
-            listing = RulesListed(())
+        listing, unread = await _rules_listed(source, ctx, held)
         for window in held if not unread else ():
             rule, found = reader.window_rules(listing.rules, window, ctx.args)
             if not found and listing.partial:
@@ -777,7 +771,6 @@ class ErrorBudgetCheck(Check):
         reader = self._kept.reader
         assert isinstance(reader, SlothReader)
         source = ctx.prometheus(self.source)
-        unread: dict[str, str] = {}
         # The rules whose sides' series tell, by window; the windows told without them.
         asked: dict[str, list[tuple[RecordingRule, Division]]] = {}
         told: list[str] = []
@@ -787,12 +780,7 @@ class ErrorBudgetCheck(Check):
         windows = self._windows() + (
             ["5m"] if self.min_budget_remaining is not None and "5m" not in self._windows() else []
         )
-        try:
-            # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
-            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
-        except CheckError as exc:
-            unread = dict.fromkeys(windows, f"the rules could not be listed: {exc.message}")
-            listing = RulesListed(())
+        listing, unread = await _rules_listed(source, ctx, windows)
         for window in windows if not unread else ():
             rule, found = reader.window_rules(listing.rules, window, ctx.args)
             if not found and listing.partial:
@@ -1549,3 +1537,14 @@ def _described(series: Sequence[Series]) -> str:
 def _partially_listed(rule: str, listed: RulesListed) -> str:
     """Why a partial rules API answer that lists no `rule` tells nothing of it."""
     return f"the rules API's answer, which lists no recording rule {rule}, may be partial ({'; '.join(listed.partial)})"
+
+
+async def _rules_listed(
+    source: PrometheusSource, ctx: EvalContext, windows: Sequence[str]
+) -> tuple[RulesListed, dict[str, str]]:
+    """The source's recording rules, listed within half the time left (the queries that read them follow), with no
+    window unread; or none, with each of `windows` unread for the listing's error."""
+    try:
+        return await source.recording_rules(ctx.timeout_s() * 0.5), {}
+    except CheckError as exc:
+        return RulesListed(()), dict.fromkeys(windows, f"the rules could not be listed: {exc.message}")
