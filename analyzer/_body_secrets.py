@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analyzer.redaction import _PASS_NAME_RE as _PASS_NAME_RE
+from analyzer.redaction import _SCHEME_MESSAGE_WORDS as _SCHEME_MESSAGE_WORDS
 from analyzer.redaction import (
     ESCAPED_LINE_BREAK,
     REDACTED,
@@ -40,6 +41,7 @@ from analyzer.redaction import (
     url_parameter_spans,
     user_info_passwords,
     user_info_spans,
+    yaml_block_end,
 )
 
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
@@ -281,6 +283,17 @@ _SCHEME_CREDENTIAL_RE = re.compile(
     rf"(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
     rf"|(?-i:(?=.[a-z]*[A-Z])(?:(?={_TOKEN_CHAR}*[a-z])|(?={_TOKEN_CHAR}{{8}}))))"
     rf"{_CREDENTIAL})"
+)
+# After `Bearer` (a scheme prose seldom names but as one: `Bearer tokens`, `Bearer authentication`), small letters
+# alone are a token too (`Bearer dev`, a staging token written as a word), but for those prose's words; after other
+# schemes' names they stay (`Basic usage`, `token bucket`).
+_BEARER_PROSE_WORDS = (
+    rf"{_SCHEME_MESSAGE_WORDS}|jwts?|bearer|scheme|based|format|prefix|value|string|field|usage|as|be|by|can|must"
+    r"|should|will|may|from|via|using|instead|this|that|it|here|there|if|when|at|no|over|please|you|your|we|our"
+)
+_BEARER_WORD_RE = re.compile(
+    r"(?i)\bbearer[ \t]+"
+    rf"(?-i:(?!(?:{_BEARER_PROSE_WORDS})(?![A-Za-z0-9]))([a-z]+)(?![A-Za-z0-9_~+/=\\-]|\.[A-Za-z0-9]))"
 )
 _AUTHORIZATION_CREDENTIAL_RE = re.compile(
     rf"""(?i)\b(?:proxy-)?authorization\\*["']?[ \t]*(?::|=>?)[ \t]*\\*["']?{_SCHEME_NAMES}({_CREDENTIAL})"""
@@ -621,17 +634,7 @@ def _markup_secret_spans(
             continue
         # A block: the lines after it that are more indented, or a list's items at its indent, blank lines among them.
         indent = len(entry["indent"])
-        end = at = entry.end()
-        while at < len(text):
-            line_end = text.find("\n", at + 1)
-            line_end = len(text) if line_end < 0 else line_end
-            line = text[at + 1 : line_end].rstrip("\r")
-            stripped = line.lstrip(" \t")
-            if stripped and (len(line) - len(stripped) <= indent and not stripped.startswith("- ")):
-                break
-            if stripped:
-                end = at + 1 + len(line)
-            at = line_end
+        end = yaml_block_end(text, entry.end(), indent)
         if end > entry.end():
             # From the next line: the name and its `:` stay on theirs.
             spans.append((text.index("\n", entry.end()) + 1, end))
@@ -1130,6 +1133,8 @@ def _scheme_credential_spans(text: str) -> list[tuple[int, int]]:
     """Where a credential after an HTTP auth scheme stands in an answer's text (`Bearer eyJ...`, Digest's
     auth-params)."""
     spans = [found.span(1) for found in _SCHEME_CREDENTIAL_RE.finditer(text)]
+    if "earer" in text or "EARER" in text:
+        spans += [found.span(1) for found in _BEARER_WORD_RE.finditer(text)]
     if "uthorization" in text or "UTHORIZATION" in text:
         spans += [found.span(1) for found in _AUTHORIZATION_CREDENTIAL_RE.finditer(text)]
     return spans + [found.span(1) for found in _DIGEST_CREDENTIAL_RE.finditer(text)] if "=" in text else spans

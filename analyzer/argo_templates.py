@@ -103,7 +103,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
             + _named_twice(spec)
             + (_doubled_args(spec, name) if ref in gated else [])
         )
-        problems += [f"{origin}: {template['kind']} {name!r}: {p}" for p in found_alone]
+        problems += [f"{_at(origin, template)}: {template['kind']} {name!r}: {p}" for p in found_alone]
         own = _arg_names(spec)
         known = own | declared.get(ref, set())
         # The AnalysisRuns that the Rollouts given make of it (else those of it, or of a template naming it, alone),
@@ -117,7 +117,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
         ]
         for metric in spec.get("metrics") or []:
             if isinstance(metric, dict):
-                where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
+                where = f"{_at(origin, metric)}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
                 # Judged when one run at least judges it: a dry run in one step does not spare another's gate.
                 judged = any(not _in_dry_run(str(metric.get("name", "")), rules) for rules in runs)
                 if ref in gated:
@@ -168,7 +168,7 @@ def _job_findings(paths: Sequence[Path], catalog: Catalog) -> tuple[list[str], l
     problems: list[str] = []
     notes: list[str] = []
     for origin, job in _documents(paths, _JOB_KINDS):
-        where = f"{origin}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
+        where = f"{_at(origin, job)}: {job['kind']} {(job.get('metadata') or {}).get('name', '?')!r}"
         found, noted = _job_spec_findings(_job_spec(job), catalog, own=True)
         problems += [f"{where}: {problem}" for problem in found]
         notes += [f"{where}: {note}" for note in noted]
@@ -185,7 +185,8 @@ def _analysis_run_problems(
     only the cluster knows), judged unless its own dryRun names them; an arg without a value, which Argo's
     AnalysisRun controller fails to resolve."""
     spec = run.get("spec") or {}
-    where = f"{origin}: {_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
+    named = f"{_RUN_KIND} {(run.get('metadata') or {}).get('name', '?')!r}"
+    where = f"{_at(origin, run)}: {named}"
     args: dict[str, str | None] = {}
     problems = [
         f"{where}: {problem}"
@@ -231,7 +232,8 @@ def _analysis_run_problems(
             + _argo_refusals(filled)
             + _metric_problems(filled, catalog, judged, settings, services)
         )
-        problems += [f"{where}, metric {metric.get('name', '?')!r}{shown}: {problem}" for problem in found]
+        at = f"{_at(origin, metric)}: {named}, metric {metric.get('name', '?')!r}{shown}"
+        problems += [f"{at}: {problem}" for problem in found]
     return problems
 
 
@@ -255,6 +257,7 @@ class _Analysis:
     dropped: frozenset[str] = frozenset()  # args whose valueFrom an Experiment drops
     retention: tuple[Any, ...] = ()  # its measurementRetention rules
     cycle: tuple[_Ref, ...] = ()  # templates naming each other in a ring, which Argo follows without end
+    line: int | None = None  # the line of its file it starts on
 
 
 def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
@@ -277,6 +280,7 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
                 _listed(value.get("dryRun")),
                 problems,
                 retention=tuple(_listed(value.get("measurementRetention"))),
+                line=_line(value),
             )
         elif key == "analyses" and isinstance(value, list):
             for index, entry in enumerate(value):
@@ -292,6 +296,7 @@ def _analyses(node: Any, path: str, kind: str) -> Iterator[_Analysis]:
                     str(entry.get("name", "?")),
                     dropped,
                     tuple(_listed(node.get("measurementRetention"))),
+                    line=_line(entry),
                 )
         else:
             yield from _analyses(value, f"{path}.{key}", kind)
@@ -314,10 +319,10 @@ def _cycle_problems(templates: list[tuple[str, dict[str, Any]]]) -> list[str]:
             said.add(frozenset(cycle))
             ring = " -> ".join(f"{kind} {name!r}" for kind, name in cycle)
             problems.append(
-                f"{origin}: {ref[0]} {ref[1]!r}: its templates lead back to it ({ring}): Argo follows nested "
-                "templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the controller "
-                "recurses without end on any Rollout or Experiment that runs one of them, until its stack overflows "
-                "and the controller dies (every Rollout it manages stops); take one of them out of the ring"
+                f"{_at(origin, template)}: {ref[0]} {ref[1]!r}: its templates lead back to it ({ring}): Argo "
+                "follows nested templates with no check for a ring (getReferencedAnalysisTemplatesFromRef), so the "
+                "controller recurses without end on any Rollout or Experiment that runs one of them, until its stack "
+                "overflows and the controller dies (every Rollout it manages stops); take one of them out of the ring"
             )
     return problems
 
@@ -486,7 +491,8 @@ def _run_problems(
     rules = _dry_run_patterns({"dryRun": analysis.dry_run}) + [
         p for _, spec in present for p in _dry_run_patterns(spec)
     ]
-    where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}, {analysis.path}"
+    named = f"{document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
+    where = f"{_at(origin, analysis.line)}: {named}, {analysis.path}"
     refused = (
         analysis.arg_problems
         + (arg_problems if complete else [])
@@ -619,7 +625,7 @@ def _step_rules_problems(
     (ValidateAnalysisTemplatesWithType), and refuses it."""
     if document.get("kind") != "Rollout" or step.experiment is not None or ".steps[" not in step.path:
         return []
-    where = f"{origin}: Rollout {(document.get('metadata') or {}).get('name', '?')!r}, {step.path}"
+    where = f"{_at(origin, step.line)}: Rollout {(document.get('metadata') or {}).get('name', '?')!r}, {step.path}"
     problems = []
     for _, other_document, other in analyses:
         if other_document is not document or other is step or other.experiment is not None:
@@ -731,7 +737,8 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
     services = _services(paths)
     notes = []
     for origin, document, analysis in _analyses_given(paths, templates):
-        where = f"{origin}: {document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
+        named = f"{document['kind']} {(document.get('metadata') or {}).get('name', '?')!r}"
+        where = f"{_at(origin, analysis.line)}: {named}"
         for kind, name in analysis.refs:
             specs = _templates_named((kind, name), document, templates)
             if not specs:
@@ -768,32 +775,32 @@ def template_notes(paths: Sequence[Path], catalog: Catalog | None = None) -> lis
             )
         found += _unauthenticated(spec.get("metrics")) + _loopback_calls(spec.get("metrics"))
         found += _target_port_calls(spec.get("metrics"), services)
-        notes += [f"{origin}: {template['kind']} {name!r}: {note}" for note in found]
+        notes += [f"{_at(origin, template)}: {template['kind']} {name!r}: {note}" for note in found]
         for metric in [m for m in _listed(spec.get("metrics")) if isinstance(m, dict)]:
             provider = metric.get("provider")
             job = provider.get("job") if isinstance(provider, dict) else None
             unread = _unread_lines(job.get("spec")) if isinstance(job, dict) else []
             web = provider.get("web") if isinstance(provider, dict) else None
             unread += _unquoted_body_args(web, catalog) if isinstance(web, dict) and catalog is not None else []
-            where = f"{origin}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
+            where = f"{_at(origin, metric)}: {template['kind']} {name!r}, metric {metric.get('name', '?')!r}"
             notes += [f"{where}: {note}" for note in unread]
     for origin, given in _documents(paths, (_RUN_KIND,)):
         spec = given.get("spec") or {}
         found = _unread_rules(_listed(spec.get(_DRY_RUN))) + _unread_rules(_listed(spec.get(_RETENTION)), _RETENTION)
         name = (given.get("metadata") or {}).get("name", "?")
-        notes += [f"{origin}: {_RUN_KIND} {name!r}: {note}" for note in found]
+        notes += [f"{_at(origin, given)}: {_RUN_KIND} {name!r}: {note}" for note in found]
     notes += [
-        f"{kustomization}: {key} entry {entry!r} is remote: validate does not read it (what it applies is not "
-        "checked); render the kustomization (kubectl kustomize DIR > rendered.yaml) and validate that"
+        f"{_at(str(kustomization), line)}: {key} entry {entry!r} is remote: validate does not read it (what it "
+        "applies is not checked); render the kustomization (kubectl kustomize DIR > rendered.yaml) and validate that"
         for kustomization, document in _kustomizations(paths, resolved=False)
         for key in ("resources", "bases", "components")
-        for entry in _listed(document.get(key))
+        for entry, line in _with_lines(document.get(key))
         if isinstance(entry, str) and _is_remote(entry)
     ]
     called = _services_called(template for _, template in templates)
     notes += [
-        f"{service.origin}: Service {service.name!r}: its namespace is not known ({service.namespaces_said}): a url "
-        "calling it by its namespace is not judged by its ports"
+        f"{_at(service.origin, service.line)}: Service {service.name!r}: its namespace is not known "
+        f"({service.namespaces_said}): a url calling it by its namespace is not judged by its ports"
         for service in services
         if service.namespaces_said and service.names & called
     ]
@@ -982,6 +989,7 @@ class _Service:
     namespaces_said: str = ""
     # Every name it may be applied under.
     names: frozenset[str] = frozenset()
+    line: int | None = None  # the line of its file it starts on
 
 
 def _services(paths: Sequence[Path]) -> list[_Service]:
@@ -1016,8 +1024,13 @@ def _services(paths: Sequence[Path]) -> list[_Service]:
         )
         if ports:
             names = frozenset({name, *(named for _, named in applied)})
-            found.append(_Service(origin, renamed, namespace, ports, target_ports, said, names))
+            found.append(_Service(origin, renamed, namespace, ports, target_ports, said, names, _line(service)))
     return found
+
+
+def service_files(paths: Sequence[Path]) -> list[str]:
+    """The files under `paths` holding a Service whose ports the urls calling it are checked against."""
+    return list(dict.fromkeys(service.origin for service in _services(paths)))
 
 
 # A kustomization's own name edits: what it prepends and appends to the name of each resource it applies.
@@ -1040,7 +1053,7 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
         for directory, entry in _resource_entries(kustomization.parent, document):
             try:
                 listed = (directory / entry).resolve()
-            except (OSError, RuntimeError):  # a symlink loop: nothing kustomize reads either
+            except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing kustomize reads either
                 continue
             listing.setdefault(listed, []).append((kustomization.parent, namespace or None, _renaming(document)))
     return listing
@@ -1066,7 +1079,7 @@ def _components(directory: Path, document: dict[str, Any]) -> Iterator[tuple[Pat
         for name in KUSTOMIZATION_FILE_NAMES:
             try:
                 included = yaml.safe_load((directory / entry / name).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            except (OSError, ValueError, yaml.YAMLError):  # ValueError: a NUL in the entry, or UnicodeDecodeError
                 continue
             if isinstance(included, dict):
                 yield directory / entry, included
@@ -1090,7 +1103,9 @@ def _kustomizations(paths: Sequence[Path], *, resolved: bool) -> Iterator[tuple[
             candidates += [p for name in KUSTOMIZATION_FILE_NAMES for p in searched.rglob(name)]
     for kustomization in dict.fromkeys(candidates):
         try:
-            document = yaml.safe_load(kustomization.read_text(encoding="utf-8"))
+            text = kustomization.read_text(encoding="utf-8")
+            # A SafeLoader's subclass: it makes no object of a tag.
+            document = yaml.load(text, Loader=_LocatingSafeLoader)  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         if isinstance(document, dict):
@@ -1152,7 +1167,7 @@ def _services_patched(directory: Path, entry: Any) -> set[str | None]:
         if text is None and isinstance(path, str):
             text = (directory / path).read_text(encoding="utf-8")
         documents = list(yaml.safe_load_all(text)) if isinstance(text, str) else []
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: a NUL in the path, or UnicodeDecodeError
         return set()
     return {
         _name_of(document) for document in documents if isinstance(document, dict) and document.get("kind") == "Service"
@@ -2138,6 +2153,70 @@ _GO_JSON_DIGITS_BELOW = 1e21
 _GoYamlLoader.add_constructor(_GO_PLAIN_TAG, _construct_go_plain)
 
 
+class _Located(dict[Any, Any]):
+    """A mapping of a manifest, with the 1-based line of its file it starts on (its first key's, or its `{`)."""
+
+    __slots__ = ("line",)
+    line: int
+
+
+class _LocatedList(list[Any]):
+    """A sequence of a manifest, with the 1-based line of its file each item starts on."""
+
+    __slots__ = ("lines",)
+    lines: list[int]
+
+
+def _construct_located(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[_Located]:
+    # Made first and filled after, as PyYAML's construct_yaml_map does, so that an alias inside it (a recursive
+    # anchor) gets this object; that one copies into a plain dict, which has no room for a line.
+    mapping = _Located()
+    mapping.line = node.start_mark.line + 1
+    yield mapping
+    mapping.update(loader.construct_mapping(node))
+
+
+def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> Iterator[_LocatedList]:
+    items = _LocatedList()
+    items.lines = [item.start_mark.line + 1 for item in node.value]
+    yield items
+    items.extend(loader.construct_sequence(node))
+
+
+class _LocatingGoYamlLoader(_GoYamlLoader):
+    """`_GoYamlLoader` whose mappings are `_Located`: where a manifest's objects are written, for validate to name."""
+
+
+_LocatingGoYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)
+
+
+class _LocatingSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe reader whose mappings are `_Located` and sequences `_LocatedList` (a kustomization's entries)."""
+
+
+_LocatingSafeLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)
+_LocatingSafeLoader.add_constructor("tag:yaml.org,2002:seq", _construct_located_list)
+
+
+def _line(node: Any) -> int | None:
+    """The line a manifest's mapping starts on, None for one that was not read from a file (or is no mapping)."""
+    return node.line if isinstance(node, _Located) else None
+
+
+def _with_lines(entries: Any) -> Iterator[tuple[Any, int | None]]:
+    """Each entry of a manifest's list with the line it starts on (None when not known); none of what is no list."""
+    lines = entries.lines if isinstance(entries, _LocatedList) else []
+    for index, entry in enumerate(_listed(entries)):
+        yield entry, lines[index] if lines else None
+
+
+def _at(origin: str, where: Any) -> str:
+    """`FILE:LINE` (the compiler's convention, which editors and CI problem matchers read) of a manifest's mapping,
+    or of a line given; the file alone when the line is not known."""
+    line = where if isinstance(where, int) else _line(where)
+    return origin if line is None else f"{origin}:{line}"
+
+
 def _documents(
     paths: Sequence[Path], kinds: tuple[str, ...], *, patches_too: bool = False
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -2148,7 +2227,7 @@ def _documents(
             if file.resolve() in patches:
                 continue
             try:
-                documents = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_GoYamlLoader))
+                documents = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LocatingGoYamlLoader))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             for item in (item for document in documents for item in _applied(document)):
@@ -2196,7 +2275,11 @@ def _patches_of(kustomization: Path) -> set[Path]:
         entries = document.get(key)
         if isinstance(entries, list):
             named += [entry.get("path") if isinstance(entry, dict) else entry for entry in entries]
-    return {(kustomization.parent / entry).resolve() for entry in named if isinstance(entry, str) and "\n" not in entry}
+    return {
+        (kustomization.parent / entry).resolve()
+        for entry in named
+        if isinstance(entry, str) and "\n" not in entry and "\0" not in entry
+    }
 
 
 def _shown(value: object) -> str:
@@ -2294,6 +2377,23 @@ def _go_duration_problem(text: str) -> str | None:
     return None if negative or total_ns < _GO_DURATION_MAX_NS else too_long
 
 
+# What Argo Rollouts' CRDs declare of a metric (AnalysisTemplate's and AnalysisRun's alike), of its provider and of
+# the web provider (tests/unit/test_argo_templates.py holds them to the CRDs).
+_METRIC_FIELDS = frozenset(
+    {
+        "name",
+        "interval",
+        "initialDelay",
+        "count",
+        "successCondition",
+        "failureCondition",
+        "failureLimit",
+        "inconclusiveLimit",
+        "consecutiveErrorLimit",
+        "consecutiveSuccessLimit",
+        "provider",
+    }
+)
 # The providers of Argo Rollouts' CRD (`spec.metrics[].provider`), each counted by its ValidateMetric.
 _PROVIDERS = (
     "cloudWatch",
@@ -2316,16 +2416,22 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
     """A problem when the metric's provider is one Argo Rollouts refuses: none, no object, a provider of no object
     or a web one without its url (the CRD's schema), a key the CRD lacks (strict field validation), none or several
     given (ValidateMetric); none for an object holding one provider."""
+    provider = metric.get("provider")
+    web = provider.get("web") if isinstance(provider, dict) else None
+    misspelt = _misspelt(metric, _METRIC_FIELDS, "", "field of an Argo Rollouts metric") + _misspelt(
+        web, _WEB_FIELDS, "provider.web.", "field of Argo Rollouts' web provider"
+    )
     if "provider" not in metric:
         return [
+            *misspelt,
             "has no provider: Argo Rollouts' CRD schema requires one (kubectl apply fails); write an object holding "
-            "one provider, e.g. provider: {web: {url: ...}}"
+            "one provider, e.g. provider: {web: {url: ...}}",
         ]
-    provider = metric["provider"]
     if not isinstance(provider, dict):
         return [
+            *misspelt,
             f"provider is {provider!r}, not an object: Argo Rollouts' CRD schema refuses the document (kubectl "
-            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+            "apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}",
         ]
     # A null provider is dropped by the API server (not nullable); each of the plugin's entries is a provider.
     given = [
@@ -2334,7 +2440,7 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
         if key in _PROVIDERS and isinstance(value, dict)
         for _ in (value if key == "plugin" else [value])
     ]
-    problems = []
+    problems = list(misspelt)
     for key, value in provider.items():
         if key not in _PROVIDERS:
             close = difflib.get_close_matches(str(key), _PROVIDERS, n=1)
@@ -2354,7 +2460,7 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
             problems.append(
                 f"provider's web has {wrong}: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"
             )
-    if not given and not problems:
+    if not given and not problems[len(misspelt) :]:
         problems.append(f"provider names none: {_NO_PROVIDER}; write one, e.g. provider: {{web: {{url: ...}}}}")
     elif len(given) > 1:
         problems.append(
@@ -2362,6 +2468,30 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
             "(Analysis spec invalid: multiple providers specified); keep one per metric"
         )
     return problems
+
+
+_WEB_FIELDS = frozenset(
+    {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath", "method", "timeoutSeconds", "url"}
+)
+
+
+def _misspelt(fields: Any, known: frozenset[str], at: str, what: str) -> list[str]:
+    """A problem for each key of `fields` (a mapping) the CRD does not declare that is close to one it declares and
+    `fields` lacks; a key like none (a newer Argo's field) is not guessed at."""
+    if not isinstance(fields, dict):
+        return []
+    absent = {name.lower(): name for name in known if name not in fields}
+    found = []
+    for key in fields:
+        if not isinstance(key, str) or key in known:
+            continue
+        meant = difflib.get_close_matches(key.lower(), list(absent), n=1, cutoff=0.8)
+        if meant:
+            found.append(
+                f"{at}{key} is no {what}; did you mean {absent[meant[0]]!r}? kubectl apply refuses a field the CRD "
+                "does not declare (strict field validation, its default), and an apply that does not validate drops it"
+            )
+    return found
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

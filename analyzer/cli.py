@@ -276,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `--arg KEY VALUE`, or `KEY=VALUE` without `--arg`: `run` says so once it knows whether KEY is a secret
         # param, whose value is not quoted.
         args.collector_was_on = collecting
+        # A Ctrl-C that code of the command caught and went on from stops it where it would start or report.
+        args.interrupted = interrupted
         code = _command(args)
         if interrupted:
             # A Ctrl-C that code of the command caught and went on from (a plugin's broad catch): nothing it said
@@ -601,12 +603,22 @@ def _arg_hint(
 def _started(args: argparse.Namespace, *, freeze: bool) -> None:
     """Start-up is done: the cyclic collector runs again; `freeze` first moves what start-up built out of its
     reach for good (a Job's whole life, its exit included: the last collection then scans only what came after).
-    Neither when main's caller had the collector off: an in-process caller that manages it keeps it as it was."""
+    Neither when main's caller had the collector off: an in-process caller that manages it keeps it as it was. A
+    Ctrl-C that start-up's code (a kind's validator) caught and went on from stops the command here (`serve` would
+    start serving)."""
+    _stop_if_interrupted(args)
     if not args.collector_was_on:
         return
     if freeze:
         gc.freeze()
     gc.enable()
+
+
+def _stop_if_interrupted(args: argparse.Namespace) -> None:
+    """KeyboardInterrupt when a Ctrl-C came during the command (`main` says the stop), even one a kind's code caught
+    and went on from: nothing it did after it is trusted."""
+    if getattr(args, "interrupted", None):
+        raise KeyboardInterrupt
 
 
 # Why stdout could not be written, once `_say` found it so (a full disk under `> catalog.yaml`).
@@ -776,9 +788,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return _run_unless_stopped(args, stopped_by)
     finally:
-        # As an in-process caller had them.
+        from analyzer.logs import stop_setting_up_at_import
+
+        # As an in-process caller had them; no hook left to set structlog up (for a stderr it may have closed).
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        stop_setting_up_at_import()
 
 
 def _port_forward_hints(reason: str, sources: Mapping[str, Any]) -> list[str]:
@@ -846,7 +861,7 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
 
     from analyzer.errors import ArgError, CheckNotFound, ConfigError
     from analyzer.jobmode import human_summary, junit_xml
-    from analyzer.logs import configure_logging
+    from analyzer.logs import configure_logging, take_structlog_back
     from analyzer.models import details_json, strict_json
     from analyzer.params import GivenArgs, parse_time, render_value
     from analyzer.runner import Runner
@@ -872,6 +887,8 @@ def _run_unless_stopped(args: argparse.Namespace, stopped_by: list[signal.Signal
     except ConfigError as exc:
         _offer_prometheus(exc, args.prometheus)
         raise
+    # A kind's module that imported structlog (and so had it set up) may have configured it its own way since.
+    take_structlog_back()
     if args.junit is not None and _report_clashes(args.junit, _source_files(catalog)):
         return EXIT_USAGE
     try:
@@ -1329,7 +1346,14 @@ def _stdout_is_not_read(files: list[Path]) -> None:
 def _catalog_paths(paths: list[Path]) -> list[Path]:
     """The catalog files `validate` reads: files as given, directories searched recursively (files holding
     only other Kubernetes objects are left out and listed)."""
-    from analyzer.argo_templates import holds_analyses, holds_checking_jobs, holds_jobs, holds_runs, holds_templates
+    from analyzer.argo_templates import (
+        holds_analyses,
+        holds_checking_jobs,
+        holds_jobs,
+        holds_runs,
+        holds_templates,
+        service_files,
+    )
     from analyzer.errors import ConfigError
 
     charts = _helm_charts(paths)
@@ -1344,6 +1368,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
         )
     files: list[Path] = []
     skipped: list[Path] = []
+    # The files of the Services that the templates' and AnalysisRuns' urls may call, whose ports are read: given by
+    # name too (docs/argo-rollouts.md: "the analyzer's Service among them"), they are no catalog file.
+    called = set(service_files(paths)) if holds_templates(paths) or holds_runs(paths) else set()
     for path in paths:
         if path.is_dir() and (path / "..data").is_symlink():
             # A mounted ConfigMap (the catalog's, in a pod): read as the service reads it, one version whole, the
@@ -1359,8 +1386,9 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
                 raise ConfigError(f"no catalog documents in any *.yaml, *.yml or *.json file under {str(path)!r}")
             files.extend(found)
             skipped.extend(others)
-        elif any(
-            holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs)
+        elif (
+            str(path) in called
+            or any(holds([path]) for holds in (holds_templates, holds_analyses, holds_runs, holds_jobs))
         ) and _holds_no_catalog_document(path):
             skipped.append(path)
         else:
@@ -1383,7 +1411,8 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
     jobs = [path for path in skipped if path not in templates + analyses + runs and holds_jobs([path])]
     idle_jobs = [path for path in jobs if not holds_checking_jobs([path])]
     jobs = [path for path in jobs if path not in idle_jobs]
-    others = [path for path in skipped if path not in templates + analyses + runs + jobs + idle_jobs]
+    services = [path for path in skipped if str(path) in called]
+    others = [path for path in skipped if path not in templates + analyses + runs + jobs + idle_jobs + services]
     if templates:
         _say(
             f"{_counted(len(templates), 'file')} of AnalysisTemplates, checked against the catalog: "
@@ -1409,6 +1438,11 @@ def _catalog_paths(paths: list[Path]) -> list[Path]:
             f"{_counted(len(idle_jobs), 'file')} of Jobs of the analyzer whose containers' commands are no `analyzer "
             f"run` (a shell line, another command), read for what they run instead: "
             f"{', '.join(str(p) for p in idle_jobs)}"
+        )
+    if services:
+        _say(
+            f"{_counted(len(services), 'file')} of Services, whose ports the urls calling them are checked against: "
+            f"{', '.join(str(p) for p in services)}"
         )
     if others:
         _say(
@@ -1590,6 +1624,8 @@ def _validate_live(args: argparse.Namespace) -> int:
     except SourceUnavailable as exc:
         print(f"analyzer: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
+    # A Ctrl-C a kind's dry run caught and went on from: its verdict, and the report, are not shown.
+    _stop_if_interrupted(args)
     _say(format_report(reports, args.prometheus, at))
     if not clean(reports):
         return EXIT_INVALID_CATALOG

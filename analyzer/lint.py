@@ -225,13 +225,22 @@ class _RecordingSource(PrometheusSource):
 
     async def recording_rules(self, timeout_s: float) -> RulesListed:
         """The rules API's listing, recorded as unanswered (once per source) when it timed out: later listings fail at
-        once, saying an earlier one stalled."""
+        once, saying an earlier one stalled. A listing still in flight when the check's own wait (half its deadline)
+        ran out is awaited to its end, the source's timeout: one that answers within it is slow, not stalled, and the
+        check reads it (in the service the next evaluations read it, kept)."""
         if self.rules_stalled:
             raise SourceTimeout(f"{self._where}'s rules API stalled on an earlier check's listing: not asked again")
         try:
             return await super().recording_rules(timeout_s)
         except SourceTimeout:
+            listing = self._rules_listing
             waited_s = min(timeout_s, self.config.timeout_s)
+            if listing is not None:
+                try:
+                    # Bounded: the listing was asked with the source's whole timeout.
+                    return await asyncio.shield(listing)
+                except SourceTimeout:
+                    waited_s = self.config.timeout_s
             self.rules_stalled = f"{self._where}'s rules API did not answer within {format_number(waited_s)} s"
             self.unanswered.append(self.rules_stalled)
             raise SourceTimeout(self.rules_stalled) from None

@@ -288,6 +288,12 @@ class _FirstUseFormatter(logging.Formatter):
         """`record` as structlog writes it."""
         return self.built().format(record)
 
+    def set_up_again(self) -> None:
+        """structlog set up once more where it was set up already (at its import), the formatter with it."""
+        with self._lock:
+            if self._built is not None:
+                self._built = self._set_up()
+
 
 # The set-up `configure_logging(at_first_line=True)` left for the first line, until a later call replaces it.
 _PENDING: _FirstUseFormatter | None = None
@@ -363,6 +369,22 @@ class _ThenSetUp:
 
 
 _SET_UP_AT_IMPORT = _SetUpAtImport()
+
+
+def stop_setting_up_at_import() -> None:
+    """No hook left to set structlog up at its import (a waiting `configure_logging` still sets it up at the first
+    line): an in-process caller of `analyzer run` imports it as it would have."""
+    _SET_UP_AT_IMPORT.remove()
+
+
+def take_structlog_back() -> None:
+    """Where `configure_logging` waits for a first line and structlog was set up at its import since (a kind's
+    module imported it), structlog set up as it says once more: a module that configured structlog its own way as
+    it was imported (structlog's PrintLogger, on stdout) does not keep the lines of the process' own loggers, nor
+    its own, from being written as `configure_logging` says (on stderr, credentials hidden)."""
+    pending = _PENDING
+    if pending is not None:
+        pending.set_up_again()
 
 
 def get_logger(name: str) -> Any:

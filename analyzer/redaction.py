@@ -618,23 +618,92 @@ _ANNOTATION_RE = _lazy(
     rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
     rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
 )
+# A YAML line's value under a secret name that tells no secret: a null (`token: null`, `~`), a count of tokens (a rate
+# limit's `tokens: 5`, `rate_limit_tokens: 500`: a number under a name ending in `tokens`, the singular's is hidden),
+# a Kubernetes label's prefixed key (a selector's `- key: app.kubernetes.io/name`).
+_YAML_NULL_RE = _lazy(r"null|Null|NULL|~")
+_TOKEN_COUNT_NAME_RE = _lazy(r"(?i)(?:[\w.-]*[_.-])?tokens")
+_TOKEN_COUNT_RE = _lazy(r"[0-9]{1,12}")
+_LABEL_KEY_RE = _lazy(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
+
+
+def _tells_no_secret(name: str, value: str) -> bool:
+    """Whether a YAML line's `value` under a secret `name` tells none (`_YAML_NULL_RE`, `_TOKEN_COUNT_NAME_RE`,
+    `_LABEL_KEY_RE`)."""
+    return (
+        _YAML_NULL_RE.fullmatch(value) is not None
+        or (_TOKEN_COUNT_NAME_RE.fullmatch(name) is not None and _TOKEN_COUNT_RE.fullmatch(value) is not None)
+        or (name.lower() == "key" and _LABEL_KEY_RE.fullmatch(value) is not None)
+    )
+
+
+# A YAML line under a name whose value is a block on the lines after it: a block scalar's `|` or `>` (`password: |`),
+# or nothing (`token:` then its value indented below).
+_YAML_BLOCK_LINE_RE = _lazy(
+    r"(?m)^(?P<indent>[ \t]*)(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:"
+    r"(?P<block>[ \t]+[|>][+-]?[0-9]?)?[ \t]*(?:#[^\r\n]*)?\r?$"
+)
+# A source line's annotated name with a literal default (`password: str = "hunter2"`, a signature's `token: str |
+# None = b"..."`): the string inside its quotes.
+_ANNOTATED_DEFAULT_RE = _lazy(
+    rf"(?<![\w.])(?P<name>[A-Za-z_]\w{{0,99}})[ \t]*:[ \t]*{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]*=[ \t]*"
+    r"""[rRbBuU]{0,2}(?P<quote>["'])(?P<value>(?:[^"'\\\r\n]|\\.|(?!(?P=quote))["'])*)(?P=quote)"""
+)
+
+
+def yaml_block_end(text: str, start: int, indent: int) -> int:
+    """Where the block of lines after `start` (a YAML line's end) ends: its lines more indented than `indent`, or a
+    list's items at it, blank lines among them; `start` when there is none."""
+    end = at = start
+    while at < len(text):
+        line_end = text.find("\n", at + 1)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[at + 1 : line_end].rstrip("\r")
+        stripped = line.lstrip(" \t")
+        if stripped and (len(line) - len(stripped) <= indent and not stripped.startswith("- ")):
+            break
+        if stripped:
+            end = at + 1 + len(line)
+        at = line_end
+    return end
 
 
 def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
     """Where the value of each YAML line under a secret name (`_YAML_LINE_RE`, `is_secret_pair`) stands in `text`, an
     exception's name (`TokenError: ...`), a source line's annotation (`_ANNOTATION_RE`) and a value hidden already
-    aside; in order."""
-    if ": " not in text and ":\t" not in text:
+    aside; a block's lines after such a name (`_YAML_BLOCK_LINE_RE`) and a source line's literal default under one
+    (`_ANNOTATED_DEFAULT_RE`) too; in order."""
+    if ":" not in text:
         return []
-    return [
+    spans = [
         found.span("value")
         for found in _YAML_LINE_RE.finditer(text)
         if not found["name"].lower().endswith(_EXCEPTION_SUFFIXES_LOWER)
         and is_secret_pair(found["name"], found["value"])
         and _ANNOTATION_RE.fullmatch(found["value"]) is None
+        and not _tells_no_secret(found["name"], found["value"])
         # A value hidden already inside its quotes (a flow mapping's over lines: `password: '<redacted>',`) keeps them.
         and found["value"].strip("'\",") != REDACTED
+        # A block's start: its lines are hidden below.
+        and _YAML_BLOCK_LINE_RE.fullmatch(found[0].lstrip("\r\n")) is None
     ]
+    if "=" in text:
+        spans += [
+            found.span("value")
+            for found in _ANNOTATED_DEFAULT_RE.finditer(text)
+            if found["value"] and found["value"] != REDACTED and is_secret_pair(found["name"], found["value"])
+        ]
+    # Where the last block hidden ends: a block inside it is not read again.
+    covered = 0
+    for found in _YAML_BLOCK_LINE_RE.finditer(text):
+        name = found["name"]
+        if found.start() < covered or name.lower().endswith(_EXCEPTION_SUFFIXES_LOWER) or not may_hide(name):
+            continue
+        end = yaml_block_end(text, found.end(), len(found["indent"]))
+        if end > found.end() and is_secret_pair(name, text[found.end() : end].strip()):
+            spans.append((text.index("\n", found.end()) + 1, end))
+            covered = end
+    return merged_spans(spans)
 
 
 # The ends of an exception's name, which a traceback's last line starts with as a header line does (`KeyError: ...`).

@@ -243,18 +243,24 @@ _BY_A_NUMBER_RE = re.compile(rf"/\s*{_NUMBER}(?![\w.(\[])")
 # Read by _ratio_said: binary operators (set operators by word), an exponent's sign, the grouping modifiers that may
 # open an operand, and an aggregation (its grouping before or after its argument) that keeps a ratio's meaning.
 _SET_OPERATOR_RE = re.compile(r"(?:or|unless|and)(?![\w:])")
+# A comparison (a filter without bool), binding looser than arithmetic: `errors / total > 0` compares the ratio.
+_COMPARISON_RE = re.compile(r"[<>!=]=|[<>]")
 _EXPONENT_RE = re.compile(r"(?<![\w.])(?:\d+(?:\.\d*)?|\.\d+)[eE]\Z")
 _MODIFIER_RE = re.compile(
     r"\s*(?:(?:on|ignoring|group_left|group_right)\s*\([^()]*\)|bool(?![\w:])|group_(?:left|right)(?![\w:(]))?\s*"
 )
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+# A call's opening (`rate(`, `sum by (pod) (`), for the arguments within.
+_CALL_RE = re.compile(r"[A-Za-z_]\w*\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
 _NUMBER_RE = re.compile(rf"[-+]?{_NUMBER}")
 # The `offset` keyword ending the text before a minus, which is then a negative offset's sign (`x[5m] offset -5m`).
 _OFFSET_END_RE = re.compile(r"(?<![\w:])offset\Z", re.IGNORECASE)
-# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`): a ratio
-# inside one says what it said outside.
-_VALUE_KEEPING_RE = re.compile(r"(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round)\s*\(")
+# Functions whose first argument's value they keep, or clip without reordering (`clamp_max(ratio, 1)`, `scalar(ratio)`
+# of one series): a ratio inside one says what it said outside.
+_VALUE_KEEPING_RE = re.compile(
+    r"(?<![\w:])(?:label_replace|label_join|clamp_max|clamp_min|clamp|sort_desc|sort|round|scalar)\s*\("
+)
 # abs() keeps a ratio's values (never below 0), but not those of one moved by a number (`abs(ratio - 0.5)`).
 _ABS_RE = re.compile(r"abs\s*\(")
 # Functions over a range that keep a ratio's meaning (`avg_over_time(job:errors:ratio5m[1h])`), their range (and its
@@ -647,6 +653,14 @@ class KpiCompareCheck(Check):
                     "without an events query on both variants the verdict cannot tell a baseline at "
                     f"{at} for its little traffic from one at {at} for its quality. Use method proportion (success and "
                     f"total as increase(...[{{{{ lookback }}}}])), or {events}"
+                )
+            both = "events" in self._canary and "events" in self._baseline
+            if both and (unconfirmed := _pass_unconfirmed(self._canary["query"].text, query)) is not None:
+                found.append(
+                    f"canary.query {unconfirmed}: with events on both variants the ranks' pass of its samples "
+                    "(within 0 to 1) is inconclusive, since no pooled counts confirm it, so this check cannot "
+                    "pass; compare the ratio itself (sum(rate(errors[...])) / sum(rate(total[...]))) to have it "
+                    "judged by its pooled counts"
                 )
             step_s = range_step_s(self.lookback, self.step)
             for side, templates in (("canary", self._canary), ("baseline", self._baseline)):
@@ -1469,25 +1483,7 @@ class KpiCompareCheck(Check):
                 f"direction {self.direction} alone, and its per-step values are compared by rank alone, without "
                 "pooled counts"
             )
-            details["count_test"] = {"applied": False, "why": why}
-            within = all(0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side])
-            if verdict.outcome is not Outcome.PASS or traffic is None or not within:
-                return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
-            # Samples within 0 to 1 with events on both are what the counts judged before this reading refused them:
-            # the ranks' ties at 0 alone passed a canary erring at 2.5% at a third of its steps against none.
-            if self.mode == "ab":
-                details["winner"] = None
-            return Verdict(
-                outcome=Outcome.INCONCLUSIVE,
-                reason=(
-                    f"no pooled counts confirm the ranks' {'canary win' if self.mode == 'ab' else 'pass'} of samples "
-                    f"within 0 to 1 with events on both variants, as every error (or success) ratio's pass needs: "
-                    f"{why}; by the ranks: {verdict.reason}"
-                ),
-                value=verdict.value,
-                threshold=verdict.threshold,
-                details=details,
-            )
+            return self._unconfirmed(verdict, why, details, samples, traffic)
         if counted is None and not shared:
             return verdict
         if traffic is None:
@@ -1504,8 +1500,7 @@ class KpiCompareCheck(Check):
             # and a rounding reads a steady ratio below half its step as 0: the counts would find a steady canary
             # erring twice as often significantly better, or fail one erring less.
             why = f"no pooled counts: {uncounted}, and the mean of those times the events counts no events"
-            details["count_test"] = {"applied": False, "why": why}
-            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+            return self._unconfirmed(verdict, why, details, samples, traffic)
         if any(not 0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side]):
             why = "no pooled counts: a sample outside 0 to 1 is no ratio of the events counted"
             details["count_test"] = {"applied": False, "why": why}
@@ -1583,6 +1578,37 @@ class KpiCompareCheck(Check):
             reason=f"{head}: {counts}; by the ranks: {verdict.reason}; {rule}",
             value=test.difference,
             threshold=tolerance,
+            details=details,
+        )
+
+    def _unconfirmed(
+        self,
+        verdict: Verdict,
+        why: str,
+        details: dict[str, Any],
+        samples: Mapping[str, Sequence[float]],
+        traffic: float | None,
+    ) -> Verdict:
+        """The ranks' `verdict` of a query naming an outcome whose samples the pooled counts do not read (`why`):
+        with the note; inconclusive where it is a pass (in mode ab a canary win) of samples within 0 to 1 with events
+        on both variants, which an error (or success) ratio's pass needs the counts to confirm."""
+        details["count_test"] = {"applied": False, "why": why}
+        within = all(0 <= value <= 1 for side in ("canary", "baseline") for value in samples[side])
+        if verdict.outcome is not Outcome.PASS or traffic is None or not within:
+            return verdict.model_copy(update={"reason": f"{verdict.reason} ({why})", "details": details})
+        # The ranks' ties at 0 alone pass a canary erring at 2.5% at a third of its steps against none, rounded, a
+        # window's extreme or quantile, masked, or filtered.
+        if self.mode == "ab":
+            details["winner"] = None
+        return Verdict(
+            outcome=Outcome.INCONCLUSIVE,
+            reason=(
+                f"no pooled counts confirm the ranks' {'canary win' if self.mode == 'ab' else 'pass'} of samples "
+                f"within 0 to 1 with events on both variants, as every error (or success) ratio's pass needs: "
+                f"{why}; by the ranks: {verdict.reason}"
+            ),
+            value=verdict.value,
+            threshold=verdict.threshold,
             details=details,
         )
 
@@ -2303,18 +2329,31 @@ def _said_between(
         return None
     if blank[start] == "(" and _closing(blank, start) == end - 1:
         return _said_between(query, blank, start + 1, end - 1)
-    for operators in ("set", "additive", "multiplicative"):
+    for operators in ("set", "comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
             continue
         if operators == "set":
-            # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand.
+            # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand. Kept by one of its
+            # outcomes alone (`and on() (errors > 0)`), it keeps the steps with errors alone, as `> 0` does.
+            if all(op != "or" for op, _, _ in parts[1:]) and any(_names_outcome(query[s:e]) for _, s, e in parts[1:]):
+                return None
             return _said_between(query, blank, parts[0][1], parts[0][2])
+        if operators == "comparison":
+            # PromQL compares after it divides: `errors / total > 0` keeps the steps with errors alone, whose mean is
+            # no share of the events (a filter of the traffic, `errors / (total > 0)`, is read).
+            return None
         kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
         if operators == "multiplicative" and any(blank[s:e].lstrip("( \t\n").startswith("-") for _, s, e in parts):
             return None  # a ratio times a negative number (`* -1`) is better the other way
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
+            # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`; nor has
+            # `errors / (total and on() (errors > 0))` (a comparison of the traffic, `errors / (total > 0)`, is read).
+            if _outcome_filtered(query, blank, kept[0][1], kept[0][2]) or _outcome_filtered(
+                query, blank, kept[1][1], kept[1][2], compared=False
+            ):
+                return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
             return None if counted is None else (counted[0], counted[1], [])
         # One query scaled (`ratio * 100`) or moved by numbers; not one a number is divided by (`1 / ratio`).
@@ -2359,6 +2398,46 @@ def _said_between(
         if recorded is not None:
             return recorded, f"{names[0]}, a recorded ratio by its name", []
     return None
+
+
+def _names_outcome(text: str) -> bool:
+    """Whether the PromQL `text` names an outcome: a matcher on an outcome label picking one (`code=~"5.."`), or a
+    metric name saying failures or successes (`errors_total`)."""
+    names = [name for selector in metric_selectors(text) for name in selector.names]
+    return bool(_outcomes_picked(text)) or any(_named_outcome(name) is not None for name in names)
+
+
+def _outcome_filtered(query: str, blank: str, start: int, end: int, compared: bool = True) -> bool:
+    """Whether the count `query[start:end]` (`blank`: strings blanked) keeps its steps by an outcome, so that it has no
+    sample at the others: a comparison of one naming an outcome (`errors > 0`; not read unless `compared`: a
+    denominator's traffic names its outcomes, `(ok + errors) > 0`), or one kept by such (`total and on() (errors >
+    0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    parts = _split(blank, start, end, "set")
+    if len(parts) > 1:
+        if any(op == "or" for op, _, _ in parts[1:]):
+            return False
+        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared) or any(
+            _names_outcome(query[s:e]) for _, s, e in parts[1:]
+        )
+    for operators in ("comparison", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        if operators == "comparison":
+            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts)
+        return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in parts)
+    if (ranged := _range_opened(blank, start, end)) is not None:
+        return _outcome_filtered(query, blank, start, ranged, compared)  # a subquery's (`(errors > 0)[5m:1m]`)
+    # Within a call (`sum(rate(errors[5m]) > 0)`, `sum by (pod) (...)`), each argument.
+    call = _CALL_RE.match(blank, start)
+    if call is None or not _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return False
+    closed = _closing(blank, call.end() - 1)
+    arguments = _split(blank, call.end(), closed, "comma")
+    return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in arguments)
 
 
 def _moved(blank: str, start: int, end: int) -> bool:
@@ -2501,8 +2580,8 @@ def _closing(blank: str, at: int) -> int:
 
 def _split(blank: str, start: int, end: int, operators: str) -> list[tuple[str, int, int]]:
     """The operands of `blank[start:end]` joined by its outermost binary operators of one precedence ("set": `or`,
-    `unless`, `and`; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`; "comma": a function's arguments), each
-    with the operator before it ("" for the first)."""
+    `unless`, `and`; "comparison": `>`, `==`, ...; "additive": `+`, `-`; "multiplicative": `*`, `/`, `%`; "comma": a
+    function's arguments), each with the operator before it ("" for the first)."""
     parts: list[tuple[str, int, int]] = []
     depth, begun, op = 0, start, ""
     index = start
@@ -2529,6 +2608,9 @@ def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
     none (a unary minus, an exponent's sign)."""
     if operators == "comma":
         return "," if blank[index] == "," else ""
+    if operators == "comparison":
+        found = _COMPARISON_RE.match(blank, index)
+        return found[0] if found else ""
     if operators == "set":
         found = _SET_OPERATOR_RE.match(blank, index)
         return (
@@ -2812,6 +2894,20 @@ def _unread_outcome(query: str) -> str | None:
     return next(
         (name for name in names if _named_outcome(name) == "failures" or _NEGATED_FAILURE_RE.search(name.lower())), None
     )
+
+
+def _pass_unconfirmed(template: str, rendered: str) -> str | None:
+    """Why the ranks' pass of a mann_whitney query with events on both variants is held inconclusive whenever its
+    samples lie within 0 to 1 (as _count_checked holds it): it names an outcome it is not read as a share of (see
+    _unread_outcome), or is an outcome ratio of which no counts are taken (see _uncounted); None otherwise."""
+    counted = _outcome_ratio(template) or _outcome_ratio(rendered)
+    if counted is None and (_unnamed_recorded_ratio(template) or _unnamed_recorded_ratio(rendered)):
+        return None
+    if counted is None and not (_bucket_share(template) or _bucket_share(rendered)):
+        named = _unread_outcome(template) or _unread_outcome(rendered)
+        return None if named is None else f"names an outcome ({named}) but is not read as its share of the events"
+    uncounted = _uncounted(template) or _uncounted(rendered)
+    return None if uncounted is None else f"gets no pooled counts: {uncounted}"
 
 
 def _uncounted(query: str) -> str | None:

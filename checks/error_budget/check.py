@@ -247,7 +247,14 @@ class ErrorBudgetCheck(Check):
             self._reader = PyrraReader(self.pyrra, self.params, period_s, self.objective, self.max_recorded_age_s)
         else:
             assert self.sloth is not None
-            self._reader = SlothReader(self.sloth, self.params, period_s, self.objective, self.max_recorded_age_s)
+            self._reader = SlothReader(
+                self.sloth,
+                self.params,
+                period_s,
+                self.objective,
+                self.max_recorded_age_s,
+                gated=self.min_budget_remaining is not None,
+            )
         if self.tiers is not None:
             self._tiers = list(self.tiers)
         else:
@@ -653,6 +660,8 @@ class ErrorBudgetCheck(Check):
                 verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
         if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
             verdict = await self._rules_divided(ctx, verdict)
+        elif verdict.outcome is Outcome.PASS and self._gate_unasked(plan):
+            await self._gate_errors_matched(ctx)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
             verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
@@ -682,15 +691,9 @@ class ErrorBudgetCheck(Check):
         said: dict[str, Any] = {}
         blinded = dict(windows)
         checked: set[str] = set()
-        unread: dict[str, str] = {}
         # Why the blind query of a window's rule's raw series could not tell, by window.
         untold: dict[str, str] = {}
-        try:
-            # Half the time left at most: the blind query follows.
-            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
-        except CheckError as exc:
-            unread = dict.fromkeys(held, f"the rules could not be listed: {exc.message}")
-            listing = RulesListed(())
+        listing, unread = await _rules_listed(source, ctx, held)
         for window in held if not unread else ():
             rule, found = reader.window_rules(listing.rules, window, ctx.args)
             if not found and listing.partial:
@@ -731,6 +734,31 @@ class ErrorBudgetCheck(Check):
         }
         return judged
 
+    def _gate_unasked(self, plan: MeasurementPlan) -> bool:
+        """A Sloth budget gate with sloth.errors_query whose tiers asked no 5m window: the period's ratio averages
+        what ratio_rate5m recorded, whose division no window's errors told."""
+        return self.sloth is not None and self.min_budget_remaining is not None and "5m" not in plan.windows
+
+    async def _gate_errors_matched(self, ctx: EvalContext) -> None:
+        """CheckMisconfigured when a budget gate's sloth.errors_query, asked over 5m beside sloth.total_query, has a
+        series the division leaves out (see SlothReader.errors_matched): the period's ratio averages what
+        ratio_rate5m recorded, and no tier window asked them (`tiers: []`, or tiers without 5m)."""
+        reader = self._kept.reader
+        assert isinstance(reader, SlothReader)
+        queries = reader.queries("5m", ctx.args, period=False)
+        batch = QueryBatch.of({"5m": {part: queries[part] for part in ("errors", "total")}})
+        # A gate's query: failing, it fails the evaluation (error), as the gate's period query does.
+        answer = await ctx.prometheus(self.source).query(
+            batch.promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=batch.encoded_promql
+        )
+        if answer.storage_warnings:
+            # A total series missing from a partial answer would show errors left out: no evidence either way.
+            raise SourceRejected(
+                "the 5m query of sloth.errors_query and sloth.total_query, which tells whether the budget gate's "
+                f"ratio leaves errors out, may be partial ({'; '.join(answer.storage_warnings)})"
+            )
+        reader.errors_matched("5m", queries, batch.split(answer, owned=True))
+
     async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
         """A Sloth SLI's pass without sloth.errors_query once the rules API told what each window's ratio rule divides
         (see division_sides) and its two sides' series told whether the division drops errors: CheckMisconfigured
@@ -743,7 +771,6 @@ class ErrorBudgetCheck(Check):
         reader = self._kept.reader
         assert isinstance(reader, SlothReader)
         source = ctx.prometheus(self.source)
-        unread: dict[str, str] = {}
         # The rules whose sides' series tell, by window; the windows told without them.
         asked: dict[str, list[tuple[RecordingRule, Division]]] = {}
         told: list[str] = []
@@ -753,12 +780,7 @@ class ErrorBudgetCheck(Check):
         windows = self._windows() + (
             ["5m"] if self.min_budget_remaining is not None and "5m" not in self._windows() else []
         )
-        try:
-            # Half the time left at most: the sides' query and the presence query (see _stopped_now) may follow.
-            listing = await source.recording_rules(ctx.timeout_s() * 0.5)
-        except CheckError as exc:
-            unread = dict.fromkeys(windows, f"the rules could not be listed: {exc.message}")
-            listing = RulesListed(())
+        listing, unread = await _rules_listed(source, ctx, windows)
         for window in windows if not unread else ():
             rule, found = reader.window_rules(listing.rules, window, ctx.args)
             if not found and listing.partial:
@@ -814,9 +836,9 @@ class ErrorBudgetCheck(Check):
         self, ctx: EvalContext, reader: SlothReader, asked: Mapping[str, Sequence[tuple[RecordingRule, Division]]]
     ) -> tuple[dict[str, str], str]:
         """CheckMisconfigured when a rule of `asked` divides an error element above 0 by no total element (its two
-        sides' series, asked in one query at the evaluation time), or, under a budget gate, a labelled one at 0 beside
-        a total counting traffic; else why each window the series cannot tell could not be told, and, without a gate,
-        why the budget remaining the pass states is not told ("" when it is)."""
+        sides' series, asked in one query at the evaluation time), or, under a budget gate, a labelled one at 0 (with
+        traffic or without: its labels match no total either way); else why each window the series cannot tell could
+        not be told, and, without a gate, why the budget remaining the pass states is not told ("" when it is)."""
         gated = self.min_budget_remaining is not None
         batch = QueryBatch.of(
             {
@@ -856,8 +878,9 @@ class ErrorBudgetCheck(Check):
                 for series in apart:
                     # At 0, a labelled error series shows the division leaves it out whenever it counts: the period's
                     # ratio averages what the rule recorded then (vector(0)'s label-less 0 beside grouped totals
-                    # leaves nothing out).
-                    dropped = bool(series.labels) and any(_last_value(t) > 0 for t in totals)
+                    # leaves nothing out). Its labels match no total with traffic or without: a gate, which cannot
+                    # be told otherwise, does not wait for traffic to say so.
+                    dropped = bool(series.labels) and (gated or any(_last_value(t) > 0 for t in totals))
                     if _last_value(series) > 0 or (gated and dropped):
                         raise _dropped(
                             reader.window_rules((), window, ctx.args)[0], window, rule, series, totals, self.period
@@ -1514,3 +1537,14 @@ def _described(series: Sequence[Series]) -> str:
 def _partially_listed(rule: str, listed: RulesListed) -> str:
     """Why a partial rules API answer that lists no `rule` tells nothing of it."""
     return f"the rules API's answer, which lists no recording rule {rule}, may be partial ({'; '.join(listed.partial)})"
+
+
+async def _rules_listed(
+    source: PrometheusSource, ctx: EvalContext, windows: Sequence[str]
+) -> tuple[RulesListed, dict[str, str]]:
+    """The source's recording rules, listed within half the time left (the queries that read them follow), with no
+    window unread; or none, with each of `windows` unread for the listing's error."""
+    try:
+        return await source.recording_rules(ctx.timeout_s() * 0.5), {}
+    except CheckError as exc:
+        return RulesListed(()), dict.fromkeys(windows, f"the rules could not be listed: {exc.message}")

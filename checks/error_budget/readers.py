@@ -1857,9 +1857,15 @@ class SlothReader:
         period_s: float,
         objective: float,
         max_recorded_age_s: float = MAX_RECORDED_AGE_S,
+        *,
+        gated: bool = False,
     ) -> None:
         self._sli = sli
         self._objective = objective
+        # A budget gate reads slo:sli_error:ratio_rate<period>, Sloth's average of what ratio_rate5m recorded: an
+        # error series the division leaves out at 0 now was left out whenever it counted (see errors_matched).
+        self._gated = gated
+        self._period_name = prometheus_duration(period_s)
         self._max_recorded_age_s = max_recorded_age_s
         # Only a window Sloth records can be absent for want of error series.
         self._recorded_windows = SLOTH_WINDOWS | {prometheus_duration(period_s)}
@@ -1980,7 +1986,7 @@ class SlothReader:
                 counted=self._total_counted,
             )
         if "errors" in queries:
-            self._errors_matched(window, queries, results)
+            self.errors_matched(window, queries, results)
         return aged(
             _with_total(
                 _recorded_ratio(window, value, f"Sloth ratio_rate{name}"),
@@ -1995,25 +2001,36 @@ class SlothReader:
             max_age_s=self._max_recorded_age_s,
         )
 
-    def _errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:
+    def errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:
         """CheckMisconfigured when sloth.errors_query counts errors in a series whose labels no series of
         sloth.total_query carries: Sloth records `(error_query) / (total_query)`, which matches series one-to-one on
         their labels, so those errors match no total and the recorded ratio leaves them out (0 when the error query
-        ends in `or vector(0)`, whose label-less 0 matches the total), a burning service read as clean."""
+        ends in `or vector(0)`, whose label-less 0 matches the total), a burning service read as clean. Under a
+        budget gate a labelled such series at 0 too: the rule recorded 0 whenever it counted, and the period's ratio
+        averages what it recorded."""
         totals = {_matched_labels(series.labels) for series in results[queries["total"]].series}
         if not totals:
             return
         for series in results[queries["errors"]].series:
             labels = _matched_labels(series.labels)
-            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out.
-            if labels not in totals and series.samples and series.samples[-1][1] > 0:
+            counted = bool(series.samples) and series.samples[-1][1] > 0
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one
+            # did whenever it counted.
+            if labels not in totals and (counted or (self._gated and bool(labels))):
                 ratio = queries["ratio"]
+                burned = (
+                    "Sloth's alerts never fire on them either"
+                    if counted
+                    else "so it recorded 0 whenever those errors counted, and the budget remaining cannot be told "
+                    f"from slo:sli_error:ratio_rate{self._period_name}, Sloth's average of what ratio_rate5m recorded"
+                )
+                value = format_number(series.samples[-1][1]) if series.samples else "nothing"
                 raise CheckMisconfigured(
                     f"Sloth SLO {{{ratio[ratio.index('{') + 1 : -1]}}}: sloth.errors_query counts "
-                    f"{format_number(series.samples[-1][1])} errors/s over {window} in {series.describe()}, whose "
+                    f"{value} errors/s over {window} in {series.describe()}, whose "
                     "labels no series of sloth.total_query carries: Sloth records (error_query) / (total_query), "
                     "which divides series with the same labels only, so its ratio_rate"
-                    f"{rule_window(window)} leaves those errors out (Sloth's alerts never fire on them either); "
+                    f"{rule_window(window)} leaves those errors out ({burned}); "
                     "aggregate the SLO's error_query and total_query by the same labels (sum(...) both, or sum by "
                     "(x) (...) both), and write sloth.errors_query as the SLO's error_query"
                 )

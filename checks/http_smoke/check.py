@@ -544,10 +544,19 @@ class HttpSmokeCheck(Check):
         )
         deadline_s = self.deadline_s or 8.0
         if worst_s > deadline_s:
+            # A step that writes no timeout_s has one all the same: say which, so "lower timeout_s" names a field.
+            unwritten = [s.name for s in self.steps if "timeout_s" not in s.model_fields_set]
+            default_s = Step.model_fields["timeout_s"].default
+            said = (
+                f" ({'step' if len(unwritten) == 1 else 'steps'} {', '.join(map(repr, unwritten))} "
+                f"{'writes' if len(unwritten) == 1 else 'write'} none: {default_s:g} s by default)"
+                if unwritten
+                else ""
+            )
             found.append(
                 f"the steps may take up to {worst_s:g} s (timeouts x retries, and the pauses between retries), "
                 "more than the "
-                f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s"
+                f"{deadline_s:g} s deadline; raise deadline_s or lower timeout_s{said}"
             )
         return found
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -241,6 +242,7 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     if not _wait_ready(f"{shop_url}/good/healthz", shop, lambda body: body.get("pid") == shop.pid):
         raise DemoError(f"the demo shop did not start on port {shop_port}; see {state / 'shop.log'}")
     catalog = state / "catalog.yaml"
+    kept = keep_edited_catalog(catalog)
     catalog.write_text(CATALOG.read_text().replace(CATALOG_PROMETHEUS, prometheus.url).replace(CATALOG_SHOP, shop_url))
     # The shop is on loopback, which http_smoke refuses unless the operator allows it.
     allow = {"ANALYZER_HTTP_ALLOWED_HOSTS": "127.0.0.1", "ANALYZER_HTTP_ALLOWED_NETWORKS": "127.0.0.0/8"}
@@ -284,6 +286,11 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
         "".join(f"export {key}={value}\n" for key, value in exports.items()) + f'export PATH={venv_bin}:"$PATH"\n'
     )
     print(f"\nPrometheus {prometheus.url}, demo shop {shop_url}, analyzer {base}; `make demo-stop` stops them.")
+    if kept is not None:
+        print(
+            f"{catalog} held checks of yours, kept in {kept}: each start writes the demo's catalog anew (its ports "
+            "change); append yours to it again"
+        )
     # Not "or export ANALYZER=...": the `analyzer run` / `validate` examples also need the rest of the file.
     print(
         f"The examples of the docs need\n\n    source {state / 'env'}\n\n(it sets $ANALYZER={base} and "
@@ -303,6 +310,26 @@ def _start(state: Path, prometheus_port: int, analyzer_port: int, shop_port: int
     )
     print(f"Verdict pages with plots: {base}/ui/  (each page=/ui/... above is a path under {base})")
     return 0
+
+
+# Every address of the demo's catalog is a loopback one whose port changes at each start.
+_DEMO_ADDRESS = re.compile(r"http://127\.0\.0\.1:[0-9]+")
+
+
+def keep_edited_catalog(catalog: Path) -> Path | None:
+    """A copy of `catalog`, beside it under a name of its own, when it holds more than the demo's catalog with its
+    ports (a check a user appended, as docs/catalog.md's first check is), which a start overwrites; else None."""
+    try:
+        text = catalog.read_text()
+    except FileNotFoundError:
+        return None
+    if _DEMO_ADDRESS.sub("", text) == _DEMO_ADDRESS.sub("", CATALOG.read_text()):
+        return None
+    number = 1
+    while (kept := catalog.with_name(f"{catalog.stem}-edited-{number}{catalog.suffix}")).exists():
+        number += 1
+    shutil.copyfile(catalog, kept)
+    return kept
 
 
 def _start_prometheus(state: Path, port: int) -> PrometheusProcess:

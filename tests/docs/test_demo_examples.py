@@ -9,6 +9,7 @@ repository's, and a file a page introduces as "`NAME.yaml`:" before a ```yaml bl
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,6 +228,43 @@ class TestDemoFiles:
     def test_exists(self, demo, name):
         workdir, _ = demo
         assert (workdir / ".demo" / name).is_file(), f"the docs name .demo/{name}, which `make demo` does not write"
+
+
+def _demo_module() -> Any:
+    spec = importlib.util.spec_from_file_location("demo", DEMO)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestDemoKeepsEditedCatalog:
+    """A start writes the demo's catalog anew (its ports change); one holding the user's edits (docs/catalog.md's
+    first check appended) is copied aside first and said, so a second `make demo` loses nothing."""
+
+    def test_an_edited_catalog_is_kept(self, tmp_path):
+        # Before: `make demo` again overwrote .demo/catalog.yaml, the check appended to it gone without a word.
+        demo = _demo_module()
+        catalog = tmp_path / "catalog.yaml"
+        written = demo.CATALOG.read_text().replace(demo.CATALOG_PROMETHEUS, "http://127.0.0.1:41017")
+        edited = written + "- name: payments-latency-p95\n  kind: prometheus\n"
+        catalog.write_text(edited)
+        kept = demo.keep_edited_catalog(catalog)
+        assert kept is not None and kept.parent == tmp_path and kept != catalog
+        assert kept.read_text() == edited
+        assert catalog.read_text() == edited
+        # A second one does not replace the first.
+        again = demo.keep_edited_catalog(catalog)
+        assert again is not None and again != kept and kept.read_text() == edited
+
+    def test_the_demos_own_catalog_is_not_kept(self, tmp_path):
+        demo = _demo_module()
+        catalog = tmp_path / "catalog.yaml"
+        assert demo.keep_edited_catalog(catalog) is None
+        ported = demo.CATALOG.read_text().replace(demo.CATALOG_PROMETHEUS, "http://127.0.0.1:41017")
+        catalog.write_text(ported.replace(demo.CATALOG_SHOP, "http://127.0.0.1:39963"))
+        assert demo.keep_edited_catalog(catalog) is None
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.yaml"]
 
 
 @pytest.mark.integration

@@ -1366,6 +1366,37 @@ class TestJobStartUp:
         assert body["tokenized"] is False
 
 
+class TestJobLeavesNoImportHook:
+    """`analyzer run` sets structlog up as anything imports it while it runs; main() in-process leaves no such hook
+    behind, which would set structlog up for a stderr the caller has closed since, at its next import."""
+
+    def test_a_later_import_of_structlog_is_the_plain_one(self, tmp_path):
+        catalog = tmp_path / "catalog.yaml"
+        url = f"http://127.0.0.1:{refused_port()}"
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": url}}, "checks": [PROMETHEUS_CHECK]}))
+        script = textwrap.dedent("""
+            import contextlib, io, sys
+            from analyzer.cli import main
+            captured = io.StringIO()
+            with contextlib.redirect_stderr(captured):
+                code = main(sys.argv[1:])
+            captured.close()
+            assert "structlog" not in sys.modules, "the run logged a line: the hook was not tried"
+            hooks = [type(finder).__name__ for finder in sys.meta_path if type(finder).__module__ == "analyzer.logs"]
+            import structlog
+            print(code, hooks, structlog.is_configured())
+        """)
+        done = subprocess.run(
+            [sys.executable, "-c", script, "run", "p", "--catalog", str(catalog)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        # Before: the hook left, and `import structlog` raised ValueError (I/O operation on closed file).
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert done.stdout.splitlines()[-1].split() == ["5", "[]", "False"], done.stdout
+
+
 class TestJobCollector:
     """A command pauses the cyclic collector while it starts; a Job then freezes what start-up built, so that
     neither its evaluation nor its exit scans it, the service collects again before it settles the collector,
@@ -1837,7 +1868,8 @@ class TestLiveValidateStopped:
 
 
 # A third-party kind whose evaluation (or loading) reads a FIFO (blocking in the kind's own code until a writer
-# comes) or leaves a marker file saying it was evaluated.
+# comes) or leaves a marker file saying it was evaluated; `swallow`: a bare `except:` around the read goes on from
+# whatever interrupts it (a Ctrl-C's KeyboardInterrupt too).
 _BLOCKING_KIND = """
 from pathlib import Path
 from typing import Literal
@@ -1852,16 +1884,24 @@ class BlockingCheck(Check):
     fifo: str = ""
     marker: str = ""
     load_fifo: str = ""
+    swallow: bool = False
 
     @model_validator(mode="after")
     def _load(self) -> "BlockingCheck":
         if self.load_fifo:
-            Path(self.load_fifo).read_text()
+            self._read(self.load_fifo)
         return self
+
+    def _read(self, fifo: str) -> None:
+        try:
+            Path(fifo).read_text()
+        except:  # noqa: E722
+            if not self.swallow:
+                raise
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         if self.fifo:
-            Path(self.fifo).read_text()
+            self._read(self.fifo)
         if self.marker:
             Path(self.marker).write_text("evaluated")
         return Verdict(outcome=Outcome.PASS, reason="fine")
@@ -1956,3 +1996,66 @@ class TestCtrlC:
         assert result.returncode == 130, result.stderr
         assert result.stderr.startswith("analyzer: stopped by KeyboardInterrupt (Ctrl-C?): no verdict, exit 130: ")
         assert "Traceback (most recent call last):" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("words", "before"),
+        [
+            (["validate", "{catalog}"], "the catalog was validated"),
+            (["serve", "--catalog", "{catalog}", "--host", "127.0.0.1", "--port", "0"], "the service started"),
+        ],
+        ids=["validate", "serve"],
+    )
+    def test_a_ctrl_c_a_kind_swallows_as_the_catalog_loads_still_stops_the_command(self, tmp_path, words, before):
+        # Before (val33): `serve` started and served on until a SIGTERM, then exited 130 saying it had not started;
+        # without the check after the command, `validate` said ok with exit 0.
+        fifo, catalog = tmp_path / "wait", tmp_path / "catalog.yaml"
+        os.mkfifo(fifo)
+        catalog.write_text(
+            yaml.safe_dump({"checks": [{"name": "c", "kind": "blocking", "load_fifo": str(fifo), "swallow": True}]})
+        )
+        given = [word.format(catalog=catalog) for word in words]
+        code, stdout, stderr = _interrupted_while_reading(fifo, *given, env=_blocking_plugin(tmp_path))
+        assert code == 130, stderr
+        assert "listening" not in stdout
+        assert stderr.splitlines()[-1] == f"analyzer: stopped by SIGINT (Ctrl-C) before {before}: exit 130"
+
+    def test_a_ctrl_c_a_kind_swallows_in_its_dry_run_shows_no_report(self, tmp_path):
+        # Before (val33): the lint's report on stdout, the interrupted check's pass in it (`0 problems`), then exit 130.
+        fifo = tmp_path / "wait"
+        os.mkfifo(fifo)
+        catalog = tmp_path / "catalog.yaml"
+        checks = [{"name": "a", "kind": "blocking", "fifo": str(fifo), "swallow": True}]
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": checks}))
+
+        class Empty(Answering):
+            def answer(self) -> tuple[int, bytes]:
+                return 200, b'{"status": "success", "data": []}'
+
+        with serving(Empty) as url:
+            code, stdout, stderr = _interrupted_while_reading(
+                fifo, "validate", str(catalog), "--prometheus", url, env=_blocking_plugin(tmp_path)
+            )
+        assert code == 130, stderr
+        assert stderr.splitlines() == [
+            f"analyzer: stopped by SIGINT (Ctrl-C) before the catalog was checked against Prometheus at {url}: exit 130"
+        ]
+        (said,) = stdout.splitlines()
+        assert said.startswith("ok: 1 check, 1 source (catalog version "), stdout
+
+    def test_main_gives_an_in_process_caller_its_sigint_handler_back(self, tmp_path, capsys):
+        from analyzer.cli import main
+
+        catalog = tmp_path / "catalog.yaml"
+        check = {"name": "c", "kind": "prometheus", "description": "up", "query": "up", "pass_if": "< 1"}
+        catalog.write_text(yaml.safe_dump({"sources": {"default": {"url": "http://127.0.0.1:9"}}, "checks": [check]}))
+
+        def callers(signum: int, frame: object) -> None:
+            pass
+
+        previous = signal.signal(signal.SIGINT, callers)
+        try:
+            for _ in range(2):
+                assert main(["validate", str(catalog)]) == 0, capsys.readouterr()
+                assert signal.getsignal(signal.SIGINT) is callers
+        finally:
+            signal.signal(signal.SIGINT, previous)

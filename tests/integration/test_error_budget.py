@@ -931,6 +931,32 @@ CHECKS = [
     # The same rules over job slbp, whose errors burned before the longest tier window: every error side answers 0.
     sloth_check("slbp", name="ebr-sloth-slbp-gate", errors_query=None, min_budget_remaining=0),
     sloth_check("slbp", name="ebr-sloth-slbp-no-errors", errors_query=None),
+    # The same gates given sloth.errors_query, written as the SLO's error_query (grouped by code, or vector(0)).
+    sloth_check(
+        "slbp",
+        name="ebr-sloth-slbp-errors-gate",
+        errors_query=data_error_budget_sloth_by.error_query("slbp", "code").replace("{window}", "{{ window }}"),
+        min_budget_remaining=0,
+    ),
+    sloth_check(
+        "slbp",
+        name="ebr-sloth-slbp-errors",
+        errors_query=data_error_budget_sloth_by.error_query("slbp", "code").replace("{window}", "{{ window }}"),
+    ),
+    sloth_check(
+        "slby",
+        name="ebr-sloth-slby-errors-gate-only",
+        errors_query=data_error_budget_sloth_by.ERROR_QUERY.replace("{window}", "{{ window }}"),
+        tiers=[],
+        min_budget_remaining=0,
+    ),
+    sloth_check(
+        "slbp",
+        name="ebr-sloth-slbp-errors-gate-only",
+        errors_query=data_error_budget_sloth_by.error_query("slbp", "code").replace("{window}", "{{ window }}"),
+        tiers=[],
+        min_budget_remaining=0,
+    ),
 ]
 
 
@@ -1620,6 +1646,34 @@ class TestSlothErrorsMatched:
             'its error side answers 0 over 1h in {code="500"}, whose labels no series of its total side carries ({})'
         ) in result.reason, result.reason
         assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
+
+    @pytest.mark.parametrize(
+        ("name", "window", "value"),
+        [
+            # Before: PASS "budget remaining 100%": sloth.errors_query's {code="500"} at 0 was a clean window's.
+            ("ebr-sloth-slbp-errors-gate", "1h", "0"),
+            # Before: PASS "budget remaining 100%" while the service burns 50x: no window, so no side was asked.
+            ("ebr-sloth-slby-errors-gate-only", "5m", "0.5"),
+            ("ebr-sloth-slbp-errors-gate-only", "5m", "0"),
+        ],
+    )
+    async def test_errors_query_series_the_division_leaves_out_fail_a_budget_gate(self, evaluate, name, window, value):
+        result = await evaluate(name)
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        sloth_id = name.split("-errors")[0]
+        assert result.reason.startswith(
+            f'Sloth SLO {{sloth_id="{sloth_id}"}}: sloth.errors_query counts {value} errors/s over {window} in '
+            '{code="500"}, whose labels no series of sloth.total_query carries'
+        ), result.reason
+        if value == "0":
+            assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, (
+                result.reason
+            )
+
+    async def test_errors_query_series_at_0_the_division_leaves_out_hold_a_tier_pass(self, evaluate):
+        # Without a gate every window counts no error now: its recorded 0 is right.
+        result = await evaluate("ebr-sloth-slbp-errors")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
 
     async def test_errors_at_0_the_division_leaves_out_hold_a_tier_pass(self, evaluate):
         # Every window's error side answers 0: the windows' rules record what the raw counters say, 0 errors.

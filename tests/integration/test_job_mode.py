@@ -373,6 +373,46 @@ class TestAKindImportingStructlogLate:
         assert event in err, err
 
 
+# A kind whose module sets structlog up its own way as it is imported (a copied "logging set-up": structlog's
+# PrintLogger, which writes to stdout), then crashes: the analyzer's `check_crashed` line is structlog's too.
+CONFIGURING_STRUCTLOG_KIND = """
+from typing import Literal
+
+import structlog
+
+from analyzer.kinds import Check, EvalContext, Verdict
+
+structlog.configure(
+    processors=[structlog.processors.add_log_level, structlog.processors.JSONRenderer()],
+    logger_factory=structlog.PrintLoggerFactory(),
+)
+
+
+class ConfiguringCheck(Check):
+    kind: Literal["configuring"] = "configuring"
+
+    async def evaluate(self, ctx: EvalContext) -> Verdict:
+        structlog.get_logger("configuring_kind").warning("configuring_warned", detail="from the evaluation")
+        raise RuntimeError("configuring crashed")
+"""
+
+
+class TestAKindConfiguringStructlogAsItIsImported:
+    """A kind's module that configures structlog as it is imported does not take the run's lines: once the catalog
+    is loaded, structlog is set up as the analyzer's again (it was when the first line set it up, before structlog
+    was set up at its import), so the kind's and the analyzer's own lines stay on stderr."""
+
+    async def test_stdout_is_the_json_document_alone(self, tmp_path):
+        path = tmp_path / "configuring.yaml"
+        path.write_text(yaml.safe_dump({"checks": [{"name": "configuring", "kind": "configuring"}]}))
+        env = plugin_installed(tmp_path, "configuring", "ConfiguringCheck", CONFIGURING_STRUCTLOG_KIND)
+        code, out, err = await analyzer_run("configuring", "--catalog", str(path), "--json", env=env)
+        assert code == 5, (out, err)
+        # Before: the kind's line and the analyzer's `check_crashed`, as JSON lines, ahead of the document.
+        assert json.loads(out)["verdict"] == "error", out
+        assert "[warning  ] configuring_warned" in err and "[error    ] check_crashed" in err, err
+
+
 # A green report an earlier run left in a reused CI workspace.
 OLDER_REPORT = (
     '<testsuites><testsuite name="older" tests="1" failures="0"><testcase name="ok"/></testsuite></testsuites>'

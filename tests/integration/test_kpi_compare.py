@@ -576,6 +576,29 @@ CHECKS.extend(
             },
         },
         {
+            # kpiworse's failed payments per visit steadily (2.5%) as the canary; as the baseline, 1.2 times them at two
+            # steps in three (3%), 0 otherwise: 2% over the lookback, the canary erring 25% more.
+            "name": "payment-errors-steady",
+            "kind": "kpi_compare",
+            "params": PARAMS,
+            "method": "mann_whitney",
+            "direction": "lower_is_better",
+            "max_relative_change": 0.1,
+            "lookback": "30m",
+            "step": "30s",
+            "canary": {
+                "query": PAYMENT_RATIO.format(_selector("canary_hash")),
+                "events": _counter("kpi_visits_total", "canary_hash"),
+            },
+            "baseline": {
+                "query": (
+                    "(sum(rate(kpi_failed_payments_total{{{0}}}[1m])) * 1.2 and on() (vector(time() % 90) < 60) "
+                    "or on() vector(0)) / sum(rate(kpi_visits_total{{{0}}}[1m]))"
+                ).format(_selector("stable_hash")),
+                "events": _counter("kpi_visits_total", "stable_hash"),
+            },
+        },
+        {
             # 16 samples each: the baseline's median is the mean of two samples at 1e308, whose sum overflows.
             "name": "near-the-float-range",
             "kind": "kpi_compare",
@@ -589,6 +612,46 @@ CHECKS.extend(
             "baseline": "vector(1e308)",
         },
     ]
+)
+
+# payment-errors-steady with each variant's ratio filtered by `> 0` (its steps with errors alone).
+_STEADY = next(check for check in CHECKS if check["name"] == "payment-errors-steady")
+CHECKS.append(
+    _STEADY
+    | {
+        "name": "payment-errors-steady-filtered",
+        **{side: _STEADY[side] | {"query": f"{_STEADY[side]['query']} > 0"} for side in ("canary", "baseline")},
+    }
+)
+
+# payment-errors-steady filtered inside: the numerator by a comparison (`(errors > 0) / total`), or the ratio by one of
+# its failures (`errors / total and on() (errors > 0)`), each variant's steps with errors alone; or by its traffic alone
+# (`errors / total unless on() (total < 1)`), which keeps every step with visits.
+_PAYMENTS = "sum(rate(kpi_failed_payments_total{{{0}}}[1m]))"
+_VISITS = "sum(rate(kpi_visits_total{{{0}}}[1m]))"
+_STEADY_FAILED = {
+    "canary_hash": _PAYMENTS,
+    "stable_hash": f"({_PAYMENTS} * 1.2 and on() (vector(time() % 90) < 60) or on() vector(0))",
+}
+_STEADY_FILTERS = {
+    "payment-errors-steady-numerator-filtered": "({errors} > 0) / {visits}",
+    "payment-errors-steady-and-failed": "({errors} / {visits}) and on() ({errors} > 0)",
+    "payment-errors-steady-unless-no-visits": "{errors} / {visits} unless on() ({visits} < 1)",
+    "payment-errors-steady-and-visits": "({errors} / {visits}) and on() ({visits} > 0)",
+}
+CHECKS.extend(
+    _STEADY
+    | {
+        "name": name,
+        **{
+            side: _STEADY[side]
+            | {
+                "query": shape.format(errors=_STEADY_FAILED[param], visits=_VISITS).format(_selector(param)),
+            }
+            for side, param in (("canary", "canary_hash"), ("baseline", "stable_hash"))
+        },
+    }
+    for name, shape in _STEADY_FILTERS.items()
 )
 
 
@@ -1034,13 +1097,66 @@ class TestPooledCountsNotTaken:
     async def test_a_rounded_ratio_is_not_failed_by_counts_of_its_rounding(self, client, prometheus):
         # Before: the pooled counts read the canary's 0.1 at a fifth of its steps as 2% of its visits failing against
         # the baseline's 0.9% (0.1 at a twelfth) and failed the canary erring a quarter as often.
+        # The ranks' pass (their ties at 0) is no pass either: no counts confirm it, so it is held.
         body = await run(client, prometheus, "payment-errors-rounded", "kpiworse", stable_hash="kpiworse")
-        assert body["verdict"] == "pass", body["reason"]
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
         assert body["details"]["count_test"] == {
             "applied": False,
             "why": "no pooled counts: round() keeps the ratio rounded to a multiple of its second argument (1 without "
             "one), and the mean of those times the events counts no events",
         }
+
+
+class TestFilteredByAComparison:
+    """mann_whitney on an error ratio filtered by a comparison (`errors / total > 0`): PromQL compares after it
+    divides, so each variant keeps its steps with errors alone, and no pooled counts are taken of those."""
+
+    async def test_a_canary_erring_more_steadily_does_not_pass_filtered(self, client, prometheus):
+        body = await run(client, prometheus, "payment-errors-steady", "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        # Filtered, the baseline reads 3% at its steps with errors: the counts of those found the canary erring 25%
+        # more significantly better, and with the ranks passed it.
+        body = await run(client, prometheus, "payment-errors-steady-filtered", "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"]["applied"] is False
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    @pytest.mark.parametrize(
+        "check",
+        ["payment-errors-steady-numerator-filtered", "payment-errors-steady-and-failed"],
+        ids=["numerator", "and-failed"],
+    )
+    async def test_a_ratio_filtered_by_its_failures_does_not_pass(self, client, prometheus, check):
+        # The numerator's filter (or one of the failures on the ratio) drops the steps without failed payments as
+        # `> 0` on the ratio does: the baseline reads 3% at its steps with errors, and the counts of those found the
+        # canary erring 25% more significantly better and passed it.
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"] == {
+            "applied": False,
+            "why": "canary.query names an outcome (kpi_failed_payments_total) but is not read as its share of the "
+            "events (a ratio read through sums, scaling and the functions that keep its values): lower is taken as "
+            "better by direction lower_is_better alone, and its per-step values are compared by rank alone, without "
+            "pooled counts",
+        }
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    @pytest.mark.parametrize(
+        "check",
+        ["payment-errors-steady-unless-no-visits", "payment-errors-steady-and-visits"],
+        ids=["unless", "and"],
+    )
+    async def test_a_ratio_filtered_by_its_traffic_alone_is_counted(self, client, prometheus, check):
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "fail", body["reason"]
+        assert body["details"]["count_test"]["baseline"]["rate"] == pytest.approx(0.02, rel=0.1)
 
 
 class TestNearTheFloatRange:

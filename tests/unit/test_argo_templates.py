@@ -154,7 +154,7 @@ class TestTemplateProblems:
         # Before: `analyzer validate` skipped the file and said ok; every measurement was a 404, the rollout aborted.
         found = problems(tmp_path, template(f"{ANALYZER}/api/v1/checks/payments-eror-rate/run?canary_hash=x"))
         assert found == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls check "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url calls check "
             "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
             "measurement would be a 404: an Error, and the rollout aborts after five)"
         ]
@@ -468,7 +468,7 @@ class TestValidateCommand:
         (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
         at = template(f"{ANALYZER}/api/v1/checks/payments/run")
         nested = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [at]}]}
-        for listed in ({"apiVersion": "v1", "kind": "List", "items": [at]}, nested):
+        for listed, line in (({"apiVersion": "v1", "kind": "List", "items": [at]}, 11), (nested, 13)):
             (tmp_path / "live.yaml").write_text(yaml.safe_dump(listed))
             result = validate(tmp_path)
             assert result.returncode == 6, result.stdout + result.stderr
@@ -476,7 +476,8 @@ class TestValidateCommand:
                 f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'live.yaml'}" in result.stdout
             )
             assert (
-                "live.yaml: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments'" in result.stderr
+                f"live.yaml:{line}: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments'"
+                in result.stderr
             )
 
     def test_a_rollout_in_a_list_fills_its_templates_in(self, tmp_path):
@@ -537,7 +538,7 @@ class TestValidateCommand:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert f"1 file of AnalysisTemplates, checked against the catalog: {tmp_path / 'at.json'}" in result.stdout
-        assert "at.json: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments-eror-rate'" in (
+        assert "at.json:1: AnalysisTemplate 'payments', metric 'errors': url calls check 'payments-eror-rate'" in (
             result.stderr
         )
         assert f"skipped 1 file holding no catalog document: {tmp_path / 'dashboard.json'}" in result.stdout
@@ -554,6 +555,210 @@ class TestValidateCommand:
         result = validate(tmp_path)
         assert result.returncode == 6, result.stdout + result.stderr
         assert "sourcs: unknown field" in result.stderr
+
+
+def numbered(text: str) -> dict[int, str]:
+    """Each line of `text` by its 1-based number, as an editor counts them."""
+    return dict(enumerate(text.splitlines(), 1))
+
+
+# A metric that is fine, in 11 lines, and one calling a misspelt check: a problem of the metric.
+FINE_METRIC = """\
+  - name: {name}
+    count: 5
+    interval: 1m
+    successCondition: result == "pass"
+    failureCondition: result == "fail"
+    provider:
+      web:
+        url: "http://analyzer.argo-rollouts.svc:8080/api/v1/checks/{check}/run?canary_hash={{{{args.canary-hash}}}}"
+        jsonPath: "{{$.verdict}}"
+        headers:
+        - {{key: Authorization, value: Bearer t0k3n}}
+"""
+MISSPELT = "url calls check 'payments-eror-rate', which the catalog does not have"
+
+
+class TestProblemsNameTheirLine:
+    """Each problem and note of a manifest names `FILE:LINE:`, LINE the 1-based line its object starts on."""
+
+    @staticmethod
+    def catalog() -> Any:
+        return build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+
+    def test_a_metric_deep_in_the_second_document_after_comments(self, tmp_path):
+        # Before: `FILE: AnalysisTemplate ...`, no line; a CI problem matcher annotated nothing.
+        text = (
+            "# payments: its templates and its rollout\n"
+            "\n"
+            "# (rendered by helm)\n"
+            "---\n"
+            "apiVersion: argoproj.io/v1alpha1\n"
+            "kind: AnalysisTemplate\n"
+            "metadata:\n"
+            "  name: payments\n"
+            "spec:\n"
+            "  args:\n"
+            "  - name: canary-hash\n"
+            "  - name: window\n"
+            "    value: 5\n"
+            "  metrics:\n"
+            + FINE_METRIC.format(name="ok", check="payments-error-rate")
+            + FINE_METRIC.format(name="errors", check="payments-eror-rate")
+            + "---\n"
+            "\n"
+            "# its rollout\n"
+            "apiVersion: argoproj.io/v1alpha1\n"
+            "kind: Rollout\n"
+            "metadata: {name: payments}\n"
+            "spec:\n"
+            "  strategy:\n"
+            "    canary:\n"
+            "      steps:\n"
+            "      - setWeight: 20\n"
+            "      - analysis:\n"
+            "          templates:\n"
+            "          - templateName: elsewhere\n"
+        )
+        file = tmp_path / "manifests.yaml"
+        file.write_text(text)
+        lines = numbered(text)
+        assert (lines[5], lines[26], lines[40], lines[49]) == (
+            "apiVersion: argoproj.io/v1alpha1",
+            "  - name: errors",
+            "apiVersion: argoproj.io/v1alpha1",
+            "          templates:",
+        )
+        found = template_problems([tmp_path], self.catalog())
+        assert [problem.partition(", a number")[0] for problem in found] == [
+            f"{file}:5: AnalysisTemplate 'payments': arg 'window' has the value 5",
+            f"{file}:26: AnalysisTemplate 'payments', metric 'errors': {MISSPELT}; did you mean 'payments-error-rate'? "
+            "(every measurement would be a 404: an Error, and the rollout aborts after five)",
+        ]
+        (note,) = template_notes([tmp_path], self.catalog())
+        assert note.startswith(
+            f"{file}:49: Rollout 'payments', spec.strategy.canary.steps[1].analysis: AnalysisTemplate 'elsewhere' is "
+            "not among the files given"
+        ), note
+
+    def test_the_items_of_a_list(self, tmp_path):
+        text = (
+            "apiVersion: v1\n"
+            "kind: List\n"
+            "items:\n"
+            "- apiVersion: argoproj.io/v1alpha1\n"
+            "  kind: AnalysisRun\n"
+            "  metadata:\n"
+            "    name: payments-1\n"
+            "  spec:\n"
+            "    args:\n"
+            "    - name: canary-hash\n"
+            "      value: c0ffee1\n"
+            "    - name: window\n"
+            "    metrics:\n"
+            + "\n".join(
+                f"  {line}" for line in FINE_METRIC.format(name="errors", check="payments-eror-rate").splitlines()
+            )
+            + "\n"
+            "- apiVersion: batch/v1\n"
+            "  kind: Job\n"
+            "  metadata: {name: gate}\n"
+            "  spec:\n"
+            "    backoffLimit: 0\n"
+            "    template:\n"
+            "      spec:\n"
+            "        restartPolicy: Never\n"
+            "        containers:\n"
+            "        - name: check\n"
+            f"          image: {TestJobsOfTheirOwn.IMAGE}\n"
+            "          args: [run, payments-eror-rate, --arg, canary_hash=c0ffee1]\n"
+            "          env:\n"
+            "          - {name: ANALYZER_CATALOG, value: /etc/analyzer/catalog}\n"
+        )
+        file = tmp_path / "listed.yaml"
+        file.write_text(text)
+        lines = numbered(text)
+        assert (lines[4], lines[14], lines[25]) == (
+            "- apiVersion: argoproj.io/v1alpha1",
+            "    - name: errors",
+            "- apiVersion: batch/v1",
+        )
+        found = analysis_run_problems([tmp_path], self.catalog())
+        assert [problem.partition(" (args")[0].partition(": Argo")[0] for problem in found] == [
+            f"{file}:4: AnalysisRun 'payments-1': arg 'window' has no value",
+            f"{file}:14: AnalysisRun 'payments-1', metric 'errors'",
+        ]
+        assert MISSPELT in found[1]
+        (problem,) = job_problems([tmp_path], self.catalog())
+        assert problem.startswith(f"{file}:25: Job 'gate': the Job runs check 'payments-eror-rate'"), problem
+
+    def test_a_kustomize_overlay_names_the_base_files_lines_and_its_own(self, tmp_path):
+        base, overlays = tmp_path / "base", [tmp_path / "prod", tmp_path / "staging"]
+        base.mkdir()
+        templates = (
+            "# the analysis of payments\n"
+            "apiVersion: argoproj.io/v1alpha1\n"
+            "kind: AnalysisTemplate\n"
+            "metadata: {name: payments}\n"
+            "spec:\n"
+            "  args: [{name: canary-hash}]\n"
+            "  metrics:\n" + FINE_METRIC.format(name="errors", check="payments-eror-rate")
+        )
+        (base / "templates.yaml").write_text(templates)
+        services = (
+            "apiVersion: v1\n"
+            "kind: ConfigMap\n"
+            "metadata: {name: settings}\n"
+            "---\n"
+            "apiVersion: v1\n"
+            "kind: Service\n"
+            "metadata: {name: analyzer, namespace: argo-rollouts}\n"
+            "spec:\n"
+            "  ports: [{name: http, port: 8080}]\n"
+        )
+        (base / "service.yaml").write_text(services)
+        (base / "kustomization.yaml").write_text("resources:\n- templates.yaml\n- service.yaml\n")
+        overlay = (
+            "# prod: the base, in prod\n"
+            "namespace: prod\n"
+            "resources:\n"
+            "- ../base\n"
+            "- https://github.com/example/rollouts//analysis?ref=v1\n"
+        )
+        for directory in overlays:
+            directory.mkdir()
+            (directory / "kustomization.yaml").write_text(overlay.replace("prod", directory.name))
+        assert (numbered(templates)[8], numbered(services)[5], numbered(overlay)[5]) == (
+            "  - name: errors",
+            "apiVersion: v1",
+            "- https://github.com/example/rollouts//analysis?ref=v1",
+        )
+        (problem,) = template_problems([tmp_path], self.catalog())
+        assert problem.startswith(
+            f"{base / 'templates.yaml'}:8: AnalysisTemplate 'payments', metric 'errors': {MISSPELT}"
+        )
+        notes = template_notes([tmp_path], self.catalog())
+        remote = "resources entry 'https://github.com/example/rollouts//analysis?ref=v1' is remote"
+        assert sorted(note.partition(" (")[0].partition(": validate")[0] for note in notes) == [
+            f"{base / 'service.yaml'}:5: Service 'analyzer': its namespace is not known",
+            f"{overlays[0] / 'kustomization.yaml'}:5: {remote}",
+            f"{overlays[1] / 'kustomization.yaml'}:5: {remote}",
+        ]
+
+    def test_the_validate_command_says_them(self, tmp_path):
+        text = (
+            "# one template\n\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\n"
+        )
+        text += "spec:\n  args: [{name: canary-hash}]\n  metrics:\n" + FINE_METRIC.format(
+            name="errors", check="payments-eror-rate"
+        )
+        (tmp_path / "at.yaml").write_text(text)
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        assert numbered(text)[9] == "  - name: errors"
+        result = validate(tmp_path)
+        assert f"  - {tmp_path / 'at.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': {MISSPELT}" in (
+            result.stderr
+        ), result.stderr
 
 
 class TestReadingTheVerdict:
@@ -919,7 +1124,7 @@ class TestArgsOfTheRollout:
         # Before: no problem, exit 0; every measurement of that step was a 404, and the rollout aborted.
         typo = rollout([{"setWeight": 20}, step({"name": "check", "value": "payments-eror-rate"})])
         assert written(tmp_path, generic(), typo) == [
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
             "measurement would be a 404: an Error, and the rollout aborts after five)"
@@ -1134,7 +1339,7 @@ class TestArgsArgoCannotResolve:
         # Before: no problem, exit 0; Argo marks that Rollout InvalidSpec and rolls nothing out.
         lacking = rollout([{"setWeight": 20}, step()])
         assert written(tmp_path, generic(), lacking) == [
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
             "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
             "in the analysis's args, or give the template's arg a value"
@@ -1334,7 +1539,9 @@ class TestUnauthenticatedMetrics:
         bare = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
         del bare["spec"]["metrics"][0]["provider"]["web"]["headers"]
         (tmp_path / "template.yaml").write_text(yaml.safe_dump(bare))
-        assert template_notes([tmp_path]) == [f"{tmp_path / 'template.yaml'}: AnalysisTemplate 'payments': {self.NOTE}"]
+        assert template_notes([tmp_path]) == [
+            f"{tmp_path / 'template.yaml'}:1: AnalysisTemplate 'payments': {self.NOTE}"
+        ]
 
     @pytest.mark.parametrize(
         "headers",
@@ -1366,7 +1573,7 @@ class TestWhereTheUrlLeads:
     def test_a_url_without_its_scheme_is_a_problem(self, tmp_path, origin):
         # Before: ok; Go reads `analyzer.argo-rollouts.svc:8080/...` as a URL of that scheme, and sends nothing.
         assert problems(tmp_path, template(origin + self.RUN)) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
             "without http://: Argo's web provider sends nothing (unsupported protocol scheme) and every measurement "
             f"would be an Error, and the rollout aborts after five; write http://{origin}/api/v1/checks/..."
         ]
@@ -1392,7 +1599,7 @@ class TestWhereTheUrlLeads:
     def test_a_url_without_a_host_is_a_problem(self, tmp_path, origin, meant):
         # Before: ok; Go's client sends nothing for a URL without a host ("http: no Host in request URL").
         assert problems(tmp_path, template(origin + self.RUN)) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url starts {origin!r}, "
             f"without a host after {origin.partition(':')[0]}://: Argo's web provider sends nothing (no Host in "
             "request URL) and every measurement would be an Error, and the rollout aborts after five; write "
             f"{meant}/api/v1/checks/..."
@@ -1426,7 +1633,7 @@ class TestWhereTheUrlLeads:
         # Before: nothing said; the demo's $ANALYZER pasted into a template makes every measurement an Error.
         (tmp_path / "template.yaml").write_text(yaml.safe_dump(template(origin + self.RUN)))
         (note,) = template_notes([tmp_path])
-        assert note.startswith(f"{tmp_path / 'template.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls ")
+        assert note.startswith(f"{tmp_path / 'template.yaml'}:1: AnalysisTemplate 'payments': metric 'errors' calls ")
         assert note.endswith(
             ", the Argo Rollouts controller's own pod, which sends the web metric's requests: unless the analyzer runs "
             "in that pod, every measurement is an Error (connection refused), and the rollout aborts after five; call "
@@ -1496,7 +1703,7 @@ class TestWhereTheUrlLeads:
         (tmp_path / "templates.yaml").write_text(yaml.safe_dump(template(url + self.RUN)))
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_problems([tmp_path], catalog) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url + self.RUN!r} "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url {url + self.RUN!r} "
             f"{reason}: Argo's web provider sends nothing and every measurement would be an Error, and the rollout "
             "aborts after five"
         ]
@@ -1537,7 +1744,7 @@ class TestWhereTheUrlLeads:
     )
     def test_a_space_go_refuses_or_sends_is_a_problem(self, tmp_path, url, reason):
         assert problems(tmp_path, template(url)) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url!r} {reason} "
+            f"{tmp_path / 'templates.yaml'}:10: AnalysisTemplate 'payments', metric 'errors': url {url!r} {reason} "
             "every measurement would be an Error, and the rollout aborts after five"
         ]
 
@@ -1546,7 +1753,7 @@ class TestWhereTheUrlLeads:
         # the request line's parts (aiohttp's pure-Python one, as below) answers 400.
         url = ANALYZER + self.RUN + "   "
         assert problems(tmp_path, template(url)) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url {url!r} has spaces "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url {url!r} has spaces "
             "ending its query, which Go sends as written: an HTTP parser allowing one space before HTTP/1.1 (aiohttp's "
             "pure-Python one, a strict proxy's) answers 400 Bad Request; take them out, and every measurement would "
             "be an Error, and the rollout aborts after five"
@@ -1617,11 +1824,68 @@ class TestPortsOfTheServiceGiven:
     def test_a_url_without_a_port_calls_port_80(self, tmp_path, host):
         # Before: ok; every measurement connects to port 80 of a Service serving 8080 only.
         assert self.found(tmp_path, f"http://{host}{self.RUN}", service(), namespace="argo-rollouts") == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls {host} on port 80 "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url calls {host} on "
+            "port 80 "
             f"(http's, the url writing none), which Service 'analyzer' ({tmp_path / 'service.yaml'}) does not serve "
             "(its ports: 8080): the connection reaches no pod, and every measurement would be an Error, and the "
             f"rollout aborts after five; write http://{host}:8080/api/v1/checks/..."
         ]
+
+    def test_validate_lists_the_service_read_apart(self, tmp_path):
+        # Before: "skipped 2 files holding no catalog document: ..., service.yaml" while its ports were read, and a
+        # port it did not serve named it as the Service called.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "deploy").mkdir()
+        (tmp_path / "deploy" / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        headless = in_namespace(service("analyzer-pods", clusterIP="None"))
+        (tmp_path / "deploy" / "headless.yaml").write_text(yaml.safe_dump(headless))
+        (tmp_path / "deploy" / "sa.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ServiceAccount"}))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert (
+            f"1 file of Services, whose ports the urls calling them are checked against: "
+            f"{tmp_path / 'deploy' / 'service.yaml'}"
+        ) in lines
+        # A headless Service's name leads to the pods, on their ports: not read, so skipped as before.
+        assert (
+            f"skipped 2 files holding no catalog document: {tmp_path / 'deploy' / 'headless.yaml'}, "
+            f"{tmp_path / 'deploy' / 'sa.yaml'}"
+        ) in lines
+        # Without a metric calling a url, the Service is read for nothing: skipped.
+        (tmp_path / "template.yaml").unlink()
+        result = validate(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not any(line.startswith("1 file of Services") for line in result.stdout.splitlines())
+        assert f"{tmp_path / 'deploy' / 'service.yaml'}" in result.stdout
+
+    def test_validate_reads_a_service_file_given_by_name(self, tmp_path):
+        # docs/argo-rollouts.md: the templates given "beside the catalog's files, the analyzer's Service among them".
+        # Before: the Service's file given by name was read as a catalog file, refused ("a Kubernetes Service, not a
+        # catalog"), exit 6 for a template that calls it well.
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(in_namespace(service())))
+        url = f"http://analyzer.argo-rollouts.svc:8080{self.RUN}"
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        given = [tmp_path / name for name in ("catalog.yaml", "service.yaml", "template.yaml")]
+        result = validate(*given)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"1 file of Services, whose ports the urls calling them are checked against: {given[1]}" in (
+            result.stdout.splitlines()
+        )
+        # Its ports are read: a port it does not serve is named.
+        wrong = template(url.replace(":8080", ":9090"))
+        (tmp_path / "template.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((wrong,))))
+        result = validate(*given)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"which Service 'analyzer' ({given[1]}) does not serve (its ports: 8080)" in result.stderr
+        assert "not a catalog" not in result.stderr
+        # Without a template calling a url, a Service given by name is still no catalog file: said, as before.
+        result = validate(given[0], given[1])
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"{given[1]}: a Kubernetes Service, not a catalog" in result.stderr
 
     def test_a_port_the_service_does_not_serve(self, tmp_path):
         (found,) = self.found(
@@ -1728,7 +1992,7 @@ class TestPortsOfTheServiceGiven:
         # Before: nothing said; the overlay's namespace was not read, the Service's taken for unknown.
         (found,) = self.overlaid(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", service(), "argo-rollouts")
         assert found.startswith(
-            f"{tmp_path / 'base' / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': url calls "
+            f"{tmp_path / 'base' / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': url calls "
             "analyzer.argo-rollouts.svc on port 80 (http's, the url writing none), which Service 'analyzer' "
             f"({tmp_path / 'base' / 'service.yaml'}) does not serve (its ports: 8080)"
         ), found
@@ -1739,7 +2003,7 @@ class TestPortsOfTheServiceGiven:
         assert self.overlaid(tmp_path, url, in_namespace(service()), "prod") == []
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert (
-            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            f"{tmp_path / 'base' / 'service.yaml'}:1: Service 'analyzer': its namespace is not known (argo-rollouts as "
             "written, prod as overlay0 applies it): a url calling it by its namespace is not judged by its ports"
         ) in template_notes([tmp_path], catalog)
 
@@ -1757,7 +2021,7 @@ class TestPortsOfTheServiceGiven:
         assert self.overlaid(tmp_path, url, service(), "argo-rollouts", "prod") == []
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert (
-            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (argo-rollouts as "
+            f"{tmp_path / 'base' / 'service.yaml'}:1: Service 'analyzer': its namespace is not known (argo-rollouts as "
             "overlay0 applies it, prod as overlay1 applies it): a url calling it by its namespace is not judged by its "
             "ports"
         ) in template_notes([tmp_path], catalog)
@@ -1808,7 +2072,8 @@ class TestPortsOfTheServiceGiven:
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_problems([tmp_path], catalog) == []
         assert (
-            f"{tmp_path / 'base' / 'service.yaml'}: Service 'analyzer': its namespace is not known (eu-prod-analyzer-x "
+            f"{tmp_path / 'base' / 'service.yaml'}:1: Service 'analyzer': its namespace is not known "
+            "(eu-prod-analyzer-x "
             "in argo-rollouts as outer applies it, prod-analyzer in argo-rollouts as overlay applies it): a url "
             "calling it by its namespace is not judged by its ports"
         ) in template_notes([tmp_path], catalog)
@@ -1863,6 +2128,35 @@ class TestPortsOfTheServiceGiven:
         found = self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc{self.RUN}", components=["../component"])
         assert found == []
 
+    @pytest.mark.parametrize(("called", "judged"), [("prod-analyzer", True), ("analyzer", False)])
+    def test_the_name_the_kustomization_listing_the_service_gives_is_its(self, tmp_path, called, judged):
+        # The base itself renames (no overlay given): mut rev33e, its namePrefix dropped, survived.
+        self.renamed(tmp_path, f"http://{called}.argo-rollouts.svc:9090{self.RUN}")
+        (tmp_path / "base" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namespace": "argo-rollouts", "namePrefix": "prod-", "resources": ["templates.yaml", "service.yaml"]}
+            )
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        found = template_problems([tmp_path / "base"], catalog)
+        if judged:
+            (problem,) = found
+            assert "which Service 'prod-analyzer' (" in problem, problem
+        else:
+            assert found == []
+
+    @pytest.mark.parametrize("key", ["resources", "components", "patchesStrategicMerge"])
+    def test_an_entry_holding_a_nul_is_no_crash(self, tmp_path, key):
+        # Before: a crash (ValueError: embedded null byte, exit 1), for a component's since val33: no path holds one,
+        # and kustomize reads nothing there.
+        self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}")
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"namespace": "argo-rollouts", "resources": ["../base"], key: ["a\0b"]})
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        assert template_problems([tmp_path], catalog) == []
+        template_notes([tmp_path], catalog)
+
     def test_a_remote_resource_is_noted_as_not_read(self, tmp_path):
         remote = "https://github.com/example/deploy//base?ref=v1"
         self.renamed(tmp_path, f"http://analyzer.argo-rollouts.svc:8080{self.RUN}")
@@ -1877,8 +2171,8 @@ class TestPortsOfTheServiceGiven:
             "(kubectl kustomize DIR > rendered.yaml) and validate that"
         )
         assert notes == [
-            f"{kustomization}: resources entry {remote!r} {advice}",
-            f"{kustomization}: components entry 'git@github.com:example/c.git' {advice}",
+            f"{kustomization}:5: resources entry {remote!r} {advice}",
+            f"{kustomization}:2: components entry 'git@github.com:example/c.git' {advice}",
         ]
 
     def test_the_target_port_of_another_service_of_the_name_is_not_noted(self, tmp_path):
@@ -1922,7 +2216,7 @@ class TestPortsOfTheServiceGiven:
         assert self.found(tmp_path, url, targeted) == []
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         assert template_notes([tmp_path], catalog) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments': metric 'errors' calls {host} on port 8080, "
+            f"{tmp_path / 'templates.yaml'}:1: AnalysisTemplate 'payments': metric 'errors' calls {host} on port 8080, "
             f"the targetPort (the pods' port) of Service 'analyzer' ({tmp_path / 'service.yaml'}), which serves it "
             "on port 80: if that is the Service the url reaches, the connection reaches no pod, and every measurement "
             f"is an Error; write http://{host}:80/api/v1/checks/..."
@@ -2011,12 +2305,14 @@ class TestTemplatesNotGiven:
         elsewhere = rollout([step({"name": "check", "value": "payments-error-rate"}, name="elsewhere")])
         cluster = rollout(templates=[{"templateName": "shared", "clusterScope": True}])
         (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), elsewhere, cluster]))
-        where = f"{tmp_path / 'manifests.yaml'}: Rollout 'payments'"
+        where = f"{tmp_path / 'manifests.yaml'}"
         assert template_notes([tmp_path]) == [
-            f"{where}, spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is not among the files "
+            f"{where}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is "
+            "not among the files "
             "given, so its metrics are not checked for this analysis; Argo looks it up in the Rollout's namespace, "
             "and without it there marks the Rollout InvalidSpec (AnalysisTemplate 'elsewhere' not found)",
-            f"{where}, spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not among the files given, "
+            f"{where}:49: Rollout 'payments', spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not "
+            "among the files given, "
             "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
             "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
         ]
@@ -2267,7 +2563,7 @@ class TestAnalysisRuns:
         # Before: skipped in a directory without a word, "not a catalog" (exit 6 whatever it said) given by name.
         found = written(tmp_path, analysis_run(self.URL, {"name": "check", "value": "payments-eror-rate"}, self.HASH))
         assert found == [
-            f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors' (args: check="
+            f"{tmp_path / 'manifests.yaml'}:12: AnalysisRun 'payments-1', metric 'errors' (args: check="
             "'payments-eror-rate', canary-hash='abc'): url calls check 'payments-eror-rate', which the catalog does "
             "not have; did you mean 'payments-error-rate'? (every measurement would be a 404: an Error, and the "
             "rollout aborts after five)"
@@ -2353,7 +2649,7 @@ class TestEachTemplateResolvedAlone:
         gate = rollout([{"setWeight": 20}, step()])
         (found,) = written(tmp_path, *crd_valid(both, gate))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check': arg 'check' has both a value and a "
+            f"{tmp_path / 'manifests.yaml'}:1: AnalysisTemplate 'analyzer-check': arg 'check' has both a value and a "
             "valueFrom: Argo refuses a Rollout whose step or blue-green analysis runs the template (InvalidSpec: "
             "AnalysisTemplate analyzer-check: arg 'check' has both Value and ValueFrom fields) and rolls nothing "
             "out; keep one"
@@ -2379,7 +2675,7 @@ class TestEachTemplateResolvedAlone:
         gate = blue_green("analyzer-check", "other", args=[self.CHECK, {"name": "canary-hash", "value": "abc"}])
         (found,) = written(tmp_path, *crd_valid(undeclared, other, gate))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check', metric 'errors': it uses "
+            f"{tmp_path / 'manifests.yaml'}:9: AnalysisTemplate 'analyzer-check', metric 'errors': it uses "
             "{{args.canary-hash}}, which only another template run with it declares: Argo resolves the metrics of "
             "each template of a step or blue-green analysis with that template's args alone, and refuses the "
             "Rollout (InvalidSpec: AnalysisTemplate analyzer-check: failed to resolve {{args.canary-hash}}); "
@@ -2408,7 +2704,8 @@ class TestDryRunRulesThatMatchNoMetric:
         gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "erors"}])])
         (found,) = written(tmp_path, *crd_valid(generic(), gate))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: dryRun rule "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            "dryRun rule "
             "'erors' matches no metric of the run (errors): Argo ends the AnalysisRun in Error at once (Analysis spec "
             "invalid: dryRun[0]: Rule didn't match any metric name(s))"
         )
@@ -2435,7 +2732,7 @@ class TestDryRunRulesThatMatchNoMetric:
         exp["spec"]["dryRun"] = [{"metricName": "latency"}]
         (found,) = written(tmp_path, generic(), other, exp)
         assert found.startswith(
-            f"{tmp_path / 'manifests.yaml'}: Experiment 'payments-exp', spec.analyses[0]: dryRun rule 'latency' "
+            f"{tmp_path / 'manifests.yaml'}:51: Experiment 'payments-exp', spec.analyses[0]: dryRun rule 'latency' "
             "matches no metric of the run (errors)"
         )
 
@@ -2497,7 +2794,7 @@ class TestNestedTemplates:
         gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
         (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
         assert found.startswith(
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:40: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have"
         )
@@ -2529,7 +2826,7 @@ class TestNestedTemplates:
         background = rollout(templates=[{"templateName": "a"}], args=TestDryRunOfTheRollout.REF["args"])
         found = written(tmp_path, *crd_valid(nesting("a", "b"), nesting("b", "a"), background))
         assert found == [
-            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'a': its templates lead back to it (AnalysisTemplate "
+            f"{tmp_path / 'manifests.yaml'}:1: AnalysisTemplate 'a': its templates lead back to it (AnalysisTemplate "
             f"'a' -> AnalysisTemplate 'b' -> AnalysisTemplate 'a'): {self.RING}"
         ]
         (found,) = written(tmp_path, *crd_valid(nesting("self", "self")))
@@ -2543,7 +2840,7 @@ class TestNestedTemplates:
         assert written(tmp_path, *crd_valid(nesting("parent", "elsewhere"), gate)) == []
         (note,) = template_notes([tmp_path])
         assert note.startswith(
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:18: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'elsewhere' is not among the files given"
         )
 
@@ -2583,7 +2880,7 @@ class TestNamedTwice:
         twice["spec"][field] = [entry, entry]
         (found,) = written(tmp_path, *crd_valid(twice))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}: AnalysisTemplate 'analyzer-check': {field} names 'errors' twice: Argo "
+            f"{tmp_path / 'manifests.yaml'}:1: AnalysisTemplate 'analyzer-check': {field} names 'errors' twice: Argo "
             f"makes no AnalysisRun of the template, refusing a Rollout that runs it (InvalidSpec: {error}) and ending "
             "an Experiment that runs it in Error; keep one"
         )
@@ -2603,7 +2900,7 @@ class TestNamedTwice:
         )
         found = written(tmp_path, *crd_valid(generic(), other, gate))
         assert (
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
+            f"{tmp_path / 'manifests.yaml'}:54: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
             "AnalysisRun's metrics would name 'errors' twice: Argo refuses the Rollout (InvalidSpec: two metrics have "
             "the same name 'errors') and rolls nothing out"
         ) in found, found
@@ -2828,7 +3125,7 @@ class TestProvidersOfAnotherShape:
         assert [e.message for e in validator.iter_errors(odd)] != []
         (found,) = problems(tmp_path, odd)
         assert found == (
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {self.wanted(provider)}"
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': {self.wanted(provider)}"
         )
 
     def test_a_provider_object_is_not_said(self, tmp_path):
@@ -2899,7 +3196,7 @@ class TestProvidersOfAnotherShape:
         else:
             metric["provider"] = provider
         (found,) = problems(tmp_path, odd)
-        assert found == f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': {wanted}"
+        assert found == f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': {wanted}"
 
     def test_what_the_crd_schema_refuses(self):
         # The shapes said to be refused by the schema are refused by it; the others are Argo's controller's.
@@ -2946,8 +3243,111 @@ class TestProvidersOfAnotherShape:
         run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH, provider=["web"])
         (found,) = written(tmp_path, run)
         assert (
-            found == f"{tmp_path / 'manifests.yaml'}: AnalysisRun 'payments-1', metric 'errors': {self.wanted(['web'])}"
+            found
+            == f"{tmp_path / 'manifests.yaml'}:12: AnalysisRun 'payments-1', metric 'errors': {self.wanted(['web'])}"
         )
+
+
+class TestFieldsMisspelt:
+    """A metric field, a provider or a web field misspelt (`providers`, `Web`, `sucessCondition`) is named with the
+    field meant: Argo Rollouts' CRD has no such field, so kubectl apply refuses the template or drops the field."""
+
+    @staticmethod
+    def misspelt(where: list[str], field: str, meant: str) -> dict[str, Any]:
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        holder = odd["spec"]["metrics"][0]
+        for key in where:
+            holder = holder[key]
+        holder[field] = holder.pop(meant)
+        return odd
+
+    @pytest.mark.parametrize(
+        ("where", "field", "meant", "what"),
+        [
+            ([], "providers", "provider", "field of an Argo Rollouts metric"),
+            ([], "Provider", "provider", "field of an Argo Rollouts metric"),
+            ([], "sucessCondition", "successCondition", "field of an Argo Rollouts metric"),
+            ([], "failureConditon", "failureCondition", "field of an Argo Rollouts metric"),
+            (["provider", "web"], "jsonpath", "jsonPath", "field of Argo Rollouts' web provider"),
+            (["provider", "web"], "URL", "url", "field of Argo Rollouts' web provider"),
+        ],
+    )
+    def test_named_with_the_field_meant(self, tmp_path, where, field, meant, what):
+        # Before: `providers`, `Provider`, `Web` and `URL` were exit 0 (a metric calling no check: nothing to check),
+        # `sucessCondition` and `jsonpath` said "successCondition is missing" without the field that was misspelt.
+        odd = self.misspelt(where, field, meant)
+        assert field in undeclared_fields(_crd_validator("AnalysisTemplate").schema, odd)[0]
+        found = problems(tmp_path, odd)
+        at = ".".join(["", *where, ""]).lstrip(".") if where else ""
+        said = (
+            f": AnalysisTemplate 'payments', metric 'errors': {at}{field} is no {what}; did you mean {meant!r}? "
+            "kubectl apply refuses a field the CRD does not declare (strict field validation, its default), and an "
+            "apply that does not validate drops it"
+        )
+        assert [m for m in found if m.startswith(f"{tmp_path / 'templates.yaml'}:") and m.endswith(said)], found
+
+    def test_a_provider_misspelt_is_named_with_the_provider_meant(self, tmp_path):
+        odd = self.misspelt(["provider"], "Web", "web")
+        assert "Web" in undeclared_fields(_crd_validator("AnalysisTemplate").schema, odd)[0]
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            ": AnalysisTemplate 'payments', metric 'errors': provider 'Web' is no provider of Argo Rollouts' CRD (did "
+            "you mean 'web'?): kubectl apply refuses the unknown field (strict field validation), and where it is "
+            "dropped instead Argo ends every AnalysisRun of it in Error at once (Analysis spec invalid: no provider "
+            "specified)"
+        ), found
+
+    def test_a_metric_without_a_provider(self, tmp_path):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run")
+        del odd["spec"]["metrics"][0]["provider"]
+        assert [e.message for e in _crd_validator("AnalysisTemplate").iter_errors(odd)] == [
+            "'provider' is a required property"
+        ]
+        (found,) = problems(tmp_path, odd)
+        assert found.startswith(f"{tmp_path / 'templates.yaml'}:"), found
+        assert found.endswith(
+            ": AnalysisTemplate 'payments', metric 'errors': has no provider: Argo Rollouts' CRD schema requires one "
+            "(kubectl apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
+        ), found
+
+    def test_fields_far_from_any_are_left_alone(self, tmp_path):
+        # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["x-team"] = "payments"
+        odd["spec"]["metrics"][0]["provider"]["web"]["retries"] = 1
+        assert problems(tmp_path, odd) == []
+
+    def test_a_present_field_is_not_meant_again(self, tmp_path):
+        # `successConditions` beside `successCondition`: not a misspelling of a field that is there.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["successConditions"] = "x"
+        assert problems(tmp_path, odd) == []
+
+    def test_the_fields_known_are_the_crds(self):
+        schema = _crd_validator("AnalysisTemplate").schema
+        metric = schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(metric["properties"]) == argo_templates._METRIC_FIELDS
+        assert set(metric["properties"]["provider"]["properties"]) == set(argo_templates._PROVIDERS)
+        assert set(metric["properties"]["provider"]["properties"]["web"]["properties"]) == argo_templates._WEB_FIELDS
+        run = _crd_validator("AnalysisRun").schema["properties"]["spec"]["properties"]["metrics"]["items"]
+        assert set(run["properties"]) == argo_templates._METRIC_FIELDS
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(self.misspelt([], "providers", "provider")))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': providers is no field of an Argo Rollouts metric; did you mean 'provider'?" in (
+            result.stderr
+        )
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"][0]["provider"]["Web"] = run["spec"]["metrics"][0]["provider"].pop("web")
+        (found,) = written(tmp_path, run)
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}:"), found
+        assert ": AnalysisRun 'payments-1', metric 'errors' (args: " in found
+        assert "): provider 'Web' is no provider of Argo Rollouts' CRD (did you mean 'web'?): kubectl apply" in found
 
 
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
@@ -2993,7 +3393,7 @@ class TestJobProviderMetrics:
     """A job provider metric whose container runs `analyzer run NAME --arg KEY=VALUE` must name a catalog check and
     give it exactly the args it accepts: else the Job exits 2 at every measurement, a Failed measurement."""
 
-    WHERE = "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors'"
+    WHERE = "templates.yaml:9: AnalysisTemplate 'payments-job', metric 'errors'"
 
     @pytest.mark.parametrize(
         "container",
@@ -3246,7 +3646,7 @@ class TestJobsOfTheirOwn:
     def test_its_mistakes_are_problems(self, tmp_path, kind):
         found = self.problems(tmp_path, batch_job(kind, self.MISSPELT))
         assert [p.replace(f"{tmp_path}/", "") for p in found] == [
-            f"jobs.yaml: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
+            f"jobs.yaml:1: {kind} 'gate': the Job runs check 'payments-eror-rate', which the catalog does not "
             f"have; did you mean 'payments-error-rate'?; {self.OWN_EXIT_2}"
         ]
 
@@ -3284,7 +3684,7 @@ class TestJobsOfTheirOwn:
         container = analyzer_container("run", "payments-eror-rate", "--arg", "canary_hash=c0ffee1", command=command)
         found = self.problems(tmp_path, batch_job("Job", container))
         assert [p.replace(f"{tmp_path}/", "").partition(";")[0] for p in found] == [
-            "jobs.yaml: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have"
+            "jobs.yaml:1: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have"
         ]
 
     @pytest.mark.parametrize(
@@ -3459,7 +3859,8 @@ class TestInitContainers:
         )
         problems, _ = own_job_findings(tmp_path, job)
         assert problems == [
-            "jobs.yaml: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have; did you "
+            "jobs.yaml:1: Job 'gate': the Job runs check 'payments-eror-rate', which the catalog does not have; "
+            "did you "
             f"mean 'payments-error-rate'?; {TestJobsOfTheirOwn.OWN_EXIT_2}"
         ]
 
@@ -3487,7 +3888,7 @@ class TestInitContainers:
         job = with_init(batch_job("Job", container("smoke", *RUN)), container("prepare", "tini", "--"))
         problems, _ = own_job_findings(tmp_path, job)
         assert problems == [
-            "jobs.yaml: Job 'gate': the Job's init container 'prepare' runs `tini --`, an init given no program "
+            "jobs.yaml:1: Job 'gate': the Job's init container 'prepare' runs `tini --`, an init given no program "
             "(Kubernetes does not add the image's CMD when a container gives a command): it exits with a usage "
             f"error, a failed Job, and no verdict; {argo_templates._WRITE_RUN}"
         ]
@@ -3498,7 +3899,7 @@ class TestInitContainers:
         sidecar = container("smoke", *RUN, restartPolicy="Always")
         template = with_init(job_template(container("done", "sh", "-c", "echo done")), sidecar)
         found = [p.replace(f"{tmp_path}/", "") for p in problems(tmp_path, *crd_valid(template))]
-        where = "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors'"
+        where = "templates.yaml:9: AnalysisTemplate 'payments-job', metric 'errors'"
         assert found == [
             f"{where}: the Job's init container 'smoke' runs `analyzer run` as a native sidecar (restartPolicy: "
             "Always): Kubernetes restarts it whatever it exits with and stops it once the Job's containers end, so its "
@@ -3564,7 +3965,7 @@ class TestCommandsThatRunNoCheck:
         assert own_job_findings(tmp_path, job) == (
             [],
             [
-                "jobs.yaml: Job 'gate': the Job's container runs `analyzer validate /etc/analyzer`, which validates "
+                "jobs.yaml:1: Job 'gate': the Job's container runs `analyzer validate /etc/analyzer`, which validates "
                 "the catalog and evaluates no check: it exits 0 on a valid one; the Job's success is no verdict: if a "
                 f"release waits on it, {argo_templates._WRITE_RUN}"
             ],
@@ -4228,7 +4629,7 @@ class TestJobDeadline:
         # Before: no problem; said of a web metric's timeoutSeconds only, with an AnalysisTemplate given.
         problems, _ = own_job_findings(tmp_path, deadline_job(8))
         assert problems == [
-            "jobs.yaml: Job 'gate': the Job's activeDeadlineSeconds 8 is not above the 8 s its check may take (check "
+            "jobs.yaml:1: Job 'gate': the Job's activeDeadlineSeconds 8 is not above the 8 s its check may take (check "
             "'payments-error-rate', the default 8 s deadline): an evaluation slower than 8 s is stopped (SIGTERM) "
             "before its verdict, a failed Job, and no verdict; set it above 8, with room for the pod to start (image "
             "pull, catalog load)"
@@ -4376,7 +4777,7 @@ class TestJobsThatRetryTheVerdict:
         # 0" of any backoffLimit, though 0 allows only the restart that races the Job's failure.
         (found,) = own_job_findings(tmp_path, retrying_job(restart="OnFailure", **limit))[0]
         assert found.startswith(
-            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a pod of restartPolicy OnFailure, "
+            "jobs.yaml:1: Job 'gate': the Job's container runs `analyzer run` in a pod of restartPolicy OnFailure, "
             f"which restarts it in place when it fails, {restarts}"
         ), found
         assert found.endswith(
@@ -4388,7 +4789,7 @@ class TestJobsThatRetryTheVerdict:
         # Before: no problem; Kubernetes started up to 6 more pods, and the first pass completed the Job.
         problems, _ = own_job_findings(tmp_path, retrying_job())
         assert problems == [
-            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "jobs.yaml:1: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
             "`inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 alike: no podFailurePolicy rule matches "
             "it, and it counts against Kubernetes' default backoffLimit 6 (none given)), and whoever waits on the Job "
             f"reads only its final Complete; {self.ADVICE}"
@@ -4441,7 +4842,7 @@ class TestJobsThatRetryTheVerdict:
     def test_a_verdict_counted_against_a_limit_or_ignored_is_a_problem(self, tmp_path, job, why):
         problems, _ = own_job_findings(tmp_path, job)
         assert problems == [
-            "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "jobs.yaml:1: Job 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
             f"`inconclusive` verdict (exit 3, 4) until a pass ({why}), and whoever waits on the Job reads only its "
             f"final Complete; {self.ADVICE}"
         ]
@@ -4496,7 +4897,7 @@ class TestJobsThatRetryTheVerdict:
         cron["spec"]["jobTemplate"]["spec"]["backoffLimit"] = 1
         problems, _ = own_job_findings(tmp_path, cron)
         assert problems == [
-            "jobs.yaml: CronJob 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
+            "jobs.yaml:1: CronJob 'gate': the Job's container runs `analyzer run` in a Job that retries its `fail` or "
             "`inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 alike: no podFailurePolicy rule matches "
             "it, and it counts against backoffLimit 1), and whoever waits on the Job reads only its final Complete; "
             f"{self.ADVICE}"
@@ -4508,7 +4909,7 @@ class TestJobsThatRetryTheVerdict:
         del metric["spec"]["metrics"][0]["provider"]["job"]["spec"]["backoffLimit"]
         (found,) = problems(tmp_path, metric)
         assert found.replace(f"{tmp_path}/", "") == (
-            "templates.yaml: AnalysisTemplate 'payments-job', metric 'errors': the Job's container runs `analyzer "
+            "templates.yaml:9: AnalysisTemplate 'payments-job', metric 'errors': the Job's container runs `analyzer "
             "run` in a Job that retries its `fail` or `inconclusive` verdict (exit 3, 4) until a pass (exit 3 and 4 "
             "alike: no podFailurePolicy rule matches it, and it counts against Kubernetes' default backoffLimit 6 "
             "(none given)), and Argo reads only its final Complete; add a podFailurePolicy rule `action: FailJob` with "
@@ -4523,7 +4924,7 @@ class TestJobsThatRetryTheVerdict:
         job["spec"]["template"]["spec"]["containers"] = [container("done", "sh", "-c", "echo done")]
         problems, _ = own_job_findings(tmp_path, job)
         assert [p.partition(" runs ")[0] for p in problems] == [
-            "jobs.yaml: Job 'gate': the Job's init container 'gate'"
+            "jobs.yaml:1: Job 'gate': the Job's init container 'gate'"
         ]
         assert "{containerName: gate, operator: In" in problems[0]
 
@@ -4564,7 +4965,8 @@ class TestMetricsThatRunUntilTheyFail:
         # Before: no problem, exit 0, though the README says count is required there; Argo refused the Rollout.
         (found,) = written(tmp_path, self.endless(), rollout([{"setWeight": 20}, step(name="payments")]))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: {self.MESSAGE}"
+            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{self.MESSAGE}"
         )
 
     def test_before_promotion(self, tmp_path):
@@ -4597,7 +4999,7 @@ class TestPodTemplateHashValues:
         analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
         found = written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis]))
         assert found[0] == (
-            f"{tmp_path / 'manifests.yaml'}: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
             f"'canary-hash' takes podTemplateHashValue '{which}', which Argo does not know (it knows Latest and "
             f"Stable, written so): the template gets '' for it, not a pod template hash; write {meant} (Latest: the "
             "canary's ReplicaSet, Stable: the stable one's)"
@@ -4712,7 +5114,7 @@ def catalogless(*command: str, **fields: Any) -> dict[str, Any]:
 
 
 NO_CATALOG = (
-    "jobs.yaml: Job 'gate': the Job's container runs `analyzer run` given no catalog: no --catalog, and {said}, so "
+    "jobs.yaml:1: Job 'gate': the Job's container runs `analyzer run` given no catalog: no --catalog, and {said}, so "
     "every run exits 6 (a config error: no catalog) before evaluating, whatever the check finds, a failed Job, and no "
     "verdict; add `--catalog PATH` to its args, or an env variable ANALYZER_CATALOG with that PATH (the catalog's file "
     "or directory as mounted in the pod, a ConfigMap's volume)"
@@ -4818,7 +5220,7 @@ class TestSettingsTheRunRefuses:
         problems, _ = own_job_findings(tmp_path, settings_job({"name": "ANALYZER_DEADLINE_S", "value": value}))
         (found,) = problems
         assert found.startswith(
-            "jobs.yaml: Job 'gate': the Job's container's env makes `analyzer run` refuse its settings and exit 6 (a "
+            "jobs.yaml:1: Job 'gate': the Job's container's env makes `analyzer run` refuse its settings and exit 6 (a "
             f"config error) before evaluating, whatever the check finds ({said}"
         ), found
         assert found.endswith("a failed Job, and no verdict; write a value it takes, or remove the variable"), found
@@ -5152,7 +5554,7 @@ class TestChecksInLifecycleHooks:
         # Before: not read; the hook's check was taken for the Job's gate by whoever wrote it.
         job = batch_job("Job", container("smoke", *RUN, **hooked(hook, *command)))
         (found,) = own_job_findings(tmp_path, job)[0]
-        assert found.startswith(f"jobs.yaml: Job 'gate': the Job's container's {hook} hook runs `analyzer run`: "), (
+        assert found.startswith(f"jobs.yaml:1: Job 'gate': the Job's container's {hook} hook runs `analyzer run`: "), (
             found
         )
         assert found.endswith(
@@ -5262,7 +5664,7 @@ def assert_read_as_shells_run(tmp_path: Path, line: str, loses: bool) -> None:
 def unread_note(line: str, construct: str, label: str = "the Job's container", shell: str = "sh") -> str:
     """The note `validate` gives of a Job of its own whose shell line, running the check, it does not read."""
     return (
-        f"jobs.yaml: Job 'gate': {label} runs `{shlex.join([shell, '-c', line])}`, a shell line validate does not "
+        f"jobs.yaml:1: Job 'gate': {label} runs `{shlex.join([shell, '-c', line])}`, a shell line validate does not "
         f"read for what it does with the check's exit ({construct}): where it may exit 0 though the check fails, the "
         "Job is Successful without a verdict; make the check the container's command (`args: [run, NAME, --arg, "
         "KEY=VALUE]`), or the line's last command run by `exec` (`...; exec analyzer run NAME ...`), or write the "
@@ -5945,8 +6347,8 @@ class TestManifestsReadAsKubernetesReadsThem:
             "string); quote it"
         )
         assert found == [
-            f"  - {tmp_path / 'templates.yaml'}: AnalysisTemplate {template_name!r}: {expected}"
-            for template_name in ("payments", "unused")
+            f"  - {tmp_path / 'templates.yaml'}:{line}: AnalysisTemplate {template_name!r}: {expected}"
+            for template_name, line in (("payments", 1), ("unused", 22))
         ]
         with pytest.raises(AssertionError):
             crd_valid(*yaml.load_all(text, Loader=argo_templates._GoYamlLoader))
@@ -6218,7 +6620,7 @@ class TestNumbersAsTheApiServerStoresThem:
         text = yaml.safe_dump(template(url, timeoutSeconds="TIMEOUT")).replace("TIMEOUT", "3e1")
         assert raw_problems(tmp_path, text, slow) == []
         assert raw_problems(tmp_path, text.replace("3e1", "2e1"), slow) == [
-            f"{tmp_path / 'templates.yaml'}: AnalysisTemplate 'payments', metric 'errors': timeoutSeconds 20, while "
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': timeoutSeconds 20, while "
             "check 'slow' may answer after 21 s (its 20 s deadline, plus up to 1 s waiting for an evaluation slot): a "
             "slower answer is an Error, whatever the verdict; set timeoutSeconds above 21"
         ]

@@ -3126,13 +3126,22 @@ class TestRulesDivided:
         ("errors", "total"),
         [
             ([({}, "0")], [({"code": "200"}, "100")]),  # vector(0)'s label-less 0 beside grouped totals
-            ([({"code": "500"}, "0"), ({}, "0")], [({}, "0")]),  # a total counting no traffic: unread, as without
+            ([({"code": "500"}, "0"), ({}, "0")], [({"code": "500"}, "0"), ({}, "0")]),  # each matched, no traffic
         ],
     )
     async def test_a_budget_gate_holds_on_what_leaves_nothing_out(self, aiohttp_server, errors, total):
         fake = SidesPrometheus(self.rules(self.GROUPED), sides_of(errors, total))
         evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0})
         assert evaluation.verdict is Outcome.PASS, evaluation.reason
+
+    async def test_a_budget_gate_fails_on_errors_left_out_beside_a_total_without_traffic(self, aiohttp_server):
+        # {code="500"} matches no total series whatever the traffic: the rule leaves it out whenever it counts. Before:
+        # PASS "budget remaining 100%; unchecked: ... counts no traffic at this source", a gate passing untold.
+        sides = sides_of([({"code": "500"}, "0"), ({}, "0")], [({}, "0")])
+        fake = SidesPrometheus(self.rules(self.GROUPED), sides)
+        evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert 'its error side answers 0 over 1h in {code="500"}, whose labels no series' in evaluation.reason
 
     @pytest.mark.parametrize("sloth", [{}, {"total_query": "sum(rate(req_total[{{ window }}]))"}])
     async def test_errors_grouped_by_a_label_the_total_lacks_are_a_misconfigured_slo(self, aiohttp_server, sloth):
@@ -3226,6 +3235,7 @@ class TestRulesDivided:
         assert evaluation.details["rules_divided"]["unread"]["1h"] == why
         assert evaluation.details["rules_divided"]["checked"] == []
         assert f"(the ratio rules' sides did not tell: {why}" in evaluation.reason, evaluation.reason
+        assert "the budget remaining over 30d is not told" not in evaluation.reason, evaluation.reason
 
     @pytest.mark.parametrize(
         ("expression", "errors", "total"),
@@ -4930,8 +4940,8 @@ class TestSlothErrorsMatched:
         "errors_query": 'sum by (code) (rate(req_total{code="500"}[{{ window }}])) or vector(0)',
     }
 
-    def measure(self, errors, totals, ratio=0.0):
-        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+    def measure(self, errors, totals, ratio=0.0, *, gated=False):
+        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9, gated=gated)
         queries = reader.queries("1h", {}, period=False)
         answers = {"ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])], "errors": errors, "total": totals}
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
@@ -4962,6 +4972,33 @@ class TestSlothErrorsMatched:
     )
     def test_errors_the_ratio_counts_are_read(self, errors, totals):
         assert self.measure(errors, totals, ratio=0.05).error_ratio == 0.05
+
+    @pytest.mark.parametrize("total", [10.0, 0.0])
+    def test_a_budget_gate_refuses_errors_at_0_the_ratio_leaves_out(self, total):
+        # The rule recorded 0 whenever {code="500"} counted, and ratio_rate30d averages what it recorded: before, PASS
+        # "budget remaining 100%". Without a gate the window's 0 stands (it counts no error now).
+        errors = [Series({"code": "500"}, [(1.0, 0.0)])]
+        with pytest.raises(CheckMisconfigured) as caught:
+            self.measure(errors, [Series({}, [(1.0, total)])], gated=True)
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0 errors/s over 1h in {code="500"}, whose '
+        )
+        assert (
+            "leaves those errors out (so it recorded 0 whenever those errors counted, and the budget remaining cannot "
+            "be told from slo:sli_error:ratio_rate30d, Sloth's average of what ratio_rate5m recorded)"
+        ) in caught.value.message
+        assert self.measure(errors, [Series({}, [(1.0, total)])]).error_ratio == 0.0
+
+    @pytest.mark.parametrize(
+        ("errors", "totals"),
+        [
+            ([Series({}, [(1.0, 0.0)])], [Series({"cluster": "a"}, [(1.0, 10.0)])]),  # vector(0)'s 0: nothing left out
+            ([Series({"code": "500"}, [(1.0, 0.0)])], [Series({"code": "500"}, [(1.0, 10.0)])]),  # matched
+            ([Series({"code": "500"}, [(1.0, 0.0)])], []),  # no total answered: nothing to match against
+        ],
+    )
+    def test_a_budget_gate_reads_errors_at_0_the_ratio_counts(self, errors, totals):
+        assert self.measure(errors, totals, gated=True).error_ratio == 0.0
 
 
 class TestSamePeriod:

@@ -342,6 +342,15 @@ class TestLoadValidation:
                     "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
+            (
+                # A step left at its defaults: the warning names the timeout it did not write. Before, it said only
+                # "lower timeout_s", which the check does not hold.
+                {},
+                [
+                    "the steps may take up to 10.1 s (timeouts x retries, and the pauses between retries), more than "
+                    "the 8 s deadline; raise deadline_s or lower timeout_s (step 'a' writes none: 5 s by default)"
+                ],
+            ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
             (
                 {"timeout_s": 1, "repeat": 19, "concurrency": 19, "max_p95_ms": 100},
@@ -354,6 +363,13 @@ class TestLoadValidation:
     )
     def test_warnings_start_past_the_deadline_and_below_the_requests_a_percentile_needs(self, step, warned):
         assert load(definition([{"name": "a", **step}])).warnings() == warned
+
+    def test_the_deadline_warning_names_each_step_that_writes_no_timeout(self):
+        steps = [{"name": "a"}, {"name": "b", "timeout_s": 1}, {"name": "c", "retries": 0}]
+        assert load(definition(steps)).warnings() == [
+            "the steps may take up to 17.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 5 s by default)"
+        ]
 
     @pytest.mark.parametrize(
         ("step", "warned"),
@@ -5606,6 +5622,13 @@ class TestJudgeShortSchemeCredentials:
                 '{"msg": "sent Authorization: Basic <redacted> to it"}',
             ),
             ("sent authorization => 'Bearer abcdef'", "sent authorization => 'Bearer <redacted>'"),
+            # After `Bearer`, small letters alone are a token too (a staging token is often a word) but for prose's
+            # words: `Bearer tokens`, `Bearer authentication`.
+            ("sent Bearer abcdef upstream", "sent Bearer <redacted> upstream"),
+            ("SENT AUTHORIZATION: BEARER ABCDEF", "SENT AUTHORIZATION: BEARER <redacted>"),
+            ("BEARER dev here", "BEARER <redacted> here"),
+            ("got bearer dev, then BEARER test.", "got bearer <redacted>, then BEARER <redacted>."),
+            ('{"h": "Bearer abcdefgh"}', '{"h": "Bearer <redacted>"}'),
         ],
     )
     def test_hidden(self, body, shown):
@@ -5617,6 +5640,9 @@ class TestJudgeShortSchemeCredentials:
             "Bearer tokens are issued by the identity provider; Basic authentication is off; Token expired",
             "API token v2 is required; send Bearer v1.2 no more, nor Bearer v1.",
             "<p>Send a Bearer token in the Authorization header.</p>",
+            "Bearer authentication is the scheme; the Bearer scheme, a Bearer JWT, bearer auth is required",
+            # After another scheme's name small letters alone stay (`Basic usage`, `token bucket`).
+            "Basic usage: the token bucket holds a token per request",
         ],
     )
     def test_shown(self, body):

@@ -4692,6 +4692,7 @@ SLOW_BURSTS = ([0.05 if i % 4 == 0 else 0.0 for i in range(61)], [0.0025] * 61)
 
 REQUESTS_RATE = 'sum(rate(requests_total{h="{{ canary_hash }}"}[5m]))'
 ERRORS_RATE = 'sum(rate(errors_total{h="{{ canary_hash }}"}[5m]))'
+OK_RATE = 'sum(rate(ok_total{h="{{ canary_hash }}"}[5m]))'
 
 
 class TestRatiosTheCountsDoNotRead:
@@ -4882,6 +4883,145 @@ class TestRatiosTheCountsDoNotRead:
         # No share of anything: judged by the ranks as any rate is.
         judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=ERRORS_RATE)
         assert "count_test" not in judged.details
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERROR_RATIO} or on() vector(0)",
+            f"({ERROR_RATIO.partition(' / ')[0]} or on() vector(0)) / clamp_min({ERROR_RATIO.partition(' / ')[2]}, 1)",
+            f"({ERROR_RATIO.partition(' / ')[0]} and on() (vector(time() % 90) < 30) or on() vector(0)) / "
+            f"{ERROR_RATIO.partition(' / ')[2]}",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ({ERROR_RATIO.partition(' / ')[2]} > 0)",
+            f"{ERROR_RATIO.partition(' / ')[0]} / ignoring(code) {ERROR_RATIO.partition(' / ')[2]}",
+            f"scalar({ERROR_RATIO})",
+        ],
+        ids=["fallback", "clamped", "masked-numerator", "traffic-filtered", "ignoring", "scalar"],
+    )
+    def test_the_common_shapes_of_an_error_ratio_are_counted(self, query):
+        # Flagger's, Argo Rollouts' and Kayenta's error ratios, with the fallbacks, masks and guards users add: each
+        # step's samples are the share of its events, so the counts fail the canary erring 5.7 times as often.
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query)
+        assert judged.details["count_test"]["applied"] is True, judged.details["count_test"]
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    @pytest.mark.parametrize("query", [f"{ERROR_RATIO} > 0", f"({ERROR_RATIO}) > 0", f"{ERROR_RATIO} != 0"])
+    def test_a_ratio_filtered_by_a_comparison_gets_no_pooled_counts(self, query):
+        # PromQL compares after it divides: `errors / total > 0` keeps each variant's steps with errors alone. A canary
+        # steady at 1% against a baseline at 2% at one step in 3 (0.67%), filtered: the baseline's 21 steps at 2%.
+        # The counts of those (2% of its events) found the canary erring 50% more than the baseline significantly
+        # better and passed it; the same as the ranks' pass, held.
+        filtered = ([0.01] * 61, [0.02] * 21)
+        judged = judge_counted(filtered, (100000.0, 100000.0), query=query)
+        assert judged.details["count_test"]["applied"] is False
+        assert judged.details["count_test"]["why"].startswith('canary.query names an outcome (code=~"5..") but is not')
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert not [w for w in self.warned(query) if "step by step" in w]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"({ERRORS_RATE} > 0) / {REQUESTS_RATE}",
+            f'sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) > 0) / {REQUESTS_RATE}',
+            f'sum by (pod) (rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) != 0) / {REQUESTS_RATE}',
+            f"max_over_time(({ERRORS_RATE} > 0)[5m:1m]) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({ERRORS_RATE} == 0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} and on() ({ERRORS_RATE} > 0))",
+        ],
+        ids=[
+            "numerator",
+            "within-sum",
+            "within-sum-by",
+            "within-subquery",
+            "and-errors",
+            "unless-no-errors",
+            "denominator-and-errors",
+        ],
+    )
+    def test_a_ratio_kept_at_its_steps_with_errors_gets_no_pooled_counts(self, query):
+        # A filter of the failures, in the numerator or on the ratio, drops the steps without errors as `> 0` on the
+        # ratio does: the counts of the baseline's steps at 2% (of 61 at 0.67%) found the canary at 1% significantly
+        # better and passed it.
+        filtered = ([0.01] * 61, [0.02] * 21)
+        judged = judge_counted(filtered, (100000.0, 100000.0), query=query)
+        assert judged.details["count_test"]["applied"] is False
+        assert judged.details["count_test"]["why"].startswith("canary.query names an outcome (errors_total) but is not")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert not [w for w in self.warned(query) if "step by step" in w]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0)",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({REQUESTS_RATE} < 1)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({REQUESTS_RATE} > 0)",
+            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
+            f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} and on() (vector(time() % 90) < 30) or on() vector(0)) / {REQUESTS_RATE}",
+            f"{ERRORS_RATE} / (({OK_RATE} + {ERRORS_RATE}) > 0)",
+        ],
+        ids=[
+            "traffic",
+            "unless-traffic",
+            "and-traffic",
+            "and-errors-or-0",
+            "numerator-or-0",
+            "masked-or-0",
+            "outcomes-traffic",
+        ],
+    )
+    def test_a_ratio_kept_by_its_traffic_or_filled_is_counted(self, query):
+        # Its steps are not chosen by their errors (or the fallback fills those dropped): the counts judge it, and
+        # fail the canary at 1% against the baseline at 0.67% the ranks passed (2% at a third of its steps).
+        samples = ([0.01] * 61, [0.02 if i % 3 == 0 else 0.0 for i in range(61)])
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["applied"] is True, judged.details
+        assert judged.outcome is Outcome.FAIL, judged.reason
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"round({ERROR_RATIO}, 0.001)",
+            f"max_over_time(({ERROR_RATIO})[5m:1m])",
+            f"quantile_over_time(0.5, ({ERROR_RATIO})[5m:1m])",
+        ],
+        ids=["round", "max", "quantile"],
+    )
+    def test_the_ranks_pass_of_a_ratio_not_counted_within_0_to_1_is_held(self, query):
+        # A canary erring at 2.5% at one step in 3 against a baseline without errors: the ranks' ties at 0 pass it
+        # within the absolute tolerance 0.001, and no counts are taken of its samples to fail it.
+        samples = ([0.025 if i % 3 == 0 else 0.0 for i in range(61)], [0.0] * 61)
+        judged = judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "no pooled counts confirm the ranks' pass of samples within 0 to 1 with events on both variants"
+        ), judged.reason
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: "), judged.details
+        # Without events on both the traffic is unmeasured, said, and the ranks' pass stands as before.
+        assert judge_counted(samples, None, query=query, **ABSOLUTE).outcome is Outcome.PASS
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"round({ERROR_RATIO}, 0.001)",
+            f"max_over_time(({ERROR_RATIO})[5m:1m])",
+            f"quantile_over_time(0.5, ({ERROR_RATIO})[5m:1m])",
+        ],
+        ids=["round", "max", "quantile"],
+    )
+    def test_the_ranks_canary_win_of_a_ratio_not_counted_within_0_to_1_is_held(self, query):
+        # A canary erring at one step in 10 (5%) against a baseline steady at 0.1%: the ranks name it the winner (at 0
+        # at most steps), where it errs 5 times as often; no counts are taken of its samples to deny the win.
+        unmeasured = judge_counted(RARE_BURSTS, None, query=query, mode="ab")
+        assert unmeasured.outcome is Outcome.PASS, unmeasured.reason
+        assert unmeasured.details["winner"] == "canary"
+        judged = judge_counted(RARE_BURSTS, (10000.0, 10000.0), query=query, mode="ab")
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith(
+            "no pooled counts confirm the ranks' canary win of samples within 0 to 1 with events on both variants"
+        ), judged.reason
+        assert judged.details["winner"] is None
+        assert judged.details["count_test"]["why"].startswith("no pooled counts: "), judged.details
 
 
 class TestPooledCountsAB:
@@ -5095,3 +5235,40 @@ class TestBucketsThatAreNoShare:
         judged = judge_counted(RARE_BURSTS, None, query=query)
         assert "count_test" not in judged.details, judged.details
         assert "traffic unmeasured" not in judged.reason
+
+
+class TestAPassHeldIsWarnedAtLoad:
+    """A mann_whitney query whose ranks' pass is held inconclusive with events on both variants (no pooled counts
+    confirm it) is warned at load, so the check that cannot pass is found before a rollout pauses on it."""
+
+    def warned(self, query: str, counted: tuple[str, ...]) -> list[str]:
+        variants = TestMannWhitneyErrorRatio().variants(query, counted)
+        definition = check(method="mann_whitney", **variants, max_absolute_change=0.001)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "cannot pass" in w]
+
+    @pytest.mark.parametrize(
+        ("query", "why"),
+        [
+            (f"max_over_time(({ERROR_RATIO})[15m:1m])", "gets no pooled counts: max_over_time() keeps"),
+            (f"round({ERROR_RATIO}, 0.1)", "gets no pooled counts: round() keeps"),
+            (f"ceil({ERROR_RATIO})", 'names an outcome (code=~"5..") but is not read as its share'),
+            (f"{ERRORS_RATE} / {REQUESTS_RATE} > 0", "names an outcome (errors_total) but is not read as its share"),
+            (f"({ERRORS_RATE} > 0) / {REQUESTS_RATE}", "names an outcome (errors_total) but is not read as its share"),
+        ],
+        ids=["extreme", "rounded", "indicator", "filtered", "numerator-filtered"],
+    )
+    def test_a_ratio_whose_pass_is_held_is_warned_with_both_events(self, query, why):
+        (warning,) = self.warned(query, ("canary", "baseline"))
+        assert warning.startswith(f"canary.query {why}"), warning
+        assert "compare the ratio itself" in warning
+
+    @pytest.mark.parametrize("counted", [(), ("canary",)], ids=["none", "canary"])
+    def test_without_both_events_nothing_is_held(self, counted):
+        assert self.warned(f"max_over_time(({ERROR_RATIO})[15m:1m])", counted) == []
+
+    @pytest.mark.parametrize(
+        "query",
+        [ERROR_RATIO, 'histogram_fraction(0.1, 0.3, sum by (le) (rate(latency_bucket{h="{{ canary_hash }}"}[5m])))'],
+    )
+    def test_a_counted_ratio_is_not_warned(self, query):
+        assert self.warned(query, ("canary", "baseline")) == []

@@ -1,6 +1,7 @@
 """The live lint's reading of PromQL selectors, analyzer.promql_names.vector_selectors (pure; the lookups are
 tested against Prometheus)."""
 
+import asyncio
 import subprocess
 import sys
 
@@ -399,3 +400,52 @@ class TestRulesFindings:
             f"member eb: {unlisted}, which the check reads: what it records is not checked (its raw series scraped too "
             "seldom, its division) unless its rule group (Sloth, Pyrra) is listed where the lint asks"
         ]
+
+
+class TestRulesListedOnce:
+    """The dry run's rules API: slow is not stalled."""
+
+    def source(self):
+        from analyzer.lint import _RecordingSource
+        from analyzer.sources import PrometheusSourceConfig
+
+        source = _RecordingSource("default", PrometheusSourceConfig(url="http://127.0.0.1:9"))
+        source.sent, source.unanswered, source.refused, source.answered = [], [], [], []
+        source.rejected, source.stalled = [], []
+        return source
+
+    async def test_a_listing_answered_within_the_source_timeout_is_the_checks(self, monkeypatch):
+        # The check gives up at half its deadline; the listing, asked with the source's whole timeout, answers after:
+        # a slow rules API, not a stalled one. Before: exit 5 "did not answer within ... s", and every later check of
+        # the source "not asked again" though the listing had answered.
+        from analyzer.sources import PrometheusSource, RulesListed
+
+        listed = RulesListed(())
+
+        async def slow(self, timeout_s):
+            for _ in range(5):  # answers some loop turns after the caller's time ran out (a timeout of 0)
+                await asyncio.sleep(0)
+            return listed
+
+        monkeypatch.setattr(PrometheusSource, "_list_rules", slow)
+        source = self.source()
+        assert await source.recording_rules(0) is listed
+        assert source.unanswered == [] and source.rules_stalled == ""
+
+    async def test_a_listing_that_timed_out_is_stalled_and_not_asked_again(self, monkeypatch):
+        from analyzer.errors import SourceTimeout
+        from analyzer.sources import PrometheusSource
+
+        asked = []
+
+        async def stalled(self, timeout_s):
+            asked.append(timeout_s)
+            raise SourceTimeout("ReadTimeout")
+
+        monkeypatch.setattr(PrometheusSource, "_list_rules", stalled)
+        source = self.source()
+        for _ in range(2):
+            with pytest.raises(SourceTimeout):
+                await source.recording_rules(1)
+        assert len(asked) == 1 and len(source.unanswered) == 1, (asked, source.unanswered)
+        assert "rules API did not answer within 1 s" in source.unanswered[0]

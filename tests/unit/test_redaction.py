@@ -2050,6 +2050,24 @@ class TestYamlLinesInCrashText:
             ("password: hunter2, user: bob", "password: <redacted>"),
             # A word and a comma is no signature's annotation but for a known type's (`token: str,`).
             ("session: abc,\ntoken: Token,", "session: <redacted>\ntoken: <redacted>"),
+            # A block scalar's lines, after a secret name's `|` or `>` (or nothing: a value on the lines after).
+            (
+                "config:\n  password: |\n    hunter2xyz\n    more\n  user: bob",
+                "config:\n  password: |\n<redacted>\n  user: bob",
+            ),
+            ("- api_key: >-  # folded\n    k3y\n\n    k3y2\nx: 1", "- api_key: >-  # folded\n<redacted>\nx: 1"),
+            ("token:\n  abc123\nnext: 1", "token:\n<redacted>\nnext: 1"),
+            ("secrets:\n- a1\n- b2\nx: 1", "secrets:\n<redacted>\nx: 1"),
+            # A source line's literal default under a secret name is a secret in code: hidden inside its quotes.
+            ('    password: str = "hunter2"', '    password: str = "<redacted>"'),
+            ("    API_KEY: Final = 'sk-live-abc'", "    API_KEY: Final = '<redacted>'"),
+            ('    def f(password: str = "hunter2"):', '    def f(password: str = "<redacted>"):'),
+            ('    token: str | None = b"abc123"', '    token: str | None = b"<redacted>"'),
+            # A key that is no label's, a count under a secret's singular name, a null's look-alike: hidden.
+            (
+                "- key: k3y/abc+def==\ntoken: 5\npassword: nullable\nsecret: corp.example/s3cr3t",
+                "- key: <redacted>\ntoken: <redacted>\npassword: <redacted>\nsecret: <redacted>",
+            ),
         ],
     )
     def test_hidden(self, text, shown):
@@ -2062,6 +2080,12 @@ class TestYamlLinesInCrashText:
             "def connect(\n    password: Optional[str] = None,\n    api_key: str | None,\n    token: SecretStr\n)",
             "def login(\n    token: str,\n    password: bytes,\n):",
             "max_tokens: 100\nauth_service: billing\ntokenerror: x",
+            "user: |\n  bob\nTokenError:\n  bad",
+            '    token: str = os.environ["TOKEN"]\n    password: Optional[str] = None',
+            # A count of tokens (a rate limit's), a null and a Kubernetes label's key tell no secret.
+            "limits:\n  tokens: 5\n  rate_limit_tokens: 500\n  token: null\n  password: ~",
+            "- key: app.kubernetes.io/name\n  operator: In",
+            'pass:\n  true\nuser: str = "bob"',
         ],
     )
     def test_shown(self, text):
