@@ -323,6 +323,7 @@ class ListPage(NamedTuple):
 
 
 _PLACE = attrgetter("first_seq")
+_SEQ = attrgetter("seq")
 
 
 def _other_than(holders: Iterable[str], caller: str) -> str:
@@ -348,13 +349,20 @@ class VerdictHistory:
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
         # The history list's rows (each evaluation's requests held, each refusal), by the answer's identity, and
-        # their index by check, verdict and other checks run: kept on the recording path so
-        # that a page reads only its rows (`page`).
+        # their index by check, verdict and other checks run, so that a page reads only its rows (`page`). Kept up to
+        # date by the views, not on the recording path (every answer's): a view first indexes the entries recorded
+        # since the last one (`_catch_up`), each entry once.
         self._rows: dict[int, _Row] = {}
         self._kinds: dict[tuple[str, str, frozenset[str]], _Kind] = {}
+        # The entries dropped since the last view, each with the seq whose recording dropped it, once a view has
+        # made the index (kept as they came: at most twice `capacity`, else the index is made anew, `_forget`).
+        self._dropped: list[tuple[int, Recorded]] = []
+        self._watched = False
         low, high = _FIRST_SEQ_BLOCKS
         self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
         self._seq = itertools.count(self.first_seq)
+        # The newest seq the index has read.
+        self._indexed = self.first_seq - 1
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -432,7 +440,6 @@ class VerdictHistory:
                 definition,
             ),
         )
-        self._note(seq, client, outcome, reached)
         held = self._held.get(caller)
         if held is None:
             held = self._held[caller] = deque()
@@ -441,17 +448,63 @@ class VerdictHistory:
         if len(entries) > self.capacity and 1 < count >= self._most:
             # The recording caller holds the most (a tie included): it drops its own oldest, and every caller
             # holds what it held before. The path of a flood, and of a single caller's ring.
-            self._unnote(entries.pop(held.popleft()))
+            dropped = entries.pop(held.popleft())
+            if self._watched:
+                self._keep_dropped(seq, dropped)
             return
         self._move(caller, count - 1, count)
         if len(entries) > self.capacity:
             # Never the entry just kept: a caller holding only that one gives way to another holding as many.
             victim = _other_than(self._holding[self._most], caller)
             victims = self._held[victim]
-            self._unnote(entries.pop(victims.popleft()))
+            dropped = entries.pop(victims.popleft())
+            if self._watched:
+                self._keep_dropped(seq, dropped)
             self._move(victim, len(victims) + 1, len(victims))
             if not victims:
                 del self._held[victim]
+
+    def _keep_dropped(self, seq: int, entry: Recorded) -> None:
+        """Keep `entry`, dropped by the recording of `seq`, for the next view's index."""
+        dropped = self._dropped
+        dropped.append((seq, entry))
+        if len(dropped) > 2 * self.capacity:
+            # No view for twice as many answers as the history holds: the next one makes the index anew from what is
+            # held then (its rows placed at their first request held), rather than the history keeping more.
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop the index; the next view makes it anew from the entries held."""
+        self._rows, self._kinds, self._dropped = {}, {}, []
+        self._watched = False
+        self._indexed = self.first_seq - 1
+
+    def _catch_up(self) -> None:
+        """Index the entries recorded since the last view and unindex those dropped since, in the order they came and
+        went, as if each had been indexed when it came: each entry is indexed once, by the first view after it."""
+        entries, indexed = self._entries, self._indexed
+        dropped, self._dropped = self._dropped, []
+        self._watched = True
+        # Those recorded since, dropped already (in the order they were dropped: not by seq) or held.
+        new = [entry for _, entry in dropped if entry.seq > indexed]
+        for seq in reversed(entries):
+            if seq <= indexed:
+                break
+            new.append(entries[seq])
+        new.sort(key=_SEQ)
+        # A drop goes after the recording that made it (never the entry recorded) and before the next.
+        gone = iter(dropped)
+        pending = next(gone, None)
+        for entry in new:
+            while pending is not None and pending[0] < entry.seq:
+                self._unnote(pending[1])
+                pending = next(gone, None)
+            self._note(entry.seq, entry.client, entry.answer, entry.reached)
+        while pending is not None:
+            self._unnote(pending[1])
+            pending = next(gone, None)
+        # The newest entry is never dropped: the last number given is the newest held.
+        self._indexed = next(reversed(entries), indexed)
 
     def _note(self, seq: int, client: str | None, outcome: Evaluation | Rejection, reached: frozenset[str]) -> None:
         """Count request `seq` of `client` in its row, placing the row (and the client's part of it) when it is the
@@ -526,7 +579,9 @@ class VerdictHistory:
         """The history list's rows that `principal` sees (an evaluation's requests are one row; a caller restricted
         by the allow-list sees its own requests and the others' as two), filtered by exact check name and verdict,
         `visible` as for `query`: at most `size` placed below `before`, newest first. A row stays at its first
-        request's place. Reads the page's rows and its neighbours' places, not every entry held."""
+        request's place. Reads the page's rows and its neighbours' places, and the entries recorded since the last
+        view, not every entry held."""
+        self._catch_up()
         kinds = [
             kind
             for kind in self._kinds.values()
