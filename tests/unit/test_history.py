@@ -6,6 +6,7 @@ import json
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from analyzer.auth import Principal
@@ -390,44 +391,77 @@ class TestListPage:
         assert older.rows[-1].requests == 2
 
     def test_matches_every_entry_grouped_over_a_long_mixed_sequence(self):
-        # The index kept on the recording path lists what grouping every entry held lists, drops (of the caller
-        # holding the most) and rebuilt indexes included.
-        history = VerdictHistory(40)
-        picks = random.Random(33)
-        answers = [
-            evaluation(check, verdict) for check in ("a", "b", "gate") for verdict in (Outcome.PASS, Outcome.FAIL)
+        # The index lists what grouping every entry held lists, drops (of the caller holding the most) and rebuilt
+        # indexes included.
+        _replay(VerdictHistory(40), random.Random(33), 1500, lambda step: step % 50 == 0)
+
+    def test_matches_every_entry_grouped_whatever_the_answers_between_two_views(self):
+        # Views are what index the answers recorded since the last one: back to back, or after any number of
+        # answers up to twice the capacity, each recorded and dropped since included.
+        gaps = random.Random(34)
+        next_view = [0]
+
+        def viewed(step: int) -> bool:
+            if step < next_view[0]:
+                return False
+            next_view[0] = step + gaps.choice((1, 1, 2, 3, 7, 20, 39, 40, 41, 79, 80))
+            return True
+
+        _replay(VerdictHistory(40), random.Random(35), 2500, viewed)
+
+    def test_a_view_after_more_answers_than_it_keeps_for_it_lists_what_is_held(self):
+        history = VerdictHistory(4)
+        fail = evaluation("a", Outcome.FAIL)
+        ask(history, fail, "ci")
+        assert [row.requests for row in listed(history).rows] == [1]
+        # Ten answers dropped since the last view (more than twice the capacity): the next view indexes what is held
+        # anew, each row at its first request held (the passes' first requests since they were last held by none are
+        # dropped).
+        passes = [evaluation("a", Outcome.PASS) for _ in range(4)]
+        for answer in (*passes, fail, *passes, *passes):
+            ask(history, answer, "ci")
+        first = history.first_seq
+        page = listed(history)
+        assert [(row.place, row.requests, row.head.verdict) for row in page.rows] == [
+            (first + place, 1, "pass") for place in (13, 12, 11, 10)
         ]
-        # The first request of each answer and client since the answer was last held by none.
-        firsts: dict[tuple[int, str | None], int] = {}
-        seq = history.first_seq
-        for step in range(1500):
-            if picks.random() < 0.3:
-                answers[picks.randrange(len(answers))] = evaluation(picks.choice(("a", "b", "gate")), Outcome.PASS)
-            answer = picks.choice(answers)
-            client = picks.choice(("ci", "ci", "ci", "canary-bot", "deploy", None))
-            if not any(entry.answer is answer for entry in history.query(limit=40)):
-                for key in [key for key in firsts if key[0] == id(answer)]:
-                    del firsts[key]
-            firsts.setdefault((id(answer), client), seq)
-            reached = frozenset({"b"}) if answer.check == "gate" else frozenset()
-            ask(history, answer, client, reached=reached)
-            seq += 1
-            if step % 50:
-                continue
-            for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
-                for verdict in (None, "pass"):
-                    expected = _grouped(history.query(limit=40, verdict=verdict, visible=visible), principal, firsts)
-                    for size in (1, 3, 50):
-                        for before in (None, *(place for place, *_ in expected[::4])):
-                            page = listed(
-                                history, principal, visible=visible, verdict=verdict, before=before, size=size
-                            )
-                            below = [row for row in expected if before is None or row[0] < before]
-                            above = len(expected) - len(below)
-                            assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
-                            assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
-                            newer = expected[above - size - 1][0] if above > size else None
-                            assert page.newer == newer
+        assert (page.held, listed(history, verdict="fail").held) == (4, 0)
+
+
+def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
+    """Record `steps` random answers of a few checks and clients, some asked again, and at each step `viewed` says,
+    assert that every page the index lists is what grouping every entry held lists."""
+    answers = [evaluation(check, verdict) for check in ("a", "b", "gate") for verdict in (Outcome.PASS, Outcome.FAIL)]
+    # The first request of each answer and client since the answer was last held by none.
+    firsts: dict[tuple[int, str | None], int] = {}
+    seq = history.first_seq
+    for step in range(steps):
+        if picks.random() < 0.3:
+            answers[picks.randrange(len(answers))] = evaluation(picks.choice(("a", "b", "gate")), Outcome.PASS)
+        answer = picks.choice(answers)
+        client = picks.choice(("ci", "ci", "ci", "canary-bot", "deploy", None))
+        if not any(entry.answer is answer for entry in history.query(limit=history.capacity)):
+            for key in [key for key in firsts if key[0] == id(answer)]:
+                del firsts[key]
+        firsts.setdefault((id(answer), client), seq)
+        reached = frozenset({"b"}) if answer.check == "gate" else frozenset()
+        ask(history, answer, client, reached=reached)
+        seq += 1
+        if not viewed(step):
+            continue
+        for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
+            for verdict in (None, "pass"):
+                matching = history.query(limit=history.capacity, verdict=verdict, visible=visible)
+                expected = _grouped(matching, principal, firsts)
+                for size in (1, 3, 50):
+                    for before in (None, *(place for place, *_ in expected[::4])):
+                        page = listed(history, principal, visible=visible, verdict=verdict, before=before, size=size)
+                        below = [row for row in expected if before is None or row[0] < before]
+                        above = len(expected) - len(below)
+                        assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
+                        assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
+                        newer = expected[above - size - 1][0] if above > size else None
+                        assert page.newer == newer
 
 
 def _grouped(entries, principal: Principal, firsts: dict) -> list[tuple[int, int, int]]:
