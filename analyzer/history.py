@@ -11,12 +11,13 @@ import heapq
 import itertools
 import secrets
 import time
+import weakref
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
@@ -323,7 +324,9 @@ class ListPage(NamedTuple):
 
 
 _PLACE = attrgetter("first_seq")
-_SEQ = attrgetter("seq")
+_FIRST = itemgetter(0)
+# An entry dropped, as the next view reads it (VerdictHistory._dropped).
+_Dropped = tuple[int, int, str | None, int, "weakref.ref[Evaluation] | None", frozenset[str]]
 
 
 def _other_than(holders: Iterable[str], caller: str) -> str:
@@ -354,9 +357,10 @@ class VerdictHistory:
         # since the last one (`_catch_up`), each entry once.
         self._rows: dict[int, _Row] = {}
         self._kinds: dict[tuple[str, str, frozenset[str]], _Kind] = {}
-        # The entries dropped since the last view, each with the seq whose recording dropped it, once a view has
-        # made the index (kept as they came: at most twice `capacity`, else the index is made anew, `_forget`).
-        self._dropped: list[tuple[int, Recorded]] = []
+        # The entries dropped since the last view, once a view has made the index, as they went (at most twice
+        # `capacity`, else the index is made anew, `_forget`): the seq whose recording dropped it, its seq, client and
+        # answer's identity, a weak reference to that answer when the index has not read it yet, and its other checks.
+        self._dropped: list[_Dropped] = []
         self._watched = False
         low, high = _FIRST_SEQ_BLOCKS
         self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
@@ -465,9 +469,18 @@ class VerdictHistory:
                 del self._held[victim]
 
     def _keep_dropped(self, seq: int, entry: Recorded) -> None:
-        """Keep `entry`, dropped by the recording of `seq`, for the next view's index."""
+        """Note for the next view that the recording of `seq` dropped `entry`, without keeping its answer alive."""
         dropped = self._dropped
-        dropped.append((seq, entry))
+        answer = entry.answer
+        if entry.seq <= self._indexed:
+            # The next view uncounts it from its row, found by its answer's identity (which no other answer takes
+            # before the view reads this drop: the drops are read in the order they came).
+            dropped.append((seq, entry.seq, entry.client, id(answer), None, entry.reached))
+        elif not isinstance(answer, Rejection):
+            # Recorded since the last view: the next one counts it (it may place its row) before it uncounts it,
+            # when its evaluation is alive then; when it is not, no request of it is held, and its row goes anyway.
+            # A refusal is its own row, of this entry alone: nothing is left of it.
+            dropped.append((seq, entry.seq, entry.client, id(answer), weakref.ref(answer), entry.reached))
         if len(dropped) > 2 * self.capacity:
             # No view for twice as many answers as the history holds: the next one makes the index anew from what is
             # held then (its rows placed at their first request held), rather than the history keeping more.
@@ -485,23 +498,33 @@ class VerdictHistory:
         entries, indexed = self._entries, self._indexed
         dropped, self._dropped = self._dropped, []
         self._watched = True
-        # Those recorded since, dropped already (in the order they were dropped: not by seq) or held.
-        new = [entry for _, entry in dropped if entry.seq > indexed]
+        # Those recorded since (seq, client, answer, other checks): dropped already, their answer alive, or held.
+        new: list[tuple[int, str | None, Evaluation | Rejection, frozenset[str]]] = []
+        drops: list[tuple[int, int, str | None, int]] = []
+        for cause, seq, client, key, ref, reached in dropped:
+            if ref is not None:
+                alive = ref()
+                if alive is None:
+                    continue
+                new.append((seq, client, alive, reached))
+            drops.append((cause, seq, client, key))
         for seq in reversed(entries):
             if seq <= indexed:
                 break
-            new.append(entries[seq])
-        new.sort(key=_SEQ)
+            entry = entries[seq]
+            new.append((seq, entry.client, entry.answer, entry.reached))
+        # By seq alone: no two are equal.
+        new.sort(key=_FIRST)
         # A drop goes after the recording that made it (never the entry recorded) and before the next.
-        gone = iter(dropped)
+        gone = iter(drops)
         pending = next(gone, None)
-        for entry in new:
-            while pending is not None and pending[0] < entry.seq:
-                self._unnote(pending[1])
+        for seq, client, answer, reached in new:
+            while pending is not None and pending[0] < seq:
+                self._unnote(*pending[1:])
                 pending = next(gone, None)
-            self._note(entry.seq, entry.client, entry.answer, entry.reached)
+            self._note(seq, client, answer, reached)
         while pending is not None:
-            self._unnote(pending[1])
+            self._unnote(*pending[1:])
             pending = next(gone, None)
         # The newest entry is never dropped: the last number given is the newest held.
         self._indexed = next(reversed(entries), indexed)
@@ -545,12 +568,13 @@ class VerdictHistory:
         part.seqs[seq] = None
         row.size += 1
 
-    def _unnote(self, entry: Recorded) -> None:
-        """Uncount the dropped `entry` from its row, unplacing the row when it was its last request held."""
-        row = self._rows[id(entry.answer)]
-        kind, client = row.kind, entry.client
+    def _unnote(self, seq: int, client: str | None, key: int) -> None:
+        """Uncount the dropped request `seq` of `client` from its row (its answer's identity `key`), unplacing the row
+        when it was its last request held."""
+        row = self._rows[key]
+        kind = row.kind
         part = row.parts[client]
-        del part.seqs[entry.seq]
+        del part.seqs[seq]
         row.size -= 1
         if not part.seqs:
             counts = kind.clients[client]
