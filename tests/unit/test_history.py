@@ -393,7 +393,7 @@ class TestListPage:
     def test_matches_every_entry_grouped_over_a_long_mixed_sequence(self):
         # The index lists what grouping every entry held lists, drops (of the caller holding the most) and rebuilt
         # indexes included.
-        _replay(VerdictHistory(40), random.Random(33), 1500, lambda step: step % 50 == 0)
+        _replay(VerdictHistory(40), random.Random(33), 1500, lambda recorded: recorded % 50 < 2)
 
     def test_matches_every_entry_grouped_whatever_the_answers_between_two_views(self):
         # Views are what index the answers recorded since the last one: back to back, or after any number of
@@ -401,13 +401,33 @@ class TestListPage:
         gaps = random.Random(34)
         next_view = [0]
 
-        def viewed(step: int) -> bool:
-            if step < next_view[0]:
+        def viewed(recorded: int) -> bool:
+            if recorded < next_view[0]:
                 return False
-            next_view[0] = step + gaps.choice((1, 1, 2, 3, 7, 20, 39, 40, 41, 79, 80))
+            # A step records one or two answers: a view after 79 comes after 79 or 80.
+            next_view[0] = recorded + gaps.choice((1, 1, 2, 3, 7, 20, 39, 40, 41, 79, 79))
             return True
 
         _replay(VerdictHistory(40), random.Random(35), 2500, viewed)
+
+    def test_a_view_after_twice_the_capacity_of_drops_keeps_rows_at_their_first_requests(self):
+        history = VerdictHistory(4)
+        ask(history, evaluation("a", Outcome.FAIL), "ci")
+        listed(history)
+        # Eight answers dropped since the last view (twice the capacity): the next view still places each row at its
+        # first request since it was last held by none, though that request was dropped before it.
+        first_asked, other = evaluation("a", Outcome.PASS), evaluation("b", Outcome.PASS)
+        for answer in (first_asked, first_asked, other, other, other, first_asked, other, other, first_asked):
+            ask(history, answer, "ci")
+        ask(history, other, "ci")
+        ask(history, other, "ci")
+        first = history.first_seq
+        page = listed(history)
+        assert [(row.place, row.head.seq, row.requests) for row in page.rows] == [
+            (first + 3, first + 11, 3),
+            (first + 1, first + 9, 1),
+        ]
+        assert page.held == 2
 
     def test_a_view_after_more_answers_than_it_keeps_for_it_lists_what_is_held(self):
         history = VerdictHistory(4)
@@ -429,17 +449,37 @@ class TestListPage:
 
 
 def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
-    """Record `steps` random answers of a few checks and clients, some asked again, and at each step `viewed` says,
-    assert that every page the index lists is what grouping every entry held lists."""
+    """Record `steps` random answers of a few checks and clients, some asked again, some after a refusal, and after
+    each step `viewed` says (given how many answers were recorded), assert that every page the index lists is what
+    grouping every entry held lists."""
     answers = [evaluation(check, verdict) for check in ("a", "b", "gate") for verdict in (Outcome.PASS, Outcome.FAIL)]
     # The first request of each answer and client since the answer was last held by none.
     firsts: dict[tuple[int, str | None], int] = {}
     seq = history.first_seq
-    for step in range(steps):
+    for _ in range(steps):
         if picks.random() < 0.3:
             answers[picks.randrange(len(answers))] = evaluation(picks.choice(("a", "b", "gate")), Outcome.PASS)
         answer = picks.choice(answers)
         client = picks.choice(("ci", "ci", "ci", "canary-bot", "deploy", None))
+        if picks.random() < 0.1:
+            # A refusal: a row of its own request.
+            history.record_rejection(
+                "a",
+                http_status=400,
+                error="bad_arg",
+                message="m",
+                args={},
+                caller=client or "anonymous",
+                request_id="r",
+                catalog_version="v1",
+                client=client,
+                user_agent="curl",
+            )
+            refused = id(history.query(limit=1)[0].answer)
+            for key in [key for key in firsts if key[0] == refused]:
+                del firsts[key]
+            firsts[(refused, client)] = seq
+            seq += 1
         if not any(entry.answer is answer for entry in history.query(limit=history.capacity)):
             for key in [key for key in firsts if key[0] == id(answer)]:
                 del firsts[key]
@@ -447,7 +487,7 @@ def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: C
         reached = frozenset({"b"}) if answer.check == "gate" else frozenset()
         ask(history, answer, client, reached=reached)
         seq += 1
-        if not viewed(step):
+        if not viewed(seq - history.first_seq):
             continue
         for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
             for verdict in (None, "pass"):
