@@ -508,10 +508,9 @@ class VerdictHistory:
                     continue
                 new.append((seq, client, alive, reached))
             drops.append((cause, seq, client, key))
-        for seq in reversed(entries):
+        for seq, entry in reversed(entries.items()):
             if seq <= indexed:
                 break
-            entry = entries[seq]
             new.append((seq, entry.client, entry.answer, entry.reached))
         # By seq alone: no two are equal.
         new.sort(key=_FIRST)
