@@ -549,7 +549,7 @@ class VerdictHistory:
         part = row.parts.get(client)
         if part is None:
             part = row.parts[client] = _Part(client, seq, row)
-            # Indexed here, not by a method of the kind: on every new answer's path.
+            # Indexed here, not by a method of the kind: once for every answer, on a view's path.
             part.pos = len(kind.parts)
             kind.parts.append(part)
             kind.places.append(seq)
