@@ -7,13 +7,17 @@ was an Error: the verdict and reason, or the client error that refused the reque
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import secrets
 import time
+import weakref
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
@@ -216,6 +220,115 @@ class Recorded(NamedTuple):
         return body
 
 
+class _Part:
+    """One client's requests of a row (an evaluation, or a refusal), which a caller restricted by the allow-list sees
+    apart from other clients' (redacted)."""
+
+    __slots__ = ("client", "first_seq", "pos", "row", "seqs")
+
+    def __init__(self, client: str | None, first_seq: int, row: _Row) -> None:
+        """The part of `client`, whose first request is `first_seq`, in no kind's index yet."""
+        self.client = client
+        self.first_seq = first_seq
+        self.row = row
+        self.pos = -1
+        # Its requests' seqs held, oldest first (dicts as ordered sets: any one is dropped in O(1)).
+        self.seqs: dict[int, None] = {}
+
+
+class _Row:
+    """One evaluation's requests held (or one refusal), each client's apart, at its first request's place."""
+
+    __slots__ = ("holders", "key", "kind", "parts", "place", "size")
+
+    def __init__(self, key: int, kind: _Kind, place: int) -> None:
+        """An empty row of `kind` whose first request is `place`."""
+        self.key = key
+        self.kind = kind
+        self.place = place
+        self.parts: dict[str | None, _Part] = {}
+        self.size = 0
+        # Clients with at least one request held.
+        self.holders = 0
+
+    def newest(self, own: str | None, mine: bool | None) -> int:
+        """The newest seq held of the parts of client `own` (mine), of the others (not mine), or of all (None)."""
+        return max(
+            next(reversed(part.seqs))
+            for client, part in self.parts.items()
+            if part.seqs and (mine is None or (client == own) == mine)
+        )
+
+
+class _Kind:
+    """The rows of one check, verdict and set of other checks run, by place: what a filter and the allow-list select
+    together. The index is append-only (rows are placed in the order of their first requests); a dropped row leaves
+    a hole, and the index is rebuilt when it holds more holes than rows."""
+
+    __slots__ = ("check", "clients", "firsts", "holes", "parts", "places", "reached", "rows", "verdict")
+
+    def __init__(self, check: str, verdict: str, reached: frozenset[str]) -> None:
+        """An empty kind."""
+        self.check = check
+        self.verdict = verdict
+        self.reached = reached
+        # Every part of its rows, by first request (None where a row was dropped), its places, and 1 where the part is
+        # its row's first (the row's place).
+        self.parts: list[_Part | None] = []
+        self.places: list[int] = []
+        self.firsts = bytearray()
+        self.holes = 0
+        self.rows = 0
+        # Per client: [the rows it holds requests of, the rows only it holds requests of] (zeros kept: a kind's
+        # clients are few, and it goes with its last row).
+        self.clients: dict[str | None, list[int]] = {}
+
+    def drop(self, row: _Row) -> None:
+        """Unindex `row`, whose last request was dropped."""
+        self.rows -= 1
+        for part in row.parts.values():
+            self.parts[part.pos] = None
+            self.firsts[part.pos] = 0
+            self.holes += 1
+        if self.holes > len(self.parts) // 2 + 32:
+            # Rebuilt in time linear in the parts kept, after at least as many drops: amortised O(1) a drop.
+            kept = [part for part in self.parts if part is not None]
+            self.parts, self.places, self.firsts, self.holes = [*kept], [], bytearray(), 0
+            for pos, part in enumerate(kept):
+                part.pos = pos
+                self.places.append(part.first_seq)
+                self.firsts.append(part.first_seq == part.row.place)
+
+
+class ListedRow(NamedTuple):
+    """A row of the history list as one caller sees it: its newest request's entry (as recorded: redact it for that
+    caller when it is shown), how many requests it answered that the caller sees apart, and its place (the number of
+    its first request, where it stays: the cursor of the page after it)."""
+
+    head: Recorded
+    requests: int
+    place: int
+
+
+class ListPage(NamedTuple):
+    """A page of the history list: its rows, newest first, and what its links and its "N to M of the K held" need."""
+
+    rows: list[ListedRow]
+    # Rows matching the filter that the caller may see, and how many of them are newer than the page.
+    held: int
+    above: int
+    # The cursor of the page just newer than this one; None when that is the newest page (or there is none).
+    newer: int | None
+    # Whether rows older than the page are held.
+    older: bool
+
+
+_PLACE = attrgetter("first_seq")
+_FIRST = itemgetter(0)
+# An entry dropped, as the next view reads it (VerdictHistory._dropped).
+_Dropped = tuple[int, int, str | None, int, "weakref.ref[Evaluation] | None", frozenset[str]]
+
+
 def _other_than(holders: Iterable[str], caller: str) -> str:
     """The first of `holders` that is not `caller`."""
     # Not a generator in `_append`: one there would make `caller` a cell on every record.
@@ -238,9 +351,22 @@ class VerdictHistory:
         # The callers holding n entries, by n, in the order they reached n (dicts as ordered sets).
         self._holding: dict[int, dict[str, None]] = {}
         self._most = 0
+        # The history list's rows (each evaluation's requests held, each refusal), by the answer's identity, and
+        # their index by check, verdict and other checks run, so that a page reads only its rows (`page`). Kept up to
+        # date by the views, not on the recording path (every answer's): a view first indexes the entries recorded
+        # since the last one (`_catch_up`), each entry once.
+        self._rows: dict[int, _Row] = {}
+        self._kinds: dict[tuple[str, str, frozenset[str]], _Kind] = {}
+        # The entries dropped since the last view, once a view has made the index, as they went (at most twice
+        # `capacity`, else the index is made anew, `_forget`): the seq whose recording dropped it, its seq, client and
+        # answer's identity, a weak reference to that answer when the index has not read it yet, and its other checks.
+        self._dropped: list[_Dropped] = []
+        self._watched = False
         low, high = _FIRST_SEQ_BLOCKS
         self.first_seq = (low + secrets.randbelow(high - low)) * 1000 + 1
         self._seq = itertools.count(self.first_seq)
+        # The newest seq the index has read.
+        self._indexed = self.first_seq - 1
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -326,17 +452,217 @@ class VerdictHistory:
         if len(entries) > self.capacity and 1 < count >= self._most:
             # The recording caller holds the most (a tie included): it drops its own oldest, and every caller
             # holds what it held before. The path of a flood, and of a single caller's ring.
-            del entries[held.popleft()]
+            dropped = entries.pop(held.popleft())
+            if self._watched:
+                self._keep_dropped(seq, dropped)
             return
         self._move(caller, count - 1, count)
         if len(entries) > self.capacity:
             # Never the entry just kept: a caller holding only that one gives way to another holding as many.
             victim = _other_than(self._holding[self._most], caller)
             victims = self._held[victim]
-            del entries[victims.popleft()]
+            dropped = entries.pop(victims.popleft())
+            if self._watched:
+                self._keep_dropped(seq, dropped)
             self._move(victim, len(victims) + 1, len(victims))
             if not victims:
                 del self._held[victim]
+
+    def _keep_dropped(self, seq: int, entry: Recorded) -> None:
+        """Note for the next view that the recording of `seq` dropped `entry`, without keeping its answer alive."""
+        dropped = self._dropped
+        answer = entry.answer
+        if entry.seq <= self._indexed:
+            # The next view uncounts it from its row, found by its answer's identity (which no other answer takes
+            # before the view reads this drop: the drops are read in the order they came).
+            dropped.append((seq, entry.seq, entry.client, id(answer), None, entry.reached))
+        elif not isinstance(answer, Rejection):
+            # Recorded since the last view: the next one counts it (it may place its row) before it uncounts it,
+            # when its evaluation is alive then; when it is not, no request of it is held, and its row goes anyway.
+            # A refusal is its own row, of this entry alone: nothing is left of it.
+            dropped.append((seq, entry.seq, entry.client, id(answer), weakref.ref(answer), entry.reached))
+        if len(dropped) > 2 * self.capacity:
+            # No view for twice as many answers as the history holds: the next one makes the index anew from what is
+            # held then (its rows placed at their first request held), rather than the history keeping more.
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop the index; the next view makes it anew from the entries held."""
+        self._rows, self._kinds, self._dropped = {}, {}, []
+        self._watched = False
+        self._indexed = self.first_seq - 1
+
+    def _catch_up(self) -> None:
+        """Index the entries recorded since the last view and unindex those dropped since, in the order they came and
+        went, as if each had been indexed when it came: each entry is indexed once, by the first view after it."""
+        entries, indexed = self._entries, self._indexed
+        dropped, self._dropped = self._dropped, []
+        self._watched = True
+        # Those recorded since (seq, client, answer, other checks): dropped already, their answer alive, or held.
+        new: list[tuple[int, str | None, Evaluation | Rejection, frozenset[str]]] = []
+        drops: list[tuple[int, int, str | None, int]] = []
+        for cause, seq, client, key, ref, reached in dropped:
+            if ref is not None:
+                alive = ref()
+                if alive is None:
+                    continue
+                new.append((seq, client, alive, reached))
+            drops.append((cause, seq, client, key))
+        for seq, entry in reversed(entries.items()):
+            if seq <= indexed:
+                break
+            new.append((seq, entry.client, entry.answer, entry.reached))
+        # By seq alone: no two are equal.
+        new.sort(key=_FIRST)
+        # A drop goes after the recording that made it (never the entry recorded) and before the next.
+        gone = iter(drops)
+        pending = next(gone, None)
+        for seq, client, answer, reached in new:
+            while pending is not None and pending[0] < seq:
+                self._unnote(*pending[1:])
+                pending = next(gone, None)
+            self._note(seq, client, answer, reached)
+        while pending is not None:
+            self._unnote(*pending[1:])
+            pending = next(gone, None)
+        # The newest entry is never dropped: the last number given is the newest held.
+        self._indexed = next(reversed(entries), indexed)
+
+    def _note(self, seq: int, client: str | None, outcome: Evaluation | Rejection, reached: frozenset[str]) -> None:
+        """Count request `seq` of `client` in its row, placing the row (and the client's part of it) when it is the
+        first."""
+        # By the answer's identity: two evaluations that answered alike (the same args as of the same time, asked
+        # twice seconds apart) measured twice, and are two rows. A refusal is its own answer. The other checks run
+        # are the evaluation's (its runner's catalog), whichever request it answered.
+        key = id(outcome)
+        row = self._rows.get(key)
+        if row is None:
+            # Not isinstance(outcome, Evaluation): a pydantic model's class checks through its metaclass' hook.
+            verdict = REJECTED if isinstance(outcome, Rejection) else outcome.verdict.value
+            kind_key = (outcome.check, verdict, reached)
+            kind = self._kinds.get(kind_key)
+            if kind is None:
+                kind = self._kinds[kind_key] = _Kind(*kind_key)
+            row = self._rows[key] = _Row(key, kind, seq)
+            kind.rows += 1
+        kind = row.kind
+        part = row.parts.get(client)
+        if part is None:
+            part = row.parts[client] = _Part(client, seq, row)
+            # Indexed here, not by a method of the kind: once for every answer, on a view's path.
+            part.pos = len(kind.parts)
+            kind.parts.append(part)
+            kind.places.append(seq)
+            kind.firsts.append(seq == row.place)
+        if not part.seqs:
+            counts = kind.clients.get(client)
+            if counts is None:
+                counts = kind.clients[client] = [0, 0]
+            counts[0] += 1
+            row.holders += 1
+            if row.holders == 1:
+                counts[1] += 1
+            elif row.holders == 2:
+                kind.clients[next(other for other, held in row.parts.items() if held.seqs)][1] -= 1
+        part.seqs[seq] = None
+        row.size += 1
+
+    def _unnote(self, seq: int, client: str | None, key: int) -> None:
+        """Uncount the dropped request `seq` of `client` from its row (its answer's identity `key`), unplacing the row
+        when it was its last request held."""
+        row = self._rows[key]
+        kind = row.kind
+        part = row.parts[client]
+        del part.seqs[seq]
+        row.size -= 1
+        if not part.seqs:
+            counts = kind.clients[client]
+            counts[0] -= 1
+            row.holders -= 1
+            if row.holders == 0:
+                counts[1] -= 1
+            elif row.holders == 1:
+                kind.clients[next(other for other, held in row.parts.items() if held.seqs)][1] += 1
+        if not row.size:
+            del self._rows[row.key]
+            kind.drop(row)
+            if not kind.rows:
+                del self._kinds[(kind.check, kind.verdict, kind.reached)]
+
+    def page(
+        self,
+        principal: Principal,
+        *,
+        check: str | None,
+        verdict: str | None,
+        visible: Callable[[str], bool],
+        before: int | None,
+        size: int,
+    ) -> ListPage:
+        """The history list's rows that `principal` sees (an evaluation's requests are one row; a caller restricted
+        by the allow-list sees its own requests and the others' as two), filtered by exact check name and verdict,
+        `visible` as for `query`: at most `size` placed below `before`, newest first. A row stays at its first
+        request's place. Reads the page's rows and its neighbours' places, and the entries recorded since the last
+        view, not every entry held."""
+        self._catch_up()
+        kinds = [
+            kind
+            for kind in self._kinds.values()
+            if (check is None or kind.check == check)
+            and (verdict is None or kind.verdict == verdict)
+            and visible(kind.check)
+            and all(visible(other) for other in kind.reached)
+        ]
+        own = None if principal.unrestricted else principal.name
+        if own is None:
+            held = sum(kind.rows for kind in kinds)
+        else:
+            # Its own requests of a row, and the others', are two rows.
+            held = 0
+            for kind in kinds:
+                holding, alone = kind.clients.get(own, (0, 0))
+                held += kind.rows - alone + holding
+        rows: list[ListedRow] = []
+        older = False
+        for part in heapq.merge(*(_down(kind, before) for kind in kinds), key=_PLACE, reverse=True):
+            requests = self._placed(part, own)
+            if not requests:
+                continue
+            if len(rows) == size:
+                older = True
+                break
+            # Its newest request: of its own part, of the others' or of all.
+            newest = part.row.newest(own, None if own is None else part.client == own)
+            rows.append(ListedRow(self._entries[newest], requests, part.first_seq))
+        if before is None:
+            return ListPage(rows, held, 0, None, older)
+        # The rows placed at `before` or above, oldest first: the page just newer is the `size` nearest.
+        above, newer = 0, None
+        for part in heapq.merge(*(_up(kind, before) for kind in kinds), key=_PLACE):
+            if not self._placed(part, own):
+                continue
+            above += 1
+            if above == size + 1:
+                newer = part.first_seq
+                if own is None:
+                    # Counted in C, a byte a row: an unrestricted caller sees a row at its first part.
+                    above = sum(kind.firsts.count(1, bisect_left(kind.places, before)) for kind in kinds)
+                    break
+        return ListPage(rows, held, above, newer, older)
+
+    @staticmethod
+    def _placed(part: _Part, own: str | None) -> int:
+        """How many requests the row that `part` places counts for a caller named `own` when it is restricted by the
+        allow-list (None when it is not); 0 when `part` places no row for it. Every part of a row is one row at the
+        first part's place; a restricted caller sees its own part, and the others' at the first of theirs."""
+        row = part.row
+        if own is None:
+            return row.size if part.first_seq == row.place else 0
+        if part.client == own:
+            return len(part.seqs)
+        mine = row.parts.get(own)
+        others = row.size - (len(mine.seqs) if mine is not None else 0)
+        return others if next(p for c, p in row.parts.items() if c != own) is part else 0
 
     def _move(self, caller: str, held_before: int, held_now: int) -> None:
         """Note that `caller` now holds `held_now` entries (one more or one fewer than `held_before`)."""
@@ -382,6 +708,23 @@ class VerdictHistory:
                 continue
             if visible(entry.check) and (not entry.reached or all(visible(other) for other in entry.reached)):
                 yield entry
+
+
+def _down(kind: _Kind, before: int | None) -> Iterator[_Part]:
+    """The parts of `kind` placed below `before` (every part when None), newest first."""
+    parts = kind.parts
+    start = len(parts) if before is None else bisect_left(kind.places, before)
+    for pos in range(start - 1, -1, -1):
+        part = parts[pos]
+        if part is not None:
+            yield part
+
+
+def _up(kind: _Kind, before: int) -> Iterator[_Part]:
+    """The parts of `kind` placed at `before` or above, oldest first."""
+    for part in itertools.islice(kind.parts, bisect_left(kind.places, before), None):
+        if part is not None:
+            yield part
 
 
 HISTORY_VERDICTS: tuple[str, ...] = (*(o.value for o in Outcome), REJECTED)

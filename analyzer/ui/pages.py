@@ -51,7 +51,7 @@ from analyzer.errors import (
     ShuttingDown,
     Unauthorized,
 )
-from analyzer.history import HISTORY_VERDICTS, Recorded, Rejection, VerdictHistory
+from analyzer.history import HISTORY_VERDICTS, ListedRow, ListPage, Recorded, VerdictHistory
 from analyzer.models import (
     Evaluation,
     clip,
@@ -300,30 +300,27 @@ async def index(request: web.Request) -> web.Response:
     # Shown, and carried by the page's links and filter form, as the size the page shows.
     limit_given = str(size) if clamped else request.query.get("limit") or None
     before = _cursor(request.query.get("before"))
-    matching = history.query(check=check, verdict=verdict, limit=history.capacity, visible=visible)
-    # Every request an evaluation answered is counted in its row, whichever page shows it.
-    rows = _one_row_per_evaluation(matching, principal)
-    # The page's rows are those numbered below the cursor: answers recorded since do not move them. A number this
-    # history never gave (another replica's, or from before a restart) shows nothing rather than other answers.
-    start = 0
-    if before is not None:
-        own = history.numbered(before)
-        start = next((index for index, (head, _) in enumerate(rows) if own and head.seq < before), len(rows))
-    shown = rows[start : start + size]
     kept = {
         name: value
         for name, value in (("check", check), ("verdict", verdict), ("limit", limit_given))
         if value is not None
     }
+    # The page's rows are those placed below the cursor, each at its first request's place: answers recorded since
+    # do not move them. A number this history never gave (another replica's, or from before a restart) shows nothing
+    # rather than other answers.
+    page = (
+        history.page(principal, check=check, verdict=verdict, visible=visible, before=before, size=size)
+        if before is None or history.numbered(before)
+        else ListPage([], 0, 0, None, older=False)
+    )
+    shown = page.rows
     problem = (
         _past_the_end(history, before, filtered=bool(check or verdict)) if before is not None and not shown else ""
     )
-    older = _list_url(kept | {"before": shown[-1][0].seq}) if start + size < len(rows) else ""
+    older = _list_url(kept | {"before": shown[-1].place}) if page.older else ""
     newer = ""
-    if start > 0 and not problem:
-        # The page just newer than this one: its first row `size` rows up, the newest page when that is the first row.
-        above = start - size
-        newer = _list_url(kept | ({"before": rows[above - 1][0].seq} if above > 0 else {}))
+    if page.above > 0 and not problem:
+        newer = _list_url(kept | ({"before": page.newer} if page.newer is not None else {}))
     checks = [c for c in catalog.checks.values() if visible(c.name)]
     context = {
         "checks": checks,
@@ -333,9 +330,9 @@ async def index(request: web.Request) -> web.Response:
         "verdict_filter": verdict,
         "verdicts": HISTORY_VERDICTS,
         "capacity": history.capacity,
-        "rows_held": len(rows),
-        "first_shown": start + 1,
-        "last_shown": start + len(shown),
+        "rows_held": page.held,
+        "first_shown": page.above + 1,
+        "last_shown": page.above + len(shown),
         "newest_url": _list_url(kept) if before is not None else "",
         "newer_url": newer,
         "older_url": older,
@@ -375,37 +372,10 @@ def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> st
     )
 
 
-def _one_row_per_evaluation(entries: list[Recorded], principal: Principal) -> list[tuple[Recorded, int]]:
-    """The history list's rows, newest first: one per evaluation, its newest request's entry (as recorded: the page
-    redacts it for `principal` when it shows it), with how many requests it answered. Requests that shared one
-    evaluation (coalesced while it ran, or within the reuse window after) each have an entry, which the list would
-    show as the same answer twice."""
-    # Every entry held is read on each view, on the event loop that answers the run endpoint: no entry is copied here
-    # (Recorded.seen_by makes a redacted copy), only the rows a page shows are (_row_fields). By the evaluation's
-    # identity and whether `principal` sees it redacted: two evaluations that answered alike (the same args as of the
-    # same time, asked twice seconds apart) measured twice, and stay two rows.
-    unrestricted, name = principal.unrestricted, principal.name
-    heads: dict[object, Recorded] = {}
-    requests: dict[object, int] = {}
-    for entry in entries:
-        answer = entry.answer
-        # Not isinstance(answer, Evaluation): a pydantic model's class checks an instance through its metaclass' hook.
-        if isinstance(answer, Rejection):
-            key: object = entry.seq
-        else:
-            key = (id(answer), not unrestricted and entry.client != name)
-            if key in requests:
-                requests[key] += 1
-                continue
-        heads[key] = entry
-        requests[key] = 1
-    return [(head, requests[key]) for key, head in heads.items()]
-
-
-def _row_fields(rows: list[tuple[Recorded, int]], principal: Principal) -> list[dict[str, Any]]:
-    """The list's rows as the page writes them, each entry as `principal` may see it."""
+def _row_fields(rows: list[ListedRow], principal: Principal) -> list[dict[str, Any]]:
+    """The list's rows as the page writes them, each entry as `principal` may see it (only these are redacted)."""
     fields = []
-    for head, requests in rows:
+    for head, requests, _ in rows:
         seen = head.seen_by(principal)
         fields.append(
             {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args), "requests": requests}

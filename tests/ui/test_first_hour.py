@@ -14,10 +14,10 @@ import requests
 import trustme
 
 from analyzer.auth import Principal
-from analyzer.history import Recorded
+from analyzer.history import VerdictHistory
 from analyzer.kinds import Check, CheckMisconfigured, EvalContext, Verdict
 from analyzer.models import Evaluation, Outcome
-from analyzer.ui.pages import _one_row_per_evaluation, _recorded_apart, _row_fields
+from analyzer.ui.pages import _recorded_apart, _row_fields
 from tests.integration.chromium import headless_chromium
 from tests.ui.support import CANARY, Served, serve
 
@@ -205,44 +205,26 @@ def _evaluation(value: float, verdict: Outcome = Outcome.FAIL) -> Evaluation:
     )
 
 
-def _recorded(seq: int, evaluation: Evaluation, client: str | None = None) -> Recorded:
-    return Recorded(seq, 1_796_392_800.0 + seq, f"r-{seq}", "v1", client, "curl", evaluation)
-
-
-ANYONE = Principal("anonymous")
-
-
 class TestOneRowPerEvaluation:
-    """The history list shows an evaluation that answered several requests once, counting them."""
-
-    def test_requests_sharing_an_evaluation_are_one_row(self):
-        shared, other = _evaluation(0.08), _evaluation(0.08)
-        rows = _one_row_per_evaluation([_recorded(3, shared), _recorded(2, other), _recorded(1, shared)], ANYONE)
-        # Two evaluations that answered alike measured twice: two rows; the shared one is listed where it was last
-        # recorded, newest first.
-        assert [(head.seq, requests) for head, requests in rows] == [(3, 2), (2, 1)]
-
-    def test_evaluations_of_the_same_args_and_time_that_differ_are_never_one_row(self):
-        # The same check, args and evaluation time, but two evaluations (a reload between them, or a source that
-        # answered differently): the fail is its own row, never counted into the pass's.
-        passed, failed = _evaluation(0.001, Outcome.PASS), _evaluation(0.08)
-        rows = _one_row_per_evaluation([_recorded(4, passed), _recorded(3, failed), _recorded(2, passed)], ANYONE)
-        assert [(head.seq, head.verdict, requests) for head, requests in rows] == [(4, "pass", 2), (3, "fail", 1)]
+    """The history list shows an evaluation that answered several requests once, counting them, redacting only
+    the rows it shows (rows and their counts: tests/unit/test_history.py)."""
 
     def test_an_entry_shown_redacted_is_not_merged_with_one_shown_whole(self):
         shared = _evaluation(0.08)
+        history = VerdictHistory(10)
+        for client in ("ci", "canary-bot", "ci"):
+            history.record_evaluation(shared, client, "r", "v1", client, "curl")
         # A caller restricted by the allow-list sees another caller's request redacted, its own whole.
         restricted = Principal("canary-bot", ("error-rate",))
-        entries = [_recorded(3, shared, "ci"), _recorded(2, shared, "canary-bot"), _recorded(1, shared, "ci")]
-        rows = _one_row_per_evaluation(entries, restricted)
-        assert [(head.seq, requests) for head, requests in rows] == [(3, 2), (2, 1)]
-        shown = _row_fields(rows, restricted)
+        page = history.page(restricted, check=None, verdict=None, visible=lambda _: True, before=None, size=50)
+        assert [(row.head.seq - history.first_seq, row.requests) for row in page.rows] == [(1, 1), (2, 2)]
+        shown = _row_fields(page.rows, restricted)
         assert [(row["args_hidden"], row["args"], row["client"]) for row in shown] == [
-            (True, {}, None),
             (False, {"canary_hash": "broken1"}, "canary-bot"),
+            (True, {}, None),
         ]
-        # An unrestricted caller sees every request whole, its own and another's: one row.
-        assert [requests for _, requests in _one_row_per_evaluation(entries, Principal("ci"))] == [3]
+        # Only the rows shown are redacted copies: the history keeps its entries whole.
+        assert not any(entry.redacted for entry in history.query(limit=10))
 
     def test_the_list_counts_the_requests_of_a_shared_evaluation(self, first_served, prometheus):
         at = prometheus.anchor - 300

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from analyzer.appkeys import HISTORY
+from analyzer.history import VerdictHistory
+from analyzer.models import Evaluation, Outcome
 from analyzer.settings import Settings
 from analyzer.web import create_app
 from tests.gatecatalog import REGISTRY, gate_catalog
@@ -196,3 +201,104 @@ class TestHistoryListPages:
             in page
         )
         assert '<a href="/ui/?verdict=rejected#verdicts">The newest answers</a>' in page
+
+
+class Touched(dict):
+    """A history's entries, counting every one read (by number, or by walking them)."""
+
+    touched = 0
+
+    def __getitem__(self, seq):
+        self.touched += 1
+        return super().__getitem__(seq)
+
+    def _walk(self, items) -> Iterator:
+        for item in items:
+            self.touched += 1
+            yield item
+
+    def __iter__(self):
+        return self._walk(super().__iter__())
+
+    def __reversed__(self):
+        return self._walk(super().__reversed__())
+
+    def values(self):
+        return _Walked(self, super().values())
+
+    def items(self):
+        return _Walked(self, super().items())
+
+
+class _Walked:
+    def __init__(self, entries: Touched, view) -> None:
+        self.entries, self.view = entries, view
+
+    def __iter__(self):
+        return self.entries._walk(iter(self.view))
+
+    def __reversed__(self):
+        return self.entries._walk(reversed(self.view))
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+
+def _shared(index: int) -> Evaluation:
+    return Evaluation(
+        check="error-rate",
+        kind="promql_threshold",
+        verdict=Outcome.FAIL if index % 7 == 0 else Outcome.PASS,
+        reason="r",
+        args={"canary_hash": f"h{index}"},
+        value=0.01,
+        evaluated_at=datetime(2026, 12, 7, tzinfo=UTC),
+        duration_ms=1.0,
+    )
+
+
+def _ask(history: VerdictHistory, indexes: range) -> None:
+    for index in indexes:
+        answer = _shared(index)
+        for client in ("ci", "deploy", "ci"):
+            history.record_evaluation(answer, client, "r", "v1", client, "curl")
+
+
+@pytest.fixture
+async def crowded(aiohttp_client):
+    """An analyzer whose history holds 6,000 answers of the error-rate check, three requests an evaluation, viewed
+    once, then 30 more, and counts every entry read since."""
+    error_rate = next(c for c in checks("http://127.0.0.1:1") if c["name"] == "error-rate")
+    catalog = gate_catalog(error_rate, sources={"default": {"url": "http://127.0.0.1:9"}})
+    app = create_app(Settings(history_size=6_000), catalog, REGISTRY)
+    history: VerdictHistory = app[HISTORY]
+    _ask(history, range(2_000))
+    client = await aiohttp_client(app)
+    assert (await client.get("/ui/")).status == 200
+    # Dropping the oldest 30 of "ci" (who holds the most): each of the 15 oldest evaluations keeps a row by "deploy".
+    _ask(history, range(2_000, 2_010))
+    history._entries = Touched(history._entries)
+    return client
+
+
+class TestHistoryListCost:
+    """A view of the history list reads the entries of the rows it shows and those recorded since the last view, not
+    every entry held: it runs on the event loop that answers the run endpoint."""
+
+    @pytest.mark.parametrize(
+        "query",
+        ["", "before={middle}", "verdict=fail", "verdict=fail&before={middle}&limit=100", "check=error-rate&limit=7"],
+    )
+    async def test_a_view_reads_about_its_rows_entries(self, crowded, query):
+        history = crowded.app[HISTORY]
+        middle = history.first_seq + 3_000
+        answer = await crowded.get(f"/ui/?{query.format(middle=middle)}")
+        assert answer.status == 200
+        page = await answer.text()
+        shown = rows_of(page)
+        assert len(shown) in (7, 50, 100)
+        # Each row's newest entry, the 30 recorded since the last view and the newest of all (whether the cursor is
+        # of this history, and where the index stands): 6,000 on every view before the index.
+        assert history._entries.touched <= len(shown) + 30 + 3
+        assert "of the 2010 this replica holds" in page or "of the 288 this replica holds that match" in page
+        assert "(one evaluation for 3 requests)" in page

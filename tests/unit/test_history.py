@@ -6,9 +6,11 @@ import json
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from analyzer.history import HistoryEntry, VerdictHistory
+from analyzer.auth import Principal
+from analyzer.history import HistoryEntry, ListPage, VerdictHistory
 from analyzer.models import Evaluation, Outcome, strict_json
 
 
@@ -272,3 +274,247 @@ class TestEntryJson:
         body = history.query()[0].redact().to_json(explain=True)
         assert (body["verdict"], body["reason"]) == ("fail", "a fail")
         assert (body["args"], body["client"], body["user_agent"], body["details"]) == ({}, None, None, None)
+
+
+EVERYONE = Principal("ci")
+BOT = Principal("canary-bot", ("a", "gate"))
+
+
+def everything(_: str) -> bool:
+    return True
+
+
+def listed(history: VerdictHistory, principal: Principal = EVERYONE, **filters) -> ListPage:
+    """A page of the history list, every check visible unless `filters` say."""
+    given: dict = {"check": None, "verdict": None, "visible": everything, "before": None, "size": 50} | filters
+    return history.page(principal, **given)
+
+
+def ask(history: VerdictHistory, answer: Evaluation, client: str | None, **where) -> None:
+    history.record_evaluation(answer, client or "anonymous", "r", "v1", client, "curl", **where)
+
+
+class TestListPage:
+    """The history list reads one row per evaluation, at its first request's place, counted per what the caller
+    sees, without reading every entry held."""
+
+    def test_requests_sharing_an_evaluation_are_one_row_at_its_first_requests_place(self):
+        history = VerdictHistory(10)
+        shared, other = evaluation("a", Outcome.FAIL), evaluation("a", Outcome.FAIL)
+        for answer in (shared, other, shared):
+            ask(history, answer, "ci")
+        first = history.first_seq
+        page = listed(history)
+        # The shared evaluation stays where it was first asked: its newest request's entry, counting both.
+        assert [(row.head.seq, row.requests, row.place) for row in page.rows] == [
+            (first + 1, 1, first + 1),
+            (first + 2, 2, first),
+        ]
+        assert (page.held, page.above, page.newer, page.older) == (2, 0, None, False)
+
+    def test_evaluations_that_answered_alike_are_never_one_row(self):
+        history = VerdictHistory(10)
+        passed, failed = evaluation("a", Outcome.PASS), evaluation("a", Outcome.FAIL)
+        for answer in (passed, failed, passed):
+            ask(history, answer, None)
+        rows = listed(history).rows
+        assert [(row.head.verdict, row.requests) for row in rows] == [("fail", 1), ("pass", 2)]
+        assert [row.requests for row in listed(history, verdict="pass").rows] == [2]
+
+    def test_a_restricted_caller_sees_its_own_requests_and_the_others_as_two_rows(self):
+        history = VerdictHistory(10)
+        shared = evaluation("a", Outcome.FAIL)
+        for client in ("ci", "canary-bot", "ci", "deploy"):
+            ask(history, shared, client)
+        first = history.first_seq
+        page = listed(history, BOT)
+        assert [(row.head.seq, row.head.client, row.requests, row.place) for row in page.rows] == [
+            (first + 1, "canary-bot", 1, first + 1),
+            (first + 3, "deploy", 3, first),
+        ]
+        assert page.held == 2
+        # An unrestricted caller sees every request whole: one row.
+        assert [(row.requests, row.place) for row in listed(history, Principal("ci")).rows] == [(4, first)]
+        assert listed(history, Principal("ci")).held == 1
+
+    def test_a_row_of_only_another_callers_requests_is_one_row_for_a_restricted_caller(self):
+        history = VerdictHistory(10)
+        ask(history, evaluation("a", Outcome.PASS), "ci")
+        ask(history, evaluation("a", Outcome.PASS), "canary-bot")
+        assert [(row.head.client, row.requests) for row in listed(history, BOT).rows] == [("canary-bot", 1), ("ci", 1)]
+        assert listed(history, BOT).held == 2
+
+    def test_counts_are_of_what_the_caller_may_see(self):
+        history = VerdictHistory(20)
+        for _ in range(3):
+            ask(history, evaluation("theirs", Outcome.FAIL), "deploy")
+        ask(history, evaluation("a", Outcome.FAIL), "canary-bot")
+        ask(history, evaluation("gate", Outcome.PASS), "canary-bot", reached=frozenset({"theirs"}))
+        mine = {"a", "gate"}.__contains__
+        page = listed(history, BOT, visible=mine)
+        # Neither another team's check nor a composite running it is listed or counted.
+        assert [row.head.check for row in page.rows] == ["a"]
+        assert page.held == 1
+        assert listed(history, BOT, visible=mine, verdict="fail").held == 1
+        assert listed(history, BOT, visible=mine, check="theirs").held == 0
+        assert listed(history, verdict="fail").held == 4
+        assert listed(history, check="theirs", verdict="pass").held == 0
+
+    def test_a_cursor_pages_by_place_and_counts_the_rows_above(self):
+        history = VerdictHistory(100)
+        for index in range(12):
+            ask(history, evaluation("a", Outcome.PASS if index % 3 else Outcome.FAIL), None)
+        first = history.first_seq
+        page = listed(history, before=first + 7, size=3)
+        assert [row.place for row in page.rows] == [first + 6, first + 5, first + 4]
+        # Five rows above (numbers 7 to 11): the page just newer starts below number 10.
+        assert (page.held, page.above, page.newer, page.older) == (12, 5, first + 10, True)
+        top = listed(history, before=first + 10, size=3)
+        assert (top.above, top.newer) == (2, None)
+        last = listed(history, before=first + 3, size=3)
+        assert [row.place for row in last.rows] == [first + 2, first + 1, first]
+        assert not last.older
+        fails = listed(history, verdict="fail", before=first + 9, size=1)
+        assert [row.place for row in fails.rows] == [first + 6]
+        assert (fails.held, fails.above, fails.newer, fails.older) == (4, 1, None, True)
+
+    def test_a_row_stays_at_its_place_when_asked_again(self):
+        history = VerdictHistory(100)
+        answers = [evaluation("a", Outcome.PASS) for _ in range(4)]
+        for answer in answers:
+            ask(history, answer, None)
+        first_page = listed(history, size=2)
+        # The oldest evaluation is asked again (within the reuse window): it does not move above the cursor.
+        ask(history, answers[0], None)
+        older = listed(history, before=first_page.rows[-1].place, size=2)
+        assert [row.place for row in older.rows] == [history.first_seq + 1, history.first_seq]
+        assert older.rows[-1].requests == 2
+
+    def test_matches_every_entry_grouped_over_a_long_mixed_sequence(self):
+        # The index lists what grouping every entry held lists, drops (of the caller holding the most) and rebuilt
+        # indexes included.
+        _replay(VerdictHistory(40), random.Random(33), 1500, lambda recorded: recorded % 50 < 2)
+
+    def test_matches_every_entry_grouped_whatever_the_answers_between_two_views(self):
+        # Views are what index the answers recorded since the last one: back to back, or after any number of
+        # answers up to twice the capacity, each recorded and dropped since included.
+        gaps = random.Random(34)
+        next_view = [0]
+
+        def viewed(recorded: int) -> bool:
+            if recorded < next_view[0]:
+                return False
+            # A step records one or two answers: a view after 79 comes after 79 or 80.
+            next_view[0] = recorded + gaps.choice((1, 1, 2, 3, 7, 20, 39, 40, 41, 79, 79))
+            return True
+
+        _replay(VerdictHistory(40), random.Random(35), 2500, viewed)
+
+    def test_a_view_after_twice_the_capacity_of_drops_keeps_rows_at_their_first_requests(self):
+        history = VerdictHistory(4)
+        ask(history, evaluation("a", Outcome.FAIL), "ci")
+        listed(history)
+        # Eight answers dropped since the last view (twice the capacity): the next view still places each row at its
+        # first request since it was last held by none, though that request was dropped before it.
+        first_asked, other = evaluation("a", Outcome.PASS), evaluation("b", Outcome.PASS)
+        for answer in (first_asked, first_asked, other, other, other, first_asked, other, other, first_asked):
+            ask(history, answer, "ci")
+        ask(history, other, "ci")
+        ask(history, other, "ci")
+        first = history.first_seq
+        page = listed(history)
+        assert [(row.place, row.head.seq, row.requests) for row in page.rows] == [
+            (first + 3, first + 11, 3),
+            (first + 1, first + 9, 1),
+        ]
+        assert page.held == 2
+
+    def test_a_view_after_more_answers_than_it_keeps_for_it_lists_what_is_held(self):
+        history = VerdictHistory(4)
+        fail = evaluation("a", Outcome.FAIL)
+        ask(history, fail, "ci")
+        assert [row.requests for row in listed(history).rows] == [1]
+        # Ten answers dropped since the last view (more than twice the capacity): the next view indexes what is held
+        # anew, each row at its first request held (the passes' first requests since they were last held by none are
+        # dropped).
+        passes = [evaluation("a", Outcome.PASS) for _ in range(4)]
+        for answer in (*passes, fail, *passes, *passes):
+            ask(history, answer, "ci")
+        first = history.first_seq
+        page = listed(history)
+        assert [(row.place, row.requests, row.head.verdict) for row in page.rows] == [
+            (first + place, 1, "pass") for place in (13, 12, 11, 10)
+        ]
+        assert (page.held, listed(history, verdict="fail").held) == (4, 0)
+
+
+def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
+    """Record `steps` random answers of a few checks and clients, some asked again, some after a refusal, and after
+    each step `viewed` says (given how many answers were recorded), assert that every page the index lists is what
+    grouping every entry held lists."""
+    answers = [evaluation(check, verdict) for check in ("a", "b", "gate") for verdict in (Outcome.PASS, Outcome.FAIL)]
+    # The first request of each answer and client since the answer was last held by none.
+    firsts: dict[tuple[int, str | None], int] = {}
+    seq = history.first_seq
+    for _ in range(steps):
+        if picks.random() < 0.3:
+            answers[picks.randrange(len(answers))] = evaluation(picks.choice(("a", "b", "gate")), Outcome.PASS)
+        answer = picks.choice(answers)
+        client = picks.choice(("ci", "ci", "ci", "canary-bot", "deploy", None))
+        if picks.random() < 0.1:
+            # A refusal: a row of its own request.
+            history.record_rejection(
+                "a",
+                http_status=400,
+                error="bad_arg",
+                message="m",
+                args={},
+                caller=client or "anonymous",
+                request_id="r",
+                catalog_version="v1",
+                client=client,
+                user_agent="curl",
+            )
+            refused = id(history.query(limit=1)[0].answer)
+            for key in [key for key in firsts if key[0] == refused]:
+                del firsts[key]
+            firsts[(refused, client)] = seq
+            seq += 1
+        if not any(entry.answer is answer for entry in history.query(limit=history.capacity)):
+            for key in [key for key in firsts if key[0] == id(answer)]:
+                del firsts[key]
+        firsts.setdefault((id(answer), client), seq)
+        reached = frozenset({"b"}) if answer.check == "gate" else frozenset()
+        ask(history, answer, client, reached=reached)
+        seq += 1
+        if not viewed(seq - history.first_seq):
+            continue
+        for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
+            for verdict in (None, "pass"):
+                matching = history.query(limit=history.capacity, verdict=verdict, visible=visible)
+                expected = _grouped(matching, principal, firsts)
+                for size in (1, 3, 50):
+                    for before in (None, *(place for place, *_ in expected[::4])):
+                        page = listed(history, principal, visible=visible, verdict=verdict, before=before, size=size)
+                        below = [row for row in expected if before is None or row[0] < before]
+                        above = len(expected) - len(below)
+                        assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
+                        assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
+                        newer = expected[above - size - 1][0] if above > size else None
+                        assert page.newer == newer
+
+
+def _grouped(entries, principal: Principal, firsts: dict) -> list[tuple[int, int, int]]:
+    """The rows a page lists, by every entry held: (place, newest seq, requests), newest place first."""
+    rows: dict[tuple[int, bool], list[int]] = {}
+    places: dict[tuple[int, bool], int] = {}
+    for entry in entries:
+        apart = not principal.unrestricted and entry.client != principal.name
+        key = (id(entry.answer), apart)
+        rows.setdefault(key, []).append(entry.seq)
+        places[key] = min(
+            place
+            for (answer, client), place in firsts.items()
+            if answer == id(entry.answer) and (principal.unrestricted or (client != principal.name) == apart)
+        )
+    return sorted(((places[key], max(seqs), len(seqs)) for key, seqs in rows.items()), reverse=True)
