@@ -654,6 +654,27 @@ CHECKS.extend(
     for name, shape in _STEADY_FILTERS.items()
 )
 
+# A canary failing 0.4 payments/s of 10 visits/s (4%, kpiworse's scaled) against a baseline failing none, the numerator
+# bent at its low values: filtered below 0.5/s with the fallback filling 0 (both read 0 at every step), or clamped to
+# at least 1/s (both read 10%); a tolerance of 0.5 points (of none, a relative one is 0).
+_BENT = {
+    "payment-errors-threshold-filled": "({errors} > 0.5 or on() vector(0)) / ({visits} * 0.5)",
+    "payment-errors-clamped": "clamp_min({errors}, 1) / ({visits} * 0.5)",
+}
+CHECKS.extend(
+    {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
+    | {
+        "name": name,
+        "max_absolute_change": 0.005,
+        **{
+            side: _STEADY[side]
+            | {"query": shape.format(errors=f"{_PAYMENTS} * {scale}", visits=_VISITS).format(_selector(param))}
+            for side, param, scale in (("canary", "canary_hash", 0.8), ("baseline", "stable_hash", 0))
+        },
+    }
+    for name, shape in _BENT.items()
+)
+
 
 @pytest.fixture
 async def client(prometheus, aiohttp_client):
@@ -1144,6 +1165,17 @@ class TestFilteredByAComparison:
             "better by direction lower_is_better alone, and its per-step values are compared by rank alone, without "
             "pooled counts",
         }
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    @pytest.mark.parametrize("check", list(_BENT), ids=["threshold-filled", "clamped"])
+    async def test_a_numerator_bent_at_its_low_values_does_not_pass(self, client, prometheus, check):
+        # Both variants read alike (0, or 10%) where the canary fails 4% of its visits and the baseline none: the
+        # ranks' ties and the counts of those alike passed it.
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"]["applied"] is False, body["details"]
         assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
             "reason"
         ]
