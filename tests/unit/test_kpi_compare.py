@@ -5304,8 +5304,16 @@ class TestAPassHeldIsWarnedAtLoad:
             (f"ceil({ERROR_RATIO})", 'names an outcome (code=~"5..") but is not read as its share'),
             (f"{ERRORS_RATE} / {REQUESTS_RATE} > 0", "names an outcome (errors_total) but is not read as its share"),
             (f"({ERRORS_RATE} > 0) / {REQUESTS_RATE}", "names an outcome (errors_total) but is not read as its share"),
+            (
+                f"({ERRORS_RATE} > 0.5 or on() vector(0)) / {REQUESTS_RATE}",
+                "names an outcome (errors_total) but is not read as its share",
+            ),
+            (
+                f"clamp_min({ERRORS_RATE}, 1) / {REQUESTS_RATE}",
+                "names an outcome (errors_total) but is not read as its share",
+            ),
         ],
-        ids=["extreme", "rounded", "indicator", "filtered", "numerator-filtered"],
+        ids=["extreme", "rounded", "indicator", "filtered", "numerator-filtered", "threshold-filled", "clamped"],
     )
     def test_a_ratio_whose_pass_is_held_is_warned_with_both_events(self, query, why):
         (warning,) = self.warned(query, ("canary", "baseline"))
