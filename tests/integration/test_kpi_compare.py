@@ -636,6 +636,9 @@ _STEADY_FAILED = {
 _STEADY_FILTERS = {
     "payment-errors-steady-numerator-filtered": "({errors} > 0) / {visits}",
     "payment-errors-steady-and-failed": "({errors} / {visits}) and on() ({errors} > 0)",
+    "payment-errors-steady-unless-none-failed": "{errors} / {visits} unless on() ({errors} == 0)",
+    "payment-errors-steady-visits-and-failed": "{errors} / ({visits} and on() ({errors} > 0))",
+    "payment-errors-steady-relabelled": 'label_replace({errors} > 0, "kept", "yes", "", "") / ignoring(kept) {visits}',
     "payment-errors-steady-unless-no-visits": "{errors} / {visits} unless on() ({visits} < 1)",
     "payment-errors-steady-and-visits": "({errors} / {visits}) and on() ({visits} > 0)",
 }
@@ -1149,8 +1152,14 @@ class TestFilteredByAComparison:
 
     @pytest.mark.parametrize(
         "check",
-        ["payment-errors-steady-numerator-filtered", "payment-errors-steady-and-failed"],
-        ids=["numerator", "and-failed"],
+        [
+            "payment-errors-steady-numerator-filtered",
+            "payment-errors-steady-and-failed",
+            "payment-errors-steady-unless-none-failed",
+            "payment-errors-steady-visits-and-failed",
+            "payment-errors-steady-relabelled",
+        ],
+        ids=["numerator", "and-failed", "unless-none-failed", "visits-and-failed", "relabelled"],
     )
     async def test_a_ratio_filtered_by_its_failures_does_not_pass(self, client, prometheus, check):
         # The numerator's filter (or one of the failures on the ratio) drops the steps without failed payments as
