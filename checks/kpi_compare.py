@@ -2335,8 +2335,9 @@ def _said_between(
             continue
         if operators == "set":
             # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand. Kept by one of its
-            # outcomes alone (`and on() (errors > 0)`), it keeps the steps with errors alone, as `> 0` does.
-            if all(op != "or" for op, _, _ in parts[1:]) and any(_names_outcome(query[s:e]) for _, s, e in parts[1:]):
+            # outcomes alone (`and on() (errors > 0)`), it keeps the steps with errors alone, as `> 0` does; filled
+            # back, kept by a threshold (`and on() (errors > 0.5) or on() vector(0)`), it reads 0 below it.
+            if _kept_by_outcome(query, blank, parts):
                 return None
             return _said_between(query, blank, parts[0][1], parts[0][2])
         if operators == "comparison":
@@ -2350,8 +2351,11 @@ def _said_between(
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
             # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`; nor has
             # `errors / (total and on() (errors > 0))` (a comparison of the traffic, `errors / (total > 0)`, is read).
-            if _outcome_filtered(query, blank, kept[0][1], kept[0][2]) or _outcome_filtered(
-                query, blank, kept[1][1], kept[1][2], compared=False
+            # Nor is a count bent at its low values (`clamp_min(errors, 1)`, `errors + 1`) one of its events.
+            if (
+                _outcome_filtered(query, blank, kept[0][1], kept[0][2])
+                or _outcome_filtered(query, blank, kept[1][1], kept[1][2], compared=False)
+                or _count_bent(query, blank, kept[0][1], kept[0][2])
             ):
                 return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
@@ -2372,8 +2376,10 @@ def _said_between(
     # A function keeping its first argument's values (`label_replace(ratio, ...)`, `clamp_max(ratio, 1)`).
     call = _VALUE_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
-        first = _split(blank, call.end(), end - 1, "comma")[0]
-        return _said_between(query, blank, first[1], first[2])
+        arguments = _split(blank, call.end(), end - 1, "comma")
+        if _clamped_within(query, call[0], arguments, 1.0) is False:
+            return None  # `clamp_min(ratio, 0.01)` reads a canary at 0.5% as a baseline at 0 is read
+        return _said_between(query, blank, arguments[0][1], arguments[0][2])
     call = _ABS_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
         return None if _moved(blank, call.end(), end - 1) else _said_between(query, blank, call.end(), end - 1)
@@ -2407,37 +2413,117 @@ def _names_outcome(text: str) -> bool:
     return bool(_outcomes_picked(text)) or any(_named_outcome(name) is not None for name in names)
 
 
-def _outcome_filtered(query: str, blank: str, start: int, end: int, compared: bool = True) -> bool:
+def _outcome_filtered(
+    query: str, blank: str, start: int, end: int, compared: bool = True, filled: bool = False
+) -> bool:
     """Whether the count `query[start:end]` (`blank`: strings blanked) keeps its steps by an outcome, so that it has no
     sample at the others: a comparison of one naming an outcome (`errors > 0`; not read unless `compared`: a
     denominator's traffic names its outcomes, `(ok + errors) > 0`), or one kept by such (`total and on() (errors >
-    0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped."""
+    0)`), unless a fallback (`or on() vector(0)`) fills the steps dropped with their values (`filled`: the filter drops
+    the steps at 0 alone, `errors > 0`; not those below a threshold, `errors > 0.5`, read as 0)."""
     start, end = _trimmed(blank, start, end)
     while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
         start, end = _trimmed(blank, start + 1, end - 1)
     parts = _split(blank, start, end, "set")
     if len(parts) > 1:
-        if any(op == "or" for op, _, _ in parts[1:]):
-            return False
-        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared) or any(
-            _names_outcome(query[s:e]) for _, s, e in parts[1:]
+        filled = filled or any(op == "or" for op, _, _ in parts[1:])
+        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared, filled) or _kept_by_outcome(
+            query, blank, parts, filled
         )
     for operators in ("comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
             continue
         if operators == "comparison":
-            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts)
-        return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in parts)
+            at_zero = len(parts) == 2 and any(_is_zero(blank[s:e]) for _, s, e in parts)
+            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts) and not (filled and at_zero)
+        return any(_outcome_filtered(query, blank, s, e, compared, filled) for _, s, e in parts)
     if (ranged := _range_opened(blank, start, end)) is not None:
-        return _outcome_filtered(query, blank, start, ranged, compared)  # a subquery's (`(errors > 0)[5m:1m]`)
+        return _outcome_filtered(query, blank, start, ranged, compared, filled)  # a subquery's (`(errors > 0)[5m:1m]`)
     # Within a call (`sum(rate(errors[5m]) > 0)`, `sum by (pod) (...)`), each argument.
     call = _CALL_RE.match(blank, start)
     if call is None or not _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         return False
     closed = _closing(blank, call.end() - 1)
     arguments = _split(blank, call.end(), closed, "comma")
-    return any(_outcome_filtered(query, blank, s, e, compared) for _, s, e in arguments)
+    return any(_outcome_filtered(query, blank, s, e, compared, filled) for _, s, e in arguments)
+
+
+def _kept_by_outcome(query: str, blank: str, parts: list[tuple[str, int, int]], filled: bool = False) -> bool:
+    """Whether the set operation `parts` (see _split) keeps its first operand's steps by an outcome (`and on() (errors
+    > 0)`, `unless on() (errors == 0)`): by any naming one, or, with a fallback filling the steps dropped (an `or`, or
+    `filled`), by a threshold other than 0 (`and on() (errors > 0.5) or on() vector(0)` reads 0 below it)."""
+    filled = filled or any(op == "or" for op, _, _ in parts[1:])
+    return any(
+        _outcome_filtered(query, blank, s, e, filled=True) if filled else _names_outcome(query[s:e])
+        for op, s, e in parts[1:]
+        if op != "or"
+    )
+
+
+def _is_zero(text: str) -> bool:
+    """Whether `text` (strings blanked) is the number 0 (`0`, `0.0`, `(0)`)."""
+    text = text.strip().lstrip("(").rstrip(")").strip()
+    return _NUMBER_RE.fullmatch(text) is not None and float(text) == 0
+
+
+# The functions that move a count's values (`clamp_min(errors, 1)` counts an error a second where none was).
+_BENDING_RE = re.compile(r"(?:clamp|clamp_min|clamp_max|ceil|floor|round|sqrt|exp|ln|log2|log10|sgn)\s*\(")
+
+
+def _count_bent(query: str, blank: str, start: int, end: int) -> bool:
+    """Whether the count `query[start:end]` (`blank`: strings blanked) is moved from the events it counts by a number
+    added (`errors + 1`) or a function (`clamp_min(errors, 1)`, `ceil(errors)`; not `clamp_min(errors, 0)`, which keeps
+    a count), read through brackets, set and arithmetic operators, subqueries and calls."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    for operators in ("set", "comparison", "additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) == 1:
+            continue
+        numbers = [_is_number(blank[s:e]) for _, s, e in parts]
+        if operators == "additive" and any(numbers):
+            return True
+        if operators == "set" and any(op == "or" and _filled_with_other(blank[s:e]) for op, s, e in parts):
+            return True  # `errors or on() vector(1)` counts an error a second where the errors have no sample
+        return any(
+            _count_bent(query, blank, s, e) for (_, s, e), number in zip(parts, numbers, strict=True) if not number
+        )
+    if (ranged := _range_opened(blank, start, end)) is not None:
+        return _count_bent(query, blank, start, ranged)
+    call = _CALL_RE.match(blank, start)
+    if call is None or not _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
+        return False
+    arguments = _split(blank, call.end(), _closing(blank, call.end() - 1), "comma")
+    if _BENDING_RE.fullmatch(call[0]) and _clamped_within(query, call[0], arguments, math.inf) is not True:
+        return True
+    return any(_count_bent(query, blank, s, e) for _, s, e in arguments)
+
+
+_VECTOR_OF_RE = re.compile(r"\s*(?:on\s*\(\s*\)\s*)?vector\s*\(\s*(.*?)\s*\)\s*")
+
+
+def _filled_with_other(blank: str) -> bool:
+    """Whether the fallback `blank` (`or`'s operand, strings blanked) fills with a constant other than 0 (`vector(1)`,
+    `on() vector(0.5)`)."""
+    found = _VECTOR_OF_RE.fullmatch(blank)
+    return found is not None and not _is_zero(found[1])
+
+
+def _clamped_within(query: str, call: str, arguments: list[tuple[str, int, int]], top: float) -> bool | None:
+    """Whether the clamp `call` (`clamp_min(`, `clamp(`; see _split for its `arguments`) keeps every value from 0 to
+    `top` as it is (`clamp_min(x, 0)`, `clamp_max(ratio, 1)`); None for a call that is no clamp."""
+    name = call.split("(")[0].strip()
+    if name not in ("clamp", "clamp_min", "clamp_max"):
+        return None
+    try:
+        bounds = [float(query[s:e].strip()) for _, s, e in arguments[1:]]
+    except ValueError:
+        return False  # a bound that is no number (`clamp_min(x, scalar(y))`)
+    lower = bounds[0] if name != "clamp_max" and bounds else -math.inf
+    upper = bounds[-1] if name != "clamp_min" and bounds else math.inf
+    return len(bounds) == (2 if name == "clamp" else 1) and lower <= 0 and upper >= top
 
 
 def _moved(blank: str, start: int, end: int) -> bool:

@@ -636,6 +636,9 @@ _STEADY_FAILED = {
 _STEADY_FILTERS = {
     "payment-errors-steady-numerator-filtered": "({errors} > 0) / {visits}",
     "payment-errors-steady-and-failed": "({errors} / {visits}) and on() ({errors} > 0)",
+    "payment-errors-steady-unless-none-failed": "{errors} / {visits} unless on() ({errors} == 0)",
+    "payment-errors-steady-visits-and-failed": "{errors} / ({visits} and on() ({errors} > 0))",
+    "payment-errors-steady-relabelled": 'label_replace({errors} > 0, "kept", "yes", "", "") / ignoring(kept) {visits}',
     "payment-errors-steady-unless-no-visits": "{errors} / {visits} unless on() ({visits} < 1)",
     "payment-errors-steady-and-visits": "({errors} / {visits}) and on() ({visits} > 0)",
 }
@@ -652,6 +655,27 @@ CHECKS.extend(
         },
     }
     for name, shape in _STEADY_FILTERS.items()
+)
+
+# A canary failing 0.4 payments/s of 10 visits/s (4%, kpiworse's scaled) against a baseline failing none, the numerator
+# bent at its low values: filtered below 0.5/s with the fallback filling 0 (both read 0 at every step), or clamped to
+# at least 1/s (both read 10%); a tolerance of 0.5 points (of none, a relative one is 0).
+_BENT = {
+    "payment-errors-threshold-filled": "({errors} > 0.5 or on() vector(0)) / ({visits} * 0.5)",
+    "payment-errors-clamped": "clamp_min({errors}, 1) / ({visits} * 0.5)",
+}
+CHECKS.extend(
+    {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
+    | {
+        "name": name,
+        "max_absolute_change": 0.005,
+        **{
+            side: _STEADY[side]
+            | {"query": shape.format(errors=f"{_PAYMENTS} * {scale}", visits=_VISITS).format(_selector(param))}
+            for side, param, scale in (("canary", "canary_hash", 0.8), ("baseline", "stable_hash", 0))
+        },
+    }
+    for name, shape in _BENT.items()
 )
 
 
@@ -1128,8 +1152,14 @@ class TestFilteredByAComparison:
 
     @pytest.mark.parametrize(
         "check",
-        ["payment-errors-steady-numerator-filtered", "payment-errors-steady-and-failed"],
-        ids=["numerator", "and-failed"],
+        [
+            "payment-errors-steady-numerator-filtered",
+            "payment-errors-steady-and-failed",
+            "payment-errors-steady-unless-none-failed",
+            "payment-errors-steady-visits-and-failed",
+            "payment-errors-steady-relabelled",
+        ],
+        ids=["numerator", "and-failed", "unless-none-failed", "visits-and-failed", "relabelled"],
     )
     async def test_a_ratio_filtered_by_its_failures_does_not_pass(self, client, prometheus, check):
         # The numerator's filter (or one of the failures on the ratio) drops the steps without failed payments as
@@ -1144,6 +1174,17 @@ class TestFilteredByAComparison:
             "better by direction lower_is_better alone, and its per-step values are compared by rank alone, without "
             "pooled counts",
         }
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
+
+    @pytest.mark.parametrize("check", list(_BENT), ids=["threshold-filled", "clamped"])
+    async def test_a_numerator_bent_at_its_low_values_does_not_pass(self, client, prometheus, check):
+        # Both variants read alike (0, or 10%) where the canary fails 4% of its visits and the baseline none: the
+        # ranks' ties and the counts of those alike passed it.
+        body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"]["applied"] is False, body["details"]
         assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
             "reason"
         ]
