@@ -367,10 +367,14 @@ _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,2
 # "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
 # characters; not a comparison (`token == "..."`). Its quotes may be escaped, as a JSON string holding a traceback's
 # line escapes them (`"  password = \"hunter2\"\n"`: shown before).
-_ASSIGNMENT_RE = re.compile(
-    r"""(?<![\w$.])\$?([A-Za-z_][\w.]{0,99})[ \t]*:?=[ \t]*(?P<q>\\?["'`])"""
-    r"""((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
-)
+# A type may stand after the name and a `:` (TypeScript's `const password: string | undefined = "..."`, Kotlin's, Rust's
+# `&str`), or
+# after `var` and the name (Go's `var password string = "..."`): both showed.
+_DECLARED_TYPE = r"[&*]?[A-Za-z_][\w.]{0,99}(?:<[^<>\r\n]{0,200}>|\[[^\]\r\n]{0,200}\])?\??"
+_ASSIGNED_STRING = r"""[ \t]*:?=[ \t]*(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
+_DECLARED_TYPES = rf"[ \t]*:[ \t]*{_DECLARED_TYPE}(?:[ \t]*\|[ \t]*{_DECLARED_TYPE}){{0,4}}"
+_ASSIGNMENT_RE = re.compile(rf"""(?<![\w$.])\$?([A-Za-z_][\w.]{{0,99}})(?:{_DECLARED_TYPES})?{_ASSIGNED_STRING}""")
+_GO_VARIABLE_RE = re.compile(rf"\bvar[ \t]+([A-Za-z_]\w{{0,99}})[ \t]+{_DECLARED_TYPE}{_ASSIGNED_STRING}")
 # A quote written as an HTML character reference (`&quot;`, `&#x27;`): a page showing a mapping escapes its quotes
 # (Django's debug page's `{&#x27;PASSWORD&#x27;: &#x27;...&#x27;}`, `<pre>{&quot;token&quot;: ...}</pre>`).
 _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
@@ -1173,7 +1177,8 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
         spans += [
             found.span(3)
-            for found in _ASSIGNMENT_RE.finditer(text)
+            for assignments in (_ASSIGNMENT_RE, _GO_VARIABLE_RE)
+            for found in assignments.finditer(text)
             if hide(found[1]) and not _is_naming_member(found[1])
         ]
     if "'" in text or '"' in text:

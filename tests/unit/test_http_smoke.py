@@ -5613,10 +5613,20 @@ class TestJudgeCodeAndCountsInBodies:
                 '{"src": "const apiToken = \\"<redacted>\\"; user = \\"bob\\""}',
             ),
             ('    password = "hunter2"\n', "    password = <redacted>\n"),
+            # A declared type between the name and its string (TypeScript, Kotlin, Rust; Go's `var`): showed.
+            (
+                'const apiKey: string | undefined = "k3y";\nlet token: &str = "abc";',
+                'const apiKey: string | undefined = "<redacted>";\nlet token: &str = "<redacted>";',
+            ),
+            ('<pre>var password string = "hunter2"</pre>', '<pre>var password string = "<redacted>"</pre>'),
         ],
     )
     def test_hidden(self, body, shown):
         assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
+
+    def test_other_names_typed_strings_are_shown(self):
+        body = 'const user: string = "bob";\nvar region string = "eu-west-2"\nlet password = process.env.P;'
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
 
     def test_a_count_of_tokens_and_a_null_are_shown(self):
         # Before: `tokens: <redacted>`, a rate limit's figure gone from the evidence.
