@@ -406,8 +406,14 @@ class TestStartLog:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        async with asyncio.timeout(HANG_GUARD_S):
-            _, stderr = await process.communicate()
+        try:
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, stderr = await process.communicate()
+        finally:
+            # A service that started (as before) is not left serving after the test.
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
         assert process.returncode == 6
         assert stderr.decode().splitlines() == [
             "analyzer: ANALYZER_AUTH_TOKEN is set, which names no setting: did you mean ANALYZER_AUTH_TOKENS? Unset, "
