@@ -43,6 +43,7 @@ from analyzer.redaction import (
     user_info_spans,
     yaml_block_end,
 )
+from analyzer.redaction import _tells_no_secret as _tells_no_secret
 
 # A JSON member of a body's text with its string or number value; a string the end of the text cuts runs to that end.
 # A `name=value` parameter of a form, a query string or a cookie in a body's text (a token endpoint's form answer, a
@@ -274,12 +275,14 @@ _EXCEPTION_SUFFIXES = ("Error", "Exception", "Warning")
 # it). Not the words of prose or an error message, small letters alone (`Bearer tokens are issued`, `Bearer token
 # expired`, `requires Basic authentication.`, `Token invalid`), nor a version (`API token v2 is required`). After an
 # `Authorization` header's name and its `:` or `=` (`sent Authorization: Bearer abcdef`), any token is the credential.
+# A version's first number has 4 digits at most (`v2`, `v2024`): `Bearer v12345678901` is a token.
+_VERSION_MOST_DIGITS = 4
 _TOKEN_CHAR = r"(?:[A-Za-z0-9._~+/-]|\\u(?!00(?:[01][0-9A-Fa-f]|2[02]))[0-9A-Fa-f]{4})"
 _SCHEME_NAMES = r"(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
 _CREDENTIAL = r"""[A-Za-z0-9._~+/-]+=*(?:[^\s"'<>,;\\]|\\(?!\\*(?:["nrtbf]|u00(?:[01][0-9A-Fa-f]|2[02]))))*"""
 _SCHEME_CREDENTIAL_RE = re.compile(
     rf"(?i)\b{_SCHEME_NAMES}"
-    r"((?!v[0-9]+(?:\.[0-9]+)*(?![A-Za-z0-9_~+/=-]|[.-][A-Za-z0-9]))"
+    rf"((?!v[0-9]{{1,{_VERSION_MOST_DIGITS}}}(?:\.[0-9]+)*(?![A-Za-z0-9_~+/=-]|[.-][A-Za-z0-9]))"
     rf"(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
     rf"|(?-i:(?=.[a-z]*[A-Z])(?:(?={_TOKEN_CHAR}*[a-z])|(?={_TOKEN_CHAR}{{8}}))))"
     rf"{_CREDENTIAL})"
@@ -362,10 +365,16 @@ _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,2
 
 # A string literal a source line assigns to a name (a stack trace's or an error overlay's code: `const API_TOKEN =
 # "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
-# characters; not a comparison (`token == "..."`).
-_ASSIGNMENT_RE = re.compile(
-    r"""(?<![\w$.])\$?([A-Za-z_][\w.]{0,99})[ \t]*:?=[ \t]*(?P<q>["'`])((?:(?!(?P=q))[^\\\r\n]|\\.){1,512})(?P=q)"""
-)
+# characters; not a comparison (`token == "..."`). Its quotes may be escaped, as a JSON string holding a traceback's
+# line escapes them (`"  password = \"hunter2\"\n"`: shown before).
+# A type may stand after the name and a `:` (TypeScript's `const password: string | undefined = "..."`, Kotlin's, Rust's
+# `&str`), or
+# after `var` and the name (Go's `var password string = "..."`): both showed.
+_DECLARED_TYPE = r"[&*]?[A-Za-z_][\w.]{0,99}(?:<[^<>\r\n]{0,200}>|\[[^\]\r\n]{0,200}\])?\??"
+_ASSIGNED_STRING = r"""[ \t]*:?=[ \t]*(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
+_DECLARED_TYPES = rf"[ \t]*:[ \t]*{_DECLARED_TYPE}(?:[ \t]*\|[ \t]*{_DECLARED_TYPE}){{0,4}}"
+_ASSIGNMENT_RE = re.compile(rf"""(?<![\w$.])\$?([A-Za-z_][\w.]{{0,99}})(?:{_DECLARED_TYPES})?{_ASSIGNED_STRING}""")
+_GO_VARIABLE_RE = re.compile(rf"\bvar[ \t]+([A-Za-z_]\w{{0,99}})[ \t]+{_DECLARED_TYPE}{_ASSIGNED_STRING}")
 # A quote written as an HTML character reference (`&quot;`, `&#x27;`): a page showing a mapping escapes its quotes
 # (Django's debug page's `{&#x27;PASSWORD&#x27;: &#x27;...&#x27;}`, `<pre>{&quot;token&quot;: ...}</pre>`).
 _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
@@ -627,7 +636,7 @@ def _markup_secret_spans(
         if entry["double"] and _JSON_VALUE_START_RE.match(entry["value"]):
             # A JSON member's: `_masked` hides it as JSON (`"<redacted>"`), a constant is shown.
             continue
-        if _is_validation_message(entry["value"]):
+        if _is_validation_message(entry["value"]) or (not named and _tells_no_secret(name, entry["value"].strip())):
             continue
         if entry["value"].strip() and not _YAML_BLOCK_START_RE.fullmatch(entry["value"]):
             spans.append((entry.start("value"), entry.end("value")))
@@ -1168,7 +1177,8 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
         # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
         spans += [
             found.span(3)
-            for found in _ASSIGNMENT_RE.finditer(text)
+            for assignments in (_ASSIGNMENT_RE, _GO_VARIABLE_RE)
+            for found in assignments.finditer(text)
             if hide(found[1]) and not _is_naming_member(found[1])
         ]
     if "'" in text or '"' in text:

@@ -600,12 +600,20 @@ _SCHEME_CREDENTIAL_RE = _lazy(
     rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
     rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
+# After an Authorization header's name and its `:` or `=` (`sent Authorization: Bearer token`), any token is the
+# credential, a message's word too (its scheme is the header's, no prose's).
+_AUTHORIZATION_SCHEME_RE = _lazy(
+    rf"""(?i)\b((?:proxy-)?authorization["']?[ \t]*(?::|=>?)[ \t]*["']?(?:{_AUTH_SCHEMES})[ \t]+)"""
+    r"""[^\s"'<>,;()\[\]{}]+"""
+)
 _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
 # A YAML line's `name: value` (a list's item too), its name in any case (`token: abc`, `API_KEY: ...`), its value the
 # rest of the line. Not a source line's annotation, which a traceback quotes as YAML writes a line (`token: str = ...`,
 # a signature's `password: Optional[str] = None,`): a type a default (` = `) follows, or a known type alone or before a
 # `,` (`token: SecretStr`, `token: str,`); a value of one word a default follows is read as code, shown (a YAML value
-# `abc,` is not: `session: <redacted>`).
+# `abc,` is not: `session: <redacted>`). A type before a default is a known one or written as a type is (a capital, a
+# dot or a `[`: `Final`, `np.ndarray`, `list[str]`); small letters and digits alone are a value (`password: hunter2 =
+# x` showed `hunter2`).
 _YAML_LINE_RE = _lazy(
     r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:[ \t]+(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
 )
@@ -614,8 +622,9 @@ _KNOWN_TYPE = (
     r"(?:typing\.|t\.)?(?:str|bytes|int|float|bool|object|None|Any|SecretStr|SecretBytes|Optional|Union|Annotated"
     r"|Literal|list|dict|tuple|set|List|Dict|Tuple|Set|Sequence|Mapping)(?:\[[^\r\n]{0,200}\])?"
 )
+_CODE_TYPE = rf"(?:{_KNOWN_TYPE}(?![\w.\[])|(?![a-z0-9_]+(?![\w.\[])){_TYPE})"
 _ANNOTATION_RE = _lazy(
-    rf"{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
+    rf"{_CODE_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
     rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
 )
 # A YAML line's value under a secret name that tells no secret: a null (`token: null`, `~`), a count of tokens (a rate
@@ -644,10 +653,11 @@ _YAML_BLOCK_LINE_RE = _lazy(
     r"(?P<block>[ \t]+[|>][+-]?[0-9]?)?[ \t]*(?:#[^\r\n]*)?\r?$"
 )
 # A source line's annotated name with a literal default (`password: str = "hunter2"`, a signature's `token: str |
-# None = b"..."`): the string inside its quotes.
+# None = b"..."`): the string inside its quotes, or the number (`password: int = 12345678`).
 _ANNOTATED_DEFAULT_RE = _lazy(
     rf"(?<![\w.])(?P<name>[A-Za-z_]\w{{0,99}})[ \t]*:[ \t]*{_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]*=[ \t]*"
-    r"""[rRbBuU]{0,2}(?P<quote>["'])(?P<value>(?:[^"'\\\r\n]|\\.|(?!(?P=quote))["'])*)(?P=quote)"""
+    r"""(?:[rRbBuU]{0,2}(?P<quote>["'])(?P<value>(?:[^"'\\\r\n]|\\.|(?!(?P=quote))["'])*)(?P=quote)"""
+    r"|(?P<number>-?[0-9][0-9_]{0,99}(?:\.[0-9_]{1,99})?)(?![\w.]))"
 )
 
 
@@ -689,9 +699,13 @@ def _yaml_line_spans(text: str) -> list[tuple[int, int]]:
     ]
     if "=" in text:
         spans += [
-            found.span("value")
+            found.span(part)
             for found in _ANNOTATED_DEFAULT_RE.finditer(text)
-            if found["value"] and found["value"] != REDACTED and is_secret_pair(found["name"], found["value"])
+            for part in ("value" if found["number"] is None else "number",)
+            if found[part]
+            and found[part] != REDACTED
+            and is_secret_pair(found["name"], found[part])
+            and not _tells_no_secret(found["name"], found[part])
         ]
     # Where the last block hidden ends: a block inside it is not read again.
     covered = 0
@@ -737,13 +751,16 @@ _QUOTED_ENTRY_RE = _lazy(
 # next entry (a name, quoted or not, and its `=`, or its `:` and a space or a quote): a bare value ends there
 # (`"token=abc\nnext=1"`: read on, the next line was hidden with it). Elsewhere the backslash is the value's own (a
 # password `C:\new\path` or `C:\temp:x` is hidden whole).
+# An f-string's too after a name's `=`: its literal text is a value (`password = f"hunter2{x}"` showed `"hunter2{x}"`,
+# the `f` taken for a bare value and hidden alone).
+_PAIR_STRING_PREFIX = r"(?:[bBfF][rR]?|[rR][bBfF]?|[uU])?"
 ESCAPED_LINE_BREAK = (
     r"""(?<!\\)\\[nrt](?=(?:\\[nrt]|[ \t]){0,8}(?:\\*["'])?[A-Za-z_][\w.-]{0,99}(?:\\*["'])?[ \t]*(?::[ \t"'\\]|=))"""
 )
 _SECRET_PAIR = (
     r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
-    rf"""(?:{STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
-    rf"""|{STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
+    rf"""(?:{_PAIR_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_PAIR_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
+    rf"""|{_PAIR_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).
     rf"""|\\"(?P<escaped>(?:[^"\\\r\n]|\\[^"\r\n]){{1,512}})\\"{{cut}}"""
     # A list, as Java's Map.toString writes a header's values (`{X-Api-Key=[...], Accept=[*/*]}`): inside its brackets,
@@ -753,7 +770,7 @@ _SECRET_PAIR = (
     r"""|(?P<call>[A-Za-z_][\w.]{0,99}\([^()\r\n]{0,512}\))"""
     rf"""|(?P<bare>(?:(?!{ESCAPED_LINE_BREAK}|\\u0026)[^\s&;,"'<>(){{}}\[\]])+))"""
 )
-_SECRET_PAIR_RE = _lazy(_SECRET_PAIR.replace("{cut}", rf"""|{STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
+_SECRET_PAIR_RE = _lazy(_SECRET_PAIR.replace("{cut}", rf"""|{_PAIR_STRING_PREFIX}\\?["'](?P<cut>[^\r\n]+)\Z"""))
 # The same before the text's last line, where no value runs to the text's end: tried there, each `password=""` of a
 # line of them read the line to its end again (quadratic: 5 s for 128 KB before a line's end).
 _SECRET_PAIR_BEFORE_LAST_LINE_RE = _lazy(_SECRET_PAIR.replace("{cut}", "|(?P<cut>(?!))"))
@@ -808,19 +825,26 @@ _MOST_PASSWORDS_ALONE = 16
 
 # How many times a password is percent-decoded to be searched for alone: a user info encoded again by a client that
 # took it for text (`S%2540cret1`) is quoted decoded once (`S%40cret1`) or twice (`S@cret1`); a third time too, a bound
-# on a value built to be decoded forever (each form is a pass over the text).
+# on a value built to be decoded forever (each form is a pass over the text). Past it only the password decoded until
+# no escape is left is searched for (one encoded four times, `S%25252540cret1`, is quoted `S@cret1`), decoded at most
+# _PASSWORD_MOST_DECODINGS times (each decoding a pass over the password alone).
 _PASSWORD_DECODINGS = 3
+_PASSWORD_MOST_DECODINGS = 64
 
 
 def _password_forms(value: str) -> tuple[str, ...]:
-    """`value` (a password as a URL or DSN writes it) and, while it holds an escape, percent-decoded again (at most
-    _PASSWORD_DECODINGS times): a message quotes `S%40cret1` as `S@cret1`, `S%2540cret1` as either."""
+    """`value` (a password as a URL or DSN writes it) and, while it holds an escape, percent-decoded again (each form
+    for the first _PASSWORD_DECODINGS times, then only the last, of at most _PASSWORD_MOST_DECODINGS): a message quotes
+    `S%40cret1` as `S@cret1`, `S%2540cret1` as either."""
     forms = [value]
-    for _ in range(_PASSWORD_DECODINGS):
+    for decodings in range(1, _PASSWORD_MOST_DECODINGS + 1):
         if "%" not in value or (decoded := unquote(value)) == value:
             break
-        forms.append(decoded)
         value = decoded
+        if decodings <= _PASSWORD_DECODINGS:
+            forms.append(value)
+    if value != forms[-1]:
+        forms.append(value)
     return tuple(forms)
 
 
@@ -963,6 +987,8 @@ def hide_credentials(text: str) -> str:
             ]
         ),
     )
+    if "uthorization" in text or "UTHORIZATION" in text:
+        text = _AUTHORIZATION_SCHEME_RE.sub(lambda found: f"{found[1]}{REDACTED}", text)
     text = _SCHEME_CREDENTIAL_RE.sub(lambda found: f"{found[1]}{found[2]}{REDACTED}", text)
     text = _hidden(text, merged_spans(_named_value_spans(text)))
     text = _hidden(text, _yaml_line_spans(text))

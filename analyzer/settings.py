@@ -37,6 +37,12 @@ _REFUSED_EMPTY = {
     "variable out",
 }
 
+# What serving without each auth setting does.
+_UNSET_AUTH = {
+    ENV_PREFIX + "AUTH_TOKENS": "auth is off (every caller is served without a token)",
+    ENV_PREFIX + "AUTH_ALLOW": "every token may use every check",
+}
+
 
 def _split_commas(value: Any) -> Any:
     """Environment variables hold lists as comma-separated text."""
@@ -247,7 +253,8 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, serving: bool = False, **overrides: Any) -> Settings:
         """Settings from ANALYZER_* variables, then explicit overrides (None values are ignored); `serving`: for the
-        service, which refuses its auth variables set but empty (a Job's `analyzer run` reads no auth setting)."""
+        service, which refuses its auth variables set but empty or misspelt (a Job's `analyzer run` reads no auth
+        setting)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         empty: list[str] = []
@@ -265,6 +272,8 @@ class Settings(BaseModel):
                 f"{ENV_PREFIX}PORT is 0, a free port the OS picks, which no Service or probe can name: write the port "
                 "the Service targets (8080), or give --port 0 on the command line for a local run"
             )
+        if serving:
+            empty += _auth_misspelt(environ)
         if empty:
             raise ConfigError("invalid settings", empty)
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -278,6 +287,17 @@ class Settings(BaseModel):
                 for err in exc.errors()
             ]
             raise ConfigError("invalid settings", problems) from None
+
+
+def _auth_misspelt(environ: Mapping[str, str]) -> list[str]:
+    """Why `serve` refuses each ANALYZER_* variable naming no setting that most likely means an auth setting not set
+    itself (`ANALYZER_AUTH_TOKEN`, the S missing): a warning would be read after the service served without auth."""
+    return [
+        f"{variable} is set, which names no setting: did you mean {meant}? Unset, {_UNSET_AUTH[meant]}: rename the "
+        "variable, or remove it"
+        for variable, meant in unknown_variables(environ)
+        if meant in _UNSET_AUTH and meant not in environ
+    ]
 
 
 def _is_zero(value: Any) -> bool:

@@ -692,6 +692,12 @@ REDACTION_TEXTS = {
     # A bare value of escaped line breaks, each looked past a bounded stretch; URLs' passwords each searched alone.
     "escaped-breaks": "password=a\\n\\n\\n",
     "passwords-alone": "https://u:pw12@h pw12 ",
+    # A scheme after an Authorization header's name, a typed line's default, an f-string never closed, a password
+    # encoded many times (decoded until no escape is left, at most 64 times).
+    "authorization-schemes": "Authorization: Bearer Authorization: ",
+    "annotated-defaults": "\npassword: int = 1 token: a = ",
+    "f-string-pairs": 'password=f"a ',
+    "encoded-passwords": "https://u:%2525252525252525@h ",
 }
 # http_smoke's readers of secrets in an answer's body (quoted parameters, command lines, sentences, traces, GraphQL).
 BODY_TEXTS = {
@@ -711,6 +717,11 @@ BODY_TEXTS = {
     "brackets": "{[",
     "url-parameter-runs": "?a=%3Fa%3D",
     "scheme-escapes": "Bearer a1\\u0026\\u0026",
+    # A code line's string with its quotes escaped, never closed; a count of tokens on lines.
+    "escaped-assignments": 'password = \\"a\\\\',
+    "token-counts": "tokens: 5\n",
+    # Typed declarations never assigned a string (each name's union of types read once).
+    "typed-assignments": "var token a|a|a|a|a: a|",
 }
 LARGE_TEXT_BOUND = 16.0
 

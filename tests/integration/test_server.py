@@ -371,16 +371,14 @@ class TestStartLog:
 
     async def test_a_misspelt_setting_is_logged_beside_a_service_link(self, tmp_path):
         catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
-        # What the kubelet writes for Services `analyzer` and `analyzer-probe`, beside a token file's variable without
-        # its S (auth stays off: the one warning an operator gets).
+        # What the kubelet writes for Services `analyzer` and `analyzer-probe`, beside a deadline's variable without
+        # its _S (the default deadline stays: the one warning an operator gets; an auth variable's stops the start).
         links = {
             "ANALYZER_PROBE_PORT": "tcp://10.96.0.13:8081",
             "ANALYZER_SERVICE_HOST": "10.96.0.12",
             "ANALYZER_PORT_8080_TCP_ADDR": "10.96.0.12",
         }
-        served = await ServeProcess.start(
-            catalog, ANALYZER_PROBE_SOURCES="false", ANALYZER_AUTH_TOKEN=str(tmp_path / "token"), **links
-        )
+        served = await ServeProcess.start(catalog, ANALYZER_PROBE_SOURCES="false", ANALYZER_DEADLINE="9", **links)
         try:
             mark = served.signal(signal.SIGTERM)
             assert await served.wait() == 0
@@ -389,7 +387,37 @@ class TestStartLog:
             await served.stop()
         unknown = [e for e in served.events if e["event"] == "unknown_setting"]
         assert [(e["variable"], e["meant"], e["level"]) for e in unknown] == [
-            ("ANALYZER_AUTH_TOKEN", "ANALYZER_AUTH_TOKENS", "warning")
+            ("ANALYZER_DEADLINE", "ANALYZER_DEADLINE_S", "warning")
+        ]
+
+    async def test_a_misspelt_auth_variable_stops_the_start(self, tmp_path):
+        # Before: logged as unknown_setting, then served every caller without a token.
+        catalog = write_catalog(tmp_path / "catalog.yaml", "http://127.0.0.1:9", SLOW_CHECK)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ANALYZER_")}
+        environ.update({"ANALYZER_CATALOG": str(catalog), "ANALYZER_AUTH_TOKEN": str(tmp_path / "token")})
+        process = await asyncio.create_subprocess_exec(
+            str(ANALYZER),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            env=environ,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with asyncio.timeout(HANG_GUARD_S):
+                _, stderr = await process.communicate()
+        finally:
+            # A service that started (as before) is not left serving after the test.
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        assert process.returncode == 6
+        assert stderr.decode().splitlines() == [
+            "analyzer: ANALYZER_AUTH_TOKEN is set, which names no setting: did you mean ANALYZER_AUTH_TOKENS? Unset, "
+            "auth is off (every caller is served without a token): rename the variable, or remove it"
         ]
 
     async def test_a_misspelt_catalog_is_logged_before_the_start_stops_for_want_of_one(self, tmp_path):

@@ -5597,6 +5597,48 @@ class TestJudgeSecretsInUrlsAndEscapes:
         assert cpu_s(8000) <= 8 * cpu_s(2000)
 
 
+class TestJudgeCodeAndCountsInBodies:
+    """A string a code line assigns to a secret name is hidden in a JSON string too; a count of tokens is shown."""
+
+    @pytest.mark.parametrize(
+        ("body", "shown"),
+        [
+            # A traceback's line inside a JSON error (its quotes escaped): `hunter2` showed.
+            (
+                '{"trace": "  File \\"app.py\\", line 3\\n    password = \\"hunter2\\"\\n"}',
+                '{"trace": "  File \\"app.py\\", line 3\\n    password = \\"<redacted>\\"\\n"}',
+            ),
+            (
+                '{"src": "const apiToken = \\"abc123\\"; user = \\"bob\\""}',
+                '{"src": "const apiToken = \\"<redacted>\\"; user = \\"bob\\""}',
+            ),
+            ('    password = "hunter2"\n', "    password = <redacted>\n"),
+            # A declared type between the name and its string (TypeScript, Kotlin, Rust; Go's `var`): showed.
+            (
+                'const apiKey: string | undefined = "k3y";\nlet token: &str = "abc";',
+                'const apiKey: string | undefined = "<redacted>";\nlet token: &str = "<redacted>";',
+            ),
+            ('<pre>var password string = "hunter2"</pre>', '<pre>var password string = "<redacted>"</pre>'),
+        ],
+    )
+    def test_hidden(self, body, shown):
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == shown
+
+    def test_other_names_typed_strings_are_shown(self):
+        body = 'const user: string = "bob";\nvar region string = "eu-west-2"\nlet password = process.env.P;'
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
+
+    def test_a_count_of_tokens_and_a_null_are_shown(self):
+        # Before: `tokens: <redacted>`, a rate limit's figure gone from the evidence.
+        body = "limits:\n  tokens: 5\n  rate_limit_tokens: 500\n  token: null\nlatency: 1234 ms"
+        assert judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"] == body
+
+    def test_a_secret_count_is_hidden(self):
+        body = "token: 5\ntokens: abc123\n"
+        shown = judged({"body_contains": ["ready"]}, body=body.encode()).evidence["body"]
+        assert shown == "token: <redacted>\ntokens: <redacted>\n"
+
+
 class TestJudgeShortSchemeCredentials:
     """A credential after an auth scheme's name is hidden whatever its length when it holds a digit, a symbol or a
     capital past its first (a version aside), or stands after an `Authorization` header's name; prose's words stay."""
@@ -5629,6 +5671,9 @@ class TestJudgeShortSchemeCredentials:
             ("BEARER dev here", "BEARER <redacted> here"),
             ("got bearer dev, then BEARER test.", "got bearer <redacted>, then BEARER <redacted>."),
             ('{"h": "Bearer abcdefgh"}', '{"h": "Bearer <redacted>"}'),
+            # A version's number has 4 digits at most: more are a token's (showed).
+            ("got Bearer v12345678901 back", "got Bearer <redacted> back"),
+            ("got Token v12345 back", "got Token <redacted> back"),
         ],
     )
     def test_hidden(self, body, shown):
@@ -5639,6 +5684,7 @@ class TestJudgeShortSchemeCredentials:
         [
             "Bearer tokens are issued by the identity provider; Basic authentication is off; Token expired",
             "API token v2 is required; send Bearer v1.2 no more, nor Bearer v1.",
+            "API token v2024 is required; Bearer v1234.5 is gone",
             "<p>Send a Bearer token in the Authorization header.</p>",
             "Bearer authentication is the scheme; the Bearer scheme, a Bearer JWT, bearer auth is required",
             # After another scheme's name small letters alone stay (`Basic usage`, `token bucket`).

@@ -1916,14 +1916,24 @@ class TestPasswordsAlone:
                 "dsn root:Sup3r%2540S3cret@tcp(db:3306)/app: Sup3r@S3cret refused",
                 "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
             ),
+            # Four times and more: decoded until no escape is left (S@cret1x showed).
+            (
+                "https://u:S%25252540cret1x@h then S@cret1x rejected",
+                "https://<redacted>@h then <redacted> rejected",
+            ),
+            (
+                "dsn root:Sup3r%2525252540S3cret@tcp(db:3306)/app: Sup3r@S3cret refused",
+                "dsn root:<redacted>@tcp(db:3306)/app: <redacted> refused",
+            ),
         ],
     )
     def test_percent_encoded(self, text, shown):
         assert hide_credentials(text) == shown
         assert _masked(text, is_secret_name) == shown
 
-    def test_a_password_is_decoded_at_most_three_times(self, monkeypatch):
-        # Each form searched for is a pass over the text: a value built to be decoded forever gives four forms.
+    def test_a_password_is_searched_for_in_five_forms_at_most(self, monkeypatch):
+        # Each form searched for is a pass over the text: a value built to be decoded forever gives five forms, as
+        # written, decoded once, twice and three times, and with no escape left.
         searched: list[list[str]] = []
         original = redaction_module.scrubber
 
@@ -1935,7 +1945,20 @@ class TestPasswordsAlone:
         monkeypatch.setattr(redaction_module, "scrubber", recording_scrubber)
         encoded = ["S%" + "25" * times + "40cret1x" for times in (10, 9, 8, 7)]
         hide_credentials(f"https://u:{encoded[0]}@h")
-        assert searched == [encoded]
+        assert searched == [[*encoded, "S@cret1x"]]
+
+    def test_a_password_is_decoded_64_times_at_most(self, monkeypatch):
+        searched: list[list[str]] = []
+        original = redaction_module.scrubber
+
+        def recording_scrubber(values, **options):
+            values = list(values)
+            searched.append(values)
+            return original(values, **options)
+
+        monkeypatch.setattr(redaction_module, "scrubber", recording_scrubber)
+        hide_credentials("https://u:S%" + "25" * 64 + "40cret1x@h")
+        assert searched[0][-1] == "S%40cret1x"
 
     @pytest.mark.parametrize(
         ("text", "shown"),
@@ -2030,6 +2053,39 @@ class TestLinearReaders:
         assert cpu_s(8000) <= 8 * cpu_s(2000)
 
 
+class TestAuthorizationInCrashText:
+    """After an Authorization header's name and a scheme, crash text hides any token, a message's word too."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("x Authorization: Bearer token", "x Authorization: Bearer <redacted>"),
+            ("sent Authorization: Bearer expired, retrying", "sent Authorization: Bearer <redacted>, retrying"),
+            ("failed (proxy-authorization: basic auth)", "failed (proxy-authorization: basic <redacted>)"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    def test_prose_elsewhere_is_shown(self):
+        text = "Bearer token expired; requires Basic authentication; authorization failed: token invalid"
+        assert hide_credentials(text) == text
+
+
+class TestFStringsInCrashText:
+    """An f-string's literal text after a secret name's `=` is hidden inside its quotes."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('password = f"hunter2{x}"', 'password = f"<redacted>"'),
+            ("token=Rf'abc{x}' next", "token=Rf'<redacted>' next"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+
 class TestYamlLinesInCrashText:
     """A `name: value` line under a secret name, any case, has its value hidden in crash text; a source line's
     annotation (`token: str = ...`) is code, shown."""
@@ -2063,6 +2119,15 @@ class TestYamlLinesInCrashText:
             ("    API_KEY: Final = 'sk-live-abc'", "    API_KEY: Final = '<redacted>'"),
             ('    def f(password: str = "hunter2"):', '    def f(password: str = "<redacted>"):'),
             ('    token: str | None = b"abc123"', '    token: str | None = b"<redacted>"'),
+            # A number too (showed).
+            ("    password: int = 12345678", "    password: int = <redacted>"),
+            (
+                "def f(pin_code: int = 4711, secret: float = -1.5):",
+                "def f(pin_code: int = 4711, secret: float = <redacted>):",
+            ),
+            # Small letters and digits before ` = ` are a value, no type (`hunter2` showed).
+            ("password: hunter2 = x", "password: <redacted>"),
+            ("  - token: abc_1 = 2", "  - token: <redacted>"),
             # A key that is no label's, a count under a secret's singular name, a null's look-alike: hidden.
             (
                 "- key: k3y/abc+def==\ntoken: 5\npassword: nullable\nsecret: corp.example/s3cr3t",
@@ -2086,6 +2151,9 @@ class TestYamlLinesInCrashText:
             "limits:\n  tokens: 5\n  rate_limit_tokens: 500\n  token: null\n  password: ~",
             "- key: app.kubernetes.io/name\n  operator: In",
             'pass:\n  true\nuser: str = "bob"',
+            # A type before a default: known, a capital's, a dot's or a generic's; a count's or a non-secret's number.
+            "password: Final = x\ntoken: np.ndarray = y\napi_key: list[str] = z\nsecret: str = os.environ['S']",
+            "tokens: int = 5\nmax_tokens: int = 500\ntimeout_ms: int = 1234\npass: int = 3",
         ],
     )
     def test_shown(self, text):
