@@ -447,6 +447,20 @@ class TestListPage:
         ]
         assert (page.held, listed(history, verdict="fail").held) == (4, 0)
 
+    def test_a_view_after_more_answers_than_it_keeps_for_it_still_lists_what_was_held_before(self):
+        history = VerdictHistory(4)
+        failed = evaluation("a", Outcome.FAIL)
+        ask(history, failed, "deploy")
+        assert [row.head.verdict for row in listed(history).rows] == ["fail"]
+        # A flood by another caller drops only its own answers, more than twice the capacity of them: the next view
+        # indexes anew every entry held, the quiet caller's fail, which the last view had read, included.
+        for _ in range(12):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        page = listed(history)
+        assert [row.head.verdict for row in page.rows] == ["pass", "pass", "pass", "fail"]
+        assert (page.held, listed(history, verdict="fail").held) == (4, 1)
+        assert [row.place for row in listed(history, verdict="fail").rows] == [history.first_seq]
+
 
 def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
     """Record `steps` random answers of a few checks and clients, some asked again, some after a refusal, and after
