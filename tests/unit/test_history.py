@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import json
 import math
 import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+import pytest
 
 from analyzer.auth import Principal
 from analyzer.history import HistoryEntry, ListPage, VerdictHistory
@@ -447,6 +451,27 @@ class TestListPage:
         ]
         assert (page.held, listed(history, verdict="fail").held) == (4, 0)
 
+    def test_a_view_after_more_answers_than_it_keeps_for_it_still_lists_what_was_held_before(self):
+        history = VerdictHistory(4)
+        failed = evaluation("a", Outcome.FAIL)
+        ask(history, failed, "deploy")
+        assert [row.head.verdict for row in listed(history).rows] == ["fail"]
+        # A flood by another caller drops only its own answers, more than twice the capacity of them: the next view
+        # indexes anew every entry held, the quiet caller's fail, which the last view had read, included.
+        for _ in range(12):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        page = listed(history)
+        assert [row.head.verdict for row in page.rows] == ["pass", "pass", "pass", "fail"]
+        assert (page.held, listed(history, verdict="fail").held) == (4, 1)
+        assert [row.place for row in listed(history, verdict="fail").rows] == [history.first_seq]
+
+    @pytest.mark.parametrize("seed", range(3))
+    def test_matches_a_model_that_knows_each_answer_apart_while_answers_are_freed_and_their_ids_taken(self, seed):
+        # Tiny histories, many clients and callers (both drop paths), refusals, answers let go of at random (freed
+        # when their last entry goes, their id() taken by the next evaluation made) with forced collections, views
+        # at random: every page matches a model that tells answers apart by a number of its own, not by id().
+        _replay_freed(random.Random(seed))
+
 
 def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
     """Record `steps` random answers of a few checks and clients, some asked again, some after a refusal, and after
@@ -518,3 +543,105 @@ def _grouped(entries, principal: Principal, firsts: dict) -> list[tuple[int, int
             if answer == id(entry.answer) and (principal.unrestricted or (client != principal.name) == apart)
         )
     return sorted(((places[key], max(seqs), len(seqs)) for key, seqs in rows.items()), reverse=True)
+
+
+def _replay_freed(picks: random.Random) -> None:
+    """`test_matches_a_model_that_knows_each_answer_apart...`: the model's rows are by answer number, each placed at
+    its first request (and each client's part at its first) since the answer was last held by none; a view after
+    none, or after more drops than the history keeps for it, places them at their first request held."""
+    capacity = picks.choice((1, 2, 3, 5))
+    history = VerdictHistory(capacity)
+    clients = [None, "ci", "canary-bot", "deploy", "c4", "c5", "c6"][: picks.randint(3, 7)]
+    # Answer number -> [place, {client: first}, {seq: client}, check, verdict, reached]; seq -> answer number.
+    rows: dict[int, list] = {}
+    number_of: dict[int, int] = {}
+    numbers = itertools.count()
+    kept: list[tuple[Evaluation, int]] = []
+    reached_of = {"a": frozenset(), "b": frozenset(), "gate": frozenset({"b"})}
+    rebuild, taken, made = True, 0, set()
+    principals = (EVERYONE, BOT, Principal("deploy", ("a", "b", "gate")), Principal("c4", ("a",)))
+    for _ in range(400):
+        client = picks.choice(clients)
+        caller = picks.choice((client or "anonymous", client or "anonymous", "shared", "x"))
+        held_before = {entry.seq for entry in history.query(limit=capacity)}
+        if picks.random() < 0.12:
+            check = picks.choice(("a", "b", "gate"))
+            history.record_rejection(
+                check,
+                http_status=400,
+                error="bad_arg",
+                message="m",
+                args={},
+                caller=caller,
+                request_id="r",
+                catalog_version="v1",
+                client=client,
+                user_agent="curl",
+                reached=reached_of[check],
+            )
+            number, verdict = next(numbers), "rejected"
+        else:
+            if not kept or picks.random() < 0.35:
+                made_now = evaluation(picks.choice(("a", "b", "gate")), picks.choice(list(Outcome)))
+                taken += id(made_now) in made
+                made.add(id(made_now))
+                kept.append((made_now, next(numbers)))
+            answer, number = picks.choice(kept)
+            check, verdict = answer.check, answer.verdict.value
+            history.record_evaluation(answer, caller, "r", "v1", client, "curl", reached_of[check])
+            del answer
+            while len(kept) > picks.randint(0, 3):
+                del kept[picks.randrange(len(kept))]
+        if picks.random() < 0.2:
+            gc.collect()
+        held = {entry.seq for entry in history.query(limit=capacity)}
+        (seq,) = held - held_before
+        row = rows.setdefault(number, [seq, {}, {}, check, verdict, reached_of[check]])
+        row[1].setdefault(client, seq)
+        row[2][seq] = client
+        number_of[seq] = number
+        for gone in held_before - held:
+            number = number_of.pop(gone)
+            del rows[number][2][gone]
+            if not rows[number][2]:
+                del rows[number]
+        rebuild = rebuild or not history._watched
+        if picks.random() >= picks.choice((0.05, 0.2, 0.6)):
+            continue
+        if rebuild:
+            # Made anew from what is held, oldest first.
+            old, rows = rows, {}
+            for number, (_, _, requests, *what) in sorted(old.items(), key=lambda item: min(item[1][2])):
+                firsts: dict = {}
+                for seq in sorted(requests):
+                    firsts.setdefault(requests[seq], seq)
+                rows[number] = [min(requests), firsts, requests, *what]
+            rebuild = False
+        for principal in picks.sample(principals, 2):
+            visible = principal.may_use
+            for verdict in (None, picks.choice(("pass", "rejected"))):
+                expected = []
+                for place, firsts, requests, check, row_verdict, reached in rows.values():
+                    if verdict not in (None, row_verdict) or not all(map(visible, (check, *reached))):
+                        continue
+                    if principal.unrestricted:
+                        expected.append((place, max(requests), len(requests)))
+                        continue
+                    mine = [seq for seq, asker in requests.items() if asker == principal.name]
+                    theirs = [seq for seq, asker in requests.items() if asker != principal.name]
+                    if mine:
+                        expected.append((firsts[principal.name], max(mine), len(mine)))
+                    if theirs:
+                        first = min(seq for asker, seq in firsts.items() if asker != principal.name)
+                        expected.append((first, max(theirs), len(theirs)))
+                expected.sort(reverse=True)
+                for size in (1, 50):
+                    for before in (None, *(place for place, *_ in expected[::2])):
+                        page = listed(history, principal, visible=visible, verdict=verdict, before=before, size=size)
+                        below = [row for row in expected if before is None or row[0] < before]
+                        above = len(expected) - len(below)
+                        assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
+                        assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
+                        assert page.newer == (expected[above - size - 1][0] if above > size else None)
+    # The replay did free answers whose id() a later evaluation took.
+    assert taken
