@@ -1913,6 +1913,13 @@ class SlothReader:
             # (the objective's is the existence probe's query, sent once).
             queries["period_days"] = f"slo:time_period:days{{{self._matchers(args)}}}"
             queries["objective"] = f"slo:objective:ratio{{{self._matchers(args)}}}"
+        if self._total is not None and period:
+            # The period's rule averages ratio_rate5m over the period: its absence is zero errors only where the 5m
+            # ratio recorded nothing in the period either (else the period rule did not record). Summed: a label of
+            # the SLO's changed within the period splits its series.
+            queries["recorded_5m"] = (
+                f"sum(count_over_time(slo:sli_error:ratio_rate5m{{{self._matchers(args)}}}[{self._period_name}]))"
+            )
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
         if self._errors is not None and not period:
@@ -1965,7 +1972,7 @@ class SlothReader:
         name = rule_window(window)
         if value is None and "total" not in queries and self._total is not None:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
-            return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
+            return self._absent_period(window, queries, results)
         if value is None and name not in self._recorded_windows and self._errors is None:
             # With sloth.errors_query the raw errors tell whatever the rules record (an AlertWindows document
             # can have Sloth record any window): an absence is judged below, by the raw counts.
@@ -1976,6 +1983,9 @@ class SlothReader:
                 note=f"no data (no Sloth ratio_rate{name} series: Sloth records no such window by default)",
             )
         if value is None:
+            if "errors" in queries:
+                # A rule that never divides its errors by a total records nothing at all, whatever they count.
+                self.errors_matched(window, queries, results)
             return _absent_ratio(
                 window,
                 f"no Sloth ratio_rate{name} series",
@@ -1999,6 +2009,21 @@ class SlothReader:
             "Sloth ratio_rate*",
             results[queries["ratio_age"]].single_value("Sloth ratio_rate* age query"),
             max_age_s=self._max_recorded_age_s,
+        )
+
+    def _absent_period(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """The period without a ratio series: read as zero errors by judge() where no window recorded either, unless
+        ratio_rate5m, which the period's rule averages, recorded within the period (the period rule did not)."""
+        note = f"no Sloth ratio_rate{rule_window(window)} series"
+        recorded = results[queries["recorded_5m"]].single_value("Sloth ratio_rate5m count query")
+        if not recorded:
+            return WindowRatio(window, None, recorded_absent=True, note=note)
+        return WindowRatio(
+            window,
+            None,
+            note=f"{note} although slo:sli_error:ratio_rate5m recorded {format_number(recorded)} samples within "
+            f"{window}: Sloth's period rule, their average, did not record (it fails, as a range over {window} may "
+            "under a ruler's query limits, or is not loaded); no evidence of zero errors",
         )
 
     def errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:

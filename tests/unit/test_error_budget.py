@@ -4943,7 +4943,8 @@ class TestSlothErrorsMatched:
     def measure(self, errors, totals, ratio=0.0, *, gated=False):
         reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9, gated=gated)
         queries = reader.queries("1h", {}, period=False)
-        answers = {"ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])], "errors": errors, "total": totals}
+        recorded = [] if ratio is None else [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])]
+        answers = {"ratio": recorded, "errors": errors, "total": totals}
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         return reader.measure("1h", queries, results)
 
@@ -4999,6 +5000,73 @@ class TestSlothErrorsMatched:
     )
     def test_a_budget_gate_reads_errors_at_0_the_ratio_counts(self, errors, totals):
         assert self.measure(errors, totals, gated=True).error_ratio == 0.0
+
+
+class TestSlothErrorsMatchedUnrecorded:
+    """A Sloth window whose ratio rule recorded nothing is held to sloth.errors_query's series as a recorded one is."""
+
+    matched = TestSlothErrorsMatched()
+
+    def test_errors_no_total_matches_are_refused(self):
+        # `sum by (code) (...)` without `or vector(0)` over `sum(...)`: Sloth records no ratio at all. Before: no data,
+        # "the tool's ratio rule did not record (its rule group stopped evaluating ...)".
+        with pytest.raises(CheckMisconfigured) as caught:
+            self.matched.measure([Series({"code": "500"}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])], ratio=None)
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}'
+        )
+
+    def test_a_budget_gate_refuses_errors_at_0_no_total_matches(self):
+        # Before: zero errors, and the period's absence with it: PASS "budget remaining 100%".
+        errors, totals = [Series({"code": "500"}, [(1.0, 0.0)])], [Series({}, [(1.0, 10.0)])]
+        with pytest.raises(CheckMisconfigured, match="the budget remaining cannot be told"):
+            self.matched.measure(errors, totals, ratio=None, gated=True)
+        assert self.matched.measure(errors, totals, ratio=None).error_ratio == 0.0
+
+    def test_matched_errors_read_as_before(self):
+        zero = self.matched.measure([Series({}, [(1.0, 0.0)])], [Series({}, [(1.0, 10.0)])], ratio=None, gated=True)
+        assert zero.error_ratio == 0.0 and zero.recorded_absent
+        stopped = self.matched.measure([Series({}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])], ratio=None)
+        assert stopped.error_ratio is None and "the tool's ratio rule did not record" in stopped.note
+
+
+class TestSlothPeriodAbsent:
+    """Sloth's period ratio, absent, reads as zero errors (where no window recorded) only while ratio_rate5m, which
+    it averages, recorded nothing in the period."""
+
+    SLOTH = {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}
+
+    def measure(self, recorded):
+        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+        queries = reader.queries("30d", {}, period=True)
+        assert queries["recorded_5m"] == ('sum(count_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[30d]))')
+        answers = {"recorded_5m": recorded}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("30d", queries, results)
+
+    def test_a_5m_ratio_recorded_in_the_period_is_no_evidence_of_zero_errors(self):
+        period = self.measure([Series({}, [(1.0, 61.0)])])
+        assert period.error_ratio is None and not period.recorded_absent
+        assert period.note.startswith(
+            "no Sloth ratio_rate30d series although slo:sli_error:ratio_rate5m recorded 61 samples within 30d: "
+            "Sloth's period rule, their average, did not record"
+        )
+        # reconcile_absences leaves it unknown beside windows read as zero errors.
+        zero = WindowRatio("1h", 0.0, events=36000.0, recorded_absent=True)
+        assert reconcile_absences({"1h": zero}, period)[1].error_ratio is None
+
+    def test_no_5m_ratio_in_the_period_leaves_the_absence_to_reconcile(self):
+        period = self.measure([])
+        assert period.recorded_absent and period.note == "no Sloth ratio_rate30d series"
+        zero = WindowRatio("1h", 0.0, events=36000.0, recorded_absent=True)
+        assert reconcile_absences({"1h": zero}, period)[1].error_ratio == 0.0
+
+    def test_without_a_total_the_period_asks_nothing_more(self):
+        reader = SlothReader(make(period="30d", sloth={"sloth_id": "svc-slo"}).sloth, {}, parse_duration("30d"), 99.9)
+        assert "recorded_5m" not in reader.queries("30d", {}, period=True)
+        assert "recorded_5m" not in SlothReader(
+            make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9
+        ).queries("1h", {}, period=False)
 
 
 class TestSamePeriod:
