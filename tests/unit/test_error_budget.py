@@ -5030,6 +5030,32 @@ class TestSlothErrorsMatchedUnrecorded:
         assert stopped.error_ratio is None and "the tool's ratio rule did not record" in stopped.note
 
 
+class TestGateUnasked:
+    """A Sloth budget gate whose tiers ask no 5m window asks sloth.errors_query and sloth.total_query over 5m itself."""
+
+    SLOTH = TestSlothErrorsMatched.SLOTH
+    SIX_HOURS = [{"long": "6h", "short": "30m", "factor": 6}]
+
+    @pytest.mark.parametrize(
+        ("fields", "unasked"),
+        [
+            ({"tiers": [], "min_budget_remaining": 0}, True),
+            ({"tiers": SIX_HOURS, "min_budget_remaining": 0}, True),
+            # A tier over 5m asks them already; without a gate no period ratio is judged.
+            ({"min_budget_remaining": 0}, False),
+            ({"tiers": SIX_HOURS}, False),
+        ],
+    )
+    def test_a_gate_without_a_5m_tier_is_unasked(self, fields, unasked):
+        check = make(sloth=self.SLOTH, **fields)
+        assert check._gate_unasked(check.plan({})) is unasked
+
+    def test_a_pyrra_gate_is_not_asked(self):
+        pyrra = {"slo": "s", "total": "req_total", "errors": 'req_total{code="500"}'}
+        check = make(period="28d", pyrra=pyrra, tiers=[], min_budget_remaining=0)
+        assert check._gate_unasked(check.plan({})) is False
+
+
 class TestSlothPeriodAbsent:
     """Sloth's period ratio, absent, reads as zero errors (where no window recorded) only while ratio_rate5m, which
     it averages, recorded nothing in the period."""
