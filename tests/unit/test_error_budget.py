@@ -3066,6 +3066,28 @@ class SidesPrometheus(RulesPrometheus):
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
 
 
+class GateQueryPrometheus(FakePrometheus):
+    """A FakePrometheus whose budget gate's 5m query of sloth.errors_query and sloth.total_query answers errors at 0
+    and a total of 100 (label-less both), with `warnings`."""
+
+    def __init__(self, warnings, **fields):
+        super().__init__(expected=1, **fields)
+        self.gate_warnings = list(warnings)
+        self.gate_asked = 0
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        if '"analyzer_part", "errors"' not in form["query"]:
+            return await super().handle(request)
+        self.gate_asked += 1
+        result = [
+            {"metric": {"analyzer_window": "5m", "analyzer_part": part}, "value": [1700000000, value]}
+            for part, value in (("errors", "0"), ("total", "100"))
+        ]
+        warnings = {"warnings": self.gate_warnings} if self.gate_warnings else {}
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
+
+
 def sides_of(errors, total):
     """A SidesPrometheus's `sides`: every window's error side answers `errors`, its total side `total`."""
     return lambda window, part: errors if part.startswith("errors") else total
@@ -5049,6 +5071,22 @@ class TestGateUnasked:
     def test_a_gate_without_a_5m_tier_is_unasked(self, fields, unasked):
         check = make(sloth=self.SLOTH, **fields)
         assert check._gate_unasked(check.plan({})) is unasked
+
+    @pytest.mark.parametrize("warnings", [[], ["store eu1 down"]])
+    async def test_its_5m_query_answered_partially_is_an_error(self, aiohttp_server, warnings):
+        # A total series missing from a partial answer would hide errors the division leaves out: no evidence.
+        fake = GateQueryPrometheus(warnings, value=lambda window, part: "0")
+        fields = {"sloth": self.SLOTH, "tiers": [], "min_budget_remaining": 0}
+        evaluation = await run_against(aiohttp_server, fake, fields)
+        assert fake.gate_asked == 1
+        if not warnings:
+            assert evaluation.verdict is Outcome.PASS and evaluation.value == 1.0, evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected", evaluation.reason
+        assert evaluation.reason.startswith(
+            "the 5m query of sloth.errors_query and sloth.total_query, which tells whether the budget gate's ratio "
+            "leaves errors out, may be partial (store eu1 down)"
+        ), evaluation.reason
 
     def test_a_pyrra_gate_is_not_asked(self):
         pyrra = {"slo": "s", "total": "req_total", "errors": 'req_total{code="500"}'}
