@@ -660,6 +660,10 @@ class ErrorBudgetCheck(Check):
                 verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
         if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
             verdict = await self._rules_divided(ctx, verdict)
+        elif verdict.outcome is Outcome.INCONCLUSIVE and self.sloth is not None and self.sloth.errors_query is None:
+            # A rule that divides its errors by no total records nothing, which reads as no data: named when the
+            # rules tell (CheckMisconfigured); else the verdict stands as it was, without what they could not tell.
+            await self._rules_divided(ctx, verdict.model_copy(update={"details": dict(verdict.details)}))
         elif verdict.outcome is Outcome.PASS and self._gate_unasked(plan):
             await self._gate_errors_matched(ctx)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:

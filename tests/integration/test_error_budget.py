@@ -961,6 +961,7 @@ CHECKS = [
     # An error_query grouped by code without `or vector(0)` (data_error_budget_sloth_by.py): no ratio is ever recorded.
     sloth_check("slnv", errors_query=unmatched_errors("slnv")),
     sloth_check("slnp", errors_query=unmatched_errors("slnp")),
+    sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
     sloth_check("slnp", name="ebr-sloth-slnp-gate", errors_query=unmatched_errors("slnp"), min_budget_remaining=0),
     # Errors whose series ended two hours ago, 5% before (data_error_budget_sloth_gone.py): a tier over 1h and 5m
     # alone, and a period rule that does not record beside a 5m ratio that did.
@@ -1713,6 +1714,17 @@ class TestSlothErrorsMatched:
             'Sloth SLO {sloth_id="ebr-sloth-slnv"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, '
             "whose labels no series of sloth.total_query carries"
         ), result.reason
+
+    async def test_without_errors_query_the_rules_api_names_a_rule_that_records_nothing(self, evaluate):
+        # Before: INCONCLUSIVE "no page tier can judge (1h/5m: 1h: no data (no Sloth ratio_rate1h series; without
+        # sloth.total_query zero errors cannot be told from no traffic) ...": the rules were read on a pass alone.
+        result = await evaluate("ebr-sloth-slnv-no-total")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnv"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+            "lists it: (sum by (code) (rate(ebr_http_requests_total{"
+        ), result.reason
+        assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
 
     async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_fail_a_budget_gate(self, evaluate):
         # Before: PASS "budget remaining 100%": every window and the period absent, read as no error series.
