@@ -3068,11 +3068,12 @@ class SidesPrometheus(RulesPrometheus):
 
 class GateQueryPrometheus(FakePrometheus):
     """A FakePrometheus whose budget gate's 5m query of sloth.errors_query and sloth.total_query answers errors at 0
-    and a total of 100 (label-less both), with `warnings`."""
+    (labelled `errors_labels`) and a label-less total of 100, with `warnings`."""
 
-    def __init__(self, warnings, **fields):
+    def __init__(self, warnings, errors_labels=None, **fields):
         super().__init__(expected=1, **fields)
         self.gate_warnings = list(warnings)
+        self.errors_labels = errors_labels or {}
         self.gate_asked = 0
 
     async def handle(self, request):
@@ -3081,8 +3082,8 @@ class GateQueryPrometheus(FakePrometheus):
             return await super().handle(request)
         self.gate_asked += 1
         result = [
-            {"metric": {"analyzer_window": "5m", "analyzer_part": part}, "value": [1700000000, value]}
-            for part, value in (("errors", "0"), ("total", "100"))
+            {"metric": {**labels, "analyzer_window": "5m", "analyzer_part": part}, "value": [1700000000, value]}
+            for part, value, labels in (("errors", "0", self.errors_labels), ("total", "100", {}))
         ]
         warnings = {"warnings": self.gate_warnings} if self.gate_warnings else {}
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
@@ -5087,6 +5088,13 @@ class TestGateUnasked:
             "the 5m query of sloth.errors_query and sloth.total_query, which tells whether the budget gate's ratio "
             "leaves errors out, may be partial (store eu1 down)"
         ), evaluation.reason
+
+    async def test_errors_at_0_its_5m_query_shows_left_out_are_a_misconfigured_slo(self, aiohttp_server):
+        fake = GateQueryPrometheus([], errors_labels={"code": "500"}, value=lambda window, part: "0")
+        fields = {"sloth": self.SLOTH, "tiers": [], "min_budget_remaining": 0}
+        evaluation = await run_against(aiohttp_server, fake, fields)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert 'sloth.errors_query counts 0 errors/s over 5m in {code="500"}' in evaluation.reason, evaluation.reason
 
     def test_a_pyrra_gate_is_not_asked(self):
         pyrra = {"slo": "s", "total": "req_total", "errors": 'req_total{code="500"}'}
