@@ -1882,6 +1882,9 @@ class SlothReader:
             None if sli.errors_query is None else _window_template(sli.errors_query, params, "sloth.errors_query")
         )
         self._total_counted = sli.total_query is not None and event_form(sli.total_query) == "count"
+        # A label-less error series at 0 may be a fallback's (`or vector(0)`), which counts no error; without one it is
+        # the query's own, label-less whenever it counts.
+        self._errors_fallback = sli.errors_query is not None and may_answer_without_its_series(sli.errors_query)
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
@@ -2039,9 +2042,9 @@ class SlothReader:
         for series in results[queries["errors"]].series:
             labels = _matched_labels(series.labels)
             counted = bool(series.samples) and series.samples[-1][1] > 0
-            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one
-            # did whenever it counted.
-            if labels not in totals and (counted or (self._gated and bool(labels))):
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one, or
+            # a label-less one no fallback answers (`sum(...)` over `sum by (job) (...)`), did whenever it counted.
+            if labels not in totals and (counted or (self._gated and (bool(labels) or not self._errors_fallback))):
                 ratio = queries["ratio"]
                 burned = (
                     "Sloth's alerts never fire on them either"

@@ -5024,6 +5024,27 @@ class TestSlothErrorsMatched:
     def test_a_budget_gate_reads_errors_at_0_the_ratio_counts(self, errors, totals):
         assert self.measure(errors, totals, gated=True).error_ratio == 0.0
 
+    @pytest.mark.parametrize("ratio", [0.0, None])
+    def test_a_budget_gate_refuses_a_label_less_0_no_fallback_answers(self, ratio):
+        # `sum(...)` over `sum by (cluster) (...)`: its label-less series is the query's own whenever it counts, and
+        # matches no total then either (the rule records nothing). Before: PASS "budget remaining 100%".
+        sloth = {**self.SLOTH, "errors_query": 'sum(rate(req_total{code="500"}[{{ window }}]))'}
+        reader = SlothReader(make(period="30d", sloth=sloth).sloth, {}, parse_duration("30d"), 99.9, gated=True)
+        queries = reader.queries("1h", {}, period=False)
+        recorded = [] if ratio is None else [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])]
+        answers = {
+            "ratio": recorded,
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({"cluster": "a"}, [(1.0, 10.0)])],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured) as caught:
+            reader.measure("1h", queries, results)
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels no '
+            "series of sloth.total_query carries"
+        )
+
 
 class TestSlothErrorsMatchedUnrecorded:
     """A Sloth window whose ratio rule recorded nothing is held to sloth.errors_query's series as a recorded one is."""
