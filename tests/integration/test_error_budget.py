@@ -962,6 +962,14 @@ CHECKS = [
     sloth_check("slnv", errors_query=unmatched_errors("slnv")),
     sloth_check("slnp", errors_query=unmatched_errors("slnp")),
     sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
+    # Sloth's usual sum(...) errors over a total grouped by job (data_error_budget_sloth_label_less.py): no ratio is
+    # ever recorded, and the errors' label-less 0 is their own.
+    sloth_check(
+        "sllb",
+        name="ebr-sloth-sllb-gate",
+        total_query='sum by (job) (rate(ebr_http_requests_total{job="ebr-sllb"}[{{ window }}]))',
+        min_budget_remaining=0,
+    ),
     sloth_check("slnp", name="ebr-sloth-slnp-gate", errors_query=unmatched_errors("slnp"), min_budget_remaining=0),
     # Errors whose series ended two hours ago, 5% before (data_error_budget_sloth_gone.py): a tier over 1h and 5m
     # alone, and a period rule that does not record beside a 5m ratio that did.
@@ -1734,6 +1742,16 @@ class TestSlothErrorsMatched:
             'Sloth SLO {sloth_id="ebr-sloth-slnp"}: sloth.errors_query counts 0 errors/s over 1h in {code="500"}'
         ), result.reason
         assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
+
+    async def test_a_label_less_0_no_total_matches_fails_a_budget_gate(self, evaluate):
+        # No fallback in sloth.errors_query: its label-less series is its own sum, left out whenever it counts. Before:
+        # PASS "budget remaining 100%" (a label-less 0 read as vector(0)'s, which counts no error).
+        result = await evaluate("ebr-sloth-sllb-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-sllb"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels '
+            "no series of sloth.total_query carries"
+        ), result.reason
 
     async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_hold_a_tier_pass(self, evaluate):
         # Without a gate every window counts no error now: zero errors is what the raw counters say.
