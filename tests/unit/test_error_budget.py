@@ -3204,6 +3204,24 @@ class TestRulesDivided:
             '({code="200"}, {code="500"}): ' in evaluation.reason
         ), evaluation.reason
 
+    @pytest.mark.parametrize("gate", [None, {"min_budget_remaining": 0}])
+    async def test_label_less_errors_at_0_no_fallback_answers_are_left_out(self, aiohttp_server, gate):
+        # `sum(...) / sum by (code) (...)` with no error now: the label-less 0 is the error side's own sum, left out
+        # whenever it counts (the rule records nothing). Before: PASS "budget remaining 100%" under a gate, as told.
+        sides = sides_of([({}, "0")], [({"code": "200"}, "100")])
+        evaluation = await self.run(aiohttp_server, SidesPrometheus(self.rules(self.REVERSE), sides), gate=gate)
+        if gate is None:
+            assert evaluation.verdict is Outcome.PASS, evaluation.reason
+            assert (
+                "the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+                "errors of {} whenever they count"
+            ) in evaluation.reason, evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert "its error side answers 0 over 1h in {}, whose labels no series of its total side carries" in (
+            evaluation.reason
+        ), evaluation.reason
+
     @pytest.mark.parametrize(
         ("errors", "total"),
         [
