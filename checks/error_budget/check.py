@@ -50,6 +50,7 @@ from analyzer.kinds import (
     regex_equality_warnings,
     regex_name_selectors,
 )
+from analyzer.promql_names import may_answer_without_its_series
 from checks.error_budget.burn import (
     BurnTier,
     TierResult,
@@ -660,6 +661,10 @@ class ErrorBudgetCheck(Check):
                 verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
         if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
             verdict = await self._rules_divided(ctx, verdict)
+        elif verdict.outcome is Outcome.INCONCLUSIVE and self.sloth is not None and self.sloth.errors_query is None:
+            # A rule that divides its errors by no total records nothing, which reads as no data: named when the
+            # rules tell (CheckMisconfigured); else the verdict stands as it was, without what they could not tell.
+            await self._rules_divided(ctx, verdict.model_copy(update={"details": dict(verdict.details)}))
         elif verdict.outcome is Outcome.PASS and self._gate_unasked(plan):
             await self._gate_errors_matched(ctx)
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
@@ -878,9 +883,11 @@ class ErrorBudgetCheck(Check):
                 for series in apart:
                     # At 0, a labelled error series shows the division leaves it out whenever it counts: the period's
                     # ratio averages what the rule recorded then (vector(0)'s label-less 0 beside grouped totals
-                    # leaves nothing out). Its labels match no total with traffic or without: a gate, which cannot
-                    # be told otherwise, does not wait for traffic to say so.
-                    dropped = bool(series.labels) and (gated or any(_last_value(t) > 0 for t in totals))
+                    # leaves nothing out; a label-less one no fallback of the error side answers is its own, as in
+                    # `sum(...)` over `sum by (job) (...)`). Its labels match no total with traffic or without: a
+                    # gate, which cannot be told otherwise, does not wait for traffic to say so.
+                    own = bool(series.labels) or not may_answer_without_its_series(division.errors)
+                    dropped = own and (gated or any(_last_value(t) > 0 for t in totals))
                     if _last_value(series) > 0 or (gated and dropped):
                         raise _dropped(
                             reader.window_rules((), window, ctx.args)[0], window, rule, series, totals, self.period

@@ -1882,6 +1882,9 @@ class SlothReader:
             None if sli.errors_query is None else _window_template(sli.errors_query, params, "sloth.errors_query")
         )
         self._total_counted = sli.total_query is not None and event_form(sli.total_query) == "count"
+        # A label-less error series at 0 may be a fallback's (`or vector(0)`), which counts no error; without one it is
+        # the query's own, label-less whenever it counts.
+        self._errors_fallback = sli.errors_query is not None and may_answer_without_its_series(sli.errors_query)
 
     def _matchers(self, args: Mapping[str, ArgValue]) -> str:
         sli = self._sli
@@ -1913,6 +1916,13 @@ class SlothReader:
             # (the objective's is the existence probe's query, sent once).
             queries["period_days"] = f"slo:time_period:days{{{self._matchers(args)}}}"
             queries["objective"] = f"slo:objective:ratio{{{self._matchers(args)}}}"
+        if self._total is not None and period:
+            # The period's rule averages ratio_rate5m over the period: its absence is zero errors only where the 5m
+            # ratio recorded nothing in the period either (else the period rule did not record). Summed: a label of
+            # the SLO's changed within the period splits its series.
+            queries["recorded_5m"] = (
+                f"sum(count_over_time(slo:sli_error:ratio_rate5m{{{self._matchers(args)}}}[{self._period_name}]))"
+            )
         if self._total is not None and not period:
             queries["total"] = self._total.render({**args, "window": window})
         if self._errors is not None and not period:
@@ -1965,7 +1975,7 @@ class SlothReader:
         name = rule_window(window)
         if value is None and "total" not in queries and self._total is not None:
             # The period: its total is not sent (a raw query over the whole period); judge() reconciles it.
-            return WindowRatio(window, None, recorded_absent=True, note=f"no Sloth ratio_rate{name} series")
+            return self._absent_period(window, queries, results)
         if value is None and name not in self._recorded_windows and self._errors is None:
             # With sloth.errors_query the raw errors tell whatever the rules record (an AlertWindows document
             # can have Sloth record any window): an absence is judged below, by the raw counts.
@@ -1976,6 +1986,9 @@ class SlothReader:
                 note=f"no data (no Sloth ratio_rate{name} series: Sloth records no such window by default)",
             )
         if value is None:
+            if "errors" in queries:
+                # A rule that never divides its errors by a total records nothing at all, whatever they count.
+                self.errors_matched(window, queries, results)
             return _absent_ratio(
                 window,
                 f"no Sloth ratio_rate{name} series",
@@ -2001,6 +2014,21 @@ class SlothReader:
             max_age_s=self._max_recorded_age_s,
         )
 
+    def _absent_period(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
+        """The period without a ratio series: read as zero errors by judge() where no window recorded either, unless
+        ratio_rate5m, which the period's rule averages, recorded within the period (the period rule did not)."""
+        note = f"no Sloth ratio_rate{rule_window(window)} series"
+        recorded = results[queries["recorded_5m"]].single_value("Sloth ratio_rate5m count query")
+        if not recorded:
+            return WindowRatio(window, None, recorded_absent=True, note=note)
+        return WindowRatio(
+            window,
+            None,
+            note=f"{note} although slo:sli_error:ratio_rate5m recorded {format_number(recorded)} samples within "
+            f"{window}: Sloth's period rule, their average, did not record (it fails, as a range over {window} may "
+            "under a ruler's query limits, or is not loaded); no evidence of zero errors",
+        )
+
     def errors_matched(self, window: str, queries: Mapping[str, str], results: Results) -> None:
         """CheckMisconfigured when sloth.errors_query counts errors in a series whose labels no series of
         sloth.total_query carries: Sloth records `(error_query) / (total_query)`, which matches series one-to-one on
@@ -2014,9 +2042,9 @@ class SlothReader:
         for series in results[queries["errors"]].series:
             labels = _matched_labels(series.labels)
             counted = bool(series.samples) and series.samples[-1][1] > 0
-            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one
-            # did whenever it counted.
-            if labels not in totals and (counted or (self._gated and bool(labels))):
+            # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one, or
+            # a label-less one no fallback answers (`sum(...)` over `sum by (job) (...)`), did whenever it counted.
+            if labels not in totals and (counted or (self._gated and (bool(labels) or not self._errors_fallback))):
                 ratio = queries["ratio"]
                 burned = (
                     "Sloth's alerts never fire on them either"

@@ -8,6 +8,10 @@ stays flat (the errors it counted burned before the data starts, beyond the long
 error side answers 0 in {code="500"}, no total series carries that label, and the rule recorded 0 whenever those errors
 burned too.
 
+Sloth SLOs `ebr-sloth-slnv` and `ebr-sloth-slnp` are ebr-sloth-slby's and ebr-sloth-slbp's over jobs ebr-slnv and
+ebr-slnp (the same counters), their error_query grouped by code without `or vector(0)`: Sloth's ratio rule matches no
+total series at any time, so it records nothing at all, whatever the errors.
+
 Each SLO's period ratio, `slo:sli_error:ratio_rate30d`, is a rule over ratio_rate5m, which promtool cannot backfill
 (it evaluates rules against the raw series only): it is written here as what Sloth's rule records over the 5m ratio
 the misdivided rule records, 0 (beside the Sloth rule that would record it, which Prometheus loads).
@@ -26,15 +30,17 @@ HOUR = 3600.0
 JOB = "slby"
 # The SLO whose errors burned before the data: its code="500" counter is flat.
 PAST_JOB = "slbp"
+# Their counters again, under SLOs whose error_query has no `or vector(0)`: no ratio is ever recorded.
+UNMATCHED_JOB, UNMATCHED_PAST_JOB = "slnv", "slnp"
 # Sloth's labels on every rule of SLO ebr-sloth-<job>.
 SERVICE = "ebr-sloth"
 
 
-def error_query(job: str, by: str) -> str:
-    """The SLO's sli.events.error_query over job ebr-`job`, grouped `by` a label, `{window}` for Sloth's."""
-    return (
-        f'sum by ({by}) (rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{{window}}])) or vector(0)'
-    )
+def error_query(job: str, by: str, *, fallback: bool = True) -> str:
+    """The SLO's sli.events.error_query over job ebr-`job`, grouped `by` a label, `{window}` for Sloth's; ending in
+    `or vector(0)` when `fallback`."""
+    grouped = f'sum by ({by}) (rate(ebr_http_requests_total{{job="ebr-{job}",code=~"(5..|429)"}}[{{window}}]))'
+    return f"{grouped} or vector(0)" if fallback else grouped
 
 
 ERROR_QUERY = error_query(JOB, "code")
@@ -75,11 +81,18 @@ def build(om: OpenMetrics, anchor: float) -> None:
     """The counters the rules read, and the period ratios."""
     build_grouped(om, anchor, JOB, {"200": 9.5, "500": 0.5}, period_ratio=True)
     build_grouped(om, anchor, PAST_JOB, {"200": 10.0, "500": 0.0}, period_ratio=True)
+    build_grouped(om, anchor, UNMATCHED_JOB, {"200": 9.5, "500": 0.5}, period_ratio=False)
+    build_grouped(om, anchor, UNMATCHED_PAST_JOB, {"200": 10.0, "500": 0.0}, period_ratio=False)
 
 
 def rules(anchor: float) -> tuple[str, float, float]:
     """Sloth's rule groups for both SLOs."""
-    return grouped_rules(anchor, (JOB, ERROR_QUERY), (PAST_JOB, error_query(PAST_JOB, "code")))
+    return grouped_rules(
+        anchor,
+        (JOB, ERROR_QUERY),
+        (PAST_JOB, error_query(PAST_JOB, "code")),
+        *((job, error_query(job, "code", fallback=False)) for job in (UNMATCHED_JOB, UNMATCHED_PAST_JOB)),
+    )
 
 
 def loaded_rules(anchor: float) -> str:

@@ -118,6 +118,14 @@ def sloth_check(job, name=None, *, sloth_id=None, total_query="", errors_query="
     }
 
 
+def unmatched_errors(job):
+    """sloth.errors_query grouped by code without `or vector(0)`, as the SLOs over jobs slnv and slnp write it."""
+    return data_error_budget_sloth_by.error_query(job, "code", fallback=False).replace("{window}", "{{ window }}")
+
+
+ONE_HOUR_PAGE = {"long": "1h", "short": "5m", "factor": 14.4, "severity": "page"}
+
+
 def raw_check(job):
     """The same SLO as the Sloth check, on the raw counters."""
     return {
@@ -950,6 +958,24 @@ CHECKS = [
         tiers=[],
         min_budget_remaining=0,
     ),
+    # An error_query grouped by code without `or vector(0)` (data_error_budget_sloth_by.py): no ratio is ever recorded.
+    sloth_check("slnv", errors_query=unmatched_errors("slnv")),
+    sloth_check("slnp", errors_query=unmatched_errors("slnp")),
+    sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
+    # Sloth's usual sum(...) errors over a total grouped by job (data_error_budget_sloth_label_less.py): no ratio is
+    # ever recorded, and the errors' label-less 0 is their own.
+    sloth_check(
+        "sllb",
+        name="ebr-sloth-sllb-gate",
+        total_query='sum by (job) (rate(ebr_http_requests_total{job="ebr-sllb"}[{{ window }}]))',
+        min_budget_remaining=0,
+    ),
+    sloth_check("slnp", name="ebr-sloth-slnp-gate", errors_query=unmatched_errors("slnp"), min_budget_remaining=0),
+    # Errors whose series ended two hours ago, 5% before (data_error_budget_sloth_gone.py): a tier over 1h and 5m
+    # alone, and a period rule that does not record beside a 5m ratio that did.
+    sloth_check("slgone", name="ebr-sloth-slgone-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
+    sloth_check("slgone", name="ebr-sloth-slgone", tiers=[ONE_HOUR_PAGE]),
+    sloth_check("clean", name="ebr-sloth-clean-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
     sloth_check(
         "slbp",
         name="ebr-sloth-slbp-errors-gate-only",
@@ -1687,10 +1713,81 @@ class TestSlothErrorsMatched:
         ), result.reason
         assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
 
+    async def test_errors_a_rule_that_records_nothing_leaves_out_are_a_misconfigured_slo(self, evaluate):
+        # `sum by (code) (...)` without `or vector(0)` over `sum(...)`: no ratio is ever recorded, whatever burns.
+        # Before: INCONCLUSIVE "the tool's ratio rule did not record (its rule group stopped evaluating ...)".
+        result = await evaluate("ebr-sloth-slnv")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnv"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}, '
+            "whose labels no series of sloth.total_query carries"
+        ), result.reason
+
+    async def test_without_errors_query_the_rules_api_names_a_rule_that_records_nothing(self, evaluate):
+        # Before: INCONCLUSIVE "no page tier can judge (1h/5m: 1h: no data (no Sloth ratio_rate1h series; without
+        # sloth.total_query zero errors cannot be told from no traffic) ...": the rules were read on a pass alone.
+        result = await evaluate("ebr-sloth-slnv-no-total")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnv"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+            "lists it: (sum by (code) (rate(ebr_http_requests_total{"
+        ), result.reason
+        assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
+
+    async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_fail_a_budget_gate(self, evaluate):
+        # Before: PASS "budget remaining 100%": every window and the period absent, read as no error series.
+        result = await evaluate("ebr-sloth-slnp-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnp"}: sloth.errors_query counts 0 errors/s over 1h in {code="500"}'
+        ), result.reason
+        assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
+
+    async def test_a_label_less_0_no_total_matches_fails_a_budget_gate(self, evaluate):
+        # No fallback in sloth.errors_query: its label-less series is its own sum, left out whenever it counts. Before:
+        # PASS "budget remaining 100%" (a label-less 0 read as vector(0)'s, which counts no error).
+        result = await evaluate("ebr-sloth-sllb-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-sllb"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels '
+            "no series of sloth.total_query carries"
+        ), result.reason
+
+    async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_hold_a_tier_pass(self, evaluate):
+        # Without a gate every window counts no error now: zero errors is what the raw counters say.
+        result = await evaluate("ebr-sloth-slnp")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
     async def test_ratio_rules_dividing_alike_hold_the_pass(self, evaluate):
         result = await evaluate("ebr-sloth-spent-no-total-page")
         assert result.verdict is Outcome.PASS, result.reason
         assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
+
+
+class TestSlothPeriodUnrecorded:
+    """Sloth's period ratio averages what its 5m ratio recorded: absent beside a 5m ratio recorded within the period,
+    it did not record, and zero errors is not what it would say."""
+
+    async def test_a_5m_ratio_recorded_within_the_period_leaves_the_budget_unknown(self, evaluate):
+        # Errors (5%) until two hours ago, from pods replaced since; no tier window holds them. Before: PASS "budget
+        # remaining 100% over 30d" ("no error series over 30d, zero errors").
+        result = await evaluate("ebr-sloth-slgone-gate")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason.startswith(
+            "budget remaining is unknown: no Sloth ratio_rate30d series although slo:sli_error:ratio_rate5m recorded "
+        ), result.reason
+        assert "within 30d: Sloth's period rule, their average, did not record" in result.reason, result.reason
+        assert result.details["budget"]["remaining"] is None
+
+    async def test_without_a_gate_the_tiers_pass_on_their_windows(self, evaluate):
+        result = await evaluate("ebr-sloth-slgone")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert result.details["budget"]["remaining"] is None
+
+    async def test_no_5m_ratio_within_the_period_is_zero_errors(self, evaluate):
+        result = await evaluate("ebr-sloth-clean-gate")
+        assert result.verdict is Outcome.PASS, result.reason
+        assert result.details["budget"]["remaining"] == 1.0
 
 
 class TestRecordedZeroErrors:

@@ -3066,6 +3066,29 @@ class SidesPrometheus(RulesPrometheus):
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
 
 
+class GateQueryPrometheus(FakePrometheus):
+    """A FakePrometheus whose budget gate's 5m query of sloth.errors_query and sloth.total_query answers errors at 0
+    (labelled `errors_labels`) and a label-less total of 100, with `warnings`."""
+
+    def __init__(self, warnings, errors_labels=None, **fields):
+        super().__init__(expected=1, **fields)
+        self.gate_warnings = list(warnings)
+        self.errors_labels = errors_labels or {}
+        self.gate_asked = 0
+
+    async def handle(self, request):
+        form = await request.post() if request.method == "POST" else request.query
+        if '"analyzer_part", "errors"' not in form["query"]:
+            return await super().handle(request)
+        self.gate_asked += 1
+        result = [
+            {"metric": {**labels, "analyzer_window": "5m", "analyzer_part": part}, "value": [1700000000, value]}
+            for part, value, labels in (("errors", "0", self.errors_labels), ("total", "100", {}))
+        ]
+        warnings = {"warnings": self.gate_warnings} if self.gate_warnings else {}
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}, **warnings})
+
+
 def sides_of(errors, total):
     """A SidesPrometheus's `sides`: every window's error side answers `errors`, its total side `total`."""
     return lambda window, part: errors if part.startswith("errors") else total
@@ -3179,6 +3202,24 @@ class TestRulesDivided:
         assert (
             "its error side answers 0.5 over 1h in {}, whose labels no series of its total side carries "
             '({code="200"}, {code="500"}): ' in evaluation.reason
+        ), evaluation.reason
+
+    @pytest.mark.parametrize("gate", [None, {"min_budget_remaining": 0}])
+    async def test_label_less_errors_at_0_no_fallback_answers_are_left_out(self, aiohttp_server, gate):
+        # `sum(...) / sum by (code) (...)` with no error now: the label-less 0 is the error side's own sum, left out
+        # whenever it counts (the rule records nothing). Before: PASS "budget remaining 100%" under a gate, as told.
+        sides = sides_of([({}, "0")], [({"code": "200"}, "100")])
+        evaluation = await self.run(aiohttp_server, SidesPrometheus(self.rules(self.REVERSE), sides), gate=gate)
+        if gate is None:
+            assert evaluation.verdict is Outcome.PASS, evaluation.reason
+            assert (
+                "the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out the "
+                "errors of {} whenever they count"
+            ) in evaluation.reason, evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert "its error side answers 0 over 1h in {}, whose labels no series of its total side carries" in (
+            evaluation.reason
         ), evaluation.reason
 
     @pytest.mark.parametrize(
@@ -4943,7 +4984,8 @@ class TestSlothErrorsMatched:
     def measure(self, errors, totals, ratio=0.0, *, gated=False):
         reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9, gated=gated)
         queries = reader.queries("1h", {}, period=False)
-        answers = {"ratio": [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])], "errors": errors, "total": totals}
+        recorded = [] if ratio is None else [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])]
+        answers = {"ratio": recorded, "errors": errors, "total": totals}
         results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
         return reader.measure("1h", queries, results)
 
@@ -4999,6 +5041,143 @@ class TestSlothErrorsMatched:
     )
     def test_a_budget_gate_reads_errors_at_0_the_ratio_counts(self, errors, totals):
         assert self.measure(errors, totals, gated=True).error_ratio == 0.0
+
+    @pytest.mark.parametrize("ratio", [0.0, None])
+    def test_a_budget_gate_refuses_a_label_less_0_no_fallback_answers(self, ratio):
+        # `sum(...)` over `sum by (cluster) (...)`: its label-less series is the query's own whenever it counts, and
+        # matches no total then either (the rule records nothing). Before: PASS "budget remaining 100%".
+        sloth = {**self.SLOTH, "errors_query": 'sum(rate(req_total{code="500"}[{{ window }}]))'}
+        reader = SlothReader(make(period="30d", sloth=sloth).sloth, {}, parse_duration("30d"), 99.9, gated=True)
+        queries = reader.queries("1h", {}, period=False)
+        recorded = [] if ratio is None else [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])]
+        answers = {
+            "ratio": recorded,
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({"cluster": "a"}, [(1.0, 10.0)])],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured) as caught:
+            reader.measure("1h", queries, results)
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels no '
+            "series of sloth.total_query carries"
+        )
+
+
+class TestSlothErrorsMatchedUnrecorded:
+    """A Sloth window whose ratio rule recorded nothing is held to sloth.errors_query's series as a recorded one is."""
+
+    matched = TestSlothErrorsMatched()
+
+    def test_errors_no_total_matches_are_refused(self):
+        # `sum by (code) (...)` without `or vector(0)` over `sum(...)`: Sloth records no ratio at all. Before: no data,
+        # "the tool's ratio rule did not record (its rule group stopped evaluating ...)".
+        with pytest.raises(CheckMisconfigured) as caught:
+            self.matched.measure([Series({"code": "500"}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])], ratio=None)
+        assert caught.value.message.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0.5 errors/s over 1h in {code="500"}'
+        )
+
+    def test_a_budget_gate_refuses_errors_at_0_no_total_matches(self):
+        # Before: zero errors, and the period's absence with it: PASS "budget remaining 100%".
+        errors, totals = [Series({"code": "500"}, [(1.0, 0.0)])], [Series({}, [(1.0, 10.0)])]
+        with pytest.raises(CheckMisconfigured, match="the budget remaining cannot be told"):
+            self.matched.measure(errors, totals, ratio=None, gated=True)
+        assert self.matched.measure(errors, totals, ratio=None).error_ratio == 0.0
+
+    def test_matched_errors_read_as_before(self):
+        zero = self.matched.measure([Series({}, [(1.0, 0.0)])], [Series({}, [(1.0, 10.0)])], ratio=None, gated=True)
+        assert zero.error_ratio == 0.0 and zero.recorded_absent
+        stopped = self.matched.measure([Series({}, [(1.0, 0.5)])], [Series({}, [(1.0, 10.0)])], ratio=None)
+        assert stopped.error_ratio is None and "the tool's ratio rule did not record" in stopped.note
+
+
+class TestGateUnasked:
+    """A Sloth budget gate whose tiers ask no 5m window asks sloth.errors_query and sloth.total_query over 5m itself."""
+
+    SLOTH = TestSlothErrorsMatched.SLOTH
+    SIX_HOURS = [{"long": "6h", "short": "30m", "factor": 6}]
+
+    @pytest.mark.parametrize(
+        ("fields", "unasked"),
+        [
+            ({"tiers": [], "min_budget_remaining": 0}, True),
+            ({"tiers": SIX_HOURS, "min_budget_remaining": 0}, True),
+            # A tier over 5m asks them already; without a gate no period ratio is judged.
+            ({"min_budget_remaining": 0}, False),
+            ({"tiers": SIX_HOURS}, False),
+        ],
+    )
+    def test_a_gate_without_a_5m_tier_is_unasked(self, fields, unasked):
+        check = make(sloth=self.SLOTH, **fields)
+        assert check._gate_unasked(check.plan({})) is unasked
+
+    @pytest.mark.parametrize("warnings", [[], ["store eu1 down"]])
+    async def test_its_5m_query_answered_partially_is_an_error(self, aiohttp_server, warnings):
+        # A total series missing from a partial answer would hide errors the division leaves out: no evidence.
+        fake = GateQueryPrometheus(warnings, value=lambda window, part: "0")
+        fields = {"sloth": self.SLOTH, "tiers": [], "min_budget_remaining": 0}
+        evaluation = await run_against(aiohttp_server, fake, fields)
+        assert fake.gate_asked == 1
+        if not warnings:
+            assert evaluation.verdict is Outcome.PASS and evaluation.value == 1.0, evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected", evaluation.reason
+        assert evaluation.reason.startswith(
+            "the 5m query of sloth.errors_query and sloth.total_query, which tells whether the budget gate's ratio "
+            "leaves errors out, may be partial (store eu1 down)"
+        ), evaluation.reason
+
+    async def test_errors_at_0_its_5m_query_shows_left_out_are_a_misconfigured_slo(self, aiohttp_server):
+        fake = GateQueryPrometheus([], errors_labels={"code": "500"}, value=lambda window, part: "0")
+        fields = {"sloth": self.SLOTH, "tiers": [], "min_budget_remaining": 0}
+        evaluation = await run_against(aiohttp_server, fake, fields)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert 'sloth.errors_query counts 0 errors/s over 5m in {code="500"}' in evaluation.reason, evaluation.reason
+
+    def test_a_pyrra_gate_is_not_asked(self):
+        pyrra = {"slo": "s", "total": "req_total", "errors": 'req_total{code="500"}'}
+        check = make(period="28d", pyrra=pyrra, tiers=[], min_budget_remaining=0)
+        assert check._gate_unasked(check.plan({})) is False
+
+
+class TestSlothPeriodAbsent:
+    """Sloth's period ratio, absent, reads as zero errors (where no window recorded) only while ratio_rate5m, which
+    it averages, recorded nothing in the period."""
+
+    SLOTH = {"sloth_id": "svc-slo", "total_query": "sum(rate(req_total[{{ window }}]))"}
+
+    def measure(self, recorded):
+        reader = SlothReader(make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9)
+        queries = reader.queries("30d", {}, period=True)
+        assert queries["recorded_5m"] == ('sum(count_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[30d]))')
+        answers = {"recorded_5m": recorded}
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        return reader.measure("30d", queries, results)
+
+    def test_a_5m_ratio_recorded_in_the_period_is_no_evidence_of_zero_errors(self):
+        period = self.measure([Series({}, [(1.0, 61.0)])])
+        assert period.error_ratio is None and not period.recorded_absent
+        assert period.note.startswith(
+            "no Sloth ratio_rate30d series although slo:sli_error:ratio_rate5m recorded 61 samples within 30d: "
+            "Sloth's period rule, their average, did not record"
+        )
+        # reconcile_absences leaves it unknown beside windows read as zero errors.
+        zero = WindowRatio("1h", 0.0, events=36000.0, recorded_absent=True)
+        assert reconcile_absences({"1h": zero}, period)[1].error_ratio is None
+
+    def test_no_5m_ratio_in_the_period_leaves_the_absence_to_reconcile(self):
+        period = self.measure([])
+        assert period.recorded_absent and period.note == "no Sloth ratio_rate30d series"
+        zero = WindowRatio("1h", 0.0, events=36000.0, recorded_absent=True)
+        assert reconcile_absences({"1h": zero}, period)[1].error_ratio == 0.0
+
+    def test_without_a_total_the_period_asks_nothing_more(self):
+        reader = SlothReader(make(period="30d", sloth={"sloth_id": "svc-slo"}).sloth, {}, parse_duration("30d"), 99.9)
+        assert "recorded_5m" not in reader.queries("30d", {}, period=True)
+        assert "recorded_5m" not in SlothReader(
+            make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9
+        ).queries("1h", {}, period=False)
 
 
 class TestSamePeriod:
