@@ -91,7 +91,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
             unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
-    problems += _cycle_problems(templates)
+    problems += _self_containing(paths) + _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -2183,8 +2183,66 @@ def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) ->
     items.extend(loader.construct_sequence(node))
 
 
+class _SelfContaining(yaml.composer.ComposerError):
+    """An alias inside its own anchor: go-yaml refuses the file, and so kubectl."""
+
+
+def _self_containing(paths: Sequence[Path]) -> list[str]:
+    """A problem for each YAML file under `paths` holding an alias inside its own anchor: kubectl refuses it, and
+    validate reads none of its objects (a recursive value would have no end)."""
+    problems = []
+    for root in paths:
+        for file in _yaml_files(root):
+            try:
+                text = file.read_text(encoding="utf-8")
+                # An alias is written with a `*`: a file without one is read once only, by `_documents`.
+                if "*" in text:
+                    list(yaml.load_all(text, Loader=_LocatingGoYamlLoader))
+            except _SelfContaining as exc:
+                line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+                problems.append(
+                    f"{_at(str(file), line)}: {exc.problem}: kubectl refuses the file (go-yaml reads no alias inside "
+                    "its own anchor), and validate reads none of its objects; write the value out"
+                )
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+    return problems
+
+
 class _LocatingGoYamlLoader(_GoYamlLoader):
-    """`_GoYamlLoader` whose mappings are `_Located`: where a manifest's objects are written, for validate to name."""
+    """`_GoYamlLoader` whose mappings are `_Located`: where a manifest's objects are written, for validate to name.
+    An alias of a mapping is an object of its own, located where the alias is written (kubectl makes a copy of each),
+    and an alias inside its own anchor is refused, as go-yaml refuses it ("anchor 'x' value contains itself")."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._composing: list[str | None] = []  # the anchors of the collections being composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if event.anchor in self._composing:
+            raise _SelfContaining(None, None, f"anchor {event.anchor!r} value contains itself", event.start_mark)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.MappingNode):
+            # Its own list: flattening a merge key (`<<: *x`) edits the list of the node it is done on.
+            return yaml.MappingNode(node.tag, list(node.value), event.start_mark, event.end_mark, node.flow_style)
+        return node
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        self._composing.append(anchor)
+        try:
+            return super().compose_sequence_node(anchor)
+        finally:
+            self._composing.pop()
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        self._composing.append(anchor)
+        try:
+            return super().compose_mapping_node(anchor)
+        finally:
+            self._composing.pop()
 
 
 _LocatingGoYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)

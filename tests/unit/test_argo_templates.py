@@ -745,6 +745,59 @@ class TestProblemsNameTheirLine:
             f"{overlays[1] / 'kustomization.yaml'}:5: {remote}",
         ]
 
+    def test_an_alias_names_the_line_it_is_written_on(self, tmp_path):
+        # kubectl makes an object of each alias; before, the second template's metric was named at its anchor's line.
+        # Its name merged in (`<<`): the flattening of one alias's keys leaves the others' whole.
+        metric = FINE_METRIC.format(name="errors", check="payments-eror-rate")
+        metric = metric.replace("- name: errors", "- &errors\n    <<: {name: errors}")
+        head = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: {}}}\nspec:\n"
+            "  args: [{{name: canary-hash}}]\n  metrics:\n"
+        )
+        text = (
+            "apiVersion: v1\nkind: List\nitems:\n"
+            + "".join(
+                f"- {line}\n" if i == 0 else f"  {line}\n" for i, line in enumerate(head.format("a").splitlines())
+            )
+            + "".join(f"  {line}\n" for line in metric.splitlines())
+            + "".join(
+                f"- {line}\n" if i == 0 else f"  {line}\n" for i, line in enumerate(head.format("b").splitlines())
+            )
+            + "    - *errors\n"
+            + "    - <<: *errors\n"
+            + "      name: latency\n"
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        lines = numbered(text)
+        assert (lines[10], lines[28], lines[29]) == ("    - &errors", "    - *errors", "    - <<: *errors"), text
+        found = template_problems([tmp_path], self.catalog())
+        assert [problem.partition(": url")[0] for problem in found] == [
+            f"{file}:10: AnalysisTemplate 'a', metric 'errors'",
+            f"{file}:28: AnalysisTemplate 'b', metric 'errors'",
+            f"{file}:29: AnalysisTemplate 'b', metric 'latency'",
+        ], found
+        assert all(MISSPELT in problem for problem in found), found
+
+    def test_an_alias_inside_its_own_anchor_is_no_manifest(self, tmp_path):
+        # kubectl refuses it (go-yaml: "anchor 's' value contains itself"); before, validate crashed (RecursionError).
+        text = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\nspec: &s\n"
+            "  metrics:\n  - name: errors\n    provider: *s\n"
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        said = (
+            f"{file}:7: anchor 's' value contains itself: kubectl refuses the file (go-yaml reads no alias inside its "
+            "own anchor), and validate reads none of its objects; write the value out"
+        )
+        assert template_problems([tmp_path], self.catalog()) == [said]
+        assert template_notes([tmp_path], self.catalog()) == []
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"  - {said}" in result.stderr, result.stderr
+
     def test_the_validate_command_says_them(self, tmp_path):
         text = (
             "# one template\n\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\n"
