@@ -2584,6 +2584,7 @@ class TestDryRunRulesAsGoReadsThem:
         (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, rollout(**ref)]))
         notes = template_notes([tmp_path])
         argo_templates._go_regexp.cache_clear()
+        assert [note for note in notes if note.startswith(f"{tmp_path / 'run.yaml'}:1: AnalysisRun 'payments-1': ")]
         assert sorted(note.split(": ", 1)[1] for note in notes) == [
             "AnalysisRun 'payments-1': dryRun rule 'e.*' is read by Go's regexp and not by validate, which counts it "
             "as matching no metric (the metrics it may run dry are judged)",
@@ -2993,6 +2994,9 @@ class TestNamedTwice:
             args=[self.CHECK, LATEST],
         )
         (found,) = written(tmp_path, *crd_valid(generic(), ruled, gate))
+        lines = numbered((tmp_path / "manifests.yaml").read_text())
+        line = next(number for number, text in lines.items() if text.lstrip() == "- analysis:") + 1
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}:{line}: Rollout 'payments', "), found
         assert found.endswith(
             "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'errors' is also a rule of a template "
             "of spec.strategy.canary.analysis: Argo checks each step's rules against the templates of every analysis "
@@ -3362,6 +3366,17 @@ class TestFieldsMisspelt:
             ": AnalysisTemplate 'payments', metric 'errors': has no provider: Argo Rollouts' CRD schema requires one "
             "(kubectl apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
         ), found
+
+    @pytest.mark.parametrize(
+        ("provider", "said"), [("web", "provider is 'web', not an object"), ({}, "provider names none")]
+    )
+    def test_a_field_misspelt_beside_a_provider_argo_refuses(self, tmp_path, provider, said):
+        # Both said: the misspelt field, and the provider, which is refused whatever the field.
+        odd = self.misspelt([], "sucessCondition", "successCondition")
+        odd["spec"]["metrics"][0]["provider"] = provider
+        found = [problem.partition("metric 'errors': ")[2] for problem in problems(tmp_path, odd)]
+        assert [p for p in found if p.startswith("sucessCondition is no field of an Argo Rollouts metric")], found
+        assert [p for p in found if p.startswith(said)], found
 
     def test_fields_far_from_any_are_left_alone(self, tmp_path):
         # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
@@ -6192,6 +6207,9 @@ class TestUnquotedArgsOfAStringBody:
     def test_a_text_param_given_a_bare_arg_is_noted(self, tmp_path, tag):
         # Before: nothing said; a hash with letters made every measurement a 400, and 1e3 or 1.10 one too.
         (note,) = body_notes(tmp_path, f'{{"canary_hash": {tag}}}')
+        lines = numbered((tmp_path / "template.yaml").read_text())
+        line = next(number for number, text in lines.items() if text.lstrip().startswith("- count:"))
+        assert note.startswith(f"{tmp_path / 'template.yaml'}:{line}: AnalysisTemplate 'payments', metric 'errors': ")
         inner = tag.strip("{}")
         assert note.endswith(
             f"metric 'errors': the body gives 'canary_hash' as {{{{{inner}}}}} outside quotes, while check 'limited' "
