@@ -2154,7 +2154,8 @@ _GoYamlLoader.add_constructor(_GO_PLAIN_TAG, _construct_go_plain)
 
 
 class _Located(dict[Any, Any]):
-    """A mapping of a manifest, with the 1-based line of its file it starts on (its first key's, or its `{`)."""
+    """A mapping of a manifest, with the 1-based line of its file it starts on: that of the key it is the value of
+    (`analysis:`), else its first key's (a list item's `- `, a document's first line) or its `{`."""
 
     __slots__ = ("line",)
     line: int
@@ -2170,9 +2171,15 @@ class _LocatedList(list[Any]):
 def _construct_located(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[_Located]:
     # Made first and filled after, as PyYAML's construct_yaml_map does, so that an alias inside it (a recursive
     # anchor) gets this object; that one copies into a plain dict, which has no room for a line.
+    key_lines: dict[yaml.Node, int] | None = getattr(loader, "key_lines", None)
     mapping = _Located()
-    mapping.line = node.start_mark.line + 1
+    mapping.line = node.start_mark.line + 1 if key_lines is None else key_lines.pop(node, node.start_mark.line + 1)
     yield mapping
+    if key_lines is not None:
+        # Read before the mappings under it are made, each when it is.
+        key_lines.update(
+            (value, key.start_mark.line + 1) for key, value in node.value if isinstance(value, yaml.MappingNode)
+        )
     mapping.update(loader.construct_mapping(node))
 
 
@@ -2217,6 +2224,7 @@ class _LocatingGoYamlLoader(_GoYamlLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._composing: list[str | None] = []  # the anchors of the collections being composed
+        self.key_lines: dict[yaml.Node, int] = {}  # the line of the key each mapping under one is the value of
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if not self.check_event(yaml.AliasEvent):

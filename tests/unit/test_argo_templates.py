@@ -623,11 +623,11 @@ class TestProblemsNameTheirLine:
         file = tmp_path / "manifests.yaml"
         file.write_text(text)
         lines = numbered(text)
-        assert (lines[5], lines[26], lines[40], lines[49]) == (
+        assert (lines[5], lines[26], lines[40], lines[48]) == (
             "apiVersion: argoproj.io/v1alpha1",
             "  - name: errors",
             "apiVersion: argoproj.io/v1alpha1",
-            "          templates:",
+            "      - analysis:",
         )
         found = template_problems([tmp_path], self.catalog())
         assert [problem.partition(", a number")[0] for problem in found] == [
@@ -637,7 +637,7 @@ class TestProblemsNameTheirLine:
         ]
         (note,) = template_notes([tmp_path], self.catalog())
         assert note.startswith(
-            f"{file}:49: Rollout 'payments', spec.strategy.canary.steps[1].analysis: AnalysisTemplate 'elsewhere' is "
+            f"{file}:48: Rollout 'payments', spec.strategy.canary.steps[1].analysis: AnalysisTemplate 'elsewhere' is "
             "not among the files given"
         ), note
 
@@ -1177,7 +1177,7 @@ class TestArgsOfTheRollout:
         # Before: no problem, exit 0; every measurement of that step was a 404, and the rollout aborted.
         typo = rollout([{"setWeight": 20}, step({"name": "check", "value": "payments-eror-rate"})])
         assert written(tmp_path, generic(), typo) == [
-            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
             "measurement would be a 404: an Error, and the rollout aborts after five)"
@@ -1392,7 +1392,7 @@ class TestArgsArgoCannotResolve:
         # Before: no problem, exit 0; Argo marks that Rollout InvalidSpec and rolls nothing out.
         lacking = rollout([{"setWeight": 20}, step()])
         assert written(tmp_path, generic(), lacking) == [
-            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
             "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
             "in the analysis's args, or give the template's arg a value"
@@ -2360,11 +2360,11 @@ class TestTemplatesNotGiven:
         (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), elsewhere, cluster]))
         where = f"{tmp_path / 'manifests.yaml'}"
         assert template_notes([tmp_path]) == [
-            f"{where}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is "
+            f"{where}:31: Rollout 'payments', spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is "
             "not among the files "
             "given, so its metrics are not checked for this analysis; Argo looks it up in the Rollout's namespace, "
             "and without it there marks the Rollout InvalidSpec (AnalysisTemplate 'elsewhere' not found)",
-            f"{where}:49: Rollout 'payments', spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not "
+            f"{where}:48: Rollout 'payments', spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not "
             "among the files given, "
             "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
             "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
@@ -2758,7 +2758,7 @@ class TestDryRunRulesThatMatchNoMetric:
         gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "erors"}])])
         (found,) = written(tmp_path, *crd_valid(generic(), gate))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "dryRun rule "
             "'erors' matches no metric of the run (errors): Argo ends the AnalysisRun in Error at once (Analysis spec "
             "invalid: dryRun[0]: Rule didn't match any metric name(s))"
@@ -2848,7 +2848,7 @@ class TestNestedTemplates:
         gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
         (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
         assert found.startswith(
-            f"{tmp_path / 'manifests.yaml'}:40: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:39: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have"
         )
@@ -2894,7 +2894,7 @@ class TestNestedTemplates:
         assert written(tmp_path, *crd_valid(nesting("parent", "elsewhere"), gate)) == []
         (note,) = template_notes([tmp_path])
         assert note.startswith(
-            f"{tmp_path / 'manifests.yaml'}:18: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:17: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'elsewhere' is not among the files given"
         )
 
@@ -2954,7 +2954,7 @@ class TestNamedTwice:
         )
         found = written(tmp_path, *crd_valid(generic(), other, gate))
         assert (
-            f"{tmp_path / 'manifests.yaml'}:54: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
+            f"{tmp_path / 'manifests.yaml'}:53: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
             "AnalysisRun's metrics would name 'errors' twice: Argo refuses the Rollout (InvalidSpec: two metrics have "
             "the same name 'errors') and rolls nothing out"
         ) in found, found
@@ -2995,7 +2995,7 @@ class TestNamedTwice:
         )
         (found,) = written(tmp_path, *crd_valid(generic(), ruled, gate))
         lines = numbered((tmp_path / "manifests.yaml").read_text())
-        line = next(number for number, text in lines.items() if text.lstrip() == "- analysis:") + 1
+        line = next(number for number, text in lines.items() if text.lstrip() == "- analysis:")
         assert found.startswith(f"{tmp_path / 'manifests.yaml'}:{line}: Rollout 'payments', "), found
         assert found.endswith(
             "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'errors' is also a rule of a template "
@@ -5033,7 +5033,7 @@ class TestMetricsThatRunUntilTheyFail:
         # Before: no problem, exit 0, though the README says count is required there; Argo refused the Rollout.
         (found,) = written(tmp_path, self.endless(), rollout([{"setWeight": 20}, step(name="payments")]))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:30: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             f"{self.MESSAGE}"
         )
 
@@ -5067,7 +5067,7 @@ class TestPodTemplateHashValues:
         analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
         found = written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis]))
         assert found[0] == (
-            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
+            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
             f"'canary-hash' takes podTemplateHashValue '{which}', which Argo does not know (it knows Latest and "
             f"Stable, written so): the template gets '' for it, not a pod template hash; write {meant} (Latest: the "
             "canary's ReplicaSet, Stable: the stable one's)"
