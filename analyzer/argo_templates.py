@@ -1050,12 +1050,25 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
     listing: dict[Path, list[tuple[Path, str | None, _Renaming]]] = {}
     for kustomization, document in _kustomizations(paths, resolved=True):
         namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+        # Kustomize runs each local component's transformers, in order, over all the kustomization holds (its own
+        # resources too), and then the kustomization's own: each wraps the names the earlier made, and sets the
+        # namespace over theirs.
+        inner: _Renaming = ("", "")
+        included_namespace = None
+        for _, included in _components(kustomization.parent, document):
+            prefix, suffix = _renaming(included)
+            inner = (prefix + inner[0], inner[1] + suffix)
+            said = included.get("namespace")
+            included_namespace = said if isinstance(said, str) and said else included_namespace
+        namespace = namespace or included_namespace
+        prefix, suffix = _renaming(document)
+        renaming = (prefix + inner[0], inner[1] + suffix)
         for directory, entry in _resource_entries(kustomization.parent, document):
             try:
                 listed = (directory / entry).resolve()
             except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing kustomize reads either
                 continue
-            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, _renaming(document)))
+            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, renaming))
     return listing
 
 

@@ -2165,6 +2165,39 @@ class TestPortsOfTheServiceGiven:
         (found,) = template_problems([tmp_path / "overlay", tmp_path / "component"], catalog)
         assert "which Service 'analyzer' (" in found and "does not serve (its ports: 8080)" in found, found
 
+    @pytest.mark.parametrize("given", [["overlay"], ["overlay", "component"]])
+    def test_a_components_own_prefix_and_namespace_rename_the_overlays_service(self, tmp_path, given):
+        # Kustomize runs a component's transformers over all that the kustomization including it holds (its own
+        # resources too), inside the kustomization's own. Before: the overlay's Service was known as 'prod-analyzer'
+        # of no namespace, and a url calling prod-eu-analyzer.argo-rollouts on a port it does not serve was judged by
+        # no Service (nothing said: exit 0, and every measurement a connection refused).
+        (tmp_path / "component").mkdir()
+        (tmp_path / "component" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                    "kind": "Component",
+                    "namePrefix": "eu-",
+                    "namespace": "argo-rollouts",
+                }
+            )
+        )
+        (tmp_path / "overlay").mkdir()
+        (tmp_path / "overlay" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "overlay" / "templates.yaml").write_text(
+            yaml.safe_dump_all(
+                declaring_what_they_use((template(f"http://prod-eu-analyzer.argo-rollouts.svc{self.RUN}"),))
+            )
+        )
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namePrefix": "prod-", "resources": ["templates.yaml", "service.yaml"], "components": ["../component"]}
+            )
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path / name for name in given], catalog)
+        assert "which Service 'prod-eu-analyzer' (" in found and "does not serve (its ports: 8080)" in found, found
+
     def test_a_service_a_component_patches_is_not_judged(self, tmp_path):
         # Before: a problem (exit 6) for the ports as written, which the component's patch may change (a component
         # outside the paths given was not read).
