@@ -91,7 +91,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
             unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
-    problems += _cycle_problems(templates)
+    problems += _self_containing(paths) + _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -1050,12 +1050,25 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
     listing: dict[Path, list[tuple[Path, str | None, _Renaming]]] = {}
     for kustomization, document in _kustomizations(paths, resolved=True):
         namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+        # Kustomize runs each local component's transformers, in order, over all the kustomization holds (its own
+        # resources too), and then the kustomization's own: each wraps the names the earlier made, and sets the
+        # namespace over theirs.
+        inner: _Renaming = ("", "")
+        included_namespace = None
+        for _, included in _components(kustomization.parent, document):
+            prefix, suffix = _renaming(included)
+            inner = (prefix + inner[0], inner[1] + suffix)
+            said = included.get("namespace")
+            included_namespace = said if isinstance(said, str) and said else included_namespace
+        namespace = namespace or included_namespace
+        prefix, suffix = _renaming(document)
+        renaming = (prefix + inner[0], inner[1] + suffix)
         for directory, entry in _resource_entries(kustomization.parent, document):
             try:
                 listed = (directory / entry).resolve()
             except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing kustomize reads either
                 continue
-            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, _renaming(document)))
+            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, renaming))
     return listing
 
 
@@ -2154,7 +2167,8 @@ _GoYamlLoader.add_constructor(_GO_PLAIN_TAG, _construct_go_plain)
 
 
 class _Located(dict[Any, Any]):
-    """A mapping of a manifest, with the 1-based line of its file it starts on (its first key's, or its `{`)."""
+    """A mapping of a manifest, with the 1-based line of its file it starts on: that of the key it is the value of
+    (`analysis:`), else its first key's (a list item's `- `, a document's first line) or its `{`."""
 
     __slots__ = ("line",)
     line: int
@@ -2170,9 +2184,15 @@ class _LocatedList(list[Any]):
 def _construct_located(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[_Located]:
     # Made first and filled after, as PyYAML's construct_yaml_map does, so that an alias inside it (a recursive
     # anchor) gets this object; that one copies into a plain dict, which has no room for a line.
+    key_lines: dict[yaml.Node, int] | None = getattr(loader, "key_lines", None)
     mapping = _Located()
-    mapping.line = node.start_mark.line + 1
+    mapping.line = node.start_mark.line + 1 if key_lines is None else key_lines.pop(node, node.start_mark.line + 1)
     yield mapping
+    if key_lines is not None:
+        # Read before the mappings under it are made, each when it is.
+        key_lines.update(
+            (value, key.start_mark.line + 1) for key, value in node.value if isinstance(value, yaml.MappingNode)
+        )
     mapping.update(loader.construct_mapping(node))
 
 
@@ -2183,8 +2203,67 @@ def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) ->
     items.extend(loader.construct_sequence(node))
 
 
+class _SelfContaining(yaml.composer.ComposerError):
+    """An alias inside its own anchor: go-yaml refuses the file, and so kubectl."""
+
+
+def _self_containing(paths: Sequence[Path]) -> list[str]:
+    """A problem for each YAML file under `paths` holding an alias inside its own anchor: kubectl refuses it, and
+    validate reads none of its objects (a recursive value would have no end)."""
+    problems = []
+    for root in paths:
+        for file in _yaml_files(root):
+            try:
+                text = file.read_text(encoding="utf-8")
+                # An alias is written with a `*`: a file without one is read once only, by `_documents`.
+                if "*" in text:
+                    list(yaml.load_all(text, Loader=_LocatingGoYamlLoader))
+            except _SelfContaining as exc:
+                line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+                problems.append(
+                    f"{_at(str(file), line)}: {exc.problem}: kubectl refuses the file (go-yaml reads no alias inside "
+                    "its own anchor), and validate reads none of its objects; write the value out"
+                )
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+    return problems
+
+
 class _LocatingGoYamlLoader(_GoYamlLoader):
-    """`_GoYamlLoader` whose mappings are `_Located`: where a manifest's objects are written, for validate to name."""
+    """`_GoYamlLoader` whose mappings are `_Located`: where a manifest's objects are written, for validate to name.
+    An alias of a mapping is an object of its own, located where the alias is written (kubectl makes a copy of each),
+    and an alias inside its own anchor is refused, as go-yaml refuses it ("anchor 'x' value contains itself")."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._composing: list[str | None] = []  # the anchors of the collections being composed
+        self.key_lines: dict[yaml.Node, int] = {}  # the line of the key each mapping under one is the value of
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if event.anchor in self._composing:
+            raise _SelfContaining(None, None, f"anchor {event.anchor!r} value contains itself", event.start_mark)
+        node = super().compose_node(parent, index)
+        if isinstance(node, yaml.MappingNode):
+            # Its own list: flattening a merge key (`<<: *x`) edits the list of the node it is done on.
+            return yaml.MappingNode(node.tag, list(node.value), event.start_mark, event.end_mark, node.flow_style)
+        return node
+
+    def compose_sequence_node(self, anchor: Any) -> Any:
+        self._composing.append(anchor)
+        try:
+            return super().compose_sequence_node(anchor)
+        finally:
+            self._composing.pop()
+
+    def compose_mapping_node(self, anchor: Any) -> Any:
+        self._composing.append(anchor)
+        try:
+            return super().compose_mapping_node(anchor)
+        finally:
+            self._composing.pop()
 
 
 _LocatingGoYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)

@@ -623,11 +623,11 @@ class TestProblemsNameTheirLine:
         file = tmp_path / "manifests.yaml"
         file.write_text(text)
         lines = numbered(text)
-        assert (lines[5], lines[26], lines[40], lines[49]) == (
+        assert (lines[5], lines[26], lines[40], lines[48]) == (
             "apiVersion: argoproj.io/v1alpha1",
             "  - name: errors",
             "apiVersion: argoproj.io/v1alpha1",
-            "          templates:",
+            "      - analysis:",
         )
         found = template_problems([tmp_path], self.catalog())
         assert [problem.partition(", a number")[0] for problem in found] == [
@@ -637,7 +637,7 @@ class TestProblemsNameTheirLine:
         ]
         (note,) = template_notes([tmp_path], self.catalog())
         assert note.startswith(
-            f"{file}:49: Rollout 'payments', spec.strategy.canary.steps[1].analysis: AnalysisTemplate 'elsewhere' is "
+            f"{file}:48: Rollout 'payments', spec.strategy.canary.steps[1].analysis: AnalysisTemplate 'elsewhere' is "
             "not among the files given"
         ), note
 
@@ -744,6 +744,59 @@ class TestProblemsNameTheirLine:
             f"{overlays[0] / 'kustomization.yaml'}:5: {remote}",
             f"{overlays[1] / 'kustomization.yaml'}:5: {remote}",
         ]
+
+    def test_an_alias_names_the_line_it_is_written_on(self, tmp_path):
+        # kubectl makes an object of each alias; before, the second template's metric was named at its anchor's line.
+        # Its name merged in (`<<`): the flattening of one alias's keys leaves the others' whole.
+        metric = FINE_METRIC.format(name="errors", check="payments-eror-rate")
+        metric = metric.replace("- name: errors", "- &errors\n    <<: {name: errors}")
+        head = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {{name: {}}}\nspec:\n"
+            "  args: [{{name: canary-hash}}]\n  metrics:\n"
+        )
+        text = (
+            "apiVersion: v1\nkind: List\nitems:\n"
+            + "".join(
+                f"- {line}\n" if i == 0 else f"  {line}\n" for i, line in enumerate(head.format("a").splitlines())
+            )
+            + "".join(f"  {line}\n" for line in metric.splitlines())
+            + "".join(
+                f"- {line}\n" if i == 0 else f"  {line}\n" for i, line in enumerate(head.format("b").splitlines())
+            )
+            + "    - *errors\n"
+            + "    - <<: *errors\n"
+            + "      name: latency\n"
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        lines = numbered(text)
+        assert (lines[10], lines[28], lines[29]) == ("    - &errors", "    - *errors", "    - <<: *errors"), text
+        found = template_problems([tmp_path], self.catalog())
+        assert [problem.partition(": url")[0] for problem in found] == [
+            f"{file}:10: AnalysisTemplate 'a', metric 'errors'",
+            f"{file}:28: AnalysisTemplate 'b', metric 'errors'",
+            f"{file}:29: AnalysisTemplate 'b', metric 'latency'",
+        ], found
+        assert all(MISSPELT in problem for problem in found), found
+
+    def test_an_alias_inside_its_own_anchor_is_no_manifest(self, tmp_path):
+        # kubectl refuses it (go-yaml: "anchor 's' value contains itself"); before, validate crashed (RecursionError).
+        text = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\nspec: &s\n"
+            "  metrics:\n  - name: errors\n    provider: *s\n"
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        said = (
+            f"{file}:7: anchor 's' value contains itself: kubectl refuses the file (go-yaml reads no alias inside its "
+            "own anchor), and validate reads none of its objects; write the value out"
+        )
+        assert template_problems([tmp_path], self.catalog()) == [said]
+        assert template_notes([tmp_path], self.catalog()) == []
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"  - {said}" in result.stderr, result.stderr
 
     def test_the_validate_command_says_them(self, tmp_path):
         text = (
@@ -1124,7 +1177,7 @@ class TestArgsOfTheRollout:
         # Before: no problem, exit 0; every measurement of that step was a 404, and the rollout aborted.
         typo = rollout([{"setWeight": 20}, step({"name": "check", "value": "payments-eror-rate"})])
         assert written(tmp_path, generic(), typo) == [
-            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have; did you mean 'payments-error-rate'? (every "
             "measurement would be a 404: an Error, and the rollout aborts after five)"
@@ -1339,7 +1392,7 @@ class TestArgsArgoCannotResolve:
         # Before: no problem, exit 0; Argo marks that Rollout InvalidSpec and rolls nothing out.
         lacking = rollout([{"setWeight": 20}, step()])
         assert written(tmp_path, generic(), lacking) == [
-            f"{tmp_path / 'manifests.yaml'}:33: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             "AnalysisTemplate 'analyzer-check' declares arg 'check' without a value, and the analysis does not pass "
             "it: Argo refuses the Rollout (InvalidSpec: args.check was not resolved) and rolls nothing out; pass it "
             "in the analysis's args, or give the template's arg a value"
@@ -2112,6 +2165,39 @@ class TestPortsOfTheServiceGiven:
         (found,) = template_problems([tmp_path / "overlay", tmp_path / "component"], catalog)
         assert "which Service 'analyzer' (" in found and "does not serve (its ports: 8080)" in found, found
 
+    @pytest.mark.parametrize("given", [["overlay"], ["overlay", "component"]])
+    def test_a_components_own_prefix_and_namespace_rename_the_overlays_service(self, tmp_path, given):
+        # Kustomize runs a component's transformers over all that the kustomization including it holds (its own
+        # resources too), inside the kustomization's own. Before: the overlay's Service was known as 'prod-analyzer'
+        # of no namespace, and a url calling prod-eu-analyzer.argo-rollouts on a port it does not serve was judged by
+        # no Service (nothing said: exit 0, and every measurement a connection refused).
+        (tmp_path / "component").mkdir()
+        (tmp_path / "component" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+                    "kind": "Component",
+                    "namePrefix": "eu-",
+                    "namespace": "argo-rollouts",
+                }
+            )
+        )
+        (tmp_path / "overlay").mkdir()
+        (tmp_path / "overlay" / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "overlay" / "templates.yaml").write_text(
+            yaml.safe_dump_all(
+                declaring_what_they_use((template(f"http://prod-eu-analyzer.argo-rollouts.svc{self.RUN}"),))
+            )
+        )
+        (tmp_path / "overlay" / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {"namePrefix": "prod-", "resources": ["templates.yaml", "service.yaml"], "components": ["../component"]}
+            )
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path / name for name in given], catalog)
+        assert "which Service 'prod-eu-analyzer' (" in found and "does not serve (its ports: 8080)" in found, found
+
     def test_a_service_a_component_patches_is_not_judged(self, tmp_path):
         # Before: a problem (exit 6) for the ports as written, which the component's patch may change (a component
         # outside the paths given was not read).
@@ -2307,11 +2393,11 @@ class TestTemplatesNotGiven:
         (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all([generic(), elsewhere, cluster]))
         where = f"{tmp_path / 'manifests.yaml'}"
         assert template_notes([tmp_path]) == [
-            f"{where}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is "
+            f"{where}:31: Rollout 'payments', spec.strategy.canary.steps[0].analysis: AnalysisTemplate 'elsewhere' is "
             "not among the files "
             "given, so its metrics are not checked for this analysis; Argo looks it up in the Rollout's namespace, "
             "and without it there marks the Rollout InvalidSpec (AnalysisTemplate 'elsewhere' not found)",
-            f"{where}:49: Rollout 'payments', spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not "
+            f"{where}:48: Rollout 'payments', spec.strategy.canary.analysis: ClusterAnalysisTemplate 'shared' is not "
             "among the files given, "
             "so its metrics are not checked for this analysis; Argo looks it up in the cluster, and without it there "
             "marks the Rollout InvalidSpec (ClusterAnalysisTemplate 'shared' not found)",
@@ -2531,6 +2617,7 @@ class TestDryRunRulesAsGoReadsThem:
         (tmp_path / "run.yaml").write_text(yaml.safe_dump_all([run, rollout(**ref)]))
         notes = template_notes([tmp_path])
         argo_templates._go_regexp.cache_clear()
+        assert [note for note in notes if note.startswith(f"{tmp_path / 'run.yaml'}:1: AnalysisRun 'payments-1': ")]
         assert sorted(note.split(": ", 1)[1] for note in notes) == [
             "AnalysisRun 'payments-1': dryRun rule 'e.*' is read by Go's regexp and not by validate, which counts it "
             "as matching no metric (the metrics it may run dry are judged)",
@@ -2704,7 +2791,7 @@ class TestDryRunRulesThatMatchNoMetric:
         gate = rollout([step({"name": "check", "value": "payments-error-rate"}, dryRun=[{"metricName": "erors"}])])
         (found,) = written(tmp_path, *crd_valid(generic(), gate))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "dryRun rule "
             "'erors' matches no metric of the run (errors): Argo ends the AnalysisRun in Error at once (Analysis spec "
             "invalid: dryRun[0]: Rule didn't match any metric name(s))"
@@ -2794,7 +2881,7 @@ class TestNestedTemplates:
         gate = rollout([step({"name": "check", "value": "payments-eror-rate"}, name="parent")])
         (found,) = written(tmp_path, *crd_valid(nesting("parent", "analyzer-check"), generic(), gate))
         assert found.startswith(
-            f"{tmp_path / 'manifests.yaml'}:40: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:39: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'analyzer-check', metric 'errors' (args: check='payments-eror-rate'): url calls check "
             "'payments-eror-rate', which the catalog does not have"
         )
@@ -2840,7 +2927,7 @@ class TestNestedTemplates:
         assert written(tmp_path, *crd_valid(nesting("parent", "elsewhere"), gate)) == []
         (note,) = template_notes([tmp_path])
         assert note.startswith(
-            f"{tmp_path / 'manifests.yaml'}:18: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:17: Rollout 'payments', spec.strategy.canary.steps[0].analysis: "
             "AnalysisTemplate 'elsewhere' is not among the files given"
         )
 
@@ -2900,7 +2987,7 @@ class TestNamedTwice:
         )
         found = written(tmp_path, *crd_valid(generic(), other, gate))
         assert (
-            f"{tmp_path / 'manifests.yaml'}:54: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
+            f"{tmp_path / 'manifests.yaml'}:53: Rollout 'payments', spec.strategy.canary.steps[0].analysis: the "
             "AnalysisRun's metrics would name 'errors' twice: Argo refuses the Rollout (InvalidSpec: two metrics have "
             "the same name 'errors') and rolls nothing out"
         ) in found, found
@@ -2940,6 +3027,9 @@ class TestNamedTwice:
             args=[self.CHECK, LATEST],
         )
         (found,) = written(tmp_path, *crd_valid(generic(), ruled, gate))
+        lines = numbered((tmp_path / "manifests.yaml").read_text())
+        line = next(number for number, text in lines.items() if text.lstrip() == "- analysis:")
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}:{line}: Rollout 'payments', "), found
         assert found.endswith(
             "spec.strategy.canary.steps[0].analysis: measurementRetention rule 'errors' is also a rule of a template "
             "of spec.strategy.canary.analysis: Argo checks each step's rules against the templates of every analysis "
@@ -3309,6 +3399,17 @@ class TestFieldsMisspelt:
             ": AnalysisTemplate 'payments', metric 'errors': has no provider: Argo Rollouts' CRD schema requires one "
             "(kubectl apply fails); write an object holding one provider, e.g. provider: {web: {url: ...}}"
         ), found
+
+    @pytest.mark.parametrize(
+        ("provider", "said"), [("web", "provider is 'web', not an object"), ({}, "provider names none")]
+    )
+    def test_a_field_misspelt_beside_a_provider_argo_refuses(self, tmp_path, provider, said):
+        # Both said: the misspelt field, and the provider, which is refused whatever the field.
+        odd = self.misspelt([], "sucessCondition", "successCondition")
+        odd["spec"]["metrics"][0]["provider"] = provider
+        found = [problem.partition("metric 'errors': ")[2] for problem in problems(tmp_path, odd)]
+        assert [p for p in found if p.startswith("sucessCondition is no field of an Argo Rollouts metric")], found
+        assert [p for p in found if p.startswith(said)], found
 
     def test_fields_far_from_any_are_left_alone(self, tmp_path):
         # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
@@ -4965,7 +5066,7 @@ class TestMetricsThatRunUntilTheyFail:
         # Before: no problem, exit 0, though the README says count is required there; Argo refused the Rollout.
         (found,) = written(tmp_path, self.endless(), rollout([{"setWeight": 20}, step(name="payments")]))
         assert found == (
-            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
+            f"{tmp_path / 'manifests.yaml'}:30: Rollout 'payments', spec.strategy.canary.steps[1].analysis: "
             f"{self.MESSAGE}"
         )
 
@@ -4999,7 +5100,7 @@ class TestPodTemplateHashValues:
         analysis = {"analysis": {"templates": [{"templateName": "payments"}], "args": [arg]}}
         found = written(tmp_path, template(self.URL), rollout([{"setWeight": 20}, analysis]))
         assert found[0] == (
-            f"{tmp_path / 'manifests.yaml'}:32: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
+            f"{tmp_path / 'manifests.yaml'}:31: Rollout 'payments', spec.strategy.canary.steps[1].analysis: arg "
             f"'canary-hash' takes podTemplateHashValue '{which}', which Argo does not know (it knows Latest and "
             f"Stable, written so): the template gets '' for it, not a pod template hash; write {meant} (Latest: the "
             "canary's ReplicaSet, Stable: the stable one's)"
@@ -6139,6 +6240,9 @@ class TestUnquotedArgsOfAStringBody:
     def test_a_text_param_given_a_bare_arg_is_noted(self, tmp_path, tag):
         # Before: nothing said; a hash with letters made every measurement a 400, and 1e3 or 1.10 one too.
         (note,) = body_notes(tmp_path, f'{{"canary_hash": {tag}}}')
+        lines = numbered((tmp_path / "template.yaml").read_text())
+        line = next(number for number, text in lines.items() if text.lstrip().startswith("- count:"))
+        assert note.startswith(f"{tmp_path / 'template.yaml'}:{line}: AnalysisTemplate 'payments', metric 'errors': ")
         inner = tag.strip("{}")
         assert note.endswith(
             f"metric 'errors': the body gives 'canary_hash' as {{{{{inner}}}}} outside quotes, while check 'limited' "
