@@ -758,7 +758,7 @@ ESCAPED_LINE_BREAK = (
     r"""(?<!\\)\\[nrt](?=(?:\\[nrt]|[ \t]){0,8}(?:\\*["'])?[A-Za-z_][\w.-]{0,99}(?:\\*["'])?[ \t]*(?::[ \t"'\\]|=))"""
 )
 _SECRET_PAIR = (
-    r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*=[ \t]*"""
+    r"""(?<![\w.%-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:?=[ \t]*"""
     rf"""(?:{_PAIR_STRING_PREFIX}"(?P<double>(?:[^"\\\r\n]|\\.){{1,512}})"|{_PAIR_STRING_PREFIX}'(?P<single>(?:[^'\\\r\n]|\\.){{1,512}})'"""
     rf"""|{_PAIR_STRING_PREFIX}'(?P<backslashed>[^'\r\n]{{1,512}})'"""
     # Its quotes escaped, in a JSON string (Kafka Connect's `"sasl.jaas.config": "... password=\"...\";"`).

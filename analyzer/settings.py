@@ -44,6 +44,10 @@ _UNSET_AUTH = {
 }
 
 
+# The words of a variable's name that make it an auth setting's (`ANALYZER_AUTH`, `ANALYZER_BEARER_TOKENS`).
+_AUTH_WORD_RE = re.compile(r"AUTH|TOKEN|BEARER|ALLOW")
+
+
 def _split_commas(value: Any) -> Any:
     """Environment variables hold lists as comma-separated text."""
     if isinstance(value, str):
@@ -291,13 +295,19 @@ class Settings(BaseModel):
 
 def _auth_misspelt(environ: Mapping[str, str]) -> list[str]:
     """Why `serve` refuses each ANALYZER_* variable naming no setting that most likely means an auth setting not set
-    itself (`ANALYZER_AUTH_TOKEN`, the S missing): a warning would be read after the service served without auth."""
-    return [
-        f"{variable} is set, which names no setting: did you mean {meant}? Unset, {_UNSET_AUTH[meant]}: rename the "
-        "variable, or remove it"
-        for variable, meant in unknown_variables(environ)
-        if meant in _UNSET_AUTH and meant not in environ
-    ]
+    itself (`ANALYZER_AUTH_TOKEN`, the S missing): a warning would be read after the service served without auth. A
+    name like no setting with an auth word in it means one too (`ANALYZER_AUTH`, `ANALYZER_BEARER_TOKENS`: auth fails
+    closed); not one like another setting (`ANALYZER_HTTP_ALLOW_HOSTS`)."""
+    problems = []
+    for variable, meant in unknown_variables(environ):
+        if meant is None and (words := _AUTH_WORD_RE.findall(variable.removeprefix(ENV_PREFIX))):
+            meant = ENV_PREFIX + ("AUTH_ALLOW" if words == ["ALLOW"] else "AUTH_TOKENS")
+        if meant in _UNSET_AUTH and meant not in environ:
+            problems.append(
+                f"{variable} is set, which names no setting: did you mean {meant}? Unset, {_UNSET_AUTH[meant]}: "
+                "rename the variable, or remove it"
+            )
+    return problems
 
 
 def _is_zero(value: Any) -> bool:

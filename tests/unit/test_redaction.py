@@ -2086,6 +2086,27 @@ class TestFStringsInCrashText:
         assert hide_credentials(text) == shown
 
 
+class TestWalrusInCrashText:
+    """A value a traceback's source line binds with `:=` (Python's walrus, Go's short declaration) is hidden as after
+    `=`."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # Showed whole.
+            ('    if (password := "hunter2"):', '    if (password := "<redacted>"):'),
+            ('password := "hunter2"', 'password := "<redacted>"'),
+            ("token:=abc123 next", "token:=<redacted> next"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    def test_a_non_secret_is_shown(self):
+        text = '    if (count := "12"):  name := "alice"'
+        assert hide_credentials(text) == text
+
+
 class TestYamlLinesInCrashText:
     """A `name: value` line under a secret name, any case, has its value hidden in crash text; a source line's
     annotation (`token: str = ...`) is code, shown."""

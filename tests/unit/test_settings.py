@@ -201,6 +201,53 @@ class TestMisspeltAuth:
     def test_other_misspellings_are_only_warned(self):
         assert Settings.from_env({"ANALYZER_PROT": "9090", "ANALYZER_FOO": "1"}, serving=True).port == 8080
 
+    @pytest.mark.parametrize(
+        ("variable", "meant"),
+        [
+            ("ANALYZER_AUTH", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_BEARER_TOKENS", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_TOKEN_DIR", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_AUTH_ENABLED", "ANALYZER_AUTH_TOKENS"),
+            ("ANALYZER_ALLOW", "ANALYZER_AUTH_ALLOW"),
+        ],
+    )
+    def test_an_auth_word_like_no_setting_stops_the_service(self, variable, meant):
+        # Like no setting closely enough to name one: before, only warned (meant null), and served without auth.
+        environ = {"ANALYZER_AUTH_TOKENS": "/t"} if meant != "ANALYZER_AUTH_TOKENS" else {}
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({**environ, variable: "/run/secret"}, serving=True)
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{variable} is set, which names no setting: did you mean {meant}? Unset, ")
+
+    def test_an_auth_word_beside_the_settings_is_only_warned(self):
+        environ = {
+            "ANALYZER_AUTH_TOKENS": "/t",
+            "ANALYZER_AUTH_ALLOW": "/a",
+            "ANALYZER_ALLOW": "x",
+            "ANALYZER_AUTH": "x",
+        }
+        assert Settings.from_env(environ, serving=True).auth_tokens == Path("/t")
+
+    def test_a_word_meaning_another_setting_is_only_warned(self):
+        # `ALLOW` in an HTTP allow-list's misspelling means that list, not auth.
+        assert Settings.from_env({"ANALYZER_HTTP_ALLOW_HOSTS": "a"}, serving=True).auth_tokens is None
+
+    def test_the_service_links_of_a_service_named_like_auth_start(self):
+        # The kubelet's variables for a Service `analyzer-auth` (and `analyzer-tokens`) in the namespace.
+        environ = {
+            "ANALYZER_AUTH_PORT": "tcp://10.96.0.20:443",
+            "ANALYZER_AUTH_SERVICE_HOST": "10.96.0.20",
+            "ANALYZER_AUTH_SERVICE_PORT": "443",
+            "ANALYZER_AUTH_SERVICE_PORT_HTTPS": "443",
+            "ANALYZER_AUTH_PORT_443_TCP": "tcp://10.96.0.20:443",
+            "ANALYZER_AUTH_PORT_443_TCP_PROTO": "tcp",
+            "ANALYZER_AUTH_PORT_443_TCP_PORT": "443",
+            "ANALYZER_AUTH_PORT_443_TCP_ADDR": "10.96.0.20",
+            "ANALYZER_TOKENS_PORT": "tcp://[fd00::20]:80",
+            "ANALYZER_TOKENS_SERVICE_HOST": "fd00::20",
+        }
+        assert Settings.from_env(environ, serving=True).auth_tokens is None
+
     def test_a_job_reads_no_auth_setting(self):
         # `analyzer run` serves no one: a Job copying the Deployment's env, misspelling included, runs.
         assert Settings.from_env({"ANALYZER_AUTH_TOKEN": "/run/secret"}).auth_tokens is None
