@@ -43,6 +43,7 @@ from analyzer.kinds import (
     format_number,
     gauge_of_counter_warnings,
     grafana_variable_warnings,
+    may_answer_without_its_series,
     metric_names,
     metric_selectors,
     parse_duration,
@@ -50,7 +51,6 @@ from analyzer.kinds import (
     regex_equality_warnings,
     regex_name_selectors,
 )
-from analyzer.promql_names import may_answer_without_its_series
 from checks.error_budget.burn import (
     BurnTier,
     TierResult,
