@@ -1673,6 +1673,9 @@ class Division(NamedTuple):
     # Whether no element of either side can carry a label the division matches on (`sum(...) / sum(...)`): each
     # error then matches the total, and no series need be read to tell.
     label_free: bool
+    # Whether no element of the error side can carry any label (`sum(...) or vector(0)`): a label-less error element
+    # is then what that side answers whenever it counts, fallback or not.
+    errors_label_less: bool = False
 
     def matched(self, labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         """What the division matches an element with `labels` on (a label it lacks matching an empty one)."""
@@ -1703,7 +1706,8 @@ def division_sides(query: str) -> Division | None:
         labels = _labels_at_most(side)
         free = free and labels is not None and not (labels & set(on) if on is not None else labels - set(ignoring))
     sides = _division_text(query)
-    return Division(*sides, on, ignoring, free) if sides is not None else None
+    label_less = _labels_at_most(node.lhs) == frozenset()
+    return Division(*sides, on, ignoring, free, label_less) if sides is not None else None
 
 
 # What follows a division's `/` before its right side: its matching and grouping modifiers.

@@ -43,6 +43,7 @@ from analyzer.kinds import (
     format_number,
     gauge_of_counter_warnings,
     grafana_variable_warnings,
+    may_answer_without_its_series,
     metric_names,
     metric_selectors,
     parse_duration,
@@ -50,7 +51,6 @@ from analyzer.kinds import (
     regex_equality_warnings,
     regex_name_selectors,
 )
-from analyzer.promql_names import may_answer_without_its_series
 from checks.error_budget.burn import (
     BurnTier,
     TierResult,
@@ -884,9 +884,14 @@ class ErrorBudgetCheck(Check):
                     # At 0, a labelled error series shows the division leaves it out whenever it counts: the period's
                     # ratio averages what the rule recorded then (vector(0)'s label-less 0 beside grouped totals
                     # leaves nothing out; a label-less one no fallback of the error side answers is its own, as in
-                    # `sum(...)` over `sum by (job) (...)`). Its labels match no total with traffic or without: a
-                    # gate, which cannot be told otherwise, does not wait for traffic to say so.
-                    own = bool(series.labels) or not may_answer_without_its_series(division.errors)
+                    # `sum(...)` over `sum by (job) (...)`, and so is any of a side that carries no label, as in
+                    # `sum(...) or vector(0)` over it). Its labels match no total with traffic or without: a gate,
+                    # which cannot be told otherwise, does not wait for traffic to say so.
+                    own = (
+                        bool(series.labels)
+                        or division.errors_label_less
+                        or not may_answer_without_its_series(division.errors)
+                    )
                     dropped = own and (gated or any(_last_value(t) > 0 for t in totals))
                     if _last_value(series) > 0 or (gated and dropped):
                         raise _dropped(

@@ -28,6 +28,7 @@ from analyzer.kinds import (
     SourceRejected,
     UnexplainedLabels,
     clip,
+    division_sides,
     escape_promql_string,
     event_form,
     exceeds,
@@ -1795,6 +1796,13 @@ class RawErrors:
         return self.rate is not None and self.rate != 0
 
 
+def _label_less(queries: Mapping[str, str]) -> bool:
+    """Whether the errors query can answer no label at all (`sum(...) or vector(0)`), read as Sloth divides it by the
+    total query (`(error_query) / (total_query)`): its label-less series is then what it answers whenever it counts."""
+    division = division_sides(f"({queries['errors']})\n/\n({queries['total']})")
+    return division is not None and division.errors_label_less
+
+
 def _raw_errors(queries: Mapping[str, str], results: Results, field: str) -> RawErrors | None:
     if "errors" not in queries:
         return None
@@ -2043,8 +2051,11 @@ class SlothReader:
             labels = _matched_labels(series.labels)
             counted = bool(series.samples) and series.samples[-1][1] > 0
             # A 0 that matches nothing (`or vector(0)` beside grouped totals) leaves no error out; a labelled one, or
-            # a label-less one no fallback answers (`sum(...)` over `sum by (job) (...)`), did whenever it counted.
-            if labels not in totals and (counted or (self._gated and (bool(labels) or not self._errors_fallback))):
+            # a label-less one no fallback answers (`sum(...)` over `sum by (job) (...)`) or of a query that carries
+            # no label (`sum(...) or vector(0)` over it), did whenever it counted.
+            if labels not in totals and (
+                counted or (self._gated and (bool(labels) or not self._errors_fallback or _label_less(queries)))
+            ):
                 ratio = queries["ratio"]
                 burned = (
                     "Sloth's alerts never fire on them either"

@@ -970,6 +970,14 @@ CHECKS = [
         total_query='sum by (job) (rate(ebr_http_requests_total{job="ebr-sllb"}[{{ window }}]))',
         min_budget_remaining=0,
     ),
+    # The same with `or vector(0)`: its errors carry no label, fallback or not, so they match no total either.
+    sloth_check(
+        "sllb",
+        name="ebr-sloth-sllb-vector-gate",
+        total_query='sum by (job) (rate(ebr_http_requests_total{job="ebr-sllb"}[{{ window }}]))',
+        errors_query='sum(rate(ebr_http_requests_total{job="ebr-sllb",code=~"(5..|429)"}[{{ window }}])) or vector(0)',
+        min_budget_remaining=0,
+    ),
     sloth_check("slnp", name="ebr-sloth-slnp-gate", errors_query=unmatched_errors("slnp"), min_budget_remaining=0),
     # Errors whose series ended two hours ago, 5% before (data_error_budget_sloth_gone.py): a tier over 1h and 5m
     # alone, and a period rule that does not record beside a 5m ratio that did.
@@ -1747,6 +1755,16 @@ class TestSlothErrorsMatched:
         # No fallback in sloth.errors_query: its label-less series is its own sum, left out whenever it counts. Before:
         # PASS "budget remaining 100%" (a label-less 0 read as vector(0)'s, which counts no error).
         result = await evaluate("ebr-sloth-sllb-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-sllb"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels '
+            "no series of sloth.total_query carries"
+        ), result.reason
+
+    async def test_a_label_less_0_of_errors_that_carry_no_label_fails_a_budget_gate(self, evaluate):
+        # `sum(...) or vector(0)`: fallback or not, its series is label-less whenever it counts. Before: PASS "budget
+        # remaining 100%" (the label-less 0 read as vector(0)'s).
+        result = await evaluate("ebr-sloth-sllb-vector-gate")
         assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
         assert result.reason.startswith(
             'Sloth SLO {sloth_id="ebr-sloth-sllb"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels '

@@ -3222,6 +3222,54 @@ class TestRulesDivided:
             evaluation.reason
         ), evaluation.reason
 
+    BY_JOB = '(sum by (job) (rate(req_total{code=~"5.."}[{w}])))\n/\n(sum by (code) (rate(req_total[{w}])))'
+    UNMATCHED = '(sum by (code) (rate(req_total{code=~"5.."}[{w}])))\n/\n(sum(rate(req_total[{w}])))'
+
+    async def test_a_budget_gate_fails_on_a_label_less_0_of_a_grouped_side_without_a_fallback(self, aiohttp_server):
+        # `sum by (job) (...)` over series without `job` answers one label-less group, its own whenever it counts: no
+        # fallback answered it, and no total matches it.
+        sides = sides_of([({}, "0")], [({"code": "200"}, "100")])
+        fake = SidesPrometheus(self.rules(self.BY_JOB), sides)
+        evaluation = await self.run(aiohttp_server, fake, gate={"min_budget_remaining": 0})
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+
+    async def test_an_inconclusive_verdict_names_a_rule_that_records_nothing(self, aiohttp_server):
+        # `sum by (code) (...)` without `or vector(0)` over `sum(...)`: no window recorded, read as no data.
+        sides = sides_of([({"code": "500"}, "0.5"), ({"code": "200"}, "0")], [({}, "100")])
+        fake = SidesPrometheus(self.rules(self.UNMATCHED), sides)
+        evaluation = await self.run(aiohttp_server, fake, ratio=None)
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert 'its error side answers 0.5 over 1h in {code="500"}' in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize("status", [200, 503])
+    async def test_an_inconclusive_verdict_the_rules_do_not_change_stands_as_it_was(self, aiohttp_server, status):
+        # The division matches (200) or the rules API fails (503): the verdict, its reason and details, unchanged.
+        sides = sides_of([({"code": "500"}, "0")], [({"code": "500"}, "100")])
+        fake = SidesPrometheus(self.rules(self.UNMATCHED), sides, rules_status=status)
+        evaluation = await self.run(aiohttp_server, fake, ratio=None)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE and fake.rules_asked == 1, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details, evaluation.reason
+
+    LABEL_FREE = '(sum(rate(req_total{code=~"5.."}[{w}])) or vector(0))\n/\n(sum by (code) (rate(req_total[{w}])))'
+
+    @pytest.mark.parametrize("gate", [None, {"min_budget_remaining": 0}])
+    async def test_a_label_less_0_beside_a_fallback_of_a_side_that_carries_no_label_is_left_out(
+        self, aiohttp_server, gate
+    ):
+        # `sum(...) or vector(0)` over `sum by (code) (...)`: whether the label-less 0 is the fallback's or the sum's,
+        # the error side answers label-less whenever it counts, which no total matches (the rule records nothing).
+        # Before: PASS "budget remaining 100%" under a gate.
+        sides = sides_of([({}, "0")], [({"code": "200"}, "100")])
+        evaluation = await self.run(aiohttp_server, SidesPrometheus(self.rules(self.LABEL_FREE), sides), gate=gate)
+        if gate is None:
+            assert evaluation.verdict is Outcome.PASS, evaluation.reason
+            assert (
+                "the budget remaining over 30d is not told: recording rule slo:sli_error:ratio_rate1h leaves out"
+                in (evaluation.reason)
+            ), evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+
     @pytest.mark.parametrize(
         ("errors", "total"),
         [
@@ -5062,6 +5110,55 @@ class TestSlothErrorsMatched:
             'Sloth SLO {sloth_id="svc-slo"}: sloth.errors_query counts 0 errors/s over 1h in {}, whose labels no '
             "series of sloth.total_query carries"
         )
+
+    @pytest.mark.parametrize("ratio", [0.0, None])
+    def test_a_budget_gate_refuses_a_label_less_0_of_a_side_that_carries_no_label(self, ratio):
+        # `sum(...) or vector(0)` over `sum by (cluster) (...)`: fallback or not, its series is label-less whenever it
+        # counts, and matches no total then either. Before: PASS "budget remaining 100%".
+        sloth = {**self.SLOTH, "errors_query": 'sum(rate(req_total{code="500"}[{{ window }}])) or vector(0)'}
+        reader = SlothReader(make(period="30d", sloth=sloth).sloth, {}, parse_duration("30d"), 99.9, gated=True)
+        queries = reader.queries("1h", {}, period=False)
+        recorded = [] if ratio is None else [Series({"sloth_id": "svc-slo"}, [(1.0, ratio)])]
+        answers = {
+            "ratio": recorded,
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({"cluster": "a"}, [(1.0, 10.0)])],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured, match="the budget remaining cannot be told"):
+            reader.measure("1h", queries, results)
+
+    def test_a_budget_gate_refuses_a_label_less_0_of_a_grouped_query_without_a_fallback(self):
+        # `sum by (job) (...)` over series without `job`: one label-less group, the query's own whenever it counts.
+        sloth = {**self.SLOTH, "errors_query": 'sum by (job) (rate(req_total{code="500"}[{{ window }}]))'}
+        reader = SlothReader(make(period="30d", sloth=sloth).sloth, {}, parse_duration("30d"), 99.9, gated=True)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {
+            "ratio": [],
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({"cluster": "a"}, [(1.0, 10.0)])],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        with pytest.raises(CheckMisconfigured, match="the budget remaining cannot be told"):
+            reader.measure("1h", queries, results)
+
+    def test_a_label_less_fallback_0_of_a_grouped_side_stands(self):
+        # `sum by (cluster) (...) or vector(0)` over `sum by (cluster) (...)`: the 0 is the fallback's, counting no
+        # error; once errors count they carry `cluster`, which the total matches.
+        sloth = {
+            **self.SLOTH,
+            "errors_query": 'sum by (cluster) (rate(req_total{code="500"}[{{ window }}])) or vector(0)',
+            "total_query": "sum by (cluster) (rate(req_total[{{ window }}]))",
+        }
+        reader = SlothReader(make(period="30d", sloth=sloth).sloth, {}, parse_duration("30d"), 99.9, gated=True)
+        queries = reader.queries("1h", {}, period=False)
+        answers = {
+            "ratio": [Series({"sloth_id": "svc-slo", "cluster": "a"}, [(1.0, 0.0)])],
+            "errors": [Series({}, [(1.0, 0.0)])],
+            "total": [Series({"cluster": "a"}, [(1.0, 10.0)])],
+        }
+        results = {query: QueryResult(query, "vector", answers.get(part, [])) for part, query in queries.items()}
+        assert reader.measure("1h", queries, results).error_ratio == 0.0
 
 
 class TestSlothErrorsMatchedUnrecorded:
