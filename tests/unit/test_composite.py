@@ -541,6 +541,12 @@ class TestCombiningScores:
             # 100 * 1e307 overflowed to inf before the division: score inf, a pass.
             (["p:1e307", "f:1e308"], {"pass_score": 50}, "fail", 100 / 11, 100 / 11),
             (["p:1e308", "i:7e307"], {"pass_score": 50}, "pass", 100 / 1.7, 100),
+            # 100 * 0.3 / (0.1 + 0.2 + 0.3) is 49.99999999999999 in float arithmetic, 50 as written.
+            (["f:0.1", "f:0.2", "p:0.3"], {"pass_score": 50}, "pass", 50, 50),
+            # Exactly at pass_score (100 * 999999999 / 1e9 is 99.9999999 as written): a pass.
+            (["p:999999999", "f:1"], {"pass_score": 99.9999999}, "pass", 99.9999999, 99.9999999),
+            # Exactly at warning_score, the best possible score: inconclusive, not fail.
+            (["p:1", "i:1", "f:2"], {"pass_score": 60, "warning_score": 50}, "inconclusive", 25, 50),
         ],
     )
     async def test_score(self, members, names, fields, verdict, score, best):
@@ -550,6 +556,22 @@ class TestCombiningScores:
         assert body["value"] == pytest.approx(score) and body["details"]["score"] == pytest.approx(score)
         assert body["details"]["best_possible_score"] == pytest.approx(best)
         assert body["threshold"] == fields["pass_score"]
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict"),
+        [
+            # A member failing under pass_score 100: its share (1e-12 of the weight) was within the 1e-9 tolerance
+            # of a float comparison, so the scorecard passed, its reason "score 100 of 100 (pass at 100)".
+            (["p:1e12", "f:1"], {"pass_score": 100}, "fail"),
+            (["p:1e12", "f:1"], {"pass_score": 100, "warning_score": 99}, "inconclusive"),
+            # The best possible score just under warning_score was forgiven as reaching it: inconclusive.
+            (["i:1e12", "f:1"], {"pass_score": 100}, "fail"),
+        ],
+    )
+    async def test_a_score_under_pass_score_by_a_sliver_is_no_pass(self, members, names, fields, verdict):
+        evaluation = await judge(members, names, mode="score", **fields)
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert "score 100 of 100" not in evaluation.reason, evaluation.reason
 
     @pytest.mark.parametrize(
         ("names", "fields", "rule"),
