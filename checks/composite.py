@@ -269,16 +269,38 @@ class CompositeCheck(Check):
             try:
                 target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
-                message = exc.message
-                # The member quotes the value it refused, which may hold a secret of this check's it does not
-                # know as one.
-                for name in sorted(self.secret_params() & args.keys()):
-                    message = message.replace(render_value(args[name]), REDACTED)
                 raise ArgError(
-                    f"member {member.check!r} (members[{index}]) rejects its args: {message}",
+                    f"member {member.check!r} (members[{index}]) rejects its args: "
+                    f"{self._refusal_shown(exc, index, target, args)}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args
+
+    def _refusal_shown(self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue]) -> str:
+        """Member `index`'s refusal of its args without the secrets of this check's it quotes, not knowing them as
+        secrets."""
+        secret = self.secret_params() & args.keys()
+        if exc.arg in self._args_made_of(index, secret) and exc.arg in target.params:
+            # Refused by its param's rules: worded as for a secret of the member's own, which quotes no value. The
+            # member's wording quoted it cut at 80 characters or escaped, where a search for the value missed it.
+            value = self._member_args(args, index, self.members[index])[exc.arg]
+            try:
+                target.params[exc.arg].parse(exc.arg, value, secret=True)
+            except ArgError as hidden:
+                return hidden.message
+        message = exc.message
+        # Refused by the member's kind, which quotes values its own way.
+        for name in sorted(secret):
+            message = message.replace(render_value(args[name]), REDACTED)
+        return message
+
+    def _args_made_of(self, index: int, params: frozenset[str]) -> set[str]:
+        """Member `index`'s args whose values hold one of this check's `params`."""
+        return {
+            arg
+            for arg, parts in self._arg_parts[index].items()
+            if any(isinstance(part, Placeholder) and part.name in params for part in parts)
+        }
 
     def _check_arg(
         self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None, target: Check
@@ -476,11 +498,7 @@ class CompositeCheck(Check):
         evaluation = await ctx.run_check(member.check, args)
         # An arg made of a secret of this check's (`secret`) is hidden too where the member does not declare it
         # secret (a number escapes the scrubbing of text).
-        from_secret = {
-            arg
-            for arg, parts in self._arg_parts[index].items()
-            if any(isinstance(part, Placeholder) and part.name in secret for part in parts)
-        }
+        from_secret = self._args_made_of(index, secret)
         shown = {name: REDACTED if name in from_secret else value for name, value in args.items()}
         return _Result(
             member,

@@ -393,6 +393,38 @@ class TestBindArgs:
             card.bind_args({"canary_hash": "Not_DNS"})
 
 
+class TestBindArgsHidesSecrets:
+    """A member's refusal of an arg made of a secret of the composite's quotes no part of the secret."""
+
+    @pytest.mark.parametrize(
+        ("token", "written"),
+        [
+            # Quoted cut at 80 characters: the cut value was not the secret, and 77 characters of it were shown.
+            ("SECRET" + "x" * 90, "{{ token }}"),
+            # Quoted escaped (repr): 'ab\\cd...' is not the value as given.
+            ("ab\\cd-SECRET-value", "{{ token }}"),
+            # Cut inside the secret: the text around it is long.
+            ("SECRETVALUE12345", "https://example.com/a/very/long/path/that/goes/on/and/on/and/on?key={{ token }}"),
+        ],
+    )
+    def test_a_refused_arg_made_of_a_secret(self, token, written):
+        strict = leaf("strict", {"q": {"type": "label_value", "required": True, "pattern": "[a-z]+"}})
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "strict", "args": {"q": written}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, card).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        # The rule it broke is still said.
+        assert caught.value.message.startswith(
+            "member 'strict' (members[0]) rejects its args: arg 'q' must match the pattern '[a-z]+', got a secret value"
+        ), caught.value.message
+        assert caught.value.arg == "token"
+
+
 OPEN = "composite-open"
 
 
