@@ -388,8 +388,13 @@ class CompositeCheck(Check):
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,
-                    "reason": f"critical member {first.member.check!r} failed ({_quoted(first.reason)}); "
-                    f"{verdict.reason}",
+                    "reason": f"critical member {first.member.check!r} "
+                    + (
+                        f"errored ({_quoted(first.reason)}), counted as failed (on_member_error: fail); "
+                        if first.outcome is Outcome.ERROR
+                        else f"failed ({_quoted(first.reason)}); "
+                    )
+                    + verdict.reason,
                 }
             )
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]

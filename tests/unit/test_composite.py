@@ -782,7 +782,11 @@ class TestReasonsNameTheFirstMember:
         # mut27: the last one named survived (a member that errored counts as failed here).
         evaluation = await judge(self.more(members), ["p", "!e", "!f", "!e2"], mode="any", on_member_error="fail")
         assert evaluation.verdict == "fail"
-        assert evaluation.reason.startswith("critical member 'e' failed"), evaluation.reason
+        # It errored: the reason says so, and how it came to count as failed (its reason read "failed").
+        assert evaluation.reason.startswith("critical member 'e' errored (Prometheus source 'down'"), evaluation.reason
+        assert "), counted as failed (on_member_error: fail); 1 of 4 members pass" in evaluation.reason, (
+            evaluation.reason
+        )
 
 
 class TestMemberReasonsQuotedClipped:
