@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
@@ -30,7 +31,6 @@ from analyzer.kinds import (
     Verdict,
     WrittenNumber,
     WrittenValue,
-    at_most,
     clip,
     format_number,
     render_value,
@@ -131,7 +131,8 @@ class CompositeCheck(Check):
         try:
             math.fsum(member.weight for member in self.members)
         except OverflowError:
-            # Every evaluation divides by this sum: it would be a 500 on every run of the check.
+            # Refused since it made every run a 500; scores are exact now, but such weights are still a slip: only
+            # their ratios count.
             raise ValueError(
                 f"the members' weights sum to more than the float range ({_exact_sum(self.members)} > "
                 f"{format_number(sys.float_info.max)}); scale them down, only their ratios count"
@@ -164,10 +165,12 @@ class CompositeCheck(Check):
         """Which members passing alone reach `score`, and the lightest's score when it does not."""
         if len(self.members) == 1:
             return f"its one member {self.members[0].check!r} passing reaches it"
-        total = math.fsum(member.weight for member in self.members)
-        # Heaviest first: those that reach it are named in that order.
-        shares = sorted(((100 * (member.weight / total), member.check) for member in self.members), key=lambda s: -s[0])
-        reach = [name for share, name in shares if at_most(score, share)]
+        total = sum(_exact(member.weight) for member in self.members)
+        # Heaviest first: those that reach it are named in that order; exactly, as the verdict compares.
+        shares = sorted(
+            ((100 * _exact(member.weight) / total, member.check) for member in self.members), key=lambda s: -s[0]
+        )
+        reach = [name for share, name in shares if share >= _exact(score)]
         if len(reach) == len(shares):
             return f"any one of its {len(shares)} members passing alone reaches it"
         # At most 64 members: the heaviest holds 1/64 of the weight or more, above any score warned of.
@@ -175,7 +178,7 @@ class CompositeCheck(Check):
         shown = ", ".join(repr(name) for name in reach[:3]) + (f" and {len(reach) - 3} more" if len(reach) > 3 else "")
         return (
             f"{shown} passing alone {'reach' if len(reach) > 1 else 'reaches'} it, {lightest!r} alone does not "
-            f"(it scores {format_number(lightest_share)})"
+            f"(it scores {format_number(float(lightest_share))})"
         )
 
     def member_names(self) -> frozenset[str]:
@@ -266,16 +269,38 @@ class CompositeCheck(Check):
             try:
                 target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
-                message = exc.message
-                # The member quotes the value it refused, which may hold a secret of this check's it does not
-                # know as one.
-                for name in sorted(self.secret_params() & args.keys()):
-                    message = message.replace(render_value(args[name]), REDACTED)
                 raise ArgError(
-                    f"member {member.check!r} (members[{index}]) rejects its args: {message}",
+                    f"member {member.check!r} (members[{index}]) rejects its args: "
+                    f"{self._refusal_shown(exc, index, target, args)}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args
+
+    def _refusal_shown(self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue]) -> str:
+        """Member `index`'s refusal of its args without the secrets of this check's it quotes, not knowing them as
+        secrets."""
+        secret = self.secret_params() & args.keys()
+        if exc.arg in self._args_made_of(index, secret) and exc.arg in target.params:
+            # Refused by its param's rules: worded as for a secret of the member's own, which quotes no value. The
+            # member's wording quoted it cut at 80 characters or escaped, where a search for the value missed it.
+            value = self._member_args(args, index, self.members[index])[exc.arg]
+            try:
+                target.params[exc.arg].parse(exc.arg, value, secret=True)
+            except ArgError as hidden:
+                return hidden.message
+        message = exc.message
+        # Refused by the member's kind, which quotes values its own way.
+        for name in sorted(secret):
+            message = message.replace(render_value(args[name]), REDACTED)
+        return message
+
+    def _args_made_of(self, index: int, params: frozenset[str]) -> set[str]:
+        """Member `index`'s args whose values hold one of this check's `params`."""
+        return {
+            arg
+            for arg, parts in self._arg_parts[index].items()
+            if any(isinstance(part, Placeholder) and part.name in params for part in parts)
+        }
 
     def _check_arg(
         self, where: str, arg: str, value: str | float, parts: list[str | Placeholder] | None, target: Check
@@ -363,8 +388,13 @@ class CompositeCheck(Check):
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,
-                    "reason": f"critical member {first.member.check!r} failed ({_quoted(first.reason)}); "
-                    f"{verdict.reason}",
+                    "reason": f"critical member {first.member.check!r} "
+                    + (
+                        f"errored ({_quoted(first.reason)}), counted as failed (on_member_error: fail); "
+                        if first.outcome is Outcome.ERROR
+                        else f"failed ({_quoted(first.reason)}); "
+                    )
+                    + verdict.reason,
                 }
             )
         unsure_critical = [r for r, outcome in judged if r.member.critical and outcome is not Outcome.PASS]
@@ -428,40 +458,43 @@ class CompositeCheck(Check):
                 reason=f"{passed} of {len(outcomes)} members pass, one must{note}: {summary}",
             )
         assert self.pass_score is not None
-        # fsum and at_most: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not 49.99999999999999.
+        # Exactly, in the decimals the catalog writes: weights 0.1, 0.2 and 0.3 with the 0.3 passing score 50, not
+        # float arithmetic's 49.99999999999999; and a pass at 100 needs every member, not all but a member whose
+        # share (1e-12) a float comparison's tolerance forgave.
         # An ignored member keeps its weight and is unknown: it adds nothing to the score (a pass must be earned
         # by the members measured), and, like an inconclusive member, it may still pass, so it cannot make the
         # scorecard fail either.
-        # The share first, then the percentage: 100 * 1e307 overflows to inf where 1e307 / 1.1e308 does not.
-        total = math.fsum([*(r.member.weight for r, _ in judged), *(r.member.weight for r in ignored)])
-        score = 100 * (math.fsum(r.member.weight for r, o in judged if o is Outcome.PASS) / total)
+        total = sum((_exact(r.member.weight) for r in [*(r for r, _ in judged), *ignored]), Fraction(0))
+        score = 100 * sum((_exact(r.member.weight) for r, o in judged if o is Outcome.PASS), Fraction(0)) / total
         # Inconclusive members may still pass: the best score they allow decides whether it can fail yet.
-        best = 100 * (
-            math.fsum(
-                [*(r.member.weight for r, o in judged if o is not Outcome.FAIL), *(r.member.weight for r in ignored)]
-            )
+        best = (
+            100
+            * sum(_exact(r.member.weight) for r in [*(r for r, o in judged if o is not Outcome.FAIL), *ignored])
             / total
         )
         warning = self.warning_score if self.warning_score is not None else self.pass_score
-        if passed and at_most(self.pass_score, score):
+        pass_at, warning_at = _exact(self.pass_score), _exact(warning)
+        if passed and score >= pass_at:
             outcome = Outcome.PASS
-        elif not at_most(warning, best):
+        elif best < warning_at:
             outcome = Outcome.FAIL
         else:
             outcome = Outcome.INCONCLUSIVE
-        details.update(score=score, best_possible_score=best, pass_score=self.pass_score, warning_score=warning)
+        details.update(
+            score=float(score), best_possible_score=float(best), pass_score=self.pass_score, warning_score=warning
+        )
         rule = f"pass at {format_number(self.pass_score)}"
         if warning < self.pass_score:
             rule += f", inconclusive from {format_number(warning)}"
         if best > score:
             unknown = " and ignored" if ignored else ""
-            rule += f"; up to {format_number(best)} if the inconclusive{unknown} members pass"
+            rule += f"; up to {_score_text(best, warning_at)} if the inconclusive{unknown} members pass"
         return Verdict(
             outcome=outcome,
-            value=score,
+            value=float(score),
             threshold=self.pass_score,
             details=details,
-            reason=f"score {format_number(score)} of 100 ({rule}){note}: {summary}",
+            reason=f"score {_score_text(score, pass_at)} of 100 ({rule}){note}: {summary}",
         )
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member, secret: frozenset[str]) -> _Result:
@@ -470,11 +503,7 @@ class CompositeCheck(Check):
         evaluation = await ctx.run_check(member.check, args)
         # An arg made of a secret of this check's (`secret`) is hidden too where the member does not declare it
         # secret (a number escapes the scrubbing of text).
-        from_secret = {
-            arg
-            for arg, parts in self._arg_parts[index].items()
-            if any(isinstance(part, Placeholder) and part.name in secret for part in parts)
-        }
+        from_secret = self._args_made_of(index, secret)
         shown = {name: REDACTED if name in from_secret else value for name, value in args.items()}
         return _Result(
             member,
@@ -614,6 +643,17 @@ def _ignored_note(ignored: list[_Result]) -> str:
     names = ", ".join(repr(r.member.check) for r in ignored)
     subject = f"member {names} errored and was" if len(ignored) == 1 else f"members {names} errored and were"
     return f"; {subject} ignored as unknown (on_member_error: ignore)"
+
+
+def _exact(number: float) -> Fraction:
+    """A weight or score exactly as the catalog writes it in decimal (its shortest form): 0.1 + 0.2 is 0.3."""
+    return Fraction(repr(number))
+
+
+def _score_text(score: Fraction, bound: Fraction) -> str:
+    """`score` as a reason shows it (6 significant digits), "just under" the `bound` it is below but rounds to."""
+    text = format_number(float(score))
+    return f"just under {text}" if score < bound and text == format_number(float(bound)) else text
 
 
 def _exact_sum(members: list[Member]) -> str:

@@ -393,6 +393,38 @@ class TestBindArgs:
             card.bind_args({"canary_hash": "Not_DNS"})
 
 
+class TestBindArgsHidesSecrets:
+    """A member's refusal of an arg made of a secret of the composite's quotes no part of the secret."""
+
+    @pytest.mark.parametrize(
+        ("token", "written"),
+        [
+            # Quoted cut at 80 characters: the cut value was not the secret, and 77 characters of it were shown.
+            ("SECRET" + "x" * 90, "{{ token }}"),
+            # Quoted escaped (repr): 'ab\\cd...' is not the value as given.
+            ("ab\\cd-SECRET-value", "{{ token }}"),
+            # Cut inside the secret: the text around it is long.
+            ("SECRETVALUE12345", "https://example.com/a/very/long/path/that/goes/on/and/on/and/on?key={{ token }}"),
+        ],
+    )
+    def test_a_refused_arg_made_of_a_secret(self, token, written):
+        strict = leaf("strict", {"q": {"type": "label_value", "required": True, "pattern": "[a-z]+"}})
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "strict", "args": {"q": written}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, card).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        # The rule it broke is still said.
+        assert caught.value.message.startswith(
+            "member 'strict' (members[0]) rejects its args: arg 'q' must match the pattern '[a-z]+', got a secret value"
+        ), caught.value.message
+        assert caught.value.arg == "token"
+
+
 OPEN = "composite-open"
 
 
@@ -541,6 +573,12 @@ class TestCombiningScores:
             # 100 * 1e307 overflowed to inf before the division: score inf, a pass.
             (["p:1e307", "f:1e308"], {"pass_score": 50}, "fail", 100 / 11, 100 / 11),
             (["p:1e308", "i:7e307"], {"pass_score": 50}, "pass", 100 / 1.7, 100),
+            # 100 * 0.3 / (0.1 + 0.2 + 0.3) is 49.99999999999999 in float arithmetic, 50 as written.
+            (["f:0.1", "f:0.2", "p:0.3"], {"pass_score": 50}, "pass", 50, 50),
+            # Exactly at pass_score (100 * 999999999 / 1e9 is 99.9999999 as written): a pass.
+            (["p:999999999", "f:1"], {"pass_score": 99.9999999}, "pass", 99.9999999, 99.9999999),
+            # Exactly at warning_score, the best possible score: inconclusive, not fail.
+            (["p:1", "i:1", "f:2"], {"pass_score": 60, "warning_score": 50}, "inconclusive", 25, 50),
         ],
     )
     async def test_score(self, members, names, fields, verdict, score, best):
@@ -550,6 +588,22 @@ class TestCombiningScores:
         assert body["value"] == pytest.approx(score) and body["details"]["score"] == pytest.approx(score)
         assert body["details"]["best_possible_score"] == pytest.approx(best)
         assert body["threshold"] == fields["pass_score"]
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict"),
+        [
+            # A member failing under pass_score 100: its share (1e-12 of the weight) was within the 1e-9 tolerance
+            # of a float comparison, so the scorecard passed, its reason "score 100 of 100 (pass at 100)".
+            (["p:1e12", "f:1"], {"pass_score": 100}, "fail"),
+            (["p:1e12", "f:1"], {"pass_score": 100, "warning_score": 99}, "inconclusive"),
+            # The best possible score just under warning_score was forgiven as reaching it: inconclusive.
+            (["i:1e12", "f:1"], {"pass_score": 100}, "fail"),
+        ],
+    )
+    async def test_a_score_under_pass_score_by_a_sliver_is_no_pass(self, members, names, fields, verdict):
+        evaluation = await judge(members, names, mode="score", **fields)
+        assert evaluation.verdict == verdict, evaluation.reason
+        assert "score 100 of 100" not in evaluation.reason, evaluation.reason
 
     @pytest.mark.parametrize(
         ("names", "fields", "rule"),
@@ -728,7 +782,11 @@ class TestReasonsNameTheFirstMember:
         # mut27: the last one named survived (a member that errored counts as failed here).
         evaluation = await judge(self.more(members), ["p", "!e", "!f", "!e2"], mode="any", on_member_error="fail")
         assert evaluation.verdict == "fail"
-        assert evaluation.reason.startswith("critical member 'e' failed"), evaluation.reason
+        # It errored: the reason says so, and how it came to count as failed (its reason read "failed").
+        assert evaluation.reason.startswith("critical member 'e' errored (Prometheus source 'down'"), evaluation.reason
+        assert "), counted as failed (on_member_error: fail); 1 of 4 members pass" in evaluation.reason, (
+            evaluation.reason
+        )
 
 
 class TestMemberReasonsQuotedClipped:
