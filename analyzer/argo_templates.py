@@ -1049,27 +1049,32 @@ def _kustomizations_listing(paths: Sequence[Path]) -> dict[Path, list[tuple[Path
     sets and how it renames what it applies."""
     listing: dict[Path, list[tuple[Path, str | None, _Renaming]]] = {}
     for kustomization, document in _kustomizations(paths, resolved=True):
-        namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
-        # Kustomize runs each local component's transformers, in order, over all the kustomization holds (its own
-        # resources too), and then the kustomization's own: each wraps the names the earlier made, and sets the
-        # namespace over theirs.
-        inner: _Renaming = ("", "")
-        included_namespace = None
-        for _, included in _components(kustomization.parent, document):
-            prefix, suffix = _renaming(included)
-            inner = (prefix + inner[0], inner[1] + suffix)
-            said = included.get("namespace")
-            included_namespace = said if isinstance(said, str) and said else included_namespace
-        namespace = namespace or included_namespace
-        prefix, suffix = _renaming(document)
-        renaming = (prefix + inner[0], inner[1] + suffix)
+        namespace, renaming = _applying(kustomization.parent, document)
         for directory, entry in _resource_entries(kustomization.parent, document):
             try:
                 listed = (directory / entry).resolve()
             except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: nothing kustomize reads either
                 continue
-            listing.setdefault(listed, []).append((kustomization.parent, namespace or None, renaming))
+            listing.setdefault(listed, []).append((kustomization.parent, namespace, renaming))
     return listing
+
+
+def _applying(directory: Path, document: dict[str, Any]) -> tuple[str | None, _Renaming]:
+    """The namespace a kustomization in `directory` sets (None for none) and how it renames what it applies, its
+    local components' edits with its own."""
+    namespace = document.get("namespace") if isinstance(document.get("namespace"), str) else None
+    # Kustomize runs each local component's transformers, in order, over all the kustomization holds (its own
+    # resources too), and then the kustomization's own: each wraps the names the earlier made, and sets the
+    # namespace over theirs.
+    inner: _Renaming = ("", "")
+    included_namespace = None
+    for _, included in _components(directory, document):
+        prefix, suffix = _renaming(included)
+        inner = (prefix + inner[0], inner[1] + suffix)
+        said = included.get("namespace")
+        included_namespace = said if isinstance(said, str) and said else included_namespace
+    prefix, suffix = _renaming(document)
+    return namespace or included_namespace or None, (prefix + inner[0], inner[1] + suffix)
 
 
 def _resource_entries(directory: Path, document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -1198,7 +1203,8 @@ def _is_int(value: Any) -> bool:
 
 
 def _kustomization_beside(directory: Path) -> tuple[str | None, _Renaming] | None:
-    """The `namespace` a kustomization in `directory` sets (None for none) and how it renames, or None without one."""
+    """The `namespace` a kustomization in `directory` sets (None for none) and how it renames, its local components'
+    edits with its own, or None without one."""
     for name in KUSTOMIZATION_FILE_NAMES:
         try:
             document = yaml.safe_load((directory / name).read_text(encoding="utf-8"))
@@ -1206,8 +1212,7 @@ def _kustomization_beside(directory: Path) -> tuple[str | None, _Renaming] | Non
             continue
         if not isinstance(document, dict):
             return None
-        namespace = document.get("namespace")
-        return (namespace if isinstance(namespace, str) else None), _renaming(document)
+        return _applying(directory, document)
     return None
 
 
@@ -2246,10 +2251,19 @@ class _LocatingGoYamlLoader(_GoYamlLoader):
         if event.anchor in self._composing:
             raise _SelfContaining(None, None, f"anchor {event.anchor!r} value contains itself", event.start_mark)
         node = super().compose_node(parent, index)
-        if isinstance(node, yaml.MappingNode):
-            # Its own list: flattening a merge key (`<<: *x`) edits the list of the node it is done on.
-            return yaml.MappingNode(node.tag, list(node.value), event.start_mark, event.end_mark, node.flow_style)
-        return node
+        if isinstance(node, yaml.SequenceNode):
+            # Its mappings are objects of their own too, each located at the alias (`metrics: *metrics`).
+            items = [self._copied(item, event) for item in node.value]
+            return yaml.SequenceNode(node.tag, items, event.start_mark, event.end_mark, node.flow_style)
+        return self._copied(node, event)
+
+    @staticmethod
+    def _copied(node: Any, alias: Any) -> Any:
+        """A mapping node's copy located at the alias (an AliasEvent), any other node as it is."""
+        if not isinstance(node, yaml.MappingNode):
+            return node
+        # Its own list: flattening a merge key (`<<: *x`) edits the list of the node it is done on.
+        return yaml.MappingNode(node.tag, list(node.value), alias.start_mark, alias.end_mark, node.flow_style)
 
     def compose_sequence_node(self, anchor: Any) -> Any:
         self._composing.append(anchor)
@@ -2539,6 +2553,8 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
             problems.append(
                 f"provider's web has {wrong}: Argo Rollouts' CRD schema requires a url (kubectl apply fails)"
             )
+        elif key != "plugin" and isinstance(value, dict):
+            problems += _required_absent(key, value)
     if not given and not problems[len(misspelt) :]:
         problems.append(f"provider names none: {_NO_PROVIDER}; write one, e.g. provider: {{web: {{url: ...}}}}")
     elif len(given) > 1:
@@ -2553,24 +2569,122 @@ _WEB_FIELDS = frozenset(
     {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath", "method", "timeoutSeconds", "url"}
 )
 
+# The fields Argo Rollouts' CRD schema requires of a provider (`a[].b`: of each item of the list a), each where its
+# parent is given: all but the pod's of a Job, whose template Kubernetes' own Job schema holds (tests hold them to
+# the CRD). The other providers (prometheus, datadog, graphite, influxdb, skywalking, wavefront, plugin) require none.
+_PROVIDER_REQUIRED = {
+    "cloudWatch": ("metricDataQueries",),
+    "job": (
+        "spec",
+        "spec.template",
+        "spec.template.spec.containers",
+        "spec.template.spec.containers[].name",
+        "spec.template.spec.initContainers[].name",
+    ),
+    "kayenta": (
+        "address",
+        "application",
+        "canaryConfigName",
+        "configurationAccountName",
+        "metricsAccountName",
+        "scopes",
+        "storageAccountName",
+        "threshold",
+        "scopes[].controlScope",
+        "scopes[].experimentScope",
+        "scopes[].name",
+        "scopes[].controlScope.region",
+        "scopes[].controlScope.scope",
+        "scopes[].controlScope.step",
+        "scopes[].experimentScope.region",
+        "scopes[].experimentScope.scope",
+        "scopes[].experimentScope.step",
+        "threshold.marginal",
+        "threshold.pass",
+    ),
+    "newRelic": ("query",),
+    "prometheus": ("headers[].key", "headers[].value"),
+    "web": ("headers[].key", "headers[].value"),
+}
+
+
+def _required_absent(provider: str, fields: dict[str, Any]) -> list[str]:
+    """A problem for each field the CRD schema requires of the provider's `fields` that they lack (a null one is
+    dropped by the API server, so lacking too), with the key written that misspells it."""
+    problems = []
+    for required in _PROVIDER_REQUIRED.get(provider, ()):
+        for path, holder in _holders(fields, required.split(".")[:-1], ""):
+            name = required.rpartition(".")[2]
+            if holder.get(name) is not None:
+                continue
+            written = _field_meant_by(name, [key for key in holder if isinstance(key, str) and key != name])
+            hint = f"; did you mean {name!r} where {written!r} is written?" if written is not None else ""
+            problems.append(
+                f"provider's {provider} has no {path}{name}: Argo Rollouts' CRD schema requires it (kubectl apply "
+                f"fails){hint}"
+            )
+    return problems
+
+
+def _holders(node: Any, steps: list[str], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The mappings `steps` lead to from `node` (`a[]` each item of the list a), each with the path written to it;
+    none past a step that is absent or of another shape (its own requirement, or the schema's type, says so)."""
+    if not isinstance(node, dict):
+        return
+    if not steps:
+        yield path, node
+        return
+    step, *rest = steps
+    name = step.removesuffix("[]")
+    value = node.get(name)
+    if step.endswith("[]"):
+        for index, item in enumerate(value if isinstance(value, list) else []):
+            yield from _holders(item, rest, f"{path}{name}[{index}].")
+    else:
+        yield from _holders(value, rest, f"{path}{name}.")
+
+
+def _field_meant_by(name: str, keys: Sequence[str]) -> str | None:
+    """The one key of `keys` that misspells the field `name`, as `_field_meant` reads a misspelling."""
+    meaning = [key for key in keys if _field_meant(key, [name]) == name]
+    return meaning[0] if len(meaning) == 1 else None
+
 
 def _misspelt(fields: Any, known: frozenset[str], at: str, what: str) -> list[str]:
     """A problem for each key of `fields` (a mapping) the CRD does not declare that is close to one it declares and
     `fields` lacks; a key like none (a newer Argo's field) is not guessed at."""
     if not isinstance(fields, dict):
         return []
-    absent = {name.lower(): name for name in known if name not in fields}
+    absent = [name for name in known if name not in fields]
     found = []
     for key in fields:
         if not isinstance(key, str) or key in known:
             continue
-        meant = difflib.get_close_matches(key.lower(), list(absent), n=1, cutoff=0.8)
-        if meant:
+        meant = _field_meant(key, absent)
+        if meant is not None:
             found.append(
-                f"{at}{key} is no {what}; did you mean {absent[meant[0]]!r}? kubectl apply refuses a field the CRD "
+                f"{at}{key} is no {what}; did you mean {meant!r}? kubectl apply refuses a field the CRD "
                 "does not declare (strict field validation, its default), and an apply that does not validate drops it"
             )
     return found
+
+
+def _field_meant(key: str, absent: Iterable[str]) -> str | None:
+    """The one field of `absent` that `key` misspells: one it spells with a camelCase word more or less (a
+    Kubernetes habit: `initialDelaySeconds` for `initialDelay`, `timeout` for `timeoutSeconds`), else the closest
+    one scoring 0.8 or more (`sucessCondition`; `failureCount` scores 0.79 against `failureCondition`, and may as well
+    mean failureLimit); None when there is none, or several of the first kind."""
+    worded = [
+        name
+        for name in absent
+        for longer, shorter in ((key, name), (name, key))
+        if longer.startswith(shorter) and longer[len(shorter) : len(shorter) + 1].isupper()
+    ]
+    if worded:
+        return worded[0] if len(worded) == 1 else None
+    lowered = {name.lower(): name for name in absent}
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[close[0]] if close else None
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:

@@ -267,6 +267,48 @@ class TestDemoKeepsEditedCatalog:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.yaml"]
 
 
+@dataclass
+class _StandIn:
+    """What the demo keeps of its Prometheus: an address (nothing listens there) and a process it stops."""
+
+    url: str
+    pid: int
+
+
+@pytest.mark.integration
+class TestDemoStartKeepsEditedCatalog:
+    """A second start (`make demo` again) keeps the catalog the user edited before writing the demo's anew, and says
+    where: the start as it runs, its shop and analyzer real, without Prometheus (its data and its binary)."""
+
+    def test_a_second_start_keeps_the_edited_catalog(self, tmp_path, monkeypatch, capsys):
+        demo = _demo_module()
+        state = tmp_path / "state"
+        state.mkdir()
+        catalog = state / "catalog.yaml"
+        edited = demo.CATALOG.read_text().replace(demo.CATALOG_PROMETHEUS, "http://127.0.0.1:41017")
+        edited += "- name: payments-latency-p95\n  kind: prometheus\n"
+        catalog.write_text(edited)
+        # Stopped by the demo's stop, as its Prometheus is: it waits for an end of input that never comes.
+        idle = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE, start_new_session=True
+        )
+        prometheus = _StandIn("http://127.0.0.1:9", idle.pid)
+        monkeypatch.setattr(demo, "backfill", lambda data, tsdb: None)
+        monkeypatch.setattr(demo, "_start_prometheus", lambda state, port: prometheus)
+        monkeypatch.setattr(demo, "_get", lambda url: "")
+        try:
+            assert demo.start(state, 0, 0, 0) == 0
+        finally:
+            demo.stop(state)
+            idle.wait(timeout=30)
+        (kept,) = state.glob("catalog-edited-*.yaml")
+        assert kept.read_text() == edited
+        written = catalog.read_text()
+        assert "payments-latency-p95" not in written and prometheus.url in written
+        said = capsys.readouterr().out
+        assert f"{catalog} held checks of yours, kept in {kept}: each start writes the demo's catalog anew" in said
+
+
 @pytest.mark.integration
 class TestDemo:
     """The demo takes its ports from the caller, and a failed start leaves nothing running."""

@@ -779,6 +779,41 @@ class TestProblemsNameTheirLine:
         ], found
         assert all(MISSPELT in problem for problem in found), found
 
+    def test_an_alias_of_a_sequence_names_its_items_at_the_alias(self, tmp_path):
+        # kubectl makes a copy of the list where the alias is written; before, the second template's metrics were
+        # named at the lines of the first's, where its anchor is.
+        metrics = FINE_METRIC.format(name="errors", check="payments-eror-rate") + FINE_METRIC.format(
+            name="latency", check="payments-eror-rate"
+        )
+        head = (
+            "- apiVersion: argoproj.io/v1alpha1\n  kind: AnalysisTemplate\n  metadata: {{name: {}}}\n  spec:\n"
+            "    args: [{{name: canary-hash}}]\n"
+        )
+        text = (
+            "apiVersion: v1\nkind: List\nitems:\n"
+            + head.format("a")
+            + "    metrics: &metrics\n"
+            + "".join(f"  {line}\n" for line in metrics.splitlines())
+            + head.format("b")
+            + "    metrics: *metrics\n"
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        lines = numbered(text)
+        assert (lines[10], lines[21], lines[37]) == (
+            "    - name: errors",
+            "    - name: latency",
+            "    metrics: *metrics",
+        )
+        found = template_problems([tmp_path], self.catalog())
+        assert [problem.partition(": url")[0] for problem in found] == [
+            f"{file}:10: AnalysisTemplate 'a', metric 'errors'",
+            f"{file}:21: AnalysisTemplate 'a', metric 'latency'",
+            f"{file}:37: AnalysisTemplate 'b', metric 'errors'",
+            f"{file}:37: AnalysisTemplate 'b', metric 'latency'",
+        ], found
+        assert all(MISSPELT in problem for problem in found), found
+
     def test_an_alias_inside_its_own_anchor_is_no_manifest(self, tmp_path):
         # kubectl refuses it (go-yaml: "anchor 's' value contains itself"); before, validate crashed (RecursionError).
         text = (
@@ -3253,7 +3288,7 @@ class TestProvidersOfAnotherShape:
                 "fails)",
             ),
             (
-                {"web": {"url": "http://x"}, "job": {"spec": {}}},
+                {"web": {"url": "http://x"}, "job": {"spec": {"template": {}}}},
                 "provider gives 2 (job, web): Argo ends every AnalysisRun of it in Error at once (Analysis spec "
                 "invalid: multiple providers specified); keep one per metric",
             ),
@@ -3411,6 +3446,48 @@ class TestFieldsMisspelt:
         assert [p for p in found if p.startswith("sucessCondition is no field of an Argo Rollouts metric")], found
         assert [p for p in found if p.startswith(said)], found
 
+    @pytest.mark.parametrize(
+        ("where", "field", "meant"),
+        [
+            # A Kubernetes habit: a camelCase word more (probes' initialDelaySeconds) or less (timeout).
+            ([], "initialDelaySeconds", "initialDelay"),
+            ([], "intervalSeconds", "interval"),
+            (["provider", "web"], "timeout", "timeoutSeconds"),
+            # 0.84 against consecutiveErrorLimit: at the cutoff of 0.8 or above.
+            ([], "consecutiveErrors", "consecutiveErrorLimit"),
+        ],
+    )
+    def test_the_common_misspellings_are_named(self, tmp_path, where, field, meant):
+        # Before: initialDelaySeconds (0.77 against initialDelay), intervalSeconds and timeout were exit 0, the
+        # field dropped where applied without validation (a metric measured at once, or every 1s... as Argo reads it).
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        holder = odd["spec"]["metrics"][0]
+        for key in where:
+            holder = holder[key]
+        holder.pop(meant, None)
+        holder[field] = "30s" if field != "consecutiveErrors" else 2
+        found = problems(tmp_path, odd)
+        at = ".".join([*where, ""]) if where else ""
+        what = "field of Argo Rollouts' web provider" if where else "field of an Argo Rollouts metric"
+        said = f"metric 'errors': {at}{field} is no {what}; did you mean {meant!r}? kubectl apply refuses a field"
+        assert [p for p in found if said in p], found
+
+    @pytest.mark.parametrize(
+        "field",
+        [
+            "failureCount",  # 0.79 against failureCondition, and may as well mean failureLimit
+            "json",  # jsonBody or jsonPath: a word less of two
+            "delay",
+        ],
+    )
+    def test_a_field_that_may_mean_several_or_none_is_not_guessed_at(self, tmp_path, field):
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"]["web"].pop("jsonPath")
+        del odd["spec"]["metrics"][0]["failureCondition"]
+        holder = odd["spec"]["metrics"][0]["provider"]["web"] if field == "json" else odd["spec"]["metrics"][0]
+        holder[field] = 1
+        assert [p for p in problems(tmp_path, odd) if "is no field" in p] == []
+
     def test_fields_far_from_any_are_left_alone(self, tmp_path):
         # An unknown field that resembles no absent one (a newer Argo's, an annotation's) is not guessed at.
         odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
@@ -3449,6 +3526,169 @@ class TestFieldsMisspelt:
         assert found.startswith(f"{tmp_path / 'manifests.yaml'}:"), found
         assert ": AnalysisRun 'payments-1', metric 'errors' (args: " in found
         assert "): provider 'Web' is no provider of Argo Rollouts' CRD (did you mean 'web'?): kubectl apply" in found
+
+
+KAYENTA_SCOPE = {"region": "us-east-1", "scope": "app=payments", "step": 60}
+# One of each provider, holding what Argo Rollouts' CRD schema requires of it.
+OTHER_PROVIDERS = {
+    "cloudWatch": {"metricDataQueries": [{"id": "errors", "expression": "SUM(errors)"}]},
+    "datadog": {"query": "sum:errors{service:payments}"},
+    "graphite": {"address": "http://graphite:8080", "query": "errors"},
+    "influxdb": {"profile": "influx", "query": 'from(bucket: "b")'},
+    "job": {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}}},
+    "kayenta": {
+        "address": "http://kayenta:8090",
+        "application": "payments",
+        "canaryConfigName": "payments",
+        "configurationAccountName": "config",
+        "metricsAccountName": "metrics",
+        "storageAccountName": "storage",
+        "threshold": {"pass": 90, "marginal": 75},
+        "scopes": [{"name": "default", "controlScope": KAYENTA_SCOPE, "experimentScope": dict(KAYENTA_SCOPE)}],
+    },
+    "newRelic": {"query": "SELECT count(*) FROM Transaction"},
+    "plugin": {"argoproj-labs/metric": {"query": "x"}},
+    "prometheus": {"address": "http://prometheus:9090", "query": "up", "headers": [{"key": "X-Org", "value": "1"}]},
+    "skywalking": {"address": "http://skywalking:12800", "query": "x"},
+    "wavefront": {"address": "wavefront:443", "query": "ts(errors)"},
+}
+
+
+class TestRequiredFieldsOfOtherProviders:
+    """A provider other than web lacking a field Argo Rollouts' CRD schema requires of it (newRelic's query, a Job's
+    spec, kayenta's threshold) is named as web's missing url is: kubectl apply refuses the template."""
+
+    @staticmethod
+    def of(provider: str, fields: Any) -> dict[str, Any]:
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        odd["spec"]["metrics"][0]["provider"] = {provider: fields}
+        return odd
+
+    @staticmethod
+    def without(provider: str, path: str, misspelt: str | None = None) -> dict[str, Any]:
+        fields = copy.deepcopy(OTHER_PROVIDERS[provider])
+        *steps, last = [int(step) if step.isdigit() else step for step in re.split(r"[.\[\]]+", path) if step]
+        holder = fields
+        for step in steps:
+            holder = holder[step]
+        value = holder.pop(last)
+        if misspelt is not None:
+            holder[misspelt] = value
+        return TestRequiredFieldsOfOtherProviders.of(provider, fields)
+
+    @pytest.mark.parametrize("provider", sorted(OTHER_PROVIDERS))
+    def test_a_provider_holding_them_is_not_said(self, tmp_path, provider):
+        assert problems(tmp_path, *crd_valid(self.of(provider, OTHER_PROVIDERS[provider]))) == []
+
+    @pytest.mark.parametrize(
+        ("provider", "path"),
+        [
+            ("cloudWatch", "metricDataQueries"),
+            ("job", "spec"),
+            ("job", "spec.template"),
+            ("job", "spec.template.spec.containers"),
+            ("job", "spec.template.spec.containers[0].name"),
+            ("kayenta", "canaryConfigName"),
+            ("kayenta", "threshold.pass"),
+            ("kayenta", "scopes[0].experimentScope"),
+            ("kayenta", "scopes[0].controlScope.step"),
+            ("newRelic", "query"),
+            ("prometheus", "headers[0].value"),
+        ],
+    )
+    def test_a_field_missing_is_named(self, tmp_path, provider, path):
+        # Before: exit 0 (a metric calling no check of the analyzer: nothing checked); kubectl apply fails.
+        odd = self.without(provider, path)
+        assert list(_crd_validator("AnalysisTemplate").iter_errors(odd)), path
+        (found,) = problems(tmp_path, odd)
+        assert found == (
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': provider's {provider} "
+            f"has no {path}: Argo Rollouts' CRD schema requires it (kubectl apply fails)"
+        )
+
+    @pytest.mark.parametrize(
+        ("provider", "path", "misspelt"),
+        [
+            ("newRelic", "query", "qeury"),
+            ("cloudWatch", "metricDataQueries", "metricDataQuery"),
+            ("job", "spec.template", "Template"),
+            ("kayenta", "threshold.pass", "passed"),
+        ],
+    )
+    def test_a_field_misspelt_is_named_with_what_is_written(self, tmp_path, provider, path, misspelt):
+        odd = self.without(provider, path, misspelt)
+        assert list(_crd_validator("AnalysisTemplate").iter_errors(odd)), path
+        (found,) = problems(tmp_path, odd)
+        field = path.rpartition(".")[2]
+        assert found.endswith(
+            f"metric 'errors': provider's {provider} has no {path}: Argo Rollouts' CRD schema requires it (kubectl "
+            f"apply fails); did you mean {field!r} where {misspelt!r} is written?"
+        ), found
+
+    def test_a_web_header_without_its_value(self, tmp_path):
+        odd = template(
+            f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}",
+            headers=[*AUTHORIZED, {"key": "X-Team"}],
+        )
+        assert list(_crd_validator("AnalysisTemplate").iter_errors(odd))
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            "metric 'errors': provider's web has no headers[1].value: Argo Rollouts' CRD schema requires it (kubectl "
+            "apply fails)"
+        ), found
+
+    @pytest.mark.parametrize("provider", ["prometheus", "datadog", "graphite", "influxdb", "skywalking", "wavefront"])
+    def test_a_provider_the_crd_requires_nothing_of(self, tmp_path, provider):
+        # What the provider needs at run time is its own (Argo measures an Error there): no rule invented here.
+        odd = self.of(provider, {})
+        assert not list(_crd_validator("AnalysisTemplate").iter_errors(odd))
+        assert problems(tmp_path, odd) == []
+
+    @staticmethod
+    def required(node: dict[str, Any], path: str) -> list[str]:
+        """The paths of the fields the schema `node` requires (`a[].b`: of each item of the list a)."""
+        found = [f"{path}{name}" for name in node.get("required") or []]
+        for name, child in (node.get("properties") or {}).items():
+            found += TestRequiredFieldsOfOtherProviders.required(child, f"{path}{name}.")
+        if isinstance(node.get("items"), dict):
+            found += TestRequiredFieldsOfOtherProviders.required(node["items"], f"{path.removesuffix('.')}[].")
+        return found
+
+    def test_the_fields_required_are_the_crds(self):
+        # Every field the CRDs require of a provider, but the pod's of a Job (Kubernetes' own Pod schema).
+        for kind in ("AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun"):
+            schema = _crd_validator(kind).schema["properties"]["spec"]["properties"]["metrics"]["items"]
+            required = {
+                provider: set(self.required(node, ""))
+                for provider, node in schema["properties"]["provider"]["properties"].items()
+                if self.required(node, "")
+            }
+            pod = {path for path in required["job"] if path.startswith("spec.template.spec.")}
+            pod -= {"spec.template.spec.containers", "spec.template.spec.containers[].name"}
+            pod -= {"spec.template.spec.initContainers[].name"}
+            job = {path for path in required["job"] if path.startswith(("spec.podFailurePolicy", "spec.s"))}
+            held = {provider: set(paths) for provider, paths in argo_templates._PROVIDER_REQUIRED.items()}
+            held["web"].add("url")
+            assert required == {**held, "job": held["job"] | pod | job}, kind
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(self.without("newRelic", "query")))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': provider's newRelic has no query: Argo Rollouts' CRD schema requires it" in (
+            result.stderr
+        )
+
+    def test_an_analysis_run(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, TestNamedTwice.CHECK, TestAnalysisRuns.HASH)
+        run["spec"]["metrics"][0]["provider"] = {"cloudWatch": {}}
+        (found,) = written(tmp_path, run)
+        assert found.startswith(f"{tmp_path / 'manifests.yaml'}:12: AnalysisRun 'payments-1', metric 'errors'"), found
+        assert found.endswith(
+            ": provider's cloudWatch has no metricDataQueries: Argo Rollouts' CRD schema requires it (kubectl apply "
+            "fails)"
+        ), found
 
 
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
@@ -6753,6 +6993,41 @@ class TestNamespaceOfAKustomizationBeside:
         catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
         (found,) = template_problems([tmp_path], catalog)
         assert "url calls analyzer.argo-rollouts.svc on port 80 (http's, the url writing none), which Service " in found
+
+
+class TestComponentsOfAKustomizationBeside:
+    """A kustomization beside a Service listing nothing of it applies its local components' namespace and names too,
+    as the kustomizations listing it do."""
+
+    RUN = "/api/v1/checks/payments-error-rate/run?canary_hash={{args.canary-hash}}"
+
+    @pytest.mark.parametrize(
+        ("own", "component", "host"),
+        [
+            ({}, {"namespace": "argo-rollouts"}, "analyzer.argo-rollouts.svc"),
+            ({"namespace": "argo-rollouts"}, {"namePrefix": "prod-"}, "prod-analyzer.argo-rollouts.svc"),
+            # The kustomization's own transformers run after its components': its prefix outside theirs.
+            (
+                {"namespace": "argo-rollouts", "namePrefix": "eu-"},
+                {"namePrefix": "prod-", "namespace": "staging"},
+                "eu-prod-analyzer.argo-rollouts.svc",
+            ),
+        ],
+    )
+    def test_a_component_renaming_the_service_it_is_judged_by(self, tmp_path, own, component, host):
+        # Before: the component was not read, the Service's namespace or name not known, and a url calling it on a
+        # port it does not serve (80 here, the url writing none) was judged by none: exit 0.
+        url = f"http://{host}{self.RUN}"
+        (tmp_path / "templates.yaml").write_text(yaml.safe_dump_all(declaring_what_they_use((template(url),))))
+        (tmp_path / "service.yaml").write_text(yaml.safe_dump(service()))
+        (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({**own, "components": ["rename"]}))
+        (tmp_path / "rename").mkdir()
+        (tmp_path / "rename" / "kustomization.yaml").write_text(
+            yaml.safe_dump({"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", **component})
+        )
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path], catalog)
+        assert f"url calls {host} on port 80 (http's, the url writing none), which Service " in found, found
 
 
 class TestTargetPortAdvice:
