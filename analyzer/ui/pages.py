@@ -97,6 +97,11 @@ _CURSOR_RE = re.compile(r"[0-9]{1,12}")
 # A recorded answer whose recording is within its duration and the reuse window of its evaluation time, and this
 # much more (a busy loop between the end and the recording), shows one time: it was evaluated as of then.
 _CLOCK_SLACK_S = 1.0
+# An Argo measurement's `startedAt` is in whole seconds and taken before its request, which the analyzer dates as it
+# arrives: an address built from it names no answer to the millisecond, so a page evaluating it again names the
+# answers held this near it (a controller's clock a little apart from the analyzer's too), the nearest first.
+_NEAR_S = 60.0
+_NEAR_SHOWN = 5
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -517,8 +522,10 @@ async def run_page(request: web.Request) -> web.Response:
     # would compare equal, so a secret given (or its default) is evaluated, never matched to a recorded answer.
     # So does an arg holding a credential the history shows as <redacted> (`shown` differs from `args` there).
     recorded = None
+    near: list[tuple[int, str, str, str]] = []
     if at is not None and not secret & args.keys() and (shown := check.shown_args(args)) == args:
         recorded = _recorded(request, check.name, shown, at)
+        near = _recorded_near(request, check.name, shown, at)
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
@@ -542,7 +549,7 @@ async def run_page(request: web.Request) -> web.Response:
         reached=generation.catalog.reached(check.name),
         definition=check,
     )
-    entry = _as_entry(evaluation, check, generation.catalog.version)
+    entry = _as_entry(evaluation, check, generation.catalog.version) | {"near": near}
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
 
 
@@ -599,6 +606,32 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args)
     ]
     return _newest_of(matching, principal)
+
+
+def _recorded_near(
+    request: web.Request, name: str, args: Mapping[str, Any], at: datetime
+) -> list[tuple[int, str, str, str]]:
+    """This replica's recorded answers of the check with these args evaluated within _NEAR_S of `at` (not at it), the
+    nearest first: each one's number, verdict, evaluation time and how far from `at` it is."""
+    history = request.app[HISTORY]
+    principal: Principal = request[PRINCIPAL]
+    visible = principal.may_run(request[GENERATION].catalog)
+    found: list[tuple[float, int, str, str]] = []
+    # One evaluation answering several requests (coalesced, reused) is one answer: named once, by its newest entry.
+    named: set[tuple[datetime, str, str]] = set()
+    for entry in history.query(check=name, limit=history.capacity, visible=visible):
+        if entry.evaluated_at is None or entry.args != dict(args):
+            continue
+        apart_s = round((entry.evaluated_at - at).total_seconds(), 3)
+        answer = (entry.evaluated_at, entry.verdict, entry.reason)
+        if apart_s != 0 and abs(apart_s) <= _NEAR_S and answer not in named:
+            named.add(answer)
+            found.append((apart_s, entry.seq, entry.verdict, format_time(entry.evaluated_at)))
+    found.sort(key=lambda near: (abs(near[0]), -near[1]))
+    return [
+        (seq, verdict, evaluated_at, f"{abs(apart_s):g} s {'after' if apart_s > 0 else 'before'}")
+        for apart_s, seq, verdict, evaluated_at in found[:_NEAR_SHOWN]
+    ]
 
 
 def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any] | None:
