@@ -531,7 +531,7 @@ async def run_page(request: web.Request) -> web.Response:
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     if at is not None and not check.measures_the_past():
-        return _not_recorded_here(request, check, args_in, at_text)
+        return _not_recorded_here(request, check, args_in, at_text, near)
     if request.method == "HEAD":
         # A chat tool unfurling a pasted link, a link checker: the status a GET would give, never an evaluation
         # (an http_smoke check would send its requests) nor an entry in the history the SREs read.
@@ -836,9 +836,16 @@ def _head_answer() -> web.Response:
     return web.Response(status=200, content_type="text/html", charset="utf-8")
 
 
-def _not_recorded_here(request: web.Request, check: Check, args_in: Mapping[str, str], at_text: str) -> web.Response:
+def _not_recorded_here(
+    request: web.Request,
+    check: Check,
+    args_in: Mapping[str, str],
+    at_text: str,
+    near: list[tuple[int, str, str, str]],
+) -> web.Response:
     """The page of a link to an answer this replica does not hold, of a check that measures only the present: a new
-    evaluation would be of now, not of then, and would send its requests again; the form runs it now on request."""
+    evaluation would be of now, not of then, and would send its requests again; the form runs it now on request.
+    `near`: the answers it holds near that time (see `_recorded_near`), which the page links."""
     history = request.app[HISTORY]
     message = (
         f"Not recorded here: this replica holds no answer of {check.name!r} with these args at {at_text} (another "
@@ -846,11 +853,16 @@ def _not_recorded_here(request: web.Request, check: Check, args_in: Mapping[str,
         f"{check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends requests now): it "
         "cannot be evaluated as of then. The button runs it now."
     )
-    return _form_again(request, check, args_in, {"": message}, status=404)
+    return _form_again(request, check, args_in, {"": message}, status=404, near=near)
 
 
 def _form_again(
-    request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str], status: int = 400
+    request: web.Request,
+    check: Check,
+    values: Mapping[str, str],
+    errors: dict[str, str],
+    status: int = 400,
+    near: list[tuple[int, str, str, str]] | None = None,
 ) -> web.Response:
     # A problem with an arg the form has no field for (an undeclared `att=`) is shown above the button.
     errors = {key if key in check.params or key == "at" else "": message for key, message in errors.items()}
@@ -864,6 +876,7 @@ def _form_again(
             "secret_params": check.secret_params(),
             "errors": errors,
             "values": {key: value for key, value in values.items() if key not in check.secret_params()},
+            "near": near or [],
             **_common(request),
         },
         status=status,
