@@ -622,7 +622,8 @@ def _recorded_near(
     for entry in history.query(check=name, limit=history.capacity, visible=visible):
         if entry.evaluated_at is None or entry.args != dict(args):
             continue
-        apart_s = round((entry.evaluated_at - at).total_seconds(), 3)
+        # Apart by the times as the page writes them, to the millisecond (format_time cuts, never rounds).
+        apart_s = round((_to_the_millisecond(entry.evaluated_at) - _to_the_millisecond(at)).total_seconds(), 3)
         answer = (entry.evaluated_at, entry.verdict, entry.reason)
         if apart_s != 0 and abs(apart_s) <= _NEAR_S and answer not in named:
             named.add(answer)
@@ -632,6 +633,10 @@ def _recorded_near(
         (seq, verdict, evaluated_at, f"{abs(apart_s):g} s {'after' if apart_s > 0 else 'before'}")
         for apart_s, seq, verdict, evaluated_at in found[:_NEAR_SHOWN]
     ]
+
+
+def _to_the_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any] | None:

@@ -157,10 +157,11 @@ class TestLinks:
         assert re.search(r'id="verdict">PASS<', page.text)
 
     def test_an_address_built_from_a_measurements_started_at_names_the_answer_held_near_it(self, served, prometheus):
-        # Argo's startedAt is in whole seconds and taken before its request: the answer is recorded 0.4 s after it.
+        # Argo's startedAt is in whole seconds and taken before its request: the answer is recorded 0.4 s after it (its
+        # time written to the millisecond, 0.400, and so its distance).
         started_at = prometheus.anchor - 300
         held = get(
-            served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={started_at + 0.4}", headers=BEARER
+            served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={started_at + 0.4006}", headers=BEARER
         ).json()
         seq = get(served, "/api/v1/verdicts?check=error-rate&limit=1", headers=BEARER).json()["entries"][0]["seq"]
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={started_at:.0f}", headers=BEARER)
