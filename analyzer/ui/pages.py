@@ -97,6 +97,11 @@ _CURSOR_RE = re.compile(r"[0-9]{1,12}")
 # A recorded answer whose recording is within its duration and the reuse window of its evaluation time, and this
 # much more (a busy loop between the end and the recording), shows one time: it was evaluated as of then.
 _CLOCK_SLACK_S = 1.0
+# An Argo measurement's `startedAt` is in whole seconds and taken before its request, which the analyzer dates as it
+# arrives: an address built from it names no answer to the millisecond, so a page evaluating it again names the
+# answers held this near it (a controller's clock a little apart from the analyzer's too), the nearest first.
+_NEAR_S = 60.0
+_NEAR_SHOWN = 5
 
 
 def is_ui_route(request: web.Request) -> bool:
@@ -517,14 +522,16 @@ async def run_page(request: web.Request) -> web.Response:
     # would compare equal, so a secret given (or its default) is evaluated, never matched to a recorded answer.
     # So does an arg holding a credential the history shows as <redacted> (`shown` differs from `args` there).
     recorded = None
+    near: list[tuple[int, str, str, str]] = []
     if at is not None and not secret & args.keys() and (shown := check.shown_args(args)) == args:
         recorded = _recorded(request, check.name, shown, at)
+        near = _recorded_near(request, check.name, shown, at)
     if recorded is not None:
         return await _render_verdict(request, check, recorded, origin="recorded")
     if request.app[LIVE].draining:
         raise ShuttingDown(request.app[SETTINGS].retry_after_s)
     if at is not None and not check.measures_the_past():
-        return _not_recorded_here(request, check, args_in, at_text)
+        return _not_recorded_here(request, check, args_in, at_text, near)
     if request.method == "HEAD":
         # A chat tool unfurling a pasted link, a link checker: the status a GET would give, never an evaluation
         # (an http_smoke check would send its requests) nor an entry in the history the SREs read.
@@ -542,7 +549,7 @@ async def run_page(request: web.Request) -> web.Response:
         reached=generation.catalog.reached(check.name),
         definition=check,
     )
-    entry = _as_entry(evaluation, check, generation.catalog.version)
+    entry = _as_entry(evaluation, check, generation.catalog.version) | {"near": near}
     return await _render_verdict(request, check, entry, origin="evaluated" if at is None else "re-evaluated")
 
 
@@ -599,6 +606,37 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args)
     ]
     return _newest_of(matching, principal)
+
+
+def _recorded_near(
+    request: web.Request, name: str, args: Mapping[str, Any], at: datetime
+) -> list[tuple[int, str, str, str]]:
+    """This replica's recorded answers of the check with these args evaluated within _NEAR_S of `at` (not at it), the
+    nearest first: each one's number, verdict, evaluation time and how far from `at` it is."""
+    history = request.app[HISTORY]
+    principal: Principal = request[PRINCIPAL]
+    visible = principal.may_run(request[GENERATION].catalog)
+    found: list[tuple[float, int, str, str]] = []
+    # One evaluation answering several requests (coalesced, reused) is one answer: named once, by its newest entry.
+    named: set[tuple[datetime, str, str]] = set()
+    for entry in history.query(check=name, limit=history.capacity, visible=visible):
+        if entry.evaluated_at is None or entry.args != dict(args):
+            continue
+        # Apart by the times as the page writes them, to the millisecond (format_time cuts, never rounds).
+        apart_s = round((_to_the_millisecond(entry.evaluated_at) - _to_the_millisecond(at)).total_seconds(), 3)
+        answer = (entry.evaluated_at, entry.verdict, entry.reason)
+        if apart_s != 0 and abs(apart_s) <= _NEAR_S and answer not in named:
+            named.add(answer)
+            found.append((apart_s, entry.seq, entry.verdict, format_time(entry.evaluated_at)))
+    found.sort(key=lambda near: (abs(near[0]), -near[1]))
+    return [
+        (seq, verdict, evaluated_at, f"{abs(apart_s):g} s {'after' if apart_s > 0 else 'before'}")
+        for apart_s, seq, verdict, evaluated_at in found[:_NEAR_SHOWN]
+    ]
+
+
+def _to_the_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _newest_of(matching: list[Recorded], principal: Principal) -> dict[str, Any] | None:
@@ -803,9 +841,16 @@ def _head_answer() -> web.Response:
     return web.Response(status=200, content_type="text/html", charset="utf-8")
 
 
-def _not_recorded_here(request: web.Request, check: Check, args_in: Mapping[str, str], at_text: str) -> web.Response:
+def _not_recorded_here(
+    request: web.Request,
+    check: Check,
+    args_in: Mapping[str, str],
+    at_text: str,
+    near: list[tuple[int, str, str, str]],
+) -> web.Response:
     """The page of a link to an answer this replica does not hold, of a check that measures only the present: a new
-    evaluation would be of now, not of then, and would send its requests again; the form runs it now on request."""
+    evaluation would be of now, not of then, and would send its requests again; the form runs it now on request.
+    `near`: the answers it holds near that time (see `_recorded_near`), which the page links."""
     history = request.app[HISTORY]
     message = (
         f"Not recorded here: this replica holds no answer of {check.name!r} with these args at {at_text} (another "
@@ -813,11 +858,16 @@ def _not_recorded_here(request: web.Request, check: Check, args_in: Mapping[str,
         f"{check.name!r} ({check.kind}) measures only the present (it, or a member of it, sends requests now): it "
         "cannot be evaluated as of then. The button runs it now."
     )
-    return _form_again(request, check, args_in, {"": message}, status=404)
+    return _form_again(request, check, args_in, {"": message}, status=404, near=near)
 
 
 def _form_again(
-    request: web.Request, check: Check, values: Mapping[str, str], errors: dict[str, str], status: int = 400
+    request: web.Request,
+    check: Check,
+    values: Mapping[str, str],
+    errors: dict[str, str],
+    status: int = 400,
+    near: list[tuple[int, str, str, str]] | None = None,
 ) -> web.Response:
     # A problem with an arg the form has no field for (an undeclared `att=`) is shown above the button.
     errors = {key if key in check.params or key == "at" else "": message for key, message in errors.items()}
@@ -831,6 +881,7 @@ def _form_again(
             "secret_params": check.secret_params(),
             "errors": errors,
             "values": {key: value for key, value in values.items() if key not in check.secret_params()},
+            "near": near or [],
             **_common(request),
         },
         status=status,

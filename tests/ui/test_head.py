@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -172,6 +173,20 @@ class TestALinkOfACheckThatMeasuresNow:
         assert re.search(r'<input id="arg-at" name="at" value=""', page.text)
         assert history_seqs(served) == before
         assert head(served, self.PATH, headers=BEARER).status_code == 404
+
+    def test_an_address_built_from_a_measurements_started_at_links_the_answer_held_near_it(self, served):
+        # Argo's startedAt is in whole seconds and taken before its request: no answer is recorded at it.
+        answer = get(served, "/api/v1/checks/smoke/run", headers=BEARER).json()
+        seq = get(served, "/api/v1/verdicts?check=smoke&limit=1", headers=BEARER).json()["entries"][0]["seq"]
+        evaluated_at = datetime.fromisoformat(answer["evaluated_at"])
+        started_at = evaluated_at.replace(microsecond=0) - timedelta(seconds=1)
+        apart_s = (evaluated_at - started_at).total_seconds()
+        page = get(served, f"/ui/checks/smoke/run?at={started_at.strftime('%Y-%m-%dT%H:%M:%SZ')}", headers=BEARER)
+        assert page.status_code == 404
+        assert "Not recorded here" in page.text
+        near = page.text.split('id="near">', 1)[1].split("</p>", 1)[0]
+        verdict = answer["verdict"].upper()
+        assert f'<a href="/ui/verdicts/{seq}">{verdict} at {answer["evaluated_at"]}</a> ({apart_s:g} s after)' in near
 
     def test_a_composite_with_it_as_a_member_is_not_run_again_either(self, served):
         before = history_seqs(served)

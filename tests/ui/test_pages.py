@@ -156,6 +156,28 @@ class TestLinks:
         assert "Evaluated again as of" in page.text
         assert re.search(r'id="verdict">PASS<', page.text)
 
+    def test_an_address_built_from_a_measurements_started_at_names_the_answer_held_near_it(self, served, prometheus):
+        # Argo's startedAt is in whole seconds and taken before its request: the answer is recorded 0.4 s after it (its
+        # time written to the millisecond, 0.400, and so its distance).
+        started_at = prometheus.anchor - 300
+        held = get(
+            served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={started_at + 0.4006}", headers=BEARER
+        ).json()
+        seq = get(served, "/api/v1/verdicts?check=error-rate&limit=1", headers=BEARER).json()["entries"][0]["seq"]
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={started_at:.0f}", headers=BEARER)
+        origin = page.text.split('id="origin">', 1)[1].split("</p>", 1)[0]
+        assert "does not hold the original answer" not in origin
+        near = page.text.split('id="near">', 1)[1].split("</p>", 1)[0]
+        assert f'<a href="/ui/verdicts/{seq}">FAIL at {held["evaluated_at"]}</a> (0.4 s after)' in near
+
+    def test_answers_of_other_args_or_far_from_the_time_are_not_named_near_it(self, served, prometheus):
+        started_at = prometheus.anchor - 600
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=healthy1&at={started_at + 0.4}", headers=BEARER)
+        get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={started_at + 61}", headers=BEARER)
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={started_at:.0f}", headers=BEARER)
+        assert "Evaluated again as of" in page.text
+        assert 'id="near"' not in page.text
+
     def test_bad_args_show_the_form_again_naming_the_arg(self, served):
         page = get(served, "/ui/checks/error-rate/run?canary_hash=", headers=BEARER)
         assert page.status_code == 400
