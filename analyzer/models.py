@@ -131,9 +131,11 @@ class Evaluation(BaseModel):
         return _answer_json(self.__dict__, explain)
 
     def to_text(self) -> str:
-        """One line for humans: verdict, check, reason, value and threshold."""
+        """One line for humans: verdict, check, reason, the error's code, value and threshold."""
         parts = [f"{self.verdict.value.upper()} {self.check}: {printable(self.reason)}"]
-        extras = []
+        # The code the troubleshooting table and Argo's alerting are keyed by; the JSON and the HTTP status carry it
+        # too, a Job's log line only here.
+        extras = [] if self.error is None else [f"error={self.error}"]
         if self.value is not None:
             extras.append(f"value={format_number(self.value)}")
         if self.threshold is not None:

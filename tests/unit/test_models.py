@@ -93,6 +93,10 @@ class TestEvaluationJson:
         line = self.evaluation(value=0.5, threshold=[0.1, 0.9]).to_text()
         assert line == "INCONCLUSIVE c: r (value=0.5, threshold=[0.1, 0.9], at=2026-11-26T11:00:00.000Z, 1.5ms)"
 
+    def test_text_line_of_an_error_names_its_code_first(self):
+        line = self.evaluation(verdict=Outcome.ERROR, error="source_unavailable", reason="unreachable").to_text()
+        assert line == "ERROR c: unreachable (error=source_unavailable, at=2026-11-26T11:00:00.000Z, 1.5ms)"
+
     def test_text_line_quotes_a_servers_control_characters_escaped(self):
         evaluation = self.evaluation()
         line = evaluation.model_copy(update={"reason": "target said: \x1b[2J\x1b[32mall good\r\nPASS"}).to_text()
