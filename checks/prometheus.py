@@ -490,6 +490,12 @@ class PrometheusCheck(Check):
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
+        if (
+            window is None
+            and "scalar" in promql.lower()
+            and (not points or not all(math.isfinite(value) for _, value, _ in points))
+        ):
+            await _refuse_scalar_of_several(ctx, source, promql, details)
         if not points:
             return self._absent("the query returned no series", result, details)
         # Only a query with a `by` at its top reads this (a lookup of the query's list, then of each series' labels).
@@ -1638,6 +1644,54 @@ def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]
         _Named(canary, False, f'name "{shown}"', tuple(named)),
         _Named(canary, True, f'do not name "{shown}"', rest),
     )
+
+
+async def _refuse_scalar_of_several(
+    ctx: EvalContext, source: PrometheusSource, promql: str, details: dict[str, Any]
+) -> None:
+    """CheckMisconfigured when an instant answer without a value to judge (no series, or NaN) comes from a scalar() of
+    `promql` whose argument has more than one element at the evaluation time: scalar() of several elements is NaN
+    whatever they hold (one of them failing), which is no absence of data, and a comparison with that NaN keeps
+    nothing. Each count query sent goes to `details`."""
+    for argument in _scalar_arguments(promql):
+        query = f"count({argument})"
+        answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+        count = max((_instant_value(series)[0] for series in answer.series), default=0.0)
+        details.setdefault("scalar_queries", []).append({"query": query, "elements": count})
+        if count > 1:
+            raise CheckMisconfigured(
+                f"scalar({clip(argument, 200)}) reads {format_number(count)} elements at the evaluation time, and "
+                "scalar() of more than one element is NaN whatever their values (no absence of data): aggregate "
+                "them inside it, e.g. scalar(sum(...)) or scalar(max(...))",
+                details,
+            )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _scalar_arguments(promql: str) -> tuple[str, ...]:
+    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once; () when it cannot parse
+    the query (Prometheus did)."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        pending = [parsed(promql)]
+    except ValueError:
+        return ()
+    found: dict[str, None] = {}
+    while pending:
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "Call":
+            if node.func.name == "scalar" and node.args:
+                found[str(node.args[0])] = None
+            pending += list(node.args)
+        elif kind == "BinaryExpr":
+            pending += [node.lhs, node.rhs]
+        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+            pending.append(node.expr)
+        elif kind == "AggregateExpr":
+            pending += [node.expr] + ([node.param] if node.param is not None else [])
+    return tuple(found)
 
 
 def _instant_value(series: Series) -> tuple[float, int]:
