@@ -1391,6 +1391,35 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     read = _read_with_negative_offsets(promql)
     if read:
         _refuse_reads_after(read, evaluation_time)
+    pinned = _read_with_pins(promql)
+    if pinned:
+        _refuse_pinned_in_the_past(pinned, evaluation_time)
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_with_pins(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
+    """Each selector of `promql` with what it reads, for a query that writes `@`; () for any other (most)."""
+    if "@" not in promql_blanked(promql):
+        return ()
+    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+
+
+def _refuse_pinned_in_the_past(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
+    """CheckMisconfigured when every read of every selector (`read`) of a live evaluation is pinned by `@` to a fixed
+    time whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation,
+    whatever the canary does now."""
+    at_s = evaluation_time.timestamp()
+    if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
+        return
+    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for _, reaches in read for r in reaches]
+    if any(end_s is None or end_s > at_s - LOOKBACK_S for end_s in ends_s):
+        return
+    latest_s = max(end_s for end_s in ends_s if end_s is not None)
+    raise CheckMisconfigured(
+        f"query: every selector is read at a fixed time (`@`), the latest {format_number(at_s - latest_s)} s before "
+        "the evaluation time, which is now: the query answers the same at every evaluation, whatever is measured "
+        "now; `@` a fixed time is for a backtest (`at=` a past time), or read the latest samples beside it"
+    )
 
 
 def _refuse_reads_after(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
@@ -1669,8 +1698,8 @@ async def _refuse_scalar_of_several(
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _scalar_arguments(promql: str) -> tuple[str, ...]:
-    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once; () when it cannot parse
-    the query (Prometheus did)."""
+    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
+    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
     from analyzer.promql_syntax import parsed
 
     try:
@@ -1682,8 +1711,8 @@ def _scalar_arguments(promql: str) -> tuple[str, ...]:
         node = pending.pop()
         kind = type(node).__name__
         if kind == "Call":
-            if node.func.name == "scalar" and node.args:
-                found[str(node.args[0])] = None
+            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
+                found[printed] = None
             pending += list(node.args)
         elif kind == "BinaryExpr":
             pending += [node.lhs, node.rhs]
@@ -1692,6 +1721,16 @@ def _scalar_arguments(promql: str) -> tuple[str, ...]:
         elif kind == "AggregateExpr":
             pending += [node.expr] + ([node.param] if node.param is not None else [])
     return tuple(found)
+
+
+def _reads_back(printed: str) -> bool:
+    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        return str(parsed(printed)) == printed
+    except ValueError:
+        return False
 
 
 def _instant_value(series: Series) -> tuple[float, int]:
