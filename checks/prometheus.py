@@ -490,11 +490,7 @@ class PrometheusCheck(Check):
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
-        if (
-            window is None
-            and "scalar" in promql.lower()
-            and (not points or not all(math.isfinite(value) for _, value, _ in points))
-        ):
+        if "scalar" in promql.lower() and (not points or not all(math.isfinite(value) for _, value, _ in points)):
             await _refuse_scalar_of_several(ctx, source, promql, details)
         if not points:
             return self._absent("the query returned no series", result, details)
@@ -1678,8 +1674,9 @@ def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]
 async def _refuse_scalar_of_several(
     ctx: EvalContext, source: PrometheusSource, promql: str, details: dict[str, Any]
 ) -> None:
-    """CheckMisconfigured when an instant answer without a value to judge (no series, or NaN) comes from a scalar() of
-    `promql` whose argument has more than one element at the evaluation time: scalar() of several elements is NaN
+    """CheckMisconfigured when an answer without a value to judge (no series, or NaN) comes from a scalar() of
+    `promql` whose argument has more than one element at the evaluation time (a range's end): scalar() of several
+    elements is NaN
     whatever they hold (one of them failing), which is no absence of data, and a comparison with that NaN keeps
     nothing. Each count query sent goes to `details`."""
     for argument in _scalar_arguments(promql):

@@ -482,6 +482,12 @@ class TestScalarOfSeveralElements:
         assert "scalar(sum(...))" in body["reason"]
         assert body["details"]["scalar_queries"] == [{"query": 'count(queue_depth{service="checkout"})', "elements": 2}]
 
+    async def test_a_range_check_too(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.check(f"scalar({self.QUEUES})"), "range": "10m"})
+        status, body = await run(client, "s", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body
+        assert "reads 2 elements at the evaluation time" in body["reason"]
+
     async def test_one_element_is_judged(self, prometheus, client_for):
         client = await client_for(prometheus.url, self.check(f"scalar(max({self.QUEUES}))"))
         status, body = await run(client, "s", at=prometheus.anchor)
