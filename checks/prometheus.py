@@ -490,6 +490,8 @@ class PrometheusCheck(Check):
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
+        if "scalar" in promql.lower() and (not points or not all(math.isfinite(value) for _, value, _ in points)):
+            await _refuse_scalar_of_several(ctx, source, promql, details)
         if not points:
             return self._absent("the query returned no series", result, details)
         # Only a query with a `by` at its top reads this (a lookup of the query's list, then of each series' labels).
@@ -1385,6 +1387,35 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     read = _read_with_negative_offsets(promql)
     if read:
         _refuse_reads_after(read, evaluation_time)
+    pinned = _read_with_pins(promql)
+    if pinned:
+        _refuse_pinned_in_the_past(pinned, evaluation_time)
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _read_with_pins(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
+    """Each selector of `promql` with what it reads, for a query that writes `@`; () for any other (most)."""
+    if "@" not in promql_blanked(promql):
+        return ()
+    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+
+
+def _refuse_pinned_in_the_past(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
+    """CheckMisconfigured when every read of every selector (`read`) of a live evaluation is pinned by `@` to a fixed
+    time whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation,
+    whatever the canary does now."""
+    at_s = evaluation_time.timestamp()
+    if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
+        return
+    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for _, reaches in read for r in reaches]
+    if any(end_s is None or end_s > at_s - LOOKBACK_S for end_s in ends_s):
+        return
+    latest_s = max(end_s for end_s in ends_s if end_s is not None)
+    raise CheckMisconfigured(
+        f"query: every selector is read at a fixed time (`@`), the latest {format_number(at_s - latest_s)} s before "
+        "the evaluation time, which is now: the query answers the same at every evaluation, whatever is measured "
+        "now; `@` a fixed time is for a backtest (`at=` a past time), or read the latest samples beside it"
+    )
 
 
 def _refuse_reads_after(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
@@ -1638,6 +1669,65 @@ def _canary_apart(selectors: tuple[str, ...], canary: str) -> tuple[_Named, ...]
         _Named(canary, False, f'name "{shown}"', tuple(named)),
         _Named(canary, True, f'do not name "{shown}"', rest),
     )
+
+
+async def _refuse_scalar_of_several(
+    ctx: EvalContext, source: PrometheusSource, promql: str, details: dict[str, Any]
+) -> None:
+    """CheckMisconfigured when an answer without a value to judge (no series, or NaN) comes from a scalar() of
+    `promql` whose argument has more than one element at the evaluation time (a range's end): scalar() of several
+    elements is NaN
+    whatever they hold (one of them failing), which is no absence of data, and a comparison with that NaN keeps
+    nothing. Each count query sent goes to `details`."""
+    for argument in _scalar_arguments(promql):
+        query = f"count({argument})"
+        answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
+        count = max((_instant_value(series)[0] for series in answer.series), default=0.0)
+        details.setdefault("scalar_queries", []).append({"query": query, "elements": count})
+        if count > 1:
+            raise CheckMisconfigured(
+                f"scalar({clip(argument, 200)}) reads {format_number(count)} elements at the evaluation time, and "
+                "scalar() of more than one element is NaN whatever their values (no absence of data): aggregate "
+                "them inside it, e.g. scalar(sum(...)) or scalar(max(...))",
+                details,
+            )
+
+
+@functools.lru_cache(maxsize=_PRESENCE_KEPT)
+def _scalar_arguments(promql: str) -> tuple[str, ...]:
+    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
+    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        pending = [parsed(promql)]
+    except ValueError:
+        return ()
+    found: dict[str, None] = {}
+    while pending:
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "Call":
+            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
+                found[printed] = None
+            pending += list(node.args)
+        elif kind == "BinaryExpr":
+            pending += [node.lhs, node.rhs]
+        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+            pending.append(node.expr)
+        elif kind == "AggregateExpr":
+            pending += [node.expr] + ([node.param] if node.param is not None else [])
+    return tuple(found)
+
+
+def _reads_back(printed: str) -> bool:
+    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        return str(parsed(printed)) == printed
+    except ValueError:
+        return False
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

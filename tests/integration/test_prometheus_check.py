@@ -458,6 +458,51 @@ class TestRangeVectorOfAnInstantQuery:
 
 
 @pytest.mark.integration
+class TestScalarOfSeveralElements:
+    """scalar() of more than one element is NaN whatever they hold: an error, never no data for no_data: pass."""
+
+    QUEUES = 'queue_depth{service="checkout"}'
+    IDLE_RATIO = (
+        'sum(rate(http_requests_total{rollouts_pod_template_hash="idle1",code="500"}[5m]))'
+        ' / sum(rate(http_requests_total{rollouts_pod_template_hash="idle1"}[5m]))'
+    )
+
+    def check(self, query):
+        return {"name": "s", "kind": "prometheus", "query": query, "pass_if": "< 5", "no_data": "pass"}
+
+    @pytest.mark.parametrize(
+        "query", [f"scalar({QUEUES})", f"vector(scalar({QUEUES}))", f"sum({QUEUES}) > scalar({QUEUES}) * 0"]
+    )
+    async def test_is_an_error_naming_the_fix(self, prometheus, client_for, query):
+        # Pods at 3 and 7: one fails `< 5`; the NaN (or the comparison with it, which keeps nothing) passed.
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "s", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body
+        assert "reads 2 elements at the evaluation time" in body["reason"]
+        assert "scalar(sum(...))" in body["reason"]
+        assert body["details"]["scalar_queries"] == [{"query": 'count(queue_depth{service="checkout"})', "elements": 2}]
+
+    async def test_a_range_check_too(self, prometheus, client_for):
+        client = await client_for(prometheus.url, {**self.check(f"scalar({self.QUEUES})"), "range": "10m"})
+        status, body = await run(client, "s", at=prometheus.anchor)
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body
+        assert "reads 2 elements at the evaluation time" in body["reason"]
+
+    async def test_one_element_is_judged(self, prometheus, client_for):
+        client = await client_for(prometheus.url, self.check(f"scalar(max({self.QUEUES}))"))
+        status, body = await run(client, "s", at=prometheus.anchor)
+        assert (status, body["verdict"], body["value"]) == (200, "fail", 7)
+
+    @pytest.mark.parametrize("query", ["scalar(no_such_metric_total)", f"scalar({IDLE_RATIO})"])
+    async def test_no_element_or_one_without_a_value_follows_no_data(self, prometheus, client_for, query):
+        # No series at all, or one idle canary's 0/0: NaN is no traffic, which no_data: pass says passes.
+        client = await client_for(prometheus.url, self.check(query))
+        status, body = await run(client, "s", at=prometheus.anchor)
+        assert (status, body["verdict"]) == (200, "pass"), body
+        assert "no_data policy: pass" in body["reason"]
+
+
+@pytest.mark.integration
 class TestShortWindows:
     """A window shorter than a series' lag loses that series alone: the others are judged without it."""
 

@@ -22,6 +22,7 @@ from checks.prometheus import (
     _named_variants,
     _presence,
     _presence_now,
+    _scalar_arguments,
     _with_presence,
     read_now_over_windows,
     refuse_reads_of_the_future,
@@ -1620,3 +1621,53 @@ class TestReadsOfTheFuture:
 
     def test_a_backtest_reads_after_its_time(self):
         refuse_reads_of_the_future("x offset -10m", datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC))
+
+
+class TestReadsPinnedInThePast:
+    """A live evaluation whose every selector is pinned by `@` to a fixed past time is refused: its answer never
+    changes, whatever the canary does now."""
+
+    def test_every_read_pinned_is_an_error(self):
+        now = datetime.now(UTC)
+        pinned = f"{now.timestamp() - 3600:.3f}"
+        with pytest.raises(CheckMisconfigured) as caught:
+            refuse_reads_of_the_future(f"sum(x @ {pinned}) / sum(rate(y[5m] @ {pinned} offset 10m))", now)
+        assert "every selector is read at a fixed time (`@`), the latest 3600 s before the evaluation time" in (
+            caught.value.message
+        )
+        assert "`@` a fixed time is for a backtest" in caught.value.message
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # One selector read now: a baseline pinned to the release beside the live canary.
+            "sum(x @ {pinned}) - sum(x)",
+            "sum(x @ end())",
+            "sum(x @ start())",
+            "vector(1)",
+            # Its look-back reaches into the evaluation time's.
+            "sum(x @ {recent})",
+        ],
+    )
+    def test_a_read_of_now_is_judged(self, query):
+        now = datetime.now(UTC)
+        refuse_reads_of_the_future(
+            query.format(pinned=f"{now.timestamp() - 3600:.3f}", recent=f"{now.timestamp() - 200:.3f}"), now
+        )
+
+    def test_a_backtest_may_pin_its_reads(self):
+        at = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC)
+        refuse_reads_of_the_future(f"sum(x @ {at.timestamp() - 3600:.3f})", at)
+
+
+class TestScalarArguments:
+    """The argument of each scalar() a query calls, as PromQL a count query can read, each once."""
+
+    def test_each_argument_once_wherever_it_stands(self):
+        query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
+        assert sorted(_scalar_arguments(query)) == ["k{}", "sum by (a)(rate(z{}[5m] offset 1m))", "y{}"]
+
+    @pytest.mark.parametrize("query", ['scalar(y{b="q\\"uo"})', "sum(scalar_total)", "scalar(", "vector(1)"])
+    def test_none_unprinted_or_unparsed(self, query):
+        # A quote in a label value is printed bare (`b="q"uo"`), which Prometheus would refuse: not asked.
+        assert _scalar_arguments(query) == ()
