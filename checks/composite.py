@@ -264,22 +264,35 @@ class CompositeCheck(Check):
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """The composite's bound args, once every member accepts the args mapped to it; ArgError names the
         member and its arg (a bad arg is the caller's 400, never a member verdict)."""
+        return self._bind_args(raw_args, frozenset())
+
+    def _bind_args(self, raw_args: Mapping[str, Any], secret_given: frozenset[str]) -> dict[str, ArgValue]:
+        """`bind_args`, params in `secret_given` (made of a secret of the composite this one is a member of) hidden in
+        its members' refusals as its own secrets are. (A refusal of one of its own params is the caller's to word.)"""
         args = super().bind_args(raw_args)
+        secret = (self.secret_params() | secret_given) & args.keys()
         for index, (member, target) in enumerate(zip(self.members, self._targets, strict=True)):
             try:
-                target.bind_args(self._member_args(args, index, member))
+                if isinstance(target, CompositeCheck):
+                    # Its members' refusals quote the value cut or escaped, where a search for the value misses it.
+                    target._bind_args(
+                        self._member_args(args, index, member), frozenset(self._args_made_of(index, secret))
+                    )
+                else:
+                    target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
                 raise ArgError(
                     f"member {member.check!r} (members[{index}]) rejects its args: "
-                    f"{self._refusal_shown(exc, index, target, args)}",
+                    f"{self._refusal_shown(exc, index, target, args, secret)}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args
 
-    def _refusal_shown(self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue]) -> str:
-        """Member `index`'s refusal of its args without the secrets of this check's it quotes, not knowing them as
-        secrets."""
-        secret = self.secret_params() & args.keys()
+    def _refusal_shown(
+        self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue], secret: frozenset[str]
+    ) -> str:
+        """Member `index`'s refusal of its args without the values of `secret` (this check's secret params) it quotes,
+        not knowing them as secrets."""
         if exc.arg in self._args_made_of(index, secret) and exc.arg in target.params:
             # Refused by its param's rules: worded as for a secret of the member's own, which quotes no value. The
             # member's wording quoted it cut at 80 characters or escaped, where a search for the value missed it.

@@ -424,6 +424,32 @@ class TestBindArgsHidesSecrets:
         ), caught.value.message
         assert caught.value.arg == "token"
 
+    @pytest.mark.parametrize("token", ["SECRET" + "x" * 90, "ab\\cd-SECRET-value"])
+    def test_a_refusal_by_a_member_of_a_member_composite(self, token):
+        # The inner composite does not know its param as a secret: its member's refusal quoted the value cut at 80
+        # characters or escaped, which the outer's search for the value missed.
+        strict = leaf("strict", {"q": {"type": "label_value", "required": True, "pattern": "[a-z]+"}})
+        inner = {
+            "name": "inner",
+            "kind": "composite",
+            "params": {"q": {"type": "label_value", "required": True}},
+            "members": [{"check": "strict", "args": {"q": "{{ q }}"}}],
+        }
+        outer = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "inner", "args": {"q": "{{ token }}"}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, inner, outer).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        assert caught.value.message == (
+            "member 'inner' (members[0]) rejects its args: member 'strict' (members[0]) rejects its args: arg 'q' must "
+            f"match the pattern '[a-z]+', got a secret value of {len(token)} characters"
+        )
+        assert caught.value.arg == "token"
+
 
 OPEN = "composite-open"
 
