@@ -302,9 +302,12 @@ class CompositeCheck(Check):
             except ArgError as hidden:
                 return hidden.message
         message = exc.message
-        # Refused by the member's kind, which quotes values its own way.
+        # Refused by the member's kind, which quotes values its own way: as given, or escaped as Python writes text
+        # (kpi_compare's `b='ab\\cd'`), in either quotes.
         for name in sorted(secret):
-            message = message.replace(render_value(args[name]), REDACTED)
+            text = render_value(args[name])
+            for shown in sorted({text, repr(text)[1:-1], repr(f'{text}"')[1:-2]} - {""}, key=len, reverse=True):
+                message = message.replace(shown, REDACTED)
         return message
 
     def _args_made_of(self, index: int, params: frozenset[str]) -> set[str]:

@@ -450,6 +450,42 @@ class TestBindArgsHidesSecrets:
         )
         assert caught.value.arg == "token"
 
+    @pytest.mark.parametrize("token", ["ab\\cd-SECRET", "it's\"SECRET"])
+    def test_a_refusal_by_a_members_kind_quoting_the_secret_escaped(self, token):
+        # kpi_compare's refusal of args that make both variants' queries the same quotes each value as Python
+        # writes it (repr): escaped, which a search for the value as given missed.
+        queries = {
+            side: {
+                "success": f'sum(increase(orders{{h="{{{{ {arg} }}}}"}}[{{{{ lookback }}}}]))',
+                "total": f'sum(increase(visits{{h="{{{{ {arg} }}}}"}}[{{{{ lookback }}}}]))',
+            }
+            for side, arg in (("canary", "c"), ("baseline", "b"))
+        }
+        kpi = {
+            "name": "kpi",
+            "kind": "kpi_compare",
+            "params": {name: {"type": "label_value", "required": True} for name in ("c", "b")},
+            "method": "proportion",
+            "direction": "higher_is_better",
+            "lookback": "30m",
+            **queries,
+            "max_relative_change": 0.05,
+        }
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "kpi", "args": {"c": "{{ token }}", "b": "{{ token }}"}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(kpi, card).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        assert caught.value.message == (
+            "member 'kpi' (members[0]) rejects its args: args b='<redacted>', c='<redacted>' make the canary's "
+            "queries the same as the baseline's: a variant compared with itself always passes; give each variant its "
+            "own value"
+        )
+
 
 OPEN = "composite-open"
 
