@@ -450,8 +450,18 @@ class TestBindArgsHidesSecrets:
         )
         assert caught.value.arg == "token"
 
-    @pytest.mark.parametrize("token", ["ab\\cd-SECRET", "it's\"SECRET"])
-    def test_a_refusal_by_a_members_kind_quoting_the_secret_escaped(self, token):
+    @pytest.mark.parametrize(
+        ("token", "written"),
+        [
+            ("ab\\cd-SECRET", "{{ token }}"),
+            ("it's\"SECRET", "{{ token }}"),
+            # Quoted in double quotes, its backslash doubled: "it's\\SECRET".
+            ("it's\\SECRET", "{{ token }}"),
+            # Escaped only within the text around it, which holds a '"': 'x"it\'s-SECRET'.
+            ("it's-SECRET", 'x"{{ token }}'),
+        ],
+    )
+    def test_a_refusal_by_a_members_kind_quoting_the_secret_escaped(self, token, written):
         # kpi_compare's refusal of args that make both variants' queries the same quotes each value as Python
         # writes it (repr): escaped, which a search for the value as given missed.
         queries = {
@@ -475,15 +485,19 @@ class TestBindArgsHidesSecrets:
             "name": "card",
             "kind": "composite",
             "params": {"token": {"type": "label_value", "required": True, "secret": True}},
-            "members": [{"check": "kpi", "args": {"c": "{{ token }}", "b": "{{ token }}"}}],
+            "members": [{"check": "kpi", "args": {"c": written, "b": written}}],
         }
         with pytest.raises(ArgError) as caught:
             load(kpi, card).checks["card"].bind_args({"token": token})
         assert "SECRET" not in caught.value.message, caught.value.message
-        assert caught.value.message == (
-            "member 'kpi' (members[0]) rejects its args: args b='<redacted>', c='<redacted>' make the canary's "
-            "queries the same as the baseline's: a variant compared with itself always passes; give each variant its "
-            "own value"
+        # Each value hidden, in the quotes the member wrote it in; the rule still said.
+        assert caught.value.message.startswith("member 'kpi' (members[0]) rejects its args: args b="), (
+            caught.value.message
+        )
+        assert caught.value.message.count("<redacted>") == 2, caught.value.message
+        assert caught.value.message.endswith(
+            "make the canary's queries the same as the baseline's: a variant compared with itself always passes; give "
+            "each variant its own value"
         )
 
 
