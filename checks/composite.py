@@ -504,13 +504,13 @@ class CompositeCheck(Check):
             rule += f", inconclusive from {format_number(warning)}"
         if best > score:
             unknown = " and ignored" if ignored else ""
-            rule += f"; up to {_score_text(best, warning_at)} if the inconclusive{unknown} members pass"
+            rule += f"; up to {_score_text(best, pass_at, warning_at)} if the inconclusive{unknown} members pass"
         return Verdict(
             outcome=outcome,
             value=float(score),
             threshold=self.pass_score,
             details=details,
-            reason=f"score {_score_text(score, pass_at)} of 100 ({rule}){note}: {summary}",
+            reason=f"score {_score_text(score, pass_at, warning_at)} of 100 ({rule}){note}: {summary}",
         )
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member, secret: frozenset[str]) -> _Result:
@@ -666,10 +666,12 @@ def _exact(number: float) -> Fraction:
     return Fraction(repr(number))
 
 
-def _score_text(score: Fraction, bound: Fraction) -> str:
-    """`score` as a reason shows it (6 significant digits), "just under" the `bound` it is below but rounds to."""
+def _score_text(score: Fraction, *bounds: Fraction) -> str:
+    """`score` as a reason shows it (6 significant digits), "just under" a bound of `bounds` (pass_score and
+    warning_score, which the reason states) it is below but rounds to."""
     text = format_number(float(score))
-    return f"just under {text}" if score < bound and text == format_number(float(bound)) else text
+    below = any(score < bound and text == format_number(float(bound)) for bound in bounds)
+    return f"just under {text}" if below else text
 
 
 def _exact_sum(members: list[Member]) -> str:

@@ -698,6 +698,33 @@ class TestCombiningScores:
     async def test_the_reason_states_the_rule(self, members, names, fields, rule):
         assert rule in (await judge(members, names, mode="score", **fields)).reason
 
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "reason"),
+        [
+            # Score 49.9999999 failed under warning_score 50, read "score 50 of 100 (pass at 60, inconclusive from
+            # 50)": a score the reason said was inconclusive.
+            (
+                ["p:499999999", "f:500000001"],
+                {"pass_score": 60, "warning_score": 50},
+                "fail",
+                "score just under 50 of 100 (pass at 60, inconclusive from 50): ",
+            ),
+            # The best possible score 59.9999999 cannot pass at 60: "up to 60" said it could.
+            (
+                ["p:1", "i:599999998", "f:400000001"],
+                {"pass_score": 60, "warning_score": 50},
+                "inconclusive",
+                "(pass at 60, inconclusive from 50; up to just under 60 if the inconclusive members pass): ",
+            ),
+            # Exactly at it, though shown rounded: not under it.
+            (["p:999999999", "f:1"], {"pass_score": 99.9999999}, "pass", "score 100 of 100 (pass at 100): "),
+        ],
+    )
+    async def test_a_score_just_under_either_bound_is_said_to_be(self, members, names, fields, verdict, reason):
+        evaluation = await judge(members, names, mode="score", **fields)
+        assert evaluation.verdict == verdict
+        assert reason in evaluation.reason, evaluation.reason
+
 
 class TestCombiningErrors:
     """A member error is the whole's error unless on_member_error says otherwise; a critical one always is."""
