@@ -398,9 +398,15 @@ class CompositeCheck(Check):
             # that rule counted: the reason names the first, every one decided it.
             if verdict.outcome is Outcome.FAIL:
                 _mark_by_mode(details, results, {id(r): outcome for r, outcome in judged}, self.mode, verdict.outcome)
-            _mark_decided(
-                details, results, failed_critical, "it is critical and failed: a critical member's fail fails the whole"
-            )
+            for result in failed_critical:
+                how = (
+                    "errored, counted as failed (on_member_error: fail)"
+                    if result.outcome is Outcome.ERROR
+                    else "failed"
+                )
+                _mark_decided(
+                    details, results, [result], f"it is critical and {how}: a critical member's fail fails the whole"
+                )
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,

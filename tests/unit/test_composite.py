@@ -1163,6 +1163,16 @@ class TestWhichMembersDecided:
                 {"e": "it errored and was ignored as unknown (on_member_error: ignore), and all must pass"},
             ),
             (["p", "e"], {"mode": "all"}, "error", {"e": "it could not be evaluated (on_member_error: error)"}),
+            # It errored: its page said it failed, where the composite's reason says it errored.
+            (
+                ["p", "!e"],
+                {"mode": "any", "on_member_error": "fail"},
+                "fail",
+                {
+                    "e": "it is critical and errored, counted as failed (on_member_error: fail): a critical member's "
+                    "fail fails the whole"
+                },
+            ),
         ],
     )
     async def test_the_members_that_decided(self, members, names, fields, verdict, decided):
