@@ -264,22 +264,35 @@ class CompositeCheck(Check):
     def bind_args(self, raw_args: Mapping[str, Any]) -> dict[str, ArgValue]:
         """The composite's bound args, once every member accepts the args mapped to it; ArgError names the
         member and its arg (a bad arg is the caller's 400, never a member verdict)."""
+        return self._bind_args(raw_args, frozenset())
+
+    def _bind_args(self, raw_args: Mapping[str, Any], secret_given: frozenset[str]) -> dict[str, ArgValue]:
+        """`bind_args`, params in `secret_given` (made of a secret of the composite this one is a member of) hidden in
+        its members' refusals as its own secrets are. (A refusal of one of its own params is the caller's to word.)"""
         args = super().bind_args(raw_args)
+        secret = (self.secret_params() | secret_given) & args.keys()
         for index, (member, target) in enumerate(zip(self.members, self._targets, strict=True)):
             try:
-                target.bind_args(self._member_args(args, index, member))
+                if isinstance(target, CompositeCheck):
+                    # Its members' refusals quote the value cut or escaped, where a search for the value misses it.
+                    target._bind_args(
+                        self._member_args(args, index, member), frozenset(self._args_made_of(index, secret))
+                    )
+                else:
+                    target.bind_args(self._member_args(args, index, member))
             except ArgError as exc:
                 raise ArgError(
                     f"member {member.check!r} (members[{index}]) rejects its args: "
-                    f"{self._refusal_shown(exc, index, target, args)}",
+                    f"{self._refusal_shown(exc, index, target, args, secret)}",
                     _mapped_from(self._arg_parts[index].get(exc.arg or ""), exc.arg),
                 ) from None
         return args
 
-    def _refusal_shown(self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue]) -> str:
-        """Member `index`'s refusal of its args without the secrets of this check's it quotes, not knowing them as
-        secrets."""
-        secret = self.secret_params() & args.keys()
+    def _refusal_shown(
+        self, exc: ArgError, index: int, target: Check, args: Mapping[str, ArgValue], secret: frozenset[str]
+    ) -> str:
+        """Member `index`'s refusal of its args without the values of `secret` (this check's secret params) it quotes,
+        not knowing them as secrets."""
         if exc.arg in self._args_made_of(index, secret) and exc.arg in target.params:
             # Refused by its param's rules: worded as for a secret of the member's own, which quotes no value. The
             # member's wording quoted it cut at 80 characters or escaped, where a search for the value missed it.
@@ -289,9 +302,12 @@ class CompositeCheck(Check):
             except ArgError as hidden:
                 return hidden.message
         message = exc.message
-        # Refused by the member's kind, which quotes values its own way.
+        # Refused by the member's kind, which quotes values its own way: as given, or escaped as Python writes text
+        # (kpi_compare's `b='ab\\cd'`), in either quotes.
         for name in sorted(secret):
-            message = message.replace(render_value(args[name]), REDACTED)
+            text = render_value(args[name])
+            for shown in sorted({text, repr(text)[1:-1], repr(f'{text}"')[1:-2]} - {""}, key=len, reverse=True):
+                message = message.replace(shown, REDACTED)
         return message
 
     def _args_made_of(self, index: int, params: frozenset[str]) -> set[str]:
@@ -382,9 +398,15 @@ class CompositeCheck(Check):
             # that rule counted: the reason names the first, every one decided it.
             if verdict.outcome is Outcome.FAIL:
                 _mark_by_mode(details, results, {id(r): outcome for r, outcome in judged}, self.mode, verdict.outcome)
-            _mark_decided(
-                details, results, failed_critical, "it is critical and failed: a critical member's fail fails the whole"
-            )
+            for result in failed_critical:
+                how = (
+                    "errored, counted as failed (on_member_error: fail)"
+                    if result.outcome is Outcome.ERROR
+                    else "failed"
+                )
+                _mark_decided(
+                    details, results, [result], f"it is critical and {how}: a critical member's fail fails the whole"
+                )
             return verdict.model_copy(
                 update={
                     "outcome": Outcome.FAIL,
@@ -488,13 +510,13 @@ class CompositeCheck(Check):
             rule += f", inconclusive from {format_number(warning)}"
         if best > score:
             unknown = " and ignored" if ignored else ""
-            rule += f"; up to {_score_text(best, warning_at)} if the inconclusive{unknown} members pass"
+            rule += f"; up to {_score_text(best, pass_at, warning_at)} if the inconclusive{unknown} members pass"
         return Verdict(
             outcome=outcome,
             value=float(score),
             threshold=self.pass_score,
             details=details,
-            reason=f"score {_score_text(score, pass_at)} of 100 ({rule}){note}: {summary}",
+            reason=f"score {_score_text(score, pass_at, warning_at)} of 100 ({rule}){note}: {summary}",
         )
 
     async def _run_member(self, ctx: EvalContext, index: int, member: Member, secret: frozenset[str]) -> _Result:
@@ -650,10 +672,12 @@ def _exact(number: float) -> Fraction:
     return Fraction(repr(number))
 
 
-def _score_text(score: Fraction, bound: Fraction) -> str:
-    """`score` as a reason shows it (6 significant digits), "just under" the `bound` it is below but rounds to."""
+def _score_text(score: Fraction, *bounds: Fraction) -> str:
+    """`score` as a reason shows it (6 significant digits), "just under" a bound of `bounds` (pass_score and
+    warning_score, which the reason states) it is below but rounds to."""
     text = format_number(float(score))
-    return f"just under {text}" if score < bound and text == format_number(float(bound)) else text
+    below = any(score < bound and text == format_number(float(bound)) for bound in bounds)
+    return f"just under {text}" if below else text
 
 
 def _exact_sum(members: list[Member]) -> str:

@@ -424,6 +424,82 @@ class TestBindArgsHidesSecrets:
         ), caught.value.message
         assert caught.value.arg == "token"
 
+    @pytest.mark.parametrize("token", ["SECRET" + "x" * 90, "ab\\cd-SECRET-value"])
+    def test_a_refusal_by_a_member_of_a_member_composite(self, token):
+        # The inner composite does not know its param as a secret: its member's refusal quoted the value cut at 80
+        # characters or escaped, which the outer's search for the value missed.
+        strict = leaf("strict", {"q": {"type": "label_value", "required": True, "pattern": "[a-z]+"}})
+        inner = {
+            "name": "inner",
+            "kind": "composite",
+            "params": {"q": {"type": "label_value", "required": True}},
+            "members": [{"check": "strict", "args": {"q": "{{ q }}"}}],
+        }
+        outer = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "inner", "args": {"q": "{{ token }}"}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(strict, inner, outer).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        assert caught.value.message == (
+            "member 'inner' (members[0]) rejects its args: member 'strict' (members[0]) rejects its args: arg 'q' must "
+            f"match the pattern '[a-z]+', got a secret value of {len(token)} characters"
+        )
+        assert caught.value.arg == "token"
+
+    @pytest.mark.parametrize(
+        ("token", "written"),
+        [
+            ("ab\\cd-SECRET", "{{ token }}"),
+            ("it's\"SECRET", "{{ token }}"),
+            # Quoted in double quotes, its backslash doubled: "it's\\SECRET".
+            ("it's\\SECRET", "{{ token }}"),
+            # Escaped only within the text around it, which holds a '"': 'x"it\'s-SECRET'.
+            ("it's-SECRET", 'x"{{ token }}'),
+        ],
+    )
+    def test_a_refusal_by_a_members_kind_quoting_the_secret_escaped(self, token, written):
+        # kpi_compare's refusal of args that make both variants' queries the same quotes each value as Python
+        # writes it (repr): escaped, which a search for the value as given missed.
+        queries = {
+            side: {
+                "success": f'sum(increase(orders{{h="{{{{ {arg} }}}}"}}[{{{{ lookback }}}}]))',
+                "total": f'sum(increase(visits{{h="{{{{ {arg} }}}}"}}[{{{{ lookback }}}}]))',
+            }
+            for side, arg in (("canary", "c"), ("baseline", "b"))
+        }
+        kpi = {
+            "name": "kpi",
+            "kind": "kpi_compare",
+            "params": {name: {"type": "label_value", "required": True} for name in ("c", "b")},
+            "method": "proportion",
+            "direction": "higher_is_better",
+            "lookback": "30m",
+            **queries,
+            "max_relative_change": 0.05,
+        }
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {"token": {"type": "label_value", "required": True, "secret": True}},
+            "members": [{"check": "kpi", "args": {"c": written, "b": written}}],
+        }
+        with pytest.raises(ArgError) as caught:
+            load(kpi, card).checks["card"].bind_args({"token": token})
+        assert "SECRET" not in caught.value.message, caught.value.message
+        # Each value hidden, in the quotes the member wrote it in; the rule still said.
+        assert caught.value.message.startswith("member 'kpi' (members[0]) rejects its args: args b="), (
+            caught.value.message
+        )
+        assert caught.value.message.count("<redacted>") == 2, caught.value.message
+        assert caught.value.message.endswith(
+            "make the canary's queries the same as the baseline's: a variant compared with itself always passes; give "
+            "each variant its own value"
+        )
+
 
 OPEN = "composite-open"
 
@@ -621,6 +697,33 @@ class TestCombiningScores:
     )
     async def test_the_reason_states_the_rule(self, members, names, fields, rule):
         assert rule in (await judge(members, names, mode="score", **fields)).reason
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "reason"),
+        [
+            # Score 49.9999999 failed under warning_score 50, read "score 50 of 100 (pass at 60, inconclusive from
+            # 50)": a score the reason said was inconclusive.
+            (
+                ["p:499999999", "f:500000001"],
+                {"pass_score": 60, "warning_score": 50},
+                "fail",
+                "score just under 50 of 100 (pass at 60, inconclusive from 50): ",
+            ),
+            # The best possible score 59.9999999 cannot pass at 60: "up to 60" said it could.
+            (
+                ["p:1", "i:599999998", "f:400000001"],
+                {"pass_score": 60, "warning_score": 50},
+                "inconclusive",
+                "(pass at 60, inconclusive from 50; up to just under 60 if the inconclusive members pass): ",
+            ),
+            # Exactly at it, though shown rounded: not under it.
+            (["p:999999999", "f:1"], {"pass_score": 99.9999999}, "pass", "score 100 of 100 (pass at 100): "),
+        ],
+    )
+    async def test_a_score_just_under_either_bound_is_said_to_be(self, members, names, fields, verdict, reason):
+        evaluation = await judge(members, names, mode="score", **fields)
+        assert evaluation.verdict == verdict
+        assert reason in evaluation.reason, evaluation.reason
 
 
 class TestCombiningErrors:
@@ -1060,6 +1163,16 @@ class TestWhichMembersDecided:
                 {"e": "it errored and was ignored as unknown (on_member_error: ignore), and all must pass"},
             ),
             (["p", "e"], {"mode": "all"}, "error", {"e": "it could not be evaluated (on_member_error: error)"}),
+            # It errored: its page said it failed, where the composite's reason says it errored.
+            (
+                ["p", "!e"],
+                {"mode": "any", "on_member_error": "fail"},
+                "fail",
+                {
+                    "e": "it is critical and errored, counted as failed (on_member_error: fail): a critical member's "
+                    "fail fails the whole"
+                },
+            ),
         ],
     )
     async def test_the_members_that_decided(self, members, names, fields, verdict, decided):
