@@ -70,6 +70,7 @@ from checks.error_budget.burn import (
     workbook_tiers,
 )
 from checks.error_budget.readers import (
+    ASKED_AFTER,
     BLIND_WINDOW_S,
     MAX_RECORDED_AGE_S,
     SLOTH_WINDOWS,
@@ -109,12 +110,14 @@ PLANS_KEPT = 64
 @dataclass(frozen=True)
 class MeasurementPlan:
     """What one evaluation asks: {window: {part: query}}, the period's {part: query}, and the two batches
-    that carry them (`required` fails the check if it fails; `optional`, possibly empty, is evidence only)."""
+    that carry them (`required` fails the check if it fails; `optional`, possibly empty, is evidence only);
+    `after`, possibly empty, the period's part sent after them only when their answer needs it."""
 
     windows: Mapping[str, Mapping[str, str]]
     period: Mapping[str, str]
     required: QueryBatch
     optional: QueryBatch
+    after: QueryBatch
     probes: Sequence[Probe] = ()
 
     @property
@@ -591,6 +594,8 @@ class ErrorBudgetCheck(Check):
     def _new_plan(self, args: Mapping[str, ArgValue]) -> MeasurementPlan:
         windows = {window: self._reader.queries(window, args, period=False) for window in self._windows()}
         period = self._reader.queries(self.period, args, period=True)
+        after = QueryBatch.of({self.period: {ASKED_AFTER: period[ASKED_AFTER]}} if ASKED_AFTER in period else {})
+        batched = {part: query for part, query in period.items() if part != ASKED_AFTER}
         probes = self._reader.probes(windows, self.period, args, frozenset(self.optional_metrics))
         # The probes ride in the required query: whether the check reads anything at all decides the verdict.
         probed = {
@@ -605,17 +610,18 @@ class ErrorBudgetCheck(Check):
         }
         if self.min_budget_remaining is not None or self._reader.recorded:
             return MeasurementPlan(
-                windows, period, QueryBatch.of(windows, {self.period: period}, probed), QueryBatch({}), probes
+                windows, period, QueryBatch.of(windows, {self.period: batched}, probed), QueryBatch({}), after, probes
             )
         # Without a budget gate the period's ratio is evidence only: over raw counters it goes out as a second
         # query, so a slow 30d query failing or timing out cannot cost the verdict.
         required = QueryBatch.of(windows, probed)
-        optional = {part: query for part, query in period.items() if query not in required.queries}
-        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}), probes)
+        optional = {part: query for part, query in batched.items() if query not in required.queries}
+        return MeasurementPlan(windows, period, required, QueryBatch.of({self.period: optional}), after, probes)
 
     async def evaluate(self, ctx: EvalContext) -> Verdict:
         """Measure every window (and the period) in one query, or two when the period is only evidence computed
-        from raw counters, then judge the tiers and the budget."""
+        from raw counters (a Sloth period without its ratio: one more, see SlothReader.asks_after), then judge the
+        tiers and the budget."""
         plan = self.plan(ctx.args)
         # The SLI's own queries: each window reads the same selectors over its range.
         for queries in (next(iter(plan.windows.values()), {}), plan.period):
@@ -635,6 +641,21 @@ class ErrorBudgetCheck(Check):
         reader.same_settings(self.period, plan.period, results)
         if missing := [probe for probe in plan.probes if probe.missing(results)]:
             return _unseen(missing, results, plan.queries, plan.sent, ctx.prometheus(self.source))
+        listed, sent = plan.queries, plan.sent
+        try:
+            try:
+                windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
+            except UnexplainedLabels as exc:
+                windows = await self._measure_vouched(ctx, plan, results, exc)
+            if unmeasured is None and isinstance(reader, SlothReader) and reader.asks_after(plan.period, results):
+                unmeasured = await self._ask_after(ctx, plan.after, answers, results)
+                listed, sent = (*listed, *plan.after.queries), (*sent, plan.after.promql)
+            if unmeasured is None:
+                period = self._measure_period(plan, results)
+            else:
+                period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
+        except MissingBucket as exc:
+            raise await self._explain_missing_bucket(ctx, exc) from None
         # A partial answer (Thanos, Mimir) says so only in its warnings: they travel with the evidence, and
         # an error series absent from such an answer may be missing rather than never recorded.
         annotated = any(answer.warnings or answer.infos for answer in answers.values())
@@ -643,22 +664,11 @@ class ErrorBudgetCheck(Check):
             warnings = list(dict.fromkeys(w for answer in answers.values() for w in answer.warnings))
             partial = list(dict.fromkeys(w for answer in answers.values() for w in answer.storage_warnings))
             infos = list(dict.fromkeys(i for answer in answers.values() for i in answer.infos))
-        try:
-            try:
-                windows = {window: reader.measure(window, qs, results) for window, qs in plan.windows.items()}
-            except UnexplainedLabels as exc:
-                windows = await self._measure_vouched(ctx, plan, results, exc)
-            if unmeasured is None:
-                period = self._measure_period(plan, results)
-            else:
-                period = WindowRatio(self.period, None, note=f"not measured: {unmeasured.message}")
-        except MissingBucket as exc:
-            raise await self._explain_missing_bucket(ctx, exc) from None
-        verdict, tiers = self._judged(windows, period, plan.queries, plan.sent, partial, RulesRead())
+        verdict, tiers = self._judged(windows, period, listed, sent, partial, RulesRead())
         if verdict.outcome is Outcome.PASS and self._unguarded_field is not None:
             gating = [t for t in tiers if t.judged and t.tier.severity in self.fail_on]
             if held := list(dict.fromkeys(window for _, window, *_ in held_alone(gating))):
-                verdict = await self._read_rules(ctx, held, windows, period, plan, partial)
+                verdict = await self._read_rules(ctx, held, windows, period, listed, sent, partial)
         if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
             verdict = await self._rules_divided(ctx, verdict)
         elif verdict.outcome is Outcome.INCONCLUSIVE and self.sloth is not None and self.sloth.errors_query is None:
@@ -681,7 +691,8 @@ class ErrorBudgetCheck(Check):
         held: Sequence[str],
         windows: Mapping[str, WindowRatio],
         period: WindowRatio,
-        plan: MeasurementPlan,
+        queries: Sequence[str],
+        sent: Sequence[str],
         partial: Sequence[str],
     ) -> Verdict:
         """A pass that `held` windows (of BLIND_WINDOW_S or less, a Pyrra or Sloth SLI without its raw total) alone
@@ -732,7 +743,7 @@ class ErrorBudgetCheck(Check):
             else:
                 checked.add(window)
         told = RulesRead(frozenset(checked), unread, untold)
-        judged = self.judge(blinded, period, plan.queries, plan.sent, partial, told)
+        judged = self.judge(blinded, period, queries, sent, partial, told)
         judged.details["rules_read"] = {
             **said,
             **{window: {"unread": why} for window, why in (*unread.items(), *untold.items())},
@@ -1059,6 +1070,24 @@ class ErrorBudgetCheck(Check):
             return ""
         seen = await self._ask_raw(ctx, seen_query(unexplained, range_s, evaluated), unexplained)
         return newborn_note(unexplained, now, seen, ctx.evaluation_time.timestamp() - evaluated)
+
+    async def _ask_after(
+        self, ctx: EvalContext, batch: QueryBatch, answers: dict[str, QueryResult], results: dict[str, QueryResult]
+    ) -> CheckError | None:
+        """Send `batch`, the period's part asked after the evaluation's batch (see SlothReader.asks_after), its answer
+        added to `answers` and `results`; its failure, no time left before the deadline included, is the check's error
+        under a budget gate and returned without one: the period is evidence only then, as in _measure_period."""
+        try:
+            answer = await ctx.prometheus(self.source).query(
+                batch.promql, ctx.evaluation_time, ctx.timeout_s(), encoded_promql=batch.encoded_promql
+            )
+            results.update(batch.split(answer, owned=True))
+        except CheckError as exc:
+            if self.min_budget_remaining is not None:
+                raise
+            return exc
+        answers[batch.promql] = answer
+        return None
 
     def _measure_period(self, plan: MeasurementPlan, results: Results) -> WindowRatio:
         """The period's ratio; without a budget gate it is evidence only, so an unusable answer is a note."""

@@ -112,6 +112,11 @@ def le_pattern(bound: float) -> str:
 
 Results = Mapping[str, QueryResult]
 
+# The part of Sloth's period that the evaluation's batch leaves out, sent after it only when its answer needs it
+# (see SlothReader.asks_after): the count of ratio_rate5m samples over the period reads every one of them (86,400
+# over 30d at a 30 s rule interval), the batch's largest part, to tell what only an absent period ratio leaves open.
+ASKED_AFTER = "recorded_5m"
+
 
 class Reader(Protocol):
     # True when every query reads a recording rule, the period's included: it costs what a window costs.
@@ -1928,7 +1933,7 @@ class SlothReader:
             # The period's rule averages ratio_rate5m over the period: its absence is zero errors only where the 5m
             # ratio recorded nothing in the period either (else the period rule did not record). Summed: a label of
             # the SLO's changed within the period splits its series.
-            queries["recorded_5m"] = (
+            queries[ASKED_AFTER] = (
                 f"sum(count_over_time(slo:sli_error:ratio_rate5m{{{self._matchers(args)}}}[{self._period_name}]))"
             )
         if self._total is not None and not period:
@@ -2022,11 +2027,17 @@ class SlothReader:
             max_age_s=self._max_recorded_age_s,
         )
 
+    def asks_after(self, queries: Mapping[str, str], results: Results) -> bool:
+        """Whether measuring the period (`queries`: its own) needs its ASKED_AFTER part, which the batch leaves out:
+        only when the batch's answer (`results`) holds no period ratio, and sloth.total_query is set (see
+        _absent_period)."""
+        return ASKED_AFTER in queries and results[queries["ratio"]].single_value("Sloth ratio query") is None
+
     def _absent_period(self, window: str, queries: Mapping[str, str], results: Results) -> WindowRatio:
         """The period without a ratio series: read as zero errors by judge() where no window recorded either, unless
         ratio_rate5m, which the period's rule averages, recorded within the period (the period rule did not)."""
         note = f"no Sloth ratio_rate{rule_window(window)} series"
-        recorded = results[queries["recorded_5m"]].single_value("Sloth ratio_rate5m count query")
+        recorded = results[queries[ASKED_AFTER]].single_value("Sloth ratio_rate5m count query")
         if not recorded:
             return WindowRatio(window, None, recorded_absent=True, note=note)
         return WindowRatio(

@@ -1172,7 +1172,10 @@ class TestOneQuery:
             ("ebb-pyrra-api-evidence", {}, 1),
             ("ebb-sloth-weird", {}, 1),
             ("ebr-pyrra-clean", {}, 1),
-            ("ebr-sloth-clean", {}, 1),
+            # No period ratio (rules over rules record nothing here): the count of ratio_rate5m samples goes after.
+            ("ebr-sloth-clean", {}, 2),
+            # A period ratio recorded: nothing goes after.
+            ("ebr-sloth-slbp-errors", {}, 1),
             ("ebr-pyrra-past", {}, 1),
             ("ebr-optional-errors", {}, 2),
         ],
@@ -1185,12 +1188,14 @@ class TestOneQuery:
         result = await evaluate(name, **args)
         assert prometheus.process.http_requests("/api/v1/query") - before == requests
         plan = check.plan(check.bind_args(args))
-        assert result.details["sent_queries"] == [batch.promql for batch in plan.batches]
+        # A Sloth period without its ratio asks what it needs after the batches.
+        batches = [*plan.batches, plan.after][:requests]
+        assert result.details["sent_queries"] == [batch.promql for batch in batches]
         sources = Sources(catalog.sources)
         source = sources.prometheus("default")
         at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
         try:
-            for batch in plan.batches:
+            for batch in batches:
                 split = batch.split(await source.query(batch.promql, at, 5.0))
                 for query in batch.queries:
                     alone = await source.query(query, at, 5.0)
@@ -1806,6 +1811,55 @@ class TestSlothPeriodUnrecorded:
         result = await evaluate("ebr-sloth-clean-gate")
         assert result.verdict is Outcome.PASS, result.reason
         assert result.details["budget"]["remaining"] == 1.0
+
+
+class TestSlothPeriodCount:
+    """Sloth's count of ratio_rate5m samples over the period goes to Prometheus after the batch, and only when the
+    batch answered no period ratio; the verdicts are those it gave riding in the batch."""
+
+    @staticmethod
+    async def evaluate_asking(catalog, prometheus, name):
+        """The check's verdict and every query its source sent."""
+        asked = []
+
+        class Prometheus(PrometheusSource):
+            async def query(self, promql, at, timeout_s, **kwargs):
+                asked.append(promql)
+                return await super().query(promql, at, timeout_s, **kwargs)
+
+        sources = Sources(catalog.sources, make_prometheus=lambda source, config: Prometheus(source, config))
+        try:
+            runner = Runner(catalog, sources, Metrics(), 8.0)
+            at = datetime.fromtimestamp(prometheus.anchor, tz=UTC)
+            return await runner.evaluate(catalog.get(name), {}, at), asked
+        finally:
+            await sources.aclose()
+
+    @staticmethod
+    def counts_5m(query):
+        return "count_over_time(slo:sli_error:ratio_rate5m" in query
+
+    async def test_a_recorded_period_ratio_sends_no_count(self, catalog, prometheus):
+        # Before: the batch carried sum(count_over_time(slo:sli_error:ratio_rate5m{...}[30d])) in every evaluation.
+        result, asked = await self.evaluate_asking(catalog, prometheus, "ebr-sloth-slbp-errors")
+        assert result.verdict is Outcome.PASS and result.details["budget"]["remaining"] == 1.0, result.reason
+        assert len(asked) == 1 and not self.counts_5m(asked[0]), asked
+        assert not any(self.counts_5m(query) for query in result.details["queries"])
+
+    @pytest.mark.parametrize(
+        ("name", "verdict", "remaining"),
+        [
+            ("ebr-sloth-slgone-gate", Outcome.INCONCLUSIVE, None),
+            ("ebr-sloth-clean-gate", Outcome.PASS, 1.0),
+        ],
+    )
+    async def test_an_absent_period_ratio_sends_the_count_after_the_batch(
+        self, catalog, prometheus, name, verdict, remaining
+    ):
+        result, asked = await self.evaluate_asking(catalog, prometheus, name)
+        assert result.verdict is verdict and result.details["budget"]["remaining"] == remaining, result.reason
+        assert len(asked) == 2 and not self.counts_5m(asked[0]) and self.counts_5m(asked[1]), asked
+        assert result.details["sent_queries"] == asked
 
 
 class TestRecordedZeroErrors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import math
 import re
 from datetime import UTC, datetime
@@ -15,8 +16,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from analyzer.catalog import build_catalog
+from analyzer.check import EvalContext
 from analyzer.comparison import exceeds
-from analyzer.errors import CheckMisconfigured, MissingBucket, SourceRejected, UnexplainedLabels
+from analyzer.errors import CheckMisconfigured, DeadlineExceeded, MissingBucket, SourceRejected, UnexplainedLabels
 from analyzer.imports import convert
 from analyzer.metrics import Metrics
 from analyzer.models import Outcome
@@ -5275,6 +5277,140 @@ class TestSlothPeriodAbsent:
         assert "recorded_5m" not in SlothReader(
             make(period="30d", sloth=self.SLOTH).sloth, {}, parse_duration("30d"), 99.9
         ).queries("1h", {}, period=False)
+
+
+def counts_5m(query):
+    """Whether `query` asks how many samples Sloth's ratio_rate5m recorded over the period."""
+    return "count_over_time(slo:sli_error:ratio_rate5m" in query
+
+
+class CountPrometheus(FakePrometheus):
+    """A FakePrometheus whose answer to the count of ratio_rate5m samples carries `count_warnings` (a store down)."""
+
+    def __init__(self, count_warnings, **fields):
+        super().__init__(expected=1, **fields)
+        self.count_warnings = list(count_warnings)
+
+    async def handle(self, request):
+        answer = await super().handle(request)
+        form = await request.post() if request.method == "POST" else request.query
+        if not counts_5m(form["query"]):
+            return answer
+        body = json.loads(answer.body)
+        return web.json_response({**body, "warnings": self.count_warnings})
+
+
+class DeadlinePrometheus(FakePrometheus):
+    """A FakePrometheus that ends its evaluation's deadline (`ctx`'s) as it answers."""
+
+    def __init__(self, **fields):
+        super().__init__(expected=1, **fields)
+        self.ctx = None
+
+    async def handle(self, request):
+        answer = await super().handle(request)
+        self.ctx.deadline = asyncio.get_running_loop().time()
+        return answer
+
+
+class TestSlothPeriodCountAskedAfter:
+    """Sloth's count of ratio_rate5m samples over the period is asked after the batch, and only when the batch
+    answers no period ratio; the verdicts are those it gave riding in the batch."""
+
+    SLOTH = {
+        "sloth_id": "svc-slo",
+        "total_query": "sum(rate(req_total[{{ window }}]))",
+        "errors_query": 'sum(rate(req_total{code="500"}[{{ window }}]))',
+    }
+    GATE = {"sloth": SLOTH, "tiers": [{"long": "1h", "short": "5m", "factor": 14.4}], "min_budget_remaining": 0}
+
+    @staticmethod
+    def answers(recorded):
+        """Every window and the period without a ratio series, traffic and no errors, and the count `recorded`."""
+        values = {"ratio": None, "total": "10", "errors": "0", "recorded_5m": recorded}
+        return lambda window, part: values.get(part, "1")
+
+    async def test_a_present_period_ratio_sends_no_count(self, aiohttp_server):
+        # Before: every evaluation's batch carried sum(count_over_time(...[30d])), 86,400 samples read for nothing.
+        fake = FakePrometheus(expected=1, value=lambda window, part: "10" if part == "total" else "0")
+        evaluation = await run_against(aiohttp_server, fake, self.GATE)
+        assert evaluation.verdict is Outcome.PASS and evaluation.details["budget"]["remaining"] == 1.0, (
+            evaluation.reason
+        )
+        assert len(fake.queries) == 1 and not any(counts_5m(q) for q in fake.queries), fake.queries
+        assert not any(counts_5m(q) for q in evaluation.details["queries"])
+
+    async def test_an_absent_period_ratio_sends_the_count_after_the_batch(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=self.answers("61"))
+        evaluation = await run_against(aiohttp_server, fake, self.GATE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith(
+            "budget remaining is unknown: no Sloth ratio_rate30d series although slo:sli_error:ratio_rate5m recorded "
+            "61 samples within 30d: Sloth's period rule, their average, did not record"
+        ), evaluation.reason
+        assert len(fake.queries) == 2 and not counts_5m(fake.queries[0]) and counts_5m(fake.queries[1])
+        assert evaluation.details["sent_queries"] == fake.queries
+        assert (
+            'sum(count_over_time(slo:sli_error:ratio_rate5m{sloth_id="svc-slo"}[30d]))' in evaluation.details["queries"]
+        )
+
+    async def test_an_absent_period_ratio_no_5m_ratio_recorded_beside_is_zero_errors(self, aiohttp_server):
+        fake = FakePrometheus(expected=1, value=self.answers(None))
+        evaluation = await run_against(aiohttp_server, fake, self.GATE)
+        assert evaluation.verdict is Outcome.PASS and evaluation.details["budget"]["remaining"] == 1.0, (
+            evaluation.reason
+        )
+        assert len(fake.queries) == 2 and counts_5m(fake.queries[1])
+
+    @pytest.mark.parametrize("gate", [0, None])
+    async def test_a_failed_count_is_the_gates_error_and_a_note_without_one(self, aiohttp_server, gate):
+        # As the period's own query: the gate reads it, and without a gate the period is evidence only.
+        fake = FakePrometheus(expected=1, value=self.answers(None), fail_on="count_over_time(slo:")
+        evaluation = await run_against(aiohttp_server, fake, {**self.GATE, "min_budget_remaining": gate})
+        if gate is not None:
+            assert evaluation.verdict is Outcome.ERROR and evaluation.error == "source_rejected", evaluation.reason
+            return
+        assert evaluation.verdict is Outcome.PASS and evaluation.value == 0, evaluation.reason
+        assert evaluation.details["budget"]["remaining"] is None
+        assert evaluation.details["budget"]["note"].startswith("not measured: "), evaluation.details["budget"]
+
+    async def test_a_partial_count_of_nothing_is_no_evidence_of_zero_errors(self, aiohttp_server):
+        # The store that did not answer may hold what ratio_rate5m recorded: the period is not read as zero errors.
+        fake = CountPrometheus(["store eu1 down"], value=self.answers(None))
+        evaluation = await run_against(aiohttp_server, fake, self.GATE)
+        assert evaluation.verdict is Outcome.INCONCLUSIVE, evaluation.reason
+        assert evaluation.reason.startswith("budget remaining is unknown"), evaluation.reason
+        assert evaluation.details["prometheus_warnings"] == ["store eu1 down"]
+
+    @pytest.mark.parametrize("gate", [0, None])
+    async def test_no_time_left_for_the_count_is_the_gates_error_and_a_note_without_one(self, aiohttp_server, gate):
+        # The batch answered as the deadline came: no time is left for the count.
+        fake = DeadlinePrometheus(value=self.answers(None))
+        app = web.Application()
+        app.router.add_route("*", "/api/v1/query", fake.handle)
+        server = await aiohttp_server(app, host="127.0.0.1")
+        source = {"type": "prometheus", "url": str(server.make_url("")), "retry": False}
+        fields = {**self.GATE, "min_budget_remaining": gate}
+        check = {"name": "eb", "kind": "error_budget", "objective": 99.9, "period": "30d", **fields}
+        catalog = build_catalog(
+            [("test", {"sources": {"default": source}, "checks": [check]})], Registry([ErrorBudgetCheck])
+        )
+        sources = Sources(catalog.sources)
+        fake.ctx = EvalContext({}, datetime(2026, 11, 26, tzinfo=UTC), asyncio.get_running_loop().time() + 30, sources)
+        try:
+            if gate is not None:
+                with pytest.raises(DeadlineExceeded):
+                    await catalog.get("eb").evaluate(fake.ctx)
+                assert len(fake.queries) == 1
+                return
+            verdict = await catalog.get("eb").evaluate(fake.ctx)
+        finally:
+            sources.close()
+        assert verdict.outcome is Outcome.PASS and verdict.details["budget"]["remaining"] is None, verdict.reason
+        assert (
+            verdict.details["budget"]["note"] == "not measured: the deadline passed before the next query could start"
+        )
+        assert len(fake.queries) == 1
 
 
 class TestSamePeriod:
