@@ -313,6 +313,21 @@ class _FieldLines:
         text = getattr(origin, "text", None)
         if text is None:
             return None
+        _, index = self._walk(origin, text, path)
+        return None if index is None else text.count("\n", 0, index) + 1
+
+    def written(self, origin: str, path: Sequence[Any]) -> str | None:
+        """The text of the scalar at `path` as written (`off`, where YAML read false); None without the text, or
+        when the path is not written to its end or ends at no scalar."""
+        text = getattr(origin, "text", None)
+        if text is None:
+            return None
+        node, index = self._walk(origin, text, path)
+        return node.value if index is not None and isinstance(node, yaml.ScalarNode) else None
+
+    def _walk(self, origin: str, text: str, path: Sequence[Any]) -> tuple[yaml.Node | None, int | None]:
+        """The deepest node of `path` written, with the index in `text` of its key (or list item); a None index
+        when not even the path's first part is written, and no node when the path is not written to its end."""
         if origin not in self._roots:
             self._roots[origin] = _composed(text, getattr(origin, "document", 0))
         node, index = self._roots[origin], None
@@ -320,14 +335,14 @@ class _FieldLines:
             if isinstance(node, yaml.MappingNode):
                 found = next((pair for pair in node.value if pair[0].value == str(part)), None)
                 if found is None:
-                    break
+                    return None, index
                 index, node = found[0].start_mark.index, found[1]
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
                 node = node.value[part]
                 index = node.start_mark.index
             else:
-                break
-        return None if index is None else text.count("\n", 0, index) + 1
+                return None, index
+        return node, index
 
 
 def _composed(text: str, document: int) -> yaml.Node | None:
@@ -882,6 +897,10 @@ def build_catalog(
             line = check_lines[index] if index < len(check_lines) else None
             label = _check_label(raw_check, index, line)
             line_of = _under(field_lines, origin, ["checks", index], line)
+            # Checked in a Job's catalog too: a Job skips a check it cannot look up by name, and `off` ran as none.
+            name_problem = _name_not_text(raw_check, field_lines, origin, ["checks", index, "name"])
+            if name_problem is not None:
+                problems.append(f"{origin}: {label}: {name_problem}")
             if only is not None:
                 raw_checks.append((origin, label, line, raw_check, line_of))
                 continue
@@ -895,6 +914,7 @@ def build_catalog(
                     f"{origin}: {label}: "
                     + _format_error(err, tag="kind", tag_in_location=False, model=kind, raw=raw_check, line_of=line_of)
                     for err in exc.errors()
+                    if name_problem is None or err["loc"] != ("name",)
                 )
                 continue
             unplaced = _unplaced_params(check, raw_check)
@@ -1176,6 +1196,32 @@ def _position(index: int, line: int | None) -> str:
     return f"checks[{index}]" + ("" if line is None else f", line {line}")
 
 
+def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[Any]) -> str | None:
+    """The problem of a check's `name` (at `path` of the document read as `origin`) that YAML 1.1 read as a boolean,
+    number or null (`off` as false), which no name lookup finds; None for any other name."""
+    name = raw.get("name", "") if isinstance(raw, dict) else ""
+    if not (name is None or isinstance(name, bool | int | float)):
+        return None
+    read_as = "null" if name is None else str(name).lower() if isinstance(name, bool) else str(name)
+    text = field_lines.written(origin, path)
+    if text is None:
+        return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
+    if text == "":
+        return f"name: nothing is read as {read_as} by YAML, not as text: write the name"
+    return f"name: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
+
+
+def _key_read_as(key: Any) -> str | None:
+    """What YAML 1.1 read a mapping's key written bare as when it is no text (`on` as true); None for text."""
+    if isinstance(key, bool):
+        return "true (a bare yes, on or true)" if key else "false (a bare no, off or false)"
+    if key is None:
+        return "null (a bare null, ~ or nothing)"
+    if isinstance(key, int | float):
+        return f"the number {key}"
+    return None
+
+
 def _check_label(raw: Any, index: int, line: int | None = None) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
     if isinstance(name, str):
@@ -1255,6 +1301,12 @@ def _format_error(
         if fields:
             # Clipped: the problem goes to the log and /readyz, and what was written may be a pasted block.
             message = f"expected a mapping of {', '.join(fields)}, got {clip(repr(error.get('input')), 80)}"
+    if error.get("type") == "string_type" and location[-1:] == ["[key]"]:
+        read_as = _key_read_as(error.get("input"))
+        if read_as is not None:
+            # pydantic's `params.1.[key]: Input should be a valid string` named neither `on` nor YAML.
+            location = location[:-2]
+            message = f"a key YAML reads as {read_as}, not as text: quote it"
     path = ".".join(str(part) for part in location)
     line = line_of(location) if line_of is not None and path else None
     return f"{path}{'' if line is None else f' (line {line})'}: {message}" if path else message

@@ -2059,3 +2059,27 @@ class TestCtrlC:
                 assert signal.getsignal(signal.SIGINT) is callers
         finally:
             signal.signal(signal.SIGINT, previous)
+
+
+class TestCheckNamesYAMLReadsAsNoText:
+    """A check named with a word YAML reads as no text (`off`) makes `run`, of any check, refuse the catalog with the
+    message and exit code `validate` and `list` give."""
+
+    def test_every_command_names_the_word(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        check = "  kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n"
+        path.write_text(
+            f"sources:\n  default: {{url: 'http://127.0.0.1:9'}}\nchecks:\n- name: offs\n{check}- name: off\n{check}"
+        )
+        problem = (
+            f"analyzer: {path}: checks[1] (line 8): name: off is read as false by YAML, not as text: quote it: 'off'"
+        )
+        results = [
+            analyzer("validate", path),
+            analyzer("list", "--catalog", path),
+            analyzer("run", "off", "--catalog", path),
+            analyzer("run", "offs", "--catalog", path),
+        ]
+        # Before: `run offs` ran its check (exit 0), `run off` said "no check named 'off'" (exit 2).
+        assert [(r.returncode, r.stdout) for r in results] == [(6, "")] * 4
+        assert [r.stderr.splitlines()[0] for r in results] == [problem] * 4

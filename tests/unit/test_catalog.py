@@ -1925,3 +1925,107 @@ class TestSecretSamplesInWarnings:
             "by a regex is not checked for existence (a misspelled name reads as the fallback's value; list the names, "
             'as in {__name__=~"a|b"}, to check them)'
         ]
+
+
+class TestNamesYAMLReadsAsNoText:
+    """A check name YAML 1.1 reads as a boolean, number or null is refused, naming the word and its quoting, by a
+    Job's catalog (`only`) as by the whole catalog's."""
+
+    @pytest.mark.parametrize(
+        ("word", "read_as"),
+        [
+            ("off", "false"),
+            ("on", "true"),
+            ("yes", "true"),
+            ("no", "false"),
+            ("true", "true"),
+            ("null", "null"),
+            ("~", "null"),
+            ("0x10", "16"),
+            ("1.5e+3", "1500.0"),
+        ],
+    )
+    @pytest.mark.parametrize("only", [None, "error-rate", "offs"])
+    def test_the_word_is_named_with_its_quoting(self, tmp_path, word, read_as, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            "- {name: error-rate, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            f"- name: {word}\n  kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        quoted = "'" + word + "'"
+        assert caught.value.problems == [
+            f"{path}: checks[1] (line 5): name: {word} is read as {read_as} by YAML, not as text: quote it: {quoted}"
+        ]
+
+    def test_an_empty_name_is_read_as_null(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- name:\n  kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n")
+        assert problems_of_file(path) == [
+            f"{path}: checks[0] (line 2): name: nothing is read as null by YAML, not as text: write the name"
+        ]
+
+    def test_a_word_yaml_reads_as_text_names_a_check(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n- {name: 1e3, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+        )
+        assert list(load_catalog(path, Registry.default()).checks) == ["1e3"]
+
+    def test_a_quoted_word_names_a_check(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\n"
+            "checks:\n- {name: 'off', kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+        )
+        assert load_catalog(path, Registry.default(), only="off").get("off").name == "off"
+
+    def test_documents_not_read_from_text_name_the_value(self):
+        documents = [("a.yaml", {"checks": [{**CHECK, "name": False}]})]
+        assert problems_of(documents) == [
+            "a.yaml: checks[0]: name: false is read by YAML as no text: quote the name it was written as"
+        ]
+
+
+class TestKeysYAMLReadsAsNoText:
+    """A mapping's key YAML 1.1 reads as a boolean, number or null (a param named `on`) is refused, saying so, in the
+    whole catalog and in a Job's."""
+
+    @pytest.mark.parametrize(
+        ("key", "read_as"),
+        [
+            ("on", "true (a bare yes, on or true)"),
+            ("no", "false (a bare no, off or false)"),
+            ("~", "null (a bare null, ~ or nothing)"),
+            ("0x10", "the number 16"),
+        ],
+    )
+    @pytest.mark.parametrize("only", [None, "a"])
+    def test_a_param_name(self, tmp_path, key, read_as, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  kind: prometheus\n"
+            f"  query: vector(0)\n  pass_if: '< 1'\n  params:\n    {key}: {{type: label_value, default: x}}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: check 'a' (checks[0], line 3): params (line 7): a key YAML reads as {read_as}, not as text: "
+            "quote it"
+        ]
+
+    @pytest.mark.parametrize("only", [None, "a"])
+    def test_a_source_name(self, tmp_path, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  on: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            "- {name: a, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: sources (line 1): a key YAML reads as true (a bare yes, on or true), not as text: quote it"
+        ]
