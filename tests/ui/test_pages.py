@@ -178,6 +178,22 @@ class TestLinks:
         assert "Evaluated again as of" in page.text
         assert 'id="near"' not in page.text
 
+    def test_the_nearest_five_are_named_nearest_first_each_once_before_or_after(self, served, prometheus):
+        started_at = prometheus.anchor - 900
+        # 0.25 s after twice: one evaluation reused, one answer; the farther ones past the five are not named.
+        offsets = [-2, -0.5, 0.25, 0.25, 1, 3, 10, -30]
+        for offset in offsets:
+            get(served, f"/api/v1/checks/error-rate/run?canary_hash=broken1&at={started_at + offset}", headers=BEARER)
+        page = get(served, f"/ui/checks/error-rate/run?canary_hash=broken1&at={started_at:.0f}", headers=BEARER)
+        near = page.text.split('id="near">', 1)[1].split("</p>", 1)[0]
+        assert re.findall(r"</a> \(([^)]*)\)", near) == [
+            "0.25 s after",
+            "0.5 s before",
+            "1 s after",
+            "2 s before",
+            "3 s after",
+        ], near
+
     def test_bad_args_show_the_form_again_naming_the_arg(self, served):
         page = get(served, "/ui/checks/error-rate/run?canary_hash=", headers=BEARER)
         assert page.status_code == 400

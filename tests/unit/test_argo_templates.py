@@ -3625,6 +3625,20 @@ class TestRequiredFieldsOfOtherProviders:
             f"apply fails); did you mean {field!r} where {misspelt!r} is written?"
         ), found
 
+    @pytest.mark.parametrize("written", ["~", "null", ""])
+    def test_a_field_written_null_is_missing(self, tmp_path, written):
+        # The API server drops a null field the schema does not make nullable, and then refuses the template for
+        # lacking it: `query:` left blank is no query.
+        text = yaml.safe_dump(self.of("newRelic", {"profile": "newrelic", "query": "QUERY"}))
+        assert "query: QUERY\n" in text
+        (tmp_path / "templates.yaml").write_text(text.replace("query: QUERY\n", f"query: {written}\n"))
+        catalog = build_catalog([("catalog.yaml", CATALOG)], Registry.default())
+        (found,) = template_problems([tmp_path], catalog)
+        assert found.endswith(
+            "metric 'errors': provider's newRelic has no query: Argo Rollouts' CRD schema requires it (kubectl apply "
+            "fails)"
+        ), found
+
     def test_a_web_header_without_its_value(self, tmp_path):
         odd = template(
             f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}",
