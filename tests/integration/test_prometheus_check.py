@@ -471,7 +471,16 @@ class TestScalarOfSeveralElements:
         return {"name": "s", "kind": "prometheus", "query": query, "pass_if": "< 5", "no_data": "pass"}
 
     @pytest.mark.parametrize(
-        "query", [f"scalar({QUEUES})", f"vector(scalar({QUEUES}))", f"sum({QUEUES}) > scalar({QUEUES}) * 0"]
+        "query",
+        [
+            f"scalar({QUEUES})",
+            f"vector(scalar({QUEUES}))",
+            f"sum({QUEUES}) > scalar({QUEUES}) * 0",
+            # A fallback fills what the comparison with NaN kept nothing of: 0, which `< 5` passed.
+            f"max({QUEUES} > scalar({QUEUES}) * 0) or vector(0)",
+            # A bool comparison with NaN is 0 (false) for every series: 0, which `< 5` passed.
+            f"sum(({QUEUES} > bool scalar({QUEUES}) * 0) * {QUEUES})",
+        ],
     )
     async def test_is_an_error_naming_the_fix(self, prometheus, client_for, query):
         # Pods at 3 and 7: one fails `< 5`; the NaN (or the comparison with it, which keeps nothing) passed.
