@@ -76,6 +76,8 @@ _MATCHER_VALUE_RE = re.compile(r"""(=~|!~|!=|=)\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'
 _HISTOGRAM_QUANTILE_RE = re.compile(r"\bhistogram_quantile\s*\(")
 # An `or` written in a query: only such a query can hold a fallback (see _Judging.fallback).
 _OR_WORD_RE = re.compile(r"\bor\b", re.IGNORECASE)
+# A `bool` comparison written in a query: one with a scalar() of several elements (NaN) is 0, a finite answer.
+_BOOL_WORD_RE = re.compile(r"\bbool\b", re.IGNORECASE)
 # An enum value that writes a grouping's keyword, placed bare (`sum {{ g }} (pod) (...)`).
 _GROUPING_WORD_RE = re.compile(r"by|without", re.IGNORECASE)
 # A histogram in seconds (classic: its `_bucket` series; native: the name itself), a quantile scaled by the query
@@ -490,7 +492,14 @@ class PrometheusCheck(Check):
         details = judging.details(result, points)
         if presence is not None:
             details["presence_query"] = presence[0]
-        if "scalar" in promql.lower() and (not points or not all(math.isfinite(value) for _, value, _ in points)):
+        # A fallback (`or vector(0)`) fills what a comparison with NaN kept nothing of, and a bool comparison with it
+        # is 0: a finite answer that may still come of a scalar() of several elements.
+        if "scalar" in promql.lower() and (
+            judging.fallback
+            or _BOOL_WORD_RE.search(promql) is not None
+            or not points
+            or not all(math.isfinite(value) for _, value, _ in points)
+        ):
             await _refuse_scalar_of_several(ctx, source, promql, details)
         if not points:
             return self._absent("the query returned no series", result, details)
