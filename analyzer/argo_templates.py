@@ -2208,8 +2208,9 @@ def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) ->
     items.extend(loader.construct_sequence(node))
 
 
-class _SelfContaining(yaml.composer.ComposerError):
-    """An alias inside its own anchor: go-yaml refuses the file, and so kubectl."""
+# The context of the ComposerError `_LocatingGoYamlLoader` raises for an alias inside its own anchor (go-yaml refuses
+# the file, and so kubectl): PyYAML's own ComposerErrors (an undefined alias) are the catalog loader's to report.
+_SELF_CONTAINING = "while composing an alias inside its own anchor"
 
 
 def _self_containing(paths: Sequence[Path]) -> list[str]:
@@ -2223,7 +2224,9 @@ def _self_containing(paths: Sequence[Path]) -> list[str]:
                 # An alias is written with a `*`: a file without one is read once only, by `_documents`.
                 if "*" in text:
                     list(yaml.load_all(text, Loader=_LocatingGoYamlLoader))
-            except _SelfContaining as exc:
+            except yaml.composer.ComposerError as exc:
+                if exc.context != _SELF_CONTAINING:
+                    continue
                 line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
                 problems.append(
                     f"{_at(str(file), line)}: {exc.problem}: kubectl refuses the file (go-yaml reads no alias inside "
@@ -2249,7 +2252,9 @@ class _LocatingGoYamlLoader(_GoYamlLoader):
             return super().compose_node(parent, index)
         event = self.peek_event()  # type: ignore[no-untyped-call]
         if event.anchor in self._composing:
-            raise _SelfContaining(None, None, f"anchor {event.anchor!r} value contains itself", event.start_mark)
+            raise yaml.composer.ComposerError(
+                _SELF_CONTAINING, None, f"anchor {event.anchor!r} value contains itself", event.start_mark
+            )
         node = super().compose_node(parent, index)
         if isinstance(node, yaml.SequenceNode):
             # Its mappings are objects of their own too, each located at the alias (`metrics: *metrics`).

@@ -1970,3 +1970,40 @@ def constant_value(expression: str) -> float | None:
         return None
     answer = _when_empty(node, [_MAX_LAYERS])
     return answer[1] if isinstance(answer, tuple) and answer[0] in ("scalar", "vector") else None
+
+
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def scalar_arguments(promql: str) -> tuple[str, ...]:
+    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
+    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        pending = [parsed(promql)]
+    except ValueError:
+        return ()
+    found: dict[str, None] = {}
+    while pending:
+        node = pending.pop()
+        kind = type(node).__name__
+        if kind == "Call":
+            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
+                found[printed] = None
+            pending += list(node.args)
+        elif kind == "BinaryExpr":
+            pending += [node.lhs, node.rhs]
+        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+            pending.append(node.expr)
+        elif kind == "AggregateExpr":
+            pending += [node.expr] + ([node.param] if node.param is not None else [])
+    return tuple(found)
+
+
+def _reads_back(printed: str) -> bool:
+    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
+    from analyzer.promql_syntax import parsed
+
+    try:
+        return str(parsed(printed)) == printed
+    except ValueError:
+        return False

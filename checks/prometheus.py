@@ -1688,7 +1688,7 @@ async def _refuse_scalar_of_several(
     elements is NaN
     whatever they hold (one of them failing), which is no absence of data, and a comparison with that NaN keeps
     nothing. Each count query sent goes to `details`."""
-    for argument in _scalar_arguments(promql):
+    for argument in kinds.scalar_arguments(promql):
         query = f"count({argument})"
         answer = await source.query(query, ctx.evaluation_time, ctx.timeout_s())
         count = max((_instant_value(series)[0] for series in answer.series), default=0.0)
@@ -1700,43 +1700,6 @@ async def _refuse_scalar_of_several(
                 "them inside it, e.g. scalar(sum(...)) or scalar(max(...))",
                 details,
             )
-
-
-@functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _scalar_arguments(promql: str) -> tuple[str, ...]:
-    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
-    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        pending = [parsed(promql)]
-    except ValueError:
-        return ()
-    found: dict[str, None] = {}
-    while pending:
-        node = pending.pop()
-        kind = type(node).__name__
-        if kind == "Call":
-            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
-                found[printed] = None
-            pending += list(node.args)
-        elif kind == "BinaryExpr":
-            pending += [node.lhs, node.rhs]
-        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
-            pending.append(node.expr)
-        elif kind == "AggregateExpr":
-            pending += [node.expr] + ([node.param] if node.param is not None else [])
-    return tuple(found)
-
-
-def _reads_back(printed: str) -> bool:
-    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        return str(parsed(printed)) == printed
-    except ValueError:
-        return False
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

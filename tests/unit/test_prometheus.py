@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from analyzer.errors import ArgError, CheckMisconfigured
 from analyzer.models import Outcome, Verdict, format_number
+from analyzer.promql_groups import scalar_arguments
 from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import (
     _MAX_LABEL_CHARS_IN_DETAILS,
@@ -22,7 +23,6 @@ from checks.prometheus import (
     _named_variants,
     _presence,
     _presence_now,
-    _scalar_arguments,
     _with_presence,
     read_now_over_windows,
     refuse_reads_of_the_future,
@@ -1665,9 +1665,9 @@ class TestScalarArguments:
 
     def test_each_argument_once_wherever_it_stands(self):
         query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
-        assert sorted(_scalar_arguments(query)) == ["k{}", "sum by (a)(rate(z{}[5m] offset 1m))", "y{}"]
+        assert sorted(scalar_arguments(query)) == ["k{}", "sum by (a)(rate(z{}[5m] offset 1m))", "y{}"]
 
     @pytest.mark.parametrize("query", ['scalar(y{b="q\\"uo"})', "sum(scalar_total)", "scalar(", "vector(1)"])
     def test_none_unprinted_or_unparsed(self, query):
         # A quote in a label value is printed bare (`b="q"uo"`), which Prometheus would refuse: not asked.
-        assert _scalar_arguments(query) == ()
+        assert scalar_arguments(query) == ()

@@ -140,6 +140,7 @@ PUBLIC_NAMES = [
     "division_sides",
     "selector_reads",
     "share_of_failures",
+    "scalar_arguments",
     "share_of_itself",
     "url_for_message",
     "url_with_scheme",
