@@ -1396,11 +1396,73 @@ class TestSecretHostArgs:
                 "steps": [{"name": "s", "path": "/"}],
             }
         )
-        # Each label valid, the host over 253 characters: the 400 quoted its start, the secret first.
+        # Each label valid, the host over 253 characters: the 400 quotes its start, the secret first.
         with pytest.raises(ArgError) as refused:
             check.bind_args({"a": "s3cr3t" + "x" * 57, **{name: "y" * 63 for name in "bcde"}})
-        assert refused.value.message.startswith("args make the host '<redacted>.yyyy")
+        assert refused.value.message.startswith("args make a host of 328 characters, starting '<redacted>.yyyy")
         assert "s3cr3t" not in refused.value.message
+
+    @staticmethod
+    def scorecard(secret: bool) -> dict[str, Any]:
+        """A composite passing its params on to a smoke check whose host they make, `b` a secret of its own."""
+        params = {name: {"type": "dns_label", "required": True} for name in "abcde"}
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://{{ a }}.{{ b }}.{{ c }}.{{ d }}.{{ e }}.shop.svc",
+            "allowed_hosts": ["*.shop.svc"],
+            "params": params,
+            "steps": [{"name": "s", "path": "/", "timeout_s": 1}],
+        }
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {name: {**param, "secret": secret and name == "b"} for name, param in params.items()},
+            "members": [{"check": "smoke", "args": {name: f"{{{{ {name} }}}}" for name in "abcde"}}],
+        }
+        return build_catalog([("t.yaml", {"checks": [smoke, card]})], Registry.default()).checks["card"]
+
+    def test_a_cut_host_shows_no_part_of_a_composites_secret(self):
+        # The member does not know `b` as a secret: the composite hides its value whole in the refusal, which missed
+        # the 16 characters the cut at 80 left of it ('...yyy.s3cr3tzzzzzzzzzz').
+        with pytest.raises(ArgError) as refused:
+            self.scorecard(secret=True).bind_args(
+                {"a": "y" * 63, "b": "s3cr3t" + "z" * 57, **{n: "x" * 63 for n in "cde"}}
+            )
+        assert "s3cr3t" not in refused.value.message and "zzz" not in refused.value.message
+        assert "rejects its args: args make a host of 328 characters, starting '" + "y" * 63 + ".'" in (
+            refused.value.message
+        )
+
+    def test_the_cut_shows_an_arg_whole_or_not_at_all(self):
+        with pytest.raises(ArgError) as refused:
+            self.scorecard(secret=False).bind_args({"a": "y" * 63, "b": "b" * 63, **{n: "x" * 63 for n in "cde"}})
+        assert (
+            "member 'smoke' (members[0]) rejects its args: args make a host of 328 characters, starting '"
+            + (
+                "y" * 63
+                + "."
+                + "', which is not a valid DNS name (labels of 1-63 lowercase letters, digits and '-', at most "
+                "253 characters)"
+            )
+            in refused.value.message
+        )
+
+    def test_a_host_of_80_characters_is_quoted_whole(self):
+        params = {name: {"type": "dns_label", "required": True} for name in "ab"}
+        check = load(
+            {
+                "name": "smoke",
+                "kind": "http_smoke",
+                "base_url": "http://{{ a }}{{ b }}.shop.svc",
+                "params": params,
+                "steps": [{"name": "s", "path": "/"}],
+            }
+        )
+        # Two args joined in one label of 71 characters: each valid, the host not.
+        with pytest.raises(ArgError) as refused:
+            check.bind_args({"a": "a" * 35, "b": "b" * 36})
+        assert refused.value.message.startswith("args make the host '" + "a" * 35 + "b" * 36 + ".shop.svc', which")
 
 
 class TestHopSecrets:
