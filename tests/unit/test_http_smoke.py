@@ -1448,22 +1448,6 @@ class TestSecretHostArgs:
             in refused.value.message
         )
 
-    def test_a_host_of_80_characters_is_quoted_whole(self):
-        params = {name: {"type": "dns_label", "required": True} for name in "ab"}
-        check = load(
-            {
-                "name": "smoke",
-                "kind": "http_smoke",
-                "base_url": "http://{{ a }}{{ b }}.shop.svc",
-                "params": params,
-                "steps": [{"name": "s", "path": "/"}],
-            }
-        )
-        # Two args joined in one label of 71 characters: each valid, the host not.
-        with pytest.raises(ArgError) as refused:
-            check.bind_args({"a": "a" * 35, "b": "b" * 36})
-        assert refused.value.message.startswith("args make the host '" + "a" * 35 + "b" * 36 + ".shop.svc', which")
-
 
 class TestHopSecrets:
     """The user info and the secret-named query values of a URL the target sends the request on to are hidden in
