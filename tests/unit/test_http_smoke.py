@@ -342,13 +342,15 @@ class TestLoadValidation:
                     "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
+            # A step left at its defaults fits the default deadline: 3 s x 2 tries and the pause, 6.1 s. At 5 s its
+            # 10.1 s warned on a new user's first check.
+            ({}, []),
+            # A step that truly cannot finish still warns: 5 s x 2 tries and the pause.
             (
-                # A step left at its defaults: the warning names the timeout it did not write. Before, it said only
-                # "lower timeout_s", which the check does not hold.
-                {},
+                {"timeout_s": 5},
                 [
                     "the steps may take up to 10.1 s (timeouts x retries, and the pauses between retries), more than "
-                    "the 8 s deadline; raise deadline_s or lower timeout_s (step 'a' writes none: 5 s by default)"
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
@@ -367,9 +369,20 @@ class TestLoadValidation:
     def test_the_deadline_warning_names_each_step_that_writes_no_timeout(self):
         steps = [{"name": "a"}, {"name": "b", "timeout_s": 1}, {"name": "c", "retries": 0}]
         assert load(definition(steps)).warnings() == [
-            "the steps may take up to 17.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
-            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 5 s by default)"
+            "the steps may take up to 11.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 3 s by default)"
         ]
+
+    def test_two_steps_at_their_defaults_outlast_the_default_deadline(self):
+        # Said "(step 'a' writes none...)" for one step only.
+        assert load(definition([{"name": "a"}, {"name": "b"}])).warnings() == [
+            "the steps may take up to 12.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'b' write none: 3 s by default)"
+        ]
+
+    @pytest.mark.parametrize(("deadline_s", "warned"), [(6.1, False), (6, True)])
+    def test_a_default_step_is_held_to_the_checks_deadline(self, deadline_s, warned):
+        assert bool(load(definition([{"name": "a"}], deadline_s=deadline_s)).warnings()) is warned
 
     @pytest.mark.parametrize(
         ("step", "warned"),
@@ -5438,7 +5451,7 @@ class TestStepBounds:
 
     def test_defaults(self):
         step = Step.model_validate({"name": "a"})
-        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (5.0, 1, 3, 1, 1)
+        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (3.0, 1, 3, 1, 1)
         assert step.min_success_ratio == 1.0
 
     @pytest.mark.parametrize(
