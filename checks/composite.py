@@ -690,8 +690,8 @@ def _score_text(score: Fraction, *bounds: Fraction) -> str:
 
 def _score_float(score: Fraction, *bounds: Fraction) -> float:
     """`score` as `value` and `details` show it: the nearest float, but the float just under 100 or a bound of
-    `bounds` when the score is under it and the nearest float is it (a failing member of a millionth of a billionth
-    of the weight: 100.0, which reads as every member passing)."""
+    `bounds` when the score is under it and the nearest float is it (weights 1e17 and 1, the lighter failing: 100.0,
+    which reads as every member passing)."""
     value = float(score)
     for limit in sorted((*bounds, _ALL)):
         if score < limit <= _exact(value):
