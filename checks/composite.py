@@ -7,7 +7,7 @@ import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
@@ -40,6 +40,8 @@ from analyzer.kinds import (
 
 # Member reasons are quoted in the composite's reason up to this length each.
 _REASON_CHARS = 160
+# The score of every member passing, which a score under it must never read as.
+_ALL = Fraction(100)
 
 
 class Member(BaseModel):
@@ -503,17 +505,20 @@ class CompositeCheck(Check):
         else:
             outcome = Outcome.INCONCLUSIVE
         details.update(
-            score=float(score), best_possible_score=float(best), pass_score=self.pass_score, warning_score=warning
+            score=_score_float(score, pass_at, warning_at),
+            best_possible_score=_score_float(best, pass_at, warning_at),
+            pass_score=self.pass_score,
+            warning_score=warning,
         )
-        rule = f"pass at {format_number(self.pass_score)}"
+        rule = f"pass at {_bound_text(self.pass_score)}"
         if warning < self.pass_score:
-            rule += f", inconclusive from {format_number(warning)}"
+            rule += f", inconclusive from {_bound_text(warning)}"
         if best > score:
             unknown = " and ignored" if ignored else ""
             rule += f"; up to {_score_text(best, pass_at, warning_at)} if the inconclusive{unknown} members pass"
         return Verdict(
             outcome=outcome,
-            value=float(score),
+            value=_score_float(score, pass_at, warning_at),
             threshold=self.pass_score,
             details=details,
             reason=f"score {_score_text(score, pass_at, warning_at)} of 100 ({rule}){note}: {summary}",
@@ -673,11 +678,42 @@ def _exact(number: float) -> Fraction:
 
 
 def _score_text(score: Fraction, *bounds: Fraction) -> str:
-    """`score` as a reason shows it (6 significant digits), "just under" a bound of `bounds` (pass_score and
-    warning_score, which the reason states) it is below but rounds to."""
-    text = format_number(float(score))
-    below = any(score < bound and text == format_number(float(bound)) for bound in bounds)
-    return f"just under {text}" if below else text
+    """`score` as a reason shows it: 6 significant digits, more (up to a float's 17) where fewer would read as 100 or
+    a bound of `bounds` (pass_score and warning_score, which the reason states) it is below, else "just under" it."""
+    limits = (*bounds, _ALL)
+    texts = [format_number(float(score)), *(_decimal_text(score, digits) for digits in range(7, 18))]
+    for text in texts:
+        if all((Fraction(text) < limit) == (score < limit) for limit in limits):
+            return text
+    return f"just under {texts[-1]}"
+
+
+def _score_float(score: Fraction, *bounds: Fraction) -> float:
+    """`score` as `value` and `details` show it: the nearest float, but the float just under 100 or a bound of
+    `bounds` when the score is under it and the nearest float is it (weights 1e17 and 1, the lighter failing: 100.0,
+    which reads as every member passing)."""
+    value = float(score)
+    for limit in sorted((*bounds, _ALL)):
+        if score < limit <= _exact(value):
+            return math.nextafter(float(limit), -math.inf)
+    return value
+
+
+def _bound_text(bound: float) -> str:
+    """pass_score or warning_score as the reason states it: 6 significant digits unless they round it (99.9999999 is
+    not 100)."""
+    text = format_number(bound)
+    return text if Fraction(text) == _exact(bound) else repr(bound)
+
+
+def _decimal_text(number: Fraction, digits: int) -> str:
+    """`number` rounded to `digits` significant digits, without trailing zeros."""
+    with localcontext() as context:
+        context.prec = digits
+        mantissa, mark, exponent = format(Decimal(number.numerator) / Decimal(number.denominator), "g").partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + mark + exponent
 
 
 def _exact_sum(members: list[Member]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +36,8 @@ _PATH_LITERAL_RE = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/\ue000-\uf8ff]*$
 _PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _MAX_HOST_CHARS = 253
+# Of a refused host, the start quoted.
+_SHOWN_HOST_CHARS = 80
 # Request headers that frame the body, which the client writes from the body it sends.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # Request headers a proxy or an ingress in front of the allowed host may route by, or rebuild the URL from (the
@@ -97,6 +99,19 @@ def _marked(parts: list[str | Placeholder]) -> tuple[str, list[str]]:
 
 def _fill(skeleton: str, names: list[str], render: Any) -> str:
     return _MARK_RE.sub(lambda m: render(names[ord(m.group(0)) - _MARK_BASE]), skeleton)
+
+
+def _start_of(skeleton: str, names: list[str], render: Callable[[str], str]) -> tuple[str, bool]:
+    """`skeleton` filled by `render`, and whether it was cut: at most _SHOWN_HOST_CHARS, ending before the first value
+    that does not fit, so that a value shows whole or not at all."""
+    shown = ""
+    for char in skeleton:
+        # A value cut in part is missed by a search for the whole of it: a composite hides its secrets so.
+        piece = render(names[ord(char) - _MARK_BASE]) if _MARK_RE.fullmatch(char) else char
+        if len(shown) + len(piece) > _SHOWN_HOST_CHARS:
+            return shown, True
+        shown += piece
+    return shown, False
 
 
 def _check_path_literal(path: str, names: list[str], params: Mapping[str, Param]) -> None:
@@ -207,10 +222,13 @@ class BaseURLTemplate:
             labels = host.split(".")
             if len(host) > _MAX_HOST_CHARS or not all(_DNS_LABEL_RE.fullmatch(label) for label in labels):
                 culprit = self._host_names[0]
-                shown = _fill(self._host, self._names, lambda n: REDACTED if n in secret else render_value(values[n]))
+                shown, cut = _start_of(
+                    self._host, self._names, lambda n: REDACTED if n in secret else render_value(values[n])
+                )
+                said = f"a host of {len(host)} characters, starting {shown!r}" if cut else f"the host {shown!r}"
                 raise ArgError(
-                    f"args make the host {shown.strip('[]')[:80]!r}, which is not a valid DNS name (labels of "
-                    "1-63 lowercase letters, digits and '-', at most 253 characters)",
+                    f"args make {said}, which is not a valid DNS name (labels of 1-63 lowercase letters, digits and "
+                    "'-', at most 253 characters)",
                     culprit,
                 )
         return BaseURL(self.scheme, host, self.port, _render_path(self._path, self._names, values))

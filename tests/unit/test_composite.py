@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import yaml
 
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.errors import ArgError, ConfigError
@@ -707,23 +709,97 @@ class TestCombiningScores:
                 ["p:499999999", "f:500000001"],
                 {"pass_score": 60, "warning_score": 50},
                 "fail",
-                "score just under 50 of 100 (pass at 60, inconclusive from 50): ",
+                "score 49.9999999 of 100 (pass at 60, inconclusive from 50): ",
             ),
             # The best possible score 59.9999999 cannot pass at 60: "up to 60" said it could.
             (
                 ["p:1", "i:599999998", "f:400000001"],
                 {"pass_score": 60, "warning_score": 50},
                 "inconclusive",
-                "(pass at 60, inconclusive from 50; up to just under 60 if the inconclusive members pass): ",
+                "(pass at 60, inconclusive from 50; up to 59.9999999 if the inconclusive members pass): ",
             ),
-            # Exactly at it, though shown rounded: not under it.
-            (["p:999999999", "f:1"], {"pass_score": 99.9999999}, "pass", "score 100 of 100 (pass at 100): "),
+            # Exactly at it: "score 100 of 100 (pass at 100)", a member failing.
+            (
+                ["p:999999999", "f:1"],
+                {"pass_score": 99.9999999},
+                "pass",
+                "score 99.9999999 of 100 (pass at 99.9999999): ",
+            ),
+            # A critical member failing, its share a millionth: "score 100 of 100 (pass at 80)" and a fail.
+            (["p:1e6", "!f:1"], {"pass_score": 80}, "fail", "score 99.9999 of 100 (pass at 80): "),
+            (["p:1e9", "!f:1"], {"pass_score": 80}, "fail", "score 99.9999999 of 100 (pass at 80): "),
+            # As many digits as a float holds: 17.
+            (["p:1e17", "!f:1"], {"pass_score": 80}, "fail", "score 99.999999999999999 of 100 (pass at 80): "),
+            (["p:1e17", "f:1"], {"pass_score": 100}, "fail", "score 99.999999999999999 of 100 (pass at 100): "),
+            # More would be needed: said to be under it.
+            (["p:1e20", "!f:1"], {"pass_score": 80}, "fail", "score just under 100 of 100 (pass at 80): "),
+            (["p:1e20", "f:1"], {"pass_score": 100}, "fail", "score just under 100 of 100 (pass at 100): "),
+            # A score above a bound may read as at it: a pass either way.
+            (["p:500000001", "f:499999999"], {"pass_score": 50}, "pass", "score 50 of 100 (pass at 50): "),
         ],
     )
-    async def test_a_score_just_under_either_bound_is_said_to_be(self, members, names, fields, verdict, reason):
+    async def test_a_score_just_under_a_bound_or_100_never_reads_as_it(self, members, names, fields, verdict, reason):
         evaluation = await judge(members, names, mode="score", **fields)
         assert evaluation.verdict == verdict
         assert reason in evaluation.reason, evaluation.reason
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "verdict", "under"),
+        [
+            # A failing member's share rounded away: value 100.0, a reader's pass.
+            (["p:1e17", "f:1"], {"pass_score": 100}, "fail", {"value": 100, "score": 100, "best_possible_score": 100}),
+            (["p:1e17", "!f:1"], {"pass_score": 80}, "fail", {"value": 100, "score": 100, "best_possible_score": 100}),
+            # value 50.0 at pass_score 50, a fail.
+            (
+                ["p:1e18", "f:1.0000000000000001e18"],
+                {"pass_score": 50},
+                "fail",
+                {"value": 50, "score": 50, "best_possible_score": 50},
+            ),
+            (
+                ["p:1e18", "f:1.0000000000000001e18"],
+                {"pass_score": 60, "warning_score": 50},
+                "fail",
+                {"value": 50, "score": 50, "best_possible_score": 50},
+            ),
+            # The best possible score, under 100 and warning_score.
+            (["i:1e17", "f:1"], {"pass_score": 100}, "fail", {"best_possible_score": 100}),
+            (
+                ["p:1", "i:1e18", "f:1.0000000000000001e18"],
+                {"pass_score": 60, "warning_score": 50},
+                "fail",
+                {"best_possible_score": 50},
+            ),
+        ],
+    )
+    async def test_a_value_under_a_bound_or_100_is_the_float_just_under_it(
+        self, members, names, fields, verdict, under
+    ):
+        evaluation = await judge(members, names, mode="score", **fields)
+        body = evaluation.to_json(explain=True)
+        assert evaluation.verdict == verdict, evaluation.reason
+        shown = {"value": body["value"], **body["details"]}
+        assert {key: shown[key] for key in under} == {key: math.nextafter(b, 0) for key, b in under.items()}
+
+    @pytest.mark.parametrize(
+        ("names", "fields", "value"),
+        [
+            (["p", "p2"], {"pass_score": 80}, 100),
+            (["p", "f"], {"pass_score": 50}, 50),
+            (["p:1", "f:1"], {"pass_score": 60, "warning_score": 50}, 50),
+            (["p:1e17", "p2:1"], {"pass_score": 100}, 100),
+        ],
+    )
+    async def test_a_score_at_a_bound_or_100_is_it_exactly(self, members, names, fields, value):
+        body = (await judge(members, names, mode="score", **fields)).to_json(explain=True)
+        assert (body["value"], body["details"]["score"], body["details"]["best_possible_score"]) == (value,) * 3
+
+    async def test_digits_beyond_what_a_float_holds_are_rounded_before_comparing(self, members):
+        # Decided and documented: YAML reads a float, and 80.00000000000000001 is the float 80.
+        fields = yaml.safe_load("{mode: score, pass_score: 80.00000000000000001}")
+        evaluation = await judge(members, ["p:4", "f:1"], **fields)
+        assert evaluation.verdict == "pass", evaluation.reason
+        assert "score 80 of 100 (pass at 80)" in evaluation.reason
 
 
 class TestCombiningErrors:

@@ -342,13 +342,15 @@ class TestLoadValidation:
                     "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
+            # A step left at its defaults fits the default deadline: 3 s x 2 tries and the pause, 6.1 s. At 5 s its
+            # 10.1 s warned on a new user's first check.
+            ({}, []),
+            # A step that truly cannot finish still warns: 5 s x 2 tries and the pause.
             (
-                # A step left at its defaults: the warning names the timeout it did not write. Before, it said only
-                # "lower timeout_s", which the check does not hold.
-                {},
+                {"timeout_s": 5},
                 [
                     "the steps may take up to 10.1 s (timeouts x retries, and the pauses between retries), more than "
-                    "the 8 s deadline; raise deadline_s or lower timeout_s (step 'a' writes none: 5 s by default)"
+                    "the 8 s deadline; raise deadline_s or lower timeout_s"
                 ],
             ),
             ({"timeout_s": 1, "repeat": 20, "concurrency": 20, "max_p95_ms": 100}, []),
@@ -367,9 +369,20 @@ class TestLoadValidation:
     def test_the_deadline_warning_names_each_step_that_writes_no_timeout(self):
         steps = [{"name": "a"}, {"name": "b", "timeout_s": 1}, {"name": "c", "retries": 0}]
         assert load(definition(steps)).warnings() == [
-            "the steps may take up to 17.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
-            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 5 s by default)"
+            "the steps may take up to 11.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'c' write none: 3 s by default)"
         ]
+
+    def test_two_steps_at_their_defaults_outlast_the_default_deadline(self):
+        # Said "(step 'a' writes none...)" for one step only.
+        assert load(definition([{"name": "a"}, {"name": "b"}])).warnings() == [
+            "the steps may take up to 12.2 s (timeouts x retries, and the pauses between retries), more than the 8 s "
+            "deadline; raise deadline_s or lower timeout_s (steps 'a', 'b' write none: 3 s by default)"
+        ]
+
+    @pytest.mark.parametrize(("deadline_s", "warned"), [(6.1, False), (6, True)])
+    def test_a_default_step_is_held_to_the_checks_deadline(self, deadline_s, warned):
+        assert bool(load(definition([{"name": "a"}], deadline_s=deadline_s)).warnings()) is warned
 
     @pytest.mark.parametrize(
         ("step", "warned"),
@@ -1396,11 +1409,57 @@ class TestSecretHostArgs:
                 "steps": [{"name": "s", "path": "/"}],
             }
         )
-        # Each label valid, the host over 253 characters: the 400 quoted its start, the secret first.
+        # Each label valid, the host over 253 characters: the 400 quotes its start, the secret first.
         with pytest.raises(ArgError) as refused:
             check.bind_args({"a": "s3cr3t" + "x" * 57, **{name: "y" * 63 for name in "bcde"}})
-        assert refused.value.message.startswith("args make the host '<redacted>.yyyy")
+        assert refused.value.message.startswith("args make a host of 328 characters, starting '<redacted>.yyyy")
         assert "s3cr3t" not in refused.value.message
+
+    @staticmethod
+    def scorecard(secret: bool) -> dict[str, Any]:
+        """A composite passing its params on to a smoke check whose host they make, `b` a secret of its own."""
+        params = {name: {"type": "dns_label", "required": True} for name in "abcde"}
+        smoke = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://{{ a }}.{{ b }}.{{ c }}.{{ d }}.{{ e }}.shop.svc",
+            "allowed_hosts": ["*.shop.svc"],
+            "params": params,
+            "steps": [{"name": "s", "path": "/", "timeout_s": 1}],
+        }
+        card = {
+            "name": "card",
+            "kind": "composite",
+            "params": {name: {**param, "secret": secret and name == "b"} for name, param in params.items()},
+            "members": [{"check": "smoke", "args": {name: f"{{{{ {name} }}}}" for name in "abcde"}}],
+        }
+        return build_catalog([("t.yaml", {"checks": [smoke, card]})], Registry.default()).checks["card"]
+
+    def test_a_cut_host_shows_no_part_of_a_composites_secret(self):
+        # The member does not know `b` as a secret: the composite hides its value whole in the refusal, which missed
+        # the 16 characters the cut at 80 left of it ('...yyy.s3cr3tzzzzzzzzzz').
+        with pytest.raises(ArgError) as refused:
+            self.scorecard(secret=True).bind_args(
+                {"a": "y" * 63, "b": "s3cr3t" + "z" * 57, **{n: "x" * 63 for n in "cde"}}
+            )
+        assert "s3cr3t" not in refused.value.message and "zzz" not in refused.value.message
+        assert "rejects its args: args make a host of 328 characters, starting '" + "y" * 63 + ".'" in (
+            refused.value.message
+        )
+
+    def test_the_cut_shows_an_arg_whole_or_not_at_all(self):
+        with pytest.raises(ArgError) as refused:
+            self.scorecard(secret=False).bind_args({"a": "y" * 63, "b": "b" * 63, **{n: "x" * 63 for n in "cde"}})
+        assert (
+            "member 'smoke' (members[0]) rejects its args: args make a host of 328 characters, starting '"
+            + (
+                "y" * 63
+                + "."
+                + "', which is not a valid DNS name (labels of 1-63 lowercase letters, digits and '-', at most "
+                "253 characters)"
+            )
+            in refused.value.message
+        )
 
 
 class TestHopSecrets:
@@ -5392,7 +5451,7 @@ class TestStepBounds:
 
     def test_defaults(self):
         step = Step.model_validate({"name": "a"})
-        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (5.0, 1, 3, 1, 1)
+        assert (step.timeout_s, step.retries, step.max_redirects, step.repeat, step.concurrency) == (3.0, 1, 3, 1, 1)
         assert step.min_success_ratio == 1.0
 
     @pytest.mark.parametrize(

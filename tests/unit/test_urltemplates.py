@@ -137,8 +137,35 @@ class TestBaseURLPlacement:
         else:
             with pytest.raises(ArgError, match="not a valid DNS name") as caught:
                 template.render({"svc": "a" * 63})
-            # The host is quoted to its first 80 characters.
-            assert f"args make the host {'a' * 63 + '.' + 'b' * 16!r}, which is not" in caught.value.message
+            # The host is quoted to its first 80 characters, the catalog's literal text cut anywhere.
+            assert f"args make a host of 254 characters, starting {'a' * 63 + '.' + 'b' * 16!r}, which is not" in (
+                caught.value.message
+            )
+
+    def test_a_refused_host_is_cut_before_a_value_that_does_not_fit(self):
+        # Cut at 80 characters, the value showed its first 16, which a search for the whole value (a composite's
+        # secret passed to `ns`) misses.
+        template = BaseURLTemplate(f"http://{{{{ svc }}}}.{{{{ ns }}}}.{'c' * 63}.{'d' * 63}.svc", PARAMS)
+        with pytest.raises(ArgError) as caught:
+            template.render({"svc": "a" * 63, "ns": "b" * 63})
+        assert caught.value.message.startswith(f"args make a host of 259 characters, starting {'a' * 63 + '.'!r}, ")
+
+    def test_a_secret_value_shows_as_redacted_within_the_80_characters(self):
+        template = BaseURLTemplate(f"http://{{{{ svc }}}}.{{{{ ns }}}}.{'c' * 63}.{'d' * 63}.svc", PARAMS)
+        with pytest.raises(ArgError) as caught:
+            template.render({"svc": "a" * 63, "ns": "b" * 63}, frozenset({"svc"}))
+        assert caught.value.message.startswith(
+            f"args make a host of 259 characters, starting {'<redacted>.' + 'b' * 63 + '.' + 'c' * 5!r}, "
+        )
+
+    def test_a_refused_host_of_80_characters_is_quoted_whole(self):
+        template = BaseURLTemplate("http://{{ svc }}{{ ns }}.shop.svc", PARAMS)
+        # Two args joined in one label of 71 characters: each valid, the host not.
+        with pytest.raises(ArgError) as caught:
+            template.render({"svc": "a" * 35, "ns": "b" * 36})
+        assert caught.value.message.startswith(
+            f"args make the host {'a' * 35 + 'b' * 36 + '.shop.svc'!r}, which is not"
+        )
 
     def test_joined_labels_longer_than_a_label_are_a_bad_arg(self):
         template = BaseURLTemplate("http://{{ svc }}{{ ns }}.svc", PARAMS)
