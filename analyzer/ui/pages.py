@@ -312,7 +312,9 @@ async def index(request: web.Request) -> web.Response:
     }
     # The page's rows are those placed below the cursor, each at its first request's place: answers recorded since
     # do not move them. A number this history never gave (another replica's, or from before a restart) shows nothing
-    # rather than other answers.
+    # rather than other answers. The index is brought up to date a slice at a time, the loop answering run requests
+    # between two; `page` right after it, with no await between, indexes what is left (at most a slice).
+    await history.caught_up()
     page = (
         history.page(principal, check=check, verdict=verdict, visible=visible, before=before, size=size)
         if before is None or history.numbered(before)
