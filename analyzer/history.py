@@ -44,6 +44,8 @@ _FIRST_SEQ_BLOCKS = (10**6, 10**8)
 # Entries a view indexes (or unindexes) between two yields to the event loop (`VerdictHistory.caught_up`): about 1 to
 # 6 ms of it, where indexing 100,000 at once held it about 1.2 s.
 _SLICE = 500
+# Entries above the `before` of GET /api/v1/verdicts read to skip them, at most: past that, its place is looked up.
+_SKIPPED_MOST = 1000
 
 HistoryVerdict = Literal["pass", "fail", "inconclusive", "error", "rejected"]
 
@@ -748,12 +750,45 @@ class VerdictHistory:
         given; an entry is `visible` when its check and every other check it ran are."""
         return list(itertools.islice(self._matching(check, verdict, visible, before), limit))
 
+    def entry(self, seq: int, visible: Callable[[str], bool]) -> Recorded | None:
+        """Entry `seq`, when it is held and `visible` (as for `query`)."""
+        entry = self._entries.get(seq)
+        if entry is None or not visible(entry.check) or not all(map(visible, entry.reached)):
+            return None
+        return entry
+
+    def answers(
+        self, visible: Callable[[str], bool], *, check: str | None = None, member: str | None = None
+    ) -> list[Recorded]:
+        """Every entry held of `check`, or of an evaluation that ran `member` (a composite's), newest first, that
+        `visible` shows (as for `query`). Reads the index and those entries, not every entry held: run `caught_up`
+        just before, or this indexes what came since the last view at once."""
+        self._catch_up()
+        numbers: list[int] = []
+        for kind in self._kinds.values():
+            if (check is not None and kind.check != check) or (member is not None and member not in kind.reached):
+                continue
+            if visible(kind.check) and all(map(visible, kind.reached)):
+                for part in kind.parts:
+                    if part is not None:
+                        numbers.extend(part.seqs)
+        numbers.sort(reverse=True)
+        return list(map(self._entries.__getitem__, numbers))
+
     def _matching(
         self, check: str | None, verdict: str | None, visible: Callable[[str], bool], before: int | None = None
     ) -> Iterator[Recorded]:
-        for entry in reversed(self._entries.values()):
-            if before is not None and entry.seq >= before:
-                continue
+        entries = self._entries
+        newest_first: Iterable[Recorded] = reversed(entries.values())
+        if before is not None:
+            if next(reversed(entries), before) - before < _SKIPPED_MOST:
+                newest_first = itertools.dropwhile(lambda entry: entry.seq >= before, newest_first)
+            else:
+                # Found in a copy of the numbers held, made in C (about 1 ms at 100,000), rather than by reading each
+                # entry above `before` (about 3 ms at 100,000).
+                numbers = list(entries)
+                newest_first = map(entries.__getitem__, reversed(numbers[: bisect_left(numbers, before)]))
+        for entry in newest_first:
             if check is not None and entry.check != check:
                 continue
             if verdict is not None and entry.verdict != verdict:

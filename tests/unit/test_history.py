@@ -483,6 +483,8 @@ class TestCatchUpInSlices:
     @pytest.fixture(autouse=True)
     def small_slices(self, monkeypatch):
         monkeypatch.setattr(history_module, "_SLICE", 3)
+        # A cursor more than 5 answers below the newest is looked up, not reached by skipping the answers above it.
+        monkeypatch.setattr(history_module, "_SKIPPED_MOST", 5)
 
     def test_a_view_of_many_answers_lets_run_requests_be_recorded_between_its_slices(self):
         history = VerdictHistory(40)
@@ -626,6 +628,7 @@ def _replay(
         if not viewed(seq - history.first_seq):
             continue
         for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
+            _reads_match_a_full_read(history, visible)
             for verdict in (None, "pass"):
                 matching = history.query(limit=history.capacity, verdict=verdict, visible=visible)
                 expected = _grouped(matching, principal, firsts)
@@ -749,6 +752,7 @@ def _replay_freed(picks: random.Random, stepped: random.Random | None = None) ->
             rows, rebuild = _made_anew(rows), False
         for principal in picks.sample(principals, 2):
             visible = principal.may_use
+            _reads_match_a_full_read(history, visible)
             for verdict in (None, picks.choice(("pass", "rejected"))):
                 expected = []
                 for place, firsts, requests, check, row_verdict, reached in rows.values():
@@ -786,3 +790,40 @@ def _made_anew(rows: dict[int, list]) -> dict[int, list]:
             firsts.setdefault(requests[seq], seq)
         anew[number] = [min(requests), firsts, requests, *what]
     return anew
+
+
+def _full_read(history: VerdictHistory, visible: Callable[[str], bool], **filters) -> list:
+    """What the history listed by reading every entry held, newest first (as it did before it read its index)."""
+    check, verdict, before = filters.get("check"), filters.get("verdict"), filters.get("before")
+    return [
+        entry
+        for entry in reversed(history._entries.values())
+        if (before is None or entry.seq < before)
+        and (check is None or entry.check == check)
+        and (verdict is None or entry.verdict == verdict)
+        and visible(entry.check)
+        and all(map(visible, entry.reached))
+    ]
+
+
+def _reads_match_a_full_read(history: VerdictHistory, visible: Callable[[str], bool]) -> None:
+    """A check's answers, a member's composites, an entry by number and a listing below a cursor read what they show,
+    and list what reading every entry held listed."""
+    for check in ("a", "b", "gate", "nothing"):
+        assert history.answers(visible, check=check) == _full_read(history, visible, check=check)
+        assert history.answers(visible, member=check) == [
+            entry for entry in _full_read(history, visible) if check in entry.reached
+        ]
+    newest = history.query(limit=1)[0].seq
+    # Numbers held and dropped, of the oldest held and before the first.
+    oldest = max(history.first_seq - 1, newest - 3 * history.capacity - 2)
+    shown = {entry.seq: entry for entry in _full_read(history, visible)}
+    for seq in (history.first_seq - 1, *range(oldest, newest + 2)):
+        assert history.entry(seq, visible) == shown.get(seq)
+    for before in {history.first_seq, newest + 1, *range(oldest, newest + 2, 5)}:
+        for check, verdict, limit in ((None, None, 3), ("a", None, 50), (None, "pass", 2), ("gate", None, 1)):
+            filters = {"check": check, "verdict": verdict, "before": before}
+            assert (
+                history.query(limit=limit, visible=visible, **filters)
+                == (_full_read(history, visible, **filters)[:limit])
+            )
