@@ -309,11 +309,14 @@ class _Kind:
 class ListedRow(NamedTuple):
     """A row of the history list as one caller sees it: its newest request's entry (as recorded: redact it for that
     caller when it is shown), how many requests it answered that the caller sees apart, and its place (the number of
-    its first request, where it stays: the cursor of the page after it)."""
+    its first request, where it stays: the cursor of the page after it), and the names of the tokens that asked
+    them, in the order they first did, as the caller may see them (none for anonymous requests, nor for other
+    callers' requests to a caller restricted by the allow-list)."""
 
     head: Recorded
     requests: int
     place: int
+    clients: tuple[str, ...] = ()
 
 
 class ListPage(NamedTuple):
@@ -687,7 +690,11 @@ class VerdictHistory:
                 break
             # Its newest request: of its own part, of the others' or of all.
             newest = part.row.newest(own, None if own is None else part.client == own)
-            rows.append(ListedRow(self._entries[newest], requests, part.first_seq))
+            if own is None:
+                asked = tuple(c for c, held in part.row.parts.items() if held.seqs and c is not None)
+            else:
+                asked = (own,) if part.client == own else ()
+            rows.append(ListedRow(self._entries[newest], requests, part.first_seq, asked))
         if before is None:
             return ListPage(rows, held, 0, None, older)
         # The rows placed at `before` or above, oldest first: the page just newer is the `size` nearest.

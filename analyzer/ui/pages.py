@@ -382,10 +382,16 @@ def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> st
 def _row_fields(rows: list[ListedRow], principal: Principal) -> list[dict[str, Any]]:
     """The list's rows as the page writes them, each entry as `principal` may see it (only these are redacted)."""
     fields = []
-    for head, requests, _ in rows:
+    for head, requests, _, clients in rows:
         seen = head.seen_by(principal)
         fields.append(
-            {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args), "requests": requests}
+            {
+                **seen.fields(),
+                "args_hidden": seen.redacted,
+                "args_text": _args_text(seen.args),
+                "requests": requests,
+                "asked_by": clients,
+            }
         )
     return fields
 

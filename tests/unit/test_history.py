@@ -344,6 +344,20 @@ class TestListPage:
         assert [(row.requests, row.place) for row in listed(history, Principal("ci")).rows] == [(4, first)]
         assert listed(history, Principal("ci")).held == 1
 
+    def test_a_row_names_the_tokens_that_asked_it_as_the_caller_may_see_them(self):
+        history = VerdictHistory(10)
+        shared = evaluation("a", Outcome.FAIL)
+        for client in ("argo", None, "sre", "argo", "canary-bot"):
+            ask(history, shared, client)
+        ask(history, evaluation("a", Outcome.PASS), None)
+        assert [row.clients for row in listed(history).rows] == [(), ("argo", "sre", "canary-bot")]
+        # A caller restricted by the allow-list sees its own token, and the others' requests without theirs.
+        assert [(row.requests, row.clients) for row in listed(history, BOT).rows] == [
+            (1, ()),
+            (1, ("canary-bot",)),
+            (4, ()),
+        ]
+
     def test_a_row_of_only_another_callers_requests_is_one_row_for_a_restricted_caller(self):
         history = VerdictHistory(10)
         ask(history, evaluation("a", Outcome.PASS), "ci")
@@ -759,22 +773,25 @@ def _replay_freed(picks: random.Random, stepped: random.Random | None = None) ->
                     if verdict not in (None, row_verdict) or not all(map(visible, (check, *reached))):
                         continue
                     if principal.unrestricted:
-                        expected.append((place, max(requests), len(requests)))
+                        # The tokens that asked it, by their first request (anonymous requests name none).
+                        asked = tuple(c for c in firsts if c is not None and c in requests.values())
+                        expected.append((place, max(requests), len(requests), asked))
                         continue
                     mine = [seq for seq, asker in requests.items() if asker == principal.name]
                     theirs = [seq for seq, asker in requests.items() if asker != principal.name]
                     if mine:
-                        expected.append((firsts[principal.name], max(mine), len(mine)))
+                        expected.append((firsts[principal.name], max(mine), len(mine), (principal.name,)))
                     if theirs:
+                        # Other callers' requests, their tokens not named to a restricted caller.
                         first = min(seq for asker, seq in firsts.items() if asker != principal.name)
-                        expected.append((first, max(theirs), len(theirs)))
+                        expected.append((first, max(theirs), len(theirs), ()))
                 expected.sort(reverse=True)
                 for size in (1, 50):
                     for before in (None, *(place for place, *_ in expected[::2])):
                         page = listed(history, principal, visible=visible, verdict=verdict, before=before, size=size)
                         below = [row for row in expected if before is None or row[0] < before]
                         above = len(expected) - len(below)
-                        assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
+                        assert [(r.place, r.head.seq, r.requests, r.clients) for r in page.rows] == below[:size]
                         assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
                         assert page.newer == (expected[above - size - 1][0] if above > size else None)
     # The replay did free answers whose id() a later evaluation took.
