@@ -41,8 +41,8 @@ _FORBIDDEN_FOR_ANOTHER = "another caller's token may not use this check (see the
 # many entries of each other: for two processes that number a million entries each, about 2 chances in 10^5. At most
 # 11 digits: the route takes 12. The bounds are of the first number / 1000.
 _FIRST_SEQ_BLOCKS = (10**6, 10**8)
-# Entries a view indexes (or unindexes) between two yields to the event loop (`VerdictHistory.caught_up`): about 1 to
-# 6 ms of it, where indexing 100,000 at once held it about 1.2 s.
+# Entries a view indexes (or unindexes) between two yields to the event loop (`VerdictHistory.caught_up`): up to about
+# 7 ms of it, where indexing 100,000 at once held it about 0.6 to 1.5 s.
 _SLICE = 500
 # Entries above the `before` of GET /api/v1/verdicts read to skip them, at most: past that, its place is looked up.
 _SKIPPED_MOST = 1000
