@@ -312,7 +312,9 @@ async def index(request: web.Request) -> web.Response:
     }
     # The page's rows are those placed below the cursor, each at its first request's place: answers recorded since
     # do not move them. A number this history never gave (another replica's, or from before a restart) shows nothing
-    # rather than other answers.
+    # rather than other answers. The index is brought up to date a slice at a time, the loop answering run requests
+    # between two; `page` right after it, with no await between, indexes what is left (at most a slice).
+    await history.caught_up()
     page = (
         history.page(principal, check=check, verdict=verdict, visible=visible, before=before, size=size)
         if before is None or history.numbered(before)
@@ -380,10 +382,16 @@ def _past_the_end(history: VerdictHistory, before: int, *, filtered: bool) -> st
 def _row_fields(rows: list[ListedRow], principal: Principal) -> list[dict[str, Any]]:
     """The list's rows as the page writes them, each entry as `principal` may see it (only these are redacted)."""
     fields = []
-    for head, requests, _ in rows:
+    for head, requests, _, clients in rows:
         seen = head.seen_by(principal)
         fields.append(
-            {**seen.fields(), "args_hidden": seen.redacted, "args_text": _args_text(seen.args), "requests": requests}
+            {
+                **seen.fields(),
+                "args_hidden": seen.redacted,
+                "args_text": _args_text(seen.args),
+                "requests": requests,
+                "asked_by": clients,
+            }
         )
     return fields
 
@@ -455,6 +463,7 @@ async def run_page(request: web.Request) -> web.Response:
         check = principal.check_of(generation.catalog, name)
     except CheckNotFound:
         # A link to an answer of a check a reload has removed since: shown while this replica holds it.
+        await request.app[HISTORY].caught_up()
         recorded = _recorded_of_removed(request, name)
         if recorded is None:
             raise
@@ -490,6 +499,10 @@ async def run_page(request: web.Request) -> web.Response:
         at = parse_time(at_text) if at_text else None
     except ValueError as exc:
         return _form_again(request, check, args_in | {"at": at_text}, {"at": str(exc)})
+    # The answers held are looked up in the history list's index: brought up to date a slice at a time, the loop
+    # answering run requests between two, with no await between it and the look-ups (which index what is left).
+    if at is not None:
+        await request.app[HISTORY].caught_up()
     # A link to an answer, its args as the link writes them: the answer, even when a reload has changed the check's
     # params since (a param added with a default would bind the link's args to others than it was asked with).
     recorded = _recorded_at_link(request, check.name, written, at) if at is not None else None
@@ -602,7 +615,7 @@ def _recorded(request: web.Request, name: str, args: Mapping[str, Any], at: date
     visible = principal.may_run(request[GENERATION].catalog)
     matching = [
         entry
-        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        for entry in history.answers(visible, check=name)
         if entry.evaluated_at is not None and format_time(entry.evaluated_at) == wanted and entry.args == dict(args)
     ]
     return _newest_of(matching, principal)
@@ -619,7 +632,7 @@ def _recorded_near(
     found: list[tuple[float, int, str, str]] = []
     # One evaluation answering several requests (coalesced, reused) is one answer: named once, by its newest entry.
     named: set[tuple[datetime, str, str]] = set()
-    for entry in history.query(check=name, limit=history.capacity, visible=visible):
+    for entry in history.answers(visible, check=name):
         if entry.evaluated_at is None or entry.args != dict(args):
             continue
         # Apart by the times as the page writes them, to the millisecond (format_time cuts, never rounds).
@@ -665,7 +678,7 @@ def _recorded_by_link(
     visible = principal.may_run(request[GENERATION].catalog)
     matching = [
         entry
-        for entry in history.query(check=name, limit=history.capacity, visible=visible)
+        for entry in history.answers(visible, check=name)
         if entry.evaluated_at is not None
         and format_time(entry.evaluated_at) == wanted
         and {key: arg_text(value) for key, value in entry.args.items()} == dict(args_in)
@@ -685,7 +698,7 @@ def _recorded_as_member(
     principal: Principal = request[PRINCIPAL]
     visible = principal.may_run(request[GENERATION].catalog)
     matching: list[tuple[Recorded, dict[str, Any], Check | None, list[Any], str | None]] = []
-    for entry in history.query(limit=history.capacity, visible=visible):
+    for entry in history.answers(visible, member=name):
         if name not in entry.reached or entry.evaluated_at is None or format_time(entry.evaluated_at) != wanted:
             continue
         seen = entry.seen_by(principal)
@@ -894,7 +907,7 @@ async def verdict_page(request: web.Request) -> web.Response:
     principal: Principal = request[PRINCIPAL]
     history = request.app[HISTORY]
     visible = principal.may_run(request[GENERATION].catalog)
-    entry = next((e for e in history.query(limit=history.capacity, visible=visible) if e.seq == seq), None)
+    entry = history.entry(seq, visible)
     if entry is None:
         raise web.HTTPNotFound(
             reason=f"verdict {seq} is not in this replica's history (it keeps {history.capacity} answers; a number of "

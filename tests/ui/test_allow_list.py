@@ -210,3 +210,22 @@ class TestAnotherCallersFaultElsewhere:
         # The caller who asked sees where the fault is.
         own = await (await gone_ca_client.get(body["ui_url"], headers=bearer(ARGO_TOKEN))).text()
         assert 'data-at-fault="file"' in own
+
+
+class TestWhoAsked:
+    """The history list names the tokens that asked each answer, so that an SRE's re-evaluation is told apart from
+    Argo Rollouts' answers, except to a restricted token for other callers' requests."""
+
+    async def test_a_row_names_its_tokens_to_argo_and_only_its_own_to_the_team(self, client, prometheus):
+        at = f"at={prometheus.anchor}"
+        await client.get(f"/api/v1/checks/error-rate/run?canary_hash=broken1&{at}", headers=bearer(ARGO_TOKEN))
+        # The team's look at the same answer from a page, then a check of its own.
+        await client.get(f"/ui/checks/error-rate/run?canary_hash=fine1&{at}", headers=bearer(TEAM_TOKEN))
+        listed = html.unescape(await (await client.get("/ui/", headers=bearer(ARGO_TOKEN))).text())
+        asked = re.findall(
+            r'<td role="cell" data-label="check">error-rate <span class="muted asked-by">asked by ([^<]*)<', listed
+        )
+        assert asked == ["team-a", "argo"]
+        seen = html.unescape(await (await client.get("/ui/", headers=bearer(TEAM_TOKEN))).text())
+        assert re.findall(r"asked by ([^<]*)<", seen) == ["team-a"]
+        assert seen.count('data-label="check">error-rate') == 2

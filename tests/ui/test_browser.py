@@ -161,6 +161,26 @@ class TestPages:
         WebDriverWait(signed_in, 30).until(lambda driver: driver.find_elements(By.ID, "verdict"))
         assert verdict_of(signed_in) == "FAIL"
 
+    def test_the_list_names_the_token_that_asked(self, signed_in, served, prometheus):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        signed_in.get(served.url + f"/ui/checks/error-rate/run?canary_hash=asked1&at={prometheus.anchor}")
+        WebDriverWait(signed_in, 30).until(lambda driver: driver.find_elements(By.ID, "verdict"))
+        try:
+            for width in (DESKTOP_WIDTH, PHONE_SE[0]):
+                signed_in.set_window_size(width, 1000)
+                signed_in.get(served.url + "/ui/?check=error-rate")
+                row = signed_in.find_element(By.CSS_SELECTOR, "table.verdicts tbody tr")
+                asked = row.find_element(By.CSS_SELECTOR, "td[data-label=check] .asked-by")
+                assert asked.text == "asked by sre"
+                # On a line of its own, below the check's name, within the screen.
+                assert signed_in.execute_script("return getComputedStyle(arguments[0]).display", asked) == "block"
+                assert asked.location["x"] + asked.size["width"] <= width
+                assert signed_in.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+        finally:
+            signed_in.set_window_size(DESKTOP_WIDTH, 1000)
+
     def test_a_form_shown_again_submits_what_was_sent(self, signed_in, served):
         # An invisible character in an arg is shown as an escape in the text, never in the field: submitting
         # the form again sends the same arg, not the escape's text.

@@ -212,6 +212,10 @@ class Touched(dict):
         self.touched += 1
         return super().__getitem__(seq)
 
+    def get(self, seq, default=None):
+        self.touched += 1
+        return super().get(seq, default)
+
     def _walk(self, items) -> Iterator:
         for item in items:
             self.touched += 1
@@ -297,8 +301,18 @@ class TestHistoryListCost:
         page = await answer.text()
         shown = rows_of(page)
         assert len(shown) in (7, 50, 100)
-        # Each row's newest entry, the 30 recorded since the last view and the newest of all (whether the cursor is
-        # of this history, and where the index stands): 6,000 on every view before the index.
-        assert history._entries.touched <= len(shown) + 30 + 3
+        # Each row's newest entry, the 30 recorded since the last view and the newest number of all (how much the
+        # view's catch-up has left to index, where the index stands, and whether the cursor is of this history):
+        # 6,000 on every view before the index.
+        assert history._entries.touched <= len(shown) + 30 + 4
         assert "of the 2010 this replica holds" in page or "of the 288 this replica holds that match" in page
         assert "(one evaluation for 3 requests)" in page
+
+    async def test_a_verdict_page_reads_its_answer_only(self, crowded):
+        history = crowded.app[HISTORY]
+        seq = history.first_seq + 3_000
+        answer = await crowded.get(f"/ui/verdicts/{seq}")
+        assert answer.status == 200
+        assert "error-rate" in await answer.text()
+        # By its number: 6,000 read before (every entry held, newest first, until its number).
+        assert history._entries.touched == 1

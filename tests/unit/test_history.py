@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from analyzer import history as history_module
 from analyzer.auth import Principal
 from analyzer.history import HistoryEntry, ListPage, VerdictHistory
 from analyzer.models import Evaluation, Outcome, strict_json
@@ -341,6 +344,20 @@ class TestListPage:
         assert [(row.requests, row.place) for row in listed(history, Principal("ci")).rows] == [(4, first)]
         assert listed(history, Principal("ci")).held == 1
 
+    def test_a_row_names_the_tokens_that_asked_it_as_the_caller_may_see_them(self):
+        history = VerdictHistory(10)
+        shared = evaluation("a", Outcome.FAIL)
+        for client in ("argo", None, "sre", "argo", "canary-bot"):
+            ask(history, shared, client)
+        ask(history, evaluation("a", Outcome.PASS), None)
+        assert [row.clients for row in listed(history).rows] == [(), ("argo", "sre", "canary-bot")]
+        # A caller restricted by the allow-list sees its own token, and the others' requests without theirs.
+        assert [(row.requests, row.clients) for row in listed(history, BOT).rows] == [
+            (1, ()),
+            (1, ("canary-bot",)),
+            (4, ()),
+        ]
+
     def test_a_row_of_only_another_callers_requests_is_one_row_for_a_restricted_caller(self):
         history = VerdictHistory(10)
         ask(history, evaluation("a", Outcome.PASS), "ci")
@@ -473,10 +490,118 @@ class TestListPage:
         _replay_freed(random.Random(seed))
 
 
-def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: Callable[[int], bool]) -> None:
+class TestCatchUpInSlices:
+    """A view indexes what came since the last one a slice at a time, yielding to the event loop between two, and
+    lists what indexing each answer as it came lists, whatever is recorded and dropped while it is under way."""
+
+    @pytest.fixture(autouse=True)
+    def small_slices(self, monkeypatch):
+        monkeypatch.setattr(history_module, "_SLICE", 3)
+        # A cursor more than 5 answers below the newest is looked up, not reached by skipping the answers above it.
+        monkeypatch.setattr(history_module, "_SKIPPED_MOST", 5)
+
+    def test_a_view_of_many_answers_lets_run_requests_be_recorded_between_its_slices(self):
+        history = VerdictHistory(40)
+        shared = evaluation("a", Outcome.FAIL)
+        for index in range(60):
+            ask(history, shared if index % 7 == 0 else evaluation("a", Outcome.PASS), "ci" if index % 2 else "deploy")
+        recorded_meanwhile = []
+
+        async def run_requests() -> None:
+            # Answers recorded while the view indexes, some asking the shared evaluation again, each dropping one.
+            for index in range(10):
+                ask(history, shared if index % 3 == 0 else evaluation("b", Outcome.PASS), "ci")
+                recorded_meanwhile.append(history.query(limit=1)[0].seq)
+                await asyncio.sleep(0)
+
+        async def view_and_run() -> tuple[ListPage, list, int]:
+            runs = asyncio.create_task(run_requests())
+            await history.caught_up()
+            # What is held as the page reads the index: nothing runs between the two.
+            page, held, meanwhile = listed(history, size=100), history.query(limit=40), len(recorded_meanwhile)
+            await runs
+            return page, held, meanwhile
+
+        page, held, meanwhile = asyncio.run(view_and_run())
+        # Run requests were recorded (each dropping an answer) between the view's slices, before its page.
+        assert meanwhile > 0
+        answers = {id(entry.answer): entry.answer for entry in held}
+        assert page.held == len(answers)
+        assert sum(row.requests for row in page.rows) == len(held) == 40
+        assert sorted(row.head.seq for row in page.rows) == sorted(
+            max(entry.seq for entry in held if entry.answer is answer) for answer in answers.values()
+        )
+
+    def test_a_view_leaves_at_most_a_slice_for_its_page(self):
+        history = VerdictHistory(100)
+        for _ in range(50):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        view = _ViewInProgress(history)
+        view.step()
+        while view.view is not None:
+            view.step()
+        # 50 answers in slices of 3, a yield after each whole slice; the last two are indexed before it returns.
+        assert view.slices == 50 // 3
+        newest = history.query(limit=1)[0].seq
+        assert history._indexed == newest
+        for _ in range(3):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        view.step()
+        # Three answers are a slice: left to the page, with no yield before it.
+        assert (view.view, view.slices, history._indexed) == (None, 50 // 3, newest)
+        assert len(listed(history, size=100).rows) == 53
+
+    def test_every_answer_recorded_during_a_view_is_listed_once(self):
+        history = VerdictHistory(1000)
+        for _ in range(20):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        view = _ViewInProgress(history)
+        for _ in range(4):
+            view.step()
+            ask(history, evaluation("a", Outcome.FAIL), "ci")
+        page = listed(history, size=100)
+        assert [row.requests for row in page.rows] == [1] * 24
+        assert [row.head.seq for row in page.rows] == [entry.seq for entry in history.query(limit=100)]
+
+    def test_an_answer_dropped_during_a_view_is_not_listed(self):
+        history = VerdictHistory(20)
+        kept = evaluation("a", Outcome.FAIL)
+        ask(history, kept, "deploy")
+        for _ in range(19):
+            ask(history, evaluation("a", Outcome.PASS), "ci")
+        view = _ViewInProgress(history)
+        view.step()
+        # Each drops the oldest of ci's, some of which the view has indexed and some not yet.
+        for _ in range(15):
+            ask(history, evaluation("b", Outcome.PASS), "ci")
+            view.step()
+        page = listed(history, size=100)
+        assert [row.head.seq for row in page.rows] == [entry.seq for entry in history.query(limit=100)]
+        assert page.held == 20
+        assert listed(history, check="a", verdict="pass").held == 4
+
+    @pytest.mark.parametrize("seed", range(2))
+    def test_matches_every_entry_grouped_with_views_under_way_between_answers(self, seed):
+        gaps = random.Random(seed)
+        _replay(VerdictHistory(40), random.Random(40 + seed), 1200, lambda _: gaps.random() < 0.03, random.Random(seed))
+
+    @pytest.mark.parametrize("seed", range(4))
+    def test_matches_the_model_with_views_under_way_while_answers_are_freed_and_their_ids_taken(self, seed):
+        _replay_freed(random.Random(seed), random.Random(seed + 100))
+
+
+def _replay(
+    history: VerdictHistory,
+    picks: random.Random,
+    steps: int,
+    viewed: Callable[[int], bool],
+    stepped: random.Random | None = None,
+) -> None:
     """Record `steps` random answers of a few checks and clients, some asked again, some after a refusal, and after
     each step `viewed` says (given how many answers were recorded), assert that every page the index lists is what
-    grouping every entry held lists."""
+    grouping every entry held lists. With `stepped`, a view's catch-up is under way, a slice now and then between
+    two answers."""
+    view = _ViewInProgress(history)
     answers = [evaluation(check, verdict) for check in ("a", "b", "gate") for verdict in (Outcome.PASS, Outcome.FAIL)]
     # The first request of each answer and client since the answer was last held by none.
     firsts: dict[tuple[int, str | None], int] = {}
@@ -512,9 +637,12 @@ def _replay(history: VerdictHistory, picks: random.Random, steps: int, viewed: C
         reached = frozenset({"b"}) if answer.check == "gate" else frozenset()
         ask(history, answer, client, reached=reached)
         seq += 1
+        while stepped is not None and stepped.random() < 0.6:
+            view.step()
         if not viewed(seq - history.first_seq):
             continue
         for principal, visible in ((EVERYONE, everything), (BOT, {"a", "gate"}.__contains__)):
+            _reads_match_a_full_read(history, visible)
             for verdict in (None, "pass"):
                 matching = history.query(limit=history.capacity, verdict=verdict, visible=visible)
                 expected = _grouped(matching, principal, firsts)
@@ -545,7 +673,27 @@ def _grouped(entries, principal: Principal, firsts: dict) -> list[tuple[int, int
     return sorted(((places[key], max(seqs), len(seqs)) for key, seqs in rows.items()), reverse=True)
 
 
-def _replay_freed(picks: random.Random) -> None:
+class _ViewInProgress:
+    """A view's catch-up (`caught_up`) run a slice at a time by hand, where the event loop would run other tasks
+    between two slices."""
+
+    def __init__(self, history: VerdictHistory) -> None:
+        self.history = history
+        self.view: Coroutine[Any, Any, None] | None = None
+        self.slices = 0
+
+    def step(self) -> None:
+        """Run the view's next slice (a new view when the last one is done)."""
+        if self.view is None:
+            self.view = self.history.caught_up()
+        try:
+            self.view.send(None)
+            self.slices += 1
+        except StopIteration:
+            self.view = None
+
+
+def _replay_freed(picks: random.Random, stepped: random.Random | None = None) -> None:
     """`test_matches_a_model_that_knows_each_answer_apart...`: the model's rows are by answer number, each placed at
     its first request (and each client's part at its first) since the answer was last held by none; a view after
     none, or after more drops than the history keeps for it, places them at their first request held."""
@@ -560,6 +708,7 @@ def _replay_freed(picks: random.Random) -> None:
     reached_of = {"a": frozenset(), "b": frozenset(), "gate": frozenset({"b"})}
     rebuild, taken, made = True, 0, set()
     principals = (EVERYONE, BOT, Principal("deploy", ("a", "b", "gate")), Principal("c4", ("a",)))
+    view = _ViewInProgress(history)
     for _ in range(400):
         client = picks.choice(clients)
         caller = picks.choice((client or "anonymous", client or "anonymous", "shared", "x"))
@@ -606,42 +755,92 @@ def _replay_freed(picks: random.Random) -> None:
             if not rows[number][2]:
                 del rows[number]
         rebuild = rebuild or not history._watched
+        while stepped is not None and stepped.random() < 0.6:
+            view.step()
+            if rebuild and history._watched:
+                # The view's round began from what was held then: the model is made anew as of then.
+                rows, rebuild = _made_anew(rows), False
         if picks.random() >= picks.choice((0.05, 0.2, 0.6)):
             continue
         if rebuild:
-            # Made anew from what is held, oldest first.
-            old, rows = rows, {}
-            for number, (_, _, requests, *what) in sorted(old.items(), key=lambda item: min(item[1][2])):
-                firsts: dict = {}
-                for seq in sorted(requests):
-                    firsts.setdefault(requests[seq], seq)
-                rows[number] = [min(requests), firsts, requests, *what]
-            rebuild = False
+            rows, rebuild = _made_anew(rows), False
         for principal in picks.sample(principals, 2):
             visible = principal.may_use
+            _reads_match_a_full_read(history, visible)
             for verdict in (None, picks.choice(("pass", "rejected"))):
                 expected = []
                 for place, firsts, requests, check, row_verdict, reached in rows.values():
                     if verdict not in (None, row_verdict) or not all(map(visible, (check, *reached))):
                         continue
                     if principal.unrestricted:
-                        expected.append((place, max(requests), len(requests)))
+                        # The tokens that asked it, by their first request (anonymous requests name none).
+                        asked = tuple(c for c in firsts if c is not None and c in requests.values())
+                        expected.append((place, max(requests), len(requests), asked))
                         continue
                     mine = [seq for seq, asker in requests.items() if asker == principal.name]
                     theirs = [seq for seq, asker in requests.items() if asker != principal.name]
                     if mine:
-                        expected.append((firsts[principal.name], max(mine), len(mine)))
+                        expected.append((firsts[principal.name], max(mine), len(mine), (principal.name,)))
                     if theirs:
+                        # Other callers' requests, their tokens not named to a restricted caller.
                         first = min(seq for asker, seq in firsts.items() if asker != principal.name)
-                        expected.append((first, max(theirs), len(theirs)))
+                        expected.append((first, max(theirs), len(theirs), ()))
                 expected.sort(reverse=True)
                 for size in (1, 50):
                     for before in (None, *(place for place, *_ in expected[::2])):
                         page = listed(history, principal, visible=visible, verdict=verdict, before=before, size=size)
                         below = [row for row in expected if before is None or row[0] < before]
                         above = len(expected) - len(below)
-                        assert [(r.place, r.head.seq, r.requests) for r in page.rows] == below[:size]
+                        assert [(r.place, r.head.seq, r.requests, r.clients) for r in page.rows] == below[:size]
                         assert (page.held, page.above, page.older) == (len(expected), above, len(below) > size)
                         assert page.newer == (expected[above - size - 1][0] if above > size else None)
     # The replay did free answers whose id() a later evaluation took.
     assert taken
+
+
+def _made_anew(rows: dict[int, list]) -> dict[int, list]:
+    """The model's rows as an index made anew from what is held: oldest first, each at its first request held."""
+    anew: dict[int, list] = {}
+    for number, (_, _, requests, *what) in sorted(rows.items(), key=lambda item: min(item[1][2])):
+        firsts: dict = {}
+        for seq in sorted(requests):
+            firsts.setdefault(requests[seq], seq)
+        anew[number] = [min(requests), firsts, requests, *what]
+    return anew
+
+
+def _full_read(history: VerdictHistory, visible: Callable[[str], bool], **filters) -> list:
+    """What the history listed by reading every entry held, newest first (as it did before it read its index)."""
+    check, verdict, before = filters.get("check"), filters.get("verdict"), filters.get("before")
+    return [
+        entry
+        for entry in reversed(history._entries.values())
+        if (before is None or entry.seq < before)
+        and (check is None or entry.check == check)
+        and (verdict is None or entry.verdict == verdict)
+        and visible(entry.check)
+        and all(map(visible, entry.reached))
+    ]
+
+
+def _reads_match_a_full_read(history: VerdictHistory, visible: Callable[[str], bool]) -> None:
+    """A check's answers, a member's composites, an entry by number and a listing below a cursor read what they show,
+    and list what reading every entry held listed."""
+    for check in ("a", "b", "gate", "nothing"):
+        assert history.answers(visible, check=check) == _full_read(history, visible, check=check)
+        assert history.answers(visible, member=check) == [
+            entry for entry in _full_read(history, visible) if check in entry.reached
+        ]
+    newest = history.query(limit=1)[0].seq
+    # Numbers held and dropped, of the oldest held and before the first.
+    oldest = max(history.first_seq - 1, newest - 3 * history.capacity - 2)
+    shown = {entry.seq: entry for entry in _full_read(history, visible)}
+    for seq in (history.first_seq - 1, *range(oldest, newest + 2)):
+        assert history.entry(seq, visible) == shown.get(seq)
+    for before in {history.first_seq, newest + 1, *range(oldest, newest + 2, 5)}:
+        for check, verdict, limit in ((None, None, 3), ("a", None, 50), (None, "pass", 2), ("gate", None, 1)):
+            filters = {"check": check, "verdict": verdict, "before": before}
+            assert (
+                history.query(limit=limit, visible=visible, **filters)
+                == (_full_read(history, visible, **filters)[:limit])
+            )
