@@ -5097,6 +5097,7 @@ class TestCountsReadExactlyOrNotAtAll:
             ),
             # Failing 2.02 of 101 requests/s (2%): modulo 2, 0.02/s, read as 0.02%.
             (f"{ERRORS_RATE} % 2 / {REQUESTS_RATE}", ([0.0002] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} % 2) / {REQUESTS_RATE}", ([0.0002] * 61, [0.0] * 61)),
             (f"({ERRORS_RATE} / {REQUESTS_RATE}) % 0.01", ([0.0] * 61, [0.0] * 61)),
             # Its errors above 0, else its timeouts above 0.5/s: the steps its timeouts stay below that read 0 (or
             # none), whatever its errors.
@@ -5124,6 +5125,8 @@ class TestCountsReadExactlyOrNotAtAll:
                 f"({ERRORS_RATE} / {REQUESTS_RATE}) unless on() ({ERRORS_RATE} == 0) or on() vector(0)",
                 ([0.0] * 61, [0.0] * 61),
             ),
+            # Kept where another outcome's series has a sample: one created at its first timeout keeps the steps since.
+            (f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() {TIMEOUTS_RATE}", ([0.0] * 61, [0.0] * 61)),
             # The worst of several pods' ratios is no share of the variant's events.
             (
                 'topk(1, sum by (pod) (rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum by (pod) '
@@ -5140,6 +5143,7 @@ class TestCountsReadExactlyOrNotAtAll:
             "squared",
             "squared-within-sum",
             "modulo",
+            "modulo-bracketed",
             "ratio-modulo",
             "threshold-in-the-fallback",
             "threshold-in-the-fallback-filled",
@@ -5151,6 +5155,7 @@ class TestCountsReadExactlyOrNotAtAll:
             "ratio-at-least-0-filled",
             "and-errors-or-0",
             "unless-no-errors-or-0",
+            "and-other-failures",
             "topk-of-pods",
         ],
     )
