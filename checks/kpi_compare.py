@@ -630,6 +630,8 @@ class KpiCompareCheck(Check):
             query = self._canary["query"].render({**sample_args(self), _LOOKBACK: self.lookback})
             if (swapped := _direction_against_ratio(self.direction, query)) is not None:
                 found.append(swapped)
+            if (clamped := _traffic_clamped("canary.query", query)) is not None:
+                found.append(clamped)
         if (relative := self._relative_of_successes()) is not None:
             found.append(relative)
         if self.max_relative_change is not None and self.max_relative_change >= 1:
@@ -3135,6 +3137,32 @@ def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | 
     if said == {"failures"}:
         return "failures"
     return "successes" if said == {"successes"} else None
+
+
+# A division by a clamp (`/ clamp_min(`, `/ on() (clamp(`), whose lower bound _traffic_clamped reads.
+_BY_A_CLAMP_RE = re.compile(r"/\s*(?:(?:on|ignoring)\s*\([^()]*\)\s*)?(?:\(\s*)*(?:clamp_min|clamp)\s*\(")
+
+
+def _traffic_clamped(field: str, query: str) -> str | None:
+    """A warning when the rendered `query` divides by a value clamped from below at a number above 0 (`errors /
+    clamp_min(total, 1)`): below that bound the divisor is the bound, not the traffic, so a quiet variant's ratio
+    reads lower than it is; None otherwise."""
+    blank = promql_blanked(query)
+    for found in _BY_A_CLAMP_RE.finditer(blank):
+        arguments = _split(blank, found.end(), _closing(blank, found.end() - 1), "comma")
+        if len(arguments) < 2 or not _NUMBER_RE.fullmatch(bound := query[arguments[1][1] : arguments[1][2]].strip()):
+            continue
+        if (floor := float(bound)) <= 0:
+            continue
+        shown = format_number(floor)
+        return (
+            f"{field} divides by a value clamped from below at {shown}: where the traffic it clamps is below {shown}, "
+            f"the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
+            f"{format_number(floor / 20)} reads 0.2%), so a quiet canary passes as one without errors, and a quiet "
+            "baseline fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the "
+            "steps without traffic out"
+        )
+    return None
 
 
 def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:

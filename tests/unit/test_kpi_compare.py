@@ -5207,6 +5207,49 @@ class TestCountsReadExactlyOrNotAtAll:
         assert judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE).outcome is Outcome.FAIL
 
 
+class TestTrafficClampedWarning:
+    """A ratio KPI dividing by its traffic clamped from below at a number above 0 draws a load warning: a quiet
+    variant's ratio reads lower than it is, whatever the method."""
+
+    def warned(self, query: str, method: str) -> list[str]:
+        variants = TestMannWhitneyErrorRatio().variants(query, ())
+        definition = check(method=method, **variants, max_absolute_change=0.005, max_relative_change=None)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "clamped from below" in w]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(
+        ("query", "bound"),
+        [
+            (f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 1)", "1"),
+            (f"{ERRORS_RATE} / on() (clamp({REQUESTS_RATE}, 0.5, 1e9))", "0.5"),
+        ],
+        ids=["clamp-min", "clamp"],
+    )
+    def test_a_clamped_traffic_is_warned(self, query, bound, method):
+        # Before: no warning, and a canary failing 4% of 0.05 requests a second read 0.2%, passing against a baseline
+        # without errors within 0.005 (by the ratio method's point values, or the ranks without events on both).
+        assert self.warned(query, method) == [
+            f"canary.query divides by a value clamped from below at {bound}: where the traffic it clamps is below "
+            f"{bound}, the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
+            f"{float(bound) / 20:g} reads 0.2%), so a quiet canary passes as one without errors, and a quiet baseline "
+            "fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the steps "
+            "without traffic out"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0)",
+            f"clamp_min({ERRORS_RATE}, 1) / {REQUESTS_RATE}",
+            f"clamp_min({ERRORS_RATE} / {REQUESTS_RATE}, 0.01)",
+        ],
+        ids=["clamp-at-0", "filtered", "numerator", "ratio"],
+    )
+    def test_no_clamp_of_the_divisor_above_0_is_not_warned(self, query):
+        assert self.warned(query, "ratio") == []
+
+
 class TestPooledCountsAB:
     """In mode ab a mann_whitney error ratio with events on both variants is judged by its pooled counts too: their
     baseline win stands, the canary wins only when they name it too, the baseline's win by the ranks not when they find
