@@ -254,6 +254,8 @@ _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]
 _WHOLE_AGGREGATION_RE = re.compile(r"(?<![\w:])(?:sum|avg|min|max|count)\s*\(")
 # topk() or bottomk(): the k highest (lowest) series, one series itself at k = 1 of one.
 _SELECTING_RE = re.compile(r"(?<![\w:])(?:topk|bottomk)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+# A fallback (`or`), whose filled steps an `and` mask by the series it fills for drops.
+_FALLBACK_RE = re.compile(r"(?<![\w:])or(?![\w:])")
 # A selector's matchers (`{code!="500"}`), whose operators are no comparison.
 _MATCHERS_RE = re.compile(r"\{[^{}]*\}")
 # A comparison's operator read from its other side (`0 < errors` is `errors > 0`).
@@ -2507,10 +2509,13 @@ def _kept_by_outcome(query: str, blank: str, parts: list[tuple[str, int, int]], 
 
 def _masks_by_presence(query: str, blank: str, kept: tuple[str, int, int], mask: tuple[int, int]) -> bool:
     """Whether the `and` operand `query[mask[0]:mask[1]]` filters nothing (no comparison, no set operator) and reads
-    only metrics the operand it keeps (`kept`, see _split) reads: it has a sample wherever that one has."""
+    only metrics the operand it keeps (`kept`, see _split, itself without a fallback) reads: it has a sample wherever
+    that one has."""
     start, end = mask
     if _COMPARISON_RE.search(_MATCHERS_RE.sub("", blank[start:end])) or _SET_OPERATOR_RE.search(blank[start:end]):
         return False
+    if _FALLBACK_RE.search(blank[kept[1] : kept[2]]):
+        return False  # `(errors or on() vector(0)) / total and on() errors` drops the steps before the first error
     names = {name for selector in metric_selectors(query[start:end]) for name in selector.names}
     kept_names = {name for selector in metric_selectors(query[kept[1] : kept[2]]) for name in selector.names}
     return bool(names) and names <= kept_names

@@ -5127,6 +5127,9 @@ class TestCountsReadExactlyOrNotAtAll:
             ),
             # Kept where another outcome's series has a sample: one created at its first timeout keeps the steps since.
             (f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() {TIMEOUTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            # Kept where its own errors have a sample beside their fallback: the steps before its first error, read 0
+            # by the fallback, are dropped.
+            (f"({ERRORS_RATE} or on() vector(0)) / {REQUESTS_RATE} and on() {ERRORS_RATE}", ([0.0] * 61, [0.0] * 61)),
             # The worst of several pods' ratios is no share of the variant's events.
             (
                 'topk(1, sum by (pod) (rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum by (pod) '
@@ -5156,6 +5159,7 @@ class TestCountsReadExactlyOrNotAtAll:
             "and-errors-or-0",
             "unless-no-errors-or-0",
             "and-other-failures",
+            "fallback-and-its-errors",
             "topk-of-pods",
         ],
     )
