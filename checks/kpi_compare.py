@@ -2480,7 +2480,7 @@ def _outcome_filtered(
         if len(parts) == 1:
             continue
         if operators == "comparison":
-            exact = filled and _keeps_above_zero(query, blank, parts)
+            exact = filled and _keeps_above_zero(query, parts)
             return compared and any(_names_outcome(query[s:e]) for _, s, e in parts) and not exact
         return any(_outcome_filtered(query, blank, s, e, compared, filled) for _, s, e in parts)
     if (ranged := _range_opened(blank, start, end)) is not None:
@@ -2521,7 +2521,7 @@ def _masks_by_presence(query: str, blank: str, kept: tuple[str, int, int], mask:
     return bool(names) and names <= kept_names
 
 
-def _keeps_above_zero(query: str, blank: str, parts: list[tuple[str, int, int]]) -> bool:
+def _keeps_above_zero(query: str, parts: list[tuple[str, int, int]]) -> bool:
     """Whether the comparison `parts` (see _split) of a count with a number keeps every value above 0, dropping 0 at
     most (`errors > 0`, `errors >= 0`, `0 < errors`, `errors != -1`), which a fallback to 0 fills exactly; not
     `errors == 0`, `errors < 0` or `errors != 0.4`, which drop counts above 0 for the fallback to read as 0."""
