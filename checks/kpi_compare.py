@@ -250,6 +250,16 @@ _MODIFIER_RE = re.compile(
     r"\s*(?:(?:on|ignoring|group_left|group_right)\s*\([^()]*\)|bool(?![\w:])|group_(?:left|right)(?![\w:(]))?\s*"
 )
 _AGGREGATION_RE = re.compile(r"(?:sum|avg|min|max)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+# An aggregation into one series (no `by` or `without`, before its argument or after it).
+_WHOLE_AGGREGATION_RE = re.compile(r"(?<![\w:])(?:sum|avg|min|max|count)\s*\(")
+# topk() or bottomk(): the k highest (lowest) series, one series itself at k = 1 of one.
+_SELECTING_RE = re.compile(r"(?<![\w:])(?:topk|bottomk)\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
+# A fallback (`or`), whose filled steps an `and` mask by the series it fills for drops.
+_FALLBACK_RE = re.compile(r"(?<![\w:])or(?![\w:])")
+# A selector's matchers (`{code!="500"}`), whose operators are no comparison.
+_MATCHERS_RE = re.compile(r"\{[^{}]*\}")
+# A comparison's operator read from its other side (`0 < errors` is `errors > 0`).
+_MIRRORED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 # A call's opening (`rate(`, `sum by (pod) (`), for the arguments within.
 _CALL_RE = re.compile(r"[A-Za-z_]\w*\s*(?:(?:by|without)\s*\([^()]*\)\s*)?\(")
 _GROUPING_RE = re.compile(r"\s*(?:(?:by|without)\s*\([^()]*\))?\s*")
@@ -622,6 +632,8 @@ class KpiCompareCheck(Check):
             query = self._canary["query"].render({**sample_args(self), _LOOKBACK: self.lookback})
             if (swapped := _direction_against_ratio(self.direction, query)) is not None:
                 found.append(swapped)
+            if (clamped := _traffic_clamped("canary.query", query)) is not None:
+                found.append(clamped)
         if (relative := self._relative_of_successes()) is not None:
             found.append(relative)
         if self.max_relative_change is not None and self.max_relative_change >= 1:
@@ -2336,8 +2348,8 @@ def _said_between(
         if operators == "set":
             # `errors / total or vector(0)`: the fallback is a constant, the KPI its first operand. Kept by one of its
             # outcomes alone (`and on() (errors > 0)`), it keeps the steps with errors alone, as `> 0` does; filled
-            # back, kept by a threshold (`and on() (errors > 0.5) or on() vector(0)`), it reads 0 below it.
-            if _kept_by_outcome(query, blank, parts):
+            # back, it reads 0 at its steps without traffic too (0/0, which the filter drops), a share of no events.
+            if _kept_by_outcome(query, blank, parts, filled=False):
                 return None
             return _said_between(query, blank, parts[0][1], parts[0][2])
         if operators == "comparison":
@@ -2347,15 +2359,19 @@ def _said_between(
         kept = [(op, s, e) for op, s, e in parts if not _is_number(blank[s:e])]
         if operators == "multiplicative" and any(blank[s:e].lstrip("( \t\n").startswith("-") for _, s, e in parts):
             return None  # a ratio times a negative number (`* -1`) is better the other way
+        if any(op == "%" for op, _, _ in parts):
+            return None  # `ratio % 0.01` wraps its values, `errors % 2 / total` its count
         ops = [op for op, _, _ in kept]
         if operators == "multiplicative" and len(kept) == 2 and ops[0] in ("", "*") and ops[1] == "/":
             # `(errors > 0) / total` has no sample at the steps without errors, as `errors / total > 0`; nor has
             # `errors / (total and on() (errors > 0))` (a comparison of the traffic, `errors / (total > 0)`, is read).
             # Nor is a count bent at its low values (`clamp_min(errors, 1)`, `errors + 1`) one of its events.
+            # Nor is a traffic bent so (`clamp_min(total, 1)` reads a canary failing 4% of 0.05 requests/s at 0.2%).
             if (
                 _outcome_filtered(query, blank, kept[0][1], kept[0][2])
                 or _outcome_filtered(query, blank, kept[1][1], kept[1][2], compared=False)
                 or _count_bent(query, blank, kept[0][1], kept[0][2])
+                or _count_bent(query, blank, kept[1][1], kept[1][2])
             ):
                 return None
             counted = _numerator_counts(query[kept[0][1] : kept[0][2]], blank[kept[0][1] : kept[0][2]])
@@ -2373,6 +2389,16 @@ def _said_between(
     call = _AGGREGATION_RE.match(blank, start)
     if call is not None and _GROUPING_RE.fullmatch(blank, _closing(blank, call.end() - 1) + 1, end):
         return _said_between(query, blank, call.end(), _closing(blank, call.end() - 1))
+    # The top (or bottom) 1 of one series is that series (`topk(1, sum(errors) / sum(total))`); of several (`sum by
+    # (pod)`), the worst pod's ratio, no share of the variant's events.
+    call = _SELECTING_RE.match(blank, start)
+    if call is not None and _closing(blank, call.end() - 1) == end - 1:
+        arguments = _split(blank, call.end(), end - 1, "comma")
+        if len(arguments) != 2 or not _is_number(blank[arguments[0][1] : arguments[0][2]]):
+            return None
+        if not _one_series(blank, arguments[1][1], arguments[1][2]):
+            return None
+        return _said_between(query, blank, arguments[1][1], arguments[1][2])
     # A function keeping its first argument's values (`label_replace(ratio, ...)`, `clamp_max(ratio, 1)`).
     call = _VALUE_KEEPING_RE.match(blank, start)
     if call is not None and _closing(blank, call.end() - 1) == end - 1:
@@ -2406,6 +2432,20 @@ def _said_between(
     return None
 
 
+def _one_series(blank: str, start: int, end: int) -> bool:
+    """Whether `blank[start:end]` (strings blanked) is arithmetic of numbers and aggregations without grouping alone
+    (`sum(errors) / sum(total)`), so one series at most."""
+    start, end = _trimmed(blank, start, end)
+    while start < end and blank[start] == "(" and _closing(blank, start) == end - 1:
+        start, end = _trimmed(blank, start + 1, end - 1)
+    for operators in ("additive", "multiplicative"):
+        parts = _split(blank, start, end, operators)
+        if len(parts) > 1:
+            return all(_is_number(blank[s:e]) or _one_series(blank, s, e) for _, s, e in parts)
+    call = _WHOLE_AGGREGATION_RE.match(blank, start)
+    return call is not None and _closing(blank, call.end() - 1) == end - 1
+
+
 def _names_outcome(text: str) -> bool:
     """Whether the PromQL `text` names an outcome: a matcher on an outcome label picking one (`code=~"5.."`), or a
     metric name saying failures or successes (`errors_total`)."""
@@ -2426,17 +2466,22 @@ def _outcome_filtered(
         start, end = _trimmed(blank, start + 1, end - 1)
     parts = _split(blank, start, end, "set")
     if len(parts) > 1:
-        filled = filled or any(op == "or" for op, _, _ in parts[1:])
-        return _outcome_filtered(query, blank, parts[0][1], parts[0][2], compared, filled) or _kept_by_outcome(
-            query, blank, parts, filled
-        )
+        # Only a fallback to 0 fills exactly what a filter at 0 drops: another series (`or timeouts > 0.5`) fills
+        # with its own values, kept by its own filter.
+        fills = [_fills_with_zero(blank[s:e]) for _, s, e in parts]
+        filled = filled or any(op == "or" and fill for (op, _, _), fill in zip(parts, fills, strict=True))
+        return any(
+            _outcome_filtered(query, blank, s, e, compared, filled)
+            for (op, s, e), fill in zip(parts, fills, strict=True)
+            if op in ("", "or") and not fill
+        ) or _kept_by_outcome(query, blank, parts, filled)
     for operators in ("comparison", "additive", "multiplicative"):
         parts = _split(blank, start, end, operators)
         if len(parts) == 1:
             continue
         if operators == "comparison":
-            at_zero = len(parts) == 2 and any(_is_zero(blank[s:e]) for _, s, e in parts)
-            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts) and not (filled and at_zero)
+            exact = filled and _keeps_above_zero(query, parts)
+            return compared and any(_names_outcome(query[s:e]) for _, s, e in parts) and not exact
         return any(_outcome_filtered(query, blank, s, e, compared, filled) for _, s, e in parts)
     if (ranged := _range_opened(blank, start, end)) is not None:
         return _outcome_filtered(query, blank, start, ranged, compared, filled)  # a subquery's (`(errors > 0)[5m:1m]`)
@@ -2449,16 +2494,54 @@ def _outcome_filtered(
     return any(_outcome_filtered(query, blank, s, e, compared, filled) for _, s, e in arguments)
 
 
-def _kept_by_outcome(query: str, blank: str, parts: list[tuple[str, int, int]], filled: bool = False) -> bool:
+def _kept_by_outcome(query: str, blank: str, parts: list[tuple[str, int, int]], filled: bool) -> bool:
     """Whether the set operation `parts` (see _split) keeps its first operand's steps by an outcome (`and on() (errors
-    > 0)`, `unless on() (errors == 0)`): by any naming one, or, with a fallback filling the steps dropped (an `or`, or
-    `filled`), by a threshold other than 0 (`and on() (errors > 0.5) or on() vector(0)` reads 0 below it)."""
-    filled = filled or any(op == "or" for op, _, _ in parts[1:])
+    > 0)`, `unless on() (errors == 0)`): by any naming one, or, with a fallback to 0 filling the steps dropped
+    (`filled`), by a filter of one that drops more than its steps at 0 (`and on() (errors > 0.5) or on() vector(0)`
+    reads 0 below it). A mask by the first operand's own counts without a filter (`and on() errors`) keeps every step
+    it has a sample at."""
     return any(
         _outcome_filtered(query, blank, s, e, filled=True) if filled else _names_outcome(query[s:e])
         for op, s, e in parts[1:]
-        if op != "or"
+        if op != "or" and not (op == "and" and _masks_by_presence(query, blank, parts[0], (s, e)))
     )
+
+
+def _masks_by_presence(query: str, blank: str, kept: tuple[str, int, int], mask: tuple[int, int]) -> bool:
+    """Whether the `and` operand `query[mask[0]:mask[1]]` filters nothing (no comparison, no set operator) and reads
+    only metrics the operand it keeps (`kept`, see _split, itself without a fallback) reads: it has a sample wherever
+    that one has."""
+    start, end = mask
+    if _COMPARISON_RE.search(_MATCHERS_RE.sub("", blank[start:end])) or _SET_OPERATOR_RE.search(blank[start:end]):
+        return False
+    if _FALLBACK_RE.search(blank[kept[1] : kept[2]]):
+        return False  # `(errors or on() vector(0)) / total and on() errors` drops the steps before the first error
+    names = {name for selector in metric_selectors(query[start:end]) for name in selector.names}
+    kept_names = {name for selector in metric_selectors(query[kept[1] : kept[2]]) for name in selector.names}
+    return bool(names) and names <= kept_names
+
+
+def _keeps_above_zero(query: str, parts: list[tuple[str, int, int]]) -> bool:
+    """Whether the comparison `parts` (see _split) of a count with a number keeps every value above 0, dropping 0 at
+    most (`errors > 0`, `errors >= 0`, `0 < errors`, `errors != -1`), which a fallback to 0 fills exactly; not
+    `errors == 0`, `errors < 0` or `errors != 0.4`, which drop counts above 0 for the fallback to read as 0."""
+    if len(parts) != 2:
+        return False
+    (_, left_start, left_end), (op, right_start, right_end) = parts
+    left, right = query[left_start:left_end].strip(), query[right_start:right_end].strip()
+    if _NUMBER_RE.fullmatch(left) and not _NUMBER_RE.fullmatch(right):
+        op, number = _MIRRORED[op], float(left)
+    elif _NUMBER_RE.fullmatch(right):
+        number = float(right)
+    else:
+        return False
+    return op in (">", ">=", "!=") and number <= 0
+
+
+def _fills_with_zero(blank: str) -> bool:
+    """Whether the set operand `blank` (strings blanked) is a fallback to 0 (`vector(0)`, `on() vector(0)`)."""
+    found = _VECTOR_OF_RE.fullmatch(blank)
+    return found is not None and _is_zero(found[1])
 
 
 def _is_zero(text: str) -> bool:
@@ -2485,11 +2568,18 @@ def _count_bent(query: str, blank: str, start: int, end: int) -> bool:
         numbers = [_is_number(blank[s:e]) for _, s, e in parts]
         if operators == "additive" and any(numbers):
             return True
+        if operators == "multiplicative" and any(op == "%" for op, _, _ in parts):
+            return True  # `errors % 2` wraps the count
         if operators == "set" and any(op == "or" and _filled_with_other(blank[s:e]) for op, s, e in parts):
             return True  # `errors or on() vector(1)` counts an error a second where the errors have no sample
+        # A mask's values (`and on() (vector(time() % 90) < 30)`) are no part of the count it keeps.
         return any(
-            _count_bent(query, blank, s, e) for (_, s, e), number in zip(parts, numbers, strict=True) if not number
+            _count_bent(query, blank, s, e)
+            for (op, s, e), number in zip(parts, numbers, strict=True)
+            if not number and op not in ("and", "unless")
         )
+    if len(_split(blank, start, end, "power")) > 1:
+        return True  # `errors ^ 2` reads 0.15 errors a second as 0.0225
     if (ranged := _range_opened(blank, start, end)) is not None:
         return _count_bent(query, blank, start, ranged)
     call = _CALL_RE.match(blank, start)
@@ -2694,6 +2784,8 @@ def _operator_at(blank: str, start: int, index: int, operators: str) -> str:
     none (a unary minus, an exponent's sign)."""
     if operators == "comma":
         return "," if blank[index] == "," else ""
+    if operators == "power":
+        return "^" if blank[index] == "^" else ""
     if operators == "comparison":
         found = _COMPARISON_RE.match(blank, index)
         return found[0] if found else ""
@@ -3050,6 +3142,32 @@ def _recorded_ratio(names: Sequence[str]) -> Literal["failures", "successes"] | 
     if said == {"failures"}:
         return "failures"
     return "successes" if said == {"successes"} else None
+
+
+# A division by a clamp (`/ clamp_min(`, `/ on() (clamp(`), whose lower bound _traffic_clamped reads.
+_BY_A_CLAMP_RE = re.compile(r"/\s*(?:(?:on|ignoring)\s*\([^()]*\)\s*)?(?:\(\s*)*(?:clamp_min|clamp)\s*\(")
+
+
+def _traffic_clamped(field: str, query: str) -> str | None:
+    """A warning when the rendered `query` divides by a value clamped from below at a number above 0 (`errors /
+    clamp_min(total, 1)`): below that bound the divisor is the bound, not the traffic, so a quiet variant's ratio
+    reads lower than it is; None otherwise."""
+    blank = promql_blanked(query)
+    for found in _BY_A_CLAMP_RE.finditer(blank):
+        arguments = _split(blank, found.end(), _closing(blank, found.end() - 1), "comma")
+        if len(arguments) < 2 or not _NUMBER_RE.fullmatch(bound := query[arguments[1][1] : arguments[1][2]].strip()):
+            continue
+        if (floor := float(bound)) <= 0:
+            continue
+        shown = format_number(floor)
+        return (
+            f"{field} divides by a value clamped from below at {shown}: where the traffic it clamps is below {shown}, "
+            f"the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
+            f"{format_number(floor / 20)} reads 0.2%), so a quiet canary passes as one without errors, and a quiet "
+            "baseline fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the "
+            "steps without traffic out"
+        )
+    return None
 
 
 def _traffic_scaled(field: str, query: str, direction: Direction) -> str | None:

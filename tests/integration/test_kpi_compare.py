@@ -641,6 +641,8 @@ _STEADY_FILTERS = {
     "payment-errors-steady-relabelled": 'label_replace({errors} > 0, "kept", "yes", "", "") / ignoring(kept) {visits}',
     "payment-errors-steady-unless-no-visits": "{errors} / {visits} unless on() ({visits} < 1)",
     "payment-errors-steady-and-visits": "({errors} / {visits}) and on() ({visits} > 0)",
+    "payment-errors-steady-and-failed-series": "{errors} / {visits} and on() {errors}",
+    "payment-errors-steady-top-1": "topk(1, {errors} / {visits})",
 }
 CHECKS.extend(
     _STEADY
@@ -663,6 +665,17 @@ CHECKS.extend(
 _BENT = {
     "payment-errors-threshold-filled": "({errors} > 0.5 or on() vector(0)) / ({visits} * 0.5)",
     "payment-errors-clamped": "clamp_min({errors}, 1) / ({visits} * 0.5)",
+    # The steps at 0 kept (none, for `< 0`), the others filled with 0: both read 0.
+    "payment-errors-equal-0-filled": "({errors} == 0 or on() vector(0)) / ({visits} * 0.5)",
+    "payment-errors-below-0-filled": "({errors} < 0 or on() vector(0)) / ({visits} * 0.5)",
+    # A first series filtered at 0 (here never above it), filled by another above a threshold, then 0: both read 0.
+    "payment-errors-threshold-in-the-fallback": (
+        "({errors} * 0 > 0 or {errors} > 0.5 or on() vector(0)) / ({visits} * 0.5)"
+    ),
+    # Failing 0.15 of 10 visits/s (1.5%, three times the tolerance), squared: 0.0225/s, read as 0.225%.
+    "payment-errors-squared": "({errors} * 0.375) ^ 2 / ({visits} * 0.5)",
+    # Failing 0.002 of 0.05 visits/s (4%), the visits clamped to at least 1/s: read as 0.2%.
+    "payment-errors-visits-clamped": "{errors} * 0.005 / clamp_min({visits} * 0.0025, 1)",
 }
 CHECKS.extend(
     {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
@@ -676,6 +689,25 @@ CHECKS.extend(
         },
     }
     for name, shape in _BENT.items()
+)
+
+# Failed payments per visit (0 where the counter is missing, as for kpihung), and the same ratio filtered at 0 and
+# filled with 0: the filter drops the steps without visits too (0/0, NaN), which the fallback then reads as 0.
+_RATIO_OR_0 = f"({_PAYMENTS} or on() vector(0)) / {_VISITS}"
+CHECKS.extend(
+    {key: value for key, value in _STEADY.items() if key != "max_relative_change"}
+    | {
+        "name": name,
+        "max_absolute_change": 0.005,
+        **{
+            side: {"query": shape.format(_selector(param)), "events": _counter("kpi_visits_total", param)}
+            for side, param in (("canary", "canary_hash"), ("baseline", "stable_hash"))
+        },
+    }
+    for name, shape in (
+        ("payment-ratio-or-0", _RATIO_OR_0),
+        ("payment-ratio-above-0-or-0", f"{_RATIO_OR_0} > 0 or on() vector(0)"),
+    )
 )
 
 
@@ -1178,10 +1210,23 @@ class TestFilteredByAComparison:
             "reason"
         ]
 
-    @pytest.mark.parametrize("check", list(_BENT), ids=["threshold-filled", "clamped"])
+    @pytest.mark.parametrize(
+        "check",
+        list(_BENT),
+        ids=[
+            "threshold-filled",
+            "clamped",
+            "equal-0-filled",
+            "below-0-filled",
+            "threshold-in-the-fallback",
+            "squared",
+            "visits-clamped",
+        ],
+    )
     async def test_a_numerator_bent_at_its_low_values_does_not_pass(self, client, prometheus, check):
-        # Both variants read alike (0, or 10%) where the canary fails 4% of its visits and the baseline none: the
-        # ranks' ties and the counts of those alike passed it.
+        # Both variants read alike (0, or 10%) where the canary fails 4% of its visits and the baseline none, or the
+        # canary within the tolerance where it fails 1.5% (squared) or 4% (its visits clamped): the ranks' ties and the
+        # counts of those passed it.
         body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
         assert body["verdict"] == "inconclusive", body["reason"]
         assert body["details"]["count_test"]["applied"] is False, body["details"]
@@ -1191,13 +1236,39 @@ class TestFilteredByAComparison:
 
     @pytest.mark.parametrize(
         "check",
-        ["payment-errors-steady-unless-no-visits", "payment-errors-steady-and-visits"],
-        ids=["unless", "and"],
+        [
+            "payment-errors-steady-unless-no-visits",
+            "payment-errors-steady-and-visits",
+            "payment-errors-steady-and-failed-series",
+            "payment-errors-steady-top-1",
+        ],
+        ids=["unless", "and", "and-failed-series", "top-1"],
     )
     async def test_a_ratio_filtered_by_its_traffic_alone_is_counted(self, client, prometheus, check):
+        # Before, for the mask by its own failed payments (no filter: a sample wherever the ratio has one) and the top 1
+        # of one series: no counts, and the ranks' pass (the baseline at 3% at two steps in three) held inconclusive.
         body = await run(client, prometheus, check, "kpiworse", stable_hash="kpiworse")
         assert body["verdict"] == "fail", body["reason"]
         assert body["details"]["count_test"]["baseline"]["rate"] == pytest.approx(0.02, rel=0.1)
+
+
+class TestRatioFilledAfterAFilter:
+    """mann_whitney on an error ratio filtered at 0 and filled with 0 (`errors / total > 0 or on() vector(0)`): the
+    steps without traffic (0/0) read 0 too, a share of no events, so no pooled counts are taken of it."""
+
+    async def test_the_steps_of_a_hung_canary_read_0(self, client, prometheus):
+        # kpihung's workers hung 15 minutes before the end: the ratio is NaN since, no evidence of now.
+        body = await run(client, prometheus, "payment-ratio-or-0", "kpihung")
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert "the canary's series has no value (no sample, or NaN) in the last" in body["reason"]
+        # Filtered and filled, those steps read 0 (a canary without errors): counted, their 0s would pass it.
+        body = await run(client, prometheus, "payment-ratio-above-0-or-0", "kpihung")
+        assert body["details"]["canary"]["samples"] == 61
+        assert body["verdict"] == "inconclusive", body["reason"]
+        assert body["details"]["count_test"]["applied"] is False
+        assert body["reason"].startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), body[
+            "reason"
+        ]
 
 
 class TestNearTheFloatRange:

@@ -4888,14 +4888,13 @@ class TestRatiosTheCountsDoNotRead:
         "query",
         [
             f"{ERROR_RATIO} or on() vector(0)",
-            f"({ERROR_RATIO.partition(' / ')[0]} or on() vector(0)) / clamp_min({ERROR_RATIO.partition(' / ')[2]}, 1)",
             f"({ERROR_RATIO.partition(' / ')[0]} and on() (vector(time() % 90) < 30) or on() vector(0)) / "
             f"{ERROR_RATIO.partition(' / ')[2]}",
             f"{ERROR_RATIO.partition(' / ')[0]} / ({ERROR_RATIO.partition(' / ')[2]} > 0)",
             f"{ERROR_RATIO.partition(' / ')[0]} / ignoring(code) {ERROR_RATIO.partition(' / ')[2]}",
             f"scalar({ERROR_RATIO})",
         ],
-        ids=["fallback", "clamped", "masked-numerator", "traffic-filtered", "ignoring", "scalar"],
+        ids=["fallback", "masked-numerator", "traffic-filtered", "ignoring", "scalar"],
     )
     def test_the_common_shapes_of_an_error_ratio_are_counted(self, query):
         # Flagger's, Argo Rollouts' and Kayenta's error ratios, with the fallbacks, masks and guards users add: each
@@ -4989,39 +4988,33 @@ class TestRatiosTheCountsDoNotRead:
             f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0)",
             f"{ERRORS_RATE} / {REQUESTS_RATE} unless on() ({REQUESTS_RATE} < 1)",
             f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({REQUESTS_RATE} > 0)",
-            f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
             f"({ERRORS_RATE} > 0 or on() vector(0)) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} and on() (vector(time() % 90) < 30) or on() vector(0)) / {REQUESTS_RATE}",
             f"{ERRORS_RATE} / (({OK_RATE} + {ERRORS_RATE}) > 0)",
             f"(0 < {ERRORS_RATE} or on() vector(0)) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} != 0 or on() vector(0)) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} and on() ({ERRORS_RATE} > 0) or on() vector(0)) / {REQUESTS_RATE}",
-            f"({ERRORS_RATE} / {REQUESTS_RATE}) unless on() ({ERRORS_RATE} == 0) or on() vector(0)",
             f"clamp_min({ERRORS_RATE}, 0) / {REQUESTS_RATE}",
             f"({ERRORS_RATE} * 60) / ({REQUESTS_RATE} * 60)",
             f"{ERRORS_RATE} / {REQUESTS_RATE} and on() (hour() > 8)",
             f"clamp_max({ERRORS_RATE} / {REQUESTS_RATE}, 1)",
             f"clamp({ERRORS_RATE} / {REQUESTS_RATE}, 0, 1)",
-            f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 1)",
         ],
         ids=[
             "traffic",
             "unless-traffic",
             "and-traffic",
-            "and-errors-or-0",
             "numerator-or-0",
             "masked-or-0",
             "outcomes-traffic",
             "zero-below-or-0",
             "not-zero-or-0",
             "numerator-and-errors-or-0",
-            "unless-no-errors-or-0",
             "clamp-min-0",
             "scaled-numerator",
             "time-mask",
             "ratio-clamp-max-1",
             "ratio-clamp-0-1",
-            "traffic-clamp-min",
         ],
     )
     def test_a_ratio_kept_by_its_traffic_or_filled_is_counted(self, query):
@@ -5076,6 +5069,189 @@ class TestRatiosTheCountsDoNotRead:
         ), judged.reason
         assert judged.details["winner"] is None
         assert judged.details["count_test"]["why"].startswith("no pooled counts: "), judged.details
+
+
+TIMEOUTS_RATE = 'sum(rate(timeouts_total{h="{{ canary_hash }}"}[5m]))'
+
+
+class TestCountsReadExactlyOrNotAtAll:
+    """A numerator or a traffic bent by a filter, a power, a modulo or a clamp reads a canary failing more as one
+    failing less, so it gets no pooled counts; a filter whose dropped steps are exactly what a fallback fills, a mask
+    by the ratio's own counts and a top-1 of one series keep each step's share and are counted."""
+
+    @pytest.mark.parametrize(
+        ("query", "samples"),
+        [
+            # A canary failing 0.4 of 10 requests/s (4%) against a baseline failing none: the filter keeps the steps at
+            # 0 alone (`== 0`, `<= 0`), or none (`< 0`), and the fallback fills the rest with 0: both read 0.
+            (f"({ERRORS_RATE} == 0 or on() vector(0)) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} < 0 or on() vector(0)) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} <= 0 or on() vector(0)) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            (f"(0 > {ERRORS_RATE} or on() vector(0)) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} != 0.4 or on() vector(0)) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            # Failing 0.15 of 10 requests/s (1.5%, three times the tolerance): squared, 0.0225/s, read as 0.225%.
+            (f"{ERRORS_RATE} ^ 2 / {REQUESTS_RATE}", ([0.00225] * 61, [0.0] * 61)),
+            (
+                f'sum(rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) ^ 2) / {REQUESTS_RATE}',
+                ([0.00225] * 61, [0.0] * 61),
+            ),
+            # Failing 2.02 of 101 requests/s (2%): modulo 2, 0.02/s, read as 0.02%.
+            (f"{ERRORS_RATE} % 2 / {REQUESTS_RATE}", ([0.0002] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} % 2) / {REQUESTS_RATE}", ([0.0002] * 61, [0.0] * 61)),
+            (f"({ERRORS_RATE} / {REQUESTS_RATE}) % 0.01", ([0.0] * 61, [0.0] * 61)),
+            # Its errors above 0, else its timeouts above 0.5/s: the steps its timeouts stay below that read 0 (or
+            # none), whatever its errors.
+            (f"({ERRORS_RATE} > 0 or {TIMEOUTS_RATE} > 0.5) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            (
+                f"({ERRORS_RATE} > 0 or {TIMEOUTS_RATE} > 0.5 or on() vector(0)) / {REQUESTS_RATE}",
+                ([0.0] * 61, [0.0] * 61),
+            ),
+            (f"({ERRORS_RATE} > 0.5 or {TIMEOUTS_RATE} > 0.5) / {REQUESTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            # A canary failing 4% of 0.05 requests/s against a baseline failing none: its traffic clamped to 1/s
+            # reads it at 0.2%, within the tolerance.
+            (f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 1)", ([0.002] * 61, [0.0] * 61)),
+            (f"{ERRORS_RATE} / clamp({REQUESTS_RATE}, 1, 1e9)", ([0.002] * 61, [0.0] * 61)),
+            (f"{ERRORS_RATE} / ({REQUESTS_RATE} + 1)", ([0.0019] * 61, [0.0] * 61)),
+            # The ratio filled with 0 where a filter drops it: a filter dropping its steps at 0 drops its steps
+            # without traffic too (0/0, NaN), which then read 0, a share of no events (a canary whose workers hung
+            # reads as one without errors).
+            (f"{ERRORS_RATE} / {REQUESTS_RATE} > 0 or on() vector(0)", ([0.0] * 61, [0.0] * 61)),
+            (f"{ERRORS_RATE} / {REQUESTS_RATE} >= 0 or on() vector(0)", ([0.0] * 61, [0.0] * 61)),
+            (
+                f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() ({ERRORS_RATE} > 0) or on() vector(0)",
+                ([0.0] * 61, [0.0] * 61),
+            ),
+            (
+                f"({ERRORS_RATE} / {REQUESTS_RATE}) unless on() ({ERRORS_RATE} == 0) or on() vector(0)",
+                ([0.0] * 61, [0.0] * 61),
+            ),
+            # Kept where another outcome's series has a sample: one created at its first timeout keeps the steps since.
+            (f"({ERRORS_RATE} / {REQUESTS_RATE}) and on() {TIMEOUTS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            # Kept where its own errors have a sample beside their fallback: the steps before its first error, read 0
+            # by the fallback, are dropped.
+            (f"({ERRORS_RATE} or on() vector(0)) / {REQUESTS_RATE} and on() {ERRORS_RATE}", ([0.0] * 61, [0.0] * 61)),
+            # The worst of several pods' ratios is no share of the variant's events.
+            (
+                'topk(1, sum by (pod) (rate(errors_total{h="{{ canary_hash }}"}[5m])) / sum by (pod) '
+                '(rate(requests_total{h="{{ canary_hash }}"}[5m])))',
+                ([0.0] * 61, [0.0] * 61),
+            ),
+        ],
+        ids=[
+            "equal-0-filled",
+            "below-0-filled",
+            "at-most-0-filled",
+            "0-above-filled",
+            "not-a-rate-filled",
+            "squared",
+            "squared-within-sum",
+            "modulo",
+            "modulo-bracketed",
+            "ratio-modulo",
+            "threshold-in-the-fallback",
+            "threshold-in-the-fallback-filled",
+            "thresholds-both",
+            "traffic-clamp-min",
+            "traffic-clamp",
+            "traffic-plus-1",
+            "ratio-above-0-filled",
+            "ratio-at-least-0-filled",
+            "and-errors-or-0",
+            "unless-no-errors-or-0",
+            "and-other-failures",
+            "fallback-and-its-errors",
+            "topk-of-pods",
+        ],
+    )
+    def test_a_bent_count_gets_no_pooled_counts_and_does_not_pass(self, query, samples):
+        # Before: counted, both variants' samples read alike (or the canary's within the tolerance), and passed.
+        judged = judge_counted(
+            samples, (100000.0, 100000.0), query=query, max_relative_change=None, max_absolute_change=0.005
+        )
+        assert judged.details["count_test"]["applied"] is False, judged.details["count_test"]
+        assert "but is not read as its share of the events" in judged.details["count_test"]["why"]
+        assert judged.outcome is Outcome.INCONCLUSIVE, judged.reason
+        assert judged.reason.startswith("no pooled counts confirm the ranks' pass of samples within 0 to 1"), (
+            judged.reason
+        )
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"({ERRORS_RATE} >= 0 or on() vector(0)) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} > -1 or on() vector(0)) / {REQUESTS_RATE}",
+            f"(0 <= {ERRORS_RATE} or on() vector(0)) / {REQUESTS_RATE}",
+            f"({ERRORS_RATE} != -1 or on() vector(0)) / {REQUESTS_RATE}",
+            f"{ERRORS_RATE} / {REQUESTS_RATE} and on() {ERRORS_RATE}",
+            f'({ERRORS_RATE} / {REQUESTS_RATE}) and on() (rate(errors_total{{h="{{{{ canary_hash }}}}"}}[5m]) * 0)',
+            f"topk(1, {ERRORS_RATE} / {REQUESTS_RATE})",
+            f"bottomk(1, ({ERRORS_RATE} / {REQUESTS_RATE}))",
+            f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 0)",
+        ],
+        ids=[
+            "at-least-0-filled",
+            "above-minus-1-filled",
+            "0-at-most-filled",
+            "not-minus-1-filled",
+            "and-its-errors",
+            "and-its-errors-times-0",
+            "topk-of-one",
+            "bottomk-of-one",
+            "traffic-clamp-min-0",
+        ],
+    )
+    def test_an_exact_count_is_counted(self, query):
+        # Each step keeps its share of the events. Before (but `>= 0`, `0 <=` and the clamp at 0): no counts, so the
+        # ranks' pass of two variants without errors over 100000 events each was held inconclusive.
+        judged = judge_counted(([0.0] * 61, [0.0] * 61), (100000.0, 100000.0), query=query, **ABSOLUTE)
+        assert judged.details["count_test"]["applied"] is True, judged.details
+        assert judged.outcome is Outcome.PASS, judged.reason
+        # And the counts fail the canary at 1% against the baseline at 0.67% (2% at a third of its steps).
+        samples = ([0.01] * 61, [0.02 if i % 3 == 0 else 0.0 for i in range(61)])
+        assert judge_counted(samples, (100000.0, 100000.0), query=query, **ABSOLUTE).outcome is Outcome.FAIL
+
+
+class TestTrafficClampedWarning:
+    """A ratio KPI dividing by its traffic clamped from below at a number above 0 draws a load warning: a quiet
+    variant's ratio reads lower than it is, whatever the method."""
+
+    def warned(self, query: str, method: str) -> list[str]:
+        variants = TestMannWhitneyErrorRatio().variants(query, ())
+        definition = check(method=method, **variants, max_absolute_change=0.005, max_relative_change=None)
+        return [w.partition(": check 'kpi': ")[2] for w in load(definition).warnings if "clamped from below" in w]
+
+    @pytest.mark.parametrize("method", ["ratio", "mann_whitney"])
+    @pytest.mark.parametrize(
+        ("query", "bound"),
+        [
+            (f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 1)", "1"),
+            (f"{ERRORS_RATE} / on() (clamp({REQUESTS_RATE}, 0.5, 1e9))", "0.5"),
+        ],
+        ids=["clamp-min", "clamp"],
+    )
+    def test_a_clamped_traffic_is_warned(self, query, bound, method):
+        # Before: no warning, and a canary failing 4% of 0.05 requests a second read 0.2%, passing against a baseline
+        # without errors within 0.005 (by the ratio method's point values, or the ranks without events on both).
+        assert self.warned(query, method) == [
+            f"canary.query divides by a value clamped from below at {bound}: where the traffic it clamps is below "
+            f"{bound}, the bound divides instead and the ratio reads lower than it is (a canary failing 4% of "
+            f"{float(bound) / 20:g} reads 0.2%), so a quiet canary passes as one without errors, and a quiet baseline "
+            "fails a canary like it; divide by the traffic filtered instead, (total > 0), which leaves the steps "
+            "without traffic out"
+        ]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"{ERRORS_RATE} / clamp_min({REQUESTS_RATE}, 0)",
+            f"{ERRORS_RATE} / ({REQUESTS_RATE} > 0)",
+            f"clamp_min({ERRORS_RATE}, 1) / {REQUESTS_RATE}",
+            f"clamp_min({ERRORS_RATE} / {REQUESTS_RATE}, 0.01)",
+        ],
+        ids=["clamp-at-0", "filtered", "numerator", "ratio"],
+    )
+    def test_no_clamp_of_the_divisor_above_0_is_not_warned(self, query):
+        assert self.warned(query, "ratio") == []
 
 
 class TestPooledCountsAB:
