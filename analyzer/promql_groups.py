@@ -890,6 +890,43 @@ def _beside_fallbacks(
     return found
 
 
+@functools.lru_cache(maxsize=_PROBES_KEPT)
+def absence_reads(query: str, *, start_s: float | None = None) -> tuple[Reach, ...]:
+    """What each vector selector under absent() or absent_over_time() in `query` reads (see selector_reads for
+    `start_s`), but one on the right of an `or`, whose left side may answer without it: whether such a selector has
+    series where it reads decides the answer, which selector_reads leaves out. () for a query promql-parser cannot
+    parse."""
+    try:
+        root, _ = _parsed_loosely(query)
+    except ValueError:
+        return ()
+    found: list[Reach] = []
+    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
+    while pending:
+        node, around, absent = pending.pop()
+        kind = type(node).__name__
+        if kind == "VectorSelector":
+            if absent:
+                found.append(_read_by(node, _LOOKBACK_S, around, start_s))
+        elif kind == "MatrixSelector":
+            if absent:
+                found.append(_read_by(node.vector_selector, node.range.total_seconds(), around, start_s))
+        elif kind == "SubqueryExpr":
+            step_s = node.step.total_seconds() if node.step is not None else _DEFAULT_STEP_S
+            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around, start_s), absent))
+        elif kind == "BinaryExpr":
+            pending.append((node.lhs, around, absent))
+            # `pinned or absent(y)` answers the pinned side's series whatever y does: its right side may never count.
+            if str(node.op).lower() != "or":
+                pending.append((node.rhs, around, absent))
+        elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
+            pending.append((node.expr, around, absent))
+        elif kind == "Call":
+            inside = absent or node.func.name in _CONSTANT_CALLS
+            pending += [(arg, around, inside) for arg in node.args if arg is not None]
+    return tuple(found)
+
+
 def _label_list(node: Any) -> bool:
     """Whether `node` is an aggregation or a binary operator with a label list that names labels."""
     kind = type(node).__name__
@@ -1972,38 +2009,29 @@ def constant_value(expression: str) -> float | None:
     return answer[1] if isinstance(answer, tuple) and answer[0] in ("scalar", "vector") else None
 
 
+# A scalar() call where a query's strings and comments are blanked (function names are case-sensitive; a name with
+# `scalar` at its end, `x_scalar(`, is no call of it).
+_SCALAR_CALL_RE = re.compile(r"(?<![A-Za-z0-9_:])scalar\s*\(")
+
+
 @functools.lru_cache(maxsize=_PROBES_KEPT)
 def scalar_arguments(promql: str) -> tuple[str, ...]:
-    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
-    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        pending = [parsed(promql)]
-    except ValueError:
-        return ()
+    """The argument of each scalar() call in `promql`, as the query writes it (its comments blanked, its ends
+    stripped), each once: what Prometheus reads there, which promql-parser's printing is not (a label value's `\\"`
+    printed bare, a regex's `\\\\` as `\\`). Read from the text: a query promql-parser cannot parse has them too."""
+    uncommented = promql_blanked(promql, strings=False)
+    blank = promql_blanked(promql)
     found: dict[str, None] = {}
-    while pending:
-        node = pending.pop()
-        kind = type(node).__name__
-        if kind == "Call":
-            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
-                found[printed] = None
-            pending += list(node.args)
-        elif kind == "BinaryExpr":
-            pending += [node.lhs, node.rhs]
-        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
-            pending.append(node.expr)
-        elif kind == "AggregateExpr":
-            pending += [node.expr] + ([node.param] if node.param is not None else [])
+    for call in _SCALAR_CALL_RE.finditer(blank):
+        depth = 0
+        for index in range(call.end(), len(blank)):
+            char = blank[index]
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                if depth == 0:
+                    if argument := uncommented[call.end() : index].strip():
+                        found[argument] = None
+                    break
+                depth -= 1
     return tuple(found)
-
-
-def _reads_back(printed: str) -> bool:
-    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        return str(parsed(printed)) == printed
-    except ValueError:
-        return False

@@ -463,6 +463,8 @@ class PrometheusCheck(Check):
         refuse_contradicting_names(promql)
         if window is None:
             refuse_reads_of_the_future(promql, ctx.evaluation_time)
+        else:
+            refuse_pinned_in_the_past(promql, ctx.evaluation_time, judging.window_s)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -1392,31 +1394,45 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     """CheckMisconfigured when `promql` (rendered, an instant query) evaluated now (not a backtest) has a selector
     whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
     is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
-    misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
+    misspelled. A negative offset reads after a backtest's past `at`, where samples are. Then
+    refuse_pinned_in_the_past."""
     read = _read_with_negative_offsets(promql)
     if read:
         _refuse_reads_after(read, evaluation_time)
-    pinned = _read_with_pins(promql)
+    refuse_pinned_in_the_past(promql, evaluation_time)
+
+
+def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime, range_s: float = 0.0) -> None:
+    """CheckMisconfigured when `promql` (rendered; a range query over the `range_s` before `evaluation_time`, its
+    end, or an instant query for 0) evaluated now (not a backtest) reads every selector, and what absent() asks of,
+    pinned by `@` to a fixed time whose look-back ends before the evaluation time's starts: the query answers the
+    same at every evaluation, whatever the canary does now. `@ start()` and `@ end()` move with the evaluation."""
+    pinned = _read_with_pins(promql, range_s)
     if pinned:
         _refuse_pinned_in_the_past(pinned, evaluation_time)
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_with_pins(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
-    """Each selector of `promql` with what it reads, for a query that writes `@`; () for any other (most)."""
+def _read_with_pins(promql: str, range_s: float) -> tuple[Reach, ...]:
+    """What each selector of `promql` reads (a range query's over `range_s`, see selector_reads), absent()'s that
+    decide its answer included, for a query that writes `@`; () for any other (most)."""
     if "@" not in promql_blanked(promql):
         return ()
-    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+    start_s = range_s or None
+    return (
+        *(r for _, reaches in kinds.selector_reads(promql, start_s=start_s) for r in reaches),
+        *kinds.absence_reads(promql, start_s=start_s),
+    )
 
 
-def _refuse_pinned_in_the_past(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
-    """CheckMisconfigured when every read of every selector (`read`) of a live evaluation is pinned by `@` to a fixed
-    time whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation,
-    whatever the canary does now."""
+def _refuse_pinned_in_the_past(read: tuple[Reach, ...], evaluation_time: datetime) -> None:
+    """CheckMisconfigured when every read `read` of a live evaluation is pinned by `@` to a fixed time whose
+    look-back ends before the evaluation time's starts: the query answers the same at every evaluation, whatever the
+    canary does now."""
     at_s = evaluation_time.timestamp()
     if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
         return
-    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for _, reaches in read for r in reaches]
+    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for r in read]
     if any(end_s is None or end_s > at_s - LOOKBACK_S for end_s in ends_s):
         return
     latest_s = max(end_s for end_s in ends_s if end_s is not None)

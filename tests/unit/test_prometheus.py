@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from analyzer.errors import ArgError, CheckMisconfigured
 from analyzer.models import Outcome, Verdict, format_number
-from analyzer.promql_groups import scalar_arguments
 from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import (
     _MAX_LABEL_CHARS_IN_DETAILS,
@@ -25,6 +24,7 @@ from checks.prometheus import (
     _presence_now,
     _with_presence,
     read_now_over_windows,
+    refuse_pinned_in_the_past,
     refuse_reads_of_the_future,
 )
 
@@ -1658,16 +1658,42 @@ class TestReadsPinnedInThePast:
     def test_a_backtest_may_pin_its_reads(self):
         at = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC)
         refuse_reads_of_the_future(f"sum(x @ {at.timestamp() - 3600:.3f})", at)
+        refuse_pinned_in_the_past(f"sum(x @ {at.timestamp() - 3600:.3f})", at, 600.0)
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max(x @ {pinned})",
+            # absent() of a pinned selector asks of that time alone.
+            "sum(x @ {pinned}) + absent(y @ {pinned})",
+            # The left side of an `or` answers its series whatever the right side's absent() finds now.
+            "sum(x @ {pinned}) or absent(y)",
+        ],
+    )
+    @pytest.mark.parametrize("range_s", [0.0, 600.0])
+    def test_a_range_query_pinned_is_refused_as_an_instant_one(self, query, range_s):
+        now = datetime.now(UTC)
+        with pytest.raises(CheckMisconfigured) as caught:
+            refuse_pinned_in_the_past(query.format(pinned=f"{now.timestamp() - 3600:.3f}"), now, range_s)
+        assert "every selector is read at a fixed time (`@`), the latest 3600 s before the evaluation time" in (
+            caught.value.message
+        )
 
-class TestScalarArguments:
-    """The argument of each scalar() a query calls, as PromQL a count query can read, each once."""
-
-    def test_each_argument_once_wherever_it_stands(self):
-        query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
-        assert sorted(scalar_arguments(query)) == ["k{}", "sum by (a)(rate(z{}[5m] offset 1m))", "y{}"]
-
-    @pytest.mark.parametrize("query", ['scalar(y{b="q\\"uo"})', "sum(scalar_total)", "scalar(", "vector(1)"])
-    def test_none_unprinted_or_unparsed(self, query):
-        # A quote in a label value is printed bare (`b="q"uo"`), which Prometheus would refuse: not asked.
-        assert scalar_arguments(query) == ()
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(x @ {pinned}) - sum(x)",
+            "sum(x @ start())",
+            "sum(x @ end())",
+            "sum(x @ {recent})",
+            # absent() asks now whether y has series: the answer is there while it has none, and gone once it has.
+            "sum(x @ {pinned}) + absent(y)",
+            "sum(x @ {pinned}) unless on() absent_over_time(y[10m])",
+            "absent(y) or sum(x @ {pinned})",
+        ],
+    )
+    @pytest.mark.parametrize("range_s", [0.0, 600.0])
+    def test_a_read_of_now_is_judged_in_either_form(self, query, range_s):
+        now = datetime.now(UTC)
+        pinned, recent = f"{now.timestamp() - 3600:.3f}", f"{now.timestamp() - 200:.3f}"
+        refuse_pinned_in_the_past(query.format(pinned=pinned, recent=recent), now, range_s)

@@ -16,6 +16,7 @@ from analyzer.promql_groups import (
     DroppedLabels,
     Grouping,
     Reach,
+    absence_reads,
     answer_label_list,
     bucket_group_labels,
     bucket_reads,
@@ -35,6 +36,7 @@ from analyzer.promql_groups import (
     presence_over,
     rated_selectors,
     relabelled_sources,
+    scalar_arguments,
     selector_reads,
     share_of_failures,
     share_of_itself,
@@ -1581,3 +1583,53 @@ class TestDivisionSides:
     )
     def test_what_is_no_division_is_none(self, query):
         assert division_sides(query) is None
+
+
+class TestScalarArguments:
+    """The argument of each scalar() a query calls, as the query writes it, each once."""
+
+    def test_each_argument_once_wherever_it_stands(self):
+        query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
+        assert sorted(scalar_arguments(query)) == ["k", "sum(rate(z[5m] offset 1m)) by (a)", "y"]
+
+    @pytest.mark.parametrize(
+        ("query", "argument"),
+        [
+            # promql-parser prints the quote bare (`b="q"uo"`) and the regex's `\\.` as `\.`: neither reads so.
+            ('scalar(y{b="q\\"uo"})', 'y{b="q\\"uo"}'),
+            ('scalar(y{b=~"a\\\\.b"})', 'y{b=~"a\\\\.b"}'),
+            # Brackets and calls in strings are text, not syntax.
+            ('scalar( y{b=")("} )', 'y{b=")("}'),
+            # A comment is blanked: it would end the count query's parenthesis.
+            ("scalar(y # the y\n)", "y"),
+            ("scalar (sum(y) * scalar(z))", "sum(y) * scalar(z)"),
+            # A regex only Go reads: Prometheus did, and so does the text.
+            ('scalar(y{b=~"\\\\Qa.b\\\\E"})', 'y{b=~"\\\\Qa.b\\\\E"}'),
+        ],
+    )
+    def test_as_written(self, query, argument):
+        assert scalar_arguments(query)[0] == argument
+
+    @pytest.mark.parametrize("query", ["sum(scalar_total)", "x_scalar(y)", 'y{a="scalar(z)"}', "scalar(", "vector(1)"])
+    def test_none_without_a_call(self, query):
+        assert scalar_arguments(query) == ()
+
+
+class TestAbsenceReads:
+    """What absent()'s selectors read, where the answer depends on it: not on the right of an `or`."""
+
+    def test_each_read_with_its_offset_range_and_at(self):
+        query = "absent(x offset 1h) * absent_over_time(y[10m] @ 1700000000) + z"
+        assert sorted(absence_reads(query), key=str) == sorted(
+            [Reach(300.0, 3600.0, None), Reach(600.0, 0.0, 1700000000.0)], key=str
+        )
+
+    def test_a_range_querys_start(self):
+        assert absence_reads("absent(x @ start())", start_s=600.0) == (Reach(300.0, 600.0, None),)
+
+    @pytest.mark.parametrize("query", ["sum(x) or absent(y)", "vector(1)", "sum(absent_total)", "absent("])
+    def test_none_that_may_not_reach_the_answer(self, query):
+        assert absence_reads(query) == ()
+
+    def test_the_left_side_of_an_or_reaches_it(self):
+        assert absence_reads("absent(y) or sum(x)") == (Reach(300.0, 0.0, None),)
