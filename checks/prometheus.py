@@ -6,6 +6,7 @@ import asyncio
 import functools
 import itertools
 import math
+import operator
 import re
 from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -922,9 +923,10 @@ class _Judging:
             return f"{subject} {shown} meets pass_if {self.pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
             return f"{subject} {shown} meets fail_if {self.fail_if}"
+        rounded = _rounded_onto(self.pass_if, value)
         if outcome is Outcome.FAIL:
-            return f"{subject} {shown} does not meet pass_if {self.pass_if}"
-        return f"{subject} {shown} meets neither pass_if {self.pass_if} nor fail_if {self.fail_if}"
+            return f"{subject} {shown} does not meet pass_if {self.pass_if}{rounded}"
+        return f"{subject} {shown} meets neither pass_if {self.pass_if}{rounded} nor fail_if {self.fail_if}"
 
     def details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
         # A loop, not a list comprehension (a frame of its own on Python 3.11): most queries answer one series.
@@ -1716,6 +1718,37 @@ async def _refuse_scalar_of_several(
                 "them inside it, e.g. scalar(sum(...)) or scalar(max(...))",
                 details,
             )
+
+
+_EXACTLY = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+# Past this relative distance a value is no rounding of a bound: what decided is the absolute tolerance near zero.
+_ROUNDING_REL = 1e-9
+
+
+def _rounded_onto(condition: Condition, value: float) -> str:
+    """What to add to the reason of `value`, which does not meet `condition`, when compared exactly it would: the
+    tolerance counted it equal to a bound near zero it is not a relative rounding of (a `> 0` of 5e-13, which
+    rounding of larger numbers, as 1 - 0.9999999999999999, also gives); "" for any other."""
+    if condition.op in ("between", "outside"):
+        low, high = condition.bounds
+        exactly = (low <= value <= high) is (condition.op == "between")
+        bound = min(condition.bounds, key=lambda b: abs(value - b))
+    else:
+        bound = condition.bounds[0]
+        exactly = _EXACTLY[condition.op](value, bound)
+    if not exactly or not math.isfinite(value) or abs(value - bound) <= _ROUNDING_REL * max(abs(value), abs(bound)):
+        return ""
+    return (
+        f" (within float rounding of {format_number(bound)}, which counts as equal to it; to judge values this small, "
+        "scale the query, e.g. * 1e6)"
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

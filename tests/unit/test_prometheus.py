@@ -1240,6 +1240,42 @@ class TestJudging:
             assert f"value {format_number(value)} " in judging.reason(outcome, "value", value)
 
 
+class TestValuesRoundedOntoAZeroBound:
+    """A value counted equal to a bound of 0 within float rounding still fails a strict pass_if (its noise must never
+    pass `> 0`), and the reason says so and how to judge values that small."""
+
+    @pytest.mark.parametrize(
+        ("pass_if", "value"),
+        [
+            ("> 0", 5e-13),
+            ("< 0", -5e-13),
+            ("!= 0", 1e-13),
+            ("outside 0 and 1", -5e-13),
+            ("> 0", 1 - 0.9999999999999999),
+        ],
+    )
+    async def test_fails_naming_the_rounding(self, pass_if, value):
+        verdict = await PrometheusCheck.model_validate({**BASE, "pass_if": pass_if}).evaluate(
+            _Context([value])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.endswith(
+            "(within float rounding of 0, which counts as equal to it; to judge values this small, scale the query, "
+            "e.g. * 1e6)"
+        ), verdict.reason
+
+    @pytest.mark.parametrize(
+        ("pass_if", "value"),
+        [("> 0", -5e-13), ("> 0", 0.0), ("< 0.3", 0.1 + 0.2), ("< 1e-13", 9e-13), ("> 0.5", 0.4)],
+    )
+    async def test_a_value_on_the_failing_side_or_off_zero_says_nothing_more(self, pass_if, value):
+        verdict = await PrometheusCheck.model_validate({**BASE, "pass_if": pass_if}).evaluate(
+            _Context([value])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.FAIL
+        assert "float rounding" not in verdict.reason
+
+
 class TestDetailsNameWhatJudged:
     """The evidence shows fail_if and reduce when the check sets them, and no such key when it does not."""
 
