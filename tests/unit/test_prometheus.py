@@ -1266,9 +1266,17 @@ class TestValuesRoundedOntoAZeroBound:
 
     @pytest.mark.parametrize(
         ("pass_if", "value"),
-        [("> 0", -5e-13), ("> 0", 0.0), ("< 0.3", 0.1 + 0.2), ("< 1e-13", 9e-13), ("> 0.5", 0.4)],
+        [
+            ("> 0", -5e-13),
+            ("> 0", 0.0),
+            ("< 0.3", 0.1 + 0.2),
+            ("< 1e-13", 9e-13),
+            ("> 0.5", 0.4),
+            ("< 0.3", 0.3 - 1e-12),
+        ],
     )
-    async def test_a_value_on_the_failing_side_or_off_zero_says_nothing_more(self, pass_if, value):
+    async def test_a_value_on_the_failing_side_or_a_relative_rounding_says_nothing_more(self, pass_if, value):
+        # 0.3 - 1e-12 is a rounding of 0.3 itself: scaling the query would change nothing.
         verdict = await PrometheusCheck.model_validate({**BASE, "pass_if": pass_if}).evaluate(
             _Context([value])  # type: ignore[arg-type]
         )
