@@ -890,43 +890,6 @@ def _beside_fallbacks(
     return found
 
 
-@functools.lru_cache(maxsize=_PROBES_KEPT)
-def absence_reads(query: str, *, start_s: float | None = None) -> tuple[Reach, ...]:
-    """What each vector selector under absent() or absent_over_time() in `query` reads (see selector_reads for
-    `start_s`), but one on the right of an `or`, whose left side may answer without it: whether such a selector has
-    series where it reads decides the answer, which selector_reads leaves out. () for a query promql-parser cannot
-    parse."""
-    try:
-        root, _ = _parsed_loosely(query)
-    except ValueError:
-        return ()
-    found: list[Reach] = []
-    pending: list[tuple[Any, Reach, bool]] = [(root, Reach(0.0, 0.0, None), False)]
-    while pending:
-        node, around, absent = pending.pop()
-        kind = type(node).__name__
-        if kind == "VectorSelector":
-            if absent:
-                found.append(_read_by(node, _LOOKBACK_S, around, start_s))
-        elif kind == "MatrixSelector":
-            if absent:
-                found.append(_read_by(node.vector_selector, node.range.total_seconds(), around, start_s))
-        elif kind == "SubqueryExpr":
-            step_s = node.step.total_seconds() if node.step is not None else _DEFAULT_STEP_S
-            pending.append((node.expr, _read_by(node, node.range.total_seconds() + step_s, around, start_s), absent))
-        elif kind == "BinaryExpr":
-            pending.append((node.lhs, around, absent))
-            # `pinned or absent(y)` answers the pinned side's series whatever y does: its right side may never count.
-            if str(node.op).lower() != "or":
-                pending.append((node.rhs, around, absent))
-        elif kind in ("ParenExpr", "UnaryExpr", "AggregateExpr"):
-            pending.append((node.expr, around, absent))
-        elif kind == "Call":
-            inside = absent or node.func.name in _CONSTANT_CALLS
-            pending += [(arg, around, inside) for arg in node.args if arg is not None]
-    return tuple(found)
-
-
 def _label_list(node: Any) -> bool:
     """Whether `node` is an aggregation or a binary operator with a label list that names labels."""
     kind = type(node).__name__

@@ -1406,31 +1406,39 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
 
 def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime, range_s: float = 0.0) -> None:
     """CheckMisconfigured when `promql` (rendered; a range query over the `range_s` before `evaluation_time`, its
-    end, or an instant query for 0) evaluated now (not a backtest) reads every selector, and what absent() asks of,
-    pinned by `@` to a fixed time whose look-back ends before the evaluation time's starts: the query answers the
-    same at every evaluation, whatever the canary does now. `@ start()` and `@ end()` move with the evaluation."""
+    end, or an instant query for 0) evaluated now (not a backtest) reads every selector pinned by `@` to a fixed time
+    whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation, whatever
+    the canary does now. `@ start()` and `@ end()` move with the evaluation. A selector in absent() decides no value:
+    only whether the pinned one is answered (`sum(x @ T) + absent(y)`), so a pass is still judged on old data."""
     pinned = _read_with_pins(promql, range_s)
     if pinned:
-        _refuse_pinned_in_the_past(pinned, evaluation_time)
+        _refuse_pinned_in_the_past(
+            pinned, evaluation_time, absent=_ABSENT_CALL_RE.search(promql_blanked(promql)) is not None
+        )
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _read_with_pins(promql: str, range_s: float) -> tuple[Reach, ...]:
-    """What each selector of `promql` reads (a range query's over `range_s`, see selector_reads), absent()'s that
-    decide its answer included, for a query that writes `@`; () for any other (most)."""
+    """What each selector of `promql` outside absent() reads (a range query's over `range_s`, see selector_reads),
+    for a query that writes `@`; () for any other (most)."""
     if "@" not in promql_blanked(promql):
         return ()
-    start_s = range_s or None
-    return (
-        *(r for _, reaches in kinds.selector_reads(promql, start_s=start_s) for r in reaches),
-        *kinds.absence_reads(promql, start_s=start_s),
-    )
+    return tuple(r for _, reaches in kinds.selector_reads(promql, start_s=range_s or None) for r in reaches)
 
 
-def _refuse_pinned_in_the_past(read: tuple[Reach, ...], evaluation_time: datetime) -> None:
+# A call of absent() or absent_over_time() where a query's strings and comments are blanked.
+_ABSENT_CALL_RE = re.compile(r"(?<![A-Za-z0-9_:])absent(?:_over_time)?\s*\(")
+# What a query pinned by `@` beside an absent() of series read now is told: absent() decides whether, not what.
+_ABSENT_NOTE = (
+    " (an absent() in it reads no value: it decides only whether the query answers, and the value it answers is "
+    "still read at the fixed time)"
+)
+
+
+def _refuse_pinned_in_the_past(read: tuple[Reach, ...], evaluation_time: datetime, *, absent: bool) -> None:
     """CheckMisconfigured when every read `read` of a live evaluation is pinned by `@` to a fixed time whose
     look-back ends before the evaluation time's starts: the query answers the same at every evaluation, whatever the
-    canary does now."""
+    canary does now; the reason says what absent() reads then, for a query that may call it (`absent`)."""
     at_s = evaluation_time.timestamp()
     if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
         return
@@ -1441,7 +1449,8 @@ def _refuse_pinned_in_the_past(read: tuple[Reach, ...], evaluation_time: datetim
     raise CheckMisconfigured(
         f"query: every selector is read at a fixed time (`@`), the latest {format_number(at_s - latest_s)} s before "
         "the evaluation time, which is now: the query answers the same at every evaluation, whatever is measured "
-        "now; `@` a fixed time is for a backtest (`at=` a past time), or read the latest samples beside it"
+        f"now{_ABSENT_NOTE if absent else ''}; `@` a fixed time is for a backtest (`at=` a past time), or read the "
+        "latest samples beside it"
     )
 
 

@@ -1708,10 +1708,12 @@ class TestReadsPinnedInThePast:
         "query",
         [
             "max(x @ {pinned})",
-            # absent() of a pinned selector asks of that time alone.
             "sum(x @ {pinned}) + absent(y @ {pinned})",
-            # The left side of an `or` answers its series whatever the right side's absent() finds now.
-            "sum(x @ {pinned}) or absent(y)",
+            # absent() asks now whether y has series: that decides whether the query answers, not the value it
+            # answers, which is still x's of an hour ago.
+            "sum(x @ {pinned}) + absent(y)",
+            "sum(x @ {pinned}) unless on() absent_over_time(y[10m])",
+            "absent(y) or sum(x @ {pinned})",
         ],
     )
     @pytest.mark.parametrize("range_s", [0.0, 600.0])
@@ -1722,6 +1724,9 @@ class TestReadsPinnedInThePast:
         assert "every selector is read at a fixed time (`@`), the latest 3600 s before the evaluation time" in (
             caught.value.message
         )
+        assert (
+            "(an absent() in it reads no value: it decides only whether the query answers" in caught.value.message
+        ) is ("absent" in query)
 
     @pytest.mark.parametrize(
         "query",
@@ -1730,10 +1735,7 @@ class TestReadsPinnedInThePast:
             "sum(x @ start())",
             "sum(x @ end())",
             "sum(x @ {recent})",
-            # absent() asks now whether y has series: the answer is there while it has none, and gone once it has.
-            "sum(x @ {pinned}) + absent(y)",
-            "sum(x @ {pinned}) unless on() absent_over_time(y[10m])",
-            "absent(y) or sum(x @ {pinned})",
+            "sum(x @ {pinned}) + sum(absent_total)",
         ],
     )
     @pytest.mark.parametrize("range_s", [0.0, 600.0])

@@ -16,7 +16,6 @@ from analyzer.promql_groups import (
     DroppedLabels,
     Grouping,
     Reach,
-    absence_reads,
     answer_label_list,
     bucket_group_labels,
     bucket_reads,
@@ -1613,23 +1612,3 @@ class TestScalarArguments:
     @pytest.mark.parametrize("query", ["sum(scalar_total)", "x_scalar(y)", 'y{a="scalar(z)"}', "scalar(", "vector(1)"])
     def test_none_without_a_call(self, query):
         assert scalar_arguments(query) == ()
-
-
-class TestAbsenceReads:
-    """What absent()'s selectors read, where the answer depends on it: not on the right of an `or`."""
-
-    def test_each_read_with_its_offset_range_and_at(self):
-        query = "absent(x offset 1h) * absent_over_time(y[10m] @ 1700000000) + z"
-        assert sorted(absence_reads(query), key=str) == sorted(
-            [Reach(300.0, 3600.0, None), Reach(600.0, 0.0, 1700000000.0)], key=str
-        )
-
-    def test_a_range_querys_start(self):
-        assert absence_reads("absent(x @ start())", start_s=600.0) == (Reach(300.0, 600.0, None),)
-
-    @pytest.mark.parametrize("query", ["sum(x) or absent(y)", "vector(1)", "sum(absent_total)", "absent("])
-    def test_none_that_may_not_reach_the_answer(self, query):
-        assert absence_reads(query) == ()
-
-    def test_the_left_side_of_an_or_reaches_it(self):
-        assert absence_reads("absent(y) or sum(x)") == (Reach(300.0, 0.0, None),)

@@ -139,7 +139,6 @@ PUBLIC_NAMES = [
     "Division",
     "division_sides",
     "selector_reads",
-    "absence_reads",
     "share_of_failures",
     "scalar_arguments",
     "share_of_itself",
