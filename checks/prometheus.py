@@ -462,10 +462,9 @@ class PrometheusCheck(Check):
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
         refuse_contradicting_names(promql)
-        if window is None:
-            refuse_reads_of_the_future(promql, ctx.evaluation_time)
-        else:
-            refuse_pinned_in_the_past(promql, ctx.evaluation_time, judging.window_s)
+        # A range query's last step reads as an instant query at its end: with no point there its series are no data,
+        # whatever its earlier steps read; a pinned selector reads its one time at every step.
+        refuse_reads_of_the_future(promql, ctx.evaluation_time)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -1393,10 +1392,11 @@ _NEGATIVE_OFFSET_RE = re.compile(r"\boffset\s*-", re.IGNORECASE)
 
 
 def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
-    """CheckMisconfigured when `promql` (rendered, an instant query) evaluated now (not a backtest) has a selector
-    whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
-    is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
-    misspelled. A negative offset reads after a backtest's past `at`, where samples are. Then
+    """CheckMisconfigured when `promql` (rendered; an instant query, or a range query ending at `evaluation_time`)
+    evaluated now (not a backtest) has a selector whose every read at the evaluation time starts at or after it
+    (`x offset -5m` reads the 5 minutes after it): no sample is there yet, so it never measures anything live (a
+    range query's series then have no point at its end: no data), and beside a fallback the presence check would
+    call its name misspelled. A negative offset reads after a backtest's past `at`, where samples are. Then
     refuse_pinned_in_the_past."""
     read = _read_with_negative_offsets(promql)
     if read:
@@ -1404,13 +1404,14 @@ def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
     refuse_pinned_in_the_past(promql, evaluation_time)
 
 
-def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime, range_s: float = 0.0) -> None:
-    """CheckMisconfigured when `promql` (rendered; a range query over the `range_s` before `evaluation_time`, its
-    end, or an instant query for 0) evaluated now (not a backtest) reads every selector pinned by `@` to a fixed time
-    whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation, whatever
-    the canary does now. `@ start()` and `@ end()` move with the evaluation. A selector in absent() decides no value:
-    only whether the pinned one is answered (`sum(x @ T) + absent(y)`), so a pass is still judged on old data."""
-    pinned = _read_with_pins(promql, range_s)
+def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime) -> None:
+    """CheckMisconfigured when `promql` (rendered; an instant query, or a range query ending at `evaluation_time`)
+    evaluated now (not a backtest) reads every selector pinned by `@` to a fixed time whose look-back ends before the
+    evaluation time's starts: the query answers the same at every evaluation (every step of a range query reads
+    that one time), whatever the canary does now. `@ start()` and `@ end()` move with the evaluation. A selector in
+    absent() decides no value, only whether the query answers (`sum(x @ T) + absent(y)`): a pass is still judged on
+    the fixed time's."""
+    pinned = _read_with_pins(promql)
     if pinned:
         _refuse_pinned_in_the_past(
             pinned, evaluation_time, absent=_ABSENT_CALL_RE.search(promql_blanked(promql)) is not None
@@ -1418,12 +1419,12 @@ def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime, range_s: f
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_with_pins(promql: str, range_s: float) -> tuple[Reach, ...]:
-    """What each selector of `promql` outside absent() reads (a range query's over `range_s`, see selector_reads),
-    for a query that writes `@`; () for any other (most)."""
+def _read_with_pins(promql: str) -> tuple[Reach, ...]:
+    """What each selector of `promql` outside absent() reads (see selector_reads), for a query that writes `@`; ()
+    for any other (most)."""
     if "@" not in promql_blanked(promql):
         return ()
-    return tuple(r for _, reaches in kinds.selector_reads(promql, start_s=range_s or None) for r in reaches)
+    return tuple(r for _, reaches in kinds.selector_reads(promql) for r in reaches)
 
 
 # A call of absent() or absent_over_time() where a query's strings and comments are blanked.

@@ -1096,9 +1096,20 @@ class TestNegativeOffsetsLive:
         assert "is read only after the evaluation time (a negative offset" in body["reason"]
         assert "a negative offset is for a backtest" in body["reason"]
 
+    @pytest.mark.parametrize("query", [f"{latency} offset -10m", f"max_over_time({latency}[10m] offset -10m)"])
+    async def test_a_range_check_whose_end_reads_after_now_is_an_error(self, prometheus, client_for, query):
+        # Before: a pass on the test data's future. A production Prometheus has no point at the range's last steps,
+        # so its series stopped before the end: no data at every evaluation, which no_data: pass passes.
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", "range": "10m", "step": "1m"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "is read only after the evaluation time (a negative offset" in body["reason"]
+
     @pytest.mark.parametrize("query", [f"{latency} offset -4m", f"max_over_time({latency}[10m] offset -5m)"])
-    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query):
-        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+    @pytest.mark.parametrize("ranged", [{}, {"range": "10m", "step": "1m"}])
+    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query, ranged):
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", **ranged}
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "ahead")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
