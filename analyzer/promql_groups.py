@@ -1972,38 +1972,29 @@ def constant_value(expression: str) -> float | None:
     return answer[1] if isinstance(answer, tuple) and answer[0] in ("scalar", "vector") else None
 
 
+# A scalar() call where a query's strings and comments are blanked (function names are case-sensitive; a name with
+# `scalar` at its end, `x_scalar(`, is no call of it).
+_SCALAR_CALL_RE = re.compile(r"(?<![A-Za-z0-9_:])scalar\s*\(")
+
+
 @functools.lru_cache(maxsize=_PROBES_KEPT)
 def scalar_arguments(promql: str) -> tuple[str, ...]:
-    """The argument of each scalar() call in `promql`, as promql-parser prints it, each once, but one it prints as
-    other PromQL (a label value's `\\"` printed bare); () when it cannot parse the query (Prometheus did)."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        pending = [parsed(promql)]
-    except ValueError:
-        return ()
+    """The argument of each scalar() call in `promql`, as the query writes it (its comments blanked, its ends
+    stripped), each once: what Prometheus reads there, which promql-parser's printing is not (a label value's `\\"`
+    printed bare, a regex's `\\\\` as `\\`). Read from the text: a query promql-parser cannot parse has them too."""
+    uncommented = promql_blanked(promql, strings=False)
+    blank = promql_blanked(promql)
     found: dict[str, None] = {}
-    while pending:
-        node = pending.pop()
-        kind = type(node).__name__
-        if kind == "Call":
-            if node.func.name == "scalar" and node.args and _reads_back(printed := str(node.args[0])):
-                found[printed] = None
-            pending += list(node.args)
-        elif kind == "BinaryExpr":
-            pending += [node.lhs, node.rhs]
-        elif kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
-            pending.append(node.expr)
-        elif kind == "AggregateExpr":
-            pending += [node.expr] + ([node.param] if node.param is not None else [])
+    for call in _SCALAR_CALL_RE.finditer(blank):
+        depth = 0
+        for index in range(call.end(), len(blank)):
+            char = blank[index]
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                if depth == 0:
+                    if argument := uncommented[call.end() : index].strip():
+                        found[argument] = None
+                    break
+                depth -= 1
     return tuple(found)
-
-
-def _reads_back(printed: str) -> bool:
-    """Whether promql-parser reads `printed` (its own print of an expression) back as it printed it."""
-    from analyzer.promql_syntax import parsed
-
-    try:
-        return str(parsed(printed)) == printed
-    except ValueError:
-        return False

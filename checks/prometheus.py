@@ -6,6 +6,7 @@ import asyncio
 import functools
 import itertools
 import math
+import operator
 import re
 from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -461,8 +462,9 @@ class PrometheusCheck(Check):
         window, reduce = judging.window, judging.reduce
         promql, encoded = judging.template.render_encoded(ctx.args)
         refuse_contradicting_names(promql)
-        if window is None:
-            refuse_reads_of_the_future(promql, ctx.evaluation_time)
+        # A range query's last step reads as an instant query at its end: with no point there its series are no data,
+        # whatever its earlier steps read; a pinned selector reads its one time at every step.
+        refuse_reads_of_the_future(promql, ctx.evaluation_time)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -920,9 +922,10 @@ class _Judging:
             return f"{subject} {shown} meets pass_if {self.pass_if_text}"
         if outcome is Outcome.FAIL and self.fail_if is not None and self.fail_if.matches(value):
             return f"{subject} {shown} meets fail_if {self.fail_if}"
+        rounded = _rounded_onto(self.pass_if, value)
         if outcome is Outcome.FAIL:
-            return f"{subject} {shown} does not meet pass_if {self.pass_if}"
-        return f"{subject} {shown} meets neither pass_if {self.pass_if} nor fail_if {self.fail_if}"
+            return f"{subject} {shown} does not meet pass_if {self.pass_if}{rounded}"
+        return f"{subject} {shown} meets neither pass_if {self.pass_if}{rounded} nor fail_if {self.fail_if}"
 
     def details(self, result: QueryResult, points: list[tuple[Series, float, int]]) -> dict[str, Any]:
         # A loop, not a list comprehension (a frame of its own on Python 3.11): most queries answer one series.
@@ -1389,41 +1392,66 @@ _NEGATIVE_OFFSET_RE = re.compile(r"\boffset\s*-", re.IGNORECASE)
 
 
 def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
-    """CheckMisconfigured when `promql` (rendered, an instant query) evaluated now (not a backtest) has a selector
-    whose every read starts at or after the evaluation time (`x offset -5m` reads the 5 minutes after it): no sample
-    is there yet, so it never measures anything live, and beside a fallback the presence check would call its name
-    misspelled. A negative offset reads after a backtest's past `at`, where samples are."""
+    """CheckMisconfigured when `promql` (rendered; an instant query, or a range query ending at `evaluation_time`)
+    evaluated now (not a backtest) has a selector whose every read at the evaluation time starts at or after it
+    (`x offset -5m` reads the 5 minutes after it): no sample is there yet, so it never measures anything live (a
+    range query's series then have no point at its end: no data), and beside a fallback the presence check would
+    call its name misspelled. A negative offset reads after a backtest's past `at`, where samples are. Then
+    refuse_pinned_in_the_past."""
     read = _read_with_negative_offsets(promql)
     if read:
         _refuse_reads_after(read, evaluation_time)
+    refuse_pinned_in_the_past(promql, evaluation_time)
+
+
+def refuse_pinned_in_the_past(promql: str, evaluation_time: datetime) -> None:
+    """CheckMisconfigured when `promql` (rendered; an instant query, or a range query ending at `evaluation_time`)
+    evaluated now (not a backtest) reads every selector pinned by `@` to a fixed time whose look-back ends before the
+    evaluation time's starts: the query answers the same at every evaluation (every step of a range query reads
+    that one time), whatever the canary does now. `@ start()` and `@ end()` move with the evaluation. A selector in
+    absent() decides no value, only whether the query answers (`sum(x @ T) + absent(y)`): a pass is still judged on
+    the fixed time's."""
     pinned = _read_with_pins(promql)
     if pinned:
-        _refuse_pinned_in_the_past(pinned, evaluation_time)
+        _refuse_pinned_in_the_past(
+            pinned, evaluation_time, absent=_ABSENT_CALL_RE.search(promql_blanked(promql)) is not None
+        )
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_with_pins(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
-    """Each selector of `promql` with what it reads, for a query that writes `@`; () for any other (most)."""
+def _read_with_pins(promql: str) -> tuple[Reach, ...]:
+    """What each selector of `promql` outside absent() reads (see selector_reads), for a query that writes `@`; ()
+    for any other (most)."""
     if "@" not in promql_blanked(promql):
         return ()
-    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+    return tuple(r for _, reaches in kinds.selector_reads(promql) for r in reaches)
 
 
-def _refuse_pinned_in_the_past(read: tuple[tuple[str, frozenset[Reach]], ...], evaluation_time: datetime) -> None:
-    """CheckMisconfigured when every read of every selector (`read`) of a live evaluation is pinned by `@` to a fixed
-    time whose look-back ends before the evaluation time's starts: the query answers the same at every evaluation,
-    whatever the canary does now."""
+# A call of absent() or absent_over_time() where a query's strings and comments are blanked.
+_ABSENT_CALL_RE = re.compile(r"(?<![A-Za-z0-9_:])absent(?:_over_time)?\s*\(")
+# What a query pinned by `@` beside an absent() of series read now is told: absent() decides whether, not what.
+_ABSENT_NOTE = (
+    " (an absent() in it reads no value: it decides only whether the query answers, and the value it answers is "
+    "still read at the fixed time)"
+)
+
+
+def _refuse_pinned_in_the_past(read: tuple[Reach, ...], evaluation_time: datetime, *, absent: bool) -> None:
+    """CheckMisconfigured when every read `read` of a live evaluation is pinned by `@` to a fixed time whose
+    look-back ends before the evaluation time's starts: the query answers the same at every evaluation, whatever the
+    canary does now; the reason says what absent() reads then, for a query that may call it (`absent`)."""
     at_s = evaluation_time.timestamp()
     if at_s < datetime.now(evaluation_time.tzinfo).timestamp() - _LIVE_S:
         return
-    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for _, reaches in read for r in reaches]
+    ends_s = [r.at_s - r.offset_s if r.at_s is not None else None for r in read]
     if any(end_s is None or end_s > at_s - LOOKBACK_S for end_s in ends_s):
         return
     latest_s = max(end_s for end_s in ends_s if end_s is not None)
     raise CheckMisconfigured(
         f"query: every selector is read at a fixed time (`@`), the latest {format_number(at_s - latest_s)} s before "
         "the evaluation time, which is now: the query answers the same at every evaluation, whatever is measured "
-        "now; `@` a fixed time is for a backtest (`at=` a past time), or read the latest samples beside it"
+        f"now{_ABSENT_NOTE if absent else ''}; `@` a fixed time is for a backtest (`at=` a past time), or read the "
+        "latest samples beside it"
     )
 
 
@@ -1700,6 +1728,37 @@ async def _refuse_scalar_of_several(
                 "them inside it, e.g. scalar(sum(...)) or scalar(max(...))",
                 details,
             )
+
+
+_EXACTLY = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+# Past this relative distance a value is no rounding of a bound: what decided is the absolute tolerance near zero.
+_ROUNDING_REL = 1e-9
+
+
+def _rounded_onto(condition: Condition, value: float) -> str:
+    """What to add to the reason of `value`, which does not meet `condition`, when compared exactly it would: the
+    tolerance counted it equal to a bound near zero it is not a relative rounding of (a `> 0` of 5e-13, which
+    rounding of larger numbers, as 1 - 0.9999999999999999, also gives); "" for any other."""
+    if condition.op in ("between", "outside"):
+        low, high = condition.bounds
+        exactly = (low <= value <= high) is (condition.op == "between")
+        bound = min(condition.bounds, key=lambda b: abs(value - b))
+    else:
+        bound = condition.bounds[0]
+        exactly = _EXACTLY[condition.op](value, bound)
+    if not exactly or not math.isfinite(value) or abs(value - bound) <= _ROUNDING_REL * max(abs(value), abs(bound)):
+        return ""
+    return (
+        f" (within float rounding of {format_number(bound)}, which counts as equal to it; to judge values this small, "
+        "scale the query, e.g. * 1e6)"
+    )
 
 
 def _instant_value(series: Series) -> tuple[float, int]:

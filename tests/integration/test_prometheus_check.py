@@ -491,6 +491,24 @@ class TestScalarOfSeveralElements:
         assert "scalar(sum(...))" in body["reason"]
         assert body["details"]["scalar_queries"] == [{"query": 'count(queue_depth{service="checkout"})', "elements": 2}]
 
+    @pytest.mark.parametrize(
+        "queues",
+        [
+            # promql-parser printed the quote bare (`pod!="q"x"`) and the regex's `\\.` as `\.`, which Prometheus reads
+            # as another escape: the argument went unasked, and its NaN passed under no_data: pass.
+            'queue_depth{service="checkout",pod!="q\\"x"}',
+            'queue_depth{service="checkout",pod=~"[ab]\\\\.?"}',
+            # As written, its comment too: counted as the query reads it, the comment ending no parenthesis.
+            'queue_depth{service="checkout"} # both pods\n',
+        ],
+    )
+    async def test_an_argument_is_counted_as_written(self, prometheus, client_for, queues):
+        client = await client_for(prometheus.url, self.check(f"max({self.QUEUES} > scalar({queues}) * 0) or vector(0)"))
+        status, body = await run(client, "s", at=prometheus.anchor, explain="true")
+        assert (status, body["verdict"], body["error"]) == (500, "error", "check_misconfigured"), body
+        assert "reads 2 elements at the evaluation time" in body["reason"]
+        assert body["details"]["scalar_queries"][0]["elements"] == 2
+
     async def test_a_range_check_too(self, prometheus, client_for):
         client = await client_for(prometheus.url, {**self.check(f"scalar({self.QUEUES})"), "range": "10m"})
         status, body = await run(client, "s", at=prometheus.anchor)
@@ -1078,9 +1096,20 @@ class TestNegativeOffsetsLive:
         assert "is read only after the evaluation time (a negative offset" in body["reason"]
         assert "a negative offset is for a backtest" in body["reason"]
 
+    @pytest.mark.parametrize("query", [f"{latency} offset -10m", f"max_over_time({latency}[10m] offset -10m)"])
+    async def test_a_range_check_whose_end_reads_after_now_is_an_error(self, prometheus, client_for, query):
+        # Before: a pass on the test data's future. A production Prometheus has no point at the range's last steps,
+        # so its series stopped before the end: no data at every evaluation, which no_data: pass passes.
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", "range": "10m", "step": "1m"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "is read only after the evaluation time (a negative offset" in body["reason"]
+
     @pytest.mark.parametrize("query", [f"{latency} offset -4m", f"max_over_time({latency}[10m] offset -5m)"])
-    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query):
-        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1"}
+    @pytest.mark.parametrize("ranged", [{}, {"range": "10m", "step": "1m"}])
+    async def test_a_read_that_reaches_back_before_now_is_judged(self, prometheus, client_for, query, ranged):
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", **ranged}
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "ahead")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
@@ -1090,6 +1119,63 @@ class TestNegativeOffsetsLive:
         client = await client_for(prometheus.url, check)
         status, body = await run(client, "ahead", at=prometheus.anchor - 3600)
         assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.2)), body["reason"]
+
+
+@pytest.mark.integration
+class TestReadsPinnedInThePastLive:
+    """A query whose every selector is pinned by `@` to a past time, evaluated now, is a misconfigured check: it
+    answers the same at every evaluation, whatever the canary does now."""
+
+    latency = 'latency_p99_seconds{service="checkout"}'
+
+    def check(self, query, **more):
+        return {"name": "pinned", "kind": "prometheus", "query": query, "pass_if": "< 0.5", **more}
+
+    @pytest.mark.parametrize(
+        "query", [f"max({latency} @ PINNED)", f"sum(absent(nosuch_total @ PINNED)) + max({latency} @ PINNED)"]
+    )
+    @pytest.mark.parametrize("ranged", [{}, {"range": "10m", "step": "1m", "over_time": "max"}])
+    async def test_is_an_error_naming_the_backtest(self, prometheus, client_for, query, ranged):
+        # Before, the range form passed at 0.2, an hour old, while the latency now is 0.9.
+        client = await client_for(
+            prometheus.url, self.check(query.replace("PINNED", str(prometheus.anchor - 3600)), **ranged)
+        )
+        status, body = await run(client, "pinned")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "query: every selector is read at a fixed time (`@`), the latest " in body["reason"]
+        assert "`@` a fixed time is for a backtest (`at=` a past time)" in body["reason"]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            f"max({latency} @ start())",
+            f"max({latency} @ end())",
+            # A baseline pinned beside the live read.
+            f"max({latency}) - max({latency} @ PINNED)",
+        ],
+    )
+    async def test_a_range_check_reading_now_is_judged(self, prometheus, client_for, query):
+        check = self.check(query.replace("PINNED", str(prometheus.anchor - 3600)), range="10m", step="1m")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "pinned")
+        assert (status, body["verdict"]) == (200, "fail"), body["reason"]
+
+    async def test_a_range_backtest_may_pin_its_reads(self, prometheus, client_for):
+        check = self.check(f"max({self.latency} @ {prometheus.anchor - 3600})", range="10m", step="1m")
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "pinned", at=prometheus.anchor - 120)
+        assert (status, body["verdict"], body["value"]) == (200, "pass", pytest.approx(0.2)), body["reason"]
+
+    @pytest.mark.parametrize("ranged", [{}, {"range": "10m", "step": "1m"}])
+    @pytest.mark.parametrize("combined", ["+", "or"])
+    async def test_an_absence_read_now_decides_no_value(self, prometheus, client_for, ranged, combined):
+        # absent() reads now whether nosuch_total has series: the query answers 1.2 (or 0.2) while it has none, and
+        # no series (or 0.2) once it has; the value it answers is the latency of an hour ago either way.
+        query = f"sum({self.latency} @ {prometheus.anchor - 3600}) {combined} absent(nosuch_total)"
+        client = await client_for(prometheus.url, self.check(query, **ranged))
+        status, body = await run(client, "pinned")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "(an absent() in it reads no value: it decides only whether the query answers" in body["reason"]
 
 
 @pytest.mark.integration

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from analyzer.errors import ArgError, CheckMisconfigured
 from analyzer.models import Outcome, Verdict, format_number
-from analyzer.promql_groups import scalar_arguments
 from analyzer.sources.prometheus import QueryResult, Series
 from checks.prometheus import (
     _MAX_LABEL_CHARS_IN_DETAILS,
@@ -25,6 +24,7 @@ from checks.prometheus import (
     _presence_now,
     _with_presence,
     read_now_over_windows,
+    refuse_pinned_in_the_past,
     refuse_reads_of_the_future,
 )
 
@@ -1240,6 +1240,50 @@ class TestJudging:
             assert f"value {format_number(value)} " in judging.reason(outcome, "value", value)
 
 
+class TestValuesRoundedOntoAZeroBound:
+    """A value counted equal to a bound of 0 within float rounding still fails a strict pass_if (its noise must never
+    pass `> 0`), and the reason says so and how to judge values that small."""
+
+    @pytest.mark.parametrize(
+        ("pass_if", "value"),
+        [
+            ("> 0", 5e-13),
+            ("< 0", -5e-13),
+            ("!= 0", 1e-13),
+            ("outside 0 and 1", -5e-13),
+            ("> 0", 1 - 0.9999999999999999),
+        ],
+    )
+    async def test_fails_naming_the_rounding(self, pass_if, value):
+        verdict = await PrometheusCheck.model_validate({**BASE, "pass_if": pass_if}).evaluate(
+            _Context([value])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.FAIL
+        assert verdict.reason.endswith(
+            "(within float rounding of 0, which counts as equal to it; to judge values this small, scale the query, "
+            "e.g. * 1e6)"
+        ), verdict.reason
+
+    @pytest.mark.parametrize(
+        ("pass_if", "value"),
+        [
+            ("> 0", -5e-13),
+            ("> 0", 0.0),
+            ("< 0.3", 0.1 + 0.2),
+            ("< 1e-13", 9e-13),
+            ("> 0.5", 0.4),
+            ("< 0.3", 0.3 - 1e-12),
+        ],
+    )
+    async def test_a_value_on_the_failing_side_or_a_relative_rounding_says_nothing_more(self, pass_if, value):
+        # 0.3 - 1e-12 is a rounding of 0.3 itself: scaling the query would change nothing.
+        verdict = await PrometheusCheck.model_validate({**BASE, "pass_if": pass_if}).evaluate(
+            _Context([value])  # type: ignore[arg-type]
+        )
+        assert verdict.outcome is Outcome.FAIL
+        assert "float rounding" not in verdict.reason
+
+
 class TestDetailsNameWhatJudged:
     """The evidence shows fail_if and reduce when the check sets them, and no such key when it does not."""
 
@@ -1659,15 +1703,40 @@ class TestReadsPinnedInThePast:
         at = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC)
         refuse_reads_of_the_future(f"sum(x @ {at.timestamp() - 3600:.3f})", at)
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "max(x @ {pinned})",
+            "sum(x @ {pinned}) + absent(y @ {pinned})",
+            # absent() asks now whether y has series: that decides whether the query answers, not the value it
+            # answers, which is still x's of an hour ago.
+            "sum(x @ {pinned}) + absent(y)",
+            "sum(x @ {pinned}) unless on() absent_over_time(y[10m])",
+            "absent(y) or sum(x @ {pinned})",
+            "sum(absent_total @ {pinned})",
+        ],
+    )
+    def test_every_value_pinned_is_refused_whatever_absent_reads(self, query):
+        now = datetime.now(UTC)
+        with pytest.raises(CheckMisconfigured) as caught:
+            refuse_pinned_in_the_past(query.format(pinned=f"{now.timestamp() - 3600:.3f}"), now)
+        assert "every selector is read at a fixed time (`@`), the latest 3600 s before the evaluation time" in (
+            caught.value.message
+        )
+        noted = "(an absent() in it reads no value: it decides only whether the query answers" in caught.value.message
+        assert noted is ("absent(" in query or "absent_over_time(" in query)
 
-class TestScalarArguments:
-    """The argument of each scalar() a query calls, as PromQL a count query can read, each once."""
-
-    def test_each_argument_once_wherever_it_stands(self):
-        query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
-        assert sorted(scalar_arguments(query)) == ["k{}", "sum by (a)(rate(z{}[5m] offset 1m))", "y{}"]
-
-    @pytest.mark.parametrize("query", ['scalar(y{b="q\\"uo"})', "sum(scalar_total)", "scalar(", "vector(1)"])
-    def test_none_unprinted_or_unparsed(self, query):
-        # A quote in a label value is printed bare (`b="q"uo"`), which Prometheus would refuse: not asked.
-        assert scalar_arguments(query) == ()
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "sum(x @ {pinned}) - sum(x)",
+            "sum(x @ start())",
+            "sum(x @ end())",
+            "sum(x @ {recent})",
+            "sum(x @ {pinned}) + sum(absent_total)",
+        ],
+    )
+    def test_a_value_read_now_is_judged_beside_one_pinned(self, query):
+        now = datetime.now(UTC)
+        pinned, recent = f"{now.timestamp() - 3600:.3f}", f"{now.timestamp() - 200:.3f}"
+        refuse_pinned_in_the_past(query.format(pinned=pinned, recent=recent), now)

@@ -35,6 +35,7 @@ from analyzer.promql_groups import (
     presence_over,
     rated_selectors,
     relabelled_sources,
+    scalar_arguments,
     selector_reads,
     share_of_failures,
     share_of_itself,
@@ -1581,3 +1582,33 @@ class TestDivisionSides:
     )
     def test_what_is_no_division_is_none(self, query):
         assert division_sides(query) is None
+
+
+class TestScalarArguments:
+    """The argument of each scalar() a query calls, as the query writes it, each once."""
+
+    def test_each_argument_once_wherever_it_stands(self):
+        query = "sum(x) > scalar(y) * scalar(sum(rate(z[5m] offset 1m)) by (a)) or topk(scalar(k), w) / scalar(y)"
+        assert sorted(scalar_arguments(query)) == ["k", "sum(rate(z[5m] offset 1m)) by (a)", "y"]
+
+    @pytest.mark.parametrize(
+        ("query", "argument"),
+        [
+            # promql-parser prints the quote bare (`b="q"uo"`) and the regex's `\\.` as `\.`: neither reads so.
+            ('scalar(y{b="q\\"uo"})', 'y{b="q\\"uo"}'),
+            ('scalar(y{b=~"a\\\\.b"})', 'y{b=~"a\\\\.b"}'),
+            # Brackets and calls in strings are text, not syntax.
+            ('scalar( y{b=")("} )', 'y{b=")("}'),
+            # A comment is blanked: it would end the count query's parenthesis.
+            ("scalar(y # the y\n)", "y"),
+            ("scalar (sum(y) * scalar(z))", "sum(y) * scalar(z)"),
+            # A regex only Go reads: Prometheus did, and so does the text.
+            ('scalar(y{b=~"\\\\Qa.b\\\\E"})', 'y{b=~"\\\\Qa.b\\\\E"}'),
+        ],
+    )
+    def test_as_written(self, query, argument):
+        assert scalar_arguments(query)[0] == argument
+
+    @pytest.mark.parametrize("query", ["sum(scalar_total)", "x_scalar(y)", 'y{a="scalar(z)"}', "scalar(", "vector(1)"])
+    def test_none_without_a_call(self, query):
+        assert scalar_arguments(query) == ()
