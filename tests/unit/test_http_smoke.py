@@ -3963,19 +3963,16 @@ class TestSecretNeedles:
 
     @pytest.mark.parametrize("token_type", ["Bearer", "DPoP", "urn:ietf:params:oauth:token-type:jwt"])
     async def test_an_expected_token_type_is_no_secret(self, run, respx_mock, token_type):
-        # `$.token_type` stands under a secret name: its expected `Bearer` was a secret, hidden in the reason and
-        # searched for in answers, where every `Bearer` went (an error's words, a challenge).
+        # Its expected `Bearer` was a secret, hidden in the reason and searched for in answers, where every `Bearer`
+        # went (an error's words, a challenge); `token_type` names what a token is, no secret: the `mac` got is shown.
         answer = httpx.Response(200, json={"token_type": "mac", "hint": f"send a {token_type} token"})
         respx_mock.get(f"{BASE}/").mock(return_value=answer)
         expect = {"json": [{"path": "$.token_type", "equals": token_type}]}
         evaluation = await run(definition([{"name": "s", "expect": expect}]))
         assert evaluation.reason == (
-            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "<redacted>"'
+            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "mac"'
         )
-        assert (
-            evaluation.details["steps"][0]["body"]
-            == f'{{"token_type":"<redacted>","hint":"send a {token_type} token"}}'
-        )
+        assert evaluation.details["steps"][0]["body"] == f'{{"token_type":"mac","hint":"send a {token_type} token"}}'
         assert (
             load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"][0]["equals"]
             == token_type
