@@ -312,9 +312,7 @@ _AUTHORIZATION_CREDENTIAL_RE = re.compile(
 # or as a JSON string quotes them (`response=\\"...\\"`), all of them (`response` is a hash of the password, and with
 # the nonces beside it may be replayed), up to what is no auth-param.
 _DIGEST_PARAM = r"""[A-Za-z0-9_-]+[ \t]*=[ \t]*(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n])*\\?"|[^\s,"'\\<>]+)"""
-_DIGEST_CREDENTIAL_RE = re.compile(
-    rf"(?i)\bdigest[ \t]+{NO_CHALLENGE}({_DIGEST_PARAM}(?:[ \t]*,[ \t]*{_DIGEST_PARAM})*)"
-)
+_DIGEST_CREDENTIAL_RE = re.compile(rf"(?i)\bdigest[ \t]+({_DIGEST_PARAM}(?:[ \t]*,[ \t]*{_DIGEST_PARAM})*)")
 
 # A call that takes a password as its third argument, as a stack trace quotes it with its arguments (PHP's `#0
 # db.php(5): PDO->__construct('mysql:host=db', 'shop', '...')`, mysqli's `(host, user, password)`, JDBC's

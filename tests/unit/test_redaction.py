@@ -2294,10 +2294,12 @@ class TestWhatASecretNameCountsOrNames:
             ("?tokens=abc123&tokens=1234567890123", "?tokens=<redacted>&tokens=<redacted>"),
             # The secret beside what is known of it.
             ("token_type_secret: x\npassword_min: hunter2", "token_type_secret: <redacted>\npassword_min: <redacted>"),
+            ("token_types: s3cr3t\nsecret_typed: s3cr3t", "token_types: <redacted>\nsecret_typed: <redacted>"),
             # A credential, or a value no credential header's name, under `auth_header`.
             (
-                "auth_header: Bearer abc123\nauth_header: correct-horse\nauth_header: X-Api-K3y",
-                "auth_header: <redacted>\nauth_header: <redacted>\nauth_header: <redacted>",
+                "auth_header: Bearer abc123\nauth_header: correct-horse\nauth_header: s3cr3t-token-9\n"
+                "auth_header: Password",
+                "auth_header: <redacted>\nauth_header: <redacted>\nauth_header: <redacted>\nauth_header: <redacted>",
             ),
         ],
     )
@@ -2341,6 +2343,7 @@ class TestChallenges:
             'x Authorization: Token token="s3cr3tvalue"',
             'got Basic realm="shop", token="s3cr3tvalue"',
             "WWW-Authenticate: Basic s3cr3tvalue",
+            'x Digest realm="shop", nonce="abc", response="s3cr3tvalue"',
         ],
     )
     def test_a_credential_is_hidden(self, text):
