@@ -3979,6 +3979,36 @@ class TestSecretNeedles:
         )
 
 
+class TestCountsUnderSecretNames:
+    """A failed `json` assertion on a count of tokens quotes the count; a secret name's number, or a count under a
+    name the check lists as secret, stays hidden."""
+
+    async def test_a_count_of_tokens_is_quoted(self, run, respx_mock):
+        # The reason said `got "<redacted>"`: the number the rollout stopped on was hidden.
+        answer = httpx.Response(200, json={"usage": {"tokens": 1600}, "token": 918273})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.usage.tokens", "compare": "< 1000"}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert evaluation.reason == "step 's' (1/1) failed: json $.usage.tokens compare: expected < 1000, got 1600"
+        assert evaluation.details["steps"][0]["body"] == '{"usage":{"tokens":1600},"token":"<redacted>"}'
+
+    @pytest.mark.parametrize(
+        ("answer", "path", "extra"),
+        [
+            ({"token": 1600}, "$.token", {}),
+            ({"tokens": "abc1600"}, "$.tokens", {}),
+            ({"tokens": 1600}, "$.tokens", {"secret_names": ["tokens"]}),
+        ],
+    )
+    @pytest.mark.parametrize("assertion", [{"equals": 1}, {"compare": "< 1000"}])
+    async def test_a_secret_is_not_quoted(self, run, respx_mock, answer, path, extra, assertion):
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=answer))
+        expect = {"json": [{"path": path, **assertion}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}], **extra))
+        assert evaluation.reason.endswith('got "<redacted>"'), evaluation.reason
+        assert "1600" not in evaluation.reason
+
+
 class TestJudgeMissingCaptures:
     """A capture from a header the response lacks is a failed assertion, not a crash."""
 
