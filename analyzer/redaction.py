@@ -724,12 +724,14 @@ _ANNOTATED_DEFAULT_RE = _lazy(
 # characters; not a comparison (`token == "..."`). Its quotes may be escaped, as a JSON string holding a traceback's
 # line escapes them (`"  password = \"hunter2\"\n"`: shown before). A type may stand after the name and a `:`
 # (TypeScript's `const password: string | undefined = "..."`, Kotlin's `String?`, Rust's `&str` and `&'static str`), or
-# after `var` or `const` and the name (Go's `var password string = "..."`). One rule for crash text and an answer's
-# body: crash text showed the typed ones the body hid.
+# after `var` or `const` and the name (Go's `var password string = "..."`); Rust's `String::from("...")` too. One rule
+# for crash text and an answer's body: crash text showed the typed ones the body hid.
 _DECLARED_TYPE = (
     r"[&*]?(?:'[A-Za-z_]\w{0,99}[ \t]+)?[A-Za-z_][\w.]{0,99}(?:<[^<>\r\n]{0,200}>|\[[^\]\r\n]{0,200}\])?\??"
 )
-_ASSIGNED_STRING = r"""[ \t]*:?=[ \t]*(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
+_ASSIGNED_STRING = (
+    r"""[ \t]*:?=[ \t]*(?:String::from\([ \t]*)?(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
+)
 _DECLARED_TYPES = rf"[ \t]*:[ \t]*{_DECLARED_TYPE}(?:[ \t]*\|[ \t]*{_DECLARED_TYPE}){{0,4}}"
 _ASSIGNMENT_RE = _lazy(rf"""(?<![\w$.])\$?([A-Za-z_][\w.]{{0,99}})(?:{_DECLARED_TYPES})?{_ASSIGNED_STRING}""")
 _GO_VARIABLE_RE = _lazy(rf"\b(?:var|const)[ \t]+([A-Za-z_]\w{{0,99}})[ \t]+{_DECLARED_TYPE}{_ASSIGNED_STRING}")

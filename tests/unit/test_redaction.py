@@ -2201,6 +2201,12 @@ class TestDeclarationsInCrashTextAndEvidence:
         assert hide_credentials(text) == shown
         assert _masked(text, is_secret_name) == shown
 
+    def test_rusts_string_from_is_hidden(self):
+        # Both showed `hunter2`: the body reader whole, crash text after `<redacted>(`.
+        text = 'let password = String::from("hunter2");'
+        assert hide_credentials(text) == 'let password = <redacted>("<redacted>");'
+        assert _masked(text, is_secret_name) == 'let password = String::from("<redacted>");'
+
     def test_a_non_secret_is_shown(self):
         text = 'var user string = "bob"\nlet region: &str = "eu-1";\nprivate val host: String? = "db"'
         assert hide_credentials(text) == text
