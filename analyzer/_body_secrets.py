@@ -15,15 +15,18 @@ from analyzer.redaction import _PASS_NAME_RE as _PASS_NAME_RE
 from analyzer.redaction import _SCHEME_MESSAGE_WORDS as _SCHEME_MESSAGE_WORDS
 from analyzer.redaction import (
     ESCAPED_LINE_BREAK,
+    NO_CHALLENGE,
     REDACTED,
     STRING_PREFIX,
     TEXT_PARAMETER_MARKS,
     TEXT_PARAMETER_VALUE_RE,
     capability_path_spans,
     container_end,
+    declared_string_spans,
     decoded_name,
     dsn_passwords,
     dsn_user_info_spans,
+    fullwidth_pair_spans,
     go_value_spans,
     hide_passwords_alone,
     is_oauth_code,
@@ -33,6 +36,7 @@ from analyzer.redaction import (
     may_hide,
     may_hide_parameter,
     merged_spans,
+    names_no_secret,
     oauth_code_run_end,
     pydantic_input_spans,
     scheme_credential_end,
@@ -127,12 +131,13 @@ def _is_value_member(name: str) -> bool:
 # or curl -v's `> ` and `< ` before the headers it sent and got)
 # or `name = value` (INI, TOML): its name at the line's start, bare or quoted as YAML may quote it (`'api_key': ...`),
 # any space after the `:` (HTTP needs none: `X-Api-Key:abc`; not a `::`, and a name starts with no digit: `12:30`), a
-# space before the `=` (a form's `a=1&token=x` is a parameter's); the value runs to the line's end, past one inside a
-# check's placeholder (`token: {{\n t }}`: cut there, the placeholder was malformed).
+# space before the `=` (a form's `a=1&token=x` is a parameter's), or a fullwidth colon (U+FF1A, as CJK text writes
+# one); the value runs to the line's end, past one inside a check's placeholder (`token: {{\n t }}`: cut there, the
+# placeholder was malformed).
 _LINE_ENTRY_RE = re.compile(
     r"(?m)^(?P<indent>[ \t]*)(?:(?:-[ \t]+){1,8}|[<>][ \t]+)?"
     r"(?P<key>'(?P<single>[^'\r\n]{1,100})'|\"(?P<double>[^\"\r\n]{1,100})\"|(?P<bare>[A-Za-z_][\w.-]{0,99}))"
-    r"(?:[ \t]*:(?!:)[ \t]*|[ \t]+=[ \t]*)"
+    r"(?:[ \t]*:(?!:)[ \t]*|[ \t]+=[ \t]*|[ \t]*\uff1a[ \t]*)"
     r"(?P<value>(?:\{\{[^{}]*\}\}|[^\r\n])*)"
 )
 # What a flow mapping (YAML's `{password: abc, user: bob}`, a Python dict's repr `{'token': 'abc'}`, JSON's object)
@@ -281,7 +286,7 @@ _TOKEN_CHAR = r"(?:[A-Za-z0-9._~+/-]|\\u(?!00(?:[01][0-9A-Fa-f]|2[02]))[0-9A-Fa-
 _SCHEME_NAMES = r"(?:basic|bearer|digest|negotiate|token|apikey)[ \t]+"
 _CREDENTIAL = r"""[A-Za-z0-9._~+/-]+=*(?:[^\s"'<>,;\\]|\\(?!\\*(?:["nrtbf]|u00(?:[01][0-9A-Fa-f]|2[02]))))*"""
 _SCHEME_CREDENTIAL_RE = re.compile(
-    rf"(?i)\b{_SCHEME_NAMES}"
+    rf"(?i)\b{_SCHEME_NAMES}{NO_CHALLENGE}"
     rf"((?!v[0-9]{{1,{_VERSION_MOST_DIGITS}}}(?:\.[0-9]+)*(?![A-Za-z0-9_~+/=-]|[.-][A-Za-z0-9]))"
     rf"(?:(?={_TOKEN_CHAR}*(?:[0-9]|[._~+/-][A-Za-z0-9]))|(?={_TOKEN_CHAR}{{20}})"
     rf"|(?-i:(?=.[a-z]*[A-Z])(?:(?={_TOKEN_CHAR}*[a-z])|(?={_TOKEN_CHAR}{{8}}))))"
@@ -299,7 +304,8 @@ _BEARER_WORD_RE = re.compile(
     rf"(?-i:(?!(?:{_BEARER_PROSE_WORDS})(?![A-Za-z0-9]))([a-z]+)(?![A-Za-z0-9_~+/=\\-]|\.[A-Za-z0-9]))"
 )
 _AUTHORIZATION_CREDENTIAL_RE = re.compile(
-    rf"""(?i)\b(?:proxy-)?authorization\\*["']?[ \t]*(?::|=>?)[ \t]*\\*["']?{_SCHEME_NAMES}({_CREDENTIAL})"""
+    rf"""(?i)\b(?:proxy-)?authorization\\*["']?[ \t]*(?::|=>?)[ \t]*\\*["']?{_SCHEME_NAMES}{NO_CHALLENGE}"""
+    rf"({_CREDENTIAL})"
 )
 
 # Digest's credential (`Digest username="bob", realm="r", nonce="...", response="..."`): its auth-params, quoted plainly
@@ -363,29 +369,18 @@ _FIELD_PATH_RE = re.compile(r"[.\[\]]+")
 # after `key`, which as often names a mapping's member (`missing key 'region'`).
 _NAMED_QUOTE_RE = re.compile(r"""\b([A-Za-z][\w-]{1,99})[ \t]+(['"])([^'"\s]{4,200})\2""")
 
-# A string literal a source line assigns to a name (a stack trace's or an error overlay's code: `const API_TOKEN =
-# "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
-# characters; not a comparison (`token == "..."`). Its quotes may be escaped, as a JSON string holding a traceback's
-# line escapes them (`"  password = \"hunter2\"\n"`: shown before).
-# A type may stand after the name and a `:` (TypeScript's `const password: string | undefined = "..."`, Kotlin's, Rust's
-# `&str`), or
-# after `var` and the name (Go's `var password string = "..."`): both showed.
-_DECLARED_TYPE = r"[&*]?[A-Za-z_][\w.]{0,99}(?:<[^<>\r\n]{0,200}>|\[[^\]\r\n]{0,200}\])?\??"
-_ASSIGNED_STRING = r"""[ \t]*:?=[ \t]*(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
-_DECLARED_TYPES = rf"[ \t]*:[ \t]*{_DECLARED_TYPE}(?:[ \t]*\|[ \t]*{_DECLARED_TYPE}){{0,4}}"
-_ASSIGNMENT_RE = re.compile(rf"""(?<![\w$.])\$?([A-Za-z_][\w.]{{0,99}})(?:{_DECLARED_TYPES})?{_ASSIGNED_STRING}""")
-_GO_VARIABLE_RE = re.compile(rf"\bvar[ \t]+([A-Za-z_]\w{{0,99}})[ \t]+{_DECLARED_TYPE}{_ASSIGNED_STRING}")
 # A quote written as an HTML character reference (`&quot;`, `&#x27;`): a page showing a mapping escapes its quotes
 # (Django's debug page's `{&#x27;PASSWORD&#x27;: &#x27;...&#x27;}`, `<pre>{&quot;token&quot;: ...}</pre>`).
 _HTML_QUOTE_RE = re.compile(r"&(?:quot|apos|#0*3[49]|#[xX]0*2[27]);")
 
 
 def _hides_pair(hide: Callable[[str], bool], name: str, value: str, shown: frozenset[str]) -> bool:
-    """Whether `value` under `name` is hidden: `name` is one `hide` hides, or `pass` alone holding no result
-    (`is_secret_pair`: `pass=hunter2`, not `pass=12`) that `shown` (exact names as written) does not list."""
-    return hide(name) or (
-        name not in shown and _PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value)
-    )
+    """Whether `value` under `name` is hidden: `name` is one `hide` hides but `value` is what it counts or names
+    (`names_no_secret`: `"tokens": 5`), or `pass` alone holding no result (`is_secret_pair`: `pass=hunter2`, not
+    `pass=12`) that `shown` (exact names as written) does not list."""
+    if hide(name):
+        return not names_no_secret(name, value.strip().strip("'\""))
+    return name not in shown and _PASS_NAME_RE.fullmatch(name) is not None and is_secret_pair(name, value)
 
 
 def _hides_parameter(hide: Callable[[str], bool], name: str, value: str, shown: frozenset[str]) -> bool:
@@ -1173,14 +1168,9 @@ def _free_text_secret_spans(text: str, hide: Callable[[str], bool]) -> list[tupl
             for found in _PHP_ENTRY_RE.finditer(text)
             if hide(found["source"] or found["print_r"] or found["var_dump"])
         ]
-    if "=" in text:
-        # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
-        spans += [
-            found.span(3)
-            for assignments in (_ASSIGNMENT_RE, _GO_VARIABLE_RE)
-            for found in assignments.finditer(text)
-            if hide(found[1]) and not _is_naming_member(found[1])
-        ]
+    # Not a tag's naming attribute (`<add key='ApiKey' value=...>`): it holds a name.
+    spans += declared_string_spans(text, lambda name: hide(name) and not _is_naming_member(name))
+    spans += fullwidth_pair_spans(text, lambda name, value: _hides_pair(hide, name, value, frozenset()))
     if "'" in text or '"' in text:
         spans += [
             found.span(3)

@@ -7,6 +7,7 @@ import base64
 import bisect
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, cast
@@ -76,6 +77,18 @@ _SECRET_LONG_WORD_RE = _lazy(_SECRET_LONG_WORDS, re.IGNORECASE)
 # list, for a header value as for an exception's text).
 _AUTH_SCHEMES = "basic|bearer|digest|negotiate|token|apikey"
 _CREDENTIAL_VALUE_RE = _lazy(rf"(?i)({_AUTH_SCHEMES})\s+\S")
+# What follows a scheme's name in a server's challenge (`WWW-Authenticate: Basic realm="shop"`, RFC 6750's `Bearer
+# realm="api", error="invalid_token"`): auth-params a challenge holds, and nothing else. No credential: a token68 holds
+# no `=` but its padding, and a credential sent as auth-params names another (Rails' `Token token="..."`, Digest's
+# `response=`), which stays hidden. A negative look-ahead, written after a scheme's name and its spaces.
+_CHALLENGE_PARAM = (
+    r"""(?i:realm|error|error_description|error_uri|scope|charset)[ \t]*=[ \t]*"""
+    r"""(?:\\?"(?:[^"\\\r\n]|\\[^"\r\n]){0,200}\\?"|[A-Za-z0-9._~+/:-]{1,200})"""
+)
+NO_CHALLENGE = (
+    rf"(?!{_CHALLENGE_PARAM}(?:[ \t]*,[ \t]*{_CHALLENGE_PARAM}){{0,8}}"
+    r"(?![ \t]*,[ \t]*[A-Za-z0-9_-]+[ \t]*=|[A-Za-z0-9._~+/=\\-]))"
+)
 # An HTTP auth scheme (RFC 9110 token) before the credential of an Authorization-like header.
 _AUTH_SCHEME_RE = _lazy(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 
@@ -98,6 +111,11 @@ _AUTH_SCHEME_RE = _lazy(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*")
 # So are words that hold `key` as their letters (`monkey`, `keyboard`: lower case, so that `monKey`, a "mon" key,
 # stays a secret's), and a count or a time of sessions (`sessions_open`, `session_timeout_s`, `active_sessions`; not
 # `active_session`, which may be one's id).
+# So is what is known of a token, a password, a secret or a key, a word of it ending the name: its length, lifetime or
+# type (`password_min_length`, `token_ttl`, `token_type`, OAuth's `expires_in` beside it, `tokenTypeHint`; the value a
+# limit or a failure is about), not the secret (`token_type_secret`, `password_min` stay a secret's); and a challenge's
+# header (`WWW-Authenticate`, `Proxy-Authenticate`: a server's challenge, no credential; one written in it is hidden by
+# its shape).
 _NO_SECRET_WORD_RE = _lazy(
     r"(?:(?<![a-z])|(?-i:(?<=[a-z0-9])(?=[A-Z])))"
     r"(?:(?:max|min|total|prompt|completion|input|output|cached|reasoning|new|candidates)[_-]?tokens"
@@ -112,13 +130,26 @@ _NO_SECRET_WORD_RE = _lazy(
     r"|(?-i:(?:[Mm]on|[Dd]on|[Tt]ur|[Hh]oc|[Jj]oc|[Ww]his|[Ll]ac|[Hh]ot|[Tt]urn)key"
     r"|[Kk]ey(?:board|note|word|stroke|frame|space|pad))"
     r"|sessions?[_-]?(?:open(?:ed)?|active|count|total|max|limit|timeout|ttl|duration|length|started|closed|expired)"
-    r"|(?:open|active|max|total|num|current|concurrent)[_-]?sessions)",
+    r"|(?:open|active|max|total|num|current|concurrent)[_-]?sessions"
+    r"|(?:tokens?|passw(?:or)?ds?|secrets?|keys?)[_-]?(?:(?:min|max)(?:imum)?[_-]?)?"
+    r"(?:length|len|chars|ttl|lifetime|expiry|expires[_-]?in|type)(?-i:(?![a-z]))"
+    r"|(?:www|proxy)-authenticate)",
     re.IGNORECASE,
 )
 
 
+def ascii_folded(name: str) -> str:
+    """`name` with its letters' accents dropped and its compatibility forms read as ASCII (`pässword`, and
+    `password` in fullwidth letters, are `password`): a name so written names what its letters do."""
+    if name.isascii():
+        return name
+    return "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
+
+
 def is_secret_name(name: str) -> bool:
-    """Whether a header, query or JSON key of that name holds a secret by default (any case)."""
+    """Whether a header, query or JSON key of that name holds a secret by default (any case, its accents aside:
+    `ascii_folded`)."""
+    name = ascii_folded(name)
     # Searched as it is first: most names hold no secret name's letters, and pay one search as before.
     # A word taken out leaves a digit in its place, which a last `pass` follows as it follows a word (`auth_mode_pass`,
     # `authUrlPass` name a password as `DB_PASS` does; a `-` there read as no word showed them).
@@ -137,12 +168,39 @@ _RESULT_VALUE_RE = _lazy(
 )
 
 
-def is_secret_pair(name: str, value: str) -> bool:
-    """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`), or `pass` alone's when `value` is no
-    result (`_RESULT_VALUE_RE`: a number, `12/12`, a boolean, `None`)."""
-    return is_secret_name(name) or (
-        _PASS_NAME_RE.fullmatch(name) is not None and _RESULT_VALUE_RE.fullmatch(value.strip()) is None
+# A value under a secret name that is what such a name counts or names, no secret: a count of tokens (a rate limit's
+# `"tokens": 5`, `?tokens=7`, `rate_limit_tokens: 500`: digits under a name ending in `tokens`; the singular's, `token:
+# 5`, is hidden), and the name of a credential's header under a name ending in `header` (`auth_header: X-Api-Key`,
+# `tokenHeader: Authorization`: a header's name as HTTP writes one, letters alone, holding a secret's word; its value,
+# `Bearer ...`, is hidden).
+_TOKEN_COUNT_NAME_RE = _lazy(r"(?i)(?:[\w.-]*[_.-])?tokens")
+_TOKEN_COUNT_RE = _lazy(r"[0-9]{1,12}")
+_HEADER_NAMING_RE = _lazy(r"(?i)[\w.-]*header")
+_CREDENTIAL_HEADER_NAME_RE = _lazy(
+    r"(?:[A-Z][a-z]*(?:-[A-Z][a-z]*){0,4}|[a-z]+(?:-[a-z]+){0,4}|[A-Z]+(?:-[A-Z]+){0,4})"
+)
+
+
+def names_no_secret(name: str, value: str) -> bool:
+    """Whether `value` (unquoted) under the secret `name` is what such a name counts or names, no secret: a count of
+    tokens, a credential header's name (`_TOKEN_COUNT_NAME_RE`, `_HEADER_NAMING_RE`)."""
+    if _TOKEN_COUNT_NAME_RE.fullmatch(name) is not None:
+        return _TOKEN_COUNT_RE.fullmatch(value) is not None
+    return (
+        _HEADER_NAMING_RE.fullmatch(name) is not None
+        and _CREDENTIAL_HEADER_NAME_RE.fullmatch(value) is not None
+        and ("-" in value or value.lower() in ("authorization", "cookie"))
+        and is_secret_name(value)
     )
+
+
+def is_secret_pair(name: str, value: str) -> bool:
+    """Whether `value` under `name` is hidden: a secret name's (`is_secret_name`) but what it counts or names
+    (`names_no_secret`), or `pass` alone's when `value` is no result (`_RESULT_VALUE_RE`: a number, `12/12`, a boolean,
+    `None`)."""
+    if is_secret_name(name):
+        return not names_no_secret(name, value.strip().strip("'\""))
+    return _PASS_NAME_RE.fullmatch(name) is not None and _RESULT_VALUE_RE.fullmatch(value.strip()) is None
 
 
 def may_hide(name: str) -> bool:
@@ -202,7 +260,7 @@ def may_be_shown(name: str) -> bool:
     one only by the short words `sig`, `sid`, `pwd`, `pw` or a last `pass` (`sig_figs`, `ORACLE_SID`, an IAM policy's
     `Sid`, the shell's `PWD`, `first_pass`), which name other things too; never one holding `token`, `key`, `password`,
     `auth`, `session`..."""
-    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("0", name)) is None
+    return _SECRET_LONG_WORD_RE.search(_NO_SECRET_WORD_RE.sub("0", ascii_folded(name))) is None
 
 
 # A bare value that is an auth scheme's name, and the credential after its spaces (`auth_header=Bearer abc`).
@@ -597,13 +655,13 @@ _SCHEME_MESSAGE_WORDS = (
     "|are|not|and|or|to|for|with|the|an?|of|in|on|only|supported|unsupported|mode|flow|grant|type"
 )
 _SCHEME_CREDENTIAL_RE = _lazy(
-    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+)(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
+    rf"(?i)\b({_AUTH_SCHEMES})([ \t]+){NO_CHALLENGE}(?:{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM})*"
     rf"|(?-i:(?!(?:{_SCHEME_MESSAGE_WORDS})(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9])))[A-Za-z0-9._~+/-]+=*)"
 )
 # After an Authorization header's name and its `:` or `=` (`sent Authorization: Bearer token`), any token is the
 # credential, a message's word too (its scheme is the header's, no prose's).
 _AUTHORIZATION_SCHEME_RE = _lazy(
-    rf"""(?i)\b((?:proxy-)?authorization["']?[ \t]*(?::|=>?)[ \t]*["']?(?:{_AUTH_SCHEMES})[ \t]+)"""
+    rf"""(?i)\b((?:proxy-)?authorization["']?[ \t]*(?::|=>?)[ \t]*["']?(?:{_AUTH_SCHEMES})[ \t]+){NO_CHALLENGE}"""
     r"""[^\s"'<>,;()\[\]{}]+"""
 )
 _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)(\S.*)$")
@@ -611,37 +669,38 @@ _HEADER_FIELD_LINE_RE = _lazy(r"(?m)^([ \t]*)([A-Z][A-Za-z0-9-]*)([ \t]*:[ \t]*)
 # rest of the line. Not a source line's annotation, which a traceback quotes as YAML writes a line (`token: str = ...`,
 # a signature's `password: Optional[str] = None,`): a type a default (` = `) follows, or a known type alone or before a
 # `,` (`token: SecretStr`, `token: str,`); a value of one word a default follows is read as code, shown (a YAML value
-# `abc,` is not: `session: <redacted>`). A type before a default is a known one or written as a type is (a capital, a
-# dot or a `[`: `Final`, `np.ndarray`, `list[str]`); small letters and digits alone are a value (`password: hunter2 =
-# x` showed `hunter2`).
+# `abc,` is not: `session: <redacted>`). A type before a default is a known one or written as a type is (a capital
+# and letters alone, names joined by dots, or a `[`: `Final`, `np.ndarray`, `list[str]`); any other word is a value
+# (`password: hunter2 = x` showed `hunter2`, `password: Hunter2 = x` too: a capital's word with a digit read as a type).
+# A fullwidth colon (U+FF1A, as CJK text writes one) is a line's `:` too, no space needed after it.
 _YAML_LINE_RE = _lazy(
-    r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*:[ \t]+(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
+    r"(?m)^[ \t]*(?:-[ \t]+)?(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*(?::[ \t]+|\uff1a[ \t]*)"
+    r"(?P<value>\S(?:[^\r\n]*\S)?)[ \t]*\r?$"
 )
 _TYPE = r"[A-Za-z_][\w.]{0,99}(?:\[[^\r\n]{0,200}\])?"
 _KNOWN_TYPE = (
     r"(?:typing\.|t\.)?(?:str|bytes|int|float|bool|object|None|Any|SecretStr|SecretBytes|Optional|Union|Annotated"
     r"|Literal|list|dict|tuple|set|List|Dict|Tuple|Set|Sequence|Mapping)(?:\[[^\r\n]{0,200}\])?"
 )
-_CODE_TYPE = rf"(?:{_KNOWN_TYPE}(?![\w.\[])|(?![a-z0-9_]+(?![\w.\[])){_TYPE})"
+_WRITTEN_TYPE = r"(?:[A-Z][A-Za-z]{0,99}|[A-Za-z_]\w{0,99}(?:\.[A-Za-z_]\w{0,99})+)(?:\[[^\r\n]{0,200}\])?"
+_CODE_TYPE = rf"(?:{_KNOWN_TYPE}|{_WRITTEN_TYPE}|[A-Za-z_]\w{{0,99}}\[[^\r\n]{{0,200}}\])(?![\w.\[])"
 _ANNOTATION_RE = _lazy(
     rf"{_CODE_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*[ \t]+=[ \t]+[^\r\n]*"
     rf"|{_KNOWN_TYPE}(?:[ \t]*\|[ \t]*{_TYPE})*(?:[ \t]*,)?"
 )
-# A YAML line's value under a secret name that tells no secret: a null (`token: null`, `~`), a count of tokens (a rate
-# limit's `tokens: 5`, `rate_limit_tokens: 500`: a number under a name ending in `tokens`, the singular's is hidden),
-# a Kubernetes label's prefixed key (a selector's `- key: app.kubernetes.io/name`).
+# A YAML line's value under a secret name that tells no secret: a null (`token: null`, `~`), what the name counts or
+# names (`names_no_secret`: `tokens: 5`), a Kubernetes label's prefixed key (a selector's `- key:
+# app.kubernetes.io/name`).
 _YAML_NULL_RE = _lazy(r"null|Null|NULL|~")
-_TOKEN_COUNT_NAME_RE = _lazy(r"(?i)(?:[\w.-]*[_.-])?tokens")
-_TOKEN_COUNT_RE = _lazy(r"[0-9]{1,12}")
 _LABEL_KEY_RE = _lazy(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?")
 
 
 def _tells_no_secret(name: str, value: str) -> bool:
-    """Whether a YAML line's `value` under a secret `name` tells none (`_YAML_NULL_RE`, `_TOKEN_COUNT_NAME_RE`,
+    """Whether a YAML line's `value` under a secret `name` tells none (`_YAML_NULL_RE`, `names_no_secret`,
     `_LABEL_KEY_RE`)."""
     return (
         _YAML_NULL_RE.fullmatch(value) is not None
-        or (_TOKEN_COUNT_NAME_RE.fullmatch(name) is not None and _TOKEN_COUNT_RE.fullmatch(value) is not None)
+        or names_no_secret(name, value)
         or (name.lower() == "key" and _LABEL_KEY_RE.fullmatch(value) is not None)
     )
 
@@ -659,6 +718,52 @@ _ANNOTATED_DEFAULT_RE = _lazy(
     r"""(?:[rRbBuU]{0,2}(?P<quote>["'])(?P<value>(?:[^"'\\\r\n]|\\.|(?!(?P=quote))["'])*)(?P=quote)"""
     r"|(?P<number>-?[0-9][0-9_]{0,99}(?:\.[0-9_]{1,99})?)(?![\w.]))"
 )
+
+# A string literal a source line assigns to a name (a stack trace's or an error overlay's code: `const API_TOKEN =
+# "..."`, PHP's `$db_password = '...'`, Java's `String password = "..."`, Go's `password := "..."`), at most 512
+# characters; not a comparison (`token == "..."`). Its quotes may be escaped, as a JSON string holding a traceback's
+# line escapes them (`"  password = \"hunter2\"\n"`: shown before). A type may stand after the name and a `:`
+# (TypeScript's `const password: string | undefined = "..."`, Kotlin's `String?`, Rust's `&str` and `&'static str`), or
+# after `var` or `const` and the name (Go's `var password string = "..."`); Rust's `String::from("...")` too. One rule
+# for crash text and an answer's body: crash text showed the typed ones the body hid.
+_DECLARED_TYPE = (
+    r"[&*]?(?:'[A-Za-z_]\w{0,99}[ \t]+)?[A-Za-z_][\w.]{0,99}(?:<[^<>\r\n]{0,200}>|\[[^\]\r\n]{0,200}\])?\??"
+)
+_ASSIGNED_STRING = (
+    r"""[ \t]*:?=[ \t]*(?:String::from\([ \t]*)?(?P<q>\\?["'`])((?:(?!(?P=q))(?:[^\\\r\n]|\\.)){1,512})(?P=q)"""
+)
+_DECLARED_TYPES = rf"[ \t]*:[ \t]*{_DECLARED_TYPE}(?:[ \t]*\|[ \t]*{_DECLARED_TYPE}){{0,4}}"
+_ASSIGNMENT_RE = _lazy(rf"""(?<![\w$.])\$?([A-Za-z_][\w.]{{0,99}})(?:{_DECLARED_TYPES})?{_ASSIGNED_STRING}""")
+_GO_VARIABLE_RE = _lazy(rf"\b(?:var|const)[ \t]+([A-Za-z_]\w{{0,99}})[ \t]+{_DECLARED_TYPE}{_ASSIGNED_STRING}")
+
+
+def declared_string_spans(text: str, hide: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the string literal a source line assigns to a name `hide` hides stands in `text`, inside its quotes
+    (`_ASSIGNMENT_RE`, `_GO_VARIABLE_RE`); unordered."""
+    if "=" not in text:
+        return []
+    return [
+        found.span(3)
+        for assignments in (_ASSIGNMENT_RE, _GO_VARIABLE_RE)
+        for found in assignments.finditer(text)
+        if hide(found[1])
+    ]
+
+
+# A name and a fullwidth colon or equals sign (U+FF1A, U+FF1D: `password` and one then `hunter2`, as CJK text writes
+# them, no space after): the value, to the next space or a comma or full stop of either width. No YAML, code or query
+# writes one, so it is read wherever a word starts.
+_FULLWIDTH_PAIR_RE = _lazy(
+    r"(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,99})[ \t]*[\uff1a\uff1d][ \t]*(?P<value>[^\s\uff0c\u3001\u3002\uff1b,;]+)"
+)
+
+
+def fullwidth_pair_spans(text: str, hides: Callable[[str, str], bool]) -> list[tuple[int, int]]:
+    """Where the value after a name and a fullwidth colon or equals sign (`_FULLWIDTH_PAIR_RE`) that `hides` hides
+    (given the name and the value) stands in `text`, in order."""
+    if "\uff1a" not in text and "\uff1d" not in text:
+        return []
+    return [found.span("value") for found in _FULLWIDTH_PAIR_RE.finditer(text) if hides(found["name"], found["value"])]
 
 
 def yaml_block_end(text: str, start: int, indent: int) -> int:
@@ -984,6 +1089,8 @@ def hide_credentials(text: str) -> str:
                 *pydantic_input_spans(text),
                 *_validation_input_spans(text),
                 *_env_entry_spans(text),
+                *declared_string_spans(text, is_secret_name),
+                *fullwidth_pair_spans(text, is_secret_pair),
             ]
         ),
     )

@@ -402,9 +402,10 @@ class SecretNames:
     def hides_json(self, name: str, value: Any) -> bool:
         """Whether a JSON `value` under `name` is hidden: a name `hide` hides, or `pass` alone unlisted in `shown`
         holding no result (`is_secret_pair`: `"hunter2"`, an object; not `12`, `"12/12"`, `true`, `null`), as the
-        answer's text hides it (`_masked`)."""
+        answer's text hides it (`_masked`); a default secret name's value that is what the name counts or names is
+        shown (`is_secret_pair`: `"tokens": 5`), one under a name the check lists never."""
         if self.hide(name):
-            return True
+            return name.lower() in self.extra or is_secret_pair(name, json.dumps(value))
         if name in self.shown or not may_hide(name):
             return False
         return isinstance(value, dict | list) or is_secret_pair(name, json.dumps(value))

@@ -998,15 +998,33 @@ def _fail_after_main() -> None:
     _fail()
 
 
+def _fail_quoting_source() -> None:
+    # An error quoting the source lines it failed on, as a compiler's or an error overlay's does.
+    raise RuntimeError(
+        "bad config at:\\n"
+        '    var password string = "hunter2-s3cr3t"\\n'
+        "    let password: &str = \\"hunter2-s3cr3t\\";\\n"
+        '    private val password: String? = "hunter2-s3cr3t"\\n'
+        "    password: Hunter2s3cr3t = x\\n"
+        "    password\\uff1ahunter2-s3cr3t\\n"
+        "    p\\u00e4ssword: hunter2-s3cr3t\\n"
+        "    token_ttl: 3600\\n"
+        '    WWW-Authenticate: Basic realm="shop"'
+    )
+
+
 class CrashingCheck(Check):
     kind: Literal["crashing"] = "crashing"
     thread: bool = False
     interrupt: bool = False
     late_thread: bool = False
     base_exception: bool = False
+    quoting_source: bool = False
 
     @model_validator(mode="after")
     def _connect(self) -> "CrashingCheck":
+        if self.quoting_source:
+            _fail_quoting_source()
         if self.interrupt:
             _interrupt()
         if self.base_exception:
@@ -1053,6 +1071,26 @@ class TestCrashes:
         assert 'crashing_kind.py", line 12, in _fail' in result.stderr
         # Ordinary text stays: where it connected, and what failed.
         assert "@db.shop.svc:5432/app with Authorization: Bearer <redacted> failed (key <redacted>)" in result.stderr
+        assert "s3cr3t" not in result.stderr + result.stdout
+
+    def test_a_crash_quoting_source_lines_hides_their_secrets(self, tmp_path):
+        # Before: Go's, Rust's and Kotlin's typed declarations, a capitalised value read as a type, a fullwidth colon
+        # and an accented name showed the password; a token's ttl and a challenge showed as `<redacted>`.
+        catalog = tmp_path / "catalog.yaml"
+        catalog.write_text("checks:\n- {name: c, kind: crashing, quoting_source: true}\n")
+        result = analyzer("validate", catalog, env=_crashing_plugin(tmp_path))
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith(
+            "analyzer: internal error (a bug): RuntimeError: bad config at:\n"
+            '    var password string = "<redacted>"\n'
+            '    let password: &str = "<redacted>";\n'
+            '    private val password: String? = "<redacted>"\n'
+            "    password: <redacted>\n"
+            "    password\uff1a<redacted>\n"
+            "    p\u00e4ssword: <redacted>\n"
+            "    token_ttl: 3600\n"
+            '    WWW-Authenticate: Basic realm="shop"\n'
+        ), result.stderr
         assert "s3cr3t" not in result.stderr + result.stdout
 
     def test_an_arg_value_in_a_frames_file_leaves_the_file_shown(self, tmp_path):

@@ -1331,6 +1331,42 @@ class TestNamesThatHoldNoSecret:
         )
 
 
+class TestSecretsInAnswersSourceLines:
+    """An answer quoting source lines (a debug page, an error overlay) shows no password a typed declaration, a
+    fullwidth colon or an accented name holds, and shows what an SRE needs beside them: a count of tokens, a token's
+    type and lifetime, a password's length rule, a challenge, a credential header's name."""
+
+    async def test_secrets_are_hidden_and_what_is_known_of_them_shown(self, client):
+        body = (
+            'var password string = "hunter2-s3cr3t"\n'
+            'let password: &str = "hunter2-s3cr3t";\n'
+            'private val password: String? = "hunter2-s3cr3t"\n'
+            "password\uff1ahunter2-s3cr3t\n"
+            "p\u00e4ssword: hunter2-s3cr3t\n"
+            '{"tokens": 5, "token": "s3cr3t-0a1b", "token_type": "Bearer", "token_ttl": 3600}\n'
+            "/v1/complete?tokens=7&token=s3cr3t-0a1b\n"
+            "password_min_length: 8\n"
+            "auth_header: X-Api-Key\n"
+            'got Authorization: Basic realm="shop"\n'
+        ).encode()
+        step = {"name": "debug", "expect": {"body_contains": ["ready"]}}
+        async with listening(TestSecretsTheTargetSends.answering(body, b"text/plain; charset=utf-8")) as port:
+            evaluation = await run(smoke(port, [step]), client)
+        assert evaluation.verdict == "fail", evaluation.reason
+        assert evaluation.details["steps"][0]["body"] == (
+            'var password string = "<redacted>"\n'
+            'let password: &str = "<redacted>";\n'
+            'private val password: String? = "<redacted>"\n'
+            "password\uff1a<redacted>\n"
+            "p\u00e4ssword: <redacted>\n"
+            '{"tokens": 5, "token": "<redacted>", "token_type": "Bearer", "token_ttl": 3600}\n'
+            "/v1/complete?tokens=7&token=<redacted>\n"
+            "password_min_length: 8\n"
+            "auth_header: X-Api-Key\n"
+            'got Authorization: Basic realm="shop"\n'
+        )
+
+
 class TestSessionIdsInRedirects:
     """A session id a framework writes into the URL it redirects to (PHP's `?PHPSESSID=`, a servlet's `;jsessionid=`,
     Express's `connect.sid`) is a credential: the Location shows it as redacted, the rest of the URL as sent."""

@@ -4022,23 +4022,50 @@ class TestSecretNeedles:
 
     @pytest.mark.parametrize("token_type", ["Bearer", "DPoP", "urn:ietf:params:oauth:token-type:jwt"])
     async def test_an_expected_token_type_is_no_secret(self, run, respx_mock, token_type):
-        # `$.token_type` stands under a secret name: its expected `Bearer` was a secret, hidden in the reason and
-        # searched for in answers, where every `Bearer` went (an error's words, a challenge).
+        # Its expected `Bearer` was a secret, hidden in the reason and searched for in answers, where every `Bearer`
+        # went (an error's words, a challenge); `token_type` names what a token is, no secret: the `mac` got is shown.
         answer = httpx.Response(200, json={"token_type": "mac", "hint": f"send a {token_type} token"})
         respx_mock.get(f"{BASE}/").mock(return_value=answer)
         expect = {"json": [{"path": "$.token_type", "equals": token_type}]}
         evaluation = await run(definition([{"name": "s", "expect": expect}]))
         assert evaluation.reason == (
-            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "<redacted>"'
+            f'step \'s\' (1/1) failed: json $.token_type equals: expected "{token_type}", got "mac"'
         )
-        assert (
-            evaluation.details["steps"][0]["body"]
-            == f'{{"token_type":"<redacted>","hint":"send a {token_type} token"}}'
-        )
+        assert evaluation.details["steps"][0]["body"] == f'{{"token_type":"mac","hint":"send a {token_type} token"}}'
         assert (
             load(definition([{"name": "s", "expect": expect}])).definition()["steps"][0]["expect"]["json"][0]["equals"]
             == token_type
         )
+
+
+class TestCountsUnderSecretNames:
+    """A failed `json` assertion on a count of tokens quotes the count; a secret name's number, or a count under a
+    name the check lists as secret, stays hidden."""
+
+    async def test_a_count_of_tokens_is_quoted(self, run, respx_mock):
+        # The reason said `got "<redacted>"`: the number the rollout stopped on was hidden.
+        answer = httpx.Response(200, json={"usage": {"tokens": 1600}, "token": 918273})
+        respx_mock.get(f"{BASE}/").mock(return_value=answer)
+        expect = {"json": [{"path": "$.usage.tokens", "compare": "< 1000"}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}]))
+        assert evaluation.reason == "step 's' (1/1) failed: json $.usage.tokens compare: expected < 1000, got 1600"
+        assert evaluation.details["steps"][0]["body"] == '{"usage":{"tokens":1600},"token":"<redacted>"}'
+
+    @pytest.mark.parametrize(
+        ("answer", "path", "extra"),
+        [
+            ({"token": 1600}, "$.token", {}),
+            ({"tokens": "abc1600"}, "$.tokens", {}),
+            ({"tokens": 1600}, "$.tokens", {"secret_names": ["tokens"]}),
+        ],
+    )
+    @pytest.mark.parametrize("assertion", [{"equals": 1}, {"compare": "< 1000"}])
+    async def test_a_secret_is_not_quoted(self, run, respx_mock, answer, path, extra, assertion):
+        respx_mock.get(f"{BASE}/").mock(return_value=httpx.Response(200, json=answer))
+        expect = {"json": [{"path": path, **assertion}]}
+        evaluation = await run(definition([{"name": "s", "expect": expect}], **extra))
+        assert evaluation.reason.endswith('got "<redacted>"'), evaluation.reason
+        assert "1600" not in evaluation.reason
 
 
 class TestJudgeMissingCaptures:

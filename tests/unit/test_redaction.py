@@ -2179,3 +2179,179 @@ class TestYamlLinesInCrashText:
     )
     def test_shown(self, text):
         assert hide_credentials(text) == text
+
+
+class TestDeclarationsInCrashTextAndEvidence:
+    """A string literal a source line declares under a secret name, a type between (Go's, Rust's, Kotlin's), is hidden
+    inside its quotes by one rule, in crash text as in an answer's body."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # Crash text showed them whole; the body hid them.
+            ('var password string = "hunter2"', 'var password string = "<redacted>"'),
+            ('\tconst apiToken string = "hunter2"', '\tconst apiToken string = "<redacted>"'),
+            ('    let password: &str = "hunter2";', '    let password: &str = "<redacted>";'),
+            ('let password: &\'static str = "hunter2";', 'let password: &\'static str = "<redacted>";'),
+            ('private val password: String? = "hunter2"', 'private val password: String? = "<redacted>"'),
+            ('const token: string | undefined = "hunter2"', 'const token: string | undefined = "<redacted>"'),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_rusts_string_from_is_hidden(self):
+        # Both showed `hunter2`: the body reader whole, crash text after `<redacted>(`.
+        text = 'let password = String::from("hunter2");'
+        assert hide_credentials(text) == 'let password = <redacted>("<redacted>");'
+        assert _masked(text, is_secret_name) == 'let password = String::from("<redacted>");'
+
+    def test_a_non_secret_is_shown(self):
+        text = 'var user string = "bob"\nlet region: &str = "eu-1";\nprivate val host: String? = "db"'
+        assert hide_credentials(text) == text
+        assert _masked(text, is_secret_name) == text
+
+
+class TestCapitalisedWordsBeforeADefault:
+    """A capitalised word with a digit before ` = ` under a secret name is a value, hidden; a type's name is shown."""
+
+    @pytest.mark.parametrize(
+        "text", ["password: Hunter2 = x", "  token: Passw0rd = 1", "- api_key: S3cret = y", "secret: Int32 = 5"]
+    )
+    def test_hidden(self, text):
+        # `Hunter2` was read as a type, the line as a source line's annotation: shown.
+        name = text.partition(":")[0]
+        assert hide_credentials(text) == f"{name}: <redacted>"
+
+    def test_a_types_name_is_shown(self):
+        text = "password: Final = x\ntoken: MyConfig = y\napi_key: np.ndarray = z\nsecret: Dict[str, str] = {}"
+        assert hide_credentials(text) == text
+
+
+class TestFullwidthSeparators:
+    """A fullwidth colon or equals sign after a secret name (CJK text's) separates it from its value, hidden."""
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("password\uff1ahunter2", "password\uff1a<redacted>"),
+            ("login failed: token\uff1aabc123 user\uff1abob", "login failed: token\uff1a<redacted> user\uff1abob"),
+            ("api_key \uff1d k3y-s3cr3t\uff0cretry", "api_key \uff1d <redacted>\uff0cretry"),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_a_non_secret_is_shown(self):
+        text = "user\uff1abob status\uff1ddown"
+        assert hide_credentials(text) == text
+        assert _masked(text, is_secret_name) == text
+
+
+class TestAccentedNames:
+    """A name whose letters are a secret name's but for accents or fullwidth forms is a secret name."""
+
+    @pytest.mark.parametrize(
+        "name", ["p\u00e4ssword", "T\u00f6ken", "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44"]
+    )
+    def test_secret(self, name):
+        assert is_secret_name(name)
+        assert not may_be_shown(name)
+
+    def test_hidden_in_crash_text_and_evidence(self):
+        # `pässword: hunter2` was shown in both.
+        text = 'p\u00e4ssword: hunter2\n{"s\u00e9cret": "abc"}'
+        shown = 'p\u00e4ssword: <redacted>\n{"s\u00e9cret": "<redacted>"}'
+        assert hide_credentials(text) == shown
+        assert _masked(text, is_secret_name) == shown
+
+    def test_other_accented_names_are_no_secret(self):
+        assert not is_secret_name("r\u00e9gion")
+        assert not is_secret_name("\u00fcber")
+
+
+class TestWhatASecretNameCountsOrNames:
+    """A count of tokens, what is known of a token or a password (its length, lifetime, type) and a credential
+    header's name under a `*_header` name are shown; a secret of the same shape stays hidden."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '{"usage": {"tokens": 5}, "rate_limit_tokens": 7}',
+            "/v1/complete?tokens=7&x=1",
+            '{"token_type": "Bearer", "expires_in": 3600}',
+            "password_min_length: 8\npasswordMaxLength: 64\ntoken_ttl: 3600\nTOKEN_EXPIRY: 1h",
+            "token_type_hint=refresh_token",
+            "auth_header: X-Api-Key\ntokenHeader: Authorization\napi_key_header: x-api-key",
+            '{"auth_header": "X-Auth-Token"}',
+        ],
+    )
+    def test_shown(self, text):
+        assert hide_credentials(text) == text
+        assert _masked(text, is_secret_name) == text
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            # The singular's number, a string or a number too long for a count under `tokens`.
+            ('{"token": 5}', '{"token": <redacted>}'),
+            ("?tokens=abc123&tokens=1234567890123", "?tokens=<redacted>&tokens=<redacted>"),
+            # The secret beside what is known of it.
+            ("token_type_secret: x\npassword_min: hunter2", "token_type_secret: <redacted>\npassword_min: <redacted>"),
+            ("token_types: s3cr3t\nsecret_typed: s3cr3t", "token_types: <redacted>\nsecret_typed: <redacted>"),
+            # A credential, or a value no credential header's name, under `auth_header`.
+            (
+                "auth_header: Bearer abc123\nauth_header: correct-horse\nauth_header: s3cr3t-token-9\n"
+                "auth_header: Password",
+                "auth_header: <redacted>\nauth_header: <redacted>\nauth_header: <redacted>\nauth_header: <redacted>",
+            ),
+        ],
+    )
+    def test_hidden(self, text, shown):
+        assert hide_credentials(text) == shown
+
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ('{"token": 5, "tokens": "abc"}', '{"token": "<redacted>", "tokens": "<redacted>"}'),
+            ("?tokens=abc123&tokens=1234567890123", "?tokens=<redacted>&tokens=<redacted>"),
+            ('{"auth_header": "correct-horse"}', '{"auth_header": "<redacted>"}'),
+        ],
+    )
+    def test_hidden_in_evidence(self, text, shown):
+        assert _masked(text, is_secret_name) == shown
+
+
+class TestChallenges:
+    """A server's challenge after an auth scheme (`Basic realm="shop"`) is no credential: shown whole; a credential
+    sent as auth-params or a token68 stays hidden."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # Showed as `Basic <redacted>"shop"`.
+            'he said Authorization: Basic realm="shop"',
+            'WWW-Authenticate: Basic realm="shop", charset="UTF-8"',
+            'got Bearer realm="api", error="invalid_token", error_description="expired" back',
+            "Proxy-Authenticate: Negotiate realm=corp",
+            '{"www-authenticate": "Token realm=\\"Application\\""}',
+        ],
+    )
+    def test_shown(self, text):
+        assert hide_credentials(text) == text
+        assert _masked(text, is_secret_name) == text
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            'x Authorization: Token token="s3cr3tvalue"',
+            'got Basic realm="shop", token="s3cr3tvalue"',
+            "WWW-Authenticate: Basic s3cr3tvalue",
+            'x Digest realm="shop", nonce="abc", response="s3cr3tvalue"',
+        ],
+    )
+    def test_a_credential_is_hidden(self, text):
+        assert "s3cr3t" not in hide_credentials(text)
+        assert "s3cr3t" not in _masked(text, is_secret_name)
