@@ -9,6 +9,7 @@ import re
 import types
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -1198,11 +1199,18 @@ def _position(index: int, line: int | None) -> str:
 
 def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[Any]) -> str | None:
     """The problem of a check's `name` (at `path` of the document read as `origin`) that YAML 1.1 read as a boolean,
-    number or null (`off` as false), which no name lookup finds; None for any other name."""
+    number, date or null (`off` as false), which no name lookup finds; None for any other name."""
     name = raw.get("name", "") if isinstance(raw, dict) else ""
-    if not (name is None or isinstance(name, bool | int | float)):
+    if not (name is None or isinstance(name, bool | int | float | date)):
         return None
-    read_as = "null" if name is None else str(name).lower() if isinstance(name, bool) else str(name)
+    if name is None:
+        read_as = "null"
+    elif isinstance(name, bool):
+        read_as = str(name).lower()
+    elif isinstance(name, date):
+        read_as = "a date and time" if isinstance(name, datetime) else "a date"
+    else:
+        read_as = str(name)
     text = field_lines.written(origin, path)
     if text is None:
         return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
@@ -1219,6 +1227,10 @@ def _key_read_as(key: Any) -> str | None:
         return "null (a bare null, ~ or nothing)"
     if isinstance(key, int | float):
         return f"the number {key}"
+    if isinstance(key, datetime):
+        return "a date and time"
+    if isinstance(key, date):
+        return f"a date (a bare {key})"
     return None
 
 

@@ -1943,6 +1943,8 @@ class TestNamesYAMLReadsAsNoText:
             ("~", "null"),
             ("0x10", "16"),
             ("1.5e+3", "1500.0"),
+            ("1_000", "1000"),
+            ("2024-01-01", "a date"),
         ],
     )
     @pytest.mark.parametrize("only", [None, "error-rate", "offs"])
@@ -2001,6 +2003,7 @@ class TestKeysYAMLReadsAsNoText:
             ("no", "false (a bare no, off or false)"),
             ("~", "null (a bare null, ~ or nothing)"),
             ("0x10", "the number 16"),
+            ("2024-01-01", "a date (a bare 2024-01-01)"),
         ],
     )
     @pytest.mark.parametrize("only", [None, "a"])
