@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -286,11 +285,8 @@ def _name(value: Any, field: str) -> str:
         read_as = "true (a bare yes, on or true)" if value else "false (a bare no, off or false)"
     elif isinstance(value, int | float):
         read_as = f"the number {value}"
-    elif isinstance(value, datetime):
-        read_as = "a date and time"
-    elif isinstance(value, date):
-        read_as = "a date"
     else:
+        # A date (`2024-01-01`), a datetime, a list or a mapping.
         read_as = f"a {type(value).__name__}"
     raise ValueError(f"{field}: YAML reads it as {read_as}, not as text: quote it")
 
