@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
-from analyzer.check import Check
+from analyzer.check import Check, check_name_problem
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
 from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value, sample_values
@@ -1216,6 +1216,10 @@ def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[A
         return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
     if text == "":
         return f"name: nothing is read as {read_as} by YAML, not as text: write the name"
+    as_text = check_name_problem(text)
+    if as_text is not None:
+        # Quoted, it would be refused all the same.
+        return f"name: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
     return f"name: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
 
 

@@ -1940,9 +1940,8 @@ class TestNamesYAMLReadsAsNoText:
             ("no", "false"),
             ("true", "true"),
             ("null", "null"),
-            ("~", "null"),
             ("0x10", "16"),
-            ("1.5e+3", "1500.0"),
+            ("1.5", "1.5"),
             ("1_000", "1000"),
             ("2024-01-01", "a date"),
         ],
@@ -1960,6 +1959,24 @@ class TestNamesYAMLReadsAsNoText:
         quoted = "'" + word + "'"
         assert caught.value.problems == [
             f"{path}: checks[1] (line 5): name: {word} is read as {read_as} by YAML, not as text: quote it: {quoted}"
+        ]
+
+    @pytest.mark.parametrize(("word", "read_as"), [("~", "null"), ("-1", "-1"), ("12:30", "750"), (".inf", "inf")])
+    @pytest.mark.parametrize("only", [None, "error-rate"])
+    def test_a_word_no_name_as_text_either_is_not_said_to_be_quoted(self, tmp_path, word, read_as, only):
+        # Before: "quote it: '~'", and quoted it was refused as no check name.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            "- {name: error-rate, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            f"- name: {word}\n  kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: checks[1] (line 5): name: {word} is read as {read_as} by YAML, and as text is no check name "
+            f"either: check name {word!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without "
+            "'..'"
         ]
 
     def test_an_empty_name_is_read_as_null(self, tmp_path):
