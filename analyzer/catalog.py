@@ -275,6 +275,14 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
             "a whole value (params: *shared)",
             node.start_mark,
         )
+    if node.tag == "tag:yaml.org,2002:value":
+        # A bare `=`, which YAML 1.1 resolves to this tag unwritten: it starts with no `!`.
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a bare = is read by YAML as its value key (!!value), not as text: quote it: {_quoted(node.value)}",
+            node.start_mark,
+        )
     tag = _short_tag(node.tag)
     problem = (
         f"{tag} is read as a YAML tag (an unquoted value that starts with ! starts with one), and a catalog reads "

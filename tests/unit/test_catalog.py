@@ -449,6 +449,16 @@ class TestLoadFiles:
             "mapping it merges out here, or alias a whole value (params: *shared)"
         ]
 
+    def test_a_bare_equals_sign_is_not_said_to_start_with_a_bang(self, tmp_path):
+        # YAML 1.1 reads a bare `=` as its value key (!!value): it was told "!!value is read as a YAML tag (an
+        # unquoted value that starts with ! starts with one)", of a value without any !.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- {name: y, kind: prometheus, query: up, pass_if: '< 1', description: =}\n")
+        assert [problem.replace(str(path), "F") for problem in problems_of_file(path)] == [
+            "F: invalid YAML at line 2, column 71: a bare = is read by YAML as its value key (!!value), not as text: "
+            "quote it: '='"
+        ]
+
     def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")
