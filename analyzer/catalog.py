@@ -1331,6 +1331,16 @@ def _format_error(
             # pydantic's `params.1.[key]: Input should be a valid string` named neither `on` nor YAML.
             location = location[:-2]
             message = f"a key YAML reads as {read_as}, not as text: quote it"
+    elif error.get("type") == "string_type" and error.get("input") is not None:
+        read_as = _key_read_as(error.get("input"))
+        if read_as is not None:
+            # `check: off` in a member named neither `off` nor YAML either; a secret's value goes unnamed.
+            secret = _SECRET_PLACES & {str(part) for part in location}
+            message = (
+                "a value YAML reads as no text (a bare yes, no, on, off, number or date): quote it"
+                if secret
+                else f"a value YAML reads as {read_as}, not as text: quote it"
+            )
     path = ".".join(str(part) for part in location)
     line = line_of(location) if line_of is not None and path else None
     return f"{path}{'' if line is None else f' (line {line})'}: {message}" if path else message

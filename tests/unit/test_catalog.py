@@ -2019,6 +2019,56 @@ class TestNamesYAMLReadsAsNoText:
         ]
 
 
+class TestValuesYAMLReadsAsNoText:
+    """A text field's value YAML 1.1 reads as a boolean, number, date or null (a member's `check: off`) is refused
+    saying so, not as "Input should be a valid string"; a secret's value is not named."""
+
+    @pytest.mark.parametrize(
+        ("field", "location", "read_as"),
+        [
+            ("source: off", "source", "false (a bare no, off or false)"),
+            ("description: 0x10", "description", "the number 16"),
+        ],
+    )
+    def test_a_checks_field(self, tmp_path, field, location, read_as):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  kind: prometheus\n"
+            f"  query: vector(0)\n  pass_if: '< 1'\n  {field}\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'a' (checks[0], line 3): {location} (line 7): a value YAML reads as {read_as}, not as "
+            "text: quote it"
+        ]
+
+    @pytest.mark.parametrize("only", [None, "s"])
+    def test_a_members_check(self, tmp_path, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n"
+            "- {name: 'off', kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            "- name: s\n  kind: composite\n  members:\n  - check: off\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: check 's' (checks[1], line 4): members.0.check (line 7): a value YAML reads as false (a bare no, "
+            "off or false), not as text: quote it"
+        ]
+
+    def test_a_secrets_value_is_not_named(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: smoke\n  kind: http_smoke\n  base_url: http://127.0.0.1:9\n"
+            "  allowed_hosts: [127.0.0.1]\n  headers: {X-Api-Token: 918273645}\n"
+            "  steps:\n  - {name: home, path: /, expect: {status: [200]}}\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'smoke' (checks[0], line 2): headers.X-Api-Token (line 6): a value YAML reads as no text "
+            "(a bare yes, no, on, off, number or date): quote it"
+        ]
+
+
 class TestKeysYAMLReadsAsNoText:
     """A mapping's key YAML 1.1 reads as a boolean, number or null (a param named `on`) is refused, saying so, in the
     whole catalog and in a Job's."""
