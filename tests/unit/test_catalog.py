@@ -2056,6 +2056,16 @@ class TestValuesYAMLReadsAsNoText:
             "off or false), not as text: quote it"
         ]
 
+    def test_an_empty_field_is_not_told_to_be_quoted(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  kind: prometheus\n"
+            "  query: vector(0)\n  pass_if: '< 1'\n  description:\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'a' (checks[0], line 3): description (line 7): Input should be a valid string"
+        ]
+
     def test_a_secrets_value_is_not_named(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text(
