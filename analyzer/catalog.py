@@ -9,6 +9,7 @@ import re
 import types
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from analyzer.catalog_paths import CATALOG_SUFFIXES, catalog_file_reads
-from analyzer.check import Check
+from analyzer.check import Check, check_name_problem
 from analyzer.errors import CheckNotFound, ConfigError, InvalidCatalog
 from analyzer.models import clip, format_number
 from analyzer.params import ParamType, WrittenNumber, WrittenScalar, WrittenText, render_value, sample_values
@@ -272,6 +273,14 @@ def _construct_unknown_tag(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:
             None,
             "a catalog does not read YAML merge keys (<<): write the keys of the mapping it merges out here, or alias "
             "a whole value (params: *shared)",
+            node.start_mark,
+        )
+    if node.tag == "tag:yaml.org,2002:value":
+        # A bare `=`, which YAML 1.1 resolves to this tag unwritten: it starts with no `!`.
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a bare = is read by YAML as its value key (!!value), not as text: quote it: {_quoted(node.value)}",
             node.start_mark,
         )
     tag = _short_tag(node.tag)
@@ -1198,16 +1207,27 @@ def _position(index: int, line: int | None) -> str:
 
 def _name_not_text(raw: Any, field_lines: _FieldLines, origin: str, path: list[Any]) -> str | None:
     """The problem of a check's `name` (at `path` of the document read as `origin`) that YAML 1.1 read as a boolean,
-    number or null (`off` as false), which no name lookup finds; None for any other name."""
+    number, date or null (`off` as false), which no name lookup finds; None for any other name."""
     name = raw.get("name", "") if isinstance(raw, dict) else ""
-    if not (name is None or isinstance(name, bool | int | float)):
+    if not (name is None or isinstance(name, bool | int | float | date)):
         return None
-    read_as = "null" if name is None else str(name).lower() if isinstance(name, bool) else str(name)
+    if name is None:
+        read_as = "null"
+    elif isinstance(name, bool):
+        read_as = str(name).lower()
+    elif isinstance(name, date):
+        read_as = "a date and time" if isinstance(name, datetime) else "a date"
+    else:
+        read_as = str(name)
     text = field_lines.written(origin, path)
     if text is None:
         return f"name: {read_as} is read by YAML as no text: quote the name it was written as"
     if text == "":
         return f"name: nothing is read as {read_as} by YAML, not as text: write the name"
+    as_text = check_name_problem(text)
+    if as_text is not None:
+        # Quoted, it would be refused all the same.
+        return f"name: {text} is read as {read_as} by YAML, and as text is no check name either: {as_text}"
     return f"name: {text} is read as {read_as} by YAML, not as text: quote it: {_quoted(text)}"
 
 
@@ -1219,6 +1239,10 @@ def _key_read_as(key: Any) -> str | None:
         return "null (a bare null, ~ or nothing)"
     if isinstance(key, int | float):
         return f"the number {key}"
+    if isinstance(key, datetime):
+        return "a date and time"
+    if isinstance(key, date):
+        return f"a date (a bare {key})"
     return None
 
 
@@ -1307,6 +1331,16 @@ def _format_error(
             # pydantic's `params.1.[key]: Input should be a valid string` named neither `on` nor YAML.
             location = location[:-2]
             message = f"a key YAML reads as {read_as}, not as text: quote it"
+    elif error.get("type") == "string_type" and error.get("input") is not None:
+        read_as = _key_read_as(error.get("input"))
+        if read_as is not None:
+            # `check: off` in a member named neither `off` nor YAML either; a secret's value goes unnamed.
+            secret = _SECRET_PLACES & {str(part) for part in location}
+            message = (
+                "a value YAML reads as no text (a bare yes, no, on, off, number or date): quote it"
+                if secret
+                else f"a value YAML reads as {read_as}, not as text: quote it"
+            )
     path = ".".join(str(part) for part in location)
     line = line_of(location) if line_of is not None and path else None
     return f"{path}{'' if line is None else f' (line {line})'}: {message}" if path else message

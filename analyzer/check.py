@@ -38,11 +38,17 @@ SOURCE_URL_EXAMPLE = "http://prometheus.monitoring:9090"
 SOURCE_URL_ADVICE = " with your Prometheus' address"
 
 
-def _check_name(name: str) -> str:
+def check_name_problem(name: str) -> str | None:
+    """Why `name` is no check name (`check name '~' must be ...`); None for a check name."""
     if not _CHECK_NAME_RE.fullmatch(name) or ".." in name:
-        raise ValueError(
-            f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without '..'"
-        )
+        return f"check name {name!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without '..'"
+    return None
+
+
+def _check_name(name: str) -> str:
+    problem = check_name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
     return name
 
 

@@ -275,6 +275,22 @@ def _percent_of_ratio(value: Any, field: str) -> float:
     return _rounded(number, value, field)
 
 
+def _name(value: Any, field: str) -> str:
+    """The text of a name field (`metadata.name`, a Sloth `service`), "" when absent; ValueError for one YAML 1.1 read
+    as no text (a bare `on` as true, `0x10` as 16): written as Python writes the value, it named rules (`slo="True"`)
+    no tool records, and a bare `off` was said to be missing."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, bool):
+        read_as = "true (a bare yes, on or true)" if value else "false (a bare no, off or false)"
+    elif isinstance(value, int | float):
+        read_as = f"the number {value}"
+    else:
+        # A date (`2024-01-01`), a datetime, a list or a mapping.
+        read_as = f"a {type(value).__name__}"
+    raise ValueError(f"{field}: YAML reads it as {read_as}, not as text: quote it")
+
+
 def _check_name(text: str) -> str:
     return _CHECK_NAME_BAD_CHARS_RE.sub("-", text).strip("-.")[:128]
 
@@ -303,7 +319,7 @@ def _render_selector(name: str, matchers: list[tuple[str, str, str]]) -> str:
 
 def _from_pyrra(document: dict[str, Any], source: str) -> dict[str, Any]:
     metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
-    name = str(metadata.get("name") or "")
+    name = _name(metadata.get("name"), "metadata.name")
     if not name:
         raise ValueError("metadata.name is missing")
     indicator = spec.get("indicator") or {}
@@ -363,13 +379,13 @@ def _from_sloth(
     spec = document.get("spec") if "spec" in document else document
     if not isinstance(spec, dict):
         raise ValueError("spec is missing")
-    service = str(spec.get("service") or "")
+    service = _name(spec.get("service"), "service")
     if not service:
         raise ValueError("service is missing")
     tiers = _sloth_tiers(period, windows, "period")
     checks = []
     for index, slo in enumerate(spec.get("slos") or []):
-        slo_name = str(slo.get("name") or "")
+        slo_name = _name(slo.get("name"), f"slos[{index}].name")
         if not slo_name:
             raise ValueError(f"slos[{index}].name is missing")
         sloth_id = f"{service}-{slo_name}"
@@ -411,7 +427,7 @@ def _sloth_events_query(sli: Any, key: str, crd_key: str) -> str | None:
 
 def _from_openslo(document: dict[str, Any], slis: Mapping[str, dict[str, Any]], source: str) -> list[dict[str, Any]]:
     metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
-    name = str(metadata.get("name") or "")
+    name = _name(metadata.get("name"), "metadata.name")
     method = spec.get("budgetingMethod", "Occurrences")
     if method != "Occurrences":
         raise ValueError(f"budgetingMethod {method!r}: only Occurrences (event counts) converts to burn rates")
@@ -481,7 +497,7 @@ def _from_openslo_v1alpha(
     `<service>-<name>-<index>` over `timeWindows[0].count` days (Sloth's default period without one), whose
     recording rules the check reads."""
     metadata, spec = document.get("metadata") or {}, document.get("spec") or {}
-    name, service = str(metadata.get("name") or ""), str(spec.get("service") or "")
+    name, service = _name(metadata.get("name"), "metadata.name"), _name(spec.get("service"), "spec.service")
     if not name or not service:
         raise ValueError(f"metadata.name and spec.service are needed ({_V1ALPHA_RULE})")
     method = spec.get("budgetingMethod", "Occurrences")

@@ -134,8 +134,8 @@ class Evaluation(BaseModel):
         """One line for humans: verdict, check, reason, the error's code, value and threshold."""
         parts = [f"{self.verdict.value.upper()} {self.check}: {printable(self.reason)}"]
         # The code the troubleshooting table and Argo's alerting are keyed by; the JSON and the HTTP status carry it
-        # too, a Job's log line only here.
-        extras = [] if self.error is None else [f"error={self.error}"]
+        # too, a Job's log line only here. Printable: a plugin's error class names its own code.
+        extras = [] if self.error is None else [f"error={printable(self.error)}"]
         if self.value is not None:
             extras.append(f"value={format_number(self.value)}")
         if self.threshold is not None:

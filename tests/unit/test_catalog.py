@@ -449,6 +449,16 @@ class TestLoadFiles:
             "mapping it merges out here, or alias a whole value (params: *shared)"
         ]
 
+    def test_a_bare_equals_sign_is_not_said_to_start_with_a_bang(self, tmp_path):
+        # YAML 1.1 reads a bare `=` as its value key (!!value): it was told "!!value is read as a YAML tag (an
+        # unquoted value that starts with ! starts with one)", of a value without any !.
+        path = tmp_path / "c.yaml"
+        path.write_text("checks:\n- {name: y, kind: prometheus, query: up, pass_if: '< 1', description: =}\n")
+        assert [problem.replace(str(path), "F") for problem in problems_of_file(path)] == [
+            "F: invalid YAML at line 2, column 71: a bare = is read by YAML as its value key (!!value), not as text: "
+            "quote it: '='"
+        ]
+
     def test_a_duplicate_key_names_the_line_of_the_first(self, tmp_path):
         path = tmp_path / "c.yaml"
         path.write_text("checks:\n- name: x\n  kind: prometheus\n  query: up\n  pass_if: '> 0'\n  query: down\n")
@@ -1940,9 +1950,10 @@ class TestNamesYAMLReadsAsNoText:
             ("no", "false"),
             ("true", "true"),
             ("null", "null"),
-            ("~", "null"),
             ("0x10", "16"),
-            ("1.5e+3", "1500.0"),
+            ("1.5", "1.5"),
+            ("1_000", "1000"),
+            ("2024-01-01", "a date"),
         ],
     )
     @pytest.mark.parametrize("only", [None, "error-rate", "offs"])
@@ -1958,6 +1969,24 @@ class TestNamesYAMLReadsAsNoText:
         quoted = "'" + word + "'"
         assert caught.value.problems == [
             f"{path}: checks[1] (line 5): name: {word} is read as {read_as} by YAML, not as text: quote it: {quoted}"
+        ]
+
+    @pytest.mark.parametrize(("word", "read_as"), [("~", "null"), ("-1", "-1"), ("12:30", "750"), (".inf", "inf")])
+    @pytest.mark.parametrize("only", [None, "error-rate"])
+    def test_a_word_no_name_as_text_either_is_not_said_to_be_quoted(self, tmp_path, word, read_as, only):
+        # Before: "quote it: '~'", and quoted it was refused as no check name.
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources:\n  default: {url: 'http://127.0.0.1:9'}\nchecks:\n"
+            "- {name: error-rate, kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            f"- name: {word}\n  kind: prometheus\n  query: vector(0)\n  pass_if: '< 1'\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: checks[1] (line 5): name: {word} is read as {read_as} by YAML, and as text is no check name "
+            f"either: check name {word!r} must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit, without "
+            "'..'"
         ]
 
     def test_an_empty_name_is_read_as_null(self, tmp_path):
@@ -1990,6 +2019,66 @@ class TestNamesYAMLReadsAsNoText:
         ]
 
 
+class TestValuesYAMLReadsAsNoText:
+    """A text field's value YAML 1.1 reads as a boolean, number, date or null (a member's `check: off`) is refused
+    saying so, not as "Input should be a valid string"; a secret's value is not named."""
+
+    @pytest.mark.parametrize(
+        ("field", "location", "read_as"),
+        [
+            ("source: off", "source", "false (a bare no, off or false)"),
+            ("description: 0x10", "description", "the number 16"),
+        ],
+    )
+    def test_a_checks_field(self, tmp_path, field, location, read_as):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  kind: prometheus\n"
+            f"  query: vector(0)\n  pass_if: '< 1'\n  {field}\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'a' (checks[0], line 3): {location} (line 7): a value YAML reads as {read_as}, not as "
+            "text: quote it"
+        ]
+
+    @pytest.mark.parametrize("only", [None, "s"])
+    def test_a_members_check(self, tmp_path, only):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n"
+            "- {name: 'off', kind: prometheus, query: vector(0), pass_if: '< 1'}\n"
+            "- name: s\n  kind: composite\n  members:\n  - check: off\n"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_catalog(path, Registry.default(), only=only)
+        assert caught.value.problems == [
+            f"{path}: check 's' (checks[1], line 4): members.0.check (line 7): a value YAML reads as false (a bare no, "
+            "off or false), not as text: quote it"
+        ]
+
+    def test_an_empty_field_is_not_told_to_be_quoted(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "sources: {default: {url: 'http://127.0.0.1:9'}}\nchecks:\n- name: a\n  kind: prometheus\n"
+            "  query: vector(0)\n  pass_if: '< 1'\n  description:\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'a' (checks[0], line 3): description (line 7): Input should be a valid string"
+        ]
+
+    def test_a_secrets_value_is_not_named(self, tmp_path):
+        path = tmp_path / "c.yaml"
+        path.write_text(
+            "checks:\n- name: smoke\n  kind: http_smoke\n  base_url: http://127.0.0.1:9\n"
+            "  allowed_hosts: [127.0.0.1]\n  headers: {X-Api-Token: 918273645}\n"
+            "  steps:\n  - {name: home, path: /, expect: {status: [200]}}\n"
+        )
+        assert problems_of_file(path) == [
+            f"{path}: check 'smoke' (checks[0], line 2): headers.X-Api-Token (line 6): a value YAML reads as no text "
+            "(a bare yes, no, on, off, number or date): quote it"
+        ]
+
+
 class TestKeysYAMLReadsAsNoText:
     """A mapping's key YAML 1.1 reads as a boolean, number or null (a param named `on`) is refused, saying so, in the
     whole catalog and in a Job's."""
@@ -2001,6 +2090,7 @@ class TestKeysYAMLReadsAsNoText:
             ("no", "false (a bare no, off or false)"),
             ("~", "null (a bare null, ~ or nothing)"),
             ("0x10", "the number 16"),
+            ("2024-01-01", "a date (a bare 2024-01-01)"),
         ],
     )
     @pytest.mark.parametrize("only", [None, "a"])

@@ -623,6 +623,65 @@ class TestImportCommand:
         assert capsys.readouterr().err == f"analyzer: {tmp_path}: Is a directory\n"
 
 
+class TestNamesYAMLReadsAsNoText:
+    """An SLO's name or service YAML 1.1 reads as no text (a bare `on` as true) is refused saying so, not renamed (a
+    check `True` reading rules labelled slo="True") nor said missing (`off`, read as false)."""
+
+    @pytest.mark.parametrize(
+        ("word", "read_as"),
+        [
+            ("on", "true (a bare yes, on or true)"),
+            ("off", "false (a bare no, off or false)"),
+            ("0x10", "the number 16"),
+            ("1_000", "the number 1000"),
+            ("2024-01-01", "a date"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        ("text", "written", "field"),
+        [
+            (PYRRA, "name: api-errors", "metadata.name"),
+            (SLOTH_SPEC, "service: payments", "service"),
+            (SLOTH_SPEC, "- name: requests-availability", "slos[0].name"),
+            (OPENSLO, "metadata: {name: checkout-availability}", "metadata.name"),
+        ],
+    )
+    def test_refused_naming_the_field(self, text, written, field, word, read_as):
+        key, _, value = written.partition(": ")
+        changed = text.replace(written, f"{key}: " + value.replace(value.strip("{}").partition(": ")[2] or value, word))
+        assert changed != text
+        with pytest.raises(ValueError) as raised:
+            convert(docs(changed), sloth_period="28d")
+        assert str(raised.value).endswith(f"{field}: YAML reads it as {read_as}, not as text: quote it")
+
+    @pytest.mark.parametrize(
+        ("field", "path"), [("metadata.name", ("metadata", "name")), ("spec.service", ("spec", "service"))]
+    )
+    def test_an_openslo_v1alpha_name(self, field, path):
+        [document] = file_docs("sloth-openslo-getting-started.yml")
+        document[path[0]][path[1]] = True
+        with pytest.raises(ValueError, match=rf"{field}: YAML reads it as true \(a bare yes, on or true\), not as"):
+            convert([document])
+
+    def test_a_missing_name_is_said_missing(self):
+        with pytest.raises(ValueError, match=r"metadata\.name is missing$"):
+            convert(docs(PYRRA.replace("name: api-errors", "name:")))
+
+    def test_quoted_it_is_the_text_written(self):
+        [check] = convert(docs(PYRRA.replace("name: api-errors", "name: 'on'")))
+        assert check["name"] == check["pyrra"]["slo"] == "on"
+
+    def test_in_a_catalog_it_is_a_problem_of_the_catalog(self, tmp_path):
+        (tmp_path / "sources.yaml").write_text("sources:\n  default: {type: prometheus, url: 'http://p:9090'}\n")
+        (tmp_path / "pyrra.yaml").write_text(PYRRA.replace("name: api-errors", "name: on"))
+        with pytest.raises(ConfigError) as raised:
+            load_catalog(tmp_path, Registry.default(), only="x")
+        assert raised.value.problems == [
+            f"{tmp_path / 'pyrra.yaml'}: pyrra ServiceLevelObjective True: metadata.name: YAML reads it as true "
+            "(a bare yes, on or true), not as text: quote it"
+        ]
+
+
 DATA = Path(__file__).parent / "data" / "openslo"
 
 

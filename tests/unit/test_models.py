@@ -97,6 +97,13 @@ class TestEvaluationJson:
         line = self.evaluation(verdict=Outcome.ERROR, error="source_unavailable", reason="unreachable").to_text()
         assert line == "ERROR c: unreachable (error=source_unavailable, at=2026-11-26T11:00:00.000Z, 1.5ms)"
 
+    def test_text_line_quotes_a_plugins_error_code_escaped(self):
+        # A plugin's CheckError subclass names its own code: a newline in it started a line of its own.
+        evaluation = self.evaluation(verdict=Outcome.ERROR, error="plugin_down\nPASS c: ok (", reason="down")
+        assert evaluation.to_text() == (
+            "ERROR c: down (error=plugin_down\\x0aPASS c: ok (, at=2026-11-26T11:00:00.000Z, 1.5ms)"
+        )
+
     def test_text_line_quotes_a_servers_control_characters_escaped(self):
         evaluation = self.evaluation()
         line = evaluation.model_copy(update={"reason": "target said: \x1b[2J\x1b[32mall good\r\nPASS"}).to_text()
