@@ -137,7 +137,7 @@ class Evaluation(BaseModel):
         # too, a Job's log line only here. Printable: a plugin's error class names its own code.
         extras = [] if self.error is None else [f"error={printable(self.error)}"]
         if self.value is not None:
-            extras.append(f"value={format_number(self.value)}")
+            extras.append(f"value={format_value(self.value, self.threshold)}")
         if self.threshold is not None:
             extras.append(f"threshold={format_threshold(self.threshold)}")
         extras.append(f"at={format_time(self.evaluated_at)}")
@@ -362,6 +362,21 @@ def format_number(value: float) -> str:
     if math.isnan(value):
         return "NaN"
     return format(value, ".6g")
+
+
+def format_value(value: float, threshold: Threshold) -> str:
+    """A verdict's value beside its threshold: 6 significant digits, or as many more as it takes (up to the 17 that
+    read it back) not to read as a bound of `threshold`, or 100, that it is not, nor on the bound's other side (a
+    composite's fail at 99.99999999999999 read "value=100")."""
+    if not math.isfinite(value):
+        return format_number(value)
+    bounds = [*(threshold if isinstance(threshold, list) else [] if threshold is None else [threshold]), 100.0]
+    for digits in range(6, 17):
+        text = format(value, f".{digits}g")
+        shown = float(text)
+        if all((shown < bound, shown > bound) == (value < bound, value > bound) for bound in bounds):
+            return text
+    return repr(value)
 
 
 def format_threshold(threshold: Threshold) -> str:

@@ -58,6 +58,7 @@ from analyzer.models import (
     format_number,
     format_threshold,
     format_time,
+    format_value,
     json_safe,
     printable,
     shown,
@@ -976,7 +977,6 @@ async def _render_verdict(
     query_roles = (
         [str(role) for role in roles] if isinstance(roles, list) and len(roles) == len(queries) else [""] * len(queries)
     )
-    value = entry["value"]
     args_hidden = bool(entry.get("args_hidden")) and (decided_by is None or bool(decided_by.params))
     configured = (
         _configured_queries(decided_by, entry["args"])
@@ -991,7 +991,7 @@ async def _render_verdict(
         "configured_queries": configured,
         "misconfigured": misconfigured,
         "at_fault": _advised_fault(at_fault, entry["args"], hidden),
-        "value": "none" if value is None else format_number(value) if math.isfinite(value) else str(value),
+        "value": _value_text(entry),
         "threshold": format_threshold(entry["threshold"]),
         "measures": _measures(entry),
         "evaluated_at": format_time(at) if at is not None else "",
@@ -1034,6 +1034,12 @@ def _configured_queries(check: Check, args: Mapping[str, Any]) -> list[tuple[str
     except ArgError:
         return []
     return check.promql(bound)
+
+
+def _value_text(entry: Mapping[str, Any]) -> str:
+    """The entry's value as the page shows it: as the text line does, never as its threshold or 100 it is not."""
+    value = entry["value"]
+    return "none" if value is None else format_value(value, entry["threshold"]) if math.isfinite(value) else str(value)
 
 
 def _recorded_apart(entry: Mapping[str, Any], reuse_window_s: float) -> str:

@@ -657,8 +657,8 @@ class HttpSmokeCheck(Check):
         if placed:
             # As evidence shows it: a secret arg the base_url places hidden there however short (the scrub leaves
             # one under MIN_HIDDEN_CHARS). Lowercase: a DNS label may hold the mark.
-            marked = self._base.render({**ctx.args, **dict.fromkeys(placed, _CAPTURE_SENTINEL.lower())})
-            shown_base = (marked.origin() + marked.prefix).replace(_CAPTURE_SENTINEL.lower(), REDACTED)
+            marked = self._base.shown(ctx.args, placed, _CAPTURE_SENTINEL.lower())
+            shown_base = marked.replace(_CAPTURE_SENTINEL.lower(), REDACTED)
         values: dict[str, ArgValue] = dict(ctx.args)
         cookie_scopes: dict[str, CookieScope] = {}
         evidence: list[dict[str, Any]] = []

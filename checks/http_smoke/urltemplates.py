@@ -233,6 +233,13 @@ class BaseURLTemplate:
                 )
         return BaseURL(self.scheme, host, self.port, _render_path(self._path, self._names, values))
 
+    def shown(self, values: Mapping[str, ArgValue], secret: frozenset[str], mark: str) -> str:
+        """`origin + prefix` of args `render` accepted, those of `secret` params as `mark` (a path segment's text): the
+        host is not judged again, where a mark longer than the value would make a label or the host too long."""
+        host = _fill(self._host, self._names, lambda n: mark if n in secret else render_value(values[n]))
+        origin = BaseURL(self.scheme, host.strip("[]"), self.port, "").origin()
+        return origin + _render_path(self._path, self._names, {**values, **dict.fromkeys(secret, mark)})
+
 
 class PathTemplate:
     """A request path starting with `/`; each placeholder becomes escaped text inside one segment."""

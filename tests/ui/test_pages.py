@@ -16,7 +16,7 @@ import yaml
 from analyzer.catalog import build_catalog, load_catalog
 from analyzer.registry import Registry
 from analyzer.settings import Settings
-from analyzer.ui.pages import _changed_since, _measures
+from analyzer.ui.pages import _changed_since, _measures, _value_text
 from analyzer.web import create_app
 from checks.prometheus import PrometheusCheck
 from tests.ui.support import TOKEN, checks, serve
@@ -312,6 +312,20 @@ class TestFacts:
         rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", table)
         assert rows == [("health", "pass", "200"), ("burst", "pass", "200"), ("hostile", "fail", "200")]
         assert "<div>status: expected 500, got 200</div>" in table
+
+    @pytest.mark.parametrize(
+        ("value", "threshold", "shown"),
+        [
+            # A composite's fail at weights 1e17 and 1: the page read "value 100", every member passing.
+            (99.99999999999999, 80.0, "99.99999999999999"),
+            (79.9999999, 80.0, "79.9999999"),
+            (0.5, [0.1, 0.9], "0.5"),
+            (None, 80.0, "none"),
+            (float("inf"), 80.0, "inf"),
+        ],
+    )
+    def test_a_value_never_reads_as_its_threshold_or_100_it_is_not(self, value, threshold, shown):
+        assert _value_text({"value": value, "threshold": threshold}) == shown
 
     def test_no_value_no_caption(self, served, prometheus):
         page = get(served, f"/ui/checks/error-rate/run?canary_hash=nosuch&at={prometheus.anchor}", headers=BEARER).text

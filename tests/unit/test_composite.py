@@ -688,6 +688,13 @@ class TestCombiningScores:
         [
             (["p:1", "f:2"], {"pass_score": 50}, "(pass at 50): "),
             (["p:1", "f:2"], {"pass_score": 50, "warning_score": 30}, "(pass at 50, inconclusive from 30): "),
+            # A score that needs no more shows 6 digits; a warning_score that 6 would round shows every digit (the
+            # rule read "inconclusive from 50", and a score of 49.99999995 was inconclusive).
+            (
+                ["p:1", "f:2"],
+                {"pass_score": 50, "warning_score": 49.9999999},
+                "score 33.3333 of 100 (pass at 50, inconclusive from 49.9999999): ",
+            ),
             (["p:1", "i:1"], {"pass_score": 60}, "(pass at 60; up to 100 if the inconclusive members pass): "),
             (
                 ["p:1", "e:1"],
@@ -728,6 +735,8 @@ class TestCombiningScores:
             # A critical member failing, its share a millionth: "score 100 of 100 (pass at 80)" and a fail.
             (["p:1e6", "!f:1"], {"pass_score": 80}, "fail", "score 99.9999 of 100 (pass at 80): "),
             (["p:1e9", "!f:1"], {"pass_score": 80}, "fail", "score 99.9999999 of 100 (pass at 80): "),
+            # One digit more than 6, not two: 66.6666667 would do too, but says more than it takes.
+            (["p:2", "f:1"], {"pass_score": 66.6667}, "fail", "score 66.66667 of 100 (pass at 66.6667): "),
             # As many digits as a float holds: 17.
             (["p:1e17", "!f:1"], {"pass_score": 80}, "fail", "score 99.999999999999999 of 100 (pass at 80): "),
             (["p:1e17", "f:1"], {"pass_score": 100}, "fail", "score 99.999999999999999 of 100 (pass at 100): "),

@@ -1415,6 +1415,26 @@ class TestSecretHostArgs:
         assert refused.value.message.startswith("args make a host of 328 characters, starting '<redacted>.yyyy")
         assert "s3cr3t" not in refused.value.message
 
+    async def test_a_short_secret_label_beside_a_long_one_is_judged(self, run, respx_mock):
+        # The evidence's base was rendered with each secret label as a 25-character mark, which made this valid host
+        # (a label of 63) invalid: every evaluation was `internal_error` on args the 400 had accepted.
+        host = "ab" + "c" * 61 + ".shop.svc"
+        respx_mock.get(f"http://{host}/").mock(return_value=httpx.Response(200))
+        check = {
+            "name": "smoke",
+            "kind": "http_smoke",
+            "base_url": "http://{{ tok }}{{ x }}.shop.svc",
+            "allowed_hosts": ["*.shop.svc"],
+            "params": {
+                "tok": {"type": "dns_label", "required": True, "secret": True},
+                "x": {"type": "dns_label", "required": True},
+            },
+            "steps": [{"name": "s", "path": "/"}],
+        }
+        evaluation = await run(check, {"tok": "ab", "x": "c" * 61})
+        assert (evaluation.verdict, evaluation.error) == (Outcome.PASS, None)
+        assert evaluation.details["steps"][0]["request"]["url"] == f"http://<redacted>{'c' * 61}.shop.svc/"
+
     @staticmethod
     def scorecard(secret: bool) -> dict[str, Any]:
         """A composite passing its params on to a smoke check whose host they make, `b` a secret of its own."""

@@ -93,6 +93,30 @@ class TestEvaluationJson:
         line = self.evaluation(value=0.5, threshold=[0.1, 0.9]).to_text()
         assert line == "INCONCLUSIVE c: r (value=0.5, threshold=[0.1, 0.9], at=2026-11-26T11:00:00.000Z, 1.5ms)"
 
+    @pytest.mark.parametrize(
+        ("value", "threshold", "shown"),
+        [
+            # A composite's fail at weights 1e17 and 1: read "value=100", every member passing.
+            (99.99999999999999, 80.0, "value=99.99999999999999, threshold=80"),
+            # Under its threshold by less than 6 digits show: read as at it.
+            (79.9999999, 80.0, "value=79.9999999, threshold=80"),
+            (80.0000001, 80.0, "value=80.0000001, threshold=80"),
+            (0.30000000000000004, 0.3, "value=0.30000000000000004, threshold=0.3"),
+            (0.8999999, [0.1, 0.9], "value=0.8999999, threshold=[0.1, 0.9]"),
+            (0.1000001, [0.1, 0.9], "value=0.1000001, threshold=[0.1, 0.9]"),
+            # Only as many digits as it takes; none more where 6 read on the right side.
+            (66.666666666, 66.6667, "value=66.66667, threshold=66.6667"),
+            (33.333333333, 80.0, "value=33.3333, threshold=80"),
+            (80.0, 80.0, "value=80, threshold=80"),
+            (100.0, None, "value=100, at="),
+            (1234567.8, 5.0, "value=1.23457e+06, threshold=5"),
+            (math.inf, 5.0, "value=inf, threshold=5"),
+            (math.nan, 5.0, "value=NaN, threshold=5"),
+        ],
+    )
+    def test_text_line_never_shows_a_value_as_its_threshold_or_100_it_is_not(self, value, threshold, shown):
+        assert shown in self.evaluation(value=value, threshold=threshold).to_text()
+
     def test_text_line_of_an_error_names_its_code_first(self):
         line = self.evaluation(verdict=Outcome.ERROR, error="source_unavailable", reason="unreachable").to_text()
         assert line == "ERROR c: unreachable (error=source_unavailable, at=2026-11-26T11:00:00.000Z, 1.5ms)"
