@@ -91,7 +91,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
             unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
-    problems += _self_containing(paths) + _cycle_problems(templates)
+    problems += alias_problems(paths) + _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -2209,20 +2209,25 @@ def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) ->
 
 
 # The context of the ComposerError `_LocatingGoYamlLoader` raises for an alias inside its own anchor (go-yaml refuses
-# the file, and so kubectl): PyYAML's own ComposerErrors (an undefined alias) are the catalog loader's to report.
+# the file, and so kubectl); an undefined alias is found before (`_undefined_aliases`), each where it is written.
 _SELF_CONTAINING = "while composing an alias inside its own anchor"
 
 
-def _self_containing(paths: Sequence[Path]) -> list[str]:
-    """A problem for each YAML file under `paths` holding an alias inside its own anchor: kubectl refuses it, and
-    validate reads none of its objects (a recursive value would have no end)."""
+def alias_problems(paths: Sequence[Path]) -> list[str]:
+    """A problem for each YAML file under `paths` holding an alias inside its own anchor, or an alias of no anchor
+    written before it in its document (one of an earlier document too): kubectl refuses the file, and validate reads
+    none of its objects (a recursive value would have no end)."""
     problems = []
     for root in paths:
         for file in _yaml_files(root):
             try:
                 text = file.read_text(encoding="utf-8")
                 # An alias is written with a `*`: a file without one is read once only, by `_documents`.
-                if "*" in text:
+                if "*" not in text:
+                    continue
+                undefined = _undefined_aliases(text)
+                problems += [f"{_at(str(file), line)}: {problem}" for line, problem in undefined]
+                if not undefined:
                     list(yaml.load_all(text, Loader=_LocatingGoYamlLoader))
             except yaml.composer.ComposerError as exc:
                 if exc.context != _SELF_CONTAINING:
@@ -2234,6 +2239,36 @@ def _self_containing(paths: Sequence[Path]) -> list[str]:
                 )
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
+    return problems
+
+
+def _undefined_aliases(text: str) -> list[tuple[int | None, str]]:
+    """(line, problem) of each alias of a YAML stream naming no anchor written before it in its document (go-yaml:
+    "unknown anchor referenced"), said so when an earlier document writes it: an anchor ends with its document."""
+    problems = []
+    earlier: set[str] = set()
+    anchors: set[str] = set()
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            earlier |= anchors
+            anchors = set()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor not in anchors:
+            where = (
+                f"&{event.anchor} is written in an earlier document, and an anchor holds only in its own (`---` "
+                "ends it)"
+                if event.anchor in earlier
+                else f"no &{event.anchor} is written before it in its document"
+            )
+            problems.append(
+                (
+                    event.start_mark.line + 1 if event.start_mark is not None else None,
+                    f"alias *{event.anchor} names no anchor: {where}: kubectl refuses the file (go-yaml: unknown "
+                    f"anchor '{event.anchor}' referenced), and validate reads none of its objects; write the value "
+                    "out",
+                )
+            )
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            anchors.add(event.anchor)
     return problems
 
 

@@ -833,6 +833,54 @@ class TestProblemsNameTheirLine:
         assert result.returncode == 6, result.stdout + result.stderr
         assert f"  - {said}" in result.stderr, result.stderr
 
+    ANCHORED = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: a}\nspec:\n  metrics:\n"
+        "  - name: errors\n    provider: &p\n      web: {url: 'http://analyzer.argo-rollouts.svc:8080/x'}\n"
+    )
+
+    def test_an_alias_of_an_anchor_of_an_earlier_document(self, tmp_path):
+        # Before: template_problems said nothing, and validate only "invalid YAML at line 16, column 15".
+        text = (
+            self.ANCHORED
+            + "---\n"
+            + self.ANCHORED.replace("{name: a}", "{name: b}").replace(
+                "&p\n      web: {url: 'http://analyzer.argo-rollouts.svc:8080/x'}\n", "*p\n"
+            )
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        assert numbered(text)[16] == "    provider: *p"
+        said = (
+            f"{file}:16: alias *p names no anchor: &p is written in an earlier document, and an anchor holds only in "
+            "its own (`---` ends it): kubectl refuses the file (go-yaml: unknown anchor 'p' referenced), and validate "
+            "reads none of its objects; write the value out"
+        )
+        assert template_problems([tmp_path], self.catalog()) == [said]
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"  - {said}" in result.stderr, result.stderr
+
+    def test_each_alias_of_no_anchor_is_named(self, tmp_path):
+        text = self.ANCHORED + "    interval: *q\n  - name: latency\n    provider: *r\n"
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        assert [problem.partition(": kubectl")[0] for problem in template_problems([tmp_path], self.catalog())] == [
+            f"{file}:9: alias *q names no anchor: no &q is written before it in its document",
+            f"{file}:11: alias *r names no anchor: no &r is written before it in its document",
+        ]
+
+    def test_an_alias_of_an_anchor_of_its_own_document_is_read(self, tmp_path):
+        # The same anchor written again in the second document: each alias names its own document's.
+        text = (
+            self.ANCHORED
+            + "---\n"
+            + self.ANCHORED.replace("{name: a}", "{name: b}")
+            + "  - name: latency\n    provider: *p\n"
+        )
+        (tmp_path / "templates.yaml").write_text(text)
+        assert [p for p in template_problems([tmp_path], self.catalog()) if "alias" in p] == []
+
     def test_the_validate_command_says_them(self, tmp_path):
         text = (
             "# one template\n\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\n"
