@@ -91,7 +91,7 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
             unknown |= {ref} if analysis.cycle or any(other not in by_ref for other in analysis.refs) else set()
             for other in analysis.refs:
                 declared.setdefault(ref, set()).update(_arg_names(by_ref.get(other, {})))
-    problems += _self_containing(paths) + _cycle_problems(templates)
+    problems += alias_problems(paths) + _cycle_problems(templates)
     for origin, template in templates:
         name = (template.get("metadata") or {}).get("name", "?")
         spec = template.get("spec") or {}
@@ -129,8 +129,9 @@ def template_problems(paths: Sequence[Path], catalog: Catalog, settings: Setting
                     + _foreign_tag_problems(metric, known)
                     + _provider_shape_problems(metric)
                     + _argo_refusals(metric)
+                    + _provider_refusals(metric, judged)
                     + _metric_problems(metric, catalog, judged, settings, services)
-                    + _job_problems(metric, catalog)
+                    + _job_problems(metric, catalog, judged)
                 )
                 problems += [f"{where}: {problem}" for problem in found]
     for origin, document, analysis in analyses:
@@ -230,6 +231,7 @@ def _analysis_run_problems(
             + _foreign_tag_problems(metric, frozenset(args))
             + _provider_shape_problems(metric)
             + _argo_refusals(filled)
+            + _provider_refusals(filled, judged)
             + _metric_problems(filled, catalog, judged, settings, services)
         )
         at = f"{_at(origin, metric)}: {named}, metric {metric.get('name', '?')!r}{shown}"
@@ -2209,20 +2211,25 @@ def _construct_located_list(loader: yaml.SafeLoader, node: yaml.SequenceNode) ->
 
 
 # The context of the ComposerError `_LocatingGoYamlLoader` raises for an alias inside its own anchor (go-yaml refuses
-# the file, and so kubectl): PyYAML's own ComposerErrors (an undefined alias) are the catalog loader's to report.
+# the file, and so kubectl); an undefined alias is found before (`_undefined_aliases`), each where it is written.
 _SELF_CONTAINING = "while composing an alias inside its own anchor"
 
 
-def _self_containing(paths: Sequence[Path]) -> list[str]:
-    """A problem for each YAML file under `paths` holding an alias inside its own anchor: kubectl refuses it, and
-    validate reads none of its objects (a recursive value would have no end)."""
+def alias_problems(paths: Sequence[Path]) -> list[str]:
+    """A problem for each YAML file under `paths` holding an alias inside its own anchor, or an alias of no anchor
+    written before it in its document (one of an earlier document too): kubectl refuses the file, and validate reads
+    none of its objects (a recursive value would have no end)."""
     problems = []
     for root in paths:
         for file in _yaml_files(root):
             try:
                 text = file.read_text(encoding="utf-8")
                 # An alias is written with a `*`: a file without one is read once only, by `_documents`.
-                if "*" in text:
+                if "*" not in text:
+                    continue
+                undefined = _undefined_aliases(text)
+                problems += [f"{_at(str(file), line)}: {problem}" for line, problem in undefined]
+                if not undefined:
                     list(yaml.load_all(text, Loader=_LocatingGoYamlLoader))
             except yaml.composer.ComposerError as exc:
                 if exc.context != _SELF_CONTAINING:
@@ -2234,6 +2241,36 @@ def _self_containing(paths: Sequence[Path]) -> list[str]:
                 )
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
+    return problems
+
+
+def _undefined_aliases(text: str) -> list[tuple[int | None, str]]:
+    """(line, problem) of each alias of a YAML stream naming no anchor written before it in its document (go-yaml:
+    "unknown anchor referenced"), said so when an earlier document writes it: an anchor ends with its document."""
+    problems = []
+    earlier: set[str] = set()
+    anchors: set[str] = set()
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            earlier |= anchors
+            anchors = set()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor not in anchors:
+            where = (
+                f"&{event.anchor} is written in an earlier document, and an anchor holds only in its own (`---` "
+                "ends it)"
+                if event.anchor in earlier
+                else f"no &{event.anchor} is written before it in its document"
+            )
+            problems.append(
+                (
+                    event.start_mark.line + 1 if event.start_mark is not None else None,
+                    f"alias *{event.anchor} names no anchor: {where}: kubectl refuses the file (go-yaml: unknown "
+                    f"anchor '{event.anchor}' referenced), and validate reads none of its objects; write the value "
+                    "out",
+                )
+            )
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            anchors.add(event.anchor)
     return problems
 
 
@@ -2541,7 +2578,10 @@ def _provider_shape_problems(metric: dict[str, Any]) -> list[str]:
     problems = list(misspelt)
     for key, value in provider.items():
         if key not in _PROVIDERS:
-            close = difflib.get_close_matches(str(key), _PROVIDERS, n=1)
+            # `WEB`, `DataDog`: case aside, the provider meant.
+            close = [name for name in _PROVIDERS if name.lower() == str(key).lower()] or difflib.get_close_matches(
+                str(key), _PROVIDERS, n=1
+            )
             hint = f"did you mean {close[0]!r}?" if close else f"its providers: {', '.join(_PROVIDERS)}"
             dropped = f", and where it is dropped instead {_NO_PROVIDER}" if not given else ""
             problems.append(
@@ -2631,6 +2671,117 @@ def _required_absent(provider: str, fields: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _provider_refusals(metric: dict[str, Any], judged: bool) -> list[str]:
+    """What Argo's controller (or the only server it may ask) refuses of a provider at every measurement, a field the
+    CRD leaves optional among them (datadog's query, prometheus' query, graphite's address): every measurement an
+    Error. A field given elsewhere (`{{args.query}}`) is left to where it is filled in."""
+    provider = metric.get("provider")
+    if not isinstance(provider, dict):
+        return []
+    problems = []
+    for key, refusal in (
+        ("datadog", _datadog_refusal),
+        ("prometheus", _prometheus_refusal),
+        ("graphite", _graphite_refusal),
+        ("wavefront", _wavefront_refusal),
+        ("skywalking", _skywalking_refusal),
+    ):
+        fields = provider.get(key)
+        found = refusal(fields) if isinstance(fields, dict) else None
+        if found is not None:
+            problems.append(f"provider's {key} {found}: every measurement would be {_error_outcome(metric, judged)}")
+    return problems
+
+
+def _absent(fields: dict[str, Any], name: str) -> bool:
+    """Whether a provider's field is unset or empty, as Go reads it (the zero value: ""), and not given elsewhere."""
+    value = fields.get(name)
+    return not _given_elsewhere(value) and (value is None or value == "" or value == {})
+
+
+def _datadog_refusal(fields: dict[str, Any]) -> str | None:
+    """The first refusal of Argo's datadog provider as it is made (metricproviders/datadog/datadog.go, findCredentials
+    and validateIncomingProps), with apiVersion v1 unless given (the CRD's default)."""
+    if any(_given_elsewhere(value) for value in fields.values()):
+        return None
+    secret = fields.get("secretRef")
+    if isinstance(secret, dict) and secret.get("namespaced") is True and _absent(secret, "name"):
+        return (
+            "has secretRef.namespaced without secretRef.name: Argo refuses the provider (secret name is required for "
+            "namespaced credentials)"
+        )
+    queries = fields.get("queries")
+    many = len(queries) if isinstance(queries, dict) else 0
+    v1 = fields.get("apiVersion", "v1") == "v1"
+    refusals = [
+        (
+            _absent(fields, "query") and not many,
+            "has neither query nor queries: Argo refuses the provider (Must have either a query or queries)",
+        ),
+        (not _absent(fields, "query") and many > 0, "has both query and queries: Argo refuses the provider"),
+        (
+            v1 and _absent(fields, "query"),
+            "has queries, which apiVersion v1 (the CRD's default) does not read: Argo refuses the provider (Query is "
+            "empty. API Version v1 only supports using the query parameter); set apiVersion: v2",
+        ),
+        (
+            not _absent(fields, "formula") and not many,
+            "has a formula without queries: Argo refuses the provider (Formula are only valid when queries are set)",
+        ),
+        (
+            _absent(fields, "formula") and many > 1,
+            f"has {many} queries without a formula: Argo refuses the provider (When multiple queries are provided "
+            "you must include a formula)",
+        ),
+        (
+            v1 and not _absent(fields, "aggregator"),
+            "has an aggregator, which apiVersion v1 (the CRD's default) does not take: Argo refuses the provider "
+            "(Aggregator is not supported in v1); set apiVersion: v2",
+        ),
+    ]
+    return next((refusal for refused, refusal in refusals if refused), None)
+
+
+def _prometheus_refusal(fields: dict[str, Any]) -> str | None:
+    """An empty query, which Argo sends as it is (metricproviders/prometheus/prometheus.go, executeQuery) and
+    Prometheus answers 400."""
+    if not _absent(fields, "query"):
+        return None
+    return (
+        "has no query: Argo sends an empty one, which Prometheus refuses (400 bad_data: no expression found in input)"
+    )
+
+
+def _graphite_refusal(fields: dict[str, Any]) -> str | None:
+    """No address, which Argo's graphite provider refuses (metricproviders/graphite/graphite.go, NewAPIClient)."""
+    if not _absent(fields, "address"):
+        return None
+    return "has no address: Argo refuses the provider (Graphite address  is not a valid URL)"
+
+
+def _wavefront_refusal(fields: dict[str, Any]) -> str | None:
+    """No address, the key of the token Argo's wavefront provider looks up in its Secret, where no key is empty
+    (metricproviders/wavefront/wavefront.go, NewWavefrontAPI)."""
+    if not _absent(fields, "address"):
+        return None
+    return "has no address: Argo finds no token for it in its Secret (API token not found)"
+
+
+def _skywalking_refusal(fields: dict[str, Any]) -> str | None:
+    """An interval Go cannot read (unset: empty), or no address, which Argo's skywalking provider reads as the url
+    `/graphql`, of no scheme (metricproviders/skywalking/skywalking.go, NewSkyWalkingClient)."""
+    interval = fields.get("interval")
+    if not _given_elsewhere(interval):
+        text = interval if isinstance(interval, str) else ""
+        problem = _go_duration_problem(text) if text else "is no Go duration (30s, 1m30s)"
+        if problem is not None:
+            shown = f"interval {text!r}" if text else "no interval"
+            return f'has {shown}: Argo refuses the provider (time: invalid duration "{text}"); write one, e.g. 5m'
+    if _absent(fields, "address"):
+        return 'has no address: Argo posts its query to "/graphql" (unsupported protocol scheme "")'
+    return None
+
+
 def _holders(node: Any, steps: list[str], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """The mappings `steps` lead to from `node` (`a[]` each item of the list a), each with the path written to it;
     none past a step that is absent or of another shape (its own requirement, or the schema's type, says so)."""
@@ -2679,17 +2830,26 @@ def _field_meant(key: str, absent: Iterable[str]) -> str | None:
     Kubernetes habit: `initialDelaySeconds` for `initialDelay`, `timeout` for `timeoutSeconds`), else the closest
     one scoring 0.8 or more (`sucessCondition`; `failureCount` scores 0.79 against `failureCondition`, and may as well
     mean failureLimit); None when there is none, or several of the first kind."""
-    worded = [
-        name
-        for name in absent
-        for longer, shorter in ((key, name), (name, key))
-        if longer.startswith(shorter) and longer[len(shorter) : len(shorter) + 1].isupper()
-    ]
+    worded = [name for name in absent if _a_word_apart(key, name)]
     if worded:
         return worded[0] if len(worded) == 1 else None
     lowered = {name.lower(): name for name in absent}
     close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.8)
     return lowered[close[0]] if close else None
+
+
+def _a_word_apart(key: str, name: str) -> bool:
+    """Whether `key` spells the field `name` with a camelCase word more or less; an all-lowercase key, which shows no
+    word of its own (`initialdelayseconds`, `timeout`), read case aside, its words more any letters."""
+    for longer, shorter in ((key, name), (name, key)):
+        if longer.startswith(shorter) and longer[len(shorter) : len(shorter) + 1].isupper():
+            return True
+    if not key.islower():
+        return False
+    lowered = name.lower()
+    if key.startswith(lowered):
+        return key[len(lowered) :].isalpha()
+    return lowered.startswith(key) and name[len(key) : len(key) + 1].isupper()
 
 
 def _argo_refusals(metric: dict[str, Any]) -> list[str]:
@@ -2991,12 +3151,38 @@ _ASKS_HELP = (
 )
 
 
-def _job_problems(metric: dict[str, Any], catalog: Catalog) -> list[str]:
+def _job_problems(metric: dict[str, Any], catalog: Catalog, judged: bool = True) -> list[str]:
     """A job provider metric's problems: a container running `analyzer run NAME --arg KEY=VALUE ...` for a check the
-    catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md)."""
+    catalog lacks, an arg the check does not declare or refuses, a required one left out (docs/job-mode.md); a pod
+    Kubernetes refuses in a Job, which Argo then creates at no measurement (each an Error, `judged` or not)."""
     job = _provider(metric, "job")
-    problems, _ = _job_spec_findings(job.get("spec") if isinstance(job, dict) else None, catalog)
+    problems, _ = _job_spec_findings(
+        job.get("spec") if isinstance(job, dict) else None, catalog, outcome=_error_outcome(metric, judged)
+    )
     return problems
+
+
+# The restartPolicy values Kubernetes takes of a Job's pod (unset, the pod's default is Always).
+_JOB_RESTART_POLICIES = ("Never", "OnFailure")
+
+
+def _pod_refusals(pod: dict[str, Any], containers: list[tuple[bool, dict[str, Any]]], named: bool) -> list[str]:
+    """What Kubernetes' validation of a Job refuses of its pod, certainly: a restartPolicy other than Never or
+    OnFailure (unset, Always), a container (an init one too) without its image."""
+    refused = []
+    policy = pod.get("restartPolicy")
+    if not _given_elsewhere(policy) and policy not in _JOB_RESTART_POLICIES:
+        shown = "no restartPolicy (the pod's default, Always)" if policy in (None, "") else f"restartPolicy {policy!r}"
+        refused.append(
+            f"the Job's pod has {shown}: Kubernetes takes only Never or OnFailure in a Job (spec.template.spec."
+            f"restartPolicy: Unsupported value); write restartPolicy: Never"
+        )
+    refused += [
+        f"{_container_label(container, is_init, named)} has no image: Kubernetes requires one (image: Required value)"
+        for is_init, container in containers
+        if container.get("image") in (None, "")
+    ]
+    return refused
 
 
 @dataclass(frozen=True)
@@ -3010,13 +3196,16 @@ class _Idle:
     note_of_own: bool = False
 
 
-def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[list[str], list[str]]:
+def _job_spec_findings(
+    spec: Any, catalog: Catalog, own: bool = False, outcome: str = ""
+) -> tuple[list[str], list[str]]:
     """(problems, notes) of the containers of a Job's `spec`, its init containers too, each with what it does to a job
     metric's measurement, or to a Job of its `own`: one that runs `analyzer run` wrongly (see `_job_problems`), or as a
     native sidecar, whose exit decides nothing; one that certainly runs no check and fails or never ends; one that
     exits 0 running no check while no other container runs or may run one (Kubernetes calls a Job Complete when its
     init containers, then its containers, all exit 0: that is all Argo reads); the check's deadline that the Job's
-    `activeDeadlineSeconds` does not exceed; a Job that retries the check's fail or inconclusive (`_retry_problems`)."""
+    `activeDeadlineSeconds` does not exceed; a Job that retries the check's fail or inconclusive (`_retry_problems`);
+    a pod Kubernetes refuses in a Job (`_pod_refusals`), with what a job metric's measurement then is: its `outcome`."""
     consequence = _OWN_JOB_EXIT_2 if own else _JOB_EXIT_2
     failed, passed = _NO_CHECK_OF_OWN if own else _NO_CHECK_OF_METRIC
     pod = ((spec.get("template") or {}).get("spec")) if isinstance(spec, dict) else None
@@ -3024,7 +3213,13 @@ def _job_spec_findings(spec: Any, catalog: Catalog, own: bool = False) -> tuple[
     init = [c for c in _listed(pod.get("initContainers")) if isinstance(c, dict)]
     main = [c for c in _listed(pod.get("containers")) if isinstance(c, dict)]
     named = len(init) + len(main) > 1
-    problems: list[str] = []
+    refused = "kubectl apply fails" if own else f"Argo creates it at no measurement, each {outcome}"
+    problems = [
+        f"{problem}: the Job is refused ({refused})"
+        for problem in (
+            _pod_refusals(pod, [(True, c) for c in init] + [(False, c) for c in main], named) if pod else []
+        )
+    ]
     notes: list[str] = []
     idle: list[_Idle] = []
     # The checks the Job's containers run, in their order: (init container or not, container, words after `run`).

@@ -1247,8 +1247,9 @@ def _counted(count: int, noun: str) -> str:
 
 
 def _validate(paths: list[Path]) -> int:
+    from analyzer.argo_templates import alias_problems
     from analyzer.catalog import load_catalog
-    from analyzer.errors import InvalidCatalog
+    from analyzer.errors import ConfigError, InvalidCatalog
     from analyzer.promql_syntax import ADVICE, syntax_problems
     from analyzer.registry import Registry
 
@@ -1266,6 +1267,13 @@ def _validate(paths: list[Path]) -> int:
             _error(str(exc))
         _templates_invalid(paths, exc.valid_part)
         return EXIT_INVALID_CATALOG
+    except ConfigError as exc:
+        # A manifest holding an alias go-yaml refuses parses as no catalog file either: PyYAML's words say neither
+        # which alias (`FILE:LINE`) nor that an anchor ends with its document.
+        aliased = [problem for problem in alias_problems(paths) if problem not in exc.problems]
+        if aliased:
+            raise ConfigError("the catalog is invalid", [*exc.problems, *aliased]) from exc
+        raise
     for warning in catalog.warnings:
         _say(f"warning: {warning}")
     unparsed = syntax_problems(catalog)

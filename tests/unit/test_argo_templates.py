@@ -833,6 +833,54 @@ class TestProblemsNameTheirLine:
         assert result.returncode == 6, result.stdout + result.stderr
         assert f"  - {said}" in result.stderr, result.stderr
 
+    ANCHORED = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: a}\nspec:\n  metrics:\n"
+        "  - name: errors\n    provider: &p\n      web: {url: 'http://analyzer.argo-rollouts.svc:8080/x'}\n"
+    )
+
+    def test_an_alias_of_an_anchor_of_an_earlier_document(self, tmp_path):
+        # Before: template_problems said nothing, and validate only "invalid YAML at line 16, column 15".
+        text = (
+            self.ANCHORED
+            + "---\n"
+            + self.ANCHORED.replace("{name: a}", "{name: b}").replace(
+                "&p\n      web: {url: 'http://analyzer.argo-rollouts.svc:8080/x'}\n", "*p\n"
+            )
+        )
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        assert numbered(text)[16] == "    provider: *p"
+        said = (
+            f"{file}:16: alias *p names no anchor: &p is written in an earlier document, and an anchor holds only in "
+            "its own (`---` ends it): kubectl refuses the file (go-yaml: unknown anchor 'p' referenced), and validate "
+            "reads none of its objects; write the value out"
+        )
+        assert template_problems([tmp_path], self.catalog()) == [said]
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert f"  - {said}" in result.stderr, result.stderr
+
+    def test_each_alias_of_no_anchor_is_named(self, tmp_path):
+        text = self.ANCHORED + "    interval: *q\n  - name: latency\n    provider: *r\n"
+        file = tmp_path / "templates.yaml"
+        file.write_text(text)
+        assert [problem.partition(": kubectl")[0] for problem in template_problems([tmp_path], self.catalog())] == [
+            f"{file}:9: alias *q names no anchor: no &q is written before it in its document",
+            f"{file}:11: alias *r names no anchor: no &r is written before it in its document",
+        ]
+
+    def test_an_alias_of_an_anchor_of_its_own_document_is_read(self, tmp_path):
+        # The same anchor written again in the second document: each alias names its own document's.
+        text = (
+            self.ANCHORED
+            + "---\n"
+            + self.ANCHORED.replace("{name: a}", "{name: b}")
+            + "  - name: latency\n    provider: *p\n"
+        )
+        (tmp_path / "templates.yaml").write_text(text)
+        assert [p for p in template_problems([tmp_path], self.catalog()) if "alias" in p] == []
+
     def test_the_validate_command_says_them(self, tmp_path):
         text = (
             "# one template\n\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: payments}\n"
@@ -3455,6 +3503,12 @@ class TestFieldsMisspelt:
             (["provider", "web"], "timeout", "timeoutSeconds"),
             # 0.84 against consecutiveErrorLimit: at the cutoff of 0.8 or above.
             ([], "consecutiveErrors", "consecutiveErrorLimit"),
+            # All lowercase, which shows no word of its own: read case aside.
+            ([], "initialdelayseconds", "initialDelay"),
+            ([], "intervalseconds", "interval"),
+            ([], "successcondition", "successCondition"),
+            (["provider", "web"], "timeout", "timeoutSeconds"),
+            (["provider", "web"], "timeoutseconds", "timeoutSeconds"),
         ],
     )
     def test_the_common_misspellings_are_named(self, tmp_path, where, field, meant):
@@ -3465,17 +3519,28 @@ class TestFieldsMisspelt:
         for key in where:
             holder = holder[key]
         holder.pop(meant, None)
-        holder[field] = "30s" if field != "consecutiveErrors" else 2
+        holder[field] = "30s" if field not in ("consecutiveErrors", "successcondition") else 2
         found = problems(tmp_path, odd)
         at = ".".join([*where, ""]) if where else ""
         what = "field of Argo Rollouts' web provider" if where else "field of an Argo Rollouts metric"
         said = f"metric 'errors': {at}{field} is no {what}; did you mean {meant!r}? kubectl apply refuses a field"
         assert [p for p in found if said in p], found
 
+    @pytest.mark.parametrize("written", ["WEB", "Datadog", "NEWRELIC"])
+    def test_a_provider_written_in_other_case(self, tmp_path, written):
+        # Before: `WEB` got no hint (no close match, case counted), only the list of providers.
+        odd = template(f"{ANALYZER}/api/v1/checks/payments-error-rate/run?canary_hash={{{{args.canary-hash}}}}")
+        meant = next(name for name in argo_templates._PROVIDERS if name.lower() == written.lower())
+        odd["spec"]["metrics"][0]["provider"] = {written: odd["spec"]["metrics"][0]["provider"]["web"]}
+        (found,) = problems(tmp_path, odd)
+        assert f"provider {written!r} is no provider of Argo Rollouts' CRD (did you mean {meant!r}?)" in found, found
+
     @pytest.mark.parametrize(
         "field",
         [
             "failureCount",  # 0.79 against failureCondition, and may as well mean failureLimit
+            "failurecount",
+            "failure",  # failureLimit or failureCondition: a word less of two
             "json",  # jsonBody or jsonPath: a word less of two
             "delay",
         ],
@@ -3549,7 +3614,7 @@ OTHER_PROVIDERS = {
     "newRelic": {"query": "SELECT count(*) FROM Transaction"},
     "plugin": {"argoproj-labs/metric": {"query": "x"}},
     "prometheus": {"address": "http://prometheus:9090", "query": "up", "headers": [{"key": "X-Org", "value": "1"}]},
-    "skywalking": {"address": "http://skywalking:12800", "query": "x"},
+    "skywalking": {"address": "http://skywalking:12800", "query": "x", "interval": "5m"},
     "wavefront": {"address": "wavefront:443", "query": "ts(errors)"},
 }
 
@@ -3651,10 +3716,10 @@ class TestRequiredFieldsOfOtherProviders:
             "apply fails)"
         ), found
 
-    @pytest.mark.parametrize("provider", ["prometheus", "datadog", "graphite", "influxdb", "skywalking", "wavefront"])
-    def test_a_provider_the_crd_requires_nothing_of(self, tmp_path, provider):
-        # What the provider needs at run time is its own (Argo measures an Error there): no rule invented here.
-        odd = self.of(provider, {})
+    def test_a_provider_the_crd_requires_nothing_of(self, tmp_path):
+        # What influxdb needs at run time is in its Secret, and what its server makes of an empty query its own: no
+        # rule invented here (those Argo refuses of the others: TestProvidersArgoRefusesAtEachMeasurement).
+        odd = self.of("influxdb", {})
         assert not list(_crd_validator("AnalysisTemplate").iter_errors(odd))
         assert problems(tmp_path, odd) == []
 
@@ -3703,6 +3768,94 @@ class TestRequiredFieldsOfOtherProviders:
             ": provider's cloudWatch has no metricDataQueries: Argo Rollouts' CRD schema requires it (kubectl apply "
             "fails)"
         ), found
+
+
+class TestProvidersArgoRefusesAtEachMeasurement:
+    """A provider lacking what Argo's controller refuses to measure without, though the CRD leaves it optional
+    (datadog's query, prometheus' query, graphite's address), is named: every measurement would be an Error."""
+
+    ERRORS = "every measurement would be an Error, and the rollout aborts after five"
+
+    @pytest.mark.parametrize(
+        ("provider", "fields", "said"),
+        [
+            ("datadog", {}, "has neither query nor queries: Argo refuses the provider (Must have either a query"),
+            ("datadog", {"query": ""}, "has neither query nor queries"),
+            ("datadog", {"queries": {}}, "has neither query nor queries"),
+            ("datadog", {"queries": {"a": "sum:errors{*}"}}, "has queries, which apiVersion v1 (the CRD's default)"),
+            ("datadog", {"apiVersion": "v1", "queries": {"a": "x"}}, "has queries, which apiVersion v1"),
+            ("datadog", {"apiVersion": "v2", "query": "x", "queries": {"a": "x"}}, "has both query and queries"),
+            ("datadog", {"query": "x", "formula": "a"}, "has a formula without queries"),
+            ("datadog", {"apiVersion": "v2", "queries": {"a": "x", "b": "y"}}, "has 2 queries without a formula"),
+            ("datadog", {"query": "x", "aggregator": "avg"}, "has an aggregator, which apiVersion v1"),
+            (
+                "datadog",
+                {"query": "x", "secretRef": {"namespaced": True}},
+                "has secretRef.namespaced without secretRef.name",
+            ),
+            ("prometheus", {"address": "http://prometheus:9090"}, "has no query: Argo sends an empty one, which Pro"),
+            ("prometheus", {"address": "http://prometheus:9090", "query": ""}, "has no query"),
+            ("graphite", {"query": "target=errors"}, "has no address: Argo refuses the provider (Graphite address"),
+            ("wavefront", {"query": "ts(errors)"}, "has no address: Argo finds no token for it in its Secret"),
+            ("skywalking", {"address": "http://s:12800", "query": "x"}, "has no interval: Argo refuses the provider"),
+            ("skywalking", {"address": "http://s:12800", "query": "x", "interval": "5"}, "has interval '5': Argo"),
+            ("skywalking", {"query": "x", "interval": "5m"}, 'has no address: Argo posts its query to "/graphql"'),
+        ],
+    )
+    def test_what_argo_refuses_is_named(self, tmp_path, provider, fields, said):
+        # Before: exit 0; the CRD takes each of them (kubectl apply passes), Argo errs at every measurement.
+        odd = TestRequiredFieldsOfOtherProviders.of(provider, fields)
+        assert not list(_crd_validator("AnalysisTemplate").iter_errors(odd))
+        (found,) = problems(tmp_path, odd)
+        assert found.startswith(
+            f"{tmp_path / 'templates.yaml'}:9: AnalysisTemplate 'payments', metric 'errors': provider's {provider} "
+            f"{said}"
+        ), found
+        assert found.endswith(self.ERRORS), found
+
+    @pytest.mark.parametrize(
+        ("provider", "fields"),
+        [
+            ("datadog", {"query": "sum:errors{*}"}),
+            ("datadog", {"apiVersion": "v2", "queries": {"a": "x"}}),
+            ("datadog", {"apiVersion": "v2", "queries": {"a": "x", "b": "y"}, "formula": "a / b", "aggregator": "avg"}),
+            ("datadog", {"query": "{{args.query}}"}),
+            ("datadog", {"query": "x", "secretRef": {"name": "dd", "namespaced": True}}),
+            ("prometheus", {"query": "{{args.query}}"}),
+            ("graphite", {"address": "{{args.graphite}}"}),
+            ("skywalking", {"address": "http://s:12800", "query": "x", "interval": "{{args.interval}}"}),
+        ],
+    )
+    def test_what_argo_takes_is_not_said(self, tmp_path, provider, fields):
+        # A field an arg fills in is judged where it is: the Rollout's or the AnalysisRun's.
+        assert problems(tmp_path, TestRequiredFieldsOfOtherProviders.of(provider, fields)) == []
+
+    def test_a_dry_run_metric_measures_nothing(self, tmp_path):
+        odd = TestRequiredFieldsOfOtherProviders.of("prometheus", {"address": "http://prometheus:9090"})
+        odd["spec"]["dryRun"] = [{"metricName": "errors"}]
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            "has no query: Argo sends an empty one, which Prometheus refuses (400 bad_data: no expression found in "
+            "input): every measurement would be an Error, which the dry run records without stopping the rollout: "
+            "the metric measures nothing"
+        ), found
+
+    def test_an_analysis_run_with_its_args_filled_in(self, tmp_path):
+        run = analysis_run(TestAnalysisRuns.URL, {"name": "query", "value": ""})
+        run["spec"]["metrics"][0]["provider"] = {"datadog": {"query": "{{args.query}}"}}
+        (found,) = written(tmp_path, run)
+        assert "AnalysisRun 'payments-1', metric 'errors' (args: query='')" in found, found
+        assert found.endswith(
+            f"provider's datadog has neither query nor queries: Argo refuses the provider (Must "
+            f"have either a query or queries): {self.ERRORS}"
+        ), found
+
+    def test_validate_exits_6(self, tmp_path):
+        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG))
+        (tmp_path / "at.yaml").write_text(yaml.safe_dump(TestRequiredFieldsOfOtherProviders.of("datadog", {})))
+        result = validate(tmp_path)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert "metric 'errors': provider's datadog has neither query nor queries" in result.stderr
 
 
 def job_template(*containers: dict[str, Any]) -> dict[str, Any]:
@@ -3982,6 +4135,75 @@ def batch_job(kind: str, *containers: dict[str, Any], api_version: str = "batch/
     job = {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": list(containers)}}}
     spec = {"schedule": "*/5 * * * *", "jobTemplate": {"spec": job}} if kind == "CronJob" else job
     return {"apiVersion": api_version, "kind": kind, "metadata": {"name": "gate"}, "spec": spec}
+
+
+class TestPodsKubernetesRefusesInAJob:
+    """A Job's pod whose restartPolicy is not Never or OnFailure (unset: Always), or a container of which has no
+    image, is named: Kubernetes refuses the Job, which Argo then creates at no measurement."""
+
+    RUN = ("run", "payments-error-rate", "--arg", "canary_hash=c0ffee1")
+
+    @staticmethod
+    def metric_problems(tmp_path: Path, job: dict[str, Any]) -> list[str]:
+        return problems(tmp_path, job)
+
+    @pytest.mark.parametrize(
+        ("policy", "shown"),
+        [
+            (None, "no restartPolicy (the pod's default, Always)"),
+            ("Always", "restartPolicy 'Always'"),
+            ("never", "restartPolicy 'never'"),
+        ],
+    )
+    def test_a_restart_policy_kubernetes_refuses(self, tmp_path, policy, shown):
+        # Before: exit 0 (its container runs the check rightly), while every measurement was an Error.
+        odd = job_template(analyzer_container(*self.RUN))
+        pod = odd["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
+        if policy is None:
+            del pod["restartPolicy"]
+        else:
+            pod["restartPolicy"] = policy
+        (found,) = problems(tmp_path, odd)
+        assert found.endswith(
+            f"AnalysisTemplate 'payments-job', metric 'errors': the Job's pod has {shown}: Kubernetes takes only "
+            "Never or OnFailure in a Job (spec.template.spec.restartPolicy: Unsupported value); write restartPolicy: "
+            "Never: the Job is refused (Argo creates it at no measurement, each an Error, and the rollout aborts "
+            "after five)"
+        ), found
+
+    @pytest.mark.parametrize("policy", ["Never", "OnFailure", "{{args.restart}}"])
+    def test_a_restart_policy_kubernetes_takes(self, tmp_path, policy):
+        odd = job_template(analyzer_container(*self.RUN))
+        odd["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]["restartPolicy"] = policy
+        assert [p for p in problems(tmp_path, odd) if "restartPolicy" in p and "refused" in p] == []
+
+    @pytest.mark.parametrize("image", [None, ""])
+    def test_a_container_without_its_image(self, tmp_path, image):
+        init = {"name": "wait", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 5"]}
+        check = analyzer_container(*self.RUN)
+        if image is None:
+            del check["image"]
+        else:
+            check["image"] = image
+        odd = job_template(check)
+        odd["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]["initContainers"] = [init]
+        found = [p for p in problems(tmp_path, odd) if "image" in p]
+        assert [p.partition("metric 'errors': ")[2] for p in found] == [
+            "the Job's container 'check' has no image: Kubernetes requires one (image: Required value): the Job is "
+            "refused (Argo creates it at no measurement, each an Error, and the rollout aborts after five)"
+        ], found
+
+    @pytest.mark.parametrize("kind", ["Job", "CronJob"])
+    def test_a_job_of_its_own(self, tmp_path, kind):
+        job = batch_job(kind, analyzer_container(*self.RUN, image="registry.example.com/platform/analyzer:0.1.0"))
+        pod = (job["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else job["spec"])["template"]["spec"]
+        del pod["restartPolicy"]
+        (found,) = TestJobsOfTheirOwn.problems(tmp_path, job)
+        assert found.endswith(
+            f"{kind} 'gate': the Job's pod has no restartPolicy (the pod's default, Always): Kubernetes takes only "
+            "Never or OnFailure in a Job (spec.template.spec.restartPolicy: Unsupported value); write restartPolicy: "
+            "Never: the Job is refused (kubectl apply fails)"
+        ), found
 
 
 class TestJobsOfTheirOwn:
@@ -5214,8 +5436,7 @@ class TestJobsThatRetryTheVerdict:
             retrying_job(on_exit("Ignore", 5), on_exit("FailJob", 3, 4)),
             retrying_job(on_exit("Count", 3, 4), backoffLimit=0),
             retrying_job(on_exit("FailIndex", 3, 4), backoffLimitPerIndex=1, completionMode="Indexed"),
-            # Unknown here: no restartPolicy (the API server refuses the Job), a limit or codes filled in.
-            retrying_job(restart=None),
+            # Unknown here: a limit or codes filled in (no restartPolicy: TestPodsKubernetesRefusesInAJob).
             retrying_job(backoffLimit="{{args.retries}}"),
             retrying_job({"action": "FailJob", "onExitCodes": {"operator": "In", "values": ["{{args.codes}}"]}}),
         ],
