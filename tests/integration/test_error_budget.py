@@ -962,6 +962,10 @@ CHECKS = [
     sloth_check("slnv", errors_query=unmatched_errors("slnv")),
     sloth_check("slnp", errors_query=unmatched_errors("slnp")),
     sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
+    # The same rules with sloth.errors_query written `sum(...)`, not as the SLO's error_query (grouped by code): its
+    # series match sloth.total_query's, the rules' do not.
+    *(sloth_check(job, name=f"ebr-sloth-{job}-sum-errors") for job in ("slnv", "slby")),
+    sloth_check("slnp", name="ebr-sloth-slnp-sum-errors-gate", min_budget_remaining=0),
     # Sloth's usual sum(...) errors over a total grouped by job (data_error_budget_sloth_label_less.py): no ratio is
     # ever recorded, and the errors' label-less 0 is their own.
     sloth_check(
@@ -1746,6 +1750,39 @@ class TestSlothErrorsMatched:
             "lists it: (sum by (code) (rate(ebr_http_requests_total{"
         ), result.reason
         assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
+
+    async def test_errors_query_not_the_slos_the_rules_api_names_a_rule_that_records_nothing(self, evaluate):
+        # sloth.errors_query `sum(...)` over a rule whose errors are `sum by (code) (...)`. Before: INCONCLUSIVE "no
+        # Sloth ratio_rate6h series although sloth.errors_query counted 0.5 errors/s over 6h: the tool's ratio rule did
+        # not record (its rule group stopped evaluating, fails or is not loaded)": the rules were read without it alone.
+        result = await evaluate("ebr-sloth-slnv-sum-errors")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnv"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+            "lists it: (sum by (code) (rate(ebr_http_requests_total{"
+        ), result.reason
+        assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
+        assert result.reason.endswith(
+            ", and write sloth.errors_query as the SLO's error_query (as set, its series match sloth.total_query's, "
+            "so they could not tell)"
+        ), result.reason
+
+    async def test_errors_query_not_the_slos_holds_no_pass_over_a_rule_recording_0(self, evaluate):
+        # The rule's `sum by (code) (...) or vector(0)` records 0 while the service burns 50x. Before: PASS "no page
+        # tier fires: worst is page tier 1h/5m at 0x (limit 14.4x); budget remaining 100% over 30d".
+        result = await evaluate("ebr-sloth-slby-sum-errors")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+        ), result.reason
+        assert "a burning service read as clean" in result.reason, result.reason
+
+    async def test_errors_query_not_the_slos_holds_no_budget_gate_over_errors_at_0_left_out(self, evaluate):
+        # Before: PASS "budget remaining 100% over 30d": no ratio recorded, sloth.errors_query at 0 matching its total.
+        result = await evaluate("ebr-sloth-slnp-sum-errors-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert 'its error side answers 0 over 1h in {code="500"}' in result.reason, result.reason
+        assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
 
     async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_fail_a_budget_gate(self, evaluate):
         # Before: PASS "budget remaining 100%": every window and the period absent, read as no error series.

@@ -3500,17 +3500,44 @@ class TestRulesDivided:
         assert "lists no recording rule slo:sli_error:ratio_rate<window>" not in evaluation.reason, evaluation.reason
         assert f"(the rules API did not tell: {why}; " in evaluation.reason, evaluation.reason
 
-    async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
+    async def test_a_failing_verdict_or_errors_query_that_can_carry_labels_asks_nothing(self, aiohttp_server):
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
         evaluation = await self.run(aiohttp_server, fake, ratio="0.5")
         assert evaluation.verdict is Outcome.FAIL and fake.rules_asked == 0, evaluation.reason
+        # Its own series tell how Sloth divides it (see TestSlothErrorsMatched).
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
-        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        errors = 'sum by (code) (rate(req_total{code=~"5.."}[{{ window }}])) or vector(0)'
         evaluation = await self.run(
             aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
         )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
         assert "rules_divided" not in evaluation.details and fake.sides_asked == 0
+
+    async def test_errors_query_that_carries_no_label_is_no_evidence_of_the_rules_division(self, aiohttp_server):
+        # `sum(...)` matches the total whatever the SLO's error_query groups by. Before: PASS at 0x, the rules unread.
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API lists it: '
+        ), evaluation.reason
+        assert evaluation.reason.endswith(
+            ", and write sloth.errors_query as the SLO's error_query (as set, its series match sloth.total_query's, "
+            "so they could not tell)"
+        ), evaluation.reason
+
+    async def test_errors_query_that_carries_no_label_over_rules_that_cannot_tell_leaves_the_pass(self, aiohttp_server):
+        # No rules API answer: the verdict as judged, without the note a check without errors_query gets.
+        fake = SidesPrometheus([], self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
 
 
 class TestReconcileAbsences:
