@@ -988,6 +988,7 @@ CHECKS = [
     sloth_check("slgone", name="ebr-sloth-slgone-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
     sloth_check("slgone", name="ebr-sloth-slgone", tiers=[ONE_HOUR_PAGE]),
     sloth_check("clean", name="ebr-sloth-clean-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
+    sloth_check("slgone", name="ebr-sloth-slgone-no-total-gate", total_query=None, tiers=[], min_budget_remaining=0),
     sloth_check(
         "slbp",
         name="ebr-sloth-slbp-errors-gate-only",
@@ -1842,6 +1843,16 @@ class TestSlothPeriodUnrecorded:
     async def test_without_a_gate_the_tiers_pass_on_their_windows(self, evaluate):
         result = await evaluate("ebr-sloth-slgone")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert result.details["budget"]["remaining"] is None
+
+    async def test_without_a_total_the_absent_period_is_unknown(self, evaluate):
+        # No count of ratio_rate5m is asked: no window tells traffic either, so nothing reads the absence as zero.
+        result = await evaluate("ebr-sloth-slgone-no-total-gate")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason == (
+            "budget remaining is unknown: no data (no Sloth ratio_rate30d series; without sloth.total_query zero "
+            "errors cannot be told from no traffic) (no_data policy: inconclusive)"
+        )
         assert result.details["budget"]["remaining"] is None
 
     async def test_no_5m_ratio_within_the_period_is_zero_errors(self, evaluate):
