@@ -605,6 +605,8 @@ class ErrorBudgetCheck(Check):
                 for part, query in (
                     (f"probe{index}", probe.query),
                     *((f"probe{index}.{number}", q) for number, q in enumerate(probe.together)),
+                    # A query the windows already send (Pyrra's totals) goes once: QueryBatch.of keeps the first.
+                    *((f"probe{index}.beside{number}", q) for number, q in enumerate(probe.beside)),
                 )
             }
         }

@@ -962,6 +962,15 @@ CHECKS = [
     sloth_check("slnv", errors_query=unmatched_errors("slnv")),
     sloth_check("slnp", errors_query=unmatched_errors("slnp")),
     sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
+    # A canary whose release renamed code to status_code (data_error_budget_renamed.py); the stable pods keep code.
+    {
+        "name": "eb-renamed",
+        "kind": "error_budget",
+        "params": CANARY,
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {part: query.replace("eb-shop", "eb-renamed") for part, query in SHOP_RATIO.items()},
+    },
     # The same rules with sloth.errors_query written `sum(...)`, not as the SLO's error_query (grouped by code): its
     # series match sloth.total_query's, the rules' do not.
     *(sloth_check(job, name=f"ebr-sloth-{job}-sum-errors") for job in ("slnv", "slby")),
@@ -1127,9 +1136,9 @@ class TestCanaryRatio:
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
         # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), the 5m window's blind
         # query (see with_blind_query), and the probes of eb_requests_total and of its labels service,
-        # rollouts_pod_template_hash and code, sent as one query for the windows and the probes and one for the
-        # (optional) period.
-        assert len(result.details["queries"]) == 13
+        # rollouts_pod_template_hash and code, and whether the total's series carry code (count of those that do, and
+        # of all), sent as one query for the windows and the probes and one for the (optional) period.
+        assert len(result.details["queries"]) == 15
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -1148,8 +1157,9 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        # With the 5m window's blind query and the probes of eb_requests_total's labels service and code.
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 20
+        # With the 5m window's blind query, the probes of eb_requests_total's labels service and code, and whether the
+        # total's series carry code, which only the errors select on (count of those that do, and of all).
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 22
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
@@ -1823,6 +1833,30 @@ class TestSlothErrorsMatched:
         result = await evaluate("ebr-sloth-spent-no-total-page")
         assert result.verdict is Outcome.PASS, result.reason
         assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
+
+
+class TestRenamedLabel:
+    """An errors selector's label that none of the total's series carries now counts none of their errors: the
+    metric's other series (the stable pods') carrying it proves nothing of the canary's."""
+
+    async def test_a_label_the_canarys_series_lack_is_a_misconfigured_check(self, evaluate):
+        # Before: PASS "no page tier fires: worst is page tier 1h/5m at 0x" while the canary fails 5% (50x).
+        result = await evaluate("eb-renamed", canary_hash="renamed1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'ratio.errors selector eb_requests_total{service="eb-renamed", rollouts_pod_template_hash="renamed1", '
+            'code=~"5.."}: label code is on none of the series ratio.total selector eb_requests_total{'
+            'service="eb-renamed", rollouts_pod_template_hash="renamed1"} selects now, so it counts none of their '
+            "errors and reads zero errors whatever they fail (a label renamed by a release, code to another name"
+        ), result.reason
+
+    async def test_series_that_carry_it_are_judged(self, evaluate):
+        result = await evaluate("eb-renamed", canary_hash="stable1")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+    async def test_no_series_at_all_is_no_data(self, evaluate):
+        result = await evaluate("eb-renamed", canary_hash="absent1")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
 
 
 class TestSlothPeriodUnrecorded:
