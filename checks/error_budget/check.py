@@ -605,6 +605,8 @@ class ErrorBudgetCheck(Check):
                 for part, query in (
                     (f"probe{index}", probe.query),
                     *((f"probe{index}.{number}", q) for number, q in enumerate(probe.together)),
+                    # A query the windows already send (Pyrra's totals) goes once: QueryBatch.of keeps the first.
+                    *((f"probe{index}.beside{number}", q) for number, q in enumerate(probe.beside)),
                 )
             }
         }
@@ -671,12 +673,16 @@ class ErrorBudgetCheck(Check):
                 verdict = await self._read_rules(ctx, held, windows, period, listed, sent, partial)
         if verdict.outcome is Outcome.PASS and self.sloth is not None and self.sloth.errors_query is None:
             verdict = await self._rules_divided(ctx, verdict)
-        elif verdict.outcome is Outcome.INCONCLUSIVE and self.sloth is not None and self.sloth.errors_query is None:
-            # A rule that divides its errors by no total records nothing, which reads as no data: named when the
-            # rules tell (CheckMisconfigured); else the verdict stands as it was, without what they could not tell.
-            await self._rules_divided(ctx, verdict.model_copy(update={"details": dict(verdict.details)}))
-        elif verdict.outcome is Outcome.PASS and self._gate_unasked(plan):
-            await self._gate_errors_matched(ctx)
+        elif verdict.outcome in (Outcome.PASS, Outcome.INCONCLUSIVE) and self.sloth is not None:
+            if verdict.outcome is Outcome.PASS and self._gate_unasked(plan):
+                await self._gate_errors_matched(ctx)
+            if self._errors_match_any_total(ctx.args):
+                # A rule that divides its errors by no total records nothing, which reads as no data; one whose errors
+                # no total matches records 0 (or nothing) while they burn. sloth.errors_query tells that by its series
+                # only when they can carry labels: one that carries none (`sum(...)` where the SLO's error_query is
+                # `sum by (code) (...)`) matches its total whatever the rule divides. So the rules are read as without
+                # it: what they tell is CheckMisconfigured; else the verdict stands as it was.
+                await self._rules_divided(ctx, verdict.model_copy(update={"details": dict(verdict.details)}))
         if verdict.outcome is Outcome.PASS and (stopped := await self._stopped_now(ctx, plan, windows)) is not None:
             verdict = self._unjudged(stopped[0], {**verdict.details, "presence_now_query": stopped[1]}, partial)
         if warnings:
@@ -750,6 +756,16 @@ class ErrorBudgetCheck(Check):
         }
         return judged
 
+    def _errors_match_any_total(self, args: Mapping[str, ArgValue]) -> bool:
+        """Whether no series of sloth.errors_query can fail to match sloth.total_query's (Sloth's division of the two
+        can carry no label it matches on; also without errors_query, or when the division is unreadable): their
+        series then tell nothing of how the SLO's own ratio rules divide."""
+        queries = self._kept.reader.queries("5m", args, period=False)
+        if "errors" not in queries:
+            return True
+        division = division_sides(f"({queries['errors']})\n/\n({queries['total']})")
+        return division is None or division.label_free
+
     def _gate_unasked(self, plan: MeasurementPlan) -> bool:
         """A Sloth budget gate with sloth.errors_query whose tiers asked no 5m window: the period's ratio averages
         what ratio_rate5m recorded, whose division no window's errors told."""
@@ -776,14 +792,15 @@ class ErrorBudgetCheck(Check):
         reader.errors_matched("5m", queries, batch.split(answer, owned=True))
 
     async def _rules_divided(self, ctx: EvalContext, verdict: Verdict) -> Verdict:
-        """A Sloth SLI's pass without sloth.errors_query once the rules API told what each window's ratio rule divides
-        (see division_sides) and its two sides' series told whether the division drops errors: CheckMisconfigured
-        when an error element with a value above 0 has labels no total element matches (Sloth's `(error_query) /
-        (total_query)` leaves it out: `sum by (code) (...) or vector(0)` over `sum(...)`, `sum(...)` over `sum by
-        (code) (...)`), as _errors_matched tells from sloth.errors_query's series. A division whose sides can carry no
-        label it matches on needs no series. Where they cannot tell (no rules API, no such rule, no division, no total
-        series at this source, a failed or partial query), the pass stands, and its reason and details
-        (`rules_divided`) say why: reading them never turns a pass into anything but that error."""
+        """A Sloth SLI's pass (without sloth.errors_query; evaluate() reads the rest on a copy) once the rules API told
+        what each window's ratio rule divides (see division_sides) and its two sides' series told whether the division
+        drops errors: CheckMisconfigured when an error element with a value above 0 has labels no total element
+        matches (Sloth's `(error_query) / (total_query)` leaves it out: `sum by (code) (...) or vector(0)` over
+        `sum(...)`, `sum(...)` over `sum by (code) (...)`), as _errors_matched tells from sloth.errors_query's series.
+        A division whose sides can carry no label it matches on needs no series. Where they cannot tell (no rules API,
+        no such rule, no division, no total series at this source, a failed or partial query), the pass stands, and
+        its reason and details (`rules_divided`) say why: reading them never turns a pass into anything but that
+        error."""
         reader = self._kept.reader
         assert isinstance(reader, SlothReader)
         source = ctx.prometheus(self.source)
@@ -906,7 +923,13 @@ class ErrorBudgetCheck(Check):
                     dropped = own and (gated or any(_last_value(t) > 0 for t in totals))
                     if _last_value(series) > 0 or (gated and dropped):
                         raise _dropped(
-                            reader.window_rules((), window, ctx.args)[0], window, rule, series, totals, self.period
+                            reader.window_rules((), window, ctx.args)[0],
+                            window,
+                            rule,
+                            series,
+                            totals,
+                            self.period,
+                            errors_set=self.sloth is not None and self.sloth.errors_query is not None,
                         )
                     if dropped and not budget:
                         budget = (
@@ -1543,10 +1566,18 @@ def _bound_order(le: str) -> float:
 
 
 def _dropped(
-    name: str, window: str, rule: RecordingRule, errors: Series, totals: Sequence[Series], period: str
+    name: str,
+    window: str,
+    rule: RecordingRule,
+    errors: Series,
+    totals: Sequence[Series],
+    period: str,
+    *,
+    errors_set: bool = False,
 ) -> CheckMisconfigured:
     """Sloth SLO `name`'s (its window's rule's selector) ratio `rule` leaves out `errors`, whose labels no series of
-    `totals` (its total side's) carries; at 0, what the budget gate over `period` cannot tell."""
+    `totals` (its total side's) carries; at 0, what the budget gate over `period` cannot tell. `errors_set`: the check
+    has sloth.errors_query, which is then not the rule's error side (its own series would have told)."""
     counted = _last_value(errors) > 0
     burned = (
         "a burning service read as clean (Sloth's alerts never fire on them either)"
@@ -1562,6 +1593,12 @@ def _dropped(
         "which divides series with the same labels only, so the rule leaves those errors out (it records the error "
         f"query's fallback alone, 0 for `or vector(0)`, or nothing), {burned}; aggregate the SLO's error_query and "
         "total_query by the same labels (sum(...) both, or sum by (x) (...) both)"
+        + (
+            ", and write sloth.errors_query as the SLO's error_query (as set, its series match sloth.total_query's, "
+            "so they could not tell)"
+            if errors_set
+            else ""
+        )
     )
 
 

@@ -34,6 +34,7 @@ from analyzer.kinds import (
     exceeds,
     format_number,
     label_presence_query,
+    label_written,
     may_answer_without_its_series,
     metric_selectors,
     needed_labels,
@@ -302,7 +303,54 @@ def name_probes(
             label=label,
         )
         for names, label in sorted(users, key=lambda key: key[1] != "")
-    ]
+    ] + _carried_probes(fielded, optional, errors_fields)
+
+
+def _carried_probes(
+    fielded: Sequence[tuple[str, str]], optional: Collection[str], errors_fields: Collection[str]
+) -> list[Probe]:
+    """One probe per label an errors selector needs (see needed_labels) that a selector of the same metric in a total
+    field does not name: while that total's selection has series now, one of them must carry the label, else the
+    errors select none of the events it counts and read zero errors whatever fails (a release that renamed `code`
+    to `status_code` on the canary's series, the stable ones keeping `code`, so the metric still has the label)."""
+    errors = {
+        (field, found.names, found.selector): None
+        for field, query in fielded
+        if field in errors_fields
+        for found in metric_selectors(query)
+        if not any(name in optional for name in found.names)
+    }
+    totals = {
+        (field, found.names, found.selector): None
+        for field, query in fielded
+        if field not in errors_fields
+        for found in metric_selectors(query)
+    }
+    probes = {}
+    for field, names, selector in errors:
+        for total_field, total_names, total in totals:
+            if total_names != names or not total.endswith("}"):
+                continue
+            named = set(needed_labels(total))
+            for label in needed_labels(selector):
+                if label in named:
+                    continue
+                inner = total[total.index("{") + 1 : -1].strip()
+                carrying = f'{total[:-1]}{", " if inner else ""}{label_written(label)}!=""}}'
+                probes[carrying] = Probe(
+                    f"count({carrying})",
+                    (),
+                    f"{field} selector {selector}: label {label} is on none of the series {total_field} selector "
+                    f"{total} selects now, so it counts none of their errors and reads zero errors whatever they fail "
+                    f"(a label renamed by a release, {label} to another name, on these series alone?); select the "
+                    "errors by the label they carry",
+                    beside=(f"count({total})",),
+                    unseen=f"{field} selector {selector}: no series {total_field} selector {total} selects found "
+                    f"with label {label}",
+                    metrics=names,
+                    label=label,
+                )
+    return list(probes.values())
 
 
 class RatioSLI(BaseModel):

@@ -962,6 +962,19 @@ CHECKS = [
     sloth_check("slnv", errors_query=unmatched_errors("slnv")),
     sloth_check("slnp", errors_query=unmatched_errors("slnp")),
     sloth_check("slnv", name="ebr-sloth-slnv-no-total", total_query=None),
+    # A canary whose release renamed code to status_code (data_error_budget_renamed.py); the stable pods keep code.
+    {
+        "name": "eb-renamed",
+        "kind": "error_budget",
+        "params": CANARY,
+        "objective": 99.9,
+        "period": "30d",
+        "ratio": {part: query.replace("eb-shop", "eb-renamed") for part, query in SHOP_RATIO.items()},
+    },
+    # The same rules with sloth.errors_query written `sum(...)`, not as the SLO's error_query (grouped by code): its
+    # series match sloth.total_query's, the rules' do not.
+    *(sloth_check(job, name=f"ebr-sloth-{job}-sum-errors") for job in ("slnv", "slby")),
+    sloth_check("slnp", name="ebr-sloth-slnp-sum-errors-gate", min_budget_remaining=0),
     # Sloth's usual sum(...) errors over a total grouped by job (data_error_budget_sloth_label_less.py): no ratio is
     # ever recorded, and the errors' label-less 0 is their own.
     sloth_check(
@@ -984,6 +997,7 @@ CHECKS = [
     sloth_check("slgone", name="ebr-sloth-slgone-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
     sloth_check("slgone", name="ebr-sloth-slgone", tiers=[ONE_HOUR_PAGE]),
     sloth_check("clean", name="ebr-sloth-clean-gate", tiers=[ONE_HOUR_PAGE], min_budget_remaining=0),
+    sloth_check("slgone", name="ebr-sloth-slgone-no-total-gate", total_query=None, tiers=[], min_budget_remaining=0),
     sloth_check(
         "slbp",
         name="ebr-sloth-slbp-errors-gate-only",
@@ -1122,9 +1136,9 @@ class TestCanaryRatio:
         result = await evaluate("eb-shop-shared-windows", canary_hash="ok1")
         # Windows 1h, 5m, 6h (1h shared by both tiers) plus the period: 4 x (errors, total), the 5m window's blind
         # query (see with_blind_query), and the probes of eb_requests_total and of its labels service,
-        # rollouts_pod_template_hash and code, sent as one query for the windows and the probes and one for the
-        # (optional) period.
-        assert len(result.details["queries"]) == 13
+        # rollouts_pod_template_hash and code, and whether the total's series carry code (count of those that do, and
+        # of all), sent as one query for the windows and the probes and one for the (optional) period.
+        assert len(result.details["queries"]) == 15
         assert prometheus.process.http_requests("/api/v1/query") - before == 2
         assert [w["window"] for w in result.details["windows"]] == ["1h", "5m", "6h"]
 
@@ -1143,8 +1157,9 @@ class TestOneQuery:
         result = await evaluate("eb-billing-gated")
         assert prometheus.process.http_requests("/api/v1/query") - before == 1
         assert result.verdict is Outcome.FAIL  # the overspent 7d budget, as eb-billing-budget
-        # With the 5m window's blind query and the probes of eb_requests_total's labels service and code.
-        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 20
+        # With the 5m window's blind query, the probes of eb_requests_total's labels service and code, and whether the
+        # total's series carry code, which only the errors select on (count of those that do, and of all).
+        assert len(result.details["sent_queries"]) == 1 and len(result.details["queries"]) == 22
         assert windows(result)["3d"]["burn_rate"] == pytest.approx(
             (4200 * 0.0008 + 120 * 0.05) / 4320 / 0.001, rel=1e-6
         )
@@ -1747,6 +1762,39 @@ class TestSlothErrorsMatched:
         ), result.reason
         assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
 
+    async def test_errors_query_not_the_slos_the_rules_api_names_a_rule_that_records_nothing(self, evaluate):
+        # sloth.errors_query `sum(...)` over a rule whose errors are `sum by (code) (...)`. Before: INCONCLUSIVE "no
+        # Sloth ratio_rate6h series although sloth.errors_query counted 0.5 errors/s over 6h: the tool's ratio rule did
+        # not record (its rule group stopped evaluating, fails or is not loaded)": the rules were read without it alone.
+        result = await evaluate("ebr-sloth-slnv-sum-errors")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slnv"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+            "lists it: (sum by (code) (rate(ebr_http_requests_total{"
+        ), result.reason
+        assert 'its error side answers 0.5 over 1h in {code="500"}' in result.reason, result.reason
+        assert result.reason.endswith(
+            ", and write sloth.errors_query as the SLO's error_query (as set, its series match sloth.total_query's, "
+            "so they could not tell)"
+        ), result.reason
+
+    async def test_errors_query_not_the_slos_holds_no_pass_over_a_rule_recording_0(self, evaluate):
+        # The rule's `sum by (code) (...) or vector(0)` records 0 while the service burns 50x. Before: PASS "no page
+        # tier fires: worst is page tier 1h/5m at 0x (limit 14.4x); budget remaining 100% over 30d".
+        result = await evaluate("ebr-sloth-slby-sum-errors")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'Sloth SLO {sloth_id="ebr-sloth-slby"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API '
+        ), result.reason
+        assert "a burning service read as clean" in result.reason, result.reason
+
+    async def test_errors_query_not_the_slos_holds_no_budget_gate_over_errors_at_0_left_out(self, evaluate):
+        # Before: PASS "budget remaining 100% over 30d": no ratio recorded, sloth.errors_query at 0 matching its total.
+        result = await evaluate("ebr-sloth-slnp-sum-errors-gate")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert 'its error side answers 0 over 1h in {code="500"}' in result.reason, result.reason
+        assert "the budget remaining cannot be told from slo:sli_error:ratio_rate30d" in result.reason, result.reason
+
     async def test_errors_at_0_a_rule_that_records_nothing_leaves_out_fail_a_budget_gate(self, evaluate):
         # Before: PASS "budget remaining 100%": every window and the period absent, read as no error series.
         result = await evaluate("ebr-sloth-slnp-gate")
@@ -1787,6 +1835,30 @@ class TestSlothErrorsMatched:
         assert result.details["rules_divided"] == {"checked": ["1h", "5m", "6h", "30m", "1d", "2h", "3d"], "unread": {}}
 
 
+class TestRenamedLabel:
+    """An errors selector's label that none of the total's series carries now counts none of their errors: the
+    metric's other series (the stable pods') carrying it proves nothing of the canary's."""
+
+    async def test_a_label_the_canarys_series_lack_is_a_misconfigured_check(self, evaluate):
+        # Before: PASS "no page tier fires: worst is page tier 1h/5m at 0x" while the canary fails 5% (50x).
+        result = await evaluate("eb-renamed", canary_hash="renamed1")
+        assert result.verdict is Outcome.ERROR and result.error == "check_misconfigured", result.reason
+        assert result.reason.startswith(
+            'ratio.errors selector eb_requests_total{service="eb-renamed", rollouts_pod_template_hash="renamed1", '
+            'code=~"5.."}: label code is on none of the series ratio.total selector eb_requests_total{'
+            'service="eb-renamed", rollouts_pod_template_hash="renamed1"} selects now, so it counts none of their '
+            "errors and reads zero errors whatever they fail (a label renamed by a release, code to another name"
+        ), result.reason
+
+    async def test_series_that_carry_it_are_judged(self, evaluate):
+        result = await evaluate("eb-renamed", canary_hash="stable1")
+        assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+
+    async def test_no_series_at_all_is_no_data(self, evaluate):
+        result = await evaluate("eb-renamed", canary_hash="absent1")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+
+
 class TestSlothPeriodUnrecorded:
     """Sloth's period ratio averages what its 5m ratio recorded: absent beside a 5m ratio recorded within the period,
     it did not record, and zero errors is not what it would say."""
@@ -1805,6 +1877,16 @@ class TestSlothPeriodUnrecorded:
     async def test_without_a_gate_the_tiers_pass_on_their_windows(self, evaluate):
         result = await evaluate("ebr-sloth-slgone")
         assert result.verdict is Outcome.PASS and result.value == 0, result.reason
+        assert result.details["budget"]["remaining"] is None
+
+    async def test_without_a_total_the_absent_period_is_unknown(self, evaluate):
+        # No count of ratio_rate5m is asked: no window tells traffic either, so nothing reads the absence as zero.
+        result = await evaluate("ebr-sloth-slgone-no-total-gate")
+        assert result.verdict is Outcome.INCONCLUSIVE, result.reason
+        assert result.reason == (
+            "budget remaining is unknown: no data (no Sloth ratio_rate30d series; without sloth.total_query zero "
+            "errors cannot be told from no traffic) (no_data policy: inconclusive)"
+        )
         assert result.details["budget"]["remaining"] is None
 
     async def test_no_5m_ratio_within_the_period_is_zero_errors(self, evaluate):

@@ -2351,6 +2351,7 @@ class TestLabelProbes:
             presence_query(["req_total"]),
             label_presence_query(["req_total"], "cdoe"),
             label_presence_query(["req_total"], "job"),
+            'count(req_total{job="a", cdoe!=""})',
         ]
         assert probes[1].problem == (
             'ratio.errors selector req_total{cdoe=~"5..", job="a"}: label cdoe is not on metric req_total, no series '
@@ -2359,6 +2360,38 @@ class TestLabelProbes:
         )
         # The errors query answering proves cdoe; the total's and the errors' both prove job.
         assert len(probes[1].users) == 7 and len(probes[2].users) == 14
+
+    def test_a_label_only_the_errors_select_is_probed_on_the_totals_series(self):
+        # Series of the metric elsewhere (the stable pods') carrying it prove nothing of those the total selects.
+        check = make(
+            ratio={
+                "errors": 'sum(rate(req_total{job="a", code=~"5.."}[{{ window }}]))',
+                "total": 'sum(rate(req_total{job="a"}[{{ window }}]))',
+            }
+        )
+        carried = check.plan({}).probes[-1]
+        assert carried.query == 'count(req_total{job="a", code!=""})'
+        assert carried.beside == ('count(req_total{job="a"})',)
+        assert carried.problem.startswith(
+            'ratio.errors selector req_total{job="a", code=~"5.."}: label code is on none of the series ratio.total '
+            'selector req_total{job="a"} selects now, so it counts none of their errors'
+        )
+        answers = {carried.query: [], carried.beside[0]: [Series({}, [(1.0, 3.0)])]}
+        results = {query: QueryResult(query, "vector", series) for query, series in answers.items()}
+        assert carried.missing(results)
+        # None selected now: no data, not this.
+        assert not carried.missing({**results, carried.beside[0]: QueryResult(carried.beside[0], "vector", [])})
+        assert not carried.missing(
+            {**results, carried.query: QueryResult(carried.query, "vector", answers[carried.beside[0]])}
+        )
+
+    def test_labels_the_total_selects_on_or_another_metrics_are_not_probed_so(self):
+        for errors in (
+            'sum(rate(req_total{job="a", code=~"5.."}[{{ window }}]))',
+            'sum(rate(err_total{code=~"5.."}[{{ window }}]))',
+        ):
+            check = make(ratio={"errors": errors, "total": 'sum(rate(req_total{job="a", code=~".+"}[{{ window }}]))'})
+            assert not [p for p in check.plan({}).probes if p.beside]
 
     def test_a_matcher_that_matches_empty_is_not_probed(self):
         check = make(ratio={**RATIO, "errors": 'sum(rate(req_total{cdoe=~"5..|", a!="x", b=""}[{{ window }}]))'})
@@ -3500,17 +3533,44 @@ class TestRulesDivided:
         assert "lists no recording rule slo:sli_error:ratio_rate<window>" not in evaluation.reason, evaluation.reason
         assert f"(the rules API did not tell: {why}; " in evaluation.reason, evaluation.reason
 
-    async def test_a_failing_verdict_or_errors_query_asks_nothing(self, aiohttp_server):
+    async def test_a_failing_verdict_or_errors_query_that_can_carry_labels_asks_nothing(self, aiohttp_server):
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
         evaluation = await self.run(aiohttp_server, fake, ratio="0.5")
         assert evaluation.verdict is Outcome.FAIL and fake.rules_asked == 0, evaluation.reason
+        # Its own series tell how Sloth divides it (see TestSlothErrorsMatched).
         fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
-        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        errors = 'sum by (code) (rate(req_total{code=~"5.."}[{{ window }}])) or vector(0)'
         evaluation = await self.run(
             aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
         )
         assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 0, evaluation.reason
         assert "rules_divided" not in evaluation.details and fake.sides_asked == 0
+
+    async def test_errors_query_that_carries_no_label_is_no_evidence_of_the_rules_division(self, aiohttp_server):
+        # `sum(...)` matches the total whatever the SLO's error_query groups by. Before: PASS at 0x, the rules unread.
+        fake = SidesPrometheus(self.rules(self.GROUPED), self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.ERROR and evaluation.error == "check_misconfigured", evaluation.reason
+        assert evaluation.reason.startswith(
+            'Sloth SLO {sloth_id="svc-slo"}: its recording rule slo:sli_error:ratio_rate1h (as the rules API lists it: '
+        ), evaluation.reason
+        assert evaluation.reason.endswith(
+            ", and write sloth.errors_query as the SLO's error_query (as set, its series match sloth.total_query's, "
+            "so they could not tell)"
+        ), evaluation.reason
+
+    async def test_errors_query_that_carries_no_label_over_rules_that_cannot_tell_leaves_the_pass(self, aiohttp_server):
+        # No rules API answer: the verdict as judged, without the note a check without errors_query gets.
+        fake = SidesPrometheus([], self.BY_CODE)
+        errors = 'sum(rate(req_total{code=~"5.."}[{{ window }}]))'
+        evaluation = await self.run(
+            aiohttp_server, fake, total_query="sum(rate(req_total[{{ window }}]))", errors_query=errors
+        )
+        assert evaluation.verdict is Outcome.PASS and fake.rules_asked == 1, evaluation.reason
+        assert "unchecked" not in evaluation.reason and "rules_divided" not in evaluation.details
 
 
 class TestReconcileAbsences:
