@@ -1152,9 +1152,10 @@ def _name_problems(
             continue  # a label, a value or a bound a param gives, which the placeholder is not
         if label not in labels:
             if label in needed:
+                hints = _RULE_LABEL_HINTS if _RECORDED_MARK in name else _LABEL_HINTS
                 found.append(
                     f"label {label} is not on metric {name} (its labels: {', '.join(sorted(labels))})"
-                    + _LABEL_HINTS.get(label, "")
+                    + hints.get(label, "")
                 )
         elif label == "le" and op in ("=", "=~") and value:
             bounds = prometheus.bounds(name)
@@ -1230,6 +1231,18 @@ _LABEL_HINTS = {
         "on the series it scrapes only when told to: podTargetLabels: [rollouts-pod-template-hash] in the "
         "ServiceMonitor or PodMonitor (Prometheus Operator), or a relabel_config copying "
         "__meta_kubernetes_pod_label_rollouts_pod_template_hash to rollouts_pod_template_hash"
+    )
+}
+
+
+# A recording rule drops every label its expression does not group by, whatever the scrape keeps: the scrape hint
+# above would send a team to fix a ServiceMonitor that is not the problem.
+_RULE_LABEL_HINTS = {
+    "rollouts_pod_template_hash": (
+        ": a recording rule keeps only the labels its expression groups by (Pyrra's rules their SLO's grouping, "
+        "Sloth's none but the SLO's own), whatever the scrape keeps, so it cannot tell the canary from the stable "
+        "pods; judge the canary from the raw counters (an error_budget check with ratio: errors and total selecting "
+        'rollouts_pod_template_hash="{{ canary_hash }}"), and the SLO as it is recorded in a check of its own'
     )
 }
 

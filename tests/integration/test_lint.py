@@ -154,6 +154,26 @@ class TestLiveLint:
             "rollouts_pod_template_hash\n"
         ) in result.stdout
 
+    def test_the_pod_template_hash_on_a_pyrra_rule_says_the_rule_drops_it(self, tmp_path, prometheus):
+        # Before: the scrape hint (podTargetLabels) for a Pyrra rule, which keeps only its SLO's grouping labels
+        # whatever the scrape keeps: a team following it still had a check that errs at every measurement.
+        check = {
+            **GOOD[2],
+            "params": EXAMPLE_CANARY,
+            "pyrra": {**GOOD[2]["pyrra"], "selectors": 'rollouts_pod_template_hash="{{ canary_hash }}"'},
+        }
+        result = validate(tmp_path, prometheus.url, check, at=prometheus.anchor)
+        assert result.returncode == 6, result.stdout + result.stderr
+        assert (
+            "problem: label rollouts_pod_template_hash is not on metric eb_http_requests:burnrate5m (its labels: "
+            "__name__, job, slo): a recording rule keeps only the labels its expression groups by (Pyrra's rules their "
+            "SLO's grouping, Sloth's none but the SLO's own), whatever the scrape keeps, so it cannot tell the "
+            "canary from the stable pods; judge the canary from the raw counters (an error_budget check with ratio: "
+            'errors and total selecting rollouts_pod_template_hash="{{ canary_hash }}"), and the SLO as it is '
+            "recorded in a check of its own\n"
+        ) in result.stdout
+        assert "podTargetLabels" not in result.stdout
+
     @pytest.mark.parametrize("matcher", ['cdoe=~"5..|"', 'cdoe=~".*"', 'cdoe!="500"', 'cdoe!~"5.."'])
     def test_a_matcher_that_matches_series_without_its_label_is_no_problem(self, tmp_path, prometheus, matcher):
         # Before: cdoe=~"5..|" and cdoe=~".*" were "label cdoe is not on metric http_requests_total", exit 6, while
