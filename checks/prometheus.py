@@ -1467,20 +1467,22 @@ def _refuse_reads_after(read: tuple[tuple[str, frozenset[Reach]], ...], evaluati
         starts_s = [(r.at_s if r.at_s is not None else at_s) - r.offset_s - r.range_s for r in reaches]
         if all(start_s >= at_s for start_s in starts_s):
             ahead_s = min(starts_s) - at_s
+            how = "`@` a time after it" if any(r.at_s is not None for r in reaches) else "a negative offset"
             raise CheckMisconfigured(
-                f"query selector {clip(selector, 200)} is read only after the evaluation time (a negative "
-                f"offset: from {format_number(ahead_s)} s after it on), which is now, where no sample exists yet: "
-                "the query cannot measure anything live; a negative offset is for a backtest (`at=` a past time), "
-                "or drop it to read the latest samples"
+                f"query selector {clip(selector, 200)} is read only after the evaluation time ({how}: from "
+                f"{format_number(ahead_s)} s after it on), which is now, where no sample exists yet: the query "
+                f"cannot measure anything live; {how} is for a backtest (`at=` a past time), or drop it to read the "
+                "latest samples"
             )
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
 def _read_with_negative_offsets(promql: str, start_s: float | None = None) -> tuple[tuple[str, frozenset[Reach]], ...]:
     """Each selector of `promql` with what it reads (see selector_reads, for `start_s` too), for a query that writes a
-    negative offset; () for any other (most), told from its text once per query (a rollout renders the same one at
-    every step)."""
-    if "offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+    negative offset or an `@` (a time after now: `@ 1765000000000`, milliseconds, reads the year 57000); () for any
+    other (most), told from its text once per query (a rollout renders the same one at every step)."""
+    blank = promql_blanked(promql)
+    if "@" not in blank and ("offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(blank) is None):
         return ()
     return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql, start_s=start_s))
 
