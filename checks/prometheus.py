@@ -464,7 +464,7 @@ class PrometheusCheck(Check):
         refuse_contradicting_names(promql)
         # A range query's last step reads as an instant query at its end: with no point there its series are no data,
         # whatever its earlier steps read; a pinned selector reads its one time at every step.
-        refuse_reads_of_the_future(promql, ctx.evaluation_time)
+        refuse_reads_of_the_future(promql, ctx.evaluation_time, judging.window_s or None)
         source = ctx.prometheus(judging.source)
         # Only a query with an `or` in it may hold a fallback; the usual one pays nothing here.
         presence = _presence(promql, judging.optional, judging.window_s) if judging.fallback else None
@@ -1391,14 +1391,15 @@ _LIVE_S = 60.0
 _NEGATIVE_OFFSET_RE = re.compile(r"\boffset\s*-", re.IGNORECASE)
 
 
-def refuse_reads_of_the_future(promql: str, evaluation_time: datetime) -> None:
+def refuse_reads_of_the_future(promql: str, evaluation_time: datetime, start_s: float | None = None) -> None:
     """CheckMisconfigured when `promql` (rendered; an instant query, or a range query ending at `evaluation_time`)
     evaluated now (not a backtest) has a selector whose every read at the evaluation time starts at or after it
     (`x offset -5m` reads the 5 minutes after it): no sample is there yet, so it never measures anything live (a
     range query's series then have no point at its end: no data), and beside a fallback the presence check would
-    call its name misspelled. A negative offset reads after a backtest's past `at`, where samples are. Then
-    refuse_pinned_in_the_past."""
-    read = _read_with_negative_offsets(promql)
+    call its name misspelled. A negative offset reads after a backtest's past `at`, where samples are. `start_s`:
+    how long before its end a range query starts, where its `@ start()` reads (`x @ start() offset -10m` of a 10m
+    range reads its end); None for an instant query. Then refuse_pinned_in_the_past."""
+    read = _read_with_negative_offsets(promql, start_s)
     if read:
         _refuse_reads_after(read, evaluation_time)
     refuse_pinned_in_the_past(promql, evaluation_time)
@@ -1466,21 +1467,24 @@ def _refuse_reads_after(read: tuple[tuple[str, frozenset[Reach]], ...], evaluati
         starts_s = [(r.at_s if r.at_s is not None else at_s) - r.offset_s - r.range_s for r in reaches]
         if all(start_s >= at_s for start_s in starts_s):
             ahead_s = min(starts_s) - at_s
+            how = "`@` a time after it" if any(r.at_s is not None for r in reaches) else "a negative offset"
             raise CheckMisconfigured(
-                f"query selector {clip(selector, 200)} is read only after the evaluation time (a negative "
-                f"offset: from {format_number(ahead_s)} s after it on), which is now, where no sample exists yet: "
-                "the query cannot measure anything live; a negative offset is for a backtest (`at=` a past time), "
-                "or drop it to read the latest samples"
+                f"query selector {clip(selector, 200)} is read only after the evaluation time ({how}: from "
+                f"{format_number(ahead_s)} s after it on), which is now, where no sample exists yet: the query "
+                f"cannot measure anything live; {how} is for a backtest (`at=` a past time), or drop it to read the "
+                "latest samples"
             )
 
 
 @functools.lru_cache(maxsize=_PRESENCE_KEPT)
-def _read_with_negative_offsets(promql: str) -> tuple[tuple[str, frozenset[Reach]], ...]:
-    """Each selector of `promql` with what it reads (see selector_reads), for a query that writes a negative offset;
-    () for any other (most), told from its text once per query (a rollout renders the same one at every step)."""
-    if "offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(promql_blanked(promql)) is None:
+def _read_with_negative_offsets(promql: str, start_s: float | None = None) -> tuple[tuple[str, frozenset[Reach]], ...]:
+    """Each selector of `promql` with what it reads (see selector_reads, for `start_s` too), for a query that writes a
+    negative offset or an `@` (a time after now: `@ 1765000000000`, milliseconds, reads the year 57000); () for any
+    other (most), told from its text once per query (a rollout renders the same one at every step)."""
+    blank = promql_blanked(promql)
+    if "@" not in blank and ("offset" not in promql.lower() or _NEGATIVE_OFFSET_RE.search(blank) is None):
         return ()
-    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql))
+    return tuple((selector.selector, reaches) for selector, reaches in kinds.selector_reads(promql, start_s=start_s))
 
 
 def presence_now_query(selectors: tuple[str, ...], offset_s: float) -> str:

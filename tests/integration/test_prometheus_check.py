@@ -1114,6 +1114,29 @@ class TestNegativeOffsetsLive:
         status, body = await run(client, "ahead")
         assert (status, body["verdict"]) == (200, "pass"), body["reason"]
 
+    @pytest.mark.parametrize(
+        ("query", "ranged"),
+        [
+            # `@ start()` is the range's start: 10 minutes on from it is its end, now; from an hour's start, 50
+            # minutes ago. Judged before the range form was held to this rule; an error once it was.
+            (f"{latency} @ start() offset -10m", "10m"),
+            (f"max_over_time({latency}[5m] @ start() offset -10m)", "1h"),
+        ],
+    )
+    async def test_a_range_checks_start_read_after_it_is_judged(self, prometheus, client_for, query, ranged):
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", "range": ranged, "step": "1m"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"]) == (200, "pass"), body["reason"]
+
+    async def test_a_range_checks_start_read_after_its_end_is_an_error(self, prometheus, client_for):
+        query = f"{self.latency} @ start() offset -20m"
+        check = {"name": "ahead", "kind": "prometheus", "query": query, "pass_if": "< 1", "range": "10m", "step": "1m"}
+        client = await client_for(prometheus.url, check)
+        status, body = await run(client, "ahead")
+        assert (status, body["verdict"], body.get("error")) == (500, "error", "check_misconfigured"), body["reason"]
+        assert "is read only after the evaluation time (a negative offset: from 300 s after it on)" in body["reason"]
+
     async def test_a_backtest_reads_after_its_past_time(self, prometheus, client_for):
         check = {"name": "ahead", "kind": "prometheus", "query": f"{self.latency} offset -5m", "pass_if": "< 1"}
         client = await client_for(prometheus.url, check)

@@ -1666,6 +1666,33 @@ class TestReadsOfTheFuture:
     def test_a_backtest_reads_after_its_time(self):
         refuse_reads_of_the_future("x offset -10m", datetime.fromtimestamp(datetime.now(UTC).timestamp() - 120, UTC))
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            # A timestamp in milliseconds (`@ 1765000000000`) reads the year 57000: no data at every evaluation,
+            # which no_data: pass passed.
+            "sum(x @ {ahead})",
+            "sum(x) / sum(y @ {ahead})",
+            "max_over_time(x[10m] @ {ahead} offset -1m)",
+        ],
+    )
+    def test_a_read_pinned_after_now_is_refused(self, query):
+        now = datetime.now(UTC)
+        with pytest.raises(CheckMisconfigured) as caught:
+            refuse_reads_of_the_future(query.format(ahead=f"{now.timestamp() + 3600:.3f}"), now)
+        assert "is read only after the evaluation time (`@` a time after it: from " in caught.value.message
+        assert "`@` a time after it is for a backtest" in caught.value.message
+
+    @pytest.mark.parametrize("query", ["sum(x @ {soon})", "sum(x @ {ahead}) or sum(x)"])
+    def test_a_pinned_read_reaching_back_before_now_is_judged(self, query):
+        now = datetime.now(UTC)
+        ahead, soon = f"{now.timestamp() + 3600:.3f}", f"{now.timestamp() + 200:.3f}"
+        refuse_reads_of_the_future(query.format(ahead=ahead, soon=soon).replace("or sum(x)", "or sum(x @ end())"), now)
+
+    def test_a_backtest_reads_pinned_after_its_time(self):
+        at = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 7200, UTC)
+        refuse_reads_of_the_future(f"sum(x @ {at.timestamp() + 3600:.3f})", at)
+
 
 class TestReadsPinnedInThePast:
     """A live evaluation whose every selector is pinned by `@` to a fixed past time is refused: its answer never
